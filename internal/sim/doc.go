@@ -1,0 +1,28 @@
+// Package sim is the simulation engine: a world of coroutine tasks run one at
+// a time, in simulated time, with every choice drawn from one seeded stream.
+//
+// A World runs one seed. Its root task is the test body; every other task is
+// started through the world's Task provider. The scheduler loop repeats:
+//
+//   - if tasks are ready, draw one at random from the run's stream (no draw
+//     when only one is ready) and resume it until it parks;
+//   - otherwise wake tasks whose wait context is done, if any;
+//   - otherwise advance simulated time to the next event and fire every event
+//     due at that instant (in sequence order);
+//   - otherwise, with the root task still running, report a deadlock.
+//
+// The run ends when the root task returns: every task still alive is killed.
+// Killing a task makes its parked call panic with an unexported value that
+// unwinds the task, running its defers; a simulation call made while it
+// unwinds fails the same way. The scheduler recovers the value.
+//
+// Each step and each event is folded into a 64-bit trace hash. The same seed
+// gives the same hash whatever GOMAXPROCS, -race or platform; that is the
+// property the whole library rests on, and Config.Record keeps the steps so
+// that two runs can be compared step by step.
+//
+// The guards: a real-time watchdog reports a task that does not return to the
+// scheduler (it blocked outside the simulation), a deadlock reports every
+// parked task and where it waits, a livelock guard bounds the steps taken at
+// one instant, and a budget bounds simulated time.
+package sim

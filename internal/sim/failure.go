@@ -1,0 +1,66 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind classifies why a run failed.
+type Kind int
+
+// The kinds of failure.
+const (
+	Panic      Kind = iota + 1 // a task panicked
+	Stopped                    // a task called FailNow
+	Goexit                     // a task called runtime.Goexit (t.FailNow on a testing.T)
+	Deadlock                   // nothing can run and the root task has not returned
+	Livelock                   // too many steps without simulated time moving
+	TimeBudget                 // simulated time passed its budget
+	Escaped                    // a task blocked outside the simulation
+	RootError                  // the root task returned an error
+)
+
+var kindNames = [...]string{
+	Panic:      "panic",
+	Stopped:    "stopped",
+	Goexit:     "goexit",
+	Deadlock:   "deadlock",
+	Livelock:   "livelock",
+	TimeBudget: "time budget exceeded",
+	Escaped:    "blocked outside the simulation",
+	RootError:  "error",
+}
+
+func (k Kind) String() string {
+	if k > 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Failure describes why a run failed. It is the error in Result.Err.
+type Failure struct {
+	Kind  Kind
+	Task  string        // the task at fault, if one is
+	At    time.Duration // simulated time since the start of the run
+	Msg   string        // what happened and what to do about it
+	Stack string        // where the task was, if known
+	Err   error         // the underlying error, for RootError and error panics
+}
+
+func (f *Failure) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s at %v", f.Kind, f.At)
+	if f.Task != "" {
+		fmt.Fprintf(&b, " in task %q", f.Task)
+	}
+	if f.Msg != "" {
+		b.WriteString(": ")
+		b.WriteString(f.Msg)
+	}
+	return b.String()
+}
+
+// Unwrap returns the task's error, if the failure carries one.
+func (f *Failure) Unwrap() error { return f.Err }

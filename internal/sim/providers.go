@@ -1,0 +1,161 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// The providers are the World itself under other method sets, so handing
+// them out allocates nothing.
+type (
+	timeProvider   World
+	taskProvider   World
+	randomProvider World
+)
+
+var (
+	_ providers.Time   = (*timeProvider)(nil)
+	_ providers.Parker = (*taskProvider)(nil)
+	_ providers.Random = (*randomProvider)(nil)
+	_ providers.Handle = (*task)(nil)
+)
+
+// Time.
+
+func (p *timeProvider) Now() time.Time { return Epoch.Add(time.Duration(p.now)) }
+
+func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
+	w := (*World)(p)
+	if d <= 0 {
+		(*taskProvider)(w).Yield(ctx)
+		return ctx.Err()
+	}
+	t := w.current("Sleep")
+	w.schedule(&t.sleep, w.now+int64(d))
+	return w.park(ctx, "sleep")
+}
+
+func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
+	w := (*World)(p)
+	tm := &timer{w: w}
+	tm.ev.idx = -1
+	tm.ev.fn = func() {
+		w.spawn(w.Context(), "AfterFunc", func(context.Context) error { f(); return nil })
+	}
+	w.schedule(&tm.ev, w.now+int64(d))
+	return tm
+}
+
+type timer struct {
+	w  *World
+	ev event
+}
+
+func (t *timer) Stop() bool {
+	if t.ev.idx < 0 {
+		return false
+	}
+	t.w.queue.remove(&t.ev)
+	return true
+}
+
+func (t *timer) Reset(d time.Duration) bool {
+	pending := t.Stop()
+	if t.w.state == running {
+		t.w.schedule(&t.ev, t.w.now+int64(d))
+	}
+	return pending
+}
+
+func (p *timeProvider) WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return p.WithDeadline(ctx, p.Now().Add(d))
+}
+
+func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	w := (*World)(p)
+	if cur, ok := ctx.Deadline(); ok && !cur.After(deadline) {
+		return context.WithCancel(ctx) // the parent's deadline comes first
+	}
+	inner, cancel := context.WithCancelCause(ctx)
+	c := &deadlineCtx{Context: inner, deadline: deadline}
+	at := int64(deadline.Sub(Epoch))
+	if at <= w.now {
+		cancel(context.DeadlineExceeded)
+		return c, func() { cancel(context.Canceled) }
+	}
+	ev := &event{idx: -1, fn: func() { cancel(context.DeadlineExceeded) }}
+	w.schedule(ev, at)
+	return c, func() {
+		if ev.idx >= 0 {
+			w.queue.remove(ev)
+		}
+		cancel(context.Canceled)
+	}
+}
+
+// deadlineCtx is a context whose deadline is on the simulated clock.
+type deadlineCtx struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *deadlineCtx) Err() error {
+	err := c.Context.Err()
+	if err != nil && errors.Is(context.Cause(c.Context), context.DeadlineExceeded) {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+// Task.
+
+func (p *taskProvider) Go(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	return (*World)(p).spawn(ctx, name, fn)
+}
+
+func (p *taskProvider) Yield(ctx context.Context) {
+	w := (*World)(p)
+	t := w.current("Yield")
+	t.parked = true
+	w.wake(t, nil)
+	// Parked and ready at once: the scheduler may pick it again at once.
+	t.what = "yield"
+	if !t.yield(struct{}{}) || t.killed {
+		panic(killSignal{})
+	}
+}
+
+func (p *taskProvider) WaitToken() providers.WaitToken {
+	t := (*World)(p).current("WaitToken")
+	return providers.WaitToken(uint64(t.id)<<32 | uint64(t.waitGen))
+}
+
+func (p *taskProvider) Park(ctx context.Context, tok providers.WaitToken, what string) error {
+	w := (*World)(p)
+	t := w.current(what)
+	if uint32(tok>>32) != t.id || uint32(tok) != t.waitGen {
+		panic("sim: Park with a WaitToken that is not the calling task's latest; call WaitToken right before Park")
+	}
+	return w.park(ctx, what)
+}
+
+func (p *taskProvider) Wake(tok providers.WaitToken) bool { return (*World)(p).wakeToken(tok) }
+
+func (p *taskProvider) Choose(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	return p.rng.IntN(n)
+}
+
+// Random.
+
+func (p *randomProvider) Uint64() uint64       { return p.rng.Uint64() }
+func (p *randomProvider) IntN(n int) int       { return p.rng.IntN(n) }
+func (p *randomProvider) Int64N(n int64) int64 { return p.rng.Int64N(n) }
+func (p *randomProvider) Float64() float64     { return p.rng.Float64() }

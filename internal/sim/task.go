@@ -1,0 +1,310 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"runtime/debug"
+	"sync/atomic"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A task is a coroutine: it runs on its own goroutine, but only between the
+// scheduler's resume and its next park, so exactly one task runs at a time.
+type task struct {
+	w      *World
+	id     uint32
+	name   string
+	fn     func(ctx context.Context) error
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+	gid   atomic.Uint64 // goroutine id, for stacks in reports
+
+	pos      int // index in w.tasks
+	readyIdx int // index in w.ready, -1 when not ready
+	ctxIdx   int // index in w.ctxWaiters, -1 when not there
+
+	parked  bool
+	waitGen uint32
+	what    string          // what a parked task waits on
+	waitCtx context.Context // the context that may end the wait
+	wakeErr error
+	sleep   event
+
+	started bool
+	killed  bool
+	done    bool
+	err     error
+	joiners []providers.WaitToken
+}
+
+// killed is the panic value that unwinds a killed task.
+type killSignal struct{}
+
+// stopSignal is the panic value of FailNow.
+type stopSignal struct{}
+
+func (w *World) spawn(ctx context.Context, name string, fn func(ctx context.Context) error) *task {
+	if w.state != running {
+		panic(fmt.Sprintf("sim: task %q started on a simulation that is not running (it ended, or never began); "+
+			"start tasks from inside the simulation, before its body returns", name))
+	}
+	if c := w.cur; c != nil && c.killed {
+		panic(killSignal{})
+	}
+	w.nextID++
+	t := &task{w: w, id: w.nextID, name: name, fn: fn, readyIdx: -1, ctxIdx: -1}
+	t.sleep.task = t
+	t.sleep.idx = -1
+	t.ctx, t.cancel = context.WithCancel(ctx)
+	t.next, t.stop = iter.Pull(t.body)
+	t.pos = len(w.tasks)
+	w.tasks = append(w.tasks, t)
+	w.started++
+	w.trace = mix(w.trace, uint64(t.id)<<8|1)
+	w.note(name, "task started")
+	w.makeReady(t)
+	return t
+}
+
+// body is the coroutine. It turns the ways a task can end into the world's
+// terms: a return, a kill, a FailNow, a panic, or a Goexit.
+func (t *task) body(yield func(struct{}) bool) {
+	t.yield = yield
+	t.started = true
+	t.gid.Store(goid())
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		r := recover()
+		switch r.(type) {
+		case nil:
+			// runtime.Goexit: it goes on through iter.Pull to the
+			// scheduler, which tears the world down.
+			t.finish()
+			return
+		case killSignal:
+		case stopSignal:
+			t.w.fail(&Failure{Kind: Stopped, Task: t.name})
+		default:
+			f := &Failure{Kind: Panic, Task: t.name, Msg: fmt.Sprint(r), Stack: string(debug.Stack())}
+			if err, ok := r.(error); ok {
+				f.Err = err
+			}
+			t.w.fail(f)
+		}
+		t.finish()
+	}()
+	err := t.fn(t.ctx)
+	normal = true
+	t.err = err
+	if err != nil && t == t.w.root {
+		t.w.fail(&Failure{Kind: RootError, Task: t.name, Msg: err.Error(), Err: err})
+	}
+	t.finish()
+}
+
+func (t *task) finish() {
+	w := t.w
+	t.done = true
+	t.cancel()
+	w.unready(t)
+	w.unwaitCtx(t)
+	// remove from w.tasks keeping start order, for reports and teardown
+	copy(w.tasks[t.pos:], w.tasks[t.pos+1:])
+	w.tasks[len(w.tasks)-1] = nil
+	w.tasks = w.tasks[:len(w.tasks)-1]
+	for _, o := range w.tasks[t.pos:] {
+		o.pos--
+	}
+	if t.killed {
+		w.note(t.name, "task killed")
+	} else {
+		w.note(t.name, "task finished")
+	}
+	for _, tok := range t.joiners {
+		w.wakeToken(tok)
+	}
+	t.joiners = nil
+}
+
+// park blocks the current task until wake. It returns the wake's error.
+func (w *World) park(ctx context.Context, what string) error {
+	t := w.current(what)
+	if ctx != nil && ctx.Done() != nil {
+		select {
+		case <-ctx.Done():
+			t.waitGen++
+			return ctx.Err()
+		default:
+		}
+		t.waitCtx = ctx
+		t.ctxIdx = len(w.ctxWaiters)
+		w.ctxWaiters = append(w.ctxWaiters, t)
+	}
+	t.parked = true
+	t.what = what
+	if !t.yield(struct{}{}) || t.killed {
+		panic(killSignal{})
+	}
+	err := t.wakeErr
+	t.wakeErr = nil
+	return err
+}
+
+// current returns the running task, or panics with a message naming the
+// misuse when called from outside any task.
+func (w *World) current(what string) *task {
+	t := w.cur
+	if t == nil {
+		if w.state == finished {
+			panic(fmt.Sprintf("sim: %s after the simulation ended; a value made by the simulation outlived its run", what))
+		}
+		panic(fmt.Sprintf("sim: %s outside a simulation task; only tasks started by the simulation may block on it", what))
+	}
+	if t.killed {
+		panic(killSignal{})
+	}
+	return t
+}
+
+// wake makes a parked task ready; err is what its park returns.
+func (w *World) wake(t *task, err error) {
+	if !t.parked {
+		return
+	}
+	t.parked = false
+	t.waitGen++
+	t.wakeErr = err
+	t.what = ""
+	w.unwaitCtx(t)
+	if t.sleep.idx >= 0 {
+		w.queue.remove(&t.sleep)
+	}
+	w.makeReady(t)
+}
+
+func (w *World) makeReady(t *task) {
+	t.readyIdx = len(w.ready)
+	w.ready = append(w.ready, t)
+}
+
+func (w *World) unready(t *task) {
+	i := t.readyIdx
+	if i < 0 {
+		return
+	}
+	last := len(w.ready) - 1
+	if i != last {
+		w.ready[i] = w.ready[last]
+		w.ready[i].readyIdx = i
+	}
+	w.ready[last] = nil
+	w.ready = w.ready[:last]
+	t.readyIdx = -1
+}
+
+func (w *World) unwaitCtx(t *task) {
+	i := t.ctxIdx
+	if i < 0 {
+		return
+	}
+	last := len(w.ctxWaiters) - 1
+	if i != last {
+		w.ctxWaiters[i] = w.ctxWaiters[last]
+		w.ctxWaiters[i].ctxIdx = i
+	}
+	w.ctxWaiters[last] = nil
+	w.ctxWaiters = w.ctxWaiters[:last]
+	t.ctxIdx = -1
+	t.waitCtx = nil
+}
+
+// kill stops t at once. A parked or ready task unwinds from where it stands
+// (its defers run); the current task unwinds by panicking.
+func (w *World) kill(t *task) {
+	if t.done {
+		return
+	}
+	t.killed = true
+	w.unready(t)
+	w.unwaitCtx(t)
+	if t.sleep.idx >= 0 {
+		w.queue.remove(&t.sleep)
+	}
+	if t == w.cur {
+		panic(killSignal{})
+	}
+	if !t.started {
+		t.stop()
+		t.finish()
+		return
+	}
+	prev := w.cur
+	w.cur = t
+	t.stop()
+	w.cur = prev
+}
+
+// FailNow ends the run as failed, from inside a task: the failure must have
+// been recorded by the caller (a test's Errorf). It does not return.
+func (w *World) FailNow() {
+	w.current("FailNow")
+	panic(stopSignal{})
+}
+
+// Kill kills the task of h, which must come from this world's Task provider.
+func (w *World) Kill(h providers.Handle) {
+	w.kill(h.(*task))
+}
+
+func (w *World) wakeToken(tok providers.WaitToken) bool {
+	id, gen := uint32(tok>>32), uint32(tok)
+	t := w.findTask(id)
+	if t == nil || !t.parked || t.waitGen != gen {
+		return false
+	}
+	w.wake(t, nil)
+	return true
+}
+
+func (w *World) findTask(id uint32) *task {
+	// Live tasks are in start order, so ids increase along w.tasks.
+	lo, hi := 0, len(w.tasks)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if w.tasks[m].id < id {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(w.tasks) && w.tasks[lo].id == id {
+		return w.tasks[lo]
+	}
+	return nil
+}
+
+// Handle methods.
+
+func (t *task) Name() string { return t.name }
+func (t *task) Cancel()      { t.cancel() }
+
+func (t *task) Join(ctx context.Context) error {
+	if t.done {
+		return t.err
+	}
+	w := t.w
+	t.joiners = append(t.joiners, (*taskProvider)(w).WaitToken())
+	if err := w.park(ctx, "task join"); err != nil {
+		return err
+	}
+	return t.err
+}

@@ -1,0 +1,111 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// StepKind tells a task resumption from an event.
+type StepKind uint8
+
+// The kinds of step.
+const (
+	StepRun   StepKind = iota + 1 // the scheduler resumed a task
+	StepEvent                     // an event fired
+)
+
+// Step is one recorded step of a run (Config.Record).
+type Step struct {
+	Kind  StepKind
+	Task  string        // the task resumed, for StepRun
+	At    time.Duration // simulated time
+	Draws uint64        // random draws made before the step
+	Hash  uint64        // trace hash after the step
+}
+
+func (s Step) String() string {
+	if s.Kind == StepRun {
+		return fmt.Sprintf("at %v resume task %q (draw %d)", s.At, s.Task, s.Draws)
+	}
+	return fmt.Sprintf("at %v fire an event (draw %d)", s.At, s.Draws)
+}
+
+// Diverge compares the records of two runs of one seed and describes the
+// first step at which they differ, or returns "" when they agree.
+func Diverge(a, b []Step) string {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return fmt.Sprintf("step %d differs:\n  first run:  %v\n  second run: %v%s", i, a[i], b[i], before(a, i))
+		}
+	}
+	if len(a) != len(b) {
+		return fmt.Sprintf("the runs agree for %d steps, then one ends: the first run took %d steps, the second %d", n, len(a), len(b))
+	}
+	return ""
+}
+
+func before(a []Step, i int) string {
+	if i == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n  the steps before, common to both:")
+	for _, s := range a[max(0, i-3):i] {
+		b.WriteString("\n    ")
+		b.WriteString(s.String())
+	}
+	return b.String()
+}
+
+// Entry is one line of a run's timeline.
+type Entry struct {
+	At   time.Duration
+	Task string
+	Msg  string
+}
+
+func (e Entry) String() string {
+	if e.Task == "" {
+		return fmt.Sprintf("%12v  %s", e.At, e.Msg)
+	}
+	return fmt.Sprintf("%12v  %-12s %s", e.At, e.Task, e.Msg)
+}
+
+// ring keeps the last len(buf) entries.
+type ring struct {
+	buf  []Entry
+	next int
+	full bool
+}
+
+func (r *ring) add(e Entry) {
+	r.buf[r.next] = e
+	r.next++
+	if r.next == len(r.buf) {
+		r.next = 0
+		r.full = true
+	}
+}
+
+func (r *ring) entries() []Entry {
+	if !r.full {
+		return append([]Entry(nil), r.buf[:r.next]...)
+	}
+	return append(append([]Entry(nil), r.buf[r.next:]...), r.buf[:r.next]...)
+}
+
+// note adds an entry to the timeline.
+func (w *World) note(task, msg string) {
+	w.timeline.add(Entry{At: time.Duration(w.now), Task: task, Msg: msg})
+}
+
+// Log adds msg to the timeline, attributed to the running task, if any.
+func (w *World) Log(msg string) {
+	name := ""
+	if w.cur != nil {
+		name = w.cur.name
+	}
+	w.note(name, msg)
+}

@@ -1,0 +1,331 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/rng"
+	"github.com/moonpool-go/moonpool/internal/simctx"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Epoch is the wall-clock reading of simulated time zero.
+var Epoch = time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// Config is the setup of one run.
+type Config struct {
+	// Seed keys the run's random stream.
+	Seed uint64
+	// Input, when not nil, is a decision stream that replaces Seed: the
+	// stream's first draws read it (see package rng).
+	Input []byte
+	// TimeBudget bounds simulated time; zero means no bound.
+	TimeBudget time.Duration
+	// MaxStepsPerInstant bounds how many tasks may be resumed while
+	// simulated time stands still; zero means no bound.
+	MaxStepsPerInstant uint64
+	// Record keeps every step, so that Diverge can compare two runs.
+	Record bool
+	// Timeline is how many recent timeline entries to keep for failure
+	// reports; zero keeps a default number.
+	Timeline int
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Seed    uint64
+	Trace   uint64        // hash of every step and event
+	Steps   uint64        // task resumptions
+	Events  uint64        // timer events fired
+	Draws   uint64        // values drawn from the random stream
+	Tasks   uint64        // tasks started, the root included
+	SimTime time.Duration // simulated time at the end
+	Err     error         // a *Failure, or nil
+	// Goexit reports that the root's goroutine must go on exiting: a task
+	// called runtime.Goexit (t.FailNow on a testing.T). Set by RunGuarded.
+	Goexit bool
+	// Record holds the steps when Config.Record was set.
+	Record []Step
+	// Timeline holds the most recent timeline entries, oldest first.
+	Timeline []Entry
+}
+
+type state uint8
+
+const (
+	running state = iota + 1
+	finished
+)
+
+// World is one simulated run. Its methods are not safe for concurrent use,
+// except those documented otherwise; everything inside a simulation happens
+// on one task at a time.
+type World struct {
+	cfg   Config
+	rng   *rng.Stream
+	now   int64
+	seq   uint64
+	queue eventQueue
+	ready []*task
+	tasks []*task // every live task, in start order
+	cur   *task
+	root  *task
+	state state
+
+	ctxWaiters []*task // parked tasks whose wait may end by context
+
+	trace       uint64
+	steps       uint64
+	events      uint64
+	started     uint64
+	atInstant   uint64
+	failure     *Failure
+	record      []Step
+	timeline    ring
+	progress    atomic.Uint64 // steps+events, read by the watchdog
+	running     atomic.Pointer[task]
+	nextID      uint32
+	rootCtx     context.Context
+	cancelRoots context.CancelFunc
+}
+
+// New returns a world ready to Run.
+func New(cfg Config) *World {
+	w := &World{cfg: cfg}
+	if cfg.Input != nil {
+		w.rng = rng.FromBytes(cfg.Input)
+	} else {
+		w.rng = rng.New(cfg.Seed)
+	}
+	n := cfg.Timeline
+	if n <= 0 {
+		n = 64
+	}
+	w.timeline.buf = make([]Entry, n)
+	w.trace = mix(0x6d6f6f6e706f6f6c, cfg.Seed)
+	return w
+}
+
+// Seed is the seed of the run (simctx.Sim).
+func (w *World) Seed() uint64 { return w.cfg.Seed }
+
+// Now returns the simulated time since the start of the run.
+func (w *World) Now() time.Duration { return time.Duration(w.now) }
+
+// Rand is the run's random stream.
+func (w *World) Rand() *rng.Stream { return w.rng }
+
+// Providers returns the simulated Time, Task and Random providers.
+func (w *World) Providers() providers.Providers {
+	return providers.Providers{
+		Time:   (*timeProvider)(w),
+		Task:   (*taskProvider)(w),
+		Random: (*randomProvider)(w),
+	}
+}
+
+// Context returns the context every task of the world descends from: it
+// carries the simulation (see package simctx).
+func (w *World) Context() context.Context {
+	if w.rootCtx == nil {
+		w.rootCtx, w.cancelRoots = context.WithCancel(simctx.With(context.Background(), w))
+	}
+	return w.rootCtx
+}
+
+// Run runs root as the root task, on the calling goroutine, until it returns
+// or the run fails, then kills every task still alive. A world runs once.
+func (w *World) Run(root func(ctx context.Context, p providers.Providers) error) Result {
+	if w.state != 0 {
+		panic("sim: World.Run called twice; make a new World for each run")
+	}
+	w.state = running
+	w.root = w.spawn(w.Context(), "main", func(ctx context.Context) error {
+		return root(ctx, w.Providers())
+	})
+	normal := false
+	defer func() {
+		if !normal {
+			// A task's runtime.Goexit is passing through: tear down, and
+			// let it go on.
+			w.fail(&Failure{Kind: Goexit, Msg: "runtime.Goexit was called in a task (t.FailNow or t.SkipNow on a testing.T?)"})
+			w.teardown()
+		}
+	}()
+	w.loop()
+	w.teardown()
+	normal = true
+	return w.result()
+}
+
+func (w *World) result() Result {
+	r := Result{
+		Seed:     w.cfg.Seed,
+		Trace:    w.trace,
+		Steps:    w.steps,
+		Events:   w.events,
+		Draws:    w.rng.Draws(),
+		Tasks:    w.started,
+		SimTime:  time.Duration(w.now),
+		Record:   w.record,
+		Timeline: w.timeline.entries(),
+	}
+	if w.failure != nil {
+		r.Err = w.failure
+	}
+	return r
+}
+
+func (w *World) loop() {
+	for w.failure == nil {
+		if len(w.ready) > 0 {
+			w.step()
+			if w.root.done {
+				return
+			}
+			continue
+		}
+		if w.pollContexts() {
+			continue
+		}
+		if len(w.queue) > 0 {
+			w.fireEvents()
+			continue
+		}
+		w.fail(&Failure{Kind: Deadlock, Msg: "no task can run and no event is pending, but the root task has not returned:\n" + w.describeTasks()})
+	}
+}
+
+func (w *World) step() {
+	i := 0
+	if n := len(w.ready); n > 1 {
+		i = w.rng.IntN(n)
+	}
+	t := w.ready[i]
+	w.unready(t)
+	w.steps++
+	w.progress.Store(w.steps + w.events)
+	w.atInstant++
+	if max := w.cfg.MaxStepsPerInstant; max > 0 && w.atInstant > max {
+		w.fail(&Failure{Kind: Livelock, Task: t.name, Msg: fmt.Sprintf(
+			"%d tasks were resumed at simulated time %v without time moving on; a task is spinning (a loop of Yield or non-blocking calls?). "+
+				"Raise the bound with the MaxStepsPerInstant option if this is expected.\n%s",
+			max, time.Duration(w.now), w.describeTasks())})
+		return
+	}
+	w.trace = mix(w.trace, uint64(t.id)<<32^w.rng.Draws())
+	if w.cfg.Record {
+		w.record = append(w.record, Step{Kind: StepRun, Task: t.name, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
+	}
+	w.resume(t)
+}
+
+func (w *World) resume(t *task) {
+	w.cur = t
+	w.running.Store(t)
+	t.next()
+	w.cur = nil
+}
+
+func (w *World) fireEvents() {
+	when := w.queue[0].when
+	if w.cfg.TimeBudget > 0 && when > int64(w.cfg.TimeBudget) {
+		w.now = int64(w.cfg.TimeBudget)
+		w.fail(&Failure{Kind: TimeBudget, Msg: fmt.Sprintf(
+			"simulated time would pass the budget of %v while the root task has not returned; "+
+				"raise the budget with the TimeBudget option, or find the task that never finishes:\n%s",
+			w.cfg.TimeBudget, w.describeTasks())})
+		return
+	}
+	if when != w.now {
+		w.now = when
+		w.atInstant = 0
+	}
+	for len(w.queue) > 0 && w.queue[0].when == when && w.failure == nil {
+		e := w.queue.pop()
+		w.events++
+		w.progress.Store(w.steps + w.events)
+		w.trace = mix(w.trace, uint64(e.when)^e.seq<<40)
+		if w.cfg.Record {
+			w.record = append(w.record, Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
+		}
+		if e.task != nil {
+			w.wake(e.task, nil)
+		} else {
+			e.fn()
+		}
+	}
+}
+
+// schedule queues e at simulated time when (no earlier than now).
+func (w *World) schedule(e *event, when int64) {
+	if when < w.now {
+		when = w.now
+	}
+	e.when = when
+	w.seq++
+	e.seq = w.seq
+	w.queue.push(e)
+}
+
+// pollContexts wakes parked tasks whose wait context is done. It runs only
+// when no task is ready, so the order of wake-ups is the order of waiters,
+// which is itself a product of the run.
+func (w *World) pollContexts() bool {
+	woke := false
+	for i := 0; i < len(w.ctxWaiters); {
+		t := w.ctxWaiters[i]
+		select {
+		case <-t.waitCtx.Done():
+			w.wake(t, t.waitCtx.Err())
+			woke = true
+			continue // wake removed t; index i now holds another waiter
+		default:
+		}
+		i++
+	}
+	if woke {
+		w.trace = mix(w.trace, 0xc0ffee)
+	}
+	return woke
+}
+
+func (w *World) fail(f *Failure) {
+	if w.failure != nil {
+		return
+	}
+	f.At = time.Duration(w.now)
+	w.failure = f
+	w.note(f.Task, "failed: "+f.Kind.String())
+}
+
+// Failed reports whether the run has failed.
+func (w *World) Failed() bool { return w.failure != nil }
+
+// teardown kills every task still alive, in start order.
+func (w *World) teardown() {
+	if w.state == finished {
+		return
+	}
+	for len(w.tasks) > 0 {
+		w.kill(w.tasks[0])
+	}
+	w.state = finished
+	for _, e := range w.queue {
+		e.idx = -1
+	}
+	w.queue = nil
+	if w.cancelRoots != nil {
+		w.cancelRoots()
+	}
+}
+
+// mix folds x into the trace hash h.
+func mix(h, x uint64) uint64 {
+	h ^= x
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 31
+	return h
+}

@@ -1,0 +1,349 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func run(seed uint64, root func(ctx context.Context, p providers.Providers) error) Result {
+	return New(Config{Seed: seed}).Run(root)
+}
+
+func TestSleepAdvancesSimulatedTime(t *testing.T) {
+	var woke []time.Duration
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		start := p.Time.Now()
+		require.Equal(t, Epoch, start)
+		for range 3 {
+			require.NoError(t, p.Time.Sleep(ctx, time.Second))
+			woke = append(woke, p.Time.Now().Sub(start))
+		}
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}, woke)
+	assert.Equal(t, 3*time.Second, res.SimTime)
+	assert.Equal(t, uint64(3), res.Events)
+}
+
+// interleaving runs three tasks that each append their name three times,
+// yielding in between, and returns the order they ran in.
+func interleaving(seed uint64) (string, Result) {
+	var order strings.Builder
+	res := run(seed, func(ctx context.Context, p providers.Providers) error {
+		var hs []providers.Handle
+		for _, name := range []string{"a", "b", "c"} {
+			hs = append(hs, p.Task.Go(ctx, name, func(ctx context.Context) error {
+				for range 3 {
+					order.WriteString(name)
+					p.Task.Yield(ctx)
+				}
+				return nil
+			}))
+		}
+		for _, h := range hs {
+			if err := h.Join(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return order.String(), res
+}
+
+func TestSeedDecidesInterleaving(t *testing.T) {
+	a1, r1 := interleaving(7)
+	a2, r2 := interleaving(7)
+	require.NoError(t, r1.Err)
+	assert.Equal(t, a1, a2)
+	assert.Equal(t, r1.Trace, r2.Trace)
+
+	orders := map[string]bool{}
+	traces := map[uint64]bool{}
+	for seed := range uint64(50) {
+		o, r := interleaving(seed)
+		orders[o] = true
+		traces[r.Trace] = true
+	}
+	assert.Greater(t, len(orders), 10, "different seeds explore different interleavings")
+	assert.GreaterOrEqual(t, len(traces), len(orders))
+}
+
+func TestJoinReturnsTaskError(t *testing.T) {
+	boom := errors.New("boom")
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		h := p.Task.Go(ctx, "worker", func(ctx context.Context) error {
+			_ = p.Time.Sleep(ctx, time.Millisecond)
+			return boom
+		})
+		assert.Equal(t, "worker", h.Name())
+		assert.ErrorIs(t, h.Join(ctx), boom)
+		assert.ErrorIs(t, h.Join(ctx), boom, "a second Join gives the same error")
+		return nil
+	})
+	require.NoError(t, res.Err)
+}
+
+func TestCancelEndsSleep(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		h := p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+			return p.Time.Sleep(ctx, time.Hour)
+		})
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		h.Cancel()
+		assert.ErrorIs(t, h.Join(ctx), context.Canceled)
+		assert.Equal(t, time.Second, p.Time.Now().Sub(Epoch), "the hour-long sleep was cut short")
+		return nil
+	})
+	require.NoError(t, res.Err)
+}
+
+func TestDeadlineContext(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		tctx, cancel := p.Time.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		dl, ok := tctx.Deadline()
+		require.True(t, ok)
+		assert.Equal(t, Epoch.Add(3*time.Second), dl)
+		err := p.Time.Sleep(tctx, time.Minute)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.ErrorIs(t, tctx.Err(), context.DeadlineExceeded)
+		assert.Equal(t, 3*time.Second, p.Time.Now().Sub(Epoch))
+
+		// a stdlib child of a simulated deadline is cancelled with it
+		tctx2, cancel2 := p.Time.WithTimeout(ctx, time.Second)
+		defer cancel2()
+		child, cancelChild := context.WithCancel(tctx2)
+		defer cancelChild()
+		assert.Error(t, p.Time.Sleep(child, time.Minute))
+		assert.Equal(t, 4*time.Second, p.Time.Now().Sub(Epoch))
+
+		// cancelling early removes the timer event
+		_, cancel3 := p.Time.WithTimeout(ctx, time.Hour)
+		cancel3()
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, 4*time.Second, res.SimTime, "a cancelled deadline leaves no event behind")
+}
+
+func TestAfterFunc(t *testing.T) {
+	var fired []time.Duration
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		p.Time.AfterFunc(2*time.Second, func() { fired = append(fired, p.Time.Now().Sub(Epoch)) })
+		stopped := p.Time.AfterFunc(time.Second, func() { t.Error("stopped timer fired") })
+		assert.True(t, stopped.Stop())
+		assert.False(t, stopped.Stop())
+		reset := p.Time.AfterFunc(time.Second, func() { fired = append(fired, p.Time.Now().Sub(Epoch)) })
+		assert.True(t, reset.Reset(5*time.Second))
+		return p.Time.Sleep(ctx, 10*time.Second)
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, []time.Duration{2 * time.Second, 5 * time.Second}, fired)
+}
+
+func TestPanicFailsRunWithTaskAndStack(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "crasher", func(ctx context.Context) error {
+			var m map[string]int
+			m["x"] = 1 // nil map write
+			return nil
+		})
+		return p.Time.Sleep(ctx, time.Second)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Panic, f.Kind)
+	assert.Equal(t, "crasher", f.Task)
+	assert.Contains(t, f.Msg, "nil map")
+	assert.Contains(t, f.Stack, "world_test.go")
+}
+
+func TestRootErrorFailsRun(t *testing.T) {
+	boom := errors.New("boom")
+	res := run(1, func(ctx context.Context, p providers.Providers) error { return boom })
+	assert.ErrorIs(t, res.Err, boom)
+}
+
+func TestDeadlockNamesEveryParkedTask(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		for _, name := range []string{"left", "right"} {
+			p.Task.Go(ctx, name, func(ctx context.Context) error {
+				tp := p.Task.(providers.Parker)
+				return tp.Park(ctx, tp.WaitToken(), "a message that never comes")
+			})
+		}
+		h := p.Task.Go(ctx, "joiner", func(ctx context.Context) error { return nil })
+		_ = h.Join(ctx)
+		tp := p.Task.(providers.Parker)
+		return tp.Park(ctx, tp.WaitToken(), "the end of the world")
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Deadlock, f.Kind)
+	assert.Contains(t, f.Msg, `task "main" waits on the end of the world`)
+	assert.Contains(t, f.Msg, `task "left" waits on a message that never comes`)
+	assert.Contains(t, f.Msg, `task "right" waits on a message that never comes`)
+	assert.Contains(t, f.Msg, "world_test.go", "the report shows where each task waits")
+	assert.NotContains(t, f.Msg, `"joiner"`, "finished tasks are not listed")
+}
+
+func TestLivelockGuard(t *testing.T) {
+	res := New(Config{Seed: 1, MaxStepsPerInstant: 1000}).Run(func(ctx context.Context, p providers.Providers) error {
+		for {
+			p.Task.Yield(ctx)
+		}
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Livelock, f.Kind)
+	assert.Contains(t, f.Msg, "MaxStepsPerInstant")
+}
+
+func TestTimeBudget(t *testing.T) {
+	res := New(Config{Seed: 1, TimeBudget: time.Minute}).Run(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "forever", func(ctx context.Context) error {
+			for {
+				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+			}
+		})
+		h := p.Task.Go(ctx, "never", func(ctx context.Context) error { return p.Time.Sleep(ctx, time.Hour) })
+		return h.Join(ctx)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, TimeBudget, f.Kind)
+	assert.Equal(t, time.Minute, f.At)
+	assert.Contains(t, f.Msg, `task "never" waits on sleep`)
+	assert.Contains(t, f.Msg, `task "main" waits on task join`)
+	assert.Contains(t, f.Msg, "TimeBudget option")
+}
+
+func TestTeardownKillsTasksAndRunsDefers(t *testing.T) {
+	var unwound []string
+	var afterKill bool
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		for _, name := range []string{"a", "b"} {
+			p.Task.Go(ctx, name, func(ctx context.Context) error {
+				defer func() {
+					unwound = append(unwound, name)
+					// a simulation call while unwinding fails at once
+					_ = p.Time.Sleep(ctx, time.Second)
+					afterKill = true
+				}()
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}
+		_ = p.Time.Sleep(ctx, time.Millisecond)
+		p.Task.Go(ctx, "never-started", func(ctx context.Context) error {
+			t.Error("a task killed before it ran must not run")
+			return nil
+		})
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.ElementsMatch(t, []string{"a", "b"}, unwound)
+	assert.False(t, afterKill)
+	assert.Equal(t, time.Millisecond, res.SimTime)
+}
+
+func TestStartAfterEndPanicsWithFix(t *testing.T) {
+	var p providers.Providers
+	var ctx context.Context
+	res := run(1, func(c context.Context, pp providers.Providers) error { p, ctx = pp, c; return nil })
+	require.NoError(t, res.Err)
+	assert.PanicsWithValue(t,
+		`sim: task "late" started on a simulation that is not running (it ended, or never began); start tasks from inside the simulation, before its body returns`,
+		func() { p.Task.Go(ctx, "late", func(context.Context) error { return nil }) })
+	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; a value made by the simulation outlived its run",
+		func() { _ = p.Time.Sleep(ctx, time.Second) })
+}
+
+func TestRunTwicePanics(t *testing.T) {
+	w := New(Config{})
+	w.Run(func(context.Context, providers.Providers) error { return nil })
+	assert.Panics(t, func() { w.Run(func(context.Context, providers.Providers) error { return nil }) })
+}
+
+func TestRecordAndDiverge(t *testing.T) {
+	work := func(extra bool) func(ctx context.Context, p providers.Providers) error {
+		return func(ctx context.Context, p providers.Providers) error {
+			for i := range 5 {
+				p.Task.Go(ctx, fmt.Sprint("t", i), func(ctx context.Context) error {
+					if extra && i == 3 {
+						p.Random.Uint64()
+					}
+					return p.Time.Sleep(ctx, time.Duration(i)*time.Millisecond)
+				})
+			}
+			return p.Time.Sleep(ctx, time.Second)
+		}
+	}
+	a := New(Config{Seed: 3, Record: true}).Run(work(false))
+	b := New(Config{Seed: 3, Record: true}).Run(work(false))
+	c := New(Config{Seed: 3, Record: true}).Run(work(true))
+	assert.Equal(t, "", Diverge(a.Record, b.Record))
+	assert.Equal(t, a.Trace, b.Trace)
+	assert.NotEqual(t, a.Trace, c.Trace)
+	d := Diverge(a.Record, c.Record)
+	assert.Contains(t, d, "differs")
+	assert.Contains(t, d, "first run:")
+}
+
+func TestWatchdogReportsTaskBlockedOutsideSimulation(t *testing.T) {
+	var mu sync.Mutex
+	mu.Lock()
+	release := make(chan struct{})
+	w := New(Config{Seed: 9})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "stuck", func(ctx context.Context) error {
+			<-release // a raw channel: invisible to the simulation
+			return nil
+		})
+		return p.Time.Sleep(ctx, time.Second)
+	}, 200*time.Millisecond)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Equal(t, "stuck", f.Task)
+	assert.Contains(t, f.Stack, "world_test.go")
+	assert.Contains(t, f.Msg, "blocked outside the simulation")
+	// Let the abandoned world finish so no goroutine outlives the test.
+	close(release)
+}
+
+func TestGoexitTearsDownAndReports(t *testing.T) {
+	var unwound bool
+	res := New(Config{Seed: 1}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "bystander", func(ctx context.Context) error {
+			defer func() { unwound = true }()
+			return p.Time.Sleep(ctx, time.Hour)
+		})
+		_ = p.Time.Sleep(ctx, time.Second)
+		p.Task.Go(ctx, "quitter", func(ctx context.Context) error {
+			goexit()
+			return nil
+		})
+		return p.Time.Sleep(ctx, time.Hour)
+	}, 0)
+	assert.True(t, res.Goexit)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Goexit, f.Kind)
+	assert.True(t, unwound, "the other tasks were torn down")
+}

@@ -1,0 +1,30 @@
+// Package simctx is how code under test finds the simulation it runs in: the
+// simulation rides in the context.Context of every task it starts.
+// Production-side packages (assertions, chaos) import only this package, so
+// they never pull the engine into a production binary; outside a simulation
+// From returns nil and they do nothing.
+package simctx
+
+import "context"
+
+// Sim is what production-side packages may ask of the simulation they run in.
+type Sim interface {
+	// Seed is the seed of the run.
+	Seed() uint64
+}
+
+type key struct{}
+
+// With returns a context carrying s.
+func With(ctx context.Context, s Sim) context.Context {
+	return context.WithValue(ctx, key{}, s)
+}
+
+// From returns the simulation ctx carries, or nil.
+func From(ctx context.Context) Sim {
+	if ctx == nil {
+		return nil
+	}
+	s, _ := ctx.Value(key{}).(Sim)
+	return s
+}

@@ -1,0 +1,69 @@
+package providers
+
+import (
+	"context"
+	"runtime"
+)
+
+// Task starts and coordinates concurrent activities. In a simulation a task
+// is a coroutine that runs only when the scheduler picks it, one at a time;
+// in production it is a goroutine.
+//
+// Code under test starts every concurrent activity through Task and blocks
+// only through the providers (Time, [Chan], [Mutex], [WaitGroup], [Select],
+// the network and the disk), never on raw channels, sync primitives or
+// time.Sleep: the simulation cannot see those and reports them as a task
+// blocked outside the simulation.
+type Task interface {
+	// Go starts fn as a new task called name. The task's context is derived
+	// from ctx and is cancelled by [Handle.Cancel]; ctx's values (the
+	// simulation among them) pass on to it.
+	Go(ctx context.Context, name string, fn func(ctx context.Context) error) Handle
+	// Yield lets other ready tasks run before the caller goes on.
+	Yield(ctx context.Context)
+}
+
+// Handle is a started task.
+type Handle interface {
+	// Name is the name the task was started with.
+	Name() string
+	// Cancel cancels the task's context. The task decides when to return.
+	Cancel()
+	// Join waits for the task to return and gives its error, or gives ctx's
+	// error if ctx is done first.
+	Join(ctx context.Context) error
+}
+
+type realTask struct{}
+
+func (realTask) Go(ctx context.Context, name string, fn func(ctx context.Context) error) Handle {
+	ctx, cancel := context.WithCancel(ctx)
+	h := &realHandle{name: name, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		defer cancel()
+		h.err = fn(ctx)
+	}()
+	return h
+}
+
+func (realTask) Yield(context.Context) { runtime.Gosched() }
+
+type realHandle struct {
+	name   string
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+func (h *realHandle) Name() string { return h.name }
+func (h *realHandle) Cancel()      { h.cancel() }
+
+func (h *realHandle) Join(ctx context.Context) error {
+	select {
+	case <-h.done:
+		return h.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
