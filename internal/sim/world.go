@@ -142,7 +142,7 @@ func (w *World) Run(root func(ctx context.Context, p providers.Providers) error)
 		panic("sim: World.Run called twice; make a new World for each run")
 	}
 	w.state = running
-	w.root = w.spawn(w.Context(), "main", func(ctx context.Context) error {
+	w.root = w.spawn(w.Context(), "driver", func(ctx context.Context) error {
 		return root(ctx, w.Providers())
 	})
 	normal := false

@@ -194,7 +194,7 @@ func TestDeadlockNamesEveryParkedTask(t *testing.T) {
 	var f *Failure
 	require.ErrorAs(t, res.Err, &f)
 	assert.Equal(t, Deadlock, f.Kind)
-	assert.Contains(t, f.Msg, `task "main" waits on the end of the world`)
+	assert.Contains(t, f.Msg, `task "driver" waits on the end of the world`)
 	assert.Contains(t, f.Msg, `task "left" waits on a message that never comes`)
 	assert.Contains(t, f.Msg, `task "right" waits on a message that never comes`)
 	assert.Contains(t, f.Msg, "world_test.go", "the report shows where each task waits")
@@ -230,7 +230,7 @@ func TestTimeBudget(t *testing.T) {
 	assert.Equal(t, TimeBudget, f.Kind)
 	assert.Equal(t, time.Minute, f.At)
 	assert.Contains(t, f.Msg, `task "never" waits on sleep`)
-	assert.Contains(t, f.Msg, `task "main" waits on task join`)
+	assert.Contains(t, f.Msg, `task "driver" waits on task join`)
 	assert.Contains(t, f.Msg, "TimeBudget option")
 }
 

@@ -1,0 +1,52 @@
+package sim
+
+import (
+	"hash/fnv"
+	"time"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// The methods in this file are for the simulated devices built on the
+// engine (network, disk, processes): they run on the scheduler, inside the
+// task that calls them or inside an event.
+
+// After calls fn on the scheduler d from now (fn must not block: it may wake
+// tasks, start tasks, schedule more). The returned function cancels the call
+// and reports whether it was still pending.
+func (w *World) After(d time.Duration, fn func()) (cancel func() bool) {
+	e := &event{idx: -1, fn: fn}
+	w.schedule(e, w.now+int64(d))
+	return func() bool {
+		if e.idx < 0 {
+			return false
+		}
+		w.queue.remove(e)
+		return true
+	}
+}
+
+// Parker is the world's Task provider, through which devices park and wake
+// tasks.
+func (w *World) Parker() providers.Parker { return (*taskProvider)(w) }
+
+// Event records a happening of the run, such as a fault, in the timeline and
+// in the trace hash, attributed to task (empty for the world itself).
+func (w *World) Event(task, msg string) {
+	h := fnv.New64a()
+	h.Write([]byte(msg))
+	w.trace = mix(w.trace, h.Sum64())
+	w.note(task, msg)
+}
+
+// Running reports whether the world is running (Run has begun and not
+// ended).
+func (w *World) Running() bool { return w.state == running }
+
+// CurrentTask names the running task, or "" outside any task.
+func (w *World) CurrentTask() string {
+	if w.cur == nil {
+		return ""
+	}
+	return w.cur.name
+}

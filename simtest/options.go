@@ -1,0 +1,148 @@
+package simtest
+
+import (
+	"fmt"
+	"time"
+)
+
+// An Option changes how [Run] runs its seeds. Options are values: build
+// them once, keep them in a slice, pass them to many Runs.
+type Option interface {
+	apply(*config) error
+}
+
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
+
+// The defaults of the options.
+const (
+	DefaultSeeds              = 100
+	DefaultShortSeeds         = 10
+	DefaultTimeBudget         = time.Hour
+	DefaultWatchdog           = 10 * time.Second
+	DefaultMaxStepsPerInstant = 10_000_000
+)
+
+type config struct {
+	seeds      int
+	seedsSet   bool
+	baseSeed   uint64
+	baseSet    bool
+	fresh      bool
+	replay     uint64
+	replaySet  bool
+	timeBudget time.Duration
+	watchdog   time.Duration
+	maxSteps   uint64
+	check      bool
+	verbose    bool
+	devices    []func(*S) // per-seed set-up of simulated devices
+}
+
+func defaultConfig(short bool) config {
+	c := config{
+		seeds:      DefaultSeeds,
+		timeBudget: DefaultTimeBudget,
+		watchdog:   DefaultWatchdog,
+		maxSteps:   DefaultMaxStepsPerInstant,
+	}
+	if short {
+		c.seeds = DefaultShortSeeds
+	}
+	return c
+}
+
+// Seeds sets how many seeds Run runs (default [DefaultSeeds], or
+// [DefaultShortSeeds] under -short). The -simseeds flag overrides it.
+func Seeds(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("simtest.Seeds(%d): the seed count must be at least 1", n)
+		}
+		c.seeds, c.seedsSet = n, true
+		return nil
+	})
+}
+
+// BaseSeed sets the seed the run's seeds are derived from. By default it is
+// derived from the test's name, so a test runs the same seeds every time.
+func BaseSeed(seed uint64) Option {
+	return optionFunc(func(c *config) error {
+		c.baseSeed, c.baseSet = seed, true
+		return nil
+	})
+}
+
+// FreshSeeds draws a new base seed for every run, from the operating
+// system's randomness, and logs it; the -simfresh flag does the same. Every
+// failure still prints the seed that replays it.
+func FreshSeeds() Option {
+	return optionFunc(func(c *config) error {
+		c.fresh = true
+		return nil
+	})
+}
+
+// Replay runs only the given seed, as the -simseed flag does.
+func Replay(seed uint64) Option {
+	return optionFunc(func(c *config) error {
+		c.replay, c.replaySet = seed, true
+		return nil
+	})
+}
+
+// TimeBudget bounds the simulated time of each seed (default
+// [DefaultTimeBudget]). A seed whose body has not returned by then fails,
+// with a report of every task and where it waits.
+func TimeBudget(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("simtest.TimeBudget(%v): the budget must be positive", d)
+		}
+		c.timeBudget = d
+		return nil
+	})
+}
+
+// Watchdog sets how long, in real time, a task may run without returning to
+// the scheduler before the seed fails as blocked outside the simulation
+// (default [DefaultWatchdog]). Zero turns the watchdog off.
+func Watchdog(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("simtest.Watchdog(%v): the watchdog must be zero (off) or positive", d)
+		}
+		c.watchdog = d
+		return nil
+	})
+}
+
+// MaxStepsPerInstant bounds how many times tasks may be resumed while
+// simulated time stands still (default [DefaultMaxStepsPerInstant]); past
+// it the seed fails as a livelock. Zero removes the bound.
+func MaxStepsPerInstant(n uint64) Option {
+	return optionFunc(func(c *config) error {
+		c.maxSteps = n
+		return nil
+	})
+}
+
+// CheckDeterminism runs every seed twice and fails when the two runs'
+// traces differ, naming the first step at which they part; the -simcheck
+// flag does the same.
+func CheckDeterminism() Option {
+	return optionFunc(func(c *config) error {
+		c.check = true
+		return nil
+	})
+}
+
+// Verbose logs every seed's own log lines, not only a failing seed's; the
+// -simv flag does the same.
+func Verbose() Option {
+	return optionFunc(func(c *config) error {
+		c.verbose = true
+		return nil
+	})
+}

@@ -1,0 +1,165 @@
+package simtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Run runs body once per seed, each time in a fresh simulated world, and
+// reports the outcome on t. The body is the test driver: the root task of
+// the world. It starts tasks, sleeps, checks; when it returns the seed ends
+// and every task still alive is killed.
+//
+// Run stops at the first failing seed. It prints the seed's replay line,
+// how it failed (the task, its stack, the simulated time), the errors the
+// body reported, and the seed's last timeline entries; the replay line runs
+// exactly that execution again. After the seeds, Run logs a report: seeds
+// run, passed and failed, wall and simulated time, steps and events, and one
+// line per seed with its seed and trace hash.
+//
+// Bad options or flags fail the test before any seed runs, with a message
+// naming the problem.
+func Run(t testing.TB, body func(s *S), opts ...Option) {
+	t.Helper()
+	if body == nil {
+		t.Fatalf("simtest.Run: the body is nil; pass a func(s *simtest.S) that drives the simulation")
+		return
+	}
+	c, err := resolve(testing.Short(), commandLine(), opts)
+	if err != nil {
+		t.Fatal(err)
+		return
+	}
+	r := &runner{t: t, cfg: c, body: body}
+	r.run()
+}
+
+type runner struct {
+	t    testing.TB
+	cfg  config
+	body func(*S)
+	rep  report
+}
+
+// seedOutcome is what one seed did.
+type seedOutcome struct {
+	res     sim.Result
+	s       *S
+	diverge string // what CheckDeterminism found, if anything
+}
+
+func (o *seedOutcome) failed() bool {
+	if o.res.Err != nil || o.diverge != "" {
+		return !o.skippedOnly()
+	}
+	return o.s != nil && o.s.failed
+}
+
+// skippedOnly reports a seed that ended because its body asked to skip.
+func (o *seedOutcome) skippedOnly() bool {
+	var f *sim.Failure
+	return o.s != nil && o.s.skipped != "" && errors.As(o.res.Err, &f) && f.Kind == sim.Stopped && !o.s.failed
+}
+
+func (r *runner) seeds() []uint64 {
+	c := r.cfg
+	if c.replaySet {
+		return []uint64{c.replay}
+	}
+	base := c.baseSeed
+	switch {
+	case c.fresh:
+		base = freshSeed()
+		r.t.Logf("simtest: fresh base seed %d", base)
+	case !c.baseSet:
+		base = baseSeedFor(r.t.Name())
+	}
+	out := make([]uint64, c.seeds)
+	for i := range out {
+		out[i] = seedAt(base, i)
+	}
+	return out
+}
+
+func (r *runner) run() {
+	t := r.t
+	t.Helper()
+	start := time.Now()
+	for _, seed := range r.seeds() {
+		o := r.runSeed(seed)
+		r.rep.add(o)
+		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
+			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
+		}
+		if o.skippedOnly() {
+			r.rep.wall = time.Since(start)
+			t.Log(r.rep.summary())
+			t.Skip(o.s.skipped)
+			return
+		}
+		if o.failed() {
+			r.rep.wall = time.Since(start)
+			t.Error(r.failureReport(o))
+			t.Log(r.rep.summary())
+			if o.res.Goexit {
+				t.FailNow() // a task called FailNow on the real test: honour it
+			}
+			return
+		}
+	}
+	r.rep.wall = time.Since(start)
+	t.Log(r.rep.summary())
+}
+
+func (r *runner) runSeed(seed uint64) *seedOutcome {
+	o := r.once(seed, r.cfg.check)
+	if !r.cfg.check || o.res.Goexit || isEscaped(o.res.Err) {
+		return o
+	}
+	again := r.once(seed, true)
+	if o.res.Trace != again.res.Trace {
+		o.diverge = sim.Diverge(o.res.Record, again.res.Record)
+		if o.diverge == "" {
+			o.diverge = fmt.Sprintf("the trace hashes differ (%016x, then %016x) though every recorded step agrees", o.res.Trace, again.res.Trace)
+		}
+	}
+	o.res.Record = nil
+	return o
+}
+
+func isEscaped(err error) bool {
+	var f *sim.Failure
+	return errors.As(err, &f) && f.Kind == sim.Escaped
+}
+
+func (r *runner) once(seed uint64, record bool) *seedOutcome {
+	w := sim.New(sim.Config{
+		Seed:               seed,
+		TimeBudget:         r.cfg.timeBudget,
+		MaxStepsPerInstant: r.cfg.maxSteps,
+		Record:             record,
+	})
+	o := &seedOutcome{}
+	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		s := &S{TB: r.t, w: w, p: p, ctx: ctx, seed: seed}
+		o.s = s
+		for _, setup := range r.cfg.devices {
+			setup(s)
+		}
+		defer func() {
+			for i := len(s.cleanups) - 1; i >= 0; i-- {
+				s.cleanups[i]()
+			}
+		}()
+		r.body(s)
+		return nil
+	}, r.cfg.watchdog)
+	return o
+}

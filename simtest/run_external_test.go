@@ -1,0 +1,279 @@
+package simtest_test
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestRunPassesEverySeed(t *testing.T) {
+	var seeds []uint64
+	r := runIn("TestPass", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			seeds = append(seeds, s.Seed())
+			h := s.Go("worker", func(ctx context.Context) error {
+				return s.Providers().Time.Sleep(ctx, time.Second)
+			})
+			require.NoError(s, h.Join(s.Context()))
+			assert.Equal(s, time.Second, s.Elapsed())
+		}, simtest.Seeds(7))
+	})
+	assert.False(t, r.failed, r.output())
+	assert.Len(t, seeds, 7)
+	out := r.output()
+	assert.Contains(t, out, "simtest: 7 seeds, 7 passed, 0 failed")
+	assert.Regexp(t, regexp.MustCompile(`seed=\d+ trace=[0-9a-f]{16} ok`), out)
+	assert.Equal(t, 7, strings.Count(out, "seed="), "one line per seed")
+}
+
+func TestSeedsAreStablePerTestName(t *testing.T) {
+	collect := func(name string) []uint64 {
+		var seeds []uint64
+		runIn(name, func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) { seeds = append(seeds, s.Seed()) }, simtest.Seeds(5))
+		})
+		return seeds
+	}
+	assert.Equal(t, collect("TestA"), collect("TestA"))
+	assert.NotEqual(t, collect("TestA"), collect("TestB"))
+}
+
+func TestFailureReportsSeedReplayAndStory(t *testing.T) {
+	var failing uint64
+	r := runIn("TestPlanted", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Go("racer", func(ctx context.Context) error {
+				s.Logf("racer is here")
+				if s.Providers().Random.IntN(4) == 0 {
+					failing = s.Seed()
+					s.Errorf("the planted bug fired")
+				}
+				return nil
+			})
+			s.Sleep(time.Second)
+		}, simtest.Seeds(100))
+	})
+	require.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, "simtest: seed ")
+	assert.Contains(t, out, "replay: go test -run '^TestPlanted$' -simseed=")
+	assert.Contains(t, out, "-simseed="+strconv.FormatUint(failing, 10)+" ./simtest")
+	assert.Contains(t, out, "the planted bug fired")
+	assert.Contains(t, out, `racer: run_external_test.go:`, "the error names the task and the line")
+	assert.Contains(t, out, "racer is here")
+	assert.Contains(t, out, "last events:")
+	assert.Contains(t, out, "1 failed")
+	assert.False(t, r.fatal, "Run fails the test but lets it go on")
+
+	// the printed seed replays the same failure, alone
+	again := runIn("TestPlanted", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			if s.Providers().Random.IntN(4) == 0 {
+				s.Errorf("the planted bug fired")
+			}
+		}, simtest.Replay(failing))
+	})
+	assert.True(t, again.failed)
+	assert.Contains(t, again.output(), "simtest: 1 seeds, 0 passed, 1 failed")
+}
+
+func TestFatalInTaskEndsSeedAtOnce(t *testing.T) {
+	var after bool
+	r := runIn("TestFatal", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			h := s.Go("checker", func(ctx context.Context) error {
+				require.Equal(s, 1, 2, "numbers differ")
+				after = true
+				return nil
+			})
+			_ = h.Join(s.Context())
+			after = true
+		}, simtest.Seeds(3))
+	})
+	assert.True(t, r.failed)
+	assert.False(t, after, "nothing runs after require fails")
+	out := r.output()
+	assert.Contains(t, out, "numbers differ")
+	assert.Contains(t, out, "checker: run_external_test.go:")
+	assert.Contains(t, out, "1 seeds, 0 passed, 1 failed", "Run stops at the first failing seed")
+}
+
+func TestPanicInTaskFailsSeedWithStack(t *testing.T) {
+	r := runIn("TestPanic", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Go("crasher", func(ctx context.Context) error {
+				var xs []int
+				_ = xs[3]
+				return nil
+			})
+			s.Sleep(time.Second)
+		}, simtest.Seeds(2))
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, `panic at 0s in task "crasher"`)
+	assert.Contains(t, out, "index out of range")
+	assert.Contains(t, out, `stack of task "crasher"`)
+	assert.Contains(t, out, "run_external_test.go")
+}
+
+func TestRealFailNowInTaskTearsDown(t *testing.T) {
+	var unwound bool
+	r := runIn("TestGoexit", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Go("bystander", func(ctx context.Context) error {
+				defer func() { unwound = true }()
+				return s.Providers().Time.Sleep(ctx, time.Hour)
+			})
+			s.Go("quitter", func(ctx context.Context) error {
+				r.FailNow() // the real test's FailNow, from inside a task
+				return nil
+			})
+			s.Sleep(time.Minute)
+		})
+	})
+	assert.True(t, r.failed)
+	assert.True(t, r.fatal)
+	assert.True(t, unwound)
+	assert.Contains(t, r.output(), "runtime.Goexit was called in a task")
+}
+
+func TestSkipInBodySkipsTest(t *testing.T) {
+	r := runIn("TestSkip", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Skip("not today") })
+	})
+	assert.True(t, r.skipped)
+	assert.False(t, r.failed, r.output())
+}
+
+func TestWatchdogNamesTaskBlockedOutsideSimulation(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	r := runIn("TestEscape", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			h := s.Go("waiter", func(ctx context.Context) error {
+				<-release // a raw channel: the simulation cannot see it
+				return nil
+			})
+			_ = h.Join(s.Context())
+		}, simtest.Seeds(1), simtest.Watchdog(300*time.Millisecond))
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, `blocked outside the simulation at 0s in task "waiter"`)
+	assert.Contains(t, out, "Block only through the providers")
+	assert.Contains(t, out, "run_external_test.go", "the report shows where the task blocked")
+}
+
+func TestDeadlockFailsWithEveryWaitingTask(t *testing.T) {
+	r := runIn("TestDeadlock", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			var a, b providers.Handle
+			a = s.Go("alice", func(ctx context.Context) error {
+				s.Sleep(time.Millisecond)
+				return b.Join(ctx)
+			})
+			b = s.Go("bob", func(ctx context.Context) error {
+				s.Sleep(time.Millisecond)
+				return a.Join(ctx)
+			})
+			_ = a.Join(s.Context())
+		}, simtest.Seeds(1))
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, "deadlock at 1ms")
+	assert.Contains(t, out, `task "alice" waits on task join`)
+	assert.Contains(t, out, `task "bob" waits on task join`)
+	assert.Contains(t, out, `task "driver" waits on task join`)
+	assert.Contains(t, out, "run_external_test.go", "the report shows where each task waits")
+}
+
+func TestTimeBudgetNamesTheTaskThatNeverFinishes(t *testing.T) {
+	r := runIn("TestBudget", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			h := s.Go("slowpoke", func(ctx context.Context) error {
+				for {
+					if err := s.Providers().Time.Sleep(ctx, time.Minute); err != nil {
+						return err
+					}
+				}
+			})
+			_ = h.Join(s.Context())
+		}, simtest.Seeds(1), simtest.TimeBudget(time.Hour))
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, "time budget exceeded at 1h0m0s")
+	assert.Contains(t, out, `task "slowpoke" waits on sleep`)
+	assert.Contains(t, out, `task "driver" waits on task join`)
+}
+
+func TestBadInput(t *testing.T) {
+	cases := []struct {
+		name string
+		body func(*simtest.S)
+		opts []simtest.Option
+		want string
+	}{
+		{"nil body", nil, nil, "the body is nil"},
+		{"zero seeds", func(*simtest.S) {}, []simtest.Option{simtest.Seeds(0)}, "simtest.Seeds(0): the seed count must be at least 1"},
+		{"negative seeds", func(*simtest.S) {}, []simtest.Option{simtest.Seeds(-3)}, "at least 1"},
+		{"fresh and base", func(*simtest.S) {}, []simtest.Option{simtest.FreshSeeds(), simtest.BaseSeed(1)}, "FreshSeeds and BaseSeed both choose the base seed"},
+		{"bad budget", func(*simtest.S) {}, []simtest.Option{simtest.TimeBudget(0)}, "the budget must be positive"},
+		{"bad watchdog", func(*simtest.S) {}, []simtest.Option{simtest.Watchdog(-time.Second)}, "zero (off) or positive"},
+		{"nil option", func(*simtest.S) {}, []simtest.Option{nil}, "a nil Option"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runIn("TestBad", func(r *recorder) { simtest.Run(r, c.body, c.opts...) })
+			assert.True(t, r.fatal)
+			assert.Contains(t, r.output(), c.want)
+		})
+	}
+}
+
+func TestCheckDeterminismPassesForDeterministicBody(t *testing.T) {
+	r := runIn("TestCheck", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			for i := range 4 {
+				s.Go("t", func(ctx context.Context) error {
+					return s.Providers().Time.Sleep(ctx, time.Duration(s.Providers().Random.IntN(100)+i)*time.Millisecond)
+				})
+			}
+			s.Sleep(time.Second)
+		}, simtest.Seeds(20), simtest.CheckDeterminism())
+	})
+	assert.False(t, r.failed, r.output())
+}
+
+func TestCheckDeterminismNamesDivergentStep(t *testing.T) {
+	calls := 0
+	r := runIn("TestNondeterministic", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			calls++ // state outside the simulation: the second run differs
+			for range calls % 2 {
+				s.Providers().Random.Uint64()
+			}
+			s.Go("t", func(ctx context.Context) error { return nil })
+			s.Sleep(time.Second)
+		}, simtest.Seeds(1), simtest.CheckDeterminism())
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, "the run is not deterministic")
+	assert.Contains(t, out, "differs")
+	assert.Contains(t, out, "first run:")
+}

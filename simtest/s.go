@@ -1,0 +1,171 @@
+package simtest
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// S is the handle a test body gets for one seed: the test driver's view of
+// the simulated world. It is a testing.TB, so testify's assert and require,
+// and helpers that take a testing.TB, work with it; its failure and log
+// methods are about the seed, not the whole test.
+//
+// Error and Errorf mark the seed failed and go on; Fatal, Fatalf and
+// FailNow mark it failed and end it at once, from any task. Log and Logf
+// write to the seed's log, stamped with simulated time and the task, shown
+// when the seed fails (or always, with -simv).
+type S struct {
+	testing.TB
+	w        *sim.World
+	p        providers.Providers
+	ctx      context.Context
+	seed     uint64
+	failed   bool
+	skipped  string
+	errs     []string
+	logs     []string
+	cleanups []func()
+}
+
+// Seed is the seed this body runs under.
+func (s *S) Seed() uint64 { return s.seed }
+
+// Providers returns the test driver's providers.
+func (s *S) Providers() providers.Providers { return s.p }
+
+// Context returns the driver's context. It carries the simulation, so
+// assertions and buggify made with it, or with contexts derived from it,
+// belong to this seed.
+func (s *S) Context() context.Context { return s.ctx }
+
+// Go starts fn as a task of the test driver.
+func (s *S) Go(name string, fn func(ctx context.Context) error) providers.Handle {
+	return s.p.Task.Go(s.ctx, name, fn)
+}
+
+// Sleep pauses the calling task for d of simulated time.
+func (s *S) Sleep(d time.Duration) { _ = s.p.Time.Sleep(s.ctx, d) }
+
+// Now returns the simulated time.
+func (s *S) Now() time.Time { return s.p.Time.Now() }
+
+// Elapsed returns the simulated time since the seed began.
+func (s *S) Elapsed() time.Duration { return s.w.Now() }
+
+// Cleanup registers f to run when the body returns, still inside the
+// simulation, in the driver's task; the last registered runs first.
+func (s *S) Cleanup(f func()) { s.cleanups = append(s.cleanups, f) }
+
+// Log records its arguments in the seed's log, as fmt.Sprintln does.
+func (s *S) Log(args ...any) { s.log(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
+
+// Logf records a formatted line in the seed's log.
+func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...)) }
+
+func (s *S) log(msg string) {
+	s.logs = append(s.logs, s.stamp()+msg)
+	s.w.Log(msg)
+}
+
+// stamp is the simulated time and task that prefix a seed's log lines.
+func (s *S) stamp() string {
+	if task := s.w.CurrentTask(); task != "" {
+		return fmt.Sprintf("%v %s: ", s.w.Now(), task)
+	}
+	return fmt.Sprintf("%v: ", s.w.Now())
+}
+
+// Error is Log followed by Fail.
+func (s *S) Error(args ...any) { s.fail(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
+
+// Errorf is Logf followed by Fail.
+func (s *S) Errorf(format string, args ...any) { s.fail(fmt.Sprintf(format, args...)) }
+
+// Fatal is Log followed by FailNow.
+func (s *S) Fatal(args ...any) { s.Error(args...); s.FailNow() }
+
+// Fatalf is Logf followed by FailNow.
+func (s *S) Fatalf(format string, args ...any) { s.Errorf(format, args...); s.FailNow() }
+
+func (s *S) fail(msg string) {
+	s.failed = true
+	line := s.stamp() + msg
+	if loc := callerOutside(); loc != "" {
+		line = s.stamp() + loc + ": " + msg
+	}
+	s.errs = append(s.errs, line)
+	s.w.Log("error: " + msg)
+}
+
+// Fail marks the seed failed and goes on.
+func (s *S) Fail() { s.failed = true }
+
+// Failed reports whether the seed has failed.
+func (s *S) Failed() bool { return s.failed || s.w.Failed() }
+
+// FailNow marks the seed failed and ends it: the world is torn down and no
+// later task of the seed runs.
+func (s *S) FailNow() {
+	s.failed = true
+	if !s.w.Running() {
+		s.TB.FailNow()
+	}
+	s.w.FailNow()
+}
+
+// Skip is Log followed by SkipNow.
+func (s *S) Skip(args ...any) { s.skip(fmt.Sprint(args...)) }
+
+// Skipf is Logf followed by SkipNow.
+func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args...)) }
+
+// SkipNow ends the seed and skips the whole test.
+func (s *S) SkipNow() { s.skip("skipped") }
+
+func (s *S) skip(msg string) {
+	s.skipped = msg
+	if !s.w.Running() {
+		s.TB.Skip(msg)
+	}
+	s.w.FailNow()
+}
+
+// Skipped reports whether the body asked to skip the test.
+func (s *S) Skipped() bool { return s.skipped != "" }
+
+// Helper marks the calling function as a test helper, as testing.T.Helper.
+func (s *S) Helper() { s.TB.Helper() }
+
+// callerOutside finds the first caller outside this package and testify,
+// so that an error names the line of the test that made it.
+func callerOutside() string {
+	var pcs [32]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.Contains(f.Function, "moonpool/simtest.") && !strings.Contains(f.Function, "stretchr/testify") {
+			if f.File == "" {
+				return ""
+			}
+			return fmt.Sprintf("%s:%d", shortFile(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
+func shortFile(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}

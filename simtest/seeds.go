@@ -1,0 +1,30 @@
+package simtest
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"hash/fnv"
+)
+
+// baseSeedFor derives a test's default base seed from its name, so that a
+// plain `go test` runs the same seeds every time.
+func baseSeedFor(name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64()
+}
+
+func freshSeed() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// seedAt returns the i-th seed after base: splitmix64, so neighbouring
+// indices give unrelated seeds.
+func seedAt(base uint64, i int) uint64 {
+	z := base + uint64(i+1)*0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
