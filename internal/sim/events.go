@@ -1,95 +1,145 @@
 package sim
 
+import "math/bits"
+
 // An event is something due at a simulated instant: the end of a task's
 // sleep, or a callback (a timer, a context deadline).
 type event struct {
+	gen    uint32 // bumped on every schedule and cancel; stale slots differ
+	queued bool
+	task   *task  // wake this task, or
+	fn     func() // call this on the scheduler
+}
+
+// slot is a queued event.
+type slot struct {
 	when int64  // nanoseconds since the start of the run
-	seq  uint64 // tie-break: events at one instant fire in the order scheduled
-	idx  int    // position in the heap, -1 when not queued
-	task *task  // wake this task, or
-	fn   func() // call this on the scheduler
+	seq  uint64 // events at one instant fire in the order scheduled
+	e    *event
+	gen  uint32 // e.gen when queued: a cancelled event leaves a stale slot
 }
 
-// eventQueue is a binary min-heap on (when, seq). It is written out rather
-// than built on container/heap to keep the hot path free of interface calls.
-type eventQueue []*event
+func (s slot) stale() bool { return s.gen != s.e.gen }
 
-func (q eventQueue) less(i, j int) bool {
-	if q[i].when != q[j].when {
-		return q[i].when < q[j].when
+// eventQueue orders events by (when, seq). It is a radix heap: simulated
+// time never goes back, so no event is due before the last one popped
+// (last), and an event goes in the bucket numbered by the highest bit in
+// which its instant differs from last. Pushing is an append; popping sorts
+// out one bucket at a time, and an event moves down at most a few times.
+//
+// Bucket 0 holds the events due at last, in the order they were scheduled:
+// events with one instant always share a bucket and move together, in
+// order, so scheduling order survives every move.
+//
+// Cancelling an event leaves its slot in place, marked stale, to be dropped
+// when it comes up or moves.
+type eventQueue struct {
+	last    int64
+	head    int // the next slot of bucket 0
+	buckets [65][]slot
+}
+
+func (q *eventQueue) bucket(when int64) int { return bits.Len64(uint64(when ^ q.last)) }
+
+func (q *eventQueue) push(e *event, when int64, seq uint64) {
+	e.gen++
+	e.queued = true
+	b := q.bucket(when)
+	q.buckets[b] = append(q.buckets[b], slot{when: when, seq: seq, e: e, gen: e.gen})
+}
+
+// unschedule takes e out of the queue, reporting whether it was queued.
+func unschedule(e *event) bool {
+	if !e.queued {
+		return false
 	}
-	return q[i].seq < q[j].seq
+	e.gen++
+	e.queued = false
+	return true
 }
 
-func (q eventQueue) swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].idx = i
-	q[j].idx = j
-}
-
-func (q *eventQueue) push(e *event) {
-	e.idx = len(*q)
-	*q = append(*q, e)
-	q.up(e.idx)
-}
-
-func (q *eventQueue) pop() *event {
-	old := *q
-	n := len(old) - 1
-	old.swap(0, n)
-	e := old[n]
-	old[n] = nil
-	*q = old[:n]
-	q.down(0)
-	e.idx = -1
-	return e
-}
-
-func (q *eventQueue) remove(e *event) {
-	i := e.idx
-	if i < 0 {
-		return
-	}
-	old := *q
-	n := len(old) - 1
-	if i != n {
-		old.swap(i, n)
-	}
-	old[n] = nil
-	*q = old[:n]
-	if i != n {
-		q.down(i)
-		q.up(i)
-	}
-	e.idx = -1
-}
-
-func (q eventQueue) up(j int) {
-	for j > 0 {
-		i := (j - 1) / 2
-		if !q.less(j, i) {
-			break
-		}
-		q.swap(i, j)
-		j = i
-	}
-}
-
-func (q eventQueue) down(i int) {
-	n := len(q)
+// peek reports whether a live event is queued; next and pop then give it.
+// It may move last up to that event's instant: call it only when the clock
+// is about to move there.
+func (q *eventQueue) peek() bool {
 	for {
-		l := 2*i + 1
-		if l >= n {
-			return
+		b0 := q.buckets[0]
+		for q.head < len(b0) && b0[q.head].stale() {
+			q.head++
 		}
-		j := l
-		if r := l + 1; r < n && q.less(r, l) {
-			j = r
+		if q.head < len(b0) {
+			return true
 		}
-		if !q.less(j, i) {
-			return
+		clear(b0)
+		q.buckets[0], q.head = b0[:0], 0
+		if !q.refill() {
+			return false
 		}
-		q.swap(i, j)
-		i = j
+	}
+}
+
+// refill moves the events of the lowest non-empty bucket into lower ones,
+// with last set to the earliest of them, so that bucket 0 gets at least
+// one. It reports false when the queue is empty.
+func (q *eventQueue) refill() bool {
+	i := 1
+	for i < len(q.buckets) && len(q.buckets[i]) == 0 {
+		i++
+	}
+	if i == len(q.buckets) {
+		return false
+	}
+	from := q.buckets[i]
+	first := true
+	for _, s := range from {
+		if !s.stale() && (first || s.when < q.last) {
+			q.last, first = s.when, false
+		}
+	}
+	for _, s := range from {
+		if !s.stale() {
+			b := q.bucket(s.when)
+			q.buckets[b] = append(q.buckets[b], s)
+		}
+	}
+	clear(from)
+	q.buckets[i] = from[:0]
+	return true
+}
+
+// more reports whether a live event is due at the instant of the last pop.
+// Unlike peek it never moves on to a later instant, which would let last
+// run ahead of the simulated clock.
+func (q *eventQueue) more() bool {
+	b0 := q.buckets[0]
+	for q.head < len(b0) && b0[q.head].stale() {
+		q.head++
+	}
+	return q.head < len(b0)
+}
+
+// next returns the instant of the earliest live event; call it only after
+// peek reports true.
+func (q *eventQueue) next() int64 { return q.last }
+
+// pop removes and returns the earliest live event; call it only after peek
+// reports true.
+func (q *eventQueue) pop() slot {
+	s := q.buckets[0][q.head]
+	q.buckets[0][q.head] = slot{}
+	q.head++
+	s.e.queued = false
+	return s
+}
+
+// all calls f for every queued slot, stale or not.
+func (q *eventQueue) all(f func(slot)) {
+	for i, b := range q.buckets {
+		if i == 0 {
+			b = b[q.head:]
+		}
+		for _, s := range b {
+			f(s)
+		}
 	}
 }

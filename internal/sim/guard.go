@@ -132,13 +132,13 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	}
 	tick := time.NewTicker(watchdog / 4)
 	defer tick.Stop()
-	last, since := w.progress.Load(), time.Now()
+	last, since := w.published(), time.Now()
 	for {
 		select {
 		case r := <-done:
 			return r
 		case now := <-tick.C:
-			p := w.progress.Load()
+			p := w.published()
 			if p != last {
 				last, since = p, now
 				continue
@@ -155,7 +155,8 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 // It runs on the watcher's goroutine, so it reads only what the world
 // published atomically.
 func (w *World) escaped(watchdog time.Duration) Result {
-	t := w.running.Load()
+	w.published() // pairs with the store that published w.cur
+	t := w.cur
 	name, stack := "(the scheduler)", ""
 	if t != nil {
 		name = t.name
@@ -163,7 +164,7 @@ func (w *World) escaped(watchdog time.Duration) Result {
 	}
 	return Result{
 		Seed:  w.cfg.Seed,
-		Steps: w.progress.Load(),
+		Steps: w.published(),
 		Err: &Failure{
 			Kind:  Escaped,
 			Task:  name,

@@ -15,15 +15,9 @@ import (
 // tasks, start tasks, schedule more). The returned function cancels the call
 // and reports whether it was still pending.
 func (w *World) After(d time.Duration, fn func()) (cancel func() bool) {
-	e := &event{idx: -1, fn: fn}
+	e := &event{fn: fn}
 	w.schedule(e, w.now+int64(d))
-	return func() bool {
-		if e.idx < 0 {
-			return false
-		}
-		w.queue.remove(e)
-		return true
-	}
+	return func() bool { return unschedule(e) }
 }
 
 // Parker is the world's Task provider, through which devices park and wake

@@ -41,7 +41,6 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
 	w := (*World)(p)
 	tm := &timer{w: w}
-	tm.ev.idx = -1
 	tm.ev.fn = func() {
 		w.spawn(w.Context(), "AfterFunc", func(context.Context) error { f(); return nil })
 	}
@@ -55,11 +54,7 @@ type timer struct {
 }
 
 func (t *timer) Stop() bool {
-	if t.ev.idx < 0 {
-		return false
-	}
-	t.w.queue.remove(&t.ev)
-	return true
+	return unschedule(&t.ev)
 }
 
 func (t *timer) Reset(d time.Duration) bool {
@@ -76,23 +71,34 @@ func (p *timeProvider) WithTimeout(ctx context.Context, d time.Duration) (contex
 
 func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	w := (*World)(p)
-	if cur, ok := ctx.Deadline(); ok && !cur.After(deadline) {
-		return context.WithCancel(ctx) // the parent's deadline comes first
-	}
-	inner, cancel := context.WithCancelCause(ctx)
-	c := &deadlineCtx{Context: inner, deadline: deadline}
-	at := int64(deadline.Sub(Epoch))
-	if at <= w.now {
-		cancel(context.DeadlineExceeded)
-		return c, func() { cancel(context.Canceled) }
-	}
-	ev := &event{idx: -1, fn: func() { cancel(context.DeadlineExceeded) }}
-	w.schedule(ev, at)
-	return c, func() {
-		if ev.idx >= 0 {
-			w.queue.remove(ev)
+	owned := w.isOwned(ctx)
+	inner, cancelInner := context.WithCancelCause(ctx)
+	var c context.Context = inner
+	var ev *event
+	if cur, ok := ctx.Deadline(); !ok || cur.After(deadline) { // else the parent's deadline comes first
+		c = &deadlineCtx{Context: inner, deadline: deadline}
+		if at := int64(deadline.Sub(Epoch)); at <= w.now {
+			cancelInner(context.DeadlineExceeded)
+		} else {
+			ev = &event{fn: func() {
+				cancelInner(context.DeadlineExceeded)
+				w.cancelled = true
+			}}
+			w.schedule(ev, at)
 		}
-		cancel(context.Canceled)
+	}
+	if owned {
+		w.own(inner)
+	}
+	return c, func() {
+		if ev != nil {
+			unschedule(ev)
+		}
+		cancelInner(context.Canceled)
+		w.cancelled = true
+		if owned {
+			w.disown(inner)
+		}
 	}
 }
 
@@ -121,10 +127,9 @@ func (p *taskProvider) Go(ctx context.Context, name string, fn func(ctx context.
 func (p *taskProvider) Yield(ctx context.Context) {
 	w := (*World)(p)
 	t := w.current("Yield")
-	t.parked = true
-	w.wake(t, nil)
-	// Parked and ready at once: the scheduler may pick it again at once.
-	t.what = "yield"
+	// Ready at once: the scheduler may pick this task again straight away.
+	t.waitGen++
+	w.makeReady(t)
 	if !t.yield(struct{}{}) || t.killed {
 		panic(killSignal{})
 	}

@@ -27,7 +27,10 @@ type task struct {
 
 	pos      int // index in w.tasks
 	readyIdx int // index in w.ready, -1 when not ready
-	ctxIdx   int // index in w.ctxWaiters, -1 when not there
+	ctxIdx   int // index in its list of context waiters, -1 when not in one
+	ctxOwned bool
+	done     <-chan struct{} // ctx.Done(), kept to recognise waits on it
+	owned    bool            // ctx is owned by the simulation
 
 	parked  bool
 	waitGen uint32
@@ -36,11 +39,11 @@ type task struct {
 	wakeErr error
 	sleep   event
 
-	started bool
-	killed  bool
-	done    bool
-	err     error
-	joiners []providers.WaitToken
+	started  bool
+	killed   bool
+	finished bool
+	err      error
+	joiners  []providers.WaitToken
 }
 
 // killed is the panic value that unwinds a killed task.
@@ -60,8 +63,11 @@ func (w *World) spawn(ctx context.Context, name string, fn func(ctx context.Cont
 	w.nextID++
 	t := &task{w: w, id: w.nextID, name: name, fn: fn, readyIdx: -1, ctxIdx: -1}
 	t.sleep.task = t
-	t.sleep.idx = -1
 	t.ctx, t.cancel = context.WithCancel(ctx)
+	t.done = t.ctx.Done()
+	if w.isOwned(ctx) {
+		t.owned = w.own(t.ctx)
+	}
 	t.next, t.stop = iter.Pull(t.body)
 	t.pos = len(w.tasks)
 	w.tasks = append(w.tasks, t)
@@ -113,8 +119,11 @@ func (t *task) body(yield func(struct{}) bool) {
 
 func (t *task) finish() {
 	w := t.w
-	t.done = true
-	t.cancel()
+	t.finished = true
+	w.cancelTask(t)
+	if t.owned {
+		w.disown(t.ctx)
+	}
 	w.unready(t)
 	w.unwaitCtx(t)
 	// remove from w.tasks keeping start order, for reports and teardown
@@ -138,16 +147,18 @@ func (t *task) finish() {
 // park blocks the current task until wake. It returns the wake's error.
 func (w *World) park(ctx context.Context, what string) error {
 	t := w.current(what)
-	if ctx != nil && ctx.Done() != nil {
+	if d := ctx.Done(); d != nil {
 		select {
-		case <-ctx.Done():
+		case <-d:
 			t.waitGen++
 			return ctx.Err()
 		default:
 		}
 		t.waitCtx = ctx
-		t.ctxIdx = len(w.ctxWaiters)
-		w.ctxWaiters = append(w.ctxWaiters, t)
+		t.ctxOwned = t.owned && d == t.done || w.isOwned(ctx)
+		list := w.waitList(t)
+		t.ctxIdx = len(*list)
+		*list = append(*list, t)
 	}
 	t.parked = true
 	t.what = what
@@ -185,9 +196,7 @@ func (w *World) wake(t *task, err error) {
 	t.wakeErr = err
 	t.what = ""
 	w.unwaitCtx(t)
-	if t.sleep.idx >= 0 {
-		w.queue.remove(&t.sleep)
-	}
+	unschedule(&t.sleep)
 	w.makeReady(t)
 }
 
@@ -211,34 +220,46 @@ func (w *World) unready(t *task) {
 	t.readyIdx = -1
 }
 
+func (w *World) waitList(t *task) *[]*task {
+	if t.ctxOwned {
+		return &w.ownedWaiters
+	}
+	return &w.foreignWaiters
+}
+
 func (w *World) unwaitCtx(t *task) {
 	i := t.ctxIdx
 	if i < 0 {
 		return
 	}
-	last := len(w.ctxWaiters) - 1
+	list := w.waitList(t)
+	last := len(*list) - 1
 	if i != last {
-		w.ctxWaiters[i] = w.ctxWaiters[last]
-		w.ctxWaiters[i].ctxIdx = i
+		(*list)[i] = (*list)[last]
+		(*list)[i].ctxIdx = i
 	}
-	w.ctxWaiters[last] = nil
-	w.ctxWaiters = w.ctxWaiters[:last]
+	(*list)[last] = nil
+	*list = (*list)[:last]
 	t.ctxIdx = -1
 	t.waitCtx = nil
+}
+
+// cancelTask cancels t's context; owned waiters are polled for it.
+func (w *World) cancelTask(t *task) {
+	t.cancel()
+	w.cancelled = true
 }
 
 // kill stops t at once. A parked or ready task unwinds from where it stands
 // (its defers run); the current task unwinds by panicking.
 func (w *World) kill(t *task) {
-	if t.done {
+	if t.finished {
 		return
 	}
 	t.killed = true
 	w.unready(t)
 	w.unwaitCtx(t)
-	if t.sleep.idx >= 0 {
-		w.queue.remove(&t.sleep)
-	}
+	unschedule(&t.sleep)
 	if t == w.cur {
 		panic(killSignal{})
 	}
@@ -295,10 +316,10 @@ func (w *World) findTask(id uint32) *task {
 // Handle methods.
 
 func (t *task) Name() string { return t.name }
-func (t *task) Cancel()      { t.cancel() }
+func (t *task) Cancel()      { t.w.cancelTask(t) }
 
 func (t *task) Join(ctx context.Context) error {
-	if t.done {
+	if t.finished {
 		return t.err
 	}
 	w := t.w

@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/rng"
@@ -74,7 +73,16 @@ type World struct {
 	root  *task
 	state state
 
-	ctxWaiters []*task // parked tasks whose wait may end by context
+	// Parked tasks whose wait may end by their context. A context is
+	// "owned" when the simulation made it and every context above it: only
+	// the simulation's own cancel calls can end it, and those set
+	// cancelled, so owned waiters are polled only then. Any other context
+	// may be cancelled by code the simulation cannot see, so its waiters
+	// are polled whenever no task is ready.
+	ownedWaiters   []*task
+	foreignWaiters []*task
+	owned          map[<-chan struct{}]struct{}
+	cancelled      bool
 
 	trace       uint64
 	steps       uint64
@@ -84,8 +92,7 @@ type World struct {
 	failure     *Failure
 	record      []Step
 	timeline    ring
-	progress    atomic.Uint64 // steps+events, read by the watchdog
-	running     atomic.Pointer[task]
+	progress    uint64 // steps and events, for the watchdog; see publish
 	nextID      uint32
 	rootCtx     context.Context
 	cancelRoots context.CancelFunc
@@ -93,7 +100,7 @@ type World struct {
 
 // New returns a world ready to Run.
 func New(cfg Config) *World {
-	w := &World{cfg: cfg}
+	w := &World{cfg: cfg, owned: make(map[<-chan struct{}]struct{})}
 	if cfg.Input != nil {
 		w.rng = rng.FromBytes(cfg.Input)
 	} else {
@@ -131,6 +138,7 @@ func (w *World) Providers() providers.Providers {
 func (w *World) Context() context.Context {
 	if w.rootCtx == nil {
 		w.rootCtx, w.cancelRoots = context.WithCancel(simctx.With(context.Background(), w))
+		w.own(w.rootCtx)
 	}
 	return w.rootCtx
 }
@@ -182,7 +190,7 @@ func (w *World) loop() {
 	for w.failure == nil {
 		if len(w.ready) > 0 {
 			w.step()
-			if w.root.done {
+			if w.root.finished {
 				return
 			}
 			continue
@@ -190,7 +198,7 @@ func (w *World) loop() {
 		if w.pollContexts() {
 			continue
 		}
-		if len(w.queue) > 0 {
+		if w.queue.peek() {
 			w.fireEvents()
 			continue
 		}
@@ -206,7 +214,6 @@ func (w *World) step() {
 	t := w.ready[i]
 	w.unready(t)
 	w.steps++
-	w.progress.Store(w.steps + w.events)
 	w.atInstant++
 	if max := w.cfg.MaxStepsPerInstant; max > 0 && w.atInstant > max {
 		w.fail(&Failure{Kind: Livelock, Task: t.name, Msg: fmt.Sprintf(
@@ -224,13 +231,13 @@ func (w *World) step() {
 
 func (w *World) resume(t *task) {
 	w.cur = t
-	w.running.Store(t)
+	w.publish()
 	t.next()
 	w.cur = nil
 }
 
 func (w *World) fireEvents() {
-	when := w.queue[0].when
+	when := w.queue.next() // the caller peeked
 	if w.cfg.TimeBudget > 0 && when > int64(w.cfg.TimeBudget) {
 		w.now = int64(w.cfg.TimeBudget)
 		w.fail(&Failure{Kind: TimeBudget, Msg: fmt.Sprintf(
@@ -243,11 +250,12 @@ func (w *World) fireEvents() {
 		w.now = when
 		w.atInstant = 0
 	}
-	for len(w.queue) > 0 && w.queue[0].when == when && w.failure == nil {
-		e := w.queue.pop()
+	for w.failure == nil && w.queue.more() {
+		s := w.queue.pop()
+		e := s.e
 		w.events++
-		w.progress.Store(w.steps + w.events)
-		w.trace = mix(w.trace, uint64(e.when)^e.seq<<40)
+		w.publish()
+		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
 		if w.cfg.Record {
 			w.record = append(w.record, Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
 		}
@@ -264,19 +272,29 @@ func (w *World) schedule(e *event, when int64) {
 	if when < w.now {
 		when = w.now
 	}
-	e.when = when
 	w.seq++
-	e.seq = w.seq
-	w.queue.push(e)
+	w.queue.push(e, when, w.seq)
 }
 
 // pollContexts wakes parked tasks whose wait context is done. It runs only
 // when no task is ready, so the order of wake-ups is the order of waiters,
 // which is itself a product of the run.
 func (w *World) pollContexts() bool {
+	woke := w.poll(&w.foreignWaiters)
+	if w.cancelled {
+		w.cancelled = false
+		woke = w.poll(&w.ownedWaiters) || woke
+	}
+	if woke {
+		w.trace = mix(w.trace, 0xc0ffee)
+	}
+	return woke
+}
+
+func (w *World) poll(list *[]*task) bool {
 	woke := false
-	for i := 0; i < len(w.ctxWaiters); {
-		t := w.ctxWaiters[i]
+	for i := 0; i < len(*list); {
+		t := (*list)[i]
 		select {
 		case <-t.waitCtx.Done():
 			w.wake(t, t.waitCtx.Err())
@@ -286,10 +304,35 @@ func (w *World) pollContexts() bool {
 		}
 		i++
 	}
-	if woke {
-		w.trace = mix(w.trace, 0xc0ffee)
-	}
 	return woke
+}
+
+// own records that ctx is owned by the simulation (see ownedWaiters) if its
+// parent is. It reports whether it is.
+func (w *World) own(ctx context.Context) bool {
+	d := ctx.Done()
+	if d == nil {
+		return true
+	}
+	w.owned[d] = struct{}{}
+	return true
+}
+
+// isOwned reports whether ctx can be cancelled only by the simulation.
+func (w *World) isOwned(ctx context.Context) bool {
+	d := ctx.Done()
+	if d == nil {
+		return true
+	}
+	_, ok := w.owned[d]
+	return ok
+}
+
+// disown forgets a context that is done with.
+func (w *World) disown(ctx context.Context) {
+	if d := ctx.Done(); d != nil {
+		delete(w.owned, d)
+	}
 }
 
 func (w *World) fail(f *Failure) {
@@ -313,10 +356,8 @@ func (w *World) teardown() {
 		w.kill(w.tasks[0])
 	}
 	w.state = finished
-	for _, e := range w.queue {
-		e.idx = -1
-	}
-	w.queue = nil
+	w.queue.all(func(s slot) { unschedule(s.e) })
+	w.queue = eventQueue{}
 	if w.cancelRoots != nil {
 		w.cancelRoots()
 	}

@@ -1,0 +1,164 @@
+package sim
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// bareSwitch measures n round trips into a bare iter.Pull coroutine: the
+// floor a scheduler switch is compared with.
+func bareSwitch(n int) time.Duration {
+	next, stop := iter.Pull(func(yield func(int) bool) {
+		for i := 0; ; i++ {
+			if !yield(i) {
+				return
+			}
+		}
+	})
+	defer stop()
+	start := time.Now()
+	for range n {
+		next()
+	}
+	return time.Since(start)
+}
+
+// BenchmarkTaskSwitch measures one task switch through the scheduler (a task
+// yields, the scheduler draws the next of two ready tasks and resumes it)
+// and reports its ratio to a bare iter.Pull round trip. The two are measured
+// in alternating rounds inside the same run, so that a noisy neighbour
+// weighs on both; the ratio reported is the median of the rounds'.
+func BenchmarkTaskSwitch(b *testing.B) {
+	const rounds = 16
+	var ratios []float64
+	var sched, bare time.Duration
+	var switches uint64
+	b.ReportAllocs()
+	w := New(Config{Seed: 1})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		stop := false
+		other := p.Task.Go(ctx, "other", func(ctx context.Context) error {
+			for !stop {
+				p.Task.Yield(ctx)
+			}
+			return nil
+		})
+		per := max(b.N/rounds, 1)
+		b.ResetTimer()
+		for range rounds {
+			bd := bareSwitch(per)
+			steps := w.steps
+			start := time.Now()
+			for range per {
+				p.Task.Yield(ctx)
+			}
+			sd := time.Since(start)
+			n := w.steps - steps
+			bare += bd
+			sched += sd
+			switches += n
+			ratios = append(ratios, (float64(sd)/float64(n))/(float64(bd)/float64(per)))
+		}
+		b.StopTimer()
+		stop = true
+		return other.Join(ctx)
+	})
+	if res.Err != nil {
+		b.Fatal(res.Err)
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(float64(sched.Nanoseconds())/float64(switches), "ns/switch")
+	b.ReportMetric(float64(bare.Nanoseconds())/float64(max(b.N/rounds, 1)*rounds), "ns/bare-switch")
+	b.ReportMetric(ratios[len(ratios)/2], "x-bare")
+}
+
+// BenchmarkTimers runs 1,000 tasks that each sleep 1,000 times: a million
+// timer events per op.
+func BenchmarkTimers(b *testing.B) {
+	const tasks, sleeps = 1000, 1000
+	b.ReportAllocs()
+	var events uint64
+	for range b.N {
+		res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+			hs := make([]providers.Handle, tasks)
+			for i := range hs {
+				d := time.Duration(1+i%7) * time.Millisecond
+				hs[i] = p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+					for range sleeps {
+						if err := p.Time.Sleep(ctx, d); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}
+			for _, h := range hs {
+				if err := h.Join(ctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if res.Err != nil {
+			b.Fatal(res.Err)
+		}
+		events += res.Events
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}
+
+// BenchmarkTimerAllocs reports allocations per timer event in steady state:
+// one task sleeping many times.
+func BenchmarkTimerAllocs(b *testing.B) {
+	b.ReportAllocs()
+	res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+		b.ResetTimer()
+		for range b.N {
+			if err := p.Time.Sleep(ctx, time.Millisecond); err != nil {
+				return err
+			}
+		}
+		b.StopTimer()
+		return nil
+	})
+	if res.Err != nil {
+		b.Fatal(res.Err)
+	}
+}
+
+// BenchmarkHeartbeat24h is time compression: five tasks beat once per
+// simulated second for 24 simulated hours.
+func BenchmarkHeartbeat24h(b *testing.B) {
+	for range b.N {
+		res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+			var hs []providers.Handle
+			for range 5 {
+				hs = append(hs, p.Task.Go(ctx, "heart", func(ctx context.Context) error {
+					for range 24 * 3600 {
+						if err := p.Time.Sleep(ctx, time.Second); err != nil {
+							return err
+						}
+					}
+					return nil
+				}))
+			}
+			for _, h := range hs {
+				if err := h.Join(ctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if res.Err != nil || res.SimTime != 24*time.Hour {
+			b.Fatal(res.Err, res.SimTime)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "wall-s/24h")
+	b.ReportMetric(24*3600/(b.Elapsed().Seconds()/float64(b.N)), "sim-s/wall-s")
+}

@@ -1,0 +1,86 @@
+package sim
+
+import (
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// The queue pops live events in (when, seq) order, whatever the pushes,
+// cancellations and pops in between, and never a cancelled one. As in a
+// run, nothing is pushed before the instant last popped.
+func TestEventQueueOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var q eventQueue
+		var seq uint64
+		var now int64
+		var model []slot // live slots
+		var events []*event
+		find := func(e *event) int { return slices.IndexFunc(model, func(s slot) bool { return s.e == e }) }
+		push := func(e *event) {
+			seq++
+			when := now + rapid.Int64Range(0, 1<<rapid.IntRange(0, 40).Draw(t, "scale")).Draw(t, "delay")
+			q.push(e, when, seq)
+			model = append(model, slot{when: when, seq: seq, e: e})
+		}
+		for range rapid.IntRange(0, 300).Draw(t, "ops") {
+			switch op := rapid.IntRange(0, 3).Draw(t, "op"); {
+			case op == 0 && len(events) > 0:
+				e := events[rapid.IntRange(0, len(events)-1).Draw(t, "which")]
+				i := find(e)
+				if got := unschedule(e); got != (i >= 0) {
+					t.Fatalf("unschedule reported %v for an event queued=%v", got, i >= 0)
+				}
+				if i >= 0 {
+					model = slices.Delete(model, i, i+1)
+				}
+			case op == 1 && len(events) > 0:
+				e := events[rapid.IntRange(0, len(events)-1).Draw(t, "which")]
+				if i := find(e); i >= 0 {
+					unschedule(e)
+					model = slices.Delete(model, i, i+1)
+				}
+				push(e)
+			case op == 2:
+				if !q.peek() {
+					if len(model) != 0 {
+						t.Fatalf("queue empty with %d live events", len(model))
+					}
+					continue
+				}
+				want := slices.MinFunc(model, func(a, b slot) int {
+					if a.when != b.when {
+						return int(a.when - b.when)
+					}
+					return int(a.seq - b.seq)
+				})
+				if q.next() != want.when {
+					t.Fatalf("next is %d, want %d", q.next(), want.when)
+				}
+				got := q.pop()
+				if got.e != want.e || got.seq != want.seq || got.when != want.when {
+					t.Fatalf("popped (%d,%d), want (%d,%d)", got.when, got.seq, want.when, want.seq)
+				}
+				if got.e.queued {
+					t.Fatalf("a popped event still reads as queued")
+				}
+				model = slices.Delete(model, find(got.e), find(got.e)+1)
+				now = got.when
+			default:
+				e := &event{}
+				events = append(events, e)
+				push(e)
+			}
+		}
+		n := 0
+		q.all(func(s slot) {
+			if !s.stale() {
+				n++
+			}
+		})
+		if n != len(model) {
+			t.Fatalf("all found %d live slots, want %d", n, len(model))
+		}
+	})
+}

@@ -1,0 +1,53 @@
+// Package providers is the seam between code under test and the world it
+// runs in. Code that takes a [Providers] bundle, and reaches time, tasks and
+// randomness only through it, runs unchanged in production and inside a
+// deterministic simulation.
+//
+// The bundle holds a [Time] (the clock, sleeps, timers and deadlines), a
+// [Task] (starting concurrent activities and waiting for them) and a
+// [Random] (random numbers); a [Network] (listeners and connections) and a
+// [Storage] (files on a disk) are joining it. In production, [Real] returns providers over
+// the standard library: the wall clock, goroutines, math/rand/v2. In a
+// simulation, the test framework hands each process providers of its own
+// world: simulated time, tasks that are coroutines run one at a time by a
+// seeded scheduler, and one seeded random stream.
+//
+// # Blocking
+//
+// Code under test must block only through the providers. A goroutine
+// blocked on a raw channel, a sync.Mutex or time.Sleep is invisible to the
+// simulation, which reports it as a task blocked outside the simulation.
+// For the channel and lock idioms, this package provides primitives with the
+// semantics of their Go equivalents:
+//
+//   - [Chan] is a chan T: [Chan.Send], [Chan.Recv], [Chan.Close], a FIFO
+//     buffer of fixed capacity, hand-off when unbuffered, panics on sending
+//     to or closing a closed Chan.
+//   - [Select] with [OnRecv], [OnSend] and [Default] is the select statement.
+//   - [Mutex] is a sync.Mutex.
+//   - [WaitGroup] is a sync.WaitGroup, with a Go method that starts tasks.
+//
+// A Chan, Mutex or WaitGroup is made with a Task, which decides its mode
+// for life: a plain chan T, a channel used as a lock, a counter with a
+// channel to wait on, and reflect.Select for a Select over real Chans, in
+// production; or the simulation's own, blocking through its scheduler, when
+// the Task is a simulation's (it implements [Parker]). Unlike their Go equivalents, the blocking operations
+// take a context.Context and give up with its error when it is done first;
+// an operation that can proceed at once does so whatever the context.
+//
+// # Determinism
+//
+// In a simulation, one task runs at a time and the primitives decide
+// nothing by themselves: waiters are served in the order they arrived, an
+// unlocked [Mutex] goes to its longest waiter, and where Go leaves a choice
+// open (a Select with several ready cases) the choice is drawn from the
+// run's random stream. So a run is a function of its seed. Outside a
+// simulation, the primitives are exactly as deterministic as the Go runtime
+// they use, which is to say not at all.
+//
+// A primitive belongs to the simulation whose Task made it and must be used
+// only from that simulation's tasks; a Select over Chans of two simulations,
+// or of a simulation and production, panics. Killing a task (a crash) ends
+// its parked operation where it stands: a value it was about to receive is
+// lost with it, and a Mutex just handed to it is passed on.
+package providers
