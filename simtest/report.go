@@ -42,13 +42,27 @@ func (r *report) summary() string {
 	if s := r.wall.Seconds(); s > 0 {
 		perSec = float64(r.steps+r.events) / s
 	}
-	fmt.Fprintf(&b, "simtest: %d seeds, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
-		r.seeds, r.passed, r.failed, r.wall.Round(time.Millisecond), r.simTime, r.steps, r.events, human(perSec), r.trace)
+	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
+		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(r.wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
 	for _, l := range r.lines {
 		b.WriteString("\n    ")
 		b.WriteString(l)
 	}
 	return b.String()
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func roundWall(d time.Duration) time.Duration {
+	if d < 10*time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
 }
 
 func human(v float64) string {

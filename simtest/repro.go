@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,9 +10,45 @@ import (
 )
 
 // replayLine is the command that replays seed of the test called name, run
-// from the module root.
+// from the module root. It repeats the test's own flags that were set, since
+// they may shape the run.
+//
+// The package comes before -simseed: go test ends its package list at the
+// first flag it does not know, and -simseed is the test binary's.
 func replayLine(name string, seed uint64) string {
-	return fmt.Sprintf("go test -run '%s' -simseed=%d %s", runPattern(name), seed, packageDir())
+	line := fmt.Sprintf("go test -run '%s' %s -simseed=%d", runPattern(name), packageDir(), seed)
+	for _, f := range userFlags() {
+		line += " " + f
+	}
+	return line
+}
+
+// userFlags lists the flags set on the command line that belong to neither
+// the testing package nor this one, as they would be typed.
+func userFlags() []string {
+	var out []string
+	flag.Visit(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "test.") || strings.HasPrefix(f.Name, "sim") {
+			return
+		}
+		v := f.Value.String()
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() && v == "true" {
+			out = append(out, "-"+f.Name)
+			return
+		}
+		out = append(out, fmt.Sprintf("-%s=%s", f.Name, shellQuote(v)))
+	})
+	return out
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '-' || r == '.' || r == '/' || r == '_' || r == ':' || r == ',' || r == '=' ||
+			'0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // runPattern matches exactly the test (or subtest) called name.

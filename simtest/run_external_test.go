@@ -68,8 +68,8 @@ func TestFailureReportsSeedReplayAndStory(t *testing.T) {
 	require.True(t, r.failed)
 	out := r.output()
 	assert.Contains(t, out, "simtest: seed ")
-	assert.Contains(t, out, "replay: go test -run '^TestPlanted$' -simseed=")
-	assert.Contains(t, out, "-simseed="+strconv.FormatUint(failing, 10)+" ./simtest")
+	assert.Contains(t, out, "replay: go test -run '^TestPlanted$' ./simtest -simseed=")
+	assert.Contains(t, out, "-simseed="+strconv.FormatUint(failing, 10))
 	assert.Contains(t, out, "the planted bug fired")
 	assert.Contains(t, out, `racer: run_external_test.go:`, "the error names the task and the line")
 	assert.Contains(t, out, "racer is here")
@@ -86,7 +86,7 @@ func TestFailureReportsSeedReplayAndStory(t *testing.T) {
 		}, simtest.Replay(failing))
 	})
 	assert.True(t, again.failed)
-	assert.Contains(t, again.output(), "simtest: 1 seeds, 0 passed, 1 failed")
+	assert.Contains(t, again.output(), "simtest: 1 seed, 0 passed, 1 failed")
 }
 
 func TestFatalInTaskEndsSeedAtOnce(t *testing.T) {
@@ -107,7 +107,7 @@ func TestFatalInTaskEndsSeedAtOnce(t *testing.T) {
 	out := r.output()
 	assert.Contains(t, out, "numbers differ")
 	assert.Contains(t, out, "checker: run_external_test.go:")
-	assert.Contains(t, out, "1 seeds, 0 passed, 1 failed", "Run stops at the first failing seed")
+	assert.Contains(t, out, "1 seed, 0 passed, 1 failed", "Run stops at the first failing seed")
 }
 
 func TestPanicInTaskFailsSeedWithStack(t *testing.T) {

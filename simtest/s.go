@@ -101,7 +101,8 @@ func (s *S) fail(msg string) {
 		line = s.stamp() + loc + ": " + msg
 	}
 	s.errs = append(s.errs, line)
-	s.w.Log("error: " + msg)
+	first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+	s.w.Log("error: " + first)
 }
 
 // Fail marks the seed failed and goes on.

@@ -1,0 +1,17 @@
+// Package payments is a small payment processor with a race in it, the
+// first example of Moonpool for Go.
+//
+// A [Processor] hands payments to a pool of workers over a channel and
+// waits for each answer with a timeout. A payment that is not answered in
+// time is sent again: the worker may have crashed, or the message may have
+// been lost. But a worker that is merely slow still finishes the first
+// attempt, so a retry that races a slow attempt applies the payment twice.
+// Whether that happens depends on how long each attempt takes and on the
+// order in which the workers run, which is to say on the seed.
+//
+// The fix is the usual one: make applying a payment idempotent, keyed by
+// its id ([Ledger] with Idempotent set). The test in this package runs the
+// fixed processor over a hundred seeds; with -planted it runs the racy one,
+// and the simulation finds a seed that applies a payment twice and prints
+// the line that replays it.
+package payments

@@ -1,0 +1,39 @@
+package payments_test
+
+import (
+	"flag"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/examples/payments"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+var planted = flag.Bool("planted", false, "run the processor with its race: a ledger that is not idempotent")
+
+// TestPayments processes ten payments through three workers, under the
+// seed's choice of how long each attempt takes and which worker runs when,
+// and checks that each payment was applied exactly once.
+func TestPayments(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ledger := &payments.Ledger{Idempotent: !*planted}
+		pr := &payments.Processor{Workers: 3, Timeout: 50 * time.Millisecond, Retries: 3, Ledger: ledger}
+		var batch []payments.Payment
+		want := 0
+		for id := range 10 {
+			amount := 1 + s.Providers().Random.IntN(100)
+			batch = append(batch, payments.Payment{ID: id, Amount: amount})
+			want += amount
+		}
+		require.NoError(s, pr.Process(s.Context(), s.Providers(), batch))
+		for _, p := range batch {
+			if n := ledger.Times(p.ID); n != 1 {
+				s.Errorf("payment %d was applied %d times", p.ID, n)
+			}
+		}
+		require.Equal(s, want, ledger.Total(), "the ledger's total")
+		s.Logf("applied %d payments, total %d", len(batch), ledger.Total())
+	})
+}
