@@ -32,6 +32,18 @@ type S struct {
 	errs     []string
 	logs     []string
 	cleanups []func()
+
+	// progress, when set, hears of every new thing the seed reached (a
+	// Sometimes come true, a better watermark, a new bucket, a new state),
+	// as a hash; fuzzing turns these into coverage.
+	progress func(sig uint64)
+}
+
+// signal reports new progress of the seed; see S.progress.
+func (s *S) signal(sig uint64) {
+	if s.progress != nil {
+		s.progress(sig)
+	}
 }
 
 // Seed is the seed this body runs under.
