@@ -277,3 +277,16 @@ func TestCheckDeterminismNamesDivergentStep(t *testing.T) {
 	assert.Contains(t, out, "differs")
 	assert.Contains(t, out, "first run:")
 }
+
+func TestSimulationValuesOutlivingTheRunSayWhatIsWrong(t *testing.T) {
+	var kept *simtest.S
+	r := runIn("TestOutlive", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
+	})
+	require.False(t, r.failed, r.output())
+	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; a value made by the simulation outlived its run",
+		func() { kept.Sleep(time.Second) })
+	assert.PanicsWithValue(t,
+		`sim: task "late" started on a simulation that is not running (it ended, or never began); start tasks from inside the simulation, before its body returns`,
+		func() { kept.Go("late", func(context.Context) error { return nil }) })
+}

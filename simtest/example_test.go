@@ -1,0 +1,63 @@
+package simtest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// A heartbeat task and a monitor that expects a beat at least every two
+// seconds; a day of simulated time runs in a blink.
+func ExampleRun() {
+	var t *testing.T // the test's own, in a real test function
+
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		beats := providers.NewChan[time.Time](p.Task, 1)
+		s.Go("heart", func(ctx context.Context) error {
+			for {
+				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+				beats.TrySend(p.Time.Now())
+			}
+		})
+		for range 24 * 3600 {
+			ctx, cancel := p.Time.WithTimeout(s.Context(), 2*time.Second)
+			_, _, err := beats.Recv(ctx)
+			cancel()
+			require.NoError(s, err, "no heartbeat for two seconds")
+		}
+	}, simtest.Seeds(10), simtest.TimeBudget(25*time.Hour))
+}
+
+// Options are values: keep a set and share it between tests.
+func ExampleOption() {
+	var t *testing.T // the test's own, in a real test function
+
+	quick := []simtest.Option{simtest.Seeds(20), simtest.TimeBudget(time.Minute)}
+	simtest.Run(t, func(s *simtest.S) {
+		s.Sleep(time.Second)
+	}, quick...)
+}
+
+// Errors and fatal failures from any task fail the seed; the report names
+// the task, the simulated time and the line.
+func ExampleS_Errorf() {
+	var t *testing.T // the test's own, in a real test function
+
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("checker", func(ctx context.Context) error {
+			if got := s.Elapsed(); got != 0 {
+				s.Errorf("the clock starts at %v, want 0", got)
+			}
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	})
+}

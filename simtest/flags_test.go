@@ -1,0 +1,84 @@
+package simtest
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFlagsWinOverOptions(t *testing.T) {
+	c, err := resolve(false, flags{seeds: 7}, []Option{Seeds(3)})
+	require.NoError(t, err)
+	assert.Equal(t, 7, c.seeds)
+
+	c, err = resolve(false, flags{seed: 42, seedSet: true}, []Option{Seeds(3), BaseSeed(9)})
+	require.NoError(t, err)
+	assert.True(t, c.replaySet)
+	assert.Equal(t, uint64(42), c.replay)
+
+	c, err = resolve(true, flags{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, DefaultShortSeeds, c.seeds, "-short runs fewer seeds")
+
+	c, err = resolve(false, flags{check: true, verbose: true, fresh: true}, nil)
+	require.NoError(t, err)
+	assert.True(t, c.check && c.verbose && c.fresh)
+}
+
+func TestConflictingFlags(t *testing.T) {
+	_, err := resolve(false, flags{seed: 1, seedSet: true, seeds: 5}, nil)
+	assert.EqualError(t, err, "simtest: -simseed replays one seed and -simseeds asks for 5; give one of the two flags")
+	_, err = resolve(false, flags{seed: 1, seedSet: true, fresh: true}, nil)
+	assert.EqualError(t, err, "simtest: -simseed replays one seed and -simfresh draws new ones; give one of the two flags")
+	_, err = resolve(false, flags{fresh: true}, []Option{BaseSeed(3)})
+	assert.NoError(t, err, "-simfresh on the command line overrides a BaseSeed option")
+}
+
+func TestFlagValues(t *testing.T) {
+	var s seedFlag
+	assert.EqualError(t, s.Set("abc"), `-simseed wants a decimal seed such as 1234, as printed in a failure's replay line; "abc" is not one`)
+	assert.Error(t, s.Set("-5"))
+	require.NoError(t, s.Set("18446744073709551615"))
+	assert.Equal(t, "18446744073709551615", s.String())
+
+	var n countFlag
+	assert.EqualError(t, n.Set("0"), `-simseeds wants a positive number of seeds, such as 1000; "0" is not one`)
+	assert.Error(t, n.Set("many"))
+	require.NoError(t, n.Set("12"))
+	assert.Equal(t, "12", n.String())
+}
+
+// TestBadFlagOnCommandLine checks what a user sees for a mistyped seed: the
+// test binary refuses to start, naming the flag and the fix.
+func TestBadFlagOnCommandLine(t *testing.T) {
+	if os.Getenv("SIMTEST_CHILD") != "" {
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBadFlagOnCommandLine$", "-simseed=12ab")
+	cmd.Env = append(os.Environ(), "SIMTEST_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), `invalid value "12ab" for flag -simseed: -simseed wants a decimal seed such as 1234`)
+}
+
+func TestReplayLine(t *testing.T) {
+	assert.Equal(t, "^TestKV$", runPattern("TestKV"))
+	assert.Equal(t, `^TestKV$/^a\.b$`, runPattern("TestKV/a.b"))
+	assert.Equal(t, "./simtest", packageDir())
+	assert.Equal(t, "go test -run '^TestKV$' ./simtest -simseed=7", replayLine("TestKV", 7))
+	assert.Equal(t, "plain", shellQuote("plain"))
+	assert.Equal(t, `'it'\''s'`, shellQuote("it's"))
+}
+
+func TestSeedDerivation(t *testing.T) {
+	assert.Equal(t, baseSeedFor("TestX"), baseSeedFor("TestX"))
+	assert.NotEqual(t, baseSeedFor("TestX"), baseSeedFor("TestY"))
+	seen := map[uint64]bool{}
+	for i := range 1000 {
+		seen[seedAt(1, i)] = true
+	}
+	assert.Len(t, seen, 1000)
+}
