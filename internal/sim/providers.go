@@ -41,8 +41,15 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
 	w := (*World)(p)
 	tm := &timer{w: w}
+	var g *Group // the timer's task joins the process that set it
+	if w.cur != nil {
+		g = w.cur.group
+	}
 	tm.ev.fn = func() {
-		w.spawn(w.Context(), "AfterFunc", func(context.Context) error { f(); return nil })
+		if g != nil && g.dead {
+			return // the process that set the timer is gone
+		}
+		w.spawnIn(g, w.Context(), "AfterFunc", func(context.Context) error { f(); return nil })
 	}
 	w.schedule(&tm.ev, w.now+int64(d))
 	return tm

@@ -14,6 +14,7 @@ import (
 // scheduler's resume and its next park, so exactly one task runs at a time.
 type task struct {
 	w      *World
+	group  *Group // the process the task belongs to, if any
 	id     uint32
 	name   string
 	fn     func(ctx context.Context) error
@@ -53,6 +54,15 @@ type killSignal struct{}
 type stopSignal struct{}
 
 func (w *World) spawn(ctx context.Context, name string, fn func(ctx context.Context) error) *task {
+	var g *Group
+	if w.cur != nil {
+		g = w.cur.group
+	}
+	return w.spawnIn(g, ctx, name, fn)
+}
+
+// spawnIn starts a task in group g (nil for none), named "group/name".
+func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx context.Context) error) *task {
 	if w.state != running {
 		panic(fmt.Sprintf("sim: task %q started on a simulation that is not running (it ended, or never began); "+
 			"start tasks from inside the simulation, before its body returns", name))
@@ -61,7 +71,10 @@ func (w *World) spawn(ctx context.Context, name string, fn func(ctx context.Cont
 		panic(killSignal{})
 	}
 	w.nextID++
-	t := &task{w: w, id: w.nextID, name: name, fn: fn, readyIdx: -1, ctxIdx: -1}
+	if g != nil {
+		name = g.name + "/" + name
+	}
+	t := &task{w: w, group: g, id: w.nextID, name: name, fn: fn, readyIdx: -1, ctxIdx: -1}
 	t.sleep.task = t
 	t.ctx, t.cancel = context.WithCancel(ctx)
 	t.done = t.ctx.Done()

@@ -347,3 +347,31 @@ func TestGoexitTearsDownAndReports(t *testing.T) {
 	assert.Equal(t, Goexit, f.Kind)
 	assert.True(t, unwound, "the other tasks were torn down")
 }
+
+func TestGroupKillStopsEveryTaskOfTheProcess(t *testing.T) {
+	var unwound []string
+	world := New(Config{Seed: 2})
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		g := world.NewGroup("node1")
+		g.Go(ctx, "main", func(ctx context.Context) error {
+			p.Task.Go(ctx, "child", func(ctx context.Context) error {
+				defer func() { unwound = append(unwound, "child") }()
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+			p.Time.AfterFunc(time.Minute, func() { t.Error("a timer of a killed process fired its task") })
+			defer func() { unwound = append(unwound, "main") }()
+			return p.Time.Sleep(ctx, time.Hour)
+		})
+		bystander := p.Task.Go(ctx, "bystander", func(ctx context.Context) error {
+			return p.Time.Sleep(ctx, 2*time.Second)
+		})
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		assert.Equal(t, 2, g.Alive())
+		g.Kill()
+		assert.Equal(t, 0, g.Alive())
+		assert.ElementsMatch(t, []string{"main", "child"}, unwound)
+		require.NoError(t, bystander.Join(ctx), "tasks outside the group live on")
+		return p.Time.Sleep(ctx, 2*time.Minute)
+	})
+	require.NoError(t, res.Err)
+}
