@@ -4,17 +4,24 @@ package providers
 // instead of reaching for the standard library directly. A process gets one
 // from the simulation, or from [Real] in production.
 type Providers struct {
-	Time   Time
-	Task   Task
-	Random Random
+	Time    Time
+	Task    Task
+	Random  Random
+	Network Network
+	Storage Storage
+	// Cluster names the process and its peers. Real leaves it nil; set it
+	// with StaticCluster from the deployment's configuration.
+	Cluster Cluster
 }
 
 // Real returns providers backed by the standard library: the wall clock,
 // goroutines, and math/rand/v2's global generator.
 func Real() Providers {
 	return Providers{
-		Time:   realTime{},
-		Task:   realTask{},
-		Random: realRandom{},
+		Time:    realTime{},
+		Task:    realTask{},
+		Random:  realRandom{},
+		Network: realNetwork{},
+		// Storage stays nil: Real cannot know a directory; see OpenOSStorage.
 	}
 }

@@ -61,3 +61,32 @@ func ExampleS_Errorf() {
 		require.NoError(s, h.Join(s.Context()))
 	})
 }
+
+// A cluster of three processes under attrition, driven by a workload.
+func ExampleS_Boot() {
+	var t *testing.T // the test's own, in a real test function
+
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{
+			Name:  "node",
+			Count: 3,
+			New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					// A real process listens on p.Network, keeps state on
+					// p.Storage, and finds its peers in p.Cluster.
+					return p.Time.Sleep(ctx, 365*24*time.Hour)
+				})
+			},
+		})
+		c.Run(simtest.Phases{Chaos: time.Minute}, idle{})
+	})
+}
+
+// idle is a workload that waits out the chaos.
+type idle struct{}
+
+func (idle) Setup(context.Context, providers.Providers) error { return nil }
+func (idle) Run(ctx context.Context, p providers.Providers) error {
+	return p.Time.Sleep(ctx, time.Minute)
+}
+func (idle) Check(context.Context, providers.Providers) error { return nil }

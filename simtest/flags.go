@@ -72,6 +72,7 @@ type flags struct {
 	fresh   bool
 	check   bool
 	verbose bool
+	asserts assertFlags // assert_options.go
 }
 
 func commandLine() flags {
@@ -79,6 +80,7 @@ func commandLine() flags {
 		seed: flagSeed.v, seedSet: flagSeed.set,
 		seeds: flagSeeds.v,
 		fresh: *flagFresh, check: *flagCheck, verbose: *flagV,
+		asserts: assertCommandLine(),
 	}
 }
 
@@ -112,5 +114,6 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	c.fresh = c.fresh || fl.fresh
 	c.check = c.check || fl.check
 	c.verbose = c.verbose || fl.verbose
+	c.asserts.override(fl.asserts)
 	return c, nil
 }

@@ -3,6 +3,8 @@ package simtest
 import (
 	"fmt"
 	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
 )
 
 // An Option changes how [Run] runs its seeds. Options are values: build
@@ -38,6 +40,11 @@ type config struct {
 	check      bool
 	verbose    bool
 	devices    []func(*S) // per-seed set-up of simulated devices
+	chaos      chaos.Config
+	chaosSet   bool
+	keep       bool // keep failing seeds under testdata (keep.go)
+
+	asserts assertConfig // assertions, invariants, timeline (assert_options.go)
 }
 
 func defaultConfig(short bool) config {
@@ -50,6 +57,8 @@ func defaultConfig(short bool) config {
 	if short {
 		c.seeds = DefaultShortSeeds
 	}
+	c.chaos = chaos.Defaults()
+	c.keep = true
 	return c
 }
 
@@ -143,6 +152,17 @@ func CheckDeterminism() Option {
 func Verbose() Option {
 	return optionFunc(func(c *config) error {
 		c.verbose = true
+		return nil
+	})
+}
+
+// KeepFailures sets whether a failing seed is kept under
+// testdata/simtest/<TestName>/ and run first on every later run, so that a
+// bug found once stays a regression test (the default), as go test -fuzz
+// keeps failing inputs. The -simkeep=false flag turns it off too.
+func KeepFailures(keep bool) Option {
+	return optionFunc(func(c *config) error {
+		c.keep = keep
 		return nil
 	})
 }

@@ -17,6 +17,7 @@ type report struct {
 	steps, events         uint64
 	trace                 uint64 // the seeds' traces folded together
 	lines                 []string
+	assertions            string // the assertion table (assert_report.go)
 }
 
 func (r *report) add(o *seedOutcome) {
@@ -47,6 +48,10 @@ func (r *report) summary() string {
 	for _, l := range r.lines {
 		b.WriteString("\n    ")
 		b.WriteString(l)
+	}
+	if r.assertions != "" {
+		b.WriteString("\n")
+		b.WriteString(r.assertions)
 	}
 	return b.String()
 }

@@ -46,6 +46,10 @@ type runner struct {
 	cfg  config
 	body func(*S)
 	rep  report
+	fuzz *fuzzInput // set by Fuzz: the decision stream and its feedback (fuzz.go)
+	// asserts is the Run's assertions, invariants and timeline, made by
+	// the first seed (assert_run.go).
+	asserts *runAsserts
 }
 
 // seedOutcome is what one seed did.
@@ -100,6 +104,7 @@ func (r *runner) run() {
 		}
 		if o.skippedOnly() {
 			r.rep.wall = time.Since(start)
+			r.closeAssertions(o)
 			t.Log(r.rep.summary())
 			t.Skip(o.s.skipped)
 			return
@@ -107,6 +112,7 @@ func (r *runner) run() {
 		if o.failed() {
 			r.rep.wall = time.Since(start)
 			t.Error(r.failureReport(o))
+			r.closeAssertions(o)
 			t.Log(r.rep.summary())
 			if o.res.Goexit {
 				t.FailNow() // a task called FailNow on the real test: honour it
@@ -115,6 +121,7 @@ func (r *runner) run() {
 		}
 	}
 	r.rep.wall = time.Since(start)
+	r.closeAssertions(nil)
 	t.Log(r.rep.summary())
 }
 
@@ -123,7 +130,9 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 	if !r.cfg.check || o.res.Goexit || isEscaped(o.res.Err) {
 		return o
 	}
+	r.asserts.checking = true // the same run again: count it once (assert.go)
 	again := r.once(seed, true)
+	r.asserts.checking = false
 	if o.res.Trace != again.res.Trace {
 		o.diverge = sim.Diverge(o.res.Record, again.res.Record)
 		if o.diverge == "" {
@@ -142,14 +151,21 @@ func isEscaped(err error) bool {
 func (r *runner) once(seed uint64, record bool) *seedOutcome {
 	w := sim.New(sim.Config{
 		Seed:               seed,
+		Input:              r.fuzz.stream(),
 		TimeBudget:         r.cfg.timeBudget,
 		MaxStepsPerInstant: r.cfg.maxSteps,
-		Record:             record,
+		Record:             record || r.fuzz.recording(),
+		Timeline:           r.cfg.asserts.tail,
 	})
+	obs := r.observe(w, seed)
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		s := &S{TB: r.t, w: w, p: p, ctx: ctx, seed: seed}
 		o.s = s
+		obs.attach(s)
+		s.progress = r.fuzz.hook()
+		s.seedChaos(r.cfg.chaos)
+		s.attachNetwork()
 		for _, setup := range r.cfg.devices {
 			setup(s)
 		}
@@ -161,5 +177,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		r.body(s)
 		return nil
 	}, r.cfg.watchdog)
+	obs.end()
+	r.fuzz.observe(&o.res)
 	return o
 }

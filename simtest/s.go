@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simdisk"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -32,6 +35,12 @@ type S struct {
 	errs     []string
 	logs     []string
 	cleanups []func()
+	chaos    chaos.Config
+	cluster  *Cluster // the processes of the seed, once booted (cluster.go)
+
+	disks *simdisk.Disks // the seed's disks, made on first use (storage.go)
+	net   *simnet.Net    // the seed's network (network.go)
+	obs   *observer      // assertions, invariants, timeline (assert.go)
 
 	// progress, when set, hears of every new thing the seed reached (a
 	// Sometimes come true, a better watermark, a new bucket, a new state),
@@ -46,7 +55,8 @@ func (s *S) signal(sig uint64) {
 	}
 }
 
-// Seed is the seed this body runs under.
+// Seed is the seed this body runs under; 0 under [Fuzz], where the input
+// keys the run.
 func (s *S) Seed() uint64 { return s.seed }
 
 // Providers returns the test driver's providers.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -53,6 +55,8 @@ type Processor struct {
 	// Work is how long a worker takes over a payment; it defaults to a
 	// few milliseconds, with a rare slow one.
 	Work func(r providers.Random) time.Duration
+	// Log, when set, hears of every retry.
+	Log *slog.Logger
 
 	Ledger *Ledger
 }
@@ -82,10 +86,16 @@ func (pr *Processor) Process(ctx context.Context, p providers.Providers, payment
 				if err != nil || !ok {
 					return err
 				}
-				if err := p.Time.Sleep(ctx, work(p.Random)); err != nil {
+				d := work(p.Random)
+				assertions.SometimesGreaterThan(ctx, d, pr.Timeout, "an attempt outlasted the timeout",
+					"payment", a.payment.ID)
+				if err := p.Time.Sleep(ctx, d); err != nil {
 					return err
 				}
 				pr.Ledger.Apply(a.payment)
+				id := a.payment.ID
+				assertions.AlwaysLessThanOrEqual(ctx, pr.Ledger.Times(id), 1, "a payment is applied at most once",
+					"payment", id)
 				a.done.TrySend(struct{}{})
 			}
 		}))
@@ -108,7 +118,7 @@ func (pr *Processor) Process(ctx context.Context, p providers.Providers, payment
 // send sends one payment and waits for its answer, sending it again after
 // each timeout.
 func (pr *Processor) send(ctx context.Context, p providers.Providers, queue *providers.Chan[attempt], pay Payment) error {
-	for range pr.Retries + 1 {
+	for try := range pr.Retries + 1 {
 		a := attempt{payment: pay, done: providers.NewChan[struct{}](p.Task, 1)}
 		if err := queue.Send(ctx, a); err != nil {
 			return err
@@ -117,10 +127,15 @@ func (pr *Processor) send(ctx context.Context, p providers.Providers, queue *pro
 		_, _, err := a.done.Recv(tctx)
 		cancel()
 		if err == nil {
+			assertions.Sometimes(ctx, try > 0, "a payment was answered after a retry",
+				"payment", pay.ID, "attempts", try+1)
 			return nil
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if pr.Log != nil {
+			pr.Log.InfoContext(ctx, "payment timed out", "payment", pay.ID, "attempt", try+1)
 		}
 	}
 	return fmt.Errorf("%w (payment %d)", ErrUnanswered, pay.ID)

@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"flag"
+	"fmt"
 	"testing"
 	"time"
 
@@ -15,11 +16,13 @@ var planted = flag.Bool("planted", false, "run the processor with its race: a le
 
 // TestPayments processes ten payments through three workers, under the
 // seed's choice of how long each attempt takes and which worker runs when,
-// and checks that each payment was applied exactly once.
+// and checks that each payment was applied exactly once: from the outside
+// at the end, and from the inside as it runs (the processor's assertions
+// and an invariant on the ledger).
 func TestPayments(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		ledger := &payments.Ledger{Idempotent: !*planted}
-		pr := &payments.Processor{Workers: 3, Timeout: 50 * time.Millisecond, Retries: 3, Ledger: ledger}
+		pr := &payments.Processor{Workers: 3, Timeout: 50 * time.Millisecond, Retries: 3, Ledger: ledger, Log: s.Logger()}
 		var batch []payments.Payment
 		want := 0
 		for id := range 10 {
@@ -27,6 +30,12 @@ func TestPayments(t *testing.T) {
 			batch = append(batch, payments.Payment{ID: id, Amount: amount})
 			want += amount
 		}
+		s.Invariant("the ledger never holds more than the batch", func() error {
+			if ledger.Total() > want {
+				return fmt.Errorf("the ledger holds %d of a batch of %d", ledger.Total(), want)
+			}
+			return nil
+		})
 		require.NoError(s, pr.Process(s.Context(), s.Providers(), batch))
 		for _, p := range batch {
 			if n := ledger.Times(p.ID); n != 1 {

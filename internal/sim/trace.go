@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -59,28 +60,61 @@ func before(a []Step, i int) string {
 	return b.String()
 }
 
-// Entry is one line of a run's timeline.
+// Entry is one line of a run's timeline: an engine event (a task started
+// or ended, a fault, a failure), a log line of the test driver, or a
+// log/slog record of simulated code.
 type Entry struct {
-	At   time.Duration
-	Task string
-	Msg  string
+	At   time.Duration // simulated time
+	Task string        // the emitting task; empty for the world itself
+	// Process names the emitting task's process. It stays empty until
+	// tasks belong to processes; note and Record are where it gets set.
+	Process string
+	// Name is what queries match: a slog record's message, or an engine
+	// event's message up to its first ": " ("task started", "net",
+	// "buggify fired").
+	Name  string
+	Msg   string
+	Level slog.Level  // a slog record's level; Info for everything else
+	Attrs []slog.Attr // a slog record's attributes
 }
 
 func (e Entry) String() string {
+	var b strings.Builder
 	if e.Task == "" {
-		return fmt.Sprintf("%12v  %s", e.At, e.Msg)
+		fmt.Fprintf(&b, "%12v  %s", e.At, e.Msg)
+	} else {
+		fmt.Fprintf(&b, "%12v  %-12s %s", e.At, e.Task, e.Msg)
 	}
-	return fmt.Sprintf("%12v  %-12s %s", e.At, e.Task, e.Msg)
+	if e.Level != slog.LevelInfo {
+		fmt.Fprintf(&b, " level=%v", e.Level)
+	}
+	for _, a := range e.Attrs {
+		b.WriteByte(' ')
+		b.WriteString(a.String())
+	}
+	return b.String()
 }
 
-// ring keeps the last len(buf) entries.
+// EventName is the name of an engine event with message msg: the message
+// up to its first ": ".
+func EventName(msg string) string {
+	name, _, _ := strings.Cut(msg, ": ")
+	return name
+}
+
+// ring keeps the last len(buf) entries, and hands every entry to observe
+// when it is set.
 type ring struct {
-	buf  []Entry
-	next int
-	full bool
+	buf     []Entry
+	next    int
+	full    bool
+	observe func(Entry)
 }
 
 func (r *ring) add(e Entry) {
+	if r.observe != nil {
+		r.observe(e)
+	}
 	r.buf[r.next] = e
 	r.next++
 	if r.next == len(r.buf) {
@@ -98,7 +132,7 @@ func (r *ring) entries() []Entry {
 
 // note adds an entry to the timeline.
 func (w *World) note(task, msg string) {
-	w.timeline.add(Entry{At: time.Duration(w.now), Task: task, Msg: msg})
+	w.timeline.add(Entry{At: time.Duration(w.now), Task: task, Name: EventName(msg), Msg: msg})
 }
 
 // Log adds msg to the timeline, attributed to the running task, if any.
@@ -108,4 +142,19 @@ func (w *World) Log(msg string) {
 		name = w.cur.name
 	}
 	w.note(name, msg)
+}
+
+// Record adds e to the timeline, stamped with the simulated time and, when
+// e names no task, the running task. An empty Name is taken from Msg as
+// for an engine event. Like Log, and unlike Event, it leaves the trace
+// hash alone: logging more or less does not change the run.
+func (w *World) Record(e Entry) {
+	e.At = time.Duration(w.now)
+	if e.Task == "" && w.cur != nil {
+		e.Task = w.cur.name
+	}
+	if e.Name == "" {
+		e.Name = EventName(e.Msg)
+	}
+	w.timeline.add(e)
 }

@@ -94,8 +94,15 @@ type World struct {
 	timeline    ring
 	progress    uint64 // steps and events, for the watchdog; see publish
 	nextID      uint32
+	buggify     Buggify
+	sites       map[uintptr]*site // buggify sites reached, by PC
+	chaosOff    bool
 	rootCtx     context.Context
 	cancelRoots context.CancelFunc
+
+	// What the test side hooks on; see observe.go.
+	asserter  Asserter // where assertions go
+	afterStep func()   // runs after every step when set
 }
 
 // New returns a world ready to Run.
@@ -227,6 +234,9 @@ func (w *World) step() {
 		w.record = append(w.record, Step{Kind: StepRun, Task: t.name, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
 	}
 	w.resume(t)
+	if w.afterStep != nil {
+		w.afterStep()
+	}
 }
 
 func (w *World) resume(t *task) {
@@ -263,6 +273,9 @@ func (w *World) fireEvents() {
 			w.wake(e.task, nil)
 		} else {
 			e.fn()
+			if w.afterStep != nil {
+				w.afterStep()
+			}
 		}
 	}
 }

@@ -11,6 +11,12 @@ import "context"
 type Sim interface {
 	// Seed is the seed of the run.
 	Seed() uint64
+	// Buggify decides whether the buggify site at pc fires now; fire is
+	// the site's firing probability, or negative for the run's default.
+	Buggify(pc uintptr, fire float64) bool
+	// Asserter returns where the run's assertions go (package
+	// assertions), or nil when nothing keeps them.
+	Asserter() Asserter
 }
 
 type key struct{}

@@ -9,7 +9,9 @@ import (
 
 type fakeSim uint64
 
-func (f fakeSim) Seed() uint64 { return uint64(f) }
+func (f fakeSim) Seed() uint64                  { return uint64(f) }
+func (f fakeSim) Buggify(uintptr, float64) bool { return false }
+func (f fakeSim) Asserter() Asserter            { return nil }
 
 func TestFrom(t *testing.T) {
 	assert.Nil(t, From(context.Background()))

@@ -1,0 +1,89 @@
+package chaos
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPresetsValidate(t *testing.T) {
+	require.NoError(t, Defaults().Validate())
+	require.NoError(t, Off().Validate())
+	require.NoError(t, Random().Validate())
+	assert.False(t, Off().Attrition.Enabled)
+	assert.False(t, Off().Buggify.Enabled)
+	assert.True(t, Defaults().Attrition.Enabled)
+	assert.True(t, Defaults().Buggify.Enabled)
+}
+
+func TestBadConfigurationsNameTheField(t *testing.T) {
+	c := Defaults()
+	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe = 0, 0, 0
+	assert.ErrorContains(t, c.Validate(), "Attrition weights are all zero")
+
+	c = Defaults()
+	c.Attrition.Crash = -1
+	assert.ErrorContains(t, c.Validate(), "must not be negative")
+
+	c = Defaults()
+	c.Attrition.MaxDead = 0
+	assert.ErrorContains(t, c.Validate(), "Attrition.MaxDead is 0")
+
+	c = Defaults()
+	c.Attrition.Recovery = Range{5 * time.Second, time.Second}
+	assert.ErrorContains(t, c.Validate(), "Attrition.Recovery is [5s, 1s]")
+
+	c = Defaults()
+	c.Buggify.Fire = 1.5
+	assert.ErrorContains(t, c.Validate(), "Buggify.Fire is 1.5")
+
+	c = Defaults()
+	c.Attrition.Enabled = false
+	c.Attrition.MaxDead = 0
+	assert.NoError(t, c.Validate(), "a disabled family is not checked")
+}
+
+func TestRandomDrawsPerSeed(t *testing.T) {
+	seen := map[bool]int{}
+	for seed := range uint64(50) {
+		a := Random().ForSeed(rand.NewPCG(seed, 1))
+		b := Random().ForSeed(rand.NewPCG(seed, 1))
+		assert.Equal(t, a, b, "the same stream draws the same configuration")
+		seen[a.Attrition.Enabled]++
+		require.NoError(t, a.Validate())
+	}
+	assert.Len(t, seen, 2, "attrition is on for some seeds, off for others")
+}
+
+func TestSwarmSwitchesFamiliesOff(t *testing.T) {
+	c := Defaults()
+	c.Swarm = true
+	off := map[string]int{}
+	for seed := range uint64(200) {
+		s := c.ForSeed(rand.NewPCG(seed, 2))
+		if !s.Attrition.Enabled {
+			off["attrition"]++
+		}
+		if !s.Buggify.Enabled {
+			off["buggify"]++
+		}
+	}
+	assert.InDelta(t, 100, off["attrition"], 30)
+	assert.InDelta(t, 100, off["buggify"], 30)
+	d := Defaults()
+	assert.Equal(t, d, d.ForSeed(rand.NewPCG(1, 1)), "without Random or Swarm, ForSeed draws nothing")
+}
+
+func TestRangeDraw(t *testing.T) {
+	r := Range{time.Second, 2 * time.Second}
+	src := rand.NewPCG(1, 2)
+	for range 100 {
+		d := r.Draw(src)
+		require.GreaterOrEqual(t, d, time.Second)
+		require.LessOrEqual(t, d, 2*time.Second)
+	}
+	assert.Equal(t, time.Second, Range{time.Second, time.Second}.Draw(src))
+}

@@ -1,0 +1,28 @@
+// Package chaos is fault injection for simulations: buggify for code under
+// test, and the configuration of every fault the simulation injects.
+//
+// # Buggify
+//
+// [Buggify], [BuggifyWithProb] and [Knob] mark the places in code under
+// test where a rare but legal behaviour hides: a slow path, an early
+// return, a tiny batch, a spurious retry. In a simulation those places are
+// reached often, each switched on or off for a whole run by the seed; in
+// production, and in a simulation with buggify off, they cost a context
+// lookup and never fire. The package imports only the standard library and
+// the simulation's context key, so production binaries may use it freely.
+//
+// # Configuration
+//
+// [Config] gathers the fault families: [Network] (latency, partitions,
+// clogging, connection resets, partial I/O, bit flips), [Storage] (read and
+// write corruption, misdirected and phantom writes, sync failures, torn
+// writes, stalls), [Attrition] (graceful reboots, crashes, wipes) and
+// [BuggifyConfig]. Every knob is a named field with a documented default,
+// from FoundationDB's simulator, TigerBeetle's VOPR and Moonpool.
+//
+// The presets: [Defaults] (everything on), [Off] (nothing fails) and
+// [Random] (intensities drawn per seed); Config.Swarm switches a random
+// half of the families off per seed. A simulation resolves the preset for
+// each seed with [Config.ForSeed], drawing from the seed's stream in a
+// documented order, so the configuration is part of what the seed decides.
+package chaos

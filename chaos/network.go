@@ -1,0 +1,419 @@
+package chaos
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// Network configures the simulated network: how long packets take, how much
+// a connection buffers, and which faults it injects and how often. Every
+// fault is a field, documented with the default that [DefaultNetwork] gives
+// it; a zero probability, interval or bound switches that fault off.
+//
+// Three presets cover most tests:
+//
+//   - [DefaultNetwork]: every fault on, at the intensities FoundationDB's
+//     simulator and Moonpool use.
+//   - [NoNetworkFaults]: realistic latency, no faults. [Network.NoFaults]
+//     does the same to any configuration.
+//   - [RandomNetwork]: a configuration drawn for one seed, where each fault
+//     family is on or off at random (swarm testing) with a random intensity.
+//
+// The zero Network is a perfect network: no latency, no faults, and the
+// default buffer sizes.
+//
+// Whatever the configuration, a connection is a TCP-like stream: bytes
+// arrive in the order they were written, or the connection fails. Faults
+// delay, cut, reset and (with BitFlipProb) corrupt; they never reorder or
+// duplicate bytes.
+type Network struct {
+	// Latency is the one-way delay of every packet: a segment of written
+	// data, a connect, a close or a reset. Default: uniform in [50µs,
+	// 400µs], with a slow tail of probability 0.001 in [50µs, 50ms]
+	// (FoundationDB's halfLatency).
+	Latency Latency
+
+	// PairLatencyMax bounds a stable extra one-way delay between each pair
+	// of hosts, drawn uniformly in [0, PairLatencyMax] the first time the
+	// pair talks and kept for the run: some hosts are farther apart than
+	// others. Default 500µs.
+	PairLatencyMax time.Duration
+
+	// SendBuffer is how many bytes one direction of a connection holds,
+	// written and not yet read by the peer. A Write blocks while it is
+	// full, so a reader that stops reading stops its writer. Zero means
+	// DefaultSendBuffer (64 KiB).
+	SendBuffer int
+
+	// Backlog is how many connections a listener keeps waiting for Accept;
+	// a connect that finds the queue full is refused. Zero means
+	// DefaultBacklog (128).
+	Backlog int
+
+	// PartitionInterval is the mean time between random partitions, drawn
+	// from an exponential distribution; zero means none. A partition
+	// splits the hosts in two, with equal chance as random halves, as a
+	// random-size group against the rest, or as one host alone. Traffic
+	// across the cut waits (it is not lost, as TCP retransmits) and
+	// connects across it hang until the partition heals. Default 60s.
+	PartitionInterval time.Duration
+	// PartitionMin and PartitionMax bound how long a random partition
+	// lasts, drawn uniformly. Default [200ms, 2s].
+	PartitionMin, PartitionMax time.Duration
+	// PartitionOneWayProb is the probability that a random partition cuts
+	// one direction only: the first group's packets to the second wait,
+	// the other way flows. Default 0.25.
+	PartitionOneWayProb float64
+
+	// ClogProb is the probability that a write clogs the link from its host
+	// to the peer's host for a time drawn uniformly from [ClogMin,
+	// ClogMax]: packets on that link, on any connection, wait until the
+	// clog ends. Default 0.0001, [100ms, 300ms].
+	ClogProb         float64
+	ClogMin, ClogMax time.Duration
+
+	// CloseProb is the probability that a read or write closes its
+	// connection at random (FoundationDB's rollRandomClose), at most once
+	// per CloseCooldown across the network. Default 0.00001 per
+	// operation, cooldown 5s.
+	CloseProb     float64
+	CloseCooldown time.Duration
+	// CloseExplicitProb is the share of random closes that are explicit:
+	// the connection is reset and both ends get ECONNRESET or EPIPE. The
+	// others are silent: the connection stops carrying data without
+	// either end being told, as when a peer's machine vanishes, so only a
+	// timeout notices. Default 0.3.
+	CloseExplicitProb float64
+
+	// PartialReadProb is the probability that a Read returns fewer bytes
+	// than are available (at least one). Default 0.01.
+	PartialReadProb float64
+	// PartialWriteProb is the probability that a Write's bytes are sent as
+	// two segments that travel separately, so that the peer can read the
+	// first part before the rest arrives. (A Go Write never returns short
+	// without an error, so this is how a short write shows.) Default 0.01.
+	PartialWriteProb float64
+
+	// BitFlipProb is the probability that a segment of data is corrupted on
+	// the way: a power-law number of its bits flip (one bit half of the
+	// time, two a quarter, up to 32), as FoundationDB's simulator does.
+	// Code that relies on TCP's checksum alone sees corrupt data; set it to
+	// zero for protocols that carry no checksum of their own. Default
+	// 0.0001.
+	BitFlipProb float64
+
+	// ConnectFailProb is the probability that a dial fails by fault even
+	// though someone listens. Default 0.01.
+	ConnectFailProb float64
+	// ConnectHangProb is the share of those failures that hang (until the
+	// dial's context ends) rather than being refused. Default 0.5.
+	ConnectHangProb float64
+
+	// ClockSkewMax bounds the offset of each host's clock from simulated
+	// time, drawn uniformly in [-ClockSkewMax, ClockSkewMax] when the host
+	// is made. Default 100ms (FoundationDB's timer drift bound).
+	ClockSkewMax time.Duration
+	// ClockDriftMax bounds the rate error of each host's clock, drawn
+	// uniformly in [-ClockDriftMax, ClockDriftMax] when the host is made:
+	// a host whose drift is 0.0001 sees 1.0001s pass in each simulated
+	// second. At most 0.5. Default 0.00005 (50 ppm, a common quartz
+	// tolerance).
+	ClockDriftMax float64
+
+	// SleepDelayProb is the probability that a sleep or timer on a host
+	// takes longer than asked, by SleepDelayMax × u^1000 for a uniform u
+	// (mostly nothing, rarely up to SleepDelayMax), after FoundationDB's
+	// buggified delay. Default 0.25, 100ms.
+	SleepDelayProb float64
+	SleepDelayMax  time.Duration
+}
+
+// Latency is a distribution of one-way delays: a fast mode, uniform or
+// exponential, and an optional slow tail, which together make the bimodal
+// distribution of a real network.
+type Latency struct {
+	// Shape is the fast mode's distribution.
+	Shape LatencyShape
+	// Min and Max bound the fast mode. Uniform draws in [Min, Max]; Min ==
+	// Max gives a fixed delay and draws nothing. Exponential draws Min plus
+	// an exponential delay of mean Mean, capped at Max.
+	Min, Max time.Duration
+	// Mean is the mean of the exponential part above Min (Exponential
+	// only).
+	Mean time.Duration
+	// SlowProb is the probability of a slow packet, whose delay is drawn
+	// uniformly in [SlowMin, SlowMax] instead.
+	SlowProb         float64
+	SlowMin, SlowMax time.Duration
+}
+
+// LatencyShape is the distribution of a [Latency]'s fast mode.
+type LatencyShape uint8
+
+// The latency shapes.
+const (
+	LatencyUniform     LatencyShape = iota // uniform in [Min, Max]
+	LatencyExponential                     // Min plus an exponential of mean Mean, capped at Max
+)
+
+func (s LatencyShape) String() string {
+	switch s {
+	case LatencyUniform:
+		return "uniform"
+	case LatencyExponential:
+		return "exponential"
+	}
+	return fmt.Sprintf("LatencyShape(%d)", uint8(s))
+}
+
+// The buffer sizes that a zero SendBuffer or Backlog stands for.
+const (
+	DefaultSendBuffer = 64 << 10
+	DefaultBacklog    = 128
+)
+
+// DefaultNetwork returns the default configuration: every fault on, at the
+// intensities documented on each field of [Network].
+func DefaultNetwork() Network {
+	return Network{
+		Latency: Latency{
+			Min:      50 * time.Microsecond,
+			Max:      400 * time.Microsecond,
+			SlowProb: 0.001,
+			SlowMin:  50 * time.Microsecond,
+			SlowMax:  50 * time.Millisecond,
+		},
+		PairLatencyMax:      500 * time.Microsecond,
+		SendBuffer:          DefaultSendBuffer,
+		Backlog:             DefaultBacklog,
+		PartitionInterval:   60 * time.Second,
+		PartitionMin:        200 * time.Millisecond,
+		PartitionMax:        2 * time.Second,
+		PartitionOneWayProb: 0.25,
+		ClogProb:            0.0001,
+		ClogMin:             100 * time.Millisecond,
+		ClogMax:             300 * time.Millisecond,
+		CloseProb:           0.00001,
+		CloseCooldown:       5 * time.Second,
+		CloseExplicitProb:   0.3,
+		PartialReadProb:     0.01,
+		PartialWriteProb:    0.01,
+		BitFlipProb:         0.0001,
+		ConnectFailProb:     0.01,
+		ConnectHangProb:     0.5,
+		ClockSkewMax:        100 * time.Millisecond,
+		ClockDriftMax:       0.00005,
+		SleepDelayProb:      0.25,
+		SleepDelayMax:       100 * time.Millisecond,
+	}
+}
+
+// NoNetworkFaults returns [DefaultNetwork] with every fault off: packets
+// still take between 50µs and 400µs, and nothing else goes wrong.
+func NoNetworkFaults() Network { return DefaultNetwork().NoFaults() }
+
+// NoFaults returns c with every fault off. It keeps the fast mode of the
+// latency and the buffer sizes, and drops the slow tail, the per-pair
+// latency, partitions, clogs, random closes, partial reads and writes, bit
+// flips, connect failures, clock skew and drift, and delayed sleeps.
+func (c Network) NoFaults() Network {
+	return Network{
+		Latency: Latency{
+			Shape: c.Latency.Shape,
+			Min:   c.Latency.Min,
+			Max:   c.Latency.Max,
+			Mean:  c.Latency.Mean,
+		},
+		SendBuffer: c.SendBuffer,
+		Backlog:    c.Backlog,
+	}
+}
+
+// RandomNetwork returns a configuration drawn for one seed from src, which
+// in a simulation is the run's random stream. It starts from
+// [DefaultNetwork] and, in the order below, draws whether each fault family
+// is on (probability 1/2, so that some seeds see only one kind of trouble),
+// then that family's intensity:
+//
+//  1. latency: the fast mode's Min in [10µs, 200µs) and its width in [0,
+//     2ms) (no on/off draw: latency is always on); exponential with
+//     probability 1/2, with Mean a quarter of the width and Max four
+//     widths above Min; then the slow tail: SlowMin at the fast Max, and
+//     SlowProb in [0.001, 0.01) and SlowMax in [10ms, 200ms) above SlowMin;
+//  2. PairLatencyMax in [0, 2ms);
+//  3. partitions: PartitionInterval in [5s, 60s), PartitionMin in [100ms,
+//     1s), PartitionMax in [PartitionMin, PartitionMin+5s),
+//     PartitionOneWayProb in [0, 0.5);
+//  4. clogs: ClogProb in [0.00001, 0.001);
+//  5. random closes: CloseProb in [0.000001, 0.0001), CloseCooldown in [1s,
+//     10s), CloseExplicitProb in [0.2, 0.4);
+//  6. partial reads and writes: each probability in [0, 0.2);
+//  7. bit flips: BitFlipProb in [0.00001, 0.0002);
+//  8. connect failures: ConnectFailProb in [0.001, 0.05), ConnectHangProb
+//     in [0, 1);
+//  9. clocks: ClockSkewMax in [0, 200ms), ClockDriftMax in [0, 0.0002);
+//  10. delayed sleeps: SleepDelayProb in [0.1, 0.4), SleepDelayMax in
+//     [10ms, 200ms).
+//
+// Each on/off choice is one draw, and each intensity one more, so the
+// number of values drawn depends on which families are on. A family that is
+// off is zero, as in [Network.NoFaults].
+func RandomNetwork(src rand.Source) Network {
+	r := drawer{src}
+	c := DefaultNetwork()
+
+	c.Latency.Min = r.dur(10*time.Microsecond, 200*time.Microsecond)
+	width := r.dur(0, 2*time.Millisecond)
+	c.Latency.Max = c.Latency.Min + width
+	if r.coin() {
+		c.Latency.Shape = LatencyExponential
+		c.Latency.Mean = max(width/4, time.Microsecond)
+		c.Latency.Max = c.Latency.Min + 4*max(width, time.Microsecond)
+	}
+	if r.coin() {
+		c.Latency.SlowProb = r.prob(0.001, 0.01)
+		c.Latency.SlowMin = c.Latency.Max
+		c.Latency.SlowMax = c.Latency.SlowMin + r.dur(10*time.Millisecond, 200*time.Millisecond)
+	} else {
+		c.Latency.SlowProb, c.Latency.SlowMin, c.Latency.SlowMax = 0, 0, 0
+	}
+	c.PairLatencyMax = 0
+	if r.coin() {
+		c.PairLatencyMax = r.dur(0, 2*time.Millisecond)
+	}
+	c.PartitionInterval, c.PartitionMin, c.PartitionMax, c.PartitionOneWayProb = 0, 0, 0, 0
+	if r.coin() {
+		c.PartitionInterval = r.dur(5*time.Second, 60*time.Second)
+		c.PartitionMin = r.dur(100*time.Millisecond, time.Second)
+		c.PartitionMax = c.PartitionMin + r.dur(0, 5*time.Second)
+		c.PartitionOneWayProb = r.prob(0, 0.5)
+	}
+	c.ClogProb = 0
+	if r.coin() {
+		c.ClogProb = r.prob(0.00001, 0.001)
+	}
+	c.CloseProb = 0
+	if r.coin() {
+		c.CloseProb = r.prob(0.000001, 0.0001)
+		c.CloseCooldown = r.dur(time.Second, 10*time.Second)
+		c.CloseExplicitProb = r.prob(0.2, 0.4)
+	}
+	c.PartialReadProb, c.PartialWriteProb = 0, 0
+	if r.coin() {
+		c.PartialReadProb = r.prob(0, 0.2)
+		c.PartialWriteProb = r.prob(0, 0.2)
+	}
+	c.BitFlipProb = 0
+	if r.coin() {
+		c.BitFlipProb = r.prob(0.00001, 0.0002)
+	}
+	c.ConnectFailProb = 0
+	if r.coin() {
+		c.ConnectFailProb = r.prob(0.001, 0.05)
+		c.ConnectHangProb = r.prob(0, 1)
+	}
+	c.ClockSkewMax, c.ClockDriftMax = 0, 0
+	if r.coin() {
+		c.ClockSkewMax = r.dur(0, 200*time.Millisecond)
+		c.ClockDriftMax = r.prob(0, 0.0002)
+	}
+	c.SleepDelayProb = 0
+	if r.coin() {
+		c.SleepDelayProb = r.prob(0.1, 0.4)
+		c.SleepDelayMax = r.dur(10*time.Millisecond, 200*time.Millisecond)
+	}
+	return c
+}
+
+// drawer turns a source's values into the draws RandomNetwork documents,
+// one value per draw.
+type drawer struct{ src rand.Source }
+
+func (d drawer) unit() float64 { return float64(d.src.Uint64()>>11) / (1 << 53) }
+func (d drawer) coin() bool    { return d.src.Uint64()>>63 == 1 }
+
+func (d drawer) prob(lo, hi float64) float64 { return lo + float64((hi-lo)*d.unit()) }
+
+func (d drawer) dur(lo, hi time.Duration) time.Duration {
+	return lo + time.Duration(float64(float64(hi-lo)*d.unit()))
+}
+
+// Validate reports every setting of c that cannot work, each named by its
+// field, joined in one error; it returns nil for a usable configuration.
+func (c Network) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("chaos.Network."+format, args...))
+	}
+	prob := func(name string, p float64) {
+		if math.IsNaN(p) || p < 0 || p > 1 {
+			bad("%s is %v; a probability must be between 0 and 1 (0 turns the fault off)", name, p)
+		}
+	}
+	nonNeg := func(name string, d time.Duration) {
+		if d < 0 {
+			bad("%s is %v; a duration must not be negative", name, d)
+		}
+	}
+	span := func(lo, hi string, a, b time.Duration) {
+		nonNeg(lo, a)
+		nonNeg(hi, b)
+		if a >= 0 && b >= 0 && a > b {
+			bad("%s (%v) is greater than %s (%v); set %s at most %s", lo, a, hi, b, lo, hi)
+		}
+	}
+
+	l := c.Latency
+	span("Latency.Min", "Latency.Max", l.Min, l.Max)
+	switch l.Shape {
+	case LatencyUniform:
+	case LatencyExponential:
+		if l.Mean <= 0 {
+			bad("Latency.Mean is %v; an exponential latency needs a positive mean", l.Mean)
+		}
+	default:
+		bad("Latency.Shape is %v; use LatencyUniform or LatencyExponential", l.Shape)
+	}
+	prob("Latency.SlowProb", l.SlowProb)
+	span("Latency.SlowMin", "Latency.SlowMax", l.SlowMin, l.SlowMax)
+	nonNeg("PairLatencyMax", c.PairLatencyMax)
+	if c.SendBuffer < 0 {
+		bad("SendBuffer is %d; use a positive size in bytes, or 0 for the default (%d)", c.SendBuffer, DefaultSendBuffer)
+	}
+	if c.Backlog < 0 {
+		bad("Backlog is %d; use a positive count, or 0 for the default (%d)", c.Backlog, DefaultBacklog)
+	}
+
+	nonNeg("PartitionInterval", c.PartitionInterval)
+	span("PartitionMin", "PartitionMax", c.PartitionMin, c.PartitionMax)
+	if c.PartitionInterval > 0 && c.PartitionMax <= 0 {
+		bad("PartitionMax is %v but PartitionInterval is %v; give partitions a positive length, or set PartitionInterval to 0 to turn them off", c.PartitionMax, c.PartitionInterval)
+	}
+	prob("PartitionOneWayProb", c.PartitionOneWayProb)
+
+	prob("ClogProb", c.ClogProb)
+	span("ClogMin", "ClogMax", c.ClogMin, c.ClogMax)
+	if c.ClogProb > 0 && c.ClogMax <= 0 {
+		bad("ClogMax is %v but ClogProb is %v; give clogs a positive length, or set ClogProb to 0 to turn them off", c.ClogMax, c.ClogProb)
+	}
+
+	prob("CloseProb", c.CloseProb)
+	nonNeg("CloseCooldown", c.CloseCooldown)
+	prob("CloseExplicitProb", c.CloseExplicitProb)
+	prob("PartialReadProb", c.PartialReadProb)
+	prob("PartialWriteProb", c.PartialWriteProb)
+	prob("BitFlipProb", c.BitFlipProb)
+	prob("ConnectFailProb", c.ConnectFailProb)
+	prob("ConnectHangProb", c.ConnectHangProb)
+
+	nonNeg("ClockSkewMax", c.ClockSkewMax)
+	if math.IsNaN(c.ClockDriftMax) || c.ClockDriftMax < 0 || c.ClockDriftMax > 0.5 {
+		bad("ClockDriftMax is %v; a clock's rate error must be between 0 and 0.5 (0.0001 is 100 ppm)", c.ClockDriftMax)
+	}
+	prob("SleepDelayProb", c.SleepDelayProb)
+	nonNeg("SleepDelayMax", c.SleepDelayMax)
+	return errors.Join(errs...)
+}

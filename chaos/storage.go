@@ -1,0 +1,288 @@
+package chaos
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Storage configures a simulated disk: how long its operations take, and
+// which faults it injects. The faults follow TigerBeetle's storage fault
+// model, on 512-byte sectors; the performance model follows FoundationDB's
+// simulated files and Moonpool's defaults (a SATA SSD).
+//
+// A zero Storage is a disk that is infinitely fast and never fails. Start
+// from [DefaultStorage], [NoStorageFaults] or [RandomStorage] and change
+// fields; [Storage.Validate] checks the result, and the simulation rejects
+// a configuration that does not validate.
+//
+// Every probability is drawn from the run's single random stream, so a
+// fault that happens under one seed happens again when the seed is
+// replayed. A fault whose probability is 0 draws nothing: switching a fault
+// off changes which later draws see which numbers, but never makes a run
+// depend on anything but its seed. Each fault that fires is recorded in the
+// run's timeline and trace, named as in [StorageFaultNames].
+type Storage struct {
+	// The performance model. Operations are served one at a time, in the
+	// order they are submitted: each occupies the device for
+	// max(1s/IOPS, bytes/Bandwidth) of simulated time, and completes a
+	// latency later, drawn uniformly from the operation's [Range]. A sync
+	// moves the file's unsynced bytes. Zero IOPS or Bandwidth is unlimited.
+	IOPS         int
+	Bandwidth    int64 // bytes per second
+	ReadLatency  Range
+	WriteLatency Range // writes, and namespace changes (create, rename, remove, mkdir, truncate)
+	SyncLatency  Range
+
+	// ReadCorruption is the probability that a read returns one of its
+	// sectors with 1 to 8 bits flipped. The stored data is intact, so
+	// reading again may succeed: a bad cable, a flaky controller.
+	ReadCorruption float64
+	// WriteCorruption is the probability that a write stores one of its
+	// sectors with 1 to 8 bits flipped. The write reports success.
+	WriteCorruption float64
+	// MisdirectedRead is the probability that a read returns, for one of
+	// its sectors, the contents of a sector 1 to 8 sectors away in the
+	// same file.
+	MisdirectedRead float64
+	// MisdirectedWrite is the probability that one sector of a write lands
+	// 1 to 8 sectors away in the same file, overwriting what was there,
+	// while the intended sector keeps its old contents.
+	MisdirectedWrite float64
+	// PhantomWrite is the probability that a write reports success but
+	// stores nothing (the file's size still grows, as its metadata was
+	// written): the device acknowledged a write it lost.
+	PhantomWrite float64
+	// SyncFailure is the probability that a sync of a file with unsynced
+	// changes fails with EIO. As on Linux since the fsyncgate discussion
+	// of 2018, the failure is reported once, to that sync: the file's
+	// unsynced writes never reach the durable image and are not retried,
+	// though they stay readable until the disk crashes or stops. The
+	// next sync succeeds, so a program that retries the sync and goes on
+	// has lost data without knowing it.
+	SyncFailure float64
+	// TornWrite is, at a crash, the probability that each unsynced sector
+	// reaches the durable image anyway, as a device may have written part
+	// of its cache before the power went. Sectors are atomic: a sector is
+	// kept whole or not at all, and a file whose kept sectors lie past
+	// its synced size grows to cover them. With TornWrite at 0 a crash
+	// keeps exactly what was synced.
+	TornWrite float64
+	// Stall: at each operation, when the disk is not already stalled, the
+	// probability that it stops serving for a while (a firmware hiccup, a
+	// garbage collection pause). Operations submitted meanwhile wait.
+	Stall StorageEpisode
+	// Throttle: at each operation, when the disk is not already
+	// throttled, the probability that it slows down for a while (thermal
+	// throttling, a noisy neighbour); each operation then occupies the
+	// device ThrottleFactor times longer.
+	Throttle       StorageEpisode
+	ThrottleFactor float64
+
+	// Off switches faults off by name (see [StorageFaultNames]), whatever
+	// their settings: Off: []string{"phantom-write"}. Validate rejects a
+	// name that is not a storage fault.
+	Off []string
+
+	// Randomize makes each disk draw its own fault intensities from the
+	// run's random stream when it is made, so that seeds differ in the
+	// trouble they see: see [Storage.Draw].
+	Randomize bool
+}
+
+// StorageEpisode is a fault that lasts: at each operation, when no episode
+// is under way, one starts with Probability, and lasts a time drawn
+// uniformly from [Min, Max].
+type StorageEpisode struct {
+	Probability float64
+	Min, Max    time.Duration
+}
+
+// The names of the storage faults, as [Storage.Off] takes them and as the
+// timeline shows them.
+const (
+	faultReadCorruption   = "read-corruption"
+	faultWriteCorruption  = "write-corruption"
+	faultMisdirectedRead  = "misdirected-read"
+	faultMisdirectedWrite = "misdirected-write"
+	faultPhantomWrite     = "phantom-write"
+	faultSyncFailure      = "sync-failure"
+	faultTornWrite        = "torn-write"
+	faultStall            = "stall"
+	faultThrottle         = "throttle"
+)
+
+// StorageFaultNames returns the names of the storage faults, in the order
+// in which [Storage.Draw] draws them.
+func StorageFaultNames() []string {
+	return []string{
+		faultReadCorruption, faultWriteCorruption, faultMisdirectedRead,
+		faultMisdirectedWrite, faultPhantomWrite, faultSyncFailure,
+		faultTornWrite, faultStall, faultThrottle,
+	}
+}
+
+// DefaultStorage returns the configuration a simulated disk has unless told
+// otherwise: a SATA SSD (25,000 IOPS, 150 MB/s, reads in 50-200µs, writes
+// in 100-500µs, syncs in 1-5ms, Moonpool's defaults) with every fault on
+// at the top of the range Moonpool draws from per seed: 0.1% of reads and
+// writes corrupted, 0.01% misdirected, 0.02% phantom writes, 0.05% of
+// syncs failing; at a crash, half the unsynced sectors torn onto the disk;
+// a stall of 10ms-1s at 0.01% of operations, and a throttle to a tenth of
+// the speed for 100ms-5s at 0.01% of operations.
+//
+// These rates find bugs of careless storage code within a hundred seeds of
+// a few thousand operations each; a program that keeps a single copy of
+// its data cannot survive every one of them, and should switch off those
+// it does not claim to handle ([Storage.Off]).
+func DefaultStorage() Storage {
+	return Storage{
+		IOPS:             25_000,
+		Bandwidth:        150_000_000,
+		ReadLatency:      Range{50 * time.Microsecond, 200 * time.Microsecond},
+		WriteLatency:     Range{100 * time.Microsecond, 500 * time.Microsecond},
+		SyncLatency:      Range{time.Millisecond, 5 * time.Millisecond},
+		ReadCorruption:   0.001,
+		WriteCorruption:  0.001,
+		MisdirectedRead:  0.0001,
+		MisdirectedWrite: 0.0001,
+		PhantomWrite:     0.0002,
+		SyncFailure:      0.0005,
+		TornWrite:        0.5,
+		Stall:            StorageEpisode{0.0001, 10 * time.Millisecond, time.Second},
+		Throttle:         StorageEpisode{0.0001, 100 * time.Millisecond, 5 * time.Second},
+		ThrottleFactor:   10,
+	}
+}
+
+// NoStorageFaults returns [DefaultStorage]'s performance model with every
+// fault off: a disk that is slow like a real one but never misbehaves. A
+// crash still loses what was not synced; that is not a fault but the
+// contract of a disk.
+func NoStorageFaults() Storage {
+	d := DefaultStorage()
+	return Storage{
+		IOPS:         d.IOPS,
+		Bandwidth:    d.Bandwidth,
+		ReadLatency:  d.ReadLatency,
+		WriteLatency: d.WriteLatency,
+		SyncLatency:  d.SyncLatency,
+	}
+}
+
+// RandomStorage returns [DefaultStorage] with Randomize set: each disk draws
+// its own intensities from the run's random stream (see [Storage.Draw]).
+func RandomStorage() Storage {
+	s := DefaultStorage()
+	s.Randomize = true
+	return s
+}
+
+// Draw returns s with fault intensities drawn from r, as a disk made with
+// Randomize set does, once, when it is made, and as [Config.ForSeed] does
+// for the whole run under [Random]. It draws one number u in
+// [0, 1) per fault, in the order of [StorageFaultNames]: the fault is off on
+// this disk when u < 1/4, and otherwise its probability is scaled by
+// 4u-1, a factor in [0, 3), and capped at 1. Faults already off, by a zero
+// probability or by Off, draw nothing. The performance model is kept. The
+// result has Randomize cleared.
+func (s Storage) Draw(r interface{ Float64() float64 }) Storage {
+	s.Off = slices.Clone(s.Off)
+	for _, f := range s.probabilities() {
+		if *f.p == 0 || s.isOff(f.name) {
+			continue
+		}
+		u := r.Float64()
+		if u < 0.25 {
+			*f.p = 0
+			continue
+		}
+		*f.p = min(1, *f.p*(4*u-1))
+	}
+	s.Randomize = false
+	return s
+}
+
+// Effective returns s with the faults named in Off set to zero probability,
+// Off emptied: the settings a disk acts on.
+func (s Storage) Effective() Storage {
+	for _, f := range s.probabilities() {
+		if s.isOff(f.name) {
+			*f.p = 0
+		}
+	}
+	s.Off = nil
+	return s
+}
+
+func (s Storage) isOff(name string) bool { return slices.Contains(s.Off, name) }
+
+type namedProbability struct {
+	name, field string
+	p           *float64
+}
+
+// probabilities lists the fault probabilities of s, in the order of
+// StorageFaultNames; the pointers write into s.
+func (s *Storage) probabilities() []namedProbability {
+	return []namedProbability{
+		{faultReadCorruption, "ReadCorruption", &s.ReadCorruption},
+		{faultWriteCorruption, "WriteCorruption", &s.WriteCorruption},
+		{faultMisdirectedRead, "MisdirectedRead", &s.MisdirectedRead},
+		{faultMisdirectedWrite, "MisdirectedWrite", &s.MisdirectedWrite},
+		{faultPhantomWrite, "PhantomWrite", &s.PhantomWrite},
+		{faultSyncFailure, "SyncFailure", &s.SyncFailure},
+		{faultTornWrite, "TornWrite", &s.TornWrite},
+		{faultStall, "Stall.Probability", &s.Stall.Probability},
+		{faultThrottle, "Throttle.Probability", &s.Throttle.Probability},
+	}
+}
+
+// Validate reports every problem with s, each naming its field and what it
+// takes, or returns nil.
+func (s Storage) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("chaos.Storage."+format, args...))
+	}
+	if s.IOPS < 0 {
+		bad("IOPS is %d; it must be zero (unlimited) or positive", s.IOPS)
+	}
+	if s.Bandwidth < 0 {
+		bad("Bandwidth is %d bytes per second; it must be zero (unlimited) or positive", s.Bandwidth)
+	}
+	for _, l := range []struct {
+		field string
+		r     Range
+	}{{"ReadLatency", s.ReadLatency}, {"WriteLatency", s.WriteLatency}, {"SyncLatency", s.SyncLatency}} {
+		checkRange(bad, l.field, l.r.Min, l.r.Max)
+	}
+	for _, f := range s.probabilities() {
+		if !(*f.p >= 0 && *f.p <= 1) { // written so that NaN fails too
+			bad("%s is %v; a probability must be in [0, 1]", f.field, *f.p)
+		}
+	}
+	checkRange(bad, "Stall", s.Stall.Min, s.Stall.Max)
+	checkRange(bad, "Throttle", s.Throttle.Min, s.Throttle.Max)
+	if s.Throttle.Probability > 0 && !(s.ThrottleFactor >= 1) {
+		bad("ThrottleFactor is %v; a throttled disk is slower, so it must be at least 1", s.ThrottleFactor)
+	}
+	names := StorageFaultNames()
+	for _, name := range s.Off {
+		if !slices.Contains(names, name) {
+			bad("Off names %q, which is not a storage fault; the faults are %s", name, strings.Join(names, ", "))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkRange(bad func(string, ...any), field string, lo, hi time.Duration) {
+	switch {
+	case lo < 0 || hi < 0:
+		bad("%s is [%v, %v]; durations must not be negative", field, lo, hi)
+	case lo > hi:
+		bad("%s is [%v, %v]; Min must not be above Max", field, lo, hi)
+	}
+}

@@ -1,0 +1,123 @@
+package chaos_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+)
+
+func TestStoragePresetsValidate(t *testing.T) {
+	for _, s := range []chaos.Storage{{}, chaos.DefaultStorage(), chaos.NoStorageFaults(), chaos.RandomStorage()} {
+		assert.NoError(t, s.Validate())
+	}
+}
+
+func TestNoStorageFaultsKeepsTheTimingOnly(t *testing.T) {
+	d, n := chaos.DefaultStorage(), chaos.NoStorageFaults()
+	assert.Equal(t, d.IOPS, n.IOPS)
+	assert.Equal(t, d.SyncLatency, n.SyncLatency)
+	n.IOPS, n.Bandwidth = 0, 0
+	n.ReadLatency, n.WriteLatency, n.SyncLatency = chaos.Range{}, chaos.Range{}, chaos.Range{}
+	assert.Equal(t, chaos.Storage{}, n, "every fault is off")
+}
+
+func TestStorageValidateNamesEachField(t *testing.T) {
+	bad := chaos.Storage{
+		IOPS:           -1,
+		Bandwidth:      -2,
+		ReadLatency:    chaos.Range{Min: 2 * time.Millisecond, Max: time.Millisecond},
+		SyncLatency:    chaos.Range{Min: -1},
+		ReadCorruption: 1.5,
+		TornWrite:      math.NaN(),
+		Stall:          chaos.StorageEpisode{Probability: -0.1},
+		Throttle:       chaos.StorageEpisode{Probability: 0.5},
+		Off:            []string{"read-corruption", "gremlins"},
+	}
+	err := bad.Validate()
+	require.Error(t, err)
+	for _, want := range []string{
+		"chaos.Storage.IOPS is -1; it must be zero (unlimited) or positive",
+		"chaos.Storage.Bandwidth is -2 bytes per second",
+		"chaos.Storage.ReadLatency is [2ms, 1ms]; Min must not be above Max",
+		"chaos.Storage.SyncLatency is [-1ns, 0s]; durations must not be negative",
+		"chaos.Storage.ReadCorruption is 1.5; a probability must be in [0, 1]",
+		"chaos.Storage.TornWrite is NaN",
+		"chaos.Storage.Stall.Probability is -0.1",
+		"chaos.Storage.ThrottleFactor is 0; a throttled disk is slower, so it must be at least 1",
+		`chaos.Storage.Off names "gremlins", which is not a storage fault; the faults are read-corruption, write-corruption,`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+	assert.NotContains(t, err.Error(), `"read-corruption", which`)
+}
+
+func TestEffectiveAppliesOff(t *testing.T) {
+	s := chaos.DefaultStorage()
+	s.Off = []string{"sync-failure", "stall"}
+	e := s.Effective()
+	assert.Zero(t, e.SyncFailure)
+	assert.Zero(t, e.Stall.Probability)
+	assert.Equal(t, s.ReadCorruption, e.ReadCorruption)
+	assert.Nil(t, e.Off)
+}
+
+func TestDrawScalesEachFault(t *testing.T) {
+	base := chaos.DefaultStorage()
+	base.Off = []string{"phantom-write"}
+	r := rand.New(rand.NewPCG(1, 2))
+	off, on := 0, 0
+	for range 1000 {
+		d := base.Draw(r)
+		assert.False(t, d.Randomize)
+		assert.Equal(t, base.IOPS, d.IOPS, "the performance model is kept")
+		assert.Equal(t, base.PhantomWrite, d.PhantomWrite, "a fault switched off draws nothing")
+		require.NoError(t, d.Validate())
+		assert.LessOrEqual(t, d.ReadCorruption, 3*base.ReadCorruption)
+		assert.LessOrEqual(t, d.TornWrite, 1.0, "capped at 1")
+		if d.SyncFailure == 0 {
+			off++
+		} else {
+			on++
+		}
+	}
+	assert.InDelta(t, 250, off, 60, "a quarter of disks lose each fault")
+	assert.Positive(t, on)
+}
+
+func TestDrawIsDeterministic(t *testing.T) {
+	a := chaos.RandomStorage().Draw(rand.New(rand.NewPCG(7, 7)))
+	b := chaos.RandomStorage().Draw(rand.New(rand.NewPCG(7, 7)))
+	assert.Equal(t, a, b)
+}
+
+func TestStorageFaultNames(t *testing.T) {
+	names := chaos.StorageFaultNames()
+	assert.Len(t, names, 9)
+	names[0] = "changed"
+	assert.Equal(t, "read-corruption", chaos.StorageFaultNames()[0], "a fresh slice each time")
+	for _, n := range chaos.StorageFaultNames() {
+		assert.NoError(t, chaos.Storage{Off: []string{n}}.Validate(), n)
+	}
+}
+
+// A test that claims to survive crashes but not data loss at rest starts
+// from the defaults and switches off, by name, what a single copy of the
+// data cannot survive.
+func ExampleStorage() {
+	faults := chaos.DefaultStorage()
+	faults.Off = []string{"write-corruption", "misdirected-write", "phantom-write"}
+	fmt.Println(faults.Validate())
+
+	faults.Off = append(faults.Off, "bitrot")
+	fmt.Println(faults.Validate())
+	// Output:
+	// <nil>
+	// chaos.Storage.Off names "bitrot", which is not a storage fault; the faults are read-corruption, write-corruption, misdirected-read, misdirected-write, phantom-write, sync-failure, torn-write, stall, throttle
+}

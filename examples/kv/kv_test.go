@@ -1,0 +1,53 @@
+package kv_test
+
+import (
+	"flag"
+	"testing"
+	"time"
+
+	"github.com/moonpool-go/moonpool/examples/kv"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+var buggy = flag.Bool("buggy", false, "run the replicas with the planted bug: one that lost its state rejoins without copying its peers' (kv.Server.LazyRecovery)")
+
+// TestKV runs three replicas under every kind of chaos (the network's and
+// the disks' faults, reboots of every kind, buggify) while four clients
+// read and write, and checks that every history is linearizable.
+func TestKV(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) { runKV(s, *buggy) })
+}
+
+func runKV(s *simtest.S, lazy bool) {
+	log := s.Logger()
+	c := s.Boot(simtest.Processes{Name: "kv", Count: 3, New: func() simtest.Process {
+		return &kv.Server{Logger: log, LazyRecovery: lazy}
+	}})
+	// The story of a failure: when each replica went down, and how it
+	// came back.
+	names := []string{"booted", "booted on a new disk", "booted with state lost", "recovered from peers", "rejoined without copying from peers"}
+	for _, p := range c.Peers() {
+		names = append(names, "process "+p.Name) // "process kv-1: crash reboot begins"
+	}
+	story := s.Watch(names...)
+	var told []simtest.Entry
+	w := &workload{
+		clients: 4, ops: 50, keys: 20, think: 2500 * time.Millisecond,
+		story: func() []simtest.Entry { told = append(told, story.Next()...); return told },
+	}
+	c.Run(simtest.Phases{Chaos: 2 * time.Minute, Settle: time.Second}, w)
+}
+
+// BenchmarkKV runs seeds of TestKV, the fixed replicas under default
+// chaos, and reports seeds and simulated seconds per wall second. Run it
+// on one core: go test -run XXX -bench KV -cpu 1 ./examples/kv
+func BenchmarkKV(b *testing.B) {
+	var simulated time.Duration
+	simtest.Run(b, func(s *simtest.S) {
+		runKV(s, false)
+		simulated += s.Elapsed()
+	}, simtest.Seeds(b.N), simtest.AllowGaps())
+	wall := b.Elapsed().Seconds()
+	b.ReportMetric(float64(b.N)/wall, "seeds/s")
+	b.ReportMetric(simulated.Seconds()/wall, "sim-s/s")
+}

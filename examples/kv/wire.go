@@ -1,0 +1,305 @@
+package kv
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+)
+
+// A frame is a message on the wire or on the disk: the length of the body
+// (4 bytes, big-endian), a CRC-32C of those 4 bytes and the body (4
+// bytes), then the body. The checksum covers the length too, so that a
+// flipped bit there is caught rather than read as a wrong size; TCP's own
+// checksum misses some corruption, and a disk misses more.
+const (
+	frameHeader = 8
+	// maxFrame bounds a body, so that a corrupt length cannot make a
+	// reader allocate or wait for gigabytes.
+	maxFrame = 16 << 20
+	// readBuffer sizes the buffered readers of connections: requests and
+	// replies are small, and a larger frame is read past the buffer.
+	readBuffer = 512
+)
+
+// The limits on what the store keeps.
+const (
+	MaxKey   = 256
+	MaxValue = 64 << 10
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// errCorrupt is the reason a frame is refused: its checksum or its layout
+// does not check out.
+var errCorrupt = errors.New("kv: corrupt frame")
+
+// appendFrame appends body as a frame to dst.
+func appendFrame(dst, body []byte) []byte {
+	var h [frameHeader]byte
+	binary.BigEndian.PutUint32(h[:4], uint32(len(body)))
+	crc := crc32.Update(crc32.Checksum(h[:4], castagnoli), castagnoli, body)
+	binary.BigEndian.PutUint32(h[4:], crc)
+	return append(append(dst, h[:]...), body...)
+}
+
+// readFrame reads one frame from r and returns its body.
+func readFrame(r io.Reader, buf []byte) ([]byte, error) {
+	var h [frameHeader]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return nil, err
+	}
+	n := binary.BigEndian.Uint32(h[:4])
+	if n > maxFrame {
+		return nil, fmt.Errorf("%w: a body of %d bytes, more than %d", errCorrupt, n, maxFrame)
+	}
+	body := buf[:0]
+	if cap(body) < int(n) {
+		body = make([]byte, n)
+	}
+	body = body[:n]
+	if _, err := io.ReadFull(r, body); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	crc := crc32.Update(crc32.Checksum(h[:4], castagnoli), castagnoli, body)
+	if crc != binary.BigEndian.Uint32(h[4:]) {
+		return nil, fmt.Errorf("%w: checksum mismatch", errCorrupt)
+	}
+	return body, nil
+}
+
+// nextFrame parses the frame at the head of b and returns its body and
+// what follows it.
+func nextFrame(b []byte) (body, rest []byte, err error) {
+	if len(b) < frameHeader {
+		return nil, nil, fmt.Errorf("%w: %d bytes, shorter than a header", errCorrupt, len(b))
+	}
+	n := binary.BigEndian.Uint32(b[:4])
+	if uint64(n) > uint64(len(b)-frameHeader) {
+		return nil, nil, fmt.Errorf("%w: a body of %d bytes in %d", errCorrupt, n, len(b)-frameHeader)
+	}
+	body = b[frameHeader : frameHeader+n]
+	crc := crc32.Update(crc32.Checksum(b[:4], castagnoli), castagnoli, body)
+	if crc != binary.BigEndian.Uint32(b[4:frameHeader]) {
+		return nil, nil, fmt.Errorf("%w: checksum mismatch", errCorrupt)
+	}
+	return body, b[frameHeader+n:], nil
+}
+
+// Tag orders the versions of a key: the logical time of the write, then
+// the writer's random id, which breaks ties between concurrent writers.
+// Replicas keep, for each key, the value of the greatest tag they saw.
+type Tag struct {
+	Time uint64
+	ID   uint64
+}
+
+// Less reports whether t orders before u.
+func (t Tag) Less(u Tag) bool {
+	return t.Time < u.Time || t.Time == u.Time && t.ID < u.ID
+}
+
+func (t Tag) String() string { return fmt.Sprintf("%d.%016x", t.Time, t.ID) }
+
+// entry is the version of a key that a replica holds.
+type entry struct {
+	Key   string
+	Tag   Tag
+	Value string
+}
+
+// The operations of the protocol.
+const (
+	opQuery byte = 1 + iota // key → the replica's tag and value for it
+	opStore                 // key, tag, value → stored when newer, then acknowledged
+	opDump                  // → every entry, for a replica that recovers
+)
+
+// The statuses of a reply.
+const (
+	statusOK         byte = iota
+	statusRecovering      // the replica is copying its state from its peers: ask another
+	statusFailed          // the replica could not make the write durable
+	statusBadRequest      // the request did not parse
+)
+
+// request is a message to a replica.
+type request struct {
+	Op    byte
+	ID    uint64 // echoed in the reply
+	Entry entry  // Key for a query; all of it for a store
+}
+
+// reply is a replica's answer.
+type reply struct {
+	Op      byte
+	ID      uint64
+	Status  byte
+	Found   bool    // query: the replica holds the key
+	Entry   entry   // query: what it holds
+	Entries []entry // dump
+}
+
+func (q *request) appendTo(b []byte) []byte {
+	b = append(b, q.Op)
+	b = binary.AppendUvarint(b, q.ID)
+	switch q.Op {
+	case opQuery:
+		b = appendString(b, q.Entry.Key)
+	case opStore:
+		b = appendEntry(b, q.Entry)
+	}
+	return b
+}
+
+func (q *request) decode(b []byte) error {
+	d := decoder{b: b}
+	q.Op = d.byte()
+	q.ID = d.uvarint()
+	switch q.Op {
+	case opQuery:
+		q.Entry.Key = d.string(MaxKey)
+	case opStore:
+		q.Entry = d.entry()
+	case opDump:
+	default:
+		return fmt.Errorf("%w: unknown operation %d", errCorrupt, q.Op)
+	}
+	return d.done()
+}
+
+func (r *reply) appendTo(b []byte) []byte {
+	b = append(b, r.Op)
+	b = binary.AppendUvarint(b, r.ID)
+	b = append(b, r.Status)
+	if r.Status != statusOK {
+		return b
+	}
+	switch r.Op {
+	case opQuery:
+		if !r.Found {
+			return append(b, 0)
+		}
+		b = append(b, 1)
+		b = appendEntry(b, r.Entry)
+	case opDump:
+		b = binary.AppendUvarint(b, uint64(len(r.Entries)))
+		for _, e := range r.Entries {
+			b = appendEntry(b, e)
+		}
+	}
+	return b
+}
+
+func (r *reply) decode(b []byte) error {
+	d := decoder{b: b}
+	r.Op = d.byte()
+	r.ID = d.uvarint()
+	r.Status = d.byte()
+	if r.Status == statusOK {
+		switch r.Op {
+		case opQuery:
+			r.Found = d.byte() == 1
+			if r.Found {
+				r.Entry = d.entry()
+			}
+		case opDump:
+			n := d.uvarint()
+			if n > uint64(len(b)) { // each entry takes at least a byte
+				return fmt.Errorf("%w: %d entries in %d bytes", errCorrupt, n, len(b))
+			}
+			r.Entries = make([]entry, 0, n)
+			for range n {
+				r.Entries = append(r.Entries, d.entry())
+			}
+		}
+	}
+	return d.done()
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendEntry(b []byte, e entry) []byte {
+	b = appendString(b, e.Key)
+	b = binary.AppendUvarint(b, e.Tag.Time)
+	b = binary.BigEndian.AppendUint64(b, e.Tag.ID)
+	return appendString(b, e.Value)
+}
+
+// decoder reads the fields of a body, remembering the first error.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: bad %s", errCorrupt, what)
+	}
+	d.b = nil
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) < 1 {
+		d.fail("byte")
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uint64() uint64 {
+	if len(d.b) < 8 {
+		d.fail("uint64")
+		return 0
+	}
+	v := binary.BigEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+func (d *decoder) string(limit int) string {
+	n := d.uvarint()
+	if n > uint64(limit) || n > uint64(len(d.b)) {
+		d.fail("string length")
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) entry() entry {
+	var e entry
+	e.Key = d.string(MaxKey)
+	e.Tag.Time = d.uvarint()
+	e.Tag.ID = d.uint64()
+	e.Value = d.string(MaxValue)
+	return e
+}
+
+// done reports the first error, or trailing bytes.
+func (d *decoder) done() error {
+	if d.err == nil && len(d.b) > 0 {
+		return fmt.Errorf("%w: %d trailing bytes", errCorrupt, len(d.b))
+	}
+	return d.err
+}

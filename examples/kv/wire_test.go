@@ -1,0 +1,96 @@
+package kv
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMessagesRoundTrip(t *testing.T) {
+	e := entry{Key: "k1", Tag: Tag{Time: 7, ID: 0xfeedface}, Value: "v"}
+	for _, q := range []request{
+		{Op: opQuery, ID: 1, Entry: entry{Key: "k1"}},
+		{Op: opStore, ID: 2, Entry: e},
+		{Op: opDump, ID: 3},
+	} {
+		var got request
+		require.NoError(t, got.decode(q.appendTo(nil)))
+		assert.Equal(t, q, got)
+	}
+	for _, r := range []reply{
+		{Op: opQuery, ID: 1, Found: true, Entry: e},
+		{Op: opQuery, ID: 1},
+		{Op: opStore, ID: 2},
+		{Op: opStore, ID: 2, Status: statusFailed},
+		{Op: opDump, ID: 3, Entries: []entry{e, {Key: "k2", Value: ""}}},
+		{Op: opDump, ID: 3, Status: statusRecovering},
+	} {
+		var got reply
+		require.NoError(t, got.decode(r.appendTo(nil)))
+		assert.Equal(t, r, got)
+	}
+}
+
+func TestDecodeRefusesGarbage(t *testing.T) {
+	q := request{Op: opStore, ID: 2, Entry: entry{Key: "k", Value: "v"}}
+	b := q.appendTo(nil)
+	for n := range len(b) {
+		var got request
+		assert.ErrorIs(t, got.decode(b[:n]), errCorrupt, "cut at %d", n)
+	}
+	var got request
+	assert.ErrorIs(t, got.decode(append(b, 0)), errCorrupt, "a trailing byte")
+	assert.ErrorIs(t, got.decode([]byte{99, 1}), errCorrupt, "an unknown operation")
+}
+
+func TestFramesCatchEveryFlippedBit(t *testing.T) {
+	frame := appendFrame(nil, []byte("a small body"))
+	body, err := readFrame(bytes.NewReader(frame), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "a small body", string(body))
+	for bit := range 8 * len(frame) {
+		bad := bytes.Clone(frame)
+		bad[bit/8] ^= 1 << (bit % 8)
+		_, err := readFrame(bytes.NewReader(bad), nil)
+		assert.Error(t, err, "bit %d", bit)
+		_, _, err = nextFrame(bad)
+		assert.Error(t, err, "bit %d", bit)
+	}
+}
+
+func TestParseLog(t *testing.T) {
+	header := appendFrame(nil, append([]byte{recHeader}, logMagic...))
+	rec := func(e entry) []byte { return appendFrame(nil, appendEntry([]byte{recEntry}, e)) }
+	a1 := entry{Key: "a", Tag: Tag{Time: 1}, Value: "1"}
+	a2 := entry{Key: "a", Tag: Tag{Time: 2}, Value: "2"}
+	b1 := entry{Key: "b", Tag: Tag{Time: 1}, Value: "x"}
+	log := bytes.Join([][]byte{header, rec(a2), rec(b1), rec(a1)}, nil)
+
+	entries, n, good := parseLog(log)
+	assert.True(t, good)
+	assert.Equal(t, 4, n)
+	assert.Equal(t, map[string]entry{"a": a2, "b": b1}, entries, "the greatest tag wins, wherever it is")
+
+	entries, _, good = parseLog(log[:len(log)-3])
+	assert.False(t, good, "a torn last record is damage")
+	assert.Equal(t, map[string]entry{"a": a2, "b": b1}, entries)
+
+	mid := bytes.Clone(log)
+	mid[len(header)+frameHeader+2] ^= 0x10
+	entries, _, good = parseLog(mid)
+	assert.False(t, good, "a flipped bit in the middle is damage")
+	assert.Empty(t, entries, "only the good prefix counts")
+
+	_, _, good = parseLog(rec(a1))
+	assert.False(t, good, "a log starts with its header")
+	_, _, good = parseLog(nil)
+	assert.False(t, good, "an empty file is not a log")
+}
+
+func TestTagsOrderByTimeThenID(t *testing.T) {
+	assert.True(t, Tag{Time: 1, ID: 9}.Less(Tag{Time: 2, ID: 0}))
+	assert.True(t, Tag{Time: 2, ID: 1}.Less(Tag{Time: 2, ID: 2}))
+	assert.False(t, Tag{Time: 2, ID: 2}.Less(Tag{Time: 2, ID: 2}))
+}

@@ -1,0 +1,78 @@
+package sim
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// Buggify is the run's fault injection at code sites: see package chaos.
+type Buggify struct {
+	// Enabled switches buggify on for the run.
+	Enabled bool
+	// Activation is the probability that a site is switched on for the
+	// whole run, drawn when the site is first reached.
+	Activation float64
+	// Fire is the probability that a switched-on site fires each time it
+	// is reached, unless the site gives its own.
+	Fire float64
+}
+
+type site struct {
+	on   bool
+	name string // file:line, for the timeline
+}
+
+// Buggify decides whether the buggify site at pc fires now (simctx.Sim).
+// The draws, in order: one when a site is first reached (is it on for the
+// run?), then one each time an on site is reached (does it fire?). Nothing
+// is drawn while buggify is off, so switching it off in the quiet phase of
+// a run does not disturb the rest of the stream.
+func (w *World) Buggify(pc uintptr, fire float64) bool {
+	if !w.buggify.Enabled || w.chaosOff || w.cur == nil || w.cur.killed {
+		return false
+	}
+	s, seen := w.sites[pc]
+	if !seen {
+		s = &site{on: w.rng.Bool(w.buggify.Activation), name: siteName(pc)}
+		if w.sites == nil {
+			w.sites = make(map[uintptr]*site)
+		}
+		w.sites[pc] = s
+		if s.on {
+			w.Event(w.cur.name, "buggify site on: "+s.name)
+		}
+	}
+	if !s.on {
+		return false
+	}
+	if fire < 0 {
+		fire = w.buggify.Fire
+	}
+	if !w.rng.Bool(fire) {
+		return false
+	}
+	w.Event(w.cur.name, "buggify fired: "+s.name)
+	return true
+}
+
+func siteName(pc uintptr) string {
+	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+	file := f.File
+	for i := len(file) - 1; i >= 0; i-- {
+		if file[i] == '/' {
+			file = file[i+1:]
+			break
+		}
+	}
+	return fmt.Sprintf("%s:%d", file, f.Line)
+}
+
+// SetBuggify sets the run's buggify configuration.
+func (w *World) SetBuggify(b Buggify) { w.buggify = b }
+
+// ChaosOff switches every chaos decision of the engine off (or back on):
+// the quiet phase of a run, when faults heal and the system settles.
+func (w *World) ChaosOff(off bool) { w.chaosOff = off }
+
+// Chaotic reports whether chaos is on.
+func (w *World) Chaotic() bool { return !w.chaosOff }

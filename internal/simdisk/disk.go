@@ -1,0 +1,222 @@
+package simdisk
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Disk is the simulated disk of one address: a directory tree whose files
+// keep a durable image and an unsynced overlay, served by a device with a
+// performance model and a fault configuration.
+type Disk struct {
+	w    *sim.World
+	addr string
+	cfg  chaos.Storage // as acted on: Off applied, Randomize drawn
+	root *node
+	// gen counts the disk's crashes, stops and wipes; a File opened
+	// before the latest one no longer works.
+	gen   uint64
+	dev   device
+	stats Stats
+}
+
+// Stats counts what a disk did and suffered.
+type Stats struct {
+	Reads, Writes, Syncs    int
+	BytesRead, BytesWritten int64
+	Crashes, Stops, Wipes   int
+
+	// Faults, by the names of chaos.StorageFaultNames.
+	ReadCorruptions   int
+	WriteCorruptions  int
+	MisdirectedReads  int
+	MisdirectedWrites int
+	PhantomWrites     int
+	SyncFailures      int
+	TornSectors       int // unsynced sectors kept by crashes
+	Stalls            int
+	Throttles         int
+}
+
+// New returns the disk of addr in w, configured by cfg. A cfg with
+// Randomize set draws its intensities now, from w's random stream.
+func New(w *sim.World, addr string, cfg chaos.Storage) (*Disk, error) {
+	d := &Disk{w: w, addr: addr, root: newDir(0o755, 0)}
+	if err := d.SetConfig(cfg); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// SetConfig changes the disk's configuration from now on. A cfg with
+// Randomize set draws its intensities now, from the run's random stream.
+func (d *Disk) SetConfig(cfg chaos.Storage) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("simdisk: disk %q: %w", d.addr, err)
+	}
+	if cfg.Randomize {
+		cfg = cfg.Draw(d.w.Rand())
+	}
+	d.cfg = cfg.Effective()
+	return nil
+}
+
+// Config returns the configuration the disk acts on: faults named in Off
+// are at zero, and intensities drawn if Randomize was set.
+func (d *Disk) Config() chaos.Storage { return d.cfg }
+
+// Addr returns the address the disk belongs to.
+func (d *Disk) Addr() string { return d.addr }
+
+// Stats returns the disk's counters.
+func (d *Disk) Stats() Stats { return d.stats }
+
+// Storage returns the disk as a providers.Storage, for the tasks of its
+// simulation.
+func (d *Disk) Storage() providers.Storage { return storage{d} }
+
+// Crash is a power loss: every file loses what was not synced, except
+// the sectors that torn writes carry onto the durable image (see
+// chaos.Storage.TornWrite), drawn file by file in path order and sector
+// by sector in order. Directory metadata survives. Files opened before the
+// crash no longer work, and operations under way fail when they complete.
+func (d *Disk) Crash() {
+	d.stats.Crashes++
+	d.gen++
+	files, lost, kept := 0, 0, 0
+	p := d.cfg.TornWrite
+	keep := func() bool {
+		if d.w.Rand().Bool(p) {
+			d.stats.TornSectors++
+			return true
+		}
+		return false
+	}
+	d.walkFiles(func(name string, c *content) {
+		if !c.unsynced() {
+			c.crash(keep)
+			return
+		}
+		dirty, k := c.crash(keep)
+		files++
+		lost += dirty - k
+		kept += k
+		if k > 0 {
+			d.event("torn-write", "%s: %d of %s reached the disk", name, k, plural(dirty, "unsynced sector"))
+		}
+	})
+	d.event("crash", "unsynced changes in %s: %s lost, %d kept", plural(files, "file"), plural(lost, "sector"), kept)
+}
+
+// plural counts n things called one.
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}
+
+// Stop is a graceful shutdown: everything written reaches the durable
+// image, except what failed syncs lost. Files opened before the stop no
+// longer work.
+func (d *Disk) Stop() {
+	d.stats.Stops++
+	d.gen++
+	d.walkFiles(func(_ string, c *content) { c.stop() })
+	d.event("stop", "unsynced data written out")
+}
+
+// Wipe erases the disk: no file or directory is left. Files opened before
+// the wipe no longer work.
+func (d *Disk) Wipe() {
+	d.stats.Wipes++
+	d.gen++
+	d.root = newDir(0o755, d.w.Now())
+	d.event("wipe", "every file erased")
+}
+
+// walkFiles calls f for every file reachable from the root, in path order.
+func (d *Disk) walkFiles(f func(name string, c *content)) {
+	var walk func(prefix string, n *node)
+	walk = func(prefix string, n *node) {
+		for _, name := range slices.Sorted(maps.Keys(n.kids)) {
+			k := n.kids[name]
+			if k.dir {
+				walk(prefix+name+"/", k)
+			} else {
+				f(prefix+name, k.c)
+			}
+		}
+	}
+	walk("", d.root)
+}
+
+// event records what happened to the disk in the run's timeline and trace.
+func (d *Disk) event(what, format string, args ...any) {
+	d.w.Event(d.w.CurrentTask(), fmt.Sprintf("disk %s: %s: ", d.addr, what)+fmt.Sprintf(format, args...))
+}
+
+// Disks are the disks of a simulation, one per address, each made on
+// first use.
+type Disks struct {
+	w     *sim.World
+	def   chaos.Storage
+	per   map[string]chaos.Storage
+	disks map[string]*Disk
+}
+
+// NewDisks returns the disks of w, configured by def unless [Disks.Configure]
+// says otherwise for an address.
+func NewDisks(w *sim.World, def chaos.Storage) (*Disks, error) {
+	if err := def.Validate(); err != nil {
+		return nil, fmt.Errorf("simdisk: %w", err)
+	}
+	return &Disks{w: w, def: def, per: map[string]chaos.Storage{}, disks: map[string]*Disk{}}, nil
+}
+
+// SetDefault changes the configuration of the disks not yet made and not
+// configured by address.
+func (ds *Disks) SetDefault(cfg chaos.Storage) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("simdisk: %w", err)
+	}
+	ds.def = cfg
+	return nil
+}
+
+// Configure sets the configuration of the disk of addr, made or not.
+func (ds *Disks) Configure(addr string, cfg chaos.Storage) error {
+	if d, ok := ds.disks[addr]; ok {
+		return d.SetConfig(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("simdisk: disk %q: %w", addr, err)
+	}
+	ds.per[addr] = cfg
+	return nil
+}
+
+// Disk returns the disk of addr, making it on first use.
+func (ds *Disks) Disk(addr string) *Disk {
+	if d, ok := ds.disks[addr]; ok {
+		return d
+	}
+	cfg, ok := ds.per[addr]
+	if !ok {
+		cfg = ds.def
+	}
+	d, err := New(ds.w, addr, cfg)
+	if err != nil {
+		panic(err) // validated when it was given
+	}
+	ds.disks[addr] = d
+	return d
+}
+
+// Addrs returns the addresses of the disks made so far, sorted.
+func (ds *Disks) Addrs() []string { return slices.Sorted(maps.Keys(ds.disks)) }

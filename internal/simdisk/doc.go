@@ -1,0 +1,80 @@
+// Package simdisk is the simulated disk: one per address, behind the
+// providers.Storage of the processes that live there, with the timing of a
+// real device and TigerBeetle-style faults.
+//
+// # Model
+//
+// A disk holds a directory tree. Directory metadata (creating, renaming,
+// removing files, making directories) is durable as soon as the operation
+// returns. A file's data is kept in 512-byte sectors, in two layers:
+//
+//   - the durable image, what a crash keeps, with the durable size;
+//   - the overlay, what was written since the last sync (the page cache),
+//     with the size readers see.
+//
+// Reads see the overlay over the durable image. Writes go to the overlay,
+// and become visible to every reader at once. A successful sync moves the
+// file's overlay, and its size, into the durable image. Both layers are
+// sparse, stored in pages of eight sectors in maps: a terabyte file with a
+// few sectors written costs a few pages. No outcome depends on map order:
+// code that visits several entries sorts their keys first.
+//
+// # Crash, stop, wipe
+//
+// [Disk.Crash] is a power loss: each file goes back to its durable image,
+// except that each unsynced sector may reach it anyway (a torn write,
+// chaos.Storage.TornWrite), whole, and the file then grows to cover it.
+// [Disk.Stop] is a graceful shutdown: everything written is kept. [Disk.Wipe]
+// erases everything. After any of them, files opened before fail with an
+// error matching fs.ErrClosed: their process is gone.
+//
+// # Timing
+//
+// Every operation that reaches the device (reads, writes, syncs, namespace
+// operations) parks the calling task until it completes in simulated time.
+// The device serves operations one at a time in submission order; each
+// occupies it for max(1s/IOPS, bytes/Bandwidth), ThrottleFactor times that
+// during a throttle episode, and none starts during a stall episode; each
+// completes its drawn latency after its service ends. Seek, Name, Stat of
+// an open File and Close take no time.
+//
+// A read copies what the disk holds when it is submitted, and a write
+// changes it when it is submitted: a concurrent reader may see a write
+// before the writer's call returns, as on a real system. A sync takes
+// effect when it completes: a crash before then loses what it would have
+// made durable.
+//
+// # Faults
+//
+// Each fault that fires is recorded with sim.World.Event (so it shows in
+// the timeline and changes the trace hash), and counted in [Stats]. Their
+// meaning is documented on chaos.Storage. Sync failure follows Linux after
+// fsyncgate: the unsynced writes are marked clean without reaching the
+// durable image, stay readable until a crash or stop, and are never written
+// by a later sync; the error is reported to that one sync.
+//
+// # Determinism
+//
+// Every random choice comes from the run's stream (sim.World.Rand), in this
+// order. Each operation that reaches the device draws, in order:
+//
+//  1. a stall: whether one starts (when none is under way), then its length;
+//  2. a throttle: whether one starts (when none is under way), then its
+//     length;
+//  3. its latency;
+//  4. its faults: for a read, whether it is misdirected (then the sector,
+//     then where from), then whether it is corrupted (then the sector, the
+//     number of bits, each bit); for a write, whether it is a phantom (then
+//     nothing more), whether it is misdirected (the sector, where to), then
+//     whether it is corrupted (the sector, the bits); for a sync of a file
+//     with unsynced changes, whether it fails.
+//
+// A crash draws, file by file in path order and sector by sector in order,
+// whether each unsynced sector is torn onto the disk. A disk made with
+// chaos.Storage.Randomize draws its intensities when it is made. A
+// probability of 0 or 1, or a range of one point, draws nothing.
+//
+// The package runs on the scheduler of package sim and starts no
+// goroutines; a Disk and its files may be used only from the tasks of its
+// world.
+package simdisk

@@ -1,0 +1,269 @@
+package simdisk
+
+import (
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"syscall"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// file is an open file of a disk.
+type file struct {
+	d      *Disk
+	n      *node
+	name   string // as opened
+	flag   int
+	off    int64
+	gen    uint64 // the disk's gen when opened
+	closed bool
+}
+
+var _ providers.File = (*file)(nil)
+
+func (f *file) Name() string { return f.name }
+
+// check returns the error of an operation on a closed file, or on one
+// whose disk crashed, stopped or was wiped since it was opened.
+func (f *file) check(op string) error {
+	if f.closed {
+		return pathErr(op, f.name, fs.ErrClosed)
+	}
+	if f.gen != f.d.gen {
+		return pathErr(op, f.name, goneError{f.d.addr})
+	}
+	return nil
+}
+
+func (f *file) readable() bool { return f.flag&(os.O_WRONLY|os.O_RDWR) != os.O_WRONLY }
+func (f *file) writable() bool { return f.flag&(os.O_WRONLY|os.O_RDWR) != 0 }
+
+func (f *file) Read(p []byte) (int, error) {
+	if err := f.check("read"); err != nil {
+		return 0, err
+	}
+	n, err := f.pread("read", p, f.off)
+	f.off += int64(n)
+	if n > 0 && err == io.EOF {
+		err = nil // as os.File: the bytes now, io.EOF on the next Read
+	}
+	return n, err
+}
+
+func (f *file) ReadAt(p []byte, off int64) (int, error) {
+	// The checks in the order of *os.File, which reads nothing, and so
+	// finds nothing wrong, when p is empty.
+	switch {
+	case off < 0:
+		return 0, pathErr("readat", f.name, errNegativeOffset)
+	case len(p) == 0:
+		return 0, nil
+	}
+	if err := f.check("read"); err != nil {
+		return 0, err
+	}
+	return f.pread("read", p, off)
+}
+
+// pread reads into p at off. It returns io.EOF when p could not be filled.
+func (f *file) pread(op string, p []byte, off int64) (int, error) {
+	switch {
+	case len(p) == 0:
+		return 0, nil // *os.File asks nothing of the system then
+	case f.n.dir:
+		return 0, pathErr(op, f.name, syscall.EISDIR)
+	case !f.readable():
+		return 0, pathErr(op, f.name, syscall.EBADF)
+	}
+	d, c := f.d, f.n.c
+	n := 0
+	if off < c.size {
+		n = int(min(int64(len(p)), c.size-off))
+	}
+	done := d.schedule(opRead, int64(n))
+	if n > 0 {
+		c.readAt(p[:n], off)
+		d.readFaults(f.name, c, p[:n], off)
+	}
+	d.stats.Reads++
+	d.stats.BytesRead += int64(n)
+	gen := d.gen
+	d.wait(opRead, done, nil)
+	if d.gen != gen {
+		return 0, pathErr(op, f.name, goneError{d.addr})
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (f *file) Write(p []byte) (int, error) {
+	if err := f.check("write"); err != nil {
+		return 0, err
+	}
+	off := f.off
+	if f.flag&os.O_APPEND != 0 && len(p) > 0 { // an empty write does not move to the end
+		off = f.n.c.size
+	}
+	n, err := f.pwrite("write", p, off)
+	f.off = off + int64(n)
+	return n, err
+}
+
+func (f *file) WriteAt(p []byte, off int64) (int, error) {
+	// The checks in the order of *os.File, as for ReadAt.
+	switch {
+	case f.flag&os.O_APPEND != 0:
+		return 0, pathErr("writeat", f.name, errAppendWriteAt)
+	case off < 0:
+		return 0, pathErr("writeat", f.name, errNegativeOffset)
+	case len(p) == 0:
+		return 0, nil
+	}
+	if err := f.check("write"); err != nil {
+		return 0, err
+	}
+	return f.pwrite("write", p, off)
+}
+
+// pwrite writes p at off.
+func (f *file) pwrite(op string, p []byte, off int64) (int, error) {
+	switch {
+	case !f.writable():
+		return 0, pathErr(op, f.name, syscall.EBADF)
+	case off > math.MaxInt64-int64(len(p)):
+		return 0, pathErr(op, f.name, errOffsetTooLarge)
+	case len(p) == 0:
+		return 0, nil
+	}
+	d, c := f.d, f.n.c
+	done := d.schedule(opWrite, int64(len(p)))
+	d.write(f.name, c, p, off)
+	f.n.mtime = d.w.Now()
+	d.stats.Writes++
+	d.stats.BytesWritten += int64(len(p))
+	gen := d.gen
+	d.wait(opWrite, done, nil)
+	if d.gen != gen {
+		return 0, pathErr(op, f.name, goneError{d.addr})
+	}
+	if f.flag&os.O_SYNC != 0 {
+		if err := f.sync(op); err != nil {
+			return len(p), err
+		}
+	}
+	return len(p), nil
+}
+
+func (f *file) Sync() error {
+	if err := f.check("sync"); err != nil {
+		return err
+	}
+	return f.sync("sync")
+}
+
+// sync flushes the file. Whether it fails is drawn when it is submitted;
+// its effect lands when it completes, unless the disk crashed meanwhile.
+func (f *file) sync(op string) error {
+	d := f.d
+	gen := d.gen
+	if f.n.dir {
+		// Directory metadata is durable already.
+		d.wait(opSync, d.schedule(opSync, 0), nil)
+		if d.gen != gen {
+			return pathErr(op, f.name, goneError{d.addr})
+		}
+		return nil
+	}
+	c := f.n.c
+	unsynced := c.unsynced()
+	done := d.schedule(opSync, int64(c.ndirty)*SectorSize)
+	fail := unsynced && d.w.Rand().Bool(d.cfg.SyncFailure)
+	task := d.w.CurrentTask()
+	d.stats.Syncs++
+	d.wait(opSync, done, func() {
+		switch {
+		case d.gen != gen: // crashed first: nothing more reached the disk
+		case fail:
+			lost := c.failSync()
+			d.stats.SyncFailures++
+			d.eventAs(task, "sync-failure", "%s: EIO; %d unsynced sectors will never reach the disk", f.name, lost)
+		default:
+			c.sync()
+		}
+	})
+	switch {
+	case d.gen != gen:
+		return pathErr(op, f.name, goneError{d.addr})
+	case fail:
+		return pathErr(op, f.name, syscall.EIO)
+	}
+	return nil
+}
+
+func (f *file) Truncate(size int64) error {
+	if err := f.check("truncate"); err != nil {
+		return err
+	}
+	switch {
+	case !f.writable(): // directories too: they open read-only
+		return pathErr("truncate", f.name, syscall.EINVAL)
+	case size < 0:
+		return pathErr("truncate", f.name, invalidError("negative size"))
+	}
+	d := f.d
+	done := d.schedule(opWrite, 0)
+	f.n.c.truncate(size)
+	f.n.mtime = d.w.Now()
+	gen := d.gen
+	d.wait(opWrite, done, nil)
+	if d.gen != gen {
+		return pathErr("truncate", f.name, goneError{d.addr})
+	}
+	return nil
+}
+
+func (f *file) Seek(offset int64, whence int) (int64, error) {
+	if err := f.check("seek"); err != nil {
+		return 0, err
+	}
+	var abs int64
+	switch whence {
+	case io.SeekStart:
+		abs = offset
+	case io.SeekCurrent:
+		abs = f.off + offset
+	case io.SeekEnd:
+		if !f.n.dir {
+			abs = f.n.c.size
+		}
+		abs += offset
+	default:
+		return 0, pathErr("seek", f.name, errBadWhence)
+	}
+	if abs < 0 {
+		return 0, pathErr("seek", f.name, invalidError("the position would be negative"))
+	}
+	f.off = abs
+	return abs, nil
+}
+
+func (f *file) Stat() (fs.FileInfo, error) {
+	if err := f.check("stat"); err != nil {
+		return nil, err
+	}
+	return f.n.info(f.name), nil
+}
+
+// Close closes the file. Closing a file whose disk crashed since it was
+// opened succeeds: its process is gone, and so are its open files.
+func (f *file) Close() error {
+	if f.closed {
+		return pathErr("close", f.name, fs.ErrClosed)
+	}
+	f.closed = true
+	return nil
+}

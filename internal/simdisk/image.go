@@ -1,0 +1,339 @@
+package simdisk
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+)
+
+// SectorSize is the unit of the disk: faults strike whole sectors, and a
+// crash keeps or loses each unsynced sector whole.
+const SectorSize = 512
+
+const (
+	pageSectors = 8 // sectors per page: one allocation of 4 KiB
+	pageBytes   = SectorSize * pageSectors
+	noTrunc     = math.MaxInt64 // content.trunc when no truncation is pending
+)
+
+// slot is one page of an image: up to eight sectors, which are present or
+// not. In the overlay, a present sector is dirty until it is synced; one
+// present and not dirty was lost to a failed sync: readable, never
+// durable.
+type slot struct {
+	present, dirty uint8
+	data           *[pageBytes]byte
+}
+
+// image is a sparse array of sectors. A file of a terabyte holding a few
+// sectors costs a few pages. Its keys are page numbers; code that must
+// visit several pages visits them in sorted order (sortedPages), so that
+// no outcome depends on map order.
+type image map[int64]slot
+
+func sortedPages(m image) []int64 {
+	keys := make([]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func sectorBit(s int64) uint8 { return 1 << (s % pageSectors) }
+
+func sectorData(sl slot, s int64) []byte {
+	i := s % pageSectors
+	return sl.data[i*SectorSize : (i+1)*SectorSize]
+}
+
+// get returns sector s, or nil when it is absent.
+func (m image) get(s int64) []byte {
+	sl, ok := m[s/pageSectors]
+	if !ok || sl.present&sectorBit(s) == 0 {
+		return nil
+	}
+	return sectorData(sl, s)
+}
+
+// put makes sector s present (and dirty, if dirty) and returns it for
+// writing, zeroed if it was absent. It reports what the sector was before.
+func (m image) put(s int64, dirty bool) (buf []byte, wasPresent, wasDirty bool) {
+	k, b := s/pageSectors, sectorBit(s)
+	sl, ok := m[k]
+	if !ok {
+		sl.data = new([pageBytes]byte)
+	}
+	wasPresent, wasDirty = sl.present&b != 0, sl.dirty&b != 0
+	buf = sectorData(sl, s)
+	if !wasPresent {
+		clear(buf)
+	}
+	sl.present |= b
+	if dirty {
+		sl.dirty |= b
+	}
+	m[k] = sl
+	return buf, wasPresent, wasDirty
+}
+
+// dropFrom removes every sector at or after first, and returns how many
+// dirty sectors went with them.
+func (m image) dropFrom(first int64) (dirtyDropped int) {
+	for _, k := range sortedPages(m) {
+		if (k+1)*pageSectors <= first {
+			continue
+		}
+		sl := m[k]
+		var keep uint8 // the sectors before first
+		if k*pageSectors < first {
+			keep = uint8(1)<<(first-k*pageSectors) - 1
+		}
+		dirtyDropped += bits.OnesCount8(sl.dirty &^ keep)
+		sl.present &= keep
+		sl.dirty &= keep
+		if sl.present == 0 {
+			delete(m, k)
+		} else {
+			m[k] = sl
+		}
+	}
+	return dirtyDropped
+}
+
+// content is a file's data: the durable image a crash keeps, and the
+// overlay of what was written since the last sync (and of what a failed
+// sync lost). Reads see the overlay over the durable image.
+type content struct {
+	durable image
+	over    image
+	dsize   int64 // the size a crash keeps
+	size    int64 // the size readers see
+	// trunc is the lowest size the file was truncated to since the last
+	// sync, or noTrunc. Durable sectors from there on read as zeros until
+	// a sync removes them or a crash brings them back.
+	trunc  int64
+	ndirty int // dirty sectors in the overlay
+	// spare is a page a sync freed, for the next page the overlay needs:
+	// a file rewritten in place allocates nothing.
+	spare *[pageBytes]byte
+}
+
+func newContent() *content {
+	return &content{durable: image{}, over: image{}, trunc: noTrunc}
+}
+
+func ceilSectors(n int64) int64 { return (n + SectorSize - 1) / SectorSize }
+
+// unsynced reports whether a crash now would lose anything.
+func (c *content) unsynced() bool {
+	return c.ndirty > 0 || c.size != c.dsize || c.trunc != noTrunc
+}
+
+// base returns the durable contents of sector s as readers see them, nil
+// for zeros.
+func (c *content) base(s int64) []byte {
+	if c.trunc != noTrunc && s >= ceilSectors(c.trunc) {
+		return nil
+	}
+	return c.durable.get(s)
+}
+
+// sector returns the contents of sector s as readers see them, nil for
+// zeros.
+func (c *content) sector(s int64) []byte {
+	if b := c.over.get(s); b != nil {
+		return b
+	}
+	return c.base(s)
+}
+
+// readAt fills p with the bytes at off; the caller keeps it within size.
+func (c *content) readAt(p []byte, off int64) {
+	for len(p) > 0 {
+		s, o := off/SectorSize, int(off%SectorSize)
+		n := min(len(p), SectorSize-o)
+		if b := c.sector(s); b != nil {
+			copy(p[:n], b[o:])
+		} else {
+			clear(p[:n])
+		}
+		p, off = p[n:], off+int64(n)
+	}
+}
+
+// writeSector writes data at offset o of sector s, into the overlay: the
+// page cache, dirty until synced.
+func (c *content) writeSector(s int64, o int, data []byte) {
+	base := c.base(s)
+	buf, wasPresent, wasDirty := c.over.put(s, true)
+	if !wasPresent && base != nil && (o != 0 || len(data) != SectorSize) {
+		copy(buf, base)
+	}
+	copy(buf[o:], data)
+	if !wasDirty {
+		c.ndirty++
+	}
+}
+
+// writeAt writes p at off, through the overlay, a page at a time.
+func (c *content) writeAt(p []byte, off int64) {
+	end := off + int64(len(p))
+	for len(p) > 0 {
+		n := min(len(p), pageBytes-int(off%pageBytes))
+		k := off / pageBytes
+		sl, ok := c.over[k]
+		fresh := false // a fresh page is all zeros
+		if !ok {
+			sl.data, fresh = c.newPage()
+		}
+		for s := off / SectorSize; s*SectorSize < off+int64(n); s++ {
+			lo, hi, o := sectorSpan(off, n, s)
+			b := sectorBit(s)
+			buf := sectorData(sl, s)
+			if sl.present&b == 0 && hi-lo < SectorSize {
+				// Part of a sector the overlay lacks: start from
+				// what readers see.
+				if base := c.base(s); base != nil {
+					copy(buf, base)
+				} else if !fresh {
+					clear(buf)
+				}
+			}
+			copy(buf[o:], p[lo:hi])
+			if sl.dirty&b == 0 {
+				c.ndirty++
+			}
+			sl.present |= b
+			sl.dirty |= b
+		}
+		c.over[k] = sl
+		p, off = p[n:], off+int64(n)
+	}
+	c.size = max(c.size, end)
+}
+
+// newPage returns a page for the overlay: the spare one a sync freed, or
+// a fresh one, all zeros.
+func (c *content) newPage() (data *[pageBytes]byte, fresh bool) {
+	if d := c.spare; d != nil {
+		c.spare = nil
+		return d, false
+	}
+	return new([pageBytes]byte), true
+}
+
+var zeroSector [SectorSize]byte
+
+// truncate sets the size to n. Bytes past a shrunk size are gone from the
+// overlay and hidden in the durable image until the next sync; bytes past
+// the size are zeros, so a file that grows again reads zeros there.
+func (c *content) truncate(n int64) {
+	if n < c.size {
+		c.trunc = min(c.trunc, n)
+		c.ndirty -= c.over.dropFrom(ceilSectors(n))
+		if o := int(n % SectorSize); o != 0 {
+			c.writeSector(n/SectorSize, o, zeroSector[o:])
+		}
+	}
+	c.size = n
+}
+
+// sync makes the overlay's dirty sectors and the size durable. Sectors a
+// failed sync lost stay in the overlay, readable and never durable.
+func (c *content) sync() {
+	if c.trunc != noTrunc {
+		c.durable.dropFrom(ceilSectors(c.trunc))
+		c.trunc = noTrunc
+	}
+	for _, k := range sortedPages(c.over) {
+		sl := c.over[k]
+		if sl.dirty == 0 {
+			continue
+		}
+		if d, ok := c.durable[k]; sl.present == sl.dirty && (!ok || d.present&^sl.dirty == 0) {
+			// The overlay page covers all the durable page holds: hand
+			// it over rather than copy it.
+			if ok {
+				c.spare = d.data
+			}
+			c.durable[k] = slot{present: sl.dirty, data: sl.data}
+			delete(c.over, k)
+			continue
+		}
+		for i := int64(0); i < pageSectors; i++ {
+			s := k*pageSectors + i
+			if sl.dirty&sectorBit(s) == 0 {
+				continue
+			}
+			buf, _, _ := c.durable.put(s, false)
+			copy(buf, sectorData(sl, s))
+		}
+		sl.present &^= sl.dirty
+		sl.dirty = 0
+		if sl.present == 0 {
+			delete(c.over, k)
+		} else {
+			c.over[k] = sl
+		}
+	}
+	c.ndirty = 0
+	c.dsize = c.size
+}
+
+// failSync is a sync whose write-back failed: the dirty sectors are marked
+// clean without reaching the durable image, so no later sync writes them,
+// and the size stays unsynced.
+func (c *content) failSync() (lost int) {
+	for _, k := range sortedPages(c.over) {
+		sl := c.over[k]
+		lost += bits.OnesCount8(sl.dirty)
+		sl.dirty = 0
+		c.over[k] = sl
+	}
+	c.ndirty = 0
+	return lost
+}
+
+// dirtySectors lists the overlay's dirty sectors in order.
+func (c *content) dirtySectors() []int64 {
+	var out []int64
+	for _, k := range sortedPages(c.over) {
+		sl := c.over[k]
+		for i := int64(0); i < pageSectors; i++ {
+			if sl.dirty&(1<<i) != 0 {
+				out = append(out, k*pageSectors+i)
+			}
+		}
+	}
+	return out
+}
+
+// crash loses the overlay. Each dirty sector for which keep returns true
+// reaches the durable image first (a torn write), and the durable size
+// grows to cover it. It returns how many sectors were dirty and how many
+// were kept.
+func (c *content) crash(keep func() bool) (dirty, kept int) {
+	for _, s := range c.dirtySectors() {
+		dirty++
+		if !keep() {
+			continue
+		}
+		kept++
+		buf, _, _ := c.durable.put(s, false)
+		copy(buf, c.over.get(s))
+		c.dsize = max(c.dsize, min(c.size, (s+1)*SectorSize))
+	}
+	c.over = image{}
+	c.size = c.dsize
+	c.trunc = noTrunc
+	c.ndirty = 0
+	return dirty, kept
+}
+
+// stop is a graceful shutdown: what was written is synced, what a failed
+// sync lost stays lost.
+func (c *content) stop() {
+	c.sync()
+	c.over = image{}
+}

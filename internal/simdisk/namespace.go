@@ -1,0 +1,338 @@
+package simdisk
+
+import (
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// node is a file or a directory. Names live in their parent directory, so
+// a removed file that is still open goes on working, unnamed.
+type node struct {
+	dir   bool
+	mode  fs.FileMode
+	mtime time.Duration // simulated time of the last change
+	kids  map[string]*node
+	c     *content
+}
+
+func newDir(perm fs.FileMode, now time.Duration) *node {
+	return &node{dir: true, mode: fs.ModeDir | perm.Perm(), mtime: now, kids: map[string]*node{}}
+}
+
+func newFile(perm fs.FileMode, now time.Duration) *node {
+	return &node{mode: perm.Perm(), mtime: now, c: newContent()}
+}
+
+// info describes n under name.
+func (n *node) info(name string) fs.FileInfo {
+	fi := fileInfo{name: path.Base(path.Clean(name)), mode: n.mode, mtime: sim.Epoch.Add(n.mtime)}
+	if !n.dir {
+		fi.size = n.c.size
+	}
+	return fi
+}
+
+type fileInfo struct {
+	name  string
+	size  int64
+	mode  fs.FileMode
+	mtime time.Time
+}
+
+func (fi fileInfo) Name() string       { return fi.name }
+func (fi fileInfo) Size() int64        { return fi.size }
+func (fi fileInfo) Mode() fs.FileMode  { return fi.mode }
+func (fi fileInfo) ModTime() time.Time { return fi.mtime }
+func (fi fileInfo) IsDir() bool        { return fi.mode.IsDir() }
+func (fi fileInfo) Sys() any           { return nil }
+
+// walk returns the directory holding the cleaned name c, and c's last
+// element ("." for the root, whose parent is itself).
+func (d *Disk) walk(op, name, c string) (*node, string, error) {
+	if c == "." {
+		return d.root, ".", nil
+	}
+	elems := strings.Split(c, "/")
+	dir := d.root
+	for _, e := range elems[:len(elems)-1] {
+		k, ok := dir.kids[e]
+		switch {
+		case !ok:
+			return nil, "", pathErr(op, name, syscall.ENOENT)
+		case !k.dir:
+			return nil, "", pathErr(op, name, syscall.ENOTDIR)
+		}
+		dir = k
+	}
+	return dir, elems[len(elems)-1], nil
+}
+
+// lookup returns the node at the cleaned name c.
+func (d *Disk) lookup(op, name, c string) (*node, error) {
+	dir, base, err := d.walk(op, name, c)
+	if err != nil {
+		return nil, err
+	}
+	if base == "." {
+		return d.root, nil
+	}
+	n, ok := dir.kids[base]
+	if !ok {
+		return nil, pathErr(op, name, syscall.ENOENT)
+	}
+	return n, nil
+}
+
+// op runs a namespace operation: it admits it to the device, applies it,
+// and parks the calling task until it completes.
+func (d *Disk) op(kind opKind, f func() error) error {
+	done := d.schedule(kind, 0)
+	err := f()
+	gen := d.gen
+	d.wait(kind, done, nil)
+	if err == nil && d.gen != gen {
+		return goneError{d.addr}
+	}
+	return err
+}
+
+// storage is a Disk as a providers.Storage.
+type storage struct{ d *Disk }
+
+var _ providers.Storage = storage{}
+
+func (s storage) Open(name string) (providers.File, error) {
+	return s.OpenFile(name, os.O_RDONLY, 0)
+}
+
+func (s storage) Create(name string) (providers.File, error) {
+	return s.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+}
+
+func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.File, error) {
+	d := s.d
+	c, err := cleanName("open", name)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFlags(name, flag); err != nil {
+		return nil, err
+	}
+	write := flag&(os.O_WRONLY|os.O_RDWR) != 0
+	kind := opRead
+	var n *node
+	dir, base, werr := d.walk("open", name, c)
+	if werr == nil {
+		n = dir.kids[base]
+		if base == "." {
+			n = d.root
+		}
+		if n == nil && flag&os.O_CREATE != 0 || n != nil && !n.dir && flag&os.O_TRUNC != 0 {
+			kind = opWrite
+		}
+	}
+	err = d.op(kind, func() error {
+		switch {
+		case werr != nil:
+			return werr
+		case n == nil && flag&os.O_CREATE == 0:
+			return pathErr("open", name, syscall.ENOENT)
+		case n == nil:
+			n = newFile(perm, d.w.Now())
+			dir.kids[base] = n
+			dir.mtime = d.w.Now()
+			return nil
+		case flag&(os.O_CREATE|os.O_EXCL) == os.O_CREATE|os.O_EXCL:
+			return pathErr("open", name, syscall.EEXIST)
+		case n.dir && (write || flag&(os.O_CREATE|os.O_TRUNC) != 0):
+			return pathErr("open", name, syscall.EISDIR)
+		case flag&os.O_TRUNC != 0 && n.c.size > 0:
+			n.c.truncate(0)
+			n.mtime = d.w.Now()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &file{d: d, n: n, name: name, flag: flag, gen: d.gen}, nil
+}
+
+func (s storage) Stat(name string) (fs.FileInfo, error) {
+	d := s.d
+	c, err := cleanName("stat", name)
+	if err != nil {
+		return nil, err
+	}
+	var fi fs.FileInfo
+	err = d.op(opRead, func() error {
+		n, err := d.lookup("stat", name, c)
+		if err == nil {
+			fi = n.info(c)
+		}
+		return err
+	})
+	return fi, err
+}
+
+func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
+	d := s.d
+	c, err := cleanName("readdir", name)
+	if err != nil {
+		return nil, err
+	}
+	var out []fs.DirEntry
+	err = d.op(opRead, func() error {
+		n, err := d.lookup("readdir", name, c)
+		switch {
+		case err != nil:
+			return err
+		case !n.dir:
+			return pathErr("readdir", name, syscall.ENOTDIR)
+		}
+		for _, k := range slices.Sorted(maps.Keys(n.kids)) {
+			out = append(out, fs.FileInfoToDirEntry(n.kids[k].info(k)))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s storage) Mkdir(name string, perm fs.FileMode) error {
+	d := s.d
+	c, err := cleanName("mkdir", name)
+	if err != nil {
+		return err
+	}
+	return d.op(opWrite, func() error {
+		dir, base, err := d.walk("mkdir", name, c)
+		switch {
+		case err != nil:
+			return err
+		case base == ".":
+			return pathErr("mkdir", name, syscall.EEXIST)
+		case dir.kids[base] != nil:
+			return pathErr("mkdir", name, syscall.EEXIST)
+		}
+		dir.kids[base] = newDir(perm, d.w.Now())
+		dir.mtime = d.w.Now()
+		return nil
+	})
+}
+
+func (s storage) MkdirAll(name string, perm fs.FileMode) error {
+	d := s.d
+	c, err := cleanName("mkdir", name)
+	if err != nil {
+		return err
+	}
+	return d.op(opWrite, func() error {
+		if c == "." {
+			return nil
+		}
+		dir := d.root
+		elems := strings.Split(c, "/")
+		for i, e := range elems {
+			k, ok := dir.kids[e]
+			switch {
+			case !ok:
+				k = newDir(perm, d.w.Now())
+				dir.kids[e] = k
+				dir.mtime = d.w.Now()
+			case !k.dir && i == len(elems)-1:
+				return pathErr("mkdir", name, syscall.EEXIST)
+			case !k.dir:
+				return pathErr("mkdir", name, syscall.ENOTDIR)
+			}
+			dir = k
+		}
+		return nil
+	})
+}
+
+func (s storage) Remove(name string) error {
+	d := s.d
+	c, err := cleanName("remove", name)
+	if err != nil {
+		return err
+	}
+	return d.op(opWrite, func() error {
+		if c == "." {
+			return pathErr("remove", name, errRemoveRoot)
+		}
+		dir, base, err := d.walk("remove", name, c)
+		if err != nil {
+			return err
+		}
+		n, ok := dir.kids[base]
+		switch {
+		case !ok:
+			return pathErr("remove", name, syscall.ENOENT)
+		case n.dir && len(n.kids) > 0:
+			return pathErr("remove", name, syscall.ENOTEMPTY)
+		}
+		delete(dir.kids, base)
+		dir.mtime = d.w.Now()
+		return nil
+	})
+}
+
+func (s storage) Rename(oldname, newname string) error {
+	d := s.d
+	oc, err := cleanName("rename", oldname)
+	if err != nil {
+		return err
+	}
+	nc, err := cleanName("rename", newname)
+	if err != nil {
+		return err
+	}
+	// The errors name both paths, as os.LinkError does.
+	fail := func(err error) error {
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
+	}
+	return d.op(opWrite, func() error {
+		if oc == "." || nc == "." {
+			return fail(errRemoveRoot)
+		}
+		// The checks in the order package os makes them (os.Root):
+		// both parents, then a directory at newname, then oldname.
+		odir, obase, err := d.walk("rename", oldname, oc)
+		if err != nil {
+			return fail(err.(*fs.PathError).Err)
+		}
+		ndir, nbase, err := d.walk("rename", newname, nc)
+		if err != nil {
+			return fail(err.(*fs.PathError).Err)
+		}
+		n, ok := odir.kids[obase]
+		t, exists := ndir.kids[nbase]
+		switch {
+		case exists && t.dir && ok:
+			// Package os refuses any directory as the target, on every
+			// platform, even an empty one, even oldname itself.
+			return fail(syscall.EEXIST)
+		case !ok:
+			return fail(syscall.ENOENT)
+		case oc == nc:
+			return nil
+		case n.dir && strings.HasPrefix(nc, oc+"/"):
+			return fail(errRenameInside)
+		case exists && n.dir:
+			return fail(syscall.ENOTDIR)
+		}
+		delete(odir.kids, obase)
+		ndir.kids[nbase] = n
+		odir.mtime, ndir.mtime = d.w.Now(), d.w.Now()
+		return nil
+	})
+}

@@ -1,0 +1,116 @@
+package simdisk
+
+import (
+	"context"
+	"math/bits"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+)
+
+// opKind is what an operation asks of the device, for its latency.
+type opKind uint8
+
+const (
+	opRead  opKind = iota // reads and lookups (open, stat, readdir)
+	opWrite               // writes and namespace changes
+	opSync
+)
+
+var opWhat = [...]string{opRead: "disk read", opWrite: "disk write", opSync: "disk sync"}
+
+// device is the disk's queue: it serves one operation at a time.
+type device struct {
+	busy        time.Duration // the device is occupied until then
+	stallEnd    time.Duration // no operation starts before then
+	throttleEnd time.Duration // operations are slowed until then
+}
+
+// schedule admits an operation moving n bytes and returns when it
+// completes. It draws, in order: whether a stall starts (and how long it
+// lasts), whether a throttle starts (and how long), and the latency.
+func (d *Disk) schedule(kind opKind, n int64) time.Duration {
+	now := d.w.Now()
+	cfg := &d.cfg
+	if now >= d.dev.stallEnd && d.w.Rand().Bool(cfg.Stall.Probability) {
+		dur := d.span(cfg.Stall.Min, cfg.Stall.Max)
+		d.dev.stallEnd = now + dur
+		d.stats.Stalls++
+		d.event("stall", "the disk stops serving for %v", dur)
+	}
+	throttled := now < d.dev.throttleEnd
+	if !throttled && d.w.Rand().Bool(cfg.Throttle.Probability) {
+		dur := d.span(cfg.Throttle.Min, cfg.Throttle.Max)
+		d.dev.throttleEnd = now + dur
+		throttled = true
+		d.stats.Throttles++
+		d.event("throttle", "the disk runs %v times slower for %v", cfg.ThrottleFactor, dur)
+	}
+	var lat chaos.Range
+	switch kind {
+	case opRead:
+		lat = cfg.ReadLatency
+	case opWrite:
+		lat = cfg.WriteLatency
+	default:
+		lat = cfg.SyncLatency
+	}
+	latency := d.span(lat.Min, lat.Max)
+
+	svc := serviceTime(cfg.IOPS, cfg.Bandwidth, n)
+	if throttled && cfg.ThrottleFactor > 1 {
+		svc = time.Duration(float64(svc) * cfg.ThrottleFactor)
+	}
+	start := max(now, d.dev.busy, d.dev.stallEnd)
+	d.dev.busy = start + svc
+	return d.dev.busy + latency
+}
+
+// serviceTime is how long an operation moving n bytes occupies a device
+// of the given IOPS and bandwidth (zero: unlimited).
+func serviceTime(iops int, bandwidth, n int64) time.Duration {
+	var svc time.Duration
+	if iops > 0 {
+		svc = time.Second / time.Duration(iops)
+	}
+	if bandwidth > 0 && n > 0 {
+		// n seconds / bandwidth, in nanoseconds, without overflow:
+		// beyond a century it saturates.
+		const most = time.Duration(1 << 62)
+		hi, lo := bits.Mul64(uint64(n), uint64(time.Second))
+		b := most
+		if hi < uint64(bandwidth) {
+			if q, _ := bits.Div64(hi, lo, uint64(bandwidth)); q < uint64(most) {
+				b = time.Duration(q)
+			}
+		}
+		svc = max(svc, b)
+	}
+	return svc
+}
+
+// span draws a duration uniformly from [lo, hi]; it draws nothing when
+// the range is one point.
+func (d *Disk) span(lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return lo + time.Duration(d.w.Rand().Int64N(int64(hi-lo)+1))
+}
+
+// wait parks the calling task until simulated time until, calling done
+// first, on the scheduler, if done is not nil. A task killed while it
+// waits unwinds from here; done is still called, as the device finishes
+// what it started.
+func (d *Disk) wait(kind opKind, until time.Duration, done func()) {
+	p := d.w.Parker()
+	tok := p.WaitToken()
+	d.w.After(until-d.w.Now(), func() {
+		if done != nil {
+			done()
+		}
+		p.Wake(tok)
+	})
+	// The wait has no deadline, so Park returns only when woken.
+	_ = p.Park(context.Background(), tok, opWhat[kind])
+}

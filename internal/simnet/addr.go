@@ -1,0 +1,122 @@
+package simnet
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// Addr is the address of a simulated endpoint whose host name is not an IP
+// literal. Hosts named like IP addresses ("10.0.0.1") get *net.TCPAddr
+// addresses instead, as package net gives, so that code which asserts
+// RemoteAddr().(*net.TCPAddr) works.
+type Addr struct {
+	Host string
+	Port int
+}
+
+// Network returns "tcp".
+func (a *Addr) Network() string { return "tcp" }
+
+func (a *Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
+
+// addr returns the address of port on h.
+func (h *Host) addr(port int) net.Addr {
+	if h.ip != nil {
+		return &net.TCPAddr{IP: h.ip, Port: port}
+	}
+	return &Addr{Host: h.name, Port: port}
+}
+
+// isLocalName reports whether a dial or listen host names the calling host
+// whatever its name: the empty host, the loopback and wildcard addresses.
+func isLocalName(host string) bool {
+	switch host {
+	case "", "localhost", "127.0.0.1", "::1", "0.0.0.0", "::":
+		return true
+	}
+	return false
+}
+
+// validHostName reports whether name can name a simulated host: an IP
+// literal or a DNS-like name, not one of the names that mean "this host".
+func validHostName(name string) bool {
+	if isLocalName(name) {
+		return false
+	}
+	if net.ParseIP(name) != nil {
+		return true
+	}
+	if len(name) > 253 {
+		return false
+	}
+	for _, r := range name {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '-', r == '.', r == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// splitAddr parses "host:port" as package net does for TCP, with numeric
+// ports only (a service name such as "http" would depend on the machine's
+// /etc/services, which a simulation must not read).
+func splitAddr(addr string) (host string, port int, err error) {
+	host, ps, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err // a *net.AddrError
+	}
+	if ps == "" {
+		return host, 0, nil
+	}
+	p, perr := strconv.Atoi(ps)
+	if perr != nil {
+		var ne *strconv.NumError
+		if errors.As(perr, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+			return "", 0, &net.AddrError{Err: "invalid port", Addr: ps}
+		}
+		return "", 0, &net.DNSError{Err: "unknown port (the simulated network takes numeric ports only)", Name: "tcp/" + ps, IsNotFound: true}
+	}
+	if p < 0 || p > 65535 {
+		return "", 0, &net.AddrError{Err: "invalid port", Addr: ps}
+	}
+	return host, p, nil
+}
+
+// The errors, shaped as package net's.
+
+func opError(op string, src, dst net.Addr, err error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: src, Addr: dst, Err: err}
+}
+
+func sysErr(call string, errno syscall.Errno) error { return os.NewSyscallError(call, errno) }
+
+// ctxError maps a dial's context error as package net does: a deadline
+// becomes "i/o timeout" (Timeout true), a cancellation "operation was
+// canceled"; both still match the context's error under errors.Is.
+func ctxError(err error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return timeoutError{}
+	case errors.Is(err, context.Canceled):
+		return canceledError{}
+	}
+	return err
+}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string        { return "i/o timeout" }
+func (timeoutError) Timeout() bool        { return true }
+func (timeoutError) Temporary() bool      { return true }
+func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+type canceledError struct{}
+
+func (canceledError) Error() string        { return "operation was canceled" }
+func (canceledError) Is(target error) bool { return target == context.Canceled }

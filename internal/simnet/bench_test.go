@@ -1,0 +1,202 @@
+package simnet_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+const pingSize = 64
+
+// pingPong makes rounds round trips of a 64-byte message over c, echoed by
+// the other end of the connection.
+func pingPong(c net.Conn, rounds int) error {
+	buf := make([]byte, pingSize)
+	for range rounds {
+		if _, err := c.Write(buf); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func echo(c net.Conn) error {
+	buf := make([]byte, pingSize)
+	for {
+		if _, err := io.ReadFull(c, buf); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		if _, err := c.Write(buf); err != nil {
+			return err
+		}
+	}
+}
+
+// simPingPong runs rounds round trips between two simulated hosts, with no
+// faults, and returns the wall time the run took.
+func simPingPong(tb testing.TB, rounds int) time.Duration {
+	w := newWorld(tb, 1, chaos.NoNetworkFaults())
+	start := time.Now()
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		client, server := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.Host("10.0.0.2"))
+		l, err := server.Network.Listen(ctx, ":7")
+		if err != nil {
+			return err
+		}
+		server.Task.Go(ctx, "echo", func(ctx context.Context) error {
+			c, err := l.Accept()
+			if err != nil {
+				return err
+			}
+			return echo(c)
+		})
+		c, err := client.Network.Dial(ctx, "10.0.0.2:7")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return pingPong(c, rounds)
+	})
+	if res.Err != nil {
+		tb.Fatal(res.Err)
+	}
+	return time.Since(start)
+}
+
+// pipePingPong runs rounds round trips over net.Pipe.
+func pipePingPong(tb testing.TB, rounds int) time.Duration {
+	a, b := net.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- echo(b) }()
+	start := time.Now()
+	if err := pingPong(a, rounds); err != nil {
+		tb.Fatal(err)
+	}
+	d := time.Since(start)
+	a.Close()
+	<-done
+	b.Close()
+	return d
+}
+
+// tcpPingPong runs rounds round trips over loopback TCP (127.0.0.1 only).
+func tcpPingPong(tb testing.TB, rounds int) time.Duration {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan error, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		done <- echo(c)
+	}()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	start := time.Now()
+	if err := pingPong(c, rounds); err != nil {
+		tb.Fatal(err)
+	}
+	d := time.Since(start)
+	c.Close()
+	<-done
+	return d
+}
+
+// BenchmarkPingPong measures 64-byte round trips over one simulated
+// connection with no faults (one op is one round trip), and reports the
+// same over net.Pipe and loopback TCP, measured in the same run, as ratios:
+// pipe-ratio is simulated ns per round trip over net.Pipe's.
+func BenchmarkPingPong(b *testing.B) {
+	b.Run("sim", func(b *testing.B) {
+		const floorRounds = 20000
+		pipe := float64(pipePingPong(b, floorRounds).Nanoseconds()) / floorRounds
+		tcp := float64(tcpPingPong(b, floorRounds).Nanoseconds()) / floorRounds
+		b.ReportAllocs()
+		b.ResetTimer()
+		d := simPingPong(b, b.N)
+		per := float64(d.Nanoseconds()) / float64(b.N)
+		b.ReportMetric(1e9/per, "roundtrips/s")
+		b.ReportMetric(per/pipe, "pipe-ratio")
+		b.ReportMetric(per/tcp, "tcp-ratio")
+	})
+	b.Run("pipe", func(b *testing.B) {
+		b.ReportAllocs()
+		d := pipePingPong(b, b.N)
+		b.ReportMetric(1e9*float64(b.N)/float64(d.Nanoseconds()), "roundtrips/s")
+	})
+	b.Run("tcp", func(b *testing.B) {
+		b.ReportAllocs()
+		d := tcpPingPong(b, b.N)
+		b.ReportMetric(1e9*float64(b.N)/float64(d.Nanoseconds()), "roundtrips/s")
+	})
+}
+
+// BenchmarkBulkTransfer sends 1 GiB over one simulated connection with no
+// faults, in 64 KiB writes, through the default 64 KiB send buffer; one op
+// is the whole GiB.
+func BenchmarkBulkTransfer(b *testing.B) {
+	const total = 1 << 30
+	b.SetBytes(total)
+	b.ReportAllocs()
+	var simTime time.Duration
+	for range b.N {
+		w := newWorld(b, 1, chaos.NoNetworkFaults())
+		res := w.run(func(ctx context.Context, p providers.Providers) error {
+			client, server := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.Host("10.0.0.2"))
+			l, err := server.Network.Listen(ctx, ":9")
+			if err != nil {
+				return err
+			}
+			sink := server.Task.Go(ctx, "sink", func(ctx context.Context) error {
+				c, err := l.Accept()
+				if err != nil {
+					return err
+				}
+				n, err := io.CopyBuffer(io.Discard, c, make([]byte, 64<<10))
+				if err == nil && n != total {
+					err = io.ErrUnexpectedEOF
+				}
+				return err
+			})
+			c, err := client.Network.Dial(ctx, "10.0.0.2:9")
+			if err != nil {
+				return err
+			}
+			buf := make([]byte, 64<<10)
+			for sent := 0; sent < total; sent += len(buf) {
+				if _, err := c.Write(buf); err != nil {
+					return err
+				}
+			}
+			if err := c.Close(); err != nil {
+				return err
+			}
+			return sink.Join(ctx)
+		})
+		if res.Err != nil {
+			b.Fatal(res.Err)
+		}
+		simTime = res.SimTime
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "wall-s/GiB")
+	b.ReportMetric(simTime.Seconds(), "sim-s/GiB")
+}

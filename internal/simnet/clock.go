@@ -1,0 +1,150 @@
+package simnet
+
+import (
+	"context"
+	"math"
+	"math/bits"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A host's clock reads local = sim + skew + sim×drift/1e9, in integer
+// nanoseconds so that every platform computes the same instants.
+
+const billion = 1_000_000_000
+
+// drawClock draws the host's skew (when ClockSkewMax > 0) and drift (when
+// ClockDriftMax > 0), one value each.
+func (h *Host) drawClock() {
+	n := h.n
+	if m := int64(n.cfg.ClockSkewMax); m > 0 {
+		h.skew = n.uniform(-m, m)
+	}
+	if m := int64(math.Round(n.cfg.ClockDriftMax * billion)); m > 0 {
+		h.drift = n.uniform(-m, m)
+	}
+	if h.skew != 0 || h.drift != 0 {
+		n.event("host %s clock: skew %v, drift %+d ppb", h.name, time.Duration(h.skew), h.drift)
+	}
+}
+
+// toLocal converts simulated nanoseconds to the host's.
+func (h *Host) toLocal(t int64) int64 {
+	if h.drift == 0 {
+		return t + h.skew
+	}
+	return mulDiv(t, billion+h.drift, billion) + h.skew
+}
+
+// toSim converts the host's nanoseconds to simulated ones.
+func (h *Host) toSim(t int64) int64 {
+	if h.drift == 0 {
+		return t - h.skew
+	}
+	return mulDiv(t-h.skew, billion, billion+h.drift)
+}
+
+// simDur converts a duration on the host's clock to simulated time.
+func (h *Host) simDur(d time.Duration) time.Duration {
+	if h.drift == 0 || d <= 0 {
+		return d
+	}
+	return time.Duration(mulDiv(int64(d), billion, billion+h.drift))
+}
+
+// mulDiv returns x×num/den, rounded toward zero, saturating; num and den
+// are positive.
+func mulDiv(x, num, den int64) int64 {
+	neg := x < 0
+	ux := uint64(x)
+	if neg {
+		ux = -ux
+	}
+	hi, lo := bits.Mul64(ux, uint64(num))
+	if hi >= uint64(den) {
+		if neg {
+			return math.MinInt64
+		}
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, uint64(den))
+	if q > math.MaxInt64 {
+		q = math.MaxInt64
+	}
+	if neg {
+		return -int64(q)
+	}
+	return int64(q)
+}
+
+// hostClock is a host's providers.Time: the world's clock seen through the
+// host's skew and drift, with buggified delays on sleeps and timers.
+type hostClock struct {
+	h    *Host
+	base providers.Time
+}
+
+func (c *hostClock) Now() time.Time {
+	return sim.Epoch.Add(time.Duration(c.h.toLocal(c.h.n.now())))
+}
+
+func (c *hostClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return c.base.Sleep(ctx, d)
+	}
+	return c.base.Sleep(ctx, c.h.simDur(d)+c.h.sleepDelay())
+}
+
+func (c *hostClock) AfterFunc(d time.Duration, f func()) providers.Timer {
+	return &hostTimer{h: c.h, t: c.base.AfterFunc(c.h.simDur(d)+c.h.sleepDelay(), f)}
+}
+
+func (c *hostClock) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	at := sim.Epoch.Add(time.Duration(c.h.simAt(deadline)))
+	inner, cancel := c.base.WithDeadline(ctx, at)
+	if cur, ok := ctx.Deadline(); ok && cur.Before(deadline) {
+		deadline = cur
+	}
+	return &localDeadline{Context: inner, deadline: deadline}, cancel
+}
+
+func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return c.WithDeadline(ctx, c.Now().Add(d))
+}
+
+// localDeadline reports its deadline on the host's clock, while the world
+// ends it at the matching simulated instant.
+type localDeadline struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c *localDeadline) Deadline() (time.Time, bool) { return c.deadline, true }
+
+type hostTimer struct {
+	h *Host
+	t providers.Timer
+}
+
+func (t *hostTimer) Stop() bool { return t.t.Stop() }
+
+func (t *hostTimer) Reset(d time.Duration) bool {
+	return t.t.Reset(t.h.simDur(d) + t.h.sleepDelay())
+}
+
+// sleepDelay draws the buggified extra delay of a sleep or timer: a coin
+// (when SleepDelayProb > 0), then u for SleepDelayMax × u^1000.
+func (h *Host) sleepDelay() time.Duration {
+	n := h.n
+	p := n.cfg.SleepDelayProb
+	if p <= 0 || n.cfg.SleepDelayMax <= 0 || !n.rng.Bool(p) {
+		return 0
+	}
+	d := time.Duration(float64(float64(n.cfg.SleepDelayMax) * pow1000(n.rng.Float64())))
+	if d > 0 {
+		n.event("sleep on %s delayed by %v", h.name, d)
+	}
+	return d
+}

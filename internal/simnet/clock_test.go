@@ -1,0 +1,113 @@
+package simnet_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+func TestClockSkewAndDrift(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.ClockSkewMax = time.Second
+	cfg.ClockDriftMax = 0.1
+	w := newWorld(t, 1, cfg)
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		hosts := []providers.Time{w.net.Host("10.0.0.1").Time(), w.net.Host("10.0.0.2").Time(), w.net.Host("10.0.0.3").Time()}
+		assert.Equal(t, sim.Epoch, w.net.SteadyHost("10.0.0.4").Time().Now(), "a steady host reads simulated time")
+		starts := make([]time.Time, len(hosts))
+		for i, c := range hosts {
+			starts[i] = c.Now()
+			assert.InDelta(t, 0, float64(starts[i].Sub(sim.Epoch)), float64(time.Second), "skew within ClockSkewMax")
+		}
+		assert.NotEqual(t, starts[0], starts[1], "hosts disagree")
+
+		require.NoError(t, p.Time.Sleep(ctx, 100*time.Second))
+		for i, c := range hosts {
+			passed := c.Now().Sub(starts[i])
+			assert.InDelta(t, float64(100*time.Second), float64(passed), float64(10*time.Second), "drift within ClockDriftMax")
+			assert.NotEqual(t, 100*time.Second, passed, "host %d's clock drifts", i)
+		}
+
+		// A host's sleeps, timers and deadlines are on its own clock.
+		for _, c := range hosts {
+			start := c.Now()
+			require.NoError(t, c.Sleep(ctx, 10*time.Second))
+			assert.Equal(t, 10*time.Second, c.Now().Sub(start).Round(time.Microsecond))
+
+			start = c.Now()
+			dctx, cancel := c.WithTimeout(ctx, 5*time.Second)
+			dl, ok := dctx.Deadline()
+			assert.True(t, ok)
+			assert.Equal(t, start.Add(5*time.Second), dl, "the deadline reads on the host's clock")
+			assert.ErrorIs(t, p.Time.Sleep(dctx, time.Hour), context.DeadlineExceeded)
+			cancel()
+			assert.Equal(t, 5*time.Second, c.Now().Sub(start).Round(time.Microsecond))
+
+			start = c.Now()
+			fired := time.Time{}
+			c.AfterFunc(3*time.Second, func() { fired = c.Now() })
+			require.NoError(t, c.Sleep(ctx, 4*time.Second))
+			assert.Equal(t, 3*time.Second, fired.Sub(start).Round(time.Microsecond))
+		}
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Len(t, events(res, "clock: skew"), 3)
+}
+
+func TestConnDeadlinesFollowTheHostClock(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.ClockSkewMax = time.Hour
+	cfg.ClockDriftMax = 0.2
+	simulate(t, 2, cfg, func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+		_ = c
+		start := server.Time.Now()
+		require.NoError(t, s.SetReadDeadline(start.Add(time.Second)))
+		_, err := s.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		assert.Equal(t, time.Second, server.Time.Now().Sub(start).Round(time.Microsecond), "a second on the server's clock, however skewed and drifting")
+		return nil
+	})
+}
+
+func TestSleepDelays(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.SleepDelayProb, cfg.SleepDelayMax = 1, 1000*time.Second
+	w := newWorld(t, 3, cfg)
+	var longer int
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		c := w.net.Host("10.0.0.1").Time()
+		for range 1000 {
+			start := c.Now()
+			require.NoError(t, c.Sleep(ctx, time.Millisecond))
+			took := c.Now().Sub(start)
+			require.GreaterOrEqual(t, took, time.Millisecond, "never shorter")
+			if took > time.Millisecond {
+				longer++
+			}
+		}
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Positive(t, longer, "some sleeps took longer than asked")
+	assert.Less(t, longer, 100, "most delays are nothing (u^1000)")
+	assert.Len(t, events(res, "sleep on 10.0.0.1 delayed"), longer)
+}
+
+func TestResilientClientSurvivesClockFaults(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.ClockSkewMax = time.Second
+	cfg.ClockDriftMax = 0.01
+	cfg.SleepDelayProb, cfg.SleepDelayMax = 0.5, time.Second
+	for seed := range uint64(3) {
+		survive(t, seed, cfg, 200)
+	}
+}

@@ -1,0 +1,586 @@
+package simnet
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A conn is one end of a simulated connection: a net.Conn. Its peer is the
+// other end; in carries the bytes the peer writes, out the bytes this end
+// writes.
+type conn struct {
+	n      *Net
+	h      *Host
+	id     uint64
+	laddr  net.Addr
+	raddr  net.Addr
+	in     *pipe
+	out    *pipe
+	peer   *conn
+	hidx   int // index in h.conns, -1 once closed
+	closed bool
+
+	// reset: this end sent or received a reset; the connection is dead.
+	// Every later read reports it. (Linux reports it to the first call
+	// only, read or write, and later reads see EOF; here a reset is never
+	// mistaken for a clean end of stream by a reader whose writer saw the
+	// error first.)
+	reset   bool
+	rdShut  bool // CloseRead
+	linger0 bool // SetLinger(0): Close resets
+
+	rd, wr         deadline
+	wakeRd, wakeWr func()
+}
+
+var _ net.Conn = (*conn)(nil)
+
+// A pipe is one direction of a connection: the bytes its source wrote that
+// its destination has not read, in flight or arrived, in a ring buffer
+// addressed by absolute offsets: read <= delivered <= written.
+type pipe struct {
+	n        *Net
+	src, dst *conn
+	buf      []byte // ring; its length is zero or a power of two
+	wrOff    uint64
+	dlOff    uint64
+	rdOff    uint64
+	segs     segQueue
+	lastAt   int64 // arrival time of the last segment: arrivals are FIFO
+	pending  bool  // a delivery event is scheduled
+	held     bool  // a cut or clog holds it (see Net.holdUntil)
+	finSent  bool  // the source shut down writing
+	eof      bool  // the source's FIN arrived: read to the end, then EOF
+	// blackhole: a silent random close; nothing is delivered any more.
+	blackhole bool
+
+	readers, writers []providers.WaitToken
+	deliverFn        func()
+	retryFn          func()
+}
+
+type segKind uint8
+
+const (
+	segData segKind = iota
+	segFin
+	segRst
+)
+
+// A seg is a packet in flight: data up to offset end, or a FIN or reset
+// after the data before it.
+type seg struct {
+	end  uint64
+	at   int64
+	kind segKind
+}
+
+// segQueue is a FIFO of segments that reuses its slice.
+type segQueue struct {
+	s    []seg
+	head int
+}
+
+func (q *segQueue) len() int    { return len(q.s) - q.head }
+func (q *segQueue) front() *seg { return &q.s[q.head] }
+func (q *segQueue) push(s seg)  { q.s = append(q.s, s) }
+
+func (q *segQueue) pop() {
+	q.head++
+	if q.head == len(q.s) {
+		q.s, q.head = q.s[:0], 0
+	} else if q.head >= 64 && q.head*2 >= len(q.s) {
+		q.s = q.s[:copy(q.s, q.s[q.head:])]
+		q.head = 0
+	}
+}
+
+func (q *segQueue) clear() { q.s, q.head = q.s[:0], 0 }
+
+// deadline is a read or write deadline in simulated time.
+type deadline struct {
+	at     int64
+	set    bool
+	cancel func() bool
+}
+
+func (d *deadline) expired(now int64) bool { return d.set && now >= d.at }
+
+// newConn makes the two ends of a connection from a (dialling, on an
+// ephemeral port) to port of b.
+func (n *Net) newConn(a, b *Host, port int) (client, server *conn) {
+	n.nextConn++
+	client = &conn{n: n, h: a, id: n.nextConn, laddr: a.addr(a.ephemeral()), raddr: b.addr(port)}
+	server = &conn{n: n, h: b, id: n.nextConn, laddr: client.raddr, raddr: client.laddr}
+	client.peer, server.peer = server, client
+	ab := n.newPipe(client, server)
+	ba := n.newPipe(server, client)
+	client.out, client.in = ab, ba
+	server.out, server.in = ba, ab
+	for _, c := range []*conn{client, server} {
+		c.wakeRd = func() { n.wakeAll(&c.in.readers) }
+		c.wakeWr = func() { n.wakeAll(&c.out.writers) }
+		c.hidx = len(c.h.conns)
+		c.h.conns = append(c.h.conns, c)
+	}
+	return client, server
+}
+
+func (n *Net) newPipe(src, dst *conn) *pipe {
+	p := &pipe{n: n, src: src, dst: dst}
+	p.deliverFn = p.deliver
+	p.retryFn = func() {
+		p.held = false
+		p.deliver()
+	}
+	return p
+}
+
+func (c *conn) String() string { return fmt.Sprintf("%s->%s", c.laddr, c.raddr) }
+
+// LocalAddr returns the address of this end.
+func (c *conn) LocalAddr() net.Addr { return c.laddr }
+
+// RemoteAddr returns the address of the peer.
+func (c *conn) RemoteAddr() net.Addr { return c.raddr }
+
+func (c *conn) opErr(op string, err error) error { return opError(op, c.laddr, c.raddr, err) }
+
+// Read reads what has arrived, waiting for at least one byte; see net.Conn.
+func (c *conn) Read(b []byte) (int, error) {
+	n := c.n
+	if c.closed {
+		return 0, c.opErr("read", net.ErrClosed)
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n.tick()
+	if n.rollClose(c, "read") {
+		return 0, c.readReset()
+	}
+	in := c.in
+	for {
+		switch {
+		case c.closed:
+			return 0, c.opErr("read", net.ErrClosed)
+		case c.rd.expired(n.now()):
+			return 0, c.opErr("read", os.ErrDeadlineExceeded)
+		case c.reset:
+			return 0, c.readReset()
+		}
+		if avail := in.dlOff - in.rdOff; avail > 0 {
+			full := int(min(avail, uint64(len(b))))
+			k := n.partial(n.cfg.PartialReadProb, full)
+			if k < full {
+				n.event("partial read of %d of %d bytes on %s", k, full, c)
+			}
+			in.copyOut(b[:k])
+			n.wakeAll(&in.writers)
+			return k, nil
+		}
+		if in.eof || c.rdShut {
+			return 0, io.EOF
+		}
+		n.wait(&in.readers, "net read")
+	}
+}
+
+func (c *conn) readReset() error {
+	return c.opErr("read", sysErr("read", syscall.ECONNRESET))
+}
+
+// Write writes all of b, waiting while the send buffer is full; see
+// net.Conn. Its bytes travel as one segment, or as several when the buffer
+// has room for part only or a partial write is injected.
+func (c *conn) Write(b []byte) (int, error) {
+	n := c.n
+	if c.closed {
+		return 0, c.opErr("write", net.ErrClosed)
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if c.reset || c.out.finSent {
+		return 0, c.opErr("write", sysErr("write", syscall.EPIPE))
+	}
+	n.tick()
+	if n.rollClose(c, "write") {
+		return 0, c.opErr("write", sysErr("write", syscall.ECONNRESET))
+	}
+	out := c.out
+	done := 0
+	for done < len(b) {
+		switch {
+		case c.closed:
+			return done, c.opErr("write", net.ErrClosed)
+		case c.wr.expired(n.now()):
+			return done, c.opErr("write", os.ErrDeadlineExceeded)
+		case c.reset || out.finSent:
+			return done, c.opErr("write", sysErr("write", syscall.EPIPE))
+		}
+		space := n.sendBuf - int(out.wrOff-out.rdOff)
+		if space <= 0 {
+			n.wait(&out.writers, "net write")
+			continue
+		}
+		k := min(space, len(b)-done)
+		if j := n.partial(n.cfg.PartialWriteProb, k); j < k {
+			n.event("partial write of %d of %d bytes on %s", j, len(b)-done, c)
+			k = j
+		}
+		out.send(b[done : done+k])
+		done += k
+	}
+	return done, nil
+}
+
+// send puts b on the wire as one segment.
+func (p *pipe) send(b []byte) {
+	n := p.n
+	p.grow(len(b))
+	p.copyIn(b)
+	src, dst := p.src.h, p.dst.h
+	at := n.now() + n.latency(src, dst)
+	n.rollClog(src, dst)
+	p.push(segData, at)
+}
+
+// push queues a segment arriving at at (or after the one before it).
+func (p *pipe) push(kind segKind, at int64) {
+	if at < p.lastAt {
+		at = p.lastAt
+	}
+	p.lastAt = at
+	p.segs.push(seg{end: p.wrOff, at: at, kind: kind})
+	p.schedule(p.segs.front().at)
+}
+
+// schedule makes sure a delivery runs at at, unless one is pending or a
+// cut holds the pipe.
+func (p *pipe) schedule(at int64) {
+	if p.pending || p.held || p.blackhole {
+		return
+	}
+	p.pending = true
+	p.n.after(at, p.deliverFn)
+}
+
+// deliver hands over every segment due, in order, stopping at the first
+// that a cut or clog holds.
+func (p *pipe) deliver() {
+	n := p.n
+	p.pending = false
+	if p.blackhole {
+		return
+	}
+	n.tick()
+	now := n.now()
+	delivered := false
+	for p.segs.len() > 0 {
+		s := *p.segs.front()
+		if s.at > now {
+			p.schedule(s.at)
+			break
+		}
+		if until, ok := n.blocked(p.src.h, p.dst.h); ok {
+			p.held = true
+			n.holdUntil(until, p.retryFn)
+			break
+		}
+		p.segs.pop()
+		if p.arrive(s) {
+			delivered = true
+		}
+	}
+	if delivered {
+		n.wakeAll(&p.readers)
+	}
+}
+
+// arrive hands one segment to the destination end. It reports whether a
+// reader there has something new.
+func (p *pipe) arrive(s seg) bool {
+	n, d := p.n, p.dst
+	switch s.kind {
+	case segData:
+		from := p.dlOff
+		p.dlOff = s.end
+		switch {
+		case d.reset:
+			p.discard()
+			return false
+		case d.closed:
+			// Data for an end that is closed: its host answers with a
+			// reset, as TCP does.
+			p.discard()
+			d.abort()
+			return false
+		case d.rdShut:
+			p.discard()
+			return false
+		}
+		n.flipBits(p, from, s.end)
+		return true
+	case segFin:
+		p.eof = true
+		return true
+	default: // segRst
+		d.gotReset()
+		return true
+	}
+}
+
+// discard drops every byte that has arrived and not been read, freeing the
+// writer's buffer.
+func (p *pipe) discard() {
+	p.rdOff = p.dlOff
+	p.n.wakeAll(&p.writers)
+}
+
+// abort resets the connection from this end: unread data is dropped and a
+// reset goes to the peer, after what this end already sent.
+func (c *conn) abort() {
+	if c.reset {
+		return
+	}
+	c.reset = true
+	c.in.rdOff = c.in.dlOff
+	c.out.finSent = true
+	c.out.push(segRst, c.n.now()+c.n.latency(c.h, c.peer.h))
+	c.wakeRd()
+	c.wakeWr()
+}
+
+// gotReset kills this end on the peer's reset: unread data is dropped, reads
+// fail with ECONNRESET, writes with EPIPE.
+func (c *conn) gotReset() {
+	if c.reset {
+		return
+	}
+	c.reset = true
+	c.in.rdOff = c.in.dlOff
+	c.n.log("reset %s", c)
+	c.wakeRd()
+	c.wakeWr()
+}
+
+// Close closes this end: gracefully, the peer reading what was sent and
+// then EOF, or with a reset when data arrived here unread or SetLinger(0)
+// was called, as Linux does. Data that arrives after Close is answered
+// with a reset.
+func (c *conn) Close() error {
+	if c.closed {
+		return c.opErr("close", net.ErrClosed)
+	}
+	c.closed = true
+	c.cancelDeadlines()
+	c.unlink()
+	c.wakeRd()
+	c.wakeWr()
+	switch {
+	case c.reset:
+	case c.linger0 || c.in.dlOff > c.in.rdOff:
+		c.n.log("close %s with a reset", c)
+		c.abort()
+	default:
+		c.n.log("close %s", c)
+		c.shutWrite()
+	}
+	return nil
+}
+
+// kill closes this end with a reset, for crashes and closed listeners.
+func (c *conn) kill() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.cancelDeadlines()
+	c.unlink()
+	c.abort()
+}
+
+// unlink takes c off its host's list of open connections.
+func (c *conn) unlink() {
+	i := c.hidx
+	if i < 0 {
+		return
+	}
+	hs := c.h.conns
+	last := len(hs) - 1
+	hs[i] = hs[last]
+	hs[i].hidx = i
+	hs[last] = nil
+	c.h.conns = hs[:last]
+	c.hidx = -1
+}
+
+func (c *conn) shutWrite() {
+	if c.out.finSent {
+		return
+	}
+	c.out.finSent = true
+	c.out.push(segFin, c.n.now()+c.n.latency(c.h, c.peer.h))
+}
+
+// CloseWrite shuts down writing, as *net.TCPConn's: the peer reads to EOF,
+// and this end can still read.
+func (c *conn) CloseWrite() error {
+	if c.closed {
+		return c.opErr("close", net.ErrClosed)
+	}
+	if !c.reset {
+		c.shutWrite()
+	}
+	c.wakeWr()
+	return nil
+}
+
+// CloseRead shuts down reading, as *net.TCPConn's: reads return EOF and
+// data that arrives is dropped.
+func (c *conn) CloseRead() error {
+	if c.closed {
+		return c.opErr("close", net.ErrClosed)
+	}
+	c.rdShut = true
+	c.in.rdOff = c.in.dlOff
+	c.wakeRd()
+	return nil
+}
+
+// SetLinger is *net.TCPConn's: with 0, Close resets the connection instead
+// of closing it gracefully. Other values keep the graceful close.
+func (c *conn) SetLinger(sec int) error {
+	if c.closed {
+		return c.opErr("set", net.ErrClosed)
+	}
+	c.linger0 = sec == 0
+	return nil
+}
+
+// SetDeadline sets both deadlines; see net.Conn. t is a time on the host's
+// clock ([Host.Time]).
+func (c *conn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the read deadline; see net.Conn.
+func (c *conn) SetReadDeadline(t time.Time) error {
+	if c.closed {
+		return c.opErr("set", net.ErrClosed)
+	}
+	c.n.setDeadline(&c.rd, c.h, t, c.wakeRd)
+	return nil
+}
+
+// SetWriteDeadline sets the write deadline; see net.Conn.
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	if c.closed {
+		return c.opErr("set", net.ErrClosed)
+	}
+	c.n.setDeadline(&c.wr, c.h, t, c.wakeWr)
+	return nil
+}
+
+func (c *conn) cancelDeadlines() {
+	for _, d := range []*deadline{&c.rd, &c.wr} {
+		if d.cancel != nil {
+			d.cancel()
+			d.cancel = nil
+		}
+		d.set = false
+	}
+}
+
+// setDeadline arms d for t on h's clock; the zero t clears it. wake runs
+// when it passes, so that parked operations notice.
+func (n *Net) setDeadline(d *deadline, h *Host, t time.Time, wake func()) {
+	if d.cancel != nil {
+		d.cancel()
+		d.cancel = nil
+	}
+	d.set = !t.IsZero()
+	if !d.set {
+		return
+	}
+	d.at = h.simAt(t)
+	if now := n.now(); d.at > now {
+		d.cancel = n.after(d.at, wake)
+	} else {
+		wake()
+	}
+}
+
+// simAt converts a time on h's clock to simulated nanoseconds.
+func (h *Host) simAt(t time.Time) int64 {
+	return h.toSim(int64(t.Sub(sim.Epoch)))
+}
+
+// The ring buffer.
+
+func (p *pipe) mask() uint64 { return uint64(len(p.buf) - 1) }
+
+// grow makes room for k more bytes, doubling the ring as needed.
+func (p *pipe) grow(k int) {
+	used := p.wrOff - p.rdOff
+	if int(used)+k <= len(p.buf) {
+		return
+	}
+	size := max(len(p.buf), 512)
+	for size < int(used)+k {
+		size *= 2
+	}
+	nb := make([]byte, size)
+	om, nm := p.mask(), uint64(size-1)
+	for off := p.rdOff; off < p.wrOff; {
+		oi, ni := off&om, off&nm
+		c := min(uint64(len(p.buf))-oi, uint64(size)-ni, p.wrOff-off)
+		copy(nb[ni:ni+c], p.buf[oi:oi+c])
+		off += c
+	}
+	p.buf = nb
+}
+
+func (p *pipe) copyIn(b []byte) {
+	i := p.wrOff & p.mask()
+	k := copy(p.buf[i:], b)
+	copy(p.buf, b[k:])
+	p.wrOff += uint64(len(b))
+}
+
+func (p *pipe) copyOut(b []byte) {
+	i := p.rdOff & p.mask()
+	k := copy(b, p.buf[i:])
+	copy(b[k:], p.buf)
+	p.rdOff += uint64(len(b))
+}
+
+// Waiting.
+
+// wait parks the calling task until one of the wakeAll calls on list.
+func (n *Net) wait(list *[]providers.WaitToken, what string) {
+	tok := n.park.WaitToken()
+	*list = append(*list, tok)
+	_ = n.park.Park(context.Background(), tok, what)
+}
+
+// wakeAll wakes every task waiting on list; each checks again why it
+// waited.
+func (n *Net) wakeAll(list *[]providers.WaitToken) {
+	for _, tok := range *list {
+		n.park.Wake(tok)
+	}
+	*list = (*list)[:0]
+}

@@ -1,0 +1,401 @@
+package simnet_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// pair connects client to a listener on server and returns both ends.
+func pair(t *testing.T, ctx context.Context, client, server providers.Providers) (c, s net.Conn) {
+	t.Helper()
+	l, err := server.Network.Listen(ctx, ":0")
+	require.NoError(t, err)
+	var accepted net.Conn
+	h := server.Task.Go(ctx, "accept", func(context.Context) error {
+		var err error
+		accepted, err = l.Accept()
+		return err
+	})
+	c, err = client.Network.Dial(ctx, l.Addr().String())
+	require.NoError(t, err)
+	require.NoError(t, h.Join(ctx))
+	require.NoError(t, l.Close())
+	return c, accepted
+}
+
+func TestEcho(t *testing.T) {
+	simulate(t, 1, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		assert.Equal(t, "10.0.0.2:80", l.Addr().String())
+		server.Task.Go(ctx, "server", func(ctx context.Context) error {
+			c, err := l.Accept()
+			require.NoError(t, err)
+			assert.Equal(t, "10.0.0.2:80", c.LocalAddr().String())
+			_, err = io.Copy(c, c)
+			require.NoError(t, err)
+			return c.Close()
+		})
+		c, err := client.Network.Dial(ctx, "10.0.0.2:80")
+		require.NoError(t, err)
+		_, ok := c.RemoteAddr().(*net.TCPAddr)
+		assert.True(t, ok, "an IP-named host gives *net.TCPAddr addresses")
+		assert.Equal(t, "10.0.0.2:80", c.RemoteAddr().String())
+		assert.True(t, strings.HasPrefix(c.LocalAddr().String(), "10.0.0.1:"), c.LocalAddr().String())
+		_, err = c.Write([]byte("hello"))
+		require.NoError(t, err)
+		require.NoError(t, c.(interface{ CloseWrite() error }).CloseWrite())
+		got, err := io.ReadAll(c)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", string(got))
+		return c.Close()
+	})
+}
+
+func TestConnectTakesARoundTrip(t *testing.T) {
+	cfg := chaos.Network{Latency: chaos.Latency{Min: time.Millisecond, Max: time.Millisecond}}
+	simulate(t, 1, cfg, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		start := client.Time.Now()
+		var acceptedAt time.Time
+		server.Task.Go(ctx, "server", func(ctx context.Context) error {
+			c, err := l.Accept()
+			acceptedAt = server.Time.Now()
+			require.NoError(t, err)
+			_, err = c.Write([]byte("x"))
+			return err
+		})
+		c, err := client.Network.Dial(ctx, "10.0.0.2:80")
+		require.NoError(t, err)
+		assert.Equal(t, 2*time.Millisecond, client.Time.Now().Sub(start), "dial returns after a round trip")
+		assert.Equal(t, time.Millisecond, acceptedAt.Sub(start), "accept returns after one way")
+		b := make([]byte, 1)
+		_, err = c.Read(b)
+		require.NoError(t, err)
+		assert.Equal(t, 2*time.Millisecond, client.Time.Now().Sub(start), "the server's first byte left at accept")
+		return nil
+	})
+}
+
+func TestGracefulCloseDeliversBufferedDataThenEOF(t *testing.T) {
+	simulate(t, 2, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+		msg := strings.Repeat("data ", 10000) // more than one send buffer
+		w := client.Task.Go(ctx, "writer", func(context.Context) error {
+			if _, err := io.WriteString(c, msg); err != nil {
+				return err
+			}
+			return c.Close()
+		})
+		client.Time.Sleep(ctx, time.Second)
+		got, err := io.ReadAll(s)
+		require.NoError(t, err, "io.ReadAll stops at io.EOF")
+		assert.Equal(t, msg, string(got))
+		n, err := s.Read(make([]byte, 1))
+		assert.Equal(t, 0, n)
+		assert.Same(t, io.EOF, err, "EOF is the bare io.EOF, as package net gives")
+		return w.Join(ctx)
+	})
+}
+
+func TestAbortiveCloseResetsThePeer(t *testing.T) {
+	for _, how := range []string{"linger0", "unread-data"} {
+		t.Run(how, func(t *testing.T) {
+			simulate(t, 3, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+				c, s := pair(t, ctx, client, server)
+				_, err := s.Write([]byte("pending, never read by the client"))
+				require.NoError(t, err)
+				if how == "linger0" {
+					require.NoError(t, c.(interface{ SetLinger(int) error }).SetLinger(0))
+				} else {
+					client.Time.Sleep(ctx, 10*time.Millisecond) // the data arrives, unread
+				}
+				_, err = c.Write([]byte("sent before the reset"))
+				require.NoError(t, err)
+				require.NoError(t, c.Close())
+				client.Time.Sleep(ctx, 10*time.Millisecond)
+
+				_, err = s.Read(make([]byte, 100))
+				assert.True(t, errors.Is(err, syscall.ECONNRESET), "got %v", err)
+				var oe *net.OpError
+				require.ErrorAs(t, err, &oe)
+				assert.Equal(t, "read", oe.Op)
+				assert.Contains(t, err.Error(), "connection reset by peer")
+				_, err = s.Write([]byte("x"))
+				assert.True(t, errors.Is(err, syscall.EPIPE), "got %v", err)
+				_, err = s.Read(make([]byte, 100))
+				assert.True(t, errors.Is(err, syscall.ECONNRESET), "every later read reports the reset: got %v", err)
+				return nil
+			})
+		})
+	}
+}
+
+func TestWriteToClosedPeerIsAnsweredWithReset(t *testing.T) {
+	simulate(t, 4, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+		require.NoError(t, s.Close())
+		client.Time.Sleep(ctx, 10*time.Millisecond)
+		_, err := c.Write([]byte("into the void"))
+		require.NoError(t, err, "the first write is accepted: the peer's reset is on its way")
+		client.Time.Sleep(ctx, 10*time.Millisecond)
+		_, err = c.Write([]byte("again"))
+		assert.True(t, errors.Is(err, syscall.EPIPE), "got %v", err)
+		assert.Contains(t, err.Error(), "broken pipe")
+		return nil
+	})
+}
+
+func TestSendBufferBlocksTheWriterUntilThePeerReads(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.SendBuffer = 1000
+	simulate(t, 5, cfg, func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+		var wrote int
+		w := client.Task.Go(ctx, "writer", func(context.Context) error {
+			for range 10 {
+				n, err := c.Write(make([]byte, 300))
+				wrote += n
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		client.Time.Sleep(ctx, time.Second)
+		assert.Equal(t, 900, wrote, "three writes fit, the fourth waits inside Write with 100 of its bytes in the full buffer")
+		buf := make([]byte, 500)
+		n, err := io.ReadFull(s, buf)
+		require.NoError(t, err)
+		require.Equal(t, 500, n)
+		client.Time.Sleep(ctx, time.Second)
+		assert.Equal(t, 1500, wrote, "reading freed room for as much")
+		_, err = io.ReadFull(s, make([]byte, 2500))
+		require.NoError(t, err)
+		return w.Join(ctx)
+	})
+}
+
+func TestBacklogFullRefusesConnects(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.Backlog = 2
+	simulate(t, 6, cfg, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		for range 2 {
+			_, err := client.Network.Dial(ctx, "10.0.0.2:80")
+			require.NoError(t, err)
+		}
+		_, err = client.Network.Dial(ctx, "10.0.0.2:80")
+		assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "got %v", err)
+		_, err = l.Accept()
+		require.NoError(t, err)
+		_, err = client.Network.Dial(ctx, "10.0.0.2:80")
+		assert.NoError(t, err, "an accept makes room")
+		return nil
+	})
+}
+
+func TestDeadlines(t *testing.T) {
+	simulate(t, 7, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+
+		start := client.Time.Now()
+		require.NoError(t, c.SetReadDeadline(start.Add(50*time.Millisecond)))
+		_, err := c.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		var ne net.Error
+		require.ErrorAs(t, err, &ne)
+		assert.True(t, ne.Timeout())
+		assert.Equal(t, 50*time.Millisecond, client.Time.Now().Sub(start), "the deadline is exact in simulated time")
+
+		// A deadline in the past fails at once, even with data to read.
+		_, err = s.Write([]byte("x"))
+		require.NoError(t, err)
+		client.Time.Sleep(ctx, 10*time.Millisecond)
+		_, err = c.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		require.NoError(t, c.SetReadDeadline(time.Time{}))
+		_, err = c.Read(make([]byte, 1))
+		assert.NoError(t, err, "the zero time clears the deadline")
+
+		// A write deadline ends a write blocked on a full buffer.
+		require.NoError(t, c.SetWriteDeadline(client.Time.Now().Add(time.Second)))
+		n, err := c.Write(make([]byte, chaos.DefaultSendBuffer+1))
+		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		assert.Equal(t, chaos.DefaultSendBuffer, n, "a write reports what it wrote before the deadline")
+
+		// A deadline set while a read waits wakes it.
+		rd := client.Task.Go(ctx, "reader", func(context.Context) error {
+			_, err := s.Read(make([]byte, 1<<20))
+			_, err = s.Read(make([]byte, 1<<20))
+			return err
+		})
+		client.Time.Sleep(ctx, 10*time.Millisecond)
+		require.NoError(t, s.SetReadDeadline(server.Time.Now()))
+		assert.ErrorIs(t, rd.Join(ctx), os_ErrDeadlineExceeded())
+
+		// And accept deadlines, as *net.TCPListener's.
+		l, err := server.Network.Listen(ctx, ":81")
+		require.NoError(t, err)
+		require.NoError(t, l.(interface{ SetDeadline(time.Time) error }).SetDeadline(server.Time.Now().Add(time.Second)))
+		_, err = l.Accept()
+		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		return nil
+	})
+}
+
+func TestCloseWakesBlockedCalls(t *testing.T) {
+	simulate(t, 8, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		c, _ := pair(t, ctx, client, server)
+		rd := client.Task.Go(ctx, "reader", func(context.Context) error {
+			_, err := c.Read(make([]byte, 1))
+			return err
+		})
+		l, err := server.Network.Listen(ctx, ":82")
+		require.NoError(t, err)
+		ac := server.Task.Go(ctx, "acceptor", func(context.Context) error {
+			_, err := l.Accept()
+			return err
+		})
+		client.Time.Sleep(ctx, time.Millisecond)
+		require.NoError(t, c.Close())
+		require.NoError(t, l.Close())
+		assert.ErrorIs(t, rd.Join(ctx), net.ErrClosed)
+		assert.ErrorIs(t, ac.Join(ctx), net.ErrClosed)
+		return nil
+	})
+}
+
+func TestBytesArriveInOrderAfterTheirLatency(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	simulate(t, 9, cfg, func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+		for i := range 100 {
+			sent := client.Time.Now()
+			var b [4]byte
+			binary.BigEndian.PutUint32(b[:], uint32(i))
+			_, err := c.Write(b[:])
+			require.NoError(t, err)
+			_, err = io.ReadFull(s, b[:])
+			require.NoError(t, err)
+			assert.Equal(t, uint32(i), binary.BigEndian.Uint32(b[:]))
+			took := server.Time.Now().Sub(sent)
+			assert.GreaterOrEqual(t, took, cfg.Latency.Min)
+			assert.LessOrEqual(t, took, cfg.Latency.Max)
+		}
+		return nil
+	})
+}
+
+// TestHTTPOverASimulatedConn runs net/http's request and response code,
+// unchanged, over a simulated connection.
+func TestHTTPOverASimulatedConn(t *testing.T) {
+	simulate(t, 10, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		server.Task.Go(ctx, "http server", func(ctx context.Context) error {
+			c, err := l.Accept()
+			require.NoError(t, err)
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for {
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return nil
+				}
+				body, _ := io.ReadAll(req.Body)
+				resp := &http.Response{
+					StatusCode: http.StatusOK, ProtoMajor: 1, ProtoMinor: 1,
+					Header: http.Header{"Content-Type": {"text/plain"}},
+					Body:   io.NopCloser(strings.NewReader("you said " + string(body) + " to " + req.URL.Path)),
+				}
+				resp.ContentLength = int64(len("you said  to ") + len(body) + len(req.URL.Path))
+				if err := resp.Write(c); err != nil {
+					return err
+				}
+			}
+		})
+		c, err := client.Network.Dial(ctx, "10.0.0.2:80")
+		require.NoError(t, err)
+		defer c.Close()
+		br := bufio.NewReader(c)
+		for _, word := range []string{"hello", "again"} {
+			req, err := http.NewRequest("POST", "http://10.0.0.2/echo", strings.NewReader(word))
+			require.NoError(t, err)
+			require.NoError(t, req.Write(c))
+			resp, err := http.ReadResponse(br, req)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Equal(t, 200, resp.StatusCode)
+			assert.Equal(t, "you said "+word+" to /echo", string(body))
+		}
+		return nil
+	})
+}
+
+func TestBinaryFraming(t *testing.T) {
+	type msg struct {
+		ID    uint64
+		Value int32
+		Flags [3]byte
+	}
+	simulate(t, 11, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+		client.Task.Go(ctx, "encoder", func(context.Context) error {
+			bw := bufio.NewWriter(c)
+			for i := range 1000 {
+				if err := binary.Write(bw, binary.LittleEndian, msg{ID: uint64(i), Value: int32(-i), Flags: [3]byte{1, 2, byte(i)}}); err != nil {
+					return err
+				}
+			}
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			return c.Close()
+		})
+		br := bufio.NewReader(s)
+		for i := range 1000 {
+			var m msg
+			require.NoError(t, binary.Read(br, binary.LittleEndian, &m))
+			require.Equal(t, msg{ID: uint64(i), Value: int32(-i), Flags: [3]byte{1, 2, byte(i)}}, m)
+		}
+		var m msg
+		assert.Same(t, io.EOF, binary.Read(br, binary.LittleEndian, &m))
+		return nil
+	})
+}
+
+func TestDialLocalhostReachesTheSameHost(t *testing.T) {
+	simulate(t, 12, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, "localhost:90")
+		require.NoError(t, err)
+		assert.Equal(t, "10.0.0.2:90", l.Addr().String(), "a listener's address names its host")
+		for _, addr := range []string{"localhost:90", "127.0.0.1:90", "[::1]:90", ":90", "10.0.0.2:90"} {
+			c, err := server.Network.Dial(ctx, addr)
+			require.NoError(t, err, addr)
+			s, err := l.Accept()
+			require.NoError(t, err)
+			assert.Equal(t, c.LocalAddr(), s.RemoteAddr())
+		}
+		assert.Equal(t, "10.0.0.2", server.Network.Host())
+		return nil
+	})
+}

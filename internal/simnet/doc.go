@@ -1,0 +1,94 @@
+// Package simnet is the simulated network: hosts, listeners and TCP-like
+// connections between them, in simulated time, with the faults that
+// chaos.Network configures.
+//
+// A [Net] belongs to one sim.World. [Net.Host] gives each process, and
+// [Net.SteadyHost] the test driver, a [Host]: its providers.Network, and
+// with [Host.Time] its clock. Everything happens on the world's scheduler:
+// an operation that must wait (Accept, Dial, a Read with nothing to read, a
+// Write with a full buffer) parks its task through the world's Parker, and
+// packets travel as events scheduled with World.After. There are no
+// goroutines and no locks, and every random choice is a draw from the run's
+// stream, so a seed replays the network exactly.
+//
+// # Connections
+//
+// A connection is two pipes, one per direction. A Write copies its bytes
+// into the pipe's ring buffer and sends them as a segment that arrives one
+// latency later, but never before the segment before it: each direction is
+// FIFO. At most SendBuffer bytes of a direction may be written and not yet
+// read; a Write waits for room, so a reader that stops reading stops its
+// writer. A Read takes what has arrived, waiting for at least one byte.
+//
+// A connect is a packet to the listening host and an answer back: Accept
+// can return the connection after one latency, Dial after two. A connect to
+// a port nobody listens on, or to a listener whose backlog is full, is
+// refused (ECONNREFUSED).
+//
+// Close sends a FIN after the data already written: the peer reads every
+// byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
+// the connection instead, as Linux does: the peer's unread data is dropped,
+// its reads fail with ECONNRESET and its writes with EPIPE. (Linux reports
+// the reset to the first call only and lets later reads see io.EOF; here
+// every read reports it, so that a reader never takes a reset for a clean
+// end of stream because a writer on the same connection saw it first.) Data that reaches an end already closed is answered with a
+// reset. [Host.Crash] resets every connection of a host and closes its
+// listeners.
+//
+// # Faults
+//
+// Latency is drawn per packet. A partition or clog holds the packets on the
+// links it cuts: they wait, in order, and go on when it ends (TCP
+// retransmits; nothing is lost), and a connect across a cut hangs until
+// then. Random partitions start and end lazily, when the network is next
+// used after their instant, so that an idle network schedules no events and
+// a deadlock is still reported as one. The manual API ([Net.Partition],
+// [Net.PartitionOneWay], [Net.Isolate], [Net.Clog], [Net.Heal],
+// [Net.Quiesce]) is what simtest's S exposes.
+//
+// Every fault is recorded with World.Event, in the run's timeline and
+// trace hash: partitions and heals, clogs, random closes, partial reads and
+// writes, bit flips, connect faults, slow packets, each pair's extra
+// latency, each host's clock, and delayed sleeps.
+//
+// # Draw order
+//
+// The network draws from the run's stream only when a setting calls for it
+// (a probability above zero, a range wider than one value), in this order:
+//
+//   - When a host is made with [Net.Host]: its clock skew, then its drift.
+//   - At every operation and delivery, first the random partitions: the
+//     time of the next one (an exponential draw, once per partition), and
+//     when one starts, its shape, a shuffle of the hosts (one draw per host
+//     but the first), one way or not, and its length.
+//   - Dial: the connect fault's coin and, if it fails, hang or refuse; then
+//     each packet's latency as it is sent.
+//   - Read: the random close's coin (outside the cooldown) and explicit or
+//     silent; then the partial read's coin and length.
+//   - Write: the random close as for Read; then for each segment, the
+//     partial write's coin and length, the latency, and the clog's coin and
+//     length.
+//   - A latency: the slow tail's coin; the fast or slow delay; the pair's
+//     extra delay the first time the pair talks.
+//   - Each data segment as it arrives: the bit flip's coin, the count of
+//     bits, and each bit's position.
+//   - Each sleep or timer on a host's clock: the delay's coin and size.
+//
+// # Clocks
+//
+// A host's clock reads simulated time offset by its skew and running at
+// its drift: local = sim + skew + sim×drift. Sleeps, timers and deadlines
+// given on the host's clock are converted to simulated time with integer
+// arithmetic, so every platform computes the same instants. Connection and
+// listener deadlines are times on the clock of the host that owns them.
+//
+// # Limits
+//
+// Connections are always fast to set up and never time out by themselves:
+// a partitioned or silently closed connection waits as long as it takes,
+// and only deadlines or contexts end the wait (real TCP gives up after
+// minutes). Service names as ports ("http") are not supported, since they
+// would read the machine's /etc/services. A task blocked in Read or Accept
+// is not woken by its context, as with package net: close the connection,
+// from a task, to end it.
+package simnet

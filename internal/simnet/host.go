@@ -1,0 +1,247 @@
+package simnet
+
+import (
+	"context"
+	"net"
+	"slices"
+	"syscall"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Ephemeral ports, as IANA suggests: for port 0 listens and for the local
+// end of dialled connections.
+const (
+	firstEphemeral = 49152
+	lastEphemeral  = 65535
+)
+
+// Host is one machine of the simulated network. It is the
+// [providers.Network] of the process, or test driver, that runs there, and
+// [Host.Time] is its clock.
+type Host struct {
+	n        *Net
+	name     string
+	id       int
+	ip       net.IP // nil when the name is not an IP literal
+	steady   bool
+	isolated bool
+
+	listeners map[int]*listener // by port, for lookups
+	lns       []*listener       // the same, in creation order, for crashes
+	conns     []*conn           // open connection ends, for crashes
+	nextPort  int
+
+	// The clock: local = sim + skew + sim×drift/1e9.
+	skew  int64 // nanoseconds
+	drift int64 // parts per billion
+	clock providers.Time
+}
+
+var _ providers.Network = (*Host)(nil)
+
+// Host returns the host's name: the address others dial, without a port.
+func (h *Host) Host() string { return h.name }
+
+func (h *Host) String() string { return h.name }
+
+func parseIP(name string) net.IP {
+	ip := net.ParseIP(name)
+	if ip4 := ip.To4(); ip4 != nil {
+		return ip4
+	}
+	return ip
+}
+
+// ephemeral returns the next ephemeral port of h that no listener holds.
+func (h *Host) ephemeral() int {
+	for range lastEphemeral - firstEphemeral + 1 {
+		p := h.nextPort
+		h.nextPort++
+		if h.nextPort > lastEphemeral {
+			h.nextPort = firstEphemeral
+		}
+		if h.listeners[p] == nil {
+			return p
+		}
+	}
+	return 0
+}
+
+// Listen announces on addr, "host:port", where host is empty, this host's
+// name, or a loopback or wildcard address; port 0 picks a free ephemeral
+// port. The listener's Addr carries this host's name whatever addr said, so
+// that others can dial it.
+func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
+	host, port, err := splitAddr(addr)
+	if err != nil {
+		return nil, opError("listen", nil, nil, err)
+	}
+	if !isLocalName(host) && host != h.name {
+		var a net.Addr = &Addr{Host: host, Port: port}
+		if ip := parseIP(host); ip != nil {
+			a = &net.TCPAddr{IP: ip, Port: port}
+		}
+		return nil, opError("listen", nil, a, sysErr("bind", syscall.EADDRNOTAVAIL))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, opError("listen", nil, h.addr(port), ctxError(err))
+	}
+	if port == 0 {
+		if port = h.ephemeral(); port == 0 {
+			return nil, opError("listen", nil, h.addr(0), sysErr("bind", syscall.EADDRINUSE))
+		}
+	} else if h.listeners[port] != nil {
+		return nil, opError("listen", nil, h.addr(port), sysErr("bind", syscall.EADDRINUSE))
+	}
+	l := &listener{h: h, port: port, addr: h.addr(port)}
+	l.wakeFn = l.wake
+	h.listeners[port] = l
+	h.lns = append(h.lns, l)
+	h.n.log("listen on %s", l.addr)
+	return l, nil
+}
+
+// A dial is one connect in progress.
+type dial struct {
+	h       *Host
+	dst     *Host
+	port    int
+	raddr   net.Addr
+	tok     providers.WaitToken
+	done    bool
+	gaveUp  bool // the dialler's context ended first
+	conn    *conn
+	refused bool
+}
+
+// Dial connects to addr, "host:port". The host is a host of the network, or
+// empty, localhost or a loopback address for this host. The connect takes a
+// round trip: the dial returns when the answer comes back; the peer's
+// Accept can return the connection half a round trip earlier.
+//
+// It fails with ECONNREFUSED when nobody listens on the port or the
+// listener's backlog is full, with a *net.DNSError for an unknown host, and
+// with a timeout or cancellation error when ctx ends first (a partition, a
+// clog, or a connect fault that hangs).
+func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	n := h.n
+	host, port, err := splitAddr(addr)
+	if err != nil {
+		return nil, opError("dial", nil, nil, err)
+	}
+	dst := n.lookup(h, host)
+	if dst == nil {
+		return nil, opError("dial", nil, nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true})
+	}
+	d := &dial{h: h, dst: dst, port: port, raddr: dst.addr(port)}
+	if err := ctx.Err(); err != nil {
+		return nil, opError("dial", nil, d.raddr, ctxError(err))
+	}
+	n.tick()
+	fail, hang := n.connectFault()
+	switch {
+	case hang:
+		n.event("connect %s -> %s hangs", h.name, d.raddr)
+	case fail:
+		n.event("connect %s -> %s refused", h.name, d.raddr)
+		n.packet(h, dst, n.now()+n.latency(h, dst), func() {
+			n.packet(dst, h, n.now()+n.latency(dst, h), d.refuse)
+		})
+	default:
+		n.packet(h, dst, n.now()+n.latency(h, dst), d.arrive)
+	}
+	for !d.done {
+		d.tok = n.park.WaitToken()
+		if err := n.park.Park(ctx, d.tok, "net dial "+addr); err != nil && !d.done {
+			d.gaveUp = true
+			return nil, opError("dial", nil, d.raddr, ctxError(err))
+		}
+	}
+	if d.refused {
+		n.log("connect %s -> %s refused", h.name, d.raddr)
+		return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ECONNREFUSED))
+	}
+	n.log("connected %s", d.conn)
+	return d.conn, nil
+}
+
+// arrive runs when the connect reaches the listening host.
+func (d *dial) arrive() {
+	n, dst := d.h.n, d.dst
+	if d.gaveUp {
+		return
+	}
+	l := dst.listeners[d.port]
+	if l == nil || l.closed || len(l.queue) >= n.backlog {
+		n.packet(dst, d.h, n.now()+n.latency(dst, d.h), d.refuse)
+		return
+	}
+	c, s := n.newConn(d.h, dst, d.port)
+	l.queue = append(l.queue, s)
+	n.wakeAll(&l.waiters)
+	n.packet(dst, d.h, n.now()+n.latency(dst, d.h), func() {
+		if d.gaveUp {
+			c.closed = true
+			c.abort()
+			return
+		}
+		d.conn = c
+		d.finish()
+	})
+}
+
+func (d *dial) refuse() {
+	if d.gaveUp {
+		return
+	}
+	d.refused = true
+	d.finish()
+}
+
+func (d *dial) finish() {
+	d.done = true
+	if !d.h.n.park.Wake(d.tok) && d.conn != nil {
+		// The dialling task is gone (killed, as in a crash): nobody will
+		// use the connection, and its host answers the peer with a reset.
+		d.conn.kill()
+	}
+}
+
+// Time returns the host's clock: the simulation's, offset by the host's
+// skew and running at its drift, whose sleeps and timers may take longer
+// than asked (chaos.Network's SleepDelayProb). A steady host's clock is the
+// simulation's own. Give it, with the host, to the code that runs there:
+// connection deadlines on this host are times on this clock.
+func (h *Host) Time() providers.Time {
+	if h.clock == nil {
+		if h.steady {
+			h.clock = h.n.clock
+		} else {
+			h.clock = &hostClock{h: h, base: h.n.clock}
+		}
+	}
+	return h.clock
+}
+
+// Crash resets every connection of the host, its peers getting ECONNRESET
+// after a one-way latency, and closes its listeners, resetting connections
+// not yet accepted, as when the process there dies. The host's ports are
+// free again afterwards.
+func (h *Host) Crash() {
+	n := h.n
+	n.event("host %s crashed: %d connections reset, %d listeners closed", h.name, len(h.conns), len(h.lns))
+	for _, l := range slices.Clone(h.lns) {
+		l.close()
+	}
+	conns := h.conns
+	h.conns = nil
+	for _, c := range conns {
+		c.hidx = -1
+		if !c.closed {
+			c.closed = true
+			c.cancelDeadlines()
+			c.abort()
+		}
+	}
+}

@@ -1,0 +1,445 @@
+package simnet
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/rng"
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Net is the simulated network of one world: its hosts, their listeners and
+// connections, and the faults in force. Like the world, it is used from one
+// task at a time and needs no locking.
+type Net struct {
+	w       *sim.World
+	park    providers.Parker
+	rng     *rng.Stream
+	clock   providers.Time // the world's own clock
+	cfg     chaos.Network
+	sendBuf int
+	backlog int
+
+	hosts  []*Host // in creation order; a host's id is its index
+	byName map[string]*Host
+
+	pairLat map[uint64]int64 // stable extra latency per unordered host pair
+
+	// Cuts made through the manual API: ordered host pairs, and isolated
+	// hosts. manual counts both, so that the common case skips the map.
+	cuts   map[uint64]bool
+	manual int
+	// The random partition in force, if any, and when the next one starts
+	// (-1 until drawn).
+	random        *partition
+	nextPartition int64
+	clogs         map[uint64]int64 // ordered host pair → clogged until
+	// Deliveries and connects held by a cut or a clog, in the order they
+	// were held; Heal retries them at once. Entries whose hold ended are
+	// dropped now and then (heldCap).
+	held    []*hold
+	heldCap int
+
+	closeQuietUntil int64 // random closes are in cooldown until then
+	nextConn        uint64
+}
+
+// partition is a random partition: side[id] tells which group a host is in.
+type partition struct {
+	side   []bool // true: the first group
+	oneWay bool   // only the first group's packets to the second are cut
+	until  int64
+}
+
+// New returns the network of w with the faults of cfg, or an error naming
+// each bad setting of cfg. It draws nothing from the run's stream: draws
+// happen as the network is used, in the order documented in the package
+// comment.
+func New(w *sim.World, cfg chaos.Network) (*Net, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("simnet: bad network configuration: %w", err)
+	}
+	n := &Net{
+		w:             w,
+		park:          w.Parker(),
+		rng:           w.Rand(),
+		clock:         w.Providers().Time,
+		byName:        make(map[string]*Host),
+		nextPartition: -1,
+	}
+	n.setConfig(cfg)
+	return n, nil
+}
+
+func (n *Net) setConfig(cfg chaos.Network) {
+	n.cfg = cfg
+	n.sendBuf = orDefault(cfg.SendBuffer, chaos.DefaultSendBuffer)
+	n.backlog = orDefault(cfg.Backlog, chaos.DefaultBacklog)
+}
+
+// orDefault returns v, or def when v is zero.
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// Config returns the configuration in force.
+func (n *Net) Config() chaos.Network { return n.cfg }
+
+// Host returns the host called name, making it on first use; name is an IP
+// literal ("10.0.0.1") or a DNS-like name, not "localhost" or a loopback or
+// wildcard address. A new host's clock gets a skew and a drift drawn from
+// the configuration, and its sleeps may be delayed (see [Host.Time]).
+func (n *Net) Host(name string) *Host { return n.host(name, false) }
+
+// SteadyHost is [Net.Host] for a host whose clock is the simulation's own:
+// no skew, no drift, no delayed sleeps. The test driver is one, so that the
+// deadlines it computes from simulated time mean what they say. It panics if
+// name is already a host with a drifting clock.
+func (n *Net) SteadyHost(name string) *Host { return n.host(name, true) }
+
+func (n *Net) host(name string, steady bool) *Host {
+	if h, ok := n.byName[name]; ok {
+		if steady && !h.steady {
+			panic(fmt.Sprintf("simnet: SteadyHost(%q): the host already exists with a drifting clock; make it with SteadyHost first", name))
+		}
+		return h
+	}
+	if !validHostName(name) {
+		panic(fmt.Sprintf("simnet: %q cannot name a host; use an IP literal such as \"10.0.0.1\" or a name of letters, digits, '-', '.' and '_' (not localhost or a loopback or wildcard address)", name))
+	}
+	h := &Host{
+		n:         n,
+		name:      name,
+		id:        len(n.hosts),
+		ip:        parseIP(name),
+		steady:    steady,
+		listeners: make(map[int]*listener),
+		nextPort:  firstEphemeral,
+	}
+	n.hosts = append(n.hosts, h)
+	n.byName[name] = h
+	if !steady {
+		h.drawClock()
+	}
+	return h
+}
+
+// lookup resolves the host part of an address dialled from h.
+func (n *Net) lookup(from *Host, name string) *Host {
+	if isLocalName(name) {
+		return from
+	}
+	return n.byName[name]
+}
+
+// now is the simulated time in nanoseconds since the start of the run.
+func (n *Net) now() int64 { return int64(n.w.Now()) }
+
+// after calls fn at simulated time at.
+func (n *Net) after(at int64, fn func()) func() bool {
+	return n.w.After(time.Duration(at-n.now()), fn)
+}
+
+// event records a fault in the run's timeline and trace hash.
+func (n *Net) event(format string, args ...any) {
+	n.w.Event(n.w.CurrentTask(), "net: "+fmt.Sprintf(format, args...))
+}
+
+// log records a happening of the network in the timeline only.
+func (n *Net) log(format string, args ...any) {
+	n.w.Log("net: " + fmt.Sprintf(format, args...))
+}
+
+// Manual faults. Each is recorded in the timeline and the trace.
+
+// Partition cuts every host of a from every host of b, both ways, until
+// [Net.Heal]. Traffic across the cut waits; connects across it hang.
+func (n *Net) Partition(a, b []string) {
+	n.cut(a, b, true)
+	n.event("partition %s | %s", names(a), names(b))
+}
+
+// PartitionOneWay cuts the packets from every host of from to every host of
+// to, until [Net.Heal]; the other direction still flows. A connect needs
+// both directions, so connects between the groups hang either way.
+func (n *Net) PartitionOneWay(from, to []string) {
+	n.cut(from, to, false)
+	n.event("partition one way %s -> %s", names(from), names(to))
+}
+
+func (n *Net) cut(a, b []string, both bool) {
+	if n.cuts == nil {
+		n.cuts = make(map[uint64]bool)
+	}
+	for _, x := range a {
+		hx := n.Host(x)
+		for _, y := range b {
+			hy := n.Host(y)
+			if hx == hy {
+				continue
+			}
+			n.addCut(pairKey(hx, hy))
+			if both {
+				n.addCut(pairKey(hy, hx))
+			}
+		}
+	}
+}
+
+func (n *Net) addCut(k uint64) {
+	if !n.cuts[k] {
+		n.cuts[k] = true
+		n.manual++
+	}
+}
+
+// Isolate cuts host from every other host, those made later included, until
+// [Net.Heal].
+func (n *Net) Isolate(host string) {
+	h := n.Host(host)
+	if !h.isolated {
+		h.isolated = true
+		n.manual++
+	}
+	n.event("isolate %s", host)
+}
+
+// Clog holds the packets from host from to host to for d: they arrive when
+// the clog ends, in order. A clog already longer is kept.
+func (n *Net) Clog(from, to string, d time.Duration) {
+	n.clog(n.Host(from), n.Host(to), int64(d))
+}
+
+func (n *Net) clog(from, to *Host, d int64) {
+	if n.clogs == nil {
+		n.clogs = make(map[uint64]int64)
+	}
+	until := n.now() + d
+	k := pairKey(from, to)
+	if until > n.clogs[k] {
+		n.clogs[k] = until
+	}
+	n.event("clog %s -> %s for %v", from.name, to.name, time.Duration(d))
+}
+
+// Heal ends every partition, isolation and clog, manual or random, and lets
+// the traffic they held go on at once. Random partitions go on being drawn.
+func (n *Net) Heal() {
+	for _, h := range n.hosts {
+		h.isolated = false
+	}
+	clear(n.cuts)
+	n.manual = 0
+	n.random = nil
+	clear(n.clogs)
+	n.event("heal")
+	n.retryStalled()
+}
+
+// Quiesce heals the network and turns every fault off from now on, keeping
+// the latency's fast mode and the buffer sizes ([chaos.Network.NoFaults]);
+// host clocks keep the skew and drift they were made with. A workload calls
+// it before checking that the system recovers.
+func (n *Net) Quiesce() {
+	n.setConfig(n.cfg.NoFaults())
+	n.Heal()
+	n.event("quiesce: faults off")
+}
+
+func (n *Net) retryStalled() {
+	held := n.held
+	n.held = nil
+	for _, h := range held {
+		if h.done {
+			continue
+		}
+		h.done = true
+		if h.cancel != nil {
+			h.cancel()
+		}
+		h.retry()
+	}
+}
+
+// A hold is traffic waiting for a cut or a clog to end.
+type hold struct {
+	retry  func()
+	cancel func() bool // the retry at the hold's known end, if it has one
+	done   bool
+}
+
+// holdUntil holds traffic whose next step is retry: until a known time,
+// when until > 0 (a random partition, a clog), or until Heal.
+func (n *Net) holdUntil(until int64, retry func()) {
+	h := &hold{retry: retry}
+	if until > 0 {
+		h.cancel = n.after(until, func() {
+			if !h.done {
+				h.done = true
+				retry()
+			}
+		})
+	}
+	if len(n.held) >= max(n.heldCap, 64) {
+		n.held = slices.DeleteFunc(n.held, func(h *hold) bool { return h.done })
+		n.heldCap = 2 * len(n.held)
+	}
+	n.held = append(n.held, h)
+}
+
+// blocked reports whether packets from src to dst cannot pass now, and
+// until when: a positive time for a random partition or a clog, zero for a
+// manual cut, which lasts until Heal.
+func (n *Net) blocked(src, dst *Host) (until int64, ok bool) {
+	if src == dst {
+		return 0, false
+	}
+	if n.manual > 0 && (src.isolated || dst.isolated || n.cuts[pairKey(src, dst)]) {
+		return 0, true
+	}
+	if r := n.random; r != nil && r.cuts(src, dst) {
+		return r.until, true
+	}
+	if len(n.clogs) > 0 {
+		k := pairKey(src, dst)
+		if until, ok := n.clogs[k]; ok {
+			if until > n.now() {
+				return until, true
+			}
+			delete(n.clogs, k)
+		}
+	}
+	return 0, false
+}
+
+func (p *partition) cuts(src, dst *Host) bool {
+	a, b := p.in(src), p.in(dst)
+	if a == b {
+		return false
+	}
+	return !p.oneWay || a
+}
+
+func (p *partition) in(h *Host) bool { return h.id < len(p.side) && p.side[h.id] }
+
+// packet calls fn when a packet sent from src to dst at now arrives, at
+// time at, or later if the link is cut or clogged then: a connect, an
+// answer to one.
+func (n *Net) packet(src, dst *Host, at int64, fn func()) {
+	var try func()
+	try = func() {
+		n.tick()
+		if until, ok := n.blocked(src, dst); ok {
+			n.holdUntil(until, try)
+			return
+		}
+		fn()
+	}
+	n.after(at, try)
+}
+
+// pairKey is the key of the ordered pair (a, b).
+func pairKey(a, b *Host) uint64 { return uint64(a.id)<<32 | uint64(b.id) }
+
+func names(hosts []string) string { return "{" + strings.Join(hosts, " ") + "}" }
+
+// Random partitions are drawn lazily, when the network is used (an
+// operation or a delivery), so that an idle network schedules nothing and a
+// deadlock is still reported as one.
+
+// tick starts and ends random partitions due by now.
+func (n *Net) tick() {
+	if n.random == nil && n.cfg.PartitionInterval <= 0 {
+		return
+	}
+	now := n.now()
+	if r := n.random; r != nil && now >= r.until {
+		n.random = nil
+		n.event("random partition healed")
+	}
+	if n.cfg.PartitionInterval <= 0 || n.random != nil {
+		return
+	}
+	if n.nextPartition < 0 {
+		n.nextPartition = now + n.expDraw(int64(n.cfg.PartitionInterval))
+	}
+	if now < n.nextPartition {
+		return
+	}
+	n.startPartition(now)
+	end := now
+	if n.random != nil {
+		end = n.random.until
+	}
+	n.nextPartition = end + n.expDraw(int64(n.cfg.PartitionInterval))
+}
+
+// startPartition draws a random partition of the hosts: its shape, its
+// members (a shuffle of the hosts in creation order), whether it is one way,
+// and its length.
+func (n *Net) startPartition(now int64) {
+	hs := slices.Clone(n.hosts)
+	if len(hs) < 2 {
+		return
+	}
+	var k int
+	shape := n.rng.IntN(3)
+	switch shape {
+	case 0: // random halves
+		k = len(hs) / 2
+	case 1: // a random-size group
+		k = 1 + n.rng.IntN(len(hs)-1)
+	default: // one host alone
+		k = 1
+	}
+	for i := len(hs) - 1; i > 0; i-- {
+		j := n.rng.IntN(i + 1)
+		hs[i], hs[j] = hs[j], hs[i]
+	}
+	oneWay := n.rng.Bool(n.cfg.PartitionOneWayProb)
+	d := n.uniform(int64(n.cfg.PartitionMin), int64(n.cfg.PartitionMax))
+	p := &partition{side: make([]bool, len(n.hosts)), oneWay: oneWay, until: now + d}
+	var a, b []string
+	for i, h := range hs {
+		if i < k {
+			p.side[h.id] = true
+			a = append(a, h.name)
+		} else {
+			b = append(b, h.name)
+		}
+	}
+	n.random = p
+	sep := "|"
+	if oneWay {
+		sep = "->"
+	}
+	n.event("random partition %s %s %s for %v", names(a), sep, names(b), time.Duration(d))
+}
+
+// Draws. Each is one value of the run's stream unless it says otherwise.
+
+// uniform draws in [lo, hi]; nothing when lo >= hi.
+func (n *Net) uniform(lo, hi int64) int64 {
+	if hi <= lo {
+		return lo
+	}
+	return lo + n.rng.Int64N(hi-lo+1)
+}
+
+// expDraw draws an exponential delay of the given mean.
+func (n *Net) expDraw(mean int64) int64 {
+	u := 1 - n.rng.Float64() // in (0, 1]
+	d := -float64(float64(mean) * ln(u))
+	if d >= math.MaxInt64/2 {
+		return math.MaxInt64 / 2
+	}
+	return int64(d)
+}

@@ -1,0 +1,328 @@
+package tally
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/simctx"
+)
+
+// Book is the accounting of one Run's assertions. It is used by one seed
+// at a time.
+type Book struct {
+	entries map[string]*Entry // by message
+	sites   map[uintptr]*Site // call sites, by program counter
+	misused map[misuse]bool   // misuses reported, so each is reported once
+	static  []*Entry          // found in the source only; see Catalogue
+	epoch   uint32            // numbers the seeds
+}
+
+// New returns an empty book.
+func New() *Book {
+	return &Book{
+		entries: make(map[string]*Entry),
+		sites:   make(map[uintptr]*Site),
+		misused: make(map[misuse]bool),
+	}
+}
+
+// Entry is one assertion: its figures across the Run, and its figures in
+// the current seed (those valid while epoch is the seed's).
+type Entry struct {
+	kind simctx.AssertKind
+	msg  string
+	hash uint64 // of msg, for progress signals
+	site *Site
+	more []*Site // other places that call it with the same message, from the source
+
+	calls, passes, fails uint64
+	seeds, seedsTrue     int // seeds that reached it, and in which it held
+	firstFail, firstPass *Hit
+
+	mark     mark     // numeric forms: the run's watermark
+	duration bool     // numeric forms: the operands are time.Durations
+	conds    []string // SometimesAll: the conditions' names
+	frontier int      // SometimesAll: most conditions true at once
+	atBest   []bool   // SometimesAll: which held at the frontier
+	each     *each    // SometimesEach
+
+	misused bool // a call misused it; see misuse
+
+	epoch     uint32
+	sFailed   bool
+	sTrue     bool
+	sMark     mark
+	sFrontier int
+}
+
+// A Hit is a moment an assertion was seen: its first failure, or the first
+// time it held.
+type Hit struct {
+	Seed        uint64
+	At          time.Duration // simulated time in the seed
+	Task        string
+	Left, Right float64 // numeric forms
+	Details     []Detail
+}
+
+// Detail is one key/value pair of an assertion's details, formatted.
+type Detail struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Clock tells the time and the running task of a seed's world.
+type Clock interface {
+	Now() time.Duration
+	CurrentTask() string
+}
+
+// Hooks are how a seed hears from its book.
+type Hooks struct {
+	// Fail hears that the seed failed an assertion, or misused one: the
+	// seed must fail. It is called once per assertion per seed, at the
+	// moment of the failure, with a sentence that says which assertion,
+	// where, and its details.
+	Fail func(msg string)
+	// Signal hears of each new thing the seed reached: a Sometimes first
+	// true in the seed, a better watermark, a frontier advanced, a new
+	// bucket or a better quality. sig hashes what was reached.
+	Signal func(sig uint64)
+}
+
+// Seed is the accounting of one seed: the world's Asserter.
+type Seed struct {
+	book  *Book
+	seed  uint64
+	epoch uint32
+	clock Clock
+	hooks Hooks
+	done  atomic.Bool // set by End; a straggler's late assertions are dropped
+}
+
+// Begin starts the accounting of a seed.
+func (b *Book) Begin(seed uint64, clock Clock, hooks Hooks) *Seed {
+	b.epoch++
+	return &Seed{book: b, seed: seed, epoch: b.epoch, clock: clock, hooks: hooks}
+}
+
+// Book returns the book the seed's figures go to.
+func (s *Seed) Book() *Book { return s.book }
+
+// Site returns where the assertion is called from.
+func (e *Entry) Site() *Site { return e.site }
+
+// End ends the seed's accounting.
+func (s *Seed) End() { s.done.Store(true) }
+
+// Assert records one call of an assertion.
+func (s *Seed) Assert(a simctx.Assertion) {
+	if s.done.Load() {
+		return
+	}
+	e := s.book.entries[a.Msg]
+	if e == nil || e.kind != a.Kind {
+		if e = s.admit(a); e == nil {
+			return
+		}
+	}
+	s.enter(e)
+	switch {
+	case a.Kind == simctx.SometimesAll:
+		s.all(e, a)
+	case a.Kind == simctx.SometimesEach:
+		s.each(e, a)
+	case isNumeric(a.Kind):
+		s.compare(e, a)
+	default:
+		s.record(e, a.OK, a.Args)
+	}
+}
+
+// admit checks the first call of a message, or a call whose kind differs
+// from the message's first, and returns its entry, or nil after reporting
+// a misuse.
+func (s *Seed) admit(a simctx.Assertion) *Entry {
+	b := s.book
+	site := b.caller()
+	if a.Msg == "" {
+		s.misuse(site, a.Kind, "", "the message is empty; give every assertion a message that says what it checks: the message names it in reports")
+		return nil
+	}
+	if e := b.entries[a.Msg]; e != nil {
+		s.misuse(site, a.Kind, a.Msg, fmt.Sprintf("the message is already used by %s at %v; give each assertion its own message", article(e.kind), e.site))
+		return nil
+	}
+	e, err := b.Declare(a.Kind, a.Msg, site)
+	if err != nil {
+		s.misuse(site, a.Kind, a.Msg, err.Error())
+		return nil
+	}
+	return e
+}
+
+// Declare adds the assertion with msg, of kind k, called at site. The
+// simulation's own assertions (invariants) are declared this way, before
+// any seed reaches them.
+func (b *Book) Declare(k simctx.AssertKind, msg string, site *Site) (*Entry, error) {
+	if msg == "" {
+		return nil, fmt.Errorf("the message is empty; give it a message that says what it checks")
+	}
+	if e := b.entries[msg]; e != nil {
+		if e.kind != k {
+			return nil, fmt.Errorf("the message is already used by %s at %v; give each assertion its own message", article(e.kind), e.site)
+		}
+		return e, nil
+	}
+	e := &Entry{kind: k, msg: msg, hash: hashString(msg), site: site}
+	if k == simctx.SometimesEach {
+		e.each = newEach()
+	}
+	b.entries[msg] = e
+	return e, nil
+}
+
+// enter starts e's figures for this seed, the first time the seed
+// reaches it.
+func (s *Seed) enter(e *Entry) {
+	if e.epoch == s.epoch {
+		return
+	}
+	e.epoch = s.epoch
+	e.seeds++
+	e.sFailed, e.sTrue, e.sMark, e.sFrontier = false, false, mark{}, 0
+}
+
+// Check records that the invariant e held, or did not, with details.
+func (s *Seed) Check(e *Entry, ok bool, details ...any) {
+	if s.done.Load() {
+		return
+	}
+	s.enter(e)
+	s.record(e, ok, details)
+}
+
+// record counts a boolean outcome.
+func (s *Seed) record(e *Entry, ok bool, args []any) {
+	e.calls++
+	if ok {
+		e.passes++
+	} else {
+		e.fails++
+	}
+	switch {
+	case failsWhenFalse(e.kind):
+		if !ok && !e.sFailed {
+			e.sFailed = true
+			s.failed(e, Hit{Details: details(args)})
+		}
+	case ok && !e.sTrue:
+		e.sTrue = true
+		e.seedsTrue++
+		if e.firstPass == nil {
+			e.firstPass = s.hit(Hit{Details: details(args)})
+		}
+		s.signal(e.hash, progressTrue, 0)
+	}
+}
+
+// failed reports the first failure of e in this seed.
+func (s *Seed) failed(e *Entry, h Hit) {
+	hp := s.hit(h)
+	if e.firstFail == nil {
+		e.firstFail = hp
+	}
+	if s.hooks.Fail != nil {
+		s.hooks.Fail(describeFailure(e, hp))
+	}
+}
+
+// hit completes h with the seed, the time and the task.
+func (s *Seed) hit(h Hit) *Hit {
+	h.Seed = s.seed
+	if s.clock != nil {
+		h.At, h.Task = s.clock.Now(), s.clock.CurrentTask()
+	}
+	return &h
+}
+
+func describeFailure(e *Entry, h *Hit) string {
+	what := "failed"
+	if e.kind == simctx.Unreachable {
+		what = "was reached"
+	}
+	msg := fmt.Sprintf("%v %q %s (%v)", e.kind, e.msg, what, e.site)
+	if isNumeric(e.kind) {
+		msg += ": " + formatComparison(e.kind, h.Left, h.Right, e.duration)
+	}
+	if len(h.Details) > 0 {
+		msg += ": " + formatDetails(h.Details)
+	}
+	return msg
+}
+
+// A misuse is a mistake in an assertion call, reported once per Run for
+// each site, assertion and sort of mistake (its why, up to the first
+// semicolon).
+type misuse struct {
+	site *Site
+	kind simctx.AssertKind
+	msg  string
+	sort string
+}
+
+// misuseOf reports a misuse of e, which marks it failed.
+func (s *Seed) misuseOf(e *Entry, why string) {
+	e.misused = true
+	s.misuse(e.site, e.kind, e.msg, why)
+}
+
+func (s *Seed) misuse(site *Site, k simctx.AssertKind, msg, why string) {
+	sort, _, _ := strings.Cut(why, ";")
+	m := misuse{site: site, kind: k, msg: msg, sort: sort}
+	if s.book.misused[m] {
+		return
+	}
+	s.book.misused[m] = true
+	if s.hooks.Fail != nil {
+		s.hooks.Fail(describeMisuse(site, k, msg, why))
+	}
+}
+
+func describeMisuse(site *Site, k simctx.AssertKind, msg, why string) string {
+	name := "assertions." + k.String()
+	if msg != "" {
+		name += fmt.Sprintf(" %q", msg)
+	}
+	return fmt.Sprintf("%s at %v: %s", name, site, why)
+}
+
+func article(k simctx.AssertKind) string {
+	switch k {
+	case simctx.Always, simctx.AlwaysOrUnreachable, simctx.AlwaysGreaterThan, simctx.AlwaysGreaterThanOrEqual,
+		simctx.AlwaysLessThan, simctx.AlwaysLessThanOrEqual, simctx.Unreachable:
+		return "an " + k.String()
+	}
+	return "a " + k.String()
+}
+
+// failsWhenFalse reports whether a false outcome of k fails the seed.
+func failsWhenFalse(k simctx.AssertKind) bool {
+	switch k {
+	case simctx.Always, simctx.AlwaysOrUnreachable, simctx.Unreachable,
+		simctx.AlwaysGreaterThan, simctx.AlwaysGreaterThanOrEqual, simctx.AlwaysLessThan, simctx.AlwaysLessThanOrEqual:
+		return true
+	}
+	return false
+}
+
+// mayGoUnreached reports whether a Run may rightly never reach k.
+func mayGoUnreached(k simctx.AssertKind) bool {
+	return k == simctx.AlwaysOrUnreachable || k == simctx.Unreachable
+}
+
+func isNumeric(k simctx.AssertKind) bool {
+	return k >= simctx.AlwaysGreaterThan && k <= simctx.SometimesLessThanOrEqual
+}

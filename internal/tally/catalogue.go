@@ -1,0 +1,281 @@
+package tally
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/simctx"
+)
+
+// assertionsPath is the import path of package assertions.
+const assertionsPath = module + "assertions"
+
+// call is an assertion call found in a source file.
+type call struct {
+	kind simctx.AssertKind
+	msg  string // "" when the message is not a string literal
+	span span
+	decl string // the enclosing top-level declaration
+}
+
+// span is the extent of a call expression.
+type span struct{ line, col, endLine, endCol int }
+
+// source is what one file says: its assertion calls, and the extent of
+// every call expression, for sites that are not assertions (invariants).
+type source struct {
+	calls []call
+	spans []span // every call expression, outermost first on each line
+	decls []declSpan
+}
+
+type declSpan struct {
+	name          string
+	line, endLine int
+}
+
+// messageArg is the position of the message among each function's
+// arguments.
+var messageArg = func() map[string]int {
+	m := make(map[string]int)
+	for _, k := range simctx.Kinds() {
+		switch {
+		case k == simctx.Reachable || k == simctx.Unreachable || k == simctx.SometimesAll || k == simctx.SometimesEach:
+			m[k.String()] = 1
+		case isNumeric(k):
+			m[k.String()] = 3
+		default:
+			m[k.String()] = 2
+		}
+	}
+	return m
+}()
+
+func kindNamed(name string) simctx.AssertKind {
+	for _, k := range simctx.Kinds() {
+		if k.String() == name {
+			return k
+		}
+	}
+	return 0
+}
+
+// readSource parses a Go file and finds its assertion calls.
+func readSource(path string) (*source, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	local := ""
+	for _, imp := range f.Imports {
+		if p, err := strconv.Unquote(imp.Path.Value); err == nil && p == assertionsPath {
+			local = "assertions"
+			if imp.Name != nil {
+				local = imp.Name.Name
+			}
+		}
+	}
+	src := &source{}
+	for _, d := range f.Decls {
+		name := ""
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			name = d.Name.Name
+			if d.Recv != nil && len(d.Recv.List) > 0 {
+				name = types(d.Recv.List[0].Type) + "." + name
+			}
+		case *ast.GenDecl:
+			name = d.Tok.String()
+		}
+		pos, end := fset.Position(d.Pos()), fset.Position(d.End())
+		src.decls = append(src.decls, declSpan{name: name, line: pos.Line, endLine: end.Line})
+		ast.Inspect(d, func(n ast.Node) bool {
+			c, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			pos, end := fset.Position(c.Pos()), fset.Position(c.End())
+			sp := span{pos.Line, pos.Column, end.Line, end.Column}
+			src.spans = append(src.spans, sp)
+			if local == "" || local == "_" || local == "." {
+				return true
+			}
+			fn := c.Fun
+			switch x := fn.(type) { // an explicit instantiation: AlwaysLessThan[int](...)
+			case *ast.IndexExpr:
+				fn = x.X
+			case *ast.IndexListExpr:
+				fn = x.X
+			}
+			sel, ok := fn.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != local {
+				return true
+			}
+			k := kindNamed(sel.Sel.Name)
+			if k == 0 {
+				return true
+			}
+			cl := call{kind: k, span: sp, decl: name}
+			if i := messageArg[sel.Sel.Name]; i < len(c.Args) {
+				if lit, ok := c.Args[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					cl.msg, _ = strconv.Unquote(lit.Value)
+				}
+			}
+			src.calls = append(src.calls, cl)
+			return true
+		})
+	}
+	return src, nil
+}
+
+// types names a receiver type, without its pointer or type parameters.
+func types(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.StarExpr:
+		return types(x.X)
+	case *ast.IndexExpr:
+		return types(x.X)
+	case *ast.IndexListExpr:
+		return types(x.X)
+	case *ast.Ident:
+		return x.Name
+	}
+	return "?"
+}
+
+// declAt names the top-level declaration holding line.
+func (s *source) declAt(line int) string {
+	for _, d := range s.decls {
+		if d.line <= line && line <= d.endLine {
+			return d.name
+		}
+	}
+	return ""
+}
+
+// spanAt returns the extent of the outermost call expression that begins
+// on line, if there is one.
+func (s *source) spanAt(line int) (span, bool) {
+	for _, sp := range s.spans {
+		if sp.line == line {
+			return sp, true
+		}
+	}
+	return span{}, false
+}
+
+// Catalogue reads the source of every file below dir (the test's module;
+// "" for any) in which a seed reached an assertion, and adds the
+// assertion calls there that no seed reached: in
+// a file of production code, every other call in the file; in a _test.go
+// file, every other call in the same top-level function, since the other
+// tests of the file belong to other Runs. It also gives every reached site
+// the extent of its call, for the coverage profile. Files that cannot be
+// read (a binary built with -trimpath, a file since deleted) are passed
+// over. It returns the number of calls it added.
+func (b *Book) Catalogue(dir string) int {
+	b.static = nil
+	byFile := make(map[string][]*Entry)
+	for _, e := range b.entries {
+		if e.site != nil && e.site.File != "" && Within(e.site, dir) {
+			byFile[e.site.File] = append(byFile[e.site.File], e)
+		}
+	}
+	files := make([]string, 0, len(byFile))
+	for f := range byFile {
+		files = append(files, f)
+	}
+	slices.Sort(files)
+	added := 0
+	for _, file := range files {
+		src, err := readSource(file)
+		if err != nil {
+			continue
+		}
+		reached := byFile[file]
+		decls := make(map[string]bool)
+		for _, e := range reached {
+			decls[src.declAt(e.site.Line)] = true
+		}
+		claimed := make([]bool, len(src.calls))
+		for m := range b.misused {
+			// A call misused (an empty message, a message of another
+			// kind) was reached, though it has no entry.
+			if m.site != nil && m.site.File == file {
+				if i := match(src.calls, m.site.Line, m.kind); i >= 0 {
+					claimed[i] = true
+				}
+			}
+		}
+		sites := make(map[*Site]bool)
+		for _, e := range reached {
+			if sites[e.site] {
+				continue
+			}
+			sites[e.site] = true
+			i := match(src.calls, e.site.Line, e.kind)
+			if i >= 0 {
+				claimed[i] = true
+				setSpan(e.site, src.calls[i].span)
+			} else if sp, ok := src.spanAt(e.site.Line); ok {
+				setSpan(e.site, sp)
+			}
+		}
+		testFile := strings.HasSuffix(file, "_test.go")
+		for i, c := range src.calls {
+			if claimed[i] || testFile && !decls[c.decl] {
+				continue
+			}
+			site := &Site{File: file, Line: c.span.line}
+			setSpan(site, c.span)
+			if e := b.entries[c.msg]; c.msg != "" && e != nil && e.kind == c.kind {
+				// The same message called from a second place: one
+				// assertion, and the profile shows both places.
+				if !slices.ContainsFunc(e.more, func(s *Site) bool { return s.File == file && s.Line == site.Line }) {
+					e.more = append(e.more, site)
+				}
+				continue
+			}
+			e := &Entry{kind: c.kind, msg: c.msg, site: site}
+			b.static = append(b.static, e)
+			added++
+		}
+	}
+	return added
+}
+
+// match finds the call of kind k that begins on line; the runtime gives a
+// call the line on which its expression begins.
+func match(calls []call, line int, k simctx.AssertKind) int {
+	for i, c := range calls {
+		if c.span.line == line && c.kind == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func setSpan(s *Site, sp span) {
+	s.Col, s.EndLine, s.EndCol = sp.col, sp.endLine, sp.endCol
+}
+
+// Within reports whether s is in a file below dir; every site is below "".
+func Within(s *Site, dir string) bool {
+	if dir == "" {
+		return true
+	}
+	if s == nil {
+		return false
+	}
+	rel, err := filepath.Rel(dir, s.File)
+	return err == nil && filepath.IsLocal(rel)
+}

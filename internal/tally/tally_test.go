@@ -1,0 +1,262 @@
+package tally
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"golang.org/x/tools/cover"
+
+	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/internal/simctx"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type clock struct {
+	now  time.Duration
+	task string
+}
+
+func (c *clock) Now() time.Duration  { return c.now }
+func (c *clock) CurrentTask() string { return c.task }
+
+// signals records a seed's progress signals and failures.
+type signals struct {
+	sigs  []uint64
+	fails []string
+}
+
+func (g *signals) hooks() Hooks {
+	return Hooks{
+		Signal: func(sig uint64) { g.sigs = append(g.sigs, sig) },
+		Fail:   func(msg string) { g.fails = append(g.fails, msg) },
+	}
+}
+
+func (g *signals) take() int {
+	n := len(g.sigs)
+	g.sigs = nil
+	return n
+}
+
+func TestSignalsAreNewProgressOfTheSeed(t *testing.T) {
+	b := New()
+	var g signals
+	s := b.Begin(1, &clock{}, g.hooks())
+	sometimes := func(ok bool) { s.Assert(simctx.Assertion{Kind: simctx.Sometimes, Msg: "s", OK: ok}) }
+	sometimes(false)
+	assert.Equal(t, 0, g.take(), "false is no progress")
+	sometimes(true)
+	assert.Equal(t, 1, g.take(), "first true in the seed")
+	sometimes(true)
+	assert.Equal(t, 0, g.take(), "already true in this seed")
+
+	gt := func(l float64) {
+		s.Assert(simctx.Assertion{Kind: simctx.SometimesGreaterThan, Msg: "gt", Left: l, Right: 100, OK: l > 100})
+	}
+	gt(1)
+	assert.Equal(t, 1, g.take(), "a first watermark")
+	gt(1)
+	assert.Equal(t, 0, g.take(), "no better")
+	gt(50)
+	assert.Equal(t, 1, g.take(), "a better watermark")
+	gt(200)
+	assert.Equal(t, 2, g.take(), "better, and true")
+
+	all := func(a, b bool) {
+		s.Assert(simctx.Assertion{Kind: simctx.SometimesAll, Msg: "all", Conds: []simctx.Condition{{Name: "a", Holds: a}, {Name: "b", Holds: b}}})
+	}
+	all(false, false)
+	assert.Equal(t, 0, g.take())
+	all(true, false)
+	assert.Equal(t, 1, g.take(), "frontier 1")
+	all(false, true)
+	assert.Equal(t, 0, g.take(), "still 1")
+	all(true, true)
+	assert.Equal(t, 2, g.take(), "frontier 2, and true")
+
+	each := func(args ...any) {
+		s.Assert(simctx.Assertion{Kind: simctx.SometimesEach, Msg: "each", OK: true, Args: args})
+	}
+	each("n", 1)
+	assert.Equal(t, 2, g.take(), "a new bucket, and first reached")
+	each("n", 1)
+	assert.Equal(t, 0, g.take())
+	each("n", 2)
+	assert.Equal(t, 1, g.take(), "a new bucket")
+	each("n", 2, assertions.Quality{Name: "depth", Value: 3})
+	assert.Equal(t, 1, g.take(), "a first quality")
+	each("n", 2, assertions.Quality{Name: "depth", Value: 2})
+	assert.Equal(t, 0, g.take(), "a worse quality")
+	each("n", 2, assertions.Quality{Name: "depth", Value: 4})
+	assert.Equal(t, 1, g.take(), "a better quality")
+	s.End()
+
+	// The next seed starts over; the Run's figures go on.
+	s = b.Begin(2, &clock{}, g.hooks())
+	sometimes(true)
+	each("n", 1)
+	assert.Equal(t, 3, g.take(), "true again, and the bucket new to this seed")
+	s.End()
+	s.Assert(simctx.Assertion{Kind: simctx.Always, Msg: "late", OK: false})
+	assert.Empty(t, g.fails, "an ended seed drops late assertions")
+
+	rows := b.Rows()
+	byMsg := make(map[string]Row)
+	for _, r := range rows {
+		byMsg[r.Msg] = r
+	}
+	assert.Equal(t, 2, byMsg["s"].SeedsTrue)
+	assert.Equal(t, "best 200 > 100", byMsg["gt"].Progress())
+	assert.Equal(t, "2 of 2 at once", byMsg["all"].Progress())
+	require.Len(t, byMsg["each"].Buckets, 2)
+	assert.Equal(t, []BestQuality{{Name: "depth", Best: 4}}, byMsg["each"].Buckets[1].Qualities)
+	assert.Equal(t, 2, byMsg["each"].Buckets[0].Seeds)
+}
+
+func TestFirstFailureKeepsSeedTimeTaskDetails(t *testing.T) {
+	b := New()
+	var g signals
+	c := &clock{now: 3 * time.Second, task: "worker-2"}
+	s := b.Begin(42, c, g.hooks())
+	s.Assert(simctx.Assertion{Kind: simctx.AlwaysLessThan, Msg: "lag", Left: float64(2 * time.Second), Right: float64(time.Second), Duration: true, Args: []any{"node", 3, "state", "syncing now"}})
+	s.Assert(simctx.Assertion{Kind: simctx.AlwaysLessThan, Msg: "lag", Left: float64(5 * time.Second), Right: float64(time.Second), Duration: true})
+	require.Len(t, g.fails, 1, "once per seed")
+	// (The site is the test framework's: a call from package tally itself
+	// is taken for the engine's.)
+	assert.Regexp(t, `^AlwaysLessThan "lag" failed \(\S+:\d+\): 2s < 1s: node=3 state="syncing now"$`, g.fails[0])
+	r := b.Rows()[0]
+	assert.Equal(t, Failed, r.Status)
+	assert.Equal(t, &Hit{Seed: 42, At: 3 * time.Second, Task: "worker-2", Left: 2e9, Right: 1e9, Details: []Detail{{"node", "3"}, {"state", "syncing now"}}}, r.FirstFail)
+	assert.Equal(t, "worst 5s < 1s", "worst "+r.Watermark.String())
+}
+
+func TestThousandsOfAssertions(t *testing.T) {
+	b := New()
+	s := b.Begin(1, nil, Hooks{})
+	const n = 10_000
+	for i := range n {
+		for range 3 {
+			s.Assert(simctx.Assertion{Kind: simctx.Sometimes, Msg: "replica " + strconv.Itoa(i) + " is in sync", OK: true})
+		}
+	}
+	rows := b.Rows()
+	require.Len(t, rows, n)
+	for _, r := range rows {
+		require.Equal(t, uint64(3), r.Passes)
+	}
+}
+
+func TestReadSourceFindsAssertionCalls(t *testing.T) {
+	src, err := readSource("testdata/calls.go.txt")
+	require.NoError(t, err)
+	type found struct {
+		Kind          string
+		Msg           string
+		Line, EndLine int
+		Decl          string
+	}
+	var got []found
+	for _, c := range src.calls {
+		got = append(got, found{c.kind.String(), c.msg, c.span.line, c.span.endLine, c.decl})
+	}
+	want := []found{
+		{"Always", "n is not negative", 12, 12, "Work"},
+		{"AlwaysLessThan", "n is small", 13, 13, "Work"},
+		{"Sometimes", "n is huge", 15, 17, "Work"},
+		{"Reachable", "", 19, 19, "Work"},
+		{"SometimesAll", "all at once", 20, 20, "Work"},
+		{"Unreachable", "raw message", 21, 21, "Work"},
+		{"SometimesEach", "each", 28, 28, "Other"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	sp, ok := src.spanAt(22)
+	assert.True(t, ok)
+	assert.Equal(t, span{22, 2, 22, 11}, sp, "helper(n)")
+}
+
+func TestProfileRoundTrip(t *testing.T) {
+	profiles := []*cover.Profile{
+		{FileName: "example.com/m/a.go", Mode: "count", Blocks: []cover.ProfileBlock{
+			{StartLine: 3, StartCol: 2, EndLine: 3, EndCol: 40, NumStmt: 1, Count: 7},
+			{StartLine: 9, StartCol: 3, EndLine: 11, EndCol: 4, NumStmt: 1, Count: 0},
+		}},
+		{FileName: "example.com/m/b.go", Mode: "count", Blocks: []cover.ProfileBlock{
+			{StartLine: 1, StartCol: 1, EndLine: 1, EndCol: 9, NumStmt: 1, Count: 1},
+		}},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, WriteProfile(&buf, profiles))
+	assert.True(t, strings.HasPrefix(buf.String(), "mode: count\nexample.com/m/a.go:3.2,3.40 1 7\n"), buf.String())
+	back, err := cover.ParseProfilesFromReader(&buf)
+	require.NoError(t, err)
+	if diff := cmp.Diff(profiles, back); diff != "" {
+		t.Errorf("profiles (-written +read):\n%s", diff)
+	}
+}
+
+func TestImportPath(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "pkg", "sub"), 0o777))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("// a comment\nmodule  \"example.com/mod\" // trailing\n\ngo 1.25\n"), 0o666))
+	file := filepath.Join(dir, "pkg", "sub", "x.go")
+	assert.Equal(t, "example.com/mod/pkg/sub/x.go", importPath(file))
+	assert.Equal(t, "/nowhere/x.go", importPath("/nowhere/x.go"), "outside a module: the path itself")
+	assert.Equal(t, "", modulePath([]byte("modules are not here\n")))
+}
+
+func TestWithin(t *testing.T) {
+	site := &Site{File: "/src/mod/pkg/a.go"}
+	assert.True(t, Within(site, "/src/mod"))
+	assert.True(t, Within(site, ""), "everything is within no directory")
+	assert.False(t, Within(site, "/src/mo"), "a prefix of a name is not a parent")
+	assert.False(t, Within(site, "/src/mod/pkg/sub"))
+	assert.False(t, Within(nil, "/src/mod"))
+}
+
+func TestCatalogueReadsOnlyFilesBelowTheModule(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/calls.go.txt")
+	require.NoError(t, err)
+	file := filepath.Join(dir, "calls.go")
+	require.NoError(t, os.WriteFile(file, src, 0o666))
+	b := New()
+	e, err := b.Declare(simctx.Always, "n is not negative", &Site{File: file, Line: 12})
+	require.NoError(t, err)
+	s := b.Begin(1, nil, Hooks{})
+	s.Check(e, true)
+	s.End()
+
+	assert.Zero(t, b.Catalogue(filepath.Join(dir, "elsewhere")), "a file outside the module is not read")
+	assert.Equal(t, 6, b.Catalogue(dir), "the file's other assertion calls")
+	rows := b.Rows()
+	require.Len(t, rows, 7)
+	assert.Equal(t, Site{File: file, Line: 12, Col: 2, EndLine: 12, EndCol: 44}, *rows[0].Site, "the reached site gets its extent")
+	assert.Equal(t, OK, rows[0].Status)
+	for _, r := range rows[1:] {
+		assert.True(t, r.Static)
+	}
+	assert.Equal(t, NeverReached, rows[1].Status, "an Always no seed reached")
+	assert.Equal(t, OK, rows[5].Status, "an Unreachable no seed reached")
+	assert.Equal(t, "raw message", rows[5].Msg)
+
+	profiles := b.Profile()
+	require.Len(t, profiles, 1)
+	assert.Equal(t, file, profiles[0].FileName, "outside any module, a file is named by its path")
+	var counts []int
+	for _, blk := range profiles[0].Blocks {
+		counts = append(counts, blk.Count)
+	}
+	assert.Equal(t, []int{1, 0, 0, 0, 0, 1, 0}, counts, "held once; never reached; Unreachable rightly unreached")
+}

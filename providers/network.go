@@ -1,0 +1,48 @@
+package providers
+
+import (
+	"context"
+	"net"
+)
+
+// Network opens TCP connections. It returns the standard [net.Listener] and
+// [net.Conn], so code written against them (bufio, encoding/binary,
+// net/http's ReadRequest and Response.Write, a framing of your own) runs
+// unchanged in production and in a simulation.
+//
+// In production ([Real]) it is package net. In a simulation every process,
+// and the test driver, is a host with a name that reads like an IP address
+// ("10.0.0.1"); its Network listens on its own ports and dials the others'.
+// Connections there are byte streams like TCP's: the bytes of one direction
+// arrive in order or the connection fails; they take simulated time to
+// travel; a send buffer fills up and blocks a writer whose peer does not
+// read; a listener has a backlog; a connect to a port nobody listens on is
+// refused. The simulation injects faults (partitions, clogged links, random
+// resets and silent drops, partial reads and writes, bit flips, refused and
+// hanging connects), each configured by a field of chaos.Network.
+//
+// Errors are shaped as package net's, so production error handling runs in
+// the simulation: a *net.OpError wrapping a *os.SyscallError for
+// ECONNREFUSED, ECONNRESET, EPIPE and EADDRINUSE (test with errors.Is and
+// the syscall constants), [net.ErrClosed] for a closed connection or
+// listener, [os.ErrDeadlineExceeded] when a deadline passes (the error's
+// Timeout method reports true), a *net.AddrError for a malformed address,
+// and a bare io.EOF once the peer has closed and every byte it sent is read.
+//
+// Deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline) are times on
+// the host's own clock, the Time provider that comes with the Network: in a
+// simulation, compute them from p.Time.Now(), never from time.Now().
+type Network interface {
+	// Listen announces on addr, "host:port". The host may be empty or this
+	// host's own address; port 0 picks a free port, which the listener's
+	// Addr tells. ctx bounds the call, not the listener's life.
+	Listen(ctx context.Context, addr string) (net.Listener, error)
+	// Dial connects to addr, "host:port". ctx bounds the connect: when it
+	// ends first, Dial fails with an error whose Timeout method reports
+	// true for a deadline, and that matches ctx's error under errors.Is.
+	// Once connected, ctx has no effect on the connection.
+	Dial(ctx context.Context, addr string) (net.Conn, error)
+	// Host returns the address of this host, without a port: what others
+	// dial to reach it. In production it is the machine's host name.
+	Host() string
+}

@@ -1,0 +1,63 @@
+package providers_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// greet is production code: it gets its network and clock from its
+// providers, so the same function runs over package net, as here, and in a
+// simulation, where p.Network is a simulated host.
+func greet(ctx context.Context, p providers.Providers, addr, name string) (string, error) {
+	c, err := p.Network.Dial(ctx, addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	// Deadlines are times on the providers' clock.
+	if err := c.SetDeadline(p.Time.Now().Add(5 * time.Second)); err != nil {
+		return "", err
+	}
+	if _, err := fmt.Fprintf(c, "%s\n", name); err != nil {
+		return "", err
+	}
+	return bufio.NewReader(c).ReadString('\n')
+}
+
+func serveGreetings(l net.Listener) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		name, _ := bufio.NewReader(c).ReadString('\n')
+		fmt.Fprintf(c, "hello, %s\n", strings.TrimSpace(name))
+		c.Close()
+	}
+}
+
+func ExampleNetwork() {
+	p := providers.Real()
+	ctx := context.Background()
+	l, err := p.Network.Listen(ctx, "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer l.Close()
+	go serveGreetings(l)
+
+	reply, err := greet(ctx, p, l.Addr().String(), "gopher")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(reply)
+	// Output: hello, gopher
+}

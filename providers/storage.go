@@ -1,0 +1,150 @@
+package providers
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// Storage is a directory tree of files, rooted somewhere the code under
+// test cannot climb out of: the seam through which it reaches a disk. Its
+// shape is package os's (os.Root's methods, *os.File's), so code written
+// against it reads like ordinary Go file handling.
+//
+// In production, [OpenOSStorage] gives a Storage over package os, rooted
+// in a directory. In a simulation, each process gets the Storage of its
+// own simulated disk, whose operations take simulated time and which may
+// corrupt, misdirect, lose or tear what it stores, and crash.
+//
+// # Names
+//
+// Names are slash-separated paths relative to the root, as in io/fs, on
+// every platform. A name is cleaned (path.Clean) before use, so "a/../b" is
+// "b" and "." is the root; an absolute name, or one that climbs out of the
+// root, fails with [ErrOutsideRoot]. The empty name does not exist.
+//
+// # Semantics
+//
+// POSIX's, as Linux gives them: [Storage.OpenFile] takes os.O_* flags
+// (O_RDONLY, O_WRONLY or O_RDWR, with O_APPEND, O_CREATE, O_EXCL, O_TRUNC,
+// O_SYNC) and a permission used when it creates the file; other flags fail
+// with [fs.ErrInvalid]. Data written is visible to every reader at once but
+// durable only after [File.Sync]: a crash may lose what was written since.
+// Removing an open file unlinks its name; the open File goes on working.
+// [Storage.Rename] replaces a file atomically. Where Go's os package is
+// stricter than Linux (it refuses any directory as a rename's target), a
+// Storage follows package os.
+//
+// # Errors
+//
+// Errors are those of package os: an *[fs.PathError] naming the operation
+// and the name, wrapping a reason that errors.Is matches with
+// [fs.ErrNotExist], [fs.ErrExist], [fs.ErrClosed], [fs.ErrInvalid] or
+// [fs.ErrPermission] where one fits, and otherwise a syscall.Errno
+// (EISDIR, ENOTDIR, ENOTEMPTY, EBADF, EIO) as Linux reports it. A failed
+// sync reports syscall.EIO.
+//
+// # Simulation
+//
+// A simulated Storage may be used only from the tasks of its simulation: a
+// call blocks the calling task for the operation's simulated time. Its
+// directory metadata (creating, renaming, removing, making directories) is
+// durable when the call returns, as on a file system that journals
+// metadata synchronously; file data and file sizes are durable at
+// [File.Sync]. Permissions are kept, for Stat, but not enforced.
+type Storage interface {
+	// Open opens the named file for reading, as os.Open does.
+	Open(name string) (File, error)
+	// Create creates or truncates the named file, opened for reading and
+	// writing, as os.Create does, with permission 0666.
+	Create(name string) (File, error)
+	// OpenFile opens the named file with flag (os.O_RDONLY and so on),
+	// creating it with permission perm if flag holds os.O_CREATE and it
+	// does not exist. A directory may be opened read-only, to Stat or Sync
+	// it; reading it fails.
+	OpenFile(name string, flag int, perm fs.FileMode) (File, error)
+	// Stat describes the named file or directory.
+	Stat(name string) (fs.FileInfo, error)
+	// ReadDir lists the named directory, sorted by name.
+	ReadDir(name string) ([]fs.DirEntry, error)
+	// Mkdir makes the named directory, whose parent must exist.
+	Mkdir(name string, perm fs.FileMode) error
+	// MkdirAll makes the named directory and any missing parents; a
+	// directory that exists already is not an error.
+	MkdirAll(name string, perm fs.FileMode) error
+	// Remove removes the named file or empty directory.
+	Remove(name string) error
+	// Rename renames oldname to newname, replacing a file at newname
+	// atomically. As with os.Rename, a directory at newname is an error
+	// (fs.ErrExist), even an empty one.
+	Rename(oldname, newname string) error
+}
+
+// File is an open file of a [Storage]: the methods of *os.File that work
+// on regular files. Read, Write and Seek share the file's offset; ReadAt
+// and WriteAt do not use it. After Close every method fails with an error
+// matching [fs.ErrClosed].
+type File interface {
+	io.Reader
+	io.ReaderAt
+	io.Writer
+	io.WriterAt
+	io.Seeker
+	io.Closer
+	// Name returns the name the file was opened with.
+	Name() string
+	// Stat describes the file.
+	Stat() (fs.FileInfo, error)
+	// Sync makes what was written to the file durable: a crash after Sync
+	// returns nil keeps it. An error means some of it may be lost, and a
+	// later Sync will not write it again (see chaos.Storage.SyncFailure).
+	Sync() error
+	// Truncate changes the size of the file; bytes past the old size read
+	// as zeros.
+	Truncate(size int64) error
+}
+
+// ErrOutsideRoot is the reason a [Storage] refuses a name that is absolute
+// or climbs out of its root.
+var ErrOutsideRoot = errors.New("the path is outside the storage root; name files relative to the root, without a leading / or a .. that climbs out")
+
+// openFlags are the flags a Storage understands.
+const openFlags = os.O_RDONLY | os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREATE | os.O_EXCL | os.O_TRUNC | os.O_SYNC
+
+// checkName cleans name for op, or returns the *fs.PathError that refuses
+// it.
+func checkName(op, name string) (string, error) {
+	if name == "" {
+		return "", &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	}
+	if strings.HasPrefix(name, "/") {
+		return "", &fs.PathError{Op: op, Path: name, Err: ErrOutsideRoot}
+	}
+	c := path.Clean(name)
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return "", &fs.PathError{Op: op, Path: name, Err: ErrOutsideRoot}
+	}
+	return c, nil
+}
+
+// checkFlags returns the *fs.PathError that refuses flag, or nil.
+func checkFlags(name string, flag int) error {
+	if flag&^openFlags != 0 {
+		return &fs.PathError{Op: "open", Path: name, Err: invalidError(
+			"unsupported open flags; use os.O_RDONLY, O_WRONLY or O_RDWR, with O_APPEND, O_CREATE, O_EXCL, O_TRUNC or O_SYNC")}
+	}
+	if flag&(os.O_RDONLY|os.O_WRONLY|os.O_RDWR) == os.O_WRONLY|os.O_RDWR {
+		return &fs.PathError{Op: "open", Path: name, Err: invalidError(
+			"os.O_WRONLY and os.O_RDWR together; use os.O_RDWR to read and write")}
+	}
+	return nil
+}
+
+// invalidError is a reason that matches fs.ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string        { return string(e) }
+func (e invalidError) Is(target error) bool { return target == fs.ErrInvalid }

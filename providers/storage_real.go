@@ -1,0 +1,145 @@
+package providers
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// OSStorage is the production [Storage]: package os, confined to a
+// directory by an [os.Root], so that no name, symbolic link included, can
+// reach outside it. Its files are *os.File.
+//
+// [Real] cannot know which directory a program keeps its data in, so it
+// leaves Providers.Storage nil; a program opens its directory and sets it:
+//
+//	st, err := providers.OpenOSStorage("/var/lib/myapp")
+//	if err != nil { ... }
+//	defer st.Close()
+//	p := providers.Real()
+//	p.Storage = st
+type OSStorage struct {
+	root *os.Root
+}
+
+var _ Storage = (*OSStorage)(nil)
+
+// OpenOSStorage returns a Storage rooted in the directory dir, which must
+// exist. Close it when done.
+func OpenOSStorage(dir string) (*OSStorage, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("providers: open storage: %w (the directory must exist; create it first, with os.MkdirAll)", err)
+	}
+	return &OSStorage{root: root}, nil
+}
+
+// Close releases the directory. Files opened from it stay open.
+func (s *OSStorage) Close() error { return s.root.Close() }
+
+// Dir returns the directory s is rooted in, as given to [OpenOSStorage].
+func (s *OSStorage) Dir() string { return s.root.Name() }
+
+// osName checks and cleans name, and converts it to the platform's
+// separators.
+func osName(op, name string) (string, error) {
+	c, err := checkName(op, name)
+	if err != nil {
+		return "", err
+	}
+	return filepath.FromSlash(c), nil
+}
+
+// Open opens the named file for reading.
+func (s *OSStorage) Open(name string) (File, error) {
+	return s.OpenFile(name, os.O_RDONLY, 0)
+}
+
+// Create creates or truncates the named file for reading and writing.
+func (s *OSStorage) Create(name string) (File, error) {
+	return s.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+}
+
+// OpenFile opens the named file with flag and, when it creates it, perm.
+func (s *OSStorage) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
+	n, err := osName("open", name)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFlags(name, flag); err != nil {
+		return nil, err
+	}
+	f, err := s.root.OpenFile(n, flag, perm)
+	if err != nil {
+		return nil, err // not f: a nil *os.File in a File is not a nil File
+	}
+	return f, nil
+}
+
+// Stat describes the named file or directory.
+func (s *OSStorage) Stat(name string) (fs.FileInfo, error) {
+	n, err := osName("stat", name)
+	if err != nil {
+		return nil, err
+	}
+	return s.root.Stat(n)
+}
+
+// ReadDir lists the named directory, sorted by name.
+func (s *OSStorage) ReadDir(name string) ([]fs.DirEntry, error) {
+	n, err := osName("readdir", name)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.root.Open(n)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	entries, err := d.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
+}
+
+// Mkdir makes the named directory.
+func (s *OSStorage) Mkdir(name string, perm fs.FileMode) error {
+	n, err := osName("mkdir", name)
+	if err != nil {
+		return err
+	}
+	return s.root.Mkdir(n, perm)
+}
+
+// MkdirAll makes the named directory and any missing parents.
+func (s *OSStorage) MkdirAll(name string, perm fs.FileMode) error {
+	n, err := osName("mkdir", name)
+	if err != nil {
+		return err
+	}
+	return s.root.MkdirAll(n, perm)
+}
+
+// Remove removes the named file or empty directory.
+func (s *OSStorage) Remove(name string) error {
+	n, err := osName("remove", name)
+	if err != nil {
+		return err
+	}
+	return s.root.Remove(n)
+}
+
+// Rename renames oldname to newname.
+func (s *OSStorage) Rename(oldname, newname string) error {
+	o, err := osName("rename", oldname)
+	if err != nil {
+		return err
+	}
+	n, err := osName("rename", newname)
+	if err != nil {
+		return err
+	}
+	return s.root.Rename(o, n)
+}

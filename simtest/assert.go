@@ -1,0 +1,98 @@
+package simtest
+
+import (
+	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/tally"
+)
+
+// observer is one seed's share of the Run's assertions, invariants and
+// timeline: it sends the world's assertions to the Run's book, runs the
+// invariants after each step, and hands timeline entries to watches and
+// to the timeline file.
+type observer struct {
+	run  *runAsserts
+	w    *sim.World
+	seed uint64
+	book *tally.Seed
+	s    *S
+
+	invariants []*invariant
+	watches    []*Watch
+	keep       bool        // keep the whole timeline, for the timeline file
+	timeline   []sim.Entry // the whole timeline, when kept
+}
+
+// observe makes the observer of a world about to run seed.
+func (r *runner) observe(w *sim.World, seed uint64) *observer {
+	ra := r.asserts
+	if ra == nil {
+		ra = newRunAsserts()
+		r.asserts = ra
+	}
+	// runSeed's determinism check runs a seed a second time: that run
+	// must be the same run, but must not count twice, so its figures go to
+	// a book of its own, dropped after.
+	book := ra.book
+	if ra.checking {
+		book = tally.New()
+	}
+	o := &observer{run: ra, w: w, seed: seed}
+	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.fail, Signal: o.signal})
+	w.SetAsserter(o.book)
+	if !ra.checking && r.cfg.asserts.timelinePath != "" {
+		o.keep = true
+		w.ObserveTimeline(o.entry)
+	}
+	return o
+}
+
+// attach gives the observer the seed's S, made by the root task.
+func (o *observer) attach(s *S) {
+	o.s = s
+	s.obs = o
+}
+
+// end closes the seed's accounting. The world may still be running, if a
+// task escaped the simulation: nothing here touches it.
+func (o *observer) end() {
+	o.book.End()
+	if o.keep {
+		o.run.timeline, o.run.timelineSeed = o.timeline, o.seed
+	}
+}
+
+// fail fails the seed, as S.Errorf would, with an assertion's failure or
+// misuse.
+func (o *observer) fail(msg string) {
+	s := o.s
+	if s == nil {
+		return
+	}
+	s.failed = true
+	s.errs = append(s.errs, s.stamp()+msg)
+	first, _, _ := strings.Cut(msg, "\n")
+	o.w.Log("error: " + first)
+}
+
+func (o *observer) signal(sig uint64) {
+	if o.s != nil {
+		o.s.signal(sig)
+	}
+}
+
+// entry hears a timeline entry.
+func (o *observer) entry(e sim.Entry) {
+	if o.keep {
+		o.timeline = append(o.timeline, e)
+	}
+	for _, w := range o.watches {
+		w.offer(e)
+	}
+}
+
+// observeTimeline makes sure the world hands entries to the observer.
+func (o *observer) observeTimeline() {
+	o.w.ObserveTimeline(o.entry)
+}

@@ -1,0 +1,400 @@
+package simtest_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/tools/cover"
+
+	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+var siteAtEnd = regexp.MustCompile(`\.go:\d+\s*$`)
+
+// tableLine finds the assertion table's line for msg.
+func tableLine(t *testing.T, out, msg string) string {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, strconv.Quote(msg)) && siteAtEnd.MatchString(l) {
+			return strings.Join(strings.Fields(l), " ")
+		}
+	}
+	t.Fatalf("no table line for %q in:\n%s", msg, out)
+	return ""
+}
+
+// everyKind calls each assertion of the catalogue once, with n from the
+// seed's stream deciding which come true.
+func everyKind(ctx context.Context, n int) {
+	assertions.Always(ctx, n < 10, "n is a digit", "n", n)
+	assertions.AlwaysOrUnreachable(ctx, n >= 0, "n is not negative")
+	assertions.Sometimes(ctx, n == 7, "n is seven")
+	assertions.Reachable(ctx, "the body ran")
+	assertions.AlwaysGreaterThan(ctx, n, -1, "n > -1")
+	assertions.AlwaysGreaterThanOrEqual(ctx, n, 0, "n >= 0")
+	assertions.AlwaysLessThan(ctx, time.Duration(n)*time.Millisecond, 10*time.Millisecond, "latency < 10ms")
+	assertions.AlwaysLessThanOrEqual(ctx, float64(n), 9.5, "n <= 9.5")
+	assertions.SometimesGreaterThan(ctx, n, 8, "n > 8")
+	assertions.SometimesGreaterThanOrEqual(ctx, n, 9, "n >= 9")
+	assertions.SometimesLessThan(ctx, n, 1, "n < 1")
+	assertions.SometimesLessThanOrEqual(ctx, uint8(n), 0, "n <= 0")
+	assertions.SometimesAll(ctx, "n is even and small",
+		assertions.Named("even", n%2 == 0), assertions.Named("small", n < 3))
+	assertions.SometimesEach(ctx, "each digit", "n", n, assertions.Quality{Name: "n", Value: float64(n)})
+}
+
+func TestAssertionTableInReport(t *testing.T) {
+	r := runIn("TestTable", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			everyKind(s.Context(), s.Providers().Random.IntN(10))
+		}, simtest.Seeds(100))
+	})
+	out := r.output()
+	require.False(t, r.failed, out)
+	assert.Contains(t, out, "assertions: 14, 0 failed, 0 gaps")
+	assert.Regexp(t, `STATUS +KIND +PASSES +FAILS +SEEDS +PROGRESS +MESSAGE +SITE`, out)
+	for msg, want := range map[string]string{
+		"n is a digit":        `^ok Always 100 0 100 "n is a digit" assert_external_test.go:\d+$`,
+		"n is seven":          `^ok Sometimes (\d+) (\d+) 100 true in \d+ seeds "n is seven"`,
+		"the body ran":        `^ok Reachable 100 0 100 true in 100 seeds`,
+		"latency < 10ms":      `^ok AlwaysLessThan 100 0 100 worst 9ms < 10ms`,
+		"n <= 9.5":            `^ok AlwaysLessThanOrEqual 100 0 100 worst 9 <= 9.5`,
+		"n > 8":               `^ok SometimesGreaterThan \d+ \d+ 100 best 9 > 8`,
+		"n <= 0":              `^ok SometimesLessThanOrEqual \d+ \d+ 100 best 0 <= 0`,
+		"n is even and small": `^ok SometimesAll \d+ \d+ 100 2 of 2 at once`,
+		"each digit":          `^ok SometimesEach 100 0 100 10 buckets`,
+	} {
+		assert.Regexp(t, regexp.MustCompile(want), tableLine(t, out, msg), msg)
+	}
+	// the table is in the order of the code
+	assert.Less(t, strings.Index(out, `"n is a digit"`), strings.Index(out, `"each digit"`))
+}
+
+func TestAlwaysFailureFailsItsSeedWithReplayAndDetails(t *testing.T) {
+	var failing []uint64
+	r := runIn("TestAlwaysFails", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			n := s.Providers().Random.IntN(10)
+			s.Go("worker", func(ctx context.Context) error {
+				if n == 3 {
+					failing = append(failing, s.Seed())
+				}
+				assertions.Always(ctx, n != 3, "n is never three", "n", n, "why", "planted")
+				assertions.Always(ctx, true, "the worker goes on after a failure")
+				return nil
+			})
+			s.Sleep(time.Second)
+		}, simtest.Seeds(100))
+	})
+	out := r.output()
+	require.True(t, r.failed)
+	require.Len(t, failing, 1, "Run stops at the first failing seed")
+	seed := strconv.FormatUint(failing[0], 10)
+	assert.Contains(t, out, "simtest: seed "+seed+" failed")
+	assert.Contains(t, out, "replay: go test -run '^TestAlwaysFails$' ./simtest -simseed="+seed)
+	assert.Regexp(t, `0s worker: Always "n is never three" failed \(assert_external_test.go:\d+\): n=3 why=planted`, out)
+	assert.Contains(t, out, "error: Always \"n is never three\" failed", "the failure joins the timeline")
+	assert.Regexp(t, `^FAILED Always (\d+) 1 (\d+) first in seed `+seed, tableLine(t, out, "n is never three"))
+	assert.Regexp(t, `^ok Always (\d+) 0 (\d+) "the worker goes on after a failure"`, tableLine(t, out, "the worker goes on after a failure"), "record and continue")
+	assert.NotContains(t, out, "coverage gap", "a failed Run does not pile gaps on top")
+
+	// the replay line fails the same way
+	again := runIn("TestAlwaysFails", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			n := s.Providers().Random.IntN(10)
+			s.Go("worker", func(ctx context.Context) error {
+				assertions.Always(ctx, n != 3, "n is never three", "n", n, "why", "planted")
+				return nil
+			})
+			s.Sleep(time.Second)
+		}, simtest.Replay(failing[0]))
+	})
+	assert.True(t, again.failed)
+	assert.Contains(t, again.output(), `n=3 why=planted`)
+}
+
+func TestUnreachableReachedFails(t *testing.T) {
+	r := runIn("TestUnreachable", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			if s.Providers().Random.IntN(5) == 0 {
+				assertions.Unreachable(s.Context(), "the rare branch", "seed", s.Seed())
+			}
+			if false {
+				assertions.Unreachable(s.Context(), "a branch the code never takes")
+			}
+		}, simtest.Seeds(100))
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	assert.Regexp(t, `Unreachable "the rare branch" was reached \(assert_external_test.go:\d+\): seed=\d+`, out)
+	assert.Regexp(t, `^FAILED Unreachable 0 1 1`, tableLine(t, out, "the rare branch"))
+	assert.Regexp(t, `^ok Unreachable 0 0 0 "a branch the code never takes"`, tableLine(t, out, "a branch the code never takes"))
+}
+
+func TestCoverageGapsFailTheRunByDefault(t *testing.T) {
+	body := func(s *simtest.S) {
+		ctx := s.Context()
+		n := s.Providers().Random.IntN(1000)
+		assertions.Sometimes(ctx, n == 1000, "n reaches 1000")
+		assertions.SometimesGreaterThan(ctx, n, 5000, "n passes 5000")
+		assertions.SometimesAll(ctx, "n is odd and even", assertions.Named("odd", n%2 == 1), assertions.Named("even", n%2 == 0))
+		assertions.AlwaysOrUnreachable(ctx, true, "fine to skip")
+		if n > 1000 {
+			assertions.Always(ctx, true, "never reached: n is below 1000")
+			assertions.Reachable(ctx, "n is over 1000")
+		}
+	}
+	r := runIn("TestGaps", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(20)) })
+	out := r.output()
+	require.True(t, r.failed, "gaps fail the test")
+	assert.Contains(t, out, "simtest: 5 coverage gaps: assertions this Run did not exercise as it should (more seeds may reach them; simtest.AllowGaps makes gaps warnings):")
+	assert.Regexp(t, `Sometimes "n reaches 1000" \(assert_external_test.go:\d+\): never true in 20 seeds, reached 20 times`, out)
+	assert.Regexp(t, `SometimesGreaterThan "n passes 5000" .*: never true in 20 seeds, reached 20 times; the best was \d+ > 5000`, out)
+	assert.Regexp(t, `SometimesAll "n is odd and even" .*: never all true at once in 20 seeds; at most 1 of 2 \((odd|even)\)`, out)
+	assert.Regexp(t, `Always "never reached: n is below 1000" .*: no seed reached it`, out)
+	assert.Regexp(t, `Reachable "n is over 1000" .*: no seed reached it`, out)
+	assert.Regexp(t, `^never reached Always 0 0 0 "never reached: n is below 1000"`, tableLine(t, out, "never reached: n is below 1000"))
+	assert.NotContains(t, out, `"fine to skip" (`, "AlwaysOrUnreachable may go unreached")
+
+	r = runIn("TestGaps", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(20), simtest.AllowGaps()) })
+	assert.False(t, r.failed, "AllowGaps makes gaps warnings")
+	assert.Contains(t, r.output(), "simtest: 5 coverage gaps: assertions this Run did not exercise as it should (warnings):")
+
+	r = runIn("TestGaps", func(r *recorder) { simtest.Run(r, body, simtest.Replay(7)) })
+	assert.False(t, r.failed, "replaying one seed never fails on gaps")
+	assert.Contains(t, r.output(), "(warnings)")
+}
+
+func TestMisusesFailTheSeedNamingTheCall(t *testing.T) {
+	type point struct{ x, y int }
+	cases := []struct {
+		name string
+		call func(ctx context.Context)
+		want string
+	}{
+		{"empty message", func(ctx context.Context) { assertions.Always(ctx, true, "") },
+			`assertions.Always at assert_external_test.go:\d+: the message is empty; give every assertion a message`},
+		{"two kinds", func(ctx context.Context) {
+			assertions.Always(ctx, true, "one message")
+			assertions.Sometimes(ctx, true, "one message")
+		}, `assertions.Sometimes "one message" at assert_external_test.go:\d+: the message is already used by an Always at assert_external_test.go:\d+; give each assertion its own message`},
+		{"NaN", func(ctx context.Context) { assertions.AlwaysLessThan(ctx, math.NaN(), 1.0, "ratio below one") },
+			`assertions.AlwaysLessThan "ratio below one" at assert_external_test.go:\d+: the left operand is NaN`},
+		{"NaN right", func(ctx context.Context) { assertions.SometimesGreaterThan(ctx, 1.0, math.NaN(), "over NaN") },
+			`the right operand is NaN`},
+		{"too many identity values", func(ctx context.Context) {
+			var id []any
+			for i := range assertions.MaxIdentity + 1 {
+				id = append(id, fmt.Sprintf("k%d", i), i)
+			}
+			assertions.SometimesEach(ctx, "wide identity", id...)
+		}, `assertions.SometimesEach "wide identity" at assert_external_test.go:\d+: too many identity values; at most 8 key/value pairs`},
+		{"identity without value", func(ctx context.Context) { assertions.SometimesEach(ctx, "odd identity", "node", 1, "term") },
+			`an identity key has no value; the key "term" ends the list`},
+		{"pointer identity", func(ctx context.Context) { assertions.SometimesEach(ctx, "pointer identity", "p", &point{}) },
+			`an identity value cannot name a bucket; "p" is a \*simtest_test.point, whose identity is an address`},
+		{"slice identity", func(ctx context.Context) { assertions.SometimesEach(ctx, "slice identity", "s", []int{1}) },
+			`"s" is a \[\]int, which cannot be compared`},
+		{"NaN identity", func(ctx context.Context) { assertions.SometimesEach(ctx, "NaN identity", "x", math.NaN()) },
+			`"x" is NaN`},
+		{"NaN quality", func(ctx context.Context) {
+			assertions.SometimesEach(ctx, "NaN quality", "x", 1, assertions.Quality{Name: "q", Value: math.NaN()})
+		}, `the quality is NaN`},
+		{"no conditions", func(ctx context.Context) { assertions.SometimesAll(ctx, "nothing at once") },
+			`assertions.SometimesAll "nothing at once" at assert_external_test.go:\d+: it names no conditions`},
+		{"conditions change", func(ctx context.Context) {
+			assertions.SometimesAll(ctx, "shifting", assertions.Named("a", true), assertions.Named("b", true))
+			assertions.SometimesAll(ctx, "shifting", assertions.Named("a", true))
+		}, `the conditions changed; they were \[a b\] and are now \[a\]`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runIn("TestMisuse", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) { c.call(s.Context()) }, simtest.Seeds(3))
+			})
+			require.True(t, r.failed, "a misuse fails the seed")
+			assert.False(t, r.fatal)
+			out := r.output()
+			assert.Regexp(t, c.want, out)
+			assert.Contains(t, out, "replay: ")
+			assert.Equal(t, 1, strings.Count(out, "driver: assertions."), "reported once:\n%s", out)
+		})
+	}
+}
+
+func TestThousandsOfDistinctAssertions(t *testing.T) {
+	const n = 5000
+	r := runIn("TestThousands", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			for i := range n {
+				assertions.Always(s.Context(), true, fmt.Sprintf("replica %d is in sync", i))
+			}
+		}, simtest.Seeds(3))
+	})
+	out := r.output()
+	require.False(t, r.failed)
+	assert.Contains(t, out, fmt.Sprintf("assertions: %d, 0 failed, 0 gaps", n))
+	assert.Contains(t, out, `"replica 4999 is in sync"`)
+}
+
+// seedTraces returns the trace hash of every seed a Run reports.
+func seedTraces(out string) []string {
+	return regexp.MustCompile(`seed=\d+ trace=[0-9a-f]{16}`).FindAllString(out, -1)
+}
+
+func TestAssertionsLeaveTheRunAlone(t *testing.T) {
+	run := func(observe bool) string {
+		r := runIn("TestSameRun", func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) {
+				log := s.Logger()
+				if observe {
+					s.Invariant("time moves forward", func() error { return nil })
+					s.Watch("task started")
+				}
+				for i := range 3 {
+					s.Go(fmt.Sprintf("worker-%d", i), func(ctx context.Context) error {
+						d := time.Duration(s.Providers().Random.IntN(100)) * time.Millisecond
+						if observe {
+							everyKind(ctx, int(d/(10*time.Millisecond)))
+							log.Info("slept", "for", d)
+						}
+						return s.Providers().Time.Sleep(ctx, d)
+					})
+				}
+				s.Sleep(time.Second)
+			}, simtest.Seeds(20), simtest.AllowGaps())
+		})
+		require.False(t, r.failed, r.output())
+		return strings.Join(seedTraces(r.output()), "\n")
+	}
+	assert.Equal(t, run(false), run(true), "assertions, invariants and logs do not change any seed's trace")
+}
+
+func TestDeterminismCheckCountsOnce(t *testing.T) {
+	r := runIn("TestCheckOnce", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			assertions.Always(s.Context(), true, "counted once per seed")
+			s.Invariant("checked", func() error { return nil })
+			s.Sleep(time.Second)
+		}, simtest.Seeds(5), simtest.CheckDeterminism())
+	})
+	out := r.output()
+	require.False(t, r.failed, out)
+	assert.Regexp(t, `^ok Always 5 0 5 "counted once per seed"`, tableLine(t, out, "counted once per seed"))
+}
+
+func TestJSONReport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	var failing uint64
+	r := runIn("TestJSON", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			ctx := s.Context()
+			n := s.Providers().Random.IntN(10)
+			everyKind(ctx, n)
+			if n == 5 {
+				failing = s.Seed()
+			}
+			assertions.Always(ctx, n != 5, "n is never five", "n", n)
+		}, simtest.Seeds(100), simtest.JSONReport(path))
+	})
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), "simtest: wrote the JSON report to "+path)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Test       string `json:"test"`
+		Seeds      int    `json:"seeds"`
+		Failed     int    `json:"failed"`
+		Failures   int    `json:"assertion_failures"`
+		Assertions []struct {
+			Kind      string `json:"kind"`
+			Message   string `json:"message"`
+			Status    string `json:"status"`
+			Site      struct{ File string }
+			Passes    uint64 `json:"passes"`
+			Failures  uint64 `json:"failures"`
+			Watermark *struct {
+				Text string `json:"text"`
+			} `json:"watermark"`
+			Frontier *struct {
+				Best       int      `json:"best"`
+				Conditions []string `json:"conditions"`
+			} `json:"frontier"`
+			Buckets   []json.RawMessage `json:"buckets"`
+			FirstFail *struct {
+				Seed    uint64 `json:"seed"`
+				Details []struct{ Key, Value string }
+				Replay  string `json:"replay"`
+			} `json:"first_failure"`
+		} `json:"assertions"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep), string(data))
+	assert.Equal(t, "TestJSON", rep.Test)
+	assert.Equal(t, 1, rep.Failed)
+	assert.Equal(t, 1, rep.Failures)
+	require.Len(t, rep.Assertions, 15)
+	byMsg := make(map[string]int)
+	for i, a := range rep.Assertions {
+		byMsg[a.Message] = i
+		assert.True(t, strings.HasSuffix(a.Site.File, "assert_external_test.go"), a.Site.File)
+	}
+	five := rep.Assertions[byMsg["n is never five"]]
+	assert.Equal(t, "FAILED", five.Status)
+	require.NotNil(t, five.FirstFail)
+	assert.Equal(t, failing, five.FirstFail.Seed)
+	assert.Equal(t, []struct{ Key, Value string }{{"n", "5"}}, five.FirstFail.Details)
+	assert.Contains(t, five.FirstFail.Replay, fmt.Sprintf("-simseed=%d", failing))
+	assert.NotNil(t, rep.Assertions[byMsg["latency < 10ms"]].Watermark)
+	assert.Equal(t, []string{"even", "small"}, rep.Assertions[byMsg["n is even and small"]].Frontier.Conditions)
+	assert.NotEmpty(t, rep.Assertions[byMsg["each digit"]].Buckets)
+}
+
+func TestCoverProfile(t *testing.T) {
+	dir := t.TempDir() + "/"
+	r := runIn("TestCover/sub", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			ctx := s.Context()
+			n := s.Providers().Random.IntN(10)
+			assertions.Always(ctx, true, "always holds")
+			assertions.Sometimes(ctx, n > 100, "never true")
+			if n > 100 {
+				assertions.Reachable(ctx, "never reached")
+			}
+		}, simtest.Seeds(10), simtest.AllowGaps(), simtest.CoverProfile(dir))
+	})
+	require.False(t, r.failed, r.output())
+	path := filepath.Join(dir, "TestCover_sub.cover")
+	assert.Contains(t, r.output(), "wrote the assertion coverage profile to "+path)
+	profiles, err := cover.ParseProfiles(path)
+	require.NoError(t, err)
+	require.Len(t, profiles, 1)
+	p := profiles[0]
+	assert.Equal(t, "github.com/moonpool-go/moonpool/simtest/assert_external_test.go", p.FileName)
+	assert.Equal(t, "count", p.Mode)
+	require.Len(t, p.Blocks, 3)
+	src, err := os.ReadFile("assert_external_test.go")
+	require.NoError(t, err)
+	lines := strings.Split(string(src), "\n")
+	var counts []int
+	for _, b := range p.Blocks {
+		text := lines[b.StartLine-1][b.StartCol-1:]
+		require.Equal(t, b.StartLine, b.EndLine)
+		text = text[:b.EndCol-b.StartCol]
+		assert.True(t, strings.HasPrefix(text, "assertions.") && strings.HasSuffix(text, ")"), "a block spans its call: %q", text)
+		assert.Equal(t, 1, b.NumStmt)
+		counts = append(counts, b.Count)
+	}
+	assert.Equal(t, []int{10, 0, 0}, counts, "always holds (10 times), never true, never reached")
+}

@@ -1,0 +1,122 @@
+package simtest
+
+import (
+	"flag"
+	"fmt"
+)
+
+// The flags of the assertions and the timeline; see commandLine.
+var (
+	flagCover    = flag.String("simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
+	flagJSON     = flag.String("simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
+	flagTimeline = flag.String("simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
+)
+
+// assertConfig is what the options of this file set.
+type assertConfig struct {
+	allowGaps    bool
+	coverPath    string
+	jsonPath     string
+	timelinePath string
+	tail         int // timeline entries a failure report shows; 0 for the engine's default
+}
+
+// assertFlags are the command-line settings of this file.
+type assertFlags struct {
+	cover, json, timeline string
+}
+
+func assertCommandLine() assertFlags {
+	return assertFlags{cover: *flagCover, json: *flagJSON, timeline: *flagTimeline}
+}
+
+// override applies the flags, which win over the options.
+func (c *assertConfig) override(fl assertFlags) {
+	if fl.cover != "" {
+		c.coverPath = fl.cover
+	}
+	if fl.json != "" {
+		c.jsonPath = fl.json
+	}
+	if fl.timeline != "" {
+		c.timelinePath = fl.timeline
+	}
+}
+
+// AllowGaps makes coverage gaps warnings, logged with the report, instead
+// of failures. A gap is an assertion the Run did not exercise as it
+// should: a Sometimes or SometimesAll that never came true, a Reachable
+// never reached, or an Always (or a numeric Always) never reached. Failed
+// assertions still fail the test.
+//
+// A Run that replays a single seed ([Replay], -simseed) never fails on
+// gaps: one seed is not expected to cover everything. Nor does a gap in
+// another module than the test's (a library's own assertions): it is
+// logged.
+func AllowGaps() Option {
+	return optionFunc(func(c *config) error {
+		c.asserts.allowGaps = true
+		return nil
+	})
+}
+
+// CoverProfile writes the Run's assertion coverage profile to path, in
+// the format of go test -coverprofile: one block per assertion call, red
+// in go tool cover -html when the assertion failed, never came true, or
+// was never reached though it had to be. The -simcover flag does the same
+// for every Run.
+//
+// A relative path is relative to the package's directory, where go test
+// runs a test binary. A path that names a directory (an existing one, or
+// one ending in a slash) gets one file per test, named after the test
+// (TestPayments.cover); any other path is the file itself, which each Run
+// of the test binary writes over: select one test with -run.
+func CoverProfile(path string) Option {
+	return optionFunc(func(c *config) error {
+		if path == "" {
+			return fmt.Errorf("simtest.CoverProfile: the path is empty; name the file to write the profile to")
+		}
+		c.asserts.coverPath = path
+		return nil
+	})
+}
+
+// JSONReport writes the Run's report, with its assertion table, to path as
+// JSON. The -simjson flag does the same for every Run. Paths are as for
+// [CoverProfile]; the file per test ends in .json.
+func JSONReport(path string) Option {
+	return optionFunc(func(c *config) error {
+		if path == "" {
+			return fmt.Errorf("simtest.JSONReport: the path is empty; name the file to write the report to")
+		}
+		c.asserts.jsonPath = path
+		return nil
+	})
+}
+
+// TimelineFile writes the whole timeline of the Run's last seed to path,
+// one JSON object per line: the failing seed when a seed failed, the
+// replayed seed under [Replay] or -simseed. The -simtimeline flag does the
+// same for every Run. Paths are as for [CoverProfile]; the file per test
+// ends in .jsonl.
+func TimelineFile(path string) Option {
+	return optionFunc(func(c *config) error {
+		if path == "" {
+			return fmt.Errorf("simtest.TimelineFile: the path is empty; name the file to write the timeline to")
+		}
+		c.asserts.timelinePath = path
+		return nil
+	})
+}
+
+// TimelineTail sets how many of a failed seed's last timeline entries its
+// failure report shows (default 64).
+func TimelineTail(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("simtest.TimelineTail(%d): the number of entries must be at least 1", n)
+		}
+		c.asserts.tail = n
+		return nil
+	})
+}

@@ -1,0 +1,165 @@
+package simtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/moonpool-go/moonpool/internal/tally"
+)
+
+// assertionTable is the report's table of assertions, one line each, in
+// the order of the code.
+func assertionTable(rows []tally.Row) string {
+	if len(rows) == 0 {
+		return ""
+	}
+	failed, gaps := 0, 0
+	for _, r := range rows {
+		switch {
+		case r.Status == tally.Failed:
+			failed++
+		case r.Gap():
+			gaps++
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "  assertions: %d, %d failed, %s", len(rows), failed, plural(gaps, "gap"))
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "\n    STATUS\tKIND\tPASSES\tFAILS\tSEEDS\tPROGRESS\tMESSAGE\tSITE")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "\n    %s\t%v\t%d\t%d\t%d\t%s\t%s\t%v", r.Status, r.Kind, r.Passes, r.Fails, r.Seeds, r.Progress(), messageOf(r), r.Site)
+	}
+	tw.Flush()
+	return b.String()
+}
+
+// The JSON report. Its fields are a stable format: add to them, never
+// rename or remove.
+type (
+	jsonReport struct {
+		Test       string          `json:"test"`
+		Seeds      int             `json:"seeds"`
+		Passed     int             `json:"passed"`
+		Failed     int             `json:"failed"`
+		SimNS      int64           `json:"simulated_ns"`
+		Steps      uint64          `json:"steps"`
+		Events     uint64          `json:"events"`
+		Trace      string          `json:"trace"`
+		Gaps       int             `json:"gaps"`
+		Failures   int             `json:"assertion_failures"`
+		Assertions []jsonAssertion `json:"assertions"`
+	}
+	jsonAssertion struct {
+		Kind      string         `json:"kind"`
+		Message   string         `json:"message"`
+		Status    string         `json:"status"`
+		Gap       bool           `json:"gap"`
+		Static    bool           `json:"from_source_only,omitempty"`
+		Site      *jsonSite      `json:"site,omitempty"`
+		Calls     uint64         `json:"calls"`
+		Passes    uint64         `json:"passes"`
+		Failures  uint64         `json:"failures"`
+		Seeds     int            `json:"seeds"`
+		SeedsTrue int            `json:"seeds_true"`
+		Watermark *jsonWatermark `json:"watermark,omitempty"`
+		Frontier  *jsonFrontier  `json:"frontier,omitempty"`
+		Buckets   []jsonBucket   `json:"buckets,omitempty"`
+		FirstFail *jsonHit       `json:"first_failure,omitempty"`
+		FirstPass *jsonHit       `json:"first_pass,omitempty"`
+	}
+	jsonSite struct {
+		File     string `json:"file"`
+		Line     int    `json:"line"`
+		Function string `json:"function,omitempty"`
+	}
+	jsonWatermark struct {
+		Left   float64 `json:"left"`
+		Op     string  `json:"op"`
+		Right  float64 `json:"right"`
+		Margin float64 `json:"margin"`
+		Text   string  `json:"text"`
+	}
+	jsonFrontier struct {
+		Best       int      `json:"best"`
+		Conditions []string `json:"conditions"`
+		AtBest     []string `json:"at_best"`
+	}
+	jsonBucket struct {
+		Identity  []tally.Detail      `json:"identity"`
+		Calls     uint64              `json:"calls"`
+		Seeds     int                 `json:"seeds"`
+		Qualities []tally.BestQuality `json:"qualities,omitempty"`
+	}
+	jsonHit struct {
+		Seed    uint64         `json:"seed"`
+		AtNS    int64          `json:"at_ns"`
+		Task    string         `json:"task,omitempty"`
+		Details []tally.Detail `json:"details,omitempty"`
+		Replay  string         `json:"replay"`
+	}
+)
+
+func (r *runner) jsonReport(rows []tally.Row) jsonReport {
+	rep := jsonReport{
+		Test: r.t.Name(), Seeds: r.rep.seeds, Passed: r.rep.passed, Failed: r.rep.failed,
+		SimNS: int64(r.rep.simTime), Steps: r.rep.steps, Events: r.rep.events,
+		Trace:      fmt.Sprintf("%016x", r.rep.trace),
+		Assertions: make([]jsonAssertion, 0, len(rows)),
+	}
+	hit := func(h *tally.Hit) *jsonHit {
+		if h == nil {
+			return nil
+		}
+		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: replayLine(r.t.Name(), h.Seed)}
+	}
+	for _, row := range rows {
+		a := jsonAssertion{
+			Kind: row.Kind.String(), Message: row.Msg, Status: string(row.Status), Gap: row.Gap(), Static: row.Static,
+			Calls: row.Calls, Passes: row.Passes, Failures: row.Fails, Seeds: row.Seeds, SeedsTrue: row.SeedsTrue,
+			FirstFail: hit(row.FirstFail), FirstPass: hit(row.FirstPass),
+		}
+		if s := row.Site; s != nil {
+			a.Site = &jsonSite{File: s.File, Line: s.Line, Function: s.Func}
+		}
+		if w := row.Watermark; w != nil {
+			a.Watermark = &jsonWatermark{Left: finite(w.Left), Op: w.Op, Right: finite(w.Right), Margin: finite(w.Margin), Text: w.String()}
+		}
+		if row.Conditions != nil {
+			a.Frontier = &jsonFrontier{Best: row.Frontier, Conditions: row.Conditions, AtBest: row.AtFrontier}
+		}
+		for _, b := range row.Buckets {
+			a.Buckets = append(a.Buckets, jsonBucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: b.Qualities})
+		}
+		switch {
+		case row.Status == tally.Failed:
+			rep.Failures++
+		case row.Gap():
+			rep.Gaps++
+		}
+		rep.Assertions = append(rep.Assertions, a)
+	}
+	return rep
+}
+
+// finite keeps a number JSON can write: an infinity becomes the largest
+// float of its sign.
+func finite(f float64) float64 {
+	switch {
+	case math.IsInf(f, 1):
+		return math.MaxFloat64
+	case math.IsInf(f, -1):
+		return -math.MaxFloat64
+	}
+	return f
+}
+
+func writeJSONReport(w io.Writer, rep jsonReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rep)
+}

@@ -1,0 +1,184 @@
+package simtest
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/tally"
+)
+
+// runAsserts is a Run's assertions, invariants and timeline, across its
+// seeds.
+type runAsserts struct {
+	book         *tally.Book
+	checking     bool // the seed runs again for CheckDeterminism; see observe
+	timeline     []sim.Entry
+	timelineSeed uint64
+}
+
+func newRunAsserts() *runAsserts { return &runAsserts{book: tally.New()} }
+
+// closeAssertions ends a Run's accounting, after its last seed: it adds
+// the assertion table to the report, fails the test on coverage gaps when
+// every seed passed, and writes the files the options and flags ask for.
+// stopped is the seed the Run stopped at, failed or skipped; nil when
+// every seed passed.
+func (r *runner) closeAssertions(stopped *seedOutcome) {
+	t := r.t
+	t.Helper()
+	ra := r.asserts
+	if ra == nil {
+		return
+	}
+	// Gaps in the test's own module fail it; those in code it depends on
+	// (another module's assertions) are for the report only.
+	mod := moduleRoot()
+	ra.book.Catalogue(mod)
+	rows := ra.book.Rows()
+	r.rep.assertions = assertionTable(rows)
+	if stopped == nil {
+		var own, other []tally.Row
+		for _, g := range gapRows(rows) {
+			if tally.Within(g.Site, mod) {
+				own = append(own, g)
+			} else {
+				other = append(other, g)
+			}
+		}
+		switch {
+		case len(own) == 0:
+		case r.cfg.asserts.allowGaps || r.cfg.replaySet:
+			t.Log(gapReport(own, false))
+		default:
+			t.Error(gapReport(own, true))
+		}
+		if len(other) > 0 {
+			t.Log(gapReport(other, false) + "\n    (in other modules: the report notes them, the test does not fail on them)")
+		}
+	}
+	c := r.cfg.asserts
+	if c.coverPath != "" {
+		r.writeFile("the assertion coverage profile", c.coverPath, ".cover", func(w io.Writer) error {
+			return tally.WriteProfile(w, ra.book.Profile())
+		})
+	}
+	if c.jsonPath != "" {
+		r.writeFile("the JSON report", c.jsonPath, ".json", func(w io.Writer) error {
+			return writeJSONReport(w, r.jsonReport(rows))
+		})
+	}
+	if c.timelinePath != "" && ra.timeline != nil {
+		r.writeFile("the timeline", c.timelinePath, ".jsonl", func(w io.Writer) error {
+			return writeTimeline(w, ra.timelineSeed, ra.timeline)
+		})
+	}
+}
+
+// writeFile writes one of a Run's files. A path that names a directory
+// (an existing one, or one ending in a slash) gets a file per test, named
+// after the test; any other path is the file itself.
+func (r *runner) writeFile(what, path, ext string, write func(io.Writer) error) {
+	t := r.t
+	t.Helper()
+	if st, err := os.Stat(path); strings.HasSuffix(path, "/") || err == nil && st.IsDir() {
+		if err := os.MkdirAll(path, 0o777); err != nil {
+			t.Errorf("simtest: writing %s: %v", what, err)
+			return
+		}
+		path = filepath.Join(path, fileName(t.Name())+ext)
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = write(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		t.Errorf("simtest: writing %s: %v", what, err)
+		return
+	}
+	t.Logf("simtest: wrote %s to %s", what, path)
+}
+
+// fileName turns a test's name into a file name.
+func fileName(test string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '/', '\\', ':', '*', '?', '"', '<', '>', '|', ' ':
+			return '_'
+		}
+		return r
+	}, test)
+}
+
+func gapRows(rows []tally.Row) []tally.Row {
+	var out []tally.Row
+	for _, r := range rows {
+		if r.Gap() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// gapReport tells of the assertions a Run did not exercise as it should.
+func gapReport(gaps []tally.Row, failing bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "simtest: %s: assertions this Run did not exercise as it should", plural(len(gaps), "coverage gap"))
+	if failing {
+		b.WriteString(" (more seeds may reach them; simtest.AllowGaps makes gaps warnings)")
+	} else {
+		b.WriteString(" (warnings)")
+	}
+	b.WriteString(":")
+	for _, g := range gaps {
+		fmt.Fprintf(&b, "\n    %v %s (%v): %s", g.Kind, messageOf(g), g.Site, gapWhy(g))
+	}
+	return b.String()
+}
+
+func gapWhy(g tally.Row) string {
+	switch {
+	case g.Static:
+		return "no seed reached it"
+	case g.Status == tally.NeverReached:
+		return "registered, but no step ran after it"
+	case g.Watermark != nil:
+		return fmt.Sprintf("never true in %s, reached %d times; the best was %v", plural(g.Seeds, "seed"), g.Calls, g.Watermark)
+	case g.Conditions != nil:
+		return fmt.Sprintf("never all true at once in %s; at most %d of %d (%s)", plural(g.Seeds, "seed"), g.Frontier, len(g.Conditions), strings.Join(g.AtFrontier, ", "))
+	}
+	return fmt.Sprintf("never true in %s, reached %d times", plural(g.Seeds, "seed"), g.Calls)
+}
+
+func messageOf(r tally.Row) string {
+	if r.Msg == "" {
+		return "(a message that is not a literal)"
+	}
+	return fmt.Sprintf("%q", r.Msg)
+}
+
+// moduleRoot is the directory of the test's module: the nearest go.mod
+// above the directory go test runs the test binary in; "" when there is
+// none.
+func moduleRoot() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for dir := wd; ; {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}

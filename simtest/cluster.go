@@ -1,0 +1,232 @@
+package simtest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Cluster is the processes of a seed, booted by [S.Boot]. Its methods are
+// called from the test driver's tasks.
+type Cluster struct {
+	s      *S
+	procs  []*proc
+	byName map[string]*proc
+	dead   int // processes down or going down
+}
+
+// proc is one process slot: a name, a host and a disk that outlive its
+// instances.
+type proc struct {
+	peer     providers.Peer
+	spec     *Processes
+	group    *sim.Group
+	main     providers.Handle
+	boots    int
+	boot     providers.Boot
+	down     bool
+	stopping bool
+}
+
+// Boot starts every declared process and returns the cluster. Bad
+// declarations (no name, no factory, duplicate names or hosts) fail the
+// test before anything boots.
+func (s *S) Boot(groups ...Processes) *Cluster {
+	s.Helper()
+	c := &Cluster{s: s, byName: make(map[string]*proc)}
+	taken := map[string]bool{}
+	hosts := map[string]string{}
+	for gi := range groups {
+		ps := &groups[gi]
+		if err := ps.validate(taken); err != nil {
+			s.Fatal(err)
+		}
+		taken[ps.Name] = true
+		n := max(ps.Count, 1)
+		if ps.MaxCount > n {
+			n += s.w.Rand().IntN(ps.MaxCount - n + 1)
+		}
+		if ps.Hosts != nil && len(ps.Hosts) < n {
+			s.Fatalf("simtest: Processes %q has %d Hosts for %d processes; give one host per process", ps.Name, len(ps.Hosts), n)
+		}
+		for i := range n {
+			name := fmt.Sprintf("%s-%d", ps.Name, i)
+			host := name
+			if ps.Hosts != nil {
+				host = ps.Hosts[i]
+			}
+			if other, dup := hosts[host]; dup {
+				s.Fatalf("simtest: processes %s and %s share the host %q; give each process its own", other, name, host)
+			}
+			if _, dup := c.byName[name]; dup {
+				s.Fatalf("simtest: two processes are named %q; rename a group of processes", name)
+			}
+			hosts[host] = name
+			var tags map[string]string
+			if ps.Tags != nil {
+				tags = cloneTags(ps.Tags(i))
+			}
+			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags}, spec: ps}
+			c.procs = append(c.procs, p)
+			c.byName[name] = p
+		}
+	}
+	s.cluster = c
+	for _, p := range c.procs {
+		c.start(p, providers.FirstBoot)
+	}
+	return c
+}
+
+// Peers lists every process, in declaration order.
+func (c *Cluster) Peers() []providers.Peer {
+	out := make([]providers.Peer, len(c.procs))
+	for i, p := range c.procs {
+		out[i] = p.peer
+		out[i].Tags = cloneTags(p.peer.Tags)
+	}
+	return out
+}
+
+// Alive reports whether the named process is running.
+func (c *Cluster) Alive(name string) bool { return !c.get(name).down }
+
+// Boots reports how many times the named process has booted.
+func (c *Cluster) Boots(name string) int { return c.get(name).boots }
+
+func (c *Cluster) get(name string) *proc {
+	p := c.byName[name]
+	if p == nil {
+		c.s.Fatalf("simtest: no process is named %q; the cluster has %v", name, c.names())
+	}
+	return p
+}
+
+func (c *Cluster) names() []string {
+	var out []string
+	for _, p := range c.procs {
+		out = append(out, p.peer.Name)
+	}
+	return out
+}
+
+// start boots a fresh instance of p.
+func (c *Cluster) start(p *proc, how providers.Boot) {
+	s := c.s
+	p.boots++
+	p.boot = how
+	p.down, p.stopping = false, false
+	p.group = s.w.NewGroup(p.peer.Name)
+	prov := c.providersOf(p)
+	inst := p.spec.New()
+	g := p.group
+	s.w.Event("", fmt.Sprintf("process %s booted (%v)", p.peer.Name, how))
+	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
+		err := inst.Run(ctx, prov)
+		c.exited(p, g, err)
+		return nil
+	})
+}
+
+// exited hears that a process's Run returned.
+func (c *Cluster) exited(p *proc, g *sim.Group, err error) {
+	s := c.s
+	if p.group != g {
+		return // an older instance
+	}
+	switch {
+	case p.stopping:
+		s.w.Event(p.peer.Name+"/main", "process returned from a graceful stop")
+	case err != nil:
+		s.Errorf("process %s failed: %v", p.peer.Name, err)
+	default:
+		s.w.Event(p.peer.Name+"/main", "process returned")
+	}
+}
+
+// Stop takes the named process down the given way and leaves it down. It
+// returns when the process is down: at once for a crash or wipe, after it
+// returns or the grace period ends for a graceful stop.
+func (c *Cluster) Stop(name string, how Reboot, grace time.Duration) {
+	p := c.get(name)
+	if p.down {
+		c.s.Fatalf("simtest: Stop(%q) on a process that is already down; Start it first", name)
+	}
+	c.dead++
+	c.stop(p, how, grace)
+}
+
+// Start boots the named process again after a Stop, telling it how it
+// went down.
+func (c *Cluster) Start(name string) {
+	p := c.get(name)
+	if !p.down {
+		c.s.Fatalf("simtest: Start(%q) on a process that is running; Stop it first", name)
+	}
+	c.dead--
+	c.start(p, p.boot)
+}
+
+// Reboot stops the named process the given way, keeps it down for
+// recovery, and boots it again. It returns when the process is back.
+func (c *Cluster) Reboot(name string, how Reboot, grace, recovery time.Duration) {
+	c.Stop(name, how, grace)
+	_ = c.s.p.Time.Sleep(c.s.w.Context(), recovery)
+	c.Start(name)
+}
+
+func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
+	s := c.s
+	ctx := s.w.Context()
+	name := p.peer.Name
+	s.w.Event("", fmt.Sprintf("process %s: %v reboot begins", name, how))
+	if how == Graceful {
+		p.stopping = true
+		p.main.Cancel()
+		gctx, cancel := s.p.Time.WithTimeout(ctx, grace)
+		err := p.main.Join(gctx)
+		cancel()
+		if err != nil && gctx.Err() != nil {
+			s.w.Event("", fmt.Sprintf("process %s did not stop within %v of grace: killed", name, grace))
+		}
+	}
+	p.group.Kill()
+	c.devicesDown(p, how)
+	p.down = true
+	p.boot = how.boot()
+	s.w.Event("", fmt.Sprintf("process %s is down (%v)", name, how))
+}
+
+// providersOf assembles a process's providers: the world's tasks and
+// randomness, its host's clock and network, its disk, and its view of the
+// cluster.
+func (c *Cluster) providersOf(p *proc) providers.Providers {
+	s := c.s
+	prov := providers.Providers{
+		Time:    s.w.Providers().Time,
+		Task:    s.w.Providers().Task,
+		Random:  s.w.Providers().Random,
+		Cluster: clusterView{c: c, self: p.peer, boot: p.boot},
+	}
+	c.devicesUp(p, &prov)
+	return prov
+}
+
+type clusterView struct {
+	c    *Cluster
+	self providers.Peer
+	boot providers.Boot
+}
+
+func (v clusterView) Self() providers.Peer    { return v.self }
+func (v clusterView) Peers() []providers.Peer { return v.c.Peers() }
+func (v clusterView) Boot() providers.Boot    { return v.boot }
+
+// alive returns the processes that are up, in declaration order.
+func (c *Cluster) alive() []*proc {
+	return slices.DeleteFunc(slices.Clone(c.procs), func(p *proc) bool { return p.down })
+}

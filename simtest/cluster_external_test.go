@@ -1,0 +1,231 @@
+package simtest_test
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// diary is a process that notes each boot and, on its disk, one synced and
+// one unsynced line, then waits to be stopped.
+type diary struct {
+	boots *[]string
+}
+
+func (d diary) Run(ctx context.Context, p providers.Providers) error {
+	*d.boots = append(*d.boots, p.Cluster.Self().Name+": "+p.Cluster.Boot().String())
+	if f, err := p.Storage.Create("synced"); err == nil {
+		_, _ = f.Write([]byte("kept"))
+		_ = f.Sync()
+		_ = f.Close()
+	}
+	if f, err := p.Storage.Create("unsynced"); err == nil {
+		_, _ = f.Write([]byte("maybe"))
+		_ = f.Close()
+	}
+	_ = p.Time.Sleep(ctx, 365*24*time.Hour) // until stopped
+	return ctx.Err()
+}
+
+func readFile(s *simtest.S, addr, name string) string {
+	f, err := s.Disk(addr).Storage().Open(name)
+	if err != nil {
+		return "<" + err.Error() + ">"
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(f)
+	return string(b)
+}
+
+func TestRebootsTellTheProcessHowItWasRestarted(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		var boots []string
+		c := s.Boot(simtest.Processes{Name: "node", Count: 2, New: func() simtest.Process { return diary{&boots} }})
+		require.Equal(s, []providers.Peer{{Name: "node-0", Host: "node-0"}, {Name: "node-1", Host: "node-1"}}, c.Peers())
+		s.Sleep(time.Second)
+
+		c.Stop("node-0", simtest.Graceful, time.Second)
+		assert.Equal(s, "kept", readFile(s, "node-0", "synced"))
+		assert.Equal(s, "maybe", readFile(s, "node-0", "unsynced"), "a graceful stop keeps what was written")
+		c.Start("node-0")
+		s.Sleep(time.Second)
+
+		c.Stop("node-1", simtest.Crash, 0)
+		assert.False(s, c.Alive("node-1"))
+		assert.Equal(s, "kept", readFile(s, "node-1", "synced"), "a crash keeps what was synced")
+		c.Start("node-1")
+
+		c.Reboot("node-0", simtest.Wipe, 0, time.Second)
+		s.Sleep(time.Second)
+		assert.Equal(s, 3, c.Boots("node-0"))
+		require.Len(s, boots, 5)
+		assert.ElementsMatch(s, []string{"node-0: first boot", "node-1: first boot"}, boots[:2])
+		assert.Equal(s, []string{
+			"node-0: after a graceful stop",
+			"node-1: after a crash",
+			"node-0: after a wipe",
+		}, boots[2:])
+	}, simtest.Seeds(5), simtest.Chaos(chaos.Off()))
+}
+
+func TestCrashStopsTheProcessAtTheCrashInstant(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		var ticks []time.Duration
+		c := s.Boot(simtest.Processes{Name: "ticker", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				p.Task.Go(ctx, "helper", func(ctx context.Context) error {
+					for {
+						if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+							return err
+						}
+						ticks = append(ticks, s.Elapsed())
+					}
+				})
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}})
+		s.Sleep(1050 * time.Millisecond)
+		c.Stop("ticker-0", simtest.Crash, 0)
+		s.Sleep(time.Second)
+		require.Len(s, ticks, 10, "no tick after the crash")
+		assert.Equal(s, time.Second, ticks[len(ticks)-1])
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+// counter is a workload that checks how many processes are down, often.
+type counter struct {
+	c       *simtest.Cluster
+	maxDown int
+	checked bool
+}
+
+func (w *counter) Name() string                                     { return "counter" }
+func (w *counter) Setup(ctx context.Context, p providers.Providers) error { return nil }
+func (w *counter) Run(ctx context.Context, p providers.Providers) error {
+	for range 600 {
+		down := 0
+		for _, peer := range w.c.Peers() {
+			if !w.c.Alive(peer.Name) {
+				down++
+			}
+		}
+		w.maxDown = max(w.maxDown, down)
+		if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+func (w *counter) Check(ctx context.Context, p providers.Providers) error {
+	w.checked = true
+	return nil
+}
+
+func TestAttritionRebootsWithinMaxDead(t *testing.T) {
+	total := 0
+	simtest.Run(t, func(s *simtest.S) {
+		var boots []string
+		c := s.Boot(simtest.Processes{Name: "node", Count: 4, New: func() simtest.Process { return diary{&boots} }})
+		w := &counter{c: c}
+		c.Run(simtest.Phases{Chaos: time.Minute}, w)
+		assert.True(s, w.checked)
+		assert.LessOrEqual(s, w.maxDown, 2)
+		for _, p := range c.Peers() {
+			assert.True(s, c.Alive(p.Name), "every process is back after quiesce")
+		}
+		total += len(boots) - 4
+	}, simtest.Seeds(5), simtest.Chaos(func() chaos.Config {
+		cfg := chaos.Off()
+		cfg.Attrition = chaos.DefaultAttrition()
+		cfg.Attrition.MaxDead = 2
+		return cfg
+	}()))
+	assert.Greater(t, total, 10, "attrition rebooted processes")
+}
+
+func TestClusterBadInput(t *testing.T) {
+	noop := func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return nil })
+	}
+	cases := []struct {
+		name string
+		body func(s *simtest.S)
+		opts []simtest.Option
+		want string
+	}{
+		{"duplicate names", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", New: noop}, simtest.Processes{Name: "a", New: noop})
+		}, nil, `two groups of processes are named "a"`},
+		{"no factory", func(s *simtest.S) { s.Boot(simtest.Processes{Name: "a"}) }, nil, `Processes "a" has no New`},
+		{"shared host", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, New: noop, Hosts: []string{"h", "h"}})
+		}, nil, `processes a-0 and a-1 share the host "h"`},
+		{"MaxDead above the cluster", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, New: noop}).Run(simtest.Phases{})
+		}, []simtest.Option{simtest.Chaos(func() chaos.Config {
+			c := chaos.Off()
+			c.Attrition = chaos.DefaultAttrition()
+			c.Attrition.MaxDead = 3
+			return c
+		}())}, "Attrition.MaxDead is 3 but the cluster has 2 processes"},
+		{"zero weights", func(s *simtest.S) {}, []simtest.Option{simtest.Chaos(func() chaos.Config {
+			c := chaos.Defaults()
+			c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe = 0, 0, 0
+			return c
+		}())}, "Attrition weights are all zero"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runIn("TestCluster", func(r *recorder) { simtest.Run(r, c.body, append(c.opts, simtest.Seeds(1))...) })
+			assert.True(t, r.failed)
+			assert.Contains(t, r.output(), c.want)
+		})
+	}
+}
+
+// stuck is a workload whose Run never returns.
+type stuck struct{}
+
+func (stuck) Setup(context.Context, providers.Providers) error { return nil }
+func (stuck) Run(ctx context.Context, p providers.Providers) error {
+	for {
+		if err := p.Time.Sleep(ctx, time.Second); err != nil {
+			return err
+		}
+	}
+}
+func (stuck) Check(context.Context, providers.Providers) error { return nil }
+
+func TestWorkloadThatNeverReturnsIsNamedByTheBudget(t *testing.T) {
+	r := runIn("TestStuck", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Boot().Run(simtest.Phases{Chaos: time.Second}, stuck{})
+		}, simtest.Seeds(1), simtest.TimeBudget(time.Minute), simtest.Chaos(chaos.Off()))
+	})
+	assert.True(t, r.failed)
+	assert.Contains(t, r.output(), `task "workload workload-0" waits on sleep`)
+	assert.Contains(t, r.output(), "time budget exceeded")
+}
+
+func TestProcessErrorFailsTheSeed(t *testing.T) {
+	r := runIn("TestProcessError", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "bad", New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					return io.ErrUnexpectedEOF
+				})
+			}})
+			s.Sleep(time.Second)
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	})
+	assert.True(t, r.failed)
+	assert.Contains(t, r.output(), "process bad-0 failed: unexpected EOF")
+}

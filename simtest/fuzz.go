@@ -1,0 +1,427 @@
+package simtest
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/moonpool-go/moonpool/internal/fuzzcover"
+	"github.com/moonpool-go/moonpool/internal/rng"
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// MaxFuzzInput is how many bytes of a fuzz input are read: 8,192 draws. The
+// rest of a longer input is ignored.
+const MaxFuzzInput = rng.MaxInput
+
+// Fuzz is [Run] for go test -fuzz: a fuzz target whose input is a decision
+// stream. Call it from a fuzz test, with the body a Run would take:
+//
+//	func FuzzPayments(f *testing.F) {
+//		simtest.Fuzz(f, body)
+//	}
+//
+// Each input runs the body once, in a fresh simulated world whose random
+// stream reads the input first, eight bytes to a draw, and then goes on
+// with ChaCha8 keyed by a hash of the input. Every decision of the run —
+// which task runs next, every number drawn from the Random provider, every
+// fault — is a draw, so changing one byte of the input changes one early
+// decision, not the whole run; the fuzzer can keep what got an input far
+// and change the rest. The same input gives the same run, every time.
+//
+// Everything else is as in Run: the same [S], providers and devices, the
+// same failure report, with the fuzzer's own replay line instead of a seed:
+//
+//	go test -run '^FuzzPayments$/^4f1c2a9b0d3e5f67$' ./examples/payments
+//
+// A failing input found by go test -fuzz is written by go test to
+// testdata/fuzz/<FuzzName>/<hash>, the name that line shows, and is run by
+// every later go test as a regression test. [S.Seed] reports 0: the input,
+// not a seed, keys the run.
+//
+// # Feedback
+//
+// The fuzzer keeps an input when it runs code no earlier input ran. A
+// simulation that gets further mostly runs the same code with other data,
+// so Fuzz turns the simulation's own progress into code coverage: each
+// progress signal of the assertions (a Sometimes first true, a watermark
+// improved, a SometimesAll frontier advanced, a SometimesEach bucket
+// filled) and each new abstract state runs a code branch of its own. An
+// abstract state is a pair of consecutive task resumptions, each task named
+// by its name without digits ("worker-3" and "worker-12" are one kind):
+// which kind of task ran right after which. Each branch is hit at most once
+// per input, and there are at most 1,024 progress branches and
+// [FuzzStates] (default [DefaultFuzzStates]) state branches, so the corpus
+// these signals can grow is bounded. [NoFuzzFeedback] turns both off.
+//
+// # Seed corpus
+//
+// Fuzz adds [DefaultFuzzSeeds] inputs to the seed corpus, each the decision
+// stream of a seed derived from the fuzz test's name, as Run derives its
+// seeds: the values the seed's random stream gives, as many as its run
+// draws, so the input runs the seed's execution. To build them Fuzz runs
+// each seed once before fuzzing. [Seeds], [BaseSeed] and [FreshSeeds], and
+// the -simseeds and -simfresh flags, choose these seeds; [FuzzSeeds] adds
+// seeds of your own, such as a seed a Run found failing, so that the fuzzer
+// starts from its execution and every go test replays it. With
+// -simseed=N the seed corpus is seed N's stream alone:
+//
+//	go test -fuzz '^FuzzPayments$' ./examples/payments -simseed=N
+//
+// fuzzes from seed N's execution. Without -fuzz, go test runs the seed
+// corpus and testdata/fuzz/<FuzzName>, one subtest per input.
+//
+// # Bad input
+//
+// An empty input reads nothing: its stream is ChaCha8 from the fixed seed
+// 0. Only the first [MaxFuzzInput] bytes of an input are read. A body that
+// draws nothing runs the same for every input; Fuzz says so in the log when
+// it builds the seed corpus.
+//
+// Bad options or flags fail the fuzz test before any input runs.
+func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
+	f.Helper()
+	if body == nil {
+		f.Fatalf("simtest.Fuzz: the body is nil; pass a func(s *simtest.S) that drives the simulation")
+		return
+	}
+	ft, err := newFuzzTarget(f.Name(), testing.Short(), commandLine(), body, opts)
+	if err != nil {
+		f.Fatal(err)
+		return
+	}
+	for _, in := range ft.corpus(f) {
+		f.Add(in)
+	}
+	// Not a helper: testing calls this function through reflect, and the
+	// reflect frame would be named instead.
+	f.Fuzz(func(t *testing.T, data []byte) { ft.run(t, data) })
+}
+
+// The fuzzing defaults and bounds.
+const (
+	DefaultFuzzSeeds  = 4
+	DefaultFuzzStates = 256
+	MaxFuzzStates     = fuzzcover.Size - progressBranches
+)
+
+// progressBranches is how many branches the assertions' progress signals
+// share; the state branches come after them.
+const progressBranches = 1024
+
+type fuzzConfig struct {
+	progress bool
+	states   int
+	seeds    []uint64
+}
+
+// fuzzOption is an Option that only Fuzz understands.
+type fuzzOption struct {
+	name string
+	set  func(*fuzzConfig) error
+}
+
+func (o fuzzOption) apply(*config) error {
+	return fmt.Errorf("simtest.%s is an option of Fuzz; Run has no use for it, so remove it from this Run", o.name)
+}
+
+// FuzzStates sets how many code branches [Fuzz] gives to abstract states
+// (default [DefaultFuzzStates], at most [MaxFuzzStates]); states are
+// hashed onto them. More branches tell more states apart, and let the
+// corpus grow larger; zero turns the state feedback off and leaves the
+// assertions' progress.
+func FuzzStates(n int) Option {
+	return fuzzOption{"FuzzStates", func(c *fuzzConfig) error {
+		if n < 0 || n > MaxFuzzStates {
+			return fmt.Errorf("simtest.FuzzStates(%d): the number of state branches must be between 0 (off) and %d", n, MaxFuzzStates)
+		}
+		c.states = n
+		return nil
+	}}
+}
+
+// NoFuzzFeedback turns off what [Fuzz] tells the fuzzer about the
+// simulation: the fuzzer sees only the code coverage of the test binary.
+// It is for measuring what the feedback is worth.
+func NoFuzzFeedback() Option {
+	return fuzzOption{"NoFuzzFeedback", func(c *fuzzConfig) error {
+		c.progress, c.states = false, 0
+		return nil
+	}}
+}
+
+// FuzzSeeds adds the decision streams of seeds to the seed corpus of
+// [Fuzz], after its default ones. Each input runs its seed's execution (see
+// [SeedInput]): a seed that a Run found failing becomes an input that every
+// go test replays and from which go test -fuzz explores.
+func FuzzSeeds(seeds ...uint64) Option {
+	return fuzzOption{"FuzzSeeds", func(c *fuzzConfig) error {
+		c.seeds = append(c.seeds, seeds...)
+		return nil
+	}}
+}
+
+// SeedInput returns the first draws values of seed's random stream, eight
+// little-endian bytes each: a fuzz input whose first draws are those of
+// seed. A run that draws no more than that makes every decision the seed
+// makes, so it is the seed's execution (with [S.Seed] 0 instead of seed);
+// past the end the input's own stream takes over and the run goes its own
+// way. draws is capped at [MaxFuzzInput]/8.
+func SeedInput(seed uint64, draws int) []byte {
+	draws = max(0, min(draws, MaxFuzzInput/8))
+	st := rng.New(seed)
+	out := make([]byte, 8*draws)
+	for i := range draws {
+		binary.LittleEndian.PutUint64(out[8*i:], st.Uint64())
+	}
+	return out
+}
+
+// fuzzTarget is what Fuzz keeps between inputs: read-only once built,
+// except the count of inputs run.
+type fuzzTarget struct {
+	name  string // the fuzz test's name
+	cfg   config
+	fz    fuzzConfig
+	body  func(*S)
+	seeds []uint64      // the seeds of the seed corpus, in f.Add order
+	execs atomic.Uint64 // inputs run by this process
+	first atomic.Uint64 // the number of the first of them that failed
+}
+
+func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Option) (*fuzzTarget, error) {
+	fz := fuzzConfig{progress: true, states: DefaultFuzzStates}
+	var rest []Option
+	for _, o := range opts {
+		if fo, ok := o.(fuzzOption); ok {
+			if err := fo.set(&fz); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		rest = append(rest, o)
+	}
+	c, err := resolve(short, fl, rest)
+	if err != nil {
+		return nil, err
+	}
+	if !c.seedsSet && fl.seeds == 0 {
+		c.seeds = DefaultFuzzSeeds
+	}
+	return &fuzzTarget{name: name, cfg: c, fz: fz, body: body}, nil
+}
+
+// corpus runs each seed of the seed corpus once, to learn how many draws
+// its execution makes, and returns their decision streams.
+func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
+	t.Helper()
+	r := &runner{t: t, cfg: ft.cfg, body: ft.body}
+	seeds := r.seeds()
+	if !ft.cfg.replaySet {
+		seeds = append(seeds, ft.fz.seeds...)
+	}
+	var out [][]byte
+	for _, seed := range seeds {
+		o := r.once(seed, false)
+		if o.res.Goexit {
+			t.FailNow() // a task called FailNow on the real test: honour it
+		}
+		if o.res.Draws == 0 {
+			t.Logf("simtest: seed %d drew nothing from its random stream: if the body never draws, every input runs the same and fuzzing explores nothing", seed)
+		}
+		out = append(out, SeedInput(seed, int(min(o.res.Draws, MaxFuzzInput/8))))
+		ft.seeds = append(ft.seeds, seed)
+	}
+	return out
+}
+
+// run runs one input, as a Run runs one seed, and reports it on t.
+func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
+	t.Helper()
+	n := ft.execs.Add(1)
+	in := &fuzzInput{data: data, progress: ft.fz.progress, states: ft.fz.states}
+	r := &runner{t: t, cfg: ft.cfg, body: ft.body, fuzz: in}
+	o := r.runSeed(0)
+	in.trace = o.res.Trace
+	line := ft.summary(t.Name(), in, o)
+	if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
+		t.Logf("simtest: input log:\n    %s", strings.Join(o.s.logs, "\n    "))
+	}
+	switch {
+	case o.skippedOnly():
+		t.Log(line)
+		t.Skip(o.s.skipped)
+	case o.failed():
+		ft.first.CompareAndSwap(0, n)
+		t.Error(ft.failureReport(r, o, t.Name(), data, n))
+		t.Log(line)
+		if o.res.Goexit {
+			t.FailNow() // a task called FailNow on the real test: honour it
+		}
+	default:
+		t.Log(line)
+	}
+	return in
+}
+
+func (ft *fuzzTarget) summary(name string, in *fuzzInput, o *seedOutcome) string {
+	status := "ok"
+	if o.failed() {
+		status = "FAIL"
+	}
+	res := o.res
+	return fmt.Sprintf("simtest: input %s: %s; %d bytes, %d draws, simulated %v, %d steps, %d events, %d feedback branches; trace=%016x",
+		ft.inputName(name, in.data), status, len(in.data), res.Draws, res.SimTime, res.Steps, res.Events, in.hits.Len(), res.Trace)
+}
+
+// inputName names an input as go test does: the subtest of a corpus entry,
+// or, while fuzzing, the name go test will give the input if it keeps it.
+func (ft *fuzzTarget) inputName(test string, data []byte) string {
+	if _, sub, ok := strings.Cut(test, "/"); ok {
+		return sub
+	}
+	return corpusName(data)
+}
+
+// corpusName is the file name go test -fuzz gives an input it keeps: the
+// start of the SHA-256 of the corpus file (internal/fuzz, writeToCorpus).
+func corpusName(data []byte) string {
+	file := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", data)
+	return fmt.Sprintf("%x", sha256.Sum256([]byte(file)))[:16]
+}
+
+// seedOf returns the seed whose stream a seed corpus entry is.
+func (ft *fuzzTarget) seedOf(test string) (uint64, bool) {
+	_, sub, _ := strings.Cut(test, "/")
+	i, err := strconv.Atoi(strings.TrimPrefix(sub, "seed#"))
+	if !strings.HasPrefix(sub, "seed#") || err != nil || i < 0 || i >= len(ft.seeds) {
+		return 0, false
+	}
+	return ft.seeds[i], true
+}
+
+// failureReport is Run's report of a failed seed, told of an input.
+func (ft *fuzzTarget) failureReport(r *runner, o *seedOutcome, test string, data []byte, n uint64) string {
+	name := ft.inputName(test, data)
+	what := "input " + name
+	var replay string
+	seed, isSeed := ft.seedOf(test)
+	switch {
+	case isSeed:
+		what += fmt.Sprintf(" (the decision stream of seed %d)", seed)
+		replay = fuzzReplayLine(ft.name+"/seed#0", fmt.Sprintf("-simseed=%d", seed))
+	case strings.Contains(test, "/"):
+		replay = fuzzReplayLine(test, "")
+	default:
+		// The count says how long fuzzing took; go test -fuzz goes on to
+		// minimize a failing input, so the first failure may be earlier.
+		what += fmt.Sprintf(" (input %d run by this fuzzing process", n)
+		if first := ft.first.Load(); first != n {
+			what += fmt.Sprintf("; its first failing input was input %d", first)
+		}
+		what += ")"
+		replay = fuzzReplayLine(ft.name+"/"+name, "") +
+			fmt.Sprintf("\n          (go test -fuzz keeps the input as testdata/fuzz/%s/%s)", ft.name, name)
+	}
+	if len(data) > MaxFuzzInput {
+		what += fmt.Sprintf(", %d bytes of which the first %d are read", len(data), MaxFuzzInput)
+	}
+	rep := r.failureReport(o)
+	// Run's report is about a seed; put the input in its place.
+	oldHead, oldReplay := fmt.Sprintf("simtest: seed %d failed", o.res.Seed), "replay: "+replayLine(test, o.res.Seed)
+	if strings.HasPrefix(rep, oldHead) && strings.Contains(rep, oldReplay) {
+		rep = "simtest: " + what + " failed" + strings.TrimPrefix(rep, oldHead)
+		return strings.Replace(rep, oldReplay, "replay: "+replay, 1)
+	}
+	return fmt.Sprintf("simtest: %s failed\n  replay: %s\n%s", what, replay, rep)
+}
+
+// fuzzReplayLine is the command that runs the corpus entry test again.
+func fuzzReplayLine(test, simFlag string) string {
+	line := fmt.Sprintf("go test -run '%s' %s", runPattern(test), packageDir())
+	if simFlag != "" {
+		line += " " + simFlag
+	}
+	for _, f := range userFlags() {
+		line += " " + f
+	}
+	return line
+}
+
+// fuzzInput is one input of a fuzz test: its decision stream and the
+// feedback branches its runs hit. The runner's hooks below are no-ops on a
+// nil fuzzInput, as in Run.
+type fuzzInput struct {
+	data     []byte
+	progress bool
+	states   int
+	hits     fuzzcover.Set
+	trace    uint64 // the run's trace hash, for tests
+}
+
+// stream is the run's decision stream, or nil for a seeded run.
+func (in *fuzzInput) stream() []byte {
+	if in == nil {
+		return nil
+	}
+	if in.data == nil {
+		return []byte{} // empty, not absent: still an input
+	}
+	return in.data
+}
+
+// recording reports whether the run must keep its steps for observe.
+func (in *fuzzInput) recording() bool { return in != nil && in.states > 0 }
+
+// hook is S.progress for the run.
+func (in *fuzzInput) hook() func(uint64) {
+	if in == nil || !in.progress {
+		return nil
+	}
+	return in.signal
+}
+
+func (in *fuzzInput) signal(sig uint64) {
+	in.hits.Hit(uint32(fuzzMix(sig) % progressBranches))
+}
+
+// observe hits a state branch for each abstract state of the run: each
+// pair of consecutive task resumptions, the tasks named without digits.
+func (in *fuzzInput) observe(res *sim.Result) {
+	if in == nil || in.states == 0 {
+		return
+	}
+	var prev uint64
+	for i := range res.Record {
+		st := &res.Record[i]
+		if st.Kind != sim.StepRun {
+			continue
+		}
+		kind := fuzzTaskKind(st.Task)
+		in.hits.Hit(progressBranches + uint32(fuzzMix(prev*0x100000001b3^kind)%uint64(in.states)))
+		prev = kind
+	}
+}
+
+// fuzzTaskKind hashes a task's name without its digits, FNV-1a.
+func fuzzTaskKind(name string) uint64 {
+	h := uint64(0xcbf29ce484222325)
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < '0' || c > '9' {
+			h ^= uint64(c)
+			h *= 0x100000001b3
+		}
+	}
+	return h
+}
+
+// fuzzMix is splitmix64's finaliser: every bit of x moves every bit out.
+func fuzzMix(x uint64) uint64 {
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}

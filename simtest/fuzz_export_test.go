@@ -1,0 +1,30 @@
+package simtest
+
+import "testing"
+
+// Signal reports progress on s, as the assertions do.
+func Signal(s *S, sig uint64) { s.signal(sig) }
+
+// FuzzTarget is a Fuzz without a testing.F, for tests that watch what a
+// fuzz test reports.
+type FuzzTarget struct{ ft *fuzzTarget }
+
+// NewFuzzTarget builds the fuzz test called name, with no command-line
+// flags.
+func NewFuzzTarget(name string, body func(*S), opts ...Option) (*FuzzTarget, error) {
+	ft, err := newFuzzTarget(name, false, flags{}, body, opts)
+	return &FuzzTarget{ft}, err
+}
+
+// Corpus builds the seed corpus, as Fuzz does before fuzzing.
+func (f *FuzzTarget) Corpus(t testing.TB) [][]byte { return f.ft.corpus(t) }
+
+// Run runs one input, reporting on t, and returns the run's trace hash and
+// how many feedback branches it hit.
+func (f *FuzzTarget) Run(t testing.TB, data []byte) (trace uint64, branches int) {
+	in := f.ft.run(t, data)
+	return in.trace, in.hits.Len()
+}
+
+// CorpusName is the name go test -fuzz gives a kept input.
+func CorpusName(data []byte) string { return corpusName(data) }

@@ -1,0 +1,96 @@
+package simtest
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/moonpool-go/moonpool/internal/simctx"
+	"github.com/moonpool-go/moonpool/internal/tally"
+)
+
+// invariant is a check registered with S.Invariant.
+type invariant struct {
+	name  string
+	check func() error
+	entry *tally.Entry
+	drew  bool // it drew randomness once; reported, then not again
+}
+
+// Invariant registers check as an invariant of the seed: a property of the
+// system's state, or of its timeline (see [S.Watch]), that must hold
+// between any two steps. From now until the seed ends, check runs after
+// every step: each time a task parks or ends, and after each event
+// callback. It reports through an Always assertion with name as its
+// message: a non-nil error fails the seed, which goes on to its end, and
+// the assertion table counts every check.
+//
+// check runs on the scheduler, outside any task: it may read state and
+// timeline, but must not block, start tasks or draw randomness (that
+// would change the run; Invariant reports it). A panic in check is a
+// failure of the invariant. Register invariants at the start of the body,
+// once per seed each; name must be unique, like an assertion's message.
+// With no invariant registered, a step costs nothing more.
+func (s *S) Invariant(name string, check func() error) {
+	var site *tally.Site
+	if pc, _, _, ok := runtime.Caller(1); ok {
+		site = s.obs.book.Book().SiteOf(pc)
+	}
+	bad := func(why string) {
+		s.Errorf("s.Invariant(%q): %s", name, why) // Errorf names the line
+	}
+	switch {
+	case check == nil:
+		bad("the check is nil; pass a func() error that returns an error when the invariant does not hold")
+		return
+	case name == "":
+		bad("the name is empty; name the invariant: the name is its message in reports")
+		return
+	}
+	o := s.obs
+	for _, inv := range o.invariants {
+		if inv.name == name {
+			bad("an invariant of that name is already registered in this seed; register each invariant once, with its own name")
+			return
+		}
+	}
+	e, err := o.book.Book().Declare(simctx.Always, name, site)
+	if err != nil {
+		bad(err.Error())
+		return
+	}
+	o.invariants = append(o.invariants, &invariant{name: name, check: check, entry: e})
+	if len(o.invariants) == 1 {
+		o.w.AfterStep(o.checkInvariants)
+	}
+}
+
+// checkInvariants runs every invariant, after a step.
+func (o *observer) checkInvariants() {
+	for _, inv := range o.invariants {
+		o.checkOne(inv)
+	}
+}
+
+func (o *observer) checkOne(inv *invariant) {
+	draws := o.w.Rand().Draws()
+	err := runCheck(inv.check)
+	if o.w.Rand().Draws() != draws && !inv.drew {
+		inv.drew = true
+		o.fail(fmt.Sprintf("invariant %q (%v) drew from the run's random stream, which changes the run it checks; an invariant must only look at state", inv.name, inv.entry.Site()))
+	}
+	if err != nil {
+		o.book.Check(inv.entry, false, "error", err.Error())
+		return
+	}
+	o.book.Check(inv.entry, true)
+}
+
+// runCheck calls check and turns a panic into an error.
+func runCheck(check func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the check panicked: %v", r)
+		}
+	}()
+	return check()
+}

@@ -1,0 +1,71 @@
+package simtest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// keepDir is where failing seeds are kept, below the test's package
+// directory, as go test -fuzz keeps failing inputs under testdata/fuzz.
+const keepDir = "testdata/simtest"
+
+// keptSeeds returns the seeds kept for the test called name, in numeric
+// order. A missing directory is no seeds; a file whose name is not a seed
+// is ignored, so that a README may sit beside them.
+func keptSeeds(name string) ([]uint64, error) {
+	entries, err := os.ReadDir(keepPath(name))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("simtest: reading the kept seeds of %s: %w", name, err)
+	}
+	var out []uint64
+	for _, e := range entries {
+		if seed, err := strconv.ParseUint(e.Name(), 10, 64); err == nil && !e.IsDir() {
+			out = append(out, seed)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// keepSeed writes a file for seed under the test's directory, saying why
+// it is there; an existing file is left alone.
+func keepSeed(name string, seed uint64, why, replay string) error {
+	dir := keepPath(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
+	}
+	path := filepath.Join(dir, strconv.FormatUint(seed, 10))
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	first, _, _ := strings.Cut(why, "\n")
+	text := fmt.Sprintf("# This seed failed %s; simtest runs it first on every run of the test.\n# %s\n# replay: %s\n",
+		name, first, replay)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		return fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
+	}
+	return nil
+}
+
+func keepPath(name string) string {
+	return filepath.Join(keepDir, filepath.FromSlash(name))
+}
+
+// keeps reports whether failing seeds of a test run on t are kept: only a
+// real test's, so that helpers which drive Run with a testing.TB of their
+// own write nothing.
+func keeps(t testing.TB, c config) bool {
+	if !c.keep {
+		return false
+	}
+	_, ok := t.(*testing.T)
+	return ok
+}

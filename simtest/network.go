@@ -1,0 +1,93 @@
+package simtest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/simnet"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// DriverHost is the network address of the test driver: the host behind
+// the Network of [S.Providers]. Its clock is simulated time itself, with no
+// skew, drift or delayed sleeps, so that deadlines the driver computes mean
+// what they say.
+const DriverHost = "10.0.0.254"
+
+// Network sets the network faults of every seed: the Network part of the
+// chaos configuration, [chaos.DefaultNetwork] unless [Chaos] says
+// otherwise. [chaos.NoNetworkFaults] turns them off. Given after [Chaos],
+// it replaces that configuration's network part; under [chaos.Random] the
+// network's intensities are drawn per seed all the same. A configuration
+// that does not validate fails the test before any seed runs.
+func Network(cfg chaos.Network) Option {
+	return optionFunc(func(c *config) error {
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("simtest.Network: %w", err)
+		}
+		c.chaos.Network = cfg
+		return nil
+	})
+}
+
+// attachNetwork makes the seed's network from its chaos configuration and
+// gives the driver its host. It draws nothing from the seed's stream.
+func (s *S) attachNetwork() {
+	n, err := simnet.New(s.w, s.chaos.Network)
+	if err != nil {
+		panic(fmt.Sprintf("simtest: the seed's network configuration does not validate: %v", err))
+	}
+	s.net = n
+	s.p.Network = n.SteadyHost(DriverHost)
+}
+
+// network returns the seed's network.
+func (s *S) network() *simnet.Net {
+	if s.net == nil {
+		s.attachNetwork()
+	}
+	return s.net
+}
+
+// HostProviders returns the driver's providers as seen from another host,
+// made on first use: its Network, and its Time, a clock with the skew,
+// drift and delayed sleeps that the seed's network configuration draws for
+// it. Task and Random are the driver's. host is an IP literal such as
+// "10.0.0.1" or a name of letters, digits, '-', '.' and '_'.
+//
+// Code started with these providers runs as if on that host: a server that
+// listens with them is dialled at host:port, and a partition that cuts host
+// off cuts it off.
+func (s *S) HostProviders(host string) providers.Providers {
+	h := s.network().Host(host)
+	p := s.p
+	p.Network = h
+	p.Time = h.Time()
+	return p
+}
+
+// Partition cuts every host of a from every host of b, both ways, until
+// [S.Heal]. Packets across the cut wait, in order, and go on when it
+// heals; connects across it hang. Hosts are made on first use.
+func (s *S) Partition(a, b []string) { s.network().Partition(a, b) }
+
+// PartitionOneWay cuts the packets from every host of from to every host
+// of to, until [S.Heal]; the other direction still flows.
+func (s *S) PartitionOneWay(from, to []string) { s.network().PartitionOneWay(from, to) }
+
+// Isolate cuts host from every other host until [S.Heal].
+func (s *S) Isolate(host string) { s.network().Isolate(host) }
+
+// Clog holds the packets from host from to host to for d of simulated
+// time: they arrive, in order, when the clog ends.
+func (s *S) Clog(from, to string, d time.Duration) { s.network().Clog(from, to, d) }
+
+// Heal ends every partition, isolation and clog, manual or random. Random
+// partitions go on being drawn; see [S.QuiesceNetwork].
+func (s *S) Heal() { s.network().Heal() }
+
+// QuiesceNetwork heals the network and turns its faults off for the rest
+// of the seed; latency stays. A workload calls it before checking that the
+// system recovers.
+func (s *S) QuiesceNetwork() { s.network().Quiesce() }

@@ -1,0 +1,137 @@
+package simtest_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// echoOn serves one echo connection at a time on host:7.
+func echoOn(s *simtest.S, host string) {
+	p := s.HostProviders(host)
+	l, err := p.Network.Listen(s.Context(), ":7")
+	require.NoError(s, err)
+	p.Task.Go(s.Context(), "echo", func(ctx context.Context) error {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return nil
+			}
+			io.Copy(c, c)
+			c.Close()
+		}
+	})
+}
+
+func TestDriverHasANetwork(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		require.NotNil(s, p.Network)
+		assert.Equal(s, simtest.DriverHost, p.Network.Host())
+		echoOn(s, "10.0.0.1")
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:7")
+		require.NoError(s, err)
+		assert.Equal(s, simtest.DriverHost, c.LocalAddr().(*net.TCPAddr).IP.String())
+		_, err = c.Write([]byte("hi"))
+		require.NoError(s, err)
+		buf := make([]byte, 2)
+		_, err = io.ReadFull(c, buf)
+		require.NoError(s, err)
+		assert.Equal(s, "hi", string(buf))
+	}, simtest.Seeds(5))
+}
+
+func TestManualPartitionOnS(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		echoOn(s, "10.0.0.1")
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:7")
+		require.NoError(s, err)
+
+		s.Partition([]string{simtest.DriverHost}, []string{"10.0.0.1"})
+		_, err = c.Write([]byte("x"))
+		require.NoError(s, err)
+		require.NoError(s, c.SetReadDeadline(s.Now().Add(time.Second)))
+		_, err = c.Read(make([]byte, 1))
+		var ne net.Error
+		require.ErrorAs(s, err, &ne)
+		assert.True(s, ne.Timeout(), "the echo cannot come back across the partition")
+
+		s.Heal()
+		require.NoError(s, c.SetReadDeadline(time.Time{}))
+		_, err = c.Read(make([]byte, 1))
+		assert.NoError(s, err, "after the heal it does")
+
+		s.Isolate("10.0.0.1")
+		ctx, cancel := p.Time.WithTimeout(s.Context(), time.Second)
+		_, err = p.Network.Dial(ctx, "10.0.0.1:7")
+		cancel()
+		assert.ErrorIs(s, err, context.DeadlineExceeded)
+		s.QuiesceNetwork()
+		_, err = p.Network.Dial(s.Context(), "10.0.0.1:7")
+		assert.NoError(s, err)
+
+		start := s.Elapsed()
+		s.Clog(simtest.DriverHost, "10.0.0.1", 300*time.Millisecond)
+		_, err = c.Write([]byte("y"))
+		require.NoError(s, err)
+		_, err = c.Read(make([]byte, 1))
+		require.NoError(s, err)
+		assert.GreaterOrEqual(s, s.Elapsed()-start, 300*time.Millisecond)
+	}, simtest.Network(chaos.NoNetworkFaults()), simtest.Seeds(3))
+}
+
+func TestNetworkOptionRejectsBadSettings(t *testing.T) {
+	bad := chaos.DefaultNetwork()
+	bad.CloseProb = 2
+	r := runIn("TestBadNetwork", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Fatal("no seed runs") }, simtest.Network(bad))
+	})
+	assert.True(t, r.failed)
+	assert.Contains(t, r.output(), "simtest.Network: chaos.Network.CloseProb is 2; a probability must be between 0 and 1")
+}
+
+func TestNetworkTrafficIsDeterministic(t *testing.T) {
+	// With every default fault on, two runs of each seed agree step by
+	// step (CheckDeterminism fails the test otherwise).
+	simtest.Run(t, func(s *simtest.S) {
+		echoOn(s, "10.0.0.1")
+		p := s.Providers()
+		for range 20 {
+			ctx, cancel := p.Time.WithTimeout(s.Context(), 100*time.Millisecond)
+			c, err := p.Network.Dial(ctx, "10.0.0.1:7")
+			cancel()
+			if err != nil {
+				continue
+			}
+			c.SetDeadline(s.Now().Add(100 * time.Millisecond))
+			c.Write(make([]byte, 1+p.Random.IntN(10000)))
+			io.ReadFull(c, make([]byte, 10))
+			c.Close()
+		}
+	}, simtest.CheckDeterminism(), simtest.Seeds(10))
+}
+
+func TestHostProvidersRunOnTheirHost(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		a := s.HostProviders("10.0.0.1")
+		assert.Equal(s, "10.0.0.1", a.Network.Host())
+		l, err := a.Network.Listen(s.Context(), ":80")
+		require.NoError(s, err)
+		assert.Equal(s, "10.0.0.1:80", l.Addr().String())
+		_, err = s.HostProviders("10.0.0.2").Network.Dial(s.Context(), "10.0.0.1:81")
+		assert.True(s, errors.Is(err, syscall.ECONNREFUSED), "got %v", err)
+		var _ providers.Network = a.Network
+	}, simtest.Network(chaos.NoNetworkFaults()), simtest.Seeds(2))
+}

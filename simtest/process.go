@@ -1,0 +1,106 @@
+package simtest
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A Process is a program of the system under test. A new one is made for
+// every boot, so that in-memory state dies with a crash, and it runs until
+// its context is cancelled (a graceful stop) or it is killed.
+type Process interface {
+	Run(ctx context.Context, p providers.Providers) error
+}
+
+// ProcessFunc is a Process that is a function.
+type ProcessFunc func(ctx context.Context, p providers.Providers) error
+
+// Run calls f.
+func (f ProcessFunc) Run(ctx context.Context, p providers.Providers) error { return f(ctx, p) }
+
+// Processes declares a group of processes made by one factory: Count of
+// them, named Name-0, Name-1 and so on, each on a host of the same name
+// with its own disk and tasks.
+type Processes struct {
+	// Name names the group; it must be unique in the cluster.
+	Name string
+	// Count is how many processes run; zero means one.
+	Count int
+	// MaxCount, when larger than Count, makes the count a per-seed draw
+	// in [Count, MaxCount].
+	MaxCount int
+	// New makes a fresh process for every boot.
+	New func() Process
+	// Hosts, when set, gives the i-th process the host Hosts[i] instead of
+	// its name; it must hold at least as many hosts as processes.
+	Hosts []string
+	// Tags, when set, gives the i-th process its tags (a zone, a rack).
+	Tags func(i int) map[string]string
+}
+
+// Reboot is a way to restart a process.
+type Reboot int
+
+// The kinds of reboot.
+const (
+	// Graceful cancels the process's context, waits for it to return for
+	// the grace period, then kills what is left. Its disk keeps everything
+	// written.
+	Graceful Reboot = iota + 1
+	// Crash kills the process at once: its tasks stop where they stand,
+	// unsynced writes are lost, its connections are reset.
+	Crash
+	// Wipe is a crash that also erases the process's disk.
+	Wipe
+)
+
+func (r Reboot) String() string {
+	switch r {
+	case Graceful:
+		return "graceful"
+	case Crash:
+		return "crash"
+	case Wipe:
+		return "wipe"
+	}
+	return fmt.Sprintf("Reboot(%d)", int(r))
+}
+
+func (r Reboot) boot() providers.Boot {
+	switch r {
+	case Graceful:
+		return providers.AfterGraceful
+	case Crash:
+		return providers.AfterCrash
+	case Wipe:
+		return providers.AfterWipe
+	}
+	return providers.FirstBoot
+}
+
+// validate checks a declaration against the names already taken.
+func (ps *Processes) validate(taken map[string]bool) error {
+	switch {
+	case ps.Name == "":
+		return fmt.Errorf("simtest: a Processes has no Name; name each group of processes")
+	case ps.New == nil:
+		return fmt.Errorf("simtest: Processes %q has no New; give it a function that makes a fresh Process for every boot", ps.Name)
+	case ps.Count < 0 || ps.MaxCount < 0:
+		return fmt.Errorf("simtest: Processes %q has a negative count; Count and MaxCount are at least zero", ps.Name)
+	case ps.MaxCount > 0 && ps.MaxCount < ps.Count:
+		return fmt.Errorf("simtest: Processes %q has MaxCount %d below Count %d; MaxCount is the top of the range", ps.Name, ps.MaxCount, ps.Count)
+	case taken[ps.Name]:
+		return fmt.Errorf("simtest: two groups of processes are named %q; names must be unique", ps.Name)
+	}
+	return nil
+}
+
+func cloneTags(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	return maps.Clone(m)
+}

@@ -1,0 +1,121 @@
+package simtest
+
+import (
+	"fmt"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/simdisk"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Storage sets the disk faults of every seed: the Storage part of the
+// chaos configuration, [chaos.DefaultStorage] (a SATA SSD with every fault
+// on) unless [Chaos] says otherwise. [chaos.NoStorageFaults] turns the
+// faults off and keeps the timing. Given after [Chaos], it replaces that
+// configuration's storage part; under [chaos.Random] the disks'
+// intensities are drawn per seed all the same. [DiskStorage] configures
+// one address apart. A configuration that does not validate fails the
+// test before any seed runs.
+func Storage(cfg chaos.Storage) Option {
+	return optionFunc(func(c *config) error {
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("simtest.Storage: %w", err)
+		}
+		c.chaos.Storage = cfg
+		return nil
+	})
+}
+
+// DiskStorage configures the simulated disk of one address, whatever the
+// seed's chaos configuration says for the others.
+func DiskStorage(addr string, cfg chaos.Storage) Option {
+	return optionFunc(func(c *config) error {
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("simtest.DiskStorage(%q): %w", addr, err)
+		}
+		c.devices = append(c.devices, func(s *S) { _ = s.diskSet().Configure(addr, cfg) })
+		return nil
+	})
+}
+
+// DriverDisk is the address of the test driver's own disk, the one behind
+// [S.Storage].
+const DriverDisk = "driver"
+
+// Storage returns the Storage of the test driver's own disk, at address
+// [DriverDisk].
+func (s *S) Storage() providers.Storage { return s.Disk(DriverDisk).Storage() }
+
+// Disk returns the simulated disk of addr, made on first use. Each address
+// has its own disk, which lives as long as the seed: a process restarted
+// at the same address finds its disk as the restart left it.
+func (s *S) Disk(addr string) *Disk { return &Disk{d: s.diskSet().Disk(addr)} }
+
+// diskSet returns the seed's disks, made on first use from the seed's
+// chaos configuration. It draws nothing from the seed's stream; a disk
+// whose configuration has Randomize set draws when it is made.
+func (s *S) diskSet() *simdisk.Disks {
+	if s.disks == nil {
+		ds, err := simdisk.NewDisks(s.w, s.chaos.Storage)
+		if err != nil {
+			panic(fmt.Sprintf("simtest: the seed's storage configuration does not validate: %v", err))
+		}
+		s.disks = ds
+	}
+	return s.disks
+}
+
+// Disk is the simulated disk of one address. Its storage and faults are
+// described on [providers.Storage] and [chaos.Storage].
+type Disk struct{ d *simdisk.Disk }
+
+// Addr returns the address the disk belongs to.
+func (d *Disk) Addr() string { return d.d.Addr() }
+
+// Storage returns the disk as a providers.Storage, to hand to the code
+// under test.
+func (d *Disk) Storage() providers.Storage { return d.d.Storage() }
+
+// Crash cuts the disk's power: every file loses what was not synced, but
+// for torn writes ([chaos.Storage.TornWrite]). Files opened before the
+// crash fail from then on with an error matching fs.ErrClosed, and
+// operations under way fail when they complete. The tasks that used the
+// disk are not stopped: end them, then start again as a rebooted process
+// would, opening the files anew.
+func (d *Disk) Crash() { d.d.Crash() }
+
+// Stop shuts the disk down gracefully: everything written is kept, except
+// what failed syncs lost. Files opened before fail from then on.
+func (d *Disk) Stop() { d.d.Stop() }
+
+// Wipe erases the disk: no file or directory is left. Files opened before
+// fail from then on.
+func (d *Disk) Wipe() { d.d.Wipe() }
+
+// SetFaults changes the disk's configuration from now on.
+func (d *Disk) SetFaults(cfg chaos.Storage) error { return d.d.SetConfig(cfg) }
+
+// Faults returns the configuration the disk acts on: faults named in Off
+// are at zero, and intensities are drawn if Randomize was set.
+func (d *Disk) Faults() chaos.Storage { return d.d.Config() }
+
+// Stats returns what the disk did and suffered so far.
+func (d *Disk) Stats() DiskStats { return DiskStats(d.d.Stats()) }
+
+// DiskStats counts what a disk did and suffered.
+type DiskStats struct {
+	Reads, Writes, Syncs    int
+	BytesRead, BytesWritten int64
+	Crashes, Stops, Wipes   int
+
+	// Faults, by the names of chaos.StorageFaultNames.
+	ReadCorruptions   int
+	WriteCorruptions  int
+	MisdirectedReads  int
+	MisdirectedWrites int
+	PhantomWrites     int
+	SyncFailures      int
+	TornSectors       int // unsynced sectors kept by crashes
+	Stalls            int
+	Throttles         int
+}

@@ -1,0 +1,50 @@
+package simtest_test
+
+import (
+	"io/fs"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// A write that was synced survives a crash; one that was not is gone.
+func ExampleS_Disk() {
+	var t *testing.T // the test's own, in a real test function
+
+	simtest.Run(t, func(s *simtest.S) {
+		disk := s.Disk("db")
+		st := disk.Storage() // hand this to the code under test
+
+		f, err := st.OpenFile("data", os.O_WRONLY|os.O_CREATE, 0o644)
+		require.NoError(s, err)
+		_, err = f.Write([]byte("durable"))
+		require.NoError(s, err)
+		require.NoError(s, f.Sync())
+		_, err = f.Write([]byte(" and lost"))
+		require.NoError(s, err)
+
+		disk.Crash()
+
+		got, err := fs.ReadFile(providers.StorageFS(st), "data")
+		require.NoError(s, err)
+		assert.Equal(s, "durable", string(got))
+	}, simtest.Storage(chaos.NoStorageFaults()))
+}
+
+// The disks of every seed get the default faults but those a program that
+// keeps one copy of its data cannot survive; the disk of "cache" gets none.
+func ExampleStorage() {
+	var t *testing.T // the test's own, in a real test function
+
+	faults := chaos.DefaultStorage()
+	faults.Off = []string{"write-corruption", "misdirected-write", "phantom-write"}
+	simtest.Run(t, func(s *simtest.S) {
+		// ... s.Disk("db").Storage(), s.Disk("cache").Storage() ...
+	}, simtest.Storage(faults), simtest.DiskStorage("cache", chaos.NoStorageFaults()))
+}

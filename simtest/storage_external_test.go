@@ -1,0 +1,114 @@
+package simtest_test
+
+import (
+	"io/fs"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+func writeAll(s *simtest.S, st providers.Storage, name, data string, sync bool) {
+	f, err := st.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	require.NoError(s, err)
+	_, err = f.Write([]byte(data))
+	require.NoError(s, err)
+	if sync {
+		require.NoError(s, f.Sync())
+	}
+	require.NoError(s, f.Close())
+}
+
+func TestStorageCrashAndRecover(t *testing.T) {
+	r := runIn("TestStorage", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			d := s.Disk("db")
+			st := d.Storage()
+			writeAll(s, st, "synced", "kept", true)
+			writeAll(s, st, "unsynced", "lost", false)
+			d.Crash()
+			got, err := fs.ReadFile(providers.StorageFS(st), "synced")
+			require.NoError(s, err)
+			assert.Equal(s, "kept", string(got))
+			got, err = fs.ReadFile(providers.StorageFS(st), "unsynced")
+			require.NoError(s, err)
+			assert.Empty(s, got)
+			assert.Equal(s, 1, d.Stats().Crashes)
+
+			_, err = s.Storage().Stat("synced")
+			assert.ErrorIs(s, err, fs.ErrNotExist, "the driver's disk is another disk")
+			assert.Positive(s, s.Elapsed(), "disk operations take simulated time")
+		}, simtest.Seeds(5), simtest.Storage(chaos.NoStorageFaults()), simtest.CheckDeterminism())
+	})
+	assert.False(t, r.failed, r.output())
+}
+
+func TestStorageFaultsShowInTheReport(t *testing.T) {
+	r := runIn("TestPhantom", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			st := s.Storage()
+			writeAll(s, st, "f", "important", true)
+			got, err := fs.ReadFile(providers.StorageFS(st), "f")
+			require.NoError(s, err)
+			assert.Equal(s, "important", string(got))
+		}, simtest.Seeds(3), simtest.Storage(chaos.Storage{PhantomWrite: 1}))
+	})
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), "disk driver: phantom-write: f: 9 bytes at 0 acknowledged, not stored")
+}
+
+func TestDiskStoragePerAddress(t *testing.T) {
+	r := runIn("TestPerAddress", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			assert.Equal(s, 1.0, s.Disk("flaky").Faults().PhantomWrite)
+			assert.Zero(s, s.Disk("solid").Faults().PhantomWrite)
+			assert.Equal(s, chaos.NoStorageFaults(), s.Disk("solid").Faults())
+			require.NoError(s, s.Disk("solid").SetFaults(chaos.Storage{}))
+			assert.Zero(s, s.Disk("solid").Faults().IOPS)
+			assert.Error(s, s.Disk("solid").SetFaults(chaos.Storage{TornWrite: 2}))
+			assert.Equal(s, "flaky", s.Disk("flaky").Addr())
+		}, simtest.Seeds(1), simtest.Storage(chaos.NoStorageFaults()),
+			simtest.DiskStorage("flaky", chaos.Storage{PhantomWrite: 1}))
+	})
+	assert.False(t, r.failed, r.output())
+}
+
+func TestStorageOptionsValidate(t *testing.T) {
+	ran := false
+	r := runIn("TestBadStorage", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { ran = true },
+			simtest.Storage(chaos.Storage{ReadCorruption: 1.5, Off: []string{"bit-rot"}}))
+	})
+	require.True(t, r.failed)
+	assert.False(t, ran, "no seed runs")
+	assert.Contains(t, r.output(), "simtest.Storage: chaos.Storage.ReadCorruption is 1.5; a probability must be in [0, 1]")
+	assert.Contains(t, r.output(), `chaos.Storage.Off names "bit-rot", which is not a storage fault`)
+
+	r = runIn("TestBadDisk", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {}, simtest.DiskStorage("n1", chaos.Storage{IOPS: -1}))
+	})
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), `simtest.DiskStorage("n1"): chaos.Storage.IOPS is -1`)
+}
+
+func TestStorageFollowsTheChaosConfiguration(t *testing.T) {
+	r := runIn("TestChaosStorage", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			assert.Equal(s, chaos.NoStorageFaults(), s.Disk("n1").Faults(), "chaos.Off leaves the timing only")
+			assert.Equal(s, s.ChaosConfig().Storage, s.Disk("n2").Faults())
+		}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	})
+	assert.False(t, r.failed, r.output())
+
+	r = runIn("TestStorageAfterChaos", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			assert.Equal(s, 1.0, s.Disk("n1").Faults().SyncFailure)
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.Storage(chaos.Storage{SyncFailure: 1}))
+	})
+	assert.False(t, r.failed, r.output())
+}

@@ -1,0 +1,212 @@
+package simtest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// Entry is one line of a seed's timeline. The timeline is the seed's story
+// in one sequence: the engine's events (tasks started and ended, faults,
+// failures), the test driver's log lines, and the log/slog records of the
+// code under test (see [S.Logger]).
+type Entry struct {
+	At   time.Duration // simulated time since the seed began
+	Task string        // the task that emitted it; empty for the world itself
+	// Process is the emitting task's process; empty until tasks belong to
+	// processes.
+	Process string
+	// Name is what [S.Watch] matches: a log record's message, or an engine
+	// event's message up to its first ": " ("task started",
+	// "task finished", "net", "buggify fired", "error").
+	Name  string
+	Msg   string
+	Level slog.Level  // a log record's level; Info for everything else
+	Attrs []slog.Attr // a log record's attributes
+}
+
+func entryOf(e sim.Entry) Entry {
+	return Entry{At: e.At, Task: e.Task, Process: e.Process, Name: e.Name, Msg: e.Msg, Level: e.Level, Attrs: e.Attrs}
+}
+
+// String formats e as a failure report shows it.
+func (e Entry) String() string {
+	return sim.Entry{At: e.At, Task: e.Task, Process: e.Process, Name: e.Name, Msg: e.Msg, Level: e.Level, Attrs: e.Attrs}.String()
+}
+
+// Watch collects the entries of a seed's timeline that have certain
+// names, as they are added, for invariants that check a sequence of
+// events: read what came since the last look with [Watch.Next].
+type Watch struct {
+	names   []string
+	pending []Entry
+}
+
+// Watch returns a Watch of the timeline entries named one of names (all
+// entries, with no names), from now until the seed ends.
+//
+//	crashes := s.Watch("crash")
+//	s.Invariant("no write is acknowledged during a crash", func() error {
+//		for _, e := range crashes.Next() {
+//			...
+//		}
+//		return nil
+//	})
+func (s *S) Watch(names ...string) *Watch {
+	w := &Watch{names: slices.Clone(names)}
+	s.obs.watches = append(s.obs.watches, w)
+	s.obs.observeTimeline()
+	return w
+}
+
+func (w *Watch) offer(e sim.Entry) {
+	if len(w.names) == 0 || slices.Contains(w.names, e.Name) {
+		w.pending = append(w.pending, entryOf(e))
+	}
+}
+
+// Next returns the watched entries added since the last call, oldest
+// first, and forgets them.
+func (w *Watch) Next() []Entry {
+	out := w.pending
+	w.pending = nil
+	return out
+}
+
+// Logger returns a log/slog logger for the code under test. Its records
+// join the seed's timeline, stamped with the simulated time and the task
+// (and, once tasks belong to processes, the process) that logs them: a
+// failed seed's report shows them among the engine's events, [S.Watch]
+// can follow them, and the timeline file holds them. Every level is kept.
+// Logging never changes the run: records are not part of the trace.
+func (s *S) Logger() *slog.Logger {
+	return slog.New(&timelineHandler{w: s.w})
+}
+
+// timelineHandler is the slog.Handler of S.Logger. Attributes in groups
+// are kept with dotted keys ("g.id"), as slog's TextHandler writes them.
+type timelineHandler struct {
+	w      *sim.World
+	attrs  []slog.Attr // from WithAttrs, already qualified
+	prefix string      // the open groups, each followed by a dot
+}
+
+func (h *timelineHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *timelineHandler) Handle(_ context.Context, r slog.Record) error {
+	attrs := slices.Clip(h.attrs)
+	r.Attrs(func(a slog.Attr) bool {
+		attrs = appendAttr(attrs, h.prefix, a)
+		return true
+	})
+	h.w.Record(sim.Entry{Name: r.Message, Msg: r.Message, Level: r.Level, Attrs: attrs})
+	return nil
+}
+
+func (h *timelineHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	h2 := *h
+	h2.attrs = slices.Clip(h.attrs)
+	for _, a := range as {
+		h2.attrs = appendAttr(h2.attrs, h.prefix, a)
+	}
+	return &h2
+}
+
+func (h *timelineHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	h2 := *h
+	h2.prefix = h.prefix + name + "."
+	return &h2
+}
+
+// appendAttr appends a, resolved, with its key qualified by prefix; a
+// group's attributes are appended one by one, as slog's handlers do: an
+// empty attribute is dropped, a group with no key is inlined.
+func appendAttr(dst []slog.Attr, prefix string, a slog.Attr) []slog.Attr {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return dst
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		if a.Key != "" {
+			prefix += a.Key + "."
+		}
+		for _, g := range a.Value.Group() {
+			dst = appendAttr(dst, prefix, g)
+		}
+		return dst
+	}
+	a.Key = prefix + a.Key
+	return append(dst, a)
+}
+
+// jsonEntry is one line of the timeline file. Its fields are a stable
+// format: add to them, never rename.
+type jsonEntry struct {
+	Seed    uint64         `json:"seed"`
+	AtNS    int64          `json:"at_ns"`
+	At      string         `json:"at"`
+	Task    string         `json:"task,omitempty"`
+	Process string         `json:"process,omitempty"`
+	Name    string         `json:"name"`
+	Msg     string         `json:"msg"`
+	Level   string         `json:"level"`
+	Attrs   map[string]any `json:"attrs,omitempty"`
+}
+
+// writeTimeline writes a seed's timeline as JSON lines.
+func writeTimeline(w io.Writer, seed uint64, entries []sim.Entry) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, e := range entries {
+		je := jsonEntry{Seed: seed, AtNS: int64(e.At), At: e.At.String(), Task: e.Task, Process: e.Process,
+			Name: e.Name, Msg: e.Msg, Level: e.Level.String(), Attrs: attrMap(e.Attrs)}
+		if err := enc.Encode(je); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// attrMap turns attributes into JSON values: numbers, strings and bools
+// as themselves, groups as objects, anything else as its text.
+func attrMap(as []slog.Attr) map[string]any {
+	if len(as) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(as))
+	for _, a := range as {
+		m[a.Key] = jsonValue(a.Value.Resolve())
+	}
+	return m
+}
+
+func jsonValue(v slog.Value) any {
+	switch v.Kind() {
+	case slog.KindString:
+		return v.String()
+	case slog.KindInt64:
+		return v.Int64()
+	case slog.KindUint64:
+		return v.Uint64()
+	case slog.KindFloat64:
+		if f := v.Float64(); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f
+		}
+	case slog.KindBool:
+		return v.Bool()
+	case slog.KindDuration:
+		return v.Duration().String()
+	}
+	return v.String()
+}

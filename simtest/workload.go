@@ -1,0 +1,196 @@
+package simtest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A Workload drives the system under test and checks it. It runs in the
+// test driver and is never rebooted. Give it a Name method to have reports
+// name it; otherwise it is "workload-N".
+type Workload interface {
+	// Setup prepares the system, before chaos.
+	Setup(ctx context.Context, p providers.Providers) error
+	// Run drives the system while chaos is on.
+	Run(ctx context.Context, p providers.Providers) error
+	// Check verifies the system once it has settled, after chaos.
+	Check(ctx context.Context, p providers.Providers) error
+}
+
+// Phases times [Cluster.Run].
+type Phases struct {
+	// Chaos is how long, at most, the run phase keeps chaos on: reboots,
+	// network and disk faults, buggify. Zero means [DefaultChaosPhase].
+	Chaos time.Duration
+	// Settle is how long the system runs, quiet, between the end of the
+	// workloads and their checks. Zero means [DefaultSettlePhase].
+	Settle time.Duration
+}
+
+// The default phase lengths.
+const (
+	DefaultChaosPhase  = 30 * time.Second
+	DefaultSettlePhase = 5 * time.Second
+)
+
+// Run runs the workloads against the cluster, phase by phase:
+//
+//  1. setup: each workload's Setup, in order;
+//  2. run: every workload's Run at once, with chaos on — the network's and
+//     the disks' faults, buggify, and attrition rebooting processes — for
+//     Phases.Chaos or until every Run has returned;
+//  3. quiesce: faults heal and chaos stops; reboots under way complete;
+//     Runs still going finish in quiet;
+//  4. settle for Phases.Settle, then check: each workload's Check, in
+//     order.
+//
+// An error from any phase fails the seed, naming the workload and the
+// phase. A workload that never returns is caught by the time budget.
+func (c *Cluster) Run(ph Phases, ws ...Workload) {
+	s := c.s
+	s.Helper()
+	if ph.Chaos == 0 {
+		ph.Chaos = DefaultChaosPhase
+	}
+	if ph.Settle == 0 {
+		ph.Settle = DefaultSettlePhase
+	}
+	if ph.Chaos < 0 || ph.Settle < 0 {
+		s.Fatalf("simtest: Phases %+v has a negative length; phases last zero (the default) or more", ph)
+	}
+	a := s.chaos.Attrition
+	if a.Enabled && a.MaxDead > len(c.procs) {
+		s.Fatalf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d", a.MaxDead, len(c.procs), len(c.procs))
+	}
+	ctx := s.Context()
+	p := s.workloadProviders()
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = workloadName(w, i)
+	}
+
+	s.w.Event("", "phase: setup")
+	for i, w := range ws {
+		if err := w.Setup(ctx, p); err != nil {
+			s.Fatalf("workload %s: setup: %v", names[i], err)
+		}
+	}
+
+	s.w.Event("", "phase: run, with chaos")
+	var attrition providers.Handle
+	var reboots []providers.Handle
+	if a.Enabled && len(c.procs) > 0 {
+		attrition = s.Go("attrition", func(ctx context.Context) error {
+			c.attrition(ctx, a, &reboots)
+			return nil
+		})
+	}
+	runs := make([]providers.Handle, len(ws))
+	errs := make([]error, len(ws))
+	for i, w := range ws {
+		runs[i] = s.Go("workload "+names[i], func(ctx context.Context) error {
+			errs[i] = w.Run(ctx, p)
+			return nil
+		})
+	}
+	window, cancel := s.p.Time.WithTimeout(ctx, ph.Chaos)
+	for _, h := range runs {
+		if h.Join(window) != nil {
+			break // the chaos window closed first
+		}
+	}
+	cancel()
+
+	s.w.Event("", "phase: quiesce")
+	if attrition != nil {
+		attrition.Cancel()
+		_ = attrition.Join(ctx)
+		for _, h := range reboots {
+			_ = h.Join(ctx)
+		}
+	}
+	s.network().Quiesce()
+	quiet := chaos.NoStorageFaults()
+	ds := s.diskSet()
+	_ = ds.SetDefault(quiet)
+	for _, addr := range ds.Addrs() {
+		_ = ds.Configure(addr, quiet)
+	}
+	s.w.ChaosOff(true)
+	for _, h := range runs {
+		_ = h.Join(ctx)
+	}
+	for i, err := range errs {
+		if err != nil {
+			s.Errorf("workload %s: run: %v", names[i], err)
+		}
+	}
+
+	s.w.Event("", "phase: settle")
+	s.Sleep(ph.Settle)
+	s.w.Event("", "phase: check")
+	for i, w := range ws {
+		if err := w.Check(ctx, p); err != nil {
+			s.Errorf("workload %s: check: %v", names[i], err)
+		}
+	}
+}
+
+// attrition reboots processes until ctx ends. Its draws, per attempt: the
+// wait before it, then, when fewer than MaxDead are down, which process,
+// which kind of reboot, the grace period and the recovery delay.
+func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
+	s := c.s
+	r := s.w.Rand()
+	for {
+		if err := s.p.Time.Sleep(ctx, a.Interval.Draw(r)); err != nil {
+			return
+		}
+		alive := c.alive()
+		if c.dead >= a.MaxDead || len(alive) == 0 {
+			continue
+		}
+		p := alive[r.IntN(len(alive))]
+		how := pickReboot(a, r.Float64())
+		grace, recovery := a.Grace.Draw(r), a.Recovery.Draw(r)
+		c.dead++
+		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(ctx context.Context) error {
+			c.stop(p, how, grace)
+			_ = s.p.Time.Sleep(s.w.Context(), recovery)
+			c.dead--
+			c.start(p, p.boot)
+			return nil
+		}))
+	}
+}
+
+func pickReboot(a chaos.Attrition, u float64) Reboot {
+	x := u * (a.Graceful + a.Crash + a.Wipe)
+	switch {
+	case x < a.Graceful:
+		return Graceful
+	case x < a.Graceful+a.Crash:
+		return Crash
+	}
+	return Wipe
+}
+
+// workloadProviders are the driver's providers with a view of the cluster.
+func (s *S) workloadProviders() providers.Providers {
+	p := s.Providers()
+	if s.cluster != nil {
+		p.Cluster = clusterView{c: s.cluster, self: providers.Peer{Name: "driver", Host: DriverHost}}
+	}
+	return p
+}
+
+func workloadName(w Workload, i int) string {
+	if n, ok := w.(interface{ Name() string }); ok {
+		return n.Name()
+	}
+	return fmt.Sprintf("workload-%d", i)
+}
