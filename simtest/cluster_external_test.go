@@ -107,7 +107,7 @@ type counter struct {
 	checked bool
 }
 
-func (w *counter) Name() string                                     { return "counter" }
+func (w *counter) Name() string                                           { return "counter" }
 func (w *counter) Setup(ctx context.Context, p providers.Providers) error { return nil }
 func (w *counter) Run(ctx context.Context, p providers.Providers) error {
 	for range 600 {

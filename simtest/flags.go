@@ -14,6 +14,7 @@ var (
 	flagFresh = flag.Bool("simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
 	flagCheck = flag.Bool("simcheck", false, "simtest: run every seed twice and fail when the traces differ")
 	flagV     = flag.Bool("simv", false, "simtest: log every seed's log lines, not only a failing seed's")
+	flagKeep  = flag.Bool("simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first")
 )
 
 func init() {
@@ -72,6 +73,7 @@ type flags struct {
 	fresh   bool
 	check   bool
 	verbose bool
+	noKeep  bool
 	asserts assertFlags // assert_options.go
 }
 
@@ -79,7 +81,7 @@ func commandLine() flags {
 	return flags{
 		seed: flagSeed.v, seedSet: flagSeed.set,
 		seeds: flagSeeds.v,
-		fresh: *flagFresh, check: *flagCheck, verbose: *flagV,
+		fresh: *flagFresh, check: *flagCheck, verbose: *flagV, noKeep: !*flagKeep,
 		asserts: assertCommandLine(),
 	}
 }
@@ -114,6 +116,7 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	c.fresh = c.fresh || fl.fresh
 	c.check = c.check || fl.check
 	c.verbose = c.verbose || fl.verbose
+	c.keep = c.keep && !fl.noKeep
 	c.asserts.override(fl.asserts)
 	return c, nil
 }

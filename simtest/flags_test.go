@@ -3,6 +3,7 @@ package simtest
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,11 +58,22 @@ func TestBadFlagOnCommandLine(t *testing.T) {
 	if os.Getenv("SIMTEST_CHILD") != "" {
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBadFlagOnCommandLine$", "-simseed=12ab")
-	cmd.Env = append(os.Environ(), "SIMTEST_CHILD=1")
-	out, err := cmd.CombinedOutput()
+	out, err := childOutput(t, "", "SIMTEST_CHILD=1", "-test.run=^TestBadFlagOnCommandLine$", "-simseed=12ab")
 	require.Error(t, err)
-	assert.Contains(t, string(out), `invalid value "12ab" for flag -simseed: -simseed wants a decimal seed such as 1234`)
+	assert.Contains(t, out, `invalid value "12ab" for flag -simseed: -simseed wants a decimal seed such as 1234`)
+}
+
+// childOutput runs this test binary again, in dir (or here), with one more
+// environment variable and the given flags.
+func childOutput(t *testing.T, dir, env string, args ...string) (string, error) {
+	t.Helper()
+	bin, err := filepath.Abs(os.Args[0])
+	require.NoError(t, err)
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
 
 func TestReplayLine(t *testing.T) {

@@ -69,3 +69,36 @@ func keeps(t testing.TB, c config) bool {
 	_, ok := t.(*testing.T)
 	return ok
 }
+
+// withKept puts the test's kept seeds before seeds, unless a single seed is
+// being replayed.
+func (r *runner) withKept(seeds []uint64) []uint64 {
+	if r.cfg.replaySet || r.fuzz != nil {
+		return seeds
+	}
+	kept, err := keptSeeds(r.t.Name())
+	if err != nil {
+		r.t.Log(err)
+	}
+	if len(kept) == 0 {
+		return seeds
+	}
+	r.t.Logf("simtest: running %d kept failing seeds first (%s)", len(kept), keepPath(r.t.Name()))
+	return append(kept, slices.DeleteFunc(seeds, func(s uint64) bool { return slices.Contains(kept, s) })...)
+}
+
+// keep keeps a failing seed, when the Run keeps failures.
+func (r *runner) keep(o *seedOutcome) {
+	if r.fuzz != nil || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) {
+		return
+	}
+	why := "it failed"
+	if o.res.Err != nil {
+		why = o.res.Err.Error()
+	} else if len(o.s.errs) > 0 {
+		why = o.s.errs[0]
+	}
+	if err := keepSeed(r.t.Name(), o.res.Seed, why, replayLine(r.t.Name(), o.res.Seed)); err != nil {
+		r.t.Log(err)
+	}
+}

@@ -96,7 +96,7 @@ func (r *runner) run() {
 	t := r.t
 	t.Helper()
 	start := time.Now()
-	for _, seed := range r.seeds() {
+	for _, seed := range r.withKept(r.seeds()) {
 		o := r.runSeed(seed)
 		r.rep.add(o)
 		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
@@ -112,6 +112,7 @@ func (r *runner) run() {
 		if o.failed() {
 			r.rep.wall = time.Since(start)
 			t.Error(r.failureReport(o))
+			r.keep(o)
 			r.closeAssertions(o)
 			t.Log(r.rep.summary())
 			if o.res.Goexit {
@@ -166,6 +167,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		s.progress = r.fuzz.hook()
 		s.seedChaos(r.cfg.chaos)
 		s.attachNetwork()
+		s.p.Storage = s.Storage()
 		for _, setup := range r.cfg.devices {
 			setup(s)
 		}
