@@ -4,13 +4,16 @@
 // deterministic simulation.
 //
 // The bundle holds a [Time] (the clock, sleeps, timers and deadlines), a
-// [Task] (starting concurrent activities and waiting for them) and a
-// [Random] (random numbers); a [Network] (listeners and connections) and a
-// [Storage] (files on a disk) are joining it. In production, [Real] returns providers over
-// the standard library: the wall clock, goroutines, math/rand/v2. In a
-// simulation, the test framework hands each process providers of its own
-// world: simulated time, tasks that are coroutines run one at a time by a
-// seeded scheduler, and one seeded random stream.
+// [Task] (starting concurrent activities and waiting for them), a [Random]
+// (random numbers), a [Network] (listeners and connections, as net.Listener
+// and net.Conn), a [Storage] (files on a disk) and a [Cluster] (who this
+// process is, who its peers are, how it was started). In production, [Real]
+// returns the standard library's: the wall clock, goroutines, math/rand/v2
+// and package net; the program adds its Storage ([OpenOSStorage]) and its
+// Cluster ([StaticCluster]) from its configuration. In a simulation, each
+// process gets providers of its own world: simulated time, tasks that are
+// coroutines run one at a time by a seeded scheduler, one seeded random
+// stream, its own host on a simulated network and its own simulated disk.
 //
 // # Blocking
 //
