@@ -73,6 +73,7 @@ func keeps(t testing.TB, c config) bool {
 // withKept puts the test's kept seeds before seeds, unless a single seed is
 // being replayed.
 func (r *runner) withKept(seeds []uint64) []uint64 {
+	r.t.Helper()
 	if r.cfg.replaySet || r.fuzz != nil {
 		return seeds
 	}
@@ -83,7 +84,7 @@ func (r *runner) withKept(seeds []uint64) []uint64 {
 	if len(kept) == 0 {
 		return seeds
 	}
-	r.t.Logf("simtest: running %d kept failing seeds first (%s)", len(kept), keepPath(r.t.Name()))
+	r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural(len(kept), "seed"), keepPath(r.t.Name()))
 	return append(kept, slices.DeleteFunc(seeds, func(s uint64) bool { return slices.Contains(kept, s) })...)
 }
 

@@ -51,7 +51,7 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, seeds, 1, first)
 	second := run()
-	assert.Contains(t, second, "running 1 kept failing seeds first")
+	assert.Contains(t, second, "running 1 seed kept from earlier failures first")
 	assert.Contains(t, second, "1 seed, 0 passed, 1 failed", "the kept seed fails again, first")
 }
 

@@ -55,8 +55,8 @@ func (s *S) signal(sig uint64) {
 	}
 }
 
-// Seed is the seed this body runs under; 0 under [Fuzz], where the input
-// keys the run.
+// Seed is the seed this body runs under; under [Fuzz], the input's base
+// seed.
 func (s *S) Seed() uint64 { return s.seed }
 
 // Providers returns the test driver's providers.
@@ -123,8 +123,7 @@ func (s *S) fail(msg string) {
 		line = s.stamp() + loc + ": " + msg
 	}
 	s.errs = append(s.errs, line)
-	first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
-	s.w.Log("error: " + first)
+	s.w.Log("error: " + headline(msg))
 }
 
 // Fail marks the seed failed and goes on.
@@ -191,4 +190,16 @@ func shortFile(path string) string {
 		return path[i+1:]
 	}
 	return path
+}
+
+// headline is the line of an error message that says what went wrong: its
+// first line, or for testify's multi-line messages the line after "Error:".
+func headline(msg string) string {
+	for _, line := range strings.Split(msg, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "Error:"); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+	return first
 }
