@@ -55,6 +55,8 @@ type Client struct {
 	nextID uint64
 	body   []byte // scratch for encoding requests
 	frame  []byte
+	heard  []bool  // scratch for a round: which replicas answered
+	oks    []reply // scratch for a round: the replies, valid until the next
 }
 
 // link is the connection to one replica, kept by a task of its own.
@@ -190,6 +192,7 @@ func (c *Client) Get(ctx context.Context, key string) (value string, ok bool, er
 	// on a minority only, and a later Get could miss it: write it back.
 	// Buggify takes the write-back path even when it is not needed.
 	if !agreed || chaos.Buggify(ctx) {
+		newest.Entry.Key = key
 		err = c.retry(ctx, func() error {
 			_, err := c.round(ctx, request{Op: opStore, Entry: newest.Entry})
 			return err
@@ -228,14 +231,19 @@ func (c *Client) retry(ctx context.Context, round func() error) error {
 var errNoQuorum = errors.New("too few replicas could answer")
 
 // round sends q to every replica and waits for a quorum of them to answer
-// it with success. It returns the successful replies it got.
+// it with success. It returns the successful replies it got, which are
+// valid until the next round.
 func (c *Client) round(ctx context.Context, q request) ([]reply, error) {
 	c.nextID++
 	q.ID = c.nextID
 	c.body = q.appendTo(c.body[:0])
 	c.frame = appendFrame(c.frame[:0], c.body)
 	n, need := len(c.links), quorum(len(c.links))
-	heard := make([]bool, n)
+	heard := c.heard[:0]
+	for range n {
+		heard = append(heard, false)
+	}
+	c.heard = heard
 	failed := 0
 	for i := range c.links {
 		if !c.send(i, q.ID, c.frame) {
@@ -245,7 +253,8 @@ func (c *Client) round(ctx context.Context, q request) ([]reply, error) {
 	}
 	tctx, cancel := c.p.Time.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	oks := make([]reply, 0, need)
+	oks := c.oks[:0]
+	defer func() { c.oks = oks[:0] }()
 	for len(oks) < need {
 		if failed > n-need {
 			return oks, errNoQuorum
@@ -297,40 +306,40 @@ func (c *Client) send(i int, id uint64, frame []byte) bool {
 	return true
 }
 
-// keep keeps the connection to replica i: it dials, reads replies until
-// the connection breaks, and dials again. While the replica cannot be
-// reached, it backs off, then waits for an operation to want it.
+// keep keeps the connection to replica i. It dials, reads replies until
+// the connection breaks, then dials again when an operation wants the
+// replica; while the replica cannot be reached, it also backs off.
 func (c *Client) keep(ctx context.Context, i int) {
 	l := c.links[i]
-	const first = 100 * time.Millisecond
+	const first = 250 * time.Millisecond
 	backoff := first
-	for ctx.Err() == nil {
+	for {
 		dctx, cancel := c.p.Time.WithTimeout(ctx, c.timeout)
 		conn, err := c.p.Network.Dial(dctx, l.addr)
 		cancel()
-		if err != nil {
+		if err == nil {
+			backoff = first
+			l.want.TryRecv() // wanted before: it is here now
+			l.mu.Lock()
+			l.conn, l.wdl = conn, time.Time{}
+			l.mu.Unlock()
+			err = c.read(ctx, i, conn)
+			l.mu.Lock()
+			id := l.pending
+			l.conn, l.pending = nil, 0
+			l.mu.Unlock()
+			conn.Close()
+			if id != 0 {
+				_ = c.answers.Send(ctx, answer{replica: i, id: id, err: err})
+			}
+		} else {
 			if c.p.Time.Sleep(ctx, backoff) != nil {
 				return
 			}
 			backoff = min(2*backoff, 2*time.Second)
-			l.want.TryRecv() // forget demand from before the sleep
-			if _, _, err := l.want.Recv(ctx); err != nil {
-				return
-			}
-			continue
 		}
-		backoff = first
-		l.mu.Lock()
-		l.conn, l.wdl = conn, time.Time{}
-		l.mu.Unlock()
-		err = c.read(ctx, i, conn)
-		l.mu.Lock()
-		id := l.pending
-		l.conn, l.pending = nil, 0
-		l.mu.Unlock()
-		conn.Close()
-		if id != 0 {
-			_ = c.answers.Send(ctx, answer{replica: i, id: id, err: err})
+		if _, _, err := l.want.Recv(ctx); err != nil {
+			return
 		}
 	}
 }

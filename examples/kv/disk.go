@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -45,8 +46,8 @@ const logMagic = "moonpool kv log v1"
 // again may give the right ones.
 const readAttempts = 3
 
-// compactSlack is how many more records than keys the log may hold before
-// it is rewritten.
+// compactSlack is how many records past twice its keys the log may hold
+// before it is rewritten.
 const compactSlack = 64
 
 // wal is a replica's log.
@@ -55,6 +56,7 @@ type wal struct {
 	f       providers.File // the open log; nil until it is known good
 	end     int64          // where the next record goes
 	records int            // records in the log, the header included
+	slack   int            // compactSlack, or less when buggify shrinks it
 	body    []byte         // scratch for encoding a record
 	frame   []byte
 }
@@ -93,7 +95,7 @@ func (w *wal) load() (map[string]entry, loadResult, error) {
 		var n int
 		entries, n, good = parseLog(b)
 		if good {
-			w.f, w.end, w.records = f, int64(len(b)), n
+			w.f, w.end, w.records, w.slack = f, int64(len(b)), n, compactSlack
 			return entries, logGood, nil
 		}
 	}
@@ -137,10 +139,11 @@ func readAll(f providers.File) ([]byte, error) {
 		return nil, err
 	}
 	b := make([]byte, fi.Size())
-	if _, err := f.ReadAt(b, 0); err != nil {
-		return nil, err
+	n, err := f.ReadAt(b, 0)
+	if err == io.EOF {
+		err = nil // the file is shorter than it said: parse what there is
 	}
-	return b, nil
+	return b[:n], err
 }
 
 // append makes e durable at the end of the log.
@@ -172,14 +175,13 @@ func (w *wal) append(ctx context.Context, e entry) error {
 }
 
 // needsCompaction reports whether the log has grown well past its live
-// entries. Buggify shrinks the slack, so that rewrites, and crashes
-// during them, are common.
-func (w *wal) needsCompaction(ctx context.Context, live int) bool {
-	return w.records > 2*live+chaos.Knob(ctx, compactSlack, 1)
+// entries.
+func (w *wal) needsCompaction(live int) bool {
+	return w.records > 2*live+w.slack
 }
 
 // rewrite replaces the log with one that holds entries alone.
-func (w *wal) rewrite(entries map[string]entry) error {
+func (w *wal) rewrite(ctx context.Context, entries map[string]entry) error {
 	st := w.p.Storage
 	b := appendFrame(nil, append([]byte{recHeader}, logMagic...))
 	for _, e := range slices.SortedFunc(maps.Values(entries), func(a, b entry) int { return cmp.Compare(a.Key, b.Key) }) {
@@ -206,6 +208,9 @@ func (w *wal) rewrite(entries map[string]entry) error {
 		w.f.Close()
 	}
 	w.f, w.end, w.records = f, int64(len(b)), len(entries)+1
+	// Buggify shrinks the slack until the next rewrite, so that rewrites,
+	// and crashes during them, are common.
+	w.slack = chaos.Knob(ctx, compactSlack, 1)
 	if err := w.syncDir(); err != nil {
 		return fmt.Errorf("kv: rewriting the log: %w", err)
 	}

@@ -15,7 +15,8 @@ var buggy = flag.Bool("buggy", false, "run the replicas with the planted bug: on
 // the disks' faults, reboots of every kind, buggify) while four clients
 // read and write, and checks that every history is linearizable.
 func TestKV(t *testing.T) {
-	simtest.Run(t, func(s *simtest.S) { runKV(s, *buggy) })
+	// The planted bug's failures are expected: keep no seed for them.
+	simtest.Run(t, func(s *simtest.S) { runKV(s, *buggy) }, simtest.KeepFailures(!*buggy))
 }
 
 func runKV(s *simtest.S, lazy bool) {

@@ -101,10 +101,7 @@ func (s *Server) Run(ctx context.Context, p providers.Providers) error {
 		r.accept(ctx, ln)
 		return nil
 	})
-	p.Task.Go(ctx, "boot", func(ctx context.Context) error {
-		r.boot(ctx)
-		return nil
-	})
+	r.boot(ctx)
 
 	// Wait for the stop; Recv on a Chan nobody sends to is a wait that a
 	// simulation can see, where <-ctx.Done() would not be.
@@ -165,7 +162,7 @@ func (r *replica) load(ctx context.Context, how providers.Boot) (done bool, err 
 		r.logger.Info("booted", "how", how, "keys", len(entries))
 	case res == logAbsent && how == providers.FirstBoot:
 		// The cluster's first boot: empty is the whole state.
-		if err := r.wal.rewrite(entries); err != nil {
+		if err := r.wal.rewrite(ctx, entries); err != nil {
 			return false, err
 		}
 		r.logger.Info("booted on a new disk", "how", how)
@@ -235,7 +232,7 @@ func (r *replica) recover(ctx context.Context) error {
 			}
 		}
 	}
-	if err := r.wal.rewrite(merged); err != nil {
+	if err := r.wal.rewrite(ctx, merged); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -358,7 +355,7 @@ func (r *replica) serve(ctx context.Context, c net.Conn) {
 			return
 		}
 		rep := r.handle(ctx, &q)
-		if q.Op == opStore && chaos.BuggifyWithProb(ctx, 0.05) {
+		if q.Op == opStore && chaos.BuggifyWithProb(ctx, 0.02) {
 			// Hang up after a durable write and before its ack, as when
 			// the connection breaks: the client cannot tell whether the
 			// write happened.
@@ -428,11 +425,11 @@ func (r *replica) store(ctx context.Context, e entry) byte {
 	r.entries[e.Key] = e
 	live := len(r.entries)
 	r.mu.Unlock()
-	if r.wal.needsCompaction(ctx, live) {
+	if r.wal.needsCompaction(live) {
 		r.mu.Lock()
 		entries := maps.Clone(r.entries)
 		r.mu.Unlock()
-		if err := r.wal.rewrite(entries); err != nil {
+		if err := r.wal.rewrite(ctx, entries); err != nil {
 			// The records are in the old log still; try again later.
 			r.logger.Warn("compaction failed", "err", err)
 		}

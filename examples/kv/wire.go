@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -37,20 +38,29 @@ var errCorrupt = errors.New("kv: corrupt frame")
 
 // appendFrame appends body as a frame to dst.
 func appendFrame(dst, body []byte) []byte {
-	var h [frameHeader]byte
-	binary.BigEndian.PutUint32(h[:4], uint32(len(body)))
-	crc := crc32.Update(crc32.Checksum(h[:4], castagnoli), castagnoli, body)
-	binary.BigEndian.PutUint32(h[4:], crc)
-	return append(append(dst, h[:]...), body...)
+	at := len(dst)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(body)))
+	crc := crc32.Update(crc32.Checksum(dst[at:at+4], castagnoli), castagnoli, body)
+	dst = binary.BigEndian.AppendUint32(dst, crc)
+	return append(dst, body...)
 }
 
-// readFrame reads one frame from r and returns its body.
-func readFrame(r io.Reader, buf []byte) ([]byte, error) {
-	var h [frameHeader]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
+// readFrame reads one frame from r and returns its body, in buf if it
+// fits.
+func readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
+	h, err := r.Peek(frameHeader)
+	if err != nil {
+		if err == io.EOF && len(h) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, err
 	}
 	n := binary.BigEndian.Uint32(h[:4])
+	want := binary.BigEndian.Uint32(h[4:])
+	crc := crc32.Checksum(h[:4], castagnoli)
+	if _, err := r.Discard(frameHeader); err != nil {
+		return nil, err
+	}
 	if n > maxFrame {
 		return nil, fmt.Errorf("%w: a body of %d bytes, more than %d", errCorrupt, n, maxFrame)
 	}
@@ -65,8 +75,7 @@ func readFrame(r io.Reader, buf []byte) ([]byte, error) {
 		}
 		return nil, err
 	}
-	crc := crc32.Update(crc32.Checksum(h[:4], castagnoli), castagnoli, body)
-	if crc != binary.BigEndian.Uint32(h[4:]) {
+	if crc32.Update(crc, castagnoli, body) != want {
 		return nil, fmt.Errorf("%w: checksum mismatch", errCorrupt)
 	}
 	return body, nil
@@ -140,7 +149,7 @@ type reply struct {
 	ID      uint64
 	Status  byte
 	Found   bool    // query: the replica holds the key
-	Entry   entry   // query: what it holds
+	Entry   entry   // query: what it holds, but the key, which the asker knows
 	Entries []entry // dump
 }
 
@@ -185,7 +194,7 @@ func (r *reply) appendTo(b []byte) []byte {
 			return append(b, 0)
 		}
 		b = append(b, 1)
-		b = appendEntry(b, r.Entry)
+		b = appendVersion(b, r.Entry)
 	case opDump:
 		b = binary.AppendUvarint(b, uint64(len(r.Entries)))
 		for _, e := range r.Entries {
@@ -205,7 +214,7 @@ func (r *reply) decode(b []byte) error {
 		case opQuery:
 			r.Found = d.byte() == 1
 			if r.Found {
-				r.Entry = d.entry()
+				r.Entry = d.version()
 			}
 		case opDump:
 			n := d.uvarint()
@@ -227,7 +236,11 @@ func appendString(b []byte, s string) []byte {
 }
 
 func appendEntry(b []byte, e entry) []byte {
-	b = appendString(b, e.Key)
+	return appendVersion(appendString(b, e.Key), e)
+}
+
+// appendVersion appends e without its key.
+func appendVersion(b []byte, e entry) []byte {
 	b = binary.AppendUvarint(b, e.Tag.Time)
 	b = binary.BigEndian.AppendUint64(b, e.Tag.ID)
 	return appendString(b, e.Value)
@@ -288,8 +301,15 @@ func (d *decoder) string(limit int) string {
 }
 
 func (d *decoder) entry() entry {
+	key := d.string(MaxKey)
+	e := d.version()
+	e.Key = key
+	return e
+}
+
+// version reads an entry without its key.
+func (d *decoder) version() entry {
 	var e entry
-	e.Key = d.string(MaxKey)
 	e.Tag.Time = d.uvarint()
 	e.Tag.ID = d.uint64()
 	e.Value = d.string(MaxValue)

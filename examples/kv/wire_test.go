@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"bufio"
 	"bytes"
 	"testing"
 
@@ -20,7 +21,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 		assert.Equal(t, q, got)
 	}
 	for _, r := range []reply{
-		{Op: opQuery, ID: 1, Found: true, Entry: e},
+		{Op: opQuery, ID: 1, Found: true, Entry: entry{Tag: e.Tag, Value: e.Value}},
 		{Op: opQuery, ID: 1},
 		{Op: opStore, ID: 2},
 		{Op: opStore, ID: 2, Status: statusFailed},
@@ -47,13 +48,13 @@ func TestDecodeRefusesGarbage(t *testing.T) {
 
 func TestFramesCatchEveryFlippedBit(t *testing.T) {
 	frame := appendFrame(nil, []byte("a small body"))
-	body, err := readFrame(bytes.NewReader(frame), nil)
+	body, err := readFrame(bufio.NewReader(bytes.NewReader(frame)), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "a small body", string(body))
 	for bit := range 8 * len(frame) {
 		bad := bytes.Clone(frame)
 		bad[bit/8] ^= 1 << (bit % 8)
-		_, err := readFrame(bytes.NewReader(bad), nil)
+		_, err := readFrame(bufio.NewReader(bytes.NewReader(bad)), nil)
 		assert.Error(t, err, "bit %d", bit)
 		_, _, err = nextFrame(bad)
 		assert.Error(t, err, "bit %d", bit)

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
-// workload writes and reads a few keys from several clients at once,
+// workload writes and reads a set of keys from several clients at once,
 // records every operation with its simulated call and return times, and
 // checks in the end that the history is linearizable.
 type workload struct {
@@ -31,6 +32,7 @@ type workload struct {
 	// story, when set, gives the timeline entries that explain a failure.
 	story func() []simtest.Entry
 
+	names   []string // of the keys
 	addrs   []string
 	start   time.Time
 	history []porcupine.Operation
@@ -40,6 +42,9 @@ func (w *workload) Name() string { return "linearizable kv" }
 
 func (w *workload) Setup(ctx context.Context, p providers.Providers) error {
 	w.start = p.Time.Now()
+	for k := range w.keys {
+		w.names = append(w.names, "k"+strconv.Itoa(k))
+	}
 	for _, peer := range p.Cluster.Peers() {
 		w.addrs = append(w.addrs, net.JoinHostPort(peer.Host, fmt.Sprint(kv.DefaultPort)))
 	}
@@ -56,11 +61,11 @@ func (w *workload) Run(ctx context.Context, p providers.Providers) error {
 				if err := p.Time.Sleep(ctx, time.Duration(p.Random.Int64N(int64(w.think)))); err != nil {
 					return err
 				}
-				key := fmt.Sprintf("k%d", p.Random.IntN(w.keys))
+				key := w.names[p.Random.IntN(w.keys)]
 				if p.Random.IntN(2) == 0 {
 					w.get(ctx, p, c, id, key)
 				} else {
-					w.put(ctx, p, c, id, key, fmt.Sprintf("c%d-%d", id, n))
+					w.put(ctx, p, c, id, key, "c"+strconv.Itoa(id)+"-"+strconv.Itoa(n))
 				}
 			}
 			return nil
@@ -122,8 +127,7 @@ func (w *workload) put(ctx context.Context, p providers.Providers, c *kv.Client,
 func (w *workload) Check(ctx context.Context, p providers.Providers) error {
 	c := kv.NewClient(ctx, p, w.addrs, kv.ClientOptions{})
 	defer c.Close()
-	for k := range w.keys {
-		key := fmt.Sprintf("k%d", k)
+	for _, key := range w.names {
 		for try := 0; try < 10 && !w.get(ctx, p, c, w.clients, key); try++ {
 			if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
 				return err
@@ -150,7 +154,7 @@ func (w *workload) explain() error {
 		fmt.Fprintf(&b, "\nthe history of %s is not linearizable; its operations, by call time:", key)
 		slices.SortStableFunc(ops, func(a, b porcupine.Operation) int { return cmp.Compare(a.Call, b.Call) })
 		for _, op := range ops {
-			fmt.Fprintf(&b, "\n  %s", describe(op))
+			fmt.Fprintf(&b, "\n  %s", w.describe(op))
 		}
 	}
 	if w.story != nil {
@@ -162,12 +166,18 @@ func (w *workload) explain() error {
 	return fmt.Errorf("a history that is not linearizable:%s", b.String())
 }
 
-func describe(op porcupine.Operation) string {
+// describe gives op's call and return times, its client (the final reads
+// have their own), and what it did.
+func (w *workload) describe(op porcupine.Operation) string {
 	ret := time.Duration(op.Return).String()
 	if op.Return == math.MaxInt64 {
 		ret = "?"
 	}
-	return fmt.Sprintf("%12v .. %-12s client %d  %s", time.Duration(op.Call), ret, op.ClientId, opString(op.Input, op.Output))
+	who := fmt.Sprintf("client %d", op.ClientId)
+	if op.ClientId == w.clients {
+		who = "final read"
+	}
+	return fmt.Sprintf("%15v .. %15s  %-10s  %s", time.Duration(op.Call), ret, who, opString(op.Input, op.Output))
 }
 
 func opString(i, o any) string {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
-	"sync/atomic"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -24,7 +23,6 @@ type task struct {
 	next  func() (struct{}, bool)
 	stop  func()
 	yield func(struct{}) bool
-	gid   atomic.Uint64 // goroutine id, for stacks in reports
 
 	pos      int // index in w.tasks
 	readyIdx int // index in w.ready, -1 when not ready
@@ -96,7 +94,7 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 func (t *task) body(yield func(struct{}) bool) {
 	t.yield = yield
 	t.started = true
-	t.gid.Store(goid())
+	t.label()
 	normal := false
 	defer func() {
 		if normal {

@@ -94,6 +94,7 @@ type World struct {
 	timeline    ring
 	progress    uint64 // steps and events, for the watchdog; see publish
 	nextID      uint32
+	label       string // this world's prefix of its tasks' pprof labels
 	buggify     Buggify
 	sites       map[uintptr]*site // buggify sites reached, by PC
 	chaosOff    bool
@@ -108,6 +109,7 @@ type World struct {
 // New returns a world ready to Run.
 func New(cfg Config) *World {
 	w := &World{cfg: cfg, owned: make(map[<-chan struct{}]struct{})}
+	w.label = fmt.Sprintf("%p", w)
 	if cfg.Input != nil {
 		w.rng = rng.FromBytes(cfg.Input)
 	} else {
