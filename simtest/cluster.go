@@ -124,7 +124,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	prov := c.providersOf(p)
 	inst := p.spec.New()
 	g := p.group
-	s.w.Event("", fmt.Sprintf("process %s booted (%v)", p.peer.Name, how))
+	s.w.Event("", fmt.Sprintf("boot: %s (%v)", p.peer.Name, how))
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
 		err := inst.Run(ctx, prov)
 		c.exited(p, g, err)
@@ -140,11 +140,11 @@ func (c *Cluster) exited(p *proc, g *sim.Group, err error) {
 	}
 	switch {
 	case p.stopping:
-		s.w.Event(p.peer.Name+"/main", "process returned from a graceful stop")
+		s.w.Event(p.peer.Name+"/main", "exit: returned from a graceful stop")
 	case err != nil:
 		s.Errorf("process %s failed: %v", p.peer.Name, err)
 	default:
-		s.w.Event(p.peer.Name+"/main", "process returned")
+		s.w.Event(p.peer.Name+"/main", "exit: returned")
 	}
 }
 
@@ -183,7 +183,7 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 	s := c.s
 	ctx := s.w.Context()
 	name := p.peer.Name
-	s.w.Event("", fmt.Sprintf("process %s: %v reboot begins", name, how))
+	s.w.Event("", fmt.Sprintf("reboot: %s (%v)", name, how))
 	if how == Graceful {
 		p.stopping = true
 		p.main.Cancel()
@@ -191,14 +191,14 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 		err := p.main.Join(gctx)
 		cancel()
 		if err != nil && gctx.Err() != nil {
-			s.w.Event("", fmt.Sprintf("process %s did not stop within %v of grace: killed", name, grace))
+			s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", name, grace))
 		}
 	}
 	p.group.Kill()
 	c.devicesDown(p, how)
 	p.down = true
 	p.boot = how.boot()
-	s.w.Event("", fmt.Sprintf("process %s is down (%v)", name, how))
+	s.w.Event("", fmt.Sprintf("down: %s (%v)", name, how))
 }
 
 // providersOf assembles a process's providers: the world's tasks and

@@ -26,11 +26,8 @@ func runKV(s *simtest.S, lazy bool) {
 	}})
 	// The story of a failure: when each replica went down, and how it
 	// came back.
-	names := []string{"booted", "booted on a new disk", "booted with state lost", "recovered from peers", "rejoined without copying from peers"}
-	for _, p := range c.Peers() {
-		names = append(names, "process "+p.Name) // "process kv-1: crash reboot begins"
-	}
-	story := s.Watch(names...)
+	story := s.Watch("booted", "booted on a new disk", "booted with state lost", "recovered from peers",
+		"rejoined without copying from peers", "reboot", "down")
 	var told []simtest.Entry
 	w := &workload{
 		clients: 4, ops: 50, keys: 20, think: 2500 * time.Millisecond,

@@ -103,9 +103,7 @@ func (s *Server) Run(ctx context.Context, p providers.Providers) error {
 	})
 	r.boot(ctx)
 
-	// Wait for the stop; Recv on a Chan nobody sends to is a wait that a
-	// simulation can see, where <-ctx.Done() would not be.
-	_, _, _ = providers.NewChan[struct{}](p.Task, 0).Recv(ctx)
+	_ = providers.Wait(ctx, p.Task) // until asked to stop
 	ln.Close()
 	r.mu.Lock()
 	// In order: a simulation must not see map order.

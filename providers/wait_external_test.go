@@ -1,0 +1,37 @@
+package providers_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+func TestWaitReturnsWhenTheContextIsDone(t *testing.T) {
+	p := providers.Real()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, providers.Wait(ctx, p.Task), context.DeadlineExceeded)
+
+	res := sim.New(sim.Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+		tctx, cancel := p.Time.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		assert.ErrorIs(t, providers.Wait(tctx, p.Task), context.DeadlineExceeded)
+		assert.Equal(t, sim.Epoch.Add(time.Hour), p.Time.Now(), "the wait took simulated time, not real time")
+
+		cctx, cancel2 := context.WithCancel(ctx)
+		p.Task.Go(ctx, "canceller", func(ctx context.Context) error {
+			_ = p.Time.Sleep(ctx, time.Minute)
+			cancel2()
+			return nil
+		})
+		assert.ErrorIs(t, providers.Wait(cctx, p.Task), context.Canceled)
+		return nil
+	})
+	require.NoError(t, res.Err)
+}
