@@ -1,0 +1,85 @@
+// Package replaytest checks, for the examples' own tests, that a planted
+// bug is found and that the replay line printed for it replays the same
+// execution: the same seed fails again, to the same trace hash, whatever
+// GOMAXPROCS.
+package replaytest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	replayRE = regexp.MustCompile(`replay: (go test .*)`)
+	traceRE  = regexp.MustCompile(`seed=(\d+) trace=([0-9a-f]{16}) FAIL`)
+)
+
+// Found runs the test called name of the package pkg (a path from the
+// module root, such as "./examples/kv") with flags, as a user would, and
+// expects it to fail. It takes the replay line the failure printed, checks
+// that it names the failing seed and keeps flags, runs it from the module
+// root under GOMAXPROCS=1 and 4, and checks that each run fails on the same
+// seed with the same trace. It returns the first run's output. Under -short
+// it skips the test: it builds and runs the package's tests as a
+// subprocess.
+func Found(t *testing.T, pkg, name string, flags ...string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the package's tests as a subprocess")
+	}
+	root := moduleRoot(t)
+	args := append([]string{"test", "-count=1", "-run", "^" + name + "$", pkg}, flags...)
+	out := failingRun(t, root, "", "go", args...)
+	m := replayRE.FindStringSubmatch(out)
+	require.NotNil(t, m, "the failure prints a replay line:\n%s", out)
+	line := m[1]
+	first := traceRE.FindStringSubmatch(out)
+	require.NotNil(t, first, "the report gives the failing seed's trace:\n%s", out)
+	assert.Contains(t, line, "-simseed="+first[1])
+	for _, f := range flags {
+		assert.Contains(t, line, " "+f, "the replay line keeps the test's own flags")
+	}
+	for _, procs := range []string{"1", "4"} {
+		again := failingRun(t, root, procs, "sh", "-c", strings.Replace(line, "go test", "go test -count=1", 1))
+		m := traceRE.FindStringSubmatch(again)
+		require.NotNil(t, m, again)
+		assert.Equal(t, first[1:], m[1:], "GOMAXPROCS=%s: the replay runs the same seed to the same trace", procs)
+		assert.Contains(t, again, "1 seed, 0 passed, 1 failed")
+	}
+	return out
+}
+
+func moduleRoot(t *testing.T) string {
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, dir, parent, "no go.mod above the test's directory")
+		dir = parent
+	}
+}
+
+// failingRun runs a command that should fail as a failing go test does,
+// and returns its output.
+func failingRun(t *testing.T, dir, procs, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = os.Environ()
+	if procs != "" {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+procs)
+	}
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "the planted bug fails the test:\n%s", out)
+	return string(out)
+}
