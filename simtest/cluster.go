@@ -28,8 +28,9 @@ type proc struct {
 	main     providers.Handle
 	boots    int
 	boot     providers.Boot
-	down     bool
-	stopping bool
+	down     bool // down, until started again
+	leaving  bool // a stop is under way
+	stopping bool // a graceful stop is under way: its Run returning is expected
 }
 
 // Boot starts every declared process and returns the cluster. Bad
@@ -119,7 +120,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
 	p.boots++
 	p.boot = how
-	p.down, p.stopping = false, false
+	p.down, p.leaving, p.stopping = false, false, false
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	inst := p.spec.New()
@@ -153,8 +154,8 @@ func (c *Cluster) exited(p *proc, g *sim.Group, err error) {
 // returns or the grace period ends for a graceful stop.
 func (c *Cluster) Stop(name string, how Reboot, grace time.Duration) {
 	p := c.get(name)
-	if p.down {
-		c.s.Fatalf("simtest: Stop(%q) on a process that is already down; Start it first", name)
+	if p.down || p.leaving {
+		c.s.Fatalf("simtest: Stop(%q) on a process that is already down or going down; Start it first", name)
 	}
 	c.dead++
 	c.stop(p, how, grace)
@@ -183,6 +184,7 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 	s := c.s
 	ctx := s.w.Context()
 	name := p.peer.Name
+	p.leaving = true
 	s.w.Event("", fmt.Sprintf("reboot: %s (%v)", name, how))
 	if how == Graceful {
 		p.stopping = true
@@ -226,7 +228,8 @@ func (v clusterView) Self() providers.Peer    { return v.self }
 func (v clusterView) Peers() []providers.Peer { return v.c.Peers() }
 func (v clusterView) Boot() providers.Boot    { return v.boot }
 
-// alive returns the processes that are up, in declaration order.
+// alive returns the processes that are up and not going down, in
+// declaration order.
 func (c *Cluster) alive() []*proc {
-	return slices.DeleteFunc(slices.Clone(c.procs), func(p *proc) bool { return p.down })
+	return slices.DeleteFunc(slices.Clone(c.procs), func(p *proc) bool { return p.down || p.leaving })
 }
