@@ -20,9 +20,8 @@ type task struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	next  func() (struct{}, bool)
-	stop  func()
-	yield func(struct{}) bool
+	wk    *worker             // the coroutine that runs it
+	yield func(struct{}) bool // wk.yield, kept at hand for parking
 
 	pos      int // index in w.tasks
 	readyIdx int // index in w.ready, -1 when not ready
@@ -79,7 +78,8 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	if w.isOwned(ctx) {
 		t.owned = w.own(t.ctx)
 	}
-	t.next, t.stop = iter.Pull(t.body)
+	t.wk = w.worker()
+	t.wk.t = t
 	t.pos = len(w.tasks)
 	w.tasks = append(w.tasks, t)
 	w.started++
@@ -89,11 +89,55 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	return t
 }
 
-// body is the coroutine. It turns the ways a task can end into the world's
-// terms: a return, a kill, a FailNow, a panic, or a Goexit.
-func (t *task) body(yield func(struct{}) bool) {
-	t.yield = yield
+// A worker is a coroutine that runs tasks one after the other: a task that
+// returns hands its goroutine, and the stack that goroutine has grown, to
+// the next task started. Starting a goroutine and growing its stack cost
+// more than a short task's whole run.
+type worker struct {
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+	t     *task // the task it runs, nil while it waits in the pool
+}
+
+// worker returns an idle worker from the pool, or a new one.
+func (w *World) worker() *worker {
+	if n := len(w.pool); n > 0 {
+		wk := w.pool[n-1]
+		w.pool[n-1] = nil
+		w.pool = w.pool[:n-1]
+		return wk
+	}
+	w.workers++
+	wk := &worker{}
+	wk.next, wk.stop = iter.Pull(func(yield func(struct{}) bool) {
+		wk.yield = yield
+		for {
+			t := wk.t
+			t.body()
+			wk.t = nil
+			if t.killed {
+				return // stopped: a stopped coroutine cannot wait in the pool
+			}
+			// Wait in the pool for the next task; false means the world
+			// is over.
+			t.w.release(wk)
+			if !yield(struct{}{}) {
+				return
+			}
+		}
+	})
+	return wk
+}
+
+// release returns an idle worker to the pool.
+func (w *World) release(wk *worker) { w.pool = append(w.pool, wk) }
+
+// body runs the task on its worker. It turns the ways a task can end into
+// the world's terms: a return, a kill, a FailNow, a panic, or a Goexit.
+func (t *task) body() {
 	t.started = true
+	t.yield = t.wk.yield
 	t.label()
 	normal := false
 	defer func() {
@@ -275,13 +319,16 @@ func (w *World) kill(t *task) {
 		panic(killSignal{})
 	}
 	if !t.started {
-		t.stop()
+		t.wk.t = nil
+		w.release(t.wk)
 		t.finish()
 		return
 	}
+	// The worker unwinds the task, then ends: stopped, it cannot wait in
+	// the pool.
 	prev := w.cur
 	w.cur = t
-	t.stop()
+	t.wk.stop()
 	w.cur = prev
 }
 

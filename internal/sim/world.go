@@ -68,10 +68,13 @@ type World struct {
 	seq   uint64
 	queue eventQueue
 	ready []*task
-	tasks []*task // every live task, in start order
-	cur   *task
-	root  *task
-	state state
+	pool  []*worker // idle workers, for the next tasks started
+	// workers counts the workers made.
+	workers int
+	tasks   []*task // every live task, in start order
+	cur     *task
+	root    *task
+	state   state
 
 	// Parked tasks whose wait may end by their context. A context is
 	// "owned" when the simulation made it and every context above it: only
@@ -244,7 +247,7 @@ func (w *World) step() {
 func (w *World) resume(t *task) {
 	w.cur = t
 	w.publish()
-	t.next()
+	t.wk.next()
 	w.cur = nil
 }
 
@@ -370,6 +373,10 @@ func (w *World) teardown() {
 	for len(w.tasks) > 0 {
 		w.kill(w.tasks[0])
 	}
+	for _, wk := range w.pool {
+		wk.stop()
+	}
+	w.pool = nil
 	w.state = finished
 	w.queue.all(func(s slot) { unschedule(s.e) })
 	w.queue = eventQueue{}

@@ -375,3 +375,29 @@ func TestGroupKillStopsEveryTaskOfTheProcess(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+func TestTasksReuseTheGoroutinesOfFinishedTasks(t *testing.T) {
+	w := New(Config{Seed: 1})
+	var order []int
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		for i := range 100 {
+			h := p.Task.Go(ctx, "short", func(ctx context.Context) error {
+				order = append(order, i)
+				return p.Time.Sleep(ctx, time.Millisecond)
+			})
+			if err := h.Join(ctx); err != nil {
+				return err
+			}
+		}
+		// A killed task's worker is not reused; the next task gets another.
+		h := p.Task.Go(ctx, "victim", func(ctx context.Context) error { return p.Time.Sleep(ctx, time.Hour) })
+		p.Task.Yield(ctx)
+		w.Kill(h)
+		h = p.Task.Go(ctx, "after", func(ctx context.Context) error { order = append(order, -1); return nil })
+		return h.Join(ctx)
+	})
+	require.NoError(t, res.Err)
+	assert.Len(t, order, 101)
+	assert.Equal(t, -1, order[100])
+	assert.LessOrEqual(t, w.workers, 4, "a hundred short tasks in a row share a worker or two")
+}
