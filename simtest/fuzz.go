@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -14,9 +15,18 @@ import (
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
-// MaxFuzzInput is how many bytes of a fuzz input are read: 8,192 draws. The
-// rest of a longer input is ignored.
-const MaxFuzzInput = rng.MaxInput
+// MaxFuzzInput is how many bytes of a fuzz input are read: the base seed
+// and 8,192 decisions. The rest of a longer input is ignored.
+const MaxFuzzInput = 8 + maxDecisions
+
+// maxDecisions is how many draws an input can set: as many as
+// rng.FromBytes reads.
+const maxDecisions = rng.MaxInput / 8
+
+// fuzzHorizon is how many draws, at least, an input's stream spells out
+// before the stream is keyed by the whole input (rng.FromBytes keys what
+// follows the bytes it reads by a hash of them).
+const fuzzHorizon = 1024
 
 // Fuzz is [Run] for go test -fuzz: a fuzz target whose input is a decision
 // stream. Call it from a fuzz test, with the body a Run would take:
@@ -25,13 +35,23 @@ const MaxFuzzInput = rng.MaxInput
 //		simtest.Fuzz(f, body)
 //	}
 //
-// Each input runs the body once, in a fresh simulated world whose random
-// stream reads the input first, eight bytes to a draw, and then goes on
-// with ChaCha8 keyed by a hash of the input. Every decision of the run —
-// which task runs next, every number drawn from the Random provider, every
-// fault — is a draw, so changing one byte of the input changes one early
-// decision, not the whole run; the fuzzer can keep what got an input far
-// and change the rest. The same input gives the same run, every time.
+// Each input runs the body once, in a fresh simulated world. Every decision
+// of a run — which task runs next, every number drawn from the Random
+// provider, every fault — is a draw from the run's random stream, and the
+// input sets those draws: its first eight bytes are a base seed (little
+// endian), and each byte after them is one decision, the top byte of one
+// draw, in order, whose other 56 bits are the base seed's. Past its
+// decisions a run goes on with seed 0's draws, the same for every input.
+// So changing one byte of an input changes one decision and no other, and
+// cutting an input short puts seed 0's decisions back rather than drawing
+// new ones: the fuzzer can keep what got an input far and change the rest.
+// The same input gives the same run, every time.
+//
+// [SeedInput] makes an input from a seed: the seed, and the top byte of
+// each of its draws. It runs the seed's execution, to the same trace hash
+// as Run, and [S.Seed] reports the seed. A decision sets only the top byte
+// of a draw: enough to choose among up to 256 ways, while a rarer event (a
+// fault of probability 1e-5, say) needs the base seed's low bits to agree.
 //
 // Everything else is as in Run: the same [S], providers and devices, the
 // same failure report, with the fuzzer's own replay line instead of a seed:
@@ -40,8 +60,10 @@ const MaxFuzzInput = rng.MaxInput
 //
 // A failing input found by go test -fuzz is written by go test to
 // testdata/fuzz/<FuzzName>/<hash>, the name that line shows, and is run by
-// every later go test as a regression test. [S.Seed] reports 0: the input,
-// not a seed, keys the run.
+// every later go test as a regression test. [S.Seed] reports the input's
+// base seed. An input is not a Run: Fuzz reports no assertion table and
+// no coverage gaps, while a failed Always fails the input as it fails a
+// seed.
 //
 // # Feedback
 //
@@ -60,15 +82,16 @@ const MaxFuzzInput = rng.MaxInput
 //
 // # Seed corpus
 //
-// Fuzz adds [DefaultFuzzSeeds] inputs to the seed corpus, each the decision
-// stream of a seed derived from the fuzz test's name, as Run derives its
-// seeds: the values the seed's random stream gives, as many as its run
-// draws, so the input runs the seed's execution. To build them Fuzz runs
-// each seed once before fuzzing. [Seeds], [BaseSeed] and [FreshSeeds], and
+// Fuzz adds [DefaultFuzzSeeds] inputs to the seed corpus, one for each of
+// as many seeds derived from the fuzz test's name, as Run derives its
+// seeds: [SeedInput] with a byte for every draw the seed's run makes, so
+// that the input runs the seed's execution and the fuzzer has a byte to
+// change for each of its decisions. To build them Fuzz runs each seed once
+// before fuzzing. [Seeds], [BaseSeed] and [FreshSeeds], and
 // the -simseeds and -simfresh flags, choose these seeds; [FuzzSeeds] adds
 // seeds of your own, such as a seed a Run found failing, so that the fuzzer
 // starts from its execution and every go test replays it. With
-// -simseed=N the seed corpus is seed N's stream alone:
+// -simseed=N the seed corpus is seed N's input alone:
 //
 //	go test -fuzz '^FuzzPayments$' ./examples/payments -simseed=N
 //
@@ -77,10 +100,13 @@ const MaxFuzzInput = rng.MaxInput
 //
 // # Bad input
 //
-// An empty input reads nothing: its stream is ChaCha8 from the fixed seed
-// 0. Only the first [MaxFuzzInput] bytes of an input are read. A body that
-// draws nothing runs the same for every input; Fuzz says so in the log when
-// it builds the seed corpus.
+// An input with no decisions, eight bytes or fewer, runs seed 0: an empty
+// input is ChaCha8 from the fixed seed 0. Only the first [MaxFuzzInput]
+// bytes of an input are read. Past the first 1,024 draws, or past the
+// input's decisions if it has more (rounded up to a power of two), the
+// stream is ChaCha8 keyed by the whole input, as package rng keys a byte
+// stream. A body that draws nothing runs the same for every input; Fuzz
+// says so in the log when it builds the seed corpus.
 //
 // Bad options or flags fail the fuzz test before any input runs.
 func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
@@ -165,21 +191,64 @@ func FuzzSeeds(seeds ...uint64) Option {
 	}}
 }
 
-// SeedInput returns the first draws values of seed's random stream, eight
-// little-endian bytes each: a fuzz input whose first draws are those of
-// seed. A run that draws no more than that makes every decision the seed
-// makes, so it is the seed's execution (with [S.Seed] 0 instead of seed);
-// past the end the input's own stream takes over and the run goes its own
-// way. draws is capped at [MaxFuzzInput]/8.
+// SeedInput returns the fuzz input that makes the first draws decisions of
+// seed's run: the seed, then the top byte of each of those draws (see
+// [Fuzz]). If the run draws no more than that, the input runs seed's
+// execution exactly, to the same trace hash. draws is capped at 8,192.
 func SeedInput(seed uint64, draws int) []byte {
-	draws = max(0, min(draws, MaxFuzzInput/8))
+	draws = max(0, min(draws, maxDecisions))
+	out := make([]byte, 8+draws)
+	binary.LittleEndian.PutUint64(out, seed)
 	st := rng.New(seed)
-	out := make([]byte, 8*draws)
 	for i := range draws {
-		binary.LittleEndian.PutUint64(out[8*i:], st.Uint64())
+		out[8+i] = byte(st.Uint64() >> 56)
 	}
 	return out
 }
+
+// inputSeed is the base seed of a fuzz input: 0 for an input that sets no
+// decision, which runs seed 0.
+func inputSeed(data []byte) uint64 {
+	if len(data) <= 8 {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(data)
+}
+
+// decisionStream is the byte stream, for rng.FromBytes, that a fuzz input
+// with decisions stands for: for each decision byte, the base seed's draw
+// with its top byte replaced by the input's; past them, seed 0's draws;
+// for at least fuzzHorizon draws.
+//
+// Under go test -fuzz this code is instrumented too, and the fuzzer counts
+// how often each loop body runs: a loop as long as the input would make
+// every new length look like new coverage. So the loop runs over a power
+// of two of draws, at least fuzzHorizon, and has no branch in its body;
+// the copies, which the instrumentation does not see, handle the length.
+func decisionStream(data []byte) []byte {
+	dec := data[8:min(len(data), MaxFuzzInput)]
+	n := fuzzHorizon
+	for n < len(dec) {
+		n *= 2
+	}
+	set := make([]byte, n)  // the input's byte for each draw
+	mask := make([]byte, n) // 0xff where the input sets the draw
+	copy(set, dec)
+	copy(mask, ones[:len(dec)])
+	base, rest := rng.New(inputSeed(data)), rng.New(0)
+	out := make([]byte, 8*n)
+	for i := range n {
+		decided := -uint64(mask[i] & 1) // all ones where the input sets the draw
+		own := base.Uint64()&(1<<56-1) | uint64(set[i])<<56
+		w := rest.Uint64()&^decided | own&decided
+		binary.LittleEndian.PutUint64(out[8*i:], w)
+	}
+	return out
+}
+
+// ones is maxDecisions bytes of 0xff, for decisionStream's masks. It is
+// never written.
+var ones = bytes.Repeat([]byte{0xff}, maxDecisions)
 
 // fuzzTarget is what Fuzz keeps between inputs: read-only once built,
 // except the count of inputs run.
@@ -233,7 +302,7 @@ func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
 		if o.res.Draws == 0 {
 			t.Logf("simtest: seed %d drew nothing from its random stream: if the body never draws, every input runs the same and fuzzing explores nothing", seed)
 		}
-		out = append(out, SeedInput(seed, int(min(o.res.Draws, MaxFuzzInput/8))))
+		out = append(out, SeedInput(seed, int(min(o.res.Draws, maxDecisions))))
 		ft.seeds = append(ft.seeds, seed)
 	}
 	return out
@@ -245,25 +314,28 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	n := ft.execs.Add(1)
 	in := &fuzzInput{data: data, progress: ft.fz.progress, states: ft.fz.states}
 	r := &runner{t: t, cfg: ft.cfg, body: ft.body, fuzz: in}
-	o := r.runSeed(0)
+	o := r.runSeed(inputSeed(data))
 	in.trace = o.res.Trace
-	line := ft.summary(t.Name(), in, o)
 	if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 		t.Logf("simtest: input log:\n    %s", strings.Join(o.s.logs, "\n    "))
 	}
+	// While fuzzing (an input with no name), a passing input logs nothing:
+	// the formatting code is instrumented too, and what it does depends on
+	// the input, so its coverage would be noise to the fuzzer.
+	_, _, named := strings.Cut(t.Name(), "/")
 	switch {
 	case o.skippedOnly():
-		t.Log(line)
+		t.Log(ft.summary(t.Name(), in, o))
 		t.Skip(o.s.skipped)
 	case o.failed():
 		ft.first.CompareAndSwap(0, n)
 		t.Error(ft.failureReport(r, o, t.Name(), data, n))
-		t.Log(line)
+		t.Log(ft.summary(t.Name(), in, o))
 		if o.res.Goexit {
 			t.FailNow() // a task called FailNow on the real test: honour it
 		}
-	default:
-		t.Log(line)
+	case named:
+		t.Log(ft.summary(t.Name(), in, o))
 	}
 	return in
 }
@@ -363,15 +435,13 @@ type fuzzInput struct {
 	trace    uint64 // the run's trace hash, for tests
 }
 
-// stream is the run's decision stream, or nil for a seeded run.
+// stream is the run's decision stream, or nil when the input is a seed
+// and the run is keyed by it.
 func (in *fuzzInput) stream() []byte {
-	if in == nil {
+	if in == nil || len(in.data) <= 8 {
 		return nil
 	}
-	if in.data == nil {
-		return []byte{} // empty, not absent: still an input
-	}
-	return in.data
+	return decisionStream(in.data)
 }
 
 // recording reports whether the run must keep its steps for observe.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,12 +67,13 @@ func TestFuzzSameInputSameRun(t *testing.T) {
 		for i := range data {
 			data[i] = byte(i*131 + n)
 		}
-		a, _, r := runInput(t, ft, "FuzzSame", data)
+		a, _, r := runInput(t, ft, "FuzzSame/entry", data)
 		require.False(t, r.failed, r.output())
-		b, _, _ := runInput(t, ft2, "FuzzSame", data)
+		b, _, r2 := runInput(t, ft2, "FuzzSame", data)
 		assert.Equal(t, a, b, "input of %d bytes: the same input gives the same trace", n)
 		assert.Equal(t, first, again, "input of %d bytes", n)
-		assert.Contains(t, r.output(), fmt.Sprintf("simtest: input %s: ok; %d bytes", simtest.CorpusName(data), n))
+		assert.Contains(t, r.output(), fmt.Sprintf("simtest: input entry: ok; %d bytes", n))
+		assert.Empty(t, r2.output(), "while fuzzing, a passing input logs nothing")
 	}
 }
 
@@ -87,43 +89,65 @@ func draws(n int, out *[]uint64) func(s *simtest.S) {
 }
 
 func TestFuzzOneByteChangesOneDecision(t *testing.T) {
-	var a, b []uint64
+	const base = 77
+	var a, b, want, zero []uint64
+	runIn("TestBase", func(r *recorder) { simtest.Run(r, draws(20, &want), simtest.Replay(base)) })
+	runIn("TestZero", func(r *recorder) { simtest.Run(r, draws(20, &zero), simtest.Replay(0)) })
 	fa, _ := simtest.NewFuzzTarget("FuzzBytes", draws(20, &a))
 	fb, _ := simtest.NewFuzzTarget("FuzzBytes", draws(20, &b))
-	data := make([]byte, 8*10)
-	for i := range data {
-		data[i] = byte(i)
+	data := binary.LittleEndian.AppendUint64(nil, base)
+	for i := range 10 {
+		data = append(data, byte(i*25))
 	}
 	runInput(t, fa, "FuzzBytes", data)
-	for i := range 10 {
-		assert.Equal(t, binary.LittleEndian.Uint64(data[8*i:]), a[i], "draw %d reads the input", i)
+	for i := range 20 {
+		if i < 10 {
+			assert.Equal(t, uint64(i*25), a[i]>>56, "draw %d: its top byte is the input's", i)
+			assert.Equal(t, want[i]<<8, a[i]<<8, "draw %d: the other bits are the base seed's", i)
+		} else {
+			assert.Equal(t, zero[i], a[i], "draw %d: past the input, seed 0's", i)
+		}
 	}
 	changed := append([]byte(nil), data...)
-	changed[8*3+7] ^= 0x80
+	changed[8+3] ^= 0x80
 	runInput(t, fb, "FuzzBytes", changed)
-	for i := range 10 {
+	for i := range 20 {
 		if i == 3 {
 			assert.NotEqual(t, a[i], b[i])
 		} else {
-			assert.Equal(t, a[i], b[i], "draw %d", i)
+			assert.Equal(t, a[i], b[i], "draw %d: one byte changes one decision", i)
 		}
 	}
-	assert.NotEqual(t, a[10:], b[10:], "past the input, the stream is keyed by the whole input")
 }
 
-func TestFuzzEmptyInputIsSeedZero(t *testing.T) {
-	var fromRun, fromEmpty, fromNil []uint64
-	runIn("TestZero", func(r *recorder) { simtest.Run(r, draws(50, &fromRun), simtest.Replay(0)) })
-	fe, _ := simtest.NewFuzzTarget("FuzzEmpty", draws(50, &fromEmpty))
-	fn, _ := simtest.NewFuzzTarget("FuzzEmpty", draws(50, &fromNil))
-	runInput(t, fe, "FuzzEmpty", []byte{})
-	runInput(t, fn, "FuzzEmpty", nil)
-	assert.Equal(t, fromRun, fromEmpty)
-	assert.Equal(t, fromRun, fromNil)
+// traceOf runs seed under Run and returns its trace hash.
+func traceOf(t *testing.T, body func(*simtest.S), seed uint64) uint64 {
+	t.Helper()
+	r := runIn("TestTrace", func(r *recorder) { simtest.Run(r, body, simtest.Replay(seed)) })
+	m := regexp.MustCompile(`seed=\d+ trace=([0-9a-f]{16})`).FindStringSubmatch(r.output())
+	require.NotNil(t, m, r.output())
+	trace, err := strconv.ParseUint(m[1], 16, 64)
+	require.NoError(t, err)
+	return trace
+}
+
+func TestFuzzInputWithoutDecisionsIsSeedZero(t *testing.T) {
+	ft, _ := simtest.NewFuzzTarget("FuzzSeed", racers(nil))
+	zero := traceOf(t, racers(nil), 0)
+	for _, in := range [][]byte{nil, {}, {1, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8}} {
+		got, _, _ := runInput(t, ft, "FuzzSeed", in)
+		assert.Equal(t, zero, got, "%q runs seed 0", in)
+	}
+
+	const seed = 0x0102030405060708
+	var seen uint64
+	ft, _ = simtest.NewFuzzTarget("FuzzSeed", func(s *simtest.S) { seen = s.Seed() })
+	runInput(t, ft, "FuzzSeed", append(binary.LittleEndian.AppendUint64(nil, seed), 1, 2, 3))
+	assert.Equal(t, uint64(seed), seen, "S.Seed is the input's base seed")
 }
 
 func TestFuzzHugeInputIsTruncated(t *testing.T) {
-	const n = simtest.MaxFuzzInput/8 + 100 // draws past the input's end, keyed by it
+	const n = simtest.MaxFuzzInput + 100 // draws past the input's end, keyed by it
 	var whole, cut []uint64
 	fw, _ := simtest.NewFuzzTarget("FuzzHuge", draws(n, &whole))
 	fc, _ := simtest.NewFuzzTarget("FuzzHuge", draws(n, &cut))
@@ -142,22 +166,28 @@ func TestSeedInputReplaysTheSeed(t *testing.T) {
 	var fromRun, fromInput []string
 	runIn("TestSeed", func(r *recorder) { simtest.Run(r, racers(&fromRun), simtest.Replay(seed)) })
 	ft, _ := simtest.NewFuzzTarget("FuzzSeed", racers(&fromInput))
-	runInput(t, ft, "FuzzSeed", simtest.SeedInput(seed, 1000))
+	trace, _, _ := runInput(t, ft, "FuzzSeed", simtest.SeedInput(seed, 1000))
 	require.NotEmpty(t, fromRun)
-	assert.Equal(t, fromRun, fromInput, "a seed's stream as input makes the seed's decisions")
+	assert.Equal(t, fromRun, fromInput, "a seed's input makes the seed's decisions")
+	assert.Equal(t, traceOf(t, racers(nil), seed), trace, "to the same trace")
 
-	// The seed corpus holds each seed's stream cut where its run stops drawing.
+	// The seed corpus holds each seed's input, a byte for each draw its
+	// run makes.
 	ft, _ = simtest.NewFuzzTarget("FuzzSeed", racers(&fromInput), simtest.FuzzSeeds(seed), simtest.Seeds(2))
 	var corpus [][]byte
 	runIn("FuzzSeed", func(r *recorder) { corpus = ft.Corpus(r) })
 	require.Len(t, corpus, 3)
 	last := corpus[2]
-	assert.Equal(t, simtest.SeedInput(seed, len(last)/8), last)
-	assert.Less(t, len(last), 1000*8)
+	assert.Equal(t, simtest.SeedInput(seed, len(last)-8), last)
+	assert.Less(t, len(last), 8+1000)
 	fromInput = nil
 	runInput(t, ft, "FuzzSeed/seed#2", last)
 	assert.Equal(t, fromRun, fromInput, "the seed corpus entry runs the seed's execution")
-	assert.Equal(t, []byte{}, simtest.SeedInput(seed, -1))
+	assert.Equal(t, binary.LittleEndian.AppendUint64(nil, seed), simtest.SeedInput(seed, -1))
+	fromInput = nil
+	runInput(t, ft, "FuzzSeed", simtest.SeedInput(seed, 5))
+	assert.Equal(t, fromRun[:2], fromInput[:2], "a short input makes the seed's first decisions")
+	assert.NotEqual(t, fromRun, fromInput, "and seed 0's after them")
 	assert.Len(t, simtest.SeedInput(seed, 1<<20), simtest.MaxFuzzInput)
 }
 
@@ -313,7 +343,8 @@ func TestFuzzCorpusNotesABodyThatNeverDraws(t *testing.T) {
 	ft, _ := simtest.NewFuzzTarget("FuzzIdle", func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(1))
 	var corpus [][]byte
 	r := runIn("FuzzIdle", func(r *recorder) { corpus = ft.Corpus(r) })
-	assert.Equal(t, [][]byte{{}}, corpus)
+	require.Len(t, corpus, 1)
+	assert.Len(t, corpus[0], 8, "the seed alone")
 	assert.Contains(t, r.output(), "drew nothing from its random stream")
 }
 
