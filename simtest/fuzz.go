@@ -38,8 +38,8 @@ const fuzzHorizon = 1024
 // Each input runs the body once, in a fresh simulated world. Every decision
 // of a run — which task runs next, every number drawn from the Random
 // provider, every fault — is a draw from the run's random stream, and the
-// input sets those draws: its first eight bytes are a base seed (little
-// endian), and each byte after them is one decision, the top byte of one
+// input sets those draws: its last eight bytes are a base seed (little
+// endian), and each byte before them is one decision, the top byte of one
 // draw, in order, whose other 56 bits are the base seed's. Past its
 // decisions a run goes on with seed 0's draws, the same for every input.
 // So changing one byte of an input changes one decision and no other, and
@@ -47,8 +47,8 @@ const fuzzHorizon = 1024
 // new ones: the fuzzer can keep what got an input far and change the rest.
 // The same input gives the same run, every time.
 //
-// [SeedInput] makes an input from a seed: the seed, and the top byte of
-// each of its draws. It runs the seed's execution, to the same trace hash
+// [SeedInput] makes an input from a seed: the top byte of each of its
+// draws, and the seed. It runs the seed's execution, to the same trace hash
 // as Run, and [S.Seed] reports the seed. A decision sets only the top byte
 // of a draw: enough to choose among up to 256 ways, while a rarer event (a
 // fault of probability 1e-5, say) needs the base seed's low bits to agree.
@@ -192,27 +192,44 @@ func FuzzSeeds(seeds ...uint64) Option {
 }
 
 // SeedInput returns the fuzz input that makes the first draws decisions of
-// seed's run: the seed, then the top byte of each of those draws (see
+// seed's run: the top byte of each of those draws, then the seed (see
 // [Fuzz]). If the run draws no more than that, the input runs seed's
 // execution exactly, to the same trace hash. draws is capped at 8,192.
 func SeedInput(seed uint64, draws int) []byte {
 	draws = max(0, min(draws, maxDecisions))
-	out := make([]byte, 8+draws)
-	binary.LittleEndian.PutUint64(out, seed)
+	out := make([]byte, draws, draws+8)
 	st := rng.New(seed)
-	for i := range draws {
-		out[8+i] = byte(st.Uint64() >> 56)
+	for i := range out {
+		out[i] = byte(st.Uint64() >> 56)
 	}
-	return out
+	return binary.LittleEndian.AppendUint64(out, seed)
 }
+
+// The base seed is the input's last eight bytes, not its first, for the
+// sake of go test's minimizer. The fuzzer shrinks each input it keeps, and
+// judges the result by the coverage of the last input it tried, which
+// changes the input's last byte. Were that byte a decision, the change
+// would mostly lose what made the input worth keeping, and the input
+// would be dropped; a byte of the base seed only moves the low bits of the
+// decisions.
 
 // inputSeed is the base seed of a fuzz input: 0 for an input that sets no
 // decision, which runs seed 0.
 func inputSeed(data []byte) uint64 {
+	data = data[:min(len(data), MaxFuzzInput)]
 	if len(data) <= 8 {
 		return 0
 	}
-	return binary.LittleEndian.Uint64(data)
+	return binary.LittleEndian.Uint64(data[len(data)-8:])
+}
+
+// inputDecisions is the decision bytes of a fuzz input.
+func inputDecisions(data []byte) []byte {
+	data = data[:min(len(data), MaxFuzzInput)]
+	if len(data) <= 8 {
+		return nil
+	}
+	return data[:len(data)-8]
 }
 
 // decisionStream is the byte stream, for rng.FromBytes, that a fuzz input
@@ -226,7 +243,7 @@ func inputSeed(data []byte) uint64 {
 // of two of draws, at least fuzzHorizon, and has no branch in its body;
 // the copies, which the instrumentation does not see, handle the length.
 func decisionStream(data []byte) []byte {
-	dec := data[8:min(len(data), MaxFuzzInput)]
+	dec := inputDecisions(data)
 	n := fuzzHorizon
 	for n < len(dec) {
 		n *= 2
