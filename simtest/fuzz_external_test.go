@@ -95,10 +95,11 @@ func TestFuzzOneByteChangesOneDecision(t *testing.T) {
 	runIn("TestZero", func(r *recorder) { simtest.Run(r, draws(20, &zero), simtest.Replay(0)) })
 	fa, _ := simtest.NewFuzzTarget("FuzzBytes", draws(20, &a))
 	fb, _ := simtest.NewFuzzTarget("FuzzBytes", draws(20, &b))
-	data := binary.LittleEndian.AppendUint64(nil, base)
+	var data []byte
 	for i := range 10 {
 		data = append(data, byte(i*25))
 	}
+	data = binary.LittleEndian.AppendUint64(data, base)
 	runInput(t, fa, "FuzzBytes", data)
 	for i := range 20 {
 		if i < 10 {
@@ -109,7 +110,7 @@ func TestFuzzOneByteChangesOneDecision(t *testing.T) {
 		}
 	}
 	changed := append([]byte(nil), data...)
-	changed[8+3] ^= 0x80
+	changed[3] ^= 0x80
 	runInput(t, fb, "FuzzBytes", changed)
 	for i := range 20 {
 		if i == 3 {
@@ -142,7 +143,7 @@ func TestFuzzInputWithoutDecisionsIsSeedZero(t *testing.T) {
 	const seed = 0x0102030405060708
 	var seen uint64
 	ft, _ = simtest.NewFuzzTarget("FuzzSeed", func(s *simtest.S) { seen = s.Seed() })
-	runInput(t, ft, "FuzzSeed", append(binary.LittleEndian.AppendUint64(nil, seed), 1, 2, 3))
+	runInput(t, ft, "FuzzSeed", binary.LittleEndian.AppendUint64([]byte{1, 2, 3}, seed))
 	assert.Equal(t, uint64(seed), seen, "S.Seed is the input's base seed")
 }
 
