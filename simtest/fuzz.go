@@ -1,7 +1,6 @@
 package simtest
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -15,55 +14,56 @@ import (
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
-// MaxFuzzInput is how many bytes of a fuzz input are read: the base seed
-// and 8,192 decisions. The rest of a longer input is ignored.
-const MaxFuzzInput = 8 + maxDecisions
+// MaxFuzzInput is how long a fuzz input can be: the base seed, 1,024
+// decisions and the final byte. The rest of a longer input is ignored.
+const MaxFuzzInput = 8 + maxDecisions + 1
 
-// maxDecisions is how many draws an input can set: as many as
-// rng.FromBytes reads.
-const maxDecisions = rng.MaxInput / 8
-
-// fuzzHorizon is how many draws, at least, an input's stream spells out
-// before the stream is keyed by the whole input (rng.FromBytes keys what
-// follows the bytes it reads by a hash of them).
-const fuzzHorizon = 1024
+// maxDecisions is how many draws an input sets. Every input's stream
+// spells out that many draws, however long the input, for two reasons.
+// The stream's bytes are hashed (rng.FromBytes keys the draws after them
+// by a hash), and a hash as long as the input would make each new length
+// a new loop count, which the fuzzer sees as new coverage: inputs kept
+// for their length alone, and then minimized at great cost. And it costs:
+// spelling out 1,024 draws and hashing them takes about 30µs a run.
+const maxDecisions = 1024
 
 // Fuzz is [Run] for go test -fuzz: a fuzz target whose input is a decision
 // stream. Call it from a fuzz test, with the body a Run would take:
 //
-//	func FuzzPayments(f *testing.F) {
-//		simtest.Fuzz(f, body)
+//	func FuzzBank(f *testing.F) {
+//		simtest.Fuzz(f, workload)
 //	}
 //
 // Each input runs the body once, in a fresh simulated world. Every decision
 // of a run — which task runs next, every number drawn from the Random
 // provider, every fault — is a draw from the run's random stream, and the
-// input sets those draws: its last eight bytes are a base seed (little
-// endian), and each byte before them is one decision, the top byte of one
-// draw, in order, whose other 56 bits are the base seed's. Past its
-// decisions a run goes on with seed 0's draws, the same for every input.
-// So changing one byte of an input changes one decision and no other, and
-// cutting an input short puts seed 0's decisions back rather than drawing
-// new ones: the fuzzer can keep what got an input far and change the rest.
-// The same input gives the same run, every time.
+// input sets those draws: its first eight bytes are a base seed (little
+// endian), and each byte after them but the last is one decision, the top
+// byte of one draw, in order, whose other 56 bits are the base seed's. (The
+// last byte is not read: go test's minimizer needs one byte that does not
+// matter.) Past its decisions a run goes on with seed 0's draws, the same
+// for every input. So changing one byte of an input changes one decision
+// and no other, and cutting an input short puts seed 0's decisions back
+// rather than drawing new ones: the fuzzer can keep what got an input far
+// and change the rest. The same input gives the same run, every time.
 //
-// [SeedInput] makes an input from a seed: the top byte of each of its
-// draws, and the seed. It runs the seed's execution, to the same trace hash
-// as Run, and [S.Seed] reports the seed. A decision sets only the top byte
+// [SeedInput] makes an input from a seed: the seed, and the top byte of
+// each of its draws. For a run of up to 1,024 draws it runs the seed's
+// execution, to the same trace hash as Run, and [S.Seed] reports the seed. A decision sets only the top byte
 // of a draw: enough to choose among up to 256 ways, while a rarer event (a
 // fault of probability 1e-5, say) needs the base seed's low bits to agree.
 //
 // Everything else is as in Run: the same [S], providers and devices, the
 // same failure report, with the fuzzer's own replay line instead of a seed:
 //
-//	go test -run '^FuzzPayments$/^4f1c2a9b0d3e5f67$' ./examples/payments
+//	go test -run '^FuzzBank$/^89ca86ddf2874fad$' ./examples/shardmove
 //
 // A failing input found by go test -fuzz is written by go test to
 // testdata/fuzz/<FuzzName>/<hash>, the name that line shows, and is run by
-// every later go test as a regression test. [S.Seed] reports the input's
-// base seed. An input is not a Run: Fuzz reports no assertion table and
-// no coverage gaps, while a failed Always fails the input as it fails a
-// seed.
+// every later go test as a regression test. An input is not a Run: Fuzz
+// reports no assertion table and no coverage gaps, while a failed Always
+// fails the input as it fails a seed. docs/fuzzing.md tells the whole
+// story, with the commands.
 //
 // # Feedback
 //
@@ -93,20 +93,20 @@ const fuzzHorizon = 1024
 // starts from its execution and every go test replays it. With
 // -simseed=N the seed corpus is seed N's input alone:
 //
-//	go test -fuzz '^FuzzPayments$' ./examples/payments -simseed=N
+//	go test -run '^$' -fuzz '^FuzzBank$' ./examples/shardmove -simseed=N
 //
 // fuzzes from seed N's execution. Without -fuzz, go test runs the seed
 // corpus and testdata/fuzz/<FuzzName>, one subtest per input.
 //
 // # Bad input
 //
-// An input with no decisions, eight bytes or fewer, runs seed 0: an empty
+// An input with no decisions, nine bytes or fewer, runs seed 0: an empty
 // input is ChaCha8 from the fixed seed 0. Only the first [MaxFuzzInput]
-// bytes of an input are read. Past the first 1,024 draws, or past the
-// input's decisions if it has more (rounded up to a power of two), the
-// stream is ChaCha8 keyed by the whole input, as package rng keys a byte
-// stream. A body that draws nothing runs the same for every input; Fuzz
-// says so in the log when it builds the seed corpus.
+// bytes of an input are read: an input sets at most 1,024 decisions. Past
+// the first 1,024 draws of a run, the stream is ChaCha8 keyed by the whole
+// input, as package rng keys a byte stream. A body that draws nothing
+// runs the same for every input; Fuzz says so in the log when it builds
+// the seed corpus.
 //
 // Bad options or flags fail the fuzz test before any input runs.
 func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
@@ -192,80 +192,70 @@ func FuzzSeeds(seeds ...uint64) Option {
 }
 
 // SeedInput returns the fuzz input that makes the first draws decisions of
-// seed's run: the top byte of each of those draws, then the seed (see
-// [Fuzz]). If the run draws no more than that, the input runs seed's
-// execution exactly, to the same trace hash. draws is capped at 8,192.
+// seed's run: the seed, the top byte of each of those draws, and the final
+// byte, which is not read (see [Fuzz]). If the run draws no more than
+// that, the input runs seed's execution exactly, to the same trace hash.
+// draws is capped at 1,024.
 func SeedInput(seed uint64, draws int) []byte {
 	draws = max(0, min(draws, maxDecisions))
-	out := make([]byte, draws, draws+8)
+	out := binary.LittleEndian.AppendUint64(make([]byte, 0, 8+draws+1), seed)
 	st := rng.New(seed)
-	for i := range out {
-		out[i] = byte(st.Uint64() >> 56)
+	for range draws {
+		out = append(out, byte(st.Uint64()>>56))
 	}
-	return binary.LittleEndian.AppendUint64(out, seed)
+	return append(out, 0)
 }
 
-// The base seed is the input's last eight bytes, not its first, for the
-// sake of go test's minimizer. The fuzzer shrinks each input it keeps, and
-// judges the result by the coverage of the last input it tried, which
-// changes the input's last byte. Were that byte a decision, the change
-// would mostly lose what made the input worth keeping, and the input
-// would be dropped; a byte of the base seed only moves the low bits of the
-// decisions.
+// An input's final byte is not read, for the sake of go test's minimizer.
+// The fuzzer shrinks each input it keeps, and judges the result by the
+// coverage of the last input it tried, which changes the input's final
+// byte. Were that byte a decision, the change would mostly lose what made
+// the input worth keeping, and the input would be dropped.
 
 // inputSeed is the base seed of a fuzz input: 0 for an input that sets no
 // decision, which runs seed 0.
 func inputSeed(data []byte) uint64 {
-	data = data[:min(len(data), MaxFuzzInput)]
-	if len(data) <= 8 {
+	if len(inputDecisions(data)) == 0 {
 		return 0
 	}
-	return binary.LittleEndian.Uint64(data[len(data)-8:])
+	return binary.LittleEndian.Uint64(data)
 }
 
-// inputDecisions is the decision bytes of a fuzz input.
+// inputDecisions is the decision bytes of a fuzz input: after the base
+// seed, before the final byte, within MaxFuzzInput.
 func inputDecisions(data []byte) []byte {
 	data = data[:min(len(data), MaxFuzzInput)]
-	if len(data) <= 8 {
+	if len(data) <= 9 {
 		return nil
 	}
-	return data[:len(data)-8]
+	return data[8 : len(data)-1]
 }
 
 // decisionStream is the byte stream, for rng.FromBytes, that a fuzz input
-// with decisions stands for: for each decision byte, the base seed's draw
-// with its top byte replaced by the input's; past them, seed 0's draws;
-// for at least fuzzHorizon draws.
+// with decisions stands for: maxDecisions draws, each one the input
+// decides being the base seed's draw with its top byte replaced by the
+// input's, each other one seed 0's draw.
 //
 // Under go test -fuzz this code is instrumented too, and the fuzzer counts
 // how often each loop body runs: a loop as long as the input would make
-// every new length look like new coverage. So the loop runs over a power
-// of two of draws, at least fuzzHorizon, and has no branch in its body;
-// the copies, which the instrumentation does not see, handle the length.
+// every new length look like new coverage. So the loop always runs
+// maxDecisions times and has no branch in its body; copy, which the
+// instrumentation does not see, handles the input's length.
 func decisionStream(data []byte) []byte {
 	dec := inputDecisions(data)
-	n := fuzzHorizon
-	for n < len(dec) {
-		n *= 2
-	}
-	set := make([]byte, n)  // the input's byte for each draw
-	mask := make([]byte, n) // 0xff where the input sets the draw
+	const n = maxDecisions
+	set := make([]byte, n) // the input's byte for each draw
 	copy(set, dec)
-	copy(mask, ones[:len(dec)])
 	base, rest := rng.New(inputSeed(data)), rng.New(0)
 	out := make([]byte, 8*n)
 	for i := range n {
-		decided := -uint64(mask[i] & 1) // all ones where the input sets the draw
+		decided := -(uint64(i-len(dec)) >> 63) // all ones where the input sets the draw
 		own := base.Uint64()&(1<<56-1) | uint64(set[i])<<56
 		w := rest.Uint64()&^decided | own&decided
 		binary.LittleEndian.PutUint64(out[8*i:], w)
 	}
 	return out
 }
-
-// ones is maxDecisions bytes of 0xff, for decisionStream's masks. It is
-// never written.
-var ones = bytes.Repeat([]byte{0xff}, maxDecisions)
 
 // fuzzTarget is what Fuzz keeps between inputs: read-only once built,
 // except the count of inputs run.
@@ -383,7 +373,7 @@ func corpusName(data []byte) string {
 	return fmt.Sprintf("%x", sha256.Sum256([]byte(file)))[:16]
 }
 
-// seedOf returns the seed whose stream a seed corpus entry is.
+// seedOf returns the seed whose input a seed corpus entry is.
 func (ft *fuzzTarget) seedOf(test string) (uint64, bool) {
 	_, sub, _ := strings.Cut(test, "/")
 	i, err := strconv.Atoi(strings.TrimPrefix(sub, "seed#"))
@@ -401,7 +391,7 @@ func (ft *fuzzTarget) failureReport(r *runner, o *seedOutcome, test string, data
 	seed, isSeed := ft.seedOf(test)
 	switch {
 	case isSeed:
-		what += fmt.Sprintf(" (the decision stream of seed %d)", seed)
+		what += fmt.Sprintf(" (the input of seed %d)", seed)
 		replay = fuzzReplayLine(ft.name+"/seed#0", fmt.Sprintf("-simseed=%d", seed))
 	case strings.Contains(test, "/"):
 		replay = fuzzReplayLine(test, "")
@@ -452,10 +442,10 @@ type fuzzInput struct {
 	trace    uint64 // the run's trace hash, for tests
 }
 
-// stream is the run's decision stream, or nil when the input is a seed
-// and the run is keyed by it.
+// stream is the run's decision stream, or nil when the input sets no
+// decision and the run is seed 0's.
 func (in *fuzzInput) stream() []byte {
-	if in == nil || len(in.data) <= 8 {
+	if in == nil || len(inputDecisions(in.data)) == 0 {
 		return nil
 	}
 	return decisionStream(in.data)

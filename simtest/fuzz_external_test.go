@@ -95,11 +95,11 @@ func TestFuzzOneByteChangesOneDecision(t *testing.T) {
 	runIn("TestZero", func(r *recorder) { simtest.Run(r, draws(20, &zero), simtest.Replay(0)) })
 	fa, _ := simtest.NewFuzzTarget("FuzzBytes", draws(20, &a))
 	fb, _ := simtest.NewFuzzTarget("FuzzBytes", draws(20, &b))
-	var data []byte
+	data := binary.LittleEndian.AppendUint64(nil, base)
 	for i := range 10 {
 		data = append(data, byte(i*25))
 	}
-	data = binary.LittleEndian.AppendUint64(data, base)
+	data = append(data, 0xaa) // the final byte, not read
 	runInput(t, fa, "FuzzBytes", data)
 	for i := range 20 {
 		if i < 10 {
@@ -110,7 +110,7 @@ func TestFuzzOneByteChangesOneDecision(t *testing.T) {
 		}
 	}
 	changed := append([]byte(nil), data...)
-	changed[3] ^= 0x80
+	changed[8+3] ^= 0x80
 	runInput(t, fb, "FuzzBytes", changed)
 	for i := range 20 {
 		if i == 3 {
@@ -135,7 +135,7 @@ func traceOf(t *testing.T, body func(*simtest.S), seed uint64) uint64 {
 func TestFuzzInputWithoutDecisionsIsSeedZero(t *testing.T) {
 	ft, _ := simtest.NewFuzzTarget("FuzzSeed", racers(nil))
 	zero := traceOf(t, racers(nil), 0)
-	for _, in := range [][]byte{nil, {}, {1, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8}} {
+	for _, in := range [][]byte{nil, {}, {1, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
 		got, _, _ := runInput(t, ft, "FuzzSeed", in)
 		assert.Equal(t, zero, got, "%q runs seed 0", in)
 	}
@@ -143,7 +143,7 @@ func TestFuzzInputWithoutDecisionsIsSeedZero(t *testing.T) {
 	const seed = 0x0102030405060708
 	var seen uint64
 	ft, _ = simtest.NewFuzzTarget("FuzzSeed", func(s *simtest.S) { seen = s.Seed() })
-	runInput(t, ft, "FuzzSeed", binary.LittleEndian.AppendUint64([]byte{1, 2, 3}, seed))
+	runInput(t, ft, "FuzzSeed", append(binary.LittleEndian.AppendUint64(nil, seed), 1, 2, 3, 0))
 	assert.Equal(t, uint64(seed), seen, "S.Seed is the input's base seed")
 }
 
@@ -179,12 +179,12 @@ func TestSeedInputReplaysTheSeed(t *testing.T) {
 	runIn("FuzzSeed", func(r *recorder) { corpus = ft.Corpus(r) })
 	require.Len(t, corpus, 3)
 	last := corpus[2]
-	assert.Equal(t, simtest.SeedInput(seed, len(last)-8), last)
-	assert.Less(t, len(last), 8+1000)
+	assert.Equal(t, simtest.SeedInput(seed, len(last)-9), last)
+	assert.Less(t, len(last), 8+1000+1)
 	fromInput = nil
 	runInput(t, ft, "FuzzSeed/seed#2", last)
 	assert.Equal(t, fromRun, fromInput, "the seed corpus entry runs the seed's execution")
-	assert.Equal(t, binary.LittleEndian.AppendUint64(nil, seed), simtest.SeedInput(seed, -1))
+	assert.Equal(t, append(binary.LittleEndian.AppendUint64(nil, seed), 0), simtest.SeedInput(seed, -1))
 	fromInput = nil
 	runInput(t, ft, "FuzzSeed", simtest.SeedInput(seed, 5))
 	assert.Equal(t, fromRun[:2], fromInput[:2], "a short input makes the seed's first decisions")
@@ -221,7 +221,7 @@ func TestFuzzFailureReportsTheFuzzReplay(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, failing, 0, "one in ten seeds fails")
-	assert.Contains(t, out, fmt.Sprintf("simtest: input seed#%d (the decision stream of seed ", failing))
+	assert.Contains(t, out, fmt.Sprintf("simtest: input seed#%d (the input of seed ", failing))
 	seed := out[strings.Index(out, "of seed ")+len("of seed "):]
 	seed = seed[:strings.IndexByte(seed, ')')]
 	_, err = strconv.ParseUint(seed, 10, 64)
@@ -345,7 +345,7 @@ func TestFuzzCorpusNotesABodyThatNeverDraws(t *testing.T) {
 	var corpus [][]byte
 	r := runIn("FuzzIdle", func(r *recorder) { corpus = ft.Corpus(r) })
 	require.Len(t, corpus, 1)
-	assert.Len(t, corpus[0], 8, "the seed alone")
+	assert.Len(t, corpus[0], 9, "the seed alone, and the final byte")
 	assert.Contains(t, r.output(), "drew nothing from its random stream")
 }
 

@@ -23,8 +23,9 @@ var (
 // fuzzes from a directory of its own, so that the kept input lands there
 // and not in the package.
 //
-// Skipped under -short: it builds a test binary instrumented for fuzzing
-// and fuzzes it for a few seconds.
+// It runs only when MOONPOOL_FUZZ_DEMO is set, and never under -short: it
+// builds a test binary instrumented for fuzzing and fuzzes it, for some
+// seconds usually and a few minutes at worst.
 func TestFuzzingFindsTheLostDeposit(t *testing.T) {
 	if testing.Short() || os.Getenv("MOONPOOL_FUZZ_DEMO") == "" {
 		t.Skip("builds an instrumented test binary and fuzzes it for up to minutes; set MOONPOOL_FUZZ_DEMO=1 to run it")

@@ -1,0 +1,56 @@
+package simtest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFuzzCorpusSeeds(t *testing.T) {
+	body := func(s *S) { s.Providers().Random.IntN(10) }
+	seedsOf := func(fl flags, opts ...Option) []uint64 {
+		t.Helper()
+		ft, err := newFuzzTarget("FuzzSeeds", false, fl, body, opts)
+		require.NoError(t, err)
+		corpus := ft.corpus(t)
+		require.Len(t, corpus, len(ft.seeds))
+		for i, in := range corpus {
+			assert.Equal(t, SeedInput(ft.seeds[i], 1), in, "one draw, one decision")
+		}
+		return ft.seeds
+	}
+	def := seedsOf(flags{})
+	assert.Len(t, def, DefaultFuzzSeeds)
+	assert.Equal(t, def, seedsOf(flags{}), "stable for a name")
+	assert.Len(t, seedsOf(flags{seeds: 7}), 7, "-simseeds")
+	assert.Equal(t, def[:2], seedsOf(flags{}, Seeds(2)))
+	assert.Equal(t, append(def, 5, 6), seedsOf(flags{}, FuzzSeeds(5), FuzzSeeds(6)))
+	assert.Equal(t, []uint64{42}, seedsOf(flags{seed: 42, seedSet: true}, FuzzSeeds(5)), "-simseed: that seed alone")
+
+	_, err := newFuzzTarget("FuzzSeeds", false, flags{seed: 1, seedSet: true, seeds: 3}, body, nil)
+	assert.ErrorContains(t, err, "give one of the two flags")
+}
+
+func TestFuzzSeedOfNamesTheSeedCorpus(t *testing.T) {
+	ft := &fuzzTarget{name: "FuzzX", seeds: []uint64{10, 20}}
+	for name, want := range map[string]uint64{"FuzzX/seed#0": 10, "FuzzX/seed#1": 20} {
+		got, ok := ft.seedOf(name)
+		assert.True(t, ok, name)
+		assert.Equal(t, want, got, name)
+	}
+	for _, name := range []string{"FuzzX", "FuzzX/seed#2", "FuzzX/seed#-1", "FuzzX/seed#x", "FuzzX/0123456789abcdef"} {
+		_, ok := ft.seedOf(name)
+		assert.False(t, ok, name)
+	}
+}
+
+func TestDecisionStreamDoesNotDependOnLength(t *testing.T) {
+	// The instrumented loop and the hashed length are the same for every
+	// input; only the bytes differ.
+	short := decisionStream(SeedInput(1, 3))
+	long := decisionStream(SeedInput(1, maxDecisions))
+	assert.Len(t, short, 8*maxDecisions)
+	assert.Len(t, long, 8*maxDecisions)
+	assert.Equal(t, long[:8*3], short[:8*3], "the same seed's first decisions")
+}
