@@ -28,7 +28,7 @@ type observer struct {
 func (r *runner) observe(w *sim.World, seed uint64) *observer {
 	ra := r.asserts
 	if ra == nil {
-		ra = newRunAsserts()
+		ra = newRunAsserts(r.sites)
 		r.asserts = ra
 	}
 	// runSeed's determinism check runs a seed a second time: that run
@@ -36,7 +36,7 @@ func (r *runner) observe(w *sim.World, seed uint64) *observer {
 	// a book of its own, dropped after.
 	book := ra.book
 	if ra.checking {
-		book = tally.New()
+		book = tally.New(ra.sites)
 	}
 	o := &observer{run: ra, w: w, seed: seed}
 	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.fail, Signal: o.signal})

@@ -15,12 +15,20 @@ import (
 // seeds.
 type runAsserts struct {
 	book         *tally.Book
+	sites        *tally.Sites
 	checking     bool // the seed runs again for CheckDeterminism; see observe
 	timeline     []sim.Entry
 	timelineSeed uint64
 }
 
-func newRunAsserts() *runAsserts { return &runAsserts{book: tally.New()} }
+// newRunAsserts starts the accounting of a Run, or of one fuzz input, whose
+// call sites go to sites (nil: a Sites of its own).
+func newRunAsserts(sites *tally.Sites) *runAsserts {
+	if sites == nil {
+		sites = tally.NewSites()
+	}
+	return &runAsserts{book: tally.New(sites), sites: sites}
+}
 
 // closeAssertions ends a Run's accounting, after its last seed: it adds
 // the assertion table to the report, fails the test on coverage gaps when

@@ -74,10 +74,33 @@
 // and [MaxStepsPerInstant] catches tasks that spin without letting time
 // move.
 //
+// # Fuzzing
+//
+// [Fuzz] runs the same body under go test -fuzz. A fuzz input is a
+// decision stream: a base seed, then one byte for each early decision of
+// the run (which task runs next, each number drawn, each fault), so that
+// the fuzzer's one-byte changes change one decision each. The assertions'
+// progress (a Sometimes first true, a watermark improved) and new
+// interleavings of the tasks reach the fuzzer as code coverage, so it
+// keeps the inputs that came closer to trouble:
+//
+//	func FuzzBank(f *testing.F) {
+//		simtest.Fuzz(f, workload)
+//	}
+//
+//	go test -run '^$' -fuzz '^FuzzBank$' ./examples/shardmove
+//
+// A failing input prints the fuzzer's replay line, go test keeps it under
+// testdata/fuzz, and every later go test runs it. [FuzzSeeds] turns a seed
+// that a Run found failing into a corpus entry. docs/fuzzing.md is the
+// chapter.
+//
 // # Isolation
 //
 // A Run keeps all its state to itself; Runs in parallel tests of one
 // binary (t.Parallel, -count, -cpu) do not interfere. The only state shared
 // by the package is its command-line flags, set once when the test binary
-// starts.
+// starts. Within a Run, the seeds' worlds hand their idle task goroutines
+// on to the next seed's world, so that starting a task rarely starts a
+// goroutine; the Run stops them when it ends.
 package simtest

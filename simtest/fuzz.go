@@ -12,20 +12,15 @@ import (
 	"github.com/moonpool-go/moonpool/internal/fuzzcover"
 	"github.com/moonpool-go/moonpool/internal/rng"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
-// MaxFuzzInput is how long a fuzz input can be: the base seed, 1,024
+// MaxFuzzInput is how long a fuzz input can be: the base seed, 65,536
 // decisions and the final byte. The rest of a longer input is ignored.
 const MaxFuzzInput = 8 + maxDecisions + 1
 
-// maxDecisions is how many draws an input sets. Every input's stream
-// spells out that many draws, however long the input, for two reasons.
-// The stream's bytes are hashed (rng.FromBytes keys the draws after them
-// by a hash), and a hash as long as the input would make each new length
-// a new loop count, which the fuzzer sees as new coverage: inputs kept
-// for their length alone, and then minimized at great cost. And it costs:
-// spelling out 1,024 draws and hashing them takes about 30µs a run.
-const maxDecisions = 1024
+// maxDecisions is how many draws an input sets.
+const maxDecisions = rng.MaxDecisions
 
 // Fuzz is [Run] for go test -fuzz: a fuzz target whose input is a decision
 // stream. Call it from a fuzz test, with the body a Run would take:
@@ -48,10 +43,11 @@ const maxDecisions = 1024
 // and change the rest. The same input gives the same run, every time.
 //
 // [SeedInput] makes an input from a seed: the seed, and the top byte of
-// each of its draws. For a run of up to 1,024 draws it runs the seed's
-// execution, to the same trace hash as Run, and [S.Seed] reports the seed. A decision sets only the top byte
-// of a draw: enough to choose among up to 256 ways, while a rarer event (a
-// fault of probability 1e-5, say) needs the base seed's low bits to agree.
+// each of its draws. For a run of up to 65,536 draws it runs the seed's
+// execution, to the same trace hash as Run, and [S.Seed] reports the seed.
+// A decision sets only the top byte of a draw: enough to choose among up
+// to 256 ways, while a rarer event (a fault of probability 1e-5, say)
+// needs the base seed's low bits to agree.
 //
 // Everything else is as in Run: the same [S], providers and devices, the
 // same failure report, with the fuzzer's own replay line instead of a seed:
@@ -102,9 +98,8 @@ const maxDecisions = 1024
 //
 // An input with no decisions, nine bytes or fewer, runs seed 0: an empty
 // input is ChaCha8 from the fixed seed 0. Only the first [MaxFuzzInput]
-// bytes of an input are read: an input sets at most 1,024 decisions. Past
-// the first 1,024 draws of a run, the stream is ChaCha8 keyed by the whole
-// input, as package rng keys a byte stream. A body that draws nothing
+// bytes of an input are read: an input sets at most 65,536 decisions, and
+// a run that draws more goes on with seed 0's draws. A body that draws nothing
 // runs the same for every input; Fuzz says so in the log when it builds
 // the seed corpus.
 //
@@ -120,6 +115,8 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 		f.Fatal(err)
 		return
 	}
+	ft.workers = sim.NewWorkers()
+	f.Cleanup(ft.workers.Close)
 	for _, in := range ft.corpus(f) {
 		f.Add(in)
 	}
@@ -195,7 +192,7 @@ func FuzzSeeds(seeds ...uint64) Option {
 // seed's run: the seed, the top byte of each of those draws, and the final
 // byte, which is not read (see [Fuzz]). If the run draws no more than
 // that, the input runs seed's execution exactly, to the same trace hash.
-// draws is capped at 1,024.
+// draws is capped at 65,536.
 func SeedInput(seed uint64, draws int) []byte {
 	draws = max(0, min(draws, maxDecisions))
 	out := binary.LittleEndian.AppendUint64(make([]byte, 0, 8+draws+1), seed)
@@ -231,32 +228,6 @@ func inputDecisions(data []byte) []byte {
 	return data[8 : len(data)-1]
 }
 
-// decisionStream is the byte stream, for rng.FromBytes, that a fuzz input
-// with decisions stands for: maxDecisions draws, each one the input
-// decides being the base seed's draw with its top byte replaced by the
-// input's, each other one seed 0's draw.
-//
-// Under go test -fuzz this code is instrumented too, and the fuzzer counts
-// how often each loop body runs: a loop as long as the input would make
-// every new length look like new coverage. So the loop always runs
-// maxDecisions times and has no branch in its body; copy, which the
-// instrumentation does not see, handles the input's length.
-func decisionStream(data []byte) []byte {
-	dec := inputDecisions(data)
-	const n = maxDecisions
-	set := make([]byte, n) // the input's byte for each draw
-	copy(set, dec)
-	base, rest := rng.New(inputSeed(data)), rng.New(0)
-	out := make([]byte, 8*n)
-	for i := range n {
-		decided := -(uint64(i-len(dec)) >> 63) // all ones where the input sets the draw
-		own := base.Uint64()&(1<<56-1) | uint64(set[i])<<56
-		w := rest.Uint64()&^decided | own&decided
-		binary.LittleEndian.PutUint64(out[8*i:], w)
-	}
-	return out
-}
-
 // fuzzTarget is what Fuzz keeps between inputs: read-only once built,
 // except the count of inputs run.
 type fuzzTarget struct {
@@ -264,9 +235,13 @@ type fuzzTarget struct {
 	cfg   config
 	fz    fuzzConfig
 	body  func(*S)
-	seeds []uint64      // the seeds of the seed corpus, in f.Add order
-	execs atomic.Uint64 // inputs run by this process
-	first atomic.Uint64 // the number of the first of them that failed
+	seeds []uint64 // the seeds of the seed corpus, in f.Add order
+	// workers carries task goroutines from one input's world to the next;
+	// nil makes each world its own.
+	workers *sim.Workers
+	sites   *tally.Sites  // the assertions' call sites, named once for all inputs
+	execs   atomic.Uint64 // inputs run by this process
+	first   atomic.Uint64 // the number of the first of them that failed
 }
 
 func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Option) (*fuzzTarget, error) {
@@ -288,14 +263,14 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 	if !c.seedsSet && fl.seeds == 0 {
 		c.seeds = DefaultFuzzSeeds
 	}
-	return &fuzzTarget{name: name, cfg: c, fz: fz, body: body}, nil
+	return &fuzzTarget{name: name, cfg: c, fz: fz, body: body, sites: tally.NewSites()}, nil
 }
 
 // corpus runs each seed of the seed corpus once, to learn how many draws
 // its execution makes, and returns their decision streams.
 func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
 	t.Helper()
-	r := &runner{t: t, cfg: ft.cfg, body: ft.body}
+	r := &runner{t: t, cfg: ft.cfg, body: ft.body, workers: ft.workers, sites: ft.sites}
 	seeds := r.seeds()
 	if !ft.cfg.replaySet {
 		seeds = append(seeds, ft.fz.seeds...)
@@ -320,7 +295,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	t.Helper()
 	n := ft.execs.Add(1)
 	in := &fuzzInput{data: data, progress: ft.fz.progress, states: ft.fz.states}
-	r := &runner{t: t, cfg: ft.cfg, body: ft.body, fuzz: in}
+	r := &runner{t: t, cfg: ft.cfg, body: ft.body, fuzz: in, workers: ft.workers, sites: ft.sites}
 	o := r.runSeed(inputSeed(data))
 	in.trace = o.res.Trace
 	if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
@@ -442,13 +417,13 @@ type fuzzInput struct {
 	trace    uint64 // the run's trace hash, for tests
 }
 
-// stream is the run's decision stream, or nil when the input sets no
-// decision and the run is seed 0's.
-func (in *fuzzInput) stream() []byte {
-	if in == nil || len(inputDecisions(in.data)) == 0 {
+// decisions is what the input decides of the run (see rng.Decided): nil
+// when it sets no decision and the run is seed 0's.
+func (in *fuzzInput) decisions() []byte {
+	if in == nil {
 		return nil
 	}
-	return decisionStream(in.data)
+	return inputDecisions(in.data)
 }
 
 // recording reports whether the run must keep its steps for observe.

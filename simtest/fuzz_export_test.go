@@ -1,6 +1,10 @@
 package simtest
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
 
 // Signal reports progress on s, as the assertions do.
 func Signal(s *S, sig uint64) { s.signal(sig) }
@@ -16,6 +20,13 @@ func NewFuzzTarget(name string, body func(*S), opts ...Option) (*FuzzTarget, err
 	return &FuzzTarget{ft}, err
 }
 
+// KeepWorkers makes the target's inputs hand their task goroutines on to
+// the next input, as Fuzz does, until t ends.
+func (f *FuzzTarget) KeepWorkers(t testing.TB) {
+	f.ft.workers = sim.NewWorkers()
+	t.Cleanup(f.ft.workers.Close)
+}
+
 // Corpus builds the seed corpus, as Fuzz does before fuzzing.
 func (f *FuzzTarget) Corpus(t testing.TB) [][]byte { return f.ft.corpus(t) }
 
@@ -28,3 +39,9 @@ func (f *FuzzTarget) Run(t testing.TB, data []byte) (trace uint64, branches int)
 
 // CorpusName is the name go test -fuzz gives a kept input.
 func CorpusName(data []byte) string { return corpusName(data) }
+
+// Feedback runs one input, reporting on t, and returns the feedback
+// branches its run hit.
+func (f *FuzzTarget) Feedback(t testing.TB, data []byte) []uint32 {
+	return f.ft.run(t, data).hits.Branches()
+}

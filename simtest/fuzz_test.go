@@ -44,13 +44,3 @@ func TestFuzzSeedOfNamesTheSeedCorpus(t *testing.T) {
 		assert.False(t, ok, name)
 	}
 }
-
-func TestDecisionStreamDoesNotDependOnLength(t *testing.T) {
-	// The instrumented loop and the hashed length are the same for every
-	// input; only the bytes differ.
-	short := decisionStream(SeedInput(1, 3))
-	long := decisionStream(SeedInput(1, maxDecisions))
-	assert.Len(t, short, 8*maxDecisions)
-	assert.Len(t, long, 8*maxDecisions)
-	assert.Equal(t, long[:8*3], short[:8*3], "the same seed's first decisions")
-}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/tally"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -50,6 +51,11 @@ type runner struct {
 	// asserts is the Run's assertions, invariants and timeline, made by
 	// the first seed (assert_run.go).
 	asserts *runAsserts
+	// workers carries task goroutines from one seed's world to the next.
+	workers *sim.Workers
+	// sites, when set, names assertion call sites for more than this
+	// runner: a fuzz test's inputs, each a runner, share one.
+	sites *tally.Sites
 }
 
 // seedOutcome is what one seed did.
@@ -95,6 +101,8 @@ func (r *runner) seeds() []uint64 {
 func (r *runner) run() {
 	t := r.t
 	t.Helper()
+	r.workers = sim.NewWorkers()
+	defer r.workers.Close()
 	start := time.Now()
 	for _, seed := range r.withKept(r.seeds()) {
 		o := r.runSeed(seed)
@@ -152,11 +160,12 @@ func isEscaped(err error) bool {
 func (r *runner) once(seed uint64, record bool) *seedOutcome {
 	w := sim.New(sim.Config{
 		Seed:               seed,
-		Input:              r.fuzz.stream(),
+		Decisions:          r.fuzz.decisions(),
 		TimeBudget:         r.cfg.timeBudget,
 		MaxStepsPerInstant: r.cfg.maxSteps,
 		Record:             record || r.fuzz.recording(),
 		Timeline:           r.cfg.asserts.tail,
+		Workers:            r.workers,
 	})
 	obs := r.observe(w, seed)
 	o := &seedOutcome{}

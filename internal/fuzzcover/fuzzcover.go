@@ -22,6 +22,8 @@
 // instrumented and Hit is a plain switch.
 package fuzzcover
 
+import "math/bits"
+
 //go:generate go run gen.go
 
 // Size is the number of branches.
@@ -60,4 +62,15 @@ func (s *Set) Len() int { return s.n }
 func (s *Set) Has(i uint32) bool {
 	i %= Size
 	return s.bits[i/64]&(1<<(i%64)) != 0
+}
+
+// Branches returns the branches s holds, in increasing order.
+func (s *Set) Branches() []uint32 {
+	out := make([]uint32, 0, s.n)
+	for w, word := range s.bits {
+		for ; word != 0; word &= word - 1 {
+			out = append(out, uint32(w*64+bits.TrailingZeros64(word)))
+		}
+	}
+	return out
 }

@@ -31,6 +31,16 @@ func TestSetHitsEachBranchOnce(t *testing.T) {
 		s.Hit(i)
 	}
 	assert.Equal(t, fuzzcover.Size, s.Len(), "a set never holds more than Size branches")
+	assert.Len(t, s.Branches(), fuzzcover.Size)
+}
+
+func TestSetBranchesInOrder(t *testing.T) {
+	var s fuzzcover.Set
+	assert.Empty(t, s.Branches())
+	for _, i := range []uint32{4000, 3, 64, 63, 3} {
+		s.Hit(i)
+	}
+	assert.Equal(t, []uint32{3, 63, 64, 4000}, s.Branches())
 }
 
 // TestEveryCaseIsInstrumented compiles the package as go test -fuzz does and

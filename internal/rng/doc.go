@@ -6,8 +6,8 @@
 // how a step of a run is named when replaying or branching it.
 //
 // A Stream starts either from a 64-bit seed (ChaCha8 keyed by the seed) or
-// from a byte string, the decision stream of a fuzz input: the first draws
-// read the bytes, eight at a time, and the rest come from ChaCha8 keyed by a
-// hash of those bytes. Changing one byte of the input changes one early draw,
-// not the whole run.
+// from a fuzz input's decisions (Decided): a base seed and one byte for each
+// of the first draws, which sets that draw's top byte; the draws past them
+// are seed 0's. Changing one byte of the decisions changes one draw, not
+// the whole run.
 package rng

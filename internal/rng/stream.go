@@ -2,49 +2,59 @@ package rng
 
 import (
 	"encoding/binary"
-	"hash/fnv"
 	"math/bits"
 	"math/rand/v2"
 )
 
-// MaxInput is how many bytes of a decision stream are read; the rest of a
-// longer input is ignored.
-const MaxInput = 64 << 10
+// MaxDecisions is how many draws a decision stream can set; the rest of a
+// longer one is ignored.
+const MaxDecisions = 64 << 10
 
 // Stream is a counted random stream. It is not safe for concurrent use; a
 // simulation draws from it one task at a time.
 type Stream struct {
 	src   *rand.ChaCha8
-	input []byte // decision bytes not yet consumed
+	dec   *decided // nil unless the stream was made by Decided
 	draws uint64
+}
+
+// decided is what Decided adds to a stream: the base seed's draws, whose
+// top bytes the decisions replace.
+type decided struct {
+	base *rand.ChaCha8
+	top  []byte // the decisions, then a zero that is never chosen
+	n    uint64 // how many decisions there are
 }
 
 // New returns a stream keyed by seed.
 func New(seed uint64) *Stream {
-	return &Stream{src: rand.NewChaCha8(key(seed, 0))}
+	return &Stream{src: rand.NewChaCha8(key(seed))}
 }
 
-// FromBytes returns a stream whose first draws read data, eight bytes to a
-// draw (a short last group is zero-padded), then continue from ChaCha8 keyed
-// by a hash of data. An empty data gives the same stream as New(0).
-func FromBytes(data []byte) *Stream {
-	if len(data) > MaxInput {
-		data = data[:MaxInput]
-	}
-	if len(data) == 0 {
+// Decided returns a stream whose first len(top) draws are seed's draws, each
+// with its top byte replaced by the decision at its place in top, and whose
+// later draws are seed 0's draws at the same places. Changing one byte of
+// top changes one draw; cutting top short gives the cut draws back to seed
+// 0. Decided(seed, nil) is New(0). Only the first MaxDecisions bytes of top
+// are read.
+//
+// Go's fuzzer instruments this code too and counts how often each block
+// runs, so no block runs a number of times that depends on len(top): a
+// draw computes both candidates and picks one without a branch.
+func Decided(seed uint64, top []byte) *Stream {
+	top = top[:min(len(top), MaxDecisions)]
+	if len(top) == 0 {
 		return New(0)
 	}
-	h := fnv.New64a()
-	h.Write(data)
-	s := &Stream{src: rand.NewChaCha8(key(h.Sum64(), 1))}
-	s.input = data
-	return s
+	d := &decided{base: rand.NewChaCha8(key(seed)), n: uint64(len(top))}
+	d.top = append(make([]byte, 0, len(top)+1), top...)
+	d.top = append(d.top, 0)
+	return &Stream{src: rand.NewChaCha8(key(0)), dec: d}
 }
 
-func key(seed, domain uint64) [32]byte {
+func key(seed uint64) [32]byte {
 	var k [32]byte
 	binary.LittleEndian.PutUint64(k[0:], seed)
-	binary.LittleEndian.PutUint64(k[8:], domain)
 	binary.LittleEndian.PutUint64(k[16:], 0x6d6f6f6e706f6f6c) // "moonpool"
 	return k
 }
@@ -54,14 +64,20 @@ func (s *Stream) Draws() uint64 { return s.draws }
 
 // Uint64 returns the next value of the stream.
 func (s *Stream) Uint64() uint64 {
+	i := s.draws
 	s.draws++
-	if len(s.input) > 0 {
-		var b [8]byte
-		n := copy(b[:], s.input)
-		s.input = s.input[n:]
-		return binary.LittleEndian.Uint64(b[:])
+	if s.dec == nil {
+		return s.src.Uint64()
 	}
-	return s.src.Uint64()
+	return s.dec.pick(i, s.src.Uint64())
+}
+
+// pick returns draw i: the base seed's draw with decision i as its top byte
+// if there is a decision i, rest if not.
+func (d *decided) pick(i, rest uint64) uint64 {
+	mine := -((i - d.n) >> 63) // all ones while i < n
+	own := d.base.Uint64()&(1<<56-1) | uint64(d.top[min(i, d.n)])<<56
+	return rest&^mine | own&mine
 }
 
 // IntN returns a value in [0, n). It panics if n <= 0.

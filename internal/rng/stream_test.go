@@ -32,20 +32,22 @@ func TestDrawsAreCounted(t *testing.T) {
 	assert.Equal(t, uint64(4), s.Draws())
 }
 
-func TestFromBytesReadsInputFirst(t *testing.T) {
-	s := FromBytes([]byte{1, 0, 0, 0, 0, 0, 0, 0, 2})
-	assert.Equal(t, uint64(1), s.Uint64())
-	assert.Equal(t, uint64(2), s.Uint64(), "a short last group is zero-padded")
-	assert.Equal(t, uint64(2), s.Draws())
+func TestDecidedSetsTopBytes(t *testing.T) {
+	s, base, zero := Decided(7, []byte{0xab, 0x01}), draw(New(7), 4), draw(New(0), 4)
+	got := draw(s, 4)
+	assert.Equal(t, uint64(0xab)<<56|base[0]&(1<<56-1), got[0], "a decision is the top byte of the base seed's draw")
+	assert.Equal(t, uint64(0x01)<<56|base[1]&(1<<56-1), got[1])
+	assert.Equal(t, zero[2:], got[2:], "past the decisions, seed 0's draws at the same places")
+	assert.Equal(t, uint64(4), s.Draws())
 }
 
-func TestOneByteChangesOneEarlyDraw(t *testing.T) {
+func TestOneByteChangesOneDraw(t *testing.T) {
 	a := make([]byte, 64)
 	b := make([]byte, 64)
 	b[17] = 9
-	da, db := draw(FromBytes(a), 8), draw(FromBytes(b), 8)
+	da, db := draw(Decided(3, a), 80), draw(Decided(3, b), 80)
 	for i := range da {
-		if i == 2 {
+		if i == 17 {
 			assert.NotEqual(t, da[i], db[i])
 		} else {
 			assert.Equal(t, da[i], db[i], "draw %d", i)
@@ -53,14 +55,29 @@ func TestOneByteChangesOneEarlyDraw(t *testing.T) {
 	}
 }
 
-func TestEmptyInputIsSeedZero(t *testing.T) {
-	assert.Equal(t, draw(New(0), 10), draw(FromBytes(nil), 10))
+func TestCutDecisionsGiveSeedZerosDraws(t *testing.T) {
+	long := draw(Decided(3, []byte{1, 2, 3, 4, 5}), 10)
+	short := draw(Decided(3, []byte{1, 2}), 10)
+	assert.Equal(t, long[:2], short[:2])
+	assert.Equal(t, draw(New(0), 10)[2:], short[2:])
 }
 
-func TestHugeInputIsTruncated(t *testing.T) {
-	big := make([]byte, MaxInput+100)
-	big[MaxInput+50] = 1
-	assert.Equal(t, draw(FromBytes(big), MaxInput/8+5), draw(FromBytes(big[:MaxInput]), MaxInput/8+5))
+func TestNoDecisionsIsSeedZero(t *testing.T) {
+	assert.Equal(t, draw(New(0), 10), draw(Decided(5, nil), 10))
+	assert.Equal(t, draw(New(0), 10), draw(Decided(5, []byte{}), 10))
+}
+
+func TestHugeDecisionsAreTruncated(t *testing.T) {
+	big := make([]byte, MaxDecisions+100)
+	big[MaxDecisions+50] = 1
+	assert.Equal(t, draw(Decided(1, big), MaxDecisions+60), draw(Decided(1, big[:MaxDecisions]), MaxDecisions+60))
+}
+
+func TestDecidedDoesNotKeepTheCallersBytes(t *testing.T) {
+	top := []byte{1, 2, 3}
+	s := Decided(1, top)
+	top[0] = 200
+	assert.Equal(t, uint64(1), s.Uint64()>>56)
 }
 
 func TestIntNRange(t *testing.T) {

@@ -152,6 +152,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			if now.Sub(since) < watchdog {
 				continue
 			}
+			w.abandoned.Store(true)
 			return w.escaped(watchdog)
 		}
 	}

@@ -100,12 +100,16 @@ type worker struct {
 	t     *task // the task it runs, nil while it waits in the pool
 }
 
-// worker returns an idle worker from the pool, or a new one.
+// worker returns an idle worker from the pool, or from the Workers shared
+// with earlier worlds, or a new one.
 func (w *World) worker() *worker {
 	if n := len(w.pool); n > 0 {
 		wk := w.pool[n-1]
 		w.pool[n-1] = nil
 		w.pool = w.pool[:n-1]
+		return wk
+	}
+	if wk := w.cfg.Workers.get(); wk != nil {
 		return wk
 	}
 	w.workers++

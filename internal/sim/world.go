@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/rng"
@@ -17,9 +18,9 @@ var Epoch = time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)
 type Config struct {
 	// Seed keys the run's random stream.
 	Seed uint64
-	// Input, when not nil, is a decision stream that replaces Seed: the
-	// stream's first draws read it (see package rng).
-	Input []byte
+	// Decisions, when not empty, set the top bytes of the run's first
+	// draws, and the draws past them are seed 0's (rng.Decided).
+	Decisions []byte
 	// TimeBudget bounds simulated time; zero means no bound.
 	TimeBudget time.Duration
 	// MaxStepsPerInstant bounds how many tasks may be resumed while
@@ -30,6 +31,9 @@ type Config struct {
 	// Timeline is how many recent timeline entries to keep for failure
 	// reports; zero keeps a default number.
 	Timeline int
+	// Workers, when not nil, lends the run idle workers of earlier runs and
+	// takes back the run's own when it ends.
+	Workers *Workers
 }
 
 // Result is the outcome of a run.
@@ -69,6 +73,9 @@ type World struct {
 	queue eventQueue
 	ready []*task
 	pool  []*worker // idle workers, for the next tasks started
+	// abandoned is set when RunGuarded gave up on the run: a task escaped,
+	// and the run's workers must not go back to Workers.
+	abandoned atomic.Bool
 	// workers counts the workers made.
 	workers int
 	tasks   []*task // every live task, in start order
@@ -113,8 +120,8 @@ type World struct {
 func New(cfg Config) *World {
 	w := &World{cfg: cfg, owned: make(map[<-chan struct{}]struct{})}
 	w.label = fmt.Sprintf("%p", w)
-	if cfg.Input != nil {
-		w.rng = rng.FromBytes(cfg.Input)
+	if len(cfg.Decisions) > 0 {
+		w.rng = rng.Decided(cfg.Seed, cfg.Decisions)
 	} else {
 		w.rng = rng.New(cfg.Seed)
 	}
@@ -373,9 +380,7 @@ func (w *World) teardown() {
 	for len(w.tasks) > 0 {
 		w.kill(w.tasks[0])
 	}
-	for _, wk := range w.pool {
-		wk.stop()
-	}
+	w.cfg.Workers.put(w.pool, w.abandoned.Load())
 	w.pool = nil
 	w.state = finished
 	w.queue.all(func(s slot) { unschedule(s.e) })

@@ -13,17 +13,21 @@ import (
 // at a time.
 type Book struct {
 	entries map[string]*Entry // by message
-	sites   map[uintptr]*Site // call sites, by program counter
-	misused map[misuse]bool   // misuses reported, so each is reported once
-	static  []*Entry          // found in the source only; see Catalogue
-	epoch   uint32            // numbers the seeds
+	sites   *Sites
+	misused map[misuse]bool // misuses reported, so each is reported once
+	static  []*Entry        // found in the source only; see Catalogue
+	epoch   uint32          // numbers the seeds
 }
 
-// New returns an empty book.
-func New() *Book {
+// New returns an empty book that names call sites through sites, or
+// through a Sites of its own if sites is nil.
+func New(sites *Sites) *Book {
+	if sites == nil {
+		sites = NewSites()
+	}
 	return &Book{
 		entries: make(map[string]*Entry),
-		sites:   make(map[uintptr]*Site),
+		sites:   sites,
 		misused: make(map[misuse]bool),
 	}
 }

@@ -49,7 +49,7 @@ func (g *signals) take() int {
 }
 
 func TestSignalsAreNewProgressOfTheSeed(t *testing.T) {
-	b := New()
+	b := New(nil)
 	var g signals
 	s := b.Begin(1, &clock{}, g.hooks())
 	sometimes := func(ok bool) { s.Assert(simctx.Assertion{Kind: simctx.Sometimes, Msg: "s", OK: ok}) }
@@ -124,7 +124,7 @@ func TestSignalsAreNewProgressOfTheSeed(t *testing.T) {
 }
 
 func TestFirstFailureKeepsSeedTimeTaskDetails(t *testing.T) {
-	b := New()
+	b := New(nil)
 	var g signals
 	c := &clock{now: 3 * time.Second, task: "worker-2"}
 	s := b.Begin(42, c, g.hooks())
@@ -141,7 +141,7 @@ func TestFirstFailureKeepsSeedTimeTaskDetails(t *testing.T) {
 }
 
 func TestThousandsOfAssertions(t *testing.T) {
-	b := New()
+	b := New(nil)
 	s := b.Begin(1, nil, Hooks{})
 	const n = 10_000
 	for i := range n {
@@ -231,7 +231,7 @@ func TestCatalogueReadsOnlyFilesBelowTheModule(t *testing.T) {
 	require.NoError(t, err)
 	file := filepath.Join(dir, "calls.go")
 	require.NoError(t, os.WriteFile(file, src, 0o666))
-	b := New()
+	b := New(nil)
 	e, err := b.Declare(simctx.Always, "n is not negative", &Site{File: file, Line: 12})
 	require.NoError(t, err)
 	s := b.Begin(1, nil, Hooks{})
