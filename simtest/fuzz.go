@@ -99,9 +99,9 @@ const maxDecisions = rng.MaxDecisions
 // An input with no decisions, nine bytes or fewer, runs seed 0: an empty
 // input is ChaCha8 from the fixed seed 0. Only the first [MaxFuzzInput]
 // bytes of an input are read: an input sets at most 65,536 decisions, and
-// a run that draws more goes on with seed 0's draws. A body that draws nothing
-// runs the same for every input; Fuzz says so in the log when it builds
-// the seed corpus.
+// a run that draws more goes on with seed 0's draws. A body that draws
+// nothing runs the same for every input; Fuzz says so in the log when it
+// builds the seed corpus.
 //
 // Bad options or flags fail the fuzz test before any input runs.
 func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
@@ -348,14 +348,20 @@ func corpusName(data []byte) string {
 	return fmt.Sprintf("%x", sha256.Sum256([]byte(file)))[:16]
 }
 
-// seedOf returns the seed whose input a seed corpus entry is.
-func (ft *fuzzTarget) seedOf(test string) (uint64, bool) {
+// seedOf returns the seed whose input a seed corpus entry is. The input
+// must start with that seed: with FreshSeeds, a go test -fuzz worker draws
+// seeds of its own, and its seed#i is not the coordinator's.
+func (ft *fuzzTarget) seedOf(test string, data []byte) (uint64, bool) {
 	_, sub, _ := strings.Cut(test, "/")
 	i, err := strconv.Atoi(strings.TrimPrefix(sub, "seed#"))
 	if !strings.HasPrefix(sub, "seed#") || err != nil || i < 0 || i >= len(ft.seeds) {
 		return 0, false
 	}
-	return ft.seeds[i], true
+	seed := ft.seeds[i]
+	if len(inputDecisions(data)) > 0 && inputSeed(data) != seed {
+		return 0, false
+	}
+	return seed, true
 }
 
 // failureReport is Run's report of a failed seed, told of an input.
@@ -363,7 +369,7 @@ func (ft *fuzzTarget) failureReport(r *runner, o *seedOutcome, test string, data
 	name := ft.inputName(test, data)
 	what := "input " + name
 	var replay string
-	seed, isSeed := ft.seedOf(test)
+	seed, isSeed := ft.seedOf(test, data)
 	switch {
 	case isSeed:
 		what += fmt.Sprintf(" (the input of seed %d)", seed)

@@ -35,12 +35,14 @@ func TestFuzzCorpusSeeds(t *testing.T) {
 func TestFuzzSeedOfNamesTheSeedCorpus(t *testing.T) {
 	ft := &fuzzTarget{name: "FuzzX", seeds: []uint64{10, 20}}
 	for name, want := range map[string]uint64{"FuzzX/seed#0": 10, "FuzzX/seed#1": 20} {
-		got, ok := ft.seedOf(name)
+		got, ok := ft.seedOf(name, SeedInput(want, 3))
 		assert.True(t, ok, name)
 		assert.Equal(t, want, got, name)
 	}
 	for _, name := range []string{"FuzzX", "FuzzX/seed#2", "FuzzX/seed#-1", "FuzzX/seed#x", "FuzzX/0123456789abcdef"} {
-		_, ok := ft.seedOf(name)
+		_, ok := ft.seedOf(name, SeedInput(10, 3))
 		assert.False(t, ok, name)
 	}
+	_, ok := ft.seedOf("FuzzX/seed#0", SeedInput(11, 3))
+	assert.False(t, ok, "an entry that is not the seed's input (a fuzz worker's fresh seeds) names no seed")
 }

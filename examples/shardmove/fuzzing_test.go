@@ -23,12 +23,13 @@ var (
 // fuzzes from a directory of its own, so that the kept input lands there
 // and not in the package.
 //
-// It runs only when MOONPOOL_FUZZ_DEMO is set, and never under -short: it
-// builds a test binary instrumented for fuzzing and fuzzes it, for some
-// seconds usually and a few minutes at worst.
+// It runs only when MOONPOOL_FUZZ_DEMO is set (.ci/run sets it), and never
+// under -short: it builds a test binary instrumented for fuzzing, which
+// takes about a minute with a cold build cache, and fuzzes it, for some
+// seconds usually. The budget is five minutes of fuzzing.
 func TestFuzzingFindsTheLostDeposit(t *testing.T) {
 	if testing.Short() || os.Getenv("MOONPOOL_FUZZ_DEMO") == "" {
-		t.Skip("builds an instrumented test binary and fuzzes it for up to minutes; set MOONPOOL_FUZZ_DEMO=1 to run it")
+		t.Skip("builds an instrumented test binary and fuzzes it, a minute or more; set MOONPOOL_FUZZ_DEMO=1 to run it (TestFuzzFeedbackFindsTheLostDepositSooner in simtest shows the feedback at work in every go test)")
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "shardmove.test")
