@@ -61,6 +61,11 @@ const maxDecisions = rng.MaxDecisions
 // fails the input as it fails a seed. docs/fuzzing.md tells the whole
 // story, with the commands.
 //
+// go test minimizes every input it keeps, for up to a minute each by
+// default. For a simulation whose runs take milliseconds and draw
+// thousands of times, pass -fuzzminimizetime=0: a failing input replays
+// the same at any size.
+//
 // # Feedback
 //
 // The fuzzer keeps an input when it runs code no earlier input ran. A

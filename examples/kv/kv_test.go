@@ -49,3 +49,10 @@ func BenchmarkKV(b *testing.B) {
 	b.ReportMetric(float64(b.N)/wall, "seeds/s")
 	b.ReportMetric(simulated.Seconds()/wall, "sim-s/s")
 }
+
+// FuzzKV is TestKV's simulation under go test -fuzz: a plain go test runs
+// its seed corpus, the executions of four seeds; go test -fuzz explores
+// from them.
+func FuzzKV(f *testing.F) {
+	simtest.Fuzz(f, func(s *simtest.S) { runKV(s, *buggy) })
+}
