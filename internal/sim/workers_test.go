@@ -12,7 +12,7 @@ import (
 	"github.com/moonpool-go/moonpool/providers"
 )
 
-// busy starts five tasks that sleep random times, and kills one of them.
+// busy starts five tasks that sleep random times, and cancels one of them.
 func busy(ctx context.Context, p providers.Providers) error {
 	var hs []providers.Handle
 	for i := range 5 {

@@ -260,3 +260,20 @@ func TestCatalogueReadsOnlyFilesBelowTheModule(t *testing.T) {
 	}
 	assert.Equal(t, []int{1, 0, 0, 0, 0, 1, 0}, counts, "held once; never reached; Unreachable rightly unreached")
 }
+
+func TestBooksShareSites(t *testing.T) {
+	sites := NewSites()
+	assertHere := func(b *Book) *Site {
+		s := b.Begin(1, nil, Hooks{})
+		s.Assert(simctx.Assertion{Kind: simctx.Sometimes, Msg: "here", OK: true})
+		s.End()
+		return b.entries["here"].Site()
+	}
+	first, second := assertHere(New(sites)), assertHere(New(sites))
+	require.NotNil(t, first)
+	assert.Same(t, first, second, "books sharing Sites name a call site once")
+	// This file is package tally, which the search for a site skips: the
+	// site is the first frame outside it, in package testing.
+	assert.Equal(t, "testing.tRunner", first.Func)
+	assert.NotSame(t, first, assertHere(New(nil)), "a book of its own names it again")
+}
