@@ -23,7 +23,9 @@
 // each into coverage, and the fuzzer climbs from them.
 //
 // [Bank.Atomic] (a move holds deposits back until it is done) is the fix.
-// The tests run the fixed bank; with -planted they run the one that loses
-// deposits. BENCHMARKS.md records how many executions each way takes to
-// find the loss.
+// [Workload] is the simulation the tests run: on the fixed bank, or with
+// -planted on the one that loses deposits. simtest's
+// TestFuzzFeedbackFindsTheLostDepositSooner runs it too, in every go test,
+// to show the fuzz feedback at work. BENCHMARKS.md records how many
+// executions each way takes to find the loss.
 package shardmove
