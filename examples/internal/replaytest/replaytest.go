@@ -35,7 +35,10 @@ func Found(t *testing.T, pkg, name string, flags ...string) string {
 		t.Skip("builds and runs the package's tests as a subprocess")
 	}
 	root := moduleRoot(t)
+	// -simkeep=false: a planted bug's seed is no regression to keep in the
+	// package's testdata, where later runs of the fixed code would replay it.
 	args := append([]string{"test", "-count=1", "-run", "^" + name + "$", pkg}, flags...)
+	args = append(args, "-simkeep=false")
 	out := failingRun(t, root, "", "go", args...)
 	m := replayRE.FindStringSubmatch(out)
 	require.NotNil(t, m, "the failure prints a replay line:\n%s", out)
@@ -47,7 +50,7 @@ func Found(t *testing.T, pkg, name string, flags ...string) string {
 		assert.Contains(t, line, " "+f, "the replay line keeps the test's own flags")
 	}
 	for _, procs := range []string{"1", "4"} {
-		again := failingRun(t, root, procs, "sh", "-c", strings.Replace(line, "go test", "go test -count=1", 1))
+		again := failingRun(t, root, procs, "sh", "-c", strings.Replace(line, "go test", "go test -count=1", 1)+" -simkeep=false")
 		m := traceRE.FindStringSubmatch(again)
 		require.NotNil(t, m, again)
 		assert.Equal(t, first[1:], m[1:], "GOMAXPROCS=%s: the replay runs the same seed to the same trace", procs)
