@@ -260,7 +260,14 @@ func (c Network) NoFaults() Network {
 //
 // Each on/off choice is one draw, and each intensity one more, so the
 // number of values drawn depends on which families are on. A family that is
-// off is zero, as in [Network.NoFaults].
+// off injects nothing, as in [Network.NoFaults]: the settings that turn
+// it on are zero (SlowProb, PairLatencyMax, PartitionInterval, ClogProb,
+// CloseProb, PartialReadProb and PartialWriteProb, BitFlipProb,
+// ConnectFailProb, ClockSkewMax and ClockDriftMax, SleepDelayProb). It is
+// not zero field by field, though: the settings that only shape a family's
+// faults keep their [DefaultNetwork] values while it is off
+// (CloseCooldown, CloseExplicitProb, ConnectHangProb, SleepDelayMax), and
+// ClogMin and ClogMax, which are never drawn, keep theirs always.
 func RandomNetwork(src rand.Source) Network {
 	r := drawer{src}
 	c := DefaultNetwork()

@@ -42,10 +42,11 @@ func (s *S) attachNetwork() {
 	s.p.Network = n.SteadyHost(DriverHost)
 }
 
-// network returns the seed's network.
+// network returns the seed's network, which runner.once attaches before
+// anything else can use it.
 func (s *S) network() *simnet.Net {
 	if s.net == nil {
-		s.attachNetwork()
+		panic("simtest: the seed's network is used before attachNetwork made it")
 	}
 	return s.net
 }

@@ -48,8 +48,7 @@ func echo(c net.Conn) error {
 func simPingPong(tb testing.TB, rounds int) time.Duration {
 	w := newWorld(tb, 1, chaos.NoNetworkFaults())
 	start := time.Now()
-	res := w.run(func(ctx context.Context, p providers.Providers) error {
-		client, server := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.Host("10.0.0.2"))
+	w.simulate(tb, func(ctx context.Context, client, server providers.Providers) error {
 		l, err := server.Network.Listen(ctx, ":7")
 		if err != nil {
 			return err
@@ -68,9 +67,6 @@ func simPingPong(tb testing.TB, rounds int) time.Duration {
 		defer c.Close()
 		return pingPong(c, rounds)
 	})
-	if res.Err != nil {
-		tb.Fatal(res.Err)
-	}
 	return time.Since(start)
 }
 
@@ -159,9 +155,7 @@ func BenchmarkBulkTransfer(b *testing.B) {
 	b.ReportAllocs()
 	var simTime time.Duration
 	for range b.N {
-		w := newWorld(b, 1, chaos.NoNetworkFaults())
-		res := w.run(func(ctx context.Context, p providers.Providers) error {
-			client, server := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.Host("10.0.0.2"))
+		res := simulate(b, 1, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
 			l, err := server.Network.Listen(ctx, ":9")
 			if err != nil {
 				return err
@@ -192,9 +186,6 @@ func BenchmarkBulkTransfer(b *testing.B) {
 			}
 			return sink.Join(ctx)
 		})
-		if res.Err != nil {
-			b.Fatal(res.Err)
-		}
 		simTime = res.SimTime
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "wall-s/GiB")

@@ -103,8 +103,6 @@ func (q *segQueue) pop() {
 	}
 }
 
-func (q *segQueue) clear() { q.s, q.head = q.s[:0], 0 }
-
 // deadline is a read or write deadline in simulated time.
 type deadline struct {
 	at     int64
@@ -113,6 +111,15 @@ type deadline struct {
 }
 
 func (d *deadline) expired(now int64) bool { return d.set && now >= d.at }
+
+// stop cancels d's timer, if one is armed. It leaves d set: a deadline that
+// passed still fails the operations that check it.
+func (d *deadline) stop() {
+	if d.cancel != nil {
+		d.cancel()
+		d.cancel = nil
+	}
+}
 
 // newConn makes the two ends of a connection from a (dialling, on an
 // ephemeral port) to port of b.
@@ -452,7 +459,7 @@ func (c *conn) CloseRead() error {
 		return c.opErr("close", net.ErrClosed)
 	}
 	c.rdShut = true
-	c.in.rdOff = c.in.dlOff
+	c.in.discard()
 	c.wakeRd()
 	return nil
 }
@@ -496,10 +503,7 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 
 func (c *conn) cancelDeadlines() {
 	for _, d := range []*deadline{&c.rd, &c.wr} {
-		if d.cancel != nil {
-			d.cancel()
-			d.cancel = nil
-		}
+		d.stop()
 		d.set = false
 	}
 }
@@ -507,10 +511,7 @@ func (c *conn) cancelDeadlines() {
 // setDeadline arms d for t on h's clock; the zero t clears it. wake runs
 // when it passes, so that parked operations notice.
 func (n *Net) setDeadline(d *deadline, h *Host, t time.Time, wake func()) {
-	if d.cancel != nil {
-		d.cancel()
-		d.cancel = nil
-	}
+	d.stop()
 	d.set = !t.IsZero()
 	if !d.set {
 		return

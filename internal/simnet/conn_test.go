@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -192,6 +193,33 @@ func TestSendBufferBlocksTheWriterUntilThePeerReads(t *testing.T) {
 	})
 }
 
+func TestCloseReadUnblocksThePeersWriter(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.SendBuffer = 1000
+	simulate(t, 5, cfg, func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+		var wrote int
+		w := client.Task.Go(ctx, "writer", func(context.Context) error {
+			n, err := c.Write(make([]byte, 3000))
+			wrote = n
+			return err
+		})
+		client.Time.Sleep(ctx, time.Second)
+		require.Equal(t, 0, wrote, "the write waits inside Write with the buffer full")
+
+		require.NoError(t, s.(interface{ CloseRead() error }).CloseRead())
+		jctx, cancel := client.Time.WithTimeout(ctx, time.Second)
+		defer cancel()
+		require.NoError(t, w.Join(jctx), "CloseRead drops the unread bytes, freeing the writer's buffer")
+		assert.Equal(t, 3000, wrote, "the rest of the write went out and was dropped on arrival")
+
+		n, err := s.Read(make([]byte, 1))
+		assert.Equal(t, 0, n)
+		assert.ErrorIs(t, err, io.EOF, "reads after CloseRead see EOF")
+		return nil
+	})
+}
+
 func TestBacklogFullRefusesConnects(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
 	cfg.Backlog = 2
@@ -219,7 +247,7 @@ func TestDeadlines(t *testing.T) {
 		start := client.Time.Now()
 		require.NoError(t, c.SetReadDeadline(start.Add(50*time.Millisecond)))
 		_, err := c.Read(make([]byte, 1))
-		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		var ne net.Error
 		require.ErrorAs(t, err, &ne)
 		assert.True(t, ne.Timeout())
@@ -230,7 +258,7 @@ func TestDeadlines(t *testing.T) {
 		require.NoError(t, err)
 		client.Time.Sleep(ctx, 10*time.Millisecond)
 		_, err = c.Read(make([]byte, 1))
-		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		require.NoError(t, c.SetReadDeadline(time.Time{}))
 		_, err = c.Read(make([]byte, 1))
 		assert.NoError(t, err, "the zero time clears the deadline")
@@ -238,7 +266,7 @@ func TestDeadlines(t *testing.T) {
 		// A write deadline ends a write blocked on a full buffer.
 		require.NoError(t, c.SetWriteDeadline(client.Time.Now().Add(time.Second)))
 		n, err := c.Write(make([]byte, chaos.DefaultSendBuffer+1))
-		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		assert.Equal(t, chaos.DefaultSendBuffer, n, "a write reports what it wrote before the deadline")
 
 		// A deadline set while a read waits wakes it.
@@ -249,14 +277,14 @@ func TestDeadlines(t *testing.T) {
 		})
 		client.Time.Sleep(ctx, 10*time.Millisecond)
 		require.NoError(t, s.SetReadDeadline(server.Time.Now()))
-		assert.ErrorIs(t, rd.Join(ctx), os_ErrDeadlineExceeded())
+		assert.ErrorIs(t, rd.Join(ctx), os.ErrDeadlineExceeded)
 
 		// And accept deadlines, as *net.TCPListener's.
 		l, err := server.Network.Listen(ctx, ":81")
 		require.NoError(t, err)
 		require.NoError(t, l.(interface{ SetDeadline(time.Time) error }).SetDeadline(server.Time.Now().Add(time.Second)))
 		_, err = l.Accept()
-		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		return nil
 	})
 }

@@ -17,8 +17,7 @@ import (
 
 func TestCrashResetsConnectionsAndFreesPorts(t *testing.T) {
 	w := newWorld(t, 1, chaos.NoNetworkFaults())
-	res := w.run(func(ctx context.Context, p providers.Providers) error {
-		client, server := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.Host("10.0.0.2"))
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
 		l, err := server.Network.Listen(ctx, ":80")
 		require.NoError(t, err)
 		c, err := client.Network.Dial(ctx, "10.0.0.2:80")
@@ -31,7 +30,7 @@ func TestCrashResetsConnectionsAndFreesPorts(t *testing.T) {
 			_, err := c.Read(make([]byte, 1))
 			return err
 		})
-		p.Time.Sleep(ctx, time.Millisecond)
+		client.Time.Sleep(ctx, time.Millisecond)
 
 		w.net.Host("10.0.0.2").Crash()
 
@@ -44,7 +43,7 @@ func TestCrashResetsConnectionsAndFreesPorts(t *testing.T) {
 		// Its peers are reset, the accepted and the pending connection alike.
 		err = blocked.Join(ctx)
 		assert.True(t, errors.Is(err, syscall.ECONNRESET), "a blocked read is woken by the reset: %v", err)
-		p.Time.Sleep(ctx, time.Second)
+		client.Time.Sleep(ctx, time.Second)
 		_, err = pending.Read(make([]byte, 1))
 		assert.True(t, errors.Is(err, syscall.ECONNRESET), "got %v", err)
 
@@ -57,21 +56,19 @@ func TestCrashResetsConnectionsAndFreesPorts(t *testing.T) {
 		assert.NoError(t, err)
 		return nil
 	})
-	require.NoError(t, res.Err)
 	assert.NotEmpty(t, events(res, "host 10.0.0.2 crashed: 2 connections reset, 1 listeners closed"))
 }
 
 func TestKilledDiallerLeavesNoLiveConnection(t *testing.T) {
 	w := newWorld(t, 2, chaos.NoNetworkFaults())
-	res := w.run(func(ctx context.Context, p providers.Providers) error {
-		client, server := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.Host("10.0.0.2"))
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
 		l, err := server.Network.Listen(ctx, ":80")
 		require.NoError(t, err)
 		h := client.Task.Go(ctx, "dialler", func(ctx context.Context) error {
 			_, err := client.Network.Dial(ctx, "10.0.0.2:80")
 			return err
 		})
-		p.Time.Sleep(ctx, 10*time.Microsecond) // the connect is on its way
+		client.Time.Sleep(ctx, 10*time.Microsecond) // the connect is on its way
 		w.w.Kill(h)
 		s, err := l.Accept()
 		require.NoError(t, err, "the connect arrived before its dialler died")
@@ -79,5 +76,30 @@ func TestKilledDiallerLeavesNoLiveConnection(t *testing.T) {
 		assert.True(t, errors.Is(err, syscall.ECONNRESET), "the dead dialler's host resets the connection: %v", err)
 		return nil
 	})
-	require.NoError(t, res.Err)
+}
+
+func TestDiallerThatGaveUpLeavesNoOpenConnection(t *testing.T) {
+	w := newWorld(t, 3, chaos.NoNetworkFaults())
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		// The connect gets through; the answer is held until after the
+		// dialler gave up.
+		w.net.Clog("10.0.0.2", "10.0.0.1", time.Second)
+		dctx, cancel := client.Time.WithTimeout(ctx, 100*time.Millisecond)
+		_, err = client.Network.Dial(dctx, "10.0.0.2:80")
+		cancel()
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		s, err := l.Accept()
+		require.NoError(t, err, "the connect reached the listener")
+
+		client.Time.Sleep(ctx, 2*time.Second) // the answer arrives
+		_, err = s.Read(make([]byte, 1))
+		assert.True(t, errors.Is(err, syscall.ECONNRESET), "the dialler's host resets the connection nobody took: %v", err)
+
+		w.net.Host("10.0.0.1").Crash()
+		return nil
+	})
+	assert.NotEmpty(t, events(res, "host 10.0.0.1 crashed: 0 connections reset, 0 listeners closed"),
+		"the end closed when the answer came is not counted\n%v", events(res, "crashed"))
 }

@@ -31,9 +31,9 @@
 // its reads fail with ECONNRESET and its writes with EPIPE. (Linux reports
 // the reset to the first call only and lets later reads see io.EOF; here
 // every read reports it, so that a reader never takes a reset for a clean
-// end of stream because a writer on the same connection saw it first.) Data that reaches an end already closed is answered with a
-// reset. [Host.Crash] resets every connection of a host and closes its
-// listeners.
+// end of stream because a writer on the same connection saw it first.)
+// Data that reaches an end already closed is answered with a reset.
+// [Host.Crash] resets every connection of a host and closes its listeners.
 //
 // # Faults
 //

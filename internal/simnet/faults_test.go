@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"slices"
 	"syscall"
 	"testing"
@@ -148,7 +149,7 @@ func TestManualPartitionHoldsTrafficUntilHeal(t *testing.T) {
 		require.NoError(t, err, "a write does not know about the partition")
 		require.NoError(t, s.SetReadDeadline(p.Time.Now().Add(time.Second)))
 		_, err = s.Read(make([]byte, 4))
-		assert.ErrorIs(t, err, os_ErrDeadlineExceeded(), "nothing crosses the partition")
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "nothing crosses the partition")
 
 		dctx, cancel := p.Time.WithTimeout(ctx, time.Second)
 		_, err = a.Network.Dial(dctx, "10.0.0.2:1")
@@ -183,7 +184,7 @@ func TestOneWayPartition(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, s.SetReadDeadline(p.Time.Now().Add(time.Second)))
 		_, err = s.Read(buf)
-		assert.ErrorIs(t, err, os_ErrDeadlineExceeded())
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		return nil
 	})
 	require.NoError(t, res.Err)

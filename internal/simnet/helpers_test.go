@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +26,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // world is one simulated run with a network.
 type world struct {
-	w   *sim.World
-	net *simnet.Net
+	w    *sim.World
+	net  *simnet.Net
+	seed uint64
 }
 
 func newWorld(t testing.TB, seed uint64, cfg chaos.Network) *world {
@@ -36,7 +36,7 @@ func newWorld(t testing.TB, seed uint64, cfg chaos.Network) *world {
 	w := sim.New(sim.Config{Seed: seed, Timeline: 1 << 14, TimeBudget: time.Hour})
 	n, err := simnet.New(w, cfg)
 	require.NoError(t, err)
-	return &world{w: w, net: n}
+	return &world{w: w, net: n, seed: seed}
 }
 
 // run runs body as the root task and returns the result.
@@ -55,11 +55,17 @@ func on(p providers.Providers, h *simnet.Host) providers.Providers {
 // "10.0.0.2" (the server) and fails t on a failed run.
 func simulate(t testing.TB, seed uint64, cfg chaos.Network, body func(ctx context.Context, client, server providers.Providers) error) sim.Result {
 	t.Helper()
-	w := newWorld(t, seed, cfg)
+	return newWorld(t, seed, cfg).simulate(t, body)
+}
+
+// simulate is the function simulate on w, for tests that use the world or
+// its network from body.
+func (w *world) simulate(t testing.TB, body func(ctx context.Context, client, server providers.Providers) error) sim.Result {
+	t.Helper()
 	res := w.run(func(ctx context.Context, p providers.Providers) error {
 		return body(ctx, on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.Host("10.0.0.2")))
 	})
-	require.NoError(t, res.Err, "seed %d", seed)
+	require.NoError(t, res.Err, "seed %d", w.seed)
 	return res
 }
 
@@ -251,5 +257,3 @@ func survive(t *testing.T, seed uint64, cfg chaos.Network, calls int, opts ...fu
 	})
 	return res, cl
 }
-
-func os_ErrDeadlineExceeded() error { return os.ErrDeadlineExceeded }

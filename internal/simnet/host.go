@@ -145,11 +145,11 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		n.event("connect %s -> %s hangs", h.name, d.raddr)
 	case fail:
 		n.event("connect %s -> %s refused", h.name, d.raddr)
-		n.packet(h, dst, n.now()+n.latency(h, dst), func() {
-			n.packet(dst, h, n.now()+n.latency(dst, h), d.refuse)
+		n.packet(h, dst, func() {
+			n.packet(dst, h, d.refuse)
 		})
 	default:
-		n.packet(h, dst, n.now()+n.latency(h, dst), d.arrive)
+		n.packet(h, dst, d.arrive)
 	}
 	for !d.done {
 		d.tok = n.park.WaitToken()
@@ -174,16 +174,17 @@ func (d *dial) arrive() {
 	}
 	l := dst.listeners[d.port]
 	if l == nil || l.closed || len(l.queue) >= n.backlog {
-		n.packet(dst, d.h, n.now()+n.latency(dst, d.h), d.refuse)
+		n.packet(dst, d.h, d.refuse)
 		return
 	}
 	c, s := n.newConn(d.h, dst, d.port)
 	l.queue = append(l.queue, s)
 	n.wakeAll(&l.waiters)
-	n.packet(dst, d.h, n.now()+n.latency(dst, d.h), func() {
+	n.packet(dst, d.h, func() {
 		if d.gaveUp {
-			c.closed = true
-			c.abort()
+			// Nobody will use the connection: the dialler's host
+			// answers with a reset, as in dial.finish.
+			c.kill()
 			return
 		}
 		d.conn = c
@@ -237,11 +238,7 @@ func (h *Host) Crash() {
 	conns := h.conns
 	h.conns = nil
 	for _, c := range conns {
-		c.hidx = -1
-		if !c.closed {
-			c.closed = true
-			c.cancelDeadlines()
-			c.abort()
-		}
+		c.hidx = -1 // off the list already, so kill's unlink does nothing
+		c.kill()
 	}
 }

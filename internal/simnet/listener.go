@@ -67,9 +67,7 @@ func (l *listener) close() {
 		c.kill()
 	}
 	l.queue = nil
-	if l.dl.cancel != nil {
-		l.dl.cancel()
-	}
+	l.dl.stop()
 	h.n.log("close listener %s", l.addr)
 	l.wake()
 }

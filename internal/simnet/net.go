@@ -90,9 +90,6 @@ func orDefault(v, def int) int {
 	return v
 }
 
-// Config returns the configuration in force.
-func (n *Net) Config() chaos.Network { return n.cfg }
-
 // Host returns the host called name, making it on first use; name is an IP
 // literal ("10.0.0.1") or a DNS-like name, not "localhost" or a loopback or
 // wildcard address. A new host's clock gets a skew and a drift drawn from
@@ -330,10 +327,11 @@ func (p *partition) cuts(src, dst *Host) bool {
 
 func (p *partition) in(h *Host) bool { return h.id < len(p.side) && p.side[h.id] }
 
-// packet calls fn when a packet sent from src to dst at now arrives, at
-// time at, or later if the link is cut or clogged then: a connect, an
-// answer to one.
-func (n *Net) packet(src, dst *Host, at int64, fn func()) {
+// packet calls fn when a packet sent from src to dst now arrives, after a
+// latency drawn now (before anything else), or later if the link is cut or
+// clogged then: a connect, an answer to one.
+func (n *Net) packet(src, dst *Host, fn func()) {
+	at := n.now() + n.latency(src, dst)
 	var try func()
 	try = func() {
 		n.tick()
