@@ -1,12 +1,10 @@
 package providers
 
 import (
-	"errors"
 	"io"
 	"io/fs"
-	"os"
-	"path"
-	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/pathcheck"
 )
 
 // Storage is a directory tree of files, rooted somewhere the code under
@@ -109,42 +107,4 @@ type File interface {
 
 // ErrOutsideRoot is the reason a [Storage] refuses a name that is absolute
 // or climbs out of its root.
-var ErrOutsideRoot = errors.New("the path is outside the storage root; name files relative to the root, without a leading / or a .. that climbs out")
-
-// openFlags are the flags a Storage understands.
-const openFlags = os.O_RDONLY | os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREATE | os.O_EXCL | os.O_TRUNC | os.O_SYNC
-
-// checkName cleans name for op, or returns the *fs.PathError that refuses
-// it.
-func checkName(op, name string) (string, error) {
-	if name == "" {
-		return "", &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
-	}
-	if strings.HasPrefix(name, "/") {
-		return "", &fs.PathError{Op: op, Path: name, Err: ErrOutsideRoot}
-	}
-	c := path.Clean(name)
-	if c == ".." || strings.HasPrefix(c, "../") {
-		return "", &fs.PathError{Op: op, Path: name, Err: ErrOutsideRoot}
-	}
-	return c, nil
-}
-
-// checkFlags returns the *fs.PathError that refuses flag, or nil.
-func checkFlags(name string, flag int) error {
-	if flag&^openFlags != 0 {
-		return &fs.PathError{Op: "open", Path: name, Err: invalidError(
-			"unsupported open flags; use os.O_RDONLY, O_WRONLY or O_RDWR, with O_APPEND, O_CREATE, O_EXCL, O_TRUNC or O_SYNC")}
-	}
-	if flag&(os.O_RDONLY|os.O_WRONLY|os.O_RDWR) == os.O_WRONLY|os.O_RDWR {
-		return &fs.PathError{Op: "open", Path: name, Err: invalidError(
-			"os.O_WRONLY and os.O_RDWR together; use os.O_RDWR to read and write")}
-	}
-	return nil
-}
-
-// invalidError is a reason that matches fs.ErrInvalid.
-type invalidError string
-
-func (e invalidError) Error() string        { return string(e) }
-func (e invalidError) Is(target error) bool { return target == fs.ErrInvalid }
+var ErrOutsideRoot = pathcheck.ErrOutsideRoot

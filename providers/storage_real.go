@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/pathcheck"
 )
 
 // OSStorage is the production [Storage]: package os, confined to a
@@ -46,7 +48,7 @@ func (s *OSStorage) Dir() string { return s.root.Name() }
 // osName checks and cleans name, and converts it to the platform's
 // separators.
 func osName(op, name string) (string, error) {
-	c, err := checkName(op, name)
+	c, err := pathcheck.Name(op, name)
 	if err != nil {
 		return "", err
 	}
@@ -69,7 +71,7 @@ func (s *OSStorage) OpenFile(name string, flag int, perm fs.FileMode) (File, err
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFlags(name, flag); err != nil {
+	if err := pathcheck.Flags(name, flag); err != nil {
 		return nil, err
 	}
 	f, err := s.root.OpenFile(n, flag, perm)

@@ -114,12 +114,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		}
 	}
 	s.network().Quiesce()
-	quiet := chaos.NoStorageFaults()
-	ds := s.diskSet()
-	_ = ds.SetDefault(quiet)
-	for _, addr := range ds.Addrs() {
-		_ = ds.Configure(addr, quiet)
-	}
+	s.diskSet().Quiesce()
 	s.w.ChaosOff(true)
 	for _, h := range runs {
 		_ = h.Join(ctx)

@@ -98,11 +98,11 @@ func (d *Disk) Crash() {
 		return false
 	}
 	d.walkFiles(func(name string, c *content) {
-		if !c.unsynced() {
-			c.crash(keep)
+		unsynced := c.unsynced()
+		dirty, k := c.crash(keep)
+		if !unsynced {
 			return
 		}
-		dirty, k := c.crash(keep)
 		files++
 		lost += dirty - k
 		kept += k
@@ -156,9 +156,16 @@ func (d *Disk) walkFiles(f func(name string, c *content)) {
 	walk("", d.root)
 }
 
-// event records what happened to the disk in the run's timeline and trace.
+// event records what happened to the disk in the run's timeline and trace,
+// attributed to the current task.
 func (d *Disk) event(what, format string, args ...any) {
-	d.w.Event(d.w.CurrentTask(), fmt.Sprintf("disk %s: %s: ", d.addr, what)+fmt.Sprintf(format, args...))
+	d.eventAs(d.w.CurrentTask(), what, format, args...)
+}
+
+// eventAs is event, attributed to task: for effects that land on the
+// scheduler, after the task that caused them parked.
+func (d *Disk) eventAs(task, what, format string, args ...any) {
+	d.w.Event(task, fmt.Sprintf("disk %s: %s: ", d.addr, what)+fmt.Sprintf(format, args...))
 }
 
 // Disks are the disks of a simulation, one per address, each made on
@@ -187,6 +194,22 @@ func (ds *Disks) SetDefault(cfg chaos.Storage) error {
 	}
 	ds.def = cfg
 	return nil
+}
+
+// Quiesce turns the faults of every disk off from now on, keeping the
+// default performance model ([chaos.NoStorageFaults]): the disks already
+// made, and those made later, whatever [Disks.Configure] said for their
+// address. A workload calls it before checking that the system recovers.
+// It draws nothing and records no event.
+func (ds *Disks) Quiesce() {
+	quiet := chaos.NoStorageFaults()
+	ds.def = quiet
+	clear(ds.per)
+	for _, addr := range ds.Addrs() {
+		if err := ds.disks[addr].SetConfig(quiet); err != nil {
+			panic(err) // NoStorageFaults validates
+		}
+	}
 }
 
 // Configure sets the configuration of the disk of addr, made or not.

@@ -529,3 +529,22 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	_, err = NewDisks(w, chaos.Storage{Bandwidth: -1})
 	assert.ErrorContains(t, err, "Bandwidth")
 }
+
+func TestDisksQuiesce(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 1})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		faulty := chaos.DefaultStorage()
+		ds, err := NewDisks(w, faulty)
+		require.NoError(t, err)
+		require.NoError(t, ds.Configure("made", faulty))
+		require.NoError(t, ds.Configure("later", faulty))
+		made := ds.Disk("made")
+		ds.Quiesce()
+		quiet := chaos.NoStorageFaults()
+		assert.Equal(t, quiet, made.Config(), "a disk already made")
+		assert.Equal(t, quiet, ds.Disk("later").Config(), "a disk configured by address, made after")
+		assert.Equal(t, quiet, ds.Disk("other").Config(), "a disk made after, by default")
+		return nil
+	})
+	require.NoError(t, res.Err)
+}

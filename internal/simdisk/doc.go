@@ -17,7 +17,9 @@
 // file's overlay, and its size, into the durable image. Both layers are
 // sparse, stored in pages of eight sectors in maps: a terabyte file with a
 // few sectors written costs a few pages. No outcome depends on map order:
-// code that visits several entries sorts their keys first.
+// code that draws or records as it visits entries (a crash, walking the
+// files and their unsynced sectors) visits them in sorted order; the rest
+// handles each entry alone.
 //
 // # Crash, stop, wipe
 //

@@ -1,9 +1,6 @@
 package simdisk
 
-import (
-	"fmt"
-	"slices"
-)
+import "slices"
 
 // sectorSpan returns the part of a buffer read from or written at off that
 // falls in sector s: buf[lo:hi], at offset o within the sector.
@@ -79,12 +76,13 @@ func (d *Disk) readFaults(name string, c *content, p []byte, off int64) {
 // write writes p at off into c, applying the write faults. It draws, in
 // order: whether the write is a phantom (then nothing more), whether it
 // is misdirected (then which sector, and where to), and whether it is
-// corrupted (then which sector, how many bits and which).
+// corrupted (then which sector, how many bits and which). The file grows
+// to cover the write whatever the faults do to its data.
 func (d *Disk) write(name string, c *content, p []byte, off int64) {
 	r := d.w.Rand()
 	end := off + int64(len(p))
+	c.size = max(c.size, end)
 	if r.Bool(d.cfg.PhantomWrite) {
-		c.size = max(c.size, end)
 		d.stats.PhantomWrites++
 		d.event("phantom-write", "%s: %d bytes at %d acknowledged, not stored", name, len(p), off)
 		return
@@ -117,13 +115,6 @@ func (d *Disk) write(name string, c *content, p []byte, off int64) {
 		if s == misdirected {
 			dst = to
 		}
-		c.writeSector(dst, o, data)
+		c.writeAt(data, dst*SectorSize+int64(o))
 	}
-	c.size = max(c.size, end)
-}
-
-// eventAs is event, attributed to task: for effects that land on the
-// scheduler, after the task that caused them parked.
-func (d *Disk) eventAs(task, what, format string, args ...any) {
-	d.w.Event(task, fmt.Sprintf("disk %s: %s: ", d.addr, what)+fmt.Sprintf(format, args...))
 }

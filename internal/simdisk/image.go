@@ -1,6 +1,7 @@
 package simdisk
 
 import (
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
@@ -26,19 +27,12 @@ type slot struct {
 }
 
 // image is a sparse array of sectors. A file of a terabyte holding a few
-// sectors costs a few pages. Its keys are page numbers; code that must
-// visit several pages visits them in sorted order (sortedPages), so that
-// no outcome depends on map order.
+// sectors costs a few pages. Its keys are page numbers. Code that visits
+// its pages visits them in map order where the outcome cannot depend on
+// it (each page is handled alone, and nothing is drawn or recorded), and
+// in sorted order where it would (dirtySectors, whose order a crash draws
+// in).
 type image map[int64]slot
-
-func sortedPages(m image) []int64 {
-	keys := make([]int64, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
 
 func sectorBit(s int64) uint8 { return 1 << (s % pageSectors) }
 
@@ -56,35 +50,30 @@ func (m image) get(s int64) []byte {
 	return sectorData(sl, s)
 }
 
-// put makes sector s present (and dirty, if dirty) and returns it for
-// writing, zeroed if it was absent. It reports what the sector was before.
-func (m image) put(s int64, dirty bool) (buf []byte, wasPresent, wasDirty bool) {
+// put makes sector s present, not dirty, and returns it for writing,
+// zeroed if it was absent.
+func (m image) put(s int64) []byte {
 	k, b := s/pageSectors, sectorBit(s)
 	sl, ok := m[k]
 	if !ok {
 		sl.data = new([pageBytes]byte)
 	}
-	wasPresent, wasDirty = sl.present&b != 0, sl.dirty&b != 0
-	buf = sectorData(sl, s)
-	if !wasPresent {
+	buf := sectorData(sl, s)
+	if sl.present&b == 0 {
 		clear(buf)
 	}
 	sl.present |= b
-	if dirty {
-		sl.dirty |= b
-	}
 	m[k] = sl
-	return buf, wasPresent, wasDirty
+	return buf
 }
 
 // dropFrom removes every sector at or after first, and returns how many
 // dirty sectors went with them.
 func (m image) dropFrom(first int64) (dirtyDropped int) {
-	for _, k := range sortedPages(m) {
+	for k, sl := range m {
 		if (k+1)*pageSectors <= first {
 			continue
 		}
-		sl := m[k]
 		var keep uint8 // the sectors before first
 		if k*pageSectors < first {
 			keep = uint8(1)<<(first-k*pageSectors) - 1
@@ -114,8 +103,10 @@ type content struct {
 	// a sync removes them or a crash brings them back.
 	trunc  int64
 	ndirty int // dirty sectors in the overlay
-	// spare is a page a sync freed, for the next page the overlay needs:
-	// a file rewritten in place allocates nothing.
+	// spare is one page a sync freed, for the next page the overlay
+	// needs: a file that rewrites one page and syncs it, over and over,
+	// allocates nothing after the first rounds. A sync that frees several
+	// pages keeps one; the others are garbage.
 	spare *[pageBytes]byte
 }
 
@@ -162,23 +153,9 @@ func (c *content) readAt(p []byte, off int64) {
 	}
 }
 
-// writeSector writes data at offset o of sector s, into the overlay: the
-// page cache, dirty until synced.
-func (c *content) writeSector(s int64, o int, data []byte) {
-	base := c.base(s)
-	buf, wasPresent, wasDirty := c.over.put(s, true)
-	if !wasPresent && base != nil && (o != 0 || len(data) != SectorSize) {
-		copy(buf, base)
-	}
-	copy(buf[o:], data)
-	if !wasDirty {
-		c.ndirty++
-	}
-}
-
-// writeAt writes p at off, through the overlay, a page at a time.
+// writeAt writes p at off into the overlay (the page cache, dirty until
+// synced), a page at a time. It leaves the size to the caller.
 func (c *content) writeAt(p []byte, off int64) {
-	end := off + int64(len(p))
 	for len(p) > 0 {
 		n := min(len(p), pageBytes-int(off%pageBytes))
 		k := off / pageBytes
@@ -210,7 +187,6 @@ func (c *content) writeAt(p []byte, off int64) {
 		c.over[k] = sl
 		p, off = p[n:], off+int64(n)
 	}
-	c.size = max(c.size, end)
 }
 
 // newPage returns a page for the overlay: the spare one a sync freed, or
@@ -233,7 +209,7 @@ func (c *content) truncate(n int64) {
 		c.trunc = min(c.trunc, n)
 		c.ndirty -= c.over.dropFrom(ceilSectors(n))
 		if o := int(n % SectorSize); o != 0 {
-			c.writeSector(n/SectorSize, o, zeroSector[o:])
+			c.writeAt(zeroSector[o:], n)
 		}
 	}
 	c.size = n
@@ -246,8 +222,7 @@ func (c *content) sync() {
 		c.durable.dropFrom(ceilSectors(c.trunc))
 		c.trunc = noTrunc
 	}
-	for _, k := range sortedPages(c.over) {
-		sl := c.over[k]
+	for k, sl := range c.over {
 		if sl.dirty == 0 {
 			continue
 		}
@@ -266,8 +241,7 @@ func (c *content) sync() {
 			if sl.dirty&sectorBit(s) == 0 {
 				continue
 			}
-			buf, _, _ := c.durable.put(s, false)
-			copy(buf, sectorData(sl, s))
+			copy(c.durable.put(s), sectorData(sl, s))
 		}
 		sl.present &^= sl.dirty
 		sl.dirty = 0
@@ -285,8 +259,7 @@ func (c *content) sync() {
 // clean without reaching the durable image, so no later sync writes them,
 // and the size stays unsynced.
 func (c *content) failSync() (lost int) {
-	for _, k := range sortedPages(c.over) {
-		sl := c.over[k]
+	for k, sl := range c.over {
 		lost += bits.OnesCount8(sl.dirty)
 		sl.dirty = 0
 		c.over[k] = sl
@@ -295,10 +268,11 @@ func (c *content) failSync() (lost int) {
 	return lost
 }
 
-// dirtySectors lists the overlay's dirty sectors in order.
+// dirtySectors lists the overlay's dirty sectors in order: a crash draws
+// for each in turn.
 func (c *content) dirtySectors() []int64 {
 	var out []int64
-	for _, k := range sortedPages(c.over) {
+	for _, k := range slices.Sorted(maps.Keys(c.over)) {
 		sl := c.over[k]
 		for i := int64(0); i < pageSectors; i++ {
 			if sl.dirty&(1<<i) != 0 {
@@ -320,8 +294,7 @@ func (c *content) crash(keep func() bool) (dirty, kept int) {
 			continue
 		}
 		kept++
-		buf, _, _ := c.durable.put(s, false)
-		copy(buf, c.over.get(s))
+		copy(c.durable.put(s), c.over.get(s))
 		c.dsize = max(c.dsize, min(c.size, (s+1)*SectorSize))
 	}
 	c.over = image{}

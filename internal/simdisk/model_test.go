@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"testing"
@@ -310,7 +311,7 @@ func exec(seed uint64, ops []mop, torn float64) error {
 				for _, h := range handles {
 					h.gone = true
 				}
-				for _, n := range slices.Sorted(mapsKeys(names)) {
+				for _, n := range slices.Sorted(maps.Keys(names)) {
 					mf := names[n]
 					got, err := fs.ReadFile(providers.StorageFS(st), n)
 					if err != nil {
@@ -325,7 +326,7 @@ func exec(seed uint64, ops []mop, torn float64) error {
 			}
 		}
 		// Finally every named file reads as the model says.
-		for _, n := range slices.Sorted(mapsKeys(names)) {
+		for _, n := range slices.Sorted(maps.Keys(names)) {
 			got, err := fs.ReadFile(providers.StorageFS(st), n)
 			if err != nil || !bytes.Equal(got, names[n].data) {
 				fail("at the end, %s reads %q, %v; want %q", n, got, err, names[n].data)
@@ -337,16 +338,6 @@ func exec(seed uint64, ops []mop, torn float64) error {
 		return res.Err
 	}
 	return failure
-}
-
-func mapsKeys(m map[string]*mfile) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // crashOutcome checks what a file holds after a crash: exactly what was

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/pathcheck"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -120,11 +121,11 @@ func (s storage) Create(name string) (providers.File, error) {
 
 func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.File, error) {
 	d := s.d
-	c, err := cleanName("open", name)
+	c, err := pathcheck.Name("open", name)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFlags(name, flag); err != nil {
+	if err := pathcheck.Flags(name, flag); err != nil {
 		return nil, err
 	}
 	write := flag&(os.O_WRONLY|os.O_RDWR) != 0
@@ -169,7 +170,7 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 
 func (s storage) Stat(name string) (fs.FileInfo, error) {
 	d := s.d
-	c, err := cleanName("stat", name)
+	c, err := pathcheck.Name("stat", name)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +187,7 @@ func (s storage) Stat(name string) (fs.FileInfo, error) {
 
 func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 	d := s.d
-	c, err := cleanName("readdir", name)
+	c, err := pathcheck.Name("readdir", name)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +210,7 @@ func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 
 func (s storage) Mkdir(name string, perm fs.FileMode) error {
 	d := s.d
-	c, err := cleanName("mkdir", name)
+	c, err := pathcheck.Name("mkdir", name)
 	if err != nil {
 		return err
 	}
@@ -231,7 +232,7 @@ func (s storage) Mkdir(name string, perm fs.FileMode) error {
 
 func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 	d := s.d
-	c, err := cleanName("mkdir", name)
+	c, err := pathcheck.Name("mkdir", name)
 	if err != nil {
 		return err
 	}
@@ -261,7 +262,7 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 
 func (s storage) Remove(name string) error {
 	d := s.d
-	c, err := cleanName("remove", name)
+	c, err := pathcheck.Name("remove", name)
 	if err != nil {
 		return err
 	}
@@ -288,11 +289,11 @@ func (s storage) Remove(name string) error {
 
 func (s storage) Rename(oldname, newname string) error {
 	d := s.d
-	oc, err := cleanName("rename", oldname)
+	oc, err := pathcheck.Name("rename", oldname)
 	if err != nil {
 		return err
 	}
-	nc, err := cleanName("rename", newname)
+	nc, err := pathcheck.Name("rename", newname)
 	if err != nil {
 		return err
 	}

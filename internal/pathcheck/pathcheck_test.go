@@ -1,0 +1,58 @@
+package pathcheck
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"testing"
+)
+
+func TestName(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{"a", "a"}, {"a/../b", "b"}, {".", "."}, {"a/./b/", "a/b"}, {"..x", "..x"},
+	} {
+		got, err := Name("open", c.name)
+		if err != nil || got != c.want {
+			t.Errorf("Name(%q) = %q, %v; want %q", c.name, got, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		want error
+		msg  string
+	}{
+		{"", fs.ErrNotExist, "stat : file does not exist"},
+		{"/etc/passwd", ErrOutsideRoot, "stat /etc/passwd: the path is outside the storage root; name files relative to the root, without a leading / or a .. that climbs out"},
+		{"..", ErrOutsideRoot, ""},
+		{"a/../../x", ErrOutsideRoot, ""},
+	} {
+		_, err := Name("stat", c.name)
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || pe.Op != "stat" || pe.Path != c.name || !errors.Is(err, c.want) {
+			t.Errorf("Name(%q): %v; want a *fs.PathError for stat of %[1]q matching %v", c.name, err, c.want)
+		}
+		if c.msg != "" && err.Error() != c.msg {
+			t.Errorf("Name(%q): %q; want %q", c.name, err, c.msg)
+		}
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, flag := range []int{os.O_RDONLY, os.O_WRONLY | os.O_APPEND, os.O_RDWR | os.O_CREATE | os.O_EXCL | os.O_TRUNC | os.O_SYNC} {
+		if err := Flags("f", flag); err != nil {
+			t.Errorf("Flags(%#x): %v", flag, err)
+		}
+	}
+	for _, c := range []struct {
+		flag int
+		msg  string
+	}{
+		{os.O_RDWR | 1<<30, "open f: unsupported open flags; use os.O_RDONLY, O_WRONLY or O_RDWR, with O_APPEND, O_CREATE, O_EXCL, O_TRUNC or O_SYNC"},
+		{os.O_WRONLY | os.O_RDWR, "open f: os.O_WRONLY and os.O_RDWR together; use os.O_RDWR to read and write"},
+	} {
+		err := Flags("f", c.flag)
+		if err == nil || err.Error() != c.msg || !errors.Is(err, fs.ErrInvalid) {
+			t.Errorf("Flags(%#x): %v; want %q, matching fs.ErrInvalid", c.flag, err, c.msg)
+		}
+	}
+}
