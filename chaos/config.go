@@ -3,6 +3,7 @@ package chaos
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -13,8 +14,12 @@ import (
 //   - [Defaults]: every family on at the intensities of FoundationDB and
 //     Moonpool.
 //   - [Off]: nothing fails; the world is perfect.
-//   - [Random]: every family's intensities drawn anew for each seed, so
-//     that some seeds are gentle and some are brutal.
+//   - [Random]: [Defaults] with draws for each seed, so that some seeds
+//     are gentle and some are brutal: the network's settings (a
+//     [RandomNetwork], in place of the Config's), the storage's fault
+//     probabilities, whether attrition and buggify are on, and buggify's
+//     Activation (see [Config.ForSeed]). Attrition's other settings and
+//     buggify's Fire stay as the Config sets them.
 //
 // Swarm mode (Swarm true) goes further: for each seed, each family is
 // switched off with probability one half, so that some seeds see only one
@@ -124,11 +129,11 @@ func Random() Config {
 }
 
 // ForSeed returns the configuration one seed runs with: c itself, or, for
-// [Random], intensities drawn from src, and then, in swarm mode, a random
-// half of the families off. The draws, in order: the network's (see
-// RandomNetwork), the storage's, then attrition on/off, MaxDead's share,
-// buggify on/off and its activation, and last one draw per family for
-// swarm mode (network, storage, attrition, buggify).
+// [Random], with draws from src, and then, in swarm mode, a random half of
+// the families off. The draws, in order: the network's (see
+// [RandomNetwork]), the storage's (see [Storage.Draw]), then attrition
+// on/off, buggify on/off and buggify's activation, and last one draw per
+// family for swarm mode (network, storage, attrition, buggify).
 func (c Config) ForSeed(src rand.Source) Config {
 	out := c
 	if c.random {
@@ -172,10 +177,10 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	b := c.Buggify
-	if b.Activation < 0 || b.Activation > 1 {
+	if math.IsNaN(b.Activation) || b.Activation < 0 || b.Activation > 1 {
 		errs = append(errs, fmt.Errorf("chaos: Buggify.Activation is %v; a probability is in [0, 1]", b.Activation))
 	}
-	if b.Fire < 0 || b.Fire > 1 {
+	if math.IsNaN(b.Fire) || b.Fire < 0 || b.Fire > 1 {
 		errs = append(errs, fmt.Errorf("chaos: Buggify.Fire is %v; a probability is in [0, 1]", b.Fire))
 	}
 	return errors.Join(errs...)

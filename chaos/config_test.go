@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -39,6 +40,14 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 	c = Defaults()
 	c.Buggify.Fire = 1.5
 	assert.ErrorContains(t, c.Validate(), "Buggify.Fire is 1.5")
+
+	c = Defaults()
+	c.Buggify.Activation = math.NaN()
+	assert.ErrorContains(t, c.Validate(), "Buggify.Activation is NaN")
+
+	c = Defaults()
+	c.Buggify.Fire = math.NaN()
+	assert.ErrorContains(t, c.Validate(), "Buggify.Fire is NaN")
 
 	c = Defaults()
 	c.Attrition.Enabled = false
