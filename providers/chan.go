@@ -86,22 +86,16 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 // ctx is done, in which case it returns ctx's error. ok is false when the
 // Chan is closed and drained; v is then T's zero value.
 func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
+	if v, ok, ready := c.TryRecv(); ready {
+		return v, ok, nil
+	}
 	if c.p == nil {
-		c.mustReal()
-		select {
-		case v, ok = <-c.ch:
-			return v, ok, nil
-		default:
-		}
 		select {
 		case v, ok = <-c.ch:
 			return v, ok, nil
 		case <-ctx.Done():
 			return v, false, ctx.Err()
 		}
-	}
-	if v, ok, ready := c.tryRecv(); ready {
-		return v, ok, nil
 	}
 	w := &waiter[T]{tok: c.p.WaitToken()}
 	c.recvq.push(w)

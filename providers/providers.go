@@ -15,13 +15,14 @@ type Providers struct {
 }
 
 // Real returns providers backed by the standard library: the wall clock,
-// goroutines, and math/rand/v2's global generator.
+// goroutines, math/rand/v2's global generator and package net. Storage and
+// Cluster stay nil, since Real cannot know a directory or a deployment: set
+// Storage with [OpenOSStorage] and Cluster with [StaticCluster].
 func Real() Providers {
 	return Providers{
 		Time:    realTime{},
 		Task:    realTask{},
 		Random:  realRandom{},
 		Network: realNetwork{},
-		// Storage stays nil: Real cannot know a directory; see OpenOSStorage.
 	}
 }

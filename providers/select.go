@@ -7,15 +7,19 @@ import (
 
 // A Case is one case of a [Select], made by [OnRecv], [OnSend] or [Default].
 type Case struct {
-	op   caseOp // a channel operation; nil for a Default
-	dflt bool
-	f    func() // a Default's function
+	op    caseOp // a channel operation; nil for a Default or a nil Chan's case
+	dflt  bool
+	never bool   // the case of a nil Chan: Select skips it
+	f     func() // a Default's function
 }
 
 // OnRecv is the case of a [Select] that receives from ch, then calls f with
 // what [Chan.Recv] would return. f may be nil. A nil ch makes a case that is
 // never ready, like a nil channel in a select statement.
 func OnRecv[T any](ch *Chan[T], f func(v T, ok bool)) Case {
+	if ch == nil {
+		return Case{never: true}
+	}
 	return Case{op: &recvCase[T]{c: ch, f: f}}
 }
 
@@ -24,6 +28,9 @@ func OnRecv[T any](ch *Chan[T], f func(v T, ok bool)) Case {
 // statement, Select panics if ch is closed when the case is chosen or while
 // Select waits on it.
 func OnSend[T any](ch *Chan[T], v T, f func()) Case {
+	if ch == nil {
+		return Case{never: true}
+	}
 	return Case{op: &sendCase[T]{c: ch, v: v, f: f}}
 }
 
@@ -61,12 +68,14 @@ func Select(ctx context.Context, cases ...Case) error {
 			dflt = c
 			continue
 		}
+		if c.never {
+			continue
+		}
 		if c.op == nil {
 			panic("providers: Select with a zero Case; make Cases with OnRecv, OnSend or Default")
 		}
-		cp, ok := c.op.parker()
+		cp := c.op.parker()
 		switch {
-		case !ok: // a nil Chan
 		case !anyChan:
 			anyChan, p, isReal = true, cp, cp == nil
 		case isReal != (cp == nil):
@@ -84,9 +93,8 @@ func Select(ctx context.Context, cases ...Case) error {
 // A caseOp is the channel operation of a Case, with its type parameter
 // hidden so that one Select can hold Chans of different types.
 type caseOp interface {
-	// parker returns the Chan's Parker, nil for a real Chan; ok is false
-	// for a nil Chan.
-	parker() (p Parker, ok bool)
+	// parker returns the Chan's Parker, nil for a real Chan.
+	parker() Parker
 
 	// Simulation mode.
 	ready() bool                    // the operation might proceed now
@@ -152,8 +160,8 @@ func parkSelect(ctx context.Context, p Parker, cases []Case) (parkedOp, error) {
 		}
 	}()
 	for _, c := range cases { // no Default among them, or Select would not park
-		if op := c.op.enqueue(tok); op != nil {
-			ops = append(ops, op)
+		if c.op != nil { // not a nil Chan's
+			ops = append(ops, c.op.enqueue(tok))
 		}
 	}
 	err := p.Park(ctx, tok, "select")
@@ -208,14 +216,8 @@ type recvCase[T any] struct {
 	f func(v T, ok bool)
 }
 
-func (r *recvCase[T]) parker() (Parker, bool) {
-	if r.c == nil {
-		return nil, false
-	}
-	return r.c.p, true
-}
-
-func (r *recvCase[T]) ready() bool { return r.c != nil && r.c.canRecv() }
+func (r *recvCase[T]) parker() Parker { return r.c.p }
+func (r *recvCase[T]) ready() bool    { return r.c.canRecv() }
 
 func (r *recvCase[T]) try() bool {
 	v, ok, ready := r.c.tryRecv()
@@ -226,9 +228,6 @@ func (r *recvCase[T]) try() bool {
 }
 
 func (r *recvCase[T]) enqueue(tok WaitToken) parkedOp {
-	if r.c == nil {
-		return nil
-	}
 	w := &recvWaiter[T]{recvCase: r}
 	w.w.tok = tok
 	r.c.recvq.push(&w.w)
@@ -236,9 +235,6 @@ func (r *recvCase[T]) enqueue(tok WaitToken) parkedOp {
 }
 
 func (r *recvCase[T]) selectCase() reflect.SelectCase {
-	if r.c == nil {
-		return reflect.SelectCase{Dir: reflect.SelectRecv}
-	}
 	r.c.mustReal()
 	return reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(r.c.ch)}
 }
@@ -274,14 +270,8 @@ type sendCase[T any] struct {
 	f func()
 }
 
-func (s *sendCase[T]) parker() (Parker, bool) {
-	if s.c == nil {
-		return nil, false
-	}
-	return s.c.p, true
-}
-
-func (s *sendCase[T]) ready() bool { return s.c != nil && s.c.canSend() }
+func (s *sendCase[T]) parker() Parker { return s.c.p }
+func (s *sendCase[T]) ready() bool    { return s.c.canSend() }
 
 func (s *sendCase[T]) try() bool {
 	if !s.c.trySend(s.v) {
@@ -294,9 +284,6 @@ func (s *sendCase[T]) try() bool {
 }
 
 func (s *sendCase[T]) enqueue(tok WaitToken) parkedOp {
-	if s.c == nil {
-		return nil
-	}
 	w := &sendWaiter[T]{sendCase: s}
 	w.w.tok, w.w.val = tok, s.v
 	s.c.sendq.push(&w.w)
@@ -304,9 +291,6 @@ func (s *sendCase[T]) enqueue(tok WaitToken) parkedOp {
 }
 
 func (s *sendCase[T]) selectCase() reflect.SelectCase {
-	if s.c == nil {
-		return reflect.SelectCase{Dir: reflect.SelectSend}
-	}
 	s.c.mustReal()
 	// Through a pointer, so that an interface T's nil value is a valid
 	// reflect.Value.
