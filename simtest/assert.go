@@ -41,7 +41,8 @@ func (r *runner) observe(w *sim.World, seed uint64) *observer {
 	o := &observer{run: ra, w: w, seed: seed}
 	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.fail, Signal: o.signal})
 	w.SetAsserter(o.book)
-	if !ra.checking && r.cfg.asserts.timelinePath != "" {
+	// Only a Run writes the timeline file: a fuzz input's would be dropped.
+	if !ra.checking && r.fuzz == nil && r.cfg.asserts.timelinePath != "" {
 		o.keep = true
 		w.ObserveTimeline(o.entry)
 	}

@@ -110,11 +110,12 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 		Trace:      fmt.Sprintf("%016x", r.rep.trace),
 		Assertions: make([]jsonAssertion, 0, len(rows)),
 	}
+	rp := newReplayer()
 	hit := func(h *tally.Hit) *jsonHit {
 		if h == nil {
 			return nil
 		}
-		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: replayLine(r.t.Name(), h.Seed)}
+		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: rp.line(r.t.Name(), simseedArg(h.Seed))}
 	}
 	for _, row := range rows {
 		a := jsonAssertion{

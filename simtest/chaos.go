@@ -17,7 +17,7 @@ func Chaos(cfg chaos.Config) Option {
 		if err := cfg.Validate(); err != nil {
 			return fmt.Errorf("simtest.Chaos: %w", err)
 		}
-		c.chaos, c.chaosSet = cfg, true
+		c.chaos = cfg
 		return nil
 	})
 }

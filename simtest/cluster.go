@@ -3,6 +3,7 @@ package simtest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -55,6 +56,8 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			s.Fatalf("simtest: Processes %q has %d Hosts for %d processes; give one host per process", ps.Name, len(ps.Hosts), n)
 		}
 		for i := range n {
+			// Unique, as group names are: the text after a name's last
+			// dash is its index, and what comes before is its group's name.
 			name := fmt.Sprintf("%s-%d", ps.Name, i)
 			host := name
 			if ps.Hosts != nil {
@@ -63,13 +66,10 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			if other, dup := hosts[host]; dup {
 				s.Fatalf("simtest: processes %s and %s share the host %q; give each process its own", other, name, host)
 			}
-			if _, dup := c.byName[name]; dup {
-				s.Fatalf("simtest: two processes are named %q; rename a group of processes", name)
-			}
 			hosts[host] = name
 			var tags map[string]string
 			if ps.Tags != nil {
-				tags = cloneTags(ps.Tags(i))
+				tags = maps.Clone(ps.Tags(i))
 			}
 			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags}, spec: ps}
 			c.procs = append(c.procs, p)
@@ -88,7 +88,7 @@ func (c *Cluster) Peers() []providers.Peer {
 	out := make([]providers.Peer, len(c.procs))
 	for i, p := range c.procs {
 		out[i] = p.peer
-		out[i].Tags = cloneTags(p.peer.Tags)
+		out[i].Tags = maps.Clone(p.peer.Tags)
 	}
 	return out
 }
@@ -209,12 +209,11 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 func (c *Cluster) providersOf(p *proc) providers.Providers {
 	s := c.s
 	prov := providers.Providers{
-		Time:    s.w.Providers().Time,
 		Task:    s.w.Providers().Task,
 		Random:  s.w.Providers().Random,
 		Cluster: clusterView{c: c, self: p.peer, boot: p.boot},
 	}
-	c.devicesUp(p, &prov)
+	c.devicesUp(p, &prov) // the clock, the network, the disk
 	return prov
 }
 

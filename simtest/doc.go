@@ -28,9 +28,10 @@
 // for event, on any machine, under any GOMAXPROCS, with or without -race;
 // each seed's report line carries a trace hash that checks it.
 //
-// A failing seed prints the command that replays it:
+// A failing seed prints the command that replays it, with the test's own
+// flags that were set (here -planted, which plants the example's bug):
 //
-//	go test -run '^TestPayments$' ./examples/payments -simseed=6679787058979195393
+//	go test -run '^TestPayments$' ./examples/payments -simseed=6679787058979195393 -planted
 //
 // (The package comes before -simseed because go test stops reading package
 // names at the first flag it does not know.)

@@ -80,7 +80,8 @@ func TestReplayLine(t *testing.T) {
 	assert.Equal(t, "^TestKV$", runPattern("TestKV"))
 	assert.Equal(t, `^TestKV$/^a\.b$`, runPattern("TestKV/a.b"))
 	assert.Equal(t, "./simtest", packageDir())
-	assert.Equal(t, "go test -run '^TestKV$' ./simtest -simseed=7", replayLine("TestKV", 7))
+	assert.Equal(t, "go test -run '^TestKV$' ./simtest -simseed=7", newReplayer().line("TestKV", simseedArg(7)))
+	assert.Equal(t, "go test -run '^FuzzKV$/^0123abcd$' ./simtest", newReplayer().line("FuzzKV/0123abcd", ""))
 	assert.Equal(t, "plain", shellQuote("plain"))
 	assert.Equal(t, `'it'\''s'`, shellQuote("it's"))
 }

@@ -233,8 +233,10 @@ func inputDecisions(data []byte) []byte {
 	return data[8 : len(data)-1]
 }
 
-// fuzzTarget is what Fuzz keeps between inputs: read-only once built,
-// except the count of inputs run.
+// fuzzTarget is what Fuzz keeps between inputs. Fuzz builds it before any
+// input runs: newFuzzTarget, then the workers, then corpus, which records
+// the corpus's seeds. From then on only execs and first change, atomically,
+// as inputs run.
 type fuzzTarget struct {
 	name  string // the fuzz test's name
 	cfg   config
@@ -316,7 +318,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 		t.Skip(o.s.skipped)
 	case o.failed():
 		ft.first.CompareAndSwap(0, n)
-		t.Error(ft.failureReport(r, o, t.Name(), data, n))
+		t.Error(ft.failureReport(o, t.Name(), data, n))
 		t.Log(ft.summary(t.Name(), in, o))
 		if o.res.Goexit {
 			t.FailNow() // a task called FailNow on the real test: honour it
@@ -370,17 +372,18 @@ func (ft *fuzzTarget) seedOf(test string, data []byte) (uint64, bool) {
 }
 
 // failureReport is Run's report of a failed seed, told of an input.
-func (ft *fuzzTarget) failureReport(r *runner, o *seedOutcome, test string, data []byte, n uint64) string {
+func (ft *fuzzTarget) failureReport(o *seedOutcome, test string, data []byte, n uint64) string {
 	name := ft.inputName(test, data)
 	what := "input " + name
+	rp := newReplayer()
 	var replay string
 	seed, isSeed := ft.seedOf(test, data)
 	switch {
 	case isSeed:
 		what += fmt.Sprintf(" (the input of seed %d)", seed)
-		replay = fuzzReplayLine(ft.name+"/seed#0", fmt.Sprintf("-simseed=%d", seed))
+		replay = rp.line(ft.name+"/seed#0", simseedArg(seed))
 	case strings.Contains(test, "/"):
-		replay = fuzzReplayLine(test, "")
+		replay = rp.line(test, "")
 	default:
 		// The count says how long fuzzing took; go test -fuzz goes on to
 		// minimize a failing input, so the first failure may be earlier.
@@ -389,32 +392,13 @@ func (ft *fuzzTarget) failureReport(r *runner, o *seedOutcome, test string, data
 			what += fmt.Sprintf("; its first failing input was input %d", first)
 		}
 		what += ")"
-		replay = fuzzReplayLine(ft.name+"/"+name, "") +
+		replay = rp.line(ft.name+"/"+name, "") +
 			fmt.Sprintf("\n          (go test -fuzz keeps the input as testdata/fuzz/%s/%s)", ft.name, name)
 	}
 	if len(data) > MaxFuzzInput {
 		what += fmt.Sprintf(", %d bytes of which the first %d are read", len(data), MaxFuzzInput)
 	}
-	rep := r.failureReport(o)
-	// Run's report is about a seed; put the input in its place.
-	oldHead, oldReplay := fmt.Sprintf("simtest: seed %d failed", o.res.Seed), "replay: "+replayLine(test, o.res.Seed)
-	if strings.HasPrefix(rep, oldHead) && strings.Contains(rep, oldReplay) {
-		rep = "simtest: " + what + " failed" + strings.TrimPrefix(rep, oldHead)
-		return strings.Replace(rep, oldReplay, "replay: "+replay, 1)
-	}
-	return fmt.Sprintf("simtest: %s failed\n  replay: %s\n%s", what, replay, rep)
-}
-
-// fuzzReplayLine is the command that runs the corpus entry test again.
-func fuzzReplayLine(test, simFlag string) string {
-	line := fmt.Sprintf("go test -run '%s' %s", runPattern(test), packageDir())
-	if simFlag != "" {
-		line += " " + simFlag
-	}
-	for _, f := range userFlags() {
-		line += " " + f
-	}
-	return line
+	return failureReport(o, what, replay)
 }
 
 // fuzzInput is one input of a fuzz test: its decision stream and the

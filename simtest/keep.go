@@ -88,8 +88,9 @@ func (r *runner) withKept(seeds []uint64) []uint64 {
 	return append(kept, slices.DeleteFunc(seeds, func(s uint64) bool { return slices.Contains(kept, s) })...)
 }
 
-// keep keeps a failing seed, when the Run keeps failures.
-func (r *runner) keep(o *seedOutcome) {
+// keep keeps a failing seed, when the Run keeps failures; replay is the
+// seed's replay line.
+func (r *runner) keep(o *seedOutcome, replay string) {
 	if r.fuzz != nil || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) {
 		return
 	}
@@ -99,7 +100,7 @@ func (r *runner) keep(o *seedOutcome) {
 	} else if len(o.s.errs) > 0 {
 		why = o.s.errs[0]
 	}
-	if err := keepSeed(r.t.Name(), o.res.Seed, why, replayLine(r.t.Name(), o.res.Seed)); err != nil {
+	if err := keepSeed(r.t.Name(), o.res.Seed, why, replay); err != nil {
 		r.t.Log(err)
 	}
 }

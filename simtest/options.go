@@ -41,7 +41,6 @@ type config struct {
 	verbose    bool
 	devices    []func(*S) // per-seed set-up of simulated devices
 	chaos      chaos.Config
-	chaosSet   bool
 	keep       bool // keep failing seeds under testdata (keep.go)
 
 	asserts assertConfig // assertions, invariants, timeline (assert_options.go)

@@ -3,7 +3,6 @@ package simtest
 import (
 	"context"
 	"fmt"
-	"maps"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -96,11 +95,4 @@ func (ps *Processes) validate(taken map[string]bool) error {
 		return fmt.Errorf("simtest: two groups of processes are named %q; names must be unique", ps.Name)
 	}
 	return nil
-}
-
-func cloneTags(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	return maps.Clone(m)
 }

@@ -80,19 +80,20 @@ func human(v float64) string {
 	return fmt.Sprintf("%.0f", v)
 }
 
-// failureReport tells the story of a failed seed: how to replay it, what
+// failureReport tells the story of a failed run: what failed (what, such
+// as "seed N" or a fuzz input), how to replay it (replay, the command), what
 // failed where, the errors, and the last things that happened.
-func (r *runner) failureReport(o *seedOutcome) string {
+func failureReport(o *seedOutcome, what, replay string) string {
 	var b strings.Builder
 	res := o.res
-	fmt.Fprintf(&b, "simtest: seed %d failed", res.Seed)
+	fmt.Fprintf(&b, "simtest: %s failed", what)
 	var f *sim.Failure
 	if errors.As(res.Err, &f) && f.Kind != sim.Stopped {
 		fmt.Fprintf(&b, ": %v", f)
 	} else if o.diverge != "" {
 		b.WriteString(": the run is not deterministic")
 	}
-	fmt.Fprintf(&b, "\n  replay: %s\n", replayLine(r.t.Name(), res.Seed))
+	fmt.Fprintf(&b, "\n  replay: %s\n", replay)
 	if o.diverge != "" {
 		fmt.Fprintf(&b, "  the same seed ran twice and took different paths; something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source?):\n    %s\n",
 			indent(o.diverge, "    "))

@@ -9,19 +9,37 @@ import (
 	"strings"
 )
 
-// replayLine is the command that replays seed of the test called name, run
-// from the module root. It repeats the test's own flags that were set, since
-// they may shape the run.
+// replayer writes replay lines: commands, run from the module root, that
+// run a test again. A line repeats the test's own flags that were set,
+// since they may shape the run. Make one replayer per report and ask it for
+// every line: finding the package directory walks the file system, and the
+// flags walk the flag set.
+type replayer struct {
+	dir   string   // the package directory, relative to the module root
+	flags []string // the user's flags, as typed
+}
+
+func newReplayer() replayer { return replayer{dir: packageDir(), flags: userFlags()} }
+
+// line is the command that runs the test (or subtest) called name again,
+// with simArg, a flag of this package such as simseedArg(seed), unless it
+// is empty.
 //
-// The package comes before -simseed: go test ends its package list at the
+// The package comes before simArg: go test ends its package list at the
 // first flag it does not know, and -simseed is the test binary's.
-func replayLine(name string, seed uint64) string {
-	line := fmt.Sprintf("go test -run '%s' %s -simseed=%d", runPattern(name), packageDir(), seed)
-	for _, f := range userFlags() {
+func (rp replayer) line(name, simArg string) string {
+	line := fmt.Sprintf("go test -run '%s' %s", runPattern(name), rp.dir)
+	if simArg != "" {
+		line += " " + simArg
+	}
+	for _, f := range rp.flags {
 		line += " " + f
 	}
 	return line
 }
+
+// simseedArg is the -simseed flag, as typed, that replays seed.
+func simseedArg(seed uint64) string { return fmt.Sprintf("-simseed=%d", seed) }
 
 // userFlags lists the flags set on the command line that belong to neither
 // the testing package nor this one, as they would be typed.
@@ -61,24 +79,20 @@ func runPattern(name string) string {
 }
 
 // packageDir is the test's package directory relative to its module root:
-// go test runs a test binary in its package's directory.
+// go test runs a test binary in its package's directory. It is "." when
+// there is no module root.
 func packageDir() string {
+	root := moduleRoot()
+	if root == "" {
+		return "."
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return "."
 	}
-	for dir := wd; ; {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			rel, err := filepath.Rel(dir, wd)
-			if err != nil || rel == "." {
-				return "."
-			}
-			return "./" + filepath.ToSlash(rel)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "."
-		}
-		dir = parent
+	rel, err := filepath.Rel(root, wd)
+	if err != nil || rel == "." {
+		return "."
 	}
+	return "./" + filepath.ToSlash(rel)
 }

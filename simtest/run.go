@@ -104,34 +104,34 @@ func (r *runner) run() {
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
 	start := time.Now()
+	var stopped *seedOutcome // the seed the Run stopped at, failed or skipped
 	for _, seed := range r.withKept(r.seeds()) {
 		o := r.runSeed(seed)
 		r.rep.add(o)
 		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
 		}
-		if o.skippedOnly() {
-			r.rep.wall = time.Since(start)
-			r.closeAssertions(o)
-			t.Log(r.rep.summary())
-			t.Skip(o.s.skipped)
-			return
-		}
-		if o.failed() {
-			r.rep.wall = time.Since(start)
-			t.Error(r.failureReport(o))
-			r.keep(o)
-			r.closeAssertions(o)
-			t.Log(r.rep.summary())
-			if o.res.Goexit {
-				t.FailNow() // a task called FailNow on the real test: honour it
-			}
-			return
+		if o.skippedOnly() || o.failed() {
+			stopped = o
+			break
 		}
 	}
 	r.rep.wall = time.Since(start)
-	r.closeAssertions(nil)
+	if stopped != nil && stopped.failed() {
+		seed := stopped.res.Seed
+		replay := newReplayer().line(t.Name(), simseedArg(seed))
+		t.Error(failureReport(stopped, fmt.Sprintf("seed %d", seed), replay))
+		r.keep(stopped, replay)
+	}
+	r.closeAssertions(stopped)
 	t.Log(r.rep.summary())
+	switch {
+	case stopped == nil:
+	case stopped.skippedOnly():
+		t.Skip(stopped.s.skipped)
+	case stopped.res.Goexit:
+		t.FailNow() // a task called FailNow on the real test: honour it
+	}
 }
 
 func (r *runner) runSeed(seed uint64) *seedOutcome {
