@@ -20,8 +20,9 @@ import (
 type Entry struct {
 	At   time.Duration // simulated time since the seed began
 	Task string        // the task that emitted it; empty for the world itself
-	// Process is the emitting task's process; empty until tasks belong to
-	// processes.
+	// Process is the emitting task's process (a task started by a
+	// process of [S.Boot] belongs to it); empty for the driver's tasks and
+	// the world itself.
 	Process string
 	// Name is what [S.Watch] matches: a log record's message, or an engine
 	// event's message up to its first ": " ("task started",

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"runtime"
+	"strings"
 )
 
 // Buggify is the run's fault injection at code sites: see package chaos.
@@ -57,14 +58,7 @@ func (w *World) Buggify(pc uintptr, fire float64) bool {
 
 func siteName(pc uintptr) string {
 	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
-	file := f.File
-	for i := len(file) - 1; i >= 0; i-- {
-		if file[i] == '/' {
-			file = file[i+1:]
-			break
-		}
-	}
-	return fmt.Sprintf("%s:%d", file, f.Line)
+	return fmt.Sprintf("%s:%d", f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line)
 }
 
 // SetBuggify sets the run's buggify configuration.
@@ -73,6 +67,3 @@ func (w *World) SetBuggify(b Buggify) { w.buggify = b }
 // ChaosOff switches every chaos decision of the engine off (or back on):
 // the quiet phase of a run, when faults heal and the system settles.
 func (w *World) ChaosOff(off bool) { w.chaosOff = off }
-
-// Chaotic reports whether chaos is on.
-func (w *World) Chaotic() bool { return !w.chaosOff }

@@ -62,20 +62,14 @@ func unschedule(e *event) bool {
 // It may move last up to that event's instant: call it only when the clock
 // is about to move there.
 func (q *eventQueue) peek() bool {
-	for {
-		b0 := q.buckets[0]
-		for q.head < len(b0) && b0[q.head].stale() {
-			q.head++
-		}
-		if q.head < len(b0) {
-			return true
-		}
-		clear(b0)
-		q.buckets[0], q.head = b0[:0], 0
+	for !q.more() {
+		clear(q.buckets[0])
+		q.buckets[0], q.head = q.buckets[0][:0], 0
 		if !q.refill() {
 			return false
 		}
 	}
+	return true
 }
 
 // refill moves the events of the lowest non-empty bucket into lower ones,

@@ -19,9 +19,6 @@ type Group struct {
 // NewGroup returns an empty group whose tasks are named "name/…".
 func (w *World) NewGroup(name string) *Group { return &Group{w: w, name: name} }
 
-// Name is the group's name.
-func (g *Group) Name() string { return g.name }
-
 // Go starts a task in the group. A killed group takes no new tasks: a
 // restarted process gets a new Group.
 func (g *Group) Go(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
@@ -31,8 +28,30 @@ func (g *Group) Go(ctx context.Context, name string, fn func(ctx context.Context
 	return g.w.spawnIn(g, ctx, name, fn)
 }
 
-// Dead reports whether the group was killed.
-func (g *Group) Dead() bool { return g.dead }
+// process names the group in timeline entries: "" for nil, no group.
+func (g *Group) process() string {
+	if g == nil {
+		return ""
+	}
+	return g.name
+}
+
+// groupOf returns the group of the live task named task, the running one
+// first (events are nearly always the running task's), or nil.
+func (w *World) groupOf(task string) *Group {
+	if task == "" {
+		return nil
+	}
+	if c := w.cur; c != nil && c.name == task {
+		return c.group
+	}
+	for _, t := range w.tasks {
+		if t.name == task {
+			return t.group
+		}
+	}
+	return nil
+}
 
 // Alive reports how many tasks of the group are alive.
 func (g *Group) Alive() int {

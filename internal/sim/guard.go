@@ -5,28 +5,42 @@ import (
 	"context"
 	"fmt"
 	"runtime/pprof"
-	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
 
-// labelKey is the pprof label that names a task's goroutine, so that
-// reports can find its stack in a goroutine profile. A label costs a tenth
-// of reading the goroutine's id from its own stack trace, and task starts
-// are frequent.
+// labelKey is the pprof label that names a worker's goroutine, so that
+// reports can find the stack of the task it runs in a goroutine profile. A
+// label costs a tenth of reading the goroutine's id from its own stack
+// trace, and task starts are frequent.
 const labelKey = "moonpool-task"
 
-// label labels the calling goroutine as the coroutine of t.
-func (t *task) label() {
-	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(labelKey, t.labelValue())))
+// labelWorker gives wk its label: its address, which no other live worker
+// shares, in whichever world it runs (workers move between worlds).
+func labelWorker(wk *worker) {
+	wk.label = fmt.Sprintf("%p", wk)
+	wk.labels = pprof.WithLabels(context.Background(), pprof.Labels(labelKey, wk.label))
 }
 
-func (t *task) labelValue() string { return t.w.label + "/" + strconv.FormatUint(uint64(t.id), 10) }
+// label labels the calling goroutine, t's worker's, with the worker's
+// label. The label is made once per worker, and setting it is a pointer
+// store; it is set at every task start, not once per worker, because a
+// task may relabel its goroutine (pprof.Do ends by restoring the labels of
+// the context it was given, which lack ours), and that must not hide the
+// stacks of the tasks the worker runs later.
+func (t *task) label() { pprof.SetGoroutineLabels(t.wk.labels) }
 
-// stacks returns the stack of every labelled task goroutine, by label, as
-// "function\n\tfile:line" lines, read from the goroutine profile.
+// workerFrame is in the stack of every worker's goroutine: the loop of
+// World.worker.
+const workerFrame = "/internal/sim.(*World).worker.func"
+
+// stacks returns the stack of every labelled worker goroutine, by label, as
+// "function\n\tfile:line" lines, read from the goroutine profile. A
+// goroutine started by a task inherits its worker's label: the stack that
+// holds the worker's own frame wins over it.
 func stacks() map[string]string {
 	var buf bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
@@ -34,6 +48,7 @@ func stacks() map[string]string {
 	for _, rec := range strings.Split(buf.String(), "\n\n") {
 		var label string
 		var frames []string
+		worker := false
 		for _, line := range strings.Split(rec, "\n") {
 			switch {
 			case strings.HasPrefix(line, "# labels: "):
@@ -47,10 +62,11 @@ func stacks() map[string]string {
 				if len(f) >= 4 {
 					fn, _, _ := strings.Cut(f[2], "+0x")
 					frames = append(frames, fn+"\n\t"+strings.TrimSpace(f[len(f)-1]))
+					worker = worker || strings.Contains(fn, workerFrame)
 				}
 			}
 		}
-		if label != "" {
+		if _, seen := out[label]; label != "" && (worker || !seen) {
 			out[label] = strings.Join(frames, "\n")
 		}
 	}
@@ -100,7 +116,7 @@ func (w *World) describeTasks() string {
 		default:
 			fmt.Fprintf(&b, "task %q is running", t.name)
 		}
-		if s, ok := st[t.labelValue()]; ok && t.started {
+		if s, ok := st[t.wk.label]; ok && t.started {
 			b.WriteString(":\n\t")
 			b.WriteString(strings.ReplaceAll(userFrames(s), "\n", "\n\t"))
 		}
@@ -158,16 +174,25 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	}
 }
 
+// published reads the progress that publish stores, from the watchdog's
+// goroutine.
+func (w *World) published() uint64 { return atomic.LoadUint64(&w.progress) }
+
 // escaped builds the result of a run whose running task never came back.
-// It runs on the watcher's goroutine, so it reads only what the world
-// published atomically.
+// It runs on the watcher's goroutine and reads w.cur and the task's name
+// and worker, which the scheduler's goroutine wrote. Under the race
+// detector the load pairs with publish's atomic store, made after w.cur
+// was set; in other builds publish is a plain store and these are plain
+// reads. They are safe all the same: the scheduler is blocked inside the
+// task that never came back, so nothing has written them since, for at
+// least the watchdog period.
 func (w *World) escaped(watchdog time.Duration) Result {
-	w.published() // pairs with the store that published w.cur
+	w.published()
 	t := w.cur
 	name, stack := "(the scheduler)", ""
 	if t != nil {
 		name = t.name
-		stack = userFrames(stacks()[t.labelValue()])
+		stack = userFrames(stacks()[t.wk.label])
 	}
 	return Result{
 		Seed:  w.cfg.Seed,

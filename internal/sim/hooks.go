@@ -25,12 +25,13 @@ func (w *World) After(d time.Duration, fn func()) (cancel func() bool) {
 func (w *World) Parker() providers.Parker { return (*taskProvider)(w) }
 
 // Event records a happening of the run, such as a fault, in the timeline and
-// in the trace hash, attributed to task (empty for the world itself).
+// in the trace hash, attributed to task (empty for the world itself) and,
+// while task is alive, to its process.
 func (w *World) Event(task, msg string) {
 	h := fnv.New64a()
 	h.Write([]byte(msg))
 	w.trace = mix(w.trace, h.Sum64())
-	w.note(task, msg)
+	w.note(task, w.groupOf(task), msg)
 }
 
 // Running reports whether the world is running (Run has begun and not

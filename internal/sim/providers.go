@@ -41,10 +41,7 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
 	w := (*World)(p)
 	tm := &timer{w: w}
-	var g *Group // the timer's task joins the process that set it
-	if w.cur != nil {
-		g = w.cur.group
-	}
+	g := w.curGroup() // the timer's task joins the process that set it
 	tm.ev.fn = func() {
 		if g != nil && g.dead {
 			return // the process that set the timer is gone

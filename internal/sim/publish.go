@@ -2,8 +2,6 @@
 
 package sim
 
-import "sync/atomic"
-
 // publish makes the world's progress, and the task it is about to resume,
 // visible to the watchdog's goroutine. It runs at every step, so it is a
 // plain store: an atomic one costs a tenth of a task switch. The watchdog
@@ -12,5 +10,3 @@ import "sync/atomic"
 // watchdog needs: it only asks whether the count moved in the last second.
 // Race-detector builds use an atomic store instead (publish_race.go).
 func (w *World) publish() { w.progress = w.steps + w.events }
-
-func (w *World) published() uint64 { return atomic.LoadUint64(&w.progress) }

@@ -9,8 +9,10 @@ import (
 	"github.com/moonpool-go/moonpool/providers"
 )
 
-// A task is a coroutine: it runs on its own goroutine, but only between the
-// scheduler's resume and its next park, so exactly one task runs at a time.
+// A task is a coroutine: it runs on the goroutine of a worker, which it
+// has to itself until it ends (the worker then runs a later task), but
+// only between the scheduler's resume and its next park, so exactly one
+// task runs at a time.
 type task struct {
 	w      *World
 	group  *Group // the process the task belongs to, if any
@@ -44,18 +46,23 @@ type task struct {
 	joiners  []providers.WaitToken
 }
 
-// killed is the panic value that unwinds a killed task.
+// killSignal is the panic value that unwinds a killed task.
 type killSignal struct{}
 
 // stopSignal is the panic value of FailNow.
 type stopSignal struct{}
 
 func (w *World) spawn(ctx context.Context, name string, fn func(ctx context.Context) error) *task {
-	var g *Group
-	if w.cur != nil {
-		g = w.cur.group
+	return w.spawnIn(w.curGroup(), ctx, name, fn)
+}
+
+// curGroup returns the group of the running task: nil outside any task,
+// or for a task of none.
+func (w *World) curGroup() *Group {
+	if w.cur == nil {
+		return nil
 	}
-	return w.spawnIn(g, ctx, name, fn)
+	return w.cur.group
 }
 
 // spawnIn starts a task in group g (nil for none), named "group/name".
@@ -75,8 +82,9 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	t.sleep.task = t
 	t.ctx, t.cancel = context.WithCancel(ctx)
 	t.done = t.ctx.Done()
-	if w.isOwned(ctx) {
-		t.owned = w.own(t.ctx)
+	t.owned = w.isOwned(ctx)
+	if t.owned {
+		w.own(t.ctx)
 	}
 	t.wk = w.worker()
 	t.wk.t = t
@@ -84,7 +92,7 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	w.tasks = append(w.tasks, t)
 	w.started++
 	w.trace = mix(w.trace, uint64(t.id)<<8|1)
-	w.note(name, "task started")
+	w.note(name, g, "task started")
 	w.makeReady(t)
 	return t
 }
@@ -94,10 +102,12 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 // the next task started. Starting a goroutine and growing its stack cost
 // more than a short task's whole run.
 type worker struct {
-	next  func() (struct{}, bool)
-	stop  func()
-	yield func(struct{}) bool
-	t     *task // the task it runs, nil while it waits in the pool
+	next   func() (struct{}, bool)
+	stop   func()
+	yield  func(struct{}) bool
+	t      *task           // the task it runs, nil while it waits in the pool
+	label  string          // its pprof label's value; see labelWorker
+	labels context.Context // carries the label, for pprof.SetGoroutineLabels
 }
 
 // worker returns an idle worker from the pool, or from the Workers shared
@@ -114,6 +124,7 @@ func (w *World) worker() *worker {
 	}
 	w.workers++
 	wk := &worker{}
+	labelWorker(wk)
 	wk.next, wk.stop = iter.Pull(func(yield func(struct{}) bool) {
 		wk.yield = yield
 		for {
@@ -193,9 +204,9 @@ func (t *task) finish() {
 		o.pos--
 	}
 	if t.killed {
-		w.note(t.name, "task killed")
+		w.note(t.name, t.group, "task killed")
 	} else {
-		w.note(t.name, "task finished")
+		w.note(t.name, t.group, "task finished")
 	}
 	for _, tok := range t.joiners {
 		w.wakeToken(tok)

@@ -66,8 +66,8 @@ func before(a []Step, i int) string {
 type Entry struct {
 	At   time.Duration // simulated time
 	Task string        // the emitting task; empty for the world itself
-	// Process names the emitting task's process. It stays empty until
-	// tasks belong to processes; note and Record are where it gets set.
+	// Process names the emitting task's process (its Group): empty for a
+	// task of none, and for the world itself.
 	Process string
 	// Name is what queries match: a slog record's message, or an engine
 	// event's message up to its first ": " ("task started", "net",
@@ -130,28 +130,27 @@ func (r *ring) entries() []Entry {
 	return append(append([]Entry(nil), r.buf[r.next:]...), r.buf[:r.next]...)
 }
 
-// note adds an entry to the timeline.
-func (w *World) note(task, msg string) {
-	w.timeline.add(Entry{At: time.Duration(w.now), Task: task, Name: EventName(msg), Msg: msg})
+// note adds an engine event to the timeline, attributed to task (empty for
+// the world itself), of process g (nil for none).
+func (w *World) note(task string, g *Group, msg string) {
+	w.timeline.add(Entry{At: time.Duration(w.now), Task: task, Process: g.process(), Name: EventName(msg), Msg: msg})
 }
 
 // Log adds msg to the timeline, attributed to the running task, if any.
-func (w *World) Log(msg string) {
-	name := ""
-	if w.cur != nil {
-		name = w.cur.name
-	}
-	w.note(name, msg)
-}
+func (w *World) Log(msg string) { w.note(w.CurrentTask(), w.curGroup(), msg) }
 
-// Record adds e to the timeline, stamped with the simulated time and, when
-// e names no task, the running task. An empty Name is taken from Msg as
-// for an engine event. Like Log, and unlike Event, it leaves the trace
-// hash alone: logging more or less does not change the run.
+// Record adds e to the timeline, stamped with the simulated time, with the
+// running task when e names no task, and with its task's process when it
+// names none. An empty Name is taken from Msg as for an engine event. Like
+// Log, and unlike Event, it leaves the trace hash alone: logging more or
+// less does not change the run.
 func (w *World) Record(e Entry) {
 	e.At = time.Duration(w.now)
-	if e.Task == "" && w.cur != nil {
-		e.Task = w.cur.name
+	if e.Task == "" {
+		e.Task = w.CurrentTask()
+	}
+	if e.Process == "" {
+		e.Process = w.groupOf(e.Task).process()
 	}
 	if e.Name == "" {
 		e.Name = EventName(e.Msg)

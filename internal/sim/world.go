@@ -104,7 +104,6 @@ type World struct {
 	timeline    ring
 	progress    uint64 // steps and events, for the watchdog; see publish
 	nextID      uint32
-	label       string // this world's prefix of its tasks' pprof labels
 	buggify     Buggify
 	sites       map[uintptr]*site // buggify sites reached, by PC
 	chaosOff    bool
@@ -119,7 +118,6 @@ type World struct {
 // New returns a world ready to Run.
 func New(cfg Config) *World {
 	w := &World{cfg: cfg, owned: make(map[<-chan struct{}]struct{})}
-	w.label = fmt.Sprintf("%p", w)
 	if len(cfg.Decisions) > 0 {
 		w.rng = rng.Decided(cfg.Seed, cfg.Decisions)
 	} else {
@@ -162,8 +160,10 @@ func (w *World) Context() context.Context {
 	return w.rootCtx
 }
 
-// Run runs root as the root task, on the calling goroutine, until it returns
-// or the run fails, then kills every task still alive. A world runs once.
+// Run runs root as the root task until it returns or the run fails, then
+// kills every task still alive. The scheduler runs on the calling
+// goroutine, and the root, like every task, on a worker's. A world runs
+// once.
 func (w *World) Run(root func(ctx context.Context, p providers.Providers) error) Result {
 	if w.state != 0 {
 		panic("sim: World.Run called twice; make a new World for each run")
@@ -332,15 +332,13 @@ func (w *World) poll(list *[]*task) bool {
 	return woke
 }
 
-// own records that ctx is owned by the simulation (see ownedWaiters) if its
-// parent is. It reports whether it is.
-func (w *World) own(ctx context.Context) bool {
-	d := ctx.Done()
-	if d == nil {
-		return true
+// own records that ctx is owned by the simulation (see ownedWaiters). The
+// caller decides that it is: ctx was made by the simulation, and its parent
+// is owned (isOwned).
+func (w *World) own(ctx context.Context) {
+	if d := ctx.Done(); d != nil {
+		w.owned[d] = struct{}{}
 	}
-	w.owned[d] = struct{}{}
-	return true
 }
 
 // isOwned reports whether ctx can be cancelled only by the simulation.
@@ -366,7 +364,7 @@ func (w *World) fail(f *Failure) {
 	}
 	f.At = time.Duration(w.now)
 	w.failure = f
-	w.note(f.Task, "failed: "+f.Kind.String())
+	w.note(f.Task, w.groupOf(f.Task), "failed: "+f.Kind.String())
 }
 
 // Failed reports whether the run has failed.

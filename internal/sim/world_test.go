@@ -201,6 +201,38 @@ func TestDeadlockNamesEveryParkedTask(t *testing.T) {
 	assert.NotContains(t, f.Msg, `"joiner"`, "finished tasks are not listed")
 }
 
+// A goroutine a task starts inherits its worker's pprof label; the report
+// of a later task on that worker must show that task's stack, not the
+// goroutine's.
+func TestDeadlockShowsTheTaskNotAGoroutineOfItsWorker(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		h := p.Task.Go(ctx, "spawner", func(ctx context.Context) error {
+			go strayGoroutine(release)
+			return nil
+		})
+		_ = h.Join(ctx)
+		// The spawner's worker is idle: the next task runs on it.
+		p.Task.Go(ctx, "heir", func(ctx context.Context) error { return heirWaits(ctx, p) })
+		tp := p.Task.(providers.Parker)
+		return tp.Park(ctx, tp.WaitToken(), "the end of the world")
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Deadlock, f.Kind)
+	assert.Contains(t, f.Msg, `task "heir" waits on a message that never comes`)
+	assert.Contains(t, f.Msg, "heirWaits", "the heir's own stack")
+	assert.NotContains(t, f.Msg, "strayGoroutine", "not the stack of the goroutine its worker started")
+}
+
+func strayGoroutine(release chan struct{}) { <-release }
+
+func heirWaits(ctx context.Context, p providers.Providers) error {
+	tp := p.Task.(providers.Parker)
+	return tp.Park(ctx, tp.WaitToken(), "a message that never comes")
+}
+
 func TestLivelockGuard(t *testing.T) {
 	res := New(Config{Seed: 1, MaxStepsPerInstant: 1000}).Run(func(ctx context.Context, p providers.Providers) error {
 		for {
@@ -374,6 +406,14 @@ func TestGroupKillStopsEveryTaskOfTheProcess(t *testing.T) {
 		return p.Time.Sleep(ctx, 2*time.Minute)
 	})
 	require.NoError(t, res.Err)
+	process := map[string]string{}
+	for _, e := range res.Timeline {
+		if e.Name == "task started" {
+			process[e.Task] = e.Process
+		}
+	}
+	assert.Equal(t, map[string]string{"driver": "", "node1/main": "node1", "node1/child": "node1", "bystander": ""}, process,
+		"a task's timeline entries name its process")
 }
 
 func TestTasksReuseTheGoroutinesOfFinishedTasks(t *testing.T) {

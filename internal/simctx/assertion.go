@@ -62,9 +62,11 @@ func Kinds() []AssertKind {
 // Numeric reports whether k compares two numbers.
 func (k AssertKind) Numeric() bool { return k >= AlwaysGreaterThan && k <= SometimesLessThanOrEqual }
 
-// IsAlways reports whether k must hold every time it is reached.
+// IsAlways reports whether k must hold every time it is reached, so that
+// one false outcome fails the seed: the Always forms, and Unreachable,
+// which is false whenever it is reached.
 func (k AssertKind) IsAlways() bool {
-	return k == Always || k == AlwaysOrUnreachable || k >= AlwaysGreaterThan && k <= AlwaysLessThanOrEqual
+	return k == Always || k == AlwaysOrUnreachable || k == Unreachable || k >= AlwaysGreaterThan && k <= AlwaysLessThanOrEqual
 }
 
 // An Assertion is one call of an assertion, as package assertions hands it

@@ -46,7 +46,6 @@ type Entry struct {
 	firstFail, firstPass *Hit
 
 	mark     mark     // numeric forms: the run's watermark
-	duration bool     // numeric forms: the operands are time.Durations
 	conds    []string // SometimesAll: the conditions' names
 	frontier int      // SometimesAll: most conditions true at once
 	atBest   []bool   // SometimesAll: which held at the frontier
@@ -138,10 +137,10 @@ func (s *Seed) Assert(a simctx.Assertion) {
 		s.all(e, a)
 	case a.Kind == simctx.SometimesEach:
 		s.each(e, a)
-	case isNumeric(a.Kind):
+	case a.Kind.Numeric():
 		s.compare(e, a)
 	default:
-		s.record(e, a.OK, a.Args)
+		s.record(e, a.OK, Hit{}, a.Args)
 	}
 }
 
@@ -155,11 +154,7 @@ func (s *Seed) admit(a simctx.Assertion) *Entry {
 		s.misuse(site, a.Kind, "", "the message is empty; give every assertion a message that says what it checks: the message names it in reports")
 		return nil
 	}
-	if e := b.entries[a.Msg]; e != nil {
-		s.misuse(site, a.Kind, a.Msg, fmt.Sprintf("the message is already used by %s at %v; give each assertion its own message", article(e.kind), e.site))
-		return nil
-	}
-	e, err := b.Declare(a.Kind, a.Msg, site)
+	e, err := b.Declare(a.Kind, a.Msg, site) // fails if another kind has the message
 	if err != nil {
 		s.misuse(site, a.Kind, a.Msg, err.Error())
 		return nil
@@ -205,11 +200,13 @@ func (s *Seed) Check(e *Entry, ok bool, details ...any) {
 		return
 	}
 	s.enter(e)
-	s.record(e, ok, details)
+	s.record(e, ok, Hit{}, details)
 }
 
-// record counts a boolean outcome.
-func (s *Seed) record(e *Entry, ok bool, args []any) {
+// record counts an outcome, and keeps h, completed with the details args
+// make, if it is the seed's first failure or the Run's first pass. h holds
+// what the form adds to a Hit: a numeric form's operands.
+func (s *Seed) record(e *Entry, ok bool, h Hit, args []any) {
 	e.calls++
 	if ok {
 		e.passes++
@@ -217,16 +214,18 @@ func (s *Seed) record(e *Entry, ok bool, args []any) {
 		e.fails++
 	}
 	switch {
-	case failsWhenFalse(e.kind):
+	case e.kind.IsAlways():
 		if !ok && !e.sFailed {
 			e.sFailed = true
-			s.failed(e, Hit{Details: details(args)})
+			h.Details = details(args)
+			s.failed(e, h)
 		}
 	case ok && !e.sTrue:
 		e.sTrue = true
 		e.seedsTrue++
 		if e.firstPass == nil {
-			e.firstPass = s.hit(Hit{Details: details(args)})
+			h.Details = details(args)
+			e.firstPass = s.hit(h)
 		}
 		s.signal(e.hash, progressTrue, 0)
 	}
@@ -258,8 +257,9 @@ func describeFailure(e *Entry, h *Hit) string {
 		what = "was reached"
 	}
 	msg := fmt.Sprintf("%v %q %s (%v)", e.kind, e.msg, what, e.site)
-	if isNumeric(e.kind) {
-		msg += ": " + formatComparison(e.kind, h.Left, h.Right, e.duration)
+	if e.kind.Numeric() {
+		// The seed's mark is set: compare sets it before it reports.
+		msg += ": " + formatComparison(e.kind, h.Left, h.Right, e.sMark.duration)
 	}
 	if len(h.Details) > 0 {
 		msg += ": " + formatDetails(h.Details)
@@ -312,21 +312,7 @@ func article(k simctx.AssertKind) string {
 	return "a " + k.String()
 }
 
-// failsWhenFalse reports whether a false outcome of k fails the seed.
-func failsWhenFalse(k simctx.AssertKind) bool {
-	switch k {
-	case simctx.Always, simctx.AlwaysOrUnreachable, simctx.Unreachable,
-		simctx.AlwaysGreaterThan, simctx.AlwaysGreaterThanOrEqual, simctx.AlwaysLessThan, simctx.AlwaysLessThanOrEqual:
-		return true
-	}
-	return false
-}
-
 // mayGoUnreached reports whether a Run may rightly never reach k.
 func mayGoUnreached(k simctx.AssertKind) bool {
 	return k == simctx.AlwaysOrUnreachable || k == simctx.Unreachable
-}
-
-func isNumeric(k simctx.AssertKind) bool {
-	return k >= simctx.AlwaysGreaterThan && k <= simctx.SometimesLessThanOrEqual
 }

@@ -47,7 +47,7 @@ var messageArg = func() map[string]int {
 		switch {
 		case k == simctx.Reachable || k == simctx.Unreachable || k == simctx.SometimesAll || k == simctx.SometimesEach:
 			m[k.String()] = 1
-		case isNumeric(k):
+		case k.Numeric():
 			m[k.String()] = 3
 		default:
 			m[k.String()] = 2

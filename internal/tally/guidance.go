@@ -37,13 +37,6 @@ func (s *Seed) all(e *Entry, a simctx.Assertion) {
 			n++
 		}
 	}
-	e.calls++
-	ok := n == len(a.Conds)
-	if ok {
-		e.passes++
-	} else {
-		e.fails++
-	}
 	if n > e.sFrontier {
 		e.sFrontier = n
 		s.signal(e.hash, progressFrontier, uint64(n))
@@ -55,14 +48,7 @@ func (s *Seed) all(e *Entry, a simctx.Assertion) {
 			e.atBest[i] = c.Holds
 		}
 	}
-	if ok && !e.sTrue {
-		e.sTrue = true
-		e.seedsTrue++
-		if e.firstPass == nil {
-			e.firstPass = s.hit(Hit{})
-		}
-		s.signal(e.hash, progressTrue, 0)
-	}
+	s.record(e, n == len(a.Conds), Hit{}, nil)
 }
 
 func sameNames(names []string, conds []simctx.Condition) bool {

@@ -23,7 +23,7 @@ func (mk mark) better(k simctx.AssertKind, m float64) bool {
 	if !mk.set {
 		return true
 	}
-	if failsWhenFalse(k) {
+	if k.IsAlways() {
 		return m < mk.margin
 	}
 	return m > mk.margin
@@ -52,7 +52,6 @@ func (s *Seed) compare(e *Entry, a simctx.Assertion) {
 		s.misuseOf(e, "the "+side+" operand is NaN, which compares false with everything; check for NaN before asserting, or assert on something that cannot be NaN")
 		return
 	}
-	e.duration = a.Duration
 	m := margin(a.Kind, a.Left, a.Right)
 	if e.sMark.better(a.Kind, m) {
 		e.sMark = mark{set: true, margin: m, left: a.Left, right: a.Right, duration: a.Duration}
@@ -61,29 +60,7 @@ func (s *Seed) compare(e *Entry, a simctx.Assertion) {
 	if e.mark.better(a.Kind, m) {
 		e.mark = e.sMark
 	}
-	e.calls++
-	if a.OK {
-		e.passes++
-	} else {
-		e.fails++
-	}
-	h := Hit{Left: a.Left, Right: a.Right}
-	switch {
-	case failsWhenFalse(e.kind):
-		if !a.OK && !e.sFailed {
-			e.sFailed = true
-			h.Details = details(a.Args)
-			s.failed(e, h)
-		}
-	case a.OK && !e.sTrue:
-		e.sTrue = true
-		e.seedsTrue++
-		if e.firstPass == nil {
-			h.Details = details(a.Args)
-			e.firstPass = s.hit(h)
-		}
-		s.signal(e.hash, progressTrue, 0)
-	}
+	s.record(e, a.OK, Hit{Left: a.Left, Right: a.Right}, a.Args)
 }
 
 // level buckets a margin by its sign and binary order of magnitude, so

@@ -86,7 +86,7 @@ func (r Row) Progress() string {
 	case r.Misused:
 		return "misused"
 	case r.Watermark != nil:
-		if failsWhenFalse(r.Kind) {
+		if r.Kind.IsAlways() {
 			return "worst " + r.Watermark.String()
 		}
 		return "best " + r.Watermark.String()
@@ -99,7 +99,7 @@ func (r Row) Progress() string {
 		return fmt.Sprintf("%d buckets", len(r.Buckets))
 	case r.FirstFail != nil:
 		return fmt.Sprintf("first in seed %d", r.FirstFail.Seed)
-	case !failsWhenFalse(r.Kind) && r.SeedsTrue > 0:
+	case !r.Kind.IsAlways() && r.SeedsTrue > 0:
 		return fmt.Sprintf("true in %s", plural(r.SeedsTrue, "seed"))
 	}
 	return ""
@@ -185,13 +185,13 @@ func (e *Entry) row() Row {
 
 func (e *Entry) status() Status {
 	switch {
-	case e.misused, e.fails > 0 && failsWhenFalse(e.kind):
+	case e.misused, e.fails > 0 && e.kind.IsAlways():
 		return Failed
 	case e.calls == 0 && mayGoUnreached(e.kind):
 		return OK
 	case e.calls == 0:
 		return NeverReached
-	case failsWhenFalse(e.kind):
+	case e.kind.IsAlways():
 		return OK
 	case e.passes == 0:
 		return NeverTrue
