@@ -38,6 +38,23 @@
 // take a context.Context and give up with its error when it is done first;
 // an operation that can proceed at once does so whatever the context.
 //
+// # Clocks
+//
+// Every wait on a [Time] keeps the promise of package time: [Time.Sleep],
+// a [Time.AfterFunc] timer (and its Reset), and the deadline of
+// [Time.WithTimeout] or [Time.WithDeadline] end no earlier than their
+// duration, or their deadline, read on that same Time's clock, and so does
+// anything built on them (a [Select] under a timeout, a connection's read
+// and write deadlines). In a simulation each host's clock is offset and
+// runs fast or slow by the skew and drift that the chaos configuration
+// allows; a wait still ends at the first simulated instant at which the
+// host's own clock has moved by its full duration, so code that reads Now
+// after a timer fires (leases, TTLs, retry budgets) sees at least the
+// duration pass, never a nanosecond less. A wait may end later only where
+// chaos delays it on purpose (chaos.Network's SleepDelayProb), or by the
+// clock's resolution: one simulated nanosecond of a fast clock can read as
+// two.
+//
 // # Determinism
 //
 // In a simulation, one task runs at a time and the primitives decide

@@ -46,12 +46,46 @@ func (h *Host) toSim(t int64) int64 {
 	return mulDiv(t-h.skew, billion, billion+h.drift)
 }
 
-// simDur converts a duration on the host's clock to simulated time.
+// simUntil returns the first simulated instant at which the host's clock
+// reads local or later. Converting with toSim alone rounds, and a timer
+// armed there could fire while the host's clock still reads a nanosecond
+// short of its deadline; Go promises a wait of at least its duration.
+func (h *Host) simUntil(local int64) int64 {
+	if h.drift == 0 {
+		return satAdd(local, -h.skew)
+	}
+	s := h.toSim(local)
+	// toSim is within a nanosecond or two of the answer: step to it.
+	for s < math.MaxInt64 && h.toLocal(s) < local {
+		s++
+	}
+	for s > math.MinInt64 && h.toLocal(s-1) >= local {
+		s--
+	}
+	return s
+}
+
+// simDur converts a wait of d on the host's clock, starting now, to
+// simulated time: the wait ends at the first instant the host's clock
+// reads its start plus d.
 func (h *Host) simDur(d time.Duration) time.Duration {
 	if h.drift == 0 || d <= 0 {
 		return d
 	}
-	return time.Duration(mulDiv(int64(d), billion, billion+h.drift))
+	now := h.n.now()
+	return time.Duration(h.simUntil(satAdd(h.toLocal(now), int64(d))) - now)
+}
+
+// satAdd returns a+b, saturating at the ends of int64.
+func satAdd(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
+	}
+	return s
 }
 
 // mulDiv returns x×num/den, rounded toward zero, saturating; num and den

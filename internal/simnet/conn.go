@@ -524,9 +524,10 @@ func (n *Net) setDeadline(d *deadline, h *Host, t time.Time, wake func()) {
 	}
 }
 
-// simAt converts a time on h's clock to simulated nanoseconds.
+// simAt converts a time on h's clock to simulated nanoseconds: the first
+// simulated instant at which h's clock reads t or later.
 func (h *Host) simAt(t time.Time) int64 {
-	return h.toSim(int64(t.Sub(sim.Epoch)))
+	return h.simUntil(int64(t.Sub(sim.Epoch)))
 }
 
 // The ring buffer.
