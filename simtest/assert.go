@@ -19,6 +19,9 @@ type observer struct {
 	s    *S
 
 	invariants []*invariant
+	liveness   []*liveness // S.Eventually's properties
+	quiesced   bool        // the faults have stopped
+	stepping   bool        // the world calls afterStep
 	watches    []*Watch
 	keep       bool        // keep the whole timeline, for the timeline file
 	timeline   []sim.Entry // the whole timeline, when kept

@@ -65,6 +65,15 @@
 // at what simulated time, the errors and log lines of the seed, and the
 // last entries of its timeline.
 //
+// # Liveness
+//
+// [S.Eventually] registers a property that must come to hold within a
+// window once the faults stop (at [Cluster.Run]'s quiesce, or
+// [S.Quiesce]): a backlog that drains, a follower that catches up. Its
+// check runs after every step while the window is open; a window that
+// closes with the check still failing fails the seed, with the last error
+// the check returned. docs/assertions.md has the retry-storm example.
+//
 // # Guards
 //
 // No test hangs. A task that blocks outside the simulation (a raw channel,

@@ -59,15 +59,25 @@ func (s *S) Invariant(name string, check func() error) {
 		return
 	}
 	o.invariants = append(o.invariants, &invariant{name: name, check: check, entry: e})
-	if len(o.invariants) == 1 {
-		o.w.AfterStep(o.checkInvariants)
+	o.watchSteps()
+}
+
+// watchSteps makes the world call afterStep, once an invariant or a
+// liveness property is registered: with neither, a step costs nothing.
+func (o *observer) watchSteps() {
+	if !o.stepping {
+		o.stepping = true
+		o.w.AfterStep(o.afterStep)
 	}
 }
 
-// checkInvariants runs every invariant, after a step.
-func (o *observer) checkInvariants() {
+// afterStep runs every invariant and every open liveness check.
+func (o *observer) afterStep() {
 	for _, inv := range o.invariants {
 		o.checkOne(inv)
+	}
+	for _, l := range o.liveness {
+		o.checkLiveness(l)
 	}
 }
 

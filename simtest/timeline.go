@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -210,4 +211,31 @@ func jsonValue(v slog.Value) any {
 		return v.Duration().String()
 	}
 	return v.String()
+}
+
+// Attr returns the value of the attribute key among e's attributes, as
+// slog's handlers see them: a key of a group's attribute is the group's
+// key, a dot, and its own ("req.id"). A group is found as its value.
+func (e Entry) Attr(key string) (slog.Value, bool) {
+	attrs := e.Attrs
+	for {
+		head, rest, nested := strings.Cut(key, ".")
+		i := slices.IndexFunc(attrs, func(a slog.Attr) bool { return a.Key == head })
+		if i < 0 {
+			// A key may itself hold dots: try it whole.
+			i = slices.IndexFunc(attrs, func(a slog.Attr) bool { return a.Key == key })
+			if i < 0 {
+				return slog.Value{}, false
+			}
+			return attrs[i].Value.Resolve(), true
+		}
+		v := attrs[i].Value.Resolve()
+		if !nested {
+			return v, true
+		}
+		if v.Kind() != slog.KindGroup {
+			return slog.Value{}, false
+		}
+		attrs, key = v.Group(), rest
+	}
 }

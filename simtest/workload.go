@@ -113,9 +113,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 			_ = h.Join(ctx)
 		}
 	}
-	s.network().Quiesce()
-	s.diskSet().Quiesce()
-	s.w.ChaosOff(true)
+	s.Quiesce()
 	for _, h := range runs {
 		_ = h.Join(ctx)
 	}

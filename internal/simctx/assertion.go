@@ -22,6 +22,9 @@ const (
 	SometimesLessThanOrEqual
 	SometimesAll
 	SometimesEach
+	// Eventually is a liveness property of simtest's S.Eventually: it
+	// records one outcome per seed, when it holds or its window closes.
+	Eventually
 )
 
 var kindNames = [...]string{
@@ -40,6 +43,7 @@ var kindNames = [...]string{
 	SometimesLessThanOrEqual:    "SometimesLessThanOrEqual",
 	SometimesAll:                "SometimesAll",
 	SometimesEach:               "SometimesEach",
+	Eventually:                  "Eventually",
 }
 
 // String returns the kind's function name, such as "AlwaysLessThan".
@@ -53,7 +57,7 @@ func (k AssertKind) String() string {
 // Kinds returns every kind, in declaration order.
 func Kinds() []AssertKind {
 	out := make([]AssertKind, 0, len(kindNames)-1)
-	for k := Always; k <= SometimesEach; k++ {
+	for k := Always; k <= Eventually; k++ {
 		out = append(out, k)
 	}
 	return out
@@ -66,7 +70,7 @@ func (k AssertKind) Numeric() bool { return k >= AlwaysGreaterThan && k <= Somet
 // one false outcome fails the seed: the Always forms, and Unreachable,
 // which is false whenever it is reached.
 func (k AssertKind) IsAlways() bool {
-	return k == Always || k == AlwaysOrUnreachable || k == Unreachable || k >= AlwaysGreaterThan && k <= AlwaysLessThanOrEqual
+	return k == Always || k == AlwaysOrUnreachable || k == Unreachable || k == Eventually || k >= AlwaysGreaterThan && k <= AlwaysLessThanOrEqual
 }
 
 // An Assertion is one call of an assertion, as package assertions hands it
