@@ -25,7 +25,7 @@ import (
 // requests.
 func retryStorm(s *simtest.S, planted bool) {
 	type copyOf struct{ id int }
-	var queue []copyOf // copies of requests, in the order they arrived
+	var queue []copyOf                     // copies of requests, in the order they arrived
 	outstanding := map[int]time.Duration{} // id -> first sent
 	lastSent := map[int]time.Duration{}
 	next := 0
