@@ -3,8 +3,8 @@
 //
 // A [Processor] hands payments to a pool of workers over a channel and
 // waits for each answer with a timeout. A payment that is not answered in
-// time is sent again: the worker may have crashed, or the message may have
-// been lost. But a worker that is merely slow still finishes the first
+// time is sent again, with twice the timeout: the worker may have crashed,
+// or the message may have been lost, or the work may be slow. But a worker that is merely slow still finishes the first
 // attempt, so a retry that races a slow attempt applies the payment twice.
 // Whether that happens depends on how long each attempt takes and on the
 // order in which the workers run, which is to say on the seed.

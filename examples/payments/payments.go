@@ -50,7 +50,7 @@ func (l *Ledger) Total() int { return l.total }
 // time.
 type Processor struct {
 	Workers int           // how many workers apply payments
-	Timeout time.Duration // how long to wait for an answer before retrying
+	Timeout time.Duration // how long to wait for the first answer; each retry waits twice as long
 	Retries int           // how many times to send a payment again
 	// Work is how long a worker takes over a payment; it defaults to a
 	// few milliseconds, with a rare slow one.
@@ -116,14 +116,14 @@ func (pr *Processor) Process(ctx context.Context, p providers.Providers, payment
 }
 
 // send sends one payment and waits for its answer, sending it again after
-// each timeout.
+// each timeout, and doubling the timeout each time (see Processor.Timeout).
 func (pr *Processor) send(ctx context.Context, p providers.Providers, queue *providers.Chan[attempt], pay Payment) error {
 	for try := range pr.Retries + 1 {
 		a := attempt{payment: pay, done: providers.NewChan[struct{}](p.Task, 1)}
 		if err := queue.Send(ctx, a); err != nil {
 			return err
 		}
-		tctx, cancel := p.Time.WithTimeout(ctx, pr.Timeout)
+		tctx, cancel := p.Time.WithTimeout(ctx, pr.Timeout<<try)
 		_, _, err := a.done.Recv(tctx)
 		cancel()
 		if err == nil {
