@@ -99,6 +99,8 @@ func (r *runner) keep(o *seedOutcome, replay string) {
 		why = o.res.Err.Error()
 	} else if len(o.s.errs) > 0 {
 		why = o.s.errs[0]
+	} else if o.viaT {
+		why = viaTMessage
 	}
 	if err := keepSeed(r.t.Name(), o.res.Seed, why, replay); err != nil {
 		r.t.Log(err)

@@ -92,8 +92,13 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		fmt.Fprintf(&b, ": %v", f)
 	} else if o.diverge != "" {
 		b.WriteString(": the run is not deterministic")
+	} else if o.viaT && (o.s == nil || !o.s.failed) {
+		b.WriteString(": the test failed through its own testing.T")
 	}
 	fmt.Fprintf(&b, "\n  replay: %s\n", replay)
+	if o.viaT {
+		fmt.Fprintf(&b, "  %s\n", viaTMessage)
+	}
 	if o.diverge != "" {
 		fmt.Fprintf(&b, "  the same seed ran twice and took different paths; something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source?):\n    %s\n",
 			indent(o.diverge, "    "))

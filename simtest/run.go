@@ -56,6 +56,8 @@ type runner struct {
 	// sites, when set, names assertion call sites for more than this
 	// runner: a fuzz test's inputs, each a runner, share one.
 	sites *tally.Sites
+	// after takes what an S is told once its seed has ended (late.go).
+	after *afterSeeds
 }
 
 // seedOutcome is what one seed did.
@@ -63,13 +65,21 @@ type seedOutcome struct {
 	res     sim.Result
 	s       *S
 	diverge string // what CheckDeterminism found, if anything
+	// viaT reports that the test's own testing.T was marked failed while
+	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
+	viaT bool
 }
+
+// viaTMessage says what viaT means, in a failure report and a kept seed.
+const viaTMessage = "the test's own testing.T was marked failed while this seed ran " +
+	"(t.Error, t.Errorf or t.Fail called from the body or one of its tasks, or a data race found by the race detector); " +
+	"call s.Errorf on the body's *simtest.S instead, so that the failure belongs to the seed and its report"
 
 func (o *seedOutcome) failed() bool {
 	if o.res.Err != nil || o.diverge != "" {
 		return !o.skippedOnly()
 	}
-	return o.s != nil && o.s.failed
+	return o.viaT || o.s != nil && o.s.failed
 }
 
 // skippedOnly reports a seed that ended because its body asked to skip.
@@ -135,7 +145,12 @@ func (r *runner) run() {
 }
 
 func (r *runner) runSeed(seed uint64) *seedOutcome {
+	r.initAfter()
+	wasFailed, late := r.t.Failed(), r.after.reported.Load()
 	o := r.once(seed, r.cfg.check)
+	// A failure of the test itself while the seed ran is the seed's, unless
+	// it was an S of an earlier seed speaking up (late.go).
+	o.viaT = !wasFailed && r.t.Failed() && r.after.reported.Load() == late
 	if !r.cfg.check || o.res.Goexit || isEscaped(o.res.Err) {
 		return o
 	}
@@ -152,12 +167,27 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 	return o
 }
 
+// replayOf is the replay line of seed, for a Run; a fuzz input has none.
+func (r *runner) replayOf(seed uint64) string {
+	if r.fuzz != nil {
+		return ""
+	}
+	return newReplayer().line(r.t.Name(), simseedArg(seed))
+}
+
 func isEscaped(err error) bool {
 	var f *sim.Failure
 	return errors.As(err, &f) && f.Kind == sim.Escaped
 }
 
+func (r *runner) initAfter() {
+	if r.after == nil {
+		r.after = newAfterSeeds(r.t, r.replayOf)
+	}
+}
+
 func (r *runner) once(seed uint64, record bool) *seedOutcome {
+	r.initAfter()
 	w := sim.New(sim.Config{
 		Seed:               seed,
 		Decisions:          r.fuzz.decisions(),
@@ -170,7 +200,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 	obs := r.observe(w, seed)
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
-		s := &S{TB: r.t, w: w, p: p, ctx: ctx, seed: seed}
+		s := &S{TB: r.t, w: w, p: p, ctx: ctx, seed: seed, after: r.after}
 		o.s = s
 		obs.attach(s)
 		s.progress = r.fuzz.hook()
@@ -188,6 +218,9 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		r.body(s)
 		return nil
 	}, r.cfg.watchdog)
+	if o.s != nil {
+		o.s.ended.Store(true)
+	}
 	obs.end()
 	r.fuzz.observe(&o.res)
 	return o

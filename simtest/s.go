@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +25,12 @@ import (
 // FailNow mark it failed and end it at once, from any task. Log and Logf
 // write to the seed's log, stamped with simulated time and the task, shown
 // when the seed fails (or always, with -simv).
+//
+// Fail a seed through its S, not through the test's own testing.T: a
+// t.Errorf while a seed runs fails that seed too, but its report can only
+// say that the test's T failed. An S used after its seed ended (kept past
+// the body, or in a goroutine that outlived the seed) fails the test
+// instead, naming the seed.
 type S struct {
 	testing.TB
 	w        *sim.World
@@ -37,6 +44,12 @@ type S struct {
 	cleanups []func()
 	chaos    chaos.Config
 	cluster  *Cluster // the processes of the seed, once booted (cluster.go)
+
+	// ended is set when the seed is over; from then on what the S is told
+	// goes to the test, through after (late.go).
+	ended    atomic.Bool
+	after    *afterSeeds
+	toldLate atomic.Bool // after has been told of a failure of this S
 
 	disks *simdisk.Disks // the seed's disks, made on first use (storage.go)
 	net   *simnet.Net    // the seed's network (network.go)
@@ -92,6 +105,10 @@ func (s *S) Log(args ...any) { s.log(strings.TrimSuffix(fmt.Sprintln(args...), "
 func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...)) }
 
 func (s *S) log(msg string) {
+	if s.ended.Load() {
+		s.after.log(s.seed, msg)
+		return
+	}
 	s.logs = append(s.logs, s.stamp()+msg)
 	s.w.Log(msg)
 }
@@ -117,9 +134,15 @@ func (s *S) Fatal(args ...any) { s.Error(args...); s.FailNow() }
 func (s *S) Fatalf(format string, args ...any) { s.Errorf(format, args...); s.FailNow() }
 
 func (s *S) fail(msg string) {
+	loc := callerOutside()
+	if s.ended.Load() {
+		s.toldLate.Store(true)
+		s.after.fail(s.seed, "an error was reported to", loc, msg)
+		return
+	}
 	s.failed = true
 	line := s.stamp() + msg
-	if loc := callerOutside(); loc != "" {
+	if loc != "" {
 		line = s.stamp() + loc + ": " + msg
 	}
 	s.errs = append(s.errs, line)
@@ -127,14 +150,33 @@ func (s *S) fail(msg string) {
 }
 
 // Fail marks the seed failed and goes on.
-func (s *S) Fail() { s.failed = true }
+func (s *S) Fail() {
+	if s.ended.Load() {
+		s.after.fail(s.seed, "Fail was called on", callerOutside(), "")
+		return
+	}
+	s.failed = true
+}
 
-// Failed reports whether the seed has failed.
-func (s *S) Failed() bool { return s.failed || s.w.Failed() }
+// Failed reports whether the seed has failed; once the seed has ended,
+// whether the test has.
+func (s *S) Failed() bool {
+	if s.ended.Load() {
+		return s.after.t.Failed()
+	}
+	return s.failed || s.w.Failed()
+}
 
 // FailNow marks the seed failed and ends it: the world is torn down and no
-// later task of the seed runs.
+// later task of the seed runs. Once the seed has ended, it fails the test
+// and ends the calling goroutine, as testing.T.FailNow does.
 func (s *S) FailNow() {
+	if s.ended.Load() {
+		if !s.toldLate.Load() {
+			s.after.fail(s.seed, "FailNow was called on", callerOutside(), "")
+		}
+		s.after.failNow()
+	}
 	s.failed = true
 	if !s.w.Running() {
 		s.TB.FailNow()
@@ -152,6 +194,10 @@ func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args.
 func (s *S) SkipNow() { s.skip("skipped") }
 
 func (s *S) skip(msg string) {
+	if s.ended.Load() {
+		s.after.fail(s.seed, "Skip was called on", callerOutside(), msg+" (a seed that has ended cannot be skipped)")
+		s.after.failNow()
+	}
 	s.skipped = msg
 	if !s.w.Running() {
 		s.TB.Skip(msg)

@@ -1,0 +1,91 @@
+package simtest
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// afterSeeds takes what an S says once its seed has ended: an S kept
+// after the body returned, or a goroutine that outlived the seed. The seed
+// can no longer fail, so the failure goes to the test, naming the seed.
+// One afterSeeds serves every seed of a Run; its methods are safe for
+// concurrent use.
+type afterSeeds struct {
+	t testing.TB
+	// replay is the replay line of a seed, or "" when there is none (a
+	// fuzz input).
+	replay func(seed uint64) string
+	// reported counts the failures given to t, so that the Run does not
+	// take one for a failure of the seed running at that moment.
+	reported atomic.Uint64
+
+	mu     sync.Mutex
+	closed bool // the test has ended: t must not be called
+}
+
+// newAfterSeeds returns the afterSeeds of a Run on t. It stops calling t
+// when t's test ends, for testing panics on a call after that.
+func newAfterSeeds(t testing.TB, replay func(uint64) string) *afterSeeds {
+	a := &afterSeeds{t: t, replay: replay}
+	switch t.(type) {
+	case *testing.T, *testing.B, *testing.F:
+		t.Cleanup(a.close)
+	}
+	return a
+}
+
+func (a *afterSeeds) close() {
+	a.mu.Lock()
+	a.closed = true
+	a.mu.Unlock()
+}
+
+// fail reports that the S of seed failed after the seed ended: what
+// happened, such as "an error was reported to", with msg, made at loc. It
+// reports whether the test was still there to hear it.
+func (a *afterSeeds) fail(seed uint64, what, loc, msg string) bool {
+	text := fmt.Sprintf("simtest: %s the S of seed %d after the seed ended (by a goroutine that outlived the seed, or through an S kept after the body returned), so it fails the test instead of the seed", what, seed)
+	if loc != "" {
+		msg = loc + ": " + msg
+	}
+	if msg != "" {
+		text += ":\n    " + indent(msg, "    ")
+	}
+	if line := a.replay(seed); line != "" {
+		text += "\n  replay: " + line
+	}
+	text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs."
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		fmt.Fprintf(os.Stderr, "%s\n  (the test %s had ended, so it could not be failed)\n", text, a.t.Name())
+		return false
+	}
+	a.reported.Add(1)
+	a.t.Error(text)
+	return true
+}
+
+// log passes on a log line of an S whose seed ended.
+func (a *afterSeeds) log(seed uint64, msg string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.closed {
+		a.t.Logf("simtest: after seed %d ended: %s", seed, msg)
+	}
+}
+
+// failNow ends the calling goroutine, after an S's failure once its seed
+// had ended, failing the test if it is still there, as FailNow does.
+func (a *afterSeeds) failNow() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.closed {
+		a.t.FailNow()
+	}
+	runtime.Goexit()
+}

@@ -1,0 +1,103 @@
+package simtest_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// TestTestsOwnErrorfFailsItsSeed calls the test's own T from a task: the
+// seed that was running is the one reported failed, with its replay line.
+func TestTestsOwnErrorfFailsItsSeed(t *testing.T) {
+	var failing uint64
+	r := runIn("TestOwnT", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Go("checker", func(ctx context.Context) error {
+				if s.Providers().Random.IntN(4) == 0 {
+					failing = s.Seed()
+					r.Errorf("checked through the test's T")
+				}
+				return nil
+			})
+			s.Sleep(time.Second)
+		}, simtest.Seeds(20))
+	})
+	out := r.output()
+	require.True(t, r.failed)
+	require.NotZero(t, failing, "some seed of 20 fails")
+	assert.Contains(t, out, "1 failed")
+	assert.NotContains(t, out, "0 failed")
+	assert.Contains(t, out, "simtest: seed "+strconv.FormatUint(failing, 10)+" failed: the test failed through its own testing.T")
+	assert.Contains(t, out, "replay: go test -run '^TestOwnT$' ./simtest -simseed="+strconv.FormatUint(failing, 10))
+	assert.Contains(t, out, "call s.Errorf on the body's *simtest.S instead")
+}
+
+// TestErrorAfterTheSeedEndedFailsTheTest reports through an S whose seed is
+// over, from the test's goroutine and from a goroutine that outlived the
+// seed: each fails the test, naming the seed.
+func TestErrorAfterTheSeedEndedFailsTheTest(t *testing.T) {
+	release, done := make(chan struct{}), make(chan struct{})
+	var kept *simtest.S
+	r := runIn("TestLate", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			kept = s
+			go func() { // a stray goroutine: it outlives the seed
+				defer close(done)
+				<-release
+				s.Fatalf("from a goroutine that outlived the seed")
+				t.Error("Fatalf returned")
+			}()
+		}, simtest.Seeds(1))
+		require.False(t, r.Failed(), r.output())
+		kept.Errorf("through a kept S")
+		close(release)
+		<-done
+	})
+	out := r.output()
+	require.True(t, r.failed)
+	seed := "seed " + strconv.FormatUint(kept.Seed(), 10)
+	assert.Equal(t, 2, strings.Count(out, "the S of "+seed+" after the seed ended"), out)
+	assert.Contains(t, out, "late_external_test.go:")
+	assert.Contains(t, out, "through a kept S")
+	assert.Contains(t, out, "from a goroutine that outlived the seed")
+	assert.Contains(t, out, "replay: go test -run '^TestLate$' ./simtest -simseed="+strconv.FormatUint(kept.Seed(), 10))
+	assert.Contains(t, out, "1 passed, 0 failed", "the seed itself passed")
+}
+
+// TestLateErrorIsNotTheRunningSeeds has the second seed report through the
+// first seed's S: the failure names the first seed, and the second is not
+// blamed.
+func TestLateErrorIsNotTheRunningSeeds(t *testing.T) {
+	var prev *simtest.S
+	r := runIn("TestLateOther", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			if prev != nil {
+				prev.Errorf("an old S")
+			}
+			prev = s
+		}, simtest.Seeds(2))
+	})
+	out := r.output()
+	require.True(t, r.failed)
+	assert.Contains(t, out, "2 seeds, 2 passed, 0 failed")
+	assert.Regexp(t, `an error was reported to the S of seed \d+ after the seed ended`, out)
+}
+
+// TestLateErrorAfterTheTestEndedDoesNotCrash reports through an S after its
+// test has ended, which testing would answer with a panic.
+func TestLateErrorAfterTheTestEndedDoesNotCrash(t *testing.T) {
+	var kept *simtest.S
+	t.Run("inner", func(t *testing.T) {
+		simtest.Run(t, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
+	})
+	require.NotNil(t, kept)
+	assert.NotPanics(t, func() { kept.Errorf("after the test") })
+	assert.NotPanics(t, func() { kept.Logf("after the test") })
+}
