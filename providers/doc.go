@@ -29,6 +29,8 @@
 //   - [Select] with [OnRecv], [OnSend] and [Default] is the select statement.
 //   - [Mutex] is a sync.Mutex.
 //   - [WaitGroup] is a sync.WaitGroup, with a Go method that starts tasks.
+//   - [Group] is golang.org/x/sync/errgroup's Group: the first error
+//     cancels the others and is what Wait returns.
 //
 // A Chan, Mutex or WaitGroup is made with a Task, which decides its mode
 // for life: a plain chan T, a channel used as a lock, a counter with a

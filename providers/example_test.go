@@ -2,6 +2,7 @@ package providers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -114,4 +115,20 @@ func ExampleSelect() {
 	// result: 42
 	// error: <nil>
 	// no result yet
+}
+
+func ExampleGroup() {
+	ctx := context.Background()
+	p := providers.Real()
+
+	g, _ := providers.NewGroup(ctx, p.Task)
+	g.Go("fetch", func(ctx context.Context) error {
+		return errors.New("the replica is down")
+	})
+	g.Go("watch", func(ctx context.Context) error {
+		// Ends when the fetch fails: the group's context is cancelled.
+		return providers.Wait(ctx, p.Task)
+	})
+	fmt.Println(g.Wait(ctx))
+	// Output: the replica is down
 }

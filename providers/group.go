@@ -1,0 +1,63 @@
+package providers
+
+import (
+	"context"
+	"sync"
+)
+
+// Group is a collection of tasks working on parts of one job, in the shape
+// of golang.org/x/sync/errgroup: the first task to return an error cancels
+// the context the group's tasks share, and [Group.Wait] returns that
+// error once every task has returned. Where a [WaitGroup] leaves each
+// task's error in its [Handle], a Group gathers the one that matters.
+type Group struct {
+	wg     *WaitGroup
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	mu  sync.Mutex // in production, tasks finish on goroutines of their own
+	err error
+}
+
+// NewGroup returns a Group whose tasks start with t, and the context they
+// share: derived from ctx, it is cancelled when a task of the group first
+// returns an error, or when Wait returns, whichever comes first.
+func NewGroup(ctx context.Context, t Task) (*Group, context.Context) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	return &Group{wg: NewWaitGroup(t), ctx: ctx, cancel: cancel}, ctx
+}
+
+// Go starts fn as a task called name, with the group's context. The first
+// error a task of the group returns cancels that context, with the error
+// as its cause.
+func (g *Group) Go(name string, fn func(ctx context.Context) error) {
+	g.wg.Go(g.ctx, name, func(ctx context.Context) error {
+		err := fn(ctx)
+		if err != nil {
+			g.mu.Lock()
+			first := g.err == nil
+			if first {
+				g.err = err
+			}
+			g.mu.Unlock()
+			if first {
+				g.cancel(err)
+			}
+		}
+		return err
+	})
+}
+
+// Wait waits for every task of the group to return, then cancels the
+// group's context and returns the first error a task returned, or nil. If
+// ctx is done first, Wait gives up and returns ctx's error; the tasks go
+// on.
+func (g *Group) Wait(ctx context.Context) error {
+	if err := g.wg.Wait(ctx); err != nil {
+		return err
+	}
+	g.cancel(context.Canceled)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}
