@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -96,6 +97,37 @@ func (c *Cluster) Peers() []providers.Peer {
 // Alive reports whether the named process is running.
 func (c *Cluster) Alive(name string) bool { return !c.get(name).down }
 
+// Join waits for the named process's running instance to end and returns
+// the error its Run returned: nil when it returned by itself, or was
+// stopped gracefully and returned; an error when it was killed (a crash, a
+// wipe, or a graceful stop past its grace period). A process that is down
+// has no running instance; Join then returns at once, nil. Join gives up
+// with ctx's error.
+func (c *Cluster) Join(ctx context.Context, name string) error {
+	p := c.get(name)
+	if p.main == nil || p.down {
+		return nil
+	}
+	switch err := p.main.Join(ctx).(type) {
+	case exit:
+		return err.err
+	case nil: // the task ended without returning: killed
+		return fmt.Errorf("simtest: process %s: %w", name, ErrKilled)
+	default:
+		return err // ctx's
+	}
+}
+
+// ErrKilled is the error [Cluster.Join] returns for a process that was
+// killed rather than returning from its Run.
+var ErrKilled = errors.New("the process was killed")
+
+// exit is what a process's main task returns: its Run's error, wrapped so
+// that Join tells it from a kill, which leaves the task's error nil.
+type exit struct{ err error }
+
+func (e exit) Error() string { return fmt.Sprint(e.err) }
+
 // Boots reports how many times the named process has booted.
 func (c *Cluster) Boots(name string) int { return c.get(name).boots }
 
@@ -129,7 +161,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
 		err := inst.Run(ctx, prov)
 		c.exited(p, g, err)
-		return nil
+		return exit{err}
 	})
 }
 

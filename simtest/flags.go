@@ -98,6 +98,12 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 			return c, err
 		}
 	}
+	if c.network != nil {
+		c.chaos.Network = *c.network
+	}
+	if c.storage != nil {
+		c.chaos.Storage = *c.storage
+	}
 	if c.fresh && c.baseSet {
 		return c, fmt.Errorf("simtest: FreshSeeds and BaseSeed both choose the base seed; keep one")
 	}

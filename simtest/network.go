@@ -17,8 +17,9 @@ const DriverHost = "10.0.0.254"
 
 // Network sets the network faults of every seed: the Network part of the
 // chaos configuration, [chaos.DefaultNetwork] unless [Chaos] says
-// otherwise. [chaos.NoNetworkFaults] turns them off. Given after [Chaos],
-// it replaces that configuration's network part; under [chaos.Random] the
+// otherwise. [chaos.NoNetworkFaults] turns them off. It replaces the
+// network part of [Chaos]'s configuration whether it comes before or
+// after it among the options; under [chaos.Random] the
 // network's intensities are drawn per seed all the same. A configuration
 // that does not validate fails the test before any seed runs.
 func Network(cfg chaos.Network) Option {
@@ -26,7 +27,7 @@ func Network(cfg chaos.Network) Option {
 		if err := cfg.Validate(); err != nil {
 			return fmt.Errorf("simtest.Network: %w", err)
 		}
-		c.chaos.Network = cfg
+		c.network = &cfg
 		return nil
 	})
 }

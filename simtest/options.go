@@ -41,7 +41,11 @@ type config struct {
 	verbose    bool
 	devices    []func(*S) // per-seed set-up of simulated devices
 	chaos      chaos.Config
-	keep       bool // keep failing seeds under testdata (keep.go)
+	// network and storage, when set by Network and Storage, replace the
+	// matching part of chaos whatever the order of the options.
+	network *chaos.Network
+	storage *chaos.Storage
+	keep    bool // keep failing seeds under testdata (keep.go)
 
 	asserts assertConfig // assertions, invariants, timeline (assert_options.go)
 }

@@ -11,8 +11,9 @@ import (
 // Storage sets the disk faults of every seed: the Storage part of the
 // chaos configuration, [chaos.DefaultStorage] (a SATA SSD with every fault
 // on) unless [Chaos] says otherwise. [chaos.NoStorageFaults] turns the
-// faults off and keeps the timing. Given after [Chaos], it replaces that
-// configuration's storage part; under [chaos.Random] the disks'
+// faults off and keeps the timing. It replaces the storage part of
+// [Chaos]'s configuration whether it comes before or after it among the
+// options; under [chaos.Random] the disks'
 // intensities are drawn per seed all the same. [DiskStorage] configures
 // one address apart. A configuration that does not validate fails the
 // test before any seed runs.
@@ -21,7 +22,7 @@ func Storage(cfg chaos.Storage) Option {
 		if err := cfg.Validate(); err != nil {
 			return fmt.Errorf("simtest.Storage: %w", err)
 		}
-		c.chaos.Storage = cfg
+		c.storage = &cfg
 		return nil
 	})
 }

@@ -13,7 +13,8 @@ import (
 // test driver and is never rebooted. Give it a Name method to have reports
 // name it; otherwise it is "workload-N".
 type Workload interface {
-	// Setup prepares the system, before chaos.
+	// Setup prepares the system, before chaos: no fault happens while it
+	// runs.
 	Setup(ctx context.Context, p providers.Providers) error
 	// Run drives the system while chaos is on.
 	Run(ctx context.Context, p providers.Providers) error
@@ -39,10 +40,13 @@ const (
 
 // Run runs the workloads against the cluster, phase by phase:
 //
-//  1. setup: each workload's Setup, in order;
+//  1. setup: each workload's Setup, in order, with every fault paused
+//     (no network or disk fault, no buggify), so that preparing the
+//     system does not fail by chance;
 //  2. run: every workload's Run at once, with chaos on — the network's and
 //     the disks' faults, buggify, and attrition rebooting processes — for
-//     Phases.Chaos or until every Run has returned;
+//     Phases.Chaos or until every Run has returned; with no workload, for
+//     Phases.Chaos;
 //  3. quiesce: faults heal and chaos stops; reboots under way complete;
 //     Runs still going finish in quiet;
 //  4. settle for Phases.Settle, then check: each workload's Check, in
@@ -74,11 +78,13 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	}
 
 	s.w.Event("", "phase: setup")
+	s.pauseFaults(true)
 	for i, w := range ws {
 		if err := w.Setup(ctx, p); err != nil {
 			s.Fatalf("workload %s: setup: %v", names[i], err)
 		}
 	}
+	s.pauseFaults(false)
 
 	s.w.Event("", "phase: run, with chaos")
 	var attrition providers.Handle
@@ -102,6 +108,9 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		if h.Join(window) != nil {
 			break // the chaos window closed first
 		}
+	}
+	if len(runs) == 0 {
+		_ = providers.Wait(window, s.p.Task) // chaos for the phase's length
 	}
 	cancel()
 
@@ -170,6 +179,17 @@ func pickReboot(a chaos.Attrition, u float64) Reboot {
 		return Crash
 	}
 	return Wipe
+}
+
+// pauseFaults pauses the seed's faults (network, disks, buggify) or lets
+// them go on; once the seed has quiesced, they stay off.
+func (s *S) pauseFaults(paused bool) {
+	if s.obs.quiesced {
+		return
+	}
+	s.network().Pause(paused)
+	s.diskSet().Pause(paused)
+	s.w.ChaosOff(paused)
 }
 
 // workloadProviders are the driver's providers with a view of the cluster.

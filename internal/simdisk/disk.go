@@ -23,6 +23,7 @@ type Disk struct {
 	gen   uint64
 	dev   device
 	stats Stats
+	held  *chaos.Storage // the configuration a pause holds back
 }
 
 // Stats counts what a disk did and suffered.
@@ -63,6 +64,10 @@ func (d *Disk) SetConfig(cfg chaos.Storage) error {
 		cfg = cfg.Draw(d.w.Rand())
 	}
 	d.cfg = cfg.Effective()
+	if d.held != nil { // paused: hold the new faults back too
+		d.held = nil
+		d.pause(true)
+	}
 	return nil
 }
 
@@ -171,10 +176,11 @@ func (d *Disk) eventAs(task, what, format string, args ...any) {
 // Disks are the disks of a simulation, one per address, each made on
 // first use.
 type Disks struct {
-	w     *sim.World
-	def   chaos.Storage
-	per   map[string]chaos.Storage
-	disks map[string]*Disk
+	w      *sim.World
+	def    chaos.Storage
+	per    map[string]chaos.Storage
+	disks  map[string]*Disk
+	paused bool
 }
 
 // NewDisks returns the disks of w, configured by def unless [Disks.Configure]
@@ -194,6 +200,29 @@ func (ds *Disks) SetDefault(cfg chaos.Storage) error {
 	}
 	ds.def = cfg
 	return nil
+}
+
+// Pause stops every disk's faults, or restores them: a paused disk keeps
+// its performance model and draws no fault. A disk made while paused starts
+// paused.
+func (ds *Disks) Pause(paused bool) {
+	ds.paused = paused
+	for _, addr := range ds.Addrs() {
+		ds.disks[addr].pause(paused)
+	}
+}
+
+func (d *Disk) pause(paused bool) {
+	switch {
+	case paused && d.held == nil:
+		held := d.cfg
+		d.held = &held
+		quiet := d.cfg
+		quiet.Off = chaos.StorageFaultNames()
+		d.cfg = quiet.Effective()
+	case !paused && d.held != nil:
+		d.cfg, d.held = *d.held, nil
+	}
 }
 
 // Quiesce turns the faults of every disk off from now on, keeping the
@@ -237,6 +266,7 @@ func (ds *Disks) Disk(addr string) *Disk {
 	if err != nil {
 		panic(err) // validated when it was given
 	}
+	d.pause(ds.paused)
 	ds.disks[addr] = d
 	return d
 }

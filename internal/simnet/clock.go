@@ -173,7 +173,7 @@ func (t *hostTimer) Reset(d time.Duration) bool {
 func (h *Host) sleepDelay() time.Duration {
 	n := h.n
 	p := n.cfg.SleepDelayProb
-	if p <= 0 || n.cfg.SleepDelayMax <= 0 || !n.rng.Bool(p) {
+	if p <= 0 || n.cfg.SleepDelayMax <= 0 || n.paused || !n.rng.Bool(p) {
 		return 0
 	}
 	d := time.Duration(float64(float64(n.cfg.SleepDelayMax) * pow1000(n.rng.Float64())))

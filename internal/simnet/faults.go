@@ -56,7 +56,7 @@ func (n *Net) pairLatency(a, b *Host) int64 {
 // either end, and the operation goes on.
 func (n *Net) rollClose(c *conn, op string) (reset bool) {
 	p := n.cfg.CloseProb
-	if p <= 0 || c.reset || c.in.blackhole || n.now() < n.closeQuietUntil || !n.rng.Bool(p) {
+	if p <= 0 || n.paused || c.reset || c.in.blackhole || n.now() < n.closeQuietUntil || !n.rng.Bool(p) {
 		return false
 	}
 	n.closeQuietUntil = n.now() + int64(n.cfg.CloseCooldown)
@@ -74,7 +74,7 @@ func (n *Net) rollClose(c *conn, op string) (reset bool) {
 // partial draws whether an operation of k bytes is cut short (a coin when p
 // > 0 and k > 1), and to how many bytes (one more draw).
 func (n *Net) partial(p float64, k int) int {
-	if p <= 0 || k <= 1 || !n.rng.Bool(p) {
+	if p <= 0 || n.paused || k <= 1 || !n.rng.Bool(p) {
 		return k
 	}
 	return 1 + n.rng.IntN(k-1)
@@ -86,7 +86,7 @@ func (n *Net) partial(p float64, k int) int {
 // each bit's position.
 func (n *Net) flipBits(p *pipe, from, to uint64) {
 	prob := n.cfg.BitFlipProb
-	if prob <= 0 || to <= from || !n.rng.Bool(prob) {
+	if prob <= 0 || n.paused || to <= from || !n.rng.Bool(prob) {
 		return
 	}
 	count := min(33-bits.Len32(uint32(n.rng.Uint64())), 32)
@@ -102,7 +102,7 @@ func (n *Net) flipBits(p *pipe, from, to uint64) {
 // ConnectFailProb > 0), and then whether it hangs or is refused (a coin).
 func (n *Net) connectFault() (fail, hang bool) {
 	p := n.cfg.ConnectFailProb
-	if p <= 0 || !n.rng.Bool(p) {
+	if p <= 0 || n.paused || !n.rng.Bool(p) {
 		return false, false
 	}
 	return true, n.rng.Bool(n.cfg.ConnectHangProb)
@@ -112,7 +112,7 @@ func (n *Net) connectFault() (fail, hang bool) {
 // when ClogProb > 0), and for how long (one more draw).
 func (n *Net) rollClog(src, dst *Host) {
 	p := n.cfg.ClogProb
-	if p <= 0 || src == dst || !n.rng.Bool(p) {
+	if p <= 0 || n.paused || src == dst || !n.rng.Bool(p) {
 		return
 	}
 	n.clog(src, dst, n.uniform(int64(n.cfg.ClogMin), int64(n.cfg.ClogMax)))

@@ -46,6 +46,7 @@ type Net struct {
 	heldCap int
 
 	closeQuietUntil int64 // random closes are in cooldown until then
+	paused          bool  // no fault is drawn (Pause)
 	nextConn        uint64
 }
 
@@ -251,6 +252,23 @@ func (n *Net) Quiesce() {
 	n.event("quiesce: faults off")
 }
 
+// Pause stops drawing faults, or starts again: while paused, no random
+// partition starts, no clog, close, partial transfer, bit flip, connect
+// failure or delayed sleep happens, and nothing is drawn for them.
+// Latency, partitions and clogs already under way, and manual faults, are
+// unchanged.
+func (n *Net) Pause(paused bool) {
+	if n.paused == paused {
+		return
+	}
+	n.paused = paused
+	if paused {
+		n.event("faults paused")
+	} else {
+		n.event("faults resumed")
+	}
+}
+
 func (n *Net) retryStalled() {
 	held := n.held
 	n.held = nil
@@ -363,7 +381,7 @@ func (n *Net) tick() {
 		n.random = nil
 		n.event("random partition healed")
 	}
-	if n.cfg.PartitionInterval <= 0 || n.random != nil {
+	if n.cfg.PartitionInterval <= 0 || n.random != nil || n.paused {
 		return
 	}
 	if n.nextPartition < 0 {
