@@ -12,7 +12,9 @@ import (
 // disks, process reboots, and buggify. The presets:
 //
 //   - [Defaults]: every family on at the intensities of FoundationDB and
-//     Moonpool.
+//     Moonpool, but for wipes and bit flips in TCP streams, which most
+//     systems do not claim to survive.
+//   - [Harsh]: [Defaults] with wipes and bit flips on.
 //   - [Off]: nothing fails; the world is perfect.
 //   - [Random]: [Defaults] with draws for each seed, so that some seeds
 //     are gentle and some are brutal: the network's settings (a
@@ -88,13 +90,15 @@ func (r Range) Draw(src rand.Source) time.Duration {
 }
 
 // DefaultAttrition is one process down at most, a reboot attempt every 1-5
-// s, down for 1-10 s, 2-5 s of grace, graceful, crash and wipe weighted
-// 2:2:1.
+// s, down for 1-10 s, 2-5 s of grace, graceful and crash weighted 1:1, and
+// no wipes: a wipe is the loss of a disk, which a system that keeps a
+// single copy of its data cannot survive, and which a replicated system
+// survives only with a member-replacement protocol. [Harsh] adds wipes.
 func DefaultAttrition() Attrition {
 	return Attrition{
 		Enabled:  true,
 		MaxDead:  1,
-		Graceful: 2, Crash: 2, Wipe: 1,
+		Graceful: 2, Crash: 2, Wipe: 0,
 		Interval: Range{time.Second, 5 * time.Second},
 		Recovery: Range{time.Second, 10 * time.Second},
 		Grace:    Range{2 * time.Second, 5 * time.Second},
@@ -109,6 +113,20 @@ func Defaults() Config {
 		Attrition: DefaultAttrition(),
 		Buggify:   DefaultBuggify(),
 	}
+}
+
+// Harsh returns [Defaults] with the two faults that most systems do not
+// claim to survive switched on: wipes among the reboots (graceful, crash
+// and wipe weighted 2:2:1), and bit flips in TCP streams
+// ([Network.BitFlipProb] 0.0001 per write: TCP's checksum makes them rare
+// in the wild, but a protocol that checksums its own frames should show it
+// does). Use it for replicated systems that replace a member that lost its
+// disk, and for wire formats with their own integrity checks.
+func Harsh() Config {
+	c := Defaults()
+	c.Attrition.Wipe = 1
+	c.Network.BitFlipProb = 0.0001
+	return c
 }
 
 // Off returns a configuration in which nothing fails: no network or disk

@@ -100,9 +100,10 @@ type Network struct {
 	// BitFlipProb is the probability that a segment of data is corrupted on
 	// the way: a power-law number of its bits flip (one bit half of the
 	// time, two a quarter, up to 32), as FoundationDB's simulator does.
-	// Code that relies on TCP's checksum alone sees corrupt data; set it to
-	// zero for protocols that carry no checksum of their own. Default
-	// 0.0001.
+	// Code that relies on TCP's checksum alone sees corrupt data. Default
+	// 0: TCP's checksum makes such corruption rare in the wild, and most
+	// protocols carry no checksum of their own. [Harsh] sets 0.0001, for
+	// protocols that do.
 	BitFlipProb float64
 
 	// ConnectFailProb is the probability that a dial fails by fault even
@@ -201,7 +202,6 @@ func DefaultNetwork() Network {
 		CloseExplicitProb:   0.3,
 		PartialReadProb:     0.01,
 		PartialWriteProb:    0.01,
-		BitFlipProb:         0.0001,
 		ConnectFailProb:     0.01,
 		ConnectHangProb:     0.5,
 		ClockSkewMax:        100 * time.Millisecond,

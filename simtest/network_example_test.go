@@ -61,7 +61,7 @@ func ExampleNetwork() {
 	var t *testing.T // the test's own, in a real test function
 
 	cfg := chaos.DefaultNetwork()
-	cfg.BitFlipProb = 0                     // this protocol has no checksum of its own
+	cfg.BitFlipProb = 0.0001                // this protocol checksums its frames
 	cfg.PartitionInterval = 5 * time.Second // and must survive frequent partitions
 	simtest.Run(t, func(s *simtest.S) {
 		// ...

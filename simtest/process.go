@@ -38,6 +38,11 @@ type Processes struct {
 	Hosts []string
 	// Tags, when set, gives the i-th process its tags (a zone, a rack).
 	Tags func(i int) map[string]string
+	// SoleCopy declares that each process keeps the only copy of its
+	// data: attrition never wipes it, and a wipe drawn for it is a crash
+	// instead, whatever the chaos configuration's weights. An explicit
+	// Cluster.Reboot or Stop with Wipe still wipes.
+	SoleCopy bool
 }
 
 // Reboot is a way to restart a process.

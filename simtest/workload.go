@@ -158,6 +158,9 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		}
 		p := alive[r.IntN(len(alive))]
 		how := pickReboot(a, r.Float64())
+		if how == Wipe && p.spec.SoleCopy {
+			how = Crash
+		}
 		grace, recovery := a.Grace.Draw(r), a.Recovery.Draw(r)
 		c.dead++
 		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(ctx context.Context) error {
@@ -190,6 +193,25 @@ func (s *S) pauseFaults(paused bool) {
 	s.network().Pause(paused)
 	s.diskSet().Pause(paused)
 	s.w.ChaosOff(paused)
+}
+
+// ClusterOf returns the cluster of a workload's providers: p as
+// [Cluster.Run] hands it to Setup, Run and Check. Through it a workload
+// reboots processes, reaches other hosts ([Cluster.HostProviders]) and
+// waits for processes, without carrying the test's S. It returns nil for
+// providers of anything else.
+func ClusterOf(p providers.Providers) *Cluster {
+	if v, ok := p.Cluster.(clusterView); ok {
+		return v.c
+	}
+	return nil
+}
+
+// HostProviders returns providers for the driver's tasks on host, as
+// [S.HostProviders] does: a workload uses them to act from another host,
+// such as a client on the far side of a partition.
+func (c *Cluster) HostProviders(host string) providers.Providers {
+	return c.s.HostProviders(host)
 }
 
 // workloadProviders are the driver's providers with a view of the cluster.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/examples/kv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -16,8 +17,13 @@ var buggy = flag.Bool("buggy", false, "run the replicas with the planted bug: on
 // read and write, and checks that every history is linearizable.
 func TestKV(t *testing.T) {
 	// The planted bug's failures are expected: keep no seed for them.
-	simtest.Run(t, func(s *simtest.S) { runKV(s, *buggy) }, simtest.KeepFailures(!*buggy))
+	simtest.Run(t, func(s *simtest.S) { runKV(s, *buggy) }, harsh, simtest.KeepFailures(!*buggy))
 }
+
+// harsh is the chaos the key-value store is built for: the defaults, and
+// wipes, which it survives by copying a lost replica's state from its
+// peers.
+var harsh = simtest.Chaos(chaos.Harsh())
 
 func runKV(s *simtest.S, lazy bool) {
 	log := s.Logger()
@@ -44,7 +50,7 @@ func BenchmarkKV(b *testing.B) {
 	simtest.Run(b, func(s *simtest.S) {
 		runKV(s, false)
 		simulated += s.Elapsed()
-	}, simtest.Seeds(b.N), simtest.AllowGaps())
+	}, harsh, simtest.Seeds(b.N), simtest.AllowGaps())
 	wall := b.Elapsed().Seconds()
 	b.ReportMetric(float64(b.N)/wall, "seeds/s")
 	b.ReportMetric(simulated.Seconds()/wall, "sim-s/s")
@@ -54,5 +60,5 @@ func BenchmarkKV(b *testing.B) {
 // its seed corpus, the executions of four seeds; go test -fuzz explores
 // from them.
 func FuzzKV(f *testing.F) {
-	simtest.Fuzz(f, func(s *simtest.S) { runKV(s, *buggy) })
+	simtest.Fuzz(f, func(s *simtest.S) { runKV(s, *buggy) }, harsh)
 }
