@@ -32,6 +32,11 @@ type Storage struct {
 	// moves the file's unsynced bytes. Zero IOPS or Bandwidth is unlimited.
 	IOPS         int
 	Bandwidth    int64 // bytes per second
+	// Capacity is how many bytes the disk holds, 0 for no limit. Each
+	// file takes its size rounded up to whole sectors. A write or a
+	// truncation that needs more space than is free writes what fits and
+	// fails with ENOSPC, as a full file system does.
+	Capacity int64
 	ReadLatency  Range
 	WriteLatency Range // writes, and namespace changes (create, rename, remove, mkdir, truncate)
 	SyncLatency  Range
@@ -80,6 +85,13 @@ type Storage struct {
 	// device ThrottleFactor times longer.
 	Throttle       StorageEpisode
 	ThrottleFactor float64
+	// Full: at each write, when the disk is not already full, the
+	// probability that it fills up for a while (another program's files,
+	// a log that grew): writes and truncations that need space the file
+	// does not hold yet fail with ENOSPC until the episode ends. Off in
+	// every preset: few programs handle a full disk, and those that claim
+	// to should switch it on.
+	Full StorageEpisode
 
 	// Off switches faults off by name (see [StorageFaultNames]), whatever
 	// their settings: Off: []string{"phantom-write"}. Validate rejects a
@@ -112,6 +124,7 @@ const (
 	faultTornWrite        = "torn-write"
 	faultStall            = "stall"
 	faultThrottle         = "throttle"
+	faultFull             = "full"
 )
 
 // StorageFaultNames returns the names of the storage faults, in the order
@@ -120,7 +133,7 @@ func StorageFaultNames() []string {
 	return []string{
 		faultReadCorruption, faultWriteCorruption, faultMisdirectedRead,
 		faultMisdirectedWrite, faultPhantomWrite, faultSyncFailure,
-		faultTornWrite, faultStall, faultThrottle,
+		faultTornWrite, faultStall, faultThrottle, faultFull,
 	}
 }
 
@@ -237,6 +250,7 @@ func (s *Storage) probabilities() []namedProbability {
 		{faultTornWrite, "TornWrite", &s.TornWrite},
 		{faultStall, "Stall.Probability", &s.Stall.Probability},
 		{faultThrottle, "Throttle.Probability", &s.Throttle.Probability},
+		{faultFull, "Full.Probability", &s.Full.Probability},
 	}
 }
 
@@ -266,6 +280,10 @@ func (s Storage) Validate() error {
 	}
 	checkRange(bad, "Stall", s.Stall.Min, s.Stall.Max)
 	checkRange(bad, "Throttle", s.Throttle.Min, s.Throttle.Max)
+	checkRange(bad, "Full", s.Full.Min, s.Full.Max)
+	if s.Capacity < 0 {
+		bad("Capacity is %d bytes; it must be zero (no limit) or positive", s.Capacity)
+	}
 	if s.Throttle.Probability > 0 && !(s.ThrottleFactor >= 1) {
 		bad("ThrottleFactor is %v; a throttled disk is slower, so it must be at least 1", s.ThrottleFactor)
 	}

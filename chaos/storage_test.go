@@ -99,7 +99,7 @@ func TestDrawIsDeterministic(t *testing.T) {
 
 func TestStorageFaultNames(t *testing.T) {
 	names := chaos.StorageFaultNames()
-	assert.Len(t, names, 9)
+	assert.Len(t, names, 10)
 	names[0] = "changed"
 	assert.Equal(t, "read-corruption", chaos.StorageFaultNames()[0], "a fresh slice each time")
 	for _, n := range chaos.StorageFaultNames() {
@@ -119,5 +119,5 @@ func ExampleStorage() {
 	fmt.Println(faults.Validate())
 	// Output:
 	// <nil>
-	// chaos.Storage.Off names "bitrot", which is not a storage fault; the faults are read-corruption, write-corruption, misdirected-read, misdirected-write, phantom-write, sync-failure, torn-write, stall, throttle
+	// chaos.Storage.Off names "bitrot", which is not a storage fault; the faults are read-corruption, write-corruption, misdirected-read, misdirected-write, phantom-write, sync-failure, torn-write, stall, throttle, full
 }

@@ -119,4 +119,6 @@ type DiskStats struct {
 	TornSectors       int // unsynced sectors kept by crashes
 	Stalls            int
 	Throttles         int
+	Fulls             int // episodes of a full disk
+	NoSpace           int // writes and truncations that failed with ENOSPC
 }

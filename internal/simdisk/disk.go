@@ -42,6 +42,8 @@ type Stats struct {
 	TornSectors       int // unsynced sectors kept by crashes
 	Stalls            int
 	Throttles         int
+	Fulls             int // episodes of a full disk
+	NoSpace           int // writes and truncations that failed with ENOSPC
 }
 
 // New returns the disk of addr in w, configured by cfg. A cfg with
@@ -159,6 +161,55 @@ func (d *Disk) walkFiles(f func(name string, c *content)) {
 		}
 	}
 	walk("", d.root)
+}
+
+// free returns how many bytes of new space a write may take now, or -1 for
+// no limit. A full episode may start first: its coin (when
+// Full.Probability > 0 and none is under way), then its length.
+func (d *Disk) free() int64 {
+	cfg := &d.cfg
+	now := d.w.Now()
+	if now >= d.dev.fullEnd && d.w.Rand().Bool(cfg.Full.Probability) {
+		dur := d.span(cfg.Full.Min, cfg.Full.Max)
+		d.dev.fullEnd = now + dur
+		d.stats.Fulls++
+		d.event("full", "the disk is full for %v", dur)
+	}
+	switch {
+	case now < d.dev.fullEnd:
+		return 0
+	case cfg.Capacity <= 0:
+		return -1
+	}
+	var used int64
+	var sum func(n *node)
+	sum = func(n *node) {
+		for _, k := range n.kids {
+			if k.dir {
+				sum(k)
+			} else {
+				used += ceilSectors(k.c.size) * SectorSize
+			}
+		}
+	}
+	sum(d.root)
+	return max(cfg.Capacity-used, 0)
+}
+
+// fits returns how many bytes of a write of n bytes at off fit in the
+// space free to a file of the given size, whose last sector is whole.
+func fits(free, size, off int64, n int) int {
+	if free < 0 {
+		return n
+	}
+	limit := max(ceilSectors(size)*SectorSize, size) + free // the file may grow to this size
+	switch {
+	case off >= limit:
+		return 0
+	case off+int64(n) > limit:
+		return int(limit - off)
+	}
+	return n
 }
 
 // event records what happened to the disk in the run's timeline and trace,

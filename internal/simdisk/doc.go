@@ -58,7 +58,9 @@
 // # Determinism
 //
 // Every random choice comes from the run's stream (sim.World.Rand), in this
-// order. Each operation that reaches the device draws, in order:
+// order. A write or a growing truncation first draws whether a full-disk
+// episode starts (when none is under way), then its length. Each operation
+// that reaches the device draws, in order:
 //
 //  1. a stall: whether one starts (when none is under way), then its length;
 //  2. a throttle: whether one starts (when none is under way), then its

@@ -140,6 +140,15 @@ func (f *file) pwrite(op string, p []byte, off int64) (int, error) {
 		return 0, nil
 	}
 	d, c := f.d, f.n.c
+	var full error
+	if k := fits(d.free(), c.size, off, len(p)); k < len(p) {
+		d.stats.NoSpace++
+		full = pathErr(op, f.name, syscall.ENOSPC)
+		if k == 0 {
+			return 0, full
+		}
+		p = p[:k]
+	}
 	done := d.schedule(opWrite, int64(len(p)))
 	d.write(f.name, c, p, off)
 	f.n.mtime = d.w.Now()
@@ -149,6 +158,9 @@ func (f *file) pwrite(op string, p []byte, off int64) (int, error) {
 	d.wait(opWrite, done, nil)
 	if d.gen != gen {
 		return 0, pathErr(op, f.name, goneError{d.addr})
+	}
+	if full != nil {
+		return len(p), full
 	}
 	if f.flag&os.O_SYNC != 0 {
 		if err := f.sync(op); err != nil {
@@ -215,6 +227,13 @@ func (f *file) Truncate(size int64) error {
 		return pathErr("truncate", f.name, invalidError("negative size"))
 	}
 	d := f.d
+	if cur := f.n.c.size; size > cur {
+		need := (ceilSectors(size) - ceilSectors(cur)) * SectorSize
+		if free := d.free(); free >= 0 && need > free {
+			d.stats.NoSpace++
+			return pathErr("truncate", f.name, syscall.ENOSPC)
+		}
+	}
 	done := d.schedule(opWrite, 0)
 	f.n.c.truncate(size)
 	f.n.mtime = d.w.Now()

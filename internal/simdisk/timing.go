@@ -24,6 +24,7 @@ type device struct {
 	busy        time.Duration // the device is occupied until then
 	stallEnd    time.Duration // no operation starts before then
 	throttleEnd time.Duration // operations are slowed until then
+	fullEnd     time.Duration // no space is free until then
 }
 
 // schedule admits an operation moving n bytes and returns when it
