@@ -30,13 +30,13 @@ type Storage struct {
 	// max(1s/IOPS, bytes/Bandwidth) of simulated time, and completes a
 	// latency later, drawn uniformly from the operation's [Range]. A sync
 	// moves the file's unsynced bytes. Zero IOPS or Bandwidth is unlimited.
-	IOPS         int
-	Bandwidth    int64 // bytes per second
+	IOPS      int
+	Bandwidth int64 // bytes per second
 	// Capacity is how many bytes the disk holds, 0 for no limit. Each
 	// file takes its size rounded up to whole sectors. A write or a
 	// truncation that needs more space than is free writes what fits and
 	// fails with ENOSPC, as a full file system does.
-	Capacity int64
+	Capacity     int64
 	ReadLatency  Range
 	WriteLatency Range // writes, and namespace changes (create, rename, remove, mkdir, truncate)
 	SyncLatency  Range
