@@ -1,16 +1,6 @@
 package simtest
 
-import (
-	"flag"
-	"fmt"
-)
-
-// The flags of the assertions and the timeline; see commandLine.
-var (
-	flagCover    = flag.String("simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
-	flagJSON     = flag.String("simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
-	flagTimeline = flag.String("simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
-)
+import "fmt"
 
 // assertConfig is what the options of this file set.
 type assertConfig struct {
@@ -24,10 +14,6 @@ type assertConfig struct {
 // assertFlags are the command-line settings of this file.
 type assertFlags struct {
 	cover, json, timeline string
-}
-
-func assertCommandLine() assertFlags {
-	return assertFlags{cover: *flagCover, json: *flagJSON, timeline: *flagTimeline}
 }
 
 // override applies the flags, which win over the options.

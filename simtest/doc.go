@@ -42,14 +42,23 @@
 // from a base seed that is a hash of the test's name, so every plain go test
 // runs the same seeds. The flags change that:
 //
-//	-simseed=N   replay only seed N
-//	-simseeds=N  run N seeds
-//	-simfresh    draw a fresh base seed (logged) for every Run
-//	-simcheck    run every seed twice and fail if the traces differ
-//	-simv        log every seed's log lines, not only a failing seed's
+//	-simseed=N        replay only seed N
+//	-simseeds=N       run N seeds
+//	-simfresh         draw a fresh base seed (logged) for every Run
+//	-simcheck         run every seed twice and fail if the traces differ
+//	-simv             log every seed's log lines, not only a failing seed's
+//	-simkeep=false    keep no failing seed under testdata/simtest
+//	-simcover=FILE    write the assertion coverage profile
+//	-simjson=FILE     write the report, with its assertion table, as JSON
+//	-simtimeline=FILE write the last seed's whole timeline as JSON lines
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
-// [CheckDeterminism], [Verbose]. Flags win over options. Run stops at the
+// [CheckDeterminism], [Verbose], [KeepFailures], [CoverProfile],
+// [JSONReport], [TimelineFile]. Flags win over options. The environment
+// variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
+// of seeds of every Run, as a flag would: a nightly job sets it once for a
+// whole go test ./... The flags are registered only in test binaries: a
+// command that imports simtest takes none of them. Run stops at the
 // first failing seed.
 //
 // # Failing a seed

@@ -3,24 +3,57 @@ package simtest
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strconv"
+	"testing"
 )
 
-// The command-line flags. They are read-only after the test binary parses
-// its flags; each Run copies what it needs into its own configuration.
-var (
-	flagSeed  = &seedFlag{}
-	flagSeeds = &countFlag{}
-	flagFresh = flag.Bool("simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
-	flagCheck = flag.Bool("simcheck", false, "simtest: run every seed twice and fail when the traces differ")
-	flagV     = flag.Bool("simv", false, "simtest: log every seed's log lines, not only a failing seed's")
-	flagKeep  = flag.Bool("simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first")
-)
-
-func init() {
-	flag.Var(flagSeed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line)")
-	flag.Var(flagSeeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short)")
+// cmdFlags are the package's command-line flags. They are registered only
+// in test binaries (testing.Testing), so that a command that runs
+// simulations does not take them; elsewhere cmd is nil and every Run sees
+// the defaults. The flags are read-only once the test binary has parsed
+// its command line; each Run copies what it needs into its configuration.
+type cmdFlags struct {
+	seed                  seedFlag
+	seeds                 countFlag
+	fresh, check, v, keep bool
+	cover, json, timeline string
 }
+
+var cmd = registerFlags(flag.CommandLine)
+
+// registerFlags registers the flags on fs in a test binary, and returns
+// nil elsewhere.
+func registerFlags(fs *flag.FlagSet) *cmdFlags {
+	if !testing.Testing() {
+		return nil
+	}
+	f := &cmdFlags{}
+	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line)")
+	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
+	fs.BoolVar(&f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
+	fs.BoolVar(&f.check, "simcheck", false, "simtest: run every seed twice and fail when the traces differ")
+	fs.BoolVar(&f.v, "simv", false, "simtest: log every seed's log lines, not only a failing seed's")
+	fs.BoolVar(&f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first")
+	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
+	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
+	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
+	return f
+}
+
+// isOwnFlag reports whether name is one of this package's flags.
+func isOwnFlag(name string) bool {
+	switch name {
+	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simcover", "simjson", "simtimeline":
+		return true
+	}
+	return false
+}
+
+// seedsEnv names the environment variable that sets the number of seeds
+// when -simseeds is not given, as RAPID_CHECKS does for rapid: a nightly
+// job sets it once for every test of a go test ./... run.
+const seedsEnv = "MOONPOOL_SEEDS"
 
 type seedFlag struct {
 	v   uint64
@@ -75,21 +108,41 @@ type flags struct {
 	verbose bool
 	noKeep  bool
 	asserts assertFlags // assert_options.go
+	err     error       // a bad setting, found reading them
 }
 
+// commandLine reads the flags, and the environment for what they leave
+// unset; a bad environment variable is an error that resolve reports.
 func commandLine() flags {
-	return flags{
-		seed: flagSeed.v, seedSet: flagSeed.set,
-		seeds: flagSeeds.v,
-		fresh: *flagFresh, check: *flagCheck, verbose: *flagV, noKeep: !*flagKeep,
-		asserts: assertCommandLine(),
+	var fl flags
+	if f := cmd; f != nil {
+		fl = flags{
+			seed: f.seed.v, seedSet: f.seed.set,
+			seeds: f.seeds.v,
+			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
+			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline},
+		}
 	}
+	if fl.seeds == 0 {
+		if v, ok := os.LookupEnv(seedsEnv); ok && v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				fl.err = fmt.Errorf("simtest: $%s is %q; set it to a positive number of seeds, such as 1000, or unset it", seedsEnv, v)
+				return fl
+			}
+			fl.seeds = n
+		}
+	}
+	return fl
 }
 
 // resolve applies the options and then the flags, which win, and rejects
 // combinations that cannot be meant.
 func resolve(short bool, fl flags, opts []Option) (config, error) {
 	c := defaultConfig(short)
+	if fl.err != nil {
+		return c, fl.err
+	}
 	for _, o := range opts {
 		if o == nil {
 			return c, fmt.Errorf("simtest: a nil Option was passed; remove it")

@@ -46,7 +46,7 @@ func simseedArg(seed uint64) string { return fmt.Sprintf("-simseed=%d", seed) }
 func userFlags() []string {
 	var out []string
 	flag.Visit(func(f *flag.Flag) {
-		if strings.HasPrefix(f.Name, "test.") || strings.HasPrefix(f.Name, "sim") {
+		if strings.HasPrefix(f.Name, "test.") || isOwnFlag(f.Name) {
 			return
 		}
 		v := f.Value.String()
