@@ -19,7 +19,7 @@ type replayer struct {
 	flags []string // the user's flags, as typed
 }
 
-func newReplayer() replayer { return replayer{dir: packageDir(), flags: userFlags()} }
+func newReplayer() replayer { return replayer{dir: packageDir(), flags: userFlags(flag.CommandLine)} }
 
 // line is the command that runs the test (or subtest) called name again,
 // with simArg, a flag of this package such as simseedArg(seed), unless it
@@ -41,11 +41,11 @@ func (rp replayer) line(name, simArg string) string {
 // simseedArg is the -simseed flag, as typed, that replays seed.
 func simseedArg(seed uint64) string { return fmt.Sprintf("-simseed=%d", seed) }
 
-// userFlags lists the flags set on the command line that belong to neither
-// the testing package nor this one, as they would be typed.
-func userFlags() []string {
+// userFlags lists the flags set in fs that belong to neither the testing
+// package nor this one, as they would be typed.
+func userFlags(fs *flag.FlagSet) []string {
 	var out []string
-	flag.Visit(func(f *flag.Flag) {
+	fs.Visit(func(f *flag.Flag) {
 		if strings.HasPrefix(f.Name, "test.") || isOwnFlag(f.Name) {
 			return
 		}
