@@ -34,11 +34,11 @@
 // phantom disk writes, failed syncs, torn writes, crashes, wipes, graceful
 // reboots, buggify) while four clients read and write, records every
 // operation with its simulated call and return times, and checks the
-// history with porcupine. With -buggy it runs the planted bug, and the
+// history with porcupine. With -planted it runs the planted bug, and the
 // simulation finds a seed that reads an acknowledged write as never
 // written:
 //
-//	go test -run '^TestKV$' ./examples/kv -buggy
+//	go test -run '^TestKV$' ./examples/kv -planted
 //
 // See README.md for the story a failing seed tells.
 package kv

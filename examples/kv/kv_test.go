@@ -10,14 +10,14 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
-var buggy = flag.Bool("buggy", false, "run the replicas with the planted bug: one that lost its state rejoins without copying its peers' (kv.Server.LazyRecovery)")
+var planted = flag.Bool("planted", false, "run the replicas with the planted bug: one that lost its state rejoins without copying its peers' (kv.Server.LazyRecovery)")
 
 // TestKV runs three replicas under every kind of chaos (the network's and
 // the disks' faults, reboots of every kind, buggify) while four clients
 // read and write, and checks that every history is linearizable.
 func TestKV(t *testing.T) {
 	// The planted bug's failures are expected: keep no seed for them.
-	simtest.Run(t, func(s *simtest.S) { runKV(s, *buggy) }, harsh, simtest.KeepFailures(!*buggy))
+	simtest.Run(t, func(s *simtest.S) { runKV(s, *planted) }, harsh, simtest.KeepFailures(!*planted))
 }
 
 // harsh is the chaos the key-value store is built for: the defaults, and
@@ -60,5 +60,5 @@ func BenchmarkKV(b *testing.B) {
 // its seed corpus, the executions of four seeds; go test -fuzz explores
 // from them.
 func FuzzKV(f *testing.F) {
-	simtest.Fuzz(f, func(s *simtest.S) { runKV(s, *buggy) }, harsh)
+	simtest.Fuzz(f, func(s *simtest.S) { runKV(s, *planted) }, harsh)
 }

@@ -12,6 +12,6 @@ import (
 // as a user would, within the default seed count, and checks that the
 // replay line the failure prints replays the same execution.
 func TestPlantedBugIsFoundAndReplays(t *testing.T) {
-	out := replaytest.Found(t, "./examples/kv", "TestKV", "-buggy")
+	out := replaytest.Found(t, "./examples/kv", "TestKV", "-planted")
 	assert.Contains(t, out, "is not linearizable", "the check names the key whose history breaks")
 }

@@ -10,7 +10,7 @@
 // Both are written against providers.Network and providers.Time, so they
 // run over package net in production and over the simulated network in a
 // test. The test in this package runs the resilient client for twenty
-// seeds under random partitions, and passes. With -naive it runs the naive
+// seeds under random partitions, and passes. With -planted it runs the naive
 // client, and the first seed whose partition lands on a call fails and
 // prints the line that replays it.
 package partition

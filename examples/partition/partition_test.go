@@ -13,7 +13,7 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
-var naive = flag.Bool("naive", false, "ping with the naive client, which gives up at the first error")
+var planted = flag.Bool("planted", false, "ping with the naive client, which gives up at the first error")
 
 // partitions is a network whose only fault is a random partition every 3s
 // on average, lasting half a second to two.
@@ -38,7 +38,7 @@ func TestPingUnderPartitions(t *testing.T) {
 		})
 
 		var client partition.Client = &partition.Resilient{P: s.Providers(), Addr: "10.0.0.1:7", Timeout: 200 * time.Millisecond}
-		if *naive {
+		if *planted {
 			client = &partition.Naive{P: s.Providers(), Addr: "10.0.0.1:7", Timeout: 200 * time.Millisecond}
 		}
 		for n := range 100 {

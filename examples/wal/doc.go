@@ -19,7 +19,7 @@
 // A [Log] opened with Options.Careless breaks both rules: it syncs every
 // few records but acknowledges each at once, and recovery reads lengths
 // and bytes without checking them. The test in this package runs the safe
-// log over many seeds of crashes on a simulated disk; with -buggy it runs
+// log over many seeds of crashes on a simulated disk; with -planted it runs
 // the careless one, and the simulation finds a seed that loses an
 // acknowledged record, or recovers one that was never written, and prints
 // the line that replays it.

@@ -18,7 +18,7 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
-var buggy = flag.Bool("buggy", false, "run the careless log, which acknowledges before syncing and trusts what it reads")
+var planted = flag.Bool("planted", false, "run the careless log, which acknowledges before syncing and trusts what it reads")
 
 // faults is the disk the log runs on: every default fault, but those that
 // destroy data already stored, which no single copy survives.
@@ -34,7 +34,7 @@ func faults() chaos.Storage {
 // records appended since, in order: all those acknowledged, maybe some
 // that were not, and nothing else.
 func TestWAL(t *testing.T) {
-	simtest.Run(t, func(s *simtest.S) { crashAndRecover(s, wal.Options{Careless: *buggy}) },
+	simtest.Run(t, func(s *simtest.S) { crashAndRecover(s, wal.Options{Careless: *planted}) },
 		simtest.Storage(faults()))
 }
 
@@ -150,7 +150,7 @@ func equal(a, b [][]byte) bool {
 	return true
 }
 
-// TestCarelessLogIsCaught runs the careless log as TestWAL -buggy does, and
+// TestCarelessLogIsCaught runs the careless log as TestWAL -planted does, and
 // checks that the simulation catches it within the default seeds, with a
 // replay line. Run it with -v to read the failure report.
 func TestCarelessLogIsCaught(t *testing.T) {
