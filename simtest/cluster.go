@@ -244,6 +244,7 @@ func (c *Cluster) providersOf(p *proc) providers.Providers {
 		Task:    s.w.Providers().Task,
 		Random:  s.w.Providers().Random,
 		Cluster: clusterView{c: c, self: p.peer, boot: p.boot},
+		Logger:  s.Logger(),
 	}
 	c.devicesUp(p, &prov) // the clock, the network, the disk
 	return prov

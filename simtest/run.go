@@ -207,6 +207,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		s.seedChaos(r.cfg.chaos)
 		s.attachNetwork()
 		s.p.Storage = s.Storage()
+		s.p.Logger = s.Logger()
 		for _, setup := range r.cfg.devices {
 			setup(s)
 		}
