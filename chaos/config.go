@@ -68,13 +68,24 @@ type Attrition struct {
 	MaxDead int
 	// Graceful, Crash and Wipe weigh the kinds of reboot.
 	Graceful, Crash, Wipe float64
-	// Interval is the range of simulated time between two attempts.
+	// Interval is the range of simulated time between two attempts. Its
+	// Min is at least [MinInterval], so that attempts cannot pile up at
+	// one instant.
 	Interval Range
-	// Recovery is the range of time a rebooted process stays down.
+	// Recovery is the range of time a rebooted process stays down; zero
+	// brings it back at once.
 	Recovery Range
 	// Grace is the range of time a graceful reboot waits before killing.
+	// When Graceful is positive, its Max is too: a graceful stop needs
+	// time to happen.
 	Grace Range
 }
+
+// MinInterval is the least time between two events that recur on their
+// own: attrition's reboot attempts ([Attrition].Interval.Min) and random
+// partitions (the mean [Network].PartitionInterval). Closer, they would
+// fill simulated time and the run would make no progress.
+const MinInterval = time.Millisecond
 
 // Range is a closed range of durations; a value is drawn uniformly in it.
 type Range struct{ Min, Max time.Duration }
@@ -209,8 +220,11 @@ func (a Attrition) Validate() error {
 			errs = append(errs, fmt.Errorf("chaos: Attrition.%s is [%v, %v]; a range needs 0 <= Min <= Max", r.name, r.r.Min, r.r.Max))
 		}
 	}
-	if a.Interval.Max <= 0 {
-		errs = append(errs, errors.New("chaos: Attrition.Interval must allow a positive time between reboots"))
+	if a.Interval.Min >= 0 && a.Interval.Min < MinInterval {
+		errs = append(errs, fmt.Errorf("chaos: Attrition.Interval.Min is %v; reboot attempts come at least chaos.MinInterval (%v) apart, so that they cannot pile up at one instant: raise Min to %v or more", a.Interval.Min, MinInterval, MinInterval))
+	}
+	if a.Graceful > 0 && a.Grace.Max == 0 {
+		errs = append(errs, fmt.Errorf("chaos: Attrition.Grace is [0s, 0s] but Graceful is %v; give a graceful stop a positive grace period, or set Graceful to 0", a.Graceful))
 	}
 	return errors.Join(errs...)
 }

@@ -96,3 +96,30 @@ func TestRangeDraw(t *testing.T) {
 	}
 	assert.Equal(t, time.Second, Range{time.Second, time.Second}.Draw(src))
 }
+
+func TestRecurringEventsComeAtLeastMinIntervalApart(t *testing.T) {
+	c := Defaults()
+	c.Attrition.Interval = Range{time.Nanosecond, time.Nanosecond}
+	err := c.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "chaos: Attrition.Interval.Min is 1ns")
+	assert.Contains(t, err.Error(), "raise Min to 1ms or more")
+
+	c = Defaults()
+	c.Attrition.Interval = Range{0, 5 * time.Second}
+	assert.ErrorContains(t, c.Validate(), "Attrition.Interval.Min is 0s")
+
+	c = Defaults()
+	c.Attrition.Interval = Range{MinInterval, MinInterval}
+	assert.NoError(t, c.Validate())
+
+	c = Defaults()
+	c.Network.PartitionInterval = time.Microsecond
+	assert.ErrorContains(t, c.Validate(), "chaos.Network.PartitionInterval is 1µs; random partitions come at least chaos.MinInterval (1ms) apart")
+
+	c = Defaults()
+	c.Attrition.Grace = Range{}
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Grace is [0s, 0s] but Graceful is 2; give a graceful stop a positive grace period")
+	c.Attrition.Graceful = 0
+	assert.NoError(t, c.Validate(), "no graceful reboots, no grace needed")
+}

@@ -58,7 +58,8 @@ type Network struct {
 	// splits the hosts in two, with equal chance as random halves, as a
 	// random-size group against the rest, or as one host alone. Traffic
 	// across the cut waits (it is not lost, as TCP retransmits) and
-	// connects across it hang until the partition heals. Default 60s.
+	// connects across it hang until the partition heals. When not zero,
+	// at least [MinInterval]. Default 60s.
 	PartitionInterval time.Duration
 	// PartitionMin and PartitionMax bound how long a random partition
 	// lasts, drawn uniformly. Default [200ms, 2s].
@@ -395,6 +396,9 @@ func (c Network) Validate() error {
 	}
 
 	nonNeg("PartitionInterval", c.PartitionInterval)
+	if c.PartitionInterval > 0 && c.PartitionInterval < MinInterval {
+		bad("PartitionInterval is %v; random partitions come at least chaos.MinInterval (%v) apart on average, so that they cannot pile up at one instant: raise it to %v or more, or set it to 0 to turn them off", c.PartitionInterval, MinInterval, MinInterval)
+	}
 	span("PartitionMin", "PartitionMax", c.PartitionMin, c.PartitionMax)
 	if c.PartitionInterval > 0 && c.PartitionMax <= 0 {
 		bad("PartitionMax is %v but PartitionInterval is %v; give partitions a positive length, or set PartitionInterval to 0 to turn them off", c.PartitionMax, c.PartitionInterval)
