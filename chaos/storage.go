@@ -274,7 +274,7 @@ func (s Storage) Validate() error {
 	case math.IsNaN(f) || math.IsInf(f, 0) || f < 0:
 		bad("ThrottleFactor is %v; it is a finite factor of at least 1 (or 0 when Throttle.Probability is 0)", f)
 	case s.Throttle.Probability > 0 && f < 1:
-		bad("ThrottleFactor is %v; a throttled disk is slower, so it must be at least 1", f)
+		bad("ThrottleFactor is %v but Throttle.Probability is %v; a throttled disk is slower, so ThrottleFactor must be at least 1 (or Throttle.Probability 0)", f, s.Throttle.Probability)
 	case s.Throttle.Probability > 0 && f > MaxThrottleFactor:
 		bad("ThrottleFactor is %v; a throttled disk is at most chaos.MaxThrottleFactor (%v) times slower: lower it", f, float64(MaxThrottleFactor))
 	}

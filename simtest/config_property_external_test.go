@@ -187,6 +187,10 @@ func namesAField(msg string, fields []string) bool {
 		if strings.Contains(msg, f) {
 			return true
 		}
+		// Switching a family on brings its other settings into play.
+		if family, ok := strings.CutSuffix(f, ".Enabled"); ok && strings.Contains(msg, family) {
+			return true
+		}
 		// Other fields of the family are named within it.
 		if i := strings.IndexByte(f, '.'); i > 0 && strings.Contains(msg, f[i+1:]) {
 			return true
