@@ -21,14 +21,14 @@ func waitForStop() simtest.Process {
 	})
 }
 
-// sleeper is a workload whose Run sleeps for its length.
-type sleeper time.Duration
+// sleepingWorkload is a workload whose Run sleeps for its length.
+type sleepingWorkload time.Duration
 
-func (sleeper) Setup(context.Context, providers.Providers) error { return nil }
-func (w sleeper) Run(ctx context.Context, p providers.Providers) error {
+func (sleepingWorkload) Setup(context.Context, providers.Providers) error { return nil }
+func (w sleepingWorkload) Run(ctx context.Context, p providers.Providers) error {
 	return p.Time.Sleep(ctx, time.Duration(w))
 }
-func (sleeper) Check(context.Context, providers.Providers) error { return nil }
+func (sleepingWorkload) Check(context.Context, providers.Providers) error { return nil }
 
 func TestAttritionEveryNanosecondIsRejectedBeforeAnySeed(t *testing.T) {
 	cfg := chaos.Off()
@@ -38,7 +38,7 @@ func TestAttritionEveryNanosecondIsRejectedBeforeAnySeed(t *testing.T) {
 	r := runIn("TestAttritionEveryNanosecond", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {
 			ran = true
-			s.Boot(simtest.Processes{Name: "p", Count: 2, New: waitForStop}).Run(simtest.Phases{Chaos: time.Second, Settle: time.Second}, sleeper(time.Second))
+			s.Boot(simtest.Processes{Name: "p", Count: 2, New: waitForStop}).Run(simtest.Phases{Chaos: time.Second, Settle: time.Second}, sleepingWorkload(time.Second))
 		}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Chaos(cfg))
 	})
 	assert.True(t, r.fatal)

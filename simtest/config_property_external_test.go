@@ -270,7 +270,7 @@ func TestGeneratedConfigurationsRunOrAreRejected(t *testing.T) {
 		r := runIn("TestGenerated", func(r *recorder) {
 			simtest.Run(r, func(s *simtest.S) {
 				c := s.Boot(simtest.Processes{Name: "n", Count: 3, New: chatty})
-				c.Run(g.phases, sleeper(time.Second))
+				c.Run(g.phases, sleepingWorkload(time.Second))
 			}, simtest.Seeds(2), simtest.KeepFailures(false), simtest.TimeBudget(simtest.MaxTimeBudget), simtest.Chaos(g.cfg))
 		})
 		out := r.output()
