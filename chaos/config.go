@@ -62,31 +62,47 @@ func DefaultBuggify() BuggifyConfig {
 // the grace period), crash (killed at once: unsynced writes lost,
 // connections reset) or wipe (a crash that also erases its disk). It comes
 // back after the recovery delay.
+//
+// Every duration is at most [MaxDuration].
 type Attrition struct {
 	// Enabled switches attrition on.
 	Enabled bool
 	// MaxDead bounds how many processes may be down at once, counted from
 	// the instant a reboot starts until the process is back.
 	MaxDead int
-	// Graceful, Crash and Wipe weigh the kinds of reboot.
+	// Graceful, Crash and Wipe weigh the kinds of reboot. Only their
+	// ratios matter: each is finite and at least zero, at least one is
+	// positive, and their sum is finite.
 	Graceful, Crash, Wipe float64
-	// Interval is the range of simulated time between two attempts.
+	// Interval is the range of simulated time between two attempts. Its
+	// Min is at least [MinInterval], so that attempts cannot pile up at
+	// one instant.
 	Interval Range
-	// Recovery is the range of time a rebooted process stays down.
+	// Recovery is the range of time a rebooted process stays down; zero
+	// brings it back at once.
 	Recovery Range
 	// Grace is the range of time a graceful reboot waits before killing.
+	// When Graceful is positive, its Max is too: a graceful stop needs
+	// time to happen.
 	Grace Range
 }
 
 // Range is a closed range of durations; a value is drawn uniformly in it.
 type Range struct{ Min, Max time.Duration }
 
-// Draw returns a duration in r, drawn from src.
+// Draw returns a duration in r, drawn from src: one value, or none when
+// Max is not above Min.
 func (r Range) Draw(src rand.Source) time.Duration {
 	if r.Max <= r.Min {
 		return r.Min
 	}
-	return r.Min + time.Duration(rand.New(src).Int64N(int64(r.Max-r.Min)+1))
+	// The width counted in uint64 cannot overflow; the draw is the one
+	// Int64N makes for the same width.
+	n := uint64(r.Max) - uint64(r.Min) + 1
+	if n == 0 { // the whole of int64
+		return time.Duration(src.Uint64())
+	}
+	return r.Min + time.Duration(rand.New(src).Uint64N(n))
 }
 
 // DefaultAttrition is one process down at most, a reboot attempt every 1-5
@@ -181,8 +197,29 @@ func (c Config) ForSeed(src rand.Source) Config {
 	return out
 }
 
+// The limits on a Config's settings, beyond those of their kind (a
+// probability is in [0, 1], a duration is not negative).
+const (
+	// MinInterval is the least time between two events that recur on
+	// their own: attrition's reboot attempts ([Attrition].Interval.Min)
+	// and random partitions (the mean [Network].PartitionInterval).
+	// Closer, they would fill simulated time and the run would make no
+	// progress.
+	MinInterval = time.Millisecond
+	// MaxDuration bounds every duration of a Config: a year of simulated
+	// time. A fault that waits longer never comes in a run, and the sums
+	// the simulation makes of longer durations could overflow.
+	MaxDuration = 365 * 24 * time.Hour
+	// MaxThrottleFactor bounds [Storage].ThrottleFactor: a throttled disk
+	// at most a million times slower.
+	MaxThrottleFactor = 1e6
+)
+
 // Validate reports every setting that cannot work, each named by its
-// field.
+// field, joined in one error; it returns nil for a usable configuration.
+// A family that is off is checked only for values that are wrong
+// whatever they drive (NaN, infinities, negative or overlong durations),
+// except under [Random], which switches attrition on for some seeds.
 func (c Config) Validate() error {
 	var errs []error
 	if err := c.Network.Validate(); err != nil {
@@ -191,44 +228,80 @@ func (c Config) Validate() error {
 	if err := c.Storage.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := c.Attrition.Validate(); err != nil {
+	if err := c.Attrition.validate(c.Attrition.Enabled || c.random); err != nil {
 		errs = append(errs, err)
 	}
 	b := c.Buggify
-	if math.IsNaN(b.Activation) || b.Activation < 0 || b.Activation > 1 {
+	if !(b.Activation >= 0 && b.Activation <= 1) { // written so that NaN fails too
 		errs = append(errs, fmt.Errorf("chaos: Buggify.Activation is %v; a probability is in [0, 1]", b.Activation))
 	}
-	if math.IsNaN(b.Fire) || b.Fire < 0 || b.Fire > 1 {
+	if !(b.Fire >= 0 && b.Fire <= 1) {
 		errs = append(errs, fmt.Errorf("chaos: Buggify.Fire is %v; a probability is in [0, 1]", b.Fire))
 	}
 	return errors.Join(errs...)
 }
 
 // Validate reports every setting of a that cannot work. How many
-// processes exist is for the simulation to check against MaxDead.
-func (a Attrition) Validate() error {
-	if !a.Enabled {
-		return nil
-	}
+// processes exist is for the simulation to check against MaxDead. When a
+// is not Enabled, only values that are wrong whatever they drive are
+// reported: NaN or infinite weights, negative or overlong durations.
+func (a Attrition) Validate() error { return a.validate(a.Enabled) }
+
+func (a Attrition) validate(on bool) error {
 	var errs []error
-	if a.MaxDead < 1 {
-		errs = append(errs, fmt.Errorf("chaos: Attrition.MaxDead is %d; at least one process must be allowed down, or set Enabled to false", a.MaxDead))
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("chaos: Attrition."+format, args...))
 	}
-	if a.Graceful < 0 || a.Crash < 0 || a.Wipe < 0 {
-		errs = append(errs, fmt.Errorf("chaos: Attrition weights (Graceful %v, Crash %v, Wipe %v) must not be negative", a.Graceful, a.Crash, a.Wipe))
-	} else if a.Graceful+a.Crash+a.Wipe == 0 {
-		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash and Wipe a positive weight, or set Enabled to false"))
+	weights := []struct {
+		name string
+		w    float64
+	}{{"Graceful", a.Graceful}, {"Crash", a.Crash}, {"Wipe", a.Wipe}}
+	weightsOK := true
+	for _, w := range weights {
+		if !(w.w >= 0 && w.w <= math.MaxFloat64) { // NaN and the infinities fail too
+			bad("%s is %v; a weight is finite and at least zero", w.name, w.w)
+			weightsOK = false
+		}
+	}
+	sum := a.Graceful + a.Crash + a.Wipe
+	if weightsOK && math.IsInf(sum, 0) {
+		bad("Graceful, Crash and Wipe sum to %v; only their ratios matter, so scale them down", sum)
 	}
 	for _, r := range []struct {
 		name string
 		r    Range
 	}{{"Interval", a.Interval}, {"Recovery", a.Recovery}, {"Grace", a.Grace}} {
-		if r.r.Min < 0 || r.r.Max < r.r.Min {
-			errs = append(errs, fmt.Errorf("chaos: Attrition.%s is [%v, %v]; a range needs 0 <= Min <= Max", r.name, r.r.Min, r.r.Max))
+		if err := r.r.check(); err != "" {
+			bad("%s is [%v, %v]; %s", r.name, r.r.Min, r.r.Max, err)
 		}
 	}
-	if a.Interval.Max <= 0 {
-		errs = append(errs, errors.New("chaos: Attrition.Interval must allow a positive time between reboots"))
+	if !on {
+		return errors.Join(errs...)
+	}
+	if a.MaxDead < 1 {
+		bad("MaxDead is %d; at least one process must be allowed down, or set Enabled to false", a.MaxDead)
+	}
+	if weightsOK && sum == 0 {
+		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash and Wipe a positive weight, or set Enabled to false"))
+	}
+	if a.Interval.Min >= 0 && a.Interval.Min < MinInterval {
+		bad("Interval.Min is %v; reboot attempts come at least chaos.MinInterval (%v) apart, so that they cannot pile up at one instant: raise Min to %v or more", a.Interval.Min, MinInterval, MinInterval)
+	}
+	if a.Graceful > 0 && a.Grace.Max == 0 {
+		bad("Grace is [0s, 0s] but Graceful is %v; give a graceful stop a positive grace period, or set Graceful to 0", a.Graceful)
 	}
 	return errors.Join(errs...)
+}
+
+// check returns what is wrong with r as a range of durations, or "".
+func (r Range) check() string {
+	switch {
+	case r.Min < 0 || r.Max < 0:
+		return "durations must not be negative"
+	case r.Min > MaxDuration || r.Max > MaxDuration:
+		return fmt.Sprintf("durations are at most chaos.MaxDuration (%v)", MaxDuration)
+	case r.Min > r.Max:
+		return "Min must not be above Max"
+	}
+	return ""
 }

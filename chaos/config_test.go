@@ -27,7 +27,7 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 
 	c = Defaults()
 	c.Attrition.Crash = -1
-	assert.ErrorContains(t, c.Validate(), "must not be negative")
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Crash is -1; a weight is finite and at least zero")
 
 	c = Defaults()
 	c.Attrition.MaxDead = 0
@@ -95,4 +95,62 @@ func TestRangeDraw(t *testing.T) {
 		require.LessOrEqual(t, d, 2*time.Second)
 	}
 	assert.Equal(t, time.Second, Range{time.Second, time.Second}.Draw(src))
+}
+
+func TestRecurringEventsComeAtLeastMinIntervalApart(t *testing.T) {
+	c := Defaults()
+	c.Attrition.Interval = Range{time.Nanosecond, time.Nanosecond}
+	err := c.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "chaos: Attrition.Interval.Min is 1ns")
+	assert.Contains(t, err.Error(), "raise Min to 1ms or more")
+
+	c = Defaults()
+	c.Attrition.Interval = Range{0, 5 * time.Second}
+	assert.ErrorContains(t, c.Validate(), "Attrition.Interval.Min is 0s")
+
+	c = Defaults()
+	c.Attrition.Interval = Range{MinInterval, MinInterval}
+	assert.NoError(t, c.Validate())
+
+	c = Defaults()
+	c.Network.PartitionInterval = time.Microsecond
+	assert.ErrorContains(t, c.Validate(), "chaos.Network.PartitionInterval is 1µs; random partitions come at least chaos.MinInterval (1ms) apart")
+
+	c = Defaults()
+	c.Attrition.Grace = Range{}
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Grace is [0s, 0s] but Graceful is 2; give a graceful stop a positive grace period")
+	c.Attrition.Graceful = 0
+	assert.NoError(t, c.Validate(), "no graceful reboots, no grace needed")
+}
+
+func TestBadValuesAreRejectedEvenWhenTheFamilyIsOff(t *testing.T) {
+	c := Off()
+	c.Attrition.Crash = math.NaN()
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Crash is NaN; a weight is finite and at least zero")
+
+	c = Off()
+	c.Attrition.Recovery = Range{0, MaxDuration + 1}
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Recovery is [0s, 8760h0m0.000000001s]; durations are at most chaos.MaxDuration")
+
+	c = Off()
+	c.Storage.ThrottleFactor = math.Inf(1)
+	assert.ErrorContains(t, c.Validate(), "chaos.Storage.ThrottleFactor is +Inf", "a throttle that cannot happen still has a finite factor")
+}
+
+func TestRandomChecksAttritionAsOn(t *testing.T) {
+	c := Random()
+	c.Attrition = Attrition{} // off, but ForSeed switches it on for some seeds
+	err := c.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Attrition.MaxDead is 0")
+	assert.Contains(t, err.Error(), "Attrition.Interval.Min is 0s")
+}
+
+func TestRangeDrawCoversInt64(t *testing.T) {
+	src := rand.NewPCG(1, 2)
+	assert.NotPanics(t, func() { Range{0, math.MaxInt64}.Draw(src) })
+	assert.NotPanics(t, func() { Range{math.MinInt64, math.MaxInt64}.Draw(src) })
+	d := Range{time.Second, 2 * time.Second}.Draw(src)
+	assert.True(t, d >= time.Second && d <= 2*time.Second)
 }

@@ -3,7 +3,6 @@ package chaos
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -23,7 +22,8 @@ import (
 //     family is on or off at random (swarm testing) with a random intensity.
 //
 // The zero Network is a perfect network: no latency, no faults, and the
-// default buffer sizes.
+// default buffer sizes. Every duration is at least zero and at most
+// [MaxDuration].
 //
 // Whatever the configuration, a connection is a TCP-like stream: bytes
 // arrive in the order they were written, or the connection fails. Faults
@@ -58,7 +58,8 @@ type Network struct {
 	// splits the hosts in two, with equal chance as random halves, as a
 	// random-size group against the rest, or as one host alone. Traffic
 	// across the cut waits (it is not lost, as TCP retransmits) and
-	// connects across it hang until the partition heals. Default 60s.
+	// connects across it hang until the partition heals. When not zero,
+	// at least [MinInterval]. Default 60s.
 	PartitionInterval time.Duration
 	// PartitionMin and PartitionMax bound how long a random partition
 	// lasts, drawn uniformly. Default [200ms, 2s].
@@ -356,30 +357,34 @@ func (c Network) Validate() error {
 		errs = append(errs, fmt.Errorf("chaos.Network."+format, args...))
 	}
 	prob := func(name string, p float64) {
-		if math.IsNaN(p) || p < 0 || p > 1 {
+		if !(p >= 0 && p <= 1) { // written so that NaN fails too
 			bad("%s is %v; a probability must be between 0 and 1 (0 turns the fault off)", name, p)
 		}
 	}
 	nonNeg := func(name string, d time.Duration) {
-		if d < 0 {
+		switch {
+		case d < 0:
 			bad("%s is %v; a duration must not be negative", name, d)
+		case d > MaxDuration:
+			bad("%s is %v; a duration is at most chaos.MaxDuration (%v)", name, d, MaxDuration)
 		}
 	}
 	span := func(lo, hi string, a, b time.Duration) {
 		nonNeg(lo, a)
 		nonNeg(hi, b)
-		if a >= 0 && b >= 0 && a > b {
+		if a >= 0 && b >= 0 && a <= MaxDuration && b <= MaxDuration && a > b {
 			bad("%s (%v) is greater than %s (%v); set %s at most %s", lo, a, hi, b, lo, hi)
 		}
 	}
 
 	l := c.Latency
 	span("Latency.Min", "Latency.Max", l.Min, l.Max)
+	nonNeg("Latency.Mean", l.Mean)
 	switch l.Shape {
 	case LatencyUniform:
 	case LatencyExponential:
-		if l.Mean <= 0 {
-			bad("Latency.Mean is %v; an exponential latency needs a positive mean", l.Mean)
+		if l.Mean == 0 {
+			bad("Latency.Mean is 0s but Latency.Shape is %v; an exponential latency needs a positive mean", l.Shape)
 		}
 	default:
 		bad("Latency.Shape is %v; use LatencyUniform or LatencyExponential", l.Shape)
@@ -395,6 +400,9 @@ func (c Network) Validate() error {
 	}
 
 	nonNeg("PartitionInterval", c.PartitionInterval)
+	if c.PartitionInterval > 0 && c.PartitionInterval < MinInterval {
+		bad("PartitionInterval is %v; random partitions come at least chaos.MinInterval (%v) apart on average, so that they cannot pile up at one instant: raise it to %v or more, or set it to 0 to turn them off", c.PartitionInterval, MinInterval, MinInterval)
+	}
 	span("PartitionMin", "PartitionMax", c.PartitionMin, c.PartitionMax)
 	if c.PartitionInterval > 0 && c.PartitionMax <= 0 {
 		bad("PartitionMax is %v but PartitionInterval is %v; give partitions a positive length, or set PartitionInterval to 0 to turn them off", c.PartitionMax, c.PartitionInterval)
@@ -417,7 +425,7 @@ func (c Network) Validate() error {
 	prob("ConnectHangProb", c.ConnectHangProb)
 
 	nonNeg("ClockSkewMax", c.ClockSkewMax)
-	if math.IsNaN(c.ClockDriftMax) || c.ClockDriftMax < 0 || c.ClockDriftMax > 0.5 {
+	if !(c.ClockDriftMax >= 0 && c.ClockDriftMax <= 0.5) { // written so that NaN fails too
 		bad("ClockDriftMax is %v; a clock's rate error must be between 0 and 0.5 (0.0001 is 100 ppm)", c.ClockDriftMax)
 	}
 	prob("SleepDelayProb", c.SleepDelayProb)

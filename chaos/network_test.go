@@ -76,7 +76,7 @@ func TestNetworkValidateNamesEachBadField(t *testing.T) {
 	}{
 		{func(c *chaos.Network) { c.Latency.Min = -1 }, "Latency.Min is -1ns; a duration must not be negative"},
 		{func(c *chaos.Network) { c.Latency.Min, c.Latency.Max = 2, 1 }, "Latency.Min (2ns) is greater than Latency.Max (1ns)"},
-		{func(c *chaos.Network) { c.Latency.Shape = chaos.LatencyExponential }, "Latency.Mean is 0s; an exponential latency needs a positive mean"},
+		{func(c *chaos.Network) { c.Latency.Shape = chaos.LatencyExponential }, "Latency.Mean is 0s but Latency.Shape is exponential; an exponential latency needs a positive mean"},
 		{func(c *chaos.Network) { c.Latency.Shape = 9 }, "Latency.Shape is LatencyShape(9)"},
 		{func(c *chaos.Network) { c.Latency.SlowProb = 2 }, "Latency.SlowProb is 2; a probability must be between 0 and 1"},
 		{func(c *chaos.Network) { c.Latency.SlowMin = time.Hour }, "Latency.SlowMin (1h0m0s) is greater than Latency.SlowMax"},

@@ -3,6 +3,7 @@ package chaos
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 // which faults it injects. The faults follow TigerBeetle's storage fault
 // model, on 512-byte sectors; the performance model follows FoundationDB's
 // simulated files and Moonpool's defaults (a SATA SSD).
+//
+// Every duration is at least zero and at most [MaxDuration].
 //
 // A zero Storage is a disk that is infinitely fast and never fails. Start
 // from [DefaultStorage], [NoStorageFaults] or [RandomStorage] and change
@@ -82,7 +85,8 @@ type Storage struct {
 	// Throttle: at each operation, when the disk is not already
 	// throttled, the probability that it slows down for a while (thermal
 	// throttling, a noisy neighbour); each operation then occupies the
-	// device ThrottleFactor times longer.
+	// device ThrottleFactor times longer. ThrottleFactor is finite, and
+	// when throttles can happen it is in [1, MaxThrottleFactor].
 	Throttle       StorageEpisode
 	ThrottleFactor float64
 	// Full: at each write, when the disk is not already full, the
@@ -284,8 +288,13 @@ func (s Storage) Validate() error {
 	if s.Capacity < 0 {
 		bad("Capacity is %d bytes; it must be zero (no limit) or positive", s.Capacity)
 	}
-	if s.Throttle.Probability > 0 && !(s.ThrottleFactor >= 1) {
-		bad("ThrottleFactor is %v; a throttled disk is slower, so it must be at least 1", s.ThrottleFactor)
+	switch f := s.ThrottleFactor; {
+	case math.IsNaN(f) || math.IsInf(f, 0) || f < 0:
+		bad("ThrottleFactor is %v; it is a finite factor of at least 1 (or 0 when Throttle.Probability is 0)", f)
+	case s.Throttle.Probability > 0 && f < 1:
+		bad("ThrottleFactor is %v but Throttle.Probability is %v; a throttled disk is slower, so ThrottleFactor must be at least 1 (or Throttle.Probability 0)", f, s.Throttle.Probability)
+	case s.Throttle.Probability > 0 && f > MaxThrottleFactor:
+		bad("ThrottleFactor is %v; a throttled disk is at most chaos.MaxThrottleFactor (%v) times slower: lower it", f, float64(MaxThrottleFactor))
 	}
 	names := StorageFaultNames()
 	for _, name := range s.Off {
@@ -300,6 +309,8 @@ func checkRange(bad func(string, ...any), field string, lo, hi time.Duration) {
 	switch {
 	case lo < 0 || hi < 0:
 		bad("%s is [%v, %v]; durations must not be negative", field, lo, hi)
+	case lo > MaxDuration || hi > MaxDuration:
+		bad("%s is [%v, %v]; durations are at most chaos.MaxDuration (%v)", field, lo, hi, MaxDuration)
 	case lo > hi:
 		bad("%s is [%v, %v]; Min must not be above Max", field, lo, hi)
 	}

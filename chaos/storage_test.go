@@ -50,7 +50,7 @@ func TestStorageValidateNamesEachField(t *testing.T) {
 		"chaos.Storage.ReadCorruption is 1.5; a probability must be in [0, 1]",
 		"chaos.Storage.TornWrite is NaN",
 		"chaos.Storage.Stall.Probability is -0.1",
-		"chaos.Storage.ThrottleFactor is 0; a throttled disk is slower, so it must be at least 1",
+		"chaos.Storage.ThrottleFactor is 0 but Throttle.Probability is 0.5; a throttled disk is slower, so ThrottleFactor must be at least 1 (or Throttle.Probability 0)",
 		`chaos.Storage.Off names "gremlins", which is not a storage fault; the faults are read-corruption, write-corruption,`,
 	} {
 		assert.Contains(t, err.Error(), want)

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -36,10 +38,15 @@ type proc struct {
 }
 
 // Boot starts every declared process and returns the cluster. Bad
-// declarations (no name, no factory, duplicate names or hosts) fail the
-// test before anything boots.
+// declarations (no name, no factory, duplicate names or hosts, a host that
+// is the test driver's or cannot name a host) fail the test before
+// anything boots. A seed has one cluster: Boot is called once, with every
+// group of processes.
 func (s *S) Boot(groups ...Processes) *Cluster {
 	s.Helper()
+	if s.cluster != nil {
+		s.Fatalf("simtest: S.Boot is called a second time in this seed; a seed has one cluster, so declare every group of processes in one Boot call")
+	}
 	c := &Cluster{s: s, byName: make(map[string]*proc)}
 	taken := map[string]bool{}
 	hosts := map[string]string{}
@@ -63,6 +70,14 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			host := name
 			if ps.Hosts != nil {
 				host = ps.Hosts[i]
+			}
+			switch {
+			case host == DriverHost:
+				s.Fatalf("simtest: Processes %q places %s on %q, the test driver's host (simtest.DriverHost); give it a host of its own", ps.Name, name, host)
+			case host == DriverDisk:
+				s.Fatalf("simtest: Processes %q places %s on %q, the address of the test driver's disk (simtest.DriverDisk); give it a host of its own", ps.Name, name, host)
+			case !simnet.ValidHostName(host):
+				s.Fatalf("simtest: Processes %q places %s on %q, which cannot name a host; use an IP literal such as \"10.0.0.1\" or a name of letters, digits, '-', '.' and '_' (not localhost or a loopback or wildcard address)", ps.Name, name, host)
 			}
 			if other, dup := hosts[host]; dup {
 				s.Fatalf("simtest: processes %s and %s share the host %q; give each process its own", other, name, host)
@@ -183,8 +198,11 @@ func (c *Cluster) exited(p *proc, g *sim.Group, err error) {
 
 // Stop takes the named process down the given way and leaves it down. It
 // returns when the process is down: at once for a crash or wipe, after it
-// returns or the grace period ends for a graceful stop.
+// returns or the grace period ends for a graceful stop. how is Graceful,
+// Crash or Wipe; grace is at most [chaos.MaxDuration], positive for a
+// graceful stop and ignored otherwise.
 func (c *Cluster) Stop(name string, how Reboot, grace time.Duration) {
+	c.checkStop(fmt.Sprintf("Cluster.Stop(%q, %v, %v)", name, how, grace), how, grace)
 	p := c.get(name)
 	if p.down || p.leaving {
 		c.s.Fatalf("simtest: Stop(%q) on a process that is already down or going down; Start it first", name)
@@ -205,11 +223,34 @@ func (c *Cluster) Start(name string) {
 }
 
 // Reboot stops the named process the given way, keeps it down for
-// recovery, and boots it again. It returns when the process is back.
+// recovery, and boots it again. It returns when the process is back. how
+// and grace are as for [Cluster.Stop]; recovery is zero (back at once) or
+// more, and at most [chaos.MaxDuration].
 func (c *Cluster) Reboot(name string, how Reboot, grace, recovery time.Duration) {
+	call := fmt.Sprintf("Cluster.Reboot(%q, %v, %v, %v)", name, how, grace, recovery)
+	c.checkStop(call, how, grace)
+	if recovery < 0 || recovery > chaos.MaxDuration {
+		c.s.Fatalf("simtest: %s: the recovery delay is %v; it is zero (back at once) or more, and at most chaos.MaxDuration (%v)", call, recovery, chaos.MaxDuration)
+	}
 	c.Stop(name, how, grace)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), recovery)
 	c.Start(name)
+}
+
+// checkStop fails the seed when how is not a kind of reboot or grace
+// cannot be a grace period for it.
+func (c *Cluster) checkStop(call string, how Reboot, grace time.Duration) {
+	switch how {
+	case Graceful, Crash, Wipe:
+	default:
+		c.s.Fatalf("simtest: %s: %v is not a kind of reboot; use simtest.Graceful, simtest.Crash or simtest.Wipe", call, how)
+	}
+	switch {
+	case grace < 0 || grace > chaos.MaxDuration:
+		c.s.Fatalf("simtest: %s: the grace period is %v; it is zero or more, and at most chaos.MaxDuration (%v)", call, grace, chaos.MaxDuration)
+	case how == Graceful && grace == 0:
+		c.s.Fatalf("simtest: %s: a graceful stop needs a positive grace period to stop in; give one, or use simtest.Crash to stop at once", call)
+	}
 }
 
 func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {

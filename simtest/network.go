@@ -82,8 +82,15 @@ func (s *S) PartitionOneWay(from, to []string) { s.network().PartitionOneWay(fro
 func (s *S) Isolate(host string) { s.network().Isolate(host) }
 
 // Clog holds the packets from host from to host to for d of simulated
-// time: they arrive, in order, when the clog ends.
-func (s *S) Clog(from, to string, d time.Duration) { s.network().Clog(from, to, d) }
+// time: they arrive, in order, when the clog ends. d is zero (no clog) or
+// more, and at most [chaos.MaxDuration]; to hold packets until [S.Heal],
+// use [S.PartitionOneWay].
+func (s *S) Clog(from, to string, d time.Duration) {
+	if d < 0 || d > chaos.MaxDuration {
+		s.Fatalf("simtest: Clog(%q, %q, %v): a clog lasts zero or more, and at most chaos.MaxDuration (%v); to hold packets until Heal, use PartitionOneWay", from, to, d, chaos.MaxDuration)
+	}
+	s.network().Clog(from, to, d)
+}
 
 // Heal ends every partition, isolation and clog, manual or random. Random
 // partitions go on being drawn; see [S.QuiesceNetwork].

@@ -26,6 +26,18 @@ const (
 	DefaultMaxStepsPerInstant = 10_000_000
 )
 
+// The limits of the options' durations.
+const (
+	// MaxTimeBudget bounds [TimeBudget]: a century of simulated time, which
+	// leaves room below int64's nanoseconds for the durations a seed adds
+	// to the instant it has reached.
+	MaxTimeBudget = 100 * 365 * 24 * time.Hour
+	// MinWatchdog is the shortest [Watchdog] other than zero; a shorter one
+	// would catch a task that is merely descheduled by the operating
+	// system.
+	MinWatchdog = time.Millisecond
+)
+
 type config struct {
 	seeds      int
 	seedsSet   bool
@@ -105,12 +117,15 @@ func Replay(seed uint64) Option {
 }
 
 // TimeBudget bounds the simulated time of each seed (default
-// [DefaultTimeBudget]). A seed whose body has not returned by then fails,
-// with a report of every task and where it waits.
+// [DefaultTimeBudget]), at most [MaxTimeBudget]. A seed whose body has not
+// returned by then fails, with a report of every task and where it waits.
 func TimeBudget(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("simtest.TimeBudget(%v): the budget must be positive", d)
+		}
+		if d > MaxTimeBudget {
+			return fmt.Errorf("simtest.TimeBudget(%v): the budget is at most simtest.MaxTimeBudget (%v); lower it", d, MaxTimeBudget)
 		}
 		c.timeBudget = d
 		return nil
@@ -119,11 +134,15 @@ func TimeBudget(d time.Duration) Option {
 
 // Watchdog sets how long, in real time, a task may run without returning to
 // the scheduler before the seed fails as blocked outside the simulation
-// (default [DefaultWatchdog]). Zero turns the watchdog off.
+// (default [DefaultWatchdog]). Zero turns the watchdog off; otherwise it
+// is at least [MinWatchdog].
 func Watchdog(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {
 			return fmt.Errorf("simtest.Watchdog(%v): the watchdog must be zero (off) or positive", d)
+		}
+		if d > 0 && d < MinWatchdog {
+			return fmt.Errorf("simtest.Watchdog(%v): the watchdog is zero (off) or at least simtest.MinWatchdog (%v); raise it", d, MinWatchdog)
 		}
 		c.watchdog = d
 		return nil

@@ -28,9 +28,13 @@ func Storage(cfg chaos.Storage) Option {
 }
 
 // DiskStorage configures the simulated disk of one address, whatever the
-// seed's chaos configuration says for the others.
+// seed's chaos configuration says for the others: a process's host, or
+// [DriverDisk].
 func DiskStorage(addr string, cfg chaos.Storage) Option {
 	return optionFunc(func(c *config) error {
+		if addr == "" {
+			return fmt.Errorf("simtest.DiskStorage(\"\"): the address is empty; name the disk's address: a process's host, or simtest.DriverDisk")
+		}
 		if err := cfg.Validate(); err != nil {
 			return fmt.Errorf("simtest.DiskStorage(%q): %w", addr, err)
 		}

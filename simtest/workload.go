@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,7 +23,8 @@ type Workload interface {
 	Check(ctx context.Context, p providers.Providers) error
 }
 
-// Phases times [Cluster.Run].
+// Phases times [Cluster.Run]. Neither is negative, and together they last
+// at most [MaxTimeBudget].
 type Phases struct {
 	// Chaos is how long, at most, the run phase keeps chaos on: reboots,
 	// network and disk faults, buggify. Zero means [DefaultChaosPhase].
@@ -63,8 +65,8 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	if ph.Settle == 0 {
 		ph.Settle = DefaultSettlePhase
 	}
-	if ph.Chaos < 0 || ph.Settle < 0 {
-		s.Fatalf("simtest: Phases %+v has a negative length; phases last zero (the default) or more", ph)
+	if err := ph.validate(); err != nil {
+		s.Fatal(err)
 	}
 	a := s.chaos.Attrition
 	if a.Enabled && a.MaxDead > len(c.procs) {
@@ -140,6 +142,23 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 			s.Errorf("workload %s: check: %v", names[i], err)
 		}
 	}
+}
+
+// validate checks phases whose zeros have been replaced by the defaults.
+func (ph Phases) validate() error {
+	var errs []error
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"Chaos", ph.Chaos}, {"Settle", ph.Settle}} {
+		if f.d < 0 {
+			errs = append(errs, fmt.Errorf("simtest: Phases.%s is %v; a phase lasts zero (the default) or more", f.name, f.d))
+		}
+	}
+	if errs == nil && ph.Chaos > MaxTimeBudget-ph.Settle {
+		errs = append(errs, fmt.Errorf("simtest: Phases.Chaos (%v) and Phases.Settle (%v) last more than simtest.MaxTimeBudget (%v) together; shorten them", ph.Chaos, ph.Settle, MaxTimeBudget))
+	}
+	return errors.Join(errs...)
 }
 
 // attrition reboots processes until ctx ends. Its draws, per attempt: the

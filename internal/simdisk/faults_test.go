@@ -267,6 +267,22 @@ func TestThrottle(t *testing.T) {
 	assert.Contains(t, timeline(res), "disk n1: throttle: the disk runs 10 times slower for 1m0s")
 }
 
+func TestThrottleSaturatesInsteadOfOverflowing(t *testing.T) {
+	// A write of 1 GiB at 1 byte per second occupies the device for
+	// maxService; a million times that is past int64, which must not wrap
+	// into an instant disk.
+	cfg := withFault(func(c *chaos.Storage) {
+		c.Bandwidth = 1
+		c.Throttle = chaos.StorageEpisode{Probability: 1, Min: time.Minute, Max: time.Minute}
+		c.ThrottleFactor = chaos.MaxThrottleFactor
+	})
+	var d *Disk
+	run(t, 1, cfg, func(ctx context.Context, dd *Disk, st providers.Storage) {
+		d = dd
+		assert.Equal(t, maxService, d.schedule(opWrite, 1<<30), "saturated, not wrapped")
+	})
+}
+
 func TestOffSwitchesFaultsByName(t *testing.T) {
 	cfg := withFault(func(c *chaos.Storage) {
 		c.PhantomWrite = 1

@@ -60,12 +60,22 @@ func (d *Disk) schedule(kind opKind, n int64) time.Duration {
 
 	svc := serviceTime(cfg.IOPS, cfg.Bandwidth, n)
 	if throttled && cfg.ThrottleFactor > 1 {
-		svc = time.Duration(float64(svc) * cfg.ThrottleFactor)
+		// Saturating as serviceTime does: a float64 past int64's range
+		// converts to a negative duration, an instant disk.
+		if f := float64(svc) * cfg.ThrottleFactor; f < float64(maxService) {
+			svc = time.Duration(f)
+		} else {
+			svc = maxService
+		}
 	}
 	start := max(now, d.dev.busy, d.dev.stallEnd)
 	d.dev.busy = start + svc
 	return d.dev.busy + latency
 }
+
+// maxService is the longest time one operation occupies a device, about
+// a century and a half: longer ones saturate rather than overflow.
+const maxService = time.Duration(1 << 62)
 
 // serviceTime is how long an operation moving n bytes occupies a device
 // of the given IOPS and bandwidth (zero: unlimited).
@@ -76,8 +86,8 @@ func serviceTime(iops int, bandwidth, n int64) time.Duration {
 	}
 	if bandwidth > 0 && n > 0 {
 		// n seconds / bandwidth, in nanoseconds, without overflow:
-		// beyond a century it saturates.
-		const most = time.Duration(1 << 62)
+		// beyond maxService it saturates.
+		const most = maxService
 		hi, lo := bits.Mul64(uint64(n), uint64(time.Second))
 		b := most
 		if hi < uint64(bandwidth) {

@@ -41,6 +41,11 @@ func isLocalName(host string) bool {
 	return false
 }
 
+// ValidHostName reports whether name can name a simulated host: an IP
+// literal or a DNS-like name, not one of the names that mean "this host".
+// Callers that take host names from users check them with it up front.
+func ValidHostName(name string) bool { return validHostName(name) }
+
 // validHostName reports whether name can name a simulated host: an IP
 // literal or a DNS-like name, not one of the names that mean "this host".
 func validHostName(name string) bool {

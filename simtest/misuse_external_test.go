@@ -1,0 +1,78 @@
+package simtest_test
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// TestMisuseNamesTheProblemAndTheFix calls the API with values it used to
+// accept silently: each fails the test or the seed with a message that
+// names the call, the value and the fix.
+func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
+	two := simtest.Processes{Name: "n", Count: 2, New: waitForStop}
+	cases := []struct {
+		name string
+		body func(s *simtest.S)
+		opts []simtest.Option
+		want string
+	}{
+		{"negative clog", func(s *simtest.S) { s.Clog("10.0.0.1", "10.0.0.2", -time.Second) }, nil,
+			`simtest: Clog("10.0.0.1", "10.0.0.2", -1s): a clog lasts zero or more, and at most chaos.MaxDuration (8760h0m0s); to hold packets until Heal, use PartitionOneWay`},
+		{"endless clog", func(s *simtest.S) { s.Clog("10.0.0.1", "10.0.0.2", math.MaxInt64) }, nil,
+			"a clog lasts zero or more, and at most chaos.MaxDuration"},
+		{"Reboot(0) to Stop", func(s *simtest.S) { s.Boot(two).Stop("n-0", 0, time.Second) }, nil,
+			`simtest: Cluster.Stop("n-0", Reboot(0), 1s): Reboot(0) is not a kind of reboot; use simtest.Graceful, simtest.Crash or simtest.Wipe`},
+		{"Reboot(7) to Reboot", func(s *simtest.S) { s.Boot(two).Reboot("n-0", 7, time.Second, time.Second) }, nil,
+			`simtest: Cluster.Reboot("n-0", Reboot(7), 1s, 1s): Reboot(7) is not a kind of reboot`},
+		{"negative grace", func(s *simtest.S) { s.Boot(two).Stop("n-0", simtest.Graceful, -time.Second) }, nil,
+			`simtest: Cluster.Stop("n-0", graceful, -1s): the grace period is -1s; it is zero or more, and at most chaos.MaxDuration`},
+		{"graceful without grace", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Graceful, 0, time.Second) }, nil,
+			"a graceful stop needs a positive grace period to stop in; give one, or use simtest.Crash to stop at once"},
+		{"negative recovery", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Crash, 0, -time.Second) }, nil,
+			`simtest: Cluster.Reboot("n-0", crash, 0s, -1s): the recovery delay is -1s; it is zero (back at once) or more`},
+		{"second Boot, same names", func(s *simtest.S) { s.Boot(two); s.Boot(two) }, nil,
+			"simtest: S.Boot is called a second time in this seed; a seed has one cluster, so declare every group of processes in one Boot call"},
+		{"second Boot, other names", func(s *simtest.S) {
+			s.Boot(two)
+			s.Boot(simtest.Processes{Name: "m", New: waitForStop})
+		}, nil, "S.Boot is called a second time in this seed"},
+		{"process on the driver's host", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "n", New: waitForStop, Hosts: []string{simtest.DriverHost}})
+		}, nil, `simtest: Processes "n" places n-0 on "10.0.0.254", the test driver's host (simtest.DriverHost); give it a host of its own`},
+		{"process on the driver's disk", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "n", New: waitForStop, Hosts: []string{simtest.DriverDisk}})
+		}, nil, `places n-0 on "driver", the address of the test driver's disk (simtest.DriverDisk)`},
+		{"host that cannot be", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "n", New: waitForStop, Hosts: []string{"localhost"}})
+		}, nil, `places n-0 on "localhost", which cannot name a host; use an IP literal`},
+		{"group name that cannot be a host", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "my node", New: waitForStop})
+		}, nil, `places my node-0 on "my node-0", which cannot name a host`},
+		{"overlong phases", func(s *simtest.S) {
+			s.Boot(two).Run(simtest.Phases{Chaos: time.Second, Settle: math.MaxInt64})
+		}, nil, "simtest: Phases.Chaos (1s) and Phases.Settle (2562047h47m16.854775807s) last more than simtest.MaxTimeBudget (876000h0m0s) together; shorten them"},
+		{"negative phase", func(s *simtest.S) { s.Boot(two).Run(simtest.Phases{Settle: -1}) }, nil,
+			"simtest: Phases.Settle is -1ns; a phase lasts zero (the default) or more"},
+		{"empty disk address", func(s *simtest.S) {}, []simtest.Option{simtest.DiskStorage("", chaos.NoStorageFaults())},
+			`simtest.DiskStorage(""): the address is empty; name the disk's address: a process's host, or simtest.DriverDisk`},
+		{"nanosecond watchdog", func(s *simtest.S) {}, []simtest.Option{simtest.Watchdog(time.Nanosecond)},
+			"simtest.Watchdog(1ns): the watchdog is zero (off) or at least simtest.MinWatchdog (1ms); raise it"},
+		{"endless budget", func(s *simtest.S) {}, []simtest.Option{simtest.TimeBudget(math.MaxInt64)},
+			"simtest.TimeBudget(2562047h47m16.854775807s): the budget is at most simtest.MaxTimeBudget (876000h0m0s); lower it"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runIn("TestMisuse", func(r *recorder) {
+				simtest.Run(r, c.body, append([]simtest.Option{simtest.Seeds(1), simtest.KeepFailures(false), simtest.Chaos(chaos.Off())}, c.opts...)...)
+			})
+			assert.True(t, r.failed)
+			assert.Contains(t, r.output(), c.want)
+		})
+	}
+}
