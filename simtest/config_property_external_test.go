@@ -140,6 +140,12 @@ var setters = []setter{
 	durationField("Storage.Throttle.Min", time.Second, func(g *generated) *time.Duration { return &g.cfg.Storage.Throttle.Min }),
 	durationField("Storage.Throttle.Max", time.Second, func(g *generated) *time.Duration { return &g.cfg.Storage.Throttle.Max }),
 	floatField("Storage.ThrottleFactor", 100, func(g *generated) *float64 { return &g.cfg.Storage.ThrottleFactor }),
+	floatField("Storage.Full.Probability", 1, func(g *generated) *float64 { return &g.cfg.Storage.Full.Probability }),
+	durationField("Storage.Full.Min", time.Second, func(g *generated) *time.Duration { return &g.cfg.Storage.Full.Min }),
+	durationField("Storage.Full.Max", time.Second, func(g *generated) *time.Duration { return &g.cfg.Storage.Full.Max }),
+	{"Storage.Capacity", func(t *rapid.T, g *generated) {
+		g.cfg.Storage.Capacity = rapid.SampledFrom([]int64{-1, 0, 1, 511, 4096, 1 << 20, math.MaxInt64}).Draw(t, "capacity")
+	}},
 	{"Storage.Randomize", func(t *rapid.T, g *generated) { g.cfg.Storage.Randomize = rapid.Bool().Draw(t, "randomize") }},
 
 	// Attrition
@@ -168,7 +174,7 @@ var setters = []setter{
 
 // generate draws a preset and changes up to four of its fields.
 func generate(t *rapid.T) generated {
-	presets := []func() chaos.Config{chaos.Defaults, chaos.Off, chaos.Random}
+	presets := []func() chaos.Config{chaos.Defaults, chaos.Harsh, chaos.Off, chaos.Random}
 	g := generated{
 		cfg:    presets[rapid.IntRange(0, len(presets)-1).Draw(t, "preset")](),
 		phases: simtest.Phases{Chaos: time.Second, Settle: time.Second},
