@@ -35,8 +35,9 @@ type proc struct {
 }
 
 // Boot starts every declared process and returns the cluster. Bad
-// declarations (no name, no factory, duplicate names or hosts) fail the
-// test before anything boots.
+// declarations (no name, no factory, duplicate names or hosts) are a
+// configuration error: they fail the test once, before anything boots, and
+// the seed is not kept.
 func (s *S) Boot(groups ...Processes) *Cluster {
 	s.Helper()
 	c := &Cluster{s: s, byName: make(map[string]*proc)}
@@ -45,7 +46,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	for gi := range groups {
 		ps := &groups[gi]
 		if err := ps.validate(taken); err != nil {
-			s.Fatal(err)
+			s.configError(err)
 		}
 		taken[ps.Name] = true
 		n := max(ps.Count, 1)
@@ -53,7 +54,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			n += s.w.Rand().IntN(ps.MaxCount - n + 1)
 		}
 		if ps.Hosts != nil && len(ps.Hosts) < n {
-			s.Fatalf("simtest: Processes %q has %d Hosts for %d processes; give one host per process", ps.Name, len(ps.Hosts), n)
+			s.configErrorf("simtest: Processes %q has %d Hosts for %d processes; give one host per process", ps.Name, len(ps.Hosts), n)
 		}
 		for i := range n {
 			// Unique, as group names are: the text after a name's last
@@ -64,7 +65,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 				host = ps.Hosts[i]
 			}
 			if other, dup := hosts[host]; dup {
-				s.Fatalf("simtest: processes %s and %s share the host %q; give each process its own", other, name, host)
+				s.configErrorf("simtest: processes %s and %s share the host %q; give each process its own", other, name, host)
 			}
 			hosts[host] = name
 			var tags map[string]string
@@ -102,7 +103,7 @@ func (c *Cluster) Boots(name string) int { return c.get(name).boots }
 func (c *Cluster) get(name string) *proc {
 	p := c.byName[name]
 	if p == nil {
-		c.s.Fatalf("simtest: no process is named %q; the cluster has %v", name, c.names())
+		c.s.configErrorf("simtest: no process is named %q; the cluster has %v", name, c.names())
 	}
 	return p
 }

@@ -65,6 +65,20 @@
 // at what simulated time, the errors and log lines of the seed, and the
 // last entries of its timeline.
 //
+// A mistake in the test's set-up rather than in the system under test (a
+// bad [Processes] declaration, a MaxDead above the number of processes, a
+// negative phase) is a configuration error: the Run stops at the seed that
+// meets it and says so, and does not keep that seed.
+//
+// # Kept seeds
+//
+// A failing seed of a test is kept in a file under the package's
+// testdata/simtest, named for the test, and runs first on every later Run
+// of it, so a bug found once stays a regression test. The file says why
+// the seed failed, in the failure's own words, and how to replay it;
+// delete it once the bug is fixed and the seed passes. [KeepFailures] and
+// -simkeep=false turn keeping off.
+//
 // # Guards
 //
 // No test hangs. A task that blocks outside the simulation (a raw channel,

@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // keepDir is where failing seeds are kept, below the test's package
@@ -36,7 +39,8 @@ func keptSeeds(name string) ([]uint64, error) {
 }
 
 // keepSeed writes a file for seed under the test's directory, saying why
-// it is there; an existing file is left alone.
+// it is there: why, the failure in its own words, every line commented.
+// An existing file is left alone.
 func keepSeed(name string, seed uint64, why, replay string) error {
 	dir := keepPath(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -46,10 +50,13 @@ func keepSeed(name string, seed uint64, why, replay string) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}
-	first, _, _ := strings.Cut(why, "\n")
-	text := fmt.Sprintf("# This seed failed %s; simtest runs it first on every run of the test.\n# %s\n# replay: %s\n",
-		name, first, replay)
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# This seed failed %s; simtest runs it first on every run of the test.\n# It failed with:\n", name)
+	for _, line := range strings.Split(strings.TrimRight(why, "\n"), "\n") {
+		fmt.Fprintf(&b, "#   %s\n", line)
+	}
+	fmt.Fprintf(&b, "# replay: %s\n", replay)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
 	}
 	return nil
@@ -91,18 +98,46 @@ func (r *runner) withKept(seeds []uint64) []uint64 {
 // keep keeps a failing seed, when the Run keeps failures; replay is the
 // seed's replay line.
 func (r *runner) keep(o *seedOutcome, replay string) {
-	if r.fuzz != nil || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) {
+	if r.fuzz != nil || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) || o.s != nil && o.s.config != nil {
 		return
 	}
-	why := "it failed"
-	if o.res.Err != nil {
-		why = o.res.Err.Error()
-	} else if len(o.s.errs) > 0 {
-		why = o.s.errs[0]
-	} else if o.viaT {
-		why = viaTMessage
-	}
+	why := failureWords(o)
 	if err := keepSeed(r.t.Name(), o.res.Seed, why, replay); err != nil {
 		r.t.Log(err)
 	}
+}
+
+// maxKeptErrors bounds how many of a seed's errors its kept file repeats.
+const maxKeptErrors = 10
+
+// failureWords is why a seed failed, in the failure's own words: the
+// engine's failure, the errors reported, what the determinism check found.
+func failureWords(o *seedOutcome) string {
+	var parts []string
+	var f *sim.Failure
+	switch {
+	case errors.As(o.res.Err, &f):
+		if f.Kind != sim.Stopped || o.s == nil || len(o.s.errs) == 0 {
+			parts = append(parts, f.Error())
+		}
+	case o.res.Err != nil:
+		parts = append(parts, o.res.Err.Error())
+	}
+	if o.diverge != "" {
+		parts = append(parts, "the run is not deterministic: "+o.diverge)
+	}
+	if o.s != nil {
+		errs := o.s.errs
+		if len(errs) > maxKeptErrors {
+			errs = append(errs[:maxKeptErrors:maxKeptErrors], fmt.Sprintf("(and %d more errors)", len(o.s.errs)-maxKeptErrors))
+		}
+		parts = append(parts, errs...)
+	}
+	if o.viaT {
+		parts = append(parts, viaTMessage)
+	}
+	if len(parts) == 0 {
+		return "it failed"
+	}
+	return strings.Join(parts, "\n")
 }

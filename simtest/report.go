@@ -84,6 +84,9 @@ func human(v float64) string {
 // as "seed N" or a fuzz input), how to replay it (replay, the command), what
 // failed where, the errors, and the last things that happened.
 func failureReport(o *seedOutcome, what, replay string) string {
+	if o.s != nil && o.s.config != nil {
+		return configReport(o, what, replay)
+	}
 	var b strings.Builder
 	res := o.res
 	fmt.Fprintf(&b, "simtest: %s failed", what)

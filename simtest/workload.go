@@ -60,11 +60,11 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		ph.Settle = DefaultSettlePhase
 	}
 	if ph.Chaos < 0 || ph.Settle < 0 {
-		s.Fatalf("simtest: Phases %+v has a negative length; phases last zero (the default) or more", ph)
+		s.configErrorf("simtest: Phases %+v has a negative length; phases last zero (the default) or more", ph)
 	}
 	a := s.chaos.Attrition
 	if a.Enabled && a.MaxDead > len(c.procs) {
-		s.Fatalf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d", a.MaxDead, len(c.procs), len(c.procs))
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d", a.MaxDead, len(c.procs), len(c.procs))
 	}
 	ctx := s.Context()
 	p := s.workloadProviders()
