@@ -73,8 +73,13 @@
 // # Kept seeds
 //
 // A failing seed of a test is kept in a file under the package's
-// testdata/simtest, named for the test, and runs first on every later Run
-// of it, so a bug found once stays a regression test. The file says why
+// testdata/simtest, in a directory for each level of the test's name, and
+// runs first on every later Run of it, so a bug found once stays a
+// regression test. The names are escaped so that every test has its own
+// directory under testdata/simtest on any file system: letters, digits,
+// '_' and '-' stay, an upper-case letter is '!' and the letter in lower
+// case (as in the module cache), and any other byte is '%' and its hex
+// code: TestKV/a.b is kept in testdata/simtest/!test!k!v/a%2Eb. The file says why
 // the seed failed, in the failure's own words, and how to replay it;
 // delete it once the bug is fixed and the seed passes. [KeepFailures] and
 // -simkeep=false turn keeping off.

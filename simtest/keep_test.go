@@ -25,12 +25,12 @@ func TestKeptSeedsRoundTrip(t *testing.T) {
 	require.NoError(t, keepSeed("TestX/sub", 42, "deadlock at 1s: the first sentence.\nThe second line.\n", "go test ..."))
 	require.NoError(t, keepSeed("TestX/sub", 7, "boom", "go test ..."))
 	require.NoError(t, keepSeed("TestX/sub", 42, "again", "go test ..."), "keeping a kept seed is a no-op")
-	require.NoError(t, os.WriteFile(filepath.Join(keepDir, "TestX", "sub", "README"), []byte("notes"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(keepDir, "!test!x", "sub", "README"), []byte("notes"), 0o644))
 
 	seeds, err = keptSeeds("TestX/sub")
 	require.NoError(t, err)
 	assert.Equal(t, []uint64{7, 42}, seeds)
-	b, err := os.ReadFile(filepath.Join(keepDir, "TestX", "sub", "42"))
+	b, err := os.ReadFile(filepath.Join(keepDir, "!test!x", "sub", "42"))
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "#   deadlock at 1s: the first sentence.\n#   The second line.\n# replay: go test ...\n", "the failure in its own words, commented")
 	assert.NotContains(t, string(b), "again")
@@ -57,7 +57,7 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	seeds, err := keptSeedsIn(dir, "TestFailingSeedIsKeptAndRunFirst")
 	require.NoError(t, err)
 	require.Len(t, seeds, 1, first)
-	b, err := os.ReadFile(filepath.Join(dir, keepDir, "TestFailingSeedIsKeptAndRunFirst", strconv.FormatUint(seeds[0], 10)))
+	b, err := os.ReadFile(filepath.Join(dir, keepPath("TestFailingSeedIsKeptAndRunFirst"), strconv.FormatUint(seeds[0], 10)))
 	require.NoError(t, err)
 	assert.Regexp(t, `\n#   0s driver: (?:[^\n]*: )?one seed in three fails.\n#   This line says more.\n# replay: go test -run '\^TestFailingSeedIsKeptAndRunFirst\$' \. -simseed=\d+`, string(b),
 		"the kept file says why, in the failure's own words")
