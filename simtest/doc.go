@@ -81,7 +81,8 @@
 // case (as in the module cache), and any other byte is '%' and its hex
 // code: TestKV/a.b is kept in testdata/simtest/!test!k!v/a%2Eb. The file says why
 // the seed failed, in the failure's own words, and how to replay it;
-// delete it once the bug is fixed and the seed passes. [KeepFailures] and
+// delete it once the bug is fixed and the seed passes. A directory of
+// kept seeds that cannot be read fails the test, naming it and why. [KeepFailures] and
 // -simkeep=false turn keeping off.
 //
 // # Guards
