@@ -80,3 +80,41 @@ func TestAnAbandonedWorldKeepsItsWorkers(t *testing.T) {
 	assert.NotZero(t, w.workers)
 	assert.Empty(t, pool.idle, "the workers of an abandoned world are stopped, not pooled")
 }
+
+// TestKilledTasksHandTheirWorkersOn kills tasks every way a task is
+// killed (parked, ready, not yet started, the running task itself, and
+// the rest at the end of the run) and expects their workers in the pool,
+// so that the next world starts its tasks on them.
+func TestKilledTasksHandTheirWorkersOn(t *testing.T) {
+	pool := NewWorkers()
+	defer pool.Close()
+	var w *World
+	body := func(ctx context.Context, p providers.Providers) error {
+		forever := func(ctx context.Context) error {
+			defer func() { _ = p.Time.Sleep(ctx, time.Second) }() // fails at once, killed
+			return p.Time.Sleep(ctx, time.Hour)
+		}
+		parked := p.Task.Go(ctx, "parked", forever)
+		p.Task.Yield(ctx) // let it park
+		w.Kill(parked)
+		w.Kill(p.Task.Go(ctx, "unstarted", forever))
+		self := p.Task.Go(ctx, "self", func(ctx context.Context) error {
+			w.Kill(w.cur)
+			return nil
+		})
+		require.NoError(t, self.Join(ctx))
+		for i := range 3 {
+			p.Task.Go(ctx, fmt.Sprint("left-", i), forever) // killed when the root returns
+		}
+		p.Task.Yield(ctx)
+		return nil
+	}
+	first := New(Config{Seed: 1, Workers: pool})
+	w = first
+	require.NoError(t, first.Run(body).Err)
+	assert.Len(t, pool.idle, first.workers, "every worker of the first world is idle in the pool")
+	second := New(Config{Seed: 1, Workers: pool})
+	w = second
+	require.NoError(t, second.Run(body).Err)
+	assert.Zero(t, second.workers, "the second world made no worker")
+}
