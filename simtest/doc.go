@@ -26,7 +26,9 @@
 // only when no task can run, straight to the next timer, so an hour of
 // timeouts takes microseconds. The same seed gives the same execution, event
 // for event, on any machine, under any GOMAXPROCS, with or without -race;
-// each seed's report line carries a trace hash that checks it.
+// each seed's report line carries a trace hash that checks it. Under go
+// test -v (or -simv) Run logs that line for every seed as it ends; without
+// it, the report counts the seeds and shows the first and last three.
 //
 // A failing seed prints the command that replays it, with the test's own
 // flags that were set (here -planted, which plants the example's bug):

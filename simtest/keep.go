@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -213,7 +214,7 @@ func keeps(t testing.TB, c config) bool {
 
 // withKept puts the test's kept seeds before seeds, unless a single seed is
 // being replayed.
-func (r *runner) withKept(seeds []uint64) []uint64 {
+func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	r.t.Helper()
 	if r.cfg.replaySet || r.fuzz != nil {
 		return seeds
@@ -226,7 +227,19 @@ func (r *runner) withKept(seeds []uint64) []uint64 {
 		return seeds
 	}
 	r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural(len(kept), "seed"), keepPath(r.t.Name()))
-	return append(kept, slices.DeleteFunc(seeds, func(s uint64) bool { return slices.Contains(kept, s) })...)
+	return func(yield func(uint64) bool) {
+		r.t.Helper()
+		for _, seed := range kept {
+			if !yield(seed) {
+				return
+			}
+		}
+		for seed := range seeds {
+			if !slices.Contains(kept, seed) && !yield(seed) {
+				return
+			}
+		}
+	}
 }
 
 // keep keeps a failing seed, when the Run keeps failures; replay is the
