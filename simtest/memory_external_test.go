@@ -87,8 +87,9 @@ func tiny(s *simtest.S) {
 // TestMemoryStaysFlat runs many seeds of a small body and samples the
 // memory in use as they go: the live heap must not grow with the seeds,
 // nor the goroutines made (a task killed at the end of a seed hands its
-// goroutine on, as one that returns does). -heapseeds=100000 is the full
-// check.
+// goroutine on, as one that returns does, and so does the goroutine a seed
+// runs on), for under -race each goroutine made costs memory for good.
+// -heapseeds=100000 is the full check.
 func TestMemoryStaysFlat(t *testing.T) {
 	n := 20_000
 	if testing.Short() {
@@ -122,7 +123,7 @@ func TestMemoryStaysFlat(t *testing.T) {
 		"the heap grew by %.2f MB over %d seeds", mb(late.heap)-mb(early.heap), seeds)
 	if early.goroutines > 0 {
 		made := late.goroutines - early.goroutines
-		assert.LessOrEqual(t, made, uint64(2*seeds), "%d goroutines made in %d seeds: killed tasks' workers are not reused", made, seeds)
+		assert.LessOrEqual(t, made, uint64(seeds/10), "%d goroutines made in %d seeds: workers (of killed tasks?) or run loops are not reused", made, seeds)
 	}
 }
 

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -117,4 +118,32 @@ func TestKilledTasksHandTheirWorkersOn(t *testing.T) {
 	w = second
 	require.NoError(t, second.Run(body).Err)
 	assert.Zero(t, second.workers, "the second world made no worker")
+}
+
+// TestGuardedRunsShareTheirGoroutine runs worlds under RunGuarded with one
+// Workers: after the first, they make no goroutine, not even the one each
+// runs on.
+func TestGuardedRunsShareTheirGoroutine(t *testing.T) {
+	pool := NewWorkers()
+	defer pool.Close()
+	created := func() uint64 {
+		m := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+		metrics.Read(m)
+		if m[0].Value.Kind() != metrics.KindUint64 {
+			t.Skip("this runtime does not count the goroutines it makes")
+		}
+		return m[0].Value.Uint64()
+	}
+	run := func(seed uint64) {
+		res := New(Config{Seed: seed, Workers: pool}).RunGuarded(busy, 0)
+		require.NoError(t, res.Err)
+	}
+	run(0)
+	before := created()
+	const runs = 200
+	for seed := range uint64(runs) {
+		run(seed + 1)
+	}
+	made := created() - before
+	assert.Less(t, made, uint64(runs/10), "%d goroutines made by %d runs", made, runs)
 }
