@@ -163,9 +163,10 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 	r.initAfter()
 	wasFailed, late := r.t.Failed(), r.after.reported.Load()
 	o := r.once(seed, r.cfg.check)
-	// A failure of the test itself while the seed ran is the seed's, unless
-	// it was an S of an earlier seed speaking up (late.go).
-	o.viaT = !wasFailed && r.t.Failed() && r.after.reported.Load() == late
+	// A failure of the test itself while the seed ran (either time, under
+	// CheckDeterminism) is the seed's, unless it was an S of an earlier
+	// seed speaking up (late.go).
+	defer func() { o.viaT = !wasFailed && r.t.Failed() && r.after.reported.Load() == late }()
 	if !r.cfg.check || o.res.Goexit || isEscaped(o.res.Err) {
 		return o
 	}
