@@ -61,7 +61,9 @@
 // goes on; Fatalf and FailNow end it at once. A panic in any task fails the
 // seed with the task's name and stack. Calling FailNow on the test's own
 // testing.T from a task also works: the world is torn down, then the test
-// stops.
+// stops; t.Errorf from a task fails the seed that was running, but its
+// report can only say that the test's T failed. An S used after its seed
+// ended fails the test, naming the seed.
 //
 // The failure report gives the replay line, what failed, in which task and
 // at what simulated time, the errors and log lines of the seed, and the
@@ -81,11 +83,11 @@
 // directory under testdata/simtest on any file system: letters, digits,
 // '_' and '-' stay, an upper-case letter is '!' and the letter in lower
 // case (as in the module cache), and any other byte is '%' and its hex
-// code: TestKV/a.b is kept in testdata/simtest/!test!k!v/a%2Eb. The file says why
-// the seed failed, in the failure's own words, and how to replay it;
-// delete it once the bug is fixed and the seed passes. A directory of
-// kept seeds that cannot be read fails the test, naming it and why. [KeepFailures] and
-// -simkeep=false turn keeping off.
+// code: TestKV/a.b is kept in testdata/simtest/!test!k!v/a%2Eb. The file
+// says why the seed failed, in the failure's own words, and how to replay
+// it; delete it once the bug is fixed and the seed passes. A directory of
+// kept seeds that cannot be read fails the test, naming it and why.
+// [KeepFailures] and -simkeep=false turn keeping off.
 //
 // # Guards
 //
