@@ -274,7 +274,7 @@ func TestAssertionsLeaveTheRunAlone(t *testing.T) {
 					})
 				}
 				s.Sleep(time.Second)
-			}, simtest.Seeds(20), simtest.AllowGaps())
+			}, simtest.Seeds(20), simtest.AllowGaps(), simtest.Verbose())
 		})
 		require.False(t, r.failed, r.output())
 		return strings.Join(seedTraces(r.output()), "\n")

@@ -39,13 +39,14 @@ type proc struct {
 
 // Boot starts every declared process and returns the cluster. Bad
 // declarations (no name, no factory, duplicate names or hosts, a host that
-// is the test driver's or cannot name a host) fail the test before
-// anything boots. A seed has one cluster: Boot is called once, with every
-// group of processes.
+// is the test driver's or cannot name a host) are a configuration error:
+// they fail the test once, before anything boots, and the seed is not
+// kept. A seed has one cluster: Boot is called once, with every group of
+// processes.
 func (s *S) Boot(groups ...Processes) *Cluster {
 	s.Helper()
 	if s.cluster != nil {
-		s.Fatalf("simtest: S.Boot is called a second time in this seed; a seed has one cluster, so declare every group of processes in one Boot call")
+		s.configErrorf("simtest: S.Boot is called a second time in this seed; a seed has one cluster, so declare every group of processes in one Boot call")
 	}
 	c := &Cluster{s: s, byName: make(map[string]*proc)}
 	taken := map[string]bool{}
@@ -53,7 +54,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	for gi := range groups {
 		ps := &groups[gi]
 		if err := ps.validate(taken); err != nil {
-			s.Fatal(err)
+			s.configError(err)
 		}
 		taken[ps.Name] = true
 		n := max(ps.Count, 1)
@@ -61,7 +62,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			n += s.w.Rand().IntN(ps.MaxCount - n + 1)
 		}
 		if ps.Hosts != nil && len(ps.Hosts) < n {
-			s.Fatalf("simtest: Processes %q has %d Hosts for %d processes; give one host per process", ps.Name, len(ps.Hosts), n)
+			s.configErrorf("simtest: Processes %q has %d Hosts for %d processes; give one host per process", ps.Name, len(ps.Hosts), n)
 		}
 		for i := range n {
 			// Unique, as group names are: the text after a name's last
@@ -73,14 +74,14 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			}
 			switch {
 			case host == DriverHost:
-				s.Fatalf("simtest: Processes %q places %s on %q, the test driver's host (simtest.DriverHost); give it a host of its own", ps.Name, name, host)
+				s.configErrorf("simtest: Processes %q places %s on %q, the test driver's host (simtest.DriverHost); give it a host of its own", ps.Name, name, host)
 			case host == DriverDisk:
-				s.Fatalf("simtest: Processes %q places %s on %q, the address of the test driver's disk (simtest.DriverDisk); give it a host of its own", ps.Name, name, host)
+				s.configErrorf("simtest: Processes %q places %s on %q, the address of the test driver's disk (simtest.DriverDisk); give it a host of its own", ps.Name, name, host)
 			case !simnet.ValidHostName(host):
-				s.Fatalf("simtest: Processes %q places %s on %q, which cannot name a host; use an IP literal such as \"10.0.0.1\" or a name of letters, digits, '-', '.' and '_' (not localhost or a loopback or wildcard address)", ps.Name, name, host)
+				s.configErrorf("simtest: Processes %q places %s on %q, which cannot name a host; use an IP literal such as \"10.0.0.1\" or a name of letters, digits, '-', '.' and '_' (not localhost or a loopback or wildcard address)", ps.Name, name, host)
 			}
 			if other, dup := hosts[host]; dup {
-				s.Fatalf("simtest: processes %s and %s share the host %q; give each process its own", other, name, host)
+				s.configErrorf("simtest: processes %s and %s share the host %q; give each process its own", other, name, host)
 			}
 			hosts[host] = name
 			var tags map[string]string
@@ -149,7 +150,7 @@ func (c *Cluster) Boots(name string) int { return c.get(name).boots }
 func (c *Cluster) get(name string) *proc {
 	p := c.byName[name]
 	if p == nil {
-		c.s.Fatalf("simtest: no process is named %q; the cluster has %v", name, c.names())
+		c.s.configErrorf("simtest: no process is named %q; the cluster has %v", name, c.names())
 	}
 	return p
 }

@@ -187,6 +187,10 @@ func TestClusterBadInput(t *testing.T) {
 			r := runIn("TestCluster", func(r *recorder) { simtest.Run(r, c.body, append(c.opts, simtest.Seeds(1))...) })
 			assert.True(t, r.failed)
 			assert.Contains(t, r.output(), c.want)
+			if c.name != "zero weights" { // an Option's mistake fails before any seed
+				assert.Contains(t, r.output(), "simtest: configuration error: ")
+				assert.Regexp(t, `\n\s+at cluster_external_test.go:\d+\n`, r.output(), "the line of the mistake")
+			}
 		})
 	}
 }

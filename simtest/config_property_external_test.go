@@ -287,7 +287,7 @@ func TestGeneratedConfigurationsRunOrAreRejected(t *testing.T) {
 			}
 		case strings.Contains(out, "panic") || strings.Contains(out, "rng:"):
 			rt.Fatalf("fields %v: a seed panicked:\n%s", g.fields, out)
-		case r.failed && (strings.Contains(out, "simtest: Phases.") || strings.Contains(out, "simtest: Attrition.")):
+		case r.failed && (strings.Contains(out, "simtest: configuration error: Phases.") || strings.Contains(out, "simtest: configuration error: Attrition.")):
 			// A setting checked against the cluster, when Cluster.Run has it.
 			if !namesAField(out, g.fields) {
 				rt.Fatalf("the error names none of the fields changed, %v:\n%s", g.fields, out)

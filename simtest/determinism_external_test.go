@@ -79,7 +79,7 @@ var seedTrace = regexp.MustCompile(`seed=(\d+) trace=([0-9a-f]{16})`)
 func traces(t *testing.T, n int, opts ...simtest.Option) map[string]string {
 	t.Helper()
 	r := runIn("TestBusy", func(r *recorder) {
-		simtest.Run(r, busy, append([]simtest.Option{simtest.Seeds(n)}, opts...)...)
+		simtest.Run(r, busy, append([]simtest.Option{simtest.Seeds(n), simtest.Verbose()}, opts...)...)
 	})
 	require.False(t, r.failed, r.output())
 	out := map[string]string{}

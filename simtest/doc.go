@@ -26,7 +26,9 @@
 // only when no task can run, straight to the next timer, so an hour of
 // timeouts takes microseconds. The same seed gives the same execution, event
 // for event, on any machine, under any GOMAXPROCS, with or without -race;
-// each seed's report line carries a trace hash that checks it.
+// each seed's report line carries a trace hash that checks it. Under go
+// test -v (or -simv) Run logs that line for every seed as it ends; without
+// it, the report counts the seeds and shows the first and last three.
 //
 // A failing seed prints the command that replays it, with the test's own
 // flags that were set (here -planted, which plants the example's bug):
@@ -68,7 +70,9 @@
 // goes on; Fatalf and FailNow end it at once. A panic in any task fails the
 // seed with the task's name and stack. Calling FailNow on the test's own
 // testing.T from a task also works: the world is torn down, then the test
-// stops.
+// stops; t.Errorf from a task fails the seed that was running, but its
+// report can only say that the test's T failed. An S used after its seed
+// ended fails the test, naming the seed.
 //
 // The failure report gives the replay line, what failed, in which task and
 // at what simulated time, the errors and log lines of the seed, and the
@@ -82,6 +86,25 @@
 // check runs after every step while the window is open; a window that
 // closes with the check still failing fails the seed, with the last error
 // the check returned. docs/assertions.md has the retry-storm example.
+//
+// A mistake in the test's set-up rather than in the system under test (a
+// bad [Processes] declaration, a MaxDead above the number of processes, a
+// negative phase) is a configuration error: the Run stops at the seed that
+// meets it and says so, and does not keep that seed.
+//
+// # Kept seeds
+//
+// A failing seed of a test is kept in a file under the package's
+// testdata/simtest, in a directory for each level of the test's name, and
+// runs first on every later Run of it, so a bug found once stays a
+// regression test. The names are escaped so that every test has its own
+// directory under testdata/simtest: letters, digits, '_' and '-' stay,
+// and any other byte is '%' and its hex code: TestKV/a.b is kept in
+// testdata/simtest/TestKV/a%2Eb. The file
+// says why the seed failed, in the failure's own words, and how to replay
+// it; delete it once the bug is fixed and the seed passes. A directory of
+// kept seeds that cannot be read fails the test, naming it and why.
+// [KeepFailures] and -simkeep=false turn keeping off.
 //
 // # Guards
 //

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -278,7 +279,7 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
 	t.Helper()
 	r := &runner{t: t, cfg: ft.cfg, body: ft.body, workers: ft.workers, sites: ft.sites}
-	seeds := r.seeds()
+	seeds := slices.Collect(r.seeds())
 	if !ft.cfg.replaySet {
 		seeds = append(seeds, ft.fz.seeds...)
 	}

@@ -1,13 +1,20 @@
 package simtest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // keepDir is where failing seeds are kept, below the test's package
@@ -15,28 +22,74 @@ import (
 const keepDir = "testdata/simtest"
 
 // keptSeeds returns the seeds kept for the test called name, in numeric
-// order. A missing directory is no seeds; a file whose name is not a seed
-// is ignored, so that a README may sit beside them.
+// order: those in its directory (keepPath), and those in the directory an
+// earlier version named after the test as it was (oldKeepPath), when that
+// is safe. A missing directory is no seeds; a file whose name is not a
+// seed is ignored, so that a README may sit beside them.
 func keptSeeds(name string) ([]uint64, error) {
-	entries, err := os.ReadDir(keepPath(name))
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
+	out, err := seedsIn(keepPath(name), "")
 	if err != nil {
-		return nil, fmt.Errorf("simtest: reading the kept seeds of %s: %w", name, err)
+		return nil, err
 	}
-	var out []uint64
-	for _, e := range entries {
-		if seed, err := strconv.ParseUint(e.Name(), 10, 64); err == nil && !e.IsDir() {
-			out = append(out, seed)
+	if old, ok := oldKeepPath(name); ok {
+		more, err := seedsIn(old, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, seed := range more {
+			if !slices.Contains(out, seed) {
+				out = append(out, seed)
+			}
 		}
 	}
 	slices.Sort(out)
 	return out, nil
 }
 
+// seedsIn lists the seeds kept in dir. When test is not empty, a seed
+// counts only if its file says it failed that test: the directory may be
+// another test's, on a file system that ignores case.
+func seedsIn(dir, test string) ([]uint64, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("simtest: the kept seeds in %s cannot be read, so they would not run: %w; "+
+			"make the directory readable, or remove it to drop them", dir, err)
+	}
+	var out []uint64
+	for _, e := range entries {
+		seed, err := strconv.ParseUint(e.Name(), 10, 64)
+		if err != nil || e.IsDir() {
+			continue
+		}
+		if test != "" && !keptFor(filepath.Join(dir, e.Name()), test) {
+			continue
+		}
+		out = append(out, seed)
+	}
+	return out, nil
+}
+
+// keptFor reports whether the kept seed's file at path says it failed
+// test.
+func keptFor(path, test string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	return first == keptHeader(test)
+}
+
+func keptHeader(test string) string {
+	return fmt.Sprintf("# This seed failed %s; simtest runs it first on every run of the test.", test)
+}
+
 // keepSeed writes a file for seed under the test's directory, saying why
-// it is there; an existing file is left alone.
+// it is there: why, the failure in its own words, every line commented.
+// An existing file is left alone.
 func keepSeed(name string, seed uint64, why, replay string) error {
 	dir := keepPath(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -46,17 +99,103 @@ func keepSeed(name string, seed uint64, why, replay string) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}
-	first, _, _ := strings.Cut(why, "\n")
-	text := fmt.Sprintf("# This seed failed %s; simtest runs it first on every run of the test.\n# %s\n# replay: %s\n",
-		name, first, replay)
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n# It failed with:\n", keptHeader(name))
+	for _, line := range strings.Split(strings.TrimRight(why, "\n"), "\n") {
+		fmt.Fprintf(&b, "#   %s\n", line)
+	}
+	fmt.Fprintf(&b, "# replay: %s\n", replay)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
 	}
 	return nil
 }
 
+// keepPath is the directory of the kept seeds of the test called name:
+// below keepDir, one directory for each level of the name, each escaped
+// (escapeName) so that whatever the name, the path stays below keepDir and
+// two names never share a directory, even on a file system that ignores
+// case.
 func keepPath(name string) string {
-	return filepath.Join(keepDir, filepath.FromSlash(name))
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = escapeName(p)
+	}
+	return filepath.Join(keepDir, filepath.Join(parts...))
+}
+
+// oldKeepPath is where an earlier version kept the seeds of the test
+// called name, its name as it is, and whether reading it is safe: only a
+// path that stays below keepDir and differs from keepPath's.
+func oldKeepPath(name string) (string, bool) {
+	for _, p := range strings.Split(name, "/") {
+		if p == "" || p == "." || p == ".." || strings.ContainsAny(p, "\\:") {
+			return "", false
+		}
+	}
+	rel := filepath.FromSlash(name)
+	if !filepath.IsLocal(rel) {
+		return "", false
+	}
+	old := filepath.Join(keepDir, rel)
+	return old, old != keepPath(name)
+}
+
+// maxEscaped bounds the length of an escaped name: file systems take up
+// to 255 bytes a name. A longer one is cut, and a hash of the whole name
+// keeps it apart from others.
+const maxEscaped = 160
+
+// escapeName makes one level of a test's name into a file name that is
+// the same for that name alone: letters, digits, '_' and '-' stay as they
+// are, and every other byte, '.' included, is written as '%' and two hex
+// digits. So "." and ".." cannot come out, nor a separator. (Where a file
+// system ignores case, two tests whose names differ only in case share a
+// directory; each kept file names its test, and a test runs only its own.) An empty name is "%", a name
+// that Windows reserves for a device gets its first letter escaped, and a
+// name too long for a file system is cut and ends in '~' and a hash of
+// the whole.
+func escapeName(name string) string {
+	if name == "" {
+		return "%"
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	out := b.String()
+	if reservedOnWindows(out) {
+		out = fmt.Sprintf("%%%02X", out[0]) + out[1:]
+	}
+	if len(out) > maxEscaped {
+		sum := sha256.Sum256([]byte(name))
+		cut := out[:maxEscaped-33]
+		// Do not leave a '%' escape half cut.
+		if i := strings.LastIndexByte(cut[max(0, len(cut)-2):], '%'); i >= 0 {
+			cut = cut[:len(cut)-2+i]
+		}
+		out = cut + "~" + hex.EncodeToString(sum[:16])
+	}
+	return out
+}
+
+// reservedOnWindows reports whether name, escaped, is a device name
+// Windows keeps for itself whatever the extension (there is none here).
+func reservedOnWindows(name string) bool {
+	name = strings.ToLower(name)
+	switch name {
+	case "con", "prn", "aux", "nul":
+		return true
+	}
+	if len(name) == 4 && (strings.HasPrefix(name, "com") || strings.HasPrefix(name, "lpt")) {
+		return '0' <= name[3] && name[3] <= '9'
+	}
+	return false
 }
 
 // keeps reports whether failing seeds of a test run on t are kept: only a
@@ -72,37 +211,77 @@ func keeps(t testing.TB, c config) bool {
 
 // withKept puts the test's kept seeds before seeds, unless a single seed is
 // being replayed.
-func (r *runner) withKept(seeds []uint64) []uint64 {
+func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	r.t.Helper()
 	if r.cfg.replaySet || r.fuzz != nil {
 		return seeds
 	}
 	kept, err := keptSeeds(r.t.Name())
 	if err != nil {
-		r.t.Log(err)
+		r.t.Error(err) // the Run goes on with its other seeds
 	}
 	if len(kept) == 0 {
 		return seeds
 	}
 	r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural(len(kept), "seed"), keepPath(r.t.Name()))
-	return append(kept, slices.DeleteFunc(seeds, func(s uint64) bool { return slices.Contains(kept, s) })...)
+	return func(yield func(uint64) bool) {
+		r.t.Helper()
+		for _, seed := range kept {
+			if !yield(seed) {
+				return
+			}
+		}
+		for seed := range seeds {
+			if !slices.Contains(kept, seed) && !yield(seed) {
+				return
+			}
+		}
+	}
 }
 
 // keep keeps a failing seed, when the Run keeps failures; replay is the
 // seed's replay line.
 func (r *runner) keep(o *seedOutcome, replay string) {
-	if r.fuzz != nil || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) {
+	if r.fuzz != nil || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) || o.s != nil && o.s.config != nil {
 		return
 	}
-	why := "it failed"
-	if o.res.Err != nil {
-		why = o.res.Err.Error()
-	} else if len(o.s.errs) > 0 {
-		why = o.s.errs[0]
-	} else if o.viaT {
-		why = viaTMessage
-	}
+	why := failureWords(o)
 	if err := keepSeed(r.t.Name(), o.res.Seed, why, replay); err != nil {
 		r.t.Log(err)
 	}
+}
+
+// maxKeptErrors bounds how many of a seed's errors its kept file repeats.
+const maxKeptErrors = 10
+
+// failureWords is why a seed failed, in the failure's own words: the
+// engine's failure, the errors reported, what the determinism check found.
+func failureWords(o *seedOutcome) string {
+	var parts []string
+	var f *sim.Failure
+	switch {
+	case errors.As(o.res.Err, &f):
+		if f.Kind != sim.Stopped || o.s == nil || len(o.s.errs) == 0 {
+			parts = append(parts, f.Error())
+		}
+	case o.res.Err != nil:
+		parts = append(parts, o.res.Err.Error())
+	}
+	if o.diverge != "" {
+		parts = append(parts, "the run is not deterministic: "+o.diverge)
+	}
+	if o.s != nil {
+		errs := o.s.errs
+		if len(errs) > maxKeptErrors {
+			errs = append(errs[:maxKeptErrors:maxKeptErrors], fmt.Sprintf("(and %d more errors)", len(o.s.errs)-maxKeptErrors))
+		}
+		parts = append(parts, errs...)
+	}
+	if o.viaT {
+		parts = append(parts, viaTMessage)
+	}
+	if len(parts) == 0 {
+		return "it failed"
+	}
+	return strings.Join(parts, "\n")
 }

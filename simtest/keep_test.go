@@ -1,12 +1,19 @@
 package simtest
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
 )
 
 func TestKeptSeedsRoundTrip(t *testing.T) {
@@ -15,7 +22,7 @@ func TestKeptSeedsRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, seeds)
 
-	require.NoError(t, keepSeed("TestX/sub", 42, "deadlock at 1s\nmore", "go test ..."))
+	require.NoError(t, keepSeed("TestX/sub", 42, "deadlock at 1s: the first sentence.\nThe second line.\n", "go test ..."))
 	require.NoError(t, keepSeed("TestX/sub", 7, "boom", "go test ..."))
 	require.NoError(t, keepSeed("TestX/sub", 42, "again", "go test ..."), "keeping a kept seed is a no-op")
 	require.NoError(t, os.WriteFile(filepath.Join(keepDir, "TestX", "sub", "README"), []byte("notes"), 0o644))
@@ -25,7 +32,7 @@ func TestKeptSeedsRoundTrip(t *testing.T) {
 	assert.Equal(t, []uint64{7, 42}, seeds)
 	b, err := os.ReadFile(filepath.Join(keepDir, "TestX", "sub", "42"))
 	require.NoError(t, err)
-	assert.Contains(t, string(b), "# deadlock at 1s\n")
+	assert.Contains(t, string(b), "#   deadlock at 1s: the first sentence.\n#   The second line.\n# replay: go test ...\n", "the failure in its own words, commented")
 	assert.NotContains(t, string(b), "again")
 }
 
@@ -36,7 +43,7 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	if os.Getenv("SIMTEST_KEEP_CHILD") != "" {
 		Run(t, func(s *S) {
 			if s.Providers().Random.IntN(3) == 0 {
-				s.Errorf("one seed in three fails")
+				s.Fatalf("one seed in three fails.\nThis line says more.")
 			}
 		})
 		return
@@ -50,6 +57,10 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	seeds, err := keptSeedsIn(dir, "TestFailingSeedIsKeptAndRunFirst")
 	require.NoError(t, err)
 	require.Len(t, seeds, 1, first)
+	b, err := os.ReadFile(filepath.Join(dir, keepPath("TestFailingSeedIsKeptAndRunFirst"), strconv.FormatUint(seeds[0], 10)))
+	require.NoError(t, err)
+	assert.Regexp(t, `\n#   0s driver: (?:[^\n]*: )?one seed in three fails.\n#   This line says more.\n# replay: go test -run '\^TestFailingSeedIsKeptAndRunFirst\$' \. -simseed=\d+`, string(b),
+		"the kept file says why, in the failure's own words")
 	second := run()
 	assert.Contains(t, second, "running 1 seed kept from earlier failures first")
 	assert.Contains(t, second, "1 seed, 0 passed, 1 failed", "the kept seed fails again, first")
@@ -62,4 +73,45 @@ func keptSeedsIn(dir, name string) ([]uint64, error) {
 		return nil, err
 	}
 	return keptSeeds(name)
+}
+
+// TestConfigurationErrorIsReportedOnceAndNotKept makes set-up mistakes in
+// a child process, in a scratch directory: each fails the test once,
+// labelled a configuration error, and keeps no seed.
+func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
+	noop := func() Process { return ProcessFunc(func(context.Context, providers.Providers) error { return nil }) }
+	cases := map[string]struct {
+		body func(s *S)
+		opts []Option
+		want string
+	}{
+		"no factory": {func(s *S) { s.Boot(Processes{Name: "a"}) }, nil, `Processes "a" has no New`},
+		"MaxDead": {func(s *S) { s.Boot(Processes{Name: "a", Count: 2, New: noop}).Run(Phases{}) },
+			[]Option{Chaos(func() chaos.Config {
+				c := chaos.Off()
+				c.Attrition = chaos.DefaultAttrition()
+				c.Attrition.MaxDead = 3
+				return c
+			}())}, "Attrition.MaxDead is 3 but the cluster has 2 processes"},
+		"negative phase":  {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Run(Phases{Settle: -time.Second}) }, nil, "a phase lasts zero (the default) or more"},
+		"unknown process": {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Alive("b") }, nil, `no process is named "b"`},
+	}
+	if name := os.Getenv("SIMTEST_CONFIG_CHILD"); name != "" {
+		c := cases[name]
+		Run(t, c.body, c.opts...)
+		return
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, err := childOutput(t, dir, "SIMTEST_CONFIG_CHILD="+name, "-test.run=^TestConfigurationErrorIsReportedOnceAndNotKept$")
+			require.Error(t, err, out)
+			assert.Contains(t, out, c.want)
+			assert.Equal(t, 1, strings.Count(out, "simtest: configuration error: "), out)
+			assert.Contains(t, out, "not a bug the simulation found")
+			assert.Contains(t, out, "1 seed, 0 passed, 1 failed", "the Run stops at once")
+			_, err = os.Stat(filepath.Join(dir, keepDir))
+			assert.True(t, os.IsNotExist(err), "nothing is kept: %v", err)
+		})
+	}
 }

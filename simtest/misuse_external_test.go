@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,7 +73,9 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 				simtest.Run(r, c.body, append([]simtest.Option{simtest.Seeds(1), simtest.KeepFailures(false), simtest.Chaos(chaos.Off())}, c.opts...)...)
 			})
 			assert.True(t, r.failed)
-			assert.Contains(t, r.output(), c.want)
+			// A configuration error is reported as "simtest: configuration
+			// error: " and the message without its own "simtest: ".
+			assert.Contains(t, strings.ReplaceAll(r.output(), "simtest: configuration error: ", "simtest: "), c.want)
 		})
 	}
 }

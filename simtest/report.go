@@ -3,24 +3,36 @@ package simtest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
-// report gathers the figures of a Run.
+// report gathers the figures of a Run. It keeps the lines of the first and
+// last few seeds, not of every seed, so that a Run of many seeds does not
+// grow with them.
 type report struct {
 	seeds, passed, failed int
 	wall                  time.Duration
 	simTime               time.Duration
 	steps, events         uint64
 	trace                 uint64 // the seeds' traces folded together
-	lines                 []string
 	assertions            string // the assertion table (assert_report.go)
+	// verbose is set when every seed's line was logged as it ended: the
+	// summary then repeats none.
+	verbose bool
+	first   []string // the first seeds' lines
+	last    []string // a ring of the last seeds' lines, the oldest at seeds%reportEnds
 }
 
-func (r *report) add(o *seedOutcome) {
+// reportEnds is how many of the first seeds, and of the last, the report
+// shows when it does not list every seed.
+const reportEnds = 3
+
+// add counts a seed's outcome and returns its line.
+func (r *report) add(o *seedOutcome) string {
 	r.seeds++
 	status := "ok"
 	if o.failed() {
@@ -34,7 +46,26 @@ func (r *report) add(o *seedOutcome) {
 	r.steps += res.Steps
 	r.events += res.Events
 	r.trace = (r.trace ^ res.Trace) * 0x100000001b3
-	r.lines = append(r.lines, fmt.Sprintf("seed=%d trace=%016x %s sim=%v steps=%d events=%d", res.Seed, res.Trace, status, res.SimTime, res.Steps, res.Events))
+	line := fmt.Sprintf("seed=%d trace=%016x %s sim=%v steps=%d events=%d", res.Seed, res.Trace, status, res.SimTime, res.Steps, res.Events)
+	switch {
+	case r.verbose:
+	case len(r.first) < reportEnds:
+		r.first = append(r.first, line)
+	case len(r.last) < reportEnds:
+		r.last = append(r.last, line)
+	default:
+		r.last[(r.seeds-reportEnds-1)%reportEnds] = line
+	}
+	return line
+}
+
+// tail returns the lines of the last seeds, oldest first.
+func (r *report) tail() []string {
+	if len(r.last) < reportEnds {
+		return r.last
+	}
+	i := (r.seeds - reportEnds) % reportEnds
+	return append(slices.Clone(r.last[i:]), r.last[:i]...)
 }
 
 func (r *report) summary() string {
@@ -45,9 +76,18 @@ func (r *report) summary() string {
 	}
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
 		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(r.wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
-	for _, l := range r.lines {
-		b.WriteString("\n    ")
-		b.WriteString(l)
+	if !r.verbose {
+		for _, l := range r.first {
+			b.WriteString("\n    ")
+			b.WriteString(l)
+		}
+		if more := r.seeds - len(r.first) - len(r.last); more > 0 {
+			fmt.Fprintf(&b, "\n    ... %s more; go test -v or -simv lists every seed", plural(more, "seed"))
+		}
+		for _, l := range r.tail() {
+			b.WriteString("\n    ")
+			b.WriteString(l)
+		}
 	}
 	if r.assertions != "" {
 		b.WriteString("\n")
@@ -84,6 +124,9 @@ func human(v float64) string {
 // as "seed N" or a fuzz input), how to replay it (replay, the command), what
 // failed where, the errors, and the last things that happened.
 func failureReport(o *seedOutcome, what, replay string) string {
+	if o.s != nil && o.s.config != nil {
+		return configReport(o, what, replay)
+	}
 	var b strings.Builder
 	res := o.res
 	fmt.Fprintf(&b, "simtest: %s failed", what)

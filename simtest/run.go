@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"testing"
 	"time"
@@ -22,8 +23,10 @@ import (
 // how it failed (the task, its stack, the simulated time), the errors the
 // body reported, and the seed's last timeline entries; the replay line runs
 // exactly that execution again. After the seeds, Run logs a report: seeds
-// run, passed and failed, wall and simulated time, steps and events, and one
-// line per seed with its seed and trace hash.
+// run, passed and failed, wall and simulated time, steps and events, and
+// the first and last few seeds with their trace hashes. Under go test -v
+// (or -simv, or [Verbose]) each seed's line, its seed and trace hash, is
+// logged as the seed ends.
 //
 // Bad options or flags fail the test before any seed runs, with a message
 // naming the problem.
@@ -88,10 +91,12 @@ func (o *seedOutcome) skippedOnly() bool {
 	return o.s != nil && o.s.skipped != "" && errors.As(o.res.Err, &f) && f.Kind == sim.Stopped && !o.s.failed
 }
 
-func (r *runner) seeds() []uint64 {
+// seeds returns the Run's seeds, made one at a time as they are run: a
+// Run of many seeds does not hold them all.
+func (r *runner) seeds() iter.Seq[uint64] {
 	c := r.cfg
 	if c.replaySet {
-		return []uint64{c.replay}
+		return func(yield func(uint64) bool) { yield(c.replay) }
 	}
 	base := c.baseSeed
 	switch {
@@ -101,11 +106,15 @@ func (r *runner) seeds() []uint64 {
 	case !c.baseSet:
 		base = baseSeedFor(r.t.Name())
 	}
-	out := make([]uint64, c.seeds)
-	for i := range out {
-		out[i] = seedAt(base, i)
+	n := c.seeds
+	return func(yield func(uint64) bool) {
+		r.t.Helper()
+		for i := range n {
+			if !yield(seedAt(base, i)) {
+				return
+			}
+		}
 	}
-	return out
 }
 
 func (r *runner) run() {
@@ -114,10 +123,16 @@ func (r *runner) run() {
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
 	start := time.Now()
+	// Under -v (or -simv) every seed's line is logged as the seed ends; the
+	// report at the end gives only the first and last few otherwise.
+	r.rep.verbose = testing.Verbose() || r.cfg.verbose
 	var stopped *seedOutcome // the seed the Run stopped at, failed or skipped
-	for _, seed := range r.withKept(r.seeds()) {
+	for seed := range r.withKept(r.seeds()) {
+		t.Helper() // the loop's body is a function of its own
 		o := r.runSeed(seed)
-		r.rep.add(o)
+		if line := r.rep.add(o); r.rep.verbose {
+			t.Log("simtest: " + line)
+		}
 		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
 		}
@@ -148,9 +163,10 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 	r.initAfter()
 	wasFailed, late := r.t.Failed(), r.after.reported.Load()
 	o := r.once(seed, r.cfg.check)
-	// A failure of the test itself while the seed ran is the seed's, unless
-	// it was an S of an earlier seed speaking up (late.go).
-	o.viaT = !wasFailed && r.t.Failed() && r.after.reported.Load() == late
+	// A failure of the test itself while the seed ran (either time, under
+	// CheckDeterminism) is the seed's, unless it was an S of an earlier
+	// seed speaking up (late.go).
+	defer func() { o.viaT = !wasFailed && r.t.Failed() && r.after.reported.Load() == late }()
 	if !r.cfg.check || o.res.Goexit || isEscaped(o.res.Err) {
 		return o
 	}

@@ -28,7 +28,7 @@ func TestRunPassesEverySeed(t *testing.T) {
 			})
 			require.NoError(s, h.Join(s.Context()))
 			assert.Equal(s, time.Second, s.Elapsed())
-		}, simtest.Seeds(7))
+		}, simtest.Seeds(7), simtest.Verbose())
 	})
 	assert.False(t, r.failed, r.output())
 	assert.Len(t, seeds, 7)
@@ -36,6 +36,31 @@ func TestRunPassesEverySeed(t *testing.T) {
 	assert.Contains(t, out, "simtest: 7 seeds, 7 passed, 0 failed")
 	assert.Regexp(t, regexp.MustCompile(`seed=\d+ trace=[0-9a-f]{16} ok`), out)
 	assert.Equal(t, 7, strings.Count(out, "seed="), "one line per seed")
+	for _, seed := range seeds {
+		assert.Contains(t, out, "simtest: seed="+strconv.FormatUint(seed, 10)+" trace=", "a line for each seed, as it ends")
+	}
+}
+
+// TestReportSummarisesManySeeds runs many seeds without -v: the report
+// counts them and shows the first and last few, not one line each.
+func TestReportSummarisesManySeeds(t *testing.T) {
+	if testing.Verbose() {
+		t.Skip("under -v every seed is listed")
+	}
+	var seeds []uint64
+	r := runIn("TestMany", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { seeds = append(seeds, s.Seed()) }, simtest.Seeds(500))
+	})
+	out := r.output()
+	require.False(t, r.failed, out)
+	require.Len(t, seeds, 500)
+	assert.Contains(t, out, "simtest: 500 seeds, 500 passed, 0 failed")
+	assert.Equal(t, 6, strings.Count(out, "seed="), out)
+	for _, seed := range append(seeds[:3:3], seeds[497:]...) {
+		assert.Contains(t, out, "seed="+strconv.FormatUint(seed, 10)+" trace=")
+	}
+	assert.Contains(t, out, "... 494 seeds more; go test -v or -simv lists every seed")
+	assert.Less(t, len(out), 2000, "the report does not grow with the seeds")
 }
 
 func TestSeedsAreStablePerTestName(t *testing.T) {

@@ -43,7 +43,8 @@ type S struct {
 	logs     []string
 	cleanups []func()
 	chaos    chaos.Config
-	cluster  *Cluster // the processes of the seed, once booted (cluster.go)
+	cluster  *Cluster   // the processes of the seed, once booted (cluster.go)
+	config   *configErr // a mistake in the test's set-up (config_error.go)
 
 	// ended is set when the seed is over; from then on what the S is told
 	// goes to the test, through after (late.go).
@@ -220,8 +221,8 @@ func callerOutside() string {
 	for {
 		f, more := frames.Next()
 		if !strings.Contains(f.Function, "moonpool/simtest.") && !strings.Contains(f.Function, "stretchr/testify") {
-			if f.File == "" {
-				return ""
+			if f.File == "" || strings.Contains(f.Function, "moonpool/internal/") {
+				return "" // the engine: the test's own line is not on the stack
 			}
 			return fmt.Sprintf("%s:%d", shortFile(f.File), f.Line)
 		}

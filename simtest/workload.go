@@ -66,11 +66,11 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		ph.Settle = DefaultSettlePhase
 	}
 	if err := ph.validate(); err != nil {
-		s.Fatal(err)
+		s.configError(err)
 	}
 	a := s.chaos.Attrition
 	if a.Enabled && a.MaxDead > len(c.procs) {
-		s.Fatalf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d", a.MaxDead, len(c.procs), len(c.procs))
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d", a.MaxDead, len(c.procs), len(c.procs))
 	}
 	ctx := s.Context()
 	p := s.workloadProviders()

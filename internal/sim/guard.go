@@ -136,7 +136,7 @@ func (w *World) describeTasks() string {
 // caller, on a test's goroutine, should then call t.FailNow.
 func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers) error, watchdog time.Duration) Result {
 	done := make(chan Result, 1)
-	go func() {
+	w.cfg.Workers.goRun(func() {
 		normal := false
 		defer func() {
 			if !normal {
@@ -148,7 +148,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		r := w.Run(root)
 		normal = true
 		done <- r
-	}()
+	})
 	if watchdog <= 0 {
 		return <-done
 	}

@@ -131,11 +131,9 @@ func (w *World) worker() *worker {
 			t := wk.t
 			t.body()
 			wk.t = nil
-			if t.killed {
-				return // stopped: a stopped coroutine cannot wait in the pool
-			}
-			// Wait in the pool for the next task; false means the world
-			// is over.
+			// Wait in the pool for the next task, killed or not (kill
+			// resumes a task to unwind it, rather than stopping its
+			// coroutine); false means the world is over.
 			t.w.release(wk)
 			if !yield(struct{}{}) {
 				return
@@ -339,11 +337,14 @@ func (w *World) kill(t *task) {
 		t.finish()
 		return
 	}
-	// The worker unwinds the task, then ends: stopped, it cannot wait in
-	// the pool.
+	// Resumed, the task's parked call sees it killed and unwinds; the
+	// worker then waits in the pool for another task. Stopping the
+	// coroutine would end its goroutine, and a new one, with its stack
+	// (and under -race its detector state), would be made for a later
+	// task.
 	prev := w.cur
 	w.cur = t
-	t.wk.stop()
+	t.wk.next()
 	w.cur = prev
 }
 

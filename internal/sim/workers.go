@@ -16,8 +16,59 @@ const maxIdleWorkers = 256
 // A nil *Workers keeps nothing: each run makes its own workers and stops
 // them when it ends.
 type Workers struct {
-	mu   sync.Mutex
-	idle []*worker
+	mu     sync.Mutex
+	idle   []*worker
+	loops  []*runLoop // idle goroutines for RunGuarded's runs
+	closed bool
+}
+
+// maxIdleLoops bounds how many idle run loops a Workers keeps. A run's loop
+// is back in the pool a moment after its result is, so the next run may
+// find it still busy and take another; two are enough.
+const maxIdleLoops = 2
+
+// A runLoop is a goroutine that runs worlds, one after the other, for
+// RunGuarded: a Run of many seeds then starts no goroutine per seed. Under
+// the race detector every goroutine started costs memory that is not given
+// back.
+type runLoop struct {
+	jobs chan func()
+}
+
+// goRun runs f on a goroutine of its own: an idle run loop of p, or a new
+// one. A loop whose f does not return (a run abandoned by the watchdog, a
+// runtime.Goexit) is never used again.
+func (p *Workers) goRun(f func()) {
+	if p == nil {
+		go f()
+		return
+	}
+	var l *runLoop
+	p.mu.Lock()
+	if n := len(p.loops); n > 0 && !p.closed {
+		l = p.loops[n-1]
+		p.loops[n-1] = nil
+		p.loops = p.loops[:n-1]
+	}
+	p.mu.Unlock()
+	if l == nil {
+		l = &runLoop{jobs: make(chan func(), 1)}
+		go l.serve(p)
+	}
+	l.jobs <- f
+}
+
+func (l *runLoop) serve(p *Workers) {
+	for f := range l.jobs {
+		f()
+		p.mu.Lock()
+		if p.closed || len(p.loops) >= maxIdleLoops {
+			p.mu.Unlock()
+			return
+		}
+		p.loops = append(p.loops, l)
+		p.mu.Unlock()
+	}
 }
 
 // NewWorkers returns an empty Workers.
@@ -31,7 +82,7 @@ func (p *Workers) get() *worker {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := len(p.idle)
-	if n == 0 {
+	if n == 0 || p.closed {
 		return nil
 	}
 	wk := p.idle[n-1]
@@ -49,6 +100,9 @@ func (p *Workers) put(idle []*worker, abandoned bool) {
 	} else {
 		p.mu.Lock()
 		keep := min(len(idle), maxIdleWorkers-len(p.idle))
+		if p.closed {
+			keep = 0
+		}
 		p.idle = append(p.idle, idle[:keep]...)
 		stop = idle[keep:]
 		p.mu.Unlock()
@@ -58,17 +112,21 @@ func (p *Workers) put(idle []*worker, abandoned bool) {
 	}
 }
 
-// Close stops the idle workers. Runs may still use p after: they make
-// new workers.
+// Close stops the idle workers and run loops, and those that finish later.
+// Runs may still use p after: they make their own, and stop them.
 func (p *Workers) Close() {
 	if p == nil {
 		return
 	}
 	p.mu.Lock()
-	idle := p.idle
-	p.idle = nil
+	idle, loops := p.idle, p.loops
+	p.idle, p.loops = nil, nil
+	p.closed = true
 	p.mu.Unlock()
 	for _, wk := range idle {
 		wk.stop()
+	}
+	for _, l := range loops {
+		close(l.jobs)
 	}
 }

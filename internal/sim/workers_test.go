@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -79,4 +80,70 @@ func TestAnAbandonedWorldKeepsItsWorkers(t *testing.T) {
 	require.NoError(t, w.Run(busy).Err)
 	assert.NotZero(t, w.workers)
 	assert.Empty(t, pool.idle, "the workers of an abandoned world are stopped, not pooled")
+}
+
+// TestKilledTasksHandTheirWorkersOn kills tasks every way a task is
+// killed (parked, ready, not yet started, the running task itself, and
+// the rest at the end of the run) and expects their workers in the pool,
+// so that the next world starts its tasks on them.
+func TestKilledTasksHandTheirWorkersOn(t *testing.T) {
+	pool := NewWorkers()
+	defer pool.Close()
+	var w *World
+	body := func(ctx context.Context, p providers.Providers) error {
+		forever := func(ctx context.Context) error {
+			defer func() { _ = p.Time.Sleep(ctx, time.Second) }() // fails at once, killed
+			return p.Time.Sleep(ctx, time.Hour)
+		}
+		parked := p.Task.Go(ctx, "parked", forever)
+		p.Task.Yield(ctx) // let it park
+		w.Kill(parked)
+		w.Kill(p.Task.Go(ctx, "unstarted", forever))
+		self := p.Task.Go(ctx, "self", func(ctx context.Context) error {
+			w.Kill(w.cur)
+			return nil
+		})
+		require.NoError(t, self.Join(ctx))
+		for i := range 3 {
+			p.Task.Go(ctx, fmt.Sprint("left-", i), forever) // killed when the root returns
+		}
+		p.Task.Yield(ctx)
+		return nil
+	}
+	first := New(Config{Seed: 1, Workers: pool})
+	w = first
+	require.NoError(t, first.Run(body).Err)
+	assert.Len(t, pool.idle, first.workers, "every worker of the first world is idle in the pool")
+	second := New(Config{Seed: 1, Workers: pool})
+	w = second
+	require.NoError(t, second.Run(body).Err)
+	assert.Zero(t, second.workers, "the second world made no worker")
+}
+
+// TestGuardedRunsShareTheirGoroutine runs worlds under RunGuarded with one
+// Workers: after the first, they make no goroutine, not even the one each
+// runs on.
+func TestGuardedRunsShareTheirGoroutine(t *testing.T) {
+	pool := NewWorkers()
+	defer pool.Close()
+	created := func() uint64 {
+		m := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+		metrics.Read(m)
+		if m[0].Value.Kind() != metrics.KindUint64 {
+			t.Skip("this runtime does not count the goroutines it makes")
+		}
+		return m[0].Value.Uint64()
+	}
+	run := func(seed uint64) {
+		res := New(Config{Seed: seed, Workers: pool}).RunGuarded(busy, 0)
+		require.NoError(t, res.Err)
+	}
+	run(0)
+	before := created()
+	const runs = 200
+	for seed := range uint64(runs) {
+		run(seed + 1)
+	}
+	made := created() - before
+	assert.Less(t, made, uint64(runs/10), "%d goroutines made by %d runs", made, runs)
 }

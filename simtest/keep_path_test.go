@@ -1,0 +1,156 @@
+package simtest
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+// unescapeName undoes escapeName, for names short enough not to be cut.
+func unescapeName(t *rapid.T, esc string) string {
+	if esc == "%" {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(esc); i++ {
+		switch c := esc[i]; c {
+		case '%':
+			v, err := strconv.ParseUint(esc[i+1:i+3], 16, 8)
+			if err != nil {
+				t.Fatalf("bad escape in %q", esc)
+			}
+			b.WriteByte(byte(v))
+			i += 2
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// nameLevel draws one level of a test's name: any bytes, with the ones
+// that have a meaning in a path drawn often.
+func nameLevel() *rapid.Generator[string] {
+	return rapid.OneOf(
+		rapid.String(),
+		rapid.StringOf(rapid.Map(rapid.Byte(), func(b byte) rune { return rune(b) })),
+		rapid.Map(rapid.SliceOf(rapid.Byte()), func(b []byte) string { return string(b) }),
+		rapid.SampledFrom([]string{"", ".", "..", "...", "CON", "con", "Con", "com1", "nul", "a.b", "A", "a", "%", "%41", "!a", "~", `\`, `..\..`, "C:", " ", "\x00"}),
+		rapid.Map(rapid.IntRange(100, 400), func(n int) string { return strings.Repeat("Ab.", n) }),
+	)
+}
+
+func TestKeepPathStaysUnderTestdata(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		levels := rapid.SliceOfN(nameLevel(), 1, 6).Draw(t, "levels")
+		name := strings.Join(levels, "/")
+		p := keepPath(name)
+		rel, err := filepath.Rel(keepDir, p)
+		require.NoError(t, err)
+		require.True(t, filepath.IsLocal(rel), "%q is kept at %q", name, p)
+		got := strings.Split(rel, string(filepath.Separator))
+		levels = strings.Split(name, "/")
+		require.Len(t, got, len(levels), "one directory a level: %q at %q", name, p)
+		for i, g := range got {
+			require.NotContains(t, []string{"", ".", ".."}, g)
+			require.LessOrEqual(t, len(g), 255)
+			require.NotContains(t, g, `\`)
+			require.NotContains(t, g, ":")
+			if !strings.Contains(g, "~") {
+				assert.Equal(t, levels[i], unescapeName(t, g), "the escaping is undone")
+			}
+		}
+	})
+}
+
+func TestKeepPathsOfDistinctNamesDiffer(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := strings.Join(rapid.SliceOfN(nameLevel(), 1, 3).Draw(t, "a"), "/")
+		b := rapid.OneOf(
+			rapid.Just(strings.ToLower(a)),
+			rapid.Just(strings.ToUpper(a)),
+			rapid.Just(a+"."),
+			rapid.Just(a+"/x"),
+			rapid.Just(a[:len(a)/2]),
+			rapid.Map(nameLevel(), func(s string) string { return a + s }),
+		).Draw(t, "b")
+		if a == b {
+			return
+		}
+		pa, pb := keepPath(a), keepPath(b)
+		assert.NotEqual(t, pa, pb, "%q and %q", a, b)
+	})
+}
+
+// TestKeepPathOfEveryTestName runs subtests named with generated names, as
+// testing rewrites them, and checks where they would be kept.
+func TestKeepPathOfEveryTestName(t *testing.T) {
+	seen := map[string]string{}
+	rapid.Check(t, func(rt *rapid.T) {
+		raw := nameLevel().Draw(rt, "name")
+		var name string
+		t.Run(raw, func(t *testing.T) { name = t.Name() })
+		rel, err := filepath.Rel(keepDir, keepPath(name))
+		require.NoError(rt, err)
+		require.True(rt, filepath.IsLocal(rel), "%q", name)
+		require.Len(rt, strings.Split(rel, string(filepath.Separator)), len(strings.Split(name, "/")), "one directory a level: %q at %q", name, rel)
+		key := keepPath(name)
+		if other, ok := seen[key]; ok {
+			require.Equal(rt, other, name, "two names, one directory")
+		}
+		seen[key] = name
+	})
+}
+
+func TestOldKeptSeedsAreReadWhereSafe(t *testing.T) {
+	t.Chdir(t.TempDir())
+	old := func(dir, test string, seed uint64) {
+		require.NoError(t, os.MkdirAll(filepath.Join(keepDir, dir), 0o755))
+		text := keptHeader(test) + "\n# old\n"
+		require.NoError(t, os.WriteFile(filepath.Join(keepDir, dir, strconv.FormatUint(seed, 10)), []byte(text), 0o644))
+	}
+	old("TestX/a.b", "TestX/a.b", 5)
+	old("TestX/a.b", "TestX/other", 6) // not its file
+	require.NoError(t, keepSeed("TestX/a.b", 7, "new", "go test ..."))
+	seeds, err := keptSeeds("TestX/a.b")
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{5, 7}, seeds, "the old directory's own files, then the new one's")
+
+	old("escaped", "TestX/../../escaped", 8)
+	seeds, err = keptSeeds("TestX/../../escaped")
+	require.NoError(t, err)
+	assert.Empty(t, seeds, "an old directory out of place is not read")
+}
+
+// TestEscapingSubtestIsKeptUnderTestdata fails a subtest whose name climbs
+// out of the directory, in a child process in a scratch directory: its
+// seed is kept under testdata/simtest, and nothing is written elsewhere.
+func TestEscapingSubtestIsKeptUnderTestdata(t *testing.T) {
+	if os.Getenv("SIMTEST_ESCAPE_CHILD") != "" {
+		t.Run("../../../escaped", func(t *testing.T) {
+			Run(t, func(s *S) { s.Errorf("fails") }, Seeds(1))
+		})
+		return
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "a", "b", "c")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	out, err := childOutput(t, dir, "SIMTEST_ESCAPE_CHILD=1", "-test.run=^TestEscapingSubtestIsKeptUnderTestdata$")
+	require.Error(t, err, out)
+	var files []string
+	require.NoError(t, filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return err
+	}))
+	require.Len(t, files, 1, out)
+	assert.Regexp(t, `^testdata/simtest/TestEscapingSubtestIsKeptUnderTestdata/%2E%2E/%2E%2E/%2E%2E/escaped/\d+$`, files[0])
+}
