@@ -444,12 +444,11 @@ func (in *fuzzInput) observe(res *sim.Result) {
 		return
 	}
 	var prev uint64
-	for i := range res.Record {
-		st := &res.Record[i]
+	for _, st := range res.Record.Steps {
 		if st.Kind != sim.StepRun {
 			continue
 		}
-		kind := fuzzTaskKind(st.Task)
+		kind := fuzzTaskKind(res.Record.Task(st))
 		in.hits.Hit(progressBranches + uint32(fuzzMix(prev*0x100000001b3^kind)%uint64(in.states)))
 		prev = kind
 	}

@@ -160,8 +160,9 @@ func MaxStepsPerInstant(n uint64) Option {
 }
 
 // CheckDeterminism runs every seed twice and fails when the two runs'
-// traces differ, naming the first step at which they part; the -simcheck
-// flag does the same.
+// traces differ, or the data they move (task names, bytes written to
+// connections and files, values drawn), naming the first step at which
+// they part and what differs there; the -simcheck flag does the same.
 func CheckDeterminism() Option {
 	return optionFunc(func(c *config) error {
 		c.check = true

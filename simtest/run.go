@@ -173,13 +173,14 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 	r.asserts.checking = true // the same run again: count it once (assert.go)
 	again := r.once(seed, true)
 	r.asserts.checking = false
-	if o.res.Trace != again.res.Trace {
+	if o.res.Trace != again.res.Trace || o.res.Data != again.res.Data {
 		o.diverge = sim.Diverge(o.res.Record, again.res.Record)
 		if o.diverge == "" {
-			o.diverge = fmt.Sprintf("the trace hashes differ (%016x, then %016x) though every recorded step agrees", o.res.Trace, again.res.Trace)
+			o.diverge = fmt.Sprintf("the hashes differ (trace %016x, then %016x; data %016x, then %016x) though every recorded step agrees",
+				o.res.Trace, again.res.Trace, o.res.Data, again.res.Data)
 		}
 	}
-	o.res.Record = nil
+	o.res.Record = sim.Recording{}
 	return o
 }
 
@@ -210,6 +211,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		TimeBudget:         r.cfg.timeBudget,
 		MaxStepsPerInstant: r.cfg.maxSteps,
 		Record:             record || r.fuzz.recording(),
+		HashData:           record,
 		Timeline:           r.cfg.asserts.tail,
 		Workers:            r.workers,
 	})

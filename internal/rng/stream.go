@@ -16,6 +16,12 @@ type Stream struct {
 	src   *rand.ChaCha8
 	dec   *decided // nil unless the stream was made by Decided
 	draws uint64
+	// hashing is set by HashValues; values is then the hash of every value
+	// drawn. plain is set while neither dec nor hashing is: a draw tests
+	// it alone.
+	hashing bool
+	plain   bool
+	values  uint64
 }
 
 // decided is what Decided adds to a stream: the base seed's draws, whose
@@ -28,7 +34,7 @@ type decided struct {
 
 // New returns a stream keyed by seed.
 func New(seed uint64) *Stream {
-	return &Stream{src: rand.NewChaCha8(key(seed))}
+	return &Stream{src: rand.NewChaCha8(key(seed)), plain: true}
 }
 
 // Decided returns a stream whose first len(top) draws are seed's draws, each
@@ -62,14 +68,39 @@ func key(seed uint64) [32]byte {
 // Draws is how many 64-bit values the stream has produced.
 func (s *Stream) Draws() uint64 { return s.draws }
 
+// HashValues makes the stream fold every value it returns into Values.
+// The draw count alone misses a draw whose use changed but not its number,
+// such as IntN(3) where another run called IntN(4); a determinism check
+// wants both. A stream that does not hash pays one test of a flag a draw.
+func (s *Stream) HashValues() { s.hashing, s.plain = true, false }
+
+// Values is the hash of the values drawn since HashValues was called: each
+// draw, with the bound a bounded method reduced it to.
+func (s *Stream) Values() uint64 { return s.values }
+
+// fold folds v into Values. Each fold is a bijection of the hash, so two
+// runs whose values part at one draw keep different hashes.
+func (s *Stream) fold(v uint64) { s.values = (s.values ^ v) * 0xbf58476d1ce4e5b9 }
+
 // Uint64 returns the next value of the stream.
-func (s *Stream) Uint64() uint64 {
+func (s *Stream) Uint64() uint64 { return s.next(0) }
+
+// next returns the next value of the stream, to be reduced to [0, n) (n is
+// 0 when it is not).
+func (s *Stream) next(n uint64) uint64 {
 	i := s.draws
 	s.draws++
-	if s.dec == nil {
+	if s.plain {
 		return s.src.Uint64()
 	}
-	return s.dec.pick(i, s.src.Uint64())
+	v := s.src.Uint64()
+	if s.dec != nil {
+		v = s.dec.pick(i, v)
+	}
+	if s.hashing {
+		s.fold(v ^ n) // n changes the value a draw gives, not the draw
+	}
+	return v
 }
 
 // pick returns draw i: the base seed's draw with decision i as its top byte
@@ -100,7 +131,7 @@ func (s *Stream) Int64N(n int64) int64 {
 // product. The bias is below n/2^64, negligible for the ranges a simulation
 // uses, and one draw per decision keeps draw counts easy to reason about.
 func (s *Stream) Uint64N(n uint64) uint64 {
-	hi, _ := bits.Mul64(s.Uint64(), n)
+	hi, _ := bits.Mul64(s.next(n), n)
 	return hi
 }
 

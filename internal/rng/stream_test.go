@@ -92,3 +92,24 @@ func TestIntNRange(t *testing.T) {
 	assert.Equal(t, []bool{true, true, true, true, true}, seen)
 	assert.Panics(t, func() { s.IntN(0) })
 }
+
+func TestValuesHashSeesWhatTheDrawsCountMisses(t *testing.T) {
+	hashed := func(f func(s *Stream)) *Stream {
+		s := New(5)
+		s.HashValues()
+		f(s)
+		return s
+	}
+	a := hashed(func(s *Stream) { s.IntN(1000); s.Float64() })
+	b := hashed(func(s *Stream) { s.IntN(1000); s.Float64() })
+	c := hashed(func(s *Stream) { s.IntN(1000000); s.Float64() })
+	assert.Equal(t, a.Values(), b.Values(), "the same draws hash the same")
+	assert.Equal(t, a.Draws(), c.Draws())
+	assert.NotEqual(t, a.Values(), c.Values(), "another bound, another hash")
+
+	plain := New(5)
+	plain.IntN(1000)
+	assert.Zero(t, plain.Values(), "a stream hashes nothing unless asked")
+	plain.Float64()
+	assert.Equal(t, draw(New(5), 3)[2], draw(a, 1)[0], "hashing changes no value")
+}

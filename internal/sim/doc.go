@@ -19,7 +19,12 @@
 // Each step and each event is folded into a 64-bit trace hash. The same seed
 // gives the same hash whatever GOMAXPROCS, -race or platform; that is the
 // property the whole library rests on, and Config.Record keeps the steps so
-// that two runs can be compared step by step.
+// that two runs can be compared step by step. The trace covers task ids,
+// draw counts and times, not the data; Config.HashData also hashes the
+// names tasks are given, the bytes written to connections and files (by
+// the devices, through Wrote) and the values drawn, into Result.Data, and
+// a recording run keeps the starts and writes as steps. Neither changes
+// the trace.
 //
 // The guards: a real-time watchdog reports a task that does not return to the
 // scheduler (it blocked outside the simulation), a deadlock reports every

@@ -92,6 +92,7 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	w.tasks = append(w.tasks, t)
 	w.started++
 	w.trace = mix(w.trace, uint64(t.id)<<8|1)
+	w.recordStart(t)
 	w.note(name, g, "task started")
 	w.makeReady(t)
 	return t

@@ -28,6 +28,11 @@ type Config struct {
 	MaxStepsPerInstant uint64
 	// Record keeps every step, so that Diverge can compare two runs.
 	Record bool
+	// HashData hashes the data the run moves into Result.Data: the names
+	// of tasks, the bytes written to connections and files, the values
+	// drawn. With Record, the starts and writes are kept as steps too. A
+	// determinism check sets both; the trace is the same either way.
+	HashData bool
 	// Timeline is how many recent timeline entries to keep for failure
 	// reports; zero keeps a default number.
 	Timeline int
@@ -40,6 +45,7 @@ type Config struct {
 type Result struct {
 	Seed    uint64
 	Trace   uint64        // hash of every step and event
+	Data    uint64        // with Config.HashData: hash of task names, bytes written, values drawn
 	Steps   uint64        // task resumptions
 	Events  uint64        // timer events fired
 	Draws   uint64        // values drawn from the random stream
@@ -50,7 +56,7 @@ type Result struct {
 	// called runtime.Goexit (t.FailNow on a testing.T). Set by RunGuarded.
 	Goexit bool
 	// Record holds the steps when Config.Record was set.
-	Record []Step
+	Record Recording
 	// Timeline holds the most recent timeline entries, oldest first.
 	Timeline []Entry
 }
@@ -100,7 +106,8 @@ type World struct {
 	started     uint64
 	atInstant   uint64
 	failure     *Failure
-	record      []Step
+	record      Recording
+	data        dataTrace // Config.HashData: see trace.go
 	timeline    ring
 	progress    uint64 // steps and events, for the watchdog; see publish
 	nextID      uint32
@@ -129,6 +136,9 @@ func New(cfg Config) *World {
 	}
 	w.timeline.buf = make([]Entry, n)
 	w.trace = mix(0x6d6f6f6e706f6f6c, cfg.Seed)
+	if cfg.HashData {
+		w.rng.HashValues()
+	}
 	return w
 }
 
@@ -191,6 +201,7 @@ func (w *World) result() Result {
 	r := Result{
 		Seed:     w.cfg.Seed,
 		Trace:    w.trace,
+		Data:     w.dataHash(),
 		Steps:    w.steps,
 		Events:   w.events,
 		Draws:    w.rng.Draws(),
@@ -243,7 +254,7 @@ func (w *World) step() {
 	}
 	w.trace = mix(w.trace, uint64(t.id)<<32^w.rng.Draws())
 	if w.cfg.Record {
-		w.record = append(w.record, Step{Kind: StepRun, Task: t.name, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
+		w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
 	}
 	w.resume(t)
 	if w.afterStep != nil {
@@ -279,7 +290,7 @@ func (w *World) fireEvents() {
 		w.publish()
 		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
 		if w.cfg.Record {
-			w.record = append(w.record, Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
+			w.record.add(Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
 		}
 		if e.task != nil {
 			w.wake(e.task, nil)

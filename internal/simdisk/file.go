@@ -25,6 +25,9 @@ var _ providers.File = (*file)(nil)
 
 func (f *file) Name() string { return f.name }
 
+// where names f for a determinism check's report (sim.World.Wrote).
+func (f *file) where() string { return "file " + f.name + " on " + f.d.addr }
+
 // check returns the error of an operation on a closed file, or on one
 // whose disk crashed, stopped or was wiped since it was opened.
 func (f *file) check(op string) error {
@@ -148,6 +151,9 @@ func (f *file) pwrite(op string, p []byte, off int64) (int, error) {
 			return 0, full
 		}
 		p = p[:k]
+	}
+	if d.w.HashesData() {
+		d.w.Wrote(f, f.where, uint64(off), p)
 	}
 	done := d.schedule(opWrite, int64(len(p)))
 	d.write(f.name, c, p, off)

@@ -153,6 +153,9 @@ func (n *Net) newPipe(src, dst *conn) *pipe {
 
 func (c *conn) String() string { return fmt.Sprintf("%s->%s", c.laddr, c.raddr) }
 
+// where names c for a determinism check's report (sim.World.Wrote).
+func (c *conn) where() string { return "conn " + c.String() }
+
 // LocalAddr returns the address of this end.
 func (c *conn) LocalAddr() net.Addr { return c.laddr }
 
@@ -218,6 +221,9 @@ func (c *conn) Write(b []byte) (int, error) {
 	}
 	if c.reset || c.out.finSent {
 		return 0, c.opErr("write", sysErr("write", syscall.EPIPE))
+	}
+	if n.w.HashesData() {
+		n.w.Wrote(c, c.where, c.out.wrOff, b)
 	}
 	n.tick()
 	if n.rollClose(c, "write") {

@@ -1,0 +1,128 @@
+package simtest_test
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// mapOrder hands out keys in another order on every call, as ranging over
+// a map may from one run to the next: the nondeterminism CheckDeterminism
+// must see even when the trace of ids, draws and times agrees. (A real map
+// would do it too, but only most of the time.)
+type mapOrder struct{ calls int }
+
+func (m *mapOrder) keys(keys ...string) []string {
+	m.calls++
+	keys = slices.Clone(keys)
+	if m.calls%2 == 0 {
+		slices.Reverse(keys)
+	}
+	return keys
+}
+
+// checked runs body over one seed with CheckDeterminism and returns what
+// it printed; it expects the check to fail.
+func checked(t *testing.T, body func(s *simtest.S)) string {
+	t.Helper()
+	r := runIn("TestMapOrder", func(r *recorder) {
+		simtest.Run(r, body, simtest.Seeds(1), simtest.CheckDeterminism())
+	})
+	out := r.output()
+	assert.True(t, r.failed, out)
+	assert.Contains(t, out, "the run is not deterministic")
+	return out
+}
+
+func TestCheckDeterminismSeesTaskNames(t *testing.T) {
+	var m mapOrder
+	out := checked(t, func(s *simtest.S) {
+		for _, name := range m.keys("worker-1", "worker-2") {
+			s.Go(name, func(ctx context.Context) error { return nil })
+		}
+		s.Sleep(time.Second)
+	})
+	assert.Regexp(t, `task \d+ was named "worker-1" in the first run, "worker-2" in the second`, out)
+}
+
+func TestCheckDeterminismSeesBytesOnAConnection(t *testing.T) {
+	var m mapOrder
+	out := checked(t, func(s *simtest.S) {
+		echoOn(s, "10.0.0.1")
+		c, err := s.Providers().Network.Dial(s.Context(), "10.0.0.1:7")
+		require.NoError(s, err)
+		for _, k := range m.keys("alpha", "gamma") {
+			_, err := c.Write([]byte(k))
+			require.NoError(s, err)
+		}
+		require.NoError(s, c.Close())
+		s.Sleep(time.Second)
+	})
+	assert.Regexp(t, `the bytes of write #1 to conn 10\.0\.0\.254:\d+->10\.0\.0\.1:7 differ`, out)
+}
+
+func TestCheckDeterminismSeesBytesInAFile(t *testing.T) {
+	var m mapOrder
+	out := checked(t, func(s *simtest.S) {
+		f, err := s.Storage().Create("index")
+		require.NoError(s, err)
+		for _, k := range m.keys("alpha", "gamma") {
+			_, err := f.Write([]byte(k + "\n"))
+			require.NoError(s, err)
+		}
+		require.NoError(s, f.Close())
+	})
+	assert.Contains(t, out, "the bytes of write #1 to file index on "+simtest.DriverDisk+" differ")
+}
+
+func TestCheckDeterminismSeesValuesDrawn(t *testing.T) {
+	var m mapOrder
+	out := checked(t, func(s *simtest.S) {
+		for _, k := range m.keys("a", "abcdefghij") {
+			s.Providers().Random.IntN(len(k) * 1000) // one draw either way, with another bound
+		}
+		s.Sleep(time.Second)
+	})
+	assert.Contains(t, out, "a value drawn from the random stream since the step before differs")
+}
+
+// TestCheckDeterminismKeepsTheTrace runs seeds that start tasks, draw, and
+// write to connections and files, with and without CheckDeterminism: the
+// check hashes more, but the traces it reports are the plain run's.
+func TestCheckDeterminismKeepsTheTrace(t *testing.T) {
+	body := func(s *simtest.S) {
+		echoOn(s, "10.0.0.1")
+		c, err := s.Providers().Network.Dial(s.Context(), "10.0.0.1:7")
+		require.NoError(s, err)
+		f, err := s.Storage().Create("log")
+		require.NoError(s, err)
+		for i := range 3 {
+			s.Go("writer", func(ctx context.Context) error {
+				b := []byte{byte(i), byte(s.Providers().Random.IntN(256))}
+				if _, err := c.Write(b); err != nil {
+					return err
+				}
+				_, err := f.Write(b)
+				return err
+			})
+		}
+		s.Sleep(time.Second)
+	}
+	trace := regexp.MustCompile(`; trace=([0-9a-f]{16})`)
+	var got []string
+	for _, opts := range [][]simtest.Option{{simtest.Seeds(20)}, {simtest.Seeds(20), simtest.CheckDeterminism()}} {
+		r := runIn("TestKeepsTrace", func(r *recorder) { simtest.Run(r, body, opts...) })
+		require.False(t, r.failed, r.output())
+		m := trace.FindStringSubmatch(r.output())
+		require.NotNil(t, m, r.output())
+		got = append(got, m[1])
+	}
+	assert.Equal(t, got[0], got[1])
+}
