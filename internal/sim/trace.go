@@ -37,9 +37,17 @@ func (s Step) String() string {
 func Diverge(a, b []Step) string {
 	n := min(len(a), len(b))
 	for i := range n {
-		if a[i] != b[i] {
-			return fmt.Sprintf("step %d differs:\n  first run:  %v\n  second run: %v%s", i, a[i], b[i], before(a, i))
+		if a[i] == b[i] {
+			continue
 		}
+		if sa := a[i].String(); sa == b[i].String() {
+			// Only the hashes differ: printing both steps would print
+			// one line twice.
+			return fmt.Sprintf("step %d is the same in both runs (%s), but the trace hashes differ there (%016x, then %016x): "+
+				"what ran before it did something different in each run that the trace records (it started other tasks, or recorded other events)%s",
+				i, sa, a[i].Hash, b[i].Hash, before(a, i))
+		}
+		return fmt.Sprintf("step %d differs:\n  first run:  %v\n  second run: %v%s", i, a[i], b[i], before(a, i))
 	}
 	if len(a) != len(b) {
 		return fmt.Sprintf("the runs agree for %d steps, then one ends: the first run took %d steps, the second %d", n, len(a), len(b))

@@ -221,7 +221,7 @@ func (w *World) loop() {
 			w.fireEvents()
 			continue
 		}
-		w.fail(&Failure{Kind: Deadlock, Msg: "no task can run and no event is pending, but the root task has not returned:\n" + w.describeTasks()})
+		w.fail(&Failure{Kind: Deadlock, Msg: w.deadlockMsg()})
 	}
 }
 
