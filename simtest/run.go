@@ -53,6 +53,8 @@ type runner struct {
 	asserts *runAsserts
 	// workers carries task goroutines from one seed's world to the next.
 	workers *sim.Workers
+	// late reports stray calls made after their seed ended (stray.go).
+	late lateStrays
 	// sites, when set, names assertion call sites for more than this
 	// runner: a fuzz test's inputs, each a runner, share one.
 	sites *tally.Sites
@@ -103,6 +105,7 @@ func (r *runner) run() {
 	t.Helper()
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
+	defer r.late.close()
 	start := time.Now()
 	var stopped *seedOutcome // the seed the Run stopped at, failed or skipped
 	for _, seed := range r.withKept(r.seeds()) {
@@ -168,6 +171,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		Workers:            r.workers,
 	})
 	obs := r.observe(w, seed)
+	r.late.watch(r.t, w, seed)
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		s := &S{TB: r.t, w: w, p: p, ctx: ctx, seed: seed}

@@ -82,6 +82,7 @@ type World struct {
 	cur     *task
 	root    *task
 	state   state
+	strays  strays // whose turn it is; stray calls (stray.go)
 
 	// Parked tasks whose wait may end by their context. A context is
 	// "owned" when the simulation made it and every context above it: only
@@ -169,6 +170,7 @@ func (w *World) Run(root func(ctx context.Context, p providers.Providers) error)
 		panic("sim: World.Run called twice; make a new World for each run")
 	}
 	w.state = running
+	w.startTurns()
 	w.root = w.spawn(w.Context(), "driver", func(ctx context.Context) error {
 		return root(ctx, w.Providers())
 	})
@@ -182,7 +184,9 @@ func (w *World) Run(root func(ctx context.Context, p providers.Providers) error)
 		}
 	}()
 	w.loop()
+	w.settleStrays()
 	w.teardown()
+	w.takeStray()
 	normal = true
 	return w.result()
 }
@@ -206,7 +210,7 @@ func (w *World) result() Result {
 }
 
 func (w *World) loop() {
-	for w.failure == nil {
+	for w.failure == nil && !w.takeStray() {
 		if len(w.ready) > 0 {
 			w.step()
 			if w.root.finished {
@@ -254,7 +258,9 @@ func (w *World) step() {
 func (w *World) resume(t *task) {
 	w.cur = t
 	w.publish()
+	a := w.loadActive()
 	t.wk.next()
+	w.setActive(a)
 	w.cur = nil
 }
 
@@ -381,6 +387,7 @@ func (w *World) teardown() {
 	w.cfg.Workers.put(w.pool, w.abandoned.Load())
 	w.pool = nil
 	w.state = finished
+	w.endTurns()
 	w.queue.all(func(s slot) { unschedule(s.e) })
 	w.queue = eventQueue{}
 	if w.cancelRoots != nil {

@@ -299,8 +299,7 @@ func TestStartAfterEndPanicsWithFix(t *testing.T) {
 	var ctx context.Context
 	res := run(1, func(c context.Context, pp providers.Providers) error { p, ctx = pp, c; return nil })
 	require.NoError(t, res.Err)
-	assert.PanicsWithValue(t,
-		`sim: task "late" started on a simulation that is not running (it ended, or never began); start tasks from inside the simulation, before its body returns`,
+	assert.PanicsWithValue(t, "sim: Task.Go after the simulation ended; a value made by the simulation outlived its run",
 		func() { p.Task.Go(ctx, "late", func(context.Context) error { return nil }) })
 	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; a value made by the simulation outlived its run",
 		func() { _ = p.Time.Sleep(ctx, time.Second) })
