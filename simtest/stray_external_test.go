@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -20,9 +21,9 @@ const strayFix = "start it with the Task provider (p.Task.Go); for net/http, ser
 // strayed runs body over one seed and returns what the Run reported. The
 // body's stray goroutine ends at its first call into the simulation: no
 // goroutine is left behind (TestMain checks with goleak).
-func strayed(t *testing.T, body func(s *simtest.S)) string {
+func strayed(t *testing.T, body func(s *simtest.S), opts ...simtest.Option) string {
 	t.Helper()
-	r := runIn("TestStray", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(1)) })
+	r := runIn("TestStray", func(r *recorder) { simtest.Run(r, body, append(opts, simtest.Seeds(1))...) })
 	require.True(t, r.failed, r.output())
 	out := r.output()
 	assert.Contains(t, out, "stray goroutine at ")
@@ -134,4 +135,33 @@ func TestHTTPServerOnASimulatedListenerFailsTheSeed(t *testing.T) {
 		require.NoError(s, err, "no answer comes: the server's connection goroutine is stray")
 	})
 	assert.Contains(t, out, "net/http.(*conn).serve")
+}
+
+// net/http's client dials, reads and writes on goroutines of its own: a
+// Transport that dials the simulated network is stray too. The task that
+// waits for the dial waits on the Transport's channels, outside the
+// simulation: the watchdog gives the seed up at its next look, a quarter of
+// its period, and reports the stray call.
+func TestHTTPClientOnTheSimulatedNetworkFailsTheSeed(t *testing.T) {
+	// The request's context is the wall clock's, so that the abandoned
+	// task can be released when the test is over.
+	rctx, release := context.WithCancel(context.Background())
+	defer release()
+	out := strayed(t, func(s *simtest.S) {
+		echoOn(s, "10.0.0.1")
+		p := s.Providers()
+		client := &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+				return p.Network.Dial(ctx, "10.0.0.1:7")
+			},
+		}}
+		req, err := http.NewRequestWithContext(rctx, "GET", "http://10.0.0.1:7/", nil)
+		require.NoError(s, err)
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+	}, simtest.Watchdog(time.Second))
+	assert.Contains(t, out, "(net dial)")
+	assert.Contains(t, out, "net/http.(*Transport)")
 }

@@ -165,10 +165,15 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 				last, since = p, now
 				continue
 			}
-			if now.Sub(since) < watchdog {
+			// A stray call is taken between steps: if none completed
+			// since, the running task waits for the stray goroutine.
+			if now.Sub(since) < watchdog && !w.strays.seen.Load() {
 				continue
 			}
 			w.abandoned.Store(true)
+			if r, ok := w.strayed(); ok {
+				return r
+			}
 			return w.escaped(watchdog)
 		}
 	}

@@ -174,6 +174,21 @@ func (w *World) takeStray() bool {
 	return true
 }
 
+// strayed builds the result of a run given up by the watchdog when a stray
+// call was made: a task that waits outside the simulation for a stray
+// goroutine (on a raw channel, say) waits for a goroutine that the stray
+// call ended. It runs on the watcher's goroutine, and reads only what the
+// lock guards and what never changes during the run.
+func (w *World) strayed() (Result, bool) {
+	w.strays.mu.Lock()
+	f := w.strays.f
+	w.strays.mu.Unlock()
+	if f == nil {
+		return Result{}, false
+	}
+	return Result{Seed: w.cfg.Seed, Steps: w.published(), Err: f}, true
+}
+
 // OnLateStray sets fn to hear of stray calls made after the run ended,
 // which no Result can report any more; fn runs on the stray goroutine,
 // which ends when fn returns. Without it, a late stray call is written to

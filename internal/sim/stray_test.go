@@ -119,3 +119,18 @@ func TestTaskCallingAnotherWorldPanics(t *testing.T) {
 	assert.Equal(t, Panic, f.Kind)
 	assert.Contains(t, f.Msg, "sim: a task called into another simulation (Random.Uint64)")
 }
+
+// A task that waits on a raw channel for a stray goroutine waits for a
+// goroutine that its stray call ended: the watchdog reports the stray
+// call, the cause, rather than the wait.
+func TestWatchdogReportsTheStrayCallATaskWaitsFor(t *testing.T) {
+	release := make(chan uint64)
+	res := New(Config{Seed: 1}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		go func() { release <- p.Random.Uint64() }()
+		<-release // a raw channel: invisible to the simulation
+		return nil
+	}, 200*time.Millisecond)
+	requireStray(t, res, "Random.Uint64")
+	// Let the abandoned world finish so no goroutine outlives the test.
+	release <- 0
+}
