@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -164,4 +165,12 @@ func TestHTTPClientOnTheSimulatedNetworkFailsTheSeed(t *testing.T) {
 	}, simtest.Watchdog(time.Second))
 	assert.Contains(t, out, "(net dial)")
 	assert.Contains(t, out, "net/http.(*Transport)")
+}
+
+func TestStrayGoroutineAssertionFailsTheSeed(t *testing.T) {
+	out := strayed(t, func(s *simtest.S) {
+		goAndWait(func() { assertions.Always(s.Context(), true, "checked on a stray goroutine") })
+		s.Sleep(time.Second)
+	}, simtest.AllowGaps())
+	assert.Contains(t, out, "(an assertion)")
 }
