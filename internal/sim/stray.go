@@ -90,7 +90,8 @@ func (w *World) settleStrays() {
 		return
 	}
 	if w.failure != nil {
-		if w.taskGoroutines() == 0 {
+		n, stack := w.taskGoroutines()
+		if n == 0 {
 			return
 		}
 		for deadline := time.Now().Add(strayGrace); time.Now().Before(deadline); {
@@ -98,6 +99,11 @@ func (w *World) settleStrays() {
 			if w.takeStray() {
 				return
 			}
+		}
+		if w.failure.Kind == Deadlock {
+			w.failure.Msg += fmt.Sprintf("\n%d goroutine(s) started with go statements by the run's tasks are alive, "+
+				"and the simulation cannot wait for what they do: if one of them was to wake a task, %s. One of them:\n\t%s",
+				n, strayFix, strings.ReplaceAll(userFrames(stack), "\n", "\n\t"))
 		}
 		return
 	}
@@ -114,8 +120,9 @@ func (w *World) settleStrays() {
 
 // taskGoroutines counts the live goroutines started by the run's tasks
 // with go statements: goroutines that carry the label of one of the run's
-// workers but are not a worker.
-func (w *World) taskGoroutines() int {
+// workers but are not a worker. It returns the stack of one of them, as
+// "function\n\tfile:line" lines.
+func (w *World) taskGoroutines() (n int, stack string) {
 	labels := make(map[string]bool)
 	for _, t := range w.tasks {
 		labels[t.wk.label] = true
@@ -125,26 +132,37 @@ func (w *World) taskGoroutines() int {
 	}
 	var buf bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
-	n := 0
 	for _, rec := range strings.Split(buf.String(), "\n\n") {
 		_, rest, ok := strings.Cut(rec, `"`+labelKey+`":"`)
 		if !ok {
 			continue
 		}
 		label, _, _ := strings.Cut(rest, `"`)
-		if labels[label] && !strings.Contains(rec, workerFrame) {
-			// A profile record counts the goroutines that share its
-			// stack: "1 @ 0x...".
-			count, _, _ := strings.Cut(rec, " @ ")
-			count = count[strings.LastIndexByte(count, '\n')+1:] // the first record follows the profile's header
-			k, err := strconv.Atoi(count)
-			if err != nil {
-				k = 1
+		if !labels[label] || strings.Contains(rec, workerFrame) {
+			continue
+		}
+		// A profile record counts the goroutines that share its stack:
+		// "1 @ 0x...".
+		count, _, _ := strings.Cut(rec, " @ ")
+		count = count[strings.LastIndexByte(count, '\n')+1:] // the first record follows the profile's header
+		k, err := strconv.Atoi(count)
+		if err != nil {
+			k = 1
+		}
+		n += k
+		if stack == "" {
+			var frames []string
+			for _, line := range strings.Split(rec, "\n") {
+				// "#\t0x51bed0\tpkg.fn+0xb0\t/path/file.go:851"
+				if f := strings.Split(line, "\t"); len(f) >= 4 && f[0] == "#" {
+					fn, _, _ := strings.Cut(f[2], "+0x")
+					frames = append(frames, fn, "\t"+strings.TrimSpace(f[len(f)-1]))
+				}
 			}
-			n += k
+			stack = strings.Join(frames, "\n")
 		}
 	}
-	return n
+	return n, stack
 }
 
 // endTurns ends the run for stray calls: later ones are late.

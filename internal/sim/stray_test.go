@@ -134,3 +134,28 @@ func TestWatchdogReportsTheStrayCallATaskWaitsFor(t *testing.T) {
 	// Let the abandoned world finish so no goroutine outlives the test.
 	release <- 0
 }
+
+// A goroutine started by a task that waits outside the simulation, and so
+// never calls in, is named in the deadlock it leaves behind.
+func TestDeadlockNamesTheGoroutinesTasksStarted(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		tp := p.Task.(providers.Parker)
+		tok := tp.WaitToken()
+		go wakesOnRelease(release, tp, tok)
+		return tp.Park(ctx, tok, "the goroutine's wake")
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Deadlock, f.Kind)
+	assert.Contains(t, f.Msg, "1 goroutine(s) started with go statements by the run's tasks are alive")
+	assert.Contains(t, f.Msg, strayFix)
+	assert.Contains(t, f.Msg, "sim.wakesOnRelease\n\t\t")
+}
+
+func wakesOnRelease(release chan struct{}, tp providers.Parker, tok providers.WaitToken) {
+	if _, ok := <-release; ok {
+		tp.Wake(tok)
+	}
+}
