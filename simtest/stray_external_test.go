@@ -174,3 +174,13 @@ func TestStrayGoroutineAssertionFailsTheSeed(t *testing.T) {
 	}, simtest.AllowGaps())
 	assert.Contains(t, out, "(an assertion)")
 }
+
+func TestStrayGoroutineDiskWriteFailsTheSeed(t *testing.T) {
+	out := strayed(t, func(s *simtest.S) {
+		f, err := s.Storage().Create("data")
+		require.NoError(s, err)
+		goAndWait(func() { _, _ = f.Write([]byte("hello")) })
+		s.Sleep(time.Second)
+	})
+	assert.Contains(t, out, "(file write)")
+}

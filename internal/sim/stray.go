@@ -101,6 +101,11 @@ func (w *World) settleStrays() {
 			}
 		}
 		if w.failure.Kind == Deadlock {
+			// Scanned again: a goroutine that had not begun to run
+			// shows no stack.
+			if n, stack = w.taskGoroutines(); n == 0 {
+				return
+			}
 			w.failure.Msg += fmt.Sprintf("\n%d goroutine(s) started with go statements by the run's tasks are alive, "+
 				"and the simulation cannot wait for what they do: if one of them was to wake a task, %s. One of them:\n\t%s",
 				n, strayFix, strings.ReplaceAll(userFrames(stack), "\n", "\n\t"))

@@ -44,6 +44,14 @@ func TestStrayCallsFailTheRun(t *testing.T) {
 			p.Task.Go(ctx, "child", func(context.Context) error { return nil })
 		},
 		"Time.AfterFunc": func(ctx context.Context, p providers.Providers) { p.Time.AfterFunc(time.Second, func() {}) },
+		"mutex lock":     func(ctx context.Context, p providers.Providers) { _ = providers.NewMutex(p.Task).Lock(ctx) },
+		"wait group add": func(ctx context.Context, p providers.Providers) { providers.NewWaitGroup(p.Task).Add(1) },
+		"chan receive": func(ctx context.Context, p providers.Providers) {
+			_, _, _ = providers.NewChan[int](p.Task, 0).Recv(ctx)
+		},
+		"select": func(ctx context.Context, p providers.Providers) {
+			_ = providers.Select(ctx, providers.OnRecv(providers.NewChan[int](p.Task, 0), func(int, bool) {}))
+		},
 	}
 	for what, call := range calls {
 		t.Run(what, func(t *testing.T) {
