@@ -64,6 +64,14 @@ func (w *World) enter(what string) {
 // they call it before they touch their own state.
 func (w *World) Enter(what string) { w.enter(what) }
 
+// EnterOp is Enter for operation op of a device's kind of object ("file",
+// "read"), which names the call as "file read" only in a report.
+func (w *World) EnterOp(kind, op string) {
+	if a := w.loadActive(); a != notRunning && a != curG() {
+		w.strayCall(kind + " " + op)
+	}
+}
+
 // startTurns makes the calling goroutine the scheduler's, at the start of
 // Run.
 func (w *World) startTurns() {

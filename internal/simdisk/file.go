@@ -28,7 +28,7 @@ func (f *file) Name() string { return f.name }
 // check returns the error of an operation on a closed file, or on one
 // whose disk crashed, stopped or was wiped since it was opened.
 func (f *file) check(op string) error {
-	f.d.w.Enter("file " + op)
+	f.d.w.EnterOp("file", op)
 	if f.closed {
 		return pathErr(op, f.name, fs.ErrClosed)
 	}
