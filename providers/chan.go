@@ -87,19 +87,20 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 // ctx is done, in which case it returns ctx's error. ok is false when the
 // Chan is closed and drained; v is then T's zero value.
 func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
-	if c.p != nil {
-		c.p.Enter("chan receive")
-	}
-	if v, ok, ready := c.TryRecv(); ready {
-		return v, ok, nil
-	}
 	if c.p == nil {
+		if v, ok, ready := c.TryRecv(); ready {
+			return v, ok, nil
+		}
 		select {
 		case v, ok = <-c.ch:
 			return v, ok, nil
 		case <-ctx.Done():
 			return v, false, ctx.Err()
 		}
+	}
+	c.p.Enter("chan receive")
+	if v, ok, ready := c.tryRecv(); ready {
+		return v, ok, nil
 	}
 	w := &waiter[T]{tok: c.p.WaitToken()}
 	c.recvq.push(w)

@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/moonpool-go/moonpool/providers"
 )
 
 func TestCurGTellsGoroutinesApart(t *testing.T) {
@@ -19,4 +22,17 @@ func BenchmarkCurG(b *testing.B) {
 	for b.Loop() {
 		curG()
 	}
+}
+
+// BenchmarkEnter measures the check that every call into the simulation
+// makes, on the running task's goroutine: what a task switch, which makes
+// it once, pays for stray detection, besides two stores of a word.
+func BenchmarkEnter(b *testing.B) {
+	w := New(Config{Seed: 1})
+	w.Run(func(ctx context.Context, p providers.Providers) error {
+		for b.Loop() {
+			w.enter("benchmark")
+		}
+		return nil
+	})
 }

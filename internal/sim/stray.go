@@ -38,6 +38,7 @@ type strays struct {
 	// It is written only by the goroutine that takes its turn, and read by
 	// every caller; see setActive for why plain loads and stores do.
 	active goroutine
+	sched  goroutine // the scheduler's goroutine, during Run
 	// goroutines is how many goroutines the process had when Run began.
 	goroutines int
 
@@ -75,7 +76,8 @@ func (w *World) EnterOp(kind, op string) {
 // startTurns makes the calling goroutine the scheduler's, at the start of
 // Run.
 func (w *World) startTurns() {
-	w.setActive(curG())
+	w.strays.sched = curG()
+	w.setActive(w.strays.sched)
 	w.strays.goroutines = runtime.NumGoroutine()
 }
 
@@ -190,10 +192,9 @@ func (w *World) endTurns() {
 // scheduler calls it between steps and at the end of Run: a stray call is
 // the cause of whatever else went wrong, so it replaces an earlier
 // failure.
-func (w *World) takeStray() bool {
-	if !w.strays.seen.Load() {
-		return false
-	}
+func (w *World) takeStray() bool { return w.strays.seen.Load() && w.adoptStray() }
+
+func (w *World) adoptStray() bool {
 	w.strays.mu.Lock()
 	f := w.strays.f
 	w.strays.mu.Unlock()

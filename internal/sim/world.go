@@ -258,9 +258,8 @@ func (w *World) step() {
 func (w *World) resume(t *task) {
 	w.cur = t
 	w.publish()
-	a := w.loadActive()
 	t.wk.next()
-	w.setActive(a)
+	w.setActive(w.strays.sched)
 	w.cur = nil
 }
 
