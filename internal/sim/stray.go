@@ -100,8 +100,7 @@ func (w *World) settleStrays() {
 		return
 	}
 	if w.failure != nil {
-		n, stack := w.taskGoroutines()
-		if n == 0 {
+		if n, _ := w.taskGoroutines(); n == 0 {
 			return
 		}
 		for deadline := time.Now().Add(strayGrace); time.Now().Before(deadline); {
@@ -113,7 +112,8 @@ func (w *World) settleStrays() {
 		if w.failure.Kind == Deadlock {
 			// Scanned again: a goroutine that had not begun to run
 			// shows no stack.
-			if n, stack = w.taskGoroutines(); n == 0 {
+			n, stack := w.taskGoroutines()
+			if n == 0 {
 				return
 			}
 			w.failure.Msg += fmt.Sprintf("\n%d goroutine(s) started with go statements by the run's tasks are alive, "+
@@ -251,13 +251,16 @@ func (w *World) strayCall(op string) {
 	}
 	lateFn := st.late
 	st.mu.Unlock()
+	onTest := strings.Contains(raw, "\ntesting.tRunner(")
 	switch {
-	case strings.Contains(raw, "\ntesting.tRunner("):
-		// A test's own goroutine, after the run (it waits during it):
-		// the test kept a value of the simulation. A Goexit would end
-		// the test binary with a message that names nothing; a panic
-		// names the test and the misuse.
+	case onTest && late:
+		// A test's own goroutine, after the run: the test kept a value
+		// of the simulation. A Goexit would end the test binary with a
+		// message that names nothing; a panic names the test and the
+		// misuse.
 		panic(fmt.Sprintf("sim: %s after the simulation ended; a value made by the simulation outlived its run", what))
+	case onTest:
+		panic(fmt.Sprintf("sim: a test's goroutine called into a running simulation (%s); only the simulation's tasks may", what))
 	case strings.Contains(raw, workerFrame):
 		// A task of another world: its engine recovers the panic and
 		// fails that run, where a Goexit would end its scheduler.
