@@ -66,6 +66,7 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 		}
 		return c.sendReal(ctx, v)
 	}
+	c.p.Enter("chan send")
 	if c.trySend(v) {
 		return nil
 	}
@@ -86,16 +87,20 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 // ctx is done, in which case it returns ctx's error. ok is false when the
 // Chan is closed and drained; v is then T's zero value.
 func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
-	if v, ok, ready := c.TryRecv(); ready {
-		return v, ok, nil
-	}
 	if c.p == nil {
+		if v, ok, ready := c.TryRecv(); ready {
+			return v, ok, nil
+		}
 		select {
 		case v, ok = <-c.ch:
 			return v, ok, nil
 		case <-ctx.Done():
 			return v, false, ctx.Err()
 		}
+	}
+	c.p.Enter("chan receive")
+	if v, ok, ready := c.tryRecv(); ready {
+		return v, ok, nil
 	}
 	w := &waiter[T]{tok: c.p.WaitToken()}
 	c.recvq.push(w)
@@ -113,6 +118,7 @@ func (c *Chan[T]) TrySend(v T) bool {
 	if c.p == nil {
 		return c.trySendReal(v)
 	}
+	c.p.Enter("chan send")
 	return c.trySend(v)
 }
 
@@ -129,6 +135,7 @@ func (c *Chan[T]) TryRecv() (v T, ok, ready bool) {
 			return v, false, false
 		}
 	}
+	c.p.Enter("chan receive")
 	return c.tryRecv()
 }
 
@@ -142,6 +149,7 @@ func (c *Chan[T]) Close() {
 		close(c.ch)
 		return
 	}
+	c.p.Enter("chan close")
 	if c.closed {
 		panic(closeClosed)
 	}

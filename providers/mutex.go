@@ -41,6 +41,7 @@ func (m *Mutex) Lock(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	m.p.Enter("mutex lock")
 	if !m.locked {
 		m.locked = true
 		return nil
@@ -75,6 +76,7 @@ func (m *Mutex) TryLock() bool {
 			return false
 		}
 	}
+	m.p.Enter("mutex lock")
 	if m.locked {
 		return false
 	}
@@ -93,6 +95,7 @@ func (m *Mutex) Unlock() {
 			panic(unlockUnlocked)
 		}
 	}
+	m.p.Enter("mutex unlock")
 	if !m.locked {
 		panic(unlockUnlocked)
 	}

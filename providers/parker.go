@@ -29,6 +29,13 @@ type Parker interface {
 	// primitives use it where Go leaves a choice open, such as among the
 	// ready cases of a select.
 	Choose(n int) int
+	// Enter is called by a primitive before it touches its own state, what
+	// naming the operation ("chan send"). It returns at once on a goroutine
+	// of the simulation. On any other, one started with a go statement
+	// rather than through the Task provider, it fails the run and ends the
+	// calling goroutine, so that no two goroutines ever run a simulation's
+	// code at once.
+	Enter(what string)
 }
 
 // WaitToken identifies one wait of one task; see [Parker].

@@ -114,6 +114,7 @@ type parkedOp interface {
 }
 
 func selectSim(ctx context.Context, p Parker, cases []Case, dflt *Case) error {
+	p.Enter("select")
 	var buf [8]int
 	for {
 		ready := buf[:0]

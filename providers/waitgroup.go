@@ -34,6 +34,7 @@ func NewWaitGroup(t Task) *WaitGroup {
 // from zero must happen before the Wait it is meant to hold.
 func (wg *WaitGroup) Add(delta int) {
 	if wg.p != nil {
+		wg.p.Enter("wait group add")
 		wg.n = wg.add(delta)
 		if wg.n == 0 {
 			for wg.q.wake(wg.p) != nil {
@@ -85,6 +86,7 @@ func (wg *WaitGroup) Wait(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	wg.p.Enter("wait group wait")
 	if wg.n == 0 {
 		return nil
 	}

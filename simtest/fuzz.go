@@ -279,6 +279,7 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
 	t.Helper()
 	r := &runner{t: t, cfg: ft.cfg, body: ft.body, workers: ft.workers, sites: ft.sites}
+	defer r.late.close()
 	seeds := slices.Collect(r.seeds())
 	if !ft.cfg.replaySet {
 		seeds = append(seeds, ft.fz.seeds...)
@@ -304,6 +305,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	n := ft.execs.Add(1)
 	in := &fuzzInput{data: data, progress: ft.fz.progress, states: ft.fz.states}
 	r := &runner{t: t, cfg: ft.cfg, body: ft.body, fuzz: in, workers: ft.workers, sites: ft.sites}
+	defer r.late.close()
 	o := r.runSeed(inputSeed(data))
 	in.trace = o.res.Trace
 	if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {

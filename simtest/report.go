@@ -147,7 +147,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			indent(o.diverge, "    "))
 	}
 	if f != nil && f.Stack != "" {
-		fmt.Fprintf(&b, "  stack of task %q:\n    %s\n", f.Task, indent(strings.TrimSpace(f.Stack), "    "))
+		fmt.Fprintf(&b, "  stack of %s:\n    %s\n", stackOf(f), indent(strings.TrimSpace(f.Stack), "    "))
 	}
 	if o.s != nil && len(o.s.errs) > 0 {
 		b.WriteString("  errors:\n")

@@ -56,6 +56,8 @@ type runner struct {
 	asserts *runAsserts
 	// workers carries task goroutines from one seed's world to the next.
 	workers *sim.Workers
+	// late reports stray calls made after their seed ended (stray.go).
+	late lateStrays
 	// sites, when set, names assertion call sites for more than this
 	// runner: a fuzz test's inputs, each a runner, share one.
 	sites *tally.Sites
@@ -122,6 +124,7 @@ func (r *runner) run() {
 	t.Helper()
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
+	defer r.late.close()
 	start := time.Now()
 	// Under -v (or -simv) every seed's line is logged as the seed ends; the
 	// report at the end gives only the first and last few otherwise.
@@ -216,6 +219,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		Workers:            r.workers,
 	})
 	obs := r.observe(w, seed)
+	r.late.watch(r.t, w, seed)
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		s := &S{TB: r.t, w: w, p: p, ctx: ctx, seed: seed, after: r.after}

@@ -29,6 +29,7 @@ type site struct {
 // is drawn while buggify is off, so switching it off in the quiet phase of
 // a run does not disturb the rest of the stream.
 func (w *World) Buggify(pc uintptr, fire float64) bool {
+	w.enter("Buggify")
 	if !w.buggify.Enabled || w.chaosOff || w.cur == nil || w.cur.killed {
 		return false
 	}

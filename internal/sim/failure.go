@@ -19,6 +19,7 @@ const (
 	TimeBudget                 // simulated time passed its budget
 	Escaped                    // a task blocked outside the simulation
 	RootError                  // the root task returned an error
+	Stray                      // a goroutine the simulation does not run called into it
 )
 
 var kindNames = [...]string{
@@ -30,6 +31,7 @@ var kindNames = [...]string{
 	TimeBudget: "time budget exceeded",
 	Escaped:    "blocked outside the simulation",
 	RootError:  "error",
+	Stray:      "stray goroutine",
 }
 
 func (k Kind) String() string {

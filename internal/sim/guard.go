@@ -108,7 +108,7 @@ func (w *World) describeTasks() string {
 	for _, t := range w.tasks {
 		switch {
 		case t.parked:
-			fmt.Fprintf(&b, "task %q waits on %s", t.name, t.what)
+			fmt.Fprintf(&b, "task %q waits on %s%s", t.name, t.what, t.wallClockNote())
 		case t.readyIdx >= 0 && !t.started:
 			fmt.Fprintf(&b, "task %q has not started", t.name)
 		case t.readyIdx >= 0:
@@ -165,10 +165,15 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 				last, since = p, now
 				continue
 			}
-			if now.Sub(since) < watchdog {
+			// A stray call is taken between steps: if none completed
+			// since, the running task waits for the stray goroutine.
+			if now.Sub(since) < watchdog && !w.strays.seen.Load() {
 				continue
 			}
 			w.abandoned.Store(true)
+			if r, ok := w.strayed(); ok {
+				return r
+			}
 			return w.escaped(watchdog)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 // tasks, start tasks, schedule more). The returned function cancels the call
 // and reports whether it was still pending.
 func (w *World) After(d time.Duration, fn func()) (cancel func() bool) {
+	w.enter("After")
 	e := &event{fn: fn}
 	w.schedule(e, w.now+int64(d))
 	return func() bool { return unschedule(e) }
@@ -28,6 +29,7 @@ func (w *World) Parker() providers.Parker { return (*taskProvider)(w) }
 // in the trace hash, attributed to task (empty for the world itself) and,
 // while task is alive, to its process.
 func (w *World) Event(task, msg string) {
+	w.enter("Event")
 	h := fnv.New64a()
 	h.Write([]byte(msg))
 	w.trace = mix(w.trace, h.Sum64())

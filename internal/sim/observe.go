@@ -12,8 +12,12 @@ type Asserter = simctx.Asserter
 // SetAsserter sends the run's assertions to a; nil drops them.
 func (w *World) SetAsserter(a Asserter) { w.asserter = a }
 
-// Asserter returns where the run's assertions go (simctx.Sim).
-func (w *World) Asserter() simctx.Asserter { return w.asserter }
+// Asserter returns where the run's assertions go (simctx.Sim). An assertion
+// is a call into the simulation: a stray goroutine's fails the run.
+func (w *World) Asserter() simctx.Asserter {
+	w.enter("an assertion")
+	return w.asserter
+}
 
 // AfterStep sets fn to run on the scheduler after every step: each time a
 // task parks or ends, and after each event callback. fn runs outside any

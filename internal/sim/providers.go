@@ -25,7 +25,10 @@ var (
 
 // Time.
 
-func (p *timeProvider) Now() time.Time { return Epoch.Add(time.Duration(p.now)) }
+func (p *timeProvider) Now() time.Time {
+	(*World)(p).enter("Time.Now")
+	return Epoch.Add(time.Duration(p.now))
+}
 
 func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 	w := (*World)(p)
@@ -40,6 +43,7 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 
 func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
 	w := (*World)(p)
+	w.enter("Time.AfterFunc")
 	tm := &timer{w: w}
 	g := w.curGroup() // the timer's task joins the process that set it
 	tm.ev.fn = func() {
@@ -58,11 +62,13 @@ type timer struct {
 }
 
 func (t *timer) Stop() bool {
+	t.w.enter("Timer.Stop")
 	return unschedule(&t.ev)
 }
 
 func (t *timer) Reset(d time.Duration) bool {
-	pending := t.Stop()
+	t.w.enter("Timer.Reset")
+	pending := unschedule(&t.ev)
 	if t.w.state == running {
 		t.w.schedule(&t.ev, t.w.now+int64(d))
 	}
@@ -75,6 +81,7 @@ func (p *timeProvider) WithTimeout(ctx context.Context, d time.Duration) (contex
 
 func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	w := (*World)(p)
+	w.enter("Time.WithDeadline")
 	owned := w.isOwned(ctx)
 	inner, cancelInner := context.WithCancelCause(ctx)
 	var c context.Context = inner
@@ -95,6 +102,7 @@ func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (co
 		w.own(inner)
 	}
 	return c, func() {
+		w.enter("a deadline's cancel")
 		if ev != nil {
 			unschedule(ev)
 		}
@@ -134,7 +142,9 @@ func (p *taskProvider) Yield(ctx context.Context) {
 	// Ready at once: the scheduler may pick this task again straight away.
 	t.waitGen++
 	w.makeReady(t)
-	if !t.yield(struct{}{}) || t.killed {
+	ok := t.yield(struct{}{})
+	w.setActive(t.wk.g)
+	if !ok || t.killed {
 		panic(killSignal{})
 	}
 }
@@ -153,9 +163,16 @@ func (p *taskProvider) Park(ctx context.Context, tok providers.WaitToken, what s
 	return w.park(ctx, what)
 }
 
-func (p *taskProvider) Wake(tok providers.WaitToken) bool { return (*World)(p).wakeToken(tok) }
+func (p *taskProvider) Wake(tok providers.WaitToken) bool {
+	w := (*World)(p)
+	w.enter("Wake")
+	return w.wakeToken(tok)
+}
+
+func (p *taskProvider) Enter(what string) { (*World)(p).enter(what) }
 
 func (p *taskProvider) Choose(n int) int {
+	(*World)(p).enter("Choose")
 	if n <= 1 {
 		return 0
 	}
@@ -164,7 +181,22 @@ func (p *taskProvider) Choose(n int) int {
 
 // Random.
 
-func (p *randomProvider) Uint64() uint64       { return p.rng.Uint64() }
-func (p *randomProvider) IntN(n int) int       { return p.rng.IntN(n) }
-func (p *randomProvider) Int64N(n int64) int64 { return p.rng.Int64N(n) }
-func (p *randomProvider) Float64() float64     { return p.rng.Float64() }
+func (p *randomProvider) Uint64() uint64 {
+	(*World)(p).enter("Random.Uint64")
+	return p.rng.Uint64()
+}
+
+func (p *randomProvider) IntN(n int) int {
+	(*World)(p).enter("Random.IntN")
+	return p.rng.IntN(n)
+}
+
+func (p *randomProvider) Int64N(n int64) int64 {
+	(*World)(p).enter("Random.Int64N")
+	return p.rng.Int64N(n)
+}
+
+func (p *randomProvider) Float64() float64 {
+	(*World)(p).enter("Random.Float64")
+	return p.rng.Float64()
+}

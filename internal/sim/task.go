@@ -67,6 +67,7 @@ func (w *World) curGroup() *Group {
 
 // spawnIn starts a task in group g (nil for none), named "group/name".
 func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx context.Context) error) *task {
+	w.enter("Task.Go")
 	if w.state != running {
 		panic(fmt.Sprintf("sim: task %q started on a simulation that is not running (it ended, or never began); "+
 			"start tasks from inside the simulation, before its body returns", name))
@@ -107,6 +108,7 @@ type worker struct {
 	stop   func()
 	yield  func(struct{}) bool
 	t      *task           // the task it runs, nil while it waits in the pool
+	g      goroutine       // its goroutine, once started
 	label  string          // its pprof label's value; see labelWorker
 	labels context.Context // carries the label, for pprof.SetGoroutineLabels
 }
@@ -128,6 +130,7 @@ func (w *World) worker() *worker {
 	labelWorker(wk)
 	wk.next, wk.stop = iter.Pull(func(yield func(struct{}) bool) {
 		wk.yield = yield
+		wk.g = curG()
 		for {
 			t := wk.t
 			t.body()
@@ -151,6 +154,7 @@ func (w *World) release(wk *worker) { w.pool = append(w.pool, wk) }
 // the world's terms: a return, a kill, a FailNow, a panic, or a Goexit.
 func (t *task) body() {
 	t.started = true
+	t.w.setActive(t.wk.g)
 	t.yield = t.wk.yield
 	t.label()
 	normal := false
@@ -231,7 +235,9 @@ func (w *World) park(ctx context.Context, what string) error {
 	}
 	t.parked = true
 	t.what = what
-	if !t.yield(struct{}{}) || t.killed {
+	ok := t.yield(struct{}{})
+	w.setActive(t.wk.g)
+	if !ok || t.killed {
 		panic(killSignal{})
 	}
 	err := t.wakeErr
@@ -242,6 +248,7 @@ func (w *World) park(ctx context.Context, what string) error {
 // current returns the running task, or panics with a message naming the
 // misuse when called from outside any task.
 func (w *World) current(what string) *task {
+	w.enter(what)
 	t := w.cur
 	if t == nil {
 		if w.state == finished {
@@ -343,10 +350,11 @@ func (w *World) kill(t *task) {
 	// coroutine would end its goroutine, and a new one, with its stack
 	// (and under -race its detector state), would be made for a later
 	// task.
-	prev := w.cur
+	prev, a := w.cur, w.loadActive()
 	w.cur = t
 	t.wk.next()
 	w.cur = prev
+	w.setActive(a)
 }
 
 // FailNow ends the run as failed, from inside a task: the failure must have
@@ -358,6 +366,7 @@ func (w *World) FailNow() {
 
 // Kill kills the task of h, which must come from this world's Task provider.
 func (w *World) Kill(h providers.Handle) {
+	w.enter("Kill")
 	w.kill(h.(*task))
 }
 
@@ -391,7 +400,7 @@ func (w *World) findTask(id uint32) *task {
 // Handle methods.
 
 func (t *task) Name() string { return t.name }
-func (t *task) Cancel()      { t.w.cancelTask(t) }
+func (t *task) Cancel()      { t.w.enter("Handle.Cancel"); t.w.cancelTask(t) }
 
 func (t *task) Join(ctx context.Context) error {
 	if t.finished {

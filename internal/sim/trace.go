@@ -108,13 +108,27 @@ func same(a, b *Recording, x, y Step) bool {
 func Diverge(a, b Recording) string {
 	n := min(len(a.Steps), len(b.Steps))
 	for i := range n {
-		if x, y := a.Steps[i], b.Steps[i]; !same(&a, &b, x, y) {
-			head := fmt.Sprintf("step %d differs", i)
-			if what := differs(&a, &b, i); what != "" {
-				head += ": " + what
-			}
-			return fmt.Sprintf("%s\n  first run:  %s\n  second run: %s%s", head, a.describe(x), b.describe(y), a.before(i))
+		x, y := a.Steps[i], b.Steps[i]
+		if same(&a, &b, x, y) {
+			continue
 		}
+		what := differs(&a, &b, i)
+		dx, dy := a.describe(x), b.describe(y)
+		switch {
+		case dx == dy && what == "":
+			// Only the hashes differ: printing both steps would print
+			// one line twice.
+			return fmt.Sprintf("step %d is the same in both runs (%s), but the trace hashes differ there (%016x, then %016x): "+
+				"what ran before it did something different in each run that the trace records (it started other tasks, or recorded other events)%s",
+				i, dx, x.Hash, y.Hash, a.before(i))
+		case dx == dy:
+			return fmt.Sprintf("step %d differs: %s\n  in both runs: %s%s", i, what, dx, a.before(i))
+		}
+		head := fmt.Sprintf("step %d differs", i)
+		if what != "" {
+			head += ": " + what
+		}
+		return fmt.Sprintf("%s\n  first run:  %s\n  second run: %s%s", head, dx, dy, a.before(i))
 	}
 	if len(a.Steps) != len(b.Steps) {
 		return fmt.Sprintf("the runs agree for %d steps, then one ends: the first run took %d steps, the second %d", n, len(a.Steps), len(b.Steps))

@@ -88,6 +88,7 @@ type World struct {
 	cur     *task
 	root    *task
 	state   state
+	strays  strays // whose turn it is; stray calls (stray.go)
 
 	// Parked tasks whose wait may end by their context. A context is
 	// "owned" when the simulation made it and every context above it: only
@@ -179,6 +180,7 @@ func (w *World) Run(root func(ctx context.Context, p providers.Providers) error)
 		panic("sim: World.Run called twice; make a new World for each run")
 	}
 	w.state = running
+	w.startTurns()
 	w.root = w.spawn(w.Context(), "driver", func(ctx context.Context) error {
 		return root(ctx, w.Providers())
 	})
@@ -192,7 +194,9 @@ func (w *World) Run(root func(ctx context.Context, p providers.Providers) error)
 		}
 	}()
 	w.loop()
+	w.settleStrays()
 	w.teardown()
+	w.takeStray()
 	normal = true
 	return w.result()
 }
@@ -217,7 +221,7 @@ func (w *World) result() Result {
 }
 
 func (w *World) loop() {
-	for w.failure == nil {
+	for w.failure == nil && !w.takeStray() {
 		if len(w.ready) > 0 {
 			w.step()
 			if w.root.finished {
@@ -232,7 +236,7 @@ func (w *World) loop() {
 			w.fireEvents()
 			continue
 		}
-		w.fail(&Failure{Kind: Deadlock, Msg: "no task can run and no event is pending, but the root task has not returned:\n" + w.describeTasks()})
+		w.fail(&Failure{Kind: Deadlock, Msg: w.deadlockMsg()})
 	}
 }
 
@@ -266,6 +270,7 @@ func (w *World) resume(t *task) {
 	w.cur = t
 	w.publish()
 	t.wk.next()
+	w.setActive(w.strays.sched)
 	w.cur = nil
 }
 
@@ -392,6 +397,7 @@ func (w *World) teardown() {
 	w.cfg.Workers.put(w.pool, w.abandoned.Load())
 	w.pool = nil
 	w.state = finished
+	w.endTurns()
 	w.queue.all(func(s slot) { unschedule(s.e) })
 	w.queue = eventQueue{}
 	if w.cancelRoots != nil {

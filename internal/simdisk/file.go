@@ -31,6 +31,7 @@ func (f *file) where() string { return "file " + f.name + " on " + f.d.addr }
 // check returns the error of an operation on a closed file, or on one
 // whose disk crashed, stopped or was wiped since it was opened.
 func (f *file) check(op string) error {
+	f.d.w.EnterOp("file", op)
 	if f.closed {
 		return pathErr(op, f.name, fs.ErrClosed)
 	}
@@ -286,6 +287,7 @@ func (f *file) Stat() (fs.FileInfo, error) {
 // Close closes the file. Closing a file whose disk crashed since it was
 // opened succeeds: its process is gone, and so are its open files.
 func (f *file) Close() error {
+	f.d.w.Enter("file close")
 	if f.closed {
 		return pathErr("close", f.name, fs.ErrClosed)
 	}

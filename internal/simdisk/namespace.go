@@ -121,6 +121,7 @@ func (s storage) Create(name string) (providers.File, error) {
 
 func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.File, error) {
 	d := s.d
+	d.w.Enter("storage open")
 	c, err := pathcheck.Name("open", name)
 	if err != nil {
 		return nil, err
@@ -170,6 +171,7 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 
 func (s storage) Stat(name string) (fs.FileInfo, error) {
 	d := s.d
+	d.w.Enter("storage stat")
 	c, err := pathcheck.Name("stat", name)
 	if err != nil {
 		return nil, err
@@ -187,6 +189,7 @@ func (s storage) Stat(name string) (fs.FileInfo, error) {
 
 func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 	d := s.d
+	d.w.Enter("storage readdir")
 	c, err := pathcheck.Name("readdir", name)
 	if err != nil {
 		return nil, err
@@ -210,6 +213,7 @@ func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 
 func (s storage) Mkdir(name string, perm fs.FileMode) error {
 	d := s.d
+	d.w.Enter("storage mkdir")
 	c, err := pathcheck.Name("mkdir", name)
 	if err != nil {
 		return err
@@ -232,6 +236,7 @@ func (s storage) Mkdir(name string, perm fs.FileMode) error {
 
 func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 	d := s.d
+	d.w.Enter("storage mkdir")
 	c, err := pathcheck.Name("mkdir", name)
 	if err != nil {
 		return err
@@ -262,6 +267,7 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 
 func (s storage) Remove(name string) error {
 	d := s.d
+	d.w.Enter("storage remove")
 	c, err := pathcheck.Name("remove", name)
 	if err != nil {
 		return err
@@ -289,6 +295,7 @@ func (s storage) Remove(name string) error {
 
 func (s storage) Rename(oldname, newname string) error {
 	d := s.d
+	d.w.Enter("storage rename")
 	oc, err := pathcheck.Name("rename", oldname)
 	if err != nil {
 		return err

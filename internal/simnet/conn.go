@@ -166,6 +166,7 @@ func (c *conn) opErr(op string, err error) error { return opError(op, c.laddr, c
 
 // Read reads what has arrived, waiting for at least one byte; see net.Conn.
 func (c *conn) Read(b []byte) (int, error) {
+	c.n.w.Enter("net read")
 	n := c.n
 	if c.closed {
 		return 0, c.opErr("read", net.ErrClosed)
@@ -212,6 +213,7 @@ func (c *conn) readReset() error {
 // net.Conn. Its bytes travel as one segment, or as several when the buffer
 // has room for part only or a partial write is injected.
 func (c *conn) Write(b []byte) (int, error) {
+	c.n.w.Enter("net write")
 	n := c.n
 	if c.closed {
 		return 0, c.opErr("write", net.ErrClosed)
@@ -391,6 +393,7 @@ func (c *conn) gotReset() {
 // was called, as Linux does. Data that arrives after Close is answered
 // with a reset.
 func (c *conn) Close() error {
+	c.n.w.Enter("net close")
 	if c.closed {
 		return c.opErr("close", net.ErrClosed)
 	}
@@ -448,6 +451,7 @@ func (c *conn) shutWrite() {
 // CloseWrite shuts down writing, as *net.TCPConn's: the peer reads to EOF,
 // and this end can still read.
 func (c *conn) CloseWrite() error {
+	c.n.w.Enter("net close")
 	if c.closed {
 		return c.opErr("close", net.ErrClosed)
 	}
@@ -461,6 +465,7 @@ func (c *conn) CloseWrite() error {
 // CloseRead shuts down reading, as *net.TCPConn's: reads return EOF and
 // data that arrives is dropped.
 func (c *conn) CloseRead() error {
+	c.n.w.Enter("net close")
 	if c.closed {
 		return c.opErr("close", net.ErrClosed)
 	}
@@ -473,6 +478,7 @@ func (c *conn) CloseRead() error {
 // SetLinger is *net.TCPConn's: with 0, Close resets the connection instead
 // of closing it gracefully. Other values keep the graceful close.
 func (c *conn) SetLinger(sec int) error {
+	c.n.w.Enter("net set linger")
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
@@ -483,6 +489,7 @@ func (c *conn) SetLinger(sec int) error {
 // SetDeadline sets both deadlines; see net.Conn. t is a time on the host's
 // clock ([Host.Time]).
 func (c *conn) SetDeadline(t time.Time) error {
+	c.n.w.Enter("net set deadline")
 	if err := c.SetReadDeadline(t); err != nil {
 		return err
 	}
@@ -491,6 +498,7 @@ func (c *conn) SetDeadline(t time.Time) error {
 
 // SetReadDeadline sets the read deadline; see net.Conn.
 func (c *conn) SetReadDeadline(t time.Time) error {
+	c.n.w.Enter("net set deadline")
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
@@ -500,6 +508,7 @@ func (c *conn) SetReadDeadline(t time.Time) error {
 
 // SetWriteDeadline sets the write deadline; see net.Conn.
 func (c *conn) SetWriteDeadline(t time.Time) error {
+	c.n.w.Enter("net set deadline")
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}

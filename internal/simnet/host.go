@@ -73,6 +73,7 @@ func (h *Host) ephemeral() int {
 // port. The listener's Addr carries this host's name whatever addr said, so
 // that others can dial it.
 func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
+	h.n.w.Enter("net listen")
 	host, port, err := splitAddr(addr)
 	if err != nil {
 		return nil, opError("listen", nil, nil, err)
@@ -125,6 +126,7 @@ type dial struct {
 // with a timeout or cancellation error when ctx ends first (a partition, a
 // clog, or a connect fault that hangs).
 func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	h.n.w.Enter("net dial")
 	n := h.n
 	host, port, err := splitAddr(addr)
 	if err != nil {

@@ -25,6 +25,7 @@ var _ net.Listener = (*listener)(nil)
 
 // Accept waits for the next connection; see net.Listener.
 func (l *listener) Accept() (net.Conn, error) {
+	l.h.n.w.Enter("net accept")
 	n := l.h.n
 	for {
 		switch {
@@ -46,6 +47,7 @@ func (l *listener) Accept() (net.Conn, error) {
 // Close stops listening: Accept fails with net.ErrClosed, connects are
 // refused, and connections not yet accepted are reset.
 func (l *listener) Close() error {
+	l.h.n.w.Enter("net close")
 	if l.closed {
 		return opError("close", nil, l.addr, net.ErrClosed)
 	}
@@ -80,6 +82,7 @@ func (l *listener) Addr() net.Addr { return l.addr }
 // SetDeadline sets the deadline for Accept, as *net.TCPListener's: a time
 // on the host's clock; the zero time clears it.
 func (l *listener) SetDeadline(t time.Time) error {
+	l.h.n.w.Enter("net set deadline")
 	if l.closed {
 		return opError("set", nil, l.addr, net.ErrClosed)
 	}

@@ -1,0 +1,73 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// simDeadline is the key under which a deadline context made by the Time
+// provider answers Value with itself, so that a report can tell the
+// simulation's deadlines from the wall clock's.
+type simDeadline struct{}
+
+func (c *deadlineCtx) Value(key any) any {
+	if key == (simDeadline{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// wallDeadline reports the deadline of ctx when the simulation did not make
+// it: a context.WithTimeout or WithDeadline of package context, whose timer
+// runs on the wall clock. Simulated time never reaches it, and a task that
+// waits for it waits for real time that the simulation does not spend.
+func wallDeadline(ctx context.Context) (time.Time, bool) {
+	if ctx == nil {
+		return time.Time{}, false
+	}
+	d, ok := ctx.Deadline()
+	if !ok {
+		return d, false
+	}
+	if s, _ := ctx.Value(simDeadline{}).(*deadlineCtx); s != nil && s.deadline.Equal(d) {
+		return d, false
+	}
+	return d, true
+}
+
+// wallClockNote is what describeTasks adds to a parked task whose wait
+// ends at a wall-clock deadline.
+func (t *task) wallClockNote() string {
+	if !t.parked {
+		return ""
+	}
+	d, ok := wallDeadline(t.waitCtx)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf(" until a wall-clock deadline (%s)", d.Format(time.RFC3339Nano))
+}
+
+// deadlockMsg explains a deadlock, and names the wall-clock deadlines the
+// parked tasks wait for: the usual cause of a deadlock that the same code
+// does not have outside a simulation.
+func (w *World) deadlockMsg() string {
+	var names []string
+	for _, t := range w.tasks {
+		if t.wallClockNote() != "" {
+			names = append(names, fmt.Sprintf("%q", t.name))
+		}
+	}
+	msg := "no task can run and no event is pending, but the root task has not returned"
+	if len(names) > 0 {
+		who := "task " + names[0] + " waits"
+		if len(names) > 1 {
+			who = "tasks " + strings.Join(names, ", ") + " wait"
+		}
+		msg += fmt.Sprintf("; %s for a deadline on the wall clock (context.WithTimeout or context.WithDeadline of package context), "+
+			"which simulated time never reaches: make deadlines with p.Time.WithTimeout or p.Time.WithDeadline", who)
+	}
+	return msg + ":\n" + w.describeTasks()
+}

@@ -1,0 +1,298 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A stray goroutine is one the simulation does not run: started with a go
+// statement (by a task, by a library such as net/http, or by the test
+// itself) rather than through the Task provider. Exactly one of the
+// simulation's goroutines runs simulation code at a time, the running
+// task's worker or the scheduler; a stray goroutine that called in would
+// run beside it, race on the world's state, and borrow the running task's
+// identity. So every call into the simulation first compares the calling
+// goroutine with the one whose turn it is (enter), and a stray call fails
+// the run with kind Stray and ends the stray goroutine with runtime.Goexit:
+// its deferred calls run, and a panic, which would end the test binary, is
+// avoided. A stray call after the run ended fails nothing the run reports,
+// and goes to OnLateStray instead.
+
+const (
+	notRunning goroutine = 0             // before Run: every goroutine may call in
+	runEnded             = ^goroutine(0) // after Run: every goroutine is stray
+)
+
+// strays is the world's record of whose turn it is and of stray calls.
+type strays struct {
+	// active is the goroutine whose turn it is, or notRunning or runEnded.
+	// It is written only by the goroutine that takes its turn, and read by
+	// every caller; see setActive for why plain loads and stores do.
+	active goroutine
+	sched  goroutine // the scheduler's goroutine, during Run
+	// goroutines is how many goroutines the process had when Run began.
+	goroutines int
+
+	seen atomic.Bool // a stray call was recorded; the scheduler takes it
+	mu   sync.Mutex
+	f    *Failure // the first stray call during the run
+	over bool     // the run ended: later stray calls are late
+	late func(*Failure)
+}
+
+// The fix, in the words every stray report ends with.
+const strayFix = "start it with the Task provider (p.Task.Go); for net/http, serve and dial through adapters that run connections as tasks"
+
+// enter is called at the start of every call into the simulation. It
+// returns at once on the goroutine whose turn it is, and never on a stray
+// one.
+func (w *World) enter(what string) {
+	if a := w.loadActive(); a != notRunning && a != curG() {
+		w.strayCall(what)
+	}
+}
+
+// Enter is enter for the devices and the primitives (providers.Parker):
+// they call it before they touch their own state.
+func (w *World) Enter(what string) { w.enter(what) }
+
+// EnterOp is Enter for operation op of a device's kind of object ("file",
+// "read"), which names the call as "file read" only in a report.
+func (w *World) EnterOp(kind, op string) {
+	if a := w.loadActive(); a != notRunning && a != curG() {
+		w.strayCall(kind + " " + op)
+	}
+}
+
+// startTurns makes the calling goroutine the scheduler's, at the start of
+// Run.
+func (w *World) startTurns() {
+	w.strays.sched = curG()
+	w.setActive(w.strays.sched)
+	w.strays.goroutines = runtime.NumGoroutine()
+}
+
+// strayGrace bounds how long a failed run waits for the goroutines its
+// tasks started with go statements to call into it.
+const strayGrace = 100 * time.Millisecond
+
+// settleStrays gives the stray goroutines that the run's tasks started a
+// chance to call in before the run ends. A goroutine started with a go
+// statement runs on the wall clock beside the simulation, which may end,
+// or deadlock for want of what the goroutine would have done, before the
+// goroutine made its first call. A run that passes costs a goroutine count
+// and, when the process has more goroutines than at the start plus the
+// workers made since, a few yields of the processor, to the goroutines
+// waiting for it. A run that failed looks for the goroutines its tasks
+// started (they carry the pprof label of a task's worker) and waits, for
+// at most strayGrace, for one to call in.
+func (w *World) settleStrays() {
+	if w.takeStray() {
+		return
+	}
+	if w.failure != nil {
+		if n, _ := w.taskGoroutines(); n == 0 {
+			return
+		}
+		for deadline := time.Now().Add(strayGrace); time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+			if w.takeStray() {
+				return
+			}
+		}
+		if w.failure.Kind == Deadlock {
+			// Scanned again: a goroutine that had not begun to run
+			// shows no stack.
+			n, stack := w.taskGoroutines()
+			if n == 0 {
+				return
+			}
+			w.failure.Msg += fmt.Sprintf("\n%d goroutine(s) started with go statements by the run's tasks are alive, "+
+				"and the simulation cannot wait for what they do: if one of them was to wake a task, %s. One of them:\n\t%s",
+				n, strayFix, strings.ReplaceAll(userFrames(stack), "\n", "\n\t"))
+		}
+		return
+	}
+	if runtime.NumGoroutine() <= w.strays.goroutines+w.workers {
+		return
+	}
+	for range 3 {
+		runtime.Gosched()
+		if w.takeStray() {
+			return
+		}
+	}
+}
+
+// taskGoroutines counts the live goroutines started by the run's tasks
+// with go statements: goroutines that carry the label of one of the run's
+// workers but are not a worker. It returns the stack of one of them, as
+// "function\n\tfile:line" lines.
+func (w *World) taskGoroutines() (n int, stack string) {
+	labels := make(map[string]bool)
+	for _, t := range w.tasks {
+		labels[t.wk.label] = true
+	}
+	for _, wk := range w.pool {
+		labels[wk.label] = true
+	}
+	var buf bytes.Buffer
+	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
+	for _, rec := range strings.Split(buf.String(), "\n\n") {
+		_, rest, ok := strings.Cut(rec, `"`+labelKey+`":"`)
+		if !ok {
+			continue
+		}
+		label, _, _ := strings.Cut(rest, `"`)
+		if !labels[label] || strings.Contains(rec, workerFrame) {
+			continue
+		}
+		// A profile record counts the goroutines that share its stack:
+		// "1 @ 0x...".
+		count, _, _ := strings.Cut(rec, " @ ")
+		count = count[strings.LastIndexByte(count, '\n')+1:] // the first record follows the profile's header
+		k, err := strconv.Atoi(count)
+		if err != nil {
+			k = 1
+		}
+		n += k
+		if stack == "" {
+			var frames []string
+			for _, line := range strings.Split(rec, "\n") {
+				// "#\t0x51bed0\tpkg.fn+0xb0\t/path/file.go:851"
+				if f := strings.Split(line, "\t"); len(f) >= 4 && f[0] == "#" {
+					fn, _, _ := strings.Cut(f[2], "+0x")
+					frames = append(frames, fn, "\t"+strings.TrimSpace(f[len(f)-1]))
+				}
+			}
+			stack = strings.Join(frames, "\n")
+		}
+	}
+	return n, stack
+}
+
+// endTurns ends the run for stray calls: later ones are late.
+func (w *World) endTurns() {
+	w.setActive(runEnded)
+	w.strays.mu.Lock()
+	w.strays.over = true
+	w.strays.mu.Unlock()
+}
+
+// takeStray fails the run with the first stray call, if one was made. The
+// scheduler calls it between steps and at the end of Run: a stray call is
+// the cause of whatever else went wrong, so it replaces an earlier
+// failure.
+func (w *World) takeStray() bool { return w.strays.seen.Load() && w.adoptStray() }
+
+func (w *World) adoptStray() bool {
+	w.strays.mu.Lock()
+	f := w.strays.f
+	w.strays.mu.Unlock()
+	if f == nil || w.failure == f {
+		return f != nil
+	}
+	w.failure = nil
+	w.fail(f)
+	return true
+}
+
+// strayed builds the result of a run given up by the watchdog when a stray
+// call was made: a task that waits outside the simulation for a stray
+// goroutine (on a raw channel, say) waits for a goroutine that the stray
+// call ended. It runs on the watcher's goroutine, and reads only what the
+// lock guards and what never changes during the run.
+func (w *World) strayed() (Result, bool) {
+	w.strays.mu.Lock()
+	f := w.strays.f
+	w.strays.mu.Unlock()
+	if f == nil {
+		return Result{}, false
+	}
+	return Result{Seed: w.cfg.Seed, Steps: w.published(), Err: f}, true
+}
+
+// OnLateStray sets fn to hear of stray calls made after the run ended,
+// which no Result can report any more; fn runs on the stray goroutine,
+// which ends when fn returns. Without it, a late stray call is written to
+// standard error.
+func (w *World) OnLateStray(fn func(*Failure)) { w.strays.late = fn }
+
+// strayCall records a stray call and ends the calling goroutine.
+func (w *World) strayCall(op string) {
+	what := strings.Clone(op) // op does not escape: callers may build it on their stack
+	raw := string(debug.Stack())
+	stack := strayStack(raw)
+	f := &Failure{
+		Kind: Stray,
+		Msg: fmt.Sprintf("a goroutine that the simulation does not run called into it (%s): it was started with a go statement, "+
+			"and only tasks may call into the simulation; %s", what, strayFix),
+		Stack: stack,
+	}
+	st := &w.strays
+	st.mu.Lock()
+	late := st.over
+	if late {
+		// The scheduler is done with the world: its time is final.
+		f.At = time.Duration(w.now)
+		f.Msg = "after the run ended, " + f.Msg
+	} else if st.f == nil {
+		st.f = f
+		st.seen.Store(true)
+	}
+	lateFn := st.late
+	st.mu.Unlock()
+	onTest := strings.Contains(raw, "\ntesting.tRunner(")
+	switch {
+	case onTest && late:
+		// A test's own goroutine, after the run: the test kept a value
+		// of the simulation. A Goexit would end the test binary with a
+		// message that names nothing; a panic names the test and the
+		// misuse.
+		panic(fmt.Sprintf("sim: %s after the simulation ended; a value made by the simulation outlived its run", what))
+	case onTest:
+		panic(fmt.Sprintf("sim: a test's goroutine called into a running simulation (%s); only the simulation's tasks may", what))
+	case strings.Contains(raw, workerFrame):
+		// A task of another world: its engine recovers the panic and
+		// fails that run, where a Goexit would end its scheduler.
+		panic(fmt.Sprintf("sim: a task called into another simulation (%s); a value made by one simulation leaked into another", what))
+	case late && lateFn != nil:
+		lateFn(f)
+	case late:
+		fmt.Fprintf(os.Stderr, "sim: seed %d: %v\n%s\n", w.cfg.Seed, f, stack)
+	}
+	runtime.Goexit()
+}
+
+// strayStack trims a debug.Stack trace to the stray goroutine's own frames,
+// as "function\n\tfile:line" lines: it drops the first line, the engine's
+// frames on top, and the arguments and offsets.
+func strayStack(raw string) string {
+	lines := strings.Split(strings.TrimSpace(raw), "\n")
+	if len(lines) > 0 && strings.HasPrefix(lines[0], "goroutine ") {
+		lines = lines[1:]
+	}
+	for i := range lines {
+		l := strings.TrimSpace(lines[i])
+		if i%2 == 1 {
+			l, _, _ = strings.Cut(l, " +0x")
+			l = "\t" + l
+		} else if j := strings.LastIndexByte(l, '('); j > 0 && strings.HasSuffix(l, ")") {
+			l = l[:j]
+		}
+		lines[i] = l
+	}
+	for len(lines) >= 2 && (strings.HasPrefix(lines[0], "runtime/debug.") || isEngineFrame(lines[0], lines[1])) {
+		lines = lines[2:]
+	}
+	return strings.Join(lines, "\n")
+}

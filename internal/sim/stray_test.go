@@ -1,0 +1,169 @@
+package sim
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// goAndWait runs f on a goroutine started with a go statement and waits
+// until it ends.
+func goAndWait(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
+}
+
+func requireStray(t *testing.T, res Result, what string) *Failure {
+	t.Helper()
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	require.Equal(t, Stray, f.Kind, f.Error())
+	assert.Contains(t, f.Msg, "a goroutine that the simulation does not run called into it ("+what+")")
+	assert.Contains(t, f.Msg, strayFix)
+	assert.Contains(t, f.Stack, "stray_test.go")
+	assert.NotContains(t, f.Stack, "/internal/sim/stray.go", "the engine's frames are left out")
+	return f
+}
+
+func TestStrayCallsFailTheRun(t *testing.T) {
+	calls := map[string]func(ctx context.Context, p providers.Providers){
+		"Sleep":         func(ctx context.Context, p providers.Providers) { _ = p.Time.Sleep(ctx, time.Second) },
+		"Time.Now":      func(ctx context.Context, p providers.Providers) { p.Time.Now() },
+		"Random.Uint64": func(ctx context.Context, p providers.Providers) { p.Random.Uint64() },
+		"Task.Go": func(ctx context.Context, p providers.Providers) {
+			p.Task.Go(ctx, "child", func(context.Context) error { return nil })
+		},
+		"Time.AfterFunc": func(ctx context.Context, p providers.Providers) { p.Time.AfterFunc(time.Second, func() {}) },
+		"mutex lock":     func(ctx context.Context, p providers.Providers) { _ = providers.NewMutex(p.Task).Lock(ctx) },
+		"wait group add": func(ctx context.Context, p providers.Providers) { providers.NewWaitGroup(p.Task).Add(1) },
+		"chan receive": func(ctx context.Context, p providers.Providers) {
+			_, _, _ = providers.NewChan[int](p.Task, 0).Recv(ctx)
+		},
+		"select": func(ctx context.Context, p providers.Providers) {
+			_ = providers.Select(ctx, providers.OnRecv(providers.NewChan[int](p.Task, 0), func(int, bool) {}))
+		},
+	}
+	for what, call := range calls {
+		t.Run(what, func(t *testing.T) {
+			returned, after := false, false
+			res := run(1, func(ctx context.Context, p providers.Providers) error {
+				goAndWait(func() {
+					call(ctx, p)
+					returned = true
+				})
+				_ = p.Time.Sleep(ctx, time.Second)
+				after = true
+				return nil
+			})
+			f := requireStray(t, res, what)
+			assert.Equal(t, time.Duration(0), f.At)
+			assert.False(t, returned, "the stray call does not return")
+			assert.False(t, after, "the run ends at the stray call")
+			assert.Equal(t, uint64(1), res.Tasks, "the stray call started nothing")
+		})
+	}
+}
+
+// A stray goroutine that calls in only after the run deadlocked, for want
+// of what it would have done, is the cause: the run waits for it a while.
+func TestStrayCallAfterADeadlockIsTheCause(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		tp := p.Task.(providers.Parker)
+		tok := tp.WaitToken()
+		go func() {
+			time.Sleep(time.Millisecond) // on the wall clock
+			tp.Wake(tok)
+		}()
+		return tp.Park(ctx, tok, "the stray goroutine's wake")
+	})
+	requireStray(t, res, "Wake")
+}
+
+func TestStrayCallAfterTheRunGoesToOnLateStray(t *testing.T) {
+	w := New(Config{Seed: 1})
+	var mu sync.Mutex
+	var late []*Failure
+	w.OnLateStray(func(f *Failure) {
+		mu.Lock()
+		defer mu.Unlock()
+		late = append(late, f)
+	})
+	var p providers.Providers
+	res := w.Run(func(ctx context.Context, pp providers.Providers) error {
+		p = pp
+		return pp.Time.Sleep(ctx, time.Minute)
+	})
+	require.NoError(t, res.Err)
+	goAndWait(func() { p.Random.Uint64() })
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, late, 1)
+	assert.Equal(t, Stray, late[0].Kind)
+	assert.Equal(t, time.Minute, late[0].At)
+	assert.Contains(t, late[0].Msg, "after the run ended, a goroutine that the simulation does not run called into it (Random.Uint64)")
+}
+
+// A task of one world that calls into another (a value kept from an
+// earlier seed) panics: its own engine reports it.
+func TestTaskCallingAnotherWorldPanics(t *testing.T) {
+	var first providers.Providers
+	run(1, func(ctx context.Context, p providers.Providers) error { first = p; return nil })
+	res := run(2, func(ctx context.Context, p providers.Providers) error {
+		first.Random.Uint64()
+		return nil
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Panic, f.Kind)
+	assert.Contains(t, f.Msg, "sim: a task called into another simulation (Random.Uint64)")
+}
+
+// A task that waits on a raw channel for a stray goroutine waits for a
+// goroutine that its stray call ended: the watchdog reports the stray
+// call, the cause, rather than the wait.
+func TestWatchdogReportsTheStrayCallATaskWaitsFor(t *testing.T) {
+	release := make(chan uint64)
+	res := New(Config{Seed: 1}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		go func() { release <- p.Random.Uint64() }()
+		<-release // a raw channel: invisible to the simulation
+		return nil
+	}, 200*time.Millisecond)
+	requireStray(t, res, "Random.Uint64")
+	// Let the abandoned world finish so no goroutine outlives the test.
+	release <- 0
+}
+
+// A goroutine started by a task that waits outside the simulation, and so
+// never calls in, is named in the deadlock it leaves behind.
+func TestDeadlockNamesTheGoroutinesTasksStarted(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		tp := p.Task.(providers.Parker)
+		tok := tp.WaitToken()
+		go wakesOnRelease(release, tp, tok)
+		return tp.Park(ctx, tok, "the goroutine's wake")
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Deadlock, f.Kind)
+	assert.Contains(t, f.Msg, "1 goroutine(s) started with go statements by the run's tasks are alive")
+	assert.Contains(t, f.Msg, strayFix)
+	assert.Contains(t, f.Msg, "sim.wakesOnRelease\n\t\t")
+}
+
+func wakesOnRelease(release chan struct{}, tp providers.Parker, tok providers.WaitToken) {
+	if _, ok := <-release; ok {
+		tp.Wake(tok)
+	}
+}

@@ -1,0 +1,61 @@
+package simtest
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// stackOf names whose stack a failure shows.
+func stackOf(f *sim.Failure) string {
+	if f.Kind == sim.Stray {
+		return "the stray goroutine"
+	}
+	return fmt.Sprintf("task %q", f.Task)
+}
+
+// lateStrays reports on the test the stray calls that come after their
+// seed ended: a goroutine started with a go statement that called into
+// the simulation only after the seed's world was gone. Such a call can no
+// longer fail its seed, so it fails the test, naming the seed, once per
+// seed. After Run returned, the test may be over, and failing it would
+// panic: the call is then written to standard error.
+type lateStrays struct {
+	mu   sync.Mutex
+	done bool
+	seen map[uint64]bool
+}
+
+func (l *lateStrays) watch(t testing.TB, w *sim.World, seed uint64) {
+	name := t.Name()
+	w.OnLateStray(func(f *sim.Failure) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.seen[seed] {
+			return
+		}
+		if l.seen == nil {
+			l.seen = make(map[uint64]bool)
+		}
+		l.seen[seed] = true
+		replay := newReplayer().line(name, simseedArg(seed))
+		msg := fmt.Sprintf("simtest: seed %d failed after it ended: %v\n  replay: %s\n  stack of the stray goroutine:\n    %s",
+			seed, f, replay, indent(strings.TrimSpace(f.Stack), "    "))
+		if l.done {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", name, msg)
+			return
+		}
+		t.Error(msg)
+	})
+}
+
+// close marks the end of Run: later calls cannot fail the test.
+func (l *lateStrays) close() {
+	l.mu.Lock()
+	l.done = true
+	l.mu.Unlock()
+}

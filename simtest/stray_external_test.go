@@ -1,0 +1,186 @@
+package simtest_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// strayFix is the sentence every stray report ends with.
+const strayFix = "start it with the Task provider (p.Task.Go); for net/http, serve and dial through adapters that run connections as tasks"
+
+// strayed runs body over one seed and returns what the Run reported. The
+// body's stray goroutine ends at its first call into the simulation: no
+// goroutine is left behind (TestMain checks with goleak).
+func strayed(t *testing.T, body func(s *simtest.S), opts ...simtest.Option) string {
+	t.Helper()
+	r := runIn("TestStray", func(r *recorder) { simtest.Run(r, body, append(opts, simtest.Seeds(1))...) })
+	require.True(t, r.failed, r.output())
+	out := r.output()
+	assert.Contains(t, out, "stray goroutine at ")
+	assert.Contains(t, out, "a goroutine that the simulation does not run called into it")
+	assert.Contains(t, out, strayFix)
+	assert.Contains(t, out, "replay: go test -run '^TestStray$' ./simtest -simseed=")
+	assert.Contains(t, out, "stack of the stray goroutine:")
+	return out
+}
+
+// goAndWait runs f on a goroutine started with a go statement, and waits
+// (on the wall clock) until it has ended: a stray goroutine's call into
+// the simulation ends it.
+func goAndWait(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
+}
+
+func TestStrayGoroutineSleepFailsTheSeed(t *testing.T) {
+	returned := false
+	out := strayed(t, func(s *simtest.S) {
+		p := s.Providers()
+		goAndWait(func() {
+			_ = p.Time.Sleep(s.Context(), time.Second)
+			returned = true
+		})
+		s.Sleep(time.Second)
+		s.Error("the seed went on after a stray call")
+	})
+	assert.Contains(t, out, "(Sleep)")
+	assert.Contains(t, out, "TestStrayGoroutineSleepFailsTheSeed.func", "the stack shows the stray goroutine's code")
+	assert.NotContains(t, out, "the seed went on")
+	assert.False(t, returned, "the stray call does not return")
+}
+
+func TestStrayGoroutineChanSendFailsTheSeed(t *testing.T) {
+	out := strayed(t, func(s *simtest.S) {
+		p := s.Providers()
+		ch := providers.NewChan[int](p.Task, 1) // room: the send would not even park
+		goAndWait(func() { _ = ch.Send(s.Context(), 1) })
+		s.Sleep(time.Second)
+		assert.Equal(s, 0, ch.Len(), "the stray send changed nothing")
+	})
+	assert.Contains(t, out, "(chan send)")
+}
+
+func TestStrayGoroutineConnWriteFailsTheSeed(t *testing.T) {
+	out := strayed(t, func(s *simtest.S) {
+		p := s.Providers()
+		echoOn(s, "10.0.0.1")
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:7")
+		require.NoError(s, err)
+		goAndWait(func() { _, _ = c.Write([]byte("hello")) })
+		s.Sleep(time.Second)
+	})
+	assert.Contains(t, out, "(net write)")
+}
+
+// A stray call that comes after its seed ended can no longer fail the
+// seed: it fails the test, naming the seed.
+func TestStrayCallAfterItsSeedEndedFailsTheTest(t *testing.T) {
+	proceed, done := make(chan struct{}), make(chan struct{})
+	seeds := 0
+	r := runIn("TestStray", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			seeds++
+			if seeds == 2 {
+				close(proceed) // the first seed is over
+				<-done
+				return
+			}
+			p := s.Providers()
+			go func() {
+				defer close(done)
+				<-proceed
+				_ = p.Time.Sleep(context.Background(), time.Second)
+			}()
+		}, simtest.Seeds(2))
+	})
+	require.True(t, r.failed, r.output())
+	out := r.output()
+	assert.Contains(t, out, "failed after it ended: stray goroutine at 0s: after the run ended, a goroutine that the simulation does not run called into it (Sleep)")
+	assert.Contains(t, out, "replay: go test -run '^TestStray$' ./simtest -simseed=")
+	assert.Contains(t, out, strayFix)
+	assert.Contains(t, out, "TestStrayCallAfterItsSeedEndedFailsTheTest.func")
+}
+
+// net/http's server runs each connection on a goroutine of its own: served
+// on a simulated listener, that goroutine is stray.
+func TestHTTPServerOnASimulatedListenerFailsTheSeed(t *testing.T) {
+	out := strayed(t, func(s *simtest.S) {
+		server := s.HostProviders("10.0.0.1")
+		l, err := server.Network.Listen(s.Context(), ":80")
+		require.NoError(s, err)
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi") })}
+		server.Task.Go(s.Context(), "http", func(ctx context.Context) error { return srv.Serve(l) })
+		p := s.Providers()
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		_, err = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		require.NoError(s, err)
+		buf := make([]byte, 512)
+		_ = c.SetReadDeadline(p.Time.Now().Add(time.Minute))
+		_, err = c.Read(buf)
+		require.NoError(s, err, "no answer comes: the server's connection goroutine is stray")
+	})
+	assert.Contains(t, out, "net/http.(*conn).serve")
+}
+
+// net/http's client dials, reads and writes on goroutines of its own: a
+// Transport that dials the simulated network is stray too. The task that
+// waits for the dial waits on the Transport's channels, outside the
+// simulation: the watchdog gives the seed up at its next look, a quarter of
+// its period, and reports the stray call.
+func TestHTTPClientOnTheSimulatedNetworkFailsTheSeed(t *testing.T) {
+	// The request's context is the wall clock's, so that the abandoned
+	// task can be released when the test is over.
+	rctx, release := context.WithCancel(context.Background())
+	defer release()
+	out := strayed(t, func(s *simtest.S) {
+		echoOn(s, "10.0.0.1")
+		p := s.Providers()
+		client := &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+				return p.Network.Dial(ctx, "10.0.0.1:7")
+			},
+		}}
+		req, err := http.NewRequestWithContext(rctx, "GET", "http://10.0.0.1:7/", nil)
+		require.NoError(s, err)
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+	}, simtest.Watchdog(time.Second))
+	assert.Contains(t, out, "(net dial)")
+	assert.Contains(t, out, "net/http.(*Transport)")
+}
+
+func TestStrayGoroutineAssertionFailsTheSeed(t *testing.T) {
+	out := strayed(t, func(s *simtest.S) {
+		goAndWait(func() { assertions.Always(s.Context(), true, "checked on a stray goroutine") })
+		s.Sleep(time.Second)
+	}, simtest.AllowGaps())
+	assert.Contains(t, out, "(an assertion)")
+}
+
+func TestStrayGoroutineDiskWriteFailsTheSeed(t *testing.T) {
+	out := strayed(t, func(s *simtest.S) {
+		f, err := s.Storage().Create("data")
+		require.NoError(s, err)
+		goAndWait(func() { _, _ = f.Write([]byte("hello")) })
+		s.Sleep(time.Second)
+	})
+	assert.Contains(t, out, "(file write)")
+}
