@@ -73,7 +73,9 @@
 // task can run and no timer is pending while the body has not returned —
 // lists every task and where it waits. [TimeBudget] bounds simulated time
 // and [MaxStepsPerInstant] catches tasks that spin without letting time
-// move.
+// move, or that let it crawl (more steps and events in 100 ms of simulated
+// time than the same bound), naming what fired most. docs/debugging.md
+// says what each report means.
 //
 // # Fuzzing
 //

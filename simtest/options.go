@@ -128,7 +128,10 @@ func Watchdog(d time.Duration) Option {
 
 // MaxStepsPerInstant bounds how many times tasks may be resumed while
 // simulated time stands still (default [DefaultMaxStepsPerInstant]); past
-// it the seed fails as a livelock. Zero removes the bound.
+// it the seed fails as a livelock. The same number bounds the steps and
+// events of any 100 ms of simulated time: past it the seed fails as making
+// no progress (time crawls, as when something sleeps a nanosecond in a
+// loop). Zero removes both bounds.
 func MaxStepsPerInstant(n uint64) Option {
 	return optionFunc(func(c *config) error {
 		c.maxSteps = n

@@ -11,14 +11,17 @@ type Kind int
 
 // The kinds of failure.
 const (
-	Panic      Kind = iota + 1 // a task panicked
-	Stopped                    // a task called FailNow
-	Goexit                     // a task called runtime.Goexit (t.FailNow on a testing.T)
-	Deadlock                   // nothing can run and the root task has not returned
-	Livelock                   // too many steps without simulated time moving
-	TimeBudget                 // simulated time passed its budget
-	Escaped                    // a task blocked outside the simulation
-	RootError                  // the root task returned an error
+	Panic         Kind = iota + 1 // a task panicked
+	Stopped                       // a task called FailNow
+	Goexit                        // a task called runtime.Goexit (t.FailNow on a testing.T)
+	Deadlock                      // nothing can run and the root task has not returned
+	Livelock                      // too many steps without simulated time moving
+	TimeBudget                    // simulated time passed its budget
+	Escaped                       // a task blocked outside the simulation
+	RootError                     // the root task returned an error
+	Stalled                       // too many steps and events while simulated time crawls
+	SwallowedKill                 // a killed task recovered the kill and went on
+	Abandoned                     // the watchdog gave the run up; it ran no user code after
 )
 
 var kindNames = [...]string{
@@ -30,6 +33,7 @@ var kindNames = [...]string{
 	TimeBudget: "time budget exceeded",
 	Escaped:    "blocked outside the simulation",
 	RootError:  "error",
+	Stalled:    "no progress",
 }
 
 func (k Kind) String() string {

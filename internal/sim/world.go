@@ -99,6 +99,7 @@ type World struct {
 	events      uint64
 	started     uint64
 	atInstant   uint64
+	stall       stallGuard
 	failure     *Failure
 	record      []Step
 	timeline    ring
@@ -241,6 +242,9 @@ func (w *World) step() {
 			max, time.Duration(w.now), w.describeTasks())})
 		return
 	}
+	if w.stall.count(w, t, nil) {
+		return
+	}
 	w.trace = mix(w.trace, uint64(t.id)<<32^w.rng.Draws())
 	if w.cfg.Record {
 		w.record = append(w.record, Step{Kind: StepRun, Task: t.name, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
@@ -271,10 +275,14 @@ func (w *World) fireEvents() {
 	if when != w.now {
 		w.now = when
 		w.atInstant = 0
+		w.stall.moved(when)
 	}
 	for w.failure == nil && w.queue.more() {
 		s := w.queue.pop()
 		e := s.e
+		if w.stall.count(w, nil, e) {
+			return
+		}
 		w.events++
 		w.publish()
 		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
