@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -50,4 +51,36 @@ func TestNanosecondSleepLoopFailsAsNoProgress(t *testing.T) {
 	assert.Contains(t, out, `in task "ticker"`)
 	assert.Contains(t, out, `were task "ticker"`)
 	assert.Contains(t, out, "MaxStepsPerInstant")
+}
+
+// stubborn is a process whose loop recovers every panic, the kill too.
+type stubborn struct{ spins *int }
+
+func (s stubborn) Run(ctx context.Context, p providers.Providers) error {
+	for {
+		*s.spins++
+		func() {
+			defer func() { _ = recover() }()
+			_ = p.Time.Sleep(ctx, time.Second)
+		}()
+	}
+}
+
+func TestProcessThatRecoversItsKillFailsAtOnce(t *testing.T) {
+	spins, atKill := 0, 0
+	r := runIn("TestSwallow", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "node", New: func() simtest.Process { return stubborn{&spins} }})
+			s.Sleep(59 * time.Minute)
+			atKill = spins
+			c.Stop("node-0", simtest.Crash, 0)
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.Watchdog(time.Minute))
+	})
+	assert.True(t, r.failed)
+	assert.False(t, r.fatal, "the test goes on to its report")
+	out := r.output()
+	assert.Contains(t, out, `kill recovered at 59m0s in task "node-0/main"`)
+	assert.Contains(t, out, "guard_external_test.go", "the line that recovered")
+	assert.Contains(t, out, "replay:")
+	assert.Equal(t, atKill+1, spins, "the process ran once more after its kill, up to its next sleep")
 }

@@ -25,15 +25,16 @@ const (
 )
 
 var kindNames = [...]string{
-	Panic:      "panic",
-	Stopped:    "stopped",
-	Goexit:     "goexit",
-	Deadlock:   "deadlock",
-	Livelock:   "livelock",
-	TimeBudget: "time budget exceeded",
-	Escaped:    "blocked outside the simulation",
-	RootError:  "error",
-	Stalled:    "no progress",
+	Panic:         "panic",
+	Stopped:       "stopped",
+	Goexit:        "goexit",
+	Deadlock:      "deadlock",
+	Livelock:      "livelock",
+	TimeBudget:    "time budget exceeded",
+	Escaped:       "blocked outside the simulation",
+	RootError:     "error",
+	Stalled:       "no progress",
+	SwallowedKill: "kill recovered",
 }
 
 func (k Kind) String() string {

@@ -141,7 +141,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		defer func() {
 			if !normal {
 				r := w.result()
-				r.Goexit = true
+				r.Goexit = !w.exiting
 				done <- r
 			}
 		}()

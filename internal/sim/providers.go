@@ -135,7 +135,7 @@ func (p *taskProvider) Yield(ctx context.Context) {
 	t.waitGen++
 	w.makeReady(t)
 	if !t.yield(struct{}{}) || t.killed {
-		panic(killSignal{})
+		t.unwind()
 	}
 }
 

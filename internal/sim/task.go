@@ -42,8 +42,14 @@ type task struct {
 	started  bool
 	killed   bool
 	finished bool
-	err      error
-	joiners  []providers.WaitToken
+	// unwinding is set when the kill signal is first thrown in the task,
+	// and killPCs holds the stack it was thrown from: a killed task that
+	// runs on outside a panic recovered it (swallow.go).
+	unwinding bool
+	killPCs   []uintptr
+	killedAt  int64
+	err       error
+	joiners   []providers.WaitToken
 }
 
 // killSignal is the panic value that unwinds a killed task.
@@ -72,7 +78,7 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 			"start tasks from inside the simulation, before its body returns", name))
 	}
 	if c := w.cur; c != nil && c.killed {
-		panic(killSignal{})
+		c.unwind()
 	}
 	w.nextID++
 	if g != nil {
@@ -180,6 +186,9 @@ func (t *task) body() {
 	}()
 	err := t.fn(t.ctx)
 	normal = true
+	if t.killed {
+		t.swallowed(true)
+	}
 	t.err = err
 	if err != nil && t == t.w.root {
 		t.w.fail(&Failure{Kind: RootError, Task: t.name, Msg: err.Error(), Err: err})
@@ -233,7 +242,7 @@ func (w *World) park(ctx context.Context, what string) error {
 	t.parked = true
 	t.what = what
 	if !t.yield(struct{}{}) || t.killed {
-		panic(killSignal{})
+		t.unwind()
 	}
 	err := t.wakeErr
 	t.wakeErr = nil
@@ -251,7 +260,7 @@ func (w *World) current(what string) *task {
 		panic(fmt.Sprintf("sim: %s outside a simulation task; only tasks started by the simulation may block on it", what))
 	}
 	if t.killed {
-		panic(killSignal{})
+		t.unwind()
 	}
 	return t
 }
@@ -330,8 +339,9 @@ func (w *World) kill(t *task) {
 	w.unready(t)
 	w.unwaitCtx(t)
 	unschedule(&t.sleep)
+	t.killedAt = w.now
 	if t == w.cur {
-		panic(killSignal{})
+		t.unwind()
 	}
 	if !t.started {
 		t.wk.t = nil

@@ -78,6 +78,10 @@ type World struct {
 	abandoned atomic.Bool
 	// workers counts the workers made.
 	workers int
+	// exiting is set when the engine ends a task's goroutine with
+	// runtime.Goexit (swallow.go): the Goexit that reaches the world's
+	// goroutine is the engine's, not a test's FailNow.
+	exiting bool
 	tasks   []*task // every live task, in start order
 	cur     *task
 	root    *task
