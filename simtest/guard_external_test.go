@@ -2,10 +2,12 @@ package simtest_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
@@ -83,4 +85,32 @@ func TestProcessThatRecoversItsKillFailsAtOnce(t *testing.T) {
 	assert.Contains(t, out, "guard_external_test.go", "the line that recovered")
 	assert.Contains(t, out, "replay:")
 	assert.Equal(t, atKill+1, spins, "the process ran once more after its kill, up to its next sleep")
+}
+
+// A task that comes back after the watchdog gave its seed up runs no
+// further than its next call into the simulation, and nothing it does
+// reaches the test.
+func TestEscapedTaskThatComesBackRunsNoMore(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	release := make(chan struct{})
+	var after atomic.Int32
+	r := runIn("TestEscape", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			h := s.Go("waiter", func(ctx context.Context) error {
+				<-release // a raw channel: the simulation cannot see it
+				s.Sleep(time.Second)
+				after.Add(1)
+				s.Errorf("ran after the watchdog gave the seed up")
+				return nil
+			})
+			_ = h.Join(s.Context())
+			after.Add(1)
+		}, simtest.Seeds(1), simtest.Watchdog(300*time.Millisecond)) // a bound only
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	close(release)
+	goleak.VerifyNone(t, before) // waits for the seed's goroutines to end
+	assert.Zero(t, after.Load())
+	assert.Equal(t, out, r.output(), "nothing more reached the test")
 }

@@ -21,7 +21,7 @@ const (
 	RootError                     // the root task returned an error
 	Stalled                       // too many steps and events while simulated time crawls
 	SwallowedKill                 // a killed task recovered the kill and went on
-	Abandoned                     // the watchdog gave the run up; it ran no user code after
+	Abandoned                     // the watchdog gave the run up (a result nobody reads)
 )
 
 var kindNames = [...]string{
@@ -35,6 +35,7 @@ var kindNames = [...]string{
 	RootError:     "error",
 	Stalled:       "no progress",
 	SwallowedKill: "kill recovered",
+	Abandoned:     "abandoned",
 }
 
 func (k Kind) String() string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -129,8 +130,12 @@ func (w *World) describeTasks() string {
 // the caller's: if no step completes for watchdog of real time, the running
 // task has blocked outside the simulation (a raw channel, a sync.Mutex,
 // time.Sleep, real I/O). The run is then abandoned with an Escaped failure
-// that names the task and shows where it blocked; its goroutine cannot be
-// recovered and stays behind. A zero watchdog waits forever.
+// that names the task and shows where it blocked. An abandoned run never
+// runs user code again: should the task come back, it unwinds at its next
+// call into the simulation, every other task is unwound, and the run's
+// goroutines end (see givenUp). A task that never comes back keeps its
+// goroutine: Go cannot stop one from outside. A zero watchdog waits
+// forever.
 //
 // A task's runtime.Goexit tears the world down and sets Result.Goexit: the
 // caller, on a test's goroutine, should then call t.FailNow.
@@ -178,17 +183,35 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 // goroutine.
 func (w *World) published() uint64 { return atomic.LoadUint64(&w.progress) }
 
+// publishedTask reads the task that publish stored, from the watchdog's
+// goroutine. Its name and worker were set before it was published, and do
+// not change.
+func (w *World) publishedTask() *task {
+	return (*task)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur))))
+}
+
+// givenUp ends a run that the watchdog gave up, when its goroutine comes
+// back into the simulation: a task that escaped came back, or the
+// scheduler did. The runner has moved on, so from here the run runs no
+// user code it can help: the hooks to the runner are cut, the run fails
+// (a result nobody reads), the returning task t (if any) is killed and
+// unwinds at once, and so do all others at teardown, whose workers are
+// stopped rather than pooled. Every later call into the simulation unwinds
+// its caller.
+func (w *World) givenUp(t *task) {
+	w.asserter, w.afterStep, w.timeline.observe = nil, nil, nil
+	w.fail(&Failure{Kind: Abandoned, Msg: "the watchdog gave the run up"})
+	if t != nil && !t.killed {
+		t.killed, t.killedAt = true, w.now
+	}
+}
+
 // escaped builds the result of a run whose running task never came back.
-// It runs on the watcher's goroutine and reads w.cur and the task's name
-// and worker, which the scheduler's goroutine wrote. Under the race
-// detector the load pairs with publish's atomic store, made after w.cur
-// was set; in other builds publish is a plain store and these are plain
-// reads. They are safe all the same: the scheduler is blocked inside the
-// task that never came back, so nothing has written them since, for at
-// least the watchdog period.
+// It runs on the watcher's goroutine, and reads only what publish stored
+// and what does not change, so that it does not race with the world should
+// the task come back.
 func (w *World) escaped(watchdog time.Duration) Result {
-	w.published()
-	t := w.cur
+	t := w.publishedTask()
 	name, stack := "(the scheduler)", ""
 	if t != nil {
 		name = t.name

@@ -13,7 +13,14 @@ type Asserter = simctx.Asserter
 func (w *World) SetAsserter(a Asserter) { w.asserter = a }
 
 // Asserter returns where the run's assertions go (simctx.Sim).
-func (w *World) Asserter() simctx.Asserter { return w.asserter }
+// It is nil once the watchdog gave the run up: the assertions of a task
+// that comes back after that go nowhere.
+func (w *World) Asserter() simctx.Asserter {
+	if w.abandoned.Load() {
+		return nil
+	}
+	return w.asserter
+}
 
 // AfterStep sets fn to run on the scheduler after every step: each time a
 // task parks or ends, and after each event callback. fn runs outside any
@@ -21,5 +28,15 @@ func (w *World) Asserter() simctx.Asserter { return w.asserter }
 func (w *World) AfterStep(fn func()) { w.afterStep = fn }
 
 // ObserveTimeline sets fn to hear every timeline entry as it is added; nil
-// removes it. fn must not add entries itself.
-func (w *World) ObserveTimeline(fn func(Entry)) { w.timeline.observe = fn }
+// removes it. fn must not add entries itself. It hears nothing once the
+// watchdog gave the run up.
+func (w *World) ObserveTimeline(fn func(Entry)) {
+	w.timeline.observe = nil
+	if fn != nil {
+		w.timeline.observe = func(e Entry) {
+			if !w.abandoned.Load() {
+				fn(e)
+			}
+		}
+	}
+}

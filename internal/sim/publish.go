@@ -9,4 +9,7 @@ package sim
 // read of a word observes some value written to it, which is all the
 // watchdog needs: it only asks whether the count moved in the last second.
 // Race-detector builds use an atomic store instead (publish_race.go).
-func (w *World) publish() { w.progress = w.steps + w.events }
+func (w *World) publish() {
+	w.progress = w.steps + w.events
+	w.pubCur = w.cur
+}

@@ -2,8 +2,14 @@
 
 package sim
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // publish is atomic under the race detector, which would otherwise report
 // the watchdog's read; see publish.go.
-func (w *World) publish() { atomic.StoreUint64(&w.progress, w.steps+w.events) }
+func (w *World) publish() {
+	atomic.StoreUint64(&w.progress, w.steps+w.events)
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur)), unsafe.Pointer(w.cur))
+}

@@ -77,8 +77,13 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 		panic(fmt.Sprintf("sim: task %q started on a simulation that is not running (it ended, or never began); "+
 			"start tasks from inside the simulation, before its body returns", name))
 	}
-	if c := w.cur; c != nil && c.killed {
-		c.unwind()
+	if c := w.cur; c != nil {
+		if w.abandoned.Load() {
+			w.givenUp(c)
+		}
+		if c.killed {
+			c.unwind()
+		}
 	}
 	w.nextID++
 	if g != nil {
@@ -258,6 +263,9 @@ func (w *World) current(what string) *task {
 			panic(fmt.Sprintf("sim: %s after the simulation ended; a value made by the simulation outlived its run", what))
 		}
 		panic(fmt.Sprintf("sim: %s outside a simulation task; only tasks started by the simulation may block on it", what))
+	}
+	if w.abandoned.Load() {
+		w.givenUp(t)
 	}
 	if t.killed {
 		t.unwind()

@@ -74,6 +74,7 @@ type World struct {
 	ready []*task
 	pool  []*worker // idle workers, for the next tasks started
 	// abandoned is set when RunGuarded gave up on the run: a task escaped,
+	// and the run must never run user code again (see givenUp); and
 	// and the run's workers must not go back to Workers.
 	abandoned atomic.Bool
 	// workers counts the workers made.
@@ -108,6 +109,7 @@ type World struct {
 	record      []Step
 	timeline    ring
 	progress    uint64 // steps and events, for the watchdog; see publish
+	pubCur      *task  // the task resumed last, for the watchdog; see publish
 	nextID      uint32
 	buggify     Buggify
 	sites       map[uintptr]*site // buggify sites reached, by PC
@@ -254,6 +256,10 @@ func (w *World) step() {
 		w.record = append(w.record, Step{Kind: StepRun, Task: t.name, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
 	}
 	w.resume(t)
+	if w.abandoned.Load() {
+		w.givenUp(nil)
+		return
+	}
 	if w.afterStep != nil {
 		w.afterStep()
 	}
@@ -297,6 +303,10 @@ func (w *World) fireEvents() {
 			w.wake(e.task, nil)
 		} else {
 			e.fn()
+			if w.abandoned.Load() {
+				w.givenUp(nil)
+				return
+			}
 			if w.afterStep != nil {
 				w.afterStep()
 			}
