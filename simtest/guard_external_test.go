@@ -114,3 +114,36 @@ func TestEscapedTaskThatComesBackRunsNoMore(t *testing.T) {
 	assert.Zero(t, after.Load())
 	assert.Equal(t, out, r.output(), "nothing more reached the test")
 }
+
+// check stands for a CPU-heavy check, such as a linearizability search:
+// it computes for d of real time without calling the simulation.
+func check(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+	}
+}
+
+func TestWatchdogReportsALongCheckAsBusy(t *testing.T) {
+	r := runIn("TestBusy", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Sleep(59 * time.Minute)
+			check(time.Second)
+		}, simtest.Seeds(1), simtest.Watchdog(250*time.Millisecond)) // a bound only
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, `busy at 59m0s in task "driver"`)
+	assert.Contains(t, out, "its goroutine is running, not waiting")
+	assert.Contains(t, out, "guard_external_test.go", "the report shows where the task runs")
+	assert.Regexp(t, `trace=[0-9a-f]*[1-9a-f][0-9a-f]* FAIL sim=59m0s`, out, "the seed's line gives the trace and time so far")
+}
+
+func TestSlowCheckPasses(t *testing.T) {
+	r := runIn("TestSlow", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Sleep(59 * time.Minute)
+			s.Slow(func() { check(time.Second) })
+			s.Sleep(time.Minute)
+		}, simtest.Seeds(1), simtest.Watchdog(250*time.Millisecond))
+	})
+	assert.False(t, r.failed, r.output())
+}

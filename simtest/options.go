@@ -114,8 +114,10 @@ func TimeBudget(d time.Duration) Option {
 }
 
 // Watchdog sets how long, in real time, a task may run without returning to
-// the scheduler before the seed fails as blocked outside the simulation
-// (default [DefaultWatchdog]). Zero turns the watchdog off.
+// the scheduler before the seed fails as blocked outside the simulation, or
+// as busy if the task's goroutine keeps running (default
+// [DefaultWatchdog]). [S.Slow] holds it off for a stretch that is meant to
+// take long. Zero turns the watchdog off.
 func Watchdog(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {

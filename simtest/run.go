@@ -154,7 +154,7 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 
 func isEscaped(err error) bool {
 	var f *sim.Failure
-	return errors.As(err, &f) && f.Kind == sim.Escaped
+	return errors.As(err, &f) && (f.Kind == sim.Escaped || f.Kind == sim.Busy)
 }
 
 func (r *runner) once(seed uint64, record bool) *seedOutcome {

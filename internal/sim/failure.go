@@ -22,6 +22,7 @@ const (
 	Stalled                       // too many steps and events while simulated time crawls
 	SwallowedKill                 // a killed task recovered the kill and went on
 	Abandoned                     // the watchdog gave the run up (a result nobody reads)
+	Busy                          // a task ran for too long in real time without returning
 )
 
 var kindNames = [...]string{
@@ -36,6 +37,7 @@ var kindNames = [...]string{
 	Stalled:       "no progress",
 	SwallowedKill: "kill recovered",
 	Abandoned:     "abandoned",
+	Busy:          "busy",
 }
 
 func (k Kind) String() string {

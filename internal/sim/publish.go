@@ -12,4 +12,5 @@ package sim
 func (w *World) publish() {
 	w.progress = w.steps + w.events
 	w.pubCur = w.cur
+	w.pubEvents, w.pubNow, w.pubTrace = w.events, w.now, w.trace
 }

@@ -12,4 +12,7 @@ import (
 func (w *World) publish() {
 	atomic.StoreUint64(&w.progress, w.steps+w.events)
 	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur)), unsafe.Pointer(w.cur))
+	atomic.StoreUint64(&w.pubEvents, w.events)
+	atomic.StoreInt64(&w.pubNow, w.now)
+	atomic.StoreUint64(&w.pubTrace, w.trace)
 }

@@ -361,8 +361,10 @@ func (w *World) kill(t *task) {
 	// the pool.
 	prev := w.cur
 	w.cur = t
+	w.publish() // the watchdog names the killed task while it unwinds
 	t.wk.stop()
 	w.cur = prev
+	w.publish()
 }
 
 // FailNow ends the run as failed, from inside a task: the failure must have

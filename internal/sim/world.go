@@ -110,6 +110,11 @@ type World struct {
 	timeline    ring
 	progress    uint64 // steps and events, for the watchdog; see publish
 	pubCur      *task  // the task resumed last, for the watchdog; see publish
+	pubEvents   uint64 // events, simulated time and trace hash, likewise
+	pubNow      int64
+	pubTrace    uint64
+	goid        atomic.Int64 // the goroutine running the world, under RunGuarded
+	slow        atomic.Int32 // how many Slow calls are under way
 	nextID      uint32
 	buggify     Buggify
 	sites       map[uintptr]*site // buggify sites reached, by PC
