@@ -234,6 +234,9 @@ func (w *World) escaped(idle time.Duration) Result {
 	progress, events := w.published(), atomic.LoadUint64(&w.pubEvents)
 	now := time.Duration(atomic.LoadInt64(&w.pubNow))
 	s := sampleGoroutine(id)
+	if s.stack == "" && t != nil { // not found in a stack trace
+		s.stack = userFrames(stacks()[t.wk.label])
+	}
 	idle = idle.Round(time.Millisecond)
 	f := &Failure{Kind: Escaped, Task: name, At: now, Stack: s.stack}
 	switch {
@@ -251,6 +254,9 @@ func (w *World) escaped(idle time.Duration) Result {
 		f.Msg = fmt.Sprintf("the task has not returned to the scheduler for %v of real time: its goroutine is blocked outside the simulation%s, "+
 			"on a raw channel, a sync.Mutex, time.Sleep, or real I/O? "+
 			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk", idle, state)
+	}
+	if w.killing.Load() {
+		f.Msg += "; the task was killed and has not finished unwinding since: did a deferred recover() stop the kill?"
 	}
 	return Result{
 		Seed:    w.cfg.Seed,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,4 +138,31 @@ func TestKilledTaskMayRecoverAndPanicAgain(t *testing.T) {
 	}, time.Minute)
 	require.NoError(t, res.Err)
 	assert.Equal(t, []string{"recovered", "outer"}, unwound, "the sleep in a defer unwound its defer, as a kill does")
+}
+
+// A task that recovers its kill and then spins without calling the
+// simulation can only be caught by the watchdog, which says so.
+func TestSwallowedKillThenSpinIsNamedByTheWatchdog(t *testing.T) {
+	var stop atomic.Bool
+	defer stop.Store(true)
+	w := New(Config{Seed: 1})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		h := p.Task.Go(ctx, "spinner", func(ctx context.Context) error {
+			func() {
+				defer func() { _ = recover() }()
+				_ = p.Time.Sleep(ctx, time.Hour)
+			}()
+			for !stop.Load() {
+			}
+			return nil
+		})
+		_ = p.Time.Sleep(ctx, time.Second)
+		w.Kill(h)
+		return nil
+	}, 200*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Busy, f.Kind)
+	assert.Equal(t, "spinner", f.Task)
+	assert.Contains(t, f.Msg, "the task was killed and has not finished unwinding")
 }

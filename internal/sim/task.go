@@ -362,7 +362,9 @@ func (w *World) kill(t *task) {
 	prev := w.cur
 	w.cur = t
 	w.publish() // the watchdog names the killed task while it unwinds
+	w.killing.Store(true)
 	t.wk.stop()
+	w.killing.Store(false)
 	w.cur = prev
 	w.publish()
 }

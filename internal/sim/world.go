@@ -115,6 +115,7 @@ type World struct {
 	pubTrace    uint64
 	goid        atomic.Int64 // the goroutine running the world, under RunGuarded
 	slow        atomic.Int32 // how many Slow calls are under way
+	killing     atomic.Bool  // a task is unwinding from a kill, for the watchdog
 	nextID      uint32
 	buggify     Buggify
 	sites       map[uintptr]*site // buggify sites reached, by PC
