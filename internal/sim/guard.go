@@ -194,6 +194,11 @@ func (w *World) Slow(f func()) {
 	f()
 }
 
+// Abandoned reports whether the watchdog gave the run up. It is safe to
+// call from any goroutine: code that reports on the run's behalf (a
+// test's S) can drop what a given-up run's goroutines still say.
+func (w *World) Abandoned() bool { return w.abandoned.Load() }
+
 // published reads the progress that publish stores, from the watchdog's
 // goroutine.
 func (w *World) published() uint64 { return atomic.LoadUint64(&w.progress) }
