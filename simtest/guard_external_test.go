@@ -105,7 +105,7 @@ func TestEscapedTaskThatComesBackRunsNoMore(t *testing.T) {
 			})
 			_ = h.Join(s.Context())
 			after.Add(1)
-		}, simtest.Seeds(1), simtest.Watchdog(300*time.Millisecond)) // a bound only
+		}, simtest.Seeds(1), simtest.Watchdog(500*time.Millisecond)) // a bound only
 	})
 	assert.True(t, r.failed)
 	out := r.output()
@@ -127,7 +127,7 @@ func TestWatchdogReportsALongCheckAsBusy(t *testing.T) {
 		simtest.Run(r, func(s *simtest.S) {
 			s.Sleep(59 * time.Minute)
 			check(time.Second)
-		}, simtest.Seeds(1), simtest.Watchdog(250*time.Millisecond)) // a bound only
+		}, simtest.Seeds(1), simtest.Watchdog(500*time.Millisecond)) // a bound only
 	})
 	assert.True(t, r.failed)
 	out := r.output()
@@ -143,7 +143,7 @@ func TestSlowCheckPasses(t *testing.T) {
 			s.Sleep(59 * time.Minute)
 			s.Slow(func() { check(time.Second) })
 			s.Sleep(time.Minute)
-		}, simtest.Seeds(1), simtest.Watchdog(250*time.Millisecond))
+		}, simtest.Seeds(1), simtest.Watchdog(500*time.Millisecond))
 	})
 	assert.False(t, r.failed, r.output())
 }

@@ -43,7 +43,7 @@ func TestAbandonedWorldRunsNoMoreUserCode(t *testing.T) {
 		_ = stuck.Join(ctx)
 		after.Add(1)
 		return nil
-	}, 200*time.Millisecond) // a bound only
+	}, 500*time.Millisecond) // a bound only
 	var f *Failure
 	require.ErrorAs(t, res.Err, &f)
 	assert.Equal(t, Escaped, f.Kind)
@@ -67,7 +67,7 @@ func TestWatchdogReportsTheSimulatedTimeAndTraceSoFar(t *testing.T) {
 		}
 		<-release // a raw channel: invisible to the simulation
 		return nil
-	}, 200*time.Millisecond) // a bound only
+	}, 500*time.Millisecond) // a bound only
 	var f *Failure
 	require.ErrorAs(t, res.Err, &f)
 	assert.Equal(t, Escaped, f.Kind)
@@ -100,7 +100,7 @@ func TestWatchdogTellsABusyTaskFromABlockedOne(t *testing.T) {
 			return nil
 		})
 		return h.Join(ctx)
-	}, 200*time.Millisecond) // a bound only
+	}, 500*time.Millisecond) // a bound only
 	var f *Failure
 	require.ErrorAs(t, res.Err, &f)
 	assert.Equal(t, Busy, f.Kind)
@@ -128,7 +128,7 @@ func TestSlowHoldsTheWatchdogOff(t *testing.T) {
 			}
 		})
 		return p.Time.Sleep(ctx, time.Minute)
-	}, 250*time.Millisecond)
+	}, 500*time.Millisecond)
 	require.NoError(t, res.Err)
 	assert.Equal(t, 2*time.Minute, res.SimTime)
 }

@@ -159,7 +159,7 @@ func TestSwallowedKillThenSpinIsNamedByTheWatchdog(t *testing.T) {
 		_ = p.Time.Sleep(ctx, time.Second)
 		w.Kill(h)
 		return nil
-	}, 200*time.Millisecond) // a bound only
+	}, 500*time.Millisecond) // a bound only
 	var f *Failure
 	require.ErrorAs(t, res.Err, &f)
 	assert.Equal(t, Busy, f.Kind)
