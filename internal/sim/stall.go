@@ -33,7 +33,17 @@ const stallSample = 1000
 type stallGuard struct {
 	start int64            // the simulated time at which the span began
 	n     uint64           // steps and events in the span
+	near  uint64           // the count at which recording begins; see arm
 	seen  map[stallKey]int // what fired, near the bound
+}
+
+// arm sets the count at which the guard starts to record what fires:
+// never, when max is zero (no bound).
+func (g *stallGuard) arm(max uint64) {
+	g.near = ^uint64(0)
+	if max > 0 {
+		g.near = max + 2 - min(max+1, stallSample)
+	}
 }
 
 // stallKey is what fired: a task (a step, or the end of its sleep) or an
@@ -51,16 +61,16 @@ func (g *stallGuard) moved(now int64) {
 }
 
 // count counts a step of t or the firing of e. Past the bound it fails the
-// run, naming what fired most, and reports true.
+// run, naming what fired most, and reports true. It is small enough to be
+// inlined: one step costs an add and a compare.
 func (g *stallGuard) count(w *World, t *task, e *event) bool {
-	max := w.cfg.MaxStepsPerInstant
-	if max == 0 {
-		return false
-	}
 	g.n++
-	if g.n+stallSample <= max+1 {
-		return false
-	}
+	return g.n >= g.near && g.record(w, t, e)
+}
+
+// record notes what fired, near the bound, and fails the run past it.
+func (g *stallGuard) record(w *World, t *task, e *event) bool {
+	max := w.cfg.MaxStepsPerInstant
 	if g.seen == nil {
 		g.seen = make(map[stallKey]int)
 	}
@@ -81,7 +91,7 @@ func (g *stallGuard) count(w *World, t *task, e *event) bool {
 			"Something wakes again at once or a few nanoseconds later (a loop of very short sleeps, a timer that re-arms itself with no delay, "+
 			"a fault or reboot interval near zero?). Of the last %d, %s. "+
 			"Raise the bound with the MaxStepsPerInstant option if this rate is expected.",
-		max, time.Duration(w.now-g.start), time.Duration(g.start), time.Duration(w.now), min(stallSample, max), most)})
+		max, time.Duration(w.now-g.start), time.Duration(g.start), time.Duration(w.now), g.n+1-g.near, most)})
 	return true
 }
 

@@ -361,12 +361,12 @@ func (w *World) kill(t *task) {
 	// the pool.
 	prev := w.cur
 	w.cur = t
-	w.publish() // the watchdog names the killed task while it unwinds
+	w.publish(t) // the watchdog names the killed task while it unwinds
 	w.killing.Store(true)
 	t.wk.stop()
 	w.killing.Store(false)
 	w.cur = prev
-	w.publish()
+	w.publish(prev)
 }
 
 // FailNow ends the run as failed, from inside a task: the failure must have

@@ -141,6 +141,7 @@ func New(cfg Config) *World {
 		n = 64
 	}
 	w.timeline.buf = make([]Entry, n)
+	w.stall.arm(cfg.MaxStepsPerInstant)
 	w.trace = mix(0x6d6f6f6e706f6f6c, cfg.Seed)
 	return w
 }
@@ -261,6 +262,7 @@ func (w *World) step() {
 	if w.cfg.Record {
 		w.record = append(w.record, Step{Kind: StepRun, Task: t.name, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
 	}
+	w.publish(t)
 	w.resume(t)
 	if w.abandoned.Load() {
 		w.givenUp(nil)
@@ -273,7 +275,6 @@ func (w *World) step() {
 
 func (w *World) resume(t *task) {
 	w.cur = t
-	w.publish()
 	t.wk.next()
 	w.cur = nil
 }
@@ -300,7 +301,7 @@ func (w *World) fireEvents() {
 			return
 		}
 		w.events++
-		w.publish()
+		w.publish(nil)
 		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
 		if w.cfg.Record {
 			w.record = append(w.record, Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Hash: w.trace})
