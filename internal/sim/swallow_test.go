@@ -166,3 +166,28 @@ func TestSwallowedKillThenSpinIsNamedByTheWatchdog(t *testing.T) {
 	assert.Equal(t, "spinner", f.Task)
 	assert.Contains(t, f.Msg, "the task was killed and has not finished unwinding")
 }
+
+// Tasks that recover their kill at the end of the run are each caught, and
+// every goroutine of the run ends (goleak, in TestMain).
+func TestSwallowedKillsAtTeardownAreAllReclaimed(t *testing.T) {
+	w := New(Config{Seed: 1})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		for _, name := range []string{"a", "b", "c"} {
+			p.Task.Go(ctx, name, func(ctx context.Context) error {
+				for {
+					func() {
+						defer func() { _ = recover() }()
+						_ = p.Time.Sleep(ctx, time.Hour)
+					}()
+				}
+			})
+		}
+		return p.Time.Sleep(ctx, time.Second)
+	}, time.Minute) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, SwallowedKill, f.Kind, f.Error())
+	assert.Equal(t, "a", f.Task)
+	assert.False(t, res.Goexit)
+	assert.Empty(t, w.tasks, "every task was reclaimed")
+}

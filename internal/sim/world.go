@@ -404,9 +404,27 @@ func (w *World) teardown() {
 	if w.state == finished {
 		return
 	}
+	defer w.finish() // also when a kill ends the goroutine (killAll)
+	w.killAll()
+}
+
+// killAll kills every task still alive, in start order. Killing a task
+// that recovers its kill ends the calling goroutine with runtime.Goexit
+// (swallow.go), which runs deferred calls only: the deferred call goes on
+// with the rest.
+func (w *World) killAll() {
+	defer func() {
+		if len(w.tasks) > 0 {
+			w.killAll()
+		}
+	}()
 	for len(w.tasks) > 0 {
 		w.kill(w.tasks[0])
 	}
+}
+
+// finish ends the run once its tasks are gone.
+func (w *World) finish() {
 	w.cfg.Workers.put(w.pool, w.abandoned.Load())
 	w.pool = nil
 	w.state = finished
