@@ -177,7 +177,9 @@ func (w *World) Context() context.Context {
 // Run runs root as the root task until it returns or the run fails, then
 // kills every task still alive. The scheduler runs on the calling
 // goroutine, and the root, like every task, on a worker's. A world runs
-// once.
+// once. A task that recovers its kill is ended with runtime.Goexit, which
+// ends the calling goroutine too once the run is torn down: RunGuarded
+// runs the world on a goroutine of its own and reports the failure.
 func (w *World) Run(root func(ctx context.Context, p providers.Providers) error) Result {
 	if w.state != 0 {
 		panic("sim: World.Run called twice; make a new World for each run")
