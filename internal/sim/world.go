@@ -74,8 +74,8 @@ type World struct {
 	ready []*task
 	pool  []*worker // idle workers, for the next tasks started
 	// abandoned is set when RunGuarded gave up on the run: a task escaped,
-	// and the run must never run user code again (see givenUp); and
-	// and the run's workers must not go back to Workers.
+	// the run must never run user code again (see givenUp), and its
+	// workers must not go back to Workers.
 	abandoned atomic.Bool
 	// workers counts the workers made.
 	workers int
