@@ -108,13 +108,21 @@
 //
 // # Guards
 //
-// No test hangs. A task that blocks outside the simulation (a raw channel,
-// sync.Mutex, time.Sleep, real I/O) is caught by a real-time [Watchdog] and
-// reported with its name and the stack where it blocked. A deadlock — no
+// No test hangs. A task that does not come back to the scheduler for the
+// real time of the [Watchdog] is reported with its name, the simulated time
+// and trace it got to, and its stack: as blocked outside the simulation when
+// its goroutine waits (a raw channel, sync.Mutex, time.Sleep, real I/O), as
+// busy when it keeps running (a loop that never calls the simulation, a
+// long computation). A check that is meant to take long runs inside
+// [S.Slow]. The seed is then given up: its tasks never run again, even
+// should the blocked one come back. A killed task that recovers its kill is
+// reported at once, with the line that recovered it. A deadlock — no
 // task can run and no timer is pending while the body has not returned —
 // lists every task and where it waits. [TimeBudget] bounds simulated time
 // and [MaxStepsPerInstant] catches tasks that spin without letting time
-// move.
+// move, or that let it crawl (more steps and events in 100 ms of simulated
+// time than the same bound), naming what fired most. docs/debugging.md
+// says what each report means.
 //
 // # Fuzzing
 //

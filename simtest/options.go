@@ -133,9 +133,11 @@ func TimeBudget(d time.Duration) Option {
 }
 
 // Watchdog sets how long, in real time, a task may run without returning to
-// the scheduler before the seed fails as blocked outside the simulation
-// (default [DefaultWatchdog]). Zero turns the watchdog off; otherwise it
-// is at least [MinWatchdog].
+// the scheduler before the seed fails as blocked outside the simulation, or
+// as busy if the task's goroutine keeps running (default
+// [DefaultWatchdog]). [S.Slow] holds it off for a stretch that is meant to
+// take long. Zero turns the watchdog off; otherwise it is at least
+// [MinWatchdog].
 func Watchdog(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {
@@ -151,7 +153,10 @@ func Watchdog(d time.Duration) Option {
 
 // MaxStepsPerInstant bounds how many times tasks may be resumed while
 // simulated time stands still (default [DefaultMaxStepsPerInstant]); past
-// it the seed fails as a livelock. Zero removes the bound.
+// it the seed fails as a livelock. The same number bounds the steps and
+// events of any 100 ms of simulated time: past it the seed fails as making
+// no progress (time crawls, as when something sleeps a nanosecond in a
+// loop). Zero removes both bounds.
 func MaxStepsPerInstant(n uint64) Option {
 	return optionFunc(func(c *config) error {
 		c.maxSteps = n

@@ -197,7 +197,7 @@ func (r *runner) replayOf(seed uint64) string {
 
 func isEscaped(err error) bool {
 	var f *sim.Failure
-	return errors.As(err, &f) && f.Kind == sim.Escaped
+	return errors.As(err, &f) && (f.Kind == sim.Escaped || f.Kind == sim.Busy)
 }
 
 func (r *runner) initAfter() {

@@ -27,7 +27,10 @@
 // the trace.
 //
 // The guards: a real-time watchdog reports a task that does not return to the
-// scheduler (it blocked outside the simulation), a deadlock reports every
-// parked task and where it waits, a livelock guard bounds the steps taken at
-// one instant, and a budget bounds simulated time.
+// scheduler (blocked outside the simulation, or busy) and gives the run up,
+// after which it runs no user code; a deadlock reports every parked task and
+// where it waits; a livelock guard bounds the steps taken at one instant, and
+// a stall guard the steps and events of a short stretch of simulated time; a
+// budget bounds simulated time; and a killed task that recovers its kill is
+// reported at its next call into the simulation.
 package sim

@@ -11,27 +11,35 @@ type Kind int
 
 // The kinds of failure.
 const (
-	Panic      Kind = iota + 1 // a task panicked
-	Stopped                    // a task called FailNow
-	Goexit                     // a task called runtime.Goexit (t.FailNow on a testing.T)
-	Deadlock                   // nothing can run and the root task has not returned
-	Livelock                   // too many steps without simulated time moving
-	TimeBudget                 // simulated time passed its budget
-	Escaped                    // a task blocked outside the simulation
-	RootError                  // the root task returned an error
-	Stray                      // a goroutine the simulation does not run called into it
+	Panic         Kind = iota + 1 // a task panicked
+	Stopped                       // a task called FailNow
+	Goexit                        // a task called runtime.Goexit (t.FailNow on a testing.T)
+	Deadlock                      // nothing can run and the root task has not returned
+	Livelock                      // too many steps without simulated time moving
+	TimeBudget                    // simulated time passed its budget
+	Escaped                       // a task blocked outside the simulation
+	RootError                     // the root task returned an error
+	Stalled                       // too many steps and events while simulated time crawls
+	SwallowedKill                 // a killed task recovered the kill and went on
+	Abandoned                     // the watchdog gave the run up (a result nobody reads)
+	Busy                          // a task ran for too long in real time without returning
+	Stray                         // a goroutine the simulation does not run called into it
 )
 
 var kindNames = [...]string{
-	Panic:      "panic",
-	Stopped:    "stopped",
-	Goexit:     "goexit",
-	Deadlock:   "deadlock",
-	Livelock:   "livelock",
-	TimeBudget: "time budget exceeded",
-	Escaped:    "blocked outside the simulation",
-	RootError:  "error",
-	Stray:      "stray goroutine",
+	Panic:         "panic",
+	Stopped:       "stopped",
+	Goexit:        "goexit",
+	Deadlock:      "deadlock",
+	Livelock:      "livelock",
+	TimeBudget:    "time budget exceeded",
+	Escaped:       "blocked outside the simulation",
+	RootError:     "error",
+	Stalled:       "no progress",
+	SwallowedKill: "kill recovered",
+	Abandoned:     "abandoned",
+	Busy:          "busy",
+	Stray:         "stray goroutine",
 }
 
 func (k Kind) String() string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -127,21 +128,32 @@ func (w *World) describeTasks() string {
 
 // RunGuarded runs the world on a goroutine of its own and watches it from
 // the caller's: if no step completes for watchdog of real time, the running
-// task has blocked outside the simulation (a raw channel, a sync.Mutex,
-// time.Sleep, real I/O). The run is then abandoned with an Escaped failure
-// that names the task and shows where it blocked; its goroutine cannot be
-// recovered and stays behind. A zero watchdog waits forever.
+// task has escaped the simulation. The run is then abandoned with a failure
+// that names the task, the simulated time and trace so far, and the stack
+// where the task is, and that tells two cases apart by the state of the
+// task's goroutine: Escaped when it waits outside the simulation (a raw
+// channel, a sync.Mutex, time.Sleep, real I/O), Busy when it keeps running
+// (a long computation, a loop that never calls the simulation). Progress is
+// checked sixteen times per watchdog period, so the report comes at most a
+// sixteenth late; Slow holds the watchdog off.
+//
+// An abandoned run never runs user code again: should the task come back,
+// it unwinds at its next call into the simulation, every other task is
+// unwound, and the run's goroutines end (see givenUp). A task that never
+// comes back keeps its goroutine: Go cannot stop one from outside. A zero
+// watchdog waits forever.
 //
 // A task's runtime.Goexit tears the world down and sets Result.Goexit: the
 // caller, on a test's goroutine, should then call t.FailNow.
 func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers) error, watchdog time.Duration) Result {
 	done := make(chan Result, 1)
 	w.cfg.Workers.goRun(func() {
+		w.goid.Store(goid())
 		normal := false
 		defer func() {
 			if !normal {
 				r := w.result()
-				r.Goexit = true
+				r.Goexit = !w.exiting
 				done <- r
 			}
 		}()
@@ -152,7 +164,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	if watchdog <= 0 {
 		return <-done
 	}
-	tick := time.NewTicker(watchdog / 4)
+	tick := time.NewTicker(max(watchdog/16, time.Millisecond))
 	defer tick.Stop()
 	last, since := w.published(), time.Now()
 	for {
@@ -160,53 +172,110 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		case r := <-done:
 			return r
 		case now := <-tick.C:
-			p := w.published()
-			if p != last {
+			if p := w.published(); p != last || w.slow.Load() > 0 {
 				last, since = p, now
 				continue
 			}
 			// A stray call is taken between steps: if none completed
 			// since, the running task waits for the stray goroutine.
-			if now.Sub(since) < watchdog && !w.strays.seen.Load() {
+			idle := now.Sub(since)
+			if idle < watchdog && !w.strays.seen.Load() {
 				continue
 			}
 			w.abandoned.Store(true)
 			if r, ok := w.strayed(); ok {
 				return r
 			}
-			return w.escaped(watchdog)
+			return w.escaped(idle)
 		}
 	}
 }
+
+// Slow runs f with the watchdog held off: f may take as long as it needs
+// in real time (a linearizability check, a large comparison), and the
+// watchdog counts again from its end. It is safe to call from any task of
+// the world.
+func (w *World) Slow(f func()) {
+	w.slow.Add(1)
+	defer w.slow.Add(-1)
+	f()
+}
+
+// Abandoned reports whether the watchdog gave the run up. It is safe to
+// call from any goroutine: code that reports on the run's behalf (a
+// test's S) can drop what a given-up run's goroutines still say.
+func (w *World) Abandoned() bool { return w.abandoned.Load() }
 
 // published reads the progress that publish stores, from the watchdog's
 // goroutine.
 func (w *World) published() uint64 { return atomic.LoadUint64(&w.progress) }
 
-// escaped builds the result of a run whose running task never came back.
-// It runs on the watcher's goroutine and reads w.cur and the task's name
-// and worker, which the scheduler's goroutine wrote. Under the race
-// detector the load pairs with publish's atomic store, made after w.cur
-// was set; in other builds publish is a plain store and these are plain
-// reads. They are safe all the same: the scheduler is blocked inside the
-// task that never came back, so nothing has written them since, for at
-// least the watchdog period.
-func (w *World) escaped(watchdog time.Duration) Result {
-	w.published()
-	t := w.cur
-	name, stack := "(the scheduler)", ""
+// publishedTask reads the task that publish stored, from the watchdog's
+// goroutine. Its name and worker were set before it was published, and do
+// not change.
+func (w *World) publishedTask() *task {
+	return (*task)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur))))
+}
+
+// givenUp ends a run that the watchdog gave up, when its goroutine comes
+// back into the simulation: a task that escaped came back, or the
+// scheduler did. The runner has moved on, so from here the run runs no
+// user code it can help: the hooks to the runner are cut, the run fails
+// (a result nobody reads), the returning task t (if any) is killed and
+// unwinds at once, and so do all others at teardown, whose workers are
+// stopped rather than pooled. Every later call into the simulation unwinds
+// its caller.
+func (w *World) givenUp(t *task) {
+	w.asserter, w.afterStep, w.timeline.observe = nil, nil, nil
+	w.fail(&Failure{Kind: Abandoned, Msg: "the watchdog gave the run up"})
+	if t != nil && !t.killed {
+		t.killed, t.killedAt = true, w.now
+	}
+}
+
+// escaped builds the result of a run whose running task has not come back
+// for idle of real time. It runs on the watcher's goroutine, and reads only
+// what publish stored and what does not change, so that it does not race
+// with the world should the task come back.
+func (w *World) escaped(idle time.Duration) Result {
+	t := w.publishedTask()
+	name, id := "(the scheduler)", w.goid.Load()
 	if t != nil {
-		name = t.name
-		stack = userFrames(stacks()[t.wk.label])
+		name, id = t.name, findGoroutine(t.wk.label)
+	}
+	progress, events := w.published(), atomic.LoadUint64(&w.pubEvents)
+	now := time.Duration(atomic.LoadInt64(&w.pubNow))
+	s := sampleGoroutine(id)
+	if s.stack == "" && t != nil { // not found in a stack trace
+		s.stack = userFrames(stacks()[t.wk.label])
+	}
+	idle = idle.Round(time.Millisecond)
+	f := &Failure{Kind: Escaped, Task: name, At: now, Stack: s.stack}
+	switch {
+	case s.busy:
+		f.Kind = Busy
+		f.Msg = fmt.Sprintf("the task has run for %v of real time without returning to the scheduler, and its goroutine is running, not waiting: "+
+			"a long computation, or a loop that never calls the simulation? The stack is where it runs most. "+
+			"If the stretch is meant to take long (a linearizability check...), run it inside S.Slow or raise the Watchdog; "+
+			"a loop that waits for something must sleep, yield or block through the providers", idle)
+	default:
+		state := ""
+		if s.state != "" {
+			state = " (" + s.state + ")"
+		}
+		f.Msg = fmt.Sprintf("the task has not returned to the scheduler for %v of real time: its goroutine is blocked outside the simulation%s, "+
+			"on a raw channel, a sync.Mutex, time.Sleep, or real I/O? "+
+			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk", idle, state)
+	}
+	if w.killing.Load() {
+		f.Msg += "; the task was killed and has not finished unwinding since: did a deferred recover() stop the kill?"
 	}
 	return Result{
-		Seed:  w.cfg.Seed,
-		Steps: w.published(),
-		Err: &Failure{
-			Kind:  Escaped,
-			Task:  name,
-			Msg:   fmt.Sprintf("the task has not returned to the scheduler for %v of real time: it is blocked outside the simulation (a raw channel, sync.Mutex, time.Sleep, or real I/O?). Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk", watchdog),
-			Stack: stack,
-		},
+		Seed:    w.cfg.Seed,
+		Trace:   atomic.LoadUint64(&w.pubTrace),
+		Steps:   progress - events,
+		Events:  events,
+		SimTime: now,
+		Err:     f,
 	}
 }

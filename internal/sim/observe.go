@@ -13,9 +13,14 @@ type Asserter = simctx.Asserter
 func (w *World) SetAsserter(a Asserter) { w.asserter = a }
 
 // Asserter returns where the run's assertions go (simctx.Sim). An assertion
-// is a call into the simulation: a stray goroutine's fails the run.
+// is a call into the simulation: a stray goroutine's fails the run. It is
+// nil once the watchdog gave the run up: the assertions of a task that
+// comes back after that go nowhere.
 func (w *World) Asserter() simctx.Asserter {
 	w.enter("an assertion")
+	if w.abandoned.Load() {
+		return nil
+	}
 	return w.asserter
 }
 
@@ -25,5 +30,15 @@ func (w *World) Asserter() simctx.Asserter {
 func (w *World) AfterStep(fn func()) { w.afterStep = fn }
 
 // ObserveTimeline sets fn to hear every timeline entry as it is added; nil
-// removes it. fn must not add entries itself.
-func (w *World) ObserveTimeline(fn func(Entry)) { w.timeline.observe = fn }
+// removes it. fn must not add entries itself. It hears nothing once the
+// watchdog gave the run up.
+func (w *World) ObserveTimeline(fn func(Entry)) {
+	w.timeline.observe = nil
+	if fn != nil {
+		w.timeline.observe = func(e Entry) {
+			if !w.abandoned.Load() {
+				fn(e)
+			}
+		}
+	}
+}

@@ -145,7 +145,7 @@ func (p *taskProvider) Yield(ctx context.Context) {
 	ok := t.yield(struct{}{})
 	w.setActive(t.wk.g)
 	if !ok || t.killed {
-		panic(killSignal{})
+		t.unwind()
 	}
 }
 

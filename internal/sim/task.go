@@ -42,8 +42,14 @@ type task struct {
 	started  bool
 	killed   bool
 	finished bool
-	err      error
-	joiners  []providers.WaitToken
+	// unwinding is set when the kill signal is first thrown in the task,
+	// and killPCs holds the stack it was thrown from: a killed task that
+	// runs on outside a panic recovered it (swallow.go).
+	unwinding bool
+	killPCs   []uintptr
+	killedAt  int64
+	err       error
+	joiners   []providers.WaitToken
 }
 
 // killSignal is the panic value that unwinds a killed task.
@@ -72,8 +78,13 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 		panic(fmt.Sprintf("sim: task %q started on a simulation that is not running (it ended, or never began); "+
 			"start tasks from inside the simulation, before its body returns", name))
 	}
-	if c := w.cur; c != nil && c.killed {
-		panic(killSignal{})
+	if c := w.cur; c != nil {
+		if w.abandoned.Load() {
+			w.givenUp(c)
+		}
+		if c.killed {
+			c.unwind()
+		}
 	}
 	w.nextID++
 	if g != nil {
@@ -183,6 +194,9 @@ func (t *task) body() {
 	}()
 	err := t.fn(t.ctx)
 	normal = true
+	if t.killed {
+		t.swallowed(true)
+	}
 	t.err = err
 	if err != nil && t == t.w.root {
 		t.w.fail(&Failure{Kind: RootError, Task: t.name, Msg: err.Error(), Err: err})
@@ -238,7 +252,7 @@ func (w *World) park(ctx context.Context, what string) error {
 	ok := t.yield(struct{}{})
 	w.setActive(t.wk.g)
 	if !ok || t.killed {
-		panic(killSignal{})
+		t.unwind()
 	}
 	err := t.wakeErr
 	t.wakeErr = nil
@@ -256,8 +270,11 @@ func (w *World) current(what string) *task {
 		}
 		panic(fmt.Sprintf("sim: %s outside a simulation task; only tasks started by the simulation may block on it", what))
 	}
+	if w.abandoned.Load() {
+		w.givenUp(t)
+	}
 	if t.killed {
-		panic(killSignal{})
+		t.unwind()
 	}
 	return t
 }
@@ -336,8 +353,9 @@ func (w *World) kill(t *task) {
 	w.unready(t)
 	w.unwaitCtx(t)
 	unschedule(&t.sleep)
+	t.killedAt = w.now
 	if t == w.cur {
-		panic(killSignal{})
+		t.unwind()
 	}
 	if !t.started {
 		t.wk.t = nil
@@ -352,9 +370,13 @@ func (w *World) kill(t *task) {
 	// task.
 	prev, a := w.cur, w.loadActive()
 	w.cur = t
+	w.publish(t) // the watchdog names the killed task while it unwinds
+	w.killing.Store(true)
 	t.wk.next()
+	w.killing.Store(false)
 	w.cur = prev
 	w.setActive(a)
+	w.publish(prev)
 }
 
 // FailNow ends the run as failed, from inside a task: the failure must have

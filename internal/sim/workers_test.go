@@ -76,8 +76,14 @@ func TestAnAbandonedWorldKeepsItsWorkers(t *testing.T) {
 	pool := NewWorkers()
 	defer pool.Close()
 	w := New(Config{Seed: 1, Workers: pool})
-	w.abandoned.Store(true) // as RunGuarded marks a world a task escaped
-	require.NoError(t, w.Run(busy).Err)
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		err := busy(ctx, p)
+		w.abandoned.Store(true) // as RunGuarded marks a world a task escaped
+		return err
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Abandoned, f.Kind)
 	assert.NotZero(t, w.workers)
 	assert.Empty(t, pool.idle, "the workers of an abandoned world are stopped, not pooled")
 }

@@ -80,10 +80,15 @@ type World struct {
 	ready []*task
 	pool  []*worker // idle workers, for the next tasks started
 	// abandoned is set when RunGuarded gave up on the run: a task escaped,
-	// and the run's workers must not go back to Workers.
+	// the run must never run user code again (see givenUp), and its
+	// workers must not go back to Workers.
 	abandoned atomic.Bool
 	// workers counts the workers made.
 	workers int
+	// exiting is set when the engine ends a task's goroutine with
+	// runtime.Goexit (swallow.go): the Goexit that reaches the world's
+	// goroutine is the engine's, not a test's FailNow.
+	exiting bool
 	tasks   []*task // every live task, in start order
 	cur     *task
 	root    *task
@@ -106,11 +111,19 @@ type World struct {
 	events      uint64
 	started     uint64
 	atInstant   uint64
+	stall       stallGuard
 	failure     *Failure
 	record      Recording
 	data        dataTrace // Config.HashData: see trace.go
 	timeline    ring
 	progress    uint64 // steps and events, for the watchdog; see publish
+	pubCur      *task  // the task resumed last, for the watchdog; see publish
+	pubEvents   uint64 // events, simulated time and trace hash, likewise
+	pubNow      int64
+	pubTrace    uint64
+	goid        atomic.Int64 // the goroutine running the world, under RunGuarded
+	slow        atomic.Int32 // how many Slow calls are under way
+	killing     atomic.Bool  // a task is unwinding from a kill, for the watchdog
 	nextID      uint32
 	buggify     Buggify
 	sites       map[uintptr]*site // buggify sites reached, by PC
@@ -136,6 +149,7 @@ func New(cfg Config) *World {
 		n = 64
 	}
 	w.timeline.buf = make([]Entry, n)
+	w.stall.arm(cfg.MaxStepsPerInstant)
 	w.trace = mix(0x6d6f6f6e706f6f6c, cfg.Seed)
 	if cfg.HashData {
 		w.rng.HashValues()
@@ -174,7 +188,9 @@ func (w *World) Context() context.Context {
 // Run runs root as the root task until it returns or the run fails, then
 // kills every task still alive. The scheduler runs on the calling
 // goroutine, and the root, like every task, on a worker's. A world runs
-// once.
+// once. A task that recovers its kill is ended with runtime.Goexit, which
+// ends the calling goroutine too once the run is torn down: RunGuarded
+// runs the world on a goroutine of its own and reports the failure.
 func (w *World) Run(root func(ctx context.Context, p providers.Providers) error) Result {
 	if w.state != 0 {
 		panic("sim: World.Run called twice; make a new World for each run")
@@ -256,11 +272,19 @@ func (w *World) step() {
 			max, time.Duration(w.now), w.describeTasks())})
 		return
 	}
+	if w.stall.count(w, t, nil) {
+		return
+	}
 	w.trace = mix(w.trace, uint64(t.id)<<32^w.rng.Draws())
 	if w.cfg.Record {
 		w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
 	}
+	w.publish(t)
 	w.resume(t)
+	if w.abandoned.Load() {
+		w.givenUp(nil)
+		return
+	}
 	if w.afterStep != nil {
 		w.afterStep()
 	}
@@ -268,7 +292,6 @@ func (w *World) step() {
 
 func (w *World) resume(t *task) {
 	w.cur = t
-	w.publish()
 	t.wk.next()
 	w.setActive(w.strays.sched)
 	w.cur = nil
@@ -287,12 +310,16 @@ func (w *World) fireEvents() {
 	if when != w.now {
 		w.now = when
 		w.atInstant = 0
+		w.stall.moved(when)
 	}
 	for w.failure == nil && w.queue.more() {
 		s := w.queue.pop()
 		e := s.e
+		if w.stall.count(w, nil, e) {
+			return
+		}
 		w.events++
-		w.publish()
+		w.publish(nil)
 		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
 		if w.cfg.Record {
 			w.record.add(Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
@@ -301,6 +328,10 @@ func (w *World) fireEvents() {
 			w.wake(e.task, nil)
 		} else {
 			e.fn()
+			if w.abandoned.Load() {
+				w.givenUp(nil)
+				return
+			}
 			if w.afterStep != nil {
 				w.afterStep()
 			}
@@ -391,9 +422,27 @@ func (w *World) teardown() {
 	if w.state == finished {
 		return
 	}
+	defer w.finish() // also when a kill ends the goroutine (killAll)
+	w.killAll()
+}
+
+// killAll kills every task still alive, in start order. Killing a task
+// that recovers its kill ends the calling goroutine with runtime.Goexit
+// (swallow.go), which runs deferred calls only: the deferred call goes on
+// with the rest.
+func (w *World) killAll() {
+	defer func() {
+		if len(w.tasks) > 0 {
+			w.killAll()
+		}
+	}()
 	for len(w.tasks) > 0 {
 		w.kill(w.tasks[0])
 	}
+}
+
+// finish ends the run once its tasks are gone.
+func (w *World) finish() {
 	w.cfg.Workers.put(w.pool, w.abandoned.Load())
 	w.pool = nil
 	w.state = finished

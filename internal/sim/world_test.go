@@ -441,3 +441,65 @@ func TestTasksReuseTheGoroutinesOfFinishedTasks(t *testing.T) {
 	assert.Equal(t, -1, order[100])
 	assert.LessOrEqual(t, w.workers, 4, "a hundred short tasks in a row share a worker or two")
 }
+
+func TestStallGuardCatchesTimeThatCrawls(t *testing.T) {
+	res := New(Config{Seed: 1, MaxStepsPerInstant: 10_000}).Run(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "ticker", func(ctx context.Context) error {
+			for {
+				if err := p.Time.Sleep(ctx, time.Nanosecond); err != nil {
+					return err
+				}
+			}
+		})
+		return p.Time.Sleep(ctx, time.Hour)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Stalled, f.Kind)
+	assert.Equal(t, "ticker", f.Task, "the task that fired most")
+	assert.Contains(t, f.Msg, "more than 10000 steps and events ran while simulated time moved only")
+	assert.Contains(t, f.Msg, `were task "ticker"`)
+	assert.Less(t, res.SimTime, time.Millisecond)
+}
+
+func TestStallGuardCatchesAnEventThatReArmsItself(t *testing.T) {
+	var w *World
+	w = New(Config{Seed: 1, MaxStepsPerInstant: 10_000})
+	var rearm func()
+	rearm = func() { w.After(0, rearm) }
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		w.After(time.Second, rearm)
+		return p.Time.Sleep(ctx, time.Hour)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Stalled, f.Kind)
+	assert.Equal(t, time.Second, f.At)
+	assert.Contains(t, f.Msg, "were the event callback")
+	assert.Contains(t, f.Msg, "world_test.go")
+}
+
+func TestStallGuardLetsBusyRunsThrough(t *testing.T) {
+	// The bound allows 100,000 steps and events per 100 ms of simulated
+	// time; 250 tasks waking every millisecond take half of that.
+	res := New(Config{Seed: 1, MaxStepsPerInstant: 100_000}).Run(func(ctx context.Context, p providers.Providers) error {
+		var hs []providers.Handle
+		for range 250 {
+			hs = append(hs, p.Task.Go(ctx, "busy", func(ctx context.Context) error {
+				for range 1000 {
+					if err := p.Time.Sleep(ctx, time.Millisecond); err != nil {
+						return err
+					}
+				}
+				return nil
+			}))
+		}
+		for _, h := range hs {
+			if err := h.Join(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.NoError(t, res.Err)
+}

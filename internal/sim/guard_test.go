@@ -1,0 +1,134 @@
+package sim
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A world the watchdog gave up never runs user code again: the task that
+// comes back unwinds at its next call into the simulation, the scheduler
+// resumes no other task, the hooks to the runner hear nothing, and every
+// goroutine of the world ends.
+func TestAbandonedWorldRunsNoMoreUserCode(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	release := make(chan struct{})
+	var after, hooks atomic.Int32
+	w := New(Config{Seed: 9})
+	w.AfterStep(func() { hooks.Add(1) })
+	w.ObserveTimeline(func(Entry) { hooks.Add(1) })
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		stuck := p.Task.Go(ctx, "stuck", func(ctx context.Context) error {
+			_ = p.Time.Sleep(ctx, time.Minute)
+			<-release // a raw channel: invisible to the simulation
+			_ = p.Time.Sleep(ctx, time.Second)
+			after.Add(1)
+			return nil
+		})
+		p.Task.Go(ctx, "bystander", func(ctx context.Context) error {
+			if p.Time.Sleep(ctx, time.Hour) == nil {
+				after.Add(1)
+			}
+			return nil
+		})
+		_ = stuck.Join(ctx)
+		after.Add(1)
+		return nil
+	}, 500*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	heard := hooks.Load()
+
+	close(release)
+	goleak.VerifyNone(t, before) // waits for the world's goroutines to end
+	assert.Zero(t, after.Load(), "no task ran on after the world was given up")
+	assert.Equal(t, heard, hooks.Load(), "the runner's hooks heard nothing more")
+}
+
+// The report of a task blocked late in a run gives the simulated time and
+// trace it got to, not zeros.
+func TestWatchdogReportsTheSimulatedTimeAndTraceSoFar(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	w := New(Config{Seed: 9})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		if err := p.Time.Sleep(ctx, 59*time.Minute); err != nil {
+			return err
+		}
+		<-release // a raw channel: invisible to the simulation
+		return nil
+	}, 500*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Equal(t, 59*time.Minute, f.At)
+	assert.Equal(t, 59*time.Minute, res.SimTime)
+	assert.NotZero(t, res.Trace)
+	assert.Equal(t, uint64(1), res.Events)
+	assert.Contains(t, f.Error(), "blocked outside the simulation at 59m0s in task \"driver\"")
+	assert.Contains(t, f.Msg, "(chan receive)")
+	assert.Contains(t, f.Stack, "guard_test.go")
+}
+
+// A task that spins is reported as busy, with the stack of its loop.
+func TestWatchdogTellsABusyTaskFromABlockedOne(t *testing.T) {
+	var stop atomic.Bool
+	defer stop.Store(true)
+	var from int
+	n := 0
+	w := New(Config{Seed: 9})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		if err := p.Time.Sleep(ctx, time.Minute); err != nil {
+			return err
+		}
+		h := p.Task.Go(ctx, "spinner", func(ctx context.Context) error {
+			from = here() + 1
+			for !stop.Load() {
+				n++
+				n *= 3
+			}
+			return nil
+		})
+		return h.Join(ctx)
+	}, 500*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Busy, f.Kind)
+	assert.Equal(t, "spinner", f.Task)
+	assert.Contains(t, f.Error(), "busy at 1m0s in task \"spinner\"")
+	assert.Contains(t, f.Msg, "its goroutine is running, not waiting")
+	assert.Contains(t, f.Msg, "S.Slow")
+	// The spinning function is on top, or under the atomic load when the
+	// race detector keeps it from being inlined.
+	_, loc, _ := strings.Cut(f.Stack, "TestWatchdogTellsABusyTaskFromABlockedOne.func1.1\n\t")
+	_, loc, _ = strings.Cut(loc, "guard_test.go:")
+	line, _ := strconv.Atoi(strings.SplitN(loc, "\n", 2)[0])
+	assert.True(t, from <= line && line <= from+3, "the stack names line %d, in the loop (%d-%d):\n%s", line, from, from+3, f.Stack)
+}
+
+// Slow holds the watchdog off for a stretch that is meant to take long.
+func TestSlowHoldsTheWatchdogOff(t *testing.T) {
+	w := New(Config{Seed: 9})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		if err := p.Time.Sleep(ctx, time.Minute); err != nil {
+			return err
+		}
+		w.Slow(func() {
+			for start := time.Now(); time.Since(start) < time.Second; {
+			}
+		})
+		return p.Time.Sleep(ctx, time.Minute)
+	}, 500*time.Millisecond)
+	require.NoError(t, res.Err)
+	assert.Equal(t, 2*time.Minute, res.SimTime)
+}

@@ -1,0 +1,185 @@
+package sim
+
+import (
+	"bytes"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// goid returns the id of the calling goroutine, read from the head of its
+// stack trace. It is read once per world that RunGuarded runs.
+func goid() int64 {
+	var buf [64]byte
+	b := bytes.TrimPrefix(buf[:runtime.Stack(buf[:], false)], []byte("goroutine "))
+	n, _, _ := bytes.Cut(b, []byte(" "))
+	id, _ := strconv.ParseInt(string(n), 10, 64)
+	return id
+}
+
+// The watchdog samples the goroutine of the task that does not come back
+// several times, because one sample of a running goroutine shows whichever
+// line it was at, and a loop spends most of its time on the line that
+// matters.
+const (
+	watchSamples = 3
+	watchGap     = 10 * time.Millisecond
+)
+
+// sample is what the watchdog saw of a goroutine.
+type sample struct {
+	busy  bool   // running or runnable in some sample: not waiting
+	state string // the goroutine's state in the samples shown
+	stack string // the task's own frames, as userFrames gives them
+}
+
+// sampleGoroutine samples goroutine id: its state, and the stack most of
+// the samples share at their top frame.
+func sampleGoroutine(id int64) sample {
+	var out sample
+	count := map[string]int{}
+	best := 0
+	for i := range watchSamples {
+		if i > 0 {
+			time.Sleep(watchGap)
+		}
+		state, stack := goroutineStack(id)
+		if state == "" {
+			break // it ended
+		}
+		out.busy = out.busy || state == "running" || state == "runnable"
+		stack = userFrames(stack)
+		top, _, _ := strings.Cut(stack, "\n\t")
+		loc, _, _ := strings.Cut(strings.TrimPrefix(stack, top+"\n\t"), "\n")
+		count[top+loc]++
+		if n := count[top+loc]; n > best {
+			best, out.state, out.stack = n, state, stack
+		}
+		if !out.busy && best == 2 {
+			break // waiting, twice at the same place: it is not moving
+		}
+	}
+	return out
+}
+
+// findGoroutine returns the id of the goroutine of the worker labelled
+// label, or 0. Labels show only in a goroutine profile, and ids and states
+// only in a stack trace: the goroutine is the one whose stack in the trace
+// is its stack in the profile, but for the line of the innermost frame,
+// which moves if the goroutine runs. (Reading each worker's id as it
+// starts would cost microseconds per worker.)
+//
+// A running goroutine may be one call deeper or shallower in one than in
+// the other, so a stack one frame shorter matches too, and a few tries are
+// made.
+func findGoroutine(label string) int64 {
+	for range watchSamples {
+		want := loosen(stacks()[label])
+		if want == "" {
+			return 0
+		}
+		for _, g := range goroutines() {
+			have := loosen(g.stack)
+			if have == want || have == outer(want) || outer(have) == want {
+				return g.id
+			}
+		}
+	}
+	return 0
+}
+
+// outer drops the innermost frame of a loosened stack, and the line of the
+// next, which becomes the innermost.
+func outer(stack string) string {
+	lines := strings.Split(stack, "\n")
+	if len(lines) < 3 {
+		return ""
+	}
+	return strings.Join(append(lines[1:2], lines[3:]...), "\n")
+}
+
+// loosen drops from a stack the runtime's frames, which a stack trace
+// hides and a profile shows, and the line of the innermost frame left.
+func loosen(stack string) string {
+	lines := strings.Split(stack, "\n")
+	var out []string
+	for i := 0; i+1 < len(lines); i += 2 {
+		if strings.HasPrefix(lines[i], "runtime.") {
+			continue
+		}
+		if len(out) == 0 {
+			out = append(out, lines[i])
+			continue
+		}
+		out = append(out, lines[i], lines[i+1])
+	}
+	return strings.Join(out, "\n")
+}
+
+// goroutineStack returns the state of goroutine id ("chan receive",
+// "running"...) and its stack, or "" if there is no such goroutine.
+func goroutineStack(id int64) (state, stack string) {
+	for _, g := range goroutines() {
+		if g.id == id {
+			return g.state, g.stack
+		}
+	}
+	return "", ""
+}
+
+type dumpedG struct {
+	id    int64
+	state string // "chan receive", "running"...
+	stack string // "function\n\tfile:line" lines, as stacks gives them
+}
+
+// goroutines returns every goroutine, read from a stack trace of all of
+// them: unlike a goroutine profile, it gives the exact line of a goroutine
+// stopped while running.
+func goroutines() []dumpedG {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var out []dumpedG
+	for _, rec := range strings.Split(string(buf), "\n\n") {
+		rest, ok := strings.CutPrefix(rec, "goroutine ")
+		if !ok {
+			continue
+		}
+		lines := strings.Split(rest, "\n")
+		id, head, _ := strings.Cut(lines[0], " [")
+		var g dumpedG
+		g.id, _ = strconv.ParseInt(id, 10, 64)
+		g.state, _, _ = strings.Cut(head, "]")
+		g.state, _, _ = strings.Cut(g.state, ",")
+		var frames []string
+		for i := 1; i+1 < len(lines); i++ {
+			fn := lines[i]
+			if strings.HasPrefix(fn, "created by ") {
+				break
+			}
+			if !strings.HasPrefix(lines[i+1], "\t") {
+				continue // "...additional frames elided..."
+			}
+			loc := strings.TrimSpace(lines[i+1])
+			i++
+			if j := strings.LastIndexByte(fn, '('); j > 0 {
+				fn = fn[:j]
+			}
+			if j := strings.LastIndex(loc, " +0x"); j > 0 {
+				loc = loc[:j]
+			}
+			frames = append(frames, fn, "\t"+loc)
+		}
+		g.stack = strings.Join(frames, "\n")
+		out = append(out, g)
+	}
+	return out
+}

@@ -1,0 +1,149 @@
+package simtest_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"go.uber.org/goleak"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+func TestAttritionEveryNanosecondFailsAsNoProgress(t *testing.T) {
+	r := runIn("TestStall", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			var boots []string
+			c := s.Boot(simtest.Processes{Name: "node", Count: 3, New: func() simtest.Process { return diary{&boots} }})
+			c.Run(simtest.Phases{Chaos: time.Minute}, stuck{})
+		}, simtest.Seeds(1), simtest.Chaos(func() chaos.Config {
+			cfg := chaos.Off()
+			cfg.Attrition = chaos.DefaultAttrition()
+			cfg.Attrition.Interval = chaos.Range{Min: time.Nanosecond, Max: time.Nanosecond}
+			return cfg
+		}()), simtest.MaxStepsPerInstant(1_000_000)) // a tenth of the default, for a quick test
+	})
+	assert.True(t, r.failed)
+	// Whether the interval is refused up front or the run is caught by
+	// the stall guard, the report names attrition.
+	assert.Regexp(t, `(?i)attrition`, r.output())
+}
+
+func TestNanosecondSleepLoopFailsAsNoProgress(t *testing.T) {
+	r := runIn("TestStall", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Go("ticker", func(ctx context.Context) error {
+				p := s.Providers()
+				for {
+					if err := p.Time.Sleep(ctx, time.Nanosecond); err != nil {
+						return err
+					}
+				}
+			})
+			s.Sleep(time.Minute)
+		}, simtest.Seeds(1), simtest.MaxStepsPerInstant(1_000_000))
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, `no progress at`)
+	assert.Contains(t, out, `in task "ticker"`)
+	assert.Contains(t, out, `were task "ticker"`)
+	assert.Contains(t, out, "MaxStepsPerInstant")
+}
+
+// stubborn is a process whose loop recovers every panic, the kill too.
+type stubborn struct{ spins *int }
+
+func (s stubborn) Run(ctx context.Context, p providers.Providers) error {
+	for {
+		*s.spins++
+		func() {
+			defer func() { _ = recover() }()
+			_ = p.Time.Sleep(ctx, time.Second)
+		}()
+	}
+}
+
+func TestProcessThatRecoversItsKillFailsAtOnce(t *testing.T) {
+	spins, atKill := 0, 0
+	r := runIn("TestSwallow", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "node", New: func() simtest.Process { return stubborn{&spins} }})
+			s.Sleep(59 * time.Minute)
+			atKill = spins
+			c.Stop("node-0", simtest.Crash, 0)
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.Watchdog(time.Minute))
+	})
+	assert.True(t, r.failed)
+	assert.False(t, r.fatal, "the test goes on to its report")
+	out := r.output()
+	assert.Contains(t, out, `kill recovered at 59m0s in task "node-0/main"`)
+	assert.Contains(t, out, "guard_external_test.go", "the line that recovered")
+	assert.Contains(t, out, "replay:")
+	assert.Equal(t, atKill+1, spins, "the process ran once more after its kill, up to its next sleep")
+}
+
+// A task that comes back after the watchdog gave its seed up runs no
+// further than its next call into the simulation, and nothing it does
+// reaches the test.
+func TestEscapedTaskThatComesBackRunsNoMore(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	release := make(chan struct{})
+	var after atomic.Int32
+	r := runIn("TestEscape", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			h := s.Go("waiter", func(ctx context.Context) error {
+				<-release // a raw channel: the simulation cannot see it
+				s.Sleep(time.Second)
+				after.Add(1)
+				s.Errorf("ran after the watchdog gave the seed up")
+				return nil
+			})
+			_ = h.Join(s.Context())
+			after.Add(1)
+		}, simtest.Seeds(1), simtest.Watchdog(500*time.Millisecond)) // a bound only
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	close(release)
+	goleak.VerifyNone(t, before) // waits for the seed's goroutines to end
+	assert.Zero(t, after.Load())
+	assert.Equal(t, out, r.output(), "nothing more reached the test")
+}
+
+// check stands for a CPU-heavy check, such as a linearizability search:
+// it computes for d of real time without calling the simulation.
+func check(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+	}
+}
+
+func TestWatchdogReportsALongCheckAsBusy(t *testing.T) {
+	r := runIn("TestBusy", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Sleep(59 * time.Minute)
+			check(time.Second)
+		}, simtest.Seeds(1), simtest.Watchdog(500*time.Millisecond)) // a bound only
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, `busy at 59m0s in task "driver"`)
+	assert.Contains(t, out, "its goroutine is running, not waiting")
+	assert.Contains(t, out, "guard_external_test.go", "the report shows where the task runs")
+	assert.Regexp(t, `trace=[0-9a-f]*[1-9a-f][0-9a-f]* FAIL sim=59m0s`, out, "the seed's line gives the trace and time so far")
+}
+
+func TestSlowCheckPasses(t *testing.T) {
+	r := runIn("TestSlow", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Sleep(59 * time.Minute)
+			s.Slow(func() { check(time.Second) })
+			s.Sleep(time.Minute)
+		}, simtest.Seeds(1), simtest.Watchdog(500*time.Millisecond))
+	})
+	assert.False(t, r.failed, r.output())
+}
