@@ -1,0 +1,171 @@
+package wasmbuild
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Config says what to build.
+type Config struct {
+	// Dir is the directory go build runs in, inside the module that holds
+	// Package; "" is the current directory.
+	Dir string
+	// Package is the main package to build: an import path or a path
+	// relative to Dir that starts with "./".
+	Package string
+	// Overlay holds extra files for the build, keyed by a path relative to
+	// GOROOT ("src/net/fd_wasip1.go"). A path that exists replaces that
+	// file; one that does not adds a file to its package.
+	Overlay map[string][]byte
+	// Tags are extra build tags.
+	Tags []string
+}
+
+// Build builds the package for GOOS=wasip1 GOARCH=wasm with the scheduler
+// overlay and c.Overlay, caches the result, and returns the path of the
+// .wasm file. The file is read-only by convention: callers must not change
+// or remove it, since later builds of the same inputs return the same path.
+func Build(ctx context.Context, c Config) (string, error) {
+	if c.Package == "" {
+		return "", errors.New("wasmbuild: Config.Package is empty; name the main package to build, as an import path or a ./relative path")
+	}
+	env, err := goEnv(ctx, c.Dir)
+	if err != nil {
+		return "", err
+	}
+	cache, err := cacheDir()
+	if err != nil {
+		return "", err
+	}
+	work, err := os.MkdirTemp(cache, "build-")
+	if err != nil {
+		return "", fmt.Errorf("wasmbuild: making a build directory: %w", err)
+	}
+	defer os.RemoveAll(work)
+
+	args := []string{"build", "-trimpath", "-o", filepath.Join(work, "out.wasm")}
+	if len(c.Overlay) > 0 {
+		ov, err := writeOverlay(work, env.goroot, c.Overlay)
+		if err != nil {
+			return "", err
+		}
+		args = append(args, "-overlay="+ov)
+	}
+	if len(c.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(c.Tags, ","))
+	}
+	args = append(args, "--", c.Package)
+	if _, err := runGo(ctx, c.Dir, args...); err != nil {
+		return "", fmt.Errorf("wasmbuild: building %s for wasip1: %w", c.Package, err)
+	}
+	return store(cache, filepath.Join(work, "out.wasm"))
+}
+
+// toolchain is what Build needs to know about the go command in a directory.
+type toolchain struct {
+	goroot  string
+	version string
+}
+
+func goEnv(ctx context.Context, dir string) (toolchain, error) {
+	out, err := runGo(ctx, dir, "env", "GOROOT", "GOVERSION")
+	if err != nil {
+		return toolchain{}, fmt.Errorf("wasmbuild: asking the go command for GOROOT: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return toolchain{}, fmt.Errorf("wasmbuild: go env printed %q, want GOROOT and GOVERSION on two lines", out)
+	}
+	return toolchain{goroot: lines[0], version: lines[1]}, nil
+}
+
+// runGo runs the go command in dir for GOOS=wasip1 GOARCH=wasm and returns
+// its standard output; a failure carries the command's standard error.
+func runGo(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			return nil, fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
+		}
+		return nil, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, msg)
+	}
+	return stdout.Bytes(), nil
+}
+
+// writeOverlay writes each overlay file under work and the overlay JSON
+// that maps its place in GOROOT to it, and returns the JSON's path.
+func writeOverlay(work, goroot string, files map[string][]byte) (string, error) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	replace := make(map[string]string, len(files))
+	for i, name := range names {
+		if filepath.IsAbs(name) || !filepath.IsLocal(filepath.FromSlash(name)) {
+			return "", fmt.Errorf("wasmbuild: overlay path %q is not relative to GOROOT; write it as \"src/<package>/<file>.go\"", name)
+		}
+		f := filepath.Join(work, fmt.Sprintf("overlay%d_%s", i, filepath.Base(name)))
+		if err := os.WriteFile(f, files[name], 0o644); err != nil {
+			return "", fmt.Errorf("wasmbuild: writing overlay file %s: %w", name, err)
+		}
+		replace[filepath.Join(goroot, filepath.FromSlash(name))] = f
+	}
+	js, err := json.Marshal(struct{ Replace map[string]string }{replace})
+	if err != nil {
+		return "", fmt.Errorf("wasmbuild: encoding the overlay: %w", err)
+	}
+	ov := filepath.Join(work, "overlay.json")
+	if err := os.WriteFile(ov, js, 0o644); err != nil {
+		return "", fmt.Errorf("wasmbuild: writing the overlay: %w", err)
+	}
+	return ov, nil
+}
+
+// cacheDir returns the directory built modules are kept in, making it if
+// needed.
+func cacheDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("wasmbuild: finding a cache directory: %w; set HOME or XDG_CACHE_HOME", err)
+	}
+	dir := filepath.Join(base, "moonpool", "wasm")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("wasmbuild: making the cache directory: %w", err)
+	}
+	return dir, nil
+}
+
+// store moves a built module into the cache under the hash of its contents
+// and returns its path. The rename is atomic, so builds running at the same
+// time in other tests or processes each see a whole file.
+func store(cache, built string) (string, error) {
+	b, err := os.ReadFile(built)
+	if err != nil {
+		return "", fmt.Errorf("wasmbuild: reading the built module: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	dst := filepath.Join(cache, hex.EncodeToString(sum[:16])+".wasm")
+	if _, err := os.Stat(dst); err == nil {
+		return dst, nil
+	}
+	if err := os.Rename(built, dst); err != nil {
+		return "", fmt.Errorf("wasmbuild: storing the built module: %w", err)
+	}
+	return dst, nil
+}
