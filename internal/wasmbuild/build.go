@@ -36,6 +36,12 @@ type Config struct {
 // .wasm file. The file is read-only by convention: callers must not change
 // or remove it, since later builds of the same inputs return the same path.
 func Build(ctx context.Context, c Config) (string, error) {
+	return build(ctx, c, true)
+}
+
+// build is Build with the scheduler patch optional, so that tests can show
+// what it changes.
+func build(ctx context.Context, c Config, sched bool) (string, error) {
 	if c.Package == "" {
 		return "", errors.New("wasmbuild: Config.Package is empty; name the main package to build, as an import path or a ./relative path")
 	}
@@ -53,9 +59,29 @@ func Build(ctx context.Context, c Config) (string, error) {
 	}
 	defer os.RemoveAll(work)
 
+	files := c.Overlay
+	if sched {
+		if _, ok := files[procPath]; ok {
+			return "", fmt.Errorf("wasmbuild: Config.Overlay replaces %s, which Build patches itself; leave it out of the overlay", procPath)
+		}
+		src, err := os.ReadFile(filepath.Join(env.goroot, filepath.FromSlash(procPath)))
+		if err != nil {
+			return "", fmt.Errorf("wasmbuild: reading the runtime's scheduler: %w", err)
+		}
+		patched, err := patchProc(src, env.version, schedHunks)
+		if err != nil {
+			return "", err
+		}
+		files = make(map[string][]byte, len(c.Overlay)+1)
+		for k, v := range c.Overlay {
+			files[k] = v
+		}
+		files[procPath] = patched
+	}
+
 	args := []string{"build", "-trimpath", "-o", filepath.Join(work, "out.wasm")}
-	if len(c.Overlay) > 0 {
-		ov, err := writeOverlay(work, env.goroot, c.Overlay)
+	if len(files) > 0 {
+		ov, err := writeOverlay(work, env.goroot, files)
 		if err != nil {
 			return "", err
 		}
@@ -73,20 +99,36 @@ func Build(ctx context.Context, c Config) (string, error) {
 
 // toolchain is what Build needs to know about the go command in a directory.
 type toolchain struct {
-	goroot  string
-	version string
+	goroot   string
+	version  string
+	modcache string
 }
 
 func goEnv(ctx context.Context, dir string) (toolchain, error) {
-	out, err := runGo(ctx, dir, "env", "GOROOT", "GOVERSION")
+	out, err := runGo(ctx, dir, "env", "GOROOT", "GOVERSION", "GOMODCACHE")
 	if err != nil {
 		return toolchain{}, fmt.Errorf("wasmbuild: asking the go command for GOROOT: %w", err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 2 {
-		return toolchain{}, fmt.Errorf("wasmbuild: go env printed %q, want GOROOT and GOVERSION on two lines", out)
+	if len(lines) != 3 {
+		return toolchain{}, fmt.Errorf("wasmbuild: go env printed %q, want GOROOT, GOVERSION and GOMODCACHE on three lines", out)
 	}
-	return toolchain{goroot: lines[0], version: lines[1]}, nil
+	tc := toolchain{goroot: lines[0], version: lines[1], modcache: lines[2]}
+	return tc, tc.check()
+}
+
+// check reports a toolchain that go build -overlay cannot patch: the go
+// command refuses to replace files under GOMODCACHE, which is where a
+// toolchain that GOTOOLCHAIN downloaded lives.
+func (tc toolchain) check() error {
+	if tc.modcache == "" {
+		return nil
+	}
+	rel, err := filepath.Rel(tc.modcache, tc.goroot)
+	if err != nil || !filepath.IsLocal(rel) {
+		return nil
+	}
+	return fmt.Errorf("wasmbuild: %s is in the module cache (GOTOOLCHAIN downloaded it), where go build -overlay may not replace files; install %s outside GOMODCACHE and put its bin directory first on PATH with GOTOOLCHAIN=local", tc.goroot, tc.version)
 }
 
 // runGo runs the go command in dir for GOOS=wasip1 GOARCH=wasm and returns

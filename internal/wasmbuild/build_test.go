@@ -46,3 +46,12 @@ func TestBuildErrors(t *testing.T) {
 	_, err = Build(context.Background(), Config{Package: "./testdata/hello", Overlay: map[string][]byte{"/etc/x.go": nil}})
 	require.ErrorContains(t, err, "not relative to GOROOT")
 }
+
+func TestToolchainInModuleCache(t *testing.T) {
+	tc := toolchain{goroot: "/home/u/go/pkg/mod/golang.org/toolchain@v0.0.1-go1.25.5.linux-amd64", version: "go1.25.5", modcache: "/home/u/go/pkg/mod"}
+	err := tc.check()
+	require.ErrorContains(t, err, "GOTOOLCHAIN=local")
+	require.ErrorContains(t, err, "go1.25.5")
+	tc.goroot = "/usr/local/go"
+	require.NoError(t, tc.check())
+}

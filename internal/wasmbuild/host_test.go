@@ -25,33 +25,53 @@ func newSeeded(seed uint64) seededReader {
 	return seededReader{rand.NewChaCha8(key)}
 }
 
-// run runs the module at path under a minimal deterministic host: random
-// bytes from seed, a virtual clock that moves only when the guest sleeps.
-// It returns the guest's standard output.
-func run(t *testing.T, path string, seed uint64, args ...string) string {
+// host runs one compiled module under a minimal deterministic host: random
+// bytes from a seed, a virtual clock that moves only when the guest sleeps.
+type host struct {
+	t   *testing.T
+	r   wazero.Runtime
+	mod wazero.CompiledModule
+}
+
+func newHost(t *testing.T, path string) *host {
 	t.Helper()
 	ctx := context.Background()
 	bin, err := os.ReadFile(path)
 	require.NoError(t, err)
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
-	defer r.Close(ctx)
+	r := wazero.NewRuntime(ctx)
+	t.Cleanup(func() { r.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, r)
+	mod, err := r.CompileModule(ctx, bin)
+	require.NoError(t, err)
+	return &host{t: t, r: r, mod: mod}
+}
+
+// run runs the module once with seed and returns its standard output.
+func (h *host) run(seed uint64, args ...string) string {
+	h.t.Helper()
+	ctx := context.Background()
 	var now int64 = 1_700_000_000_000_000_000
 	var stdout, stderr bytes.Buffer
-	cfg := wazero.NewModuleConfig().
+	cfg := wazero.NewModuleConfig().WithName("").
 		WithArgs(append([]string{"prog"}, args...)...).
 		WithStdout(&stdout).WithStderr(&stderr).
 		WithRandSource(newSeeded(seed)).
 		WithWalltime(func() (int64, int32) { return now / 1e9, int32(now % 1e9) }, sys.ClockResolution(1)).
 		WithNanotime(func() int64 { return now }, sys.ClockResolution(1)).
 		WithNanosleep(func(ns int64) { now += ns })
-	mod, err := r.InstantiateWithConfig(ctx, bin, cfg)
+	mod, err := h.r.InstantiateModule(ctx, h.mod, cfg)
 	if mod != nil {
 		mod.Close(ctx)
 	}
 	if ee, ok := err.(*sys.ExitError); ok && ee.ExitCode() == 0 {
 		err = nil
 	}
-	require.NoError(t, err, "stderr: %s", stderr.String())
+	require.NoError(h.t, err, "stderr: %s", stderr.String())
 	return stdout.String()
+}
+
+// run runs the module at path once with seed.
+func run(t *testing.T, path string, seed uint64, args ...string) string {
+	t.Helper()
+	return newHost(t, path).run(seed, args...)
 }
