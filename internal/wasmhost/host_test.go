@@ -1,0 +1,150 @@
+package wasmhost_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/internal/wasmbuild"
+	"github.com/moonpool-go/moonpool/internal/wasmhost"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// guest is the test program, built and compiled once per test binary.
+var guest struct {
+	once sync.Once
+	mod  *wasmhost.Module
+	err  error
+}
+
+func guestModule(t testing.TB) *wasmhost.Module {
+	t.Helper()
+	guest.once.Do(func() {
+		ctx := context.Background()
+		overlay, err := wasmhost.GuestOverlay(ctx, "")
+		if err != nil {
+			guest.err = err
+			return
+		}
+		path, err := wasmbuild.Build(ctx, wasmbuild.Config{Package: "./testdata/guest", Overlay: overlay, Tags: wasmhost.BuildTags})
+		if err != nil {
+			guest.err = err
+			return
+		}
+		guest.mod, guest.err = wasmhost.CompileFile(ctx, path, wasmhost.DefaultCacheDir())
+	})
+	require.NoError(t, guest.err)
+	return guest.mod
+}
+
+// process runs the guest with args as a simulated process; its standard
+// output goes to out when out is not nil.
+func process(mod *wasmhost.Module, out *syncBuffer, args ...string) simtest.Process {
+	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+		cfg := wasmhost.Config{Args: append([]string{"guest"}, args...), Env: []string{"WHO=" + p.Cluster.Self().Name}}
+		if out != nil {
+			cfg.Stdout = out
+		}
+		return mod.Run(ctx, p, cfg)
+	})
+}
+
+// syncBuffer collects output across seeds.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if guest.mod != nil {
+		guest.mod.Close(context.Background())
+	}
+	os.Exit(code)
+}
+
+func TestHelloClockRandomFiles(t *testing.T) {
+	var out syncBuffer
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process {
+			return process(mod, &out, "hello", "clock", "random", "files")
+		}})
+		_ = c
+		s.Sleep(10e9)
+	}, simtest.Seeds(1))
+	fmt.Println(out.String())
+}
+
+func TestTCPBetweenGuestsAndNative(t *testing.T) {
+	var out syncBuffer
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process {
+			return process(mod, &out, "serve=:7000")
+		}})
+		s.Sleep(1e9)
+		s.Boot(simtest.Processes{Name: "cli", New: func() simtest.Process {
+			return process(mod, &out, "dial=srv-0:7000")
+		}})
+		// A native client on the same network.
+		p := s.Providers()
+		var conn net.Conn
+		var err error
+		for range 5 {
+			ctx, cancel := p.Time.WithTimeout(s.Context(), 2e9)
+			conn, err = p.Network.Dial(ctx, "srv-0:7000")
+			cancel()
+			if err == nil {
+				break
+			}
+		}
+		require.NoError(s, err)
+		_, err = conn.Write([]byte("native\n"))
+		require.NoError(s, err)
+		buf := make([]byte, 7)
+		_, err = io.ReadFull(conn, buf)
+		require.NoError(s, err)
+		require.Equal(s, "NATIVE\n", string(buf))
+		conn.Close()
+		s.Sleep(5e9)
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	fmt.Println(out.String())
+}
+
+func TestHTTPBetweenGuests(t *testing.T) {
+	var out syncBuffer
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "web", New: func() simtest.Process {
+			return process(mod, &out, "http=:8080")
+		}})
+		s.Sleep(1e9)
+		c := s.Boot(simtest.Processes{Name: "get", New: func() simtest.Process {
+			return process(mod, &out, "httpget=http://web-0:8080/hello?name=sim")
+		}})
+		_ = c
+		s.Sleep(10e9)
+	}, simtest.Seeds(3), simtest.KeepFailures(false))
+	require.Contains(t, out.String(), "http 200 hello sim")
+}

@@ -1,0 +1,183 @@
+package wasmhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Config is what one instance runs with.
+type Config struct {
+	// Args are the program's arguments, the program's name first.
+	Args []string
+	// Env is the program's environment, "KEY=value" each.
+	Env []string
+	// Stdout and Stderr, when set, receive a copy of what the program
+	// writes to its standard output and error (the timeline gets them
+	// line by line in any case).
+	Stdout, Stderr io.Writer
+	// SpinBudget is how many host calls the program may make without
+	// ever waiting (for time, a socket or the disk) before it is stopped
+	// as spinning; zero means 10 million.
+	SpinBudget int
+}
+
+// ErrSpinning is the reason a program that never waits is stopped.
+var ErrSpinning = errors.New("the program calls the host in a loop without ever waiting; a goroutine spins (WebAssembly has no preemption): block on a channel, a timer or I/O instead of polling")
+
+// An ExitError is a program's exit with a non-zero status.
+type ExitError struct {
+	Code   uint32
+	Stderr string // the last lines the program wrote to standard error
+}
+
+func (e *ExitError) Error() string {
+	if e.Stderr == "" {
+		return fmt.Sprintf("the program exited with status %d", e.Code)
+	}
+	return fmt.Sprintf("the program exited with status %d; its standard error ends:\n%s", e.Code, e.Stderr)
+}
+
+type instanceKey struct{}
+
+func instanceOf(ctx context.Context) *instance {
+	return ctx.Value(instanceKey{}).(*instance)
+}
+
+// instance is the host side of one running program.
+type instance struct {
+	ctx  context.Context // the process task's context, with the instance
+	wait context.Context // what waits use: ctx, until a stop is delivered
+	p    providers.Providers
+	cfg  Config
+	name string // the process's name, for the timeline
+	rec  recorder
+
+	mod   api.Module
+	fds   []*fdEntry // by fd number; nil for a free number
+	wake  *providers.Chan[struct{}]
+	names *names
+
+	monoBase time.Time
+	lastMono int64
+
+	stopping bool   // the context ended and a stop was delivered
+	signals  []byte // signals raised and not yet read by the program
+
+	calls      int // host calls since the last wait
+	panicked   any // what a host function panicked with, for the kill to go on
+	spinning   bool
+	out, errs  lineBuffer
+	stderrTail []byte
+}
+
+// Run runs one instance of the program to its end on the calling task:
+// until it exits, or ctx ends and it stops on the signal it is sent, or
+// the task is killed, which drops the instance where it stands. A program
+// that exits with status zero returns nil; other endings are errors.
+func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error {
+	if p.Time == nil || p.Task == nil || p.Random == nil {
+		return errors.New("wasmhost: the providers lack Time, Task or Random; run the program as a simulated process")
+	}
+	if c.SpinBudget == 0 {
+		c.SpinBudget = 10_000_000
+	}
+	in := &instance{p: p, cfg: c, monoBase: p.Time.Now()}
+	if p.Cluster != nil {
+		in.name = p.Cluster.Self().Name
+	}
+	in.rec = recorderOf(ctx)
+	in.ctx = context.WithValue(ctx, instanceKey{}, in)
+	in.wait = ctx
+	in.wake = providers.NewChan[struct{}](p.Task, 1)
+	in.names = newNames(p)
+	in.openStdio()
+
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	mod, err := m.rt.InstantiateModule(in.ctx, m.compiled, cfg)
+	if err != nil {
+		return fmt.Errorf("wasmhost: instantiate the program: %w", err)
+	}
+	in.mod = mod
+	defer in.closeAll()
+	start := mod.ExportedFunction("_start")
+	if start == nil {
+		return errors.New("wasmhost: the program has no _start; build a main package with GOOS=wasip1 GOARCH=wasm")
+	}
+	_, err = start.Call(in.ctx)
+	if in.panicked != nil {
+		// wazero recovered a panic raised in a host function: the
+		// simulation's kill of this task, or a failure. Raise it again
+		// so that it goes on unwinding the task.
+		panic(in.panicked)
+	}
+	in.flushOutput()
+	return in.exitError(err)
+}
+
+func (in *instance) exitError(err error) error {
+	if in.spinning {
+		return fmt.Errorf("wasmhost: %w", ErrSpinning)
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		if exit.ExitCode() == 0 {
+			return nil
+		}
+		return &ExitError{Code: exit.ExitCode(), Stderr: strings.TrimRight(string(in.stderrTail), "\n")}
+	}
+	if err != nil {
+		if tail := strings.TrimRight(string(in.stderrTail), "\n"); tail != "" {
+			return fmt.Errorf("wasmhost: the program failed: %w; its standard error ends:\n%s", err, tail)
+		}
+		return fmt.Errorf("wasmhost: the program failed: %w", err)
+	}
+	return nil
+}
+
+// closeAll drops the instance and everything it holds open.
+func (in *instance) closeAll() {
+	for i, e := range in.fds {
+		if e != nil {
+			e.drop()
+			in.fds[i] = nil
+		}
+	}
+	_ = in.mod.Close(context.WithoutCancel(in.ctx))
+}
+
+// host is called at the start of every host function: it guards against
+// a program that spins, and notes panics raised under it.
+func (in *instance) host() {
+	in.calls++
+	if in.calls > in.cfg.SpinBudget && !in.spinning {
+		in.spinning = true
+		panic(sys.NewExitError(125))
+	}
+}
+
+// waited notes that the program waited: it is not spinning.
+func (in *instance) waited() { in.calls = 0 }
+
+// notify wakes a poll_oneoff that waits: a socket's state changed.
+func (in *instance) notify() { in.wake.TrySend(struct{}{}) }
+
+// catch notes a panic that is going through a host function, such as the
+// simulation killing the task, before wazero turns it into an error.
+func (in *instance) catch() {
+	if r := recover(); r != nil {
+		if _, exit := r.(*sys.ExitError); !exit && in.panicked == nil {
+			in.panicked = r
+		}
+		panic(r)
+	}
+}
