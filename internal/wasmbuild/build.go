@@ -3,8 +3,6 @@ package wasmbuild
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Config says what to build.
@@ -45,9 +44,15 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 	if c.Package == "" {
 		return "", errors.New("wasmbuild: Config.Package is empty; name the main package to build, as an import path or a ./relative path")
 	}
-	env, err := goEnv(ctx, c.Dir)
+	tc, err := goEnv(ctx, c.Dir)
 	if err != nil {
 		return "", err
+	}
+	files := c.Overlay
+	if sched {
+		if files, err = withSchedPatch(tc, c.Overlay); err != nil {
+			return "", err
+		}
 	}
 	cache, err := cacheDir()
 	if err != nil {
@@ -59,42 +64,69 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 	}
 	defer os.RemoveAll(work)
 
-	files := c.Overlay
-	if sched {
-		if _, ok := files[procPath]; ok {
-			return "", fmt.Errorf("wasmbuild: Config.Overlay replaces %s, which Build patches itself; leave it out of the overlay", procPath)
-		}
-		src, err := os.ReadFile(filepath.Join(env.goroot, filepath.FromSlash(procPath)))
-		if err != nil {
-			return "", fmt.Errorf("wasmbuild: reading the runtime's scheduler: %w", err)
-		}
-		patched, err := patchProc(src, env.version, schedHunks)
+	var flags []string
+	if len(c.Tags) > 0 {
+		flags = append(flags, "-tags="+strings.Join(c.Tags, ","))
+	}
+	goFlags := flags
+	if len(files) > 0 {
+		ov, err := writeOverlay(work, tc.goroot, files)
 		if err != nil {
 			return "", err
 		}
-		files = make(map[string][]byte, len(c.Overlay)+1)
-		for k, v := range c.Overlay {
-			files[k] = v
-		}
-		files[procPath] = patched
+		goFlags = append([]string{"-overlay=" + ov}, flags...)
 	}
 
-	args := []string{"build", "-trimpath", "-o", filepath.Join(work, "out.wasm")}
-	if len(files) > 0 {
-		ov, err := writeOverlay(work, env.goroot, files)
-		if err != nil {
-			return "", err
-		}
-		args = append(args, "-overlay="+ov)
+	pkgs, err := list(ctx, c.Dir, goFlags, c.Package)
+	if err != nil {
+		return "", err
 	}
-	if len(c.Tags) > 0 {
-		args = append(args, "-tags="+strings.Join(c.Tags, ","))
+	if err := diagnose(c.Package, pkgs); err != nil {
+		return "", err
 	}
+	k, err := key(tc, files, flags, pkgs)
+	if err != nil {
+		return "", err
+	}
+	dst := filepath.Join(cache, k+".wasm")
+	if used(dst) {
+		return dst, nil
+	}
+
+	out := filepath.Join(work, "out.wasm")
+	args := append([]string{"build", "-trimpath", "-o", out}, goFlags...)
 	args = append(args, "--", c.Package)
 	if _, err := runGo(ctx, c.Dir, args...); err != nil {
 		return "", fmt.Errorf("wasmbuild: building %s for wasip1: %w", c.Package, err)
 	}
-	return store(cache, filepath.Join(work, "out.wasm"))
+	// The rename is atomic: a build of the same key running at the same
+	// time in another test or process sees either no file or a whole one.
+	if err := os.Rename(out, dst); err != nil {
+		return "", fmt.Errorf("wasmbuild: storing the built module: %w", err)
+	}
+	trim(cache, time.Now())
+	return dst, nil
+}
+
+// withSchedPatch returns overlay with the scheduler patch added.
+func withSchedPatch(tc toolchain, overlay map[string][]byte) (map[string][]byte, error) {
+	if _, ok := overlay[procPath]; ok {
+		return nil, fmt.Errorf("wasmbuild: Config.Overlay replaces %s, which Build patches itself; leave it out of the overlay", procPath)
+	}
+	src, err := os.ReadFile(filepath.Join(tc.goroot, filepath.FromSlash(procPath)))
+	if err != nil {
+		return nil, fmt.Errorf("wasmbuild: reading the runtime's scheduler: %w", err)
+	}
+	patched, err := patchProc(src, tc.version, schedHunks)
+	if err != nil {
+		return nil, err
+	}
+	files := make(map[string][]byte, len(overlay)+1)
+	for k, v := range overlay {
+		files[k] = v
+	}
+	files[procPath] = patched
+	return files, nil
 }
 
 // toolchain is what Build needs to know about the go command in a directory.
@@ -102,18 +134,26 @@ type toolchain struct {
 	goroot   string
 	version  string
 	modcache string
+	env      []string // settings that change what go build makes: "GOFLAGS=..."
 }
 
+// keyEnv names the go environment settings, besides the flags Build
+// passes, that change the module go build makes.
+var keyEnv = []string{"GOFLAGS", "GOEXPERIMENT", "GOWASM", "GODEBUG"}
+
 func goEnv(ctx context.Context, dir string) (toolchain, error) {
-	out, err := runGo(ctx, dir, "env", "GOROOT", "GOVERSION", "GOMODCACHE")
+	out, err := runGo(ctx, dir, append([]string{"env", "GOROOT", "GOVERSION", "GOMODCACHE"}, keyEnv...)...)
 	if err != nil {
 		return toolchain{}, fmt.Errorf("wasmbuild: asking the go command for GOROOT: %w", err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 3 {
-		return toolchain{}, fmt.Errorf("wasmbuild: go env printed %q, want GOROOT, GOVERSION and GOMODCACHE on three lines", out)
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != 3+len(keyEnv) {
+		return toolchain{}, fmt.Errorf("wasmbuild: go env printed %q, want GOROOT, GOVERSION, GOMODCACHE and %s on a line each", out, strings.Join(keyEnv, ", "))
 	}
 	tc := toolchain{goroot: lines[0], version: lines[1], modcache: lines[2]}
+	for i, k := range keyEnv {
+		tc.env = append(tc.env, k+"="+lines[3+i])
+	}
 	return tc, tc.check()
 }
 
@@ -177,37 +217,4 @@ func writeOverlay(work, goroot string, files map[string][]byte) (string, error) 
 		return "", fmt.Errorf("wasmbuild: writing the overlay: %w", err)
 	}
 	return ov, nil
-}
-
-// cacheDir returns the directory built modules are kept in, making it if
-// needed.
-func cacheDir() (string, error) {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("wasmbuild: finding a cache directory: %w; set HOME or XDG_CACHE_HOME", err)
-	}
-	dir := filepath.Join(base, "moonpool", "wasm")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("wasmbuild: making the cache directory: %w", err)
-	}
-	return dir, nil
-}
-
-// store moves a built module into the cache under the hash of its contents
-// and returns its path. The rename is atomic, so builds running at the same
-// time in other tests or processes each see a whole file.
-func store(cache, built string) (string, error) {
-	b, err := os.ReadFile(built)
-	if err != nil {
-		return "", fmt.Errorf("wasmbuild: reading the built module: %w", err)
-	}
-	sum := sha256.Sum256(b)
-	dst := filepath.Join(cache, hex.EncodeToString(sum[:16])+".wasm")
-	if _, err := os.Stat(dst); err == nil {
-		return dst, nil
-	}
-	if err := os.Rename(built, dst); err != nil {
-		return "", fmt.Errorf("wasmbuild: storing the built module: %w", err)
-	}
-	return dst, nil
 }
