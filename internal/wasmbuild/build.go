@@ -48,6 +48,9 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := tc.checkFlags(); err != nil {
+		return "", err
+	}
 	files := c.Overlay
 	if sched {
 		if files, err = withSchedPatch(tc, c.Overlay); err != nil {
@@ -97,6 +100,10 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 	args := append([]string{"build", "-trimpath", "-o", out}, goFlags...)
 	args = append(args, "--", c.Package)
 	if _, err := runGo(ctx, c.Dir, args...); err != nil {
+		var ge *goError
+		if errors.As(err, &ge) && ctx.Err() == nil {
+			return "", compileError(c.Package, pkgs, ge.stderr)
+		}
 		return "", fmt.Errorf("wasmbuild: building %s for wasip1: %w", c.Package, err)
 	}
 	// The rename is atomic: a build of the same key running at the same
@@ -157,6 +164,23 @@ func goEnv(ctx context.Context, dir string) (toolchain, error) {
 	return tc, tc.check()
 }
 
+// checkFlags reports go settings that cannot make a WebAssembly program.
+func (tc toolchain) checkFlags() error {
+	for _, e := range tc.env {
+		flags, ok := strings.CutPrefix(e, "GOFLAGS=")
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Fields(flags) {
+			switch strings.TrimPrefix(f, "-") {
+			case "-race", "race", "race=true", "-race=true":
+				return errors.New("wasmbuild: the race detector is not available under WebAssembly, and GOFLAGS asks for -race; leave -race out of GOFLAGS for the build (a simulation's own checks still run)")
+			}
+		}
+	}
+	return nil
+}
+
 // check reports a toolchain that go build -overlay cannot patch: the go
 // command refuses to replace files under GOMODCACHE, which is where a
 // toolchain that GOTOOLCHAIN downloaded lives.
@@ -172,7 +196,7 @@ func (tc toolchain) check() error {
 }
 
 // runGo runs the go command in dir for GOOS=wasip1 GOARCH=wasm and returns
-// its standard output; a failure carries the command's standard error.
+// its standard output; a failure is a *goError.
 func runGo(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
@@ -180,14 +204,27 @@ func runGo(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			return nil, fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
-		}
-		return nil, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, msg)
+		return nil, &goError{args: args, err: err, stderr: strings.TrimSpace(stderr.String())}
 	}
 	return stdout.Bytes(), nil
 }
+
+// goError is a go command that failed, with what it wrote to standard
+// error.
+type goError struct {
+	args   []string
+	err    error
+	stderr string
+}
+
+func (e *goError) Error() string {
+	if e.stderr == "" {
+		return fmt.Sprintf("go %s: %v", strings.Join(e.args, " "), e.err)
+	}
+	return fmt.Sprintf("go %s: %v\n%s", strings.Join(e.args, " "), e.err, e.stderr)
+}
+
+func (e *goError) Unwrap() error { return e.err }
 
 // writeOverlay writes each overlay file under work and the overlay JSON
 // that maps its place in GOROOT to it, and returns the JSON's path.

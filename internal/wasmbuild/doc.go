@@ -21,6 +21,36 @@
 // each run in 50 orders with the patch and in one without it; a seed run
 // twice gives the same order.
 //
+// # The cache
+//
+// A module is cached under a key that hashes the Go release and GOROOT, the
+// go settings that change a build (GOFLAGS, GOEXPERIMENT, GOWASM, GODEBUG),
+// the tags, the overlay's contents, and the files of every package in the
+// build as go list -deps finds them (standard packages and packages from the
+// module cache are named by release and module version instead of being
+// read). Building an unchanged package again runs go env and go list and
+// nothing else: about 0.1 s for a 5.6 MB module. A module is written under
+// a temporary name and renamed, so tests and processes building at the same
+// time see either no module or a whole one; modules unused for five days are
+// removed.
+//
+// # What stops a build
+//
+// Build checks the package with go list before building and names the
+// first package that stops it and the chain of imports that brings it in:
+// a package that needs cgo ("cgo is not available under WebAssembly"), a
+// package with no files for GOOS=wasip1 (code for a particular operating
+// system, such as golang.org/x/sys/unix), a package that does not compile
+// for wasip1 (say, a syscall that wasip1 lacks), a package that is not
+// main, and GOFLAGS asking for -race. Each error is one sentence that names
+// the fix, followed by the compiler's words where there are any.
+//
+// Some packages build but fail at run time: os/exec compiles for wasip1 and
+// returns an error from every Start, since a WebAssembly program cannot
+// start processes; os/signal sees no signals the host does not deliver.
+//
+// # Go releases
+//
 // The patch anchors on the exact text of the two functions. It fits Go 1.25
 // and Go 1.26; for a release it does not fit, Build fails and names the
 // release and the fix rather than guess. A toolchain that GOTOOLCHAIN

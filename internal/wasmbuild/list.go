@@ -30,7 +30,10 @@ type pkg struct {
 	IgnoredGoFiles              []string
 	Imports                     []string
 	Incomplete                  bool
-	Error                       *struct{ Err string }
+	Error                       *struct {
+		Err         string
+		ImportStack []string
+	}
 }
 
 // listArgs are the go list flags Build uses; the fields named are the
