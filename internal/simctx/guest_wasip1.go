@@ -54,10 +54,11 @@ type wire struct {
 	Args     []any
 	LeftNaN  bool `json:",omitempty"`
 	RightNaN bool `json:",omitempty"`
+	Where    *Where
 }
 
 func (guestAsserter) Assert(a Assertion) {
-	w := wire{Kind: a.Kind, Msg: a.Msg, OK: a.OK, Left: a.Left, Right: a.Right, Duration: a.Duration, Conds: a.Conds}
+	w := wire{Kind: a.Kind, Msg: a.Msg, OK: a.OK, Left: a.Left, Right: a.Right, Duration: a.Duration, Conds: a.Conds, Where: caller()}
 	if math.IsNaN(w.Left) {
 		w.Left, w.LeftNaN = 0, true
 	}
@@ -81,4 +82,22 @@ func (guestAsserter) Assert(a Assertion) {
 		return
 	}
 	hostAssert(unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)), 0, 0, 0)
+}
+
+// caller returns the place of the assertion call: the first frame outside
+// package assertions and this package.
+func caller() *Where {
+	var pcs [16]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "github.com/moonpool-go/moonpool/assertions.") &&
+			!strings.HasPrefix(f.Function, "github.com/moonpool-go/moonpool/internal/simctx.") {
+			return &Where{File: f.File, Line: f.Line, Func: f.Function}
+		}
+		if !more {
+			return nil
+		}
+	}
 }

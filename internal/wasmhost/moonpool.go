@@ -60,6 +60,7 @@ type guestAssertion struct {
 	Args     []any
 	LeftNaN  bool `json:",omitempty"`
 	RightNaN bool `json:",omitempty"`
+	Where    *simctx.Where
 }
 
 // assert(buf, len, _, _, _) hands a guest's assertion to the run's book,
@@ -87,7 +88,7 @@ func assert(in *instance, mem api.Memory, st []uint64) errno {
 	if g.RightNaN {
 		g.Right = math.NaN()
 	}
-	a.Assert(simctx.Assertion{Kind: g.Kind, Msg: g.Msg, OK: g.OK, Left: g.Left, Right: g.Right, Duration: g.Duration, Conds: g.Conds, Args: g.Args})
+	a.Assert(simctx.Assertion{Kind: g.Kind, Msg: g.Msg, OK: g.OK, Left: g.Left, Right: g.Right, Duration: g.Duration, Conds: g.Conds, Args: g.Args, Where: g.Where})
 	return errSUCCESS
 }
 
@@ -107,7 +108,16 @@ func buggify(in *instance, mem api.Memory, st []uint64) errno {
 	if int32(u32(st, 2)) < 0 {
 		fire = -1
 	}
-	if sim.Buggify(in.sitePC(string(b)), fire) {
+	name := string(b)
+	var fires bool
+	if named, ok := sim.(interface {
+		BuggifyNamed(key uintptr, name string, fire float64) bool
+	}); ok {
+		fires = named.BuggifyNamed(in.sitePC(name), name, fire)
+	} else {
+		fires = sim.Buggify(in.sitePC(name), fire)
+	}
+	if fires {
 		return 0
 	}
 	return 1
