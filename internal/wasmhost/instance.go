@@ -29,6 +29,10 @@ type Config struct {
 	// ever waiting (for time, a socket or the disk) before it is stopped
 	// as spinning; zero means 10 million.
 	SpinBudget int
+	// Watchdog is how long, in real time, the program may run its own
+	// code without calling the host before it is stopped as spinning;
+	// zero means DefaultWatchdog, negative turns the watchdog off.
+	Watchdog time.Duration
 }
 
 // ErrSpinning is the reason a program that never waits is stopped.
@@ -76,6 +80,7 @@ type instance struct {
 	calls      int // host calls since the last wait
 	panicked   any // what a host function panicked with, for the kill to go on
 	spinning   bool
+	watch      watch
 	out, errs  lineBuffer
 	stderrTail []byte
 }
@@ -90,6 +95,9 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	}
 	if c.SpinBudget == 0 {
 		c.SpinBudget = 10_000_000
+	}
+	if c.Watchdog == 0 {
+		c.Watchdog = DefaultWatchdog
 	}
 	in := &instance{p: p, cfg: c, monoBase: p.Time.Now()}
 	if p.Cluster != nil {
@@ -113,7 +121,14 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	if start == nil {
 		return errors.New("wasmhost: the program has no _start; build a main package with GOOS=wasip1 GOARCH=wasm")
 	}
-	_, err = start.Call(in.ctx)
+	// The call's context is not the task's: a graceful stop is a signal
+	// for the program, not the end of the call. Only the watchdog ends
+	// it, for a program that runs without ever calling the host.
+	callCtx, cancel := context.WithCancel(context.WithoutCancel(in.ctx))
+	stopWatch := in.watch.start(cancel, c.Watchdog)
+	_, err = start.Call(callCtx)
+	stopWatch()
+	cancel()
 	if in.panicked != nil {
 		// wazero recovered a panic raised in a host function: the
 		// simulation's kill of this task, or a failure. Raise it again
@@ -125,8 +140,12 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 }
 
 func (in *instance) exitError(err error) error {
+	if in.watch.fired.Load() {
+		return fmt.Errorf("the program ran for %v of real time without calling the host: %w", in.watch.limit, ErrSpinning)
+	}
 	if in.spinning {
-		return fmt.Errorf("wasmhost: %w", ErrSpinning)
+		// wazero's error holds the spinning goroutine's stack.
+		return err
 	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
@@ -158,12 +177,23 @@ func (in *instance) closeAll() {
 // host is called at the start of every host function: it guards against
 // a program that spins, and notes panics raised under it.
 func (in *instance) host() {
+	in.watch.enter()
 	in.calls++
 	if in.calls > in.cfg.SpinBudget && !in.spinning {
 		in.spinning = true
-		panic(sys.NewExitError(125))
+		panic(spinError{in.cfg.SpinBudget})
 	}
 }
+
+// spinError stops a program that spins; wazero adds the stack of the
+// goroutine that spun.
+type spinError struct{ calls int }
+
+func (e spinError) Error() string {
+	return fmt.Sprintf("%d host calls without waiting: %v", e.calls, ErrSpinning)
+}
+
+func (e spinError) Unwrap() error { return ErrSpinning }
 
 // waited notes that the program waited: it is not spinning.
 func (in *instance) waited() { in.calls = 0 }
@@ -174,9 +204,14 @@ func (in *instance) notify() { in.wake.TrySend(struct{}{}) }
 // catch notes a panic that is going through a host function, such as the
 // simulation killing the task, before wazero turns it into an error.
 func (in *instance) catch() {
+	in.watch.leave()
 	if r := recover(); r != nil {
-		if _, exit := r.(*sys.ExitError); !exit && in.panicked == nil {
-			in.panicked = r
+		switch r.(type) {
+		case *sys.ExitError, spinError:
+		default:
+			if in.panicked == nil {
+				in.panicked = r
+			}
 		}
 		panic(r)
 	}

@@ -69,6 +69,23 @@ func TestSpinningProgramIsStopped(t *testing.T) {
 		require.NoError(s, h.Join(s.Context()))
 	}, simtest.Seeds(1), simtest.KeepFailures(false))
 	require.ErrorIs(t, got, wasmhost.ErrSpinning)
+	require.ErrorContains(t, got, "main.run", "the error shows the spinning goroutine's stack")
+}
+
+// A goroutine that loops without calling the host at all is stopped by
+// the real-time watchdog before the simulation's own would report it.
+func TestCPUSpinIsStoppedByTheWatchdog(t *testing.T) {
+	mod := guestModule(t)
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("spin", func(ctx context.Context) error {
+			got = mod.Run(ctx, s.Providers(), wasmhost.Config{Args: []string{"guest", "cpuspin"}, Watchdog: 500 * time.Millisecond})
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.ErrorIs(t, got, wasmhost.ErrSpinning)
+	require.ErrorContains(t, got, "without calling the host")
 }
 
 // A Process for tests that need a plain providers-level run.

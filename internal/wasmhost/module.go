@@ -26,7 +26,7 @@ type Module struct {
 // by the content of wasm, so that later test binaries skip most of the
 // compilation.
 func Compile(ctx context.Context, wasm []byte, cacheDir string) (*Module, error) {
-	cfg := wazero.NewRuntimeConfig()
+	cfg := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
 	if cacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cacheDir)
 		if err != nil {

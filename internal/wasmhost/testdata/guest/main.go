@@ -65,6 +65,11 @@ func run(what string) error {
 		for {
 			_ = time.Now()
 		}
+	case "cpuspin":
+		n := 0
+		for {
+			n++
+		}
 	case "signal":
 		c := make(chan os.Signal, 1)
 		signal.Notify(c, syscall.SIGTERM)
