@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,6 +51,8 @@ func run(what string) error {
 		return goroutines()
 	case "files":
 		return files()
+	case "echo":
+		return echo(arg)
 	case "serve":
 		return serve(arg)
 	case "dial":
@@ -65,6 +68,16 @@ func run(what string) error {
 		for {
 			_ = time.Now()
 		}
+	case "nothing":
+	case "sleeps":
+		n, _ := strconv.Atoi(arg)
+		for range n {
+			time.Sleep(time.Millisecond)
+		}
+	case "rtt":
+		addr, count, _ := strings.Cut(arg, ",")
+		n, _ := strconv.Atoi(count)
+		return rtt(addr, n)
 	case "cpuspin":
 		n := 0
 		for {
@@ -226,6 +239,40 @@ func dial(addr string) error {
 		fmt.Print("reply ", line)
 	}
 	return nil
+}
+
+// rtt sends n one-byte pings to an echo server and waits for each reply.
+func rtt(addr string, n int) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	b := []byte{'x'}
+	for range n {
+		if _, err := c.Write(b); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(c, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// echo serves byte echo on addr.
+func echo(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go io.Copy(c, c)
+	}
 }
 
 func httpServe(addr string) error {
