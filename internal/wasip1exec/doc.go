@@ -26,5 +26,9 @@
 // test -fuzz, -race and -cover with atomic counters are refused by the go
 // command for wasip1. The order of goroutines that are runnable at once
 // depends on the seed only when the test was built with the runtime patch
-// of internal/wasmbuild; see the command's overlay subcommand.
+// of internal/wasmbuild, which the command's -print-overlay flag writes for
+// go test's -overlay flag:
+//
+//	GOOS=wasip1 GOARCH=wasm go test -overlay=$(moonpool-wasip1-exec -print-overlay) \
+//		-exec=moonpool-wasip1-exec ./pkg
 package wasip1exec

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/wasmbuild"
 )
 
 // SeedEnv is the environment variable that gives the seed when -seed is
@@ -16,6 +18,7 @@ import (
 const SeedEnv = "MOONPOOL_SEED"
 
 const usage = `usage: moonpool-wasip1-exec [-seed N] [-mount host:guest[:ro]]... program.wasm [args...]
+       moonpool-wasip1-exec -print-overlay
 
 moonpool-wasip1-exec runs a program built for GOOS=wasip1 GOARCH=wasm
 deterministically: its random bytes come from the seed and its clocks are
@@ -27,6 +30,12 @@ virtual, so one seed gives one run. It is made for go test's -exec flag:
 The program gets its arguments, this command's environment with PWD set to
 the working directory, and the host's file system at / unless -mount is
 given. The command exits with the program's exit code.
+
+Goroutines that are runnable at once run in an order that depends on the
+seed only if the runtime was built with the scheduler patch:
+
+	GOOS=wasip1 GOARCH=wasm go test -overlay=$(moonpool-wasip1-exec -print-overlay) \
+		-exec=moonpool-wasip1-exec ./pkg
 
 flags:
 `
@@ -43,8 +52,18 @@ func Main(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int
 	seed := fl.String("seed", "", "the seed (default $"+SeedEnv+", or 1)")
 	var mounts mountFlag
 	fl.Var(&mounts, "mount", "a host directory and where the program sees it, host:guest or host:guest:ro; repeatable (default /:/)")
+	printOverlay := fl.Bool("print-overlay", false, "print the path of an overlay file for go test -overlay that makes goroutine order depend on the seed, and exit")
 	if err := fl.Parse(args); err != nil {
 		return 2
+	}
+	if *printOverlay {
+		path, err := wasmbuild.SchedOverlay(context.Background(), "")
+		if err != nil {
+			fmt.Fprintf(stderr, "moonpool-wasip1-exec: %v\n", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, path)
+		return 0
 	}
 	if fl.NArg() == 0 {
 		fl.Usage()

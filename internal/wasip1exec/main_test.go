@@ -131,6 +131,24 @@ func TestGoTestExec(t *testing.T) {
 	require.NoError(t, err, out2)
 	assert.Equal(t, strip(out1), strip(out2), "one seed, one run")
 
+	// With the scheduler patch from -print-overlay, goroutine order
+	// follows the seed.
+	var ovOut bytes.Buffer
+	require.Equal(t, 0, Main([]string{"-print-overlay"}, nil, nil, &ovOut, os.Stderr))
+	overlay := "-overlay=" + strings.TrimSpace(ovOut.String())
+	orders := map[string]bool{}
+	for _, seed := range []string{"1", "2", "3", "4"} {
+		out, err := goTest(seed, "./internal/wasip1exec/testdata/order", "-v", overlay)
+		require.NoError(t, err, out)
+		orders[orderLine(out)] = true
+	}
+	assert.Greater(t, len(orders), 2, "goroutine order should follow the seed: %v", orders)
+	stock1, err := goTest("1", "./internal/wasip1exec/testdata/order", "-v")
+	require.NoError(t, err, stock1)
+	stock2, err := goTest("2", "./internal/wasip1exec/testdata/order", "-v")
+	require.NoError(t, err, stock2)
+	assert.Equal(t, orderLine(stock1), orderLine(stock2), "without the patch the order is the same whatever the seed")
+
 	// A failing test binary's exit code reaches go test.
 	out3, err := goTest("3", "./internal/wasip1exec/testdata/failing")
 	require.Error(t, err)
@@ -150,4 +168,13 @@ func strip(out string) string {
 		lines = append(lines, l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+func orderLine(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "order [") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
 }

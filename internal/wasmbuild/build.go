@@ -229,6 +229,12 @@ func (e *goError) Unwrap() error { return e.err }
 // writeOverlay writes each overlay file under work and the overlay JSON
 // that maps its place in GOROOT to it, and returns the JSON's path.
 func writeOverlay(work, goroot string, files map[string][]byte) (string, error) {
+	return writeOverlayAt(work, work, goroot, files)
+}
+
+// writeOverlayAt writes the overlay into dir, naming its files as if dir
+// were at final, where the caller will move it.
+func writeOverlayAt(dir, final, goroot string, files map[string][]byte) (string, error) {
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)
@@ -239,17 +245,17 @@ func writeOverlay(work, goroot string, files map[string][]byte) (string, error) 
 		if filepath.IsAbs(name) || !filepath.IsLocal(filepath.FromSlash(name)) {
 			return "", fmt.Errorf("wasmbuild: overlay path %q is not relative to GOROOT; write it as \"src/<package>/<file>.go\"", name)
 		}
-		f := filepath.Join(work, fmt.Sprintf("overlay%d_%s", i, filepath.Base(name)))
-		if err := os.WriteFile(f, files[name], 0o644); err != nil {
+		base := fmt.Sprintf("overlay%d_%s", i, filepath.Base(name))
+		if err := os.WriteFile(filepath.Join(dir, base), files[name], 0o644); err != nil {
 			return "", fmt.Errorf("wasmbuild: writing overlay file %s: %w", name, err)
 		}
-		replace[filepath.Join(goroot, filepath.FromSlash(name))] = f
+		replace[filepath.Join(goroot, filepath.FromSlash(name))] = filepath.Join(final, base)
 	}
 	js, err := json.Marshal(struct{ Replace map[string]string }{replace})
 	if err != nil {
 		return "", fmt.Errorf("wasmbuild: encoding the overlay: %w", err)
 	}
-	ov := filepath.Join(work, "overlay.json")
+	ov := filepath.Join(dir, "overlay.json")
 	if err := os.WriteFile(ov, js, 0o644); err != nil {
 		return "", fmt.Errorf("wasmbuild: writing the overlay: %w", err)
 	}

@@ -47,7 +47,7 @@
 //
 // Some packages build but fail at run time: os/exec compiles for wasip1 and
 // returns an error from every Start, since a WebAssembly program cannot
-// start processes; os/signal sees no signals the host does not deliver.
+// start processes.
 //
 // # Go releases
 //
