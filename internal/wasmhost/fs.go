@@ -1,7 +1,6 @@
 package wasmhost
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -23,7 +22,6 @@ const (
 	kindPreopen               // "/", the process's disk
 	kindFile                  // a file of the disk
 	kindDir                   // a directory of the disk
-	kindMem                   // a read-only file made by the host (/etc/hosts)
 	kindSocket                // a TCP socket or listener
 	kindSignal                // the signals sent to the process, a byte each
 )
@@ -46,7 +44,6 @@ type fdEntry struct {
 	kind    fdKind
 	name    string // the storage name of a file or directory ("." for the root)
 	file    providers.File
-	mem     *bytes.Reader
 	append  bool
 	entries []fs.DirEntry // a directory's entries, read at cookie zero
 	sock    *sock
@@ -186,8 +183,6 @@ func fdRead(in *instance, mem api.Memory, s []uint64) errno {
 			}
 			return n, errnoOf(err)
 		}
-	case kindMem:
-		f = func(b []byte) (int, errno) { n, _ := e.mem.Read(b); return n, errSUCCESS }
 	case kindSocket:
 		f = e.sock.read
 	case kindSignal:
@@ -267,8 +262,6 @@ func fdSeek(in *instance, mem api.Memory, s []uint64) errno {
 	switch e.kind {
 	case kindFile:
 		pos, err = e.file.Seek(int64(s[1]), int(u32(s, 2)))
-	case kindMem:
-		pos, err = e.mem.Seek(int64(s[1]), int(u32(s, 2)))
 	case kindDir, kindPreopen:
 		return errISDIR
 	default:
@@ -317,7 +310,7 @@ func fdFdstatGet(in *instance, mem api.Memory, s []uint64) errno {
 		typ = typeCharDevice
 	case kindPreopen, kindDir:
 		typ = typeDirectory
-	case kindFile, kindMem:
+	case kindFile:
 		typ = typeRegular
 		if e.append {
 			flags = 1
@@ -384,8 +377,6 @@ func fdFilestatGet(in *instance, mem api.Memory, s []uint64) errno {
 		return putFilestat(mem, ptr, typeCharDevice, 0, time.Time{})
 	case kindSocket:
 		return putFilestat(mem, ptr, typeSocketStream, 0, time.Time{})
-	case kindMem:
-		return putFilestat(mem, ptr, typeRegular, e.mem.Size(), time.Time{})
 	case kindFile:
 		fi, err := e.file.Stat()
 		if err != nil {

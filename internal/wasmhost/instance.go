@@ -42,9 +42,15 @@ var ErrSpinning = errors.New("the program calls the host in a loop without ever 
 type ExitError struct {
 	Code   uint32
 	Stderr string // the last lines the program wrote to standard error
+	// Terminated tells that SIGTERM ended the program (a graceful stop),
+	// which it does not handle with os/signal.Notify.
+	Terminated bool
 }
 
 func (e *ExitError) Error() string {
+	if e.Terminated {
+		return "the program ended on SIGTERM, which it does not handle"
+	}
 	if e.Stderr == "" {
 		return fmt.Sprintf("the program exited with status %d", e.Code)
 	}
@@ -76,6 +82,7 @@ type instance struct {
 
 	stopping bool   // the context ended and a stop was delivered
 	signals  []byte // signals raised and not yet read by the program
+	sigOpen  bool   // the program listens for signals (os/signal.Notify)
 
 	calls      int // host calls since the last wait
 	panicked   any // what a host function panicked with, for the kill to go on
@@ -152,13 +159,14 @@ func (in *instance) exitError(err error) error {
 		if exit.ExitCode() == 0 {
 			return nil
 		}
-		return &ExitError{Code: exit.ExitCode(), Stderr: strings.TrimRight(string(in.stderrTail), "\n")}
+		code := exit.ExitCode()
+		return &ExitError{Code: code, Stderr: strings.TrimRight(string(in.stderrTail), "\n"), Terminated: in.stopping && !in.sigOpen && code == exitSIGTERM}
 	}
 	if err != nil {
 		if tail := strings.TrimRight(string(in.stderrTail), "\n"); tail != "" {
-			return fmt.Errorf("wasmhost: the program failed: %w; its standard error ends:\n%s", err, tail)
+			return fmt.Errorf("the program failed: %w; its standard error ends:\n%s", err, tail)
 		}
-		return fmt.Errorf("wasmhost: the program failed: %w", err)
+		return fmt.Errorf("the program failed: %w", err)
 	}
 	return nil
 }

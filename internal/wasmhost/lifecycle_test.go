@@ -57,6 +57,24 @@ func TestGracefulStopIsSIGTERM(t *testing.T) {
 	require.Equal(t, "waiting for a signal\ngot terminated\nclean exit\n", out.String())
 }
 
+// A program that does not listen for SIGTERM ends on it at once, as in
+// production.
+func TestGracefulStopEndsAProgramThatIgnoresSIGTERM(t *testing.T) {
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch()
+		c := s.Boot(simtest.Processes{Name: "f", New: func() simtest.Process { return process(mod, nil, "forever") }})
+		s.Sleep(1500 * time.Millisecond)
+		c.Stop("f-0", simtest.Graceful, 5*time.Second)
+		require.Equal(s, 1500*time.Millisecond, s.Elapsed(), "the stop is at once")
+		var msgs []string
+		for _, e := range w.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Contains(s, msgs, "exit: returned from a graceful stop")
+	}, simtest.Seeds(2), simtest.KeepFailures(false))
+}
+
 // A goroutine that loops without blocking is stopped with a clear error.
 func TestSpinningProgramIsStopped(t *testing.T) {
 	mod := guestModule(t)

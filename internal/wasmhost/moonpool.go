@@ -44,6 +44,7 @@ func (in *instance) readSignal(b []byte) (int, errno) {
 // signalFD(fdPtr) opens the descriptor from which the overlay of
 // os/signal reads the signals sent to the process.
 func signalFD(in *instance, mem api.Memory, st []uint64) errno {
+	in.sigOpen = true
 	fd := in.add(&fdEntry{kind: kindSignal})
 	return putU32(mem, u32(st, 0), uint32(fd))
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
 )
 
 // WASI event types and sizes.
@@ -114,17 +115,26 @@ func (in *instance) sleep(timed bool, d time.Duration, sockets bool) bool {
 	return err == nil || in.wait.Err() == nil
 }
 
-// stop turns the end of the process's context into a signal: SIGTERM
-// for the program to see (through os/signal), while it goes on running
-// until it exits or the grace period ends.
+// stop turns the end of the process's context into SIGTERM. A program
+// that listens for it (os/signal.Notify) gets it and goes on running until
+// it exits or the grace period ends; one that does not ends at once, as
+// SIGTERM's default action ends a process.
 func (in *instance) stop() {
 	if in.stopping {
 		return
 	}
 	in.stopping = true
 	in.wait = context.WithoutCancel(in.ctx)
+	if !in.sigOpen {
+		in.flushOutput()
+		_ = in.mod.CloseWithExitCode(in.ctx, exitSIGTERM)
+		panic(sys.NewExitError(exitSIGTERM))
+	}
 	in.raise(sigTERM)
 }
+
+// exitSIGTERM is a shell's status for a process that SIGTERM ended.
+const exitSIGTERM = 128 + sigTERM
 
 // fdReady reports whether an fd subscription is ready now.
 func (in *instance) fdReady(fd uint32, write bool) (bool, errno) {
