@@ -136,9 +136,10 @@ func Output(stdout, stderr io.Writer) Option {
 	return func(p *Process) { p.stdout, p.stderr = stdout, stderr }
 }
 
-// SpinBudget sets how many calls into the host the program may make
-// without ever waiting (for time, the network or the disk) before it is
-// stopped with [ErrSpinning]; the default is 10 million.
+// SpinBudget sets how many calls into the host the program may make while
+// the simulated clock stands still, never waiting for time, the network or
+// the disk, before it is stopped with [ErrSpinning]; the default is a
+// million.
 func SpinBudget(n int) Option {
 	return func(p *Process) { p.spin = n }
 }

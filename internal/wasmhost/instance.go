@@ -25,9 +25,9 @@ type Config struct {
 	// writes to its standard output and error (the timeline gets them
 	// line by line in any case).
 	Stdout, Stderr io.Writer
-	// SpinBudget is how many host calls the program may make without
-	// ever waiting (for time, a socket or the disk) before it is stopped
-	// as spinning; zero means 10 million.
+	// SpinBudget is how many host calls the program may make while the
+	// simulated clock stands still (it never waits for time, a socket or
+	// the disk) before it is stopped as spinning; zero means a million.
 	SpinBudget int
 	// Watchdog is how long, in real time, the program may run its own
 	// code without calling the host before it is stopped as spinning;
@@ -85,6 +85,7 @@ type instance struct {
 	sigOpen  bool   // the program listens for signals (os/signal.Notify)
 
 	calls      int // host calls since the last wait
+	lastCheck  time.Time
 	panicked   any // what a host function panicked with, for the kill to go on
 	spinning   bool
 	watch      watch
@@ -101,7 +102,7 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 		return errors.New("wasmhost: the providers lack Time, Task or Random; run the program as a simulated process")
 	}
 	if c.SpinBudget == 0 {
-		c.SpinBudget = 10_000_000
+		c.SpinBudget = 1_000_000
 	}
 	if c.Watchdog == 0 {
 		c.Watchdog = DefaultWatchdog
@@ -187,6 +188,13 @@ func (in *instance) closeAll() {
 func (in *instance) host() {
 	in.watch.enter()
 	in.calls++
+	if in.calls&4095 == 0 {
+		// Simulated time moves only while the program waits.
+		if now := in.p.Time.Now(); !now.Equal(in.lastCheck) {
+			in.lastCheck = now
+			in.calls = 0
+		}
+	}
 	if in.calls > in.cfg.SpinBudget && !in.spinning {
 		in.spinning = true
 		panic(spinError{in.cfg.SpinBudget})

@@ -88,6 +88,7 @@ func run(what string) error {
 		signal.Notify(c, syscall.SIGTERM)
 		fmt.Println("waiting for a signal")
 		s := <-c
+		signal.Stop(c)
 		fmt.Println("got", s)
 		time.Sleep(100 * time.Millisecond)
 		fmt.Println("clean exit")
