@@ -43,8 +43,8 @@ type ClientOptions struct {
 // request to the node it believes leads, follows the redirects of the
 // others, and on a node that does not answer moves to the next one, after
 // a bounded, jittered backoff. It runs on its providers alone, with no
-// goroutines of its own: one connection at a time, kept alive between
-// requests, its deadlines on p.Time. So the same client runs in
+// goroutines of its own: one connection at a time, each write on a fresh
+// one, its deadlines on p.Time. So the same client runs in
 // production over package net ([providers.Real]) and in a simulation,
 // where its requests cross the simulated network.
 //
@@ -149,6 +149,13 @@ func (c *Client) do(ctx context.Context, method, key, value string) (string, boo
 // attempt makes one request to c.cur. sent reports whether any of the
 // request may have left, so that a failed write may yet take effect.
 func (c *Client) attempt(ctx context.Context, method, key, value string) (status int, body, location string, sent bool, err error) {
+	if method == http.MethodPut {
+		// A connection kept from an earlier request may have been closed
+		// by the node meanwhile, which the write cannot tell from a node
+		// that took the request and then failed: a write goes on a
+		// connection of its own.
+		c.drop()
+	}
 	if c.conn == nil {
 		dctx, cancel := c.p.Time.WithTimeout(ctx, c.o.Timeout)
 		conn, err := c.p.Network.Dial(dctx, c.cur)

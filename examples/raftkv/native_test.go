@@ -39,23 +39,19 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 		args = append(args, a)
 		addrs = append(addrs, peers[i].HTTP)
 	}
-	type node struct {
-		stop func()
-		done chan int
+	start := func(i int) *node {
+		nctx, cancel := context.WithCancel(ctx)
+		n := &node{cancel: cancel, done: make(chan struct{})}
+		go func() {
+			defer close(n.done)
+			n.code = server.Main(nctx, args[i], &testWriter{t, peers[i].ID})
+		}()
+		return n
 	}
-	start := func(i int) node {
-		nctx, stop := context.WithCancel(ctx)
-		done := make(chan int, 1)
-		go func() { done <- server.Main(nctx, args[i], &testWriter{t, peers[i].ID}) }()
-		return node{stop, done}
-	}
-	nodes := []node{start(0), start(1), start(2)}
+	nodes := []*node{start(0), start(1), start(2)}
 	defer func() {
-		for _, n := range nodes {
-			n.stop()
-		}
 		for i, n := range nodes {
-			assert.Equal(t, 0, <-n.done, "node %d's exit code", i)
+			assert.Equal(t, 0, n.stop(), "node %d's exit code", i)
 		}
 	}()
 
@@ -76,8 +72,7 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 
 	// Stop a node, write while it is down, and start it again: it reads
 	// back its log and snapshot, and the others bring it up to date.
-	nodes[1].stop()
-	require.Equal(t, 0, <-nodes[1].done, "a stopped node exits cleanly")
+	require.Equal(t, 0, nodes[1].stop(), "a stopped node exits cleanly")
 	require.NoError(t, c.Put(ctx, "k0", "while n1 was down"))
 	nodes[1] = start(1)
 	for range 20 {
@@ -86,13 +81,26 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 	// Stop the other two, one at a time: n1 must then lead, with every
 	// write.
 	for _, i := range []int{0, 2} {
-		nodes[i].stop()
-		require.Equal(t, 0, <-nodes[i].done)
+		require.Equal(t, 0, nodes[i].stop())
 		nodes[i] = start(i)
 	}
 	v, _, err := c.Get(ctx, "k0")
 	require.NoError(t, err)
 	assert.Equal(t, "while n1 was down", v)
+}
+
+// node is a node running in the test's process.
+type node struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	code   int
+}
+
+// stop stops the node and returns its exit code.
+func (n *node) stop() int {
+	n.cancel()
+	<-n.done
+	return n.code
 }
 
 // freeAddr returns a loopback address with a port that was free a moment
