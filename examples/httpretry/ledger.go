@@ -128,6 +128,11 @@ func (l *Ledger) deposit(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-out.done:
+		default:
+			assertions.Reachable(ctx, "a retry arrives while its first attempt is journaling", "key", key)
+		}
+		select {
+		case <-out.done:
 		case <-ctx.Done():
 			return
 		}
