@@ -35,7 +35,7 @@ func Compile(ctx context.Context, wasm []byte, cacheDir string) (*Module, error)
 		cfg = cfg.WithCompilationCache(cache)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
-	compiled, err := rt.CompileModule(ctx, wasm)
+	compiled, err := rt.CompileModule(ctx, mergeData(wasm))
 	if err != nil {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("wasmhost: compile the program: %w", err)

@@ -1,0 +1,56 @@
+package wasmhost
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestMergeSegments(t *testing.T) {
+	segs := []segment{{off: 8, data: []byte{1, 2}}, {off: 12, data: []byte{3}}, {off: 9000, data: []byte{4}}}
+	got := merge(segs)
+	require.Equal(t, []segment{{off: 8, data: []byte{1, 2, 0, 0, 3}}, {off: 9000, data: []byte{4}}}, got)
+}
+
+func TestMergeDataKeepsOtherSections(t *testing.T) {
+	// A module with a data count section, a data section of three
+	// segments and a custom section.
+	data := writeSegments([]segment{{off: 4, data: []byte("c")}, {off: 1 << 20, data: []byte("d")}, {off: 0, data: []byte("ab")}})
+	var in bytes.Buffer
+	in.WriteString("\x00asm\x01\x00\x00\x00")
+	writeSection(&in, 12, appendULEB(nil, 3))
+	writeSection(&in, 11, data)
+	writeSection(&in, 0, []byte("\x04name"))
+	out, err := mergeDataSections(in.Bytes())
+	require.NoError(t, err)
+
+	var want bytes.Buffer
+	want.WriteString("\x00asm\x01\x00\x00\x00")
+	writeSection(&want, 12, appendULEB(nil, 2))
+	writeSection(&want, 11, writeSegments([]segment{{off: 0, data: []byte("ab\x00\x00c")}, {off: 1 << 20, data: []byte("d")}}))
+	writeSection(&want, 0, []byte("\x04name"))
+	require.Equal(t, want.Bytes(), out)
+}
+
+func TestMergeDataLeavesOddModulesAlone(t *testing.T) {
+	var in bytes.Buffer
+	in.WriteString("\x00asm\x01\x00\x00\x00")
+	writeSection(&in, 11, []byte{1, 1, 1, 'x'}) // one passive segment
+	require.Equal(t, in.Bytes(), mergeData(in.Bytes()))
+
+	in.Reset()
+	in.WriteString("\x00asm\x01\x00\x00\x00")
+	writeSection(&in, 11, writeSegments([]segment{{off: 4, data: []byte("cd")}, {off: 5, data: []byte("e")}})) // overlapping
+	require.Equal(t, in.Bytes(), mergeData(in.Bytes()))
+}
+
+func TestSLEB(t *testing.T) {
+	for _, v := range []int32{0, 1, 63, 64, -1, -64, -65, 1 << 20, 1<<31 - 1, -1 << 31} {
+		b := appendSLEB(nil, v)
+		got, n, err := sleb32(b)
+		require.NoError(t, err)
+		require.Equal(t, len(b), n)
+		require.Equal(t, v, got)
+	}
+}
