@@ -1,12 +1,13 @@
 package wasmhost_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -92,8 +93,13 @@ func TestHelloClockRandomFiles(t *testing.T) {
 		}})
 		_ = c
 		s.Sleep(10e9)
-	}, simtest.Seeds(1))
-	fmt.Println(out.String())
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 4, out.String())
+	require.Equal(t, "hello from g-0", lines[0])
+	require.Regexp(t, `^slept 1\.5\d*s at 2024-01-01T00:00:01\.\d+Z$`, lines[1], "sleeps and the clock are simulated")
+	require.Regexp(t, `^crypto [0-9a-f]{16} math \d+$`, lines[2])
+	require.Equal(t, `files [a.txt c.txt] "beta\n" size=6 removed=true`, lines[3])
 }
 
 func TestTCPBetweenGuestsAndNative(t *testing.T) {
@@ -129,7 +135,7 @@ func TestTCPBetweenGuestsAndNative(t *testing.T) {
 		conn.Close()
 		s.Sleep(5e9)
 	}, simtest.Seeds(1), simtest.KeepFailures(false))
-	fmt.Println(out.String())
+	require.Contains(t, out.String(), "reply PING 0\nreply PING 1\nreply PING 2\n")
 }
 
 func TestHTTPBetweenGuests(t *testing.T) {
@@ -147,4 +153,41 @@ func TestHTTPBetweenGuests(t *testing.T) {
 		s.Sleep(10e9)
 	}, simtest.Seeds(3), simtest.KeepFailures(false))
 	require.Contains(t, out.String(), "http 200 hello sim")
+}
+
+// A program dials a process written against the providers.
+func TestGuestDialsNativeProcess(t *testing.T) {
+	var out syncBuffer
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "native", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				ln, err := p.Network.Listen(ctx, ":7000")
+				if err != nil {
+					return err
+				}
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return err
+					}
+					p.Task.Go(ctx, "conn", func(ctx context.Context) error {
+						defer c.Close()
+						r := bufio.NewReader(c)
+						for {
+							line, err := r.ReadString('\n')
+							if err != nil {
+								return nil
+							}
+							io.WriteString(c, strings.ToUpper(line))
+						}
+					})
+				}
+			})
+		}})
+		s.Sleep(1e9)
+		s.Boot(simtest.Processes{Name: "cli", New: func() simtest.Process { return process(mod, &out, "dial=native-0:7000") }})
+		s.Sleep(10e9)
+	}, simtest.Seeds(2), simtest.KeepFailures(false))
+	require.Equal(t, 2, strings.Count(out.String(), "reply PING 2\n"), out.String())
 }
