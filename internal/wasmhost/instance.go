@@ -76,6 +76,7 @@ type instance struct {
 	fds   []*fdEntry // by fd number; nil for a free number
 	wake  *providers.Chan[struct{}]
 	names *names
+	subs  []subscription // poll_oneoff's, reused
 
 	monoBase time.Time
 	lastMono int64

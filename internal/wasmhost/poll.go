@@ -34,7 +34,10 @@ func pollOneoff(in *instance, mem api.Memory, st []uint64) errno {
 	if nsubs == 0 {
 		return errINVAL
 	}
-	subs := make([]subscription, nsubs)
+	if cap(in.subs) < int(nsubs) {
+		in.subs = make([]subscription, nsubs)
+	}
+	subs := in.subs[:nsubs]
 	clock := -1
 	start := in.p.Time.Now()
 	for i := range subs {
