@@ -38,7 +38,10 @@ func newHost(t *testing.T, path string) *host {
 	ctx := context.Background()
 	bin, err := os.ReadFile(path)
 	require.NoError(t, err)
-	r := wazero.NewRuntime(ctx)
+	// The interpreter: compiling a module with wazero's compiler takes
+	// most of a minute under the race detector, and these programs are
+	// short.
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	t.Cleanup(func() { r.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, r)
 	mod, err := r.CompileModule(ctx, bin)

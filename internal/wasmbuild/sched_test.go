@@ -29,7 +29,7 @@ func orders(t *testing.T, path string, n int) int {
 func TestSchedulerPatchSeedsGoroutineOrder(t *testing.T) {
 	n := 50
 	if testing.Short() {
-		n = 20
+		n = 10
 	}
 	patched, err := Build(context.Background(), Config{Package: "./testdata/gosched"})
 	require.NoError(t, err)
