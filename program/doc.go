@@ -49,7 +49,8 @@
 //
 // A program runs on one simulated CPU with no preemption: a goroutine
 // that loops without blocking never lets the others run, and is stopped
-// with [ErrSpinning] after a budget of host calls. Packages that need cgo,
+// with [ErrSpinning] and every goroutine's stack after a budget of host
+// calls, or after five seconds of real time when it calls none. Packages that need cgo,
 // os/exec or other processes, or UDP do not build or do not work. See the
 // chapter "Simulating programs you did not write" in docs/programs.md.
 package program

@@ -46,6 +46,7 @@ const (
 	errSPIPE        errno = 70
 	errTIMEDOUT     errno = 73
 	errXDEV         errno = 75
+	errNOTCAPABLE   errno = 76
 )
 
 // errnoOf maps an error of the providers (package os's and net's shapes)

@@ -89,6 +89,7 @@ type instance struct {
 	lastCheck  time.Time
 	panicked   any // what a host function panicked with, for the kill to go on
 	spinning   bool
+	threw      bool // the clock failed once, for the runtime to throw
 	watch      watch
 	out, errs  lineBuffer
 	stderrTail []byte
@@ -153,6 +154,12 @@ func (in *instance) exitError(err error) error {
 		return fmt.Errorf("the program ran for %v of real time without calling the host: %w", in.watch.limit, ErrSpinning)
 	}
 	if in.spinning {
+		var exit *sys.ExitError
+		if errors.As(err, &exit) {
+			// The runtime threw: its standard error holds the stacks.
+			return fmt.Errorf("%d host calls while the simulated clock stood still: %w; the program's goroutines:\n%s",
+				in.cfg.SpinBudget, ErrSpinning, strings.TrimRight(string(in.stderrTail), "\n"))
+		}
 		// wazero's error holds the spinning goroutine's stack.
 		return err
 	}
@@ -196,9 +203,16 @@ func (in *instance) host() {
 			in.calls = 0
 		}
 	}
-	if in.calls > in.cfg.SpinBudget && !in.spinning {
-		in.spinning = true
-		panic(spinError{in.cfg.SpinBudget})
+	if in.calls > in.cfg.SpinBudget {
+		if !in.spinning {
+			// The next clock read fails, so that the Go runtime throws
+			// and prints every goroutine's stack.
+			in.spinning = true
+			in.calls = 0
+			in.stderrTail = in.stderrTail[:0]
+		} else if in.calls > 10_000 {
+			panic(spinError{in.cfg.SpinBudget}) // it did not throw
+		}
 	}
 }
 

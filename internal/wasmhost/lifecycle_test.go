@@ -88,6 +88,7 @@ func TestSpinningProgramIsStopped(t *testing.T) {
 	}, simtest.Seeds(1), simtest.KeepFailures(false))
 	require.ErrorIs(t, got, wasmhost.ErrSpinning)
 	require.ErrorContains(t, got, "main.run", "the error shows the spinning goroutine's stack")
+	require.ErrorContains(t, got, "goroutine 1 ", "and the others'")
 }
 
 // A goroutine that loops without calling the host at all is stopped by

@@ -22,7 +22,7 @@ func recorderOf(ctx context.Context) recorder {
 type lineBuffer struct{ partial []byte }
 
 // tailSize is how much of standard error an error message quotes.
-const tailSize = 2048
+const tailSize = 16 << 10
 
 // output takes what the program wrote to fd 1 or 2: copies go to the
 // configured writers, complete lines to the timeline.

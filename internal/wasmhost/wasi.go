@@ -118,6 +118,10 @@ func environGet(in *instance, mem api.Memory, s []uint64) errno {
 // The clocks: realtime is the host's clock, with its skew and drift;
 // the others count from the boot on the same clock, never backwards.
 func clockTimeGet(in *instance, mem api.Memory, s []uint64) errno {
+	if in.spinning && !in.threw {
+		in.threw = true // the runtime throws, printing every goroutine
+		return errNOTCAPABLE
+	}
 	now := in.p.Time.Now()
 	var t int64
 	if u32(s, 0) == 0 {
