@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -190,4 +192,23 @@ func TestGuestDialsNativeProcess(t *testing.T) {
 		s.Sleep(10e9)
 	}, simtest.Seeds(2), simtest.KeepFailures(false))
 	require.Equal(t, 2, strings.Count(out.String(), "reply PING 2\n"), out.String())
+}
+
+// A program's log/slog records reach the timeline as records: message,
+// level and attributes, with the process and the simulated time.
+func TestSlogReachesTheTimeline(t *testing.T) {
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch("guest says")
+		s.Sleep(time.Second)
+		s.Boot(simtest.Processes{Name: "l", New: func() simtest.Process { return process(mod, nil, "slog") }})
+		s.Sleep(time.Second)
+		got := w.Next()
+		require.Len(s, got, 1)
+		e := got[0]
+		require.Equal(s, "l-0", e.Process)
+		require.Equal(s, time.Second, e.At)
+		require.Equal(s, slog.LevelWarn, e.Level)
+		require.Equal(s, []slog.Attr{slog.String("k", "1"), slog.String("who", "g w")}, e.Attrs)
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
 }

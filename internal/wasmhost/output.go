@@ -59,6 +59,10 @@ func (in *instance) line(stream, text string) {
 	if in.rec == nil {
 		return
 	}
+	if e, ok := logRecord(text); ok {
+		in.rec.Record(e)
+		return
+	}
 	in.rec.Record(sim.Entry{Name: stream, Msg: text})
 }
 

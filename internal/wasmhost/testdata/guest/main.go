@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand"
 	"net"
 	"net/http"
@@ -68,6 +69,8 @@ func run(what string) error {
 		for {
 			_ = time.Now()
 		}
+	case "slog":
+		slog.New(slog.NewTextHandler(os.Stderr, nil)).Warn("guest says", "k", 1, "who", "g w")
 	case "nothing":
 	case "sleeps":
 		n, _ := strconv.Atoi(arg)
