@@ -25,8 +25,14 @@ func hostBuggify(site unsafe.Pointer, n uint32, fire int32) uint32
 
 type guestSim struct{}
 
-// Seed is unknown inside the program; it reads zero.
-func (guestSim) Seed() uint64 { return 0 }
+//go:wasmimport moonpool seed
+func hostSeed(p unsafe.Pointer) uint32
+
+func (guestSim) Seed() uint64 {
+	var s uint64
+	hostSeed(unsafe.Pointer(&s))
+	return s
+}
 
 func (guestSim) Buggify(pc uintptr, fire float64) bool {
 	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()

@@ -31,6 +31,19 @@ func TestGuestAssertionsAndBuggify(t *testing.T) {
 	}
 }
 
+// Inside a program, the simulation's seed is the run's.
+func TestGuestSeesTheSeed(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	var seed uint64
+	simtest.Run(t, func(s *simtest.S) {
+		seed = s.Seed()
+		s.Boot(simtest.Processes{Name: "a", New: func() simtest.Process { return process(mod, &out, "seed") }})
+		s.Sleep(time.Second)
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, fmt.Sprintf("seed %d\n", seed), out.String())
+}
+
 func TestGuestAlwaysFailsTheSeed(t *testing.T) {
 	mod := guestModule(t)
 	r := runIn(t.Name(), func(r *recorder) {

@@ -91,17 +91,18 @@ func TestHelloClockRandomFiles(t *testing.T) {
 	mod := guestModule(t)
 	simtest.Run(t, func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process {
-			return process(mod, &out, "hello", "clock", "random", "files")
+			return process(mod, &out, "hello", "clock", "random", "files", "hostname")
 		}})
 		_ = c
 		s.Sleep(10e9)
 	}, simtest.Seeds(1), simtest.KeepFailures(false))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 4, out.String())
+	require.Len(t, lines, 5, out.String())
 	require.Equal(t, "hello from g-0", lines[0])
 	require.Regexp(t, `^slept 1\.5\d*s at 2024-01-01T00:00:01\.\d+Z$`, lines[1], "sleeps and the clock are simulated")
 	require.Regexp(t, `^crypto [0-9a-f]{16} math \d+$`, lines[2])
 	require.Equal(t, `files [a.txt c.txt] "beta\n" size=6 removed=true`, lines[3])
+	require.Equal(t, "hostname g-0 <nil>", lines[4])
 }
 
 func TestTCPBetweenGuestsAndNative(t *testing.T) {

@@ -19,6 +19,8 @@ var moonpoolFuncs = map[string]hostFunc{
 	"sock_addr":        fn(sockAddr, i32, i32, i32, i32, i32),
 	"signal_fd":        fn(signalFD, i32),
 	"lookup":           fn(lookup, i32, i32, i32, i32, i32),
+	"hostname":         fn(hostname, i32, i32, i32),
+	"seed":             fn(seed, i32),
 	"assert":           fn(assert, i32, i32, i32, i32, i32),
 	"buggify":          fn(buggify, i32, i32, i32),
 }
@@ -175,4 +177,29 @@ func validName(name string) bool {
 		}
 	}
 	return true
+}
+
+// hostname(buf, bufLen, nPtr) writes the simulated host's name, for
+// os.Hostname.
+func hostname(in *instance, mem api.Memory, st []uint64) errno {
+	name := in.names.self
+	if name == "" {
+		return errNOSYS
+	}
+	if uint32(len(name)) > u32(st, 1) {
+		return errNAMETOOLONG
+	}
+	if !mem.WriteString(u32(st, 0), name) {
+		return errFAULT
+	}
+	return putU32(mem, u32(st, 2), uint32(len(name)))
+}
+
+// seed(ptr) writes the run's seed, for simctx inside the program.
+func seed(in *instance, mem api.Memory, st []uint64) errno {
+	var v uint64
+	if sim := simctx.From(in.ctx); sim != nil {
+		v = sim.Seed()
+	}
+	return putU64(mem, u32(st, 0), v)
 }

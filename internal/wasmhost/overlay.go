@@ -27,6 +27,7 @@ var patches = []patch{
 	{"src/net/fd_fake.go", "\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n",
 		"\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n\tmoonpoolSetAddrs(netfd)\n"},
 	{"src/net/hosts.go", "func lookupStaticHost(host string) ([]string, string) {\n", "func lookupStaticHost(host string) ([]string, string) {\n\tif addrs, ok := moonpoolLookup(host); ok {\n\t\treturn addrs, host\n\t}\n"},
+	{"src/syscall/syscall_wasip1.go", "\tif key == \"kern.hostname\" {\n\t\treturn \"wasip1\", nil\n", "\tif key == \"kern.hostname\" {\n\t\treturn moonpoolHostname(), nil\n"},
 	{"src/os/signal/signal.go", "\tsignalWaitUntilIdle()\n\n\thandlers.Lock()", "\tmoonpoolWaitUntilIdle()\n\n\thandlers.Lock()"},
 	{"src/os/signal/signal_unix.go", "process(syscall.Signal(signal_recv()))", "process(syscall.Signal(moonpoolSignalRecv()))"},
 }
@@ -35,6 +36,7 @@ var patches = []patch{
 var added = map[string]string{
 	"src/net/net_moonpool_wasip1.go":          "guest/net_moonpool.go.in",
 	"src/os/signal/signal_moonpool_wasip1.go": "guest/signal_moonpool.go.in",
+	"src/syscall/syscall_moonpool_wasip1.go":  "guest/syscall_moonpool.go.in",
 }
 
 // BuildTags are the build tags a program needs to run under this host:

@@ -24,6 +24,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/simctx"
 )
 
 func main() {
@@ -71,6 +72,11 @@ func run(what string) error {
 		}
 	case "slog":
 		slog.New(slog.NewTextHandler(os.Stderr, nil)).Warn("guest says", "k", 1, "who", "g w")
+	case "hostname":
+		h, err := os.Hostname()
+		fmt.Println("hostname", h, err)
+	case "seed":
+		fmt.Println("seed", simctx.From(context.Background()).Seed())
 	case "nothing":
 	case "sleeps":
 		n, _ := strconv.Atoi(arg)
