@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/internal/wasmbuild"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
@@ -82,6 +84,14 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if guest.mod != nil {
 		guest.mod.Close(context.Background())
+	}
+	if code == 0 {
+		// No instance leaves a goroutine behind: not the watchdog's, not
+		// wazero's, not a socket's.
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
