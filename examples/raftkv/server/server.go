@@ -74,6 +74,9 @@ type config struct {
 	staleReads        bool
 	snapshotThreshold uint64
 	trailingLogs      uint64
+	heartbeatTimeout  time.Duration
+	electionTimeout   time.Duration
+	commitTimeout     time.Duration
 	logLevel          string
 }
 
@@ -110,6 +113,10 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.staleReads, "stale-reads", false, "answer GETs on any node from its own state, without asking the cluster (fast, and stale under partitions)")
 	fs.Uint64Var(&c.snapshotThreshold, "snapshot-threshold", raft.DefaultConfig().SnapshotThreshold, "snapshot after this many new log entries")
 	fs.Uint64Var(&c.trailingLogs, "trailing-logs", raft.DefaultConfig().TrailingLogs, "log entries kept after a snapshot")
+	d := raft.DefaultConfig()
+	fs.DurationVar(&c.heartbeatTimeout, "heartbeat-timeout", d.HeartbeatTimeout, "how long a follower waits for the leader before it stands for election; the leader sends heartbeats ten times as often")
+	fs.DurationVar(&c.electionTimeout, "election-timeout", d.ElectionTimeout, "how long a candidate waits for votes before it tries again")
+	fs.DurationVar(&c.commitTimeout, "commit-timeout", d.CommitTimeout, "how long the leader goes without sending entries before it sends its commit index anyway")
 	fs.StringVar(&c.logLevel, "log-level", "info", "the `level` of raft's log: trace, debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -168,6 +175,12 @@ func run(ctx context.Context, c *config, stderr io.Writer) error {
 	rc.Logger = logger
 	rc.SnapshotThreshold = c.snapshotThreshold
 	rc.TrailingLogs = c.trailingLogs
+	rc.HeartbeatTimeout = c.heartbeatTimeout
+	rc.ElectionTimeout = c.electionTimeout
+	rc.CommitTimeout = c.commitTimeout
+	if rc.LeaderLeaseTimeout > rc.HeartbeatTimeout {
+		rc.LeaderLeaseTimeout = rc.HeartbeatTimeout
+	}
 	n := &node{c: c, fsm: &fsm{data: map[string]string{}}, http: map[raft.ServerID]string{}, stale: c.staleReads}
 	var servers []raft.Server
 	for _, p := range c.peers {
