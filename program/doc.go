@@ -50,7 +50,8 @@
 // A program runs on one simulated CPU with no preemption: a goroutine
 // that loops without blocking never lets the others run, and is stopped
 // with [ErrSpinning] and every goroutine's stack after a budget of host
-// calls, or after five seconds of real time when it calls none. Packages that need cgo,
+// calls; one that calls none is stopped after five seconds of real time
+// when the program is built with [Config.StopSpins]. Packages that need cgo,
 // os/exec or other processes, or UDP do not build or do not work. See the
 // chapter "Simulating programs you did not write" in docs/programs.md.
 package program

@@ -27,6 +27,14 @@ type Config struct {
 	// program's bytes; "" is a directory under os.UserCacheDir, and "-"
 	// keeps nothing.
 	CacheDir string
+	// StopSpins makes a goroutine that loops without ever calling outside
+	// the program (no clock read, no I/O, no sleep) stoppable: after five
+	// seconds of real time the process fails with ErrSpinning. It costs
+	// checks in the program's loops, which about double the cost of its
+	// code. Without it such a goroutine fails the seed through the
+	// simulation's watchdog, as a task blocked outside the simulation, and
+	// goes on spinning until the test binary exits.
+	StopSpins bool
 }
 
 // A Program is a built and compiled main package, ready to run as any
@@ -81,7 +89,7 @@ func Build(ctx context.Context, c Config) (*Program, error) {
 	case "-":
 		cache = ""
 	}
-	mod, err := wasmhost.CompileFile(ctx, wasm, cache)
+	mod, err := wasmhost.CompileFile(ctx, wasm, wasmhost.Options{CacheDir: cache, StopSpins: c.StopSpins})
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}

@@ -26,6 +26,7 @@ import (
 // guest is the test program, built and compiled once per test binary.
 var guest struct {
 	once sync.Once
+	path string
 	mod  *wasmhost.Module
 	err  error
 }
@@ -44,7 +45,8 @@ func guestModule(t testing.TB) *wasmhost.Module {
 			guest.err = err
 			return
 		}
-		guest.mod, guest.err = wasmhost.CompileFile(ctx, path, wasmhost.DefaultCacheDir())
+		guest.path = path
+		guest.mod, guest.err = wasmhost.CompileFile(ctx, path, wasmhost.Options{CacheDir: wasmhost.DefaultCacheDir()})
 	})
 	require.NoError(t, guest.err)
 	return guest.mod

@@ -31,7 +31,8 @@ type Config struct {
 	SpinBudget int
 	// Watchdog is how long, in real time, the program may run its own
 	// code without calling the host before it is stopped as spinning;
-	// zero means DefaultWatchdog, negative turns the watchdog off.
+	// zero means DefaultWatchdog, negative turns the watchdog off. It
+	// works only in a Module compiled with Options.StopSpins.
 	Watchdog time.Duration
 }
 
@@ -135,7 +136,10 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	// for the program, not the end of the call. Only the watchdog ends
 	// it, for a program that runs without ever calling the host.
 	callCtx, cancel := context.WithCancel(context.WithoutCancel(in.ctx))
-	stopWatch := in.watch.start(cancel, c.Watchdog)
+	stopWatch := func() {}
+	if m.stopSpins {
+		stopWatch = in.watch.start(cancel, c.Watchdog)
+	}
 	_, err = start.Call(callCtx)
 	stopWatch()
 	cancel()

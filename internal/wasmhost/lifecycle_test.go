@@ -92,9 +92,13 @@ func TestSpinningProgramIsStopped(t *testing.T) {
 }
 
 // A goroutine that loops without calling the host at all is stopped by
-// the real-time watchdog before the simulation's own would report it.
+// the real-time watchdog, in a module compiled to allow it, before the
+// simulation's own would report it.
 func TestCPUSpinIsStoppedByTheWatchdog(t *testing.T) {
-	mod := guestModule(t)
+	guestModule(t)
+	mod, err := wasmhost.CompileFile(context.Background(), guest.path, wasmhost.Options{CacheDir: wasmhost.DefaultCacheDir(), StopSpins: true})
+	require.NoError(t, err)
+	defer mod.Close(context.Background())
 	var got error
 	simtest.Run(t, func(s *simtest.S) {
 		h := s.Go("spin", func(ctx context.Context) error {

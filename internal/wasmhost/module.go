@@ -15,22 +15,35 @@ import (
 // A Module is a compiled program, ready to run any number of instances, one
 // per simulated process, in any number of simulations at once.
 type Module struct {
-	rt       wazero.Runtime
-	compiled wazero.CompiledModule
-	hash     string
+	rt        wazero.Runtime
+	compiled  wazero.CompiledModule
+	hash      string
+	stopSpins bool
+}
+
+// Options are how a program is compiled.
+type Options struct {
+	// CacheDir, when not empty, keeps compiled code, keyed by the
+	// program's bytes, so that later test binaries skip most of the
+	// compilation.
+	CacheDir string
+	// StopSpins compiles checks into the program's loops and calls so
+	// that the watchdog (Config.Watchdog) can stop a goroutine that runs
+	// without ever calling the host. They about double the cost of the
+	// program's own code. Without them such a goroutine is caught by the
+	// simulation's watchdog, which cannot stop it.
+	StopSpins bool
 }
 
 // Compile compiles the WebAssembly program wasm (a Go main package built
 // for GOOS=wasip1 GOARCH=wasm) and instantiates the host modules it
-// imports. When cacheDir is not empty, compiled code is kept there, keyed
-// by the content of wasm, so that later test binaries skip most of the
-// compilation.
-func Compile(ctx context.Context, wasm []byte, cacheDir string) (*Module, error) {
-	cfg := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
-	if cacheDir != "" {
-		cache, err := wazero.NewCompilationCacheWithDir(cacheDir)
+// imports.
+func Compile(ctx context.Context, wasm []byte, o Options) (*Module, error) {
+	cfg := wazero.NewRuntimeConfig().WithCloseOnContextDone(o.StopSpins)
+	if o.CacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(o.CacheDir)
 		if err != nil {
-			return nil, fmt.Errorf("wasmhost: open the compilation cache in %s: %w", cacheDir, err)
+			return nil, fmt.Errorf("wasmhost: open the compilation cache in %s: %w", o.CacheDir, err)
 		}
 		cfg = cfg.WithCompilationCache(cache)
 	}
@@ -41,7 +54,7 @@ func Compile(ctx context.Context, wasm []byte, cacheDir string) (*Module, error)
 		return nil, fmt.Errorf("wasmhost: compile the program: %w", err)
 	}
 	sum := sha256.Sum256(wasm)
-	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8])}
+	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8]), stopSpins: o.StopSpins}
 	if err := m.instantiateHosts(ctx); err != nil {
 		rt.Close(ctx)
 		return nil, err
@@ -50,12 +63,12 @@ func Compile(ctx context.Context, wasm []byte, cacheDir string) (*Module, error)
 }
 
 // CompileFile is [Compile] on the contents of the file at path.
-func CompileFile(ctx context.Context, path, cacheDir string) (*Module, error) {
+func CompileFile(ctx context.Context, path string, o Options) (*Module, error) {
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("wasmhost: read the program: %w", err)
 	}
-	return Compile(ctx, wasm, cacheDir)
+	return Compile(ctx, wasm, o)
 }
 
 // DefaultCacheDir is the directory of compiled code under the user's cache

@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-// DefaultWatchdog is how long, in real time, a program may run without
-// calling the host before it is stopped as spinning. It is shorter than
-// the simulation's own watchdog, which would report the task as blocked
-// outside the simulation and could not stop it.
+// DefaultWatchdog is how long, in real time, a program compiled with
+// Options.StopSpins may run without calling the host before it is stopped
+// as spinning. It is shorter than the simulation's own watchdog, which
+// would report the task as blocked outside the simulation and could not
+// stop it.
 const DefaultWatchdog = 5 * time.Second
 
 // watch is the real-time watchdog of one instance: it ends the call when
