@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -168,6 +169,25 @@ func TestHTTPBetweenGuests(t *testing.T) {
 		s.Sleep(10e9)
 	}, simtest.Seeds(3), simtest.KeepFailures(false))
 	require.Contains(t, out.String(), "http 200 hello sim")
+}
+
+// Megabytes cross the network through the sockets' buffers intact, with
+// the network's backpressure and faults.
+func TestLargeHTTPResponse(t *testing.T) {
+	var out syncBuffer
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "web", New: func() simtest.Process { return process(mod, &out, "http=:8080") }})
+		s.Sleep(time.Second)
+		s.Boot(simtest.Processes{Name: "get", New: func() simtest.Process { return process(mod, &out, "httpget=http://web-0:8080/big") }})
+		s.Sleep(20 * time.Second)
+	}, simtest.Seeds(2), simtest.KeepFailures(false))
+	b := make([]byte, 3<<20)
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	want := fmt.Sprintf("http 200 %d bytes sha256 %x\n", len(b), sha256.Sum256(b))
+	require.Equal(t, 2, strings.Count(out.String(), want), out.String())
 }
 
 // A program dials a process written against the providers.

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	crand "crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -290,6 +291,13 @@ func httpServe(addr string) error {
 	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello %s", r.URL.Query().Get("name"))
 	})
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 3<<20)
+		for i := range b {
+			b[i] = byte(i * 7)
+		}
+		w.Write(b)
+	})
 	fmt.Println("http on", addr)
 	return http.ListenAndServe(addr, mux)
 }
@@ -304,6 +312,10 @@ func httpGet(url string) error {
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err
+	}
+	if len(b) > 100 {
+		fmt.Printf("http %d %d bytes sha256 %x\n", resp.StatusCode, len(b), sha256.Sum256(b))
+		return nil
 	}
 	fmt.Printf("http %d %s\n", resp.StatusCode, b)
 	return nil
