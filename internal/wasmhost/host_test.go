@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/wasmbuild"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
 	"github.com/moonpool-go/moonpool/providers"
@@ -244,4 +245,22 @@ func TestSlogReachesTheTimeline(t *testing.T) {
 		require.Equal(s, slog.LevelWarn, e.Level)
 		require.Equal(s, []slog.Attr{slog.String("k", "1"), slog.String("who", "g w")}, e.Attrs)
 	}, simtest.Seeds(1), simtest.KeepFailures(false))
+}
+
+// A program that exits right after writing still delivers what it wrote,
+// as a process's exit leaves its socket buffers to the kernel.
+func TestExitFlushesSockets(t *testing.T) {
+	mod := guestModule(t)
+	var got int64
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		ln, err := p.Network.Listen(s.Context(), ":7000")
+		require.NoError(s, err)
+		s.Boot(simtest.Processes{Name: "b", New: func() simtest.Process { return process(mod, nil, "blast="+simtest.DriverHost+":7000") }})
+		c, err := ln.Accept()
+		require.NoError(s, err)
+		got, err = io.Copy(io.Discard, c)
+		require.NoError(s, err)
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+	require.Equal(t, int64(200<<10), got)
 }

@@ -190,24 +190,13 @@ func (s *sock) close() {
 	}
 }
 
-// drop lets go of the socket when the program has ended: the
-// connections close as the kernel closes a dead process's.
+// drop lets go of the socket when the program has ended: as when a
+// process exits, data written still goes out and the connection closes.
 func (s *sock) drop() {
 	if s.in.panicked != nil {
 		return // killed: the simulation takes the host's sockets down
 	}
-	for _, h := range s.tasks {
-		h.Cancel()
-	}
-	if s.ln != nil {
-		s.ln.Close()
-	}
-	if s.conn != nil {
-		s.conn.Close()
-	}
-	if s.dialer != nil {
-		s.dialer.Cancel()
-	}
+	s.close()
 }
 
 // The moonpool module's socket functions, called by the overlay of

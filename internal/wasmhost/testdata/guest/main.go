@@ -78,6 +78,14 @@ func run(what string) error {
 		fmt.Println("hostname", h, err)
 	case "seed":
 		fmt.Println("seed", simctx.From(context.Background()).Seed())
+	case "blast":
+		// Write and exit at once, without closing: the data still goes out.
+		c, err := net.Dial("tcp", arg)
+		if err != nil {
+			return err
+		}
+		c.Write(make([]byte, 200<<10))
+		os.Exit(0)
 	case "nothing":
 	case "sleeps":
 		n, _ := strconv.Atoi(arg)
