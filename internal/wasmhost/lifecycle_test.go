@@ -57,6 +57,29 @@ func TestGracefulStopIsSIGTERM(t *testing.T) {
 	require.Equal(t, "waiting for a signal\ngot terminated\nclean exit\n", out.String())
 }
 
+// A program that takes SIGTERM and does not exit is killed when the grace
+// period ends.
+func TestGraceOverKillsTheProgram(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch()
+		c := s.Boot(simtest.Processes{Name: "s", New: func() simtest.Process { return process(mod, &out, "stubborn") }})
+		s.Sleep(1500 * time.Millisecond)
+		c.Stop("s-0", simtest.Graceful, 3*time.Second)
+		require.Equal(s, 4500*time.Millisecond, s.Elapsed())
+		var msgs []string
+		for _, e := range w.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Contains(s, strings.Join(msgs, "\n"), "grace over: s-0 did not stop within 3s; killed")
+		before := out.String()
+		s.Sleep(5 * time.Second)
+		require.Equal(s, before, out.String(), "the killed program printed")
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Contains(t, out.String(), "ignoring terminated\n")
+}
+
 // A program that does not listen for SIGTERM ends on it at once, as in
 // production.
 func TestGracefulStopEndsAProgramThatIgnoresSIGTERM(t *testing.T) {

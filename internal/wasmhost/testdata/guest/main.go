@@ -110,6 +110,19 @@ func run(what string) error {
 		fmt.Println("got", s)
 		time.Sleep(100 * time.Millisecond)
 		fmt.Println("clean exit")
+	case "stubborn":
+		// Takes SIGTERM and goes on anyway.
+		signal.Ignore(syscall.SIGINT)
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGTERM)
+		for {
+			select {
+			case s := <-c:
+				fmt.Println("ignoring", s)
+			case <-time.After(time.Second):
+				fmt.Println("tick")
+			}
+		}
 	case "forever":
 		for {
 			time.Sleep(time.Second)
