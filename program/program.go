@@ -77,7 +77,7 @@ func Build(ctx context.Context, c Config) (*Program, error) {
 		Dir:     c.Dir,
 		Package: c.Package,
 		Overlay: overlay,
-		Tags:    append(append([]string(nil), wasmhost.BuildTags...), c.Tags...),
+		Tags:    append([]string{wasmhost.BuildTag}, c.Tags...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)

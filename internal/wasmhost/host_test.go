@@ -42,7 +42,7 @@ func guestModule(t testing.TB) *wasmhost.Module {
 			guest.err = err
 			return
 		}
-		path, err := wasmbuild.Build(ctx, wasmbuild.Config{Package: "./testdata/guest", Overlay: overlay, Tags: wasmhost.BuildTags})
+		path, err := wasmbuild.Build(ctx, wasmbuild.Config{Package: "./testdata/guest", Overlay: overlay, Tags: []string{wasmhost.BuildTag}})
 		if err != nil {
 			guest.err = err
 			return

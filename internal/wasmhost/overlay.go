@@ -39,9 +39,10 @@ var added = map[string]string{
 	"src/syscall/syscall_moonpool_wasip1.go":  "guest/syscall_moonpool.go.in",
 }
 
-// BuildTags are the build tags a program needs to run under this host:
-// moonpool switches package assertions and chaos to the host's book.
-var BuildTags = []string{"moonpool"}
+// BuildTag is the build tag a program needs to run under this host: it
+// switches package assertions and chaos (through simctx) to the host's
+// book.
+const BuildTag = "moonpool"
 
 // GuestOverlay returns the files that a program's build for this host
 // overlays on the standard library (for go build -overlay, keyed by a path
