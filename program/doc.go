@@ -34,6 +34,9 @@
 //     at "/", with its faults and its losses at a crash;
 //   - standard output and standard error go to the run's timeline, a
 //     line at a time, with the process's name and the simulated time;
+//     lines of log/slog's TextHandler and JSONHandler become records
+//     with their message, level and attributes;
+//   - os.Hostname is the simulated host's name;
 //   - package assertions and chaos.Buggify, called in the program, record
 //     into the run as from native code.
 //
@@ -43,7 +46,10 @@
 // are gone at once and nothing deferred runs. A graceful stop (the
 // process's context ends) sends the program SIGTERM, which it receives
 // with os/signal.Notify as in production; if it has not exited when the
-// grace period ends, it is killed.
+// grace period ends, it is killed. A program that does not listen for
+// SIGTERM ends at once, as SIGTERM's default action ends a process. A
+// program that exits with a non-zero status returns an [ExitError] that
+// quotes the end of its standard error.
 //
 // # Limits
 //
@@ -51,7 +57,8 @@
 // that loops without blocking never lets the others run, and is stopped
 // with [ErrSpinning] and every goroutine's stack after a budget of host
 // calls; one that calls none is stopped after five seconds of real time
-// when the program is built with [Config.StopSpins]. Packages that need cgo,
-// os/exec or other processes, or UDP do not build or do not work. See the
-// chapter "Simulating programs you did not write" in docs/programs.md.
+// when the program is built with [Config.StopSpins]. Packages that need
+// cgo do not build; os/exec, UDP and Unix sockets do not reach outside
+// the program. See the chapter "Simulating programs you did not write" in
+// docs/programs.md.
 package program
