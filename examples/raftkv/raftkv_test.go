@@ -110,7 +110,7 @@ func raftNode(t testing.TB, stale bool) *program.Process {
 			"-id", self.Name, "-data", "/data",
 			// Snapshots and log compaction every few dozen writes, so
 			// that a seed runs through them.
-			"-snapshot-threshold", "32", "-trailing-logs", "16",
+			"-snapshot-threshold", "32", "-snapshot-interval", "2s", "-trailing-logs", "16",
 			// An idle leader sends its commit index every 500ms rather
 			// than every 50ms: half the messages, and so half the cost,
 			// of an idle cluster. Writes are sent at once either way.

@@ -73,6 +73,7 @@ type config struct {
 	data              string
 	staleReads        bool
 	snapshotThreshold uint64
+	snapshotInterval  time.Duration
 	trailingLogs      uint64
 	heartbeatTimeout  time.Duration
 	electionTimeout   time.Duration
@@ -112,6 +113,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.data, "data", "data", "the `directory` for raft's log, stable state and snapshots")
 	fs.BoolVar(&c.staleReads, "stale-reads", false, "answer GETs on any node from its own state, without asking the cluster (fast, and stale under partitions)")
 	fs.Uint64Var(&c.snapshotThreshold, "snapshot-threshold", raft.DefaultConfig().SnapshotThreshold, "snapshot after this many new log entries")
+	fs.DurationVar(&c.snapshotInterval, "snapshot-interval", raft.DefaultConfig().SnapshotInterval, "how often to check whether to snapshot (at a random time between one and two intervals)")
 	fs.Uint64Var(&c.trailingLogs, "trailing-logs", raft.DefaultConfig().TrailingLogs, "log entries kept after a snapshot")
 	d := raft.DefaultConfig()
 	fs.DurationVar(&c.heartbeatTimeout, "heartbeat-timeout", d.HeartbeatTimeout, "how long a follower waits for the leader before it stands for election; the leader sends heartbeats ten times as often")
@@ -174,6 +176,7 @@ func run(ctx context.Context, c *config, stderr io.Writer) error {
 	rc.LocalID = raft.ServerID(c.id)
 	rc.Logger = logger
 	rc.SnapshotThreshold = c.snapshotThreshold
+	rc.SnapshotInterval = c.snapshotInterval
 	rc.TrailingLogs = c.trailingLogs
 	rc.HeartbeatTimeout = c.heartbeatTimeout
 	rc.ElectionTimeout = c.electionTimeout
