@@ -98,6 +98,18 @@ func TestGracefulStopEndsAProgramThatIgnoresSIGTERM(t *testing.T) {
 	}, simtest.Seeds(2), simtest.KeepFailures(false))
 }
 
+// Sleeps of a nanosecond end on a host whose clock drifts, where one
+// nanosecond of the host's clock may round to no simulated time at all.
+func TestNanosecondSleepsOnADriftingClock(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "n", Count: 4, New: func() simtest.Process { return process(mod, &out, "nanosleeps") }})
+		s.Sleep(time.Second)
+	}, simtest.Seeds(4), simtest.KeepFailures(false))
+	require.Equal(t, 16, strings.Count(out.String(), "slept 1000 times\n"))
+}
+
 // A goroutine that loops without blocking is stopped with a clear error.
 func TestSpinningProgramIsStopped(t *testing.T) {
 	mod := guestModule(t)

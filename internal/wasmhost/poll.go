@@ -68,6 +68,10 @@ func pollOneoff(in *instance, mem api.Memory, st []uint64) errno {
 			return errINVAL
 		}
 	}
+	var deadline int64 // on the monotonic clock the program reads
+	if clock >= 0 {
+		deadline = in.mono(start) + int64(subs[clock].timeout)
+	}
 	for {
 		n := uint32(0)
 		for i := range subs {
@@ -85,7 +89,7 @@ func pollOneoff(in *instance, mem api.Memory, st []uint64) errno {
 		}
 		var left time.Duration
 		if clock >= 0 {
-			left = subs[clock].timeout - in.p.Time.Now().Sub(start)
+			left = time.Duration(deadline - in.mono(in.p.Time.Now()))
 			if n == 0 && left <= 0 {
 				if putEvent(mem, outPtr, &subs[clock], errSUCCESS) != errSUCCESS {
 					return errFAULT
@@ -97,25 +101,38 @@ func pollOneoff(in *instance, mem api.Memory, st []uint64) errno {
 			return putU32(mem, nPtr, n)
 		}
 		in.waited()
-		if !in.sleep(clock >= 0, left, len(subs) > 1 || clock < 0) {
+		timedOut, ok := in.sleep(clock >= 0, left, len(subs) > 1 || clock < 0)
+		if !ok {
 			in.stop()
+		}
+		if timedOut {
+			// The host's clock may drift: a sleep of one nanosecond of
+			// it can round to no simulated time, and the deadline would
+			// stay a nanosecond away forever. The monotonic clock the
+			// program reads reaches the deadline when the sleep ends.
+			in.lastMono = max(in.lastMono, deadline)
 		}
 	}
 }
 
 // sleep waits for d on the simulated clock (forever when timed is false),
 // or, when sockets is true, until a socket wakes it first. It reports
-// false when the process is being asked to stop.
-func (in *instance) sleep(timed bool, d time.Duration, sockets bool) bool {
+// whether the time ran out, and ok false when the process is being asked
+// to stop.
+func (in *instance) sleep(timed bool, d time.Duration, sockets bool) (timedOut, ok bool) {
 	if !sockets {
-		return in.p.Time.Sleep(in.wait, d) == nil || in.wait.Err() == nil
+		err := in.p.Time.Sleep(in.wait, d)
+		return err == nil, err == nil || in.wait.Err() == nil
 	}
 	if timed {
-		t := in.p.Time.AfterFunc(d, in.notify)
+		t := in.p.Time.AfterFunc(d, func() {
+			timedOut = true
+			in.notify()
+		})
 		defer t.Stop()
 	}
 	_, _, err := in.wake.Recv(in.wait)
-	return err == nil || in.wait.Err() == nil
+	return timedOut, err == nil || in.wait.Err() == nil
 }
 
 // stop turns the end of the process's context into SIGTERM. A program

@@ -86,6 +86,11 @@ func run(what string) error {
 		}
 		c.Write(make([]byte, 200<<10))
 		os.Exit(0)
+	case "nanosleeps":
+		for i := range 1000 {
+			time.Sleep(time.Duration(i%3 + 1))
+		}
+		fmt.Println("slept 1000 times")
 	case "nothing":
 	case "sleeps":
 		n, _ := strconv.Atoi(arg)
