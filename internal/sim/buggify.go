@@ -28,14 +28,26 @@ type site struct {
 // run?), then one each time an on site is reached (does it fire?). Nothing
 // is drawn while buggify is off, so switching it off in the quiet phase of
 // a run does not disturb the rest of the stream.
-func (w *World) Buggify(pc uintptr, fire float64) bool {
+func (w *World) Buggify(pc uintptr, fire float64) bool { return w.buggifyAt(pc, "", fire) }
+
+// BuggifyNamed is [World.Buggify] for a site with no program counter in
+// this binary, such as a call inside a program the simulation runs: key
+// stands for its program counter, name ("main.go:12") names it.
+func (w *World) BuggifyNamed(key uintptr, name string, fire float64) bool {
+	return w.buggifyAt(key, name, fire)
+}
+
+func (w *World) buggifyAt(pc uintptr, name string, fire float64) bool {
 	w.enter("Buggify")
 	if !w.buggify.Enabled || w.chaosOff || w.cur == nil || w.cur.killed {
 		return false
 	}
 	s, seen := w.sites[pc]
 	if !seen {
-		s = &site{on: w.rng.Bool(w.buggify.Activation), name: siteName(pc)}
+		if name == "" {
+			name = siteName(pc)
+		}
+		s = &site{on: w.rng.Bool(w.buggify.Activation), name: name}
 		if w.sites == nil {
 			w.sites = make(map[uintptr]*site)
 		}

@@ -92,6 +92,16 @@ type Assertion struct {
 	// Args are key/value pairs: the details of most kinds, the identity
 	// (and assertions.Quality values) of SometimesEach.
 	Args []any
+	// Where, when set, is the place of the call in a program that the
+	// simulation runs (package program), whose stack is not the caller's.
+	Where *Where
+}
+
+// Where is a place in source code.
+type Where struct {
+	File string
+	Line int
+	Func string
 }
 
 // Condition is one named condition of SometimesAll.

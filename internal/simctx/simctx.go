@@ -31,6 +31,8 @@ func From(ctx context.Context) Sim {
 	if ctx == nil {
 		return nil
 	}
-	s, _ := ctx.Value(key{}).(Sim)
-	return s
+	if s, ok := ctx.Value(key{}).(Sim); ok {
+		return s
+	}
+	return guest()
 }

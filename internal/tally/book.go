@@ -149,7 +149,12 @@ func (s *Seed) Assert(a simctx.Assertion) {
 // a misuse.
 func (s *Seed) admit(a simctx.Assertion) *Entry {
 	b := s.book
-	site := b.caller()
+	var site *Site
+	if a.Where != nil {
+		site = b.sites.named(a.Where)
+	} else {
+		site = b.caller()
+	}
 	if a.Msg == "" {
 		s.misuse(site, a.Kind, "", "the message is empty; give every assertion a message that says what it checks: the message names it in reports")
 		return nil

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/moonpool-go/moonpool/internal/simctx"
 )
 
 // Site is where an assertion is called from.
@@ -33,6 +35,7 @@ func (s *Site) String() string {
 type Sites struct {
 	mu     sync.Mutex
 	frames map[uintptr]*Site // by the frame's PC
+	places map[simctx.Where]*Site
 	calls  map[uintptr]*Site // by return PC: the first frame there outside the library, or nil
 }
 
@@ -49,6 +52,22 @@ func (b *Book) SiteOf(pc uintptr) *Site {
 	defer c.mu.Unlock()
 	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
 	return c.site(f)
+}
+
+// named returns the Site of a place given by name, the same one for every
+// call.
+func (c *Sites) named(w *simctx.Where) *Site {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.places[*w]; s != nil {
+		return s
+	}
+	if c.places == nil {
+		c.places = make(map[simctx.Where]*Site)
+	}
+	s := &Site{File: w.File, Line: w.Line, Func: w.Func}
+	c.places[*w] = s
+	return s
 }
 
 // site returns the Site of frame f, the same one for every call.

@@ -1,0 +1,72 @@
+package wasmbuild
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// The cache holds one file per build key, <key>.wasm, written whole under
+// a temporary name and renamed into place, so that tests and processes
+// building at the same time never see part of a module. As in the go
+// command's own cache, a module's modification time is when it was last
+// used (updated at most once an hour), and modules unused for trimAge are
+// removed, at most once a day.
+const (
+	trimAge      = 5 * 24 * time.Hour
+	trimInterval = 24 * time.Hour
+	touchAfter   = time.Hour
+)
+
+// cacheDir returns the directory built modules are kept in, making it if
+// needed.
+func cacheDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("wasmbuild: finding a cache directory: %w; set HOME or XDG_CACHE_HOME", err)
+	}
+	dir := filepath.Join(base, "moonpool", "wasm")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("wasmbuild: making the cache directory: %w", err)
+	}
+	return dir, nil
+}
+
+// used reports whether the module at path exists, marking it used.
+func used(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	if now := time.Now(); now.Sub(fi.ModTime()) > touchAfter {
+		os.Chtimes(path, now, now) // best effort: a module not marked is only trimmed sooner
+	}
+	return true
+}
+
+// trim removes modules and abandoned build directories unused for trimAge,
+// if the cache was not trimmed in the last trimInterval. Errors are
+// ignored: trimming only saves space.
+func trim(dir string, now time.Time) {
+	mark := filepath.Join(dir, "trim.txt")
+	if fi, err := os.Stat(mark); err == nil && now.Sub(fi.ModTime()) < trimInterval {
+		return
+	}
+	os.WriteFile(mark, nil, 0o644)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".wasm") && !strings.HasPrefix(name, "build-") {
+			continue
+		}
+		fi, err := e.Info()
+		if err == nil && now.Sub(fi.ModTime()) > trimAge {
+			os.RemoveAll(filepath.Join(dir, name))
+		}
+	}
+}

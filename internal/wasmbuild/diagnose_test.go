@@ -1,0 +1,123 @@
+package wasmbuild
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tree writes files (path → contents) under a new directory: a main
+// module in m/ that requires example.com/dep from dep/, and returns m/.
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	all := map[string]string{
+		"m/go.mod":       "module example.com/m\n\ngo 1.25\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ../dep\n",
+		"dep/go.mod":     "module example.com/dep\n\ngo 1.25\n",
+		"m/main.go":      "package main\n\nimport _ \"example.com/dep/mid\"\n\nfunc main() {}\n",
+		"dep/mid/mid.go": "package mid\n\nimport _ \"example.com/dep\"\n",
+	}
+	for k, v := range files {
+		all[k] = v
+	}
+	for name, body := range all {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	return filepath.Join(root, "m")
+}
+
+// oneSentence checks that the first line of an error is one sentence.
+func oneSentence(t *testing.T, err error) {
+	t.Helper()
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	assert.NotContains(t, strings.TrimSuffix(first, "."), ". ", "more than one sentence: %s", first)
+}
+
+func TestBuildCgoDependency(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"dep/dep.go": "package dep\n\n// #include <stdio.h>\nimport \"C\"\n\nfunc F() { C.puts(nil) }\n",
+	})
+	_, err := Build(context.Background(), Config{Dir: dir, Package: "."})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cgo is not available under WebAssembly")
+	assert.Contains(t, err.Error(), "example.com/dep (imported by example.com/m → example.com/dep/mid)")
+	assert.Contains(t, err.Error(), "dep.go")
+	oneSentence(t, err)
+}
+
+func TestBuildCgoMixedDependency(t *testing.T) {
+	// A package with cgo and plain files builds its plain files and fails
+	// to compile; the error still names cgo.
+	dir := tree(t, map[string]string{
+		"dep/dep.go":   "package dep\n\n// int two(void) { return 2; }\nimport \"C\"\n\nfunc two() int { return int(C.two()) }\n",
+		"dep/plain.go": "package dep\n\nvar Two = two()\n",
+	})
+	_, err := Build(context.Background(), Config{Dir: dir, Package: "."})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cgo is not available under WebAssembly, and example.com/dep (imported by example.com/m → example.com/dep/mid) needs it (dep.go)")
+	oneSentence(t, err)
+}
+
+func TestBuildNoFilesForWasip1(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"dep/dep_linux.go": "package dep\n",
+	})
+	_, err := Build(context.Background(), Config{Dir: dir, Package: "."})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "example.com/dep (imported by example.com/m → example.com/dep/mid) has no files for GOOS=wasip1")
+	assert.Contains(t, err.Error(), "//go:build !wasip1")
+	oneSentence(t, err)
+}
+
+func TestBuildSyscallMissingOnWasip1(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"dep/dep.go": "package dep\n\nimport \"syscall\"\n\nvar _ = syscall.Mmap\n",
+	})
+	_, err := Build(context.Background(), Config{Dir: dir, Package: "."})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "example.com/dep (imported by example.com/m → example.com/dep/mid) does not build for wasip1")
+	assert.Contains(t, err.Error(), "syscall.Mmap")
+	oneSentence(t, err)
+}
+
+func TestBuildNotMain(t *testing.T) {
+	dir := tree(t, map[string]string{"m/lib/lib.go": "package lib\n"})
+	_, err := Build(context.Background(), Config{Dir: dir, Package: "./lib"})
+	require.EqualError(t, err, "wasmbuild: ./lib is package lib, not a main package; name the package that holds func main")
+}
+
+func TestBuildNoSuchPackage(t *testing.T) {
+	dir := tree(t, nil)
+	_, err := Build(context.Background(), Config{Dir: dir, Package: "./nope"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the main package ./nope does not build for wasip1")
+	assert.Contains(t, err.Error(), "check Config.Package")
+	oneSentence(t, err)
+}
+
+func TestBuildRace(t *testing.T) {
+	t.Setenv("GOFLAGS", "-race")
+	_, err := Build(context.Background(), Config{Package: "./testdata/hello"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "race detector is not available under WebAssembly")
+	oneSentence(t, err)
+}
+
+func TestImportChain(t *testing.T) {
+	pkgs := []pkg{
+		{ImportPath: "c"},
+		{ImportPath: "b", Imports: []string{"c"}},
+		{ImportPath: "a", Imports: []string{"c"}},
+		{ImportPath: "main", Imports: []string{"b", "a"}},
+	}
+	assert.Equal(t, []string{"main", "b", "c"}, importChain(pkgs, "c"))
+	assert.Equal(t, []string{"main"}, importChain(pkgs, "main"))
+	assert.Nil(t, importChain(pkgs, "z"))
+}

@@ -1,0 +1,3 @@
+package main
+
+var greeting = "from the package"

@@ -1,0 +1,107 @@
+package wasmhost_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/wasmhost"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// quiet runs benchmarks without faults, so that they time the host.
+var quiet = []simtest.Option{simtest.Chaos(chaos.Off()), simtest.KeepFailures(false)}
+
+// BenchmarkStart is a process's start from the compiled module: one
+// instance that runs a program which does nothing, per op.
+func BenchmarkStart(b *testing.B) {
+	mod := guestModule(b)
+	b.ResetTimer()
+	simtest.Run(b, func(s *simtest.S) {
+		for range b.N {
+			if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", "nothing"}}); err != nil {
+				s.Fatal(err)
+			}
+			s.Providers().Task.Yield(s.Context()) // back to the scheduler now and then
+		}
+	}, append(quiet, simtest.Seeds(1))...)
+}
+
+// BenchmarkSleep is one time.Sleep of a program, per op, against the same
+// sleep through the providers.
+func BenchmarkSleep(b *testing.B) {
+	b.Run("program", func(b *testing.B) {
+		mod := guestModule(b)
+		b.ResetTimer()
+		simtest.Run(b, func(s *simtest.S) {
+			if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", fmt.Sprintf("sleeps=%d", b.N)}}); err != nil {
+				s.Fatal(err)
+			}
+		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
+	})
+	b.Run("providers", func(b *testing.B) {
+		simtest.Run(b, func(s *simtest.S) {
+			for range b.N {
+				s.Providers().Time.Sleep(s.Context(), time.Millisecond)
+			}
+		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
+	})
+}
+
+// BenchmarkTCPRoundTrip is one byte there and back over the simulated
+// network, per op: between two programs, and between two processes on
+// the providers.
+func BenchmarkTCPRoundTrip(b *testing.B) {
+	b.Run("program", func(b *testing.B) {
+		mod := guestModule(b)
+		b.ResetTimer()
+		simtest.Run(b, func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process { return process(mod, nil, "echo=:7000") }})
+			s.Sleep(time.Second)
+			if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", fmt.Sprintf("rtt=echo-0:7000,%d", b.N)}}); err != nil {
+				s.Fatal(err)
+			}
+		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
+	})
+	b.Run("providers", func(b *testing.B) {
+		simtest.Run(b, func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					ln, err := p.Network.Listen(ctx, ":7000")
+					if err != nil {
+						return err
+					}
+					for {
+						c, err := ln.Accept()
+						if err != nil {
+							return err
+						}
+						p.Task.Go(ctx, "echo", func(ctx context.Context) error {
+							_, err := io.Copy(c, c)
+							return err
+						})
+					}
+				})
+			}})
+			s.Sleep(time.Second)
+			p := s.Providers()
+			var c net.Conn
+			c, err := p.Network.Dial(s.Context(), "echo-0:7000")
+			if err != nil {
+				s.Fatal(err)
+			}
+			buf := []byte{'x'}
+			for range b.N {
+				c.Write(buf)
+				if _, err := io.ReadFull(c, buf); err != nil {
+					s.Fatal(err)
+				}
+			}
+		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
+	})
+}

@@ -1,0 +1,253 @@
+package wasmhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Config is what one instance runs with.
+type Config struct {
+	// Args are the program's arguments, the program's name first.
+	Args []string
+	// Env is the program's environment, "KEY=value" each.
+	Env []string
+	// Stdout and Stderr, when set, receive a copy of what the program
+	// writes to its standard output and error (the timeline gets them
+	// line by line in any case).
+	Stdout, Stderr io.Writer
+	// SpinBudget is how many host calls the program may make while the
+	// simulated clock stands still (it never waits for time, a socket or
+	// the disk) before it is stopped as spinning; zero means a million.
+	SpinBudget int
+	// Watchdog is how long, in real time, the program may run its own
+	// code without calling the host before it is stopped as spinning;
+	// zero means DefaultWatchdog, negative turns the watchdog off. It
+	// works only in a Module compiled with Options.StopSpins.
+	Watchdog time.Duration
+}
+
+// ErrSpinning is the reason a program that never waits is stopped.
+var ErrSpinning = errors.New("the program calls the host in a loop without ever waiting; a goroutine spins (WebAssembly has no preemption): block on a channel, a timer or I/O instead of polling")
+
+// An ExitError is a program's exit with a non-zero status.
+type ExitError struct {
+	Code   uint32
+	Stderr string // the last lines the program wrote to standard error
+	// Terminated tells that SIGTERM ended the program (a graceful stop),
+	// which it does not handle with os/signal.Notify.
+	Terminated bool
+}
+
+func (e *ExitError) Error() string {
+	if e.Terminated {
+		return "the program ended on SIGTERM, which it does not handle"
+	}
+	if e.Stderr == "" {
+		return fmt.Sprintf("the program exited with status %d", e.Code)
+	}
+	return fmt.Sprintf("the program exited with status %d; its standard error ends:\n%s", e.Code, e.Stderr)
+}
+
+type instanceKey struct{}
+
+func instanceOf(ctx context.Context) *instance {
+	return ctx.Value(instanceKey{}).(*instance)
+}
+
+// instance is the host side of one running program.
+type instance struct {
+	ctx  context.Context // the process task's context, with the instance
+	wait context.Context // what waits use: ctx, until a stop is delivered
+	p    providers.Providers
+	cfg  Config
+	name string // the process's name, for the timeline
+	rec  recorder
+
+	mod   api.Module
+	fds   []*fdEntry // by fd number; nil for a free number
+	wake  *providers.Chan[struct{}]
+	names *names
+	subs  []subscription // poll_oneoff's, reused
+
+	monoBase time.Time
+	lastMono int64
+
+	stopping bool   // the context ended and a stop was delivered
+	signals  []byte // signals raised and not yet read by the program
+	sigOpen  bool   // the program listens for signals (os/signal.Notify)
+
+	calls      int // host calls since the last wait
+	lastCheck  time.Time
+	panicked   any // what a host function panicked with, for the kill to go on
+	spinning   bool
+	threw      bool // the clock failed once, for the runtime to throw
+	watch      watch
+	out, errs  lineBuffer
+	stderrTail []byte
+}
+
+// Run runs one instance of the program to its end on the calling task:
+// until it exits, or ctx ends and it stops on the signal it is sent, or
+// the task is killed, which drops the instance where it stands. A program
+// that exits with status zero returns nil; other endings are errors.
+func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error {
+	if p.Time == nil || p.Task == nil || p.Random == nil {
+		return errors.New("wasmhost: the providers lack Time, Task or Random; run the program as a simulated process")
+	}
+	if c.SpinBudget == 0 {
+		c.SpinBudget = 1_000_000
+	}
+	if c.Watchdog == 0 {
+		c.Watchdog = DefaultWatchdog
+	}
+	in := &instance{p: p, cfg: c, monoBase: p.Time.Now()}
+	if p.Cluster != nil {
+		in.name = p.Cluster.Self().Name
+	}
+	in.rec = recorderOf(ctx)
+	in.ctx = context.WithValue(ctx, instanceKey{}, in)
+	in.wait = ctx
+	in.wake = providers.NewChan[struct{}](p.Task, 1)
+	in.names = newNames(p)
+	in.openStdio()
+
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	mod, err := m.rt.InstantiateModule(in.ctx, m.compiled, cfg)
+	if err != nil {
+		return fmt.Errorf("wasmhost: instantiate the program: %w", err)
+	}
+	in.mod = mod
+	defer in.closeAll()
+	start := mod.ExportedFunction("_start")
+	if start == nil {
+		return errors.New("wasmhost: the program has no _start; build a main package with GOOS=wasip1 GOARCH=wasm")
+	}
+	// The call's context is not the task's: a graceful stop is a signal
+	// for the program, not the end of the call. Only the watchdog ends
+	// it, for a program that runs without ever calling the host.
+	callCtx, cancel := context.WithCancel(context.WithoutCancel(in.ctx))
+	stopWatch := func() {}
+	if m.stopSpins {
+		stopWatch = in.watch.start(cancel, c.Watchdog)
+	}
+	_, err = start.Call(callCtx)
+	stopWatch()
+	cancel()
+	if in.panicked != nil {
+		// wazero recovered a panic raised in a host function: the
+		// simulation's kill of this task, or a failure. Raise it again
+		// so that it goes on unwinding the task.
+		panic(in.panicked)
+	}
+	in.flushOutput()
+	return in.exitError(err)
+}
+
+func (in *instance) exitError(err error) error {
+	if in.watch.fired.Load() {
+		return fmt.Errorf("the program ran for %v of real time without calling the host: %w", in.watch.limit, ErrSpinning)
+	}
+	if in.spinning {
+		var exit *sys.ExitError
+		if errors.As(err, &exit) {
+			// The runtime threw: its standard error holds the stacks.
+			return fmt.Errorf("%d host calls while the simulated clock stood still: %w; the program's goroutines:\n%s",
+				in.cfg.SpinBudget, ErrSpinning, strings.TrimRight(string(in.stderrTail), "\n"))
+		}
+		// wazero's error holds the spinning goroutine's stack.
+		return err
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		if exit.ExitCode() == 0 {
+			return nil
+		}
+		code := exit.ExitCode()
+		return &ExitError{Code: code, Stderr: strings.TrimRight(string(in.stderrTail), "\n"), Terminated: in.stopping && !in.sigOpen && code == exitSIGTERM}
+	}
+	if err != nil {
+		if tail := strings.TrimRight(string(in.stderrTail), "\n"); tail != "" {
+			return fmt.Errorf("the program failed: %w; its standard error ends:\n%s", err, tail)
+		}
+		return fmt.Errorf("the program failed: %w", err)
+	}
+	return nil
+}
+
+// closeAll drops the instance and everything it holds open.
+func (in *instance) closeAll() {
+	for i, e := range in.fds {
+		if e != nil {
+			e.drop()
+			in.fds[i] = nil
+		}
+	}
+	_ = in.mod.Close(context.WithoutCancel(in.ctx))
+}
+
+// host is called at the start of every host function: it guards against
+// a program that spins, and notes panics raised under it.
+func (in *instance) host() {
+	in.watch.enter()
+	in.calls++
+	if in.calls&4095 == 0 {
+		// Simulated time moves only while the program waits.
+		if now := in.p.Time.Now(); !now.Equal(in.lastCheck) {
+			in.lastCheck = now
+			in.calls = 0
+		}
+	}
+	if in.calls > in.cfg.SpinBudget {
+		if !in.spinning {
+			// The next clock read fails, so that the Go runtime throws
+			// and prints every goroutine's stack.
+			in.spinning = true
+			in.calls = 0
+			in.stderrTail = in.stderrTail[:0]
+		} else if in.calls > 10_000 {
+			panic(spinError{in.cfg.SpinBudget}) // it did not throw
+		}
+	}
+}
+
+// spinError stops a program that spins; wazero adds the stack of the
+// goroutine that spun.
+type spinError struct{ calls int }
+
+func (e spinError) Error() string {
+	return fmt.Sprintf("%d host calls without waiting: %v", e.calls, ErrSpinning)
+}
+
+func (e spinError) Unwrap() error { return ErrSpinning }
+
+// waited notes that the program waited: it is not spinning.
+func (in *instance) waited() { in.calls = 0 }
+
+// notify wakes a poll_oneoff that waits: a socket's state changed.
+func (in *instance) notify() { in.wake.TrySend(struct{}{}) }
+
+// catch notes a panic that is going through a host function, such as the
+// simulation killing the task, before wazero turns it into an error.
+func (in *instance) catch() {
+	in.watch.leave()
+	if r := recover(); r != nil {
+		switch r.(type) {
+		case *sys.ExitError, spinError:
+		default:
+			if in.panicked == nil {
+				in.panicked = r
+			}
+		}
+		panic(r)
+	}
+}

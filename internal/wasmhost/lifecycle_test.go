@@ -1,0 +1,150 @@
+package wasmhost_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/internal/wasmhost"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// A crash drops the instance at once: none of its goroutines acts again,
+// and a reboot starts a fresh instance.
+func TestCrashDropsTheInstance(t *testing.T) {
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		ticks := s.Watch("stdout")
+		c := s.Boot(simtest.Processes{Name: "f", New: func() simtest.Process { return process(mod, nil, "forever") }})
+		s.Sleep(3500 * time.Millisecond)
+		c.Stop("f-0", simtest.Crash, 0)
+		crashed := s.Elapsed()
+		before := len(ticks.Next())
+		require.GreaterOrEqual(s, before, 3)
+		s.Sleep(10 * time.Second)
+		require.Empty(s, ticks.Next(), "a crashed instance printed")
+		c.Start("f-0")
+		s.Sleep(2500 * time.Millisecond)
+		after := ticks.Next()
+		require.NotEmpty(s, after, "the rebooted instance runs")
+		for _, e := range after {
+			require.Greater(s, e.At, crashed+10*time.Second)
+		}
+	}, simtest.Seeds(3), simtest.KeepFailures(false))
+}
+
+// A graceful stop is SIGTERM, seen through os/signal; the program's
+// cleanup runs and it exits within the grace period.
+func TestGracefulStopIsSIGTERM(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		exits := s.Watch()
+		c := s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, "signal") }})
+		s.Sleep(time.Second)
+		c.Stop("g-0", simtest.Graceful, 5*time.Second)
+		var msgs []string
+		for _, e := range exits.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Contains(s, msgs, "exit: returned from a graceful stop")
+		require.NotContains(s, strings.Join(msgs, "\n"), "grace over")
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, "waiting for a signal\ngot terminated\nclean exit\n", out.String())
+}
+
+// A program that takes SIGTERM and does not exit is killed when the grace
+// period ends.
+func TestGraceOverKillsTheProgram(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch()
+		c := s.Boot(simtest.Processes{Name: "s", New: func() simtest.Process { return process(mod, &out, "stubborn") }})
+		s.Sleep(1500 * time.Millisecond)
+		c.Stop("s-0", simtest.Graceful, 3*time.Second)
+		require.Equal(s, 4500*time.Millisecond, s.Elapsed())
+		var msgs []string
+		for _, e := range w.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Contains(s, strings.Join(msgs, "\n"), "grace over: s-0 did not stop within 3s; killed")
+		before := out.String()
+		s.Sleep(5 * time.Second)
+		require.Equal(s, before, out.String(), "the killed program printed")
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Contains(t, out.String(), "ignoring terminated\n")
+}
+
+// A program that does not listen for SIGTERM ends on it at once, as in
+// production.
+func TestGracefulStopEndsAProgramThatIgnoresSIGTERM(t *testing.T) {
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch()
+		c := s.Boot(simtest.Processes{Name: "f", New: func() simtest.Process { return process(mod, nil, "forever") }})
+		s.Sleep(1500 * time.Millisecond)
+		c.Stop("f-0", simtest.Graceful, 5*time.Second)
+		require.Equal(s, 1500*time.Millisecond, s.Elapsed(), "the stop is at once")
+		var msgs []string
+		for _, e := range w.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Contains(s, msgs, "exit: returned from a graceful stop")
+	}, simtest.Seeds(2), simtest.KeepFailures(false))
+}
+
+// Sleeps of a nanosecond end on a host whose clock drifts, where one
+// nanosecond of the host's clock may round to no simulated time at all.
+func TestNanosecondSleepsOnADriftingClock(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "n", Count: 4, New: func() simtest.Process { return process(mod, &out, "nanosleeps") }})
+		s.Sleep(time.Second)
+	}, simtest.Seeds(4), simtest.KeepFailures(false))
+	require.Equal(t, 16, strings.Count(out.String(), "slept 1000 times\n"))
+}
+
+// A goroutine that loops without blocking is stopped with a clear error.
+func TestSpinningProgramIsStopped(t *testing.T) {
+	mod := guestModule(t)
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("spin", func(ctx context.Context) error {
+			got = mod.Run(ctx, s.Providers(), wasmhost.Config{Args: []string{"guest", "spin"}, SpinBudget: 100_000})
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.ErrorIs(t, got, wasmhost.ErrSpinning)
+	require.ErrorContains(t, got, "main.run", "the error shows the spinning goroutine's stack")
+	require.ErrorContains(t, got, "goroutine 1 ", "and the others'")
+}
+
+// A goroutine that loops without calling the host at all is stopped by
+// the real-time watchdog, in a module compiled to allow it, before the
+// simulation's own would report it.
+func TestCPUSpinIsStoppedByTheWatchdog(t *testing.T) {
+	guestModule(t)
+	mod, err := wasmhost.CompileFile(context.Background(), guest.path, wasmhost.Options{CacheDir: wasmhost.DefaultCacheDir(), StopSpins: true})
+	require.NoError(t, err)
+	defer mod.Close(context.Background())
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("spin", func(ctx context.Context) error {
+			got = mod.Run(ctx, s.Providers(), wasmhost.Config{Args: []string{"guest", "cpuspin"}, Watchdog: 500 * time.Millisecond})
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.ErrorIs(t, got, wasmhost.ErrSpinning)
+	require.ErrorContains(t, got, "without calling the host")
+}
+
+// A Process for tests that need a plain providers-level run.
+var _ simtest.Process = simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return nil })

@@ -1,0 +1,91 @@
+package wasmhost
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+//go:embed guest/*.go.in
+var guestFiles embed.FS
+
+// A patch replaces one exact text of a GOROOT file.
+type patch struct {
+	file, old, new string
+}
+
+// The patches of the standard library's own files that the guest files
+// need; each anchors on an exact text, so a Go release that changes it
+// fails the build with a message naming the file.
+var patches = []patch{
+	{"src/net/net_fake.go", "func socket(ctx context.Context,", "func fakeSocket(ctx context.Context,"},
+	{"src/net/fd_fake.go", "\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n",
+		"\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n\tmoonpoolSetAddrs(netfd)\n"},
+	{"src/net/hosts.go", "func lookupStaticHost(host string) ([]string, string) {\n", "func lookupStaticHost(host string) ([]string, string) {\n\tif addrs, ok := moonpoolLookup(host); ok {\n\t\treturn addrs, host\n\t}\n"},
+	{"src/syscall/syscall_wasip1.go", "\tif key == \"kern.hostname\" {\n\t\treturn \"wasip1\", nil\n", "\tif key == \"kern.hostname\" {\n\t\treturn moonpoolHostname(), nil\n"},
+	{"src/os/signal/signal.go", "\tsignalWaitUntilIdle()\n\n\thandlers.Lock()", "\tmoonpoolWaitUntilIdle()\n\n\thandlers.Lock()"},
+	{"src/os/signal/signal_unix.go", "process(syscall.Signal(signal_recv()))", "process(syscall.Signal(moonpoolSignalRecv()))"},
+}
+
+// The guest files, added to the standard library's packages.
+var added = map[string]string{
+	"src/net/net_moonpool_wasip1.go":          "guest/net_moonpool.go.in",
+	"src/os/signal/signal_moonpool_wasip1.go": "guest/signal_moonpool.go.in",
+	"src/syscall/syscall_moonpool_wasip1.go":  "guest/syscall_moonpool.go.in",
+}
+
+// BuildTag is the build tag a program needs to run under this host: it
+// switches package assertions and chaos (through simctx) to the host's
+// book.
+const BuildTag = "moonpool"
+
+// GuestOverlay returns the files that a program's build for this host
+// overlays on the standard library (for go build -overlay, keyed by a path
+// relative to GOROOT): package net's TCP on the simulated network, and
+// os/signal's signals from the simulation. goroot is the GOROOT of the
+// toolchain that builds; "" asks go env.
+func GuestOverlay(ctx context.Context, goroot string) (map[string][]byte, error) {
+	if goroot == "" {
+		out, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
+		if err != nil {
+			return nil, fmt.Errorf("wasmhost: go env GOROOT: %w", err)
+		}
+		goroot = strings.TrimSpace(string(out))
+	}
+	files := map[string][]byte{}
+	for _, p := range patches {
+		src, ok := files[p.file]
+		if !ok {
+			var err error
+			src, err = os.ReadFile(filepath.Join(goroot, filepath.FromSlash(p.file)))
+			if err != nil {
+				return nil, fmt.Errorf("wasmhost: read %s of the toolchain: %w", p.file, err)
+			}
+		}
+		if bytes.Count(src, []byte(p.old)) != 1 {
+			return nil, fmt.Errorf("wasmhost: %s of the Go toolchain in %s does not hold the text the simulation patches (%q); use the Go release this moonpool version supports", p.file, goroot, firstLine(p.old))
+		}
+		files[p.file] = bytes.Replace(src, []byte(p.old), []byte(p.new), 1)
+	}
+	for dst, src := range added {
+		b, err := guestFiles.ReadFile(src)
+		if err != nil {
+			return nil, err
+		}
+		files[dst] = b
+	}
+	return files, nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimLeft(s, "\t\n")
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,145 @@
+package wasmhost
+
+import (
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// logRecord reads a line of output as a log/slog record, written by
+// slog.TextHandler (time=... level=INFO msg=...) or slog.JSONHandler, so
+// that the timeline keeps its message, level and attributes, as it does
+// for the records of native code. The record's own time is dropped: the
+// timeline stamps the simulated time. ok is false for any other line.
+func logRecord(line string) (e sim.Entry, ok bool) {
+	switch {
+	case strings.HasPrefix(line, "time=") || strings.HasPrefix(line, "level="):
+		return textRecord(line)
+	case strings.HasPrefix(line, `{"time":`) || strings.HasPrefix(line, `{"level":`):
+		return jsonRecord(line)
+	}
+	return sim.Entry{}, false
+}
+
+func textRecord(line string) (sim.Entry, bool) {
+	var e sim.Entry
+	level, msg := false, false
+	for line != "" {
+		key, rest, found := strings.Cut(line, "=")
+		if !found || key == "" || strings.ContainsAny(key, " \"") {
+			return sim.Entry{}, false
+		}
+		var val string
+		if strings.HasPrefix(rest, `"`) {
+			end := closingQuote(rest)
+			if end < 0 {
+				return sim.Entry{}, false
+			}
+			v, err := strconv.Unquote(rest[:end+1])
+			if err != nil {
+				return sim.Entry{}, false
+			}
+			val, rest = v, rest[end+1:]
+		} else {
+			val, rest, _ = strings.Cut(rest, " ")
+			rest = " " + rest
+		}
+		line = strings.TrimPrefix(rest, " ")
+		switch key {
+		case "time":
+		case "level":
+			if e.Level.UnmarshalText([]byte(val)) != nil {
+				return sim.Entry{}, false
+			}
+			level = true
+		case "msg":
+			e.Msg, e.Name, msg = val, val, true
+		default:
+			e.Attrs = append(e.Attrs, slog.String(key, val))
+		}
+	}
+	return e, level && msg
+}
+
+// closingQuote returns the index of the quote that ends the quoted string
+// s begins with, or -1.
+func closingQuote(s string) int {
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
+}
+
+func jsonRecord(line string) (sim.Entry, bool) {
+	dec := json.NewDecoder(strings.NewReader(line))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return sim.Entry{}, false
+	}
+	var e sim.Entry
+	lv, ok1 := m["level"].(string)
+	msg, ok2 := m["msg"].(string)
+	if !ok1 || !ok2 || e.Level.UnmarshalText([]byte(lv)) != nil {
+		return sim.Entry{}, false
+	}
+	e.Msg, e.Name = msg, msg
+	// The keys in the order the line has them.
+	for _, k := range jsonKeys(line) {
+		if k == "time" || k == "level" || k == "msg" {
+			continue
+		}
+		if v, ok := m[k]; ok {
+			e.Attrs = append(e.Attrs, slog.Any(k, jsonValue(v)))
+		}
+	}
+	return e, true
+}
+
+func jsonValue(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case string, bool, nil:
+		return v
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// jsonKeys returns the top-level keys of a JSON object in order.
+func jsonKeys(line string) []string {
+	dec := json.NewDecoder(strings.NewReader(line))
+	if _, err := dec.Token(); err != nil {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		k, ok := t.(string)
+		if !ok {
+			return keys
+		}
+		keys = append(keys, k)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return keys
+		}
+	}
+	return keys
+}

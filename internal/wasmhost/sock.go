@@ -1,0 +1,408 @@
+package wasmhost
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Buffer limits of a socket: how much the host reads ahead of the program,
+// and how much the program may write before a write would block.
+const (
+	readAhead = 64 << 10
+	writeBuf  = 64 << 10
+	backlog   = 128
+)
+
+// A sock is the host side of one of the program's TCP sockets: a listener,
+// a connection, or a connection being dialled. Simulation tasks do the
+// blocking work (accept, read, write, dial) and fill or drain buffers; the
+// program's calls never block, and poll_oneoff waits for the buffers to
+// change. All of it runs on the simulation's tasks, one at a time.
+type sock struct {
+	in *instance
+
+	ln      net.Listener
+	pending []net.Conn // accepted, waiting for sock_accept
+	lnErr   error
+
+	conn    net.Conn
+	dialing bool
+	dialErr error
+	dialer  providers.Handle
+
+	rbuf    []byte
+	rerr    error // io.EOF or the read's failure
+	rwake   *providers.Chan[struct{}]
+	wbuf    []byte
+	werr    error
+	wshut   bool // shutdown for writing: flush, then CloseWrite
+	closing bool // closed by the program: flush, then Close
+	wwake   *providers.Chan[struct{}]
+
+	tasks []providers.Handle
+}
+
+func newSock(in *instance) *sock {
+	return &sock{
+		in:    in,
+		rwake: providers.NewChan[struct{}](in.p.Task, 1),
+		wwake: providers.NewChan[struct{}](in.p.Task, 1),
+	}
+}
+
+// ready reports whether a read (or a write) would not return EAGAIN.
+func (s *sock) ready(write bool) bool {
+	switch {
+	case s.ln != nil:
+		return !write && (len(s.pending) > 0 || s.lnErr != nil)
+	case s.dialing:
+		return false
+	case s.conn == nil:
+		return true // a failed dial
+	case write:
+		return len(s.wbuf) < writeBuf || s.werr != nil
+	default:
+		return len(s.rbuf) > 0 || s.rerr != nil
+	}
+}
+
+func (s *sock) read(b []byte) (int, errno) {
+	switch {
+	case s.conn == nil:
+		return 0, errNOTCONN
+	case len(s.rbuf) > 0:
+		n := copy(b, s.rbuf)
+		s.rbuf = s.rbuf[n:]
+		if len(s.rbuf) == 0 {
+			s.rbuf = nil
+		}
+		s.rwake.TrySend(struct{}{})
+		return n, errSUCCESS
+	case s.rerr == io.EOF:
+		return 0, errSUCCESS
+	case s.rerr != nil:
+		return 0, errnoOf(s.rerr)
+	}
+	return 0, errAGAIN
+}
+
+func (s *sock) write(b []byte) (int, errno) {
+	switch {
+	case s.conn == nil:
+		return 0, errNOTCONN
+	case s.werr != nil:
+		return 0, errnoOf(s.werr)
+	case s.wshut:
+		return 0, errPIPE
+	case len(s.wbuf) >= writeBuf:
+		return 0, errAGAIN
+	}
+	n := min(len(b), writeBuf-len(s.wbuf))
+	s.wbuf = append(s.wbuf, b[:n]...)
+	s.wwake.TrySend(struct{}{})
+	return n, errSUCCESS
+}
+
+// start runs the reader and writer tasks of a connected socket.
+func (s *sock) start() {
+	in := s.in
+	ctx := context.WithoutCancel(in.ctx)
+	s.tasks = append(s.tasks,
+		in.p.Task.Go(ctx, "sock-read", s.reader),
+		in.p.Task.Go(ctx, "sock-write", s.writer))
+}
+
+func (s *sock) reader(ctx context.Context) error {
+	buf := make([]byte, 16<<10)
+	for {
+		for len(s.rbuf) >= readAhead && s.conn != nil {
+			if _, _, err := s.rwake.Recv(ctx); err != nil {
+				return nil
+			}
+		}
+		n, err := s.conn.Read(buf)
+		s.rbuf = append(s.rbuf, buf[:n]...)
+		if err != nil {
+			s.rerr = err
+			s.in.notify()
+			return nil
+		}
+		s.in.notify()
+	}
+}
+
+func (s *sock) writer(ctx context.Context) error {
+	for {
+		for len(s.wbuf) == 0 {
+			if s.closing {
+				return s.conn.Close()
+			}
+			if s.wshut {
+				if cw, ok := s.conn.(interface{ CloseWrite() error }); ok {
+					cw.CloseWrite()
+				}
+				return nil
+			}
+			if _, _, err := s.wwake.Recv(ctx); err != nil {
+				return nil
+			}
+		}
+		chunk := s.wbuf
+		s.wbuf = nil
+		if _, err := s.conn.Write(chunk); err != nil {
+			s.werr = err
+			s.in.notify()
+			if s.closing {
+				s.conn.Close()
+			}
+			return nil
+		}
+		s.in.notify()
+	}
+}
+
+// close is the program's fd_close: written data still goes out, then the
+// connection closes.
+func (s *sock) close() {
+	switch {
+	case s.ln != nil:
+		s.ln.Close()
+		for _, c := range s.pending {
+			c.Close()
+		}
+		s.pending = nil
+	case s.dialing:
+		s.dialer.Cancel()
+	case s.conn != nil:
+		s.closing = true
+		s.rwake.TrySend(struct{}{})
+		s.wwake.TrySend(struct{}{})
+		if len(s.tasks) == 0 {
+			s.conn.Close()
+		}
+	}
+}
+
+// drop lets go of the socket when the program has ended: as when a
+// process exits, data written still goes out and the connection closes.
+func (s *sock) drop() {
+	if s.in.panicked != nil {
+		return // killed: the simulation takes the host's sockets down
+	}
+	s.close()
+}
+
+// The moonpool module's socket functions, called by the overlay of
+// package net.
+
+// sockListen(addr, addrLen, fdPtr) listens on "ip:port".
+func sockListen(in *instance, mem api.Memory, st []uint64) errno {
+	addr, ok := mem.Read(u32(st, 0), u32(st, 1))
+	if !ok {
+		return errFAULT
+	}
+	if in.p.Network == nil {
+		return errNOSYS
+	}
+	a, err := in.names.netAddr(string(addr))
+	if err != nil {
+		return errINVAL
+	}
+	in.waited()
+	ln, err := in.p.Network.Listen(in.wait, a)
+	if err != nil {
+		return errnoOf(err)
+	}
+	s := newSock(in)
+	s.ln = ln
+	in.p.Task.Go(context.WithoutCancel(in.ctx), "sock-accept", func(ctx context.Context) error {
+		for {
+			for len(s.pending) >= backlog {
+				if _, _, err := s.rwake.Recv(ctx); err != nil {
+					return nil
+				}
+			}
+			c, err := ln.Accept()
+			if err != nil {
+				s.lnErr = err
+				in.notify()
+				return nil
+			}
+			s.pending = append(s.pending, c)
+			in.notify()
+		}
+	})
+	fd := in.add(&fdEntry{kind: kindSocket, sock: s})
+	return putU32(mem, u32(st, 2), uint32(fd))
+}
+
+// sockDial(addr, addrLen, timeout, fdPtr) starts dialling "ip:port"; the
+// socket becomes writable when the dial ends, and sock_dial_result tells
+// how. A negative timeout is none.
+func sockDial(in *instance, mem api.Memory, st []uint64) errno {
+	addr, ok := mem.Read(u32(st, 0), u32(st, 1))
+	if !ok {
+		return errFAULT
+	}
+	if in.p.Network == nil {
+		return errNOSYS
+	}
+	a, err := in.names.netAddr(string(addr))
+	if err != nil {
+		return errINVAL
+	}
+	timeout := time.Duration(int64(st[2]))
+	s := newSock(in)
+	s.dialing = true
+	s.dialer = in.p.Task.Go(context.WithoutCancel(in.ctx), "sock-dial", func(ctx context.Context) error {
+		if timeout >= 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = in.p.Time.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+		c, err := in.p.Network.Dial(ctx, a)
+		s.dialing = false
+		if err != nil {
+			s.dialErr = err
+		} else if s.closing {
+			c.Close()
+		} else {
+			s.conn = c
+			s.start()
+		}
+		in.notify()
+		return nil
+	})
+	fd := in.add(&fdEntry{kind: kindSocket, sock: s})
+	return putU32(mem, u32(st, 3), uint32(fd))
+}
+
+// sockDialResult(fd) reports a dial's outcome: EINPROGRESS while it goes
+// on.
+func sockDialResult(in *instance, mem api.Memory, st []uint64) errno {
+	e := in.get(u32(st, 0))
+	if e == nil || e.kind != kindSocket {
+		return errBADF
+	}
+	s := e.sock
+	switch {
+	case s.dialing:
+		return errINPROGRESS
+	case s.dialErr != nil:
+		var ne net.Error
+		if errors.As(s.dialErr, &ne) && ne.Timeout() {
+			return errTIMEDOUT
+		}
+		return errnoOf(s.dialErr)
+	}
+	return errSUCCESS
+}
+
+// sockAddr(fd, remote, buf, bufLen, nPtr) writes a socket's local (or
+// remote) "ip:port".
+func sockAddr(in *instance, mem api.Memory, st []uint64) errno {
+	e := in.get(u32(st, 0))
+	if e == nil || e.kind != kindSocket {
+		return errBADF
+	}
+	s := e.sock
+	var a net.Addr
+	switch {
+	case s.ln != nil && u32(st, 1) == 0:
+		a = s.ln.Addr()
+	case s.conn != nil && u32(st, 1) == 0:
+		a = s.conn.LocalAddr()
+	case s.conn != nil:
+		a = s.conn.RemoteAddr()
+	}
+	str := in.names.guestAddr(a)
+	if uint32(len(str)) > u32(st, 3) {
+		return errNAMETOOLONG
+	}
+	if !mem.WriteString(u32(st, 2), str) {
+		return errFAULT
+	}
+	return putU32(mem, u32(st, 4), uint32(len(str)))
+}
+
+func sockAccept(in *instance, mem api.Memory, st []uint64) errno {
+	e := in.get(u32(st, 0))
+	if e == nil || e.kind != kindSocket {
+		return errBADF
+	}
+	s := e.sock
+	if s.ln == nil {
+		return errINVAL
+	}
+	if len(s.pending) == 0 {
+		if s.lnErr != nil {
+			return errnoOf(s.lnErr)
+		}
+		return errAGAIN
+	}
+	c := s.pending[0]
+	s.pending = s.pending[1:]
+	s.rwake.TrySend(struct{}{})
+	ns := newSock(in)
+	ns.conn = c
+	ns.start()
+	fd := in.add(&fdEntry{kind: kindSocket, sock: ns})
+	return putU32(mem, u32(st, 2), uint32(fd))
+}
+
+func sockRecv(in *instance, mem api.Memory, st []uint64) errno {
+	e := in.get(u32(st, 0))
+	if e == nil || e.kind != kindSocket {
+		return errBADF
+	}
+	n, err := iovecs(mem, u32(st, 1), u32(st, 2), e.sock.read)
+	if err != errSUCCESS {
+		return err
+	}
+	if putU32(mem, u32(st, 4), n) != errSUCCESS {
+		return errFAULT
+	}
+	return putU32(mem, u32(st, 5), 0)
+}
+
+func sockSend(in *instance, mem api.Memory, st []uint64) errno {
+	e := in.get(u32(st, 0))
+	if e == nil || e.kind != kindSocket {
+		return errBADF
+	}
+	n, err := iovecs(mem, u32(st, 1), u32(st, 2), e.sock.write)
+	if err != errSUCCESS {
+		return err
+	}
+	return putU32(mem, u32(st, 4), n)
+}
+
+// sockShutdown: WASI's RD is 1, WR is 2.
+func sockShutdown(in *instance, mem api.Memory, st []uint64) errno {
+	e := in.get(u32(st, 0))
+	if e == nil || e.kind != kindSocket {
+		return errBADF
+	}
+	s := e.sock
+	if s.conn == nil {
+		return errNOTCONN
+	}
+	how := u32(st, 1)
+	if how&2 != 0 && !s.wshut {
+		s.wshut = true
+		s.wwake.TrySend(struct{}{})
+	}
+	if how&1 != 0 {
+		if cr, ok := s.conn.(interface{ CloseRead() error }); ok {
+			cr.CloseRead()
+		}
+	}
+	return errSUCCESS
+}

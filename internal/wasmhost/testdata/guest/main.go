@@ -1,0 +1,348 @@
+// Command guest is a program that the host's tests run as a simulated
+// process: each argument names a thing to do.
+package main
+
+import (
+	"bufio"
+	"context"
+	crand "crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/simctx"
+)
+
+func main() {
+	for _, a := range os.Args[1:] {
+		if err := run(a); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", a, err)
+			os.Exit(3)
+		}
+	}
+}
+
+func run(what string) error {
+	cmd, arg, _ := strings.Cut(what, "=")
+	switch cmd {
+	case "hello":
+		fmt.Println("hello from", os.Getenv("WHO"))
+	case "clock":
+		t0 := time.Now()
+		time.Sleep(1500 * time.Millisecond)
+		fmt.Println("slept", time.Since(t0), "at", time.Now().UTC().Format(time.RFC3339Nano))
+	case "random":
+		var b [8]byte
+		crand.Read(b[:])
+		fmt.Println("crypto", hex.EncodeToString(b[:]), "math", rand.Int63())
+	case "goroutines":
+		return goroutines()
+	case "files":
+		return files()
+	case "echo":
+		return echo(arg)
+	case "serve":
+		return serve(arg)
+	case "dial":
+		return dial(arg)
+	case "http":
+		return httpServe(arg)
+	case "httpget":
+		return httpGet(arg)
+	case "exit":
+		fmt.Fprintln(os.Stderr, "cannot start: no configuration")
+		os.Exit(2)
+	case "spin":
+		for {
+			_ = time.Now()
+		}
+	case "slog":
+		slog.New(slog.NewTextHandler(os.Stderr, nil)).Warn("guest says", "k", 1, "who", "g w")
+	case "hostname":
+		h, err := os.Hostname()
+		fmt.Println("hostname", h, err)
+	case "seed":
+		fmt.Println("seed", simctx.From(context.Background()).Seed())
+	case "blast":
+		// Write and exit at once, without closing: the data still goes out.
+		c, err := net.Dial("tcp", arg)
+		if err != nil {
+			return err
+		}
+		c.Write(make([]byte, 200<<10))
+		os.Exit(0)
+	case "nanosleeps":
+		for i := range 1000 {
+			time.Sleep(time.Duration(i%3 + 1))
+		}
+		fmt.Println("slept 1000 times")
+	case "nothing":
+	case "sleeps":
+		n, _ := strconv.Atoi(arg)
+		for range n {
+			time.Sleep(time.Millisecond)
+		}
+	case "rtt":
+		addr, count, _ := strings.Cut(arg, ",")
+		n, _ := strconv.Atoi(count)
+		return rtt(addr, n)
+	case "cpuspin":
+		n := 0
+		for {
+			n++
+		}
+	case "signal":
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGTERM)
+		fmt.Println("waiting for a signal")
+		s := <-c
+		signal.Stop(c)
+		fmt.Println("got", s)
+		time.Sleep(100 * time.Millisecond)
+		fmt.Println("clean exit")
+	case "stubborn":
+		// Takes SIGTERM and goes on anyway.
+		signal.Ignore(syscall.SIGINT)
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGTERM)
+		for {
+			select {
+			case s := <-c:
+				fmt.Println("ignoring", s)
+			case <-time.After(time.Second):
+				fmt.Println("tick")
+			}
+		}
+	case "forever":
+		for {
+			time.Sleep(time.Second)
+			fmt.Println("tick")
+		}
+	case "assert":
+		ctx := context.Background()
+		assertions.Always(ctx, arg != "fail", "guest always", "arg", arg)
+		assertions.Sometimes(ctx, true, "guest sometimes")
+		n := 0
+		for range 20 {
+			if chaos.Buggify(ctx) {
+				n++
+			}
+		}
+		fmt.Println("buggified", n)
+	default:
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	return nil
+}
+
+func goroutines() error {
+	var mu sync.Mutex
+	var order []int
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 3 {
+				select {
+				case <-time.After(time.Duration(rand.Intn(50)) * time.Millisecond):
+				}
+				mu.Lock()
+				order = append(order, i*10+j)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	m := map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true}
+	var keys []int
+	for k := range m {
+		keys = append(keys, k)
+	}
+	fmt.Println("order", order, "map", keys)
+	return nil
+}
+
+func files() error {
+	if err := os.MkdirAll("/data/sub", 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile("/data/sub/a.txt", []byte("alpha\n"), 0o644); err != nil {
+		return err
+	}
+	f, err := os.OpenFile("/data/sub/b.txt", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(f, "beta")
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	f.Close()
+	if err := os.Rename("/data/sub/b.txt", "/data/sub/c.txt"); err != nil {
+		return err
+	}
+	ents, err := os.ReadDir("/data/sub")
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	b, err := os.ReadFile("/data/sub/c.txt")
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat("/data/sub/a.txt")
+	if err != nil {
+		return err
+	}
+	if err := os.Remove("/data/sub/a.txt"); err != nil {
+		return err
+	}
+	_, err = os.Stat("/data/sub/a.txt")
+	fmt.Printf("files %v %q size=%d removed=%v\n", names, b, fi.Size(), os.IsNotExist(err))
+	return nil
+}
+
+// serve echoes lines upper-cased on addr, for every connection.
+func serve(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Println("listening on", ln.Addr())
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer c.Close()
+			r := bufio.NewReader(c)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				io.WriteString(c, strings.ToUpper(line))
+			}
+		}()
+	}
+}
+
+func dial(addr string) error {
+	var c net.Conn
+	var err error
+	for range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		var d net.Dialer
+		c, err = d.DialContext(ctx, "tcp", addr)
+		cancel()
+		if err == nil {
+			break
+		}
+		fmt.Println("dial failed:", err)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for i := range 3 {
+		fmt.Fprintf(c, "ping %d\n", i)
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		fmt.Print("reply ", line)
+	}
+	return nil
+}
+
+// rtt sends n one-byte pings to an echo server and waits for each reply.
+func rtt(addr string, n int) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	b := []byte{'x'}
+	for range n {
+		if _, err := c.Write(b); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(c, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// echo serves byte echo on addr.
+func echo(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go io.Copy(c, c)
+	}
+}
+
+func httpServe(addr string) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s", r.URL.Query().Get("name"))
+	})
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 3<<20)
+		for i := range b {
+			b[i] = byte(i * 7)
+		}
+		w.Write(b)
+	})
+	fmt.Println("http on", addr)
+	return http.ListenAndServe(addr, mux)
+}
+
+func httpGet(url string) error {
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if len(b) > 100 {
+		fmt.Printf("http %d %d bytes sha256 %x\n", resp.StatusCode, len(b), sha256.Sum256(b))
+		return nil
+	}
+	fmt.Printf("http %d %s\n", resp.StatusCode, b)
+	return nil
+}

@@ -1,0 +1,64 @@
+// Package program runs a real Go program, a main package written with no
+// simulation in mind, as a simulated process: the second way into a
+// simulation, for code that is not written against package providers.
+//
+// [Build] compiles the package for GOOS=wasip1 GOARCH=wasm with a few
+// overlay files, and compiles the WebAssembly once; [Program.Process]
+// gives a value whose Run method is a simulated process (it satisfies
+// simtest.Process). Each boot instantiates the program afresh, on the
+// process's own simulated host:
+//
+//	prog, err := program.Build(ctx, program.Config{Package: "./cmd/kvd"})
+//	...
+//	kvd := prog.Process(program.Args(func(self providers.Peer) []string {
+//		return []string{"-listen", ":7000", "-data", "/data"}
+//	}))
+//	c := s.Boot(simtest.Processes{Name: "kv", Count: 3, New: func() simtest.Process { return kvd }})
+//
+// # What the program sees
+//
+// Everything outside the program comes from the simulation, so that one
+// seed gives one execution:
+//
+//   - randomness (the runtime's, math/rand's, crypto/rand's) is drawn from
+//     the run's random stream;
+//   - time.Now reads the host's simulated clock, with its skew and drift;
+//     sleeps, timers and time.After wait on it;
+//   - goroutines run one at a time in an order the seed decides;
+//   - net.Listen, net.Dial and everything built on them (net/http, gRPC,
+//     a raft transport) use TCP on the simulated network, with its
+//     latencies, partitions and faults; host names resolve to the
+//     simulated hosts;
+//   - files (os.ReadFile, os.OpenFile, File.Sync, os.Rename, os.MkdirAll,
+//     os.ReadDir, os.Remove) live on the process's simulated disk, rooted
+//     at "/", with its faults and its losses at a crash;
+//   - standard output and standard error go to the run's timeline, a
+//     line at a time, with the process's name and the simulated time;
+//     lines of log/slog's TextHandler and JSONHandler become records
+//     with their message, level and attributes;
+//   - os.Hostname is the simulated host's name;
+//   - package assertions and chaos.Buggify, called in the program, record
+//     into the run as from native code.
+//
+// # Stopping
+//
+// A crash drops the instance where it stands: its goroutines and memory
+// are gone at once and nothing deferred runs. A graceful stop (the
+// process's context ends) sends the program SIGTERM, which it receives
+// with os/signal.Notify as in production; if it has not exited when the
+// grace period ends, it is killed. A program that does not listen for
+// SIGTERM ends at once, as SIGTERM's default action ends a process. A
+// program that exits with a non-zero status returns an [ExitError] that
+// quotes the end of its standard error.
+//
+// # Limits
+//
+// A program runs on one simulated CPU with no preemption: a goroutine
+// that loops without blocking never lets the others run, and is stopped
+// with [ErrSpinning] and every goroutine's stack after a budget of host
+// calls; one that calls none is stopped after five seconds of real time
+// when the program is built with [Config.StopSpins]. Packages that need
+// cgo do not build; os/exec, UDP and Unix sockets do not reach outside
+// the program. See the chapter "Simulating programs you did not write" in
+// docs/programs.md.
+package program

@@ -1,0 +1,190 @@
+package program
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/wasmbuild"
+	"github.com/moonpool-go/moonpool/internal/wasmhost"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Config says which program to build.
+type Config struct {
+	// Package is the main package: an import path, or a path relative to
+	// Dir that starts with "./".
+	Package string
+	// Dir is the directory go build runs in, inside the module that holds
+	// Package; "" is the current directory (a test's package directory).
+	Dir string
+	// Tags are extra build tags.
+	Tags []string
+	// CacheDir keeps compiled code between test binaries, keyed by the
+	// program's bytes; "" is a directory under os.UserCacheDir, and "-"
+	// keeps nothing.
+	CacheDir string
+	// StopSpins makes a goroutine that loops without ever calling outside
+	// the program (no clock read, no I/O, no sleep) stoppable: after five
+	// seconds of real time the process fails with ErrSpinning. It costs
+	// checks in the program's loops, which about double the cost of its
+	// code. Without it such a goroutine fails the seed through the
+	// simulation's watchdog, as a task blocked outside the simulation, and
+	// goes on spinning until the test binary exits.
+	StopSpins bool
+}
+
+// A Program is a built and compiled main package, ready to run as any
+// number of simulated processes, in any number of simulations at once.
+// Build it once per test binary (in TestMain, or behind a sync.Once) and
+// Close it when done.
+type Program struct {
+	name string
+	wasm string
+	mod  *wasmhost.Module
+}
+
+// ErrSpinning is the reason a program that never waits is stopped: a
+// goroutine loops without blocking, and WebAssembly has no preemption.
+var ErrSpinning = wasmhost.ErrSpinning
+
+// An ExitError is a program's exit with a non-zero status, with the end of
+// what it wrote to standard error.
+type ExitError = wasmhost.ExitError
+
+// Build builds c.Package for the simulation (GOOS=wasip1 GOARCH=wasm, with
+// the overlays that put its network and signals on the host) and compiles
+// it. Building takes seconds the first time; later builds of unchanged
+// sources come from Go's build cache, and compiled code from CacheDir.
+// Call it outside any simulation.
+func Build(ctx context.Context, c Config) (*Program, error) {
+	if c.Package == "" {
+		return nil, errors.New("program: Config.Package is empty; name the main package to run, as an import path or a ./relative path")
+	}
+	for _, t := range c.Tags {
+		if t == "" || strings.ContainsAny(t, " ,\t") {
+			return nil, fmt.Errorf("program: build tag %q is not one word; give each tag as its own element of Config.Tags", t)
+		}
+	}
+	overlay, err := wasmhost.GuestOverlay(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("program: %w", err)
+	}
+	wasm, err := wasmbuild.Build(ctx, wasmbuild.Config{
+		Dir:     c.Dir,
+		Package: c.Package,
+		Overlay: overlay,
+		Tags:    append([]string{wasmhost.BuildTag}, c.Tags...),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("program: %w", err)
+	}
+	cache := c.CacheDir
+	switch cache {
+	case "":
+		cache = wasmhost.DefaultCacheDir()
+	case "-":
+		cache = ""
+	}
+	mod, err := wasmhost.CompileFile(ctx, wasm, wasmhost.Options{CacheDir: cache, StopSpins: c.StopSpins})
+	if err != nil {
+		return nil, fmt.Errorf("program: %w", err)
+	}
+	return &Program{name: path.Base(c.Package), wasm: wasm, mod: mod}, nil
+}
+
+// Close releases the compiled program; processes still running fail.
+func (p *Program) Close() error { return p.mod.Close(context.Background()) }
+
+// WasmFile is the path of the built WebAssembly file.
+func (p *Program) WasmFile() string { return p.wasm }
+
+// Process returns a simulated process that runs the program with opts.
+// It holds no state of its own: return the same one from every boot.
+func (p *Program) Process(opts ...Option) *Process {
+	pr := &Process{prog: p}
+	for _, o := range opts {
+		o(pr)
+	}
+	return pr
+}
+
+// A Process runs its program as a simulated process: its Run method makes
+// it a simtest.Process.
+type Process struct {
+	prog           *Program
+	args, env      func(self providers.Peer) []string
+	stdout, stderr io.Writer
+	spin           int
+}
+
+// An Option configures a Process.
+type Option func(*Process)
+
+// Args sets the program's arguments, after its name, for each process:
+// self is the process being booted (its name, host and tags).
+func Args(f func(self providers.Peer) []string) Option {
+	return func(p *Process) { p.args = f }
+}
+
+// Env sets the program's environment, "KEY=value" each, for each process.
+// The environment is empty otherwise.
+func Env(f func(self providers.Peer) []string) Option {
+	return func(p *Process) { p.env = f }
+}
+
+// Output sends a copy of the program's standard output and standard error
+// to stdout and stderr (either may be nil). The timeline has them anyway,
+// line by line. The writers are called from the simulation, one process
+// at a time; several simulations at once call them concurrently.
+func Output(stdout, stderr io.Writer) Option {
+	return func(p *Process) { p.stdout, p.stderr = stdout, stderr }
+}
+
+// SpinBudget sets how many calls into the host the program may make while
+// the simulated clock stands still, never waiting for time, the network or
+// the disk, before it is stopped with [ErrSpinning]; the default is a
+// million.
+func SpinBudget(n int) Option {
+	return func(p *Process) { p.spin = n }
+}
+
+// Run runs one instance of the program on the calling simulated process.
+// It returns nil when the program exits with status zero, an *ExitError
+// for another status, and an error for a program that fails otherwise.
+func (p *Process) Run(ctx context.Context, prov providers.Providers) error {
+	var self providers.Peer
+	if prov.Cluster != nil {
+		self = prov.Cluster.Self()
+	}
+	cfg := wasmhost.Config{Args: []string{p.prog.name}, Stdout: p.stdout, Stderr: p.stderr, SpinBudget: p.spin}
+	if p.args != nil {
+		args := p.args(self)
+		for i, a := range args {
+			if strings.IndexByte(a, 0) >= 0 {
+				return fmt.Errorf("program: argument %d of %s holds a NUL byte; arguments are C strings to the program", i+1, p.prog.name)
+			}
+		}
+		cfg.Args = append(cfg.Args, args...)
+	}
+	if p.env != nil {
+		env := p.env(self)
+		for _, kv := range env {
+			k, _, ok := strings.Cut(kv, "=")
+			if !ok || k == "" || strings.IndexByte(kv, 0) >= 0 {
+				return fmt.Errorf("program: environment entry %q of %s is not KEY=value; give each variable as \"KEY=value\"", kv, p.prog.name)
+			}
+		}
+		cfg.Env = env
+	}
+	if p.spin < 0 {
+		return fmt.Errorf("program: SpinBudget %d is negative; give a number of host calls, or zero for the default", p.spin)
+	}
+	if err := p.prog.mod.Run(ctx, prov, cfg); err != nil {
+		return fmt.Errorf("program %s: %w", p.prog.name, err)
+	}
+	return nil
+}

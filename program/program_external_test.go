@@ -1,0 +1,108 @@
+package program_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/program"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// testProgram is the host's test program, built once per test binary.
+var testProgram struct {
+	once sync.Once
+	prog *program.Program
+	err  error
+}
+
+func build(t testing.TB) *program.Program {
+	t.Helper()
+	testProgram.once.Do(func() {
+		testProgram.prog, testProgram.err = program.Build(context.Background(), program.Config{
+			Dir:     "../internal/wasmhost",
+			Package: "./testdata/guest",
+		})
+	})
+	require.NoError(t, testProgram.err)
+	return testProgram.prog
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if testProgram.prog != nil {
+		testProgram.prog.Close()
+	}
+	os.Exit(code)
+}
+
+// lockedBuffer is a bytes.Buffer for output from parallel seeds.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func TestArgsAndEnvPerProcess(t *testing.T) {
+	prog := build(t)
+	var out lockedBuffer
+	proc := prog.Process(
+		program.Args(func(self providers.Peer) []string { return []string{"hello"} }),
+		program.Env(func(self providers.Peer) []string { return []string{"WHO=" + self.Name} }),
+		program.Output(&out, nil),
+	)
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process { return proc }})
+		s.Sleep(1e9)
+	}, simtest.Seeds(1))
+	got := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.ElementsMatch(t, []string{"hello from p-0", "hello from p-1"}, got)
+}
+
+func TestBadConfig(t *testing.T) {
+	_, err := program.Build(context.Background(), program.Config{})
+	require.ErrorContains(t, err, "Config.Package is empty")
+	_, err = program.Build(context.Background(), program.Config{Package: "./x", Tags: []string{"a b"}})
+	require.ErrorContains(t, err, `build tag "a b" is not one word`)
+}
+
+func TestBadEnvIsAnError(t *testing.T) {
+	prog := build(t)
+	proc := prog.Process(program.Env(func(providers.Peer) []string { return []string{"NOEQUALS"} }))
+	err := proc.Run(context.Background(), providers.Providers{})
+	require.ErrorContains(t, err, `environment entry "NOEQUALS" of guest is not KEY=value`)
+}
+
+func TestProgramThatExitsShowsStderr(t *testing.T) {
+	prog := build(t)
+	proc := prog.Process(program.Args(func(providers.Peer) []string { return []string{"exit"} }))
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("run", func(ctx context.Context) error {
+			got = proc.Run(ctx, s.Providers())
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1))
+	var exit *program.ExitError
+	require.ErrorAs(t, got, &exit)
+	require.Equal(t, uint32(2), exit.Code)
+	require.ErrorContains(t, got, "cannot start: no configuration")
+}
