@@ -41,16 +41,22 @@ type proc struct {
 // declarations (no name, no factory, duplicate names or hosts, a host that
 // is the test driver's or cannot name a host) are a configuration error:
 // they fail the test once, before anything boots, and the seed is not
-// kept. A seed has one cluster: Boot is called once, with every group of
-// processes.
+// kept. A seed has one cluster: a later Boot adds its groups to it (a
+// client group started after its servers, say), with names and hosts of
+// their own, and returns the same Cluster.
 func (s *S) Boot(groups ...Processes) *Cluster {
 	s.Helper()
-	if s.cluster != nil {
-		s.configErrorf("simtest: S.Boot is called a second time in this seed; a seed has one cluster, so declare every group of processes in one Boot call")
+	c := s.cluster
+	if c == nil {
+		c = &Cluster{s: s, byName: make(map[string]*proc)}
 	}
-	c := &Cluster{s: s, byName: make(map[string]*proc)}
+	first := len(c.procs)
 	taken := map[string]bool{}
 	hosts := map[string]string{}
+	for _, p := range c.procs {
+		taken[p.spec.Name] = true
+		hosts[p.peer.Host] = p.peer.Name
+	}
 	for gi := range groups {
 		ps := &groups[gi]
 		if err := ps.validate(taken); err != nil {
@@ -94,7 +100,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 		}
 	}
 	s.cluster = c
-	for _, p := range c.procs {
+	for _, p := range c.procs[first:] {
 		c.start(p, providers.FirstBoot)
 	}
 	return c
@@ -266,7 +272,7 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 		gctx, cancel := s.p.Time.WithTimeout(ctx, grace)
 		err := p.main.Join(gctx)
 		cancel()
-		if err != nil && gctx.Err() != nil {
+		if _, returned := err.(exit); !returned && err != nil {
 			s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", name, grace))
 		}
 	}

@@ -38,11 +38,7 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 		{"negative recovery", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Crash, 0, -time.Second) }, nil,
 			`simtest: Cluster.Reboot("n-0", crash, 0s, -1s): the recovery delay is -1s; it is zero (back at once) or more`},
 		{"second Boot, same names", func(s *simtest.S) { s.Boot(two); s.Boot(two) }, nil,
-			"simtest: S.Boot is called a second time in this seed; a seed has one cluster, so declare every group of processes in one Boot call"},
-		{"second Boot, other names", func(s *simtest.S) {
-			s.Boot(two)
-			s.Boot(simtest.Processes{Name: "m", New: waitForStop})
-		}, nil, "S.Boot is called a second time in this seed"},
+			`simtest: two groups of processes are named "n"; names must be unique`},
 		{"process on the driver's host", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "n", New: waitForStop, Hosts: []string{simtest.DriverHost}})
 		}, nil, `simtest: Processes "n" places n-0 on "10.0.0.254", the test driver's host (simtest.DriverHost); give it a host of its own`},

@@ -137,3 +137,22 @@ func TestNetworkAndStorageOptionsOverrideChaosInAnyOrder(t *testing.T) {
 	assert.Equal(t, 0.25, configs["chaos last"].Storage.SyncFailure)
 	assert.False(t, configs["chaos last"].Attrition.Enabled, "the rest is chaos.Off's")
 }
+
+func TestASecondBootAddsToTheCluster(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", New: listener})
+		s.Sleep(time.Second)
+		var dialed error = assert.AnError
+		c2 := s.Boot(simtest.Processes{Name: "client", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				dialed = dial(ctx, p)
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}})
+		assert.Same(s, c, c2, "one cluster")
+		assert.Len(s, c.Peers(), 2)
+		s.Sleep(time.Second)
+		assert.NoError(s, dialed, "the client booted later reached the server booted first")
+		assert.Equal(s, 1, c.Boots("server-0"), "the first group was not booted again")
+	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
+}

@@ -42,7 +42,7 @@ func busyRun(t *testing.T, mod *wasmhost.Module, n int) map[string]outcome {
 				return process(mod, buf, "goroutines", "random", "clock", "files", "dial=srv-0:7000")
 			}})
 			s.Sleep(20 * time.Second)
-		}, simtest.Seeds(n), simtest.KeepFailures(false))
+		}, simtest.Seeds(n), simtest.KeepFailures(false), simtest.Verbose())
 	})
 	require.False(t, r.failed, r.output())
 	got := map[string]outcome{}
