@@ -161,12 +161,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			fmt.Fprintf(&b, "    %s\n", indent(l, "      "))
 		}
 	}
-	if len(res.Timeline) > 0 {
-		b.WriteString("  last events:\n")
-		for _, e := range res.Timeline {
-			fmt.Fprintf(&b, "    %v\n", e)
-		}
-	}
+	o.win.write(&b, res.Timeline)
 	return strings.TrimRight(b.String(), "\n")
 }
 

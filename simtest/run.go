@@ -67,7 +67,8 @@ type runner struct {
 type seedOutcome struct {
 	res     sim.Result
 	s       *S
-	diverge string // what CheckDeterminism found, if anything
+	win     *window // the timeline around the first failure
+	diverge string  // what CheckDeterminism found, if anything
 	// viaT reports that the test's own testing.T was marked failed while
 	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
 	viaT bool
@@ -239,6 +240,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		o.s.ended.Store(true)
 	}
 	obs.end()
+	o.win = obs.win
 	r.fuzz.observe(&o.res)
 	return o
 }

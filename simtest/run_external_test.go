@@ -98,7 +98,7 @@ func TestFailureReportsSeedReplayAndStory(t *testing.T) {
 	assert.Contains(t, out, "the planted bug fired")
 	assert.Contains(t, out, `racer: run_external_test.go:`, "the error names the task and the line")
 	assert.Contains(t, out, "racer is here")
-	assert.Contains(t, out, "last events:")
+	assert.Contains(t, out, "timeline around the first failure")
 	assert.Contains(t, out, "1 failed")
 	assert.False(t, r.fatal, "Run fails the test but lets it go on")
 

@@ -142,6 +142,7 @@ func (s *S) fail(msg string) {
 		return
 	}
 	s.failed = true
+	s.obs.win.fail(s.w.Now())
 	line := s.stamp() + msg
 	if loc != "" {
 		line = s.stamp() + loc + ": " + msg

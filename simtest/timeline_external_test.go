@@ -31,7 +31,7 @@ func TestLoggerJoinsTheTimeline(t *testing.T) {
 		}, simtest.Seeds(1))
 	})
 	out := r.output()
-	assert.Contains(t, out, "last events:")
+	assert.Contains(t, out, "timeline around the first failure")
 	assert.Regexp(t, `250ms  replica +write applied node=2 req.id=7 req.bytes=512\n`, out)
 	assert.Regexp(t, `250ms  replica +idle level=DEBUG node=2\n`, out)
 	assert.Regexp(t, `0s  replica +task started\n`, out, "the engine's events are in the same timeline")
@@ -98,8 +98,9 @@ func TestTimelineTail(t *testing.T) {
 		}, simtest.Seeds(1), simtest.TimelineTail(5))
 	})
 	out := r.output()
-	events := out[strings.Index(out, "last events:"):strings.Index(out, "simtest: 1 seed")]
-	assert.Equal(t, 5, strings.Count(events, "\n    "), events)
+	events := out[strings.Index(out, "timeline around the first failure"):strings.Index(out, "simtest: 1 seed")]
+	before, _, _ := strings.Cut(events, "error: fail")
+	assert.Equal(t, 5, strings.Count(before, "\n    "), "the heading's line break and the 4 entries before the failure's: %s", events)
 	assert.Contains(t, events, "line 19")
 	assert.NotContains(t, events, "line 15")
 }
