@@ -50,18 +50,25 @@
 //	-simcheck         run every seed twice and fail if the traces differ
 //	-simv             log every seed's log lines, not only a failing seed's
 //	-simkeep=false    keep no failing seed under testdata/simtest
+//	-simall           run every seed, past failing ones
+//	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
 //	-simtimeline=FILE write the last seed's whole timeline as JSON lines
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
-// [CheckDeterminism], [Verbose], [KeepFailures], [CoverProfile],
-// [JSONReport], [TimelineFile]. Flags win over options. The environment
+// [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing],
+// [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
+// over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
 // of seeds of every Run, as a flag would: a nightly job sets it once for a
 // whole go test ./... The flags are registered only in test binaries: a
 // command that imports simtest takes none of them. Run stops at the
-// first failing seed.
+// first failing seed; under -simall ([KeepGoing]) it runs them all and
+// its summary lists the failing seeds and the failure rate, and
+// -simresults ([ResultsFile]) writes each seed's outcome as a line of
+// JSON (seed, trace, outcome, simulated time, steps, events, first
+// failure) for CI and sweeps. A Run that replays a seed keeps nothing.
 //
 // # Failing a seed
 //
@@ -75,8 +82,11 @@
 // ended fails the test, naming the seed.
 //
 // The failure report gives the replay line, what failed, in which task and
-// at what simulated time, the errors and log lines of the seed, and the
-// last entries of its timeline.
+// at what simulated time, the errors and log lines of the seed, and its
+// timeline around the first failure: the entries that led to it and a
+// few after, with lines that repeat folded into one and a count ("x 37").
+// A seed that failed only as it ended (a panic, a deadlock) shows its
+// last entries. -simtimeline ([TimelineFile]) writes the whole timeline.
 //
 // # Liveness
 //

@@ -58,6 +58,10 @@ type config struct {
 	network *chaos.Network
 	storage *chaos.Storage
 	keep    bool // keep failing seeds under testdata (keep.go)
+	// keepGoing runs past failing seeds; resultsPath is the results
+	// file's (results.go).
+	keepGoing   bool
+	resultsPath string
 
 	asserts assertConfig // assertions, invariants, timeline (assert_options.go)
 }

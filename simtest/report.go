@@ -25,6 +25,10 @@ type report struct {
 	verbose bool
 	first   []string // the first seeds' lines
 	last    []string // a ring of the last seeds' lines, the oldest at seeds%reportEnds
+	// keepGoing is set when the Run went past failing seeds: the summary
+	// lists failing, the first maxListedFailing of them.
+	keepGoing bool
+	failing   []uint64
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -38,6 +42,9 @@ func (r *report) add(o *seedOutcome) string {
 	if o.failed() {
 		r.failed++
 		status = "FAIL"
+		if len(r.failing) < maxListedFailing {
+			r.failing = append(r.failing, o.res.Seed)
+		}
 	} else {
 		r.passed++
 	}
@@ -76,6 +83,7 @@ func (r *report) summary() string {
 	}
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
 		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(r.wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
+	b.WriteString(r.failingLine())
 	if !r.verbose {
 		for _, l := range r.first {
 			b.WriteString("\n    ")

@@ -61,6 +61,19 @@ type runner struct {
 	sites *tally.Sites
 	// after takes what an S is told once its seed has ended (late.go).
 	after *afterSeeds
+	// outside is set for a Run outside go test (Simulate): no test flags,
+	// and replay lines that are options, not commands.
+	outside bool
+	// seen, when set, hears every seed's result as it ends.
+	seen func(SeedResult)
+}
+
+// verbose reports whether every seed's line is logged as it ends.
+func (r *runner) verbose() bool {
+	if r.outside {
+		return r.cfg.verbose
+	}
+	return testing.Verbose() || r.cfg.verbose
 }
 
 // seedOutcome is what one seed did.
@@ -126,26 +139,54 @@ func (r *runner) run() {
 	start := time.Now()
 	// Under -v (or -simv) every seed's line is logged as the seed ends; the
 	// report at the end gives only the first and last few otherwise.
-	r.rep.verbose = testing.Verbose() || r.cfg.verbose
-	var stopped *seedOutcome // the seed the Run stopped at, failed or skipped
+	r.rep.verbose = r.verbose()
+	r.rep.keepGoing = r.cfg.keepGoing && !r.cfg.replaySet
+	var out *results
+	if r.cfg.resultsPath != "" {
+		var err error
+		if out, err = openResults(r.cfg.resultsPath, t.Name()); err != nil {
+			t.Error(err)
+		}
+	}
+	// stopped is the seed the Run stopped at, failed or skipped; under
+	// KeepGoing, the first failing seed.
+	var stopped *seedOutcome
 	for seed := range r.withKept(r.seeds()) {
 		t.Helper() // the loop's body is a function of its own
 		o := r.runSeed(seed)
 		if line := r.rep.add(o); r.rep.verbose {
 			t.Log("simtest: " + line)
 		}
+		sr := seedResult(o)
+		out.add(sr)
+		if r.seen != nil {
+			r.seen(sr)
+		}
 		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
 		}
 		if o.skippedOnly() || o.failed() {
-			stopped = o
-			break
+			if stopped == nil || o.skippedOnly() {
+				stopped = o
+			}
+			// A configuration error is the test's, not the seed's: every
+			// seed would meet it.
+			if !r.rep.keepGoing || o.skippedOnly() || o.s != nil && o.s.config != nil {
+				break
+			}
 		}
 	}
 	r.rep.wall = time.Since(start)
+	if out != nil {
+		if err := out.close(); err != nil {
+			t.Error(err)
+		} else {
+			t.Logf("simtest: wrote the results to %s", out.path)
+		}
+	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
-		replay := newReplayer().line(t.Name(), simseedArg(seed))
+		replay := r.replayOf(seed)
 		t.Error(failureReport(stopped, fmt.Sprintf("seed %d", seed), replay))
 		r.keep(stopped, replay)
 	}
@@ -188,6 +229,9 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 func (r *runner) replayOf(seed uint64) string {
 	if r.fuzz != nil {
 		return ""
+	}
+	if r.outside {
+		return fmt.Sprintf("simtest.Replay(%d)", seed)
 	}
 	return newReplayer().line(r.t.Name(), simseedArg(seed))
 }
