@@ -214,7 +214,7 @@ func keeps(t testing.TB, c config) bool {
 // being replayed.
 func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	r.t.Helper()
-	if r.cfg.replaySet || r.fuzz != nil {
+	if r.cfg.replaySet || r.fuzz != nil || r.outside {
 		return seeds
 	}
 	kept, err := keptSeeds(r.t.Name())

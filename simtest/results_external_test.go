@@ -26,11 +26,9 @@ func rareBug(s *simtest.S) {
 
 func TestKeepGoingRunsPastFailuresAndWritesResults(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "results.jsonl")
-	r := runIn("TestSweep", func(r *recorder) {
-		simtest.Run(r, rareBug, simtest.Seeds(1000), simtest.KeepGoing(), simtest.ResultsFile(path))
-	})
-	require.True(t, r.failed)
-	out := r.output()
+	res := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(), simtest.ResultsFile(path))
+	require.False(t, res.OK())
+	out := res.Report
 
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -63,6 +61,16 @@ func TestKeepGoingRunsPastFailuresAndWritesResults(t *testing.T) {
 	}
 	require.Len(t, lines, 1000, "every seed ran, past the failing ones")
 	require.Len(t, failing, 2, "this base seed meets the bug twice in 1000")
+	for i, sr := range res.PerSeed {
+		b, err := json.Marshal(sr)
+		require.NoError(t, err)
+		var l line
+		require.NoError(t, json.Unmarshal(b, &l))
+		require.Equal(t, lines[i], l, "the Result's seeds are the file's lines")
+	}
+	assert.Equal(t, fmt.Sprint(res.Failing()), "["+strings.Join(failing, " ")+"]")
+	assert.Equal(t, failing[0], fmt.Sprint(res.FirstFailing))
+	assert.Equal(t, "simtest.Replay("+failing[0]+")", res.Replay)
 	assert.Contains(t, out, "1000 seeds, 998 passed, 2 failed")
 	assert.Contains(t, out, "failing seeds: 2 of 1000 (0.20%): "+strings.Join(failing, " "))
 	assert.Contains(t, out, "simtest: seed "+failing[0]+" failed", "the first failing seed gets the full report")

@@ -17,25 +17,23 @@ import (
 // connection all along: its report shows what led to the failure, and the
 // retries fold into one line.
 func TestReportShowsTheTimelineAroundTheFirstFailure(t *testing.T) {
-	r := runIn("TestAround", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			log := s.Logger()
-			s.Go("dialer", func(ctx context.Context) error {
-				for s.Elapsed() < 20*time.Second {
-					log.Info("connect refused", "peer", "kv-2")
-					s.Sleep(100 * time.Millisecond)
-				}
-				return nil
-			})
-			s.Sleep(7800 * time.Millisecond)
-			s.Logf("the write that will be lost")
-			s.Sleep(100 * time.Millisecond)
-			s.Errorf("an acknowledged write was lost")
-			s.Sleep(13 * time.Second)
-		}, simtest.Seeds(1))
-	})
-	require.True(t, r.failed)
-	out := r.output()
+	res := simtest.Simulate(func(s *simtest.S) {
+		log := s.Logger()
+		s.Go("dialer", func(ctx context.Context) error {
+			for s.Elapsed() < 20*time.Second {
+				log.Info("connect refused", "peer", "kv-2")
+				s.Sleep(100 * time.Millisecond)
+			}
+			return nil
+		})
+		s.Sleep(7800 * time.Millisecond)
+		s.Logf("the write that will be lost")
+		s.Sleep(100 * time.Millisecond)
+		s.Errorf("an acknowledged write was lost")
+		s.Sleep(13 * time.Second)
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	out := res.Report
 	i := strings.Index(out, "timeline around the first failure, at 7.9s")
 	require.GreaterOrEqual(t, i, 0, out)
 	timeline := out[i:strings.Index(out, "simtest: 1 seed")]
@@ -50,16 +48,14 @@ func TestReportShowsTheTimelineAroundTheFirstFailure(t *testing.T) {
 // A failure of the engine (a panic at the end) with no error before it
 // shows the last entries, folded.
 func TestReportShowsTheLastEntriesOfASeedThatFailedAtItsEnd(t *testing.T) {
-	r := runIn("TestEnd", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			for range 10 {
-				s.Logf("retry")
-				s.Logf("refused")
-			}
-			panic("boom")
-		}, simtest.Seeds(1))
-	})
-	out := r.output()
+	res := simtest.Simulate(func(s *simtest.S) {
+		for range 10 {
+			s.Logf("retry")
+			s.Logf("refused")
+		}
+		panic("boom")
+	}, simtest.Seeds(1))
+	out := res.Report
 	assert.Contains(t, out, "timeline, its last entries")
 	assert.Regexp(t, `driver +retry\n +0s +driver +refused\n +\.\.\.  \(the 2 lines above x 10, to 0s\)`, out)
 }
