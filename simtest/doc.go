@@ -73,7 +73,22 @@
 // # Failing a seed
 //
 // [S] is a testing.TB whose failures belong to the seed: testify's assert
-// and require work with it, from any task. Errorf marks the seed failed and
+// and require work with it, from any task. Its methods split as
+// synctest's bubble does:
+//
+//   - The seed's: Error, Errorf, Fatal, Fatalf, Fail, FailNow, Failed, Log,
+//     Logf, Skip, Skipf, SkipNow, Skipped (a skip ends the seed and skips
+//     the test), Helper (a helper's frames are skipped in the seed's
+//     report, from any task), Cleanup (run in the driver's task when the
+//     body returns) and Context (the driver's, cancelled when the body
+//     returns, before the cleanups run, as testing.T's).
+//   - The test's, through the testing.TB Run was given: Name, TempDir,
+//     Setenv, Chdir, ArtifactDir, Attr and Output. They are not part of
+//     the seed: a directory or a variable outlives it, and Output writes
+//     to the test's output, not the seed's log.
+//
+// The test's testing.TB is not a field of S: there is no s.TB to fail the
+// test around the seed. Errorf marks the seed failed and
 // goes on; Fatalf and FailNow end it at once. A panic in any task fails the
 // seed with the task's name and stack. Calling FailNow on the test's own
 // testing.T from a task also works: the world is torn down, then the test

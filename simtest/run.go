@@ -261,7 +261,9 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 	obs := r.observe(w, seed)
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
-		s := &S{TB: r.t, w: w, p: p, ctx: ctx, seed: seed, after: r.after}
+		// The driver's context ends before the cleanups run, as a test's.
+		sctx, cancel := w.WithCancel(ctx)
+		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, after: r.after}
 		o.s = s
 		obs.attach(s)
 		s.progress = r.fuzz.hook()
@@ -273,6 +275,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 			setup(s)
 		}
 		defer func() {
+			cancel()
 			for i := len(s.cleanups) - 1; i >= 0; i-- {
 				s.cleanups[i]()
 			}
