@@ -140,6 +140,11 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	fmt.Fprintf(&b, "simtest: %s failed", what)
 	var f *sim.Failure
 	if errors.As(res.Err, &f) && f.Kind != sim.Stopped {
+		if f.Kind == sim.Panic {
+			if site := panicSite(f.Stack); site != "" {
+				fmt.Fprintf(&b, ": %s", site)
+			}
+		}
 		fmt.Fprintf(&b, ": %v", f)
 	} else if o.diverge != "" {
 		b.WriteString(": the run is not deterministic")

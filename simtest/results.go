@@ -79,6 +79,9 @@ func firstFailure(o *seedOutcome) string {
 	var f *sim.Failure
 	switch {
 	case errors.As(o.res.Err, &f) && f.Kind != sim.Stopped:
+		if site := panicSite(f.Stack); f.Kind == sim.Panic && site != "" {
+			return site + ": " + headline(f.Error())
+		}
 		return headline(f.Error())
 	case o.diverge != "":
 		return "the run is not deterministic: " + headline(o.diverge)

@@ -154,8 +154,11 @@ func (s *S) Fatal(args ...any) { s.Error(args...); s.FailNow() }
 // Fatalf is Logf followed by FailNow.
 func (s *S) Fatalf(format string, args ...any) { s.Errorf(format, args...); s.FailNow() }
 
-func (s *S) fail(msg string) {
-	loc := s.caller()
+func (s *S) fail(msg string) { s.failAt(s.caller(), msg) }
+
+// failAt is fail with the error's location given: loc, such as
+// "server.go:42", or empty.
+func (s *S) failAt(loc, msg string) {
 	if s.ended.Load() {
 		s.toldLate.Store(true)
 		s.after.fail(s.seed, "an error was reported to", loc, msg)

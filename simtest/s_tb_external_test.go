@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"testing"
@@ -32,8 +33,8 @@ func requireBalance(s *simtest.S, got, want int) {
 
 // line is the line of its caller, plus delta.
 func line(delta int) string {
-	_, _, l, _ := runtime.Caller(1)
-	return fmt.Sprintf("s_tb_external_test.go:%d", l+delta)
+	_, file, l, _ := runtime.Caller(1)
+	return fmt.Sprintf("%s:%d", filepath.Base(file), l+delta)
 }
 
 func TestHelperFramesAreSkipped(t *testing.T) {
