@@ -62,6 +62,9 @@ type config struct {
 	// file's (results.go).
 	keepGoing   bool
 	resultsPath string
+	// zeroWall writes wall-clock figures as zero, so that a report is
+	// the same text every time (the golden files' tests).
+	zeroWall bool
 
 	asserts assertConfig // assertions, invariants, timeline (assert_options.go)
 }

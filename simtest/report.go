@@ -29,6 +29,7 @@ type report struct {
 	// lists failing, the first maxListedFailing of them.
 	keepGoing bool
 	failing   []uint64
+	zeroWall  bool // wall-clock figures are written as zero (config.zeroWall)
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -81,8 +82,12 @@ func (r *report) summary() string {
 	if s := r.wall.Seconds(); s > 0 {
 		perSec = float64(r.steps+r.events) / s
 	}
+	wall := r.wall
+	if r.zeroWall {
+		wall, perSec = 0, 0
+	}
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
-		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(r.wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
+		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
 	b.WriteString(r.failingLine())
 	if !r.verbose {
 		for _, l := range r.first {

@@ -141,6 +141,7 @@ func (r *runner) run() {
 	// report at the end gives only the first and last few otherwise.
 	r.rep.verbose = r.verbose()
 	r.rep.keepGoing = r.cfg.keepGoing && !r.cfg.replaySet
+	r.rep.zeroWall = r.cfg.zeroWall
 	var out *results
 	if r.cfg.resultsPath != "" {
 		var err error
