@@ -46,7 +46,7 @@ func (r *runner) observe(w *sim.World, seed uint64) *observer {
 	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.fail, Signal: o.signal})
 	w.SetAsserter(o.book)
 	// Only a Run writes the timeline file: a fuzz input's would be dropped.
-	o.keep = !ra.checking && r.fuzz == nil && r.cfg.asserts.timelinePath != ""
+	o.keep = !ra.checking && !ra.timelineKept && r.fuzz == nil && r.cfg.asserts.timelinePath != ""
 	w.ObserveTimeline(o.entry)
 	return o
 }

@@ -83,3 +83,13 @@ func TestKeepGoingAgreesWithAStoppingRun(t *testing.T) {
 	assert.Contains(t, out, "failed")
 	assert.NotContains(t, out, "failing seeds:", "a Run that stops lists no failing seeds")
 }
+
+func TestKeepGoingWritesTheFirstFailingSeedsTimeline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	res := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(), simtest.TimelineFile(path))
+	require.Equal(t, 2, res.Failed)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), fmt.Sprintf(`"seed":%d,`, res.FirstFailing), "the file is the first failing seed's, not the last seed's")
+	assert.Contains(t, string(b), "the planted bug fired")
+}

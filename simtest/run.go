@@ -169,6 +169,7 @@ func (r *runner) run() {
 		if o.skippedOnly() || o.failed() {
 			if stopped == nil || o.skippedOnly() {
 				stopped = o
+				r.asserts.timelineKept = true // the timeline file is this seed's
 			}
 			// A configuration error is the test's, not the seed's: every
 			// seed would meet it.
