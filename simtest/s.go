@@ -94,7 +94,7 @@ func (s *S) Providers() providers.Providers { return s.p }
 // belong to this seed. As testing.T's, it is cancelled when the body
 // returns, before the Cleanup functions run: tasks started with it (by
 // [S.Go]) see it end, and a cleanup that must still wait in simulated time
-// waits on context.WithoutCancel(s.Context()).
+// waits with [S.Sleep], or on context.WithoutCancel(s.Context()).
 func (s *S) Context() context.Context { return s.ctx }
 
 // Go starts fn as a task of the test driver.
