@@ -162,6 +162,15 @@
 // that a Run found failing into a corpus entry. docs/fuzzing.md is the
 // chapter.
 //
+// # Outside go test
+//
+// [Simulate] runs a body over seeds as Run does, in the shape of
+// testing.Benchmark: it takes the body and options, ignores the command
+// line, keeps no seed, and returns a [Result] (seeds, passed, failed, the
+// first failing seed and the [Replay] option that runs it, each seed's
+// [SeedResult], the report text). Commands, sweeps and comparisons use
+// it; examples/sweep is a command built on it.
+//
 // # Isolation
 //
 // A Run keeps all its state to itself; Runs in parallel tests of one
