@@ -25,6 +25,7 @@ type observer struct {
 	watches    []*Watch
 	keep       bool        // keep the whole timeline, for the timeline file
 	timeline   []sim.Entry // the whole timeline, when kept
+	win        *window     // the timeline around the first failure (window.go)
 }
 
 // observe makes the observer of a world about to run seed.
@@ -41,14 +42,12 @@ func (r *runner) observe(w *sim.World, seed uint64) *observer {
 	if ra.checking {
 		book = tally.New(ra.sites)
 	}
-	o := &observer{run: ra, w: w, seed: seed}
+	o := &observer{run: ra, w: w, seed: seed, win: newWindow(r.cfg.asserts.tail)}
 	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.fail, Signal: o.signal})
 	w.SetAsserter(o.book)
 	// Only a Run writes the timeline file: a fuzz input's would be dropped.
-	if !ra.checking && r.fuzz == nil && r.cfg.asserts.timelinePath != "" {
-		o.keep = true
-		w.ObserveTimeline(o.entry)
-	}
+	o.keep = !ra.checking && !ra.timelineKept && r.fuzz == nil && r.cfg.asserts.timelinePath != ""
+	w.ObserveTimeline(o.entry)
 	return o
 }
 
@@ -75,6 +74,7 @@ func (o *observer) fail(msg string) {
 		return
 	}
 	s.failed = true
+	o.win.fail(o.w.Now())
 	s.errs = append(s.errs, s.stamp()+msg)
 	first, _, _ := strings.Cut(msg, "\n")
 	o.w.Log("error: " + first)
@@ -88,6 +88,7 @@ func (o *observer) signal(sig uint64) {
 
 // entry hears a timeline entry.
 func (o *observer) entry(e sim.Entry) {
+	o.win.add(e)
 	if o.keep {
 		o.timeline = append(o.timeline, e)
 	}

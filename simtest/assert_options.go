@@ -95,8 +95,11 @@ func TimelineFile(path string) Option {
 	})
 }
 
-// TimelineTail sets how many of a failed seed's last timeline entries its
-// failure report shows (default 64).
+// TimelineTail sets how many timeline entries a failed seed's report shows
+// up to its first failure, that failure's own entry included (default 64);
+// a few entries after it follow. A seed that failed only as it ended (a
+// panic, a deadlock) shows its last entries. The whole timeline is one
+// flag away: -simtimeline or [TimelineFile].
 func TimelineTail(n int) Option {
 	return optionFunc(func(c *config) error {
 		if n <= 0 {

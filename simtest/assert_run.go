@@ -19,6 +19,9 @@ type runAsserts struct {
 	checking     bool // the seed runs again for CheckDeterminism; see observe
 	timeline     []sim.Entry
 	timelineSeed uint64
+	// timelineKept is set once the timeline file's seed is found: under
+	// KeepGoing, the first failing seed, not the last seed run.
+	timelineKept bool
 }
 
 // newRunAsserts starts the accounting of a Run, or of one fuzz input, whose

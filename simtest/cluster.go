@@ -182,13 +182,13 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s.w.Event("", fmt.Sprintf("boot: %s (%v)", p.peer.Name, how))
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
 		err := inst.Run(ctx, prov)
-		c.exited(p, g, err)
+		c.exited(p, g, inst, err)
 		return exit{err}
 	})
 }
 
 // exited hears that a process's Run returned.
-func (c *Cluster) exited(p *proc, g *sim.Group, err error) {
+func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	s := c.s
 	if p.group != g {
 		return // an older instance
@@ -197,7 +197,8 @@ func (c *Cluster) exited(p *proc, g *sim.Group, err error) {
 	case p.stopping:
 		s.w.Event(p.peer.Name+"/main", "exit: returned from a graceful stop")
 	case err != nil:
-		s.Errorf("process %s failed: %v", p.peer.Name, err)
+		// The engine's line says nothing: name the process's Run.
+		s.failAt(runSite(inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err))
 	default:
 		s.w.Event(p.peer.Name+"/main", "exit: returned")
 	}

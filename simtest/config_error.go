@@ -24,7 +24,7 @@ func (s *S) configError(err error) {
 		s.Fatalf("configuration error: %v", err)
 	}
 	if s.config == nil {
-		s.config = &configErr{err: err, where: callerOutside()}
+		s.config = &configErr{err: err, where: s.caller()}
 	}
 	s.failed = true
 	s.w.Log("configuration error: " + headline(err.Error()))

@@ -50,23 +50,45 @@
 //	-simcheck         run every seed twice and fail if the traces differ
 //	-simv             log every seed's log lines, not only a failing seed's
 //	-simkeep=false    keep no failing seed under testdata/simtest
+//	-simall           run every seed, past failing ones
+//	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
 //	-simtimeline=FILE write the last seed's whole timeline as JSON lines
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
-// [CheckDeterminism], [Verbose], [KeepFailures], [CoverProfile],
-// [JSONReport], [TimelineFile]. Flags win over options. The environment
+// [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing],
+// [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
+// over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
 // of seeds of every Run, as a flag would: a nightly job sets it once for a
 // whole go test ./... The flags are registered only in test binaries: a
 // command that imports simtest takes none of them. Run stops at the
-// first failing seed.
+// first failing seed; under -simall ([KeepGoing]) it runs them all and
+// its summary lists the failing seeds and the failure rate, and
+// -simresults ([ResultsFile]) writes each seed's outcome as a line of
+// JSON (seed, trace, outcome, simulated time, steps, events, first
+// failure) for CI and sweeps. A Run that replays a seed keeps nothing.
 //
 // # Failing a seed
 //
 // [S] is a testing.TB whose failures belong to the seed: testify's assert
-// and require work with it, from any task. Errorf marks the seed failed and
+// and require work with it, from any task. Its methods split as
+// synctest's bubble does:
+//
+//   - The seed's: Error, Errorf, Fatal, Fatalf, Fail, FailNow, Failed, Log,
+//     Logf, Skip, Skipf, SkipNow, Skipped (a skip ends the seed and skips
+//     the test), Helper (a helper's frames are skipped in the seed's
+//     report, from any task), Cleanup (run in the driver's task when the
+//     body returns) and Context (the driver's, cancelled when the body
+//     returns, before the cleanups run, as testing.T's).
+//   - The test's, through the testing.TB Run was given: Name, TempDir,
+//     Setenv, Chdir, ArtifactDir, Attr and Output. They are not part of
+//     the seed: a directory or a variable outlives it, and Output writes
+//     to the test's output, not the seed's log.
+//
+// The test's testing.TB is not a field of S: there is no s.TB to fail the
+// test around the seed. Errorf marks the seed failed and
 // goes on; Fatalf and FailNow end it at once. A panic in any task fails the
 // seed with the task's name and stack. Calling FailNow on the test's own
 // testing.T from a task also works: the world is torn down, then the test
@@ -75,8 +97,11 @@
 // ended fails the test, naming the seed.
 //
 // The failure report gives the replay line, what failed, in which task and
-// at what simulated time, the errors and log lines of the seed, and the
-// last entries of its timeline.
+// at what simulated time, the errors and log lines of the seed, and its
+// timeline around the first failure: the entries that led to it and a
+// few after, with lines that repeat folded into one and a count ("x 37").
+// A seed that failed only as it ended (a panic, a deadlock) shows its
+// last entries. -simtimeline ([TimelineFile]) writes the whole timeline.
 //
 // # Liveness
 //
@@ -144,6 +169,15 @@
 // testdata/fuzz, and every later go test runs it. [FuzzSeeds] turns a seed
 // that a Run found failing into a corpus entry. docs/fuzzing.md is the
 // chapter.
+//
+// # Outside go test
+//
+// [Simulate] runs a body over seeds as Run does, in the shape of
+// testing.Benchmark: it takes the body and options, ignores the command
+// line, keeps no seed, and returns a [Result] (seeds, passed, failed, the
+// first failing seed and the [Replay] option that runs it, each seed's
+// [SeedResult], the report text). Commands, sweeps and comparisons use
+// it; examples/sweep is a command built on it.
 //
 // # Isolation
 //

@@ -17,7 +17,9 @@ type cmdFlags struct {
 	seed                  seedFlag
 	seeds                 countFlag
 	fresh, check, v, keep bool
+	all                   bool
 	cover, json, timeline string
+	results               string
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -35,6 +37,8 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.BoolVar(&f.check, "simcheck", false, "simtest: run every seed twice and fail when the traces differ")
 	fs.BoolVar(&f.v, "simv", false, "simtest: log every seed's log lines, not only a failing seed's")
 	fs.BoolVar(&f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first")
+	fs.BoolVar(&f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
+	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
@@ -44,7 +48,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simcover", "simjson", "simtimeline":
+	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simcover", "simjson", "simtimeline":
 		return true
 	}
 	return false
@@ -107,6 +111,8 @@ type flags struct {
 	check   bool
 	verbose bool
 	noKeep  bool
+	all     bool
+	results string
 	asserts assertFlags // assert_options.go
 	err     error       // a bad setting, found reading them
 }
@@ -120,6 +126,7 @@ func commandLine() flags {
 			seed: f.seed.v, seedSet: f.seed.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
+			all: f.all, results: f.results,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline},
 		}
 	}
@@ -176,6 +183,10 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	c.check = c.check || fl.check
 	c.verbose = c.verbose || fl.verbose
 	c.keep = c.keep && !fl.noKeep
+	c.keepGoing = c.keepGoing || fl.all
+	if fl.results != "" {
+		c.resultsPath = fl.results
+	}
 	c.asserts.override(fl.asserts)
 	return c, nil
 }

@@ -27,6 +27,11 @@ func TestFlagsWinOverOptions(t *testing.T) {
 	c, err = resolve(false, flags{check: true, verbose: true, fresh: true}, nil)
 	require.NoError(t, err)
 	assert.True(t, c.check && c.verbose && c.fresh)
+
+	c, err = resolve(false, flags{all: true, results: "r.jsonl"}, []Option{ResultsFile("other.jsonl")})
+	require.NoError(t, err)
+	assert.True(t, c.keepGoing)
+	assert.Equal(t, "r.jsonl", c.resultsPath)
 }
 
 func TestConflictingFlags(t *testing.T) {

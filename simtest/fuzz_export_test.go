@@ -6,6 +6,16 @@ import (
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
+// ZeroWallClock writes a report's wall-clock figures (wall time, steps
+// and events per second) as zero, so that the report is the same text
+// every time.
+func ZeroWallClock() Option {
+	return optionFunc(func(c *config) error {
+		c.zeroWall = true
+		return nil
+	})
+}
+
 // Signal reports progress on s, as the assertions do.
 func Signal(s *S, sig uint64) { s.signal(sig) }
 

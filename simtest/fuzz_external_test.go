@@ -229,7 +229,7 @@ func TestFuzzFailureReportsTheFuzzReplay(t *testing.T) {
 	assert.Contains(t, out, "replay: go test -run '^FuzzPlanted$/^seed#0$' ./simtest -simseed="+seed)
 	assert.Contains(t, out, "the planted bug fired")
 	assert.Contains(t, out, "victim: fuzz_external_test.go:")
-	assert.Contains(t, out, "last events:")
+	assert.Contains(t, out, "timeline around the first failure")
 	assert.NotContains(t, out, "-simseed=0")
 
 	// A corpus file under testdata/fuzz.

@@ -17,52 +17,48 @@ import (
 
 func TestInvariantRunsAfterEveryStep(t *testing.T) {
 	var checks, steps int
-	r := runIn("TestInvariantSteps", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			s.Invariant("counts its checks", func() error {
-				checks++
-				return nil
-			})
-			for i := range 3 {
-				s.Go(fmt.Sprintf("worker-%d", i), func(ctx context.Context) error {
-					for range 4 {
-						s.Providers().Task.Yield(ctx)
-					}
-					return nil
-				})
-			}
-			s.Sleep(time.Second)
-		}, simtest.Replay(1))
-	})
-	require.False(t, r.failed, r.output())
-	_, err := fmt.Sscanf(r.output()[strings.Index(r.output(), "steps="):], "steps=%d", &steps)
-	require.NoError(t, err)
-	assert.Equal(t, steps, checks, "one check after each step, the registering one included")
-	assert.Regexp(t, fmt.Sprintf(`^ok Always %d 0 1 "counts its checks" invariant_external_test.go:\d+$`, checks), tableLine(t, r.output(), "counts its checks"))
-}
-
-func TestInvariantFailureFailsTheSeedAndGoesOn(t *testing.T) {
-	r := runIn("TestInvariantFails", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			balance := 10
-			s.Invariant("the balance is never negative", func() error {
-				if balance < 0 {
-					return fmt.Errorf("the balance is %d", balance)
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Invariant("counts its checks", func() error {
+			checks++
+			return nil
+		})
+		for i := range 3 {
+			s.Go(fmt.Sprintf("worker-%d", i), func(ctx context.Context) error {
+				for range 4 {
+					s.Providers().Task.Yield(ctx)
 				}
 				return nil
 			})
-			s.Go("spender", func(ctx context.Context) error {
-				balance -= 15
-				s.Sleep(time.Second)
-				balance += 15
-				return nil
-			})
-			s.Sleep(2 * time.Second)
-			s.Logf("the body ran to its end")
-		}, simtest.Seeds(3))
-	})
-	out := r.output()
-	require.True(t, r.failed)
+		}
+		s.Sleep(time.Second)
+	}, simtest.Replay(1))
+	require.True(t, res.OK(), res.Report)
+	_, err := fmt.Sscanf(res.Report[strings.Index(res.Report, "steps="):], "steps=%d", &steps)
+	require.NoError(t, err)
+	assert.Equal(t, steps, checks, "one check after each step, the registering one included")
+	assert.Regexp(t, fmt.Sprintf(`^ok Always %d 0 1 "counts its checks" invariant_external_test.go:\d+$`, checks), tableLine(t, res.Report, "counts its checks"))
+}
+
+func TestInvariantFailureFailsTheSeedAndGoesOn(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		balance := 10
+		s.Invariant("the balance is never negative", func() error {
+			if balance < 0 {
+				return fmt.Errorf("the balance is %d", balance)
+			}
+			return nil
+		})
+		s.Go("spender", func(ctx context.Context) error {
+			balance -= 15
+			s.Sleep(time.Second)
+			balance += 15
+			return nil
+		})
+		s.Sleep(2 * time.Second)
+		s.Logf("the body ran to its end")
+	}, simtest.Seeds(3))
+	out := res.Report
+	require.False(t, res.OK())
 	assert.Regexp(t, `0s: Always "the balance is never negative" failed \(invariant_external_test.go:\d+\): error="the balance is -5"`, out)
 	assert.Contains(t, out, "the body ran to its end", "record and continue")
 	assert.Regexp(t, `^FAILED Always \d+ \d+ 1 first in seed`, tableLine(t, out, "the balance is never negative"))

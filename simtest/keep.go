@@ -89,15 +89,16 @@ func keptHeader(test string) string {
 
 // keepSeed writes a file for seed under the test's directory, saying why
 // it is there: why, the failure in its own words, every line commented.
-// An existing file is left alone.
-func keepSeed(name string, seed uint64, why, replay string) error {
+// It returns the file's path, and whether it wrote it: an existing file is
+// left alone.
+func keepSeed(name string, seed uint64, why, replay string) (string, bool, error) {
 	dir := keepPath(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
+		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
 	}
 	path := filepath.Join(dir, strconv.FormatUint(seed, 10))
 	if _, err := os.Stat(path); err == nil {
-		return nil
+		return path, false, nil
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n# It failed with:\n", keptHeader(name))
@@ -106,9 +107,9 @@ func keepSeed(name string, seed uint64, why, replay string) error {
 	}
 	fmt.Fprintf(&b, "# replay: %s\n", replay)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
+		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
 	}
-	return nil
+	return path, true, nil
 }
 
 // keepPath is the directory of the kept seeds of the test called name:
@@ -213,7 +214,7 @@ func keeps(t testing.TB, c config) bool {
 // being replayed.
 func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	r.t.Helper()
-	if r.cfg.replaySet || r.fuzz != nil {
+	if r.cfg.replaySet || r.fuzz != nil || r.outside {
 		return seeds
 	}
 	kept, err := keptSeeds(r.t.Name())
@@ -240,14 +241,20 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 }
 
 // keep keeps a failing seed, when the Run keeps failures; replay is the
-// seed's replay line.
+// seed's replay line. A replayed seed ([Replay], -simseed) is never kept:
+// running a replay line must not write a file each time. A seed newly kept
+// says so, once, with the file to delete when the bug is fixed.
 func (r *runner) keep(o *seedOutcome, replay string) {
-	if r.fuzz != nil || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) || o.s != nil && o.s.config != nil {
+	if r.fuzz != nil || r.cfg.replaySet || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) || o.s != nil && o.s.config != nil {
 		return
 	}
 	why := failureWords(o)
-	if err := keepSeed(r.t.Name(), o.res.Seed, why, replay); err != nil {
+	path, wrote, err := keepSeed(r.t.Name(), o.res.Seed, why, replay)
+	switch {
+	case err != nil:
 		r.t.Log(err)
+	case wrote:
+		r.t.Logf("simtest: kept seed %d in %s: every run of the test runs it first; delete the file once the bug is fixed (-simkeep=false keeps none)", o.res.Seed, path)
 	}
 }
 

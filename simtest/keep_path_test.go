@@ -117,7 +117,8 @@ func TestOldKeptSeedsAreReadWhereSafe(t *testing.T) {
 	}
 	old("TestX/a.b", "TestX/a.b", 5)
 	old("TestX/a.b", "TestX/other", 6) // not its file
-	require.NoError(t, keepSeed("TestX/a.b", 7, "new", "go test ..."))
+	_, _, err := keepSeed("TestX/a.b", 7, "new", "go test ...")
+	require.NoError(t, err)
 	seeds, err := keptSeeds("TestX/a.b")
 	require.NoError(t, err)
 	assert.Equal(t, []uint64{5, 7}, seeds, "the old directory's own files, then the new one's")

@@ -22,9 +22,15 @@ func TestKeptSeedsRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, seeds)
 
-	require.NoError(t, keepSeed("TestX/sub", 42, "deadlock at 1s: the first sentence.\nThe second line.\n", "go test ..."))
-	require.NoError(t, keepSeed("TestX/sub", 7, "boom", "go test ..."))
-	require.NoError(t, keepSeed("TestX/sub", 42, "again", "go test ..."), "keeping a kept seed is a no-op")
+	path, wrote, err := keepSeed("TestX/sub", 42, "deadlock at 1s: the first sentence.\nThe second line.\n", "go test ...")
+	require.NoError(t, err)
+	assert.True(t, wrote)
+	assert.Equal(t, filepath.Join(keepDir, "TestX", "sub", "42"), path)
+	_, _, err = keepSeed("TestX/sub", 7, "boom", "go test ...")
+	require.NoError(t, err)
+	_, wrote, err = keepSeed("TestX/sub", 42, "again", "go test ...")
+	require.NoError(t, err, "keeping a kept seed is a no-op")
+	assert.False(t, wrote)
 	require.NoError(t, os.WriteFile(filepath.Join(keepDir, "TestX", "sub", "README"), []byte("notes"), 0o644))
 
 	seeds, err = keptSeeds("TestX/sub")
@@ -61,9 +67,20 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `\n#   0s driver: (?:[^\n]*: )?one seed in three fails.\n#   This line says more.\n# replay: go test -run '\^TestFailingSeedIsKeptAndRunFirst\$' \. -simseed=\d+`, string(b),
 		"the kept file says why, in the failure's own words")
+	kept := filepath.Join(keepPath("TestFailingSeedIsKeptAndRunFirst"), strconv.FormatUint(seeds[0], 10))
+	assert.Equal(t, 1, strings.Count(first, "simtest: kept seed "+strconv.FormatUint(seeds[0], 10)+" in "+kept+":"), "a kept seed says so once, with its path: %s", first)
 	second := run()
 	assert.Contains(t, second, "running 1 seed kept from earlier failures first")
 	assert.Contains(t, second, "1 seed, 0 passed, 1 failed", "the kept seed fails again, first")
+	assert.NotContains(t, second, "simtest: kept seed", "a seed kept already is not announced again")
+
+	// Running the replay line keeps nothing.
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, keepDir)))
+	replay, _ := childOutput(t, dir, "SIMTEST_KEEP_CHILD=1", "-test.run=^TestFailingSeedIsKeptAndRunFirst$", "-test.v", "-simseed="+strconv.FormatUint(seeds[0], 10))
+	assert.Contains(t, replay, "1 seed, 0 passed, 1 failed", replay)
+	assert.NotContains(t, replay, "simtest: kept seed")
+	_, err = os.Stat(filepath.Join(dir, keepDir))
+	assert.True(t, os.IsNotExist(err), "a replayed seed is not kept: %v", err)
 }
 
 func keptSeedsIn(dir, name string) ([]uint64, error) {

@@ -58,6 +58,13 @@ type config struct {
 	network *chaos.Network
 	storage *chaos.Storage
 	keep    bool // keep failing seeds under testdata (keep.go)
+	// keepGoing runs past failing seeds; resultsPath is the results
+	// file's (results.go).
+	keepGoing   bool
+	resultsPath string
+	// zeroWall writes wall-clock figures as zero, so that a report is
+	// the same text every time (the golden files' tests).
+	zeroWall bool
 
 	asserts assertConfig // assertions, invariants, timeline (assert_options.go)
 }

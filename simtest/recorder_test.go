@@ -9,7 +9,9 @@ import (
 )
 
 // recorder is a testing.TB that records what Run tells it, so that tests
-// can check failure output without failing themselves.
+// can check failure output without failing themselves. Tests that need
+// what only a test has (its name in replay lines and kept seeds, a late
+// S failing the test) use it; the others use simtest.Simulate.
 type recorder struct {
 	testing.TB // nil: a method Run should not call panics
 	name       string

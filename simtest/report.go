@@ -25,6 +25,11 @@ type report struct {
 	verbose bool
 	first   []string // the first seeds' lines
 	last    []string // a ring of the last seeds' lines, the oldest at seeds%reportEnds
+	// keepGoing is set when the Run went past failing seeds: the summary
+	// lists failing, the first maxListedFailing of them.
+	keepGoing bool
+	failing   []uint64
+	zeroWall  bool // wall-clock figures are written as zero (config.zeroWall)
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -38,6 +43,9 @@ func (r *report) add(o *seedOutcome) string {
 	if o.failed() {
 		r.failed++
 		status = "FAIL"
+		if len(r.failing) < maxListedFailing {
+			r.failing = append(r.failing, o.res.Seed)
+		}
 	} else {
 		r.passed++
 	}
@@ -74,8 +82,13 @@ func (r *report) summary() string {
 	if s := r.wall.Seconds(); s > 0 {
 		perSec = float64(r.steps+r.events) / s
 	}
+	wall := r.wall
+	if r.zeroWall {
+		wall, perSec = 0, 0
+	}
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
-		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(r.wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
+		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
+	b.WriteString(r.failingLine())
 	if !r.verbose {
 		for _, l := range r.first {
 			b.WriteString("\n    ")
@@ -132,6 +145,11 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	fmt.Fprintf(&b, "simtest: %s failed", what)
 	var f *sim.Failure
 	if errors.As(res.Err, &f) && f.Kind != sim.Stopped {
+		if f.Kind == sim.Panic {
+			if site := panicSite(f.Stack); site != "" {
+				fmt.Fprintf(&b, ": %s", site)
+			}
+		}
 		fmt.Fprintf(&b, ": %v", f)
 	} else if o.diverge != "" {
 		b.WriteString(": the run is not deterministic")
@@ -161,12 +179,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			fmt.Fprintf(&b, "    %s\n", indent(l, "      "))
 		}
 	}
-	if len(res.Timeline) > 0 {
-		b.WriteString("  last events:\n")
-		for _, e := range res.Timeline {
-			fmt.Fprintf(&b, "    %v\n", e)
-		}
-	}
+	o.win.write(&b, res.Timeline)
 	return strings.TrimRight(b.String(), "\n")
 }
 

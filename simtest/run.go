@@ -63,13 +63,27 @@ type runner struct {
 	sites *tally.Sites
 	// after takes what an S is told once its seed has ended (late.go).
 	after *afterSeeds
+	// outside is set for a Run outside go test (Simulate): no test flags,
+	// and replay lines that are options, not commands.
+	outside bool
+	// seen, when set, hears every seed's result as it ends.
+	seen func(SeedResult)
+}
+
+// verbose reports whether every seed's line is logged as it ends.
+func (r *runner) verbose() bool {
+	if r.outside {
+		return r.cfg.verbose
+	}
+	return testing.Verbose() || r.cfg.verbose
 }
 
 // seedOutcome is what one seed did.
 type seedOutcome struct {
 	res     sim.Result
 	s       *S
-	diverge string // what CheckDeterminism found, if anything
+	win     *window // the timeline around the first failure
+	diverge string  // what CheckDeterminism found, if anything
 	// viaT reports that the test's own testing.T was marked failed while
 	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
 	viaT bool
@@ -128,26 +142,56 @@ func (r *runner) run() {
 	start := time.Now()
 	// Under -v (or -simv) every seed's line is logged as the seed ends; the
 	// report at the end gives only the first and last few otherwise.
-	r.rep.verbose = testing.Verbose() || r.cfg.verbose
-	var stopped *seedOutcome // the seed the Run stopped at, failed or skipped
+	r.rep.verbose = r.verbose()
+	r.rep.keepGoing = r.cfg.keepGoing && !r.cfg.replaySet
+	r.rep.zeroWall = r.cfg.zeroWall
+	var out *results
+	if r.cfg.resultsPath != "" {
+		var err error
+		if out, err = openResults(r.cfg.resultsPath, t.Name()); err != nil {
+			t.Error(err)
+		}
+	}
+	// stopped is the seed the Run stopped at, failed or skipped; under
+	// KeepGoing, the first failing seed.
+	var stopped *seedOutcome
 	for seed := range r.withKept(r.seeds()) {
 		t.Helper() // the loop's body is a function of its own
 		o := r.runSeed(seed)
 		if line := r.rep.add(o); r.rep.verbose {
 			t.Log("simtest: " + line)
 		}
+		sr := seedResult(o)
+		out.add(sr)
+		if r.seen != nil {
+			r.seen(sr)
+		}
 		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
 		}
 		if o.skippedOnly() || o.failed() {
-			stopped = o
-			break
+			if stopped == nil || o.skippedOnly() {
+				stopped = o
+				r.asserts.timelineKept = true // the timeline file is this seed's
+			}
+			// A configuration error is the test's, not the seed's: every
+			// seed would meet it.
+			if !r.rep.keepGoing || o.skippedOnly() || o.s != nil && o.s.config != nil {
+				break
+			}
 		}
 	}
 	r.rep.wall = time.Since(start)
+	if out != nil {
+		if err := out.close(); err != nil {
+			t.Error(err)
+		} else {
+			t.Logf("simtest: wrote the results to %s", out.path)
+		}
+	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
-		replay := newReplayer().line(t.Name(), simseedArg(seed))
+		replay := r.replayOf(seed)
 		t.Error(failureReport(stopped, fmt.Sprintf("seed %d", seed), replay))
 		r.keep(stopped, replay)
 	}
@@ -192,6 +236,9 @@ func (r *runner) replayOf(seed uint64) string {
 	if r.fuzz != nil {
 		return ""
 	}
+	if r.outside {
+		return fmt.Sprintf("simtest.Replay(%d)", seed)
+	}
 	return newReplayer().line(r.t.Name(), simseedArg(seed))
 }
 
@@ -222,7 +269,9 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 	r.late.watch(r.t, w, seed)
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
-		s := &S{TB: r.t, w: w, p: p, ctx: ctx, seed: seed, after: r.after}
+		// The driver's context ends before the cleanups run, as a test's.
+		sctx, cancel := w.WithCancel(ctx)
+		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, after: r.after}
 		o.s = s
 		obs.attach(s)
 		s.progress = r.fuzz.hook()
@@ -234,6 +283,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 			setup(s)
 		}
 		defer func() {
+			cancel()
 			for i := len(s.cleanups) - 1; i >= 0; i-- {
 				s.cleanups[i]()
 			}
@@ -245,6 +295,7 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		o.s.ended.Store(true)
 	}
 	obs.end()
+	o.win = obs.win
 	r.fuzz.observe(&o.res)
 	return o
 }

@@ -98,7 +98,7 @@ func TestFailureReportsSeedReplayAndStory(t *testing.T) {
 	assert.Contains(t, out, "the planted bug fired")
 	assert.Contains(t, out, `racer: run_external_test.go:`, "the error names the task and the line")
 	assert.Contains(t, out, "racer is here")
-	assert.Contains(t, out, "last events:")
+	assert.Contains(t, out, "timeline around the first failure")
 	assert.Contains(t, out, "1 failed")
 	assert.False(t, r.fatal, "Run fails the test but lets it go on")
 
@@ -116,39 +116,36 @@ func TestFailureReportsSeedReplayAndStory(t *testing.T) {
 
 func TestFatalInTaskEndsSeedAtOnce(t *testing.T) {
 	var after bool
-	r := runIn("TestFatal", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			h := s.Go("checker", func(ctx context.Context) error {
-				require.Equal(s, 1, 2, "numbers differ")
-				after = true
-				return nil
-			})
-			_ = h.Join(s.Context())
+	res := simtest.Simulate(func(s *simtest.S) {
+		h := s.Go("checker", func(ctx context.Context) error {
+			require.Equal(s, 1, 2, "numbers differ")
 			after = true
-		}, simtest.Seeds(3))
-	})
-	assert.True(t, r.failed)
+			return nil
+		})
+		_ = h.Join(s.Context())
+		after = true
+	}, simtest.Seeds(3))
+	assert.False(t, res.OK())
 	assert.False(t, after, "nothing runs after require fails")
-	out := r.output()
+	out := res.Report
 	assert.Contains(t, out, "numbers differ")
 	assert.Contains(t, out, "checker: run_external_test.go:")
 	assert.Contains(t, out, "1 seed, 0 passed, 1 failed", "Run stops at the first failing seed")
 }
 
 func TestPanicInTaskFailsSeedWithStack(t *testing.T) {
-	r := runIn("TestPanic", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			s.Go("crasher", func(ctx context.Context) error {
-				var xs []int
-				_ = xs[3]
-				return nil
-			})
-			s.Sleep(time.Second)
-		}, simtest.Seeds(2))
-	})
-	assert.True(t, r.failed)
-	out := r.output()
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Go("crasher", func(ctx context.Context) error {
+			var xs []int
+			_ = xs[3]
+			return nil
+		})
+		s.Sleep(time.Second)
+	}, simtest.Seeds(2))
+	assert.False(t, res.OK())
+	out := res.Report
 	assert.Contains(t, out, `panic at 0s in task "crasher"`)
+	assert.Regexp(t, `failed: run_external_test.go:\d+: panic at 0s in task "crasher"`, out, "the headline names the line that panicked")
 	assert.Contains(t, out, "index out of range")
 	assert.Contains(t, out, `stack of task "crasher"`)
 	assert.Contains(t, out, "run_external_test.go")

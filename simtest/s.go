@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,7 +33,9 @@ import (
 // the body, or in a goroutine that outlived the seed) fails the test
 // instead, naming the seed.
 type S struct {
-	testing.TB
+	// tb is the test's testing.TB: the methods S does not define (Name,
+	// TempDir, Setenv...) go to it, and S is a testing.TB through it.
+	tb
 	w        *sim.World
 	p        providers.Providers
 	ctx      context.Context
@@ -56,11 +59,21 @@ type S struct {
 	net   *simnet.Net    // the seed's network (network.go)
 	obs   *observer      // assertions, invariants, timeline (assert.go)
 
+	// helpers are the program counters of the functions that called
+	// Helper, as testing.T keeps them: an error names the first caller
+	// that is not one.
+	helpersMu sync.Mutex
+	helpers   map[uintptr]struct{}
+
 	// progress, when set, hears of every new thing the seed reached (a
 	// Sometimes come true, a better watermark, a new bucket, a new state),
 	// as a hash; fuzzing turns these into coverage.
 	progress func(sig uint64)
 }
+
+// tb is testing.TB under an unexported name, so that S embeds it without
+// a field users could reach to go around the seed (s.TB.Errorf).
+type tb = testing.TB
 
 // signal reports new progress of the seed; see S.progress.
 func (s *S) signal(sig uint64) {
@@ -78,7 +91,10 @@ func (s *S) Providers() providers.Providers { return s.p }
 
 // Context returns the driver's context. It carries the simulation, so
 // assertions and buggify made with it, or with contexts derived from it,
-// belong to this seed.
+// belong to this seed. As testing.T's, it is cancelled when the body
+// returns, before the Cleanup functions run: tasks started with it (by
+// [S.Go]) see it end, and a cleanup that must still wait in simulated time
+// waits with [S.Sleep], or on context.WithoutCancel(s.Context()).
 func (s *S) Context() context.Context { return s.ctx }
 
 // Go starts fn as a task of the test driver.
@@ -86,8 +102,11 @@ func (s *S) Go(name string, fn func(ctx context.Context) error) providers.Handle
 	return s.p.Task.Go(s.ctx, name, fn)
 }
 
-// Sleep pauses the calling task for d of simulated time.
-func (s *S) Sleep(d time.Duration) { _ = s.p.Time.Sleep(s.ctx, d) }
+// Sleep pauses the calling task for d of simulated time. It does not end
+// early when [S.Context] is cancelled: a cleanup, or a task's loop, that
+// sleeps with it still waits. (To stop with the seed's context, sleep
+// with s.Providers().Time.Sleep(ctx, d) and check its error.)
+func (s *S) Sleep(d time.Duration) { _ = s.p.Time.Sleep(s.w.Context(), d) }
 
 // Now returns the simulated time.
 func (s *S) Now() time.Time { return s.p.Time.Now() }
@@ -96,7 +115,8 @@ func (s *S) Now() time.Time { return s.p.Time.Now() }
 func (s *S) Elapsed() time.Duration { return s.w.Now() }
 
 // Cleanup registers f to run when the body returns, still inside the
-// simulation, in the driver's task; the last registered runs first.
+// simulation, in the driver's task, after [S.Context] is cancelled; the
+// last registered runs first.
 func (s *S) Cleanup(f func()) { s.cleanups = append(s.cleanups, f) }
 
 // Log records its arguments in the seed's log, as fmt.Sprintln does.
@@ -134,14 +154,18 @@ func (s *S) Fatal(args ...any) { s.Error(args...); s.FailNow() }
 // Fatalf is Logf followed by FailNow.
 func (s *S) Fatalf(format string, args ...any) { s.Errorf(format, args...); s.FailNow() }
 
-func (s *S) fail(msg string) {
-	loc := callerOutside()
+func (s *S) fail(msg string) { s.failAt(s.caller(), msg) }
+
+// failAt is fail with the error's location given: loc, such as
+// "server.go:42", or empty.
+func (s *S) failAt(loc, msg string) {
 	if s.ended.Load() {
 		s.toldLate.Store(true)
 		s.after.fail(s.seed, "an error was reported to", loc, msg)
 		return
 	}
 	s.failed = true
+	s.obs.win.fail(s.w.Now())
 	line := s.stamp() + msg
 	if loc != "" {
 		line = s.stamp() + loc + ": " + msg
@@ -153,7 +177,7 @@ func (s *S) fail(msg string) {
 // Fail marks the seed failed and goes on.
 func (s *S) Fail() {
 	if s.ended.Load() {
-		s.after.fail(s.seed, "Fail was called on", callerOutside(), "")
+		s.after.fail(s.seed, "Fail was called on", s.caller(), "")
 		return
 	}
 	s.failed = true
@@ -174,13 +198,13 @@ func (s *S) Failed() bool {
 func (s *S) FailNow() {
 	if s.ended.Load() {
 		if !s.toldLate.Load() {
-			s.after.fail(s.seed, "FailNow was called on", callerOutside(), "")
+			s.after.fail(s.seed, "FailNow was called on", s.caller(), "")
 		}
 		s.after.failNow()
 	}
 	s.failed = true
 	if !s.w.Running() {
-		s.TB.FailNow()
+		s.tb.FailNow()
 	}
 	s.w.FailNow()
 }
@@ -196,12 +220,12 @@ func (s *S) SkipNow() { s.skip("skipped") }
 
 func (s *S) skip(msg string) {
 	if s.ended.Load() {
-		s.after.fail(s.seed, "Skip was called on", callerOutside(), msg+" (a seed that has ended cannot be skipped)")
+		s.after.fail(s.seed, "Skip was called on", s.caller(), msg+" (a seed that has ended cannot be skipped)")
 		s.after.failNow()
 	}
 	s.skipped = msg
 	if !s.w.Running() {
-		s.TB.Skip(msg)
+		s.tb.Skip(msg)
 	}
 	s.w.FailNow()
 }
@@ -209,18 +233,47 @@ func (s *S) skip(msg string) {
 // Skipped reports whether the body asked to skip the test.
 func (s *S) Skipped() bool { return s.skipped != "" }
 
-// Helper marks the calling function as a test helper, as testing.T.Helper.
-func (s *S) Helper() { s.TB.Helper() }
+// Helper marks the calling function as a helper, as testing.T.Helper
+// does: an error reported through the S names the line that called the
+// helper, not a line inside it. It may be called from any task.
+func (s *S) Helper() {
+	var pc [1]uintptr
+	if runtime.Callers(2, pc[:]) == 0 {
+		return
+	}
+	s.helpersMu.Lock()
+	defer s.helpersMu.Unlock()
+	if s.helpers == nil {
+		s.helpers = make(map[uintptr]struct{})
+	}
+	s.helpers[pc[0]] = struct{}{}
+}
+
+// caller is callerOutside, skipping the functions marked by Helper too.
+func (s *S) caller() string {
+	s.helpersMu.Lock()
+	var helpers map[string]bool
+	if len(s.helpers) > 0 {
+		helpers = make(map[string]bool, len(s.helpers))
+		for pc := range s.helpers {
+			f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+			helpers[f.Function] = true
+		}
+	}
+	s.helpersMu.Unlock()
+	return callerOutside(helpers)
+}
 
 // callerOutside finds the first caller outside this package and testify,
-// so that an error names the line of the test that made it.
-func callerOutside() string {
-	var pcs [32]uintptr
+// and not one of helpers (by function name), so that an error names the
+// line of the test that made it.
+func callerOutside(helpers map[string]bool) string {
+	var pcs [64]uintptr
 	n := runtime.Callers(3, pcs[:])
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
-		if !strings.Contains(f.Function, "moonpool/simtest.") && !strings.Contains(f.Function, "stretchr/testify") {
+		if !strings.Contains(f.Function, "moonpool/simtest.") && !strings.Contains(f.Function, "stretchr/testify") && !helpers[f.Function] {
 			if f.File == "" || strings.Contains(f.Function, "moonpool/internal/") {
 				return "" // the engine: the test's own line is not on the stack
 			}

@@ -17,21 +17,19 @@ import (
 )
 
 func TestLoggerJoinsTheTimeline(t *testing.T) {
-	r := runIn("TestLogger", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			log := s.Logger().With("node", 2)
-			s.Go("replica", func(ctx context.Context) error {
-				s.Sleep(250 * time.Millisecond)
-				log.WithGroup("req").Info("write applied", "id", 7, "bytes", 512)
-				log.Debug("idle")
-				return nil
-			})
-			s.Sleep(time.Second)
-			s.Errorf("fail, to see the timeline")
-		}, simtest.Seeds(1))
-	})
-	out := r.output()
-	assert.Contains(t, out, "last events:")
+	res := simtest.Simulate(func(s *simtest.S) {
+		log := s.Logger().With("node", 2)
+		s.Go("replica", func(ctx context.Context) error {
+			s.Sleep(250 * time.Millisecond)
+			log.WithGroup("req").Info("write applied", "id", 7, "bytes", 512)
+			log.Debug("idle")
+			return nil
+		})
+		s.Sleep(time.Second)
+		s.Errorf("fail, to see the timeline")
+	}, simtest.Seeds(1))
+	out := res.Report
+	assert.Contains(t, out, "timeline around the first failure")
 	assert.Regexp(t, `250ms  replica +write applied node=2 req.id=7 req.bytes=512\n`, out)
 	assert.Regexp(t, `250ms  replica +idle level=DEBUG node=2\n`, out)
 	assert.Regexp(t, `0s  replica +task started\n`, out, "the engine's events are in the same timeline")
@@ -89,17 +87,16 @@ func TestTimelineFile(t *testing.T) {
 }
 
 func TestTimelineTail(t *testing.T) {
-	r := runIn("TestTail", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			for i := range 20 {
-				s.Logf("line %d", i)
-			}
-			s.Errorf("fail")
-		}, simtest.Seeds(1), simtest.TimelineTail(5))
-	})
-	out := r.output()
-	events := out[strings.Index(out, "last events:"):strings.Index(out, "simtest: 1 seed")]
-	assert.Equal(t, 5, strings.Count(events, "\n    "), events)
+	res := simtest.Simulate(func(s *simtest.S) {
+		for i := range 20 {
+			s.Logf("line %d", i)
+		}
+		s.Errorf("fail")
+	}, simtest.Seeds(1), simtest.TimelineTail(5))
+	out := res.Report
+	events := out[strings.Index(out, "timeline around the first failure"):strings.Index(out, "simtest: 1 seed")]
+	before, _, _ := strings.Cut(events, "error: fail")
+	assert.Equal(t, 5, strings.Count(before, "\n    "), "the heading's line break and the 4 entries before the failure's: %s", events)
 	assert.Contains(t, events, "line 19")
 	assert.NotContains(t, events, "line 15")
 }

@@ -1,0 +1,11 @@
+// Command sweep runs a simulation over many seeds outside go test; see
+// package sweep.
+package main
+
+import (
+	"os"
+
+	"github.com/moonpool-go/moonpool/examples/sweep"
+)
+
+func main() { os.Exit(sweep.Main(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -1,0 +1,18 @@
+package sim
+
+import "context"
+
+// WithCancel returns a child of parent that the simulation owns when
+// parent is owned (see ownedWaiters): tasks that wait on it are woken when
+// cancel is called, with no polling before. Call cancel from a task of the
+// world.
+func (w *World) WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	if w.isOwned(parent) {
+		w.own(ctx)
+	}
+	return ctx, func() {
+		cancel()
+		w.cancelled = true
+	}
+}

@@ -1,0 +1,202 @@
+package simtest
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// SeedResult is what one seed of a Run did: a line of the results file
+// ([ResultsFile], -simresults) and an element of [Result.Seeds].
+type SeedResult struct {
+	Seed    uint64
+	Trace   uint64        // the trace hash, the same for the same seed on any machine
+	Outcome string        // "pass", "fail" or "skip"
+	SimTime time.Duration // the simulated time the seed ran
+	Steps   uint64        // tasks resumed
+	Events  uint64        // timed events fired
+	// FirstFailure is the seed's first failure in one line, stamped with
+	// its simulated time and task as the report shows it; empty when the
+	// seed passed.
+	FirstFailure string
+}
+
+// The outcomes of a SeedResult.
+const (
+	OutcomePass = "pass"
+	OutcomeFail = "fail"
+	OutcomeSkip = "skip"
+)
+
+// jsonSeed is one line of the results file. Its fields are a stable
+// format: add to them, never rename.
+type jsonSeed struct {
+	Seed         uint64 `json:"seed"`
+	Trace        string `json:"trace"`
+	Outcome      string `json:"outcome"`
+	SimNS        int64  `json:"sim_ns"`
+	Sim          string `json:"sim"`
+	Steps        uint64 `json:"steps"`
+	Events       uint64 `json:"events"`
+	FirstFailure string `json:"first_failure,omitempty"`
+}
+
+// MarshalJSON writes r as a line of the results file does.
+func (r SeedResult) MarshalJSON() ([]byte, error) {
+	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
+		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure})
+}
+
+// seedResult sums up a seed's outcome.
+func seedResult(o *seedOutcome) SeedResult {
+	res := o.res
+	out := SeedResult{Seed: res.Seed, Trace: res.Trace, Outcome: OutcomePass, SimTime: res.SimTime, Steps: res.Steps, Events: res.Events}
+	switch {
+	case o.skippedOnly():
+		out.Outcome = OutcomeSkip
+	case o.failed():
+		out.Outcome = OutcomeFail
+		out.FirstFailure = firstFailure(o)
+	}
+	return out
+}
+
+// firstFailure is a failed seed's first failure in one line.
+func firstFailure(o *seedOutcome) string {
+	if o.s != nil && o.s.config != nil {
+		return "configuration error: " + headline(o.s.config.err.Error())
+	}
+	if o.s != nil && len(o.s.errs) > 0 {
+		return headline(o.s.errs[0])
+	}
+	var f *sim.Failure
+	switch {
+	case errors.As(o.res.Err, &f) && f.Kind != sim.Stopped:
+		if site := panicSite(f.Stack); f.Kind == sim.Panic && site != "" {
+			return site + ": " + headline(f.Error())
+		}
+		return headline(f.Error())
+	case o.diverge != "":
+		return "the run is not deterministic: " + headline(o.diverge)
+	case o.viaT:
+		return "the test failed through its own testing.T"
+	}
+	return "failed"
+}
+
+// KeepGoing runs every seed of the Run, past failing ones, as the -simall
+// flag does; by default a Run stops at its first failing seed. The first
+// failing seed gets the full failure report (and is the one kept under
+// testdata/simtest); the summary lists every failing seed and the failure
+// rate, and [ResultsFile] has a line for each seed. Use it to measure how
+// often a bug shows (seeds to first failure, failures per thousand seeds).
+func KeepGoing() Option {
+	return optionFunc(func(c *config) error {
+		c.keepGoing = true
+		return nil
+	})
+}
+
+// ResultsFile writes a line of JSON for every seed of the Run to path, as
+// the -simresults flag does: seed, trace (hex), outcome ("pass", "fail",
+// "skip"), sim_ns and sim (the simulated time), steps, events, and
+// first_failure for a failed seed. With [KeepGoing] it is a sweep's
+// machine-readable result, for CI and scripts. Paths are as for
+// [CoverProfile]; the file per test ends in .jsonl.
+func ResultsFile(path string) Option {
+	return optionFunc(func(c *config) error {
+		if path == "" {
+			return fmt.Errorf("simtest.ResultsFile: the path is empty; name the file to write the results to")
+		}
+		c.resultsPath = path
+		return nil
+	})
+}
+
+// results writes the results file as the seeds end.
+type results struct {
+	path string
+	f    *os.File
+	bw   *bufio.Writer
+	err  error
+}
+
+// openResults creates the results file at path; a path naming a directory
+// gets a file named after test.
+func openResults(path, test string) (*results, error) {
+	path = filePath(path, test, ".jsonl")
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		return nil, fmt.Errorf("simtest: writing the results: %w", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("simtest: writing the results: %w", err)
+	}
+	return &results{path: path, f: f, bw: bufio.NewWriter(f)}, nil
+}
+
+func (r *results) add(sr SeedResult) {
+	if r == nil || r.err != nil {
+		return
+	}
+	b, err := sr.MarshalJSON()
+	if err == nil {
+		_, err = r.bw.Write(append(b, '\n'))
+	}
+	r.err = err
+}
+
+func (r *results) close() error {
+	err := r.err
+	if ferr := r.bw.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("simtest: writing the results to %s: %w", r.path, err)
+	}
+	return nil
+}
+
+// filePath is where a Run's file goes: a path that names a directory (an
+// existing one, or one ending in a slash) gets a file per test, named
+// after the test with ext; any other path is the file itself.
+func filePath(path, test, ext string) string {
+	if st, err := os.Stat(path); strings.HasSuffix(path, "/") || err == nil && st.IsDir() {
+		return filepath.Join(path, fileName(test)+ext)
+	}
+	return path
+}
+
+// failingLine is the summary's list of failing seeds and the failure
+// rate; empty when the Run did not go past a failure.
+func (r *report) failingLine() string {
+	if !r.keepGoing || r.seeds == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n    failing seeds: %d of %d (%.2f%%)", r.failed, r.seeds, 100*float64(r.failed)/float64(r.seeds))
+	if r.failed == 0 {
+		return b.String()
+	}
+	b.WriteString(":")
+	for _, seed := range r.failing {
+		fmt.Fprintf(&b, " %d", seed)
+	}
+	if more := r.failed - len(r.failing); more > 0 {
+		fmt.Fprintf(&b, " ... and %d more (-simresults lists every seed)", more)
+	}
+	return b.String()
+}
+
+// maxListedFailing bounds the failing seeds a summary lists.
+const maxListedFailing = 20

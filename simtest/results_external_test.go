@@ -1,0 +1,95 @@
+package simtest_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// rareBug fails about one seed in 500.
+func rareBug(s *simtest.S) {
+	s.Sleep(time.Duration(s.Providers().Random.IntN(1000)) * time.Millisecond)
+	if s.Providers().Random.IntN(500) == 0 {
+		s.Errorf("the planted bug fired")
+	}
+}
+
+func TestKeepGoingRunsPastFailuresAndWritesResults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	res := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(), simtest.ResultsFile(path))
+	require.False(t, res.OK())
+	out := res.Report
+
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	type line struct {
+		Seed         uint64 `json:"seed"`
+		Trace        string `json:"trace"`
+		Outcome      string `json:"outcome"`
+		SimNS        int64  `json:"sim_ns"`
+		Sim          string `json:"sim"`
+		Steps        uint64 `json:"steps"`
+		Events       uint64 `json:"events"`
+		FirstFailure string `json:"first_failure"`
+	}
+	var lines []line
+	var failing []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var l line
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &l), sc.Text())
+		lines = append(lines, l)
+		assert.Len(t, l.Trace, 16)
+		if l.Outcome == "fail" {
+			failing = append(failing, fmt.Sprint(l.Seed))
+			assert.Regexp(t, `^\d+m?s driver: results_external_test.go:\d+: the planted bug fired$`, l.FirstFailure)
+		} else {
+			assert.Equal(t, "pass", l.Outcome)
+			assert.Empty(t, l.FirstFailure)
+		}
+	}
+	require.Len(t, lines, 1000, "every seed ran, past the failing ones")
+	require.Len(t, failing, 2, "this base seed meets the bug twice in 1000")
+	for i, sr := range res.PerSeed {
+		b, err := json.Marshal(sr)
+		require.NoError(t, err)
+		var l line
+		require.NoError(t, json.Unmarshal(b, &l))
+		require.Equal(t, lines[i], l, "the Result's seeds are the file's lines")
+	}
+	assert.Equal(t, fmt.Sprint(res.Failing()), "["+strings.Join(failing, " ")+"]")
+	assert.Equal(t, failing[0], fmt.Sprint(res.FirstFailing))
+	assert.Equal(t, "simtest.Replay("+failing[0]+")", res.Replay)
+	assert.Contains(t, out, "1000 seeds, 998 passed, 2 failed")
+	assert.Contains(t, out, "failing seeds: 2 of 1000 (0.20%): "+strings.Join(failing, " "))
+	assert.Contains(t, out, "simtest: seed "+failing[0]+" failed", "the first failing seed gets the full report")
+	assert.Equal(t, 1, strings.Count(out, "replay: "), "and only the first")
+}
+
+func TestKeepGoingAgreesWithAStoppingRun(t *testing.T) {
+	r := runIn("TestSweep", func(r *recorder) { simtest.Run(r, rareBug, simtest.Seeds(1000)) })
+	out := r.output()
+	assert.Contains(t, out, "failed")
+	assert.NotContains(t, out, "failing seeds:", "a Run that stops lists no failing seeds")
+}
+
+func TestKeepGoingWritesTheFirstFailingSeedsTimeline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	res := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(), simtest.TimelineFile(path))
+	require.Equal(t, 2, res.Failed)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), fmt.Sprintf(`"seed":%d,`, res.FirstFailing), "the file is the first failing seed's, not the last seed's")
+	assert.Contains(t, string(b), "the planted bug fired")
+}

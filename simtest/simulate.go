@@ -1,0 +1,163 @@
+package simtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Result is what [Simulate] found: the figures of the Run's summary, the
+// failing seeds, and the text go test would have printed.
+type Result struct {
+	Seeds, Passed, Failed int
+	// Skipped is set when the body skipped (S.Skip): the Run ended there.
+	Skipped bool
+	// FirstFailing is the first failing seed, and Replay the option that
+	// runs it alone, such as "simtest.Replay(42)"; both are zero when no
+	// seed failed.
+	FirstFailing uint64
+	Replay       string
+	// SimTime, Steps and Events add up every seed's.
+	SimTime       time.Duration
+	Steps, Events uint64
+	Wall          time.Duration
+	// PerSeed has every seed's result, in the order they ran; the same
+	// values as the lines of [ResultsFile].
+	PerSeed []SeedResult
+	// Report is the text a test would have logged: the failure report of
+	// the first failing seed, the summary with its assertion table, and
+	// any other message of the Run, such as a configuration error.
+	Report string
+
+	errored bool // the Run failed other than by a seed: a bad option
+}
+
+// Failing lists the failing seeds, in the order they ran.
+func (r Result) Failing() []uint64 {
+	var out []uint64
+	for _, s := range r.PerSeed {
+		if s.Outcome == OutcomeFail {
+			out = append(out, s.Seed)
+		}
+	}
+	return out
+}
+
+// OK reports whether every seed passed and nothing else went wrong.
+func (r Result) OK() bool { return r.Failed == 0 && !r.errored }
+
+// String is the Result's report.
+func (r Result) String() string { return r.Report }
+
+// Simulate runs body once per seed as [Run] does, outside go test: a
+// command, a benchmark's comparison, a program that sweeps seeds. It
+// ignores the command line and the environment (the -sim* flags,
+// MOONPOOL_SEEDS): only opts shape the Run. It keeps no failing seed and
+// writes only the files opts ask for. The base seed is derived from the
+// name "Simulate" unless [BaseSeed] or [FreshSeeds] says otherwise, so a
+// Simulate is repeatable; a failing seed's replay is [Replay] of it.
+//
+// Simulate stops at the first failing seed unless [KeepGoing] is given.
+// A configuration error (a bad option, a nil body) is a failed Result
+// whose Report says what is wrong, not a panic.
+//
+//	res := simtest.Simulate(body, simtest.Seeds(1000), simtest.KeepGoing())
+//	fmt.Printf("%d of %d seeds failed\n", res.Failed, res.Seeds)
+func Simulate(body func(s *S), opts ...Option) Result {
+	tb := &simTB{name: "Simulate"}
+	var res Result
+	done := make(chan struct{})
+	go func() { // FailNow ends this goroutine, as it ends a test's
+		defer close(done)
+		defer tb.cleanup()
+		if body == nil {
+			tb.Errorf("simtest.Simulate: the body is nil; pass a func(s *simtest.S) that drives the simulation")
+			return
+		}
+		c, err := resolve(false, flags{}, opts)
+		if err != nil {
+			tb.Error(err)
+			return
+		}
+		r := &runner{t: tb, cfg: c, body: body, outside: true}
+		r.seen = func(sr SeedResult) {
+			res.PerSeed = append(res.PerSeed, sr)
+			if sr.Outcome == OutcomeFail && res.Failed == 0 {
+				res.FirstFailing, res.Replay = sr.Seed, r.replayOf(sr.Seed)
+			}
+			switch sr.Outcome {
+			case OutcomeFail:
+				res.Failed++
+			case OutcomePass:
+				res.Passed++
+			case OutcomeSkip:
+				res.Skipped = true
+			}
+		}
+		r.run()
+		res.Wall = r.rep.wall
+	}()
+	<-done
+	res.Seeds = len(res.PerSeed)
+	for _, s := range res.PerSeed {
+		res.SimTime += s.SimTime
+		res.Steps += s.Steps
+		res.Events += s.Events
+	}
+	res.Report = strings.Join(tb.lines, "\n")
+	res.errored = tb.failed && res.Failed == 0
+	return res
+}
+
+// simTB is the testing.TB a Simulate's Run reports to: it keeps what it
+// is told. The embedded TB is nil: a method a Run does not call panics.
+type simTB struct {
+	testing.TB
+	name     string
+	mu       sync.Mutex
+	lines    []string
+	failed   bool
+	skipped  bool
+	cleanups []func()
+}
+
+func (t *simTB) Name() string { return t.name }
+func (t *simTB) Helper()      {}
+func (t *simTB) add(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lines = append(t.lines, s)
+}
+func (t *simTB) Log(args ...any)                 { t.add(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
+func (t *simTB) Logf(format string, args ...any) { t.add(fmt.Sprintf(format, args...)) }
+func (t *simTB) Error(args ...any)               { t.Log(args...); t.Fail() }
+func (t *simTB) Errorf(format string, args ...any) {
+	t.Logf(format, args...)
+	t.Fail()
+}
+func (t *simTB) Fatal(args ...any)                 { t.Error(args...); t.FailNow() }
+func (t *simTB) Fatalf(format string, args ...any) { t.Errorf(format, args...); t.FailNow() }
+func (t *simTB) Fail()                             { t.mu.Lock(); t.failed = true; t.mu.Unlock() }
+func (t *simTB) Failed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.failed
+}
+func (t *simTB) FailNow()                         { t.Fail(); runtime.Goexit() }
+func (t *simTB) Skip(args ...any)                 { t.Log(args...); t.SkipNow() }
+func (t *simTB) Skipf(format string, args ...any) { t.Logf(format, args...); t.SkipNow() }
+func (t *simTB) SkipNow()                         { t.mu.Lock(); t.skipped = true; t.mu.Unlock(); runtime.Goexit() }
+func (t *simTB) Skipped() bool                    { t.mu.Lock(); defer t.mu.Unlock(); return t.skipped }
+func (t *simTB) Cleanup(f func())                 { t.mu.Lock(); t.cleanups = append(t.cleanups, f); t.mu.Unlock() }
+func (t *simTB) Context() context.Context         { return context.Background() }
+func (t *simTB) Output() io.Writer                { return io.Discard }
+func (t *simTB) cleanup() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
+}

@@ -1,0 +1,82 @@
+package simtest
+
+import (
+	"fmt"
+	"reflect"
+	"runtime"
+	"strings"
+)
+
+// runSite is where a process's code begins, as "server.go:42": the line
+// of its Run method, or of the function of a ProcessFunc. An error a
+// process returns is reported there, since the line that returned it is
+// no longer on any stack. It is "" when the code cannot be found.
+func runSite(p Process) string {
+	if f, ok := p.(ProcessFunc); ok {
+		return funcSite(reflect.ValueOf(f).Pointer())
+	}
+	t := reflect.TypeOf(p)
+	if t == nil {
+		return ""
+	}
+	// A method of T called through a *T is a wrapper made by the
+	// compiler, with no file of its own: look at T's.
+	for _, t := range []reflect.Type{t, elem(t)} {
+		if t == nil {
+			continue
+		}
+		if m, ok := t.MethodByName("Run"); ok {
+			if site := funcSite(m.Func.Pointer()); site != "" {
+				return site
+			}
+		}
+	}
+	return ""
+}
+
+func elem(t reflect.Type) reflect.Type {
+	if t.Kind() == reflect.Pointer {
+		return t.Elem()
+	}
+	return nil
+}
+
+func funcSite(pc uintptr) string {
+	fn := runtime.FuncForPC(pc)
+	if fn == nil {
+		return ""
+	}
+	file, line := fn.FileLine(fn.Entry())
+	if file == "" || strings.HasPrefix(file, "<") {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", shortFile(file), line)
+}
+
+// panicSite is the line that panicked, as "server.go:42", read from a
+// panicking task's stack (runtime/debug.Stack's text): the first frame
+// below the panic that is not the runtime's or the engine's. It is ""
+// when there is none.
+func panicSite(stack string) string {
+	lines := strings.Split(stack, "\n")
+	below := false
+	for i := 0; i+1 < len(lines); i++ {
+		fn := lines[i]
+		if strings.HasPrefix(fn, "\t") {
+			continue
+		}
+		if strings.HasPrefix(fn, "panic(") {
+			below = true
+			continue
+		}
+		if !below || strings.HasPrefix(fn, "runtime.") || strings.Contains(fn, "moonpool/internal/") {
+			continue
+		}
+		loc := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
+			loc = loc[:j]
+		}
+		return shortFile(loc)
+	}
+	return ""
+}

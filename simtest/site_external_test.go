@@ -1,0 +1,79 @@
+package simtest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// brokenServer's Run returns an error after a second.
+type brokenServer struct{}
+
+var brokenServerRun = line(2)
+
+func (brokenServer) Run(ctx context.Context, p providers.Providers) error {
+	_ = p.Time.Sleep(ctx, time.Second)
+	return errors.New("the journal is torn")
+}
+
+// brokenPtr's Run has a pointer receiver.
+type brokenPtr struct{ n int }
+
+var brokenPtrRun = line(2)
+
+func (b *brokenPtr) Run(ctx context.Context, p providers.Providers) error {
+	return fmt.Errorf("bad state %d", b.n)
+}
+
+func TestFailingProcessIsReportedAtItsRun(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		new  func() simtest.Process
+		want string
+	}{
+		{"method", func() simtest.Process { return brokenServer{} }, brokenServerRun + ": process kv-0 failed: the journal is torn"},
+		{"pointer method", func() simtest.Process { return &brokenPtr{n: 7} }, brokenPtrRun + ": process kv-0 failed: bad state 7"},
+		{"ProcessFunc", func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				return errors.New("refused")
+			})
+		}, "site_external_test.go:45: process kv-0 failed: refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				s.Boot(simtest.Processes{Name: "kv", New: tc.new})
+				s.Sleep(2 * time.Second)
+			}, simtest.Seeds(1))
+			assert.False(t, res.OK())
+			assert.Contains(t, res.Report, tc.want)
+			assert.NotContains(t, res.Report, "cluster.go:")
+		})
+	}
+}
+
+func TestPanickingProcessIsReportedAtItsLine(t *testing.T) {
+	var at string
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "kv", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				var m map[string]int
+				_, _, l, _ := runtime.Caller(0)
+				at = fmt.Sprintf("site_external_test.go:%d", l+2)
+				m["x"]++ // panics: a nil map
+				return nil
+			})
+		}})
+		s.Sleep(time.Second)
+	}, simtest.Seeds(1))
+	assert.False(t, res.OK())
+	assert.Contains(t, res.Report, "failed: "+at+": panic at 0s in task \"kv-0/main\"")
+	assert.Contains(t, res.PerSeed[0].FirstFailure, at+": panic")
+}

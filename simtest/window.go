@@ -1,0 +1,169 @@
+package simtest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// A failure report shows the timeline around the seed's first failure,
+// not its end: assertions and errors record and go on, so a seed that
+// first failed at 7.9 s may run to 20 s, and its last entries say nothing
+// of what led to the failure. window keeps, as the seed runs, its last
+// entries until the first failure, and a few after it.
+type window struct {
+	before int // entries kept up to the first failure
+	ring   []sim.Entry
+	next   int
+	full   bool
+
+	marked bool // the first failure has happened; the next entry is its own
+	frozen bool // the entries up to the first failure are in kept
+	failAt time.Duration
+	kept   []sim.Entry // once frozen: up to the first failure, then after
+	after  int         // entries kept after the first failure's
+	total  int         // entries seen
+	first  int         // the number of the first entry kept, from 0
+}
+
+// windowAfter is how many entries after the first failure's own a report
+// shows: enough to see what the failure did at once.
+const windowAfter = 8
+
+func newWindow(before int) *window {
+	if before <= 0 {
+		before = 64
+	}
+	return &window{before: before}
+}
+
+// add hears a timeline entry.
+func (w *window) add(e sim.Entry) {
+	w.total++
+	if w.frozen {
+		if w.after < windowAfter {
+			w.kept = append(w.kept, e)
+			w.after++
+		}
+		return
+	}
+	if w.ring == nil {
+		w.ring = make([]sim.Entry, w.before)
+	}
+	w.ring[w.next] = e
+	w.next++
+	if w.next == len(w.ring) {
+		w.next, w.full = 0, true
+	}
+	if w.marked {
+		w.freeze()
+	}
+}
+
+// fail hears that the seed failed at simulated time at: the first time
+// counts, and the entry that records the failure, which comes next, ends
+// the part of the window before it.
+func (w *window) fail(at time.Duration) {
+	if w == nil || w.marked {
+		return
+	}
+	w.marked, w.failAt = true, at
+}
+
+func (w *window) freeze() {
+	w.frozen = true
+	if w.full {
+		w.kept = append(append([]sim.Entry(nil), w.ring[w.next:]...), w.ring[:w.next]...)
+	} else {
+		w.kept = append([]sim.Entry(nil), w.ring[:w.next]...)
+	}
+	w.first = w.total - len(w.kept)
+	w.ring = nil
+}
+
+// writeTimeline writes the timeline part of a failure report: the window
+// around the first failure when the seed failed before it ended, the last
+// entries (tail) otherwise, repeated lines folded.
+func (w *window) write(b *strings.Builder, tail []sim.Entry) {
+	if w == nil || !w.frozen {
+		if len(tail) == 0 {
+			return
+		}
+		b.WriteString("  timeline, its last entries (-simtimeline=FILE writes it whole):\n")
+		writeFolded(b, tail)
+		return
+	}
+	later := w.total - w.first - len(w.kept)
+	fmt.Fprintf(b, "  timeline around the first failure, at %v", w.failAt)
+	var notShown []string
+	if w.first > 0 {
+		notShown = append(notShown, fmt.Sprintf("%d earlier", w.first))
+	}
+	if later > 0 {
+		notShown = append(notShown, fmt.Sprintf("%d later", later))
+	}
+	if len(notShown) > 0 {
+		fmt.Fprintf(b, " (%s %s not shown; -simtimeline=FILE writes them all)", strings.Join(notShown, " and "), pluralWord(w.first+later, "entry", "entries"))
+	}
+	b.WriteString(":\n")
+	writeFolded(b, w.kept)
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// maxFoldPeriod is the longest run of lines that folds when it repeats:
+// a retry loop's few lines (dial, refused, sleep) repeat as a block.
+const maxFoldPeriod = 4
+
+// writeFolded writes entries, one a line, folding a line or a block of up
+// to maxFoldPeriod lines that repeats (the same but for the time) into one
+// copy and a count.
+func writeFolded(b *strings.Builder, entries []sim.Entry) {
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		e.At = 0
+		keys[i] = e.String()
+	}
+	same := func(i, j, n int) bool {
+		for k := range n {
+			if keys[i+k] != keys[j+k] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < len(entries); {
+		period, reps := 0, 1
+		for p := 1; p <= maxFoldPeriod && i+2*p <= len(entries); p++ {
+			r := 1
+			for i+(r+1)*p <= len(entries) && same(i, i+r*p, p) {
+				r++
+			}
+			if r >= 2 && r*p > period*reps {
+				period, reps = p, r
+			}
+		}
+		if period == 0 {
+			fmt.Fprintf(b, "    %v\n", entries[i])
+			i++
+			continue
+		}
+		last := entries[i+period*reps-1].At
+		if period == 1 {
+			fmt.Fprintf(b, "    %v  (x %d, to %v)\n", entries[i], reps, last)
+		} else {
+			for k := range period {
+				fmt.Fprintf(b, "    %v\n", entries[i+k])
+			}
+			fmt.Fprintf(b, "    %12s  (the %d lines above x %d, to %v)\n", "...", period, reps, last)
+		}
+		i += period * reps
+	}
+}

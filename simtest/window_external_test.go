@@ -1,0 +1,61 @@
+package simtest_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// A seed that fails at 7.9 s and runs on to 20 s, retrying a refused
+// connection all along: its report shows what led to the failure, and the
+// retries fold into one line.
+func TestReportShowsTheTimelineAroundTheFirstFailure(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		log := s.Logger()
+		s.Go("dialer", func(ctx context.Context) error {
+			for s.Elapsed() < 20*time.Second {
+				log.Info("connect refused", "peer", "kv-2")
+				s.Sleep(100 * time.Millisecond)
+			}
+			return nil
+		})
+		s.Sleep(7800 * time.Millisecond)
+		s.Logf("the write that will be lost")
+		s.Sleep(100 * time.Millisecond)
+		s.Errorf("an acknowledged write was lost")
+		s.Sleep(13 * time.Second)
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	out := res.Report
+	i := strings.Index(out, "timeline around the first failure, at 7.9s")
+	require.GreaterOrEqual(t, i, 0, out)
+	timeline := out[i:strings.Index(out, "simtest: 1 seed")]
+	assert.Contains(t, timeline, "the write that will be lost", "what led to the failure is shown")
+	assert.Contains(t, timeline, "error: an acknowledged write was lost")
+	assert.NotContains(t, timeline, "20s", "the seed's end is not")
+	assert.Regexp(t, regexp.MustCompile(`dialer +connect refused peer=kv-2  \(x \d+, to 7\.\d+s\)`), timeline, "repeated lines fold")
+	assert.Contains(t, timeline, "-simtimeline=FILE writes them all")
+	assert.Less(t, strings.Count(timeline, "\n"), 30, timeline)
+}
+
+// A failure of the engine (a panic at the end) with no error before it
+// shows the last entries, folded.
+func TestReportShowsTheLastEntriesOfASeedThatFailedAtItsEnd(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		for range 10 {
+			s.Logf("retry")
+			s.Logf("refused")
+		}
+		panic("boom")
+	}, simtest.Seeds(1))
+	out := res.Report
+	assert.Contains(t, out, "timeline, its last entries")
+	assert.Regexp(t, `driver +retry\n +0s +driver +refused\n +\.\.\.  \(the 2 lines above x 10, to 0s\)`, out)
+}
