@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/rpc/internal/wire"
 )
@@ -230,6 +231,12 @@ func (c *conn) monitor(ctx context.Context) error {
 			silent = 0
 		} else {
 			silent += t.cfg.PingInterval
+		}
+		if chaos.BuggifyWithProb(ctx, 0.02) {
+			// Connections end now and then in production too: a
+			// simulation makes sure the reconnects are exercised.
+			c.close(errors.New("rpc: the connection was dropped (buggify)"))
+			return nil
 		}
 		if silent >= t.cfg.PingTimeout {
 			c.close(fmt.Errorf("rpc: nothing arrived from %s for %v", c.nc.RemoteAddr(), silent))
