@@ -38,6 +38,7 @@ type conn struct {
 	out     []byte // frames to write, besides the peer's queues
 	spare   []byte
 	pingDue bool
+	writing bool // a task is writing; it writes what is queued meanwhile
 	closed  bool
 	err     error
 }
@@ -87,9 +88,6 @@ func (c *conn) queueMessage(tok Token, kind byte, v any, msg string) (bool, erro
 	}
 	c.out = out
 	c.mu.Unlock()
-	if err == nil {
-		c.kick()
-	}
 	return true, err
 }
 
@@ -178,15 +176,58 @@ func (c *conn) read(dec *wire.Decoder) error {
 	}
 }
 
+// write is the writer task: it writes what the reader queues (pongs,
+// answers of endpoints not found) and what no caller is writing.
 func (c *conn) write() error {
-	var buf []byte
 	for {
+		if err := c.flush(); err != nil {
+			return err
+		}
 		c.mu.Lock()
-		if c.closed {
-			c.mu.Unlock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
 			return nil
 		}
-		buf, c.out, c.spare = c.out, c.spare[:0], nil
+		if _, _, err := c.wake.Recv(c.ctx); err != nil {
+			return nil
+		}
+	}
+}
+
+// send has the calling task write what is queued, unless another task is
+// writing already, which then writes it too: a caller's request, a
+// handler's reply, go out without a hop through the writer task. The
+// reader never calls it, so it never waits on a full send buffer: two
+// peers that both wait for the other to read would wait forever.
+func (c *conn) send() {
+	if err := c.flush(); err != nil {
+		c.close(err)
+	}
+}
+
+// flush writes everything queued for c, unless another task is writing,
+// and returns the write's error.
+func (c *conn) flush() error {
+	c.mu.Lock()
+	if c.writing || c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.writing = true
+	c.mu.Unlock()
+	var err error
+	defer func() {
+		if err != nil {
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		buf := c.out
+		c.out, c.spare = c.spare[:0], nil
 		if c.pingDue {
 			c.pingDue = false
 			buf = wire.AppendFrame(buf, wire.Token(tokPing), nil)
@@ -198,13 +239,24 @@ func (c *conn) write() error {
 		if len(buf) == 0 {
 			c.mu.Lock()
 			c.spare = buf
+			c.writing = false
+			more := len(c.out) > 0 || c.pingDue
 			c.mu.Unlock()
-			if _, _, err := c.wake.Recv(c.ctx); err != nil {
+			// What another task queued after the look above, while this
+			// one still held the pen, is this one's to write.
+			if !more && (c.peer == nil || !c.peer.hasPending(c)) {
 				return nil
 			}
+			c.mu.Lock()
+			if c.writing || c.closed {
+				c.mu.Unlock()
+				return nil
+			}
+			c.writing = true
+			c.mu.Unlock()
 			continue
 		}
-		_, err := c.nc.Write(buf)
+		_, err = c.nc.Write(buf)
 		c.sent.Add(1)
 		c.mu.Lock()
 		c.spare = buf[:0]

@@ -79,7 +79,7 @@ func (s *server[Req, Resp]) receive(c *conn, payload []byte) {
 	if len(payload) == 0 {
 		return
 	}
-	pr := &promise{t: t, c: c, from: s.tok}
+	pr := &promise{t: t, c: c, from: s.tok, inReader: true}
 	var body []byte
 	switch {
 	case payload[0] == kindRequest && len(payload) >= 17:
@@ -101,6 +101,7 @@ func (s *server[Req, Resp]) receive(c *conn, payload []byte) {
 		s.stream.deliver(&Request[Req, Resp]{Req: req, p: pr})
 		return
 	}
+	pr.inReader = false
 	t.p.Task.Go(t.ctx, s.name, func(ctx context.Context) error {
 		s.handle(ctx, req, pr)
 		return nil
@@ -151,8 +152,26 @@ type promise struct {
 	c    *conn
 	tok  Token
 	from Token
-	mu   sync.Mutex
-	done bool
+	// inReader is set while the connection's reader holds the promise:
+	// an answer then goes through the writer task, which the reader must
+	// never wait for.
+	inReader bool
+	mu       sync.Mutex
+	done     bool
+}
+
+// queue queues an answer and has it written.
+func (p *promise) queue(kind byte, v any, msg string) error {
+	_, err := p.c.queueMessage(p.tok, kind, v, msg)
+	if err != nil {
+		return err
+	}
+	if p.inReader {
+		p.c.kick()
+	} else {
+		p.c.send()
+	}
+	return nil
 }
 
 func (p *promise) settle() bool {
@@ -169,9 +188,9 @@ func (p *promise) reply(v any) error {
 	if !p.settle() {
 		return p.answered()
 	}
-	if _, err := p.c.queueMessage(p.tok, kindReply, v, ""); err != nil {
+	if err := p.queue(kindReply, v, ""); err != nil {
 		p.t.log.Error("rpc: a reply does not encode; the caller gets a RemoteError", "token", p.from, "err", err)
-		p.c.queueMessage(p.tok, kindRemoteErr, nil, fmt.Sprintf("encode the reply: %v", err))
+		p.queue(kindRemoteErr, nil, fmt.Sprintf("encode the reply: %v", err))
 		return fmt.Errorf("rpc: encode the reply: %w", err)
 	}
 	return nil
@@ -181,13 +200,13 @@ func (p *promise) fail(msg string) error {
 	if !p.settle() {
 		return p.answered()
 	}
-	p.c.queueMessage(p.tok, kindRemoteErr, nil, msg)
+	p.queue(kindRemoteErr, nil, msg)
 	return nil
 }
 
 func (p *promise) breakPromise() {
 	if p.settle() {
-		p.c.queueMessage(p.tok, kindBroken, nil, "")
+		p.queue(kindBroken, nil, "")
 	}
 }
 
@@ -278,6 +297,7 @@ func (st *Stream[Req, Resp]) deliver(r *Request[Req, Resp]) {
 		r.Break()
 		return
 	}
+	r.p.inReader = false
 	st.queue = append(st.queue, r)
 	st.mu.Unlock()
 	st.ready.TrySend(struct{}{})

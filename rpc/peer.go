@@ -151,6 +151,13 @@ func (p *peer) takePending(buf []byte, c *conn) []byte {
 	return buf
 }
 
+// hasPending reports whether c has something of the peer's to write.
+func (p *peer) hasPending(c *conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cur == c && (p.relNext != nil || len(p.unrel) > 0)
+}
+
 // enqueueReliable queues x's request until x is answered.
 func (p *peer) enqueueReliable(x *call) error {
 	p.mu.Lock()
@@ -169,7 +176,7 @@ func (p *peer) enqueueReliable(x *call) error {
 	cur := p.cur
 	p.mu.Unlock()
 	if cur != nil {
-		cur.kick()
+		cur.send()
 	}
 	return nil
 }
@@ -196,7 +203,7 @@ func (p *peer) enqueueUnreliable(frame []byte, x *call) (bool, error) {
 	cur := p.cur
 	p.mu.Unlock()
 	if cur != nil {
-		cur.kick()
+		cur.send()
 	}
 	return true, nil
 }

@@ -128,7 +128,9 @@ func (l *ledger) deposit(ctx context.Context, d Deposit) (Ack, error) {
 		return Ack{}, fmt.Errorf("a deposit of %d: deposit a positive amount", d.Amount)
 	}
 	if err := l.persist.Lock(ctx); err != nil {
-		return Ack{}, err
+		// Stopping: break the promise rather than fail the deposit,
+		// which was not applied; the client may send it again.
+		return Ack{}, fmt.Errorf("ledger: stopping: %w", rpc.ErrBrokenPromise)
 	}
 	defer l.persist.Unlock()
 	l.mu.Lock()
@@ -140,7 +142,8 @@ func (l *ledger) deposit(ctx context.Context, d Deposit) (Ack, error) {
 		return Ack{bal}, nil // applied already: answer again
 	}
 	if err := l.append(d.ID, d.Account, d.Amount); err != nil {
-		return Ack{}, err
+		// Maybe on the disk, maybe not: no answer is the true one.
+		return Ack{}, fmt.Errorf("%v: %w", err, rpc.ErrBrokenPromise)
 	}
 	l.mu.Lock()
 	l.applied[d.ID]++
@@ -152,9 +155,9 @@ func (l *ledger) deposit(ctx context.Context, d Deposit) (Ack, error) {
 		// A slow answer, after the deposit is applied: a pause, a
 		// busy machine. A reply that waits is a reply that a reset or a
 		// reboot can lose.
-		if err := l.p.Time.Sleep(ctx, time.Duration(1+l.p.Random.IntN(3))*time.Second); err != nil {
-			return Ack{}, err
-		}
+		// The deposit is applied: answer it even if the sleep is cut
+		// short by a stop.
+		_ = l.p.Time.Sleep(ctx, time.Duration(1+l.p.Random.IntN(3))*time.Second)
 	}
 	if n > 1 {
 		l.log.Warn("a deposit applied again", "id", d.ID, "times", n)
@@ -170,7 +173,7 @@ func (l *ledger) withdraw(ctx context.Context, w Withdraw) (Ack, error) {
 		return Ack{}, fmt.Errorf("a withdrawal of %d: withdraw a positive amount", w.Amount)
 	}
 	if err := l.persist.Lock(ctx); err != nil {
-		return Ack{}, err
+		return Ack{}, fmt.Errorf("ledger: stopping: %w", rpc.ErrBrokenPromise)
 	}
 	defer l.persist.Unlock()
 	l.mu.Lock()
@@ -180,7 +183,7 @@ func (l *ledger) withdraw(ctx context.Context, w Withdraw) (Ack, error) {
 		return Ack{bal}, ErrInsufficientFunds
 	}
 	if err := l.append(0, w.Account, -w.Amount); err != nil {
-		return Ack{}, err
+		return Ack{}, fmt.Errorf("%v: %w", err, rpc.ErrBrokenPromise)
 	}
 	l.mu.Lock()
 	l.balances[w.Account] -= w.Amount

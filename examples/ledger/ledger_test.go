@@ -44,9 +44,9 @@ type workload struct {
 
 	tr  *rpc.Transport
 	eps ledger.Endpoints
-	// Per account: deposits and withdrawals acknowledged, and withdrawals
-	// whose outcome is unknown (ErrMaybeDelivered, or time ran out).
-	deposited, withdrawn, maybeWithdrawn []int64
+	// Per account: deposits and withdrawals acknowledged, and those whose
+	// outcome is unknown (ErrMaybeDelivered, a promise broken).
+	deposited, withdrawn, maybeDeposited, maybeWithdrawn []int64
 }
 
 func (w *workload) Name() string { return "ledger clients" }
@@ -60,14 +60,15 @@ func (w *workload) Setup(ctx context.Context, p providers.Providers) error {
 	w.eps = ledger.At(net.JoinHostPort(p.Cluster.Peers()[0].Host, strconv.Itoa(ledger.Port)))
 	w.deposited = make([]int64, w.accounts)
 	w.withdrawn = make([]int64, w.accounts)
+	w.maybeDeposited = make([]int64, w.accounts)
 	w.maybeWithdrawn = make([]int64, w.accounts)
 	return nil
 }
 
 func (w *workload) Run(ctx context.Context, p providers.Providers) error {
-	wg := providers.NewWaitGroup(p.Task)
+	g, ctx := providers.NewGroup(ctx, p.Task)
 	for id := range w.clients {
-		wg.Go(ctx, fmt.Sprintf("client %d", id), func(ctx context.Context) error {
+		g.Go(fmt.Sprintf("client %d", id), func(ctx context.Context) error {
 			for n := range w.ops {
 				if err := p.Time.Sleep(ctx, time.Duration(p.Random.Int64N(int64(500*time.Millisecond)))); err != nil {
 					return err
@@ -76,12 +77,24 @@ func (w *workload) Run(ctx context.Context, p providers.Providers) error {
 				amount := 1 + p.Random.Int64N(100)
 				switch r := p.Random.IntN(10); {
 				case r < 6:
-					// At least once: the id makes a second delivery harmless.
+					// At least once: the id makes a second delivery
+					// harmless, so a deposit whose promise broke (the
+					// server was stopping) is sent again, a few times.
 					d := ledger.Deposit{ID: uint64(id+1)<<32 | uint64(n+1), Account: account, Amount: amount}
-					if _, err := w.eps.Deposit.GetReply(ctx, w.tr, d); err != nil {
+					var err error
+					for try := 0; try < 5; try++ {
+						if _, err = w.eps.Deposit.GetReply(ctx, w.tr, d); !errors.Is(err, rpc.ErrBrokenPromise) {
+							break
+						}
+					}
+					switch {
+					case err == nil:
+						w.deposited[account] += amount
+					case errors.Is(err, rpc.ErrBrokenPromise):
+						w.maybeDeposited[account] += amount
+					default:
 						return fmt.Errorf("deposit %d: %w", d.ID, err)
 					}
-					w.deposited[account] += amount
 				case r < 9:
 					// At most once: no id, so no retry.
 					_, err := w.eps.Withdraw.TryGetReply(ctx, w.tr, ledger.Withdraw{Account: account, Amount: amount})
@@ -106,22 +119,22 @@ func (w *workload) Run(ctx context.Context, p providers.Providers) error {
 			return nil
 		})
 	}
-	return wg.Wait(ctx)
+	return g.Wait(ctx)
 }
 
 // Check reads every balance and checks it against the acknowledged
-// deposits and withdrawals, allowing each unknown withdrawal either way.
+// deposits and withdrawals, allowing each unknown one either way.
 func (w *workload) Check(ctx context.Context, p providers.Providers) error {
 	for a := range w.accounts {
 		b, err := w.eps.Balance.GetReply(ctx, w.tr, ledger.Balance{Account: a})
 		if err != nil {
 			return fmt.Errorf("read account %d: %w", a, err)
 		}
-		hi := w.deposited[a] - w.withdrawn[a]
-		lo := hi - w.maybeWithdrawn[a]
+		lo := w.deposited[a] - w.withdrawn[a] - w.maybeWithdrawn[a]
+		hi := w.deposited[a] + w.maybeDeposited[a] - w.withdrawn[a]
 		if b.Balance < lo || b.Balance > hi {
-			return fmt.Errorf("account %d holds %d; the clients were told of deposits of %d and withdrawals of %d, and %d more may have been withdrawn, so it should hold %d to %d",
-				a, b.Balance, w.deposited[a], w.withdrawn[a], w.maybeWithdrawn[a], lo, hi)
+			return fmt.Errorf("account %d holds %d; the clients were told of deposits of %d and withdrawals of %d, and %d more may have been deposited and %d withdrawn, so it should hold %d to %d",
+				a, b.Balance, w.deposited[a], w.withdrawn[a], w.maybeDeposited[a], w.maybeWithdrawn[a], lo, hi)
 		}
 	}
 	return nil
