@@ -48,6 +48,15 @@ func newConn(t *Transport, nc net.Conn, pr *peer, gen uint64) *conn {
 	return &conn{t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel, wake: providers.NewChan[struct{}](t.p.Task, 1)}
 }
 
+// remote is the peer's address: the one dialled, or the one the
+// connection came from.
+func (c *conn) remote() string {
+	if c.peer != nil {
+		return c.peer.addr
+	}
+	return c.nc.RemoteAddr().String()
+}
+
 // kick wakes the writer.
 func (c *conn) kick() { c.wake.TrySend(struct{}{}) }
 

@@ -74,7 +74,7 @@ type server[Req, Resp any] struct {
 	stream *Stream[Req, Resp]
 }
 
-func (s *server[Req, Resp]) receive(c *conn, payload []byte) {
+func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 	t := s.t
 	if len(payload) == 0 {
 		return
@@ -392,11 +392,13 @@ func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Tr
 
 func roundTrip[Resp any](ctx context.Context, tr *Transport, method, addr string, tok Token, req any, m mode, d time.Duration) (Resp, error) {
 	var resp Resp
-	payload, err := tr.roundTrip(ctx, method, addr, tok, req, m, d)
+	x, err := tr.roundTrip(ctx, method, addr, tok, req, m, d)
 	if err != nil {
 		return resp, err
 	}
-	if err := tr.cfg.Codec.Decode(payload, &resp); err != nil {
+	err = tr.cfg.Codec.Decode(x.reply, &resp)
+	tr.putCall(x)
+	if err != nil {
 		return resp, fmt.Errorf("rpc: %s to %v at %s: decode the reply: %w", method, tok, addr, err)
 	}
 	return resp, nil

@@ -94,17 +94,17 @@ func (p *peer) established(c *conn, inst uint64) {
 	p.known, p.instance = true, inst
 	p.cur = c
 	p.relNext = p.rel.head
-	var broken []*call
+	var broken []ref
 	for x := p.rel.head; x != nil; x = x.next {
 		if restarted && x.written && x.mode == modeUnlessFailed {
-			broken = append(broken, x)
+			broken = append(broken, x.ref())
 		}
 		x.written = false
 	}
 	p.mu.Unlock()
 	p.t.stats.connects.Add(1)
 	for _, x := range broken {
-		x.complete(nil, &failedError{fmt.Sprintf("rpc: %v at %s: the process restarted while it held the request; its promise is broken and the request may have been delivered", x.target, p.addr)})
+		x.x.complete(x.tok, nil, &failedError{fmt.Sprintf("rpc: %v at %s: the process restarted while it held the request; its promise is broken and the request may have been delivered", x.target, p.addr)})
 	}
 	p.t.monitor.setAvailable(p.addr)
 	c.kick()
@@ -128,7 +128,7 @@ func (p *peer) lost(c *conn, err error) {
 		p.t.stats.dropped.Add(uint64(dropped))
 	}
 	for _, x := range tries {
-		x.complete(nil, fmt.Errorf("rpc: %v at %s: the connection ended before the reply (%v): %w", x.target, p.addr, err, ErrMaybeDelivered))
+		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: the connection ended before the reply (%v): %w", x.target, p.addr, err, ErrMaybeDelivered))
 	}
 	p.t.monitor.setFailed(p.addr)
 }
@@ -235,7 +235,7 @@ func (p *peer) shutdown() {
 		cur.close(ErrClosed)
 	}
 	for _, x := range calls {
-		x.complete(nil, fmt.Errorf("rpc: %v at %s: %w", x.target, p.addr, ErrClosed))
+		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: %w", x.target, p.addr, ErrClosed))
 	}
 }
 
@@ -275,12 +275,12 @@ func (l *callList) remove(x *call) {
 }
 
 // take empties the list and returns its calls in order.
-func (l *callList) take() []*call {
-	var xs []*call
+func (l *callList) take() []ref {
+	var xs []ref
 	for x := l.head; x != nil; {
 		next := x.next
 		x.list, x.prev, x.next = nil, nil, nil
-		xs = append(xs, x)
+		xs = append(xs, x.ref())
 		x = next
 	}
 	*l = callList{}

@@ -139,6 +139,7 @@ type Transport struct {
 	peerList  []*peer // in the order made, for Close
 	inbound   map[uint64]*conn
 	nconns    uint64
+	free      []*call // settled calls, for reuse
 
 	stats struct {
 		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
@@ -148,7 +149,7 @@ type Transport struct {
 // A receiver takes the frames sent to a token: a served endpoint, or a
 // call waiting for its reply. payload is valid only during the call.
 type receiver interface {
-	receive(c *conn, payload []byte)
+	receive(c *conn, tok Token, payload []byte)
 }
 
 // The first byte of a payload sent to an endpoint or a reply token.
@@ -401,7 +402,7 @@ func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
 	r := t.endpoints[tok]
 	t.mu.Unlock()
 	if r != nil {
-		r.receive(c, payload)
+		r.receive(c, tok, payload)
 		return
 	}
 	if len(payload) == 0 || (payload[0] != kindRequest && payload[0] != kindSend) {
@@ -430,8 +431,8 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 	t.mu.Lock()
 	r := t.endpoints[reply]
 	t.mu.Unlock()
-	if cl, ok := r.(*call); ok {
-		cl.complete(nil, fmt.Errorf("rpc: %v at %s: %w", missing, cl.addr(), ErrEndpointNotFound))
+	if x, ok := r.(*call); ok {
+		x.complete(reply, nil, fmt.Errorf("rpc: %v at %s: %w", missing, c.remote(), ErrEndpointNotFound))
 	}
 }
 
