@@ -117,14 +117,16 @@ func simGetReply[T any](s *simtest.S, rounds int, req T) (time.Duration, uint64,
 // request, echoed, with no faults (one op is one round trip), beside the
 // raw simulated connection's ping-pong of 64 bytes measured in the same
 // seed: pingpong-ratio is GetReply's rate over the ping-pong's, and
-// allocs/rt the heap allocations of one GetReply round trip, both ends.
+// allocs/rt the heap allocations of one GetReply round trip, both ends
+// and the simulated network's included (pingpong-allocs/rt are the
+// network's alone for the ping-pong).
 func BenchmarkGetReply(b *testing.B) {
 	run := func(b *testing.B, getReply func(*simtest.S, int) (time.Duration, uint64, error)) {
 		var raw, rt time.Duration
-		var allocs uint64
+		var allocs, rawAllocs uint64
 		simtest.Run(b, func(s *simtest.S) {
 			var err error
-			raw, _, err = simPingPong(s, b.N)
+			raw, rawAllocs, err = simPingPong(s, b.N)
 			if err != nil {
 				s.Fatal(err)
 			}
@@ -138,6 +140,7 @@ func BenchmarkGetReply(b *testing.B) {
 		b.ReportMetric(n/raw.Seconds(), "pingpong-roundtrips/s")
 		b.ReportMetric(raw.Seconds()/rt.Seconds(), "pingpong-ratio")
 		b.ReportMetric(float64(allocs)/n, "allocs/rt")
+		b.ReportMetric(float64(rawAllocs)/n, "pingpong-allocs/rt")
 	}
 	b.Run("binary", func(b *testing.B) {
 		run(b, func(s *simtest.S, n int) (time.Duration, uint64, error) { return simGetReply(s, n, blob{}) })

@@ -175,6 +175,7 @@ func (t *Transport) roundTrip(ctx context.Context, method, addr string, target T
 		}
 	}
 	if m == modeUnlessFailed {
+		tok := tok // only this branch's copy escapes to the heap
 		stop := t.monitor.onFailedFor(addr, d, func() {
 			x.complete(tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the address has failed for %v: the promise is broken and the request may have been delivered", method, target, addr, d)})
 		})

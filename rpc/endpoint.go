@@ -37,8 +37,10 @@ func (e Endpoint[Req, Resp]) String() string { return e.Token.String() + "@" + e
 type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
 // Serve serves h at tok on tr and returns the endpoint. Each request runs
-// h in a task of its own, with the transport's context; the handler's
-// return is the reply. A handler that panics breaks the promise: the
+// h in a task of its own, with the transport's context (cancelled when
+// it closes); the handler's
+// return is the reply; the tasks are reused, up to 16 of them waiting
+// for work per endpoint. A handler that panics breaks the promise: the
 // caller gets ErrBrokenPromise, and the panic and its stack are logged.
 // Serve fails with ErrTokenInUse when tok is served already, and with
 // ErrClosed on a closed transport.
@@ -72,6 +74,56 @@ type server[Req, Resp any] struct {
 	h      Handler[Req, Resp]
 	name   string
 	stream *Stream[Req, Resp]
+
+	mu   sync.Mutex
+	idle []*worker[Req, Resp] // handler tasks waiting for a request
+}
+
+// maxIdle bounds the handler tasks an endpoint keeps waiting for work.
+const maxIdle = 16
+
+// A worker is a task that runs the handler for one request after
+// another, so that a request does not start a task of its own unless all
+// are busy.
+type worker[Req, Resp any] struct {
+	jobs *providers.Chan[job[Req, Resp]]
+}
+
+type job[Req, Resp any] struct {
+	req Req
+	pr  *promise
+}
+
+// run hands the request to an idle worker, or starts one.
+func (s *server[Req, Resp]) run(req Req, pr *promise) {
+	s.mu.Lock()
+	if n := len(s.idle); n > 0 {
+		w := s.idle[n-1]
+		s.idle[n-1] = nil
+		s.idle = s.idle[:n-1]
+		s.mu.Unlock()
+		w.jobs.TrySend(job[Req, Resp]{req, pr})
+		return
+	}
+	s.mu.Unlock()
+	w := &worker[Req, Resp]{jobs: providers.NewChan[job[Req, Resp]](s.t.p.Task, 1)}
+	w.jobs.TrySend(job[Req, Resp]{req, pr})
+	s.t.p.Task.Go(s.t.ctx, s.name, func(ctx context.Context) error {
+		for {
+			j, _, err := w.jobs.Recv(ctx)
+			if err != nil {
+				return nil
+			}
+			s.handle(ctx, j.req, j.pr)
+			s.mu.Lock()
+			if len(s.idle) >= maxIdle {
+				s.mu.Unlock()
+				return nil
+			}
+			s.idle = append(s.idle, w)
+			s.mu.Unlock()
+		}
+	})
 }
 
 func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
@@ -102,10 +154,7 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 		return
 	}
 	pr.inReader = false
-	t.p.Task.Go(t.ctx, s.name, func(ctx context.Context) error {
-		s.handle(ctx, req, pr)
-		return nil
-	})
+	s.run(req, pr)
 }
 
 func (s *server[Req, Resp]) handle(ctx context.Context, req Req, pr *promise) {
