@@ -32,7 +32,8 @@ type conn struct {
 	cancel context.CancelFunc
 	wake   *providers.Chan[struct{}]
 
-	recvd, sent atomic.Uint64 // frames, for the liveness check
+	recvd atomic.Uint64 // bytes read, for the liveness check
+	sent  atomic.Uint64 // writes
 
 	mu      sync.Mutex
 	out     []byte // frames to write, besides the peer's queues
@@ -46,6 +47,16 @@ type conn struct {
 func newConn(t *Transport, nc net.Conn, pr *peer, gen uint64) *conn {
 	ctx, cancel := context.WithCancel(t.ctx)
 	return &conn{t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel, wake: providers.NewChan[struct{}](t.p.Task, 1)}
+}
+
+// counter reads c's connection, counting the bytes for the liveness
+// check: a large frame still arriving keeps the connection alive.
+type counter struct{ c *conn }
+
+func (r counter) Read(p []byte) (int, error) {
+	n, err := r.c.nc.Read(p)
+	r.c.recvd.Add(uint64(n))
+	return n, err
 }
 
 // remote is the peer's address: the one dialled, or the one the
@@ -130,7 +141,7 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 			return nil, 0, err
 		}
 	}
-	dec := wire.NewDecoder(c.nc, t.cfg.MaxPayload)
+	dec := wire.NewDecoder(counter{c}, t.cfg.MaxPayload)
 	tok, p, err := dec.Next()
 	switch {
 	case errors.Is(err, io.EOF):
@@ -180,7 +191,6 @@ func (c *conn) read(dec *wire.Decoder) error {
 			}
 			return err
 		}
-		c.recvd.Add(1)
 		c.t.dispatch(c, Token(tok), payload)
 	}
 }
