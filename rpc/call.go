@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -131,12 +132,12 @@ func (t *Transport) roundTrip(ctx context.Context, method, addr string, target T
 	x := t.getCall()
 	x.peer, x.target, x.mode = pr, target, m
 	t.mu.Lock()
-	for {
-		x.tok = NewToken(t.p.Random)
-		if _, taken := t.endpoints[x.tok]; !taken {
-			break
-		}
-	}
+	// Reply tokens are the incarnation's random base plus a count: unique
+	// in this transport, unlike any other incarnation's, and drawn
+	// without a draw from the run's stream per call.
+	t.replies++
+	x.tok = t.replyBase
+	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+t.replies)
 	closed := t.closed
 	if !closed {
 		t.endpoints[x.tok] = x

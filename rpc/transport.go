@@ -140,6 +140,8 @@ type Transport struct {
 	inbound   map[uint64]*conn
 	nconns    uint64
 	free      []*call // settled calls, for reuse
+	replyBase Token   // reply tokens are replyBase plus replies
+	replies   uint64
 
 	stats struct {
 		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
@@ -181,6 +183,7 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 	t := &Transport{
 		p: p, cfg: cfg, log: log, ctx: ctx, cancel: cancel,
 		instance:  p.Random.Uint64(),
+		replyBase: NewToken(p.Random),
 		endpoints: make(map[Token]receiver),
 		peers:     make(map[string]*peer),
 		inbound:   make(map[uint64]*conn),
