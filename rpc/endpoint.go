@@ -43,7 +43,10 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // for work per endpoint. A handler that panics breaks the promise: the
 // caller gets ErrBrokenPromise, and the panic and its stack are logged.
 // Serve fails with ErrTokenInUse when tok is served already, and with
-// ErrClosed on a closed transport.
+// ErrClosed on a closed transport. A transport that listens answers
+// ErrEndpointNotFound to requests for tokens not served yet: serve the
+// well-known endpoints right after NewTransport, before anything that
+// waits.
 func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpoint[Req, Resp], error) {
 	s := &server[Req, Resp]{t: tr, tok: tok, h: h, name: "rpc handler " + tok.String()}
 	if err := tr.register(tok, s); err != nil {
@@ -409,6 +412,9 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 
 // GetReply sends req and waits for the reply, resending the request on
 // every new connection to the peer until the reply comes: at least once.
+// Like every request, it is written by the calling task when the
+// connection is idle, so a caller may wait on a full send buffer before
+// it waits for its reply.
 // The server may see the request more than once, so its handler must be
 // idempotent (or deduplicate by an id in the request).
 //
