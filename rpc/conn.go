@@ -45,7 +45,7 @@ type conn struct {
 }
 
 func newConn(t *Transport, nc net.Conn, pr *peer, gen uint64) *conn {
-	ctx, cancel := context.WithCancel(t.ctx)
+	ctx, cancel := withCancel(t.ctx, t.p)
 	return &conn{t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel, wake: providers.NewChan[struct{}](t.p.Task, 1)}
 }
 
