@@ -59,7 +59,8 @@ func Example_waitFailure() {
 	p := realProviders()
 	server, _ := rpc.NewTransport(ctx, p, rpc.Config{Listen: "127.0.0.1:0"})
 	watch, _ := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, _ struct{}) (struct{}, error) {
-		return struct{}{}, providers.Wait(ctx, p.Task) // never answers
+		_ = providers.Wait(ctx, p.Task) // holds the request until the server stops
+		return struct{}{}, rpc.ErrBrokenPromise
 	})
 
 	client, _ := rpc.NewTransport(ctx, p, rpc.Config{InitialBackoff: 10 * time.Millisecond})

@@ -228,7 +228,6 @@ func (t *Transport) Providers() providers.Providers { return t.p }
 // end. Handlers still running go on, with their context cancelled, and
 // their replies go nowhere. Close after the first does nothing.
 func (t *Transport) Close() error {
-	t.cancel()
 	t.shutdown()
 	return t.tasks.Wait(context.Background())
 }
@@ -253,7 +252,8 @@ func (t *Transport) shutdown() {
 		}
 	}
 	t.mu.Unlock()
-	t.cancel()
+	// Connections first, so that no handler answers once its context
+	// is cancelled below: a closed transport's replies go nowhere.
 	if t.ln != nil {
 		t.ln.Close()
 	}
@@ -266,6 +266,7 @@ func (t *Transport) shutdown() {
 	for _, s := range streams {
 		s.closeStream()
 	}
+	t.cancel()
 }
 
 func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
