@@ -142,3 +142,36 @@ func TestContextEnds(t *testing.T) {
 		assert.ErrorContains(s, err, "GetReply to wellknown/2 at 10.0.0.1:4500")
 	}, quiet...)
 }
+
+func TestConfigRejected(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.HostProviders("10.0.0.1")
+		_, err := rpc.NewTransport(s.Context(), p, rpc.Config{PingTimeout: -time.Second, MaxQueued: -1})
+		require.ErrorContains(s, err, "Config.MaxQueued is negative")
+		require.ErrorContains(s, err, "Config.PingTimeout is negative")
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{InitialBackoff: time.Minute})
+		require.ErrorContains(s, err, "MaxBackoff (30s) is less than InitialBackoff (1m0s)")
+		p.Network = nil
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{})
+		require.ErrorContains(s, err, "needs the Network")
+		_, err = rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.1"), rpc.Config{Listen: "nonsense"})
+		require.ErrorContains(s, err, "rpc: listen on nonsense")
+	}, quiet...)
+}
+
+func TestUnserve(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		_, err = ep.GetReply(s.Context(), client, echoReq{1})
+		require.NoError(s, err)
+		rpc.Unserve(server, ep.Token)
+		_, err = ep.GetReply(s.Context(), client, echoReq{1})
+		require.ErrorIs(s, err, rpc.ErrEndpointNotFound)
+		_, err = rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err, "the token is free again")
+		_, err = ep.GetReply(s.Context(), client, echoReq{1})
+		require.NoError(s, err, "a well-known token not found is not failed for good")
+	}, quiet...)
+}
