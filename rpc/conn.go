@@ -124,6 +124,13 @@ func (c *conn) close(err error) {
 	c.cancel()
 }
 
+// closeErr is the error that ended the connection.
+func (c *conn) closeErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
 // handshake exchanges hellos, the dialler first, within the connect
 // timeout. It returns the decoder that goes on reading the connection,
 // and the peer's incarnation.

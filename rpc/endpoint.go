@@ -37,10 +37,9 @@ func (e Endpoint[Req, Resp]) String() string { return e.Token.String() + "@" + e
 type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
 // Serve serves h at tok on tr and returns the endpoint. Each request runs
-// h in a task of its own, with the transport's context (cancelled when
-// it closes); the handler's
-// return is the reply; the tasks are reused, up to 16 of them waiting
-// for work per endpoint. A handler that panics breaks the promise: the
+// h in a task of its own, with the transport's context (cancelled when it
+// closes), and the handler's return is the reply; the tasks are reused, up
+// to 16 of them waiting for work per endpoint. A handler that panics breaks the promise: the
 // caller gets ErrBrokenPromise, and the panic and its stack are logged.
 // Serve fails with ErrTokenInUse when tok is served already, and with
 // ErrClosed on a closed transport. A transport that listens answers

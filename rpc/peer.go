@@ -60,7 +60,7 @@ func (p *peer) run(ctx context.Context) error {
 		p.established(c, inst)
 		c.serve(ctx, dec)
 		t.stats.disconnects.Add(1)
-		p.lost(c, c.err)
+		p.lost(c, c.closeErr())
 		backoff = t.cfg.InitialBackoff
 	}
 }
