@@ -20,10 +20,14 @@
 // # Index
 //
 // The transport: [NewTransport], [Config], [Transport.Addr],
-// [Transport.Close], [Transport.Stats], [Transport.Monitor].
+// [Transport.Close], [Transport.Stats] and [Stats], [Transport.Monitor],
+// [Transport.Providers].
 //
-// Endpoints: [Token], [WellKnown], [NewToken], [Endpoint], [At], [Serve],
-// [Handler], [Unserve], [ServeStream], [Stream], [Request].
+// Endpoints: [Token] ([Token.IsWellKnown], [Token.IsZero]), [WellKnown],
+// [NewToken], [Endpoint], [At], [Serve], [Handler], [Unserve]; streams:
+// [ServeStream], [Stream] ([Stream.Next], [Stream.Endpoint],
+// [Stream.Close]), [Request] ([Request.Reply], [Request.Fail],
+// [Request.Break]).
 //
 // Delivery modes, each with its outcome table: [Endpoint.Send] (fire and
 // forget), [Endpoint.TryGetReply] (at most once), [Endpoint.GetReply] (at
@@ -34,7 +38,7 @@
 // [ErrClosed], [ErrQueueFull], [ErrTokenInUse], [ErrAnswered],
 // [RemoteError]; a context's end is its own error, wrapped.
 //
-// Failures: [FailureMonitor] with [FailureMonitor.State],
+// Failures: [FailureMonitor] with [FailureMonitor.State] (a [State]),
 // [FailureMonitor.WaitChange], [FailureMonitor.WaitFailedFor] and
 // [FailureMonitor.PermanentlyFailed].
 //
