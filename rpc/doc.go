@@ -23,7 +23,7 @@
 // [Transport.Close], [Transport.Stats] and [Stats], [Transport.Monitor],
 // [Transport.Providers].
 //
-// Endpoints: [Token] ([Token.IsWellKnown], [Token.IsZero]), [WellKnown],
+// Endpoints: [Token] ([Token.IsWellKnown], [Token.IsZero], [Token.Index]), [WellKnown],
 // [NewToken], [Endpoint], [At], [Serve], [Handler], [Unserve]; streams:
 // [ServeStream], [Stream] ([Stream.Next], [Stream.Endpoint],
 // [Stream.Close]), [Request] ([Request.Reply], [Request.Fail],

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -129,4 +130,35 @@ func ExampleEndpoint() {
 	n, _ := square.GetReply(ctx, client, 12)
 	fmt.Println(n)
 	// Output: 144
+}
+
+// An interface is a server's set of endpoints, named by one address and
+// one base token: it travels as data, and each side derives its
+// endpoints by index.
+type Counter struct {
+	Addr string
+	Base rpc.Token
+}
+
+func (c Counter) Add() rpc.Endpoint[int, int] { return rpc.At[int, int](c.Addr, c.Base.Index(0)) }
+func (c Counter) Read() rpc.Endpoint[struct{}, int] {
+	return rpc.At[struct{}, int](c.Addr, c.Base.Index(1))
+}
+
+func ExampleToken_Index() {
+	ctx := context.Background()
+	p := realProviders()
+	server, _ := rpc.NewTransport(ctx, p, rpc.Config{Listen: "127.0.0.1:0"})
+	defer server.Close()
+	iface := Counter{Addr: server.Addr(), Base: rpc.NewToken(p.Random)}
+	var n atomic.Int64
+	rpc.Serve(server, iface.Add().Token, func(_ context.Context, d int) (int, error) { return int(n.Add(int64(d))), nil })
+	rpc.Serve(server, iface.Read().Token, func(context.Context, struct{}) (int, error) { return int(n.Load()), nil })
+
+	client, _ := rpc.NewTransport(ctx, p, rpc.Config{})
+	defer client.Close()
+	_, _ = iface.Add().GetReply(ctx, client, 5)
+	v, _ := iface.Read().GetReply(ctx, client, struct{}{})
+	fmt.Println(v)
+	// Output: 5
 }

@@ -46,6 +46,17 @@ func NewToken(r providers.Random) Token {
 	}
 }
 
+// Index returns the i-th token of an interface whose base token is t: t
+// with i added to its last 8 bytes. An interface (a server's set of
+// endpoints) travels as one address and one base token, as in
+// FlowTransport, and each side derives the endpoints by index. A
+// well-known base n with k endpoints takes WellKnown(n) to
+// WellKnown(n+k-1); leave the room between bases.
+func (t Token) Index(i uint64) Token {
+	binary.BigEndian.PutUint64(t[8:], t.lo()+i)
+	return t
+}
+
 func (t Token) hi() uint64 { return binary.BigEndian.Uint64(t[:8]) }
 func (t Token) lo() uint64 { return binary.BigEndian.Uint64(t[8:]) }
 

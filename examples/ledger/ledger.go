@@ -39,12 +39,13 @@ type (
 	Ack struct{ Balance int64 }
 )
 
-// The server's endpoints, at well-known tokens: a client needs only the
-// address.
+// The server's endpoints, an interface at a well-known base token: a
+// client needs only the address.
 var (
-	DepositToken  = rpc.WellKnown(1)
-	WithdrawToken = rpc.WellKnown(2)
-	BalanceToken  = rpc.WellKnown(3)
+	Base          = rpc.WellKnown(1)
+	DepositToken  = Base.Index(0)
+	WithdrawToken = Base.Index(1)
+	BalanceToken  = Base.Index(2)
 )
 
 // Endpoints are the endpoints of the server at addr.
