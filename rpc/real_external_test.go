@@ -3,6 +3,7 @@ package rpc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -88,4 +89,73 @@ func TestRealLoopback(t *testing.T) {
 	assert.Equal(t, rpc.Available, a.Monitor().State(addr))
 	require.NoError(t, b.Close())
 	require.NoError(t, a.Close())
+}
+
+// TestRealConcurrent makes round trips from many goroutines at once over
+// loopback TCP, in every mode, while the server restarts: every GetReply
+// gets its own answer, and -race sees the transport's locking.
+func TestRealConcurrent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p := providers.Real()
+	p.Logger = slog.New(slog.DiscardHandler)
+	cfg := rpc.Config{Listen: "127.0.0.1:0", InitialBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
+	server, err := rpc.NewTransport(ctx, p, cfg)
+	require.NoError(t, err)
+	addr := server.Addr()
+	ep, err := rpc.Serve(server, rpc.WellKnown(1), double)
+	require.NoError(t, err)
+	client, err := rpc.NewTransport(ctx, p, rpc.Config{InitialBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	require.NoError(t, err)
+	defer client.Close()
+
+	const workers, calls = 8, 200
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for i := range calls {
+				n := w*calls + i
+				var r echoResp
+				var err error
+				switch i % 3 {
+				case 0:
+					r, err = ep.GetReply(ctx, client, echoReq{n})
+				case 1:
+					r, err = ep.TryGetReply(ctx, client, echoReq{n})
+					if errors.Is(err, rpc.ErrMaybeDelivered) || errors.Is(err, rpc.ErrEndpointNotFound) {
+						continue // the restart
+					}
+				default:
+					if err := ep.Send(ctx, client, echoReq{n}); err != nil {
+						errs <- err
+						return
+					}
+					continue
+				}
+				if errors.Is(err, rpc.ErrEndpointNotFound) {
+					continue // the restarted server before it serves again
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				if r.N != 2*n {
+					errs <- fmt.Errorf("request %d got the reply %d", n, r.N)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	require.NoError(t, server.Close())
+	server, err = rpc.NewTransport(ctx, p, rpc.Config{Listen: addr})
+	require.NoError(t, err)
+	defer server.Close()
+	_, err = rpc.Serve(server, rpc.WellKnown(1), double)
+	require.NoError(t, err)
+	for range workers {
+		require.NoError(t, <-errs)
+	}
 }
