@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"sync"
@@ -242,11 +243,11 @@ func (t *Transport) shutdown() {
 	t.closed = true
 	peers := slices.Clone(t.peerList)
 	var in []*conn
-	for _, id := range slices.Sorted(mapsKeys(t.inbound)) {
+	for _, id := range slices.Sorted(maps.Keys(t.inbound)) {
 		in = append(in, t.inbound[id])
 	}
 	var streams []interface{ closeStream() }
-	for _, tok := range slices.SortedFunc(mapsKeys(t.endpoints), func(a, b Token) int { return slices.Compare(a[:], b[:]) }) {
+	for _, tok := range slices.SortedFunc(maps.Keys(t.endpoints), func(a, b Token) int { return slices.Compare(a[:], b[:]) }) {
 		if s, ok := t.endpoints[tok].(interface{ closeStream() }); ok {
 			streams = append(streams, s)
 		}
@@ -267,16 +268,6 @@ func (t *Transport) shutdown() {
 		s.closeStream()
 	}
 	t.cancel()
-}
-
-func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // Stats counts what the transport dropped or refused.
