@@ -1,0 +1,90 @@
+package rpc_test
+
+import (
+	"encoding/binary"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/rpc"
+	"github.com/moonpool-go/moonpool/rpc/internal/wire"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// hello is the handshake frame of protocol version v.
+func hello(v uint16) []byte {
+	var p [10]byte
+	binary.LittleEndian.PutUint16(p[:], v)
+	var tok wire.Token
+	binary.BigEndian.PutUint64(tok[:8], 0xFFFF_FFFF_FFFF_FFFE)
+	binary.BigEndian.PutUint64(tok[8:], 1)
+	return wire.AppendFrame(nil, tok, p[:])
+}
+
+// TestBadFramesEndOnlyTheirConnection writes, on raw connections to a
+// server, a corrupt frame, a frame for a token nobody serves, a reply
+// nobody waits for, and a hello of another version: the server counts
+// each, ends only the connection that sent bad bytes, and serves a
+// well-behaved client all along.
+func TestBadFramesEndOnlyTheirConnection(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		ctx := s.Context()
+		_, err = ep.GetReply(ctx, client, echoReq{1})
+		require.NoError(s, err)
+
+		raw := s.HostProviders("10.0.0.7")
+		dial := func() io.ReadWriteCloser {
+			c, err := raw.Network.Dial(ctx, server.Addr())
+			require.NoError(s, err)
+			_, err = c.Write(hello(1))
+			require.NoError(s, err)
+			dec := wire.NewDecoder(c, 0)
+			_, _, err = dec.Next() // the server's hello
+			require.NoError(s, err)
+			return c
+		}
+		// A reply for a token nobody waits for, then a message for a
+		// token nobody serves: counted, and the connection lives on.
+		c := dial()
+		var reply rpc.Token
+		reply[0] = 7
+		_, err = c.Write(wire.AppendFrame(nil, wire.Token(reply), []byte{3, '{', '}'}))
+		require.NoError(s, err)
+		_, err = c.Write(wire.AppendFrame(nil, wire.Token(rpc.WellKnown(99)), []byte{2, '{', '}'}))
+		require.NoError(s, err)
+		s.Sleep(100 * time.Millisecond)
+		assert.Equal(s, uint64(1), server.Stats().Orphans)
+		assert.Equal(s, uint64(1), server.Stats().NotFound)
+		// A corrupt frame: the connection ends.
+		f := wire.AppendFrame(nil, wire.Token(rpc.WellKnown(1)), []byte{2, '{', '}'})
+		f[len(f)-1] ^= 1
+		_, err = c.Write(f)
+		require.NoError(s, err)
+		buf := make([]byte, 64)
+		for {
+			if _, err = c.Read(buf); err != nil {
+				break // the not-found answer first, then the end
+			}
+		}
+		assert.Equal(s, uint64(1), server.Stats().BadFrames)
+
+		// Another protocol version: refused at the handshake.
+		v2, err := raw.Network.Dial(ctx, server.Addr())
+		require.NoError(s, err)
+		_, err = v2.Write(hello(2))
+		require.NoError(s, err)
+		_, err = io.ReadAll(v2)
+		assert.NoError(s, err, "the server closes the connection")
+
+		r, err := ep.GetReply(ctx, client, echoReq{2})
+		require.NoError(s, err, "the well-behaved client is served all along")
+		assert.Equal(s, 4, r.N)
+		assert.Equal(s, uint64(0), client.Stats().Disconnects)
+	}, quiet...)
+}

@@ -1,0 +1,214 @@
+package rpc_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"io"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/rpc"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+const pingSize = 64
+
+// blob is a 64-byte message that takes the codec's binary path.
+type blob [pingSize]byte
+
+func (b blob) AppendBinary(dst []byte) ([]byte, error) { return append(dst, b[:]...), nil }
+
+func (b *blob) UnmarshalBinary(data []byte) error {
+	if len(data) != pingSize {
+		return errors.New("blob: not 64 bytes")
+	}
+	copy(b[:], data)
+	return nil
+}
+
+// jsonMsg is a 64-byte message for encoding/json: a string of 52 bytes
+// in {"S":"..."}.
+type jsonMsg struct{ S string }
+
+// measure runs fn and returns its wall time and heap allocations.
+func measure(fn func() error) (time.Duration, uint64, error) {
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	start := time.Now()
+	err := fn()
+	d := time.Since(start)
+	runtime.ReadMemStats(&m1)
+	return d, m1.Mallocs - m0.Mallocs, err
+}
+
+// pingPonger sets up a raw simulated connection echoed by a task, as
+// internal/simnet's BenchmarkPingPong does, and returns a function that
+// makes n round trips of 64 bytes over it.
+func pingPonger(s *simtest.S) (func(n int) error, error) {
+	ctx := s.Context()
+	server, client := s.HostProviders("10.0.0.3"), s.HostProviders("10.0.0.4")
+	l, err := server.Network.Listen(ctx, ":7")
+	if err != nil {
+		return nil, err
+	}
+	s.Go("echo", func(ctx context.Context) error {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		buf := make([]byte, pingSize)
+		for {
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return nil
+			}
+			if _, err := c.Write(buf); err != nil {
+				return err
+			}
+		}
+	})
+	c, err := client.Network.Dial(ctx, "10.0.0.3:7")
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, pingSize)
+	return func(n int) error {
+		for range n {
+			if _, err := c.Write(buf); err != nil {
+				return err
+			}
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
+// getReplier serves an echo of T and returns a function that makes n
+// GetReply round trips of req.
+func getReplier[T any](s *simtest.S, req T) (func(n int) error, error) {
+	server, client := newPair(s)
+	ep, err := rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, r T) (T, error) { return r, nil })
+	if err != nil {
+		return nil, err
+	}
+	ctx := s.Context()
+	return func(n int) error {
+		for range n {
+			if _, err := ep.GetReply(ctx, client, req); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
+// BenchmarkGetReply measures simulated GetReply round trips of a 64-byte
+// request, echoed, with no faults (one op is one round trip), beside the
+// raw simulated connection's ping-pong of 64 bytes in the same seed, in
+// 16 alternating rounds so that a loaded machine weighs on both alike:
+// pingpong-ratio is GetReply's rate over the ping-pong's, allocs/rt the
+// heap allocations of one GetReply round trip, both ends and the
+// simulated network's included (pingpong-allocs/rt are the network's
+// alone, for the ping-pong).
+func BenchmarkGetReply(b *testing.B) {
+	run := func(b *testing.B, getReply func(*simtest.S) (func(int) error, error)) {
+		var raw, rt time.Duration
+		var allocs, rawAllocs uint64
+		simtest.Run(b, func(s *simtest.S) {
+			ping, err := pingPonger(s)
+			if err != nil {
+				s.Fatal(err)
+			}
+			call, err := getReply(s)
+			if err != nil {
+				s.Fatal(err)
+			}
+			if err := errors.Join(ping(1), call(1)); err != nil { // connected
+				s.Fatal(err)
+			}
+			const rounds = 16
+			for r := range rounds {
+				n := b.N / rounds
+				if r < b.N%rounds {
+					n++
+				}
+				d, a, err := measure(func() error { return ping(n) })
+				if err != nil {
+					s.Fatal(err)
+				}
+				raw, rawAllocs = raw+d, rawAllocs+a
+				d, a, err = measure(func() error { return call(n) })
+				if err != nil {
+					s.Fatal(err)
+				}
+				rt, allocs = rt+d, allocs+a
+			}
+		}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.AllowGaps())
+		n := float64(b.N)
+		b.ReportMetric(n/rt.Seconds(), "roundtrips/s")
+		b.ReportMetric(n/raw.Seconds(), "pingpong-roundtrips/s")
+		b.ReportMetric(raw.Seconds()/rt.Seconds(), "pingpong-ratio")
+		b.ReportMetric(float64(allocs)/n, "allocs/rt")
+		b.ReportMetric(float64(rawAllocs)/n, "pingpong-allocs/rt")
+	}
+	b.Run("binary", func(b *testing.B) {
+		run(b, func(s *simtest.S) (func(int) error, error) { return getReplier(s, blob{}) })
+	})
+	b.Run("json", func(b *testing.B) {
+		msg := jsonMsg{S: string(bytes.Repeat([]byte("x"), pingSize-len(`{"S":""}`)))}
+		run(b, func(s *simtest.S) (func(int) error, error) { return getReplier(s, msg) })
+	})
+}
+
+// BenchmarkCodec encodes and decodes one 64-byte message with each
+// candidate for the default codec: the binary path, encoding/json, and
+// encoding/gob with a stream per message (as each frame must be
+// decodable alone).
+func BenchmarkCodec(b *testing.B) {
+	msg := jsonMsg{S: string(bytes.Repeat([]byte("x"), pingSize-len(`{"S":""}`)))}
+	b.Run("binary", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		var in, out blob
+		for b.Loop() {
+			buf, _ = rpc.JSONCodec{}.Append(buf[:0], in)
+			if err := (rpc.JSONCodec{}).Decode(buf, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		var out jsonMsg
+		for b.Loop() {
+			buf, _ = rpc.JSONCodec{}.Append(buf[:0], msg)
+			if err := (rpc.JSONCodec{}).Decode(buf, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(buf)), "bytes/msg")
+	})
+	b.Run("gob", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf bytes.Buffer
+		var out jsonMsg
+		for b.Loop() {
+			buf.Reset()
+			if err := gob.NewEncoder(&buf).Encode(msg); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(buf.Len()), "bytes/msg")
+			if err := gob.NewDecoder(&buf).Decode(&out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	_ = json.Valid
+}

@@ -1,0 +1,227 @@
+package rpc
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/rpc/internal/wire"
+)
+
+// mode is how a request is delivered.
+type mode uint8
+
+const (
+	modeTry          mode = iota + 1 // TryGetReply: unreliable, once
+	modeReliable                     // GetReply: resent on each connection
+	modeUnlessFailed                 // GetReplyUnlessFailedFor: as GetReply, until the address has failed for a while
+)
+
+// call is a request waiting for its reply. Its reply token is registered
+// with the transport, so that the reply finds it.
+type call struct {
+	t      *Transport
+	peer   *peer
+	tok    Token // the reply token
+	target Token // the endpoint called
+	mode   mode
+	frame  []byte // the request's frame, for resends
+	done   *providers.Chan[struct{}]
+
+	// The peer's queues; guarded by the peer's mutex.
+	prev, next *call
+	list       *callList
+	written    bool // on the current connection
+
+	// The outcome; guarded by the transport's mutex.
+	finished bool
+	reply    []byte // a copy of the reply's payload
+	err      error
+}
+
+// ref is a call as it was when taken from a queue: calls are reused, so
+// whoever settles one later names it by its reply token.
+type ref struct {
+	x           *call
+	tok, target Token
+}
+
+func (x *call) ref() ref { return ref{x, x.tok, x.target} }
+
+func (x *call) receive(c *conn, tok Token, payload []byte) {
+	if len(payload) == 0 {
+		return
+	}
+	var ok bool
+	switch payload[0] {
+	case kindReply:
+		ok = x.complete(tok, payload[1:], nil)
+	case kindRemoteErr:
+		ok = x.complete(tok, nil, &RemoteError{Addr: c.remote(), Token: x.target, Msg: string(payload[1:])})
+	case kindBroken:
+		ok = x.complete(tok, nil, fmt.Errorf("rpc: %v at %s: %w", x.target, c.remote(), ErrBrokenPromise))
+	default:
+		return
+	}
+	if !ok {
+		x.t.stats.orphans.Add(1)
+	}
+}
+
+// complete settles the call whose reply token is tok, once, with a copy
+// of reply or with err; it reports false if the call was settled already
+// (or reused since).
+func (x *call) complete(tok Token, reply []byte, err error) bool {
+	t := x.t
+	t.mu.Lock()
+	if x.finished || x.tok != tok {
+		t.mu.Unlock()
+		return false
+	}
+	x.finished, x.err = true, err
+	x.reply = append(x.reply[:0], reply...)
+	if t.endpoints[x.tok] == x {
+		delete(t.endpoints, x.tok)
+	}
+	pr := x.peer
+	t.mu.Unlock()
+	pr.remove(x)
+	x.done.TrySend(struct{}{}) // the last touch: the caller may reuse x once it has this
+	return true
+}
+
+// getCall returns a call from the transport's free list, or a new one.
+func (t *Transport) getCall() *call {
+	t.mu.Lock()
+	if n := len(t.free); n > 0 {
+		x := t.free[n-1]
+		t.free[n-1] = nil
+		t.free = t.free[:n-1]
+		t.mu.Unlock()
+		return x
+	}
+	t.mu.Unlock()
+	return &call{t: t, done: providers.NewChan[struct{}](t.p.Task, 1), frame: make([]byte, 0, 128)}
+}
+
+// putCall returns a settled call, whose done its caller received, to the
+// free list.
+func (t *Transport) putCall(x *call) {
+	t.mu.Lock()
+	x.peer, x.tok, x.target, x.mode, x.written, x.finished, x.err = nil, Token{}, Token{}, 0, false, false, nil
+	x.frame, x.reply = x.frame[:0], x.reply[:0]
+	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
+		t.free = append(t.free, x)
+	}
+	t.mu.Unlock()
+}
+
+// roundTrip sends req to target at addr in mode m and waits for the
+// outcome. On success the caller decodes x.reply, then hands x back with
+// putCall.
+func (t *Transport) roundTrip(ctx context.Context, method, addr string, target Token, req any, m mode, d time.Duration) (*call, error) {
+	pr, err := t.peer(addr)
+	if err != nil {
+		return nil, fmt.Errorf("rpc: %s: %w", method, err)
+	}
+	if t.monitor.PermanentlyFailed(addr, target) {
+		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: %w", method, target, addr, ErrEndpointNotFound)
+	}
+	x := t.getCall()
+	x.peer, x.target, x.mode = pr, target, m
+	t.mu.Lock()
+	// Reply tokens are the incarnation's random base plus a count: unique
+	// in this transport, unlike any other incarnation's, and drawn
+	// without a draw from the run's stream per call.
+	t.replies++
+	x.tok = t.replyBase
+	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+t.replies)
+	closed := t.closed
+	if !closed {
+		t.endpoints[x.tok] = x
+	}
+	t.mu.Unlock()
+	if closed {
+		t.putCall(x)
+		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
+	}
+	tok := x.tok
+	frame, at := wire.Begin(x.frame[:0], wire.Token(target))
+	frame = append(frame, kindRequest)
+	frame = append(frame, tok[:]...)
+	frame, err = t.cfg.Codec.Append(frame, req)
+	if err == nil {
+		frame, err = wire.Finish(frame, at, t.cfg.MaxPayload)
+	}
+	x.frame = frame
+	if err != nil {
+		err = fmt.Errorf("rpc: %s to %v at %s: encode the request: %w", method, target, addr, err)
+		x.complete(tok, nil, err)
+		return t.wait(ctx, x, tok, method, addr)
+	}
+	switch m {
+	case modeTry:
+		ok, err := pr.enqueueUnreliable(frame, x)
+		if err == nil && !ok {
+			err = fmt.Errorf("rpc: %s to %v at %s: the unreliable queue is full, the request was dropped: %w", method, target, addr, ErrMaybeDelivered)
+		}
+		if err != nil {
+			x.complete(tok, nil, err)
+		}
+	default:
+		if err := pr.enqueueReliable(x); err != nil {
+			x.complete(tok, nil, err)
+		}
+	}
+	if m == modeUnlessFailed {
+		tok := tok // only this branch's copy escapes to the heap
+		stop := t.monitor.onFailedFor(addr, d, func() {
+			x.complete(tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the address has failed for %v: the promise is broken and the request may have been delivered", method, target, addr, d)})
+		})
+		x2, err := t.wait(ctx, x, tok, method, addr)
+		stop()
+		return x2, err
+	}
+	return t.wait(ctx, x, tok, method, addr)
+}
+
+// wait waits for x's outcome. On an error, x goes back to the free list.
+func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) (*call, error) {
+	if _, _, err := x.done.Recv(ctx); err != nil {
+		// Settle it now, or, if it was settled meanwhile, wait for the
+		// settler's last touch: either way, done gets its value.
+		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", method, x.target, addr, err))
+		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
+	}
+	t.mu.Lock()
+	err := x.err
+	t.mu.Unlock()
+	if err != nil {
+		t.putCall(x)
+		return nil, err
+	}
+	return x, nil
+}
+
+// send sends msg to target at addr, unreliably, with no reply.
+func (t *Transport) send(addr string, target Token, msg any) error {
+	pr, err := t.peer(addr)
+	if err != nil {
+		return fmt.Errorf("rpc: Send: %w", err)
+	}
+	frame, at := wire.Begin(nil, wire.Token(target))
+	frame = append(frame, kindSend)
+	frame, err = t.cfg.Codec.Append(frame, msg)
+	if err == nil {
+		frame, err = wire.Finish(frame, at, t.cfg.MaxPayload)
+	}
+	if err != nil {
+		return fmt.Errorf("rpc: Send to %v at %s: encode the message: %w", target, addr, err)
+	}
+	if _, err := pr.enqueueUnreliable(frame, nil); err != nil {
+		return fmt.Errorf("rpc: Send to %v at %s: %w", target, addr, err)
+	}
+	return nil
+}

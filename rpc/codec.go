@@ -1,0 +1,50 @@
+package rpc
+
+import (
+	"encoding"
+	"encoding/json"
+)
+
+// Codec turns messages into bytes and back. A transport uses one codec for
+// every message ([Config.Codec]); both ends must agree.
+type Codec interface {
+	// Append appends the encoding of v to dst.
+	Append(dst []byte, v any) ([]byte, error)
+	// Decode decodes data into v, a pointer.
+	Decode(data []byte, v any) error
+}
+
+// JSONCodec is the default codec: encoding/json, except for a value that
+// implements encoding.BinaryAppender (encoded with AppendBinary) and a
+// pointer that implements encoding.BinaryUnmarshaler (decoded with
+// UnmarshalBinary), which skip reflection and, when encoding, allocation.
+//
+// JSON is the default for being everywhere: every Go type encodes without
+// a schema, a generated file or registration, and a frame reads in a
+// packet capture. It is slower than a binary codec (see the benchmarks of
+// this package); a hot message type implements encoding.BinaryAppender
+// and encoding.BinaryUnmarshaler and takes the fast path, with the same
+// codec on both ends. encoding/gob, the other codec of the standard
+// library, sends its type descriptions again in every message when each
+// message is its own stream, which makes it both larger and slower here.
+type JSONCodec struct{}
+
+// Append implements Codec.
+func (JSONCodec) Append(dst []byte, v any) ([]byte, error) {
+	if a, ok := v.(encoding.BinaryAppender); ok {
+		return a.AppendBinary(dst)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
+}
+
+// Decode implements Codec.
+func (JSONCodec) Decode(data []byte, v any) error {
+	if u, ok := v.(encoding.BinaryUnmarshaler); ok {
+		return u.UnmarshalBinary(data)
+	}
+	return json.Unmarshal(data, v)
+}

@@ -1,0 +1,331 @@
+package rpc
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/rpc/internal/wire"
+)
+
+// protocolVersion is told in the handshake; a peer of another version is
+// refused.
+const protocolVersion = 1
+
+// conn is one TCP connection, dialled (peer set) or accepted (peer nil).
+// A reader task decodes frames and dispatches them; a writer writes what
+// is queued, in batches; a monitor checks liveness.
+type conn struct {
+	t      *Transport
+	nc     net.Conn
+	peer   *peer  // the peer that dialled it; nil for an accepted connection
+	gen    uint64 // the peer's connection number
+	ctx    context.Context
+	cancel context.CancelFunc
+	wake   *providers.Chan[struct{}]
+
+	recvd atomic.Uint64 // bytes read, for the liveness check
+	sent  atomic.Uint64 // writes
+
+	mu      sync.Mutex
+	out     []byte // frames to write, besides the peer's queues
+	spare   []byte
+	pingDue bool
+	writing bool // a task is writing; it writes what is queued meanwhile
+	closed  bool
+	err     error
+}
+
+func newConn(t *Transport, nc net.Conn, pr *peer, gen uint64) *conn {
+	ctx, cancel := withCancel(t.ctx, t.p)
+	return &conn{t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel, wake: providers.NewChan[struct{}](t.p.Task, 1)}
+}
+
+// counter reads c's connection, counting the bytes for the liveness
+// check: a large frame still arriving keeps the connection alive.
+type counter struct{ c *conn }
+
+func (r counter) Read(p []byte) (int, error) {
+	n, err := r.c.nc.Read(p)
+	r.c.recvd.Add(uint64(n))
+	return n, err
+}
+
+// remote is the peer's address: the one dialled, or the one the
+// connection came from.
+func (c *conn) remote() string {
+	if c.peer != nil {
+		return c.peer.addr
+	}
+	return c.nc.RemoteAddr().String()
+}
+
+// kick wakes the writer.
+func (c *conn) kick() { c.wake.TrySend(struct{}{}) }
+
+// queueFrame queues a frame of payload for tok.
+func (c *conn) queueFrame(tok Token, payload []byte) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.out = wire.AppendFrame(c.out, wire.Token(tok), payload)
+	c.mu.Unlock()
+	c.kick()
+}
+
+// queueMessage queues a frame for tok whose payload is kind, then v
+// encoded, or, if v is nil, msg. It reports false when c is closed, and
+// an error when v does not encode or is too large; nothing is queued then.
+func (c *conn) queueMessage(tok Token, kind byte, v any, msg string) (bool, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false, nil
+	}
+	out, at := wire.Begin(c.out, wire.Token(tok))
+	out = append(out, kind)
+	var err error
+	if v != nil {
+		out, err = c.t.cfg.Codec.Append(out, v)
+	} else {
+		out = append(out, msg...)
+	}
+	if err == nil {
+		out, err = wire.Finish(out, at, c.t.cfg.MaxPayload)
+	}
+	if err != nil {
+		out = out[:at]
+	}
+	c.out = out
+	c.mu.Unlock()
+	return true, err
+}
+
+// close ends the connection, once.
+func (c *conn) close(err error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed, c.err = true, err
+	c.mu.Unlock()
+	c.nc.Close()
+	c.cancel()
+}
+
+// closeErr is the error that ended the connection.
+func (c *conn) closeErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// handshake exchanges hellos, the dialler first, within the connect
+// timeout. It returns the decoder that goes on reading the connection,
+// and the peer's incarnation.
+func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint64, error) {
+	t := c.t
+	if err := c.nc.SetDeadline(t.p.Time.Now().Add(t.cfg.ConnectTimeout)); err != nil {
+		return nil, 0, err
+	}
+	var hello [10]byte
+	binary.LittleEndian.PutUint16(hello[:], protocolVersion)
+	binary.LittleEndian.PutUint64(hello[2:], t.instance)
+	frame := wire.AppendFrame(nil, wire.Token(tokHello), hello[:])
+	if dialler {
+		if _, err := c.nc.Write(frame); err != nil {
+			return nil, 0, err
+		}
+	}
+	dec := wire.NewDecoder(counter{c}, t.cfg.MaxPayload)
+	tok, p, err := dec.Next()
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil, 0, fmt.Errorf("rpc: the peer closed the connection during the handshake: %w", io.ErrUnexpectedEOF)
+	case err != nil:
+		return nil, 0, err
+	case Token(tok) != tokHello || len(p) != len(hello):
+		return nil, 0, fmt.Errorf("rpc: the first frame from %s is not a hello: it does not speak this protocol", c.nc.RemoteAddr())
+	}
+	if v := binary.LittleEndian.Uint16(p); v != protocolVersion {
+		return nil, 0, fmt.Errorf("rpc: %s speaks protocol version %d, this transport %d; run the same version on both ends", c.nc.RemoteAddr(), v, protocolVersion)
+	}
+	inst := binary.LittleEndian.Uint64(p[2:])
+	if !dialler {
+		if _, err := c.nc.Write(frame); err != nil {
+			return nil, 0, err
+		}
+	}
+	if err := c.nc.SetDeadline(time.Time{}); err != nil {
+		return nil, 0, err
+	}
+	return dec, inst, nil
+}
+
+// serve runs the connection until it ends: the writer in the calling
+// task, the reader and the monitor in their own.
+func (c *conn) serve(ctx context.Context, dec *wire.Decoder) {
+	t := c.t
+	name := c.nc.RemoteAddr().String()
+	reader := t.p.Task.Go(c.ctx, "rpc read "+name, func(context.Context) error {
+		c.close(c.read(dec))
+		return nil
+	})
+	monitor := t.p.Task.Go(c.ctx, "rpc ping "+name, c.monitor)
+	c.close(c.write())
+	_ = reader.Join(context.WithoutCancel(ctx))
+	_ = monitor.Join(context.WithoutCancel(ctx))
+}
+
+func (c *conn) read(dec *wire.Decoder) error {
+	for {
+		tok, payload, err := dec.Next()
+		if err != nil {
+			if errors.Is(err, wire.ErrBadFrame) {
+				c.t.stats.badFrames.Add(1)
+				c.t.log.Warn("rpc: a bad frame ends the connection", "remote", c.nc.RemoteAddr(), "err", err)
+			}
+			return err
+		}
+		c.t.dispatch(c, Token(tok), payload)
+	}
+}
+
+// write is the writer task: it writes what the reader queues (pongs,
+// answers of endpoints not found) and what no caller is writing.
+func (c *conn) write() error {
+	for {
+		if err := c.flush(); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			return nil
+		}
+		if _, _, err := c.wake.Recv(c.ctx); err != nil {
+			return nil
+		}
+	}
+}
+
+// send has the calling task write what is queued, unless another task is
+// writing already, which then writes it too: a caller's request, a
+// handler's reply, go out without a hop through the writer task. The
+// reader never calls it, so it never waits on a full send buffer: two
+// peers that both wait for the other to read would wait forever.
+func (c *conn) send() {
+	if err := c.flush(); err != nil {
+		c.close(err)
+	}
+}
+
+// flush writes everything queued for c, unless another task is writing,
+// and returns the write's error.
+func (c *conn) flush() error {
+	c.mu.Lock()
+	if c.writing || c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.writing = true
+	c.mu.Unlock()
+	var err error
+	defer func() {
+		if err != nil {
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		buf := c.out
+		c.out, c.spare = c.spare[:0], nil
+		if c.pingDue {
+			c.pingDue = false
+			buf = wire.AppendFrame(buf, wire.Token(tokPing), nil)
+		}
+		c.mu.Unlock()
+		if c.peer != nil {
+			buf = c.peer.takePending(buf, c)
+		}
+		if len(buf) == 0 {
+			c.mu.Lock()
+			c.spare = buf
+			c.writing = false
+			more := len(c.out) > 0 || c.pingDue
+			c.mu.Unlock()
+			// What another task queued after the look above, while this
+			// one still held the pen, is this one's to write.
+			if !more && (c.peer == nil || !c.peer.hasPending(c)) {
+				return nil
+			}
+			c.mu.Lock()
+			if c.writing || c.closed {
+				c.mu.Unlock()
+				return nil
+			}
+			c.writing = true
+			c.mu.Unlock()
+			continue
+		}
+		_, err = c.nc.Write(buf)
+		c.sent.Add(1)
+		c.mu.Lock()
+		c.spare = buf[:0]
+		c.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// monitor ends the connection when nothing arrived for PingTimeout, and
+// has the writer ping when a dialled connection was quiet either way for
+// PingInterval.
+func (c *conn) monitor(ctx context.Context) error {
+	t := c.t
+	var lastR, lastS uint64
+	var silent time.Duration
+	for {
+		if t.p.Time.Sleep(ctx, t.cfg.PingInterval) != nil {
+			return nil
+		}
+		r, s := c.recvd.Load(), c.sent.Load()
+		if r != lastR {
+			silent = 0
+		} else {
+			silent += t.cfg.PingInterval
+		}
+		if chaos.BuggifyWithProb(ctx, 0.02) {
+			// Connections end now and then in production too: a
+			// simulation makes sure the reconnects are exercised.
+			c.close(errors.New("rpc: the connection was dropped (buggify)"))
+			return nil
+		}
+		if silent >= t.cfg.PingTimeout {
+			c.close(fmt.Errorf("rpc: nothing arrived from %s for %v", c.nc.RemoteAddr(), silent))
+			return nil
+		}
+		if c.peer != nil && (r == lastR || s == lastS) {
+			c.mu.Lock()
+			c.pingDue = true
+			c.mu.Unlock()
+			c.kick()
+		}
+		lastR, lastS = r, s
+	}
+}

@@ -1,0 +1,66 @@
+// Package rpc is a message transport and typed RPC after FoundationDB's
+// FlowTransport, written against the providers: the same code runs in a
+// deterministic simulation and, over [providers.Real], in production.
+//
+// A [Transport] keeps one logical connection per remote address, across
+// reconnects, with a reliable queue (requests waiting for their replies,
+// sent again on each new connection) and an unreliable one (dropped when
+// a connection ends). An endpoint is a [Token] served by a handler or read
+// as a stream; its address, an [Endpoint], is plain data that travels in
+// messages. Each way of sending says what it guarantees:
+//
+//	tr, err := rpc.NewTransport(ctx, p, rpc.Config{Listen: ":4500"})
+//	put, err := rpc.Serve(tr, rpc.WellKnown(1), srv.put) // rpc.Endpoint[PutReq, PutResp]
+//	ack, err := put.GetReply(ctx, tr, PutReq{Key: "k"})   // at least once: may arrive twice
+//	switch {
+//	case errors.Is(err, rpc.ErrBrokenPromise): ...
+//	case errors.As(err, &remote): ...
+//	}
+//
+// # Index
+//
+// The transport: [NewTransport], [Config], [Transport.Addr],
+// [Transport.Close], [Transport.Stats] and [Stats], [Transport.Monitor],
+// [Transport.Providers].
+//
+// Endpoints: [Token] ([Token.IsWellKnown], [Token.IsZero], [Token.Index]), [WellKnown],
+// [NewToken], [Endpoint], [At], [Serve], [Handler], [Unserve]; streams:
+// [ServeStream], [Stream] ([Stream.Next], [Stream.Endpoint],
+// [Stream.Close]), [Request] ([Request.Reply], [Request.Fail],
+// [Request.Break]).
+//
+// Delivery modes, each with its outcome table: [Endpoint.Send] (fire and
+// forget), [Endpoint.TryGetReply] (at most once), [Endpoint.GetReply] (at
+// least once), [Endpoint.GetReplyUnlessFailedFor] (at least once, until
+// the server fails).
+//
+// Outcomes: [ErrBrokenPromise], [ErrMaybeDelivered], [ErrEndpointNotFound],
+// [ErrClosed], [ErrQueueFull], [ErrTokenInUse], [ErrAnswered],
+// [RemoteError]; a context's end is its own error, wrapped.
+//
+// Failures: [FailureMonitor] with [FailureMonitor.State] (a [State]),
+// [FailureMonitor.WaitChange], [FailureMonitor.WaitFailedFor] and
+// [FailureMonitor.PermanentlyFailed].
+//
+// Messages: [Codec], [JSONCodec].
+//
+// # Wire format
+//
+// Every frame is a 24-byte header, then the payload: the frame's length,
+// header included (uint32, little-endian), a CRC-32C of the token and the
+// payload, and the 16-byte token of the endpoint it is for. A frame whose
+// length or checksum is wrong ends its connection, and only that one; the
+// payload is at most [Config.MaxPayload] (1 MiB by default). The chapter
+// docs/rpc.md has the payloads and the handshake.
+//
+// # Determinism
+//
+// In a simulation, the transport starts its tasks with the Task provider,
+// waits only through the providers, draws its tokens, its incarnation and
+// its backoff jitter from the Random provider, and iterates no map where
+// order shows; a seed replays it exactly. Broken promises are found
+// without finalizers: a handler's return, a panic, a connection's end, a
+// failure the monitor saw, or a new incarnation met at the same address.
+// Under buggify, connections are dropped now and then, so that every
+// simulation exercises reconnects.
+package rpc

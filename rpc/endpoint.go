@@ -1,0 +1,459 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Endpoint is the address of a served endpoint that takes requests of type
+// Req and answers with Resp: plain data, which can itself travel in a
+// message (a server hands out the endpoints of its parts; a client keeps
+// them). The transport is passed at each call.
+type Endpoint[Req, Resp any] struct {
+	Addr  string // the serving transport's address, host:port
+	Token Token
+}
+
+// At returns the endpoint at tok of the transport at addr: how a client
+// names a well-known endpoint, rpc.At[Req, Resp](addr, rpc.WellKnown(1)).
+func At[Req, Resp any](addr string, tok Token) Endpoint[Req, Resp] {
+	return Endpoint[Req, Resp]{Addr: addr, Token: tok}
+}
+
+func (e Endpoint[Req, Resp]) String() string { return e.Token.String() + "@" + e.Addr }
+
+// Handler answers a request. A returned error reaches the caller as a
+// [*RemoteError] carrying its message, except an error that matches
+// [ErrBrokenPromise]: that breaks the promise, as if the handler had
+// returned without replying.
+type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
+
+// Serve serves h at tok on tr and returns the endpoint. Each request runs
+// h in a task of its own, with the transport's context (cancelled when it
+// closes), and the handler's return is the reply; the tasks are reused, up
+// to 16 of them waiting for work per endpoint. A handler that panics breaks the promise: the
+// caller gets ErrBrokenPromise, and the panic and its stack are logged.
+// Serve fails with ErrTokenInUse when tok is served already, and with
+// ErrClosed on a closed transport. A transport that listens answers
+// ErrEndpointNotFound to requests for tokens not served yet: serve the
+// well-known endpoints right after NewTransport, before anything that
+// waits.
+func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpoint[Req, Resp], error) {
+	s := &server[Req, Resp]{t: tr, tok: tok, h: h, name: "rpc handler " + tok.String()}
+	if err := tr.register(tok, s); err != nil {
+		return Endpoint[Req, Resp]{}, err
+	}
+	return Endpoint[Req, Resp]{Addr: tr.Addr(), Token: tok}, nil
+}
+
+// Unserve stops serving tok: requests that arrive later are answered
+// ErrEndpointNotFound; handlers running go on.
+func Unserve(tr *Transport, tok Token) {
+	tr.mu.Lock()
+	r := tr.endpoints[tok]
+	tr.mu.Unlock()
+	if s, ok := r.(interface{ closeStream() }); ok {
+		s.closeStream()
+		return
+	}
+	if _, ok := r.(*call); !ok && r != nil {
+		tr.unregister(tok, r)
+	}
+}
+
+// server is a served endpoint: a handler, or a stream.
+type server[Req, Resp any] struct {
+	t      *Transport
+	tok    Token
+	h      Handler[Req, Resp]
+	name   string
+	stream *Stream[Req, Resp]
+
+	mu   sync.Mutex
+	idle []*worker[Req, Resp] // handler tasks waiting for a request
+}
+
+// maxIdle bounds the handler tasks an endpoint keeps waiting for work.
+const maxIdle = 16
+
+// A worker is a task that runs the handler for one request after
+// another, so that a request does not start a task of its own unless all
+// are busy.
+type worker[Req, Resp any] struct {
+	jobs *providers.Chan[job[Req, Resp]]
+}
+
+type job[Req, Resp any] struct {
+	req Req
+	pr  *promise
+}
+
+// run hands the request to an idle worker, or starts one.
+func (s *server[Req, Resp]) run(req Req, pr *promise) {
+	s.mu.Lock()
+	if n := len(s.idle); n > 0 {
+		w := s.idle[n-1]
+		s.idle[n-1] = nil
+		s.idle = s.idle[:n-1]
+		s.mu.Unlock()
+		w.jobs.TrySend(job[Req, Resp]{req, pr})
+		return
+	}
+	s.mu.Unlock()
+	w := &worker[Req, Resp]{jobs: providers.NewChan[job[Req, Resp]](s.t.p.Task, 1)}
+	w.jobs.TrySend(job[Req, Resp]{req, pr})
+	s.t.p.Task.Go(s.t.ctx, s.name, func(ctx context.Context) error {
+		for {
+			j, _, err := w.jobs.Recv(ctx)
+			if err != nil {
+				return nil
+			}
+			s.handle(ctx, j.req, j.pr)
+			s.mu.Lock()
+			if len(s.idle) >= maxIdle {
+				s.mu.Unlock()
+				return nil
+			}
+			s.idle = append(s.idle, w)
+			s.mu.Unlock()
+		}
+	})
+}
+
+func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
+	t := s.t
+	if len(payload) == 0 {
+		return
+	}
+	pr := &promise{t: t, c: c, from: s.tok, inReader: true}
+	var body []byte
+	switch {
+	case payload[0] == kindRequest && len(payload) >= 17:
+		pr.tok = Token(payload[1:17])
+		body = payload[17:]
+	case payload[0] == kindSend:
+		body = payload[1:]
+	default:
+		t.stats.orphans.Add(1)
+		return
+	}
+	var req Req
+	if err := t.cfg.Codec.Decode(body, &req); err != nil {
+		t.log.Warn("rpc: a request does not decode", "token", s.tok, "err", err)
+		pr.fail(fmt.Sprintf("decode the request: %v", err))
+		return
+	}
+	if s.stream != nil {
+		s.stream.deliver(&Request[Req, Resp]{Req: req, p: pr})
+		return
+	}
+	pr.inReader = false
+	s.run(req, pr)
+}
+
+func (s *server[Req, Resp]) handle(ctx context.Context, req Req, pr *promise) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		r := recover()
+		if isKill(r) {
+			panic(r) // the process is being killed: nothing reaches the world
+		}
+		if r != nil {
+			s.t.log.Error("rpc: a handler panicked; its promise is broken", "token", s.tok, "panic", r, "stack", string(debug.Stack()))
+		}
+		pr.breakPromise()
+	}()
+	resp, err := s.h(ctx, req)
+	returned = true
+	switch {
+	case err == nil:
+		pr.reply(resp)
+	case errors.Is(err, ErrBrokenPromise):
+		pr.breakPromise()
+	default:
+		pr.fail(err.Error())
+	}
+}
+
+// isKill reports whether r is the value with which a simulation unwinds a
+// killed task, which must go on unwinding.
+func isKill(r any) bool {
+	if r == nil {
+		return false
+	}
+	t := reflect.TypeOf(r)
+	return strings.HasSuffix(t.PkgPath(), "/internal/sim") && t.Name() == "killSignal"
+}
+
+// promise is a reply owed: to the reply token tok, on the connection the
+// request came on. A zero tok is a Send's: nothing is owed.
+type promise struct {
+	t    *Transport
+	c    *conn
+	tok  Token
+	from Token
+	// inReader is set while the connection's reader holds the promise:
+	// an answer then goes through the writer task, which the reader must
+	// never wait for.
+	inReader bool
+	mu       sync.Mutex
+	done     bool
+}
+
+// queue queues an answer and has it written.
+func (p *promise) queue(kind byte, v any, msg string) error {
+	_, err := p.c.queueMessage(p.tok, kind, v, msg)
+	if err != nil {
+		return err
+	}
+	if p.inReader {
+		p.c.kick()
+	} else {
+		p.c.send()
+	}
+	return nil
+}
+
+func (p *promise) settle() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return false
+	}
+	p.done = true
+	return !p.tok.IsZero()
+}
+
+func (p *promise) reply(v any) error {
+	if !p.settle() {
+		return p.answered()
+	}
+	if err := p.queue(kindReply, v, ""); err != nil {
+		p.t.log.Error("rpc: a reply does not encode; the caller gets a RemoteError", "token", p.from, "err", err)
+		p.queue(kindRemoteErr, nil, fmt.Sprintf("encode the reply: %v", err))
+		return fmt.Errorf("rpc: encode the reply: %w", err)
+	}
+	return nil
+}
+
+func (p *promise) fail(msg string) error {
+	if !p.settle() {
+		return p.answered()
+	}
+	p.queue(kindRemoteErr, nil, msg)
+	return nil
+}
+
+func (p *promise) breakPromise() {
+	if p.settle() {
+		p.queue(kindBroken, nil, "")
+	}
+}
+
+func (p *promise) answered() error {
+	if p.tok.IsZero() {
+		return nil // a Send's: there is no one to answer
+	}
+	return ErrAnswered
+}
+
+// Stream is an endpoint served by reading its requests, each with the
+// promise of its reply, as FoundationDB's RequestStream: one task serves
+// many requests, in order, and may answer them later, in any order.
+type Stream[Req, Resp any] struct {
+	s  *server[Req, Resp]
+	ep Endpoint[Req, Resp]
+
+	mu     sync.Mutex
+	closed bool
+	queue  []*Request[Req, Resp]
+	ready  *providers.Chan[struct{}]
+}
+
+// Request is a request read from a [Stream], with its reply owed. Answer
+// it once, with Reply, Fail or Break; a request that is never answered
+// keeps its caller waiting until the stream closes, its connection ends
+// or the caller gives up: there are no finalizers to notice that it was
+// dropped.
+type Request[Req, Resp any] struct {
+	Req Req
+	p   *promise
+}
+
+// Reply answers the request with resp. A second answer returns
+// ErrAnswered. A Send's request needs no answer; answering it does
+// nothing.
+func (r *Request[Req, Resp]) Reply(resp Resp) error { return r.p.reply(resp) }
+
+// Fail answers the request with an error: the caller gets a [*RemoteError]
+// with its message.
+func (r *Request[Req, Resp]) Fail(err error) error { return r.p.fail(err.Error()) }
+
+// Break breaks the promise: the caller gets ErrBrokenPromise.
+func (r *Request[Req, Resp]) Break() { r.p.breakPromise() }
+
+// ServeStream serves tok on tr as a stream of requests and returns it.
+// Requests queue without bound until read; stop the stream with Close.
+func ServeStream[Req, Resp any](tr *Transport, tok Token) (*Stream[Req, Resp], error) {
+	st := &Stream[Req, Resp]{ready: providers.NewChan[struct{}](tr.p.Task, 1)}
+	st.s = &server[Req, Resp]{t: tr, tok: tok, stream: st}
+	if err := tr.register(tok, st.s); err != nil {
+		return nil, err
+	}
+	st.ep = Endpoint[Req, Resp]{Addr: tr.Addr(), Token: tok}
+	return st, nil
+}
+
+// Endpoint returns the stream's endpoint.
+func (st *Stream[Req, Resp]) Endpoint() Endpoint[Req, Resp] { return st.ep }
+
+// Next returns the next request, waiting for one until ctx is done. After
+// Close, or when the transport closes, it returns ErrClosed.
+func (st *Stream[Req, Resp]) Next(ctx context.Context) (*Request[Req, Resp], error) {
+	for {
+		st.mu.Lock()
+		if len(st.queue) > 0 {
+			r := st.queue[0]
+			st.queue[0] = nil
+			st.queue = st.queue[1:]
+			st.mu.Unlock()
+			return r, nil
+		}
+		closed := st.closed
+		st.mu.Unlock()
+		if closed {
+			return nil, ErrClosed
+		}
+		if _, _, err := st.ready.Recv(ctx); err != nil {
+			return nil, fmt.Errorf("rpc: Next of %v: %w", st.ep.Token, err)
+		}
+	}
+}
+
+func (st *Stream[Req, Resp]) deliver(r *Request[Req, Resp]) {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		r.Break()
+		return
+	}
+	r.p.inReader = false
+	st.queue = append(st.queue, r)
+	st.mu.Unlock()
+	st.ready.TrySend(struct{}{})
+}
+
+// Close stops serving the stream's token and breaks the promises of the
+// requests not yet read. Requests already read are still theirs to answer.
+func (st *Stream[Req, Resp]) Close() { st.s.closeStream() }
+
+func (s *server[Req, Resp]) closeStream() {
+	s.t.unregister(s.tok, s)
+	st := s.stream
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return
+	}
+	st.closed = true
+	q := st.queue
+	st.queue = nil
+	st.mu.Unlock()
+	for _, r := range q {
+		r.Break()
+	}
+	st.ready.TrySend(struct{}{})
+}
+
+// Send sends req to the endpoint and returns without waiting: fire and
+// forget. The message goes on the peer's unreliable queue, and is dropped
+// if the connection ends first, or the queue is full (counted in
+// [Stats.Dropped]).
+//
+//	Send returns   the request was delivered
+//	nil            zero or one times
+//	an error       zero times (the transport is closed, the message does
+//	               not encode, or it is larger than Config.MaxPayload)
+func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) error {
+	return tr.send(e.Addr, e.Token, req)
+}
+
+// TryGetReply sends req once, on the peer's current connection or the next
+// one made, and waits for the reply: at most once. Use it where a
+// duplicate would do harm and the caller can find out what happened (read
+// back the state) or accept not knowing.
+//
+//	TryGetReply returns          the request was delivered
+//	a reply                      exactly once
+//	*RemoteError                 exactly once; the handler failed
+//	ErrBrokenPromise             exactly once; the handler did not reply
+//	ErrMaybeDelivered            zero or one times: the connection ended first
+//	ErrEndpointNotFound          zero times
+//	ctx's error (wrapped)        zero or one times
+//	ErrClosed, an encode error   zero times
+func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
+	return roundTrip[Resp](ctx, tr, "TryGetReply", e.Addr, e.Token, req, modeTry, 0)
+}
+
+// GetReply sends req and waits for the reply, resending the request on
+// every new connection to the peer until the reply comes: at least once.
+// Like every request, it is written by the calling task when the
+// connection is idle, so a caller may wait on a full send buffer before
+// it waits for its reply.
+// The server may see the request more than once, so its handler must be
+// idempotent (or deduplicate by an id in the request).
+//
+//	GetReply returns             the request was delivered
+//	a reply                      one or more times
+//	*RemoteError                 one or more times; the handler failed
+//	ErrBrokenPromise             one or more times; a handler did not reply
+//	ErrEndpointNotFound          zero or more times (not at the last try)
+//	ErrQueueFull                 zero times
+//	ctx's error (wrapped)        zero or more times
+//	ErrClosed, an encode error   zero times
+func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
+	return roundTrip[Resp](ctx, tr, "GetReply", e.Addr, e.Token, req, modeReliable, 0)
+}
+
+// GetReplyUnlessFailedFor is GetReply that gives up when the server has
+// failed: when the failure monitor has seen its address unreachable for d
+// without a break, or when the peer's process restarted while it held the
+// request. Then the error matches both ErrBrokenPromise and
+// ErrMaybeDelivered. With a request the server never answers, it is the
+// WaitFailure pattern: it returns when the server dies.
+//
+//	GetReplyUnlessFailedFor returns        the request was delivered
+//	a reply                                one or more times
+//	ErrBrokenPromise and ErrMaybeDelivered zero or more times; the server failed
+//	the rest                               as GetReply
+func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Transport, req Req, d time.Duration) (Resp, error) {
+	return roundTrip[Resp](ctx, tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, req, modeUnlessFailed, d)
+}
+
+func roundTrip[Resp any](ctx context.Context, tr *Transport, method, addr string, tok Token, req any, m mode, d time.Duration) (Resp, error) {
+	var resp Resp
+	x, err := tr.roundTrip(ctx, method, addr, tok, req, m, d)
+	if err != nil {
+		return resp, err
+	}
+	err = tr.cfg.Codec.Decode(x.reply, &resp)
+	tr.putCall(x)
+	if err != nil {
+		return resp, fmt.Errorf("rpc: %s to %v at %s: decode the reply: %w", method, tok, addr, err)
+	}
+	return resp, nil
+}

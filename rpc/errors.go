@@ -1,0 +1,58 @@
+package rpc
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The outcomes of a request other than a reply. Test for them with
+// errors.Is: an error may match more than one.
+var (
+	// ErrBrokenPromise: the server will never reply. Its handler returned
+	// without replying or panicked, or the process that held the request
+	// died (learned by the failure monitor, or by meeting its next
+	// incarnation). The request was delivered, or, when the error also
+	// matches ErrMaybeDelivered, may have been.
+	ErrBrokenPromise = errors.New("rpc: broken promise: the server will never reply")
+	// ErrMaybeDelivered: the connection the request went out on ended, or
+	// the request was dropped before it, and no reply came; the server may
+	// or may not have received it.
+	ErrMaybeDelivered = errors.New("rpc: the request may or may not have been delivered")
+	// ErrEndpointNotFound: the peer has no endpoint with the token. The
+	// request was not delivered. A dynamic token not found stays failed
+	// ([FailureMonitor.PermanentlyFailed]); a well-known one may be served
+	// later (a process still booting).
+	ErrEndpointNotFound = errors.New("rpc: endpoint not found")
+	// ErrClosed: the transport is closed; nothing more goes out or comes in.
+	ErrClosed = errors.New("rpc: the transport is closed")
+	// ErrQueueFull: the peer's reliable queue holds Config.MaxQueued
+	// requests already; the request was not queued. See [Config].
+	ErrQueueFull = errors.New("rpc: the peer's reliable queue is full")
+	// ErrTokenInUse: an endpoint is already served at the token.
+	ErrTokenInUse = errors.New("rpc: the token is already served")
+	// ErrAnswered: a request was answered already; a promise is kept once.
+	ErrAnswered = errors.New("rpc: the request was answered already")
+)
+
+// RemoteError is what a peer's handler returned instead of a reply: the
+// request was delivered and handled, and the handler said no. Only the
+// message travels; the error's type and wrapped errors stay on the server.
+type RemoteError struct {
+	Addr  string // the server's address
+	Token Token  // the endpoint that answered
+	Msg   string // the handler's error, as its Error method gave it
+}
+
+func (e *RemoteError) Error() string {
+	return fmt.Sprintf("rpc: the handler of %v at %s failed: %s", e.Token, e.Addr, e.Msg)
+}
+
+// failedError is a request whose server is known to have failed: it
+// matches ErrBrokenPromise and ErrMaybeDelivered.
+type failedError struct{ msg string }
+
+func (e *failedError) Error() string { return e.msg }
+
+func (e *failedError) Is(target error) bool {
+	return target == ErrBrokenPromise || target == ErrMaybeDelivered
+}

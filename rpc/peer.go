@@ -1,0 +1,288 @@
+package rpc
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/moonpool-go/moonpool/rpc/internal/wire"
+)
+
+// peer is the logical connection to one remote address: the queues that
+// outlive its TCP connections, and the task that dials, redials with
+// backoff, and serves each connection while it lasts.
+type peer struct {
+	t    *Transport
+	addr string
+
+	mu       sync.Mutex
+	closed   bool
+	rel      callList // GetReply's requests, until answered: resent on each connection
+	relNext  *call    // the first of rel not yet written on cur
+	tries    callList // TryGetReply's requests in flight on this connection
+	unrel    []byte   // unreliable frames for cur, or for the next connection
+	nunrel   int      // how many frames unrel holds
+	cur      *conn
+	gen      uint64
+	instance uint64 // the incarnation at addr last met
+	known    bool   // instance is set
+}
+
+func newPeer(t *Transport, addr string) *peer { return &peer{t: t, addr: addr} }
+
+// run dials addr, serves each connection until it ends, and redials,
+// until the transport closes. Failed attempts back off from
+// InitialBackoff, doubling to MaxBackoff; the wait is jittered.
+func (p *peer) run(ctx context.Context) error {
+	t := p.t
+	var backoff time.Duration
+	for {
+		if backoff > 0 {
+			wait := backoff/2 + time.Duration(t.p.Random.Int64N(int64(backoff/2)+1))
+			if t.p.Time.Sleep(ctx, wait) != nil {
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		c, inst, dec, err := p.connect(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			t.log.Debug("rpc: connect failed", "addr", p.addr, "err", err, "backoff", backoff)
+			p.lost(nil, err)
+			backoff = min(max(2*backoff, t.cfg.InitialBackoff), t.cfg.MaxBackoff)
+			continue
+		}
+		p.established(c, inst)
+		c.serve(ctx, dec)
+		t.stats.disconnects.Add(1)
+		p.lost(c, c.closeErr())
+		backoff = t.cfg.InitialBackoff
+	}
+}
+
+func (p *peer) connect(ctx context.Context) (*conn, uint64, *wire.Decoder, error) {
+	t := p.t
+	dctx, cancel := t.p.Time.WithTimeout(ctx, t.cfg.ConnectTimeout)
+	nc, err := t.p.Network.Dial(dctx, p.addr)
+	cancel()
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	p.mu.Lock()
+	p.gen++
+	c := newConn(t, nc, p, p.gen)
+	p.mu.Unlock()
+	dec, inst, err := c.handshake(ctx, true)
+	if err != nil {
+		c.close(err)
+		return nil, 0, nil, err
+	}
+	return c, inst, dec, nil
+}
+
+// established makes c the connection: reliable requests are resent first.
+// A new incarnation at the address has lost the requests the old one
+// held: those of GetReplyUnlessFailedFor fail, as their server failed.
+func (p *peer) established(c *conn, inst uint64) {
+	p.mu.Lock()
+	restarted := p.known && p.instance != inst
+	p.known, p.instance = true, inst
+	p.cur = c
+	p.relNext = p.rel.head
+	var broken []ref
+	for x := p.rel.head; x != nil; x = x.next {
+		if restarted && x.written && x.mode == modeUnlessFailed {
+			broken = append(broken, x.ref())
+		}
+		x.written = false
+	}
+	p.mu.Unlock()
+	p.t.stats.connects.Add(1)
+	for _, x := range broken {
+		x.x.complete(x.tok, nil, &failedError{fmt.Sprintf("rpc: %v at %s: the process restarted while it held the request; its promise is broken and the request may have been delivered", x.target, p.addr)})
+	}
+	p.t.monitor.setAvailable(p.addr)
+	c.kick()
+}
+
+// lost ends c (nil for a failed connect): unreliable frames are dropped
+// and TryGetReply's requests in flight learn that they may have been
+// delivered.
+func (p *peer) lost(c *conn, err error) {
+	p.mu.Lock()
+	if c != nil && p.cur != c {
+		p.mu.Unlock()
+		return
+	}
+	p.cur = nil
+	tries := p.tries.take()
+	dropped := p.nunrel
+	p.unrel, p.nunrel = p.unrel[:0], 0
+	p.mu.Unlock()
+	if dropped > 0 {
+		p.t.stats.dropped.Add(uint64(dropped))
+	}
+	for _, x := range tries {
+		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: the connection ended before the reply (%v): %w", x.target, p.addr, err, ErrMaybeDelivered))
+	}
+	p.t.monitor.setFailed(p.addr)
+}
+
+// takePending appends to buf what c should write of the peer's queues:
+// the reliable requests not yet written on it, then the unreliable frames.
+func (p *peer) takePending(buf []byte, c *conn) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cur != c {
+		return buf
+	}
+	for x := p.relNext; x != nil; x = x.next {
+		buf = append(buf, x.frame...)
+		x.written = true
+	}
+	p.relNext = nil
+	buf = append(buf, p.unrel...)
+	p.unrel, p.nunrel = p.unrel[:0], 0
+	return buf
+}
+
+// hasPending reports whether c has something of the peer's to write.
+func (p *peer) hasPending(c *conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cur == c && (p.relNext != nil || len(p.unrel) > 0)
+}
+
+// enqueueReliable queues x's request until x is answered.
+func (p *peer) enqueueReliable(x *call) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	if p.rel.n >= p.t.cfg.MaxQueued {
+		p.mu.Unlock()
+		return fmt.Errorf("rpc: %v at %s: %d requests wait for replies already: %w; raise Config.MaxQueued, or wait for fewer at once", x.target, p.addr, p.rel.n, ErrQueueFull)
+	}
+	p.rel.push(x)
+	if p.relNext == nil {
+		p.relNext = x
+	}
+	cur := p.cur
+	p.mu.Unlock()
+	if cur != nil {
+		cur.send()
+	}
+	return nil
+}
+
+// enqueueUnreliable queues frame for the current connection, or the next;
+// x, when not nil, is the TryGetReply waiting for its reply. It reports
+// false when the frame was dropped: the queue is full.
+func (p *peer) enqueueUnreliable(frame []byte, x *call) (bool, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return false, ErrClosed
+	}
+	if len(p.unrel)+len(frame) > p.t.cfg.MaxUnreliableBytes {
+		p.mu.Unlock()
+		p.t.stats.dropped.Add(1)
+		return false, nil
+	}
+	p.unrel = append(p.unrel, frame...)
+	p.nunrel++
+	if x != nil {
+		p.tries.push(x)
+	}
+	cur := p.cur
+	p.mu.Unlock()
+	if cur != nil {
+		cur.send()
+	}
+	return true, nil
+}
+
+// remove takes x off the peer's queues.
+func (p *peer) remove(x *call) {
+	p.mu.Lock()
+	switch x.list {
+	case &p.rel:
+		if p.relNext == x {
+			p.relNext = x.next
+		}
+		p.rel.remove(x)
+	case &p.tries:
+		p.tries.remove(x)
+	}
+	p.mu.Unlock()
+}
+
+// shutdown fails every request waiting on the peer with ErrClosed.
+func (p *peer) shutdown() {
+	p.mu.Lock()
+	p.closed = true
+	calls := append(p.rel.take(), p.tries.take()...)
+	p.relNext = nil
+	cur := p.cur
+	p.mu.Unlock()
+	if cur != nil {
+		cur.close(ErrClosed)
+	}
+	for _, x := range calls {
+		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: %w", x.target, p.addr, ErrClosed))
+	}
+}
+
+// callList is a list of calls linked through the calls themselves.
+type callList struct {
+	head, tail *call
+	n          int
+}
+
+func (l *callList) push(x *call) {
+	x.list, x.prev, x.next = l, l.tail, nil
+	if l.tail != nil {
+		l.tail.next = x
+	} else {
+		l.head = x
+	}
+	l.tail = x
+	l.n++
+}
+
+func (l *callList) remove(x *call) {
+	if x.list != l {
+		return
+	}
+	if x.prev != nil {
+		x.prev.next = x.next
+	} else {
+		l.head = x.next
+	}
+	if x.next != nil {
+		x.next.prev = x.prev
+	} else {
+		l.tail = x.prev
+	}
+	x.list, x.prev, x.next = nil, nil, nil
+	l.n--
+}
+
+// take empties the list and returns its calls in order.
+func (l *callList) take() []ref {
+	var xs []ref
+	for x := l.head; x != nil; {
+		next := x.next
+		x.list, x.prev, x.next = nil, nil, nil
+		xs = append(xs, x.ref())
+		x = next
+	}
+	*l = callList{}
+	return xs
+}

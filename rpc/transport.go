@@ -1,0 +1,442 @@
+package rpc
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/rpc/internal/wire"
+)
+
+// Config configures a [Transport]. The zero Config is a transport that
+// dials but does not listen, with the defaults below.
+type Config struct {
+	// Listen is the address to listen on, "host:port" or ":port"; empty
+	// means the transport only dials. With no host, the transport's
+	// address ([Transport.Addr]) is the Network's own host and the port.
+	Listen string
+	// MaxPayload bounds a frame's payload, on both ends: a larger message
+	// is refused when sent, and a larger frame received ends its
+	// connection. Zero means DefaultMaxPayload.
+	MaxPayload int
+	// MaxQueued bounds each peer's reliable queue: the requests of
+	// GetReply and GetReplyUnlessFailedFor waiting for their replies. A
+	// request beyond it fails at once with ErrQueueFull rather than
+	// being dropped, since its caller was promised that it would be sent
+	// until answered. Zero means DefaultMaxQueued.
+	MaxQueued int
+	// MaxUnreliableBytes bounds each peer's unreliable queue (Send and
+	// TryGetReply) in bytes. A message beyond it is dropped, as an
+	// unreliable message may be: counted in Stats.Dropped, and a
+	// TryGetReply gets ErrMaybeDelivered. Zero means
+	// DefaultMaxUnreliableBytes.
+	MaxUnreliableBytes int
+	// ConnectTimeout bounds a connect and its handshake. Zero means
+	// DefaultConnectTimeout.
+	ConnectTimeout time.Duration
+	// PingInterval is how often a connection's liveness is checked; a
+	// dialled connection that received or sent nothing for that long
+	// sends a ping. Zero means DefaultPingInterval.
+	PingInterval time.Duration
+	// PingTimeout ends a connection that received nothing, not even a
+	// pong, for that long. Any frame counts, so a connection busy with
+	// large messages lives on. Zero means DefaultPingTimeout.
+	PingTimeout time.Duration
+	// InitialBackoff and MaxBackoff bound the wait before a reconnect:
+	// it starts at InitialBackoff and doubles after each failed attempt
+	// up to MaxBackoff, and the wait is drawn between half the backoff
+	// and the whole from the Random provider. Zero means
+	// DefaultInitialBackoff and DefaultMaxBackoff.
+	InitialBackoff, MaxBackoff time.Duration
+	// Codec encodes messages; nil means JSONCodec.
+	Codec Codec
+}
+
+// The defaults of Config.
+const (
+	DefaultMaxPayload         = wire.DefaultMaxPayload
+	DefaultMaxQueued          = 10000
+	DefaultMaxUnreliableBytes = 16 << 20
+	DefaultConnectTimeout     = 5 * time.Second
+	DefaultPingInterval       = time.Second
+	DefaultPingTimeout        = 4 * time.Second
+	DefaultInitialBackoff     = 100 * time.Millisecond
+	DefaultMaxBackoff         = 30 * time.Second
+)
+
+func (c Config) withDefaults() (Config, error) {
+	var errs []error
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"MaxPayload", int64(c.MaxPayload)}, {"MaxQueued", int64(c.MaxQueued)},
+		{"MaxUnreliableBytes", int64(c.MaxUnreliableBytes)}, {"ConnectTimeout", int64(c.ConnectTimeout)},
+		{"PingInterval", int64(c.PingInterval)}, {"PingTimeout", int64(c.PingTimeout)},
+		{"InitialBackoff", int64(c.InitialBackoff)}, {"MaxBackoff", int64(c.MaxBackoff)},
+	} {
+		if f.v < 0 {
+			errs = append(errs, fmt.Errorf("rpc: Config.%s is negative; use zero for the default or a positive value", f.name))
+		}
+	}
+	if c.MaxPayload > 1<<31 {
+		errs = append(errs, fmt.Errorf("rpc: Config.MaxPayload is %d; a frame's length is 32 bits, so at most 2 GiB", c.MaxPayload))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	def := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	c.MaxPayload = cmp.Or(c.MaxPayload, DefaultMaxPayload)
+	c.MaxQueued = cmp.Or(c.MaxQueued, DefaultMaxQueued)
+	c.MaxUnreliableBytes = cmp.Or(c.MaxUnreliableBytes, DefaultMaxUnreliableBytes)
+	def(&c.ConnectTimeout, DefaultConnectTimeout)
+	def(&c.PingInterval, DefaultPingInterval)
+	def(&c.PingTimeout, DefaultPingTimeout)
+	def(&c.InitialBackoff, DefaultInitialBackoff)
+	def(&c.MaxBackoff, DefaultMaxBackoff)
+	if c.MaxBackoff < c.InitialBackoff {
+		return c, fmt.Errorf("rpc: Config.MaxBackoff (%v) is less than InitialBackoff (%v); raise it", c.MaxBackoff, c.InitialBackoff)
+	}
+	if c.Codec == nil {
+		c.Codec = JSONCodec{}
+	}
+	return c, nil
+}
+
+// Transport carries the messages of a process's endpoints: one logical
+// connection per remote address for what this process sends, kept across
+// reconnects, and the connections other processes opened to it, served
+// until they end. It is safe for concurrent use.
+type Transport struct {
+	p        providers.Providers
+	cfg      Config
+	log      *slog.Logger
+	ctx      context.Context
+	cancel   context.CancelFunc
+	addr     string
+	instance uint64 // this incarnation, told to peers in the handshake
+	ln       net.Listener
+	monitor  *FailureMonitor
+	tasks    *providers.WaitGroup
+
+	mu        sync.Mutex
+	closed    bool
+	endpoints map[Token]receiver
+	peers     map[string]*peer
+	peerList  []*peer // in the order made, for Close
+	inbound   map[uint64]*conn
+	nconns    uint64
+	free      []*call // settled calls, for reuse
+	replyBase Token   // reply tokens are replyBase plus replies
+	replies   uint64
+
+	stats struct {
+		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
+	}
+}
+
+// A receiver takes the frames sent to a token: a served endpoint, or a
+// call waiting for its reply. payload is valid only during the call.
+type receiver interface {
+	receive(c *conn, tok Token, payload []byte)
+}
+
+// The first byte of a payload sent to an endpoint or a reply token.
+const (
+	kindRequest   = 1 // then the reply token, then the request
+	kindSend      = 2 // then the message; no reply
+	kindReply     = 3 // then the reply
+	kindRemoteErr = 4 // then the handler's error message
+	kindBroken    = 5 // the promise is broken
+)
+
+// NewTransport starts a transport over p: it listens on cfg.Listen, when
+// set, and runs until ctx is done or Close is called. Its tasks start
+// with p.Task, its timers on p.Time, its tokens from p.Random; in a
+// simulation, everything it does is part of the seed's execution.
+func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Transport, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if p.Network == nil || p.Time == nil || p.Task == nil || p.Random == nil {
+		return nil, errors.New("rpc: NewTransport needs the Network, Time, Task and Random providers; pass providers.Real() or a simulation's")
+	}
+	log := p.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := withCancel(ctx, p)
+	t := &Transport{
+		p: p, cfg: cfg, log: log, ctx: ctx, cancel: cancel,
+		instance:  p.Random.Uint64(),
+		replyBase: NewToken(p.Random),
+		endpoints: make(map[Token]receiver),
+		peers:     make(map[string]*peer),
+		inbound:   make(map[uint64]*conn),
+		tasks:     providers.NewWaitGroup(p.Task),
+	}
+	t.monitor = &FailureMonitor{t: t, addrs: make(map[string]*addrState), failed: make(map[endpointKey]bool)}
+	if cfg.Listen != "" {
+		ln, err := p.Network.Listen(ctx, cfg.Listen)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("rpc: listen on %s: %w", cfg.Listen, err)
+		}
+		t.ln = ln
+		t.addr = ln.Addr().String()
+		if host, port, err := net.SplitHostPort(cfg.Listen); err == nil && host == "" {
+			_, lport, _ := net.SplitHostPort(t.addr)
+			t.addr = net.JoinHostPort(p.Network.Host(), cmp.Or(lport, port))
+		}
+		t.tasks.Go(ctx, "rpc accept "+t.addr, t.accept)
+	}
+	// Close when ctx ends, so that a process's transport dies with it.
+	t.tasks.Go(ctx, "rpc close", func(ctx context.Context) error {
+		_ = providers.Wait(ctx, p.Task)
+		t.shutdown()
+		return nil
+	})
+	return t, nil
+}
+
+// Addr is the address other processes dial to reach this transport's
+// endpoints, "host:port"; empty when it does not listen.
+func (t *Transport) Addr() string { return t.addr }
+
+// Monitor returns the transport's failure monitor.
+func (t *Transport) Monitor() *FailureMonitor { return t.monitor }
+
+// Providers returns the providers the transport runs on.
+func (t *Transport) Providers() providers.Providers { return t.p }
+
+// Close stops the transport: it stops listening, closes every connection,
+// fails every request still waiting with ErrClosed and breaks the promises
+// of streams' requests not yet read; then it waits for its own tasks to
+// end. Handlers still running go on, with their context cancelled, and
+// their replies go nowhere. Close after the first does nothing.
+func (t *Transport) Close() error {
+	t.shutdown()
+	return t.tasks.Wait(context.Background())
+}
+
+// shutdown does Close's work, once.
+func (t *Transport) shutdown() {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return
+	}
+	t.closed = true
+	peers := slices.Clone(t.peerList)
+	var in []*conn
+	for _, id := range slices.Sorted(maps.Keys(t.inbound)) {
+		in = append(in, t.inbound[id])
+	}
+	var streams []interface{ closeStream() }
+	for _, tok := range slices.SortedFunc(maps.Keys(t.endpoints), func(a, b Token) int { return slices.Compare(a[:], b[:]) }) {
+		if s, ok := t.endpoints[tok].(interface{ closeStream() }); ok {
+			streams = append(streams, s)
+		}
+	}
+	t.mu.Unlock()
+	// Connections first, so that no handler answers once its context
+	// is cancelled below: a closed transport's replies go nowhere.
+	if t.ln != nil {
+		t.ln.Close()
+	}
+	for _, c := range in {
+		c.close(ErrClosed)
+	}
+	for _, pr := range peers {
+		pr.shutdown()
+	}
+	for _, s := range streams {
+		s.closeStream()
+	}
+	t.cancel()
+}
+
+// Stats counts what the transport dropped or refused.
+type Stats struct {
+	Dropped     uint64 // unreliable messages dropped: queue full, or their connection ended first
+	Orphans     uint64 // replies that came for a request nobody waits for any more
+	BadFrames   uint64 // connections ended by a frame that did not decode
+	NotFound    uint64 // requests and messages for tokens this transport does not serve
+	Connects    uint64 // connections established, both ways
+	Disconnects uint64 // connections ended
+}
+
+// Stats returns the transport's counters.
+func (t *Transport) Stats() Stats {
+	return Stats{
+		Dropped: t.stats.dropped.Load(), Orphans: t.stats.orphans.Load(), BadFrames: t.stats.badFrames.Load(),
+		NotFound: t.stats.notFound.Load(), Connects: t.stats.connects.Load(), Disconnects: t.stats.disconnects.Load(),
+	}
+}
+
+// register serves r at tok.
+func (t *Transport) register(tok Token, r receiver) error {
+	if tok.IsZero() || tok.isSystem() {
+		return fmt.Errorf("rpc: cannot serve token %v: it is the zero token or one the transport keeps; use WellKnown or NewToken", tok)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return ErrClosed
+	}
+	if _, ok := t.endpoints[tok]; ok {
+		return fmt.Errorf("rpc: serve %v: %w; stop the first endpoint or pick another token", tok, ErrTokenInUse)
+	}
+	t.endpoints[tok] = r
+	return nil
+}
+
+// unregister stops serving tok, if r serves it.
+func (t *Transport) unregister(tok Token, r receiver) {
+	t.mu.Lock()
+	if t.endpoints[tok] == r {
+		delete(t.endpoints, tok)
+	}
+	t.mu.Unlock()
+}
+
+// accept serves the connections others open.
+func (t *Transport) accept(ctx context.Context) error {
+	for {
+		nc, err := t.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			t.log.Warn("rpc: accept failed", "addr", t.addr, "err", err)
+			if t.p.Time.Sleep(ctx, 10*time.Millisecond) != nil {
+				return nil
+			}
+			continue
+		}
+		t.mu.Lock()
+		if t.closed {
+			t.mu.Unlock()
+			nc.Close()
+			return nil
+		}
+		t.nconns++
+		id := t.nconns
+		c := newConn(t, nc, nil, 0)
+		t.inbound[id] = c
+		t.mu.Unlock()
+		t.tasks.Go(ctx, "rpc inbound "+nc.RemoteAddr().String(), func(ctx context.Context) error {
+			defer func() {
+				t.mu.Lock()
+				delete(t.inbound, id)
+				t.mu.Unlock()
+			}()
+			dec, _, err := c.handshake(ctx, false)
+			if err != nil {
+				c.close(err)
+				return nil
+			}
+			t.stats.connects.Add(1)
+			c.serve(ctx, dec)
+			t.stats.disconnects.Add(1)
+			return nil
+		})
+	}
+}
+
+// peer returns the peer for addr, made and started on first use.
+func (t *Transport) peer(addr string) (*peer, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, ErrClosed
+	}
+	if pr, ok := t.peers[addr]; ok {
+		return pr, nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("rpc: the address %q is not host:port: %w", addr, err)
+	}
+	pr := newPeer(t, addr)
+	t.peers[addr] = pr
+	t.peerList = append(t.peerList, pr)
+	t.tasks.Go(t.ctx, "rpc peer "+addr, pr.run)
+	return pr, nil
+}
+
+// dispatch hands a frame received on c to its receiver.
+func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
+	if tok.isSystem() {
+		switch tok {
+		case tokPing:
+			c.queueFrame(tokPong, nil)
+		case tokPong:
+		case tokNotFound:
+			t.notFound(c, payload)
+		default:
+			t.log.Debug("rpc: a frame for an unknown system token", "token", tok)
+		}
+		return
+	}
+	t.mu.Lock()
+	r := t.endpoints[tok]
+	t.mu.Unlock()
+	if r != nil {
+		r.receive(c, tok, payload)
+		return
+	}
+	if len(payload) == 0 || (payload[0] != kindRequest && payload[0] != kindSend) {
+		t.stats.orphans.Add(1) // a reply for a call that gave up, or a duplicate
+		return
+	}
+	t.stats.notFound.Add(1)
+	var nf [32]byte
+	copy(nf[:16], tok[:])
+	if payload[0] == kindRequest && len(payload) >= 17 {
+		copy(nf[16:], payload[1:17])
+	}
+	c.queueFrame(tokNotFound, nf[:])
+}
+
+// notFound handles the peer's answer that a token we sent to is not
+// served there.
+func (t *Transport) notFound(c *conn, payload []byte) {
+	if len(payload) != 32 {
+		return
+	}
+	missing, reply := Token(payload[:16]), Token(payload[16:])
+	if c.peer != nil && !missing.IsWellKnown() {
+		t.monitor.endpointFailed(c.peer.addr, missing)
+	}
+	t.mu.Lock()
+	r := t.endpoints[reply]
+	t.mu.Unlock()
+	if x, ok := r.(*call); ok {
+		x.complete(reply, nil, fmt.Errorf("rpc: %v at %s: %w", missing, c.remote(), ErrEndpointNotFound))
+	}
+}
+
+// withCancel is context.WithCancel, except in a simulation, where it is a
+// context of the simulation's own making (a deadline past any run), so
+// that the tasks waiting on it are woken by the scheduler when it is
+// cancelled instead of being polled whenever no task is ready.
+func withCancel(ctx context.Context, p providers.Providers) (context.Context, context.CancelFunc) {
+	if _, sim := p.Task.(providers.Parker); sim {
+		return p.Time.WithDeadline(ctx, p.Time.Now().Add(100*365*24*time.Hour))
+	}
+	return context.WithCancel(ctx)
+}

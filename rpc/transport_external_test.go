@@ -1,0 +1,177 @@
+package rpc_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/rpc"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+func TestRoundTripsBothWays(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		toServer, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		toClient, err := rpc.Serve(client, rpc.WellKnown(1), func(_ context.Context, r echoReq) (echoResp, error) {
+			return echoResp{r.N + 1}, nil
+		})
+		require.NoError(s, err)
+		assert.Equal(s, "10.0.0.1:4500", toServer.Addr)
+		ctx := s.Context()
+		for i := range 10 {
+			r, err := toServer.GetReply(ctx, client, echoReq{i})
+			require.NoError(s, err)
+			assert.Equal(s, 2*i, r.N)
+			r, err = toClient.TryGetReply(ctx, server, echoReq{i})
+			require.NoError(s, err)
+			assert.Equal(s, i+1, r.N)
+			r, err = toServer.GetReplyUnlessFailedFor(ctx, client, echoReq{i}, time.Second)
+			require.NoError(s, err)
+			assert.Equal(s, 2*i, r.N)
+		}
+	}, quiet...)
+}
+
+func TestSendIsDelivered(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		st, err := rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(3))
+		require.NoError(s, err)
+		ep := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(3))
+		for i := range 3 {
+			require.NoError(s, ep.Send(s.Context(), client, echoReq{i}))
+		}
+		for i := range 3 {
+			r, err := st.Next(within(s, time.Second))
+			require.NoError(s, err)
+			assert.Equal(s, i, r.Req.N, "unreliable messages on one connection keep their order")
+			assert.NoError(s, r.Reply(echoResp{}), "replying to a Send does nothing")
+		}
+	}, quiet...)
+}
+
+func TestEndpointNotFound(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ctx := s.Context()
+		wk := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(9))
+		_, err := wk.GetReply(ctx, client, echoReq{})
+		require.ErrorIs(s, err, rpc.ErrEndpointNotFound)
+		assert.False(s, client.Monitor().PermanentlyFailed(server.Addr(), wk.Token), "a well-known token may be served later")
+
+		dyn := rpc.At[echoReq, echoResp](server.Addr(), rpc.NewToken(s.Providers().Random))
+		_, err = dyn.TryGetReply(ctx, client, echoReq{})
+		require.ErrorIs(s, err, rpc.ErrEndpointNotFound)
+		assert.True(s, client.Monitor().PermanentlyFailed(server.Addr(), dyn.Token))
+		_, err = dyn.GetReply(ctx, client, echoReq{})
+		require.ErrorIs(s, err, rpc.ErrEndpointNotFound, "a permanently failed endpoint fails at once")
+		assert.Equal(s, uint64(2), server.Stats().NotFound)
+	}, quiet...)
+}
+
+func TestRemoteError(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(context.Context, echoReq) (echoResp, error) {
+			return echoResp{}, errors.New("no such account")
+		})
+		require.NoError(s, err)
+		_, err = ep.GetReply(s.Context(), client, echoReq{})
+		var re *rpc.RemoteError
+		require.ErrorAs(s, err, &re)
+		assert.Equal(s, "no such account", re.Msg)
+		assert.Equal(s, server.Addr(), re.Addr)
+		assert.NotErrorIs(s, err, rpc.ErrBrokenPromise)
+	}, quiet...)
+}
+
+func TestServeTwice(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, _ := newPair(s)
+		_, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		_, err = rpc.Serve(server, rpc.WellKnown(1), double)
+		require.ErrorIs(s, err, rpc.ErrTokenInUse)
+		_, err = rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(1))
+		require.ErrorIs(s, err, rpc.ErrTokenInUse)
+		_, err = rpc.Serve(server, rpc.Token{}, double)
+		require.ErrorContains(s, err, "zero token")
+	}, quiet...)
+}
+
+func TestClosedTransport(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ep2, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		_, err = ep2.GetReply(s.Context(), client, echoReq{})
+		require.NoError(s, err)
+		waiting := s.Go("waiter", func(ctx context.Context) error {
+			_, err := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(7)).GetReply(ctx, client, echoReq{})
+			if errors.Is(err, rpc.ErrEndpointNotFound) {
+				return nil
+			}
+			return err
+		})
+		require.NoError(s, waiting.Join(s.Context()))
+		require.NoError(s, client.Close())
+		_, err = ep2.GetReply(s.Context(), client, echoReq{})
+		require.ErrorIs(s, err, rpc.ErrClosed)
+		require.ErrorIs(s, ep2.Send(s.Context(), client, echoReq{}), rpc.ErrClosed)
+		_, err = rpc.Serve(client, rpc.WellKnown(5), double)
+		require.ErrorIs(s, err, rpc.ErrClosed)
+		require.NoError(s, client.Close(), "a second Close does nothing")
+	}, quiet...)
+}
+
+func TestContextEnds(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ep := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(2))
+		st, err := rpc.ServeStream[echoReq, echoResp](server, ep.Token)
+		require.NoError(s, err)
+		_ = st
+		_, err = ep.GetReply(within(s, time.Second), client, echoReq{})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		assert.ErrorContains(s, err, "GetReply to wellknown/2 at 10.0.0.1:4500")
+	}, quiet...)
+}
+
+func TestConfigRejected(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.HostProviders("10.0.0.1")
+		_, err := rpc.NewTransport(s.Context(), p, rpc.Config{PingTimeout: -time.Second, MaxQueued: -1})
+		require.ErrorContains(s, err, "Config.MaxQueued is negative")
+		require.ErrorContains(s, err, "Config.PingTimeout is negative")
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{InitialBackoff: time.Minute})
+		require.ErrorContains(s, err, "MaxBackoff (30s) is less than InitialBackoff (1m0s)")
+		p.Network = nil
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{})
+		require.ErrorContains(s, err, "needs the Network")
+		_, err = rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.1"), rpc.Config{Listen: "nonsense"})
+		require.ErrorContains(s, err, "rpc: listen on nonsense")
+	}, quiet...)
+}
+
+func TestUnserve(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		_, err = ep.GetReply(s.Context(), client, echoReq{1})
+		require.NoError(s, err)
+		rpc.Unserve(server, ep.Token)
+		_, err = ep.GetReply(s.Context(), client, echoReq{1})
+		require.ErrorIs(s, err, rpc.ErrEndpointNotFound)
+		_, err = rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err, "the token is free again")
+		_, err = ep.GetReply(s.Context(), client, echoReq{1})
+		require.NoError(s, err, "a well-known token not found is not failed for good")
+	}, quiet...)
+}
