@@ -93,8 +93,6 @@ func raftChaos() chaos.Config {
 	c := chaos.Defaults()
 	c.Storage.Off = []string{"write-corruption", "misdirected-write", "phantom-write"}
 	c.Attrition.Wipe = 0
-	// Clocks keep their skew but run at the simulation's rate.
-	c.Network.ClockDriftMax = 0
 	return c
 }
 
