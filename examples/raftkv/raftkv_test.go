@@ -42,6 +42,16 @@ func TestRaftKV(t *testing.T) {
 		simtest.Seeds(seeds), simtest.Chaos(raftChaos()), simtest.KeepFailures(!*planted), simtest.AllowGaps())
 }
 
+// FuzzRaftKV is TestRaftKV's simulation under go test -fuzz: the fuzzer
+// drives the native engine, so its inputs reach the programs' randomness,
+// clocks, network and disks. A plain go test runs its seed corpus, the
+// executions of two seeds; go test -fuzz explores from them.
+func FuzzRaftKV(f *testing.F) {
+	node := raftNode(f, *planted)
+	simtest.Fuzz(f, func(s *simtest.S) { runRaftKV(s, node) },
+		simtest.Seeds(2), simtest.Chaos(raftChaos()), simtest.AllowGaps())
+}
+
 // BenchmarkRaftKV runs seeds of TestRaftKV, the fixed nodes under its
 // chaos, and reports seeds and simulated seconds per wall second. Run it
 // on one core: go test -run XXX -bench RaftKV -cpu 1 ./examples/raftkv
