@@ -26,7 +26,7 @@ const (
 
 // TestRaftKV runs three raftkv programs, built for WebAssembly, as the
 // simulated processes raft-0, raft-1 and raft-2, under the default chaos
-// (less the disk faults raft does not claim to survive), while four
+// (less wipes and the disk faults raft does not claim to survive), while four
 // clients read and write over the simulated network, and checks that
 // every history is linearizable.
 func TestRaftKV(t *testing.T) {
