@@ -26,7 +26,7 @@ const (
 
 // TestRaftKV runs three raftkv programs, built for WebAssembly, as the
 // simulated processes raft-0, raft-1 and raft-2, under the default chaos
-// (less the disk faults raft does not claim to survive), while four
+// (less wipes and the disk faults raft does not claim to survive), while four
 // clients read and write over the simulated network, and checks that
 // every history is linearizable.
 func TestRaftKV(t *testing.T) {
@@ -40,6 +40,16 @@ func TestRaftKV(t *testing.T) {
 	// flight, which a few seeds may not see: a gap is a warning.
 	simtest.Run(t, func(s *simtest.S) { runRaftKV(s, node) },
 		simtest.Seeds(seeds), simtest.Chaos(raftChaos()), simtest.KeepFailures(!*planted), simtest.AllowGaps())
+}
+
+// FuzzRaftKV is TestRaftKV's simulation under go test -fuzz: the fuzzer
+// drives the native engine, so its inputs reach the programs' randomness,
+// clocks, network and disks. A plain go test runs its seed corpus, the
+// executions of two seeds; go test -fuzz explores from them.
+func FuzzRaftKV(f *testing.F) {
+	node := raftNode(f, *planted)
+	simtest.Fuzz(f, func(s *simtest.S) { runRaftKV(s, node) },
+		simtest.Seeds(2), simtest.Chaos(raftChaos()), simtest.AllowGaps())
 }
 
 // BenchmarkRaftKV runs seeds of TestRaftKV, the fixed nodes under its
@@ -93,8 +103,6 @@ func raftChaos() chaos.Config {
 	c := chaos.Defaults()
 	c.Storage.Off = []string{"write-corruption", "misdirected-write", "phantom-write"}
 	c.Attrition.Wipe = 0
-	// Clocks keep their skew but run at the simulation's rate.
-	c.Network.ClockDriftMax = 0
 	return c
 }
 

@@ -23,6 +23,7 @@
 // With -stale-reads, the planted bug, every node answers GETs from its own
 // state at once, without asking the cluster: reads that scale with the
 // replicas and need no round trip. A follower that has not yet heard that
-// an entry is committed, a leader elected a moment ago, or an old leader
-// cut off from the others then serves values already overwritten.
+// an entry is committed, a leader elected a moment ago, a node just
+// restarted (raft keeps no commit index on disk), or an old leader cut off
+// from the others then serves values already overwritten, or none.
 package server

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -299,4 +300,32 @@ func (m *model) state() state {
 		st.KV[k] = v
 	}
 	return st
+}
+
+// TestAFailedRewriteIsTriedAgain: when a change could not be made durable,
+// not even by rewriting the file, the store is broken, and the next change
+// rewrites the whole state first, so that nothing the store holds is left
+// only in memory.
+func TestAFailedRewriteIsTriedAgain(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	require.NoError(t, err)
+	require.NoError(t, s.StoreLog(&raft.Log{Index: 1, Term: 1}))
+	// As if the append of entry 2 and the rewrites after it had failed:
+	// in memory, not on disk.
+	s.mu.Lock()
+	s.putLog(&raft.Log{Index: 2, Term: 1})
+	s.broken = errors.New("sync failed")
+	s.mu.Unlock()
+	before := s.rewrites
+
+	require.NoError(t, s.SetUint64([]byte("CurrentTerm"), 1))
+	assert.Equal(t, before+1, s.rewrites, "the change rewrote the file")
+	assert.NoError(t, s.broken)
+	want := dump(s)
+	require.NoError(t, s.Close())
+	s, err = Open(dir)
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Empty(t, cmp.Diff(want, dump(s)), "entry 2 reached the disk with the rewrite")
 }
