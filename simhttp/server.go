@@ -2,6 +2,7 @@ package simhttp
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -55,11 +57,12 @@ type Server struct {
 	// ConnState, if set, is called on each change of a connection's state.
 	ConnState func(net.Conn, http.ConnState)
 
-	mu         sync.Mutex // held only between calls that never block
-	listeners  map[*net.Listener]struct{}
+	mu         sync.Mutex               // held only between calls that never block
+	listeners  map[*net.Listener]uint64 // in the order Serve took them
 	conns      map[*conn]http.ConnState
 	shutdown   bool
 	keepAlives bool // set: keep-alives disabled
+	nconns     uint64
 }
 
 // maxPostHandlerReadBytes is how much of an unread request body the server
@@ -125,7 +128,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 				panic("simhttp: ConnContext returned nil")
 			}
 		}
-		c := &conn{s: s, p: p, rwc: rw, remote: rw.RemoteAddr().String()}
+		s.mu.Lock()
+		s.nconns++
+		c := &conn{s: s, p: p, rwc: rw, remote: rw.RemoteAddr().String(), id: s.nconns}
+		s.mu.Unlock()
 		c.setState(http.StateNew)
 		p.Task.Go(cctx, "http conn from "+c.remote, func(tctx context.Context) error {
 			c.serve(cctx, tctx)
@@ -161,10 +167,7 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	s.shutdown = true
 	err := s.closeListenersLocked()
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
+	conns := s.connsLocked()
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.rwc.Close()
@@ -201,9 +204,10 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 			return false
 		}
 		if s.listeners == nil {
-			s.listeners = map[*net.Listener]struct{}{}
+			s.listeners = map[*net.Listener]uint64{}
 		}
-		s.listeners[l] = struct{}{}
+		s.nconns++
+		s.listeners[l] = s.nconns
 	} else {
 		delete(s.listeners, l)
 	}
@@ -212,7 +216,12 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 
 func (s *Server) closeListenersLocked() error {
 	var err error
+	ls := make([]*net.Listener, 0, len(s.listeners))
 	for l := range s.listeners {
+		ls = append(ls, l)
+	}
+	slices.SortFunc(ls, func(a, b *net.Listener) int { return cmp.Compare(s.listeners[a], s.listeners[b]) })
+	for _, l := range ls {
 		if cerr := (*l).Close(); cerr != nil && err == nil {
 			err = cerr
 		}
@@ -226,8 +235,8 @@ func (s *Server) closeIdleConns() bool {
 	s.mu.Lock()
 	var idle []*conn
 	quiet := true
-	for c, st := range s.conns {
-		if st == http.StateIdle || st == http.StateNew {
+	for _, c := range s.connsLocked() {
+		if st := s.conns[c]; st == http.StateIdle || st == http.StateNew {
 			idle = append(idle, c)
 		} else {
 			quiet = false
@@ -238,6 +247,17 @@ func (s *Server) closeIdleConns() bool {
 		c.rwc.Close()
 	}
 	return quiet && len(idle) == 0
+}
+
+// connsLocked returns the connections in the order they were accepted: a
+// simulation must not see map order.
+func (s *Server) connsLocked() []*conn {
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *conn) int { return cmp.Compare(a.id, b.id) })
+	return out
 }
 
 func (s *Server) keepAlivesOff() bool {
@@ -278,6 +298,7 @@ type conn struct {
 	p      providers.Providers
 	rwc    net.Conn
 	remote string
+	id     uint64 // in the order of acceptance
 	r      *connReader
 	br     *bufio.Reader
 	bw     *bufio.Writer

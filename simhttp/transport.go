@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -148,8 +150,9 @@ func (t *Transport) CloseIdleConnections() {
 	idle := t.idle
 	t.idle = nil
 	t.mu.Unlock()
-	for _, pcs := range idle {
-		for _, pc := range pcs {
+	// In order: a simulation must not see map order.
+	for _, addr := range slices.Sorted(maps.Keys(idle)) {
+		for _, pc := range idle[addr] {
 			pc.conn.Close()
 		}
 	}

@@ -208,3 +208,54 @@ func TestHTTPSRefused(t *testing.T) {
 		require.False(s, errors.Is(err, context.Canceled))
 	}, quiet(), simtest.Seeds(1))
 }
+
+// TestDeterministic runs keep-alive, several clients, a shutdown with
+// idle and active connections, twice per seed: the traces must agree.
+func TestDeterministic(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		srv, sp := serve(s, "10.0.0.1", nil)
+		srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sp.Time.Sleep(r.Context(), time.Duration(sp.Random.IntN(50))*time.Millisecond)
+			io.WriteString(w, r.URL.Path)
+		})
+		g, _ := providers.NewGroup(s.Context(), p.Task)
+		for i := range 4 {
+			g.Go("client", func(ctx context.Context) error {
+				c := simhttp.NewClient(p)
+				for j := range 5 {
+					resp, err := c.Get("http://10.0.0.1/" + strings.Repeat("x", i+j))
+					if err != nil {
+						return err
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				return nil
+			})
+		}
+		require.NoError(s, g.Wait(s.Context()))
+		require.NoError(s, srv.Shutdown(s.Context()))
+	}, simtest.CheckDeterminism(), simtest.Seeds(10))
+}
+
+// TestResetReachesClient: a server that resets the connection gives the
+// client net/http's error, wrapping ECONNRESET.
+func TestResetReachesClient(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		sp := s.HostProviders("10.0.0.1")
+		l, err := sp.Network.Listen(s.Context(), ":80")
+		require.NoError(s, err)
+		sp.Task.Go(s.Context(), "resetter", func(ctx context.Context) error {
+			c, err := l.Accept()
+			if err != nil {
+				return err
+			}
+			http.ReadRequest(bufio.NewReader(c))
+			c.(interface{ SetLinger(int) error }).SetLinger(0)
+			return c.Close()
+		})
+		_, err = simhttp.NewClient(s.Providers()).Get("http://10.0.0.1/")
+		require.ErrorIs(s, err, syscall.ECONNRESET)
+	}, quiet(), simtest.Seeds(5))
+}
