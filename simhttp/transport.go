@@ -111,7 +111,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			pc = t.newConn(addr, c)
 		}
-		resp, err := pc.roundTrip(req)
+		resp, err := pc.roundTrip(req, reused)
 		if err == nil {
 			return resp, nil
 		}
@@ -282,7 +282,7 @@ func (x *exchange) finish() error {
 	return err
 }
 
-func (pc *persistConn) roundTrip(req *http.Request) (*http.Response, error) {
+func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response, error) {
 	t := pc.t
 	p := t.Providers
 	ctx := req.Context()
@@ -337,6 +337,20 @@ func (pc *persistConn) roundTrip(req *http.Request) (*http.Response, error) {
 	var resp *http.Response
 	for {
 		pc.lr.on, pc.lr.n, pc.lr.hit = true, max, false
+		// As net/http: a connection that ends before the first byte of
+		// the answer gives the read's own error (io.EOF), or, kept alive
+		// from an earlier request, says the server closed it; one that
+		// ends within the answer is a broken connection.
+		if _, err := pc.br.Peek(1); err != nil {
+			var ne net.Error
+			switch {
+			case t.ResponseHeaderTimeout > 0 && errors.As(err, &ne) && ne.Timeout():
+				err = errHeaderTimeout
+			case err == io.EOF && reused:
+				err = errServerClosedIdle
+			}
+			return fail(err)
+		}
 		resp, err = http.ReadResponse(pc.br, req)
 		if err != nil {
 			var ne net.Error
@@ -344,11 +358,9 @@ func (pc *persistConn) roundTrip(req *http.Request) (*http.Response, error) {
 			case pc.lr.hit:
 				err = fmt.Errorf("net/http: server response headers exceeded %d bytes; aborted", max)
 			case t.ResponseHeaderTimeout > 0 && errors.As(err, &ne) && ne.Timeout():
-				err = errHeaderTimeout
-			case err == io.EOF && pc.br.Buffered() == 0:
-				err = errServerClosedIdle
+				return fail(errHeaderTimeout)
 			}
-			return fail(err)
+			return fail(fmt.Errorf("net/http: HTTP/1.x transport connection broken: %w", err))
 		}
 		if resp.StatusCode >= 100 && resp.StatusCode <= 199 && resp.StatusCode != http.StatusSwitchingProtocols {
 			continue // an informational answer: the final one follows
