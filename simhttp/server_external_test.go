@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
@@ -141,6 +142,7 @@ func TestServeMuxInSimulation(t *testing.T) {
 }
 
 func TestServeMuxInProduction(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := providers.Real()
 	p.Logger = nil
 	ctx := context.Background()
