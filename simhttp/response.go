@@ -34,7 +34,7 @@ type response struct {
 	keepAlive10    bool
 	closeAfter     bool
 	handlerDone    bool
-	failed         bool // a write to the connection failed
+	werr           error // the first failed write to the connection
 }
 
 var (
@@ -98,8 +98,8 @@ func (w *response) Write(p []byte) (int, error) {
 	if w.contentLength != -1 && w.written > w.contentLength {
 		return 0, http.ErrContentLength
 	}
-	if w.failed {
-		return 0, errConnWrite
+	if w.werr != nil {
+		return 0, w.werr
 	}
 	if !w.headerSent {
 		w.buf = append(w.buf, p...)
@@ -117,13 +117,8 @@ func (w *response) Write(p []byte) (int, error) {
 // WriteString lets io.WriteString skip a copy.
 func (w *response) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
 
-var errConnWrite = fmt.Errorf("http: connection has been hijacked or closed: %w", http.ErrHandlerTimeout)
-
 func (w *response) err() error {
-	if w.failed {
-		return errConnWrite
-	}
-	return nil
+	return w.werr
 }
 
 // Flush sends the header and what the body holds so far.
@@ -141,7 +136,7 @@ func (w *response) FlushError() error {
 		w.buf = nil
 	}
 	if err := w.c.bw.Flush(); err != nil {
-		w.failed = true
+		w.fail(err)
 		return err
 	}
 	return nil
@@ -164,10 +159,16 @@ func (w *response) writeBody(p []byte) {
 		fmt.Fprintf(bw, "%x\r\n", len(p))
 	}
 	if _, err := bw.Write(p); err != nil {
-		w.failed = true
+		w.fail(err)
 	}
 	if w.chunking {
 		bw.WriteString("\r\n")
+	}
+}
+
+func (w *response) fail(err error) {
+	if w.werr == nil {
+		w.werr = err
 	}
 }
 
@@ -250,7 +251,7 @@ func (w *response) finish() {
 		w.closeAfter = true
 	}
 	if err := w.c.bw.Flush(); err != nil {
-		w.failed = true
+		w.fail(err)
 	}
 	if !w.body.sawEOF && !w.closeAfter {
 		if !w.body.discard(maxPostHandlerReadBytes) {

@@ -483,7 +483,7 @@ func (c *conn) handle(w *response) (keep bool) {
 	}
 	c.r.abortPendingRead()
 	w.finish()
-	if w.closeAfter || w.failed {
+	if w.closeAfter || w.werr != nil {
 		return false
 	}
 	return true

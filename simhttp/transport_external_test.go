@@ -259,3 +259,32 @@ func TestResetReachesClient(t *testing.T) {
 		require.ErrorIs(s, err, syscall.ECONNRESET)
 	}, quiet(), simtest.Seeds(5))
 }
+
+// TestWriteTimeout: a client that does not read fills the send buffer; the
+// handler's Write fails with the deadline's error once WriteTimeout passes
+// on the simulated clock.
+func TestWriteTimeout(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		srv, _ := serve(s, "10.0.0.1", nil)
+		srv.WriteTimeout = time.Second
+		werr := providers.NewChan[error](p.Task, 1)
+		srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			chunk := make([]byte, 32<<10)
+			for {
+				if _, err := w.Write(chunk); err != nil {
+					werr.TrySend(err)
+					return
+				}
+			}
+		})
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n") // and never read
+		err, _, rerr := werr.Recv(s.Context())
+		require.NoError(s, rerr)
+		var ne net.Error
+		require.ErrorAs(s, err, &ne)
+		require.True(s, ne.Timeout(), "the handler's write ends with the write deadline: %v", err)
+	}, quiet(), simtest.Seeds(3))
+}
