@@ -227,7 +227,11 @@ func (w *response) sendHeader() {
 	if text == "" {
 		text = "status code " + strconv.Itoa(w.status)
 	}
-	fmt.Fprintf(bw, "HTTP/%d.%d %d %s\r\n", 1, 1, w.status, text)
+	proto := "HTTP/1.1"
+	if !w.req.ProtoAtLeast(1, 1) {
+		proto = "HTTP/1.0" // as net/http answers an HTTP/1.0 request
+	}
+	fmt.Fprintf(bw, "%s %d %s\r\n", proto, w.status, text)
 	h.Write(bw)
 	bw.WriteString("\r\n")
 }

@@ -376,6 +376,11 @@ func (c *conn) answerBadRequest(err error) {
 	case strings.Contains(err.Error(), "unsupported transfer encoding"):
 		const publicErr = "501 Not Implemented"
 		io.WriteString(c.rwc, "HTTP/1.1 "+publicErr+errorHeaders+"Unsupported transfer encoding")
+	case errors.As(err, new(statusError)):
+		var se statusError
+		errors.As(err, &se)
+		publicErr := fmt.Sprintf("%d %s: %s", se.code, http.StatusText(se.code), se.text)
+		io.WriteString(c.rwc, "HTTP/1.1 "+publicErr+errorHeaders+publicErr)
 	default:
 		publicErr := "400 Bad Request"
 		if v, ok := err.(badRequestError); ok {
@@ -386,6 +391,14 @@ func (c *conn) answerBadRequest(err error) {
 }
 
 type badRequestError string
+
+// statusError is a request refused with a status of its own, as net/http's.
+type statusError struct {
+	code int
+	text string
+}
+
+func (e statusError) Error() string { return http.StatusText(e.code) + ": " + e.text }
 
 func (e badRequestError) Error() string { return "bad request: " + string(e) }
 
@@ -416,6 +429,9 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 		return nil, err
 	}
 	c.r.setReadLimit(1<<63 - 1)
+	if req.ProtoMajor != 1 {
+		return nil, statusError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
+	}
 	if !wholeDeadline.Equal(hdrDeadline) {
 		c.rwc.SetReadDeadline(wholeDeadline)
 	}
