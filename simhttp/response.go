@@ -104,9 +104,7 @@ func (w *response) Write(p []byte) (int, error) {
 	if !w.headerSent {
 		w.buf = append(w.buf, p...)
 		if len(w.buf) > bufferBeforeChunking {
-			w.sendHeader()
-			w.writeBody(w.buf)
-			w.buf = nil
+			w.sendHeaderAndHeld()
 		}
 		return len(p), w.err()
 	}
@@ -131,9 +129,7 @@ func (w *response) FlushError() error {
 		w.WriteHeader(http.StatusOK)
 	}
 	if !w.headerSent {
-		w.sendHeader()
-		w.writeBody(w.buf)
-		w.buf = nil
+		w.sendHeaderAndHeld()
 	}
 	if err := w.c.bw.Flush(); err != nil {
 		w.fail(err)
@@ -170,6 +166,13 @@ func (w *response) fail(err error) {
 	if w.werr == nil {
 		w.werr = err
 	}
+}
+
+// sendHeaderAndHeld sends the header and the body held until now.
+func (w *response) sendHeaderAndHeld() {
+	w.sendHeader()
+	w.writeBody(w.buf)
+	w.buf = nil
 }
 
 // sendHeader decides the framing and keep-alive, and writes the status
@@ -243,9 +246,7 @@ func (w *response) finish() {
 		w.WriteHeader(http.StatusOK)
 	}
 	if !w.headerSent {
-		w.sendHeader()
-		w.writeBody(w.buf)
-		w.buf = nil
+		w.sendHeaderAndHeld()
 	}
 	if w.chunking {
 		w.c.bw.WriteString("0\r\n\r\n")

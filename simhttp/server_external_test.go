@@ -167,17 +167,14 @@ func TestServeMuxInProduction(t *testing.T) {
 	require.ErrorIs(t, <-done, http.ErrServerClosed)
 }
 
-// rawExchange writes raw bytes to a fresh server on loopback and returns
-// the first response's status line.
-func rawExchange(t *testing.T, srv *simhttp.Server, raw string) string {
+// rawExchange starts a server on loopback with serve, writes raw bytes to
+// it and returns the first response's status line.
+func rawExchange(t *testing.T, serve func(net.Listener), stop func() error, raw string) string {
 	t.Helper()
-	p := providers.Real()
-	srv.Providers = p
-	srv.ErrorLog = discardLog()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	go srv.Serve(context.Background(), l)
-	defer srv.Close()
+	go serve(l)
+	defer stop()
 	c, err := net.Dial("tcp", l.Addr().String())
 	require.NoError(t, err)
 	defer c.Close()
@@ -210,29 +207,12 @@ func TestMalformedRequests(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := rawExchange(t, &simhttp.Server{Handler: echo, MaxHeaderBytes: 1}, tc.raw)
+			srv := &simhttp.Server{Providers: providers.Real(), Handler: echo, MaxHeaderBytes: 1, ErrorLog: discardLog()}
+			got := rawExchange(t, func(l net.Listener) { srv.Serve(context.Background(), l) }, srv.Close, tc.raw)
 			assert.Equal(t, tc.want, got)
 			// net/http's own server answers the same.
-			ref := httpServerExchange(t, &http.Server{Handler: echo, MaxHeaderBytes: 1, ErrorLog: discardLog()}, tc.raw)
-			assert.Equal(t, ref, got, "as net/http answers")
+			ref := &http.Server{Handler: echo, MaxHeaderBytes: 1, ErrorLog: discardLog()}
+			assert.Equal(t, rawExchange(t, func(l net.Listener) { ref.Serve(l) }, ref.Close, tc.raw), got, "as net/http answers")
 		})
 	}
-}
-
-func httpServerExchange(t *testing.T, srv *http.Server, raw string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go srv.Serve(l)
-	defer srv.Close()
-	c, err := net.Dial("tcp", l.Addr().String())
-	require.NoError(t, err)
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(c, raw)
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		return "closed: " + err.Error()
-	}
-	return strings.TrimSpace(line)
 }
