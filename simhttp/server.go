@@ -130,7 +130,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		}
 		s.mu.Lock()
 		s.nconns++
-		c := &conn{s: s, p: p, rwc: rw, remote: rw.RemoteAddr().String(), id: s.nconns}
+		c := &conn{s: s, p: p, rwc: rw, remote: rw.RemoteAddr().String(), id: s.nconns, acceptedAt: p.Time.Now()}
 		s.mu.Unlock()
 		c.setState(http.StateNew)
 		p.Task.Go(cctx, "http conn from "+c.remote, func(tctx context.Context) error {
@@ -235,10 +235,15 @@ func (s *Server) closeIdleConns() bool {
 	s.mu.Lock()
 	var idle []*conn
 	quiet := true
+	now := s.providers().Time.Now()
 	for _, c := range s.connsLocked() {
-		if st := s.conns[c]; st == http.StateIdle || st == http.StateNew {
+		// As net/http: a new connection is taken for idle once it has
+		// carried nothing for 5 seconds; before, its first request may
+		// be on its way.
+		switch st := s.conns[c]; {
+		case st == http.StateIdle, st == http.StateNew && now.Sub(c.acceptedAt) >= 5*time.Second:
 			idle = append(idle, c)
-		} else {
+		default:
 			quiet = false
 		}
 	}
@@ -299,9 +304,12 @@ type conn struct {
 	rwc    net.Conn
 	remote string
 	id     uint64 // in the order of acceptance
-	r      *connReader
-	br     *bufio.Reader
-	bw     *bufio.Writer
+	// acceptedAt is when the connection was accepted, on the Providers'
+	// clock.
+	acceptedAt time.Time
+	r          *connReader
+	br         *bufio.Reader
+	bw         *bufio.Writer
 }
 
 func (c *conn) setState(st http.ConnState) {
@@ -703,19 +711,14 @@ func (b *requestBody) discard(max int64) bool {
 	if b.sawEOF {
 		return true
 	}
-	if b.closed && b.w.expectContinue && !b.w.wroteContinue {
-		return false
-	}
 	if b.w.expectContinue && !b.w.wroteContinue {
 		// The client waits for our word before it sends the body: it
 		// will not come, so the connection cannot be kept.
 		return false
 	}
-	n, err := io.CopyN(io.Discard, b.rc, max+1)
-	if err == io.EOF {
-		b.sawEOF = true
-		return true
+	if _, err := io.CopyN(io.Discard, b.rc, max+1); err != io.EOF {
+		return false
 	}
-	_ = n
-	return false
+	b.sawEOF = true
+	return true
 }

@@ -288,3 +288,25 @@ func TestWriteTimeout(t *testing.T) {
 		require.True(s, ne.Timeout(), "the handler's write ends with the write deadline: %v", err)
 	}, quiet(), simtest.Seeds(3))
 }
+
+// TestShutdownSparesNewConnection: a connection accepted but not yet
+// carrying its first request is left its chance, as net/http leaves it 5
+// seconds.
+func TestShutdownSparesNewConnection(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		srv, _ := serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "late but served") }))
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		p.Time.Sleep(s.Context(), 10*time.Millisecond) // accepted by now
+		done := p.Task.Go(s.Context(), "shutdown", func(ctx context.Context) error { return srv.Shutdown(ctx) })
+		p.Time.Sleep(s.Context(), 100*time.Millisecond)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(s, err)
+		b, _ := io.ReadAll(resp.Body)
+		require.Equal(s, "late but served", string(b))
+		require.True(s, resp.Close, "a server shutting down closes after the answer")
+		require.NoError(s, done.Join(s.Context()))
+	}, quiet(), simtest.Seeds(5))
+}
