@@ -21,7 +21,8 @@
 //
 // # Supported
 //
-//   - HTTP/1.1 and HTTP/1.0, keep-alive, pipelined requests read in turn.
+//   - HTTP/1.1 and HTTP/1.0 (answered in HTTP/1.0; other major versions
+//     get 505), keep-alive, pipelined requests read in turn.
 //   - Request bodies sized and chunked; Expect: 100-continue (the 100
 //     Continue goes out on the handler's first read of the body; any other
 //     Expect gets 417).
@@ -35,7 +36,10 @@
 //   - Request.Context() is cancelled when the client closes or resets its
 //     end while the handler runs (once the body is read), and when the
 //     handler returns.
-//   - Shutdown (graceful, polling on the Providers' clock), Close,
+//   - A body the handler leaves unread: up to 256 KiB is read and dropped
+//     to keep the connection, past that the connection is closed.
+//   - Shutdown (graceful, polling on the Providers' clock; a connection
+//     with no request yet is left 5 seconds for its first), Close,
 //     SetKeepAlivesEnabled, BaseContext, ConnContext, ConnState.
 //   - A handler's panic is logged and its connection closed, as net/http
 //     does; http.ErrAbortHandler closes it without a log.
