@@ -60,3 +60,27 @@ func TestLeakedBodyIsReported(t *testing.T) {
 		require.NoError(s, err)
 	}, quiet(), simtest.Seeds(3))
 }
+
+// TestFailNowInHandler: a require in a handler fails the seed cleanly, as
+// it would in any task.
+func TestFailNowInHandler(t *testing.T) {
+	if os.Getenv("SIMHTTP_FAILNOW_CHILD") == "1" {
+		simtest.Run(t, func(s *simtest.S) {
+			serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				require.Equal(s, "/want", r.URL.Path, "the handler's own check")
+			}))
+			simhttp.NewClient(s.Providers()).Get("http://10.0.0.1/other")
+		}, quiet(), simtest.Seeds(1), simtest.KeepFailures(false))
+		return
+	}
+	if testing.Short() {
+		t.Skip("runs the test binary again as a child process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFailNowInHandler$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SIMHTTP_FAILNOW_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "the child's simulation fails:\n%s", out)
+	assert.Contains(t, string(out), "the handler's own check")
+	assert.Contains(t, string(out), "replay: go test")
+	assert.NotContains(t, string(out), "panic:", "no crash of the test binary")
+}

@@ -522,10 +522,13 @@ func (c *conn) serveHTTP(w *response) (ok bool) {
 			return
 		}
 		r := recover()
+		if r == nil {
+			return // runtime.Goexit (a t.FailNow in the handler): let it go on
+		}
 		if isSimulationSignal(r) {
 			panic(r)
 		}
-		if r != nil && r != http.ErrAbortHandler {
+		if r != http.ErrAbortHandler {
 			buf := make([]byte, 64<<10)
 			buf = buf[:runtime.Stack(buf, false)]
 			c.s.logf("http: panic serving %v: %v\n%s", c.remote, r, buf)
