@@ -93,9 +93,15 @@ func (s *Server) Run(ctx context.Context, p providers.Providers) error {
 		entries: make(map[string]entry),
 		conns:   make(map[uint64]net.Conn),
 	}
-	ln, err := p.Network.Listen(ctx, fmt.Sprintf(":%d", s.port()))
+	addr := fmt.Sprintf(":%d", s.port())
+	if p.Cluster != nil {
+		// Its own address only, not every interface: replicas on one
+		// machine listen on one host at ports of their own.
+		addr = PeerAddr(p.Cluster.Self(), s.port())
+	}
+	ln, err := p.Network.Listen(ctx, addr)
 	if err != nil {
-		return fmt.Errorf("kv: listen on port %d: %w", s.port(), err)
+		return fmt.Errorf("kv: listen on %s: %w", addr, err)
 	}
 	p.Task.Go(ctx, "accept", func(ctx context.Context) error {
 		r.accept(ctx, ln)
@@ -112,6 +118,20 @@ func (s *Server) Run(ctx context.Context, p providers.Providers) error {
 	}
 	r.mu.Unlock()
 	return nil
+}
+
+// PortTag is the tag of a [providers.Peer] that names the port its
+// replica listens on, when it is not the Server's Port: how replicas that
+// share a machine find each other.
+const PortTag = "port"
+
+// PeerAddr returns the address of a peer's replica: its Host and the port
+// its PortTag names, or port.
+func PeerAddr(peer providers.Peer, port int) string {
+	if p, ok := peer.Tags[PortTag]; ok {
+		return net.JoinHostPort(peer.Host, p)
+	}
+	return net.JoinHostPort(peer.Host, fmt.Sprint(port))
 }
 
 func (s *Server) port() int {
@@ -251,7 +271,7 @@ func (r *replica) collect(ctx context.Context, others []providers.Peer) [][]entr
 	got := providers.NewChan[[]entry](r.p.Task, len(others))
 	wg := providers.NewWaitGroup(r.p.Task)
 	for _, peer := range others {
-		addr := net.JoinHostPort(peer.Host, fmt.Sprint(r.cfg.port()))
+		addr := PeerAddr(peer, r.cfg.port())
 		wg.Go(ctx, "dump "+peer.Name, func(ctx context.Context) error {
 			if es, err := r.dump(ctx, addr); err == nil {
 				got.TrySend(es)

@@ -1,0 +1,211 @@
+package kv_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/examples/kv"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// TestThreeProcesses runs the kv example in production: three kvnode
+// processes on loopback ports, each with a temporary directory, and
+// clients over real TCP through providers.Real(). Midway it kills one
+// replica with SIGKILL and starts it again on the same directory; at the
+// end it reads every key and checks the history with porcupine. The same
+// kv.Server and kv.Client as TestKV, and the same model.
+func TestThreeProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kvnode and runs three processes")
+	}
+	bin := filepath.Join(t.TempDir(), "kvnode")
+	build := exec.Command("go", "build", "-o", bin, "./kvnode")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build ./kvnode:\n%s", out)
+
+	const n = 3
+	var addrs, parts []string
+	for i := range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addrs = append(addrs, l.Addr().String())
+		l.Close()
+		parts = append(parts, fmt.Sprintf("kv-%d=%s", i+1, addrs[i]))
+	}
+	cluster := strings.Join(parts, ",")
+	dirs := make([]string, n)
+	procs := make([]*exec.Cmd, n)
+	logs := make([]*syncBuffer, n)
+	start := func(i int) {
+		if dirs[i] == "" {
+			dirs[i] = t.TempDir()
+			logs[i] = &syncBuffer{}
+		}
+		cmd := exec.Command(bin, "-name", fmt.Sprintf("kv-%d", i+1), "-dir", dirs[i], "-cluster", cluster)
+		cmd.Stderr = logs[i]
+		require.NoError(t, cmd.Start())
+		procs[i] = cmd
+		waitListening(t, addrs[i])
+	}
+	defer func() {
+		for i, cmd := range procs {
+			if cmd != nil && cmd.ProcessState == nil {
+				cmd.Process.Signal(syscall.SIGTERM)
+				cmd.Wait()
+			}
+			if t.Failed() {
+				t.Logf("kv-%d's log:\n%s", i+1, logs[i].String())
+			}
+		}
+	}()
+	for i := range n {
+		start(i)
+	}
+
+	p := providers.Real()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h := &history{start: time.Now()}
+	var wg sync.WaitGroup
+	const clients, ops, keys = 3, 60, 5
+	for id := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := kv.NewClient(ctx, p, addrs, kv.ClientOptions{})
+			defer c.Close()
+			r := rand.New(rand.NewPCG(uint64(id), 7))
+			for op := range ops {
+				time.Sleep(time.Duration(r.IntN(10)) * time.Millisecond)
+				key := "k" + strconv.Itoa(r.IntN(keys))
+				if r.IntN(2) == 0 {
+					h.get(ctx, c, id, key)
+				} else {
+					h.put(ctx, c, id, key, fmt.Sprintf("c%d-%d", id, op))
+				}
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	victim := procs[1]
+	require.NoError(t, victim.Process.Signal(syscall.SIGKILL))
+	err = victim.Wait()
+	require.Error(t, err, "kv-2 was killed")
+	t.Logf("kv-2 killed with SIGKILL: %v", err)
+	time.Sleep(200 * time.Millisecond)
+	start(1)
+	t.Logf("kv-2 restarted on its directory")
+	wg.Wait()
+
+	c := kv.NewClient(ctx, p, addrs, kv.ClientOptions{})
+	defer c.Close()
+	for k := range keys {
+		key := "k" + strconv.Itoa(k)
+		for try := 0; try < 20 && !h.get(ctx, c, clients, key); try++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	ops2 := h.operations()
+	t.Logf("%d operations by %d clients over real TCP", len(ops2), clients)
+	require.Greater(t, len(ops2), clients*ops/2, "most operations completed")
+	require.True(t, porcupine.CheckOperations(kvModel(), ops2), "the history is linearizable")
+	require.Contains(t, logs[1].String(), "booted", "the restarted replica booted")
+	t.Logf("linearizable; kv-2 after its restart: %s", lastLine(logs[1].String()))
+}
+
+// history records operations from several goroutines.
+type history struct {
+	start time.Time
+	mu    sync.Mutex
+	ops   []porcupine.Operation
+}
+
+func (h *history) now() int64 { return int64(time.Since(h.start)) }
+
+func (h *history) add(op porcupine.Operation) {
+	h.mu.Lock()
+	h.ops = append(h.ops, op)
+	h.mu.Unlock()
+}
+
+func (h *history) operations() []porcupine.Operation {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]porcupine.Operation(nil), h.ops...)
+}
+
+func (h *history) get(ctx context.Context, c *kv.Client, id int, key string) bool {
+	call := h.now()
+	v, found, err := c.Get(ctx, key)
+	if err != nil {
+		return false
+	}
+	h.add(porcupine.Operation{ClientId: id, Input: input{key: key}, Call: call, Output: output{value: v, found: found}, Return: h.now()})
+	return true
+}
+
+func (h *history) put(ctx context.Context, c *kv.Client, id int, key, value string) {
+	call := h.now()
+	err := c.Put(ctx, key, value)
+	ret := h.now()
+	unknown := errors.Is(err, kv.ErrIndeterminate)
+	switch {
+	case unknown:
+		ret = math.MaxInt64
+	case err != nil:
+		return
+	}
+	h.add(porcupine.Operation{ClientId: id, Input: input{put: true, key: key, value: value}, Call: call, Output: output{unknown: unknown}, Return: ret})
+}
+
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "nothing listens on %s: %v", addr, err)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

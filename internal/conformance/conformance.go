@@ -1,0 +1,257 @@
+// Package conformance holds the contracts every set of providers keeps,
+// written once and run against providers.Real() and against a simulation's
+// providers, so that the two cannot drift apart: what code learns to
+// expect in a simulation holds in production.
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Env is what a contract runs with.
+type Env struct {
+	P   providers.Providers // Time, Task, Network and Storage set
+	Ctx context.Context
+	// Listen is the address to listen on for a free port: "127.0.0.1:0"
+	// in production, ":0" in a simulation.
+	Listen string
+}
+
+// A Contract is one promise of the providers, checked by Run.
+type Contract struct {
+	Name string
+	Run  func(t require.TestingT, e Env)
+}
+
+// Contracts returns every contract, in a fixed order.
+func Contracts() []Contract {
+	return []Contract{
+		{"SleepLastsItsDuration", sleepLasts},
+		{"SleepEndsWithContext", sleepEndsWithContext},
+		{"DeadlineFires", deadlineFires},
+		{"AfterFuncFiresAndStops", afterFunc},
+		{"TaskJoinGivesError", taskJoin},
+		{"EchoRoundTrips", echo},
+		{"ReadDeadlineTimesOut", readDeadline},
+		{"PeerCloseIsEOF", peerClose},
+		{"ClosedConnIsErrClosed", closedConn},
+		{"LingerZeroCloseResets", reset},
+		{"DialClosedPortRefused", refused},
+		{"ListenTakenPortInUse", addrInUse},
+		{"SyncedWriteReadsBack", syncedWrite},
+		{"NotFoundAndExists", notFoundExists},
+	}
+}
+
+func sleepLasts(t require.TestingT, e Env) {
+	start := e.P.Time.Now()
+	require.NoError(t, e.P.Time.Sleep(e.Ctx, 20*time.Millisecond))
+	require.GreaterOrEqual(t, e.P.Time.Now().Sub(start), 20*time.Millisecond, "a sleep lasts at least its duration")
+}
+
+func sleepEndsWithContext(t require.TestingT, e Env) {
+	ctx, cancel := context.WithCancel(e.Ctx)
+	cancel()
+	require.ErrorIs(t, e.P.Time.Sleep(ctx, time.Hour), context.Canceled)
+}
+
+func deadlineFires(t require.TestingT, e Env) {
+	start := e.P.Time.Now()
+	at := start.Add(10 * time.Millisecond)
+	ctx, cancel := e.P.Time.WithDeadline(e.Ctx, at)
+	defer cancel()
+	d, ok := ctx.Deadline()
+	require.True(t, ok)
+	require.True(t, d.Equal(at), "the context's deadline is the one asked for")
+	require.ErrorIs(t, providers.Wait(ctx, e.P.Task), context.DeadlineExceeded)
+	require.False(t, e.P.Time.Now().Before(at), "a deadline fires at or after its time on the provider's clock")
+	ctx, cancel = e.P.Time.WithTimeout(e.Ctx, time.Hour)
+	defer cancel()
+	d, _ = ctx.Deadline()
+	require.False(t, d.Before(at.Add(time.Hour-10*time.Millisecond)), "WithTimeout counts from the provider's Now")
+}
+
+func afterFunc(t require.TestingT, e Env) {
+	fired := providers.NewChan[struct{}](e.P.Task, 1)
+	e.P.Time.AfterFunc(5*time.Millisecond, func() { fired.TrySend(struct{}{}) })
+	_, _, err := fired.Recv(e.Ctx)
+	require.NoError(t, err)
+	never := e.P.Time.AfterFunc(time.Hour, func() { fired.TrySend(struct{}{}) })
+	require.True(t, never.Stop(), "a pending timer stops")
+	require.False(t, never.Stop(), "a stopped timer is not pending")
+}
+
+func taskJoin(t require.TestingT, e Env) {
+	boom := errors.New("boom")
+	h := e.P.Task.Go(e.Ctx, "failing", func(context.Context) error { return boom })
+	require.ErrorIs(t, h.Join(e.Ctx), boom)
+	h = e.P.Task.Go(e.Ctx, "waiting", func(ctx context.Context) error { return providers.Wait(ctx, e.P.Task) })
+	h.Cancel()
+	require.ErrorIs(t, h.Join(e.Ctx), context.Canceled, "Cancel cancels the task's context")
+}
+
+// pair returns both ends of a connection.
+func pair(t require.TestingT, e Env) (client, server net.Conn) {
+	l, err := e.P.Network.Listen(e.Ctx, e.Listen)
+	require.NoError(t, err)
+	defer l.Close()
+	accepted := providers.NewChan[net.Conn](e.P.Task, 1)
+	e.P.Task.Go(e.Ctx, "accept", func(ctx context.Context) error {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		return accepted.Send(ctx, c)
+	})
+	client, err = e.P.Network.Dial(e.Ctx, l.Addr().String())
+	require.NoError(t, err)
+	server, _, err = accepted.Recv(e.Ctx)
+	require.NoError(t, err)
+	return client, server
+}
+
+func echo(t require.TestingT, e Env) {
+	c, srv := pair(t, e)
+	defer c.Close()
+	e.P.Task.Go(e.Ctx, "echo", func(context.Context) error {
+		defer srv.Close()
+		_, err := io.Copy(srv, srv)
+		return err
+	})
+	msg := make([]byte, 64<<10)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range msg {
+		msg[i] = byte(r.Uint32())
+	}
+	e.P.Task.Go(e.Ctx, "send", func(context.Context) error {
+		_, err := c.Write(msg)
+		return err
+	})
+	got := make([]byte, len(msg))
+	_, err := io.ReadFull(c, got)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(msg, got), "an echo round-trips byte for byte")
+}
+
+func readDeadline(t require.TestingT, e Env) {
+	c, srv := pair(t, e)
+	defer c.Close()
+	defer srv.Close()
+	require.NoError(t, c.SetReadDeadline(e.P.Time.Now().Add(10*time.Millisecond)))
+	_, err := c.Read(make([]byte, 1))
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	require.True(t, ne.Timeout())
+	var op *net.OpError
+	require.ErrorAs(t, err, &op)
+	require.Equal(t, "read", op.Op)
+}
+
+func peerClose(t require.TestingT, e Env) {
+	c, srv := pair(t, e)
+	defer c.Close()
+	_, err := srv.Write([]byte("bye"))
+	require.NoError(t, err)
+	require.NoError(t, srv.Close())
+	b, err := io.ReadAll(c)
+	require.NoError(t, err, "the peer's close reads as io.EOF after its bytes")
+	require.Equal(t, "bye", string(b))
+}
+
+func closedConn(t require.TestingT, e Env) {
+	c, srv := pair(t, e)
+	defer srv.Close()
+	require.NoError(t, c.Close())
+	_, err := c.Read(make([]byte, 1))
+	require.ErrorIs(t, err, net.ErrClosed)
+	_, err = c.Write([]byte("x"))
+	require.ErrorIs(t, err, net.ErrClosed)
+}
+
+func reset(t require.TestingT, e Env) {
+	c, srv := pair(t, e)
+	defer c.Close()
+	l, ok := srv.(interface{ SetLinger(int) error })
+	require.True(t, ok, "a connection has SetLinger, as *net.TCPConn does")
+	require.NoError(t, l.SetLinger(0))
+	require.NoError(t, srv.Close())
+	_, err := c.Read(make([]byte, 1))
+	require.ErrorIs(t, err, syscall.ECONNRESET, "a close with linger 0 resets the peer")
+}
+
+func refused(t require.TestingT, e Env) {
+	l, err := e.P.Network.Listen(e.Ctx, e.Listen)
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	_, err = e.P.Network.Dial(e.Ctx, addr)
+	require.ErrorIs(t, err, syscall.ECONNREFUSED)
+	var op *net.OpError
+	require.ErrorAs(t, err, &op)
+	require.Equal(t, "dial", op.Op)
+}
+
+func addrInUse(t require.TestingT, e Env) {
+	l, err := e.P.Network.Listen(e.Ctx, e.Listen)
+	require.NoError(t, err)
+	defer l.Close()
+	_, err = e.P.Network.Listen(e.Ctx, l.Addr().String())
+	require.ErrorIs(t, err, syscall.EADDRINUSE)
+}
+
+func syncedWrite(t require.TestingT, e Env) {
+	st := e.P.Storage
+	f, err := st.Create("data")
+	require.NoError(t, err)
+	_, err = f.Write([]byte("hello, disk"))
+	require.NoError(t, err)
+	require.NoError(t, f.Sync())
+	require.NoError(t, f.Close())
+	f, err = st.Open("data")
+	require.NoError(t, err)
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	require.NoError(t, err)
+	require.Equal(t, "hello, disk", string(b), "a synced write reads back")
+	_, err = f.Write([]byte("x"))
+	require.Error(t, err, "a file opened with Open is read-only")
+}
+
+func notFoundExists(t require.TestingT, e Env) {
+	st := e.P.Storage
+	_, err := st.Open("missing")
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	var pe *fs.PathError
+	require.ErrorAs(t, err, &pe)
+	_, err = st.Stat("missing")
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	require.ErrorIs(t, st.Remove("missing"), fs.ErrNotExist)
+	require.NoError(t, st.Mkdir("d", 0o755))
+	require.ErrorIs(t, st.Mkdir("d", 0o755), fs.ErrExist)
+	f, err := st.OpenFile("only", os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	_, err = st.OpenFile("only", os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	require.ErrorIs(t, err, fs.ErrExist)
+	_, err = st.Open("../escape")
+	require.ErrorIs(t, err, providers.ErrOutsideRoot)
+	f, err = st.Open("only")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	_, err = f.Read(make([]byte, 1))
+	require.ErrorIs(t, err, fs.ErrClosed)
+}

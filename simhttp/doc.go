@@ -1,0 +1,75 @@
+// Package simhttp serves and calls HTTP/1.1 over a [providers.Network], so
+// that an existing net/http service (its handlers, its router, its
+// *http.Client calls) runs inside a simulation and, unchanged, in
+// production over [providers.Real].
+//
+// A plain [http.Server] or [http.Transport] starts goroutines of its own,
+// which a simulation cannot schedule. [Server] serves an [http.Handler]
+// with one task per connection, started through the Providers' Task;
+// [Transport] is an [http.RoundTripper] that does a round trip in the
+// calling task. Both hand back the standard types: handlers see an
+// *http.Request and an http.ResponseWriter, clients get an *http.Response.
+// [NewClient] returns an *http.Client over a Transport.
+//
+//	srv := &simhttp.Server{Providers: p, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+//	go srv.Serve(ctx, l) // as a task: p.Task.Go(ctx, "http", ...)
+//	c := simhttp.NewClient(p)
+//	resp, err := c.Get("http://10.0.0.1/items/7")
+//
+// Parsing is net/http's own (http.ReadRequest, http.ReadResponse,
+// Request.Write); the response framing follows net/http's server.
+//
+// # Supported
+//
+//   - HTTP/1.1 and HTTP/1.0 (answered in HTTP/1.0; other major versions
+//     get 505), keep-alive, pipelined requests read in turn.
+//   - Request bodies sized and chunked; Expect: 100-continue (the 100
+//     Continue goes out on the handler's first read of the body; any other
+//     Expect gets 417).
+//   - Responses framed as net/http frames them: Content-Length when the
+//     handler sets it or finishes within 2 KiB, chunked otherwise, the end
+//     of the connection for HTTP/1.0; Date and a sniffed Content-Type added;
+//     HEAD, 204 and 304 without a body; informational 1xx answers; Flush;
+//     http.ResponseController's Flush, SetReadDeadline, SetWriteDeadline.
+//   - ReadTimeout, ReadHeaderTimeout, WriteTimeout, IdleTimeout and
+//     MaxHeaderBytes, on the Providers' clock.
+//   - Request.Context() is cancelled when the client closes or resets its
+//     end while the handler runs (once the body is read), and when the
+//     handler returns.
+//   - A body the handler leaves unread: up to 256 KiB is read and dropped
+//     to keep the connection, past that the connection is closed.
+//   - Shutdown (graceful, polling on the Providers' clock; a connection
+//     with no request yet is left 5 seconds for its first), Close,
+//     SetKeepAlivesEnabled, BaseContext, ConnContext, ConnState.
+//   - A handler's panic is logged and its connection closed, as net/http
+//     does; http.ErrAbortHandler closes it without a log.
+//   - Malformed requests get net/http's answers: 400 (with its reason),
+//     431 for a header past MaxHeaderBytes, 501 for an unknown transfer
+//     encoding.
+//   - Transport: a pool of kept-alive connections per host
+//     (MaxIdleConnsPerHost, IdleConnTimeout, DisableKeepAlives),
+//     ResponseHeaderTimeout, MaxResponseHeaderBytes, cancellation by the
+//     request's context (a task watches it while the exchange runs), a
+//     request retried on a new connection when a kept-alive one turns out
+//     closed and the request may be replayed; errors as net/http gives
+//     them. [Transport.OpenBodies] names the responses whose body was left
+//     open.
+//
+// # Not supported
+//
+//   - TLS and HTTP/2: the Transport refuses https URLs. In production
+//     serve TLS with http.Server and call with http.DefaultTransport.
+//   - http.Client's Timeout, which runs on the wall clock: bound a request
+//     with a context from p.Time.WithTimeout instead.
+//   - Hijacking (http.Hijacker), trailers, CONNECT, proxies, and the
+//     Transport's transparent gzip.
+//   - A second Host header is not rejected (http.ReadRequest keeps the
+//     first), and header values are checked less strictly than net/http's.
+//   - The Transport writes the whole request before it reads the response;
+//     it does not wait for 100 Continue before sending a body.
+//
+// In a simulation, a handler that blocks outside it (a raw channel,
+// time.Sleep) is caught by the guards, which report its connection's task
+// ("http conn from 10.0.0.2:40001") and the handler's stack; one that waits
+// forever through it is reported as a deadlock.
+package simhttp

@@ -1,0 +1,62 @@
+package simhttp_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/moonpool-go/moonpool/simhttp"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// An unmodified ServeMux served on a simulated host and called with a
+// plain *http.Client.
+func ExampleServer() {
+	var t *testing.T // the test's own, in a real test function
+
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.HostProviders("10.0.0.1")
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "hello, %s", r.PathValue("name"))
+		})
+		srv := &simhttp.Server{Providers: p, Handler: mux}
+		l, err := p.Network.Listen(s.Context(), ":80")
+		if err != nil {
+			s.Fatal(err)
+		}
+		p.Task.Go(s.Context(), "http server", func(ctx context.Context) error {
+			return srv.Serve(ctx, l)
+		})
+
+		resp, err := simhttp.NewClient(s.Providers()).Get("http://10.0.0.1/hello/sim")
+		if err != nil {
+			s.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		s.Logf("%s", b) // hello, sim
+	})
+}
+
+// A request bounded on the simulated clock: http.Client's Timeout runs on
+// the wall clock, a context from the Time provider does not.
+func ExampleNewClient() {
+	var t *testing.T // the test's own, in a real test function
+
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		ctx, cancel := p.Time.WithTimeout(s.Context(), 2*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://10.0.0.1/", nil)
+		resp, err := simhttp.NewClient(p).Do(req)
+		if err != nil {
+			s.Logf("no answer in time: %v", err)
+			return
+		}
+		resp.Body.Close()
+	})
+}

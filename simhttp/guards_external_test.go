@@ -1,0 +1,86 @@
+package simhttp_test
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/simhttp"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// stuckHandler blocks outside the simulation: the guards must name it.
+func stuckHandler(w http.ResponseWriter, r *http.Request) {
+	<-make(chan struct{})
+}
+
+// TestStuckHandlerIsNamed runs a simulation whose handler never returns,
+// in a child process, and checks that the failure names the connection's
+// task and the handler.
+func TestStuckHandlerIsNamed(t *testing.T) {
+	if os.Getenv("SIMHTTP_STUCK_CHILD") == "1" {
+		simtest.Run(t, func(s *simtest.S) {
+			serve(s, "10.0.0.1", http.HandlerFunc(stuckHandler))
+			simhttp.NewClient(s.Providers()).Get("http://10.0.0.1/")
+		}, quiet(), simtest.Seeds(1), simtest.KeepFailures(false), simtest.Watchdog(200*time.Millisecond))
+		return
+	}
+	if testing.Short() {
+		t.Skip("runs the test binary again as a child process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestStuckHandlerIsNamed$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SIMHTTP_STUCK_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "the child's simulation fails:\n%s", out)
+	assert.Contains(t, string(out), "http conn from 10.0.0.254:")
+	assert.Contains(t, string(out), "stuckHandler")
+}
+
+// TestLeakedBodyIsReported leaves a response body open: the Transport
+// names it, and the seed ends without hanging.
+func TestLeakedBodyIsReported(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "a body nobody reads")
+		}))
+		tr := &simhttp.Transport{Providers: s.Providers()}
+		c := &http.Client{Transport: tr}
+		resp, err := c.Get("http://10.0.0.1/leak")
+		require.NoError(s, err)
+		require.Equal(s, []string{"GET http://10.0.0.1/leak"}, tr.OpenBodies())
+		resp.Body.Close()
+		require.Empty(s, tr.OpenBodies())
+		_, err = c.Get("http://10.0.0.1/leak-again") // left open to the end of the seed
+		require.NoError(s, err)
+	}, quiet(), simtest.Seeds(3))
+}
+
+// TestFailNowInHandler: a require in a handler fails the seed cleanly, as
+// it would in any task.
+func TestFailNowInHandler(t *testing.T) {
+	if os.Getenv("SIMHTTP_FAILNOW_CHILD") == "1" {
+		simtest.Run(t, func(s *simtest.S) {
+			serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				require.Equal(s, "/want", r.URL.Path, "the handler's own check")
+			}))
+			simhttp.NewClient(s.Providers()).Get("http://10.0.0.1/other")
+		}, quiet(), simtest.Seeds(1), simtest.KeepFailures(false))
+		return
+	}
+	if testing.Short() {
+		t.Skip("runs the test binary again as a child process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFailNowInHandler$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SIMHTTP_FAILNOW_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "the child's simulation fails:\n%s", out)
+	assert.Contains(t, string(out), "the handler's own check")
+	assert.Contains(t, string(out), "replay: go test")
+	assert.NotContains(t, string(out), "panic:", "no crash of the test binary")
+}

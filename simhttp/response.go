@@ -1,0 +1,266 @@
+package simhttp
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// response is the http.ResponseWriter of one request. It frames the body
+// as net/http does: a Content-Length when the handler set one or finished
+// within the first 2 KiB, chunked otherwise (HTTP/1.1), or the end of the
+// connection (HTTP/1.0).
+type response struct {
+	c      *conn
+	req    *http.Request
+	body   *requestBody
+	cancel func()
+
+	handlerHeader http.Header
+	header        http.Header // as sent, a copy taken at WriteHeader
+	wroteHeader   bool
+	headerSent    bool
+	status        int
+	contentLength int64 // from the handler's Content-Length, -1 if none
+	written       int64
+	buf           []byte // body held until the framing is decided
+	chunking      bool
+
+	expectContinue bool
+	wroteContinue  bool
+	expectFailed   bool
+	keepAlive10    bool
+	closeAfter     bool
+	handlerDone    bool
+	werr           error // the first failed write to the connection
+}
+
+var (
+	_ http.ResponseWriter = (*response)(nil)
+	_ http.Flusher        = (*response)(nil)
+)
+
+func (w *response) Header() http.Header { return w.handlerHeader }
+
+func (w *response) WriteHeader(code int) {
+	if w.wroteHeader {
+		w.c.s.logf("http: superfluous response.WriteHeader call")
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		// An informational answer goes out at once; the final one follows.
+		if code == http.StatusContinue && (w.wroteContinue || !w.expectContinue) {
+			return
+		}
+		if code == http.StatusContinue {
+			w.wroteContinue = true
+		}
+		fmt.Fprintf(w.c.bw, "HTTP/1.1 %d %s\r\n", code, http.StatusText(code))
+		w.handlerHeader.Write(w.c.bw)
+		w.c.bw.WriteString("\r\n")
+		w.c.bw.Flush()
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	w.header = w.handlerHeader.Clone()
+	if cl := w.header.Get("Content-Length"); cl != "" {
+		v, err := strconv.ParseInt(cl, 10, 64)
+		if err == nil && v >= 0 {
+			w.contentLength = v
+		} else {
+			w.c.s.logf("http: invalid Content-Length of %q", cl)
+			w.header.Del("Content-Length")
+		}
+	}
+}
+
+func (w *response) bodyAllowed() bool {
+	return !(w.status >= 100 && w.status <= 199 || w.status == http.StatusNoContent || w.status == http.StatusNotModified)
+}
+
+func (w *response) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !w.bodyAllowed() {
+		return 0, http.ErrBodyNotAllowed
+	}
+	w.written += int64(len(p))
+	if w.contentLength != -1 && w.written > w.contentLength {
+		return 0, http.ErrContentLength
+	}
+	if w.werr != nil {
+		return 0, w.werr
+	}
+	if !w.headerSent {
+		w.buf = append(w.buf, p...)
+		if len(w.buf) > bufferBeforeChunking {
+			w.sendHeaderAndHeld()
+		}
+		return len(p), w.err()
+	}
+	w.writeBody(p)
+	return len(p), w.err()
+}
+
+// WriteString lets io.WriteString skip a copy.
+func (w *response) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+func (w *response) err() error {
+	return w.werr
+}
+
+// Flush sends the header and what the body holds so far.
+func (w *response) Flush() { w.FlushError() }
+
+// FlushError is Flush that reports the connection's error, for
+// http.ResponseController.
+func (w *response) FlushError() error {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.headerSent {
+		w.sendHeaderAndHeld()
+	}
+	if err := w.c.bw.Flush(); err != nil {
+		w.fail(err)
+		return err
+	}
+	return nil
+}
+
+// SetReadDeadline sets the connection's read deadline, for
+// http.ResponseController; t is on the Providers' clock.
+func (w *response) SetReadDeadline(t time.Time) error { return w.c.rwc.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the connection's write deadline, for
+// http.ResponseController; t is on the Providers' clock.
+func (w *response) SetWriteDeadline(t time.Time) error { return w.c.rwc.SetWriteDeadline(t) }
+
+func (w *response) writeBody(p []byte) {
+	if len(p) == 0 || w.req.Method == http.MethodHead || !w.bodyAllowed() {
+		return
+	}
+	bw := w.c.bw
+	if w.chunking {
+		fmt.Fprintf(bw, "%x\r\n", len(p))
+	}
+	if _, err := bw.Write(p); err != nil {
+		w.fail(err)
+	}
+	if w.chunking {
+		bw.WriteString("\r\n")
+	}
+}
+
+func (w *response) fail(err error) {
+	if w.werr == nil {
+		w.werr = err
+	}
+}
+
+// sendHeaderAndHeld sends the header and the body held until now.
+func (w *response) sendHeaderAndHeld() {
+	w.sendHeader()
+	w.writeBody(w.buf)
+	w.buf = nil
+}
+
+// sendHeader decides the framing and keep-alive, and writes the status
+// line and header.
+func (w *response) sendHeader() {
+	w.headerSent = true
+	h := w.header
+	isHEAD := w.req.Method == http.MethodHead
+	_, hasTE := h["Transfer-Encoding"]
+	if w.handlerDone && w.contentLength == -1 && w.bodyAllowed() && !hasTE && (!isHEAD || len(w.buf) > 0) {
+		w.contentLength = int64(len(w.buf))
+		h.Set("Content-Length", strconv.Itoa(len(w.buf)))
+	}
+	// Read what the handler left of the request body, a bounded amount,
+	// so that the connection can carry the next request.
+	if !w.body.sawEOF && w.req.ContentLength != 0 && !w.closeAfter {
+		if !w.body.discard(maxPostHandlerReadBytes) {
+			w.closeAfter = true
+		}
+	}
+	if strings.EqualFold(h.Get("Connection"), "close") || w.c.s.keepAlivesOff() {
+		w.closeAfter = true
+	}
+	if _, ok := h["Date"]; !ok {
+		h.Set("Date", w.c.p.Time.Now().UTC().Format(http.TimeFormat))
+	}
+	if _, ok := h["Content-Type"]; !ok && w.bodyAllowed() && !hasTE && len(w.buf) > 0 {
+		h.Set("Content-Type", http.DetectContentType(w.buf))
+	}
+	switch {
+	case isHEAD || !w.bodyAllowed():
+	case hasTE && strings.EqualFold(h.Get("Transfer-Encoding"), "identity"):
+		h.Del("Transfer-Encoding")
+		w.closeAfter = true
+	case w.contentLength != -1 && !hasTE:
+	case w.req.ProtoAtLeast(1, 1):
+		w.chunking = true
+		h.Del("Content-Length")
+		h.Set("Transfer-Encoding", "chunked")
+	default:
+		w.closeAfter = true
+		h.Del("Transfer-Encoding")
+	}
+	if w.status == http.StatusNoContent {
+		h.Del("Transfer-Encoding")
+		h.Del("Content-Length")
+	}
+	if w.closeAfter {
+		h.Set("Connection", "close")
+	} else if w.keepAlive10 {
+		h.Set("Connection", "keep-alive")
+	}
+	bw := w.c.bw
+	text := http.StatusText(w.status)
+	if text == "" {
+		text = "status code " + strconv.Itoa(w.status)
+	}
+	proto := "HTTP/1.1"
+	if !w.req.ProtoAtLeast(1, 1) {
+		proto = "HTTP/1.0" // as net/http answers an HTTP/1.0 request
+	}
+	fmt.Fprintf(bw, "%s %d %s\r\n", proto, w.status, text)
+	h.Write(bw)
+	bw.WriteString("\r\n")
+}
+
+// finish completes the response after the handler returned.
+func (w *response) finish() {
+	w.handlerDone = true
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.headerSent {
+		w.sendHeaderAndHeld()
+	}
+	if w.chunking {
+		w.c.bw.WriteString("0\r\n\r\n")
+	}
+	if w.contentLength != -1 && w.bodyAllowed() && w.req.Method != http.MethodHead && w.written != w.contentLength {
+		// Too short: the client would wait for the rest.
+		w.closeAfter = true
+	}
+	if err := w.c.bw.Flush(); err != nil {
+		w.fail(err)
+	}
+	if !w.body.sawEOF && !w.closeAfter {
+		if !w.body.discard(maxPostHandlerReadBytes) {
+			w.closeAfter = true
+		}
+	}
+}

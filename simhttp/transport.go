@@ -1,0 +1,458 @@
+package simhttp
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Transport is an [http.RoundTripper] over a [providers.Network]: HTTP/1.1
+// without TLS, with kept-alive connections pooled per host. A round trip
+// runs in the caller's task: it writes the request, then reads the
+// response's header; the body is read from the connection as the caller
+// reads resp.Body. Its fields copy [http.Transport]'s names and meanings.
+// Set Providers; a Transport must not be copied after first use.
+type Transport struct {
+	// Providers gives the network to dial, the clock of the timeouts and
+	// the tasks that watch a request's context. Required.
+	Providers providers.Providers
+	// DisableKeepAlives, if true, closes each connection after one request.
+	DisableKeepAlives bool
+	// MaxIdleConnsPerHost bounds the idle connections kept per host; zero
+	// means http.DefaultMaxIdleConnsPerHost (2).
+	MaxIdleConnsPerHost int
+	// IdleConnTimeout closes a connection idle for longer; zero means no
+	// limit.
+	IdleConnTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for a response's header once
+	// the request is written; zero means no limit.
+	ResponseHeaderTimeout time.Duration
+	// MaxResponseHeaderBytes bounds a response's header; zero means 10 MB.
+	MaxResponseHeaderBytes int64
+
+	mu   sync.Mutex // held only between calls that never block
+	idle map[string][]*persistConn
+	open map[*bodyEOFSignal]string
+}
+
+// NewClient returns an *http.Client whose Transport is a [Transport] over
+// p. Its Timeout stays zero: http.Client's Timeout runs on the wall clock,
+// so bound requests with a context from p.Time.WithTimeout instead.
+func NewClient(p providers.Providers) *http.Client {
+	return &http.Client{Transport: &Transport{Providers: p}}
+}
+
+// timeoutError is a timeout of the Transport's own, shaped as net/http's.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string   { return e.msg }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
+
+var (
+	errServerClosedIdle = errors.New("http: server closed idle connection")
+	errHeaderTimeout    = &timeoutError{"net/http: timeout awaiting response headers"}
+)
+
+// RoundTrip sends req and reads the response's header; see
+// http.RoundTripper. Its errors are net/http's: the dial's *net.OpError
+// (connection refused), the connection's read or write error (a reset),
+// ctx's error when req's context ends first, a timeout whose Timeout
+// method reports true.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	p := t.providers()
+	closeBody := func() {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+	}
+	switch {
+	case req.URL == nil:
+		closeBody()
+		return nil, errors.New("http: nil Request.URL")
+	case req.URL.Scheme == "https":
+		closeBody()
+		return nil, errors.New("simhttp: https is not supported: TLS is not simulated; in production use http.DefaultTransport")
+	case req.URL.Scheme != "http":
+		closeBody()
+		return nil, fmt.Errorf("unsupported protocol scheme %q", req.URL.Scheme)
+	case req.URL.Host == "":
+		closeBody()
+		return nil, errors.New("http: no Host in request URL")
+	}
+	addr := req.URL.Host
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr = net.JoinHostPort(strings.Trim(addr, "[]"), "80")
+	}
+	ctx := req.Context()
+	for {
+		if err := ctx.Err(); err != nil {
+			closeBody()
+			return nil, err
+		}
+		pc, reused := t.getIdle(addr, p.Time.Now())
+		if pc == nil {
+			c, err := p.Network.Dial(ctx, addr)
+			if err != nil {
+				closeBody()
+				return nil, err
+			}
+			pc = t.newConn(addr, c)
+		}
+		resp, err := pc.roundTrip(req, reused)
+		if err == nil {
+			return resp, nil
+		}
+		if !reused || err != errServerClosedIdle || !replayable(req) {
+			return nil, err
+		}
+		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+			body, gerr := req.GetBody()
+			if gerr != nil {
+				return nil, err
+			}
+			req = req.Clone(ctx)
+			req.Body = body
+		}
+	}
+}
+
+// replayable reports whether req may be sent again after a kept-alive
+// connection turned out closed, as net/http decides.
+func replayable(req *http.Request) bool {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
+}
+
+// CloseIdleConnections closes the connections kept for later requests.
+func (t *Transport) CloseIdleConnections() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	// In order: a simulation must not see map order.
+	for _, addr := range slices.Sorted(maps.Keys(idle)) {
+		for _, pc := range idle[addr] {
+			pc.conn.Close()
+		}
+	}
+}
+
+// OpenBodies returns the requests ("GET http://10.0.0.1/x") whose
+// response Body was neither read to its end nor closed, sorted: each holds
+// a connection. A simulation's check can assert that none is left.
+func (t *Transport) OpenBodies() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, what := range t.open {
+		out = append(out, what)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (t *Transport) providers() providers.Providers {
+	if t.Providers.Task == nil || t.Providers.Time == nil || t.Providers.Network == nil {
+		panic("simhttp: Transport.Providers is not set; set it to the process's providers (providers.Real() in production)")
+	}
+	return t.Providers
+}
+
+func (t *Transport) getIdle(addr string, now time.Time) (*persistConn, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for {
+		pcs := t.idle[addr]
+		if len(pcs) == 0 {
+			return nil, false
+		}
+		pc := pcs[len(pcs)-1]
+		t.idle[addr] = pcs[:len(pcs)-1]
+		if t.IdleConnTimeout > 0 && now.Sub(pc.idleAt) > t.IdleConnTimeout {
+			pc.conn.Close()
+			continue
+		}
+		return pc, true
+	}
+}
+
+func (t *Transport) putIdle(pc *persistConn) {
+	max := t.MaxIdleConnsPerHost
+	if max == 0 {
+		max = http.DefaultMaxIdleConnsPerHost
+	}
+	t.mu.Lock()
+	if t.DisableKeepAlives || len(t.idle[pc.addr]) >= max {
+		t.mu.Unlock()
+		pc.conn.Close()
+		return
+	}
+	if t.idle == nil {
+		t.idle = map[string][]*persistConn{}
+	}
+	pc.idleAt = t.Providers.Time.Now()
+	t.idle[pc.addr] = append(t.idle[pc.addr], pc)
+	t.mu.Unlock()
+}
+
+func (t *Transport) newConn(addr string, c net.Conn) *persistConn {
+	pc := &persistConn{t: t, addr: addr, conn: c}
+	pc.lr = &limitReader{r: c}
+	pc.br = bufio.NewReaderSize(pc.lr, 4096)
+	pc.bw = bufio.NewWriterSize(c, 4096)
+	return pc
+}
+
+// persistConn is one connection to a host, used by one request at a time.
+type persistConn struct {
+	t      *Transport
+	addr   string
+	conn   net.Conn
+	lr     *limitReader
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time
+}
+
+// limitReader ends reading with io.EOF after n bytes while n >= 0.
+type limitReader struct {
+	r   io.Reader
+	n   int64
+	on  bool
+	hit bool
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.on {
+		if l.n <= 0 {
+			l.hit = true
+			return 0, io.EOF
+		}
+		if int64(len(p)) > l.n {
+			p = p[:l.n]
+		}
+	}
+	n, err := l.r.Read(p)
+	if l.on {
+		l.n -= int64(n)
+	}
+	return n, err
+}
+
+// exchange is one request on a persistConn: what its context watch and its
+// body share.
+type exchange struct {
+	mu       sync.Mutex
+	done     bool
+	canceled error
+	watch    providers.Handle
+}
+
+// finish ends the exchange's watch; it reports ctx's error if the watch
+// already acted on it.
+func (x *exchange) finish() error {
+	x.mu.Lock()
+	x.done = true
+	err := x.canceled
+	x.mu.Unlock()
+	if x.watch != nil {
+		x.watch.Cancel()
+	}
+	return err
+}
+
+func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response, error) {
+	t := pc.t
+	p := t.Providers
+	ctx := req.Context()
+	x := &exchange{}
+	if ctx.Done() != nil {
+		// The watch closes the connection when ctx ends first, so that a
+		// read or write parked on it returns: net/http's cancellation.
+		x.watch = p.Task.Go(ctx, "http request "+req.Method+" "+req.URL.String(), func(wctx context.Context) error {
+			providers.Wait(wctx, p.Task)
+			if ctx.Err() == nil {
+				return nil
+			}
+			x.mu.Lock()
+			act := !x.done
+			if act {
+				x.canceled = ctx.Err()
+			}
+			x.mu.Unlock()
+			if act {
+				pc.conn.Close()
+			}
+			return nil
+		})
+	}
+	fail := func(err error) (*http.Response, error) {
+		pc.conn.Close()
+		if cerr := x.finish(); cerr != nil {
+			return nil, cerr
+		}
+		return nil, err
+	}
+	w := req
+	if t.DisableKeepAlives && !req.Close {
+		w = req.WithContext(ctx)
+		w.Close = true
+	}
+	pc.conn.SetDeadline(time.Time{})
+	err := w.Write(pc.bw)
+	if err == nil {
+		err = pc.bw.Flush()
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if d := t.ResponseHeaderTimeout; d > 0 {
+		pc.conn.SetReadDeadline(p.Time.Now().Add(d))
+	}
+	max := t.MaxResponseHeaderBytes
+	if max == 0 {
+		max = 10 << 20
+	}
+	var resp *http.Response
+	for {
+		pc.lr.on, pc.lr.n, pc.lr.hit = true, max, false
+		// As net/http: a connection that ends before the first byte of
+		// the answer gives the read's own error (io.EOF), or, kept alive
+		// from an earlier request, says the server closed it; one that
+		// ends within the answer is a broken connection.
+		if _, err := pc.br.Peek(1); err != nil {
+			var ne net.Error
+			switch {
+			case t.ResponseHeaderTimeout > 0 && errors.As(err, &ne) && ne.Timeout():
+				err = errHeaderTimeout
+			case err == io.EOF && reused:
+				err = errServerClosedIdle
+			}
+			return fail(err)
+		}
+		resp, err = http.ReadResponse(pc.br, req)
+		if err != nil {
+			var ne net.Error
+			switch {
+			case pc.lr.hit:
+				err = fmt.Errorf("net/http: server response headers exceeded %d bytes; aborted", max)
+			case t.ResponseHeaderTimeout > 0 && errors.As(err, &ne) && ne.Timeout():
+				return fail(errHeaderTimeout)
+			}
+			return fail(fmt.Errorf("net/http: HTTP/1.x transport connection broken: %w", err))
+		}
+		if resp.StatusCode >= 100 && resp.StatusCode <= 199 && resp.StatusCode != http.StatusSwitchingProtocols {
+			continue // an informational answer: the final one follows
+		}
+		break
+	}
+	pc.lr.on = false
+	pc.conn.SetReadDeadline(time.Time{})
+	keep := !resp.Close && !w.Close && !t.DisableKeepAlives
+	if resp.Body == nil || resp.Body == http.NoBody || req.Method == http.MethodHead {
+		if cerr := x.finish(); cerr != nil {
+			pc.conn.Close()
+			return nil, cerr
+		}
+		if keep {
+			t.putIdle(pc)
+		} else {
+			pc.conn.Close()
+		}
+		return resp, nil
+	}
+	b := &bodyEOFSignal{body: resp.Body, pc: pc, x: x, keep: keep}
+	t.mu.Lock()
+	if t.open == nil {
+		t.open = map[*bodyEOFSignal]string{}
+	}
+	t.open[b] = req.Method + " " + req.URL.String()
+	t.mu.Unlock()
+	resp.Body = b
+	return resp, nil
+}
+
+// bodyEOFSignal is a response's Body: it hands the connection back to the
+// pool when read to its end, and closes it when closed before.
+type bodyEOFSignal struct {
+	body io.ReadCloser
+	pc   *persistConn
+	x    *exchange
+	keep bool
+	done bool
+	err  error
+}
+
+func (b *bodyEOFSignal) Read(p []byte) (int, error) {
+	if b.done {
+		if b.err != nil {
+			return 0, b.err
+		}
+		return 0, io.EOF
+	}
+	n, err := b.body.Read(p)
+	if err == io.EOF {
+		b.end(true)
+		if b.err != nil {
+			return n, b.err
+		}
+		return n, io.EOF
+	}
+	if err != nil {
+		b.end(false)
+		if b.err != nil {
+			return n, b.err
+		}
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *bodyEOFSignal) Close() error {
+	if !b.done {
+		b.end(false)
+		b.err = errors.New("http: read on closed response body")
+	} else if b.err == nil {
+		b.err = errors.New("http: read on closed response body")
+	}
+	return nil
+}
+
+func (b *bodyEOFSignal) end(eof bool) {
+	b.done = true
+	t := b.pc.t
+	t.mu.Lock()
+	delete(t.open, b)
+	t.mu.Unlock()
+	if cerr := b.x.finish(); cerr != nil {
+		b.err = cerr
+		b.pc.conn.Close()
+		return
+	}
+	if eof && b.keep {
+		t.putIdle(b.pc)
+		return
+	}
+	b.pc.conn.Close()
+}

@@ -1,0 +1,312 @@
+package simhttp_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simhttp"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// serve starts srv on host:80 in the simulation.
+func serve(s *simtest.S, host string, h http.Handler) (*simhttp.Server, providers.Providers) {
+	sp := s.HostProviders(host)
+	l, err := sp.Network.Listen(s.Context(), ":80")
+	require.NoError(s, err)
+	srv := &simhttp.Server{Providers: sp, Handler: h}
+	sp.Task.Go(s.Context(), "server", func(ctx context.Context) error {
+		if err := srv.Serve(ctx, l); err != http.ErrServerClosed {
+			return err
+		}
+		return nil
+	})
+	return srv, sp
+}
+
+func quiet() simtest.Option { return simtest.Network(chaos.NoNetworkFaults()) }
+
+func TestRefusedDial(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		s.HostProviders("10.0.0.9") // a host with nothing listening
+		_, err := simhttp.NewClient(s.Providers()).Get("http://10.0.0.9/")
+		require.ErrorIs(s, err, syscall.ECONNREFUSED)
+		var op *net.OpError
+		require.ErrorAs(s, err, &op)
+		require.Equal(s, "dial", op.Op)
+	}, quiet(), simtest.Seeds(3))
+}
+
+func TestContextTimeoutOnSimulatedClock(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p.Time.Sleep(r.Context(), time.Hour)
+		}))
+		ctx, cancel := p.Time.WithTimeout(s.Context(), 2*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://10.0.0.1/", nil)
+		_, err := simhttp.NewClient(p).Do(req)
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		var ne net.Error
+		require.ErrorAs(s, err, &ne)
+		require.True(s, ne.Timeout())
+	}, quiet(), simtest.Seeds(5))
+}
+
+func TestResponseHeaderTimeout(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p.Time.Sleep(r.Context(), time.Minute)
+		}))
+		c := &http.Client{Transport: &simhttp.Transport{Providers: p, ResponseHeaderTimeout: time.Second}}
+		_, err := c.Get("http://10.0.0.1/")
+		var ne net.Error
+		require.ErrorAs(s, err, &ne)
+		require.True(s, ne.Timeout())
+		require.Contains(s, err.Error(), "timeout awaiting response headers")
+	}, quiet(), simtest.Seeds(3))
+}
+
+func TestClientGoneCancelsRequestContext(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		sp := s.HostProviders("10.0.0.1")
+		ended := providers.NewChan[error](p.Task, 1)
+		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			providers.Wait(r.Context(), sp.Task)
+			ended.Send(context.Background(), r.Context().Err())
+		}))
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+		p.Time.Sleep(s.Context(), time.Second)
+		c.Close()
+		err, _, rerr := ended.Recv(s.Context())
+		require.NoError(s, rerr)
+		require.ErrorIs(s, err, context.Canceled, "the handler's context ends when its client goes away")
+	}, quiet(), simtest.Seeds(10))
+}
+
+func TestReadHeaderTimeoutClosesSlowClient(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		sp := s.HostProviders("10.0.0.1")
+		l, err := sp.Network.Listen(s.Context(), ":80")
+		require.NoError(s, err)
+		srv := &simhttp.Server{Providers: sp, Handler: http.NotFoundHandler(), ReadHeaderTimeout: time.Second, IdleTimeout: 5 * time.Second}
+		sp.Task.Go(s.Context(), "server", func(ctx context.Context) error { srv.Serve(ctx, l); return nil })
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n") // never finished
+		_, err = c.Read(make([]byte, 1))
+		require.ErrorIs(s, err, io.EOF, "the server closes the connection")
+
+		c, err = p.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+		r := bufio.NewReader(c)
+		resp, err := http.ReadResponse(r, nil)
+		require.NoError(s, err)
+		io.Copy(io.Discard, resp.Body)
+		require.Equal(s, http.StatusNotFound, resp.StatusCode)
+		_, err = r.ReadByte()
+		require.ErrorIs(s, err, io.EOF, "the idle connection is closed")
+	}, quiet(), simtest.Seeds(3))
+}
+
+func TestExpectContinue(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			w.Write(b)
+		}))
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+		r := bufio.NewReader(c)
+		line, err := r.ReadString('\n')
+		require.NoError(s, err)
+		require.Equal(s, "HTTP/1.1 100 Continue\r\n", line)
+		blank, _ := r.ReadString('\n')
+		require.Equal(s, "\r\n", blank)
+		io.WriteString(c, "hello")
+		resp, err := http.ReadResponse(r, nil)
+		require.NoError(s, err)
+		b, _ := io.ReadAll(resp.Body)
+		require.Equal(s, "hello", string(b))
+	}, quiet(), simtest.Seeds(3))
+}
+
+func TestKeepAliveReusesOneConnection(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		var states []http.ConnState
+		srv, _ := serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+		srv.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				states = append(states, st)
+			}
+		}
+		c := simhttp.NewClient(s.Providers())
+		for range 5 {
+			resp, err := c.Get("http://10.0.0.1/")
+			require.NoError(s, err)
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		require.Len(s, states, 1, "five requests over one connection")
+	}, quiet(), simtest.Seeds(3))
+}
+
+func TestShutdownWaitsForActiveRequest(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		srv, sp := serve(s, "10.0.0.1", nil)
+		srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sp.Time.Sleep(context.Background(), 3*time.Second)
+			io.WriteString(w, "done")
+		})
+		got := providers.NewChan[string](p.Task, 1)
+		p.Task.Go(s.Context(), "client", func(ctx context.Context) error {
+			resp, err := simhttp.NewClient(p).Get("http://10.0.0.1/")
+			if err != nil {
+				got.Send(ctx, err.Error())
+				return nil
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return got.Send(ctx, string(b))
+		})
+		p.Time.Sleep(s.Context(), time.Second)
+		require.NoError(s, srv.Shutdown(s.Context()))
+		v, _, err := got.Recv(s.Context())
+		require.NoError(s, err)
+		require.Equal(s, "done", v, "the active request finished before Shutdown returned")
+		_, err = simhttp.NewClient(p).Get("http://10.0.0.1/")
+		require.ErrorIs(s, err, syscall.ECONNREFUSED, "the listener is closed")
+	}, quiet(), simtest.Seeds(3))
+}
+
+func TestHTTPSRefused(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		_, err := simhttp.NewClient(s.Providers()).Get("https://10.0.0.1/")
+		require.Error(s, err)
+		require.True(s, strings.Contains(err.Error(), "https is not supported"), err.Error())
+		require.False(s, errors.Is(err, context.Canceled))
+	}, quiet(), simtest.Seeds(1))
+}
+
+// TestDeterministic runs keep-alive, several clients, a shutdown with
+// idle and active connections, twice per seed: the traces must agree.
+func TestDeterministic(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		srv, sp := serve(s, "10.0.0.1", nil)
+		srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sp.Time.Sleep(r.Context(), time.Duration(sp.Random.IntN(50))*time.Millisecond)
+			io.WriteString(w, r.URL.Path)
+		})
+		g, _ := providers.NewGroup(s.Context(), p.Task)
+		for i := range 4 {
+			g.Go("client", func(ctx context.Context) error {
+				c := simhttp.NewClient(p)
+				for j := range 5 {
+					resp, err := c.Get("http://10.0.0.1/" + strings.Repeat("x", i+j))
+					if err != nil {
+						return err
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				return nil
+			})
+		}
+		require.NoError(s, g.Wait(s.Context()))
+		require.NoError(s, srv.Shutdown(s.Context()))
+	}, simtest.CheckDeterminism(), simtest.Seeds(10))
+}
+
+// TestResetReachesClient: a server that resets the connection gives the
+// client net/http's error, wrapping ECONNRESET.
+func TestResetReachesClient(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		sp := s.HostProviders("10.0.0.1")
+		l, err := sp.Network.Listen(s.Context(), ":80")
+		require.NoError(s, err)
+		sp.Task.Go(s.Context(), "resetter", func(ctx context.Context) error {
+			c, err := l.Accept()
+			if err != nil {
+				return err
+			}
+			http.ReadRequest(bufio.NewReader(c))
+			c.(interface{ SetLinger(int) error }).SetLinger(0)
+			return c.Close()
+		})
+		_, err = simhttp.NewClient(s.Providers()).Get("http://10.0.0.1/")
+		require.ErrorIs(s, err, syscall.ECONNRESET)
+	}, quiet(), simtest.Seeds(5))
+}
+
+// TestWriteTimeout: a client that does not read fills the send buffer; the
+// handler's Write fails with the deadline's error once WriteTimeout passes
+// on the simulated clock.
+func TestWriteTimeout(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		srv, _ := serve(s, "10.0.0.1", nil)
+		srv.WriteTimeout = time.Second
+		werr := providers.NewChan[error](p.Task, 1)
+		srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			chunk := make([]byte, 32<<10)
+			for {
+				if _, err := w.Write(chunk); err != nil {
+					werr.TrySend(err)
+					return
+				}
+			}
+		})
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n") // and never read
+		err, _, rerr := werr.Recv(s.Context())
+		require.NoError(s, rerr)
+		var ne net.Error
+		require.ErrorAs(s, err, &ne)
+		require.True(s, ne.Timeout(), "the handler's write ends with the write deadline: %v", err)
+	}, quiet(), simtest.Seeds(3))
+}
+
+// TestShutdownSparesNewConnection: a connection accepted but not yet
+// carrying its first request is left its chance, as net/http leaves it 5
+// seconds.
+func TestShutdownSparesNewConnection(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		srv, _ := serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "late but served") }))
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		p.Time.Sleep(s.Context(), 10*time.Millisecond) // accepted by now
+		done := p.Task.Go(s.Context(), "shutdown", func(ctx context.Context) error { return srv.Shutdown(ctx) })
+		p.Time.Sleep(s.Context(), 100*time.Millisecond)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(s, err)
+		b, _ := io.ReadAll(resp.Body)
+		require.Equal(s, "late but served", string(b))
+		require.True(s, resp.Close, "a server shutting down closes after the answer")
+		require.NoError(s, done.Join(s.Context()))
+	}, quiet(), simtest.Seeds(5))
+}
