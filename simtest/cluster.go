@@ -30,6 +30,7 @@ type proc struct {
 	spec     *Processes
 	group    *sim.Group
 	main     providers.Handle
+	inst     Process // the running instance, or the last one
 	boots    int
 	boot     providers.Boot
 	down     bool // down, until started again
@@ -150,6 +151,13 @@ type exit struct{ err error }
 
 func (e exit) Error() string { return fmt.Sprint(e.err) }
 
+// Instance returns the instance of the named process that New made for its
+// latest boot: the one running, or, while the process is down, the one
+// that last ran. An invariant or a check reads a process's state through
+// it, with no wrapper around the factory. (A process learns its own name
+// and host from its providers' Cluster.Self.)
+func (c *Cluster) Instance(name string) Process { return c.get(name).inst }
+
 // Boots reports how many times the named process has booted.
 func (c *Cluster) Boots(name string) int { return c.get(name).boots }
 
@@ -178,6 +186,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	inst := p.spec.New()
+	p.inst = inst
 	g := p.group
 	s.w.Event("", fmt.Sprintf("boot: %s (%v)", p.peer.Name, how))
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {

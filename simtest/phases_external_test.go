@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -154,5 +155,32 @@ func TestASecondBootAddsToTheCluster(t *testing.T) {
 		s.Sleep(time.Second)
 		assert.NoError(s, dialed, "the client booted later reached the server booted first")
 		assert.Equal(s, 1, c.Boots("server-0"), "the first group was not booted again")
+	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
+}
+
+// counterProc counts its boots' seconds; an invariant reads it.
+type counterProc struct{ ticks int }
+
+func (c *counterProc) Run(ctx context.Context, p providers.Providers) error {
+	for p.Time.Sleep(ctx, time.Second) == nil {
+		c.ticks++
+	}
+	return nil
+}
+
+func TestClusterInstanceReachesTheRunningProcess(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "n", Count: 2, New: func() simtest.Process { return &counterProc{} }})
+		s.Invariant("a process never counts past the time it has run", func() error {
+			if n := c.Instance("n-1").(*counterProc).ticks; time.Duration(n)*time.Second > s.Elapsed() {
+				return fmt.Errorf("%d ticks at %v", n, s.Elapsed())
+			}
+			return nil
+		})
+		s.Sleep(3500 * time.Millisecond)
+		assert.Equal(s, 3, c.Instance("n-0").(*counterProc).ticks)
+		first := c.Instance("n-0")
+		c.Reboot("n-0", simtest.Crash, 0, time.Second)
+		assert.NotSame(s, first, c.Instance("n-0"), "a reboot makes a new instance")
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
 }
