@@ -115,7 +115,7 @@ func quote(s string) string { return `"` + s + `"` }
 func reportMalformed(pass *analysis.Pass, ds []*directive) {
 	for _, d := range ds {
 		if d.err != "" {
-			pass.Report(analysis.Diagnostic{Pos: d.pos, End: d.end, Category: "scope", Message: d.err})
+			pass.Report(analysis.Diagnostic{Pos: d.pos, End: d.end, Category: "scope", Message: "scope: " + d.err})
 		}
 	}
 }

@@ -11,7 +11,8 @@
 // provider call to use instead and, where the rewrite is mechanical, a
 // suggested fix.
 //
-// Each rule is an [golang.org/x/tools/go/analysis.Analyzer] of its own, so that a driver can run
+// Each rule is an analyzer of its own
+// ([golang.org/x/tools/go/analysis.Analyzer]), so that a driver can run
 // any of them; [Analyzers] holds them all. The command cmd/simvet runs
 // them alone or under go vet:
 //
@@ -105,6 +106,8 @@
 //
 // [Scope]: files simvet could not analyze, and malformed directives.
 package simvet
+
+//go:generate go test -run ^TestChecklist$ -update .
 
 // The rules' texts: each analyzer's Doc, the text of simvet help RULE, and
 // the source of docs/simvet.md's checklist. The first line is the summary.

@@ -13,7 +13,7 @@ func runGoroutine(c *checker) {
 			case *ast.FuncDecl:
 				enclosing = n.Name.Name
 			case *ast.GoStmt:
-				c.report(n, "go statement: a goroutine the simulation neither schedules nor kills; start a task with p.Task.Go(ctx, name, fn)", c.goFix(n, enclosing)...)
+				c.report(n, "a go statement starts a goroutine the simulation neither schedules nor kills; start a task with p.Task.Go(ctx, name, fn)", c.goFix(n, enclosing)...)
 			}
 			return true
 		})

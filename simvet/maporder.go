@@ -217,10 +217,14 @@ func (c *checker) maporderFix(rng *ast.RangeStmt) []analysisFix {
 		}
 	}
 	mx := c.text(rng.X)
-	text := "_, " + key.Name + " := range slices.Sorted(maps.Keys(" + mx + ")) {"
+	edits = append(edits, analysisEdit(rng.Key.Pos(), rng.X.End(), "_, "+key.Name+" := range slices.Sorted(maps.Keys("+mx+"))"))
 	if v, ok := rng.Value.(*ast.Ident); ok && v.Name != "_" {
-		text += "\n" + v.Name + " := " + mx + "[" + key.Name + "]"
+		// The value, looked up at the top of the body.
+		at, text := rng.Body.Lbrace+1, "\n"+v.Name+" := "+mx+"["+key.Name+"]"
+		if len(rng.Body.List) > 0 {
+			at, text = rng.Body.List[0].Pos(), v.Name+" := "+mx+"["+key.Name+"]\n"
+		}
+		edits = append(edits, analysisEdit(at, at, text))
 	}
-	edits = append(edits, analysisEdit(rng.Key.Pos(), rng.Body.Lbrace+1, text))
 	return []analysisFix{fix("range over the sorted keys", edits...)}
 }

@@ -206,7 +206,7 @@ func (c *checker) reportRange(pos, end token.Pos, msg string, fixes ...analysis.
 		Pos:            pos,
 		End:            end,
 		Category:       c.rule,
-		Message:        msg,
+		Message:        c.rule + ": " + msg,
 		SuggestedFixes: fixes,
 	})
 }
@@ -218,7 +218,7 @@ func (c *checker) reportUnused() {
 				Pos:      d.pos,
 				End:      d.end,
 				Category: c.rule,
-				Message:  "//simvet:allow " + c.rule + " allows nothing on the line it applies to; remove it",
+				Message:  c.rule + ": //simvet:allow " + c.rule + " allows nothing on the line it applies to; remove it",
 			})
 		}
 	}

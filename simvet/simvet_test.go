@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/go/analysis/analysistest"
 	"golang.org/x/tools/go/analysis/checker"
@@ -72,6 +75,21 @@ func TestScope(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "scope")
 }
 
+// One mistake per rule, as docs/simvet.md shows them: the report is
+// testdata/slips.golden (go test -run TestSlips -update rewrites it).
+func TestSlips(t *testing.T) {
+	got := strings.Join(runAll(t, "slips"), "\n") + "\n"
+	const golden = "testdata/slips.golden"
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("simvet's findings on testdata/src/slips changed (-golden +now); go test -run TestSlips -update:\n%s", diff)
+	}
+}
+
 // runAll runs every analyzer over the packages of testdata/src, loading
 // them once, and returns the diagnostics.
 func runAll(t *testing.T, patterns ...string) []string {
@@ -92,8 +110,11 @@ func runAll(t *testing.T, patterns ...string) []string {
 	for _, act := range g.Roots {
 		require.NoError(t, act.Err)
 		for _, d := range act.Diagnostics {
-			out = append(out, fmt.Sprintf("%s: %s", act.Package.Fset.Position(d.Pos), d.Message))
+			posn := act.Package.Fset.Position(d.Pos)
+			posn.Filename, _ = filepath.Rel(dir, posn.Filename)
+			out = append(out, fmt.Sprintf("%s: %s", posn, d.Message))
 		}
 	}
+	slices.Sort(out)
 	return out
 }

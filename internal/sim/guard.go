@@ -200,7 +200,7 @@ func (w *World) escaped(watchdog time.Duration) Result {
 		Err: &Failure{
 			Kind:  Escaped,
 			Task:  name,
-			Msg:   fmt.Sprintf("the task has not returned to the scheduler for %v of real time: it is blocked outside the simulation (a raw channel, sync.Mutex, time.Sleep, or real I/O?). Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk", watchdog),
+			Msg:   fmt.Sprintf("the task has not returned to the scheduler for %v of real time: it is blocked outside the simulation (a raw channel, sync.Mutex, time.Sleep, or real I/O?). Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk (simvet's chan, sync, wallclock and osnet rules find this before running)", watchdog),
 			Stack: stack,
 		},
 	}

@@ -9,11 +9,11 @@ import (
 func work() {}
 
 func Start(ctx context.Context, p providers.Providers) {
-	go func() { // want `go statement: a goroutine the simulation neither schedules nor kills; start a task with p.Task.Go\(ctx, name, fn\)`
+	go func() { // want `goroutine: a go statement starts a goroutine the simulation neither schedules nor kills; start a task with p.Task.Go\(ctx, name, fn\)`
 		work()
 	}()
-	go work()   // want `go statement`
-	go func() { // want `go statement`
+	go work()   // want `goroutine: a go statement`
+	go func() { // want `goroutine: a go statement`
 		if ctx == nil {
 			return // a bare return: no fix, it would not compile in func() error
 		}
@@ -25,14 +25,14 @@ func Start(ctx context.Context, p providers.Providers) {
 type server struct{ p providers.Providers }
 
 func (s *server) serve(ctx context.Context) {
-	go func() { // want `go statement`
+	go func() { // want `goroutine: a go statement`
 		work()
 	}()
 }
 
 // NoProviders has no Providers in scope: reported, no fix.
 func NoProviders(ctx context.Context) {
-	go func() { work() }() // want `go statement`
+	go func() { work() }() // want `goroutine: a go statement`
 }
 
 // Tasks are fine.

@@ -11,7 +11,7 @@ func TestOwnGoroutine(t *testing.T) {
 		go work() // a subtest is on the test's side too
 	})
 	run(func() {
-		go work() // want `go statement`
+		go work() // want `goroutine: a go statement`
 	})
 }
 
