@@ -196,8 +196,11 @@ func (c *checker) reportRange(pos, end token.Pos, msg string, fixes ...analysis.
 			return
 		}
 	}
-	for _, f := range c.pass.Files {
-		if f.FileStart <= pos && pos < f.FileEnd && ast.IsGenerated(f) {
+	if f := fileOf(c.pass, pos); f != nil {
+		switch cgo := cgoKind(f); {
+		case cgo == cgoOwn:
+			return // cgo's own stubs, not the user's code
+		case cgo == notCgo && ast.IsGenerated(f):
 			msg += " (in a generated file: fix its generator, or opt the package out with //simvet:production)"
 			fixes = nil
 		}

@@ -118,3 +118,11 @@ func runAll(t *testing.T, patterns ...string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// The C side of cgo is reported as not analyzed.
+func TestScopeCgo(t *testing.T) {
+	if os.Getenv("CGO_ENABLED") == "0" {
+		t.Skip("cgo is disabled")
+	}
+	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "cgo")
+}
