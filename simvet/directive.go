@@ -3,7 +3,10 @@ package simvet
 import (
 	"bytes"
 	"go/ast"
+	"go/parser"
 	"go/token"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -128,4 +131,44 @@ func fileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
 		}
 	}
 	return nil
+}
+
+// optedOutBeside reports whether pass is an external test package (package
+// p_test) of a package that opts out: the opt-out covers the tests written
+// beside the package too, so that one line opts a program out.
+func optedOutBeside(pass *analysis.Pass) bool {
+	if !strings.HasSuffix(pass.Pkg.Name(), "_test") || len(pass.Files) == 0 {
+		return false
+	}
+	dir := filepath.Dir(pass.Fset.File(pass.Files[0].Pos()).Name())
+	names, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.PackageClauseOnly|parser.ParseComments)
+		if err == nil && productionDirective(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// productionDirective reports whether f's header opts its package out.
+func productionDirective(f *ast.File) bool {
+	for _, cg := range f.Comments {
+		for _, cm := range cg.List {
+			if cm.Pos() > f.Package {
+				return false
+			}
+			if fields := strings.Fields(strings.TrimPrefix(cm.Text, "//simvet:")); strings.HasPrefix(cm.Text, "//simvet:production") && len(fields) >= 2 {
+				return true
+			}
+		}
+	}
+	return false
 }

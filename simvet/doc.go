@@ -32,7 +32,8 @@
 //     is required. A directive that silences nothing is reported by its
 //     rule, and a malformed one by [Scope].
 //   - A comment //simvet:production reason before the package clause of
-//     any file opts the whole package out: for code that never runs in a
+//     any file opts the whole package out, with its external tests
+//     (package p_test in the same directory): for code that never runs in a
 //     simulation, such as a main package that wires providers.Real, or a
 //     program that runs as a WebAssembly process and so is simulated at
 //     the level of its system calls, written against the standard library

@@ -102,6 +102,10 @@ func newChecker(pass *analysis.Pass, rule string) *checker {
 		c.optedOut = true
 		return c
 	}
+	if optedOutBeside(pass) {
+		c.optedOut = true
+		return c
+	}
 	ds := parseDirectives(pass)
 	for _, d := range ds {
 		if d.kind == production && d.err == "" {

@@ -22,40 +22,49 @@ import (
 // fixes, the fixed file (.golden).
 
 func TestGoroutine(t *testing.T) {
+	t.Parallel()
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Goroutine, "goroutine")
 }
 
 func TestChan(t *testing.T) {
+	t.Parallel()
 	analysistest.Run(t, analysistest.TestData(), simvet.Chan, "chanrule")
 }
 
 func TestSync(t *testing.T) {
+	t.Parallel()
 	analysistest.Run(t, analysistest.TestData(), simvet.Sync, "syncrule")
 }
 
 func TestWallclock(t *testing.T) {
+	t.Parallel()
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Wallclock, "wallclock")
 }
 
 func TestGlobalrand(t *testing.T) {
+	t.Parallel()
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Globalrand, "globalrand")
 }
 
 func TestOsnet(t *testing.T) {
+	t.Parallel()
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Osnet, "osnet")
 }
 
 func TestMaporder(t *testing.T) {
+	t.Parallel()
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Maporder, "maporder")
 }
 
 func TestGlobalstate(t *testing.T) {
+	t.Parallel()
 	analysistest.Run(t, analysistest.TestData(), simvet.Globalstate, "globalstate")
 }
 
 // Directives: an allow silences its line, an unused one is reported by its
 // rule, a malformed one by Scope.
 func TestDirectives(t *testing.T) {
+	t.Parallel()
 	analysistest.Run(t, analysistest.TestData(), simvet.Wallclock, "directives")
 	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "malformed")
 }
@@ -63,6 +72,7 @@ func TestDirectives(t *testing.T) {
 // A package that opts out, and this module's own packages but for
 // examples/, are not looked at by any rule.
 func TestOptedOutAndExempt(t *testing.T) {
+	t.Parallel()
 	for _, d := range runAll(t, "production", "github.com/moonpool-go/moonpool/providers") {
 		t.Errorf("unexpected diagnostic: %s", d)
 	}
@@ -72,12 +82,14 @@ func TestOptedOutAndExempt(t *testing.T) {
 // so are cgo imports. (Findings in generated files say so: see
 // testdata/src/wallclock/generated.go.)
 func TestScope(t *testing.T) {
+	t.Parallel()
 	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "scope")
 }
 
 // One mistake per rule, as docs/simvet.md shows them: the report is
 // testdata/slips.golden (go test -run TestSlips -update rewrites it).
 func TestSlips(t *testing.T) {
+	t.Parallel()
 	got := strings.Join(runAll(t, "slips"), "\n") + "\n"
 	const golden = "testdata/slips.golden"
 	if *update {
@@ -97,9 +109,10 @@ func runAll(t *testing.T, patterns ...string) []string {
 	dir, err := filepath.Abs("testdata")
 	require.NoError(t, err)
 	cfg := &packages.Config{
-		Mode: packages.LoadAllSyntax,
-		Dir:  dir,
-		Env:  append(os.Environ(), "GOPATH="+dir, "GO111MODULE=off", "GOPROXY=off"),
+		Mode:  packages.LoadAllSyntax,
+		Tests: true,
+		Dir:   dir,
+		Env:   append(os.Environ(), "GOPATH="+dir, "GO111MODULE=off", "GOPROXY=off"),
 	}
 	pkgs, err := packages.Load(cfg, patterns...)
 	require.NoError(t, err)
@@ -121,6 +134,7 @@ func runAll(t *testing.T, patterns ...string) []string {
 
 // The C side of cgo is reported as not analyzed.
 func TestScopeCgo(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("CGO_ENABLED") == "0" {
 		t.Skip("cgo is disabled")
 	}
