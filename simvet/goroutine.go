@@ -38,7 +38,21 @@ func (c *checker) goFix(g *ast.GoStmt, enclosing string) []analysisFix {
 		return nil
 	}
 	body := string(src[tf.Offset(lit.Body.Lbrace)+1 : tf.Offset(lit.Body.Rbrace)])
+	// The task's name: the function a one-call body calls, else the
+	// function the go statement is in.
 	name := enclosing
+	if len(lit.Body.List) == 1 {
+		if es, ok := lit.Body.List[0].(*ast.ExprStmt); ok {
+			if call, ok := es.X.(*ast.CallExpr); ok {
+				switch fn := ast.Unparen(call.Fun).(type) {
+				case *ast.Ident:
+					name = fn.Name
+				case *ast.SelectorExpr:
+					name = fn.Sel.Name
+				}
+			}
+		}
+	}
 	if name == "" {
 		name = "task"
 	}

@@ -35,6 +35,14 @@ func NoProviders(ctx context.Context) {
 	go func() { work() }() // want `goroutine: a go statement`
 }
 
+// A body of several statements takes the enclosing function's name.
+func Several(ctx context.Context, p providers.Providers) {
+	go func() { // want `goroutine: a go statement`
+		work()
+		work()
+	}()
+}
+
 // Tasks are fine.
 func Tasks(ctx context.Context, p providers.Providers) {
 	p.Task.Go(ctx, "worker", func(ctx context.Context) error { work(); return nil })
