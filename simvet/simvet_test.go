@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/go/analysis/analysistest"
 	"golang.org/x/tools/go/analysis/checker"
@@ -73,9 +74,12 @@ func TestDirectives(t *testing.T) {
 // examples/, are not looked at by any rule.
 func TestOptedOutAndExempt(t *testing.T) {
 	t.Parallel()
-	for _, d := range runAll(t, "production", "github.com/moonpool-go/moonpool/providers") {
+	for _, d := range runAll(t, "production", "github.com/moonpool-go/moonpool/providers", "github.com/moonpool-go/moonpool/internal/engine") {
 		t.Errorf("unexpected diagnostic: %s", d)
 	}
+	got := runAll(t, "github.com/moonpool-go/moonpool/examples/ex")
+	require.Len(t, got, 1, "examples/ are checked")
+	assert.Contains(t, got[0], "wallclock: time.Now")
 }
 
 // Files left out by build constraints are reported, unless allowed, and
