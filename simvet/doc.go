@@ -201,9 +201,10 @@ addr) when a providers.Providers value and a context are in scope.`
 Ranging over a map (or maps.Keys, Values, All) visits entries in an order
 the runtime draws for itself, outside the seed. Inside the loop that is
 harmless; it is reported when the order leaves it: a send, a write or a
-log line, a task started (its name, its place in the ready set), a go
-statement, or an append to a slice that outlives the function or is used
-after the loop before it is sorted. Range over the sorted keys:
+log line, a task started (its name, its place in the ready set), any
+other provider call (a Cancel or an Unlock wakes tasks in that order), a
+go statement, or an append to a slice that outlives the function or is
+used after the loop before it is sorted. Range over the sorted keys:
 
 	for _, k := range slices.Sorted(maps.Keys(m)) { v := m[k]; ... }
 

@@ -80,6 +80,10 @@ func (c *checker) orderLeak(f *ast.File, rng *ast.RangeStmt) string {
 					why = "a write (" + name + ")"
 				case isNamed(recv.Type(), "log/slog", "Logger"):
 					why = "a log line"
+				case fn.Pkg() != nil && fn.Pkg().Path() == providersPath:
+					// Cancel, Unlock, Close...: each may wake a task, and
+					// the order of the ready set is the seed's to decide.
+					why = "a provider call (" + name + ")"
 				}
 				return true
 			}

@@ -62,6 +62,13 @@ func ProvidedSend(ctx context.Context, ch *providers.Chan[string], m map[string]
 	}
 }
 
+// Cancel cancels tasks in map order, which orders their wake-ups.
+func Cancel(tasks map[string]providers.Handle) {
+	for _, h := range tasks { // want `a provider call \(Cancel\)`
+		h.Cancel()
+	}
+}
+
 // Order that stays in the loop, or is sorted after it, is fine.
 func Fine(m map[string]int) (int, []string) {
 	total := 0

@@ -31,6 +31,7 @@ type Task interface {
 
 type Handle interface {
 	Join(ctx context.Context) error
+	Cancel()
 }
 
 type Random interface {
