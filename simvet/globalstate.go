@@ -9,12 +9,26 @@ import (
 func runGlobalstate(c *checker) {
 	info := c.pass.TypesInfo
 	for _, f := range c.pass.Files {
+		var bodies []ast.Node
 		for _, decl := range f.Decls {
-			fd, ok := decl.(*ast.FuncDecl)
-			if !ok || fd.Body == nil || fd.Recv == nil && fd.Name.Name == "init" {
-				continue // init runs once per binary, before any simulation
+			switch d := decl.(type) {
+			case *ast.FuncDecl:
+				if d.Body != nil && !(d.Recv == nil && d.Name.Name == "init") {
+					bodies = append(bodies, d.Body) // init runs once per binary, before any simulation
+				}
+			case *ast.GenDecl:
+				// Function literals in package-level initializers.
+				ast.Inspect(d, func(n ast.Node) bool {
+					if fl, ok := n.(*ast.FuncLit); ok {
+						bodies = append(bodies, fl.Body)
+						return false
+					}
+					return true
+				})
 			}
-			ast.Inspect(fd.Body, func(n ast.Node) bool {
+		}
+		for _, body := range bodies {
+			ast.Inspect(body, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.AssignStmt:
 					if n.Tok == token.DEFINE {

@@ -28,6 +28,8 @@ func Count(key string) int {
 	return counter
 }
 
+var bump = func() { counter++ } // want `writes package-level variable counter`
+
 // Reads, and writes to locals, are fine.
 func Read() int {
 	n := counter + len(seen) + int(total.Load()) + table[0]
