@@ -77,8 +77,8 @@ func (c *checker) valueAt(pos token.Pos, path, name string, fields bool) string 
 	return field
 }
 
-// importedAs reports whether the name path's package is known by at pos
-// is its own name, so that a fix can write "name.X".
+// imported reports whether the package of path is known at pos by the
+// name name, so that a fix can write "name.X".
 func (c *checker) imported(pos token.Pos, path, name string) bool {
 	_, o := c.pass.Pkg.Scope().Innermost(pos).LookupParent(name, pos)
 	pn, ok := o.(*types.PkgName)
@@ -153,10 +153,7 @@ func pkgFunc(obj *types.Func) (path, name string) {
 	return f.Pkg().Path(), f.Name()
 }
 
-type analysisFix = analysis.SuggestedFix
-
-func analysisEdit(pos, end token.Pos, text string) analysis.TextEdit {
+// edit replaces the source from pos to end with text.
+func edit(pos, end token.Pos, text string) analysis.TextEdit {
 	return analysis.TextEdit{Pos: pos, End: end, NewText: []byte(text)}
 }
-
-type analysisEditT = analysis.TextEdit

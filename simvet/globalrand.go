@@ -3,6 +3,8 @@ package simvet
 import (
 	"go/types"
 	"strings"
+
+	"golang.org/x/tools/go/analysis"
 )
 
 // randFix maps the global functions that have a Random provider method of
@@ -39,7 +41,7 @@ func runGlobalrand(c *checker) {
 		} else {
 			msg = path + "." + name + " draws from the global generator, not the run's stream; use p.Random (IntN, Int64N, Uint64, Float64), or rand.New(p.Random) for the rest of math/rand/v2"
 		}
-		var fixes []analysisFix
+		var fixes []analysis.SuggestedFix
 		if m, ok := randFix[path+"."+name]; ok && u.call != nil {
 			if p := c.providersAt(u.call.Pos()); p != "" {
 				text := p + ".Random." + m + "(" + c.args(u.call) + ")"

@@ -3,6 +3,8 @@ package simvet
 import (
 	"go/ast"
 	"strconv"
+
+	"golang.org/x/tools/go/analysis"
 )
 
 func runGoroutine(c *checker) {
@@ -23,7 +25,7 @@ func runGoroutine(c *checker) {
 // goFix rewrites go func() { body }() into p.Task.Go when a Providers
 // value and a context are in scope and the body returns nowhere (a bare
 // return would not compile in a function returning error).
-func (c *checker) goFix(g *ast.GoStmt, enclosing string) []analysisFix {
+func (c *checker) goFix(g *ast.GoStmt, enclosing string) []analysis.SuggestedFix {
 	lit, ok := g.Call.Fun.(*ast.FuncLit)
 	if !ok || len(g.Call.Args) > 0 || lit.Type.Params.NumFields() > 0 || lit.Type.Results.NumFields() > 0 {
 		return nil
@@ -57,7 +59,7 @@ func (c *checker) goFix(g *ast.GoStmt, enclosing string) []analysisFix {
 		name = "task"
 	}
 	text := p + ".Task.Go(" + ctx + ", " + strconv.Quote(name) + ", func(" + ctx + " context.Context) error {" + body + "\treturn nil\n}"
-	return []analysisFix{fix("start a task with "+p+".Task.Go", analysisEdit(g.Pos(), lit.End(), text), analysisEdit(g.Call.Lparen, g.Call.Rparen+1, ")"))}
+	return []analysis.SuggestedFix{fix("start a task with "+p+".Task.Go", edit(g.Pos(), lit.End(), text), edit(g.Call.Lparen, g.Call.Rparen+1, ")"))}
 }
 
 // returns reports whether body holds a return statement outside the

@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+
+	"golang.org/x/tools/go/analysis"
 )
 
 // Ranging over a map visits its keys in an order the runtime draws at
@@ -189,7 +191,7 @@ func mentions(info *types.Info, n ast.Node, v types.Object) bool {
 // maporderFix ranges over the sorted keys instead, when the keys are of an
 // ordered type and the map is named by a plain expression (evaluated twice
 // once the value is looked up in the body).
-func (c *checker) maporderFix(rng *ast.RangeStmt) []analysisFix {
+func (c *checker) maporderFix(rng *ast.RangeStmt) []analysis.SuggestedFix {
 	m, ok := c.pass.TypesInfo.TypeOf(rng.X).Underlying().(*types.Map)
 	if !ok || rng.Tok != token.DEFINE || rng.Key == nil {
 		return nil
@@ -211,7 +213,7 @@ func (c *checker) maporderFix(rng *ast.RangeStmt) []analysisFix {
 		return nil
 	}
 	pos := rng.Pos()
-	var edits []analysisEditT
+	var edits []analysis.TextEdit
 	for _, pkg := range []string{"slices", "maps"} {
 		if !c.imported(pos, pkg, pkg) {
 			if !c.free(pos, pkg) {
@@ -221,14 +223,14 @@ func (c *checker) maporderFix(rng *ast.RangeStmt) []analysisFix {
 		}
 	}
 	mx := c.text(rng.X)
-	edits = append(edits, analysisEdit(rng.Key.Pos(), rng.X.End(), "_, "+key.Name+" := range slices.Sorted(maps.Keys("+mx+"))"))
+	edits = append(edits, edit(rng.Key.Pos(), rng.X.End(), "_, "+key.Name+" := range slices.Sorted(maps.Keys("+mx+"))"))
 	if v, ok := rng.Value.(*ast.Ident); ok && v.Name != "_" {
 		// The value, looked up at the top of the body.
 		at, text := rng.Body.Lbrace+1, "\n"+v.Name+" := "+mx+"["+key.Name+"]"
 		if len(rng.Body.List) > 0 {
 			at, text = rng.Body.List[0].Pos(), v.Name+" := "+mx+"["+key.Name+"]\n"
 		}
-		edits = append(edits, analysisEdit(at, at, text))
+		edits = append(edits, edit(at, at, text))
 	}
-	return []analysisFix{fix("range over the sorted keys", edits...)}
+	return []analysis.SuggestedFix{fix("range over the sorted keys", edits...)}
 }

@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/types"
 	"strings"
+
+	"golang.org/x/tools/go/analysis"
 )
 
 // osFuncs are package os's functions that reach files or processes.
@@ -109,7 +111,7 @@ func typeName(t types.Type) string {
 
 // netFix rewrites net.Dial("tcp", addr) and net.Listen("tcp", addr) into
 // the Network provider's calls, which take a context and no network name.
-func (c *checker) netFix(name string, u pkgCall) []analysisFix {
+func (c *checker) netFix(name string, u pkgCall) []analysis.SuggestedFix {
 	if u.call == nil || (name != "Dial" && name != "Listen") || len(u.call.Args) != 2 {
 		return nil
 	}
@@ -122,5 +124,5 @@ func (c *checker) netFix(name string, u pkgCall) []analysisFix {
 		return nil
 	}
 	text := p + ".Network." + name + "(" + ctx + ", " + c.text(u.call.Args[1]) + ")"
-	return []analysisFix{fix("use "+text, replace(u.call, text))}
+	return []analysis.SuggestedFix{fix("use "+text, replace(u.call, text))}
 }

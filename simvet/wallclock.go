@@ -1,6 +1,10 @@
 package simvet
 
-import "go/ast"
+import (
+	"go/ast"
+
+	"golang.org/x/tools/go/analysis"
+)
 
 // wallclockAlt gives the Time provider's equivalent of each function.
 var wallclockAlt = map[string]string{
@@ -33,7 +37,7 @@ func runWallclock(c *checker) {
 	}, "time", "context")
 }
 
-func (c *checker) wallclockFix(name string, u pkgCall) []analysisFix {
+func (c *checker) wallclockFix(name string, u pkgCall) []analysis.SuggestedFix {
 	if u.call == nil {
 		return nil
 	}
@@ -70,5 +74,5 @@ func (c *checker) wallclockFix(name string, u pkgCall) []analysisFix {
 	default:
 		return nil
 	}
-	return []analysisFix{fix("use "+text, replace(u.call, text))}
+	return []analysis.SuggestedFix{fix("use "+text, replace(u.call, text))}
 }
