@@ -18,6 +18,7 @@ type directiveKind int
 const (
 	allow      directiveKind = iota // //simvet:allow RULE reason
 	production                      // //simvet:production reason
+	outside                         // //simvet:outside reason
 )
 
 // directive is one //simvet: comment of a package.
@@ -56,8 +57,8 @@ func parseDirectives(pass *analysis.Pass) []*directive {
 					src, _ = pass.ReadFile(tf.Name())
 				}
 				d := parseDirective(text, cm.Pos(), cm.End(), tf, src)
-				if d.kind == production && cm.Pos() > f.Package && d.err == "" {
-					d.err = "//simvet:production must come before the package clause"
+				if (d.kind == production || d.kind == outside) && cm.Pos() > f.Package && d.err == "" {
+					d.err = "//simvet:" + verbOf(text) + " must come before the package clause"
 				}
 				ds = append(ds, d)
 			}
@@ -91,9 +92,14 @@ func parseDirective(text string, pos, end token.Pos, tf *token.File, src []byte)
 		if rest == "" {
 			d.err = "//simvet:production needs a reason: say why the package never runs in a simulation"
 		}
+	case "outside":
+		d.kind = outside
+		if rest == "" {
+			d.err = "//simvet:outside needs a reason: say why the file's code never runs in a simulation"
+		}
 	default:
 		d.kind = -1
-		d.err = "//simvet:" + verb + " is not a directive; simvet knows //simvet:allow RULE reason and //simvet:production reason"
+		d.err = "//simvet:" + verb + " is not a directive; simvet knows //simvet:allow RULE reason, //simvet:production reason and //simvet:outside reason"
 	}
 	d.line = tf.Line(pos)
 	if !trailing(tf, src, pos) {
@@ -111,6 +117,8 @@ func trailing(tf *token.File, src []byte, pos token.Pos) bool {
 	}
 	return len(bytes.TrimSpace(src[start:off])) > 0
 }
+
+func verbOf(text string) string { v, _, _ := strings.Cut(text, " "); return v }
 
 func quote(s string) string { return `"` + s + `"` }
 

@@ -38,6 +38,10 @@
 //     program that runs as a WebAssembly process and so is simulated at
 //     the level of its system calls, written against the standard library
 //     on purpose.
+//   - A comment //simvet:outside reason before the package clause of a
+//     file opts that file out: for a file whose code runs outside any
+//     simulation beside files that run in one, such as a test that runs a
+//     program natively next to the simulation's tests.
 //   - In _test.go files, the bodies of Test, Benchmark, Fuzz and Example
 //     functions and TestMain run on go test's goroutine, outside any
 //     simulation; the function literals in them (a simtest.Run body, a

@@ -65,7 +65,7 @@ func runScope(c *checker) {
 }
 
 // allowsScope reports whether an ignored file's header carries a
-// well-formed //simvet:allow scope or //simvet:production directive.
+// well-formed //simvet:allow scope, production or outside directive.
 func allowsScope(f *ast.File) bool {
 	for _, cg := range f.Comments {
 		for _, cm := range cg.List {
@@ -78,7 +78,7 @@ func allowsScope(f *ast.File) bool {
 			}
 			fields := strings.Fields(text)
 			if len(fields) >= 3 && fields[0] == "allow" && fields[1] == "scope" ||
-				len(fields) >= 2 && fields[0] == "production" {
+				len(fields) >= 2 && (fields[0] == "production" || fields[0] == "outside") {
 				return true
 			}
 		}

@@ -3,6 +3,7 @@ package simvet
 import (
 	"go/ast"
 	"go/token"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -88,6 +89,7 @@ type checker struct {
 	rule     string
 	optedOut bool
 	allows   []*directive // this rule's allow directives
+	outside  []string     // files that opt out with //simvet:outside
 	test     []span       // bodies that run on the test goroutine
 	tasks    []span       // function literals inside them, which may be tasks
 }
@@ -112,7 +114,12 @@ func newChecker(pass *analysis.Pass, rule string) *checker {
 			c.optedOut = true
 			return c
 		}
-		if d.kind == allow && d.err == "" && d.rule == rule {
+		if d.kind == outside && d.err == "" {
+			c.outside = append(c.outside, d.file)
+		}
+	}
+	for _, d := range ds {
+		if d.kind == allow && d.err == "" && d.rule == rule && !slices.Contains(c.outside, d.file) {
 			c.allows = append(c.allows, d)
 		}
 	}
@@ -193,6 +200,9 @@ func (c *checker) reportRange(pos, end token.Pos, msg string, fixes ...analysis.
 		return
 	}
 	tf := c.pass.Fset.File(pos)
+	if slices.Contains(c.outside, tf.Name()) {
+		return
+	}
 	line := tf.Line(pos)
 	for _, d := range c.allows {
 		if d.file == tf.Name() && d.line == line {

@@ -144,3 +144,10 @@ func TestScopeCgo(t *testing.T) {
 	}
 	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "cgo")
 }
+
+// //simvet:outside opts one file out; the package's other files are
+// checked.
+func TestOutsideFile(t *testing.T) {
+	t.Parallel()
+	analysistest.Run(t, analysistest.TestData(), simvet.Wallclock, "outside")
+}
