@@ -58,7 +58,7 @@ func (a *afterSeeds) fail(seed uint64, what, loc, msg string) bool {
 	if line := a.replay(seed); line != "" {
 		text += "\n  replay: " + line
 	}
-	text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs."
+	text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs (simvet's goroutine rule finds raw goroutines before running)."
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {

@@ -26,4 +26,6 @@
 // ledger and two depositors under default chaos. The ledger states the
 // property itself, with package assertions, which do nothing in
 // production: a deposit is applied at most once.
+//
+//simvet:production a wasip1 program: the host simulates its goroutines, clock, network and disk
 package httpretry

@@ -66,6 +66,7 @@ type link struct {
 	want *providers.Chan[struct{}]
 	// mu guards what follows; it is never held across a call that
 	// blocks.
+	//simvet:allow sync never held across a call that parks, so no task ever waits on it
 	mu      sync.Mutex
 	conn    net.Conn  // nil while disconnected
 	pending uint64    // the request awaiting a reply, or 0

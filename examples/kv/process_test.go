@@ -1,3 +1,4 @@
+//simvet:outside runs three real kvnode processes on loopback, outside any simulation
 package kv_test
 
 import (

@@ -64,6 +64,7 @@ type replica struct {
 
 	// mu guards what follows. It is never held across a call that
 	// blocks, so it never makes a task wait in a simulation.
+	//simvet:allow sync never held across a call that parks, so no task ever waits on it
 	mu      sync.Mutex
 	entries map[string]entry
 	serving bool                // entries hold every write this replica acknowledged

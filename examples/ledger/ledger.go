@@ -87,6 +87,7 @@ type ledger struct {
 	size    int64
 	persist *providers.Mutex // one append and sync at a time
 
+	//simvet:allow sync never held across a call that parks, so no task ever waits on it
 	mu       sync.Mutex // guards what follows; never held across a block
 	balances map[int]int64
 	applied  map[uint64]int // deposit id: times applied

@@ -1,3 +1,4 @@
+//simvet:outside runs the servers natively, on loopback, beside the simulated runs
 package raftkv_test
 
 import (

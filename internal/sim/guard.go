@@ -257,7 +257,8 @@ func (w *World) escaped(idle time.Duration) Result {
 		f.Msg = fmt.Sprintf("the task has run for %v of real time without returning to the scheduler, and its goroutine is running, not waiting: "+
 			"a long computation, or a loop that never calls the simulation? The stack is where it runs most. "+
 			"If the stretch is meant to take long (a linearizability check...), run it inside S.Slow or raise the Watchdog; "+
-			"a loop that waits for something must sleep, yield or block through the providers", idle)
+			"a loop that waits for something must sleep, yield or block through the providers "+
+			"(simvet's chan, sync, wallclock and osnet rules find this before running)", idle)
 	default:
 		state := ""
 		if s.state != "" {
@@ -265,7 +266,8 @@ func (w *World) escaped(idle time.Duration) Result {
 		}
 		f.Msg = fmt.Sprintf("the task has not returned to the scheduler for %v of real time: its goroutine is blocked outside the simulation%s, "+
 			"on a raw channel, a sync.Mutex, time.Sleep, or real I/O? "+
-			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk", idle, state)
+			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk "+
+			"(simvet's chan, sync, wallclock and osnet rules find this before running)", idle, state)
 	}
 	if w.killing.Load() {
 		f.Msg += "; the task was killed and has not finished unwinding since: did a deferred recover() stop the kill?"

@@ -268,7 +268,7 @@ func (w *World) current(what string) *task {
 		if w.state == finished {
 			panic(fmt.Sprintf("sim: %s after the simulation ended; a value made by the simulation outlived its run", what))
 		}
-		panic(fmt.Sprintf("sim: %s outside a simulation task; only tasks started by the simulation may block on it", what))
+		panic(fmt.Sprintf("sim: %s outside a simulation task; only tasks started by the simulation may block on it (simvet's goroutine rule finds raw goroutines before running)", what))
 	}
 	if w.abandoned.Load() {
 		w.givenUp(t)

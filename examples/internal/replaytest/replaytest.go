@@ -2,6 +2,8 @@
 // bug is found and that the replay line printed for it replays the same
 // execution: the same seed fails again, to the same trace hash, whatever
 // GOMAXPROCS.
+//
+//simvet:production runs go test in a subprocess, from a test, never in a simulation
 package replaytest
 
 import (

@@ -26,4 +26,6 @@
 // an entry is committed, a leader elected a moment ago, a node just
 // restarted (raft keeps no commit index on disk), or an old leader cut off
 // from the others then serves values already overwritten, or none.
+//
+//simvet:production a wasip1 program: the host simulates its goroutines, clock, network and disk
 package server

@@ -24,4 +24,6 @@
 // The whole log is held in memory too, which suits a log that raft
 // compacts after each snapshot. Snapshots themselves are for
 // [raft.NewFileSnapshotStore].
+//
+//simvet:production a wasip1 program: the host simulates its goroutines, clock, network and disk
 package store

@@ -7,6 +7,8 @@
 // prints "ok <key> <amount> <balance>" for each deposit the ledger
 // answered, "failed <key> <amount> <error>" for each it gave up on, and
 // "done" at the end.
+//
+//simvet:production a wasip1 program: the host simulates its goroutines, clock, network and disk
 package main
 
 import (

@@ -5,6 +5,8 @@
 //
 // On start it recovers the journal; on SIGTERM or SIGINT it stops taking
 // requests and finishes those in flight.
+//
+//simvet:production a wasip1 program: the host simulates its goroutines, clock, network and disk
 package main
 
 import (

@@ -1,6 +1,8 @@
 // Command raftkv runs one node of a replicated key-value store on
 // hashicorp/raft, with an HTTP API. See package server for the API and the
 // flags, or run raftkv -h.
+//
+//simvet:production a wasip1 program: the host simulates its goroutines, clock, network and disk
 package main
 
 import (

@@ -1,5 +1,7 @@
 // Command sweep runs a simulation over many seeds outside go test; see
 // package sweep.
+//
+//simvet:production a command that runs simulations, never inside one
 package main
 
 import (

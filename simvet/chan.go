@@ -1,0 +1,49 @@
+package simvet
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+)
+
+func runChan(c *checker) {
+	const use = "; use providers.NewChan(p.Task, n) with Send(ctx, v) and Recv(ctx), and providers.Select"
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ChanType:
+			c.report(n, "native channel type: its operations block outside the simulation"+use)
+			return false
+		case *ast.SendStmt:
+			c.report(n, "send on a native channel blocks outside the simulation"+use)
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				c.report(n, "receive from a native channel blocks outside the simulation"+use+"; for ctx.Done(), any provider call given ctx returns ctx.Err()")
+			}
+		case *ast.SelectStmt:
+			// One report for the select, none for the operations of its
+			// cases; the bodies of the cases are looked at as usual.
+			c.reportRange(n.Select, n.Body.Lbrace, "select on native channels blocks outside the simulation; use providers.Select(ctx, providers.OnRecv(...), providers.OnSend(...), ...)")
+			for _, cc := range n.Body.List {
+				for _, s := range cc.(*ast.CommClause).Body {
+					ast.Inspect(s, visit)
+				}
+			}
+			return false
+		case *ast.RangeStmt:
+			if _, ok := c.pass.TypesInfo.TypeOf(n.X).Underlying().(*types.Chan); ok {
+				c.reportRange(n.For, n.X.End(), "range over a native channel blocks outside the simulation"+use)
+			}
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "close" {
+				if _, ok := c.pass.TypesInfo.Uses[id].(*types.Builtin); ok {
+					c.report(n, "close of a native channel"+use+" and Close")
+				}
+			}
+		}
+		return true
+	}
+	for _, f := range c.pass.Files {
+		ast.Inspect(f, visit)
+	}
+}

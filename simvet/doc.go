@@ -1,0 +1,236 @@
+// Package simvet finds, before a test runs, the code that escapes a
+// simulation: goroutines, native channels and locks, the wall clock,
+// global randomness, the real operating system and network, map order
+// that reaches the outside, and package-level state.
+//
+// Code under test must reach time, tasks, randomness, the network and the
+// disk only through a [github.com/moonpool-go/moonpool/providers.Providers] value. A slip shows up at run
+// time as a watchdog report, a crash, or not at all: a map-ordered loop or
+// a package-level counter changes an execution without any guard
+// noticing. simvet reports each slip where it is written, with the
+// provider call to use instead and, where the rewrite is mechanical, a
+// suggested fix.
+//
+// Each rule is an analyzer of its own
+// ([golang.org/x/tools/go/analysis.Analyzer]), so that a driver can run
+// any of them; [Analyzers] holds them all. The command cmd/simvet runs
+// them alone or under go vet:
+//
+//	go run github.com/moonpool-go/moonpool/cmd/simvet ./...
+//	go vet -vettool=$(which simvet) ./...
+//	simvet -maporder ./...        # one rule only
+//	simvet -fix ./...             # apply the suggested fixes
+//	simvet help maporder          # a rule's text
+//
+// # Scope
+//
+// simvet looks at every package it is given, with the following
+// exceptions.
+//
+//   - A comment //simvet:allow RULE reason silences RULE on one line: the
+//     line it ends, or the line after it when it stands alone. The reason
+//     is required. A directive that silences nothing is reported by its
+//     rule, and a malformed one by [Scope].
+//   - A comment //simvet:production reason before the package clause of
+//     any file opts the whole package out, with its external tests
+//     (package p_test in the same directory): for code that never runs in a
+//     simulation, such as a main package that wires providers.Real, or a
+//     program that runs as a WebAssembly process and so is simulated at
+//     the level of its system calls, written against the standard library
+//     on purpose.
+//   - A comment //simvet:outside reason before the package clause of a
+//     file opts that file out: for a file whose code runs outside any
+//     simulation beside files that run in one, such as a test that runs a
+//     program natively next to the simulation's tests.
+//   - In _test.go files, the bodies of Test, Benchmark, Fuzz and Example
+//     functions and TestMain run on go test's goroutine, outside any
+//     simulation; the function literals in them (a simtest.Run body, a
+//     task) are checked.
+//   - This module's own production side is exempt by rule: providers (the
+//     real implementations and the primitives' fallbacks to the runtime),
+//     simtest and internal/... (the engine, which runs its scheduler on
+//     goroutines and watches it with a real-time watchdog), simvet and
+//     cmd. examples/ and every other package are checked.
+//
+// Findings in generated files are reported, marked as such, without
+// suggested fixes. What simvet cannot look at is reported by [Scope]
+// rather than passed over: files that build constraints leave out, and
+// the C side of cgo. A package that does not type-check is not analyzed:
+// the driver prints its errors and exits with status 1.
+//
+// # Rules
+//
+// The text of each rule below is its analyzer's Doc, and docs/simvet.md's
+// checklist is generated from it (go generate ./simvet).
+//
+// # goroutine
+//
+// [Goroutine]: a go statement starts a goroutine that the simulation neither
+// schedules nor kills. Start a task with p.Task.Go(ctx, name, fn).
+//
+// # chan
+//
+// [Chan]: native channel types, sends, receives, select, range and close
+// block a task outside the simulation. Use providers.NewChan, Send, Recv,
+// Close and providers.Select.
+//
+// # sync
+//
+// [Sync]: sync.Mutex, RWMutex, WaitGroup and Cond block outside the
+// simulation. Use providers.NewMutex and providers.NewWaitGroup.
+//
+// # wallclock
+//
+// [Wallclock]: time.Now, Since, Until, Sleep, After, AfterFunc, NewTimer,
+// NewTicker, Tick and context.WithTimeout and WithDeadline read the wall
+// clock. Use p.Time.
+//
+// # globalrand
+//
+// [Globalrand]: math/rand's and math/rand/v2's global functions and
+// crypto/rand draw outside the run's stream. Use p.Random.
+//
+// # osnet
+//
+// [Osnet]: os file and process calls, os/exec, net's dial, listen and
+// lookup, and net/http's default client and ListenAndServe reach the real
+// machine. Use p.Storage and p.Network.
+//
+// # maporder
+//
+// [Maporder]: a range over a map whose order reaches the outside: a send, a
+// write, a task started, an append used after the loop unsorted. Range
+// over slices.Sorted(maps.Keys(m)).
+//
+// # globalstate
+//
+// [Globalstate]: a function writes a package-level variable, which seeds and
+// parallel Runs share. Keep state in a value the process owns.
+//
+// # scope
+//
+// [Scope]: files simvet could not analyze, and malformed directives.
+package simvet
+
+//go:generate go test -run ^TestChecklist$ -update .
+
+// The rules' texts: each analyzer's Doc, the text of simvet help RULE, and
+// the source of docs/simvet.md's checklist. The first line is the summary.
+const (
+	goroutineDoc = `a go statement starts a goroutine the simulation does not schedule
+
+A goroutine started with go runs beside the simulation, not in it: the
+scheduler does not choose when it runs, a crash does not kill it, and
+when it calls into the simulation the seed fails. Start a task instead:
+
+	p.Task.Go(ctx, "name", func(ctx context.Context) error { ...; return nil })
+
+A suggested fix rewrites go func() { ... }() so when a providers.Providers
+value and a context are in scope and the body has no return statement.`
+
+	chanDoc = `native channels block a task outside the simulation
+
+A task that waits on a native channel (a send, a receive, select, range,
+or <-ctx.Done()) blocks its goroutine, and the simulation, which runs one
+task at a time, waits with it: the watchdog reports it as blocked outside
+the simulation. Channel types themselves are reported too, since every
+operation on one blocks. Use the providers' channel, which parks the task
+and lets the scheduler run another:
+
+	ch := providers.NewChan[T](p.Task, n)   // ch.Send(ctx, v), ch.Recv(ctx), ch.Close()
+	providers.Select(ctx, providers.OnRecv(ch, f), providers.OnSend(out, v, g))
+
+Any provider call given ctx returns ctx.Err() once ctx is done, in place
+of <-ctx.Done().`
+
+	syncDoc = `sync.Mutex, RWMutex, WaitGroup and Cond block outside the simulation
+
+A task that waits on a sync lock blocks its goroutine, and with it the
+run: if the holder is a task that waits for the scheduler (a sleep, a
+provider call made while holding the lock), the run stops, and the
+watchdog reports it. Use the providers' primitives, which park the task:
+
+	mu := providers.NewMutex(p.Task)        // mu.Lock(ctx), mu.Unlock()
+	wg := providers.NewWaitGroup(p.Task)    // wg.Add, wg.Done, wg.Wait(ctx)
+
+sync.Once, sync.Map, sync.Pool and sync/atomic do not wait for another
+task and are not reported.`
+
+	wallclockDoc = `the wall clock instead of the simulation's
+
+time.Now, Since, Until, Sleep, After, AfterFunc, NewTimer, NewTicker,
+Tick, and context.WithTimeout and WithDeadline read or wait on the wall
+clock: a sleep blocks the run for real (the watchdog reports it), and a
+time read differs from seed to seed and from run to run. Use the Time
+provider:
+
+	p.Time.Now()   p.Time.Sleep(ctx, d)   p.Time.AfterFunc(d, f)
+	p.Time.WithTimeout(ctx, d)   p.Time.WithDeadline(ctx, t)
+
+Suggested fixes, when a providers.Providers value is in scope: Now,
+Since, Until, WithTimeout and WithDeadline; Sleep when a context is in
+scope too; AfterFunc when its result is unused.`
+
+	globalrandDoc = `global randomness outside the run's stream
+
+math/rand's and math/rand/v2's package-level functions draw from a
+generator that no seed controls, and crypto/rand from the operating
+system: a seed then no longer replays its run. Draw from the Random
+provider, the run's stream:
+
+	p.Random.IntN(n)   p.Random.Int64N(n)   p.Random.Uint64()   p.Random.Float64()
+	rand.New(p.Random)  // math/rand/v2's whole API over the run's stream
+
+Constructors (rand.New, NewPCG, NewChaCha8, ...) are not reported. A
+suggested fix rewrites the four calls above, and math/rand's Intn and
+Int63n, when a providers.Providers value is in scope.`
+
+	osnetDoc = `the real operating system and network
+
+os file and process calls (Open, Create, ReadFile, WriteFile, Remove,
+Mkdir, Stat, Exit, StartProcess, ...), os/exec, net's Dial, Listen and
+lookups (and net.Dialer's and net.ListenConfig's methods), and net/http's
+Get, Post, DefaultClient, DefaultTransport and ListenAndServe reach the
+real machine, which the simulation neither sees nor faults. Use the
+providers:
+
+	p.Storage.Create(name)   p.Storage.Open(name)   p.Storage.Rename(a, b)
+	p.Network.Dial(ctx, addr)   p.Network.Listen(ctx, addr)
+
+A suggested fix rewrites net.Dial("tcp", addr) and net.Listen("tcp",
+addr) when a providers.Providers value and a context are in scope.`
+
+	maporderDoc = `a map's random order reaches the outside
+
+Ranging over a map (or maps.Keys, Values, All) visits entries in an order
+the runtime draws for itself, outside the seed. Inside the loop that is
+harmless; it is reported when the order leaves it: a send, a write or a
+log line, a task started (its name, its place in the ready set), any
+other provider call (a Cancel or an Unlock wakes tasks in that order), a
+go statement, or an append to a slice that outlives the function or is
+used after the loop before it is sorted. Range over the sorted keys:
+
+	for _, k := range slices.Sorted(maps.Keys(m)) { v := m[k]; ... }
+
+A suggested fix does this rewrite when the key type is ordered.`
+
+	globalstateDoc = `a function writes a package-level variable
+
+Many simulations run in one test binary (seeds one after another,
+parallel tests, -count, fuzz workers), and package-level variables are
+shared by all of them: a counter one seed increments changes the next
+seed's run, which then replays differently alone. Assignments,
+increments, delete, clear and sync/atomic writes to package-level
+variables (and their fields and elements) in functions are reported;
+init functions are not. Keep the state in a value the process or the
+workload owns.`
+
+	scopeDoc = `what simvet could not analyze, and malformed directives
+
+Rather than pass over what it cannot see, simvet reports it: a .go file
+that build constraints leave out (run simvet again with the GOOS, GOARCH
+or -tags that select it, or put //simvet:allow scope reason before its
+package clause), a cgo import (the C side reaches everything), and a
+//simvet: directive that is malformed (no rule, an unknown rule, no
+reason) or misplaced.`
+)

@@ -1,0 +1,4 @@
+package simvet
+
+// RuleNames are the names a //simvet:allow directive may give.
+var RuleNames = ruleNames

@@ -1,0 +1,79 @@
+package simvet
+
+import (
+	"go/ast"
+	"strconv"
+
+	"golang.org/x/tools/go/analysis"
+)
+
+func runGoroutine(c *checker) {
+	for _, f := range c.pass.Files {
+		var enclosing string
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				enclosing = n.Name.Name
+			case *ast.GoStmt:
+				c.report(n, "a go statement starts a goroutine the simulation neither schedules nor kills; start a task with p.Task.Go(ctx, name, fn)", c.goFix(n, enclosing)...)
+			}
+			return true
+		})
+	}
+}
+
+// goFix rewrites go func() { body }() into p.Task.Go when a Providers
+// value and a context are in scope and the body returns nowhere (a bare
+// return would not compile in a function returning error).
+func (c *checker) goFix(g *ast.GoStmt, enclosing string) []analysis.SuggestedFix {
+	lit, ok := g.Call.Fun.(*ast.FuncLit)
+	if !ok || len(g.Call.Args) > 0 || lit.Type.Params.NumFields() > 0 || lit.Type.Results.NumFields() > 0 {
+		return nil
+	}
+	p, ctx := c.providersAt(g.Pos()), c.contextAt(g.Pos())
+	if p == "" || ctx == "" || !c.imported(g.Pos(), "context", "context") || returns(lit.Body) {
+		return nil
+	}
+	tf := c.pass.Fset.File(g.Pos())
+	src, err := c.pass.ReadFile(tf.Name())
+	if err != nil {
+		return nil
+	}
+	body := string(src[tf.Offset(lit.Body.Lbrace)+1 : tf.Offset(lit.Body.Rbrace)])
+	// The task's name: the function a one-call body calls, else the
+	// function the go statement is in.
+	name := enclosing
+	if len(lit.Body.List) == 1 {
+		if es, ok := lit.Body.List[0].(*ast.ExprStmt); ok {
+			if call, ok := es.X.(*ast.CallExpr); ok {
+				switch fn := ast.Unparen(call.Fun).(type) {
+				case *ast.Ident:
+					name = fn.Name
+				case *ast.SelectorExpr:
+					name = fn.Sel.Name
+				}
+			}
+		}
+	}
+	if name == "" {
+		name = "task"
+	}
+	text := p + ".Task.Go(" + ctx + ", " + strconv.Quote(name) + ", func(" + ctx + " context.Context) error {" + body + "\treturn nil\n}"
+	return []analysis.SuggestedFix{fix("start a task with "+p+".Task.Go", edit(g.Pos(), lit.End(), text), edit(g.Call.Lparen, g.Call.Rparen+1, ")"))}
+}
+
+// returns reports whether body holds a return statement outside the
+// function literals in it.
+func returns(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.ReturnStmt:
+			found = true
+		case *ast.FuncLit:
+			return false
+		}
+		return !found
+	})
+	return found
+}

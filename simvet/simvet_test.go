@@ -1,0 +1,154 @@
+package simvet_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/tools/go/analysis/analysistest"
+	"golang.org/x/tools/go/analysis/checker"
+	"golang.org/x/tools/go/packages"
+
+	"github.com/moonpool-go/moonpool/simvet"
+)
+
+// Each rule has a package under testdata/src with the findings it must
+// report (// want), the code it must leave alone, and, where it suggests
+// fixes, the fixed file (.golden).
+
+func TestGoroutine(t *testing.T) {
+	t.Parallel()
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Goroutine, "goroutine")
+}
+
+func TestChan(t *testing.T) {
+	t.Parallel()
+	analysistest.Run(t, analysistest.TestData(), simvet.Chan, "chanrule")
+}
+
+func TestSync(t *testing.T) {
+	t.Parallel()
+	analysistest.Run(t, analysistest.TestData(), simvet.Sync, "syncrule")
+}
+
+func TestWallclock(t *testing.T) {
+	t.Parallel()
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Wallclock, "wallclock")
+}
+
+func TestGlobalrand(t *testing.T) {
+	t.Parallel()
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Globalrand, "globalrand")
+}
+
+func TestOsnet(t *testing.T) {
+	t.Parallel()
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Osnet, "osnet")
+}
+
+func TestMaporder(t *testing.T) {
+	t.Parallel()
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Maporder, "maporder")
+}
+
+func TestGlobalstate(t *testing.T) {
+	t.Parallel()
+	analysistest.Run(t, analysistest.TestData(), simvet.Globalstate, "globalstate")
+}
+
+// Directives: an allow silences its line, an unused one is reported by its
+// rule, a malformed one by Scope.
+func TestDirectives(t *testing.T) {
+	t.Parallel()
+	analysistest.Run(t, analysistest.TestData(), simvet.Wallclock, "directives")
+	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "malformed")
+}
+
+// A package that opts out, and this module's own packages but for
+// examples/, are not looked at by any rule.
+func TestOptedOutAndExempt(t *testing.T) {
+	t.Parallel()
+	for _, d := range runAll(t, "production", "github.com/moonpool-go/moonpool/providers", "github.com/moonpool-go/moonpool/internal/engine") {
+		t.Errorf("unexpected diagnostic: %s", d)
+	}
+	got := runAll(t, "github.com/moonpool-go/moonpool/examples/ex")
+	require.Len(t, got, 1, "examples/ are checked")
+	assert.Contains(t, got[0], "wallclock: time.Now")
+}
+
+// Files left out by build constraints are reported, unless allowed, and
+// so are cgo imports. (Findings in generated files say so: see
+// testdata/src/wallclock/generated.go.)
+func TestScope(t *testing.T) {
+	t.Parallel()
+	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "scope")
+}
+
+// One mistake per rule, as docs/simvet.md shows them: the report is
+// testdata/slips.golden (go test -run TestSlips -update rewrites it).
+func TestSlips(t *testing.T) {
+	t.Parallel()
+	got := strings.Join(runAll(t, "slips"), "\n") + "\n"
+	const golden = "testdata/slips.golden"
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("simvet's findings on testdata/src/slips changed (-golden +now); go test -run TestSlips -update:\n%s", diff)
+	}
+}
+
+// runAll runs every analyzer over the packages of testdata/src, loading
+// them once, and returns the diagnostics.
+func runAll(t *testing.T, patterns ...string) []string {
+	t.Helper()
+	dir, err := filepath.Abs("testdata")
+	require.NoError(t, err)
+	cfg := &packages.Config{
+		Mode:  packages.LoadAllSyntax,
+		Tests: true,
+		Dir:   dir,
+		Env:   append(os.Environ(), "GOPATH="+dir, "GO111MODULE=off", "GOPROXY=off"),
+	}
+	pkgs, err := packages.Load(cfg, patterns...)
+	require.NoError(t, err)
+	require.Zero(t, packages.PrintErrors(pkgs), "the test packages do not load")
+	g, err := checker.Analyze(simvet.Analyzers, pkgs, nil)
+	require.NoError(t, err)
+	var out []string
+	for _, act := range g.Roots {
+		require.NoError(t, act.Err)
+		for _, d := range act.Diagnostics {
+			posn := act.Package.Fset.Position(d.Pos)
+			posn.Filename, _ = filepath.Rel(dir, posn.Filename)
+			out = append(out, fmt.Sprintf("%s: %s", posn, d.Message))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// The C side of cgo is reported as not analyzed.
+func TestScopeCgo(t *testing.T) {
+	t.Parallel()
+	if out, err := exec.Command("go", "env", "CGO_ENABLED").Output(); err != nil || strings.TrimSpace(string(out)) != "1" {
+		t.Skip("cgo is disabled here")
+	}
+	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "cgo")
+}
+
+// //simvet:outside opts one file out; the package's other files are
+// checked.
+func TestOutsideFile(t *testing.T) {
+	t.Parallel()
+	analysistest.Run(t, analysistest.TestData(), simvet.Wallclock, "outside")
+}

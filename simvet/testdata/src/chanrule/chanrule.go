@@ -1,0 +1,39 @@
+package chanrule
+
+import (
+	"context"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+func Native(ctx context.Context) {
+	ch := make(chan int, 1) // want `native channel type: its operations block outside the simulation; use providers.NewChan`
+	ch <- 1                 // want `send on a native channel blocks outside the simulation`
+	v := <-ch               // want `receive from a native channel`
+	_ = v
+	select { // want `select on native channels blocks outside the simulation; use providers.Select`
+	case <-ctx.Done():
+	case x := <-ch:
+		_ = x
+		ch <- 2 // want `send on a native channel`
+	}
+	for range ch { // want `range over a native channel`
+	}
+	close(ch)    // want `close of a native channel`
+	<-ctx.Done() // want `receive from a native channel .*ctx.Done\(\), any provider call given ctx returns ctx.Err\(\)`
+}
+
+func Param(done <-chan struct{}) {} // want `native channel type`
+
+// The providers' channel is fine.
+func Provided(ctx context.Context, p providers.Providers) error {
+	ch := providers.NewChan[int](p.Task, 1)
+	return ch.Send(ctx, 1)
+}
+
+// Allowed with a reason.
+func Allowed() {
+	//simvet:allow chan a buffered hand-off within one task, never blocks
+	ch := make(chan int, 1)
+	_ = ch
+}

@@ -1,0 +1,18 @@
+package goroutine
+
+import "testing"
+
+// A test's own body runs on go test's goroutine: not reported.
+func TestOwnGoroutine(t *testing.T) {
+	done := make(chan bool)
+	go func() { done <- true }()
+	<-done
+	t.Run("sub", func(t *testing.T) {
+		go work() // a subtest is on the test's side too
+	})
+	run(func() {
+		go work() // want `goroutine: a go statement`
+	})
+}
+
+func run(f func()) { f() }

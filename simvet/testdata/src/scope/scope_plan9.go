@@ -1,0 +1,4 @@
+//go:build plan9
+
+//simvet:allow scope no simulation runs on plan9
+package scope

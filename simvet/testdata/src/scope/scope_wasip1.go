@@ -1,0 +1,7 @@
+//go:build wasip1
+
+package scope
+
+import "time"
+
+func Sleep() { time.Sleep(time.Second) }

@@ -1,0 +1,32 @@
+package syncrule
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+type state struct {
+	mu   sync.Mutex     // want `sync.Mutex blocks the goroutine outside the simulation, so a task waiting on it stops the whole run; use providers.NewMutex\(p.Task\)`
+	rw   sync.RWMutex   // want `sync.RWMutex blocks`
+	wg   sync.WaitGroup // want `sync.WaitGroup blocks .*providers.NewWaitGroup`
+	cond *sync.Cond     // want `sync.Cond blocks`
+	n    int
+}
+
+func New() *state {
+	s := &state{}
+	s.cond = sync.NewCond(&s.mu) // want `sync.NewCond blocks`
+	return s
+}
+
+// Once, Map, Pool and atomics are fine.
+type fine struct {
+	once sync.Once
+	m    sync.Map
+	pool sync.Pool
+	n    atomic.Int64
+}
+
+type allowed struct {
+	mu sync.Mutex //simvet:allow sync never held across a call that parks
+}

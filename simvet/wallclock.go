@@ -1,0 +1,78 @@
+package simvet
+
+import (
+	"go/ast"
+
+	"golang.org/x/tools/go/analysis"
+)
+
+// wallclockAlt gives the Time provider's equivalent of each function.
+var wallclockAlt = map[string]string{
+	"time.Now":             "p.Time.Now()",
+	"time.Since":           "p.Time.Now().Sub(t)",
+	"time.Until":           "t.Sub(p.Time.Now())",
+	"time.Sleep":           "p.Time.Sleep(ctx, d)",
+	"time.After":           "p.Time.Sleep(ctx, d), or p.Time.AfterFunc(d, f) sending on a providers.Chan",
+	"time.AfterFunc":       "p.Time.AfterFunc(d, f)",
+	"time.NewTimer":        "p.Time.AfterFunc(d, f)",
+	"time.NewTicker":       "a task that loops on p.Time.Sleep(ctx, d)",
+	"time.Tick":            "a task that loops on p.Time.Sleep(ctx, d)",
+	"context.WithTimeout":  "p.Time.WithTimeout(ctx, d)",
+	"context.WithDeadline": "p.Time.WithDeadline(ctx, t)",
+}
+
+func runWallclock(c *checker) {
+	pkgUses(c, func(u pkgCall) {
+		name := u.obj.Pkg().Path() + "." + u.obj.Name()
+		alt, ok := wallclockAlt[name]
+		if !ok {
+			return
+		}
+		msg := name + " reads the wall clock, not the simulation's; use " + alt
+		at := ast.Node(u.sel)
+		if u.call != nil {
+			at = u.call
+		}
+		c.report(at, msg, c.wallclockFix(name, u)...)
+	}, "time", "context")
+}
+
+func (c *checker) wallclockFix(name string, u pkgCall) []analysis.SuggestedFix {
+	if u.call == nil {
+		return nil
+	}
+	p := c.providersAt(u.call.Pos())
+	if p == "" {
+		return nil
+	}
+	var text string
+	args := u.call.Args
+	switch name {
+	case "time.Now":
+		text = p + ".Time.Now()"
+	case "time.Since":
+		text = p + ".Time.Now().Sub(" + c.args(u.call) + ")"
+	case "time.Until":
+		text = c.operand(args[0]) + ".Sub(" + p + ".Time.Now())"
+	case "context.WithTimeout":
+		text = p + ".Time.WithTimeout(" + c.args(u.call) + ")"
+	case "context.WithDeadline":
+		text = p + ".Time.WithDeadline(" + c.args(u.call) + ")"
+	case "time.Sleep":
+		ctx := c.contextAt(u.call.Pos())
+		if !u.stmt || ctx == "" {
+			return nil
+		}
+		text = p + ".Time.Sleep(" + ctx + ", " + c.args(u.call) + ")"
+	case "time.AfterFunc":
+		// The provider's Timer is an interface, not a *time.Timer: only a
+		// call whose result is dropped is sure to compile.
+		if !u.stmt {
+			return nil
+		}
+		text = p + ".Time.AfterFunc(" + c.args(u.call) + ")"
+	default:
+		return nil
+	}
+	return []analysis.SuggestedFix{fix("use "+text, replace(u.call, text))}
+}
