@@ -9,6 +9,7 @@
 // cluster's first boot when its directory holds no log, and as after a
 // crash otherwise (it cannot know how it stopped). SIGINT and SIGTERM stop
 // it gracefully.
+//
 //simvet:production a command on providers.Real(), never run inside a simulation
 package main
 
