@@ -70,10 +70,11 @@ type Attrition struct {
 	// MaxDead bounds how many processes may be down at once, counted from
 	// the instant a reboot starts until the process is back.
 	MaxDead int
-	// Graceful, Crash and Wipe weigh the kinds of reboot. Only their
-	// ratios matter: each is finite and at least zero, at least one is
-	// positive, and their sum is finite.
-	Graceful, Crash, Wipe float64
+	// Graceful, Crash, Wipe and PowerLoss weigh the kinds of reboot. Only
+	// their ratios matter: each is finite and at least zero, at least one
+	// is positive, and their sum is finite. A power loss is a crash of the
+	// whole machine: its connections vanish without a FIN or a reset.
+	Graceful, Crash, Wipe, PowerLoss float64
 	// Interval is the range of simulated time between two attempts. Its
 	// Min is at least [MinInterval], so that attempts cannot pile up at
 	// one instant.
@@ -255,7 +256,7 @@ func (a Attrition) validate(on bool) error {
 	weights := []struct {
 		name string
 		w    float64
-	}{{"Graceful", a.Graceful}, {"Crash", a.Crash}, {"Wipe", a.Wipe}}
+	}{{"Graceful", a.Graceful}, {"Crash", a.Crash}, {"Wipe", a.Wipe}, {"PowerLoss", a.PowerLoss}}
 	weightsOK := true
 	for _, w := range weights {
 		if !(w.w >= 0 && w.w <= math.MaxFloat64) { // NaN and the infinities fail too
@@ -263,9 +264,9 @@ func (a Attrition) validate(on bool) error {
 			weightsOK = false
 		}
 	}
-	sum := a.Graceful + a.Crash + a.Wipe
+	sum := a.Graceful + a.Crash + a.Wipe + a.PowerLoss
 	if weightsOK && math.IsInf(sum, 0) {
-		bad("Graceful, Crash and Wipe sum to %v; only their ratios matter, so scale them down", sum)
+		bad("Graceful, Crash, Wipe and PowerLoss sum to %v; only their ratios matter, so scale them down", sum)
 	}
 	for _, r := range []struct {
 		name string
@@ -282,7 +283,7 @@ func (a Attrition) validate(on bool) error {
 		bad("MaxDead is %d; at least one process must be allowed down, or set Enabled to false", a.MaxDead)
 	}
 	if weightsOK && sum == 0 {
-		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash and Wipe a positive weight, or set Enabled to false"))
+		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash, Wipe and PowerLoss a positive weight, or set Enabled to false"))
 	}
 	if a.Interval.Min >= 0 && a.Interval.Min < MinInterval {
 		bad("Interval.Min is %v; reboot attempts come at least chaos.MinInterval (%v) apart, so that they cannot pile up at one instant: raise Min to %v or more", a.Interval.Min, MinInterval, MinInterval)

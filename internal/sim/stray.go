@@ -59,10 +59,16 @@ func (w *World) enter(what string) {
 	if a := w.loadActive(); a != notRunning && a != curG() {
 		w.strayCall(what)
 	}
+	if c := w.cur; c != nil && c.mute {
+		c.unwind()
+	}
 }
 
 // Enter is enter for the devices and the primitives (providers.Parker):
-// they call it before they touch their own state.
+// they call it before they touch their own state. A task of a crashed
+// group (Group.Crash) unwinds there at once, so that the code its defers
+// run while it unwinds acts on nothing: a deferred Close, Write or Send of
+// a dead process never reaches the world.
 func (w *World) Enter(what string) { w.enter(what) }
 
 // EnterOp is Enter for operation op of a device's kind of object ("file",
@@ -70,6 +76,9 @@ func (w *World) Enter(what string) { w.enter(what) }
 func (w *World) EnterOp(kind, op string) {
 	if a := w.loadActive(); a != notRunning && a != curG() {
 		w.strayCall(kind + " " + op)
+	}
+	if c := w.cur; c != nil && c.mute {
+		c.unwind()
 	}
 }
 
