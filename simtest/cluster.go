@@ -265,8 +265,9 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 		p.main.Cancel()
 		gctx, cancel := s.p.Time.WithTimeout(ctx, grace)
 		err := p.main.Join(gctx)
+		over := gctx.Err() != nil
 		cancel()
-		if err != nil && gctx.Err() != nil {
+		if err != nil && over {
 			s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", name, grace))
 		}
 	}
