@@ -22,7 +22,7 @@ func TestPresetsValidate(t *testing.T) {
 
 func TestBadConfigurationsNameTheField(t *testing.T) {
 	c := Defaults()
-	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe = 0, 0, 0
+	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss = 0, 0, 0, 0
 	assert.ErrorContains(t, c.Validate(), "Attrition weights are all zero")
 
 	c = Defaults()
