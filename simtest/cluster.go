@@ -265,9 +265,8 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 		p.main.Cancel()
 		gctx, cancel := s.p.Time.WithTimeout(ctx, grace)
 		err := p.main.Join(gctx)
-		over := gctx.Err() != nil
 		cancel()
-		if err != nil && over {
+		if err != nil && gctx.Err() != nil {
 			s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", name, grace))
 		}
 	}
