@@ -153,3 +153,32 @@ func TestAttritionDrawsPowerLosses(t *testing.T) {
 	assert.Positive(t, boots[providers.AfterCrash], "power losses reboot processes, which boot told of a crash")
 	assert.Zero(t, boots[providers.AfterGraceful]+boots[providers.AfterWipe])
 }
+
+func TestACrashedProcessDeferredRemoveIsNotDone(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "store", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				f, err := p.Storage.Create("pid")
+				if err != nil {
+					return err
+				}
+				if _, err := f.Write([]byte("1")); err != nil {
+					return err
+				}
+				if err := f.Sync(); err != nil {
+					return err
+				}
+				f.Close()
+				defer p.Storage.Remove("pid") // a clean exit's cleanup
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}})
+		s.Sleep(time.Second)
+		c.Stop("store-0", simtest.Crash, 0)
+		assert.Equal(s, "1", readFile(s, "store-0", "pid"), "the deferred Remove of a crashed process removes nothing")
+		c.Start("store-0")
+		s.Sleep(time.Second)
+		c.Stop("store-0", simtest.Graceful, time.Second)
+		assert.Contains(s, readFile(s, "store-0", "pid"), "no such file", "a graceful stop's defers act")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(3))
+}
