@@ -34,10 +34,12 @@ type task struct {
 
 	parked  bool
 	waitGen uint32
-	what    string          // what a parked task waits on
-	waitCtx context.Context // the context that may end the wait
-	wakeErr error
-	sleep   event
+	what    string // what a parked task waits on
+	// describe, when set, adds to what at report time (ParkDescribed).
+	describe func() string
+	waitCtx  context.Context // the context that may end the wait
+	wakeErr  error
+	sleep    event
 
 	started bool
 	killed  bool
