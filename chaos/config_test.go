@@ -30,6 +30,14 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Crash is -1; a weight is finite and at least zero")
 
 	c = Defaults()
+	c.Attrition.PowerLoss = -1
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.PowerLoss is -1; a weight is finite and at least zero")
+
+	c = Defaults()
+	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss = 0, 0, 0, 1
+	assert.NoError(t, c.Validate(), "power losses alone are a valid attrition")
+
+	c = Defaults()
 	c.Attrition.MaxDead = 0
 	assert.ErrorContains(t, c.Validate(), "Attrition.MaxDead is 0")
 
