@@ -114,8 +114,15 @@ func TestPowerLossIsSilentUntilThePeerSendsToTheRebootedHost(t *testing.T) {
 		_, err = client.Network.Dial(dctx, "10.0.0.2:80")
 		cancel()
 		assert.ErrorIs(t, err, context.DeadlineExceeded, "a connect to a host without power hangs")
+		waiting := client.Task.Go(ctx, "dialler", func(ctx context.Context) error {
+			_, err := client.Network.Dial(ctx, "10.0.0.2:80")
+			return err
+		})
+		client.Time.Sleep(ctx, time.Second)
 
 		host.PowerOn()
+		err = waiting.Join(ctx)
+		assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "a waiting connect is sent again once the host is on: %v", err)
 		// The peer with unacknowledged data retransmits and is reset;
 		// the idle one learns only when it next sends.
 		client.Time.Sleep(ctx, time.Second)

@@ -32,6 +32,7 @@ type Host struct {
 	conns     []*conn           // open connection ends, for crashes
 	off       bool              // the host lost its power and is not back
 	ghosts    []*conn           // ends that vanished with the power, until it is back
+	syns      []*dial           // connects that reached it while off, retried when on
 	nextPort  int
 
 	// The clock: local = sim + skew + sim×drift/1e9.
@@ -173,8 +174,14 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 // arrive runs when the connect reaches the listening host.
 func (d *dial) arrive() {
 	n, dst := d.h.n, d.dst
-	if d.gaveUp || dst.off {
-		return // a host without power answers nothing: the dial hangs
+	if d.gaveUp {
+		return
+	}
+	if dst.off {
+		// A host without power answers nothing: the dial hangs, and its
+		// connect is sent again when the host is back (TCP retransmits).
+		dst.syns = append(dst.syns, d)
+		return
 	}
 	l := dst.listeners[d.port]
 	if l == nil || l.closed || len(l.queue) >= n.backlog {
@@ -288,18 +295,24 @@ func (h *Host) PowerOff() {
 // PowerOn brings the host back after [Host.PowerOff]. Its old connections
 // have no socket any more: a peer whose data to it was never acknowledged
 // retransmits and gets a reset now; the others get theirs when they next
-// send. It does nothing to a host that has power.
+// send. Connects that are still waiting are sent again, and refused or
+// accepted as any other. It does nothing to a host that has power.
 func (h *Host) PowerOn() {
 	if !h.off {
 		return
 	}
 	h.off = false
-	ghosts := h.ghosts
-	h.ghosts = nil
+	ghosts, syns := h.ghosts, h.syns
+	h.ghosts, h.syns = nil, nil
 	h.n.event("host %s powered on", h.name)
 	for _, c := range ghosts {
 		if c.in.wrOff > c.in.rdOff && !c.peer.closed {
 			c.abort()
+		}
+	}
+	for _, d := range syns {
+		if !d.gaveUp && !d.done {
+			h.n.packet(d.h, h, d.arrive)
 		}
 	}
 }
