@@ -89,8 +89,11 @@ func (m *Mutex) Lock(ctx context.Context) error {
 		m.q.remove(w)
 		if w.done && !returned {
 			// Killed after Unlock handed m over: the task unwinds
-			// without ever holding m, so pass it on.
-			m.Unlock()
+			// without ever holding m, so pass it on. This is m's own
+			// bookkeeping, not the task's code: it is done even for a
+			// task of a crashed process, whose calls into the
+			// simulation unwind it at once.
+			m.handOn()
 		}
 	}()
 	var err error
@@ -144,8 +147,12 @@ func (m *Mutex) Unlock() {
 	if !m.locked {
 		panic(unlockUnlocked)
 	}
-	// Hand m to the first waiter, which then holds it without racing other
-	// tasks for it: waiters are served in order.
+	m.handOn()
+}
+
+// handOn hands m, locked, to the first waiter, which then holds it without
+// racing other tasks for it (waiters are served in order), or unlocks it.
+func (m *Mutex) handOn() {
 	if w := m.q.wake(m.p); w != nil {
 		m.holder = w.val
 	} else {

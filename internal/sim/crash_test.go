@@ -75,3 +75,33 @@ func TestCrashedGroupsDefersActOnNothing(t *testing.T) {
 		})
 	}
 }
+
+// A Mutex handed to a task of a crashed group that had not yet run is
+// handed on as the task unwinds: that is the Mutex's own bookkeeping, not
+// the dead process's code acting.
+func TestAMutexHandedToACrashedTaskIsHandedOn(t *testing.T) {
+	world := New(Config{Seed: 4})
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		m := providers.NewMutex(p.Task)
+		require.NoError(t, m.Lock(ctx))
+		g := world.NewGroup("node")
+		g.Go(ctx, "main", func(ctx context.Context) error {
+			if err := m.Lock(ctx); err != nil {
+				return err
+			}
+			t.Error("the task ran after its group crashed")
+			return nil
+		})
+		require.NoError(t, p.Time.Sleep(ctx, time.Millisecond)) // it waits for m
+		next := p.Task.Go(ctx, "next", func(ctx context.Context) error {
+			lctx, cancel := p.Time.WithTimeout(ctx, time.Second)
+			defer cancel()
+			return m.Lock(lctx) // queued behind it
+		})
+		require.NoError(t, p.Time.Sleep(ctx, time.Millisecond))
+		m.Unlock() // m is handed to the node's task
+		g.Crash()
+		return next.Join(ctx)
+	})
+	require.NoError(t, res.Err)
+}

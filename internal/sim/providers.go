@@ -186,7 +186,7 @@ func (p *taskProvider) TaskName() string {
 
 func (p *taskProvider) Wake(tok providers.WaitToken) bool {
 	w := (*World)(p)
-	w.enter("Wake")
+	w.guard("Wake")
 	return w.wakeToken(tok)
 }
 

@@ -56,11 +56,18 @@ const strayFix = "start it with the Task provider (p.Task.Go); for net/http, ser
 // returns at once on the goroutine whose turn it is, and never on a stray
 // one.
 func (w *World) enter(what string) {
-	if a := w.loadActive(); a != notRunning && a != curG() {
-		w.strayCall(what)
-	}
+	w.guard(what)
 	if c := w.cur; c != nil && c.mute {
 		c.unwind()
+	}
+}
+
+// guard is enter without unwinding a crashed group's task: for a
+// primitive's own bookkeeping (a Wake), which the primitive does while
+// such a task unwinds out of it, after its entry point let it in.
+func (w *World) guard(what string) {
+	if a := w.loadActive(); a != notRunning && a != curG() {
+		w.strayCall(what)
 	}
 }
 
