@@ -57,11 +57,13 @@ func DefaultBuggify() BuggifyConfig {
 }
 
 // Attrition reboots processes while a workload runs. Every attempt, one
-// process is picked and rebooted one of three ways, by weight: graceful
+// process is picked and rebooted one of four ways, by weight: graceful
 // (its context is cancelled, and it is killed if it has not returned after
-// the grace period), crash (killed at once: unsynced writes lost,
-// connections reset) or wipe (a crash that also erases its disk). It comes
-// back after the recovery delay.
+// the grace period), crash (killed at once: unsynced writes lost, what its
+// defers do while it unwinds has no effect, its connections closed by its
+// host as TCP closes a dead process's), wipe (a crash that also erases its
+// disk) or power loss (a crash of its machine: its connections vanish in
+// silence). It comes back after the recovery delay.
 //
 // Every duration is at most [MaxDuration].
 type Attrition struct {
@@ -70,10 +72,11 @@ type Attrition struct {
 	// MaxDead bounds how many processes may be down at once, counted from
 	// the instant a reboot starts until the process is back.
 	MaxDead int
-	// Graceful, Crash and Wipe weigh the kinds of reboot. Only their
-	// ratios matter: each is finite and at least zero, at least one is
-	// positive, and their sum is finite.
-	Graceful, Crash, Wipe float64
+	// Graceful, Crash, Wipe and PowerLoss weigh the kinds of reboot. Only
+	// their ratios matter: each is finite and at least zero, at least one
+	// is positive, and their sum is finite. A power loss is a crash of the
+	// whole machine: its connections vanish without a FIN or a reset.
+	Graceful, Crash, Wipe, PowerLoss float64
 	// Interval is the range of simulated time between two attempts. Its
 	// Min is at least [MinInterval], so that attempts cannot pile up at
 	// one instant.
@@ -106,15 +109,19 @@ func (r Range) Draw(src rand.Source) time.Duration {
 }
 
 // DefaultAttrition is one process down at most, a reboot attempt every 1-5
-// s, down for 1-10 s, 2-5 s of grace, graceful and crash weighted 1:1, and
-// no wipes: a wipe is the loss of a disk, which a system that keeps a
-// single copy of its data cannot survive, and which a replicated system
-// survives only with a member-replacement protocol. [Harsh] adds wipes.
+// s, down for 1-10 s, 2-5 s of grace, graceful, crash and power loss
+// weighted 2:2:1, and no wipes. A power loss leaves its peers with
+// half-open connections that only their own timeouts end, the case that
+// systems most often leave untested, so it is on by default; it is rarer
+// than a process crash, as in production. There are no wipes: a wipe is
+// the loss of a disk, which a system that keeps a single copy of its data
+// cannot survive, and which a replicated system survives only with a
+// member-replacement protocol. [Harsh] adds wipes.
 func DefaultAttrition() Attrition {
 	return Attrition{
 		Enabled:  true,
 		MaxDead:  1,
-		Graceful: 2, Crash: 2, Wipe: 0,
+		Graceful: 2, Crash: 2, Wipe: 0, PowerLoss: 1,
 		Interval: Range{time.Second, 5 * time.Second},
 		Recovery: Range{time.Second, 10 * time.Second},
 		Grace:    Range{2 * time.Second, 5 * time.Second},
@@ -132,8 +139,8 @@ func Defaults() Config {
 }
 
 // Harsh returns [Defaults] with the two faults that most systems do not
-// claim to survive switched on: wipes among the reboots (graceful, crash
-// and wipe weighted 2:2:1), and bit flips in TCP streams
+// claim to survive switched on: wipes among the reboots (graceful, crash,
+// wipe and power loss weighted 2:2:1:1), and bit flips in TCP streams
 // ([Network.BitFlipProb] 0.0001 per write: TCP's checksum makes them rare
 // in the wild, but a protocol that checksums its own frames should show it
 // does). Use it for replicated systems that replace a member that lost its
@@ -255,7 +262,7 @@ func (a Attrition) validate(on bool) error {
 	weights := []struct {
 		name string
 		w    float64
-	}{{"Graceful", a.Graceful}, {"Crash", a.Crash}, {"Wipe", a.Wipe}}
+	}{{"Graceful", a.Graceful}, {"Crash", a.Crash}, {"Wipe", a.Wipe}, {"PowerLoss", a.PowerLoss}}
 	weightsOK := true
 	for _, w := range weights {
 		if !(w.w >= 0 && w.w <= math.MaxFloat64) { // NaN and the infinities fail too
@@ -263,9 +270,9 @@ func (a Attrition) validate(on bool) error {
 			weightsOK = false
 		}
 	}
-	sum := a.Graceful + a.Crash + a.Wipe
+	sum := a.Graceful + a.Crash + a.Wipe + a.PowerLoss
 	if weightsOK && math.IsInf(sum, 0) {
-		bad("Graceful, Crash and Wipe sum to %v; only their ratios matter, so scale them down", sum)
+		bad("Graceful, Crash, Wipe and PowerLoss sum to %v; only their ratios matter, so scale them down", sum)
 	}
 	for _, r := range []struct {
 		name string
@@ -282,7 +289,7 @@ func (a Attrition) validate(on bool) error {
 		bad("MaxDead is %d; at least one process must be allowed down, or set Enabled to false", a.MaxDead)
 	}
 	if weightsOK && sum == 0 {
-		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash and Wipe a positive weight, or set Enabled to false"))
+		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash, Wipe and PowerLoss a positive weight, or set Enabled to false"))
 	}
 	if a.Interval.Min >= 0 && a.Interval.Min < MinInterval {
 		bad("Interval.Min is %v; reboot attempts come at least chaos.MinInterval (%v) apart, so that they cannot pile up at one instant: raise Min to %v or more", a.Interval.Min, MinInterval, MinInterval)

@@ -22,12 +22,20 @@ func TestPresetsValidate(t *testing.T) {
 
 func TestBadConfigurationsNameTheField(t *testing.T) {
 	c := Defaults()
-	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe = 0, 0, 0
+	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss = 0, 0, 0, 0
 	assert.ErrorContains(t, c.Validate(), "Attrition weights are all zero")
 
 	c = Defaults()
 	c.Attrition.Crash = -1
 	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Crash is -1; a weight is finite and at least zero")
+
+	c = Defaults()
+	c.Attrition.PowerLoss = -1
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.PowerLoss is -1; a weight is finite and at least zero")
+
+	c = Defaults()
+	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss = 0, 0, 0, 1
+	assert.NoError(t, c.Validate(), "power losses alone are a valid attrition")
 
 	c = Defaults()
 	c.Attrition.MaxDead = 0

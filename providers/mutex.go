@@ -1,6 +1,10 @@
 package providers
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"runtime"
+)
 
 // Mutex is a mutual exclusion lock that a simulation can see: use it where
 // the code would use a sync.Mutex. Unlike sync.Mutex, Lock takes a context
@@ -14,14 +18,40 @@ type Mutex struct {
 
 	// Simulation state.
 	locked bool
-	q      waitq[struct{}]
+	q      waitq[lockSite]
+	// What a deadlock report says of the holder, when p can describe
+	// waits: the task that holds m and where it locked it.
+	d      describer
+	holder lockSite
+	descFn func() string // m.describe, made once
+}
+
+// A lockSite is a task that locked a Mutex, or waits to, and the return
+// address of its Lock call: symbolized only when a report is made.
+type lockSite struct {
+	task string
+	pc   [1]uintptr
+}
+
+// describer is implemented by a Parker that can name the running task and
+// describe a wait when it reports on its tasks (a deadlock): the
+// simulation's. Park's what is fixed when the task parks; describe is
+// called at report time, so it tells who holds the lock then.
+type describer interface {
+	TaskName() string
+	ParkDescribed(ctx context.Context, tok WaitToken, what string, describe func() string) error
 }
 
 // NewMutex returns an unlocked Mutex that blocks on t: through the Go
 // runtime, unless t is a simulation's Task (see [Parker]).
 func NewMutex(t Task) *Mutex {
 	if p := parkerOf(t, "NewMutex"); p != nil {
-		return &Mutex{p: p}
+		m := &Mutex{p: p}
+		if d, ok := p.(describer); ok {
+			m.d = d
+			m.descFn = m.describe
+		}
+		return m
 	}
 	// A channel rather than a sync.Mutex, so that Lock can give up.
 	return &Mutex{ch: make(chan struct{}, 1)}
@@ -42,22 +72,36 @@ func (m *Mutex) Lock(ctx context.Context) error {
 		}
 	}
 	m.p.Enter("mutex lock")
+	var site lockSite
+	if m.d != nil {
+		site.task = m.d.TaskName()
+		runtime.Callers(2, site.pc[:])
+	}
 	if !m.locked {
 		m.locked = true
+		m.holder = site
 		return nil
 	}
-	w := &waiter[struct{}]{tok: m.p.WaitToken()}
+	w := &waiter[lockSite]{tok: m.p.WaitToken(), val: site}
 	m.q.push(w)
 	returned := false
 	defer func() {
 		m.q.remove(w)
 		if w.done && !returned {
 			// Killed after Unlock handed m over: the task unwinds
-			// without ever holding m, so pass it on.
-			m.Unlock()
+			// without ever holding m, so pass it on. This is m's own
+			// bookkeeping, not the task's code: it is done even for a
+			// task of a crashed process, whose calls into the
+			// simulation unwind it at once.
+			m.handOn()
 		}
 	}()
-	err := m.p.Park(ctx, w.tok, "mutex lock")
+	var err error
+	if m.d != nil {
+		err = m.d.ParkDescribed(ctx, w.tok, "mutex lock", m.descFn)
+	} else {
+		err = m.p.Park(ctx, w.tok, "mutex lock")
+	}
 	returned = true
 	if w.done {
 		return nil
@@ -81,6 +125,10 @@ func (m *Mutex) TryLock() bool {
 		return false
 	}
 	m.locked = true
+	if m.d != nil {
+		m.holder.task = m.d.TaskName()
+		runtime.Callers(2, m.holder.pc[:])
+	}
 	return true
 }
 
@@ -99,11 +147,34 @@ func (m *Mutex) Unlock() {
 	if !m.locked {
 		panic(unlockUnlocked)
 	}
-	// Hand m to the first waiter, which then holds it without racing other
-	// tasks for it: waiters are served in order.
-	if m.q.wake(m.p) == nil {
+	m.handOn()
+}
+
+// handOn hands m, locked, to the first waiter, which then holds it without
+// racing other tasks for it (waiters are served in order), or unlocks it.
+func (m *Mutex) handOn() {
+	if w := m.q.wake(m.p); w != nil {
+		m.holder = w.val
+	} else {
 		m.locked = false
+		m.holder = lockSite{}
 	}
+}
+
+// describe says who holds m and where it locked it, for a deadlock report.
+func (m *Mutex) describe() string {
+	if !m.locked {
+		return ""
+	}
+	h := m.holder
+	if h.task == "" {
+		return "held by code outside any task"
+	}
+	if h.pc[0] == 0 {
+		return fmt.Sprintf("held by task %q", h.task)
+	}
+	f, _ := runtime.CallersFrames(h.pc[:]).Next()
+	return fmt.Sprintf("held by task %q, which locked it in %s at %s:%d", h.task, f.Function, f.File, f.Line)
 }
 
 const unlockUnlocked = "providers: unlock of unlocked Mutex"

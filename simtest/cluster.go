@@ -214,9 +214,9 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 }
 
 // Stop takes the named process down the given way and leaves it down. It
-// returns when the process is down: at once for a crash or wipe, after it
-// returns or the grace period ends for a graceful stop. how is Graceful,
-// Crash or Wipe; grace is at most [chaos.MaxDuration], positive for a
+// returns when the process is down: at once for a crash, wipe or power
+// loss, after it returns or the grace period ends for a graceful stop. how
+// is Graceful, Crash, Wipe or PowerLoss; grace is at most [chaos.MaxDuration], positive for a
 // graceful stop and ignored otherwise.
 func (c *Cluster) Stop(name string, how Reboot, grace time.Duration) {
 	c.checkStop(fmt.Sprintf("Cluster.Stop(%q, %v, %v)", name, how, grace), how, grace)
@@ -258,9 +258,9 @@ func (c *Cluster) Reboot(name string, how Reboot, grace, recovery time.Duration)
 // cannot be a grace period for it.
 func (c *Cluster) checkStop(call string, how Reboot, grace time.Duration) {
 	switch how {
-	case Graceful, Crash, Wipe:
+	case Graceful, Crash, Wipe, PowerLoss:
 	default:
-		c.s.Fatalf("simtest: %s: %v is not a kind of reboot; use simtest.Graceful, simtest.Crash or simtest.Wipe", call, how)
+		c.s.Fatalf("simtest: %s: %v is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe or simtest.PowerLoss", call, how)
 	}
 	switch {
 	case grace < 0 || grace > chaos.MaxDuration:
@@ -286,7 +286,11 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 			s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", name, grace))
 		}
 	}
-	p.group.Kill()
+	if how == Graceful {
+		p.group.Kill() // what outlived the grace: its defers still act
+	} else {
+		p.group.Crash()
+	}
 	c.devicesDown(p, how)
 	p.down = true
 	p.boot = how.boot()

@@ -7,22 +7,30 @@ import "github.com/moonpool-go/moonpool/providers"
 func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 	s := c.s
 	h := s.network().Host(p.peer.Host)
+	h.PowerOn() // back from a power loss, if that is how it went down
 	prov.Network = h
 	prov.Time = h.Time()
 	prov.Storage = s.diskSet().Disk(p.peer.Host).Storage()
 }
 
-// devicesDown applies a reboot to a process's host and disk: every way
-// resets its connections; a crash drops unsynced writes; a wipe erases the
-// disk; a graceful stop keeps everything written.
+// devicesDown applies a reboot to a process's host and disk. The
+// connections the process left open are closed by its host, a FIN or a
+// reset each as TCP would, except after a power loss, where they vanish in
+// silence. A crash or a power loss drops unsynced writes; a wipe erases
+// the disk; a graceful stop keeps everything written.
 func (c *Cluster) devicesDown(p *proc, how Reboot) {
 	s := c.s
-	s.network().Host(p.peer.Host).Crash()
+	h := s.network().Host(p.peer.Host)
+	if how == PowerLoss {
+		h.PowerOff()
+	} else {
+		h.Crash()
+	}
 	d := s.diskSet().Disk(p.peer.Host)
 	switch how {
 	case Graceful:
 		d.Stop()
-	case Crash:
+	case Crash, PowerLoss:
 		d.Crash()
 	case Wipe:
 		d.Wipe()

@@ -178,7 +178,7 @@ func TestClusterBadInput(t *testing.T) {
 		}())}, "Attrition.MaxDead is 3 but the cluster has 2 processes"},
 		{"zero weights", func(s *simtest.S) {}, []simtest.Option{simtest.Chaos(func() chaos.Config {
 			c := chaos.Defaults()
-			c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe = 0, 0, 0
+			c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss = 0, 0, 0, 0
 			return c
 		}())}, "Attrition weights are all zero"},
 	}

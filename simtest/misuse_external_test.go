@@ -28,7 +28,7 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 		{"endless clog", func(s *simtest.S) { s.Clog("10.0.0.1", "10.0.0.2", math.MaxInt64) }, nil,
 			"a clog lasts zero or more, and at most chaos.MaxDuration"},
 		{"Reboot(0) to Stop", func(s *simtest.S) { s.Boot(two).Stop("n-0", 0, time.Second) }, nil,
-			`simtest: Cluster.Stop("n-0", Reboot(0), 1s): Reboot(0) is not a kind of reboot; use simtest.Graceful, simtest.Crash or simtest.Wipe`},
+			`simtest: Cluster.Stop("n-0", Reboot(0), 1s): Reboot(0) is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe or simtest.PowerLoss`},
 		{"Reboot(7) to Reboot", func(s *simtest.S) { s.Boot(two).Reboot("n-0", 7, time.Second, time.Second) }, nil,
 			`simtest: Cluster.Reboot("n-0", Reboot(7), 1s, 1s): Reboot(7) is not a kind of reboot`},
 		{"negative grace", func(s *simtest.S) { s.Boot(two).Stop("n-0", simtest.Graceful, -time.Second) }, nil,

@@ -55,10 +55,20 @@ const (
 	// written.
 	Graceful Reboot = iota + 1
 	// Crash kills the process at once: its tasks stop where they stand,
-	// unsynced writes are lost, its connections are reset.
+	// and what their defers do while they unwind has no effect (a
+	// deferred Close or Write does nothing). Unsynced writes are lost.
+	// Its host closes the connections it left open as an operating
+	// system closes a dead process's: a FIN where it had read all that
+	// arrived, a reset where data arrived unread.
 	Crash
 	// Wipe is a crash that also erases the process's disk.
 	Wipe
+	// PowerLoss is a crash of the whole machine: as Crash, but its
+	// connections vanish in silence. Peers learn of it only from their
+	// own timeouts, or from a reset when they send to the host once it is
+	// back; connects to it hang while it is down. The process boots
+	// again told [providers.AfterCrash].
+	PowerLoss
 )
 
 func (r Reboot) String() string {
@@ -69,6 +79,8 @@ func (r Reboot) String() string {
 		return "crash"
 	case Wipe:
 		return "wipe"
+	case PowerLoss:
+		return "power loss"
 	}
 	return fmt.Sprintf("Reboot(%d)", int(r))
 }
@@ -77,7 +89,7 @@ func (r Reboot) boot() providers.Boot {
 	switch r {
 	case Graceful:
 		return providers.AfterGraceful
-	case Crash:
+	case Crash, PowerLoss:
 		return providers.AfterCrash
 	case Wipe:
 		return providers.AfterWipe

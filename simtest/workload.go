@@ -193,14 +193,18 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 }
 
 func pickReboot(a chaos.Attrition, u float64) Reboot {
-	x := u * (a.Graceful + a.Crash + a.Wipe)
+	// PowerLoss is last, so that a zero weight leaves the others' draws
+	// as they were before it existed.
+	x := u * (a.Graceful + a.Crash + a.Wipe + a.PowerLoss)
 	switch {
 	case x < a.Graceful:
 		return Graceful
 	case x < a.Graceful+a.Crash:
 		return Crash
+	case x < a.Graceful+a.Crash+a.Wipe || a.PowerLoss == 0:
+		return Wipe
 	}
-	return Wipe
+	return PowerLoss
 }
 
 // pauseFaults pauses the seed's faults (network, disks, buggify) or lets

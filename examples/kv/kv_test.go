@@ -17,7 +17,13 @@ var planted = flag.Bool("planted", false, "run the replicas with the planted bug
 // read and write, and checks that every history is linearizable.
 func TestKV(t *testing.T) {
 	// The planted bug's failures are expected: keep no seed for them.
-	simtest.Run(t, func(s *simtest.S) { runKV(s, *planted) }, harsh, simtest.KeepFailures(!*planted))
+	opts := []simtest.Option{harsh, simtest.KeepFailures(!*planted)}
+	if testing.Short() {
+		// A put ends with an unknown outcome in about one seed in six:
+		// the few seeds of -short may not see it.
+		opts = append(opts, simtest.AllowGaps())
+	}
+	simtest.Run(t, func(s *simtest.S) { runKV(s, *planted) }, opts...)
 }
 
 // harsh is the chaos the key-value store is built for: the defaults, and

@@ -11,9 +11,10 @@ import (
 // do the tasks of AfterFunc timers its tasks set. Killing the group kills
 // them all at once, which is how a process crashes.
 type Group struct {
-	w    *World
-	name string
-	dead bool
+	w       *World
+	name    string
+	dead    bool
+	crashed bool // killed by Crash: its unwinding tasks act on nothing
 }
 
 // NewGroup returns an empty group whose tasks are named "name/…".
@@ -62,6 +63,18 @@ func (g *Group) Alive() int {
 		}
 	}
 	return n
+}
+
+// Crash kills the group as a process crash does: as Kill, but what its
+// tasks do while they unwind has no effect. Their defers still run (Go
+// has no other way to reclaim a goroutine), but each call they make into
+// the simulation, a device's or a primitive's, non-blocking or not,
+// unwinds them at once: a deferred conn.Close or conn.Write, a send, a
+// dial, a timer or a new task never happens. Kill, for a graceful stop's
+// leftovers, lets the defers act.
+func (g *Group) Crash() {
+	g.crashed = true
+	g.Kill()
 }
 
 // Kill kills every task of the group at once, in start order. Called from a

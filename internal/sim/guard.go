@@ -109,7 +109,13 @@ func (w *World) describeTasks() string {
 	for _, t := range w.tasks {
 		switch {
 		case t.parked:
-			fmt.Fprintf(&b, "task %q waits on %s%s", t.name, t.what, t.wallClockNote())
+			what := t.what
+			if t.describe != nil {
+				if d := t.describe(); d != "" {
+					what += " (" + d + ")"
+				}
+			}
+			fmt.Fprintf(&b, "task %q waits on %s%s", t.name, what, t.wallClockNote())
 		case t.readyIdx >= 0 && !t.started:
 			fmt.Fprintf(&b, "task %q has not started", t.name)
 		case t.readyIdx >= 0:

@@ -163,9 +163,30 @@ func (p *taskProvider) Park(ctx context.Context, tok providers.WaitToken, what s
 	return w.park(ctx, what)
 }
 
+// ParkDescribed is Park whose wait is described, in a report on the tasks
+// (a deadlock), by what and then by what describe returns at report time.
+func (p *taskProvider) ParkDescribed(ctx context.Context, tok providers.WaitToken, what string, describe func() string) error {
+	w := (*World)(p)
+	t := w.current(what)
+	if uint32(tok>>32) != t.id || uint32(tok) != t.waitGen {
+		panic("sim: Park with a WaitToken that is not the calling task's latest; call WaitToken right before Park")
+	}
+	t.describe = describe
+	defer func() { t.describe = nil }()
+	return w.park(ctx, what)
+}
+
+// TaskName returns the name of the running task, "" outside any.
+func (p *taskProvider) TaskName() string {
+	if t := (*World)(p).cur; t != nil {
+		return t.name
+	}
+	return ""
+}
+
 func (p *taskProvider) Wake(tok providers.WaitToken) bool {
 	w := (*World)(p)
-	w.enter("Wake")
+	w.guard("Wake")
 	return w.wakeToken(tok)
 }
 

@@ -56,13 +56,26 @@ const strayFix = "start it with the Task provider (p.Task.Go); for net/http, ser
 // returns at once on the goroutine whose turn it is, and never on a stray
 // one.
 func (w *World) enter(what string) {
+	w.guard(what)
+	if c := w.cur; c != nil && c.mute {
+		c.unwind()
+	}
+}
+
+// guard is enter without unwinding a crashed group's task: for a
+// primitive's own bookkeeping (a Wake), which the primitive does while
+// such a task unwinds out of it, after its entry point let it in.
+func (w *World) guard(what string) {
 	if a := w.loadActive(); a != notRunning && a != curG() {
 		w.strayCall(what)
 	}
 }
 
 // Enter is enter for the devices and the primitives (providers.Parker):
-// they call it before they touch their own state.
+// they call it before they touch their own state. A task of a crashed
+// group (Group.Crash) unwinds there at once, so that the code its defers
+// run while it unwinds acts on nothing: a deferred Close, Write or Send of
+// a dead process never reaches the world.
 func (w *World) Enter(what string) { w.enter(what) }
 
 // EnterOp is Enter for operation op of a device's kind of object ("file",
@@ -70,6 +83,9 @@ func (w *World) Enter(what string) { w.enter(what) }
 func (w *World) EnterOp(kind, op string) {
 	if a := w.loadActive(); a != notRunning && a != curG() {
 		w.strayCall(kind + " " + op)
+	}
+	if c := w.cur; c != nil && c.mute {
+		c.unwind()
 	}
 }
 

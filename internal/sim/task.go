@@ -34,13 +34,18 @@ type task struct {
 
 	parked  bool
 	waitGen uint32
-	what    string          // what a parked task waits on
-	waitCtx context.Context // the context that may end the wait
-	wakeErr error
-	sleep   event
+	what    string // what a parked task waits on
+	// describe, when set, adds to what at report time (ParkDescribed).
+	describe func() string
+	waitCtx  context.Context // the context that may end the wait
+	wakeErr  error
+	sleep    event
 
-	started  bool
-	killed   bool
+	started bool
+	killed  bool
+	// mute is set when the task is killed with its group crashed: every
+	// call it makes into the simulation unwinds it at once (see enter).
+	mute     bool
 	finished bool
 	// unwinding is set when the kill signal is first thrown in the task,
 	// and killPCs holds the stack it was thrown from: a killed task that
@@ -350,6 +355,7 @@ func (w *World) kill(t *task) {
 		return
 	}
 	t.killed = true
+	t.mute = t.group != nil && t.group.crashed
 	w.unready(t)
 	w.unwaitCtx(t)
 	unschedule(&t.sleep)

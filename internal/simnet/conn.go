@@ -33,8 +33,11 @@ type conn struct {
 	// only, read or write, and later reads see EOF; here a reset is never
 	// mistaken for a clean end of stream by a reader whose writer saw the
 	// error first.)
-	reset   bool
-	rdShut  bool // CloseRead
+	reset  bool
+	rdShut bool // CloseRead
+	// gone: the end vanished with its host's power (Host.PowerOff): it
+	// answers nothing while the host is off, and a reset once it is on.
+	gone    bool
 	linger0 bool // SetLinger(0): Close resets
 
 	rd, wr         deadline
@@ -325,6 +328,18 @@ func (p *pipe) deliver() {
 // reader there has something new.
 func (p *pipe) arrive(s seg) bool {
 	n, d := p.n, p.dst
+	if d.gone {
+		if s.kind == segData {
+			p.dlOff = s.end
+		}
+		// A host without power answers nothing: the data is not
+		// acknowledged, so it stays in the writer's buffer. A host that
+		// came back has no socket for it: a reset.
+		if !d.h.off && s.kind != segRst {
+			d.abort()
+		}
+		return false
+	}
 	switch s.kind {
 	case segData:
 		from := p.dlOff
@@ -397,6 +412,13 @@ func (c *conn) Close() error {
 	if c.closed {
 		return c.opErr("close", net.ErrClosed)
 	}
+	c.close()
+	return nil
+}
+
+// close is Close without its checks, for the operating system closing a
+// dead process's sockets too. It reports whether it sent a reset.
+func (c *conn) close() (reset bool) {
 	c.closed = true
 	c.cancelDeadlines()
 	c.unlink()
@@ -407,11 +429,25 @@ func (c *conn) Close() error {
 	case c.linger0 || c.in.dlOff > c.in.rdOff:
 		c.n.log("close %s with a reset", c)
 		c.abort()
+		return true
 	default:
 		c.n.log("close %s", c)
 		c.shutWrite()
 	}
-	return nil
+	return false
+}
+
+// vanish closes this end without a word to the peer, as a machine that
+// loses power does.
+func (c *conn) vanish() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.gone = true
+	c.cancelDeadlines()
+	c.unlink()
+	c.h.ghosts = append(c.h.ghosts, c)
 }
 
 // kill closes this end with a reset, for crashes and closed listeners.

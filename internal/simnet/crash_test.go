@@ -3,7 +3,10 @@ package simnet_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -15,19 +18,30 @@ import (
 	"github.com/moonpool-go/moonpool/providers"
 )
 
-func TestCrashResetsConnectionsAndFreesPorts(t *testing.T) {
+func TestCrashClosesConnectionsAsTCPAndFreesPorts(t *testing.T) {
 	w := newWorld(t, 1, chaos.NoNetworkFaults())
 	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
 		l, err := server.Network.Listen(ctx, ":80")
 		require.NoError(t, err)
-		c, err := client.Network.Dial(ctx, "10.0.0.2:80")
+		quiet, err := client.Network.Dial(ctx, "10.0.0.2:80") // all read: FIN
 		require.NoError(t, err)
-		s, err := l.Accept()
+		s1, err := l.Accept()
 		require.NoError(t, err)
-		pending, err := client.Network.Dial(ctx, "10.0.0.2:80") // never accepted
+		unread, err := client.Network.Dial(ctx, "10.0.0.2:80") // data unread: reset
+		require.NoError(t, err)
+		_, err = l.Accept()
+		require.NoError(t, err)
+		pending, err := client.Network.Dial(ctx, "10.0.0.2:80") // never accepted: reset
+		require.NoError(t, err)
+		_, err = s1.Write([]byte("last words"))
+		require.NoError(t, err)
+		_, err = unread.Write([]byte("never read"))
 		require.NoError(t, err)
 		blocked := client.Task.Go(ctx, "reader", func(context.Context) error {
-			_, err := c.Read(make([]byte, 1))
+			b, err := io.ReadAll(quiet)
+			if string(b) != "last words" {
+				return fmt.Errorf("read %q before the end", b)
+			}
 			return err
 		})
 		client.Time.Sleep(ctx, time.Millisecond)
@@ -37,15 +51,24 @@ func TestCrashResetsConnectionsAndFreesPorts(t *testing.T) {
 		// The crashed host's own ends are closed.
 		_, err = l.Accept()
 		assert.ErrorIs(t, err, net.ErrClosed)
-		_, err = s.Read(make([]byte, 1))
+		_, err = s1.Read(make([]byte, 1))
 		assert.ErrorIs(t, err, net.ErrClosed)
 
-		// Its peers are reset, the accepted and the pending connection alike.
-		err = blocked.Join(ctx)
-		assert.True(t, errors.Is(err, syscall.ECONNRESET), "a blocked read is woken by the reset: %v", err)
+		// A peer whose data was all read gets what was sent, then EOF.
+		assert.NoError(t, blocked.Join(ctx), "a blocked read sees the FIN as EOF")
+		// One whose data was unread, or whose connection was never
+		// accepted, gets a reset.
 		client.Time.Sleep(ctx, time.Second)
+		_, err = unread.Read(make([]byte, 1))
+		assert.True(t, errors.Is(err, syscall.ECONNRESET), "unread data at the crash: %v", err)
 		_, err = pending.Read(make([]byte, 1))
-		assert.True(t, errors.Is(err, syscall.ECONNRESET), "got %v", err)
+		assert.True(t, errors.Is(err, syscall.ECONNRESET), "never accepted: %v", err)
+		// Data sent after the FIN is answered with a reset.
+		_, err = quiet.Write([]byte("anyone?"))
+		require.NoError(t, err)
+		client.Time.Sleep(ctx, time.Second)
+		_, err = quiet.Write([]byte("anyone?"))
+		assert.True(t, errors.Is(err, syscall.EPIPE), "after the reset: %v", err)
 
 		// Nobody listens until the host restarts, on the same port.
 		_, err = client.Network.Dial(ctx, "10.0.0.2:80")
@@ -56,7 +79,70 @@ func TestCrashResetsConnectionsAndFreesPorts(t *testing.T) {
 		assert.NoError(t, err)
 		return nil
 	})
-	assert.NotEmpty(t, events(res, "host 10.0.0.2 crashed: 2 connections reset, 1 listeners closed"))
+	assert.NotEmpty(t, events(res, "host 10.0.0.2 crashed: 3 connections closed, 2 of them reset; 1 listeners closed"))
+}
+
+func TestPowerLossIsSilentUntilThePeerSendsToTheRebootedHost(t *testing.T) {
+	w := newWorld(t, 4, chaos.NoNetworkFaults())
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		idle, err := client.Network.Dial(ctx, "10.0.0.2:80")
+		require.NoError(t, err)
+		_, err = l.Accept()
+		require.NoError(t, err)
+		talker, err := client.Network.Dial(ctx, "10.0.0.2:80")
+		require.NoError(t, err)
+		_, err = l.Accept()
+		require.NoError(t, err)
+		pending, err := client.Network.Dial(ctx, "10.0.0.2:80") // never accepted
+		require.NoError(t, err)
+		host := w.net.Host("10.0.0.2")
+
+		host.PowerOff()
+
+		// Nothing reaches the peers: reads wait for their own deadlines.
+		for _, c := range []net.Conn{idle, talker, pending} {
+			require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(5*time.Second)))
+			_, err = c.Read(make([]byte, 1))
+			assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "a peer of a host without power hears nothing")
+		}
+		// What is sent is not acknowledged, and connects hang.
+		_, err = talker.Write([]byte("hello?"))
+		require.NoError(t, err)
+		dctx, cancel := client.Time.WithTimeout(ctx, time.Second)
+		_, err = client.Network.Dial(dctx, "10.0.0.2:80")
+		cancel()
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "a connect to a host without power hangs")
+		waiting := client.Task.Go(ctx, "dialler", func(ctx context.Context) error {
+			_, err := client.Network.Dial(ctx, "10.0.0.2:80")
+			return err
+		})
+		client.Time.Sleep(ctx, time.Second)
+
+		host.PowerOn()
+		err = waiting.Join(ctx)
+		assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "a waiting connect is sent again once the host is on: %v", err)
+		// The peer with unacknowledged data retransmits and is reset;
+		// the idle one learns only when it next sends.
+		client.Time.Sleep(ctx, time.Second)
+		require.NoError(t, talker.SetReadDeadline(time.Time{}))
+		_, err = talker.Read(make([]byte, 1))
+		assert.True(t, errors.Is(err, syscall.ECONNRESET), "retransmission to the rebooted host: %v", err)
+		require.NoError(t, idle.SetReadDeadline(client.Time.Now().Add(5*time.Second)))
+		_, err = idle.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "an idle peer still hears nothing")
+		_, err = idle.Write([]byte("still there?"))
+		require.NoError(t, err)
+		require.NoError(t, idle.SetReadDeadline(time.Time{}))
+		_, err = idle.Read(make([]byte, 1))
+		assert.True(t, errors.Is(err, syscall.ECONNRESET), "a send to the rebooted host: %v", err)
+		// Nobody listens there until the process is back.
+		_, err = client.Network.Dial(ctx, "10.0.0.2:80")
+		assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "got %v", err)
+		return nil
+	})
+	assert.NotEmpty(t, events(res, "host 10.0.0.2 lost power: 3 connections and 1 listeners vanished"))
 }
 
 func TestKilledDiallerLeavesNoLiveConnection(t *testing.T) {
@@ -100,6 +186,6 @@ func TestDiallerThatGaveUpLeavesNoOpenConnection(t *testing.T) {
 		w.net.Host("10.0.0.1").Crash()
 		return nil
 	})
-	assert.NotEmpty(t, events(res, "host 10.0.0.1 crashed: 0 connections reset, 0 listeners closed"),
+	assert.NotEmpty(t, events(res, "host 10.0.0.1 crashed: 0 connections closed, 0 of them reset; 0 listeners closed"),
 		"the end closed when the answer came is not counted\n%v", events(res, "crashed"))
 }

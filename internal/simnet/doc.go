@@ -33,7 +33,10 @@
 // every read reports it, so that a reader never takes a reset for a clean
 // end of stream because a writer on the same connection saw it first.)
 // Data that reaches an end already closed is answered with a reset.
-// [Host.Crash] resets every connection of a host and closes its listeners.
+// [Host.Crash] closes every connection of a host as an operating system
+// closes a dead process's (a FIN, or a reset where data arrived unread)
+// and closes its listeners; [Host.PowerOff] makes them vanish without a
+// word until [Host.PowerOn], after which what a peer sends is reset.
 //
 // # Faults
 //

@@ -30,6 +30,9 @@ type Host struct {
 	listeners map[int]*listener // by port, for lookups
 	lns       []*listener       // the same, in creation order, for crashes
 	conns     []*conn           // open connection ends, for crashes
+	off       bool              // the host lost its power and is not back
+	ghosts    []*conn           // ends that vanished with the power, until it is back
+	syns      []*dial           // connects that reached it while off, retried when on
 	nextPort  int
 
 	// The clock: local = sim + skew + sim×drift/1e9.
@@ -174,6 +177,12 @@ func (d *dial) arrive() {
 	if d.gaveUp {
 		return
 	}
+	if dst.off {
+		// A host without power answers nothing: the dial hangs, and its
+		// connect is sent again when the host is back (TCP retransmits).
+		dst.syns = append(dst.syns, d)
+		return
+	}
 	l := dst.listeners[d.port]
 	if l == nil || l.closed || len(l.queue) >= n.backlog {
 		n.packet(dst, d.h, d.refuse)
@@ -186,7 +195,7 @@ func (d *dial) arrive() {
 		if d.gaveUp {
 			// Nobody will use the connection: the dialler's host
 			// answers with a reset, as in dial.finish.
-			c.kill()
+			d.abandon(c)
 			return
 		}
 		d.conn = c
@@ -207,7 +216,17 @@ func (d *dial) finish() {
 	if !d.h.n.park.Wake(d.tok) && d.conn != nil {
 		// The dialling task is gone (killed, as in a crash): nobody will
 		// use the connection, and its host answers the peer with a reset.
-		d.conn.kill()
+		d.abandon(d.conn)
+	}
+}
+
+// abandon ends c, which nobody will use: with a reset, or in silence when
+// its host has no power.
+func (d *dial) abandon(c *conn) {
+	if d.h.off {
+		c.vanish()
+	} else {
+		c.kill()
 	}
 }
 
@@ -227,20 +246,73 @@ func (h *Host) Time() providers.Time {
 	return h.clock
 }
 
-// Crash resets every connection of the host, its peers getting ECONNRESET
-// after a one-way latency, and closes its listeners, resetting connections
-// not yet accepted, as when the process there dies. The host's ports are
-// free again afterwards.
+// Crash ends the host's sockets as an operating system ends those of a
+// process that died: each connection is closed as Close would, with a FIN
+// (the peer reads what was sent, then EOF) when this end had read all that
+// arrived, and with a reset (ECONNRESET) when data arrived here unread;
+// data that arrives later is answered with a reset. Its listeners close,
+// resetting connections not yet accepted. The host's ports are free again
+// afterwards.
 func (h *Host) Crash() {
 	n := h.n
-	n.event("host %s crashed: %d connections reset, %d listeners closed", h.name, len(h.conns), len(h.lns))
+	open, lns := len(h.conns), len(h.lns)
+	resets := open
 	for _, l := range slices.Clone(h.lns) {
-		l.close()
+		l.close(false) // resets the connections not accepted
+	}
+	conns := h.conns
+	h.conns = nil
+	resets -= len(conns)
+	for _, c := range conns {
+		c.hidx = -1 // off the list already, so close's unlink does nothing
+		if c.close() {
+			resets++
+		}
+	}
+	n.event("host %s crashed: %d connections closed, %d of them reset; %d listeners closed", h.name, open, resets, lns)
+}
+
+// PowerOff cuts the host's power: its connections and listeners vanish
+// without a word to the peers, which learn of it only from their own
+// timeouts, or from a reset when they next send to the host after
+// [Host.PowerOn]. While it is off, what is sent to it is not
+// acknowledged (it stays in the sender's buffer) and connects to it hang.
+func (h *Host) PowerOff() {
+	n := h.n
+	h.off = true
+	n.event("host %s lost power: %d connections and %d listeners vanished", h.name, len(h.conns), len(h.lns))
+	for _, l := range slices.Clone(h.lns) {
+		l.close(true)
 	}
 	conns := h.conns
 	h.conns = nil
 	for _, c := range conns {
-		c.hidx = -1 // off the list already, so kill's unlink does nothing
-		c.kill()
+		c.hidx = -1
+		c.vanish()
+	}
+}
+
+// PowerOn brings the host back after [Host.PowerOff]. Its old connections
+// have no socket any more: a peer whose data to it was never acknowledged
+// retransmits and gets a reset now; the others get theirs when they next
+// send. Connects that are still waiting are sent again, and refused or
+// accepted as any other. It does nothing to a host that has power.
+func (h *Host) PowerOn() {
+	if !h.off {
+		return
+	}
+	h.off = false
+	ghosts, syns := h.ghosts, h.syns
+	h.ghosts, h.syns = nil, nil
+	h.n.event("host %s powered on", h.name)
+	for _, c := range ghosts {
+		if c.in.wrOff > c.in.rdOff && !c.peer.closed {
+			c.abort()
+		}
+	}
+	for _, d := range syns {
+		if !d.gaveUp && !d.done {
+			h.n.packet(d.h, h, d.arrive)
+		}
 	}
 }

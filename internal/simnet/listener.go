@@ -51,11 +51,13 @@ func (l *listener) Close() error {
 	if l.closed {
 		return opError("close", nil, l.addr, net.ErrClosed)
 	}
-	l.close()
+	l.close(false)
 	return nil
 }
 
-func (l *listener) close() {
+// close stops listening. The connections not yet accepted are reset, or,
+// when the host lost its power, vanish.
+func (l *listener) close(vanish bool) {
 	h := l.h
 	l.closed = true
 	delete(h.listeners, l.port)
@@ -66,7 +68,11 @@ func (l *listener) close() {
 		}
 	}
 	for _, c := range l.queue {
-		c.kill()
+		if vanish {
+			c.vanish()
+		} else {
+			c.kill()
+		}
 	}
 	l.queue = nil
 	l.dl.stop()

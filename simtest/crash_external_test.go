@@ -1,0 +1,184 @@
+package simtest_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// lastWords is a server that accepts one connection, reads it or not, and
+// says goodbye in its defers, as code that closes its connections with
+// defer does.
+func lastWords(read bool) func() simtest.Process {
+	return func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			l, err := p.Network.Listen(ctx, ":80")
+			if err != nil {
+				return err
+			}
+			conn, err := l.Accept()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			defer conn.Write([]byte("goodbye"))
+			if read {
+				_, _ = conn.Read(make([]byte, 64))
+			}
+			return p.Time.Sleep(ctx, time.Hour)
+		})
+	}
+}
+
+// dialAndSay dials the server from the test driver's host, writes hello
+// and waits for the server to have it.
+func dialAndSay(s *simtest.S) io.ReadWriter {
+	p := s.Providers()
+	conn, err := p.Network.Dial(s.Context(), "server-0:80")
+	require.NoError(s, err)
+	_, err = conn.Write([]byte("hello"))
+	require.NoError(s, err)
+	s.Sleep(time.Second)
+	return conn
+}
+
+// readToEnd reads r until an error, which it returns: io.EOF too.
+func readToEnd(r io.Reader) ([]byte, error) {
+	var got []byte
+	b := make([]byte, 64)
+	for {
+		n, err := r.Read(b)
+		got = append(got, b[:n]...)
+		if err != nil {
+			return got, err
+		}
+	}
+}
+
+func TestADeadProcessDefersReachNobody(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		how  simtest.Reboot
+		read bool
+		want func(s *simtest.S, got []byte, err error)
+	}{{
+		// The server read everything: its host closes with a FIN.
+		name: "crash after reading", how: simtest.Crash, read: true,
+		want: func(s *simtest.S, got []byte, err error) {
+			assert.Empty(s, got, "the deferred Write of a crashed process is not sent")
+			assert.ErrorIs(s, err, io.EOF)
+		},
+	}, {
+		// The hello arrived unread: a reset, not the deferred Close's FIN.
+		name: "crash with unread data", how: simtest.Crash, read: false,
+		want: func(s *simtest.S, got []byte, err error) {
+			assert.Empty(s, got)
+			assert.True(s, errors.Is(err, syscall.ECONNRESET), "got %v", err)
+		},
+	}, {
+		name: "wipe with unread data", how: simtest.Wipe, read: false,
+		want: func(s *simtest.S, got []byte, err error) {
+			assert.Empty(s, got)
+			assert.True(s, errors.Is(err, syscall.ECONNRESET), "got %v", err)
+		},
+	}, {
+		// Silence: only the reader's own deadline ends its wait.
+		name: "power loss", how: simtest.PowerLoss, read: true,
+		want: func(s *simtest.S, got []byte, err error) {
+			assert.Empty(s, got)
+			assert.ErrorIs(s, err, os.ErrDeadlineExceeded)
+		},
+	}, {
+		// A graceful stop's defers act, as they always did.
+		name: "graceful", how: simtest.Graceful, read: true,
+		want: func(s *simtest.S, got []byte, err error) {
+			assert.Equal(s, "goodbye", string(got))
+			assert.ErrorIs(s, err, io.EOF)
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				c := s.Boot(simtest.Processes{Name: "server", New: lastWords(tc.read)})
+				s.Sleep(time.Second)
+				conn := dialAndSay(s)
+				c.Stop("server-0", tc.how, time.Second)
+				require.NoError(s, conn.(interface{ SetReadDeadline(time.Time) error }).SetReadDeadline(s.Providers().Time.Now().Add(time.Minute)))
+				got, err := readToEnd(conn)
+				tc.want(s, got, err)
+			}, simtest.Chaos(chaos.Off()), simtest.Seeds(3))
+		})
+	}
+}
+
+func TestAPeerOfAMachineThatLostPowerIsResetWhenItSendsAfterTheReboot(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", New: lastWords(true)})
+		s.Sleep(time.Second)
+		conn := dialAndSay(s)
+		c.Reboot("server-0", simtest.PowerLoss, 0, 10*time.Second)
+		s.Sleep(time.Second)
+		_, err := conn.Write([]byte("still there?"))
+		require.NoError(s, err, "the write is buffered; the reset comes back")
+		_, err = readToEnd(conn)
+		assert.True(s, errors.Is(err, syscall.ECONNRESET), "got %v", err)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(3))
+}
+
+func TestAttritionDrawsPowerLosses(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.Wipe, cfg.Attrition.PowerLoss = 0, 0, 0, 1
+	require.NoError(t, cfg.Validate(), "power loss alone is a valid attrition")
+	boots := map[providers.Boot]int{}
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", Count: 2, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				boots[p.Cluster.Boot()]++
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}})
+		c.Run(simtest.Phases{Chaos: time.Minute})
+	}, simtest.Chaos(cfg), simtest.Seeds(2))
+	assert.Positive(t, boots[providers.AfterCrash], "power losses reboot processes, which boot told of a crash")
+	assert.Zero(t, boots[providers.AfterGraceful]+boots[providers.AfterWipe])
+}
+
+func TestACrashedProcessDeferredRemoveIsNotDone(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "store", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				f, err := p.Storage.Create("pid")
+				if err != nil {
+					return err
+				}
+				if _, err := f.Write([]byte("1")); err != nil {
+					return err
+				}
+				if err := f.Sync(); err != nil {
+					return err
+				}
+				f.Close()
+				defer p.Storage.Remove("pid") // a clean exit's cleanup
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}})
+		s.Sleep(time.Second)
+		c.Stop("store-0", simtest.Crash, 0)
+		assert.Equal(s, "1", readFile(s, "store-0", "pid"), "the deferred Remove of a crashed process removes nothing")
+		c.Start("store-0")
+		s.Sleep(time.Second)
+		c.Stop("store-0", simtest.Graceful, time.Second)
+		assert.Contains(s, readFile(s, "store-0", "pid"), "no such file", "a graceful stop's defers act")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(3))
+}

@@ -1,0 +1,42 @@
+package simtest
+
+import (
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/chaos"
+)
+
+// With no weight on power losses, a reboot's kind is drawn as it was
+// before power losses existed, so that seeds keep their reboots.
+func TestZeroPowerLossWeightKeepsTheOtherKindsDraws(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := chaos.Attrition{
+			Graceful: rapid.Float64Range(0, 10).Draw(t, "graceful"),
+			Crash:    rapid.Float64Range(0, 10).Draw(t, "crash"),
+			Wipe:     rapid.Float64Range(0, 10).Draw(t, "wipe"),
+		}
+		u := rapid.Float64Range(0, 1).Draw(t, "u")
+		x := u * (a.Graceful + a.Crash + a.Wipe)
+		want := Wipe
+		switch {
+		case x < a.Graceful:
+			want = Graceful
+		case x < a.Graceful+a.Crash:
+			want = Crash
+		}
+		if got := pickReboot(a, u); got != want {
+			t.Fatalf("pickReboot(%+v, %v) = %v, want %v", a, u, got, want)
+		}
+	})
+}
+
+func TestPowerLossIsDrawnByItsWeight(t *testing.T) {
+	a := chaos.Attrition{Graceful: 2, Crash: 2, PowerLoss: 1}
+	for u, want := range map[float64]Reboot{0: Graceful, 0.39: Graceful, 0.41: Crash, 0.79: Crash, 0.81: PowerLoss, 0.999: PowerLoss} {
+		if got := pickReboot(a, u); got != want {
+			t.Errorf("pickReboot(2:2:0:1, %v) = %v, want %v", u, got, want)
+		}
+	}
+}
