@@ -111,6 +111,7 @@ type World struct {
 	events      uint64
 	started     uint64
 	atInstant   uint64
+	spare       []*event // fired events of Schedule, for the next (hooks.go)
 	stall       stallGuard
 	failure     *Failure
 	record      Recording
@@ -327,7 +328,12 @@ func (w *World) fireEvents() {
 		if e.task != nil {
 			w.wake(e.task, nil)
 		} else {
-			e.fn()
+			fn := e.fn
+			if e.spare {
+				e.fn, e.spare = nil, false
+				w.spare = append(w.spare, e)
+			}
+			fn()
 			if w.abandoned.Load() {
 				w.givenUp(nil)
 				return
