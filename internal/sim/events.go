@@ -1,6 +1,10 @@
 package sim
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
 
 // An event is something due at a simulated instant: the end of a task's
 // sleep, or a callback (a timer, a context deadline).
@@ -12,6 +16,10 @@ type event struct {
 	// spare marks an event of Schedule: nothing holds it once it fired,
 	// so it goes back to the world's spares.
 	spare bool
+	// wakeTok marks an event of WakeAfter: after fn, if any, it wakes the
+	// task parked with tok, if that task still waits on it.
+	wakeTok bool
+	tok     providers.WaitToken
 }
 
 // slot is a queued event.

@@ -27,16 +27,33 @@ func (w *World) After(d time.Duration, fn func()) (cancel func() bool) {
 // operation allocates nothing for it in steady state.
 func (w *World) Schedule(d time.Duration, fn func()) {
 	w.enter("Schedule")
-	var e *event
+	e := w.spareEvent()
+	e.fn = fn
+	w.schedule(e, w.now+int64(d))
+}
+
+// WakeAfter calls fn, if not nil, and then wakes the task parked with tok,
+// d from now, as an event of Schedule whose callback did both would, with
+// no callback to make: a device that parks a task for the length of an
+// operation allocates nothing for it.
+func (w *World) WakeAfter(d time.Duration, tok providers.WaitToken, fn func()) {
+	w.enter("WakeAfter")
+	e := w.spareEvent()
+	e.fn, e.tok, e.wakeTok = fn, tok, true
+	w.schedule(e, w.now+int64(d))
+}
+
+// spareEvent returns a fired event of Schedule, or a new one, marked to go
+// back to the spares once fired.
+func (w *World) spareEvent() *event {
 	if n := len(w.spare); n > 0 {
-		e = w.spare[n-1]
+		e := w.spare[n-1]
 		w.spare[n-1] = nil
 		w.spare = w.spare[:n-1]
-		e.fn, e.spare = fn, true
-	} else {
-		e = &event{fn: fn, spare: true}
+		e.spare = true
+		return e
 	}
-	w.schedule(e, w.now+int64(d))
+	return &event{spare: true}
 }
 
 // Progress tells the world that the run moved on: a device delivered data

@@ -328,12 +328,17 @@ func (w *World) fireEvents() {
 		if e.task != nil {
 			w.wake(e.task, nil)
 		} else {
-			fn := e.fn
+			fn, wakeTok, tok := e.fn, e.wakeTok, e.tok
 			if e.spare {
-				e.fn, e.spare = nil, false
+				e.fn, e.spare, e.wakeTok, e.tok = nil, false, false, 0
 				w.spare = append(w.spare, e)
 			}
-			fn()
+			if fn != nil {
+				fn()
+			}
+			if wakeTok {
+				w.wakeToken(tok)
+			}
 			if w.abandoned.Load() {
 				w.givenUp(nil)
 				return
