@@ -28,27 +28,30 @@ type observer struct {
 	win        *window     // the timeline around the first failure (window.go)
 }
 
-// observe makes the observer of a world about to run seed.
-func (r *runner) observe(w *sim.World, seed uint64) *observer {
-	ra := r.asserts
-	if ra == nil {
-		ra = newRunAsserts(r.sites)
-		r.asserts = ra
-	}
-	// runSeed's determinism check runs a seed a second time: that run
-	// must be the same run, but must not count twice, so its figures go to
-	// a book of its own, dropped after.
-	book := ra.book
-	if ra.checking {
-		book = tally.New(ra.sites)
-	}
+// observe makes the observer of a world about to run seed, whose figures
+// go to book: the Run's, one of the seed's own when seeds run in parallel
+// (merged in seed order as they end), or a book dropped after when the
+// seed runs again for the determinism check (checking), which must not
+// count twice.
+func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking bool) *observer {
+	ra := r.runAsserts()
 	o := &observer{run: ra, w: w, seed: seed, win: newWindow(r.cfg.asserts.tail)}
 	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.fail, Signal: o.signal})
 	w.SetAsserter(o.book)
 	// Only a Run writes the timeline file: a fuzz input's would be dropped.
-	o.keep = !ra.checking && !ra.timelineKept && r.fuzz == nil && r.cfg.asserts.timelinePath != ""
+	// Seeds run in parallel all keep theirs: which one the file gets is
+	// known only once the seeds before it have ended.
+	o.keep = !checking && r.fuzz == nil && r.cfg.asserts.timelinePath != "" && (r.cfg.workers > 1 || !ra.timelineKept)
 	w.ObserveTimeline(o.entry)
 	return o
+}
+
+// runAsserts returns the Run's accounting, made on first use.
+func (r *runner) runAsserts() *runAsserts {
+	if r.asserts == nil {
+		r.asserts = newRunAsserts(r.sites)
+	}
+	return r.asserts
 }
 
 // attach gives the observer the seed's S, made by the root task.
@@ -61,9 +64,6 @@ func (o *observer) attach(s *S) {
 // task escaped the simulation: nothing here touches it.
 func (o *observer) end() {
 	o.book.End()
-	if o.keep {
-		o.run.timeline, o.run.timelineSeed = o.timeline, o.seed
-	}
 }
 
 // fail fails the seed, as S.Errorf would, with an assertion's failure or

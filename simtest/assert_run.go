@@ -16,7 +16,6 @@ import (
 type runAsserts struct {
 	book         *tally.Book
 	sites        *tally.Sites
-	checking     bool // the seed runs again for CheckDeterminism; see observe
 	timeline     []sim.Entry
 	timelineSeed uint64
 	// timelineKept is set once the timeline file's seed is found: under

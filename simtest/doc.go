@@ -51,13 +51,14 @@
 //	-simv             log every seed's log lines, not only a failing seed's
 //	-simkeep=false    keep no failing seed under testdata/simtest
 //	-simall           run every seed, past failing ones
+//	-simworkers=N     run N seeds at once (the report does not change)
 //	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
 //	-simtimeline=FILE write the last seed's whole timeline as JSON lines
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
-// [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing],
+// [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing], [Workers],
 // [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
 // over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number

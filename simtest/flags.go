@@ -20,6 +20,7 @@ type cmdFlags struct {
 	all                   bool
 	cover, json, timeline string
 	results               string
+	workers               string
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -39,6 +40,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.BoolVar(&f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first")
 	fs.BoolVar(&f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, one file per test)")
+	fs.StringVar(&f.workers, "simworkers", "", "simtest: run this `many` seeds of each Run at once, on as many cores (default 1); what a Run reports does not change")
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
@@ -48,7 +50,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simcover", "simjson", "simtimeline":
+	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simcover", "simjson", "simtimeline":
 		return true
 	}
 	return false
@@ -113,6 +115,7 @@ type flags struct {
 	noKeep  bool
 	all     bool
 	results string
+	workers string      // -simworkers, checked by resolve
 	asserts assertFlags // assert_options.go
 	err     error       // a bad setting, found reading them
 }
@@ -126,7 +129,7 @@ func commandLine() flags {
 			seed: f.seed.v, seedSet: f.seed.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
-			all: f.all, results: f.results,
+			all: f.all, results: f.results, workers: f.workers,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline},
 		}
 	}
@@ -186,6 +189,16 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	c.keepGoing = c.keepGoing || fl.all
 	if fl.results != "" {
 		c.resultsPath = fl.results
+	}
+	if fl.workers != "" {
+		n, err := strconv.Atoi(fl.workers)
+		if err != nil {
+			return c, fmt.Errorf("-simworkers wants a number of seeds to run at once, such as 2; %q is not one", fl.workers)
+		}
+		if err := checkWorkers(n, "-simworkers="+fl.workers); err != nil {
+			return c, err
+		}
+		c.workers = n
 	}
 	c.asserts.override(fl.asserts)
 	return c, nil

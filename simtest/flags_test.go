@@ -100,3 +100,24 @@ func TestSeedDerivation(t *testing.T) {
 	}
 	assert.Len(t, seen, 1000)
 }
+
+func TestWorkersFlag(t *testing.T) {
+	c, err := resolve(false, flags{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.workers, "one worker by default: the seeds run one after the other")
+
+	c, err = resolve(false, flags{workers: "2"}, []Option{Workers(4)})
+	require.NoError(t, err)
+	assert.Equal(t, 2, c.workers, "the flag wins over the option")
+
+	for value, want := range map[string]string{
+		"0":     "-simworkers=0: the worker count must be at least 1",
+		"-1":    "-simworkers=-1: the worker count must be at least 1",
+		"99999": "-simworkers=99999: the worker count is at most simtest.MaxWorkers (1024)",
+		"two":   `-simworkers wants a number of seeds to run at once, such as 2; "two" is not one`,
+	} {
+		_, err := resolve(false, flags{workers: value}, nil)
+		require.Error(t, err, value)
+		assert.Contains(t, err.Error(), want)
+	}
+}

@@ -65,6 +65,8 @@ type config struct {
 	// zeroWall writes wall-clock figures as zero, so that a report is
 	// the same text every time (the golden files' tests).
 	zeroWall bool
+	// workers is how many seeds run at once (parallel.go).
+	workers int
 
 	asserts assertConfig // assertions, invariants, timeline (assert_options.go)
 }
@@ -75,6 +77,7 @@ func defaultConfig(short bool) config {
 		timeBudget: DefaultTimeBudget,
 		watchdog:   DefaultWatchdog,
 		maxSteps:   DefaultMaxStepsPerInstant,
+		workers:    1,
 	}
 	if short {
 		c.seeds = DefaultShortSeeds

@@ -161,7 +161,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		fmt.Fprintf(&b, "  %s\n", viaTMessage)
 	}
 	if o.diverge != "" {
-		fmt.Fprintf(&b, "  the same seed ran twice and took different paths; something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source? simvet's maporder, goroutine, wallclock, globalrand and globalstate rules find these before running):\n    %s\n",
+		fmt.Fprintf(&b, "  the same seed ran twice and took different paths; something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source, or state shared between seeds such as a package variable? simvet's maporder, goroutine, wallclock, globalrand and globalstate rules find these before running):\n    %s\n",
 			indent(o.diverge, "    "))
 	}
 	if f != nil && f.Stack != "" {

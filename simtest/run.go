@@ -80,10 +80,13 @@ func (r *runner) verbose() bool {
 
 // seedOutcome is what one seed did.
 type seedOutcome struct {
-	res     sim.Result
-	s       *S
-	win     *window // the timeline around the first failure
-	diverge string  // what CheckDeterminism found, if anything
+	res sim.Result
+	s   *S
+	win *window // the timeline around the first failure
+	// timeline is the seed's whole timeline, when the timeline file may
+	// be this seed's.
+	timeline []sim.Entry
+	diverge  string // what CheckDeterminism found, if anything
 	// viaT reports that the test's own testing.T was marked failed while
 	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
 	viaT bool
@@ -155,9 +158,11 @@ func (r *runner) run() {
 	// stopped is the seed the Run stopped at, failed or skipped; under
 	// KeepGoing, the first failing seed.
 	var stopped *seedOutcome
-	for seed := range r.withKept(r.seeds()) {
-		t.Helper() // the loop's body is a function of its own
-		o := r.runSeed(seed)
+	// commit takes a seed's outcome into the Run, in seed order, and
+	// reports whether the Run stops there.
+	commit := func(o *seedOutcome) bool {
+		t.Helper()
+		seed := o.res.Seed
 		if line := r.rep.add(o); r.rep.verbose {
 			t.Log("simtest: " + line)
 		}
@@ -169,6 +174,9 @@ func (r *runner) run() {
 		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
 		}
+		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
+			ra.timeline, ra.timelineSeed = o.timeline, seed
+		}
 		if o.skippedOnly() || o.failed() {
 			if stopped == nil || o.skippedOnly() {
 				stopped = o
@@ -177,6 +185,17 @@ func (r *runner) run() {
 			// A configuration error is the test's, not the seed's: every
 			// seed would meet it.
 			if !r.rep.keepGoing || o.skippedOnly() || o.s != nil && o.s.config != nil {
+				return true
+			}
+		}
+		return false
+	}
+	if r.parallel() {
+		r.runParallel(r.withKept(r.seeds()), commit)
+	} else {
+		for seed := range r.withKept(r.seeds()) {
+			t.Helper() // the loop's body is a function of its own
+			if commit(r.runSeed(seed)) {
 				break
 			}
 		}
@@ -207,9 +226,15 @@ func (r *runner) run() {
 }
 
 func (r *runner) runSeed(seed uint64) *seedOutcome {
+	return r.runSeedOn(seed, r.workers, r.runAsserts().book)
+}
+
+// runSeedOn runs seed on task goroutines from pool, its assertions
+// counted in book.
+func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book) *seedOutcome {
 	r.initAfter()
 	wasFailed, late := r.t.Failed(), r.after.reported.Load()
-	o := r.once(seed, r.cfg.check)
+	o := r.onceOn(seed, r.cfg.check, pool, book, false)
 	// A failure of the test itself while the seed ran (either time, under
 	// CheckDeterminism) is the seed's, unless it was an S of an earlier
 	// seed speaking up (late.go).
@@ -217,9 +242,9 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 	if !r.cfg.check || o.res.Goexit || isEscaped(o.res.Err) {
 		return o
 	}
-	r.asserts.checking = true // the same run again: count it once (assert.go)
-	again := r.once(seed, true)
-	r.asserts.checking = false
+	// The same run again: a book of its own, dropped after, so that the
+	// seed counts once.
+	again := r.onceOn(seed, true, pool, tally.New(r.runAsserts().sites), true)
 	if o.res.Trace != again.res.Trace || o.res.Data != again.res.Data {
 		o.diverge = sim.Diverge(o.res.Record, again.res.Record)
 		if o.diverge == "" {
@@ -254,6 +279,12 @@ func (r *runner) initAfter() {
 }
 
 func (r *runner) once(seed uint64, record bool) *seedOutcome {
+	return r.onceOn(seed, record, r.workers, r.runAsserts().book, false)
+}
+
+// onceOn runs seed once, on task goroutines from pool, its assertions
+// counted in book; checking marks the determinism check's second run.
+func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally.Book, checking bool) *seedOutcome {
 	r.initAfter()
 	w := sim.New(sim.Config{
 		Seed:               seed,
@@ -263,9 +294,9 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 		Record:             record || r.fuzz.recording(),
 		HashData:           record,
 		Timeline:           r.cfg.asserts.tail,
-		Workers:            r.workers,
+		Workers:            pool,
 	})
-	obs := r.observe(w, seed)
+	obs := r.observe(w, seed, book, checking)
 	r.late.watch(r.t, w, seed)
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
@@ -296,6 +327,9 @@ func (r *runner) once(seed uint64, record bool) *seedOutcome {
 	}
 	obs.end()
 	o.win = obs.win
+	if obs.keep {
+		o.timeline = obs.timeline
+	}
 	r.fuzz.observe(&o.res)
 	return o
 }

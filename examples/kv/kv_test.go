@@ -2,8 +2,14 @@ package kv_test
 
 import (
 	"flag"
+	"fmt"
+	"regexp"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/examples/kv"
@@ -61,6 +67,55 @@ func BenchmarkKV(b *testing.B) {
 	b.ReportMetric(float64(b.N)/wall, "seeds/s")
 	b.ReportMetric(simulated.Seconds()/wall, "sim-s/s")
 }
+
+// BenchmarkKVWorkers runs the seeds of BenchmarkKV on one worker, then on
+// two at once, and reports seeds per wall second of each, so that the two
+// rates are measured in one run:
+// go test -run XXX -bench KVWorkers -benchtime 400x ./examples/kv
+func BenchmarkKVWorkers(b *testing.B) {
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
+			res := simtest.Simulate(func(s *simtest.S) { runKV(s, false) }, harsh,
+				simtest.Seeds(b.N), simtest.AllowGaps(), simtest.Workers(n))
+			if !res.OK() {
+				b.Fatal(res.Report)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
+		})
+	}
+}
+
+// TestKVSeedsOnTwoWorkers runs the same seeds on one worker and on two,
+// with the planted bug and without, and checks that every seed's line,
+// the first failing seed and the report are the same.
+func TestKVSeedsOnTwoWorkers(t *testing.T) {
+	for _, lazy := range []bool{false, true} {
+		n := 200
+		switch {
+		case testing.Short():
+			n = 20
+		case lazy: // the planted bug fails a seed in a few: fewer are enough
+			n = 60
+		}
+		run := func(workers int) simtest.Result {
+			return simtest.Simulate(func(s *simtest.S) { runKV(s, lazy) }, harsh,
+				simtest.Seeds(n), simtest.KeepGoing(), simtest.AllowGaps(), simtest.Workers(workers))
+		}
+		one, two := run(1), run(2)
+		require.Len(t, one.PerSeed, n)
+		assert.Empty(t, cmp.Diff(one.PerSeed, two.PerSeed), "every seed's line, in seed order (planted bug: %v)", lazy)
+		assert.Equal(t, one.Failing(), two.Failing())
+		assert.Equal(t, one.FirstFailing, two.FirstFailing)
+		assert.Equal(t, wallless(one.Report), wallless(two.Report), "the report, with its assertion table")
+	}
+}
+
+// wallless drops the wall-clock figures of a report's summary line.
+func wallless(report string) string {
+	return wallFigures.ReplaceAllString(report, "wall")
+}
+
+var wallFigures = regexp.MustCompile(`wall [^;]*;|[0-9.]+[kM]? steps\+events/s`)
 
 // FuzzKV is TestKV's simulation under go test -fuzz: a plain go test runs
 // its seed corpus, the executions of four seeds; go test -fuzz explores

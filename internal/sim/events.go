@@ -1,6 +1,10 @@
 package sim
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
 
 // An event is something due at a simulated instant: the end of a task's
 // sleep, or a callback (a timer, a context deadline).
@@ -9,6 +13,13 @@ type event struct {
 	queued bool
 	task   *task  // wake this task, or
 	fn     func() // call this on the scheduler
+	// spare marks an event of Schedule: nothing holds it once it fired,
+	// so it goes back to the world's spares.
+	spare bool
+	// wakeTok marks an event of WakeAfter: after fn, if any, it wakes the
+	// task parked with tok, if that task still waits on it.
+	wakeTok bool
+	tok     providers.WaitToken
 }
 
 // slot is a queued event.
@@ -45,7 +56,30 @@ func (q *eventQueue) push(e *event, when int64, seq uint64) {
 	e.gen++
 	e.queued = true
 	b := q.bucket(when)
+	if b == 0 {
+		q.compact()
+	}
 	q.buckets[b] = append(q.buckets[b], slot{when: when, seq: seq, e: e, gen: e.gen})
+}
+
+// compactAt is how many popped slots bucket 0 may hold before a push
+// moves its live ones down.
+const compactAt = 256
+
+// compact drops the popped slots at the front of bucket 0 once they are
+// at least half of it. A run whose events all fall at one instant (a
+// network with no latency) pops and pushes bucket 0 without end: without
+// this, bucket 0 would grow by every event of that instant. The order of
+// the slots is kept, and each slot is moved at most once per time the
+// bucket doubles, so a push stays amortised O(1).
+func (q *eventQueue) compact() {
+	b0 := q.buckets[0]
+	if q.head < compactAt || q.head < len(b0)/2 {
+		return
+	}
+	n := copy(b0, b0[q.head:])
+	clear(b0[n:])
+	q.buckets[0], q.head = b0[:n], 0
 }
 
 // unschedule takes e out of the queue, reporting whether it was queued.

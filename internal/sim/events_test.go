@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 )
 
@@ -83,4 +85,25 @@ func TestEventQueueOrder(t *testing.T) {
 			t.Fatalf("all found %d live slots, want %d", n, len(model))
 		}
 	})
+}
+
+// TestBucketZeroStaysSmallAtOneInstant pops and pushes events at one
+// instant, always with some queued, as a network with no latency does: the
+// queue must not keep a slot for every event of the instant.
+func TestBucketZeroStaysSmallAtOneInstant(t *testing.T) {
+	var q eventQueue
+	evs := make([]event, 4)
+	seq := uint64(0)
+	for i := range evs {
+		seq++
+		q.push(&evs[i], 0, seq)
+	}
+	for i := range 100_000 {
+		require.True(t, q.peek())
+		s := q.pop()
+		require.Equal(t, uint64(i+1), s.seq, "events at one instant fire in the order scheduled")
+		seq++
+		q.push(s.e, 0, seq)
+	}
+	assert.LessOrEqual(t, cap(q.buckets[0]), 4*compactAt, "bucket 0 holds the events queued, not every event of the instant")
 }

@@ -21,6 +21,51 @@ func (w *World) After(d time.Duration, fn func()) (cancel func() bool) {
 	return func() bool { return unschedule(e) }
 }
 
+// Schedule calls fn on the scheduler d from now, as After does, but cannot
+// be cancelled: its event goes back to the world once fired, for the next
+// Schedule, so that a device that schedules an event per message or per
+// operation allocates nothing for it in steady state.
+func (w *World) Schedule(d time.Duration, fn func()) {
+	w.enter("Schedule")
+	e := w.spareEvent()
+	e.fn = fn
+	w.schedule(e, w.now+int64(d))
+}
+
+// WakeAfter calls fn, if not nil, and then wakes the task parked with tok,
+// d from now, as an event of Schedule whose callback did both would, with
+// no callback to make: a device that parks a task for the length of an
+// operation allocates nothing for it.
+func (w *World) WakeAfter(d time.Duration, tok providers.WaitToken, fn func()) {
+	w.enter("WakeAfter")
+	e := w.spareEvent()
+	e.fn, e.tok, e.wakeTok = fn, tok, true
+	w.schedule(e, w.now+int64(d))
+}
+
+// spareEvent returns a fired event of Schedule, or a new one, marked to go
+// back to the spares once fired.
+func (w *World) spareEvent() *event {
+	if n := len(w.spare); n > 0 {
+		e := w.spare[n-1]
+		w.spare[n-1] = nil
+		w.spare = w.spare[:n-1]
+		e.spare = true
+		return e
+	}
+	return &event{spare: true}
+}
+
+// Progress tells the world that the run moved on: a device delivered data
+// or finished an operation. The livelock guard (Config.MaxStepsPerInstant)
+// and the stall guard count steps and events since the last progress or
+// the last move of the clock, so that a long workload at one simulated
+// instant (a network with no latency) is not taken for a task that spins.
+func (w *World) Progress() {
+	w.atInstant = 0
+	w.stall.progress()
+}
+
 // Parker is the world's Task provider, through which devices park and wake
 // tasks.
 func (w *World) Parker() providers.Parker { return (*taskProvider)(w) }

@@ -60,6 +60,11 @@ func (g *stallGuard) moved(now int64) {
 	}
 }
 
+// progress starts a new span at a device's progress (World.Progress).
+func (g *stallGuard) progress() {
+	g.n, g.seen = 0, nil
+}
+
 // count counts a step of t or the firing of e. Past the bound it fails the
 // run, naming what fired most, and reports true. It is small enough to be
 // inlined: one step costs an add and a compare.

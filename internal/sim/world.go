@@ -111,6 +111,7 @@ type World struct {
 	events      uint64
 	started     uint64
 	atInstant   uint64
+	spare       []*event // fired events of Schedule, for the next (hooks.go)
 	stall       stallGuard
 	failure     *Failure
 	record      Recording
@@ -327,7 +328,17 @@ func (w *World) fireEvents() {
 		if e.task != nil {
 			w.wake(e.task, nil)
 		} else {
-			e.fn()
+			fn, wakeTok, tok := e.fn, e.wakeTok, e.tok
+			if e.spare {
+				e.fn, e.spare, e.wakeTok, e.tok = nil, false, false, 0
+				w.spare = append(w.spare, e)
+			}
+			if fn != nil {
+				fn()
+			}
+			if wakeTok {
+				w.wakeToken(tok)
+			}
 			if w.abandoned.Load() {
 				w.givenUp(nil)
 				return

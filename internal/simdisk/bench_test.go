@@ -13,7 +13,7 @@ import (
 
 // benchRun runs body as the root task of a world with one disk of cfg and
 // one open file, failing b if the run fails.
-func benchRun(b *testing.B, cfg chaos.Storage, body func(ctx context.Context, p providers.Providers, f providers.File)) {
+func benchRun(b testing.TB, cfg chaos.Storage, body func(ctx context.Context, p providers.Providers, f providers.File)) {
 	w := sim.New(sim.Config{Seed: 1})
 	res := w.Run(func(ctx context.Context, p providers.Providers) error {
 		d, err := New(w, "n1", cfg)

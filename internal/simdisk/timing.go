@@ -116,12 +116,8 @@ func (d *Disk) span(lo, hi time.Duration) time.Duration {
 func (d *Disk) wait(kind opKind, until time.Duration, done func()) {
 	p := d.w.Parker()
 	tok := p.WaitToken()
-	d.w.After(until-d.w.Now(), func() {
-		if done != nil {
-			done()
-		}
-		p.Wake(tok)
-	})
+	d.w.WakeAfter(until-d.w.Now(), tok, done)
 	// The wait has no deadline, so Park returns only when woken.
 	_ = p.Park(context.Background(), tok, opWhat[kind])
+	d.w.Progress()
 }

@@ -289,7 +289,7 @@ func (p *pipe) schedule(at int64) {
 		return
 	}
 	p.pending = true
-	p.n.after(at, p.deliverFn)
+	p.n.schedule(at, p.deliverFn)
 }
 
 // deliver hands over every segment due, in order, stopping at the first
@@ -320,6 +320,7 @@ func (p *pipe) deliver() {
 		}
 	}
 	if delivered {
+		n.w.Progress()
 		n.wakeAll(&p.readers)
 	}
 }

@@ -146,6 +146,12 @@ func (n *Net) after(at int64, fn func()) func() bool {
 	return n.w.After(time.Duration(at-n.now()), fn)
 }
 
+// schedule calls fn at simulated time at; it cannot be cancelled, and
+// allocates nothing in steady state.
+func (n *Net) schedule(at int64, fn func()) {
+	n.w.Schedule(time.Duration(at-n.now()), fn)
+}
+
 // event records a fault in the run's timeline and trace hash.
 func (n *Net) event(format string, args ...any) {
 	n.w.Event(n.w.CurrentTask(), "net: "+fmt.Sprintf(format, args...))

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/internal/simctx"
 )
 
@@ -320,4 +321,98 @@ func article(k simctx.AssertKind) string {
 // mayGoUnreached reports whether a Run may rightly never reach k.
 func mayGoUnreached(k simctx.AssertKind) bool {
 	return k == simctx.AlwaysOrUnreachable || k == simctx.Unreachable
+}
+
+// Merge adds the figures of from, the book of one seed run on its own, to
+// b, as if that seed had run on b after the seeds b has already heard.
+// Seeds run in parallel each keep a book of their own, merged in seed
+// order, so that the Run's figures (first hits, watermarks, frontiers,
+// buckets in the order made) are those of the seeds run one by one. from
+// must name its sites through b's Sites, and no seed may be using it.
+func (b *Book) Merge(from *Book) {
+	for m := range from.misused {
+		b.misused[m] = true
+	}
+	// The order of from's entries does not matter: each lands on its own
+	// message. A message used with two kinds across seeds keeps the first.
+	for msg, fe := range from.entries {
+		e := b.entries[msg]
+		if e == nil {
+			e = &Entry{kind: fe.kind, msg: msg, hash: fe.hash, site: fe.site}
+			if fe.kind == simctx.SometimesEach {
+				e.each = newEach()
+			}
+			b.entries[msg] = e
+		}
+		if e.kind != fe.kind {
+			continue
+		}
+		e.merge(fe)
+	}
+}
+
+func (e *Entry) merge(fe *Entry) {
+	e.calls += fe.calls
+	e.passes += fe.passes
+	e.fails += fe.fails
+	e.seeds += fe.seeds
+	e.seedsTrue += fe.seedsTrue
+	if e.firstFail == nil {
+		e.firstFail = fe.firstFail
+	}
+	if e.firstPass == nil {
+		e.firstPass = fe.firstPass
+	}
+	if fe.mark.set && e.mark.better(e.kind, fe.mark.margin) {
+		e.mark = fe.mark
+	}
+	if e.conds == nil {
+		e.conds = fe.conds
+	}
+	if fe.atBest != nil && (e.atBest == nil || fe.frontier > e.frontier) {
+		e.frontier, e.atBest = fe.frontier, fe.atBest
+	}
+	e.misused = e.misused || fe.misused
+	if fe.each != nil && e.each != nil {
+		e.each.merge(fe.each)
+	}
+}
+
+// merge adds the buckets of from, in the order they were made, to x.
+func (x *each) merge(from *each) {
+	index := make(map[string]*bucket, len(x.list))
+	for _, b := range x.list {
+		index[b.text] = b
+	}
+	for _, fb := range from.list {
+		b := index[fb.text]
+		if b == nil {
+			if len(x.list) >= assertions.MaxBuckets {
+				continue
+			}
+			b = &bucket{identity: fb.identity, text: fb.text, hash: fb.hash}
+			x.list = append(x.list, b)
+			index[b.text] = b
+		}
+		b.calls += fb.calls
+		b.seeds += fb.seeds
+		for _, fq := range fb.quals {
+			var q *quality
+			for i := range b.quals {
+				if b.quals[i].name == fq.name {
+					q = &b.quals[i]
+					break
+				}
+			}
+			if q == nil {
+				b.quals = append(b.quals, quality{name: fq.name})
+				q = &b.quals[len(b.quals)-1]
+			}
+			if fq.set && (!q.set || fq.best > q.best) {
+				q.set, q.best = true, fq.best
+			}
+		}
+	}
+	// The map by key is for the seeds that record into x; a merged book
+	// only reports, so buckets found by their text are enough.
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package simdisk
+
+const raceEnabled = false

@@ -1,0 +1,148 @@
+package simtest_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// busySeeds is a body with tasks that race on the clock, every kind of
+// assertion, and a bug that fires on a few seeds.
+func busySeeds(s *simtest.S) {
+	rnd := s.Providers().Random
+	done := make(chan int, 4)
+	for i := range 4 {
+		s.Go(fmt.Sprintf("worker-%d", i), func(ctx context.Context) error {
+			for range 3 + rnd.IntN(5) {
+				s.Sleep(time.Duration(rnd.IntN(50)) * time.Millisecond)
+				everyKind(ctx, rnd.IntN(10))
+			}
+			done <- i
+			return nil
+		})
+	}
+	for range 4 {
+		for {
+			select {
+			case <-done:
+			default:
+				s.Sleep(time.Millisecond)
+				continue
+			}
+			break
+		}
+	}
+	if rnd.IntN(40) == 0 {
+		s.Errorf("the planted bug fired")
+	}
+}
+
+// lines is every seed's line of a Result: its seed, trace and outcome.
+func lines(res simtest.Result) []string {
+	var out []string
+	for _, sr := range res.PerSeed {
+		out = append(out, fmt.Sprintf("seed=%d trace=%016x %s sim=%v steps=%d events=%d %s", sr.Seed, sr.Trace, sr.Outcome, sr.SimTime, sr.Steps, sr.Events, sr.FirstFailure))
+	}
+	return out
+}
+
+func TestWorkersChangeNothingAUserSees(t *testing.T) {
+	n := 200
+	if testing.Short() {
+		n = 60
+	}
+	for _, opts := range [][]simtest.Option{
+		{simtest.KeepGoing()},
+		{}, // stops at the first failing seed
+	} {
+		run := func(workers int) simtest.Result {
+			o := append([]simtest.Option{simtest.Seeds(n), simtest.BaseSeed(7), simtest.ZeroWallClock(), simtest.AllowGaps(), simtest.Workers(workers)}, opts...)
+			return simtest.Simulate(busySeeds, o...)
+		}
+		one, two, four := run(1), run(2), run(4)
+		require.NotEmpty(t, one.Failing(), "the planted bug fires on some seed: %s", one.Report)
+		for _, other := range []simtest.Result{two, four} {
+			assert.Empty(t, cmp.Diff(lines(one), lines(other)), "every seed's line, in seed order")
+			assert.Equal(t, one.FirstFailing, other.FirstFailing)
+			assert.Equal(t, one.Replay, other.Replay)
+			assert.Empty(t, cmp.Diff(one.Report, other.Report), "the report, with its assertion table")
+		}
+	}
+}
+
+func TestWorkersWriteTheSameFiles(t *testing.T) {
+	files := func(workers int) map[string]string {
+		dir := t.TempDir()
+		simtest.Simulate(busySeeds, simtest.Seeds(80), simtest.BaseSeed(3), simtest.KeepGoing(), simtest.AllowGaps(), simtest.Workers(workers),
+			simtest.ResultsFile(filepath.Join(dir, "results.jsonl")),
+			simtest.TimelineFile(filepath.Join(dir, "timeline.jsonl")),
+			simtest.CoverProfile(filepath.Join(dir, "cover.out")))
+		out := map[string]string{}
+		for _, name := range []string{"results.jsonl", "timeline.jsonl", "cover.out"} {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			require.NoError(t, err)
+			out[name] = string(b)
+		}
+		return out
+	}
+	one := files(1)
+	assert.Contains(t, one["results.jsonl"], `"outcome":"fail"`)
+	assert.Empty(t, cmp.Diff(one, files(2)))
+}
+
+func TestWorkersStopAtTheFirstFailingSeedInSeedOrder(t *testing.T) {
+	// The first seed is slow and fails; the seeds after it are quick and
+	// fail too: the Run reports the first.
+	var first uint64
+	body := func(s *simtest.S) {
+		if s.Seed() == first {
+			for range 2000 {
+				s.Sleep(time.Millisecond)
+			}
+		}
+		s.Errorf("seed %d failed", s.Seed())
+	}
+	probe := simtest.Simulate(func(s *simtest.S) {}, simtest.Seeds(1), simtest.BaseSeed(9))
+	first = probe.PerSeed[0].Seed
+	res := simtest.Simulate(body, simtest.Seeds(50), simtest.BaseSeed(9), simtest.Workers(4))
+	assert.Equal(t, first, res.FirstFailing)
+	assert.Len(t, res.PerSeed, 1, "the Run stops at the first seed; the seeds after it that ran are dropped")
+}
+
+func TestWorkersRefuseBadCounts(t *testing.T) {
+	for n, want := range map[int]string{
+		0:                      "simtest.Workers(0): the worker count must be at least 1",
+		-3:                     "simtest.Workers(-3): the worker count must be at least 1",
+		simtest.MaxWorkers + 1: "the worker count is at most simtest.MaxWorkers",
+	} {
+		res := simtest.Simulate(func(s *simtest.S) {}, simtest.Workers(n))
+		assert.False(t, res.OK())
+		assert.Contains(t, res.Report, want)
+		assert.Zero(t, res.Seeds, "no seed runs")
+	}
+}
+
+// shared is a package variable that the seeds of sharesState share: a
+// mistake the determinism check finds. It is atomic so that the race
+// detector does not find it first.
+var shared atomic.Int64
+
+func sharesState(s *simtest.S) {
+	s.Sleep(time.Duration(shared.Add(1)%7) * time.Millisecond)
+}
+
+func TestCheckDeterminismFindsStateSharedBetweenSeeds(t *testing.T) {
+	res := simtest.Simulate(sharesState, simtest.Seeds(20), simtest.Workers(2), simtest.CheckDeterminism())
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, "shared between seeds")
+}
