@@ -20,6 +20,7 @@ type cmdFlags struct {
 	all                   bool
 	cover, json, timeline string
 	results               string
+	recipe                string
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -42,13 +43,14 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
+	fs.StringVar(&f.recipe, "simrecipe", "", "simtest: replay only this exploration timeline (a `recipe` such as 42/1034:99 from a failure's replay line)")
 	return f
 }
 
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simcover", "simjson", "simtimeline":
+	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simcover", "simjson", "simtimeline", "simrecipe":
 		return true
 	}
 	return false
@@ -113,6 +115,7 @@ type flags struct {
 	noKeep  bool
 	all     bool
 	results string
+	recipe  string      // -simrecipe (explore.go)
 	asserts assertFlags // assert_options.go
 	err     error       // a bad setting, found reading them
 }
@@ -126,7 +129,7 @@ func commandLine() flags {
 			seed: f.seed.v, seedSet: f.seed.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
-			all: f.all, results: f.results,
+			all: f.all, results: f.results, recipe: f.recipe,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline},
 		}
 	}
@@ -175,6 +178,9 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	}
 	if fl.seedSet {
 		c.replay, c.replaySet = fl.seed, true
+	}
+	if err := c.replayRecipe(fl); err != nil {
+		return c, err
 	}
 	if fl.seeds > 0 {
 		c.seeds = fl.seeds

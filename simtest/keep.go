@@ -214,7 +214,7 @@ func keeps(t testing.TB, c config) bool {
 // being replayed.
 func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	r.t.Helper()
-	if r.cfg.replaySet || r.fuzz != nil || r.outside {
+	if r.cfg.replaySet || r.fuzz != nil || r.outside || r.exp.exploring() {
 		return seeds
 	}
 	kept, err := keptSeeds(r.t.Name())
@@ -245,7 +245,7 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 // running a replay line must not write a file each time. A seed newly kept
 // says so, once, with the file to delete when the bug is fixed.
 func (r *runner) keep(o *seedOutcome, replay string) {
-	if r.fuzz != nil || r.cfg.replaySet || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) || o.s != nil && o.s.config != nil {
+	if r.fuzz != nil || r.exp != nil || r.cfg.replaySet || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) || o.s != nil && o.s.config != nil {
 		return
 	}
 	why := failureWords(o)
