@@ -19,8 +19,10 @@ import (
 // fails or cfg's budget of timelines is spent. Root seeds are drawn as
 // plain seeds are, as many as the budget needs; [Seeds] and -simseeds do not
 // bound them. A failing timeline's replay line carries its recipe
-// (-simrecipe), which runs exactly that timeline again; it is not kept
-// under testdata/simtest. The report says what the exploration did.
+// (-simrecipe), which runs exactly that timeline again, and it is kept
+// under testdata/simtest (a file named recipe-...) to run first, with the
+// kept seeds, on every exploring run of the test. The report says what the
+// exploration did.
 func Explore(cfg explore.Config) Option {
 	return optionFunc(func(c *config) error {
 		if err := cfg.Validate(); err != nil {
@@ -58,6 +60,8 @@ type exploration struct {
 	w       *sim.World
 	rep     iexplore.Report
 	signals bool // a timeline has discovered something
+	// keptFailed is set when a kept timeline failed, before exploring.
+	keptFailed bool
 }
 
 // startExploring sets up r.exp from the configuration.
@@ -77,8 +81,14 @@ func (e *exploration) exploring() bool { return e != nil && e.cfg.Timelines > 0 
 // before each seed it sets the branch points of the timeline to run, and
 // once the loop has run it, it hands the engine what the timeline found.
 // The loop stopping (a failure) stops the exploration.
-func (e *exploration) timelines(roots iter.Seq[uint64]) iter.Seq[uint64] {
+func (e *exploration) timelines(kept []explore.Recipe, roots iter.Seq[uint64]) iter.Seq[uint64] {
 	return func(yield func(uint64) bool) {
+		for _, rec := range kept {
+			if e.current = rec; !yield(rec.Seed) {
+				e.keptFailed = true
+				return
+			}
+		}
 		e.rep = iexplore.Run(e.cfg, roots, func(rec explore.Recipe) iexplore.Outcome {
 			e.current = rec
 			if !yield(rec.Seed) {
@@ -181,6 +191,9 @@ func (e *exploration) summary() string {
 	if !e.exploring() {
 		return ""
 	}
+	if e.keptFailed {
+		return "simtest: a kept timeline failed, so the exploration did not start"
+	}
 	rp := e.rep
 	var b strings.Builder
 	fmt.Fprintf(&b, "simtest: explored %s (%s, %d branched at %s), %s covered, depth %d",
@@ -208,7 +221,7 @@ func (e *exploration) summary() string {
 // exploration's timelines.
 func (r *runner) timelineSeeds() iter.Seq[uint64] {
 	if r.exp.exploring() {
-		return r.exp.timelines(r.roots())
+		return r.exp.timelines(r.keptTimelines(), r.roots())
 	}
 	return r.seeds()
 }

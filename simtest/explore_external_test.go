@@ -1,6 +1,10 @@
 package simtest_test
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,4 +77,30 @@ func TestReplayRecipeRejectsBadText(t *testing.T) {
 	res := simtest.Simulate(twoRare, simtest.ReplayRecipe("seven"))
 	assert.False(t, res.OK())
 	assert.Contains(t, res.Report, `simtest: ReplayRecipe: explore: recipe "seven" does not start with a decimal root seed`)
+}
+
+// TestExploringRunRunsKeptRecipesFirst keeps a failing timeline where a
+// test keeps its seeds: the next exploring Run of the test runs it first
+// and fails on it at once.
+func TestExploringRunRunsKeptRecipesFirst(t *testing.T) {
+	found := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	rec, ok := strings.CutPrefix(found.Replay, "simtest.ReplayRecipe(")
+	require.True(t, ok, found.Replay)
+	rec, err := strconv.Unquote(strings.TrimSuffix(rec, ")"))
+	require.NoError(t, err)
+
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("testdata", "simtest", "TestKeptRecipe")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	name := "recipe-" + strings.NewReplacer("/", "_", ":", "-").Replace(rec)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o644))
+	r := runIn("TestKeptRecipe", func(r *recorder) {
+		simtest.Run(r, twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	assert.Contains(t, out, "running 1 timeline kept from earlier failures first")
+	assert.Contains(t, out, "1 seed, 0 passed, 1 failed")
+	assert.Contains(t, out, "a kept timeline failed, so the exploration did not start")
+	assert.Contains(t, out, "-simrecipe="+rec)
 }
