@@ -54,11 +54,30 @@ type mark struct {
 // spent, or the roots run out. run runs one timeline; it is called in a
 // fixed order, so the exploration is the same every time.
 func Run(cfg explore.Config, roots iter.Seq[uint64], run func(explore.Recipe) Outcome) Report {
+	return RunBatches(cfg, roots, func(batch []explore.Recipe) []Outcome {
+		out := make([]Outcome, 0, len(batch))
+		for _, r := range batch {
+			o := run(r)
+			out = append(out, o)
+			if o.Failed || o.Stop {
+				break
+			}
+		}
+		return out
+	})
+}
+
+// RunBatches is Run with the timelines handed over a batch at a time: a
+// root seed alone, or a mark's children. The children of a batch are
+// independent worlds, so batch may run them at once, on every core; it
+// returns their outcomes in the batch's order, and may leave off those
+// after a failing (or stopping) one. The engine reads the outcomes in
+// order, so the exploration is the same however batch runs them.
+func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore.Recipe) []Outcome) Report {
 	var rep Report
 	cover := make(map[uint64]struct{})
 	var stack []*mark
-	try := func(r explore.Recipe) bool {
-		o := run(r)
+	try := func(r explore.Recipe, o Outcome) bool {
 		rep.Timelines++
 		rep.MaxDepth = max(rep.MaxDepth, r.Depth())
 		rep.Drawn += o.Draws
@@ -91,7 +110,9 @@ func Run(cfg explore.Config, roots iter.Seq[uint64], run func(explore.Recipe) Ou
 				break
 			}
 			rep.Roots++
-			if !try(explore.Recipe{Seed: seed}) {
+			root := explore.Recipe{Seed: seed}
+			out := batch([]explore.Recipe{root})
+			if len(out) == 0 || !try(root, out[0]) {
 				break
 			}
 			continue
@@ -102,11 +123,16 @@ func Run(cfg explore.Config, roots iter.Seq[uint64], run func(explore.Recipe) Ou
 		if m.energy == 0 {
 			stack = stack[:len(stack)-1]
 		}
-		ok := true
-		for range n {
-			c := m.parent.Child(m.at, childSeed(m.parent, m.at, m.next))
+		children := make([]explore.Recipe, n)
+		for i := range children {
+			children[i] = m.parent.Child(m.at, childSeed(m.parent, m.at, m.next))
 			m.next++
-			if ok = try(c); !ok {
+		}
+		out := batch(children)
+		ok := len(out) == n
+		for i, o := range out {
+			if !try(children[i], o) {
+				ok = false
 				break
 			}
 		}

@@ -2,6 +2,7 @@ package explore
 
 import (
 	"iter"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -114,4 +115,37 @@ func TestTwoRareEvents(t *testing.T) {
 	rep := Run(cfg, seeds(cfg.Timelines), maze(2, 1000))
 	require.True(t, rep.Failed)
 	t.Logf("two 1-in-1,000 events found after %d timelines", rep.FoundAfter)
+}
+
+// TestBatchesOnEveryCoreGiveTheSameExploration runs each batch of children
+// at once, one goroutine each, and gets the exploration of one at a time:
+// the same timelines read, the same report.
+func TestBatchesOnEveryCoreGiveTheSameExploration(t *testing.T) {
+	cfg := explore.Defaults()
+	run := maze(20, 20)
+	var one []string
+	want := Run(cfg, seeds(cfg.Timelines), func(r explore.Recipe) Outcome {
+		one = append(one, r.String())
+		return run(r)
+	})
+	var all []string
+	got := RunBatches(cfg, seeds(cfg.Timelines), func(batch []explore.Recipe) []Outcome {
+		out := make([]Outcome, len(batch))
+		var wg sync.WaitGroup
+		for i, r := range batch {
+			wg.Go(func() { out[i] = run(r) })
+		}
+		wg.Wait()
+		for i, r := range batch {
+			all = append(all, r.String())
+			if out[i].Failed {
+				return out[:i+1]
+			}
+		}
+		return out
+	})
+	assert.Equal(t, want, got)
+	if d := cmp.Diff(one, all); d != "" {
+		t.Fatalf("the timelines differ (-one at a time +batches at once):\n%s", d)
+	}
 }
