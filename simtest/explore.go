@@ -207,6 +207,8 @@ func (e *exploration) summary() string {
 		fmt.Fprintf(&b, "; timeline %d failed: recipe %s", rp.FoundAfter, rp.Failure)
 	case rp.Exhausted:
 		fmt.Fprintf(&b, "; the budget of %d timelines is spent", e.cfg.Timelines)
+	default:
+		fmt.Fprintf(&b, "; %d of the budget of %d timelines left", e.cfg.Timelines-rp.Timelines, e.cfg.Timelines)
 	}
 	if rp.Drawn > 0 {
 		fmt.Fprintf(&b, "; %.0f%% of draws re-ran prefixes", 100*float64(rp.Replayed)/float64(rp.Drawn))
@@ -242,4 +244,37 @@ func (r *runner) failedName(seed uint64) string {
 		return "timeline " + r.exp.current.String()
 	}
 	return fmt.Sprintf("seed %d", seed)
+}
+
+// jsonExploration is the exploration's part of the JSON report.
+type jsonExploration struct {
+	Timelines int    `json:"timelines"`
+	Roots     int    `json:"root_seeds"`
+	Marks     int    `json:"marks"`
+	Covered   int    `json:"discoveries"`
+	MaxDepth  int    `json:"max_depth"`
+	Budget    int    `json:"budget"`
+	Left      int    `json:"budget_left"`
+	Saturated int    `json:"coverage_last_grew_at"`
+	Failed    string `json:"failing_recipe,omitempty"`
+	FoundAt   int    `json:"failing_timeline,omitempty"`
+	Replayed  uint64 `json:"draws_replayed"`
+	Drawn     uint64 `json:"draws"`
+	Followed  bool   `json:"had_progress_to_follow"`
+}
+
+func (e *exploration) json() *jsonExploration {
+	if !e.exploring() {
+		return nil
+	}
+	rp := e.rep
+	j := &jsonExploration{
+		Timelines: rp.Timelines, Roots: rp.Roots, Marks: rp.Marks, Covered: rp.Covered,
+		MaxDepth: rp.MaxDepth, Budget: e.cfg.Timelines, Left: e.cfg.Timelines - rp.Timelines,
+		Saturated: rp.Saturated, Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
+	}
+	if rp.Failed {
+		j.Failed, j.FoundAt = rp.Failure.String(), rp.FoundAfter
+	}
+	return j
 }

@@ -1,6 +1,7 @@
 package simtest_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -103,4 +104,26 @@ func TestExploringRunRunsKeptRecipesFirst(t *testing.T) {
 	assert.Contains(t, out, "1 seed, 0 passed, 1 failed")
 	assert.Contains(t, out, "a kept timeline failed, so the exploration did not start")
 	assert.Contains(t, out, "-simrecipe="+rec)
+}
+
+func TestExplorationInTheJSONReport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.JSONReport(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Exploration struct {
+			Timelines  int    `json:"timelines"`
+			Budget     int    `json:"budget"`
+			Left       int    `json:"budget_left"`
+			Failing    string `json:"failing_recipe"`
+			Progressed bool   `json:"had_progress_to_follow"`
+		} `json:"exploration"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.Equal(t, res.Seeds, rep.Exploration.Timelines)
+	assert.Equal(t, explore.Defaults().Timelines-res.Seeds, rep.Exploration.Left)
+	assert.Contains(t, res.Replay, rep.Exploration.Failing)
+	assert.True(t, rep.Exploration.Progressed)
 }
