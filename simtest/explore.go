@@ -3,7 +3,9 @@ package simtest
 import (
 	"fmt"
 	"iter"
+	"strconv"
 	"strings"
+	"testing"
 
 	"github.com/moonpool-go/moonpool/explore"
 	iexplore "github.com/moonpool-go/moonpool/internal/explore"
@@ -81,21 +83,38 @@ func (e *exploration) exploring() bool { return e != nil && e.cfg.Timelines > 0 
 // before each seed it sets the branch points of the timeline to run, and
 // once the loop has run it, it hands the engine what the timeline found.
 // The loop stopping (a failure) stops the exploration.
-func (e *exploration) timelines(kept []explore.Recipe, roots iter.Seq[uint64]) iter.Seq[uint64] {
+//
+// The engine runs as a coroutine (iter.Pull) that hands over one recipe
+// at a time, so that the timelines themselves run on the Run's own stack
+// and their log lines name the test's line, not the engine's.
+func (e *exploration) timelines(t testing.TB, kept []explore.Recipe, roots iter.Seq[uint64]) iter.Seq[uint64] {
+	engine := func(next func(explore.Recipe) bool) {
+		e.rep = iexplore.Run(e.cfg, roots, func(rec explore.Recipe) iexplore.Outcome {
+			if !next(rec) {
+				return iexplore.Outcome{Failed: true, Stop: true, Draws: e.draws}
+			}
+			return iexplore.Outcome{Discoveries: e.found, Draws: e.draws}
+		})
+	}
 	return func(yield func(uint64) bool) {
+		t.Helper()
 		for _, rec := range kept {
 			if e.current = rec; !yield(rec.Seed) {
 				e.keptFailed = true
 				return
 			}
 		}
-		e.rep = iexplore.Run(e.cfg, roots, func(rec explore.Recipe) iexplore.Outcome {
-			e.current = rec
-			if !yield(rec.Seed) {
-				return iexplore.Outcome{Failed: true, Stop: true, Draws: e.draws}
+		next, stop := iter.Pull(engine)
+		defer stop() // the engine hears the last timeline stopped the Run
+		for {
+			rec, ok := next()
+			if !ok {
+				return
 			}
-			return iexplore.Outcome{Discoveries: e.found, Draws: e.draws}
-		})
+			if e.current = rec; !yield(rec.Seed) {
+				return
+			}
+		}
 	}
 }
 
@@ -223,7 +242,7 @@ func (e *exploration) summary() string {
 // exploration's timelines.
 func (r *runner) timelineSeeds() iter.Seq[uint64] {
 	if r.exp.exploring() {
-		return r.exp.timelines(r.keptTimelines(), r.roots())
+		return r.exp.timelines(r.t, r.keptTimelines(), r.roots())
 	}
 	return r.seeds()
 }
@@ -277,4 +296,44 @@ func (e *exploration) json() *jsonExploration {
 		j.Failed, j.FoundAt = rp.Failure.String(), rp.FoundAfter
 	}
 	return j
+}
+
+// timelinesFlag is -simtimelines: a positive budget of timelines.
+type timelinesFlag struct{ v int }
+
+func (f *timelinesFlag) String() string {
+	if f == nil || f.v == 0 {
+		return ""
+	}
+	return strconv.Itoa(f.v)
+}
+
+func (f *timelinesFlag) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil || v <= 0 || v > explore.MaxTimelines {
+		return fmt.Errorf("-simtimelines wants a budget of timelines between 1 and %d, such as 10000; %q is not one", explore.MaxTimelines, s)
+	}
+	f.v = v
+	return nil
+}
+
+// exploreFlags applies -simexplore and -simtimelines: exploration with
+// the Run's own Config (or Defaults), and its budget.
+func (c *config) exploreFlags(fl flags) error {
+	if fl.explore && c.explore == nil {
+		cfg := explore.Defaults()
+		c.explore = &cfg
+	}
+	if fl.budget > 0 {
+		if c.explore == nil {
+			return fmt.Errorf("simtest: -simtimelines sets an exploration's budget, and this Run does not explore; add -simexplore")
+		}
+		cfg := *c.explore
+		cfg.Timelines = fl.budget
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("simtest: -simtimelines: %w", err)
+		}
+		c.explore = &cfg
+	}
+	return nil
 }

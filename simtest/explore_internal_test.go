@@ -53,3 +53,26 @@ func TestABadKeptRecipeNamesItsFile(t *testing.T) {
 	assert.ErrorContains(t, err, "recipe-42_10: explore: recipe \"42/10\"")
 	assert.ErrorContains(t, err, "delete the file")
 }
+
+func TestSimexploreExploresWithDefaults(t *testing.T) {
+	c, err := resolve(false, flags{explore: true}, nil)
+	require.NoError(t, err)
+	require.NotNil(t, c.explore)
+	assert.Equal(t, explore.Defaults(), *c.explore)
+
+	own := explore.Defaults()
+	own.Branches = 4
+	c, err = resolve(false, flags{explore: true, budget: 100}, []Option{Explore(own)})
+	require.NoError(t, err)
+	own.Timelines = 100
+	assert.Equal(t, own, *c.explore, "the Run's own Config, with the flag's budget")
+}
+
+func TestSimtimelinesWantsAnExploration(t *testing.T) {
+	_, err := resolve(false, flags{budget: 100}, nil)
+	assert.EqualError(t, err, "simtest: -simtimelines sets an exploration's budget, and this Run does not explore; add -simexplore")
+	var f timelinesFlag
+	assert.EqualError(t, f.Set("0"), `-simtimelines wants a budget of timelines between 1 and 100000000, such as 10000; "0" is not one`)
+	require.NoError(t, f.Set("500"))
+	assert.Equal(t, "500", f.String())
+}
