@@ -19,6 +19,9 @@
 //
 //	simtest.Run(t, body, simtest.Explore(explore.Defaults()))
 //
+// or, for any test, by the -simexplore flag (-simtimelines sets the
+// budget). A failing timeline replays with -simrecipe=<recipe>.
+//
 // [Config] sets the budget of timelines, how many children a discovery
 // gets and at what depth branching stops. See docs/explore.md.
 package explore
