@@ -52,6 +52,8 @@ type (
 		Gaps       int             `json:"gaps"`
 		Failures   int             `json:"assertion_failures"`
 		Assertions []jsonAssertion `json:"assertions"`
+		// Exploration is what an exploring Run did (explore.go).
+		Exploration *jsonExploration `json:"exploration,omitempty"`
 	}
 	jsonAssertion struct {
 		Kind      string         `json:"kind"`
@@ -107,8 +109,9 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 	rep := jsonReport{
 		Test: r.t.Name(), Seeds: r.rep.seeds, Passed: r.rep.passed, Failed: r.rep.failed,
 		SimNS: int64(r.rep.simTime), Steps: r.rep.steps, Events: r.rep.events,
-		Trace:      fmt.Sprintf("%016x", r.rep.trace),
-		Assertions: make([]jsonAssertion, 0, len(rows)),
+		Trace:       fmt.Sprintf("%016x", r.rep.trace),
+		Assertions:  make([]jsonAssertion, 0, len(rows)),
+		Exploration: r.exp.json(),
 	}
 	rp := newReplayer()
 	hit := func(h *tally.Hit) *jsonHit {

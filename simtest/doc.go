@@ -56,6 +56,9 @@
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
 //	-simtimeline=FILE write the last seed's whole timeline as JSON lines
+//	-simrecipe=R      replay only the exploration timeline R (see [Explore])
+//	-simexplore       explore from the seeds (see [Explore])
+//	-simtimelines=N   an exploration's budget of timelines
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
 // [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing], [Workers],

@@ -21,6 +21,9 @@ type cmdFlags struct {
 	cover, json, timeline string
 	results               string
 	workers               string
+	recipe                string
+	explore               bool
+	timelines             timelinesFlag
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -44,13 +47,16 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
+	fs.BoolVar(&f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
+	fs.Var(&f.timelines, "simtimelines", "simtest: the budget of timelines of an exploring Run (default 4096)")
+	fs.StringVar(&f.recipe, "simrecipe", "", "simtest: replay only this exploration timeline (a `recipe` such as 42/1034:99 from a failure's replay line)")
 	return f
 }
 
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simcover", "simjson", "simtimeline":
+	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
 		return true
 	}
 	return false
@@ -116,6 +122,9 @@ type flags struct {
 	all     bool
 	results string
 	workers string      // -simworkers, checked by resolve
+	recipe  string      // -simrecipe (explore.go)
+	explore bool        // -simexplore
+	budget  int         // -simtimelines
 	asserts assertFlags // assert_options.go
 	err     error       // a bad setting, found reading them
 }
@@ -129,7 +138,8 @@ func commandLine() flags {
 			seed: f.seed.v, seedSet: f.seed.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
-			all: f.all, results: f.results, workers: f.workers,
+			all: f.all, results: f.results, workers: f.workers, recipe: f.recipe,
+			explore: f.explore, budget: f.timelines.v,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline},
 		}
 	}
@@ -178,6 +188,12 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	}
 	if fl.seedSet {
 		c.replay, c.replaySet = fl.seed, true
+	}
+	if err := c.replayRecipe(fl); err != nil {
+		return c, err
+	}
+	if err := c.exploreFlags(fl); err != nil {
+		return c, err
 	}
 	if fl.seeds > 0 {
 		c.seeds = fl.seeds

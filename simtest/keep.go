@@ -214,7 +214,7 @@ func keeps(t testing.TB, c config) bool {
 // being replayed.
 func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	r.t.Helper()
-	if r.cfg.replaySet || r.fuzz != nil || r.outside {
+	if r.cfg.replaySet || r.fuzz != nil || r.outside || r.exp.exploring() {
 		return seeds
 	}
 	kept, err := keptSeeds(r.t.Name())
@@ -249,6 +249,9 @@ func (r *runner) keep(o *seedOutcome, replay string) {
 		return
 	}
 	why := failureWords(o)
+	if r.keepTimeline(why, replay) {
+		return
+	}
 	path, wrote, err := keepSeed(r.t.Name(), o.res.Seed, why, replay)
 	switch {
 	case err != nil:

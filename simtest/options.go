@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/explore"
 )
 
 // An Option changes how [Run] runs its seeds. Options are values: build
@@ -69,6 +70,11 @@ type config struct {
 	workers int
 
 	asserts assertConfig // assertions, invariants, timeline (assert_options.go)
+
+	// explore, when set, explores from the seeds; recipe, when set,
+	// replays one timeline (explore.go).
+	explore *explore.Config
+	recipe  *explore.Recipe
 }
 
 func defaultConfig(short bool) config {

@@ -58,7 +58,8 @@ func checkWorkers(n int, what string) error {
 // parallel reports whether the Run runs its seeds on more than one
 // worker. A replay runs one seed, and a fuzz input is one seed.
 func (r *runner) parallel() bool {
-	return r.cfg.workers > 1 && r.fuzz == nil && !r.cfg.replaySet
+	// An exploration decides each timeline from those before it.
+	return r.cfg.workers > 1 && r.fuzz == nil && !r.cfg.replaySet && !r.exp.exploring()
 }
 
 // seedDone is a seed run by a worker: its place in the Run, its outcome

@@ -68,6 +68,9 @@ type runner struct {
 	outside bool
 	// seen, when set, hears every seed's result as it ends.
 	seen func(SeedResult)
+	// exp, when set, is the exploration the Run does or the timeline it
+	// replays (explore.go).
+	exp *exploration
 }
 
 // verbose reports whether every seed's line is logged as it ends.
@@ -141,12 +144,13 @@ func (r *runner) run() {
 	t.Helper()
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
+	r.startExploring()
 	defer r.late.close()
 	start := time.Now()
 	// Under -v (or -simv) every seed's line is logged as the seed ends; the
 	// report at the end gives only the first and last few otherwise.
 	r.rep.verbose = r.verbose()
-	r.rep.keepGoing = r.cfg.keepGoing && !r.cfg.replaySet
+	r.rep.keepGoing = r.cfg.keepGoing && !r.cfg.replaySet && !r.exp.exploring()
 	r.rep.zeroWall = r.cfg.zeroWall
 	var out *results
 	if r.cfg.resultsPath != "" {
@@ -191,9 +195,9 @@ func (r *runner) run() {
 		return false
 	}
 	if r.parallel() {
-		r.runParallel(r.withKept(r.seeds()), commit)
+		r.runParallel(r.withKept(r.timelineSeeds()), commit)
 	} else {
-		for seed := range r.withKept(r.seeds()) {
+		for seed := range r.withKept(r.timelineSeeds()) {
 			t.Helper() // the loop's body is a function of its own
 			if commit(r.runSeed(seed)) {
 				break
@@ -201,6 +205,9 @@ func (r *runner) run() {
 		}
 	}
 	r.rep.wall = time.Since(start)
+	if err := r.exp.fits(); err != nil {
+		t.Error(err)
+	}
 	if out != nil {
 		if err := out.close(); err != nil {
 			t.Error(err)
@@ -211,11 +218,14 @@ func (r *runner) run() {
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
 		replay := r.replayOf(seed)
-		t.Error(failureReport(stopped, fmt.Sprintf("seed %d", seed), replay))
+		t.Error(failureReport(stopped, r.failedName(seed), replay))
 		r.keep(stopped, replay)
 	}
 	r.closeAssertions(stopped)
 	t.Log(r.rep.summary())
+	if s := r.exp.summary(); s != "" {
+		t.Log(s)
+	}
 	switch {
 	case stopped == nil:
 	case stopped.skippedOnly():
@@ -261,6 +271,9 @@ func (r *runner) replayOf(seed uint64) string {
 	if r.fuzz != nil {
 		return ""
 	}
+	if line := r.replayTimeline(); line != "" {
+		return line
+	}
 	if r.outside {
 		return fmt.Sprintf("simtest.Replay(%d)", seed)
 	}
@@ -289,6 +302,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	w := sim.New(sim.Config{
 		Seed:               seed,
 		Decisions:          r.fuzz.decisions(),
+		Branches:           r.exp.branches(),
 		TimeBudget:         r.cfg.timeBudget,
 		MaxStepsPerInstant: r.cfg.maxSteps,
 		Record:             record || r.fuzz.recording(),
@@ -296,6 +310,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		Timeline:           r.cfg.asserts.tail,
 		Workers:            pool,
 	})
+	r.exp.begin(w)
 	obs := r.observe(w, seed, book, checking)
 	r.late.watch(r.t, w, seed)
 	o := &seedOutcome{}
@@ -305,7 +320,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, after: r.after}
 		o.s = s
 		obs.attach(s)
-		s.progress = r.fuzz.hook()
+		s.progress = r.progressHook()
 		s.seedChaos(r.cfg.chaos)
 		s.attachNetwork()
 		s.p.Storage = s.Storage()
@@ -326,6 +341,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		o.s.ended.Store(true)
 	}
 	obs.end()
+	r.exp.ended(w)
 	o.win = obs.win
 	if obs.keep {
 		o.timeline = obs.timeline

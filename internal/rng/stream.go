@@ -22,6 +22,8 @@ type Stream struct {
 	hashing bool
 	plain   bool
 	values  uint64
+
+	branches []Branch // the branch points not reached yet (Branched)
 }
 
 // decided is what Decided adds to a stream: the base seed's draws, whose
@@ -92,6 +94,9 @@ func (s *Stream) next(n uint64) uint64 {
 	s.draws++
 	if s.plain {
 		return s.src.Uint64()
+	}
+	if s.branches != nil {
+		s.switchSource(i)
 	}
 	v := s.src.Uint64()
 	if s.dec != nil {

@@ -21,6 +21,9 @@ type Config struct {
 	// Decisions, when not empty, set the top bytes of the run's first
 	// draws, and the draws past them are seed 0's (rng.Decided).
 	Decisions []byte
+	// Branches, when not empty, switch the stream to fresh sources at
+	// their draw numbers (rng.Branched): a timeline of an exploration.
+	Branches []rng.Branch
 	// TimeBudget bounds simulated time; zero means no bound.
 	TimeBudget time.Duration
 	// MaxStepsPerInstant bounds how many tasks may be resumed while
@@ -142,6 +145,8 @@ func New(cfg Config) *World {
 	w := &World{cfg: cfg, owned: make(map[<-chan struct{}]struct{})}
 	if len(cfg.Decisions) > 0 {
 		w.rng = rng.Decided(cfg.Seed, cfg.Decisions)
+	} else if len(cfg.Branches) > 0 {
+		w.rng = rng.Branched(cfg.Seed, cfg.Branches)
 	} else {
 		w.rng = rng.New(cfg.Seed)
 	}

@@ -1,0 +1,151 @@
+package explore
+
+import (
+	"iter"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/explore"
+	"github.com/moonpool-go/moonpool/internal/rng"
+)
+
+// maze is a run of locks behind gates: each gate passes one time in
+// odds, the next gate is tried only past the one before, and the run
+// fails when every gate is passed. Each gate passed is a discovery.
+func maze(gates, odds int) func(explore.Recipe) Outcome {
+	return func(r explore.Recipe) Outcome {
+		s := rng.Branched(r.Seed, Branches(r))
+		var o Outcome
+		for g := range gates {
+			s.IntN(1000) // a draw of something else between gates
+			if s.IntN(odds) != 0 {
+				o.Draws = s.Draws()
+				return o
+			}
+			o.Discoveries = append(o.Discoveries, Discovery{Sig: uint64(g + 1), At: s.Draws()})
+		}
+		o.Failed, o.Draws = true, s.Draws()
+		return o
+	}
+}
+
+func seeds(n int) iter.Seq[uint64] {
+	return func(yield func(uint64) bool) {
+		for i := range n {
+			if !yield(uint64(i) * 0x9e3779b97f4a7c15) {
+				return
+			}
+		}
+	}
+}
+
+// plain runs the same budget of root seeds without branching.
+func plain(run func(explore.Recipe) Outcome, n int) (found int) {
+	i := 0
+	for seed := range seeds(n) {
+		i++
+		if run(explore.Recipe{Seed: seed}).Failed {
+			return i
+		}
+	}
+	return 0
+}
+
+func TestExplorationFindsTheMaze(t *testing.T) {
+	// Four locks behind five gates of 1 in 20 each: 20^-20, about 10^-26,
+	// per plain seed.
+	run := maze(20, 20)
+	cfg := explore.Defaults()
+	rep := Run(cfg, seeds(cfg.Timelines), run)
+	require.True(t, rep.Failed, "exploration found the bug: %+v", rep)
+	assert.LessOrEqual(t, rep.Failure.Depth(), 20, "at most one branch point per gate")
+	assert.True(t, run(rep.Failure).Failed, "the failing recipe replays the failure")
+	assert.Equal(t, 20, rep.Covered)
+	t.Logf("maze found after %d timelines (%d roots, %d marks), replay share %.0f%%",
+		rep.FoundAfter, rep.Roots, rep.Marks, 100*float64(rep.Replayed)/float64(rep.Drawn))
+	assert.Zero(t, plain(run, rep.Timelines), "plain seeds find a 10^-26 bug")
+}
+
+func TestExplorationIsTheSameEveryTime(t *testing.T) {
+	cfg := explore.Defaults()
+	var calls [2][]string
+	for i := range calls {
+		run := maze(20, 20)
+		Run(cfg, seeds(cfg.Timelines), func(r explore.Recipe) Outcome {
+			calls[i] = append(calls[i], r.String())
+			return run(r)
+		})
+	}
+	if d := cmp.Diff(calls[0], calls[1]); d != "" {
+		t.Fatalf("two explorations ran different timelines (-first +second):\n%s", d)
+	}
+}
+
+func TestBudgetBoundsTheExploration(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 50
+	rep := Run(cfg, seeds(1000), maze(20, 20))
+	assert.False(t, rep.Failed)
+	assert.True(t, rep.Exhausted)
+	assert.Equal(t, 50, rep.Timelines)
+}
+
+func TestDepthBoundsTheRecipes(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.MaxDepth = 3
+	rep := Run(cfg, seeds(cfg.Timelines), maze(20, 20))
+	assert.False(t, rep.Failed)
+	assert.LessOrEqual(t, rep.MaxDepth, 3)
+}
+
+func TestNothingToFollowIsPlainSeeds(t *testing.T) {
+	rep := Run(explore.Defaults(), seeds(10), func(explore.Recipe) Outcome { return Outcome{Draws: 5} })
+	assert.Equal(t, Report{Timelines: 10, Roots: 10, Drawn: 50}, rep)
+}
+
+func TestTwoRareEvents(t *testing.T) {
+	// Two independent events of 1 in 1,000: about a million plain seeds.
+	cfg := explore.Defaults()
+	cfg.Energy = 4096
+	cfg.Timelines = 10_000
+	rep := Run(cfg, seeds(cfg.Timelines), maze(2, 1000))
+	require.True(t, rep.Failed)
+	t.Logf("two 1-in-1,000 events found after %d timelines", rep.FoundAfter)
+}
+
+// TestBatchesOnEveryCoreGiveTheSameExploration runs each batch of children
+// at once, one goroutine each, and gets the exploration of one at a time:
+// the same timelines read, the same report.
+func TestBatchesOnEveryCoreGiveTheSameExploration(t *testing.T) {
+	cfg := explore.Defaults()
+	run := maze(20, 20)
+	var one []string
+	want := Run(cfg, seeds(cfg.Timelines), func(r explore.Recipe) Outcome {
+		one = append(one, r.String())
+		return run(r)
+	})
+	var all []string
+	got := RunBatches(cfg, seeds(cfg.Timelines), func(batch []explore.Recipe) []Outcome {
+		out := make([]Outcome, len(batch))
+		var wg sync.WaitGroup
+		for i, r := range batch {
+			wg.Go(func() { out[i] = run(r) })
+		}
+		wg.Wait()
+		for i, r := range batch {
+			all = append(all, r.String())
+			if out[i].Failed {
+				return out[:i+1]
+			}
+		}
+		return out
+	})
+	assert.Equal(t, want, got)
+	if d := cmp.Diff(one, all); d != "" {
+		t.Fatalf("the timelines differ (-one at a time +batches at once):\n%s", d)
+	}
+}

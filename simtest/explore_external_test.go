@@ -1,0 +1,129 @@
+package simtest_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/explore"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// twoRare fails when two events of 1 in 50 happen one after the other,
+// each a Sometimes for exploration to follow.
+func twoRare(s *simtest.S) {
+	ctx, rnd := s.Context(), s.Providers().Random
+	for i := range 2 {
+		s.Sleep(time.Millisecond)
+		hit := rnd.IntN(50) == 0
+		assertions.Sometimes(ctx, hit, []string{"first rare event", "second rare event"}[i])
+		if !hit {
+			return
+		}
+	}
+	s.Errorf("both rare events happened")
+}
+
+func TestExploreFindsTwoRareEvents(t *testing.T) {
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "simtest: explored ")
+	assert.Contains(t, res.Report, "both rare events happened")
+	assert.Contains(t, res.Replay, "simtest.ReplayRecipe(")
+	t.Logf("found after %d timelines", res.Seeds)
+}
+
+func TestExploreIsTheSameEveryTime(t *testing.T) {
+	run := func() []simtest.SeedResult {
+		return simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps()).PerSeed
+	}
+	if d := cmp.Diff(run(), run()); d != "" {
+		t.Fatalf("two explorations differ (-first +second):\n%s", d)
+	}
+}
+
+func TestExploreRejectsABadConfig(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 0
+	res := simtest.Simulate(twoRare, simtest.Explore(cfg))
+	assert.False(t, res.OK())
+	assert.Contains(t, res.Report, "simtest: Explore: explore: Timelines is 0; give a budget between 1 and")
+}
+
+func TestExploreWithNothingToFollowSaysSo(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 20
+	res := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Explore(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Equal(t, 20, res.Seeds)
+	assert.Contains(t, res.Report, "simtest: nothing to follow")
+}
+
+func TestReplayRecipeThatDoesNotFit(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) { s.Providers().Random.IntN(2) }, simtest.ReplayRecipe("1/500:2"))
+	assert.False(t, res.OK())
+	assert.Contains(t, res.Report, "simtest: -simrecipe=1/500:2 branches at draw 500, but the run made only")
+}
+
+func TestReplayRecipeRejectsBadText(t *testing.T) {
+	res := simtest.Simulate(twoRare, simtest.ReplayRecipe("seven"))
+	assert.False(t, res.OK())
+	assert.Contains(t, res.Report, `simtest: ReplayRecipe: explore: recipe "seven" does not start with a decimal root seed`)
+}
+
+// TestExploringRunRunsKeptRecipesFirst keeps a failing timeline where a
+// test keeps its seeds: the next exploring Run of the test runs it first
+// and fails on it at once.
+func TestExploringRunRunsKeptRecipesFirst(t *testing.T) {
+	found := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	rec, ok := strings.CutPrefix(found.Replay, "simtest.ReplayRecipe(")
+	require.True(t, ok, found.Replay)
+	rec, err := strconv.Unquote(strings.TrimSuffix(rec, ")"))
+	require.NoError(t, err)
+
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("testdata", "simtest", "TestKeptRecipe")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	name := "recipe-" + strings.NewReplacer("/", "_", ":", "-").Replace(rec)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o644))
+	r := runIn("TestKeptRecipe", func(r *recorder) {
+		simtest.Run(r, twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	assert.Contains(t, out, "running 1 timeline kept from earlier failures first")
+	assert.Contains(t, out, "1 seed, 0 passed, 1 failed")
+	assert.Contains(t, out, "a kept timeline failed, so the exploration did not start")
+	assert.Contains(t, out, "-simrecipe="+rec)
+}
+
+func TestExplorationInTheJSONReport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.JSONReport(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Exploration struct {
+			Timelines  int    `json:"timelines"`
+			Budget     int    `json:"budget"`
+			Left       int    `json:"budget_left"`
+			Failing    string `json:"failing_recipe"`
+			Progressed bool   `json:"had_progress_to_follow"`
+		} `json:"exploration"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.Equal(t, res.Seeds, rep.Exploration.Timelines)
+	assert.Equal(t, explore.Defaults().Timelines-res.Seeds, rep.Exploration.Left)
+	assert.Contains(t, res.Replay, rep.Exploration.Failing)
+	assert.True(t, rep.Exploration.Progressed)
+}

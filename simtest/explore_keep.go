@@ -1,0 +1,114 @@
+package simtest
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/moonpool-go/moonpool/explore"
+)
+
+// A failing branched timeline is kept beside the kept seeds, in a file
+// named for its recipe: "recipe-" and the recipe with "/" written "_" and
+// ":" written "-", which every file system takes. Plain Runs pass over
+// these files (their names are not seeds); an exploring Run runs them, and
+// the kept seeds, before it explores.
+const recipePrefix = "recipe-"
+
+func recipeFile(r explore.Recipe) string {
+	return recipePrefix + strings.NewReplacer("/", "_", ":", "-").Replace(r.String())
+}
+
+// keptRecipes returns the recipes kept for the test called name, in the
+// order of their file names.
+func keptRecipes(name string) ([]explore.Recipe, error) {
+	dir := keepPath(name)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("simtest: the kept recipes in %s cannot be read, so they would not run: %w; "+
+			"make the directory readable, or remove it to drop them", dir, err)
+	}
+	var out []explore.Recipe
+	for _, e := range entries {
+		text, ok := strings.CutPrefix(e.Name(), recipePrefix)
+		if !ok || e.IsDir() {
+			continue
+		}
+		r, err := explore.ParseRecipe(strings.NewReplacer("_", "/", "-", ":").Replace(text))
+		if err != nil {
+			return nil, fmt.Errorf("simtest: the kept recipe %s: %w; delete the file", filepath.Join(dir, e.Name()), err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// keepRecipe keeps the failing timeline rec of the test called name, as
+// keepSeed keeps a seed.
+func keepRecipe(name string, rec explore.Recipe, why, replay string) (string, bool, error) {
+	dir := keepPath(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", false, fmt.Errorf("simtest: keeping timeline %s: %w", rec, err)
+	}
+	path := filepath.Join(dir, recipeFile(rec))
+	if _, err := os.Stat(path); err == nil {
+		return path, false, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# This exploration timeline failed %s; simtest runs it first on every exploring run of the test.\n# It failed with:\n", name)
+	for _, line := range strings.Split(strings.TrimRight(why, "\n"), "\n") {
+		fmt.Fprintf(&b, "#   %s\n", line)
+	}
+	fmt.Fprintf(&b, "# replay: %s\n", replay)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return "", false, fmt.Errorf("simtest: keeping timeline %s: %w", rec, err)
+	}
+	return path, true, nil
+}
+
+// keptTimelines is what an exploring Run runs before it explores: the
+// test's kept seeds and kept recipes.
+func (r *runner) keptTimelines() []explore.Recipe {
+	if r.outside {
+		return nil
+	}
+	seeds, err := keptSeeds(r.t.Name())
+	if err != nil {
+		r.t.Error(err)
+	}
+	recipes, err := keptRecipes(r.t.Name())
+	if err != nil {
+		r.t.Error(err)
+	}
+	var out []explore.Recipe
+	for _, s := range seeds {
+		out = append(out, explore.Recipe{Seed: s})
+	}
+	out = append(out, recipes...)
+	if len(out) > 0 {
+		r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural(len(out), "timeline"), keepPath(r.t.Name()))
+	}
+	return out
+}
+
+// keepTimeline keeps the Run's failing timeline when it is a branched
+// one, and reports whether it was; a root seed is kept as a seed.
+func (r *runner) keepTimeline(why, replay string) bool {
+	if r.exp == nil || len(r.exp.current.Branches) == 0 {
+		return false
+	}
+	path, wrote, err := keepRecipe(r.t.Name(), r.exp.current, why, replay)
+	switch {
+	case err != nil:
+		r.t.Log(err)
+	case wrote:
+		r.t.Logf("simtest: kept timeline %s in %s: every exploring run of the test runs it first; delete the file once the bug is fixed (-simkeep=false keeps none)", r.exp.current, path)
+	}
+	return true
+}
