@@ -1,3 +1,4 @@
+//simvet:outside runs go test in a subprocess, from a test, never in a simulation
 package maze_test
 
 import (
