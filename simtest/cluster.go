@@ -31,6 +31,7 @@ type proc struct {
 	group    *sim.Group
 	main     providers.Handle
 	inst     Process // the running instance, or the last one
+	index    int     // in its group
 	boots    int
 	boot     providers.Boot
 	down     bool // down, until started again
@@ -95,7 +96,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			if ps.Tags != nil {
 				tags = maps.Clone(ps.Tags(i))
 			}
-			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags}, spec: ps}
+			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags}, spec: ps, index: i}
 			c.procs = append(c.procs, p)
 			c.byName[name] = p
 		}
@@ -185,7 +186,12 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.down, p.leaving, p.stopping = false, false, false
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
-	inst := p.spec.New()
+	var inst Process
+	if p.spec.NewFor != nil {
+		inst = p.spec.NewFor(ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots})
+	} else {
+		inst = p.spec.New()
+	}
 	p.inst = inst
 	g := p.group
 	s.w.Event("", fmt.Sprintf("boot: %s (%v)", p.peer.Name, how))

@@ -39,6 +39,9 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 			`simtest: Cluster.Reboot("n-0", crash, 0s, -1s): the recovery delay is -1s; it is zero (back at once) or more`},
 		{"second Boot, same names", func(s *simtest.S) { s.Boot(two); s.Boot(two) }, nil,
 			`simtest: two groups of processes are named "n"; names must be unique`},
+		{"New and NewFor", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "n", New: waitForStop, NewFor: func(simtest.ProcessID) simtest.Process { return waitForStop() }})
+		}, nil, `simtest: Processes "n" has both New and NewFor; give one of them`},
 		{"process on the driver's host", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "n", New: waitForStop, Hosts: []string{simtest.DriverHost}})
 		}, nil, `simtest: Processes "n" places n-0 on "10.0.0.254", the test driver's host (simtest.DriverHost); give it a host of its own`},

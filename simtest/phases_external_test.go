@@ -184,3 +184,21 @@ func TestClusterInstanceReachesTheRunningProcess(t *testing.T) {
 		assert.NotSame(s, first, c.Instance("n-0"), "a reboot makes a new instance")
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
 }
+
+func TestNewForIsToldWhichProcessItMakes(t *testing.T) {
+	var made []simtest.ProcessID
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "db", Count: 2, Hosts: []string{"10.0.0.1", "10.0.0.2"},
+			NewFor: func(id simtest.ProcessID) simtest.Process {
+				made = append(made, id)
+				return &counterProc{}
+			}})
+		s.Sleep(time.Second)
+		c.Reboot("db-1", simtest.Crash, 0, time.Second)
+	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
+	assert.Equal(t, []simtest.ProcessID{
+		{Name: "db-0", Index: 0, Host: "10.0.0.1", Boot: 1},
+		{Name: "db-1", Index: 1, Host: "10.0.0.2", Boot: 1},
+		{Name: "db-1", Index: 1, Host: "10.0.0.2", Boot: 2},
+	}, made)
+}

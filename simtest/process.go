@@ -33,6 +33,11 @@ type Processes struct {
 	MaxCount int
 	// New makes a fresh process for every boot.
 	New func() Process
+	// NewFor, in place of New, makes a fresh process for every boot and
+	// is told which process it makes: an instance that needs its identity
+	// before Run (to name its metrics, to pick its configuration) takes it
+	// here. Give one of New and NewFor.
+	NewFor func(id ProcessID) Process
 	// Hosts, when set, gives the i-th process the host Hosts[i] instead of
 	// its name; it must hold at least as many hosts as processes.
 	Hosts []string
@@ -43,6 +48,16 @@ type Processes struct {
 	// instead, whatever the chaos configuration's weights. An explicit
 	// Cluster.Reboot or Stop with Wipe still wipes.
 	SoleCopy bool
+}
+
+// ProcessID is the identity of a process, as [Processes.NewFor] is told it:
+// its name (the group's name, a dash, its index), its index in the group,
+// its host, and its boot count, 1 at the first boot.
+type ProcessID struct {
+	Name  string
+	Index int
+	Host  string
+	Boot  int
 }
 
 // Reboot is a way to restart a process.
@@ -102,8 +117,10 @@ func (ps *Processes) validate(taken map[string]bool) error {
 	switch {
 	case ps.Name == "":
 		return fmt.Errorf("simtest: a Processes has no Name; name each group of processes")
-	case ps.New == nil:
+	case ps.New == nil && ps.NewFor == nil:
 		return fmt.Errorf("simtest: Processes %q has no New; give it a function that makes a fresh Process for every boot", ps.Name)
+	case ps.New != nil && ps.NewFor != nil:
+		return fmt.Errorf("simtest: Processes %q has both New and NewFor; give one of them", ps.Name)
 	case ps.Count < 0 || ps.MaxCount < 0:
 		return fmt.Errorf("simtest: Processes %q has a negative count; Count and MaxCount are at least zero", ps.Name)
 	case ps.MaxCount > 0 && ps.MaxCount < ps.Count:
