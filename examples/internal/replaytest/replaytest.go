@@ -26,7 +26,8 @@ var (
 // Found runs the test called name of the package pkg (a path from the
 // module root, such as "./examples/kv") with flags, as a user would, and
 // expects it to fail. It takes the replay line the failure printed, checks
-// that it names the failing seed and keeps flags, runs it from the module
+// that it names the failing seed (or, for an exploration, the failing
+// timeline's recipe) and keeps flags, runs it from the module
 // root under GOMAXPROCS=1 and 4, and checks that each run fails on the same
 // seed with the same trace. It returns the first run's output. Under -short
 // it skips the test: it builds and runs the package's tests as a
@@ -47,7 +48,9 @@ func Found(t *testing.T, pkg, name string, flags ...string) string {
 	line := m[1]
 	first := traceRE.FindStringSubmatch(out)
 	require.NotNil(t, first, "the report gives the failing seed's trace:\n%s", out)
-	assert.Contains(t, line, "-simseed="+first[1])
+	// A plain seed replays with -simseed, an exploration's timeline with
+	// -simrecipe, whose recipe starts with the seed.
+	assert.Regexp(t, ` -sim(seed=|recipe=)`+first[1]+`\b`, line)
 	for _, f := range flags {
 		assert.Contains(t, line, " "+f, "the replay line keeps the test's own flags")
 	}
