@@ -128,7 +128,8 @@ func DefaultAttrition() Attrition {
 	}
 }
 
-// Defaults returns every family on at its default intensity.
+// Defaults returns every family on at its default intensity: no wipes and
+// no bit flips in TCP streams ([Harsh] has them).
 func Defaults() Config {
 	return Config{
 		Network:   DefaultNetwork(),

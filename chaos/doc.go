@@ -20,8 +20,9 @@
 // [BuggifyConfig]. Every knob is a named field with a documented default,
 // from FoundationDB's simulator, TigerBeetle's VOPR and Moonpool.
 //
-// The presets: [Defaults] (everything on), [Off] (nothing fails) and
-// [Random] (intensities drawn per seed); Config.Swarm switches a random
+// The presets: [Defaults] (everything on but wipes and bit flips in TCP
+// streams), [Harsh] (those too), [Off] (nothing fails) and [Random]
+// (intensities drawn per seed); Config.Swarm switches a random
 // half of the families off per seed. A simulation resolves the preset for
 // each seed with [Config.ForSeed], drawing from the seed's stream in a
 // documented order, so the configuration is part of what the seed decides.

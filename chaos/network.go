@@ -177,8 +177,8 @@ const (
 	DefaultBacklog    = 128
 )
 
-// DefaultNetwork returns the default configuration: every fault on, at the
-// intensities documented on each field of [Network].
+// DefaultNetwork returns the default configuration: every fault on but bit
+// flips, at the intensities documented on each field of [Network].
 func DefaultNetwork() Network {
 	return Network{
 		Latency: Latency{

@@ -29,10 +29,10 @@
 // read repair to fill the gaps. An empty replica is not a slow one: to a
 // quorum read, the keys it lost were never written.
 //
-// TestKV runs three replicas under the default chaos (partitions,
-// clogged and reset connections, bit flips, corrupted, misdirected and
-// phantom disk writes, failed syncs, torn writes, crashes, wipes, graceful
-// reboots, buggify) while four clients read and write, records every
+// TestKV runs three replicas under chaos.Harsh, the defaults with wipes
+// and TCP bit flips (partitions, clogged and reset connections, bit flips,
+// corrupted, misdirected and phantom disk writes, failed syncs, torn
+// writes, crashes, wipes, graceful reboots, buggify) while four clients read and write, records every
 // operation with its simulated call and return times, and checks the
 // history with porcupine. With -planted it runs the planted bug, and the
 // simulation finds a seed that reads an acknowledged write as never
