@@ -233,6 +233,7 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 			}
 		}
 		for seed := range seeds {
+			r.t.Helper() // the loop's body is a function of its own
 			if !slices.Contains(kept, seed) && !yield(seed) {
 				return
 			}

@@ -118,7 +118,10 @@ func (o *seedOutcome) skippedOnly() bool {
 func (r *runner) seeds() iter.Seq[uint64] {
 	c := r.cfg
 	if c.replaySet {
-		return func(yield func(uint64) bool) { yield(c.replay) }
+		return func(yield func(uint64) bool) {
+			r.t.Helper() // the Run's loop body runs inside: its logs are the test's
+			yield(c.replay)
+		}
 	}
 	base := c.baseSeed
 	switch {
