@@ -19,7 +19,7 @@ import (
 // even if the context is already done.
 type Chan[T any] struct {
 	ch chan T // production
-	p  Parker // simulation; nil in production
+	p  parker // simulation; nil in production
 
 	// Simulation state. One task runs at a time, so it needs no lock.
 	buf    []T // ring buffer, len(buf) is the capacity
@@ -31,7 +31,7 @@ type Chan[T any] struct {
 }
 
 // NewChan returns a Chan that buffers up to capacity values, blocking on t:
-// it is a plain chan T unless t is a simulation's Task (see [Parker]).
+// it is a plain chan T unless t is a simulation's Task.
 // Capacity 0 makes an unbuffered Chan.
 func NewChan[T any](t Task, capacity int) *Chan[T] {
 	if capacity < 0 {
@@ -44,14 +44,14 @@ func NewChan[T any](t Task, capacity int) *Chan[T] {
 	return &Chan[T]{p: p, buf: make([]T, capacity)}
 }
 
-// parkerOf returns t as a Parker, or nil for a Task that blocks through the
+// parkerOf returns t as a parker, or nil for a Task that blocks through the
 // Go runtime. It panics on a nil t, which would otherwise make a real
 // primitive inside a simulation.
-func parkerOf(t Task, fn string) Parker {
+func parkerOf(t Task, fn string) parker {
 	if t == nil {
 		panic("providers: " + fn + " with a nil Task; pass the Task of your Providers (p.Task)")
 	}
-	p, _ := t.(Parker)
+	p, _ := t.(parker)
 	return p
 }
 

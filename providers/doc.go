@@ -36,7 +36,7 @@
 // for life: a plain chan T, a channel used as a lock, a counter with a
 // channel to wait on, and reflect.Select for a Select over real Chans, in
 // production; or the simulation's own, blocking through its scheduler, when
-// the Task is a simulation's (it implements [Parker]). Unlike their Go equivalents, the blocking operations
+// the Task is a simulation's. Unlike their Go equivalents, the blocking operations
 // take a context.Context and give up with its error when it is done first;
 // an operation that can proceed at once does so whatever the context.
 //

@@ -14,7 +14,7 @@ import (
 // and another unlock it.
 type Mutex struct {
 	ch chan struct{} // production: holds a token while locked
-	p  Parker        // simulation; nil in production
+	p  parker        // simulation; nil in production
 
 	// Simulation state.
 	locked bool
@@ -33,7 +33,7 @@ type lockSite struct {
 	pc   [1]uintptr
 }
 
-// describer is implemented by a Parker that can name the running task and
+// describer is implemented by a parker that can name the running task and
 // describe a wait when it reports on its tasks (a deadlock): the
 // simulation's. Park's what is fixed when the task parks; describe is
 // called at report time, so it tells who holds the lock then.
@@ -43,7 +43,7 @@ type describer interface {
 }
 
 // NewMutex returns an unlocked Mutex that blocks on t: through the Go
-// runtime, unless t is a simulation's Task (see [Parker]).
+// runtime, unless t is a simulation's Task.
 func NewMutex(t Task) *Mutex {
 	if p := parkerOf(t, "NewMutex"); p != nil {
 		m := &Mutex{p: p}

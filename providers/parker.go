@@ -2,15 +2,15 @@ package providers
 
 import "context"
 
-// Parker is implemented by a Task provider that runs tasks one at a time
+// parker is implemented by a Task provider that runs tasks one at a time
 // under a scheduler: the simulation. The blocking primitives of this package
 // ([Chan], [Mutex], [WaitGroup], [Select]) block through it when the Task
-// provider they were made with is a Parker, and through the Go runtime when
+// provider they were made with is a parker, and through the Go runtime when
 // it is not. Code under test has no reason to call it.
 //
 // Exactly one task runs at a time, so a primitive's own state needs no
 // locking between these calls.
-type Parker interface {
+type parker interface {
 	Task
 	// WaitToken returns a token for the calling task's next Park. A token is
 	// good for one wake-up: after the task is woken, or its Park returns for
@@ -38,5 +38,7 @@ type Parker interface {
 	Enter(what string)
 }
 
-// WaitToken identifies one wait of one task; see [Parker].
+// WaitToken identifies one wait of one task of a simulation: plumbing
+// between the engine and the primitives, which code under test has no use
+// for.
 type WaitToken uint64

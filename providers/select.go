@@ -55,7 +55,7 @@ func Default(f func()) Case {
 func Select(ctx context.Context, cases ...Case) error {
 	var (
 		dflt    *Case
-		p       Parker
+		p       parker
 		isReal  bool // the Chans are real ones
 		anyChan bool
 	)
@@ -93,8 +93,8 @@ func Select(ctx context.Context, cases ...Case) error {
 // A caseOp is the channel operation of a Case, with its type parameter
 // hidden so that one Select can hold Chans of different types.
 type caseOp interface {
-	// parker returns the Chan's Parker, nil for a real Chan.
-	parker() Parker
+	// parker returns the Chan's parker, nil for a real Chan.
+	parker() parker
 
 	// Simulation mode.
 	ready() bool                    // the operation might proceed now
@@ -113,7 +113,7 @@ type parkedOp interface {
 	finish()     // call f; panic for a send ended by Close
 }
 
-func selectSim(ctx context.Context, p Parker, cases []Case, dflt *Case) error {
+func selectSim(ctx context.Context, p parker, cases []Case, dflt *Case) error {
 	p.Enter("select")
 	var buf [8]int
 	for {
@@ -152,7 +152,7 @@ func selectSim(ctx context.Context, p Parker, cases []Case, dflt *Case) error {
 // parkSelect parks the calling task on every case at once, with one token,
 // and returns the case that fired, or nil and ctx's error. The waiters leave
 // their queues however the task gets out, even when killed.
-func parkSelect(ctx context.Context, p Parker, cases []Case) (parkedOp, error) {
+func parkSelect(ctx context.Context, p parker, cases []Case) (parkedOp, error) {
 	tok := p.WaitToken()
 	ops := make([]parkedOp, 0, len(cases))
 	defer func() {
@@ -217,7 +217,7 @@ type recvCase[T any] struct {
 	f func(v T, ok bool)
 }
 
-func (r *recvCase[T]) parker() Parker { return r.c.p }
+func (r *recvCase[T]) parker() parker { return r.c.p }
 func (r *recvCase[T]) ready() bool    { return r.c.canRecv() }
 
 func (r *recvCase[T]) try() bool {
@@ -271,7 +271,7 @@ type sendCase[T any] struct {
 	f func()
 }
 
-func (s *sendCase[T]) parker() Parker { return s.c.p }
+func (s *sendCase[T]) parker() parker { return s.c.p }
 func (s *sendCase[T]) ready() bool    { return s.c.canSend() }
 
 func (s *sendCase[T]) try() bool {

@@ -7,7 +7,7 @@ import "context"
 // <-ctx.Done() would block outside the simulation; in production it is
 // <-ctx.Done().
 func Wait(ctx context.Context, t Task) error {
-	if p, ok := t.(Parker); ok {
+	if p, ok := t.(parker); ok {
 		return p.Park(ctx, p.WaitToken(), "context")
 	}
 	<-ctx.Done()

@@ -10,7 +10,7 @@ import (
 // context and gives up when it is done.
 type WaitGroup struct {
 	t Task
-	p Parker // simulation; nil in production
+	p parker // simulation; nil in production
 
 	// Production state.
 	mu   sync.Mutex
@@ -23,7 +23,7 @@ type WaitGroup struct {
 }
 
 // NewWaitGroup returns a WaitGroup with a zero counter whose Go starts tasks
-// with t, and whose Wait blocks on t (see [Parker]).
+// with t, and whose Wait blocks on t.
 func NewWaitGroup(t Task) *WaitGroup {
 	return &WaitGroup{t: t, p: parkerOf(t, "NewWaitGroup")}
 }

@@ -60,7 +60,7 @@ func (q *waitq[T]) empty() bool { return q.head == nil }
 // done; the caller completes the operation before its own task parks or
 // returns. Stale waiters are dropped on the way. It returns nil when no
 // waiter is left.
-func (q *waitq[T]) wake(p Parker) *waiter[T] {
+func (q *waitq[T]) wake(p parker) *waiter[T] {
 	for w := q.head; w != nil; w = q.head {
 		q.remove(w)
 		if p.Wake(w.tok) {
@@ -72,11 +72,11 @@ func (q *waitq[T]) wake(p Parker) *waiter[T] {
 }
 
 // parked returns what a Park that ended without completing the operation
-// must report: ctx's error. A nil error there means the Parker woke a task
-// that no one woke, which is a bug in the Parker.
+// must report: ctx's error. A nil error there means the parker woke a task
+// that no one woke, which is a bug in the parker.
 func parked(err error) error {
 	if err == nil {
-		panic("providers: Parker.Park returned nil, but no Wake was made for its token; the Parker breaks its contract")
+		panic("providers: parker.Park returned nil, but no Wake was made for its token; the parker breaks its contract")
 	}
 	return err
 }

@@ -435,7 +435,7 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 // that the tasks waiting on it are woken by the scheduler when it is
 // cancelled instead of being polled whenever no task is ready.
 func withCancel(ctx context.Context, p providers.Providers) (context.Context, context.CancelFunc) {
-	if _, sim := p.Task.(providers.Parker); sim {
+	if _, sim := p.Task.(interface{ WaitToken() providers.WaitToken }); sim {
 		return p.Time.WithDeadline(ctx, p.Time.Now().Add(100*365*24*time.Hour))
 	}
 	return context.WithCancel(ctx)

@@ -13,7 +13,7 @@ import (
 
 // waitsOn parks the calling task on ctx until it is done.
 func waitsOn(ctx context.Context, p providers.Providers) error {
-	tp := p.Task.(providers.Parker)
+	tp := p.Task.(Parker)
 	return tp.Park(ctx, tp.WaitToken(), "a reply")
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"hash/fnv"
 	"time"
 
@@ -68,7 +69,21 @@ func (w *World) Progress() {
 
 // Parker is the world's Task provider, through which devices park and wake
 // tasks.
-func (w *World) Parker() providers.Parker { return (*taskProvider)(w) }
+func (w *World) Parker() Parker { return (*taskProvider)(w) }
+
+// Parker is the world's Task provider as the devices and the primitives
+// of package providers use it: park the running task, wake a parked one,
+// draw a choice, and check that the caller is the task whose turn it is.
+// providers finds these methods on a simulation's Task by an interface of
+// its own, kept off its public surface.
+type Parker interface {
+	providers.Task
+	WaitToken() providers.WaitToken
+	Park(ctx context.Context, tok providers.WaitToken, what string) error
+	Wake(tok providers.WaitToken) bool
+	Choose(n int) int
+	Enter(what string)
+}
 
 // Event records a happening of the run, such as a fault, in the timeline and
 // in the trace hash, attributed to task (empty for the world itself) and,

@@ -18,7 +18,7 @@ type (
 
 var (
 	_ providers.Time   = (*timeProvider)(nil)
-	_ providers.Parker = (*taskProvider)(nil)
+	_ Parker           = (*taskProvider)(nil)
 	_ providers.Random = (*randomProvider)(nil)
 	_ providers.Handle = (*task)(nil)
 )

@@ -71,7 +71,7 @@ func (w *World) guard(what string) {
 	}
 }
 
-// Enter is enter for the devices and the primitives (providers.Parker):
+// Enter is enter for the devices and the primitives (Parker):
 // they call it before they touch their own state. A task of a crashed
 // group (Group.Crash) unwinds there at once, so that the code its defers
 // run while it unwinds acts on nothing: a deferred Close, Write or Send of

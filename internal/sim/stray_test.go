@@ -78,7 +78,7 @@ func TestStrayCallsFailTheRun(t *testing.T) {
 // of what it would have done, is the cause: the run waits for it a while.
 func TestStrayCallAfterADeadlockIsTheCause(t *testing.T) {
 	res := run(1, func(ctx context.Context, p providers.Providers) error {
-		tp := p.Task.(providers.Parker)
+		tp := p.Task.(Parker)
 		tok := tp.WaitToken()
 		go func() {
 			time.Sleep(time.Millisecond) // on the wall clock
@@ -149,7 +149,7 @@ func TestDeadlockNamesTheGoroutinesTasksStarted(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	res := run(1, func(ctx context.Context, p providers.Providers) error {
-		tp := p.Task.(providers.Parker)
+		tp := p.Task.(Parker)
 		tok := tp.WaitToken()
 		go wakesOnRelease(release, tp, tok)
 		return tp.Park(ctx, tok, "the goroutine's wake")
@@ -162,7 +162,7 @@ func TestDeadlockNamesTheGoroutinesTasksStarted(t *testing.T) {
 	assert.Contains(t, f.Msg, "sim.wakesOnRelease\n\t\t")
 }
 
-func wakesOnRelease(release chan struct{}, tp providers.Parker, tok providers.WaitToken) {
+func wakesOnRelease(release chan struct{}, tp Parker, tok providers.WaitToken) {
 	if _, ok := <-release; ok {
 		tp.Wake(tok)
 	}

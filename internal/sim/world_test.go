@@ -182,13 +182,13 @@ func TestDeadlockNamesEveryParkedTask(t *testing.T) {
 	res := run(1, func(ctx context.Context, p providers.Providers) error {
 		for _, name := range []string{"left", "right"} {
 			p.Task.Go(ctx, name, func(ctx context.Context) error {
-				tp := p.Task.(providers.Parker)
+				tp := p.Task.(Parker)
 				return tp.Park(ctx, tp.WaitToken(), "a message that never comes")
 			})
 		}
 		h := p.Task.Go(ctx, "joiner", func(ctx context.Context) error { return nil })
 		_ = h.Join(ctx)
-		tp := p.Task.(providers.Parker)
+		tp := p.Task.(Parker)
 		return tp.Park(ctx, tp.WaitToken(), "the end of the world")
 	})
 	var f *Failure
@@ -215,7 +215,7 @@ func TestDeadlockShowsTheTaskNotAGoroutineOfItsWorker(t *testing.T) {
 		_ = h.Join(ctx)
 		// The spawner's worker is idle: the next task runs on it.
 		p.Task.Go(ctx, "heir", func(ctx context.Context) error { return heirWaits(ctx, p) })
-		tp := p.Task.(providers.Parker)
+		tp := p.Task.(Parker)
 		return tp.Park(ctx, tp.WaitToken(), "the end of the world")
 	})
 	var f *Failure
@@ -230,7 +230,7 @@ func TestDeadlockShowsTheTaskNotAGoroutineOfItsWorker(t *testing.T) {
 func strayGoroutine(release chan struct{}) { <-release }
 
 func heirWaits(ctx context.Context, p providers.Providers) error {
-	tp := p.Task.(providers.Parker)
+	tp := p.Task.(Parker)
 	return tp.Park(ctx, tp.WaitToken(), "a message that never comes")
 }
 

@@ -18,7 +18,7 @@ import (
 // task at a time and needs no locking.
 type Net struct {
 	w       *sim.World
-	park    providers.Parker
+	park    sim.Parker
 	rng     *rng.Stream
 	clock   providers.Time // the world's own clock
 	cfg     chaos.Network
