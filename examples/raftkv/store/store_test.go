@@ -115,17 +115,24 @@ func TestTornTailIsCut(t *testing.T) {
 		}
 		require.NoError(t, s.Close())
 
-		// The crash tore the file at cut: the bytes from there on are
-		// garbage, or lost bytes (here each made to differ from what was
-		// written) and then perhaps later records that made it to the disk
-		// though they were never synced.
+		// The crash tore the file at cut, the first byte that differs from
+		// what was written: the bytes from there on are garbage, or lost
+		// bytes (here each made to differ from what was written) and then
+		// perhaps later records that made it to the disk though they were
+		// never synced.
 		size := ends[len(ends)-1]
 		cut := rapid.Int64Range(0, size).Draw(t, "cut")
 		orig, err := os.ReadFile(path)
 		require.NoError(t, err)
 		torn := append([]byte(nil), orig[:cut]...)
 		if rapid.Bool().Draw(t, "garbage") {
-			torn = append(torn, rapid.SliceOfN(rapid.Byte(), 0, 600).Draw(t, "garbage after the cut")...)
+			garbage := rapid.SliceOfN(rapid.Byte(), 0, 600).Draw(t, "garbage after the cut")
+			if len(garbage) > 0 && cut < size && garbage[0] == orig[cut] {
+				// Garbage that starts with the byte written there does not
+				// tear the file at cut: it may make the record whole.
+				garbage[0] = ^orig[cut]
+			}
+			torn = append(torn, garbage...)
 		} else if cut < size {
 			lost := rapid.Int64Range(1, size-cut).Draw(t, "lost bytes")
 			for _, b := range orig[cut : cut+lost] {
@@ -157,6 +164,78 @@ func TestTornTailIsCut(t *testing.T) {
 		defer s.Close()
 		require.Empty(t, cmp.Diff(want, dump(s)), "an append after the cut survives")
 	})
+}
+
+// TestGarbageThatRestoresTheTornByteKeepsTheRecord is a case
+// TestTornTailIsCut once drew: cut at byte 107, one byte short of the end
+// of the second record, whose last byte (entry 7's empty extensions) is
+// 0x00, with the garbage 0x00 after the cut. That file holds the second
+// record whole, and Open keeps it; a garbage byte that differs tears it.
+func TestGarbageThatRestoresTheTornByteKeepsTheRecord(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	require.NoError(t, err)
+	s.slack = 1 << 40
+	states, ends := []state{dump(s)}, []int64{s.size}
+	for _, change := range []func() error{
+		func() error {
+			return s.StoreLogs([]*raft.Log{
+				{Index: 1, Term: 1, Data: make([]byte, 8), AppendedAt: time.Unix(0, 8192)},
+				{Index: 2, Term: 1, Data: []byte{0}, AppendedAt: time.Unix(0, 64)},
+				{Index: 3, Term: 1, Data: make([]byte, 15)},
+			})
+		},
+		func() error {
+			return s.StoreLogs([]*raft.Log{
+				{Index: 4, Term: 1, Data: []byte{0, 1, 1, 1, 0xad, 0x38, 1, 0xb5, 0x32, 3}, AppendedAt: time.Unix(0, 1005213)},
+				{Index: 5, Term: 2, Type: raft.LogAddPeerDeprecated, Data: []byte{0x46, 0x73, 7, 0x45, 0x6e}, AppendedAt: time.Unix(0, 15)},
+				{Index: 6, Term: 2, Type: raft.LogAddPeerDeprecated, Data: []byte{0x7d}, AppendedAt: time.Unix(0, 4)},
+				{Index: 7, Term: 2, Type: raft.LogAddPeerDeprecated, Data: []byte{3}, AppendedAt: time.Unix(0, 1)},
+			})
+		},
+		func() error { return s.Set([]byte("LastVoteTerm"), nil) },
+		func() error { return s.DeleteRange(1, 7) },
+		func() error {
+			return s.StoreLogs([]*raft.Log{
+				{Index: 8, Term: 4, Type: raft.LogConfiguration, AppendedAt: time.Unix(0, 1)},
+				{Index: 9, Term: 4, Type: raft.LogAddPeerDeprecated, AppendedAt: time.Unix(0, 1)},
+				{Index: 10, Term: 1, Type: raft.LogRemovePeerDeprecated, AppendedAt: time.Unix(0, 2269)},
+			})
+		},
+		func() error {
+			return s.StoreLogs([]*raft.Log{
+				{Index: 11, Term: 4, Type: raft.LogAddPeerDeprecated, AppendedAt: time.Unix(0, 6)},
+				{Index: 12, Term: 2, Type: raft.LogNoop, AppendedAt: time.Unix(0, 5)},
+				{Index: 13, Term: 2, Type: raft.LogRemovePeerDeprecated, AppendedAt: time.Unix(0, 1)},
+				{Index: 14, Term: 1, Type: raft.LogBarrier, AppendedAt: time.Unix(0, 225)},
+			})
+		},
+	} {
+		require.NoError(t, change())
+		states, ends = append(states, dump(s)), append(ends, s.size)
+	}
+	require.NoError(t, s.Close())
+	require.Equal(t, []int64{0, 55, 108}, ends[:3])
+	path := filepath.Join(dir, fileName)
+	orig, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, byte(0), orig[107], "the second record ends in a zero byte")
+
+	for _, c := range []struct {
+		garbage byte
+		kept    int
+	}{{0x00, 2}, {0xff, 1}} {
+		torn := append(append([]byte(nil), orig[:107]...), c.garbage)
+		require.NoError(t, os.WriteFile(path, torn, 0o644))
+		s, err := Open(dir)
+		require.NoError(t, err)
+		assert.Empty(t, cmp.Diff(states[c.kept], dump(s)), "garbage %#x", c.garbage)
+		assert.Equal(t, ends[c.kept], s.size, "garbage %#x", c.garbage)
+		require.NoError(t, s.Close())
+		fi, err := os.Stat(path)
+		require.NoError(t, err)
+		assert.Equal(t, ends[c.kept], fi.Size(), "garbage %#x: the file is cut where the records end", c.garbage)
+	}
 }
 
 // TestRewritesKeepTheState runs changes with a slack small enough that the
