@@ -97,8 +97,9 @@ func BenchmarkProgramStart(b *testing.B) {
 // it synced. A wiped disk, or a synced write lost or corrupted on the way
 // to it, makes a node forget entries and votes it acknowledged, and three
 // nodes then no longer make two majorities that overlap. Torn writes at a
-// crash, failed syncs, read faults, stalls and throttling stay: the store
-// handles them.
+// crash, failed syncs, read faults, stalls and throttling stay: the log
+// store handles them (raft's own FileSnapshotStore does not reread a
+// corrupted snapshot's metadata; the README tells the seed that shows it).
 func raftChaos() chaos.Config {
 	c := chaos.Defaults()
 	c.Storage.Off = []string{"write-corruption", "misdirected-write", "phantom-write"}
