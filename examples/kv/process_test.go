@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"net"
 	"os/exec"
@@ -18,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anishathalye/porcupine"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/examples/internal/kvhistory"
 	"github.com/moonpool-go/moonpool/examples/kv"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -82,9 +81,9 @@ func TestThreeProcesses(t *testing.T) {
 	p := providers.Real()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	h := &history{start: time.Now()}
 	var wg sync.WaitGroup
 	const clients, ops, keys = 3, 60, 5
+	h := kvhistory.New(time.Now, clients)
 	for id := range clients {
 		wg.Add(1)
 		go func() {
@@ -96,9 +95,11 @@ func TestThreeProcesses(t *testing.T) {
 				time.Sleep(time.Duration(r.IntN(10)) * time.Millisecond)
 				key := "k" + strconv.Itoa(r.IntN(keys))
 				if r.IntN(2) == 0 {
-					h.get(ctx, c, id, key)
+					h.Get(id, key, func() (string, bool, error) { return c.Get(ctx, key) })
 				} else {
-					h.put(ctx, c, id, key, fmt.Sprintf("c%d-%d", id, op))
+					value := fmt.Sprintf("c%d-%d", id, op)
+					h.Put(ctx, id, key, value, func() error { return c.Put(ctx, key, value) },
+						func(err error) bool { return errors.Is(err, kv.ErrIndeterminate) })
 				}
 			}
 		}()
@@ -118,61 +119,15 @@ func TestThreeProcesses(t *testing.T) {
 	defer c.Close()
 	for k := range keys {
 		key := "k" + strconv.Itoa(k)
-		for try := 0; try < 20 && !h.get(ctx, c, clients, key); try++ {
+		for try := 0; try < 20 && !h.Get(clients, key, func() (string, bool, error) { return c.Get(ctx, key) }); try++ {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	ops2 := h.operations()
-	t.Logf("%d operations by %d clients over real TCP", len(ops2), clients)
-	require.Greater(t, len(ops2), clients*ops/2, "most operations completed")
-	require.True(t, porcupine.CheckOperations(kvModel(), ops2), "the history is linearizable")
+	t.Logf("%d operations by %d clients over real TCP", h.Len(), clients)
+	require.Greater(t, h.Len(), clients*ops/2, "most operations completed")
+	require.NoError(t, h.Check(ctx), "the history is linearizable")
 	require.Contains(t, logs[1].String(), "booted", "the restarted replica booted")
 	t.Logf("linearizable; kv-2 after its restart: %s", lastLine(logs[1].String()))
-}
-
-// history records operations from several goroutines.
-type history struct {
-	start time.Time
-	mu    sync.Mutex
-	ops   []porcupine.Operation
-}
-
-func (h *history) now() int64 { return int64(time.Since(h.start)) }
-
-func (h *history) add(op porcupine.Operation) {
-	h.mu.Lock()
-	h.ops = append(h.ops, op)
-	h.mu.Unlock()
-}
-
-func (h *history) operations() []porcupine.Operation {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]porcupine.Operation(nil), h.ops...)
-}
-
-func (h *history) get(ctx context.Context, c *kv.Client, id int, key string) bool {
-	call := h.now()
-	v, found, err := c.Get(ctx, key)
-	if err != nil {
-		return false
-	}
-	h.add(porcupine.Operation{ClientId: id, Input: input{key: key}, Call: call, Output: output{value: v, found: found}, Return: h.now()})
-	return true
-}
-
-func (h *history) put(ctx context.Context, c *kv.Client, id int, key, value string) {
-	call := h.now()
-	err := c.Put(ctx, key, value)
-	ret := h.now()
-	unknown := errors.Is(err, kv.ErrIndeterminate)
-	switch {
-	case unknown:
-		ret = math.MaxInt64
-	case err != nil:
-		return
-	}
-	h.add(porcupine.Operation{ClientId: id, Input: input{put: true, key: key, value: value}, Call: call, Output: output{unknown: unknown}, Return: ret})
 }
 
 func waitListening(t *testing.T, addr string) {
