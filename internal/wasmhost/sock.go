@@ -202,18 +202,28 @@ func (s *sock) drop() {
 // The moonpool module's socket functions, called by the overlay of
 // package net.
 
-// sockListen(addr, addrLen, fdPtr) listens on "ip:port".
-func sockListen(in *instance, mem api.Memory, st []uint64) errno {
+// readAddr reads the "ip:port" that a socket call's first two arguments
+// point at, and resolves it on the simulated network.
+func readAddr(in *instance, mem api.Memory, st []uint64) (string, errno) {
 	addr, ok := mem.Read(u32(st, 0), u32(st, 1))
 	if !ok {
-		return errFAULT
+		return "", errFAULT
 	}
 	if in.p.Network == nil {
-		return errNOSYS
+		return "", errNOSYS
 	}
 	a, err := in.names.netAddr(string(addr))
 	if err != nil {
-		return errINVAL
+		return "", errINVAL
+	}
+	return a, errSUCCESS
+}
+
+// sockListen(addr, addrLen, fdPtr) listens on "ip:port".
+func sockListen(in *instance, mem api.Memory, st []uint64) errno {
+	a, e := readAddr(in, mem, st)
+	if e != errSUCCESS {
+		return e
 	}
 	in.waited()
 	ln, err := in.p.Network.Listen(in.wait, a)
@@ -247,16 +257,9 @@ func sockListen(in *instance, mem api.Memory, st []uint64) errno {
 // socket becomes writable when the dial ends, and sock_dial_result tells
 // how. A negative timeout is none.
 func sockDial(in *instance, mem api.Memory, st []uint64) errno {
-	addr, ok := mem.Read(u32(st, 0), u32(st, 1))
-	if !ok {
-		return errFAULT
-	}
-	if in.p.Network == nil {
-		return errNOSYS
-	}
-	a, err := in.names.netAddr(string(addr))
-	if err != nil {
-		return errINVAL
+	a, e := readAddr(in, mem, st)
+	if e != errSUCCESS {
+		return e
 	}
 	timeout := time.Duration(int64(st[2]))
 	s := newSock(in)
