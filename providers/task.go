@@ -34,6 +34,17 @@ type Handle interface {
 	Join(ctx context.Context) error
 }
 
+// Unwinding reports whether r, a value recovered from a panic, is a
+// simulation unwinding the task (a kill, a crash, a FailNow) rather than
+// a panic of the code. Code that recovers panics, such as a server that
+// turns a handler's panic into an error, must panic again with such a
+// value: the task has to end where the simulation ended it. Outside a
+// simulation it is always false.
+func Unwinding(r any) bool {
+	_, ok := r.(interface{ SimulationUnwind() })
+	return ok
+}
+
 type realTask struct{}
 
 func (realTask) Go(ctx context.Context, name string, fn func(ctx context.Context) error) Handle {

@@ -35,3 +35,28 @@ func TestWaitReturnsWhenTheContextIsDone(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+func TestUnwindingTellsTheSimulationsKillFromAPanic(t *testing.T) {
+	assert.False(t, providers.Unwinding(nil))
+	assert.False(t, providers.Unwinding("boom"), "a panic of the code")
+	var seen any
+	w := sim.New(sim.Config{Seed: 1})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		g := w.NewGroup("victim")
+		g.Go(ctx, "main", func(ctx context.Context) error {
+			defer func() {
+				r := recover()
+				seen = r
+				if providers.Unwinding(r) {
+					panic(r) // let the kill go on
+				}
+			}()
+			return providers.Wait(ctx, p.Task)
+		})
+		require.NoError(t, p.Time.Sleep(ctx, time.Millisecond)) // the victim parks
+		g.Kill()
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.True(t, providers.Unwinding(seen), "a killed task recovers the simulation's unwinding, %#v", seen)
+}

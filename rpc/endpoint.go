@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
@@ -166,7 +164,7 @@ func (s *server[Req, Resp]) handle(ctx context.Context, req Req, pr *promise) {
 			return
 		}
 		r := recover()
-		if isKill(r) {
+		if providers.Unwinding(r) {
 			panic(r) // the process is being killed: nothing reaches the world
 		}
 		if r != nil {
@@ -184,16 +182,6 @@ func (s *server[Req, Resp]) handle(ctx context.Context, req Req, pr *promise) {
 	default:
 		pr.fail(err.Error())
 	}
-}
-
-// isKill reports whether r is the value with which a simulation unwinds a
-// killed task, which must go on unwinding.
-func isKill(r any) bool {
-	if r == nil {
-		return false
-	}
-	t := reflect.TypeOf(r)
-	return strings.HasSuffix(t.PkgPath(), "/internal/sim") && t.Name() == "killSignal"
 }
 
 // promise is a reply owed: to the reply token tok, on the connection the

@@ -10,7 +10,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -525,7 +524,7 @@ func (c *conn) serveHTTP(w *response) (ok bool) {
 		if r == nil {
 			return // runtime.Goexit (a t.FailNow in the handler): let it go on
 		}
-		if isSimulationSignal(r) {
+		if providers.Unwinding(r) {
 			panic(r)
 		}
 		if r != http.ErrAbortHandler {
@@ -544,16 +543,6 @@ func (c *conn) serveHTTP(w *response) (ok bool) {
 	}
 	h.ServeHTTP(w, w.req)
 	return true
-}
-
-// isSimulationSignal reports whether a recovered value is how the
-// simulation unwinds a task it kills or stops: those must go on unwinding,
-// not be taken for a handler's panic.
-func isSimulationSignal(r any) bool {
-	if r == nil {
-		return false
-	}
-	return strings.HasPrefix(reflect.TypeOf(r).PkgPath(), "github.com/moonpool-go/moonpool/internal/")
 }
 
 type globalOptionsHandler struct{}

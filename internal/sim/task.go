@@ -63,6 +63,13 @@ type killSignal struct{}
 // stopSignal is the panic value of FailNow.
 type stopSignal struct{}
 
+// SimulationUnwind marks the engine's own panic values, which code under
+// test that recovers must let go on (providers.Unwinding).
+func (killSignal) SimulationUnwind() {}
+
+// SimulationUnwind marks the engine's own panic values.
+func (stopSignal) SimulationUnwind() {}
+
 func (w *World) spawn(ctx context.Context, name string, fn func(ctx context.Context) error) *task {
 	return w.spawnIn(w.curGroup(), ctx, name, fn)
 }
