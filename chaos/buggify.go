@@ -17,8 +17,8 @@ import (
 //	}
 //
 // A site is a call site. In a simulation with buggify on, a site is switched
-// on for the whole run with probability [BuggifyConfig.Activation] (0.5) when
-// first reached, and an on site fires with probability [BuggifyConfig.Fire]
+// on for the whole run with probability [BuggifyConfig.ActivationProb] (0.5) when
+// first reached, and an on site fires with probability [BuggifyConfig.FireProb]
 // (0.25) each time it is reached. Both draws come from the run's random
 // stream, so a seed decides which sites are on and when they fire.
 //

@@ -69,7 +69,7 @@ func TestBuggifyOffAndCertain(t *testing.T) {
 		assert.Equal(t, [2]int{0, 0}, n)
 	}
 	always := chaos.Defaults()
-	always.Buggify = chaos.BuggifyConfig{Enabled: true, Activation: 1, Fire: 1}
+	always.Buggify = chaos.BuggifyConfig{Enabled: true, ActivationProb: 1, FireProb: 1}
 	for _, n := range fires(t, always, 5) {
 		assert.Equal(t, [2]int{100, 100}, n)
 	}
@@ -77,7 +77,7 @@ func TestBuggifyOffAndCertain(t *testing.T) {
 
 func TestKnobAndSiteProbability(t *testing.T) {
 	cfg := chaos.Defaults()
-	cfg.Buggify = chaos.BuggifyConfig{Enabled: true, Activation: 1, Fire: 0}
+	cfg.Buggify = chaos.BuggifyConfig{Enabled: true, ActivationProb: 1, FireProb: 0}
 	simtest.Run(t, func(s *simtest.S) {
 		assert.Equal(t, 1000, chaos.Knob(s.Context(), 1000, 1), "Fire 0: the knob keeps its normal value")
 		assert.True(t, chaos.BuggifyWithProb(s.Context(), 1), "a site's own probability wins")

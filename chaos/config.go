@@ -16,12 +16,12 @@ import (
 //     systems do not claim to survive.
 //   - [Harsh]: [Defaults] with wipes and bit flips on.
 //   - [Off]: nothing fails; the world is perfect.
-//   - [Random]: [Defaults] with draws for each seed, so that some seeds
-//     are gentle and some are brutal: the network's settings (a
-//     [RandomNetwork], in place of the Config's), the storage's fault
-//     probabilities, whether attrition and buggify are on, and buggify's
-//     Activation (see [Config.ForSeed]). Attrition's other settings and
-//     buggify's Fire stay as the Config sets them.
+//   - [Random]: [Defaults] with Randomize set, so that each seed draws its
+//     own intensities and some seeds are gentle and some are brutal: the
+//     network's settings (see [Network.Draw]), the storage's fault
+//     probabilities (see [Storage.Draw]), whether attrition and buggify are
+//     on, and buggify's ActivationProb (see [Config.ForSeed]). Attrition's
+//     other settings and buggify's FireProb stay as the Config sets them.
 //
 // Swarm mode (Swarm true) goes further: for each seed, each family is
 // switched off with probability one half, so that some seeds see only one
@@ -33,27 +33,28 @@ type Config struct {
 	Buggify   BuggifyConfig
 	// Swarm switches a random subset of the families off for each seed.
 	Swarm bool
-
-	random bool
+	// Randomize makes each seed draw its own intensities for every
+	// family, as [Random] does: see [Config.ForSeed].
+	Randomize bool
 }
 
 // BuggifyConfig sets how [Buggify] sites behave.
 type BuggifyConfig struct {
 	// Enabled switches buggify on.
 	Enabled bool
-	// Activation is the probability that a site is on for a whole run,
-	// drawn when it is first reached. FoundationDB uses 0.25; 0.5 reaches
-	// more sites in fewer seeds.
-	Activation float64
-	// Fire is the probability that an on site fires each time it is
+	// ActivationProb is the probability that a site is on for a whole
+	// run, drawn when it is first reached. FoundationDB uses 0.25; 0.5
+	// reaches more sites in fewer seeds.
+	ActivationProb float64
+	// FireProb is the probability that an on site fires each time it is
 	// reached. FoundationDB uses 0.25.
-	Fire float64
+	FireProb float64
 }
 
 // DefaultBuggify is buggify on: sites on with probability 0.5, firing with
 // probability 0.25.
 func DefaultBuggify() BuggifyConfig {
-	return BuggifyConfig{Enabled: true, Activation: 0.5, Fire: 0.25}
+	return BuggifyConfig{Enabled: true, ActivationProb: 0.5, FireProb: 0.25}
 }
 
 // Attrition reboots processes while a workload runs. Every attempt, one
@@ -162,30 +163,34 @@ func Off() Config {
 	}
 }
 
-// Random returns a configuration whose intensities are drawn for each seed
-// (see [Config.ForSeed]).
+// Random returns [Defaults] with Randomize set: each seed draws its own
+// intensities (see [Config.ForSeed]).
 func Random() Config {
 	c := Defaults()
-	c.random = true
+	c.Randomize = true
 	return c
 }
 
-// ForSeed returns the configuration one seed runs with: c itself, or, for
-// [Random], with draws from src, and then, in swarm mode, a random half of
-// the families off. The draws, in order: the network's (see
-// [RandomNetwork]), the storage's (see [Storage.Draw]), then attrition
-// on/off, buggify on/off and buggify's activation, and last one draw per
-// family for swarm mode (network, storage, attrition, buggify).
+// ForSeed returns the configuration one seed runs with: c with the draws
+// that Randomize asks for made from src, and then, in swarm mode, a random
+// half of the families off. The draws, in order: the network's (see
+// [Network.Draw]), when c or its Network has Randomize set; then, when c
+// has, the storage's (see [Storage.Draw]), attrition on/off, buggify
+// on/off and buggify's ActivationProb in [0.1, 0.9); and last one draw per
+// family for swarm mode (network, storage, attrition, buggify). The result
+// has Randomize cleared, and its Network's too.
 func (c Config) ForSeed(src rand.Source) Config {
 	out := c
-	if c.random {
+	if c.Randomize || c.Network.Randomize {
+		out.Network = c.Network.Draw(src)
+	}
+	if c.Randomize {
 		r := rand.New(src)
-		out.Network = RandomNetwork(src)
 		out.Storage = c.Storage.Draw(r)
 		out.Attrition.Enabled = r.IntN(2) == 0
 		out.Buggify.Enabled = r.IntN(2) == 0
-		out.Buggify.Activation = 0.1 + 0.8*r.Float64()
-		out.random = false
+		out.Buggify.ActivationProb = 0.1 + 0.8*r.Float64()
+		out.Randomize = false
 	}
 	if c.Swarm {
 		r := rand.New(src)
@@ -227,24 +232,24 @@ const (
 // field, joined in one error; it returns nil for a usable configuration.
 // A family that is off is checked only for values that are wrong
 // whatever they drive (NaN, infinities, negative or overlong durations),
-// except under [Random], which switches attrition on for some seeds.
+// except under Randomize, which switches attrition on for some seeds.
 func (c Config) Validate() error {
 	var errs []error
-	if err := c.Network.Validate(); err != nil {
+	if err := c.Network.validate(c.Randomize || c.Network.Randomize); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.Storage.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := c.Attrition.validate(c.Attrition.Enabled || c.random); err != nil {
+	if err := c.Attrition.validate(c.Attrition.Enabled || c.Randomize); err != nil {
 		errs = append(errs, err)
 	}
 	b := c.Buggify
-	if !(b.Activation >= 0 && b.Activation <= 1) { // written so that NaN fails too
-		errs = append(errs, fmt.Errorf("chaos: Buggify.Activation is %v; a probability is in [0, 1]", b.Activation))
+	if !(b.ActivationProb >= 0 && b.ActivationProb <= 1) { // written so that NaN fails too
+		errs = append(errs, fmt.Errorf("chaos: Buggify.ActivationProb is %v; a probability is in [0, 1]", b.ActivationProb))
 	}
-	if !(b.Fire >= 0 && b.Fire <= 1) {
-		errs = append(errs, fmt.Errorf("chaos: Buggify.Fire is %v; a probability is in [0, 1]", b.Fire))
+	if !(b.FireProb >= 0 && b.FireProb <= 1) {
+		errs = append(errs, fmt.Errorf("chaos: Buggify.FireProb is %v; a probability is in [0, 1]", b.FireProb))
 	}
 	return errors.Join(errs...)
 }

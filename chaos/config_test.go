@@ -46,16 +46,16 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 	assert.ErrorContains(t, c.Validate(), "Attrition.Recovery is [5s, 1s]")
 
 	c = Defaults()
-	c.Buggify.Fire = 1.5
-	assert.ErrorContains(t, c.Validate(), "Buggify.Fire is 1.5")
+	c.Buggify.FireProb = 1.5
+	assert.ErrorContains(t, c.Validate(), "Buggify.FireProb is 1.5")
 
 	c = Defaults()
-	c.Buggify.Activation = math.NaN()
-	assert.ErrorContains(t, c.Validate(), "Buggify.Activation is NaN")
+	c.Buggify.ActivationProb = math.NaN()
+	assert.ErrorContains(t, c.Validate(), "Buggify.ActivationProb is NaN")
 
 	c = Defaults()
-	c.Buggify.Fire = math.NaN()
-	assert.ErrorContains(t, c.Validate(), "Buggify.Fire is NaN")
+	c.Buggify.FireProb = math.NaN()
+	assert.ErrorContains(t, c.Validate(), "Buggify.FireProb is NaN")
 
 	c = Defaults()
 	c.Attrition.Enabled = false
@@ -161,4 +161,19 @@ func TestRangeDrawCoversInt64(t *testing.T) {
 	assert.NotPanics(t, func() { Range{math.MinInt64, math.MaxInt64}.Draw(src) })
 	d := Range{time.Second, 2 * time.Second}.Draw(src)
 	assert.True(t, d >= time.Second && d <= 2*time.Second)
+}
+
+func TestForSeedDrawsANetworkThatRandomizesAlone(t *testing.T) {
+	c := Defaults()
+	c.Network = RandomNetwork()
+	got := c.ForSeed(rand.NewPCG(5, 5))
+	assert.Equal(t, DefaultNetwork().Draw(rand.NewPCG(5, 5)), got.Network, "the network's draw comes first")
+	assert.False(t, got.Network.Randomize)
+	assert.Equal(t, c.Storage, got.Storage, "the other families draw nothing")
+	assert.Equal(t, c.Attrition, got.Attrition)
+	assert.Equal(t, c.Buggify, got.Buggify)
+
+	r := Random().ForSeed(rand.NewPCG(5, 5))
+	assert.False(t, r.Randomize, "a seed's configuration draws no more")
+	assert.Equal(t, got.Network, r.Network, "Random draws the network as the network's own Randomize does")
 }

@@ -26,4 +26,15 @@
 // half of the families off per seed. A simulation resolves the preset for
 // each seed with [Config.ForSeed], drawing from the seed's stream in a
 // documented order, so the configuration is part of what the seed decides.
+//
+// # Names
+//
+// One word per idea, in every fault family: a probability's field ends in
+// Prob (ClogProb, PhantomWriteProb, ActivationProb); a duration drawn
+// between two bounds is a [Range] (ClogDuration, Attrition.Recovery,
+// Storage.ReadLatency); a bound of a draw starts with Max (MaxClockSkew,
+// Attrition.MaxDead); a Randomize field asks for intensities drawn per seed
+// ([Config], [Network], [Storage]), and a Draw method makes the draw
+// ([Network.Draw], [Storage.Draw]); the presets whose Randomize is set are
+// named Random ([Random], [RandomNetwork], [RandomStorage]).
 package chaos

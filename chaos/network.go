@@ -18,8 +18,10 @@ import (
 //     simulator and Moonpool use.
 //   - [NoNetworkFaults]: realistic latency, no faults. [Network.NoFaults]
 //     does the same to any configuration.
-//   - [RandomNetwork]: a configuration drawn for one seed, where each fault
-//     family is on or off at random (swarm testing) with a random intensity.
+//   - [RandomNetwork]: [DefaultNetwork] with Randomize set, so that each
+//     seed draws its own configuration, where each fault family is on or
+//     off at random (swarm testing) with a random intensity (see
+//     [Network.Draw]).
 //
 // The zero Network is a perfect network: no latency, no faults, and the
 // default buffer sizes. Every duration is at least zero and at most
@@ -36,11 +38,11 @@ type Network struct {
 	// (FoundationDB's halfLatency).
 	Latency Latency
 
-	// PairLatencyMax bounds a stable extra one-way delay between each pair
-	// of hosts, drawn uniformly in [0, PairLatencyMax] the first time the
+	// MaxPairLatency bounds a stable extra one-way delay between each pair
+	// of hosts, drawn uniformly in [0, MaxPairLatency] the first time the
 	// pair talks and kept for the run: some hosts are farther apart than
 	// others. Default 500µs.
-	PairLatencyMax time.Duration
+	MaxPairLatency time.Duration
 
 	// SendBuffer is how many bytes one direction of a connection holds,
 	// written and not yet read by the peer. A Write blocks while it is
@@ -61,20 +63,20 @@ type Network struct {
 	// connects across it hang until the partition heals. When not zero,
 	// at least [MinInterval]. Default 60s.
 	PartitionInterval time.Duration
-	// PartitionMin and PartitionMax bound how long a random partition
-	// lasts, drawn uniformly. Default [200ms, 2s].
-	PartitionMin, PartitionMax time.Duration
+	// PartitionDuration is how long a random partition lasts, drawn
+	// uniformly. Default [200ms, 2s].
+	PartitionDuration Range
 	// PartitionOneWayProb is the probability that a random partition cuts
 	// one direction only: the first group's packets to the second wait,
 	// the other way flows. Default 0.25.
 	PartitionOneWayProb float64
 
 	// ClogProb is the probability that a write clogs the link from its host
-	// to the peer's host for a time drawn uniformly from [ClogMin,
-	// ClogMax]: packets on that link, on any connection, wait until the
-	// clog ends. Default 0.0001, [100ms, 300ms].
-	ClogProb         float64
-	ClogMin, ClogMax time.Duration
+	// to the peer's host for a time drawn uniformly from ClogDuration:
+	// packets on that link, on any connection, wait until the clog ends.
+	// Default 0.0001, [100ms, 300ms].
+	ClogProb     float64
+	ClogDuration Range
 
 	// CloseProb is the probability that a read or write closes its
 	// connection at random (FoundationDB's rollRandomClose), at most once
@@ -114,23 +116,27 @@ type Network struct {
 	// dial's context ends) rather than being refused. Default 0.5.
 	ConnectHangProb float64
 
-	// ClockSkewMax bounds the offset of each host's clock from simulated
-	// time, drawn uniformly in [-ClockSkewMax, ClockSkewMax] when the host
+	// MaxClockSkew bounds the offset of each host's clock from simulated
+	// time, drawn uniformly in [-MaxClockSkew, MaxClockSkew] when the host
 	// is made. Default 100ms (FoundationDB's timer drift bound).
-	ClockSkewMax time.Duration
-	// ClockDriftMax bounds the rate error of each host's clock, drawn
-	// uniformly in [-ClockDriftMax, ClockDriftMax] when the host is made:
+	MaxClockSkew time.Duration
+	// MaxClockDrift bounds the rate error of each host's clock, drawn
+	// uniformly in [-MaxClockDrift, MaxClockDrift] when the host is made:
 	// a host whose drift is 0.0001 sees 1.0001s pass in each simulated
 	// second. At most 0.5. Default 0.00005 (50 ppm, a common quartz
 	// tolerance).
-	ClockDriftMax float64
+	MaxClockDrift float64
 
 	// SleepDelayProb is the probability that a sleep or timer on a host
-	// takes longer than asked, by SleepDelayMax × u^1000 for a uniform u
-	// (mostly nothing, rarely up to SleepDelayMax), after FoundationDB's
+	// takes longer than asked, by MaxSleepDelay × u^1000 for a uniform u
+	// (mostly nothing, rarely up to MaxSleepDelay), after FoundationDB's
 	// buggified delay. Default 0.25, 100ms.
 	SleepDelayProb float64
-	SleepDelayMax  time.Duration
+	MaxSleepDelay  time.Duration
+
+	// Randomize makes each seed draw its own network settings from the
+	// run's random stream, first thing in the run: see [Network.Draw].
+	Randomize bool
 }
 
 // Latency is a distribution of one-way delays: a fast mode, uniform or
@@ -139,17 +145,17 @@ type Network struct {
 type Latency struct {
 	// Shape is the fast mode's distribution.
 	Shape LatencyShape
-	// Min and Max bound the fast mode. Uniform draws in [Min, Max]; Min ==
-	// Max gives a fixed delay and draws nothing. Exponential draws Min plus
-	// an exponential delay of mean Mean, capped at Max.
-	Min, Max time.Duration
-	// Mean is the mean of the exponential part above Min (Exponential
-	// only).
+	// Fast bounds the fast mode. Uniform draws in it; Fast.Min ==
+	// Fast.Max gives a fixed delay and draws nothing. Exponential draws
+	// Fast.Min plus an exponential delay of mean Mean, capped at Fast.Max.
+	Fast Range
+	// Mean is the mean of the exponential part above Fast.Min
+	// (Exponential only).
 	Mean time.Duration
 	// SlowProb is the probability of a slow packet, whose delay is drawn
-	// uniformly in [SlowMin, SlowMax] instead.
-	SlowProb         float64
-	SlowMin, SlowMax time.Duration
+	// uniformly in Slow instead.
+	SlowProb float64
+	Slow     Range
 }
 
 // LatencyShape is the distribution of a [Latency]'s fast mode.
@@ -157,8 +163,8 @@ type LatencyShape uint8
 
 // The latency shapes.
 const (
-	LatencyUniform     LatencyShape = iota // uniform in [Min, Max]
-	LatencyExponential                     // Min plus an exponential of mean Mean, capped at Max
+	LatencyUniform     LatencyShape = iota // uniform in Fast
+	LatencyExponential                     // Fast.Min plus an exponential of mean Mean, capped at Fast.Max
 )
 
 func (s LatencyShape) String() string {
@@ -182,22 +188,18 @@ const (
 func DefaultNetwork() Network {
 	return Network{
 		Latency: Latency{
-			Min:      50 * time.Microsecond,
-			Max:      400 * time.Microsecond,
+			Fast:     Range{50 * time.Microsecond, 400 * time.Microsecond},
 			SlowProb: 0.001,
-			SlowMin:  50 * time.Microsecond,
-			SlowMax:  50 * time.Millisecond,
+			Slow:     Range{50 * time.Microsecond, 50 * time.Millisecond},
 		},
-		PairLatencyMax:      500 * time.Microsecond,
+		MaxPairLatency:      500 * time.Microsecond,
 		SendBuffer:          DefaultSendBuffer,
 		Backlog:             DefaultBacklog,
 		PartitionInterval:   60 * time.Second,
-		PartitionMin:        200 * time.Millisecond,
-		PartitionMax:        2 * time.Second,
+		PartitionDuration:   Range{200 * time.Millisecond, 2 * time.Second},
 		PartitionOneWayProb: 0.25,
 		ClogProb:            0.0001,
-		ClogMin:             100 * time.Millisecond,
-		ClogMax:             300 * time.Millisecond,
+		ClogDuration:        Range{100 * time.Millisecond, 300 * time.Millisecond},
 		CloseProb:           0.00001,
 		CloseCooldown:       5 * time.Second,
 		CloseExplicitProb:   0.3,
@@ -205,10 +207,10 @@ func DefaultNetwork() Network {
 		PartialWriteProb:    0.01,
 		ConnectFailProb:     0.01,
 		ConnectHangProb:     0.5,
-		ClockSkewMax:        100 * time.Millisecond,
-		ClockDriftMax:       0.00005,
+		MaxClockSkew:        100 * time.Millisecond,
+		MaxClockDrift:       0.00005,
 		SleepDelayProb:      0.25,
-		SleepDelayMax:       100 * time.Millisecond,
+		MaxSleepDelay:       100 * time.Millisecond,
 	}
 }
 
@@ -224,8 +226,7 @@ func (c Network) NoFaults() Network {
 	return Network{
 		Latency: Latency{
 			Shape: c.Latency.Shape,
-			Min:   c.Latency.Min,
-			Max:   c.Latency.Max,
+			Fast:  c.Latency.Fast,
 			Mean:  c.Latency.Mean,
 		},
 		SendBuffer: c.SendBuffer,
@@ -233,20 +234,29 @@ func (c Network) NoFaults() Network {
 	}
 }
 
-// RandomNetwork returns a configuration drawn for one seed from src, which
-// in a simulation is the run's random stream. It starts from
-// [DefaultNetwork] and, in the order below, draws whether each fault family
-// is on (probability 1/2, so that some seeds see only one kind of trouble),
-// then that family's intensity:
+// RandomNetwork returns [DefaultNetwork] with Randomize set: each seed
+// draws its own settings from the run's random stream (see [Network.Draw]).
+func RandomNetwork() Network {
+	c := DefaultNetwork()
+	c.Randomize = true
+	return c
+}
+
+// Draw returns c with its fault settings drawn from src, as a seed does
+// first thing in its run when Randomize is set, and as [Config.ForSeed]
+// does under [Random]. In the order below, it draws whether each fault
+// family is on (probability 1/2, so that some seeds see only one kind of
+// trouble), then that family's intensity:
 //
-//  1. latency: the fast mode's Min in [10µs, 200µs) and its width in [0,
+//  1. latency: Fast.Min in [10µs, 200µs) and the fast mode's width in [0,
 //     2ms) (no on/off draw: latency is always on); exponential with
-//     probability 1/2, with Mean a quarter of the width and Max four
-//     widths above Min; then the slow tail: SlowMin at the fast Max, and
-//     SlowProb in [0.001, 0.01) and SlowMax in [10ms, 200ms) above SlowMin;
-//  2. PairLatencyMax in [0, 2ms);
-//  3. partitions: PartitionInterval in [5s, 60s), PartitionMin in [100ms,
-//     1s), PartitionMax in [PartitionMin, PartitionMin+5s),
+//     probability 1/2, with Mean a quarter of the width and Fast.Max four
+//     widths above Fast.Min; then the slow tail: Slow.Min at Fast.Max, and
+//     SlowProb in [0.001, 0.01) and Slow.Max in [10ms, 200ms) above
+//     Slow.Min;
+//  2. MaxPairLatency in [0, 2ms);
+//  3. partitions: PartitionInterval in [5s, 60s), PartitionDuration.Min in
+//     [100ms, 1s), PartitionDuration.Max in [Min, Min+5s),
 //     PartitionOneWayProb in [0, 0.5);
 //  4. clogs: ClogProb in [0.00001, 0.001);
 //  5. random closes: CloseProb in [0.000001, 0.0001), CloseCooldown in [1s,
@@ -255,48 +265,48 @@ func (c Network) NoFaults() Network {
 //  7. bit flips: BitFlipProb in [0.00001, 0.0002);
 //  8. connect failures: ConnectFailProb in [0.001, 0.05), ConnectHangProb
 //     in [0, 1);
-//  9. clocks: ClockSkewMax in [0, 200ms), ClockDriftMax in [0, 0.0002);
-//  10. delayed sleeps: SleepDelayProb in [0.1, 0.4), SleepDelayMax in
+//  9. clocks: MaxClockSkew in [0, 200ms), MaxClockDrift in [0, 0.0002);
+//  10. delayed sleeps: SleepDelayProb in [0.1, 0.4), MaxSleepDelay in
 //     [10ms, 200ms).
 //
 // Each on/off choice is one draw, and each intensity one more, so the
 // number of values drawn depends on which families are on. A family that is
 // off injects nothing, as in [Network.NoFaults]: the settings that turn
-// it on are zero (SlowProb, PairLatencyMax, PartitionInterval, ClogProb,
+// it on are zero (SlowProb, MaxPairLatency, PartitionInterval, ClogProb,
 // CloseProb, PartialReadProb and PartialWriteProb, BitFlipProb,
-// ConnectFailProb, ClockSkewMax and ClockDriftMax, SleepDelayProb). It is
-// not zero field by field, though: the settings that only shape a family's
-// faults keep their [DefaultNetwork] values while it is off
-// (CloseCooldown, CloseExplicitProb, ConnectHangProb, SleepDelayMax), and
-// ClogMin and ClogMax, which are never drawn, keep theirs always.
-func RandomNetwork(src rand.Source) Network {
+// ConnectFailProb, MaxClockSkew and MaxClockDrift, SleepDelayProb). The
+// settings that only shape a family's faults keep c's values while it is
+// off (CloseCooldown, CloseExplicitProb, ConnectHangProb, MaxSleepDelay),
+// and those never drawn keep them always (ClogDuration, SendBuffer,
+// Backlog). The result has Randomize cleared.
+func (c Network) Draw(src rand.Source) Network {
 	r := drawer{src}
-	c := DefaultNetwork()
 
-	c.Latency.Min = r.dur(10*time.Microsecond, 200*time.Microsecond)
+	c.Latency.Shape, c.Latency.Mean = LatencyUniform, 0
+	c.Latency.Fast.Min = r.dur(10*time.Microsecond, 200*time.Microsecond)
 	width := r.dur(0, 2*time.Millisecond)
-	c.Latency.Max = c.Latency.Min + width
+	c.Latency.Fast.Max = c.Latency.Fast.Min + width
 	if r.coin() {
 		c.Latency.Shape = LatencyExponential
 		c.Latency.Mean = max(width/4, time.Microsecond)
-		c.Latency.Max = c.Latency.Min + 4*max(width, time.Microsecond)
+		c.Latency.Fast.Max = c.Latency.Fast.Min + 4*max(width, time.Microsecond)
 	}
 	if r.coin() {
 		c.Latency.SlowProb = r.prob(0.001, 0.01)
-		c.Latency.SlowMin = c.Latency.Max
-		c.Latency.SlowMax = c.Latency.SlowMin + r.dur(10*time.Millisecond, 200*time.Millisecond)
+		c.Latency.Slow.Min = c.Latency.Fast.Max
+		c.Latency.Slow.Max = c.Latency.Slow.Min + r.dur(10*time.Millisecond, 200*time.Millisecond)
 	} else {
-		c.Latency.SlowProb, c.Latency.SlowMin, c.Latency.SlowMax = 0, 0, 0
+		c.Latency.SlowProb, c.Latency.Slow = 0, Range{}
 	}
-	c.PairLatencyMax = 0
+	c.MaxPairLatency = 0
 	if r.coin() {
-		c.PairLatencyMax = r.dur(0, 2*time.Millisecond)
+		c.MaxPairLatency = r.dur(0, 2*time.Millisecond)
 	}
-	c.PartitionInterval, c.PartitionMin, c.PartitionMax, c.PartitionOneWayProb = 0, 0, 0, 0
+	c.PartitionInterval, c.PartitionDuration, c.PartitionOneWayProb = 0, Range{}, 0
 	if r.coin() {
 		c.PartitionInterval = r.dur(5*time.Second, 60*time.Second)
-		c.PartitionMin = r.dur(100*time.Millisecond, time.Second)
-		c.PartitionMax = c.PartitionMin + r.dur(0, 5*time.Second)
+		c.PartitionDuration.Min = r.dur(100*time.Millisecond, time.Second)
+		c.PartitionDuration.Max = c.PartitionDuration.Min + r.dur(0, 5*time.Second)
 		c.PartitionOneWayProb = r.prob(0, 0.5)
 	}
 	c.ClogProb = 0
@@ -323,20 +333,21 @@ func RandomNetwork(src rand.Source) Network {
 		c.ConnectFailProb = r.prob(0.001, 0.05)
 		c.ConnectHangProb = r.prob(0, 1)
 	}
-	c.ClockSkewMax, c.ClockDriftMax = 0, 0
+	c.MaxClockSkew, c.MaxClockDrift = 0, 0
 	if r.coin() {
-		c.ClockSkewMax = r.dur(0, 200*time.Millisecond)
-		c.ClockDriftMax = r.prob(0, 0.0002)
+		c.MaxClockSkew = r.dur(0, 200*time.Millisecond)
+		c.MaxClockDrift = r.prob(0, 0.0002)
 	}
 	c.SleepDelayProb = 0
 	if r.coin() {
 		c.SleepDelayProb = r.prob(0.1, 0.4)
-		c.SleepDelayMax = r.dur(10*time.Millisecond, 200*time.Millisecond)
+		c.MaxSleepDelay = r.dur(10*time.Millisecond, 200*time.Millisecond)
 	}
+	c.Randomize = false
 	return c
 }
 
-// drawer turns a source's values into the draws RandomNetwork documents,
+// drawer turns a source's values into the draws Network.Draw documents,
 // one value per draw.
 type drawer struct{ src rand.Source }
 
@@ -351,7 +362,11 @@ func (d drawer) dur(lo, hi time.Duration) time.Duration {
 
 // Validate reports every setting of c that cannot work, each named by its
 // field, joined in one error; it returns nil for a usable configuration.
-func (c Network) Validate() error {
+func (c Network) Validate() error { return c.validate(c.Randomize) }
+
+// validate is Validate, told whether the settings will be drawn per seed
+// (see [Network.Draw]), which can switch clogs on whatever ClogProb says.
+func (c Network) validate(drawn bool) error {
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("chaos.Network."+format, args...))
@@ -369,16 +384,14 @@ func (c Network) Validate() error {
 			bad("%s is %v; a duration is at most chaos.MaxDuration (%v)", name, d, MaxDuration)
 		}
 	}
-	span := func(lo, hi string, a, b time.Duration) {
-		nonNeg(lo, a)
-		nonNeg(hi, b)
-		if a >= 0 && b >= 0 && a <= MaxDuration && b <= MaxDuration && a > b {
-			bad("%s (%v) is greater than %s (%v); set %s at most %s", lo, a, hi, b, lo, hi)
+	span := func(name string, r Range) {
+		if err := r.check(); err != "" {
+			bad("%s is [%v, %v]; %s", name, r.Min, r.Max, err)
 		}
 	}
 
 	l := c.Latency
-	span("Latency.Min", "Latency.Max", l.Min, l.Max)
+	span("Latency.Fast", l.Fast)
 	nonNeg("Latency.Mean", l.Mean)
 	switch l.Shape {
 	case LatencyUniform:
@@ -390,8 +403,8 @@ func (c Network) Validate() error {
 		bad("Latency.Shape is %v; use LatencyUniform or LatencyExponential", l.Shape)
 	}
 	prob("Latency.SlowProb", l.SlowProb)
-	span("Latency.SlowMin", "Latency.SlowMax", l.SlowMin, l.SlowMax)
-	nonNeg("PairLatencyMax", c.PairLatencyMax)
+	span("Latency.Slow", l.Slow)
+	nonNeg("MaxPairLatency", c.MaxPairLatency)
 	if c.SendBuffer < 0 {
 		bad("SendBuffer is %d; use a positive size in bytes, or 0 for the default (%d)", c.SendBuffer, DefaultSendBuffer)
 	}
@@ -403,16 +416,19 @@ func (c Network) Validate() error {
 	if c.PartitionInterval > 0 && c.PartitionInterval < MinInterval {
 		bad("PartitionInterval is %v; random partitions come at least chaos.MinInterval (%v) apart on average, so that they cannot pile up at one instant: raise it to %v or more, or set it to 0 to turn them off", c.PartitionInterval, MinInterval, MinInterval)
 	}
-	span("PartitionMin", "PartitionMax", c.PartitionMin, c.PartitionMax)
-	if c.PartitionInterval > 0 && c.PartitionMax <= 0 {
-		bad("PartitionMax is %v but PartitionInterval is %v; give partitions a positive length, or set PartitionInterval to 0 to turn them off", c.PartitionMax, c.PartitionInterval)
+	span("PartitionDuration", c.PartitionDuration)
+	if c.PartitionInterval > 0 && c.PartitionDuration.Max <= 0 {
+		bad("PartitionDuration.Max is %v but PartitionInterval is %v; give partitions a positive length, or set PartitionInterval to 0 to turn them off", c.PartitionDuration.Max, c.PartitionInterval)
 	}
 	prob("PartitionOneWayProb", c.PartitionOneWayProb)
 
 	prob("ClogProb", c.ClogProb)
-	span("ClogMin", "ClogMax", c.ClogMin, c.ClogMax)
-	if c.ClogProb > 0 && c.ClogMax <= 0 {
-		bad("ClogMax is %v but ClogProb is %v; give clogs a positive length, or set ClogProb to 0 to turn them off", c.ClogMax, c.ClogProb)
+	span("ClogDuration", c.ClogDuration)
+	switch {
+	case c.ClogProb > 0 && c.ClogDuration.Max <= 0:
+		bad("ClogDuration.Max is %v but ClogProb is %v; give clogs a positive length, or set ClogProb to 0 to turn them off", c.ClogDuration.Max, c.ClogProb)
+	case drawn && c.ClogDuration.Max <= 0:
+		bad("ClogDuration.Max is %v but the settings are drawn per seed (Randomize), which may switch clogs on; give clogs a positive length", c.ClogDuration.Max)
 	}
 
 	prob("CloseProb", c.CloseProb)
@@ -424,11 +440,11 @@ func (c Network) Validate() error {
 	prob("ConnectFailProb", c.ConnectFailProb)
 	prob("ConnectHangProb", c.ConnectHangProb)
 
-	nonNeg("ClockSkewMax", c.ClockSkewMax)
-	if !(c.ClockDriftMax >= 0 && c.ClockDriftMax <= 0.5) { // written so that NaN fails too
-		bad("ClockDriftMax is %v; a clock's rate error must be between 0 and 0.5 (0.0001 is 100 ppm)", c.ClockDriftMax)
+	nonNeg("MaxClockSkew", c.MaxClockSkew)
+	if !(c.MaxClockDrift >= 0 && c.MaxClockDrift <= 0.5) { // written so that NaN fails too
+		bad("MaxClockDrift is %v; a clock's rate error must be between 0 and 0.5 (0.0001 is 100 ppm)", c.MaxClockDrift)
 	}
 	prob("SleepDelayProb", c.SleepDelayProb)
-	nonNeg("SleepDelayMax", c.SleepDelayMax)
+	nonNeg("MaxSleepDelay", c.MaxSleepDelay)
 	return errors.Join(errs...)
 }

@@ -10,14 +10,14 @@ import (
 // The three presets, and a configuration built from one.
 func ExampleNetwork() {
 	def := chaos.DefaultNetwork()
-	fmt.Println("default: latency", def.Latency.Min, "to", def.Latency.Max, "with a slow tail of", def.Latency.SlowProb)
+	fmt.Println("default: latency", def.Latency.Fast.Min, "to", def.Latency.Fast.Max, "with a slow tail of", def.Latency.SlowProb)
 	fmt.Println("default: a random partition every", def.PartitionInterval, "on average")
 
 	quiet := chaos.NoNetworkFaults()
 	fmt.Println("no faults: bit flips", quiet.BitFlipProb, "partitions", quiet.PartitionInterval)
 
 	// In a simulation the source is the run's random stream.
-	seeded := chaos.RandomNetwork(rand.NewPCG(1, 2))
+	seeded := chaos.DefaultNetwork().Draw(rand.NewPCG(1, 2))
 	fmt.Println("random: valid", seeded.Validate() == nil)
 
 	// A protocol that checksums its own frames takes bit flips too.

@@ -18,7 +18,7 @@ func TestNetworkPresetsValidate(t *testing.T) {
 	assert.NoError(t, chaos.NoNetworkFaults().Validate())
 	assert.NoError(t, chaos.Network{}.Validate(), "the zero Network is a perfect network")
 	for seed := range uint64(500) {
-		c := chaos.RandomNetwork(rand.NewPCG(seed, 1))
+		c := chaos.DefaultNetwork().Draw(rand.NewPCG(seed, 1))
 		require.NoError(t, c.Validate(), "seed %d", seed)
 	}
 }
@@ -28,16 +28,16 @@ func TestNoFaultsKeepsLatencyAndBuffers(t *testing.T) {
 	d.SendBuffer = 1234
 	off := d.NoFaults()
 	assert.Equal(t, chaos.Network{
-		Latency:    chaos.Latency{Min: d.Latency.Min, Max: d.Latency.Max},
+		Latency:    chaos.Latency{Fast: chaos.Range{Min: d.Latency.Fast.Min, Max: d.Latency.Fast.Max}},
 		SendBuffer: 1234,
 		Backlog:    d.Backlog,
 	}, off)
 	assert.Equal(t, chaos.DefaultNetwork().NoFaults(), chaos.NoNetworkFaults())
 }
 
-func TestRandomNetworkIsDrawnFromItsSource(t *testing.T) {
-	a := chaos.RandomNetwork(rand.NewPCG(7, 7))
-	b := chaos.RandomNetwork(rand.NewPCG(7, 7))
+func TestNetworkDrawComesFromItsSource(t *testing.T) {
+	a := chaos.DefaultNetwork().Draw(rand.NewPCG(7, 7))
+	b := chaos.DefaultNetwork().Draw(rand.NewPCG(7, 7))
 	assert.Equal(t, a, b, "the same stream gives the same configuration")
 
 	// Swarm testing: over many seeds, each family is sometimes on and
@@ -45,7 +45,7 @@ func TestRandomNetworkIsDrawnFromItsSource(t *testing.T) {
 	on := map[string]int{}
 	const seeds = 400
 	for seed := range uint64(seeds) {
-		c := chaos.RandomNetwork(rand.NewPCG(seed, 0))
+		c := chaos.DefaultNetwork().Draw(rand.NewPCG(seed, 0))
 		count := func(name string, isOn bool) {
 			if isOn {
 				on[name]++
@@ -53,14 +53,14 @@ func TestRandomNetworkIsDrawnFromItsSource(t *testing.T) {
 		}
 		count("slow tail", c.Latency.SlowProb > 0)
 		count("exponential", c.Latency.Shape == chaos.LatencyExponential)
-		count("pair latency", c.PairLatencyMax > 0)
+		count("pair latency", c.MaxPairLatency > 0)
 		count("partitions", c.PartitionInterval > 0)
 		count("clogs", c.ClogProb > 0)
 		count("random close", c.CloseProb > 0)
 		count("partial", c.PartialReadProb > 0)
 		count("bit flips", c.BitFlipProb > 0)
 		count("connect", c.ConnectFailProb > 0)
-		count("clocks", c.ClockSkewMax > 0)
+		count("clocks", c.MaxClockSkew > 0)
 		count("sleeps", c.SleepDelayProb > 0)
 	}
 	assert.Len(t, on, 11)
@@ -74,20 +74,20 @@ func TestNetworkValidateNamesEachBadField(t *testing.T) {
 		change func(*chaos.Network)
 		want   string
 	}{
-		{func(c *chaos.Network) { c.Latency.Min = -1 }, "Latency.Min is -1ns; a duration must not be negative"},
-		{func(c *chaos.Network) { c.Latency.Min, c.Latency.Max = 2, 1 }, "Latency.Min (2ns) is greater than Latency.Max (1ns)"},
+		{func(c *chaos.Network) { c.Latency.Fast.Min = -1 }, "Latency.Fast is [-1ns, 400µs]; durations must not be negative"},
+		{func(c *chaos.Network) { c.Latency.Fast.Min, c.Latency.Fast.Max = 2, 1 }, "Latency.Fast is [2ns, 1ns]; Min must not be above Max"},
 		{func(c *chaos.Network) { c.Latency.Shape = chaos.LatencyExponential }, "Latency.Mean is 0s but Latency.Shape is exponential; an exponential latency needs a positive mean"},
 		{func(c *chaos.Network) { c.Latency.Shape = 9 }, "Latency.Shape is LatencyShape(9)"},
 		{func(c *chaos.Network) { c.Latency.SlowProb = 2 }, "Latency.SlowProb is 2; a probability must be between 0 and 1"},
-		{func(c *chaos.Network) { c.Latency.SlowMin = time.Hour }, "Latency.SlowMin (1h0m0s) is greater than Latency.SlowMax"},
-		{func(c *chaos.Network) { c.PairLatencyMax = -time.Second }, "PairLatencyMax is -1s"},
+		{func(c *chaos.Network) { c.Latency.Slow.Min = time.Hour }, "Latency.Slow is [1h0m0s, 50ms]; Min must not be above Max"},
+		{func(c *chaos.Network) { c.MaxPairLatency = -time.Second }, "MaxPairLatency is -1s"},
 		{func(c *chaos.Network) { c.SendBuffer = -5 }, "SendBuffer is -5; use a positive size in bytes, or 0 for the default"},
 		{func(c *chaos.Network) { c.Backlog = -1 }, "Backlog is -1"},
 		{func(c *chaos.Network) { c.PartitionInterval = -1 }, "PartitionInterval is -1ns"},
-		{func(c *chaos.Network) { c.PartitionMin, c.PartitionMax = 0, 0 }, "PartitionMax is 0s but PartitionInterval is 1m0s"},
+		{func(c *chaos.Network) { c.PartitionDuration = chaos.Range{} }, "PartitionDuration.Max is 0s but PartitionInterval is 1m0s"},
 		{func(c *chaos.Network) { c.PartitionOneWayProb = -0.1 }, "PartitionOneWayProb is -0.1"},
 		{func(c *chaos.Network) { c.ClogProb = math.NaN() }, "ClogProb is NaN"},
-		{func(c *chaos.Network) { c.ClogMin, c.ClogMax = 0, 0 }, "ClogMax is 0s but ClogProb is 0.0001"},
+		{func(c *chaos.Network) { c.ClogDuration = chaos.Range{} }, "ClogDuration.Max is 0s but ClogProb is 0.0001"},
 		{func(c *chaos.Network) { c.CloseProb = 1.1 }, "CloseProb is 1.1"},
 		{func(c *chaos.Network) { c.CloseCooldown = -1 }, "CloseCooldown is -1ns"},
 		{func(c *chaos.Network) { c.CloseExplicitProb = 3 }, "CloseExplicitProb is 3"},
@@ -96,10 +96,11 @@ func TestNetworkValidateNamesEachBadField(t *testing.T) {
 		{func(c *chaos.Network) { c.BitFlipProb = 7 }, "BitFlipProb is 7"},
 		{func(c *chaos.Network) { c.ConnectFailProb = -1 }, "ConnectFailProb is -1"},
 		{func(c *chaos.Network) { c.ConnectHangProb = 2 }, "ConnectHangProb is 2"},
-		{func(c *chaos.Network) { c.ClockSkewMax = -1 }, "ClockSkewMax is -1ns"},
-		{func(c *chaos.Network) { c.ClockDriftMax = 0.9 }, "ClockDriftMax is 0.9; a clock's rate error must be between 0 and 0.5"},
+		{func(c *chaos.Network) { c.MaxClockSkew = -1 }, "MaxClockSkew is -1ns"},
+		{func(c *chaos.Network) { c.MaxClockDrift = 0.9 }, "MaxClockDrift is 0.9; a clock's rate error must be between 0 and 0.5"},
 		{func(c *chaos.Network) { c.SleepDelayProb = -0.5 }, "SleepDelayProb is -0.5"},
-		{func(c *chaos.Network) { c.SleepDelayMax = -1 }, "SleepDelayMax is -1ns"},
+		{func(c *chaos.Network) { c.MaxSleepDelay = -1 }, "MaxSleepDelay is -1ns"},
+		{func(c *chaos.Network) { c.ClogDuration, c.ClogProb, c.Randomize = chaos.Range{}, 0, true }, "ClogDuration.Max is 0s but the settings are drawn per seed (Randomize)"},
 	}
 	for _, c := range cases {
 		cfg := chaos.DefaultNetwork()
@@ -115,4 +116,20 @@ func TestNetworkValidateNamesEachBadField(t *testing.T) {
 	err := cfg.Validate()
 	assert.Contains(t, err.Error(), "BitFlipProb")
 	assert.Contains(t, err.Error(), "SendBuffer", "every problem is reported at once")
+}
+
+func TestNetworkDrawKeepsWhatItDoesNotDraw(t *testing.T) {
+	base := chaos.RandomNetwork()
+	base.SendBuffer, base.Backlog = 1234, 7
+	base.ClogDuration = chaos.Range{Min: time.Second, Max: 2 * time.Second}
+	for seed := range uint64(50) {
+		d := base.Draw(rand.NewPCG(seed, 1))
+		assert.False(t, d.Randomize, "a drawn configuration draws no more")
+		assert.Equal(t, 1234, d.SendBuffer)
+		assert.Equal(t, 7, d.Backlog)
+		assert.Equal(t, base.ClogDuration, d.ClogDuration)
+		require.NoError(t, d.Validate(), "seed %d", seed)
+	}
+	assert.Equal(t, chaos.DefaultNetwork().Draw(rand.NewPCG(3, 3)), chaos.RandomNetwork().Draw(rand.NewPCG(3, 3)),
+		"Randomize changes only when the draw happens, not what it gives")
 }

@@ -44,40 +44,40 @@ type Storage struct {
 	WriteLatency Range // writes, and namespace changes (create, rename, remove, mkdir, truncate)
 	SyncLatency  Range
 
-	// ReadCorruption is the probability that a read returns one of its
+	// ReadCorruptionProb is the probability that a read returns one of its
 	// sectors with 1 to 8 bits flipped. The stored data is intact, so
 	// reading again may succeed: a bad cable, a flaky controller.
-	ReadCorruption float64
-	// WriteCorruption is the probability that a write stores one of its
+	ReadCorruptionProb float64
+	// WriteCorruptionProb is the probability that a write stores one of its
 	// sectors with 1 to 8 bits flipped. The write reports success.
-	WriteCorruption float64
-	// MisdirectedRead is the probability that a read returns, for one of
+	WriteCorruptionProb float64
+	// MisdirectedReadProb is the probability that a read returns, for one of
 	// its sectors, the contents of a sector 1 to 8 sectors away in the
 	// same file.
-	MisdirectedRead float64
-	// MisdirectedWrite is the probability that one sector of a write lands
+	MisdirectedReadProb float64
+	// MisdirectedWriteProb is the probability that one sector of a write lands
 	// 1 to 8 sectors away in the same file, overwriting what was there,
 	// while the intended sector keeps its old contents.
-	MisdirectedWrite float64
-	// PhantomWrite is the probability that a write reports success but
+	MisdirectedWriteProb float64
+	// PhantomWriteProb is the probability that a write reports success but
 	// stores nothing (the file's size still grows, as its metadata was
 	// written): the device acknowledged a write it lost.
-	PhantomWrite float64
-	// SyncFailure is the probability that a sync of a file with unsynced
+	PhantomWriteProb float64
+	// SyncFailureProb is the probability that a sync of a file with unsynced
 	// changes fails with EIO. As on Linux since the fsyncgate discussion
 	// of 2018, the failure is reported once, to that sync: the file's
 	// unsynced writes never reach the durable image and are not retried,
 	// though they stay readable until the disk crashes or stops. The
 	// next sync succeeds, so a program that retries the sync and goes on
 	// has lost data without knowing it.
-	SyncFailure float64
-	// TornWrite is, at a crash, the probability that each unsynced sector
+	SyncFailureProb float64
+	// TornWriteProb is, at a crash, the probability that each unsynced sector
 	// reaches the durable image anyway, as a device may have written part
 	// of its cache before the power went. Sectors are atomic: a sector is
 	// kept whole or not at all, and a file whose kept sectors lie past
-	// its synced size grows to cover them. With TornWrite at 0 a crash
+	// its synced size grows to cover them. With TornWriteProb at 0 a crash
 	// keeps exactly what was synced.
-	TornWrite float64
+	TornWriteProb float64
 	// Stall: at each operation, when the disk is not already stalled, the
 	// probability that it stops serving for a while (a firmware hiccup, a
 	// garbage collection pause). Operations submitted meanwhile wait.
@@ -109,11 +109,11 @@ type Storage struct {
 }
 
 // StorageEpisode is a fault that lasts: at each operation, when no episode
-// is under way, one starts with Probability, and lasts a time drawn
-// uniformly from [Min, Max].
+// is under way, one starts with probability Prob, and lasts a time drawn
+// uniformly from Duration.
 type StorageEpisode struct {
-	Probability float64
-	Min, Max    time.Duration
+	Prob     float64
+	Duration Range
 }
 
 // The names of the storage faults, as [Storage.Off] takes them and as the
@@ -156,21 +156,21 @@ func StorageFaultNames() []string {
 // it does not claim to handle ([Storage.Off]).
 func DefaultStorage() Storage {
 	return Storage{
-		IOPS:             25_000,
-		Bandwidth:        150_000_000,
-		ReadLatency:      Range{50 * time.Microsecond, 200 * time.Microsecond},
-		WriteLatency:     Range{100 * time.Microsecond, 500 * time.Microsecond},
-		SyncLatency:      Range{time.Millisecond, 5 * time.Millisecond},
-		ReadCorruption:   0.001,
-		WriteCorruption:  0.001,
-		MisdirectedRead:  0.0001,
-		MisdirectedWrite: 0.0001,
-		PhantomWrite:     0.0002,
-		SyncFailure:      0.0005,
-		TornWrite:        0.5,
-		Stall:            StorageEpisode{0.0001, 10 * time.Millisecond, time.Second},
-		Throttle:         StorageEpisode{0.0001, 100 * time.Millisecond, 5 * time.Second},
-		ThrottleFactor:   10,
+		IOPS:                 25_000,
+		Bandwidth:            150_000_000,
+		ReadLatency:          Range{50 * time.Microsecond, 200 * time.Microsecond},
+		WriteLatency:         Range{100 * time.Microsecond, 500 * time.Microsecond},
+		SyncLatency:          Range{time.Millisecond, 5 * time.Millisecond},
+		ReadCorruptionProb:   0.001,
+		WriteCorruptionProb:  0.001,
+		MisdirectedReadProb:  0.0001,
+		MisdirectedWriteProb: 0.0001,
+		PhantomWriteProb:     0.0002,
+		SyncFailureProb:      0.0005,
+		TornWriteProb:        0.5,
+		Stall:                StorageEpisode{0.0001, Range{10 * time.Millisecond, time.Second}},
+		Throttle:             StorageEpisode{0.0001, Range{100 * time.Millisecond, 5 * time.Second}},
+		ThrottleFactor:       10,
 	}
 }
 
@@ -245,16 +245,16 @@ type namedProbability struct {
 // StorageFaultNames; the pointers write into s.
 func (s *Storage) probabilities() []namedProbability {
 	return []namedProbability{
-		{faultReadCorruption, "ReadCorruption", &s.ReadCorruption},
-		{faultWriteCorruption, "WriteCorruption", &s.WriteCorruption},
-		{faultMisdirectedRead, "MisdirectedRead", &s.MisdirectedRead},
-		{faultMisdirectedWrite, "MisdirectedWrite", &s.MisdirectedWrite},
-		{faultPhantomWrite, "PhantomWrite", &s.PhantomWrite},
-		{faultSyncFailure, "SyncFailure", &s.SyncFailure},
-		{faultTornWrite, "TornWrite", &s.TornWrite},
-		{faultStall, "Stall.Probability", &s.Stall.Probability},
-		{faultThrottle, "Throttle.Probability", &s.Throttle.Probability},
-		{faultFull, "Full.Probability", &s.Full.Probability},
+		{faultReadCorruption, "ReadCorruptionProb", &s.ReadCorruptionProb},
+		{faultWriteCorruption, "WriteCorruptionProb", &s.WriteCorruptionProb},
+		{faultMisdirectedRead, "MisdirectedReadProb", &s.MisdirectedReadProb},
+		{faultMisdirectedWrite, "MisdirectedWriteProb", &s.MisdirectedWriteProb},
+		{faultPhantomWrite, "PhantomWriteProb", &s.PhantomWriteProb},
+		{faultSyncFailure, "SyncFailureProb", &s.SyncFailureProb},
+		{faultTornWrite, "TornWriteProb", &s.TornWriteProb},
+		{faultStall, "Stall.Prob", &s.Stall.Prob},
+		{faultThrottle, "Throttle.Prob", &s.Throttle.Prob},
+		{faultFull, "Full.Prob", &s.Full.Prob},
 	}
 }
 
@@ -271,29 +271,31 @@ func (s Storage) Validate() error {
 	if s.Bandwidth < 0 {
 		bad("Bandwidth is %d bytes per second; it must be zero (unlimited) or positive", s.Bandwidth)
 	}
-	for _, l := range []struct {
-		field string
-		r     Range
-	}{{"ReadLatency", s.ReadLatency}, {"WriteLatency", s.WriteLatency}, {"SyncLatency", s.SyncLatency}} {
-		checkRange(bad, l.field, l.r.Min, l.r.Max)
+	span := func(field string, r Range) {
+		if err := r.check(); err != "" {
+			bad("%s is [%v, %v]; %s", field, r.Min, r.Max, err)
+		}
 	}
+	span("ReadLatency", s.ReadLatency)
+	span("WriteLatency", s.WriteLatency)
+	span("SyncLatency", s.SyncLatency)
 	for _, f := range s.probabilities() {
 		if !(*f.p >= 0 && *f.p <= 1) { // written so that NaN fails too
 			bad("%s is %v; a probability must be in [0, 1]", f.field, *f.p)
 		}
 	}
-	checkRange(bad, "Stall", s.Stall.Min, s.Stall.Max)
-	checkRange(bad, "Throttle", s.Throttle.Min, s.Throttle.Max)
-	checkRange(bad, "Full", s.Full.Min, s.Full.Max)
+	span("Stall.Duration", s.Stall.Duration)
+	span("Throttle.Duration", s.Throttle.Duration)
+	span("Full.Duration", s.Full.Duration)
 	if s.Capacity < 0 {
 		bad("Capacity is %d bytes; it must be zero (no limit) or positive", s.Capacity)
 	}
 	switch f := s.ThrottleFactor; {
 	case math.IsNaN(f) || math.IsInf(f, 0) || f < 0:
-		bad("ThrottleFactor is %v; it is a finite factor of at least 1 (or 0 when Throttle.Probability is 0)", f)
-	case s.Throttle.Probability > 0 && f < 1:
-		bad("ThrottleFactor is %v but Throttle.Probability is %v; a throttled disk is slower, so ThrottleFactor must be at least 1 (or Throttle.Probability 0)", f, s.Throttle.Probability)
-	case s.Throttle.Probability > 0 && f > MaxThrottleFactor:
+		bad("ThrottleFactor is %v; it is a finite factor of at least 1 (or 0 when Throttle.Prob is 0)", f)
+	case s.Throttle.Prob > 0 && f < 1:
+		bad("ThrottleFactor is %v but Throttle.Prob is %v; a throttled disk is slower, so ThrottleFactor must be at least 1 (or Throttle.Prob 0)", f, s.Throttle.Prob)
+	case s.Throttle.Prob > 0 && f > MaxThrottleFactor:
 		bad("ThrottleFactor is %v; a throttled disk is at most chaos.MaxThrottleFactor (%v) times slower: lower it", f, float64(MaxThrottleFactor))
 	}
 	names := StorageFaultNames()
@@ -303,15 +305,4 @@ func (s Storage) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func checkRange(bad func(string, ...any), field string, lo, hi time.Duration) {
-	switch {
-	case lo < 0 || hi < 0:
-		bad("%s is [%v, %v]; durations must not be negative", field, lo, hi)
-	case lo > MaxDuration || hi > MaxDuration:
-		bad("%s is [%v, %v]; durations are at most chaos.MaxDuration (%v)", field, lo, hi, MaxDuration)
-	case lo > hi:
-		bad("%s is [%v, %v]; Min must not be above Max", field, lo, hi)
-	}
 }

@@ -30,15 +30,15 @@ func TestNoStorageFaultsKeepsTheTimingOnly(t *testing.T) {
 
 func TestStorageValidateNamesEachField(t *testing.T) {
 	bad := chaos.Storage{
-		IOPS:           -1,
-		Bandwidth:      -2,
-		ReadLatency:    chaos.Range{Min: 2 * time.Millisecond, Max: time.Millisecond},
-		SyncLatency:    chaos.Range{Min: -1},
-		ReadCorruption: 1.5,
-		TornWrite:      math.NaN(),
-		Stall:          chaos.StorageEpisode{Probability: -0.1},
-		Throttle:       chaos.StorageEpisode{Probability: 0.5},
-		Off:            []string{"read-corruption", "gremlins"},
+		IOPS:               -1,
+		Bandwidth:          -2,
+		ReadLatency:        chaos.Range{Min: 2 * time.Millisecond, Max: time.Millisecond},
+		SyncLatency:        chaos.Range{Min: -1},
+		ReadCorruptionProb: 1.5,
+		TornWriteProb:      math.NaN(),
+		Stall:              chaos.StorageEpisode{Prob: -0.1},
+		Throttle:           chaos.StorageEpisode{Prob: 0.5},
+		Off:                []string{"read-corruption", "gremlins"},
 	}
 	err := bad.Validate()
 	require.Error(t, err)
@@ -47,10 +47,10 @@ func TestStorageValidateNamesEachField(t *testing.T) {
 		"chaos.Storage.Bandwidth is -2 bytes per second",
 		"chaos.Storage.ReadLatency is [2ms, 1ms]; Min must not be above Max",
 		"chaos.Storage.SyncLatency is [-1ns, 0s]; durations must not be negative",
-		"chaos.Storage.ReadCorruption is 1.5; a probability must be in [0, 1]",
-		"chaos.Storage.TornWrite is NaN",
-		"chaos.Storage.Stall.Probability is -0.1",
-		"chaos.Storage.ThrottleFactor is 0 but Throttle.Probability is 0.5; a throttled disk is slower, so ThrottleFactor must be at least 1 (or Throttle.Probability 0)",
+		"chaos.Storage.ReadCorruptionProb is 1.5; a probability must be in [0, 1]",
+		"chaos.Storage.TornWriteProb is NaN",
+		"chaos.Storage.Stall.Prob is -0.1",
+		"chaos.Storage.ThrottleFactor is 0 but Throttle.Prob is 0.5; a throttled disk is slower, so ThrottleFactor must be at least 1 (or Throttle.Prob 0)",
 		`chaos.Storage.Off names "gremlins", which is not a storage fault; the faults are read-corruption, write-corruption,`,
 	} {
 		assert.Contains(t, err.Error(), want)
@@ -62,9 +62,9 @@ func TestEffectiveAppliesOff(t *testing.T) {
 	s := chaos.DefaultStorage()
 	s.Off = []string{"sync-failure", "stall"}
 	e := s.Effective()
-	assert.Zero(t, e.SyncFailure)
-	assert.Zero(t, e.Stall.Probability)
-	assert.Equal(t, s.ReadCorruption, e.ReadCorruption)
+	assert.Zero(t, e.SyncFailureProb)
+	assert.Zero(t, e.Stall.Prob)
+	assert.Equal(t, s.ReadCorruptionProb, e.ReadCorruptionProb)
 	assert.Nil(t, e.Off)
 }
 
@@ -77,11 +77,11 @@ func TestDrawScalesEachFault(t *testing.T) {
 		d := base.Draw(r)
 		assert.False(t, d.Randomize)
 		assert.Equal(t, base.IOPS, d.IOPS, "the performance model is kept")
-		assert.Equal(t, base.PhantomWrite, d.PhantomWrite, "a fault switched off draws nothing")
+		assert.Equal(t, base.PhantomWriteProb, d.PhantomWriteProb, "a fault switched off draws nothing")
 		require.NoError(t, d.Validate())
-		assert.LessOrEqual(t, d.ReadCorruption, 3*base.ReadCorruption)
-		assert.LessOrEqual(t, d.TornWrite, 1.0, "capped at 1")
-		if d.SyncFailure == 0 {
+		assert.LessOrEqual(t, d.ReadCorruptionProb, 3*base.ReadCorruptionProb)
+		assert.LessOrEqual(t, d.TornWriteProb, 1.0, "capped at 1")
+		if d.SyncFailureProb == 0 {
 			off++
 		} else {
 			on++

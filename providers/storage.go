@@ -98,7 +98,7 @@ type File interface {
 	Stat() (fs.FileInfo, error)
 	// Sync makes what was written to the file durable: a crash after Sync
 	// returns nil keeps it. An error means some of it may be lost, and a
-	// later Sync will not write it again (see chaos.Storage.SyncFailure).
+	// later Sync will not write it again (see chaos.Storage.SyncFailureProb).
 	Sync() error
 	// Truncate changes the size of the file; bytes past the old size read
 	// as zeros.

@@ -27,7 +27,7 @@ func Chaos(cfg chaos.Config) Option {
 func (s *S) seedChaos(cfg chaos.Config) {
 	s.chaos = cfg.ForSeed(s.w.Rand())
 	b := s.chaos.Buggify
-	s.w.SetBuggify(sim.Buggify{Enabled: b.Enabled, Activation: b.Activation, Fire: b.Fire})
+	s.w.SetBuggify(sim.Buggify{Enabled: b.Enabled, Activation: b.ActivationProb, Fire: b.FireProb})
 }
 
 // ChaosConfig returns the chaos configuration this seed runs with: the

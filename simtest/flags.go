@@ -177,6 +177,13 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	if c.storage != nil {
 		c.chaos.Storage = *c.storage
 	}
+	if c.network != nil || c.storage != nil {
+		// Each part validated alone; together they can still disagree:
+		// a Randomize that draws clogs for a network with no clog length.
+		if err := c.chaos.Validate(); err != nil {
+			return c, fmt.Errorf("simtest: the chaos configuration with the Network or Storage option in it does not validate: %w", err)
+		}
+	}
 	if c.fresh && c.baseSet {
 		return c, fmt.Errorf("simtest: FreshSeeds and BaseSeed both choose the base seed; keep one")
 	}

@@ -19,9 +19,10 @@ const DriverHost = "10.0.0.254"
 // chaos configuration, [chaos.DefaultNetwork] unless [Chaos] says
 // otherwise. [chaos.NoNetworkFaults] turns them off. It replaces the
 // network part of [Chaos]'s configuration whether it comes before or
-// after it among the options; under [chaos.Random] the
-// network's intensities are drawn per seed all the same. A configuration
-// that does not validate fails the test before any seed runs.
+// after it among the options. Under Randomize ([chaos.Random] or
+// [chaos.RandomNetwork]) each seed draws its settings from it (see
+// [chaos.Network.Draw]). A configuration that does not validate, alone or
+// with the rest of [Chaos]'s, fails the test before any seed runs.
 func Network(cfg chaos.Network) Option {
 	return optionFunc(func(c *config) error {
 		if err := cfg.Validate(); err != nil {

@@ -135,3 +135,19 @@ func TestHostProvidersRunOnTheirHost(t *testing.T) {
 		var _ providers.Network = a.Network
 	}, simtest.Network(chaos.NoNetworkFaults()), simtest.Seeds(2))
 }
+
+func TestNetworkOptionIsCheckedAgainstRandomize(t *testing.T) {
+	// NoNetworkFaults has no clog length, and Random may switch clogs on.
+	res := simtest.Simulate(func(s *simtest.S) { s.Fatal("no seed runs") },
+		simtest.Chaos(chaos.Random()), simtest.Network(chaos.NoNetworkFaults()))
+	assert.Zero(t, res.Seeds)
+	assert.Contains(t, res.Report, "simtest: the chaos configuration with the Network or Storage option in it does not validate: chaos.Network.ClogDuration.Max is 0s but the settings are drawn per seed (Randomize), which may switch clogs on; give clogs a positive length")
+
+	ok := chaos.NoNetworkFaults()
+	ok.ClogDuration = chaos.DefaultNetwork().ClogDuration
+	res = simtest.Simulate(func(s *simtest.S) {
+		assert.Equal(s, 64<<10, s.ChaosConfig().Network.SendBuffer)
+		assert.False(s, s.ChaosConfig().Network.Randomize)
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Random()), simtest.Network(ok))
+	assert.Equal(t, 3, res.Passed, res.Report)
+}

@@ -122,9 +122,9 @@ func TestClusterJoinWaitsForAProcessToEnd(t *testing.T) {
 
 func TestNetworkAndStorageOptionsOverrideChaosInAnyOrder(t *testing.T) {
 	net := chaos.NoNetworkFaults()
-	net.ClogProb, net.ClogMin, net.ClogMax = 0.5, time.Millisecond, time.Second
+	net.ClogProb, net.ClogDuration.Min, net.ClogDuration.Max = 0.5, time.Millisecond, time.Second
 	store := chaos.NoStorageFaults()
-	store.SyncFailure = 0.25
+	store.SyncFailureProb = 0.25
 	configs := map[string]chaos.Config{}
 	for name, opts := range map[string][]simtest.Option{
 		"chaos first": {simtest.Chaos(chaos.Off()), simtest.Network(net), simtest.Storage(store)},
@@ -135,7 +135,7 @@ func TestNetworkAndStorageOptionsOverrideChaosInAnyOrder(t *testing.T) {
 	require.Len(t, configs, 2)
 	assert.Equal(t, configs["chaos first"], configs["chaos last"])
 	assert.Equal(t, 0.5, configs["chaos last"].Network.ClogProb)
-	assert.Equal(t, 0.25, configs["chaos last"].Storage.SyncFailure)
+	assert.Equal(t, 0.25, configs["chaos last"].Storage.SyncFailureProb)
 	assert.False(t, configs["chaos last"].Attrition.Enabled, "the rest is chaos.Off's")
 }
 

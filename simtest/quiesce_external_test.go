@@ -44,7 +44,7 @@ func (w *lateDisk) Check(ctx context.Context, p providers.Providers) error {
 // check, even when configured by address.
 func TestQuiesceTurnsOffEveryDisk(t *testing.T) {
 	phantom := chaos.NoStorageFaults()
-	phantom.PhantomWrite = 1
+	phantom.PhantomWriteProb = 1
 	simtest.Run(t, func(s *simtest.S) {
 		w := &lateDisk{s: s}
 		s.Boot().Run(simtest.Phases{Chaos: time.Second}, w)

@@ -56,7 +56,7 @@ func TestStorageFaultsShowInTheReport(t *testing.T) {
 			got, err := fs.ReadFile(providers.StorageFS(st), "f")
 			require.NoError(s, err)
 			assert.Equal(s, "important", string(got))
-		}, simtest.Seeds(3), simtest.Storage(chaos.Storage{PhantomWrite: 1}))
+		}, simtest.Seeds(3), simtest.Storage(chaos.Storage{PhantomWriteProb: 1}))
 	})
 	require.True(t, r.failed)
 	assert.Contains(t, r.output(), "disk driver: phantom-write: f: 9 bytes at 0 acknowledged, not stored")
@@ -65,15 +65,15 @@ func TestStorageFaultsShowInTheReport(t *testing.T) {
 func TestDiskStoragePerAddress(t *testing.T) {
 	r := runIn("TestPerAddress", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {
-			assert.Equal(s, 1.0, s.Disk("flaky").Faults().PhantomWrite)
-			assert.Zero(s, s.Disk("solid").Faults().PhantomWrite)
+			assert.Equal(s, 1.0, s.Disk("flaky").Faults().PhantomWriteProb)
+			assert.Zero(s, s.Disk("solid").Faults().PhantomWriteProb)
 			assert.Equal(s, chaos.NoStorageFaults(), s.Disk("solid").Faults())
 			require.NoError(s, s.Disk("solid").SetFaults(chaos.Storage{}))
 			assert.Zero(s, s.Disk("solid").Faults().IOPS)
-			assert.Error(s, s.Disk("solid").SetFaults(chaos.Storage{TornWrite: 2}))
+			assert.Error(s, s.Disk("solid").SetFaults(chaos.Storage{TornWriteProb: 2}))
 			assert.Equal(s, "flaky", s.Disk("flaky").Addr())
 		}, simtest.Seeds(1), simtest.Storage(chaos.NoStorageFaults()),
-			simtest.DiskStorage("flaky", chaos.Storage{PhantomWrite: 1}))
+			simtest.DiskStorage("flaky", chaos.Storage{PhantomWriteProb: 1}))
 	})
 	assert.False(t, r.failed, r.output())
 }
@@ -82,11 +82,11 @@ func TestStorageOptionsValidate(t *testing.T) {
 	ran := false
 	r := runIn("TestBadStorage", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) { ran = true },
-			simtest.Storage(chaos.Storage{ReadCorruption: 1.5, Off: []string{"bit-rot"}}))
+			simtest.Storage(chaos.Storage{ReadCorruptionProb: 1.5, Off: []string{"bit-rot"}}))
 	})
 	require.True(t, r.failed)
 	assert.False(t, ran, "no seed runs")
-	assert.Contains(t, r.output(), "simtest.Storage: chaos.Storage.ReadCorruption is 1.5; a probability must be in [0, 1]")
+	assert.Contains(t, r.output(), "simtest.Storage: chaos.Storage.ReadCorruptionProb is 1.5; a probability must be in [0, 1]")
 	assert.Contains(t, r.output(), `chaos.Storage.Off names "bit-rot", which is not a storage fault`)
 
 	r = runIn("TestBadDisk", func(r *recorder) {
@@ -107,8 +107,8 @@ func TestStorageFollowsTheChaosConfiguration(t *testing.T) {
 
 	r = runIn("TestStorageAfterChaos", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {
-			assert.Equal(s, 1.0, s.Disk("n1").Faults().SyncFailure)
-		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.Storage(chaos.Storage{SyncFailure: 1}))
+			assert.Equal(s, 1.0, s.Disk("n1").Faults().SyncFailureProb)
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.Storage(chaos.Storage{SyncFailureProb: 1}))
 	})
 	assert.False(t, r.failed, r.output())
 }

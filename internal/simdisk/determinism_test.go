@@ -23,8 +23,8 @@ func busyWorkload(seed uint64) sim.Result {
 	return w.Run(func(ctx context.Context, p providers.Providers) error {
 		cfg := chaos.DefaultStorage()
 		// Faults ten times as likely as by default, so that every kind shows.
-		for _, f := range []*float64{&cfg.ReadCorruption, &cfg.WriteCorruption, &cfg.MisdirectedRead,
-			&cfg.MisdirectedWrite, &cfg.PhantomWrite, &cfg.SyncFailure, &cfg.Stall.Probability, &cfg.Throttle.Probability} {
+		for _, f := range []*float64{&cfg.ReadCorruptionProb, &cfg.WriteCorruptionProb, &cfg.MisdirectedReadProb,
+			&cfg.MisdirectedWriteProb, &cfg.PhantomWriteProb, &cfg.SyncFailureProb, &cfg.Stall.Prob, &cfg.Throttle.Prob} {
 			*f *= 10
 		}
 		ds, err := NewDisks(w, cfg)
@@ -105,5 +105,5 @@ func TestFaultsChangeTheTrace(t *testing.T) {
 		require.NoError(t, res.Err)
 		return res.Trace
 	}
-	assert.NotEqual(t, trace(chaos.Storage{}), trace(chaos.Storage{PhantomWrite: 1}))
+	assert.NotEqual(t, trace(chaos.Storage{}), trace(chaos.Storage{PhantomWriteProb: 1}))
 }

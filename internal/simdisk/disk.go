@@ -89,14 +89,14 @@ func (d *Disk) Storage() providers.Storage { return storage{d} }
 
 // Crash is a power loss: every file loses what was not synced, except
 // the sectors that torn writes carry onto the durable image (see
-// chaos.Storage.TornWrite), drawn file by file in path order and sector
+// chaos.Storage.TornWriteProb), drawn file by file in path order and sector
 // by sector in order. Directory metadata survives. Files opened before the
 // crash no longer work, and operations under way fail when they complete.
 func (d *Disk) Crash() {
 	d.stats.Crashes++
 	d.gen++
 	files, lost, kept := 0, 0, 0
-	p := d.cfg.TornWrite
+	p := d.cfg.TornWriteProb
 	keep := func() bool {
 		if d.w.Rand().Bool(p) {
 			d.stats.TornSectors++
@@ -165,12 +165,12 @@ func (d *Disk) walkFiles(f func(name string, c *content)) {
 
 // free returns how many bytes of new space a write may take now, or -1 for
 // no limit. A full episode may start first: its coin (when
-// Full.Probability > 0 and none is under way), then its length.
+// Full.Prob > 0 and none is under way), then its length.
 func (d *Disk) free() int64 {
 	cfg := &d.cfg
 	now := d.w.Now()
-	if now >= d.dev.fullEnd && d.w.Rand().Bool(cfg.Full.Probability) {
-		dur := d.span(cfg.Full.Min, cfg.Full.Max)
+	if now >= d.dev.fullEnd && d.w.Rand().Bool(cfg.Full.Prob) {
+		dur := d.span(cfg.Full.Duration.Min, cfg.Full.Duration.Max)
 		d.dev.fullEnd = now + dur
 		d.stats.Fulls++
 		d.event("full", "the disk is full for %v", dur)

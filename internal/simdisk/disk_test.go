@@ -501,7 +501,7 @@ func TestDisksPerAddress(t *testing.T) {
 		ds, err := NewDisks(w, chaos.Storage{})
 		require.NoError(t, err)
 		require.NoError(t, ds.Configure("slow", chaos.Storage{IOPS: 10}))
-		assert.Error(t, ds.Configure("bad", chaos.Storage{ReadCorruption: 2}))
+		assert.Error(t, ds.Configure("bad", chaos.Storage{ReadCorruptionProb: 2}))
 		a, b := ds.Disk("n2"), ds.Disk("slow")
 		assert.Same(t, a, ds.Disk("n2"))
 		assert.Equal(t, 10, b.Config().IOPS)
@@ -521,10 +521,10 @@ func TestDisksPerAddress(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	w := sim.New(sim.Config{Seed: 1})
-	_, err := New(w, "n1", chaos.Storage{PhantomWrite: -0.5, Off: []string{"typo"}})
+	_, err := New(w, "n1", chaos.Storage{PhantomWriteProb: -0.5, Off: []string{"typo"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `disk "n1"`)
-	assert.Contains(t, err.Error(), "PhantomWrite is -0.5")
+	assert.Contains(t, err.Error(), "PhantomWriteProb is -0.5")
 	assert.Contains(t, err.Error(), `"typo"`)
 	_, err = NewDisks(w, chaos.Storage{Bandwidth: -1})
 	assert.ErrorContains(t, err, "Bandwidth")

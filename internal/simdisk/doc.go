@@ -25,7 +25,7 @@
 //
 // [Disk.Crash] is a power loss: each file goes back to its durable image,
 // except that each unsynced sector may reach it anyway (a torn write,
-// chaos.Storage.TornWrite), whole, and the file then grows to cover it.
+// chaos.Storage.TornWriteProb), whole, and the file then grows to cover it.
 // [Disk.Stop] is a graceful shutdown: everything written is kept. [Disk.Wipe]
 // erases everything. After any of them, files opened before fail with an
 // error matching fs.ErrClosed: their process is gone.

@@ -52,7 +52,7 @@ func (d *Disk) flipBits(b []byte) int {
 // many bits and which).
 func (d *Disk) readFaults(name string, c *content, p []byte, off int64) {
 	r := d.w.Rand()
-	if r.Bool(d.cfg.MisdirectedRead) {
+	if r.Bool(d.cfg.MisdirectedReadProb) {
 		s := d.pickSector(off, len(p))
 		t := d.misdirect(s)
 		lo, hi, o := sectorSpan(off, len(p), s)
@@ -64,7 +64,7 @@ func (d *Disk) readFaults(name string, c *content, p []byte, off int64) {
 		d.stats.MisdirectedReads++
 		d.event("misdirected-read", "%s: sector %d read from sector %d", name, s, t)
 	}
-	if r.Bool(d.cfg.ReadCorruption) {
+	if r.Bool(d.cfg.ReadCorruptionProb) {
 		s := d.pickSector(off, len(p))
 		lo, hi, _ := sectorSpan(off, len(p), s)
 		k := d.flipBits(p[lo:hi])
@@ -82,20 +82,20 @@ func (d *Disk) write(name string, c *content, p []byte, off int64) {
 	r := d.w.Rand()
 	end := off + int64(len(p))
 	c.size = max(c.size, end)
-	if r.Bool(d.cfg.PhantomWrite) {
+	if r.Bool(d.cfg.PhantomWriteProb) {
 		d.stats.PhantomWrites++
 		d.event("phantom-write", "%s: %d bytes at %d acknowledged, not stored", name, len(p), off)
 		return
 	}
 	misdirected, to := int64(-1), int64(-1)
-	if r.Bool(d.cfg.MisdirectedWrite) {
+	if r.Bool(d.cfg.MisdirectedWriteProb) {
 		misdirected = d.pickSector(off, len(p))
 		to = d.misdirect(misdirected)
 		d.stats.MisdirectedWrites++
 		d.event("misdirected-write", "%s: sector %d written to sector %d", name, misdirected, to)
 	}
 	corrupted := int64(-1)
-	if r.Bool(d.cfg.WriteCorruption) {
+	if r.Bool(d.cfg.WriteCorruptionProb) {
 		corrupted = d.pickSector(off, len(p))
 	}
 	if misdirected < 0 && corrupted < 0 {

@@ -60,7 +60,7 @@ func TestReadCorruption(t *testing.T) {
 	res := run(t, 1, fast, func(ctx context.Context, dd *Disk, st providers.Storage) {
 		d = dd
 		writeFile(t, st, "f", data, true)
-		require.NoError(t, d.SetConfig(withFault(func(c *chaos.Storage) { c.ReadCorruption = 1 })))
+		require.NoError(t, d.SetConfig(withFault(func(c *chaos.Storage) { c.ReadCorruptionProb = 1 })))
 		f, err := st.Open("f")
 		require.NoError(t, err)
 		got := make([]byte, len(data))
@@ -82,7 +82,7 @@ func TestReadCorruption(t *testing.T) {
 func TestWriteCorruption(t *testing.T) {
 	data := pattern(4096)
 	var d *Disk
-	res := run(t, 1, withFault(func(c *chaos.Storage) { c.WriteCorruption = 1 }), func(ctx context.Context, dd *Disk, st providers.Storage) {
+	res := run(t, 1, withFault(func(c *chaos.Storage) { c.WriteCorruptionProb = 1 }), func(ctx context.Context, dd *Disk, st providers.Storage) {
 		d = dd
 		writeFile(t, st, "f", data, true)
 		require.NoError(t, d.SetConfig(fast))
@@ -101,7 +101,7 @@ func TestMisdirectedRead(t *testing.T) {
 	res := run(t, 1, fast, func(ctx context.Context, dd *Disk, st providers.Storage) {
 		d = dd
 		writeFile(t, st, "f", data, true)
-		require.NoError(t, d.SetConfig(withFault(func(c *chaos.Storage) { c.MisdirectedRead = 1 })))
+		require.NoError(t, d.SetConfig(withFault(func(c *chaos.Storage) { c.MisdirectedReadProb = 1 })))
 		f, err := st.Open("f")
 		require.NoError(t, err)
 		got := make([]byte, SectorSize)
@@ -126,7 +126,7 @@ func TestMisdirectedWrite(t *testing.T) {
 	run(t, 1, fast, func(ctx context.Context, dd *Disk, st providers.Storage) {
 		d = dd
 		writeFile(t, st, "f", old, true)
-		require.NoError(t, d.SetConfig(withFault(func(c *chaos.Storage) { c.MisdirectedWrite = 1 })))
+		require.NoError(t, d.SetConfig(withFault(func(c *chaos.Storage) { c.MisdirectedWriteProb = 1 })))
 		f, err := st.OpenFile("f", os.O_RDWR, 0)
 		require.NoError(t, err)
 		_, err = f.WriteAt(bytes.Repeat([]byte{0xEE}, SectorSize), 10*SectorSize)
@@ -143,7 +143,7 @@ func TestMisdirectedWrite(t *testing.T) {
 
 func TestPhantomWrite(t *testing.T) {
 	var d *Disk
-	res := run(t, 1, withFault(func(c *chaos.Storage) { c.PhantomWrite = 1 }), func(ctx context.Context, dd *Disk, st providers.Storage) {
+	res := run(t, 1, withFault(func(c *chaos.Storage) { c.PhantomWriteProb = 1 }), func(ctx context.Context, dd *Disk, st providers.Storage) {
 		d = dd
 		f, err := st.Create("f")
 		require.NoError(t, err)
@@ -167,7 +167,7 @@ func TestSyncFailureLosesDataOnce(t *testing.T) {
 		_, err = f.Write([]byte("doomed"))
 		require.NoError(t, err)
 
-		require.NoError(t, d.SetConfig(withFault(func(c *chaos.Storage) { c.SyncFailure = 1 })))
+		require.NoError(t, d.SetConfig(withFault(func(c *chaos.Storage) { c.SyncFailureProb = 1 })))
 		err = f.Sync()
 		assert.ErrorIs(t, err, syscall.EIO)
 		var pe *fs.PathError
@@ -187,7 +187,7 @@ func TestSyncFailureLosesDataOnce(t *testing.T) {
 }
 
 func TestSyncFailureNeedsUnsyncedData(t *testing.T) {
-	run(t, 1, withFault(func(c *chaos.Storage) { c.SyncFailure = 1 }), func(ctx context.Context, d *Disk, st providers.Storage) {
+	run(t, 1, withFault(func(c *chaos.Storage) { c.SyncFailureProb = 1 }), func(ctx context.Context, d *Disk, st providers.Storage) {
 		f, err := st.Create("f")
 		require.NoError(t, err)
 		require.NoError(t, f.Sync(), "nothing to write back, nothing to fail")
@@ -202,7 +202,7 @@ func TestTornWrites(t *testing.T) {
 		min, max int
 	}{{0, 0, 0}, {1, 64, 64}, {0.5, 16, 48}} {
 		var d *Disk
-		res := run(t, 3, withFault(func(c *chaos.Storage) { c.TornWrite = tc.p }), func(ctx context.Context, dd *Disk, st providers.Storage) {
+		res := run(t, 3, withFault(func(c *chaos.Storage) { c.TornWriteProb = tc.p }), func(ctx context.Context, dd *Disk, st providers.Storage) {
 			d = dd
 			writeFile(t, st, "f", data, false)
 			d.Crash()
@@ -223,8 +223,8 @@ func TestTornWrites(t *testing.T) {
 					"the file grew to cover its last kept sector")
 			}
 		})
-		assert.GreaterOrEqual(t, d.Stats().TornSectors, tc.min, "TornWrite %v", tc.p)
-		assert.LessOrEqual(t, d.Stats().TornSectors, tc.max, "TornWrite %v", tc.p)
+		assert.GreaterOrEqual(t, d.Stats().TornSectors, tc.min, "TornWriteProb %v", tc.p)
+		assert.LessOrEqual(t, d.Stats().TornSectors, tc.max, "TornWriteProb %v", tc.p)
 		if tc.p > 0 {
 			assert.Contains(t, timeline(res), "disk n1: torn-write: f: ")
 		}
@@ -234,7 +234,7 @@ func TestTornWrites(t *testing.T) {
 
 func TestStall(t *testing.T) {
 	cfg := withFault(func(c *chaos.Storage) {
-		c.Stall = chaos.StorageEpisode{Probability: 1, Min: time.Second, Max: time.Second}
+		c.Stall = chaos.StorageEpisode{Prob: 1, Duration: chaos.Range{Min: time.Second, Max: time.Second}}
 	})
 	var d *Disk
 	res := run(t, 1, cfg, func(ctx context.Context, dd *Disk, st providers.Storage) {
@@ -253,7 +253,7 @@ func TestStall(t *testing.T) {
 func TestThrottle(t *testing.T) {
 	cfg := withFault(func(c *chaos.Storage) {
 		c.IOPS = 1000
-		c.Throttle = chaos.StorageEpisode{Probability: 1, Min: time.Minute, Max: time.Minute}
+		c.Throttle = chaos.StorageEpisode{Prob: 1, Duration: chaos.Range{Min: time.Minute, Max: time.Minute}}
 		c.ThrottleFactor = 10
 	})
 	var d *Disk
@@ -273,7 +273,7 @@ func TestThrottleSaturatesInsteadOfOverflowing(t *testing.T) {
 	// into an instant disk.
 	cfg := withFault(func(c *chaos.Storage) {
 		c.Bandwidth = 1
-		c.Throttle = chaos.StorageEpisode{Probability: 1, Min: time.Minute, Max: time.Minute}
+		c.Throttle = chaos.StorageEpisode{Prob: 1, Duration: chaos.Range{Min: time.Minute, Max: time.Minute}}
 		c.ThrottleFactor = chaos.MaxThrottleFactor
 	})
 	var d *Disk
@@ -285,14 +285,14 @@ func TestThrottleSaturatesInsteadOfOverflowing(t *testing.T) {
 
 func TestOffSwitchesFaultsByName(t *testing.T) {
 	cfg := withFault(func(c *chaos.Storage) {
-		c.PhantomWrite = 1
+		c.PhantomWriteProb = 1
 		c.Off = []string{"phantom-write"}
 	})
 	run(t, 1, cfg, func(ctx context.Context, d *Disk, st providers.Storage) {
 		writeFile(t, st, "f", []byte("kept"), true)
 		assert.Equal(t, "kept", string(readFile(t, st, "f")))
 		assert.Zero(t, d.Stats().PhantomWrites)
-		assert.Zero(t, d.Config().PhantomWrite, "Config shows what the disk acts on")
+		assert.Zero(t, d.Config().PhantomWriteProb, "Config shows what the disk acts on")
 	})
 }
 
@@ -302,8 +302,8 @@ func TestRandomizedDisksDiffer(t *testing.T) {
 		run(t, seed, chaos.RandomStorage(), func(ctx context.Context, d *Disk, st providers.Storage) {
 			cfg := d.Config()
 			assert.False(t, cfg.Randomize)
-			assert.LessOrEqual(t, cfg.ReadCorruption, 3*chaos.DefaultStorage().ReadCorruption)
-			seen[cfg.ReadCorruption] = true
+			assert.LessOrEqual(t, cfg.ReadCorruptionProb, 3*chaos.DefaultStorage().ReadCorruptionProb)
+			seen[cfg.ReadCorruptionProb] = true
 		})
 	}
 	assert.Greater(t, len(seen), 10, "seeds draw different intensities")

@@ -200,7 +200,7 @@ func (f *file) sync(op string) error {
 	c := f.n.c
 	unsynced := c.unsynced()
 	done := d.schedule(opSync, int64(c.ndirty)*SectorSize)
-	fail := unsynced && d.w.Rand().Bool(d.cfg.SyncFailure)
+	fail := unsynced && d.w.Rand().Bool(d.cfg.SyncFailureProb)
 	task := d.w.CurrentTask()
 	d.stats.Syncs++
 	d.wait(opSync, done, func() {

@@ -73,7 +73,7 @@ func TestCrashGivesBackUnsyncedSpace(t *testing.T) {
 }
 
 func TestFullEpisode(t *testing.T) {
-	cfg := chaos.Storage{Full: chaos.StorageEpisode{Probability: 1, Min: time.Second, Max: time.Second}}
+	cfg := chaos.Storage{Full: chaos.StorageEpisode{Prob: 1, Duration: chaos.Range{Min: time.Second, Max: time.Second}}}
 	run(t, 1, cfg, func(ctx context.Context, d *Disk, st providers.Storage) {
 		f, err := st.Create("data")
 		require.NoError(t, err)
@@ -82,7 +82,7 @@ func TestFullEpisode(t *testing.T) {
 		assert.Equal(t, 1, d.Stats().Fulls)
 		assert.Equal(t, 1, d.Stats().NoSpace)
 
-		d.cfg.Full.Probability = 0 // no new episode once this one ends
+		d.cfg.Full.Prob = 0 // no new episode once this one ends
 		require.NoError(t, d.w.Providers().Time.Sleep(ctx, time.Second))
 		_, err = f.Write([]byte("hello"))
 		assert.NoError(t, err, "the episode is over")
@@ -90,8 +90,8 @@ func TestFullEpisode(t *testing.T) {
 }
 
 func TestFullEpisodeIsValidated(t *testing.T) {
-	err := chaos.Storage{Full: chaos.StorageEpisode{Probability: 0.1, Min: time.Second, Max: time.Millisecond}}.Validate()
-	assert.ErrorContains(t, err, "chaos.Storage.Full is [1s, 1ms]; Min must not be above Max")
+	err := chaos.Storage{Full: chaos.StorageEpisode{Prob: 0.1, Duration: chaos.Range{Min: time.Second, Max: time.Millisecond}}}.Validate()
+	assert.ErrorContains(t, err, "chaos.Storage.Full.Duration is [1s, 1ms]; Min must not be above Max")
 	err = chaos.Storage{Capacity: -1}.Validate()
 	assert.ErrorContains(t, err, "chaos.Storage.Capacity is -1 bytes; it must be zero (no limit) or positive")
 }

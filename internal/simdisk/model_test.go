@@ -117,7 +117,7 @@ func exec(seed uint64, ops []mop, torn float64) error {
 	res := w.Run(func(ctx context.Context, p providers.Providers) error {
 		cfg := chaos.Storage{}
 		if torn > 0 {
-			cfg.TornWrite = torn
+			cfg.TornWriteProb = torn
 		}
 		d, err := New(w, "n1", cfg)
 		if err != nil {

@@ -33,15 +33,15 @@ type device struct {
 func (d *Disk) schedule(kind opKind, n int64) time.Duration {
 	now := d.w.Now()
 	cfg := &d.cfg
-	if now >= d.dev.stallEnd && d.w.Rand().Bool(cfg.Stall.Probability) {
-		dur := d.span(cfg.Stall.Min, cfg.Stall.Max)
+	if now >= d.dev.stallEnd && d.w.Rand().Bool(cfg.Stall.Prob) {
+		dur := d.span(cfg.Stall.Duration.Min, cfg.Stall.Duration.Max)
 		d.dev.stallEnd = now + dur
 		d.stats.Stalls++
 		d.event("stall", "the disk stops serving for %v", dur)
 	}
 	throttled := now < d.dev.throttleEnd
-	if !throttled && d.w.Rand().Bool(cfg.Throttle.Probability) {
-		dur := d.span(cfg.Throttle.Min, cfg.Throttle.Max)
+	if !throttled && d.w.Rand().Bool(cfg.Throttle.Prob) {
+		dur := d.span(cfg.Throttle.Duration.Min, cfg.Throttle.Duration.Max)
 		d.dev.throttleEnd = now + dur
 		throttled = true
 		d.stats.Throttles++

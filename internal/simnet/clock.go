@@ -15,14 +15,14 @@ import (
 
 const billion = 1_000_000_000
 
-// drawClock draws the host's skew (when ClockSkewMax > 0) and drift (when
-// ClockDriftMax > 0), one value each.
+// drawClock draws the host's skew (when MaxClockSkew > 0) and drift (when
+// MaxClockDrift > 0), one value each.
 func (h *Host) drawClock() {
 	n := h.n
-	if m := int64(n.cfg.ClockSkewMax); m > 0 {
+	if m := int64(n.cfg.MaxClockSkew); m > 0 {
 		h.skew = n.uniform(-m, m)
 	}
-	if m := int64(math.Round(n.cfg.ClockDriftMax * billion)); m > 0 {
+	if m := int64(math.Round(n.cfg.MaxClockDrift * billion)); m > 0 {
 		h.drift = n.uniform(-m, m)
 	}
 	if h.skew != 0 || h.drift != 0 {
@@ -169,14 +169,14 @@ func (t *hostTimer) Reset(d time.Duration) bool {
 }
 
 // sleepDelay draws the buggified extra delay of a sleep or timer: a coin
-// (when SleepDelayProb > 0), then u for SleepDelayMax × u^1000.
+// (when SleepDelayProb > 0), then u for MaxSleepDelay × u^1000.
 func (h *Host) sleepDelay() time.Duration {
 	n := h.n
 	p := n.cfg.SleepDelayProb
-	if p <= 0 || n.cfg.SleepDelayMax <= 0 || n.paused || !n.rng.Bool(p) {
+	if p <= 0 || n.cfg.MaxSleepDelay <= 0 || n.paused || !n.rng.Bool(p) {
 		return 0
 	}
-	d := time.Duration(float64(float64(n.cfg.SleepDelayMax) * pow1000(n.rng.Float64())))
+	d := time.Duration(float64(float64(n.cfg.MaxSleepDelay) * pow1000(n.rng.Float64())))
 	if d > 0 {
 		n.event("sleep on %s delayed by %v", h.name, d)
 	}

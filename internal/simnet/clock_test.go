@@ -16,8 +16,8 @@ import (
 
 func TestClockSkewAndDrift(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
-	cfg.ClockSkewMax = time.Second
-	cfg.ClockDriftMax = 0.1
+	cfg.MaxClockSkew = time.Second
+	cfg.MaxClockDrift = 0.1
 	w := newWorld(t, 1, cfg)
 	res := w.run(func(ctx context.Context, p providers.Providers) error {
 		hosts := []providers.Time{w.net.Host("10.0.0.1").Time(), w.net.Host("10.0.0.2").Time(), w.net.Host("10.0.0.3").Time()}
@@ -25,14 +25,14 @@ func TestClockSkewAndDrift(t *testing.T) {
 		starts := make([]time.Time, len(hosts))
 		for i, c := range hosts {
 			starts[i] = c.Now()
-			assert.InDelta(t, 0, float64(starts[i].Sub(sim.Epoch)), float64(time.Second), "skew within ClockSkewMax")
+			assert.InDelta(t, 0, float64(starts[i].Sub(sim.Epoch)), float64(time.Second), "skew within MaxClockSkew")
 		}
 		assert.NotEqual(t, starts[0], starts[1], "hosts disagree")
 
 		require.NoError(t, p.Time.Sleep(ctx, 100*time.Second))
 		for i, c := range hosts {
 			passed := c.Now().Sub(starts[i])
-			assert.InDelta(t, float64(100*time.Second), float64(passed), float64(10*time.Second), "drift within ClockDriftMax")
+			assert.InDelta(t, float64(100*time.Second), float64(passed), float64(10*time.Second), "drift within MaxClockDrift")
 			assert.NotEqual(t, 100*time.Second, passed, "host %d's clock drifts", i)
 		}
 
@@ -65,8 +65,8 @@ func TestClockSkewAndDrift(t *testing.T) {
 
 func TestConnDeadlinesFollowTheHostClock(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
-	cfg.ClockSkewMax = time.Hour
-	cfg.ClockDriftMax = 0.2
+	cfg.MaxClockSkew = time.Hour
+	cfg.MaxClockDrift = 0.2
 	simulate(t, 2, cfg, func(ctx context.Context, client, server providers.Providers) error {
 		c, s := pair(t, ctx, client, server)
 		_ = c
@@ -81,7 +81,7 @@ func TestConnDeadlinesFollowTheHostClock(t *testing.T) {
 
 func TestSleepDelays(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
-	cfg.SleepDelayProb, cfg.SleepDelayMax = 1, 1000*time.Second
+	cfg.SleepDelayProb, cfg.MaxSleepDelay = 1, 1000*time.Second
 	w := newWorld(t, 3, cfg)
 	var longer int
 	res := w.run(func(ctx context.Context, p providers.Providers) error {
@@ -105,9 +105,9 @@ func TestSleepDelays(t *testing.T) {
 
 func TestResilientClientSurvivesClockFaults(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
-	cfg.ClockSkewMax = time.Second
-	cfg.ClockDriftMax = 0.01
-	cfg.SleepDelayProb, cfg.SleepDelayMax = 0.5, time.Second
+	cfg.MaxClockSkew = time.Second
+	cfg.MaxClockDrift = 0.01
+	cfg.SleepDelayProb, cfg.MaxSleepDelay = 0.5, time.Second
 	for seed := range uint64(3) {
 		survive(t, seed, cfg, 200)
 	}

@@ -69,7 +69,7 @@ func TestEcho(t *testing.T) {
 }
 
 func TestConnectTakesARoundTrip(t *testing.T) {
-	cfg := chaos.Network{Latency: chaos.Latency{Min: time.Millisecond, Max: time.Millisecond}}
+	cfg := chaos.Network{Latency: chaos.Latency{Fast: chaos.Range{Min: time.Millisecond, Max: time.Millisecond}}}
 	simulate(t, 1, cfg, func(ctx context.Context, client, server providers.Providers) error {
 		l, err := server.Network.Listen(ctx, ":80")
 		require.NoError(t, err)
@@ -325,8 +325,8 @@ func TestBytesArriveInOrderAfterTheirLatency(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, uint32(i), binary.BigEndian.Uint32(b[:]))
 			took := server.Time.Now().Sub(sent)
-			assert.GreaterOrEqual(t, took, cfg.Latency.Min)
-			assert.LessOrEqual(t, took, cfg.Latency.Max)
+			assert.GreaterOrEqual(t, took, cfg.Latency.Fast.Min)
+			assert.LessOrEqual(t, took, cfg.Latency.Fast.Max)
 		}
 		return nil
 	})

@@ -17,14 +17,14 @@ func (n *Net) latency(src, dst *Host) int64 {
 	var d int64
 	switch {
 	case l.SlowProb > 0 && n.rng.Bool(l.SlowProb):
-		d = n.uniform(int64(l.SlowMin), int64(l.SlowMax))
+		d = n.uniform(int64(l.Slow.Min), int64(l.Slow.Max))
 		n.event("slow packet %s -> %s: %v", src.name, dst.name, time.Duration(d))
 	case l.Shape == chaos.LatencyExponential:
-		d = int64(l.Min) + min(n.expDraw(int64(l.Mean)), int64(l.Max-l.Min))
+		d = int64(l.Fast.Min) + min(n.expDraw(int64(l.Mean)), int64(l.Fast.Max-l.Fast.Min))
 	default:
-		d = n.uniform(int64(l.Min), int64(l.Max))
+		d = n.uniform(int64(l.Fast.Min), int64(l.Fast.Max))
 	}
-	if src != dst && n.cfg.PairLatencyMax > 0 {
+	if src != dst && n.cfg.MaxPairLatency > 0 {
 		d += n.pairLatency(src, dst)
 	}
 	return d
@@ -43,7 +43,7 @@ func (n *Net) pairLatency(a, b *Host) int64 {
 	if n.pairLat == nil {
 		n.pairLat = make(map[uint64]int64)
 	}
-	d := n.uniform(0, int64(n.cfg.PairLatencyMax))
+	d := n.uniform(0, int64(n.cfg.MaxPairLatency))
 	n.pairLat[k] = d
 	n.event("pair %s <-> %s: extra latency %v", a.name, b.name, time.Duration(d))
 	return d
@@ -115,7 +115,7 @@ func (n *Net) rollClog(src, dst *Host) {
 	if p <= 0 || n.paused || src == dst || !n.rng.Bool(p) {
 		return
 	}
-	n.clog(src, dst, n.uniform(int64(n.cfg.ClogMin), int64(n.cfg.ClogMax)))
+	n.clog(src, dst, n.uniform(int64(n.cfg.ClogDuration.Min), int64(n.cfg.ClogDuration.Max)))
 }
 
 // ln is the natural logarithm of x in (0, 1], computed with +, *, / only,

@@ -39,7 +39,7 @@ func oneWayTimes(t *testing.T, seed uint64, cfg chaos.Network, count int) []time
 }
 
 func TestLatencyUniform(t *testing.T) {
-	cfg := chaos.Network{Latency: chaos.Latency{Min: time.Millisecond, Max: 3 * time.Millisecond}}
+	cfg := chaos.Network{Latency: chaos.Latency{Fast: chaos.Range{Min: time.Millisecond, Max: 3 * time.Millisecond}}}
 	took := oneWayTimes(t, 1, cfg, 500)
 	assert.GreaterOrEqual(t, slices.Min(took), time.Millisecond)
 	assert.LessOrEqual(t, slices.Max(took), 3*time.Millisecond)
@@ -48,7 +48,7 @@ func TestLatencyUniform(t *testing.T) {
 }
 
 func TestLatencyExponential(t *testing.T) {
-	cfg := chaos.Network{Latency: chaos.Latency{Shape: chaos.LatencyExponential, Min: time.Millisecond, Max: 20 * time.Millisecond, Mean: 2 * time.Millisecond}}
+	cfg := chaos.Network{Latency: chaos.Latency{Shape: chaos.LatencyExponential, Fast: chaos.Range{Min: time.Millisecond, Max: 20 * time.Millisecond}, Mean: 2 * time.Millisecond}}
 	took := oneWayTimes(t, 2, cfg, 2000)
 	var sum time.Duration
 	for _, d := range took {
@@ -62,8 +62,8 @@ func TestLatencyExponential(t *testing.T) {
 
 func TestLatencySlowTail(t *testing.T) {
 	cfg := chaos.Network{Latency: chaos.Latency{
-		Min: 100 * time.Microsecond, Max: 100 * time.Microsecond,
-		SlowProb: 0.02, SlowMin: 10 * time.Millisecond, SlowMax: 20 * time.Millisecond,
+		Fast:     chaos.Range{Min: 100 * time.Microsecond, Max: 100 * time.Microsecond},
+		SlowProb: 0.02, Slow: chaos.Range{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond},
 	}}
 	took := oneWayTimes(t, 3, cfg, 1000)
 	slow := 0
@@ -78,14 +78,14 @@ func TestLatencySlowTail(t *testing.T) {
 
 	// A resilient client survives a slow tail longer than its timeout.
 	cfg = chaos.NoNetworkFaults()
-	cfg.Latency.SlowProb, cfg.Latency.SlowMin, cfg.Latency.SlowMax = 0.05, 100*time.Millisecond, 400*time.Millisecond
+	cfg.Latency.SlowProb, cfg.Latency.Slow.Min, cfg.Latency.Slow.Max = 0.05, 100*time.Millisecond, 400*time.Millisecond
 	res, cl := survive(t, 3, cfg, 200)
 	assert.NotEmpty(t, events(res, "slow packet"))
 	assert.Positive(t, cl.errs["timeout"], "some calls timed out and were retried")
 }
 
 func TestPairLatencyIsStablePerPair(t *testing.T) {
-	cfg := chaos.Network{Latency: chaos.Latency{Min: time.Millisecond, Max: time.Millisecond}, PairLatencyMax: 5 * time.Millisecond}
+	cfg := chaos.Network{Latency: chaos.Latency{Fast: chaos.Range{Min: time.Millisecond, Max: time.Millisecond}}, MaxPairLatency: 5 * time.Millisecond}
 	w := newWorld(t, 4, cfg)
 	took := map[string][]time.Duration{}
 	res := w.run(func(ctx context.Context, p providers.Providers) error {
@@ -130,7 +130,7 @@ func TestPairLatencyIsStablePerPair(t *testing.T) {
 func TestRandomPartitions(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
 	cfg.PartitionInterval = 2 * time.Second
-	cfg.PartitionMin, cfg.PartitionMax = 300*time.Millisecond, time.Second
+	cfg.PartitionDuration.Min, cfg.PartitionDuration.Max = 300*time.Millisecond, time.Second
 	cfg.PartitionOneWayProb = 0.5
 	res, cl := survive(t, 5, cfg, 3000)
 	parts := events(res, "random partition {")
@@ -215,7 +215,7 @@ func TestIsolate(t *testing.T) {
 }
 
 func TestClogging(t *testing.T) {
-	cfg := chaos.Network{Latency: chaos.Latency{Min: time.Millisecond, Max: time.Millisecond}, ClogProb: 1, ClogMin: 50 * time.Millisecond, ClogMax: 50 * time.Millisecond}
+	cfg := chaos.Network{Latency: chaos.Latency{Fast: chaos.Range{Min: time.Millisecond, Max: time.Millisecond}}, ClogProb: 1, ClogDuration: chaos.Range{Min: 50 * time.Millisecond, Max: 50 * time.Millisecond}}
 	took := oneWayTimes(t, 9, cfg, 3)
 	for _, d := range took {
 		assert.Equal(t, 50*time.Millisecond, d, "every write clogs its link for 50ms, and its packet waits for the clog")
@@ -249,7 +249,7 @@ func TestClogging(t *testing.T) {
 	assert.NotEmpty(t, events(res, "clog 10.0.0.1 -> 10.0.0.2 for 1s"))
 
 	cfg = chaos.NoNetworkFaults()
-	cfg.ClogProb, cfg.ClogMin, cfg.ClogMax = 0.05, 100*time.Millisecond, 500*time.Millisecond
+	cfg.ClogProb, cfg.ClogDuration.Min, cfg.ClogDuration.Max = 0.05, 100*time.Millisecond, 500*time.Millisecond
 	res, cl := survive(t, 9, cfg, 300)
 	assert.NotEmpty(t, events(res, "clog"))
 	assert.Positive(t, cl.errs["timeout"])
@@ -301,7 +301,7 @@ func TestPartialReads(t *testing.T) {
 func TestPartialWrites(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
 	cfg.PartialWriteProb = 1
-	cfg.Latency = chaos.Latency{Min: time.Millisecond, Max: 10 * time.Millisecond}
+	cfg.Latency = chaos.Latency{Fast: chaos.Range{Min: time.Millisecond, Max: 10 * time.Millisecond}}
 	split := 0
 	simulate(t, 14, cfg, func(ctx context.Context, client, server providers.Providers) error {
 		c, s := pair(t, ctx, client, server)

@@ -427,7 +427,7 @@ func (n *Net) startPartition(now int64) {
 		hs[i], hs[j] = hs[j], hs[i]
 	}
 	oneWay := n.rng.Bool(n.cfg.PartitionOneWayProb)
-	d := n.uniform(int64(n.cfg.PartitionMin), int64(n.cfg.PartitionMax))
+	d := n.uniform(int64(n.cfg.PartitionDuration.Min), int64(n.cfg.PartitionDuration.Max))
 	p := &partition{side: make([]bool, len(n.hosts)), oneWay: oneWay, until: now + d}
 	var a, b []string
 	for i, h := range hs {

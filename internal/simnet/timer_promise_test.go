@@ -22,8 +22,8 @@ func TestTimersNeverFireEarly(t *testing.T) {
 	early := 0
 	rapid.Check(t, func(rt *rapid.T) {
 		cfg := chaos.NoNetworkFaults()
-		cfg.ClockSkewMax = time.Duration(rapid.Int64Range(0, int64(time.Hour)).Draw(rt, "skew"))
-		cfg.ClockDriftMax = rapid.Float64Range(0, 0.01).Draw(rt, "drift")
+		cfg.MaxClockSkew = time.Duration(rapid.Int64Range(0, int64(time.Hour)).Draw(rt, "skew"))
+		cfg.MaxClockDrift = rapid.Float64Range(0, 0.01).Draw(rt, "drift")
 		seed := rapid.Uint64().Draw(rt, "seed")
 		durs := rapid.SliceOfN(rapid.Int64Range(1, int64(10*time.Minute)), 1, 8).Draw(rt, "durations")
 		kind := rapid.SampledFrom([]string{"Sleep", "AfterFunc", "Reset", "WithTimeout", "WithDeadline", "Select", "ReadDeadline"}).Draw(rt, "kind")
