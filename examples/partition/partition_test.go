@@ -20,7 +20,7 @@ var planted = flag.Bool("planted", false, "ping with the naive client, which giv
 func partitions() chaos.Network {
 	cfg := chaos.NoNetworkFaults()
 	cfg.PartitionInterval = 3 * time.Second
-	cfg.PartitionDuration.Min, cfg.PartitionDuration.Max = 500*time.Millisecond, 2*time.Second
+	cfg.PartitionDuration = chaos.Range{Min: 500 * time.Millisecond, Max: 2 * time.Second}
 	return cfg
 }
 
