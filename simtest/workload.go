@@ -69,8 +69,11 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		s.configError(err)
 	}
 	a := s.chaos.Attrition
-	if a.Enabled && a.MaxDead > len(c.procs) {
+	if a.Enabled && a.Unit == chaos.Process && a.MaxDead > len(c.procs) {
 		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d", a.MaxDead, len(c.procs), len(c.procs))
+	}
+	if n := len(c.Units(a.Unit)); a.Enabled && a.Unit != chaos.Process && a.MaxDead > n {
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d %vs (%v); lower MaxDead to at most %d, or place the processes in more (Processes.Topology)", a.MaxDead, n, a.Unit, c.Units(a.Unit), n)
 	}
 	ctx := s.Context()
 	p := s.workloadProviders()
@@ -93,7 +96,11 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	var reboots []providers.Handle
 	if a.Enabled && len(c.procs) > 0 {
 		attrition = s.Go("attrition", func(ctx context.Context) error {
-			c.attrition(ctx, a, &reboots)
+			if a.Unit != chaos.Process {
+				c.unitAttrition(ctx, a, &reboots)
+			} else {
+				c.attrition(ctx, a, &reboots)
+			}
 			return nil
 		})
 	}
@@ -179,6 +186,9 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		how := pickReboot(a, r.Float64())
 		if how == Wipe && p.spec.SoleCopy {
 			how = Crash
+		}
+		if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
+			how = Crash // the machine's fate: see Topology
 		}
 		grace, recovery := a.Grace.Draw(r), a.Recovery.Draw(r)
 		c.dead++
