@@ -21,6 +21,8 @@ type Cluster struct {
 	procs  []*proc
 	byName map[string]*proc
 	dead   int // processes down or going down
+
+	injectors []Injector
 }
 
 // proc is one process slot: a name, a host and a disk that outlive its

@@ -46,10 +46,11 @@ const (
 //     (no network or disk fault, no buggify), so that preparing the
 //     system does not fail by chance;
 //  2. run: every workload's Run at once, with chaos on — the network's and
-//     the disks' faults, buggify, and attrition rebooting processes — for
-//     Phases.Chaos or until every Run has returned; with no workload, for
-//     Phases.Chaos;
-//  3. quiesce: faults heal and chaos stops; reboots under way complete;
+//     the disks' faults, buggify, attrition rebooting processes, and the
+//     injectors of [Cluster.Inject] — for Phases.Chaos or until every Run
+//     has returned; with no workload, for Phases.Chaos;
+//  3. quiesce: faults heal and chaos stops; injectors' contexts end and
+//     they are waited for; reboots under way complete;
 //     Runs still going finish in quiet;
 //  4. settle for Phases.Settle, then check: each workload's Check, in
 //     order.
@@ -113,6 +114,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		})
 	}
 	window, cancel := s.p.Time.WithTimeout(ctx, ph.Chaos)
+	injectors := c.startInjectors(window)
 	for _, h := range runs {
 		if h.Join(window) != nil {
 			break // the chaos window closed first
@@ -124,6 +126,9 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	cancel()
 
 	s.w.Event("", "phase: quiesce")
+	for _, h := range injectors {
+		_ = h.Join(ctx) // their reboots under way complete
+	}
 	if attrition != nil {
 		attrition.Cancel()
 		_ = attrition.Join(ctx)
