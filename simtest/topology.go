@@ -56,9 +56,13 @@ func (t Topology) check(group string, n int) error {
 		return fmt.Errorf("simtest: Processes %q has a Topology with a negative count (%+v); each count is zero (meaning one) or more", group, t)
 	}
 	d, z, m, k := t.dims()
-	holds := n // capped: the product of large counts must not overflow
-	if d*z <= n && d*z*m <= n && d*z*m*k < n {
-		holds = d * z * m * k
+	holds := 1 // the product, capped at n so that large counts cannot overflow it
+	for _, c := range []int{d, z, m, k} {
+		if holds > n/c {
+			holds = n
+			break
+		}
+		holds *= c
 	}
 	if holds < n {
 		return fmt.Errorf("simtest: Processes %q has up to %d processes but its Topology holds %d (%d data centers × %d zones × %d machines × %d per machine); raise a count of the Topology, or lower Count and MaxCount", group, n, holds, d, z, m, k)
@@ -200,7 +204,10 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		}
 		gctx, cancel := s.p.Time.WithTimeout(s.w.Context(), grace)
 		for _, p := range ps {
-			if _, returned := p.main.Join(gctx).(exit); !returned && gctx.Err() != nil {
+			if err := p.main.Join(gctx); err != nil {
+				if _, returned := err.(exit); returned {
+					continue
+				}
 				s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", p.peer.Name, grace))
 			}
 		}

@@ -224,3 +224,35 @@ func TestTopologyMisuseNamesTheFix(t *testing.T) {
 		})
 	}
 }
+
+func TestRebootUnitGracefullyGivesOneGracePeriod(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{PerMachine: 2}, NewFor: func(id simtest.ProcessID) simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if id.Index == 1 {
+					ctx = context.WithoutCancel(ctx) // deaf to the stop
+				}
+				_ = p.Time.Sleep(ctx, time.Hour)
+				return nil
+			})
+		}})
+		ends := s.Watch("exit", "grace over")
+		start := s.Elapsed()
+		c.RebootUnit(chaos.Machine, "dc0-z0-m0", simtest.Graceful, 3*time.Second, 0)
+		assert.Equal(s, start+3*time.Second, s.Elapsed(), "one grace period for the whole machine")
+		var got []string
+		for _, e := range ends.Next() {
+			got = append(got, e.Msg)
+		}
+		assert.Equal(s, []string{"exit: returned from a graceful stop", "grace over: p-1 did not stop within 3s; killed"}, got)
+		assert.Equal(s, 2, c.Boots("p-0"))
+		assert.Equal(s, 2, c.Boots("p-1"))
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+}
+
+func TestHugeTopologyHoldsItsProcesses(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 3, Topology: simtest.Topology{DataCenters: 1 << 40, Zones: 1 << 40, Machines: 1 << 40}, New: writer})
+		assert.Equal(s, []string{"dc0-z0-m0", "dc0-z0-m1", "dc0-z0-m2"}, c.Units(chaos.Machine), "counts whose product overflows an int hold three processes")
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+}
