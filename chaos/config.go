@@ -64,15 +64,24 @@ func DefaultBuggify() BuggifyConfig {
 // defers do while it unwinds has no effect, its connections closed by its
 // host as TCP closes a dead process's), wipe (a crash that also erases its
 // disk) or power loss (a crash of its machine: its connections vanish in
-// silence). It comes back after the recovery delay.
+// silence). It comes back after the recovery delay. With Unit set to a
+// machine, a zone or a data center, every process of the unit goes down
+// and comes back at once, and its machines' disks take the reboot. A wipe
+// or a power loss drawn for one process that shares its machine with
+// others is a crash: they are the machine's.
 //
 // Every duration is at most [MaxDuration].
 type Attrition struct {
 	// Enabled switches attrition on.
 	Enabled bool
 	// MaxDead bounds how many processes may be down at once, counted from
-	// the instant a reboot starts until the process is back.
+	// the instant a reboot starts until the process is back; under a
+	// Unit other than Process, how many units (machines, zones or data
+	// centers) may have a process down at once.
 	MaxDead int
+	// Unit is what one reboot takes down: one process (the zero value),
+	// or every process of one machine, zone or data center at once.
+	Unit Unit
 	// Graceful, Crash, Wipe and PowerLoss weigh the kinds of reboot. Only
 	// their ratios matter: each is finite and at least zero, at least one
 	// is positive, and their sum is finite. A power loss is a crash of the
@@ -89,6 +98,37 @@ type Attrition struct {
 	// When Graceful is positive, its Max is too: a graceful stop needs
 	// time to happen.
 	Grace Range
+}
+
+// Unit is a unit of failure of a cluster's topology: what one reboot of
+// [Attrition] takes down.
+type Unit int
+
+// The units of failure, from the smallest.
+const (
+	// Process reboots one process: the others on its machine go on.
+	Process Unit = iota
+	// Machine reboots every process of one machine, with its disk.
+	Machine
+	// Zone reboots every machine of one zone, such as a rack or an
+	// availability zone.
+	Zone
+	// DataCenter reboots every machine of one data center.
+	DataCenter
+)
+
+func (u Unit) String() string {
+	switch u {
+	case Process:
+		return "process"
+	case Machine:
+		return "machine"
+	case Zone:
+		return "zone"
+	case DataCenter:
+		return "data center"
+	}
+	return fmt.Sprintf("Unit(%d)", int(u))
 }
 
 // Range is a closed range of durations; a value is drawn uniformly in it.
@@ -287,6 +327,9 @@ func (a Attrition) validate(on bool) error {
 		if err := r.r.check(); err != "" {
 			bad("%s is [%v, %v]; %s", r.name, r.r.Min, r.r.Max, err)
 		}
+	}
+	if a.Unit < Process || a.Unit > DataCenter {
+		bad("Unit is %v; use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter", a.Unit)
 	}
 	if !on {
 		return errors.Join(errs...)

@@ -177,3 +177,15 @@ func TestForSeedDrawsANetworkThatRandomizesAlone(t *testing.T) {
 	assert.False(t, r.Randomize, "a seed's configuration draws no more")
 	assert.Equal(t, got.Network, r.Network, "Random draws the network as the network's own Randomize does")
 }
+
+func TestAttritionUnit(t *testing.T) {
+	a := DefaultAttrition()
+	assert.Equal(t, Process, a.Unit, "the zero unit is a process: attrition as it always was")
+	a.Unit = Zone
+	assert.NoError(t, a.Validate())
+	a.Unit = Unit(7)
+	assert.ErrorContains(t, a.Validate(), "chaos: Attrition.Unit is Unit(7); use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter")
+	a.Enabled = false
+	assert.Error(t, a.Validate(), "a unit that is none is wrong whatever it drives")
+	assert.Equal(t, "data center", DataCenter.String())
+}

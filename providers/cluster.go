@@ -7,6 +7,19 @@ type Peer struct {
 	Name string            // unique in the cluster, such as "kv-1"
 	Host string            // the address to dial, without a port
 	Tags map[string]string // free-form, such as "zone": "b"
+	// Locality is where the process runs; zero when nothing placed it.
+	Locality Locality
+}
+
+// Locality is where a process runs: a machine, in a zone (a failure
+// domain such as a rack or an availability zone), in a data center. A
+// system that keeps copies of its data reads its peers' localities to
+// place them in different zones, so that one zone's outage cannot take
+// every copy.
+type Locality struct {
+	DataCenter string
+	Zone       string
+	Machine    string
 }
 
 // Boot tells a process how it came to be running.

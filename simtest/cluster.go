@@ -21,6 +21,8 @@ type Cluster struct {
 	procs  []*proc
 	byName map[string]*proc
 	dead   int // processes down or going down
+
+	injectors []Injector
 }
 
 // proc is one process slot: a name, a host and a disk that outlive its
@@ -55,9 +57,11 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	first := len(c.procs)
 	taken := map[string]bool{}
 	hosts := map[string]string{}
+	disks := map[string]string{} // a disk's address: the process alone on it, or "" for a machine's
 	for _, p := range c.procs {
 		taken[p.spec.Name] = true
 		hosts[p.peer.Host] = p.peer.Name
+		disks[p.diskAddr()] = c.diskOwner(p)
 	}
 	for gi := range groups {
 		ps := &groups[gi]
@@ -96,7 +100,18 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			if ps.Tags != nil {
 				tags = maps.Clone(ps.Tags(i))
 			}
-			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags}, spec: ps, index: i}
+			var loc providers.Locality
+			if ps.Topology.set() {
+				loc = ps.Topology.place(i)
+			}
+			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i}
+			switch owner, ok := disks[p.diskAddr()]; {
+			case ok && owner != "":
+				s.configErrorf("simtest: %s runs on machine %q, which is the host of %s, and a host alone is a machine of its own; give %s another host", name, loc.Machine, owner, owner)
+			case ok && loc.Machine == "":
+				s.configErrorf("simtest: the host of %s is %q, the name of a machine of a Topology; give %s another host", name, host, name)
+			}
+			disks[p.diskAddr()] = c.diskOwner(p)
 			c.procs = append(c.procs, p)
 			c.byName[name] = p
 		}
@@ -188,7 +203,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	prov := c.providersOf(p)
 	var inst Process
 	if p.spec.NewFor != nil {
-		inst = p.spec.NewFor(ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots})
+		inst = p.spec.NewFor(ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots, Locality: p.peer.Locality})
 	} else {
 		inst = p.spec.New()
 	}
@@ -229,6 +244,10 @@ func (c *Cluster) Stop(name string, how Reboot, grace time.Duration) {
 	p := c.get(name)
 	if p.down || p.leaving {
 		c.s.Fatalf("simtest: Stop(%q) on a process that is already down or going down; Start it first", name)
+	}
+	if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
+		m := p.peer.Locality.Machine
+		c.s.Fatalf("simtest: Cluster.Stop(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
 	}
 	c.dead++
 	c.stop(p, how, grace)
@@ -332,4 +351,13 @@ func (v clusterView) Boot() providers.Boot    { return v.boot }
 // declaration order.
 func (c *Cluster) alive() []*proc {
 	return slices.DeleteFunc(slices.Clone(c.procs), func(p *proc) bool { return p.down || p.leaving })
+}
+
+// diskOwner is what Boot records of the owner of p's disk: p's name for a
+// process alone on its host's disk, "" for a machine's disk.
+func (c *Cluster) diskOwner(p *proc) string {
+	if p.peer.Locality.Machine != "" {
+		return ""
+	}
+	return p.peer.Name
 }

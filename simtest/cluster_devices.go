@@ -10,14 +10,15 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 	h.PowerOn() // back from a power loss, if that is how it went down
 	prov.Network = h
 	prov.Time = h.Time()
-	prov.Storage = s.diskSet().Disk(p.peer.Host).Storage()
+	prov.Storage = s.diskSet().Disk(p.diskAddr()).Storage()
 }
 
 // devicesDown applies a reboot to a process's host and disk. The
 // connections the process left open are closed by its host, a FIN or a
 // reset each as TCP would, except after a power loss, where they vanish in
 // silence. A crash or a power loss drops unsynced writes; a wipe erases
-// the disk; a graceful stop keeps everything written.
+// the disk; a graceful stop keeps everything written. A process that
+// shares its machine leaves the disk as it is.
 func (c *Cluster) devicesDown(p *proc, how Reboot) {
 	s := c.s
 	h := s.network().Host(p.peer.Host)
@@ -26,7 +27,10 @@ func (c *Cluster) devicesDown(p *proc, how Reboot) {
 	} else {
 		h.Crash()
 	}
-	d := s.diskSet().Disk(p.peer.Host)
+	if c.sharesMachine(p) {
+		return // the machine and its disk go on: see Topology
+	}
+	d := s.diskSet().Disk(p.diskAddr())
 	switch how {
 	case Graceful:
 		d.Stop()

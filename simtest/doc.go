@@ -107,6 +107,15 @@
 // A seed that failed only as it ended (a panic, a deadlock) shows its
 // last entries. -simtimeline ([TimelineFile]) writes the whole timeline.
 //
+// # Clusters
+//
+// [S.Boot] declares the processes of the system under test
+// ([Processes]), placed on machines, zones and data centers by a
+// [Topology]; [Cluster.Run] takes workloads ([S.Workloads] makes them by
+// count) through setup, chaos, quiesce and check, with the fault
+// schedules of [Cluster.Inject] beside them. docs/processes.md,
+// docs/reboots.md and docs/topology.md are the chapters.
+//
 // # Liveness
 //
 // [S.Eventually] registers a property that must come to hold within a

@@ -43,6 +43,10 @@ type Processes struct {
 	Hosts []string
 	// Tags, when set, gives the i-th process its tags (a zone, a rack).
 	Tags func(i int) map[string]string
+	// Topology, when set, places the processes on machines in zones in
+	// data centers: several processes on one machine share its disk and
+	// its fate. Unset, each process is a machine of its own.
+	Topology Topology
 	// SoleCopy declares that each process keeps the only copy of its
 	// data: attrition never wipes it, and a wipe drawn for it is a crash
 	// instead, whatever the chaos configuration's weights. An explicit
@@ -52,12 +56,14 @@ type Processes struct {
 
 // ProcessID is the identity of a process, as [Processes.NewFor] is told it:
 // its name (the group's name, a dash, its index), its index in the group,
-// its host, and its boot count, 1 at the first boot.
+// its host, its boot count, 1 at the first boot, and where it runs (zero
+// for a process that no [Topology] placed).
 type ProcessID struct {
-	Name  string
-	Index int
-	Host  string
-	Boot  int
+	Name     string
+	Index    int
+	Host     string
+	Boot     int
+	Locality providers.Locality
 }
 
 // Reboot is a way to restart a process.
@@ -128,5 +134,5 @@ func (ps *Processes) validate(taken map[string]bool) error {
 	case taken[ps.Name]:
 		return fmt.Errorf("simtest: two groups of processes are named %q; names must be unique", ps.Name)
 	}
-	return nil
+	return ps.Topology.check(ps.Name, max(ps.Count, ps.MaxCount, 1))
 }

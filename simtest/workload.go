@@ -46,10 +46,11 @@ const (
 //     (no network or disk fault, no buggify), so that preparing the
 //     system does not fail by chance;
 //  2. run: every workload's Run at once, with chaos on — the network's and
-//     the disks' faults, buggify, and attrition rebooting processes — for
-//     Phases.Chaos or until every Run has returned; with no workload, for
-//     Phases.Chaos;
-//  3. quiesce: faults heal and chaos stops; reboots under way complete;
+//     the disks' faults, buggify, attrition rebooting processes, and the
+//     injectors of [Cluster.Inject] — for Phases.Chaos or until every Run
+//     has returned; with no workload, for Phases.Chaos;
+//  3. quiesce: faults heal and chaos stops; injectors' contexts end and
+//     they are waited for; reboots under way complete;
 //     Runs still going finish in quiet;
 //  4. settle for Phases.Settle, then check: each workload's Check, in
 //     order.
@@ -69,8 +70,11 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		s.configError(err)
 	}
 	a := s.chaos.Attrition
-	if a.Enabled && a.MaxDead > len(c.procs) {
+	if a.Enabled && a.Unit == chaos.Process && a.MaxDead > len(c.procs) {
 		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d", a.MaxDead, len(c.procs), len(c.procs))
+	}
+	if n := len(c.Units(a.Unit)); a.Enabled && a.Unit != chaos.Process && a.MaxDead > n {
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d %vs (%v); lower MaxDead to at most %d, or place the processes in more (Processes.Topology)", a.MaxDead, n, a.Unit, c.Units(a.Unit), n)
 	}
 	ctx := s.Context()
 	p := s.workloadProviders()
@@ -93,7 +97,11 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	var reboots []providers.Handle
 	if a.Enabled && len(c.procs) > 0 {
 		attrition = s.Go("attrition", func(ctx context.Context) error {
-			c.attrition(ctx, a, &reboots)
+			if a.Unit != chaos.Process {
+				c.unitAttrition(ctx, a, &reboots)
+			} else {
+				c.attrition(ctx, a, &reboots)
+			}
 			return nil
 		})
 	}
@@ -106,6 +114,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		})
 	}
 	window, cancel := s.p.Time.WithTimeout(ctx, ph.Chaos)
+	injectors := c.startInjectors(window)
 	for _, h := range runs {
 		if h.Join(window) != nil {
 			break // the chaos window closed first
@@ -117,6 +126,9 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	cancel()
 
 	s.w.Event("", "phase: quiesce")
+	for _, h := range injectors {
+		_ = h.Join(ctx) // their reboots under way complete
+	}
 	if attrition != nil {
 		attrition.Cancel()
 		_ = attrition.Join(ctx)
@@ -179,6 +191,9 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		how := pickReboot(a, r.Float64())
 		if how == Wipe && p.spec.SoleCopy {
 			how = Crash
+		}
+		if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
+			how = Crash // the machine's fate: see Topology
 		}
 		grace, recovery := a.Grace.Draw(r), a.Recovery.Draw(r)
 		c.dead++

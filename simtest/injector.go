@@ -1,0 +1,165 @@
+package simtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// An Injector is a fault schedule of the test's own, for what the chaos
+// configuration cannot say: a zone's outage while a migration runs, a
+// partition that follows the leader, a disk crash right after a
+// checkpoint. Its Run runs in a task of the test driver during the chaos
+// phase of every [Cluster.Run] after [Cluster.Inject], beside the
+// workloads, and acts through its [Faults]; its context ends when the
+// chaos phase ends. It is no workload: the chaos phase does not wait for
+// it, and it has no setup or check.
+type Injector struct {
+	// Name names the injector in the timeline and in failures.
+	Name string
+	// Run makes faults until ctx ends. An error other than ctx's fails
+	// the seed.
+	Run func(ctx context.Context, f *Faults) error
+}
+
+// Inject adds fault injectors to the cluster: each runs during the chaos
+// phase of every later [Cluster.Run] of the seed. An injector with no
+// name or no Run, or two of one name, is a configuration error.
+func (c *Cluster) Inject(injs ...Injector) {
+	c.s.Helper()
+	for _, inj := range injs {
+		switch {
+		case inj.Name == "":
+			c.s.configErrorf("simtest: an Injector has no Name; name it, for the timeline and failures")
+		case inj.Run == nil:
+			c.s.configErrorf("simtest: Injector %q has no Run; give it the function that makes its faults", inj.Name)
+		}
+		for _, o := range c.injectors {
+			if o.Name == inj.Name {
+				c.s.configErrorf("simtest: two injectors are named %q; names must be unique", inj.Name)
+			}
+		}
+		c.injectors = append(c.injectors, inj)
+	}
+}
+
+// startInjectors starts the injectors' tasks for a chaos phase that ends
+// with window.
+func (c *Cluster) startInjectors(window context.Context) []providers.Handle {
+	s := c.s
+	var hs []providers.Handle
+	for _, inj := range c.injectors {
+		f := &Faults{c: c, name: inj.Name, window: window}
+		hs = append(hs, s.Go("inject "+inj.Name, func(context.Context) error {
+			err := inj.Run(window, f)
+			if err != nil && !(window.Err() != nil && errors.Is(err, window.Err())) {
+				s.Errorf("injector %s: %v", inj.Name, err)
+			}
+			return nil
+		}))
+	}
+	return hs
+}
+
+// Faults is an [Injector]'s hold on the seed's faults. Each fault it makes
+// is recorded in the timeline as "inject: NAME: what", before the fault's
+// own entries. Once the chaos phase is over, its methods make no fault
+// (the seed has quiesced) and record that they were ignored.
+type Faults struct {
+	c      *Cluster
+	name   string
+	window context.Context
+}
+
+// Providers returns the test driver's providers, for the injector's
+// sleeps and draws: its Time is simulated time and its Random the seed's
+// stream.
+func (f *Faults) Providers() providers.Providers { return f.c.s.Providers() }
+
+// Cluster returns the cluster, to read which processes are alive and
+// where they run.
+func (f *Faults) Cluster() *Cluster { return f.c }
+
+// note records a fault in the timeline and reports whether to make it.
+func (f *Faults) note(format string, args ...any) bool {
+	what := fmt.Sprintf(format, args...)
+	if f.window.Err() != nil {
+		f.c.s.w.Event("", fmt.Sprintf("inject: %s: %s: ignored, the chaos phase is over", f.name, what))
+		return false
+	}
+	f.c.s.w.Event("", fmt.Sprintf("inject: %s: %s", f.name, what))
+	return true
+}
+
+// Partition cuts every host of a from every host of b, both ways, until
+// Heal, as [S.Partition].
+func (f *Faults) Partition(a, b []string) {
+	if f.note("partition %s | %s", strings.Join(a, " "), strings.Join(b, " ")) {
+		f.c.s.network().Partition(a, b)
+	}
+}
+
+// PartitionOneWay cuts the packets from every host of from to every host
+// of to, until Heal, as [S.PartitionOneWay].
+func (f *Faults) PartitionOneWay(from, to []string) {
+	if f.note("partition one way %s -> %s", strings.Join(from, " "), strings.Join(to, " ")) {
+		f.c.s.network().PartitionOneWay(from, to)
+	}
+}
+
+// Isolate cuts host from every other host until Heal, as [S.Isolate].
+func (f *Faults) Isolate(host string) {
+	if f.note("isolate %s", host) {
+		f.c.s.network().Isolate(host)
+	}
+}
+
+// Clog holds the packets from host from to host to for d, as [S.Clog].
+func (f *Faults) Clog(from, to string, d time.Duration) {
+	if d < 0 || d > chaos.MaxDuration {
+		f.c.s.Fatalf("simtest: injector %s: Clog(%q, %q, %v): a clog lasts zero or more, and at most chaos.MaxDuration (%v); to hold packets until Heal, use PartitionOneWay", f.name, from, to, d, chaos.MaxDuration)
+	}
+	if f.note("clog %s -> %s for %v", from, to, d) {
+		f.c.s.network().Clog(from, to, d)
+	}
+}
+
+// Heal ends every partition, isolation and clog, the chaos
+// configuration's too, as [S.Heal].
+func (f *Faults) Heal() {
+	if f.note("heal") {
+		f.c.s.network().Heal()
+	}
+}
+
+// Reboot reboots one process and returns when it is back, as
+// [Cluster.Reboot]. A reboot under way when the chaos phase ends
+// completes.
+func (f *Faults) Reboot(name string, how Reboot, grace, recovery time.Duration) {
+	if f.note("reboot %s (%v)", name, how) {
+		f.c.Reboot(name, how, grace, recovery)
+	}
+}
+
+// RebootUnit reboots every process of a machine, a zone or a data center
+// and returns when they are back, as [Cluster.RebootUnit].
+func (f *Faults) RebootUnit(u chaos.Unit, name string, how Reboot, grace, recovery time.Duration) {
+	if f.note("reboot %v %s (%v)", u, name, how) {
+		f.c.RebootUnit(u, name, how, grace, recovery)
+	}
+}
+
+// CrashDisk cuts the power of the disk at addr (a process's host, or a
+// machine's name), as [Disk.Crash]: its files lose what was not synced,
+// and the files open on it fail from then on. The processes that use it
+// go on, and meet the failures.
+func (f *Faults) CrashDisk(addr string) {
+	if f.note("crash disk %s", addr) {
+		f.c.s.diskSet().Disk(addr).Crash()
+	}
+}

@@ -1,0 +1,121 @@
+package simtest_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// quick is a workload whose Run returns after d.
+type quick struct{ d time.Duration }
+
+func (quick) Setup(context.Context, providers.Providers) error { return nil }
+func (quick) Check(context.Context, providers.Providers) error { return nil }
+func (w quick) Run(ctx context.Context, p providers.Providers) error {
+	return p.Time.Sleep(ctx, w.d)
+}
+
+func TestInjectorRunsDuringTheChaosPhase(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 4, Topology: simtest.Topology{Zones: 2, Machines: 2}, New: writer})
+		injected := s.Watch("inject")
+		var began, ended time.Duration
+		c.Inject(simtest.Injector{Name: "zone outage", Run: func(ctx context.Context, f *simtest.Faults) error {
+			began = s.Elapsed()
+			p := f.Providers()
+			f.Partition([]string{"p-0"}, []string{"p-2"})
+			if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+			f.Heal()
+			zones := f.Cluster().Units(chaos.Zone)
+			f.RebootUnit(chaos.Zone, zones[p.Random.IntN(len(zones))], simtest.PowerLoss, 0, 2*time.Second)
+			err := p.Time.Sleep(ctx, time.Hour)
+			ended = s.Elapsed()
+			return err // ctx's: no failure
+		}})
+		start := s.Elapsed()
+		c.Run(simtest.Phases{Chaos: time.Minute}, quick{10 * time.Second})
+		assert.Equal(s, start, began, "the injector starts with the chaos phase")
+		assert.Equal(s, start+10*time.Second, ended, "its context ends with the chaos phase, which does not wait for it")
+		var msgs []string
+		for _, e := range injected.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Len(s, msgs, 3)
+		assert.Equal(s, []string{"inject: zone outage: partition p-0 | p-2", "inject: zone outage: heal"}, msgs[:2])
+		zone, ok := strings.CutPrefix(msgs[2], "inject: zone outage: reboot zone ")
+		require.True(s, ok, msgs[2])
+		zone = strings.TrimSuffix(zone, " (power loss)")
+		for _, p := range c.Peers() {
+			want := 1
+			if p.Locality.Zone == zone {
+				want = 2
+			}
+			assert.Equal(s, want, c.Boots(p.Name), "the zone's processes rebooted once, the other zone's not: %s", p.Name)
+		}
+	}, simtest.Seeds(4), simtest.Chaos(chaos.Off()))
+}
+
+func TestInjectorAfterTheChaosPhaseMakesNoFault(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: writer})
+		injected := s.Watch("inject")
+		c.Inject(simtest.Injector{Name: "late", Run: func(ctx context.Context, f *simtest.Faults) error {
+			_ = providers.Wait(ctx, f.Providers().Task) // until the chaos phase ends
+			f.Reboot("p-0", simtest.Crash, 0, 0)
+			return nil
+		}})
+		c.Run(simtest.Phases{Chaos: time.Second}, quick{2 * time.Second})
+		assert.Equal(s, 1, c.Boots("p-0"), "the reboot was not made")
+		e := injected.Next()
+		require.Len(s, e, 1)
+		assert.Equal(s, "inject: late: reboot p-0 (crash): ignored, the chaos phase is over", e[0].Msg)
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+}
+
+func TestInjectorErrorFailsTheSeed(t *testing.T) {
+	r := runIn("TestInjector", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "p", New: writer})
+			c.Inject(simtest.Injector{Name: "broken", Run: func(ctx context.Context, f *simtest.Faults) error {
+				return errors.New("no such zone")
+			}})
+			c.Run(simtest.Phases{Chaos: time.Second})
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	})
+	assert.True(t, r.failed)
+	assert.Contains(t, r.output(), "injector broken: no such zone")
+}
+
+func TestInjectorBadInput(t *testing.T) {
+	run := func(ctx context.Context, f *simtest.Faults) error { return nil }
+	cases := []struct {
+		name string
+		injs []simtest.Injector
+		want string
+	}{
+		{"no name", []simtest.Injector{{Run: run}}, "an Injector has no Name"},
+		{"no run", []simtest.Injector{{Name: "x"}}, `Injector "x" has no Run`},
+		{"same name", []simtest.Injector{{Name: "x", Run: run}, {Name: "x", Run: run}}, `two injectors are named "x"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runIn("TestInjector", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) { s.Boot().Inject(c.injs...) }, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+			})
+			assert.True(t, r.failed)
+			assert.Contains(t, r.output(), "simtest: configuration error: ")
+			assert.Contains(t, r.output(), c.want)
+		})
+	}
+}

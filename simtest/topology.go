@@ -1,0 +1,307 @@
+package simtest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// Topology places a group's processes on machines, machines in zones and
+// zones in data centers, as [Processes.Topology]. The zero Topology places
+// nothing: each process is a machine of its own. Otherwise a zero count
+// means one.
+//
+// Processes fill the machines in order, as a rack is filled: the first
+// PerMachine processes on the first machine of the first zone of the first
+// data center, the next on its second machine, and so on, zone after zone.
+// The names are positions: data center "dc0", its zone "dc0-z1", that
+// zone's machine "dc0-z1-m2". Groups whose topologies reach the same
+// position share the machine, as a storage and a log process of
+// FoundationDB do.
+//
+// The processes of one machine keep their own hosts (network addresses)
+// and tasks, and share the machine's disk, at the machine's name as its
+// address (for [DiskStorage] and [S.Disk]): each keeps its files under
+// names of its own. They share the machine's fate: a wipe or a power loss
+// is the machine's, taken with [Cluster.RebootUnit] or attrition by
+// [chaos.Machine] or a larger unit. A process alone rebooted on a shared
+// machine is a process ending, and the disk stays as it is: the operating
+// system keeps what the process wrote, synced or not.
+type Topology struct {
+	DataCenters int // zero means one
+	Zones       int // in each data center; zero means one
+	Machines    int // in each zone; zero means one
+	PerMachine  int // processes on each machine; zero means one
+}
+
+func (t Topology) set() bool { return t != Topology{} }
+
+// dims returns the counts with zeros replaced by one.
+func (t Topology) dims() (dcs, zones, machines, per int) {
+	one := func(n int) int { return max(n, 1) }
+	return one(t.DataCenters), one(t.Zones), one(t.Machines), one(t.PerMachine)
+}
+
+// check reports a topology that cannot hold n processes of group.
+func (t Topology) check(group string, n int) error {
+	if !t.set() {
+		return nil
+	}
+	if t.DataCenters < 0 || t.Zones < 0 || t.Machines < 0 || t.PerMachine < 0 {
+		return fmt.Errorf("simtest: Processes %q has a Topology with a negative count (%+v); each count is zero (meaning one) or more", group, t)
+	}
+	d, z, m, k := t.dims()
+	holds := 1 // the product, capped at n so that large counts cannot overflow it
+	for _, c := range []int{d, z, m, k} {
+		if holds > n/c {
+			holds = n
+			break
+		}
+		holds *= c
+	}
+	if holds < n {
+		return fmt.Errorf("simtest: Processes %q has up to %d processes but its Topology holds %d (%d data centers × %d zones × %d machines × %d per machine); raise a count of the Topology, or lower Count and MaxCount", group, n, holds, d, z, m, k)
+	}
+	return nil
+}
+
+// place returns the locality of the i-th process.
+func (t Topology) place(i int) providers.Locality {
+	_, z, m, k := t.dims()
+	slot := i / k    // the machine, counted over the whole topology
+	zone := slot / m // the zone, counted over the whole topology
+	dc := fmt.Sprintf("dc%d", zone/z)
+	zn := fmt.Sprintf("%s-z%d", dc, zone%z)
+	return providers.Locality{DataCenter: dc, Zone: zn, Machine: fmt.Sprintf("%s-m%d", zn, slot%m)}
+}
+
+// diskAddr is the address of a process's disk: its machine's, or, for a
+// process no topology placed, its host's.
+func (p *proc) diskAddr() string {
+	if m := p.peer.Locality.Machine; m != "" {
+		return m
+	}
+	return p.peer.Host
+}
+
+// unitOf names the unit of kind u that p belongs to. A process no topology
+// placed is a machine, zone and data center of its own, named by its host.
+func unitOf(p *proc, u chaos.Unit) string {
+	l := p.peer.Locality
+	var name string
+	switch u {
+	case chaos.Process:
+		return p.peer.Name
+	case chaos.Machine:
+		name = l.Machine
+	case chaos.Zone:
+		name = l.Zone
+	case chaos.DataCenter:
+		name = l.DataCenter
+	}
+	if name == "" {
+		return p.peer.Host
+	}
+	return name
+}
+
+// sharesMachine reports whether another process runs on p's machine.
+func (c *Cluster) sharesMachine(p *proc) bool {
+	if p.peer.Locality.Machine == "" {
+		return false
+	}
+	for _, q := range c.procs {
+		if q != p && q.diskAddr() == p.diskAddr() {
+			return true
+		}
+	}
+	return false
+}
+
+// Units lists the names of the cluster's units of kind u, in the order of
+// their first processes: the processes' names for [chaos.Process], their
+// machines', zones' or data centers' names otherwise. A process that no
+// [Topology] placed is a unit of its own of every kind, named by its host.
+func (c *Cluster) Units(u chaos.Unit) []string {
+	var out []string
+	for _, p := range c.procs {
+		if n := unitOf(p, u); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// ProcessesIn lists the names of the processes in the unit of kind u
+// called name, in declaration order; none for a name that is no unit.
+func (c *Cluster) ProcessesIn(u chaos.Unit, name string) []string {
+	var out []string
+	for _, p := range c.in(u, name) {
+		out = append(out, p.peer.Name)
+	}
+	return out
+}
+
+func (c *Cluster) in(u chaos.Unit, name string) []*proc {
+	var out []*proc
+	for _, p := range c.procs {
+		if unitOf(p, u) == name {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// RebootUnit reboots every process of one unit at once: a machine, a zone
+// or a data center ([chaos.Machine], [chaos.Zone], [chaos.DataCenter]; a
+// [chaos.Process] unit is one process, as [Cluster.Reboot]). The processes
+// of the unit that are up go down together (a graceful stop cancels them
+// all and gives them one grace period), the unit's machines' disks take
+// the reboot (a crash or a power loss drops what was not synced, a wipe
+// erases them), the unit stays down for recovery, and its processes boot
+// again. Processes of the unit already down, or going down, are left to
+// whatever took them down. It returns when the unit is back. how, grace
+// and recovery are as for [Cluster.Reboot].
+func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, grace, recovery time.Duration) {
+	call := fmt.Sprintf("Cluster.RebootUnit(%v, %q, %v, %v, %v)", u, name, how, grace, recovery)
+	if u < chaos.Process || u > chaos.DataCenter {
+		c.s.Fatalf("simtest: %s: %v is not a unit; use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter", call, u)
+	}
+	c.checkStop(call, how, grace)
+	if recovery < 0 || recovery > chaos.MaxDuration {
+		c.s.Fatalf("simtest: %s: the recovery delay is %v; it is zero (back at once) or more, and at most chaos.MaxDuration (%v)", call, recovery, chaos.MaxDuration)
+	}
+	if len(c.in(u, name)) == 0 {
+		c.s.Fatalf("simtest: %s: the cluster has no %v named %q; its %vs are %v", call, u, name, u, c.Units(u))
+	}
+	ps := c.stopUnit(u, name, how, grace)
+	_ = c.s.p.Time.Sleep(c.s.w.Context(), recovery)
+	c.startUnit(ps)
+}
+
+// stopUnit takes the processes of a unit that are up down together and
+// returns them.
+func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Duration) []*proc {
+	s := c.s
+	all := c.in(u, name)
+	ps := slices.DeleteFunc(slices.Clone(all), func(p *proc) bool { return p.down || p.leaving })
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.peer.Name
+		p.leaving = true
+	}
+	c.dead += len(ps)
+	s.w.Event("", fmt.Sprintf("reboot: %v %s (%v): %s", u, name, how, strings.Join(names, " ")))
+	if how == Graceful {
+		for _, p := range ps {
+			p.stopping = true
+			p.main.Cancel()
+		}
+		gctx, cancel := s.p.Time.WithTimeout(s.w.Context(), grace)
+		for _, p := range ps {
+			if err := p.main.Join(gctx); err != nil {
+				if _, returned := err.(exit); returned {
+					continue
+				}
+				s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", p.peer.Name, grace))
+			}
+		}
+		cancel()
+	}
+	for _, p := range ps {
+		if how == Graceful {
+			p.group.Kill()
+		} else {
+			p.group.Crash()
+		}
+		h := s.network().Host(p.peer.Host)
+		if how == PowerLoss {
+			h.PowerOff()
+		} else {
+			h.Crash()
+		}
+	}
+	var disks []string
+	for _, p := range all {
+		if a := p.diskAddr(); !slices.Contains(disks, a) {
+			disks = append(disks, a)
+		}
+		if p.down && how == Wipe {
+			p.boot = providers.AfterWipe // its disk is gone too
+		}
+	}
+	for _, a := range disks {
+		d := s.diskSet().Disk(a)
+		switch how {
+		case Graceful:
+			d.Stop()
+		case Crash, PowerLoss:
+			d.Crash()
+		case Wipe:
+			d.Wipe()
+		}
+	}
+	for _, p := range ps {
+		p.down = true
+		p.boot = how.boot()
+		s.w.Event("", fmt.Sprintf("down: %s (%v)", p.peer.Name, how))
+	}
+	return ps
+}
+
+// startUnit boots again the processes stopUnit took down.
+func (c *Cluster) startUnit(ps []*proc) {
+	for _, p := range ps {
+		c.dead--
+		c.start(p, p.boot)
+	}
+}
+
+// unitAttrition is attrition by units larger than a process. Its draws,
+// per attempt, are those of process attrition: the wait, then, when fewer
+// than MaxDead units have a process down, which unit (among those whose
+// processes are all up), which kind of reboot, the grace period and the
+// recovery delay.
+func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
+	s := c.s
+	r := s.w.Rand()
+	for {
+		if err := s.p.Time.Sleep(ctx, a.Interval.Draw(r)); err != nil {
+			return
+		}
+		var up []string
+		down := map[string]bool{}
+		for _, p := range c.procs {
+			if p.down || p.leaving {
+				down[unitOf(p, a.Unit)] = true
+			}
+		}
+		for _, n := range c.Units(a.Unit) {
+			if !down[n] {
+				up = append(up, n)
+			}
+		}
+		if len(down) >= a.MaxDead || len(up) == 0 {
+			continue
+		}
+		name := up[r.IntN(len(up))]
+		how := pickReboot(a, r.Float64())
+		if how == Wipe && slices.ContainsFunc(c.in(a.Unit, name), func(p *proc) bool { return p.spec.SoleCopy }) {
+			how = Crash
+		}
+		grace, recovery := a.Grace.Draw(r), a.Recovery.Draw(r)
+		// The task marks the unit's processes as leaving at once, at this
+		// instant, before the next attempt (Interval.Min is positive).
+		*reboots = append(*reboots, s.Go(fmt.Sprintf("reboot %v %s", a.Unit, name), func(ctx context.Context) error {
+			ps := c.stopUnit(a.Unit, name, how, grace)
+			_ = s.p.Time.Sleep(s.w.Context(), recovery)
+			c.startUnit(ps)
+			return nil
+		}))
+	}
+}

@@ -1,0 +1,258 @@
+package simtest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+func TestTopologyPlacesProcessesAndTellsThem(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		told := map[string]providers.Locality{}
+		seen := map[string]providers.Locality{}
+		c := s.Boot(simtest.Processes{
+			Name: "store", Count: 5,
+			Topology: simtest.Topology{DataCenters: 2, Zones: 2, PerMachine: 2},
+			NewFor: func(id simtest.ProcessID) simtest.Process {
+				told[id.Name] = id.Locality
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					seen[p.Cluster.Self().Name] = p.Cluster.Self().Locality
+					return providers.Wait(ctx, p.Task)
+				})
+			},
+		}, simtest.Processes{Name: "client", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
+		}})
+		s.Sleep(time.Second)
+		at := func(dc, zone, m string) providers.Locality {
+			return providers.Locality{DataCenter: dc, Zone: dc + "-" + zone, Machine: dc + "-" + zone + "-" + m}
+		}
+		want := map[string]providers.Locality{
+			"store-0": at("dc0", "z0", "m0"), "store-1": at("dc0", "z0", "m0"),
+			"store-2": at("dc0", "z1", "m0"), "store-3": at("dc0", "z1", "m0"),
+			"store-4": at("dc1", "z0", "m0"),
+		}
+		assert.Equal(s, want, seen, "each process reads its locality from its providers")
+		assert.Equal(s, want, told, "NewFor is told it")
+		for _, p := range c.Peers() {
+			assert.Equal(s, want[p.Name], p.Locality, "Peers carries it; a process no Topology placed has none")
+		}
+		assert.Equal(s, []string{"dc0-z0-m0", "dc0-z1-m0", "dc1-z0-m0", "client-0"}, c.Units(chaos.Machine))
+		assert.Equal(s, []string{"dc0-z0", "dc0-z1", "dc1-z0", "client-0"}, c.Units(chaos.Zone))
+		assert.Equal(s, []string{"dc0", "dc1", "client-0"}, c.Units(chaos.DataCenter))
+		assert.Equal(s, []string{"store-0", "store-1", "store-2", "store-3"}, c.ProcessesIn(chaos.DataCenter, "dc0"))
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+}
+
+// writer is a process that writes, under its own name on its disk, one
+// synced and one unsynced file, then keeps writing a line a second to a
+// file it holds open, and fails if a write fails.
+func writer() simtest.Process {
+	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+		self := p.Cluster.Self().Name
+		if f, err := p.Storage.Create(self + ".synced"); err == nil {
+			_, _ = f.Write([]byte("kept"))
+			_ = f.Sync()
+			_ = f.Close()
+		}
+		if f, err := p.Storage.Create(self + ".unsynced"); err == nil {
+			_, _ = f.Write([]byte("maybe"))
+			_ = f.Close()
+		}
+		f, err := p.Storage.Create(self + ".log")
+		if err != nil {
+			return err
+		}
+		for {
+			if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				return nil
+			}
+			if _, err := f.Write([]byte("tick\n")); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+func TestMachineSharesItsDiskAndItsFate(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 4, Topology: simtest.Topology{Machines: 2, PerMachine: 2}, New: writer})
+		s.Sleep(1500 * time.Millisecond)
+		m0 := "dc0-z0-m0"
+		require.Equal(s, []string{"p-0", "p-1"}, c.ProcessesIn(chaos.Machine, m0))
+		assert.Equal(s, "kept", readFile(s, m0, "p-1.synced"), "the machine's processes share its disk, at its name")
+
+		c.Stop("p-0", simtest.Crash, 0)
+		assert.True(s, c.Alive("p-1"), "a process's crash leaves its machine running")
+		assert.Equal(s, "maybe", readFile(s, m0, "p-0.unsynced"), "and its disk as it was")
+		s.Sleep(2 * time.Second) // p-1 goes on writing to its open file
+		c.Start("p-0")
+		s.Sleep(time.Second)
+
+		done := make(chan struct{}) // closed by the reboot's task; read after Join
+		h := s.Go("reboot", func(ctx context.Context) error {
+			c.RebootUnit(chaos.Machine, m0, simtest.PowerLoss, 0, 5*time.Second)
+			close(done)
+			return nil
+		})
+		s.Sleep(time.Second)
+		assert.False(s, c.Alive("p-0"))
+		assert.False(s, c.Alive("p-1"), "a machine's power loss takes every process on it")
+		assert.True(s, c.Alive("p-2"))
+		assert.NotEqual(s, "maybe", readFile(s, m0, "p-1.unsynced"), "and what they did not sync")
+		assert.Equal(s, "kept", readFile(s, m0, "p-1.synced"))
+		require.NoError(s, h.Join(s.Context()))
+		<-done
+		assert.True(s, c.Alive("p-0") && c.Alive("p-1"), "the machine is back after recovery")
+		assert.Equal(s, 3, c.Boots("p-0"))
+		assert.Equal(s, 2, c.Boots("p-1"))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+// downWatch is a workload that notes, often, how many zones and processes
+// are down at once.
+type downWatch struct {
+	c                 *simtest.Cluster
+	maxZones, maxProc int
+}
+
+func (w *downWatch) Setup(context.Context, providers.Providers) error { return nil }
+func (w *downWatch) Check(context.Context, providers.Providers) error { return nil }
+func (w *downWatch) Run(ctx context.Context, p providers.Providers) error {
+	for range 1200 { // the chaos phase, a minute
+		zones := map[string]bool{}
+		procs := 0
+		for _, peer := range w.c.Peers() {
+			if !w.c.Alive(peer.Name) {
+				zones[peer.Locality.Zone] = true
+				procs++
+			}
+		}
+		w.maxZones, w.maxProc = max(w.maxZones, len(zones)), max(w.maxProc, procs)
+		if err := p.Time.Sleep(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestAttritionByZoneCountsZones(t *testing.T) {
+	var maxZones, maxProc int
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 6, Topology: simtest.Topology{Zones: 3, Machines: 2}, New: writer})
+		w := &downWatch{c: c}
+		c.Run(simtest.Phases{Chaos: time.Minute}, w)
+		maxZones, maxProc = max(maxZones, w.maxZones), max(maxProc, w.maxProc)
+		for _, p := range c.Peers() {
+			assert.True(s, c.Alive(p.Name), "every process is back after quiesce")
+		}
+	}, simtest.Seeds(4), simtest.Chaos(func() chaos.Config {
+		cfg := chaos.Off()
+		cfg.Attrition = chaos.DefaultAttrition()
+		cfg.Attrition.Unit = chaos.Zone
+		return cfg
+	}()))
+	assert.Equal(t, 1, maxZones, "MaxDead counts zones: one down at a time")
+	assert.Equal(t, 2, maxProc, "a zone's reboot takes both its machines")
+}
+
+func TestTopologyBadInput(t *testing.T) {
+	cases := []struct {
+		name string
+		body func(s *simtest.S)
+		opts []simtest.Option
+		want string
+	}{
+		{"too small", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, MaxCount: 7, New: writer, Topology: simtest.Topology{Zones: 3, Machines: 2}})
+		}, nil, `Processes "a" has up to 7 processes but its Topology holds 6 (1 data centers × 3 zones × 2 machines × 1 per machine); raise a count of the Topology, or lower Count and MaxCount`},
+		{"negative", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", New: writer, Topology: simtest.Topology{Zones: -1}})
+		}, nil, `Processes "a" has a Topology with a negative count`},
+		{"MaxDead above the zones", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 4, New: writer, Topology: simtest.Topology{Zones: 2, Machines: 2}}).Run(simtest.Phases{})
+		}, []simtest.Option{simtest.Chaos(func() chaos.Config {
+			c := chaos.Off()
+			c.Attrition = chaos.DefaultAttrition()
+			c.Attrition.Unit, c.Attrition.MaxDead = chaos.Zone, 3
+			return c
+		}())}, "Attrition.MaxDead is 3 but the cluster has 2 zones ([dc0-z0 dc0-z1]); lower MaxDead to at most 2"},
+		{"host named as a machine", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", New: writer, Topology: simtest.Topology{Zones: 1}},
+				simtest.Processes{Name: "b", New: writer, Hosts: []string{"dc0-z0-m0"}})
+		}, nil, `the host of b-0 is "dc0-z0-m0", the name of a machine of a Topology; give b-0 another host`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runIn("TestTopology", func(r *recorder) { simtest.Run(r, c.body, append(c.opts, simtest.Seeds(1))...) })
+			assert.True(t, r.failed)
+			assert.Contains(t, r.output(), c.want)
+			assert.Contains(t, r.output(), "simtest: configuration error: ")
+		})
+	}
+}
+
+func TestTopologyMisuseNamesTheFix(t *testing.T) {
+	cases := []struct {
+		name string
+		body func(s *simtest.S, c *simtest.Cluster)
+		want string
+	}{
+		{"power loss of one process of a machine", func(s *simtest.S, c *simtest.Cluster) {
+			c.Stop("a-1", simtest.PowerLoss, 0)
+		}, `Cluster.Stop("a-1", power loss): a-1 shares machine dc0-z0-m0 with [a-0], and a power loss is the whole machine's; use Cluster.RebootUnit(chaos.Machine, "dc0-z0-m0", ...)`},
+		{"no such zone", func(s *simtest.S, c *simtest.Cluster) {
+			c.RebootUnit(chaos.Zone, "z9", simtest.Crash, 0, 0)
+		}, `the cluster has no zone named "z9"; its zones are [dc0-z0]`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runIn("TestTopology", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) {
+					c.body(s, s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: simtest.Topology{PerMachine: 2}}))
+				}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+			})
+			assert.True(t, r.failed)
+			assert.Contains(t, r.output(), c.want)
+		})
+	}
+}
+
+func TestRebootUnitGracefullyGivesOneGracePeriod(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{PerMachine: 2}, NewFor: func(id simtest.ProcessID) simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if id.Index == 1 {
+					ctx = context.WithoutCancel(ctx) // deaf to the stop
+				}
+				_ = p.Time.Sleep(ctx, time.Hour)
+				return nil
+			})
+		}})
+		ends := s.Watch("exit", "grace over")
+		start := s.Elapsed()
+		c.RebootUnit(chaos.Machine, "dc0-z0-m0", simtest.Graceful, 3*time.Second, 0)
+		assert.Equal(s, start+3*time.Second, s.Elapsed(), "one grace period for the whole machine")
+		var got []string
+		for _, e := range ends.Next() {
+			got = append(got, e.Msg)
+		}
+		assert.Equal(s, []string{"exit: returned from a graceful stop", "grace over: p-1 did not stop within 3s; killed"}, got)
+		assert.Equal(s, 2, c.Boots("p-0"))
+		assert.Equal(s, 2, c.Boots("p-1"))
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+}
+
+func TestHugeTopologyHoldsItsProcesses(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 3, Topology: simtest.Topology{DataCenters: 1 << 40, Zones: 1 << 40, Machines: 1 << 40}, New: writer})
+		assert.Equal(s, []string{"dc0-z0-m0", "dc0-z0-m1", "dc0-z0-m2"}, c.Units(chaos.Machine), "counts whose product overflows an int hold three processes")
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+}

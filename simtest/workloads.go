@@ -1,0 +1,90 @@
+package simtest
+
+import (
+	"fmt"
+)
+
+// Workloads declares a group of workloads made by one factory, as
+// [Processes] declares processes: Count of them, or a per-seed draw in
+// [Count, MaxCount], named Name-0, Name-1 and so on. Each instance is told
+// its index (its client id) and how many run, so that clients can split
+// keys between them or take turns.
+type Workloads struct {
+	// Name names the group; the instances are Name-0, Name-1 and so on,
+	// unless an instance has a Name method of its own.
+	Name string
+	// Count is how many instances run; zero means one.
+	Count int
+	// MaxCount, when larger than Count, makes the count a per-seed draw
+	// in [Count, MaxCount].
+	MaxCount int
+	// New makes the instance that id names.
+	New func(id WorkloadID) Workload
+}
+
+// WorkloadID is what [Workloads.New] is told of the instance it makes.
+type WorkloadID struct {
+	Name  string // the group's name, a dash, its index
+	Index int    // in [0, Count): its client id
+	Count int    // how many instances of the group run in this seed
+}
+
+// Workloads makes each group's instances, in order, for [Cluster.Run]:
+//
+//	c.Run(ph, s.Workloads(simtest.Workloads{Name: "client", Count: 2, MaxCount: 5, New: newClient})...)
+//
+// A group with MaxCount above Count draws its count from the seed's
+// stream, one draw per such group, in order. A bad declaration (no name,
+// no factory, a negative count, MaxCount below Count, two groups of one
+// name) is a configuration error.
+func (s *S) Workloads(groups ...Workloads) []Workload {
+	s.Helper()
+	var out []Workload
+	taken := map[string]bool{}
+	for _, g := range groups {
+		if err := g.validate(taken); err != nil {
+			s.configError(err)
+		}
+		taken[g.Name] = true
+		n := max(g.Count, 1)
+		if g.MaxCount > n {
+			n += s.w.Rand().IntN(g.MaxCount - n + 1)
+		}
+		for i := range n {
+			id := WorkloadID{Name: fmt.Sprintf("%s-%d", g.Name, i), Index: i, Count: n}
+			w := g.New(id)
+			if w == nil {
+				s.configErrorf("simtest: Workloads %q: New returned nil for %s; return a Workload", g.Name, id.Name)
+			}
+			if _, named := w.(interface{ Name() string }); !named {
+				w = namedWorkload{w, id.Name}
+			}
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (g Workloads) validate(taken map[string]bool) error {
+	switch {
+	case g.Name == "":
+		return fmt.Errorf("simtest: a Workloads has no Name; name each group of workloads")
+	case g.New == nil:
+		return fmt.Errorf("simtest: Workloads %q has no New; give it a function that makes the instance it is told of", g.Name)
+	case g.Count < 0 || g.MaxCount < 0:
+		return fmt.Errorf("simtest: Workloads %q has a negative count; Count and MaxCount are at least zero", g.Name)
+	case g.MaxCount > 0 && g.MaxCount < g.Count:
+		return fmt.Errorf("simtest: Workloads %q has MaxCount %d below Count %d; MaxCount is the top of the range", g.Name, g.MaxCount, g.Count)
+	case taken[g.Name]:
+		return fmt.Errorf("simtest: two groups of workloads are named %q; names must be unique", g.Name)
+	}
+	return nil
+}
+
+// namedWorkload gives an instance its name in reports.
+type namedWorkload struct {
+	Workload
+	name string
+}
+
+func (w namedWorkload) Name() string { return w.name }
