@@ -61,15 +61,17 @@ type Cluster interface {
 }
 
 // StaticCluster returns a Cluster of fixed membership, for production: self
-// must be one of peers.
+// must be one of peers. It keeps its process's [Readiness], ready at first,
+// for a readiness probe to read with [Ready].
 func StaticCluster(self Peer, peers []Peer, boot Boot) Cluster {
-	return staticCluster{self: self, peers: slices.Clone(peers), boot: boot}
+	return staticCluster{self: self, peers: slices.Clone(peers), boot: boot, readiness: new(readiness)}
 }
 
 type staticCluster struct {
 	self  Peer
 	peers []Peer
 	boot  Boot
+	*readiness
 }
 
 func (c staticCluster) Self() Peer    { return c.self }

@@ -21,6 +21,9 @@ type Cluster struct {
 	procs  []*proc
 	byName map[string]*proc
 	dead   int // processes down or going down
+	// restarting counts the processes down between a restart they asked
+	// for and their next boot.
+	restarting int
 
 	injectors []Injector
 }
@@ -36,9 +39,15 @@ type proc struct {
 	index    int     // in its group
 	boots    int
 	boot     providers.Boot
-	down     bool // down, until started again
-	leaving  bool // a stop is under way
-	stopping bool // a graceful stop is under way: its Run returning is expected
+	down     bool            // down, until started again
+	leaving  bool            // a stop is under way
+	stopping bool            // a graceful stop is under way: its Run returning is expected
+	restarts []time.Duration // when it asked to be restarted, within RestartInterval
+	// ready is false while the process says it is not ready to serve,
+	// since notReadySince, for notReadyWhy.
+	ready         bool
+	notReadyWhy   string
+	notReadySince time.Duration
 }
 
 // Boot starts every declared process and returns the cluster. Bad
@@ -199,6 +208,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.boots++
 	p.boot = how
 	p.down, p.leaving, p.stopping = false, false, false
+	p.ready, p.notReadyWhy = true, ""
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	var inst Process
@@ -226,6 +236,8 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	switch {
 	case p.stopping:
 		s.w.Event(p.peer.Name+"/main", "exit: returned from a graceful stop")
+	case wantsRestart(err) && !p.leaving:
+		c.restart(p, inst, err)
 	case err != nil:
 		// The engine's line says nothing: name the process's Run.
 		s.failAt(runSite(inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err))
@@ -330,7 +342,7 @@ func (c *Cluster) providersOf(p *proc) providers.Providers {
 	prov := providers.Providers{
 		Task:    s.w.Providers().Task,
 		Random:  s.w.Providers().Random,
-		Cluster: clusterView{c: c, self: p.peer, boot: p.boot},
+		Cluster: clusterView{c: c, self: p.peer, boot: p.boot, proc: p, boots: p.boots},
 		Logger:  s.Logger(),
 	}
 	c.devicesUp(p, &prov) // the clock, the network, the disk
@@ -341,6 +353,10 @@ type clusterView struct {
 	c    *Cluster
 	self providers.Peer
 	boot providers.Boot
+	// proc and boots are the process and boot the view was made for; nil
+	// and zero for the test driver's.
+	proc  *proc
+	boots int
 }
 
 func (v clusterView) Self() providers.Peer    { return v.self }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
@@ -30,6 +31,10 @@ type report struct {
 	keepGoing bool
 	failing   []uint64
 	zeroWall  bool // wall-clock figures are written as zero (config.zeroWall)
+	// chaos is the Run's chaos configuration, told in the summary when
+	// a seed booted processes (clustered).
+	chaos     chaos.Config
+	clustered bool
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -48,6 +53,9 @@ func (r *report) add(o *seedOutcome) string {
 		}
 	} else {
 		r.passed++
+	}
+	if o.s != nil && o.s.cluster != nil {
+		r.clustered = true
 	}
 	res := o.res
 	r.simTime += res.SimTime
@@ -89,6 +97,10 @@ func (r *report) summary() string {
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
 		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
 	b.WriteString(r.failingLine())
+	if r.clustered {
+		b.WriteString("\n    ")
+		b.WriteString(chaosLine(r.chaos))
+	}
 	if !r.verbose {
 		for _, l := range r.first {
 			b.WriteString("\n    ")

@@ -155,6 +155,7 @@ func (r *runner) run() {
 	r.rep.verbose = r.verbose()
 	r.rep.keepGoing = r.cfg.keepGoing && !r.cfg.replaySet && !r.exp.exploring()
 	r.rep.zeroWall = r.cfg.zeroWall
+	r.rep.chaos = r.cfg.chaos
 	var out *results
 	if r.cfg.resultsPath != "" {
 		var err error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -136,6 +137,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 			_ = h.Join(ctx)
 		}
 	}
+	c.awaitRestarts()
 	s.Quiesce()
 	for _, h := range runs {
 		_ = h.Join(ctx)
@@ -148,6 +150,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 
 	s.w.Event("", "phase: settle")
 	s.Sleep(ph.Settle)
+	c.checkReady(ph.Settle)
 	s.w.Event("", "phase: check")
 	for i, w := range ws {
 		if err := w.Check(ctx, p); err != nil {
@@ -175,7 +178,8 @@ func (ph Phases) validate() error {
 
 // attrition reboots processes until ctx ends. Its draws, per attempt: the
 // wait before it, then, when fewer than MaxDead are down, which process,
-// which kind of reboot, the grace period and the recovery delay.
+// which kind of reboot, the grace period and the recovery delay. A process
+// that is up but not ready counts as down, and is not picked.
 func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
 	s := c.s
 	r := s.w.Rand()
@@ -184,6 +188,12 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			return
 		}
 		alive := c.alive()
+		if notReady := c.notReady(); notReady > 0 {
+			alive = slices.DeleteFunc(alive, func(p *proc) bool { return !p.ready })
+			if c.dead+notReady >= a.MaxDead {
+				continue
+			}
+		}
 		if c.dead >= a.MaxDead || len(alive) == 0 {
 			continue
 		}

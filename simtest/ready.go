@@ -1,0 +1,82 @@
+package simtest
+
+import (
+	"fmt"
+	"time"
+)
+
+// SetReady records whether the process the view was made for is ready to
+// serve (see [providers.Readiness]). While a process is up and not ready,
+// attrition counts it as down against MaxDead, and does not pick it. A
+// change is recorded in the timeline. A view of an instance that has
+// since been restarted records nothing.
+func (v clusterView) SetReady(ready bool, why string) {
+	c := v.c
+	s := c.s
+	s.w.Enter("providers.SetReady")
+	p := v.proc
+	if p == nil {
+		s.Fatalf("simtest: providers.SetReady or SetNotReady was called with the test driver's Cluster; readiness is a process's: call it with the providers the process's Run was given")
+	}
+	if p.boots != v.boots || p.down || p.leaving || p.ready == ready && (ready || p.notReadyWhy == why) {
+		return
+	}
+	if ready {
+		p.ready, p.notReadyWhy = true, ""
+		s.w.Event(p.peer.Name, "ready")
+		return
+	}
+	if p.ready {
+		p.notReadySince = s.w.Now()
+	}
+	p.ready, p.notReadyWhy = false, why
+	s.w.Event(p.peer.Name, fmt.Sprintf("not ready: %s", why))
+}
+
+// Ready reports whether the process the view was made for is ready; the
+// test driver always is.
+func (v clusterView) Ready() (bool, string) {
+	if p := v.proc; p != nil && p.boots == v.boots {
+		return p.ready, p.notReadyWhy
+	}
+	return true, ""
+}
+
+// Ready reports whether the named process is up and ready to serve, and
+// why not when it is up and says it is not ready.
+func (c *Cluster) Ready(name string) (ready bool, why string) {
+	p := c.get(name)
+	switch {
+	case p.down || p.leaving:
+		return false, "down"
+	case !p.ready:
+		return false, p.notReadyWhy
+	}
+	return true, ""
+}
+
+// notReady counts the processes that are up and say they are not ready.
+func (c *Cluster) notReady() int {
+	n := 0
+	for _, p := range c.procs {
+		if !p.down && !p.leaving && !p.ready {
+			n++
+		}
+	}
+	return n
+}
+
+// checkReady fails the seed for every process that is up and has stayed
+// not ready through the quiet of the settle phase: attrition counted it
+// as down all along, and a flag that is never set back is a mistake.
+func (c *Cluster) checkReady(settle time.Duration) {
+	s := c.s
+	for _, p := range c.procs {
+		if p.down || p.leaving || p.ready {
+			continue
+		}
+		s.failAt(runSite(p.inst), fmt.Sprintf("process %s said it was not ready (%s) at %v and was still not ready after %v of quiet settling; "+
+			"while it is not ready, attrition counts it as down. Call providers.SetReady(p.Cluster) once it serves again, or lengthen Phases.Settle if it needs longer to catch up",
+			p.peer.Name, p.notReadyWhy, p.notReadySince, settle))
+	}
+}

@@ -1,0 +1,102 @@
+package simtest_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// catchingUp is a process that, on every boot but the first, is not
+// ready for its first catchUp of simulated time.
+func catchingUp(catchUp time.Duration) simtest.Process {
+	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+		if p.Cluster.Boot() != providers.FirstBoot {
+			providers.SetNotReady(p.Cluster, "catching up")
+			if err := p.Time.Sleep(ctx, catchUp); err != nil {
+				return nil
+			}
+			providers.SetReady(p.Cluster)
+		}
+		return providers.Wait(ctx, p.Task)
+	})
+}
+
+func TestAttritionCountsProcessesThatAreNotReadyAsDown(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition() // MaxDead 1
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "replica", Count: 3, New: func() simtest.Process { return catchingUp(20 * time.Second) }})
+		worst := 0
+		s.Invariant("at most one replica is down or not ready", func() error {
+			n := 0
+			for _, p := range c.Peers() {
+				if ready, _ := c.Ready(p.Name); !ready {
+					n++
+				}
+			}
+			worst = max(worst, n)
+			if n > 1 {
+				return fmt.Errorf("%d replicas are down or not ready", n)
+			}
+			return nil
+		})
+		c.Run(simtest.Phases{Chaos: 2 * time.Minute, Settle: 30 * time.Second})
+		assert.Equal(s, 1, worst, "attrition took replicas down")
+	}, simtest.Chaos(cfg), simtest.Seeds(10))
+	assert.Zero(t, res.Failed, res.Report)
+}
+
+func TestANotReadyFlagNeverSetBackIsNamed(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "stuck", Count: 2, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if p.Cluster.Self().Name == "stuck-1" {
+					providers.SetNotReady(p.Cluster, "waiting for a snapshot")
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		c.Run(simtest.Phases{Chaos: time.Second, Settle: time.Second})
+		ready, why := c.Ready("stuck-1")
+		assert.False(s, ready)
+		assert.Equal(s, "waiting for a snapshot", why)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, "process stuck-1 said it was not ready (waiting for a snapshot) at 0s and was still not ready after 1s of quiet settling")
+	assert.Contains(t, res.Report, "Call providers.SetReady(p.Cluster) once it serves again")
+	assert.NotContains(t, res.Report, "process stuck-0 said", "only the one never ready again")
+	assert.Contains(t, res.Report, "not ready: waiting for a snapshot", "the timeline has it")
+}
+
+func TestReadinessIsPerBoot(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		var first providers.Cluster
+		c := s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if first == nil {
+					first = p.Cluster
+					providers.SetNotReady(p.Cluster, "booting")
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		s.Sleep(time.Second)
+		ready, _ := providers.Ready(first)
+		assert.False(s, ready)
+		c.Reboot("p-0", simtest.Crash, 0, time.Second)
+		ready, _ = c.Ready("p-0")
+		assert.True(s, ready, "a new boot starts ready")
+		providers.SetNotReady(first, "a dead instance")
+		ready, _ = c.Ready("p-0")
+		assert.True(s, ready, "an older boot's view changes nothing")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	assert.Zero(t, res.Failed, res.Report)
+}

@@ -1,0 +1,37 @@
+package simtest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/moonpool-go/moonpool/chaos"
+)
+
+// chaosLine tells, in a Run's summary, how attrition reboots the cluster's
+// processes, and above all whether it wipes them: a wipe needs a
+// member-replacement protocol, and whether a run had them should not take
+// reading the configuration to know.
+func chaosLine(cfg chaos.Config) string {
+	a := cfg.Attrition
+	if !a.Enabled {
+		return "reboots: off (chaos.Defaults has them); wipes: off (chaos.Harsh has them)"
+	}
+	var kinds []string
+	for _, k := range []struct {
+		name string
+		w    float64
+	}{{"graceful", a.Graceful}, {"crash", a.Crash}, {"power loss", a.PowerLoss}, {"wipe", a.Wipe}} {
+		if k.w > 0 {
+			kinds = append(kinds, k.name+" "+strconv.FormatFloat(k.w, 'g', -1, 64))
+		}
+	}
+	line := fmt.Sprintf("reboots: %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
+	if cfg.Swarm {
+		line += ", swarm"
+	}
+	if a.Wipe == 0 {
+		return line + "; wipes: off (chaos.Harsh has them)"
+	}
+	return line + "; wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)"
+}

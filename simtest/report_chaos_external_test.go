@@ -1,0 +1,38 @@
+package simtest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
+	idle := func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
+		}})
+		s.Sleep(time.Second)
+	}
+	off := chaos.Defaults()
+	off.Attrition.Enabled = false
+	for _, c := range []struct {
+		name string
+		cfg  chaos.Config
+		line string
+	}{
+		{"defaults", chaos.Defaults(), "\n    reboots: graceful 2, crash 2, power loss 1 (MaxDead 1); wipes: off (chaos.Harsh has them)\n"},
+		{"harsh", chaos.Harsh(), "\n    reboots: graceful 2, crash 2, power loss 1, wipe 1 (MaxDead 1); wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)\n"},
+		{"no attrition", off, "\n    reboots: off (chaos.Defaults has them); wipes: off (chaos.Harsh has them)\n"},
+	} {
+		res := simtest.Simulate(idle, simtest.Chaos(c.cfg), simtest.Seeds(2))
+		assert.Contains(t, res.Report, c.line, c.name)
+	}
+	res := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(2))
+	assert.NotContains(t, res.Report, "reboots:", "a Run with no processes has no reboots to tell of")
+}

@@ -1,0 +1,131 @@
+package simtest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// syncFails is a process that writes a record, does not sync it, and asks
+// to be restarted, as a process does after a failed fsync, on its first
+// boot; later boots count their ticks until stopped.
+type syncFails struct {
+	boots   *[]providers.Boot
+	found   *[]bool // whether each boot found the record it did not sync
+	ticks   *int    // the first instance's ticker's ticks
+	stopped *time.Duration
+}
+
+func (p syncFails) Run(ctx context.Context, pr providers.Providers) error {
+	*p.boots = append(*p.boots, pr.Cluster.Boot())
+	fi, err := pr.Storage.Stat("wal")
+	*p.found = append(*p.found, err == nil && fi.Size() > 0)
+	if len(*p.boots) > 1 {
+		return providers.Wait(ctx, pr.Task)
+	}
+	pr.Task.Go(ctx, "ticker", func(ctx context.Context) error {
+		for pr.Time.Sleep(ctx, time.Millisecond) == nil {
+			*p.ticks++
+		}
+		return nil
+	})
+	f, err := pr.Storage.Create("wal")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write([]byte("record")); err != nil {
+		return err
+	}
+	if err := pr.Time.Sleep(ctx, time.Second); err != nil {
+		return err
+	}
+	*p.stopped = time.Duration(*p.ticks)
+	return fmt.Errorf("wal: sync failed: %w", providers.ErrRestart)
+}
+
+func TestAProcessThatAsksToRestartCrashesAndBootsAgain(t *testing.T) {
+	var boots []providers.Boot
+	var found []bool
+	var ticks int
+	var stopped time.Duration
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "wal", New: func() simtest.Process {
+			return syncFails{boots: &boots, found: &found, ticks: &ticks, stopped: &stopped}
+		}})
+		s.Sleep(time.Second + simtest.RestartDelay/2)
+		assert.False(s, c.Alive("wal-0"), "down between the restart and the next boot")
+		s.Sleep(simtest.RestartDelay)
+		assert.True(s, c.Alive("wal-0"), "back after simtest.RestartDelay")
+		assert.Equal(s, 2, c.Boots("wal-0"))
+		s.Fatal("the end") // for the timeline in the report
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed)
+	assert.Equal(t, []providers.Boot{providers.FirstBoot, providers.AfterCrash}, boots, "the restart is a crash")
+	assert.Equal(t, []bool{false, false}, found, "what was not synced is lost, as in a crash")
+	assert.Equal(t, int(stopped), ticks, "the process's other tasks stopped as its Run returned")
+	assert.Contains(t, res.Report, "restart: wal-0 asked to be restarted: wal: sync failed: the process asks to be restarted")
+	assert.Contains(t, res.Report, "down: wal-0 (crash)")
+	assert.Contains(t, res.Report, "boot: wal-0 (after a crash)")
+	assert.NotContains(t, res.Report, "process wal-0 failed", "a restart asked for is not a failure")
+}
+
+func TestAProcessThatAsksToRestartOnEveryBootIsStopped(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "loop", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				return fmt.Errorf("config: %w: %w", fs.ErrNotExist, providers.ErrRestart)
+			})
+		}})
+		s.Sleep(time.Minute)
+		assert.False(s, c.Alive("loop-0"), "it stays down")
+		assert.Equal(s, simtest.RestartBurst+1, c.Boots("loop-0"))
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, fmt.Sprintf("process loop-0 asked to be restarted %d times within 10s", simtest.RestartBurst+1))
+	assert.Contains(t, res.Report, "it fails on every boot, so it stays down")
+	assert.Contains(t, res.Report, "restart_external_test.go:", "it names the process's code")
+}
+
+func TestAProcessErrorWithoutErrRestartFailsTheSeed(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "bad", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				return errors.New("corrupt state")
+			})
+		}})
+		s.Sleep(time.Second)
+		assert.Equal(s, 1, c.Boots("bad-0"), "no restart")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, "process bad-0 failed: corrupt state")
+}
+
+func TestARestartUnderWayCompletesBeforeTheCheck(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "late", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if p.Cluster.Boot() != providers.FirstBoot {
+					return providers.Wait(ctx, p.Task)
+				}
+				if err := p.Time.Sleep(ctx, 20*time.Second-10*time.Millisecond); err != nil {
+					return nil
+				}
+				return fmt.Errorf("fsync: %w", providers.ErrRestart)
+			})
+		}})
+		c.Run(simtest.Phases{Chaos: 20 * time.Second, Settle: 10 * time.Millisecond})
+		assert.True(s, c.Alive("late-0"), "back for the check")
+		assert.Equal(s, 2, c.Boots("late-0"))
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	assert.Zero(t, res.Failed, res.Report)
+}
