@@ -28,7 +28,9 @@ import (
 // Whatever the configuration, a connection is a TCP-like stream: bytes
 // arrive in the order they were written, or the connection fails. Faults
 // delay, cut, reset and (with BitFlipProb) corrupt; they never reorder or
-// duplicate bytes.
+// duplicate bytes. Datagrams (ListenPacket's sockets) are UDP-like: the
+// Datagram faults lose, duplicate and reorder them, and a partition or a
+// clog loses those that cross it.
 type Network struct {
 	// Latency is the one-way delay of every packet: a segment of written
 	// data, a connect, a close or a reset. Default: uniform in [50µs,
@@ -131,6 +133,34 @@ type Network struct {
 	// buggified delay. Default 0.25, 100ms.
 	SleepDelayProb float64
 	SleepDelayMax  time.Duration
+
+	// DatagramMaxSize is the largest payload of one datagram; sending a
+	// larger one fails with EMSGSIZE. Zero means DefaultDatagramMaxSize
+	// (1472 bytes: what fits an Ethernet frame without IP fragmentation,
+	// the size beyond which real networks start to drop datagrams); at
+	// most MaxDatagramSize (65507, UDP over IPv4's own limit). It is a
+	// limit, not a random fault: [Network.NoFaults] keeps it.
+	DatagramMaxSize int
+	// DatagramBuffer is how many bytes of datagrams a socket holds,
+	// arrived and not yet read; a datagram that finds it full is dropped,
+	// as a kernel drops what overflows a socket's receive buffer. Zero
+	// means DefaultDatagramBuffer (208 KiB, Linux's default); at least the
+	// largest datagram.
+	DatagramBuffer int
+	// DatagramLossProb is the probability that a datagram is lost on the
+	// way. Default 0.01. Datagrams that meet a partition or a clog are
+	// lost too, whatever this says: nothing retransmits them.
+	DatagramLossProb float64
+	// DatagramDupProb is the probability that a datagram arrives twice,
+	// each copy with its own latency. Default 0.001.
+	DatagramDupProb float64
+	// DatagramReorderProb is the probability that a datagram is held back
+	// by an extra delay drawn uniformly from DatagramReorderDelay, so that
+	// datagrams sent after it arrive first. The others keep their order
+	// between two sockets, as on most paths. Default 0.01, with a delay in
+	// [1ms, 10ms].
+	DatagramReorderProb  float64
+	DatagramReorderDelay Range
 }
 
 // Latency is a distribution of one-way delays: a fast mode, uniform or
@@ -171,11 +201,18 @@ func (s LatencyShape) String() string {
 	return fmt.Sprintf("LatencyShape(%d)", uint8(s))
 }
 
-// The buffer sizes that a zero SendBuffer or Backlog stands for.
+// The buffer sizes that a zero SendBuffer, Backlog, DatagramMaxSize or
+// DatagramBuffer stands for.
 const (
-	DefaultSendBuffer = 64 << 10
-	DefaultBacklog    = 128
+	DefaultSendBuffer      = 64 << 10
+	DefaultBacklog         = 128
+	DefaultDatagramMaxSize = 1472
+	DefaultDatagramBuffer  = 208 << 10
 )
+
+// MaxDatagramSize bounds [Network].DatagramMaxSize: the largest payload of
+// a UDP datagram over IPv4 (65535 bytes less the IP and UDP headers).
+const MaxDatagramSize = 65507
 
 // DefaultNetwork returns the default configuration: every fault on but bit
 // flips, at the intensities documented on each field of [Network].
@@ -209,6 +246,13 @@ func DefaultNetwork() Network {
 		ClockDriftMax:       0.00005,
 		SleepDelayProb:      0.25,
 		SleepDelayMax:       100 * time.Millisecond,
+
+		DatagramMaxSize:      DefaultDatagramMaxSize,
+		DatagramBuffer:       DefaultDatagramBuffer,
+		DatagramLossProb:     0.01,
+		DatagramDupProb:      0.001,
+		DatagramReorderProb:  0.01,
+		DatagramReorderDelay: Range{time.Millisecond, 10 * time.Millisecond},
 	}
 }
 
@@ -217,9 +261,11 @@ func DefaultNetwork() Network {
 func NoNetworkFaults() Network { return DefaultNetwork().NoFaults() }
 
 // NoFaults returns c with every fault off. It keeps the fast mode of the
-// latency and the buffer sizes, and drops the slow tail, the per-pair
-// latency, partitions, clogs, random closes, partial reads and writes, bit
-// flips, connect failures, clock skew and drift, and delayed sleeps.
+// latency, the buffer sizes and the datagram size limit, and drops the
+// slow tail, the per-pair latency, partitions, clogs, random closes,
+// partial reads and writes, bit flips, connect failures, clock skew and
+// drift, delayed sleeps, and the loss, duplication and reordering of
+// datagrams.
 func (c Network) NoFaults() Network {
 	return Network{
 		Latency: Latency{
@@ -228,8 +274,10 @@ func (c Network) NoFaults() Network {
 			Max:   c.Latency.Max,
 			Mean:  c.Latency.Mean,
 		},
-		SendBuffer: c.SendBuffer,
-		Backlog:    c.Backlog,
+		SendBuffer:      c.SendBuffer,
+		Backlog:         c.Backlog,
+		DatagramMaxSize: c.DatagramMaxSize,
+		DatagramBuffer:  c.DatagramBuffer,
 	}
 }
 
@@ -257,18 +305,27 @@ func (c Network) NoFaults() Network {
 //     in [0, 1);
 //  9. clocks: ClockSkewMax in [0, 200ms), ClockDriftMax in [0, 0.0002);
 //  10. delayed sleeps: SleepDelayProb in [0.1, 0.4), SleepDelayMax in
-//     [10ms, 200ms).
+//     [10ms, 200ms);
+//  11. datagram loss: DatagramLossProb in [0.001, 0.1);
+//  12. datagram duplication: DatagramDupProb in [0.0001, 0.01);
+//  13. datagram reordering: DatagramReorderProb in [0.001, 0.05), and
+//     DatagramReorderDelay [1ms, 1ms+d] with d in [1ms, 50ms).
+//
+// The datagram families come last, so that the draws of the others are
+// those they were before datagrams existed.
 //
 // Each on/off choice is one draw, and each intensity one more, so the
 // number of values drawn depends on which families are on. A family that is
 // off injects nothing, as in [Network.NoFaults]: the settings that turn
 // it on are zero (SlowProb, PairLatencyMax, PartitionInterval, ClogProb,
 // CloseProb, PartialReadProb and PartialWriteProb, BitFlipProb,
-// ConnectFailProb, ClockSkewMax and ClockDriftMax, SleepDelayProb). It is
-// not zero field by field, though: the settings that only shape a family's
-// faults keep their [DefaultNetwork] values while it is off
-// (CloseCooldown, CloseExplicitProb, ConnectHangProb, SleepDelayMax), and
-// ClogMin and ClogMax, which are never drawn, keep theirs always.
+// ConnectFailProb, ClockSkewMax and ClockDriftMax, SleepDelayProb,
+// DatagramLossProb, DatagramDupProb, DatagramReorderProb). It is not zero
+// field by field, though: the settings that only shape a family's faults
+// keep their [DefaultNetwork] values while it is off (CloseCooldown,
+// CloseExplicitProb, ConnectHangProb, SleepDelayMax,
+// DatagramReorderDelay), and ClogMin and ClogMax and the datagram size
+// limits, which are never drawn, keep theirs always.
 func RandomNetwork(src rand.Source) Network {
 	r := drawer{src}
 	c := DefaultNetwork()
@@ -333,7 +390,29 @@ func RandomNetwork(src rand.Source) Network {
 		c.SleepDelayProb = r.prob(0.1, 0.4)
 		c.SleepDelayMax = r.dur(10*time.Millisecond, 200*time.Millisecond)
 	}
+	c.DatagramLossProb = 0
+	if r.coin() {
+		c.DatagramLossProb = r.prob(0.001, 0.1)
+	}
+	c.DatagramDupProb = 0
+	if r.coin() {
+		c.DatagramDupProb = r.prob(0.0001, 0.01)
+	}
+	c.DatagramReorderProb = 0
+	if r.coin() {
+		c.DatagramReorderProb = r.prob(0.001, 0.05)
+		c.DatagramReorderDelay = Range{time.Millisecond, time.Millisecond + r.dur(time.Millisecond, 50*time.Millisecond)}
+	}
 	return c
+}
+
+// EffectiveDatagramMaxSize is the largest datagram payload c lets through:
+// DatagramMaxSize, or DefaultDatagramMaxSize when that is zero.
+func (c Network) datagramMaxSize() int {
+	if c.DatagramMaxSize == 0 {
+		return DefaultDatagramMaxSize
+	}
+	return c.DatagramMaxSize
 }
 
 // drawer turns a source's values into the draws RandomNetwork documents,
@@ -430,5 +509,26 @@ func (c Network) Validate() error {
 	}
 	prob("SleepDelayProb", c.SleepDelayProb)
 	nonNeg("SleepDelayMax", c.SleepDelayMax)
+
+	switch {
+	case c.DatagramMaxSize < 0:
+		bad("DatagramMaxSize is %d; use a positive size in bytes, or 0 for the default (%d)", c.DatagramMaxSize, DefaultDatagramMaxSize)
+	case c.DatagramMaxSize > MaxDatagramSize:
+		bad("DatagramMaxSize is %d; a UDP datagram carries at most chaos.MaxDatagramSize (%d) bytes", c.DatagramMaxSize, MaxDatagramSize)
+	}
+	switch {
+	case c.DatagramBuffer < 0:
+		bad("DatagramBuffer is %d; use a positive size in bytes, or 0 for the default (%d)", c.DatagramBuffer, DefaultDatagramBuffer)
+	case c.DatagramMaxSize >= 0 && c.DatagramMaxSize <= MaxDatagramSize && c.DatagramBuffer > 0 && c.DatagramBuffer < c.datagramMaxSize():
+		bad("DatagramBuffer is %d, less than the largest datagram (%d bytes, DatagramMaxSize); a socket must hold at least one datagram: raise DatagramBuffer or lower DatagramMaxSize", c.DatagramBuffer, c.datagramMaxSize())
+	}
+	prob("DatagramLossProb", c.DatagramLossProb)
+	prob("DatagramDupProb", c.DatagramDupProb)
+	prob("DatagramReorderProb", c.DatagramReorderProb)
+	if msg := c.DatagramReorderDelay.check(); msg != "" {
+		bad("DatagramReorderDelay is [%v, %v]; %s", c.DatagramReorderDelay.Min, c.DatagramReorderDelay.Max, msg)
+	} else if c.DatagramReorderProb > 0 && c.DatagramReorderDelay.Max <= 0 {
+		bad("DatagramReorderDelay is [0s, 0s] but DatagramReorderProb is %v; give reordering a positive delay, or set DatagramReorderProb to 0 to turn it off", c.DatagramReorderProb)
+	}
 	return errors.Join(errs...)
 }

@@ -28,9 +28,11 @@ func TestNoFaultsKeepsLatencyAndBuffers(t *testing.T) {
 	d.SendBuffer = 1234
 	off := d.NoFaults()
 	assert.Equal(t, chaos.Network{
-		Latency:    chaos.Latency{Min: d.Latency.Min, Max: d.Latency.Max},
-		SendBuffer: 1234,
-		Backlog:    d.Backlog,
+		Latency:         chaos.Latency{Min: d.Latency.Min, Max: d.Latency.Max},
+		SendBuffer:      1234,
+		Backlog:         d.Backlog,
+		DatagramMaxSize: d.DatagramMaxSize,
+		DatagramBuffer:  d.DatagramBuffer,
 	}, off)
 	assert.Equal(t, chaos.DefaultNetwork().NoFaults(), chaos.NoNetworkFaults())
 }
@@ -62,8 +64,11 @@ func TestRandomNetworkIsDrawnFromItsSource(t *testing.T) {
 		count("connect", c.ConnectFailProb > 0)
 		count("clocks", c.ClockSkewMax > 0)
 		count("sleeps", c.SleepDelayProb > 0)
+		count("datagram loss", c.DatagramLossProb > 0)
+		count("datagram duplication", c.DatagramDupProb > 0)
+		count("datagram reordering", c.DatagramReorderProb > 0)
 	}
-	assert.Len(t, on, 11)
+	assert.Len(t, on, 14)
 	for name, n := range on {
 		assert.InDelta(t, seeds/2, n, seeds/8, "%s is on in about half the seeds", name)
 	}
@@ -100,6 +105,15 @@ func TestNetworkValidateNamesEachBadField(t *testing.T) {
 		{func(c *chaos.Network) { c.ClockDriftMax = 0.9 }, "ClockDriftMax is 0.9; a clock's rate error must be between 0 and 0.5"},
 		{func(c *chaos.Network) { c.SleepDelayProb = -0.5 }, "SleepDelayProb is -0.5"},
 		{func(c *chaos.Network) { c.SleepDelayMax = -1 }, "SleepDelayMax is -1ns"},
+		{func(c *chaos.Network) { c.DatagramMaxSize = -1 }, "DatagramMaxSize is -1; use a positive size in bytes, or 0 for the default (1472)"},
+		{func(c *chaos.Network) { c.DatagramMaxSize = 70000 }, "DatagramMaxSize is 70000; a UDP datagram carries at most chaos.MaxDatagramSize (65507) bytes"},
+		{func(c *chaos.Network) { c.DatagramBuffer = -1 }, "DatagramBuffer is -1"},
+		{func(c *chaos.Network) { c.DatagramBuffer = 1000 }, "DatagramBuffer is 1000, less than the largest datagram (1472 bytes, DatagramMaxSize)"},
+		{func(c *chaos.Network) { c.DatagramLossProb = 2 }, "DatagramLossProb is 2"},
+		{func(c *chaos.Network) { c.DatagramDupProb = -1 }, "DatagramDupProb is -1"},
+		{func(c *chaos.Network) { c.DatagramReorderProb = math.NaN() }, "DatagramReorderProb is NaN"},
+		{func(c *chaos.Network) { c.DatagramReorderDelay.Min = time.Hour }, "DatagramReorderDelay is [1h0m0s, 10ms]; Min must not be above Max"},
+		{func(c *chaos.Network) { c.DatagramReorderDelay = chaos.Range{} }, "DatagramReorderDelay is [0s, 0s] but DatagramReorderProb is 0.01"},
 	}
 	for _, c := range cases {
 		cfg := chaos.DefaultNetwork()
