@@ -14,9 +14,10 @@
 // # Configuration
 //
 // [Config] gathers the fault families: [Network] (latency, partitions,
-// clogging, connection resets, partial I/O, bit flips), [Storage] (read and
-// write corruption, misdirected and phantom writes, sync failures, torn
-// writes, stalls), [Attrition] (graceful reboots, crashes, wipes) and
+// clogging, connection resets, partial I/O, bit flips, lost, duplicated
+// and reordered datagrams), [Storage] (read and write corruption,
+// misdirected and phantom writes, sync failures, torn writes, stalls,
+// garbage in never-written sectors), [Attrition] (graceful reboots, crashes, wipes) and
 // [BuggifyConfig]. Every knob is a named field with a documented default,
 // from FoundationDB's simulator, TigerBeetle's VOPR and Moonpool.
 //

@@ -30,7 +30,9 @@ import (
 // Whatever the configuration, a connection is a TCP-like stream: bytes
 // arrive in the order they were written, or the connection fails. Faults
 // delay, cut, reset and (with BitFlipProb) corrupt; they never reorder or
-// duplicate bytes.
+// duplicate bytes. Datagrams (ListenPacket's sockets) are UDP-like: the
+// Datagram faults lose, duplicate and reorder them, and a partition or a
+// clog loses those that cross it.
 type Network struct {
 	// Latency is the one-way delay of every packet: a segment of written
 	// data, a connect, a close or a reset. Default: uniform in [50µs,
@@ -137,6 +139,34 @@ type Network struct {
 	// Randomize makes each seed draw its own network settings from the
 	// run's random stream, first thing in the run: see [Network.Draw].
 	Randomize bool
+
+	// MaxDatagramSize is the largest payload of one datagram; sending a
+	// larger one fails with EMSGSIZE. Zero means DefaultMaxDatagramSize
+	// (1472 bytes: what fits an Ethernet frame without IP fragmentation,
+	// the size beyond which real networks start to drop datagrams); at
+	// most MaxUDPPayload (65507, UDP over IPv4's own limit). It is a
+	// limit, not a random fault: [Network.NoFaults] keeps it.
+	MaxDatagramSize int
+	// DatagramBuffer is how many bytes of datagrams a socket holds,
+	// arrived and not yet read; a datagram that finds it full is dropped,
+	// as a kernel drops what overflows a socket's receive buffer. Zero
+	// means DefaultDatagramBuffer (208 KiB, Linux's default); at least the
+	// largest datagram.
+	DatagramBuffer int
+	// DatagramLossProb is the probability that a datagram is lost on the
+	// way. Default 0.01. Datagrams that meet a partition or a clog are
+	// lost too, whatever this says: nothing retransmits them.
+	DatagramLossProb float64
+	// DatagramDupProb is the probability that a datagram arrives twice,
+	// each copy with its own latency. Default 0.001.
+	DatagramDupProb float64
+	// DatagramReorderProb is the probability that a datagram is held back
+	// by an extra delay drawn uniformly from DatagramReorderDelay, so that
+	// datagrams sent after it arrive first. The others keep their order
+	// between two sockets, as on most paths. Default 0.01, with a delay in
+	// [1ms, 10ms].
+	DatagramReorderProb  float64
+	DatagramReorderDelay Range
 }
 
 // Latency is a distribution of one-way delays: a fast mode, uniform or
@@ -177,11 +207,18 @@ func (s LatencyShape) String() string {
 	return fmt.Sprintf("LatencyShape(%d)", uint8(s))
 }
 
-// The buffer sizes that a zero SendBuffer or Backlog stands for.
+// The buffer sizes that a zero SendBuffer, Backlog, MaxDatagramSize or
+// DatagramBuffer stands for.
 const (
-	DefaultSendBuffer = 64 << 10
-	DefaultBacklog    = 128
+	DefaultSendBuffer      = 64 << 10
+	DefaultBacklog         = 128
+	DefaultMaxDatagramSize = 1472
+	DefaultDatagramBuffer  = 208 << 10
 )
+
+// MaxUDPPayload bounds [Network].MaxDatagramSize: the largest payload of
+// a UDP datagram over IPv4 (65535 bytes less the IP and UDP headers).
+const MaxUDPPayload = 65507
 
 // DefaultNetwork returns the default configuration: every fault on but bit
 // flips, at the intensities documented on each field of [Network].
@@ -211,6 +248,13 @@ func DefaultNetwork() Network {
 		MaxClockDrift:       0.00005,
 		SleepDelayProb:      0.25,
 		MaxSleepDelay:       100 * time.Millisecond,
+
+		MaxDatagramSize:      DefaultMaxDatagramSize,
+		DatagramBuffer:       DefaultDatagramBuffer,
+		DatagramLossProb:     0.01,
+		DatagramDupProb:      0.001,
+		DatagramReorderProb:  0.01,
+		DatagramReorderDelay: Range{time.Millisecond, 10 * time.Millisecond},
 	}
 }
 
@@ -219,9 +263,11 @@ func DefaultNetwork() Network {
 func NoNetworkFaults() Network { return DefaultNetwork().NoFaults() }
 
 // NoFaults returns c with every fault off. It keeps the fast mode of the
-// latency and the buffer sizes, and drops the slow tail, the per-pair
-// latency, partitions, clogs, random closes, partial reads and writes, bit
-// flips, connect failures, clock skew and drift, and delayed sleeps.
+// latency, the buffer sizes and the datagram size limit, and drops the
+// slow tail, the per-pair latency, partitions, clogs, random closes,
+// partial reads and writes, bit flips, connect failures, clock skew and
+// drift, delayed sleeps, and the loss, duplication and reordering of
+// datagrams.
 func (c Network) NoFaults() Network {
 	return Network{
 		Latency: Latency{
@@ -229,8 +275,10 @@ func (c Network) NoFaults() Network {
 			Fast:  c.Latency.Fast,
 			Mean:  c.Latency.Mean,
 		},
-		SendBuffer: c.SendBuffer,
-		Backlog:    c.Backlog,
+		SendBuffer:      c.SendBuffer,
+		Backlog:         c.Backlog,
+		MaxDatagramSize: c.MaxDatagramSize,
+		DatagramBuffer:  c.DatagramBuffer,
 	}
 }
 
@@ -267,18 +315,27 @@ func RandomNetwork() Network {
 //     in [0, 1);
 //  9. clocks: MaxClockSkew in [0, 200ms), MaxClockDrift in [0, 0.0002);
 //  10. delayed sleeps: SleepDelayProb in [0.1, 0.4), MaxSleepDelay in
-//     [10ms, 200ms).
+//     [10ms, 200ms);
+//  11. datagram loss: DatagramLossProb in [0.001, 0.1);
+//  12. datagram duplication: DatagramDupProb in [0.0001, 0.01);
+//  13. datagram reordering: DatagramReorderProb in [0.001, 0.05), and
+//     DatagramReorderDelay [1ms, 1ms+d] with d in [1ms, 50ms).
+//
+// The datagram families come last, so that the draws of the others are
+// those they were before datagrams existed.
 //
 // Each on/off choice is one draw, and each intensity one more, so the
 // number of values drawn depends on which families are on. A family that is
 // off injects nothing, as in [Network.NoFaults]: the settings that turn
 // it on are zero (SlowProb, MaxPairLatency, PartitionInterval, ClogProb,
 // CloseProb, PartialReadProb and PartialWriteProb, BitFlipProb,
-// ConnectFailProb, MaxClockSkew and MaxClockDrift, SleepDelayProb). The
-// settings that only shape a family's faults keep c's values while it is
-// off (CloseCooldown, CloseExplicitProb, ConnectHangProb, MaxSleepDelay),
-// and those never drawn keep them always (ClogDuration, SendBuffer,
-// Backlog). The result has Randomize cleared.
+// ConnectFailProb, MaxClockSkew and MaxClockDrift, SleepDelayProb,
+// DatagramLossProb, DatagramDupProb, DatagramReorderProb). The settings
+// that only shape a family's faults keep c's values while it is off
+// (CloseCooldown, CloseExplicitProb, ConnectHangProb, MaxSleepDelay,
+// DatagramReorderDelay), and those never drawn keep them always
+// (ClogDuration, SendBuffer, Backlog, the datagram size limits). The
+// result has Randomize cleared.
 func (c Network) Draw(src rand.Source) Network {
 	r := drawer{src}
 
@@ -343,8 +400,30 @@ func (c Network) Draw(src rand.Source) Network {
 		c.SleepDelayProb = r.prob(0.1, 0.4)
 		c.MaxSleepDelay = r.dur(10*time.Millisecond, 200*time.Millisecond)
 	}
+	c.DatagramLossProb = 0
+	if r.coin() {
+		c.DatagramLossProb = r.prob(0.001, 0.1)
+	}
+	c.DatagramDupProb = 0
+	if r.coin() {
+		c.DatagramDupProb = r.prob(0.0001, 0.01)
+	}
+	c.DatagramReorderProb = 0
+	if r.coin() {
+		c.DatagramReorderProb = r.prob(0.001, 0.05)
+		c.DatagramReorderDelay = Range{time.Millisecond, time.Millisecond + r.dur(time.Millisecond, 50*time.Millisecond)}
+	}
 	c.Randomize = false
 	return c
+}
+
+// EffectiveDatagramMaxSize is the largest datagram payload c lets through:
+// MaxDatagramSize, or DefaultMaxDatagramSize when that is zero.
+func (c Network) maxDatagramSize() int {
+	if c.MaxDatagramSize == 0 {
+		return DefaultMaxDatagramSize
+	}
+	return c.MaxDatagramSize
 }
 
 // drawer turns a source's values into the draws Network.Draw documents,
@@ -446,5 +525,26 @@ func (c Network) validate(drawn bool) error {
 	}
 	prob("SleepDelayProb", c.SleepDelayProb)
 	nonNeg("MaxSleepDelay", c.MaxSleepDelay)
+
+	switch {
+	case c.MaxDatagramSize < 0:
+		bad("MaxDatagramSize is %d; use a positive size in bytes, or 0 for the default (%d)", c.MaxDatagramSize, DefaultMaxDatagramSize)
+	case c.MaxDatagramSize > MaxUDPPayload:
+		bad("MaxDatagramSize is %d; a UDP datagram carries at most chaos.MaxUDPPayload (%d) bytes", c.MaxDatagramSize, MaxUDPPayload)
+	}
+	switch {
+	case c.DatagramBuffer < 0:
+		bad("DatagramBuffer is %d; use a positive size in bytes, or 0 for the default (%d)", c.DatagramBuffer, DefaultDatagramBuffer)
+	case c.MaxDatagramSize >= 0 && c.MaxDatagramSize <= MaxUDPPayload && c.DatagramBuffer > 0 && c.DatagramBuffer < c.maxDatagramSize():
+		bad("DatagramBuffer is %d, less than the largest datagram (%d bytes, MaxDatagramSize); a socket must hold at least one datagram: raise DatagramBuffer or lower MaxDatagramSize", c.DatagramBuffer, c.maxDatagramSize())
+	}
+	prob("DatagramLossProb", c.DatagramLossProb)
+	prob("DatagramDupProb", c.DatagramDupProb)
+	prob("DatagramReorderProb", c.DatagramReorderProb)
+	if msg := c.DatagramReorderDelay.check(); msg != "" {
+		bad("DatagramReorderDelay is [%v, %v]; %s", c.DatagramReorderDelay.Min, c.DatagramReorderDelay.Max, msg)
+	} else if c.DatagramReorderProb > 0 && c.DatagramReorderDelay.Max <= 0 {
+		bad("DatagramReorderDelay is [0s, 0s] but DatagramReorderProb is %v; give reordering a positive delay, or set DatagramReorderProb to 0 to turn it off", c.DatagramReorderProb)
+	}
 	return errors.Join(errs...)
 }

@@ -28,9 +28,11 @@ func TestNoFaultsKeepsLatencyAndBuffers(t *testing.T) {
 	d.SendBuffer = 1234
 	off := d.NoFaults()
 	assert.Equal(t, chaos.Network{
-		Latency:    chaos.Latency{Fast: chaos.Range{Min: d.Latency.Fast.Min, Max: d.Latency.Fast.Max}},
-		SendBuffer: 1234,
-		Backlog:    d.Backlog,
+		Latency:         chaos.Latency{Fast: chaos.Range{Min: d.Latency.Fast.Min, Max: d.Latency.Fast.Max}},
+		SendBuffer:      1234,
+		Backlog:         d.Backlog,
+		MaxDatagramSize: d.MaxDatagramSize,
+		DatagramBuffer:  d.DatagramBuffer,
 	}, off)
 	assert.Equal(t, chaos.DefaultNetwork().NoFaults(), chaos.NoNetworkFaults())
 }
@@ -62,8 +64,11 @@ func TestNetworkDrawComesFromItsSource(t *testing.T) {
 		count("connect", c.ConnectFailProb > 0)
 		count("clocks", c.MaxClockSkew > 0)
 		count("sleeps", c.SleepDelayProb > 0)
+		count("datagram loss", c.DatagramLossProb > 0)
+		count("datagram duplication", c.DatagramDupProb > 0)
+		count("datagram reordering", c.DatagramReorderProb > 0)
 	}
-	assert.Len(t, on, 11)
+	assert.Len(t, on, 14)
 	for name, n := range on {
 		assert.InDelta(t, seeds/2, n, seeds/8, "%s is on in about half the seeds", name)
 	}
@@ -101,6 +106,15 @@ func TestNetworkValidateNamesEachBadField(t *testing.T) {
 		{func(c *chaos.Network) { c.SleepDelayProb = -0.5 }, "SleepDelayProb is -0.5"},
 		{func(c *chaos.Network) { c.MaxSleepDelay = -1 }, "MaxSleepDelay is -1ns"},
 		{func(c *chaos.Network) { c.ClogDuration, c.ClogProb, c.Randomize = chaos.Range{}, 0, true }, "ClogDuration.Max is 0s but the settings are drawn per seed (Randomize)"},
+		{func(c *chaos.Network) { c.MaxDatagramSize = -1 }, "MaxDatagramSize is -1; use a positive size in bytes, or 0 for the default (1472)"},
+		{func(c *chaos.Network) { c.MaxDatagramSize = 70000 }, "MaxDatagramSize is 70000; a UDP datagram carries at most chaos.MaxUDPPayload (65507) bytes"},
+		{func(c *chaos.Network) { c.DatagramBuffer = -1 }, "DatagramBuffer is -1"},
+		{func(c *chaos.Network) { c.DatagramBuffer = 1000 }, "DatagramBuffer is 1000, less than the largest datagram (1472 bytes, MaxDatagramSize)"},
+		{func(c *chaos.Network) { c.DatagramLossProb = 2 }, "DatagramLossProb is 2"},
+		{func(c *chaos.Network) { c.DatagramDupProb = -1 }, "DatagramDupProb is -1"},
+		{func(c *chaos.Network) { c.DatagramReorderProb = math.NaN() }, "DatagramReorderProb is NaN"},
+		{func(c *chaos.Network) { c.DatagramReorderDelay.Min = time.Hour }, "DatagramReorderDelay is [1h0m0s, 10ms]; Min must not be above Max"},
+		{func(c *chaos.Network) { c.DatagramReorderDelay = chaos.Range{} }, "DatagramReorderDelay is [0s, 0s] but DatagramReorderProb is 0.01"},
 	}
 	for _, c := range cases {
 		cfg := chaos.DefaultNetwork()

@@ -97,6 +97,23 @@ type Storage struct {
 	// to should switch it on.
 	Full StorageEpisode
 
+	// UnwrittenGarbage makes the sectors of a file that were never
+	// written read as garbage instead of zeros: bytes that depend only on
+	// the seed, the disk, the file and the sector. It covers the space a
+	// file grows by through Truncate, the hole a write past the end
+	// leaves, and, after a crash, the sectors within the synced size whose
+	// data never reached the disk. POSIX promises zeros there, and a file
+	// system in its ordered mode keeps the promise; a raw device, a file
+	// system that journals metadata only, and a crash in the middle of an
+	// append do not, and code that takes zeros for "nothing here yet"
+	// (the end of a preallocated log, an empty slot) reads garbage as
+	// data. On in [DefaultStorage], off in [NoStorageFaults]. It draws
+	// nothing from the run's stream, so it changes a run only where the
+	// run reads never-written space; a disk's setting outlives quiescence,
+	// as the space stays unwritten. Each read of such space is noted in
+	// the timeline.
+	UnwrittenGarbage bool
+
 	// Off switches faults off by name (see [StorageFaultNames]), whatever
 	// their settings: Off: []string{"phantom-write"}. Validate rejects a
 	// name that is not a storage fault.
@@ -147,8 +164,9 @@ func StorageFaultNames() []string {
 // at the top of the range Moonpool draws from per seed: 0.1% of reads and
 // writes corrupted, 0.01% misdirected, 0.02% phantom writes, 0.05% of
 // syncs failing; at a crash, half the unsynced sectors torn onto the disk;
-// a stall of 10ms-1s at 0.01% of operations, and a throttle to a tenth of
-// the speed for 100ms-5s at 0.01% of operations.
+// a stall of 10ms-1s at 0.01% of operations, a throttle to a tenth of
+// the speed for 100ms-5s at 0.01% of operations, and garbage in
+// never-written sectors.
 //
 // These rates find bugs of careless storage code within a hundred seeds of
 // a few thousand operations each; a program that keeps a single copy of
@@ -171,13 +189,15 @@ func DefaultStorage() Storage {
 		Stall:                StorageEpisode{0.0001, Range{10 * time.Millisecond, time.Second}},
 		Throttle:             StorageEpisode{0.0001, Range{100 * time.Millisecond, 5 * time.Second}},
 		ThrottleFactor:       10,
+		UnwrittenGarbage:     true,
 	}
 }
 
 // NoStorageFaults returns [DefaultStorage]'s performance model with every
-// fault off: a disk that is slow like a real one but never misbehaves. A
-// crash still loses what was not synced; that is not a fault but the
-// contract of a disk.
+// fault off: a disk that is slow like a real one but never misbehaves,
+// whose never-written sectors read as zeros, as POSIX promises. A crash
+// still loses what was not synced; that is not a fault but the contract
+// of a disk.
 func NoStorageFaults() Storage {
 	d := DefaultStorage()
 	return Storage{

@@ -26,6 +26,8 @@ func TestNoStorageFaultsKeepsTheTimingOnly(t *testing.T) {
 	n.IOPS, n.Bandwidth = 0, 0
 	n.ReadLatency, n.WriteLatency, n.SyncLatency = chaos.Range{}, chaos.Range{}, chaos.Range{}
 	assert.Equal(t, chaos.Storage{}, n, "every fault is off")
+	assert.False(t, n.UnwrittenGarbage, "holes read as zeros, as POSIX says")
+	assert.True(t, d.UnwrittenGarbage, "by default, never-written sectors read as garbage")
 }
 
 func TestStorageValidateNamesEachField(t *testing.T) {

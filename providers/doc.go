@@ -5,8 +5,8 @@
 //
 // The bundle holds a [Time] (the clock, sleeps, timers and deadlines), a
 // [Task] (starting concurrent activities and waiting for them), a [Random]
-// (random numbers), a [Network] (listeners and connections, as net.Listener
-// and net.Conn), a [Storage] (files on a disk) and a [Cluster] (who this
+// (random numbers), a [Network] (listeners, connections and datagram
+// sockets, as net.Listener, net.Conn and net.PacketConn), a [Storage] (files on a disk) and a [Cluster] (who this
 // process is, who its peers are, how it was started). In production, [Real]
 // returns the standard library's: the wall clock, goroutines, math/rand/v2
 // and package net; the program adds its Storage ([OpenOSStorage]) and its

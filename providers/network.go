@@ -5,8 +5,8 @@ import (
 	"net"
 )
 
-// Network opens TCP connections. It returns the standard [net.Listener] and
-// [net.Conn], so code written against them (bufio, encoding/binary,
+// Network opens TCP connections and UDP sockets. It returns the standard
+// [net.Listener], [net.Conn] and [net.PacketConn], so code written against them (bufio, encoding/binary,
 // net/http's ReadRequest and Response.Write, a framing of your own) runs
 // unchanged in production and in a simulation.
 //
@@ -29,6 +29,14 @@ import (
 // Timeout method reports true), a *net.AddrError for a malformed address,
 // and a bare io.EOF once the peer has closed and every byte it sent is read.
 //
+// Datagrams ([Network.ListenPacket]) are UDP's: each WriteTo is one
+// datagram that arrives whole, or not at all; a simulation loses,
+// duplicates and reorders some (chaos.Network's Datagram fields), loses
+// those that meet a partition, and fails a WriteTo larger than its
+// maximum size with EMSGSIZE. A datagram to a port nobody listens on is
+// dropped without a word, and ReadFrom with a buffer shorter than the
+// datagram returns its first bytes and drops the rest, as package net does.
+//
 // Deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline) are times on
 // the host's own clock, the Time provider that comes with the Network: in a
 // simulation, compute them from p.Time.Now(), never from time.Now().
@@ -42,6 +50,12 @@ type Network interface {
 	// true for a deadline, and that matches ctx's error under errors.Is.
 	// Once connected, ctx has no effect on the connection.
 	Dial(ctx context.Context, addr string) (net.Conn, error)
+	// ListenPacket opens a UDP socket on addr, "host:port", as Listen
+	// does for TCP: the host may be empty or this host's own address, and
+	// port 0 picks a free port, which the socket's LocalAddr tells. Write
+	// to another socket with WriteTo and an address such as ReadFrom
+	// returns, or one from net.ResolveUDPAddr("udp", "host:port").
+	ListenPacket(ctx context.Context, addr string) (net.PacketConn, error)
 	// Host returns the address of this host, without a port: what others
 	// dial to reach it. In production it is the machine's host name.
 	Host() string

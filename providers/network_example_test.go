@@ -61,3 +61,58 @@ func ExampleNetwork() {
 	fmt.Print(reply)
 	// Output: hello, gopher
 }
+
+// ask is production code over datagrams: it sends a request and resends
+// it until an answer comes, as a protocol over UDP must, since a datagram
+// may be lost (and, in a simulation, is).
+func ask(ctx context.Context, p providers.Providers, server net.Addr, req string) (string, error) {
+	pc, err := p.Network.ListenPacket(ctx, ":0")
+	if err != nil {
+		return "", err
+	}
+	defer pc.Close()
+	buf := make([]byte, 1472)
+	for range 10 {
+		if _, err := pc.WriteTo([]byte(req), server); err != nil {
+			return "", err
+		}
+		if err := pc.SetReadDeadline(p.Time.Now().Add(100 * time.Millisecond)); err != nil {
+			return "", err
+		}
+		n, _, err := pc.ReadFrom(buf)
+		if err == nil {
+			return string(buf[:n]), nil
+		}
+		// A timeout: the request or the answer was lost; resend.
+	}
+	return "", fmt.Errorf("no answer from %v after 10 tries", server)
+}
+
+func ExampleNetwork_datagrams() {
+	p := providers.Real()
+	ctx := context.Background()
+	srv, err := p.Network.ListenPacket(ctx, "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	go func() {
+		buf := make([]byte, 1472)
+		for {
+			n, from, err := srv.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			srv.WriteTo([]byte("hello, "+string(buf[:n])), from)
+		}
+	}()
+
+	reply, err := ask(ctx, p, srv.LocalAddr(), "gopher")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(reply)
+	// Output: hello, gopher
+}

@@ -6,7 +6,7 @@ import (
 	"os"
 )
 
-// realNetwork is package net over TCP.
+// realNetwork is package net over TCP and UDP.
 type realNetwork struct{}
 
 func (realNetwork) Listen(ctx context.Context, addr string) (net.Listener, error) {
@@ -17,6 +17,11 @@ func (realNetwork) Listen(ctx context.Context, addr string) (net.Listener, error
 func (realNetwork) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr)
+}
+
+func (realNetwork) ListenPacket(ctx context.Context, addr string) (net.PacketConn, error) {
+	var lc net.ListenConfig
+	return lc.ListenPacket(ctx, "udp", addr)
 }
 
 func (realNetwork) Host() string {

@@ -22,10 +22,10 @@ var osFuncs = map[string]bool{
 // netFuncs are package net's functions that dial, listen or resolve.
 var netFuncs = map[string]string{
 	"Dial": "p.Network.Dial(ctx, addr)", "DialTimeout": "p.Network.Dial with a context from p.Time.WithTimeout",
-	"DialTCP": "p.Network.Dial(ctx, addr)", "DialUDP": "nothing yet: the simulated network is TCP-like",
+	"DialTCP": "p.Network.Dial(ctx, addr)", "DialUDP": "p.Network.ListenPacket(ctx, \":0\") and WriteTo",
 	"DialIP": "nothing yet", "DialUnix": "p.Network.Dial(ctx, addr)",
 	"Listen": "p.Network.Listen(ctx, addr)", "ListenTCP": "p.Network.Listen(ctx, addr)",
-	"ListenUDP": "nothing yet: the simulated network is TCP-like", "ListenPacket": "nothing yet: the simulated network is TCP-like",
+	"ListenUDP": "p.Network.ListenPacket(ctx, addr)", "ListenPacket": "p.Network.ListenPacket(ctx, addr)",
 	"ListenUnix": "p.Network.Listen(ctx, addr)", "ListenIP": "nothing yet",
 	"LookupHost": "the peers' addresses from p.Cluster", "LookupIP": "the peers' addresses from p.Cluster",
 	"LookupAddr": "the peers' addresses from p.Cluster", "LookupPort": "the peers' addresses from p.Cluster",
@@ -109,14 +109,19 @@ func typeName(t types.Type) string {
 	return t.String()
 }
 
-// netFix rewrites net.Dial("tcp", addr) and net.Listen("tcp", addr) into
-// the Network provider's calls, which take a context and no network name.
+// netFix rewrites net.Dial("tcp", addr), net.Listen("tcp", addr) and
+// net.ListenPacket("udp", addr) into the Network provider's calls, which
+// take a context and no network name.
 func (c *checker) netFix(name string, u pkgCall) []analysis.SuggestedFix {
-	if u.call == nil || (name != "Dial" && name != "Listen") || len(u.call.Args) != 2 {
+	if u.call == nil || (name != "Dial" && name != "Listen" && name != "ListenPacket") || len(u.call.Args) != 2 {
 		return nil
 	}
+	want := `"tcp"`
+	if name == "ListenPacket" {
+		want = `"udp"`
+	}
 	lit, ok := u.call.Args[0].(*ast.BasicLit)
-	if !ok || lit.Value != `"tcp"` {
+	if !ok || lit.Value != want {
 		return nil
 	}
 	p, ctx := c.providersAt(u.call.Pos()), c.contextAt(u.call.Pos())

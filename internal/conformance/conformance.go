@@ -51,6 +51,9 @@ func Contracts() []Contract {
 		{"LingerZeroCloseResets", reset},
 		{"DialClosedPortRefused", refused},
 		{"ListenTakenPortInUse", addrInUse},
+		{"DatagramRoundTrips", datagram},
+		{"DatagramOverLimitIsEMSGSIZE", datagramTooLarge},
+		{"DatagramReadDeadlineTimesOut", datagramDeadline},
 		{"SyncedWriteReadsBack", syncedWrite},
 		{"NotFoundAndExists", notFoundExists},
 	}
@@ -203,6 +206,57 @@ func refused(t require.TestingT, e Env) {
 	var op *net.OpError
 	require.ErrorAs(t, err, &op)
 	require.Equal(t, "dial", op.Op)
+}
+
+// packetPair returns two datagram sockets.
+func packetPair(t require.TestingT, e Env) (a, b net.PacketConn) {
+	a, err := e.P.Network.ListenPacket(e.Ctx, e.Listen)
+	require.NoError(t, err)
+	b, err = e.P.Network.ListenPacket(e.Ctx, e.Listen)
+	require.NoError(t, err)
+	return a, b
+}
+
+func datagram(t require.TestingT, e Env) {
+	a, b := packetPair(t, e)
+	defer a.Close()
+	defer b.Close()
+	k, err := a.WriteTo([]byte("ping"), b.LocalAddr())
+	require.NoError(t, err)
+	require.Equal(t, 4, k)
+	buf := make([]byte, 64)
+	k, from, err := b.ReadFrom(buf)
+	require.NoError(t, err)
+	require.Equal(t, "ping", string(buf[:k]))
+	require.Equal(t, a.LocalAddr().String(), from.String(), "ReadFrom tells the sender")
+	_, err = b.WriteTo([]byte("pong"), from)
+	require.NoError(t, err)
+	k, _, err = a.ReadFrom(buf[:2])
+	require.NoError(t, err)
+	require.Equal(t, "po", string(buf[:k]), "a short buffer cuts the datagram")
+}
+
+func datagramTooLarge(t require.TestingT, e Env) {
+	a, b := packetPair(t, e)
+	defer a.Close()
+	defer b.Close()
+	_, err := a.WriteTo(make([]byte, 70000), b.LocalAddr())
+	require.ErrorIs(t, err, syscall.EMSGSIZE, "a datagram over the limit is refused")
+	var op *net.OpError
+	require.ErrorAs(t, err, &op)
+	require.Equal(t, "write", op.Op)
+}
+
+func datagramDeadline(t require.TestingT, e Env) {
+	a, err := e.P.Network.ListenPacket(e.Ctx, e.Listen)
+	require.NoError(t, err)
+	defer a.Close()
+	require.NoError(t, a.SetReadDeadline(e.P.Time.Now().Add(10*time.Millisecond)))
+	_, _, err = a.ReadFrom(make([]byte, 1))
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	require.True(t, ne.Timeout())
 }
 
 func addrInUse(t require.TestingT, e Env) {

@@ -24,6 +24,10 @@ type Disk struct {
 	dev   device
 	stats Stats
 	held  *chaos.Storage // the configuration a pause holds back
+	// noise is what never-written sectors hold; files counts the files
+	// made, each one's id for it.
+	noise *noise
+	files uint64
 }
 
 // Stats counts what a disk did and suffered.
@@ -49,7 +53,7 @@ type Stats struct {
 // New returns the disk of addr in w, configured by cfg. A cfg with
 // Randomize set draws its intensities now, from w's random stream.
 func New(w *sim.World, addr string, cfg chaos.Storage) (*Disk, error) {
-	d := &Disk{w: w, addr: addr, root: newDir(0o755, 0)}
+	d := &Disk{w: w, addr: addr, root: newDir(0o755, 0), noise: newNoise(w.Seed(), addr)}
 	if err := d.SetConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -66,6 +70,7 @@ func (d *Disk) SetConfig(cfg chaos.Storage) error {
 		cfg = cfg.Draw(d.w.Rand())
 	}
 	d.cfg = cfg.Effective()
+	d.noise.on = cfg.UnwrittenGarbage
 	if d.held != nil { // paused: hold the new faults back too
 		d.held = nil
 		d.pause(true)
@@ -286,6 +291,10 @@ func (ds *Disks) Quiesce() {
 	ds.def = quiet
 	clear(ds.per)
 	for _, addr := range ds.Addrs() {
+		// What was never written reads as it did: the disk's garbage
+		// is not a fault that stops.
+		quiet := quiet
+		quiet.UnwrittenGarbage = ds.disks[addr].cfg.UnwrittenGarbage
 		if err := ds.disks[addr].SetConfig(quiet); err != nil {
 			panic(err) // NoStorageFaults validates
 		}

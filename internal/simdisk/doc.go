@@ -21,6 +21,11 @@
 // files and their unsynced sectors) visits them in sorted order; the rest
 // handles each entry alone.
 //
+// A sector never written (a hole past the end, the space a truncation
+// adds, what a crash left within the synced size) reads as zeros, or,
+// with chaos.Storage.UnwrittenGarbage, as bytes that depend only on the
+// seed, the disk, the file and the sector: no draw is made for them.
+//
 // # Crash, stop, wipe
 //
 // [Disk.Crash] is a power loss: each file goes back to its durable image,

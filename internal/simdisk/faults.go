@@ -59,7 +59,9 @@ func (d *Disk) readFaults(name string, c *content, p []byte, off int64) {
 		if src := c.sector(t); src != nil {
 			copy(p[lo:hi], src[o:])
 		} else {
-			clear(p[lo:hi])
+			var tmp [SectorSize]byte
+			c.unwritten(t, tmp[:])
+			copy(p[lo:hi], tmp[o:])
 		}
 		d.stats.MisdirectedReads++
 		d.event("misdirected-read", "%s: sector %d read from sector %d", name, s, t)

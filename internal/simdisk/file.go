@@ -1,6 +1,7 @@
 package simdisk
 
 import (
+	"fmt"
 	"io"
 	"io/fs"
 	"math"
@@ -88,7 +89,9 @@ func (f *file) pread(op string, p []byte, off int64) (int, error) {
 	}
 	done := d.schedule(opRead, int64(n))
 	if n > 0 {
-		c.readAt(p[:n], off)
+		if g := c.readAt(p[:n], off); g > 0 {
+			d.w.Log(fmt.Sprintf("disk %s: %s: read %s never written: garbage", d.addr, f.name, plural(g, "sector")))
+		}
 		d.readFaults(f.name, c, p[:n], off)
 	}
 	d.stats.Reads++

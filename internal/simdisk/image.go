@@ -1,6 +1,7 @@
 package simdisk
 
 import (
+	"encoding/binary"
 	"maps"
 	"math"
 	"math/bits"
@@ -108,10 +109,58 @@ type content struct {
 	// allocates nothing after the first rounds. A sync that frees several
 	// pages keeps one; the others are garbage.
 	spare *[pageBytes]byte
+
+	// id and noise decide what the file's never-written sectors hold.
+	id    uint64
+	noise *noise
 }
 
-func newContent() *content {
-	return &content{durable: image{}, over: image{}, trunc: noTrunc}
+func newContent(id uint64, g *noise) *content {
+	return &content{durable: image{}, over: image{}, trunc: noTrunc, id: id, noise: g}
+}
+
+// noise is what a disk's never-written sectors hold: zeros, or bytes that
+// depend only on the seed, the disk, the file and the sector
+// (chaos.Storage.UnwrittenGarbage). It draws nothing from the run's
+// stream, so it changes a run only where the run reads such a sector.
+type noise struct {
+	on  bool
+	key uint64 // from the seed and the disk's address
+}
+
+// newNoise returns the noise of the disk of addr in a run of seed.
+func newNoise(seed uint64, addr string) *noise {
+	h := uint64(14695981039346656037) // FNV-1a
+	for i := range len(addr) {
+		h = (h ^ uint64(addr[i])) * 1099511628211
+	}
+	return &noise{key: mix64(seed ^ mix64(h))}
+}
+
+// unwritten fills buf, a whole sector, with what never-written sector s
+// of c holds.
+func (c *content) unwritten(s int64, buf []byte) {
+	g := c.noise
+	if g == nil || !g.on {
+		clear(buf)
+		return
+	}
+	x := g.key ^ mix64(c.id) ^ mix64(uint64(s)+0x632be59bd9b4e019)
+	for i := 0; i+8 <= len(buf); i += 8 {
+		x += 0x9e3779b97f4a7c15
+		binary.LittleEndian.PutUint64(buf[i:], mix64(x))
+	}
+}
+
+// garbage reports whether never-written sectors of c read as anything but
+// zeros.
+func (c *content) garbage() bool { return c.noise != nil && c.noise.on }
+
+// mix64 is splitmix64's finalizer.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
 
 func ceilSectors(n int64) int64 { return (n + SectorSize - 1) / SectorSize }
@@ -122,7 +171,7 @@ func (c *content) unsynced() bool {
 }
 
 // base returns the durable contents of sector s as readers see them, nil
-// for zeros.
+// for a sector never written (or cut off by a truncation).
 func (c *content) base(s int64) []byte {
 	if c.trunc != noTrunc && s >= ceilSectors(c.trunc) {
 		return nil
@@ -130,8 +179,8 @@ func (c *content) base(s int64) []byte {
 	return c.durable.get(s)
 }
 
-// sector returns the contents of sector s as readers see them, nil for
-// zeros.
+// sector returns the contents of sector s as readers see them, nil for a
+// sector never written.
 func (c *content) sector(s int64) []byte {
 	if b := c.over.get(s); b != nil {
 		return b
@@ -140,17 +189,25 @@ func (c *content) sector(s int64) []byte {
 }
 
 // readAt fills p with the bytes at off; the caller keeps it within size.
-func (c *content) readAt(p []byte, off int64) {
+// It returns how many never-written sectors it read garbage from.
+func (c *content) readAt(p []byte, off int64) (garbage int) {
+	var tmp [SectorSize]byte
 	for len(p) > 0 {
 		s, o := off/SectorSize, int(off%SectorSize)
 		n := min(len(p), SectorSize-o)
-		if b := c.sector(s); b != nil {
+		switch b := c.sector(s); {
+		case b != nil:
 			copy(p[:n], b[o:])
-		} else {
+		case c.garbage():
+			c.unwritten(s, tmp[:])
+			copy(p[:n], tmp[o:])
+			garbage++
+		default:
 			clear(p[:n])
 		}
 		p, off = p[n:], off+int64(n)
 	}
+	return garbage
 }
 
 // writeAt writes p at off into the overlay (the page cache, dirty until
@@ -173,8 +230,8 @@ func (c *content) writeAt(p []byte, off int64) {
 				// what readers see.
 				if base := c.base(s); base != nil {
 					copy(buf, base)
-				} else if !fresh {
-					clear(buf)
+				} else if !fresh || c.garbage() {
+					c.unwritten(s, buf)
 				}
 			}
 			copy(buf[o:], p[lo:hi])
@@ -199,17 +256,18 @@ func (c *content) newPage() (data *[pageBytes]byte, fresh bool) {
 	return new([pageBytes]byte), true
 }
 
-var zeroSector [SectorSize]byte
-
 // truncate sets the size to n. Bytes past a shrunk size are gone from the
 // overlay and hidden in the durable image until the next sync; bytes past
-// the size are zeros, so a file that grows again reads zeros there.
+// the size are never-written space (zeros, or garbage), so a file that
+// grows again reads that there.
 func (c *content) truncate(n int64) {
 	if n < c.size {
 		c.trunc = min(c.trunc, n)
 		c.ndirty -= c.over.dropFrom(ceilSectors(n))
 		if o := int(n % SectorSize); o != 0 {
-			c.writeAt(zeroSector[o:], n)
+			var tail [SectorSize]byte
+			c.unwritten(n/SectorSize, tail[:])
+			c.writeAt(tail[o:], n)
 		}
 	}
 	c.size = n

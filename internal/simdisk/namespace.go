@@ -29,8 +29,10 @@ func newDir(perm fs.FileMode, now time.Duration) *node {
 	return &node{dir: true, mode: fs.ModeDir | perm.Perm(), mtime: now, kids: map[string]*node{}}
 }
 
-func newFile(perm fs.FileMode, now time.Duration) *node {
-	return &node{mode: perm.Perm(), mtime: now, c: newContent()}
+// newFile makes a file of d.
+func (d *Disk) newFile(perm fs.FileMode, now time.Duration) *node {
+	d.files++
+	return &node{mode: perm.Perm(), mtime: now, c: newContent(d.files, d.noise)}
 }
 
 // info describes n under name.
@@ -149,7 +151,7 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 		case n == nil && flag&os.O_CREATE == 0:
 			return pathErr("open", name, syscall.ENOENT)
 		case n == nil:
-			n = newFile(perm, d.w.Now())
+			n = d.newFile(perm, d.w.Now())
 			dir.kids[base] = n
 			dir.mtime = d.w.Now()
 			return nil

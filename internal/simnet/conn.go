@@ -39,6 +39,7 @@ type conn struct {
 	// answers nothing while the host is off, and a reset once it is on.
 	gone    bool
 	linger0 bool // SetLinger(0): Close resets
+	exempt  bool // the listener's port is exempt from faults (Net.Exempt)
 
 	rd, wr         deadline
 	wakeRd, wakeWr func()
@@ -64,6 +65,7 @@ type pipe struct {
 	eof      bool  // the source's FIN arrived: read to the end, then EOF
 	// blackhole: a silent random close; nothing is delivered any more.
 	blackhole bool
+	exempt    bool // the connection is exempt from faults (Net.Exempt)
 
 	readers, writers []providers.WaitToken
 	deliverFn        func()
@@ -135,6 +137,9 @@ func (n *Net) newConn(a, b *Host, port int) (client, server *conn) {
 	ba := n.newPipe(server, client)
 	client.out, client.in = ab, ba
 	server.out, server.in = ba, ab
+	if n.isExempt(port) {
+		client.exempt, server.exempt, ab.exempt, ba.exempt = true, true, true, true
+	}
 	for _, c := range []*conn{client, server} {
 		c.wakeRd = func() { n.wakeAll(&c.in.readers) }
 		c.wakeWr = func() { n.wakeAll(&c.out.writers) }
@@ -193,7 +198,10 @@ func (c *conn) Read(b []byte) (int, error) {
 		}
 		if avail := in.dlOff - in.rdOff; avail > 0 {
 			full := int(min(avail, uint64(len(b))))
-			k := n.partial(n.cfg.PartialReadProb, full)
+			k := full
+			if !c.exempt {
+				k = n.partial(n.cfg.PartialReadProb, full)
+			}
 			if k < full {
 				n.event("partial read of %d of %d bytes on %s", k, full, c)
 			}
@@ -251,7 +259,9 @@ func (c *conn) Write(b []byte) (int, error) {
 			continue
 		}
 		k := min(space, len(b)-done)
-		if j := n.partial(n.cfg.PartialWriteProb, k); j < k {
+		if c.exempt {
+			// no partial writes
+		} else if j := n.partial(n.cfg.PartialWriteProb, k); j < k {
 			n.event("partial write of %d of %d bytes on %s", j, len(b)-done, c)
 			k = j
 		}
@@ -268,7 +278,9 @@ func (p *pipe) send(b []byte) {
 	p.copyIn(b)
 	src, dst := p.src.h, p.dst.h
 	at := n.now() + n.latency(src, dst)
-	n.rollClog(src, dst)
+	if !p.exempt {
+		n.rollClog(src, dst)
+	}
 	p.push(segData, at)
 }
 
@@ -309,7 +321,7 @@ func (p *pipe) deliver() {
 			p.schedule(s.at)
 			break
 		}
-		if until, ok := n.blocked(p.src.h, p.dst.h); ok {
+		if until, ok := n.blocked(p.src.h, p.dst.h); ok && !p.exempt {
 			p.held = true
 			n.holdUntil(until, p.retryFn)
 			break
@@ -359,7 +371,9 @@ func (p *pipe) arrive(s seg) bool {
 			p.discard()
 			return false
 		}
-		n.flipBits(p, from, s.end)
+		if !p.exempt {
+			n.flipBits(p, from, s.end)
+		}
 		return true
 	case segFin:
 		p.eof = true

@@ -38,6 +38,23 @@
 // and closes its listeners; [Host.PowerOff] makes them vanish without a
 // word until [Host.PowerOn], after which what a peer sends is reset.
 //
+// # Datagrams
+//
+// [Host.ListenPacket] opens a UDP-like socket. WriteTo sends one datagram,
+// which arrives whole after one latency or not at all, and never waits;
+// datagrams from one socket to another keep their order unless the
+// reordering fault holds one back. ReadFrom takes the next that arrived.
+// A datagram over MaxDatagramSize fails with EMSGSIZE and is not sent; one
+// to a port or host nobody holds, or that finds the socket's
+// DatagramBuffer full, is dropped. Loss, duplication and reordering are
+// drawn per datagram, and a partition or clog in force when a datagram
+// arrives loses it. [Host.Crash] and [Host.PowerOff] close the host's
+// datagram sockets.
+//
+// [Net.Exempt] exempts a port from every fault: connections to a listener
+// on it and datagrams from or to a socket on it skip every fault draw and
+// pass every cut, keeping their latency.
+//
 // # Faults
 //
 // Latency is drawn per packet. A partition or clog holds the packets on the
@@ -52,7 +69,8 @@
 // Every fault is recorded with World.Event, in the run's timeline and
 // trace hash: partitions and heals, clogs, random closes, partial reads and
 // writes, bit flips, connect faults, slow packets, each pair's extra
-// latency, each host's clock, and delayed sleeps.
+// latency, each host's clock, delayed sleeps, and datagrams lost,
+// duplicated, reordered or dropped for a full buffer.
 //
 // # Draw order
 //
@@ -76,6 +94,9 @@
 //   - Each data segment as it arrives: the bit flip's coin, the count of
 //     bits, and each bit's position.
 //   - Each sleep or timer on a host's clock: the delay's coin and size.
+//   - WriteTo of a datagram: the loss's coin, the duplication's coin, then
+//     for each copy its latency and the reordering's coin and delay.
+//   - A port exempt from faults draws nothing but latencies.
 //
 // # Clocks
 //

@@ -56,7 +56,7 @@ func (n *Net) pairLatency(a, b *Host) int64 {
 // either end, and the operation goes on.
 func (n *Net) rollClose(c *conn, op string) (reset bool) {
 	p := n.cfg.CloseProb
-	if p <= 0 || n.paused || c.reset || c.in.blackhole || n.now() < n.closeQuietUntil || !n.rng.Bool(p) {
+	if p <= 0 || n.paused || c.exempt || c.reset || c.in.blackhole || n.now() < n.closeQuietUntil || !n.rng.Bool(p) {
 		return false
 	}
 	n.closeQuietUntil = n.now() + int64(n.cfg.CloseCooldown)

@@ -35,6 +35,10 @@ type Host struct {
 	syns      []*dial           // connects that reached it while off, retried when on
 	nextPort  int
 
+	pconns  map[int]*packetConn // datagram sockets by port
+	pcs     []*packetConn       // the same, in creation order, for crashes
+	nextUDP int
+
 	// The clock: local = sim + skew + sim×drift/1e9.
 	skew  int64 // nanoseconds
 	drift int64 // parts per billion
@@ -113,6 +117,7 @@ type dial struct {
 	port    int
 	raddr   net.Addr
 	tok     providers.WaitToken
+	exempt  bool // the port is exempt from faults
 	done    bool
 	gaveUp  bool // the dialler's context ended first
 	conn    *conn
@@ -139,22 +144,25 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	if dst == nil {
 		return nil, opError("dial", nil, nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true})
 	}
-	d := &dial{h: h, dst: dst, port: port, raddr: dst.addr(port)}
+	d := &dial{h: h, dst: dst, port: port, raddr: dst.addr(port), exempt: n.isExempt(port)}
 	if err := ctx.Err(); err != nil {
 		return nil, opError("dial", nil, d.raddr, ctxError(err))
 	}
 	n.tick()
-	fail, hang := n.connectFault()
+	var fail, hang bool
+	if !d.exempt {
+		fail, hang = n.connectFault()
+	}
 	switch {
 	case hang:
 		n.event("connect %s -> %s hangs", h.name, d.raddr)
 	case fail:
 		n.event("connect %s -> %s refused", h.name, d.raddr)
-		n.packet(h, dst, func() {
-			n.packet(dst, h, d.refuse)
+		n.packet(h, dst, false, func() {
+			n.packet(dst, h, false, d.refuse)
 		})
 	default:
-		n.packet(h, dst, d.arrive)
+		n.packet(h, dst, d.exempt, d.arrive)
 	}
 	for !d.done {
 		d.tok = n.park.WaitToken()
@@ -185,13 +193,13 @@ func (d *dial) arrive() {
 	}
 	l := dst.listeners[d.port]
 	if l == nil || l.closed || len(l.queue) >= n.backlog {
-		n.packet(dst, d.h, d.refuse)
+		n.packet(dst, d.h, d.exempt, d.refuse)
 		return
 	}
 	c, s := n.newConn(d.h, dst, d.port)
 	l.queue = append(l.queue, s)
 	n.wakeAll(&l.waiters)
-	n.packet(dst, d.h, func() {
+	n.packet(dst, d.h, d.exempt, func() {
 		if d.gaveUp {
 			// Nobody will use the connection: the dialler's host
 			// answers with a reset, as in dial.finish.
@@ -270,6 +278,7 @@ func (h *Host) Crash() {
 		}
 	}
 	n.event("host %s crashed: %d connections closed, %d of them reset; %d listeners closed", h.name, open, resets, lns)
+	h.closePackets("crashed")
 }
 
 // PowerOff cuts the host's power: its connections and listeners vanish
@@ -290,6 +299,7 @@ func (h *Host) PowerOff() {
 		c.hidx = -1
 		c.vanish()
 	}
+	h.closePackets("lost power")
 }
 
 // PowerOn brings the host back after [Host.PowerOff]. Its old connections
@@ -312,7 +322,7 @@ func (h *Host) PowerOn() {
 	}
 	for _, d := range syns {
 		if !d.gaveUp && !d.done {
-			h.n.packet(d.h, h, d.arrive)
+			h.n.packet(d.h, h, d.exempt, d.arrive)
 		}
 	}
 }

@@ -24,6 +24,10 @@ type Net struct {
 	cfg     chaos.Network
 	sendBuf int
 	backlog int
+	// The datagram limits: the largest payload, a socket's buffer.
+	dgramMax int
+	dgramBuf int
+	exempt   map[int]bool // ports exempt from faults (Exempt)
 
 	hosts  []*Host // in creation order; a host's id is its index
 	byName map[string]*Host
@@ -81,6 +85,8 @@ func (n *Net) setConfig(cfg chaos.Network) {
 	n.cfg = cfg
 	n.sendBuf = orDefault(cfg.SendBuffer, chaos.DefaultSendBuffer)
 	n.backlog = orDefault(cfg.Backlog, chaos.DefaultBacklog)
+	n.dgramMax = orDefault(cfg.MaxDatagramSize, chaos.DefaultMaxDatagramSize)
+	n.dgramBuf = orDefault(cfg.DatagramBuffer, chaos.DefaultDatagramBuffer)
 }
 
 // orDefault returns v, or def when v is zero.
@@ -353,13 +359,14 @@ func (p *partition) in(h *Host) bool { return h.id < len(p.side) && p.side[h.id]
 
 // packet calls fn when a packet sent from src to dst now arrives, after a
 // latency drawn now (before anything else), or later if the link is cut or
-// clogged then: a connect, an answer to one.
-func (n *Net) packet(src, dst *Host, fn func()) {
+// clogged then and the packet is not exempt from faults: a connect, an
+// answer to one.
+func (n *Net) packet(src, dst *Host, exempt bool, fn func()) {
 	at := n.now() + n.latency(src, dst)
 	var try func()
 	try = func() {
 		n.tick()
-		if until, ok := n.blocked(src, dst); ok {
+		if until, ok := n.blocked(src, dst); ok && !exempt {
 			n.holdUntil(until, try)
 			return
 		}

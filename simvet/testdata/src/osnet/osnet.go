@@ -27,6 +27,8 @@ func Net(ctx context.Context, p providers.Providers) {
 	_ = l
 	u, _ := net.Dial("udp", "a:1") // want `net.Dial uses`
 	_ = u
+	pc, _ := net.ListenPacket("udp", ":1") // want `net.ListenPacket uses the real network; use p.Network.ListenPacket\(ctx, addr\)`
+	_ = pc
 	var d net.Dialer
 	_, _ = d.DialContext(ctx, "tcp", "a:1") // want `net.Dialer.DialContext uses the real network`
 	_, _ = http.Get("http://a/")            // want `http.Get uses the real network`

@@ -44,6 +44,7 @@ type Random interface {
 type Network interface {
 	Listen(ctx context.Context, addr string) (net.Listener, error)
 	Dial(ctx context.Context, addr string) (net.Conn, error)
+	ListenPacket(ctx context.Context, addr string) (net.PacketConn, error)
 }
 
 type Chan[T any] struct{}

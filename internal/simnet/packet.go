@@ -1,0 +1,363 @@
+package simnet
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// UDPAddr is the address of a simulated datagram socket whose host name is
+// not an IP literal. Hosts named like IP addresses get *net.UDPAddr
+// addresses instead, as package net gives.
+type UDPAddr struct {
+	Host string
+	Port int
+}
+
+// Network returns "udp".
+func (a *UDPAddr) Network() string { return "udp" }
+
+func (a *UDPAddr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
+
+// udpAddr returns the address of the datagram socket on port of h.
+func (h *Host) udpAddr(port int) net.Addr {
+	if h.ip != nil {
+		return &net.UDPAddr{IP: h.ip, Port: port}
+	}
+	return &UDPAddr{Host: h.name, Port: port}
+}
+
+// A packetConn is a datagram socket on a port of a host: a
+// net.PacketConn. Datagrams that arrive wait in its queue, up to the
+// network's DatagramBuffer bytes, until ReadFrom takes them.
+type packetConn struct {
+	n      *Net
+	h      *Host
+	port   int
+	laddr  net.Addr
+	queue  []datagram
+	queued int // bytes in queue
+	closed bool
+
+	readers []providers.WaitToken
+	rd, wr  deadline
+	wakeRd  func()
+
+	// lastAt is when the last datagram sent in order to each destination
+	// socket (host id << 32 | port) arrives: the others may not overtake
+	// it.
+	lastAt map[uint64]int64
+	sent   uint64 // bytes sent, for a determinism check's data hash
+}
+
+// A datagram is one payload and where it came from.
+type datagram struct {
+	from net.Addr
+	b    []byte
+}
+
+var _ net.PacketConn = (*packetConn)(nil)
+
+// ListenPacket opens a datagram socket on addr, "host:port", where host is
+// empty, this host's name, or a loopback or wildcard address; port 0 picks
+// a free ephemeral port. Datagram ports are apart from TCP's, as in an
+// operating system.
+func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, error) {
+	h.n.w.Enter("net listen packet")
+	host, port, err := splitAddr(addr)
+	if err != nil {
+		return nil, udpOpError("listen", nil, nil, err)
+	}
+	if !isLocalName(host) && host != h.name {
+		var a net.Addr = &UDPAddr{Host: host, Port: port}
+		if ip := parseIP(host); ip != nil {
+			a = &net.UDPAddr{IP: ip, Port: port}
+		}
+		return nil, udpOpError("listen", nil, a, sysErr("bind", syscall.EADDRNOTAVAIL))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, udpOpError("listen", nil, h.udpAddr(port), ctxError(err))
+	}
+	if port == 0 {
+		if port = h.ephemeralUDP(); port == 0 {
+			return nil, udpOpError("listen", nil, h.udpAddr(0), sysErr("bind", syscall.EADDRINUSE))
+		}
+	} else if h.pconns[port] != nil {
+		return nil, udpOpError("listen", nil, h.udpAddr(port), sysErr("bind", syscall.EADDRINUSE))
+	}
+	c := &packetConn{n: h.n, h: h, port: port, laddr: h.udpAddr(port)}
+	c.wakeRd = func() { c.n.wakeAll(&c.readers) }
+	if h.pconns == nil {
+		h.pconns = make(map[int]*packetConn)
+	}
+	h.pconns[port] = c
+	h.pcs = append(h.pcs, c)
+	h.n.log("listen packet on %s", c.laddr)
+	return c, nil
+}
+
+// ephemeralUDP returns the next ephemeral datagram port of h that no
+// socket holds.
+func (h *Host) ephemeralUDP() int {
+	if h.nextUDP == 0 {
+		h.nextUDP = firstEphemeral
+	}
+	for range lastEphemeral - firstEphemeral + 1 {
+		p := h.nextUDP
+		h.nextUDP++
+		if h.nextUDP > lastEphemeral {
+			h.nextUDP = firstEphemeral
+		}
+		if h.pconns[p] == nil {
+			return p
+		}
+	}
+	return 0
+}
+
+func (c *packetConn) String() string { return c.laddr.String() }
+
+// where names c for a determinism check's report (sim.World.Wrote).
+func (c *packetConn) where() string { return "packet socket " + c.String() }
+
+// LocalAddr returns the socket's address.
+func (c *packetConn) LocalAddr() net.Addr { return c.laddr }
+
+func (c *packetConn) opErr(op string, addr net.Addr, err error) error {
+	return udpOpError(op, c.laddr, addr, err)
+}
+
+// ReadFrom waits for a datagram and copies it into b; see net.PacketConn.
+// A datagram longer than b is cut to len(b) bytes, the rest dropped.
+func (c *packetConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	c.n.w.Enter("net read")
+	n := c.n
+	for {
+		switch {
+		case c.closed:
+			return 0, nil, c.opErr("read", nil, net.ErrClosed)
+		case c.rd.expired(n.now()):
+			return 0, nil, c.opErr("read", nil, os.ErrDeadlineExceeded)
+		}
+		if len(c.queue) > 0 {
+			d := c.queue[0]
+			c.queue[0] = datagram{}
+			c.queue = c.queue[1:]
+			c.queued -= len(d.b)
+			return copy(b, d.b), d.from, nil
+		}
+		n.wait(&c.readers, "net read datagram")
+	}
+}
+
+// datagramSizeError is the error of a datagram over the maximum size: it
+// names the limit, and matches syscall.EMSGSIZE under errors.Is.
+type datagramSizeError struct{ size, max int }
+
+func (e *datagramSizeError) Error() string {
+	return fmt.Sprintf("sendto: message too long: a datagram of %d bytes is over the network's maximum of %d (chaos.Network.MaxDatagramSize); split it, or raise the limit", e.size, e.max)
+}
+
+func (e *datagramSizeError) Unwrap() error { return os.NewSyscallError("sendto", syscall.EMSGSIZE) }
+
+// WriteTo sends b as one datagram to addr; see net.PacketConn. It never
+// waits: the datagram is on its way, or lost, when it returns. It fails
+// with EMSGSIZE when b is over the network's MaxDatagramSize, and sends
+// nothing then. A datagram to a host or port nobody holds is dropped.
+func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	c.n.w.Enter("net write")
+	n := c.n
+	switch {
+	case c.closed:
+		return 0, c.opErr("write", addr, net.ErrClosed)
+	case addr == nil:
+		return 0, c.opErr("write", nil, &net.AddrError{Err: "missing address"})
+	case c.wr.expired(n.now()):
+		return 0, c.opErr("write", addr, os.ErrDeadlineExceeded)
+	case len(b) > n.dgramMax:
+		return 0, c.opErr("write", addr, &datagramSizeError{len(b), n.dgramMax})
+	}
+	host, port, err := splitAddr(addr.String())
+	if err != nil {
+		return 0, c.opErr("write", addr, err)
+	}
+	if n.w.HashesData() {
+		n.w.Wrote(c, c.where, c.sent, b)
+	}
+	c.sent += uint64(len(b))
+	n.tick()
+	dst := n.lookup(c.h, host)
+	if dst == nil {
+		n.log("datagram %s -> %s dropped: no such host", c, addr)
+		return len(b), nil
+	}
+	c.send(dst, port, slices.Clone(b))
+	return len(b), nil
+}
+
+// send puts a datagram on its way to port of dst. It draws, unless the
+// datagram is exempt or faults are paused: the loss's coin, the
+// duplication's coin, then for each copy its latency and the reordering's
+// coin and delay.
+func (c *packetConn) send(dst *Host, port int, b []byte) {
+	n := c.n
+	cfg := &n.cfg
+	exempt := n.isExempt(c.port) || n.isExempt(port)
+	faults := !exempt && !n.paused
+	to := dst.udpAddr(port)
+	if faults && cfg.DatagramLossProb > 0 && n.rng.Bool(cfg.DatagramLossProb) {
+		n.event("datagram %s -> %s lost: %d bytes", c, to, len(b))
+		return
+	}
+	copies := 1
+	if faults && cfg.DatagramDupProb > 0 && n.rng.Bool(cfg.DatagramDupProb) {
+		copies = 2
+		n.event("datagram %s -> %s duplicated: %d bytes", c, to, len(b))
+	}
+	key := uint64(dst.id)<<32 | uint64(port)
+	for range copies {
+		at := n.now() + n.latency(c.h, dst)
+		if faults && cfg.DatagramReorderProb > 0 && n.rng.Bool(cfg.DatagramReorderProb) {
+			extra := n.uniform(int64(cfg.DatagramReorderDelay.Min), int64(cfg.DatagramReorderDelay.Max))
+			at += extra
+			n.event("datagram %s -> %s reordered: %d bytes held back %v", c, to, len(b), time.Duration(extra))
+		} else {
+			if c.lastAt == nil {
+				c.lastAt = make(map[uint64]int64)
+			}
+			at = max(at, c.lastAt[key])
+			c.lastAt[key] = at
+		}
+		from, src := c.laddr, c.h
+		n.schedule(at, func() { n.arriveDatagram(src, from, dst, port, b, exempt) })
+	}
+}
+
+// arriveDatagram hands a datagram to the socket on port of dst, unless a
+// cut or a clog is in its way (it is lost), dst has no power or no socket
+// there, or the socket's buffer is full.
+func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []byte, exempt bool) {
+	n.tick()
+	if !exempt {
+		if _, cut := n.blocked(src, dst); cut {
+			n.event("datagram %s -> %s lost to a partition or clog: %d bytes", from, dst.udpAddr(port), len(b))
+			return
+		}
+	}
+	c := dst.pconns[port]
+	switch {
+	case dst.off || c == nil:
+		n.log("datagram %s -> %s dropped: no socket", from, dst.udpAddr(port))
+		return
+	case c.queued+len(b) > n.dgramBuf:
+		n.event("datagram %s -> %s dropped: the receive buffer is full", from, c)
+		return
+	}
+	c.queue = append(c.queue, datagram{from: from, b: b})
+	c.queued += len(b)
+	n.w.Progress()
+	c.wakeRd()
+}
+
+// Close closes the socket: ReadFrom and WriteTo fail with net.ErrClosed,
+// and datagrams that arrive for it are dropped.
+func (c *packetConn) Close() error {
+	c.n.w.Enter("net close")
+	if c.closed {
+		return c.opErr("close", nil, net.ErrClosed)
+	}
+	c.close()
+	return nil
+}
+
+func (c *packetConn) close() {
+	h := c.h
+	c.closed = true
+	delete(h.pconns, c.port)
+	if i := slices.Index(h.pcs, c); i >= 0 {
+		h.pcs = slices.Delete(h.pcs, i, i+1)
+	}
+	c.queue, c.queued = nil, 0
+	for _, d := range []*deadline{&c.rd, &c.wr} {
+		d.stop()
+		d.set = false
+	}
+	c.n.log("close packet socket %s", c.laddr)
+	c.wakeRd()
+}
+
+// SetDeadline sets both deadlines; see net.PacketConn. t is a time on the
+// host's clock ([Host.Time]).
+func (c *packetConn) SetDeadline(t time.Time) error {
+	c.n.w.Enter("net set deadline")
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the deadline for ReadFrom; see net.PacketConn.
+func (c *packetConn) SetReadDeadline(t time.Time) error {
+	c.n.w.Enter("net set deadline")
+	if c.closed {
+		return c.opErr("set", nil, net.ErrClosed)
+	}
+	c.n.setDeadline(&c.rd, c.h, t, c.wakeRd)
+	return nil
+}
+
+// SetWriteDeadline sets the deadline for WriteTo; see net.PacketConn. A
+// WriteTo never waits, so only a deadline already passed fails it.
+func (c *packetConn) SetWriteDeadline(t time.Time) error {
+	c.n.w.Enter("net set deadline")
+	if c.closed {
+		return c.opErr("set", nil, net.ErrClosed)
+	}
+	c.n.setDeadline(&c.wr, c.h, t, func() {})
+	return nil
+}
+
+// closePackets closes every datagram socket of h, as an operating system
+// closes a dead process's, and records how many it closed.
+func (h *Host) closePackets(why string) {
+	if len(h.pcs) == 0 {
+		return
+	}
+	pcs := slices.Clone(h.pcs)
+	for _, c := range pcs {
+		c.close()
+	}
+	h.n.event("host %s %s: %d datagram sockets closed", h.name, why, len(pcs))
+}
+
+func udpOpError(op string, src, dst net.Addr, err error) error {
+	return &net.OpError{Op: op, Net: "udp", Source: src, Addr: dst, Err: err}
+}
+
+// Faults exemption.
+
+// Exempt exempts port from every fault, on every host: connections to a
+// listener on it, and datagrams from or to a socket on it, pass partitions
+// and clogs and see no random close, partial read or write, bit flip,
+// connect fault, loss, duplication or reordering, and draw nothing for
+// them. They still take their latency, and the host's crash or power loss
+// ends them as any other. It is for the harness's own control traffic,
+// which should see no chaos, not for code under test. It is recorded in
+// the timeline and the trace.
+func (n *Net) Exempt(port int) {
+	if n.exempt == nil {
+		n.exempt = make(map[int]bool)
+	}
+	n.exempt[port] = true
+	n.event("port %d exempt from faults", port)
+}
+
+// isExempt reports whether port is exempt from faults.
+func (n *Net) isExempt(port int) bool { return len(n.exempt) > 0 && n.exempt[port] }

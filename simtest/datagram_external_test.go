@@ -1,0 +1,109 @@
+package simtest_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// ackServer is a process that answers every datagram on port 53 with its
+// first four bytes: the request's number.
+func ackServer() simtest.Process {
+	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+		pc, err := p.Network.ListenPacket(ctx, ":53")
+		if err != nil {
+			return err
+		}
+		p.Task.Go(ctx, "closer", func(ctx context.Context) error {
+			_ = providers.Wait(ctx, p.Task)
+			return pc.Close()
+		})
+		buf := make([]byte, 64)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return nil
+			}
+			if n >= 4 {
+				pc.WriteTo(buf[:4], from)
+			}
+		}
+	})
+}
+
+// asker sends numbered requests to server-0 over datagrams, each resent
+// until its ack comes, through reboots and every network fault.
+type asker struct {
+	count int
+	acked *int
+}
+
+func (asker) Setup(context.Context, providers.Providers) error { return nil }
+
+func (a asker) Run(ctx context.Context, p providers.Providers) error {
+	pc, err := p.Network.ListenPacket(ctx, ":0")
+	if err != nil {
+		return err
+	}
+	defer pc.Close()
+	to, err := net.ResolveUDPAddr("udp", "10.0.0.1:53")
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 64)
+	for id := range uint32(a.count) {
+		req := binary.BigEndian.AppendUint32(nil, id)
+		for acked := false; !acked; {
+			if _, err := pc.WriteTo(req, to); err != nil {
+				return err
+			}
+			if err := pc.SetReadDeadline(p.Time.Now().Add(50 * time.Millisecond)); err != nil {
+				return err
+			}
+			for {
+				n, _, err := pc.ReadFrom(buf)
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					break // resend
+				}
+				if err != nil {
+					return err
+				}
+				if n == 4 && binary.BigEndian.Uint32(buf) == id {
+					acked = true
+					break
+				}
+			}
+		}
+		*a.acked++
+	}
+	return nil
+}
+
+func (a asker) Check(context.Context, providers.Providers) error {
+	if *a.acked != a.count {
+		return fmt.Errorf("%d of %d requests acknowledged", *a.acked, a.count)
+	}
+	return nil
+}
+
+func TestDatagramsSurviveChaosAndReboots(t *testing.T) {
+	cfg := chaos.Defaults()
+	cfg.Network.DatagramLossProb = 0.1
+	cfg.Network.DatagramDupProb = 0.05
+	cfg.Network.DatagramReorderProb = 0.05
+	cfg.Network.PartitionInterval = 3 * time.Second
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", New: ackServer, Hosts: []string{"10.0.0.1"}})
+		var acked int
+		c.Run(simtest.Phases{Chaos: 10 * time.Second}, asker{count: 300, acked: &acked})
+	}, simtest.Chaos(cfg), simtest.Seeds(10), simtest.CheckDeterminism())
+}
