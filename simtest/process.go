@@ -22,7 +22,8 @@ func (f ProcessFunc) Run(ctx context.Context, p providers.Providers) error { ret
 
 // Processes declares a group of processes made by one factory: Count of
 // them, named Name-0, Name-1 and so on, each on a host of the same name
-// with its own disk and tasks.
+// with its own disk and tasks (or, placed by a Topology, its machine's
+// disk).
 type Processes struct {
 	// Name names the group; it must be unique in the cluster.
 	Name string

@@ -116,26 +116,27 @@ func TestMachineSharesItsDiskAndItsFate(t *testing.T) {
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }
 
-// downWatch is a workload that notes, often, how many zones and processes
-// are down at once.
+// downWatch is a workload that notes, often, how many units of a kind and
+// how many processes are down at once.
 type downWatch struct {
 	c                 *simtest.Cluster
-	maxZones, maxProc int
+	unit              func(providers.Peer) string
+	maxUnits, maxProc int
 }
 
 func (w *downWatch) Setup(context.Context, providers.Providers) error { return nil }
 func (w *downWatch) Check(context.Context, providers.Providers) error { return nil }
 func (w *downWatch) Run(ctx context.Context, p providers.Providers) error {
 	for range 1200 { // the chaos phase, a minute
-		zones := map[string]bool{}
+		units := map[string]bool{}
 		procs := 0
 		for _, peer := range w.c.Peers() {
 			if !w.c.Alive(peer.Name) {
-				zones[peer.Locality.Zone] = true
+				units[w.unit(peer)] = true
 				procs++
 			}
 		}
-		w.maxZones, w.maxProc = max(w.maxZones, len(zones)), max(w.maxProc, procs)
+		w.maxUnits, w.maxProc = max(w.maxUnits, len(units)), max(w.maxProc, procs)
 		if err := p.Time.Sleep(ctx, 50*time.Millisecond); err != nil {
 			return err
 		}
@@ -143,24 +144,37 @@ func (w *downWatch) Run(ctx context.Context, p providers.Providers) error {
 	return nil
 }
 
-func TestAttritionByZoneCountsZones(t *testing.T) {
-	var maxZones, maxProc int
-	simtest.Run(t, func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "p", Count: 6, Topology: simtest.Topology{Zones: 3, Machines: 2}, New: writer})
-		w := &downWatch{c: c}
-		c.Run(simtest.Phases{Chaos: time.Minute}, w)
-		maxZones, maxProc = max(maxZones, w.maxZones), max(maxProc, w.maxProc)
-		for _, p := range c.Peers() {
-			assert.True(s, c.Alive(p.Name), "every process is back after quiesce")
-		}
-	}, simtest.Seeds(4), simtest.Chaos(func() chaos.Config {
-		cfg := chaos.Off()
-		cfg.Attrition = chaos.DefaultAttrition()
-		cfg.Attrition.Unit = chaos.Zone
-		return cfg
-	}()))
-	assert.Equal(t, 1, maxZones, "MaxDead counts zones: one down at a time")
-	assert.Equal(t, 2, maxProc, "a zone's reboot takes both its machines")
+func TestAttritionByUnitCountsUnits(t *testing.T) {
+	for _, tc := range []struct {
+		unit     chaos.Unit
+		of       func(providers.Peer) string
+		topology simtest.Topology
+		procs    int // in a unit
+	}{
+		{chaos.Zone, func(p providers.Peer) string { return p.Locality.Zone }, simtest.Topology{Zones: 3, Machines: 2}, 2},
+		{chaos.Machine, func(p providers.Peer) string { return p.Locality.Machine }, simtest.Topology{Machines: 3, PerMachine: 2}, 2},
+		{chaos.DataCenter, func(p providers.Peer) string { return p.Locality.DataCenter }, simtest.Topology{DataCenters: 2, Zones: 3}, 3},
+	} {
+		t.Run(tc.unit.String(), func(t *testing.T) {
+			var maxUnits, maxProc int
+			simtest.Run(t, func(s *simtest.S) {
+				c := s.Boot(simtest.Processes{Name: "p", Count: 6, Topology: tc.topology, New: writer})
+				w := &downWatch{c: c, unit: tc.of}
+				c.Run(simtest.Phases{Chaos: time.Minute}, w)
+				maxUnits, maxProc = max(maxUnits, w.maxUnits), max(maxProc, w.maxProc)
+				for _, p := range c.Peers() {
+					assert.True(s, c.Alive(p.Name), "every process is back after quiesce")
+				}
+			}, simtest.Seeds(4), simtest.Chaos(func() chaos.Config {
+				cfg := chaos.Off()
+				cfg.Attrition = chaos.DefaultAttrition()
+				cfg.Attrition.Unit = tc.unit
+				return cfg
+			}()))
+			assert.Equal(t, 1, maxUnits, "MaxDead counts units: one down at a time")
+			assert.Equal(t, tc.procs, maxProc, "a unit's reboot takes all its processes")
+		})
+	}
 }
 
 func TestTopologyBadInput(t *testing.T) {
