@@ -122,20 +122,24 @@ func (r *runner) cryptoNote(reads int) string {
 			"which draws its election timeouts from it) runs differently every time; " +
 			"draw from p.Random in your own code, and run a library that reads crypto/rand " +
 			"in a test that is not parallel, built with Go 1.26 or later, where a Run pins crypto/rand to each seed"
-	case reads == 0:
-		return "\n  crypto/rand: pinned to the seed, and not read in this seed"
-	case c.shared:
-		return fmt.Sprintf("\n  crypto/rand: read %d times in this seed, from the seed's own stream; "+
-			"the crypto packages' own randomness (key generation, signatures) is one stream for the whole Run "+
-			"while its seeds run on several workers, so it depends on how they interleave: run with -simworkers=1 to pin it to each seed too", reads)
+	}
+	note := fmt.Sprintf("\n  crypto/rand: read %d times in this seed through crypto/rand.Read or rand.Reader, pinned to the seed", reads)
+	cause := true
+	if c.shared {
+		cause = false
+		note += "; the crypto packages' own randomness (key generation, signatures) is one stream for the whole Run " +
+			"while its seeds run on several workers, so it depends on how they interleave: run with -simworkers=1 to pin it to each seed too"
 	}
 	if customRand() {
-		return fmt.Sprintf("\n  crypto/rand: read %d times in this seed, pinned to the seed; "+
-			"but with GODEBUG cryptocustomrand=1 (the default for a module whose go line is before 1.26) "+
-			"the crypto packages read the rand.Reader they are given and, at random, one byte more: "+
-			"add the line //go:debug cryptocustomrand=0 above the package clause of one of the package's _test.go files", reads)
+		cause = false
+		note += "; with GODEBUG cryptocustomrand=1 (the default for a module whose go line is before 1.26) " +
+			"the crypto packages read the rand.Reader they are given and, at random, one byte more: " +
+			"add the line //go:debug cryptocustomrand=0 above the package clause of one of the package's _test.go files"
 	}
-	return fmt.Sprintf("\n  crypto/rand: read %d times in this seed, pinned to the seed (not the cause)", reads)
+	if cause {
+		note += " (not the cause)"
+	}
+	return note
 }
 
 // customRand reports whether the crypto packages use the rand.Reader
