@@ -30,6 +30,11 @@
 // test -v (or -simv) Run logs that line for every seed as it ends; without
 // it, the report counts the seeds and shows the first and last three.
 //
+// Built with Go 1.26 or later, a Run in a test that is not parallel pins
+// crypto/rand to each seed (testing/cryptotest) for the rest of the test;
+// elsewhere crypto/rand stays outside the seed, and a divergence found by
+// -simcheck says so (docs/debugging.md).
+//
 // A failing seed prints the command that replays it, with the test's own
 // flags that were set (here -planted, which plants the example's bug):
 //

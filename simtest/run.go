@@ -71,6 +71,8 @@ type runner struct {
 	// exp, when set, is the exploration the Run does or the timeline it
 	// replays (explore.go).
 	exp *exploration
+	// crypto is the Run's hold on crypto/rand (cryptorand.go).
+	crypto *cryptoRand
 }
 
 // verbose reports whether every seed's line is logged as it ends.
@@ -90,6 +92,9 @@ type seedOutcome struct {
 	// be this seed's.
 	timeline []sim.Entry
 	diverge  string // what CheckDeterminism found, if anything
+	// cryptoReads is how many times the seed read crypto/rand, or -1
+	// when that is not known (cryptorand.go).
+	cryptoReads int
 	// viaT reports that the test's own testing.T was marked failed while
 	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
 	viaT bool
@@ -199,6 +204,7 @@ func (r *runner) run() {
 		return false
 	}
 	if r.parallel() {
+		r.pinCrypto(baseSeedFor(t.Name()), true)
 		r.runParallel(r.withKept(r.timelineSeeds()), commit)
 	} else {
 		for seed := range r.withKept(r.timelineSeeds()) {
@@ -265,6 +271,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book) *se
 			o.diverge = fmt.Sprintf("the hashes differ (trace %016x, then %016x; data %016x, then %016x) though every recorded step agrees",
 				o.res.Trace, again.res.Trace, o.res.Data, again.res.Data)
 		}
+		o.diverge += r.cryptoNote(o.cryptoReads)
 	}
 	o.res.Record = sim.Recording{}
 	return o
@@ -315,6 +322,10 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		Workers:            pool,
 	})
 	r.exp.begin(w)
+	if !r.parallel() {
+		r.pinCrypto(seed, false)
+	}
+	r.beginCrypto(w)
 	obs := r.observe(w, seed, book, checking)
 	r.late.watch(r.t, w, seed)
 	o := &seedOutcome{}
@@ -341,6 +352,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		r.body(s)
 		return nil
 	}, r.cfg.watchdog)
+	o.cryptoReads = r.endCrypto(w)
 	if o.s != nil {
 		o.s.ended.Store(true)
 	}

@@ -1,9 +1,8 @@
 package simtest
 
 import (
-	"crypto/rand"
-	"encoding/binary"
 	"hash/fnv"
+	"math/rand/v2"
 )
 
 // baseSeedFor derives a test's default base seed from its name, so that a
@@ -14,11 +13,9 @@ func baseSeedFor(name string) uint64 {
 	return h.Sum64()
 }
 
-func freshSeed() uint64 {
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return binary.LittleEndian.Uint64(b[:])
-}
+// freshSeed draws a base seed from math/rand/v2's generator, which the
+// runtime seeds: crypto/rand may be pinned for the test (cryptorand.go).
+func freshSeed() uint64 { return rand.Uint64() }
 
 // seedAt returns the i-th seed after base: splitmix64, so neighbouring
 // indices give unrelated seeds.

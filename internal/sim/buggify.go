@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -21,6 +22,10 @@ type Buggify struct {
 type site struct {
 	on   bool
 	name string // file:line, for the timeline
+	// key is what the trace hashes for the site: the order in which the
+	// run first reached it, which an edit that moves the site's line
+	// (a comment above it) does not change.
+	key string
 }
 
 // Buggify decides whether the buggify site at pc fires now (simctx.Sim).
@@ -47,13 +52,13 @@ func (w *World) buggifyAt(pc uintptr, name string, fire float64) bool {
 		if name == "" {
 			name = siteName(pc)
 		}
-		s = &site{on: w.rng.Bool(w.buggify.Activation), name: name}
+		s = &site{on: w.rng.Bool(w.buggify.Activation), name: name, key: "site " + strconv.Itoa(len(w.sites)+1)}
 		if w.sites == nil {
 			w.sites = make(map[uintptr]*site)
 		}
 		w.sites[pc] = s
 		if s.on {
-			w.Event(w.cur.name, "buggify site on: "+s.name)
+			w.eventKeyed(w.cur.name, "buggify site on: "+s.key, "buggify site on: "+s.name)
 		}
 	}
 	if !s.on {
@@ -65,7 +70,7 @@ func (w *World) buggifyAt(pc uintptr, name string, fire float64) bool {
 	if !w.rng.Bool(fire) {
 		return false
 	}
-	w.Event(w.cur.name, "buggify fired: "+s.name)
+	w.eventKeyed(w.cur.name, "buggify fired: "+s.key, "buggify fired: "+s.name)
 	return true
 }
 

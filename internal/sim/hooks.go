@@ -88,10 +88,16 @@ type Parker interface {
 // Event records a happening of the run, such as a fault, in the timeline and
 // in the trace hash, attributed to task (empty for the world itself) and,
 // while task is alive, to its process.
-func (w *World) Event(task, msg string) {
+func (w *World) Event(task, msg string) { w.eventKeyed(task, msg, msg) }
+
+// eventKeyed is Event for a message that names a place in the source
+// (file:line): the trace hashes key instead, which names the same thing
+// in a way that an unrelated edit does not move, so that a refactor that
+// keeps the behaviour keeps the traces.
+func (w *World) eventKeyed(task, key, msg string) {
 	w.enter("Event")
 	h := fnv.New64a()
-	h.Write([]byte(msg))
+	h.Write([]byte(key))
 	w.trace = mix(w.trace, h.Sum64())
 	w.note(task, w.groupOf(task), msg)
 }

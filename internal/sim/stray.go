@@ -312,3 +312,12 @@ func strayStack(raw string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// OnTurn reports whether the calling goroutine is the one whose turn it
+// is in the running world: the running task's or the scheduler's. State
+// kept per world outside the engine (such as a Run's crypto/rand streams,
+// one per seed) finds the world of a call with it.
+func (w *World) OnTurn() bool {
+	a := w.loadActive()
+	return a != notRunning && a != runEnded && a == curG()
+}

@@ -1,0 +1,169 @@
+package simtest
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// crypto/rand reads the operating system's randomness, which no seed
+// replays, and libraries read it on their own (etcd/raft draws its
+// election timeouts from it). From Go 1.26, testing/cryptotest can pin it
+// for a test: a Run under a *testing.T that is not parallel makes itself
+// crypto/rand's Reader for the rest of the test (cryptorand_pin.go), and
+// answers each read made on a seed's turn from a stream of that seed's
+// own. The crypto packages' own randomness (key generation, signatures)
+// does not go through the Reader: cryptotest sets one stream for it, which
+// the Run resets at every seed when it runs its seeds one at a time, and
+// once for the Run when they run on several workers.
+
+// cryptoRand is a Run's hold on crypto/rand.
+type cryptoRand struct {
+	// why says why crypto/rand is outside the seed; "" when it is pinned.
+	why string
+	// shared reports that the crypto packages' own randomness is one
+	// stream for the Run (several workers), not one per seed.
+	shared bool
+	mu     sync.Mutex
+	worlds map[*sim.World]*cryptoStream // the seeds running now
+	// other is what answers a read made on no seed's turn: the stream
+	// cryptotest set.
+	other io.Reader
+}
+
+// cryptoStream is one seed's crypto/rand.
+type cryptoStream struct {
+	src   *rand.ChaCha8
+	reads int
+}
+
+// Read answers a read of crypto/rand: from the stream of the seed whose
+// turn it is, or from other.
+func (c *cryptoRand) Read(b []byte) (int, error) {
+	c.mu.Lock()
+	for w, s := range c.worlds {
+		if w.OnTurn() {
+			s.reads++
+			n, err := s.src.Read(b)
+			c.mu.Unlock()
+			return n, err
+		}
+	}
+	c.mu.Unlock()
+	return c.other.Read(b)
+}
+
+// cryptoSeed is the seed of seed's crypto/rand stream.
+func cryptoSeed(seed uint64) uint64 { return seedAt(seed^0x63727970746f7261, 0) }
+
+// pinCrypto pins crypto/rand for the seed about to run, or for the whole
+// Run when its seeds run on several workers (from run, before any seed).
+func (r *runner) pinCrypto(seed uint64, shared bool) {
+	if r.crypto == nil {
+		r.crypto = &cryptoRand{worlds: make(map[*sim.World]*cryptoStream)}
+	}
+	c := r.crypto
+	if c.why != "" {
+		return // what refused the Run's first seed refuses the others
+	}
+	c.shared = shared
+	if r.outside {
+		c.why = "the Run is outside go test (simtest.Simulate)"
+		return
+	}
+	c.why = c.pin(r.t, cryptoSeed(seed))
+}
+
+// beginCrypto gives w its stream, when crypto/rand is pinned.
+func (r *runner) beginCrypto(w *sim.World) {
+	c := r.crypto
+	if c == nil || c.why != "" {
+		return
+	}
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], cryptoSeed(w.Seed()))
+	c.mu.Lock()
+	c.worlds[w] = &cryptoStream{src: rand.NewChaCha8(key)}
+	c.mu.Unlock()
+}
+
+// endCrypto drops w's stream and returns how many times the seed read
+// crypto/rand, or -1 when that is not known.
+func (r *runner) endCrypto(w *sim.World) int {
+	c := r.crypto
+	if c == nil || c.why != "" {
+		return -1
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.worlds[w]
+	delete(c.worlds, w)
+	return s.reads
+}
+
+// cryptoNote says, for a seed whose two runs differed, what the Run knows
+// of crypto/rand in it: reads is what endCrypto returned for its first
+// run.
+func (r *runner) cryptoNote(reads int) string {
+	c := r.crypto
+	switch {
+	case c == nil:
+		return ""
+	case c.why != "":
+		return "\n  crypto/rand is outside the seed in this Run: " + c.why + ". " +
+			"Code that reads it (crypto/rand.Read, rand.Reader, rand.Int, or a library such as etcd/raft, " +
+			"which draws its election timeouts from it) runs differently every time; " +
+			"draw from p.Random in your own code, and run a library that reads crypto/rand " +
+			"in a test that is not parallel, built with Go 1.26 or later, where a Run pins crypto/rand to each seed"
+	}
+	note := fmt.Sprintf("\n  crypto/rand: read %d times in this seed through crypto/rand.Read or rand.Reader, pinned to the seed", reads)
+	cause := true
+	if c.shared {
+		cause = false
+		note += "; the crypto packages' own randomness (key generation, signatures) is one stream for the whole Run " +
+			"while its seeds run on several workers, so it depends on how they interleave: run with -simworkers=1 to pin it to each seed too"
+	}
+	if customRand() {
+		cause = false
+		note += "; with GODEBUG cryptocustomrand=1 (the default for a module whose go line is before 1.26) " +
+			"the crypto packages read the rand.Reader they are given and, at random, one byte more: " +
+			"add the line //go:debug cryptocustomrand=0 above the package clause of one of the package's _test.go files"
+	}
+	if cause {
+		note += " (not the cause)"
+	}
+	return note
+}
+
+// customRand reports whether the crypto packages use the rand.Reader
+// they are given (GODEBUG cryptocustomrand=1), reading a byte more from
+// it half the time (crypto/internal/randutil.MaybeReadByte), which no
+// seed decides.
+func customRand() bool {
+	v := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "DefaultGODEBUG" {
+				v = godebugValue(v, s.Value)
+			}
+		}
+	}
+	return godebugValue(v, os.Getenv("GODEBUG")) == "1"
+}
+
+// godebugValue is v after the settings of list, a GODEBUG value.
+func godebugValue(v, list string) string {
+	for kv := range strings.SplitSeq(list, ",") {
+		if val, ok := strings.CutPrefix(strings.TrimSpace(kv), "cryptocustomrand="); ok {
+			v = val
+		}
+	}
+	return v
+}

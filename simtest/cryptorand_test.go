@@ -1,0 +1,33 @@
+package simtest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestCryptoNote(t *testing.T) {
+	r := &runner{}
+	assert.Empty(t, r.cryptoNote(-1), "a Run that ran no seed says nothing")
+
+	r.crypto = &cryptoRand{why: "the test is parallel"}
+	assert.Contains(t, r.cryptoNote(-1), "crypto/rand is outside the seed in this Run: the test is parallel. ")
+
+	r.crypto = &cryptoRand{}
+	assert.Equal(t, "\n  crypto/rand: read 3 times in this seed through crypto/rand.Read or rand.Reader, pinned to the seed (not the cause)",
+		r.cryptoNote(3))
+
+	r.crypto = &cryptoRand{shared: true}
+	note := r.cryptoNote(0)
+	assert.Contains(t, note, "read 0 times")
+	assert.Contains(t, note, "one stream for the whole Run while its seeds run on several workers")
+	assert.Contains(t, note, "run with -simworkers=1")
+	assert.NotContains(t, note, "not the cause")
+}
+
+func TestGodebugValue(t *testing.T) {
+	assert.Equal(t, "1", godebugValue("", "panicnil=1,cryptocustomrand=1,x509sha1=0"))
+	assert.Equal(t, "0", godebugValue("1", "cryptocustomrand=0"), "a later setting wins")
+	assert.Equal(t, "1", godebugValue("1", "panicnil=0"), "a list without it keeps the value")
+	assert.Empty(t, godebugValue("", ""))
+}
