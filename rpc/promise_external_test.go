@@ -127,7 +127,7 @@ func TestKilledServerBreaksPromise(t *testing.T) {
 		})
 		s.Sleep(time.Second)
 		killed := s.Now()
-		c.Stop("srv-0", simtest.Crash, 0)
+		c.Stop("srv-0", simtest.Crash)
 		err = try.Join(s.Context())
 		require.ErrorIs(s, err, rpc.ErrMaybeDelivered)
 		assert.NotErrorIs(s, err, rpc.ErrBrokenPromise)
@@ -167,7 +167,7 @@ func TestRestartBreaksWaitFailure(t *testing.T) {
 		})
 		s.Sleep(time.Second)
 		start := s.Now()
-		c.Reboot("srv-0", simtest.Crash, 0, 0)
+		c.Reboot("srv-0", simtest.Crash)
 		err = unless.Join(s.Context())
 		require.ErrorIs(s, err, rpc.ErrBrokenPromise)
 		assert.ErrorContains(s, err, "restarted")
@@ -269,7 +269,7 @@ func TestFailureMonitor(t *testing.T) {
 		assert.Equal(s, rpc.Available, st)
 
 		failed := s.Go("wait", func(ctx context.Context) error { return m.WaitFailedFor(ctx, addr, 3*time.Second) })
-		c.Stop("srv-0", simtest.Crash, 0)
+		c.Stop("srv-0", simtest.Crash)
 		stopped := s.Now()
 		st, err = m.WaitChange(s.Context(), addr, rpc.Available)
 		require.NoError(s, err)
@@ -367,7 +367,7 @@ func TestDeterminism(t *testing.T) {
 			})
 		}
 		s.Sleep(50 * time.Millisecond)
-		c.Reboot("srv-0", simtest.Crash, 0, time.Second)
+		c.Reboot("srv-0", simtest.Crash, simtest.DownFor(time.Second))
 		require.NoError(s, wg.Wait(s.Context()))
 	}, simtest.CheckDeterminism(), simtest.Seeds(10))
 }
