@@ -201,9 +201,9 @@ func TestGetReplyResentAfterReconnect(t *testing.T) {
 			return err
 		})
 		s.Sleep(time.Second)
-		s.Isolate("10.0.0.1")
+		s.Network().Isolate("10.0.0.1")
 		s.Sleep(8 * time.Second) // past PingTimeout: the connection ends
-		s.Heal()
+		s.Network().Heal()
 		require.NoError(s, got.Join(s.Context()))
 		assert.Equal(s, 2, seen, "at least once: delivered again after the reconnect")
 		assert.GreaterOrEqual(s, client.Stats().Disconnects, uint64(1))
@@ -226,9 +226,9 @@ func TestTryGetReplyOnPartition(t *testing.T) {
 			return err
 		})
 		s.Sleep(time.Second)
-		s.Isolate("10.0.0.1")
+		s.Network().Isolate("10.0.0.1")
 		require.ErrorIs(s, got.Join(s.Context()), rpc.ErrMaybeDelivered)
-		s.Heal()
+		s.Network().Heal()
 		s.Sleep(20 * time.Second)
 		assert.Equal(s, 1, seen)
 	}, quiet...)
@@ -249,7 +249,7 @@ func TestQuietConnectionLives(t *testing.T) {
 			return err
 		})
 		s.Sleep(5 * time.Second)
-		s.Clog("10.0.0.1", "10.0.0.2", 3*time.Second)
+		s.Network().Clog("10.0.0.1", "10.0.0.2", 3*time.Second)
 		require.NoError(s, got.Join(s.Context()))
 		assert.Equal(s, uint64(0), client.Stats().Disconnects)
 		assert.Equal(s, uint64(1), client.Stats().Connects)
