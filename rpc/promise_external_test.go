@@ -127,7 +127,7 @@ func TestKilledServerBreaksPromise(t *testing.T) {
 		})
 		s.Sleep(time.Second)
 		killed := s.Now()
-		c.Stop("srv-0", simtest.Crash, 0)
+		c.Stop("srv-0", simtest.Crash)
 		err = try.Join(s.Context())
 		require.ErrorIs(s, err, rpc.ErrMaybeDelivered)
 		assert.NotErrorIs(s, err, rpc.ErrBrokenPromise)
@@ -167,7 +167,7 @@ func TestRestartBreaksWaitFailure(t *testing.T) {
 		})
 		s.Sleep(time.Second)
 		start := s.Now()
-		c.Reboot("srv-0", simtest.Crash, 0, 0)
+		c.Reboot("srv-0", simtest.Crash)
 		err = unless.Join(s.Context())
 		require.ErrorIs(s, err, rpc.ErrBrokenPromise)
 		assert.ErrorContains(s, err, "restarted")
@@ -201,9 +201,9 @@ func TestGetReplyResentAfterReconnect(t *testing.T) {
 			return err
 		})
 		s.Sleep(time.Second)
-		s.Isolate("10.0.0.1")
+		s.Network().Isolate("10.0.0.1")
 		s.Sleep(8 * time.Second) // past PingTimeout: the connection ends
-		s.Heal()
+		s.Network().Heal()
 		require.NoError(s, got.Join(s.Context()))
 		assert.Equal(s, 2, seen, "at least once: delivered again after the reconnect")
 		assert.GreaterOrEqual(s, client.Stats().Disconnects, uint64(1))
@@ -226,9 +226,9 @@ func TestTryGetReplyOnPartition(t *testing.T) {
 			return err
 		})
 		s.Sleep(time.Second)
-		s.Isolate("10.0.0.1")
+		s.Network().Isolate("10.0.0.1")
 		require.ErrorIs(s, got.Join(s.Context()), rpc.ErrMaybeDelivered)
-		s.Heal()
+		s.Network().Heal()
 		s.Sleep(20 * time.Second)
 		assert.Equal(s, 1, seen)
 	}, quiet...)
@@ -249,7 +249,7 @@ func TestQuietConnectionLives(t *testing.T) {
 			return err
 		})
 		s.Sleep(5 * time.Second)
-		s.Clog("10.0.0.1", "10.0.0.2", 3*time.Second)
+		s.Network().Clog("10.0.0.1", "10.0.0.2", 3*time.Second)
 		require.NoError(s, got.Join(s.Context()))
 		assert.Equal(s, uint64(0), client.Stats().Disconnects)
 		assert.Equal(s, uint64(1), client.Stats().Connects)
@@ -269,7 +269,7 @@ func TestFailureMonitor(t *testing.T) {
 		assert.Equal(s, rpc.Available, st)
 
 		failed := s.Go("wait", func(ctx context.Context) error { return m.WaitFailedFor(ctx, addr, 3*time.Second) })
-		c.Stop("srv-0", simtest.Crash, 0)
+		c.Stop("srv-0", simtest.Crash)
 		stopped := s.Now()
 		st, err = m.WaitChange(s.Context(), addr, rpc.Available)
 		require.NoError(s, err)
@@ -367,7 +367,7 @@ func TestDeterminism(t *testing.T) {
 			})
 		}
 		s.Sleep(50 * time.Millisecond)
-		c.Reboot("srv-0", simtest.Crash, 0, time.Second)
+		c.Reboot("srv-0", simtest.Crash, simtest.DownFor(time.Second))
 		require.NoError(s, wg.Wait(s.Context()))
 	}, simtest.CheckDeterminism(), simtest.Seeds(10))
 }

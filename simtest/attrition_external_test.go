@@ -52,7 +52,7 @@ type rebooter struct{ dialed *error }
 func (rebooter) Setup(context.Context, providers.Providers) error { return nil }
 func (w rebooter) Run(ctx context.Context, p providers.Providers) error {
 	c := simtest.ClusterOf(p)
-	c.Reboot("server-0", simtest.Crash, 0, time.Second)
+	c.Reboot("server-0", simtest.Crash, simtest.DownFor(time.Second))
 	far := c.HostProviders("10.9.9.9")
 	conn, err := far.Network.Dial(ctx, "server-0:80")
 	if err == nil {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
@@ -246,13 +245,20 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	}
 }
 
-// Stop takes the named process down the given way and leaves it down. It
-// returns when the process is down: at once for a crash, wipe or power
-// loss, after it returns or the grace period ends for a graceful stop. how
-// is Graceful, Crash, Wipe or PowerLoss; grace is at most [chaos.MaxDuration], positive for a
-// graceful stop and ignored otherwise.
-func (c *Cluster) Stop(name string, how Reboot, grace time.Duration) {
-	c.checkStop(fmt.Sprintf("Cluster.Stop(%q, %v, %v)", name, how, grace), how, grace)
+// Stop takes the named process down the given way and leaves it down
+// until [Cluster.Start]. It returns when the process is down: at once for
+// a crash, wipe or power loss, after it returns or the grace period ends
+// for a graceful stop. how is Graceful, Crash, Wipe or PowerLoss; a
+// graceful stop needs [Grace]:
+//
+//	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
+//	c.Stop("kv-1", simtest.Crash)
+func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
+	t := c.rebootTimesOf("Stop", name, how, opts)
+	c.stopNow(name, how, t.grace)
+}
+
+func (c *Cluster) stopNow(name string, how Reboot, grace time.Duration) {
 	p := c.get(name)
 	if p.down || p.leaving {
 		c.s.Fatalf("simtest: Stop(%q) on a process that is already down or going down; Start it first", name)
@@ -276,35 +282,17 @@ func (c *Cluster) Start(name string) {
 	c.start(p, p.boot)
 }
 
-// Reboot stops the named process the given way, keeps it down for
-// recovery, and boots it again. It returns when the process is back. how
-// and grace are as for [Cluster.Stop]; recovery is zero (back at once) or
-// more, and at most [chaos.MaxDuration].
-func (c *Cluster) Reboot(name string, how Reboot, grace, recovery time.Duration) {
-	call := fmt.Sprintf("Cluster.Reboot(%q, %v, %v, %v)", name, how, grace, recovery)
-	c.checkStop(call, how, grace)
-	if recovery < 0 || recovery > chaos.MaxDuration {
-		c.s.Fatalf("simtest: %s: the recovery delay is %v; it is zero (back at once) or more, and at most chaos.MaxDuration (%v)", call, recovery, chaos.MaxDuration)
-	}
-	c.Stop(name, how, grace)
-	_ = c.s.p.Time.Sleep(c.s.w.Context(), recovery)
+// Reboot stops the named process the given way, keeps it down for the
+// time [DownFor] gives (none without it), and boots it again. It returns
+// when the process is back. how and [Grace] are as for [Cluster.Stop]:
+//
+//	c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
+//	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
+func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
+	t := c.rebootTimesOf("Reboot", name, how, opts)
+	c.stopNow(name, how, t.grace)
+	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
 	c.Start(name)
-}
-
-// checkStop fails the seed when how is not a kind of reboot or grace
-// cannot be a grace period for it.
-func (c *Cluster) checkStop(call string, how Reboot, grace time.Duration) {
-	switch how {
-	case Graceful, Crash, Wipe, PowerLoss:
-	default:
-		c.s.Fatalf("simtest: %s: %v is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe or simtest.PowerLoss", call, how)
-	}
-	switch {
-	case grace < 0 || grace > chaos.MaxDuration:
-		c.s.Fatalf("simtest: %s: the grace period is %v; it is zero or more, and at most chaos.MaxDuration (%v)", call, grace, chaos.MaxDuration)
-	case how == Graceful && grace == 0:
-		c.s.Fatalf("simtest: %s: a graceful stop needs a positive grace period to stop in; give one, or use simtest.Crash to stop at once", call)
-	}
 }
 
 func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {

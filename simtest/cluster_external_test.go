@@ -52,18 +52,18 @@ func TestRebootsTellTheProcessHowItWasRestarted(t *testing.T) {
 		require.Equal(s, []providers.Peer{{Name: "node-0", Host: "node-0"}, {Name: "node-1", Host: "node-1"}}, c.Peers())
 		s.Sleep(time.Second)
 
-		c.Stop("node-0", simtest.Graceful, time.Second)
+		c.Stop("node-0", simtest.Graceful, simtest.Grace(time.Second))
 		assert.Equal(s, "kept", readFile(s, "node-0", "synced"))
 		assert.Equal(s, "maybe", readFile(s, "node-0", "unsynced"), "a graceful stop keeps what was written")
 		c.Start("node-0")
 		s.Sleep(time.Second)
 
-		c.Stop("node-1", simtest.Crash, 0)
+		c.Stop("node-1", simtest.Crash)
 		assert.False(s, c.Alive("node-1"))
 		assert.Equal(s, "kept", readFile(s, "node-1", "synced"), "a crash keeps what was synced")
 		c.Start("node-1")
 
-		c.Reboot("node-0", simtest.Wipe, 0, time.Second)
+		c.Reboot("node-0", simtest.Wipe, simtest.DownFor(time.Second))
 		s.Sleep(time.Second)
 		assert.Equal(s, 3, c.Boots("node-0"))
 		require.Len(s, boots, 5)
@@ -93,7 +93,7 @@ func TestCrashStopsTheProcessAtTheCrashInstant(t *testing.T) {
 			})
 		}})
 		s.Sleep(1050 * time.Millisecond)
-		c.Stop("ticker-0", simtest.Crash, 0)
+		c.Stop("ticker-0", simtest.Crash)
 		s.Sleep(time.Second)
 		require.Len(s, ticks, 10, "no tick after the crash")
 		assert.Equal(s, time.Second, ticks[len(ticks)-1])
@@ -232,4 +232,27 @@ func TestProcessErrorFailsTheSeed(t *testing.T) {
 	})
 	assert.True(t, r.failed)
 	assert.Contains(t, r.output(), "process bad-0 failed: unexpected EOF")
+}
+
+func TestRebootTimingsAreTheOnesNamed(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		var boots []string
+		c := s.Boot(simtest.Processes{Name: "node", New: func() simtest.Process { return diary{&boots} }})
+		s.Sleep(time.Second)
+
+		start := s.Elapsed()
+		c.Reboot("node-0", simtest.Crash)
+		assert.Equal(s, start, s.Elapsed(), "without DownFor the process comes back at once")
+
+		start = s.Elapsed()
+		c.Reboot("node-0", simtest.PowerLoss, simtest.DownFor(3*time.Second), simtest.Grace(time.Hour))
+		assert.Equal(s, 3*time.Second, s.Elapsed()-start, "down for DownFor; a power loss ignores Grace")
+
+		start = s.Elapsed()
+		c.Reboot("node-0", simtest.Graceful, simtest.DownFor(2*time.Second), simtest.Grace(5*time.Second))
+		took := s.Elapsed() - start
+		assert.True(s, took >= 2*time.Second && took < 7*time.Second, "the stop ends when diary returns, within its Grace, then DownFor passes; took %v", took)
+		assert.True(s, c.Alive("node-0"))
+		assert.Equal(s, 4, c.Boots("node-0"))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }

@@ -75,7 +75,7 @@ func TestProcessThatRecoversItsKillFailsAtOnce(t *testing.T) {
 			c := s.Boot(simtest.Processes{Name: "node", New: func() simtest.Process { return stubborn{&spins} }})
 			s.Sleep(59 * time.Minute)
 			atKill = spins
-			c.Stop("node-0", simtest.Crash, 0)
+			c.Stop("node-0", simtest.Crash)
 		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.Watchdog(time.Minute))
 	})
 	assert.True(t, r.failed)

@@ -70,34 +70,53 @@ func (s *S) HostProviders(host string) providers.Providers {
 	return p
 }
 
+// Network returns the seed's simulated network, to cut, clog and heal by
+// hand, as [S.Disk] returns a disk to crash.
+func (s *S) Network() *Net { return &Net{s: s} }
+
+// Net is the seed's simulated network: its hosts and the faults in force.
+// Its faults are described on [chaos.Network]; the hosts named here are
+// made on first use, as [S.HostProviders] makes them.
+type Net struct{ s *S }
+
+// Hosts returns the names of the network's hosts, in the order they were
+// made: [DriverHost] first, then each process's host and each host that
+// [S.HostProviders] or a fault named.
+func (n *Net) Hosts() []string { return n.s.network().Hosts() }
+
+// Faults returns the configuration the network acts on now: the seed's,
+// with its per-seed draws made (see [chaos.Network.Draw]), and every fault
+// off after [Net.Quiesce].
+func (n *Net) Faults() chaos.Network { return n.s.network().Config() }
+
 // Partition cuts every host of a from every host of b, both ways, until
-// [S.Heal]. Packets across the cut wait, in order, and go on when it
-// heals; connects across it hang. Hosts are made on first use.
-func (s *S) Partition(a, b []string) { s.network().Partition(a, b) }
+// [Net.Heal]. Packets across the cut wait, in order, and go on when it
+// heals; connects across it hang.
+func (n *Net) Partition(a, b []string) { n.s.network().Partition(a, b) }
 
 // PartitionOneWay cuts the packets from every host of from to every host
-// of to, until [S.Heal]; the other direction still flows.
-func (s *S) PartitionOneWay(from, to []string) { s.network().PartitionOneWay(from, to) }
+// of to, until [Net.Heal]; the other direction still flows.
+func (n *Net) PartitionOneWay(from, to []string) { n.s.network().PartitionOneWay(from, to) }
 
-// Isolate cuts host from every other host until [S.Heal].
-func (s *S) Isolate(host string) { s.network().Isolate(host) }
+// Isolate cuts host from every other host until [Net.Heal].
+func (n *Net) Isolate(host string) { n.s.network().Isolate(host) }
 
 // Clog holds the packets from host from to host to for d of simulated
 // time: they arrive, in order, when the clog ends. d is zero (no clog) or
-// more, and at most [chaos.MaxDuration]; to hold packets until [S.Heal],
-// use [S.PartitionOneWay].
-func (s *S) Clog(from, to string, d time.Duration) {
+// more, and at most [chaos.MaxDuration]; to hold packets until [Net.Heal],
+// use [Net.PartitionOneWay].
+func (n *Net) Clog(from, to string, d time.Duration) {
 	if d < 0 || d > chaos.MaxDuration {
-		s.Fatalf("simtest: Clog(%q, %q, %v): a clog lasts zero or more, and at most chaos.MaxDuration (%v); to hold packets until Heal, use PartitionOneWay", from, to, d, chaos.MaxDuration)
+		n.s.Fatalf("simtest: Net.Clog(%q, %q, %v): a clog lasts zero or more, and at most chaos.MaxDuration (%v); to hold packets until Heal, use PartitionOneWay", from, to, d, chaos.MaxDuration)
 	}
-	s.network().Clog(from, to, d)
+	n.s.network().Clog(from, to, d)
 }
 
 // Heal ends every partition, isolation and clog, manual or random. Random
-// partitions go on being drawn; see [S.QuiesceNetwork].
-func (s *S) Heal() { s.network().Heal() }
+// partitions go on being drawn; see [Net.Quiesce].
+func (n *Net) Heal() { n.s.network().Heal() }
 
-// QuiesceNetwork heals the network and turns its faults off for the rest
-// of the seed; latency stays. A workload calls it before checking that the
+// Quiesce heals the network and turns its faults off for the rest of the
+// seed; latency stays. A workload calls it before checking that the
 // system recovers.
-func (s *S) QuiesceNetwork() { s.network().Quiesce() }
+func (n *Net) Quiesce() { n.s.network().Quiesce() }

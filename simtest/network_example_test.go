@@ -15,7 +15,7 @@ import (
 
 // A server on another host, a partition made by hand, and a client whose
 // call times out across it and succeeds once it heals.
-func ExampleS_Partition() {
+func ExampleNet_Partition() {
 	var t *testing.T // the test's own, in a real test function
 
 	simtest.Run(t, func(s *simtest.S) {
@@ -42,13 +42,13 @@ func ExampleS_Partition() {
 		require.NoError(s, err)
 		r := bufio.NewReader(c)
 
-		s.Partition([]string{simtest.DriverHost}, []string{"10.0.0.1"})
+		s.Network().Partition([]string{simtest.DriverHost}, []string{"10.0.0.1"})
 		c.SetDeadline(p.Time.Now().Add(time.Second))
 		fmt.Fprintln(c, "hello")
 		_, err = r.ReadString('\n')
 		require.Error(s, err, "no answer across the partition")
 
-		s.Heal()
+		s.Network().Heal()
 		c.SetDeadline(time.Time{})
 		line, err := r.ReadString('\n')
 		require.NoError(s, err)

@@ -52,14 +52,14 @@ func TestDriverHasANetwork(t *testing.T) {
 	}, simtest.Seeds(5))
 }
 
-func TestManualPartitionOnS(t *testing.T) {
+func TestManualFaultsOnTheNetwork(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		p := s.Providers()
 		echoOn(s, "10.0.0.1")
 		c, err := p.Network.Dial(s.Context(), "10.0.0.1:7")
 		require.NoError(s, err)
 
-		s.Partition([]string{simtest.DriverHost}, []string{"10.0.0.1"})
+		s.Network().Partition([]string{simtest.DriverHost}, []string{"10.0.0.1"})
 		_, err = c.Write([]byte("x"))
 		require.NoError(s, err)
 		require.NoError(s, c.SetReadDeadline(s.Now().Add(time.Second)))
@@ -68,22 +68,22 @@ func TestManualPartitionOnS(t *testing.T) {
 		require.ErrorAs(s, err, &ne)
 		assert.True(s, ne.Timeout(), "the echo cannot come back across the partition")
 
-		s.Heal()
+		s.Network().Heal()
 		require.NoError(s, c.SetReadDeadline(time.Time{}))
 		_, err = c.Read(make([]byte, 1))
 		assert.NoError(s, err, "after the heal it does")
 
-		s.Isolate("10.0.0.1")
+		s.Network().Isolate("10.0.0.1")
 		ctx, cancel := p.Time.WithTimeout(s.Context(), time.Second)
 		_, err = p.Network.Dial(ctx, "10.0.0.1:7")
 		cancel()
 		assert.ErrorIs(s, err, context.DeadlineExceeded)
-		s.QuiesceNetwork()
+		s.Network().Quiesce()
 		_, err = p.Network.Dial(s.Context(), "10.0.0.1:7")
 		assert.NoError(s, err)
 
 		start := s.Elapsed()
-		s.Clog(simtest.DriverHost, "10.0.0.1", 300*time.Millisecond)
+		s.Network().Clog(simtest.DriverHost, "10.0.0.1", 300*time.Millisecond)
 		_, err = c.Write([]byte("y"))
 		require.NoError(s, err)
 		_, err = c.Read(make([]byte, 1))
@@ -150,4 +150,22 @@ func TestNetworkOptionIsCheckedAgainstRandomize(t *testing.T) {
 		assert.False(s, s.ChaosConfig().Network.Randomize)
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Random()), simtest.Network(ok))
 	assert.Equal(t, 3, res.Passed, res.Report)
+}
+
+func TestNetworkHandleShowsHostsAndFaults(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		net := s.Network()
+		assert.Equal(s, []string{simtest.DriverHost}, net.Hosts(), "the driver's host is made first")
+		s.HostProviders("10.0.0.2")
+		s.Boot(simtest.Processes{Name: "n", New: waitForStop})
+		net.Isolate("10.0.0.9")
+		assert.Equal(s, []string{simtest.DriverHost, "10.0.0.2", "n-0", "10.0.0.9"}, net.Hosts())
+
+		f := net.Faults()
+		assert.False(s, f.Randomize, "the seed's draws are made")
+		assert.Equal(s, s.ChaosConfig().Network, f)
+		assert.NotEqual(s, chaos.DefaultNetwork().Latency, f.Latency, "drawn per seed")
+		net.Quiesce()
+		assert.Equal(s, f.NoFaults(), net.Faults(), "no faults after Quiesce; latency stays")
+	}, simtest.Network(chaos.RandomNetwork()), simtest.Seeds(3))
 }

@@ -104,7 +104,7 @@ func TestClusterJoinWaitsForAProcessToEnd(t *testing.T) {
 
 		s.Go("crasher", func(ctx context.Context) error {
 			s.Sleep(time.Second)
-			c.Stop("server-0", simtest.Crash, 0)
+			c.Stop("server-0", simtest.Crash)
 			return nil
 		})
 		assert.ErrorIs(s, c.Join(s.Context(), "server-0"), simtest.ErrKilled)
@@ -113,7 +113,7 @@ func TestClusterJoinWaitsForAProcessToEnd(t *testing.T) {
 		c.Start("server-0")
 		s.Go("stopper", func(ctx context.Context) error {
 			s.Sleep(time.Second)
-			c.Stop("server-0", simtest.Graceful, time.Second)
+			c.Stop("server-0", simtest.Graceful, simtest.Grace(time.Second))
 			return nil
 		})
 		assert.NoError(s, c.Join(s.Context(), "server-0"), "a graceful stop that returns in time is a return")
@@ -180,7 +180,7 @@ func TestClusterInstanceReachesTheRunningProcess(t *testing.T) {
 		s.Sleep(3500 * time.Millisecond)
 		assert.Equal(s, 3, c.Instance("n-0").(*counterProc).ticks)
 		first := c.Instance("n-0")
-		c.Reboot("n-0", simtest.Crash, 0, time.Second)
+		c.Reboot("n-0", simtest.Crash, simtest.DownFor(time.Second))
 		assert.NotSame(s, first, c.Instance("n-0"), "a reboot makes a new instance")
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
 }
@@ -194,7 +194,7 @@ func TestNewForIsToldWhichProcessItMakes(t *testing.T) {
 				return &counterProc{}
 			}})
 		s.Sleep(time.Second)
-		c.Reboot("db-1", simtest.Crash, 0, time.Second)
+		c.Reboot("db-1", simtest.Crash, simtest.DownFor(time.Second))
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
 	assert.Equal(t, []simtest.ProcessID{
 		{Name: "db-0", Index: 0, Host: "10.0.0.1", Boot: 1},

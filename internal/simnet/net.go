@@ -109,6 +109,19 @@ func (n *Net) Host(name string) *Host { return n.host(name, false) }
 // name is already a host with a drifting clock.
 func (n *Net) SteadyHost(name string) *Host { return n.host(name, true) }
 
+// Hosts returns the names of the hosts made so far, in the order they
+// were made.
+func (n *Net) Hosts() []string {
+	names := make([]string, len(n.hosts))
+	for i, h := range n.hosts {
+		names[i] = h.name
+	}
+	return names
+}
+
+// Config returns the configuration the network acts on now.
+func (n *Net) Config() chaos.Network { return n.cfg }
+
 func (n *Net) host(name string, steady bool) *Host {
 	if h, ok := n.byName[name]; ok {
 		if steady && !h.steady {

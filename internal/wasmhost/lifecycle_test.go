@@ -21,7 +21,7 @@ func TestCrashDropsTheInstance(t *testing.T) {
 		ticks := s.Watch("stdout")
 		c := s.Boot(simtest.Processes{Name: "f", New: func() simtest.Process { return process(mod, nil, "forever") }})
 		s.Sleep(3500 * time.Millisecond)
-		c.Stop("f-0", simtest.Crash, 0)
+		c.Stop("f-0", simtest.Crash)
 		crashed := s.Elapsed()
 		before := len(ticks.Next())
 		require.GreaterOrEqual(s, before, 3)
@@ -46,7 +46,7 @@ func TestGracefulStopIsSIGTERM(t *testing.T) {
 		exits := s.Watch()
 		c := s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, "signal") }})
 		s.Sleep(time.Second)
-		c.Stop("g-0", simtest.Graceful, 5*time.Second)
+		c.Stop("g-0", simtest.Graceful, simtest.Grace(5*time.Second))
 		var msgs []string
 		for _, e := range exits.Next() {
 			msgs = append(msgs, e.Msg)
@@ -66,7 +66,7 @@ func TestGraceOverKillsTheProgram(t *testing.T) {
 		w := s.Watch()
 		c := s.Boot(simtest.Processes{Name: "s", New: func() simtest.Process { return process(mod, &out, "stubborn") }})
 		s.Sleep(1500 * time.Millisecond)
-		c.Stop("s-0", simtest.Graceful, 3*time.Second)
+		c.Stop("s-0", simtest.Graceful, simtest.Grace(3*time.Second))
 		require.Equal(s, 4500*time.Millisecond, s.Elapsed())
 		var msgs []string
 		for _, e := range w.Next() {
@@ -88,7 +88,7 @@ func TestGracefulStopEndsAProgramThatIgnoresSIGTERM(t *testing.T) {
 		w := s.Watch()
 		c := s.Boot(simtest.Processes{Name: "f", New: func() simtest.Process { return process(mod, nil, "forever") }})
 		s.Sleep(1500 * time.Millisecond)
-		c.Stop("f-0", simtest.Graceful, 5*time.Second)
+		c.Stop("f-0", simtest.Graceful, simtest.Grace(5*time.Second))
 		require.Equal(s, 1500*time.Millisecond, s.Elapsed(), "the stop is at once")
 		var msgs []string
 		for _, e := range w.Next() {

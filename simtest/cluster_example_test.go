@@ -1,0 +1,35 @@
+package simtest_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// Reboots by hand, each timing named where it is given.
+func ExampleCluster_Reboot() {
+	simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "kv", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				fmt.Println(p.Cluster.Self().Name, "boots", p.Cluster.Boot())
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}})
+		s.Sleep(time.Second)
+		c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
+		s.Sleep(time.Second)
+		c.Reboot("kv-0", simtest.Wipe, simtest.DownFor(time.Second))
+		s.Sleep(time.Second)
+		c.Stop("kv-0", simtest.Crash) // down until Start
+		fmt.Println("alive:", c.Alive("kv-0"))
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	// Output:
+	// kv-0 boots first boot
+	// kv-0 boots after a graceful stop
+	// kv-0 boots after a wipe
+	// alive: false
+}

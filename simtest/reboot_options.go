@@ -1,0 +1,100 @@
+package simtest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+)
+
+// A RebootOption sets a timing of [Cluster.Stop] or [Cluster.Reboot], so
+// that each duration is named where it is given:
+//
+//	c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
+//	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
+//	c.Stop("kv-2", simtest.Crash)
+//
+// The options are [Grace] and [DownFor].
+type RebootOption interface {
+	fmt.Stringer
+	apply(*rebootTimes) error
+}
+
+// Grace is how long a graceful stop waits for the process to return after
+// its context is cancelled before killing what is left: as
+// [chaos.Attrition]'s Grace, a positive duration of at most
+// [chaos.MaxDuration]. A graceful stop needs it; a crash, wipe or power
+// loss ignores it, so that one call can serve every kind of reboot.
+func Grace(d time.Duration) RebootOption { return rebootTime{"Grace", d} }
+
+// DownFor is how long [Cluster.Reboot] keeps the process down before it
+// boots it again, as [chaos.Attrition]'s Recovery: zero or more, and at
+// most [chaos.MaxDuration]. Without it the process comes back at once.
+// [Cluster.Stop] leaves the process down until [Cluster.Start], so it
+// takes no DownFor.
+func DownFor(d time.Duration) RebootOption { return rebootTime{"DownFor", d} }
+
+type rebootTime struct {
+	name string
+	d    time.Duration
+}
+
+func (o rebootTime) String() string { return fmt.Sprintf("simtest.%s(%v)", o.name, o.d) }
+
+func (o rebootTime) apply(t *rebootTimes) error {
+	set, d := &t.graceSet, &t.grace
+	if o.name == "DownFor" {
+		set, d = &t.downSet, &t.down
+	}
+	switch {
+	case *set:
+		return fmt.Errorf("%s is given twice; give it once", o.name)
+	case o.d < 0 || o.d > chaos.MaxDuration:
+		return fmt.Errorf("%v: a duration is zero or more, and at most chaos.MaxDuration (%v)", o, chaos.MaxDuration)
+	}
+	*set, *d = true, o.d
+	return nil
+}
+
+// rebootTimes are the timings a Stop or Reboot was given.
+type rebootTimes struct {
+	grace, down       time.Duration
+	graceSet, downSet bool
+}
+
+// rebootTimesOf reads opts for the call named by call, such as
+// `Cluster.Reboot("n-0", crash, simtest.DownFor(1s))`, and fails the seed
+// on a bad one.
+func (c *Cluster) rebootTimesOf(method, name string, how Reboot, opts []RebootOption) rebootTimes {
+	args := []string{fmt.Sprintf("%q", name), how.String()}
+	for _, o := range opts {
+		if o == nil {
+			args = append(args, "nil")
+		} else {
+			args = append(args, o.String())
+		}
+	}
+	call := fmt.Sprintf("Cluster.%s(%s)", method, strings.Join(args, ", "))
+	switch how {
+	case Graceful, Crash, Wipe, PowerLoss:
+	default:
+		c.s.Fatalf("simtest: %s: %v is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe or simtest.PowerLoss", call, how)
+	}
+	var t rebootTimes
+	for _, o := range opts {
+		if o == nil {
+			c.s.Fatalf("simtest: %s: a nil RebootOption was passed; remove it", call)
+		}
+		if err := o.apply(&t); err != nil {
+			c.s.Fatalf("simtest: %s: %v", call, err)
+		}
+	}
+	if method == "Stop" && t.downSet {
+		c.s.Fatalf("simtest: %s: Stop leaves the process down until Start, so it takes no DownFor; use Reboot to bring it back after a while", call)
+	}
+	if how == Graceful && t.grace == 0 {
+		c.s.Fatalf("simtest: %s: a graceful stop needs a positive grace period to stop in; add simtest.Grace(d), or use simtest.Crash to stop at once", call)
+	}
+	return t
+}
