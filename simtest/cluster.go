@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
@@ -254,7 +255,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 //	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
 //	c.Stop("kv-1", simtest.Crash)
 func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
-	t := c.rebootTimesOf("Stop", name, how, opts)
+	t := c.rebootTimesOf("Stop", fmt.Sprintf("%q", name), how, opts)
 	c.stopNow(name, how, t.grace)
 }
 
@@ -289,7 +290,7 @@ func (c *Cluster) Start(name string) {
 //	c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
 //	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
 func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
-	t := c.rebootTimesOf("Reboot", name, how, opts)
+	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
 	c.stopNow(name, how, t.grace)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
 	c.Start(name)

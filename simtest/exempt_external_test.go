@@ -34,7 +34,7 @@ func TestExemptPortsPassFaults(t *testing.T) {
 				}
 			})
 		}
-		s.Isolate("10.0.0.1")
+		s.Network().Isolate("10.0.0.1")
 
 		// The control port passes the isolation, whole.
 		c, err := p.Network.Dial(s.Context(), "10.0.0.1:7")

@@ -140,17 +140,17 @@ func (f *Faults) Heal() {
 // Reboot reboots one process and returns when it is back, as
 // [Cluster.Reboot]. A reboot under way when the chaos phase ends
 // completes.
-func (f *Faults) Reboot(name string, how Reboot, grace, recovery time.Duration) {
+func (f *Faults) Reboot(name string, how Reboot, opts ...RebootOption) {
 	if f.note("reboot %s (%v)", name, how) {
-		f.c.Reboot(name, how, grace, recovery)
+		f.c.Reboot(name, how, opts...)
 	}
 }
 
 // RebootUnit reboots every process of a machine, a zone or a data center
 // and returns when they are back, as [Cluster.RebootUnit].
-func (f *Faults) RebootUnit(u chaos.Unit, name string, how Reboot, grace, recovery time.Duration) {
+func (f *Faults) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...RebootOption) {
 	if f.note("reboot %v %s (%v)", u, name, how) {
-		f.c.RebootUnit(u, name, how, grace, recovery)
+		f.c.RebootUnit(u, name, how, opts...)
 	}
 }
 

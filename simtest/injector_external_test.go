@@ -38,7 +38,7 @@ func TestInjectorRunsDuringTheChaosPhase(t *testing.T) {
 			}
 			f.Heal()
 			zones := f.Cluster().Units(chaos.Zone)
-			f.RebootUnit(chaos.Zone, zones[p.Random.IntN(len(zones))], simtest.PowerLoss, 0, 2*time.Second)
+			f.RebootUnit(chaos.Zone, zones[p.Random.IntN(len(zones))], simtest.PowerLoss, simtest.DownFor(2*time.Second))
 			err := p.Time.Sleep(ctx, time.Hour)
 			ended = s.Elapsed()
 			return err // ctx's: no failure
@@ -72,7 +72,7 @@ func TestInjectorAfterTheChaosPhaseMakesNoFault(t *testing.T) {
 		injected := s.Watch("inject")
 		c.Inject(simtest.Injector{Name: "late", Run: func(ctx context.Context, f *simtest.Faults) error {
 			_ = providers.Wait(ctx, f.Providers().Task) // until the chaos phase ends
-			f.Reboot("p-0", simtest.Crash, 0, 0)
+			f.Reboot("p-0", simtest.Crash)
 			return nil
 		}})
 		c.Run(simtest.Phases{Chaos: time.Second}, quick{2 * time.Second})

@@ -91,7 +91,7 @@ func TestReadinessIsPerBoot(t *testing.T) {
 		s.Sleep(time.Second)
 		ready, _ := providers.Ready(first)
 		assert.False(s, ready)
-		c.Reboot("p-0", simtest.Crash, 0, time.Second)
+		c.Reboot("p-0", simtest.Crash, simtest.DownFor(time.Second))
 		ready, _ = c.Ready("p-0")
 		assert.True(s, ready, "a new boot starts ready")
 		providers.SetNotReady(first, "a dead instance")

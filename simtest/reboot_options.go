@@ -63,11 +63,12 @@ type rebootTimes struct {
 	graceSet, downSet bool
 }
 
-// rebootTimesOf reads opts for the call named by call, such as
+// rebootTimesOf reads opts for a call of method on target (its first
+// arguments, as written in the report), such as
 // `Cluster.Reboot("n-0", crash, simtest.DownFor(1s))`, and fails the seed
 // on a bad one.
-func (c *Cluster) rebootTimesOf(method, name string, how Reboot, opts []RebootOption) rebootTimes {
-	args := []string{fmt.Sprintf("%q", name), how.String()}
+func (c *Cluster) rebootTimesOf(method, target string, how Reboot, opts []RebootOption) rebootTimes {
+	args := []string{target, how.String()}
 	for _, o := range opts {
 		if o == nil {
 			args = append(args, "nil")

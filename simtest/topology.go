@@ -163,24 +163,23 @@ func (c *Cluster) in(u chaos.Unit, name string) []*proc {
 // of the unit that are up go down together (a graceful stop cancels them
 // all and gives them one grace period), the unit's machines' disks take
 // the reboot (a crash or a power loss drops what was not synced, a wipe
-// erases them), the unit stays down for recovery, and its processes boot
+// erases them), the unit stays down for the time [DownFor] gives, and its processes boot
 // again. Processes of the unit already down, or going down, are left to
-// whatever took them down. It returns when the unit is back. how, grace
-// and recovery are as for [Cluster.Reboot].
-func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, grace, recovery time.Duration) {
-	call := fmt.Sprintf("Cluster.RebootUnit(%v, %q, %v, %v, %v)", u, name, how, grace, recovery)
+// whatever took them down. It returns when the unit is back. how and the
+// options are as for [Cluster.Reboot]:
+//
+//	c.RebootUnit(chaos.Zone, "dc0-z1", simtest.Crash, simtest.DownFor(10*time.Second))
+func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...RebootOption) {
+	call := fmt.Sprintf("Cluster.RebootUnit(%v, %q, %v, ...)", u, name, how)
 	if u < chaos.Process || u > chaos.DataCenter {
 		c.s.Fatalf("simtest: %s: %v is not a unit; use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter", call, u)
 	}
-	c.checkStop(call, how, grace)
-	if recovery < 0 || recovery > chaos.MaxDuration {
-		c.s.Fatalf("simtest: %s: the recovery delay is %v; it is zero (back at once) or more, and at most chaos.MaxDuration (%v)", call, recovery, chaos.MaxDuration)
-	}
+	t := c.rebootTimesOf("RebootUnit", fmt.Sprintf("%v, %q", u, name), how, opts)
 	if len(c.in(u, name)) == 0 {
 		c.s.Fatalf("simtest: %s: the cluster has no %v named %q; its %vs are %v", call, u, name, u, c.Units(u))
 	}
-	ps := c.stopUnit(u, name, how, grace)
-	_ = c.s.p.Time.Sleep(c.s.w.Context(), recovery)
+	ps := c.stopUnit(u, name, how, t.grace)
+	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
 	c.startUnit(ps)
 }
 

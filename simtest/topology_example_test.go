@@ -46,7 +46,7 @@ func ExampleTopology() {
 func ExampleCluster_RebootUnit() {
 	simtest.Simulate(func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "store", Count: 4, Topology: simtest.Topology{Zones: 2, Machines: 2}, New: waiter})
-		c.RebootUnit(chaos.Zone, "dc0-z1", simtest.PowerLoss, 0, 10*time.Second)
+		c.RebootUnit(chaos.Zone, "dc0-z1", simtest.PowerLoss, simtest.DownFor(10*time.Second))
 		for _, p := range c.Peers() {
 			fmt.Println(p.Name, p.Locality.Zone, "boots:", c.Boots(p.Name))
 		}

@@ -89,7 +89,7 @@ func TestMachineSharesItsDiskAndItsFate(t *testing.T) {
 		require.Equal(s, []string{"p-0", "p-1"}, c.ProcessesIn(chaos.Machine, m0))
 		assert.Equal(s, "kept", readFile(s, m0, "p-1.synced"), "the machine's processes share its disk, at its name")
 
-		c.Stop("p-0", simtest.Crash, 0)
+		c.Stop("p-0", simtest.Crash)
 		assert.True(s, c.Alive("p-1"), "a process's crash leaves its machine running")
 		assert.Equal(s, "maybe", readFile(s, m0, "p-0.unsynced"), "and its disk as it was")
 		s.Sleep(2 * time.Second) // p-1 goes on writing to its open file
@@ -98,7 +98,7 @@ func TestMachineSharesItsDiskAndItsFate(t *testing.T) {
 
 		done := make(chan struct{}) // closed by the reboot's task; read after Join
 		h := s.Go("reboot", func(ctx context.Context) error {
-			c.RebootUnit(chaos.Machine, m0, simtest.PowerLoss, 0, 5*time.Second)
+			c.RebootUnit(chaos.Machine, m0, simtest.PowerLoss, simtest.DownFor(5*time.Second))
 			close(done)
 			return nil
 		})
@@ -220,10 +220,10 @@ func TestTopologyMisuseNamesTheFix(t *testing.T) {
 		want string
 	}{
 		{"power loss of one process of a machine", func(s *simtest.S, c *simtest.Cluster) {
-			c.Stop("a-1", simtest.PowerLoss, 0)
+			c.Stop("a-1", simtest.PowerLoss)
 		}, `Cluster.Stop("a-1", power loss): a-1 shares machine dc0-z0-m0 with [a-0], and a power loss is the whole machine's; use Cluster.RebootUnit(chaos.Machine, "dc0-z0-m0", ...)`},
 		{"no such zone", func(s *simtest.S, c *simtest.Cluster) {
-			c.RebootUnit(chaos.Zone, "z9", simtest.Crash, 0, 0)
+			c.RebootUnit(chaos.Zone, "z9", simtest.Crash)
 		}, `the cluster has no zone named "z9"; its zones are [dc0-z0]`},
 	}
 	for _, c := range cases {
@@ -252,7 +252,7 @@ func TestRebootUnitGracefullyGivesOneGracePeriod(t *testing.T) {
 		}})
 		ends := s.Watch("exit", "grace over")
 		start := s.Elapsed()
-		c.RebootUnit(chaos.Machine, "dc0-z0-m0", simtest.Graceful, 3*time.Second, 0)
+		c.RebootUnit(chaos.Machine, "dc0-z0-m0", simtest.Graceful, simtest.Grace(3*time.Second))
 		assert.Equal(s, start+3*time.Second, s.Elapsed(), "one grace period for the whole machine")
 		var got []string
 		for _, e := range ends.Next() {

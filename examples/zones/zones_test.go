@@ -91,7 +91,7 @@ var zoneOutage = simtest.Injector{Name: "zone outage", Run: func(ctx context.Con
 		return err
 	}
 	zs := f.Cluster().Units(chaos.Zone)
-	f.RebootUnit(chaos.Zone, zs[p.Random.IntN(len(zs))], simtest.PowerLoss, 0, 5*time.Second)
+	f.RebootUnit(chaos.Zone, zs[p.Random.IntN(len(zs))], simtest.PowerLoss, simtest.DownFor(5*time.Second))
 	return nil
 }}
 
