@@ -100,3 +100,30 @@ func TestReadinessIsPerBoot(t *testing.T) {
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
 	assert.Zero(t, res.Failed, res.Report)
 }
+
+func TestUnitAttritionCountsAUnitWithAProcessNotReadyAsDown(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition() // MaxDead 1
+	cfg.Attrition.Unit = chaos.Zone
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "replica", Count: 3, Topology: simtest.Topology{Zones: 3},
+			New: func() simtest.Process { return catchingUp(20 * time.Second) }})
+		worst := 0
+		s.Invariant("at most one zone has a replica down or not ready", func() error {
+			zones := map[string]bool{}
+			for _, p := range c.Peers() {
+				if ready, _ := c.Ready(p.Name); !ready {
+					zones[p.Locality.Zone] = true
+				}
+			}
+			worst = max(worst, len(zones))
+			if len(zones) > 1 {
+				return fmt.Errorf("%d zones have a replica down or not ready", len(zones))
+			}
+			return nil
+		})
+		c.Run(simtest.Phases{Chaos: 2 * time.Minute, Settle: 30 * time.Second})
+		assert.Equal(s, 1, worst, "attrition took zones down")
+	}, simtest.Chaos(cfg), simtest.Seeds(10))
+	assert.Zero(t, res.Failed, res.Report)
+}

@@ -263,9 +263,9 @@ func (c *Cluster) startUnit(ps []*proc) {
 
 // unitAttrition is attrition by units larger than a process. Its draws,
 // per attempt, are those of process attrition: the wait, then, when fewer
-// than MaxDead units have a process down, which unit (among those whose
-// processes are all up), which kind of reboot, the grace period and the
-// recovery delay.
+// than MaxDead units have a process down or not ready, which unit (among
+// those whose processes are all up and ready), which kind of reboot, the
+// grace period and the recovery delay.
 func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
 	s := c.s
 	r := s.w.Rand()
@@ -276,7 +276,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		var up []string
 		down := map[string]bool{}
 		for _, p := range c.procs {
-			if p.down || p.leaving {
+			if p.down || p.leaving || !p.ready {
 				down[unitOf(p, a.Unit)] = true
 			}
 		}
