@@ -148,7 +148,7 @@ func (c *Cluster) Alive(name string) bool { return !c.get(name).down }
 // Join waits for the named process's running instance to end and returns
 // the error its Run returned: nil when it returned by itself, or was
 // stopped gracefully and returned; an error when it was killed (a crash, a
-// wipe, or a graceful stop past its grace period). A process that is down
+// wipe, a graceful stop past its grace period, or a restart it asked for). A process that is down
 // has no running instance; Join then returns at once, nil. Join gives up
 // with ctx's error.
 func (c *Cluster) Join(ctx context.Context, name string) error {

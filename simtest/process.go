@@ -10,6 +10,11 @@ import (
 // A Process is a program of the system under test. A new one is made for
 // every boot, so that in-memory state dies with a crash, and it runs until
 // its context is cancelled (a graceful stop) or it is killed.
+//
+// What Run returns tells what happened: nil, that the process is done (or
+// stopped when asked); an error that wraps [providers.ErrRestart], that it
+// asks to be restarted, which is a crash and a boot again after
+// [RestartDelay]; any other error, that it failed, which fails the seed.
 type Process interface {
 	Run(ctx context.Context, p providers.Providers) error
 }

@@ -110,7 +110,7 @@ func (n *Node) Run(ctx context.Context, p providers.Providers) error {
 		assertions.Reachable(ctx, "a node asks to be restarted after its disk failed it")
 		return fmt.Errorf("etcdraft: open the log: %v: %w", err, providers.ErrRestart)
 	}
-	assertions.Sometimes(ctx, rec.repaired > 0, "the log reads a record from its second copy")
+	assertions.Sometimes(ctx, rec.repaired > 0, "one copy of the log lacks a record that the other has")
 	n.log = w
 	n.ms = raft.NewMemoryStorage()
 	if err := n.ms.SetHardState(rec.hs); err != nil {

@@ -51,8 +51,8 @@ type wal struct {
 type recovered struct {
 	hs      raftpb.HardState
 	entries []raftpb.Entry
-	// repaired counts the records read from one copy because the other's
-	// was bad.
+	// repaired counts the records that one copy had and the other had
+	// bad.
 	repaired int
 }
 
@@ -75,17 +75,19 @@ func openWAL(st providers.Storage) (*wal, recovered, error) {
 	off := 0
 	for {
 		var body []byte
-		size, from := 0, -1
+		size, good := 0, 0
 		for i := range copies {
 			if b, n, ok := recordAt(data[i], off, w.seq); ok {
-				body, size, from = b, n, i
-				break
+				if good == 0 {
+					body, size = b, n
+				}
+				good++
 			}
 		}
-		if from < 0 {
+		if good == 0 {
 			break
 		}
-		if from > 0 {
+		if good < len(copies) {
 			r.repaired++
 		}
 		if err := r.add(body); err != nil {
@@ -177,17 +179,24 @@ func (w *wal) record(kind byte, size int, marshal func([]byte) (int, error)) {
 	binary.LittleEndian.PutUint32(rec[4:], crc32.Checksum(rec[headerLen:], castagnoli))
 }
 
-// save appends a Ready's hard state and entries to both copies and syncs
-// them. After an error nothing says what the disk will keep: the caller
-// restarts, and reads it again.
-func (w *wal) save(hs raftpb.HardState, entries []raftpb.Entry) error {
+// encode fills w.buf with the records of a Ready's entries and hard
+// state. The entries go first: a log cut inside the batch then never
+// holds a commit index beyond its last entry.
+func (w *wal) encode(hs raftpb.HardState, entries []raftpb.Entry) {
 	w.buf = w.buf[:0]
-	if hs != (raftpb.HardState{}) {
-		w.record(kindHardState, hs.Size(), hs.MarshalTo)
-	}
 	for _, e := range entries {
 		w.record(kindEntry, e.Size(), e.MarshalTo)
 	}
+	if hs != (raftpb.HardState{}) {
+		w.record(kindHardState, hs.Size(), hs.MarshalTo)
+	}
+}
+
+// save appends a Ready's entries and hard state to both copies and syncs
+// them. After an error nothing says what the disk will keep: the caller
+// restarts, and reads it again.
+func (w *wal) save(hs raftpb.HardState, entries []raftpb.Entry) error {
+	w.encode(hs, entries)
 	if len(w.buf) == 0 {
 		return nil
 	}
