@@ -52,6 +52,7 @@
 //	-simkeep=false    keep no failing seed under testdata/simtest
 //	-simall           run every seed, past failing ones
 //	-simworkers=N     run N seeds at once (the report does not change)
+//	-simshard=I/N     run shard I of N of the seeds (see [Shard])
 //	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
@@ -62,11 +63,12 @@
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
 // [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing], [Workers],
-// [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
+// [Shard], [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
 // over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
 // of seeds of every Run, as a flag would: a nightly job sets it once for a
-// whole go test ./... The flags are registered only in test binaries: a
+// whole go test ./..., and MOONPOOL_SHARD, when -simshard is not given,
+// its shard. The flags are registered only in test binaries: a
 // command that imports simtest takes none of them. Run stops at the
 // first failing seed; under -simall ([KeepGoing]) it runs them all and
 // its summary lists the failing seeds and the failure rate, and

@@ -21,6 +21,7 @@ type cmdFlags struct {
 	cover, json, timeline string
 	results               string
 	workers               string
+	shard                 string
 	recipe                string
 	explore               bool
 	timelines             timelinesFlag
@@ -44,6 +45,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.BoolVar(&f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.workers, "simworkers", "", "simtest: run this `many` seeds of each Run at once, on as many cores (default 1); what a Run reports does not change")
+	fs.StringVar(&f.shard, "simshard", "", "simtest: run shard `i/n` of each Run's seeds: the seeds at places i, i+n, i+2n... (default $"+shardEnv+"); cmd/moonpool-merge merges the shards' -simresults")
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
@@ -56,7 +58,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
+	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
 		return true
 	}
 	return false
@@ -122,6 +124,8 @@ type flags struct {
 	all     bool
 	results string
 	workers string      // -simworkers, checked by resolve
+	shard   string      // -simshard or $MOONPOOL_SHARD, checked by resolve
+	shardIn string      // where shard came from, for errors
 	recipe  string      // -simrecipe (explore.go)
 	explore bool        // -simexplore
 	budget  int         // -simtimelines
@@ -138,10 +142,14 @@ func commandLine() flags {
 			seed: f.seed.v, seedSet: f.seed.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
-			all: f.all, results: f.results, workers: f.workers, recipe: f.recipe,
+			all: f.all, results: f.results, workers: f.workers, shard: f.shard, recipe: f.recipe,
 			explore: f.explore, budget: f.timelines.v,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline},
 		}
+	}
+	fl.shardIn = "-simshard"
+	if fl.shard == "" {
+		fl.shard, fl.shardIn = os.Getenv(shardEnv), "$"+shardEnv
 	}
 	if fl.seeds == 0 {
 		if v, ok := os.LookupEnv(seedsEnv); ok && v != "" {
@@ -215,6 +223,17 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 			return c, err
 		}
 		c.workers = n
+	}
+	if fl.shard != "" {
+		where := fl.shardIn
+		if where == "" {
+			where = "-simshard"
+		}
+		i, n, err := parseShard(fl.shard, where)
+		if err != nil {
+			return c, fmt.Errorf("simtest: %w", err)
+		}
+		c.shard, c.shards = i, n
 	}
 	c.asserts.override(fl.asserts)
 	return c, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 func TestFlagsWinOverOptions(t *testing.T) {
@@ -120,4 +121,41 @@ func TestWorkersFlag(t *testing.T) {
 		require.Error(t, err, value)
 		assert.Contains(t, err.Error(), want)
 	}
+}
+
+func TestShardFlag(t *testing.T) {
+	c, err := resolve(false, flags{shard: "2/5", shardIn: "-simshard"}, []Option{Shard(0, 3)})
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{2, 5}, [2]int{c.shard, c.shards}, "the flag wins over the option")
+
+	for value, want := range map[string]string{
+		"5/5": "simtest: -simshard=5/5: the shard is counted from 0 and must be below the number of shards; give 0 to 4",
+		"0/0": "simtest: -simshard=0/0: the number of shards must be at least 1",
+		"3":   `simtest: -simshard wants a shard written i/n, such as 0/4 (the first of four), with i from 0 to n-1; "3" is not one`,
+		"a/b": `simtest: -simshard wants a shard written i/n`,
+	} {
+		_, err := resolve(false, flags{shard: value, shardIn: "-simshard"}, nil)
+		require.Error(t, err, value)
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestShardFromEnvironment(t *testing.T) {
+	t.Setenv(shardEnv, "1/2")
+	fl := commandLine()
+	c, err := resolve(false, fl, nil)
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{1, 2}, [2]int{c.shard, c.shards})
+
+	t.Setenv(shardEnv, "2/2")
+	_, err = resolve(false, commandLine(), nil)
+	assert.EqualError(t, err, "simtest: $MOONPOOL_SHARD=2/2: the shard is counted from 0 and must be below the number of shards; give 0 to 1")
+}
+
+func TestPlaceOfUndoesSeedAt(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		base := rapid.Uint64().Draw(rt, "base")
+		i := rapid.IntRange(0, 1<<40).Draw(rt, "i")
+		require.Equal(rt, int64(i), placeOf(base, seedAt(base, i)))
+	})
 }

@@ -30,6 +30,9 @@ type report struct {
 	keepGoing bool
 	failing   []uint64
 	zeroWall  bool // wall-clock figures are written as zero (config.zeroWall)
+	// notes are lines about how the Run chose its seeds (a shard, a
+	// budget), each beginning with a newline.
+	notes string
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -89,6 +92,7 @@ func (r *report) summary() string {
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
 		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
 	b.WriteString(r.failingLine())
+	b.WriteString(r.notes)
 	if !r.verbose {
 		for _, l := range r.first {
 			b.WriteString("\n    ")

@@ -71,6 +71,10 @@ type runner struct {
 	// exp, when set, is the exploration the Run does or the timeline it
 	// replays (explore.go).
 	exp *exploration
+	// base is the base seed of the Run's sequence, once seeds has made
+	// it; kept is the seeds kept under testdata that run first (keep.go).
+	base uint64
+	kept []uint64
 }
 
 // verbose reports whether every seed's line is logged as it ends.
@@ -131,10 +135,15 @@ func (r *runner) seeds() iter.Seq[uint64] {
 	case !c.baseSet:
 		base = baseSeedFor(r.t.Name())
 	}
+	r.base = base
 	n := c.seeds
+	from, step := 0, 1
+	if c.sharded() {
+		from, step = c.shard, c.shards
+	}
 	return func(yield func(uint64) bool) {
 		r.t.Helper()
-		for i := range n {
+		for i := from; i < n; i += step {
 			if !yield(seedAt(base, i)) {
 				return
 			}
@@ -158,7 +167,7 @@ func (r *runner) run() {
 	var out *results
 	if r.cfg.resultsPath != "" {
 		var err error
-		if out, err = openResults(r.cfg.resultsPath, t.Name()); err != nil {
+		if out, err = openResults(r.cfg.resultsPath, t.Name()+r.cfg.shardSuffix()); err != nil {
 			t.Error(err)
 		}
 	}
@@ -208,6 +217,7 @@ func (r *runner) run() {
 		}
 	}
 	r.rep.wall = time.Since(start)
+	r.rep.notes = r.cfg.shardLine()
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)
 	}
