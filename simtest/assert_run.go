@@ -49,6 +49,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	mod := moduleRoot()
 	ra.book.Catalogue(mod)
 	rows := ra.book.Rows()
+	r.rows = rows
 	r.rep.assertions = assertionTable(rows)
 	if stopped == nil {
 		var own, other []tally.Row

@@ -41,23 +41,29 @@ const reportEnds = 3
 
 // add counts a seed's outcome and returns its line.
 func (r *report) add(o *seedOutcome) string {
+	res := o.res
+	return r.addSeed(res.Seed, res.Trace, o.failed(), res.SimTime, res.Steps, res.Events)
+}
+
+// addSeed counts a seed's figures and returns its line; a merge of
+// shards' results (merge.go) feeds it seed by seed, as a Run does.
+func (r *report) addSeed(seed, trace uint64, failed bool, simTime time.Duration, steps, events uint64) string {
 	r.seeds++
 	status := "ok"
-	if o.failed() {
+	if failed {
 		r.failed++
 		status = "FAIL"
 		if len(r.failing) < maxListedFailing {
-			r.failing = append(r.failing, o.res.Seed)
+			r.failing = append(r.failing, seed)
 		}
 	} else {
 		r.passed++
 	}
-	res := o.res
-	r.simTime += res.SimTime
-	r.steps += res.Steps
-	r.events += res.Events
-	r.trace = (r.trace ^ res.Trace) * 0x100000001b3
-	line := fmt.Sprintf("seed=%d trace=%016x %s sim=%v steps=%d events=%d", res.Seed, res.Trace, status, res.SimTime, res.Steps, res.Events)
+	r.simTime += simTime
+	r.steps += steps
+	r.events += events
+	r.trace = (r.trace ^ trace) * 0x100000001b3
+	line := fmt.Sprintf("seed=%d trace=%016x %s sim=%v steps=%d events=%d", seed, trace, status, simTime, steps, events)
 	switch {
 	case r.verbose:
 	case len(r.first) < reportEnds:

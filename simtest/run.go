@@ -75,6 +75,11 @@ type runner struct {
 	// it; kept is the seeds kept under testdata that run first (keep.go).
 	base uint64
 	kept []uint64
+	// rows is the assertion table, once the seeds have run.
+	rows []tally.Row
+	// stoppedBy says what ended the Run's seeds, when it was not their
+	// count or a failure (iterate.go).
+	stoppedBy string
 }
 
 // verbose reports whether every seed's line is logged as it ends.
@@ -122,6 +127,12 @@ func (o *seedOutcome) skippedOnly() bool {
 func (r *runner) seeds() iter.Seq[uint64] {
 	c := r.cfg
 	if c.replaySet {
+		// A replayed seed's place is the one it has in the test's own
+		// sequence, if it is of it.
+		r.base = c.baseSeed
+		if !c.baseSet {
+			r.base = baseSeedFor(r.t.Name())
+		}
 		return func(yield func(uint64) bool) {
 			r.t.Helper() // the Run's loop body runs inside: its logs are the test's
 			yield(c.replay)
@@ -183,6 +194,10 @@ func (r *runner) run() {
 			t.Log("simtest: " + line)
 		}
 		sr := seedResult(o)
+		sr.Place = r.placeOf(seed)
+		if sr.Outcome == OutcomeFail {
+			sr.Replay = r.replayOf(seed)
+		}
 		out.add(sr)
 		if r.seen != nil {
 			r.seen(sr)
@@ -221,13 +236,6 @@ func (r *runner) run() {
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)
 	}
-	if out != nil {
-		if err := out.close(); err != nil {
-			t.Error(err)
-		} else {
-			t.Logf("simtest: wrote the results to %s", out.path)
-		}
-	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
 		replay := r.replayOf(seed)
@@ -235,6 +243,14 @@ func (r *runner) run() {
 		r.keep(stopped, replay)
 	}
 	r.closeAssertions(stopped)
+	if out != nil {
+		out.summary(r.summaryRecord())
+		if err := out.close(); err != nil {
+			t.Error(err)
+		} else {
+			t.Logf("simtest: wrote the results to %s", out.path)
+		}
+	}
 	t.Log(r.rep.summary())
 	if s := r.exp.summary(); s != "" {
 		t.Log(s)
