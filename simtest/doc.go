@@ -53,6 +53,8 @@
 //	-simall           run every seed, past failing ones
 //	-simworkers=N     run N seeds at once (the report does not change)
 //	-simshard=I/N     run shard I of N of the seeds (see [Shard])
+//	-simfor=D         run seeds until D of wall time is spent (see [RunFor])
+//	-simplateau=N     run seeds until N in a row reach no new coverage
 //	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
@@ -63,7 +65,7 @@
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
 // [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing], [Workers],
-// [Shard], [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
+// [Shard], [RunFor], [UntilPlateau], [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
 // over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
 // of seeds of every Run, as a flag would: a nightly job sets it once for a

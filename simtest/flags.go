@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // cmdFlags are the package's command-line flags. They are registered only
@@ -22,6 +23,8 @@ type cmdFlags struct {
 	results               string
 	workers               string
 	shard                 string
+	runFor                string
+	plateau               countFlag
 	recipe                string
 	explore               bool
 	timelines             timelinesFlag
@@ -35,7 +38,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	if !testing.Testing() {
 		return nil
 	}
-	f := &cmdFlags{}
+	f := &cmdFlags{plateau: countFlag{name: "-simplateau"}}
 	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line)")
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
 	fs.BoolVar(&f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
@@ -46,6 +49,8 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.workers, "simworkers", "", "simtest: run this `many` seeds of each Run at once, on as many cores (default 1); what a Run reports does not change")
 	fs.StringVar(&f.shard, "simshard", "", "simtest: run shard `i/n` of each Run's seeds: the seeds at places i, i+n, i+2n... (default $"+shardEnv+"); cmd/moonpool-merge merges the shards' -simresults")
+	fs.StringVar(&f.runFor, "simfor", "", "simtest: run seeds until this much wall `time` is spent, such as 30m (the count then varies from run to run; each seed's replay line does not)")
+	fs.Var(&f.plateau, "simplateau", "simtest: run seeds until `n` seeds in a row reach no new assertion coverage")
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
@@ -58,7 +63,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
+	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
 		return true
 	}
 	return false
@@ -90,9 +95,12 @@ func (f *seedFlag) Set(s string) error {
 	return nil
 }
 
+// countFlag is a positive number of seeds: -simseeds, or the flag
+// named by name.
 type countFlag struct {
-	v   int
-	set bool
+	v    int
+	set  bool
+	name string // "" for -simseeds
 }
 
 func (f *countFlag) String() string {
@@ -105,6 +113,9 @@ func (f *countFlag) String() string {
 func (f *countFlag) Set(s string) error {
 	v, err := strconv.Atoi(s)
 	if err != nil || v <= 0 {
+		if f.name != "" {
+			return fmt.Errorf("%s wants a positive number of seeds, such as 200; %q is not one", f.name, s)
+		}
 		return fmt.Errorf("-simseeds wants a positive number of seeds, such as 1000; %q is not one", s)
 	}
 	f.v, f.set = v, true
@@ -126,6 +137,8 @@ type flags struct {
 	workers string      // -simworkers, checked by resolve
 	shard   string      // -simshard or $MOONPOOL_SHARD, checked by resolve
 	shardIn string      // where shard came from, for errors
+	runFor  string      // -simfor, checked by resolve
+	plateau int         // -simplateau
 	recipe  string      // -simrecipe (explore.go)
 	explore bool        // -simexplore
 	budget  int         // -simtimelines
@@ -142,7 +155,7 @@ func commandLine() flags {
 			seed: f.seed.v, seedSet: f.seed.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
-			all: f.all, results: f.results, workers: f.workers, shard: f.shard, recipe: f.recipe,
+			all: f.all, results: f.results, workers: f.workers, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 			explore: f.explore, budget: f.timelines.v,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline},
 		}
@@ -204,7 +217,17 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		return c, err
 	}
 	if fl.seeds > 0 {
-		c.seeds = fl.seeds
+		c.seeds, c.seedsSet = fl.seeds, true
+	}
+	if fl.runFor != "" {
+		d, err := time.ParseDuration(fl.runFor)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("simtest: -simfor wants a positive wall time such as 30m or 1h30m; %q is not one", fl.runFor)
+		}
+		c.runFor = d
+	}
+	if fl.plateau > 0 {
+		c.plateau = fl.plateau
 	}
 	c.fresh = c.fresh || fl.fresh
 	c.check = c.check || fl.check
@@ -236,5 +259,8 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		c.shard, c.shards = i, n
 	}
 	c.asserts.override(fl.asserts)
+	if err := c.checkIteration(); err != nil {
+		return c, err
+	}
 	return c, nil
 }

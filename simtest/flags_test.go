@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -158,4 +159,22 @@ func TestPlaceOfUndoesSeedAt(t *testing.T) {
 		i := rapid.IntRange(0, 1<<40).Draw(rt, "i")
 		require.Equal(rt, int64(i), placeOf(base, seedAt(base, i)))
 	})
+}
+
+func TestIterationFlags(t *testing.T) {
+	c, err := resolve(false, flags{runFor: "90s", plateau: 7}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 90*time.Second, c.runFor)
+	assert.Equal(t, 7, c.plateau)
+	assert.True(t, c.unbounded(), "no seed count given: the budget decides")
+
+	c, err = resolve(false, flags{runFor: "90s", seeds: 50}, nil)
+	require.NoError(t, err)
+	assert.False(t, c.unbounded(), "-simseeds bounds it too")
+	assert.Equal(t, 50, c.seedCount())
+
+	_, err = resolve(false, flags{runFor: "soon"}, nil)
+	assert.EqualError(t, err, `simtest: -simfor wants a positive wall time such as 30m or 1h30m; "soon" is not one`)
+	p := countFlag{name: "-simplateau"}
+	assert.EqualError(t, p.Set("0"), `-simplateau wants a positive number of seeds, such as 200; "0" is not one`)
 }

@@ -264,6 +264,17 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	}
 	fmt.Fprintf(&b, ": %s of %d merged, base seed %d; the shards' wall time added up is %v\n",
 		plural(t.Files, "results file"), t.Shards, t.BaseSeed, roundWall(t.Wall))
+	stopped := make(map[string]int)
+	for _, f := range files {
+		if f.sum.StoppedBy != "" {
+			stopped[f.sum.StoppedBy]++
+		}
+	}
+	for _, why := range []string{stoppedByWall, stoppedByPlateau} {
+		if n := stopped[why]; n > 0 {
+			fmt.Fprintf(&b, "simtest: %d of %s ended at their %s (-simfor, -simplateau): the seeds are those they reached\n", n, plural(t.Files, "shard"), why)
+		}
+	}
 	if len(t.Missing) > 0 {
 		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
 	}

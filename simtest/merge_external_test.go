@@ -130,3 +130,13 @@ func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no .jsonl file in")
 }
+
+func TestMergeSaysWhereShardsStopped(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 2 {
+		simtest.Simulate(fiveLeaders, simtest.BaseSeed(1), simtest.UntilPlateau(10), simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))
+	}
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.Contains(t, sw.String(), "simtest: 2 of 2 shards ended at their coverage plateau (-simfor, -simplateau): the seeds are those they reached")
+}

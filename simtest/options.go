@@ -71,6 +71,10 @@ type config struct {
 	// shard of shards is the part of the seeds the Run takes; shards is
 	// 0 or 1 for all of them (shard.go).
 	shard, shards int
+	// runFor and plateau end the seeds by wall time and by coverage
+	// (iterate.go).
+	runFor  time.Duration
+	plateau int
 
 	asserts assertConfig // assertions, invariants, timeline (assert_options.go)
 

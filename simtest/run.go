@@ -80,6 +80,8 @@ type runner struct {
 	// stoppedBy says what ended the Run's seeds, when it was not their
 	// count or a failure (iterate.go).
 	stoppedBy string
+	// iter is the state of RunFor and UntilPlateau (iterate.go).
+	iter *iteration
 }
 
 // verbose reports whether every seed's line is logged as it ends.
@@ -102,6 +104,8 @@ type seedOutcome struct {
 	// viaT reports that the test's own testing.T was marked failed while
 	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
 	viaT bool
+	// signals are the progress the seed reported, under UntilPlateau.
+	signals []uint64
 }
 
 // viaTMessage says what viaT means, in a failure report and a kept seed.
@@ -147,7 +151,7 @@ func (r *runner) seeds() iter.Seq[uint64] {
 		base = baseSeedFor(r.t.Name())
 	}
 	r.base = base
-	n := c.seeds
+	n := c.seedCount()
 	from, step := 0, 1
 	if c.sharded() {
 		from, step = c.shard, c.shards
@@ -168,6 +172,9 @@ func (r *runner) run() {
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
 	r.startExploring()
+	if r.fuzz == nil && !r.cfg.replaySet {
+		r.iterating()
+	}
 	defer r.late.close()
 	start := time.Now()
 	// Under -v (or -simv) every seed's line is logged as the seed ends; the
@@ -219,7 +226,7 @@ func (r *runner) run() {
 				return true
 			}
 		}
-		return false
+		return r.stopIterating(o, r.rep.seeds)
 	}
 	if r.parallel() {
 		r.runParallel(r.withKept(r.timelineSeeds()), commit)
@@ -232,7 +239,7 @@ func (r *runner) run() {
 		}
 	}
 	r.rep.wall = time.Since(start)
-	r.rep.notes = r.cfg.shardLine()
+	r.rep.notes = r.cfg.shardLine() + r.iterationLine()
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)
 	}
@@ -350,6 +357,9 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		o.s = s
 		obs.attach(s)
 		s.progress = r.progressHook()
+		if r.cfg.plateau > 0 && s.progress == nil {
+			s.progress = func(sig uint64) { o.signals = append(o.signals, sig) }
+		}
 		s.seedChaos(r.cfg.chaos)
 		s.attachNetwork()
 		s.p.Storage = s.Storage()
