@@ -46,6 +46,7 @@
 //
 //	-simseed=N        replay only seed N
 //	-simseeds=N       run N seeds
+//	-simbase=N        derive the seeds from base seed N, not the test's name
 //	-simfresh         draw a fresh base seed (logged) for every Run
 //	-simcheck         run every seed twice and fail if the traces differ
 //	-simv             log every seed's log lines, not only a failing seed's

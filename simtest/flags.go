@@ -16,6 +16,7 @@ import (
 // its command line; each Run copies what it needs into its configuration.
 type cmdFlags struct {
 	seed                  seedFlag
+	base                  seedFlag
 	seeds                 countFlag
 	fresh, check, v, keep bool
 	all                   bool
@@ -38,8 +39,9 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	if !testing.Testing() {
 		return nil
 	}
-	f := &cmdFlags{plateau: countFlag{name: "-simplateau"}}
+	f := &cmdFlags{base: seedFlag{name: "-simbase"}, plateau: countFlag{name: "-simplateau"}}
 	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line)")
+	fs.Var(&f.base, "simbase", "simtest: derive each Run's seeds from this base `seed` instead of the test's name: the shards of a nightly sweep share one, such as the date")
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
 	fs.BoolVar(&f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
 	fs.BoolVar(&f.check, "simcheck", false, "simtest: run every seed twice and fail when the traces differ")
@@ -63,7 +65,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
 		return true
 	}
 	return false
@@ -74,9 +76,11 @@ func isOwnFlag(name string) bool {
 // job sets it once for every test of a go test ./... run.
 const seedsEnv = "MOONPOOL_SEEDS"
 
+// seedFlag is a seed: -simseed's, or that of the flag named by name.
 type seedFlag struct {
-	v   uint64
-	set bool
+	v    uint64
+	set  bool
+	name string // "" for -simseed
 }
 
 func (f *seedFlag) String() string {
@@ -89,6 +93,9 @@ func (f *seedFlag) String() string {
 func (f *seedFlag) Set(s string) error {
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
+		if f.name != "" {
+			return fmt.Errorf("%s wants a decimal seed such as 20261203; %q is not one", f.name, s)
+		}
 		return fmt.Errorf("-simseed wants a decimal seed such as 1234, as printed in a failure's replay line; %q is not one", s)
 	}
 	f.v, f.set = v, true
@@ -127,6 +134,8 @@ func (f *countFlag) Set(s string) error {
 type flags struct {
 	seed    uint64
 	seedSet bool
+	base    uint64
+	baseSet bool
 	seeds   int
 	fresh   bool
 	check   bool
@@ -153,6 +162,7 @@ func commandLine() flags {
 	if f := cmd; f != nil {
 		fl = flags{
 			seed: f.seed.v, seedSet: f.seed.set,
+			base: f.base.v, baseSet: f.base.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
 			all: f.all, results: f.results, workers: f.workers, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
@@ -210,6 +220,12 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	if fl.seedSet {
 		c.replay, c.replaySet = fl.seed, true
 	}
+	if fl.baseSet {
+		if fl.fresh {
+			return c, fmt.Errorf("simtest: -simbase gives the base seed and -simfresh draws one; give one of the two flags")
+		}
+		c.baseSeed, c.baseSet, c.fresh = fl.base, true, false
+	}
 	if err := c.replayRecipe(fl); err != nil {
 		return c, err
 	}
@@ -261,6 +277,9 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	c.asserts.override(fl.asserts)
 	if err := c.checkIteration(); err != nil {
 		return c, err
+	}
+	if c.fresh && c.sharded() && !c.replaySet {
+		return c, fmt.Errorf("simtest: a shard (-simshard=%d/%d) with fresh seeds (-simfresh, FreshSeeds) would draw a sequence of its own; give every shard one base seed with -simbase=N, such as the date", c.shard, c.shards)
 	}
 	return c, nil
 }

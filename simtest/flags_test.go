@@ -178,3 +178,19 @@ func TestIterationFlags(t *testing.T) {
 	p := countFlag{name: "-simplateau"}
 	assert.EqualError(t, p.Set("0"), `-simplateau wants a positive number of seeds, such as 200; "0" is not one`)
 }
+
+func TestBaseFlag(t *testing.T) {
+	c, err := resolve(false, flags{base: 20261203, baseSet: true}, []Option{FreshSeeds()})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(20261203), c.baseSeed, "the flag wins over the option")
+	assert.False(t, c.fresh)
+
+	_, err = resolve(false, flags{base: 1, baseSet: true, fresh: true}, nil)
+	assert.EqualError(t, err, "simtest: -simbase gives the base seed and -simfresh draws one; give one of the two flags")
+
+	_, err = resolve(false, flags{fresh: true, shard: "1/4", shardIn: "-simshard"}, nil)
+	assert.EqualError(t, err, "simtest: a shard (-simshard=1/4) with fresh seeds (-simfresh, FreshSeeds) would draw a sequence of its own; give every shard one base seed with -simbase=N, such as the date")
+
+	b := seedFlag{name: "-simbase"}
+	assert.EqualError(t, b.Set("today"), `-simbase wants a decimal seed such as 20261203; "today" is not one`)
+}
