@@ -79,6 +79,20 @@
 // JSON (seed, trace, outcome, simulated time, steps, events, first
 // failure) for CI and sweeps. A Run that replays a seed keeps nothing.
 //
+// # Sweeps
+//
+// A sweep runs many seeds on many machines and merges them into one
+// report. -simshard=I/N ([Shard]) makes a Run take shard I of N of its
+// seeds, so N processes run the seeds of one, none twice; -simbase=N
+// gives them one new sequence. -simfor ([RunFor]) runs seeds until a wall
+// time is spent, -simplateau ([UntilPlateau]) until the assertions'
+// coverage stops growing, each saying so in the report. Each shard's
+// -simresults file ends with a summary line, and [MergeResults]
+// (cmd/moonpool-merge) merges the files into the report one process would
+// have logged: the same seeds, trace hash and assertion table, and every
+// failing seed with its replay line. docs/sweeps.md is the chapter, with a
+// GitHub Actions workflow and a Kubernetes Indexed Job to copy.
+//
 // # Failing a seed
 //
 // [S] is a testing.TB whose failures belong to the seed: testify's assert
