@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
+	"github.com/moonpool-go/moonpool/explore"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -76,5 +77,17 @@ func TestBadShard(t *testing.T) {
 		res := simtest.Simulate(naps, tc.opt)
 		assert.False(t, res.OK())
 		assert.Contains(t, res.Report, tc.want)
+	}
+}
+
+func TestShardsSplitAnExplorationsRoots(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 12
+	// naps asserts nothing, so nothing is branched: every timeline is a root.
+	whole := simtest.Simulate(naps, simtest.BaseSeed(3), simtest.Seeds(36))
+	part := simtest.Simulate(naps, simtest.BaseSeed(3), simtest.Explore(cfg), simtest.Shard(1, 3))
+	require.Len(t, part.PerSeed, 12, "the shard's whole budget of timelines")
+	for k, sr := range part.PerSeed {
+		assert.Equal(t, whole.PerSeed[1+3*k].Seed, sr.Seed, "root %d is the seed at place %d", k, 1+3*k)
 	}
 }
