@@ -54,6 +54,21 @@ type (
 		Assertions []jsonAssertion `json:"assertions"`
 		// Exploration is what an exploring Run did (explore.go).
 		Exploration *jsonExploration `json:"exploration,omitempty"`
+
+		// How the Run chose its seeds, in the results file's summary
+		// (results.go); a merge (merge.go) checks that shards agree.
+		Package   string `json:"package,omitempty"`
+		BaseSeed  uint64 `json:"base_seed,omitempty"`
+		Shard     int    `json:"shard,omitempty"`
+		Shards    int    `json:"shards,omitempty"`
+		Kept      int    `json:"kept_seeds,omitempty"`
+		WallNS    int64  `json:"wall_ns,omitempty"`
+		KeepGoing bool   `json:"keep_going,omitempty"`
+		AllowGaps bool   `json:"allow_gaps,omitempty"`
+		StoppedBy string `json:"stopped_by,omitempty"`
+		// Reboots is the report's line on reboots and wipes, for a Run
+		// whose seeds booted processes.
+		Reboots string `json:"reboots,omitempty"`
 	}
 	jsonAssertion struct {
 		Kind      string         `json:"kind"`
@@ -72,6 +87,10 @@ type (
 		Buckets   []jsonBucket   `json:"buckets,omitempty"`
 		FirstFail *jsonHit       `json:"first_failure,omitempty"`
 		FirstPass *jsonHit       `json:"first_pass,omitempty"`
+		Misused   bool           `json:"misused,omitempty"`
+		// OtherModule marks an assertion outside the test's module: its
+		// gaps do not fail the test.
+		OtherModule bool `json:"other_module,omitempty"`
 	}
 	jsonSite struct {
 		File     string `json:"file"`
@@ -84,11 +103,18 @@ type (
 		Right  float64 `json:"right"`
 		Margin float64 `json:"margin"`
 		Text   string  `json:"text"`
+		// Duration tells that the operands are time.Durations; Seed and
+		// Place are the seed that first made the watermark.
+		Duration bool   `json:"duration,omitempty"`
+		Seed     uint64 `json:"seed"`
+		Place    int64  `json:"place"`
 	}
 	jsonFrontier struct {
 		Best       int      `json:"best"`
 		Conditions []string `json:"conditions"`
 		AtBest     []string `json:"at_best"`
+		Seed       uint64   `json:"seed"`
+		Place      int64    `json:"place"`
 	}
 	jsonBucket struct {
 		Identity  []tally.Detail      `json:"identity"`
@@ -102,6 +128,7 @@ type (
 		Task    string         `json:"task,omitempty"`
 		Details []tally.Detail `json:"details,omitempty"`
 		Replay  string         `json:"replay"`
+		Place   int64          `json:"place"`
 	}
 )
 
@@ -118,22 +145,25 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 		if h == nil {
 			return nil
 		}
-		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: rp.line(r.t.Name(), simseedArg(h.Seed))}
+		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: rp.line(r.t.Name(), simseedArg(h.Seed)), Place: r.placeOf(h.Seed)}
 	}
+	mod := moduleRoot()
 	for _, row := range rows {
 		a := jsonAssertion{
 			Kind: row.Kind.String(), Message: row.Msg, Status: string(row.Status), Gap: row.Gap(), Static: row.Static,
 			Calls: row.Calls, Passes: row.Passes, Failures: row.Fails, Seeds: row.Seeds, SeedsTrue: row.SeedsTrue,
 			FirstFail: hit(row.FirstFail), FirstPass: hit(row.FirstPass),
+			Misused: row.Misused, OtherModule: row.Site != nil && !tally.Within(row.Site, mod),
 		}
 		if s := row.Site; s != nil {
 			a.Site = &jsonSite{File: s.File, Line: s.Line, Function: s.Func}
 		}
 		if w := row.Watermark; w != nil {
-			a.Watermark = &jsonWatermark{Left: finite(w.Left), Op: w.Op, Right: finite(w.Right), Margin: finite(w.Margin), Text: w.String()}
+			a.Watermark = &jsonWatermark{Left: finite(w.Left), Op: w.Op, Right: finite(w.Right), Margin: finite(w.Margin), Text: w.String(),
+				Duration: w.Duration, Seed: w.Seed, Place: r.placeOf(w.Seed)}
 		}
 		if row.Conditions != nil {
-			a.Frontier = &jsonFrontier{Best: row.Frontier, Conditions: row.Conditions, AtBest: row.AtFrontier}
+			a.Frontier = &jsonFrontier{Best: row.Frontier, Conditions: row.Conditions, AtBest: row.AtFrontier, Seed: row.FrontierSeed, Place: r.placeOf(row.FrontierSeed)}
 		}
 		for _, b := range row.Buckets {
 			a.Buckets = append(a.Buckets, jsonBucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: b.Qualities})

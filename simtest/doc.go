@@ -51,12 +51,16 @@
 //
 //	-simseed=N        replay only seed N
 //	-simseeds=N       run N seeds
+//	-simbase=N        derive the seeds from base seed N, not the test's name
 //	-simfresh         draw a fresh base seed (logged) for every Run
 //	-simcheck         run every seed twice and fail if the traces differ
 //	-simv             log every seed's log lines, not only a failing seed's
 //	-simkeep=false    keep no failing seed under testdata/simtest
 //	-simall           run every seed, past failing ones
 //	-simworkers=N     run N seeds at once (the report does not change)
+//	-simshard=I/N     run shard I of N of the seeds (see [Shard])
+//	-simfor=D         run seeds until D of wall time is spent (see [RunFor])
+//	-simplateau=N     run seeds until N in a row reach no new coverage
 //	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
@@ -67,17 +71,32 @@
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
 // [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing], [Workers],
-// [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
+// [Shard], [RunFor], [UntilPlateau], [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
 // over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
 // of seeds of every Run, as a flag would: a nightly job sets it once for a
-// whole go test ./... The flags are registered only in test binaries: a
+// whole go test ./..., and MOONPOOL_SHARD, when -simshard is not given,
+// its shard. The flags are registered only in test binaries: a
 // command that imports simtest takes none of them. Run stops at the
 // first failing seed; under -simall ([KeepGoing]) it runs them all and
 // its summary lists the failing seeds and the failure rate, and
 // -simresults ([ResultsFile]) writes each seed's outcome as a line of
 // JSON (seed, trace, outcome, simulated time, steps, events, first
 // failure) for CI and sweeps. A Run that replays a seed keeps nothing.
+//
+// # Sweeps
+//
+// A sweep runs many seeds on many machines and merges them into one
+// report. -simshard=I/N ([Shard]) makes a Run take shard I of N of its
+// seeds, so N processes run the seeds of one, none twice; -simbase=N
+// gives them one new sequence. -simfor ([RunFor]) runs seeds until a wall
+// time is spent, -simplateau ([UntilPlateau]) until the assertions'
+// coverage stops growing, each saying so in the report. Each shard's
+// -simresults file ends with a summary line, and [MergeResults]
+// (cmd/moonpool-merge) merges the files into the report one process would
+// have logged: the same seeds, trace hash and assertion table, and every
+// failing seed with its replay line. docs/sweeps.md is the chapter, with a
+// GitHub Actions workflow and a Kubernetes Indexed Job to copy.
 //
 // # Failing a seed
 //

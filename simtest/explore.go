@@ -123,6 +123,10 @@ func (e *exploration) timelines(t testing.TB, kept []explore.Recipe, roots iter.
 func (r *runner) roots() iter.Seq[uint64] {
 	c := r.cfg
 	c.seeds = r.exp.cfg.Timelines
+	if c.sharded() {
+		// Each shard may use its whole budget on roots of its own.
+		c.seeds *= c.shards
+	}
 	saved := r.cfg
 	r.cfg = c
 	seeds := r.seeds()

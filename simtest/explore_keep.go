@@ -75,7 +75,7 @@ func keepRecipe(name string, rec explore.Recipe, why, replay string) (string, bo
 // keptTimelines is what an exploring Run runs before it explores: the
 // test's kept seeds and kept recipes.
 func (r *runner) keptTimelines() []explore.Recipe {
-	if r.outside {
+	if r.outside || r.cfg.shard > 0 {
 		return nil
 	}
 	seeds, err := keptSeeds(r.t.Name())

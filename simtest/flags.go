@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // cmdFlags are the package's command-line flags. They are registered only
@@ -15,12 +16,16 @@ import (
 // its command line; each Run copies what it needs into its configuration.
 type cmdFlags struct {
 	seed                  seedFlag
+	base                  seedFlag
 	seeds                 countFlag
 	fresh, check, v, keep bool
 	all                   bool
 	cover, json, timeline string
 	results               string
 	workers               string
+	shard                 string
+	runFor                string
+	plateau               countFlag
 	recipe                string
 	explore               bool
 	timelines             timelinesFlag
@@ -34,8 +39,9 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	if !testing.Testing() {
 		return nil
 	}
-	f := &cmdFlags{}
+	f := &cmdFlags{base: seedFlag{name: "-simbase"}, plateau: countFlag{name: "-simplateau"}}
 	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line)")
+	fs.Var(&f.base, "simbase", "simtest: derive each Run's seeds from this base `seed` instead of the test's name: the shards of a nightly sweep share one, such as the date")
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
 	fs.BoolVar(&f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
 	fs.BoolVar(&f.check, "simcheck", false, "simtest: run every seed twice and fail when the traces differ")
@@ -44,6 +50,9 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.BoolVar(&f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.workers, "simworkers", "", "simtest: run this `many` seeds of each Run at once, on as many cores (default 1); what a Run reports does not change")
+	fs.StringVar(&f.shard, "simshard", "", "simtest: run shard `i/n` of each Run's seeds: the seeds at places i, i+n, i+2n... (default $"+shardEnv+"); cmd/moonpool-merge merges the shards' -simresults")
+	fs.StringVar(&f.runFor, "simfor", "", "simtest: run seeds until this much wall `time` is spent, such as 30m (the count then varies from run to run; each seed's replay line does not)")
+	fs.Var(&f.plateau, "simplateau", "simtest: run seeds until `n` seeds in a row reach no new assertion coverage")
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
@@ -56,7 +65,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
 		return true
 	}
 	return false
@@ -67,9 +76,11 @@ func isOwnFlag(name string) bool {
 // job sets it once for every test of a go test ./... run.
 const seedsEnv = "MOONPOOL_SEEDS"
 
+// seedFlag is a seed: -simseed's, or that of the flag named by name.
 type seedFlag struct {
-	v   uint64
-	set bool
+	v    uint64
+	set  bool
+	name string // "" for -simseed
 }
 
 func (f *seedFlag) String() string {
@@ -82,15 +93,21 @@ func (f *seedFlag) String() string {
 func (f *seedFlag) Set(s string) error {
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
+		if f.name != "" {
+			return fmt.Errorf("%s wants a decimal seed such as 20261203; %q is not one", f.name, s)
+		}
 		return fmt.Errorf("-simseed wants a decimal seed such as 1234, as printed in a failure's replay line; %q is not one", s)
 	}
 	f.v, f.set = v, true
 	return nil
 }
 
+// countFlag is a positive number of seeds: -simseeds, or the flag
+// named by name.
 type countFlag struct {
-	v   int
-	set bool
+	v    int
+	set  bool
+	name string // "" for -simseeds
 }
 
 func (f *countFlag) String() string {
@@ -103,6 +120,9 @@ func (f *countFlag) String() string {
 func (f *countFlag) Set(s string) error {
 	v, err := strconv.Atoi(s)
 	if err != nil || v <= 0 {
+		if f.name != "" {
+			return fmt.Errorf("%s wants a positive number of seeds, such as 200; %q is not one", f.name, s)
+		}
 		return fmt.Errorf("-simseeds wants a positive number of seeds, such as 1000; %q is not one", s)
 	}
 	f.v, f.set = v, true
@@ -114,6 +134,8 @@ func (f *countFlag) Set(s string) error {
 type flags struct {
 	seed    uint64
 	seedSet bool
+	base    uint64
+	baseSet bool
 	seeds   int
 	fresh   bool
 	check   bool
@@ -122,6 +144,10 @@ type flags struct {
 	all     bool
 	results string
 	workers string      // -simworkers, checked by resolve
+	shard   string      // -simshard or $MOONPOOL_SHARD, checked by resolve
+	shardIn string      // where shard came from, for errors
+	runFor  string      // -simfor, checked by resolve
+	plateau int         // -simplateau
 	recipe  string      // -simrecipe (explore.go)
 	explore bool        // -simexplore
 	budget  int         // -simtimelines
@@ -136,12 +162,17 @@ func commandLine() flags {
 	if f := cmd; f != nil {
 		fl = flags{
 			seed: f.seed.v, seedSet: f.seed.set,
+			base: f.base.v, baseSet: f.base.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
-			all: f.all, results: f.results, workers: f.workers, recipe: f.recipe,
+			all: f.all, results: f.results, workers: f.workers, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 			explore: f.explore, budget: f.timelines.v,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline},
 		}
+	}
+	fl.shardIn = "-simshard"
+	if fl.shard == "" {
+		fl.shard, fl.shardIn = os.Getenv(shardEnv), "$"+shardEnv
 	}
 	if fl.seeds == 0 {
 		if v, ok := os.LookupEnv(seedsEnv); ok && v != "" {
@@ -196,6 +227,12 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	if fl.seedSet {
 		c.replay, c.replaySet = fl.seed, true
 	}
+	if fl.baseSet {
+		if fl.fresh {
+			return c, fmt.Errorf("simtest: -simbase gives the base seed and -simfresh draws one; give one of the two flags")
+		}
+		c.baseSeed, c.baseSet, c.fresh = fl.base, true, false
+	}
 	if err := c.replayRecipe(fl); err != nil {
 		return c, err
 	}
@@ -203,7 +240,17 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		return c, err
 	}
 	if fl.seeds > 0 {
-		c.seeds = fl.seeds
+		c.seeds, c.seedsSet = fl.seeds, true
+	}
+	if fl.runFor != "" {
+		d, err := time.ParseDuration(fl.runFor)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("simtest: -simfor wants a positive wall time such as 30m or 1h30m; %q is not one", fl.runFor)
+		}
+		c.runFor = d
+	}
+	if fl.plateau > 0 {
+		c.plateau = fl.plateau
 	}
 	c.fresh = c.fresh || fl.fresh
 	c.check = c.check || fl.check
@@ -223,6 +270,23 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		}
 		c.workers = n
 	}
+	if fl.shard != "" {
+		where := fl.shardIn
+		if where == "" {
+			where = "-simshard"
+		}
+		i, n, err := parseShard(fl.shard, where)
+		if err != nil {
+			return c, fmt.Errorf("simtest: %w", err)
+		}
+		c.shard, c.shards = i, n
+	}
 	c.asserts.override(fl.asserts)
+	if err := c.checkIteration(); err != nil {
+		return c, err
+	}
+	if c.fresh && c.sharded() && !c.replaySet {
+		return c, fmt.Errorf("simtest: a shard (-simshard=%d/%d) with fresh seeds (-simfresh, FreshSeeds) would draw a sequence of its own; give every shard one base seed with -simbase=N, such as the date", c.shard, c.shards)
+	}
 	return c, nil
 }

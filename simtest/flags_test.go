@@ -5,9 +5,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 func TestFlagsWinOverOptions(t *testing.T) {
@@ -120,4 +122,75 @@ func TestWorkersFlag(t *testing.T) {
 		require.Error(t, err, value)
 		assert.Contains(t, err.Error(), want)
 	}
+}
+
+func TestShardFlag(t *testing.T) {
+	c, err := resolve(false, flags{shard: "2/5", shardIn: "-simshard"}, []Option{Shard(0, 3)})
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{2, 5}, [2]int{c.shard, c.shards}, "the flag wins over the option")
+
+	for value, want := range map[string]string{
+		"5/5": "simtest: -simshard=5/5: the shard is counted from 0 and must be below the number of shards; give 0 to 4",
+		"0/0": "simtest: -simshard=0/0: the number of shards must be at least 1",
+		"3":   `simtest: -simshard wants a shard written i/n, such as 0/4 (the first of four), with i from 0 to n-1; "3" is not one`,
+		"a/b": `simtest: -simshard wants a shard written i/n`,
+	} {
+		_, err := resolve(false, flags{shard: value, shardIn: "-simshard"}, nil)
+		require.Error(t, err, value)
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestShardFromEnvironment(t *testing.T) {
+	t.Setenv(shardEnv, "1/2")
+	fl := commandLine()
+	c, err := resolve(false, fl, nil)
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{1, 2}, [2]int{c.shard, c.shards})
+
+	t.Setenv(shardEnv, "2/2")
+	_, err = resolve(false, commandLine(), nil)
+	assert.EqualError(t, err, "simtest: $MOONPOOL_SHARD=2/2: the shard is counted from 0 and must be below the number of shards; give 0 to 1")
+}
+
+func TestPlaceOfUndoesSeedAt(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		base := rapid.Uint64().Draw(rt, "base")
+		i := rapid.IntRange(0, 1<<40).Draw(rt, "i")
+		require.Equal(rt, int64(i), placeOf(base, seedAt(base, i)))
+	})
+}
+
+func TestIterationFlags(t *testing.T) {
+	c, err := resolve(false, flags{runFor: "90s", plateau: 7}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 90*time.Second, c.runFor)
+	assert.Equal(t, 7, c.plateau)
+	assert.True(t, c.unbounded(), "no seed count given: the budget decides")
+
+	c, err = resolve(false, flags{runFor: "90s", seeds: 50}, nil)
+	require.NoError(t, err)
+	assert.False(t, c.unbounded(), "-simseeds bounds it too")
+	assert.Equal(t, 50, c.seedCount())
+
+	_, err = resolve(false, flags{runFor: "soon"}, nil)
+	assert.EqualError(t, err, `simtest: -simfor wants a positive wall time such as 30m or 1h30m; "soon" is not one`)
+	p := countFlag{name: "-simplateau"}
+	assert.EqualError(t, p.Set("0"), `-simplateau wants a positive number of seeds, such as 200; "0" is not one`)
+}
+
+func TestBaseFlag(t *testing.T) {
+	c, err := resolve(false, flags{base: 20261203, baseSet: true}, []Option{FreshSeeds()})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(20261203), c.baseSeed, "the flag wins over the option")
+	assert.False(t, c.fresh)
+
+	_, err = resolve(false, flags{base: 1, baseSet: true, fresh: true}, nil)
+	assert.EqualError(t, err, "simtest: -simbase gives the base seed and -simfresh draws one; give one of the two flags")
+
+	_, err = resolve(false, flags{fresh: true, shard: "1/4", shardIn: "-simshard"}, nil)
+	assert.EqualError(t, err, "simtest: a shard (-simshard=1/4) with fresh seeds (-simfresh, FreshSeeds) would draw a sequence of its own; give every shard one base seed with -simbase=N, such as the date")
+
+	b := seedFlag{name: "-simbase"}
+	assert.EqualError(t, b.Set("today"), `-simbase wants a decimal seed such as 20261203; "today" is not one`)
 }

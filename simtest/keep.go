@@ -214,10 +214,11 @@ func keeps(t testing.TB, c config) bool {
 // being replayed.
 func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	r.t.Helper()
-	if r.cfg.replaySet || r.fuzz != nil || r.outside || r.exp.exploring() {
+	if r.cfg.replaySet || r.fuzz != nil || r.outside || r.exp.exploring() || r.cfg.shard > 0 {
 		return seeds
 	}
 	kept, err := keptSeeds(r.t.Name())
+	r.kept = kept
 	if err != nil {
 		r.t.Error(err) // the Run goes on with its other seeds
 	}

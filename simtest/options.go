@@ -68,6 +68,13 @@ type config struct {
 	zeroWall bool
 	// workers is how many seeds run at once (parallel.go).
 	workers int
+	// shard of shards is the part of the seeds the Run takes; shards is
+	// 0 or 1 for all of them (shard.go).
+	shard, shards int
+	// runFor and plateau end the seeds by wall time and by coverage
+	// (iterate.go).
+	runFor  time.Duration
+	plateau int
 
 	asserts assertConfig // assertions, invariants, timeline (assert_options.go)
 

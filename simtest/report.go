@@ -32,9 +32,14 @@ type report struct {
 	failing   []uint64
 	zeroWall  bool // wall-clock figures are written as zero (config.zeroWall)
 	// chaos is the Run's chaos configuration, told in the summary when
-	// a seed booted processes (clustered).
+	// a seed booted processes (clustered); a merge of shards' results
+	// has the line they wrote instead (merged).
 	chaos     chaos.Config
 	clustered bool
+	merged    string
+	// notes are lines about how the Run chose its seeds (a shard, a
+	// budget), each beginning with a newline.
+	notes string
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -43,26 +48,32 @@ const reportEnds = 3
 
 // add counts a seed's outcome and returns its line.
 func (r *report) add(o *seedOutcome) string {
-	r.seeds++
-	status := "ok"
-	if o.failed() {
-		r.failed++
-		status = "FAIL"
-		if len(r.failing) < maxListedFailing {
-			r.failing = append(r.failing, o.res.Seed)
-		}
-	} else {
-		r.passed++
-	}
 	if o.s != nil && o.s.cluster != nil {
 		r.clustered = true
 	}
 	res := o.res
-	r.simTime += res.SimTime
-	r.steps += res.Steps
-	r.events += res.Events
-	r.trace = (r.trace ^ res.Trace) * 0x100000001b3
-	line := fmt.Sprintf("seed=%d trace=%016x %s sim=%v steps=%d events=%d", res.Seed, res.Trace, status, res.SimTime, res.Steps, res.Events)
+	return r.addSeed(res.Seed, res.Trace, o.failed(), res.SimTime, res.Steps, res.Events)
+}
+
+// addSeed counts a seed's figures and returns its line; a merge of
+// shards' results (merge.go) feeds it seed by seed, as a Run does.
+func (r *report) addSeed(seed, trace uint64, failed bool, simTime time.Duration, steps, events uint64) string {
+	r.seeds++
+	status := "ok"
+	if failed {
+		r.failed++
+		status = "FAIL"
+		if len(r.failing) < maxListedFailing {
+			r.failing = append(r.failing, seed)
+		}
+	} else {
+		r.passed++
+	}
+	r.simTime += simTime
+	r.steps += steps
+	r.events += events
+	r.trace = (r.trace ^ trace) * 0x100000001b3
+	line := fmt.Sprintf("seed=%d trace=%016x %s sim=%v steps=%d events=%d", seed, trace, status, simTime, steps, events)
 	switch {
 	case r.verbose:
 	case len(r.first) < reportEnds:
@@ -97,9 +108,10 @@ func (r *report) summary() string {
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
 		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
 	b.WriteString(r.failingLine())
-	if r.clustered {
+	b.WriteString(r.notes)
+	if l := r.rebootsLine(); l != "" {
 		b.WriteString("\n    ")
-		b.WriteString(chaosLine(r.chaos))
+		b.WriteString(l)
 	}
 	if !r.verbose {
 		for _, l := range r.first {
@@ -197,4 +209,16 @@ func failureReport(o *seedOutcome, what, replay string) string {
 
 func indent(s, prefix string) string {
 	return strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// rebootsLine is the summary's line on reboots and wipes, or "" for a Run
+// that booted no processes.
+func (r *report) rebootsLine() string {
+	switch {
+	case r.merged != "":
+		return r.merged
+	case r.clustered:
+		return chaosLine(r.chaos)
+	}
+	return ""
 }

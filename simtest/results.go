@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,13 @@ type SeedResult struct {
 	// its simulated time and task as the report shows it; empty when the
 	// seed passed.
 	FirstFailure string
+	// Place is the seed's place in the Run's sequence of seeds (the i of
+	// [Shard]'s i, i+n...), which orders the seeds of merged shards as one
+	// Run orders them; seeds kept under testdata, run first, have
+	// negative places.
+	Place int64
+	// Replay is a failed seed's replay line; empty when the seed passed.
+	Replay string
 }
 
 // The outcomes of a SeedResult.
@@ -46,12 +54,15 @@ type jsonSeed struct {
 	Steps        uint64 `json:"steps"`
 	Events       uint64 `json:"events"`
 	FirstFailure string `json:"first_failure,omitempty"`
+	Place        int64  `json:"place"`
+	Replay       string `json:"replay,omitempty"`
 }
 
 // MarshalJSON writes r as a line of the results file does.
 func (r SeedResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
-		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure})
+		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
+		Place: r.Place, Replay: r.Replay})
 }
 
 // seedResult sums up a seed's outcome.
@@ -106,10 +117,15 @@ func KeepGoing() Option {
 
 // ResultsFile writes a line of JSON for every seed of the Run to path, as
 // the -simresults flag does: seed, trace (hex), outcome ("pass", "fail",
-// "skip"), sim_ns and sim (the simulated time), steps, events, and
-// first_failure for a failed seed. With [KeepGoing] it is a sweep's
-// machine-readable result, for CI and scripts. Paths are as for
-// [CoverProfile]; the file per test ends in .jsonl.
+// "skip"), sim_ns and sim (the simulated time), steps, events, place (in
+// the sequence of seeds), and first_failure and replay for a failed seed.
+// A last line, {"summary": {...}}, is the Run's report as [JSONReport]
+// writes it (the counts, the assertion table) and how the Run chose its
+// seeds (base seed, shard, wall time). With [KeepGoing] it is a sweep's
+// machine-readable result, for CI and scripts, and [MergeResults]
+// (cmd/moonpool-merge) merges the files of a sweep's shards. Paths are as
+// for [CoverProfile]; the file per test ends in .jsonl, and a shard's in
+// .shard-I-of-N.jsonl.
 func ResultsFile(path string) Option {
 	return optionFunc(func(c *config) error {
 		if path == "" {
@@ -200,3 +216,49 @@ func (r *report) failingLine() string {
 
 // maxListedFailing bounds the failing seeds a summary lists.
 const maxListedFailing = 20
+
+// jsonSummary is the results file's last line.
+type jsonSummary struct {
+	Summary *jsonReport `json:"summary"`
+}
+
+// summary writes the results file's last line: the Run's report.
+func (r *results) summary(rep jsonReport) {
+	if r == nil || r.err != nil {
+		return
+	}
+	b, err := json.Marshal(jsonSummary{Summary: &rep})
+	if err == nil {
+		_, err = r.bw.Write(append(b, '\n'))
+	}
+	r.err = err
+}
+
+// summaryRecord is the Run's report for the results file: the JSON
+// report and how the Run chose its seeds.
+func (r *runner) summaryRecord() jsonReport {
+	rep := r.jsonReport(r.rows)
+	if !r.outside {
+		rep.Package = packageDir()
+	}
+	rep.BaseSeed = r.base
+	rep.Shard, rep.Shards = r.cfg.shard, max(r.cfg.shards, 1)
+	rep.Kept = len(r.kept)
+	if !r.rep.zeroWall {
+		rep.WallNS = int64(r.rep.wall)
+	}
+	rep.KeepGoing = r.rep.keepGoing
+	rep.AllowGaps = r.cfg.asserts.allowGaps
+	rep.StoppedBy = r.stoppedBy
+	rep.Reboots = r.rep.rebootsLine()
+	return rep
+}
+
+// placeOf is seed's place in the Run's sequence of seeds: negative for a
+// seed kept under testdata, which runs first.
+func (r *runner) placeOf(seed uint64) int64 {
+	if i := slices.Index(r.kept, seed); i >= 0 {
+		return int64(i - len(r.kept))
+	}
+	return placeOf(r.base, seed)
+}

@@ -46,7 +46,18 @@ func TestKeepGoingRunsPastFailuresAndWritesResults(t *testing.T) {
 	var lines []line
 	var failing []string
 	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	var summary struct {
+		Summary *struct {
+			Seeds  int `json:"seeds"`
+			Failed int `json:"failed"`
+		} `json:"summary"`
+	}
 	for sc.Scan() {
+		require.Nil(t, summary.Summary, "the summary is the last line")
+		if require.NoError(t, json.Unmarshal(sc.Bytes(), &summary)); summary.Summary != nil {
+			continue
+		}
 		var l line
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &l), sc.Text())
 		lines = append(lines, l)
@@ -60,6 +71,9 @@ func TestKeepGoingRunsPastFailuresAndWritesResults(t *testing.T) {
 		}
 	}
 	require.Len(t, lines, 1000, "every seed ran, past the failing ones")
+	require.NotNil(t, summary.Summary, "a summary ends the file")
+	assert.Equal(t, 1000, summary.Summary.Seeds)
+	assert.Equal(t, 2, summary.Summary.Failed)
 	require.Len(t, failing, 2, "this base seed meets the bug twice in 1000")
 	for i, sr := range res.PerSeed {
 		b, err := json.Marshal(sr)

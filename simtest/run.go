@@ -73,6 +73,17 @@ type runner struct {
 	exp *exploration
 	// crypto is the Run's hold on crypto/rand (cryptorand.go).
 	crypto *cryptoRand
+	// base is the base seed of the Run's sequence, once seeds has made
+	// it; kept is the seeds kept under testdata that run first (keep.go).
+	base uint64
+	kept []uint64
+	// rows is the assertion table, once the seeds have run.
+	rows []tally.Row
+	// stoppedBy says what ended the Run's seeds, when it was not their
+	// count or a failure (iterate.go).
+	stoppedBy string
+	// iter is the state of RunFor and UntilPlateau (iterate.go).
+	iter *iteration
 }
 
 // verbose reports whether every seed's line is logged as it ends.
@@ -98,6 +109,8 @@ type seedOutcome struct {
 	// viaT reports that the test's own testing.T was marked failed while
 	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
 	viaT bool
+	// signals are the progress the seed reported, under UntilPlateau.
+	signals []uint64
 }
 
 // viaTMessage says what viaT means, in a failure report and a kept seed.
@@ -123,6 +136,12 @@ func (o *seedOutcome) skippedOnly() bool {
 func (r *runner) seeds() iter.Seq[uint64] {
 	c := r.cfg
 	if c.replaySet {
+		// A replayed seed's place is the one it has in the test's own
+		// sequence, if it is of it.
+		r.base = c.baseSeed
+		if !c.baseSet {
+			r.base = baseSeedFor(r.t.Name())
+		}
 		return func(yield func(uint64) bool) {
 			r.t.Helper() // the Run's loop body runs inside: its logs are the test's
 			yield(c.replay)
@@ -136,10 +155,15 @@ func (r *runner) seeds() iter.Seq[uint64] {
 	case !c.baseSet:
 		base = baseSeedFor(r.t.Name())
 	}
-	n := c.seeds
+	r.base = base
+	n := c.seedCount()
+	from, step := 0, 1
+	if c.sharded() {
+		from, step = c.shard, c.shards
+	}
 	return func(yield func(uint64) bool) {
 		r.t.Helper()
-		for i := range n {
+		for i := from; i < n; i += step {
 			if !yield(seedAt(base, i)) {
 				return
 			}
@@ -153,6 +177,9 @@ func (r *runner) run() {
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
 	r.startExploring()
+	if r.fuzz == nil && !r.cfg.replaySet {
+		r.iterating()
+	}
 	defer r.late.close()
 	start := time.Now()
 	// Under -v (or -simv) every seed's line is logged as the seed ends; the
@@ -164,7 +191,7 @@ func (r *runner) run() {
 	var out *results
 	if r.cfg.resultsPath != "" {
 		var err error
-		if out, err = openResults(r.cfg.resultsPath, t.Name()); err != nil {
+		if out, err = openResults(r.cfg.resultsPath, t.Name()+r.cfg.shardSuffix()); err != nil {
 			t.Error(err)
 		}
 	}
@@ -180,6 +207,10 @@ func (r *runner) run() {
 			t.Log("simtest: " + line)
 		}
 		sr := seedResult(o)
+		sr.Place = r.placeOf(seed)
+		if sr.Outcome == OutcomeFail {
+			sr.Replay = r.replayOf(seed)
+		}
 		out.add(sr)
 		if r.seen != nil {
 			r.seen(sr)
@@ -201,7 +232,7 @@ func (r *runner) run() {
 				return true
 			}
 		}
-		return false
+		return r.stopIterating(o, r.rep.seeds)
 	}
 	if r.parallel() {
 		r.pinCrypto(baseSeedFor(t.Name()), true)
@@ -215,15 +246,9 @@ func (r *runner) run() {
 		}
 	}
 	r.rep.wall = time.Since(start)
+	r.rep.notes = r.cfg.shardLine() + r.iterationLine()
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)
-	}
-	if out != nil {
-		if err := out.close(); err != nil {
-			t.Error(err)
-		} else {
-			t.Logf("simtest: wrote the results to %s", out.path)
-		}
 	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
@@ -232,6 +257,14 @@ func (r *runner) run() {
 		r.keep(stopped, replay)
 	}
 	r.closeAssertions(stopped)
+	if out != nil {
+		out.summary(r.summaryRecord())
+		if err := out.close(); err != nil {
+			t.Error(err)
+		} else {
+			t.Logf("simtest: wrote the results to %s", out.path)
+		}
+	}
 	t.Log(r.rep.summary())
 	if s := r.exp.summary(); s != "" {
 		t.Log(s)
@@ -336,6 +369,9 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		o.s = s
 		obs.attach(s)
 		s.progress = r.progressHook()
+		if r.cfg.plateau > 0 && s.progress == nil {
+			s.progress = func(sig uint64) { o.signals = append(o.signals, sig) }
+		}
 		s.seedChaos(r.cfg.chaos)
 		s.attachNetwork()
 		s.p.Storage = s.Storage()

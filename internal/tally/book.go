@@ -49,6 +49,7 @@ type Entry struct {
 	mark     mark     // numeric forms: the run's watermark
 	conds    []string // SometimesAll: the conditions' names
 	frontier int      // SometimesAll: most conditions true at once
+	atSeed   uint64   // SometimesAll: the seed that reached the frontier
 	atBest   []bool   // SometimesAll: which held at the frontier
 	each     *each    // SometimesEach
 
@@ -370,7 +371,7 @@ func (e *Entry) merge(fe *Entry) {
 		e.conds = fe.conds
 	}
 	if fe.atBest != nil && (e.atBest == nil || fe.frontier > e.frontier) {
-		e.frontier, e.atBest = fe.frontier, fe.atBest
+		e.frontier, e.atBest, e.atSeed = fe.frontier, fe.atBest, fe.atSeed
 	}
 	e.misused = e.misused || fe.misused
 	if fe.each != nil && e.each != nil {

@@ -42,7 +42,7 @@ func (s *Seed) all(e *Entry, a simctx.Assertion) {
 		s.signal(e.hash, progressFrontier, uint64(n))
 	}
 	if n > e.frontier || e.atBest == nil {
-		e.frontier = n
+		e.frontier, e.atSeed = n, s.seed
 		e.atBest = make([]bool, len(a.Conds))
 		for i, c := range a.Conds {
 			e.atBest[i] = c.Holds

@@ -16,6 +16,7 @@ type mark struct {
 	margin      float64
 	left, right float64
 	duration    bool
+	seed        uint64 // the seed that made it
 }
 
 // better reports whether margin m improves on the mark for kind k.
@@ -54,7 +55,7 @@ func (s *Seed) compare(e *Entry, a simctx.Assertion) {
 	}
 	m := margin(a.Kind, a.Left, a.Right)
 	if e.sMark.better(a.Kind, m) {
-		e.sMark = mark{set: true, margin: m, left: a.Left, right: a.Right, duration: a.Duration}
+		e.sMark = mark{set: true, margin: m, left: a.Left, right: a.Right, duration: a.Duration, seed: s.seed}
 		s.signal(e.hash, progressMark, level(m))
 	}
 	if e.mark.better(a.Kind, m) {

@@ -41,7 +41,9 @@ type Row struct {
 	Conditions []string   // SometimesAll
 	Frontier   int        // SometimesAll: most conditions true at once
 	AtFrontier []string   // SometimesAll: the conditions true at the frontier
-	Buckets    []Bucket   // SometimesEach, ordered by identity
+	// FrontierSeed is the seed that first reached the frontier.
+	FrontierSeed uint64
+	Buckets      []Bucket // SometimesEach, ordered by identity
 
 	FirstFail *Hit // the first failure in the Run
 	FirstPass *Hit // the first time it held
@@ -54,6 +56,7 @@ type Watermark struct {
 	Margin      float64 // how far left was on the holding side of right
 	Duration    bool    // the operands are time.Durations
 	Op          string  // ">", ">=", "<" or "<="
+	Seed        uint64  // the seed that first made it
 }
 
 func (w *Watermark) String() string {
@@ -158,11 +161,11 @@ func (e *Entry) row() Row {
 	r.Status = e.status()
 	r.Misused = e.misused
 	if e.mark.set {
-		r.Watermark = &Watermark{Left: e.mark.left, Right: e.mark.right, Margin: e.mark.margin, Duration: e.mark.duration, Op: operator(e.kind)}
+		r.Watermark = &Watermark{Left: e.mark.left, Right: e.mark.right, Margin: e.mark.margin, Duration: e.mark.duration, Op: operator(e.kind), Seed: e.mark.seed}
 	}
 	if e.conds != nil {
 		r.Conditions = e.conds
-		r.Frontier = e.frontier
+		r.Frontier, r.FrontierSeed = e.frontier, e.atSeed
 		for i, ok := range e.atBest {
 			if ok {
 				r.AtFrontier = append(r.AtFrontier, e.conds[i])
@@ -184,16 +187,20 @@ func (e *Entry) row() Row {
 }
 
 func (e *Entry) status() Status {
+	return status(e.kind, e.misused, e.calls, e.passes, e.fails)
+}
+
+func status(k simctx.AssertKind, misused bool, calls, passes, fails uint64) Status {
 	switch {
-	case e.misused, e.fails > 0 && e.kind.IsAlways():
+	case misused, fails > 0 && k.IsAlways():
 		return Failed
-	case e.calls == 0 && mayGoUnreached(e.kind):
+	case calls == 0 && mayGoUnreached(k):
 		return OK
-	case e.calls == 0:
+	case calls == 0:
 		return NeverReached
-	case e.kind.IsAlways():
+	case k.IsAlways():
 		return OK
-	case e.passes == 0:
+	case passes == 0:
 		return NeverTrue
 	}
 	return OK

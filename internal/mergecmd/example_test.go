@@ -1,0 +1,33 @@
+package mergecmd_test
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/moonpool-go/moonpool/internal/mergecmd"
+)
+
+// With no results to merge, the command prints its usage and exits 2.
+func ExampleMain() {
+	code := mergecmd.Main(nil, io.Discard, os.Stdout)
+	fmt.Println("exit", code)
+	// Output:
+	// usage: moonpool-merge [-o file] results...
+	//
+	// moonpool-merge merges the -simresults files of a sweep's shards (go test
+	// ... -simall -simshard=i/n -simresults=dir/) into one report per test: the
+	// seeds run, passed and failed, the trace hash, the assertion table, and
+	// every failing seed with its replay line, as one process running all the
+	// shards' seeds would have reported them. A directory stands for every
+	// .jsonl file below it.
+	//
+	// It exits 0 when every seed passed with no failed assertion, no gap in
+	// assertion coverage and no missing shard; 1 otherwise; 2 when the files
+	// cannot be merged.
+	//
+	// Flags:
+	//   -o file
+	//     	write the report to this file as well as to standard output
+	// exit 2
+}

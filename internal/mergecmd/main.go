@@ -1,0 +1,67 @@
+package mergecmd
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+const usage = `usage: moonpool-merge [-o file] results...
+
+moonpool-merge merges the -simresults files of a sweep's shards (go test
+... -simall -simshard=i/n -simresults=dir/) into one report per test: the
+seeds run, passed and failed, the trace hash, the assertion table, and
+every failing seed with its replay line, as one process running all the
+shards' seeds would have reported them. A directory stands for every
+.jsonl file below it.
+
+It exits 0 when every seed passed with no failed assertion, no gap in
+assertion coverage and no missing shard; 1 otherwise; 2 when the files
+cannot be merged.
+
+Flags:
+`
+
+// Main runs the command with args (without the program's name), writes
+// to stdout and stderr, and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("moonpool-merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	out := fs.String("o", "", "write the report to this `file` as well as to standard output")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	sw, err := simtest.MergeResults(fs.Args()...)
+	if err != nil {
+		fmt.Fprintf(stderr, "moonpool-merge: %v\n", strings.TrimPrefix(err.Error(), "simtest: "))
+		return 2
+	}
+	report := sw.String() + "\n"
+	fmt.Fprint(stdout, report)
+	if *out != "" {
+		if err := os.WriteFile(*out, []byte(report), 0o666); err != nil {
+			fmt.Fprintf(stderr, "moonpool-merge: writing the report: %v\n", err)
+			return 2
+		}
+	}
+	if !sw.OK() {
+		return 1
+	}
+	return 0
+}

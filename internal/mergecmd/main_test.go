@@ -1,0 +1,79 @@
+package mergecmd_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/internal/mergecmd"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+func run(args ...string) (int, string, string) {
+	var out, errs bytes.Buffer
+	code := mergecmd.Main(args, &out, &errs)
+	return code, out.String(), errs.String()
+}
+
+// rare fails one seed in about twenty.
+func rare(s *simtest.S) {
+	s.Sleep(time.Duration(s.Providers().Random.IntN(1000)) * time.Millisecond)
+	if s.Providers().Random.IntN(20) == 0 {
+		s.Errorf("an acknowledged write was lost")
+	}
+}
+
+// shards writes the results of n shards of a sweep of rare into dir.
+func shards(t *testing.T, dir string, n int, body func(*simtest.S)) {
+	for i := range n {
+		simtest.Simulate(body, simtest.Seeds(100), simtest.BaseSeed(11), simtest.KeepGoing(), simtest.Shard(i, n), simtest.ResultsFile(dir+"/"))
+	}
+}
+
+func TestUsageWithoutArguments(t *testing.T) {
+	code, out, errs := run()
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.True(t, strings.HasPrefix(errs, "usage: moonpool-merge [-o file] results..."), errs)
+	assert.Contains(t, errs, "-o file")
+}
+
+func TestMergeReportsFailingSeeds(t *testing.T) {
+	dir := t.TempDir()
+	shards(t, dir, 3, rare)
+	report := filepath.Join(t.TempDir(), "report.txt")
+	code, out, errs := run("-o", report, dir)
+	assert.Equal(t, 1, code, "a failing seed fails the merge")
+	assert.Empty(t, errs)
+	assert.Contains(t, out, "=== Simulate: 3 results files of 3 merged, base seed 11")
+	assert.Contains(t, out, "simtest: 100 seeds, ")
+	assert.Contains(t, out, "each with its first failure and replay line:")
+	assert.Contains(t, out, "an acknowledged write was lost\n      simtest.Replay(")
+	written, err := os.ReadFile(report)
+	require.NoError(t, err)
+	assert.Equal(t, out, string(written))
+}
+
+func TestMergePasses(t *testing.T) {
+	dir := t.TempDir()
+	shards(t, dir, 2, func(s *simtest.S) { s.Sleep(time.Second) })
+	code, out, _ := run(dir)
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "100 seeds, 100 passed, 0 failed")
+}
+
+func TestMergeErrors(t *testing.T) {
+	code, _, errs := run(filepath.Join(t.TempDir(), "absent.jsonl"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "moonpool-merge: merging results: stat ")
+
+	code, _, errs = run("-simseeds=3", "x")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "flag provided but not defined: -simseeds", "the command takes no test flags")
+}

@@ -1,0 +1,99 @@
+package tally
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/internal/simctx"
+)
+
+// drawCall draws one assertion call of a few kinds, messages and values.
+func drawCall(t *rapid.T) simctx.Assertion {
+	where := &simctx.Where{File: "/src/x.go", Func: "x.F"}
+	v := float64(rapid.IntRange(0, 6).Draw(t, "v"))
+	switch rapid.IntRange(0, 6).Draw(t, "kind") {
+	case 0:
+		where.Line = 10
+		return simctx.Assertion{Kind: simctx.Always, Msg: "always", OK: v != 0, Args: []any{"v", v}, Where: where}
+	case 1:
+		where.Line = 11
+		return simctx.Assertion{Kind: simctx.Sometimes, Msg: "sometimes", OK: v == 5, Args: []any{"v", v}, Where: where}
+	case 2:
+		where.Line = 12
+		return simctx.Assertion{Kind: simctx.AlwaysLessThan, Msg: "lt", Left: v, Right: 5, OK: v < 5, Where: where}
+	case 3:
+		where.Line = 13
+		return simctx.Assertion{Kind: simctx.SometimesGreaterThan, Msg: "gt", Left: v, Right: 3 + v/2, OK: v > 3+v/2, Where: where}
+	case 4:
+		where.Line = 14
+		return simctx.Assertion{Kind: simctx.SometimesAll, Msg: "all", Where: where,
+			Conds: []simctx.Condition{{Name: "a", Holds: v > 2}, {Name: "b", Holds: v < 5}, {Name: "c", Holds: int(v)%2 == 0}}}
+	case 5:
+		where.Line = 15
+		return simctx.Assertion{Kind: simctx.SometimesEach, Msg: "each", Args: []any{"v", int(v) % 3, assertions.Quality{Name: "q", Value: v}}, Where: where}
+	}
+	where.Line = 16
+	return simctx.Assertion{Kind: simctx.Reachable, Msg: "reached", OK: true, Where: where}
+}
+
+// TestMergedShardsAreOneRun checks that the tables of books that each ran
+// every nth seed merge into the table of one book that ran them all.
+func TestMergedShardsAreOneRun(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		seeds := rapid.SliceOfN(rapid.SliceOfN(rapid.Custom(drawCall), 0, 6), 1, 12).Draw(t, "seeds")
+		n := rapid.IntRange(1, 4).Draw(t, "shards")
+		sites := NewSites()
+		run := func(b *Book, i int) {
+			c := &clock{task: "driver"}
+			s := b.Begin(uint64(100+i), c, Hooks{})
+			for j, a := range seeds[i] {
+				c.now = time.Duration(j) * time.Second
+				s.Assert(a)
+			}
+			s.End()
+		}
+		whole := New(sites)
+		for i := range seeds {
+			run(whole, i)
+		}
+		tables := make([][]Row, n)
+		for k := range n {
+			b := New(sites)
+			for i := k; i < len(seeds); i += n {
+				run(b, i)
+			}
+			tables[k] = b.Rows()
+		}
+		got := MergeRows(tables, func(seed uint64) int64 { return int64(seed) - 100 })
+		if diff := cmp.Diff(whole.Rows(), got); diff != "" {
+			t.Fatalf("merged shards differ from one run (-one +merged):\n%s", diff)
+		}
+	})
+}
+
+func TestMergedStaticRows(t *testing.T) {
+	site := func(line int) *Site { return &Site{File: "/src/x.go", Line: line} }
+	a := []Row{
+		{Kind: simctx.Sometimes, Msg: "s", Site: site(3), Status: OK, Calls: 1, Passes: 1, Seeds: 1, SeedsTrue: 1},
+		{Kind: simctx.Always, Msg: "never", Site: site(9), Status: NeverReached, Static: true},
+		{Kind: simctx.Always, Msg: "", Site: site(11), Status: NeverReached, Static: true},
+	}
+	b := []Row{
+		{Kind: simctx.Always, Msg: "never", Site: site(9), Status: OK, Calls: 2, Passes: 2, Seeds: 1},
+		{Kind: simctx.Sometimes, Msg: "s", Site: site(3), Status: NeverTrue, Calls: 1, Seeds: 1},
+		{Kind: simctx.Always, Msg: "", Site: site(11), Status: NeverReached, Static: true},
+	}
+	got := MergeRows([][]Row{a, b}, func(uint64) int64 { return 0 })
+	want := []Row{
+		{Kind: simctx.Sometimes, Msg: "s", Site: site(3), Status: OK, Calls: 2, Passes: 1, Seeds: 2, SeedsTrue: 1},
+		{Kind: simctx.Always, Msg: "never", Site: site(9), Status: OK, Calls: 2, Passes: 2, Seeds: 1},
+		{Kind: simctx.Always, Msg: "", Site: site(11), Status: NeverReached, Static: true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}

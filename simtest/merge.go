@@ -1,0 +1,376 @@
+package simtest
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/simctx"
+	"github.com/moonpool-go/moonpool/internal/tally"
+)
+
+// A Sweep is the results of a sweep's shards merged: for each test, the
+// report one process running every shard's seeds would have written.
+type Sweep struct {
+	Tests []SweepTest // in the order of their packages and names
+}
+
+// SweepTest is one test's merged results.
+type SweepTest struct {
+	Package string // the package's directory in its module, such as ./examples/kv
+	Test    string
+	// Files is the number of results files merged; Shards the number of
+	// shards the seeds were split into, and Missing those of them that
+	// no file holds.
+	Files, Shards int
+	Missing       []int
+	BaseSeed      uint64
+
+	Seeds, Passed, Failed int
+	// Failing is every failing seed, in the order of the sequence, with
+	// its first failure and replay line.
+	Failing []SeedResult
+	// AssertionFailures and Gaps count the merged assertion table's
+	// failed assertions, and its gaps in the test's own module (unless
+	// the Runs allowed gaps).
+	AssertionFailures, Gaps int
+	// Wall is the shards' wall time added up: what the sweep cost.
+	Wall time.Duration
+	// Report is the merged report: the summary a Run logs, with its
+	// assertion table, then every failing seed with its replay line and
+	// the gaps in assertion coverage.
+	Report string
+}
+
+// OK reports whether every seed of every test passed, with no failed
+// assertion, no gap and no missing shard.
+func (s Sweep) OK() bool {
+	for _, t := range s.Tests {
+		if !t.OK() {
+			return false
+		}
+	}
+	return true
+}
+
+// OK reports whether every seed passed, with no failed assertion, no gap
+// and no missing shard.
+func (t SweepTest) OK() bool {
+	return t.Failed == 0 && t.AssertionFailures == 0 && t.Gaps == 0 && len(t.Missing) == 0
+}
+
+// String returns the tests' reports, one after the other.
+func (s Sweep) String() string {
+	reports := make([]string, len(s.Tests))
+	for i, t := range s.Tests {
+		reports[i] = t.Report
+	}
+	return strings.Join(reports, "\n\n")
+}
+
+// MergeResults reads the results files of a sweep's shards ([ResultsFile],
+// -simresults, with [Shard] or -simshard) and merges them, test by test,
+// into the report one Run of all their seeds would have made: the same
+// seeds, passed and failed, trace hash, first and last seeds, failing
+// seeds and assertion table. A path that names a directory stands for
+// every .jsonl file below it.
+//
+// The shards of a test must agree on their base seed and number of
+// shards, and no shard may come twice; a shard with no file is reported
+// as missing. Exploring shards ([Explore]) are summed, not replayed: each
+// explored on its own.
+func MergeResults(paths ...string) (Sweep, error) {
+	if len(paths) == 0 {
+		return Sweep{}, errors.New("simtest.MergeResults: no results files; name the -simresults files (or directories) of the shards to merge")
+	}
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return Sweep{}, fmt.Errorf("simtest: merging results: %w", err)
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".jsonl") {
+				files = append(files, path)
+			}
+			return err
+		})
+		if err != nil {
+			return Sweep{}, fmt.Errorf("simtest: merging results: %w", err)
+		}
+	}
+	if len(files) == 0 {
+		return Sweep{}, fmt.Errorf("simtest: merging results: no .jsonl file in %s; name the directories the shards wrote their -simresults to", strings.Join(paths, ", "))
+	}
+	type key struct{ pkg, test string }
+	groups := make(map[key][]*shardFile)
+	for _, f := range files {
+		sf, err := readShardFile(f)
+		if err != nil {
+			return Sweep{}, err
+		}
+		k := key{sf.sum.Package, sf.sum.Test}
+		groups[k] = append(groups[k], sf)
+	}
+	keys := make([]key, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(strings.Compare(a.pkg, b.pkg), strings.Compare(a.test, b.test)) })
+	var sw Sweep
+	for _, k := range keys {
+		t, err := mergeTest(groups[k])
+		if err != nil {
+			return Sweep{}, err
+		}
+		sw.Tests = append(sw.Tests, t)
+	}
+	return sw, nil
+}
+
+// shardFile is one results file: its seeds, compactly, and its summary.
+type shardFile struct {
+	path    string
+	seeds   []seedFigures
+	failing []SeedResult
+	sum     *jsonReport
+}
+
+// seedFigures is what a merge keeps of a seed that passed: what its
+// report line and the Run's figures need.
+type seedFigures struct {
+	place         int64
+	seed, trace   uint64
+	sim           time.Duration
+	steps, events uint64
+	failed        bool
+}
+
+// jsonLine is a line of a results file: a seed, or the summary.
+type jsonLine struct {
+	jsonSeed
+	Summary *jsonReport `json:"summary"`
+}
+
+func readShardFile(path string) (*shardFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("simtest: merging results: %w", err)
+	}
+	defer f.Close()
+	sf := &shardFile{path: path}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 64<<20) // a summary with a long assertion table is one line
+	n := 0
+	for sc.Scan() {
+		n++
+		if sf.sum != nil {
+			return nil, fmt.Errorf("simtest: merging results: %s:%d: a line after the summary; a results file ends with its summary line", path, n)
+		}
+		var l jsonLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("simtest: merging results: %s:%d: %w; is it a -simresults file?", path, n, err)
+		}
+		if l.Summary != nil {
+			sf.sum = l.Summary
+			continue
+		}
+		var trace uint64
+		if _, err := fmt.Sscanf(l.Trace, "%x", &trace); err != nil || l.Outcome == "" {
+			return nil, fmt.Errorf("simtest: merging results: %s:%d: not a seed's line (no trace or outcome); is it a -simresults file?", path, n)
+		}
+		sf.seeds = append(sf.seeds, seedFigures{place: l.Place, seed: l.Seed, trace: trace, sim: time.Duration(l.SimNS),
+			steps: l.Steps, events: l.Events, failed: l.Outcome == OutcomeFail})
+		if l.Outcome == OutcomeFail {
+			sf.failing = append(sf.failing, SeedResult{Seed: l.Seed, Trace: trace, Outcome: l.Outcome, SimTime: time.Duration(l.SimNS),
+				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("simtest: merging results: %s: %w", path, err)
+	}
+	if sf.sum == nil {
+		return nil, fmt.Errorf("simtest: merging results: %s has no summary line; it is not the results file of a Run that ended (a shard cut off, or a file from before summaries were written): run the shard again", path)
+	}
+	return sf, nil
+}
+
+// mergeTest merges one test's shard files.
+func mergeTest(files []*shardFile) (SweepTest, error) {
+	first := files[0].sum
+	t := SweepTest{Package: first.Package, Test: first.Test, Files: len(files), Shards: max(first.Shards, 1), BaseSeed: first.BaseSeed}
+	seen := make(map[int]string)
+	for _, f := range files {
+		s := f.sum
+		switch {
+		case max(s.Shards, 1) != t.Shards:
+			return t, fmt.Errorf("simtest: merging results of %s: %s is shard %d of %d, and %s of %d shards; merge the files of one sweep", t.Test, f.path, s.Shard, max(s.Shards, 1), files[0].path, t.Shards)
+		case s.BaseSeed != t.BaseSeed:
+			return t, fmt.Errorf("simtest: merging results of %s: %s has base seed %d, and %s %d; the shards of a sweep must draw one sequence of seeds (not -simfresh): give them all one base seed", t.Test, f.path, s.BaseSeed, files[0].path, t.BaseSeed)
+		case seen[s.Shard] != "":
+			return t, fmt.Errorf("simtest: merging results of %s: %s and %s are both shard %d of %d; merge each shard once", t.Test, seen[s.Shard], f.path, s.Shard, t.Shards)
+		}
+		seen[s.Shard] = f.path
+	}
+	for i := range t.Shards {
+		if seen[i] == "" {
+			t.Missing = append(t.Missing, i)
+		}
+	}
+	// The seeds, in the order of the sequence, through the Run's report.
+	n := 0
+	for _, f := range files {
+		n += len(f.seeds)
+	}
+	seeds := make([]seedFigures, 0, n)
+	var tables [][]tally.Row
+	places := make(map[uint64]int64)
+	own := make(map[string]bool) // the assertions' files in the test's module
+	rep := report{}
+	for _, f := range files {
+		seeds = append(seeds, f.seeds...)
+		t.Failing = append(t.Failing, f.failing...)
+		t.Wall += time.Duration(f.sum.WallNS)
+		rep.keepGoing = rep.keepGoing || f.sum.KeepGoing
+		rep.merged = cmp.Or(rep.merged, f.sum.Reboots)
+		tables = append(tables, rowsOf(f.sum.Assertions, places, own))
+	}
+	slices.SortFunc(seeds, func(a, b seedFigures) int { return cmp.Compare(a.place, b.place) })
+	slices.SortFunc(t.Failing, func(a, b SeedResult) int { return cmp.Compare(a.Place, b.Place) })
+	for _, s := range seeds {
+		rep.addSeed(s.seed, s.trace, s.failed, s.sim, s.steps, s.events)
+	}
+	rep.wall = t.Wall
+	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
+	rep.assertions = assertionTable(rows)
+	t.Seeds, t.Passed, t.Failed = rep.seeds, rep.passed, rep.failed
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "=== %s", t.Test)
+	if t.Package != "" {
+		fmt.Fprintf(&b, " (%s)", t.Package)
+	}
+	fmt.Fprintf(&b, ": %s of %d merged, base seed %d; the shards' wall time added up is %v\n",
+		plural(t.Files, "results file"), t.Shards, t.BaseSeed, roundWall(t.Wall))
+	stopped := make(map[string]int)
+	for _, f := range files {
+		if f.sum.StoppedBy != "" {
+			stopped[f.sum.StoppedBy]++
+		}
+	}
+	for _, why := range []string{stoppedByWall, stoppedByPlateau} {
+		if n := stopped[why]; n > 0 {
+			fmt.Fprintf(&b, "simtest: %d of %s ended at their %s (-simfor, -simplateau): the seeds are those they reached\n", n, plural(t.Files, "shard"), why)
+		}
+	}
+	if len(t.Missing) > 0 {
+		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
+	}
+	b.WriteString(rep.summary())
+	if len(t.Failing) > 0 {
+		fmt.Fprintf(&b, "\nsimtest: %s, each with its first failure and replay line:", plural(len(t.Failing), "failing seed"))
+		for _, f := range t.Failing {
+			fmt.Fprintf(&b, "\n    seed %d: %s\n      %s", f.Seed, f.FirstFailure, f.Replay)
+		}
+	}
+	var gaps, other []tally.Row
+	allow := true
+	for _, f := range files {
+		allow = allow && f.sum.AllowGaps
+	}
+	for _, r := range rows {
+		switch {
+		case r.Status == tally.Failed:
+			t.AssertionFailures++
+		case r.Gap() && (r.Site == nil || own[r.Site.File]):
+			gaps = append(gaps, r)
+		case r.Gap():
+			other = append(other, r)
+		}
+	}
+	if len(gaps) > 0 {
+		b.WriteString("\n" + gapReport(gaps, !allow))
+		if !allow {
+			t.Gaps = len(gaps)
+		}
+	}
+	if len(other) > 0 {
+		b.WriteString("\n" + gapReport(other, false) + "\n    (in other modules: the report notes them, the test does not fail on them)")
+	}
+	t.Report = b.String()
+	return t, nil
+}
+
+// rowsOf turns a summary's assertions back into a table, noting the
+// places of the seeds its hits name and which of its files are the test's
+// own module's.
+func rowsOf(as []jsonAssertion, places map[uint64]int64, own map[string]bool) []tally.Row {
+	rows := make([]tally.Row, 0, len(as))
+	hit := func(h *jsonHit) *tally.Hit {
+		if h == nil {
+			return nil
+		}
+		places[h.Seed] = h.Place
+		return &tally.Hit{Seed: h.Seed, At: time.Duration(h.AtNS), Task: h.Task, Details: h.Details}
+	}
+	for _, a := range as {
+		r := tally.Row{
+			Kind: kindNamed(a.Kind), Msg: a.Message, Status: tally.Status(a.Status), Static: a.Static, Misused: a.Misused,
+			Calls: a.Calls, Passes: a.Passes, Fails: a.Failures, Seeds: a.Seeds, SeedsTrue: a.SeedsTrue,
+			FirstFail: hit(a.FirstFail), FirstPass: hit(a.FirstPass),
+		}
+		if s := a.Site; s != nil {
+			r.Site = &tally.Site{File: s.File, Line: s.Line, Func: s.Function}
+			if !a.OtherModule {
+				own[s.File] = true
+			}
+		}
+		if w := a.Watermark; w != nil {
+			places[w.Seed] = w.Place
+			r.Watermark = &tally.Watermark{Left: infinite(w.Left), Right: infinite(w.Right), Margin: infinite(w.Margin),
+				Duration: w.Duration, Op: w.Op, Seed: w.Seed}
+		}
+		if f := a.Frontier; f != nil {
+			places[f.Seed] = f.Place
+			r.Conditions, r.Frontier, r.AtFrontier, r.FrontierSeed = f.Conditions, f.Best, f.AtBest, f.Seed
+		}
+		for _, b := range a.Buckets {
+			r.Buckets = append(r.Buckets, tally.Bucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: b.Qualities})
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// infinite undoes finite: the largest float of a sign was an infinity.
+func infinite(f float64) float64 {
+	switch f {
+	case math.MaxFloat64:
+		return math.Inf(1)
+	case -math.MaxFloat64:
+		return math.Inf(-1)
+	}
+	return f
+}
+
+func kindNamed(name string) simctx.AssertKind {
+	for _, k := range simctx.Kinds() {
+		if k.String() == name {
+			return k
+		}
+	}
+	return 0
+}

@@ -1,0 +1,142 @@
+package simtest_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// lossy fails about one seed in eight, and asserts in most ways.
+func lossy(s *simtest.S) {
+	ctx, p := s.Context(), s.Providers()
+	lag := time.Duration(p.Random.IntN(1000)) * time.Millisecond
+	s.Sleep(lag)
+	assertions.Sometimes(ctx, lag > 900*time.Millisecond, "a slow reply")
+	assertions.AlwaysLessThan(ctx, lag, time.Second, "replies come within a second")
+	assertions.SometimesGreaterThan(ctx, p.Random.IntN(50), 47, "a deep queue")
+	assertions.SometimesAll(ctx, "every replica caught up",
+		assertions.Named("a", p.Random.IntN(2) == 0), assertions.Named("b", p.Random.IntN(2) == 0), assertions.Named("c", p.Random.IntN(3) == 0))
+	assertions.SometimesEach(ctx, "leader per term", "leader", p.Random.IntN(3))
+	if p.Random.IntN(8) == 0 {
+		s.Errorf("an acknowledged write was lost")
+	}
+}
+
+// wallFigures are the parts of a report that wall time changes.
+var wallFigures = regexp.MustCompile(`wall [^,]+|[0-9.]+[kM]? steps\+events/s|added up is [^\n]+`)
+
+func masked(s string) string { return wallFigures.ReplaceAllString(s, "WALL") }
+
+func TestMergedShardsReportAsOneRun(t *testing.T) {
+	dir := t.TempDir()
+	opts := []simtest.Option{simtest.Seeds(80), simtest.BaseSeed(5), simtest.KeepGoing()}
+	one := simtest.Simulate(lossy, append(opts, simtest.ResultsFile(filepath.Join(dir, "one.jsonl")))...)
+	require.False(t, one.OK())
+	const n = 4
+	for i := range n {
+		part := simtest.Simulate(lossy, append(opts, simtest.Shard(i, n), simtest.ResultsFile(filepath.Join(dir, "shards")+"/"))...)
+		require.NotZero(t, part.Seeds)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "shards", "*.jsonl"))
+	require.NoError(t, err)
+	assert.Len(t, files, n, "a file per shard, named for it: %v", files)
+
+	whole, err := simtest.MergeResults(filepath.Join(dir, "one.jsonl"))
+	require.NoError(t, err)
+	merged, err := simtest.MergeResults(filepath.Join(dir, "shards"))
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	m, w := merged.Tests[0], whole.Tests[0]
+	assert.Equal(t, one.Seeds, m.Seeds)
+	assert.Equal(t, one.Failed, m.Failed)
+	assert.Equal(t, one.Failing(), seedsOf(m.Failing))
+	assert.Equal(t, w.Failing, m.Failing)
+	assert.False(t, merged.OK())
+	for _, f := range m.Failing {
+		assert.Equal(t, fmt.Sprintf("simtest.Replay(%d)", f.Seed), f.Replay)
+		assert.Contains(t, f.FirstFailure, "an acknowledged write was lost")
+	}
+	// The same report but for the first line, which tells of the files.
+	_, wantBody, _ := strings.Cut(w.Report, "\n")
+	head, gotBody, _ := strings.Cut(m.Report, "\n")
+	assert.Equal(t, masked(wantBody), masked(gotBody))
+	assert.Contains(t, head, "=== Simulate: 4 results files of 4 merged, base seed 5")
+
+	// And the merge of one Run's file is that Run's own summary.
+	summary, _, _ := strings.Cut(wantBody, "\nsimtest: "+fmt.Sprint(one.Failed)+" failing seeds")
+	assert.Contains(t, masked(one.Report), masked(summary))
+	assert.Contains(t, summary, "assertions: 5, 0 failed")
+}
+
+func seedsOf(rs []simtest.SeedResult) []uint64 {
+	var out []uint64
+	for _, r := range rs {
+		out = append(out, r.Seed)
+	}
+	return out
+}
+
+func TestMergeFindsMissingAndDoubleShards(t *testing.T) {
+	dir := t.TempDir()
+	opts := []simtest.Option{simtest.Seeds(12), simtest.BaseSeed(5), simtest.KeepGoing()}
+	for _, i := range []int{0, 2} {
+		simtest.Simulate(naps, append(opts, simtest.Shard(i, 3), simtest.ResultsFile(filepath.Join(dir, fmt.Sprintf("s%d.jsonl", i))))...)
+	}
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	assert.Equal(t, []int{1}, sw.Tests[0].Missing)
+	assert.False(t, sw.OK(), "a missing shard fails the merge")
+	assert.Contains(t, sw.Tests[0].Report, "simtest: missing shards: [1] of 3; their seeds are not in this report: run them again")
+
+	_, err = simtest.MergeResults(dir, filepath.Join(dir, "s0.jsonl"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "are both shard 0 of 3; merge each shard once")
+
+	other := filepath.Join(t.TempDir(), "other.jsonl")
+	simtest.Simulate(naps, simtest.Seeds(12), simtest.BaseSeed(6), simtest.Shard(1, 3), simtest.ResultsFile(other))
+	_, err = simtest.MergeResults(dir, other)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "has base seed 6")
+}
+
+func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
+	dir := t.TempDir()
+	cut := filepath.Join(dir, "cut.jsonl")
+	require.NoError(t, os.WriteFile(cut, []byte(`{"seed":1,"trace":"00000000000000ff","outcome":"pass","place":0}`+"\n"), 0o666))
+	_, err := simtest.MergeResults(cut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cut.jsonl has no summary line")
+
+	junk := filepath.Join(dir, "junk.jsonl")
+	require.NoError(t, os.WriteFile(junk, []byte("{\"at\":1}\n"), 0o666))
+	_, err = simtest.MergeResults(junk)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "junk.jsonl:1: not a seed's line")
+
+	_, err = simtest.MergeResults()
+	assert.EqualError(t, err, "simtest.MergeResults: no results files; name the -simresults files (or directories) of the shards to merge")
+	_, err = simtest.MergeResults(t.TempDir())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no .jsonl file in")
+}
+
+func TestMergeSaysWhereShardsStopped(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 2 {
+		simtest.Simulate(fiveLeaders, simtest.BaseSeed(1), simtest.UntilPlateau(10), simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))
+	}
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.Contains(t, sw.String(), "simtest: 2 of 2 shards ended at their coverage plateau (-simfor, -simplateau): the seeds are those they reached")
+}

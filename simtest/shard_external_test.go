@@ -1,0 +1,93 @@
+package simtest_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/explore"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// naps is a cheap body whose trace depends on its seed.
+func naps(s *simtest.S) {
+	s.Sleep(time.Duration(s.Providers().Random.IntN(100)) * time.Millisecond)
+}
+
+func TestShardsRunEverySeedOnce(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		seeds := rapid.IntRange(1, 60).Draw(rt, "seeds")
+		n := rapid.IntRange(1, 8).Draw(rt, "shards")
+		whole := simtest.Simulate(naps, simtest.Seeds(seeds), simtest.BaseSeed(7))
+		require.True(rt, whole.OK(), whole.Report)
+		var got []simtest.SeedResult
+		for i := range n {
+			part := simtest.Simulate(naps, simtest.Seeds(seeds), simtest.BaseSeed(7), simtest.Shard(i, n))
+			require.True(rt, part.OK(), part.Report)
+			got = append(got, part.PerSeed...)
+		}
+		require.Len(rt, got, seeds, "the shards run as many seeds as the whole")
+		want := slices.Clone(whole.PerSeed)
+		slices.SortFunc(want, func(a, b simtest.SeedResult) int { return cmpSeed(a.Seed, b.Seed) })
+		slices.SortFunc(got, func(a, b simtest.SeedResult) int { return cmpSeed(a.Seed, b.Seed) })
+		require.Equal(rt, want, got, "the same seeds, none twice, each with the same trace")
+	})
+}
+
+func cmpSeed(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func TestShardTakesEveryNthSeed(t *testing.T) {
+	whole := simtest.Simulate(naps, simtest.Seeds(10), simtest.BaseSeed(3))
+	part := simtest.Simulate(naps, simtest.Seeds(10), simtest.BaseSeed(3), simtest.Shard(1, 4))
+	require.Len(t, part.PerSeed, 3)
+	for k, sr := range part.PerSeed {
+		assert.Equal(t, whole.PerSeed[1+4*k], sr, "place %d of the sequence", 1+4*k)
+	}
+	assert.Contains(t, part.Report, "shard 1 of 4: the seeds at places 1, 5, 9... of the sequence")
+	assert.NotContains(t, whole.Report, "shard")
+}
+
+func TestShardOfOneIsTheWhole(t *testing.T) {
+	whole := simtest.Simulate(naps, simtest.Seeds(5), simtest.BaseSeed(3))
+	one := simtest.Simulate(naps, simtest.Seeds(5), simtest.BaseSeed(3), simtest.Shard(0, 1))
+	assert.Equal(t, whole.PerSeed, one.PerSeed)
+}
+
+func TestBadShard(t *testing.T) {
+	for _, tc := range []struct {
+		opt  simtest.Option
+		want string
+	}{
+		{simtest.Shard(4, 4), "simtest.Shard(4, 4): the shard is counted from 0 and must be below the number of shards; give 0 to 3"},
+		{simtest.Shard(-1, 2), "simtest.Shard(-1, 2): the shard is counted from 0"},
+		{simtest.Shard(0, 0), "simtest.Shard(0, 0): the number of shards must be at least 1"},
+	} {
+		res := simtest.Simulate(naps, tc.opt)
+		assert.False(t, res.OK())
+		assert.Contains(t, res.Report, tc.want)
+	}
+}
+
+func TestShardsSplitAnExplorationsRoots(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 12
+	// naps asserts nothing, so nothing is branched: every timeline is a root.
+	whole := simtest.Simulate(naps, simtest.BaseSeed(3), simtest.Seeds(36))
+	part := simtest.Simulate(naps, simtest.BaseSeed(3), simtest.Explore(cfg), simtest.Shard(1, 3))
+	require.Len(t, part.PerSeed, 12, "the shard's whole budget of timelines")
+	for k, sr := range part.PerSeed {
+		assert.Equal(t, whole.PerSeed[1+3*k].Seed, sr.Seed, "root %d is the seed at place %d", k, 1+3*k)
+	}
+}
