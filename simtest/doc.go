@@ -56,6 +56,7 @@
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
 //	-simtimeline=FILE write the last seed's whole timeline as JSON lines
+//	-simhtml=FILE     draw the last seed's timeline as an HTML page
 //	-simrecipe=R      replay only the exploration timeline R (see [Explore])
 //	-simexplore       explore from the seeds (see [Explore])
 //	-simtimelines=N   an exploration's budget of timelines

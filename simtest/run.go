@@ -89,7 +89,8 @@ type seedOutcome struct {
 	// timeline is the seed's whole timeline, when the timeline file may
 	// be this seed's.
 	timeline []sim.Entry
-	diverge  string // what CheckDeterminism found, if anything
+	pic      *picture // what the HTML timeline draws besides, when kept
+	diverge  string   // what CheckDeterminism found, if anything
 	// viaT reports that the test's own testing.T was marked failed while
 	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
 	viaT bool
@@ -182,7 +183,7 @@ func (r *runner) run() {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
 		}
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
-			ra.timeline, ra.timelineSeed = o.timeline, seed
+			ra.timeline, ra.timelineSeed, ra.pic = o.timeline, seed, o.pic
 		}
 		if o.skippedOnly() || o.failed() {
 			if stopped == nil || o.skippedOnly() {
@@ -348,6 +349,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	o.win = obs.win
 	if obs.keep {
 		o.timeline = obs.timeline
+		o.pic = obs.picture()
 	}
 	r.fuzz.observe(&o.res)
 	return o
