@@ -1,6 +1,8 @@
 // Package headless starts a headless Chromium for the examples' browser
 // tests, driven with chromedp, or skips the test, saying why, where no
 // Chromium is installed.
+//
+//simvet:production drives a real browser for tests, never inside a simulation
 package headless
 
 import (
