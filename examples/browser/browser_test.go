@@ -23,10 +23,10 @@ import (
 // the history the page shows must be the native run's, line for line. It
 // saves a screenshot of the failing seed and logs its path.
 func TestDemoInABrowser(t *testing.T) {
-	ctx := headless.Start(t)
 	if testing.Short() {
 		t.Skip("builds the demo for WebAssembly: not under -short")
 	}
+	ctx := headless.Start(t)
 	dir := t.TempDir()
 	require.NoError(t, site.Build(context.Background(), dir))
 	srv := httptest.NewServer(site.Handler(dir))

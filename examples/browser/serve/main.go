@@ -16,7 +16,9 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/moonpool-go/moonpool/examples/browser"
 	"github.com/moonpool-go/moonpool/examples/browser/site"
@@ -43,7 +45,8 @@ func main() {
 		}
 		return
 	}
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	dir := *out
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "moonpool-demo-")
@@ -60,6 +63,13 @@ func main() {
 	if *out != "" {
 		return
 	}
+	srv := &http.Server{Addr: *addr, Handler: site.Handler(dir)}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
 	log.Printf("serving the demo at http://%s (Ctrl-C stops)", *addr)
-	log.Fatal(http.ListenAndServe(*addr, site.Handler(dir)))
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		log.Print(err)
+	}
 }
