@@ -27,7 +27,8 @@ var static embed.FS
 const wasmPkg = "github.com/moonpool-go/moonpool/examples/browser/wasm"
 
 // Build writes the whole site into dir: the page, the renderer, Go's
-// wasm_exec.js and demo.wasm, built with the go command on the PATH (run
+// wasm_exec.js and demo.wasm (and wasm_exec_node.js, which runs demo.wasm
+// under Node: node wasm_exec_node.js demo.wasm stormy/7), built with the go command on the PATH (run
 // it inside the module). The directory can be served by any static file
 // server.
 func Build(ctx context.Context, dir string) error {
@@ -41,14 +42,19 @@ func Build(ctx context.Context, dir string) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("site: building the simulation for WebAssembly (go build %s, GOOS=js GOARCH=wasm): %w\n%s", wasmPkg, err, stderr.String())
 	}
-	execJS, err := wasmExec(ctx)
+	execJS, err := wasmExec(ctx, "wasm_exec.js")
+	if err != nil {
+		return err
+	}
+	execNode, err := wasmExec(ctx, "wasm_exec_node.js")
 	if err != nil {
 		return err
 	}
 	files := map[string][]byte{
-		"wasm_exec.js": execJS,
-		"timeline.js":  []byte(timelinehtml.Script()),
-		"timeline.css": []byte(timelinehtml.Style()),
+		"wasm_exec.js":      execJS,
+		"wasm_exec_node.js": execNode,
+		"timeline.js":       []byte(timelinehtml.Script()),
+		"timeline.css":      []byte(timelinehtml.Style()),
 	}
 	sub, err := fs.Sub(static, "static")
 	if err != nil {
@@ -73,20 +79,21 @@ func Build(ctx context.Context, dir string) error {
 	return nil
 }
 
-// wasmExec reads the wasm_exec.js of the Go that builds demo.wasm: the
-// two must match. Go 1.24 moved it from misc/wasm to lib/wasm.
-func wasmExec(ctx context.Context) ([]byte, error) {
+// wasmExec reads file, wasm_exec.js or wasm_exec_node.js, of the Go that
+// builds demo.wasm: the two must match. Go 1.24 moved them from misc/wasm
+// to lib/wasm.
+func wasmExec(ctx context.Context, file string) ([]byte, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
 	if err != nil {
 		return nil, fmt.Errorf("site: finding GOROOT (go env GOROOT): %w", err)
 	}
 	root := strings.TrimSpace(string(out))
 	for _, dir := range []string{"lib/wasm", "misc/wasm"} {
-		if b, err := os.ReadFile(filepath.Join(root, dir, "wasm_exec.js")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(root, dir, file)); err == nil {
 			return b, nil
 		}
 	}
-	return nil, fmt.Errorf("site: no wasm_exec.js under %s (lib/wasm or misc/wasm): the Go installation is incomplete", root)
+	return nil, fmt.Errorf("site: no %s under %s (lib/wasm or misc/wasm): the Go installation is incomplete", file, root)
 }
 
 // Handler serves the site that Build wrote into dir, with WebAssembly's

@@ -6,17 +6,29 @@
 // goroutine of its own, so that the page's event loop goes on), and
 // moonpoolDemo.presets,
 // then calls moonpoolDemoReady() if the page defined it, and waits.
+//
+// Given arguments, as under Node (go_js_wasm_exec), it runs seeds instead
+// and exits: each argument mode/seed prints that seed's history, as
+// serve -run prints it natively, after a line "== mode/seed"; -seeds=N
+// runs stormy seeds 1 to N and prints how long they took.
 package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"syscall/js"
+	"time"
 
 	"github.com/moonpool-go/moonpool/examples/browser"
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		os.Exit(command(os.Args[1:]))
+	}
 	presets, err := json.Marshal(browser.Presets())
 	if err != nil {
 		panic(err)
@@ -60,6 +72,40 @@ func runJSON(nargs int, mode, seedText string) string {
 		return errJSON(err.Error())
 	}
 	return string(b)
+}
+
+// command runs the seeds its arguments name; see the package comment.
+func command(args []string) int {
+	for _, a := range args {
+		if n, ok := strings.CutPrefix(a, "-seeds="); ok {
+			seeds, err := strconv.Atoi(n)
+			if err != nil || seeds < 1 {
+				fmt.Fprintf(os.Stderr, "-seeds=%s: want a number of seeds, at least 1\n", n)
+				return 2
+			}
+			start := time.Now()
+			for seed := range seeds {
+				if _, err := browser.Run(browser.Stormy, uint64(seed+1)); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					return 1
+				}
+			}
+			fmt.Printf("seeds=%d ns=%d\n", seeds, time.Since(start).Nanoseconds())
+			continue
+		}
+		mode, seed, err := browser.ParseRun(a)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		out, err := browser.Run(mode, seed)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Printf("== %s\n%s\n", a, strings.Join(out.History, "\n"))
+	}
+	return 0
 }
 
 func errJSON(msg string) string {
