@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -66,4 +67,32 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	require.NoError(t, err, expr)
 	return v
+}
+
+// BenchmarkTimelineHTML draws the planted bug's failing seed (about 7,000
+// steps and events) as an HTML timeline and loads it in headless Chromium:
+// it reports the page's size and the time from navigation to the timeline
+// drawn.
+//
+//	go test -run XXX -bench TimelineHTML -benchtime 5x ./examples/kv
+func BenchmarkTimelineHTML(b *testing.B) {
+	ctx := headless.Start(b)
+	dir := b.TempDir()
+	res := simtest.Simulate(func(s *simtest.S) { runKV(s, true) },
+		harsh, simtest.Replay(plantedSeed), simtest.TimelineHTML(dir+"/"))
+	require.Equal(b, 1, res.Failed, res.Report)
+	page := filepath.Join(dir, "Simulate.html")
+	st, err := os.Stat(page)
+	require.NoError(b, err)
+	var load time.Duration
+	for b.Loop() {
+		start := time.Now()
+		require.NoError(b, chromedp.Do(ctx, chromedp.Navigate("file://"+page)))
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#moonpool-timeline").dataset.rendered > 0`))
+		require.NoError(b, err)
+		load += time.Since(start)
+	}
+	b.ReportMetric(float64(st.Size()), "html-bytes")
+	b.ReportMetric(float64(res.Steps+res.Events), "steps+events")
+	b.ReportMetric(float64(load.Milliseconds())/float64(b.N), "ms/load")
 }

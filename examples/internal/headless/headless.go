@@ -36,7 +36,7 @@ func Browser() (string, bool) {
 // Start starts a headless Chromium with a fresh profile, stopped when t
 // ends, and returns a chromedp context for one tab whose actions time out
 // after a minute. It skips t when no Chromium is found.
-func Start(t *testing.T) context.Context {
+func Start(t testing.TB) context.Context {
 	t.Helper()
 	bin, ok := Browser()
 	if !ok {
@@ -72,7 +72,7 @@ func Start(t *testing.T) context.Context {
 
 // ShotDir returns a directory for screenshots that outlives the test, so
 // that a person can look at them; the test logs each path it writes.
-func ShotDir(t *testing.T) string {
+func ShotDir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(os.TempDir(), "moonpool-screenshots")
 	if err := os.MkdirAll(dir, 0o777); err != nil {
