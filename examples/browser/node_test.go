@@ -1,3 +1,5 @@
+//go:build !wasm
+
 //simvet:outside runs the WebAssembly build under Node, outside any simulation
 package browser_test
 

@@ -1,3 +1,5 @@
+//go:build !wasm
+
 package kv_test
 
 import (

@@ -1,3 +1,5 @@
+//go:build !wasm
+
 // Command serve builds the browser demo and serves it on loopback:
 //
 //	go run ./examples/browser/serve             # then open http://127.0.0.1:8080

@@ -1,3 +1,5 @@
+//go:build !wasm
+
 // Package site builds and serves the browser demo: its page, the
 // timeline renderer, Go's wasm_exec.js and the simulation built for
 // WebAssembly.

@@ -1,3 +1,5 @@
+//go:build !wasm
+
 // Package headless starts a headless Chromium for the examples' browser
 // tests, driven with chromedp, or skips the test, saying why, where no
 // Chromium is installed.
