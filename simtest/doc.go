@@ -106,7 +106,9 @@
 // timeline around the first failure: the entries that led to it and a
 // few after, with lines that repeat folded into one and a count ("x 37").
 // A seed that failed only as it ended (a panic, a deadlock) shows its
-// last entries. -simtimeline ([TimelineFile]) writes the whole timeline.
+// last entries. -simtimeline ([TimelineFile]) writes the whole timeline;
+// -simhtml ([TimelineHTML]) draws it as one HTML page, with every message
+// and disk operation (package [timelinehtml]).
 //
 // # Liveness
 //
