@@ -61,6 +61,13 @@ func TestTimelineHTMLInABrowser(t *testing.T) {
 	out := filepath.Join(headless.ShotDir(t), "kv-timeline.png")
 	require.NoError(t, os.WriteFile(out, shot, 0o666))
 	t.Logf("screenshot of seed %d's timeline: %s", uint64(plantedSeed), out)
+
+	// The click zoomed in on the failure: the last seconds, in detail.
+	zoomed, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	out = filepath.Join(headless.ShotDir(t), "kv-timeline-failure.png")
+	require.NoError(t, os.WriteFile(out, zoomed, 0o666))
+	t.Logf("screenshot of the same, zoomed in on the failure: %s", out)
 }
 
 // eval evaluates a JavaScript expression in the page.

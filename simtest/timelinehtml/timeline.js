@@ -210,6 +210,9 @@ var MoonpoolTimeline = (function () {
 
 		function zoom(a, b) {
 			if (b - a < 1000) { var c = (a + b) / 2; a = c - 500; b = c + 500; }
+			// A span past either end moves inside, keeping its width.
+			if (a < 0) { b -= a; a = 0; }
+			if (b > end) { a -= b - end; b = end; }
 			t0 = Math.max(0, a); t1 = Math.min(end, b);
 			if (t1 <= t0) { t0 = 0; t1 = end; }
 			draw();
