@@ -53,6 +53,12 @@ func TestTimelineHTMLInABrowser(t *testing.T) {
 	assert.Contains(t, strings.Join(failures, "\n"), `Always "the history is linearizable" failed`)
 	assert.Equal(t, "Simulate.porcupine.html", link)
 
+	// Zoom: the axis shows the whole seed, then half of it.
+	assert.Equal(t, "0s .. 1m19.546s", eval[string](t, ctx, `document.querySelector(".mpt-range").textContent`))
+	zoomedIn := eval[string](t, ctx, `[...document.querySelectorAll(".mpt-bar button")].find(b => b.textContent == "zoom in").click(), document.querySelector(".mpt-range").textContent`)
+	assert.Equal(t, "19.886s .. 59.659s", zoomedIn)
+	assert.Less(t, eval[int](t, ctx, `document.querySelectorAll(".mpt-msg").length`), arrows, "fewer arrows in half the time")
+
 	// A click on the failure shows its details.
 	details := eval[string](t, ctx, `document.querySelector(".mpt-failures li").click(), document.querySelector(".mpt-details").textContent`)
 	assert.Contains(t, details, "the history is linearizable")
