@@ -23,9 +23,12 @@ type observer struct {
 	quiesced   bool        // the faults have stopped
 	stepping   bool        // the world calls afterStep
 	watches    []*Watch
-	keep       bool        // keep the whole timeline, for the timeline file
-	timeline   []sim.Entry // the whole timeline, when kept
-	win        *window     // the timeline around the first failure (window.go)
+	keep       bool         // keep the whole timeline, for the timeline file
+	timeline   []sim.Entry  // the whole timeline, when kept
+	drawing    bool         // the timeline is kept for the HTML timeline
+	ops        []sim.Op     // the devices' operations, when drawing
+	attached   []attachment // S.Attach's files, when drawing
+	win        *window      // the timeline around the first failure (window.go)
 }
 
 // observe makes the observer of a world about to run seed, whose figures
@@ -41,8 +44,13 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	// Only a Run writes the timeline file: a fuzz input's would be dropped.
 	// Seeds run in parallel all keep theirs: which one the file gets is
 	// known only once the seeds before it have ended.
-	o.keep = !checking && r.fuzz == nil && r.cfg.asserts.timelinePath != "" && (r.cfg.workers > 1 || !ra.timelineKept)
+	c := r.cfg.asserts
+	o.keep = !checking && r.fuzz == nil && c.keepsTimeline() && (r.cfg.workers > 1 || !ra.timelineKept)
 	w.ObserveTimeline(o.entry)
+	o.drawing = o.keep && c.drawsTimeline()
+	if o.drawing {
+		w.ObserveOps(func(op sim.Op) { o.ops = append(o.ops, op) })
+	}
 	return o
 }
 

@@ -1,6 +1,10 @@
 package simtest
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
+)
 
 // assertConfig is what the options of this file set.
 type assertConfig struct {
@@ -8,13 +12,24 @@ type assertConfig struct {
 	coverPath    string
 	jsonPath     string
 	timelinePath string
-	tail         int // timeline entries a failure report shows; 0 for the engine's default
+	htmlPath     string                  // the HTML timeline's file
+	docFunc      func(*timelinehtml.Doc) // hears the HTML timeline's Doc
+	tail         int                     // timeline entries a failure report shows; 0 for the engine's default
 }
 
 // assertFlags are the command-line settings of this file.
 type assertFlags struct {
-	cover, json, timeline string
+	cover, json, timeline, html string
 }
+
+// keepsTimeline reports whether a seed's whole timeline is kept, for a
+// file or a Doc.
+func (c *assertConfig) keepsTimeline() bool {
+	return c.timelinePath != "" || c.drawsTimeline()
+}
+
+// drawsTimeline reports whether the HTML timeline is asked for.
+func (c *assertConfig) drawsTimeline() bool { return c.htmlPath != "" || c.docFunc != nil }
 
 // override applies the flags, which win over the options.
 func (c *assertConfig) override(fl assertFlags) {
@@ -26,6 +41,9 @@ func (c *assertConfig) override(fl assertFlags) {
 	}
 	if fl.timeline != "" {
 		c.timelinePath = fl.timeline
+	}
+	if fl.html != "" {
+		c.htmlPath = fl.html
 	}
 }
 
@@ -91,6 +109,39 @@ func TimelineFile(path string) Option {
 			return fmt.Errorf("simtest.TimelineFile: the path is empty; name the file to write the timeline to")
 		}
 		c.asserts.timelinePath = path
+		return nil
+	})
+}
+
+// TimelineHTML writes the timeline of the Run's last seed (its failing
+// seed, if one failed) to path as one HTML page that opens with no
+// network: processes and the driver as lanes, messages as arrows, disk
+// operations, faults and reboots marked, failures highlighted, zoom, and
+// details on a click (see package [timelinehtml]). Files the seed attached
+// ([S.Attach]), such as a linearizability checker's picture of the
+// history, are written beside it and linked from it. The -simhtml flag
+// does the same for every Run. Paths are as for [CoverProfile]; the file
+// per test ends in .html.
+func TimelineHTML(path string) Option {
+	return optionFunc(func(c *config) error {
+		if path == "" {
+			return fmt.Errorf("simtest.TimelineHTML: the path is empty; name the file to write the page to")
+		}
+		c.asserts.htmlPath = path
+		return nil
+	})
+}
+
+// TimelineDoc hands fn the timeline of the Run's last seed (its failing
+// seed, if one failed) as the HTML timeline draws it, once the Run ends:
+// for a page of one's own, such as a demo that runs the simulation in a
+// browser, to draw with [timelinehtml.Script].
+func TimelineDoc(fn func(*timelinehtml.Doc)) Option {
+	return optionFunc(func(c *config) error {
+		if fn == nil {
+			return fmt.Errorf("simtest.TimelineDoc: the function is nil; pass one that takes the *timelinehtml.Doc")
+		}
+		c.asserts.docFunc = fn
 		return nil
 	})
 }

@@ -18,6 +18,7 @@ type runAsserts struct {
 	sites        *tally.Sites
 	timeline     []sim.Entry
 	timelineSeed uint64
+	pic          *picture // the rest of the HTML timeline's seed
 	// timelineKept is set once the timeline file's seed is found: under
 	// KeepGoing, the first failing seed, not the last seed run.
 	timelineKept bool
@@ -89,6 +90,28 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 			return writeTimeline(w, ra.timelineSeed, ra.timeline)
 		})
 	}
+	if (c.htmlPath != "" || c.docFunc != nil) && ra.timeline != nil {
+		doc := r.timelineDoc(ra, stopped)
+		if c.docFunc != nil {
+			c.docFunc(doc)
+		}
+		if c.htmlPath != "" {
+			r.writeHTML(c.htmlPath, doc, ra.pic)
+		}
+	}
+}
+
+// filePath is the file that path names for one of a Run's files: path
+// itself, or a file named after the test when path names a directory,
+// made if need be.
+func (r *runner) filePath(path, ext string) (string, error) {
+	if st, err := os.Stat(path); strings.HasSuffix(path, "/") || err == nil && st.IsDir() {
+		if err := os.MkdirAll(path, 0o777); err != nil {
+			return "", err
+		}
+		path = filepath.Join(path, fileName(r.t.Name())+ext)
+	}
+	return path, nil
 }
 
 // writeFile writes one of a Run's files. A path that names a directory
@@ -97,12 +120,10 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 func (r *runner) writeFile(what, path, ext string, write func(io.Writer) error) {
 	t := r.t
 	t.Helper()
-	if st, err := os.Stat(path); strings.HasSuffix(path, "/") || err == nil && st.IsDir() {
-		if err := os.MkdirAll(path, 0o777); err != nil {
-			t.Errorf("simtest: writing %s: %v", what, err)
-			return
-		}
-		path = filepath.Join(path, fileName(t.Name())+ext)
+	path, err := r.filePath(path, ext)
+	if err != nil {
+		t.Errorf("simtest: writing %s: %v", what, err)
+		return
 	}
 	f, err := os.Create(path)
 	if err == nil {

@@ -65,6 +65,7 @@
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
 //	-simtimeline=FILE write the last seed's whole timeline as JSON lines
+//	-simhtml=FILE     draw the last seed's timeline as an HTML page
 //	-simrecipe=R      replay only the exploration timeline R (see [Explore])
 //	-simexplore       explore from the seeds (see [Explore])
 //	-simtimelines=N   an exploration's budget of timelines
@@ -129,7 +130,9 @@
 // timeline around the first failure: the entries that led to it and a
 // few after, with lines that repeat folded into one and a count ("x 37").
 // A seed that failed only as it ended (a panic, a deadlock) shows its
-// last entries. -simtimeline ([TimelineFile]) writes the whole timeline.
+// last entries. -simtimeline ([TimelineFile]) writes the whole timeline;
+// -simhtml ([TimelineHTML]) draws it as one HTML page, with every message
+// and disk operation (package [timelinehtml]).
 //
 // # Clusters
 //

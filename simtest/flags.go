@@ -15,20 +15,20 @@ import (
 // the defaults. The flags are read-only once the test binary has parsed
 // its command line; each Run copies what it needs into its configuration.
 type cmdFlags struct {
-	seed                  seedFlag
-	base                  seedFlag
-	seeds                 countFlag
-	fresh, check, v, keep bool
-	all                   bool
-	cover, json, timeline string
-	results               string
-	workers               string
-	shard                 string
-	runFor                string
-	plateau               countFlag
-	recipe                string
-	explore               bool
-	timelines             timelinesFlag
+	seed                        seedFlag
+	base                        seedFlag
+	seeds                       countFlag
+	fresh, check, v, keep       bool
+	all                         bool
+	cover, json, timeline, html string
+	results                     string
+	workers                     string
+	shard                       string
+	runFor                      string
+	plateau                     countFlag
+	recipe                      string
+	explore                     bool
+	timelines                   timelinesFlag
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -56,6 +56,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
+	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file` (or into this directory, one file per test)")
 	fs.BoolVar(&f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
 	fs.Var(&f.timelines, "simtimelines", "simtest: the budget of timelines of an exploring Run (default 4096)")
 	fs.StringVar(&f.recipe, "simrecipe", "", "simtest: replay only this exploration timeline (a `recipe` such as 42/1034:99 from a failure's replay line)")
@@ -65,7 +66,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simrecipe", "simexplore", "simtimelines":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines":
 		return true
 	}
 	return false
@@ -167,7 +168,7 @@ func commandLine() flags {
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
 			all: f.all, results: f.results, workers: f.workers, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 			explore: f.explore, budget: f.timelines.v,
-			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline},
+			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html},
 		}
 	}
 	fl.shardIn = "-simshard"

@@ -36,6 +36,18 @@ func TestFlagsWinOverOptions(t *testing.T) {
 	assert.Equal(t, "r.jsonl", c.resultsPath)
 }
 
+func TestSimHTMLFlagWinsOverTheOption(t *testing.T) {
+	c, err := resolve(false, flags{asserts: assertFlags{html: "flag.html"}}, []Option{TimelineHTML("option.html")})
+	require.NoError(t, err)
+	assert.Equal(t, "flag.html", c.asserts.htmlPath)
+	assert.True(t, c.asserts.keepsTimeline() && c.asserts.drawsTimeline())
+
+	c, err = resolve(false, flags{}, []Option{TimelineFile("t.jsonl")})
+	require.NoError(t, err)
+	assert.True(t, c.asserts.keepsTimeline())
+	assert.False(t, c.asserts.drawsTimeline(), "the JSON timeline alone records no device operations")
+}
+
 func TestConflictingFlags(t *testing.T) {
 	_, err := resolve(false, flags{seed: 1, seedSet: true, seeds: 5}, nil)
 	assert.EqualError(t, err, "simtest: -simseed replays one seed and -simseeds asks for 5; give one of the two flags")

@@ -102,7 +102,8 @@ type seedOutcome struct {
 	// timeline is the seed's whole timeline, when the timeline file may
 	// be this seed's.
 	timeline []sim.Entry
-	diverge  string // what CheckDeterminism found, if anything
+	pic      *picture // what the HTML timeline draws besides, when kept
+	diverge  string   // what CheckDeterminism found, if anything
 	// cryptoReads is how many times the seed read crypto/rand, or -1
 	// when that is not known (cryptorand.go).
 	cryptoReads int
@@ -219,7 +220,7 @@ func (r *runner) run() {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
 		}
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
-			ra.timeline, ra.timelineSeed = o.timeline, seed
+			ra.timeline, ra.timelineSeed, ra.pic = o.timeline, seed, o.pic
 		}
 		if o.skippedOnly() || o.failed() {
 			if stopped == nil || o.skippedOnly() {
@@ -397,6 +398,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	o.win = obs.win
 	if obs.keep {
 		o.timeline = obs.timeline
+		o.pic = obs.picture()
 	}
 	r.fuzz.observe(&o.res)
 	return o

@@ -51,6 +51,9 @@ func runKV(s *simtest.S, lazy bool) {
 		clients: 4, ops: 50, keys: 20, think: 2500 * time.Millisecond,
 		story: func() []simtest.Entry { told = append(told, story.Next()...); return told },
 	}
+	if s.Drawing() {
+		w.attach = s.Attach
+	}
 	c.Run(simtest.Phases{Chaos: 2 * time.Minute, Settle: time.Second}, w)
 }
 

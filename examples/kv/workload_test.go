@@ -24,6 +24,9 @@ type workload struct {
 	think   time.Duration // the most a client waits between operations
 	// story, when set, gives the timeline entries that explain a failure.
 	story func() []simtest.Entry
+	// attach, when set, keeps porcupine's picture of a failing history
+	// beside the seed's HTML timeline (S.Attach).
+	attach func(name string, data []byte)
 
 	names   []string // of the keys
 	addrs   []string
@@ -34,6 +37,7 @@ func (w *workload) Name() string { return "linearizable kv" }
 
 func (w *workload) Setup(ctx context.Context, p providers.Providers) error {
 	w.history = kvhistory.New(p.Time.Now, w.clients)
+	w.history.Attach = w.attach
 	w.history.Story, w.history.StoryTitle = w.story, "the replicas' boots and recoveries"
 	for k := range w.keys {
 		w.names = append(w.names, "k"+strconv.Itoa(k))

@@ -154,5 +154,8 @@ func runRaftKV(s *simtest.S, node *program.Process) {
 		return told
 	}
 	w := &workload{clients: 4, ops: 15, keys: 5, think: 500 * time.Millisecond, story: story}
+	if s.Drawing() {
+		w.attach = s.Attach
+	}
 	c.Run(simtest.Phases{Chaos: 15 * time.Second, Settle: time.Second}, w)
 }

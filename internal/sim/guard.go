@@ -232,7 +232,7 @@ func (w *World) publishedTask() *task {
 // stopped rather than pooled. Every later call into the simulation unwinds
 // its caller.
 func (w *World) givenUp(t *task) {
-	w.asserter, w.afterStep, w.timeline.observe = nil, nil, nil
+	w.asserter, w.afterStep, w.timeline.observe, w.ops = nil, nil, nil, nil
 	w.fail(&Failure{Kind: Abandoned, Msg: "the watchdog gave the run up"})
 	if t != nil && !t.killed {
 		t.killed, t.killedAt = true, w.now

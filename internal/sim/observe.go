@@ -1,6 +1,10 @@
 package sim
 
-import "github.com/moonpool-go/moonpool/internal/simctx"
+import (
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/simctx"
+)
 
 // The methods in this file let the test side watch a run without taking
 // part in it: what they hook on never draws randomness and never enters
@@ -40,5 +44,53 @@ func (w *World) ObserveTimeline(fn func(Entry)) {
 				fn(e)
 			}
 		}
+	}
+}
+
+// Op is one operation of a simulated device, as a picture of the run draws
+// it: a message the network carried from one host to another, or an
+// operation of a disk. Ops are heard only while someone observes them
+// (ObserveOps); like timeline entries they never enter the trace hash.
+type Op struct {
+	Kind OpKind
+	// Start and End are when a message was sent and arrived, or when a
+	// disk operation was submitted and done.
+	Start, End time.Duration
+	// From and To are the hosts a message went from and to; a disk
+	// operation has its disk's address in From.
+	From, To string
+	// Conn numbers a message's connection, the same at both ends; What
+	// names its ends (10.0.0.254:49161->kv-0:7070), or the disk's
+	// operation (read, write, sync).
+	Conn  uint64
+	What  string
+	Bytes int64
+	// Lost is set for a message that arrived at an end that could no
+	// longer take it (closed, reset, or its host without power).
+	Lost bool
+}
+
+// OpKind is what kind of operation an Op is.
+type OpKind uint8
+
+const (
+	OpMessage OpKind = iota // a segment of bytes on a connection
+	OpDisk                  // a read, write or sync of a disk
+)
+
+// ObserveOps sets fn to hear every device operation; nil removes it. A
+// message is told when it arrives, a disk operation when it is submitted
+// (its End already known). Devices ask ObservingOps first, so an unobserved run makes
+// no Op at all.
+func (w *World) ObserveOps(fn func(Op)) { w.ops = fn }
+
+// ObservingOps reports whether a device should tell the world its
+// operations (Op).
+func (w *World) ObservingOps() bool { return w.ops != nil && !w.abandoned.Load() }
+
+// Op tells the observer of device operations about o.
+func (w *World) Op(o Op) {
+	if w.ObservingOps() {
+		w.ops(o)
 	}
 }

@@ -138,6 +138,7 @@ type World struct {
 	// What the test side hooks on; see observe.go.
 	asserter  Asserter // where assertions go
 	afterStep func()   // runs after every step when set
+	ops       func(Op) // hears device operations when set
 }
 
 // New returns a world ready to Run.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // opKind is what an operation asks of the device, for its latency.
@@ -70,6 +71,9 @@ func (d *Disk) schedule(kind opKind, n int64) time.Duration {
 	}
 	start := max(now, d.dev.busy, d.dev.stallEnd)
 	d.dev.busy = start + svc
+	if d.w.ObservingOps() {
+		d.w.Op(sim.Op{Kind: sim.OpDisk, Start: now, End: d.dev.busy + latency, From: d.addr, What: opWhat[kind], Bytes: n})
+	}
 	return d.dev.busy + latency
 }
 

@@ -85,6 +85,7 @@ const (
 type seg struct {
 	end  uint64
 	at   int64
+	sent int64 // when it was put on the wire, for pictures of the run (sim.Op)
 	kind segKind
 }
 
@@ -290,7 +291,7 @@ func (p *pipe) push(kind segKind, at int64) {
 		at = p.lastAt
 	}
 	p.lastAt = at
-	p.segs.push(seg{end: p.wrOff, at: at, kind: kind})
+	p.segs.push(seg{end: p.wrOff, at: at, sent: p.n.now(), kind: kind})
 	p.schedule(p.segs.front().at)
 }
 
@@ -343,6 +344,9 @@ func (p *pipe) arrive(s seg) bool {
 	n, d := p.n, p.dst
 	if d.gone {
 		if s.kind == segData {
+			if n.w.ObservingOps() {
+				p.observe(s, s.end-p.dlOff, true)
+			}
 			p.dlOff = s.end
 		}
 		// A host without power answers nothing: the data is not
@@ -357,6 +361,10 @@ func (p *pipe) arrive(s seg) bool {
 	case segData:
 		from := p.dlOff
 		p.dlOff = s.end
+		lost := d.reset || d.closed || d.rdShut
+		if n.w.ObservingOps() {
+			p.observe(s, s.end-from, lost)
+		}
 		switch {
 		case d.reset:
 			p.discard()
@@ -382,6 +390,13 @@ func (p *pipe) arrive(s seg) bool {
 		d.gotReset()
 		return true
 	}
+}
+
+// observe tells the world that the n bytes of data segment s arrived now,
+// or were lost on arrival.
+func (p *pipe) observe(s seg, n uint64, lost bool) {
+	p.n.w.Op(sim.Op{Kind: sim.OpMessage, Start: time.Duration(s.sent), End: time.Duration(p.n.now()),
+		From: p.src.h.name, To: p.dst.h.name, Conn: p.src.id, What: p.src.String(), Bytes: int64(n), Lost: lost})
 }
 
 // discard drops every byte that has arrived and not been read, freeing the

@@ -8,6 +8,7 @@
 package kvhistory
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -38,6 +39,10 @@ type History struct {
 	// under the heading StoryTitle.
 	Story      func() []simtest.Entry
 	StoryTitle string
+	// Attach, when set, is given porcupine's own visualization of a
+	// history that is not linearizable, as porcupine.html: S.Attach, for
+	// a seed whose timeline is drawn (S.Drawing).
+	Attach func(name string, data []byte)
 }
 
 // New starts a history on the clock now (p.Time.Now in a simulation,
@@ -124,7 +129,20 @@ func (h *History) Check(ctx context.Context) error {
 	if ok {
 		return nil
 	}
+	if h.Attach != nil {
+		h.visualize(all)
+	}
 	return h.explain(all)
+}
+
+// visualize attaches porcupine's picture of the history: the longest
+// linearizable prefix of each key's operations, and where it breaks.
+func (h *History) visualize(all []porcupine.Operation) {
+	_, info := porcupine.CheckOperationsVerbose(model(), all, 0)
+	var b bytes.Buffer
+	if err := porcupine.Visualize(model(), info, &b); err == nil {
+		h.Attach("porcupine.html", b.Bytes())
+	}
 }
 
 func (h *History) explain(all []porcupine.Operation) error {

@@ -1,0 +1,188 @@
+package simtest
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
+)
+
+// picture is what the HTML timeline of a seed draws besides its timeline:
+// the devices' operations, which lane each host is, when the seed ended,
+// and the files the seed attached.
+type picture struct {
+	ops         []sim.Op
+	hosts       map[string]string // host -> lane
+	end         time.Duration
+	attachments []attachment
+}
+
+// attachment is a file of S.Attach.
+type attachment struct {
+	name string
+	data []byte
+}
+
+// Attach keeps data as a file named name that the seed's HTML timeline
+// (-simhtml, [TimelineHTML]) links to, written beside the page: a
+// checker's own picture of what failed, such as porcupine's visualization
+// of a history that is not linearizable. It does nothing when no HTML
+// timeline is asked for; ask [S.Drawing] before making data that costs.
+// name is a file name, with no directory.
+func (s *S) Attach(name string, data []byte) {
+	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+		panic(fmt.Sprintf("simtest: S.Attach(%q): the name must be a file name with no directory, such as %q", name, "history.html"))
+	}
+	if s.Drawing() {
+		s.obs.attached = append(s.obs.attached, attachment{name: name, data: slices.Clone(data)})
+	}
+}
+
+// Drawing reports whether the seed's timeline may be drawn as HTML, so
+// that what [S.Attach] keeps is used.
+func (s *S) Drawing() bool {
+	return s.obs != nil && s.obs.drawing
+}
+
+// picture gathers the seed's picture, as it ends.
+func (o *observer) picture() *picture {
+	p := &picture{ops: o.ops, end: o.w.Now(), attachments: o.attached, hosts: map[string]string{DriverHost: "driver"}}
+	if o.s != nil && o.s.cluster != nil {
+		for _, pr := range o.s.cluster.procs {
+			p.hosts[pr.peer.Host] = pr.peer.Name
+		}
+	}
+	return p
+}
+
+// timelineDoc draws the kept seed's timeline as a Doc.
+func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml.Doc {
+	pic := ra.pic
+	if pic == nil {
+		pic = &picture{}
+	}
+	d := &timelinehtml.Doc{Seed: ra.timelineSeed, EndNS: int64(pic.end)}
+	d.Title = fmt.Sprintf("%s, seed %d", r.t.Name(), ra.timelineSeed)
+	if stopped != nil && stopped.res.Seed == ra.timelineSeed && stopped.failed() {
+		d.Failed = true
+		d.Replay = r.replayOf(ra.timelineSeed)
+	}
+	lanes := map[string]bool{"driver": true}
+	lane := func(host string) string {
+		if l, ok := pic.hosts[host]; ok {
+			return l
+		}
+		return host
+	}
+	for _, e := range ra.timeline {
+		kind, l := eventKind(e)
+		lanes[l] = true
+		ev := timelinehtml.Event{AtNS: int64(e.At), Lane: l, Task: e.Task, Kind: kind, Msg: e.Msg, Attrs: attrMap(e.Attrs)}
+		if e.Level.String() != "INFO" {
+			ev.Level = e.Level.String()
+		}
+		d.Events = append(d.Events, ev)
+		d.EndNS = max(d.EndNS, int64(e.At))
+	}
+	for _, op := range pic.ops {
+		switch op.Kind {
+		case sim.OpMessage:
+			m := timelinehtml.Message{SentNS: int64(op.Start), ArrivedNS: int64(op.End), From: lane(op.From), To: lane(op.To),
+				Conn: op.Conn, What: op.What, Bytes: op.Bytes, Lost: op.Lost}
+			lanes[m.From], lanes[m.To] = true, true
+			d.Messages = append(d.Messages, m)
+		case sim.OpDisk:
+			l := op.From
+			if l == DriverDisk {
+				l = "driver"
+			}
+			lanes[l] = true
+			d.Disk = append(d.Disk, timelinehtml.DiskOp{StartNS: int64(op.Start), EndNS: int64(op.End), Lane: l, What: strings.TrimPrefix(op.What, "disk "), Bytes: op.Bytes})
+		}
+	}
+	d.Lanes = append(d.Lanes, "driver")
+	delete(lanes, "driver")
+	d.Lanes = append(d.Lanes, slices.Sorted(func(yield func(string) bool) {
+		for l := range lanes {
+			if !yield(l) {
+				return
+			}
+		}
+	})...)
+	return d
+}
+
+// faultRE matches the network's events that are faults it injected.
+var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|lost power|hang|blackhole|silently|drop`)
+
+// eventKind sorts a timeline entry into the kind of mark it is drawn as,
+// and the lane it is drawn on.
+func eventKind(e sim.Entry) (timelinehtml.Kind, string) {
+	l := e.Process
+	if l == "" {
+		l = "driver"
+	}
+	_, rest, _ := strings.Cut(e.Msg, ": ")
+	subject, _, _ := strings.Cut(rest, " ")
+	switch {
+	case e.Name == "error":
+		return timelinehtml.KindFailure, l
+	case e.Name == "boot":
+		return timelinehtml.KindBoot, subject
+	case e.Name == "reboot" || e.Name == "down":
+		return timelinehtml.KindReboot, subject
+	case e.Name == "exit":
+		return timelinehtml.KindReboot, l
+	case strings.HasPrefix(e.Name, "disk "):
+		return timelinehtml.KindDisk, strings.TrimPrefix(e.Name, "disk ")
+	case strings.HasPrefix(e.Name, "buggify"):
+		return timelinehtml.KindBuggify, l
+	case strings.HasPrefix(e.Name, "task "):
+		return timelinehtml.KindTask, l
+	case e.Name == "phase":
+		return timelinehtml.KindPhase, l
+	case e.Name == "net":
+		if h, ok := strings.CutPrefix(rest, "host "); ok && faultRE.MatchString(rest) {
+			host, _, _ := strings.Cut(h, " ")
+			return timelinehtml.KindFault, host
+		}
+		if faultRE.MatchString(rest) {
+			return timelinehtml.KindFault, l
+		}
+		return timelinehtml.KindNet, l
+	}
+	return timelinehtml.KindLog, l
+}
+
+// writeHTML writes the HTML timeline to path (a file, or a directory for
+// a file per test), and the seed's attachments beside it, linked.
+func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
+	t := r.t
+	t.Helper()
+	path, err := r.filePath(path, ".html")
+	if err != nil {
+		t.Errorf("simtest: writing the HTML timeline: %v", err)
+		return
+	}
+	if pic != nil {
+		base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		for _, a := range pic.attachments {
+			name := base + "." + a.name
+			if err := os.WriteFile(filepath.Join(filepath.Dir(path), name), a.data, 0o666); err != nil {
+				t.Errorf("simtest: writing the HTML timeline's attachment %s: %v", a.name, err)
+				continue
+			}
+			d.Links = append(d.Links, timelinehtml.Link{Name: a.name, Href: name})
+		}
+	}
+	r.writeFile("the HTML timeline", path, ".html", func(w io.Writer) error {
+		return timelinehtml.Write(w, d)
+	})
+}

@@ -1,0 +1,174 @@
+package simtest_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
+)
+
+// echoSeed boots two echo servers that note every line on their disk,
+// sends each a few lines, crashes one, and fails.
+func echoSeed(s *simtest.S) {
+	c := s.Boot(simtest.Processes{Name: "echo", Count: 2, New: func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			l, err := p.Network.Listen(ctx, ":7070")
+			if err != nil {
+				return err
+			}
+			for {
+				conn, err := l.Accept()
+				if err != nil {
+					return err
+				}
+				p.Task.Go(ctx, "conn", func(ctx context.Context) error {
+					defer conn.Close()
+					f, err := p.Storage.OpenFile("lines", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					sc := bufio.NewScanner(conn)
+					for sc.Scan() {
+						if _, err := f.Write(append(sc.Bytes(), '\n')); err != nil {
+							return err
+						}
+						if err := f.Sync(); err != nil {
+							return err
+						}
+						if _, err := fmt.Fprintln(conn, sc.Text()); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}
+		})
+	}})
+	p := s.Providers()
+	for _, host := range []string{"echo-0", "echo-1"} {
+		var conn net.Conn
+		var err error
+		for conn == nil {
+			if conn, err = p.Network.Dial(s.Context(), host+":7070"); err != nil {
+				s.Sleep(10 * time.Millisecond)
+			}
+		}
+		r := bufio.NewScanner(conn)
+		for i := range 3 {
+			fmt.Fprintf(conn, "line %d\n", i)
+			require.True(s, r.Scan(), "an echo")
+		}
+		conn.Close()
+	}
+	c.Reboot("echo-1", simtest.Crash, simtest.DownFor(time.Second))
+	s.Sleep(2 * time.Second)
+	s.Errorf("the echoes were heard: fail, to draw the seed")
+}
+
+func TestTimelineHTMLDrawsAFailingSeed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "seed.html")
+	var doc *timelinehtml.Doc
+	res := simtest.Simulate(echoSeed, simtest.Seeds(3), simtest.TimelineHTML(path),
+		simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "simtest: wrote the HTML timeline to "+path)
+	require.NotNil(t, doc)
+
+	assert.Equal(t, res.FirstFailing, doc.Seed)
+	assert.True(t, doc.Failed)
+	assert.Equal(t, res.Replay, doc.Replay)
+	assert.Equal(t, []string{"driver", "echo-0", "echo-1"}, doc.Lanes, "the driver first, then the processes")
+	kinds := map[timelinehtml.Kind]int{}
+	for _, e := range doc.Events {
+		kinds[e.Kind]++
+		if e.Kind == timelinehtml.KindFailure {
+			assert.Equal(t, "driver", e.Lane)
+			assert.Contains(t, e.Msg, "the echoes were heard")
+		}
+		if e.Kind == timelinehtml.KindReboot || e.Kind == timelinehtml.KindBoot {
+			assert.Contains(t, []string{"echo-0", "echo-1"}, e.Lane, "a reboot is drawn on its process's lane: %s", e.Msg)
+		}
+	}
+	assert.Equal(t, 1, kinds[timelinehtml.KindFailure], "the failure")
+	assert.Positive(t, kinds[timelinehtml.KindReboot], "the crash")
+	assert.Equal(t, 3, kinds[timelinehtml.KindBoot], "two first boots and the boot after the crash")
+
+	// Every line and its echo, each way on each connection ("line 0\n"...),
+	// in as many segments as the network cut them into.
+	dirs := map[string]int64{}
+	for _, m := range doc.Messages {
+		dirs[m.From+">"+m.To] += m.Bytes
+		assert.Less(t, m.SentNS, m.ArrivedNS, "a message arrives after it was sent")
+		assert.Regexp(t, `^\S+:\d+->\S+:\d+$`, m.What)
+	}
+	assert.Equal(t, map[string]int64{"driver>echo-0": 21, "echo-0>driver": 21, "driver>echo-1": 21, "echo-1>driver": 21}, dirs)
+	disk := map[string]int{}
+	for _, d := range doc.Disk {
+		disk[d.Lane+" "+d.What]++
+		assert.LessOrEqual(t, d.StartNS, d.EndNS)
+	}
+	assert.GreaterOrEqual(t, disk["echo-0 write"], 3, "a write per line")
+	assert.Equal(t, 3, disk["echo-0 sync"], "a sync per line")
+
+	page, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "MoonpoolTimeline.render")
+	assert.Contains(t, string(page), fmt.Sprintf(`"seed":"%d"`, doc.Seed), "the seed as a string: JavaScript would round the number")
+}
+
+func TestTimelineHTMLLeavesTheRunAlone(t *testing.T) {
+	plain := simtest.Simulate(echoSeed, simtest.Seeds(3), simtest.KeepGoing())
+	drawn := simtest.Simulate(echoSeed, simtest.Seeds(3), simtest.KeepGoing(),
+		simtest.TimelineDoc(func(*timelinehtml.Doc) {}))
+	require.Len(t, drawn.PerSeed, 3)
+	for i := range plain.PerSeed {
+		assert.Equal(t, plain.PerSeed[i].Trace, drawn.PerSeed[i].Trace, "seed %d: drawing the timeline changes no trace", plain.PerSeed[i].Seed)
+	}
+}
+
+func TestAttachIsLinkedFromTheHTMLTimeline(t *testing.T) {
+	dir := t.TempDir()
+	res := simtest.Simulate(func(s *simtest.S) {
+		if s.Drawing() {
+			s.Attach("history.html", []byte("<p>the history</p>"))
+		}
+		s.Errorf("fail")
+	}, simtest.Seeds(1), simtest.TimelineHTML(dir+"/"))
+	require.Equal(t, 1, res.Failed)
+	page, err := os.ReadFile(filepath.Join(dir, "Simulate.html"))
+	require.NoError(t, err, res.Report)
+	got, err := os.ReadFile(filepath.Join(dir, "Simulate.history.html"))
+	require.NoError(t, err, "the attachment is written beside the page")
+	assert.Equal(t, "<p>the history</p>", string(got))
+	assert.Regexp(t, regexp.MustCompile(`"links":\[\{"name":"history.html","href":"Simulate.history.html"\}\]`), string(page))
+
+	// Without an HTML timeline, nothing is kept.
+	res = simtest.Simulate(func(s *simtest.S) {
+		assert.False(t, s.Drawing())
+		s.Attach("history.html", []byte("x"))
+	}, simtest.Seeds(1))
+	require.True(t, res.OK(), res.Report)
+}
+
+func TestTimelineHTMLOptionsNameTheirMistakes(t *testing.T) {
+	res := simtest.Simulate(func(*simtest.S) {}, simtest.TimelineHTML(""))
+	assert.Contains(t, res.Report, "simtest.TimelineHTML: the path is empty")
+	res = simtest.Simulate(func(*simtest.S) {}, simtest.TimelineDoc(nil))
+	assert.Contains(t, res.Report, "simtest.TimelineDoc: the function is nil")
+	res = simtest.Simulate(func(s *simtest.S) { s.Attach("a/b.html", nil) }, simtest.Seeds(1))
+	assert.Contains(t, res.Report, `simtest: S.Attach("a/b.html"): the name must be a file name with no directory, such as "history.html"`)
+}

@@ -1,0 +1,82 @@
+package timelinehtml
+
+// Doc is one seed's timeline as the page draws it. Its JSON form is what
+// the script reads; fields may be added, never renamed.
+type Doc struct {
+	Title string `json:"title"`
+	// Seed is the seed drawn; its JSON form is a string, since
+	// JavaScript reads numbers as doubles and would round it.
+	Seed   uint64 `json:"seed,string"`
+	Failed bool   `json:"failed"`
+	// Replay is the line that runs the seed again, shown on the page.
+	Replay string `json:"replay,omitempty"`
+	// EndNS is when the seed ended, in nanoseconds of simulated time.
+	EndNS int64 `json:"end_ns"`
+	// Lanes are drawn top to bottom in this order; every Lane named
+	// below should be among them (one that is not gets a lane at the end).
+	Lanes    []string  `json:"lanes"`
+	Events   []Event   `json:"events"`
+	Messages []Message `json:"messages"`
+	Disk     []DiskOp  `json:"disk"`
+	// Links are shown at the top of the page, such as a linearizability
+	// checker's own picture of the failing history.
+	Links []Link `json:"links,omitempty"`
+}
+
+// Event is one entry of the timeline, drawn as a mark on its lane.
+type Event struct {
+	AtNS  int64          `json:"at_ns"`
+	Lane  string         `json:"lane"`
+	Task  string         `json:"task,omitempty"`
+	Kind  Kind           `json:"kind"`
+	Msg   string         `json:"msg"`
+	Level string         `json:"level,omitempty"` // a log record's, when not INFO
+	Attrs map[string]any `json:"attrs,omitempty"`
+}
+
+// Kind is how an Event is drawn.
+type Kind string
+
+// The kinds of Event, each drawn its own way; the page has a switch per
+// kind to hide it.
+const (
+	KindFailure Kind = "failure" // an error of the seed: drawn across every lane
+	KindFault   Kind = "fault"   // an injected fault: a partition, a reset, a bit flip...
+	KindReboot  Kind = "reboot"  // a process going down: crash, power loss, wipe, stop
+	KindBoot    Kind = "boot"    // a process starting
+	KindDisk    Kind = "disk"    // a disk's own event: a crash's lost writes, a failed sync
+	KindBuggify Kind = "buggify" // a buggify site switched on or firing
+	KindNet     Kind = "net"     // the network's other events: connects, closes, listens
+	KindTask    Kind = "task"    // a task started, finished or killed
+	KindPhase   Kind = "phase"   // the seed moving on: setup, run, quiesce, check
+	KindLog     Kind = "log"     // a log line of the code under test or the driver
+)
+
+// Message is a segment of bytes carried by the simulated network: an arrow
+// from its sender's lane when sent to its receiver's when it arrived.
+type Message struct {
+	SentNS    int64  `json:"sent_ns"`
+	ArrivedNS int64  `json:"arrived_ns"`
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Conn      uint64 `json:"conn"`
+	What      string `json:"what"` // the connection's ends
+	Bytes     int64  `json:"bytes"`
+	// Lost: it arrived at an end that could no longer take it.
+	Lost bool `json:"lost,omitempty"`
+}
+
+// DiskOp is a read, write or sync of a lane's disk, from submitted to done.
+type DiskOp struct {
+	StartNS int64  `json:"start_ns"`
+	EndNS   int64  `json:"end_ns"`
+	Lane    string `json:"lane"`
+	What    string `json:"what"`
+	Bytes   int64  `json:"bytes"`
+}
+
+// Link is a named address shown on the page, relative to the page's file.
+type Link struct {
+	Name string `json:"name"`
+	Href string `json:"href"`
+}
