@@ -1,7 +1,10 @@
 package simtest_test
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,4 +93,33 @@ func TestShardsSplitAnExplorationsRoots(t *testing.T) {
 	for k, sr := range part.PerSeed {
 		assert.Equal(t, whole.PerSeed[1+3*k].Seed, sr.Seed, "root %d is the seed at place %d", k, 1+3*k)
 	}
+}
+
+// TestKeptSeedsRunInShardZero keeps a seed for a test and runs it as two
+// shards: shard 0 runs the kept seed first, with a place before the
+// sequence's, and shard 1 does not run it.
+func TestKeptSeedsRunInShardZero(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("testdata", "simtest", "TestKeptShard")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "12345"), []byte("# kept\n"), 0o644))
+	var runs [2][]uint64
+	for i := range 2 {
+		r := runIn("TestKeptShard", func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) { runs[i] = append(runs[i], s.Seed()) },
+				simtest.Seeds(6), simtest.BaseSeed(3), simtest.Shard(i, 2), simtest.ResultsFile("results/"))
+		})
+		require.False(t, r.failed, r.output())
+	}
+	require.Len(t, runs[0], 4, "the kept seed and three of the sequence")
+	assert.Equal(t, uint64(12345), runs[0][0], "the kept seed runs first")
+	assert.NotContains(t, runs[1], uint64(12345))
+	assert.Len(t, runs[1], 3)
+
+	sw, err := simtest.MergeResults("results")
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	assert.Equal(t, 7, sw.Tests[0].Seeds)
+	assert.Contains(t, sw.Tests[0].Report, "\n    seed=12345 trace=", "the kept seed is first in the merged report too")
+	assert.Contains(t, strings.SplitN(sw.Tests[0].Report, "\n    seed=", 3)[1], "12345")
 }
