@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -56,9 +56,7 @@ func (w *workload) Name() string { return "linearizable etcdraft" }
 
 func (w *workload) Setup(ctx context.Context, p providers.Providers) error {
 	w.history = kvhistory.New(p.Time.Now, w.clients)
-	for k := range w.keys {
-		w.names = append(w.names, "k"+strconv.Itoa(k))
-	}
+	w.names = kvhistory.Keys(w.keys)
 	for _, peer := range p.Cluster.Peers() {
 		w.hosts = append(w.hosts, peer.Host)
 	}
@@ -66,50 +64,23 @@ func (w *workload) Setup(ctx context.Context, p providers.Providers) error {
 }
 
 func (w *workload) Run(ctx context.Context, p providers.Providers) error {
-	wg := providers.NewWaitGroup(p.Task)
-	for id := range w.clients {
-		wg.Go(ctx, fmt.Sprintf("client %d", id), func(ctx context.Context) error {
-			c := &etcdraft.Client{P: p, Hosts: w.hosts, Name: "c" + strconv.Itoa(id)}
-			for n := range w.ops {
-				if err := p.Time.Sleep(ctx, time.Duration(p.Random.Int64N(int64(w.think)))); err != nil {
-					return err
-				}
-				key := w.names[p.Random.IntN(w.keys)]
-				if p.Random.IntN(2) == 0 {
-					w.get(ctx, c, id, key)
-				} else {
-					w.put(ctx, c, id, key, "c"+strconv.Itoa(id)+"-"+strconv.Itoa(n))
-				}
-			}
-			return nil
+	return w.history.Run(ctx, p, kvhistory.Clients{Count: w.clients, Ops: w.ops, Keys: w.names, Think: w.think,
+		Unknown: func(err error) bool { return errors.Is(err, etcdraft.ErrUnknown) }},
+		func(ctx context.Context, id int) (kvhistory.Store, func()) {
+			return &etcdraft.Client{P: p, Hosts: w.hosts, Name: "c" + strconv.Itoa(id)}, nil
 		})
-	}
-	return wg.Wait(ctx)
-}
-
-func (w *workload) get(ctx context.Context, c *etcdraft.Client, id int, key string) bool {
-	return w.history.Get(id, key, func() (string, bool, error) { return c.Get(ctx, key) })
-}
-
-func (w *workload) put(ctx context.Context, c *etcdraft.Client, id int, key, value string) {
-	w.history.Put(ctx, id, key, value, func() error { return c.Put(ctx, key, value) },
-		func(err error) bool { return errors.Is(err, etcdraft.ErrUnknown) })
 }
 
 // Check reads every key once more, now that the cluster has settled, so
 // that a write acknowledged and then lost shows, and checks the history.
 func (w *workload) Check(ctx context.Context, p providers.Providers) error {
 	c := &etcdraft.Client{P: p, Hosts: w.hosts, Name: "final"}
+	unread, err := w.history.ReadAll(ctx, p, c, w.names, time.Second)
+	if err != nil {
+		return err
+	}
 	for _, key := range w.names {
-		ok := false
-		for try := 0; try < 10 && !ok; try++ {
-			if ok = w.get(ctx, c, w.clients, key); !ok {
-				if err := p.Time.Sleep(ctx, time.Second); err != nil {
-					return err
-				}
-			}
-		}
-		assertions.Always(ctx, ok, "the settled cluster answers a read of every key")
+		assertions.Always(ctx, !slices.Contains(unread, key), "the settled cluster answers a read of every key")
 	}
 	return w.history.Check(ctx)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"time"
 
 	"github.com/moonpool-go/moonpool/examples/internal/kvhistory"
@@ -39,9 +38,7 @@ func (w *workload) Setup(ctx context.Context, p providers.Providers) error {
 	w.history = kvhistory.New(p.Time.Now, w.clients)
 	w.history.Attach = w.attach
 	w.history.Story, w.history.StoryTitle = w.story, "the replicas' boots and recoveries"
-	for k := range w.keys {
-		w.names = append(w.names, "k"+strconv.Itoa(k))
-	}
+	w.names = kvhistory.Keys(w.keys)
 	for _, peer := range p.Cluster.Peers() {
 		w.addrs = append(w.addrs, net.JoinHostPort(peer.Host, fmt.Sprint(kv.DefaultPort)))
 	}
@@ -49,35 +46,12 @@ func (w *workload) Setup(ctx context.Context, p providers.Providers) error {
 }
 
 func (w *workload) Run(ctx context.Context, p providers.Providers) error {
-	wg := providers.NewWaitGroup(p.Task)
-	for id := range w.clients {
-		wg.Go(ctx, fmt.Sprintf("client %d", id), func(ctx context.Context) error {
+	return w.history.Run(ctx, p, kvhistory.Clients{Count: w.clients, Ops: w.ops, Keys: w.names, Think: w.think,
+		Unknown: func(err error) bool { return errors.Is(err, kv.ErrIndeterminate) }},
+		func(ctx context.Context, id int) (kvhistory.Store, func()) {
 			c := kv.NewClient(ctx, p, w.addrs, kv.ClientOptions{})
-			defer c.Close()
-			for n := range w.ops {
-				if err := p.Time.Sleep(ctx, time.Duration(p.Random.Int64N(int64(w.think)))); err != nil {
-					return err
-				}
-				key := w.names[p.Random.IntN(w.keys)]
-				if p.Random.IntN(2) == 0 {
-					w.get(ctx, c, id, key)
-				} else {
-					w.put(ctx, c, id, key, "c"+strconv.Itoa(id)+"-"+strconv.Itoa(n))
-				}
-			}
-			return nil
+			return c, c.Close
 		})
-	}
-	return wg.Wait(ctx)
-}
-
-func (w *workload) get(ctx context.Context, c *kv.Client, id int, key string) bool {
-	return w.history.Get(id, key, func() (string, bool, error) { return c.Get(ctx, key) })
-}
-
-func (w *workload) put(ctx context.Context, c *kv.Client, id int, key, value string) {
-	w.history.Put(ctx, id, key, value, func() error { return c.Put(ctx, key, value) },
-		func(err error) bool { return errors.Is(err, kv.ErrIndeterminate) })
 }
 
 // Check reads every key once more, now that the cluster has settled, so
@@ -85,12 +59,8 @@ func (w *workload) put(ctx context.Context, c *kv.Client, id int, key, value str
 func (w *workload) Check(ctx context.Context, p providers.Providers) error {
 	c := kv.NewClient(ctx, p, w.addrs, kv.ClientOptions{})
 	defer c.Close()
-	for _, key := range w.names {
-		for try := 0; try < 10 && !w.get(ctx, c, w.clients, key); try++ {
-			if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
-				return err
-			}
-		}
+	if _, err := w.history.ReadAll(ctx, p, c, w.names, 100*time.Millisecond); err != nil {
+		return err
 	}
 	return w.history.Check(ctx)
 }
