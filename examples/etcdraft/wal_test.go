@@ -33,7 +33,9 @@ func stream() (data []byte, second int) {
 func open(t *testing.T, a, b []byte) recovered {
 	t.Helper()
 	dir := t.TempDir()
+	//simvet:allow osnet a unit test of the log's recovery, outside any simulation, writes the two copies it reads
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wal-a"), a, 0o666))
+	//simvet:allow osnet as above
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wal-b"), b, 0o666))
 	st, err := providers.OpenOSStorage(dir)
 	require.NoError(t, err)
