@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -122,7 +123,7 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	in.openStdio()
 
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
-	mod, err := m.rt.InstantiateModule(in.ctx, m.compiled, cfg)
+	mod, err := m.rt.InstantiateModule(experimental.WithMemoryAllocator(in.ctx, m.mems), m.compiled, cfg)
 	if err != nil {
 		return fmt.Errorf("wasmhost: instantiate the program: %w", err)
 	}

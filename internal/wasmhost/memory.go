@@ -1,0 +1,151 @@
+package wasmhost
+
+import (
+	"sync"
+
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// memories hands out the linear memories of a module's instances.
+//
+// By default wazero keeps an instance's memory in a Go slice that it
+// grows by append, so a Go program, whose heap grows a few pages at a
+// time, has its memory copied again and again as it starts: a sixth of a
+// seed's CPU went to those copies. Here an instance's memory is instead a
+// reservation of address space as large as the memory may ever grow:
+// growing it opens up more of it in place, and nothing is copied.
+//
+// A freed reservation is kept for the module's next instance with its
+// pages (up to keep bytes of them), which are cleared as the next
+// instance grows over them: clearing pages already there is cheaper than
+// having the kernel fault in fresh ones, which cost twice the CPU. The
+// module unmaps them all when it closes. A stray read of a freed
+// instance's memory reads stale bytes, never a fault.
+type memories struct {
+	keep   uint64 // how much of a freed memory stays resident
+	mu     sync.Mutex
+	free   []*reservation
+	closed bool
+}
+
+// keepResident is how much of a freed memory stays resident for the next
+// instance by default; a Go program of a few dependencies uses 10-15 MB.
+const keepResident = 64 << 20
+
+// A reservation is address space for one memory.
+type reservation struct {
+	mem   []byte // the whole reservation
+	open  uint64 // how much of mem is accessible
+	size  uint64 // how much of mem the instance sees
+	dirty uint64 // up to where mem may hold non-zero bytes
+}
+
+// Allocate is wazero's hook for an instance's memory of at most max
+// bytes. Where address space cannot be reserved it returns the memory
+// wazero would have made itself.
+func (ms *memories) Allocate(cap, max uint64) experimental.LinearMemory {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	for i := len(ms.free) - 1; i >= 0; i-- {
+		if r := ms.free[i]; uint64(len(r.mem)) >= max {
+			ms.free = append(ms.free[:i], ms.free[i+1:]...)
+			return &linear{ms: ms, r: r}
+		}
+	}
+	// Reserve no more than a Go program can address, in case the
+	// module's memory declares no maximum.
+	mem := reserve(min(max, maxMemory))
+	if mem == nil {
+		return &sliceMemory{buf: make([]byte, 0, cap)}
+	}
+	return &linear{ms: ms, r: &reservation{mem: mem}}
+}
+
+// maxMemory is the largest memory a 32-bit WebAssembly module addresses.
+const maxMemory = 1 << 32
+
+// release takes back a freed reservation, or unmaps it after the module
+// closed.
+func (ms *memories) release(r *reservation) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if ms.closed {
+		unmap(r.mem)
+		return
+	}
+	r.dirty = max(r.dirty, r.size)
+	r.size = 0
+	// Keep whole steps, so that what is discarded starts on a page.
+	if keep := ms.keep / openStep * openStep; r.dirty > keep && discard(r.mem[keep:r.open]) {
+		r.dirty = keep
+	}
+	ms.free = append(ms.free, r)
+}
+
+// close unmaps every reservation not in use; those in use are unmapped
+// as their instances free them.
+func (ms *memories) close() {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	ms.closed = true
+	for _, r := range ms.free {
+		unmap(r.mem)
+	}
+	ms.free = nil
+}
+
+// openStep rounds what is opened up at a time, so that a memory growing a
+// page at a time does not make a system call per page.
+const openStep = 1 << 20
+
+// grow makes the first size bytes the memory, zeroed past the old size.
+func (r *reservation) grow(size uint64) bool {
+	if size > uint64(len(r.mem)) {
+		return false
+	}
+	if size > r.open {
+		end := min((size+openStep-1)/openStep*openStep, uint64(len(r.mem)))
+		if !open(r.mem[r.open:end]) {
+			return false
+		}
+		r.open = end
+	}
+	if size > r.size && r.dirty > r.size {
+		clear(r.mem[r.size:min(size, r.dirty)])
+	}
+	r.size = max(r.size, size)
+	r.dirty = max(r.dirty, r.size)
+	return true
+}
+
+// linear is one instance's memory, on a reservation.
+type linear struct {
+	ms *memories
+	r  *reservation
+}
+
+func (l *linear) Reallocate(size uint64) []byte {
+	if l.r == nil || !l.r.grow(size) {
+		return nil
+	}
+	return l.r.mem[:size:size]
+}
+
+func (l *linear) Free() {
+	if l.r != nil {
+		l.ms.release(l.r)
+		l.r = nil
+	}
+}
+
+// sliceMemory is a memory in a Go slice grown by append, as wazero's own.
+type sliceMemory struct{ buf []byte }
+
+func (s *sliceMemory) Reallocate(size uint64) []byte {
+	if n := uint64(len(s.buf)); size > n {
+		s.buf = append(s.buf, make([]byte, size-n)...)
+	}
+	return s.buf[:size]
+}
+
+func (s *sliceMemory) Free() { s.buf = nil }
