@@ -19,8 +19,8 @@ import (
 // pages (up to keep bytes of them), which are cleared as the next
 // instance grows over them: clearing pages already there is cheaper than
 // having the kernel fault in fresh ones, which cost twice the CPU. The
-// module unmaps them all when it closes. A stray read of a freed
-// instance's memory reads stale bytes, never a fault.
+// module unmaps them when it closes, each once no instance's code can
+// touch it any more (see linear).
 type memories struct {
 	keep   uint64 // how much of a freed memory stays resident
 	mu     sync.Mutex
@@ -64,11 +64,9 @@ func (ms *memories) Allocate(cap, max uint64) experimental.LinearMemory {
 // maxMemory is the largest memory a 32-bit WebAssembly module addresses.
 const maxMemory = 1 << 32
 
-// release takes back a freed reservation, or unmaps it after the module
-// closed.
+// release takes back a reservation no instance uses, or unmaps it after
+// the module closed. ms.mu is held.
 func (ms *memories) release(r *reservation) {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
 	if ms.closed {
 		unmap(r.mem)
 		return
@@ -83,7 +81,7 @@ func (ms *memories) release(r *reservation) {
 }
 
 // close unmaps every reservation not in use; those in use are unmapped
-// as their instances free them.
+// as their instances end, and never for an instance that never ends.
 func (ms *memories) close() {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
@@ -119,9 +117,17 @@ func (r *reservation) grow(size uint64) bool {
 }
 
 // linear is one instance's memory, on a reservation.
+//
+// wazero frees an instance's memory when the instance is closed, which
+// may happen while its code still runs: a program that exits closes it
+// from inside a host call, and closing the runtime closes every instance,
+// spinning ones included. The reservation is taken back only once the
+// instance is also ended (its call returned or unwound), so that no code
+// of it ever touches unmapped memory.
 type linear struct {
-	ms *memories
-	r  *reservation
+	ms           *memories
+	r            *reservation
+	freed, ended bool // guarded by ms.mu
 }
 
 func (l *linear) Reallocate(size uint64) []byte {
@@ -131,9 +137,19 @@ func (l *linear) Reallocate(size uint64) []byte {
 	return l.r.mem[:size:size]
 }
 
-func (l *linear) Free() {
-	if l.r != nil {
-		l.ms.release(l.r)
+// Free is wazero's: the instance is closed.
+func (l *linear) Free() { l.ms.done(l, true, false) }
+
+// end tells that the instance's code no longer runs.
+func (l *linear) end() { l.ms.done(l, false, true) }
+
+func (ms *memories) done(l *linear, freed, ended bool) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	l.freed = l.freed || freed
+	l.ended = l.ended || ended
+	if l.freed && l.ended && l.r != nil {
+		ms.release(l.r)
 		l.r = nil
 	}
 }

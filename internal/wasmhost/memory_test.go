@@ -34,6 +34,9 @@ func TestMemoriesStartZeroed(t *testing.T) {
 				size = next
 			}
 			mem.Free()
+			if l, ok := mem.(*linear); ok {
+				l.end()
+			}
 		}
 	})
 }
@@ -51,6 +54,7 @@ func TestMemoriesReuse(t *testing.T) {
 	}
 	require.Nil(t, a.Reallocate(max+1), "a memory grew past its maximum")
 	a.Free()
+	a.(*linear).end()
 	b := ms.Allocate(0, max)
 	require.Same(t, &buf[0], &b.Reallocate(1 << 20)[0], "the freed reservation was not reused")
 	c := ms.Allocate(0, max)
@@ -67,4 +71,22 @@ func TestSliceMemory(t *testing.T) {
 	buf = m.Reallocate(20)
 	require.Equal(t, byte(1), buf[9])
 	require.Len(t, buf, 20)
+}
+
+// TestMemoriesOutliveClose closes the module's memories while an instance
+// still runs, as closing the runtime does under a program that spins: its
+// memory must stay mapped until the instance ends.
+func TestMemoriesOutliveClose(t *testing.T) {
+	ms := &memories{keep: keepResident}
+	mem := ms.Allocate(0, 4<<20)
+	buf := mem.Reallocate(1 << 20)
+	mem.Free() // wazero closes the instance
+	ms.close()
+	buf[len(buf)-1] = 1 // the instance's code goes on running
+	l, ok := mem.(*linear)
+	if !ok {
+		t.Skip("this system reserves no address space")
+	}
+	l.end()
+	require.Nil(t, l.r, "the reservation was not released when its instance ended")
 }
