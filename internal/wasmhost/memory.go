@@ -23,6 +23,7 @@ import (
 // touch it any more (see linear).
 type memories struct {
 	keep   uint64 // how much of a freed memory stays resident
+	data   []span // where the data segments lie, in order
 	mu     sync.Mutex
 	free   []*reservation
 	closed bool
@@ -96,8 +97,9 @@ func (ms *memories) close() {
 // page at a time does not make a system call per page.
 const openStep = 1 << 20
 
-// grow makes the first size bytes the memory, zeroed past the old size.
-func (r *reservation) grow(size uint64) bool {
+// grow makes the first size bytes the memory, zeroed past the old size
+// but for the spans data.
+func (r *reservation) grow(size uint64, data []span) bool {
 	if size > uint64(len(r.mem)) {
 		return false
 	}
@@ -109,11 +111,34 @@ func (r *reservation) grow(size uint64) bool {
 		r.open = end
 	}
 	if size > r.size && r.dirty > r.size {
-		clear(r.mem[r.size:min(size, r.dirty)])
+		clearBut(r.mem, r.size, min(size, r.dirty), data)
 	}
 	r.size = max(r.size, size)
 	r.dirty = max(r.dirty, r.size)
 	return true
+}
+
+// A span is the bytes [lo, hi) of a memory.
+type span struct{ lo, hi uint64 }
+
+// clearBut zeroes b[lo:hi] but for the spans, which are in order and
+// do not overlap.
+func clearBut(b []byte, lo, hi uint64, spans []span) {
+	for _, s := range spans {
+		if s.hi <= lo {
+			continue
+		}
+		if s.lo >= hi {
+			break
+		}
+		if s.lo > lo {
+			clear(b[lo:s.lo])
+		}
+		lo = s.hi
+	}
+	if lo < hi {
+		clear(b[lo:hi])
+	}
 }
 
 // linear is one instance's memory, on a reservation.
@@ -128,10 +153,17 @@ type linear struct {
 	ms           *memories
 	r            *reservation
 	freed, ended bool // guarded by ms.mu
+	started      bool // the instance has its first memory
 }
 
 func (l *linear) Reallocate(size uint64) []byte {
-	if l.r == nil || !l.r.grow(size) {
+	var data []span
+	if !l.started {
+		// The instance's first memory: instantiation writes the data
+		// segments over it next.
+		l.started, data = true, l.ms.data
+	}
+	if l.r == nil || !l.r.grow(size, data) {
 		return nil
 	}
 	return l.r.mem[:size:size]

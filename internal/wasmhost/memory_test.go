@@ -15,16 +15,38 @@ func TestMemoriesStartZeroed(t *testing.T) {
 	const page, max = 1 << 16, 64 << 16
 	rapid.Check(t, func(t *rapid.T) {
 		ms := &memories{keep: uint64(rapid.IntRange(0, max).Draw(t, "keep"))}
+		// Data segments within the first memory, which instantiation
+		// writes over it.
+		first := uint64(rapid.IntRange(1, 16).Draw(t, "first pages")) * page
+		for lo := uint64(0); ; {
+			lo += uint64(rapid.IntRange(0, 3*page).Draw(t, "gap"))
+			hi := lo + uint64(rapid.IntRange(1, 2*page).Draw(t, "segment"))
+			if hi > first || rapid.IntRange(0, 3).Draw(t, "more") == 0 {
+				break
+			}
+			ms.data = append(ms.data, span{lo, hi})
+			lo = hi
+		}
 		defer ms.close()
 		for range rapid.IntRange(1, 4).Draw(t, "instances") {
 			mem := ms.Allocate(page, max)
 			size := uint64(0)
-			for range rapid.IntRange(1, 4).Draw(t, "grows") {
+			for g := range rapid.IntRange(1, 4).Draw(t, "grows") {
 				next := size + uint64(rapid.IntRange(0, 16).Draw(t, "pages"))*page
+				if g == 0 {
+					next = first
+				}
 				buf := mem.Reallocate(next)
 				require.Len(t, buf, int(next))
+				if g == 0 {
+					for _, d := range ms.data {
+						for i := d.lo; i < d.hi; i++ {
+							buf[i] = 0x5a // the data segments
+						}
+					}
+				}
 				for i := size; i < next; i++ {
-					if buf[i] != 0 {
+					if buf[i] != 0 && !(g == 0 && inSpans(ms.data, i)) {
 						t.Fatalf("byte %d of a new instance's memory is %d, not zero", i, buf[i])
 					}
 				}
@@ -89,4 +111,39 @@ func TestMemoriesOutliveClose(t *testing.T) {
 	}
 	l.end()
 	require.Nil(t, l.r, "the reservation was not released when its instance ended")
+}
+
+func inSpans(spans []span, i uint64) bool {
+	for _, s := range spans {
+		if s.lo <= i && i < s.hi {
+			return true
+		}
+	}
+	return false
+}
+
+// TestClearBut checks clearBut against clearing byte by byte.
+func TestClearBut(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		const n = 64
+		var spans []span
+		for lo := uint64(rapid.IntRange(0, n).Draw(t, "start")); lo < n; {
+			hi := lo + uint64(rapid.IntRange(1, 8).Draw(t, "len"))
+			spans = append(spans, span{lo, min(hi, n)})
+			lo = hi + uint64(rapid.IntRange(0, 8).Draw(t, "gap"))
+		}
+		lo := uint64(rapid.IntRange(0, n).Draw(t, "lo"))
+		hi := uint64(rapid.IntRange(int(lo), n).Draw(t, "hi"))
+		got, want := make([]byte, n), make([]byte, n)
+		for i := range got {
+			got[i], want[i] = 1, 1
+		}
+		clearBut(got, lo, hi, spans)
+		for i := lo; i < hi; i++ {
+			if !inSpans(spans, i) {
+				want[i] = 0
+			}
+		}
+		require.Equal(t, want, got)
+	})
 }

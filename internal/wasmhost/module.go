@@ -49,13 +49,14 @@ func Compile(ctx context.Context, wasm []byte, o Options) (*Module, error) {
 		cfg = cfg.WithCompilationCache(cache)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
-	compiled, err := rt.CompileModule(ctx, mergeData(wasm))
+	merged := mergeData(wasm)
+	compiled, err := rt.CompileModule(ctx, merged)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("wasmhost: compile the program: %w", err)
 	}
 	sum := sha256.Sum256(wasm)
-	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8]), stopSpins: o.StopSpins, mems: &memories{keep: keepResident}}
+	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8]), stopSpins: o.StopSpins, mems: &memories{keep: keepResident, data: dataSpans(merged)}}
 	if err := m.instantiateHosts(ctx); err != nil {
 		rt.Close(ctx)
 		return nil, err
