@@ -22,6 +22,7 @@ var quiet = []simtest.Option{simtest.Chaos(chaos.Off()), simtest.KeepFailures(fa
 func BenchmarkStart(b *testing.B) {
 	mod := guestModule(b)
 	b.ResetTimer()
+	cpu := cpuTime()
 	simtest.Run(b, func(s *simtest.S) {
 		for range b.N {
 			if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", "nothing"}}); err != nil {
@@ -30,6 +31,9 @@ func BenchmarkStart(b *testing.B) {
 			s.Providers().Task.Yield(s.Context()) // back to the scheduler now and then
 		}
 	}, append(quiet, simtest.Seeds(1))...)
+	if cpu := cpuTime() - cpu; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/start")
+	}
 }
 
 // BenchmarkSleep is one time.Sleep of a program, per op, against the same

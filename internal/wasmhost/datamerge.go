@@ -194,3 +194,29 @@ func appendSLEB(b []byte, v int32) []byte {
 		b = append(b, c|0x80)
 	}
 }
+
+// dataSpans returns where a module's active data segments lie in memory,
+// in order: instantiation writes every byte of them. A module whose data
+// segments it cannot read gives none.
+func dataSpans(wasm []byte) []span {
+	for i := 8; i < len(wasm); {
+		id := wasm[i]
+		size, n, err := uleb(wasm[i+1:])
+		if err != nil || i+1+n+int(size) > len(wasm) {
+			return nil
+		}
+		if id == 11 {
+			segs, err := readSegments(wasm[i+1+n : i+1+n+int(size)])
+			if err != nil {
+				return nil
+			}
+			spans := make([]span, 0, len(segs))
+			for _, s := range segs {
+				spans = append(spans, span{uint64(s.off), uint64(s.off) + uint64(len(s.data))})
+			}
+			return spans
+		}
+		i += 1 + n + int(size)
+	}
+	return nil
+}

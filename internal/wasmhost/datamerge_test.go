@@ -108,3 +108,11 @@ func dataSection(t require.TestingT, wasm []byte) []byte {
 	}
 	return nil
 }
+
+func TestDataSpans(t *testing.T) {
+	var in bytes.Buffer
+	in.WriteString("\x00asm\x01\x00\x00\x00")
+	writeSection(&in, 11, writeSegments([]segment{{off: 9000, data: []byte("d")}, {off: 4, data: []byte("abc")}}))
+	require.Equal(t, []span{{4, 7}, {9000, 9001}}, dataSpans(in.Bytes()))
+	require.Nil(t, dataSpans([]byte("\x00asm\x01\x00\x00\x00")))
+}

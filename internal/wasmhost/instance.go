@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -122,8 +123,22 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	in.openStdio()
 
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
-	mod, err := m.rt.InstantiateModule(in.ctx, m.compiled, cfg)
+	var mem *linear
+	alloc := experimental.MemoryAllocatorFunc(func(cap, max uint64) experimental.LinearMemory {
+		lm := m.mems.Allocate(cap, max)
+		mem, _ = lm.(*linear)
+		return lm
+	})
+	defer func() {
+		if mem != nil {
+			mem.end()
+		}
+	}()
+	mod, err := m.rt.InstantiateModule(experimental.WithMemoryAllocator(in.ctx, alloc), m.compiled, cfg)
 	if err != nil {
+		if mem != nil {
+			mem.Free() // an instance that failed to start is never closed
+		}
 		return fmt.Errorf("wasmhost: instantiate the program: %w", err)
 	}
 	in.mod = mod

@@ -19,6 +19,7 @@ type Module struct {
 	compiled  wazero.CompiledModule
 	hash      string
 	stopSpins bool
+	mems      *memories // the instances' linear memories
 }
 
 // Options are how a program is compiled.
@@ -48,13 +49,14 @@ func Compile(ctx context.Context, wasm []byte, o Options) (*Module, error) {
 		cfg = cfg.WithCompilationCache(cache)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
-	compiled, err := rt.CompileModule(ctx, mergeData(wasm))
+	merged := mergeData(wasm)
+	compiled, err := rt.CompileModule(ctx, merged)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("wasmhost: compile the program: %w", err)
 	}
 	sum := sha256.Sum256(wasm)
-	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8]), stopSpins: o.StopSpins}
+	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8]), stopSpins: o.StopSpins, mems: &memories{keep: keepResident, data: dataSpans(merged)}}
 	if err := m.instantiateHosts(ctx); err != nil {
 		rt.Close(ctx)
 		return nil, err
@@ -82,7 +84,11 @@ func DefaultCacheDir() string {
 }
 
 // Close releases the compiled code. Instances still running fail.
-func (m *Module) Close(ctx context.Context) error { return m.rt.Close(ctx) }
+func (m *Module) Close(ctx context.Context) error {
+	err := m.rt.Close(ctx)
+	m.mems.close()
+	return err
+}
 
 // Hash is a short hex digest of the program's bytes.
 func (m *Module) Hash() string { return m.hash }
