@@ -24,7 +24,10 @@
 // The presets: [Defaults] (everything on but wipes and bit flips in TCP
 // streams), [Harsh] (those too), [Off] (nothing fails) and [Random]
 // (intensities drawn per seed); Config.Swarm switches a random
-// half of the families off per seed. A simulation resolves the preset for
+// half of the families off per seed, Attrition.Swarm draws a regime of
+// reboots per seed (never, or only some kinds), and Config.SpikeProb
+// pushes some seeds' clogs and partitions to extremes ([Network.Spike]).
+// A simulation resolves the preset for
 // each seed with [Config.ForSeed], drawing from the seed's stream in a
 // documented order, so the configuration is part of what the seed decides.
 //
