@@ -49,7 +49,7 @@
 // from a base seed that is a hash of the test's name, so every plain go test
 // runs the same seeds. The flags change that:
 //
-//	-simseed=N        replay only seed N
+//	-simseed=N        replay only seed N (or N,M,...: only those seeds)
 //	-simseeds=N       run N seeds
 //	-simfresh         draw a fresh base seed (logged) for every Run
 //	-simcheck         run every seed twice and fail if the traces differ
@@ -57,6 +57,7 @@
 //	-simkeep=false    keep no failing seed under testdata/simtest
 //	-simall           run every seed, past failing ones
 //	-simworkers=N     run N seeds at once (the report does not change)
+//	-simslow=D        name the seeds that take over D of real time (default 10s)
 //	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
@@ -66,7 +67,7 @@
 //	-simtimelines=N   an exploration's budget of timelines
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
-// [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing], [Workers],
+// [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing], [Workers], [SlowSeed],
 // [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
 // over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number

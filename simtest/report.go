@@ -35,6 +35,11 @@ type report struct {
 	// a seed booted processes (clustered).
 	chaos     chaos.Config
 	clustered bool
+	// slow is the Run's SlowSeed; slowSeeds counts the seeds that took
+	// longer, the first maxListedSlow of them in slowest (slow.go).
+	slow      time.Duration
+	slowSeeds int
+	slowest   []slowSeed
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -56,6 +61,12 @@ func (r *report) add(o *seedOutcome) string {
 	}
 	if o.s != nil && o.s.cluster != nil {
 		r.clustered = true
+	}
+	if r.slow > 0 && o.wall > r.slow {
+		r.slowSeeds++
+		if len(r.slowest) < maxListedSlow {
+			r.slowest = append(r.slowest, slowSeed{o.res.Seed, o.wall})
+		}
 	}
 	res := o.res
 	r.simTime += res.SimTime
@@ -97,6 +108,7 @@ func (r *report) summary() string {
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
 		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
 	b.WriteString(r.failingLine())
+	b.WriteString(r.slowLine())
 	if r.clustered {
 		b.WriteString("\n    ")
 		b.WriteString(chaosLine(r.chaos))
