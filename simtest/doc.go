@@ -112,6 +112,9 @@
 // few after, with lines that repeat folded into one and a count ("x 37").
 // A seed that failed only as it ended (a panic, a deadlock) shows its
 // last entries. -simtimeline ([TimelineFile]) writes the whole timeline.
+// During the seed, [S.Watch] follows entries of some names and
+// [S.Timeline] answers for the timeline so far: a snapshot, counts by
+// name and process, the entries since a [Mark].
 //
 // # Clusters
 //
