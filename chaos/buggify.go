@@ -2,6 +2,8 @@ package chaos
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"runtime"
 
 	"github.com/moonpool-go/moonpool/internal/simctx"
@@ -60,4 +62,68 @@ func caller() uintptr {
 	var pc [1]uintptr
 	runtime.Callers(3, pc[:])
 	return pc[0]
+}
+
+// Number is what [KnobRange] draws: the integer and floating-point kinds,
+// and the types made from them, such as [time.Duration].
+type Number interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 |
+		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr |
+		~float32 | ~float64
+}
+
+// KnobRange returns normal, or, when the calling site's buggify fires, a
+// value drawn uniformly in [lo, hi] from the run's random stream: a tunable
+// that simulations push anywhere in a range, not to one extreme, so that
+// seeds try the values between the edges too.
+//
+//	batch := chaos.KnobRange(ctx, 1000, 1, 16)                    // small batches
+//	timeout := chaos.KnobRange(ctx, time.Second, time.Millisecond, 10*time.Second)
+//
+// Each firing draws anew. Integers are drawn in the closed range; floats
+// in [lo, hi). Inside a program the simulation runs (a wasip1 build), a
+// firing site returns lo. lo above hi is a mistake in the code under test:
+// in a simulation KnobRange panics saying so; outside one it returns normal.
+func KnobRange[T Number](ctx context.Context, normal, lo, hi T) T {
+	s := simctx.From(ctx)
+	if s == nil {
+		return normal
+	}
+	if lo > hi {
+		panic(fmt.Sprintf("chaos.KnobRange: lo (%v) is above hi (%v); pass the range's low end first", lo, hi))
+	}
+	if !s.Buggify(caller(), -1) {
+		return normal
+	}
+	d, ok := s.(simctx.Drawer)
+	if !ok || lo == hi {
+		return lo
+	}
+	return drawIn(d, lo, hi)
+}
+
+// drawIn draws a value in [lo, hi] (floats: [lo, hi)) with one draw of d.
+func drawIn[T Number](d simctx.Drawer, lo, hi T) T {
+	var zero T
+	if isFloat(zero) {
+		u := float64(d.Uint64N(1<<53)) / (1 << 53)
+		v := T(float64(lo) + u*(float64(hi)-float64(lo)))
+		if v >= hi { // rounding
+			v = lo
+		}
+		return v
+	}
+	// Integers: the width, counted as uint64 in two's complement, cannot
+	// overflow; a full 64-bit range draws a plain Uint64.
+	width := uint64(hi) - uint64(lo)
+	if width == math.MaxUint64 {
+		return T(d.Uint64N(0))
+	}
+	return T(uint64(lo) + d.Uint64N(width+1))
+}
+
+func isFloat[T Number](v T) bool {
+	v = 1
+	v /= 2 // zero for integers, a half for floats of any named type
+	return v != 0
 }

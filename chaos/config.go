@@ -36,6 +36,13 @@ type Config struct {
 	// Randomize makes each seed draw its own intensities for every
 	// family, as [Random] does: see [Config.ForSeed].
 	Randomize bool
+	// SpikeProb is the probability that a seed's network spikes: its
+	// clogs and partitions are pushed to extremes for the whole seed (see
+	// [Network.Spike]), as a congested or flapping network does for an
+	// afternoon. Bugs that need many faults close together show on such
+	// seeds. Default 0 in every preset, which draws nothing, so that the
+	// presets' seeds stay what they were; 0.05 spikes one seed in twenty.
+	SpikeProb float64
 }
 
 // BuggifyConfig sets how [Buggify] sites behave.
@@ -98,6 +105,13 @@ type Attrition struct {
 	// When Graceful is positive, its Max is too: a graceful stop needs
 	// time to happen.
 	Grace Range
+	// Swarm draws a regime of reboots for each seed: with probability
+	// 1/4 the seed never reboots; otherwise it reboots only with a random
+	// non-empty subset of the kinds whose weight is positive (every
+	// subset equally likely), the other kinds' weights set to zero. Seeds
+	// that only crash, or only lose power, show bugs that a mix hides
+	// behind the gentler kinds. Default false.
+	Swarm bool
 }
 
 // Unit is a unit of failure of a cluster's topology: what one reboot of
@@ -216,9 +230,15 @@ func Random() Config {
 // half of the families off. The draws, in order: the network's (see
 // [Network.Draw]), when c or its Network has Randomize set; then, when c
 // has, the storage's (see [Storage.Draw]), attrition on/off, buggify
-// on/off and buggify's ActivationProb in [0.1, 0.9); and last one draw per
-// family for swarm mode (network, storage, attrition, buggify). The result
-// has Randomize cleared, and its Network's too.
+// on/off and buggify's ActivationProb in [0.1, 0.9); then one draw per
+// family for swarm mode (network, storage, attrition, buggify); then, when
+// SpikeProb is positive, one draw for the spike (see [Network.Spike]); and
+// last, when c.Attrition.Swarm is set, the regime of reboots: one draw for
+// never rebooting, and one for the subset of kinds when the seed reboots
+// (see [Attrition].Swarm). A draw that a setting does not ask for is not
+// made, so that adding SpikeProb or Attrition.Swarm to a Config changes
+// nothing of seeds that do not set them. The result has Randomize
+// cleared, and its Network's too, and Attrition.Swarm cleared.
 func (c Config) ForSeed(src rand.Source) Config {
 	out := c
 	if c.Randomize || c.Network.Randomize {
@@ -247,7 +267,40 @@ func (c Config) ForSeed(src rand.Source) Config {
 			out.Buggify.Enabled = false
 		}
 	}
+	if c.SpikeProb > 0 && rand.New(src).Float64() < c.SpikeProb {
+		out.Network = out.Network.Spike()
+	}
+	if c.Attrition.Swarm {
+		out.Attrition = out.Attrition.swarm(rand.New(src))
+	}
 	return out
+}
+
+// swarm returns a with a regime of reboots drawn from r (see
+// [Attrition].Swarm), and Swarm cleared.
+func (a Attrition) swarm(r *rand.Rand) Attrition {
+	a.Swarm = false
+	if r.IntN(4) == 0 {
+		a.Enabled = false
+		return a
+	}
+	kinds := []*float64{&a.Graceful, &a.Crash, &a.Wipe, &a.PowerLoss}
+	var on []*float64
+	for _, w := range kinds {
+		if *w > 0 {
+			on = append(on, w)
+		}
+	}
+	if len(on) == 0 {
+		return a
+	}
+	keep := 1 + r.IntN(1<<len(on)-1) // a non-empty subset, as a bit mask
+	for i, w := range on {
+		if keep&(1<<i) == 0 {
+			*w = 0
+		}
+	}
+	return a
 }
 
 // The limits on a Config's settings, beyond those of their kind (a
@@ -283,6 +336,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Attrition.validate(c.Attrition.Enabled || c.Randomize); err != nil {
 		errs = append(errs, err)
+	}
+	if !(c.SpikeProb >= 0 && c.SpikeProb <= 1) {
+		errs = append(errs, fmt.Errorf("chaos: SpikeProb is %v; a probability is in [0, 1]", c.SpikeProb))
 	}
 	b := c.Buggify
 	if !(b.ActivationProb >= 0 && b.ActivationProb <= 1) { // written so that NaN fails too

@@ -3,7 +3,7 @@
 //
 // # Buggify
 //
-// [Buggify], [BuggifyWithProb] and [Knob] mark the places in code under
+// [Buggify], [BuggifyWithProb], [Knob] and [KnobRange] mark the places in code under
 // test where a rare but legal behaviour hides: a slow path, an early
 // return, a tiny batch, a spurious retry. In a simulation those places are
 // reached often, each switched on or off for a whole run by the seed; in
@@ -24,9 +24,18 @@
 // The presets: [Defaults] (everything on but wipes and bit flips in TCP
 // streams), [Harsh] (those too), [Off] (nothing fails) and [Random]
 // (intensities drawn per seed); Config.Swarm switches a random
-// half of the families off per seed. A simulation resolves the preset for
+// half of the families off per seed, Attrition.Swarm draws a regime of
+// reboots per seed (never, or only some kinds), and Config.SpikeProb
+// pushes some seeds' clogs and partitions to extremes ([Network.Spike]).
+// A simulation resolves the preset for
 // each seed with [Config.ForSeed], drawing from the seed's stream in a
 // documented order, so the configuration is part of what the seed decides.
+//
+// # Swarm over a workload's operations
+//
+// An [Alphabet] is a workload's kinds of operation with their weights;
+// [Alphabet.Draw] gives each seed a [Mix], a random non-empty subset of
+// them, so that some seeds only write and others only delete and read.
 //
 // # Names
 //

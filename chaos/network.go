@@ -282,6 +282,32 @@ func (c Network) NoFaults() Network {
 	}
 }
 
+// Spike returns c with its clogs and partitions pushed to extremes: clogs
+// a hundred times as likely (ClogProb at most 1) and ten times as long,
+// partitions ten times as frequent (PartitionInterval at least
+// [MinInterval]) and ten times as long, every duration at most
+// [MaxDuration]. With the defaults, a write clogs its link for 1-3 s once
+// in a hundred, and a partition of 2-20 s comes every 6 s on average. A fault that is off in c stays off: a spike makes a
+// faulty network worse, it does not make a perfect one faulty.
+// [Config].SpikeProb spikes some seeds at random.
+func (c Network) Spike() Network {
+	grow := func(d time.Duration, f int64) time.Duration {
+		if d > MaxDuration/time.Duration(f) {
+			return MaxDuration
+		}
+		return d * time.Duration(f)
+	}
+	if c.ClogProb > 0 {
+		c.ClogProb = min(c.ClogProb*100, 1)
+		c.ClogDuration = Range{grow(c.ClogDuration.Min, 10), grow(c.ClogDuration.Max, 10)}
+	}
+	if c.PartitionInterval > 0 {
+		c.PartitionInterval = max(c.PartitionInterval/10, MinInterval)
+		c.PartitionDuration = Range{grow(c.PartitionDuration.Min, 10), grow(c.PartitionDuration.Max, 10)}
+	}
+	return c
+}
+
 // RandomNetwork returns [DefaultNetwork] with Randomize set: each seed
 // draws its own settings from the run's random stream (see [Network.Draw]).
 func RandomNetwork() Network {

@@ -103,6 +103,9 @@ func (o *observer) entry(e sim.Entry) {
 	for _, w := range o.watches {
 		w.offer(e)
 	}
+	if o.s != nil && o.s.timeline != nil {
+		o.s.timeline.add(e)
+	}
 }
 
 // observeTimeline makes sure the world hands entries to the observer.

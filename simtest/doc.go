@@ -49,7 +49,7 @@
 // from a base seed that is a hash of the test's name, so every plain go test
 // runs the same seeds. The flags change that:
 //
-//	-simseed=N        replay only seed N
+//	-simseed=N        replay only seed N (or N,M,...: only those seeds)
 //	-simseeds=N       run N seeds
 //	-simbase=N        derive the seeds from base seed N, not the test's name
 //	-simfresh         draw a fresh base seed (logged) for every Run
@@ -61,6 +61,7 @@
 //	-simshard=I/N     run shard I of N of the seeds (see [Shard])
 //	-simfor=D         run seeds until D of wall time is spent (see [RunFor])
 //	-simplateau=N     run seeds until N in a row reach no new coverage
+//	-simslow=D        name the seeds that take over D of real time (default 10s)
 //	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
@@ -72,7 +73,7 @@
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
 // [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing], [Workers],
-// [Shard], [RunFor], [UntilPlateau], [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
+// [Shard], [RunFor], [UntilPlateau], [SlowSeed], [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
 // over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
 // of seeds of every Run, as a flag would: a nightly job sets it once for a
@@ -133,6 +134,9 @@
 // last entries. -simtimeline ([TimelineFile]) writes the whole timeline;
 // -simhtml ([TimelineHTML]) draws it as one HTML page, with every message
 // and disk operation (package [timelinehtml]).
+// During the seed, [S.Watch] follows entries of some names and
+// [S.Timeline] answers for the timeline so far: a snapshot, counts by
+// name and process, the entries since a [Mark].
 //
 // # Clusters
 //

@@ -41,7 +41,7 @@ func (c *config) replayRecipe(fl flags) error {
 	if fl.recipe == "" {
 		return nil
 	}
-	if fl.seedSet || fl.seeds > 0 || fl.fresh {
+	if len(fl.replays) > 0 || fl.seeds > 0 || fl.fresh {
 		return fmt.Errorf("simtest: -simrecipe replays one timeline; drop -simseed, -simseeds and -simfresh")
 	}
 	rec, err := explore.ParseRecipe(fl.recipe)
@@ -49,7 +49,7 @@ func (c *config) replayRecipe(fl flags) error {
 		return fmt.Errorf("simtest: -simrecipe: %w", err)
 	}
 	c.recipe = &rec
-	c.replay, c.replaySet = rec.Seed, true
+	c.replays, c.replaySet = []uint64{rec.Seed}, true
 	return nil
 }
 
@@ -204,7 +204,7 @@ func ReplayRecipe(recipe string) Option {
 			return fmt.Errorf("simtest: ReplayRecipe: %w", err)
 		}
 		c.recipe = &rec
-		c.replay, c.replaySet = rec.Seed, true
+		c.replays, c.replaySet = []uint64{rec.Seed}, true
 		return nil
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,7 +16,7 @@ import (
 // the defaults. The flags are read-only once the test binary has parsed
 // its command line; each Run copies what it needs into its configuration.
 type cmdFlags struct {
-	seed                        seedFlag
+	seed                        seedsFlag
 	base                        seedFlag
 	seeds                       countFlag
 	fresh, check, v, keep       bool
@@ -29,6 +30,7 @@ type cmdFlags struct {
 	recipe                      string
 	explore                     bool
 	timelines                   timelinesFlag
+	slow                        slowFlag
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -40,7 +42,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 		return nil
 	}
 	f := &cmdFlags{base: seedFlag{name: "-simbase"}, plateau: countFlag{name: "-simplateau"}}
-	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line)")
+	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line), or these seeds, comma-separated")
 	fs.Var(&f.base, "simbase", "simtest: derive each Run's seeds from this base `seed` instead of the test's name: the shards of a nightly sweep share one, such as the date")
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
 	fs.BoolVar(&f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
@@ -58,6 +60,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file` (or into this directory, one file per test)")
 	fs.BoolVar(&f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
+	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
 	fs.Var(&f.timelines, "simtimelines", "simtest: the budget of timelines of an exploring Run (default 4096)")
 	fs.StringVar(&f.recipe, "simrecipe", "", "simtest: replay only this exploration timeline (a `recipe` such as 42/1034:99 from a failure's replay line)")
 	return f
@@ -66,7 +69,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow":
 		return true
 	}
 	return false
@@ -77,11 +80,11 @@ func isOwnFlag(name string) bool {
 // job sets it once for every test of a go test ./... run.
 const seedsEnv = "MOONPOOL_SEEDS"
 
-// seedFlag is a seed: -simseed's, or that of the flag named by name.
+// seedFlag is one seed, of the flag named by name (-simbase).
 type seedFlag struct {
 	v    uint64
 	set  bool
-	name string // "" for -simseed
+	name string
 }
 
 func (f *seedFlag) String() string {
@@ -94,10 +97,61 @@ func (f *seedFlag) String() string {
 func (f *seedFlag) Set(s string) error {
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
-		if f.name != "" {
-			return fmt.Errorf("%s wants a decimal seed such as 20261203; %q is not one", f.name, s)
+		return fmt.Errorf("%s wants a decimal seed such as 20261203; %q is not one", f.name, s)
+	}
+	f.v, f.set = v, true
+	return nil
+}
+
+// seedsFlag is -simseed: one seed, or several separated by commas.
+type seedsFlag struct {
+	v []uint64
+}
+
+func (f *seedsFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	out := make([]string, len(f.v))
+	for i, v := range f.v {
+		out[i] = strconv.FormatUint(v, 10)
+	}
+	return strings.Join(out, ",")
+}
+
+func (f *seedsFlag) Set(s string) error {
+	var seeds []uint64
+	for part := range strings.SplitSeq(s, ",") {
+		v, err := strconv.ParseUint(strings.TrimSpace(part), 10, 64)
+		if err != nil {
+			if strings.Contains(s, ",") {
+				return fmt.Errorf("-simseed wants decimal seeds separated by commas, such as 12,34; %q in %q is not a seed", part, s)
+			}
+			return fmt.Errorf("-simseed wants a decimal seed such as 1234, as printed in a failure's replay line; %q is not one", s)
 		}
-		return fmt.Errorf("-simseed wants a decimal seed such as 1234, as printed in a failure's replay line; %q is not one", s)
+		seeds = append(seeds, v)
+	}
+	f.v = seeds
+	return nil
+}
+
+// slowFlag is -simslow: a duration, at least zero.
+type slowFlag struct {
+	v   time.Duration
+	set bool
+}
+
+func (f *slowFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return f.v.String()
+}
+
+func (f *slowFlag) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("-simslow wants a duration of real time such as 30s, or 0 to name no seed; %q is not one", s)
 	}
 	f.v, f.set = v, true
 	return nil
@@ -133,8 +187,7 @@ func (f *countFlag) Set(s string) error {
 // flags are the command-line settings a Run sees; tests of this package
 // build their own.
 type flags struct {
-	seed    uint64
-	seedSet bool
+	replays []uint64 // -simseed
 	base    uint64
 	baseSet bool
 	seeds   int
@@ -144,14 +197,16 @@ type flags struct {
 	noKeep  bool
 	all     bool
 	results string
-	workers string      // -simworkers, checked by resolve
-	shard   string      // -simshard or $MOONPOOL_SHARD, checked by resolve
-	shardIn string      // where shard came from, for errors
-	runFor  string      // -simfor, checked by resolve
-	plateau int         // -simplateau
-	recipe  string      // -simrecipe (explore.go)
-	explore bool        // -simexplore
-	budget  int         // -simtimelines
+	workers string        // -simworkers, checked by resolve
+	shard   string        // -simshard or $MOONPOOL_SHARD, checked by resolve
+	shardIn string        // where shard came from, for errors
+	runFor  string        // -simfor, checked by resolve
+	plateau int           // -simplateau
+	recipe  string        // -simrecipe (explore.go)
+	explore bool          // -simexplore
+	budget  int           // -simtimelines
+	slow    time.Duration // -simslow
+	slowSet bool
 	asserts assertFlags // assert_options.go
 	err     error       // a bad setting, found reading them
 }
@@ -162,7 +217,8 @@ func commandLine() flags {
 	var fl flags
 	if f := cmd; f != nil {
 		fl = flags{
-			seed: f.seed.v, seedSet: f.seed.set,
+			replays: f.seed.v,
+			slow:    f.slow.v, slowSet: f.slow.set,
 			base: f.base.v, baseSet: f.base.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
@@ -219,14 +275,17 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	if c.fresh && c.baseSet {
 		return c, fmt.Errorf("simtest: FreshSeeds and BaseSeed both choose the base seed; keep one")
 	}
-	if fl.seedSet && fl.seeds > 0 {
-		return c, fmt.Errorf("simtest: -simseed replays one seed and -simseeds asks for %d; give one of the two flags", fl.seeds)
+	if len(fl.replays) > 0 && fl.seeds > 0 {
+		return c, fmt.Errorf("simtest: -simseed replays the seeds it names and -simseeds asks for %d; give one of the two flags", fl.seeds)
 	}
-	if fl.seedSet && fl.fresh {
-		return c, fmt.Errorf("simtest: -simseed replays one seed and -simfresh draws new ones; give one of the two flags")
+	if len(fl.replays) > 0 && fl.fresh {
+		return c, fmt.Errorf("simtest: -simseed replays the seeds it names and -simfresh draws new ones; give one of the two flags")
 	}
-	if fl.seedSet {
-		c.replay, c.replaySet = fl.seed, true
+	if len(fl.replays) > 0 {
+		c.replays, c.replaySet = fl.replays, true
+	}
+	if fl.slowSet {
+		c.slow = fl.slow
 	}
 	if fl.baseSet {
 		if fl.fresh {

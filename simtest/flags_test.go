@@ -17,10 +17,10 @@ func TestFlagsWinOverOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 7, c.seeds)
 
-	c, err = resolve(false, flags{seed: 42, seedSet: true}, []Option{Seeds(3), BaseSeed(9)})
+	c, err = resolve(false, flags{replays: []uint64{42}}, []Option{Seeds(3), BaseSeed(9)})
 	require.NoError(t, err)
 	assert.True(t, c.replaySet)
-	assert.Equal(t, uint64(42), c.replay)
+	assert.Equal(t, []uint64{42}, c.replays)
 
 	c, err = resolve(true, flags{}, nil)
 	require.NoError(t, err)
@@ -49,16 +49,16 @@ func TestSimHTMLFlagWinsOverTheOption(t *testing.T) {
 }
 
 func TestConflictingFlags(t *testing.T) {
-	_, err := resolve(false, flags{seed: 1, seedSet: true, seeds: 5}, nil)
-	assert.EqualError(t, err, "simtest: -simseed replays one seed and -simseeds asks for 5; give one of the two flags")
-	_, err = resolve(false, flags{seed: 1, seedSet: true, fresh: true}, nil)
-	assert.EqualError(t, err, "simtest: -simseed replays one seed and -simfresh draws new ones; give one of the two flags")
+	_, err := resolve(false, flags{replays: []uint64{1}, seeds: 5}, nil)
+	assert.EqualError(t, err, "simtest: -simseed replays the seeds it names and -simseeds asks for 5; give one of the two flags")
+	_, err = resolve(false, flags{replays: []uint64{1}, fresh: true}, nil)
+	assert.EqualError(t, err, "simtest: -simseed replays the seeds it names and -simfresh draws new ones; give one of the two flags")
 	_, err = resolve(false, flags{fresh: true}, []Option{BaseSeed(3)})
 	assert.NoError(t, err, "-simfresh on the command line overrides a BaseSeed option")
 }
 
 func TestFlagValues(t *testing.T) {
-	var s seedFlag
+	var s seedsFlag
 	assert.EqualError(t, s.Set("abc"), `-simseed wants a decimal seed such as 1234, as printed in a failure's replay line; "abc" is not one`)
 	assert.Error(t, s.Set("-5"))
 	require.NoError(t, s.Set("18446744073709551615"))
@@ -205,4 +205,32 @@ func TestBaseFlag(t *testing.T) {
 
 	b := seedFlag{name: "-simbase"}
 	assert.EqualError(t, b.Set("today"), `-simbase wants a decimal seed such as 20261203; "today" is not one`)
+}
+
+func TestSimseedTakesSeveralSeeds(t *testing.T) {
+	var s seedsFlag
+	require.NoError(t, s.Set("12,34, 56"))
+	assert.Equal(t, []uint64{12, 34, 56}, s.v)
+	assert.Equal(t, "12,34,56", s.String())
+	assert.EqualError(t, s.Set("12,x"), `-simseed wants decimal seeds separated by commas, such as 12,34; "x" in "12,x" is not a seed`)
+	assert.Error(t, s.Set("12,"))
+
+	c, err := resolve(false, flags{replays: []uint64{5, 6}}, []Option{Replay(1)})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{5, 6}, c.replays, "the flag wins over the option")
+}
+
+func TestSimslowFlag(t *testing.T) {
+	var f slowFlag
+	assert.EqualError(t, f.Set("-1s"), `-simslow wants a duration of real time such as 30s, or 0 to name no seed; "-1s" is not one`)
+	assert.Error(t, f.Set("ten"))
+	require.NoError(t, f.Set("30s"))
+	assert.Equal(t, "30s", f.String())
+
+	c, err := resolve(false, flags{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, DefaultSlowSeed, c.slow)
+	c, err = resolve(false, flags{slow: 0, slowSet: true}, []Option{SlowSeed(time.Minute)})
+	require.NoError(t, err)
+	assert.Zero(t, c.slow, "the flag wins over the option")
 }

@@ -26,9 +26,9 @@ func TestFuzzCorpusSeeds(t *testing.T) {
 	assert.Len(t, seedsOf(flags{seeds: 7}), 7, "-simseeds")
 	assert.Equal(t, def[:2], seedsOf(flags{}, Seeds(2)))
 	assert.Equal(t, append(def, 5, 6), seedsOf(flags{}, FuzzSeeds(5), FuzzSeeds(6)))
-	assert.Equal(t, []uint64{42}, seedsOf(flags{seed: 42, seedSet: true}, FuzzSeeds(5)), "-simseed: that seed alone")
+	assert.Equal(t, []uint64{42}, seedsOf(flags{replays: []uint64{42}}, FuzzSeeds(5)), "-simseed: that seed alone")
 
-	_, err := newFuzzTarget("FuzzSeeds", false, flags{seed: 1, seedSet: true, seeds: 3}, body, nil)
+	_, err := newFuzzTarget("FuzzSeeds", false, flags{replays: []uint64{1}, seeds: 3}, body, nil)
 	assert.ErrorContains(t, err, "give one of the two flags")
 }
 

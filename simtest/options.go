@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -45,8 +46,9 @@ type config struct {
 	baseSeed   uint64
 	baseSet    bool
 	fresh      bool
-	replay     uint64
+	replays    []uint64 // the seeds to replay, when replaySet
 	replaySet  bool
+	slow       time.Duration // a seed slower than this is named (slow.go)
 	timeBudget time.Duration
 	watchdog   time.Duration
 	maxSteps   uint64
@@ -91,6 +93,7 @@ func defaultConfig(short bool) config {
 		watchdog:   DefaultWatchdog,
 		maxSteps:   DefaultMaxStepsPerInstant,
 		workers:    1,
+		slow:       DefaultSlowSeed,
 	}
 	if short {
 		c.seeds = DefaultShortSeeds
@@ -131,10 +134,17 @@ func FreshSeeds() Option {
 	})
 }
 
-// Replay runs only the given seed, as the -simseed flag does.
-func Replay(seed uint64) Option {
+// Replay runs only the given seeds, in order, as the -simseed flag does:
+// one seed from a failure's replay line, or several to debug at once,
+// such as the failing seeds a -simall report lists. A replay of several
+// seeds stops at the first failing one, or under [KeepGoing] (-simall)
+// runs them all.
+func Replay(seeds ...uint64) Option {
 	return optionFunc(func(c *config) error {
-		c.replay, c.replaySet = seed, true
+		if len(seeds) == 0 {
+			return fmt.Errorf("simtest.Replay(): no seed given; pass the seeds to replay, as printed in a failure's replay line or a -simall report")
+		}
+		c.replays, c.replaySet = slices.Clone(seeds), true
 		return nil
 	})
 }

@@ -40,6 +40,11 @@ type report struct {
 	// notes are lines about how the Run chose its seeds (a shard, a
 	// budget), each beginning with a newline.
 	notes string
+	// slow is the Run's SlowSeed; slowSeeds counts the seeds that took
+	// longer, the first maxListedSlow of them in slowest (slow.go).
+	slow      time.Duration
+	slowSeeds int
+	slowest   []slowSeed
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -50,6 +55,12 @@ const reportEnds = 3
 func (r *report) add(o *seedOutcome) string {
 	if o.s != nil && o.s.cluster != nil {
 		r.clustered = true
+	}
+	if r.slow > 0 && o.wall > r.slow {
+		r.slowSeeds++
+		if len(r.slowest) < maxListedSlow {
+			r.slowest = append(r.slowest, slowSeed{o.res.Seed, o.wall})
+		}
 	}
 	res := o.res
 	return r.addSeed(res.Seed, res.Trace, o.failed(), res.SimTime, res.Steps, res.Events)
@@ -109,6 +120,7 @@ func (r *report) summary() string {
 		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
 	b.WriteString(r.failingLine())
 	b.WriteString(r.notes)
+	b.WriteString(r.slowLine())
 	if l := r.rebootsLine(); l != "" {
 		b.WriteString("\n    ")
 		b.WriteString(l)

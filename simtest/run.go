@@ -104,6 +104,9 @@ type seedOutcome struct {
 	timeline []sim.Entry
 	pic      *picture // what the HTML timeline draws besides, when kept
 	diverge  string   // what CheckDeterminism found, if anything
+	// wall is the real time the seed took, both runs under
+	// CheckDeterminism; zero when the Run writes no wall-clock figures.
+	wall time.Duration
 	// cryptoReads is how many times the seed read crypto/rand, or -1
 	// when that is not known (cryptorand.go).
 	cryptoReads int
@@ -145,7 +148,11 @@ func (r *runner) seeds() iter.Seq[uint64] {
 		}
 		return func(yield func(uint64) bool) {
 			r.t.Helper() // the Run's loop body runs inside: its logs are the test's
-			yield(c.replay)
+			for _, seed := range c.replays {
+				if !yield(seed) {
+					return
+				}
+			}
 		}
 	}
 	base := c.baseSeed
@@ -186,8 +193,10 @@ func (r *runner) run() {
 	// Under -v (or -simv) every seed's line is logged as the seed ends; the
 	// report at the end gives only the first and last few otherwise.
 	r.rep.verbose = r.verbose()
-	r.rep.keepGoing = r.cfg.keepGoing && !r.cfg.replaySet && !r.exp.exploring()
+	// Several seeds replayed may run past failing ones, as a Run's seeds.
+	r.rep.keepGoing = r.cfg.keepGoing && (!r.cfg.replaySet || len(r.cfg.replays) > 1) && !r.exp.exploring()
 	r.rep.zeroWall = r.cfg.zeroWall
+	r.rep.slow = r.cfg.slow
 	r.rep.chaos = r.cfg.chaos
 	var out *results
 	if r.cfg.resultsPath != "" {
@@ -288,7 +297,13 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book) *seedOutcome {
 	r.initAfter()
 	wasFailed, late := r.t.Failed(), r.after.reported.Load()
+	start := time.Now()
 	o := r.onceOn(seed, r.cfg.check, pool, book, false)
+	defer func() {
+		if !r.cfg.zeroWall {
+			o.wall = time.Since(start)
+		}
+	}()
 	// A failure of the test itself while the seed ran (either time, under
 	// CheckDeterminism) is the seed's, unless it was an S of an earlier
 	// seed speaking up (late.go).

@@ -58,6 +58,9 @@ type S struct {
 	disks *simdisk.Disks // the seed's disks, made on first use (storage.go)
 	net   *simnet.Net    // the seed's network (network.go)
 	obs   *observer      // assertions, invariants, timeline (assert.go)
+	// timeline is the seed's kept timeline, once S.Timeline is called
+	// (timeline_query.go).
+	timeline *Timeline
 
 	// helpers are the program counters of the functions that called
 	// Helper, as testing.T keeps them: an error names the first caller

@@ -85,3 +85,13 @@ func (w *World) SetBuggify(b Buggify) { w.buggify = b }
 // ChaosOff switches every chaos decision of the engine off (or back on):
 // the quiet phase of a run, when faults heal and the system settles.
 func (w *World) ChaosOff(off bool) { w.chaosOff = off }
+
+// Uint64N draws a number in [0, n) from the run's stream for code under
+// test (chaos.KnobRange); n == 0 draws a whole uint64.
+func (w *World) Uint64N(n uint64) uint64 {
+	w.enter("KnobRange")
+	if n == 0 {
+		return w.rng.Uint64()
+	}
+	return w.rng.Uint64N(n)
+}

@@ -36,3 +36,10 @@ func From(ctx context.Context) Sim {
 	}
 	return guest()
 }
+
+// Drawer is what a simulation that can draw numbers for code under test
+// (chaos.KnobRange) adds to [Sim]. Uint64N returns a number in [0, n)
+// from the run's random stream; n == 0 draws a whole uint64.
+type Drawer interface {
+	Uint64N(n uint64) uint64
+}
