@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"iter"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -77,13 +78,56 @@ func BenchmarkTaskSwitch(b *testing.B) {
 	b.ReportMetric(ratios[len(ratios)/2], "x-bare")
 }
 
+// coldResumes is the floor of BenchmarkTimers: n parked iter.Pull
+// coroutines, each resumed k times, in a seeded random order (a fresh
+// shuffle of the n for each of the k rounds), and nothing else. It returns
+// the CPU time taken and the number of resumes.
+func coldResumes(n, k int, seed uint64) (time.Duration, uint64) {
+	nexts := make([]func() (int, bool), n)
+	stops := make([]func(), n)
+	for i := range nexts {
+		nexts[i], stops[i] = iter.Pull(func(yield func(int) bool) {
+			for j := 0; ; j++ {
+				if !yield(j) {
+					return
+				}
+			}
+		})
+		nexts[i]() // started and parked, as a task is after its first step
+	}
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
+	r := rand.New(rand.NewPCG(seed, seed))
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	start := cpuTime()
+	for range k {
+		r.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			nexts[i]()
+		}
+	}
+	return cpuTime() - start, uint64(n * k)
+}
+
 // BenchmarkTimers runs 1,000 tasks that each sleep 1,000 times: a million
-// timer events per op.
+// timer events per op, each a wake-up and a task switch. Each op also
+// measures the floor (coldResumes: a million resumes of 1,000 parked
+// coroutines in a random order), and the benchmark reports the ratio of
+// the two in CPU time (x-floor), which a loaded machine moves far less
+// than wall time.
 func BenchmarkTimers(b *testing.B) {
 	const tasks, sleeps = 1000, 1000
 	b.ReportAllocs()
-	var events uint64
-	for range b.N {
+	var events, resumes uint64
+	var engine, floor time.Duration
+	for i := range b.N {
+		start := cpuTime()
 		res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
 			hs := make([]providers.Handle, tasks)
 			for i := range hs {
@@ -104,13 +148,21 @@ func BenchmarkTimers(b *testing.B) {
 			}
 			return nil
 		})
+		engine += cpuTime() - start
 		if res.Err != nil {
 			b.Fatal(res.Err)
 		}
 		events += res.Events
+		d, n := coldResumes(tasks, sleeps, uint64(i))
+		floor += d
+		resumes += n
 	}
-	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+	perEvent := float64(engine.Nanoseconds()) / float64(events)
+	perResume := float64(floor.Nanoseconds()) / float64(resumes)
+	b.ReportMetric(float64(events)/engine.Seconds(), "events/cpu-s")
+	b.ReportMetric(perEvent, "cpu-ns/event")
+	b.ReportMetric(perResume, "cpu-ns/floor-resume")
+	b.ReportMetric(perEvent/perResume, "x-floor")
 }
 
 // BenchmarkTimerAllocs reports allocations per timer event in steady state:

@@ -14,38 +14,41 @@ import (
 // only between the scheduler's resume and its next park, so exactly one
 // task runs at a time.
 type task struct {
-	w      *World
-	group  *Group // the process the task belongs to, if any
-	id     uint32
-	name   string
-	fn     func(ctx context.Context) error
-	ctx    context.Context
-	cancel context.CancelFunc
-
-	wk    *worker             // the coroutine that runs it
-	yield func(struct{}) bool // wk.yield, kept at hand for parking
-
-	pos      int // index in w.tasks
-	readyIdx int // index in w.ready, -1 when not ready
-	ctxIdx   int // index in its list of context waiters, -1 when not in one
-	ctxOwned bool
+	// The fields a sleep and its wake-up touch come first, so that they
+	// share the task's first cache lines: a run resumes many tasks in
+	// turn, and each comes back cold.
+	w        *World
+	yield    func(struct{}) bool // wk.yield, kept at hand for parking
+	wk       *worker             // the coroutine that runs it
+	ctx      context.Context
 	done     <-chan struct{} // ctx.Done(), kept to recognise waits on it
-	owned    bool            // ctx is owned by the simulation
-
-	parked  bool
-	waitGen uint32
-	what    string // what a parked task waits on
-	// describe, when set, adds to what at report time (ParkDescribed).
-	describe func() string
 	waitCtx  context.Context // the context that may end the wait
 	wakeErr  error
-	sleep    event
-
-	started bool
-	killed  bool
+	what     string // what a parked task waits on
+	readyIdx int    // index in w.ready, -1 when not ready
+	ctxIdx   int    // index in its list of context waiters, -1 when not in one
+	id       uint32
+	waitGen  uint32
+	parked   bool
+	ctxOwned bool
+	owned    bool // ctx is owned by the simulation
+	killed   bool
 	// mute is set when the task is killed with its group crashed: every
 	// call it makes into the simulation unwinds it at once (see enter).
-	mute     bool
+	// It is never set without killed.
+	mute  bool
+	sleep event
+
+	group  *Group // the process the task belongs to, if any
+	name   string
+	fn     func(ctx context.Context) error
+	cancel context.CancelFunc
+	pos    int // index in w.tasks
+
+	// describe, when set, adds to what at report time (ParkDescribed).
+	describe func() string
+
+	started  bool
 	finished bool
 	// unwinding is set when the kill signal is first thrown in the task,
 	// and killPCs holds the stack it was thrown from: a killed task that
@@ -246,7 +249,14 @@ func (t *task) finish() {
 // park blocks the current task until wake. It returns the wake's error.
 func (w *World) park(ctx context.Context, what string) error {
 	t := w.current(what)
-	if d := ctx.Done(); d != nil {
+	// Most waits are on the task's own context: its Done channel is at
+	// hand, and whether it is owned is known.
+	d, own := t.done, t.owned
+	if ctx != t.ctx {
+		d = ctx.Done()
+		own = false
+	}
+	if d != nil {
 		select {
 		case <-d:
 			t.waitGen++
@@ -254,7 +264,7 @@ func (w *World) park(ctx context.Context, what string) error {
 		default:
 		}
 		t.waitCtx = ctx
-		t.ctxOwned = t.owned && d == t.done || w.isOwned(ctx)
+		t.ctxOwned = own || w.isOwned(ctx)
 		list := w.waitList(t)
 		t.ctxIdx = len(*list)
 		*list = append(*list, t)
@@ -274,7 +284,7 @@ func (w *World) park(ctx context.Context, what string) error {
 // current returns the running task, or panics with a message naming the
 // misuse when called from outside any task.
 func (w *World) current(what string) *task {
-	w.enter(what)
+	w.guard(what)
 	t := w.cur
 	if t == nil {
 		if w.state == finished {
@@ -285,7 +295,7 @@ func (w *World) current(what string) *task {
 	if w.abandoned.Load() {
 		w.givenUp(t)
 	}
-	if t.killed {
+	if t.killed { // mute, which enter checks, is never set without killed
 		t.unwind()
 	}
 	return t

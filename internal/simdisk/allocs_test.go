@@ -37,3 +37,29 @@ func TestDiskOpsAllocateNothingInSteadyState(t *testing.T) {
 	assert.Zero(t, reads, "allocations per read")
 	assert.Zero(t, writes, "allocations per write")
 }
+
+// A log that appends small records and syncs each reuses the page a sync
+// copied out, rather than allocating a page for the next append: a write
+// and a sync allocate only the sync's completion.
+func TestSmallAppendsReuseTheirPage(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	const perPage = 4096 / 100
+	rec := make([]byte, 100)
+	var allocs float64
+	var off int64
+	benchRun(t, chaos.NoStorageFaults(), func(ctx context.Context, p providers.Providers, f providers.File) {
+		// A page's worth of appends per run: AllocsPerRun rounds down.
+		appendSync := func() {
+			for range perPage {
+				_, _ = f.WriteAt(rec, off)
+				_ = f.Sync()
+				off += int64(len(rec))
+			}
+		}
+		appendSync()
+		allocs = testing.AllocsPerRun(20, appendSync)
+	})
+	assert.LessOrEqual(t, allocs, float64(perPage+1), "allocations per page of appends, each synced (one a sync)")
+}

@@ -304,7 +304,14 @@ func (c *content) sync() {
 		sl.present &^= sl.dirty
 		sl.dirty = 0
 		if sl.present == 0 {
+			// Copied out whole: the page is free. A log that appends
+			// a record and syncs it, over and over, lands here every
+			// time, and without the spare would allocate a page per
+			// append.
 			delete(c.over, k)
+			if c.spare == nil {
+				c.spare = sl.data
+			}
 		} else {
 			c.over[k] = sl
 		}

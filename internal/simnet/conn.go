@@ -160,7 +160,14 @@ func (n *Net) newPipe(src, dst *conn) *pipe {
 	return p
 }
 
-func (c *conn) String() string { return fmt.Sprintf("%s->%s", c.laddr, c.raddr) }
+func (c *conn) String() string {
+	if c.laddr == nil || c.raddr == nil {
+		return fmt.Sprintf("%s->%s", c.laddr, c.raddr)
+	}
+	// Without fmt: the network's log names a connection at every connect
+	// and close, and a client that dials per request makes many.
+	return c.laddr.String() + "->" + c.raddr.String()
+}
 
 // where names c for a determinism check's report (sim.World.Wrote).
 func (c *conn) where() string { return "conn " + c.String() }

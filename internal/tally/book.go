@@ -105,6 +105,15 @@ type Seed struct {
 	clock Clock
 	hooks Hooks
 	done  atomic.Bool // set by End; a straggler's late assertions are dropped
+	// recent holds entries found by message, indexed by the message's
+	// length: a call site passes the same string every time, and
+	// comparing it with the one kept, pointer first, is cheaper than
+	// hashing it for the book's map. The book's entries stay put for
+	// the seed's life, so a kept entry never goes stale.
+	recent [16]struct {
+		msg string
+		e   *Entry
+	}
 }
 
 // Begin starts the accounting of a seed.
@@ -127,11 +136,17 @@ func (s *Seed) Assert(a simctx.Assertion) {
 	if s.done.Load() {
 		return
 	}
-	e := s.book.entries[a.Msg]
+	r := &s.recent[len(a.Msg)%len(s.recent)]
+	e := r.e
+	if e == nil || r.msg != a.Msg {
+		e = s.book.entries[a.Msg]
+		r.msg, r.e = a.Msg, e
+	}
 	if e == nil || e.kind != a.Kind {
 		if e = s.admit(a); e == nil {
 			return
 		}
+		r.e = e
 	}
 	s.enter(e)
 	switch {
