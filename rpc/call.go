@@ -28,7 +28,10 @@ type call struct {
 	target Token // the endpoint called
 	mode   mode
 	frame  []byte // the request's frame, for resends
-	done   *providers.Chan[struct{}]
+	// The boxes of the request and the reply (a *Req and a *Resp),
+	// kept with the call for its next use.
+	reqBox, respBox any
+	done            *providers.Chan[struct{}]
 
 	// The peer's queues; guarded by the peer's mutex.
 	prev, next *call
@@ -118,10 +121,10 @@ func (t *Transport) putCall(x *call) {
 	t.mu.Unlock()
 }
 
-// roundTrip sends req to target at addr in mode m and waits for the
-// outcome. On success the caller decodes x.reply, then hands x back with
-// putCall.
-func (t *Transport) roundTrip(ctx context.Context, method, addr string, target Token, req any, m mode, d time.Duration) (*call, error) {
+// newCall makes the call of a request to target at addr in mode m, its
+// reply token registered; the caller encodes the request, then has it
+// sent and waits with exchange.
+func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, error) {
 	pr, err := t.peer(addr)
 	if err != nil {
 		return nil, fmt.Errorf("rpc: %s: %w", method, err)
@@ -147,18 +150,31 @@ func (t *Transport) roundTrip(ctx context.Context, method, addr string, target T
 		t.putCall(x)
 		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
 	}
-	tok := x.tok
-	frame, at := wire.Begin(x.frame[:0], wire.Token(target))
+	return x, nil
+}
+
+// encode writes x's request frame: req, as the codec takes it (see
+// message), encoded for x's target.
+func (x *call) encode(req any) error {
+	t := x.t
+	frame, at := wire.Begin(x.frame[:0], wire.Token(x.target))
 	frame = append(frame, kindRequest)
-	frame = append(frame, tok[:]...)
-	frame, err = t.cfg.Codec.Append(frame, req)
+	frame = append(frame, x.tok[:]...)
+	frame, err := t.cfg.Codec.Append(frame, req)
 	if err == nil {
 		frame, err = wire.Finish(frame, at, t.cfg.MaxPayload)
 	}
 	x.frame = frame
-	if err != nil {
-		err = fmt.Errorf("rpc: %s to %v at %s: encode the request: %w", method, target, addr, err)
-		x.complete(tok, nil, err)
+	return err
+}
+
+// exchange sends x's request, unless encoding it failed with encErr,
+// and waits for the outcome. On success the caller decodes x.reply, then
+// hands x back with putCall; on an error, x is back already.
+func (t *Transport) exchange(ctx context.Context, x *call, encErr error, method, addr string, d time.Duration) error {
+	pr, tok, target, m, frame := x.peer, x.tok, x.target, x.mode, x.frame
+	if encErr != nil {
+		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: encode the request: %w", method, target, addr, encErr))
 		return t.wait(ctx, x, tok, method, addr)
 	}
 	switch m {
@@ -180,15 +196,15 @@ func (t *Transport) roundTrip(ctx context.Context, method, addr string, target T
 		stop := t.monitor.onFailedFor(addr, d, func() {
 			x.complete(tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the address has failed for %v: the promise is broken and the request may have been delivered", method, target, addr, d)})
 		})
-		x2, err := t.wait(ctx, x, tok, method, addr)
+		err := t.wait(ctx, x, tok, method, addr)
 		stop()
-		return x2, err
+		return err
 	}
 	return t.wait(ctx, x, tok, method, addr)
 }
 
 // wait waits for x's outcome. On an error, x goes back to the free list.
-func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) (*call, error) {
+func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) error {
 	if _, _, err := x.done.Recv(ctx); err != nil {
 		// Settle it now, or, if it was settled meanwhile, wait for the
 		// settler's last touch: either way, done gets its value.
@@ -200,9 +216,9 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 	t.mu.Unlock()
 	if err != nil {
 		t.putCall(x)
-		return nil, err
+		return err
 	}
-	return x, nil
+	return nil
 }
 
 // send sends msg to target at addr, unreliably, with no reply.
