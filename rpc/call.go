@@ -38,7 +38,8 @@ type call struct {
 	list       *callList
 	written    bool // on the current connection
 
-	// The outcome; guarded by the transport's mutex.
+	// The outcome; set under the transport's mutex, and read by the
+	// caller once done has its value.
 	finished bool
 	reply    []byte // a copy of the reply's payload
 	err      error
@@ -95,17 +96,8 @@ func (x *call) complete(tok Token, reply []byte, err error) bool {
 	return true
 }
 
-// getCall returns a call from the transport's free list, or a new one.
-func (t *Transport) getCall() *call {
-	t.mu.Lock()
-	if n := len(t.free); n > 0 {
-		x := t.free[n-1]
-		t.free[n-1] = nil
-		t.free = t.free[:n-1]
-		t.mu.Unlock()
-		return x
-	}
-	t.mu.Unlock()
+// newCallLocked returns a new call, for the free list's lack of one.
+func (t *Transport) newCallLocked() *call {
 	return &call{t: t, done: providers.NewChan[struct{}](t.p.Task, 1), frame: make([]byte, 0, 128)}
 }
 
@@ -125,31 +117,40 @@ func (t *Transport) putCall(x *call) {
 // reply token registered; the caller encodes the request, then has it
 // sent and waits with exchange.
 func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, error) {
-	pr, err := t.peer(addr)
-	if err != nil {
-		return nil, fmt.Errorf("rpc: %s: %w", method, err)
+	t.mu.Lock()
+	pr := t.peers[addr]
+	t.mu.Unlock()
+	if pr == nil {
+		var err error
+		if pr, err = t.peer(addr); err != nil {
+			return nil, fmt.Errorf("rpc: %s: %w", method, err)
+		}
 	}
 	if t.monitor.PermanentlyFailed(addr, target) {
 		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: %w", method, target, addr, ErrEndpointNotFound)
 	}
-	x := t.getCall()
-	x.peer, x.target, x.mode = pr, target, m
 	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
+	}
+	var x *call
+	if n := len(t.free); n > 0 {
+		x = t.free[n-1]
+		t.free[n-1] = nil
+		t.free = t.free[:n-1]
+	} else {
+		x = t.newCallLocked()
+	}
+	x.peer, x.target, x.mode = pr, target, m
 	// Reply tokens are the incarnation's random base plus a count: unique
 	// in this transport, unlike any other incarnation's, and drawn
 	// without a draw from the run's stream per call.
 	t.replies++
 	x.tok = t.replyBase
 	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+t.replies)
-	closed := t.closed
-	if !closed {
-		t.endpoints[x.tok] = x
-	}
+	t.endpoints[x.tok] = x
 	t.mu.Unlock()
-	if closed {
-		t.putCall(x)
-		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
-	}
 	return x, nil
 }
 
@@ -211,10 +212,8 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", method, x.target, addr, err))
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
 	}
-	t.mu.Lock()
-	err := x.err
-	t.mu.Unlock()
-	if err != nil {
+	// x.err was set before done had its value, and nobody sets it again.
+	if err := x.err; err != nil {
 		t.putCall(x)
 		return err
 	}
