@@ -185,7 +185,7 @@ func BenchmarkCodec(b *testing.B) {
 		var buf []byte
 		var in, out blob
 		for b.Loop() {
-			buf, _ = rpc.JSONCodec{}.Append(buf[:0], in)
+			buf, _ = rpc.JSONCodec{}.Append(buf[:0], &in) // as the transport hands it
 			if err := (rpc.JSONCodec{}).Decode(buf, &out); err != nil {
 				b.Fatal(err)
 			}
