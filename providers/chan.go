@@ -26,8 +26,9 @@ type Chan[T any] struct {
 	head   int // index of the oldest buffered value
 	n      int // number of buffered values
 	closed bool
-	recvq  waitq[T] // parked receivers, only while the buffer is empty
-	sendq  waitq[T] // parked senders, only while the buffer is full
+	recvq  waitq[T]   // parked receivers, only while the buffer is empty
+	sendq  waitq[T]   // parked senders, only while the buffer is full
+	spare  *waiter[T] // a waiter done with, for the next park
 }
 
 // NewChan returns a Chan that buffers up to capacity values, blocking on t:
@@ -70,12 +71,16 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 	if c.trySend(v) {
 		return nil
 	}
-	w := &waiter[T]{tok: c.p.WaitToken(), val: v}
+	w := c.waiter()
+	w.tok, w.val = c.p.WaitToken(), v
 	c.sendq.push(w)
 	defer c.sendq.remove(w)
 	err := c.p.Park(ctx, w.tok, "chan send")
-	if w.done {
-		if w.closed {
+	c.sendq.remove(w)
+	done, closed := w.done, w.closed
+	c.reuse(w)
+	if done {
+		if closed {
 			panic(sendClosed)
 		}
 		return nil
@@ -102,14 +107,38 @@ func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
 	if v, ok, ready := c.tryRecv(); ready {
 		return v, ok, nil
 	}
-	w := &waiter[T]{tok: c.p.WaitToken()}
+	w := c.waiter()
+	w.tok = c.p.WaitToken()
 	c.recvq.push(w)
 	defer c.recvq.remove(w)
 	err = c.p.Park(ctx, w.tok, "chan receive")
-	if w.done {
-		return w.val, w.ok, nil
+	c.recvq.remove(w)
+	v, ok, done := w.val, w.ok, w.done
+	c.reuse(w)
+	if done {
+		return v, ok, nil
 	}
-	return v, false, parked(err)
+	var zero T
+	return zero, false, parked(err)
+}
+
+// waiter returns the spare waiter, or a new one. A Chan that one task at
+// a time waits on (a task's own wake-up signal, a reply channel) parks
+// without allocating in steady state.
+func (c *Chan[T]) waiter() *waiter[T] {
+	if w := c.spare; w != nil {
+		c.spare = nil
+		return w
+	}
+	return &waiter[T]{}
+}
+
+// reuse keeps w, out of every queue and no longer looked at, as the
+// spare. A task killed while parked unwinds past it, and its waiter is
+// left to the garbage collector.
+func (c *Chan[T]) reuse(w *waiter[T]) {
+	*w = waiter[T]{}
+	c.spare = w
 }
 
 // TrySend sends v if it can do so without blocking, and reports whether it

@@ -291,3 +291,32 @@ func TestSimChanKilledSenderLeavesQueue(t *testing.T) {
 		assert.False(t, ready, "a killed sender's value arrived")
 	})
 }
+
+func TestSimChanParksWithoutAllocating(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	var allocs float64
+	w := sim.New(sim.Config{Seed: 1})
+	simulateWorld(t, w, func(t *testing.T, ctx context.Context, p providers.Providers) {
+		ping, pong := providers.NewChan[int](p.Task, 1), providers.NewChan[int](p.Task, 0)
+		p.Task.Go(ctx, "echo", func(ctx context.Context) error {
+			for {
+				v, _, err := ping.Recv(ctx)
+				if err != nil {
+					return nil
+				}
+				if err := pong.Send(ctx, v); err != nil {
+					return nil
+				}
+			}
+		})
+		round := func() {
+			ping.TrySend(1)
+			_, _, _ = pong.Recv(ctx)
+		}
+		round()
+		allocs = testing.AllocsPerRun(100, round)
+	})
+	assert.Zero(t, allocs, "allocations per parked receive and send, in steady state")
+}

@@ -28,14 +28,18 @@ type call struct {
 	target Token // the endpoint called
 	mode   mode
 	frame  []byte // the request's frame, for resends
-	done   *providers.Chan[struct{}]
+	// The boxes of the request and the reply (a *Req and a *Resp),
+	// kept with the call for its next use.
+	reqBox, respBox any
+	done            *providers.Chan[struct{}]
 
 	// The peer's queues; guarded by the peer's mutex.
 	prev, next *call
 	list       *callList
 	written    bool // on the current connection
 
-	// The outcome; guarded by the transport's mutex.
+	// The outcome; set under the transport's mutex, and read by the
+	// caller once done has its value.
 	finished bool
 	reply    []byte // a copy of the reply's payload
 	err      error
@@ -92,17 +96,8 @@ func (x *call) complete(tok Token, reply []byte, err error) bool {
 	return true
 }
 
-// getCall returns a call from the transport's free list, or a new one.
-func (t *Transport) getCall() *call {
-	t.mu.Lock()
-	if n := len(t.free); n > 0 {
-		x := t.free[n-1]
-		t.free[n-1] = nil
-		t.free = t.free[:n-1]
-		t.mu.Unlock()
-		return x
-	}
-	t.mu.Unlock()
+// newCallLocked returns a new call, for the free list's lack of one.
+func (t *Transport) newCallLocked() *call {
 	return &call{t: t, done: providers.NewChan[struct{}](t.p.Task, 1), frame: make([]byte, 0, 128)}
 }
 
@@ -118,47 +113,69 @@ func (t *Transport) putCall(x *call) {
 	t.mu.Unlock()
 }
 
-// roundTrip sends req to target at addr in mode m and waits for the
-// outcome. On success the caller decodes x.reply, then hands x back with
-// putCall.
-func (t *Transport) roundTrip(ctx context.Context, method, addr string, target Token, req any, m mode, d time.Duration) (*call, error) {
-	pr, err := t.peer(addr)
-	if err != nil {
-		return nil, fmt.Errorf("rpc: %s: %w", method, err)
+// newCall makes the call of a request to target at addr in mode m, its
+// reply token registered; the caller encodes the request, then has it
+// sent and waits with exchange.
+func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, error) {
+	t.mu.Lock()
+	pr := t.peers[addr]
+	t.mu.Unlock()
+	if pr == nil {
+		var err error
+		if pr, err = t.peer(addr); err != nil {
+			return nil, fmt.Errorf("rpc: %s: %w", method, err)
+		}
 	}
 	if t.monitor.PermanentlyFailed(addr, target) {
 		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: %w", method, target, addr, ErrEndpointNotFound)
 	}
-	x := t.getCall()
-	x.peer, x.target, x.mode = pr, target, m
 	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
+	}
+	var x *call
+	if n := len(t.free); n > 0 {
+		x = t.free[n-1]
+		t.free[n-1] = nil
+		t.free = t.free[:n-1]
+	} else {
+		x = t.newCallLocked()
+	}
+	x.peer, x.target, x.mode = pr, target, m
 	// Reply tokens are the incarnation's random base plus a count: unique
 	// in this transport, unlike any other incarnation's, and drawn
 	// without a draw from the run's stream per call.
 	t.replies++
 	x.tok = t.replyBase
 	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+t.replies)
-	closed := t.closed
-	if !closed {
-		t.endpoints[x.tok] = x
-	}
+	t.endpoints[x.tok] = x
 	t.mu.Unlock()
-	if closed {
-		t.putCall(x)
-		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
-	}
-	tok := x.tok
-	frame, at := wire.Begin(x.frame[:0], wire.Token(target))
+	return x, nil
+}
+
+// encode writes x's request frame: req, as the codec takes it (see
+// message), encoded for x's target.
+func (x *call) encode(req any) error {
+	t := x.t
+	frame, at := wire.Begin(x.frame[:0], wire.Token(x.target))
 	frame = append(frame, kindRequest)
-	frame = append(frame, tok[:]...)
-	frame, err = t.cfg.Codec.Append(frame, req)
+	frame = append(frame, x.tok[:]...)
+	frame, err := t.cfg.Codec.Append(frame, req)
 	if err == nil {
 		frame, err = wire.Finish(frame, at, t.cfg.MaxPayload)
 	}
 	x.frame = frame
-	if err != nil {
-		err = fmt.Errorf("rpc: %s to %v at %s: encode the request: %w", method, target, addr, err)
-		x.complete(tok, nil, err)
+	return err
+}
+
+// exchange sends x's request, unless encoding it failed with encErr,
+// and waits for the outcome. On success the caller decodes x.reply, then
+// hands x back with putCall; on an error, x is back already.
+func (t *Transport) exchange(ctx context.Context, x *call, encErr error, method, addr string, d time.Duration) error {
+	pr, tok, target, m, frame := x.peer, x.tok, x.target, x.mode, x.frame
+	if encErr != nil {
+		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: encode the request: %w", method, target, addr, encErr))
 		return t.wait(ctx, x, tok, method, addr)
 	}
 	switch m {
@@ -180,29 +197,27 @@ func (t *Transport) roundTrip(ctx context.Context, method, addr string, target T
 		stop := t.monitor.onFailedFor(addr, d, func() {
 			x.complete(tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the address has failed for %v: the promise is broken and the request may have been delivered", method, target, addr, d)})
 		})
-		x2, err := t.wait(ctx, x, tok, method, addr)
+		err := t.wait(ctx, x, tok, method, addr)
 		stop()
-		return x2, err
+		return err
 	}
 	return t.wait(ctx, x, tok, method, addr)
 }
 
 // wait waits for x's outcome. On an error, x goes back to the free list.
-func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) (*call, error) {
+func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) error {
 	if _, _, err := x.done.Recv(ctx); err != nil {
 		// Settle it now, or, if it was settled meanwhile, wait for the
 		// settler's last touch: either way, done gets its value.
 		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", method, x.target, addr, err))
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
 	}
-	t.mu.Lock()
-	err := x.err
-	t.mu.Unlock()
-	if err != nil {
+	// x.err was set before done had its value, and nobody sets it again.
+	if err := x.err; err != nil {
 		t.putCall(x)
-		return nil, err
+		return err
 	}
-	return x, nil
+	return nil
 }
 
 // send sends msg to target at addr, unreliably, with no reply.

@@ -17,7 +17,9 @@ type Codec interface {
 // JSONCodec is the default codec: encoding/json, except for a value that
 // implements encoding.BinaryAppender (encoded with AppendBinary) and a
 // pointer that implements encoding.BinaryUnmarshaler (decoded with
-// UnmarshalBinary), which skip reflection and, when encoding, allocation.
+// UnmarshalBinary), which skip reflection and allocation. Its Append takes
+// a message or a pointer to one; the transport hands it pointers, so that
+// a message is not boxed (allocated) to reach it.
 //
 // JSON is the default for being everywhere: every Go type encodes without
 // a schema, a generated file or registration, and a frame reads in a
@@ -47,4 +49,14 @@ func (JSONCodec) Decode(data []byte, v any) error {
 		return u.UnmarshalBinary(data)
 	}
 	return json.Unmarshal(data, v)
+}
+
+// message is what c is handed to encode the message v points to: v itself
+// for a JSONCodec, which then costs no allocation to box the message, and
+// the message for any other codec, as Codec documents.
+func message[T any](c Codec, v *T) any {
+	if _, ok := c.(JSONCodec); ok {
+		return v
+	}
+	return *v
 }

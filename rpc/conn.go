@@ -241,36 +241,30 @@ func (c *conn) flush() error {
 		return nil
 	}
 	c.writing = true
+	buf := c.take()
 	c.mu.Unlock()
-	var err error
-	defer func() {
-		if err != nil {
-			c.mu.Lock()
-			c.writing = false
-			c.mu.Unlock()
-		}
-	}()
 	for {
-		c.mu.Lock()
-		buf := c.out
-		c.out, c.spare = c.spare[:0], nil
-		if c.pingDue {
-			c.pingDue = false
-			buf = wire.AppendFrame(buf, wire.Token(tokPing), nil)
-		}
-		c.mu.Unlock()
 		if c.peer != nil {
 			buf = c.peer.takePending(buf, c)
 		}
-		if len(buf) == 0 {
-			c.mu.Lock()
-			c.spare = buf
+		var err error
+		if len(buf) > 0 {
+			_, err = c.nc.Write(buf)
+			c.sent.Add(1)
+		}
+		c.mu.Lock()
+		c.spare = buf[:0]
+		if err != nil {
 			c.writing = false
-			more := len(c.out) > 0 || c.pingDue
 			c.mu.Unlock()
-			// What another task queued after the look above, while this
-			// one still held the pen, is this one's to write.
-			if !more && (c.peer == nil || !c.peer.hasPending(c)) {
+			return err
+		}
+		if len(c.out) == 0 && !c.pingDue {
+			c.writing = false
+			c.mu.Unlock()
+			// What another task queued on the peer after the look above,
+			// while this one still held the pen, is this one's to write.
+			if c.peer == nil || !c.peer.hasPending(c) {
 				return nil
 			}
 			c.mu.Lock()
@@ -279,18 +273,22 @@ func (c *conn) flush() error {
 				return nil
 			}
 			c.writing = true
-			c.mu.Unlock()
-			continue
 		}
-		_, err = c.nc.Write(buf)
-		c.sent.Add(1)
-		c.mu.Lock()
-		c.spare = buf[:0]
+		buf = c.take()
 		c.mu.Unlock()
-		if err != nil {
-			return err
-		}
 	}
+}
+
+// take returns the frames queued on c, and a ping if one is due, leaving
+// the spare buffer to queue more in. c.mu is held.
+func (c *conn) take() []byte {
+	buf := c.out
+	c.out, c.spare = c.spare[:0], nil
+	if c.pingDue {
+		c.pingDue = false
+		buf = wire.AppendFrame(buf, wire.Token(tokPing), nil)
+	}
+	return buf
 }
 
 // monitor ends the connection when nothing arrived for PingTimeout, and

@@ -84,44 +84,58 @@ const maxIdle = 16
 
 // A worker is a task that runs the handler for one request after
 // another, so that a request does not start a task of its own unless all
-// are busy.
+// are busy. It keeps the request, the reply and the promise of the one it
+// runs, so that a request costs no allocation of its own: the codec gets
+// pointers into the worker.
 type worker[Req, Resp any] struct {
-	jobs *providers.Chan[job[Req, Resp]]
+	wake *providers.Chan[struct{}]
+	req  Req
+	resp Resp
+	pr   promise
 }
 
-type job[Req, Resp any] struct {
-	req Req
-	pr  *promise
-}
-
-// run hands the request to an idle worker, or starts one.
-func (s *server[Req, Resp]) run(req Req, pr *promise) {
+// worker takes an idle worker, or makes one not yet started (fresh).
+func (s *server[Req, Resp]) worker() (w *worker[Req, Resp], fresh bool) {
 	s.mu.Lock()
 	if n := len(s.idle); n > 0 {
 		w := s.idle[n-1]
 		s.idle[n-1] = nil
 		s.idle = s.idle[:n-1]
 		s.mu.Unlock()
-		w.jobs.TrySend(job[Req, Resp]{req, pr})
-		return
+		return w, false
 	}
 	s.mu.Unlock()
-	w := &worker[Req, Resp]{jobs: providers.NewChan[job[Req, Resp]](s.t.p.Task, 1)}
-	w.jobs.TrySend(job[Req, Resp]{req, pr})
+	return &worker[Req, Resp]{wake: providers.NewChan[struct{}](s.t.p.Task, 1)}, true
+}
+
+// idled puts w back on the idle list, unless the list is full; it
+// reports whether it did.
+func (s *server[Req, Resp]) idled(w *worker[Req, Resp]) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.idle) >= maxIdle {
+		return false
+	}
+	s.idle = append(s.idle, w)
+	return true
+}
+
+// run has w handle the request it holds: a fresh worker starts its task,
+// an idle one is woken.
+func (s *server[Req, Resp]) run(w *worker[Req, Resp], fresh bool) {
+	if !fresh {
+		w.wake.TrySend(struct{}{})
+		return
+	}
 	s.t.p.Task.Go(s.t.ctx, s.name, func(ctx context.Context) error {
 		for {
-			j, _, err := w.jobs.Recv(ctx)
-			if err != nil {
+			s.handle(ctx, w)
+			if !s.idled(w) {
 				return nil
 			}
-			s.handle(ctx, j.req, j.pr)
-			s.mu.Lock()
-			if len(s.idle) >= maxIdle {
-				s.mu.Unlock()
+			if _, _, err := w.wake.Recv(ctx); err != nil {
 				return nil
 			}
-			s.idle = append(s.idle, w)
-			s.mu.Unlock()
 		}
 	})
 }
@@ -131,11 +145,11 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 	if len(payload) == 0 {
 		return
 	}
-	pr := &promise{t: t, c: c, from: s.tok, inReader: true}
+	var tok Token
 	var body []byte
 	switch {
 	case payload[0] == kindRequest && len(payload) >= 17:
-		pr.tok = Token(payload[1:17])
+		tok = Token(payload[1:17])
 		body = payload[17:]
 	case payload[0] == kindSend:
 		body = payload[1:]
@@ -143,21 +157,41 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 		t.stats.orphans.Add(1)
 		return
 	}
-	var req Req
-	if err := t.cfg.Codec.Decode(body, &req); err != nil {
-		t.log.Warn("rpc: a request does not decode", "token", s.tok, "err", err)
-		pr.fail(fmt.Sprintf("decode the request: %v", err))
-		return
-	}
 	if s.stream != nil {
+		pr := &promise{t: t, c: c, tok: tok, from: s.tok, inReader: true}
+		var req Req
+		if err := t.cfg.Codec.Decode(body, &req); err != nil {
+			s.undecodable(pr, err)
+			return
+		}
 		s.stream.deliver(&Request[Req, Resp]{Req: req, p: pr})
 		return
 	}
-	pr.inReader = false
-	s.run(req, pr)
+	w, fresh := s.worker()
+	var zero Req
+	w.req = zero
+	w.pr = promise{t: t, c: c, tok: tok, from: s.tok}
+	if err := t.cfg.Codec.Decode(body, &w.req); err != nil {
+		w.req = zero
+		w.pr.inReader = true
+		s.undecodable(&w.pr, err)
+		if !fresh {
+			s.idled(w)
+		}
+		return
+	}
+	s.run(w, fresh)
 }
 
-func (s *server[Req, Resp]) handle(ctx context.Context, req Req, pr *promise) {
+// undecodable answers a request that does not decode.
+func (s *server[Req, Resp]) undecodable(pr *promise, err error) {
+	s.t.log.Warn("rpc: a request does not decode", "token", s.tok, "err", err)
+	pr.fail(fmt.Sprintf("decode the request: %v", err))
+}
+
+// handle runs the handler on w's request and answers w's promise.
+func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
+	pr := &w.pr
 	returned := false
 	defer func() {
 		if returned {
@@ -172,11 +206,17 @@ func (s *server[Req, Resp]) handle(ctx context.Context, req Req, pr *promise) {
 		}
 		pr.breakPromise()
 	}()
+	req := w.req
+	var zeroReq Req
+	w.req = zeroReq
 	resp, err := s.h(ctx, req)
 	returned = true
 	switch {
 	case err == nil:
-		pr.reply(resp)
+		w.resp = resp
+		pr.reply(message(s.t.cfg.Codec, &w.resp))
+		var zero Resp
+		w.resp = zero
 	case errors.Is(err, ErrBrokenPromise):
 		pr.breakPromise()
 	default:
@@ -394,7 +434,7 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //	ctx's error (wrapped)        zero or one times
 //	ErrClosed, an encode error   zero times
 func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
-	return roundTrip[Resp](ctx, tr, "TryGetReply", e.Addr, e.Token, req, modeTry, 0)
+	return roundTrip[Req, Resp](ctx, tr, "TryGetReply", e.Addr, e.Token, req, modeTry, 0)
 }
 
 // GetReply sends req and waits for the reply, resending the request on
@@ -414,7 +454,7 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	ctx's error (wrapped)        zero or more times
 //	ErrClosed, an encode error   zero times
 func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
-	return roundTrip[Resp](ctx, tr, "GetReply", e.Addr, e.Token, req, modeReliable, 0)
+	return roundTrip[Req, Resp](ctx, tr, "GetReply", e.Addr, e.Token, req, modeReliable, 0)
 }
 
 // GetReplyUnlessFailedFor is GetReply that gives up when the server has
@@ -429,19 +469,43 @@ func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Re
 //	ErrBrokenPromise and ErrMaybeDelivered zero or more times; the server failed
 //	the rest                               as GetReply
 func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Transport, req Req, d time.Duration) (Resp, error) {
-	return roundTrip[Resp](ctx, tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, req, modeUnlessFailed, d)
+	return roundTrip[Req, Resp](ctx, tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, req, modeUnlessFailed, d)
 }
 
-func roundTrip[Resp any](ctx context.Context, tr *Transport, method, addr string, tok Token, req any, m mode, d time.Duration) (Resp, error) {
+func roundTrip[Req, Resp any](ctx context.Context, tr *Transport, method, addr string, tok Token, req Req, m mode, d time.Duration) (Resp, error) {
 	var resp Resp
-	x, err := tr.roundTrip(ctx, method, addr, tok, req, m, d)
+	x, err := tr.newCall(method, addr, tok, m)
 	if err != nil {
 		return resp, err
 	}
-	err = tr.cfg.Codec.Decode(x.reply, &resp)
+	in := box[Req](&x.reqBox)
+	*in = req
+	err = x.encode(message(tr.cfg.Codec, in))
+	var zeroReq Req
+	*in = zeroReq
+	if err = tr.exchange(ctx, x, err, method, addr, d); err != nil {
+		return resp, err
+	}
+	out := box[Resp](&x.respBox)
+	err = tr.cfg.Codec.Decode(x.reply, out)
+	resp = *out
+	*out = *new(Resp)
 	tr.putCall(x)
 	if err != nil {
 		return resp, fmt.Errorf("rpc: %s to %v at %s: decode the reply: %w", method, tok, addr, err)
 	}
 	return resp, nil
+}
+
+// box returns the *T that b holds, or a new one that it then holds: a
+// call keeps one box for its request and one for its reply, so that
+// messages reach the codec as pointers without an allocation per call
+// once the call is reused.
+func box[T any](b *any) *T {
+	if p, ok := (*b).(*T); ok {
+		return p
+	}
+	p := new(T)
+	*b = p
+	return p
 }

@@ -92,7 +92,7 @@ func (m *FailureMonitor) State(addr string) State {
 func (m *FailureMonitor) PermanentlyFailed(addr string, tok Token) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.failed[endpointKey{addr, tok}]
+	return len(m.failed) > 0 && m.failed[endpointKey{addr, tok}]
 }
 
 // WaitChange waits until the state of addr is no longer old, or ctx is
