@@ -98,6 +98,10 @@ type seedOutcome struct {
 	// viaT reports that the test's own testing.T was marked failed while
 	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
 	viaT bool
+	// tl is the exploration timeline the seed's run was, if any, and
+	// book its assertions until they are merged (explore.go).
+	tl   *timelineRun
+	book *tally.Book
 }
 
 // viaTMessage says what viaT means, in a failure report and a kept seed.
@@ -205,9 +209,14 @@ func (r *runner) run() {
 	}
 	if r.parallel() {
 		r.pinCrypto(baseSeedFor(t.Name()), true)
-		r.runParallel(r.withKept(r.timelineSeeds()), commit)
-	} else {
-		for seed := range r.withKept(r.timelineSeeds()) {
+	}
+	switch {
+	case r.exp.exploring():
+		r.explore(commit)
+	case r.parallel():
+		r.runParallel(r.withKept(r.seeds()), commit)
+	default:
+		for seed := range r.withKept(r.seeds()) {
 			t.Helper() // the loop's body is a function of its own
 			if commit(r.runSeed(seed)) {
 				break
@@ -246,15 +255,15 @@ func (r *runner) run() {
 }
 
 func (r *runner) runSeed(seed uint64) *seedOutcome {
-	return r.runSeedOn(seed, r.workers, r.runAsserts().book)
+	return r.runSeedOn(seed, r.workers, r.runAsserts().book, r.exp.replayRun())
 }
 
 // runSeedOn runs seed on task goroutines from pool, its assertions
 // counted in book.
-func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book) *seedOutcome {
+func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl *timelineRun) *seedOutcome {
 	r.initAfter()
 	wasFailed, late := r.t.Failed(), r.after.reported.Load()
-	o := r.onceOn(seed, r.cfg.check, pool, book, false)
+	o := r.onceOn(seed, r.cfg.check, pool, book, false, tl)
 	// A failure of the test itself while the seed ran (either time, under
 	// CheckDeterminism) is the seed's, unless it was an S of an earlier
 	// seed speaking up (late.go).
@@ -264,7 +273,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book) *se
 	}
 	// The same run again: a book of its own, dropped after, so that the
 	// seed counts once.
-	again := r.onceOn(seed, true, pool, tally.New(r.runAsserts().sites), true)
+	again := r.onceOn(seed, true, pool, tally.New(r.runAsserts().sites), true, tl)
 	if o.res.Trace != again.res.Trace || o.res.Data != again.res.Data {
 		o.diverge = sim.Diverge(o.res.Record, again.res.Record)
 		if o.diverge == "" {
@@ -303,17 +312,18 @@ func (r *runner) initAfter() {
 }
 
 func (r *runner) once(seed uint64, record bool) *seedOutcome {
-	return r.onceOn(seed, record, r.workers, r.runAsserts().book, false)
+	return r.onceOn(seed, record, r.workers, r.runAsserts().book, false, r.exp.replayRun())
 }
 
 // onceOn runs seed once, on task goroutines from pool, its assertions
-// counted in book; checking marks the determinism check's second run.
-func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally.Book, checking bool) *seedOutcome {
+// counted in book; checking marks the determinism check's second run;
+// tl, when set, is the exploration timeline the seed's run is.
+func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally.Book, checking bool, tl *timelineRun) *seedOutcome {
 	r.initAfter()
 	w := sim.New(sim.Config{
 		Seed:               seed,
 		Decisions:          r.fuzz.decisions(),
-		Branches:           r.exp.branches(),
+		Branches:           tl.branches(),
 		TimeBudget:         r.cfg.timeBudget,
 		MaxStepsPerInstant: r.cfg.maxSteps,
 		Record:             record || r.fuzz.recording(),
@@ -321,7 +331,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		Timeline:           r.cfg.asserts.tail,
 		Workers:            pool,
 	})
-	r.exp.begin(w)
+	tl.begin(w)
 	if !r.parallel() {
 		r.pinCrypto(seed, false)
 	}
@@ -335,7 +345,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, after: r.after}
 		o.s = s
 		obs.attach(s)
-		s.progress = r.progressHook()
+		s.progress = r.progressHook(tl)
 		s.seedChaos(r.cfg.chaos)
 		s.attachNetwork()
 		s.p.Storage = s.Storage()
@@ -357,7 +367,8 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		o.s.ended.Store(true)
 	}
 	obs.end()
-	r.exp.ended(w)
+	tl.ended(w)
+	o.tl = tl
 	o.win = obs.win
 	if obs.keep {
 		o.timeline = obs.timeline
