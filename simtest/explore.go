@@ -297,8 +297,9 @@ func ReplayRecipe(recipe string) Option {
 	})
 }
 
-// summary is the exploration's part of the report.
-func (e *exploration) summary() string {
+// summary is the exploration's part of the report; verbose adds a line
+// per mark.
+func (e *exploration) summary(verbose bool) string {
 	if !e.exploring() {
 		return ""
 	}
@@ -323,6 +324,32 @@ func (e *exploration) summary() string {
 	}
 	if rp.Drawn > 0 {
 		fmt.Fprintf(&b, "; %.0f%% of draws re-ran prefixes", 100*float64(rp.Replayed)/float64(rp.Drawn))
+	}
+	if rp.Marks > 0 {
+		fmt.Fprintf(&b, "\nsimtest: energy: %d children spent, %d left", rp.Timelines-rp.Roots, rp.EnergyLeft)
+		if e.cfg.Barren > 0 {
+			fmt.Fprintf(&b, "; %s cut as barren, %s", pluralWord(rp.Cuts, "1 mark", fmt.Sprintf("%d marks", rp.Cuts)), plural(rp.Revived, "revival"))
+		}
+		if !verbose {
+			b.WriteString("; go test -v or -simv lists every mark")
+		}
+	}
+	if verbose {
+		for i, m := range rp.PerMark {
+			from := fmt.Sprintf("a child of mark %d", m.From)
+			if m.From == 0 {
+				from = fmt.Sprintf("root seed %d", m.Parent.Seed)
+			}
+			fmt.Fprintf(&b, "\n    mark %d: depth %d, at draw %d of %s: %s, %s",
+				i+1, m.Depth, m.At, from, plural(m.Timelines, "timeline"),
+				pluralWord(m.Found, "1 discovery", fmt.Sprintf("%d discoveries", m.Found)))
+			if m.Cuts > 0 {
+				fmt.Fprintf(&b, ", cut %s", pluralWord(m.Cuts, "once", fmt.Sprintf("%d times", m.Cuts)))
+			}
+			if m.Left > 0 {
+				fmt.Fprintf(&b, ", %d left", m.Left)
+			}
+		}
 	}
 	if !e.signals {
 		b.WriteString("\nsimtest: nothing to follow: no assertion of the body reported progress (a Sometimes true, a watermark, a SometimesEach bucket), so the exploration ran plain seeds; place Sometimes assertions on the rare steps toward the bug")
@@ -350,19 +377,36 @@ func (r *runner) failedName(seed uint64) string {
 
 // jsonExploration is the exploration's part of the JSON report.
 type jsonExploration struct {
+	Timelines  int        `json:"timelines"`
+	Roots      int        `json:"root_seeds"`
+	Marks      int        `json:"marks"`
+	Covered    int        `json:"discoveries"`
+	MaxDepth   int        `json:"max_depth"`
+	Budget     int        `json:"budget"`
+	Left       int        `json:"budget_left"`
+	Saturated  int        `json:"coverage_last_grew_at"`
+	Failed     string     `json:"failing_recipe,omitempty"`
+	FoundAt    int        `json:"failing_timeline,omitempty"`
+	Replayed   uint64     `json:"draws_replayed"`
+	Drawn      uint64     `json:"draws"`
+	Followed   bool       `json:"had_progress_to_follow"`
+	Spent      int        `json:"energy_spent"`
+	EnergyLeft int        `json:"energy_left"`
+	Cuts       int        `json:"cuts"`
+	Revived    int        `json:"revivals"`
+	PerMark    []jsonMark `json:"per_mark"`
+}
+
+// jsonMark is one mark's account in the JSON report.
+type jsonMark struct {
+	Parent    string `json:"parent_recipe"`
+	From      int    `json:"from_mark"`
+	At        uint64 `json:"draw"`
+	Depth     int    `json:"depth"`
 	Timelines int    `json:"timelines"`
-	Roots     int    `json:"root_seeds"`
-	Marks     int    `json:"marks"`
-	Covered   int    `json:"discoveries"`
-	MaxDepth  int    `json:"max_depth"`
-	Budget    int    `json:"budget"`
-	Left      int    `json:"budget_left"`
-	Saturated int    `json:"coverage_last_grew_at"`
-	Failed    string `json:"failing_recipe,omitempty"`
-	FoundAt   int    `json:"failing_timeline,omitempty"`
-	Replayed  uint64 `json:"draws_replayed"`
-	Drawn     uint64 `json:"draws"`
-	Followed  bool   `json:"had_progress_to_follow"`
+	Found     int    `json:"discoveries"`
+	Cuts      int    `json:"cuts"`
+	Left      int    `json:"energy_left"`
 }
 
 func (e *exploration) json() *jsonExploration {
@@ -374,6 +418,12 @@ func (e *exploration) json() *jsonExploration {
 		Timelines: rp.Timelines, Roots: rp.Roots, Marks: rp.Marks, Covered: rp.Covered,
 		MaxDepth: rp.MaxDepth, Budget: e.cfg.Timelines, Left: e.cfg.Timelines - rp.Timelines,
 		Saturated: rp.Saturated, Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
+		Spent: rp.Timelines - rp.Roots, EnergyLeft: rp.EnergyLeft, Cuts: rp.Cuts, Revived: rp.Revived,
+		PerMark: []jsonMark{},
+	}
+	for _, m := range rp.PerMark {
+		j.PerMark = append(j.PerMark, jsonMark{Parent: m.Parent.String(), From: m.From, At: m.At, Depth: m.Depth,
+			Timelines: m.Timelines, Found: m.Found, Cuts: m.Cuts, Left: m.Left})
 	}
 	if rp.Failed {
 		j.Failed, j.FoundAt = rp.Failure.String(), rp.FoundAfter

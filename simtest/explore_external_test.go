@@ -121,6 +121,17 @@ func TestExplorationInTheJSONReport(t *testing.T) {
 			Left       int    `json:"budget_left"`
 			Failing    string `json:"failing_recipe"`
 			Progressed bool   `json:"had_progress_to_follow"`
+			Roots      int    `json:"root_seeds"`
+			Marks      int    `json:"marks"`
+			Spent      int    `json:"energy_spent"`
+			EnergyLeft int    `json:"energy_left"`
+			Saturated  int    `json:"coverage_last_grew_at"`
+			PerMark    []struct {
+				Parent    string `json:"parent_recipe"`
+				From      int    `json:"from_mark"`
+				Depth     int    `json:"depth"`
+				Timelines int    `json:"timelines"`
+			} `json:"per_mark"`
 		} `json:"exploration"`
 	}
 	require.NoError(t, json.Unmarshal(b, &rep))
@@ -128,6 +139,28 @@ func TestExplorationInTheJSONReport(t *testing.T) {
 	assert.Equal(t, explore.Defaults().Timelines-res.Seeds, rep.Exploration.Left)
 	assert.Contains(t, res.Replay, rep.Exploration.Failing)
 	assert.True(t, rep.Exploration.Progressed)
+
+	ex := rep.Exploration
+	assert.Equal(t, ex.Timelines-ex.Roots, ex.Spent, "every branch is energy spent")
+	require.Len(t, ex.PerMark, ex.Marks)
+	spent := 0
+	for _, m := range ex.PerMark {
+		spent += m.Timelines
+		assert.NotEmpty(t, m.Parent)
+	}
+	assert.Equal(t, ex.Spent, spent, "the marks' children are the energy spent")
+	assert.Positive(t, ex.EnergyLeft)
+	assert.Equal(t, ex.Timelines, ex.Saturated, "the failing timeline grew the coverage map")
+}
+
+func TestVerboseExplorationListsEveryMark(t *testing.T) {
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Verbose())
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "simtest: energy: ")
+	assert.Regexp(t, `mark 1: depth 1, at draw \d+ of root seed \d+: \d+ timelines?, 1 discovery`, res.Report)
+	quiet := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	assert.Contains(t, quiet.Report, "go test -v or -simv lists every mark")
+	assert.NotContains(t, quiet.Report, "mark 1:")
 }
 
 // TestExplorationIsTheSameOnAnyNumberOfWorkers runs an exploration on 1, 2

@@ -242,7 +242,7 @@ func (r *runner) run() {
 	}
 	r.closeAssertions(stopped)
 	t.Log(r.rep.summary())
-	if s := r.exp.summary(); s != "" {
+	if s := r.exp.summary(r.rep.verbose); s != "" {
 		t.Log(s)
 	}
 	switch {

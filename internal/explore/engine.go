@@ -52,6 +52,7 @@ type Report struct {
 type MarkReport struct {
 	Sig       uint64         // the discovery's signal
 	Parent    explore.Recipe // the timeline that made the discovery
+	From      int            // the mark (1-based) Parent is a child of; 0 for a root seed
 	At        uint64         // the branch point: the draw of the discovery
 	Depth     int            // branch points of its children's recipes
 	Timelines int            // children run
@@ -112,7 +113,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 	// try takes one timeline's outcome into the exploration; it reports
 	// how many discoveries the timeline added to the coverage map, and
 	// whether the exploration goes on.
-	try := func(r explore.Recipe, o Outcome) (int, bool) {
+	try := func(r explore.Recipe, o Outcome, from int) (int, bool) {
 		rep.Timelines++
 		rep.MaxDepth = max(rep.MaxDepth, r.Depth())
 		rep.Drawn += o.Draws
@@ -120,6 +121,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			rep.Replayed += min(r.Branches[d-1].At, o.Draws)
 		}
 		grew := 0
+		made := -1 // the mark this timeline made last
 		for _, d := range o.Discoveries {
 			if _, ok := cover[d.Sig]; ok {
 				continue
@@ -127,8 +129,14 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			cover[d.Sig] = struct{}{}
 			grew++
 			rep.Saturated = rep.Timelines
+			// Discoveries at the same draw are one branch point: their
+			// children would be the same timelines.
+			if made >= 0 && rep.PerMark[made].At == d.At {
+				continue
+			}
 			if r.Depth() < cfg.MaxDepth && (r.Depth() == 0 || d.At > r.Branches[r.Depth()-1].At) {
-				rep.PerMark = append(rep.PerMark, MarkReport{Sig: d.Sig, Parent: r, At: d.At, Depth: r.Depth() + 1})
+				made = len(rep.PerMark)
+				rep.PerMark = append(rep.PerMark, MarkReport{Sig: d.Sig, Parent: r, From: from, At: d.At, Depth: r.Depth() + 1})
 				stack = append(stack, &mark{parent: r, at: d.At, energy: cfg.Energy, rep: len(rep.PerMark) - 1})
 				rep.Marks++
 			}
@@ -175,7 +183,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			if len(out) == 0 {
 				break
 			}
-			g, ok := try(root, out[0])
+			g, ok := try(root, out[0], 0)
 			if !ok {
 				break
 			}
@@ -199,7 +207,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		ok := len(out) == n
 		grew := 0
 		for i, o := range out {
-			g, goOn := try(children[i], o)
+			g, goOn := try(children[i], o, m.rep+1)
 			mr = &rep.PerMark[m.rep] // try may have grown PerMark
 			mr.Timelines++
 			mr.Found += g

@@ -205,3 +205,21 @@ func TestBatchesOnEveryCoreGiveTheSameExploration(t *testing.T) {
 		t.Fatalf("the timelines differ (-one at a time +batches at once):\n%s", d)
 	}
 }
+
+func TestDiscoveriesAtOneDrawAreOneMark(t *testing.T) {
+	// Each gate passed reports two discoveries at once, as a Sometimes
+	// and a SometimesEach bucket of one step would.
+	twice := func(r explore.Recipe) Outcome {
+		o := maze(5, 4)(r)
+		var both []Discovery
+		for _, d := range o.Discoveries {
+			both = append(both, d, Discovery{Sig: d.Sig + 100, At: d.At})
+		}
+		o.Discoveries = both
+		return o
+	}
+	rep := Run(explore.Defaults(), seeds(1000), twice)
+	require.True(t, rep.Failed)
+	assert.Equal(t, 10, rep.Covered)
+	assert.LessOrEqual(t, rep.Marks, 5, "one mark per draw, not per discovery: %+v", rep.PerMark)
+}
