@@ -20,14 +20,23 @@ type Config struct {
 	// MaxDepth is how many branch points a recipe may hold: a timeline
 	// that deep discovers without branching.
 	MaxDepth int
+	// Barren makes splitting adaptive: a mark whose last Barren children
+	// grew the coverage map not at all is cut, and the energy it has left
+	// goes to a pool shared by the exploration; a batch of children that
+	// grew the map earns its mark one more batch. Cut marks draw on the
+	// pool again, Barren children at a time, deepest first, once no mark
+	// is left to branch and before a new root seed. 0 splits a fixed
+	// count: every mark gets its Energy, no more and no less.
+	Barren int
 }
 
 // Defaults returns a Config that works for a first try: a budget of 4,096
 // timelines, marks split 8 at a time up to 256 children, recipes up to 32
-// branch points deep. A rare event behind one gate of 1 in 20 is passed by
-// a mark's 256 children but for a chance of 2 in a million.
+// branch points deep, and a mark cut after 64 barren children in a row. A
+// gate of 1 in 20 stays shut for 64 children 4 times in 100, and for the
+// 256 of a mark's first turn and revivals 2 times in a million.
 func Defaults() Config {
-	return Config{Timelines: 4096, Branches: 8, Energy: 256, MaxDepth: 32}
+	return Config{Timelines: 4096, Branches: 8, Energy: 256, MaxDepth: 32, Barren: 64}
 }
 
 // Limits on the knobs, so that a typo fails early instead of running for days.
@@ -51,6 +60,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxDepth <= 0 || c.MaxDepth > MaxDepthLimit {
 		errs = append(errs, fmt.Errorf("explore: MaxDepth is %d; give between 1 and %d branch points (Defaults has %d)", c.MaxDepth, MaxDepthLimit, Defaults().MaxDepth))
+	}
+	if c.Barren != 0 && (c.Barren < c.Branches || c.Barren > c.Energy) || c.Barren < 0 {
+		errs = append(errs, fmt.Errorf("explore: Barren is %d; give 0 to split a fixed count, or between Branches (%d) and Energy (%d) children (Defaults has %d)", c.Barren, c.Branches, c.Energy, Defaults().Barren))
 	}
 	return errors.Join(errs...)
 }

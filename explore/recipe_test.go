@@ -45,6 +45,9 @@ func TestBadRecipes(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	require.NoError(t, explore.Defaults().Validate())
+	fixed := explore.Defaults()
+	fixed.Barren = 0
+	require.NoError(t, fixed.Validate(), "Barren 0 splits a fixed count")
 	for _, c := range []struct {
 		edit func(*explore.Config)
 		want string
@@ -56,6 +59,9 @@ func TestValidate(t *testing.T) {
 		{func(c *explore.Config) { c.Energy = 2 }, "Energy is 2; give at least Branches (8)"},
 		{func(c *explore.Config) { c.MaxDepth = 0 }, "MaxDepth is 0"},
 		{func(c *explore.Config) { c.MaxDepth = 1 << 20 }, "MaxDepth is 1048576"},
+		{func(c *explore.Config) { c.Barren = 3 }, "Barren is 3; give 0 to split a fixed count, or between Branches (8) and Energy (256)"},
+		{func(c *explore.Config) { c.Barren = -1 }, "Barren is -1"},
+		{func(c *explore.Config) { c.Barren = 1000 }, "Barren is 1000"},
 	} {
 		cfg := explore.Defaults()
 		c.edit(&cfg)

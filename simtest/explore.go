@@ -5,12 +5,14 @@ import (
 	"iter"
 	"strconv"
 	"strings"
-	"testing"
+	"sync"
+	"sync/atomic"
 
 	"github.com/moonpool-go/moonpool/explore"
 	iexplore "github.com/moonpool-go/moonpool/internal/explore"
 	"github.com/moonpool-go/moonpool/internal/rng"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
 // Explore makes the Run explore from its seeds instead of running plain
@@ -56,21 +58,29 @@ func (c *config) replayRecipe(fl flags) error {
 // exploration is a Run's state when it explores or replays a timeline.
 type exploration struct {
 	cfg     explore.Config
-	current explore.Recipe       // the timeline being run
-	found   []iexplore.Discovery // what it discovered so far
-	draws   uint64               // its draws, once it has ended
-	w       *sim.World
+	current explore.Recipe // the timeline committed last, or the one replayed
+	replay  *timelineRun   // the replayed timeline's run, when replaying
 	rep     iexplore.Report
 	signals bool // a timeline has discovered something
 	// keptFailed is set when a kept timeline failed, before exploring.
 	keptFailed bool
 }
 
+// timelineRun is one run of one timeline: a world of its own, so that
+// timelines of a batch may run at once.
+type timelineRun struct {
+	rec    explore.Recipe
+	follow bool // record discoveries: the Run explores
+	w      *sim.World
+	found  []iexplore.Discovery // what it discovered so far
+	draws  uint64               // its draws, once it has ended
+}
+
 // startExploring sets up r.exp from the configuration.
 func (r *runner) startExploring() {
 	switch {
 	case r.cfg.recipe != nil:
-		r.exp = &exploration{current: *r.cfg.recipe}
+		r.exp = &exploration{current: *r.cfg.recipe, replay: &timelineRun{rec: *r.cfg.recipe}}
 	case r.cfg.explore != nil && !r.cfg.replaySet && r.fuzz == nil:
 		r.exp = &exploration{cfg: *r.cfg.explore}
 	}
@@ -79,39 +89,114 @@ func (r *runner) startExploring() {
 // exploring reports a Run that explores (not one that replays a recipe).
 func (e *exploration) exploring() bool { return e != nil && e.cfg.Timelines > 0 }
 
-// timelines is the exploration as a sequence of seeds for the Run's loop:
-// before each seed it sets the branch points of the timeline to run, and
-// once the loop has run it, it hands the engine what the timeline found.
-// The loop stopping (a failure) stops the exploration.
+// explore runs the exploration, committing each timeline's outcome in
+// the engine's order: the kept timelines first, then the engine's
+// batches (a root seed alone, or a mark's children), each batch on the
+// Run's workers at once. The engine reads the outcomes in order and
+// commit stops at the first failure in order, so the exploration, its
+// report and the assertion table do not change with the worker count.
 //
-// The engine runs as a coroutine (iter.Pull) that hands over one recipe
-// at a time, so that the timelines themselves run on the Run's own stack
+// The engine runs as a coroutine (iter.Pull) that hands over one batch
+// at a time, so that the timelines are committed on the Run's own stack
 // and their log lines name the test's line, not the engine's.
-func (e *exploration) timelines(t testing.TB, kept []explore.Recipe, roots iter.Seq[uint64]) iter.Seq[uint64] {
-	engine := func(next func(explore.Recipe) bool) {
-		e.rep = iexplore.Run(e.cfg, roots, func(rec explore.Recipe) iexplore.Outcome {
-			if !next(rec) {
-				return iexplore.Outcome{Failed: true, Stop: true, Draws: e.draws}
-			}
-			return iexplore.Outcome{Discoveries: e.found, Draws: e.draws}
-		})
+func (r *runner) explore(commit func(*seedOutcome) bool) {
+	r.t.Helper()
+	e := r.exp
+	pools := make([]*sim.Workers, max(1, r.cfg.workers))
+	pools[0] = r.workers
+	for i := 1; i < len(pools); i++ {
+		pools[i] = sim.NewWorkers()
+		defer pools[i].Close()
 	}
-	return func(yield func(uint64) bool) {
-		t.Helper()
-		for _, rec := range kept {
-			if e.current = rec; !yield(rec.Seed) {
-				e.keptFailed = true
-				return
+	// run runs batch and commits its outcomes in order; it returns what
+	// the engine hears of them, up to the one that stopped the Run.
+	run := func(batch []explore.Recipe) (out []iexplore.Outcome, stopped bool) {
+		r.t.Helper()
+		for i, o := range r.runTimelines(batch, pools) {
+			e.current = batch[i]
+			tl := o.tl
+			e.signals = e.signals || len(tl.found) > 0
+			out = append(out, iexplore.Outcome{Discoveries: tl.found, Draws: tl.draws})
+			if commit(o) {
+				out[i].Failed, out[i].Stop = true, true
+				return out, true
 			}
 		}
-		next, stop := iter.Pull(engine)
-		defer stop() // the engine hears the last timeline stopped the Run
-		for {
-			rec, ok := next()
-			if !ok {
-				return
+		return out, false
+	}
+	if kept := r.keptTimelines(); len(kept) > 0 {
+		if _, stopped := run(kept); stopped {
+			e.keptFailed = true
+			return
+		}
+	}
+	var outs []iexplore.Outcome
+	engine := func(yield func([]explore.Recipe) bool) {
+		e.rep = iexplore.RunBatches(e.cfg, r.roots(), func(batch []explore.Recipe) []iexplore.Outcome {
+			if !yield(batch) {
+				return nil
 			}
-			if e.current = rec; !yield(rec.Seed) {
+			return outs
+		})
+	}
+	next, stop := iter.Pull(engine)
+	defer stop()
+	for {
+		batch, ok := next()
+		if !ok {
+			return
+		}
+		outs, _ = run(batch)
+	}
+}
+
+// runTimelines runs batch, one timeline per world, on as many of pools
+// at once as the Run has workers, and returns their outcomes in the
+// batch's order, each with its assertions counted in a book of its own
+// that commit merges. With one worker the timelines run one after the
+// other and the batch stops at the first that fails.
+func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter.Seq2[int, *seedOutcome] {
+	return func(yield func(int, *seedOutcome) bool) {
+		r.t.Helper()
+		r.initAfter()
+		ra := r.runAsserts()
+		one := func(i int, pool *sim.Workers) *seedOutcome {
+			book := tally.New(ra.sites)
+			o := r.runSeedOn(batch[i].Seed, pool, book, &timelineRun{rec: batch[i], follow: true})
+			o.book = book
+			return o
+		}
+		commit := func(i int, o *seedOutcome) bool {
+			ra.book.Merge(o.book)
+			o.book = nil
+			return yield(i, o)
+		}
+		n := min(len(pools), len(batch))
+		if n <= 1 {
+			for i := range batch {
+				if !commit(i, one(i, pools[0])) {
+					return
+				}
+			}
+			return
+		}
+		outs := make([]*seedOutcome, len(batch))
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := range n {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(batch) {
+						return
+					}
+					outs[i] = one(i, pools[w])
+				}
+			})
+		}
+		wg.Wait()
+		for i, o := range outs {
+			if !commit(i, o) {
 				return
 			}
 		}
@@ -134,50 +219,57 @@ func (r *runner) roots() iter.Seq[uint64] {
 	return seeds
 }
 
-// branches is what a world of the Run is built with: the current
-// timeline's branch points.
-func (e *exploration) branches() []rng.Branch {
-	if e == nil {
+// branches is what a world of the timeline is built with: its branch
+// points.
+func (tl *timelineRun) branches() []rng.Branch {
+	if tl == nil {
 		return nil
 	}
-	return iexplore.Branches(e.current)
+	return iexplore.Branches(tl.rec)
 }
 
-// begin starts the record of a timeline run in w.
-func (e *exploration) begin(w *sim.World) {
-	if e != nil {
-		e.w, e.found, e.draws = w, nil, 0
+// begin starts the record of the timeline run in w.
+func (tl *timelineRun) begin(w *sim.World) {
+	if tl != nil {
+		tl.w, tl.found, tl.draws = w, nil, 0
 	}
 }
 
 // ended records the draws of the timeline run in w.
-func (e *exploration) ended(w *sim.World) {
-	if e != nil {
-		e.draws = w.Rand().Draws()
+func (tl *timelineRun) ended(w *sim.World) {
+	if tl != nil {
+		tl.draws = w.Rand().Draws()
 	}
 }
 
-// hook is S.progress for an exploring Run: each discovery, with the draw
-// count at which it happened, its branch point.
-func (e *exploration) hook() func(uint64) {
-	if !e.exploring() {
+// hook is S.progress for an exploring timeline: each discovery, with the
+// draw count at which it happened, its branch point.
+func (tl *timelineRun) hook() func(uint64) {
+	if tl == nil || !tl.follow {
 		return nil
 	}
 	return func(sig uint64) {
-		e.signals = true
-		e.found = append(e.found, iexplore.Discovery{Sig: sig, At: e.w.Rand().Draws()})
+		tl.found = append(tl.found, iexplore.Discovery{Sig: sig, At: tl.w.Rand().Draws()})
 	}
+}
+
+// replayRun is the run of the timeline a Run replays, or nil.
+func (e *exploration) replayRun() *timelineRun {
+	if e == nil {
+		return nil
+	}
+	return e.replay
 }
 
 // fits reports a replayed recipe whose branch points lie beyond the
 // run's end: it cannot be the timeline it names.
 func (e *exploration) fits() error {
-	if e == nil || e.exploring() || len(e.current.Branches) == 0 {
+	if e == nil || e.replay == nil || len(e.current.Branches) == 0 {
 		return nil
 	}
 	last := e.current.Branches[len(e.current.Branches)-1].At
-	if last > e.draws {
-		return fmt.Errorf("simtest: -simrecipe=%s branches at draw %d, but the run made only %d draws; the recipe is not of this test (or the test changed since it was printed)", e.current, last, e.draws)
+	if last > e.replay.draws {
+		return fmt.Errorf("simtest: -simrecipe=%s branches at draw %d, but the run made only %d draws; the recipe is not of this test (or the test changed since it was printed)", e.current, last, e.replay.draws)
 	}
 	return nil
 }
@@ -209,8 +301,9 @@ func ReplayRecipe(recipe string) Option {
 	})
 }
 
-// summary is the exploration's part of the report.
-func (e *exploration) summary() string {
+// summary is the exploration's part of the report; verbose adds a line
+// per mark.
+func (e *exploration) summary(verbose bool) string {
 	if !e.exploring() {
 		return ""
 	}
@@ -236,28 +329,45 @@ func (e *exploration) summary() string {
 	if rp.Drawn > 0 {
 		fmt.Fprintf(&b, "; %.0f%% of draws re-ran prefixes", 100*float64(rp.Replayed)/float64(rp.Drawn))
 	}
+	if rp.Marks > 0 {
+		fmt.Fprintf(&b, "\nsimtest: energy: %d children spent, %d left", rp.Timelines-rp.Roots, rp.EnergyLeft)
+		if e.cfg.Barren > 0 {
+			fmt.Fprintf(&b, "; %s cut as barren, %s", pluralWord(rp.Cuts, "1 mark", fmt.Sprintf("%d marks", rp.Cuts)), plural(rp.Revived, "revival"))
+		}
+		if !verbose {
+			b.WriteString("; go test -v or -simv lists every mark")
+		}
+	}
+	if verbose {
+		for i, m := range rp.PerMark {
+			from := fmt.Sprintf("a child of mark %d", m.From)
+			if m.From == 0 {
+				from = fmt.Sprintf("root seed %d", m.Parent.Seed)
+			}
+			fmt.Fprintf(&b, "\n    mark %d: depth %d, at draw %d of %s: %s, %s",
+				i+1, m.Depth, m.At, from, plural(m.Timelines, "timeline"),
+				pluralWord(m.Found, "1 discovery", fmt.Sprintf("%d discoveries", m.Found)))
+			if m.Cuts > 0 {
+				fmt.Fprintf(&b, ", cut %s", pluralWord(m.Cuts, "once", fmt.Sprintf("%d times", m.Cuts)))
+			}
+			if m.Left > 0 {
+				fmt.Fprintf(&b, ", %d left", m.Left)
+			}
+		}
+	}
 	if !e.signals {
 		b.WriteString("\nsimtest: nothing to follow: no assertion of the body reported progress (a Sometimes true, a watermark, a SometimesEach bucket), so the exploration ran plain seeds; place Sometimes assertions on the rare steps toward the bug")
 	}
 	return b.String()
 }
 
-// timelineSeeds is the Run's sequence of seeds: its plain seeds, or its
-// exploration's timelines.
-func (r *runner) timelineSeeds() iter.Seq[uint64] {
-	if r.exp.exploring() {
-		return r.exp.timelines(r.t, r.keptTimelines(), r.roots())
-	}
-	return r.seeds()
-}
-
-// progressHook is S.progress for the Run: a fuzz input's feedback, or an
-// exploration's discoveries.
-func (r *runner) progressHook() func(uint64) {
+// progressHook is S.progress for a run of the Run: a fuzz input's
+// feedback, or an exploring timeline's discoveries.
+func (r *runner) progressHook(tl *timelineRun) func(uint64) {
 	if r.fuzz != nil {
 		return r.fuzz.hook()
 	}
-	return r.exp.hook()
+	return tl.hook()
 }
 
 // failedName names a failed run in its report: its seed, or the recipe
@@ -271,19 +381,36 @@ func (r *runner) failedName(seed uint64) string {
 
 // jsonExploration is the exploration's part of the JSON report.
 type jsonExploration struct {
+	Timelines  int        `json:"timelines"`
+	Roots      int        `json:"root_seeds"`
+	Marks      int        `json:"marks"`
+	Covered    int        `json:"discoveries"`
+	MaxDepth   int        `json:"max_depth"`
+	Budget     int        `json:"budget"`
+	Left       int        `json:"budget_left"`
+	Saturated  int        `json:"coverage_last_grew_at"`
+	Failed     string     `json:"failing_recipe,omitempty"`
+	FoundAt    int        `json:"failing_timeline,omitempty"`
+	Replayed   uint64     `json:"draws_replayed"`
+	Drawn      uint64     `json:"draws"`
+	Followed   bool       `json:"had_progress_to_follow"`
+	Spent      int        `json:"energy_spent"`
+	EnergyLeft int        `json:"energy_left"`
+	Cuts       int        `json:"cuts"`
+	Revived    int        `json:"revivals"`
+	PerMark    []jsonMark `json:"per_mark"`
+}
+
+// jsonMark is one mark's account in the JSON report.
+type jsonMark struct {
+	Parent    string `json:"parent_recipe"`
+	From      int    `json:"from_mark"`
+	At        uint64 `json:"draw"`
+	Depth     int    `json:"depth"`
 	Timelines int    `json:"timelines"`
-	Roots     int    `json:"root_seeds"`
-	Marks     int    `json:"marks"`
-	Covered   int    `json:"discoveries"`
-	MaxDepth  int    `json:"max_depth"`
-	Budget    int    `json:"budget"`
-	Left      int    `json:"budget_left"`
-	Saturated int    `json:"coverage_last_grew_at"`
-	Failed    string `json:"failing_recipe,omitempty"`
-	FoundAt   int    `json:"failing_timeline,omitempty"`
-	Replayed  uint64 `json:"draws_replayed"`
-	Drawn     uint64 `json:"draws"`
-	Followed  bool   `json:"had_progress_to_follow"`
+	Found     int    `json:"discoveries"`
+	Cuts      int    `json:"cuts"`
+	Left      int    `json:"energy_left"`
 }
 
 func (e *exploration) json() *jsonExploration {
@@ -295,6 +422,12 @@ func (e *exploration) json() *jsonExploration {
 		Timelines: rp.Timelines, Roots: rp.Roots, Marks: rp.Marks, Covered: rp.Covered,
 		MaxDepth: rp.MaxDepth, Budget: e.cfg.Timelines, Left: e.cfg.Timelines - rp.Timelines,
 		Saturated: rp.Saturated, Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
+		Spent: rp.Timelines - rp.Roots, EnergyLeft: rp.EnergyLeft, Cuts: rp.Cuts, Revived: rp.Revived,
+		PerMark: []jsonMark{},
+	}
+	for _, m := range rp.PerMark {
+		j.PerMark = append(j.PerMark, jsonMark{Parent: m.Parent.String(), From: m.From, At: m.At, Depth: m.Depth,
+			Timelines: m.Timelines, Found: m.Found, Cuts: m.Cuts, Left: m.Left})
 	}
 	if rp.Failed {
 		j.Failed, j.FoundAt = rp.Failure.String(), rp.FoundAfter

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,6 +121,17 @@ func TestExplorationInTheJSONReport(t *testing.T) {
 			Left       int    `json:"budget_left"`
 			Failing    string `json:"failing_recipe"`
 			Progressed bool   `json:"had_progress_to_follow"`
+			Roots      int    `json:"root_seeds"`
+			Marks      int    `json:"marks"`
+			Spent      int    `json:"energy_spent"`
+			EnergyLeft int    `json:"energy_left"`
+			Saturated  int    `json:"coverage_last_grew_at"`
+			PerMark    []struct {
+				Parent    string `json:"parent_recipe"`
+				From      int    `json:"from_mark"`
+				Depth     int    `json:"depth"`
+				Timelines int    `json:"timelines"`
+			} `json:"per_mark"`
 		} `json:"exploration"`
 	}
 	require.NoError(t, json.Unmarshal(b, &rep))
@@ -126,4 +139,82 @@ func TestExplorationInTheJSONReport(t *testing.T) {
 	assert.Equal(t, explore.Defaults().Timelines-res.Seeds, rep.Exploration.Left)
 	assert.Contains(t, res.Replay, rep.Exploration.Failing)
 	assert.True(t, rep.Exploration.Progressed)
+
+	ex := rep.Exploration
+	assert.Equal(t, ex.Timelines-ex.Roots, ex.Spent, "every branch is energy spent")
+	require.Len(t, ex.PerMark, ex.Marks)
+	spent := 0
+	for _, m := range ex.PerMark {
+		spent += m.Timelines
+		assert.NotEmpty(t, m.Parent)
+	}
+	assert.Equal(t, ex.Spent, spent, "the marks' children are the energy spent")
+	assert.Positive(t, ex.EnergyLeft)
+	assert.Equal(t, ex.Timelines, ex.Saturated, "the failing timeline grew the coverage map")
+}
+
+func TestVerboseExplorationListsEveryMark(t *testing.T) {
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Verbose())
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "simtest: energy: ")
+	assert.Regexp(t, `mark 1: depth 1, at draw \d+ of root seed \d+: \d+ timelines?, 1 discovery`, res.Report)
+	quiet := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	assert.Contains(t, quiet.Report, "go test -v or -simv lists every mark")
+	assert.NotContains(t, quiet.Report, "mark 1:")
+}
+
+// TestExplorationIsTheSameOnAnyNumberOfWorkers runs an exploration on 1, 2
+// and 4 workers: the same timelines with the same traces, the same
+// failure and replay, the same assertion table and the same exploration
+// report, whatever runs at once.
+func TestExplorationIsTheSameOnAnyNumberOfWorkers(t *testing.T) {
+	type run struct {
+		PerSeed     []simtest.SeedResult
+		Replay      string
+		Exploration json.RawMessage
+		Assertions  json.RawMessage
+	}
+	explored := func(workers int) run {
+		path := filepath.Join(t.TempDir(), "report.json")
+		res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(),
+			simtest.Workers(workers), simtest.JSONReport(path))
+		require.Equal(t, 1, res.Failed, res.Report)
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var rep struct {
+			Exploration json.RawMessage `json:"exploration"`
+			Assertions  json.RawMessage `json:"assertions"`
+		}
+		require.NoError(t, json.Unmarshal(b, &rep))
+		require.NotEmpty(t, rep.Exploration)
+		return run{res.PerSeed, res.Replay, rep.Exploration, rep.Assertions}
+	}
+	one := explored(1)
+	for _, n := range []int{2, 4} {
+		if d := cmp.Diff(one, explored(n)); d != "" {
+			t.Errorf("the exploration on %d workers differs from one worker's (-1 +%d):\n%s", n, n, d)
+		}
+	}
+}
+
+// TestExplorationRunsABatchAtOnce sees two timelines of a batch running
+// at the same time on 2 workers. Each timeline waits a while (in real
+// time, outside the simulation) for another to start; one at a time, none
+// ever does.
+func TestExplorationRunsABatchAtOnce(t *testing.T) {
+	var running, peak atomic.Int64
+	body := func(s *simtest.S) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for i := 0; n < 2 && i < 10_000; i++ {
+			runtime.Gosched()
+			n = running.Load()
+		}
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		twoRare(s)
+	}
+	res := simtest.Simulate(body, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Workers(2))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Equal(t, int64(2), peak.Load(), "two timelines ran at once")
 }

@@ -58,8 +58,7 @@ func checkWorkers(n int, what string) error {
 // parallel reports whether the Run runs its seeds on more than one
 // worker. A replay runs one seed, and a fuzz input is one seed.
 func (r *runner) parallel() bool {
-	// An exploration decides each timeline from those before it.
-	return r.cfg.workers > 1 && r.fuzz == nil && !r.cfg.replaySet && !r.exp.exploring()
+	return r.cfg.workers > 1 && r.fuzz == nil && !r.cfg.replaySet
 }
 
 // seedDone is a seed run by a worker: its place in the Run, its outcome
@@ -94,7 +93,7 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 			defer pool.Close()
 			for j := range jobs {
 				j.book = tally.New(ra.sites)
-				j.o = r.runSeedOn(j.o.res.Seed, pool, j.book)
+				j.o = r.runSeedOn(j.o.res.Seed, pool, j.book, nil)
 				done <- j
 			}
 		}()

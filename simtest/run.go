@@ -115,6 +115,10 @@ type seedOutcome struct {
 	viaT bool
 	// signals are the progress the seed reported, under UntilPlateau.
 	signals []uint64
+	// tl is the exploration timeline the seed's run was, if any, and
+	// book its assertions until they are merged (explore.go).
+	tl   *timelineRun
+	book *tally.Book
 }
 
 // viaTMessage says what viaT means, in a failure report and a kept seed.
@@ -246,9 +250,14 @@ func (r *runner) run() {
 	}
 	if r.parallel() {
 		r.pinCrypto(baseSeedFor(t.Name()), true)
-		r.runParallel(r.withKept(r.timelineSeeds()), commit)
-	} else {
-		for seed := range r.withKept(r.timelineSeeds()) {
+	}
+	switch {
+	case r.exp.exploring():
+		r.explore(commit)
+	case r.parallel():
+		r.runParallel(r.withKept(r.seeds()), commit)
+	default:
+		for seed := range r.withKept(r.seeds()) {
 			t.Helper() // the loop's body is a function of its own
 			if commit(r.runSeed(seed)) {
 				break
@@ -276,7 +285,7 @@ func (r *runner) run() {
 		}
 	}
 	t.Log(r.rep.summary())
-	if s := r.exp.summary(); s != "" {
+	if s := r.exp.summary(r.rep.verbose); s != "" {
 		t.Log(s)
 	}
 	switch {
@@ -289,16 +298,16 @@ func (r *runner) run() {
 }
 
 func (r *runner) runSeed(seed uint64) *seedOutcome {
-	return r.runSeedOn(seed, r.workers, r.runAsserts().book)
+	return r.runSeedOn(seed, r.workers, r.runAsserts().book, r.exp.replayRun())
 }
 
 // runSeedOn runs seed on task goroutines from pool, its assertions
 // counted in book.
-func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book) *seedOutcome {
+func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl *timelineRun) *seedOutcome {
 	r.initAfter()
 	wasFailed, late := r.t.Failed(), r.after.reported.Load()
 	start := time.Now()
-	o := r.onceOn(seed, r.cfg.check, pool, book, false)
+	o := r.onceOn(seed, r.cfg.check, pool, book, false, tl)
 	defer func() {
 		if !r.cfg.zeroWall {
 			o.wall = time.Since(start)
@@ -313,7 +322,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book) *se
 	}
 	// The same run again: a book of its own, dropped after, so that the
 	// seed counts once.
-	again := r.onceOn(seed, true, pool, tally.New(r.runAsserts().sites), true)
+	again := r.onceOn(seed, true, pool, tally.New(r.runAsserts().sites), true, tl)
 	if o.res.Trace != again.res.Trace || o.res.Data != again.res.Data {
 		o.diverge = sim.Diverge(o.res.Record, again.res.Record)
 		if o.diverge == "" {
@@ -352,17 +361,18 @@ func (r *runner) initAfter() {
 }
 
 func (r *runner) once(seed uint64, record bool) *seedOutcome {
-	return r.onceOn(seed, record, r.workers, r.runAsserts().book, false)
+	return r.onceOn(seed, record, r.workers, r.runAsserts().book, false, r.exp.replayRun())
 }
 
 // onceOn runs seed once, on task goroutines from pool, its assertions
-// counted in book; checking marks the determinism check's second run.
-func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally.Book, checking bool) *seedOutcome {
+// counted in book; checking marks the determinism check's second run;
+// tl, when set, is the exploration timeline the seed's run is.
+func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally.Book, checking bool, tl *timelineRun) *seedOutcome {
 	r.initAfter()
 	w := sim.New(sim.Config{
 		Seed:               seed,
 		Decisions:          r.fuzz.decisions(),
-		Branches:           r.exp.branches(),
+		Branches:           tl.branches(),
 		TimeBudget:         r.cfg.timeBudget,
 		MaxStepsPerInstant: r.cfg.maxSteps,
 		Record:             record || r.fuzz.recording(),
@@ -370,7 +380,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		Timeline:           r.cfg.asserts.tail,
 		Workers:            pool,
 	})
-	r.exp.begin(w)
+	tl.begin(w)
 	if !r.parallel() {
 		r.pinCrypto(seed, false)
 	}
@@ -384,7 +394,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, after: r.after}
 		o.s = s
 		obs.attach(s)
-		s.progress = r.progressHook()
+		s.progress = r.progressHook(tl)
 		if r.cfg.plateau > 0 && s.progress == nil {
 			s.progress = func(sig uint64) { o.signals = append(o.signals, sig) }
 		}
@@ -409,7 +419,8 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		o.s.ended.Store(true)
 	}
 	obs.end()
-	r.exp.ended(w)
+	tl.ended(w)
+	o.tl = tl
 	o.win = obs.win
 	if obs.keep {
 		o.timeline = obs.timeline

@@ -24,7 +24,7 @@ func TestExplorationFollowsTheWatermark(t *testing.T) {
 	ex := simtest.Simulate(dungeon.Descend, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
 	require.Equal(t, 1, ex.Failed, "exploration reaches the last floor:\n%s", ex.Report)
 	assert.Contains(t, ex.Report, "the hero reached floor 8 with 256 gold")
-	assert.Contains(t, ex.Report, "8 discoveries covered")
+	assert.Contains(t, ex.Report, "9 discoveries covered", "the gold of each floor, and the bottom's")
 	t.Logf("exploration: %d timelines", ex.Seeds)
 
 	plain := simtest.Simulate(dungeon.Descend, simtest.Seeds(ex.Seeds), simtest.AllowGaps())

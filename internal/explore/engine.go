@@ -39,6 +39,26 @@ type Report struct {
 	Failure    explore.Recipe // the failing timeline's recipe, when Failed
 	Exhausted  bool           // the budget ran out
 	FoundAfter int            // timelines run when the failure was found
+	// EnergyLeft is the children the marks could still have had when the
+	// exploration ended: their own energy and the pool's.
+	EnergyLeft int
+	Cuts       int // times a barren mark was cut
+	Revived    int // times a cut mark drew on the pool again
+	// PerMark is each mark's account, in the order the marks were found.
+	PerMark []MarkReport
+}
+
+// MarkReport is what one mark got and gave.
+type MarkReport struct {
+	Sig       uint64         // the discovery's signal
+	Parent    explore.Recipe // the timeline that made the discovery
+	From      int            // the mark (1-based) Parent is a child of; 0 for a root seed
+	At        uint64         // the branch point: the draw of the discovery
+	Depth     int            // branch points of its children's recipes
+	Timelines int            // children run
+	Found     int            // discoveries its children added to the map
+	Cuts      int            // times it was cut as barren
+	Left      int            // energy it had left at the end
 }
 
 // mark is a discovery that the exploration branches from.
@@ -47,6 +67,10 @@ type mark struct {
 	at     uint64
 	energy int // children left to give
 	next   int // the index of its next child
+	idle   int // children in a row that grew the coverage map not at all
+	rep    int // its report's index in Report.PerMark
+	// revived is how many times it came back from the cut marks.
+	revived int
 }
 
 // Run explores: root seeds in order, each followed by the branches of what
@@ -73,37 +97,81 @@ func Run(cfg explore.Config, roots iter.Seq[uint64], run func(explore.Recipe) Ou
 // returns their outcomes in the batch's order, and may leave off those
 // after a failing (or stopping) one. The engine reads the outcomes in
 // order, so the exploration is the same however batch runs them.
+//
+// Splitting is adaptive when cfg.Barren is set: a batch that grew the
+// coverage map earns its mark a batch more; a mark whose last Barren
+// children grew nothing is cut, its energy left going to a pool; when no
+// mark is left to branch, the cut marks draw on the pool, Barren children
+// at a time (the least revived first, deepest among those), before a new
+// root seed runs.
 func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore.Recipe) []Outcome) Report {
 	var rep Report
 	cover := make(map[uint64]struct{})
-	var stack []*mark
-	try := func(r explore.Recipe, o Outcome) bool {
+	var stack, cut []*mark
+	pool := 0
+	idleRoots := 0 // roots in a row that grew the coverage map not at all
+	// try takes one timeline's outcome into the exploration; it reports
+	// how many discoveries the timeline added to the coverage map, and
+	// whether the exploration goes on.
+	try := func(r explore.Recipe, o Outcome, from int) (int, bool) {
 		rep.Timelines++
 		rep.MaxDepth = max(rep.MaxDepth, r.Depth())
 		rep.Drawn += o.Draws
 		if d := r.Depth(); d > 0 {
 			rep.Replayed += min(r.Branches[d-1].At, o.Draws)
 		}
+		grew := 0
+		made := -1 // the mark this timeline made last
 		for _, d := range o.Discoveries {
 			if _, ok := cover[d.Sig]; ok {
 				continue
 			}
 			cover[d.Sig] = struct{}{}
+			grew++
 			rep.Saturated = rep.Timelines
+			// Discoveries at the same draw are one branch point: their
+			// children would be the same timelines.
+			if made >= 0 && rep.PerMark[made].At == d.At {
+				continue
+			}
 			if r.Depth() < cfg.MaxDepth && (r.Depth() == 0 || d.At > r.Branches[r.Depth()-1].At) {
-				stack = append(stack, &mark{parent: r, at: d.At, energy: cfg.Energy})
+				made = len(rep.PerMark)
+				rep.PerMark = append(rep.PerMark, MarkReport{Sig: d.Sig, Parent: r, From: from, At: d.At, Depth: r.Depth() + 1})
+				stack = append(stack, &mark{parent: r, at: d.At, energy: cfg.Energy, rep: len(rep.PerMark) - 1})
 				rep.Marks++
 			}
 		}
 		if o.Failed {
 			rep.Failed, rep.Failure, rep.FoundAfter = true, r, rep.Timelines
-			return false
+			return grew, false
 		}
-		return !o.Stop
+		return grew, !o.Stop
 	}
 	next, stop := iter.Pull(roots)
 	defer stop()
 	for rep.Timelines < cfg.Timelines {
+		if i := leastRevived(cut, rep.PerMark); pool > 0 && i >= 0 &&
+			(len(stack) == 0 || rep.PerMark[cut[i].rep].Depth > rep.PerMark[stack[len(stack)-1].rep].Depth) {
+			m := cut[i]
+			cut = append(cut[:i], cut[i+1:]...)
+			give := min(pool, cfg.Barren)
+			m.energy, m.idle = give, 0
+			pool -= give
+			rep.Revived++
+			m.revived++
+			stack = append(stack, m)
+		}
+		// Roots that keep adding nothing are a barren mark too: their
+		// turn goes to the marks, Barren children of the budget at a time.
+		if i := leastRevived(cut, rep.PerMark); len(stack) == 0 && i >= 0 && cfg.Barren > 0 && idleRoots >= cfg.Barren {
+			m := cut[i]
+			cut = append(cut[:i], cut[i+1:]...)
+			m.energy, m.idle = cfg.Barren, 0
+			idleRoots = 0
+			rep.Revived++
+			m.revived++
+			stack = append(stack, m)
+		}
 		if len(stack) == 0 {
 			seed, ok := next()
 			if !ok {
@@ -112,17 +180,24 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			rep.Roots++
 			root := explore.Recipe{Seed: seed}
 			out := batch([]explore.Recipe{root})
-			if len(out) == 0 || !try(root, out[0]) {
+			if len(out) == 0 {
 				break
+			}
+			g, ok := try(root, out[0], 0)
+			if !ok {
+				break
+			}
+			if g > 0 {
+				idleRoots = 0
+			} else {
+				idleRoots++
 			}
 			continue
 		}
 		m := stack[len(stack)-1]
+		mr := &rep.PerMark[m.rep]
 		n := min(cfg.Branches, m.energy, cfg.Timelines-rep.Timelines)
 		m.energy -= n
-		if m.energy == 0 {
-			stack = stack[:len(stack)-1]
-		}
 		children := make([]explore.Recipe, n)
 		for i := range children {
 			children[i] = m.parent.Child(m.at, childSeed(m.parent, m.at, m.next))
@@ -130,8 +205,14 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		}
 		out := batch(children)
 		ok := len(out) == n
+		grew := 0
 		for i, o := range out {
-			if !try(children[i], o) {
+			g, goOn := try(children[i], o, m.rep+1)
+			mr = &rep.PerMark[m.rep] // try may have grown PerMark
+			mr.Timelines++
+			mr.Found += g
+			grew += g
+			if !goOn {
 				ok = false
 				break
 			}
@@ -139,10 +220,68 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		if !ok {
 			break
 		}
+		// The batch's children pushed their own marks above m: m leaves
+		// the stack where it is.
+		switch {
+		case grew > 0:
+			m.idle = 0
+			if cfg.Barren > 0 {
+				m.energy += n // a batch that grew the map earns another
+			}
+		default:
+			m.idle += n
+		}
+		switch {
+		case cfg.Barren > 0 && m.idle >= cfg.Barren:
+			pool += m.energy
+			m.energy = 0
+			mr.Cuts++
+			rep.Cuts++
+			stack = remove(stack, m)
+			cut = append(cut, m)
+		case m.energy == 0:
+			stack = remove(stack, m)
+			if cfg.Barren > 0 {
+				cut = append(cut, m)
+			}
+		}
+	}
+	rep.EnergyLeft = pool
+	for _, m := range stack {
+		rep.EnergyLeft += m.energy
+		rep.PerMark[m.rep].Left = m.energy
 	}
 	rep.Covered = len(cover)
 	rep.Exhausted = !rep.Failed && rep.Timelines >= cfg.Timelines
 	return rep
+}
+
+// leastRevived picks the cut mark to revive, or -1 when none is cut: the
+// one revived the fewest times, so that every cut mark has its turn; the
+// deepest among those, the latest found among those.
+func leastRevived(cut []*mark, reps []MarkReport) int {
+	best := -1
+	for i, m := range cut {
+		if best < 0 {
+			best = i
+			continue
+		}
+		b := cut[best]
+		d, bd := reps[m.rep].Depth, reps[b.rep].Depth
+		if m.revived < b.revived || m.revived == b.revived && (d > bd || d == bd && m.rep > b.rep) {
+			best = i
+		}
+	}
+	return best
+}
+
+func remove(stack []*mark, m *mark) []*mark {
+	for i, x := range stack {
+		if x == m {
+			return append(stack[:i], stack[i+1:]...)
+		}
+	}
+	return stack
 }
 
 // childSeed derives the seed of child i of the mark at draw at of parent,

@@ -108,13 +108,69 @@ func TestNothingToFollowIsPlainSeeds(t *testing.T) {
 }
 
 func TestTwoRareEvents(t *testing.T) {
-	// Two independent events of 1 in 1,000: about a million plain seeds.
+	// Two events of 1 in 1,000, one after the other: about a million
+	// plain seeds. A mark's 256 children meet the second event 23 times
+	// in 100; after that the first event is no longer new, so only
+	// adaptive splitting, which gives the marks the turn of roots that
+	// find nothing, comes back to it.
 	cfg := explore.Defaults()
-	cfg.Energy = 4096
 	cfg.Timelines = 10_000
 	rep := Run(cfg, seeds(cfg.Timelines), maze(2, 1000))
-	require.True(t, rep.Failed)
-	t.Logf("two 1-in-1,000 events found after %d timelines", rep.FoundAfter)
+	require.True(t, rep.Failed, "%+v", rep)
+	t.Logf("two 1-in-1,000 events found after %d timelines (%d roots, %d revivals)", rep.FoundAfter, rep.Roots, rep.Revived)
+	assert.Positive(t, rep.Revived)
+
+	cfg.Barren = 0
+	assert.False(t, Run(cfg, seeds(cfg.Timelines), maze(2, 1000)).Failed, "a fixed count of 256 children per mark")
+}
+
+// either is two events of 1 in odds in one run, either first: a mark of
+// the second has nothing left to find after it.
+func either(odds int) func(explore.Recipe) Outcome {
+	return func(r explore.Recipe) Outcome {
+		s := rng.Branched(r.Seed, Branches(r))
+		var o Outcome
+		hit := 0
+		for e := range 2 {
+			s.IntN(1000)
+			if s.IntN(odds) == 0 {
+				hit++
+				o.Discoveries = append(o.Discoveries, Discovery{Sig: uint64(e + 1), At: s.Draws()})
+			}
+		}
+		o.Failed, o.Draws = hit == 2, s.Draws()
+		return o
+	}
+}
+
+func TestBarrenMarksAreCut(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 20_000
+	rep := Run(cfg, seeds(cfg.Timelines), either(1000))
+	require.True(t, rep.Failed, "%+v", rep)
+	assert.Positive(t, rep.Cuts)
+	spent := 0
+	for _, m := range rep.PerMark {
+		spent += m.Timelines
+		assert.Equal(t, 1, m.Depth)
+	}
+	assert.Equal(t, rep.Timelines-rep.Roots, spent, "every branch is some mark's child")
+	assert.Len(t, rep.PerMark, rep.Marks)
+	t.Logf("either of two 1-in-1,000 events first, found after %d timelines: %+v", rep.FoundAfter, rep.PerMark)
+}
+
+func TestProductiveMarksEarnMore(t *testing.T) {
+	// A gate of 1 in 2 behind a mark, 40 times: each batch of the mark
+	// above the frontier grows the map, and earns the mark another.
+	cfg := explore.Defaults()
+	cfg.Energy, cfg.Barren, cfg.Branches = 16, 16, 8
+	rep := Run(cfg, seeds(cfg.Timelines), maze(40, 2))
+	require.True(t, rep.Failed, "%+v", rep)
+	var most int
+	for _, m := range rep.PerMark {
+		most = max(most, m.Timelines)
+	}
+	t.Logf("found after %d timelines; a mark ran at most %d children", rep.FoundAfter, most)
 }
 
 // TestBatchesOnEveryCoreGiveTheSameExploration runs each batch of children
@@ -148,4 +204,22 @@ func TestBatchesOnEveryCoreGiveTheSameExploration(t *testing.T) {
 	if d := cmp.Diff(one, all); d != "" {
 		t.Fatalf("the timelines differ (-one at a time +batches at once):\n%s", d)
 	}
+}
+
+func TestDiscoveriesAtOneDrawAreOneMark(t *testing.T) {
+	// Each gate passed reports two discoveries at once, as a Sometimes
+	// and a SometimesEach bucket of one step would.
+	twice := func(r explore.Recipe) Outcome {
+		o := maze(5, 4)(r)
+		var both []Discovery
+		for _, d := range o.Discoveries {
+			both = append(both, d, Discovery{Sig: d.Sig + 100, At: d.At})
+		}
+		o.Discoveries = both
+		return o
+	}
+	rep := Run(explore.Defaults(), seeds(1000), twice)
+	require.True(t, rep.Failed)
+	assert.Equal(t, 10, rep.Covered)
+	assert.LessOrEqual(t, rep.Marks, 5, "one mark per draw, not per discovery: %+v", rep.PerMark)
 }
