@@ -103,3 +103,16 @@ func TestSpikedSeedsClogMore(t *testing.T) {
 	t.Logf("clog entries over 10 seeds: %d calm, %d spiked", calm, spiked)
 	assert.Greater(t, spiked, 5*calm+5, "spiked seeds clog far more (calm %d, spiked %d)", calm, spiked)
 }
+
+// TestTheTimelineTellsWhatTheSeedDrew checks the notes a failing seed's
+// report shows of its spike and its regime of reboots.
+func TestTheTimelineTellsWhatTheSeedDrew(t *testing.T) {
+	cfg := chaos.Defaults()
+	cfg.SpikeProb, cfg.Attrition.Swarm = 1, true
+	res := simtest.Simulate(func(s *simtest.S) { s.Errorf("look") }, simtest.Chaos(cfg), simtest.Seeds(1))
+	assert.Contains(t, res.Report, "chaos: the network spikes this seed (SpikeProb): clogs and partitions pushed to extremes")
+	assert.Regexp(t, `chaos: (no reboots this seed|reboots this seed by [a-z ,]+ only \(Attrition.Swarm\))`, res.Report)
+
+	plain := simtest.Simulate(func(s *simtest.S) { s.Errorf("look") }, simtest.Seeds(1))
+	assert.NotContains(t, plain.Report, "chaos:", "a Config without them notes nothing")
+}
