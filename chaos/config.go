@@ -238,7 +238,9 @@ func Random() Config {
 // (see [Attrition].Swarm). A draw that a setting does not ask for is not
 // made, so that adding SpikeProb or Attrition.Swarm to a Config changes
 // nothing of seeds that do not set them. The result has Randomize
-// cleared, and its Network's too, and Attrition.Swarm cleared.
+// cleared, and its Network's too, and Attrition.Swarm cleared; its
+// SpikeProb, when c's is positive, is 1 for a seed that spiked and 0 for
+// one that did not.
 func (c Config) ForSeed(src rand.Source) Config {
 	out := c
 	if c.Randomize || c.Network.Randomize {
@@ -267,8 +269,12 @@ func (c Config) ForSeed(src rand.Source) Config {
 			out.Buggify.Enabled = false
 		}
 	}
-	if c.SpikeProb > 0 && rand.New(src).Float64() < c.SpikeProb {
-		out.Network = out.Network.Spike()
+	if c.SpikeProb > 0 {
+		out.SpikeProb = 0
+		if rand.New(src).Float64() < c.SpikeProb {
+			out.Network = out.Network.Spike()
+			out.SpikeProb = 1
+		}
 	}
 	if c.Attrition.Swarm {
 		out.Attrition = out.Attrition.swarm(rand.New(src))

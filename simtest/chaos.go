@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -26,6 +27,7 @@ func Chaos(cfg chaos.Config) Option {
 // thing in the run, and applies the engine's part of it.
 func (s *S) seedChaos(cfg chaos.Config) {
 	s.chaos = cfg.ForSeed(s.w.Rand())
+	s.noteChaos(cfg)
 	b := s.chaos.Buggify
 	s.w.SetBuggify(sim.Buggify{Enabled: b.Enabled, Activation: b.ActivationProb, Fire: b.FireProb})
 }
@@ -33,3 +35,28 @@ func (s *S) seedChaos(cfg chaos.Config) {
 // ChaosConfig returns the chaos configuration this seed runs with: the
 // Run's, with per-seed draws and swarm choices made.
 func (s *S) ChaosConfig() chaos.Config { return s.chaos }
+
+// noteChaos tells in the timeline what the seed drew of the settings that
+// vary one seed from the next more than the presets do: a spike of the
+// network, the regime of reboots. The notes leave the trace hash alone.
+func (s *S) noteChaos(cfg chaos.Config) {
+	if cfg.SpikeProb > 0 && s.chaos.SpikeProb == 1 {
+		s.w.Log("chaos: the network spikes this seed (SpikeProb): clogs and partitions pushed to extremes")
+	}
+	if a := s.chaos.Attrition; cfg.Attrition.Swarm && cfg.Attrition.Enabled {
+		if !a.Enabled {
+			s.w.Log("chaos: no reboots this seed")
+			return
+		}
+		var kinds []string
+		for _, k := range []struct {
+			name string
+			w    float64
+		}{{"graceful", a.Graceful}, {"crash", a.Crash}, {"wipe", a.Wipe}, {"power loss", a.PowerLoss}} {
+			if k.w > 0 {
+				kinds = append(kinds, k.name)
+			}
+		}
+		s.w.Log("chaos: reboots this seed by " + strings.Join(kinds, ", ") + " only (Attrition.Swarm)")
+	}
+}

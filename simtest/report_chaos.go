@@ -13,6 +13,14 @@ import (
 // member-replacement protocol, and whether a run had them should not take
 // reading the configuration to know.
 func chaosLine(cfg chaos.Config) string {
+	line := rebootLine(cfg)
+	if cfg.SpikeProb > 0 {
+		line += "; network spikes on " + strconv.FormatFloat(cfg.SpikeProb*100, 'g', 3, 64) + "% of seeds (SpikeProb)"
+	}
+	return line
+}
+
+func rebootLine(cfg chaos.Config) string {
 	a := cfg.Attrition
 	if !a.Enabled {
 		return "reboots: off (chaos.Defaults has them); wipes: off (chaos.Harsh has them)"
@@ -29,6 +37,9 @@ func chaosLine(cfg chaos.Config) string {
 	line := fmt.Sprintf("reboots: %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
 	if cfg.Swarm {
 		line += ", swarm"
+	}
+	if a.Swarm {
+		line += ", a regime per seed (Attrition.Swarm)"
 	}
 	if a.Wipe == 0 {
 		return line + "; wipes: off (chaos.Harsh has them)"
