@@ -249,6 +249,24 @@ func (tl *timelineRun) hook() func(uint64) {
 	}
 }
 
+// traceID is the trace hash printed for the timeline: the run's own for
+// a root seed, and for a branched timeline that hash folded with the
+// recipe. The trace hash covers the order of steps and events, not the
+// values drawn, so sibling timelines that differ only in what they drew
+// (a gate passed or not, a value written) often share one; a replay
+// checked by its trace hash would then not tell them apart. Folding the
+// recipe in names the timeline, and a plain seed's hash is unchanged.
+func (tl *timelineRun) traceID(trace uint64) uint64 {
+	if tl == nil || len(tl.rec.Branches) == 0 {
+		return trace
+	}
+	h := trace
+	for _, b := range tl.rec.Branches {
+		h = seedAt(seedAt(h^b.At, 0)^b.Seed, 0)
+	}
+	return h
+}
+
 // replayRun is the run of the timeline a Run replays, or nil.
 func (e *exploration) replayRun() *timelineRun {
 	if e == nil {

@@ -218,3 +218,30 @@ func TestExplorationRunsABatchAtOnce(t *testing.T) {
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Equal(t, int64(2), peak.Load(), "two timelines ran at once")
 }
+
+// TestSiblingTimelinesHaveTheirOwnTraceIDs: children of one mark often
+// run the same steps and differ only in what they drew, which the trace
+// hash does not cover; the recipe folded into a branched timeline's
+// trace id tells them apart, and its replay gives the same id.
+func TestSiblingTimelinesHaveTheirOwnTraceIDs(t *testing.T) {
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	require.Equal(t, 1, res.Failed, res.Report)
+	type id struct{ seed, trace uint64 }
+	seen := make(map[id]int)
+	for i, sr := range res.PerSeed {
+		if j, ok := seen[id{sr.Seed, sr.Trace}]; ok {
+			t.Fatalf("timelines %d and %d of seed %d have one trace id %016x", j+1, i+1, sr.Seed, sr.Trace)
+		}
+		seen[id{sr.Seed, sr.Trace}] = i
+	}
+	rec, ok := strings.CutPrefix(res.Replay, "simtest.ReplayRecipe(")
+	require.True(t, ok, res.Replay)
+	rec, err := strconv.Unquote(strings.TrimSuffix(rec, ")"))
+	require.NoError(t, err)
+	again := simtest.Simulate(twoRare, simtest.ReplayRecipe(rec), simtest.AllowGaps())
+	require.Equal(t, 1, again.Failed, again.Report)
+	assert.Equal(t, res.PerSeed[len(res.PerSeed)-1].Trace, again.PerSeed[0].Trace)
+
+	plain := simtest.Simulate(twoRare, simtest.Replay(res.PerSeed[0].Seed), simtest.AllowGaps())
+	assert.Equal(t, res.PerSeed[0].Trace, plain.PerSeed[0].Trace, "a root seed's trace id is its plain trace hash")
+}
