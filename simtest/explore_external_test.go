@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -244,4 +245,25 @@ func TestSiblingTimelinesHaveTheirOwnTraceIDs(t *testing.T) {
 
 	plain := simtest.Simulate(twoRare, simtest.Replay(res.PerSeed[0].Seed), simtest.AllowGaps())
 	assert.Equal(t, res.PerSeed[0].Trace, plain.PerSeed[0].Trace, "a root seed's trace id is its plain trace hash")
+}
+
+// BenchmarkExploreWorkers explores a body of a few hundred steps per
+// timeline on 1 and 2 workers: the same timelines, the wall time shared.
+func BenchmarkExploreWorkers(b *testing.B) {
+	body := func(s *simtest.S) {
+		for range 300 {
+			s.Sleep(time.Millisecond)
+		}
+		twoRare(s)
+	}
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
+			var timelines int
+			for b.Loop() {
+				res := simtest.Simulate(body, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Workers(n))
+				timelines = res.Seeds
+			}
+			b.ReportMetric(float64(timelines), "timelines")
+		})
+	}
 }
