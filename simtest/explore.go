@@ -113,6 +113,7 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 	run := func(batch []explore.Recipe) (out []iexplore.Outcome, stopped bool) {
 		r.t.Helper()
 		for i, o := range r.runTimelines(batch, pools) {
+			r.t.Helper() // the loop's body is a function of its own
 			e.current = batch[i]
 			tl := o.tl
 			e.signals = e.signals || len(tl.found) > 0
@@ -167,6 +168,7 @@ func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter
 			return o
 		}
 		commit := func(i int, o *seedOutcome) bool {
+			r.t.Helper()
 			ra.book.Merge(o.book)
 			o.book = nil
 			return yield(i, o)
