@@ -14,8 +14,10 @@ type Config struct {
 	// Branches is how many children a mark gets at a time: the batch in
 	// which a discovery's branches are run.
 	Branches int
-	// Energy is how many children one mark may get in all, in batches of
-	// Branches, before the exploration leaves it.
+	// Energy is how many children one mark gets in a turn, in batches of
+	// Branches, before the exploration leaves it (with Barren set, a mark
+	// that keeps growing the coverage map earns more, and a cut or spent
+	// mark may have another turn).
 	Energy int
 	// MaxDepth is how many branch points a recipe may hold: a timeline
 	// that deep discovers without branching.
