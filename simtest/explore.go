@@ -333,6 +333,9 @@ func (e *exploration) summary(verbose bool) string {
 		plural(rp.Marks, "mark"), pluralWord(rp.Covered, "1 discovery", fmt.Sprintf("%d discoveries", rp.Covered)), rp.MaxDepth)
 	if rp.Saturated > 0 {
 		fmt.Fprintf(&b, "; coverage last grew at timeline %d", rp.Saturated)
+		if quiet := rp.Timelines - rp.Saturated; quiet > 0 {
+			fmt.Fprintf(&b, " (saturated: nothing new in the %s after)", plural(quiet, "timeline"))
+		}
 	}
 	switch {
 	case rp.Failed:
@@ -405,6 +408,7 @@ type jsonExploration struct {
 	Budget     int        `json:"budget"`
 	Left       int        `json:"budget_left"`
 	Saturated  int        `json:"coverage_last_grew_at"`
+	Quiet      int        `json:"timelines_after_last_growth"`
 	Failed     string     `json:"failing_recipe,omitempty"`
 	FoundAt    int        `json:"failing_timeline,omitempty"`
 	Replayed   uint64     `json:"draws_replayed"`
@@ -437,7 +441,7 @@ func (e *exploration) json() *jsonExploration {
 	j := &jsonExploration{
 		Timelines: rp.Timelines, Roots: rp.Roots, Marks: rp.Marks, Covered: rp.Covered,
 		MaxDepth: rp.MaxDepth, Budget: e.cfg.Timelines, Left: e.cfg.Timelines - rp.Timelines,
-		Saturated: rp.Saturated, Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
+		Saturated: rp.Saturated, Quiet: rp.Timelines - rp.Saturated, Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
 		Spent: rp.Timelines - rp.Roots, EnergyLeft: rp.EnergyLeft, Cuts: rp.Cuts, Revived: rp.Revived,
 		PerMark: []jsonMark{},
 	}

@@ -267,3 +267,17 @@ func BenchmarkExploreWorkers(b *testing.B) {
 		})
 	}
 }
+
+func TestASaturatedExplorationSaysSo(t *testing.T) {
+	// One rare event of 1 in 5 and no bug: the map stops growing early.
+	body := func(s *simtest.S) {
+		s.Sleep(time.Millisecond)
+		assertions.Sometimes(s.Context(), s.Providers().Random.IntN(5) == 0, "a rare event")
+		s.Sleep(time.Millisecond)
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 200
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	assert.Regexp(t, `coverage last grew at timeline \d+ \(saturated: nothing new in the 1\d\d timelines after\)`, res.Report)
+}
