@@ -25,8 +25,11 @@ import (
 // bound them. A failing timeline's replay line carries its recipe
 // (-simrecipe), which runs exactly that timeline again, and it is kept
 // under testdata/simtest (a file named recipe-...) to run first, with the
-// kept seeds, on every exploring run of the test. The report says what the
-// exploration did.
+// kept seeds, on every exploring run of the test. On several workers
+// ([Workers], -simworkers) the children of a mark run at once, and the
+// exploration is the same as on one: the same timelines, failure and
+// report. The report says what the exploration did; under -v it gives
+// every mark's account.
 func Explore(cfg explore.Config) Option {
 	return optionFunc(func(c *config) error {
 		if err := cfg.Validate(); err != nil {
