@@ -14,8 +14,10 @@ type Config struct {
 	// Branches is how many children a mark gets at a time: the batch in
 	// which a discovery's branches are run.
 	Branches int
-	// Energy is how many children one mark may get in all, in batches of
-	// Branches, before the exploration leaves it.
+	// Energy is how many children one mark gets in a turn, in batches of
+	// Branches, before the exploration leaves it (with Barren set, a mark
+	// that keeps growing the coverage map earns more, and a cut or spent
+	// mark may have another turn).
 	Energy int
 	// MaxDepth is how many branch points a recipe may hold: a timeline
 	// that deep discovers without branching.
@@ -24,8 +26,10 @@ type Config struct {
 	// grew the coverage map not at all is cut, and the energy it has left
 	// goes to a pool shared by the exploration; a batch of children that
 	// grew the map earns its mark one more batch. Cut marks draw on the
-	// pool again, Barren children at a time, deepest first, once no mark
-	// is left to branch and before a new root seed. 0 splits a fixed
+	// pool again, Barren children at a time, the least revived and then
+	// the deepest first, once no deeper mark is left to branch. When
+	// Barren root seeds in a row have found nothing new, the next turn is
+	// a cut or spent mark's, with Energy children more. 0 splits a fixed
 	// count: every mark gets its Energy, no more and no less.
 	Barren int
 }

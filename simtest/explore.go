@@ -25,8 +25,11 @@ import (
 // bound them. A failing timeline's replay line carries its recipe
 // (-simrecipe), which runs exactly that timeline again, and it is kept
 // under testdata/simtest (a file named recipe-...) to run first, with the
-// kept seeds, on every exploring run of the test. The report says what the
-// exploration did.
+// kept seeds, on every exploring run of the test. On several workers
+// ([Workers], -simworkers) the children of a mark run at once, and the
+// exploration is the same as on one: the same timelines, failure and
+// report. The report says what the exploration did; under -v it gives
+// every mark's account.
 func Explore(cfg explore.Config) Option {
 	return optionFunc(func(c *config) error {
 		if err := cfg.Validate(); err != nil {
@@ -113,6 +116,7 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 	run := func(batch []explore.Recipe) (out []iexplore.Outcome, stopped bool) {
 		r.t.Helper()
 		for i, o := range r.runTimelines(batch, pools) {
+			r.t.Helper() // the loop's body is a function of its own
 			e.current = batch[i]
 			tl := o.tl
 			e.signals = e.signals || len(tl.found) > 0
@@ -167,6 +171,7 @@ func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter
 			return o
 		}
 		commit := func(i int, o *seedOutcome) bool {
+			r.t.Helper()
 			ra.book.Merge(o.book)
 			o.book = nil
 			return yield(i, o)
@@ -253,6 +258,24 @@ func (tl *timelineRun) hook() func(uint64) {
 	}
 }
 
+// traceID is the trace hash printed for the timeline: the run's own for
+// a root seed, and for a branched timeline that hash folded with the
+// recipe. The trace hash covers the order of steps and events, not the
+// values drawn, so sibling timelines that differ only in what they drew
+// (a gate passed or not, a value written) often share one; a replay
+// checked by its trace hash would then not tell them apart. Folding the
+// recipe in names the timeline, and a plain seed's hash is unchanged.
+func (tl *timelineRun) traceID(trace uint64) uint64 {
+	if tl == nil || len(tl.rec.Branches) == 0 {
+		return trace
+	}
+	h := trace
+	for _, b := range tl.rec.Branches {
+		h = seedAt(seedAt(h^b.At, 0)^b.Seed, 0)
+	}
+	return h
+}
+
 // replayRun is the run of the timeline a Run replays, or nil.
 func (e *exploration) replayRun() *timelineRun {
 	if e == nil {
@@ -317,6 +340,9 @@ func (e *exploration) summary(verbose bool) string {
 		plural(rp.Marks, "mark"), pluralWord(rp.Covered, "1 discovery", fmt.Sprintf("%d discoveries", rp.Covered)), rp.MaxDepth)
 	if rp.Saturated > 0 {
 		fmt.Fprintf(&b, "; coverage last grew at timeline %d", rp.Saturated)
+		if quiet := rp.Timelines - rp.Saturated; quiet > 0 {
+			fmt.Fprintf(&b, " (saturated: nothing new in the %s after)", plural(quiet, "timeline"))
+		}
 	}
 	switch {
 	case rp.Failed:
@@ -389,6 +415,7 @@ type jsonExploration struct {
 	Budget     int        `json:"budget"`
 	Left       int        `json:"budget_left"`
 	Saturated  int        `json:"coverage_last_grew_at"`
+	Quiet      int        `json:"timelines_after_last_growth"`
 	Failed     string     `json:"failing_recipe,omitempty"`
 	FoundAt    int        `json:"failing_timeline,omitempty"`
 	Replayed   uint64     `json:"draws_replayed"`
@@ -421,7 +448,7 @@ func (e *exploration) json() *jsonExploration {
 	j := &jsonExploration{
 		Timelines: rp.Timelines, Roots: rp.Roots, Marks: rp.Marks, Covered: rp.Covered,
 		MaxDepth: rp.MaxDepth, Budget: e.cfg.Timelines, Left: e.cfg.Timelines - rp.Timelines,
-		Saturated: rp.Saturated, Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
+		Saturated: rp.Saturated, Quiet: rp.Timelines - rp.Saturated, Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
 		Spent: rp.Timelines - rp.Roots, EnergyLeft: rp.EnergyLeft, Cuts: rp.Cuts, Revived: rp.Revived,
 		PerMark: []jsonMark{},
 	}

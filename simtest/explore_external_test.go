@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -217,4 +218,66 @@ func TestExplorationRunsABatchAtOnce(t *testing.T) {
 	res := simtest.Simulate(body, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Workers(2))
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Equal(t, int64(2), peak.Load(), "two timelines ran at once")
+}
+
+// TestSiblingTimelinesHaveTheirOwnTraceIDs: children of one mark often
+// run the same steps and differ only in what they drew, which the trace
+// hash does not cover; the recipe folded into a branched timeline's
+// trace id tells them apart, and its replay gives the same id.
+func TestSiblingTimelinesHaveTheirOwnTraceIDs(t *testing.T) {
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	require.Equal(t, 1, res.Failed, res.Report)
+	type id struct{ seed, trace uint64 }
+	seen := make(map[id]int)
+	for i, sr := range res.PerSeed {
+		if j, ok := seen[id{sr.Seed, sr.Trace}]; ok {
+			t.Fatalf("timelines %d and %d of seed %d have one trace id %016x", j+1, i+1, sr.Seed, sr.Trace)
+		}
+		seen[id{sr.Seed, sr.Trace}] = i
+	}
+	rec, ok := strings.CutPrefix(res.Replay, "simtest.ReplayRecipe(")
+	require.True(t, ok, res.Replay)
+	rec, err := strconv.Unquote(strings.TrimSuffix(rec, ")"))
+	require.NoError(t, err)
+	again := simtest.Simulate(twoRare, simtest.ReplayRecipe(rec), simtest.AllowGaps())
+	require.Equal(t, 1, again.Failed, again.Report)
+	assert.Equal(t, res.PerSeed[len(res.PerSeed)-1].Trace, again.PerSeed[0].Trace)
+
+	plain := simtest.Simulate(twoRare, simtest.Replay(res.PerSeed[0].Seed), simtest.AllowGaps())
+	assert.Equal(t, res.PerSeed[0].Trace, plain.PerSeed[0].Trace, "a root seed's trace id is its plain trace hash")
+}
+
+// BenchmarkExploreWorkers explores a body of a few hundred steps per
+// timeline on 1 and 2 workers: the same timelines, the wall time shared.
+func BenchmarkExploreWorkers(b *testing.B) {
+	body := func(s *simtest.S) {
+		for range 300 {
+			s.Sleep(time.Millisecond)
+		}
+		twoRare(s)
+	}
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
+			var timelines int
+			for b.Loop() {
+				res := simtest.Simulate(body, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Workers(n))
+				timelines = res.Seeds
+			}
+			b.ReportMetric(float64(timelines), "timelines")
+		})
+	}
+}
+
+func TestASaturatedExplorationSaysSo(t *testing.T) {
+	// One rare event of 1 in 5 and no bug: the map stops growing early.
+	body := func(s *simtest.S) {
+		s.Sleep(time.Millisecond)
+		assertions.Sometimes(s.Context(), s.Providers().Random.IntN(5) == 0, "a rare event")
+		s.Sleep(time.Millisecond)
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 200
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	assert.Regexp(t, `coverage last grew at timeline \d+ \(saturated: nothing new in the 1\d\d timelines after\)`, res.Report)
 }

@@ -56,7 +56,8 @@ func checkWorkers(n int, what string) error {
 }
 
 // parallel reports whether the Run runs its seeds on more than one
-// worker. A replay runs one seed, and a fuzz input is one seed.
+// worker (an exploration, its batches of timelines: explore.go). A
+// replay runs one seed, and a fuzz input is one seed.
 func (r *runner) parallel() bool {
 	return r.cfg.workers > 1 && r.fuzz == nil && !r.cfg.replaySet
 }

@@ -421,6 +421,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	obs.end()
 	tl.ended(w)
 	o.tl = tl
+	o.res.Trace = tl.traceID(o.res.Trace)
 	o.win = obs.win
 	if obs.keep {
 		o.timeline = obs.timeline

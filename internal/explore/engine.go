@@ -134,7 +134,9 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			if made >= 0 && rep.PerMark[made].At == d.At {
 				continue
 			}
-			if r.Depth() < cfg.MaxDepth && (r.Depth() == 0 || d.At > r.Branches[r.Depth()-1].At) {
+			// A discovery at the run's last draw leaves its children
+			// nothing to draw afresh: they would all be the parent again.
+			if r.Depth() < cfg.MaxDepth && d.At < o.Draws && (r.Depth() == 0 || d.At > r.Branches[r.Depth()-1].At) {
 				made = len(rep.PerMark)
 				rep.PerMark = append(rep.PerMark, MarkReport{Sig: d.Sig, Parent: r, From: from, At: d.At, Depth: r.Depth() + 1})
 				stack = append(stack, &mark{parent: r, at: d.At, energy: cfg.Energy, rep: len(rep.PerMark) - 1})
@@ -166,7 +168,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		if i := leastRevived(cut, rep.PerMark); len(stack) == 0 && i >= 0 && cfg.Barren > 0 && idleRoots >= cfg.Barren {
 			m := cut[i]
 			cut = append(cut[:i], cut[i+1:]...)
-			m.energy, m.idle = cfg.Barren, 0
+			m.energy, m.idle = cfg.Energy, 0
 			idleRoots = 0
 			rep.Revived++
 			m.revived++

@@ -2,6 +2,7 @@ package explore
 
 import (
 	"iter"
+	"slices"
 	"sync"
 	"testing"
 
@@ -124,8 +125,8 @@ func TestTwoRareEvents(t *testing.T) {
 	assert.False(t, Run(cfg, seeds(cfg.Timelines), maze(2, 1000)).Failed, "a fixed count of 256 children per mark")
 }
 
-// either is two events of 1 in odds in one run, either first: a mark of
-// the second has nothing left to find after it.
+// either is two events of 1 in odds in one run, either first: the second
+// is the run's last draw, so it leaves nothing to branch.
 func either(odds int) func(explore.Recipe) Outcome {
 	return func(r explore.Recipe) Outcome {
 		s := rng.Branched(r.Seed, Branches(r))
@@ -222,4 +223,66 @@ func TestDiscoveriesAtOneDrawAreOneMark(t *testing.T) {
 	require.True(t, rep.Failed)
 	assert.Equal(t, 10, rep.Covered)
 	assert.LessOrEqual(t, rep.Marks, 5, "one mark per draw, not per discovery: %+v", rep.PerMark)
+}
+
+// BenchmarkTwoRareEvents reports the mean timelines until two events of
+// 1 in 1,000 meet, over 100 explorations from different root seeds, one
+// after the other (the second tried only past the first) and either
+// first, with Defaults and with a fixed count of Defaults' 256 children
+// per mark. Plain seeds take about 1,000,000.
+func BenchmarkTwoRareEvents(b *testing.B) {
+	fixed := explore.Defaults()
+	fixed.Barren = 0
+	for _, c := range []struct {
+		name string
+		cfg  explore.Config
+		run  func(explore.Recipe) Outcome
+	}{
+		{"sequential/adaptive", explore.Defaults(), maze(2, 1000)},
+		{"sequential/fixed", fixed, maze(2, 1000)},
+		{"either/adaptive", explore.Defaults(), either(1000)},
+		{"either/fixed", fixed, either(1000)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.cfg.Timelines = 100_000
+			for b.Loop() {
+				var sum, missed int
+				var all []int
+				for k := range 100 {
+					rep := Run(c.cfg, from(uint64(k)), c.run)
+					if !rep.Failed {
+						missed++
+						continue
+					}
+					sum += rep.FoundAfter
+					all = append(all, rep.FoundAfter)
+				}
+				slices.Sort(all)
+				b.ReportMetric(float64(sum)/float64(max(1, len(all))), "timelines/found")
+				if len(all) > 0 {
+					b.ReportMetric(float64(all[len(all)/2]), "median")
+				}
+				b.ReportMetric(float64(missed), "missed/100")
+			}
+		})
+	}
+}
+
+// from is root seeds of their own for each k.
+func from(k uint64) iter.Seq[uint64] {
+	return func(yield func(uint64) bool) {
+		for i := uint64(0); ; i++ {
+			if !yield(mix(mix(0x7365656473, k), i)) {
+				return
+			}
+		}
+	}
+}
+
+func TestADiscoveryAtTheLastDrawIsNoMark(t *testing.T) {
+	rep := Run(explore.Defaults(), seeds(3000), either(1000))
+	for _, m := range rep.PerMark {
+		assert.Equal(t, uint64(1), m.Sig, "only the first event leaves draws to branch: %+v", m)
+	}
+	assert.NotEmpty(t, rep.PerMark)
 }
