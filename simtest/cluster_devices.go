@@ -30,7 +30,14 @@ func (c *Cluster) devicesDown(p *proc, how Reboot) {
 	if c.sharesMachine(p) {
 		return // the machine and its disk go on: see Topology
 	}
-	d := s.diskSet().Disk(p.diskAddr())
+	s.diskDown(p.diskAddr(), how)
+}
+
+// diskDown applies a reboot to the disk at addr: a graceful stop keeps
+// everything written, a crash or a power loss drops unsynced writes, and a
+// wipe erases the disk.
+func (s *S) diskDown(addr string, how Reboot) {
+	d := s.diskSet().Disk(addr)
 	switch how {
 	case Graceful:
 		d.Stop()

@@ -97,7 +97,7 @@ func (f *Faults) note(format string, args ...any) bool {
 }
 
 // Partition cuts every host of a from every host of b, both ways, until
-// Heal, as [S.Partition].
+// Heal, as [Net.Partition].
 func (f *Faults) Partition(a, b []string) {
 	if f.note("partition %s | %s", strings.Join(a, " "), strings.Join(b, " ")) {
 		f.c.s.network().Partition(a, b)
@@ -105,21 +105,21 @@ func (f *Faults) Partition(a, b []string) {
 }
 
 // PartitionOneWay cuts the packets from every host of from to every host
-// of to, until Heal, as [S.PartitionOneWay].
+// of to, until Heal, as [Net.PartitionOneWay].
 func (f *Faults) PartitionOneWay(from, to []string) {
 	if f.note("partition one way %s -> %s", strings.Join(from, " "), strings.Join(to, " ")) {
 		f.c.s.network().PartitionOneWay(from, to)
 	}
 }
 
-// Isolate cuts host from every other host until Heal, as [S.Isolate].
+// Isolate cuts host from every other host until Heal, as [Net.Isolate].
 func (f *Faults) Isolate(host string) {
 	if f.note("isolate %s", host) {
 		f.c.s.network().Isolate(host)
 	}
 }
 
-// Clog holds the packets from host from to host to for d, as [S.Clog].
+// Clog holds the packets from host from to host to for d, as [Net.Clog].
 func (f *Faults) Clog(from, to string, d time.Duration) {
 	if d < 0 || d > chaos.MaxDuration {
 		f.c.s.Fatalf("simtest: injector %s: Clog(%q, %q, %v): a clog lasts zero or more, and at most chaos.MaxDuration (%v); to hold packets until Heal, use PartitionOneWay", f.name, from, to, d, chaos.MaxDuration)
@@ -130,7 +130,7 @@ func (f *Faults) Clog(from, to string, d time.Duration) {
 }
 
 // Heal ends every partition, isolation and clog, the chaos
-// configuration's too, as [S.Heal].
+// configuration's too, as [Net.Heal].
 func (f *Faults) Heal() {
 	if f.note("heal") {
 		f.c.s.network().Heal()

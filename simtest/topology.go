@@ -235,15 +235,7 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		}
 	}
 	for _, a := range disks {
-		d := s.diskSet().Disk(a)
-		switch how {
-		case Graceful:
-			d.Stop()
-		case Crash, PowerLoss:
-			d.Crash()
-		case Wipe:
-			d.Wipe()
-		}
+		s.diskDown(a, how)
 	}
 	for _, p := range ps {
 		p.down = true

@@ -1,0 +1,6 @@
+// Package doclinks holds no code: its test checks the project's Markdown,
+// so that every relative link in README.md and docs/ leads to a file that
+// exists and every chapter under docs/ is reachable from README.md or
+// docs/architecture.md. Renamed or removed files break the test, not the
+// reader.
+package doclinks
