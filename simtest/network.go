@@ -84,10 +84,10 @@ type Net struct{ s *S }
 // [S.HostProviders] or a fault named.
 func (n *Net) Hosts() []string { return n.s.network().Hosts() }
 
-// Faults returns the configuration the network acts on now: the seed's,
+// Config returns the configuration the network acts on now: the seed's,
 // with its per-seed draws made (see [chaos.Network.Draw]), and every fault
 // off after [Net.Quiesce].
-func (n *Net) Faults() chaos.Network { return n.s.network().Config() }
+func (n *Net) Config() chaos.Network { return n.s.network().Config() }
 
 // Partition cuts every host of a from every host of b, both ways, until
 // [Net.Heal]. Packets across the cut wait, in order, and go on when it

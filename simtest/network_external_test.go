@@ -161,11 +161,11 @@ func TestNetworkHandleShowsHostsAndFaults(t *testing.T) {
 		net.Isolate("10.0.0.9")
 		assert.Equal(s, []string{simtest.DriverHost, "10.0.0.2", "n-0", "10.0.0.9"}, net.Hosts())
 
-		f := net.Faults()
+		f := net.Config()
 		assert.False(s, f.Randomize, "the seed's draws are made")
 		assert.Equal(s, s.ChaosConfig().Network, f)
 		assert.NotEqual(s, chaos.DefaultNetwork().Latency, f.Latency, "drawn per seed")
 		net.Quiesce()
-		assert.Equal(s, f.NoFaults(), net.Faults(), "no faults after Quiesce; latency stays")
+		assert.Equal(s, f.NoFaults(), net.Config(), "no faults after Quiesce; latency stays")
 	}, simtest.Network(chaos.RandomNetwork()), simtest.Seeds(3))
 }

@@ -30,7 +30,7 @@ func (w *lateDisk) Check(ctx context.Context, p providers.Providers) error {
 	w.faults = map[string]chaos.Storage{}
 	for _, addr := range []string{"early", "late", "other"} {
 		d := w.s.Disk(addr)
-		w.faults[addr] = d.Faults()
+		w.faults[addr] = d.Config()
 		writeAll(w.s, d.Storage(), "f", "stored", true)
 		got, err := fs.ReadFile(providers.StorageFS(d.Storage()), "f")
 		require.NoError(w.s, err)

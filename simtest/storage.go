@@ -97,12 +97,12 @@ func (d *Disk) Stop() { d.d.Stop() }
 // fail from then on.
 func (d *Disk) Wipe() { d.d.Wipe() }
 
-// SetFaults changes the disk's configuration from now on.
-func (d *Disk) SetFaults(cfg chaos.Storage) error { return d.d.SetConfig(cfg) }
+// SetConfig changes the disk's configuration from now on.
+func (d *Disk) SetConfig(cfg chaos.Storage) error { return d.d.SetConfig(cfg) }
 
-// Faults returns the configuration the disk acts on: faults named in Off
+// Config returns the configuration the disk acts on: faults named in Off
 // are at zero, and intensities are drawn if Randomize was set.
-func (d *Disk) Faults() chaos.Storage { return d.d.Config() }
+func (d *Disk) Config() chaos.Storage { return d.d.Config() }
 
 // Stats returns what the disk did and suffered so far.
 func (d *Disk) Stats() DiskStats { return DiskStats(d.d.Stats()) }

@@ -65,12 +65,12 @@ func TestStorageFaultsShowInTheReport(t *testing.T) {
 func TestDiskStoragePerAddress(t *testing.T) {
 	r := runIn("TestPerAddress", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {
-			assert.Equal(s, 1.0, s.Disk("flaky").Faults().PhantomWriteProb)
-			assert.Zero(s, s.Disk("solid").Faults().PhantomWriteProb)
-			assert.Equal(s, chaos.NoStorageFaults(), s.Disk("solid").Faults())
-			require.NoError(s, s.Disk("solid").SetFaults(chaos.Storage{}))
-			assert.Zero(s, s.Disk("solid").Faults().IOPS)
-			assert.Error(s, s.Disk("solid").SetFaults(chaos.Storage{TornWriteProb: 2}))
+			assert.Equal(s, 1.0, s.Disk("flaky").Config().PhantomWriteProb)
+			assert.Zero(s, s.Disk("solid").Config().PhantomWriteProb)
+			assert.Equal(s, chaos.NoStorageFaults(), s.Disk("solid").Config())
+			require.NoError(s, s.Disk("solid").SetConfig(chaos.Storage{}))
+			assert.Zero(s, s.Disk("solid").Config().IOPS)
+			assert.Error(s, s.Disk("solid").SetConfig(chaos.Storage{TornWriteProb: 2}))
 			assert.Equal(s, "flaky", s.Disk("flaky").Addr())
 		}, simtest.Seeds(1), simtest.Storage(chaos.NoStorageFaults()),
 			simtest.DiskStorage("flaky", chaos.Storage{PhantomWriteProb: 1}))
@@ -99,15 +99,15 @@ func TestStorageOptionsValidate(t *testing.T) {
 func TestStorageFollowsTheChaosConfiguration(t *testing.T) {
 	r := runIn("TestChaosStorage", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {
-			assert.Equal(s, chaos.NoStorageFaults(), s.Disk("n1").Faults(), "chaos.Off leaves the timing only")
-			assert.Equal(s, s.ChaosConfig().Storage, s.Disk("n2").Faults())
+			assert.Equal(s, chaos.NoStorageFaults(), s.Disk("n1").Config(), "chaos.Off leaves the timing only")
+			assert.Equal(s, s.ChaosConfig().Storage, s.Disk("n2").Config())
 		}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 	})
 	assert.False(t, r.failed, r.output())
 
 	r = runIn("TestStorageAfterChaos", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {
-			assert.Equal(s, 1.0, s.Disk("n1").Faults().SyncFailureProb)
+			assert.Equal(s, 1.0, s.Disk("n1").Config().SyncFailureProb)
 		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.Storage(chaos.Storage{SyncFailureProb: 1}))
 	})
 	assert.False(t, r.failed, r.output())
