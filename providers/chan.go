@@ -28,6 +28,9 @@ type Chan[T any] struct {
 	closed bool
 	recvq  waitq[T] // parked receivers, only while the buffer is empty
 	sendq  waitq[T] // parked senders, only while the buffer is full
+	// spare is a waiter done with, for the next blocking operation: a
+	// Chan that a task waits on over and over allocates none.
+	spare *waiter[T]
 }
 
 // NewChan returns a Chan that buffers up to capacity values, blocking on t:
@@ -70,17 +73,37 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 	if c.trySend(v) {
 		return nil
 	}
-	w := &waiter[T]{tok: c.p.WaitToken(), val: v}
+	w := c.waiter()
+	w.tok, w.val = c.p.WaitToken(), v
 	c.sendq.push(w)
-	defer c.sendq.remove(w)
+	defer c.sendq.remove(w) // when Park unwinds a killed task
 	err := c.p.Park(ctx, w.tok, "chan send")
-	if w.done {
-		if w.closed {
+	c.sendq.remove(w)
+	done, closed := w.done, w.closed
+	c.release(w)
+	if done {
+		if closed {
 			panic(sendClosed)
 		}
 		return nil
 	}
 	return parked(err)
+}
+
+// waiter returns a waiter for a blocking operation, the spare if there is
+// one.
+func (c *Chan[T]) waiter() *waiter[T] {
+	if w := c.spare; w != nil {
+		c.spare = nil
+		return w
+	}
+	return new(waiter[T])
+}
+
+// release keeps w, out of every queue and read, as the spare.
+func (c *Chan[T]) release(w *waiter[T]) {
+	*w = waiter[T]{}
+	c.spare = w
 }
 
 // Recv receives a value, blocking until one is sent or buffered, or until
@@ -102,12 +125,19 @@ func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
 	if v, ok, ready := c.tryRecv(); ready {
 		return v, ok, nil
 	}
-	w := &waiter[T]{tok: c.p.WaitToken()}
+	w := c.waiter()
+	w.tok = c.p.WaitToken()
 	c.recvq.push(w)
-	defer c.recvq.remove(w)
+	defer c.recvq.remove(w) // when Park unwinds a killed task
 	err = c.p.Park(ctx, w.tok, "chan receive")
-	if w.done {
-		return w.val, w.ok, nil
+	c.recvq.remove(w)
+	done := w.done
+	if done {
+		v, ok = w.val, w.ok
+	}
+	c.release(w)
+	if done {
+		return v, ok, nil
 	}
 	return v, false, parked(err)
 }

@@ -291,3 +291,39 @@ func TestSimChanKilledSenderLeavesQueue(t *testing.T) {
 		assert.False(t, ready, "a killed sender's value arrived")
 	})
 }
+
+// A task that blocks on a Chan over and over, sending or receiving,
+// allocates nothing for its waits in steady state: the Chan reuses its
+// waiter.
+func TestChanBlockingAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	type big struct{ a, b, c, d [4]uint64 } // as a reply with an error
+	var allocs float64
+	res := sim.New(sim.Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+		ping := providers.NewChan[big](p.Task, 0)
+		pong := providers.NewChan[big](p.Task, 0)
+		echo := p.Task.Go(ctx, "echo", func(ctx context.Context) error {
+			for {
+				v, ok, err := ping.Recv(ctx)
+				if err != nil || !ok {
+					return err
+				}
+				if err := pong.Send(ctx, v); err != nil {
+					return err
+				}
+			}
+		})
+		round := func() {
+			_ = ping.Send(ctx, big{})
+			_, _, _ = pong.Recv(ctx)
+		}
+		round()
+		allocs = testing.AllocsPerRun(100, round)
+		ping.Close()
+		return echo.Join(ctx)
+	})
+	require.NoError(t, res.Err)
+	assert.Zero(t, allocs, "allocations per round trip over two Chans")
+}
