@@ -160,7 +160,7 @@ func (p *taskProvider) Yield(ctx context.Context) {
 	t.waitGen++
 	w.makeReady(t)
 	ok := t.yield(struct{}{})
-	w.setActive(t.wk.g)
+	w.setActive(t.g)
 	if !ok || t.killed {
 		t.unwind()
 	}
