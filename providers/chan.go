@@ -26,9 +26,11 @@ type Chan[T any] struct {
 	head   int // index of the oldest buffered value
 	n      int // number of buffered values
 	closed bool
-	recvq  waitq[T]   // parked receivers, only while the buffer is empty
-	sendq  waitq[T]   // parked senders, only while the buffer is full
-	spare  *waiter[T] // a waiter done with, for the next park
+	recvq  waitq[T] // parked receivers, only while the buffer is empty
+	sendq  waitq[T] // parked senders, only while the buffer is full
+	// spare is a waiter done with, for the next blocking operation: a
+	// Chan that a task waits on over and over allocates none.
+	spare *waiter[T]
 }
 
 // NewChan returns a Chan that buffers up to capacity values, blocking on t:
@@ -74,11 +76,11 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 	w := c.waiter()
 	w.tok, w.val = c.p.WaitToken(), v
 	c.sendq.push(w)
-	defer c.sendq.remove(w)
+	defer c.sendq.remove(w) // when Park unwinds a killed task
 	err := c.p.Park(ctx, w.tok, "chan send")
 	c.sendq.remove(w)
 	done, closed := w.done, w.closed
-	c.reuse(w)
+	c.release(w)
 	if done {
 		if closed {
 			panic(sendClosed)
@@ -86,6 +88,22 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 		return nil
 	}
 	return parked(err)
+}
+
+// waiter returns a waiter for a blocking operation, the spare if there is
+// one.
+func (c *Chan[T]) waiter() *waiter[T] {
+	if w := c.spare; w != nil {
+		c.spare = nil
+		return w
+	}
+	return new(waiter[T])
+}
+
+// release keeps w, out of every queue and read, as the spare.
+func (c *Chan[T]) release(w *waiter[T]) {
+	*w = waiter[T]{}
+	c.spare = w
 }
 
 // Recv receives a value, blocking until one is sent or buffered, or until
@@ -110,35 +128,18 @@ func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
 	w := c.waiter()
 	w.tok = c.p.WaitToken()
 	c.recvq.push(w)
-	defer c.recvq.remove(w)
+	defer c.recvq.remove(w) // when Park unwinds a killed task
 	err = c.p.Park(ctx, w.tok, "chan receive")
 	c.recvq.remove(w)
-	v, ok, done := w.val, w.ok, w.done
-	c.reuse(w)
+	done := w.done
+	if done {
+		v, ok = w.val, w.ok
+	}
+	c.release(w)
 	if done {
 		return v, ok, nil
 	}
-	var zero T
-	return zero, false, parked(err)
-}
-
-// waiter returns the spare waiter, or a new one. A Chan that one task at
-// a time waits on (a task's own wake-up signal, a reply channel) parks
-// without allocating in steady state.
-func (c *Chan[T]) waiter() *waiter[T] {
-	if w := c.spare; w != nil {
-		c.spare = nil
-		return w
-	}
-	return &waiter[T]{}
-}
-
-// reuse keeps w, out of every queue and no longer looked at, as the
-// spare. A task killed while parked unwinds past it, and its waiter is
-// left to the garbage collector.
-func (c *Chan[T]) reuse(w *waiter[T]) {
-	*w = waiter[T]{}
-	c.spare = w
+	return v, false, parked(err)
 }
 
 // TrySend sends v if it can do so without blocking, and reports whether it

@@ -82,35 +82,52 @@ func (p *timeProvider) WithTimeout(ctx context.Context, d time.Duration) (contex
 func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	w := (*World)(p)
 	w.enter("Time.WithDeadline")
-	owned := w.isOwned(ctx)
-	inner, cancelInner := context.WithCancelCause(ctx)
-	var c context.Context = inner
-	var ev *event
+	// One allocation holds the context, its timer and what its cancel
+	// needs: a client sets a deadline on every request.
+	d := &deadlineOf{w: w, owned: w.isOwned(ctx)}
+	d.inner, d.cancelInner = context.WithCancelCause(ctx)
+	var c context.Context = d.inner
 	if cur, ok := ctx.Deadline(); !ok || cur.After(deadline) { // else the parent's deadline comes first
-		c = &deadlineCtx{Context: inner, deadline: deadline}
+		d.ctx = deadlineCtx{Context: d.inner, deadline: deadline}
+		c = &d.ctx
 		if at := int64(deadline.Sub(Epoch)); at <= w.now {
-			cancelInner(context.DeadlineExceeded)
+			d.cancelInner(context.DeadlineExceeded)
 		} else {
-			ev = &event{fn: func() {
-				cancelInner(context.DeadlineExceeded)
-				w.cancelled = true
-			}}
-			w.schedule(ev, at)
+			d.ev.fn = d.expire
+			w.schedule(&d.ev, at)
 		}
 	}
-	if owned {
-		w.own(inner)
+	if d.owned {
+		w.own(d.inner)
 	}
-	return c, func() {
-		w.enter("a deadline's cancel")
-		if ev != nil {
-			unschedule(ev)
-		}
-		cancelInner(context.Canceled)
-		w.cancelled = true
-		if owned {
-			w.disown(inner)
-		}
+	return c, d.cancel
+}
+
+// deadlineOf is what WithDeadline makes.
+type deadlineOf struct {
+	w           *World
+	ctx         deadlineCtx
+	inner       context.Context
+	cancelInner context.CancelCauseFunc
+	ev          event // the timer, when the deadline is the context's own
+	owned       bool
+}
+
+// expire is the timer's callback.
+func (d *deadlineOf) expire() {
+	d.cancelInner(context.DeadlineExceeded)
+	d.w.cancelled = true
+}
+
+// cancel is the CancelFunc WithDeadline returns.
+func (d *deadlineOf) cancel() {
+	w := d.w
+	w.enter("a deadline's cancel")
+	unschedule(&d.ev)
+	d.cancelInner(context.Canceled)
+	w.cancelled = true
+	if d.owned {
+		w.disown(d.inner)
 	}
 }
 
@@ -143,7 +160,7 @@ func (p *taskProvider) Yield(ctx context.Context) {
 	t.waitGen++
 	w.makeReady(t)
 	ok := t.yield(struct{}{})
-	w.setActive(t.wk.g)
+	w.setActive(t.g)
 	if !ok || t.killed {
 		t.unwind()
 	}

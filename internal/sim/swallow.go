@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,8 +24,8 @@ import (
 func (t *task) unwind() {
 	if !t.unwinding {
 		t.unwinding = true
-		pcs := make([]uintptr, 128)
-		t.killPCs = pcs[:runtime.Callers(2, pcs)]
+		var pcs [128]uintptr
+		t.killPCs = slices.Clone(pcs[:runtime.Callers(2, pcs[:])])
 	} else if !panicking() {
 		t.swallowed(false)
 	}

@@ -18,8 +18,10 @@ type task struct {
 	// share the task's first cache lines: a run resumes many tasks in
 	// turn, and each comes back cold.
 	w        *World
-	yield    func(struct{}) bool // wk.yield, kept at hand for parking
-	wk       *worker             // the coroutine that runs it
+	yield    func(struct{}) bool     // wk.yield, kept at hand for parking
+	next     func() (struct{}, bool) // wk.next, kept at hand for resuming
+	g        goroutine               // wk.g, once the task has started
+	wk       *worker                 // the coroutine that runs it
 	ctx      context.Context
 	done     <-chan struct{} // ctx.Done(), kept to recognise waits on it
 	waitCtx  context.Context // the context that may end the wait
@@ -115,6 +117,7 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	}
 	t.wk = w.worker()
 	t.wk.t = t
+	t.next = t.wk.next
 	t.pos = len(w.tasks)
 	w.tasks = append(w.tasks, t)
 	w.started++
@@ -180,7 +183,8 @@ func (w *World) release(wk *worker) { w.pool = append(w.pool, wk) }
 // the world's terms: a return, a kill, a FailNow, a panic, or a Goexit.
 func (t *task) body() {
 	t.started = true
-	t.w.setActive(t.wk.g)
+	t.g = t.wk.g
+	t.w.setActive(t.g)
 	t.yield = t.wk.yield
 	t.label()
 	normal := false
@@ -272,7 +276,7 @@ func (w *World) park(ctx context.Context, what string) error {
 	t.parked = true
 	t.what = what
 	ok := t.yield(struct{}{})
-	w.setActive(t.wk.g)
+	w.setActive(t.g)
 	if !ok || t.killed {
 		t.unwind()
 	}

@@ -299,7 +299,7 @@ func (w *World) step() {
 
 func (w *World) resume(t *task) {
 	w.cur = t
-	t.wk.next()
+	t.next()
 	w.setActive(w.strays.sched)
 	w.cur = nil
 }
