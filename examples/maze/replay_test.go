@@ -9,8 +9,8 @@ import (
 )
 
 // TestFailingTimelineReplays explores the maze as a user would, with
-// -explore, and runs the replay line it prints twice, under GOMAXPROCS=1
-// and 4: each run is the failing timeline again, to the same trace hash.
+// -explore under GOMAXPROCS=4, and runs the replay line it prints under
+// GOMAXPROCS=1: the failing timeline again, to the same trace hash.
 func TestFailingTimelineReplays(t *testing.T) {
 	out := replaytest.Found(t, "./examples/maze", "TestMaze", "-explore")
 	assert.Contains(t, out, " -simrecipe=")

@@ -13,14 +13,17 @@ import (
 )
 
 // orders runs the gosched program under seeds 1..n and returns how many
-// distinct orders it printed; it also checks that each seed prints the
-// same order twice.
-func orders(t *testing.T, path string, n int) int {
+// distinct orders it printed. With twice it runs each seed again and
+// checks that the seed prints the same order; a program that prints one
+// order whatever the seed needs no second run to show it.
+func orders(t *testing.T, path string, n int, twice bool) int {
 	h := newHost(t, path)
 	seen := map[string]bool{}
 	for seed := uint64(1); seed <= uint64(n); seed++ {
 		out := h.run(seed)
-		require.Equal(t, out, h.run(seed), "seed %d printed two orders", seed)
+		if twice {
+			require.Equal(t, out, h.run(seed), "seed %d printed two orders", seed)
+		}
 		seen[out] = true
 	}
 	return len(seen)
@@ -33,13 +36,13 @@ func TestSchedulerPatchSeedsGoroutineOrder(t *testing.T) {
 	}
 	patched, err := Build(context.Background(), Config{Package: "./testdata/gosched"})
 	require.NoError(t, err)
-	distinct := orders(t, patched, n)
+	distinct := orders(t, patched, n, true)
 	t.Logf("patched: %d orders over %d seeds", distinct, n)
 	assert.GreaterOrEqual(t, distinct, n*9/10, "goroutine order should depend on the seed")
 
 	stock, err := build(context.Background(), Config{Package: "./testdata/gosched"}, false)
 	require.NoError(t, err)
-	assert.Equal(t, 1, orders(t, stock, n), "the stock runtime runs yielding goroutines in one order whatever the seed")
+	assert.Equal(t, 1, orders(t, stock, n, false), "the stock runtime runs yielding goroutines in one order whatever the seed")
 }
 
 func TestPatchProcFitsThisGo(t *testing.T) {
