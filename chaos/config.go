@@ -71,7 +71,7 @@ func DefaultBuggify() BuggifyConfig {
 // defers do while it unwinds has no effect, its connections closed by its
 // host as TCP closes a dead process's), wipe (a crash that also erases its
 // disk) or power loss (a crash of its machine: its connections vanish in
-// silence). It comes back after the recovery delay. With Unit set to a
+// silence). It comes back after DownFor. With Unit set to a
 // machine, a zone or a data center, every process of the unit goes down
 // and comes back at once, and its machines' disks take the reboot. A wipe
 // or a power loss drawn for one process that shares its machine with
@@ -98,9 +98,9 @@ type Attrition struct {
 	// Min is at least [MinInterval], so that attempts cannot pile up at
 	// one instant.
 	Interval Range
-	// Recovery is the range of time a rebooted process stays down; zero
+	// DownFor is the range of time a rebooted process stays down; zero
 	// brings it back at once.
-	Recovery Range
+	DownFor Range
 	// Grace is the range of time a graceful reboot waits before killing.
 	// When Graceful is positive, its Max is too: a graceful stop needs
 	// time to happen.
@@ -178,7 +178,7 @@ func DefaultAttrition() Attrition {
 		MaxDead:  1,
 		Graceful: 2, Crash: 2, Wipe: 0, PowerLoss: 1,
 		Interval: Range{time.Second, 5 * time.Second},
-		Recovery: Range{time.Second, 10 * time.Second},
+		DownFor:  Range{time.Second, 10 * time.Second},
 		Grace:    Range{2 * time.Second, 5 * time.Second},
 	}
 }
@@ -385,7 +385,7 @@ func (a Attrition) validate(on bool) error {
 	for _, r := range []struct {
 		name string
 		r    Range
-	}{{"Interval", a.Interval}, {"Recovery", a.Recovery}, {"Grace", a.Grace}} {
+	}{{"Interval", a.Interval}, {"DownFor", a.DownFor}, {"Grace", a.Grace}} {
 		if err := r.r.check(); err != "" {
 			bad("%s is [%v, %v]; %s", r.name, r.r.Min, r.r.Max, err)
 		}

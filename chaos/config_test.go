@@ -42,8 +42,8 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 	assert.ErrorContains(t, c.Validate(), "Attrition.MaxDead is 0")
 
 	c = Defaults()
-	c.Attrition.Recovery = Range{5 * time.Second, time.Second}
-	assert.ErrorContains(t, c.Validate(), "Attrition.Recovery is [5s, 1s]")
+	c.Attrition.DownFor = Range{5 * time.Second, time.Second}
+	assert.ErrorContains(t, c.Validate(), "Attrition.DownFor is [5s, 1s]")
 
 	c = Defaults()
 	c.Buggify.FireProb = 1.5
@@ -138,8 +138,8 @@ func TestBadValuesAreRejectedEvenWhenTheFamilyIsOff(t *testing.T) {
 	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Crash is NaN; a weight is finite and at least zero")
 
 	c = Off()
-	c.Attrition.Recovery = Range{0, MaxDuration + 1}
-	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Recovery is [0s, 8760h0m0.000000001s]; durations are at most chaos.MaxDuration")
+	c.Attrition.DownFor = Range{0, MaxDuration + 1}
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.DownFor is [0s, 8760h0m0.000000001s]; durations are at most chaos.MaxDuration")
 
 	c = Off()
 	c.Storage.ThrottleFactor = math.Inf(1)

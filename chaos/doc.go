@@ -41,7 +41,7 @@
 //
 // One word per idea, in every fault family: a probability's field ends in
 // Prob (ClogProb, PhantomWriteProb, ActivationProb); a duration drawn
-// between two bounds is a [Range] (ClogDuration, Attrition.Recovery,
+// between two bounds is a [Range] (ClogDuration, Attrition.DownFor,
 // Storage.ReadLatency); a bound of a draw starts with Max (MaxClockSkew,
 // Attrition.MaxDead); a Randomize field asks for intensities drawn per seed
 // ([Config], [Network], [Storage]), and a Draw method makes the draw

@@ -29,7 +29,7 @@ type RebootOption interface {
 func Grace(d time.Duration) RebootOption { return rebootTime{"Grace", d} }
 
 // DownFor is how long [Cluster.Reboot] keeps the process down before it
-// boots it again, as [chaos.Attrition]'s Recovery: zero or more, and at
+// boots it again, as [chaos.Attrition]'s DownFor: zero or more, and at
 // most [chaos.MaxDuration]. Without it the process comes back at once.
 // [Cluster.Stop] leaves the process down until [Cluster.Start], so it
 // takes no DownFor.

@@ -285,7 +285,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		if how == Wipe && slices.ContainsFunc(c.in(a.Unit, name), func(p *proc) bool { return p.spec.SoleCopy }) {
 			how = Crash
 		}
-		grace, recovery := a.Grace.Draw(r), a.Recovery.Draw(r)
+		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
 		// The task marks the unit's processes as leaving at once, at this
 		// instant, before the next attempt (Interval.Min is positive).
 		*reboots = append(*reboots, s.Go(fmt.Sprintf("reboot %v %s", a.Unit, name), func(ctx context.Context) error {

@@ -205,7 +205,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 			how = Crash // the machine's fate: see Topology
 		}
-		grace, recovery := a.Grace.Draw(r), a.Recovery.Draw(r)
+		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
 		c.dead++
 		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(ctx context.Context) error {
 			c.stop(p, how, grace)

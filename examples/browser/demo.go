@@ -96,7 +96,7 @@ func config(mode Mode) (chaos.Config, error) {
 		c.Buggify = chaos.BuggifyConfig{}
 		c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.PowerLoss = 1, 2, 1
 		c.Attrition.Interval = chaos.Range{Min: 2 * time.Second, Max: 6 * time.Second}
-		c.Attrition.Recovery = chaos.Range{Min: 500 * time.Millisecond, Max: 3 * time.Second}
+		c.Attrition.DownFor = chaos.Range{Min: 500 * time.Millisecond, Max: 3 * time.Second}
 		return c, nil
 	}
 	return chaos.Config{}, fmt.Errorf("browser: no mode %q; use calm, stormy or buggy", mode)
