@@ -78,10 +78,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			s.configError(err)
 		}
 		taken[ps.Name] = true
-		n := max(ps.Count, 1)
-		if ps.MaxCount > n {
-			n += s.w.Rand().IntN(ps.MaxCount - n + 1)
-		}
+		n := s.drawCount(ps.Count, ps.MaxCount)
 		if ps.Hosts != nil && len(ps.Hosts) < n {
 			s.configErrorf("simtest: Processes %q has %d Hosts for %d processes; give one host per process", ps.Name, len(ps.Hosts), n)
 		}

@@ -133,12 +133,34 @@ func (ps *Processes) validate(taken map[string]bool) error {
 		return fmt.Errorf("simtest: Processes %q has no New; give it a function that makes a fresh Process for every boot", ps.Name)
 	case ps.New != nil && ps.NewFor != nil:
 		return fmt.Errorf("simtest: Processes %q has both New and NewFor; give one of them", ps.Name)
-	case ps.Count < 0 || ps.MaxCount < 0:
-		return fmt.Errorf("simtest: Processes %q has a negative count; Count and MaxCount are at least zero", ps.Name)
-	case ps.MaxCount > 0 && ps.MaxCount < ps.Count:
-		return fmt.Errorf("simtest: Processes %q has MaxCount %d below Count %d; MaxCount is the top of the range", ps.Name, ps.MaxCount, ps.Count)
-	case taken[ps.Name]:
+	}
+	if err := checkCount("Processes", ps.Name, ps.Count, ps.MaxCount); err != nil {
+		return err
+	}
+	if taken[ps.Name] {
 		return fmt.Errorf("simtest: two groups of processes are named %q; names must be unique", ps.Name)
 	}
 	return ps.Topology.check(ps.Name, max(ps.Count, ps.MaxCount, 1))
+}
+
+// checkCount checks the Count and MaxCount of a group of kind (Processes,
+// Workloads) named name.
+func checkCount(kind, name string, count, maxCount int) error {
+	switch {
+	case count < 0 || maxCount < 0:
+		return fmt.Errorf("simtest: %s %q has a negative count; Count and MaxCount are at least zero", kind, name)
+	case maxCount > 0 && maxCount < count:
+		return fmt.Errorf("simtest: %s %q has MaxCount %d below Count %d; MaxCount is the top of the range", kind, name, maxCount, count)
+	}
+	return nil
+}
+
+// drawCount is a group's count for this seed: Count (at least one), or,
+// when MaxCount is above it, a draw in [Count, MaxCount].
+func (s *S) drawCount(count, maxCount int) int {
+	n := max(count, 1)
+	if maxCount > n {
+		n += s.w.Rand().IntN(maxCount - n + 1)
+	}
+	return n
 }

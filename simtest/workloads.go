@@ -46,10 +46,7 @@ func (s *S) Workloads(groups ...Workloads) []Workload {
 			s.configError(err)
 		}
 		taken[g.Name] = true
-		n := max(g.Count, 1)
-		if g.MaxCount > n {
-			n += s.w.Rand().IntN(g.MaxCount - n + 1)
-		}
+		n := s.drawCount(g.Count, g.MaxCount)
 		for i := range n {
 			id := WorkloadID{Name: fmt.Sprintf("%s-%d", g.Name, i), Index: i, Count: n}
 			w := g.New(id)
@@ -71,11 +68,11 @@ func (g Workloads) validate(taken map[string]bool) error {
 		return fmt.Errorf("simtest: a Workloads has no Name; name each group of workloads")
 	case g.New == nil:
 		return fmt.Errorf("simtest: Workloads %q has no New; give it a function that makes the instance it is told of", g.Name)
-	case g.Count < 0 || g.MaxCount < 0:
-		return fmt.Errorf("simtest: Workloads %q has a negative count; Count and MaxCount are at least zero", g.Name)
-	case g.MaxCount > 0 && g.MaxCount < g.Count:
-		return fmt.Errorf("simtest: Workloads %q has MaxCount %d below Count %d; MaxCount is the top of the range", g.Name, g.MaxCount, g.Count)
-	case taken[g.Name]:
+	}
+	if err := checkCount("Workloads", g.Name, g.Count, g.MaxCount); err != nil {
+		return err
+	}
+	if taken[g.Name] {
 		return fmt.Errorf("simtest: two groups of workloads are named %q; names must be unique", g.Name)
 	}
 	return nil
