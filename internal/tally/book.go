@@ -413,17 +413,7 @@ func (x *each) merge(from *each) {
 		b.calls += fb.calls
 		b.seeds += fb.seeds
 		for _, fq := range fb.quals {
-			var q *quality
-			for i := range b.quals {
-				if b.quals[i].name == fq.name {
-					q = &b.quals[i]
-					break
-				}
-			}
-			if q == nil {
-				b.quals = append(b.quals, quality{name: fq.name})
-				q = &b.quals[len(b.quals)-1]
-			}
+			q := b.quality(fq.name)
 			if fq.set && (!q.set || fq.best > q.best) {
 				q.set, q.best = true, fq.best
 			}

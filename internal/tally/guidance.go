@@ -94,6 +94,17 @@ type bucket struct {
 	quals    []quality
 }
 
+// quality returns b's quality named name, added if b has none yet.
+func (b *bucket) quality(name string) *quality {
+	for i := range b.quals {
+		if b.quals[i].name == name {
+			return &b.quals[i]
+		}
+	}
+	b.quals = append(b.quals, quality{name: name})
+	return &b.quals[len(b.quals)-1]
+}
+
 type quality struct {
 	name       string
 	best, seed float64
@@ -241,17 +252,7 @@ func badIdentity(v any) string {
 
 // improve records a quality of bucket b.
 func (s *Seed) improve(e *Entry, b *bucket, q assertions.Quality) {
-	var qp *quality
-	for i := range b.quals {
-		if b.quals[i].name == q.Name {
-			qp = &b.quals[i]
-			break
-		}
-	}
-	if qp == nil {
-		b.quals = append(b.quals, quality{name: q.Name})
-		qp = &b.quals[len(b.quals)-1]
-	}
+	qp := b.quality(q.Name)
 	if qp.epoch != s.epoch || q.Value > qp.seed {
 		qp.epoch, qp.seed = s.epoch, q.Value
 		s.signal(e.hash, progressQuality, b.hash^mix(hashString(q.Name), level(q.Value)))
