@@ -43,10 +43,13 @@ type strays struct {
 	goroutines int
 
 	seen atomic.Bool // a stray call was recorded; the scheduler takes it
-	mu   sync.Mutex
-	f    *Failure // the first stray call during the run
-	over bool     // the run ended: later stray calls are late
-	late func(*Failure)
+	// called is closed when the first stray call is recorded: a failed
+	// run that waits for one (settleStrays) hears of it at once.
+	called chan struct{}
+	mu     sync.Mutex
+	f      *Failure // the first stray call during the run
+	over   bool     // the run ended: later stray calls are late
+	late   func(*Failure)
 }
 
 // The fix, in the words every stray report ends with.
@@ -93,13 +96,24 @@ func (w *World) EnterOp(kind, op string) {
 // Run.
 func (w *World) startTurns() {
 	w.strays.sched = curG()
+	w.strays.called = make(chan struct{})
 	w.setActive(w.strays.sched)
 	w.strays.goroutines = runtime.NumGoroutine()
 }
 
-// strayGrace bounds how long a failed run waits for the goroutines its
-// tasks started with go statements to call into it.
-const strayGrace = 100 * time.Millisecond
+// A failed run waits for the goroutines its tasks started with go
+// statements to call into it: for strayGrace while they wait (on a
+// channel, a lock, real I/O, a wall-clock sleep), and on while one of them
+// is runnable or running, for up to strayLimit. A goroutine that is
+// runnable has not had its turn on a processor yet, which on a loaded
+// machine can take longer than any fixed grace; one that waits has had
+// its turn, and calls in only if something outside the simulation wakes
+// it. strayLimit bounds the wait for a goroutine that computes, or spins,
+// and never calls in.
+const (
+	strayGrace = 100 * time.Millisecond
+	strayLimit = 5 * time.Second
+)
 
 // settleStrays gives the stray goroutines that the run's tasks started a
 // chance to call in before the run ends. A goroutine started with a go
@@ -109,8 +123,8 @@ const strayGrace = 100 * time.Millisecond
 // and, when the process has more goroutines than at the start plus the
 // workers made since, a few yields of the processor, to the goroutines
 // waiting for it. A run that failed looks for the goroutines its tasks
-// started (they carry the pprof label of a task's worker) and waits, for
-// at most strayGrace, for one to call in.
+// started (they carry the pprof label of a task's worker) and waits for
+// one to call in, as long as strayGrace and strayLimit allow.
 func (w *World) settleStrays() {
 	if w.takeStray() {
 		return
@@ -119,11 +133,8 @@ func (w *World) settleStrays() {
 		if n, _ := w.taskGoroutines(); n == 0 {
 			return
 		}
-		for deadline := time.Now().Add(strayGrace); time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-			if w.takeStray() {
-				return
-			}
+		if w.awaitStray() {
+			return
 		}
 		if w.failure.Kind == Deadlock {
 			// Scanned again: a goroutine that had not begun to run
@@ -147,6 +158,55 @@ func (w *World) settleStrays() {
 			return
 		}
 	}
+}
+
+// awaitStray waits for a stray call, which it takes, for strayGrace, and
+// past it while a goroutine that the run's tasks started is yet to have
+// its turn (strayRunnable), up to strayLimit.
+func (w *World) awaitStray() bool {
+	start := time.Now()
+	wait := time.NewTimer(strayGrace)
+	defer wait.Stop()
+	for {
+		select {
+		case <-w.strays.called:
+			return w.takeStray()
+		case <-wait.C:
+		}
+		if time.Since(start) >= strayLimit || !strayRunnable() {
+			return w.takeStray()
+		}
+		wait.Reset(strayGrace / 10)
+	}
+}
+
+// strayRunnable reports whether a goroutine started by a task (or by such
+// a goroutine, and so on) is runnable or running: it may yet call in. A
+// task's worker is known by its frame, and the goroutines it started by
+// the creator their stack trace names. Workers of other worlds count
+// too, which can only lengthen the wait.
+func strayRunnable() bool {
+	gs := goroutines()
+	started := make(map[int64]bool) // workers, and the goroutines they started
+	for _, g := range gs {
+		if strings.Contains(g.stack, workerFrame) {
+			started[g.id] = true
+		}
+	}
+	for grew := true; grew; {
+		grew = false
+		for _, g := range gs {
+			if !started[g.id] && started[g.creator] {
+				started[g.id], grew = true, true
+			}
+		}
+	}
+	for _, g := range gs {
+		if started[g.id] && !strings.Contains(g.stack, workerFrame) && (g.state == "runnable" || g.state == "running") {
+			return true
+		}
+	}
+	return false
 }
 
 // taskGoroutines counts the live goroutines started by the run's tasks
@@ -264,6 +324,7 @@ func (w *World) strayCall(op string) {
 	} else if st.f == nil {
 		st.f = f
 		st.seen.Store(true)
+		close(st.called)
 	}
 	lateFn := st.late
 	st.mu.Unlock()

@@ -74,14 +74,49 @@ func TestStrayCallsFailTheRun(t *testing.T) {
 	}
 }
 
+// deadlockedWorld returns a world and a channel closed when the world's
+// run fails with a deadlock: the moment a stray goroutine that was to
+// prevent it is too late to.
+func deadlockedWorld() (*World, <-chan struct{}) {
+	w := New(Config{Seed: 1})
+	deadlocked := make(chan struct{})
+	w.ObserveTimeline(func(e Entry) {
+		if e.Msg == "failed: "+Deadlock.String() {
+			close(deadlocked)
+		}
+	})
+	return w, deadlocked
+}
+
 // A stray goroutine that calls in only after the run deadlocked, for want
-// of what it would have done, is the cause: the run waits for it a while.
+// of what it would have done, is the cause: the run waits for it.
 func TestStrayCallAfterADeadlockIsTheCause(t *testing.T) {
-	res := run(1, func(ctx context.Context, p providers.Providers) error {
+	w, deadlocked := deadlockedWorld()
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
 		tp := p.Task.(Parker)
 		tok := tp.WaitToken()
 		go func() {
-			time.Sleep(time.Millisecond) // on the wall clock
+			<-deadlocked
+			tp.Wake(tok)
+		}()
+		return tp.Park(ctx, tok, "the stray goroutine's wake")
+	})
+	requireStray(t, res, "Wake")
+}
+
+// A stray goroutine that is still at work when the grace is over, as one
+// that a loaded machine has not run yet is, is waited for.
+func TestStrayCallAfterTheGraceIsWaitedForWhileTheGoroutineRuns(t *testing.T) {
+	w, deadlocked := deadlockedWorld()
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		tp := p.Task.(Parker)
+		tok := tp.WaitToken()
+		go func() {
+			<-deadlocked
+			for start := time.Now(); time.Since(start) < 2*strayGrace; {
+				// Runnable or running all along, as a goroutine that
+				// waits for a processor is.
+			}
 			tp.Wake(tok)
 		}()
 		return tp.Park(ctx, tok, "the stray goroutine's wake")
@@ -130,14 +165,16 @@ func TestTaskCallingAnotherWorldPanics(t *testing.T) {
 
 // A task that waits on a raw channel for a stray goroutine waits for a
 // goroutine that its stray call ended: the watchdog reports the stray
-// call, the cause, rather than the wait.
+// call, the cause, rather than the wait. It does so at its first look
+// after the call, a sixteenth of its period; the period is long so that a
+// stray goroutine that a loaded machine runs late still calls in before it.
 func TestWatchdogReportsTheStrayCallATaskWaitsFor(t *testing.T) {
 	release := make(chan uint64)
 	res := New(Config{Seed: 1}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		go func() { release <- p.Random.Uint64() }()
 		<-release // a raw channel: invisible to the simulation
 		return nil
-	}, 200*time.Millisecond)
+	}, 5*time.Second) // a bound only
 	requireStray(t, res, "Random.Uint64")
 	// Let the abandoned world finish so no goroutine outlives the test.
 	release <- 0

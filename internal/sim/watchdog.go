@@ -129,9 +129,10 @@ func goroutineStack(id int64) (state, stack string) {
 }
 
 type dumpedG struct {
-	id    int64
-	state string // "chan receive", "running"...
-	stack string // "function\n\tfile:line" lines, as stacks gives them
+	id      int64
+	creator int64  // the goroutine that started it; 0 if none is named
+	state   string // "chan receive", "running"...
+	stack   string // "function\n\tfile:line" lines, as stacks gives them
 }
 
 // goroutines returns every goroutine, read from a stack trace of all of
@@ -163,6 +164,10 @@ func goroutines() []dumpedG {
 		for i := 1; i+1 < len(lines); i++ {
 			fn := lines[i]
 			if strings.HasPrefix(fn, "created by ") {
+				// "created by pkg.fn in goroutine 7"
+				if _, by, ok := strings.Cut(fn, " in goroutine "); ok {
+					g.creator, _ = strconv.ParseInt(by, 10, 64)
+				}
 				break
 			}
 			if !strings.HasPrefix(lines[i+1], "\t") {
