@@ -263,7 +263,7 @@ func (c *Cluster) stopNow(name string, how Reboot, grace time.Duration) {
 	}
 	if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 		m := p.peer.Locality.Machine
-		c.s.Fatalf("simtest: Cluster.Stop(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
+		c.s.configErrorf("simtest: Cluster.Stop(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
 	}
 	c.dead++
 	c.stop(p, how, grace)

@@ -172,11 +172,11 @@ func (c *Cluster) in(u chaos.Unit, name string) []*proc {
 func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...RebootOption) {
 	call := fmt.Sprintf("Cluster.RebootUnit(%v, %q, %v, ...)", u, name, how)
 	if u < chaos.Process || u > chaos.DataCenter {
-		c.s.Fatalf("simtest: %s: %v is not a unit; use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter", call, u)
+		c.s.configErrorf("simtest: %s: %v is not a unit; use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter", call, u)
 	}
 	t := c.rebootTimesOf("RebootUnit", fmt.Sprintf("%v, %q", u, name), how, opts)
 	if len(c.in(u, name)) == 0 {
-		c.s.Fatalf("simtest: %s: the cluster has no %v named %q; its %vs are %v", call, u, name, u, c.Units(u))
+		c.s.configErrorf("simtest: %s: the cluster has no %v named %q; its %vs are %v", call, u, name, u, c.Units(u))
 	}
 	ps := c.stopUnit(u, name, how, t.grace)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)

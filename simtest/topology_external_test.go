@@ -177,64 +177,101 @@ func TestAttritionByUnitCountsUnits(t *testing.T) {
 	}
 }
 
-func TestTopologyBadInput(t *testing.T) {
+// attrition is chaos.Off with attrition by unit u, at most maxDead down.
+func attrition(u chaos.Unit, maxDead int) simtest.Option {
+	c := chaos.Off()
+	c.Attrition = chaos.DefaultAttrition()
+	c.Attrition.Unit, c.Attrition.MaxDead = u, maxDead
+	return simtest.Chaos(c)
+}
+
+// Every impossible topology, and every unit a reboot cannot take, is a
+// configuration error: it names the field or call and the fix, ends the
+// Run at the first seed that meets it (even one that keeps going past
+// failing seeds), and keeps no seed. What the options alone say is
+// checked before any seed runs; what the body declares, when it declares
+// it, before the processes it declares boot.
+func TestTopologyBadInputIsAConfigurationError(t *testing.T) {
+	pair := simtest.Topology{PerMachine: 2} // a-0 and a-1 share machine dc0-z0-m0
 	cases := []struct {
 		name string
 		body func(s *simtest.S)
 		opts []simtest.Option
-		want string
+		want string // the error, as the report gives it
+		runs int    // bodies run: 0 for an error the options alone show
 	}{
-		{"too small", func(s *simtest.S) {
-			s.Boot(simtest.Processes{Name: "a", Count: 2, MaxCount: 7, New: writer, Topology: simtest.Topology{Zones: 3, Machines: 2}})
-		}, nil, `Processes "a" has up to 7 processes but its Topology holds 6 (1 data centers × 3 zones × 2 machines × 1 per machine); raise a count of the Topology, or lower Count and MaxCount`},
-		{"negative", func(s *simtest.S) {
+		{"negative zones", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "a", New: writer, Topology: simtest.Topology{Zones: -1}})
-		}, nil, `Processes "a" has a Topology with a negative count`},
-		{"MaxDead above the zones", func(s *simtest.S) {
-			s.Boot(simtest.Processes{Name: "a", Count: 4, New: writer, Topology: simtest.Topology{Zones: 2, Machines: 2}}).Run(simtest.Phases{})
-		}, []simtest.Option{simtest.Chaos(func() chaos.Config {
-			c := chaos.Off()
-			c.Attrition = chaos.DefaultAttrition()
-			c.Attrition.Unit, c.Attrition.MaxDead = chaos.Zone, 3
-			return c
-		}())}, "Attrition.MaxDead is 3 but the cluster has 2 zones ([dc0-z0 dc0-z1]); lower MaxDead to at most 2"},
+		}, nil, `simtest: configuration error: Processes "a" has a Topology with a negative count ({DataCenters:0 Zones:-1 Machines:0 PerMachine:0}); each count is zero (meaning one) or more`, 1},
+		{"negative per machine", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", New: writer, Topology: simtest.Topology{Machines: 2, PerMachine: -3}})
+		}, nil, `simtest: configuration error: Processes "a" has a Topology with a negative count ({DataCenters:0 Zones:0 Machines:2 PerMachine:-3}); each count is zero (meaning one) or more`, 1},
+		{"too small for MaxCount", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, MaxCount: 7, New: writer, Topology: simtest.Topology{Zones: 3, Machines: 2}})
+		}, nil, `simtest: configuration error: Processes "a" has up to 7 processes but its Topology holds 6 (1 data centers × 3 zones × 2 machines × 1 per machine); ` +
+			`raise a count of the Topology, or lower Count and MaxCount`, 1},
 		{"host named as a machine", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "a", New: writer, Topology: simtest.Topology{Zones: 1}},
 				simtest.Processes{Name: "b", New: writer, Hosts: []string{"dc0-z0-m0"}})
-		}, nil, `the host of b-0 is "dc0-z0-m0", the name of a machine of a Topology; give b-0 another host`},
+		}, nil, `simtest: configuration error: the host of b-0 is "dc0-z0-m0", the name of a machine of a Topology; give b-0 another host`, 1},
+		{"machine named as a host", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "b", New: writer, Hosts: []string{"dc0-z0-m0"}},
+				simtest.Processes{Name: "a", New: writer, Topology: simtest.Topology{Zones: 1}})
+		}, nil, `simtest: configuration error: a-0 runs on machine "dc0-z0-m0", which is the host of b-0, and a host alone is a machine of its own; ` +
+			`give b-0 another host`, 1},
+		{"MaxDead above the zones", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 4, New: writer, Topology: simtest.Topology{Zones: 2, Machines: 2}}).Run(simtest.Phases{})
+		}, []simtest.Option{attrition(chaos.Zone, 3)},
+			`simtest: configuration error: Attrition.MaxDead is 3 but the cluster has 2 zones ([dc0-z0 dc0-z1]); ` +
+				`lower MaxDead to at most 2, or place the processes in more (Processes.Topology)`, 1},
+		{"MaxDead above the processes", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).Run(simtest.Phases{})
+		}, []simtest.Option{attrition(chaos.Process, 3)},
+			`simtest: configuration error: Attrition.MaxDead is 3 but the cluster has 2 processes; lower MaxDead to at most 2`, 1},
+		{"attrition by no unit", func(s *simtest.S) {}, []simtest.Option{attrition(chaos.Unit(7), 1)},
+			`simtest.Chaos: chaos: Attrition.Unit is Unit(7); use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter`, 0},
+		{"reboot of no such zone", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).RebootUnit(chaos.Zone, "z9", simtest.Crash)
+		}, nil, `simtest: configuration error: Cluster.RebootUnit(zone, "z9", crash, ...): the cluster has no zone named "z9"; its zones are [dc0-z0]`, 1},
+		{"reboot of no kind of unit", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).RebootUnit(chaos.Unit(9), "dc0-z0", simtest.Crash)
+		}, nil, `simtest: configuration error: Cluster.RebootUnit(Unit(9), "dc0-z0", crash, ...): Unit(9) is not a unit; use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter`, 1},
+		{"injector's reboot of no such machine", func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair})
+			c.Inject(simtest.Injector{Name: "outage", Run: func(ctx context.Context, f *simtest.Faults) error {
+				f.RebootUnit(chaos.Machine, "m9", simtest.PowerLoss)
+				return nil
+			}})
+			c.Run(simtest.Phases{Chaos: time.Second})
+		}, nil, `simtest: configuration error: Cluster.RebootUnit(machine, "m9", power loss, ...): the cluster has no machine named "m9"; its machines are [dc0-z0-m0]`, 1},
+		{"power loss of one process of a machine", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).Stop("a-1", simtest.PowerLoss)
+		}, nil, `simtest: configuration error: Cluster.Stop("a-1", power loss): a-1 shares machine dc0-z0-m0 with [a-0], and a power loss is the whole machine's; ` +
+			`use Cluster.RebootUnit(chaos.Machine, "dc0-z0-m0", ...)`, 1},
+		{"wipe of one process of a machine", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).Reboot("a-0", simtest.Wipe)
+		}, nil, `simtest: configuration error: Cluster.Stop("a-0", wipe): a-0 shares machine dc0-z0-m0 with [a-1], and a wipe is the whole machine's; ` +
+			`use Cluster.RebootUnit(chaos.Machine, "dc0-z0-m0", ...)`, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := runIn("TestTopology", func(r *recorder) { simtest.Run(r, c.body, append(c.opts, simtest.Seeds(1))...) })
-			assert.True(t, r.failed)
-			assert.Contains(t, r.output(), c.want)
-			assert.Contains(t, r.output(), "simtest: configuration error: ")
-		})
-	}
-}
-
-func TestTopologyMisuseNamesTheFix(t *testing.T) {
-	cases := []struct {
-		name string
-		body func(s *simtest.S, c *simtest.Cluster)
-		want string
-	}{
-		{"power loss of one process of a machine", func(s *simtest.S, c *simtest.Cluster) {
-			c.Stop("a-1", simtest.PowerLoss)
-		}, `Cluster.Stop("a-1", power loss): a-1 shares machine dc0-z0-m0 with [a-0], and a power loss is the whole machine's; use Cluster.RebootUnit(chaos.Machine, "dc0-z0-m0", ...)`},
-		{"no such zone", func(s *simtest.S, c *simtest.Cluster) {
-			c.RebootUnit(chaos.Zone, "z9", simtest.Crash)
-		}, `the cluster has no zone named "z9"; its zones are [dc0-z0]`},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
+			runs := 0
 			r := runIn("TestTopology", func(r *recorder) {
 				simtest.Run(r, func(s *simtest.S) {
-					c.body(s, s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: simtest.Topology{PerMachine: 2}}))
-				}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+					runs++
+					c.body(s)
+				}, append([]simtest.Option{simtest.Seeds(5), simtest.KeepGoing(), simtest.Chaos(chaos.Off())}, c.opts...)...)
 			})
-			assert.True(t, r.failed)
-			assert.Contains(t, r.output(), c.want)
+			require.True(t, r.failed)
+			out := r.output()
+			assert.Equal(t, c.runs, runs, "the seeds run:\n%s", out)
+			if c.runs == 0 {
+				assert.Equal(t, c.want, out, "the error, and nothing else")
+				return
+			}
+			assert.Contains(t, out, c.want+"\n")
+			assert.Contains(t, out, "not a bug the simulation found")
+			assert.Contains(t, out, "simtest: 1 seed, 0 passed, 1 failed;")
 		})
 	}
 }
