@@ -110,10 +110,11 @@ func TestNothingToFollowIsPlainSeeds(t *testing.T) {
 
 func TestTwoRareEvents(t *testing.T) {
 	// Two events of 1 in 1,000, one after the other: about a million
-	// plain seeds. A mark's 256 children meet the second event 23 times
-	// in 100; after that the first event is no longer new, so only
-	// adaptive splitting, which gives the marks the turn of roots that
-	// find nothing, comes back to it.
+	// plain seeds. The first mark's turn, twice the roots it took, meets
+	// the second event 86 times in 100 when it took 1,000; after that the
+	// first event is no longer new, so only adaptive splitting, which
+	// gives the marks the turn of roots that find nothing, comes back to
+	// it. A fixed count of 256 children meets it 23 times in 100.
 	cfg := explore.Defaults()
 	cfg.Timelines = 10_000
 	rep := Run(cfg, seeds(cfg.Timelines), maze(2, 1000))
@@ -123,6 +124,46 @@ func TestTwoRareEvents(t *testing.T) {
 
 	cfg.Barren = 0
 	assert.False(t, Run(cfg, seeds(cfg.Timelines), maze(2, 1000)).Failed, "a fixed count of 256 children per mark")
+}
+
+// TestARareMarkGetsTwiceItsCost has the 300th root seed make the only
+// discovery: its mark cost 300 timelines, and gets 600 children before a
+// root seed runs again, where a mark cheaper than Energy would get Energy.
+func TestARareMarkGetsTwiceItsCost(t *testing.T) {
+	var rare uint64
+	for seed := range seeds(300) {
+		rare = seed // the 300th
+	}
+	for _, c := range []struct {
+		name   string
+		barren int
+		want   int
+	}{
+		{"adaptive", explore.Defaults().Barren, 600},
+		{"fixed", 0, explore.Defaults().Energy},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := explore.Defaults()
+			cfg.Barren = c.barren
+			var depths []int
+			Run(cfg, seeds(cfg.Timelines), func(r explore.Recipe) Outcome {
+				depths = append(depths, r.Depth())
+				if r.Depth() == 0 && r.Seed == rare {
+					return Outcome{Draws: 3, Discoveries: []Discovery{{Sig: 1, At: 1}}}
+				}
+				return Outcome{Draws: 3}
+			})
+			require.Greater(t, len(depths), 300)
+			children := 0
+			for _, d := range depths[300:] {
+				if d == 0 {
+					break
+				}
+				children++
+			}
+			assert.Equal(t, c.want, children, "children of the mark before the next root seed")
+		})
+	}
 }
 
 // either is two events of 1 in odds in one run, either first: the second
