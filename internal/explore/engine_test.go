@@ -284,13 +284,20 @@ func TestDiscoveriesAtOneDrawAreOneMark(t *testing.T) {
 // held to a recipe's branching, which keeps a prefix and re-draws all that
 // follows: a root whose only event is the later one teaches it nothing, so
 // it waits for the first event to open the run, 1,999 again.
+//
+// The stepwise rows are the same chance of 1 in 1,000,000 a run, each
+// event reported as three steps of 1 in 10 (a Sometimes on each): partial
+// progress, which the explorer follows step by step. Its ideal is
+// 1/p + 5(1-p)/p = 55 with p = 1/10: the timeline that meets a step
+// meets the next one time in 10.
 func BenchmarkTwoRareEvents(b *testing.B) {
 	const p = 1.0 / 1000
 	fixed := explore.Defaults()
 	fixed.Barren = 0
-	seqIdeal := ideal(maze(2, 1000), anyDiscovery, 1000)
-	eitherIdeal := ideal(either(1000), anyDiscovery, 1000)
-	forwardIdeal := ideal(either(1000), firstDiscovered, 1000)
+	seqIdeal := ideal(maze(2, 1000), anyDiscovery, 1000, 2)
+	eitherIdeal := ideal(either(1000), anyDiscovery, 1000, 2)
+	forwardIdeal := ideal(either(1000), firstDiscovered, 1000, 2)
+	stepIdeal := ideal(maze(6, 10), anyDiscovery, 10, 6)
 	for _, c := range []struct {
 		name  string
 		n     int                          // explorations
@@ -307,6 +314,8 @@ func BenchmarkTwoRareEvents(b *testing.B) {
 		{name: "either/ideal-forward", n: 1000, ideal: forwardIdeal, exact: (2 - p) / p},
 		{name: "either/adaptive", n: 1000, cfg: explore.Defaults(), best: fns(eitherIdeal, forwardIdeal), run: either(1000)},
 		{name: "either/fixed", n: 100, cfg: fixed, best: fns(eitherIdeal, forwardIdeal), run: either(1000)},
+		{name: "stepwise/ideal", n: 1000, ideal: stepIdeal, exact: 1/0.1 + 5*0.9/0.1},
+		{name: "stepwise/adaptive", n: 1000, cfg: explore.Defaults(), best: fns(stepIdeal), run: maze(6, 10)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			c.cfg.Timelines = 100_000
@@ -362,11 +371,12 @@ func reportFound(b *testing.B, found []int) float64 {
 	return mean
 }
 
-// ideal is the oracle of BenchmarkTwoRareEvents for a run of two events of
-// 1 in odds: it runs root seeds until one fails or is useful, then
-// re-draws the missing event's draw alone, from a stream of the root's,
-// until it happens, and returns the timelines run in all.
-func ideal(run func(explore.Recipe) Outcome, useful func(Outcome) bool, odds int) func(iter.Seq[uint64]) int {
+// ideal is the oracle of BenchmarkTwoRareEvents for a run of events of 1
+// in odds, all of which fail it: it runs root seeds until one fails or is
+// useful, then re-draws the draw of the next event missing, alone, from a
+// stream of the root's, each timeline going on to the events after it
+// while they happen, until all have; it returns the timelines run in all.
+func ideal(run func(explore.Recipe) Outcome, useful func(Outcome) bool, odds, events int) func(iter.Seq[uint64]) int {
 	return func(roots iter.Seq[uint64]) int {
 		n := 0
 		for seed := range roots {
@@ -379,12 +389,13 @@ func ideal(run func(explore.Recipe) Outcome, useful func(Outcome) bool, odds int
 				continue
 			}
 			s := rng.New(mix(seed, 0x6f7261636c65))
-			for {
+			for met := len(o.Discoveries); met < events; {
 				n++
-				if s.IntN(odds) == 0 {
-					return n
+				for met < events && s.IntN(odds) == 0 {
+					met++
 				}
 			}
+			return n
 		}
 		return n
 	}
