@@ -37,7 +37,10 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // Serve serves h at tok on tr and returns the endpoint. Each request runs
 // h in a task of its own, with the transport's context (cancelled when it
 // closes), and the handler's return is the reply; the tasks are reused, up
-// to 16 of them waiting for work per endpoint. A handler that panics breaks the promise: the
+// to 16 of them waiting for work per endpoint. (In a simulation h runs in
+// the connection's reader until it first blocks, and the reading then
+// moves to a new task: the same behaviour, one task switch fewer per
+// request.) A handler that panics breaks the promise: the
 // caller gets ErrBrokenPromise, and the panic and its stack are logged.
 // Serve fails with ErrTokenInUse when tok is served already, and with
 // ErrClosed on a closed transport. A transport that listens answers
@@ -86,7 +89,9 @@ const maxIdle = 16
 // another, so that a request does not start a task of its own unless all
 // are busy. It keeps the request, the reply and the promise of the one it
 // runs, so that a request costs no allocation of its own: the codec gets
-// pointers into the worker.
+// pointers into the worker. In a simulation, where handlers run inline in
+// their connection's reader, a worker is that storage alone, with no task
+// (and no wake).
 type worker[Req, Resp any] struct {
 	wake *providers.Chan[struct{}]
 	req  Req
@@ -105,6 +110,9 @@ func (s *server[Req, Resp]) worker() (w *worker[Req, Resp], fresh bool) {
 		return w, false
 	}
 	s.mu.Unlock()
+	if s.t.onPark != nil {
+		return &worker[Req, Resp]{}, true
+	}
 	return &worker[Req, Resp]{wake: providers.NewChan[struct{}](s.t.p.Task, 1)}, true
 }
 
@@ -175,12 +183,26 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 		w.req = zero
 		w.pr.inReader = true
 		s.undecodable(&w.pr, err)
-		if !fresh {
+		if !fresh || s.t.onPark != nil {
 			s.idled(w)
 		}
 		return
 	}
+	if s.t.onPark != nil {
+		s.inline(c, w)
+		return
+	}
 	s.run(w, fresh)
+}
+
+// inline runs the handler on w's request in the connection's reader,
+// which is the running task; if the handler parks, the reading passes to
+// a new reader (see reader), and this task ends once it has answered.
+func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
+	s.t.onPark(c.rd.pass)
+	s.handle(s.t.ctx, w)
+	s.t.onPark(nil)
+	s.idled(w)
 }
 
 // undecodable answers a request that does not decode.

@@ -131,6 +131,9 @@ type Transport struct {
 	ln       net.Listener
 	monitor  *FailureMonitor
 	tasks    *providers.WaitGroup
+	// onPark is the simulation's Task.OnPark, nil in production: with it,
+	// handlers run inline in their connection's reader (see reader).
+	onPark func(fn func())
 
 	mu        sync.Mutex
 	closed    bool
@@ -188,6 +191,9 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 		peers:     make(map[string]*peer),
 		inbound:   make(map[uint64]*conn),
 		tasks:     providers.NewWaitGroup(p.Task),
+	}
+	if h, ok := p.Task.(interface{ OnPark(fn func()) }); ok {
+		t.onPark = h.OnPark
 	}
 	t.monitor = &FailureMonitor{t: t, addrs: make(map[string]*addrState), failed: make(map[endpointKey]bool)}
 	if cfg.Listen != "" {
