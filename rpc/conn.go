@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +41,7 @@ type conn struct {
 	recvd atomic.Uint64 // bytes read, for the liveness check
 	sent  atomic.Uint64 // writes
 
-	mu      sync.Mutex
+	mu      mutex
 	out     []byte // frames to write, besides the peer's queues
 	spare   []byte
 	pingDue bool
@@ -54,7 +53,7 @@ type conn struct {
 func newConn(t *Transport, nc net.Conn, pr *peer, gen uint64) *conn {
 	ctx, cancel := withCancel(t.ctx, t.p)
 	return &conn{
-		t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel,
+		t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel, mu: mutex{off: t.sim},
 		wake:     providers.NewChan[struct{}](t.p.Task, 1),
 		readDone: providers.NewChan[struct{}](t.p.Task, 1),
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -48,7 +47,7 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // well-known endpoints right after NewTransport, before anything that
 // waits.
 func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpoint[Req, Resp], error) {
-	s := &server[Req, Resp]{t: tr, tok: tok, h: h, name: "rpc handler " + tok.String()}
+	s := &server[Req, Resp]{t: tr, tok: tok, h: h, name: "rpc handler " + tok.String(), mu: mutex{off: tr.sim}}
 	if err := tr.register(tok, s); err != nil {
 		return Endpoint[Req, Resp]{}, err
 	}
@@ -78,7 +77,7 @@ type server[Req, Resp any] struct {
 	name   string
 	stream *Stream[Req, Resp]
 
-	mu   sync.Mutex
+	mu   mutex
 	idle []*worker[Req, Resp] // handler tasks waiting for a request
 }
 
@@ -166,7 +165,7 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 		return
 	}
 	if s.stream != nil {
-		pr := &promise{t: t, c: c, tok: tok, from: s.tok, inReader: true}
+		pr := &promise{t: t, c: c, tok: tok, from: s.tok, inReader: true, mu: mutex{off: t.sim}}
 		var req Req
 		if err := t.cfg.Codec.Decode(body, &req); err != nil {
 			s.undecodable(pr, err)
@@ -178,7 +177,7 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 	w, fresh := s.worker()
 	var zero Req
 	w.req = zero
-	w.pr = promise{t: t, c: c, tok: tok, from: s.tok}
+	w.pr = promise{t: t, c: c, tok: tok, from: s.tok, mu: mutex{off: t.sim}}
 	if err := t.cfg.Codec.Decode(body, &w.req); err != nil {
 		w.req = zero
 		w.pr.inReader = true
@@ -257,7 +256,7 @@ type promise struct {
 	// an answer then goes through the writer task, which the reader must
 	// never wait for.
 	inReader bool
-	mu       sync.Mutex
+	mu       mutex
 	done     bool
 }
 
@@ -325,7 +324,7 @@ type Stream[Req, Resp any] struct {
 	s  *server[Req, Resp]
 	ep Endpoint[Req, Resp]
 
-	mu     sync.Mutex
+	mu     mutex
 	closed bool
 	queue  []*Request[Req, Resp]
 	ready  *providers.Chan[struct{}]
@@ -356,8 +355,8 @@ func (r *Request[Req, Resp]) Break() { r.p.breakPromise() }
 // ServeStream serves tok on tr as a stream of requests and returns it.
 // Requests queue without bound until read; stop the stream with Close.
 func ServeStream[Req, Resp any](tr *Transport, tok Token) (*Stream[Req, Resp], error) {
-	st := &Stream[Req, Resp]{ready: providers.NewChan[struct{}](tr.p.Task, 1)}
-	st.s = &server[Req, Resp]{t: tr, tok: tok, stream: st}
+	st := &Stream[Req, Resp]{ready: providers.NewChan[struct{}](tr.p.Task, 1), mu: mutex{off: tr.sim}}
+	st.s = &server[Req, Resp]{t: tr, tok: tok, stream: st, mu: mutex{off: tr.sim}}
 	if err := tr.register(tok, st.s); err != nil {
 		return nil, err
 	}

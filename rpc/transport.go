@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -134,8 +133,9 @@ type Transport struct {
 	// onPark is the simulation's Task.OnPark, nil in production: with it,
 	// handlers run inline in their connection's reader (see reader).
 	onPark func(fn func())
+	sim    bool // in a simulation: the locks are off (see mutex)
 
-	mu        sync.Mutex
+	mu        mutex
 	closed    bool
 	endpoints map[Token]receiver
 	peers     map[string]*peer
@@ -193,9 +193,10 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 		tasks:     providers.NewWaitGroup(p.Task),
 	}
 	if h, ok := p.Task.(interface{ OnPark(fn func()) }); ok {
-		t.onPark = h.OnPark
+		t.onPark, t.sim = h.OnPark, true
+		t.mu.off = true
 	}
-	t.monitor = &FailureMonitor{t: t, addrs: make(map[string]*addrState), failed: make(map[endpointKey]bool)}
+	t.monitor = &FailureMonitor{t: t, mu: mutex{off: t.sim}, addrs: make(map[string]*addrState), failed: make(map[endpointKey]bool)}
 	if cfg.Listen != "" {
 		ln, err := p.Network.Listen(ctx, cfg.Listen)
 		if err != nil {
