@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 
+	"github.com/moonpool-go/moonpool/internal/callsite"
 	"github.com/moonpool-go/moonpool/internal/simctx"
 )
 
@@ -26,22 +27,30 @@ import (
 //
 // Outside a simulation, or while buggify is off, Buggify returns false at
 // the cost of a context lookup.
+//
+// Not inlined: the site is the return address of the call to Buggify, read
+// from the frame pointers (internal/callsite), which costs a few
+// nanoseconds where unwinding the stack cost a few hundred.
+//
+//go:noinline
 func Buggify(ctx context.Context) bool {
 	s := simctx.From(ctx)
 	if s == nil {
 		return false
 	}
-	return s.Buggify(caller(), -1)
+	return s.Buggify(callsite.Caller(), -1)
 }
 
 // BuggifyWithProb is [Buggify] with the site's own firing probability p
 // instead of the run's.
+//
+//go:noinline
 func BuggifyWithProb(ctx context.Context, p float64) bool {
 	s := simctx.From(ctx)
 	if s == nil {
 		return false
 	}
-	return s.Buggify(caller(), p)
+	return s.Buggify(callsite.Caller(), p)
 }
 
 // Knob returns normal, or spiked when the calling site's buggify fires: a
@@ -57,7 +66,10 @@ func Knob[T any](ctx context.Context, normal, spiked T) T {
 }
 
 // caller returns the PC of the call to the exported function that called
-// it: the buggify site.
+// it: the buggify site. Knob and KnobRange unwind the stack for it, as
+// Buggify does not: the wrapper of an instantiated generic function value
+// (f := chaos.Knob[int]) would stand for every call made through f, and
+// runtime.Callers steps over it.
 func caller() uintptr {
 	var pc [1]uintptr
 	runtime.Callers(3, pc[:])

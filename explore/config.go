@@ -16,8 +16,8 @@ type Config struct {
 	Branches int
 	// Energy is how many children one mark gets in a turn, in batches of
 	// Branches, before the exploration leaves it (with Barren set, a mark
-	// that keeps growing the coverage map earns more, and a cut or spent
-	// mark may have another turn).
+	// that keeps growing the coverage map earns more, a rare mark's turn
+	// is longer, and a cut or spent mark may have another turn).
 	Energy int
 	// MaxDepth is how many branch points a recipe may hold: a timeline
 	// that deep discovers without branching.
@@ -29,13 +29,19 @@ type Config struct {
 	// pool again, Barren children at a time, the least revived and then
 	// the deepest first, once no deeper mark is left to branch. When
 	// Barren root seeds in a row have found nothing new, the next turn is
-	// a cut or spent mark's, with Energy children more. 0 splits a fixed
-	// count: every mark gets its Energy, no more and no less.
+	// a cut or spent mark's, with a turn's children more. A turn is Energy
+	// children, or twice the cost of the mark's discovery when that is
+	// more: the timelines run since the coverage map grew before it. A
+	// discovery that took 1,000 timelines to come by may have a next step
+	// as rare beneath it, and its children get 2,000 timelines to find it
+	// before the roots, barren for as long, are tried again. 0 splits a
+	// fixed count: every mark gets its Energy, no more and no less.
 	Barren int
 }
 
 // Defaults returns a Config that works for a first try: a budget of 4,096
-// timelines, marks split 8 at a time up to 256 children, recipes up to 32
+// timelines, marks split 8 at a time up to 256 children a turn (more for a
+// mark that was rare to find), recipes up to 32
 // branch points deep, and a mark cut after 64 barren children in a row. A
 // gate of 1 in 20 stays shut for 64 children 4 times in 100, and for the
 // 256 of a mark's first turn and revivals 2 times in a million.

@@ -3,7 +3,8 @@ package providers
 import (
 	"context"
 	"fmt"
-	"runtime"
+
+	"github.com/moonpool-go/moonpool/internal/callsite"
 )
 
 // Mutex is a mutual exclusion lock that a simulation can see: use it where
@@ -27,10 +28,14 @@ type Mutex struct {
 }
 
 // A lockSite is a task that locked a Mutex, or waits to, and the return
-// address of its Lock call: symbolized only when a report is made.
+// address of its Lock call, and of the call above, should the first be
+// the wrapper of a method value (f := m.Lock): symbolized only when a
+// report is made. They are read from the frame pointers (a few
+// nanoseconds; unwinding the stack for them was a part of every
+// simulation's profile).
 type lockSite struct {
 	task string
-	pc   [1]uintptr
+	pc   [2]uintptr
 }
 
 // describer is implemented by a parker that can name the running task and
@@ -59,6 +64,10 @@ func NewMutex(t Task) *Mutex {
 
 // Lock locks m, blocking until it is available or until ctx is done, in
 // which case it returns ctx's error and m is not locked by the call.
+//
+// Not inlined, so that its call site can be read from its frame.
+//
+//go:noinline
 func (m *Mutex) Lock(ctx context.Context) error {
 	if m.p == nil {
 		if m.TryLock() {
@@ -75,7 +84,7 @@ func (m *Mutex) Lock(ctx context.Context) error {
 	var site lockSite
 	if m.d != nil {
 		site.task = m.d.TaskName()
-		runtime.Callers(2, site.pc[:])
+		callsite.Callers(site.pc[:])
 	}
 	if !m.locked {
 		m.locked = true
@@ -110,6 +119,10 @@ func (m *Mutex) Lock(ctx context.Context) error {
 }
 
 // TryLock locks m if it is unlocked, and reports whether it did.
+//
+// Not inlined, so that its call site can be read from its frame.
+//
+//go:noinline
 func (m *Mutex) TryLock() bool {
 	if m.p == nil {
 		m.mustReal()
@@ -127,7 +140,7 @@ func (m *Mutex) TryLock() bool {
 	m.locked = true
 	if m.d != nil {
 		m.holder.task = m.d.TaskName()
-		runtime.Callers(2, m.holder.pc[:])
+		callsite.Callers(m.holder.pc[:])
 	}
 	return true
 }
@@ -173,7 +186,7 @@ func (m *Mutex) describe() string {
 	if h.pc[0] == 0 {
 		return fmt.Sprintf("held by task %q", h.task)
 	}
-	f, _ := runtime.CallersFrames(h.pc[:]).Next()
+	f := callsite.First(h.pc[:])
 	return fmt.Sprintf("held by task %q, which locked it in %s at %s:%d", h.task, f.Function, f.File, f.Line)
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,10 +31,17 @@ type conn struct {
 	cancel context.CancelFunc
 	wake   *providers.Chan[struct{}]
 
+	// The reading: dec decodes what arrives; rd is the reader whose turn
+	// it is (see reader); readDone gets a value when the reading ends.
+	dec      *wire.Decoder
+	rd       *reader
+	readDone *providers.Chan[struct{}]
+	readName string
+
 	recvd atomic.Uint64 // bytes read, for the liveness check
 	sent  atomic.Uint64 // writes
 
-	mu      sync.Mutex
+	mu      mutex
 	out     []byte // frames to write, besides the peer's queues
 	spare   []byte
 	pingDue bool
@@ -46,7 +52,11 @@ type conn struct {
 
 func newConn(t *Transport, nc net.Conn, pr *peer, gen uint64) *conn {
 	ctx, cancel := withCancel(t.ctx, t.p)
-	return &conn{t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel, wake: providers.NewChan[struct{}](t.p.Task, 1)}
+	return &conn{
+		t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel, mu: mutex{off: t.sim},
+		wake:     providers.NewChan[struct{}](t.p.Task, 1),
+		readDone: providers.NewChan[struct{}](t.p.Task, 1),
+	}
 }
 
 // counter reads c's connection, counting the bytes for the liveness
@@ -177,28 +187,67 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 // task, the reader and the monitor in their own.
 func (c *conn) serve(ctx context.Context, dec *wire.Decoder) {
 	t := c.t
-	name := c.nc.RemoteAddr().String()
-	reader := t.p.Task.Go(c.ctx, "rpc read "+name, func(context.Context) error {
-		c.close(c.read(dec))
-		return nil
-	})
-	monitor := t.p.Task.Go(c.ctx, "rpc ping "+name, c.monitor)
+	c.dec = dec
+	c.readName = "rpc read " + c.nc.RemoteAddr().String()
+	c.startReader()
+	monitor := t.p.Task.Go(c.ctx, "rpc ping "+c.nc.RemoteAddr().String(), c.monitor)
 	c.close(c.write())
-	_ = reader.Join(context.WithoutCancel(ctx))
+	// The reading may have passed from task to task: wait for its end,
+	// not for a task that may be running a handler now.
+	_, _, _ = c.readDone.Recv(context.WithoutCancel(ctx))
 	_ = monitor.Join(context.WithoutCancel(ctx))
 }
 
-func (c *conn) read(dec *wire.Decoder) error {
+// A reader is one task's turn at reading a connection. In a simulation,
+// a request's handler runs inline in the reader, which saves the task
+// switch of handing it to a task of its own: the engine tells the reader
+// when the handler first parks (blocks on anything), and then, before
+// any other task runs, the reading passes to a new reader in a task of
+// its own, while this one stays with its handler. So a handler that
+// blocks, even on another request on the same connection, never stops
+// the connection; and since parks happen at points the seed decides, so
+// do the passes.
+type reader struct {
+	c     *conn
+	moved bool   // the reading passed to another reader
+	pass  func() // r.passOn, made once for the engine's hook
+}
+
+// startReader starts a reader in a task of its own and makes it the
+// connection's reader.
+func (c *conn) startReader() {
+	r := &reader{c: c}
+	r.pass = r.passOn
+	c.rd = r
+	c.t.p.Task.Go(c.ctx, c.readName, r.run)
+}
+
+// passOn hands the reading to a new reader: the engine calls it when
+// the running handler parks.
+func (r *reader) passOn() {
+	r.moved = true
+	r.c.startReader()
+}
+
+// run reads frames and dispatches them until the connection ends or the
+// reading passes to another reader.
+func (r *reader) run(context.Context) error {
+	c := r.c
 	for {
-		tok, payload, err := dec.Next()
+		tok, payload, err := c.dec.Next()
 		if err != nil {
 			if errors.Is(err, wire.ErrBadFrame) {
 				c.t.stats.badFrames.Add(1)
 				c.t.log.Warn("rpc: a bad frame ends the connection", "remote", c.nc.RemoteAddr(), "err", err)
 			}
-			return err
+			c.close(err)
+			c.readDone.TrySend(struct{}{})
+			return nil
 		}
 		c.t.dispatch(c, Token(tok), payload)
+		if r.moved {
+			return nil
+		}
 	}
 }
 

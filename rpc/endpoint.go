@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -37,7 +36,10 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // Serve serves h at tok on tr and returns the endpoint. Each request runs
 // h in a task of its own, with the transport's context (cancelled when it
 // closes), and the handler's return is the reply; the tasks are reused, up
-// to 16 of them waiting for work per endpoint. A handler that panics breaks the promise: the
+// to 16 of them waiting for work per endpoint. (In a simulation h runs in
+// the connection's reader until it first blocks, and the reading then
+// moves to a new task: the same behaviour, one task switch fewer per
+// request.) A handler that panics breaks the promise: the
 // caller gets ErrBrokenPromise, and the panic and its stack are logged.
 // Serve fails with ErrTokenInUse when tok is served already, and with
 // ErrClosed on a closed transport. A transport that listens answers
@@ -45,7 +47,7 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // well-known endpoints right after NewTransport, before anything that
 // waits.
 func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpoint[Req, Resp], error) {
-	s := &server[Req, Resp]{t: tr, tok: tok, h: h, name: "rpc handler " + tok.String()}
+	s := &server[Req, Resp]{t: tr, tok: tok, h: h, name: "rpc handler " + tok.String(), mu: mutex{off: tr.sim}}
 	if err := tr.register(tok, s); err != nil {
 		return Endpoint[Req, Resp]{}, err
 	}
@@ -75,7 +77,7 @@ type server[Req, Resp any] struct {
 	name   string
 	stream *Stream[Req, Resp]
 
-	mu   sync.Mutex
+	mu   mutex
 	idle []*worker[Req, Resp] // handler tasks waiting for a request
 }
 
@@ -86,7 +88,9 @@ const maxIdle = 16
 // another, so that a request does not start a task of its own unless all
 // are busy. It keeps the request, the reply and the promise of the one it
 // runs, so that a request costs no allocation of its own: the codec gets
-// pointers into the worker.
+// pointers into the worker. In a simulation, where handlers run inline in
+// their connection's reader, a worker is that storage alone, with no task
+// (and no wake).
 type worker[Req, Resp any] struct {
 	wake *providers.Chan[struct{}]
 	req  Req
@@ -105,6 +109,9 @@ func (s *server[Req, Resp]) worker() (w *worker[Req, Resp], fresh bool) {
 		return w, false
 	}
 	s.mu.Unlock()
+	if s.t.onPark != nil {
+		return &worker[Req, Resp]{}, true
+	}
 	return &worker[Req, Resp]{wake: providers.NewChan[struct{}](s.t.p.Task, 1)}, true
 }
 
@@ -158,7 +165,7 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 		return
 	}
 	if s.stream != nil {
-		pr := &promise{t: t, c: c, tok: tok, from: s.tok, inReader: true}
+		pr := &promise{t: t, c: c, tok: tok, from: s.tok, inReader: true, mu: mutex{off: t.sim}}
 		var req Req
 		if err := t.cfg.Codec.Decode(body, &req); err != nil {
 			s.undecodable(pr, err)
@@ -170,17 +177,31 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 	w, fresh := s.worker()
 	var zero Req
 	w.req = zero
-	w.pr = promise{t: t, c: c, tok: tok, from: s.tok}
+	w.pr = promise{t: t, c: c, tok: tok, from: s.tok, mu: mutex{off: t.sim}}
 	if err := t.cfg.Codec.Decode(body, &w.req); err != nil {
 		w.req = zero
 		w.pr.inReader = true
 		s.undecodable(&w.pr, err)
-		if !fresh {
+		if !fresh || s.t.onPark != nil {
 			s.idled(w)
 		}
 		return
 	}
+	if s.t.onPark != nil {
+		s.inline(c, w)
+		return
+	}
 	s.run(w, fresh)
+}
+
+// inline runs the handler on w's request in the connection's reader,
+// which is the running task; if the handler parks, the reading passes to
+// a new reader (see reader), and this task ends once it has answered.
+func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
+	s.t.onPark(c.rd.pass)
+	s.handle(s.t.ctx, w)
+	s.t.onPark(nil)
+	s.idled(w)
 }
 
 // undecodable answers a request that does not decode.
@@ -235,7 +256,7 @@ type promise struct {
 	// an answer then goes through the writer task, which the reader must
 	// never wait for.
 	inReader bool
-	mu       sync.Mutex
+	mu       mutex
 	done     bool
 }
 
@@ -303,7 +324,7 @@ type Stream[Req, Resp any] struct {
 	s  *server[Req, Resp]
 	ep Endpoint[Req, Resp]
 
-	mu     sync.Mutex
+	mu     mutex
 	closed bool
 	queue  []*Request[Req, Resp]
 	ready  *providers.Chan[struct{}]
@@ -334,8 +355,8 @@ func (r *Request[Req, Resp]) Break() { r.p.breakPromise() }
 // ServeStream serves tok on tr as a stream of requests and returns it.
 // Requests queue without bound until read; stop the stream with Close.
 func ServeStream[Req, Resp any](tr *Transport, tok Token) (*Stream[Req, Resp], error) {
-	st := &Stream[Req, Resp]{ready: providers.NewChan[struct{}](tr.p.Task, 1)}
-	st.s = &server[Req, Resp]{t: tr, tok: tok, stream: st}
+	st := &Stream[Req, Resp]{ready: providers.NewChan[struct{}](tr.p.Task, 1), mu: mutex{off: tr.sim}}
+	st.s = &server[Req, Resp]{t: tr, tok: tok, stream: st, mu: mutex{off: tr.sim}}
 	if err := tr.register(tok, st.s); err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package rpc
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -43,7 +42,7 @@ func (s State) String() string {
 type FailureMonitor struct {
 	t *Transport
 
-	mu     sync.Mutex
+	mu     mutex
 	addrs  map[string]*addrState
 	failed map[endpointKey]bool
 }

@@ -3,7 +3,6 @@ package rpc
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/moonpool-go/moonpool/rpc/internal/wire"
@@ -16,7 +15,7 @@ type peer struct {
 	t    *Transport
 	addr string
 
-	mu       sync.Mutex
+	mu       mutex
 	closed   bool
 	rel      callList // GetReply's requests, until answered: resent on each connection
 	relNext  *call    // the first of rel not yet written on cur
@@ -29,7 +28,7 @@ type peer struct {
 	known    bool   // instance is set
 }
 
-func newPeer(t *Transport, addr string) *peer { return &peer{t: t, addr: addr} }
+func newPeer(t *Transport, addr string) *peer { return &peer{t: t, addr: addr, mu: mutex{off: t.sim}} }
 
 // run dials addr, serves each connection until it ends, and redials,
 // until the transport closes. Failed attempts back off from

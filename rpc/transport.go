@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -131,8 +130,12 @@ type Transport struct {
 	ln       net.Listener
 	monitor  *FailureMonitor
 	tasks    *providers.WaitGroup
+	// onPark is the simulation's Task.OnPark, nil in production: with it,
+	// handlers run inline in their connection's reader (see reader).
+	onPark func(fn func())
+	sim    bool // in a simulation: the locks are off (see mutex)
 
-	mu        sync.Mutex
+	mu        mutex
 	closed    bool
 	endpoints map[Token]receiver
 	peers     map[string]*peer
@@ -189,7 +192,11 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 		inbound:   make(map[uint64]*conn),
 		tasks:     providers.NewWaitGroup(p.Task),
 	}
-	t.monitor = &FailureMonitor{t: t, addrs: make(map[string]*addrState), failed: make(map[endpointKey]bool)}
+	if h, ok := p.Task.(interface{ OnPark(fn func()) }); ok {
+		t.onPark, t.sim = h.OnPark, true
+		t.mu.off = true
+	}
+	t.monitor = &FailureMonitor{t: t, mu: mutex{off: t.sim}, addrs: make(map[string]*addrState), failed: make(map[endpointKey]bool)}
 	if cfg.Listen != "" {
 		ln, err := p.Network.Listen(ctx, cfg.Listen)
 		if err != nil {

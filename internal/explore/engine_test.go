@@ -110,10 +110,11 @@ func TestNothingToFollowIsPlainSeeds(t *testing.T) {
 
 func TestTwoRareEvents(t *testing.T) {
 	// Two events of 1 in 1,000, one after the other: about a million
-	// plain seeds. A mark's 256 children meet the second event 23 times
-	// in 100; after that the first event is no longer new, so only
-	// adaptive splitting, which gives the marks the turn of roots that
-	// find nothing, comes back to it.
+	// plain seeds. The first mark's turn, twice the roots it took, meets
+	// the second event 86 times in 100 when it took 1,000; after that the
+	// first event is no longer new, so only adaptive splitting, which
+	// gives the marks the turn of roots that find nothing, comes back to
+	// it. A fixed count of 256 children meets it 23 times in 100.
 	cfg := explore.Defaults()
 	cfg.Timelines = 10_000
 	rep := Run(cfg, seeds(cfg.Timelines), maze(2, 1000))
@@ -123,6 +124,91 @@ func TestTwoRareEvents(t *testing.T) {
 
 	cfg.Barren = 0
 	assert.False(t, Run(cfg, seeds(cfg.Timelines), maze(2, 1000)).Failed, "a fixed count of 256 children per mark")
+}
+
+// TestARareMarkGetsTwiceItsCost has the 300th root seed make the only
+// discovery: its mark cost 300 timelines, and gets 600 children before a
+// root seed runs again, where a mark cheaper than Energy would get Energy.
+func TestARareMarkGetsTwiceItsCost(t *testing.T) {
+	var rare uint64
+	for seed := range seeds(300) {
+		rare = seed // the 300th
+	}
+	for _, c := range []struct {
+		name   string
+		barren int
+		want   int
+	}{
+		{"adaptive", explore.Defaults().Barren, 600},
+		{"fixed", 0, explore.Defaults().Energy},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := explore.Defaults()
+			cfg.Barren = c.barren
+			var depths []int
+			Run(cfg, seeds(cfg.Timelines), func(r explore.Recipe) Outcome {
+				depths = append(depths, r.Depth())
+				if r.Depth() == 0 && r.Seed == rare {
+					return Outcome{Draws: 3, Discoveries: []Discovery{{Sig: 1, At: 1}}}
+				}
+				return Outcome{Draws: 3}
+			})
+			require.Greater(t, len(depths), 300)
+			children := 0
+			for _, d := range depths[300:] {
+				if d == 0 {
+					break
+				}
+				children++
+			}
+			assert.Equal(t, c.want, children, "children of the mark before the next root seed")
+		})
+	}
+}
+
+// TestTwoRareEventsCloseToTheFloor compares 100 explorations of two
+// events of 1 in 1,000 with the oracle that spends nothing beside the
+// first mark's children: the same root seeds until one meets the first
+// event, then the same children of its mark, in order, until one meets the
+// second. What the exploration runs more is roots and other marks.
+func TestTwoRareEventsCloseToTheFloor(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 100_000
+	run := maze(2, 1000)
+	var ours, floor int
+	for k := range 100 {
+		rep := Run(cfg, from(uint64(k)), run)
+		require.True(t, rep.Failed, "exploration %d", k)
+		ours += rep.FoundAfter
+		floor += sameChildren(from(uint64(k)), run)
+	}
+	ratio := float64(ours) / float64(floor)
+	t.Logf("two 1-in-1,000 events: %d timelines against %d, %.3f", ours/100, floor/100, ratio)
+	assert.Less(t, ratio, 1.05, "timelines beside the first mark's children (1.105 when a mark's turn was Energy alone)")
+}
+
+// sameChildren is the oracle of TestTwoRareEventsCloseToTheFloor.
+func sameChildren(roots iter.Seq[uint64], run func(explore.Recipe) Outcome) int {
+	n := 0
+	for seed := range roots {
+		n++
+		root := explore.Recipe{Seed: seed}
+		o := run(root)
+		if o.Failed {
+			return n
+		}
+		if len(o.Discoveries) == 0 {
+			continue
+		}
+		at := o.Discoveries[0].At
+		for i := 0; ; i++ {
+			n++
+			if run(root.Child(at, childSeed(root, at, i))).Failed {
+				return n
+			}
+		}
+	}
+	return n
 }
 
 // either is two events of 1 in odds in one run, either first: the second
@@ -225,47 +311,151 @@ func TestDiscoveriesAtOneDrawAreOneMark(t *testing.T) {
 	assert.LessOrEqual(t, rep.Marks, 5, "one mark per draw, not per discovery: %+v", rep.PerMark)
 }
 
-// BenchmarkTwoRareEvents reports the mean timelines until two events of
-// 1 in 1,000 meet, over 100 explorations from different root seeds, one
-// after the other (the second tried only past the first) and either
-// first, with Defaults and with a fixed count of Defaults' 256 children
-// per mark. Plain seeds take about 1,000,000.
+// BenchmarkTwoRareEvents reports the timelines until two events of 1 in
+// 1,000 meet (mean, median and 90th percentile over many explorations from
+// different root seeds), one after the other (the second tried only past
+// the first) and either first, with Defaults and with a fixed count of
+// Defaults' 256 children per mark, each beside the ideal over the same
+// explorations and its ratio to it. Plain seeds take 1,000,000 on average.
+//
+// The ideal is the best an explorer that learns only from discoveries can
+// do, played by an oracle that knows where each event's draw is: it runs
+// the same root seeds until one makes a discovery, then re-draws exactly
+// the missing event's draw until it happens. Its expectation is exact:
+// 1/p for the first event and 1/p for the second, 1,999 with p = 1/1,000
+// (the root that meets the first event meets the second one time in
+// 1,000); either first, (1-p)/q + 1/p with q = 2p-p^2 the chance that a
+// root meets at least one, 1,499.75. The ideal-forward rows are the oracle
+// held to a recipe's branching, which keeps a prefix and re-draws all that
+// follows: a root whose only event is the later one teaches it nothing, so
+// it waits for the first event to open the run, 1,999 again.
+//
+// The stepwise rows are the same chance of 1 in 1,000,000 a run, each
+// event reported as three steps of 1 in 10 (a Sometimes on each): partial
+// progress, which the explorer follows step by step. Its ideal is
+// 1/p + 5(1-p)/p = 55 with p = 1/10: the timeline that meets a step
+// meets the next one time in 10.
 func BenchmarkTwoRareEvents(b *testing.B) {
+	const p = 1.0 / 1000
 	fixed := explore.Defaults()
 	fixed.Barren = 0
+	seqIdeal := ideal(maze(2, 1000), anyDiscovery, 1000, 2)
+	eitherIdeal := ideal(either(1000), anyDiscovery, 1000, 2)
+	forwardIdeal := ideal(either(1000), firstDiscovered, 1000, 2)
+	stepIdeal := ideal(maze(6, 10), anyDiscovery, 10, 6)
 	for _, c := range []struct {
-		name string
-		cfg  explore.Config
-		run  func(explore.Recipe) Outcome
+		name  string
+		n     int                          // explorations
+		cfg   explore.Config               // the explorer's, when explore is nil
+		ideal func(iter.Seq[uint64]) int   // the oracle, or nil
+		exact float64                      // the oracle's expectation
+		best  []func(iter.Seq[uint64]) int // the ideals to report a ratio to: x-ideal, x-forward
+		run   func(explore.Recipe) Outcome
 	}{
-		{"sequential/adaptive", explore.Defaults(), maze(2, 1000)},
-		{"sequential/fixed", fixed, maze(2, 1000)},
-		{"either/adaptive", explore.Defaults(), either(1000)},
-		{"either/fixed", fixed, either(1000)},
+		{name: "sequential/ideal", n: 1000, ideal: seqIdeal, exact: (2 - p) / p},
+		{name: "sequential/adaptive", n: 1000, cfg: explore.Defaults(), best: fns(seqIdeal), run: maze(2, 1000)},
+		{name: "sequential/fixed", n: 100, cfg: fixed, best: fns(seqIdeal), run: maze(2, 1000)},
+		{name: "either/ideal", n: 1000, ideal: eitherIdeal, exact: (1-p)/(2*p-p*p) + 1/p},
+		{name: "either/ideal-forward", n: 1000, ideal: forwardIdeal, exact: (2 - p) / p},
+		{name: "either/adaptive", n: 1000, cfg: explore.Defaults(), best: fns(eitherIdeal, forwardIdeal), run: either(1000)},
+		{name: "either/fixed", n: 100, cfg: fixed, best: fns(eitherIdeal, forwardIdeal), run: either(1000)},
+		{name: "stepwise/ideal", n: 1000, ideal: stepIdeal, exact: 1/0.1 + 5*0.9/0.1},
+		{name: "stepwise/adaptive", n: 1000, cfg: explore.Defaults(), best: fns(stepIdeal), run: maze(6, 10)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			c.cfg.Timelines = 100_000
 			for b.Loop() {
-				var sum, missed int
-				var all []int
-				for k := range 100 {
+				var found []int
+				best := make([]float64, len(c.best))
+				missed := 0
+				for k := range c.n {
+					for i, f := range c.best {
+						best[i] += float64(f(from(uint64(k))))
+					}
+					if c.ideal != nil {
+						found = append(found, c.ideal(from(uint64(k))))
+						continue
+					}
 					rep := Run(c.cfg, from(uint64(k)), c.run)
 					if !rep.Failed {
 						missed++
 						continue
 					}
-					sum += rep.FoundAfter
-					all = append(all, rep.FoundAfter)
+					found = append(found, rep.FoundAfter)
 				}
-				slices.Sort(all)
-				b.ReportMetric(float64(sum)/float64(max(1, len(all))), "timelines/found")
-				if len(all) > 0 {
-					b.ReportMetric(float64(all[len(all)/2]), "median")
+				mean := reportFound(b, found)
+				b.ReportMetric(float64(missed)*100/float64(c.n), "missed/100")
+				if c.exact > 0 {
+					b.ReportMetric(c.exact, "exact")
 				}
-				b.ReportMetric(float64(missed), "missed/100")
+				if missed > 0 {
+					continue // a mean that leaves out the missed is no ratio to the ideal's
+				}
+				for i, name := range []string{"x-ideal", "x-forward"}[:len(best)] {
+					b.ReportMetric(mean/(best[i]/float64(c.n)), name)
+				}
 			}
 		})
 	}
+}
+
+func fns(f ...func(iter.Seq[uint64]) int) []func(iter.Seq[uint64]) int { return f }
+
+// reportFound reports the mean, median and 90th percentile of found, and
+// returns the mean.
+func reportFound(b *testing.B, found []int) float64 {
+	if len(found) == 0 {
+		return 0
+	}
+	slices.Sort(found)
+	sum := 0
+	for _, n := range found {
+		sum += n
+	}
+	mean := float64(sum) / float64(len(found))
+	b.ReportMetric(mean, "timelines/found")
+	b.ReportMetric(float64(found[len(found)/2]), "median")
+	b.ReportMetric(float64(found[len(found)*9/10]), "p90")
+	return mean
+}
+
+// ideal is the oracle of BenchmarkTwoRareEvents for a run of events of 1
+// in odds, all of which fail it: it runs root seeds until one fails or is
+// useful, then re-draws the draw of the next event missing, alone, from a
+// stream of the root's, each timeline going on to the events after it
+// while they happen, until all have; it returns the timelines run in all.
+func ideal(run func(explore.Recipe) Outcome, useful func(Outcome) bool, odds, events int) func(iter.Seq[uint64]) int {
+	return func(roots iter.Seq[uint64]) int {
+		n := 0
+		for seed := range roots {
+			n++
+			o := run(explore.Recipe{Seed: seed})
+			if o.Failed {
+				return n
+			}
+			if !useful(o) {
+				continue
+			}
+			s := rng.New(mix(seed, 0x6f7261636c65))
+			for met := len(o.Discoveries); met < events; {
+				n++
+				for met < events && s.IntN(odds) == 0 {
+					met++
+				}
+			}
+			return n
+		}
+		return n
+	}
+}
+
+// anyDiscovery is useful to an oracle that can re-draw either event's draw.
+func anyDiscovery(o Outcome) bool { return len(o.Discoveries) > 0 }
+
+// firstDiscovered is useful to an oracle held to a recipe's branching: the
+// first event's draw has the other's after it, to re-draw.
+func firstDiscovered(o Outcome) bool {
+	return slices.ContainsFunc(o.Discoveries, func(d Discovery) bool { return d.Sig == 1 })
 }
 
 // from is root seeds of their own for each k.

@@ -51,6 +51,26 @@ func TestDeadlockNamesEachMutexHolderAndWhereItLocked(t *testing.T) {
 	assert.Contains(t, f.Msg, fmt.Sprintf("holder_test.go:%d)", lineA))
 }
 
+// Locked through a method value, a Mutex is still named by the line of the
+// call, not by the wrapper the compiler makes for the method value.
+func TestDeadlockNamesALockThroughAMethodValue(t *testing.T) {
+	var at int
+	world := New(Config{Seed: 1})
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		m := providers.NewMutex(p.Task)
+		lock := m.Lock
+		at = line() + 1
+		_ = lock(ctx)
+		return m.Lock(ctx)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	require.Equal(t, Deadlock, f.Kind)
+	assert.Contains(t, f.Msg, fmt.Sprintf(`(held by task "driver", which locked it in `+
+		`github.com/moonpool-go/moonpool/internal/sim.TestDeadlockNamesALockThroughAMethodValue.func1 at `))
+	assert.Contains(t, f.Msg, fmt.Sprintf("holder_test.go:%d)", at))
+}
+
 // The description is made when the report is: a Mutex handed from one
 // holder to the next names the holder at that time.
 func TestMutexHolderIsTheOneAtReportTime(t *testing.T) {

@@ -156,6 +156,7 @@ func (p *taskProvider) Go(ctx context.Context, name string, fn func(ctx context.
 func (p *taskProvider) Yield(ctx context.Context) {
 	w := (*World)(p)
 	t := w.current("Yield")
+	t.fireOnPark()
 	// Ready at once: the scheduler may pick this task again straight away.
 	t.waitGen++
 	w.makeReady(t)
@@ -164,6 +165,23 @@ func (p *taskProvider) Yield(ctx context.Context) {
 	if !ok || t.killed {
 		t.unwind()
 	}
+}
+
+// OnPark has fn called the first time, from now on, that the running task
+// gives up its turn: when it parks (on anything: a sleep, a read, a
+// channel, a lock, a join) or yields. fn runs inside that call, before
+// any other task runs and before the park could return; it must not
+// block, and it may start tasks, which join the running task's process.
+// OnPark(nil), or the call, clears it; a task that ends clears it too.
+//
+// It is how code that runs work inline learns, at a deterministic point,
+// that the work blocks: the rpc transport runs a handler in its
+// connection's reader, and hands the reading to a new task if the
+// handler parks. It is on no interface of package providers: such code
+// finds it on the Task provider by an interface of its own, and does
+// without it in production.
+func (p *taskProvider) OnPark(fn func()) {
+	(*World)(p).current("OnPark").onPark = fn
 }
 
 func (p *taskProvider) WaitToken() providers.WaitToken {

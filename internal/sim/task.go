@@ -49,6 +49,9 @@ type task struct {
 
 	// describe, when set, adds to what at report time (ParkDescribed).
 	describe func() string
+	// onPark, when set, is called once when the task next gives up its
+	// turn (taskProvider.OnPark).
+	onPark func()
 
 	started  bool
 	finished bool
@@ -226,6 +229,7 @@ func (t *task) body() {
 func (t *task) finish() {
 	w := t.w
 	t.finished = true
+	t.onPark = nil
 	w.cancelTask(t)
 	if t.owned {
 		w.disown(t.ctx)
@@ -267,6 +271,9 @@ func (w *World) park(ctx context.Context, what string) error {
 			return ctx.Err()
 		default:
 		}
+	}
+	t.fireOnPark()
+	if d != nil {
 		t.waitCtx = ctx
 		t.ctxOwned = own || w.isOwned(ctx)
 		list := w.waitList(t)
@@ -283,6 +290,15 @@ func (w *World) park(ctx context.Context, what string) error {
 	err := t.wakeErr
 	t.wakeErr = nil
 	return err
+}
+
+// fireOnPark calls the task's OnPark function, if one is set, once: the
+// task is about to give up its turn.
+func (t *task) fireOnPark() {
+	if f := t.onPark; f != nil {
+		t.onPark = nil
+		f()
+	}
 }
 
 // current returns the running task, or panics with a message naming the

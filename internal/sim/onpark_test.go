@@ -1,0 +1,80 @@
+package sim
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// onParker is how code outside the engine finds OnPark.
+type onParker interface{ OnPark(fn func()) }
+
+// OnPark's function runs once, at the first park or yield after it is
+// set, before any other task runs; a park that returns at once (its
+// context is done) is no park; nil clears it.
+func TestOnParkFiresOnceAtTheNextPark(t *testing.T) {
+	var log []string
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		hook := p.Task.(onParker)
+		note := func(s string) func() { return func() { log = append(log, s) } }
+
+		hook.OnPark(note("sleep"))
+		log = append(log, "before")
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		require.Error(t, p.Time.Sleep(done, time.Second)) // returns at once: not a park
+		log = append(log, "cancelled sleep")
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		log = append(log, "slept")
+		require.NoError(t, p.Time.Sleep(ctx, time.Second)) // fired already
+		log = append(log, "slept again")
+
+		hook.OnPark(note("cleared"))
+		hook.OnPark(nil)
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+
+		hook.OnPark(note("yield"))
+		p.Task.Yield(ctx)
+		log = append(log, "yielded")
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, []string{"before", "cancelled sleep", "sleep", "slept", "slept again", "yield", "yielded"}, log)
+}
+
+// A task started by OnPark's function, inside the park, runs while the
+// parked task waits, and belongs to the parked task's process; the
+// trace is the same on every run.
+func TestOnParkStartsATaskThatRunsMeanwhile(t *testing.T) {
+	trace := func() (uint64, []string) {
+		var log []string
+		w := New(Config{Seed: 3})
+		res := w.Run(func(ctx context.Context, p providers.Providers) error {
+			g := w.NewGroup("proc")
+			h := g.Go(ctx, "first", func(ctx context.Context) error {
+				ch := providers.NewChan[int](p.Task, 0)
+				p.Task.(onParker).OnPark(func() {
+					p.Task.Go(ctx, "second", func(ctx context.Context) error {
+						log = append(log, p.Task.(interface{ TaskName() string }).TaskName())
+						return ch.Send(ctx, 7)
+					})
+				})
+				v, _, err := ch.Recv(ctx)
+				log = append(log, "got", string(rune('0'+v)))
+				return err
+			})
+			return h.Join(ctx)
+		})
+		require.NoError(t, res.Err)
+		return res.Trace, log
+	}
+	tr1, log := trace()
+	tr2, _ := trace()
+	assert.Equal(t, []string{"proc/second", "got", "7"}, log)
+	assert.Equal(t, tr1, tr2)
+}

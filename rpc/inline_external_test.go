@@ -1,0 +1,84 @@
+package rpc_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/rpc"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// In a simulation a handler runs in its connection's reader until it
+// blocks. A handler that waits for another request on the same
+// connection still gets it: the reading moved on when the handler parked.
+func TestHandlerWaitsForAnotherRequestOnItsConnection(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ctx := within(s, time.Minute)
+		signal := providers.NewChan[int](s.Providers().Task, 0)
+		wait, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, r echoReq) (echoResp, error) {
+			n, _, err := signal.Recv(ctx)
+			return echoResp{r.N + n}, err
+		})
+		require.NoError(s, err)
+		poke, err := rpc.Serve(server, rpc.WellKnown(2), func(ctx context.Context, r echoReq) (echoResp, error) {
+			return echoResp{r.N}, signal.Send(ctx, r.N)
+		})
+		require.NoError(s, err)
+		got := providers.NewChan[echoResp](s.Providers().Task, 1)
+		s.Go("waiter", func(context.Context) error {
+			resp, err := wait.GetReply(ctx, client, echoReq{N: 1})
+			got.TrySend(resp)
+			return err
+		})
+		s.Sleep(10 * time.Millisecond) // the waiter's handler is parked
+		resp, err := poke.GetReply(ctx, client, echoReq{N: 40})
+		require.NoError(s, err)
+		assert.Equal(s, echoResp{40}, resp)
+		resp, _, err = got.Recv(ctx)
+		require.NoError(s, err)
+		assert.Equal(s, echoResp{41}, resp)
+	}, quiet...)
+}
+
+// Handlers that never return hold no connection up: later requests on
+// it are answered, and closing the server's transport returns while
+// they still wait; their callers learn that the server went away.
+func TestBlockedHandlersLeaveTheConnectionServed(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ctx := within(s, time.Minute)
+		task := s.Providers().Task
+		block, err := rpc.Serve(server, rpc.WellKnown(1), func(context.Context, echoReq) (echoResp, error) {
+			return echoResp{}, providers.Wait(context.Background(), task) // never
+		})
+		require.NoError(s, err)
+		dbl, err := rpc.Serve(server, rpc.WellKnown(2), double)
+		require.NoError(s, err)
+		errs := providers.NewChan[error](task, 3)
+		for i := range 3 {
+			s.Go("blocked caller", func(context.Context) error {
+				_, err := block.TryGetReply(ctx, client, echoReq{N: i})
+				errs.TrySend(err)
+				return nil
+			})
+		}
+		s.Sleep(10 * time.Millisecond)
+		for i := range 5 {
+			resp, err := dbl.GetReply(ctx, client, echoReq{N: i})
+			require.NoError(s, err)
+			assert.Equal(s, echoResp{2 * i}, resp)
+		}
+		require.NoError(s, server.Close())
+		for range 3 {
+			err, _, _ := errs.Recv(ctx)
+			assert.True(s, errors.Is(err, rpc.ErrMaybeDelivered), "a blocked call after the server closed: %v", err)
+		}
+	}, quiet...)
+}
