@@ -72,10 +72,10 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	}
 	a := s.chaos.Attrition
 	if a.Enabled && a.Unit == chaos.Process && a.MaxDead > len(c.procs) {
-		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d", a.MaxDead, len(c.procs), len(c.procs))
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d, or boot more processes", a.MaxDead, len(c.procs), len(c.procs))
 	}
 	if n := len(c.Units(a.Unit)); a.Enabled && a.Unit != chaos.Process && a.MaxDead > n {
-		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d %vs (%v); lower MaxDead to at most %d, or place the processes in more (Processes.Topology)", a.MaxDead, n, a.Unit, c.Units(a.Unit), n)
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d %vs (%v) and Attrition.Unit is %s; lower MaxDead to at most %d, or place the processes in more %vs (Processes.Topology)", a.MaxDead, n, a.Unit, c.Units(a.Unit), unitConst(a.Unit), n, a.Unit)
 	}
 	ctx := s.Context()
 	p := s.workloadProviders()
