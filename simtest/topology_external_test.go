@@ -224,6 +224,17 @@ func TestTopologyBadInputIsAConfigurationError(t *testing.T) {
 		}, []simtest.Option{attrition(chaos.Zone, 3)},
 			`simtest: configuration error: Attrition.MaxDead is 3 but the cluster has 2 zones ([dc0-z0 dc0-z1]) and Attrition.Unit is chaos.Zone; ` +
 				`lower MaxDead to at most 2, or place the processes in more zones (Processes.Topology)`, 1},
+		{"MaxDead above the zones, in a seed that reboots nothing", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 4, New: writer, Topology: simtest.Topology{Zones: 2, Machines: 2}}).Run(simtest.Phases{})
+		}, []simtest.Option{func() simtest.Option {
+			c := chaos.Off()
+			c.Attrition = chaos.DefaultAttrition()
+			c.Attrition.Unit, c.Attrition.MaxDead = chaos.Zone, 3
+			c.Swarm = true // attrition is off in some seeds: in the first five of this base
+			return simtest.Chaos(c)
+		}(), simtest.BaseSeed(7)},
+			`simtest: configuration error: Attrition.MaxDead is 3 but the cluster has 2 zones ([dc0-z0 dc0-z1]) and Attrition.Unit is chaos.Zone; ` +
+				`lower MaxDead to at most 2, or place the processes in more zones (Processes.Topology)`, 1},
 		{"MaxDead above the processes", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).Run(simtest.Phases{})
 		}, []simtest.Option{attrition(chaos.Process, 3)},
