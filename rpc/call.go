@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -43,6 +44,11 @@ type call struct {
 	finished bool
 	reply    []byte // a copy of the reply's payload
 	err      error
+
+	// In a simulation: the connection whose reading was lent to the
+	// caller with the reply (conn.lend), and the one the caller reads
+	// for the reply (Transport.readOwnReply).
+	lent, readOn *conn
 }
 
 // ref is a call as it was when taken from a queue: calls are reused, so
@@ -71,6 +77,10 @@ func (x *call) receive(c *conn, tok Token, payload []byte) {
 	}
 	if !ok {
 		x.t.stats.orphans.Add(1)
+		return
+	}
+	if c.rstate == readByTask && c.ctxReader != nil {
+		c.lend(x) // the reader task read it: the caller reads the next one
 	}
 }
 
@@ -92,6 +102,12 @@ func (x *call) complete(tok Token, reply []byte, err error) bool {
 	pr := x.peer
 	t.mu.Unlock()
 	pr.remove(x)
+	if c := x.readOn; c != nil && c.inNext {
+		// The caller reads for this reply: a deadline in the past
+		// wakes it.
+		c.poked = true
+		_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+	}
 	x.done.TrySend(struct{}{}) // the last touch: the caller may reuse x once it has this
 	return true
 }
@@ -106,6 +122,7 @@ func (t *Transport) newCallLocked() *call {
 func (t *Transport) putCall(x *call) {
 	t.mu.Lock()
 	x.peer, x.tok, x.target, x.mode, x.written, x.finished, x.err = nil, Token{}, Token{}, 0, false, false, nil
+	x.lent, x.readOn = nil, nil
 	x.frame, x.reply = x.frame[:0], x.reply[:0]
 	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
 		t.free = append(t.free, x)
@@ -206,11 +223,18 @@ func (t *Transport) exchange(ctx context.Context, x *call, encErr error, method,
 
 // wait waits for x's outcome. On an error, x goes back to the free list.
 func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) error {
+	if t.sim {
+		t.readOwnReply(ctx, x)
+	}
 	if _, _, err := x.done.Recv(ctx); err != nil {
 		// Settle it now, or, if it was settled meanwhile, wait for the
 		// settler's last touch: either way, done gets its value.
 		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", method, x.target, addr, err))
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
+	}
+	if c := x.lent; c != nil {
+		x.lent = nil
+		c.takeLent(x)
 	}
 	// x.err was set before done had its value, and nobody sets it again.
 	if err := x.err; err != nil {
@@ -218,6 +242,51 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		return err
 	}
 	return nil
+}
+
+// readOwnReply reads the connection for x's reply in the calling task,
+// if it holds the connection's reading, as leader/follower servers do:
+// the reader task, which would read the reply and wake the caller, a
+// task switch a round trip, is not woken. A caller holds the reading
+// when the reader task lent it with its last reply (conn.lend), until it
+// gives up its turn other than to read; so a caller that makes call
+// after call on one connection reads every reply itself. It reads
+// whatever arrives, dispatching it as the reader task would (a request
+// then runs in a task of its own, since the caller cannot hand on its
+// reading), until x is settled, its context ends or the connection
+// fails; then it keeps the reading, or gives it back on failure.
+func (t *Transport) readOwnReply(ctx context.Context, x *call) {
+	c := x.peer.cur
+	if c == nil || c.rstate != readHeld {
+		return
+	}
+	t.onPark(nil) // it parks in the read as the reader
+	c.rstate, c.forCall, c.readCtx, x.readOn = readByCaller, x, ctx, c
+	ok := true
+	for !x.finished {
+		c.inNext = true
+		tok, payload, err := c.dec.Next()
+		c.inNext = false
+		if err != nil {
+			if c.poked {
+				c.poked = false
+				_ = c.nc.SetReadDeadline(time.Time{})
+			}
+			if !errors.Is(err, wire.ErrInterrupted) {
+				c.readFailed(err)
+			}
+			ok = false
+			break
+		}
+		t.dispatch(c, Token(tok), payload)
+	}
+	c.forCall, c.readCtx, x.readOn = nil, nil, nil
+	if ok {
+		c.rstate = readHeld
+		t.onPark(c.giveBack)
+	} else {
+		c.returnReading()
+	}
 }
 
 // send sends msg to target at addr, unreliably, with no reply.

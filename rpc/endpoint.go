@@ -187,11 +187,20 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 		}
 		return
 	}
-	if s.t.onPark != nil {
+	switch {
+	case s.t.onPark == nil:
+		s.run(w, fresh)
+	case c.rstate == readByCaller:
+		// A caller reads for its reply, and cannot hand its reading on
+		// should the handler block: the handler gets a task of its own.
+		s.t.p.Task.Go(s.t.ctx, s.name, func(ctx context.Context) error {
+			s.handle(ctx, w)
+			s.idled(w)
+			return nil
+		})
+	default:
 		s.inline(c, w)
-		return
 	}
-	s.run(w, fresh)
 }
 
 // inline runs the handler on w's request in the connection's reader,

@@ -216,6 +216,9 @@ func (t *task) body() {
 	}()
 	err := t.fn(t.ctx)
 	normal = true
+	if !t.killed {
+		t.fireOnPark() // an end gives up the turn for good
+	}
 	if t.killed {
 		t.swallowed(true)
 	}

@@ -181,7 +181,13 @@ func (c *conn) RemoteAddr() net.Addr { return c.raddr }
 func (c *conn) opErr(op string, err error) error { return opError(op, c.laddr, c.raddr, err) }
 
 // Read reads what has arrived, waiting for at least one byte; see net.Conn.
-func (c *conn) Read(b []byte) (int, error) {
+func (c *conn) Read(b []byte) (int, error) { return c.ReadContext(context.Background(), b) }
+
+// ReadContext is Read that also returns when ctx is done while it waits
+// for data, with ctx's error and nothing read. Package net has no such
+// call; the rpc transport finds it by an interface of its own, for a
+// caller that reads its own reply and whose context may end first.
+func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 	c.n.w.Enter("net read")
 	n := c.n
 	if c.closed {
@@ -220,7 +226,9 @@ func (c *conn) Read(b []byte) (int, error) {
 		if in.eof || c.rdShut {
 			return 0, io.EOF
 		}
-		n.wait(&in.readers, "net read")
+		if err := n.waitCtx(ctx, &in.readers, "net read"); err != nil {
+			return 0, err
+		}
 	}
 }
 
@@ -658,6 +666,13 @@ func (p *pipe) copyOut(b []byte) {
 }
 
 // Waiting.
+
+// waitCtx is wait that returns ctx's error if ctx is done first.
+func (n *Net) waitCtx(ctx context.Context, list *[]providers.WaitToken, what string) error {
+	tok := n.park.WaitToken()
+	*list = append(*list, tok)
+	return n.park.Park(ctx, tok, what)
+}
 
 // wait parks the calling task until one of the wakeAll calls on list.
 func (n *Net) wait(list *[]providers.WaitToken, what string) {
