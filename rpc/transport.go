@@ -139,12 +139,15 @@ type Transport struct {
 	closed    bool
 	endpoints map[Token]receiver
 	peers     map[string]*peer
+	lastPeer  *peer   // the peer of the last call, found again without the map
 	peerList  []*peer // in the order made, for Close
 	inbound   map[uint64]*conn
 	nconns    uint64
 	free      []*call // settled calls, for reuse
-	replyBase Token   // reply tokens are replyBase plus replies
+	replyBase Token   // reply tokens are replyBase plus a count and a slot (see newCall)
 	replies   uint64
+	calls     []*call  // the calls waiting for replies, by slot
+	freeSlots []uint32 // the slots of calls that no call holds
 
 	stats struct {
 		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
@@ -400,7 +403,12 @@ func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
 		return
 	}
 	t.mu.Lock()
-	r := t.endpoints[tok]
+	var r receiver
+	if x := t.callLocked(tok); x != nil {
+		r = x
+	} else if e := t.endpoints[tok]; e != nil {
+		r = e
+	}
 	t.mu.Unlock()
 	if r != nil {
 		r.receive(c, tok, payload)
@@ -430,9 +438,9 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 		t.monitor.endpointFailed(c.peer.addr, missing)
 	}
 	t.mu.Lock()
-	r := t.endpoints[reply]
+	x := t.callLocked(reply)
 	t.mu.Unlock()
-	if x, ok := r.(*call); ok {
+	if x != nil {
 		x.complete(reply, nil, fmt.Errorf("rpc: %v at %s: %w", missing, c.remote(), ErrEndpointNotFound))
 	}
 }
