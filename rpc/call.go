@@ -311,7 +311,8 @@ func (t *Transport) readOwnReply(ctx context.Context, x *call) {
 	if c == nil || c.rstate != readHeld {
 		return
 	}
-	t.onPark(nil) // it parks in the read as the reader
+	// The caller parks in the read as the reader: the engine's call of
+	// returnHeld then finds the reading no longer held, and does nothing.
 	c.rstate, c.forCall, c.readCtx, x.readOn = readByCaller, x, ctx, c
 	ok := true
 	for !x.finished {

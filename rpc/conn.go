@@ -260,9 +260,10 @@ func (c *conn) serve(ctx context.Context, dec *wire.Decoder) {
 // the connection; and since parks happen at points the seed decides, so
 // do the passes.
 type reader struct {
-	c     *conn
-	moved bool   // the reading passed to another reader
-	pass  func() // r.passOn, made once for the engine's hook
+	c        *conn
+	handling bool   // it runs a handler
+	moved    bool   // the reading passed to another reader
+	pass     func() // r.passOn, made once for the engine's hook
 }
 
 // startReader starts a reader in a task of its own and makes it the
@@ -275,8 +276,11 @@ func (c *conn) startReader() {
 }
 
 // passOn hands the reading to a new reader: the engine calls it when
-// the running handler parks.
+// the reader parks while it runs a handler.
 func (r *reader) passOn() {
+	if !r.handling {
+		return
+	}
 	r.moved = true
 	r.c.startReader()
 }

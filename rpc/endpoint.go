@@ -207,9 +207,11 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 // which is the running task; if the handler parks, the reading passes to
 // a new reader (see reader), and this task ends once it has answered.
 func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
-	s.t.onPark(c.rd.pass)
+	r := c.rd
+	r.handling = true
+	s.t.onPark(r.pass)
 	s.handle(s.t.ctx, w)
-	s.t.onPark(nil)
+	r.handling = false // the reader's next park, in its read, passes nothing
 	s.idled(w)
 }
 
