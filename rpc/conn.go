@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -56,8 +55,14 @@ type conn struct {
 	giveBack  func()
 	ctxReader contextReader
 
-	recvd atomic.Uint64 // bytes read, for the liveness check
-	sent  atomic.Uint64 // writes
+	recvd count // bytes read, for the liveness check
+	sent  count // writes
+
+	// The endpoint of the last request read, found again without the
+	// transport's map while the transport's epGen is unchanged.
+	epTok  Token
+	epRecv receiver
+	epGen  uint64
 
 	mu      mutex
 	out     []byte // frames to write, besides the peer's queues
@@ -72,6 +77,7 @@ func newConn(t *Transport, nc net.Conn, pr *peer, gen uint64) *conn {
 	ctx, cancel := withCancel(t.ctx, t.p)
 	c := &conn{
 		t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel, mu: mutex{off: t.sim},
+		recvd: count{off: t.sim}, sent: count{off: t.sim},
 		wake:     providers.NewChan[struct{}](t.p.Task, 1),
 		readDone: providers.NewChan[struct{}](t.p.Task, 1),
 	}

@@ -138,6 +138,7 @@ type Transport struct {
 	mu        mutex
 	closed    bool
 	endpoints map[Token]receiver
+	epGen     uint64 // counts the endpoints unregistered, for the connections' caches
 	peers     map[string]*peer
 	lastPeer  *peer   // the peer of the last call, found again without the map
 	peerList  []*peer // in the order made, for Close
@@ -320,6 +321,7 @@ func (t *Transport) unregister(tok Token, r receiver) {
 	t.mu.Lock()
 	if t.endpoints[tok] == r {
 		delete(t.endpoints, tok)
+		t.epGen++
 	}
 	t.mu.Unlock()
 }
@@ -406,8 +408,11 @@ func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
 	var r receiver
 	if x := t.callLocked(tok); x != nil {
 		r = x
+	} else if tok == c.epTok && t.epGen == c.epGen {
+		r = c.epRecv
 	} else if e := t.endpoints[tok]; e != nil {
 		r = e
+		c.epTok, c.epRecv, c.epGen = tok, e, t.epGen
 	}
 	t.mu.Unlock()
 	if r != nil {
