@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,11 +39,20 @@ type call struct {
 	list       *callList
 	written    bool // on the current connection
 
+	slot uint32 // in the transport's calls while it waits
+
 	// The outcome; set under the transport's mutex, and read by the
-	// caller once done has its value.
+	// caller once done has its value (or, with selfDone, at once: its
+	// caller settled it while reading for it).
+	selfDone bool
 	finished bool
 	reply    []byte // a copy of the reply's payload
 	err      error
+
+	// In a simulation: the connection whose reading was lent to the
+	// caller with the reply (conn.lend), and the one the caller reads
+	// for the reply (Transport.readOwnReply).
+	lent, readOn *conn
 }
 
 // ref is a call as it was when taken from a queue: calls are reused, so
@@ -71,6 +81,10 @@ func (x *call) receive(c *conn, tok Token, payload []byte) {
 	}
 	if !ok {
 		x.t.stats.orphans.Add(1)
+		return
+	}
+	if c.rstate == readByTask && c.ctxReader != nil {
+		c.lend(x) // the reader task read it: the caller reads the next one
 	}
 }
 
@@ -86,14 +100,49 @@ func (x *call) complete(tok Token, reply []byte, err error) bool {
 	}
 	x.finished, x.err = true, err
 	x.reply = append(x.reply[:0], reply...)
-	if t.endpoints[x.tok] == x {
-		delete(t.endpoints, x.tok)
-	}
+	t.calls[x.slot] = nil
+	t.freeSlots = append(t.freeSlots, x.slot)
 	pr := x.peer
 	t.mu.Unlock()
 	pr.remove(x)
+	if c := x.readOn; c != nil {
+		if !c.inNext {
+			// The caller settles it, reading for it: it need not be told.
+			x.selfDone = true
+			return true
+		}
+		// The caller reads for this reply: a deadline in the past
+		// wakes it.
+		c.poked = true
+		_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+	}
 	x.done.TrySend(struct{}{}) // the last touch: the caller may reuse x once it has this
 	return true
+}
+
+// Reply tokens: the transport's random replyBase, whose low half gets
+// the call's count shifted left by slotBits, plus its slot in calls. The
+// slot finds the call without a map; the count makes the token unlike
+// those of the calls that held the slot before.
+const (
+	slotBits = 24
+	maxSlots = 1 << slotBits
+)
+
+// callLocked returns the call waiting for a reply at tok, or nil. t.mu is
+// held.
+func (t *Transport) callLocked(tok Token) *call {
+	if tok.hi() != t.replyBase.hi() {
+		return nil
+	}
+	slot := (tok.lo() - t.replyBase.lo()) & (maxSlots - 1)
+	if slot >= uint64(len(t.calls)) {
+		return nil
+	}
+	if x := t.calls[slot]; x != nil && x.tok == tok {
+		return x
+	}
+	return nil
 }
 
 // newCallLocked returns a new call, for the free list's lack of one.
@@ -105,7 +154,8 @@ func (t *Transport) newCallLocked() *call {
 // free list.
 func (t *Transport) putCall(x *call) {
 	t.mu.Lock()
-	x.peer, x.tok, x.target, x.mode, x.written, x.finished, x.err = nil, Token{}, Token{}, 0, false, false, nil
+	x.peer, x.tok, x.target, x.mode, x.written, x.finished, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, false, nil, false
+	x.lent, x.readOn = nil, nil
 	x.frame, x.reply = x.frame[:0], x.reply[:0]
 	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
 		t.free = append(t.free, x)
@@ -118,7 +168,12 @@ func (t *Transport) putCall(x *call) {
 // sent and waits with exchange.
 func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, error) {
 	t.mu.Lock()
-	pr := t.peers[addr]
+	pr := t.lastPeer // a client calls one server after another
+	if pr == nil || pr.addr != addr {
+		if pr = t.peers[addr]; pr != nil {
+			t.lastPeer = pr
+		}
+	}
 	t.mu.Unlock()
 	if pr == nil {
 		var err error
@@ -134,6 +189,17 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 		t.mu.Unlock()
 		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
 	}
+	var slot uint32
+	if n := len(t.freeSlots); n > 0 {
+		slot = t.freeSlots[n-1]
+		t.freeSlots = t.freeSlots[:n-1]
+	} else if len(t.calls) < maxSlots {
+		slot = uint32(len(t.calls))
+		t.calls = append(t.calls, nil)
+	} else {
+		t.mu.Unlock()
+		return nil, fmt.Errorf("rpc: %s: %d calls wait for replies already, the most a transport keeps: %w; wait for fewer at once", method, maxSlots, ErrQueueFull)
+	}
 	var x *call
 	if n := len(t.free); n > 0 {
 		x = t.free[n-1]
@@ -143,13 +209,13 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 		x = t.newCallLocked()
 	}
 	x.peer, x.target, x.mode = pr, target, m
-	// Reply tokens are the incarnation's random base plus a count: unique
-	// in this transport, unlike any other incarnation's, and drawn
-	// without a draw from the run's stream per call.
+	// Reply tokens are the incarnation's random base plus a count and a
+	// slot: unique in this transport, unlike any other incarnation's, and
+	// drawn without a draw from the run's stream per call.
 	t.replies++
-	x.tok = t.replyBase
-	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+t.replies)
-	t.endpoints[x.tok] = x
+	x.tok, x.slot = t.replyBase, slot
+	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+(t.replies<<slotBits|uint64(slot)))
+	t.calls[slot] = x
 	t.mu.Unlock()
 	return x, nil
 }
@@ -206,11 +272,20 @@ func (t *Transport) exchange(ctx context.Context, x *call, encErr error, method,
 
 // wait waits for x's outcome. On an error, x goes back to the free list.
 func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) error {
-	if _, _, err := x.done.Recv(ctx); err != nil {
+	if t.sim {
+		t.readOwnReply(ctx, x)
+	}
+	if x.selfDone {
+		x.selfDone = false
+	} else if _, _, err := x.done.Recv(ctx); err != nil {
 		// Settle it now, or, if it was settled meanwhile, wait for the
 		// settler's last touch: either way, done gets its value.
 		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", method, x.target, addr, err))
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
+	}
+	if c := x.lent; c != nil {
+		x.lent = nil
+		c.takeLent(x)
 	}
 	// x.err was set before done had its value, and nobody sets it again.
 	if err := x.err; err != nil {
@@ -218,6 +293,52 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		return err
 	}
 	return nil
+}
+
+// readOwnReply reads the connection for x's reply in the calling task,
+// if it holds the connection's reading, as leader/follower servers do:
+// the reader task, which would read the reply and wake the caller, a
+// task switch a round trip, is not woken. A caller holds the reading
+// when the reader task lent it with its last reply (conn.lend), until it
+// gives up its turn other than to read; so a caller that makes call
+// after call on one connection reads every reply itself. It reads
+// whatever arrives, dispatching it as the reader task would (a request
+// then runs in a task of its own, since the caller cannot hand on its
+// reading), until x is settled, its context ends or the connection
+// fails; then it keeps the reading, or gives it back on failure.
+func (t *Transport) readOwnReply(ctx context.Context, x *call) {
+	c := x.peer.cur
+	if c == nil || c.rstate != readHeld {
+		return
+	}
+	// The caller parks in the read as the reader: the engine's call of
+	// returnHeld then finds the reading no longer held, and does nothing.
+	c.rstate, c.forCall, c.readCtx, x.readOn = readByCaller, x, ctx, c
+	ok := true
+	for !x.finished {
+		c.inNext = true
+		tok, payload, err := c.dec.Next()
+		c.inNext = false
+		if err != nil {
+			if c.poked {
+				c.poked = false
+				_ = c.nc.SetReadDeadline(time.Time{})
+			}
+			if !errors.Is(err, wire.ErrInterrupted) {
+				c.readFailed(err)
+			}
+			ok = false
+			break
+		}
+		t.dispatch(c, Token(tok), payload)
+	}
+	c.forCall, c.readCtx, x.readOn = nil, nil, nil
+	if ok {
+		c.rstate = readHeld
+		t.onPark(c.giveBack)
+	} else {
+		c.returnReading()
+	}
 }
 
 // send sends msg to target at addr, unreliably, with no reply.

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync/atomic"
+	"os"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -38,8 +38,31 @@ type conn struct {
 	readDone *providers.Chan[struct{}]
 	readName string
 
-	recvd atomic.Uint64 // bytes read, for the liveness check
-	sent  atomic.Uint64 // writes
+	// In a simulation, a caller may read its own reply (see
+	// Transport.readOwnReply). rstate says who reads; lentTo is the call
+	// whose caller the reading is lent to; forCall the call a caller reads
+	// for, with its context, readCtx; inNext is set while that caller
+	// waits in the decoder, and poked when its read was cut short by a
+	// read deadline in the past. turn wakes the reader task when the
+	// reading comes back to it; giveBack is returnHeld, made once.
+	rstate    readState
+	lentTo    *call
+	forCall   *call
+	readCtx   context.Context
+	inNext    bool
+	poked     bool
+	turn      *providers.Chan[struct{}]
+	giveBack  func()
+	ctxReader contextReader
+
+	recvd count // bytes read, for the liveness check
+	sent  count // writes
+
+	// The endpoint of the last request read, found again without the
+	// transport's map while the transport's epGen is unchanged.
+	epTok  Token
+	epRecv receiver
+	epGen  uint64
 
 	mu      mutex
 	out     []byte // frames to write, besides the peer's queues
@@ -52,20 +75,55 @@ type conn struct {
 
 func newConn(t *Transport, nc net.Conn, pr *peer, gen uint64) *conn {
 	ctx, cancel := withCancel(t.ctx, t.p)
-	return &conn{
+	c := &conn{
 		t: t, nc: nc, peer: pr, gen: gen, ctx: ctx, cancel: cancel, mu: mutex{off: t.sim},
+		recvd: count{off: t.sim}, sent: count{off: t.sim},
 		wake:     providers.NewChan[struct{}](t.p.Task, 1),
 		readDone: providers.NewChan[struct{}](t.p.Task, 1),
 	}
+	if t.sim {
+		c.ctxReader, _ = nc.(contextReader)
+		c.turn = providers.NewChan[struct{}](t.p.Task, 1)
+		c.giveBack = c.returnHeld
+	}
+	return c
 }
+
+// contextReader is a simulated connection's ReadContext: a read that its
+// context can end.
+type contextReader interface {
+	ReadContext(ctx context.Context, p []byte) (int, error)
+}
+
+// readState is who reads a connection in a simulation.
+type readState uint8
+
+const (
+	readByTask   readState = iota // the reader task (see reader)
+	readLent                      // lent to the caller of lentTo, who has not run since
+	readHeld                      // held by the running task, until it next gives up its turn
+	readByCaller                  // a caller reads, for its own reply
+)
 
 // counter reads c's connection, counting the bytes for the liveness
 // check: a large frame still arriving keeps the connection alive.
 type counter struct{ c *conn }
 
 func (r counter) Read(p []byte) (int, error) {
-	n, err := r.c.nc.Read(p)
-	r.c.recvd.Add(uint64(n))
+	c := r.c
+	var n int
+	var err error
+	if ctx := c.readCtx; ctx != nil {
+		// A caller reads for its reply: its context, or a poke when the
+		// call ended otherwise, interrupts the read, not the stream.
+		n, err = c.ctxReader.ReadContext(ctx, p)
+		if err != nil && (ctx.Err() != nil || c.poked && errors.Is(err, os.ErrDeadlineExceeded)) {
+			err = fmt.Errorf("rpc: %w: %w", wire.ErrInterrupted, err)
+		}
+	} else {
+		n, err = c.nc.Read(p)
+	}
+	c.recvd.Add(uint64(n))
 	return n, err
 }
 
@@ -208,9 +266,10 @@ func (c *conn) serve(ctx context.Context, dec *wire.Decoder) {
 // the connection; and since parks happen at points the seed decides, so
 // do the passes.
 type reader struct {
-	c     *conn
-	moved bool   // the reading passed to another reader
-	pass  func() // r.passOn, made once for the engine's hook
+	c        *conn
+	handling bool   // it runs a handler
+	moved    bool   // the reading passed to another reader
+	pass     func() // r.passOn, made once for the engine's hook
 }
 
 // startReader starts a reader in a task of its own and makes it the
@@ -223,24 +282,35 @@ func (c *conn) startReader() {
 }
 
 // passOn hands the reading to a new reader: the engine calls it when
-// the running handler parks.
+// the reader parks while it runs a handler.
 func (r *reader) passOn() {
+	if !r.handling {
+		return
+	}
 	r.moved = true
 	r.c.startReader()
 }
 
 // run reads frames and dispatches them until the connection ends or the
-// reading passes to another reader.
+// reading passes to another reader. While a caller has the reading, it
+// waits for it back.
 func (r *reader) run(context.Context) error {
 	c := r.c
 	for {
+		if c.rstate != readByTask {
+			if _, _, err := c.turn.Recv(c.ctx); err != nil {
+				// The connection was closed (which cancels c.ctx) while a
+				// caller had the reading: there is nothing left to read,
+				// and a caller the reading was lent to finds it gone.
+				c.lentTo = nil
+				c.readDone.TrySend(struct{}{})
+				return nil
+			}
+			continue
+		}
 		tok, payload, err := c.dec.Next()
 		if err != nil {
-			if errors.Is(err, wire.ErrBadFrame) {
-				c.t.stats.badFrames.Add(1)
-				c.t.log.Warn("rpc: a bad frame ends the connection", "remote", c.nc.RemoteAddr(), "err", err)
-			}
-			c.close(err)
+			c.readFailed(err)
 			c.readDone.TrySend(struct{}{})
 			return nil
 		}
@@ -249,6 +319,47 @@ func (r *reader) run(context.Context) error {
 			return nil
 		}
 	}
+}
+
+// readFailed ends the connection on a read's error.
+func (c *conn) readFailed(err error) {
+	if errors.Is(err, wire.ErrBadFrame) {
+		c.t.stats.badFrames.Add(1)
+		c.t.log.Warn("rpc: a bad frame ends the connection", "remote", c.nc.RemoteAddr(), "err", err)
+	}
+	c.close(err)
+}
+
+// lend lends the reading to the caller of x, whose reply the reader task
+// just read: the caller takes it when it runs (takeLent), and reads its next
+// reply itself.
+func (c *conn) lend(x *call) {
+	c.rstate, c.lentTo, x.lent = readLent, x, c
+}
+
+// takeLent has the running task, the caller of x, take the reading lent to
+// it, unless the connection ended meanwhile. It holds it until it next
+// gives up its turn.
+func (c *conn) takeLent(x *call) {
+	if c.rstate != readLent || c.lentTo != x {
+		return
+	}
+	c.rstate, c.lentTo = readHeld, nil
+	c.t.onPark(c.giveBack)
+}
+
+// returnHeld gives the reading back to the reader task when the task
+// that holds it gives up its turn: the engine calls it.
+func (c *conn) returnHeld() {
+	if c.rstate == readHeld {
+		c.returnReading()
+	}
+}
+
+// returnReading gives the reading back to the reader task.
+func (c *conn) returnReading() {
+	c.rstate = readByTask
+	c.turn.TrySend(struct{}{})
 }
 
 // write is the writer task: it writes what the reader queues (pongs,

@@ -187,20 +187,31 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 		}
 		return
 	}
-	if s.t.onPark != nil {
+	switch {
+	case s.t.onPark == nil:
+		s.run(w, fresh)
+	case c.rstate == readByCaller:
+		// A caller reads for its reply, and cannot hand its reading on
+		// should the handler block: the handler gets a task of its own.
+		s.t.p.Task.Go(s.t.ctx, s.name, func(ctx context.Context) error {
+			s.handle(ctx, w)
+			s.idled(w)
+			return nil
+		})
+	default:
 		s.inline(c, w)
-		return
 	}
-	s.run(w, fresh)
 }
 
 // inline runs the handler on w's request in the connection's reader,
 // which is the running task; if the handler parks, the reading passes to
 // a new reader (see reader), and this task ends once it has answered.
 func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
-	s.t.onPark(c.rd.pass)
+	r := c.rd
+	r.handling = true
+	s.t.onPark(r.pass)
 	s.handle(s.t.ctx, w)
-	s.t.onPark(nil)
+	r.handling = false // the reader's next park, in its read, passes nothing
 	s.idled(w)
 }
 

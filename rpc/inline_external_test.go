@@ -82,3 +82,68 @@ func TestBlockedHandlersLeaveTheConnectionServed(t *testing.T) {
 		}
 	}, quiet...)
 }
+
+// A caller that made a call reads the reply of its next call itself, on
+// the same connection; its context still ends the wait, and the calls
+// after it, its own and others', are answered.
+func TestCallerReadingItsReplyStopsWithItsContext(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ctx := within(s, time.Minute)
+		task := s.Providers().Task
+		block, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, _ echoReq) (echoResp, error) {
+			return echoResp{}, providers.Wait(ctx, task)
+		})
+		require.NoError(s, err)
+		dbl, err := rpc.Serve(server, rpc.WellKnown(2), double)
+		require.NoError(s, err)
+		for i := range 3 {
+			_, err := dbl.GetReply(ctx, client, echoReq{N: i})
+			require.NoError(s, err)
+			short := within(s, 100*time.Millisecond)
+			_, err = block.GetReply(short, client, echoReq{})
+			require.ErrorIs(s, err, context.DeadlineExceeded)
+		}
+		other := providers.NewChan[echoResp](task, 1)
+		s.Go("other", func(context.Context) error {
+			resp, err := dbl.GetReply(ctx, client, echoReq{N: 21})
+			other.TrySend(resp)
+			return err
+		})
+		resp, err := dbl.GetReply(ctx, client, echoReq{N: 5})
+		require.NoError(s, err)
+		assert.Equal(s, echoResp{10}, resp)
+		resp, _, err = other.Recv(ctx)
+		require.NoError(s, err)
+		assert.Equal(s, echoResp{42}, resp)
+		assert.Zero(s, client.Stats().Disconnects, "a context that ends leaves the connection up")
+	}, quiet...)
+}
+
+// A caller that reads for its reply learns of its transport's Close.
+func TestCallerReadingItsReplyLearnsOfClose(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ctx := within(s, time.Minute)
+		task := s.Providers().Task
+		block, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, _ echoReq) (echoResp, error) {
+			return echoResp{}, providers.Wait(ctx, task)
+		})
+		require.NoError(s, err)
+		dbl, err := rpc.Serve(server, rpc.WellKnown(2), double)
+		require.NoError(s, err)
+		done := providers.NewChan[error](task, 1)
+		s.Go("caller", func(context.Context) error {
+			_, err := dbl.GetReply(ctx, client, echoReq{N: 1}) // the reading is lent
+			if err == nil {
+				_, err = block.GetReply(ctx, client, echoReq{})
+			}
+			done.TrySend(err)
+			return nil
+		})
+		s.Sleep(10 * time.Millisecond)
+		require.NoError(s, client.Close())
+		err, _, _ = done.Recv(ctx)
+		require.ErrorIs(s, err, rpc.ErrClosed)
+	}, quiet...)
+}

@@ -1,6 +1,9 @@
 package rpc
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // mutex is a sync.Mutex that a transport in a simulation switches off:
 // there exactly one task runs at a time, and the switch from one task to
@@ -22,4 +25,26 @@ func (m *mutex) Unlock() {
 	if !m.off {
 		m.mu.Unlock()
 	}
+}
+
+// count is an atomic.Uint64 that a simulation switches off, as mutex.
+type count struct {
+	n     atomic.Uint64
+	plain uint64
+	off   bool
+}
+
+func (c *count) Add(d uint64) {
+	if c.off {
+		c.plain += d
+	} else {
+		c.n.Add(d)
+	}
+}
+
+func (c *count) Load() uint64 {
+	if c.off {
+		return c.plain
+	}
+	return c.n.Load()
 }

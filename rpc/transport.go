@@ -138,13 +138,17 @@ type Transport struct {
 	mu        mutex
 	closed    bool
 	endpoints map[Token]receiver
+	epGen     uint64 // counts the endpoints unregistered, for the connections' caches
 	peers     map[string]*peer
+	lastPeer  *peer   // the peer of the last call, found again without the map
 	peerList  []*peer // in the order made, for Close
 	inbound   map[uint64]*conn
 	nconns    uint64
 	free      []*call // settled calls, for reuse
-	replyBase Token   // reply tokens are replyBase plus replies
+	replyBase Token   // reply tokens are replyBase plus a count and a slot (see newCall)
 	replies   uint64
+	calls     []*call  // the calls waiting for replies, by slot
+	freeSlots []uint32 // the slots of calls that no call holds
 
 	stats struct {
 		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
@@ -317,6 +321,7 @@ func (t *Transport) unregister(tok Token, r receiver) {
 	t.mu.Lock()
 	if t.endpoints[tok] == r {
 		delete(t.endpoints, tok)
+		t.epGen++
 	}
 	t.mu.Unlock()
 }
@@ -400,7 +405,15 @@ func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
 		return
 	}
 	t.mu.Lock()
-	r := t.endpoints[tok]
+	var r receiver
+	if x := t.callLocked(tok); x != nil {
+		r = x
+	} else if tok == c.epTok && t.epGen == c.epGen {
+		r = c.epRecv
+	} else if e := t.endpoints[tok]; e != nil {
+		r = e
+		c.epTok, c.epRecv, c.epGen = tok, e, t.epGen
+	}
 	t.mu.Unlock()
 	if r != nil {
 		r.receive(c, tok, payload)
@@ -430,9 +443,9 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 		t.monitor.endpointFailed(c.peer.addr, missing)
 	}
 	t.mu.Lock()
-	r := t.endpoints[reply]
+	x := t.callLocked(reply)
 	t.mu.Unlock()
-	if x, ok := r.(*call); ok {
+	if x != nil {
 		x.complete(reply, nil, fmt.Errorf("rpc: %v at %s: %w", missing, c.remote(), ErrEndpointNotFound))
 	}
 }

@@ -27,6 +27,7 @@ func Chaos(cfg chaos.Config) Option {
 // thing in the run, and applies the engine's part of it.
 func (s *S) seedChaos(cfg chaos.Config) {
 	s.chaos = cfg.ForSeed(s.w.Rand())
+	s.reboots = cfg.Attrition.Enabled || cfg.Randomize
 	s.noteChaos(cfg)
 	b := s.chaos.Buggify
 	s.w.SetBuggify(sim.Buggify{Enabled: b.Enabled, Activation: b.ActivationProb, Fire: b.FireProb})

@@ -113,9 +113,9 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i}
 			switch owner, ok := disks[p.diskAddr()]; {
 			case ok && owner != "":
-				s.configErrorf("simtest: %s runs on machine %q, which is the host of %s, and a host alone is a machine of its own; give %s another host", name, loc.Machine, owner, owner)
+				s.configErrorf("simtest: Processes %q places %s on machine %q, which is the host of %s, and a host alone is a machine of its own; give %s another host (Processes.Hosts)", ps.Name, name, loc.Machine, owner, owner)
 			case ok && loc.Machine == "":
-				s.configErrorf("simtest: the host of %s is %q, the name of a machine of a Topology; give %s another host", name, host, name)
+				s.configErrorf("simtest: Processes %q places %s on host %q, the name of a machine of a Topology; give %s another host (Processes.Hosts)", ps.Name, name, host, name)
 			}
 			disks[p.diskAddr()] = c.diskOwner(p)
 			c.procs = append(c.procs, p)
@@ -253,17 +253,18 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 //	c.Stop("kv-1", simtest.Crash)
 func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Stop", fmt.Sprintf("%q", name), how, opts)
-	c.stopNow(name, how, t.grace)
+	c.stopNow("Stop", name, how, t.grace)
 }
 
-func (c *Cluster) stopNow(name string, how Reboot, grace time.Duration) {
+// stopNow takes a process down for op, Stop or Reboot.
+func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) {
 	p := c.get(name)
 	if p.down || p.leaving {
 		c.s.Fatalf("simtest: Stop(%q) on a process that is already down or going down; Start it first", name)
 	}
 	if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 		m := p.peer.Locality.Machine
-		c.s.configErrorf("simtest: Cluster.Stop(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
+		c.s.configErrorf("simtest: Cluster.%s(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", op, name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
 	}
 	c.dead++
 	c.stop(p, how, grace)
@@ -288,7 +289,7 @@ func (c *Cluster) Start(name string) {
 //	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
 func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
-	c.stopNow(name, how, t.grace)
+	c.stopNow("Reboot", name, how, t.grace)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
 	c.Start(name)
 }

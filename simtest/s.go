@@ -49,6 +49,10 @@ type S struct {
 	cluster  *Cluster   // the processes of the seed, once booted (cluster.go)
 	config   *configErr // a mistake in the test's set-up (config_error.go)
 
+	// reboots is set when attrition is on in some seed of the Run, if not
+	// in this one (Randomize, Swarm): its MaxDead is checked in every seed.
+	reboots bool
+
 	// ended is set when the seed is over; from then on what the S is told
 	// goes to the test, through after (late.go).
 	ended    atomic.Bool

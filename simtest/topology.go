@@ -52,8 +52,13 @@ func (t Topology) check(group string, n int) error {
 	if !t.set() {
 		return nil
 	}
-	if t.DataCenters < 0 || t.Zones < 0 || t.Machines < 0 || t.PerMachine < 0 {
-		return fmt.Errorf("simtest: Processes %q has a Topology with a negative count (%+v); each count is zero (meaning one) or more", group, t)
+	for _, c := range []struct {
+		field string
+		n     int
+	}{{"DataCenters", t.DataCenters}, {"Zones", t.Zones}, {"Machines", t.Machines}, {"PerMachine", t.PerMachine}} {
+		if c.n < 0 {
+			return fmt.Errorf("simtest: Processes %q: Topology.%s is %d; a count is zero (meaning one) or more", group, c.field, c.n)
+		}
 	}
 	d, z, m, k := t.dims()
 	holds := 1 // the product, capped at n so that large counts cannot overflow it
@@ -65,7 +70,7 @@ func (t Topology) check(group string, n int) error {
 		holds *= c
 	}
 	if holds < n {
-		return fmt.Errorf("simtest: Processes %q has up to %d processes but its Topology holds %d (%d data centers × %d zones × %d machines × %d per machine); raise a count of the Topology, or lower Count and MaxCount", group, n, holds, d, z, m, k)
+		return fmt.Errorf("simtest: Processes %q has up to %d processes (Count, MaxCount) but its Topology holds %d (DataCenters %d × Zones %d × Machines %d × PerMachine %d); raise a count of the Topology, or lower Count and MaxCount", group, n, holds, d, z, m, k)
 	}
 	return nil
 }
@@ -108,6 +113,21 @@ func unitOf(p *proc, u chaos.Unit) string {
 		return p.peer.Host
 	}
 	return name
+}
+
+// unitConst is how a test names unit u: "chaos.Zone".
+func unitConst(u chaos.Unit) string {
+	switch u {
+	case chaos.Process:
+		return "chaos.Process"
+	case chaos.Machine:
+		return "chaos.Machine"
+	case chaos.Zone:
+		return "chaos.Zone"
+	case chaos.DataCenter:
+		return "chaos.DataCenter"
+	}
+	return u.String()
 }
 
 // sharesMachine reports whether another process runs on p's machine.
@@ -176,7 +196,8 @@ func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...Rebo
 	}
 	t := c.rebootTimesOf("RebootUnit", fmt.Sprintf("%v, %q", u, name), how, opts)
 	if len(c.in(u, name)) == 0 {
-		c.s.configErrorf("simtest: %s: the cluster has no %v named %q; its %vs are %v", call, u, name, u, c.Units(u))
+		c.s.configErrorf("simtest: %s: the cluster has no %v named %q; its %vs are %v (Cluster.Units(%s) lists them); name one of those, or place the processes with Processes.Topology",
+			call, u, name, u, c.Units(u), unitConst(u))
 	}
 	ps := c.stopUnit(u, name, how, t.grace)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)

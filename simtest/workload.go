@@ -70,12 +70,15 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	if err := ph.validate(); err != nil {
 		s.configError(err)
 	}
+	// Checked in every seed, not only in those that draw attrition on
+	// (Randomize, Swarm): a mistake that the seed order decides to show
+	// late would look like a bug that seed found.
 	a := s.chaos.Attrition
-	if a.Enabled && a.Unit == chaos.Process && a.MaxDead > len(c.procs) {
-		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d", a.MaxDead, len(c.procs), len(c.procs))
+	if on := a.Enabled || s.reboots; on && a.Unit == chaos.Process && a.MaxDead > len(c.procs) {
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d, or boot more processes", a.MaxDead, len(c.procs), len(c.procs))
 	}
-	if n := len(c.Units(a.Unit)); a.Enabled && a.Unit != chaos.Process && a.MaxDead > n {
-		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d %vs (%v); lower MaxDead to at most %d, or place the processes in more (Processes.Topology)", a.MaxDead, n, a.Unit, c.Units(a.Unit), n)
+	if n := len(c.Units(a.Unit)); (a.Enabled || s.reboots) && a.Unit != chaos.Process && a.MaxDead > n {
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d %vs (%v) and Attrition.Unit is %s; lower MaxDead to at most %d, or place the processes in more %vs (Processes.Topology)", a.MaxDead, n, a.Unit, c.Units(a.Unit), unitConst(a.Unit), n, a.Unit)
 	}
 	ctx := s.Context()
 	p := s.workloadProviders()

@@ -22,6 +22,22 @@ func (w *World) After(d time.Duration, fn func()) (cancel func() bool) {
 	return func() bool { return unschedule(e) }
 }
 
+// A Timer is a callback at a simulated instant that a device keeps and
+// arms again and again, as After's, with nothing allocated per arming: a
+// connection's deadline is one. The zero Timer is stopped.
+type Timer struct{ e event }
+
+// Arm makes t call fn on the scheduler d from now, as After does, in
+// place of any call t had pending.
+func (w *World) Arm(t *Timer, d time.Duration, fn func()) {
+	w.enter("After")
+	t.e.fn = fn
+	w.schedule(&t.e, w.now+int64(d))
+}
+
+// Stop cancels t's pending call and reports whether there was one.
+func (t *Timer) Stop() bool { return unschedule(&t.e) }
+
 // Schedule calls fn on the scheduler d from now, as After does, but cannot
 // be cancelled: its event goes back to the world once fired, for the next
 // Schedule, so that a device that schedules an event per message or per

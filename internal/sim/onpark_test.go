@@ -78,3 +78,18 @@ func TestOnParkStartsATaskThatRunsMeanwhile(t *testing.T) {
 	assert.Equal(t, []string{"proc/second", "got", "7"}, log)
 	assert.Equal(t, tr1, tr2)
 }
+
+// A task that returns gives up its turn for good: its OnPark function
+// runs then.
+func TestOnParkFiresWhenTheTaskReturns(t *testing.T) {
+	fired := false
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		h := p.Task.Go(ctx, "short", func(context.Context) error {
+			p.Task.(onParker).OnPark(func() { fired = true })
+			return nil
+		})
+		return h.Join(ctx)
+	})
+	require.NoError(t, res.Err)
+	assert.True(t, fired)
+}

@@ -169,15 +169,18 @@ func (p *taskProvider) Yield(ctx context.Context) {
 
 // OnPark has fn called the first time, from now on, that the running task
 // gives up its turn: when it parks (on anything: a sleep, a read, a
-// channel, a lock, a join) or yields. fn runs inside that call, before
-// any other task runs and before the park could return; it must not
-// block, and it may start tasks, which join the running task's process.
-// OnPark(nil), or the call, clears it; a task that ends clears it too.
+// channel, a lock, a join), yields or returns. fn runs inside that call,
+// before any other task runs and before the park could return; it must
+// not block, and it may start tasks, which join the running task's
+// process. OnPark(nil), or the call, clears it; a task that is killed or
+// panics clears it without a call. A task has one such function: a
+// second OnPark replaces the first.
 //
 // It is how code that runs work inline learns, at a deterministic point,
 // that the work blocks: the rpc transport runs a handler in its
 // connection's reader, and hands the reading to a new task if the
-// handler parks. It is on no interface of package providers: such code
+// handler parks; a caller that holds a connection's reading gives it
+// back when it parks elsewhere. It is on no interface of package providers: such code
 // finds it on the Task provider by an interface of its own, and does
 // without it in production.
 func (p *taskProvider) OnPark(fn func()) {

@@ -33,8 +33,14 @@ type task struct {
 	waitGen  uint32
 	parked   bool
 	ctxOwned bool
-	owned    bool // ctx is owned by the simulation
-	killed   bool
+	// lastDone and lastOwned remember whether the context whose Done
+	// channel is lastDone, the last other than the task's own that it
+	// waited on, is owned: a context's ownership does not change before
+	// it is done, and a task tends to wait on one context again and again.
+	lastDone  <-chan struct{}
+	lastOwned bool
+	owned     bool // ctx is owned by the simulation
+	killed    bool
 	// mute is set when the task is killed with its group crashed: every
 	// call it makes into the simulation unwinds it at once (see enter).
 	// It is never set without killed.
@@ -216,6 +222,9 @@ func (t *task) body() {
 	}()
 	err := t.fn(t.ctx)
 	normal = true
+	if !t.killed {
+		t.fireOnPark() // an end gives up the turn for good
+	}
 	if t.killed {
 		t.swallowed(true)
 	}
@@ -262,7 +271,10 @@ func (w *World) park(ctx context.Context, what string) error {
 	d, own := t.done, t.owned
 	if ctx != t.ctx {
 		d = ctx.Done()
-		own = false
+		if d != t.lastDone || d == nil {
+			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
+		}
+		own = t.lastOwned
 	}
 	if d != nil {
 		select {
@@ -275,7 +287,7 @@ func (w *World) park(ctx context.Context, what string) error {
 	t.fireOnPark()
 	if d != nil {
 		t.waitCtx = ctx
-		t.ctxOwned = own || w.isOwned(ctx)
+		t.ctxOwned = own
 		list := w.waitList(t)
 		t.ctxIdx = len(*list)
 		*list = append(*list, t)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -22,6 +24,47 @@ type Addr struct {
 func (a *Addr) Network() string { return "tcp" }
 
 func (a *Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
+
+// appendAddr appends a.String() to b, without allocating for the
+// addresses the network makes.
+func appendAddr(b []byte, a net.Addr) []byte {
+	var host string
+	var port int
+	switch a := a.(type) {
+	case *Addr:
+		host, port = a.Host, a.Port
+	case *net.TCPAddr:
+		if a.Zone != "" || len(a.IP) != net.IPv4len {
+			return append(b, a.String()...)
+		}
+		b = netip.AddrFrom4([4]byte(a.IP)).AppendTo(b)
+		b = append(b, ':')
+		return strconv.AppendInt(b, int64(a.Port), 10)
+	default:
+		return append(b, a.String()...)
+	}
+	return appendJoined(b, host, port)
+}
+
+// addrString is a.String(), in one allocation for the addresses the
+// network makes.
+func addrString(a net.Addr) string {
+	var buf [64]byte
+	return string(appendAddr(buf[:0], a))
+}
+
+// appendJoined appends net.JoinHostPort(host, strconv.Itoa(port)) to b.
+func appendJoined(b []byte, host string, port int) []byte {
+	if strings.IndexByte(host, ':') >= 0 {
+		b = append(b, '[')
+		b = append(b, host...)
+		b = append(b, ']')
+	} else {
+		b = append(b, host...)
+	}
+	b = append(b, ':')
+	return strconv.AppendInt(b, int64(port), 10)
+}
 
 // addr returns the address of port on h.
 func (h *Host) addr(port int) net.Addr {

@@ -43,6 +43,7 @@ type conn struct {
 
 	rd, wr         deadline
 	wakeRd, wakeWr func()
+	name           string // String's, made once
 }
 
 var _ net.Conn = (*conn)(nil)
@@ -111,31 +112,33 @@ func (q *segQueue) pop() {
 
 // deadline is a read or write deadline in simulated time.
 type deadline struct {
-	at     int64
-	set    bool
-	cancel func() bool
+	at    int64
+	set   bool
+	timer sim.Timer // armed while the deadline is ahead
 }
 
 func (d *deadline) expired(now int64) bool { return d.set && now >= d.at }
 
 // stop cancels d's timer, if one is armed. It leaves d set: a deadline that
 // passed still fails the operations that check it.
-func (d *deadline) stop() {
-	if d.cancel != nil {
-		d.cancel()
-		d.cancel = nil
-	}
-}
+func (d *deadline) stop() { d.timer.Stop() }
 
 // newConn makes the two ends of a connection from a (dialling, on an
 // ephemeral port) to port of b.
 func (n *Net) newConn(a, b *Host, port int) (client, server *conn) {
 	n.nextConn++
-	client = &conn{n: n, h: a, id: n.nextConn, laddr: a.addr(a.ephemeral()), raddr: b.addr(port)}
-	server = &conn{n: n, h: b, id: n.nextConn, laddr: client.raddr, raddr: client.laddr}
+	// The ends and their pipes live and die together: one allocation.
+	all := &struct {
+		client, server conn
+		ab, ba         pipe
+	}{}
+	client, server = &all.client, &all.server
+	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addr(a.ephemeral()), raddr: b.addr(port)}
+	*server = conn{n: n, h: b, id: n.nextConn, laddr: client.raddr, raddr: client.laddr}
 	client.peer, server.peer = server, client
-	ab := n.newPipe(client, server)
-	ba := n.newPipe(server, client)
+	ab, ba := &all.ab, &all.ba
+	n.initPipe(ab, client, server)
+	n.initPipe(ba, server, client)
 	client.out, client.in = ab, ba
 	server.out, server.in = ba, ab
 	if n.isExempt(port) {
@@ -150,23 +153,30 @@ func (n *Net) newConn(a, b *Host, port int) (client, server *conn) {
 	return client, server
 }
 
-func (n *Net) newPipe(src, dst *conn) *pipe {
-	p := &pipe{n: n, src: src, dst: dst}
+func (n *Net) initPipe(p *pipe, src, dst *conn) {
+	*p = pipe{n: n, src: src, dst: dst}
 	p.deliverFn = p.deliver
 	p.retryFn = func() {
 		p.held = false
 		p.deliver()
 	}
-	return p
 }
 
 func (c *conn) String() string {
+	if c.name != "" {
+		return c.name
+	}
 	if c.laddr == nil || c.raddr == nil {
 		return fmt.Sprintf("%s->%s", c.laddr, c.raddr)
 	}
-	// Without fmt: the network's log names a connection at every connect
-	// and close, and a client that dials per request makes many.
-	return c.laddr.String() + "->" + c.raddr.String()
+	// Made once, in one allocation: the network's log names a connection
+	// at its connect and its close, and a client that dials per request
+	// makes many.
+	var buf [96]byte
+	b := appendAddr(buf[:0], c.laddr)
+	b = append(b, "->"...)
+	c.name = string(appendAddr(b, c.raddr))
+	return c.name
 }
 
 // where names c for a determinism check's report (sim.World.Wrote).
@@ -181,7 +191,13 @@ func (c *conn) RemoteAddr() net.Addr { return c.raddr }
 func (c *conn) opErr(op string, err error) error { return opError(op, c.laddr, c.raddr, err) }
 
 // Read reads what has arrived, waiting for at least one byte; see net.Conn.
-func (c *conn) Read(b []byte) (int, error) {
+func (c *conn) Read(b []byte) (int, error) { return c.ReadContext(context.Background(), b) }
+
+// ReadContext is Read that also returns when ctx is done while it waits
+// for data, with ctx's error and nothing read. Package net has no such
+// call; the rpc transport finds it by an interface of its own, for a
+// caller that reads its own reply and whose context may end first.
+func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 	c.n.w.Enter("net read")
 	n := c.n
 	if c.closed {
@@ -220,7 +236,9 @@ func (c *conn) Read(b []byte) (int, error) {
 		if in.eof || c.rdShut {
 			return 0, io.EOF
 		}
-		n.wait(&in.readers, "net read")
+		if err := n.waitCtx(ctx, &in.readers, "net read"); err != nil {
+			return 0, err
+		}
 	}
 }
 
@@ -435,7 +453,7 @@ func (c *conn) gotReset() {
 	}
 	c.reset = true
 	c.in.rdOff = c.in.dlOff
-	c.n.log("reset %s", c)
+	c.n.w.Log("net: reset " + c.String())
 	c.wakeRd()
 	c.wakeWr()
 }
@@ -464,11 +482,11 @@ func (c *conn) close() (reset bool) {
 	switch {
 	case c.reset:
 	case c.linger0 || c.in.dlOff > c.in.rdOff:
-		c.n.log("close %s with a reset", c)
+		c.n.w.Log("net: close " + c.String() + " with a reset")
 		c.abort()
 		return true
 	default:
-		c.n.log("close %s", c)
+		c.n.w.Log("net: close " + c.String())
 		c.shutWrite()
 	}
 	return false
@@ -606,7 +624,7 @@ func (n *Net) setDeadline(d *deadline, h *Host, t time.Time, wake func()) {
 	}
 	d.at = h.simAt(t)
 	if now := n.now(); d.at > now {
-		d.cancel = n.after(d.at, wake)
+		n.w.Arm(&d.timer, time.Duration(d.at-now), wake)
 	} else {
 		wake()
 	}
@@ -658,6 +676,13 @@ func (p *pipe) copyOut(b []byte) {
 }
 
 // Waiting.
+
+// waitCtx is wait that returns ctx's error if ctx is done first.
+func (n *Net) waitCtx(ctx context.Context, list *[]providers.WaitToken, what string) error {
+	tok := n.park.WaitToken()
+	*list = append(*list, tok)
+	return n.park.Park(ctx, tok, what)
+}
 
 // wait parks the calling task until one of the wakeAll calls on list.
 func (n *Net) wait(list *[]providers.WaitToken, what string) {

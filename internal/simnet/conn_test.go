@@ -427,3 +427,29 @@ func TestDialLocalhostReachesTheSameHost(t *testing.T) {
 		return nil
 	})
 }
+
+// ReadContext returns when its context ends while it waits, with the
+// context's error and nothing read; the connection reads on as before.
+func TestReadContextEndsWithItsContext(t *testing.T) {
+	simulate(t, 7, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+		rc := c.(interface {
+			ReadContext(context.Context, []byte) (int, error)
+		})
+		start := client.Time.Now()
+		short, cancel := client.Time.WithTimeout(ctx, 30*time.Millisecond)
+		defer cancel()
+		buf := make([]byte, 4)
+		n, err := rc.ReadContext(short, buf)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Zero(t, n)
+		assert.Equal(t, 30*time.Millisecond, client.Time.Now().Sub(start))
+
+		_, err = s.Write([]byte("ping"))
+		require.NoError(t, err)
+		n, err = rc.ReadContext(ctx, buf)
+		require.NoError(t, err)
+		assert.Equal(t, "ping", string(buf[:n]))
+		return nil
+	})
+}

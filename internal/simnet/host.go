@@ -106,7 +106,7 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 	l.wakeFn = l.wake
 	h.listeners[port] = l
 	h.lns = append(h.lns, l)
-	h.n.log("listen on %s", l.addr)
+	h.n.w.Log("net: listen on " + addrString(l.addr))
 	return l, nil
 }
 
@@ -172,10 +172,10 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		}
 	}
 	if d.refused {
-		n.log("connect %s -> %s refused", h.name, d.raddr)
+		n.w.Log("net: connect " + h.name + " -> " + addrString(d.raddr) + " refused")
 		return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ECONNREFUSED))
 	}
-	n.log("connected %s", d.conn)
+	n.w.Log("net: connected " + d.conn.String())
 	return d.conn, nil
 }
 

@@ -76,7 +76,7 @@ func (l *listener) close(vanish bool) {
 	}
 	l.queue = nil
 	l.dl.stop()
-	h.n.log("close listener %s", l.addr)
+	h.n.w.Log("net: close listener " + addrString(l.addr))
 	l.wake()
 }
 

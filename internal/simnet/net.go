@@ -48,6 +48,7 @@ type Net struct {
 	// dropped now and then (heldCap).
 	held    []*hold
 	heldCap int
+	packets []*packet // spares (Net.packet)
 
 	closeQuietUntil int64 // random closes are in cooldown until then
 	paused          bool  // no fault is drawn (Pause)
@@ -376,16 +377,41 @@ func (p *partition) in(h *Host) bool { return h.id < len(p.side) && p.side[h.id]
 // answer to one.
 func (n *Net) packet(src, dst *Host, exempt bool, fn func()) {
 	at := n.now() + n.latency(src, dst)
-	var try func()
-	try = func() {
-		n.tick()
-		if until, ok := n.blocked(src, dst); ok && !exempt {
-			n.holdUntil(until, try)
-			return
-		}
-		fn()
+	var p *packet
+	if k := len(n.packets); k > 0 {
+		p = n.packets[k-1]
+		n.packets[k-1] = nil
+		n.packets = n.packets[:k-1]
+	} else {
+		p = &packet{n: n}
+		p.tryFn = p.try
 	}
-	n.after(at, try)
+	p.src, p.dst, p.exempt, p.fn = src, dst, exempt, fn
+	n.schedule(at, p.tryFn)
+}
+
+// A packet is one of Net.packet in flight. Once it arrives it goes back to
+// the network's spares, with its callback, for the next: a dial sends two.
+type packet struct {
+	n        *Net
+	src, dst *Host
+	exempt   bool
+	fn       func()
+	tryFn    func() // try, made once
+}
+
+// try delivers p, unless a cut or a clog holds it.
+func (p *packet) try() {
+	n := p.n
+	n.tick()
+	if until, ok := n.blocked(p.src, p.dst); ok && !p.exempt {
+		n.holdUntil(until, p.tryFn)
+		return
+	}
+	fn := p.fn
+	p.src, p.dst, p.fn = nil, nil, nil
+	n.packets = append(n.packets, p)
+	fn()
 }
 
 // pairKey is the key of the ordered pair (a, b).

@@ -111,6 +111,12 @@ func (e *Error) Error() string {
 // ErrBadFrame matches every [*Error] under errors.Is.
 var ErrBadFrame = errors.New("wire: bad frame")
 
+// ErrInterrupted, returned by a Decoder's reader (or wrapped in what it
+// returns), interrupts a Next without ending the stream: Next returns
+// the reader's error, keeps what it has read, and the next call goes on
+// from there. Any other error of the reader ends the stream.
+var ErrInterrupted = errors.New("wire: the read was interrupted")
+
 // Is makes every *Error match [ErrBadFrame].
 func (e *Error) Is(target error) bool { return target == ErrBadFrame }
 
@@ -174,8 +180,11 @@ func (d *Decoder) Next() (Token, []byte, error) {
 	return tok, f[HeaderSize:], nil
 }
 
+// fail makes err the stream's end, unless it only interrupts the read.
 func (d *Decoder) fail(err error) error {
-	d.err = err
+	if !errors.Is(err, ErrInterrupted) {
+		d.err = err
+	}
 	return err
 }
 

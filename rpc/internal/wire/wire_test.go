@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"testing/iotest"
@@ -143,4 +144,42 @@ func TestDecodeLyingLengthAllocatesWhatArrives(t *testing.T) {
 	require.ErrorAs(t, err, &we)
 	assert.Equal(t, wire.Truncated, we.Kind)
 	assert.LessOrEqual(t, d.BufferSize(), 2*len(stream), "the buffer follows the bytes that arrived, not the length claimed")
+}
+
+// interrupting returns ErrInterrupted from every other Read, and a byte
+// at a time from the rest.
+type interrupting struct {
+	r    io.Reader
+	next bool
+}
+
+func (r *interrupting) Read(p []byte) (int, error) {
+	r.next = !r.next
+	if r.next {
+		return 0, fmt.Errorf("the caller gave up: %w", wire.ErrInterrupted)
+	}
+	return r.r.Read(p[:1])
+}
+
+// A read interrupted in the middle of a frame loses nothing: the next
+// Next goes on where the last stopped.
+func TestDecodeInterrupted(t *testing.T) {
+	stream := append(wire.AppendFrame(nil, tok(1), []byte("first")), wire.AppendFrame(nil, tok(2), []byte("second"))...)
+	d := wire.NewDecoder(&interrupting{r: bytes.NewReader(stream)}, 0)
+	var got []string
+	interrupts := 0
+	for {
+		tk, p, err := d.Next()
+		if errors.Is(err, wire.ErrInterrupted) {
+			interrupts++
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		got = append(got, fmt.Sprintf("%d %s", tk[0], p))
+	}
+	assert.Equal(t, []string{"1 first", "2 second"}, got)
+	assert.Equal(t, len(stream)+1, interrupts, "one per byte, and one before the end")
 }

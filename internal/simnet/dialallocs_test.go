@@ -1,0 +1,84 @@
+package simnet_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simnet"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// onConn runs during on a connection between two hosts of a network with
+// latency, and returns what the run gave.
+func onConn(t *testing.T, during func(ctx context.Context, client providers.Providers, dial func() error)) sim.Result {
+	w := sim.New(sim.Config{Seed: 1, TimeBudget: time.Hour})
+	n, err := simnet.New(w, chaos.Network{Latency: chaos.Latency{Fast: chaos.Range{Min: time.Millisecond, Max: 2 * time.Millisecond}}})
+	require.NoError(t, err)
+	return w.Run(func(ctx context.Context, p providers.Providers) error {
+		client, server := on(p, n.SteadyHost("10.0.0.1")), on(p, n.SteadyHost("10.0.0.2"))
+		l, err := server.Network.Listen(ctx, ":7")
+		if err != nil {
+			return err
+		}
+		server.Task.Go(ctx, "accept", func(ctx context.Context) error {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return nil
+				}
+				c.Close()
+			}
+		})
+		during(ctx, client, func() error {
+			c, err := client.Network.Dial(ctx, "10.0.0.2:7")
+			if err != nil {
+				return err
+			}
+			return c.Close()
+		})
+		return l.Close()
+	})
+}
+
+// Moving a connection's deadline arms its timer again: nothing is
+// allocated for it.
+func TestMovingADeadlineAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	var allocs float64
+	res := onConn(t, func(ctx context.Context, client providers.Providers, _ func() error) {
+		c, err := client.Network.Dial(ctx, "10.0.0.2:7")
+		require.NoError(t, err)
+		defer c.Close()
+		allocs = testing.AllocsPerRun(100, func() {
+			require.NoError(t, c.SetDeadline(client.Time.Now().Add(time.Second)))
+			require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(time.Minute)))
+		})
+	})
+	require.NoError(t, res.Err)
+	assert.Zero(t, allocs)
+}
+
+// A connect, its accept and both closes, with their timeline entries:
+// what the connection is made of and little more (24; 54 before the
+// connect's packets were reused, the ends and their pipes made in one
+// allocation, and the log's lines without fmt).
+func TestADialAllocatesLittle(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	var allocs float64
+	res := onConn(t, func(_ context.Context, _ providers.Providers, dial func() error) {
+		allocs = testing.AllocsPerRun(100, func() { require.NoError(t, dial()) })
+	})
+	require.NoError(t, res.Err)
+	t.Logf("%v allocations a dial", allocs)
+	assert.LessOrEqual(t, allocs, 30.0)
+}
