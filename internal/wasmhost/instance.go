@@ -150,6 +150,9 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 		}
 		entry = mod.ExportedFunction(mainExport)
 	case m.reactor:
+		if err := writeData(mod.Memory(), m.data); err != nil {
+			return err
+		}
 		if err := in.call(m, mod.ExportedFunction(initExport)); err != nil {
 			return in.exitError(err) // it exited, or failed, in an initializer
 		}

@@ -22,6 +22,7 @@ type Module struct {
 	mems      *memories // the instances' linear memories
 	reactor   bool      // built with MainFiles: it starts from snapshots
 	globals   []string  // a reactor's globals, by export name
+	data      []segment // a reactor's data segments, which the host writes
 	snaps     snapshots
 }
 
@@ -53,9 +54,14 @@ func Compile(ctx context.Context, wasm []byte, o Options) (*Module, error) {
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	merged := mergeData(wasm)
+	spans := dataSpans(merged)
 	reactor, globals, isReactor := exportGlobals(merged)
+	var data []segment
 	if isReactor {
 		merged = reactor
+		if stripped, segs, ok := splitData(merged); ok {
+			merged, data = stripped, segs
+		}
 	}
 	compiled, err := rt.CompileModule(ctx, merged)
 	if err != nil {
@@ -63,7 +69,7 @@ func Compile(ctx context.Context, wasm []byte, o Options) (*Module, error) {
 		return nil, fmt.Errorf("wasmhost: compile the program: %w", err)
 	}
 	sum := sha256.Sum256(wasm)
-	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8]), stopSpins: o.StopSpins, mems: &memories{keep: keepResident, data: dataSpans(merged)}, reactor: isReactor, globals: globals}
+	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8]), stopSpins: o.StopSpins, mems: &memories{keep: keepResident, data: spans}, reactor: isReactor, globals: globals, data: data}
 	if err := m.instantiateHosts(ctx); err != nil {
 		rt.Close(ctx)
 		return nil, err

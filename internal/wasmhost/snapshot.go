@@ -143,6 +143,9 @@ func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
 		}
 	}()
 	in.mod = mod
+	if err := writeData(mod.Memory(), m.data); err != nil {
+		return nil, err
+	}
 	callCtx, cancel := context.WithCancel(in.ctx)
 	stopWatch := func() {}
 	if m.stopSpins {
