@@ -40,6 +40,18 @@
 //   - package assertions and chaos.Buggify, called in the program, record
 //     into the run as from native code.
 //
+// # Starting
+//
+// The program is built as a reactor, whose package initializers run once
+// per set of arguments and environment, off the simulation, with a fixed
+// random stream and clock; each process then starts from a snapshot of the
+// memory they leave, which saves most of a start's CPU, and draws the
+// runtime's random state from its own source as main begins. So what an
+// initializer draws is the same in every process of those arguments, and
+// everything from main on is the process's own. A program whose
+// initializers reach the world (files, sockets, output, the wall clock)
+// starts cold, with no error; [Config.ColdStart] asks for cold starts.
+//
 // # Stopping
 //
 // A crash drops the instance where it stands: its goroutines and memory

@@ -35,6 +35,18 @@ type Config struct {
 	// simulation's watchdog, as a task blocked outside the simulation, and
 	// goes on spinning until the test binary exits.
 	StopSpins bool
+	// ColdStart runs the program's package initializers in every process
+	// it starts, with that process's own random draws and clock. By
+	// default they run once per set of arguments and environment, off the
+	// simulation, on a fixed random stream and clock, and each process
+	// starts from a snapshot of the memory they leave, which saves most
+	// of a start's CPU; everything from main on draws from the process's
+	// own seeded source either way. Set it for a program whose
+	// initializers must draw differently in each process (a random ID in
+	// a package variable, say). A program whose initializers reach the
+	// world (open a file or a socket, write output, sleep, read the wall
+	// clock or crypto/rand, read the host's name) starts cold anyway.
+	ColdStart bool
 }
 
 // A Program is a built and compiled main package, ready to run as any
@@ -45,6 +57,7 @@ type Program struct {
 	name string
 	wasm string
 	mod  *wasmhost.Module
+	cold bool
 }
 
 // ErrSpinning is the reason a program that never waits is stopped: a
@@ -73,12 +86,21 @@ func Build(ctx context.Context, c Config) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}
-	wasm, err := wasmbuild.Build(ctx, wasmbuild.Config{
-		Dir:     c.Dir,
-		Package: c.Package,
-		Overlay: overlay,
-		Tags:    append([]string{wasmhost.BuildTag}, c.Tags...),
-	})
+	wc := wasmbuild.Config{
+		Dir:       c.Dir,
+		Package:   c.Package,
+		Overlay:   overlay,
+		Tags:      append([]string{wasmhost.BuildTag}, c.Tags...),
+		MainFiles: wasmhost.MainFiles(),
+		BuildMode: "c-shared",
+	}
+	wasm, err := wasmbuild.Build(ctx, wc)
+	if errors.Is(err, wasmbuild.ErrMainFiles) {
+		// A main package from the module cache: a command, started
+		// cold.
+		wc.MainFiles, wc.BuildMode = nil, ""
+		wasm, err = wasmbuild.Build(ctx, wc)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}
@@ -93,7 +115,7 @@ func Build(ctx context.Context, c Config) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}
-	return &Program{name: path.Base(c.Package), wasm: wasm, mod: mod}, nil
+	return &Program{name: path.Base(c.Package), wasm: wasm, mod: mod, cold: c.ColdStart}, nil
 }
 
 // Close releases the compiled program; processes still running fail.
@@ -160,7 +182,7 @@ func (p *Process) Run(ctx context.Context, prov providers.Providers) error {
 	if prov.Cluster != nil {
 		self = prov.Cluster.Self()
 	}
-	cfg := wasmhost.Config{Args: []string{p.prog.name}, Stdout: p.stdout, Stderr: p.stderr, SpinBudget: p.spin}
+	cfg := wasmhost.Config{Args: []string{p.prog.name}, Stdout: p.stdout, Stderr: p.stderr, SpinBudget: p.spin, ColdStart: p.prog.cold}
 	if p.args != nil {
 		args := p.args(self)
 		for i, a := range args {

@@ -28,7 +28,22 @@ type Config struct {
 	Overlay map[string][]byte
 	// Tags are extra build tags.
 	Tags []string
+	// MainFiles are files added to the main package, keyed by file name
+	// ("zz_export.go"), such as one that exports a function with
+	// //go:wasmexport. A main package in the module cache cannot take
+	// them: Build fails with ErrMainFiles.
+	MainFiles map[string][]byte
+	// BuildMode is go build's -buildmode: "" for a command (its entry
+	// point is _start), or "c-shared" for a reactor, whose _initialize
+	// runs the runtime's start and the package initializers and returns,
+	// leaving main to a function of MainFiles.
+	BuildMode string
 }
+
+// ErrMainFiles is the reason a main package cannot take Config.MainFiles:
+// it lies in the module cache, whose files go build -overlay may not add
+// to.
+var ErrMainFiles = errors.New("the main package is in the module cache, where no file can be added to it; build it from a directory of your own module, or without Config.MainFiles")
 
 // Build builds the package for GOOS=wasip1 GOARCH=wasm with the scheduler
 // overlay and c.Overlay, caches the result, and returns the path of the
@@ -51,6 +66,21 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 	if err := tc.checkFlags(); err != nil {
 		return "", err
 	}
+	switch c.BuildMode {
+	case "", "exe", "c-shared":
+	default:
+		return "", fmt.Errorf("wasmbuild: Config.BuildMode %q is not one of \"\", \"exe\" and \"c-shared\"; leave it empty for a command", c.BuildMode)
+	}
+	for name := range c.Overlay {
+		if err := checkOverlayPath(name); err != nil {
+			return "", err
+		}
+	}
+	for name := range c.MainFiles {
+		if name != filepath.Base(name) || !strings.HasSuffix(name, ".go") {
+			return "", fmt.Errorf("wasmbuild: Config.MainFiles names %q, which is not a Go file's name; give a name such as \"zz_export.go\", with no directory", name)
+		}
+	}
 	files := c.Overlay
 	if sched {
 		if files, err = withSchedPatch(tc, c.Overlay); err != nil {
@@ -71,6 +101,9 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 	if len(c.Tags) > 0 {
 		flags = append(flags, "-tags="+strings.Join(c.Tags, ","))
 	}
+	if c.BuildMode != "" {
+		flags = append(flags, "-buildmode="+c.BuildMode)
+	}
 	goFlags := flags
 	if len(files) > 0 {
 		ov, err := writeOverlay(work, tc.goroot, files)
@@ -86,6 +119,27 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 	}
 	if err := diagnose(c.Package, pkgs); err != nil {
 		return "", err
+	}
+	if len(c.MainFiles) > 0 {
+		// The main package's directory is known only now: list again
+		// with its files added, so that the key covers them.
+		main := pkgs[len(pkgs)-1]
+		if main.Module != nil && main.Module.Version != "" && inside(tc.modcache, main.Dir) {
+			return "", fmt.Errorf("wasmbuild: %s: %w", c.Package, ErrMainFiles)
+		}
+		all := make(map[string][]byte, len(files)+len(c.MainFiles))
+		for k, v := range files {
+			all[k] = v
+		}
+		for name, b := range c.MainFiles {
+			all[filepath.Join(main.Dir, name)] = b
+		}
+		files = all
+		ov, err := writeOverlay(work, tc.goroot, files)
+		if err != nil {
+			return "", err
+		}
+		goFlags = append([]string{"-overlay=" + ov}, flags...)
 	}
 	k, err := key(tc, files, flags, pkgs)
 	if err != nil {
@@ -226,6 +280,14 @@ func (e *goError) Error() string {
 
 func (e *goError) Unwrap() error { return e.err }
 
+// checkOverlayPath reports an overlay path that is not relative to GOROOT.
+func checkOverlayPath(name string) error {
+	if filepath.IsAbs(name) || !filepath.IsLocal(filepath.FromSlash(name)) {
+		return fmt.Errorf("wasmbuild: overlay path %q is not relative to GOROOT; write it as \"src/<package>/<file>.go\"", name)
+	}
+	return nil
+}
+
 // writeOverlay writes each overlay file under work and the overlay JSON
 // that maps its place in GOROOT to it, and returns the JSON's path.
 func writeOverlay(work, goroot string, files map[string][]byte) (string, error) {
@@ -242,14 +304,18 @@ func writeOverlayAt(dir, final, goroot string, files map[string][]byte) (string,
 	sort.Strings(names)
 	replace := make(map[string]string, len(files))
 	for i, name := range names {
-		if filepath.IsAbs(name) || !filepath.IsLocal(filepath.FromSlash(name)) {
-			return "", fmt.Errorf("wasmbuild: overlay path %q is not relative to GOROOT; write it as \"src/<package>/<file>.go\"", name)
+		target := name // a file added to the main package
+		if !filepath.IsAbs(name) {
+			if err := checkOverlayPath(name); err != nil {
+				return "", err
+			}
+			target = filepath.Join(goroot, filepath.FromSlash(name))
 		}
 		base := fmt.Sprintf("overlay%d_%s", i, filepath.Base(name))
 		if err := os.WriteFile(filepath.Join(dir, base), files[name], 0o644); err != nil {
 			return "", fmt.Errorf("wasmbuild: writing overlay file %s: %w", name, err)
 		}
-		replace[filepath.Join(goroot, filepath.FromSlash(name))] = filepath.Join(final, base)
+		replace[target] = filepath.Join(final, base)
 	}
 	js, err := json.Marshal(struct{ Replace map[string]string }{replace})
 	if err != nil {

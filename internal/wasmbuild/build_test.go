@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wazero"
 )
 
 func TestBuildRuns(t *testing.T) {
@@ -54,4 +55,32 @@ func TestToolchainInModuleCache(t *testing.T) {
 	require.ErrorContains(t, err, "go1.25.5")
 	tc.goroot = "/usr/local/go"
 	require.NoError(t, tc.check())
+}
+
+// MainFiles go into the main package, and BuildMode c-shared makes a
+// reactor: _initialize runs the initializers and returns, and the
+// functions the files export can be called after it.
+func TestBuildReactorWithMainFiles(t *testing.T) {
+	path, err := Build(context.Background(), Config{
+		Package:   "./testdata/hello",
+		MainFiles: map[string][]byte{"zz_twice.go": []byte("package main\n\n//go:wasmexport twice\nfunc twice(x int32) int32 { return 2 * x }\n")},
+		BuildMode: "c-shared",
+	})
+	require.NoError(t, err)
+	h := newHost(t, path)
+	ctx := context.Background()
+	mod, err := h.r.InstantiateModule(ctx, h.mod, wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
+	require.NoError(t, err)
+	defer mod.Close(ctx)
+	res, err := mod.ExportedFunction("twice").Call(ctx, 21)
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{42}, res)
+	assert.Nil(t, mod.ExportedFunction("_start"), "a reactor has no _start")
+}
+
+func TestBuildMainFilesErrors(t *testing.T) {
+	_, err := Build(context.Background(), Config{Package: "./testdata/hello", MainFiles: map[string][]byte{"sub/x.go": nil}})
+	require.ErrorContains(t, err, "not a Go file's name")
+	_, err = Build(context.Background(), Config{Package: "./testdata/hello", BuildMode: "pie"})
+	require.ErrorContains(t, err, `Config.BuildMode "pie"`)
 }

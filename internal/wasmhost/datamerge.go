@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"errors"
 	"slices"
+
+	"github.com/tetratelabs/wazero/api"
 )
 
 // mergeData rewrites a module's data section so that its active segments
@@ -217,6 +219,50 @@ func dataSpans(wasm []byte) []span {
 			return spans
 		}
 		i += 1 + n + int(size)
+	}
+	return nil
+}
+
+// splitData returns a module without its active data segments, and the
+// segments, in order, for the host to write into an instance's memory
+// itself: an instance started from a snapshot has them in the snapshot
+// already, and instantiation would copy them for nothing. A module whose
+// data section holds anything else is not split (ok false).
+func splitData(wasm []byte) (stripped []byte, segs []segment, ok bool) {
+	if len(wasm) < 8 {
+		return nil, nil, false
+	}
+	var out bytes.Buffer
+	out.Write(wasm[:8])
+	for i := 8; i < len(wasm); {
+		id := wasm[i]
+		size, n, err := uleb(wasm[i+1:])
+		if err != nil || i+1+n+int(size) > len(wasm) {
+			return nil, nil, false
+		}
+		body := wasm[i+1+n : i+1+n+int(size)]
+		i += 1 + n + int(size)
+		switch id {
+		case 11:
+			if segs, err = readSegments(body); err != nil {
+				return nil, nil, false
+			}
+			writeSection(&out, 11, appendULEB(nil, 0))
+		case 12: // the data count
+			writeSection(&out, 12, appendULEB(nil, 0))
+		default:
+			writeSection(&out, id, body)
+		}
+	}
+	return out.Bytes(), segs, true
+}
+
+// writeData writes the segments into mem, as instantiation would have.
+func writeData(mem api.Memory, segs []segment) error {
+	for _, s := range segs {
+		if !mem.Write(s.off, s.data) {
+			return errors.New("wasmhost: a data segment lies outside the program's memory")
+		}
 	}
 	return nil
 }

@@ -2,9 +2,11 @@ package wasmhost
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wazero"
 	"pgregory.net/rapid"
 )
 
@@ -115,4 +117,32 @@ func TestDataSpans(t *testing.T) {
 	writeSection(&in, 11, writeSegments([]segment{{off: 9000, data: []byte("d")}, {off: 4, data: []byte("abc")}}))
 	require.Equal(t, []span{{4, 7}, {9000, 9001}}, dataSpans(in.Bytes()))
 	require.Nil(t, dataSpans([]byte("\x00asm\x01\x00\x00\x00")))
+}
+
+// A module split from its data segments, with the segments written by
+// the host, has the memory the whole module has.
+func TestSplitData(t *testing.T) {
+	var b bytes.Buffer
+	b.Write([]byte("\x00asm\x01\x00\x00\x00"))
+	writeSection(&b, 5, []byte{1, 0, 1}) // one memory of one page
+	want := []segment{{off: 16, data: []byte("moon")}, {off: 9000, data: []byte("pool")}}
+	writeSection(&b, 11, writeSegments(want))
+	whole := b.Bytes()
+
+	stripped, segs, ok := splitData(whole)
+	require.True(t, ok)
+	require.Equal(t, want, segs)
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	a, err := rt.InstantiateWithConfig(ctx, whole, wazero.NewModuleConfig().WithName("a"))
+	require.NoError(t, err)
+	s, err := rt.InstantiateWithConfig(ctx, stripped, wazero.NewModuleConfig().WithName("s"))
+	require.NoError(t, err)
+	empty, _ := s.Memory().Read(0, s.Memory().Size())
+	require.Equal(t, make([]byte, len(empty)), empty, "no data segments are left")
+	require.NoError(t, writeData(s.Memory(), segs))
+	got, _ := s.Memory().Read(0, s.Memory().Size())
+	all, _ := a.Memory().Read(0, a.Memory().Size())
+	require.Equal(t, all, got)
 }

@@ -42,7 +42,7 @@ func guestModule(t testing.TB) *wasmhost.Module {
 			guest.err = err
 			return
 		}
-		path, err := wasmbuild.Build(ctx, wasmbuild.Config{Package: "./testdata/guest", Overlay: overlay, Tags: []string{wasmhost.BuildTag}})
+		path, err := wasmbuild.Build(ctx, wasmbuild.Config{Package: "./testdata/guest", Overlay: overlay, Tags: []string{wasmhost.BuildTag}, MainFiles: wasmhost.MainFiles(), BuildMode: "c-shared"})
 		if err != nil {
 			guest.err = err
 			return
@@ -114,7 +114,7 @@ func TestHelloClockRandomFiles(t *testing.T) {
 	require.Len(t, lines, 5, out.String())
 	require.Equal(t, "hello from g-0", lines[0])
 	require.Regexp(t, `^slept 1\.5\d*s at 2024-01-01T00:00:01\.\d+Z$`, lines[1], "sleeps and the clock are simulated")
-	require.Regexp(t, `^crypto [0-9a-f]{16} math \d+$`, lines[2])
+	require.Regexp(t, `^crypto [0-9a-f]{16} math \d+ init \d+$`, lines[2])
 	require.Equal(t, `files [a.txt c.txt] "beta\n" size=6 removed=true`, lines[3])
 	require.Equal(t, "hostname g-0 <nil>", lines[4])
 }

@@ -35,6 +35,10 @@ type Config struct {
 	// zero means DefaultWatchdog, negative turns the watchdog off. It
 	// works only in a Module compiled with Options.StopSpins.
 	Watchdog time.Duration
+	// ColdStart runs a reactor's package initializers in this instance,
+	// with its own random draws and clock, instead of starting it from the
+	// snapshot taken after them (see [MainFiles]).
+	ColdStart bool
 }
 
 // ErrSpinning is the reason a program that never waits is stopped.
@@ -75,6 +79,7 @@ type instance struct {
 	rec  recorder
 
 	mod   api.Module
+	snap  *snapState // taking a snapshot: off the simulation, p unset
 	fds   []*fdEntry // by fd number; nil for a free number
 	wake  *providers.Chan[struct{}]
 	names *names
@@ -122,40 +127,79 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	in.names = newNames(p)
 	in.openStdio()
 
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
-	var mem *linear
-	alloc := experimental.MemoryAllocatorFunc(func(cap, max uint64) experimental.LinearMemory {
-		lm := m.mems.Allocate(cap, max)
-		mem, _ = lm.(*linear)
-		return lm
-	})
+	var snap *snapshot
+	if m.reactor && !c.ColdStart {
+		snap, _ = m.snapshotFor(c) // nil: the program starts cold
+	}
+	mod, mem, err := m.instantiate(in.ctx, snap)
 	defer func() {
 		if mem != nil {
 			mem.end()
 		}
 	}()
-	mod, err := m.rt.InstantiateModule(experimental.WithMemoryAllocator(in.ctx, alloc), m.compiled, cfg)
+	if err != nil {
+		return err
+	}
+	in.mod = mod
+	defer in.closeAll()
+	entry := mod.ExportedFunction("_start")
+	switch {
+	case snap != nil:
+		if err := snap.restore(mod, m.globals); err != nil {
+			return err
+		}
+		entry = mod.ExportedFunction(mainExport)
+	case m.reactor:
+		if err := writeData(mod.Memory(), m.data); err != nil {
+			return err
+		}
+		if err := in.call(m, mod.ExportedFunction(initExport)); err != nil {
+			return in.exitError(err) // it exited, or failed, in an initializer
+		}
+		entry = mod.ExportedFunction(mainExport)
+	case entry == nil:
+		return errors.New("wasmhost: the program has no _start; build a main package with GOOS=wasip1 GOARCH=wasm")
+	}
+	return in.exitError(in.call(m, entry))
+}
+
+// instantiate makes an instance of the module, to be started from snap
+// when snap is not nil. The caller ends mem, when not nil, once the
+// instance's code no longer runs.
+func (m *Module) instantiate(ctx context.Context, snap *snapshot) (mod api.Module, mem *linear, err error) {
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	var keep uint64 // the bytes the snapshot overwrites
+	if snap != nil {
+		keep = uint64(len(snap.mem))
+	}
+	alloc := experimental.MemoryAllocatorFunc(func(cap, max uint64) experimental.LinearMemory {
+		lm := m.mems.allocate(cap, max, keep)
+		mem, _ = lm.(*linear)
+		return lm
+	})
+	mod, err = m.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, alloc), m.compiled, cfg)
 	if err != nil {
 		if mem != nil {
 			mem.Free() // an instance that failed to start is never closed
 		}
-		return fmt.Errorf("wasmhost: instantiate the program: %w", err)
+		return nil, mem, fmt.Errorf("wasmhost: instantiate the program: %w", err)
 	}
-	in.mod = mod
-	defer in.closeAll()
-	start := mod.ExportedFunction("_start")
-	if start == nil {
-		return errors.New("wasmhost: the program has no _start; build a main package with GOOS=wasip1 GOARCH=wasm")
-	}
+	return mod, mem, nil
+}
+
+// call runs one of the program's entry points to its end, and returns
+// wazero's error: nil only when the function returned, a *sys.ExitError
+// when the program exited.
+func (in *instance) call(m *Module, f api.Function) error {
 	// The call's context is not the task's: a graceful stop is a signal
 	// for the program, not the end of the call. Only the watchdog ends
 	// it, for a program that runs without ever calling the host.
 	callCtx, cancel := context.WithCancel(context.WithoutCancel(in.ctx))
 	stopWatch := func() {}
 	if m.stopSpins {
-		stopWatch = in.watch.start(cancel, c.Watchdog)
+		stopWatch = in.watch.start(cancel, in.cfg.Watchdog)
 	}
-	_, err = start.Call(callCtx)
+	_, err := f.Call(callCtx)
 	stopWatch()
 	cancel()
 	if in.panicked != nil {
@@ -165,7 +209,7 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 		panic(in.panicked)
 	}
 	in.flushOutput()
-	return in.exitError(err)
+	return err
 }
 
 func (in *instance) exitError(err error) error {

@@ -45,12 +45,23 @@ type reservation struct {
 // bytes. Where address space cannot be reserved it returns the memory
 // wazero would have made itself.
 func (ms *memories) Allocate(cap, max uint64) experimental.LinearMemory {
+	return ms.allocate(cap, max, 0)
+}
+
+// allocate is Allocate for an instance whose first keep bytes are
+// written over whole before its code runs (it starts from a snapshot),
+// so that they need no clearing.
+func (ms *memories) allocate(cap, max, keep uint64) experimental.LinearMemory {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
+	data := ms.data
+	if keep > 0 {
+		data = []span{{0, keep}}
+	}
 	for i := len(ms.free) - 1; i >= 0; i-- {
 		if r := ms.free[i]; uint64(len(r.mem)) >= max {
 			ms.free = append(ms.free[:i], ms.free[i+1:]...)
-			return &linear{ms: ms, r: r}
+			return &linear{ms: ms, r: r, data: data, whole: keep > 0}
 		}
 	}
 	// Reserve no more than a Go program can address, in case the
@@ -59,7 +70,7 @@ func (ms *memories) Allocate(cap, max uint64) experimental.LinearMemory {
 	if mem == nil {
 		return &sliceMemory{buf: make([]byte, 0, cap)}
 	}
-	return &linear{ms: ms, r: &reservation{mem: mem}}
+	return &linear{ms: ms, r: &reservation{mem: mem}, data: data, whole: keep > 0}
 }
 
 // maxMemory is the largest memory a 32-bit WebAssembly module addresses.
@@ -152,16 +163,19 @@ func clearBut(b []byte, lo, hi uint64, spans []span) {
 type linear struct {
 	ms           *memories
 	r            *reservation
-	freed, ended bool // guarded by ms.mu
-	started      bool // the instance has its first memory
+	freed, ended bool   // guarded by ms.mu
+	started      bool   // the instance has its first memory
+	data         []span // what the instance's start writes over
+	whole        bool   // and not only in its first memory
 }
 
 func (l *linear) Reallocate(size uint64) []byte {
 	var data []span
-	if !l.started {
+	if !l.started || l.whole {
 		// The instance's first memory: instantiation writes the data
-		// segments over it next.
-		l.started, data = true, l.ms.data
+		// segments over it next. Or a memory restored from a snapshot,
+		// which grows to the snapshot's size first.
+		l.started, data = true, l.data
 	}
 	if l.r == nil || !l.r.grow(size, data) {
 		return nil

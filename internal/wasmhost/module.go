@@ -20,6 +20,10 @@ type Module struct {
 	hash      string
 	stopSpins bool
 	mems      *memories // the instances' linear memories
+	reactor   bool      // built with MainFiles: it starts from snapshots
+	globals   []string  // a reactor's globals, by export name
+	data      []segment // a reactor's data segments, which the host writes
+	snaps     snapshots
 }
 
 // Options are how a program is compiled.
@@ -50,13 +54,22 @@ func Compile(ctx context.Context, wasm []byte, o Options) (*Module, error) {
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	merged := mergeData(wasm)
+	spans := dataSpans(merged)
+	reactor, globals, isReactor := exportGlobals(merged)
+	var data []segment
+	if isReactor {
+		merged = reactor
+		if stripped, segs, ok := splitData(merged); ok {
+			merged, data = stripped, segs
+		}
+	}
 	compiled, err := rt.CompileModule(ctx, merged)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("wasmhost: compile the program: %w", err)
 	}
 	sum := sha256.Sum256(wasm)
-	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8]), stopSpins: o.StopSpins, mems: &memories{keep: keepResident, data: dataSpans(merged)}}
+	m := &Module{rt: rt, compiled: compiled, hash: hex.EncodeToString(sum[:8]), stopSpins: o.StopSpins, mems: &memories{keep: keepResident, data: spans}, reactor: isReactor, globals: globals, data: data}
 	if err := m.instantiateHosts(ctx); err != nil {
 		rt.Close(ctx)
 		return nil, err
@@ -125,7 +138,11 @@ func (m *Module) instantiateHosts(ctx context.Context) error {
 			if !sameTypes(hf.params, imp.ParamTypes()) || !sameTypes(hf.results, imp.ResultTypes()) {
 				return fmt.Errorf("wasmhost: the program imports %s.%s with signature %v -> %v, but the host has %v -> %v", mod, name, imp.ParamTypes(), imp.ResultTypes(), hf.params, hf.results)
 			}
-			b.NewFunctionBuilder().WithGoModuleFunction(hf.fn, hf.params, hf.results).Export(name)
+			f := hf.fn
+			if ok && !snapshotSafe[name] {
+				f = guardSnapshot(mod+"."+name, f)
+			}
+			b.NewFunctionBuilder().WithGoModuleFunction(f, hf.params, hf.results).Export(name)
 		}
 		if _, err := b.Instantiate(ctx); err != nil {
 			return fmt.Errorf("wasmhost: instantiate host module %s: %w", mod, err)
@@ -163,7 +180,11 @@ func fn(f func(in *instance, mem api.Memory, stack []uint64) errno, params ...ap
 	return hostFunc{
 		fn: func(ctx context.Context, mod api.Module, stack []uint64) {
 			in := instanceOf(ctx)
-			in.host()
+			if in.snap != nil {
+				in.snapshotHost()
+			} else {
+				in.host()
+			}
 			defer in.catch()
 			stack[0] = uint64(f(in, mod.Memory(), stack))
 		},

@@ -37,6 +37,22 @@ var added = map[string]string{
 	"src/net/net_moonpool_wasip1.go":          "guest/net_moonpool.go.in",
 	"src/os/signal/signal_moonpool_wasip1.go": "guest/signal_moonpool.go.in",
 	"src/syscall/syscall_moonpool_wasip1.go":  "guest/syscall_moonpool.go.in",
+	"src/runtime/moonpool_wasip1.go":          "guest/runtime_moonpool.go.in",
+}
+
+// MainFiles returns the file that a program's main package takes (for
+// wasmbuild.Config.MainFiles) to be built as a reactor (BuildMode
+// "c-shared"): its _initialize runs the runtime's start and the package
+// initializers and returns, and its moonpool_main runs main. A [Module]
+// of such a program starts each instance from a snapshot of its memory
+// taken after _initialize, once per set of arguments and environment,
+// unless Config.ColdStart says otherwise.
+func MainFiles() map[string][]byte {
+	b, err := guestFiles.ReadFile("guest/main_moonpool.go.in")
+	if err != nil {
+		panic(err) // embedded
+	}
+	return map[string][]byte{"zz_moonpool_main_wasip1.go": b}
 }
 
 // BuildTag is the build tag a program needs to run under this host: it

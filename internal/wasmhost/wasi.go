@@ -122,6 +122,15 @@ func clockTimeGet(in *instance, mem api.Memory, s []uint64) errno {
 		in.threw = true // the runtime throws, printing every goroutine
 		return errNOTCAPABLE
 	}
+	if in.snap != nil {
+		// A snapshot's initialization: the monotonic clock reads what it
+		// reads at any instance's start; the wall clock would be one
+		// instant for every instance.
+		if u32(s, 0) == 0 {
+			panic(unsafeCall{"it reads the wall clock"})
+		}
+		return putU64(mem, u32(s, 2), uint64(monoStart))
+	}
 	now := in.p.Time.Now()
 	var t int64
 	if u32(s, 0) == 0 {
@@ -152,9 +161,19 @@ func randomGet(in *instance, mem api.Memory, s []uint64) errno {
 	if !ok {
 		return errFAULT
 	}
+	var src func() uint64
+	if in.snap == nil {
+		src = in.p.Random.Uint64
+	} else {
+		// A snapshot's initialization draws from the fixed stream: the
+		// runtime's seed, which each instance draws again from its own
+		// source as main starts, and what package initializers draw
+		// (crypto/rand), the same for every instance.
+		src = in.snap.rand.Uint64
+	}
 	var w [8]byte
 	for len(buf) > 0 {
-		binary.LittleEndian.PutUint64(w[:], in.p.Random.Uint64())
+		binary.LittleEndian.PutUint64(w[:], src())
 		buf = buf[copy(buf, w[:]):]
 	}
 	return errSUCCESS

@@ -28,6 +28,23 @@ import (
 	"github.com/moonpool-go/moonpool/internal/simctx"
 )
 
+// initDraw is drawn by a package initializer: the same in every process
+// started from one snapshot.
+var initDraw = rand.Int63()
+
+// init reaches outside the program when GUEST_INIT asks it to, which
+// keeps the program from starting from a snapshot.
+func init() {
+	switch os.Getenv("GUEST_INIT") {
+	case "clock":
+		_ = time.Now()
+	case "file":
+		_, _ = os.ReadFile("/absent")
+	case "print":
+		fmt.Println("initializing")
+	}
+}
+
 func main() {
 	for _, a := range os.Args[1:] {
 		if err := run(a); err != nil {
@@ -49,7 +66,7 @@ func run(what string) error {
 	case "random":
 		var b [8]byte
 		crand.Read(b[:])
-		fmt.Println("crypto", hex.EncodeToString(b[:]), "math", rand.Int63())
+		fmt.Println("crypto", hex.EncodeToString(b[:]), "math", rand.Int63(), "init", initDraw)
 	case "goroutines":
 		return goroutines()
 	case "files":

@@ -1,0 +1,82 @@
+package wasmhost_test
+
+import (
+	"bytes"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/internal/wasmhost"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// randomLines runs the guest's "random" twice, one instance after the
+// other, with the same arguments and environment, and returns the two
+// lines they print.
+func randomLines(t *testing.T, c wasmhost.Config) []string {
+	t.Helper()
+	mod := guestModule(t)
+	var lines []string
+	simtest.Run(t, func(s *simtest.S) {
+		for range 2 {
+			var out bytes.Buffer
+			c.Args, c.Stdout = []string{"guest", "random"}, &out
+			require.NoError(s, mod.Run(s.Context(), s.Providers(), c))
+			lines = append(lines, out.String())
+		}
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	return lines
+}
+
+var randomLine = regexp.MustCompile(`^crypto ([0-9a-f]+) math (\d+) init (\d+)\n$`)
+
+// Instances started from one snapshot share what the package
+// initializers drew, and nothing after: the runtime's random state, and
+// so math/rand's, is drawn again for each from its own source.
+func TestSnapshotReseedsTheRuntime(t *testing.T) {
+	mod := guestModule(t)
+	require.NoError(t, wasmhost.SnapshotErr(mod, wasmhost.Config{Args: []string{"guest", "random"}}), "the guest starts from a snapshot")
+	lines := randomLines(t, wasmhost.Config{})
+	a, b := randomLine.FindStringSubmatch(lines[0]), randomLine.FindStringSubmatch(lines[1])
+	require.NotNil(t, a, lines[0])
+	require.NotNil(t, b, lines[1])
+	assert.NotEqual(t, a[1], b[1], "crypto/rand after the start draws from each instance's source")
+	assert.NotEqual(t, a[2], b[2], "math/rand after the start draws from each instance's reseeded runtime")
+	assert.Equal(t, a[3], b[3], "a package initializer's draw is the snapshot's")
+}
+
+// ColdStart runs the initializers in each instance, with its own draws.
+func TestColdStartDrawsInEachInstance(t *testing.T) {
+	lines := randomLines(t, wasmhost.Config{ColdStart: true})
+	a, b := randomLine.FindStringSubmatch(lines[0]), randomLine.FindStringSubmatch(lines[1])
+	require.NotNil(t, a, lines[0])
+	require.NotNil(t, b, lines[1])
+	assert.NotEqual(t, a[2], b[2])
+	assert.NotEqual(t, a[3], b[3], "each cold start runs the initializers with its own draws")
+}
+
+// A program whose initializers reach the world starts cold, with no
+// error, and runs as it would from a snapshot.
+func TestUnsafeInitializersStartCold(t *testing.T) {
+	mod := guestModule(t)
+	for what, why := range map[string]string{
+		"clock": "it reads the wall clock",
+		"file":  "it calls wasi_snapshot_preview1.path_open",
+		"print": "it calls wasi_snapshot_preview1.fd_write",
+	} {
+		t.Run(what, func(t *testing.T) {
+			c := wasmhost.Config{Args: []string{"guest", "hello"}, Env: []string{"GUEST_INIT=" + what, "WHO=cold"}}
+			err := wasmhost.SnapshotErr(mod, c)
+			require.ErrorIs(t, err, wasmhost.ErrUnsafeInit)
+			require.ErrorContains(t, err, why)
+			simtest.Run(t, func(s *simtest.S) {
+				var out bytes.Buffer
+				c.Stdout = &out
+				require.NoError(s, mod.Run(s.Context(), s.Providers(), c))
+				require.Contains(s, out.String(), "hello from cold\n")
+			}, simtest.Seeds(1), simtest.KeepFailures(false))
+		})
+	}
+}
