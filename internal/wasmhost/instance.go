@@ -35,6 +35,8 @@ type Config struct {
 	// zero means DefaultWatchdog, negative turns the watchdog off. It
 	// works only in a Module compiled with Options.StopSpins.
 	Watchdog time.Duration
+
+	hostCalls *int // when set, counts the program's host calls (tests)
 }
 
 // ErrSpinning is the reason a program that never waits is stopped.
@@ -214,6 +216,9 @@ func (in *instance) closeAll() {
 // a program that spins, and notes panics raised under it.
 func (in *instance) host() {
 	in.watch.enter()
+	if in.cfg.hostCalls != nil {
+		*in.cfg.hostCalls++
+	}
 	in.calls++
 	if in.calls&4095 == 0 {
 		// Simulated time moves only while the program waits.
