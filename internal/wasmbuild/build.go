@@ -178,15 +178,24 @@ func withSchedPatch(tc toolchain, overlay map[string][]byte) (map[string][]byte,
 	if err != nil {
 		return nil, fmt.Errorf("wasmbuild: reading the runtime's scheduler: %w", err)
 	}
-	patched, err := patchProc(src, tc.version, schedHunks)
+	patched, err := patchProc(src, tc.version, procHunks())
 	if err != nil {
 		return nil, err
 	}
-	files := make(map[string][]byte, len(overlay)+1)
+	files := make(map[string][]byte, len(overlay)+2)
 	for k, v := range overlay {
 		files[k] = v
 	}
 	files[procPath] = patched
+	if _, ok := overlay[atomicPath]; !ok {
+		src, err := os.ReadFile(filepath.Join(tc.goroot, filepath.FromSlash(atomicPath)))
+		if err != nil {
+			return nil, fmt.Errorf("wasmbuild: reading the runtime's atomics: %w", err)
+		}
+		if files[atomicPath], err = inlineAtomics(src, tc.version); err != nil {
+			return nil, err
+		}
+	}
 	return files, nil
 }
 

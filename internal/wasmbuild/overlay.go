@@ -1,6 +1,7 @@
 package wasmbuild
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,13 +10,14 @@ import (
 	"path/filepath"
 )
 
-// SchedOverlay writes the scheduler patch for the go command that runs in
-// dir as an overlay file and returns the file's path, for builds that do not
+// SchedOverlay writes the runtime's patches (the scheduler's and the
+// atomics') for the go command that runs in dir as an overlay file and
+// returns the file's path, for builds that do not
 // go through [Build], such as go test's own:
 //
 //	GOOS=wasip1 GOARCH=wasm go test -overlay=$(moonpool-wasip1-exec -print-overlay) -exec=moonpool-wasip1-exec ./pkg
 //
-// The file and the patched proc.go it names live in the cache and are
+// The file and the patched files it names live in the cache and are
 // named by their contents, so calling SchedOverlay again is cheap.
 func SchedOverlay(ctx context.Context, dir string) (string, error) {
 	tc, err := goEnv(ctx, dir)
@@ -30,7 +32,7 @@ func SchedOverlay(ctx context.Context, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(append([]byte(tc.goroot+"\n"), files[procPath]...))
+	sum := sha256.Sum256(bytes.Join([][]byte{[]byte(tc.goroot), files[procPath], files[atomicPath]}, []byte("\n")))
 	name := "sched-" + hex.EncodeToString(sum[:12])
 	dst := filepath.Join(cache, name)
 	if used(filepath.Join(dst, "overlay.json")) {

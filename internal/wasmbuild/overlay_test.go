@@ -21,11 +21,12 @@ func TestSchedOverlay(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &ov))
 	env, err := goEnv(ctx, "")
 	require.NoError(t, err)
-	require.Len(t, ov.Replace, 1)
+	require.Len(t, ov.Replace, 2, "the scheduler and the atomics")
 	patched := ov.Replace[filepath.Join(env.goroot, "src", "runtime", "proc.go")]
 	src, err := os.ReadFile(patched)
 	require.NoError(t, err)
 	assert.Contains(t, string(src), "// moonpool:")
+	require.Contains(t, ov.Replace, filepath.Join(env.goroot, filepath.FromSlash(atomicPath)))
 
 	again, err := SchedOverlay(ctx, "")
 	require.NoError(t, err)

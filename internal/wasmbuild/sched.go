@@ -86,6 +86,73 @@ var schedHunks = []hunk{
 	},
 }
 
+// idleHunks take from the scheduler's search for work what a wasm
+// program, with one P and one thread, never needs: each is guarded by
+// GOARCH == "wasm" and leaves the order of runnable goroutines to
+// schedHunks.
+//
+// The first skips spinning and work stealing: there is no other P to
+// steal from. The second makes wakep return at once: there is no idle P
+// to wake while the only thread runs, and no thread to start (newosproc
+// throws on wasm). The third waits for the network and the next timer
+// holding the P, in one poll_oneoff, instead of polling once without
+// waiting, handing the P to the idle list, dropping the spinning state
+// with its rechecks of every P, polling again and taking the P back.
+var idleHunks = []hunk{
+	{
+		fn: "findRunnable",
+		anchor: `	if mp.spinning || 2*sched.nmspinning.Load() < gomaxprocs-sched.npidle.Load() {
+`,
+		replace: `	// moonpool: one P on wasm, nothing to steal.
+	if GOARCH != "wasm" && (mp.spinning || 2*sched.nmspinning.Load() < gomaxprocs-sched.npidle.Load()) {
+`,
+	},
+	{
+		fn: "wakep",
+		anchor: `	if sched.nmspinning.Load() != 0 || !sched.nmspinning.CompareAndSwap(0, 1) {
+		return
+	}
+`,
+		replace: `	if GOARCH == "wasm" || sched.nmspinning.Load() != 0 || !sched.nmspinning.CompareAndSwap(0, 1) {
+		// moonpool: one P and one thread on wasm, nothing to wake.
+		return
+	}
+`,
+	},
+	{
+		fn: "findRunnable",
+		anchor: `	if netpollinited() && netpollAnyWaiters() && sched.lastpoll.Load() != 0 && sched.pollingNet.Swap(1) == 0 {
+`,
+		replace: `	if GOARCH == "wasm" && faketime == 0 && netpollinited() && (netpollAnyWaiters() || pollUntil != 0) && gcBlackenEnabled == 0 {
+		// moonpool: one P and one thread on wasm: wait here, once,
+		// for the network or the next timer, keeping the P.
+		delay := int64(-1)
+		if pollUntil != 0 {
+			if now == 0 {
+				now = nanotime()
+			}
+			delay = max(pollUntil-now, 0)
+		}
+		list, delta := netpoll(delay)
+		if list.empty() {
+			goto top
+		}
+		gp := list.pop()
+		injectglist(&list)
+		netpollAdjustWaiters(delta)
+		trace := traceAcquire()
+		casgstatus(gp, _Gwaiting, _Grunnable)
+		if trace.ok() {
+			trace.GoUnpark(gp, 0)
+			traceRelease(trace)
+		}
+		return gp, false, false
+	}
+	if netpollinited() && netpollAnyWaiters() && sched.lastpoll.Load() != 0 && sched.pollingNet.Swap(1) == 0 {
+`,
+	},
+}
+
 // patchProc applies hunks to src, the runtime/proc.go of Go release
 // version. If a hunk's anchor is not where it belongs, the release's
 // scheduler differs from the one the patch was written for, and patchProc
@@ -133,4 +200,9 @@ const knownGo = "go1.26.8"
 
 func anchorError(version, fn string) error {
 	return fmt.Errorf("wasmbuild: the scheduler patch does not fit runtime/proc.go of %s (function %s has changed); build with a Go release it fits, such as GOTOOLCHAIN=%s, or update schedHunks in internal/wasmbuild/sched.go for %s", version, fn, knownGo, version)
+}
+
+// procHunks are all the edits of runtime/proc.go, in the order they apply.
+func procHunks() []hunk {
+	return append(append([]hunk(nil), schedHunks...), idleHunks...)
 }

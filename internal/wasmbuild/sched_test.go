@@ -50,9 +50,29 @@ func TestPatchProcFitsThisGo(t *testing.T) {
 	require.NoError(t, err)
 	src, err := os.ReadFile(filepath.Join(env.goroot, filepath.FromSlash(procPath)))
 	require.NoError(t, err)
-	out, err := patchProc(src, env.version, schedHunks)
+	out, err := patchProc(src, env.version, procHunks())
 	require.NoError(t, err)
-	assert.Equal(t, len(schedHunks), strings.Count(string(out), "// moonpool:")-strings.Count(string(src), "// moonpool:"))
+	assert.Equal(t, len(procHunks()), strings.Count(string(out), "// moonpool:")-strings.Count(string(src), "// moonpool:"))
+}
+
+func TestInlineAtomicsFitsThisGo(t *testing.T) {
+	env, err := goEnv(context.Background(), "")
+	require.NoError(t, err)
+	src, err := os.ReadFile(filepath.Join(env.goroot, filepath.FromSlash(atomicPath)))
+	require.NoError(t, err)
+	out, err := inlineAtomics(src, env.version)
+	require.NoError(t, err)
+	// Load is a plain load: inlined; Loadp hands back a pointer: kept.
+	assert.NotContains(t, string(out), "//go:noinline\nfunc Load(")
+	assert.Contains(t, string(out), "//go:noinline\nfunc Loadp(")
+	assert.Contains(t, string(src), "//go:noinline\nfunc Load(", "the toolchain's own file is left alone")
+}
+
+func TestInlineAtomicsNothingToInline(t *testing.T) {
+	_, err := inlineAtomics([]byte("package atomic\n\nfunc Load(ptr *uint32) uint32 { return *ptr }\n"), "go1.99.1")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "go1.99.1")
+	assert.Contains(t, err.Error(), "GOTOOLCHAIN=")
 }
 
 func TestPatchProcAnchorMissing(t *testing.T) {

@@ -36,12 +36,21 @@ func BenchmarkStart(b *testing.B) {
 	}
 }
 
+// reportCPU reports the CPU this process used per op since cpu, which a
+// shared machine's wall time does not tell.
+func reportCPU(b *testing.B, cpu time.Duration) {
+	if cpu := cpuTime() - cpu; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/1000/float64(b.N), "cpu-µs/op")
+	}
+}
+
 // BenchmarkSleep is one time.Sleep of a program, per op, against the same
 // sleep through the providers.
 func BenchmarkSleep(b *testing.B) {
 	b.Run("program", func(b *testing.B) {
 		mod := guestModule(b)
 		b.ResetTimer()
+		defer reportCPU(b, cpuTime())
 		simtest.Run(b, func(s *simtest.S) {
 			if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", fmt.Sprintf("sleeps=%d", b.N)}}); err != nil {
 				s.Fatal(err)
@@ -49,6 +58,7 @@ func BenchmarkSleep(b *testing.B) {
 		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
 	})
 	b.Run("providers", func(b *testing.B) {
+		defer reportCPU(b, cpuTime())
 		simtest.Run(b, func(s *simtest.S) {
 			for range b.N {
 				s.Providers().Time.Sleep(s.Context(), time.Millisecond)
@@ -64,6 +74,7 @@ func BenchmarkTCPRoundTrip(b *testing.B) {
 	b.Run("program", func(b *testing.B) {
 		mod := guestModule(b)
 		b.ResetTimer()
+		defer reportCPU(b, cpuTime())
 		simtest.Run(b, func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process { return process(mod, nil, "echo=:7000") }})
 			s.Sleep(time.Second)
@@ -73,6 +84,7 @@ func BenchmarkTCPRoundTrip(b *testing.B) {
 		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
 	})
 	b.Run("providers", func(b *testing.B) {
+		defer reportCPU(b, cpuTime())
 		simtest.Run(b, func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process {
 				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {

@@ -12,3 +12,7 @@ func SnapshotErr(m *Module, c Config) error {
 
 // ErrUnsafeInit is errUnsafeInit, for the tests.
 var ErrUnsafeInit = errUnsafeInit
+
+// CountHostCalls makes an instance run with c count the program's calls
+// of host functions into n.
+func CountHostCalls(c *Config, n *int) { c.hostCalls = n }

@@ -39,6 +39,8 @@ type Config struct {
 	// with its own random draws and clock, instead of starting it from the
 	// snapshot taken after them (see [MainFiles]).
 	ColdStart bool
+
+	hostCalls *int // when set, counts the program's host calls (tests)
 }
 
 // ErrSpinning is the reason a program that never waits is stopped.
@@ -258,6 +260,9 @@ func (in *instance) closeAll() {
 // a program that spins, and notes panics raised under it.
 func (in *instance) host() {
 	in.watch.enter()
+	if in.cfg.hostCalls != nil {
+		*in.cfg.hostCalls++
+	}
 	in.calls++
 	if in.calls&4095 == 0 {
 		// Simulated time moves only while the program waits.
