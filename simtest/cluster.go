@@ -26,6 +26,8 @@ type Cluster struct {
 	restarting int
 
 	injectors []Injector
+	// groups is every group booted, in order.
+	groups []*Processes
 }
 
 // proc is one process slot: a name, a host and a disk that outlive its
@@ -65,12 +67,10 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	}
 	first := len(c.procs)
 	taken := map[string]bool{}
-	hosts := map[string]string{}
-	disks := map[string]string{} // a disk's address: the process alone on it, or "" for a machine's
-	for _, p := range c.procs {
-		taken[p.spec.Name] = true
-		hosts[p.peer.Host] = p.peer.Name
-		disks[p.diskAddr()] = c.diskOwner(p)
+	pl := placements{hosts: map[string]string{}, disks: map[string]string{}}
+	for _, ps := range c.groups {
+		taken[ps.Name] = true
+		_ = pl.declare(ps) // it was checked when it was booted
 	}
 	for gi := range groups {
 		ps := &groups[gi]
@@ -78,46 +78,18 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			s.configError(err)
 		}
 		taken[ps.Name] = true
-		n := s.drawCount(ps.Count, ps.MaxCount)
-		if ps.Hosts != nil && len(ps.Hosts) < n {
-			s.configErrorf("simtest: Processes %q has %d Hosts for %d processes; give one host per process", ps.Name, len(ps.Hosts), n)
+		if err := pl.declare(ps); err != nil {
+			s.configError(err)
 		}
+		c.groups = append(c.groups, ps)
+		n := s.drawCount(ps.Count, ps.MaxCount)
 		for i := range n {
-			// Unique, as group names are: the text after a name's last
-			// dash is its index, and what comes before is its group's name.
-			name := fmt.Sprintf("%s-%d", ps.Name, i)
-			host := name
-			if ps.Hosts != nil {
-				host = ps.Hosts[i]
-			}
-			switch {
-			case host == DriverHost:
-				s.configErrorf("simtest: Processes %q places %s on %q, the test driver's host (simtest.DriverHost); give it a host of its own", ps.Name, name, host)
-			case host == DriverDisk:
-				s.configErrorf("simtest: Processes %q places %s on %q, the address of the test driver's disk (simtest.DriverDisk); give it a host of its own", ps.Name, name, host)
-			case !simnet.ValidHostName(host):
-				s.configErrorf("simtest: Processes %q places %s on %q, which cannot name a host; use an IP literal such as \"10.0.0.1\" or a name of letters, digits, '-', '.' and '_' (not localhost or a loopback or wildcard address)", ps.Name, name, host)
-			}
-			if other, dup := hosts[host]; dup {
-				s.configErrorf("simtest: processes %s and %s share the host %q; give each process its own", other, name, host)
-			}
-			hosts[host] = name
+			name, host, loc := ps.placement(i)
 			var tags map[string]string
 			if ps.Tags != nil {
 				tags = maps.Clone(ps.Tags(i))
 			}
-			var loc providers.Locality
-			if ps.Topology.set() {
-				loc = ps.Topology.place(i)
-			}
 			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i}
-			switch owner, ok := disks[p.diskAddr()]; {
-			case ok && owner != "":
-				s.configErrorf("simtest: Processes %q places %s on machine %q, which is the host of %s, and a host alone is a machine of its own; give %s another host (Processes.Hosts)", ps.Name, name, loc.Machine, owner, owner)
-			case ok && loc.Machine == "":
-				s.configErrorf("simtest: Processes %q places %s on host %q, the name of a machine of a Topology; give %s another host (Processes.Hosts)", ps.Name, name, host, name)
-			}
-			disks[p.diskAddr()] = c.diskOwner(p)
 			c.procs = append(c.procs, p)
 			c.byName[name] = p
 		}
@@ -127,6 +99,62 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 		c.start(p, providers.FirstBoot)
 	}
 	return c
+}
+
+// placement names the i-th process of ps and says where it runs.
+func (ps *Processes) placement(i int) (name, host string, loc providers.Locality) {
+	// Unique, as group names are: the text after a name's last dash is
+	// its index, and what comes before is its group's name.
+	name = fmt.Sprintf("%s-%d", ps.Name, i)
+	host = name
+	if ps.Hosts != nil {
+		host = ps.Hosts[i]
+	}
+	if ps.Topology.set() {
+		loc = ps.Topology.place(i)
+	}
+	return name, host, loc
+}
+
+// placements is what the groups booted so far take: hosts, by the process
+// on each, and disks' addresses, by the process alone on each or "" for a
+// machine's.
+type placements struct {
+	hosts, disks map[string]string
+}
+
+// declare checks where the processes of ps would run against the places
+// taken, and takes them. It places the group at its largest count, not at
+// the count a seed drew, so that a clash fails every seed alike rather
+// than only those that draw a count large enough to meet it.
+func (pl placements) declare(ps *Processes) error {
+	for i := range max(ps.Count, ps.MaxCount, 1) {
+		name, host, loc := ps.placement(i)
+		switch {
+		case host == DriverHost:
+			return fmt.Errorf("simtest: Processes %q places %s on %q, the test driver's host (simtest.DriverHost); give it a host of its own", ps.Name, name, host)
+		case host == DriverDisk:
+			return fmt.Errorf("simtest: Processes %q places %s on %q, the address of the test driver's disk (simtest.DriverDisk); give it a host of its own", ps.Name, name, host)
+		case !simnet.ValidHostName(host):
+			return fmt.Errorf("simtest: Processes %q places %s on %q, which cannot name a host; use an IP literal such as \"10.0.0.1\" or a name of letters, digits, '-', '.' and '_' (not localhost or a loopback or wildcard address)", ps.Name, name, host)
+		}
+		if other, dup := pl.hosts[host]; dup {
+			return fmt.Errorf("simtest: processes %s and %s share the host %q; give each process its own (Processes.Hosts)", other, name, host)
+		}
+		pl.hosts[host] = name
+		addr, owner := host, name // a process no topology placed is a machine of its own
+		if loc.Machine != "" {
+			addr, owner = loc.Machine, ""
+		}
+		switch was, ok := pl.disks[addr]; {
+		case ok && was != "":
+			return fmt.Errorf("simtest: Processes %q places %s on machine %q, which is the host of %s, and a host alone is a machine of its own; give %s another host (Processes.Hosts)", ps.Name, name, loc.Machine, was, was)
+		case ok && loc.Machine == "":
+			return fmt.Errorf("simtest: Processes %q places %s on host %q, the name of a machine of a Topology; give %s another host (Processes.Hosts)", ps.Name, name, host, name)
+		}
+		pl.disks[addr] = owner
+	}
+	return nil
 }
 
 // Peers lists every process, in declaration order.
@@ -354,13 +382,4 @@ func (v clusterView) Boot() providers.Boot    { return v.boot }
 // declaration order.
 func (c *Cluster) alive() []*proc {
 	return slices.DeleteFunc(slices.Clone(c.procs), func(p *proc) bool { return p.down || p.leaving })
-}
-
-// diskOwner is what Boot records of the owner of p's disk: p's name for a
-// process alone on its host's disk, "" for a machine's disk.
-func (c *Cluster) diskOwner(p *proc) string {
-	if p.peer.Locality.Machine != "" {
-		return ""
-	}
-	return p.peer.Name
 }

@@ -45,7 +45,8 @@ type Processes struct {
 	// here. Give one of New and NewFor.
 	NewFor func(id ProcessID) Process
 	// Hosts, when set, gives the i-th process the host Hosts[i] instead of
-	// its name; it must hold at least as many hosts as processes.
+	// its name; it must hold a host for each process the group can have
+	// (Count, or MaxCount).
 	Hosts []string
 	// Tags, when set, gives the i-th process its tags (a zone, a rack).
 	Tags func(i int) map[string]string
@@ -140,7 +141,11 @@ func (ps *Processes) validate(taken map[string]bool) error {
 	if taken[ps.Name] {
 		return fmt.Errorf("simtest: two groups of processes are named %q; names must be unique", ps.Name)
 	}
-	return ps.Topology.check(ps.Name, max(ps.Count, ps.MaxCount, 1))
+	n := max(ps.Count, ps.MaxCount, 1)
+	if ps.Hosts != nil && len(ps.Hosts) < n {
+		return fmt.Errorf("simtest: Processes %q has %d Hosts for up to %d processes (Count, MaxCount); give one host per process", ps.Name, len(ps.Hosts), n)
+	}
+	return ps.Topology.check(ps.Name, n)
 }
 
 // checkCount checks the Count and MaxCount of a group of kind (Processes,

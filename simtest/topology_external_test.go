@@ -219,6 +219,17 @@ func TestTopologyBadInputIsAConfigurationError(t *testing.T) {
 				simtest.Processes{Name: "a", New: writer, Topology: simtest.Topology{Zones: 1}})
 		}, nil, `simtest: configuration error: Processes "a" places a-0 on machine "dc0-z0-m0", which is the host of b-0, and a host alone is a machine of its own; ` +
 			`give b-0 another host (Processes.Hosts)`, 1},
+		{"too few hosts for MaxCount", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 1, MaxCount: 3, New: writer, Hosts: []string{"h1", "h2"}})
+		}, nil, `simtest: configuration error: Processes "a" has 2 Hosts for up to 3 processes (Count, MaxCount); give one host per process`, 1},
+		{"a host shared past the count a seed draws", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 1, MaxCount: 3, New: writer, Hosts: []string{"h1", "h2", "h3"}})
+			s.Boot(simtest.Processes{Name: "b", New: writer, Hosts: []string{"h3"}})
+		}, nil, `simtest: configuration error: processes a-2 and b-0 share the host "h3"; give each process its own (Processes.Hosts)`, 1},
+		{"a machine named as a host past the count a seed draws", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 1, MaxCount: 2, New: writer, Topology: simtest.Topology{Machines: 2}},
+				simtest.Processes{Name: "b", New: writer, Hosts: []string{"dc0-z0-m1"}})
+		}, nil, `simtest: configuration error: Processes "b" places b-0 on host "dc0-z0-m1", the name of a machine of a Topology; give b-0 another host (Processes.Hosts)`, 1},
 		{"MaxDead above the zones", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "a", Count: 4, New: writer, Topology: simtest.Topology{Zones: 2, Machines: 2}}).Run(simtest.Phases{})
 		}, []simtest.Option{attrition(chaos.Zone, 3)},
