@@ -111,10 +111,10 @@ func (x *call) complete(tok Token, reply []byte, err error) bool {
 			x.selfDone = true
 			return true
 		}
-		// The caller reads for this reply: a deadline in the past
+		// The caller reads for this reply: a read deadline of now
 		// wakes it.
 		c.poked = true
-		_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+		_ = c.nc.SetReadDeadline(t.p.Time.Now())
 	}
 	x.done.TrySend(struct{}{}) // the last touch: the caller may reuse x once it has this
 	return true
