@@ -111,10 +111,10 @@ func (x *call) complete(tok Token, reply []byte, err error) bool {
 			x.selfDone = true
 			return true
 		}
-		// The caller reads for this reply: a deadline in the past
+		// The caller reads for this reply: a read deadline of now
 		// wakes it.
 		c.poked = true
-		_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+		_ = c.nc.SetReadDeadline(t.p.Time.Now())
 	}
 	x.done.TrySend(struct{}{}) // the last touch: the caller may reuse x once it has this
 	return true
@@ -313,7 +313,7 @@ func (t *Transport) readOwnReply(ctx context.Context, x *call) {
 	}
 	// The caller parks in the read as the reader: the engine's call of
 	// returnHeld then finds the reading no longer held, and does nothing.
-	c.rstate, c.forCall, c.readCtx, x.readOn = readByCaller, x, ctx, c
+	c.rstate, c.readCtx, x.readOn = readByCaller, ctx, c
 	ok := true
 	for !x.finished {
 		c.inNext = true
@@ -332,7 +332,7 @@ func (t *Transport) readOwnReply(ctx context.Context, x *call) {
 		}
 		t.dispatch(c, Token(tok), payload)
 	}
-	c.forCall, c.readCtx, x.readOn = nil, nil, nil
+	c.readCtx, x.readOn = nil, nil
 	if ok {
 		c.rstate = readHeld
 		t.onPark(c.giveBack)

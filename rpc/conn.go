@@ -40,14 +40,13 @@ type conn struct {
 
 	// In a simulation, a caller may read its own reply (see
 	// Transport.readOwnReply). rstate says who reads; lentTo is the call
-	// whose caller the reading is lent to; forCall the call a caller reads
-	// for, with its context, readCtx; inNext is set while that caller
+	// whose caller the reading is lent to; readCtx the context of the
+	// caller that reads for its reply; inNext is set while that caller
 	// waits in the decoder, and poked when its read was cut short by a
 	// read deadline in the past. turn wakes the reader task when the
 	// reading comes back to it; giveBack is returnHeld, made once.
 	rstate    readState
 	lentTo    *call
-	forCall   *call
 	readCtx   context.Context
 	inNext    bool
 	poked     bool

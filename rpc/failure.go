@@ -90,8 +90,9 @@ func (m *FailureMonitor) State(addr string) State {
 // be gone: its peer answered that it does not serve the dynamic token.
 func (m *FailureMonitor) PermanentlyFailed(addr string, tok Token) bool {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.failed) > 0 && m.failed[endpointKey{addr, tok}]
+	failed := len(m.failed) > 0 && m.failed[endpointKey{addr, tok}]
+	m.mu.Unlock()
+	return failed
 }
 
 // WaitChange waits until the state of addr is no longer old, or ctx is

@@ -147,3 +147,39 @@ func TestCallerReadingItsReplyLearnsOfClose(t *testing.T) {
 		require.ErrorIs(s, err, rpc.ErrClosed)
 	}, quiet...)
 }
+
+// A process that crashes while its task reads for a reply on another
+// process's transport takes the connection's reading with it: the
+// connection falls silent, its liveness check ends it, and the calls of
+// others go out again on the next one.
+func TestCrashOfACallerThatReadsLeavesTheTransportWorking(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		task := s.Providers().Task
+		block, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, _ echoReq) (echoResp, error) {
+			return echoResp{}, providers.Wait(ctx, task)
+		})
+		require.NoError(s, err)
+		dbl, err := rpc.Serve(server, rpc.WellKnown(2), double)
+		require.NoError(s, err)
+		// The driver calls first, so that the peer's task is the driver's,
+		// not the process's: it would die with the process.
+		_, err = dbl.GetReply(s.Context(), client, echoReq{})
+		require.NoError(s, err)
+		c := s.Boot(simtest.Processes{Name: "caller", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if _, err := dbl.GetReply(ctx, client, echoReq{N: 1}); err != nil { // lent the reading
+					return err
+				}
+				_, err := block.GetReply(ctx, client, echoReq{}) // reads for its reply
+				return err
+			})
+		}})
+		s.Sleep(10 * time.Millisecond)
+		c.Stop("caller-0", simtest.Crash)
+		resp, err := dbl.GetReply(within(s, time.Minute), client, echoReq{N: 4})
+		require.NoError(s, err)
+		assert.Equal(s, echoResp{8}, resp)
+		assert.Equal(s, uint64(1), client.Stats().Disconnects, "the silent connection was ended")
+	}, quiet...)
+}

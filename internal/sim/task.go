@@ -271,10 +271,10 @@ func (w *World) park(ctx context.Context, what string) error {
 	d, own := t.done, t.owned
 	if ctx != t.ctx {
 		d = ctx.Done()
-		if d != t.lastDone || d == nil {
+		if d != t.lastDone {
 			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
 		}
-		own = t.lastOwned
+		own = d == nil || t.lastOwned
 	}
 	if d != nil {
 		select {
