@@ -116,7 +116,7 @@ type deadlineOf struct {
 // expire is the timer's callback.
 func (d *deadlineOf) expire() {
 	d.cancelInner(context.DeadlineExceeded)
-	d.w.cancelled = true
+	d.w.cancelOwned()
 }
 
 // cancel is the CancelFunc WithDeadline returns.
@@ -125,7 +125,7 @@ func (d *deadlineOf) cancel() {
 	w.enter("a deadline's cancel")
 	unschedule(&d.ev)
 	d.cancelInner(context.Canceled)
-	w.cancelled = true
+	w.cancelOwned()
 	if d.owned {
 		w.disown(d.inner)
 	}
