@@ -67,3 +67,28 @@ func TestParkSeesItsContextCancelledWhileAwayFromIt(t *testing.T) {
 		})
 	}
 }
+
+// valueCtx is a context of a value type: each conversion to
+// context.Context boxes a copy.
+type valueCtx struct{ context.Context }
+
+// A wait on a context that is the task's own by value but not by identity
+// (sameCtx tells them apart) takes the general path: it sleeps, and ends
+// when the context is cancelled.
+func TestParkOnAContextOfAValueType(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		var got error
+		h := p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+			require.NoError(t, p.Time.Sleep(valueCtx{ctx}, time.Second))
+			got = p.Time.Sleep(valueCtx{ctx}, time.Hour)
+			return nil
+		})
+		require.NoError(t, p.Time.Sleep(ctx, 2*time.Second))
+		h.Cancel()
+		require.NoError(t, h.Join(ctx))
+		assert.ErrorIs(t, got, context.Canceled)
+		assert.Equal(t, 2*time.Second, p.Time.Now().Sub(Epoch))
+		return nil
+	})
+	require.NoError(t, res.Err)
+}

@@ -38,7 +38,7 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	t := w.current("Sleep")
 	w.schedule(&t.sleep, w.now+int64(d))
-	return w.park(ctx, "sleep")
+	return w.parkTask(t, ctx, "sleep")
 }
 
 func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
+	"unsafe"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -232,6 +233,7 @@ func (t *task) body() {
 func (t *task) finish() {
 	w := t.w
 	t.finished = true
+	t.parked = false // nothing may wake it: its slot goes to a later task
 	w.cancelTask(t)
 	if t.owned {
 		w.disown(t.ctx)
@@ -259,11 +261,15 @@ func (t *task) finish() {
 
 // park blocks the current task until wake. It returns the wake's error.
 func (w *World) park(ctx context.Context, what string) error {
-	t := w.current(what)
+	return w.parkTask(w.current(what), ctx, what)
+}
+
+// parkTask is park for t, the current task, which the caller checked.
+func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 	// Most waits are on the task's own context: its Done channel is at
 	// hand, and whether it is owned is known.
 	d, own := t.done, t.owned
-	if ctx != t.ctx {
+	if !sameCtx(ctx, t.ctx) {
 		d = ctx.Done()
 		own = false
 	}
@@ -297,6 +303,15 @@ func (w *World) park(ctx context.Context, what string) error {
 	err := t.wakeErr
 	t.wakeErr = nil
 	return err
+}
+
+// sameCtx reports whether a and b hold the same dynamic type and the
+// same data word, which makes them the same context. It is a == without
+// the call to the runtime that comparing interfaces makes; a context of a
+// value type boxed twice compares unequal here, and the caller then takes
+// the general path, which is correct for any context.
+func sameCtx(a, b context.Context) bool {
+	return *(*[2]uintptr)(unsafe.Pointer(&a)) == *(*[2]uintptr)(unsafe.Pointer(&b))
 }
 
 // current returns the running task, or panics with a message naming the

@@ -329,7 +329,11 @@ func (w *World) fireEvents() {
 			return
 		}
 		w.events++
-		w.publish(nil)
+		if e.task == nil {
+			// Only a callback runs code the watchdog may have to
+			// name; a wake-up is published with the step it leads to.
+			w.publish(nil)
+		}
 		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
 		if w.cfg.Record {
 			w.record.add(Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
