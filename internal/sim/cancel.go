@@ -13,6 +13,6 @@ func (w *World) WithCancel(parent context.Context) (context.Context, context.Can
 	}
 	return ctx, func() {
 		cancel()
-		w.cancelled = true
+		w.cancelOwned()
 	}
 }

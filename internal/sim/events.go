@@ -11,14 +11,14 @@ import (
 type event struct {
 	gen    uint32 // bumped on every schedule and cancel; stale slots differ
 	queued bool
-	task   *task  // wake this task, or
-	fn     func() // call this on the scheduler
 	// spare marks an event of Schedule: nothing holds it once it fired,
 	// so it goes back to the world's spares.
 	spare bool
 	// wakeTok marks an event of WakeAfter: after fn, if any, it wakes the
 	// task parked with tok, if that task still waits on it.
 	wakeTok bool
+	task    *task  // wake this task, or
+	fn      func() // call this on the scheduler
 	tok     providers.WaitToken
 }
 
@@ -96,10 +96,14 @@ func unschedule(e *event) bool {
 // It may move last up to that event's instant: call it only when the clock
 // is about to move there.
 func (q *eventQueue) peek() bool {
+	last := q.last
 	for !q.more() {
 		clear(q.buckets[0])
 		q.buckets[0], q.head = q.buckets[0][:0], 0
 		if !q.refill() {
+			// Only stale slots were left, and refill may have moved
+			// last to one of them: no clock moves there.
+			q.last = last
 			return false
 		}
 	}
@@ -109,6 +113,13 @@ func (q *eventQueue) peek() bool {
 // refill moves the events of the lowest non-empty bucket into lower ones,
 // with last set to the earliest of them, so that bucket 0 gets at least
 // one. It reports false when the queue is empty.
+//
+// Stale slots move with the live ones, to be dropped when they come up
+// (more): telling them apart here would read every event, each in a cache
+// line of its own (a sleep's is in its task), where moving a slot reads
+// only the bucket. The earliest slot may then be stale, and last an instant
+// at which nothing is due; peek refills again, and last never passes a
+// live event (or, with none left, peek puts it back).
 func (q *eventQueue) refill() bool {
 	i := 1
 	for i < len(q.buckets) && len(q.buckets[i]) == 0 {
@@ -118,17 +129,13 @@ func (q *eventQueue) refill() bool {
 		return false
 	}
 	from := q.buckets[i]
-	first := true
-	for _, s := range from {
-		if !s.stale() && (first || s.when < q.last) {
-			q.last, first = s.when, false
-		}
+	q.last = from[0].when
+	for _, s := range from[1:] {
+		q.last = min(q.last, s.when)
 	}
 	for _, s := range from {
-		if !s.stale() {
-			b := q.bucket(s.when)
-			q.buckets[b] = append(q.buckets[b], s)
-		}
+		b := q.bucket(s.when)
+		q.buckets[b] = append(q.buckets[b], s)
 	}
 	clear(from)
 	q.buckets[i] = from[:0]

@@ -116,9 +116,9 @@ func (w *World) describeTasks() string {
 				}
 			}
 			fmt.Fprintf(&b, "task %q waits on %s%s", t.name, what, t.wallClockNote())
-		case t.readyIdx >= 0 && !t.started:
+		case w.isReady(t) && !t.started:
 			fmt.Fprintf(&b, "task %q has not started", t.name)
-		case t.readyIdx >= 0:
+		case w.isReady(t):
 			fmt.Fprintf(&b, "task %q is ready", t.name)
 		default:
 			fmt.Fprintf(&b, "task %q is running", t.name)

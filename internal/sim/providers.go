@@ -38,7 +38,7 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	t := w.current("Sleep")
 	w.schedule(&t.sleep, w.now+int64(d))
-	return w.park(ctx, "sleep")
+	return w.parkTask(t, ctx, "sleep")
 }
 
 func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
@@ -116,7 +116,7 @@ type deadlineOf struct {
 // expire is the timer's callback.
 func (d *deadlineOf) expire() {
 	d.cancelInner(context.DeadlineExceeded)
-	d.w.cancelled = true
+	d.w.cancelOwned()
 }
 
 // cancel is the CancelFunc WithDeadline returns.
@@ -125,7 +125,7 @@ func (d *deadlineOf) cancel() {
 	w.enter("a deadline's cancel")
 	unschedule(&d.ev)
 	d.cancelInner(context.Canceled)
-	w.cancelled = true
+	w.cancelOwned()
 	if d.owned {
 		w.disown(d.inner)
 	}

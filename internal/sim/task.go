@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
+	"unsafe"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -14,38 +15,37 @@ import (
 // only between the scheduler's resume and its next park, so exactly one
 // task runs at a time.
 type task struct {
-	// The fields a sleep and its wake-up touch come first, so that they
-	// share the task's first cache lines: a run resumes many tasks in
-	// turn, and each comes back cold.
-	w        *World
-	yield    func(struct{}) bool     // wk.yield, kept at hand for parking
-	next     func() (struct{}, bool) // wk.next, kept at hand for resuming
-	g        goroutine               // wk.g, once the task has started
-	wk       *worker                 // the coroutine that runs it
-	ctx      context.Context
-	done     <-chan struct{} // ctx.Done(), kept to recognise waits on it
-	waitCtx  context.Context // the context that may end the wait
-	wakeErr  error
-	what     string // what a parked task waits on
-	readyIdx int    // index in w.ready, -1 when not ready
-	ctxIdx   int    // index in its list of context waiters, -1 when not in one
-	id       uint32
-	waitGen  uint32
-	parked   bool
-	ctxOwned bool
-	// lastDone and lastOwned remember whether the context whose Done
-	// channel is lastDone, the last other than the task's own that it
-	// waited on, is owned: a context's ownership does not change before
-	// it is done, and a task tends to wait on one context again and again.
-	lastDone  <-chan struct{}
-	lastOwned bool
-	owned     bool // ctx is owned by the simulation
-	killed    bool
+	// The fields a sleep and its wake-up touch come first, in the
+	// task's first two cache lines (a task is 320 bytes, a size the
+	// allocator aligns to 64): a run resumes many tasks in turn, and each
+	// comes back cold. The first line holds what the task reads when it
+	// is resumed and when it parks again; the second, what the scheduler
+	// reads when the task's sleep ends.
+	yield   func(struct{}) bool // wk.yield, kept at hand for parking
+	g       goroutine           // wk.g, once the task has started
+	ctx     context.Context
+	done    <-chan struct{} // ctx.Done(), kept to recognise waits on it
+	wakeErr error
+	waitGen uint32
+	parked  bool
+	owned   bool // ctx is owned by the simulation
+	killed  bool
 	// mute is set when the task is killed with its group crashed: every
 	// call it makes into the simulation unwinds it at once (see enter).
 	// It is never set without killed.
-	mute  bool
-	sleep event
+	mute bool
+
+	sleep    event
+	slot     int32 // its index in w.readyPos and w.ctxPos (tasklist.go)
+	id       uint32
+	openAt   uint64                  // w.cancels+1 when its own context was last found open
+	next     func() (struct{}, bool) // wk.next, kept at hand for resuming
+	ctxOwned bool
+
+	waitCtx context.Context // the context that may end the wait
+	what    string          // what a parked task waits on
+	w       *World
+	wk      *worker // the coroutine that runs it
 
 	group  *Group // the process the task belongs to, if any
 	name   string
@@ -58,6 +58,12 @@ type task struct {
 	// onPark, when set, is called once when the task next gives up its
 	// turn (taskProvider.OnPark).
 	onPark func()
+	// lastDone and lastOwned remember whether the context whose Done
+	// channel is lastDone, the last other than the task's own that it
+	// waited on, is owned: a context's ownership does not change before
+	// it is done, and a task tends to wait on one context again and again.
+	lastDone  <-chan struct{}
+	lastOwned bool
 
 	started  bool
 	finished bool
@@ -116,7 +122,8 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	if g != nil {
 		name = g.name + "/" + name
 	}
-	t := &task{w: w, group: g, id: w.nextID, name: name, fn: fn, readyIdx: -1, ctxIdx: -1}
+	t := &task{w: w, group: g, id: w.nextID, name: name, fn: fn}
+	w.newSlot(t)
 	t.sleep.task = t
 	t.ctx, t.cancel = context.WithCancel(ctx)
 	t.done = t.ctx.Done()
@@ -238,6 +245,7 @@ func (t *task) body() {
 func (t *task) finish() {
 	w := t.w
 	t.finished = true
+	t.parked = false // nothing may wake it: its slot goes to a later task
 	t.onPark = nil
 	w.cancelTask(t)
 	if t.owned {
@@ -245,6 +253,7 @@ func (t *task) finish() {
 	}
 	w.unready(t)
 	w.unwaitCtx(t)
+	w.freeSlot(t)
 	// remove from w.tasks keeping start order, for reports and teardown
 	copy(w.tasks[t.pos:], w.tasks[t.pos+1:])
 	w.tasks[len(w.tasks)-1] = nil
@@ -265,32 +274,43 @@ func (t *task) finish() {
 
 // park blocks the current task until wake. It returns the wake's error.
 func (w *World) park(ctx context.Context, what string) error {
-	t := w.current(what)
+	return w.parkTask(w.current(what), ctx, what)
+}
+
+// parkTask is park for t, the current task, which the caller checked.
+func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 	// Most waits are on the task's own context: its Done channel is at
 	// hand, and whether it is owned is known.
-	d, own := t.done, t.owned
-	if ctx != t.ctx {
+	d, own, mine := t.done, t.owned, true
+	if !sameCtx(ctx, t.ctx) {
 		d = ctx.Done()
 		if d != t.lastDone {
 			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
 		}
-		own = d == nil || t.lastOwned
+		own, mine = d == nil || t.lastOwned, false
 	}
 	if d != nil {
-		select {
-		case <-d:
-			t.waitGen++
-			return ctx.Err()
-		default:
+		// A context the simulation owns can be done only by one of its
+		// own cancel calls: if there was none since the task last found
+		// its own context open, it is open still, and its channel, a cold
+		// cache line, need not be read.
+		if !mine || !own || t.openAt != w.cancels+1 {
+			select {
+			case <-d:
+				t.waitGen++
+				return ctx.Err()
+			default:
+			}
+			if mine && own {
+				t.openAt = w.cancels + 1
+			}
 		}
 	}
 	t.fireOnPark()
 	if d != nil {
 		t.waitCtx = ctx
 		t.ctxOwned = own
-		list := w.waitList(t)
-		t.ctxIdx = len(*list)
-		*list = append(*list, t)
+		listAdd(w.waitList(t), w.ctxPos, t)
 	}
 	t.parked = true
 	t.what = what
@@ -311,6 +331,15 @@ func (t *task) fireOnPark() {
 		t.onPark = nil
 		f()
 	}
+}
+
+// sameCtx reports whether a and b hold the same dynamic type and the
+// same data word, which makes them the same context. It is a == without
+// the call to the runtime that comparing interfaces makes; a context of a
+// value type boxed twice compares unequal here, and the caller then takes
+// the general path, which is correct for any context.
+func sameCtx(a, b context.Context) bool {
+	return *(*[2]uintptr)(unsafe.Pointer(&a)) == *(*[2]uintptr)(unsafe.Pointer(&b))
 }
 
 // current returns the running task, or panics with a message naming the
@@ -341,60 +370,54 @@ func (w *World) wake(t *task, err error) {
 	t.parked = false
 	t.waitGen++
 	t.wakeErr = err
-	t.what = ""
 	w.unwaitCtx(t)
 	unschedule(&t.sleep)
 	w.makeReady(t)
 }
 
 func (w *World) makeReady(t *task) {
-	t.readyIdx = len(w.ready)
-	w.ready = append(w.ready, t)
+	listAdd(&w.ready, w.readyPos, t)
 }
 
+// isReady reports whether t is in the ready list.
+func (w *World) isReady(t *task) bool { return w.readyPos[t.slot] >= 0 }
+
+// unready takes t out of the ready list, if it is in it.
 func (w *World) unready(t *task) {
-	i := t.readyIdx
-	if i < 0 {
-		return
+	if i := w.readyPos[t.slot]; i >= 0 {
+		listRemove(&w.ready, w.readyPos, int(i))
 	}
-	last := len(w.ready) - 1
-	if i != last {
-		w.ready[i] = w.ready[last]
-		w.ready[i].readyIdx = i
-	}
-	w.ready[last] = nil
-	w.ready = w.ready[:last]
-	t.readyIdx = -1
 }
 
-func (w *World) waitList(t *task) *[]*task {
+func (w *World) waitList(t *task) *[]listEntry {
 	if t.ctxOwned {
 		return &w.ownedWaiters
 	}
 	return &w.foreignWaiters
 }
 
+// unwaitCtx takes t out of its list of context waiters, if it is in one.
 func (w *World) unwaitCtx(t *task) {
-	i := t.ctxIdx
+	i := w.ctxPos[t.slot]
 	if i < 0 {
 		return
 	}
-	list := w.waitList(t)
-	last := len(*list) - 1
-	if i != last {
-		(*list)[i] = (*list)[last]
-		(*list)[i].ctxIdx = i
-	}
-	(*list)[last] = nil
-	*list = (*list)[:last]
-	t.ctxIdx = -1
+	listRemove(w.waitList(t), w.ctxPos, int(i))
 	t.waitCtx = nil
 }
 
 // cancelTask cancels t's context; owned waiters are polled for it.
 func (w *World) cancelTask(t *task) {
 	t.cancel()
+	w.cancelOwned()
+}
+
+// cancelOwned notes that a context the simulation owns may have been
+// cancelled: its waiters are polled, and no task takes its own context
+// to be open without looking (see park).
+func (w *World) cancelOwned() {
 	w.cancelled = true
+	w.cancels++
 }
 
 // kill stops t at once. A parked or ready task unwinds from where it stands

@@ -80,8 +80,13 @@ type World struct {
 	now   int64
 	seq   uint64
 	queue eventQueue
-	ready []*task
-	pool  []*worker // idle workers, for the next tasks started
+	ready []listEntry // tasks ready to run, in the order the draw indexes
+	// Where each task stands in the ready list and in its list of
+	// context waiters, by slot, and the slots free (tasklist.go).
+	readyPos  []int32
+	ctxPos    []int32
+	freeSlots []int32
+	pool      []*worker // idle workers, for the next tasks started
 	// abandoned is set when RunGuarded gave up on the run: a task escaped,
 	// the run must never run user code again (see givenUp), and its
 	// workers must not go back to Workers.
@@ -104,10 +109,11 @@ type World struct {
 	// cancelled, so owned waiters are polled only then. Any other context
 	// may be cancelled by code the simulation cannot see, so its waiters
 	// are polled whenever no task is ready.
-	ownedWaiters   []*task
-	foreignWaiters []*task
+	ownedWaiters   []listEntry
+	foreignWaiters []listEntry
 	owned          map[<-chan struct{}]struct{}
 	cancelled      bool
+	cancels        uint64 // calls of cancelOwned
 
 	trace       uint64
 	steps       uint64
@@ -268,8 +274,9 @@ func (w *World) step() {
 	if n := len(w.ready); n > 1 {
 		i = w.rng.IntN(n)
 	}
-	t := w.ready[i]
-	w.unready(t)
+	e := w.ready[i]
+	t := e.t
+	listRemove(&w.ready, w.readyPos, i)
 	w.steps++
 	w.atInstant++
 	if max := w.cfg.MaxStepsPerInstant; max > 0 && w.atInstant > max {
@@ -282,12 +289,15 @@ func (w *World) step() {
 	if w.stall.count(w, t, nil) {
 		return
 	}
-	w.trace = mix(w.trace, uint64(t.id)<<32^w.rng.Draws())
+	w.trace = mix(w.trace, uint64(e.id)<<32^w.rng.Draws())
 	if w.cfg.Record {
 		w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
 	}
 	w.publish(t)
-	w.resume(t)
+	w.cur = t
+	e.next()
+	w.setActive(w.strays.sched)
+	w.cur = nil
 	if w.abandoned.Load() {
 		w.givenUp(nil)
 		return
@@ -295,13 +305,6 @@ func (w *World) step() {
 	if w.afterStep != nil {
 		w.afterStep()
 	}
-}
-
-func (w *World) resume(t *task) {
-	w.cur = t
-	t.next()
-	w.setActive(w.strays.sched)
-	w.cur = nil
 }
 
 func (w *World) fireEvents() {
@@ -326,7 +329,11 @@ func (w *World) fireEvents() {
 			return
 		}
 		w.events++
-		w.publish(nil)
+		if e.task == nil {
+			// Only a callback runs code the watchdog may have to
+			// name; a wake-up is published with the step it leads to.
+			w.publish(nil)
+		}
 		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
 		if w.cfg.Record {
 			w.record.add(Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
@@ -380,10 +387,10 @@ func (w *World) pollContexts() bool {
 	return woke
 }
 
-func (w *World) poll(list *[]*task) bool {
+func (w *World) poll(list *[]listEntry) bool {
 	woke := false
 	for i := 0; i < len(*list); {
-		t := (*list)[i]
+		t := (*list)[i].t
 		select {
 		case <-t.waitCtx.Done():
 			w.wake(t, t.waitCtx.Err())
@@ -468,6 +475,7 @@ func (w *World) finish() {
 	w.queue = eventQueue{}
 	if w.cancelRoots != nil {
 		w.cancelRoots()
+		w.cancelOwned()
 	}
 }
 

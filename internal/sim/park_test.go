@@ -1,0 +1,94 @@
+package sim
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A task that found its context open when it last parked, and whose context
+// is cancelled while it is not parked, must see the cancellation when it
+// parks again: park skips the look at the context's channel only when the
+// simulation cancelled nothing since. Each case cancels the task's context
+// in its own way at 2s, while the task waits on another context until 3s.
+func TestParkSeesItsContextCancelledWhileAwayFromIt(t *testing.T) {
+	cases := []struct {
+		name string
+		// start starts fn as a task and returns what cancels its context
+		// at 2s, and what to call when the run is done.
+		start func(w *World, ctx context.Context, p providers.Providers, fn func(context.Context) error) (cancel, done func())
+	}{{
+		name: "Handle.Cancel",
+		start: func(w *World, ctx context.Context, p providers.Providers, fn func(context.Context) error) (func(), func()) {
+			return p.Task.Go(ctx, "waiter", fn).Cancel, func() {}
+		},
+	}, {
+		name: "the parent's cancel",
+		start: func(w *World, ctx context.Context, p providers.Providers, fn func(context.Context) error) (func(), func()) {
+			parent, cancel := w.WithCancel(ctx)
+			p.Task.Go(parent, "waiter", fn)
+			return cancel, func() {}
+		},
+	}, {
+		name: "the parent's deadline",
+		start: func(w *World, ctx context.Context, p providers.Providers, fn func(context.Context) error) (func(), func()) {
+			parent, cancel := p.Time.WithTimeout(ctx, 2*time.Second)
+			p.Task.Go(parent, "waiter", fn)
+			return func() {}, cancel // the deadline passes by itself
+		},
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := New(Config{Seed: 1})
+			var got error
+			var at time.Duration
+			res := w.Run(func(ctx context.Context, p providers.Providers) error {
+				waiter := func(ctx context.Context) error {
+					require.NoError(t, p.Time.Sleep(ctx, time.Second), "the context is open at 1s")
+					require.NoError(t, p.Time.Sleep(context.WithoutCancel(ctx), 2*time.Second))
+					got = p.Time.Sleep(ctx, time.Hour)
+					at = w.Now()
+					return nil
+				}
+				cancel, done := c.start(w, ctx, p, waiter)
+				defer done()
+				require.NoError(t, p.Time.Sleep(ctx, 2*time.Second))
+				cancel()
+				return p.Time.Sleep(ctx, 2*time.Second)
+			})
+			require.NoError(t, res.Err)
+			assert.ErrorIs(t, got, context.Canceled)
+			assert.Equal(t, 3*time.Second, at, "the sleep on the cancelled context returned at once")
+		})
+	}
+}
+
+// valueCtx is a context of a value type: each conversion to
+// context.Context boxes a copy.
+type valueCtx struct{ context.Context }
+
+// A wait on a context that is the task's own by value but not by identity
+// (sameCtx tells them apart) takes the general path: it sleeps, and ends
+// when the context is cancelled.
+func TestParkOnAContextOfAValueType(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		var got error
+		h := p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+			require.NoError(t, p.Time.Sleep(valueCtx{ctx}, time.Second))
+			got = p.Time.Sleep(valueCtx{ctx}, time.Hour)
+			return nil
+		})
+		require.NoError(t, p.Time.Sleep(ctx, 2*time.Second))
+		h.Cancel()
+		require.NoError(t, h.Join(ctx))
+		assert.ErrorIs(t, got, context.Canceled)
+		assert.Equal(t, 2*time.Second, p.Time.Now().Sub(Epoch))
+		return nil
+	})
+	require.NoError(t, res.Err)
+}

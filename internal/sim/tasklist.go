@@ -1,0 +1,58 @@
+package sim
+
+// The ready list and the lists of context waiters are sets of tasks whose
+// order is part of the run: the scheduler draws an index into the ready
+// list, and the waiters are polled in list order. Removing an entry moves
+// the last one into its place. The moved task's position is kept in a
+// dense array of the world's, indexed by the task's slot, rather than in
+// the task: a run resumes many tasks in turn, and the moved one would be a
+// second task's cold cache line written on every step.
+
+// A listEntry is a task in a list, with what the scheduler needs to
+// resume it at hand: the scheduler reaches the task's own fields only once
+// the task runs.
+type listEntry struct {
+	t    *task
+	next func() (struct{}, bool) // t.next
+	slot int32
+	id   uint32
+}
+
+// newSlot gives t a slot: the one a finished task gave back last, or a
+// new one.
+func (w *World) newSlot(t *task) {
+	if n := len(w.freeSlots); n > 0 {
+		t.slot = w.freeSlots[n-1]
+		w.freeSlots = w.freeSlots[:n-1]
+		return
+	}
+	t.slot = int32(len(w.readyPos))
+	w.readyPos = append(w.readyPos, -1)
+	w.ctxPos = append(w.ctxPos, -1)
+}
+
+// freeSlot gives t's slot back; t is in no list, and it must never be
+// put in one again.
+func (w *World) freeSlot(t *task) {
+	w.freeSlots = append(w.freeSlots, t.slot)
+}
+
+// listAdd appends t to list, recording its position in pos.
+func listAdd(list *[]listEntry, pos []int32, t *task) {
+	pos[t.slot] = int32(len(*list))
+	*list = append(*list, listEntry{t: t, next: t.next, slot: t.slot, id: t.id})
+}
+
+// listRemove removes the entry at i from list, moving the last one in.
+func listRemove(list *[]listEntry, pos []int32, i int) {
+	l := *list
+	last := len(l) - 1
+	pos[l[i].slot] = -1
+	if i != last {
+		m := l[last]
+		l[i] = m
+		pos[m.slot] = int32(i)
+	}
+	l[last] = listEntry{}
+	*list = l[:last]
+}

@@ -1,0 +1,116 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// checkLists reports where the ready list, the context waiters and the
+// positions kept by slot disagree.
+func (w *World) checkLists() error {
+	inList := make(map[int32]bool)
+	for _, l := range []struct {
+		name    string
+		entries []listEntry
+		pos     []int32
+	}{{"ready", w.ready, w.readyPos}, {"owned waiters", w.ownedWaiters, w.ctxPos}, {"foreign waiters", w.foreignWaiters, w.ctxPos}} {
+		for i, e := range l.entries {
+			switch {
+			case e.slot != e.t.slot || e.id != e.t.id:
+				return fmt.Errorf("%s[%d] holds slot %d and id %d for task %d of slot %d", l.name, i, e.slot, e.id, e.t.id, e.t.slot)
+			case int(l.pos[e.slot]) != i:
+				return fmt.Errorf("%s[%d] is task %d, whose position reads %d", l.name, i, e.t.id, l.pos[e.slot])
+			case e.t.finished:
+				return fmt.Errorf("%s[%d] is task %d, which finished", l.name, i, e.t.id)
+			}
+			if l.name == "ready" {
+				inList[e.slot] = true
+			}
+		}
+	}
+	for slot, i := range w.readyPos {
+		if i >= 0 && !inList[int32(slot)] {
+			return fmt.Errorf("slot %d reads ready at %d, and no ready task has it", slot, i)
+		}
+	}
+	return nil
+}
+
+// The ready list and the lists of context waiters stay consistent with the
+// positions kept by slot while tasks sleep, yield, wait on cancelled
+// contexts, finish, are killed, and new tasks take the slots of finished
+// ones.
+func TestTaskListsStayConsistent(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		seed := rapid.Uint64().Draw(rt, "seed")
+		n := rapid.IntRange(1, 12).Draw(rt, "tasks")
+		type op struct{ kind, arg int }
+		plans := make([][]op, 2*n)
+		for i := range plans {
+			plans[i] = rapid.SliceOfN(rapid.Custom(func(t *rapid.T) op {
+				return op{rapid.IntRange(0, 3).Draw(t, "kind"), rapid.IntRange(0, 5).Draw(t, "arg")}
+			}), 0, 8).Draw(rt, "plan")
+		}
+		w := New(Config{Seed: seed})
+		var bad error
+		w.AfterStep(func() {
+			if err := w.checkLists(); err != nil && bad == nil {
+				bad = fmt.Errorf("at step %d: %w", w.steps, err)
+			}
+		})
+		res := w.Run(func(ctx context.Context, p providers.Providers) error {
+			body := func(plan []op) func(context.Context) error {
+				return func(ctx context.Context) error {
+					for _, o := range plan {
+						switch o.kind {
+						case 0:
+							_ = p.Time.Sleep(ctx, time.Duration(o.arg)*time.Millisecond)
+						case 1:
+							p.Task.Yield(ctx)
+						case 2:
+							c, cancel := p.Time.WithTimeout(ctx, time.Duration(o.arg)*time.Millisecond)
+							_ = p.Time.Sleep(c, 3*time.Millisecond)
+							cancel()
+						case 3:
+							if o.arg == 0 {
+								return nil
+							}
+						}
+					}
+					return nil
+				}
+			}
+			var hs []providers.Handle
+			for i := range n {
+				hs = append(hs, p.Task.Go(ctx, "task", body(plans[i])))
+			}
+			for i := range n {
+				_ = p.Time.Sleep(ctx, time.Millisecond)
+				switch i % 3 {
+				case 0:
+					w.Kill(hs[i])
+				case 1:
+					hs[i].Cancel()
+				}
+				hs = append(hs, p.Task.Go(ctx, "later", body(plans[n+i])))
+			}
+			for _, h := range hs {
+				_ = h.Join(ctx)
+			}
+			return w.checkLists()
+		})
+		if res.Err != nil {
+			rt.Fatal(res.Err)
+		}
+		if bad != nil {
+			rt.Fatal(bad)
+		}
+	})
+}
