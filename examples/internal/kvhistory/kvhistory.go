@@ -211,15 +211,22 @@ func opString(i, o any) string {
 func model() porcupine.Model {
 	return porcupine.Model{
 		Partition: func(h []porcupine.Operation) [][]porcupine.Operation {
-			byKey := map[string][]porcupine.Operation{}
+			// Counted first, so that each key's operations are one
+			// allocation.
+			count := map[string]int{}
 			for _, op := range h {
-				k := op.Input.(*input).key
-				byKey[k] = append(byKey[k], op)
+				count[op.Input.(*input).key]++
 			}
-			keys := slices.Sorted(maps.Keys(byKey))
-			out := make([][]porcupine.Operation, 0, len(keys))
-			for _, k := range keys {
-				out = append(out, byKey[k])
+			keys := slices.Sorted(maps.Keys(count))
+			index := make(map[string]int, len(keys))
+			out := make([][]porcupine.Operation, len(keys))
+			for i, k := range keys {
+				index[k] = i
+				out[i] = make([]porcupine.Operation, 0, count[k])
+			}
+			for _, op := range h {
+				i := index[op.Input.(*input).key]
+				out[i] = append(out[i], op)
 			}
 			return out
 		},
