@@ -71,6 +71,13 @@ type link struct {
 	conn    net.Conn  // nil while disconnected
 	pending uint64    // the request awaiting a reply, or 0
 	wdl     time.Time // the write deadline set on conn
+
+	// What the link's task reads with, kept from one connection to the
+	// next (a client reconnects after every reboot of its replica); only
+	// that task touches them.
+	br     *bufio.Reader
+	buf    []byte
+	values interner
 }
 
 // answer is what a link heard for a request: a reply, or the error that
@@ -348,16 +355,20 @@ func (c *Client) keep(ctx context.Context, i int) {
 // read hands the replies on conn to the operations waiting for them.
 func (c *Client) read(ctx context.Context, i int, conn net.Conn) error {
 	l := c.links[i]
-	br := bufio.NewReaderSize(conn, readBuffer)
-	var buf []byte
+	if l.br == nil {
+		l.br = bufio.NewReaderSize(conn, readBuffer)
+	} else {
+		l.br.Reset(conn)
+	}
+	defer l.br.Reset(nil)
 	for {
-		body, err := readFrame(br, buf)
+		body, err := readFrame(l.br, l.buf)
 		if err != nil {
 			return err
 		}
-		buf = body
+		l.buf = body
 		var rep reply
-		if err := rep.decode(body); err != nil {
+		if err := rep.decodeWith(body, nil, &l.values); err != nil {
 			return err
 		}
 		l.mu.Lock()

@@ -183,9 +183,11 @@ func (w *wal) needsCompaction(live int) bool {
 // rewrite replaces the log with one that holds entries alone.
 func (w *wal) rewrite(ctx context.Context, entries map[string]entry) error {
 	st := w.p.Storage
-	b := appendFrame(nil, append([]byte{recHeader}, logMagic...))
+	w.body = append(append(w.body[:0], recHeader), logMagic...)
+	b := appendFrame(nil, w.body)
 	for _, e := range slices.SortedFunc(maps.Values(entries), func(a, b entry) int { return cmp.Compare(a.Key, b.Key) }) {
-		b = appendFrame(b, appendEntry([]byte{recEntry}, e))
+		w.body = appendEntry(append(w.body[:0], recEntry), e)
+		b = appendFrame(b, w.body)
 	}
 	f, err := st.OpenFile(tmpFile, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {

@@ -70,6 +70,7 @@ type replica struct {
 	serving bool                // entries hold every write this replica acknowledged
 	conns   map[uint64]net.Conn // by when they were accepted
 	nconns  uint64
+	spare   []*connBufs // of connections that ended, for the next
 	// rebooted is set on an instance that is not the process's first,
 	// until it has answered a query.
 	rebooted bool
@@ -351,10 +352,38 @@ func (r *replica) accept(ctx context.Context, ln net.Listener) {
 	}
 }
 
+// connBufs is what serve reads and writes a connection with. A replica
+// hands them from a connection that ended to the next: clients reconnect
+// after every reboot and every lost connection.
+type connBufs struct {
+	br               *bufio.Reader
+	in, out, scratch []byte
+	keys             interner
+}
+
+func (r *replica) takeBufs(c net.Conn) *connBufs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n := len(r.spare); n > 0 {
+		b := r.spare[n-1]
+		r.spare = r.spare[:n-1]
+		b.br.Reset(c)
+		return b
+	}
+	return &connBufs{br: bufio.NewReaderSize(c, readBuffer)}
+}
+
+func (r *replica) putBufs(b *connBufs) {
+	b.br.Reset(nil)
+	r.mu.Lock()
+	r.spare = append(r.spare, b)
+	r.mu.Unlock()
+}
+
 // serve answers the requests of one connection, in order.
 func (r *replica) serve(ctx context.Context, c net.Conn) {
-	br := bufio.NewReaderSize(c, readBuffer)
-	var in, out, scratch []byte
+	b := r.takeBufs(c)
+	defer r.putBufs(b)
 	var deadline time.Time
 	for {
 		// A deadline costs a timer: move it only once half of it passed.
@@ -364,13 +393,13 @@ func (r *replica) serve(ctx context.Context, c net.Conn) {
 				return
 			}
 		}
-		body, err := readFrame(br, in)
+		body, err := readFrame(b.br, b.in)
 		if err != nil {
 			return // gone, idle, or corrupt: the client dials again
 		}
-		in = body
+		b.in = body
 		var q request
-		if err := q.decode(body); err != nil {
+		if err := q.decodeWith(body, &b.keys, nil); err != nil {
 			return
 		}
 		rep := r.handle(ctx, &q)
@@ -380,9 +409,9 @@ func (r *replica) serve(ctx context.Context, c net.Conn) {
 			// write happened.
 			return
 		}
-		scratch = rep.appendTo(scratch[:0])
-		out = appendFrame(out[:0], scratch)
-		if _, err := c.Write(out); err != nil {
+		b.scratch = rep.appendTo(b.scratch[:0])
+		b.out = appendFrame(b.out[:0], b.scratch)
+		if _, err := c.Write(b.out); err != nil {
 			return
 		}
 	}

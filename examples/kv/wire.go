@@ -165,13 +165,17 @@ func (q *request) appendTo(b []byte) []byte {
 	return b
 }
 
-func (q *request) decode(b []byte) error {
-	d := decoder{b: b}
+func (q *request) decode(b []byte) error { return q.decodeWith(b, nil, nil) }
+
+// decodeWith is decode, taking the keys and values it reads from keys and
+// values when they are set.
+func (q *request) decodeWith(b []byte, keys, values *interner) error {
+	d := decoder{b: b, keys: keys, values: values}
 	q.Op = d.byte()
 	q.ID = d.uvarint()
 	switch q.Op {
 	case opQuery:
-		q.Entry.Key = d.string(MaxKey)
+		q.Entry.Key = d.string(MaxKey, d.keys)
 	case opStore:
 		q.Entry = d.entry()
 	case opDump:
@@ -204,8 +208,12 @@ func (r *reply) appendTo(b []byte) []byte {
 	return b
 }
 
-func (r *reply) decode(b []byte) error {
-	d := decoder{b: b}
+func (r *reply) decode(b []byte) error { return r.decodeWith(b, nil, nil) }
+
+// decodeWith is decode, taking the keys and values it reads from keys and
+// values when they are set.
+func (r *reply) decodeWith(b []byte, keys, values *interner) error {
+	d := decoder{b: b, keys: keys, values: values}
 	r.Op = d.byte()
 	r.ID = d.uvarint()
 	r.Status = d.byte()
@@ -250,6 +258,28 @@ func appendVersion(b []byte, e entry) []byte {
 type decoder struct {
 	b   []byte
 	err error
+	// When set, the keys and the values come from these.
+	keys, values *interner
+}
+
+// An interner hands out the strings a connection reads, so that a key or
+// a value read again and again is allocated once: the keys of a replica's
+// requests, the values of a client's replies. It keeps the last few.
+type interner struct {
+	s    [16]string
+	next int
+}
+
+func (in *interner) intern(b []byte) string {
+	for _, s := range in.s {
+		if s == string(b) {
+			return s
+		}
+	}
+	s := string(b)
+	in.s[in.next] = s
+	in.next = (in.next + 1) % len(in.s)
+	return s
 }
 
 func (d *decoder) fail(what string) {
@@ -289,19 +319,24 @@ func (d *decoder) uint64() uint64 {
 	return v
 }
 
-func (d *decoder) string(limit int) string {
+func (d *decoder) string(limit int, in *interner) string {
 	n := d.uvarint()
 	if n > uint64(limit) || n > uint64(len(d.b)) {
 		d.fail("string length")
 		return ""
 	}
-	s := string(d.b[:n])
+	var s string
+	if in != nil {
+		s = in.intern(d.b[:n])
+	} else {
+		s = string(d.b[:n])
+	}
 	d.b = d.b[n:]
 	return s
 }
 
 func (d *decoder) entry() entry {
-	key := d.string(MaxKey)
+	key := d.string(MaxKey, d.keys)
 	e := d.version()
 	e.Key = key
 	return e
@@ -312,7 +347,7 @@ func (d *decoder) version() entry {
 	var e entry
 	e.Tag.Time = d.uvarint()
 	e.Tag.ID = d.uint64()
-	e.Value = d.string(MaxValue)
+	e.Value = d.string(MaxValue, d.values)
 	return e
 }
 

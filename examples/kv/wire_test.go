@@ -3,6 +3,7 @@ package kv
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -94,4 +95,28 @@ func TestTagsOrderByTimeThenID(t *testing.T) {
 	assert.True(t, Tag{Time: 1, ID: 9}.Less(Tag{Time: 2, ID: 0}))
 	assert.True(t, Tag{Time: 2, ID: 1}.Less(Tag{Time: 2, ID: 2}))
 	assert.False(t, Tag{Time: 2, ID: 2}.Less(Tag{Time: 2, ID: 2}))
+}
+
+// Decoded through interners, messages read the same; a key or a value
+// read again is the string read before, with nothing allocated for it.
+func TestInternedDecodingReadsTheSame(t *testing.T) {
+	var keys, values interner
+	for i := range 40 { // more distinct keys than an interner keeps
+		e := entry{Key: fmt.Sprintf("k%d", i%20), Tag: Tag{Time: uint64(i), ID: 9}, Value: fmt.Sprintf("c1-%d", i%3)}
+		b := (&request{Op: opStore, ID: uint64(i), Entry: e}).appendTo(nil)
+		var plain, interned request
+		require.NoError(t, plain.decode(b))
+		require.NoError(t, interned.decodeWith(b, &keys, &values))
+		assert.Equal(t, plain, interned)
+
+		rb := (&reply{Op: opQuery, ID: uint64(i), Found: true, Entry: entry{Tag: e.Tag, Value: e.Value}}).appendTo(nil)
+		var rp, ri reply
+		require.NoError(t, rp.decode(rb))
+		require.NoError(t, ri.decodeWith(rb, nil, &values))
+		assert.Equal(t, rp, ri)
+	}
+	b := (&request{Op: opQuery, ID: 1, Entry: entry{Key: "k3"}}).appendTo(nil)
+	var q request
+	require.NoError(t, q.decodeWith(b, &keys, nil))
+	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = q.decodeWith(b, &keys, nil) }))
 }

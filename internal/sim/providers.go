@@ -82,8 +82,9 @@ func (p *timeProvider) WithTimeout(ctx context.Context, d time.Duration) (contex
 func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	w := (*World)(p)
 	w.enter("Time.WithDeadline")
-	// One allocation holds the context, its timer and what its cancel
-	// needs: a client sets a deadline on every request.
+	// One allocation holds the context and what its cancel needs, and its
+	// timer is one the world reuses: a client sets a deadline on every
+	// request.
 	d := &deadlineOf{w: w, owned: w.isOwned(ctx)}
 	d.inner, d.cancelInner = context.WithCancelCause(ctx)
 	var c context.Context = d.inner
@@ -93,8 +94,8 @@ func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (co
 		if at := int64(deadline.Sub(Epoch)); at <= w.now {
 			d.cancelInner(context.DeadlineExceeded)
 		} else {
-			d.ev.fn = d.expire
-			w.schedule(&d.ev, at)
+			d.timer = w.deadlineTimer(d)
+			w.schedule(&d.timer.ev, at)
 		}
 	}
 	if d.owned {
@@ -109,12 +110,46 @@ type deadlineOf struct {
 	ctx         deadlineCtx
 	inner       context.Context
 	cancelInner context.CancelCauseFunc
-	ev          event // the timer, when the deadline is the context's own
+	timer       *deadlineTimer // while the deadline is the context's own and pending
 	owned       bool
 }
 
+// A deadlineTimer is the timer of a deadline. Once it fired or was
+// stopped, it goes back to the world for the next deadline, with its
+// event and its callback.
+type deadlineTimer struct {
+	ev   event
+	d    *deadlineOf
+	fire func() // expire, made once
+}
+
+// deadlineTimer returns a spare timer, or a new one, for d.
+func (w *World) deadlineTimer(d *deadlineOf) *deadlineTimer {
+	var t *deadlineTimer
+	if n := len(w.deadlineTimers); n > 0 {
+		t = w.deadlineTimers[n-1]
+		w.deadlineTimers[n-1] = nil
+		w.deadlineTimers = w.deadlineTimers[:n-1]
+	} else {
+		t = &deadlineTimer{}
+		t.fire = t.expire
+		t.ev.fn = t.fire
+	}
+	t.d = d
+	return t
+}
+
+// release hands t, no longer queued, back to the world.
+func (t *deadlineTimer) release() {
+	d := t.d
+	d.timer, t.d = nil, nil
+	d.w.deadlineTimers = append(d.w.deadlineTimers, t)
+}
+
 // expire is the timer's callback.
-func (d *deadlineOf) expire() {
+func (t *deadlineTimer) expire() {
+	d := t.d
+	t.release()
 	d.cancelInner(context.DeadlineExceeded)
 	d.w.cancelOwned()
 }
@@ -123,7 +158,10 @@ func (d *deadlineOf) expire() {
 func (d *deadlineOf) cancel() {
 	w := d.w
 	w.enter("a deadline's cancel")
-	unschedule(&d.ev)
+	if t := d.timer; t != nil {
+		unschedule(&t.ev)
+		t.release()
+	}
 	d.cancelInner(context.Canceled)
 	w.cancelOwned()
 	if d.owned {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/moonpool-go/moonpool/internal/callsite"
 )
 
 // A killed task unwinds by the kill signal, a panic that only the task's
@@ -24,8 +26,10 @@ import (
 func (t *task) unwind() {
 	if !t.unwinding {
 		t.unwinding = true
+		// Read from the frame pointers: every task of a process that
+		// crashes, and every task alive when a run ends, unwinds here.
 		var pcs [128]uintptr
-		t.killPCs = slices.Clone(pcs[:runtime.Callers(2, pcs[:])])
+		t.killPCs = slices.Clone(pcs[:callsite.Callers(pcs[:])])
 	} else if !panicking() {
 		t.swallowed(false)
 	}

@@ -145,6 +145,8 @@ type World struct {
 	asserter  Asserter // where assertions go
 	afterStep func()   // runs after every step when set
 	ops       func(Op) // hears device operations when set
+
+	deadlineTimers []*deadlineTimer // fired or stopped, for the next WithDeadline
 }
 
 // New returns a world ready to Run.

@@ -124,8 +124,8 @@ func (d *deadline) expired(now int64) bool { return d.set && now >= d.at }
 func (d *deadline) stop() { d.timer.Stop() }
 
 // newConn makes the two ends of a connection from a (dialling, on an
-// ephemeral port) to port of b.
-func (n *Net) newConn(a, b *Host, port int) (client, server *conn) {
+// ephemeral port) to port of b, whose address is to, as the dial has it.
+func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) {
 	n.nextConn++
 	// The ends and their pipes live and die together: one allocation.
 	all := &struct {
@@ -133,7 +133,7 @@ func (n *Net) newConn(a, b *Host, port int) (client, server *conn) {
 		ab, ba         pipe
 	}{}
 	client, server = &all.client, &all.server
-	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addr(a.ephemeral()), raddr: b.addr(port)}
+	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addr(a.ephemeral()), raddr: to}
 	*server = conn{n: n, h: b, id: n.nextConn, laddr: client.raddr, raddr: client.laddr}
 	client.peer, server.peer = server, client
 	ab, ba := &all.ab, &all.ba

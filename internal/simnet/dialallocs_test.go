@@ -67,9 +67,10 @@ func TestMovingADeadlineAllocatesNothing(t *testing.T) {
 }
 
 // A connect, its accept and both closes, with their timeline entries:
-// what the connection is made of and little more (24; 54 before the
+// what the connection is made of and little more (23; 54 before the
 // connect's packets were reused, the ends and their pipes made in one
-// allocation, and the log's lines without fmt).
+// allocation, the log's lines without fmt, and the dial's address shared
+// with the connection).
 func TestADialAllocatesLittle(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")

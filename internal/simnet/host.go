@@ -196,7 +196,7 @@ func (d *dial) arrive() {
 		n.packet(dst, d.h, d.exempt, d.refuse)
 		return
 	}
-	c, s := n.newConn(d.h, dst, d.port)
+	c, s := n.newConn(d.h, dst, d.port, d.raddr)
 	l.queue = append(l.queue, s)
 	n.wakeAll(&l.waiters)
 	n.packet(dst, d.h, d.exempt, func() {

@@ -3,6 +3,7 @@ package kvhistory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -42,6 +43,9 @@ func Keys(n int) []string {
 // gives client id its Store, and what closes it (nil when nothing does).
 // The draws of each client, in order: the wait, the key, read or write.
 func (h *History) Run(ctx context.Context, p providers.Providers, c Clients, open func(ctx context.Context, id int) (Store, func())) error {
+	h.mu.Lock()
+	h.ops = slices.Grow(h.ops, c.Count*c.Ops) // the most the clients record
+	h.mu.Unlock()
 	wg := providers.NewWaitGroup(p.Task)
 	for id := range c.Count {
 		wg.Go(ctx, fmt.Sprintf("client %d", id), func(ctx context.Context) error {

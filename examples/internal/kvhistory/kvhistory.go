@@ -35,6 +35,11 @@ type History struct {
 	//simvet:allow sync never held across a call that parks, so no task ever waits on it
 	mu  sync.Mutex
 	ops []porcupine.Operation
+	// The operations' inputs and outputs, which ops holds pointers to:
+	// filled a chunk at a time, so that recording an operation does not
+	// allocate for each.
+	inputs  []input
+	outputs []output
 	// Story, when set, gives the timeline entries that explain a failure,
 	// under the heading StoryTitle.
 	Story      func() []simtest.Entry
@@ -52,7 +57,8 @@ func New(now func() time.Time, final int) *History {
 	return &History{now: now, start: now(), final: final}
 }
 
-// The operations of the history, as porcupine sees them.
+// The operations of the history, as porcupine sees them: an operation
+// holds pointers to its input and output (History.add).
 type (
 	input struct {
 		put        bool
@@ -67,10 +73,23 @@ type (
 
 func (h *History) since() int64 { return int64(h.now().Sub(h.start)) }
 
-func (h *History) add(op porcupine.Operation) {
+// opChunk is how many inputs and outputs are allocated at once.
+const opChunk = 64
+
+// add records the operation of client id with input in and output out.
+func (h *History) add(id int, in input, call int64, out output, ret int64) {
 	h.mu.Lock()
-	h.ops = append(h.ops, op)
-	h.mu.Unlock()
+	defer h.mu.Unlock()
+	if len(h.inputs) == cap(h.inputs) {
+		h.inputs = make([]input, 0, opChunk)
+		h.outputs = make([]output, 0, opChunk)
+	}
+	h.inputs = append(h.inputs, in)
+	h.outputs = append(h.outputs, out)
+	h.ops = append(h.ops, porcupine.Operation{
+		ClientId: id, Input: &h.inputs[len(h.inputs)-1], Call: call,
+		Output: &h.outputs[len(h.outputs)-1], Return: ret,
+	})
 }
 
 // Len returns how many operations the history holds.
@@ -88,10 +107,7 @@ func (h *History) Get(id int, key string, get func() (string, bool, error)) bool
 	if err != nil {
 		return false // a read that failed changed nothing
 	}
-	h.add(porcupine.Operation{
-		ClientId: id, Input: input{key: key}, Call: call,
-		Output: output{value: v, found: found}, Return: h.since(),
-	})
+	h.add(id, input{key: key}, call, output{value: v, found: found}, h.since())
 	return true
 }
 
@@ -111,10 +127,7 @@ func (h *History) Put(ctx context.Context, id int, key, value string, put func()
 	case err != nil:
 		return // it took no effect
 	}
-	h.add(porcupine.Operation{
-		ClientId: id, Input: input{put: true, key: key, value: value}, Call: call,
-		Output: output{unknown: maybe}, Return: ret,
-	})
+	h.add(id, input{put: true, key: key, value: value}, call, output{unknown: maybe}, ret)
 }
 
 // Check asserts that the history is linearizable and, when it is not,
@@ -151,7 +164,7 @@ func (h *History) explain(all []porcupine.Operation) error {
 		if porcupine.CheckOperations(porcupine.Model{Init: model().Init, Step: model().Step}, ops) {
 			continue
 		}
-		key := ops[0].Input.(input).key
+		key := ops[0].Input.(*input).key
 		fmt.Fprintf(&b, "\nthe history of %s is not linearizable; its operations, by call time:", key)
 		slices.SortStableFunc(ops, func(a, b porcupine.Operation) int { return cmp.Compare(a.Call, b.Call) })
 		for _, op := range ops {
@@ -182,7 +195,7 @@ func (h *History) describe(op porcupine.Operation) string {
 }
 
 func opString(i, o any) string {
-	in, out := i.(input), o.(output)
+	in, out := i.(*input), o.(*output)
 	switch {
 	case in.put && out.unknown:
 		return fmt.Sprintf("put %s=%s: unknown outcome", in.key, in.value)
@@ -198,26 +211,33 @@ func opString(i, o any) string {
 func model() porcupine.Model {
 	return porcupine.Model{
 		Partition: func(h []porcupine.Operation) [][]porcupine.Operation {
-			byKey := map[string][]porcupine.Operation{}
+			// Counted first, so that each key's operations are one
+			// allocation.
+			count := map[string]int{}
 			for _, op := range h {
-				k := op.Input.(input).key
-				byKey[k] = append(byKey[k], op)
+				count[op.Input.(*input).key]++
 			}
-			keys := slices.Sorted(maps.Keys(byKey))
-			out := make([][]porcupine.Operation, 0, len(keys))
-			for _, k := range keys {
-				out = append(out, byKey[k])
+			keys := slices.Sorted(maps.Keys(count))
+			index := make(map[string]int, len(keys))
+			out := make([][]porcupine.Operation, len(keys))
+			for i, k := range keys {
+				index[k] = i
+				out[i] = make([]porcupine.Operation, 0, count[k])
+			}
+			for _, op := range h {
+				i := index[op.Input.(*input).key]
+				out[i] = append(out[i], op)
 			}
 			return out
 		},
 		// The state of one key: its value, if any.
 		Init: func() any { return output{} },
 		Step: func(state, in, out any) (bool, any) {
-			s, i := state.(output), in.(input)
+			s, i := state.(output), in.(*input)
 			if i.put {
 				return true, output{value: i.value, found: true}
 			}
-			o := out.(output)
+			o := out.(*output)
 			return o.found == s.found && o.value == s.value, s
 		},
 		DescribeOperation: opString,
