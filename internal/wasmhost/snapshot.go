@@ -134,6 +134,9 @@ func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
 	in.openStdio()
 	mod, mem, err := m.instantiate(in.ctx, nil)
 	if err != nil {
+		if mem != nil {
+			mem.end()
+		}
 		return nil, err
 	}
 	defer func() {
