@@ -106,3 +106,36 @@ func TestProgramThatExitsShowsStderr(t *testing.T) {
 	require.Equal(t, uint32(2), exit.Code)
 	require.ErrorContains(t, got, "cannot start: no configuration")
 }
+
+// initDraws boots two processes of prog that print what the test
+// program's package initializer drew, and returns the two values.
+func initDraws(t *testing.T, prog *program.Program) []string {
+	t.Helper()
+	var out lockedBuffer
+	proc := prog.Process(program.Args(func(providers.Peer) []string { return []string{"random"} }), program.Output(&out, nil))
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process { return proc }})
+		s.Sleep(1e9)
+	}, simtest.Seeds(1))
+	var draws []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		_, draw, ok := strings.Cut(line, " init ")
+		require.True(t, ok, line)
+		draws = append(draws, draw)
+	}
+	require.Len(t, draws, 2)
+	return draws
+}
+
+// Package initializers run once, from which processes start; ColdStart
+// runs them in each process, with its own draws.
+func TestColdStart(t *testing.T) {
+	draws := initDraws(t, build(t))
+	require.Equal(t, draws[0], draws[1], "processes started from one snapshot share what the initializers drew")
+
+	cold, err := program.Build(context.Background(), program.Config{Dir: "../internal/wasmhost", Package: "./testdata/guest", ColdStart: true})
+	require.NoError(t, err)
+	defer cold.Close()
+	draws = initDraws(t, cold)
+	require.NotEqual(t, draws[0], draws[1], "each cold start draws its own")
+}

@@ -13,7 +13,11 @@
 // assertions and buggify from guest code.
 //
 // One [Module] is compiled once and instantiated for every boot of every
-// process; instances share nothing. The program's code runs only on the
+// process; instances share nothing. A program built as a reactor, with
+// [MainFiles] and -buildmode=c-shared, has its package initializers run
+// once per arguments and environment, off the simulation, and each
+// instance starts from a snapshot of the memory and globals they leave
+// (see snapshot.go); Config.ColdStart runs them in the instance instead. The program's code runs only on the
 // task that called [Module.Run]; the blocking work behind its sockets runs
 // in tasks of the same process, which fill and drain buffers so that the
 // program's own calls never block. The simulation's scheduler orders all

@@ -26,12 +26,12 @@ import (
 // A snapshot is a function of the program, its arguments and its
 // environment only (every instance mounts the same root and stdio), so
 // whether it was just taken or kept from another simulation changes
-// nothing in a run. Initializers that reach the world cannot be run once
-// for all: one that opens a file or a socket, writes output, sleeps,
-// reads the wall clock, draws randomness from the host beyond the
-// runtime's seed, reads the run's seed or the host's name, or exits. Such
-// a program, found out when the snapshot is taken, starts cold, as a
-// command does, every time.
+// nothing in a run. What initializers draw, crypto/rand included, comes
+// from the fixed stream, the same in every instance. Initializers that
+// reach the world cannot be run once for all: one that opens a file or a
+// socket, writes output, sleeps, reads the wall clock, reads the run's
+// seed or the host's name, or exits. Such a program, found out when the
+// snapshot is taken, starts cold, as a command does, every time.
 
 // The exports of a reactor that the host calls.
 const (
@@ -134,6 +134,9 @@ func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
 	in.openStdio()
 	mod, mem, err := m.instantiate(in.ctx, nil)
 	if err != nil {
+		if mem != nil {
+			mem.end()
+		}
 		return nil, err
 	}
 	defer func() {
