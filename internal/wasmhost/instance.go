@@ -22,6 +22,8 @@ type Config struct {
 	Args []string
 	// Env is the program's environment, "KEY=value" each.
 	Env []string
+	// hostCalls, when set, counts the program's host calls (tests).
+	hostCalls *int
 	// Stdout and Stderr, when set, receive a copy of what the program
 	// writes to its standard output and error (the timeline gets them
 	// line by line in any case).
@@ -35,8 +37,6 @@ type Config struct {
 	// zero means DefaultWatchdog, negative turns the watchdog off. It
 	// works only in a Module compiled with Options.StopSpins.
 	Watchdog time.Duration
-
-	hostCalls *int // when set, counts the program's host calls (tests)
 }
 
 // ErrSpinning is the reason a program that never waits is stopped.
