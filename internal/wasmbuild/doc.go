@@ -21,6 +21,14 @@
 // each run in 50 orders with the patch and in one without it; a seed run
 // twice gives the same order.
 //
+// Four more hunks skip what one P on one thread never needs: when nothing
+// is runnable, findRunnable waits for the network and the next timer in
+// one poll_oneoff, keeping its P, rather than polling, spinning, stealing
+// and handing the P to the idle list; wakep returns at once; casgstatus
+// does not read the clock, a host call, for latency metrics. The overlay
+// also lets the runtime's atomics inline on wasm, where they are plain
+// loads and stores.
+//
 // # The cache
 //
 // A module is cached under a key that hashes the Go release and GOROOT, the

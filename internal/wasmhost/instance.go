@@ -22,6 +22,8 @@ type Config struct {
 	Args []string
 	// Env is the program's environment, "KEY=value" each.
 	Env []string
+	// hostCalls, when set, counts the program's host calls (tests).
+	hostCalls *int
 	// Stdout and Stderr, when set, receive a copy of what the program
 	// writes to its standard output and error (the timeline gets them
 	// line by line in any case).
@@ -39,8 +41,6 @@ type Config struct {
 	// with its own random draws and clock, instead of starting it from the
 	// snapshot taken after them (see [MainFiles]).
 	ColdStart bool
-
-	hostCalls *int // when set, counts the program's host calls (tests)
 }
 
 // ErrSpinning is the reason a program that never waits is stopped.

@@ -37,10 +37,12 @@ type sock struct {
 	dialErr error
 	dialer  providers.Handle
 
-	rbuf    []byte
+	rbuf    []byte // rbuf[roff:] is read ahead, not yet read by the program
+	roff    int
 	rerr    error // io.EOF or the read's failure
 	rwake   *providers.Chan[struct{}]
 	wbuf    []byte
+	wspare  []byte // the buffer the writer task last sent, for wbuf's next turn
 	werr    error
 	wshut   bool // shutdown for writing: flush, then CloseWrite
 	closing bool // closed by the program: flush, then Close
@@ -69,7 +71,7 @@ func (s *sock) ready(write bool) bool {
 	case write:
 		return len(s.wbuf) < writeBuf || s.werr != nil
 	default:
-		return len(s.rbuf) > 0 || s.rerr != nil
+		return len(s.rbuf) > s.roff || s.rerr != nil
 	}
 }
 
@@ -77,11 +79,11 @@ func (s *sock) read(b []byte) (int, errno) {
 	switch {
 	case s.conn == nil:
 		return 0, errNOTCONN
-	case len(s.rbuf) > 0:
-		n := copy(b, s.rbuf)
-		s.rbuf = s.rbuf[n:]
-		if len(s.rbuf) == 0 {
-			s.rbuf = nil
+	case len(s.rbuf) > s.roff:
+		n := copy(b, s.rbuf[s.roff:])
+		s.roff += n
+		if s.roff == len(s.rbuf) {
+			s.rbuf, s.roff = s.rbuf[:0], 0 // read all: fill from the start again
 		}
 		s.rwake.TrySend(struct{}{})
 		return n, errSUCCESS
@@ -122,12 +124,17 @@ func (s *sock) start() {
 func (s *sock) reader(ctx context.Context) error {
 	buf := make([]byte, 16<<10)
 	for {
-		for len(s.rbuf) >= readAhead && s.conn != nil {
+		for len(s.rbuf)-s.roff >= readAhead && s.conn != nil {
 			if _, _, err := s.rwake.Recv(ctx); err != nil {
 				return nil
 			}
 		}
 		n, err := s.conn.Read(buf)
+		if s.roff > 0 && cap(s.rbuf)-len(s.rbuf) < n {
+			// Move the unread bytes to the front rather than grow.
+			s.rbuf = s.rbuf[:copy(s.rbuf, s.rbuf[s.roff:])]
+			s.roff = 0
+		}
 		s.rbuf = append(s.rbuf, buf[:n]...)
 		if err != nil {
 			s.rerr = err
@@ -154,9 +161,12 @@ func (s *sock) writer(ctx context.Context) error {
 				return nil
 			}
 		}
+		// The two buffers take turns: a Write does not keep its bytes.
 		chunk := s.wbuf
-		s.wbuf = nil
-		if _, err := s.conn.Write(chunk); err != nil {
+		s.wbuf = s.wspare[:0]
+		_, err := s.conn.Write(chunk)
+		s.wspare = chunk
+		if err != nil {
 			s.werr = err
 			s.in.notify()
 			if s.closing {
