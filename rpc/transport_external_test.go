@@ -204,3 +204,30 @@ func TestPeerOutlivesTheProcessOfItsFirstCaller(t *testing.T) {
 		assert.Zero(s, client.Stats().Disconnects, "the peer's connection lives on")
 	}, quiet...)
 }
+
+// A transport whose own process was killed starts nothing more: a call
+// through it to an address it had no peer for fails with ErrClosed, and
+// says why.
+func TestTransportOfAKilledProcessIsClosed(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, _ := newPair(s)
+		dbl, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		var tr *rpc.Transport
+		c := s.Boot(simtest.Processes{Name: "owner", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				var err error
+				if tr, err = rpc.NewTransport(ctx, p, rpc.Config{}); err != nil {
+					return err
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		s.Sleep(time.Millisecond)
+		require.NotNil(s, tr)
+		c.Stop("owner-0", simtest.Crash)
+		_, err = dbl.GetReply(within(s, time.Minute), tr, echoReq{N: 1})
+		require.ErrorIs(s, err, rpc.ErrClosed)
+		assert.ErrorContains(s, err, "make a new transport in the restarted process")
+	}, quiet...)
+}
