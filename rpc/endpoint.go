@@ -523,7 +523,11 @@ func roundTrip[Req, Resp any](ctx context.Context, tr *Transport, method, addr s
 		return resp, err
 	}
 	out := box[Resp](&x.respBox)
-	err = tr.cfg.Codec.Decode(x.reply, out)
+	data := x.reply
+	if x.view != nil {
+		data = x.view // read by the caller itself, decoded in place
+	}
+	err = tr.cfg.Codec.Decode(data, out)
 	resp = *out
 	*out = *new(Resp)
 	tr.putCall(x)
