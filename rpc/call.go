@@ -47,7 +47,13 @@ type call struct {
 	selfDone bool
 	finished bool
 	reply    []byte // a copy of the reply's payload
-	err      error
+	// inPlace is set while the caller reads its own reply: the reply is
+	// then decoded where the connection's decoder holds it (view), with
+	// no copy, since nothing reads the connection before the caller
+	// decodes it.
+	inPlace bool
+	view    []byte
+	err     error
 
 	// In a simulation: the connection whose reading was lent to the
 	// caller with the reply (conn.lend), and the one the caller reads
@@ -71,7 +77,9 @@ func (x *call) receive(c *conn, tok Token, payload []byte) {
 	var ok bool
 	switch payload[0] {
 	case kindReply:
+		x.inPlace = x.readOn == c && c.rstate == readByCaller
 		ok = x.complete(tok, payload[1:], nil)
+		x.inPlace = false
 	case kindRemoteErr:
 		ok = x.complete(tok, nil, &RemoteError{Addr: c.remote(), Token: x.target, Msg: string(payload[1:])})
 	case kindBroken:
@@ -99,7 +107,11 @@ func (x *call) complete(tok Token, reply []byte, err error) bool {
 		return false
 	}
 	x.finished, x.err = true, err
-	x.reply = append(x.reply[:0], reply...)
+	if x.inPlace {
+		x.view = reply
+	} else {
+		x.reply = append(x.reply[:0], reply...)
+	}
 	t.calls[x.slot] = nil
 	t.freeSlots = append(t.freeSlots, x.slot)
 	pr := x.peer
@@ -155,7 +167,7 @@ func (t *Transport) newCallLocked() *call {
 func (t *Transport) putCall(x *call) {
 	t.mu.Lock()
 	x.peer, x.tok, x.target, x.mode, x.written, x.finished, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, false, nil, false
-	x.lent, x.readOn = nil, nil
+	x.lent, x.readOn, x.view = nil, nil, nil
 	x.frame, x.reply = x.frame[:0], x.reply[:0]
 	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
 		t.free = append(t.free, x)

@@ -247,12 +247,14 @@ func (c *conn) serve(ctx context.Context, dec *wire.Decoder) {
 	c.dec = dec
 	c.readName = "rpc read " + c.nc.RemoteAddr().String()
 	c.startReader()
-	monitor := t.p.Task.Go(c.ctx, "rpc ping "+c.nc.RemoteAddr().String(), c.monitor)
+	monitor := t.spawn(c.ctx, "rpc ping "+c.nc.RemoteAddr().String(), c.monitor)
 	c.close(c.write())
 	// The reading may have passed from task to task: wait for its end,
 	// not for a task that may be running a handler now.
 	_, _, _ = c.readDone.Recv(context.WithoutCancel(ctx))
-	_ = monitor.Join(context.WithoutCancel(ctx))
+	if monitor != nil { // nil only once the transport's process was killed
+		_ = monitor.Join(context.WithoutCancel(ctx))
+	}
 }
 
 // A reader is one task's turn at reading a connection. In a simulation,
@@ -277,7 +279,7 @@ func (c *conn) startReader() {
 	r := &reader{c: c}
 	r.pass = r.passOn
 	c.rd = r
-	c.t.p.Task.Go(c.ctx, c.readName, r.run)
+	c.t.spawn(c.ctx, c.readName, r.run)
 }
 
 // passOn hands the reading to a new reader: the engine calls it when

@@ -134,7 +134,7 @@ func (s *server[Req, Resp]) run(w *worker[Req, Resp], fresh bool) {
 		w.wake.TrySend(struct{}{})
 		return
 	}
-	s.t.p.Task.Go(s.t.ctx, s.name, func(ctx context.Context) error {
+	s.t.spawn(s.t.ctx, s.name, func(ctx context.Context) error {
 		for {
 			s.handle(ctx, w)
 			if !s.idled(w) {
@@ -192,12 +192,16 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 		s.run(w, fresh)
 	case c.rstate == readByCaller:
 		// A caller reads for its reply, and cannot hand its reading on
-		// should the handler block: the handler gets a task of its own.
-		s.t.p.Task.Go(s.t.ctx, s.name, func(ctx context.Context) error {
+		// should the handler block: the handler gets a task of its own,
+		// unless the transport's process was killed, when nothing serves.
+		if s.t.spawn(s.t.ctx, s.name, func(ctx context.Context) error {
 			s.handle(ctx, w)
 			s.idled(w)
 			return nil
-		})
+		}) == nil {
+			w.pr.breakPromise()
+			s.idled(w)
+		}
 	default:
 		s.inline(c, w)
 	}
@@ -519,7 +523,11 @@ func roundTrip[Req, Resp any](ctx context.Context, tr *Transport, method, addr s
 		return resp, err
 	}
 	out := box[Resp](&x.respBox)
-	err = tr.cfg.Codec.Decode(x.reply, out)
+	data := x.reply
+	if x.view != nil {
+		data = x.view // read by the caller itself, decoded in place
+	}
+	err = tr.cfg.Codec.Decode(data, out)
 	resp = *out
 	*out = *new(Resp)
 	tr.putCall(x)

@@ -162,10 +162,6 @@ func TestCrashOfACallerThatReadsLeavesTheTransportWorking(t *testing.T) {
 		require.NoError(s, err)
 		dbl, err := rpc.Serve(server, rpc.WellKnown(2), double)
 		require.NoError(s, err)
-		// The driver calls first, so that the peer's task is the driver's,
-		// not the process's: it would die with the process.
-		_, err = dbl.GetReply(s.Context(), client, echoReq{})
-		require.NoError(s, err)
 		c := s.Boot(simtest.Processes{Name: "caller", New: func() simtest.Process {
 			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
 				if _, err := dbl.GetReply(ctx, client, echoReq{N: 1}); err != nil { // lent the reading

@@ -130,6 +130,12 @@ type Transport struct {
 	ln       net.Listener
 	monitor  *FailureMonitor
 	tasks    *providers.WaitGroup
+	// spawn starts the transport's own tasks (peers, connections,
+	// handlers) in the process that made the transport, whichever task
+	// asks: in a simulation Task.Go would put them in the asking task's
+	// process, and a peer first called from a process that then crashed
+	// would die with it. It returns nil once that process has been killed.
+	spawn func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
 	// onPark is the simulation's Task.OnPark, nil in production: with it,
 	// handlers run inline in their connection's reader (see reader).
 	onPark func(fn func())
@@ -195,6 +201,12 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 		peers:     make(map[string]*peer),
 		inbound:   make(map[uint64]*conn),
 		tasks:     providers.NewWaitGroup(p.Task),
+		spawn:     p.Task.Go,
+	}
+	if h, ok := p.Task.(interface {
+		Spawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
+	}); ok {
+		t.spawn = h.Spawner()
 	}
 	if h, ok := p.Task.(interface{ OnPark(fn func()) }); ok {
 		t.onPark, t.sim = h.OnPark, true
@@ -384,9 +396,16 @@ func (t *Transport) peer(addr string) (*peer, error) {
 		return nil, fmt.Errorf("rpc: the address %q is not host:port: %w", addr, err)
 	}
 	pr := newPeer(t, addr)
+	t.tasks.Add(1)
+	if t.spawn(t.ctx, "rpc peer "+addr, func(ctx context.Context) error {
+		defer t.tasks.Done()
+		return pr.run(ctx)
+	}) == nil {
+		t.tasks.Done()
+		return nil, fmt.Errorf("rpc: call to %s: %w: the process that made the transport was killed; make a new transport in the restarted process", addr, ErrClosed)
+	}
 	t.peers[addr] = pr
 	t.peerList = append(t.peerList, pr)
-	t.tasks.Go(t.ctx, "rpc peer "+addr, pr.run)
 	return pr, nil
 }
 

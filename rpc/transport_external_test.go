@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/rpc"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -173,5 +174,60 @@ func TestUnserve(t *testing.T) {
 		require.NoError(s, err, "the token is free again")
 		_, err = ep.GetReply(s.Context(), client, echoReq{1})
 		require.NoError(s, err, "a well-known token not found is not failed for good")
+	}, quiet...)
+}
+
+// A peer belongs to its transport, not to the task that first called its
+// address: when the process of that task crashes, the peer lives on, and
+// the transport's other callers are answered on it.
+func TestPeerOutlivesTheProcessOfItsFirstCaller(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		dbl, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		first := providers.NewChan[struct{}](s.Providers().Task, 1)
+		c := s.Boot(simtest.Processes{Name: "caller", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if _, err := dbl.GetReply(ctx, client, echoReq{N: 1}); err != nil { // makes the peer
+					return err
+				}
+				first.TrySend(struct{}{})
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		_, _, err = first.Recv(within(s, time.Minute))
+		require.NoError(s, err)
+		c.Stop("caller-0", simtest.Crash)
+		resp, err := dbl.GetReply(within(s, time.Minute), client, echoReq{N: 4})
+		require.NoError(s, err)
+		assert.Equal(s, echoResp{8}, resp)
+		assert.Zero(s, client.Stats().Disconnects, "the peer's connection lives on")
+	}, quiet...)
+}
+
+// A transport whose own process was killed starts nothing more: a call
+// through it to an address it had no peer for fails with ErrClosed, and
+// says why.
+func TestTransportOfAKilledProcessIsClosed(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, _ := newPair(s)
+		dbl, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		var tr *rpc.Transport
+		c := s.Boot(simtest.Processes{Name: "owner", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				var err error
+				if tr, err = rpc.NewTransport(ctx, p, rpc.Config{}); err != nil {
+					return err
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		s.Sleep(time.Millisecond)
+		require.NotNil(s, tr)
+		c.Stop("owner-0", simtest.Crash)
+		_, err = dbl.GetReply(within(s, time.Minute), tr, echoReq{N: 1})
+		require.ErrorIs(s, err, rpc.ErrClosed)
+		assert.ErrorContains(s, err, "make a new transport in the restarted process")
 	}, quiet...)
 }

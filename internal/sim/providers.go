@@ -225,6 +225,28 @@ func (p *taskProvider) OnPark(fn func()) {
 	(*World)(p).current("OnPark").onPark = fn
 }
 
+// Spawner returns a function that starts tasks as Go does, but in the
+// process of the running task (in none, outside any task or for a task of
+// none), whichever task calls it later. It returns nil, and starts
+// nothing, once that process has been killed. Go puts a new task in the
+// process of the task that starts it, which is right for a process's own
+// code; a long-lived object that a process makes and other processes'
+// tasks use (the rpc transport's peers and connections) starts its tasks
+// with a Spawner taken when it is made, so that they live and die with
+// the process that owns it, not with whichever task first needed them.
+// It is on no interface of package providers: such code finds it on the
+// Task provider by an interface of its own, as with OnPark.
+func (p *taskProvider) Spawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	w := (*World)(p)
+	g := w.curGroup()
+	return func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+		if g != nil && g.dead {
+			return nil
+		}
+		return w.spawnIn(g, ctx, name, fn)
+	}
+}
+
 func (p *taskProvider) WaitToken() providers.WaitToken {
 	t := (*World)(p).current("WaitToken")
 	return providers.WaitToken(uint64(t.id)<<32 | uint64(t.waitGen))

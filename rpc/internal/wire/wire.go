@@ -156,24 +156,28 @@ func (d *Decoder) Next() (Token, []byte, error) {
 	if d.err != nil {
 		return tok, nil, d.err
 	}
-	if err := d.fill(HeaderSize, 0); err != nil {
-		return tok, nil, d.fail(err)
+	// The fills are skipped when the frame is buffered already, as the
+	// frames read ahead after the first of a batch are.
+	if d.tail-d.head < HeaderSize {
+		if err := d.fill(HeaderSize, 0); err != nil {
+			return tok, nil, d.fail(err)
+		}
 	}
-	h := d.buf[d.head : d.head+HeaderSize]
-	n := binary.LittleEndian.Uint32(h)
+	n := binary.LittleEndian.Uint32(d.buf[d.head:])
 	switch {
 	case n < HeaderSize:
 		return tok, nil, d.fail(&Error{Kind: TooShort, Length: uint64(n)})
 	case uint64(n)-HeaderSize > uint64(d.max):
 		return tok, nil, d.fail(&Error{Kind: TooLarge, Length: uint64(n), Max: d.max})
 	}
-	if err := d.fill(int(n), n); err != nil {
-		return tok, nil, d.fail(err)
+	if d.tail-d.head < int(n) {
+		if err := d.fill(int(n), n); err != nil {
+			return tok, nil, d.fail(err)
+		}
 	}
 	f := d.buf[d.head : d.head+int(n)]
-	copy(tok[:], f[8:24])
-	want := binary.LittleEndian.Uint32(f[4:])
-	if got := crc32.Checksum(f[8:], castagnoli); got != want {
+	tok = Token(f[8:HeaderSize])
+	if got, want := crc32.Update(0, castagnoli, f[8:]), binary.LittleEndian.Uint32(f[4:]); got != want {
 		return tok, nil, d.fail(&Error{Kind: BadChecksum, Length: uint64(n), Got: want, Want: got})
 	}
 	d.head += int(n)
