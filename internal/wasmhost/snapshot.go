@@ -28,10 +28,10 @@ import (
 // whether it was just taken or kept from another simulation changes
 // nothing in a run. Initializers that reach the world cannot be run once
 // for all: one that opens a file or a socket, writes output, sleeps,
-// reads the wall clock, draws randomness from the host beyond the
-// runtime's seed, reads the run's seed or the host's name, or exits. Such
-// a program, found out when the snapshot is taken, starts cold, as a
-// command does, every time.
+// reads the wall clock, the run's seed or the host's name, or exits (what
+// it draws from crypto/rand comes from the fixed stream, as the runtime's
+// seed does). Such a program, found out when the snapshot is taken,
+// starts cold, as a command does, every time.
 
 // The exports of a reactor that the host calls.
 const (
