@@ -45,7 +45,7 @@ type Config struct {
 	// initializers must draw differently in each process (a random ID in
 	// a package variable, say). A program whose initializers reach the
 	// world (open a file or a socket, write output, sleep, read the wall
-	// clock or crypto/rand, read the host's name) starts cold anyway.
+	// clock, the run's seed or the host's name) starts cold anyway.
 	ColdStart bool
 }
 

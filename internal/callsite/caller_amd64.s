@@ -8,7 +8,7 @@ TEXT ·Caller(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ AX, ret+0(FP)
 	RET
 
-// func framePointer() uintptr
+// func framePointer() unsafe.Pointer
 TEXT ·framePointer(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ BP, ret+0(FP)
 	RET

@@ -8,7 +8,7 @@ TEXT ·Caller(SB), NOSPLIT|NOFRAME, $0-8
 	MOVD R0, ret+0(FP)
 	RET
 
-// func framePointer() uintptr
+// func framePointer() unsafe.Pointer
 TEXT ·framePointer(SB), NOSPLIT|NOFRAME, $0-8
 	MOVD R29, ret+0(FP)
 	RET

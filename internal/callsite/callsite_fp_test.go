@@ -26,3 +26,16 @@ func TestCallerNamesAGenericValuesWrapper(t *testing.T) {
 	assert.NotEqual(t, n.slow, n.fast)
 	assert.Equal(t, "github.com/moonpool-go/moonpool/internal/callsite.genericSite[...]", where(n.fast).Function)
 }
+
+//go:noinline
+func siteByValue() uintptr {
+	f := Caller
+	return f()
+}
+
+// Called through a function value, Caller goes by the compiler's wrapper
+// for an assembly function and names the function that made the call, not
+// its caller: hence the rule that Caller is called directly.
+func TestCallerThroughAFunctionValueNamesItsCaller(t *testing.T) {
+	assert.Equal(t, "github.com/moonpool-go/moonpool/internal/callsite.siteByValue", where(siteByValue()).Function)
+}

@@ -12,8 +12,8 @@ import (
 
 // SchedOverlay writes the runtime's patches (the scheduler's and the
 // atomics') for the go command that runs in dir as an overlay file and
-// returns the file's path, for builds that do not
-// go through [Build], such as go test's own:
+// returns the file's path, for builds that do not go through [Build],
+// such as go test's own:
 //
 //	GOOS=wasip1 GOARCH=wasm go test -overlay=$(moonpool-wasip1-exec -print-overlay) -exec=moonpool-wasip1-exec ./pkg
 //
