@@ -92,3 +92,19 @@ func TestParkOnAContextOfAValueType(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+// Only the task's own context is taken to be open without a look: another
+// context the simulation owns may have been done before the task last
+// found its own open, and a wait on it returns at once.
+func TestParkLooksAtAnotherContextDoneBefore(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		other, cancel := p.Time.WithTimeout(ctx, time.Second)
+		defer cancel()
+		require.NoError(t, p.Time.Sleep(ctx, 2*time.Second)) // other is done at 1s
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))   // its own context found open since
+		assert.ErrorIs(t, p.Time.Sleep(other, time.Hour), context.DeadlineExceeded)
+		assert.Equal(t, 3*time.Second, p.Time.Now().Sub(Epoch), "the wait on a done context returned at once")
+		return nil
+	})
+	require.NoError(t, res.Err)
+}
