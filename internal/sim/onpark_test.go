@@ -93,3 +93,32 @@ func TestOnParkFiresWhenTheTaskReturns(t *testing.T) {
 	require.NoError(t, res.Err)
 	assert.True(t, fired)
 }
+
+// An OnPark function that parks fails the seed with the misuse named,
+// rather than leaving its task parked for good and a deadlock reported.
+func TestOnParkThatParksIsAMisuse(t *testing.T) {
+	for name, block := range map[string]func(ctx context.Context, p providers.Providers){
+		"sleep": func(ctx context.Context, p providers.Providers) { _ = p.Time.Sleep(ctx, time.Second) },
+		"yield": func(ctx context.Context, p providers.Providers) { p.Task.Yield(ctx) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := run(1, func(ctx context.Context, p providers.Providers) error {
+				ch := providers.NewChan[int](p.Task, 0)
+				p.Task.Go(ctx, "sender", func(ctx context.Context) error {
+					if err := p.Time.Sleep(ctx, 2*time.Second); err != nil {
+						return err
+					}
+					return ch.Send(ctx, 1)
+				})
+				p.Task.(onParker).OnPark(func() { block(ctx, p) })
+				_, _, err := ch.Recv(ctx)
+				return err
+			})
+			var f *Failure
+			require.ErrorAs(t, res.Err, &f)
+			assert.Equal(t, Panic, f.Kind)
+			assert.Contains(t, f.Msg, "OnPark function parked")
+			assert.Contains(t, f.Msg, "start a task for work that waits")
+		})
+	}
+}

@@ -194,6 +194,9 @@ func (p *taskProvider) Go(ctx context.Context, name string, fn func(ctx context.
 func (p *taskProvider) Yield(ctx context.Context) {
 	w := (*World)(p)
 	t := w.current("Yield")
+	if t.inOnPark {
+		panic(errParkInOnPark)
+	}
 	t.fireOnPark()
 	// Ready at once: the scheduler may pick this task again straight away.
 	t.waitGen++

@@ -58,6 +58,8 @@ type task struct {
 	// onPark, when set, is called once when the task next gives up its
 	// turn (taskProvider.OnPark).
 	onPark func()
+	// inOnPark is set while onPark runs: it must not park.
+	inOnPark bool
 	// lastDone and lastOwned remember whether the context whose Done
 	// channel is lastDone, the last other than the task's own that it
 	// waited on, is owned: a context's ownership does not change before
@@ -279,6 +281,9 @@ func (w *World) park(ctx context.Context, what string) error {
 
 // parkTask is park for t, the current task, which the caller checked.
 func (w *World) parkTask(t *task, ctx context.Context, what string) error {
+	if t.inOnPark {
+		panic(errParkInOnPark)
+	}
 	// Most waits are on the task's own context: its Done channel is at
 	// hand, and whether it is owned is known.
 	d, own, mine := t.done, t.owned, true
@@ -329,9 +334,15 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 func (t *task) fireOnPark() {
 	if f := t.onPark; f != nil {
 		t.onPark = nil
+		t.inOnPark = true
 		f()
+		t.inOnPark = false
 	}
 }
+
+// errParkInOnPark is the programmer error of an OnPark function that
+// blocks: the park it runs in would never be woken.
+const errParkInOnPark = "sim: an OnPark function parked (it slept, waited or yielded); it runs inside a park and must not block: start a task for work that waits"
 
 // sameCtx reports whether a and b hold the same dynamic type and the
 // same data word, which makes them the same context. It is a == without
