@@ -30,7 +30,7 @@ type Timer struct{ e event }
 // Arm makes t call fn on the scheduler d from now, as After does, in
 // place of any call t had pending.
 func (w *World) Arm(t *Timer, d time.Duration, fn func()) {
-	w.enter("After")
+	w.enter("Arm")
 	t.e.fn = fn
 	w.schedule(&t.e, w.now+int64(d))
 }
