@@ -49,3 +49,29 @@ func TestExportGlobalsOnlyForReactors(t *testing.T) {
 	_, _, ok = exportGlobals([]byte("\x00asm\x01\x00\x00\x00\x07\x05"))
 	require.False(t, ok, "a truncated module")
 }
+
+// Two configurations share a snapshot only when their arguments and
+// environment are the same lists: no split of the same strings, and no
+// empty string, gives another's key.
+func TestSnapshotKeysDoNotCollide(t *testing.T) {
+	configs := []Config{
+		{},
+		{Args: []string{""}},
+		{Args: []string{"a"}},
+		{Args: []string{"a"}, Env: []string{""}},
+		{Args: []string{"a", ""}},
+		{Args: []string{"a\x00"}},
+		{Args: []string{"a", "b"}},
+		{Args: []string{"a b"}},
+		{Args: []string{"a"}, Env: []string{"b"}},
+		{Env: []string{"a", "b"}},
+	}
+	seen := map[string]int{}
+	for i, c := range configs {
+		k := snapshotKey(c)
+		if j, ok := seen[k]; ok {
+			t.Errorf("configurations %d (%q %q) and %d (%q %q) share the key %q", j, configs[j].Args, configs[j].Env, i, c.Args, c.Env, k)
+		}
+		seen[k] = i
+	}
+}

@@ -131,7 +131,12 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 
 	var snap *snapshot
 	if m.reactor && !c.ColdStart {
-		snap, _ = m.snapshotFor(c) // nil: the program starts cold
+		var err error
+		snap, err = m.snapshotFor(c)
+		if errors.Is(err, ErrSpinning) {
+			return err
+		}
+		// Any other error leaves snap nil: the program starts cold.
 	}
 	mod, mem, err := m.instantiate(in.ctx, snap)
 	defer func() {

@@ -146,5 +146,26 @@ func TestCPUSpinIsStoppedByTheWatchdog(t *testing.T) {
 	require.ErrorContains(t, got, "without calling the host")
 }
 
+// An initializer that spins stops the program's start with the watchdog's
+// error, and does not make the program start cold instead: whether the
+// watchdog fires depends on the machine, and how a program starts must
+// not.
+func TestCPUSpinInAnInitializerIsStoppedByTheWatchdog(t *testing.T) {
+	guestModule(t)
+	mod, err := wasmhost.CompileFile(context.Background(), guest.path, wasmhost.Options{CacheDir: wasmhost.DefaultCacheDir(), StopSpins: true})
+	require.NoError(t, err)
+	defer mod.Close(context.Background())
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("spin", func(ctx context.Context) error {
+			got = mod.Run(ctx, s.Providers(), wasmhost.Config{Args: []string{"guest", "hello"}, Env: []string{"GUEST_INIT=cpuspin"}, Watchdog: 500 * time.Millisecond})
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.ErrorIs(t, got, wasmhost.ErrSpinning)
+	require.ErrorContains(t, got, "package initializers ran for 500ms of real time without calling the host")
+}
+
 // A Process for tests that need a plain providers-level run.
 var _ simtest.Process = simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return nil })

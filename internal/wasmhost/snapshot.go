@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero/api"
@@ -73,8 +72,9 @@ type snapEntry struct {
 }
 
 // snapshotKey is what a snapshot depends on besides the program.
+// Each string is quoted, so that no two lists run together into one key.
 func snapshotKey(c Config) string {
-	return strings.Join(c.Args, "\x00") + "\x00\x00" + strings.Join(c.Env, "\x00")
+	return fmt.Sprintf("%q %q", c.Args, c.Env)
 }
 
 // snapshotFor returns the snapshot to start an instance of c from, taking
@@ -152,21 +152,28 @@ func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
 	callCtx, cancel := context.WithCancel(in.ctx)
 	stopWatch := func() {}
 	if m.stopSpins {
-		stopWatch = in.watch.start(cancel, DefaultWatchdog)
+		stopWatch = in.watch.start(cancel, c.Watchdog)
 	}
 	_, err = mod.ExportedFunction(initExport).Call(callCtx)
 	stopWatch()
 	cancel()
+	if in.watch.fired.Load() {
+		// Not a cold start: whether the watchdog fires depends on the
+		// machine, and the way a program starts must not.
+		return nil, fmt.Errorf("the program's package initializers ran for %v of real time without calling the host: %w", in.watch.limit, ErrSpinning)
+	}
 	if u, ok := in.panicked.(unsafeCall); ok {
 		return nil, u
 	}
 	if in.panicked != nil || err != nil {
-		return nil, fmt.Errorf("%w: it failed: %v", errUnsafeInit, err)
+		// A cold start meets the same failure and reports it as the
+		// program's own.
+		return nil, fmt.Errorf("%w: they failed: %w", errUnsafeInit, err)
 	}
 	size := mod.Memory().Size()
 	b, ok := mod.Memory().Read(0, size)
 	if !ok {
-		return nil, errors.New("wasmhost: read the memory of a snapshot")
+		return nil, errors.New("wasmhost: cannot read the memory of a snapshot")
 	}
 	s := &snapshot{mem: append([]byte(nil), b...), globals: make([]uint64, len(m.globals))}
 	for i, name := range m.globals {
@@ -180,12 +187,12 @@ func (s *snapshot) restore(mod api.Module, globals []string) error {
 	mem := mod.Memory()
 	if size := uint32(len(s.mem)); mem.Size() < size {
 		if _, ok := mem.Grow((size - mem.Size()) / pageSize); !ok {
-			return errors.New("wasmhost: grow a memory to its snapshot's size")
+			return errors.New("wasmhost: cannot grow a memory to its snapshot's size")
 		}
 	}
 	b, ok := mem.Read(0, uint32(len(s.mem)))
 	if !ok {
-		return errors.New("wasmhost: restore a memory from its snapshot")
+		return errors.New("wasmhost: cannot restore a memory from its snapshot")
 	}
 	copy(b, s.mem)
 	for i, name := range globals {

@@ -42,6 +42,9 @@ func init() {
 		_, _ = os.ReadFile("/absent")
 	case "print":
 		fmt.Println("initializing")
+	case "cpuspin":
+		for n := 0; ; n++ {
+		}
 	}
 }
 
