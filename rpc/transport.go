@@ -87,7 +87,7 @@ func (c Config) withDefaults() (Config, error) {
 			errs = append(errs, fmt.Errorf("rpc: Config.%s is negative; use zero for the default or a positive value", f.name))
 		}
 	}
-	if c.MaxPayload > 1<<31 {
+	if int64(c.MaxPayload) > 1<<31 {
 		errs = append(errs, fmt.Errorf("rpc: Config.MaxPayload is %d; a frame's length is 32 bits, so at most 2 GiB", c.MaxPayload))
 	}
 	if err := errors.Join(errs...); err != nil {
