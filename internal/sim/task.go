@@ -17,11 +17,12 @@ import (
 type task struct {
 	// The fields a sleep and its wake-up touch come first, in the
 	// task's first two cache lines: a run resumes many tasks in turn, and
-	// each comes back cold. The allocator aligns a task to 64 bytes only
-	// if its size class is a multiple of 64 (TestTaskIsAlignedToCacheLines):
-	// small fields go in the padding of the second line. The first line holds what the task reads when it
-	// is resumed and when it parks again; the second, what the scheduler
-	// reads when the task's sleep ends.
+	// each comes back cold. The first line holds what the task reads when
+	// it is resumed and when it parks again; the second, what the
+	// scheduler reads when the task's sleep ends. The allocator aligns a
+	// task to 64 bytes only if its size class is a multiple of 64
+	// (TestTaskIsAlignedToCacheLines): small fields go in the padding of
+	// the second line.
 	yield   func(struct{}) bool // wk.yield, kept at hand for parking
 	g       goroutine           // wk.g, once the task has started
 	ctx     context.Context
