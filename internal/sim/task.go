@@ -16,11 +16,13 @@ import (
 // task runs at a time.
 type task struct {
 	// The fields a sleep and its wake-up touch come first, in the
-	// task's first two cache lines (a task is 320 bytes, a size the
-	// allocator aligns to 64): a run resumes many tasks in turn, and each
-	// comes back cold. The first line holds what the task reads when it
-	// is resumed and when it parks again; the second, what the scheduler
-	// reads when the task's sleep ends.
+	// task's first two cache lines: a run resumes many tasks in turn, and
+	// each comes back cold. The first line holds what the task reads when
+	// it is resumed and when it parks again; the second, what the
+	// scheduler reads when the task's sleep ends. The allocator aligns a
+	// task to 64 bytes only if its size class is a multiple of 64
+	// (TestTaskIsAlignedToCacheLines): small fields go in the padding of
+	// the second line.
 	yield   func(struct{}) bool // wk.yield, kept at hand for parking
 	g       goroutine           // wk.g, once the task has started
 	ctx     context.Context
@@ -41,6 +43,12 @@ type task struct {
 	openAt   uint64                  // w.cancels+1 when its own context was last found open
 	next     func() (struct{}, bool) // wk.next, kept at hand for resuming
 	ctxOwned bool
+	started  bool
+	finished bool
+	// unwinding is set when the kill signal is first thrown in the task,
+	// and killPCs holds the stack it was thrown from: a killed task that
+	// runs on outside a panic recovered it (swallow.go).
+	unwinding bool
 
 	waitCtx context.Context // the context that may end the wait
 	what    string          // what a parked task waits on
@@ -67,16 +75,10 @@ type task struct {
 	lastDone  <-chan struct{}
 	lastOwned bool
 
-	started  bool
-	finished bool
-	// unwinding is set when the kill signal is first thrown in the task,
-	// and killPCs holds the stack it was thrown from: a killed task that
-	// runs on outside a panic recovered it (swallow.go).
-	unwinding bool
-	killPCs   []uintptr
-	killedAt  int64
-	err       error
-	joiners   []providers.WaitToken
+	killPCs  []uintptr
+	killedAt int64
+	err      error
+	joiners  []providers.WaitToken
 }
 
 // killSignal is the panic value that unwinds a killed task.

@@ -3,10 +3,13 @@ package sim
 import (
 	"context"
 	"fmt"
-	"time"
-
+	"slices"
 	"testing"
+	"time"
+	"unsafe"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -113,4 +116,20 @@ func TestTaskListsStayConsistent(t *testing.T) {
 			rt.Fatal(bad)
 		}
 	})
+}
+
+// sizeClasses are the runtime's allocation size classes up to 1 KB
+// (internal/runtime/gc/sizeclasses.go in the Go distribution).
+var sizeClasses = []uintptr{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
+	288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024}
+
+// A task's hot fields fill its first two cache lines only if the task
+// starts on a line: its size class must be a multiple of 64 bytes. A field
+// that pushes it into the next class (320 to 352) breaks that.
+func TestTaskIsAlignedToCacheLines(t *testing.T) {
+	size := unsafe.Sizeof(task{})
+	i := slices.IndexFunc(sizeClasses, func(c uintptr) bool { return c >= size })
+	require.GreaterOrEqual(t, i, 0, "a task of %d bytes is larger than the classes listed", size)
+	assert.Zero(t, sizeClasses[i]%64, "a task of %d bytes is allocated in the class of %d, not a multiple of 64: put small fields in the padding, or pad it to the next multiple", size, sizeClasses[i])
+	assert.LessOrEqual(t, unsafe.Offsetof(task{}.ctxOwned), uintptr(127), "the hot fields stay in the first two lines")
 }
