@@ -49,6 +49,9 @@ type task struct {
 	// and killPCs holds the stack it was thrown from: a killed task that
 	// runs on outside a panic recovered it (swallow.go).
 	unwinding bool
+	// inOnPark is set while onPark runs: it must not park.
+	inOnPark  bool
+	lastOwned bool // see lastDone
 
 	waitCtx context.Context // the context that may end the wait
 	what    string          // what a parked task waits on
@@ -66,14 +69,11 @@ type task struct {
 	// onPark, when set, is called once when the task next gives up its
 	// turn (taskProvider.OnPark).
 	onPark func()
-	// inOnPark is set while onPark runs: it must not park.
-	inOnPark bool
 	// lastDone and lastOwned remember whether the context whose Done
 	// channel is lastDone, the last other than the task's own that it
 	// waited on, is owned: a context's ownership does not change before
 	// it is done, and a task tends to wait on one context again and again.
-	lastDone  <-chan struct{}
-	lastOwned bool
+	lastDone <-chan struct{}
 
 	killPCs  []uintptr
 	killedAt int64
