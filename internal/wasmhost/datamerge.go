@@ -36,34 +36,24 @@ type segment struct {
 var errUnsupported = errors.New("unsupported module layout")
 
 func mergeDataSections(wasm []byte) ([]byte, error) {
-	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) {
-		return nil, errUnsupported
-	}
-	type section struct {
-		id   byte
-		body []byte
-	}
-	var sections []section
+	// The data count section comes before the data section it counts.
+	var all []section
 	var data []segment
-	for i := 8; i < len(wasm); {
-		id := wasm[i]
-		size, n, err := uleb(wasm[i+1:])
-		if err != nil || i+1+n+int(size) > len(wasm) {
-			return nil, errUnsupported
+	for s, err := range sections(wasm) {
+		if err != nil {
+			return nil, err
 		}
-		body := wasm[i+1+n : i+1+n+int(size)]
-		i += 1 + n + int(size)
-		if id == 11 {
-			if data, err = readSegments(body); err != nil {
+		if s.id == 11 {
+			if data, err = readSegments(s.body); err != nil {
 				return nil, err
 			}
 			data = merge(data)
 		}
-		sections = append(sections, section{id, body})
+		all = append(all, s)
 	}
 	var out bytes.Buffer
 	out.Write(wasm[:8])
-	for _, s := range sections {
+	for _, s := range all {
 		switch s.id {
 		case 11:
 			writeSection(&out, 11, writeSegments(data))
@@ -77,31 +67,27 @@ func mergeDataSections(wasm []byte) ([]byte, error) {
 }
 
 func readSegments(b []byte) ([]segment, error) {
-	count, n, err := uleb(b)
-	if err != nil {
-		return nil, err
+	r := reader{b: b}
+	count := r.count()
+	if r.err != nil {
+		return nil, r.err
 	}
-	b = b[n:]
 	segs := make([]segment, 0, count)
 	for range count {
-		flag, n, err := uleb(b)
-		if err != nil || flag != 0 || len(b) < n+1 || b[n] != 0x41 { // active, memory 0, i32.const
+		if r.u32() != 0 || r.byte() != 0x41 { // active, memory 0, i32.const
 			return nil, errUnsupported
 		}
-		b = b[n+1:]
-		off, n, err := sleb32(b)
-		if err != nil || len(b) < n+1 || b[n] != 0x0b || off < 0 {
+		off := r.s32()
+		if r.byte() != 0x0b || off < 0 {
 			return nil, errUnsupported
 		}
-		b = b[n+1:]
-		size, n, err := uleb(b)
-		if err != nil || len(b) < n+int(size) {
+		data := r.bytes(r.u32())
+		if r.err != nil {
 			return nil, errUnsupported
 		}
-		segs = append(segs, segment{off: uint32(off), data: b[n : n+int(size)]})
-		b = b[n+int(size):]
+		segs = append(segs, segment{off: uint32(off), data: data})
 	}
-	if len(b) != 0 {
+	if !r.done() {
 		return nil, errUnsupported
 	}
 	// Segments that do not overlap may be applied in any order.
@@ -143,72 +129,16 @@ func writeSegments(segs []segment) []byte {
 	return b
 }
 
-func writeSection(out *bytes.Buffer, id byte, body []byte) {
-	out.WriteByte(id)
-	out.Write(appendULEB(nil, uint32(len(body))))
-	out.Write(body)
-}
-
-func uleb(b []byte) (uint32, int, error) {
-	var v uint32
-	for i := 0; i < 5 && i < len(b); i++ {
-		v |= uint32(b[i]&0x7f) << (7 * i)
-		if b[i] < 0x80 {
-			return v, i + 1, nil
-		}
-	}
-	return 0, 0, errUnsupported
-}
-
-func sleb32(b []byte) (int32, int, error) {
-	var v int64
-	for i := 0; i < 5 && i < len(b); i++ {
-		v |= int64(b[i]&0x7f) << (7 * i)
-		if b[i] < 0x80 {
-			if shift := 7 * (i + 1); shift < 64 && b[i]&0x40 != 0 {
-				v |= -1 << shift
-			}
-			return int32(v), i + 1, nil
-		}
-	}
-	return 0, 0, errUnsupported
-}
-
-func appendULEB(b []byte, v uint32) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-			continue
-		}
-		return append(b, c)
-	}
-}
-
-func appendSLEB(b []byte, v int32) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
 // dataSpans returns where a module's active data segments lie in memory,
 // in order: instantiation writes every byte of them. A module whose data
 // segments it cannot read gives none.
 func dataSpans(wasm []byte) []span {
-	for i := 8; i < len(wasm); {
-		id := wasm[i]
-		size, n, err := uleb(wasm[i+1:])
-		if err != nil || i+1+n+int(size) > len(wasm) {
+	for s, err := range sections(wasm) {
+		if err != nil {
 			return nil
 		}
-		if id == 11 {
-			segs, err := readSegments(wasm[i+1+n : i+1+n+int(size)])
+		if s.id == 11 {
+			segs, err := readSegments(s.body)
 			if err != nil {
 				return nil
 			}
@@ -218,7 +148,6 @@ func dataSpans(wasm []byte) []span {
 			}
 			return spans
 		}
-		i += 1 + n + int(size)
 	}
 	return nil
 }
@@ -229,29 +158,25 @@ func dataSpans(wasm []byte) []span {
 // already, and instantiation would copy them for nothing. A module whose
 // data section holds anything else is not split (ok false).
 func splitData(wasm []byte) (stripped []byte, segs []segment, ok bool) {
-	if len(wasm) < 8 {
+	if !isModule(wasm) {
 		return nil, nil, false
 	}
 	var out bytes.Buffer
 	out.Write(wasm[:8])
-	for i := 8; i < len(wasm); {
-		id := wasm[i]
-		size, n, err := uleb(wasm[i+1:])
-		if err != nil || i+1+n+int(size) > len(wasm) {
+	for s, err := range sections(wasm) {
+		if err != nil {
 			return nil, nil, false
 		}
-		body := wasm[i+1+n : i+1+n+int(size)]
-		i += 1 + n + int(size)
-		switch id {
+		switch s.id {
 		case 11:
-			if segs, err = readSegments(body); err != nil {
+			if segs, err = readSegments(s.body); err != nil {
 				return nil, nil, false
 			}
 			writeSection(&out, 11, appendULEB(nil, 0))
 		case 12: // the data count
 			writeSection(&out, 12, appendULEB(nil, 0))
 		default:
-			writeSection(&out, id, body)
+			writeSection(&out, s.id, s.body)
 		}
 	}
 	return out.Bytes(), segs, true

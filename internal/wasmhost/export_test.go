@@ -1,5 +1,10 @@
 package wasmhost
 
+import "errors"
+
+// errNotReactor is why a command starts cold.
+var errNotReactor = errors.New("the program is not built as a reactor")
+
 // SnapshotErr tells why instances of m with c's arguments and environment
 // start cold, or nil when they start from a snapshot.
 func SnapshotErr(m *Module, c Config) error {

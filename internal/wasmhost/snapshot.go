@@ -102,9 +102,6 @@ func (m *Module) snapshotFor(c Config) (*snapshot, error) {
 	return e.snap, e.err
 }
 
-// errNotReactor is why a command starts cold.
-var errNotReactor = errors.New("the program is not built as a reactor")
-
 // errUnsafeInit is why a program whose initializers reach the world
 // starts cold.
 var errUnsafeInit = errors.New("the program's package initializers reach outside the program")
