@@ -116,11 +116,11 @@ type deadlineOf struct {
 
 // A deadlineTimer is the timer of a deadline. Once it fired or was
 // stopped, it goes back to the world for the next deadline, with its
-// event and its callback.
+// event and its callback (expire, made once: nothing clears the fn of an
+// event that is not a spare).
 type deadlineTimer struct {
-	ev   event
-	d    *deadlineOf
-	fire func() // expire, made once
+	ev event
+	d  *deadlineOf
 }
 
 // deadlineTimer returns a spare timer, or a new one, for d.
@@ -132,8 +132,7 @@ func (w *World) deadlineTimer(d *deadlineOf) *deadlineTimer {
 		w.deadlineTimers = w.deadlineTimers[:n-1]
 	} else {
 		t = &deadlineTimer{}
-		t.fire = t.expire
-		t.ev.fn = t.fire
+		t.ev.fn = t.expire
 	}
 	t.d = d
 	return t
