@@ -36,6 +36,9 @@ func MergeRows(tables [][]Row, place func(seed uint64) int64) []Row {
 			}
 			c := r
 			c.Buckets = slices.Clone(r.Buckets)
+			for i, b := range c.Buckets {
+				c.Buckets[i] = b.clone()
+			}
 			reached[k] = &c
 			order = append(order, k)
 		}
@@ -116,6 +119,13 @@ func (r *Row) add(o Row, place func(uint64) int64) {
 	}
 }
 
+// clone returns a copy of b whose qualities a merge may change and leave
+// b's alone.
+func (b Bucket) clone() Bucket {
+	b.Qualities = slices.Clone(b.Qualities)
+	return b
+}
+
 // mergeBuckets adds the buckets of from to to, ordered by identity as a
 // Row's are.
 func mergeBuckets(to, from []Bucket) []Bucket {
@@ -128,7 +138,7 @@ func mergeBuckets(to, from []Bucket) []Bucket {
 		i, ok := index[text]
 		if !ok {
 			index[text] = len(to)
-			to = append(to, Bucket{Identity: fb.Identity, Calls: fb.Calls, Seeds: fb.Seeds, Qualities: slices.Clone(fb.Qualities)})
+			to = append(to, fb.clone())
 			continue
 		}
 		b := &to[i]

@@ -97,3 +97,24 @@ func TestMergedStaticRows(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 }
+
+// Merging tables leaves them as they were: the merged rows own their
+// buckets' qualities.
+func TestMergeLeavesItsTablesAlone(t *testing.T) {
+	row := func(best float64) Row {
+		return Row{Kind: simctx.SometimesEach, Msg: "each", Buckets: []Bucket{
+			{Identity: []Detail{{Key: "v", Value: "1"}}, Calls: 1, Seeds: 1, Qualities: []BestQuality{{Name: "q", Best: best}}},
+		}}
+	}
+	a, b := []Row{row(1)}, []Row{row(5)}
+	merged := MergeRows([][]Row{a, b}, func(seed uint64) int64 { return int64(seed) })
+	if diff := cmp.Diff([]Row{row(1)}, a); diff != "" {
+		t.Errorf("the first table changed (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Row{row(5)}, b); diff != "" {
+		t.Errorf("the second table changed (-before +after):\n%s", diff)
+	}
+	if got := merged[0].Buckets[0].Qualities[0].Best; got != 5 {
+		t.Errorf("merged best quality = %v, want 5", got)
+	}
+}
