@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func TestSpikePushesClogsAndPartitionsToExtremes(t *testing.T) {
 }
 
 func TestSpikeProbIsAProbability(t *testing.T) {
-	for _, p := range []float64{-0.1, 1.5, nan()} {
+	for _, p := range []float64{-0.1, 1.5, math.NaN()} {
 		c := Defaults()
 		c.SpikeProb = p
 		err := c.Validate()
@@ -84,8 +85,6 @@ func TestSpikeProbIsAProbability(t *testing.T) {
 		assert.Contains(t, err.Error(), "a probability is in [0, 1]")
 	}
 }
-
-func nan() float64 { var z float64; return z / z }
 
 func TestAttritionSwarmDrawsRegimes(t *testing.T) {
 	c := Defaults() // graceful 2, crash 2, power loss 1

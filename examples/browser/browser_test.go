@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -50,7 +48,7 @@ func TestDemoInABrowser(t *testing.T) {
 		require.NoError(t, err)
 		_, err = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`window.demoState.runs >= %d || window.demoState.error`, i+2)))
 		require.NoError(t, err)
-		state := eval[struct {
+		state := headless.Eval[struct {
 			Error   string
 			Mode    string
 			Seed    string
@@ -64,21 +62,10 @@ func TestDemoInABrowser(t *testing.T) {
 		assert.Empty(t, cmp.Diff(want.History, state.History), "%s seed %d: the page's history is the native one", run.mode, run.seed)
 		t.Logf("%s seed %d: %d history lines, the same in the browser as natively; %s", run.mode, run.seed, len(state.History), state.History[len(state.History)-1])
 	}
-	lanes := eval[[]string](t, ctx, `[...document.querySelectorAll(".mpt-lane-label")].map(e => e.textContent)`)
+	lanes := headless.Eval[[]string](t, ctx, `[...document.querySelectorAll(".mpt-lane-label")].map(e => e.textContent)`)
 	assert.Equal(t, []string{"driver", "server-0"}, lanes)
-	assert.Positive(t, eval[int](t, ctx, `document.querySelectorAll(".mpt-msg").length`), "the requests are drawn")
-	assert.Positive(t, eval[int](t, ctx, `document.querySelectorAll(".mpt-reboot").length`), "the reboots are drawn")
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	require.NoError(t, err)
-	out := filepath.Join(headless.ShotDir(t), "browser-demo.png")
-	require.NoError(t, os.WriteFile(out, shot, 0o666))
+	assert.Positive(t, headless.Eval[int](t, ctx, `document.querySelectorAll(".mpt-msg").length`), "the requests are drawn")
+	assert.Positive(t, headless.Eval[int](t, ctx, `document.querySelectorAll(".mpt-reboot").length`), "the reboots are drawn")
+	out := headless.Screenshot(t, ctx, "browser-demo.png")
 	t.Logf("screenshot of the demo after buggy seed 3: %s", out)
-}
-
-// eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	require.NoError(t, err, expr)
-	return v
 }

@@ -3,7 +3,6 @@
 package kv_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,13 +38,12 @@ func TestTimelineHTMLInABrowser(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page)))
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#moonpool-timeline").dataset.rendered > 0`))
 	require.NoError(t, err, "the page draws its timeline")
-	lanes := eval[[]string](t, ctx, `[...document.querySelectorAll(".mpt-lane-label")].map(e => e.textContent)`)
-	failures := eval[[]string](t, ctx, `[...document.querySelectorAll(".mpt-failures li")].map(e => e.textContent)`)
-	arrows := eval[int](t, ctx, `document.querySelectorAll(".mpt-msg").length`)
-	marks := eval[int](t, ctx, `document.querySelectorAll(".mpt-failure").length`)
-	link := eval[string](t, ctx, `document.querySelector(".mpt-link").getAttribute("href")`)
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	require.NoError(t, err)
+	lanes := headless.Eval[[]string](t, ctx, `[...document.querySelectorAll(".mpt-lane-label")].map(e => e.textContent)`)
+	failures := headless.Eval[[]string](t, ctx, `[...document.querySelectorAll(".mpt-failures li")].map(e => e.textContent)`)
+	arrows := headless.Eval[int](t, ctx, `document.querySelectorAll(".mpt-msg").length`)
+	marks := headless.Eval[int](t, ctx, `document.querySelectorAll(".mpt-failure").length`)
+	link := headless.Eval[string](t, ctx, `document.querySelector(".mpt-link").getAttribute("href")`)
+	out := headless.Screenshot(t, ctx, "kv-timeline.png")
 	assert.Equal(t, []string{"driver", "kv-0", "kv-1", "kv-2"}, lanes)
 	assert.Greater(t, arrows, 1000, "the replicas' and clients' messages")
 	assert.Positive(t, marks, "the failure is drawn")
@@ -54,34 +52,21 @@ func TestTimelineHTMLInABrowser(t *testing.T) {
 	assert.Equal(t, "Simulate.porcupine.html", link)
 
 	// Zoom: the axis shows the whole seed, then half of it.
-	assert.Equal(t, "0s .. 1m19.546s", eval[string](t, ctx, `document.querySelector(".mpt-range").textContent`))
-	zoomedIn := eval[string](t, ctx, `[...document.querySelectorAll(".mpt-bar button")].find(b => b.textContent == "zoom in").click(), document.querySelector(".mpt-range").textContent`)
+	assert.Equal(t, "0s .. 1m19.546s", headless.Eval[string](t, ctx, `document.querySelector(".mpt-range").textContent`))
+	zoomedIn := headless.Eval[string](t, ctx, `[...document.querySelectorAll(".mpt-bar button")].find(b => b.textContent == "zoom in").click(), document.querySelector(".mpt-range").textContent`)
 	assert.Equal(t, "19.886s .. 59.659s", zoomedIn)
-	assert.Less(t, eval[int](t, ctx, `document.querySelectorAll(".mpt-msg").length`), arrows, "fewer arrows in half the time")
+	assert.Less(t, headless.Eval[int](t, ctx, `document.querySelectorAll(".mpt-msg").length`), arrows, "fewer arrows in half the time")
 
 	// A click on the failure shows its details.
-	details := eval[string](t, ctx, `document.querySelector(".mpt-failures li").click(), document.querySelector(".mpt-details").textContent`)
+	details := headless.Eval[string](t, ctx, `document.querySelector(".mpt-failures li").click(), document.querySelector(".mpt-details").textContent`)
 	assert.Contains(t, details, "the history is linearizable")
 	assert.Contains(t, details, "at_ns: 1m19.546s")
 
-	out := filepath.Join(headless.ShotDir(t), "kv-timeline.png")
-	require.NoError(t, os.WriteFile(out, shot, 0o666))
 	t.Logf("screenshot of seed %d's timeline: %s", uint64(plantedSeed), out)
 
 	// The click zoomed in on the failure: the last seconds, in detail.
-	zoomed, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	require.NoError(t, err)
-	out = filepath.Join(headless.ShotDir(t), "kv-timeline-failure.png")
-	require.NoError(t, os.WriteFile(out, zoomed, 0o666))
+	out = headless.Screenshot(t, ctx, "kv-timeline-failure.png")
 	t.Logf("screenshot of the same, zoomed in on the failure: %s", out)
-}
-
-// eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	require.NoError(t, err, expr)
-	return v
 }
 
 // BenchmarkTimelineHTML draws the planted bug's failing seed (about 7,000

@@ -2,6 +2,7 @@ package explore
 
 import (
 	"iter"
+	"slices"
 
 	"github.com/moonpool-go/moonpool/explore"
 	"github.com/moonpool-go/moonpool/internal/rng"
@@ -159,7 +160,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 				made = len(rep.PerMark)
 				rep.PerMark = append(rep.PerMark, MarkReport{Sig: d.Sig, Parent: r, From: from, At: d.At, Depth: r.Depth() + 1})
 				w := turn(cfg, cost)
-				stack = append(stack, &mark{parent: r, at: d.At, energy: w, worth: w, rep: len(rep.PerMark) - 1})
+				stack = append(stack, &mark{parent: r, at: d.At, energy: w, worth: w, rep: made})
 				rep.Marks++
 			}
 		}
@@ -169,30 +170,29 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		}
 		return grew, !o.Stop
 	}
+	// revive moves cut mark i back onto the stack with energy children.
+	revive := func(i, energy int) {
+		m := cut[i]
+		cut = slices.Delete(cut, i, i+1)
+		m.energy, m.idle = energy, 0
+		rep.Revived++
+		m.revived++
+		stack = append(stack, m)
+	}
 	next, stop := iter.Pull(roots)
 	defer stop()
 	for rep.Timelines < cfg.Timelines {
 		if i := leastRevived(cut, rep.PerMark); pool > 0 && i >= 0 &&
 			(len(stack) == 0 || rep.PerMark[cut[i].rep].Depth > rep.PerMark[stack[len(stack)-1].rep].Depth) {
-			m := cut[i]
-			cut = append(cut[:i], cut[i+1:]...)
 			give := min(pool, cfg.Barren)
-			m.energy, m.idle = give, 0
 			pool -= give
-			rep.Revived++
-			m.revived++
-			stack = append(stack, m)
+			revive(i, give)
 		}
 		// Roots that keep adding nothing are a barren mark too: their
 		// turn goes to the marks, Barren children of the budget at a time.
 		if i := leastRevived(cut, rep.PerMark); len(stack) == 0 && i >= 0 && cfg.Barren > 0 && idleRoots >= cfg.Barren {
-			m := cut[i]
-			cut = append(cut[:i], cut[i+1:]...)
-			m.energy, m.idle = m.worth, 0
 			idleRoots = 0
-			rep.Revived++
-			m.revived++
-			stack = append(stack, m)
+			revive(i, cut[i].worth)
 		}
 		if len(stack) == 0 {
 			seed, ok := next()
@@ -217,7 +217,6 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			continue
 		}
 		m := stack[len(stack)-1]
-		mr := &rep.PerMark[m.rep]
 		n := min(cfg.Branches, m.energy, cfg.Timelines-rep.Timelines)
 		m.energy -= n
 		children := make([]explore.Recipe, n)
@@ -230,7 +229,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		grew := 0
 		for i, o := range out {
 			g, goOn := try(children[i], o, m.rep+1)
-			mr = &rep.PerMark[m.rep] // try may have grown PerMark
+			mr := &rep.PerMark[m.rep] // taken after try, which may grow PerMark
 			mr.Timelines++
 			mr.Found += g
 			grew += g
@@ -257,12 +256,12 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		case cfg.Barren > 0 && m.idle >= cfg.Barren:
 			pool += m.energy
 			m.energy = 0
-			mr.Cuts++
+			rep.PerMark[m.rep].Cuts++
 			rep.Cuts++
-			stack = remove(stack, m)
+			stack = slices.DeleteFunc(stack, func(x *mark) bool { return x == m })
 			cut = append(cut, m)
 		case m.energy == 0:
-			stack = remove(stack, m)
+			stack = slices.DeleteFunc(stack, func(x *mark) bool { return x == m })
 			if cfg.Barren > 0 {
 				cut = append(cut, m)
 			}
@@ -295,15 +294,6 @@ func leastRevived(cut []*mark, reps []MarkReport) int {
 		}
 	}
 	return best
-}
-
-func remove(stack []*mark, m *mark) []*mark {
-	for i, x := range stack {
-		if x == m {
-			return append(stack[:i], stack[i+1:]...)
-		}
-	}
-	return stack
 }
 
 // childSeed derives the seed of child i of the mark at draw at of parent,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
 )
 
 // Env names a Chromium (or Chrome) binary to use instead of the first of
@@ -72,13 +73,25 @@ func Start(t testing.TB) context.Context {
 	return tctx
 }
 
-// ShotDir returns a directory for screenshots that outlives the test, so
-// that a person can look at them; the test logs each path it writes.
-func ShotDir(t testing.TB) string {
+// Eval evaluates a JavaScript expression in ctx's page and returns its
+// value, failing t when the expression throws or its value is not a T.
+func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	require.NoError(t, err, expr)
+	return v
+}
+
+// Screenshot takes a screenshot of ctx's whole page and writes it as name
+// to a directory that outlives the test, so that a person can look at it;
+// it returns the file's path, for the test to log.
+func Screenshot(t testing.TB, ctx context.Context, name string) string {
+	t.Helper()
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
 	dir := filepath.Join(os.TempDir(), "moonpool-screenshots")
-	if err := os.MkdirAll(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	require.NoError(t, os.MkdirAll(dir, 0o777))
+	out := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(out, shot, 0o666))
+	return out
 }
