@@ -125,7 +125,7 @@ const snapshotSeed = "moonpool snapshot: initializers."
 // takeSnapshot runs the program's initialization, as configured by c, in
 // an instance off the simulation, and keeps what it leaves.
 func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
-	in := &instance{cfg: Config{Args: c.Args, Env: c.Env}, snap: &snapState{rand: rand.NewChaCha8([32]byte([]byte(snapshotSeed)))}}
+	in := &instance{cfg: Config{Args: c.Args, Env: c.Env, Watchdog: c.Watchdog}, snap: &snapState{rand: rand.NewChaCha8([32]byte([]byte(snapshotSeed)))}}
 	in.ctx = context.WithValue(context.Background(), instanceKey{}, in)
 	in.wait = in.ctx
 	in.openStdio()
@@ -146,14 +146,7 @@ func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
 	if err := writeData(mod.Memory(), m.data); err != nil {
 		return nil, err
 	}
-	callCtx, cancel := context.WithCancel(in.ctx)
-	stopWatch := func() {}
-	if m.stopSpins {
-		stopWatch = in.watch.start(cancel, c.Watchdog)
-	}
-	_, err = mod.ExportedFunction(initExport).Call(callCtx)
-	stopWatch()
-	cancel()
+	err = in.watched(m, mod.ExportedFunction(initExport))
 	if in.watch.fired.Load() {
 		// Not a cold start: whether the watchdog fires depends on the
 		// machine, and the way a program starts must not.
