@@ -130,19 +130,16 @@ func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
 	in.wait = in.ctx
 	in.openStdio()
 	mod, mem, err := m.instantiate(in.ctx, nil)
-	if err != nil {
-		if mem != nil {
-			mem.end()
-		}
-		return nil, err
-	}
 	defer func() {
-		in.closeAll()
 		if mem != nil {
 			mem.end()
 		}
 	}()
+	if err != nil {
+		return nil, err
+	}
 	in.mod = mod
+	defer in.closeAll()
 	if err := writeData(mod.Memory(), m.data); err != nil {
 		return nil, err
 	}
