@@ -121,8 +121,11 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 		return "", err
 	}
 	if len(c.MainFiles) > 0 {
-		// The main package's directory is known only now: list again
-		// with its files added, so that the key covers them.
+		// The main package's directory is known only now: write the
+		// overlay again with its files added, so that the build and the
+		// key cover them. The packages are not listed again: a package
+		// the files import must be standard or one the program imports
+		// already.
 		main := pkgs[len(pkgs)-1]
 		if main.Module != nil && main.Module.Version != "" && inside(tc.modcache, main.Dir) {
 			return "", fmt.Errorf("wasmbuild: %s: %w", c.Package, ErrMainFiles)

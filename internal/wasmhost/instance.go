@@ -198,6 +198,20 @@ func (m *Module) instantiate(ctx context.Context, snap *snapshot) (mod api.Modul
 // wazero's error: nil only when the function returned, a *sys.ExitError
 // when the program exited.
 func (in *instance) call(m *Module, f api.Function) error {
+	err := in.watched(m, f)
+	if in.panicked != nil {
+		// wazero recovered a panic raised in a host function: the
+		// simulation's kill of this task, or a failure. Raise it again
+		// so that it goes on unwinding the task.
+		panic(in.panicked)
+	}
+	in.flushOutput()
+	return err
+}
+
+// watched calls f, under the watchdog when m allows it, and returns
+// wazero's error.
+func (in *instance) watched(m *Module, f api.Function) error {
 	// The call's context is not the task's: a graceful stop is a signal
 	// for the program, not the end of the call. Only the watchdog ends
 	// it, for a program that runs without ever calling the host.
@@ -209,13 +223,6 @@ func (in *instance) call(m *Module, f api.Function) error {
 	_, err := f.Call(callCtx)
 	stopWatch()
 	cancel()
-	if in.panicked != nil {
-		// wazero recovered a panic raised in a host function: the
-		// simulation's kill of this task, or a failure. Raise it again
-		// so that it goes on unwinding the task.
-		panic(in.panicked)
-	}
-	in.flushOutput()
 	return err
 }
 

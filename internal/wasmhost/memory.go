@@ -41,16 +41,11 @@ type reservation struct {
 	dirty uint64 // up to where mem may hold non-zero bytes
 }
 
-// Allocate is wazero's hook for an instance's memory of at most max
-// bytes. Where address space cannot be reserved it returns the memory
-// wazero would have made itself.
-func (ms *memories) Allocate(cap, max uint64) experimental.LinearMemory {
-	return ms.allocate(cap, max, 0)
-}
-
-// allocate is Allocate for an instance whose first keep bytes are
-// written over whole before its code runs (it starts from a snapshot),
-// so that they need no clearing.
+// allocate makes the memory of an instance, of at most max bytes. Where
+// address space cannot be reserved it returns the memory wazero would
+// have made itself. The instance's first keep bytes are written over
+// whole before its code runs (it starts from a snapshot), so that they
+// need no clearing.
 func (ms *memories) allocate(cap, max, keep uint64) experimental.LinearMemory {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()

@@ -29,7 +29,7 @@ func TestMemoriesStartZeroed(t *testing.T) {
 		}
 		defer ms.close()
 		for range rapid.IntRange(1, 4).Draw(t, "instances") {
-			mem := ms.Allocate(page, max)
+			mem := ms.allocate(page, max, 0)
 			size := uint64(0)
 			for g := range rapid.IntRange(1, 4).Draw(t, "grows") {
 				next := size + uint64(rapid.IntRange(0, 16).Draw(t, "pages"))*page
@@ -69,7 +69,7 @@ func TestMemoriesReuse(t *testing.T) {
 	const max = 4 << 20
 	ms := &memories{keep: keepResident}
 	defer ms.close()
-	a := ms.Allocate(0, max)
+	a := ms.allocate(0, max, 0)
 	buf := a.Reallocate(1 << 20)
 	if _, ok := a.(*linear); !ok {
 		t.Skip("this system reserves no address space")
@@ -77,9 +77,9 @@ func TestMemoriesReuse(t *testing.T) {
 	require.Nil(t, a.Reallocate(max+1), "a memory grew past its maximum")
 	a.Free()
 	a.(*linear).end()
-	b := ms.Allocate(0, max)
+	b := ms.allocate(0, max, 0)
 	require.Same(t, &buf[0], &b.Reallocate(1 << 20)[0], "the freed reservation was not reused")
-	c := ms.Allocate(0, max)
+	c := ms.allocate(0, max, 0)
 	require.NotSame(t, &buf[0], &c.Reallocate(1 << 20)[0], "two live memories share a reservation")
 	b.Free()
 	c.Free()
@@ -100,7 +100,7 @@ func TestSliceMemory(t *testing.T) {
 // memory must stay mapped until the instance ends.
 func TestMemoriesOutliveClose(t *testing.T) {
 	ms := &memories{keep: keepResident}
-	mem := ms.Allocate(0, 4<<20)
+	mem := ms.allocate(0, 4<<20, 0)
 	buf := mem.Reallocate(1 << 20)
 	mem.Free() // wazero closes the instance
 	ms.close()

@@ -125,35 +125,25 @@ const snapshotSeed = "moonpool snapshot: initializers."
 // takeSnapshot runs the program's initialization, as configured by c, in
 // an instance off the simulation, and keeps what it leaves.
 func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
-	in := &instance{cfg: Config{Args: c.Args, Env: c.Env}, snap: &snapState{rand: rand.NewChaCha8([32]byte([]byte(snapshotSeed)))}}
+	in := &instance{cfg: Config{Args: c.Args, Env: c.Env, Watchdog: c.Watchdog}, snap: &snapState{rand: rand.NewChaCha8([32]byte([]byte(snapshotSeed)))}}
 	in.ctx = context.WithValue(context.Background(), instanceKey{}, in)
 	in.wait = in.ctx
 	in.openStdio()
 	mod, mem, err := m.instantiate(in.ctx, nil)
-	if err != nil {
-		if mem != nil {
-			mem.end()
-		}
-		return nil, err
-	}
 	defer func() {
-		in.closeAll()
 		if mem != nil {
 			mem.end()
 		}
 	}()
+	if err != nil {
+		return nil, err
+	}
 	in.mod = mod
+	defer in.closeAll()
 	if err := writeData(mod.Memory(), m.data); err != nil {
 		return nil, err
 	}
-	callCtx, cancel := context.WithCancel(in.ctx)
-	stopWatch := func() {}
-	if m.stopSpins {
-		stopWatch = in.watch.start(cancel, c.Watchdog)
-	}
-	_, err = mod.ExportedFunction(initExport).Call(callCtx)
-	stopWatch()
-	cancel()
+	err = in.watched(m, mod.ExportedFunction(initExport))
 	if in.watch.fired.Load() {
 		// Not a cold start: whether the watchdog fires depends on the
 		// machine, and the way a program starts must not.
