@@ -75,3 +75,14 @@ func TestSnapshotKeysDoNotCollide(t *testing.T) {
 		seen[k] = i
 	}
 }
+
+// A host call made while a snapshot is taken counts for the watchdog as
+// any other does: initializers that call the host are not spinning,
+// however long they run.
+func TestSnapshotHostCallsFeedTheWatchdog(t *testing.T) {
+	in := &instance{snap: &snapState{}}
+	before := in.watch.ticks.Load()
+	in.snapshotHost()
+	require.Equal(t, before+1, in.watch.ticks.Load())
+	require.True(t, in.watch.inHost.Load(), "the program is in the host until the call returns")
+}

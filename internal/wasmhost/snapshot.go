@@ -196,8 +196,10 @@ func (s *snapshot) restore(mod api.Module, globals []string) error {
 const pageSize = 65536
 
 // snapshotHost is the host's part of a call during a snapshot's
-// initialization: it counts the calls, so that a loop ends.
+// initialization: it counts the calls, so that a loop ends, and tells the
+// watchdog that the program called the host.
 func (in *instance) snapshotHost() {
+	in.watch.enter()
 	in.snap.calls++
 	if in.snap.calls > snapshotCalls {
 		panic(unsafeCall{fmt.Sprintf("more than %d host calls", snapshotCalls)})
