@@ -214,7 +214,7 @@ func apply(src []byte, h hunk) ([]byte, bool) {
 const knownGo = "go1.26.8"
 
 func anchorError(version, fn string) error {
-	return fmt.Errorf("wasmbuild: the scheduler patch does not fit runtime/proc.go of %s (function %s has changed); build with a Go release it fits, such as GOTOOLCHAIN=%s, or update schedHunks in internal/wasmbuild/sched.go for %s", version, fn, knownGo, version)
+	return fmt.Errorf("wasmbuild: the scheduler patch does not fit runtime/proc.go of %s (function %s has changed); build with a Go release it fits, such as GOTOOLCHAIN=%s, or update the hunks of procHunks in internal/wasmbuild/sched.go for %s", version, fn, knownGo, version)
 }
 
 // procHunks are all the edits of runtime/proc.go, in the order they apply.
