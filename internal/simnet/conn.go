@@ -685,9 +685,7 @@ func (n *Net) waitCtx(ctx context.Context, list *[]providers.WaitToken, what str
 
 // wait parks the calling task until one of the wakeAll calls on list.
 func (n *Net) wait(list *[]providers.WaitToken, what string) {
-	tok := n.park.WaitToken()
-	*list = append(*list, tok)
-	_ = n.park.Park(context.Background(), tok, what)
+	_ = n.waitCtx(context.Background(), list, what)
 }
 
 // wakeAll wakes every task waiting on list; each checks again why it
