@@ -245,9 +245,10 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 func (c *conn) serve(ctx context.Context, dec *wire.Decoder) {
 	t := c.t
 	c.dec = dec
-	c.readName = "rpc read " + c.nc.RemoteAddr().String()
+	name := c.nc.RemoteAddr().String()
+	c.readName = "rpc read " + name
 	c.startReader()
-	monitor := t.spawn(c.ctx, "rpc ping "+c.nc.RemoteAddr().String(), c.monitor)
+	monitor := t.spawn(c.ctx, "rpc ping "+name, c.monitor)
 	c.close(c.write())
 	// The reading may have passed from task to task: wait for its end,
 	// not for a task that may be running a handler now.

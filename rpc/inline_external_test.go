@@ -91,12 +91,7 @@ func TestCallerReadingItsReplyStopsWithItsContext(t *testing.T) {
 		server, client := newPair(s)
 		ctx := within(s, time.Minute)
 		task := s.Providers().Task
-		block, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, _ echoReq) (echoResp, error) {
-			return echoResp{}, providers.Wait(ctx, task)
-		})
-		require.NoError(s, err)
-		dbl, err := rpc.Serve(server, rpc.WellKnown(2), double)
-		require.NoError(s, err)
+		block, dbl := serveBlockAndDouble(s, server)
 		for i := range 3 {
 			_, err := dbl.GetReply(ctx, client, echoReq{N: i})
 			require.NoError(s, err)
@@ -126,12 +121,7 @@ func TestCallerReadingItsReplyLearnsOfClose(t *testing.T) {
 		server, client := newPair(s)
 		ctx := within(s, time.Minute)
 		task := s.Providers().Task
-		block, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, _ echoReq) (echoResp, error) {
-			return echoResp{}, providers.Wait(ctx, task)
-		})
-		require.NoError(s, err)
-		dbl, err := rpc.Serve(server, rpc.WellKnown(2), double)
-		require.NoError(s, err)
+		block, dbl := serveBlockAndDouble(s, server)
 		done := providers.NewChan[error](task, 1)
 		s.Go("caller", func(context.Context) error {
 			_, err := dbl.GetReply(ctx, client, echoReq{N: 1}) // the reading is lent
@@ -143,7 +133,7 @@ func TestCallerReadingItsReplyLearnsOfClose(t *testing.T) {
 		})
 		s.Sleep(10 * time.Millisecond)
 		require.NoError(s, client.Close())
-		err, _, _ = done.Recv(ctx)
+		err, _, _ := done.Recv(ctx)
 		require.ErrorIs(s, err, rpc.ErrClosed)
 	}, quiet...)
 }
@@ -155,13 +145,7 @@ func TestCallerReadingItsReplyLearnsOfClose(t *testing.T) {
 func TestCrashOfACallerThatReadsLeavesTheTransportWorking(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		server, client := newPair(s)
-		task := s.Providers().Task
-		block, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, _ echoReq) (echoResp, error) {
-			return echoResp{}, providers.Wait(ctx, task)
-		})
-		require.NoError(s, err)
-		dbl, err := rpc.Serve(server, rpc.WellKnown(2), double)
-		require.NoError(s, err)
+		block, dbl := serveBlockAndDouble(s, server)
 		c := s.Boot(simtest.Processes{Name: "caller", New: func() simtest.Process {
 			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
 				if _, err := dbl.GetReply(ctx, client, echoReq{N: 1}); err != nil { // lent the reading
@@ -178,4 +162,17 @@ func TestCrashOfACallerThatReadsLeavesTheTransportWorking(t *testing.T) {
 		assert.Equal(s, echoResp{8}, resp)
 		assert.Equal(s, uint64(1), client.Stats().Disconnects, "the silent connection was ended")
 	}, quiet...)
+}
+
+// serveBlockAndDouble serves on server a handler that waits until its
+// context ends, at WellKnown(1), and double, at WellKnown(2).
+func serveBlockAndDouble(s *simtest.S, server *rpc.Transport) (block, dbl rpc.Endpoint[echoReq, echoResp]) {
+	task := s.Providers().Task
+	block, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, _ echoReq) (echoResp, error) {
+		return echoResp{}, providers.Wait(ctx, task)
+	})
+	require.NoError(s, err)
+	dbl, err = rpc.Serve(server, rpc.WellKnown(2), double)
+	require.NoError(s, err)
+	return block, dbl
 }

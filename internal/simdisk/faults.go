@@ -56,13 +56,7 @@ func (d *Disk) readFaults(name string, c *content, p []byte, off int64) {
 		s := d.pickSector(off, len(p))
 		t := d.misdirect(s)
 		lo, hi, o := sectorSpan(off, len(p), s)
-		if src := c.sector(t); src != nil {
-			copy(p[lo:hi], src[o:])
-		} else {
-			var tmp [SectorSize]byte
-			c.unwritten(t, tmp[:])
-			copy(p[lo:hi], tmp[o:])
-		}
+		c.readSector(t, o, p[lo:hi])
 		d.stats.MisdirectedReads++
 		d.event("misdirected-read", "%s: sector %d read from sector %d", name, s, t)
 	}

@@ -191,23 +191,33 @@ func (c *content) sector(s int64) []byte {
 // readAt fills p with the bytes at off; the caller keeps it within size.
 // It returns how many never-written sectors it read garbage from.
 func (c *content) readAt(p []byte, off int64) (garbage int) {
-	var tmp [SectorSize]byte
 	for len(p) > 0 {
 		s, o := off/SectorSize, int(off%SectorSize)
 		n := min(len(p), SectorSize-o)
-		switch b := c.sector(s); {
-		case b != nil:
-			copy(p[:n], b[o:])
-		case c.garbage():
-			c.unwritten(s, tmp[:])
-			copy(p[:n], tmp[o:])
+		if c.readSector(s, o, p[:n]) {
 			garbage++
-		default:
-			clear(p[:n])
 		}
 		p, off = p[n:], off+int64(n)
 	}
 	return garbage
+}
+
+// readSector fills p with the bytes of sector s from its byte o on, as
+// readers see them; it reports whether they are a never-written sector's
+// garbage.
+func (c *content) readSector(s int64, o int, p []byte) (garbage bool) {
+	if b := c.sector(s); b != nil {
+		copy(p, b[o:])
+		return false
+	}
+	if !c.garbage() {
+		clear(p)
+		return false
+	}
+	var tmp [SectorSize]byte
+	c.unwritten(s, tmp[:])
+	copy(p, tmp[o:])
+	return true
 }
 
 // writeAt writes p at off into the overlay (the page cache, dirty until

@@ -28,11 +28,9 @@ func (a *Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.
 // appendAddr appends a.String() to b, without allocating for the
 // addresses the network makes.
 func appendAddr(b []byte, a net.Addr) []byte {
-	var host string
-	var port int
 	switch a := a.(type) {
 	case *Addr:
-		host, port = a.Host, a.Port
+		return appendJoined(b, a.Host, a.Port)
 	case *net.TCPAddr:
 		if a.Zone != "" || len(a.IP) != net.IPv4len {
 			return append(b, a.String()...)
@@ -43,7 +41,6 @@ func appendAddr(b []byte, a net.Addr) []byte {
 	default:
 		return append(b, a.String()...)
 	}
-	return appendJoined(b, host, port)
 }
 
 // addrString is a.String(), in one allocation for the addresses the

@@ -66,7 +66,6 @@ type pipe struct {
 	eof      bool  // the source's FIN arrived: read to the end, then EOF
 	// blackhole: a silent random close; nothing is delivered any more.
 	blackhole bool
-	exempt    bool // the connection is exempt from faults (Net.Exempt)
 
 	readers, writers []providers.WaitToken
 	deliverFn        func()
@@ -142,7 +141,7 @@ func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) 
 	client.out, client.in = ab, ba
 	server.out, server.in = ba, ab
 	if n.isExempt(port) {
-		client.exempt, server.exempt, ab.exempt, ba.exempt = true, true, true, true
+		client.exempt, server.exempt = true, true
 	}
 	for _, c := range []*conn{client, server} {
 		c.wakeRd = func() { n.wakeAll(&c.in.readers) }
@@ -304,7 +303,7 @@ func (p *pipe) send(b []byte) {
 	p.copyIn(b)
 	src, dst := p.src.h, p.dst.h
 	at := n.now() + n.latency(src, dst)
-	if !p.exempt {
+	if !p.src.exempt {
 		n.rollClog(src, dst)
 	}
 	p.push(segData, at)
@@ -347,7 +346,7 @@ func (p *pipe) deliver() {
 			p.schedule(s.at)
 			break
 		}
-		if until, ok := n.blocked(p.src.h, p.dst.h); ok && !p.exempt {
+		if until, ok := n.blocked(p.src.h, p.dst.h); ok && !p.src.exempt {
 			p.held = true
 			n.holdUntil(until, p.retryFn)
 			break
@@ -404,7 +403,7 @@ func (p *pipe) arrive(s seg) bool {
 			p.discard()
 			return false
 		}
-		if !p.exempt {
+		if !p.src.exempt {
 			n.flipBits(p, from, s.end)
 		}
 		return true
@@ -686,9 +685,7 @@ func (n *Net) waitCtx(ctx context.Context, list *[]providers.WaitToken, what str
 
 // wait parks the calling task until one of the wakeAll calls on list.
 func (n *Net) wait(list *[]providers.WaitToken, what string) {
-	tok := n.park.WaitToken()
-	*list = append(*list, tok)
-	_ = n.park.Park(context.Background(), tok, what)
+	_ = n.waitCtx(context.Background(), list, what)
 }
 
 // wakeAll wakes every task waiting on list; each checks again why it
