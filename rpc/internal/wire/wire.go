@@ -177,8 +177,8 @@ func (d *Decoder) Next() (Token, []byte, error) {
 	}
 	f := d.buf[d.head : d.head+int(n)]
 	tok = Token(f[8:HeaderSize])
-	if got, want := crc32.Update(0, castagnoli, f[8:]), binary.LittleEndian.Uint32(f[4:]); got != want {
-		return tok, nil, d.fail(&Error{Kind: BadChecksum, Length: uint64(n), Got: want, Want: got})
+	if sum, carried := crc32.Update(0, castagnoli, f[8:]), binary.LittleEndian.Uint32(f[4:]); sum != carried {
+		return tok, nil, d.fail(&Error{Kind: BadChecksum, Length: uint64(n), Got: carried, Want: sum})
 	}
 	d.head += int(n)
 	return tok, f[HeaderSize:], nil
