@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -109,13 +110,7 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 	}
 	d.Lanes = append(d.Lanes, "driver")
 	delete(lanes, "driver")
-	d.Lanes = append(d.Lanes, slices.Sorted(func(yield func(string) bool) {
-		for l := range lanes {
-			if !yield(l) {
-				return
-			}
-		}
-	})...)
+	d.Lanes = append(d.Lanes, slices.Sorted(maps.Keys(lanes))...)
 	return d
 }
 
