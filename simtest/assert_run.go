@@ -90,7 +90,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 			return writeTimeline(w, ra.timelineSeed, ra.timeline)
 		})
 	}
-	if (c.htmlPath != "" || c.docFunc != nil) && ra.timeline != nil {
+	if c.drawsTimeline() && ra.timeline != nil {
 		doc := r.timelineDoc(ra, stopped)
 		if c.docFunc != nil {
 			c.docFunc(doc)
