@@ -143,14 +143,13 @@ func eventKind(e sim.Entry) (timelinehtml.Kind, string) {
 		return timelinehtml.KindTask, l
 	case e.Name == "phase":
 		return timelinehtml.KindPhase, l
-	case e.Name == "net":
-		if h, ok := strings.CutPrefix(rest, "host "); ok && faultRE.MatchString(rest) {
+	case e.Name == "net" && faultRE.MatchString(rest):
+		if h, ok := strings.CutPrefix(rest, "host "); ok {
 			host, _, _ := strings.Cut(h, " ")
 			return timelinehtml.KindFault, host
 		}
-		if faultRE.MatchString(rest) {
-			return timelinehtml.KindFault, l
-		}
+		return timelinehtml.KindFault, l
+	case e.Name == "net":
 		return timelinehtml.KindNet, l
 	}
 	return timelinehtml.KindLog, l
