@@ -90,7 +90,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 			return writeTimeline(w, ra.timelineSeed, ra.timeline)
 		})
 	}
-	if (c.htmlPath != "" || c.docFunc != nil) && ra.timeline != nil {
+	if c.drawsTimeline() && ra.timeline != nil {
 		doc := r.timelineDoc(ra, stopped)
 		if c.docFunc != nil {
 			c.docFunc(doc)
@@ -105,13 +105,13 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 // itself, or a file named after the test when path names a directory,
 // made if need be.
 func (r *runner) filePath(path, ext string) (string, error) {
-	if st, err := os.Stat(path); strings.HasSuffix(path, "/") || err == nil && st.IsDir() {
+	file := filePath(path, r.t.Name(), ext)
+	if file != path { // path names a directory
 		if err := os.MkdirAll(path, 0o777); err != nil {
 			return "", err
 		}
-		path = filepath.Join(path, fileName(r.t.Name())+ext)
 	}
-	return path, nil
+	return file, nil
 }
 
 // writeFile writes one of a Run's files. A path that names a directory

@@ -20,17 +20,23 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 // the disk; a graceful stop keeps everything written. A process that
 // shares its machine leaves the disk as it is.
 func (c *Cluster) devicesDown(p *proc, how Reboot) {
-	s := c.s
-	h := s.network().Host(p.peer.Host)
+	c.hostDown(p, how)
+	if c.sharesMachine(p) {
+		return // the machine and its disk go on: see Topology
+	}
+	c.s.diskDown(p.diskAddr(), how)
+}
+
+// hostDown applies a reboot to a process's host: a power loss powers it
+// off, dropping its connections in silence; anything else crashes it,
+// closing them.
+func (c *Cluster) hostDown(p *proc, how Reboot) {
+	h := c.s.network().Host(p.peer.Host)
 	if how == PowerLoss {
 		h.PowerOff()
 	} else {
 		h.Crash()
 	}
-	if c.sharesMachine(p) {
-		return // the machine and its disk go on: see Topology
-	}
-	s.diskDown(p.diskAddr(), how)
 }
 
 // diskDown applies a reboot to the disk at addr: a graceful stop keeps

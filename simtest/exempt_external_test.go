@@ -1,8 +1,6 @@
 package simtest_test
 
 import (
-	"context"
-	"io"
 	"net"
 	"testing"
 	"time"
@@ -21,18 +19,7 @@ func TestExemptPortsPassFaults(t *testing.T) {
 		p := s.Providers()
 		host := s.HostProviders("10.0.0.1")
 		for _, port := range []string{":7", ":8"} {
-			l, err := host.Network.Listen(s.Context(), port)
-			require.NoError(s, err)
-			host.Task.Go(s.Context(), "echo", func(ctx context.Context) error {
-				for {
-					c, err := l.Accept()
-					if err != nil {
-						return nil
-					}
-					io.Copy(c, c)
-					c.Close()
-				}
-			})
+			echoOnPort(s, "10.0.0.1", port)
 		}
 		s.Network().Isolate("10.0.0.1")
 

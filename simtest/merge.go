@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -125,11 +126,7 @@ func MergeResults(paths ...string) (Sweep, error) {
 		k := key{sf.sum.Package, sf.sum.Test}
 		groups[k] = append(groups[k], sf)
 	}
-	keys := make([]key, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(strings.Compare(a.pkg, b.pkg), strings.Compare(a.test, b.test)) })
+	keys := slices.SortedFunc(maps.Keys(groups), func(a, b key) int { return cmp.Or(strings.Compare(a.pkg, b.pkg), strings.Compare(a.test, b.test)) })
 	var sw Sweep
 	for _, k := range keys {
 		t, err := mergeTest(groups[k])

@@ -18,9 +18,12 @@ import (
 )
 
 // echoOn serves one echo connection at a time on host:7.
-func echoOn(s *simtest.S, host string) {
+func echoOn(s *simtest.S, host string) { echoOnPort(s, host, ":7") }
+
+// echoOnPort serves one echo connection at a time on host:port.
+func echoOnPort(s *simtest.S, host, port string) {
 	p := s.HostProviders(host)
-	l, err := p.Network.Listen(s.Context(), ":7")
+	l, err := p.Network.Listen(s.Context(), port)
 	require.NoError(s, err)
 	p.Task.Go(s.Context(), "echo", func(ctx context.Context) error {
 		for {

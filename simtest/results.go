@@ -158,11 +158,14 @@ func openResults(path, test string) (*results, error) {
 	return &results{path: path, f: f, bw: bufio.NewWriter(f)}, nil
 }
 
-func (r *results) add(sr SeedResult) {
+func (r *results) add(sr SeedResult) { r.line(sr) }
+
+// line writes v as a line of JSON.
+func (r *results) line(v any) {
 	if r == nil || r.err != nil {
 		return
 	}
-	b, err := sr.MarshalJSON()
+	b, err := json.Marshal(v)
 	if err == nil {
 		_, err = r.bw.Write(append(b, '\n'))
 	}
@@ -223,16 +226,7 @@ type jsonSummary struct {
 }
 
 // summary writes the results file's last line: the Run's report.
-func (r *results) summary(rep jsonReport) {
-	if r == nil || r.err != nil {
-		return
-	}
-	b, err := json.Marshal(jsonSummary{Summary: &rep})
-	if err == nil {
-		_, err = r.bw.Write(append(b, '\n'))
-	}
-	r.err = err
-}
+func (r *results) summary(rep jsonReport) { r.line(jsonSummary{Summary: &rep}) }
 
 // summaryRecord is the Run's report for the results file: the JSON
 // report and how the Run chose its seeds.

@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -109,13 +110,7 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 	}
 	d.Lanes = append(d.Lanes, "driver")
 	delete(lanes, "driver")
-	d.Lanes = append(d.Lanes, slices.Sorted(func(yield func(string) bool) {
-		for l := range lanes {
-			if !yield(l) {
-				return
-			}
-		}
-	})...)
+	d.Lanes = append(d.Lanes, slices.Sorted(maps.Keys(lanes))...)
 	return d
 }
 
@@ -148,14 +143,13 @@ func eventKind(e sim.Entry) (timelinehtml.Kind, string) {
 		return timelinehtml.KindTask, l
 	case e.Name == "phase":
 		return timelinehtml.KindPhase, l
-	case e.Name == "net":
-		if h, ok := strings.CutPrefix(rest, "host "); ok && faultRE.MatchString(rest) {
+	case e.Name == "net" && faultRE.MatchString(rest):
+		if h, ok := strings.CutPrefix(rest, "host "); ok {
 			host, _, _ := strings.Cut(h, " ")
 			return timelinehtml.KindFault, host
 		}
-		if faultRE.MatchString(rest) {
-			return timelinehtml.KindFault, l
-		}
+		return timelinehtml.KindFault, l
+	case e.Name == "net":
 		return timelinehtml.KindNet, l
 	}
 	return timelinehtml.KindLog, l

@@ -239,12 +239,7 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		} else {
 			p.group.Crash()
 		}
-		h := s.network().Host(p.peer.Host)
-		if how == PowerLoss {
-			h.PowerOff()
-		} else {
-			h.Crash()
-		}
+		c.hostDown(p, how)
 	}
 	var disks []string
 	for _, p := range all {
