@@ -43,7 +43,7 @@ func (t *task) wallClockNote() string {
 	if !t.parked {
 		return ""
 	}
-	d, ok := wallDeadline(t.waitCtx)
+	d, ok := wallDeadline(t.waitingOn())
 	if !ok {
 		return ""
 	}

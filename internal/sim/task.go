@@ -17,44 +17,54 @@ import (
 type task struct {
 	// The fields a sleep and its wake-up touch come first, in the
 	// task's first two cache lines: a run resumes many tasks in turn, and
-	// each comes back cold. The first line holds what the task reads when
-	// it is resumed and when it parks again; the second, what the
-	// scheduler reads when the task's sleep ends. The allocator aligns a
-	// task to 64 bytes only if its size class is a multiple of 64
-	// (TestTaskIsAlignedToCacheLines): small fields go in the padding of
-	// the second line.
-	yield   func(struct{}) bool // wk.yield, kept at hand for parking
-	g       goroutine           // wk.g, once the task has started
-	ctx     context.Context
-	done    <-chan struct{} // ctx.Done(), kept to recognise waits on it
-	wakeErr error
-	waitGen uint32
-	parked  bool
-	owned   bool // ctx is owned by the simulation
-	killed  bool
+	// each comes back cold. The first line holds what the task reads and
+	// writes itself, when it is resumed and when it parks again; the
+	// second, all that the scheduler touches when the task's sleep ends
+	// (the event, the wait's generation, the lists' entry), so that a
+	// wake-up reads one line of the task. The allocator aligns a task to
+	// 64 bytes only if its size class is a multiple of 64
+	// (TestTaskIsAlignedToCacheLines).
+	yield  func(struct{}) bool // wk.yield, kept at hand for parking
+	g      goroutine           // wk.g, once the task has started
+	ctx    context.Context
+	what   string // what a parked task waits on
+	openAt uint64 // w.cancels+1 when its own context was last found open
+	killed bool
 	// mute is set when the task is killed with its group crashed: every
 	// call it makes into the simulation unwinds it at once (see enter).
 	// It is never set without killed.
-	mute bool
+	mute  bool
+	owned bool // ctx is owned by the simulation
+	// inOnPark is set while onPark runs: it must not park.
+	inOnPark bool
+	// ctxWoke is set when the context of its wait woke it: the park
+	// returns that context's error.
+	ctxWoke bool
 
-	sleep    event
+	sleep event
+	next  func() (struct{}, bool) // wk.next, kept at hand for resuming
+	// onPark, when set, is called once when the task next gives up its
+	// turn (taskProvider.OnPark).
+	onPark   func()
 	slot     int32 // its index in w.readyPos and w.ctxPos (tasklist.go)
 	id       uint32
-	openAt   uint64                  // w.cancels+1 when its own context was last found open
-	next     func() (struct{}, bool) // wk.next, kept at hand for resuming
-	ctxOwned bool
+	waitGen  uint32
+	parked   bool
+	ctxOwned bool // the context of its wait is owned
+	// waitOwn is set when the context of its wait is its own, ctx, which
+	// waitCtx then does not hold (see waitingOn).
+	waitOwn bool
+
+	done     <-chan struct{} // ctx.Done(), kept to recognise waits on it
 	started  bool
 	finished bool
 	// unwinding is set when the kill signal is first thrown in the task,
 	// and killPCs holds the stack it was thrown from: a killed task that
 	// runs on outside a panic recovered it (swallow.go).
 	unwinding bool
-	// inOnPark is set while onPark runs: it must not park.
-	inOnPark  bool
 	lastOwned bool // see lastDone
 
-	waitCtx context.Context // the context that may end the wait
-	what    string          // what a parked task waits on
+	waitCtx context.Context // the context that may end the wait, unless waitOwn
 	w       *World
 	wk      *worker // the coroutine that runs it
 
@@ -66,9 +76,6 @@ type task struct {
 
 	// describe, when set, adds to what at report time (ParkDescribed).
 	describe func() string
-	// onPark, when set, is called once when the task next gives up its
-	// turn (taskProvider.OnPark).
-	onPark func()
 	// lastDone and lastOwned remember whether the context whose Done
 	// channel is lastDone, the last other than the task's own that it
 	// waited on, is owned: a context's ownership does not change before
@@ -249,6 +256,9 @@ func (t *task) body() {
 func (t *task) finish() {
 	w := t.w
 	t.finished = true
+	if t == w.root {
+		w.rootDone = true
+	}
 	t.parked = false // nothing may wake it: its slot goes to a later task
 	t.onPark = nil
 	w.cancelTask(t)
@@ -286,36 +296,45 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 	if t.inOnPark {
 		panic(errParkInOnPark)
 	}
-	// Most waits are on the task's own context: its Done channel is at
-	// hand, and whether it is owned is known.
-	d, own, mine := t.done, t.owned, true
-	if !sameCtx(ctx, t.ctx) {
+	// Most waits are on the task's own context: whether it is owned is
+	// known, and its Done channel (t.done, never nil) is read only when
+	// it may be closed.
+	own, mine := t.owned, sameCtx(ctx, t.ctx)
+	var d <-chan struct{}
+	if !mine {
 		d = ctx.Done()
 		if d != t.lastDone {
 			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
 		}
-		own, mine = d == nil || t.lastOwned, false
+		own = d == nil || t.lastOwned
 	}
-	if d != nil {
-		// A context the simulation owns can be done only by one of its
-		// own cancel calls: if there was none since the task last found
-		// its own context open, it is open still, and its channel, a cold
-		// cache line, need not be read.
-		if !mine || !own || t.openAt != w.cancels+1 {
-			select {
-			case <-d:
-				t.waitGen++
-				return ctx.Err()
-			default:
-			}
-			if mine && own {
-				t.openAt = w.cancels + 1
-			}
+	// A context the simulation owns can be done only by one of its own
+	// cancel calls: if there was none since the task last found its own
+	// context open, it is open still, and its channel, a cold cache line,
+	// need not be read.
+	if mine && (!own || t.openAt != w.cancels+1) || d != nil {
+		if mine {
+			d = t.done
+		}
+		select {
+		case <-d:
+			t.waitGen++
+			return ctx.Err()
+		default:
+		}
+		if mine && own {
+			t.openAt = w.cancels + 1
 		}
 	}
 	t.fireOnPark()
-	if d != nil {
-		t.waitCtx = ctx
+	if mine || d != nil {
+		// A wait on the task's own context leaves waitCtx alone: it
+		// would be a write to a third line of the task, and a pointer
+		// for the collector to follow.
+		t.waitOwn = mine
+		if !mine {
+			t.waitCtx = ctx
+		}
 		t.ctxOwned = own
 		listAdd(w.waitList(t), w.ctxPos, t)
 	}
@@ -326,9 +345,11 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 	if !ok || t.killed {
 		t.unwind()
 	}
-	err := t.wakeErr
-	t.wakeErr = nil
-	return err
+	if t.ctxWoke {
+		t.ctxWoke = false
+		return ctx.Err()
+	}
+	return nil
 }
 
 // fireOnPark calls the task's OnPark function, if one is set, once: the
@@ -375,14 +396,13 @@ func (w *World) current(what string) *task {
 	return t
 }
 
-// wake makes a parked task ready; err is what its park returns.
-func (w *World) wake(t *task, err error) {
+// wake makes a parked task ready; its park returns nil.
+func (w *World) wake(t *task) {
 	if !t.parked {
 		return
 	}
 	t.parked = false
 	t.waitGen++
-	t.wakeErr = err
 	w.unwaitCtx(t)
 	unschedule(&t.sleep)
 	w.makeReady(t)
@@ -416,7 +436,21 @@ func (w *World) unwaitCtx(t *task) {
 		return
 	}
 	listRemove(w.waitList(t), w.ctxPos, int(i))
-	t.waitCtx = nil
+	if !t.waitOwn {
+		t.waitCtx = nil
+	}
+}
+
+// waitingOn returns the context that may end t's wait: t's own, or
+// another (waitCtx); nil when t is in no list of context waiters.
+func (t *task) waitingOn() context.Context {
+	if t.w.ctxPos[t.slot] < 0 {
+		return nil
+	}
+	if t.waitOwn {
+		return t.ctx
+	}
+	return t.waitCtx
 }
 
 // cancelTask cancels t's context; owned waiters are polled for it.
@@ -489,7 +523,7 @@ func (w *World) wakeToken(tok providers.WaitToken) bool {
 	if t == nil || !t.parked || t.waitGen != gen {
 		return false
 	}
-	w.wake(t, nil)
+	w.wake(t)
 	return true
 }
 

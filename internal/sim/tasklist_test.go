@@ -131,5 +131,23 @@ func TestTaskIsAlignedToCacheLines(t *testing.T) {
 	i := slices.IndexFunc(sizeClasses, func(c uintptr) bool { return c >= size })
 	require.GreaterOrEqual(t, i, 0, "a task of %d bytes is larger than the classes listed", size)
 	assert.Zero(t, sizeClasses[i]%64, "a task of %d bytes is allocated in the class of %d, not a multiple of 64: put small fields in the padding, or pad it to the next multiple", size, sizeClasses[i])
-	assert.LessOrEqual(t, unsafe.Offsetof(task{}.ctxOwned), uintptr(127), "the hot fields stay in the first two lines")
+	var x task
+	line := func(off uintptr) uintptr { return off / 64 }
+	// What the task reads and writes when it is resumed and parks again.
+	for name, off := range map[string]uintptr{
+		"yield": unsafe.Offsetof(x.yield), "g": unsafe.Offsetof(x.g), "ctx": unsafe.Offsetof(x.ctx),
+		"what": unsafe.Offsetof(x.what), "openAt": unsafe.Offsetof(x.openAt), "killed": unsafe.Offsetof(x.killed),
+		"owned": unsafe.Offsetof(x.owned), "inOnPark": unsafe.Offsetof(x.inOnPark), "ctxWoke": unsafe.Offsetof(x.ctxWoke),
+	} {
+		assert.Zero(t, line(off), "field %s is read or written on every park and resume: keep it in the task's first line", name)
+	}
+	// All that the scheduler touches when a sleep ends.
+	for name, off := range map[string]uintptr{
+		"sleep": unsafe.Offsetof(x.sleep), "sleep's end": unsafe.Offsetof(x.sleep) + unsafe.Sizeof(x.sleep) - 1,
+		"next": unsafe.Offsetof(x.next), "onPark": unsafe.Offsetof(x.onPark), "slot": unsafe.Offsetof(x.slot),
+		"id": unsafe.Offsetof(x.id), "waitGen": unsafe.Offsetof(x.waitGen), "parked": unsafe.Offsetof(x.parked),
+		"ctxOwned": unsafe.Offsetof(x.ctxOwned), "waitOwn": unsafe.Offsetof(x.waitOwn),
+	} {
+		assert.Equal(t, uintptr(1), line(off), "field %s is touched when a sleep ends: keep it in the task's second line, so that a wake-up reads one line", name)
+	}
 }

@@ -101,7 +101,10 @@ type World struct {
 	cur     *task
 	root    *task
 	state   state
-	strays  strays // whose turn it is; stray calls (stray.go)
+	// rootDone is set when the root task ends: the loop tests it after
+	// every step, where the root's own fields would be a cold line.
+	rootDone bool
+	strays   strays // whose turn it is; stray calls (stray.go)
 
 	// Parked tasks whose wait may end by their context. A context is
 	// "owned" when the simulation made it and every context above it: only
@@ -255,7 +258,7 @@ func (w *World) loop() {
 	for w.failure == nil && !w.takeStray() {
 		if len(w.ready) > 0 {
 			w.step()
-			if w.root.finished {
+			if w.rootDone {
 				return
 			}
 			continue
@@ -341,7 +344,7 @@ func (w *World) fireEvents() {
 			w.record.add(Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
 		}
 		if e.task != nil {
-			w.wake(e.task, nil)
+			w.wake(e.task)
 		} else {
 			fn, wakeTok, tok := e.fn, e.wakeTok, e.tok
 			if e.spare {
@@ -394,8 +397,9 @@ func (w *World) poll(list *[]listEntry) bool {
 	for i := 0; i < len(*list); {
 		t := (*list)[i].t
 		select {
-		case <-t.waitCtx.Done():
-			w.wake(t, t.waitCtx.Err())
+		case <-t.waitingOn().Done():
+			t.ctxWoke = true // its park returns the context's error
+			w.wake(t)
 			woke = true
 			continue // wake removed t; index i now holds another waiter
 		default:
