@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +109,46 @@ func TestParkLooksAtAnotherContextDoneBefore(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, res.Err)
+}
+
+// A sleep on the task's own context parks from Sleep itself: a resume
+// returns through as few frames as it can, each a stretch of cold stack.
+// Sleeps after a cancellation of another context take the general path,
+// and a cancellation of the task's own still ends its sleep.
+func TestSleepParksFromSleep(t *testing.T) {
+	w := New(Config{Seed: 1})
+	var stack string
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		var got error
+		h := p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+			require.NoError(t, p.Time.Sleep(ctx, time.Second)) // finds its context open
+			require.NoError(t, p.Time.Sleep(ctx, time.Second))
+			require.NoError(t, p.Time.Sleep(ctx, time.Second)) // after another's cancel
+			got = p.Time.Sleep(ctx, time.Hour)
+			return nil
+		})
+		require.NoError(t, p.Time.Sleep(ctx, 1500*time.Millisecond))
+		stack = stacks()[h.(*task).wk.label]
+		o := p.Task.Go(ctx, "other", func(ctx context.Context) error { return p.Time.Sleep(ctx, time.Hour) })
+		o.Cancel()
+		require.ErrorIs(t, o.Join(ctx), context.Canceled)
+		require.NoError(t, p.Time.Sleep(ctx, 2*time.Second))
+		h.Cancel()
+		require.NoError(t, h.Join(ctx))
+		assert.ErrorIs(t, got, context.Canceled)
+		assert.Equal(t, 3500*time.Millisecond, p.Time.Now().Sub(Epoch))
+		return nil
+	})
+	require.NoError(t, res.Err)
+	var fns []string
+	for _, line := range strings.Split(stack, "\n") {
+		if !strings.HasPrefix(line, "\t") {
+			fns = append(fns, line)
+		}
+	}
+	i := slices.IndexFunc(fns, func(fn string) bool { return strings.HasPrefix(fn, "iter.Pull") })
+	require.GreaterOrEqual(t, i, 0, "the sleeper's stack:\n%s", stack)
+	require.Greater(t, len(fns), i+2, "the sleeper's stack:\n%s", stack)
+	assert.Equal(t, "github.com/moonpool-go/moonpool/internal/sim.(*timeProvider).Sleep", fns[i+1], "the sleeper's stack:\n%s", stack)
+	assert.Contains(t, fns[i+2], "TestSleepParksFromSleep", "the sleeper's stack:\n%s", stack)
 }

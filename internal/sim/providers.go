@@ -33,9 +33,48 @@ func (p *timeProvider) Now() time.Time {
 func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 	w := (*World)(p)
 	if d <= 0 {
-		(*taskProvider)(w).Yield(ctx)
-		return ctx.Err()
+		return w.yieldSleep(ctx)
 	}
+	// The common sleep, on the task's own context with nothing to look
+	// at, parks from here: every frame between the task's code and the
+	// coroutine's yield is a stretch of stack that the resume returns
+	// through cold. The conditions are those under which current and
+	// parkTask would take no other path.
+	if t := w.cur; t != nil && w.loadActive() == curG() && !w.abandoned.Load() &&
+		!t.killed && !t.inOnPark && t.onPark == nil &&
+		t.owned && t.openAt == w.cancels+1 && sameCtx(ctx, t.ctx) {
+		w.schedule(&t.sleep, w.now+int64(d))
+		t.waitOwn, t.ctxOwned = true, true
+		listAdd(&w.ownedWaiters, w.ctxPos, t)
+		t.parked = true
+		t.what = "sleep"
+		ok := t.yield(struct{}{})
+		w.setActive(t.g)
+		if !ok || t.killed {
+			t.unwind()
+		}
+		if t.ctxWoke {
+			t.ctxWoke = false
+			return ctx.Err()
+		}
+		return nil
+	}
+	return w.sleep(ctx, d)
+}
+
+// yieldSleep is Sleep for a duration of zero or less.
+//
+//go:noinline
+func (w *World) yieldSleep(ctx context.Context) error {
+	(*taskProvider)(w).Yield(ctx)
+	return ctx.Err()
+}
+
+// sleep is Sleep's general path: out of line, so that the fast path's
+// frame stays small.
+//
+//go:noinline
+func (w *World) sleep(ctx context.Context, d time.Duration) error {
 	t := w.current("Sleep")
 	w.schedule(&t.sleep, w.now+int64(d))
 	return w.parkTask(t, ctx, "sleep")
