@@ -32,23 +32,55 @@ type slot struct {
 
 func (s slot) stale() bool { return s.gen != s.e.gen }
 
-// eventQueue orders events by (when, seq). It is a radix heap: simulated
-// time never goes back, so no event is due before the last one popped
-// (last), and an event goes in the bucket numbered by the highest bit in
-// which its instant differs from last. Pushing is an append; popping sorts
-// out one bucket at a time, and an event moves down at most a few times.
+// A queued is a slot in its instant, which holds its time.
+type queued struct {
+	seq uint64
+	e   *event
+	gen uint32
+}
+
+func (s queued) stale() bool { return s.gen != s.e.gen }
+
+// An instant holds the events due at one simulated time, in the order
+// they were scheduled. Tasks that sleep for whole milliseconds wake by the
+// hundred at each instant: the queue moves and sorts instants, not
+// events, and an event is appended once and read once.
+type instant struct {
+	when  int64
+	head  int // the next slot to pop
+	slots []queued
+}
+
+// an instantRef is an instant in a bucket, with its time at hand for the
+// look-ups of push.
+type instantRef struct {
+	when int64
+	in   *instant
+}
+
+// eventQueue orders events by (when, seq). It is a radix heap of
+// instants: simulated time never goes back, so no event is due before the
+// last one popped (last), and an instant goes in the bucket numbered by
+// the highest bit in which its time differs from last. Popping sorts out
+// one bucket at a time, and an instant moves down at most a few times.
 //
-// Bucket 0 holds the events due at last, in the order they were scheduled:
-// events with one instant always share a bucket and move together, in
-// order, so scheduling order survives every move.
+// Bucket 0 holds the instants due at last. An event joins the instant of
+// its time among the last few of its bucket, or starts a new one there:
+// instants of one time always share a bucket and move together, in order,
+// so scheduling order survives every move.
 //
 // Cancelling an event leaves its slot in place, marked stale, to be dropped
-// when it comes up or moves.
+// when it comes up.
 type eventQueue struct {
 	last    int64
-	head    int // the next slot of bucket 0
-	buckets [65][]slot
+	cur     int // the first instant of bucket 0 with slots left, or its last
+	buckets [65][]instantRef
+	free    []*instant // emptied instants, for the next times
 }
+
+// joinWithin is how many of a bucket's last instants push looks through
+// for one of the event's time before it starts another.
+const joinWithin = 8
 
 func (q *eventQueue) bucket(when int64) int { return bits.Len64(uint64(when ^ q.last)) }
 
@@ -56,30 +88,52 @@ func (q *eventQueue) push(e *event, when int64, seq uint64) {
 	e.gen++
 	e.queued = true
 	b := q.bucket(when)
-	if b == 0 {
-		q.compact()
+	refs := q.buckets[b]
+	var in *instant
+	for i := len(refs) - 1; i >= max(0, len(refs)-joinWithin); i-- {
+		if refs[i].when == when {
+			in = refs[i].in
+			break
+		}
 	}
-	q.buckets[b] = append(q.buckets[b], slot{when: when, seq: seq, e: e, gen: e.gen})
+	if in == nil {
+		in = q.newInstant(when)
+		q.buckets[b] = append(refs, instantRef{when: when, in: in})
+	} else if b == 0 {
+		in.compact()
+	}
+	in.slots = append(in.slots, queued{seq: seq, e: e, gen: e.gen})
 }
 
-// compactAt is how many popped slots bucket 0 may hold before a push
+// newInstant returns an empty instant for time when.
+func (q *eventQueue) newInstant(when int64) *instant {
+	if n := len(q.free); n > 0 {
+		in := q.free[n-1]
+		q.free[n-1] = nil
+		q.free = q.free[:n-1]
+		in.when = when
+		return in
+	}
+	return &instant{when: when}
+}
+
+// compactAt is how many popped slots an instant may hold before a push
 // moves its live ones down.
 const compactAt = 256
 
-// compact drops the popped slots at the front of bucket 0 once they are
-// at least half of it. A run whose events all fall at one instant (a
-// network with no latency) pops and pushes bucket 0 without end: without
-// this, bucket 0 would grow by every event of that instant. The order of
-// the slots is kept, and each slot is moved at most once per time the
-// bucket doubles, so a push stays amortised O(1).
-func (q *eventQueue) compact() {
-	b0 := q.buckets[0]
-	if q.head < compactAt || q.head < len(b0)/2 {
+// compact drops the popped slots at the front of the instant once they
+// are at least half of it. A run whose events all fall at one instant (a
+// network with no latency) pops and pushes that instant without end:
+// without this, it would grow by every event. The order of the slots is
+// kept, and each slot is moved at most once per time the instant doubles,
+// so a push stays amortised O(1).
+func (in *instant) compact() {
+	if in.head < compactAt || in.head < len(in.slots)/2 {
 		return
 	}
-	n := copy(b0, b0[q.head:])
-	clear(b0[n:])
-	q.buckets[0], q.head = b0[:n], 0
+	n := copy(in.slots, in.slots[in.head:])
+	clear(in.slots[n:])
+	in.slots, in.head = in.slots[:n], 0
 }
 
 // unschedule takes e out of the queue, reporting whether it was queued.
@@ -98,8 +152,11 @@ func unschedule(e *event) bool {
 func (q *eventQueue) peek() bool {
 	last := q.last
 	for !q.more() {
+		for _, r := range q.buckets[0] {
+			q.release(r.in)
+		}
 		clear(q.buckets[0])
-		q.buckets[0], q.head = q.buckets[0][:0], 0
+		q.buckets[0], q.cur = q.buckets[0][:0], 0
 		if !q.refill() {
 			// Only stale slots were left, and refill may have moved
 			// last to one of them: no clock moves there.
@@ -110,16 +167,21 @@ func (q *eventQueue) peek() bool {
 	return true
 }
 
-// refill moves the events of the lowest non-empty bucket into lower ones,
-// with last set to the earliest of them, so that bucket 0 gets at least
-// one. It reports false when the queue is empty.
+// release gives back an instant that bucket 0 is done with.
+func (q *eventQueue) release(in *instant) {
+	clear(in.slots)
+	in.slots, in.head = in.slots[:0], 0
+	q.free = append(q.free, in)
+}
+
+// refill moves the instants of the lowest non-empty bucket into lower
+// ones, with last set to the earliest of them, so that bucket 0 gets at
+// least one. It reports false when the queue is empty.
 //
-// Stale slots move with the live ones, to be dropped when they come up
-// (more): telling them apart here would read every event, each in a cache
-// line of its own (a sleep's is in its task), where moving a slot reads
-// only the bucket. The earliest slot may then be stale, and last an instant
-// at which nothing is due; peek refills again, and last never passes a
-// live event (or, with none left, peek puts it back).
+// Stale slots move with their instants, to be dropped when they come up
+// (more): the earliest instant may hold only stale ones, and last be an
+// instant at which nothing is due; peek refills again, and last never
+// passes a live event (or, with none left, peek puts it back).
 func (q *eventQueue) refill() bool {
 	i := 1
 	for i < len(q.buckets) && len(q.buckets[i]) == 0 {
@@ -130,12 +192,12 @@ func (q *eventQueue) refill() bool {
 	}
 	from := q.buckets[i]
 	q.last = from[0].when
-	for _, s := range from[1:] {
-		q.last = min(q.last, s.when)
+	for _, r := range from[1:] {
+		q.last = min(q.last, r.when)
 	}
-	for _, s := range from {
-		b := q.bucket(s.when)
-		q.buckets[b] = append(q.buckets[b], s)
+	for _, r := range from {
+		b := q.bucket(r.when)
+		q.buckets[b] = append(q.buckets[b], r)
 	}
 	clear(from)
 	q.buckets[i] = from[:0]
@@ -147,10 +209,22 @@ func (q *eventQueue) refill() bool {
 // run ahead of the simulated clock.
 func (q *eventQueue) more() bool {
 	b0 := q.buckets[0]
-	for q.head < len(b0) && b0[q.head].stale() {
-		q.head++
+	for q.cur < len(b0) {
+		in := b0[q.cur].in
+		for in.head < len(in.slots) && in.slots[in.head].stale() {
+			in.head++
+		}
+		if in.head < len(in.slots) {
+			return true
+		}
+		if q.cur == len(b0)-1 {
+			// The last instant of bucket 0 stays current: the events
+			// pushed at this time join it.
+			return false
+		}
+		q.cur++
 	}
-	return q.head < len(b0)
+	return false
 }
 
 // next returns the instant of the earliest live event; call it only after
@@ -158,23 +232,25 @@ func (q *eventQueue) more() bool {
 func (q *eventQueue) next() int64 { return q.last }
 
 // pop removes and returns the earliest live event; call it only after peek
-// reports true.
+// (or more) reports true.
 func (q *eventQueue) pop() slot {
-	s := q.buckets[0][q.head]
-	q.buckets[0][q.head] = slot{}
-	q.head++
+	in := q.buckets[0][q.cur].in
+	s := in.slots[in.head]
+	in.head++
 	s.e.queued = false
-	return s
+	return slot{when: in.when, seq: s.seq, e: s.e, gen: s.gen}
 }
 
 // all calls f for every queued slot, stale or not.
 func (q *eventQueue) all(f func(slot)) {
 	for i, b := range q.buckets {
 		if i == 0 {
-			b = b[q.head:]
+			b = b[min(q.cur, len(b)):]
 		}
-		for _, s := range b {
-			f(s)
+		for _, r := range b {
+			for _, s := range r.in.slots[r.in.head:] {
+				f(slot{when: r.when, seq: s.seq, e: s.e, gen: s.gen})
+			}
 		}
 	}
 }
