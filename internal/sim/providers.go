@@ -45,7 +45,7 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 		t.owned && t.openAt == w.cancels+1 && sameCtx(ctx, t.ctx) {
 		w.schedule(&t.sleep, w.now+int64(d))
 		t.waitOwn, t.ctxOwned = true, true
-		listAdd(&w.ownedWaiters, w.ctxPos, t)
+		waitAdd(&w.ownedWaiters, w.ctxPos, t)
 		t.parked = true
 		t.what = "sleep"
 		ok := t.yield(struct{}{})

@@ -336,7 +336,7 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 			t.waitCtx = ctx
 		}
 		t.ctxOwned = own
-		listAdd(w.waitList(t), w.ctxPos, t)
+		waitAdd(w.waitList(t), w.ctxPos, t)
 	}
 	t.parked = true
 	t.what = what
@@ -422,7 +422,7 @@ func (w *World) unready(t *task) {
 	}
 }
 
-func (w *World) waitList(t *task) *[]listEntry {
+func (w *World) waitList(t *task) *[]int32 {
 	if t.ctxOwned {
 		return &w.ownedWaiters
 	}
@@ -435,7 +435,7 @@ func (w *World) unwaitCtx(t *task) {
 	if i < 0 {
 		return
 	}
-	listRemove(w.waitList(t), w.ctxPos, int(i))
+	waitRemove(w.waitList(t), w.ctxPos, int(i))
 	if !t.waitOwn {
 		t.waitCtx = nil
 	}

@@ -7,6 +7,11 @@ package sim
 // dense array of the world's, indexed by the task's slot, rather than in
 // the task: a run resumes many tasks in turn, and the moved one would be a
 // second task's cold cache line written on every step.
+//
+// A list of context waiters holds slots alone, and the world finds a
+// waiter's task by its slot (slotTask) only when it polls: a sleep joins
+// and leaves such a list, and an entry without pointers is a third the
+// size and needs no write barrier.
 
 // A listEntry is a task in a list, with what the scheduler needs to
 // resume it at hand: the scheduler reaches the task's own fields only once
@@ -24,16 +29,19 @@ func (w *World) newSlot(t *task) {
 	if n := len(w.freeSlots); n > 0 {
 		t.slot = w.freeSlots[n-1]
 		w.freeSlots = w.freeSlots[:n-1]
-		return
+	} else {
+		t.slot = int32(len(w.readyPos))
+		w.readyPos = append(w.readyPos, -1)
+		w.ctxPos = append(w.ctxPos, -1)
+		w.slotTask = append(w.slotTask, nil)
 	}
-	t.slot = int32(len(w.readyPos))
-	w.readyPos = append(w.readyPos, -1)
-	w.ctxPos = append(w.ctxPos, -1)
+	w.slotTask[t.slot] = t
 }
 
 // freeSlot gives t's slot back; t is in no list, and it must never be
 // put in one again.
 func (w *World) freeSlot(t *task) {
+	w.slotTask[t.slot] = nil
 	w.freeSlots = append(w.freeSlots, t.slot)
 }
 
@@ -54,5 +62,26 @@ func listRemove(list *[]listEntry, pos []int32, i int) {
 		pos[m.slot] = int32(i)
 	}
 	l[last] = listEntry{}
+	*list = l[:last]
+}
+
+// waitAdd appends t to a list of context waiters, recording its position
+// in pos.
+func waitAdd(list *[]int32, pos []int32, t *task) {
+	pos[t.slot] = int32(len(*list))
+	*list = append(*list, t.slot)
+}
+
+// waitRemove removes the entry at i from a list of context waiters, moving
+// the last one in.
+func waitRemove(list *[]int32, pos []int32, i int) {
+	l := *list
+	last := len(l) - 1
+	pos[l[i]] = -1
+	if i != last {
+		m := l[last]
+		l[i] = m
+		pos[m] = int32(i)
+	}
 	*list = l[:last]
 }

@@ -19,28 +19,40 @@ import (
 // positions kept by slot disagree.
 func (w *World) checkLists() error {
 	inList := make(map[int32]bool)
-	for _, l := range []struct {
-		name    string
-		entries []listEntry
-		pos     []int32
-	}{{"ready", w.ready, w.readyPos}, {"owned waiters", w.ownedWaiters, w.ctxPos}, {"foreign waiters", w.foreignWaiters, w.ctxPos}} {
-		for i, e := range l.entries {
-			switch {
-			case e.slot != e.t.slot || e.id != e.t.id:
-				return fmt.Errorf("%s[%d] holds slot %d and id %d for task %d of slot %d", l.name, i, e.slot, e.id, e.t.id, e.t.slot)
-			case int(l.pos[e.slot]) != i:
-				return fmt.Errorf("%s[%d] is task %d, whose position reads %d", l.name, i, e.t.id, l.pos[e.slot])
-			case e.t.finished:
-				return fmt.Errorf("%s[%d] is task %d, which finished", l.name, i, e.t.id)
-			}
-			if l.name == "ready" {
-				inList[e.slot] = true
-			}
+	for i, e := range w.ready {
+		switch {
+		case e.slot != e.t.slot || e.id != e.t.id:
+			return fmt.Errorf("ready[%d] holds slot %d and id %d for task %d of slot %d", i, e.slot, e.id, e.t.id, e.t.slot)
+		case int(w.readyPos[e.slot]) != i:
+			return fmt.Errorf("ready[%d] is task %d, whose position reads %d", i, e.t.id, w.readyPos[e.slot])
+		case e.t.finished:
+			return fmt.Errorf("ready[%d] is task %d, which finished", i, e.t.id)
 		}
+		inList[e.slot] = true
 	}
 	for slot, i := range w.readyPos {
 		if i >= 0 && !inList[int32(slot)] {
 			return fmt.Errorf("slot %d reads ready at %d, and no ready task has it", slot, i)
+		}
+	}
+	for _, l := range []struct {
+		name  string
+		slots []int32
+	}{{"owned waiters", w.ownedWaiters}, {"foreign waiters", w.foreignWaiters}} {
+		for i, slot := range l.slots {
+			t := w.slotTask[slot]
+			switch {
+			case t == nil:
+				return fmt.Errorf("%s[%d] holds slot %d, which no task has", l.name, i, slot)
+			case t.slot != slot:
+				return fmt.Errorf("%s[%d] holds slot %d, whose task %d has slot %d", l.name, i, slot, t.id, t.slot)
+			case int(w.ctxPos[slot]) != i:
+				return fmt.Errorf("%s[%d] is task %d, whose position reads %d", l.name, i, t.id, w.ctxPos[slot])
+			case t.finished:
+				return fmt.Errorf("%s[%d] is task %d, which finished", l.name, i, t.id)
+			case !t.parked:
+				return fmt.Errorf("%s[%d] is task %d, which is not parked", l.name, i, t.id)
+			}
 		}
 	}
 	return nil

@@ -86,6 +86,7 @@ type World struct {
 	readyPos  []int32
 	ctxPos    []int32
 	freeSlots []int32
+	slotTask  []*task   // the task of each slot in use
 	pool      []*worker // idle workers, for the next tasks started
 	// abandoned is set when RunGuarded gave up on the run: a task escaped,
 	// the run must never run user code again (see givenUp), and its
@@ -112,8 +113,8 @@ type World struct {
 	// cancelled, so owned waiters are polled only then. Any other context
 	// may be cancelled by code the simulation cannot see, so its waiters
 	// are polled whenever no task is ready.
-	ownedWaiters   []listEntry
-	foreignWaiters []listEntry
+	ownedWaiters   []int32 // slots (tasklist.go)
+	foreignWaiters []int32
 	owned          map[<-chan struct{}]struct{}
 	cancelled      bool
 	cancels        uint64 // calls of cancelOwned
@@ -392,10 +393,10 @@ func (w *World) pollContexts() bool {
 	return woke
 }
 
-func (w *World) poll(list *[]listEntry) bool {
+func (w *World) poll(list *[]int32) bool {
 	woke := false
 	for i := 0; i < len(*list); {
-		t := (*list)[i].t
+		t := w.slotTask[(*list)[i]]
 		select {
 		case <-t.waitingOn().Done():
 			t.ctxWoke = true // its park returns the context's error
