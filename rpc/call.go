@@ -232,14 +232,14 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 	return x, nil
 }
 
-// encode writes x's request frame: req, as the codec takes it (see
-// message), encoded for x's target.
-func (x *call) encode(req any) error {
+// encode writes x's request frame: the request in b, encoded for x's
+// target.
+func encode[Req any](x *call, b *msgBox[Req]) error {
 	t := x.t
 	frame, at := wire.Begin(x.frame[:0], wire.Token(x.target))
 	frame = append(frame, kindRequest)
 	frame = append(frame, x.tok[:]...)
-	frame, err := t.cfg.Codec.Append(frame, req)
+	frame, err := b.appendTo(t, frame)
 	if err == nil {
 		frame, err = wire.Finish(frame, at, t.cfg.MaxPayload)
 	}

@@ -153,7 +153,7 @@ func (c *conn) queueFrame(tok Token, payload []byte) {
 // queueMessage queues a frame for tok whose payload is kind, then v
 // encoded, or, if v is nil, msg. It reports false when c is closed, and
 // an error when v does not encode or is too large; nothing is queued then.
-func (c *conn) queueMessage(tok Token, kind byte, v any, msg string) (bool, error) {
+func (c *conn) queueMessage(tok Token, kind byte, v appender, msg string) (bool, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -163,7 +163,7 @@ func (c *conn) queueMessage(tok Token, kind byte, v any, msg string) (bool, erro
 	out = append(out, kind)
 	var err error
 	if v != nil {
-		out, err = c.t.cfg.Codec.Append(out, v)
+		out, err = v.appendTo(c.t, out)
 	} else {
 		out = append(out, msg...)
 	}
@@ -368,7 +368,7 @@ func (c *conn) returnReading() {
 // answers of endpoints not found) and what no caller is writing.
 func (c *conn) write() error {
 	for {
-		if err := c.flush(); err != nil {
+		if err := c.flush(nil); err != nil {
 			return err
 		}
 		c.mu.Lock()
@@ -389,14 +389,26 @@ func (c *conn) write() error {
 // reader never calls it, so it never waits on a full send buffer: two
 // peers that both wait for the other to read would wait forever.
 func (c *conn) send() {
-	if err := c.flush(); err != nil {
+	if err := c.flush(nil); err != nil {
+		c.close(err)
+	}
+}
+
+// sendCall is send for the caller of x, whose request it just queued on
+// the peer.
+func (c *conn) sendCall(x *call) {
+	if err := c.flush(x); err != nil {
 		c.close(err)
 	}
 }
 
 // flush writes everything queued for c, unless another task is writing,
-// and returns the write's error.
-func (c *conn) flush() error {
+// and returns the write's error. own, when not nil, is the call whose
+// caller flushes: when its request is all there is to write, it is
+// written from the call's own frame, not copied into the connection's
+// buffer first. Only its caller may do that: the frame is the call's,
+// reused once the caller is done with it.
+func (c *conn) flush(own *call) error {
 	c.mu.Lock()
 	if c.writing || c.closed {
 		c.mu.Unlock()
@@ -406,12 +418,19 @@ func (c *conn) flush() error {
 	buf := c.take()
 	c.mu.Unlock()
 	for {
+		frames := buf
 		if c.peer != nil {
-			buf = c.peer.takePending(buf, c)
+			if own != nil && len(buf) == 0 && c.peer.takeOnly(c, own) {
+				frames = own.frame
+			} else {
+				buf = c.peer.takePending(buf, c)
+				frames = buf
+			}
+			own = nil
 		}
 		var err error
-		if len(buf) > 0 {
-			_, err = c.nc.Write(buf)
+		if len(frames) > 0 {
+			_, err = c.nc.Write(frames)
 			c.sent.Add(1)
 		}
 		c.mu.Lock()

@@ -140,6 +140,7 @@ type Transport struct {
 	// handlers run inline in their connection's reader (see reader).
 	onPark func(fn func())
 	sim    bool // in a simulation: the locks are off (see mutex)
+	json   bool // the codec is a JSONCodec (see msgBox)
 
 	mu        mutex
 	closed    bool
@@ -208,6 +209,7 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 	}); ok {
 		t.spawn = h.Spawner()
 	}
+	_, t.json = cfg.Codec.(JSONCodec)
 	if h, ok := p.Task.(interface{ OnPark(fn func()) }); ok {
 		t.onPark, t.sim = h.OnPark, true
 		t.mu.off = true

@@ -201,7 +201,9 @@ func (d *Decoder) fill(need int, length uint32) error {
 	// Move what is buffered to the front, and grow the buffer when the
 	// frame does not fit: by doubling, capped at the frame's size, so
 	// that memory follows what arrives.
-	if d.head > 0 {
+	if d.head == d.tail {
+		d.head, d.tail = 0, 0 // nothing to move, as after a whole frame
+	} else if d.head > 0 {
 		d.tail = copy(d.buf, d.buf[d.head:d.tail])
 		d.head = 0
 	}
