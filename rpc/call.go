@@ -342,12 +342,16 @@ func (t *Transport) readOwnReply(ctx context.Context, x *call) {
 			ok = false
 			break
 		}
-		t.dispatch(c, Token(tok), payload)
+		if Token(tok) == x.tok {
+			x.receive(c, x.tok, payload) // as dispatch would: x waits for it
+		} else {
+			t.dispatch(c, Token(tok), payload)
+		}
 	}
 	c.readCtx, x.readOn = nil, nil
 	if ok {
 		c.rstate = readHeld
-		t.onPark(c.giveBack)
+		t.parker.OnPark(c.giveBack)
 	} else {
 		c.returnReading()
 	}

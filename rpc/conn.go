@@ -347,7 +347,7 @@ func (c *conn) takeLent(x *call) {
 		return
 	}
 	c.rstate, c.lentTo = readHeld, nil
-	c.t.onPark(c.giveBack)
+	c.t.parker.OnPark(c.giveBack)
 }
 
 // returnHeld gives the reading back to the reader task when the task

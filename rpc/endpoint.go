@@ -112,7 +112,7 @@ func (s *server[Req, Resp]) worker() (w *worker[Req, Resp], fresh bool) {
 	w = &worker[Req, Resp]{pr: promise{t: s.t, from: s.tok, mu: mutex{off: s.t.sim}}}
 	w.req.init(s.t)
 	w.resp.init(s.t)
-	if s.t.onPark == nil {
+	if s.t.parker == nil {
 		w.wake = providers.NewChan[struct{}](s.t.p.Task, 1)
 	}
 	return w, true
@@ -186,13 +186,13 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 		w.req.v = zero
 		w.pr.inReader = true
 		s.undecodable(&w.pr, err)
-		if !fresh || s.t.onPark != nil {
+		if !fresh || s.t.parker != nil {
 			s.idled(w)
 		}
 		return
 	}
 	switch {
-	case s.t.onPark == nil:
+	case s.t.parker == nil:
 		s.run(w, fresh)
 	case c.rstate == readByCaller:
 		// A caller reads for its reply, and cannot hand its reading on
@@ -217,7 +217,7 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
 	r := c.rd
 	r.handling = true
-	s.t.onPark(r.pass)
+	s.t.parker.OnPark(r.pass)
 	s.handle(s.t.ctx, w)
 	r.handling = false // the reader's next park, in its read, passes nothing
 	s.idled(w)

@@ -136,9 +136,10 @@ type Transport struct {
 	// process, and a peer first called from a process that then crashed
 	// would die with it. It returns nil once that process has been killed.
 	spawn func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
-	// onPark is the simulation's Task.OnPark, nil in production: with it,
-	// handlers run inline in their connection's reader (see reader).
-	onPark func(fn func())
+	// parker is the simulation's Task provider, nil in production: with
+	// its OnPark, handlers run inline in their connection's reader (see
+	// reader).
+	parker parker
 	sim    bool // in a simulation: the locks are off (see mutex)
 	json   bool // the codec is a JSONCodec (see msgBox)
 
@@ -161,6 +162,10 @@ type Transport struct {
 		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
 	}
 }
+
+// A parker is a simulation's Task provider: OnPark has fn called once,
+// when the running task next gives up its turn.
+type parker interface{ OnPark(fn func()) }
 
 // A receiver takes the frames sent to a token: a served endpoint, or a
 // call waiting for its reply. payload is valid only during the call.
@@ -210,8 +215,8 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 		t.spawn = h.Spawner()
 	}
 	_, t.json = cfg.Codec.(JSONCodec)
-	if h, ok := p.Task.(interface{ OnPark(fn func()) }); ok {
-		t.onPark, t.sim = h.OnPark, true
+	if h, ok := p.Task.(parker); ok {
+		t.parker, t.sim = h, true
 		t.mu.off = true
 	}
 	t.monitor = &FailureMonitor{t: t, mu: mutex{off: t.sim}, addrs: make(map[string]*addrState), failed: make(map[endpointKey]bool)}
