@@ -57,7 +57,7 @@ type call struct {
 
 	// In a simulation: the connection whose reading was lent to the
 	// caller with the reply (conn.lend), and the one the caller reads
-	// for the reply (Transport.readOwnReply).
+	// for the reply (Transport.wait).
 	lent, readOn *conn
 }
 
@@ -248,13 +248,15 @@ func encode[Req any](x *call, b *msgBox[Req]) error {
 }
 
 // exchange sends x's request, unless encoding it failed with encErr,
-// and waits for the outcome. On success the caller decodes x.reply, then
-// hands x back with putCall; on an error, x is back already.
-func (t *Transport) exchange(ctx context.Context, x *call, encErr error, method, addr string, d time.Duration) error {
+// which then settles x. The caller waits for the outcome with wait, and
+// then calls stop, when exchange returns one (GetReplyUnlessFailedFor's
+// watch of the address). exchange does not wait itself, so that the
+// caller parks one frame higher (see wait).
+func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.Duration) (stop func()) {
 	pr, tok, target, m, frame := x.peer, x.tok, x.target, x.mode, x.frame
 	if encErr != nil {
 		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: encode the request: %w", method, target, addr, encErr))
-		return t.wait(ctx, x, tok, method, addr)
+		return nil
 	}
 	switch m {
 	case modeTry:
@@ -272,20 +274,70 @@ func (t *Transport) exchange(ctx context.Context, x *call, encErr error, method,
 	}
 	if m == modeUnlessFailed {
 		tok := tok // only this branch's copy escapes to the heap
-		stop := t.monitor.onFailedFor(addr, d, func() {
+		return t.monitor.onFailedFor(addr, d, func() {
 			x.complete(tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the address has failed for %v: the promise is broken and the request may have been delivered", method, target, addr, d)})
 		})
-		err := t.wait(ctx, x, tok, method, addr)
-		stop()
-		return err
 	}
-	return t.wait(ctx, x, tok, method, addr)
+	return nil
 }
 
-// wait waits for x's outcome. On an error, x goes back to the free list.
+// wait waits for the outcome of x, whose reply token is tok. On success
+// the caller decodes x.reply (or x.view), then hands x back with
+// putCall; on an error, x is back already.
+//
+// In a simulation, the caller first reads the connection for its reply
+// itself if it holds the connection's reading, as leader/follower
+// servers do: the reader task, which would read the reply and wake the
+// caller, a task switch a round trip, is not woken. A caller holds the
+// reading when the reader task lent it with its last reply (conn.lend),
+// until it gives up its turn other than to read; so a caller that makes
+// call after call on one connection reads every reply itself. It reads
+// whatever arrives, dispatching it as the reader task would (a request
+// then runs in a task of its own, since the caller cannot hand on its
+// reading), until x is settled, its context ends or the connection
+// fails; then it keeps the reading, or gives it back on failure. The
+// reading is done here rather than in a function of its own, and
+// roundTrip calls wait itself, not through exchange, so that the caller
+// parks under fewer frames: a task that resumes returns through each.
 func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) error {
-	if t.sim {
-		t.readOwnReply(ctx, x)
+	var c *conn
+	if t.sim { // in production, cur is the peer's, under its lock
+		c = x.peer.cur
+	}
+	if c != nil && c.rstate == readHeld {
+		// The caller parks in the read as the reader: the engine's call
+		// of returnHeld then finds the reading no longer held, and does
+		// nothing.
+		c.rstate, c.readCtx, x.readOn = readByCaller, ctx, c
+		ok := true
+		for !x.finished {
+			c.inNext = true
+			rtok, payload, err := c.dec.Next()
+			c.inNext = false
+			if err != nil {
+				if c.poked {
+					c.poked = false
+					_ = c.nc.SetReadDeadline(time.Time{})
+				}
+				if !errors.Is(err, wire.ErrInterrupted) {
+					c.readFailed(err)
+				}
+				ok = false
+				break
+			}
+			if Token(rtok) == x.tok {
+				x.receive(c, x.tok, payload) // as dispatch would: x waits for it
+			} else {
+				t.dispatch(c, Token(rtok), payload)
+			}
+		}
+		c.readCtx, x.readOn = nil, nil
+		if ok {
+			c.rstate = readHeld
+			t.parker.OnPark(c.giveBack)
+		} else {
+			c.returnReading()
+		}
 	}
 	if x.selfDone {
 		x.selfDone = false
@@ -305,56 +357,6 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		return err
 	}
 	return nil
-}
-
-// readOwnReply reads the connection for x's reply in the calling task,
-// if it holds the connection's reading, as leader/follower servers do:
-// the reader task, which would read the reply and wake the caller, a
-// task switch a round trip, is not woken. A caller holds the reading
-// when the reader task lent it with its last reply (conn.lend), until it
-// gives up its turn other than to read; so a caller that makes call
-// after call on one connection reads every reply itself. It reads
-// whatever arrives, dispatching it as the reader task would (a request
-// then runs in a task of its own, since the caller cannot hand on its
-// reading), until x is settled, its context ends or the connection
-// fails; then it keeps the reading, or gives it back on failure.
-func (t *Transport) readOwnReply(ctx context.Context, x *call) {
-	c := x.peer.cur
-	if c == nil || c.rstate != readHeld {
-		return
-	}
-	// The caller parks in the read as the reader: the engine's call of
-	// returnHeld then finds the reading no longer held, and does nothing.
-	c.rstate, c.readCtx, x.readOn = readByCaller, ctx, c
-	ok := true
-	for !x.finished {
-		c.inNext = true
-		tok, payload, err := c.dec.Next()
-		c.inNext = false
-		if err != nil {
-			if c.poked {
-				c.poked = false
-				_ = c.nc.SetReadDeadline(time.Time{})
-			}
-			if !errors.Is(err, wire.ErrInterrupted) {
-				c.readFailed(err)
-			}
-			ok = false
-			break
-		}
-		if Token(tok) == x.tok {
-			x.receive(c, x.tok, payload) // as dispatch would: x waits for it
-		} else {
-			t.dispatch(c, Token(tok), payload)
-		}
-	}
-	c.readCtx, x.readOn = nil, nil
-	if ok {
-		c.rstate = readHeld
-		t.parker.OnPark(c.giveBack)
-	} else {
-		c.returnReading()
-	}
 }
 
 // send sends msg to target at addr, unreliably, with no reply.

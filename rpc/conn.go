@@ -39,7 +39,7 @@ type conn struct {
 	readName string
 
 	// In a simulation, a caller may read its own reply (see
-	// Transport.readOwnReply). rstate says who reads; lentTo is the call
+	// Transport.wait). rstate says who reads; lentTo is the call
 	// whose caller the reading is lent to; readCtx the context of the
 	// caller that reads for its reply; inNext is set while that caller
 	// waits in the decoder, and poked when its read was cut short by a

@@ -527,7 +527,13 @@ func roundTrip[Req, Resp any](ctx context.Context, tr *Transport, method, addr s
 	err = encode(x, in)
 	var zeroReq Req
 	in.v = zeroReq
-	if err = tr.exchange(ctx, x, err, method, addr, d); err != nil {
+	rtok := x.tok
+	stop := tr.exchange(x, err, method, addr, d)
+	err = tr.wait(ctx, x, rtok, method, addr)
+	if stop != nil {
+		stop()
+	}
+	if err != nil {
 		return resp, err
 	}
 	out := box[Resp](tr, &x.respBox)

@@ -157,8 +157,18 @@ func (d *Decoder) Next() (Token, []byte, error) {
 		return tok, nil, d.err
 	}
 	// The fills are skipped when the frame is buffered already, as the
-	// frames read ahead after the first of a batch are.
+	// frames read ahead after the first of a batch are. When nothing is
+	// buffered, as after a whole frame, the first read is made here, not
+	// in fill: a read may wait, which in a simulation parks the task, and
+	// a task that resumes returns through each frame it parked under.
 	if d.tail-d.head < HeaderSize {
+		if d.head == d.tail && len(d.buf) > 0 {
+			m, err := d.r.Read(d.buf)
+			d.head, d.tail = 0, m
+			if m < HeaderSize && err != nil {
+				return tok, nil, d.fail(d.readErr(err, 0))
+			}
+		}
 		if err := d.fill(HeaderSize, 0); err != nil {
 			return tok, nil, d.fail(err)
 		}
@@ -223,20 +233,26 @@ func (d *Decoder) fill(need int, length uint32) error {
 			return nil
 		}
 		if err != nil {
-			if err == io.EOF {
-				if d.tail == 0 {
-					return io.EOF
-				}
-				l := uint64(length)
-				if length == 0 {
-					l = HeaderSize // the header itself is cut short
-				}
-				return &Error{Kind: Truncated, Length: l, Read: d.tail}
-			}
-			return err
+			return d.readErr(err, length)
 		}
 	}
 	return nil
+}
+
+// readErr is what a read's error err means while fewer bytes than needed
+// are buffered; length is as for fill.
+func (d *Decoder) readErr(err error, length uint32) error {
+	if err != io.EOF {
+		return err
+	}
+	if d.tail == 0 {
+		return io.EOF
+	}
+	l := uint64(length)
+	if length == 0 {
+		l = HeaderSize // the header itself is cut short
+	}
+	return &Error{Kind: Truncated, Length: l, Read: d.tail}
 }
 
 // Buffered returns how many bytes the decoder holds beyond the frames it
