@@ -177,7 +177,7 @@ func (t *Transport) putCall(x *call) {
 
 // newCall makes the call of a request to target at addr in mode m, its
 // reply token registered; the caller encodes the request, then has it
-// sent and waits with exchange.
+// sent with exchange and waits with wait.
 func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, error) {
 	t.mu.Lock()
 	pr := t.lastPeer // a client calls one server after another
@@ -193,7 +193,8 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 			return nil, fmt.Errorf("rpc: %s: %w", method, err)
 		}
 	}
-	if t.monitor.PermanentlyFailed(addr, target) {
+	// Only dynamic tokens are found permanently failed (notFound).
+	if !target.IsWellKnown() && t.monitor.PermanentlyFailed(addr, target) {
 		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: %w", method, target, addr, ErrEndpointNotFound)
 	}
 	t.mu.Lock()

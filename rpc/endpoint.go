@@ -295,12 +295,10 @@ func (p *promise) queue(kind byte, v appender, msg string) error {
 
 func (p *promise) settle() bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.done {
-		return false
-	}
+	first := !p.done
 	p.done = true
-	return !p.tok.IsZero()
+	p.mu.Unlock()
+	return first && !p.tok.IsZero()
 }
 
 func (p *promise) reply(v appender) error {
