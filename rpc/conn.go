@@ -113,17 +113,25 @@ func (r counter) Read(p []byte) (int, error) {
 	var n int
 	var err error
 	if ctx := c.readCtx; ctx != nil {
-		// A caller reads for its reply: its context, or a poke when the
-		// call ended otherwise, interrupts the read, not the stream.
 		n, err = c.ctxReader.ReadContext(ctx, p)
-		if err != nil && (ctx.Err() != nil || c.poked && errors.Is(err, os.ErrDeadlineExceeded)) {
-			err = fmt.Errorf("rpc: %w: %w", wire.ErrInterrupted, err)
+		if err != nil {
+			err = c.interrupted(ctx, err)
 		}
 	} else {
 		n, err = c.nc.Read(p)
 	}
 	c.recvd.Add(uint64(n))
 	return n, err
+}
+
+// interrupted is err, the error of a caller's read for its reply, marked
+// as an interruption of the read, not an end of the stream, when the
+// caller's context ended or the call ended otherwise (a poke).
+func (c *conn) interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil || c.poked && errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("rpc: %w: %w", wire.ErrInterrupted, err)
+	}
+	return err
 }
 
 // remote is the peer's address: the one dialled, or the one the
@@ -309,6 +317,15 @@ func (r *reader) run(context.Context) error {
 				return nil
 			}
 			continue
+		}
+		if c.dec.Buffered() == 0 {
+			// The first read of a frame, made here rather than in Next
+			// (see wire.Decoder.Free), as counter's.
+			if b := c.dec.Free(); len(b) > 0 {
+				n, err := c.nc.Read(b)
+				c.recvd.Add(uint64(n))
+				c.dec.Filled(n, err)
+			}
 		}
 		tok, payload, err := c.dec.Next()
 		if err != nil {

@@ -136,6 +136,7 @@ type Decoder struct {
 	head int // start of unconsumed bytes
 	tail int // end of buffered bytes
 	err  error
+	read error // the error of a read made for Next (see Filled)
 }
 
 // NewDecoder returns a decoder of the frames of r whose payloads are at
@@ -161,6 +162,12 @@ func (d *Decoder) Next() (Token, []byte, error) {
 	// buffered, as after a whole frame, the first read is made here, not
 	// in fill: a read may wait, which in a simulation parks the task, and
 	// a task that resumes returns through each frame it parked under.
+	if err := d.read; err != nil {
+		d.read = nil
+		if d.tail-d.head < HeaderSize {
+			return tok, nil, d.fail(d.readErr(err, 0))
+		}
+	}
 	if d.tail-d.head < HeaderSize {
 		if d.head == d.tail && len(d.buf) > 0 {
 			m, err := d.r.Read(d.buf)
@@ -253,6 +260,26 @@ func (d *Decoder) readErr(err error, length uint32) error {
 		l = HeaderSize // the header itself is cut short
 	}
 	return &Error{Kind: Truncated, Length: l, Read: d.tail}
+}
+
+// Free returns the decoder's buffer after what it holds, for a read made
+// for Next by its caller (then Filled) when it holds nothing: a read may
+// wait, which in a simulation parks the task, and a task that resumes
+// returns through each frame it parked under. It is empty until the
+// first call of Next.
+func (d *Decoder) Free() []byte {
+	if d.head == d.tail {
+		d.head, d.tail = 0, 0
+	}
+	return d.buf[d.tail:]
+}
+
+// Filled records a read into Free's slice, of n bytes and err, for the
+// next call of Next, which takes it as a read of its own: the first read
+// of a frame, as Next would have made it.
+func (d *Decoder) Filled(n int, err error) {
+	d.tail += n
+	d.read = err
 }
 
 // Buffered returns how many bytes the decoder holds beyond the frames it
