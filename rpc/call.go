@@ -298,7 +298,7 @@ func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.
 // reading), until x is settled, its context ends or the connection
 // fails; then it keeps the reading, or gives it back on failure. The
 // reading is done here rather than in a function of its own, and
-// roundTrip calls wait itself, not through exchange, so that the caller
+// the methods call wait themselves (see start), so that the caller
 // parks under fewer frames: a task that resumes returns through each.
 func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) error {
 	var c *conn

@@ -476,7 +476,11 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //	ctx's error (wrapped)        zero or one times
 //	ErrClosed, an encode error   zero times
 func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
-	return roundTrip[Req, Resp](ctx, tr, "TryGetReply", e.Addr, e.Token, req, modeTry, 0)
+	x, stop, err := start(tr, "TryGetReply", e.Addr, e.Token, &req, modeTry, 0)
+	if x != nil {
+		err = tr.wait(ctx, x, x.tok, "TryGetReply", e.Addr)
+	}
+	return finish[Resp](tr, x, stop, err, "TryGetReply", e.Addr, e.Token)
 }
 
 // GetReply sends req and waits for the reply, resending the request on
@@ -496,7 +500,11 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	ctx's error (wrapped)        zero or more times
 //	ErrClosed, an encode error   zero times
 func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
-	return roundTrip[Req, Resp](ctx, tr, "GetReply", e.Addr, e.Token, req, modeReliable, 0)
+	x, stop, err := start(tr, "GetReply", e.Addr, e.Token, &req, modeReliable, 0)
+	if x != nil {
+		err = tr.wait(ctx, x, x.tok, "GetReply", e.Addr)
+	}
+	return finish[Resp](tr, x, stop, err, "GetReply", e.Addr, e.Token)
 }
 
 // GetReplyUnlessFailedFor is GetReply that gives up when the server has
@@ -511,23 +519,39 @@ func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Re
 //	ErrBrokenPromise and ErrMaybeDelivered zero or more times; the server failed
 //	the rest                               as GetReply
 func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Transport, req Req, d time.Duration) (Resp, error) {
-	return roundTrip[Req, Resp](ctx, tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, req, modeUnlessFailed, d)
+	x, stop, err := start(tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, &req, modeUnlessFailed, d)
+	if x != nil {
+		err = tr.wait(ctx, x, x.tok, "GetReplyUnlessFailedFor", e.Addr)
+	}
+	return finish[Resp](tr, x, stop, err, "GetReplyUnlessFailedFor", e.Addr, e.Token)
 }
 
-func roundTrip[Req, Resp any](ctx context.Context, tr *Transport, method, addr string, tok Token, req Req, m mode, d time.Duration) (Resp, error) {
-	var resp Resp
-	x, err := tr.newCall(method, addr, tok, m)
+// The three methods that wait for a reply do so in three steps, start,
+// Transport.wait and finish, each called from the method itself: the
+// caller parks in wait, and a task that resumes returns through each
+// frame it parked under.
+
+// start makes the call of req to tok at addr in mode m and sends it. On
+// an error x is nil; otherwise the caller waits for x with wait, then
+// finishes it.
+func start[Req any](tr *Transport, method, addr string, tok Token, req *Req, m mode, d time.Duration) (x *call, stop func(), err error) {
+	x, err = tr.newCall(method, addr, tok, m)
 	if err != nil {
-		return resp, err
+		return nil, nil, err
 	}
 	in := box[Req](tr, &x.reqBox)
-	in.v = req
+	in.v = *req
 	err = encode(x, in)
 	var zeroReq Req
 	in.v = zeroReq
-	rtok := x.tok
-	stop := tr.exchange(x, err, method, addr, d)
-	err = tr.wait(ctx, x, rtok, method, addr)
+	return x, tr.exchange(x, err, method, addr, d), nil
+}
+
+// finish ends the call x to tok at addr that start made and wait waited
+// for with the outcome err: it stops the watch that start returned, and
+// decodes the reply.
+func finish[Resp any](tr *Transport, x *call, stop func(), err error, method, addr string, tok Token) (Resp, error) {
+	var resp Resp
 	if stop != nil {
 		stop()
 	}
