@@ -93,9 +93,9 @@ func TestParkOnAContextOfAValueType(t *testing.T) {
 	require.NoError(t, res.Err)
 }
 
-// Only the context the task last found open is taken to be open without
-// a look: another context the simulation owns may have been done before
-// the task last found its own open, and a wait on it returns at once.
+// Only the task's own context is taken to be open without a look: another
+// context the simulation owns may have been done before the task last
+// found its own open, and a wait on it returns at once.
 func TestParkLooksAtAnotherContextDoneBefore(t *testing.T) {
 	res := run(1, func(ctx context.Context, p providers.Providers) error {
 		other, cancel := p.Time.WithTimeout(ctx, time.Second)
@@ -107,69 +107,4 @@ func TestParkLooksAtAnotherContextDoneBefore(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, res.Err)
-}
-
-// A task that waits again and again on one context the simulation owns,
-// not its own (a caller's, as the rpc transport's reads have it), takes
-// it to be open without a look only while the simulation cancelled
-// nothing since the task found it open. Each case has the task find
-// other open at 1s, then do something else while other ends, or turn to
-// a context that ended before; the next wait, on the ended context, must
-// return at once.
-func TestParkSeesAnotherContextEndWhileAwayFromIt(t *testing.T) {
-	cases := []struct {
-		name string
-		// away runs once the task found other open, at 1s; other's
-		// deadline is at 2s, third was cancelled at 0s. It returns the
-		// context to wait on next.
-		away func(ctx, other, third context.Context, cancelOther context.CancelFunc, p providers.Providers) context.Context
-	}{{
-		name: "it cancels other itself",
-		away: func(_, other, _ context.Context, cancelOther context.CancelFunc, _ providers.Providers) context.Context {
-			cancelOther()
-			return other
-		},
-	}, {
-		name: "other's deadline passes while it waits on its own context",
-		away: func(ctx, other, _ context.Context, _ context.CancelFunc, p providers.Providers) context.Context {
-			require.NoError(t, p.Time.Sleep(ctx, 2*time.Second))
-			return other
-		},
-	}, {
-		name: "other's deadline passes while it waits on no context",
-		away: func(ctx, other, _ context.Context, _ context.CancelFunc, p providers.Providers) context.Context {
-			require.NoError(t, p.Time.Sleep(context.WithoutCancel(ctx), 2*time.Second))
-			return other
-		},
-	}, {
-		name: "a third context ended before it found other open",
-		away: func(_, _, third context.Context, _ context.CancelFunc, _ providers.Providers) context.Context {
-			return third
-		},
-	}}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			w := New(Config{Seed: 1})
-			var got error
-			var took time.Duration
-			res := w.Run(func(ctx context.Context, p providers.Providers) error {
-				third, cancelThird := w.WithCancel(ctx)
-				cancelThird()
-				other, cancelOther := p.Time.WithTimeout(ctx, 2*time.Second)
-				defer cancelOther()
-				h := p.Task.Go(ctx, "waiter", func(ctx context.Context) error {
-					require.NoError(t, p.Time.Sleep(other, time.Second), "other is open at 1s")
-					next := c.away(ctx, other, third, cancelOther, p)
-					before := w.Now()
-					got = p.Time.Sleep(next, time.Hour)
-					took = w.Now() - before
-					return nil
-				})
-				return h.Join(ctx)
-			})
-			require.NoError(t, res.Err)
-			assert.Error(t, got, "the wait on an ended context fails")
-			assert.Zero(t, took, "the wait on an ended context returned at once")
-		})
-	}
 }

@@ -40,7 +40,7 @@ type task struct {
 	sleep    event
 	slot     int32 // its index in w.readyPos and w.ctxPos (tasklist.go)
 	id       uint32
-	openAt   uint64                  // w.cancels+1 when its own context (or lastDone's, see openLast) was last found open
+	openAt   uint64                  // w.cancels+1 when its own context was last found open
 	next     func() (struct{}, bool) // wk.next, kept at hand for resuming
 	ctxOwned bool
 	started  bool
@@ -52,11 +52,6 @@ type task struct {
 	// inOnPark is set while onPark runs: it must not park.
 	inOnPark  bool
 	lastOwned bool // see lastDone
-	// openLast says that openAt is for the context of lastDone, not for
-	// the task's own: a task that waits again and again on one owned
-	// context of its caller's skips the look at its channel as it does
-	// for its own.
-	openLast bool
 
 	waitCtx context.Context // the context that may end the wait
 	what    string          // what a parked task waits on
@@ -298,27 +293,23 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		d = ctx.Done()
 		if d != t.lastDone {
 			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
-			if t.openLast {
-				t.openAt = 0 // it was for the last context
-			}
 		}
 		own, mine = d == nil || t.lastOwned, false
 	}
 	if d != nil {
 		// A context the simulation owns can be done only by one of its
 		// own cancel calls: if there was none since the task last found
-		// it open, it is open still, and its channel, a cold cache line,
-		// need not be read. openAt keeps that for one context: the
-		// task's own, or (openLast) the last other it waited on.
-		if !own || t.openAt != w.cancels+1 || t.openLast == mine {
+		// its own context open, it is open still, and its channel, a cold
+		// cache line, need not be read.
+		if !mine || !own || t.openAt != w.cancels+1 {
 			select {
 			case <-d:
 				t.waitGen++
 				return ctx.Err()
 			default:
 			}
-			if own {
-				t.openAt, t.openLast = w.cancels+1, !mine
+			if mine && own {
+				t.openAt = w.cancels + 1
 			}
 		}
 	}
