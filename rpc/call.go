@@ -39,7 +39,7 @@ type call struct {
 	list       *callList
 	written    bool // on the current connection
 
-	slot uint32 // in the transport's calls while it waits
+	slot uint32 // in the transport's calls, kept while the call is free too (see putCall)
 
 	// The outcome; set under the transport's mutex, and read by the
 	// caller once done has its value (or, with selfDone, at once: its
@@ -112,8 +112,6 @@ func (x *call) complete(tok Token, reply []byte, err error) bool {
 	} else {
 		x.reply = append(x.reply[:0], reply...)
 	}
-	t.calls[x.slot] = nil
-	t.freeSlots = append(t.freeSlots, x.slot)
 	pr := x.peer
 	t.mu.Unlock()
 	pr.remove(x)
@@ -163,14 +161,19 @@ func (t *Transport) newCallLocked() *call {
 }
 
 // putCall returns a settled call, whose done its caller received, to the
-// free list.
+// free list. A call keeps its slot in calls while it is free, settled
+// (finished) and with no token, so that its next use takes no slot; a
+// call that the free list does not keep gives its slot back.
 func (t *Transport) putCall(x *call) {
 	t.mu.Lock()
-	x.peer, x.tok, x.target, x.mode, x.written, x.finished, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, false, nil, false
+	x.peer, x.tok, x.target, x.mode, x.written, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, nil, false
 	x.lent, x.readOn, x.view = nil, nil, nil
 	x.frame, x.reply = x.frame[:0], x.reply[:0]
 	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
 		t.free = append(t.free, x)
+	} else {
+		t.calls[x.slot] = nil
+		t.freeSlots = append(t.freeSlots, x.slot)
 	}
 	t.mu.Unlock()
 }
@@ -202,33 +205,34 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 		t.mu.Unlock()
 		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
 	}
-	var slot uint32
-	if n := len(t.freeSlots); n > 0 {
-		slot = t.freeSlots[n-1]
-		t.freeSlots = t.freeSlots[:n-1]
-	} else if len(t.calls) < maxSlots {
-		slot = uint32(len(t.calls))
-		t.calls = append(t.calls, nil)
-	} else {
-		t.mu.Unlock()
-		return nil, fmt.Errorf("rpc: %s: %d calls wait for replies already, the most a transport keeps: %w; wait for fewer at once", method, maxSlots, ErrQueueFull)
-	}
 	var x *call
 	if n := len(t.free); n > 0 {
-		x = t.free[n-1]
+		x = t.free[n-1] // with its slot
 		t.free[n-1] = nil
 		t.free = t.free[:n-1]
 	} else {
+		var slot uint32
+		if n := len(t.freeSlots); n > 0 {
+			slot = t.freeSlots[n-1]
+			t.freeSlots = t.freeSlots[:n-1]
+		} else if len(t.calls) < maxSlots {
+			slot = uint32(len(t.calls))
+			t.calls = append(t.calls, nil)
+		} else {
+			t.mu.Unlock()
+			return nil, fmt.Errorf("rpc: %s: %d calls wait for replies already, the most a transport keeps: %w; wait for fewer at once", method, maxSlots, ErrQueueFull)
+		}
 		x = t.newCallLocked()
+		x.slot = slot
+		t.calls[slot] = x
 	}
-	x.peer, x.target, x.mode = pr, target, m
+	x.peer, x.target, x.mode, x.finished = pr, target, m, false
 	// Reply tokens are the incarnation's random base plus a count and a
 	// slot: unique in this transport, unlike any other incarnation's, and
 	// drawn without a draw from the run's stream per call.
 	t.replies++
-	x.tok, x.slot = t.replyBase, slot
-	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+(t.replies<<slotBits|uint64(slot)))
-	t.calls[slot] = x
+	x.tok = t.replyBase
+	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+(t.replies<<slotBits|uint64(x.slot)))
 	t.mu.Unlock()
 	return x, nil
 }
