@@ -39,7 +39,7 @@ type call struct {
 	list       *callList
 	written    bool // on the current connection
 
-	slot uint32 // in the transport's calls while it waits
+	slot uint32 // in the transport's calls, kept while the call is free too (see putCall)
 
 	// The outcome; set under the transport's mutex, and read by the
 	// caller once done has its value (or, with selfDone, at once: its
@@ -57,7 +57,7 @@ type call struct {
 
 	// In a simulation: the connection whose reading was lent to the
 	// caller with the reply (conn.lend), and the one the caller reads
-	// for the reply (Transport.readOwnReply).
+	// for the reply (Transport.wait).
 	lent, readOn *conn
 }
 
@@ -112,8 +112,6 @@ func (x *call) complete(tok Token, reply []byte, err error) bool {
 	} else {
 		x.reply = append(x.reply[:0], reply...)
 	}
-	t.calls[x.slot] = nil
-	t.freeSlots = append(t.freeSlots, x.slot)
 	pr := x.peer
 	t.mu.Unlock()
 	pr.remove(x)
@@ -163,21 +161,26 @@ func (t *Transport) newCallLocked() *call {
 }
 
 // putCall returns a settled call, whose done its caller received, to the
-// free list.
+// free list. A call keeps its slot in calls while it is free, settled
+// (finished) and with no token, so that its next use takes no slot; a
+// call that the free list does not keep gives its slot back.
 func (t *Transport) putCall(x *call) {
 	t.mu.Lock()
-	x.peer, x.tok, x.target, x.mode, x.written, x.finished, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, false, nil, false
+	x.peer, x.tok, x.target, x.mode, x.written, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, nil, false
 	x.lent, x.readOn, x.view = nil, nil, nil
 	x.frame, x.reply = x.frame[:0], x.reply[:0]
 	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
 		t.free = append(t.free, x)
+	} else {
+		t.calls[x.slot] = nil
+		t.freeSlots = append(t.freeSlots, x.slot)
 	}
 	t.mu.Unlock()
 }
 
 // newCall makes the call of a request to target at addr in mode m, its
 // reply token registered; the caller encodes the request, then has it
-// sent and waits with exchange.
+// sent with exchange and waits with wait.
 func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, error) {
 	t.mu.Lock()
 	pr := t.lastPeer // a client calls one server after another
@@ -193,7 +196,8 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 			return nil, fmt.Errorf("rpc: %s: %w", method, err)
 		}
 	}
-	if t.monitor.PermanentlyFailed(addr, target) {
+	// Only dynamic tokens are found permanently failed (notFound).
+	if !target.IsWellKnown() && t.monitor.PermanentlyFailed(addr, target) {
 		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: %w", method, target, addr, ErrEndpointNotFound)
 	}
 	t.mu.Lock()
@@ -201,45 +205,46 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 		t.mu.Unlock()
 		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
 	}
-	var slot uint32
-	if n := len(t.freeSlots); n > 0 {
-		slot = t.freeSlots[n-1]
-		t.freeSlots = t.freeSlots[:n-1]
-	} else if len(t.calls) < maxSlots {
-		slot = uint32(len(t.calls))
-		t.calls = append(t.calls, nil)
-	} else {
-		t.mu.Unlock()
-		return nil, fmt.Errorf("rpc: %s: %d calls wait for replies already, the most a transport keeps: %w; wait for fewer at once", method, maxSlots, ErrQueueFull)
-	}
 	var x *call
 	if n := len(t.free); n > 0 {
-		x = t.free[n-1]
+		x = t.free[n-1] // with its slot
 		t.free[n-1] = nil
 		t.free = t.free[:n-1]
 	} else {
+		var slot uint32
+		if n := len(t.freeSlots); n > 0 {
+			slot = t.freeSlots[n-1]
+			t.freeSlots = t.freeSlots[:n-1]
+		} else if len(t.calls) < maxSlots {
+			slot = uint32(len(t.calls))
+			t.calls = append(t.calls, nil)
+		} else {
+			t.mu.Unlock()
+			return nil, fmt.Errorf("rpc: %s: %d calls wait for replies already, the most a transport keeps: %w; wait for fewer at once", method, maxSlots, ErrQueueFull)
+		}
 		x = t.newCallLocked()
+		x.slot = slot
+		t.calls[slot] = x
 	}
-	x.peer, x.target, x.mode = pr, target, m
+	x.peer, x.target, x.mode, x.finished = pr, target, m, false
 	// Reply tokens are the incarnation's random base plus a count and a
 	// slot: unique in this transport, unlike any other incarnation's, and
 	// drawn without a draw from the run's stream per call.
 	t.replies++
-	x.tok, x.slot = t.replyBase, slot
-	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+(t.replies<<slotBits|uint64(slot)))
-	t.calls[slot] = x
+	x.tok = t.replyBase
+	binary.BigEndian.PutUint64(x.tok[8:], t.replyBase.lo()+(t.replies<<slotBits|uint64(x.slot)))
 	t.mu.Unlock()
 	return x, nil
 }
 
-// encode writes x's request frame: req, as the codec takes it (see
-// message), encoded for x's target.
-func (x *call) encode(req any) error {
+// encode writes x's request frame: the request in b, encoded for x's
+// target.
+func encode[Req any](x *call, b *msgBox[Req]) error {
 	t := x.t
 	frame, at := wire.Begin(x.frame[:0], wire.Token(x.target))
 	frame = append(frame, kindRequest)
 	frame = append(frame, x.tok[:]...)
-	frame, err := t.cfg.Codec.Append(frame, req)
+	frame, err := b.appendTo(t, frame)
 	if err == nil {
 		frame, err = wire.Finish(frame, at, t.cfg.MaxPayload)
 	}
@@ -248,13 +253,15 @@ func (x *call) encode(req any) error {
 }
 
 // exchange sends x's request, unless encoding it failed with encErr,
-// and waits for the outcome. On success the caller decodes x.reply, then
-// hands x back with putCall; on an error, x is back already.
-func (t *Transport) exchange(ctx context.Context, x *call, encErr error, method, addr string, d time.Duration) error {
+// which then settles x. The caller waits for the outcome with wait, and
+// then calls stop, when exchange returns one (GetReplyUnlessFailedFor's
+// watch of the address). exchange does not wait itself, so that the
+// caller parks one frame higher (see wait).
+func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.Duration) (stop func()) {
 	pr, tok, target, m, frame := x.peer, x.tok, x.target, x.mode, x.frame
 	if encErr != nil {
 		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: encode the request: %w", method, target, addr, encErr))
-		return t.wait(ctx, x, tok, method, addr)
+		return nil
 	}
 	switch m {
 	case modeTry:
@@ -272,20 +279,82 @@ func (t *Transport) exchange(ctx context.Context, x *call, encErr error, method,
 	}
 	if m == modeUnlessFailed {
 		tok := tok // only this branch's copy escapes to the heap
-		stop := t.monitor.onFailedFor(addr, d, func() {
+		return t.monitor.onFailedFor(addr, d, func() {
 			x.complete(tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the address has failed for %v: the promise is broken and the request may have been delivered", method, target, addr, d)})
 		})
-		err := t.wait(ctx, x, tok, method, addr)
-		stop()
-		return err
 	}
-	return t.wait(ctx, x, tok, method, addr)
+	return nil
 }
 
-// wait waits for x's outcome. On an error, x goes back to the free list.
+// wait waits for the outcome of x, whose reply token is tok. On success
+// the caller decodes x.reply (or x.view), then hands x back with
+// putCall; on an error, x is back already.
+//
+// In a simulation, the caller first reads the connection for its reply
+// itself if it holds the connection's reading, as leader/follower
+// servers do: the reader task, which would read the reply and wake the
+// caller, a task switch a round trip, is not woken. A caller holds the
+// reading when the reader task lent it with its last reply (conn.lend),
+// until it gives up its turn other than to read; so a caller that makes
+// call after call on one connection reads every reply itself. It reads
+// whatever arrives, dispatching it as the reader task would (a request
+// then runs in a task of its own, since the caller cannot hand on its
+// reading), until x is settled, its context ends or the connection
+// fails; then it keeps the reading, or gives it back on failure. The
+// reading is done here rather than in a function of its own, and
+// the methods call wait themselves (see start), so that the caller
+// parks under fewer frames: a task that resumes returns through each.
 func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr string) error {
-	if t.sim {
-		t.readOwnReply(ctx, x)
+	var c *conn
+	if t.sim { // in production, cur is the peer's, under its lock
+		c = x.peer.cur
+	}
+	if c != nil && c.rstate == readHeld {
+		// The caller parks in the read as the reader: the engine's call
+		// of returnHeld then finds the reading no longer held, and does
+		// nothing.
+		c.rstate, c.readCtx, x.readOn = readByCaller, ctx, c
+		ok := true
+		for !x.finished {
+			c.inNext = true
+			if c.dec.Buffered() == 0 {
+				// The first read of a frame, made here rather than in
+				// Next (see wire.Decoder.Free), as counter's.
+				if b := c.dec.Free(); len(b) > 0 {
+					n, err := c.ctxReader.ReadContext(ctx, b)
+					if err != nil {
+						err = c.interrupted(ctx, err)
+					}
+					c.recvd.Add(uint64(n))
+					c.dec.Filled(n, err)
+				}
+			}
+			rtok, payload, err := c.dec.Next()
+			c.inNext = false
+			if err != nil {
+				if c.poked {
+					c.poked = false
+					_ = c.nc.SetReadDeadline(time.Time{})
+				}
+				if !errors.Is(err, wire.ErrInterrupted) {
+					c.readFailed(err)
+				}
+				ok = false
+				break
+			}
+			if Token(rtok) == x.tok {
+				x.receive(c, x.tok, payload) // as dispatch would: x waits for it
+			} else {
+				t.dispatch(c, Token(rtok), payload)
+			}
+		}
+		c.readCtx, x.readOn = nil, nil
+		if ok {
+			c.rstate = readHeld
+			t.parker.OnPark(c.giveBack)
+		} else {
+			c.returnReading()
+		}
 	}
 	if x.selfDone {
 		x.selfDone = false
@@ -305,52 +374,6 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		return err
 	}
 	return nil
-}
-
-// readOwnReply reads the connection for x's reply in the calling task,
-// if it holds the connection's reading, as leader/follower servers do:
-// the reader task, which would read the reply and wake the caller, a
-// task switch a round trip, is not woken. A caller holds the reading
-// when the reader task lent it with its last reply (conn.lend), until it
-// gives up its turn other than to read; so a caller that makes call
-// after call on one connection reads every reply itself. It reads
-// whatever arrives, dispatching it as the reader task would (a request
-// then runs in a task of its own, since the caller cannot hand on its
-// reading), until x is settled, its context ends or the connection
-// fails; then it keeps the reading, or gives it back on failure.
-func (t *Transport) readOwnReply(ctx context.Context, x *call) {
-	c := x.peer.cur
-	if c == nil || c.rstate != readHeld {
-		return
-	}
-	// The caller parks in the read as the reader: the engine's call of
-	// returnHeld then finds the reading no longer held, and does nothing.
-	c.rstate, c.readCtx, x.readOn = readByCaller, ctx, c
-	ok := true
-	for !x.finished {
-		c.inNext = true
-		tok, payload, err := c.dec.Next()
-		c.inNext = false
-		if err != nil {
-			if c.poked {
-				c.poked = false
-				_ = c.nc.SetReadDeadline(time.Time{})
-			}
-			if !errors.Is(err, wire.ErrInterrupted) {
-				c.readFailed(err)
-			}
-			ok = false
-			break
-		}
-		t.dispatch(c, Token(tok), payload)
-	}
-	c.readCtx, x.readOn = nil, nil
-	if ok {
-		c.rstate = readHeld
-		t.onPark(c.giveBack)
-	} else {
-		c.returnReading()
-	}
 }
 
 // send sends msg to target at addr, unreliably, with no reply.

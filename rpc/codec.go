@@ -51,6 +51,46 @@ func (JSONCodec) Decode(data []byte, v any) error {
 	return json.Unmarshal(data, v)
 }
 
+// msgBox holds a message for the codec, where a pointer to it stays the
+// same from one message to the next (see box), and, when the codec is a
+// JSONCodec and the message has them, its binary methods, which that
+// codec would take: found once per box, not at every message.
+type msgBox[T any] struct {
+	v   T
+	app encoding.BinaryAppender
+	unm encoding.BinaryUnmarshaler
+}
+
+// init finds b's binary methods, for t's codec.
+func (b *msgBox[T]) init(t *Transport) {
+	if t.json {
+		b.app, _ = any(&b.v).(encoding.BinaryAppender)
+		b.unm, _ = any(&b.v).(encoding.BinaryUnmarshaler)
+	}
+}
+
+// appendTo appends b's message, encoded with t's codec, to dst.
+func (b *msgBox[T]) appendTo(t *Transport, dst []byte) ([]byte, error) {
+	if b.app != nil {
+		return b.app.AppendBinary(dst)
+	}
+	return t.cfg.Codec.Append(dst, message(t.cfg.Codec, &b.v))
+}
+
+// decode decodes data into b's message with t's codec.
+func (b *msgBox[T]) decode(t *Transport, data []byte) error {
+	if b.unm != nil {
+		return b.unm.UnmarshalBinary(data)
+	}
+	return t.cfg.Codec.Decode(data, &b.v)
+}
+
+// An appender appends a message encoded with a transport's codec: a
+// msgBox.
+type appender interface {
+	appendTo(t *Transport, dst []byte) ([]byte, error)
+}
+
 // message is what c is handed to encode the message v points to: v itself
 // for a JSONCodec, which then costs no allocation to box the message, and
 // the message for any other codec, as Codec documents.

@@ -39,7 +39,7 @@ type conn struct {
 	readName string
 
 	// In a simulation, a caller may read its own reply (see
-	// Transport.readOwnReply). rstate says who reads; lentTo is the call
+	// Transport.wait). rstate says who reads; lentTo is the call
 	// whose caller the reading is lent to; readCtx the context of the
 	// caller that reads for its reply; inNext is set while that caller
 	// waits in the decoder, and poked when its read was cut short by a
@@ -113,17 +113,25 @@ func (r counter) Read(p []byte) (int, error) {
 	var n int
 	var err error
 	if ctx := c.readCtx; ctx != nil {
-		// A caller reads for its reply: its context, or a poke when the
-		// call ended otherwise, interrupts the read, not the stream.
 		n, err = c.ctxReader.ReadContext(ctx, p)
-		if err != nil && (ctx.Err() != nil || c.poked && errors.Is(err, os.ErrDeadlineExceeded)) {
-			err = fmt.Errorf("rpc: %w: %w", wire.ErrInterrupted, err)
+		if err != nil {
+			err = c.interrupted(ctx, err)
 		}
 	} else {
 		n, err = c.nc.Read(p)
 	}
 	c.recvd.Add(uint64(n))
 	return n, err
+}
+
+// interrupted is err, the error of a caller's read for its reply, marked
+// as an interruption of the read, not an end of the stream, when the
+// caller's context ended or the call ended otherwise (a poke).
+func (c *conn) interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil || c.poked && errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("rpc: %w: %w", wire.ErrInterrupted, err)
+	}
+	return err
 }
 
 // remote is the peer's address: the one dialled, or the one the
@@ -153,7 +161,7 @@ func (c *conn) queueFrame(tok Token, payload []byte) {
 // queueMessage queues a frame for tok whose payload is kind, then v
 // encoded, or, if v is nil, msg. It reports false when c is closed, and
 // an error when v does not encode or is too large; nothing is queued then.
-func (c *conn) queueMessage(tok Token, kind byte, v any, msg string) (bool, error) {
+func (c *conn) queueMessage(tok Token, kind byte, v appender, msg string) (bool, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -163,7 +171,7 @@ func (c *conn) queueMessage(tok Token, kind byte, v any, msg string) (bool, erro
 	out = append(out, kind)
 	var err error
 	if v != nil {
-		out, err = c.t.cfg.Codec.Append(out, v)
+		out, err = v.appendTo(c.t, out)
 	} else {
 		out = append(out, msg...)
 	}
@@ -310,6 +318,15 @@ func (r *reader) run(context.Context) error {
 			}
 			continue
 		}
+		if c.dec.Buffered() == 0 {
+			// The first read of a frame, made here rather than in Next
+			// (see wire.Decoder.Free), as counter's.
+			if b := c.dec.Free(); len(b) > 0 {
+				n, err := c.nc.Read(b)
+				c.recvd.Add(uint64(n))
+				c.dec.Filled(n, err)
+			}
+		}
 		tok, payload, err := c.dec.Next()
 		if err != nil {
 			c.readFailed(err)
@@ -347,7 +364,7 @@ func (c *conn) takeLent(x *call) {
 		return
 	}
 	c.rstate, c.lentTo = readHeld, nil
-	c.t.onPark(c.giveBack)
+	c.t.parker.OnPark(c.giveBack)
 }
 
 // returnHeld gives the reading back to the reader task when the task
@@ -368,7 +385,7 @@ func (c *conn) returnReading() {
 // answers of endpoints not found) and what no caller is writing.
 func (c *conn) write() error {
 	for {
-		if err := c.flush(); err != nil {
+		if err := c.flush(nil); err != nil {
 			return err
 		}
 		c.mu.Lock()
@@ -389,14 +406,26 @@ func (c *conn) write() error {
 // reader never calls it, so it never waits on a full send buffer: two
 // peers that both wait for the other to read would wait forever.
 func (c *conn) send() {
-	if err := c.flush(); err != nil {
+	if err := c.flush(nil); err != nil {
+		c.close(err)
+	}
+}
+
+// sendCall is send for the caller of x, whose request it just queued on
+// the peer.
+func (c *conn) sendCall(x *call) {
+	if err := c.flush(x); err != nil {
 		c.close(err)
 	}
 }
 
 // flush writes everything queued for c, unless another task is writing,
-// and returns the write's error.
-func (c *conn) flush() error {
+// and returns the write's error. own, when not nil, is the call whose
+// caller flushes: when its request is all there is to write, it is
+// written from the call's own frame, not copied into the connection's
+// buffer first. Only its caller may do that: the frame is the call's,
+// reused once the caller is done with it.
+func (c *conn) flush(own *call) error {
 	c.mu.Lock()
 	if c.writing || c.closed {
 		c.mu.Unlock()
@@ -406,12 +435,19 @@ func (c *conn) flush() error {
 	buf := c.take()
 	c.mu.Unlock()
 	for {
+		frames := buf
 		if c.peer != nil {
-			buf = c.peer.takePending(buf, c)
+			if own != nil && len(buf) == 0 && c.peer.takeOnly(c, own) {
+				frames = own.frame
+			} else {
+				buf = c.peer.takePending(buf, c)
+				frames = buf
+			}
+			own = nil
 		}
 		var err error
-		if len(buf) > 0 {
-			_, err = c.nc.Write(buf)
+		if len(frames) > 0 {
+			_, err = c.nc.Write(frames)
 			c.sent.Add(1)
 		}
 		c.mu.Lock()

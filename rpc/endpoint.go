@@ -93,8 +93,8 @@ const maxIdle = 16
 // (and no wake).
 type worker[Req, Resp any] struct {
 	wake *providers.Chan[struct{}]
-	req  Req
-	resp Resp
+	req  msgBox[Req]
+	resp msgBox[Resp]
 	pr   promise
 }
 
@@ -109,22 +109,25 @@ func (s *server[Req, Resp]) worker() (w *worker[Req, Resp], fresh bool) {
 		return w, false
 	}
 	s.mu.Unlock()
-	if s.t.onPark != nil {
-		return &worker[Req, Resp]{}, true
+	w = &worker[Req, Resp]{pr: promise{t: s.t, from: s.tok, mu: mutex{off: s.t.sim}}}
+	w.req.init(s.t)
+	w.resp.init(s.t)
+	if s.t.parker == nil {
+		w.wake = providers.NewChan[struct{}](s.t.p.Task, 1)
 	}
-	return &worker[Req, Resp]{wake: providers.NewChan[struct{}](s.t.p.Task, 1)}, true
+	return w, true
 }
 
 // idled puts w back on the idle list, unless the list is full; it
 // reports whether it did.
 func (s *server[Req, Resp]) idled(w *worker[Req, Resp]) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.idle) >= maxIdle {
-		return false
+	ok := len(s.idle) < maxIdle
+	if ok {
+		s.idle = append(s.idle, w)
 	}
-	s.idle = append(s.idle, w)
-	return true
+	s.mu.Unlock()
+	return ok
 }
 
 // run has w handle the request it holds: a fresh worker starts its task,
@@ -176,19 +179,20 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 	}
 	w, fresh := s.worker()
 	var zero Req
-	w.req = zero
-	w.pr = promise{t: t, c: c, tok: tok, from: s.tok, mu: mutex{off: t.sim}}
-	if err := t.cfg.Codec.Decode(body, &w.req); err != nil {
-		w.req = zero
+	w.req.v = zero
+	// The promise's transport, endpoint and mutex stay from the last.
+	w.pr.c, w.pr.tok, w.pr.inReader, w.pr.done = c, tok, false, false
+	if err := w.req.decode(t, body); err != nil {
+		w.req.v = zero
 		w.pr.inReader = true
 		s.undecodable(&w.pr, err)
-		if !fresh || s.t.onPark != nil {
+		if !fresh || s.t.parker != nil {
 			s.idled(w)
 		}
 		return
 	}
 	switch {
-	case s.t.onPark == nil:
+	case s.t.parker == nil:
 		s.run(w, fresh)
 	case c.rstate == readByCaller:
 		// A caller reads for its reply, and cannot hand its reading on
@@ -213,7 +217,7 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
 	r := c.rd
 	r.handling = true
-	s.t.onPark(r.pass)
+	s.t.parker.OnPark(r.pass)
 	s.handle(s.t.ctx, w)
 	r.handling = false // the reader's next park, in its read, passes nothing
 	s.idled(w)
@@ -242,17 +246,17 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 		}
 		pr.breakPromise()
 	}()
-	req := w.req
+	req := w.req.v
 	var zeroReq Req
-	w.req = zeroReq
+	w.req.v = zeroReq
 	resp, err := s.h(ctx, req)
 	returned = true
 	switch {
 	case err == nil:
-		w.resp = resp
-		pr.reply(message(s.t.cfg.Codec, &w.resp))
+		w.resp.v = resp
+		pr.reply(&w.resp)
 		var zero Resp
-		w.resp = zero
+		w.resp.v = zero
 	case errors.Is(err, ErrBrokenPromise):
 		pr.breakPromise()
 	default:
@@ -276,7 +280,7 @@ type promise struct {
 }
 
 // queue queues an answer and has it written.
-func (p *promise) queue(kind byte, v any, msg string) error {
+func (p *promise) queue(kind byte, v appender, msg string) error {
 	_, err := p.c.queueMessage(p.tok, kind, v, msg)
 	if err != nil {
 		return err
@@ -291,15 +295,13 @@ func (p *promise) queue(kind byte, v any, msg string) error {
 
 func (p *promise) settle() bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.done {
-		return false
-	}
+	first := !p.done
 	p.done = true
-	return !p.tok.IsZero()
+	p.mu.Unlock()
+	return first && !p.tok.IsZero()
 }
 
-func (p *promise) reply(v any) error {
+func (p *promise) reply(v appender) error {
 	if !p.settle() {
 		return p.answered()
 	}
@@ -358,7 +360,11 @@ type Request[Req, Resp any] struct {
 // Reply answers the request with resp. A second answer returns
 // ErrAnswered. A Send's request needs no answer; answering it does
 // nothing.
-func (r *Request[Req, Resp]) Reply(resp Resp) error { return r.p.reply(resp) }
+func (r *Request[Req, Resp]) Reply(resp Resp) error {
+	b := &msgBox[Resp]{v: resp}
+	b.init(r.p.t)
+	return r.p.reply(b)
+}
 
 // Fail answers the request with an error: the caller gets a [*RemoteError]
 // with its message.
@@ -470,7 +476,11 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //	ctx's error (wrapped)        zero or one times
 //	ErrClosed, an encode error   zero times
 func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
-	return roundTrip[Req, Resp](ctx, tr, "TryGetReply", e.Addr, e.Token, req, modeTry, 0)
+	x, stop, err := start(tr, "TryGetReply", e.Addr, e.Token, &req, modeTry, 0)
+	if x != nil {
+		err = tr.wait(ctx, x, x.tok, "TryGetReply", e.Addr)
+	}
+	return finish[Resp](tr, x, stop, err, "TryGetReply", e.Addr, e.Token)
 }
 
 // GetReply sends req and waits for the reply, resending the request on
@@ -490,7 +500,11 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	ctx's error (wrapped)        zero or more times
 //	ErrClosed, an encode error   zero times
 func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
-	return roundTrip[Req, Resp](ctx, tr, "GetReply", e.Addr, e.Token, req, modeReliable, 0)
+	x, stop, err := start(tr, "GetReply", e.Addr, e.Token, &req, modeReliable, 0)
+	if x != nil {
+		err = tr.wait(ctx, x, x.tok, "GetReply", e.Addr)
+	}
+	return finish[Resp](tr, x, stop, err, "GetReply", e.Addr, e.Token)
 }
 
 // GetReplyUnlessFailedFor is GetReply that gives up when the server has
@@ -505,31 +519,53 @@ func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Re
 //	ErrBrokenPromise and ErrMaybeDelivered zero or more times; the server failed
 //	the rest                               as GetReply
 func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Transport, req Req, d time.Duration) (Resp, error) {
-	return roundTrip[Req, Resp](ctx, tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, req, modeUnlessFailed, d)
+	x, stop, err := start(tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, &req, modeUnlessFailed, d)
+	if x != nil {
+		err = tr.wait(ctx, x, x.tok, "GetReplyUnlessFailedFor", e.Addr)
+	}
+	return finish[Resp](tr, x, stop, err, "GetReplyUnlessFailedFor", e.Addr, e.Token)
 }
 
-func roundTrip[Req, Resp any](ctx context.Context, tr *Transport, method, addr string, tok Token, req Req, m mode, d time.Duration) (Resp, error) {
+// The three methods that wait for a reply do so in three steps, start,
+// Transport.wait and finish, each called from the method itself: the
+// caller parks in wait, and a task that resumes returns through each
+// frame it parked under.
+
+// start makes the call of req to tok at addr in mode m and sends it. On
+// an error x is nil; otherwise the caller waits for x with wait, then
+// finishes it.
+func start[Req any](tr *Transport, method, addr string, tok Token, req *Req, m mode, d time.Duration) (x *call, stop func(), err error) {
+	x, err = tr.newCall(method, addr, tok, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := box[Req](tr, &x.reqBox)
+	in.v = *req
+	err = encode(x, in)
+	var zeroReq Req
+	in.v = zeroReq
+	return x, tr.exchange(x, err, method, addr, d), nil
+}
+
+// finish ends the call x to tok at addr that start made and wait waited
+// for with the outcome err: it stops the watch that start returned, and
+// decodes the reply.
+func finish[Resp any](tr *Transport, x *call, stop func(), err error, method, addr string, tok Token) (Resp, error) {
 	var resp Resp
-	x, err := tr.newCall(method, addr, tok, m)
+	if stop != nil {
+		stop()
+	}
 	if err != nil {
 		return resp, err
 	}
-	in := box[Req](&x.reqBox)
-	*in = req
-	err = x.encode(message(tr.cfg.Codec, in))
-	var zeroReq Req
-	*in = zeroReq
-	if err = tr.exchange(ctx, x, err, method, addr, d); err != nil {
-		return resp, err
-	}
-	out := box[Resp](&x.respBox)
+	out := box[Resp](tr, &x.respBox)
 	data := x.reply
 	if x.view != nil {
 		data = x.view // read by the caller itself, decoded in place
 	}
-	err = tr.cfg.Codec.Decode(data, out)
-	resp = *out
-	*out = *new(Resp)
+	err = out.decode(tr, data)
+	resp = out.v
+	out.v = *new(Resp)
 	tr.putCall(x)
 	if err != nil {
 		return resp, fmt.Errorf("rpc: %s to %v at %s: decode the reply: %w", method, tok, addr, err)
@@ -537,15 +573,16 @@ func roundTrip[Req, Resp any](ctx context.Context, tr *Transport, method, addr s
 	return resp, nil
 }
 
-// box returns the *T that b holds, or a new one that it then holds: a
-// call keeps one box for its request and one for its reply, so that
-// messages reach the codec as pointers without an allocation per call
-// once the call is reused.
-func box[T any](b *any) *T {
-	if p, ok := (*b).(*T); ok {
+// box returns the box of a T that b holds, or a new one that it then
+// holds: a call keeps one box for its request and one for its reply, so
+// that messages reach the codec as pointers without an allocation per
+// call once the call is reused.
+func box[T any](t *Transport, b *any) *msgBox[T] {
+	if p, ok := (*b).(*msgBox[T]); ok {
 		return p
 	}
-	p := new(T)
+	p := new(msgBox[T])
+	p.init(t)
 	*b = p
 	return p
 }

@@ -136,8 +136,8 @@ func (p *peer) lost(c *conn, err error) {
 // the reliable requests not yet written on it, then the unreliable frames.
 func (p *peer) takePending(buf []byte, c *conn) []byte {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.cur != c {
+		p.mu.Unlock()
 		return buf
 	}
 	for x := p.relNext; x != nil; x = x.next {
@@ -147,14 +147,29 @@ func (p *peer) takePending(buf []byte, c *conn) []byte {
 	p.relNext = nil
 	buf = append(buf, p.unrel...)
 	p.unrel, p.nunrel = p.unrel[:0], 0
+	p.mu.Unlock()
 	return buf
+}
+
+// takeOnly takes x's request as written on c, when it is all that c has
+// of the peer's to write; it reports whether it did.
+func (p *peer) takeOnly(c *conn, x *call) bool {
+	p.mu.Lock()
+	ok := p.cur == c && p.relNext == x && x.next == nil && len(p.unrel) == 0
+	if ok {
+		x.written = true
+		p.relNext = nil
+	}
+	p.mu.Unlock()
+	return ok
 }
 
 // hasPending reports whether c has something of the peer's to write.
 func (p *peer) hasPending(c *conn) bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cur == c && (p.relNext != nil || len(p.unrel) > 0)
+	ok := p.cur == c && (p.relNext != nil || len(p.unrel) > 0)
+	p.mu.Unlock()
+	return ok
 }
 
 // enqueueReliable queues x's request until x is answered.
@@ -175,7 +190,7 @@ func (p *peer) enqueueReliable(x *call) error {
 	cur := p.cur
 	p.mu.Unlock()
 	if cur != nil {
-		cur.send()
+		cur.sendCall(x)
 	}
 	return nil
 }

@@ -120,8 +120,26 @@ func (c Config) withDefaults() (Config, error) {
 // reconnects, and the connections other processes opened to it, served
 // until they end. It is safe for concurrent use.
 type Transport struct {
+	// What a round trip reads comes first, in the struct's first lines
+	// with the Config after them: a task that resumes finds them cold,
+	// and the fewer lines the sooner.
+	mu     mutex
+	closed bool
+	sim    bool // in a simulation: the locks are off (see mutex)
+	json   bool // the codec is a JSONCodec (see msgBox)
+	// parker is the simulation's Task provider, nil in production: with
+	// its OnPark, handlers run inline in their connection's reader (see
+	// reader).
+	parker    parker
+	lastPeer  *peer   // the peer of the last call, found again without the map
+	free      []*call // settled calls, for reuse
+	replyBase Token   // reply tokens are replyBase plus a count and a slot (see newCall)
+	replies   uint64
+	calls     []*call // the calls waiting for replies (and free calls), by slot
+	epGen     uint64  // counts the endpoints unregistered, for the connections' caches
+	cfg       Config
+
 	p        providers.Providers
-	cfg      Config
 	log      *slog.Logger
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -136,30 +154,22 @@ type Transport struct {
 	// process, and a peer first called from a process that then crashed
 	// would die with it. It returns nil once that process has been killed.
 	spawn func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
-	// onPark is the simulation's Task.OnPark, nil in production: with it,
-	// handlers run inline in their connection's reader (see reader).
-	onPark func(fn func())
-	sim    bool // in a simulation: the locks are off (see mutex)
 
-	mu        mutex
-	closed    bool
 	endpoints map[Token]receiver
-	epGen     uint64 // counts the endpoints unregistered, for the connections' caches
 	peers     map[string]*peer
-	lastPeer  *peer   // the peer of the last call, found again without the map
 	peerList  []*peer // in the order made, for Close
 	inbound   map[uint64]*conn
 	nconns    uint64
-	free      []*call // settled calls, for reuse
-	replyBase Token   // reply tokens are replyBase plus a count and a slot (see newCall)
-	replies   uint64
-	calls     []*call  // the calls waiting for replies, by slot
-	freeSlots []uint32 // the slots of calls that no call holds
+	freeSlots []uint32 // the slots that no call holds
 
 	stats struct {
 		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
 	}
 }
+
+// A parker is a simulation's Task provider: OnPark has fn called once,
+// when the running task next gives up its turn.
+type parker interface{ OnPark(fn func()) }
 
 // A receiver takes the frames sent to a token: a served endpoint, or a
 // call waiting for its reply. payload is valid only during the call.
@@ -208,8 +218,9 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 	}); ok {
 		t.spawn = h.Spawner()
 	}
-	if h, ok := p.Task.(interface{ OnPark(fn func()) }); ok {
-		t.onPark, t.sim = h.OnPark, true
+	_, t.json = cfg.Codec.(JSONCodec)
+	if h, ok := p.Task.(parker); ok {
+		t.parker, t.sim = h, true
 		t.mu.off = true
 	}
 	t.monitor = &FailureMonitor{t: t, mu: mutex{off: t.sim}, addrs: make(map[string]*addrState), failed: make(map[endpointKey]bool)}

@@ -231,3 +231,38 @@ func TestTransportOfAKilledProcessIsClosed(t *testing.T) {
 		assert.ErrorContains(s, err, "make a new transport in the restarted process")
 	}, quiet...)
 }
+
+// A reply that comes after its caller gave up is an orphan, even when a
+// later call reuses what the first call held (its reply token's slot):
+// it does not settle the later call, which gets its own reply.
+func TestLateReplyToAReusedCall(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		st, err := rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(2))
+		require.NoError(s, err)
+		ep := st.Endpoint()
+		_, err = ep.GetReply(within(s, time.Second), client, echoReq{1})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+
+		var got echoResp
+		var gotErr error
+		second := s.Go("second call", func(ctx context.Context) error {
+			got, gotErr = ep.GetReply(ctx, client, echoReq{2})
+			return nil
+		})
+		first, err := st.Next(s.Context())
+		require.NoError(s, err)
+		require.Equal(s, 1, first.Req.N)
+		require.NoError(s, first.Reply(echoResp{100})) // to the call that gave up
+		next, err := st.Next(s.Context())
+		require.NoError(s, err)
+		require.Equal(s, 2, next.Req.N)
+		s.Sleep(100 * time.Millisecond) // the late reply arrives first
+		require.NoError(s, next.Reply(echoResp{200}))
+		require.NoError(s, second.Join(s.Context()))
+
+		require.NoError(s, gotErr)
+		assert.Equal(s, 200, got.N, "the later call gets its own reply")
+		assert.Equal(s, uint64(1), client.Stats().Orphans, "the late reply is an orphan")
+	}, quiet...)
+}

@@ -136,6 +136,7 @@ type Decoder struct {
 	head int // start of unconsumed bytes
 	tail int // end of buffered bytes
 	err  error
+	read error // the error of a read made for Next (see Filled)
 }
 
 // NewDecoder returns a decoder of the frames of r whose payloads are at
@@ -157,8 +158,24 @@ func (d *Decoder) Next() (Token, []byte, error) {
 		return tok, nil, d.err
 	}
 	// The fills are skipped when the frame is buffered already, as the
-	// frames read ahead after the first of a batch are.
+	// frames read ahead after the first of a batch are. When nothing is
+	// buffered, as after a whole frame, the first read is made here, not
+	// in fill: a read may wait, which in a simulation parks the task, and
+	// a task that resumes returns through each frame it parked under.
+	if err := d.read; err != nil {
+		d.read = nil
+		if d.tail-d.head < HeaderSize {
+			return tok, nil, d.fail(d.readErr(err, 0))
+		}
+	}
 	if d.tail-d.head < HeaderSize {
+		if d.head == d.tail && len(d.buf) > 0 {
+			m, err := d.r.Read(d.buf)
+			d.head, d.tail = 0, m
+			if m < HeaderSize && err != nil {
+				return tok, nil, d.fail(d.readErr(err, 0))
+			}
+		}
 		if err := d.fill(HeaderSize, 0); err != nil {
 			return tok, nil, d.fail(err)
 		}
@@ -201,7 +218,9 @@ func (d *Decoder) fill(need int, length uint32) error {
 	// Move what is buffered to the front, and grow the buffer when the
 	// frame does not fit: by doubling, capped at the frame's size, so
 	// that memory follows what arrives.
-	if d.head > 0 {
+	if d.head == d.tail {
+		d.head, d.tail = 0, 0 // nothing to move, as after a whole frame
+	} else if d.head > 0 {
 		d.tail = copy(d.buf, d.buf[d.head:d.tail])
 		d.head = 0
 	}
@@ -221,20 +240,46 @@ func (d *Decoder) fill(need int, length uint32) error {
 			return nil
 		}
 		if err != nil {
-			if err == io.EOF {
-				if d.tail == 0 {
-					return io.EOF
-				}
-				l := uint64(length)
-				if length == 0 {
-					l = HeaderSize // the header itself is cut short
-				}
-				return &Error{Kind: Truncated, Length: l, Read: d.tail}
-			}
-			return err
+			return d.readErr(err, length)
 		}
 	}
 	return nil
+}
+
+// readErr is what a read's error err means while fewer bytes than needed
+// are buffered; length is as for fill.
+func (d *Decoder) readErr(err error, length uint32) error {
+	if err != io.EOF {
+		return err
+	}
+	if d.tail == 0 {
+		return io.EOF
+	}
+	l := uint64(length)
+	if length == 0 {
+		l = HeaderSize // the header itself is cut short
+	}
+	return &Error{Kind: Truncated, Length: l, Read: d.tail}
+}
+
+// Free returns the decoder's buffer after what it holds, for a read made
+// for Next by its caller (then Filled) when it holds nothing: a read may
+// wait, which in a simulation parks the task, and a task that resumes
+// returns through each frame it parked under. It is empty until the
+// first call of Next.
+func (d *Decoder) Free() []byte {
+	if d.head == d.tail {
+		d.head, d.tail = 0, 0
+	}
+	return d.buf[d.tail:]
+}
+
+// Filled records a read into Free's slice, of n bytes and err, for the
+// next call of Next, which takes it as a read of its own: the first read
+// of a frame, as Next would have made it.
+func (d *Decoder) Filled(n int, err error) {
+	d.tail += n
+	d.read = err
 }
 
 // Buffered returns how many bytes the decoder holds beyond the frames it

@@ -183,3 +183,70 @@ func TestDecodeInterrupted(t *testing.T) {
 	assert.Equal(t, []string{"1 first", "2 second"}, got)
 	assert.Equal(t, len(stream)+1, interrupts, "one per byte, and one before the end")
 }
+
+// countingReader counts the reads made of r.
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
+
+// decodeAll runs d to the end of its stream and returns what each Next
+// gave. With byCaller set, the caller makes the first read of each frame
+// itself, into Free, whenever the decoder holds nothing, as the
+// transport's readers do.
+func decodeAll(d *wire.Decoder, r io.Reader, byCaller bool) []string {
+	var got []string
+	for len(got) < 100 {
+		if b := d.Free(); byCaller && d.Buffered() == 0 && len(b) > 0 {
+			n, err := r.Read(b)
+			d.Filled(n, err)
+		}
+		tk, p, err := d.Next()
+		switch {
+		case errors.Is(err, wire.ErrInterrupted):
+			got = append(got, "interrupted")
+			continue
+		case err != nil:
+			return append(got, err.Error())
+		}
+		got = append(got, fmt.Sprintf("%d %q", tk[0], p))
+	}
+	return got
+}
+
+// A read made for Next by its caller (Free, then Filled) is taken as
+// Next's own: the same frames and errors, from the same reads, whatever
+// the reader does.
+func TestDecodeReadByCaller(t *testing.T) {
+	var stream []byte
+	for i := range 6 {
+		stream = wire.AppendFrame(stream, tok(byte(i)), bytes.Repeat([]byte{'a' + byte(i)}, i*1500))
+	}
+	readers := map[string]func() io.Reader{
+		"whole":            func() io.Reader { return bytes.NewReader(stream) },
+		"a byte at a time": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(stream)) },
+		"data with EOF":    func() io.Reader { return iotest.DataErrReader(bytes.NewReader(stream)) },
+		"half a stream":    func() io.Reader { return iotest.HalfReader(bytes.NewReader(stream)) },
+		"interrupted":      func() io.Reader { return &interrupting{r: bytes.NewReader(stream[:200])} },
+		"truncated":        func() io.Reader { return bytes.NewReader(stream[:len(stream)-3]) },
+		"in the header":    func() io.Reader { return bytes.NewReader(stream[:wire.HeaderSize+10+wire.HeaderSize/2]) },
+		"an error": func() io.Reader {
+			return io.MultiReader(bytes.NewReader(stream[:40]), iotest.ErrReader(errors.New("boom")))
+		},
+	}
+	for name, mk := range readers {
+		t.Run(name, func(t *testing.T) {
+			own := &countingReader{r: mk()}
+			want := decodeAll(wire.NewDecoder(own, 0), own, false)
+			caller := &countingReader{r: mk()}
+			got := decodeAll(wire.NewDecoder(caller, 0), caller, true)
+			assert.Equal(t, want, got)
+			assert.Equal(t, own.reads, caller.reads, "the same reads")
+		})
+	}
+}
