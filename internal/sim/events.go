@@ -256,6 +256,28 @@ func (q *eventQueue) pop() slot {
 	return slot{when: in.when, seq: s.seq, e: s.e, gen: s.gen}
 }
 
+// popDue removes and returns the earliest live event due at the instant
+// of the last pop, if there is one: more and pop in one.
+func (q *eventQueue) popDue() (slot, bool) {
+	b0 := q.buckets[0]
+	for q.cur < len(b0) {
+		in := b0[q.cur].in
+		for in.head < len(in.slots) {
+			s := in.slots[in.head]
+			in.head++
+			if !s.stale() {
+				s.e.queued = false
+				return slot{when: in.when, seq: s.seq, e: s.e, gen: s.gen}, true
+			}
+		}
+		if q.cur == len(b0)-1 {
+			break // the last instant of bucket 0 stays current (more)
+		}
+		q.cur++
+	}
+	return slot{}, false
+}
+
 // all calls f for every queued slot, stale or not.
 func (q *eventQueue) all(f func(slot)) {
 	for i, b := range q.buckets {
