@@ -76,6 +76,11 @@ type eventQueue struct {
 	cur     int // the first instant of bucket 0 with slots left, or its last
 	buckets [65][]instantRef
 	free    []*instant // emptied instants, for the next times
+	// recent holds, by a hash of its time, an instant that push made
+	// last: the newest of its time, so that joining it keeps the order.
+	// Events of one time tend to come in runs (every task sleeping for
+	// the same length), and a hit skips the look through the bucket.
+	recent [16]*instant
 }
 
 // joinWithin is how many of a bucket's last instants push looks through
@@ -87,6 +92,14 @@ func (q *eventQueue) bucket(when int64) int { return bits.Len64(uint64(when ^ q.
 func (q *eventQueue) push(e *event, when int64, seq uint64) {
 	e.gen++
 	e.queued = true
+	h := uint64(when) * 0x9e3779b97f4a7c15 >> 60
+	if in := q.recent[h]; in != nil && in.when == when {
+		if when == q.last {
+			in.compact()
+		}
+		in.slots = append(in.slots, queued{seq: seq, e: e, gen: e.gen})
+		return
+	}
 	b := q.bucket(when)
 	refs := q.buckets[b]
 	var in *instant
@@ -102,6 +115,7 @@ func (q *eventQueue) push(e *event, when int64, seq uint64) {
 	} else if b == 0 {
 		in.compact()
 	}
+	q.recent[h] = in
 	in.slots = append(in.slots, queued{seq: seq, e: e, gen: e.gen})
 }
 
@@ -171,6 +185,7 @@ func (q *eventQueue) peek() bool {
 func (q *eventQueue) release(in *instant) {
 	clear(in.slots)
 	in.slots, in.head = in.slots[:0], 0
+	in.when = -1 // no time: recent may still hold it
 	q.free = append(q.free, in)
 }
 
@@ -239,6 +254,28 @@ func (q *eventQueue) pop() slot {
 	in.head++
 	s.e.queued = false
 	return slot{when: in.when, seq: s.seq, e: s.e, gen: s.gen}
+}
+
+// popDue removes and returns the earliest live event due at the instant
+// of the last pop, if there is one: more and pop in one.
+func (q *eventQueue) popDue() (slot, bool) {
+	b0 := q.buckets[0]
+	for q.cur < len(b0) {
+		in := b0[q.cur].in
+		for in.head < len(in.slots) {
+			s := in.slots[in.head]
+			in.head++
+			if !s.stale() {
+				s.e.queued = false
+				return slot{when: in.when, seq: s.seq, e: s.e, gen: s.gen}, true
+			}
+		}
+		if q.cur == len(b0)-1 {
+			break // the last instant of bucket 0 stays current (more)
+		}
+		q.cur++
+	}
+	return slot{}, false
 }
 
 // all calls f for every queued slot, stale or not.

@@ -66,7 +66,15 @@ func TestEventQueueOrder(t *testing.T) {
 				if q.next() != want.when {
 					t.Fatalf("next is %d, want %d", q.next(), want.when)
 				}
-				got := q.pop()
+				var got slot
+				if rapid.Bool().Draw(t, "popDue") {
+					var ok bool
+					if got, ok = q.popDue(); !ok {
+						t.Fatalf("popDue found nothing due, want (%d,%d)", want.when, want.seq)
+					}
+				} else {
+					got = q.pop()
+				}
 				if got.e != want.e || got.seq != want.seq || got.when != want.when {
 					t.Fatalf("popped (%d,%d), want (%d,%d)", got.when, got.seq, want.when, want.seq)
 				}

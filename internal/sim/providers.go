@@ -43,11 +43,7 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 	if t := w.cur; t != nil && w.loadActive() == curG() && !w.abandoned.Load() &&
 		!t.killed && !t.inOnPark && t.onPark == nil &&
 		t.owned && t.openAt == w.cancels+1 && sameCtx(ctx, t.ctx) {
-		w.schedule(&t.sleep, w.now+int64(d))
-		t.waitOwn, t.ctxOwned = true, true
-		waitAdd(&w.ownedWaiters, w.ctxPos, t)
-		t.parked = true
-		t.what = "sleep"
+		w.parkSleep(t, d)
 		ok := t.yield(struct{}{})
 		w.setActive(t.g)
 		if !ok || t.killed {
@@ -60,6 +56,19 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 	return w.sleep(ctx, d)
+}
+
+// parkSleep queues the end of t's sleep and parks t as waiting on its own
+// context, short of the yield: out of line, so that Sleep's frame, which
+// the resume returns through cold, holds only what it needs after it.
+//
+//go:noinline
+func (w *World) parkSleep(t *task, d time.Duration) {
+	w.schedule(&t.sleep, w.now+int64(d))
+	t.waitOwn, t.ctxOwned = true, true
+	waitAdd(&w.ownedWaiters, w.ctxPos, t)
+	t.parked = true
+	t.what = "sleep"
 }
 
 // yieldSleep is Sleep for a duration of zero or less.

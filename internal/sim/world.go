@@ -328,8 +328,11 @@ func (w *World) fireEvents() {
 		w.atInstant = 0
 		w.stall.moved(when)
 	}
-	for w.failure == nil && w.queue.more() {
-		s := w.queue.pop()
+	for w.failure == nil {
+		s, ok := w.queue.popDue()
+		if !ok {
+			break
+		}
 		e := s.e
 		if w.stall.count(w, nil, e) {
 			return
