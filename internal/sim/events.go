@@ -49,6 +49,9 @@ type instant struct {
 	when  int64
 	head  int // the next slot to pop
 	slots []queued
+	// first backs slots until they outgrow it: where events are spread
+	// over time (network latencies), most instants hold one or two.
+	first [2]queued
 }
 
 // an instantRef is an instant in a bucket, with its time at hand for the
@@ -76,6 +79,7 @@ type eventQueue struct {
 	cur     int // the first instant of bucket 0 with slots left, or its last
 	buckets [65][]instantRef
 	free    []*instant // emptied instants, for the next times
+	spare   []instant  // instants not yet used, allocated instantChunk at a time
 	// recent holds, by a hash of its time, an instant that push made
 	// last: the newest of its time, so that joining it keeps the order.
 	// Events of one time tend to come in runs (every task sleeping for
@@ -128,8 +132,18 @@ func (q *eventQueue) newInstant(when int64) *instant {
 		in.when = when
 		return in
 	}
-	return &instant{when: when}
+	if len(q.spare) == 0 {
+		q.spare = make([]instant, instantChunk)
+	}
+	in := &q.spare[0]
+	q.spare = q.spare[1:]
+	in.when = when
+	in.slots = in.first[:0]
+	return in
 }
+
+// instantChunk is how many instants newInstant allocates at once.
+const instantChunk = 32
 
 // compactAt is how many popped slots an instant may hold before a push
 // moves its live ones down.
