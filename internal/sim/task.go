@@ -26,7 +26,7 @@ type task struct {
 	yield   func(struct{}) bool // wk.yield, kept at hand for parking
 	g       goroutine           // wk.g, once the task has started
 	ctx     context.Context
-	done    <-chan struct{} // ctx.Done(), kept to recognise waits on it
+	done    <-chan struct{} // waitChan(ctx), kept to recognise waits on it
 	wakeErr error
 	waitGen uint32
 	parked  bool
@@ -129,12 +129,12 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	t := &task{w: w, group: g, id: w.nextID, name: name, fn: fn}
 	w.newSlot(t)
 	t.sleep.task = t
-	t.ctx, t.cancel = context.WithCancel(ctx)
-	t.done = t.ctx.Done()
-	t.owned = w.isOwned(ctx)
-	if t.owned {
-		w.own(t.ctx)
+	if up, ok := w.ownParent(ctx); ok {
+		t.ctx, t.owned = w.newContext(ctx, up), true
+	} else {
+		t.ctx, t.cancel = context.WithCancel(ctx)
 	}
+	t.done = w.waitChan(t.ctx)
 	t.wk = w.worker()
 	t.wk.t = t
 	t.next = t.wk.next
@@ -252,9 +252,6 @@ func (t *task) finish() {
 	t.parked = false // nothing may wake it: its slot goes to a later task
 	t.onPark = nil
 	w.cancelTask(t)
-	if t.owned {
-		w.disown(t.ctx)
-	}
 	w.unready(t)
 	w.unwaitCtx(t)
 	w.freeSlot(t)
@@ -290,7 +287,7 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 	// hand, and whether it is owned is known.
 	d, own, mine := t.done, t.owned, true
 	if !sameCtx(ctx, t.ctx) {
-		d = ctx.Done()
+		d = w.waitChan(ctx)
 		if d != t.lastDone {
 			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
 		}
@@ -302,11 +299,9 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		// its own context open, it is open still, and its channel, a cold
 		// cache line, need not be read.
 		if !mine || !own || t.openAt != w.cancels+1 {
-			select {
-			case <-d:
+			if w.waitEnded(ctx, d) {
 				t.waitGen++
 				return ctx.Err()
-			default:
 			}
 			if mine && own {
 				t.openAt = w.cancels + 1
@@ -421,7 +416,11 @@ func (w *World) unwaitCtx(t *task) {
 
 // cancelTask cancels t's context; owned waiters are polled for it.
 func (w *World) cancelTask(t *task) {
-	t.cancel()
+	if c, ok := t.ctx.(*simContext); ok {
+		c.cancel(ctxCanceled, true)
+	} else {
+		t.cancel()
+	}
 	w.cancelOwned()
 }
 

@@ -111,7 +111,6 @@ type World struct {
 	// are polled whenever no task is ready.
 	ownedWaiters   []listEntry
 	foreignWaiters []listEntry
-	owned          map[<-chan struct{}]struct{}
 	cancelled      bool
 	cancels        uint64 // calls of cancelOwned
 
@@ -147,11 +146,12 @@ type World struct {
 	ops       func(Op) // hears device operations when set
 
 	deadlineTimers []*deadlineTimer // fired or stopped, for the next WithDeadline
+	never          chan struct{}    // never closed; see neverDone
 }
 
 // New returns a world ready to Run.
 func New(cfg Config) *World {
-	w := &World{cfg: cfg, owned: make(map[<-chan struct{}]struct{})}
+	w := &World{cfg: cfg}
 	if len(cfg.Decisions) > 0 {
 		w.rng = rng.Decided(cfg.Seed, cfg.Decisions)
 	} else if len(cfg.Branches) > 0 {
@@ -194,8 +194,8 @@ func (w *World) Providers() providers.Providers {
 // carries the simulation (see package simctx).
 func (w *World) Context() context.Context {
 	if w.rootCtx == nil {
-		w.rootCtx, w.cancelRoots = context.WithCancel(simctx.With(context.Background(), w))
-		w.own(w.rootCtx)
+		c := w.newContext(simctx.With(context.Background(), w), nil)
+		w.rootCtx, w.cancelRoots = c, func() { c.cancel(ctxCanceled, true) }
 	}
 	return w.rootCtx
 }
@@ -393,42 +393,22 @@ func (w *World) poll(list *[]listEntry) bool {
 	woke := false
 	for i := 0; i < len(*list); {
 		t := (*list)[i].t
-		select {
-		case <-t.waitCtx.Done():
+		if w.waitEnded(t.waitCtx, w.waitChan(t.waitCtx)) {
 			w.wake(t, t.waitCtx.Err())
 			woke = true
 			continue // wake removed t; index i now holds another waiter
-		default:
 		}
 		i++
 	}
 	return woke
 }
 
-// own records that ctx is owned by the simulation (see ownedWaiters). The
-// caller decides that it is: ctx was made by the simulation, and its parent
-// is owned (isOwned).
-func (w *World) own(ctx context.Context) {
-	if d := ctx.Done(); d != nil {
-		w.owned[d] = struct{}{}
-	}
-}
-
-// isOwned reports whether ctx can be cancelled only by the simulation.
+// isOwned reports whether ctx can be cancelled only by the simulation:
+// it is a context the world made under owned ones (a simContext), a
+// context that adds values to one, or one that is never cancelled.
 func (w *World) isOwned(ctx context.Context) bool {
-	d := ctx.Done()
-	if d == nil {
-		return true
-	}
-	_, ok := w.owned[d]
+	_, ok := w.ownParent(ctx)
 	return ok
-}
-
-// disown forgets a context that is done with.
-func (w *World) disown(ctx context.Context) {
-	if d := ctx.Done(); d != nil {
-		delete(w.owned, d)
-	}
 }
 
 func (w *World) fail(f *Failure) {
