@@ -7,8 +7,8 @@ import "context"
 // cancel is called, with no polling before. Call cancel from a task of the
 // world.
 func (w *World) WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
-	if up, ok := w.ownParent(parent); ok {
-		c := w.newContext(parent, up)
+	if up, ext, ok := w.parentOf(parent); ok {
+		c := w.newContext(parent, up, ext)
 		return c, c.cancelFunc
 	}
 	ctx, cancel := context.WithCancel(parent)

@@ -9,9 +9,8 @@ import (
 )
 
 // A simContext is a context the world makes for its tasks, for
-// World.WithCancel and for the Time provider's deadlines, when the parent
-// is one of its own (or can never be cancelled). It does what package
-// context's cancel and timer contexts do, as the world needs it:
+// World.WithCancel and for the Time provider's deadlines. It does what
+// package context's cancel and timer contexts do, as the world needs it:
 //
 //   - its children of the same kind are linked to it directly, so making
 //     one costs one allocation and no map entry, and cancelling one takes
@@ -26,16 +25,28 @@ import (
 //     context.WithValue of it, as it does under its own: synchronously,
 //     with no goroutine.
 //
-// Every simContext is owned (see World.ownedWaiters): only the world's
+// A simContext under the world's own contexts only (or under none that
+// can be cancelled) is owned (see World.ownedWaiters): only the world's
 // cancel calls end it, and they call cancelOwned. Its error is Canceled
-// or DeadlineExceeded, and its cause is its error, as a cancel or timer
-// context of package context whose parents have no cause of their own.
+// or DeadlineExceeded, and its cause is its error, as package context's
+// under such parents.
+//
+// Under a context of package context's (ext: the nearest such context
+// above it, as a task started under a context.WithCancel), it is not
+// owned, and it is done when it or ext is: it looks at ext whenever it is
+// asked, which is as good as ext cancelling it at once (package context
+// cannot call the world's code when ext ends). Its Done channel's shadow
+// is then package context's child of its parent, and the contexts
+// package context makes under it end, when its deadline passes, with
+// Canceled (and the cause DeadlineExceeded), as they did under the
+// cancel context the world made there before.
 //
 // The world runs one task at a time, but a context may be handed to a
 // goroutine outside the simulation (a library's): its state is read
 // atomically and changed under mu.
 type simContext struct {
 	parent context.Context
+	ext    context.Context // see above; nil when it is owned
 	w      *World
 	// up is the simContext that cancels this one, nil when the parent is
 	// never cancelled; prev and next link the children of up.
@@ -46,13 +57,15 @@ type simContext struct {
 	done           unsafe.Pointer // its Done channel (a chan struct{}) once made
 	// shadow is package context's cancel context whose Done channel is
 	// c's, made with Done while c is open; shadowEnd ends it with c's
-	// error (see shadowParent).
-	shadow      context.Context
-	shadowEnd   func()
-	mu          sync.Mutex
-	state       atomic.Uint32 // open, or which error ended it
-	hasDeadline bool
-	ownDeadline bool // the deadline is this context's, not its parent's
+	// error (see shadowParent), or shadowCancel with c's error as the
+	// cause, when ext is set.
+	shadow       context.Context
+	shadowEnd    func()
+	shadowCancel context.CancelCauseFunc
+	mu           sync.Mutex
+	state        atomic.Uint32 // open, or which error ended it
+	hasDeadline  bool
+	ownDeadline  bool // the deadline is this context's, not its parent's
 }
 
 // The states of a simContext.
@@ -91,27 +104,44 @@ func (p *keyProbe) Value(key any) any {
 	return nil
 }
 
-// ownParent reports whether a context made by the world under parent can
-// be a simContext, and the simContext that would cancel it (nil when
-// parent is never cancelled).
-func (w *World) ownParent(parent context.Context) (*simContext, bool) {
-	if c, ok := parent.(*simContext); ok {
-		return c, c.w == w
+// parentOf returns what a simContext made under parent links to: the
+// simContext that cancels it (nil if none does) and ext (see
+// simContext). It reports false for a parent whose cancellation package
+// context cannot hand on at once (a context type of another package's,
+// neither package context's nor one with an AfterFunc method): under it
+// the world makes package context's contexts, as package context would.
+func (w *World) parentOf(parent context.Context) (up *simContext, ext context.Context, ok bool) {
+	if c, ok := parent.(*simContext); ok && c.w == w {
+		return c, c.ext, true
 	}
 	d := parent.Done()
 	if d == nil {
-		return nil, true
+		return nil, nil, true
 	}
 	if c, _ := parent.Value(simContextKey{}).(*simContext); c != nil && c.w == w && c.Done() == d {
-		return c, true // parent only adds values to c
+		return c, c.ext, true // parent only adds values to c
 	}
-	return nil, false
+	if cc, _ := parent.Value(cancelCtxKey).(context.Context); cc != nil && cc.Done() == d {
+		return nil, parent, true // package context's, or one that adds values to it
+	}
+	if _, ok := parent.(interface{ AfterFunc(func()) func() bool }); ok {
+		return nil, parent, true
+	}
+	return nil, nil, false
 }
 
-// newContext returns a simContext under parent, linked to up (see
-// ownParent), done at once if up is.
-func (w *World) newContext(parent context.Context, up *simContext) *simContext {
-	c := &simContext{parent: parent, w: w}
+// isOwned reports whether ctx can be cancelled only by the simulation:
+// it is an owned simContext, a context that adds values to one, or one
+// that is never cancelled.
+func (w *World) isOwned(ctx context.Context) bool {
+	_, ext, ok := w.parentOf(ctx)
+	return ok && ext == nil
+}
+
+// newContext returns a simContext under parent, linked to up and ext (see
+// parentOf), done at once if up is.
+func (w *World) newContext(parent context.Context, up *simContext, ext context.Context) *simContext {
+	c := &simContext{parent: parent, w: w, ext: ext}
 	c.deadline, c.hasDeadline = parent.Deadline()
 	if up == nil {
 		return c
@@ -144,11 +174,17 @@ func (c *simContext) Done() <-chan struct{} {
 		return *(*chan struct{})(unsafe.Pointer(&p))
 	}
 	var ch <-chan struct{}
-	if c.state.Load() != ctxOpen {
+	switch {
+	case c.state.Load() != ctxOpen:
 		closed := make(chan struct{})
 		close(closed)
 		ch = closed
-	} else {
+	case c.ext != nil:
+		// Package context hands ext's end on to the shadow, a child of
+		// c's parent; c ends it for its own.
+		c.shadow, c.shadowCancel = context.WithCancelCause(c.parent)
+		ch = c.shadow.Done()
+	default:
 		var cancel context.CancelFunc
 		c.shadow, cancel = context.WithCancel((*shadowParent)(c))
 		_ = cancel // c ends its shadow through shadowEnd, with its own error
@@ -164,6 +200,9 @@ func (c *simContext) Err() error {
 		return context.Canceled
 	case ctxDeadline:
 		return context.DeadlineExceeded
+	}
+	if c.ext != nil {
+		return c.ext.Err()
 	}
 	return nil
 }
@@ -181,8 +220,12 @@ func (c *simContext) Value(key any) any {
 		// adds values to it) whose Done channel it has, and Cause asks
 		// it: the shadow, whose channel and error are c's, or nil.
 		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.shadow
+		shadow := c.shadow
+		c.mu.Unlock()
+		if shadow == nil && c.ext != nil && c.state.Load() == ctxOpen {
+			return c.ext.Value(key) // the cause of ext's end
+		}
+		return shadow
 	}
 	return c.parent.Value(key)
 }
@@ -212,21 +255,27 @@ func (p *shadowParent) AfterFunc(f func()) (stop func() bool) {
 func keepShadow() bool { return false }
 
 // neverDone returns a channel that is never closed: a shadowParent's Done
-// channel, and what waitChan gives for a simContext.
+// channel, and what waitChan gives for an owned simContext.
 func (w *World) neverDone() <-chan struct{} {
-	if w.never == nil {
-		w.never = make(chan struct{})
+	if w.never[0] == nil {
+		w.never[0], w.never[1] = make(chan struct{}), make(chan struct{})
 	}
-	return w.never
+	return w.never[0]
 }
 
 // waitChan returns what park and the polls watch of ctx: its Done
-// channel, or, for a simContext of the world's, the world's channel
-// that is never closed, which only says that the wait may end by its
-// context (waitEnded looks at the context itself).
+// channel, or, for a simContext of the world's, one of the world's two
+// channels that are never closed (one for the owned, one for the others:
+// park remembers whether the channel it last saw is owned), which only
+// say that the wait may end by its context; waitEnded looks at the
+// context itself.
 func (w *World) waitChan(ctx context.Context) <-chan struct{} {
 	if c, ok := ctx.(*simContext); ok && c.w == w {
-		return w.neverDone()
+		w.neverDone()
+		if c.ext != nil {
+			return w.never[1]
+		}
+		return w.never[0]
 	}
 	return ctx.Done()
 }
@@ -234,8 +283,8 @@ func (w *World) waitChan(ctx context.Context) <-chan struct{} {
 // waitEnded reports whether ctx, watched through d (waitChan(ctx)), is
 // done.
 func (w *World) waitEnded(ctx context.Context, d <-chan struct{}) bool {
-	if d == w.never {
-		return ctx.(*simContext).state.Load() != ctxOpen
+	if d == w.never[0] || d == w.never[1] {
+		return ctx.(*simContext).Err() != nil
 	}
 	select {
 	case <-d:
@@ -253,19 +302,27 @@ func (w *World) waitEnded(ctx context.Context, d <-chan struct{}) bool {
 // context does when a parent ends it: its event is part of the trace.
 func (c *simContext) cancel(s uint32, unlink bool) bool {
 	c.mu.Lock()
-	if c.state.Load() != ctxOpen {
+	if c.state.Load() != ctxOpen || c.ext != nil && c.ext.Err() != nil {
+		// Done already: by its own end, or by ext's, which package
+		// context handed on to its shadow and which its children see.
 		c.mu.Unlock()
+		if unlink {
+			c.unlink()
+		}
 		return false
 	}
 	c.state.Store(s)
-	first, end := c.first, c.shadowEnd
-	c.first, c.shadowEnd = nil, nil
+	first, end, endCause := c.first, c.shadowEnd, c.shadowCancel
+	c.first, c.shadowEnd, c.shadowCancel = nil, nil, nil
 	c.mu.Unlock()
 	if unlink {
 		c.unlink()
 	}
 	if end != nil {
 		end()
+	}
+	if endCause != nil {
+		endCause(c.Err())
 	}
 	for k := first; k != nil; {
 		next := k.next
@@ -315,20 +372,21 @@ func (c *simContext) cancelDeadline() {
 }
 
 // withDeadline is the Time provider's WithDeadline for a parent that can
-// have a simContext child (ownParent).
-func (w *World) withDeadline(parent context.Context, up *simContext, deadline time.Time) (context.Context, context.CancelFunc) {
-	c := w.newContext(parent, up)
+// have a simContext child (parentOf).
+func (w *World) withDeadline(parent context.Context, up *simContext, ext context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	c := w.newContext(parent, up, ext)
 	// A deadline at or after the parent's is the parent's: it adds no
 	// timer.
 	if !c.hasDeadline || c.deadline.After(deadline) {
 		c.deadline, c.hasDeadline, c.ownDeadline = deadline, true, true
-		if c.state.Load() == ctxOpen {
-			if at := int64(deadline.Sub(Epoch)); at <= w.now {
-				c.cancel(ctxDeadline, true)
-			} else {
-				c.timer = w.deadlineTimer(nil, c)
-				w.schedule(&c.timer.ev, at)
-			}
+		// Under a parent that is done, the timer runs all the same, as
+		// the world's timer of package context's deadline did: its event
+		// is part of the trace.
+		if at := int64(deadline.Sub(Epoch)); at <= w.now {
+			c.cancel(ctxDeadline, true)
+		} else {
+			c.timer = w.deadlineTimer(nil, c)
+			w.schedule(&c.timer.ev, at)
 		}
 	}
 	return c, c.cancelDeadline

@@ -46,45 +46,51 @@ type ctxKey struct{}
 
 // playCtxOps plays ops from root and describes every context after each.
 //
-// A deadline is made only under a context the world owns (its own, one
-// that adds values to one, or one never cancelled): under package
-// context's, the world makes package context's cancel context with a
-// timer of its own, whose children end with Canceled, not
-// DeadlineExceeded, when the deadline passes.
+// Package context's contexts are not made where the world's differ from
+// package context's on purpose: under a context of the world's whose
+// deadline (or a deadline above it, up to the nearest context of package
+// context's) passes, and that is itself under one of package context's,
+// package context's contexts end with Canceled and the cause
+// DeadlineExceeded, as they did when the world made a cancel context of
+// package context's for such a deadline.
 func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 	start := side.now()
 	ctxs := []context.Context{root}
 	cancels := []context.CancelFunc{func() {}}
-	owned := []bool{true}
+	// under: made under a context of package context's; dl: with a
+	// deadline of the world's since the nearest such context.
+	type made struct{ under, dl bool }
+	how := []made{{}}
 	withCancel := context.WithCancel // whose cancel is kept for later
 	var seen []string
 	for i, o := range ops {
 		var c context.Context
 		cancel := context.CancelFunc(func() {})
 		p := o.parent % len(ctxs)
-		parent, own := ctxs[p], owned[p]
+		parent, m := ctxs[p], how[p]
 		switch ctxOpKinds[o.kind] {
 		case "WithCancel":
 			c, cancel = side.withCancel(parent)
 		case "WithDeadline":
-			if own {
-				c, cancel = side.withDeadline(parent, side.now().Add(o.d))
-			}
+			c, cancel = side.withDeadline(parent, side.now().Add(o.d))
+			m.dl = true
 		case "context.WithCancel":
-			c, cancel = withCancel(parent)
-			own = false
+			if !m.under || !m.dl {
+				c, cancel = withCancel(parent)
+				m = made{under: true}
+			}
 		case "context.WithValue":
 			c = context.WithValue(parent, ctxKey{}, i)
 		case "context.WithoutCancel":
 			c = context.WithoutCancel(parent)
-			own = true
+			m = made{}
 		case "cancel":
 			cancels[o.target%len(cancels)]()
 		case "sleep":
 			side.sleep(o.d)
 		}
 		if c != nil {
-			ctxs, cancels, owned = append(ctxs, c), append(cancels, cancel), append(owned, own)
+			ctxs, cancels, how = append(ctxs, c), append(cancels, cancel), append(how, m)
 		}
 		for j, c := range ctxs {
 			dl, ok := c.Deadline()
@@ -299,8 +305,7 @@ func TestContextDoneIsMadeWhenAsked(t *testing.T) {
 		v := context.WithValue(ctx, ctxKey{}, 1)
 		assert.True(t, w.isOwned(v), "a context that adds a value to the world's is owned")
 		other := New(Config{Seed: 2})
-		_, ok := other.ownParent(ctx)
-		assert.False(t, ok, "another world's context is not one of this world's")
+		assert.False(t, other.isOwned(ctx), "another world's context is not one of this world's")
 		return nil
 	})
 	require.NoError(t, res.Err)

@@ -82,12 +82,13 @@ func (p *timeProvider) WithTimeout(ctx context.Context, d time.Duration) (contex
 func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	w := (*World)(p)
 	w.enter("Time.WithDeadline")
-	if up, ok := w.ownParent(ctx); ok {
-		return w.withDeadline(ctx, up, deadline)
+	if up, ext, ok := w.parentOf(ctx); ok {
+		return w.withDeadline(ctx, up, ext, deadline)
 	}
-	// Under a context the simulation does not own, the deadline is one of
-	// package context's cancel contexts with a timer of the world's. One
-	// allocation holds the context and what its cancel needs.
+	// Under a context whose end package context cannot hand on at once
+	// (see parentOf), the deadline is one of package context's cancel
+	// contexts with a timer of the world's. One allocation holds the
+	// context and what its cancel needs.
 	d := &deadlineOf{w: w}
 	d.inner, d.cancelInner = context.WithCancelCause(ctx)
 	var c context.Context = d.inner
@@ -104,8 +105,8 @@ func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (co
 	return c, d.cancel
 }
 
-// deadlineOf is what WithDeadline makes under a context the simulation
-// does not own.
+// deadlineOf is what WithDeadline makes under a context of another
+// package's (see parentOf).
 type deadlineOf struct {
 	w           *World
 	ctx         deadlineCtx

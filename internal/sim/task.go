@@ -129,8 +129,8 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	t := &task{w: w, group: g, id: w.nextID, name: name, fn: fn}
 	w.newSlot(t)
 	t.sleep.task = t
-	if up, ok := w.ownParent(ctx); ok {
-		t.ctx, t.owned = w.newContext(ctx, up), true
+	if up, ext, ok := w.parentOf(ctx); ok {
+		t.ctx, t.owned = w.newContext(ctx, up, ext), ext == nil
 	} else {
 		t.ctx, t.cancel = context.WithCancel(ctx)
 	}

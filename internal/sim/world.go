@@ -146,7 +146,7 @@ type World struct {
 	ops       func(Op) // hears device operations when set
 
 	deadlineTimers []*deadlineTimer // fired or stopped, for the next WithDeadline
-	never          chan struct{}    // never closed; see neverDone
+	never          [2]chan struct{} // never closed; see neverDone and waitChan
 }
 
 // New returns a world ready to Run.
@@ -194,7 +194,7 @@ func (w *World) Providers() providers.Providers {
 // carries the simulation (see package simctx).
 func (w *World) Context() context.Context {
 	if w.rootCtx == nil {
-		c := w.newContext(simctx.With(context.Background(), w), nil)
+		c := w.newContext(simctx.With(context.Background(), w), nil, nil)
 		w.rootCtx, w.cancelRoots = c, func() { c.cancel(ctxCanceled, true) }
 	}
 	return w.rootCtx
@@ -401,14 +401,6 @@ func (w *World) poll(list *[]listEntry) bool {
 		i++
 	}
 	return woke
-}
-
-// isOwned reports whether ctx can be cancelled only by the simulation:
-// it is a context the world made under owned ones (a simContext), a
-// context that adds values to one, or one that is never cancelled.
-func (w *World) isOwned(ctx context.Context) bool {
-	_, ok := w.ownParent(ctx)
-	return ok
 }
 
 func (w *World) fail(f *Failure) {
