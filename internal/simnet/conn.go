@@ -41,7 +41,9 @@ type conn struct {
 	linger0 bool // SetLinger(0): Close resets
 	exempt  bool // the listener's port is exempt from faults (Net.Exempt)
 
-	rd, wr         deadline
+	rd, wr deadline
+	// wakeRd and wakeWr are the callbacks of the deadlines' timers, made
+	// when a deadline is first set (most connections have none, or one).
 	wakeRd, wakeWr func()
 	name           string // String's, made once
 }
@@ -126,13 +128,15 @@ func (d *deadline) stop() { d.timer.Stop() }
 // ephemeral port) to port of b, whose address is to, as the dial has it.
 func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) {
 	n.nextConn++
-	// The ends and their pipes live and die together: one allocation.
+	// The ends, their pipes and the dialler's address live and die
+	// together: one allocation.
 	all := &struct {
 		client, server conn
 		ab, ba         pipe
+		laddr          addrSpace
 	}{}
 	client, server = &all.client, &all.server
-	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addr(a.ephemeral()), raddr: to}
+	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addrIn(a.ephemeral(), &all.laddr), raddr: to}
 	*server = conn{n: n, h: b, id: n.nextConn, laddr: client.raddr, raddr: client.laddr}
 	client.peer, server.peer = server, client
 	ab, ba := &all.ab, &all.ba
@@ -144,8 +148,6 @@ func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) 
 		client.exempt, server.exempt = true, true
 	}
 	for _, c := range []*conn{client, server} {
-		c.wakeRd = func() { n.wakeAll(&c.in.readers) }
-		c.wakeWr = func() { n.wakeAll(&c.out.writers) }
 		c.hidx = len(c.h.conns)
 		c.h.conns = append(c.h.conns, c)
 	}
@@ -155,10 +157,24 @@ func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) 
 func (n *Net) initPipe(p *pipe, src, dst *conn) {
 	*p = pipe{n: n, src: src, dst: dst}
 	p.deliverFn = p.deliver
-	p.retryFn = func() {
-		p.held = false
-		p.deliver()
+}
+
+// wakeReaders wakes the tasks waiting to read from c.
+func (c *conn) wakeReaders() { c.n.wakeAll(&c.in.readers) }
+
+// wakeWriters wakes the tasks waiting to write to c.
+func (c *conn) wakeWriters() { c.n.wakeAll(&c.out.writers) }
+
+// retry is the callback that delivers p again once a cut or a clog that
+// held it ends, made when first needed.
+func (p *pipe) retry() func() {
+	if p.retryFn == nil {
+		p.retryFn = func() {
+			p.held = false
+			p.deliver()
+		}
 	}
+	return p.retryFn
 }
 
 func (c *conn) String() string {
@@ -348,7 +364,7 @@ func (p *pipe) deliver() {
 		}
 		if until, ok := n.blocked(p.src.h, p.dst.h); ok && !p.src.exempt {
 			p.held = true
-			n.holdUntil(until, p.retryFn)
+			n.holdUntil(until, p.retry())
 			break
 		}
 		p.segs.pop()
@@ -440,8 +456,8 @@ func (c *conn) abort() {
 	c.in.rdOff = c.in.dlOff
 	c.out.finSent = true
 	c.out.push(segRst, c.n.now()+c.n.latency(c.h, c.peer.h))
-	c.wakeRd()
-	c.wakeWr()
+	c.wakeReaders()
+	c.wakeWriters()
 }
 
 // gotReset kills this end on the peer's reset: unread data is dropped, reads
@@ -453,8 +469,8 @@ func (c *conn) gotReset() {
 	c.reset = true
 	c.in.rdOff = c.in.dlOff
 	c.n.w.Log("net: reset " + c.String())
-	c.wakeRd()
-	c.wakeWr()
+	c.wakeReaders()
+	c.wakeWriters()
 }
 
 // Close closes this end: gracefully, the peer reading what was sent and
@@ -476,8 +492,8 @@ func (c *conn) close() (reset bool) {
 	c.closed = true
 	c.cancelDeadlines()
 	c.unlink()
-	c.wakeRd()
-	c.wakeWr()
+	c.wakeReaders()
+	c.wakeWriters()
 	switch {
 	case c.reset:
 	case c.linger0 || c.in.dlOff > c.in.rdOff:
@@ -548,7 +564,7 @@ func (c *conn) CloseWrite() error {
 	if !c.reset {
 		c.shutWrite()
 	}
-	c.wakeWr()
+	c.wakeWriters()
 	return nil
 }
 
@@ -561,7 +577,7 @@ func (c *conn) CloseRead() error {
 	}
 	c.rdShut = true
 	c.in.discard()
-	c.wakeRd()
+	c.wakeReaders()
 	return nil
 }
 
@@ -592,6 +608,9 @@ func (c *conn) SetReadDeadline(t time.Time) error {
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
+	if c.wakeRd == nil {
+		c.wakeRd = c.wakeReaders
+	}
 	c.n.setDeadline(&c.rd, c.h, t, c.wakeRd)
 	return nil
 }
@@ -601,6 +620,9 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 	c.n.w.Enter("net set deadline")
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
+	}
+	if c.wakeWr == nil {
+		c.wakeWr = c.wakeWriters
 	}
 	c.n.setDeadline(&c.wr, c.h, t, c.wakeWr)
 	return nil
