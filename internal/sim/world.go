@@ -147,6 +147,7 @@ type World struct {
 
 	deadlineTimers []*deadlineTimer // fired or stopped, for the next WithDeadline
 	never          [2]chan struct{} // never closed; see neverDone and waitChan
+	killPCs        []uintptr        // killed tasks' stacks; see keepPCs
 }
 
 // New returns a world ready to Run.
