@@ -494,6 +494,7 @@ func (c *conn) close() (reset bool) {
 	c.unlink()
 	c.wakeReaders()
 	c.wakeWriters()
+	defer c.releaseBuffers()
 	switch {
 	case c.reset:
 	case c.linger0 || c.in.dlOff > c.in.rdOff:
@@ -507,6 +508,23 @@ func (c *conn) close() (reset bool) {
 	return false
 }
 
+// releaseBuffers hands the connection's ring buffers to the network for
+// later connections, once both ends are closed: nothing touches them
+// after that (reads and writes fail on a closed end before they do, and
+// deliveries in flight move offsets only). A seed makes a connection
+// for each of its many reconnects; few are open at once.
+func (c *conn) releaseBuffers() {
+	if !c.closed || !c.peer.closed {
+		return
+	}
+	for _, p := range []*pipe{c.in, c.out} {
+		if p.buf != nil {
+			c.n.bufs = append(c.n.bufs, p.buf)
+			p.buf = nil
+		}
+	}
+}
+
 // vanish closes this end without a word to the peer, as a machine that
 // loses power does.
 func (c *conn) vanish() {
@@ -518,6 +536,7 @@ func (c *conn) vanish() {
 	c.cancelDeadlines()
 	c.unlink()
 	c.h.ghosts = append(c.h.ghosts, c)
+	c.releaseBuffers()
 }
 
 // kill closes this end with a reset, for crashes and closed listeners.
@@ -529,6 +548,7 @@ func (c *conn) kill() {
 	c.cancelDeadlines()
 	c.unlink()
 	c.abort()
+	c.releaseBuffers()
 }
 
 // unlink takes c off its host's list of open connections.
@@ -671,7 +691,7 @@ func (p *pipe) grow(k int) {
 	for size < int(used)+k {
 		size *= 2
 	}
-	nb := make([]byte, size)
+	nb := p.n.spareBuf(size)
 	om, nm := p.mask(), uint64(size-1)
 	for off := p.rdOff; off < p.wrOff; {
 		oi, ni := off&om, off&nm
@@ -680,6 +700,21 @@ func (p *pipe) grow(k int) {
 		off += c
 	}
 	p.buf = nb
+}
+
+// spareBuf returns a ring buffer of size bytes: a closed connection's
+// (releaseBuffers), or a new one. Its old bytes are never read: a ring
+// is read only where it was written.
+func (n *Net) spareBuf(size int) []byte {
+	for i := len(n.bufs) - 1; i >= 0; i-- {
+		if b := n.bufs[i]; len(b) == size {
+			last := len(n.bufs) - 1
+			n.bufs[i], n.bufs[last] = n.bufs[last], nil
+			n.bufs = n.bufs[:last]
+			return b
+		}
+	}
+	return make([]byte, size)
 }
 
 func (p *pipe) copyIn(b []byte) {

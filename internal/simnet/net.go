@@ -49,6 +49,7 @@ type Net struct {
 	held    []*hold
 	heldCap int
 	packets []*packet // spares (Net.packet)
+	bufs    [][]byte  // spare ring buffers of closed connections (pipe.grow)
 
 	closeQuietUntil int64 // random closes are in cooldown until then
 	paused          bool  // no fault is drawn (Pause)
