@@ -262,9 +262,11 @@ type namedProbability struct {
 }
 
 // probabilities lists the fault probabilities of s, in the order of
-// StorageFaultNames; the pointers write into s.
-func (s *Storage) probabilities() []namedProbability {
-	return []namedProbability{
+// StorageFaultNames; the pointers write into s. An array, not a slice: a
+// disk's settings are read at every boot, and a slice (with s behind its
+// pointers) would be allocated each time.
+func (s *Storage) probabilities() [10]namedProbability {
+	return [10]namedProbability{
 		{faultReadCorruption, "ReadCorruptionProb", &s.ReadCorruptionProb},
 		{faultWriteCorruption, "WriteCorruptionProb", &s.WriteCorruptionProb},
 		{faultMisdirectedRead, "MisdirectedReadProb", &s.MisdirectedReadProb},

@@ -123,3 +123,11 @@ func ExampleStorage() {
 	// <nil>
 	// chaos.Storage.Off names "bitrot", which is not a storage fault; the faults are read-corruption, write-corruption, misdirected-read, misdirected-write, phantom-write, sync-failure, torn-write, stall, throttle, full
 }
+
+// A disk reads its settings at every boot: making them effective
+// allocates nothing, and checking them allocates once.
+func TestStorageSettingsAllocateLittle(t *testing.T) {
+	s := chaos.Harsh().Storage
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = s.Effective() }))
+	assert.LessOrEqual(t, testing.AllocsPerRun(100, func() { _ = s.Validate() }), 1.0)
+}

@@ -7,10 +7,11 @@ import "context"
 // cancel is called, with no polling before. Call cancel from a task of the
 // world.
 func (w *World) WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(parent)
-	if w.isOwned(parent) {
-		w.own(ctx)
+	if up, ext, ok := w.parentOf(parent); ok {
+		c := w.newContext(parent, up, ext)
+		return c, c.cancelFunc
 	}
+	ctx, cancel := context.WithCancel(parent)
 	return ctx, func() {
 		cancel()
 		w.cancelOwned()

@@ -31,8 +31,15 @@ func wallDeadline(ctx context.Context) (time.Time, bool) {
 	if !ok {
 		return d, false
 	}
-	if s, _ := ctx.Value(simDeadline{}).(*deadlineCtx); s != nil && s.deadline.Equal(d) {
-		return d, false
+	switch s := ctx.Value(simDeadline{}).(type) {
+	case *simContext:
+		if s.deadline.Equal(d) {
+			return d, false
+		}
+	case *deadlineCtx:
+		if s.deadline.Equal(d) {
+			return d, false
+		}
 	}
 	return d, true
 }

@@ -130,10 +130,14 @@ func (p *timeProvider) WithTimeout(ctx context.Context, d time.Duration) (contex
 func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	w := (*World)(p)
 	w.enter("Time.WithDeadline")
-	// One allocation holds the context and what its cancel needs, and its
-	// timer is one the world reuses: a client sets a deadline on every
-	// request.
-	d := &deadlineOf{w: w, owned: w.isOwned(ctx)}
+	if up, ext, ok := w.parentOf(ctx); ok {
+		return w.withDeadline(ctx, up, ext, deadline)
+	}
+	// Under a context whose end package context cannot hand on at once
+	// (see parentOf), the deadline is one of package context's cancel
+	// contexts with a timer of the world's. One allocation holds the
+	// context and what its cancel needs.
+	d := &deadlineOf{w: w}
 	d.inner, d.cancelInner = context.WithCancelCause(ctx)
 	var c context.Context = d.inner
 	if cur, ok := ctx.Deadline(); !ok || cur.After(deadline) { // else the parent's deadline comes first
@@ -142,37 +146,35 @@ func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (co
 		if at := int64(deadline.Sub(Epoch)); at <= w.now {
 			d.cancelInner(context.DeadlineExceeded)
 		} else {
-			d.timer = w.deadlineTimer(d)
+			d.timer = w.deadlineTimer(d, nil)
 			w.schedule(&d.timer.ev, at)
 		}
-	}
-	if d.owned {
-		w.own(d.inner)
 	}
 	return c, d.cancel
 }
 
-// deadlineOf is what WithDeadline makes.
+// deadlineOf is what WithDeadline makes under a context of another
+// package's (see parentOf).
 type deadlineOf struct {
 	w           *World
 	ctx         deadlineCtx
 	inner       context.Context
 	cancelInner context.CancelCauseFunc
 	timer       *deadlineTimer // while the deadline is the context's own and pending
-	owned       bool
 }
 
-// A deadlineTimer is the timer of a deadline. Once it fired or was
-// stopped, it goes back to the world for the next deadline, with its
-// event and its callback (expire, made once: nothing clears the fn of an
-// event that is not a spare).
+// A deadlineTimer is the timer of a deadline, of a simContext (c) or of a
+// deadlineOf (d). Once it fired or was stopped, it goes back to the world
+// for the next deadline, with its event and its callback (expire, made
+// once: nothing clears the fn of an event that is not a spare).
 type deadlineTimer struct {
 	ev event
 	d  *deadlineOf
+	c  *simContext
 }
 
-// deadlineTimer returns a spare timer, or a new one, for d.
-func (w *World) deadlineTimer(d *deadlineOf) *deadlineTimer {
+// deadlineTimer returns a spare timer, or a new one, for d or c.
+func (w *World) deadlineTimer(d *deadlineOf, c *simContext) *deadlineTimer {
 	var t *deadlineTimer
 	if n := len(w.deadlineTimers); n > 0 {
 		t = w.deadlineTimers[n-1]
@@ -182,21 +184,32 @@ func (w *World) deadlineTimer(d *deadlineOf) *deadlineTimer {
 		t = &deadlineTimer{}
 		t.ev.fn = t.expire
 	}
-	t.d = d
+	t.d, t.c = d, c
 	return t
 }
 
 // release hands t, no longer queued, back to the world.
 func (t *deadlineTimer) release() {
-	d := t.d
-	d.timer, t.d = nil, nil
-	d.w.deadlineTimers = append(d.w.deadlineTimers, t)
+	var w *World
+	if d := t.d; d != nil {
+		d.timer, w = nil, d.w
+	}
+	if c := t.c; c != nil {
+		c.timer, w = nil, c.w
+	}
+	t.d, t.c = nil, nil
+	w.deadlineTimers = append(w.deadlineTimers, t)
 }
 
 // expire is the timer's callback.
 func (t *deadlineTimer) expire() {
-	d := t.d
+	d, c := t.d, t.c
 	t.release()
+	if c != nil {
+		c.cancel(ctxDeadline, true)
+		c.w.cancelOwned()
+		return
+	}
 	d.cancelInner(context.DeadlineExceeded)
 	d.w.cancelOwned()
 }
@@ -211,9 +224,6 @@ func (d *deadlineOf) cancel() {
 	}
 	d.cancelInner(context.Canceled)
 	w.cancelOwned()
-	if d.owned {
-		w.disown(d.inner)
-	}
 }
 
 // deadlineCtx is a context whose deadline is on the simulated clock.

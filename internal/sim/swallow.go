@@ -6,7 +6,6 @@ import (
 	"go/parser"
 	"go/token"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -29,11 +28,24 @@ func (t *task) unwind() {
 		// Read from the frame pointers: every task of a process that
 		// crashes, and every task alive when a run ends, unwinds here.
 		var pcs [128]uintptr
-		t.killPCs = slices.Clone(pcs[:callsite.Callers(pcs[:])])
+		t.killPCs = t.w.keepPCs(pcs[:callsite.Callers(pcs[:])])
 	} else if !panicking() {
 		t.swallowed(false)
 	}
 	panic(killSignal{})
+}
+
+// keepPCs copies pcs, a killed task's stack, into the world's store of
+// them, and returns the copy. Every task alive at a run's end is killed:
+// a slice of one array each, not an allocation each. The copies are never
+// written again.
+func (w *World) keepPCs(pcs []uintptr) []uintptr {
+	if cap(w.killPCs)-len(w.killPCs) < len(pcs) {
+		w.killPCs = make([]uintptr, 0, max(1024, len(pcs)))
+	}
+	i := len(w.killPCs)
+	w.killPCs = append(w.killPCs, pcs...)
+	return w.killPCs[i:len(w.killPCs):len(w.killPCs)]
 }
 
 // panicking reports whether the calling goroutine runs deferred calls: a

@@ -55,7 +55,7 @@ type task struct {
 	// waitCtx then does not hold (see waitingOn).
 	waitOwn bool
 
-	done     <-chan struct{} // ctx.Done(), kept to recognise waits on it
+	done     <-chan struct{} // waitChan(ctx), kept to recognise waits on it
 	started  bool
 	finished bool
 	// unwinding is set when the kill signal is first thrown in the task,
@@ -136,12 +136,12 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	t := &task{w: w, group: g, id: w.nextID, name: name, fn: fn}
 	w.newSlot(t)
 	t.sleep.task = t
-	t.ctx, t.cancel = context.WithCancel(ctx)
-	t.done = t.ctx.Done()
-	t.owned = w.isOwned(ctx)
-	if t.owned {
-		w.own(t.ctx)
+	if up, ext, ok := w.parentOf(ctx); ok {
+		t.ctx, t.owned = w.newContext(ctx, up, ext), ext == nil
+	} else {
+		t.ctx, t.cancel = context.WithCancel(ctx)
 	}
+	t.done = w.waitChan(t.ctx)
 	t.wk = w.worker()
 	t.wk.t = t
 	t.next = t.wk.next
@@ -262,9 +262,6 @@ func (t *task) finish() {
 	t.parked = false // nothing may wake it: its slot goes to a later task
 	t.onPark = nil
 	w.cancelTask(t)
-	if t.owned {
-		w.disown(t.ctx)
-	}
 	w.unready(t)
 	w.unwaitCtx(t)
 	w.freeSlot(t)
@@ -297,12 +294,12 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		panic(errParkInOnPark)
 	}
 	// Most waits are on the task's own context: whether it is owned is
-	// known, and its Done channel (t.done, never nil) is read only when
-	// it may be closed.
+	// known, and whether it has ended (t.done, never nil, see waitChan) is
+	// looked at only when it may have.
 	own, mine := t.owned, sameCtx(ctx, t.ctx)
 	var d <-chan struct{}
 	if !mine {
-		d = ctx.Done()
+		d = w.waitChan(ctx)
 		if d != t.lastDone {
 			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
 		}
@@ -316,11 +313,9 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		if mine {
 			d = t.done
 		}
-		select {
-		case <-d:
+		if w.waitEnded(ctx, d) {
 			t.waitGen++
 			return ctx.Err()
-		default:
 		}
 		if mine && own {
 			t.openAt = w.cancels + 1
@@ -455,7 +450,11 @@ func (t *task) waitingOn() context.Context {
 
 // cancelTask cancels t's context; owned waiters are polled for it.
 func (w *World) cancelTask(t *task) {
-	t.cancel()
+	if c, ok := t.ctx.(*simContext); ok {
+		c.cancel(ctxCanceled, true)
+	} else {
+		t.cancel()
+	}
 	w.cancelOwned()
 }
 

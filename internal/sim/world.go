@@ -115,7 +115,6 @@ type World struct {
 	// are polled whenever no task is ready.
 	ownedWaiters   []int32 // slots (tasklist.go)
 	foreignWaiters []int32
-	owned          map[<-chan struct{}]struct{}
 	cancelled      bool
 	cancels        uint64 // calls of cancelOwned
 
@@ -151,11 +150,13 @@ type World struct {
 	ops       func(Op) // hears device operations when set
 
 	deadlineTimers []*deadlineTimer // fired or stopped, for the next WithDeadline
+	never          [2]chan struct{} // never closed; see neverDone and waitChan
+	killPCs        []uintptr        // killed tasks' stacks; see keepPCs
 }
 
 // New returns a world ready to Run.
 func New(cfg Config) *World {
-	w := &World{cfg: cfg, owned: make(map[<-chan struct{}]struct{})}
+	w := &World{cfg: cfg}
 	if len(cfg.Decisions) > 0 {
 		w.rng = rng.Decided(cfg.Seed, cfg.Decisions)
 	} else if len(cfg.Branches) > 0 {
@@ -198,8 +199,8 @@ func (w *World) Providers() providers.Providers {
 // carries the simulation (see package simctx).
 func (w *World) Context() context.Context {
 	if w.rootCtx == nil {
-		w.rootCtx, w.cancelRoots = context.WithCancel(simctx.With(context.Background(), w))
-		w.own(w.rootCtx)
+		c := w.newContext(simctx.With(context.Background(), w), nil, nil)
+		w.rootCtx, w.cancelRoots = c, func() { c.cancel(ctxCanceled, true) }
 	}
 	return w.rootCtx
 }
@@ -400,43 +401,15 @@ func (w *World) poll(list *[]int32) bool {
 	woke := false
 	for i := 0; i < len(*list); {
 		t := w.slotTask[(*list)[i]]
-		select {
-		case <-t.waitingOn().Done():
+		if c := t.waitingOn(); w.waitEnded(c, w.waitChan(c)) {
 			t.ctxWoke = true // its park returns the context's error
 			w.wake(t)
 			woke = true
 			continue // wake removed t; index i now holds another waiter
-		default:
 		}
 		i++
 	}
 	return woke
-}
-
-// own records that ctx is owned by the simulation (see ownedWaiters). The
-// caller decides that it is: ctx was made by the simulation, and its parent
-// is owned (isOwned).
-func (w *World) own(ctx context.Context) {
-	if d := ctx.Done(); d != nil {
-		w.owned[d] = struct{}{}
-	}
-}
-
-// isOwned reports whether ctx can be cancelled only by the simulation.
-func (w *World) isOwned(ctx context.Context) bool {
-	d := ctx.Done()
-	if d == nil {
-		return true
-	}
-	_, ok := w.owned[d]
-	return ok
-}
-
-// disown forgets a context that is done with.
-func (w *World) disown(ctx context.Context) {
-	if d := ctx.Done(); d != nil {
-		delete(w.owned, d)
-	}
 }
 
 func (w *World) fail(f *Failure) {

@@ -65,10 +65,24 @@ func appendJoined(b []byte, host string, port int) []byte {
 
 // addr returns the address of port on h.
 func (h *Host) addr(port int) net.Addr {
+	return h.addrIn(port, new(addrSpace))
+}
+
+// addrSpace is room for an address of either kind, kept in a value that
+// outlives it (a dial, a connection), to save it an allocation.
+type addrSpace struct {
+	tcp  net.TCPAddr
+	name Addr
+}
+
+// addrIn returns the address of port on h, made in s.
+func (h *Host) addrIn(port int, s *addrSpace) net.Addr {
 	if h.ip != nil {
-		return &net.TCPAddr{IP: h.ip, Port: port}
+		s.tcp = net.TCPAddr{IP: h.ip, Port: port}
+		return &s.tcp
 	}
-	return &Addr{Host: h.name, Port: port}
+	s.name = Addr{Host: h.name, Port: port}
+	return &s.name
 }
 
 // isLocalName reports whether a dial or listen host names the calling host

@@ -41,7 +41,9 @@ type conn struct {
 	linger0 bool // SetLinger(0): Close resets
 	exempt  bool // the listener's port is exempt from faults (Net.Exempt)
 
-	rd, wr         deadline
+	rd, wr deadline
+	// wakeRd and wakeWr are the callbacks of the deadlines' timers, made
+	// when a deadline is first set (most connections have none, or one).
 	wakeRd, wakeWr func()
 	name           string // String's, made once
 }
@@ -126,13 +128,15 @@ func (d *deadline) stop() { d.timer.Stop() }
 // ephemeral port) to port of b, whose address is to, as the dial has it.
 func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) {
 	n.nextConn++
-	// The ends and their pipes live and die together: one allocation.
+	// The ends, their pipes and the dialler's address live and die
+	// together: one allocation.
 	all := &struct {
 		client, server conn
 		ab, ba         pipe
+		laddr          addrSpace
 	}{}
 	client, server = &all.client, &all.server
-	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addr(a.ephemeral()), raddr: to}
+	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addrIn(a.ephemeral(), &all.laddr), raddr: to}
 	*server = conn{n: n, h: b, id: n.nextConn, laddr: client.raddr, raddr: client.laddr}
 	client.peer, server.peer = server, client
 	ab, ba := &all.ab, &all.ba
@@ -144,8 +148,6 @@ func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) 
 		client.exempt, server.exempt = true, true
 	}
 	for _, c := range []*conn{client, server} {
-		c.wakeRd = func() { n.wakeAll(&c.in.readers) }
-		c.wakeWr = func() { n.wakeAll(&c.out.writers) }
 		c.hidx = len(c.h.conns)
 		c.h.conns = append(c.h.conns, c)
 	}
@@ -155,10 +157,24 @@ func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) 
 func (n *Net) initPipe(p *pipe, src, dst *conn) {
 	*p = pipe{n: n, src: src, dst: dst}
 	p.deliverFn = p.deliver
-	p.retryFn = func() {
-		p.held = false
-		p.deliver()
+}
+
+// wakeReaders wakes the tasks waiting to read from c.
+func (c *conn) wakeReaders() { c.n.wakeAll(&c.in.readers) }
+
+// wakeWriters wakes the tasks waiting to write to c.
+func (c *conn) wakeWriters() { c.n.wakeAll(&c.out.writers) }
+
+// retry is the callback that delivers p again once a cut or a clog that
+// held it ends, made when first needed.
+func (p *pipe) retry() func() {
+	if p.retryFn == nil {
+		p.retryFn = func() {
+			p.held = false
+			p.deliver()
+		}
 	}
+	return p.retryFn
 }
 
 func (c *conn) String() string {
@@ -348,7 +364,7 @@ func (p *pipe) deliver() {
 		}
 		if until, ok := n.blocked(p.src.h, p.dst.h); ok && !p.src.exempt {
 			p.held = true
-			n.holdUntil(until, p.retryFn)
+			n.holdUntil(until, p.retry())
 			break
 		}
 		p.segs.pop()
@@ -440,8 +456,8 @@ func (c *conn) abort() {
 	c.in.rdOff = c.in.dlOff
 	c.out.finSent = true
 	c.out.push(segRst, c.n.now()+c.n.latency(c.h, c.peer.h))
-	c.wakeRd()
-	c.wakeWr()
+	c.wakeReaders()
+	c.wakeWriters()
 }
 
 // gotReset kills this end on the peer's reset: unread data is dropped, reads
@@ -453,8 +469,8 @@ func (c *conn) gotReset() {
 	c.reset = true
 	c.in.rdOff = c.in.dlOff
 	c.n.w.Log("net: reset " + c.String())
-	c.wakeRd()
-	c.wakeWr()
+	c.wakeReaders()
+	c.wakeWriters()
 }
 
 // Close closes this end: gracefully, the peer reading what was sent and
@@ -476,8 +492,9 @@ func (c *conn) close() (reset bool) {
 	c.closed = true
 	c.cancelDeadlines()
 	c.unlink()
-	c.wakeRd()
-	c.wakeWr()
+	c.wakeReaders()
+	c.wakeWriters()
+	defer c.releaseBuffers()
 	switch {
 	case c.reset:
 	case c.linger0 || c.in.dlOff > c.in.rdOff:
@@ -491,6 +508,23 @@ func (c *conn) close() (reset bool) {
 	return false
 }
 
+// releaseBuffers hands the connection's ring buffers to the network for
+// later connections, once both ends are closed: nothing touches them
+// after that (reads and writes fail on a closed end before they do, and
+// deliveries in flight move offsets only). A seed makes a connection
+// for each of its many reconnects; few are open at once.
+func (c *conn) releaseBuffers() {
+	if !c.closed || !c.peer.closed {
+		return
+	}
+	for _, p := range []*pipe{c.in, c.out} {
+		if p.buf != nil {
+			c.n.bufs = append(c.n.bufs, p.buf)
+			p.buf = nil
+		}
+	}
+}
+
 // vanish closes this end without a word to the peer, as a machine that
 // loses power does.
 func (c *conn) vanish() {
@@ -502,6 +536,7 @@ func (c *conn) vanish() {
 	c.cancelDeadlines()
 	c.unlink()
 	c.h.ghosts = append(c.h.ghosts, c)
+	c.releaseBuffers()
 }
 
 // kill closes this end with a reset, for crashes and closed listeners.
@@ -513,6 +548,7 @@ func (c *conn) kill() {
 	c.cancelDeadlines()
 	c.unlink()
 	c.abort()
+	c.releaseBuffers()
 }
 
 // unlink takes c off its host's list of open connections.
@@ -548,7 +584,7 @@ func (c *conn) CloseWrite() error {
 	if !c.reset {
 		c.shutWrite()
 	}
-	c.wakeWr()
+	c.wakeWriters()
 	return nil
 }
 
@@ -561,7 +597,7 @@ func (c *conn) CloseRead() error {
 	}
 	c.rdShut = true
 	c.in.discard()
-	c.wakeRd()
+	c.wakeReaders()
 	return nil
 }
 
@@ -592,6 +628,9 @@ func (c *conn) SetReadDeadline(t time.Time) error {
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
+	if c.wakeRd == nil {
+		c.wakeRd = c.wakeReaders
+	}
 	c.n.setDeadline(&c.rd, c.h, t, c.wakeRd)
 	return nil
 }
@@ -601,6 +640,9 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 	c.n.w.Enter("net set deadline")
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
+	}
+	if c.wakeWr == nil {
+		c.wakeWr = c.wakeWriters
 	}
 	c.n.setDeadline(&c.wr, c.h, t, c.wakeWr)
 	return nil
@@ -649,7 +691,7 @@ func (p *pipe) grow(k int) {
 	for size < int(used)+k {
 		size *= 2
 	}
-	nb := make([]byte, size)
+	nb := p.n.spareBuf(size)
 	om, nm := p.mask(), uint64(size-1)
 	for off := p.rdOff; off < p.wrOff; {
 		oi, ni := off&om, off&nm
@@ -658,6 +700,21 @@ func (p *pipe) grow(k int) {
 		off += c
 	}
 	p.buf = nb
+}
+
+// spareBuf returns a ring buffer of size bytes: a closed connection's
+// (releaseBuffers), or a new one. Its old bytes are never read: a ring
+// is read only where it was written.
+func (n *Net) spareBuf(size int) []byte {
+	for i := len(n.bufs) - 1; i >= 0; i-- {
+		if b := n.bufs[i]; len(b) == size {
+			last := len(n.bufs) - 1
+			n.bufs[i], n.bufs[last] = n.bufs[last], nil
+			n.bufs = n.bufs[:last]
+			return b
+		}
+	}
+	return make([]byte, size)
 }
 
 func (p *pipe) copyIn(b []byte) {

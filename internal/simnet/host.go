@@ -112,16 +112,52 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 
 // A dial is one connect in progress.
 type dial struct {
-	h       *Host
-	dst     *Host
-	port    int
-	raddr   net.Addr
-	tok     providers.WaitToken
-	exempt  bool // the port is exempt from faults
-	done    bool
-	gaveUp  bool // the dialler's context ended first
-	conn    *conn
-	refused bool
+	h        *Host
+	dst      *Host
+	port     int
+	raddr    net.Addr
+	tok      providers.WaitToken
+	exempt   bool // the port is exempt from faults
+	done     bool
+	gaveUp   bool // the dialler's context ended first
+	conn     *conn
+	accepted *conn // the dialler's end, once the listener took the connect
+	refused  bool
+	space    addrSpace // raddr's
+}
+
+// The steps of a dial that a packet carries (Net.packet): a dial
+// sends two packets, and its steps need no callback of their own.
+type dialStep uint8
+
+const (
+	stepArrive    dialStep = iota + 1 // the connect reaches the listening host
+	stepBounce                        // a connect fault: it comes back refused
+	stepRefuse                        // the refusal reaches the dialler
+	stepConnected                     // the acceptance reaches the dialler
+)
+
+// do runs step of d.
+func (d *dial) do(step dialStep) {
+	switch step {
+	case stepArrive:
+		d.arrive()
+	case stepBounce:
+		d.h.n.packet(d.dst, d.h, false, d, stepRefuse)
+	case stepRefuse:
+		d.refuse()
+	case stepConnected:
+		c := d.accepted
+		d.accepted = nil
+		if d.gaveUp {
+			// Nobody will use the connection: the dialler's host
+			// answers with a reset, as in dial.finish.
+			d.abandon(c)
+			return
+		}
+		d.conn = c
+		d.finish()
+	}
 }
 
 // Dial connects to addr, "host:port". The host is a host of the network, or
@@ -144,7 +180,8 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	if dst == nil {
 		return nil, opError("dial", nil, nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true})
 	}
-	d := &dial{h: h, dst: dst, port: port, raddr: dst.addr(port), exempt: n.isExempt(port)}
+	d := &dial{h: h, dst: dst, port: port, exempt: n.isExempt(port)}
+	d.raddr = dst.addrIn(port, &d.space)
 	if err := ctx.Err(); err != nil {
 		return nil, opError("dial", nil, d.raddr, ctxError(err))
 	}
@@ -158,11 +195,9 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		n.event("connect %s -> %s hangs", h.name, d.raddr)
 	case fail:
 		n.event("connect %s -> %s refused", h.name, d.raddr)
-		n.packet(h, dst, false, func() {
-			n.packet(dst, h, false, d.refuse)
-		})
+		n.packet(h, dst, false, d, stepBounce)
 	default:
-		n.packet(h, dst, d.exempt, d.arrive)
+		n.packet(h, dst, d.exempt, d, stepArrive)
 	}
 	for !d.done {
 		d.tok = n.park.WaitToken()
@@ -193,22 +228,14 @@ func (d *dial) arrive() {
 	}
 	l := dst.listeners[d.port]
 	if l == nil || l.closed || len(l.queue) >= n.backlog {
-		n.packet(dst, d.h, d.exempt, d.refuse)
+		n.packet(dst, d.h, d.exempt, d, stepRefuse)
 		return
 	}
 	c, s := n.newConn(d.h, dst, d.port, d.raddr)
 	l.queue = append(l.queue, s)
 	n.wakeAll(&l.waiters)
-	n.packet(dst, d.h, d.exempt, func() {
-		if d.gaveUp {
-			// Nobody will use the connection: the dialler's host
-			// answers with a reset, as in dial.finish.
-			d.abandon(c)
-			return
-		}
-		d.conn = c
-		d.finish()
-	})
+	d.accepted = c
+	n.packet(dst, d.h, d.exempt, d, stepConnected)
 }
 
 func (d *dial) refuse() {
@@ -322,7 +349,7 @@ func (h *Host) PowerOn() {
 	}
 	for _, d := range syns {
 		if !d.gaveUp && !d.done {
-			h.n.packet(d.h, h, d.exempt, d.arrive)
+			h.n.packet(d.h, h, d.exempt, d, stepArrive)
 		}
 	}
 }

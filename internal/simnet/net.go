@@ -49,6 +49,7 @@ type Net struct {
 	held    []*hold
 	heldCap int
 	packets []*packet // spares (Net.packet)
+	bufs    [][]byte  // spare ring buffers of closed connections (pipe.grow)
 
 	closeQuietUntil int64 // random closes are in cooldown until then
 	paused          bool  // no fault is drawn (Pause)
@@ -371,11 +372,11 @@ func (p *partition) cuts(src, dst *Host) bool {
 
 func (p *partition) in(h *Host) bool { return h.id < len(p.side) && p.side[h.id] }
 
-// packet calls fn when a packet sent from src to dst now arrives, after a
-// latency drawn now (before anything else), or later if the link is cut or
-// clogged then and the packet is not exempt from faults: a connect, an
-// answer to one.
-func (n *Net) packet(src, dst *Host, exempt bool, fn func()) {
+// packet runs step of dial d when a packet sent from src to dst now
+// arrives, after a latency drawn now (before anything else), or later if
+// the link is cut or clogged then and the packet is not exempt from
+// faults: a connect, an answer to one.
+func (n *Net) packet(src, dst *Host, exempt bool, d *dial, step dialStep) {
 	at := n.now() + n.latency(src, dst)
 	var p *packet
 	if k := len(n.packets); k > 0 {
@@ -386,17 +387,19 @@ func (n *Net) packet(src, dst *Host, exempt bool, fn func()) {
 		p = &packet{n: n}
 		p.tryFn = p.try
 	}
-	p.src, p.dst, p.exempt, p.fn = src, dst, exempt, fn
+	p.src, p.dst, p.exempt, p.dial, p.step = src, dst, exempt, d, step
 	n.schedule(at, p.tryFn)
 }
 
 // A packet is one of Net.packet in flight. Once it arrives it goes back to
-// the network's spares, with its callback, for the next: a dial sends two.
+// the network's spares, with its callback, for the next: a dial sends two,
+// and what a packet does is a step of its dial, not a callback of its own.
 type packet struct {
 	n        *Net
 	src, dst *Host
 	exempt   bool
-	fn       func()
+	dial     *dial
+	step     dialStep
 	tryFn    func() // try, made once
 }
 
@@ -408,10 +411,10 @@ func (p *packet) try() {
 		n.holdUntil(until, p.tryFn)
 		return
 	}
-	fn := p.fn
-	p.src, p.dst, p.fn = nil, nil, nil
+	d, step := p.dial, p.step
+	p.src, p.dst, p.dial, p.step = nil, nil, nil, 0
 	n.packets = append(n.packets, p)
-	fn()
+	d.do(step)
 }
 
 // pairKey is the key of the ordered pair (a, b).

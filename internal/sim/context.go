@@ -1,0 +1,393 @@
+package sim
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// A simContext is a context the world makes for its tasks, for
+// World.WithCancel and for the Time provider's deadlines. It does what
+// package context's cancel and timer contexts do, as the world needs it:
+//
+//   - its children of the same kind are linked to it directly, so making
+//     one costs one allocation and no map entry, and cancelling one takes
+//     it out of its parent at once;
+//   - its deadline is an event on the simulated clock, fired by a timer
+//     the world reuses;
+//   - the world itself never asks for its Done channel (see waitChan):
+//     only code under test does, and package context, when it makes a
+//     context under it. The channel is then that of a cancel context of
+//     package context's (its shadow), ended by the simContext, so that
+//     package context registers its own contexts under it, or under a
+//     context.WithValue of it, as it does under its own: synchronously,
+//     with no goroutine.
+//
+// A simContext under the world's own contexts only (or under none that
+// can be cancelled) is owned (see World.ownedWaiters): only the world's
+// cancel calls end it, and they call cancelOwned. Its error is Canceled
+// or DeadlineExceeded, and its cause is its error, as package context's
+// under such parents.
+//
+// Under a context of package context's (ext: the nearest such context
+// above it, as a task started under a context.WithCancel), it is not
+// owned, and it is done when it or ext is: it looks at ext whenever it is
+// asked, which is as good as ext cancelling it at once (package context
+// cannot call the world's code when ext ends). Its Done channel's shadow
+// is then package context's child of its parent, and the contexts
+// package context makes under it end, when its deadline passes, with
+// Canceled (and the cause DeadlineExceeded), as they did under the
+// cancel context the world made there before.
+//
+// The world runs one task at a time, but a context may be handed to a
+// goroutine outside the simulation (a library's): its state is read
+// atomically and changed under mu.
+type simContext struct {
+	parent context.Context
+	ext    context.Context // see above; nil when it is owned
+	w      *World
+	// up is the simContext that cancels this one, nil when the parent is
+	// never cancelled; prev and next link the children of up.
+	up, prev, next *simContext
+	first          *simContext    // the first child
+	timer          *deadlineTimer // while its own deadline is pending
+	deadline       time.Time
+	done           unsafe.Pointer // its Done channel (a chan struct{}) once made
+	// shadow is package context's cancel context whose Done channel is
+	// c's, made with Done while c is open; shadowEnd ends it with c's
+	// error (see shadowParent), or shadowCancel with c's error as the
+	// cause, when ext is set.
+	shadow       context.Context
+	shadowEnd    func()
+	shadowCancel context.CancelCauseFunc
+	mu           sync.Mutex
+	state        atomic.Uint32 // open, or which error ended it
+	hasDeadline  bool
+	ownDeadline  bool // the deadline is this context's, not its parent's
+}
+
+// The states of a simContext.
+const (
+	ctxOpen uint32 = iota
+	ctxCanceled
+	ctxDeadline
+)
+
+// simContextKey is the key under which a simContext answers Value with
+// itself, so that a context wrapping one (context.WithValue) can be
+// recognised as done exactly when it is.
+type simContextKey struct{}
+
+// cancelCtxKey is the key with which context.Cause asks a context for the
+// package's cancel context that holds its cause. A simContext answers it
+// with nil, so that Cause returns the context's own error rather than the
+// cause of a cancel context above a parent that cannot be cancelled
+// (context.WithoutCancel). It is found once, by asking Cause.
+var cancelCtxKey = func() any {
+	p := &keyProbe{}
+	_ = context.Cause(p)
+	return p.key
+}()
+
+// keyProbe is a done context that records the key it was asked for.
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Err() error { return context.Canceled }
+
+func (p *keyProbe) Value(key any) any {
+	p.key = key
+	return nil
+}
+
+// parentOf returns what a simContext made under parent links to: the
+// simContext that cancels it (nil if none does) and ext (see
+// simContext). It reports false for a parent whose cancellation package
+// context cannot hand on at once (a context type of another package's,
+// neither package context's nor one with an AfterFunc method): under it
+// the world makes package context's contexts, as package context would.
+func (w *World) parentOf(parent context.Context) (up *simContext, ext context.Context, ok bool) {
+	if c, ok := parent.(*simContext); ok && c.w == w {
+		return c, c.ext, true
+	}
+	d := parent.Done()
+	if d == nil {
+		return nil, nil, true
+	}
+	if c, _ := parent.Value(simContextKey{}).(*simContext); c != nil && c.w == w && c.Done() == d {
+		return c, c.ext, true // parent only adds values to c
+	}
+	if cc, _ := parent.Value(cancelCtxKey).(context.Context); cc != nil && cc.Done() == d {
+		return nil, parent, true // package context's, or one that adds values to it
+	}
+	if _, ok := parent.(interface{ AfterFunc(func()) func() bool }); ok {
+		return nil, parent, true
+	}
+	return nil, nil, false
+}
+
+// isOwned reports whether ctx can be cancelled only by the simulation:
+// it is an owned simContext, a context that adds values to one, or one
+// that is never cancelled.
+func (w *World) isOwned(ctx context.Context) bool {
+	_, ext, ok := w.parentOf(ctx)
+	return ok && ext == nil
+}
+
+// newContext returns a simContext under parent, linked to up and ext (see
+// parentOf), done at once if up is.
+func (w *World) newContext(parent context.Context, up *simContext, ext context.Context) *simContext {
+	c := &simContext{parent: parent, w: w, ext: ext}
+	c.deadline, c.hasDeadline = parent.Deadline()
+	if up == nil {
+		return c
+	}
+	up.mu.Lock()
+	if s := up.state.Load(); s != ctxOpen {
+		up.mu.Unlock()
+		c.state.Store(s)
+		return c
+	}
+	c.up = up
+	c.next = up.first
+	if up.first != nil {
+		up.first.prev = c
+	}
+	up.first = c
+	up.mu.Unlock()
+	return c
+}
+
+func (c *simContext) Deadline() (time.Time, bool) { return c.deadline, c.hasDeadline }
+
+func (c *simContext) Done() <-chan struct{} {
+	if p := atomic.LoadPointer(&c.done); p != nil {
+		return *(*chan struct{})(unsafe.Pointer(&p))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.done; p != nil {
+		return *(*chan struct{})(unsafe.Pointer(&p))
+	}
+	var ch <-chan struct{}
+	switch {
+	case c.state.Load() != ctxOpen:
+		closed := make(chan struct{})
+		close(closed)
+		ch = closed
+	case c.ext != nil:
+		// Package context hands ext's end on to the shadow, a child of
+		// c's parent; c ends it for its own.
+		c.shadow, c.shadowCancel = context.WithCancelCause(c.parent)
+		ch = c.shadow.Done()
+	default:
+		var cancel context.CancelFunc
+		c.shadow, cancel = context.WithCancel((*shadowParent)(c))
+		_ = cancel // c ends its shadow through shadowEnd, with its own error
+		ch = c.shadow.Done()
+	}
+	atomic.StorePointer(&c.done, *(*unsafe.Pointer)(unsafe.Pointer(&ch)))
+	return ch
+}
+
+func (c *simContext) Err() error {
+	switch c.state.Load() {
+	case ctxCanceled:
+		return context.Canceled
+	case ctxDeadline:
+		return context.DeadlineExceeded
+	}
+	if c.ext != nil {
+		return c.ext.Err()
+	}
+	return nil
+}
+
+func (c *simContext) Value(key any) any {
+	switch key {
+	case simContextKey{}:
+		return c
+	case simDeadline{}:
+		if c.ownDeadline {
+			return c
+		}
+	case cancelCtxKey:
+		// Package context asks this of a parent (or of a context that
+		// adds values to it) whose Done channel it has, and Cause asks
+		// it: the shadow, whose channel and error are c's, or nil.
+		c.mu.Lock()
+		shadow := c.shadow
+		c.mu.Unlock()
+		if shadow == nil && c.ext != nil && c.state.Load() == ctxOpen {
+			return c.ext.Value(key) // the cause of ext's end
+		}
+		return shadow
+	}
+	return c.parent.Value(key)
+}
+
+func (c *simContext) String() string { return "sim.Context" }
+
+// A shadowParent is the parent of a simContext's shadow: never done for
+// package context, which registers the shadow with it through AfterFunc,
+// and done with the simContext's error when the simContext ends it.
+type shadowParent simContext
+
+func (p *shadowParent) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (p *shadowParent) Done() <-chan struct{}       { return p.w.neverDone() }
+func (p *shadowParent) Err() error                  { return (*simContext)(p).Err() }
+func (p *shadowParent) Value(any) any               { return nil }
+
+// AfterFunc is called by package context, once, as it makes the shadow,
+// with the function that ends it; the simContext calls it when it ends.
+func (p *shadowParent) AfterFunc(f func()) (stop func() bool) {
+	p.shadowEnd = f // under the simContext's mu, held by Done
+	return keepShadow
+}
+
+// keepShadow is the stop function of a shadow's AfterFunc: package
+// context calls it only when the shadow is cancelled by its own
+// CancelFunc, which nothing calls.
+func keepShadow() bool { return false }
+
+// neverDone returns a channel that is never closed: a shadowParent's Done
+// channel, and what waitChan gives for an owned simContext.
+func (w *World) neverDone() <-chan struct{} {
+	if w.never[0] == nil {
+		w.never[0], w.never[1] = make(chan struct{}), make(chan struct{})
+	}
+	return w.never[0]
+}
+
+// waitChan returns what park and the polls watch of ctx: its Done
+// channel, or, for a simContext of the world's, one of the world's two
+// channels that are never closed (one for the owned, one for the others:
+// park remembers whether the channel it last saw is owned), which only
+// say that the wait may end by its context; waitEnded looks at the
+// context itself.
+func (w *World) waitChan(ctx context.Context) <-chan struct{} {
+	if c, ok := ctx.(*simContext); ok && c.w == w {
+		w.neverDone()
+		if c.ext != nil {
+			return w.never[1]
+		}
+		return w.never[0]
+	}
+	return ctx.Done()
+}
+
+// waitEnded reports whether ctx, watched through d (waitChan(ctx)), is
+// done.
+func (w *World) waitEnded(ctx context.Context, d <-chan struct{}) bool {
+	if d == w.never[0] || d == w.never[1] {
+		return ctx.(*simContext).Err() != nil
+	}
+	select {
+	case <-d:
+		return true
+	default:
+		return false
+	}
+}
+
+// cancel ends c with state s, then its shadow (and with it package
+// context's contexts under c), then its own children, most recent first.
+// With unlink, c leaves its
+// parent's children too. It returns false if c was done already. A
+// pending deadline stays queued, as the timer of package context's
+// context does when a parent ends it: its event is part of the trace.
+func (c *simContext) cancel(s uint32, unlink bool) bool {
+	c.mu.Lock()
+	if c.state.Load() != ctxOpen || c.ext != nil && c.ext.Err() != nil {
+		// Done already: by its own end, or by ext's, which package
+		// context handed on to its shadow and which its children see.
+		c.mu.Unlock()
+		if unlink {
+			c.unlink()
+		}
+		return false
+	}
+	c.state.Store(s)
+	first, end, endCause := c.first, c.shadowEnd, c.shadowCancel
+	c.first, c.shadowEnd, c.shadowCancel = nil, nil, nil
+	c.mu.Unlock()
+	if unlink {
+		c.unlink()
+	}
+	if end != nil {
+		end()
+	}
+	if endCause != nil {
+		endCause(c.Err())
+	}
+	for k := first; k != nil; {
+		next := k.next
+		k.up, k.prev, k.next = nil, nil, nil
+		k.cancel(s, false)
+		k = next
+	}
+	return true
+}
+
+// unlink takes c out of the children of the context that cancels it.
+func (c *simContext) unlink() {
+	up := c.up
+	if up == nil {
+		return
+	}
+	up.mu.Lock()
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else if up.first == c {
+		up.first = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	}
+	c.up, c.prev, c.next = nil, nil, nil
+	up.mu.Unlock()
+}
+
+// cancelFunc is the CancelFunc of a context of World.WithCancel.
+func (c *simContext) cancelFunc() {
+	c.cancel(ctxCanceled, true)
+	c.w.cancelOwned()
+}
+
+// cancelDeadline is the CancelFunc of the Time provider's deadlines: it
+// stops the deadline's timer too.
+func (c *simContext) cancelDeadline() {
+	w := c.w
+	w.enter("a deadline's cancel")
+	if t := c.timer; t != nil {
+		unschedule(&t.ev)
+		t.release()
+	}
+	c.cancel(ctxCanceled, true)
+	w.cancelOwned()
+}
+
+// withDeadline is the Time provider's WithDeadline for a parent that can
+// have a simContext child (parentOf).
+func (w *World) withDeadline(parent context.Context, up *simContext, ext context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	c := w.newContext(parent, up, ext)
+	// A deadline at or after the parent's is the parent's: it adds no
+	// timer.
+	if !c.hasDeadline || c.deadline.After(deadline) {
+		c.deadline, c.hasDeadline, c.ownDeadline = deadline, true, true
+		// Under a parent that is done, the timer runs all the same, as
+		// the world's timer of package context's deadline did: its event
+		// is part of the trace.
+		if at := int64(deadline.Sub(Epoch)); at <= w.now {
+			c.cancel(ctxDeadline, true)
+		} else {
+			c.timer = w.deadlineTimer(nil, c)
+			w.schedule(&c.timer.ev, at)
+		}
+	}
+	return c, c.cancelDeadline
+}

@@ -1,0 +1,312 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A ctxOp makes a context under an earlier one, cancels one, or lets time
+// pass. The same ops are played on the world's contexts and on package
+// context's in a synctest bubble, whose clock is as exact as simulated
+// time; every context must then look the same.
+type ctxOp struct {
+	kind   int           // see ctxOpKinds
+	parent int           // for the kinds that make a context: its parent
+	target int           // for cancel: the context cancelled
+	d      time.Duration // for deadline: from now; for sleep: how long
+}
+
+var ctxOpKinds = []string{"WithCancel", "WithDeadline", "context.WithCancel", "context.WithValue", "context.WithoutCancel", "cancel", "sleep"}
+
+func (o ctxOp) String() string {
+	return fmt.Sprintf("%s(parent %d, target %d, %v)", ctxOpKinds[o.kind], o.parent, o.target, o.d)
+}
+
+// ctxSide is how one side makes its contexts.
+type ctxSide struct {
+	now          func() time.Time
+	sleep        func(time.Duration)
+	withCancel   func(context.Context) (context.Context, context.CancelFunc)
+	withDeadline func(context.Context, time.Time) (context.Context, context.CancelFunc)
+}
+
+type ctxKey struct{}
+
+// playCtxOps plays ops from root and describes every context after each.
+//
+// Package context's contexts are not made where the world's differ from
+// package context's on purpose: under a context of the world's whose
+// deadline (or a deadline above it, up to the nearest context of package
+// context's) passes, and that is itself under one of package context's,
+// package context's contexts end with Canceled and the cause
+// DeadlineExceeded, as they did when the world made a cancel context of
+// package context's for such a deadline.
+func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
+	start := side.now()
+	ctxs := []context.Context{root}
+	cancels := []context.CancelFunc{func() {}}
+	// under: made under a context of package context's; dl: with a
+	// deadline of the world's since the nearest such context.
+	type made struct{ under, dl bool }
+	how := []made{{}}
+	withCancel := context.WithCancel // whose cancel is kept for later
+	var seen []string
+	for i, o := range ops {
+		var c context.Context
+		cancel := context.CancelFunc(func() {})
+		p := o.parent % len(ctxs)
+		parent, m := ctxs[p], how[p]
+		switch ctxOpKinds[o.kind] {
+		case "WithCancel":
+			c, cancel = side.withCancel(parent)
+		case "WithDeadline":
+			c, cancel = side.withDeadline(parent, side.now().Add(o.d))
+			m.dl = true
+		case "context.WithCancel":
+			if !m.under || !m.dl {
+				c, cancel = withCancel(parent)
+				m = made{under: true}
+			}
+		case "context.WithValue":
+			c = context.WithValue(parent, ctxKey{}, i)
+		case "context.WithoutCancel":
+			c = context.WithoutCancel(parent)
+			m = made{}
+		case "cancel":
+			cancels[o.target%len(cancels)]()
+		case "sleep":
+			side.sleep(o.d)
+		}
+		if c != nil {
+			ctxs, cancels, how = append(ctxs, c), append(cancels, cancel), append(how, m)
+		}
+		for j, c := range ctxs {
+			dl, ok := c.Deadline()
+			at := time.Duration(0)
+			if ok {
+				at = dl.Sub(start)
+			}
+			closed := false
+			select {
+			case <-c.Done():
+				closed = true
+			default:
+			}
+			seen = append(seen, fmt.Sprintf("after op %d (%v), context %d: err %v, cause %v, deadline %v %v, done %v, value %v",
+				i, o, j, c.Err(), context.Cause(c), at, ok, closed, c.Value(ctxKey{})))
+		}
+	}
+	for _, cancel := range cancels {
+		cancel()
+	}
+	return seen
+}
+
+// The world's contexts (its cancel contexts and the Time provider's
+// deadlines, and package context's contexts made under them) behave as
+// package context's own: the same errors, causes, deadlines, Done
+// channels and values, whatever the order of making, cancelling and
+// waiting.
+func TestContextsBehaveAsPackageContexts(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(1, 12).Draw(rt, "n")
+		ops := make([]ctxOp, n)
+		for i := range ops {
+			ops[i] = ctxOp{
+				kind:   rapid.IntRange(0, len(ctxOpKinds)-1).Draw(rt, "kind"),
+				parent: i - rapid.IntRange(0, i).Draw(rt, "back"), // mostly recent ones
+				target: rapid.IntRange(0, i).Draw(rt, "target"),
+				d:      time.Duration(rapid.IntRange(-2, 6).Draw(rt, "d")) * time.Second,
+			}
+			if ctxOpKinds[ops[i].kind] == "sleep" && ops[i].d < 0 {
+				ops[i].d = -ops[i].d
+			}
+		}
+		var want []string
+		synctest.Test(t, func(t *testing.T) {
+			want = playCtxOps(context.Background(), ctxSide{
+				now:          time.Now,
+				sleep:        func(d time.Duration) { time.Sleep(d); synctest.Wait() },
+				withCancel:   context.WithCancel,
+				withDeadline: context.WithDeadline,
+			}, ops)
+		})
+		var got []string
+		w := New(Config{Seed: 1})
+		res := w.Run(func(ctx context.Context, p providers.Providers) error {
+			got = playCtxOps(ctx, ctxSide{
+				now:          p.Time.Now,
+				sleep:        func(d time.Duration) { _ = p.Time.Sleep(context.Background(), d) },
+				withCancel:   w.WithCancel,
+				withDeadline: p.Time.WithDeadline,
+			}, ops)
+			return nil
+		})
+		require.NoError(rt, res.Err)
+		if diff := cmp.Diff(want, got); diff != "" {
+			rt.Fatalf("the world's contexts differ from package context's (-context +world):\n%s", diff)
+		}
+	})
+}
+
+// Each way a context can end, as package context has it, in one table:
+// the error, the cause, and the children's.
+func TestContextEnds(t *testing.T) {
+	cause := errors.New("the group failed")
+	cases := []struct {
+		name string
+		// end makes a context under parent and ends it, with p's help.
+		end       func(parent context.Context, w *World, p providers.Providers) context.Context
+		err, want error // want is the cause
+	}{{
+		name: "cancelled",
+		end: func(parent context.Context, w *World, p providers.Providers) context.Context {
+			c, cancel := w.WithCancel(parent)
+			cancel()
+			return c
+		},
+		err: context.Canceled, want: context.Canceled,
+	}, {
+		name: "deadline passed",
+		end: func(parent context.Context, w *World, p providers.Providers) context.Context {
+			c, cancel := p.Time.WithTimeout(parent, time.Second)
+			defer cancel()
+			_ = p.Time.Sleep(parent, 2*time.Second)
+			return c
+		},
+		err: context.DeadlineExceeded, want: context.DeadlineExceeded,
+	}, {
+		name: "deadline already past",
+		end: func(parent context.Context, w *World, p providers.Providers) context.Context {
+			c, cancel := p.Time.WithDeadline(parent, p.Time.Now().Add(-time.Second))
+			defer cancel()
+			return c
+		},
+		err: context.DeadlineExceeded, want: context.DeadlineExceeded,
+	}, {
+		name: "deadline cancelled",
+		end: func(parent context.Context, w *World, p providers.Providers) context.Context {
+			c, cancel := p.Time.WithTimeout(parent, time.Second)
+			cancel()
+			return c
+		},
+		err: context.Canceled, want: context.Canceled,
+	}, {
+		name: "parent's deadline passed",
+		end: func(parent context.Context, w *World, p providers.Providers) context.Context {
+			d, cancel := p.Time.WithTimeout(parent, time.Second)
+			defer cancel()
+			c, cancelC := w.WithCancel(d)
+			defer cancelC()
+			_ = p.Time.Sleep(parent, 2*time.Second)
+			return c
+		},
+		err: context.DeadlineExceeded, want: context.DeadlineExceeded,
+	}, {
+		name: "under a cancelled cause, WithoutCancel",
+		end: func(parent context.Context, w *World, p providers.Providers) context.Context {
+			g, cancelG := context.WithCancelCause(parent)
+			cancelG(cause)
+			c, cancel := w.WithCancel(context.WithoutCancel(g))
+			cancel()
+			return c
+		},
+		err: context.Canceled, want: context.Canceled,
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := New(Config{Seed: 1})
+			res := w.Run(func(ctx context.Context, p providers.Providers) error {
+				made := c.end(ctx, w, p)
+				_, isOwn := made.(*simContext)
+				assert.True(t, isOwn, "the world made the context")
+				child, cancel := context.WithCancel(made)
+				defer cancel()
+				for _, x := range []context.Context{made, child} {
+					assert.Equal(t, c.err, x.Err())
+					assert.Equal(t, c.want, context.Cause(x))
+					select {
+					case <-x.Done():
+					default:
+						t.Error("Done is not closed")
+					}
+				}
+				return nil
+			})
+			require.NoError(t, res.Err)
+		})
+	}
+}
+
+// Package context makes its own contexts under the world's, and under a
+// context.WithValue of one, as under its own: they need no goroutine (one
+// would end them some time after their parent, and outlive the run), end
+// with their parent, and leave it when cancelled.
+func TestPackageContextsUnderTheWorlds(t *testing.T) {
+	w := New(Config{Seed: 1})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		parent, cancel := p.Time.WithTimeout(ctx, time.Hour)
+		wrapped := context.WithValue(parent, ctxKey{}, 1)
+		before := runtime.NumGoroutine()
+		var children []context.Context
+		for range 10 {
+			a, cancelA := context.WithCancel(parent)
+			b, cancelB := context.WithTimeout(wrapped, 2*time.Hour)
+			defer cancelA()
+			defer cancelB()
+			children = append(children, a, b)
+			context.AfterFunc(wrapped, func() {})
+		}
+		assert.Equal(t, before, runtime.NumGoroutine(), "package context started goroutines")
+		left, cancelLeft := context.WithCancel(wrapped)
+		cancelLeft()
+		assert.Equal(t, context.Canceled, left.Err())
+		assert.NoError(t, parent.Err(), "a child's cancel leaves its parent alone")
+		require.NoError(t, p.Time.Sleep(ctx, 2*time.Hour))
+		for _, c := range children {
+			assert.Equal(t, context.DeadlineExceeded, c.Err(), "a child ends with its parent, at once")
+			assert.Equal(t, context.DeadlineExceeded, context.Cause(c))
+		}
+		cancel()
+		return nil
+	})
+	require.NoError(t, res.Err)
+}
+
+// A context of the world makes its Done channel only when asked, closed
+// if the context is done already, and answers a context made by package
+// context under another world's contexts with its own kind only for its
+// own world.
+func TestContextDoneIsMadeWhenAsked(t *testing.T) {
+	w := New(Config{Seed: 1})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		c, cancel := p.Time.WithTimeout(ctx, time.Second)
+		sc := c.(*simContext)
+		assert.Nil(t, sc.done, "no channel until Done")
+		cancel()
+		select {
+		case <-c.Done():
+		default:
+			t.Error("Done of a cancelled context is not closed")
+		}
+		assert.Equal(t, "sim.Context", fmt.Sprint(c))
+		v := context.WithValue(ctx, ctxKey{}, 1)
+		assert.True(t, w.isOwned(v), "a context that adds a value to the world's is owned")
+		other := New(Config{Seed: 2})
+		assert.False(t, other.isOwned(ctx), "another world's context is not one of this world's")
+		return nil
+	})
+	require.NoError(t, res.Err)
+}
