@@ -17,13 +17,13 @@ import (
 //     it out of its parent at once;
 //   - its deadline is an event on the simulated clock, fired by a timer
 //     the world reuses;
-//   - the world itself never asks for its Done channel (see waitChan):
-//     only code under test does, and package context, when it makes a
-//     context under it. The channel is then that of a cancel context of
-//     package context's (its shadow), ended by the simContext, so that
-//     package context registers its own contexts under it, or under a
-//     context.WithValue of it, as it does under its own: synchronously,
-//     with no goroutine.
+//   - the world does not ask for its Done channel to watch a parked
+//     task (see waitChan): code under test asks, and package context
+//     when it makes a context under it. The channel is then that of a
+//     cancel context of package context's (its shadow), ended by the
+//     simContext, so that package context registers its own contexts
+//     under it, or under a context.WithValue of it, as it does under its
+//     own: synchronously, with no goroutine.
 //
 // A simContext under the world's own contexts only (or under none that
 // can be cancelled) is owned (see World.ownedWaiters): only the world's
@@ -80,11 +80,12 @@ const (
 // recognised as done exactly when it is.
 type simContextKey struct{}
 
-// cancelCtxKey is the key with which context.Cause asks a context for the
-// package's cancel context that holds its cause. A simContext answers it
-// with nil, so that Cause returns the context's own error rather than the
-// cause of a cancel context above a parent that cannot be cancelled
-// (context.WithoutCancel). It is found once, by asking Cause.
+// cancelCtxKey is the key with which package context asks a context for
+// its own cancel context: Cause, for the cause it holds, and a context
+// being made, for the parent to register with. A simContext answers with
+// its shadow (nil until there is one), never with a cancel context above
+// a parent that cannot be cancelled (context.WithoutCancel), whose cause
+// is not its own. It is found once, by asking Cause.
 var cancelCtxKey = func() any {
 	p := &keyProbe{}
 	_ = context.Cause(p)

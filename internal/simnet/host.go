@@ -34,6 +34,10 @@ type Host struct {
 	ghosts    []*conn           // ends that vanished with the power, until it is back
 	syns      []*dial           // connects that reached it while off, retried when on
 	nextPort  int
+	// dialTexts holds, by the address dialled, what a dial's park and
+	// its refusal's log line say: a client dials the same few addresses
+	// again and again.
+	dialTexts map[string]*dialText
 
 	pconns  map[int]*packetConn // datagram sockets by port
 	pcs     []*packetConn       // the same, in creation order, for crashes
@@ -201,18 +205,43 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	for !d.done {
 		d.tok = n.park.WaitToken()
-		if err := n.park.Park(ctx, d.tok, "net dial "+addr); err != nil && !d.done {
+		if err := n.park.Park(ctx, d.tok, h.dialText(addr, d.raddr).wait); err != nil && !d.done {
 			d.gaveUp = true
 			return nil, opError("dial", nil, d.raddr, ctxError(err))
 		}
 	}
 	if d.refused {
-		n.w.Log("net: connect " + h.name + " -> " + addrString(d.raddr) + " refused")
+		n.w.Log(h.dialText(addr, d.raddr).refused)
 		return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ECONNREFUSED))
 	}
 	n.w.Log("net: connected " + d.conn.String())
 	return d.conn, nil
 }
+
+// dialText is what a dial of addr, at raddr, says.
+type dialText struct {
+	wait    string // the park's
+	refused string // the log's line when it is refused
+}
+
+// dialText returns what a dial from h to addr, at raddr, says, made once
+// for each of the first few addresses h dials.
+func (h *Host) dialText(addr string, raddr net.Addr) *dialText {
+	if t := h.dialTexts[addr]; t != nil {
+		return t
+	}
+	t := &dialText{wait: "net dial " + addr, refused: "net: connect " + h.name + " -> " + addrString(raddr) + " refused"}
+	if h.dialTexts == nil {
+		h.dialTexts = make(map[string]*dialText)
+	}
+	if len(h.dialTexts) < maxDialTexts {
+		h.dialTexts[addr] = t
+	}
+	return t
+}
+
+// maxDialTexts bounds the addresses whose dialText a host keeps.
+const maxDialTexts = 64
 
 // arrive runs when the connect reaches the listening host.
 func (d *dial) arrive() {
