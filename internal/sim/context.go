@@ -256,13 +256,10 @@ func (p *shadowParent) AfterFunc(f func()) (stop func() bool) {
 func keepShadow() bool { return false }
 
 // neverDone returns a channel that is never closed: a shadowParent's Done
-// channel, and what waitChan gives for an owned simContext.
-func (w *World) neverDone() <-chan struct{} {
-	if w.never[0] == nil {
-		w.never[0], w.never[1] = make(chan struct{}), make(chan struct{})
-	}
-	return w.never[0]
-}
+// channel, and what waitChan gives for an owned simContext. New makes the
+// world's two such channels, not their first use: a goroutine outside
+// the simulation may ask a context for its Done channel at any time.
+func (w *World) neverDone() <-chan struct{} { return w.never[0] }
 
 // waitChan returns what park and the polls watch of ctx: its Done
 // channel, or, for a simContext of the world's, one of the world's two
@@ -272,7 +269,6 @@ func (w *World) neverDone() <-chan struct{} {
 // context itself.
 func (w *World) waitChan(ctx context.Context) <-chan struct{} {
 	if c, ok := ctx.(*simContext); ok && c.w == w {
-		w.neverDone()
 		if c.ext != nil {
 			return w.never[1]
 		}

@@ -310,3 +310,23 @@ func TestContextDoneIsMadeWhenAsked(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+// A context of the world's may be handed to a goroutine outside the
+// simulation before the run starts: its Done, asked there, races nothing
+// the world does as it starts. Run under -race.
+func TestContextDoneOutsideTheRun(t *testing.T) {
+	w := New(Config{Seed: 1})
+	c, cancel := w.WithCancel(w.Context())
+	defer cancel()
+	ended := make(chan struct{})
+	go func() {
+		<-c.Done()
+		close(ended)
+	}()
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		return p.Time.Sleep(ctx, time.Second)
+	})
+	require.NoError(t, res.Err)
+	<-ended // the run's end ends the world's contexts
+	assert.Equal(t, context.Canceled, c.Err())
+}
