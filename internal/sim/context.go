@@ -293,10 +293,10 @@ func (w *World) waitEnded(ctx context.Context, d <-chan struct{}) bool {
 
 // cancel ends c with state s, then its shadow (and with it package
 // context's contexts under c), then its own children, most recent first.
-// With unlink, c leaves its
-// parent's children too. It returns false if c was done already. A
-// pending deadline stays queued, as the timer of package context's
-// context does when a parent ends it: its event is part of the trace.
+// With unlink, c leaves its parent's children too. It returns false if c
+// was done already. A pending deadline stays queued, as the timer of
+// package context's context does when a parent ends it: its event is
+// part of the trace.
 func (c *simContext) cancel(s uint32, unlink bool) bool {
 	c.mu.Lock()
 	if c.state.Load() != ctxOpen || c.ext != nil && c.ext.Err() != nil {
