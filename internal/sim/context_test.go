@@ -330,3 +330,13 @@ func TestContextDoneOutsideTheRun(t *testing.T) {
 	<-ended // the run's end ends the world's contexts
 	assert.Equal(t, context.Canceled, c.Err())
 }
+
+// The key package context asks its parents for their cancel context is
+// found by asking Cause: should a later Go ask otherwise, the world's
+// contexts would no longer hand their cause on, and this says why.
+func TestCancelCtxKeyIsPackageContexts(t *testing.T) {
+	require.NotNil(t, cancelCtxKey, "context.Cause no longer asks its context's Value for package context's key")
+	c, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	assert.Same(t, c, c.Value(cancelCtxKey), "a cancel context answers the key with itself")
+}
