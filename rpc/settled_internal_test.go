@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -18,6 +19,7 @@ import (
 // lock, where the caller clears it. Run under -race, which reports the
 // unguarded reads.
 func TestAnswerToSettledCallRacesNothingWithItsCaller(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := providers.Real()
 	p.Logger = slog.New(slog.DiscardHandler)
 	tr, err := NewTransport(context.Background(), p, Config{})
