@@ -47,13 +47,11 @@ type call struct {
 	selfDone bool
 	finished bool
 	reply    []byte // a copy of the reply's payload
-	// inPlace is set while the caller reads its own reply: the reply is
-	// then decoded where the connection's decoder holds it (view), with
-	// no copy, since nothing reads the connection before the caller
-	// decodes it.
-	inPlace bool
-	view    []byte
-	err     error
+	// view is the reply where the connection's decoder holds it, when
+	// the caller read it itself: it is decoded there, with no copy,
+	// since nothing reads the connection before the caller decodes it.
+	view []byte
+	err  error
 
 	// In a simulation: the connection whose reading was lent to the
 	// caller with the reply (conn.lend), and the one the caller reads
@@ -74,20 +72,12 @@ func (x *call) receive(c *conn, tok Token, payload []byte) {
 	if len(payload) == 0 {
 		return
 	}
-	var ok bool
 	switch payload[0] {
-	case kindReply:
-		x.inPlace = x.readOn == c && c.rstate == readByCaller
-		ok = x.complete(tok, payload[1:], nil)
-		x.inPlace = false
-	case kindRemoteErr:
-		ok = x.complete(tok, nil, &RemoteError{Addr: c.remote(), Token: x.target, Msg: string(payload[1:])})
-	case kindBroken:
-		ok = x.complete(tok, nil, fmt.Errorf("rpc: %v at %s: %w", x.target, c.remote(), ErrBrokenPromise))
+	case kindReply, kindRemoteErr, kindBroken:
 	default:
 		return
 	}
-	if !ok {
+	if !x.settle(tok, c, payload, nil) {
 		x.t.stats.orphans.Add(1)
 		return
 	}
@@ -100,14 +90,36 @@ func (x *call) receive(c *conn, tok Token, payload []byte) {
 // of reply or with err; it reports false if the call was settled already
 // (or reused since).
 func (x *call) complete(tok Token, reply []byte, err error) bool {
+	return x.settle(tok, nil, reply, err)
+}
+
+// settle is complete, or, with c, the settling of the call by the answer
+// in payload (its kind, then its body) that arrived on c. The answer is
+// made into the outcome under the transport's mutex: a reader may find a
+// call already settled, whose caller clears it and hands it back
+// meanwhile (putCall), and only under the mutex are its fields its own
+// call's.
+func (x *call) settle(tok Token, c *conn, reply []byte, err error) bool {
 	t := x.t
 	t.mu.Lock()
 	if x.finished || x.tok != tok {
 		t.mu.Unlock()
 		return false
 	}
+	inPlace := false
+	if c != nil {
+		switch kind, body := reply[0], reply[1:]; kind {
+		case kindReply:
+			// The caller reads its own reply: it decodes it in place.
+			inPlace, reply = x.readOn == c && c.rstate == readByCaller, body
+		case kindRemoteErr:
+			err, reply = &RemoteError{Addr: c.remote(), Token: x.target, Msg: string(body)}, nil
+		default: // kindBroken
+			err, reply = fmt.Errorf("rpc: %v at %s: %w", x.target, c.remote(), ErrBrokenPromise), nil
+		}
+	}
 	x.finished, x.err = true, err
-	if x.inPlace {
+	if inPlace {
 		x.view = reply
 	} else {
 		x.reply = append(x.reply[:0], reply...)

@@ -116,13 +116,20 @@ func parseLog(b []byte) (map[string]entry, int, bool) {
 		switch {
 		case n == 0 && body[0] == recHeader && string(body[1:]) == logMagic:
 		case n > 0 && body[0] == recEntry:
+			// The strings are made only for a record that wins: a log
+			// holds many versions of a key.
 			d := decoder{b: body[1:]}
-			e := d.entry()
+			key := d.bytes(MaxKey)
+			tag := Tag{Time: d.uvarint(), ID: d.uint64()}
+			value := d.bytes(MaxValue)
 			if d.done() != nil {
 				return entries, n, false
 			}
-			if cur, ok := entries[e.Key]; !ok || cur.Tag.Less(e.Tag) {
-				entries[e.Key] = e
+			if cur, ok := entries[string(key)]; !ok || cur.Tag.Less(tag) {
+				if !ok {
+					cur.Key = string(key)
+				}
+				entries[cur.Key] = entry{Key: cur.Key, Tag: tag, Value: string(value)}
 			}
 		default:
 			return entries, n, false

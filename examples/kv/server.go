@@ -440,6 +440,7 @@ func (r *replica) handle(ctx context.Context, q *request) reply {
 		rep.Status = r.store(ctx, q.Entry)
 	case opDump:
 		r.mu.Lock()
+		rep.Entries = make([]entry, 0, len(r.entries))
 		for _, e := range r.entries {
 			rep.Entries = append(rep.Entries, e)
 		}

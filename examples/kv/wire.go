@@ -66,7 +66,8 @@ func readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
 	}
 	body := buf[:0]
 	if cap(body) < int(n) {
-		body = make([]byte, n)
+		// With room to spare: the next frame is often a little longer.
+		body = make([]byte, n, max(int(n), 2*cap(buf), 64))
 	}
 	body = body[:n]
 	if _, err := io.ReadFull(r, body); err != nil {
@@ -320,19 +321,23 @@ func (d *decoder) uint64() uint64 {
 }
 
 func (d *decoder) string(limit int, in *interner) string {
+	b := d.bytes(limit)
+	if in != nil {
+		return in.intern(b)
+	}
+	return string(b)
+}
+
+// bytes reads a string's bytes, which stay the body's.
+func (d *decoder) bytes(limit int) []byte {
 	n := d.uvarint()
 	if n > uint64(limit) || n > uint64(len(d.b)) {
 		d.fail("string length")
-		return ""
+		return nil
 	}
-	var s string
-	if in != nil {
-		s = in.intern(d.b[:n])
-	} else {
-		s = string(d.b[:n])
-	}
+	b := d.b[:n:n]
 	d.b = d.b[n:]
-	return s
+	return b
 }
 
 func (d *decoder) entry() entry {

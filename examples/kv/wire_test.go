@@ -85,6 +85,13 @@ func TestParseLog(t *testing.T) {
 	assert.False(t, good, "a flipped bit in the middle is damage")
 	assert.Empty(t, entries, "only the good prefix counts")
 
+	a3 := entry{Key: "a", Tag: Tag{Time: 3}, Value: "3"}
+	later := bytes.Join([][]byte{header, rec(a1), rec(b1), rec(a3)}, nil)
+	entries, _, good = parseLog(later)
+	assert.True(t, good)
+	clear(later) // the entries own their strings, not the log's bytes
+	assert.Equal(t, map[string]entry{"a": a3, "b": b1}, entries, "a later, greater tag replaces the key's entry")
+
 	_, _, good = parseLog(rec(a1))
 	assert.False(t, good, "a log starts with its header")
 	_, _, good = parseLog(nil)

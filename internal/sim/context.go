@@ -256,13 +256,10 @@ func (p *shadowParent) AfterFunc(f func()) (stop func() bool) {
 func keepShadow() bool { return false }
 
 // neverDone returns a channel that is never closed: a shadowParent's Done
-// channel, and what waitChan gives for an owned simContext.
-func (w *World) neverDone() <-chan struct{} {
-	if w.never[0] == nil {
-		w.never[0], w.never[1] = make(chan struct{}), make(chan struct{})
-	}
-	return w.never[0]
-}
+// channel, and what waitChan gives for an owned simContext. New makes the
+// world's two such channels, not their first use: a goroutine outside
+// the simulation may ask a context for its Done channel at any time.
+func (w *World) neverDone() <-chan struct{} { return w.never[0] }
 
 // waitChan returns what park and the polls watch of ctx: its Done
 // channel, or, for a simContext of the world's, one of the world's two
@@ -272,7 +269,6 @@ func (w *World) neverDone() <-chan struct{} {
 // context itself.
 func (w *World) waitChan(ctx context.Context) <-chan struct{} {
 	if c, ok := ctx.(*simContext); ok && c.w == w {
-		w.neverDone()
 		if c.ext != nil {
 			return w.never[1]
 		}
@@ -297,10 +293,10 @@ func (w *World) waitEnded(ctx context.Context, d <-chan struct{}) bool {
 
 // cancel ends c with state s, then its shadow (and with it package
 // context's contexts under c), then its own children, most recent first.
-// With unlink, c leaves its
-// parent's children too. It returns false if c was done already. A
-// pending deadline stays queued, as the timer of package context's
-// context does when a parent ends it: its event is part of the trace.
+// With unlink, c leaves its parent's children too. It returns false if c
+// was done already. A pending deadline stays queued, as the timer of
+// package context's context does when a parent ends it: its event is
+// part of the trace.
 func (c *simContext) cancel(s uint32, unlink bool) bool {
 	c.mu.Lock()
 	if c.state.Load() != ctxOpen || c.ext != nil && c.ext.Err() != nil {

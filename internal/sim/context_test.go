@@ -310,3 +310,33 @@ func TestContextDoneIsMadeWhenAsked(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+// A context of the world's may be handed to a goroutine outside the
+// simulation before the run starts: its Done, asked there, races nothing
+// the world does as it starts. Run under -race.
+func TestContextDoneOutsideTheRun(t *testing.T) {
+	w := New(Config{Seed: 1})
+	c, cancel := w.WithCancel(w.Context())
+	defer cancel()
+	ended := make(chan struct{})
+	go func() {
+		<-c.Done()
+		close(ended)
+	}()
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		return p.Time.Sleep(ctx, time.Second)
+	})
+	require.NoError(t, res.Err)
+	<-ended // the run's end ends the world's contexts
+	assert.Equal(t, context.Canceled, c.Err())
+}
+
+// The key package context asks its parents for their cancel context is
+// found by asking Cause: should a later Go ask otherwise, the world's
+// contexts would no longer hand their cause on, and this says why.
+func TestCancelCtxKeyIsPackageContexts(t *testing.T) {
+	require.NotNil(t, cancelCtxKey, "context.Cause no longer asks its context's Value for package context's key")
+	c, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	assert.Same(t, c, c.Value(cancelCtxKey), "a cancel context answers the key with itself")
+}

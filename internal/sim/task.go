@@ -55,7 +55,7 @@ type task struct {
 	// waitCtx then does not hold (see waitingOn).
 	waitOwn bool
 
-	done     <-chan struct{} // waitChan(ctx), kept to recognise waits on it
+	done     <-chan struct{} // waitChan(ctx), looked at when ctx may have ended
 	started  bool
 	finished bool
 	// unwinding is set when the kill signal is first thrown in the task,
@@ -76,10 +76,12 @@ type task struct {
 
 	// describe, when set, adds to what at report time (ParkDescribed).
 	describe func() string
-	// lastDone and lastOwned remember whether the context whose Done
-	// channel is lastDone, the last other than the task's own that it
-	// waited on, is owned: a context's ownership does not change before
-	// it is done, and a task tends to wait on one context again and again.
+	// lastDone and lastOwned remember whether the context watched
+	// through lastDone (waitChan), the last other than the task's own
+	// that it waited on, is owned: a context's ownership does not change
+	// before it is done, all the world's contexts watched through one of
+	// its never-closed channels are owned or all are not, and a task
+	// tends to wait on one context again and again.
 	lastDone <-chan struct{}
 
 	killPCs  []uintptr

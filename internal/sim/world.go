@@ -156,7 +156,7 @@ type World struct {
 
 // New returns a world ready to Run.
 func New(cfg Config) *World {
-	w := &World{cfg: cfg}
+	w := &World{cfg: cfg, never: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
 	if len(cfg.Decisions) > 0 {
 		w.rng = rng.Decided(cfg.Seed, cfg.Decisions)
 	} else if len(cfg.Branches) > 0 {

@@ -70,8 +70,8 @@ type pipe struct {
 	blackhole bool
 
 	readers, writers []providers.WaitToken
-	deliverFn        func()
-	retryFn          func()
+	deliverFn        func() // deliver, made once
+	retryFn          func() // see retry
 }
 
 type segKind uint8

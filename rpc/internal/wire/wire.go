@@ -149,7 +149,7 @@ func NewDecoder(r io.Reader, max int) *Decoder {
 }
 
 // Next returns the next frame's token and payload. The payload is valid
-// until the next call to Next. At the end of the stream between frames,
+// until the next call to Next or Free. At the end of the stream between frames,
 // Next returns io.EOF; a bad frame gives an [*Error], and the stream's own
 // errors come back as they are. After an error, Next returns it again.
 func (d *Decoder) Next() (Token, []byte, error) {
@@ -266,7 +266,9 @@ func (d *Decoder) readErr(err error, length uint32) error {
 // for Next by its caller (then Filled) when it holds nothing: a read may
 // wait, which in a simulation parks the task, and a task that resumes
 // returns through each frame it parked under. It is empty until the
-// first call of Next.
+// first call of Next. When the decoder holds nothing, the slice is the
+// whole buffer, which holds the payload Next returned last: a read into
+// it overwrites that payload.
 func (d *Decoder) Free() []byte {
 	if d.head == d.tail {
 		d.head, d.tail = 0, 0
