@@ -44,16 +44,8 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 		!t.killed && !t.inOnPark && t.onPark == nil &&
 		t.owned && t.openAt == w.cancels+1 && sameCtx(ctx, t.ctx) {
 		w.parkSleep(t, d)
-		ok := t.yield(struct{}{})
-		w.setActive(t.g)
-		if !ok || t.killed {
-			t.unwind()
-		}
-		if t.ctxWoke {
-			t.ctxWoke = false
-			return ctx.Err()
-		}
-		return nil
+		t.resumed(t.yield(struct{}{}))
+		return t.woken(ctx)
 	}
 	return w.sleep(ctx, d)
 }
@@ -258,11 +250,7 @@ func (p *taskProvider) Yield(ctx context.Context) {
 	// Ready at once: the scheduler may pick this task again straight away.
 	t.waitGen++
 	w.makeReady(t)
-	ok := t.yield(struct{}{})
-	w.setActive(t.g)
-	if !ok || t.killed {
-		t.unwind()
-	}
+	t.resumed(t.yield(struct{}{}))
 }
 
 // OnPark has fn called the first time, from now on, that the running task

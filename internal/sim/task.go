@@ -337,11 +337,24 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 	}
 	t.parked = true
 	t.what = what
-	ok := t.yield(struct{}{})
-	w.setActive(t.g)
+	t.resumed(t.yield(struct{}{}))
+	return t.woken(ctx)
+}
+
+// resumed is what every park does once its yield returns ok: the task
+// runs again, or unwinds if it was killed meanwhile. The yield itself
+// stays in the park, so that no frame of another lies between the park
+// and the coroutine.
+func (t *task) resumed(ok bool) {
+	t.w.setActive(t.g)
 	if !ok || t.killed {
 		t.unwind()
 	}
+}
+
+// woken returns what a park on ctx returns once t is resumed: ctx's
+// error if ctx woke it, else nil.
+func (t *task) woken(ctx context.Context) error {
 	if t.ctxWoke {
 		t.ctxWoke = false
 		return ctx.Err()
