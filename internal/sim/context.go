@@ -360,10 +360,7 @@ func (c *simContext) cancelFunc() {
 func (c *simContext) cancelDeadline() {
 	w := c.w
 	w.enter("a deadline's cancel")
-	if t := c.timer; t != nil {
-		unschedule(&t.ev)
-		t.release()
-	}
+	c.timer.stop()
 	c.cancel(ctxCanceled, true)
 	w.cancelOwned()
 }

@@ -174,7 +174,7 @@ func unschedule(e *event) bool {
 	return true
 }
 
-// peek reports whether a live event is queued; next and pop then give it.
+// peek reports whether a live event is queued; next and popDue then give it.
 // It may move last up to that event's instant: call it only when the clock
 // is about to move there.
 func (q *eventQueue) peek() bool {
@@ -260,18 +260,8 @@ func (q *eventQueue) more() bool {
 // peek reports true.
 func (q *eventQueue) next() int64 { return q.last }
 
-// pop removes and returns the earliest live event; call it only after peek
-// (or more) reports true.
-func (q *eventQueue) pop() slot {
-	in := q.buckets[0][q.cur].in
-	s := in.slots[in.head]
-	in.head++
-	s.e.queued = false
-	return slot{when: in.when, seq: s.seq, e: s.e, gen: s.gen}
-}
-
 // popDue removes and returns the earliest live event due at the instant
-// of the last pop, if there is one: more and pop in one.
+// of the last pop, if there is one; after peek reports true, there is.
 func (q *eventQueue) popDue() (slot, bool) {
 	b0 := q.buckets[0]
 	for q.cur < len(b0) {

@@ -66,14 +66,9 @@ func TestEventQueueOrder(t *testing.T) {
 				if q.next() != want.when {
 					t.Fatalf("next is %d, want %d", q.next(), want.when)
 				}
-				var got slot
-				if rapid.Bool().Draw(t, "popDue") {
-					var ok bool
-					if got, ok = q.popDue(); !ok {
-						t.Fatalf("popDue found nothing due, want (%d,%d)", want.when, want.seq)
-					}
-				} else {
-					got = q.pop()
+				got, ok := q.popDue()
+				if !ok {
+					t.Fatalf("popDue found nothing due, want (%d,%d)", want.when, want.seq)
 				}
 				if got.e != want.e || got.seq != want.seq || got.when != want.when {
 					t.Fatalf("popped (%d,%d), want (%d,%d)", got.when, got.seq, want.when, want.seq)
@@ -114,7 +109,8 @@ func TestInstantStaysSmall(t *testing.T) {
 	}
 	for i := range 100_000 {
 		require.True(t, q.peek())
-		s := q.pop()
+		s, ok := q.popDue()
+		require.True(t, ok)
 		require.Equal(t, uint64(i+1), s.seq, "events at one instant fire in the order scheduled")
 		seq++
 		q.push(s.e, 0, seq)

@@ -193,6 +193,15 @@ func (t *deadlineTimer) release() {
 	w.deadlineTimers = append(w.deadlineTimers, t)
 }
 
+// stop takes t, if there is one, off the queue and hands it back: a
+// deadline cancelled before it passed.
+func (t *deadlineTimer) stop() {
+	if t != nil {
+		unschedule(&t.ev)
+		t.release()
+	}
+}
+
 // expire is the timer's callback.
 func (t *deadlineTimer) expire() {
 	d, c := t.d, t.c
@@ -210,10 +219,7 @@ func (t *deadlineTimer) expire() {
 func (d *deadlineOf) cancel() {
 	w := d.w
 	w.enter("a deadline's cancel")
-	if t := d.timer; t != nil {
-		unschedule(&t.ev)
-		t.release()
-	}
+	d.timer.stop()
 	d.cancelInner(context.Canceled)
 	w.cancelOwned()
 }
