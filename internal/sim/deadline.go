@@ -31,13 +31,10 @@ func wallDeadline(ctx context.Context) (time.Time, bool) {
 	if !ok {
 		return d, false
 	}
-	switch s := ctx.Value(simDeadline{}).(type) {
-	case *simContext:
-		if s.deadline.Equal(d) {
-			return d, false
-		}
-	case *deadlineCtx:
-		if s.deadline.Equal(d) {
+	// The nearest deadline the simulation made (a simContext or a
+	// deadlineCtx): if it is ctx's, ctx's deadline is simulated.
+	if s, _ := ctx.Value(simDeadline{}).(context.Context); s != nil {
+		if sd, _ := s.Deadline(); sd.Equal(d) {
 			return d, false
 		}
 	}
