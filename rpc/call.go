@@ -329,18 +329,7 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		ok := true
 		for !x.finished {
 			c.inNext = true
-			if c.dec.Buffered() == 0 {
-				// The first read of a frame, made here rather than in
-				// Next (see wire.Decoder.Free), as counter's.
-				if b := c.dec.Free(); len(b) > 0 {
-					n, err := c.ctxReader.ReadContext(ctx, b)
-					if err != nil {
-						err = c.interrupted(ctx, err)
-					}
-					c.recvd.Add(uint64(n))
-					c.dec.Filled(n, err)
-				}
-			}
+			c.fill() // with readCtx, ctx's read
 			rtok, payload, err := c.dec.Next()
 			c.inNext = false
 			if err != nil {

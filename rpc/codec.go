@@ -74,7 +74,13 @@ func (b *msgBox[T]) appendTo(t *Transport, dst []byte) ([]byte, error) {
 	if b.app != nil {
 		return b.app.AppendBinary(dst)
 	}
-	return t.cfg.Codec.Append(dst, message(t.cfg.Codec, &b.v))
+	// A JSONCodec is handed the message's pointer, which costs no
+	// allocation to box it; any other codec the message, as Codec
+	// documents.
+	if t.json {
+		return t.cfg.Codec.Append(dst, &b.v)
+	}
+	return t.cfg.Codec.Append(dst, b.v)
 }
 
 // decode decodes data into b's message with t's codec.
@@ -89,14 +95,4 @@ func (b *msgBox[T]) decode(t *Transport, data []byte) error {
 // msgBox.
 type appender interface {
 	appendTo(t *Transport, dst []byte) ([]byte, error)
-}
-
-// message is what c is handed to encode the message v points to: v itself
-// for a JSONCodec, which then costs no allocation to box the message, and
-// the message for any other codec, as Codec documents.
-func message[T any](c Codec, v *T) any {
-	if _, ok := c.(JSONCodec); ok {
-		return v
-	}
-	return *v
 }

@@ -124,6 +124,17 @@ func (r counter) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// fill makes the first read of a frame, when the decoder holds nothing,
+// here rather than in Next (see wire.Decoder.Free), through counter: the
+// reader task's and a caller's reads for its reply alike.
+func (c *conn) fill() {
+	if c.dec.Buffered() == 0 {
+		if b := c.dec.Free(); len(b) > 0 {
+			c.dec.Filled(counter{c}.Read(b))
+		}
+	}
+}
+
 // interrupted is err, the error of a caller's read for its reply, marked
 // as an interruption of the read, not an end of the stream, when the
 // caller's context ended or the call ended otherwise (a poke).
@@ -318,15 +329,7 @@ func (r *reader) run(context.Context) error {
 			}
 			continue
 		}
-		if c.dec.Buffered() == 0 {
-			// The first read of a frame, made here rather than in Next
-			// (see wire.Decoder.Free), as counter's.
-			if b := c.dec.Free(); len(b) > 0 {
-				n, err := c.nc.Read(b)
-				c.recvd.Add(uint64(n))
-				c.dec.Filled(n, err)
-			}
-		}
+		c.fill()
 		tok, payload, err := c.dec.Next()
 		if err != nil {
 			c.readFailed(err)
