@@ -26,8 +26,10 @@ type Cluster struct {
 	restarting int
 
 	injectors []Injector
-	// groups is every group booted, in order.
-	groups []*Processes
+	// taken and placed are what the groups booted so far take: their
+	// names, and their processes' hosts and disks.
+	taken  map[string]bool
+	placed placements
 }
 
 // proc is one process slot: a name, a host and a disk that outlive its
@@ -63,25 +65,19 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	s.Helper()
 	c := s.cluster
 	if c == nil {
-		c = &Cluster{s: s, byName: make(map[string]*proc)}
+		c = &Cluster{s: s, byName: make(map[string]*proc), taken: map[string]bool{},
+			placed: placements{hosts: map[string]string{}, disks: map[string]string{}}}
 	}
 	first := len(c.procs)
-	taken := map[string]bool{}
-	pl := placements{hosts: map[string]string{}, disks: map[string]string{}}
-	for _, ps := range c.groups {
-		taken[ps.Name] = true
-		_ = pl.declare(ps) // it was checked when it was booted
-	}
 	for gi := range groups {
 		ps := &groups[gi]
-		if err := ps.validate(taken); err != nil {
+		if err := ps.validate(c.taken); err != nil {
 			s.configError(err)
 		}
-		taken[ps.Name] = true
-		if err := pl.declare(ps); err != nil {
+		c.taken[ps.Name] = true
+		if err := c.placed.declare(ps); err != nil {
 			s.configError(err)
 		}
-		c.groups = append(c.groups, ps)
 		n := s.drawCount(ps.Count, ps.MaxCount)
 		for i := range n {
 			name, host, loc := ps.placement(i)

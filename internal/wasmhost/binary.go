@@ -59,6 +59,21 @@ func sections(wasm []byte) iter.Seq2[section, error] {
 	}
 }
 
+// writeModule returns a module of wasm's header and the sections all, in
+// order, each with the body bodies holds for its id, if any, or its own.
+func writeModule(wasm []byte, all []section, bodies map[byte][]byte) []byte {
+	var out bytes.Buffer
+	out.Write(wasm[:8])
+	for _, s := range all {
+		body, ok := bodies[s.id]
+		if !ok {
+			body = s.body
+		}
+		writeSection(&out, s.id, body)
+	}
+	return out.Bytes()
+}
+
 // writeSection appends a section of the given id and body to out.
 func writeSection(out *bytes.Buffer, id byte, body []byte) {
 	out.WriteByte(id)

@@ -1,7 +1,6 @@
 package wasmhost
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"slices"
@@ -51,19 +50,10 @@ func mergeDataSections(wasm []byte) ([]byte, error) {
 		}
 		all = append(all, s)
 	}
-	var out bytes.Buffer
-	out.Write(wasm[:8])
-	for _, s := range all {
-		switch s.id {
-		case 11:
-			writeSection(&out, 11, writeSegments(data))
-		case 12: // the data count
-			writeSection(&out, 12, appendULEB(nil, uint32(len(data))))
-		default:
-			writeSection(&out, s.id, s.body)
-		}
-	}
-	return out.Bytes(), nil
+	return writeModule(wasm, all, map[byte][]byte{
+		11: writeSegments(data),
+		12: appendULEB(nil, uint32(len(data))), // the data count
+	}), nil
 }
 
 func readSegments(b []byte) ([]segment, error) {
@@ -158,28 +148,20 @@ func dataSpans(wasm []byte) []span {
 // already, and instantiation would copy them for nothing. A module whose
 // data section holds anything else is not split (ok false).
 func splitData(wasm []byte) (stripped []byte, segs []segment, ok bool) {
-	if !isModule(wasm) {
-		return nil, nil, false
-	}
-	var out bytes.Buffer
-	out.Write(wasm[:8])
+	var all []section
 	for s, err := range sections(wasm) {
 		if err != nil {
 			return nil, nil, false
 		}
-		switch s.id {
-		case 11:
+		if s.id == 11 {
 			if segs, err = readSegments(s.body); err != nil {
 				return nil, nil, false
 			}
-			writeSection(&out, 11, appendULEB(nil, 0))
-		case 12: // the data count
-			writeSection(&out, 12, appendULEB(nil, 0))
-		default:
-			writeSection(&out, s.id, s.body)
 		}
+		all = append(all, s)
 	}
-	return out.Bytes(), segs, true
+	none := appendULEB(nil, 0) // no segments, and a data count of 0
+	return writeModule(wasm, all, map[byte][]byte{11: none, 12: none}), segs, true
 }
 
 // writeData writes the segments into mem, as instantiation would have.

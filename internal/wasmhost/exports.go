@@ -1,7 +1,5 @@
 package wasmhost
 
-import "bytes"
-
 // exportGlobals returns a reactor module with its mutable globals
 // exported, so that the host can read them into a snapshot and restore
 // them (wazero reaches only exported globals), and their export names in
@@ -48,16 +46,7 @@ func exportGlobals(wasm []byte) (out []byte, names []string, ok bool) {
 		add = append(add, 3) // a global
 		add = appendULEB(add, imported+g)
 	}
-	var b bytes.Buffer
-	b.Write(wasm[:8])
-	for _, s := range all {
-		if s.id == 7 {
-			writeSection(&b, 7, add)
-		} else {
-			writeSection(&b, s.id, s.body)
-		}
-	}
-	return b.Bytes(), names, true
+	return writeModule(wasm, all, map[byte][]byte{7: add}), names, true
 }
 
 // importedGlobals counts the globals an import section imports.
