@@ -117,7 +117,21 @@ func (d *decided) pick(i, rest uint64) uint64 {
 }
 
 // IntN returns a value in [0, n). It panics if n <= 0.
+//
+// The scheduler draws with it at every step: the plain stream's path
+// calls the source directly, one call where the general path makes three.
 func (s *Stream) IntN(n int) int {
+	if s.plain && n > 0 {
+		s.draws++
+		hi, _ := bits.Mul64(s.src.Uint64(), uint64(n))
+		return int(hi)
+	}
+	return s.intN(n)
+}
+
+// intN is IntN's general path: decided, branched or hashing streams, and
+// the panic.
+func (s *Stream) intN(n int) int {
 	if n <= 0 {
 		panic("rng: IntN called with n <= 0")
 	}

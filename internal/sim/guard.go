@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -212,15 +211,11 @@ func (w *World) Slow(f func()) {
 // test's S) can drop what a given-up run's goroutines still say.
 func (w *World) Abandoned() bool { return w.abandoned.Load() }
 
-// published reads the progress that publish stores, from the watchdog's
-// goroutine.
-func (w *World) published() uint64 { return atomic.LoadUint64(&w.progress) }
-
-// publishedTask reads the task that publish stored, from the watchdog's
-// goroutine. Its name and worker were set before it was published, and do
-// not change.
-func (w *World) publishedTask() *task {
-	return (*task)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur))))
+// published reads the world's progress, its steps and events, from the
+// watchdog's goroutine.
+func (w *World) published() uint64 {
+	progress, _, _ := w.publishedCounts()
+	return progress
 }
 
 // givenUp ends a run that the watchdog gave up, when its goroutine comes
@@ -249,8 +244,8 @@ func (w *World) escaped(idle time.Duration) Result {
 	if t != nil {
 		name, id = t.name, findGoroutine(t.wk.label)
 	}
-	progress, events := w.published(), atomic.LoadUint64(&w.pubEvents)
-	now := time.Duration(atomic.LoadInt64(&w.pubNow))
+	progress, events, at := w.publishedCounts()
+	now := time.Duration(at)
 	s := sampleGoroutine(id)
 	if s.stack == "" && t != nil { // not found in a stack trace
 		s.stack = userFrames(stacks()[t.wk.label])

@@ -79,8 +79,8 @@ func (w *World) spareEvent() *event {
 // the last move of the clock, so that a long workload at one simulated
 // instant (a network with no latency) is not taken for a task that spins.
 func (w *World) Progress() {
-	w.atInstant = 0
-	w.stall.progress()
+	w.armInstant()
+	w.stall.progress(w.steps + w.events)
 }
 
 // Parker is the world's Task provider, through which devices park and wake

@@ -2,17 +2,37 @@
 
 package sim
 
-// publish makes the world's progress, the task it is about to resume (nil
-// for an event), and the events, simulated time and trace hash so far,
-// visible to the watchdog's goroutine. It runs at every step, so these are
-// plain stores: an atomic one costs a tenth of a task switch. The watchdog
-// reads each word atomically, and Go's memory model guarantees that a racy
-// read of a word observes some value written to it, which is all the
-// watchdog needs: it reads them once progress has stood still for its whole
-// period. Race-detector builds use atomic stores instead
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// publish makes the task the world is about to resume (nil for an event)
+// and the trace hash so far visible to the watchdog's goroutine. It runs
+// at every step, so these are plain stores: an atomic one costs a tenth of
+// a task switch. The watchdog reads each word atomically, and Go's memory
+// model guarantees that a racy read of a word observes some value written
+// to it, which is all the watchdog needs: it reads them once progress has
+// stood still for its whole period. The steps, events and simulated time
+// do not change while a task runs, so the watchdog reads the world's own
+// counters (publishedCounts) and publish stores no copy of them.
+// Race-detector builds use atomic stores of copies instead
 // (publish_race.go).
 func (w *World) publish(t *task) {
-	w.progress = w.steps + w.events
 	w.pubCur = t
-	w.pubEvents, w.pubNow, w.pubTrace = w.events, w.now, w.trace
+	w.pubTrace = w.trace
+}
+
+// publishedCounts reads the world's progress (steps and events), events
+// and simulated time from the watchdog's goroutine.
+func (w *World) publishedCounts() (progress, events uint64, now int64) {
+	steps, events := atomic.LoadUint64(&w.steps), atomic.LoadUint64(&w.events)
+	return steps + events, events, atomic.LoadInt64(&w.now)
+}
+
+// publishedTask reads the task that publish stored, from the watchdog's
+// goroutine. Its name and worker were set before it was published, and do
+// not change.
+func (w *World) publishedTask() *task {
+	return (*task)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur))))
 }

@@ -31,10 +31,14 @@ const stallSample = 1000
 // stallGuard counts the steps and events of the current span of simulated
 // time.
 type stallGuard struct {
-	start int64            // the simulated time at which the span began
-	n     uint64           // steps and events in the span
-	near  uint64           // the count at which recording begins; see arm
-	seen  map[stallKey]int // what fired, near the bound
+	start int64 // the simulated time at which the span began
+	// base is the world's count of steps and events when the span began:
+	// the span's count is the world's less base, so that a step bumps no
+	// counter of the guard's own.
+	base uint64
+	near uint64           // the span's count at which recording begins; see arm
+	at   uint64           // base+near: the world's count at which it begins
+	seen map[stallKey]int // what fired, near the bound
 }
 
 // arm sets the count at which the guard starts to record what fires:
@@ -43,6 +47,16 @@ func (g *stallGuard) arm(max uint64) {
 	g.near = ^uint64(0)
 	if max > 0 {
 		g.near = max + 2 - min(max+1, stallSample)
+	}
+	g.begin(0)
+}
+
+// begin starts a span at the world's count of steps and events n.
+func (g *stallGuard) begin(n uint64) {
+	g.base, g.seen = n, nil
+	g.at = n + g.near
+	if g.at < n {
+		g.at = ^uint64(0) // no bound, or one past the counter's range
 	}
 }
 
@@ -53,28 +67,30 @@ type stallKey struct {
 	fn   uintptr
 }
 
-// moved starts a new span when simulated time has left the current one.
-func (g *stallGuard) moved(now int64) {
+// moved starts a new span when simulated time has left the current one; n
+// is the world's count of steps and events.
+func (g *stallGuard) moved(now int64, n uint64) {
 	if now-g.start >= int64(stallSpan) {
-		g.start, g.n, g.seen = now, 0, nil
+		g.start = now
+		g.begin(n)
 	}
 }
 
-// progress starts a new span at a device's progress (World.Progress).
-func (g *stallGuard) progress() {
-	g.n, g.seen = 0, nil
+// progress starts a new span at a device's progress (World.Progress); n
+// is the world's count of steps and events.
+func (g *stallGuard) progress(n uint64) { g.begin(n) }
+
+// count checks a step of t or the firing of e, which brings the world's
+// count of steps and events to n. Past the bound it fails the run, naming
+// what fired most, and reports true. It is small enough to be inlined: one
+// step costs a compare.
+func (g *stallGuard) count(n uint64, w *World, t *task, e *event) bool {
+	return n >= g.at && g.record(n-g.base, w, t, e)
 }
 
-// count counts a step of t or the firing of e. Past the bound it fails the
-// run, naming what fired most, and reports true. It is small enough to be
-// inlined: one step costs an add and a compare.
-func (g *stallGuard) count(w *World, t *task, e *event) bool {
-	g.n++
-	return g.n >= g.near && g.record(w, t, e)
-}
-
-// record notes what fired, near the bound, and fails the run past it.
-func (g *stallGuard) record(w *World, t *task, e *event) bool {
+// record notes what fired, near the bound, and fails the run past it; n is
+// the span's count.
+func (g *stallGuard) record(n uint64, w *World, t *task, e *event) bool {
 	max := w.cfg.MaxStepsPerInstant
 	if g.seen == nil {
 		g.seen = make(map[stallKey]int)
@@ -87,7 +103,7 @@ func (g *stallGuard) record(w *World, t *task, e *event) bool {
 	default:
 		g.seen[stallKey{fn: reflect.ValueOf(e.fn).Pointer()}]++
 	}
-	if g.n <= max {
+	if n <= max {
 		return false
 	}
 	task, most := g.most()
@@ -96,7 +112,7 @@ func (g *stallGuard) record(w *World, t *task, e *event) bool {
 			"Something wakes again at once or a few nanoseconds later (a loop of very short sleeps, a timer that re-arms itself with no delay, "+
 			"a fault or reboot interval near zero?). Of the last %d, %s. "+
 			"Raise the bound with the MaxStepsPerInstant option if this rate is expected.",
-		max, time.Duration(w.now-g.start), time.Duration(g.start), time.Duration(w.now), g.n+1-g.near, most)})
+		max, time.Duration(w.now-g.start), time.Duration(g.start), time.Duration(w.now), n+1-g.near, most)})
 	return true
 }
 

@@ -413,7 +413,9 @@ func (w *World) wake(t *task) {
 	}
 	t.parked = false
 	t.waitGen++
-	w.unwaitCtx(t)
+	if i := w.ctxPos[t.slot]; i >= 0 {
+		w.unwaitAt(t, i) // unwaitCtx, without a call of its own
+	}
 	unschedule(&t.sleep)
 	w.makeReady(t)
 }
@@ -441,10 +443,14 @@ func (w *World) waitList(t *task) *[]int32 {
 
 // unwaitCtx takes t out of its list of context waiters, if it is in one.
 func (w *World) unwaitCtx(t *task) {
-	i := w.ctxPos[t.slot]
-	if i < 0 {
-		return
+	if i := w.ctxPos[t.slot]; i >= 0 {
+		w.unwaitAt(t, i)
 	}
+}
+
+// unwaitAt takes t out of its list of context waiters, where it stands at
+// i.
+func (w *World) unwaitAt(t *task, i int32) {
 	waitRemove(w.waitList(t), w.ctxPos, int(i))
 	if !t.waitOwn {
 		t.waitCtx = nil

@@ -62,7 +62,7 @@ func listRemove(list *[]listEntry, pos []int32, i int) {
 		pos[m.slot] = int32(i)
 	}
 	l[last] = listEntry{}
-	*list = l[:last]
+	*list = (*list)[:last] // a store of the length alone
 }
 
 // waitAdd appends t to a list of context waiters, recording its position
@@ -83,5 +83,5 @@ func waitRemove(list *[]int32, pos []int32, i int) {
 		l[i] = m
 		pos[m] = int32(i)
 	}
-	*list = l[:last]
+	*list = (*list)[:last] // a store of the length alone
 }

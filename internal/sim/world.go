@@ -118,22 +118,27 @@ type World struct {
 	cancelled      bool
 	cancels        uint64 // calls of cancelOwned
 
-	trace       uint64
-	steps       uint64
-	events      uint64
-	started     uint64
-	atInstant   uint64
-	spare       []*event // fired events of Schedule, for the next (hooks.go)
-	stall       stallGuard
-	failure     *Failure
-	record      Recording
-	data        dataTrace // Config.HashData: see trace.go
-	timeline    ring
-	progress    uint64 // steps and events, for the watchdog; see publish
-	pubCur      *task  // the task resumed last, for the watchdog; see publish
-	pubEvents   uint64 // events, simulated time and trace hash, likewise
+	trace   uint64
+	steps   uint64
+	events  uint64
+	started uint64
+	// stepLimit is the step count past which the livelock guard fails the
+	// run: Config.MaxStepsPerInstant steps past the count at which time
+	// last moved on (or a device made progress), or no limit (armInstant).
+	stepLimit uint64
+	spare     []*event // fired events of Schedule, for the next (hooks.go)
+	stall     stallGuard
+	failure   *Failure
+	record    Recording
+	data      dataTrace // Config.HashData: see trace.go
+	timeline  ring
+	pubCur    *task  // the task resumed last, for the watchdog; see publish
+	pubTrace  uint64 // the trace hash at that resume, likewise
+	// Copies of steps+events, events and now, which publish stores for
+	// the watchdog in race-detector builds only (publish_race.go).
+	progress    uint64
+	pubEvents   uint64
 	pubNow      int64
-	pubTrace    uint64
 	goid        atomic.Int64 // the goroutine running the world, under RunGuarded
 	slow        atomic.Int32 // how many Slow calls are under way
 	killing     atomic.Bool  // a task is unwinding from a kill, for the watchdog
@@ -170,6 +175,7 @@ func New(cfg Config) *World {
 	}
 	w.timeline.buf = make([]Entry, n)
 	w.stall.arm(cfg.MaxStepsPerInstant)
+	w.armInstant()
 	w.trace = mix(0x6d6f6f6e706f6f6c, cfg.Seed)
 	if cfg.HashData {
 		w.rng.HashValues()
@@ -285,15 +291,11 @@ func (w *World) step() {
 	t := e.t
 	listRemove(&w.ready, w.readyPos, i)
 	w.steps++
-	w.atInstant++
-	if max := w.cfg.MaxStepsPerInstant; max > 0 && w.atInstant > max {
-		w.fail(&Failure{Kind: Livelock, Task: t.name, Msg: fmt.Sprintf(
-			"%d tasks were resumed at simulated time %v without time moving on; a task is spinning (a loop of Yield or non-blocking calls?). "+
-				"Raise the bound with the MaxStepsPerInstant option if this is expected.\n%s",
-			max, time.Duration(w.now), w.describeTasks())})
+	if w.steps > w.stepLimit {
+		w.livelock(t)
 		return
 	}
-	if w.stall.count(w, t, nil) {
+	if w.stall.count(w.steps+w.events, w, t, nil) {
 		return
 	}
 	w.trace = mix(w.trace, uint64(e.id)<<32^w.rng.Draws())
@@ -326,8 +328,8 @@ func (w *World) fireEvents() {
 	}
 	if when != w.now {
 		w.now = when
-		w.atInstant = 0
-		w.stall.moved(when)
+		w.armInstant()
+		w.stall.moved(when, w.steps+w.events)
 	}
 	for w.failure == nil {
 		s, ok := w.queue.popDue()
@@ -335,7 +337,7 @@ func (w *World) fireEvents() {
 			break
 		}
 		e := s.e
-		if w.stall.count(w, nil, e) {
+		if w.stall.count(w.steps+w.events+1, w, nil, e) {
 			return
 		}
 		w.events++
@@ -371,6 +373,25 @@ func (w *World) fireEvents() {
 			}
 		}
 	}
+}
+
+// armInstant starts the livelock guard's count of the steps at one
+// simulated instant.
+func (w *World) armInstant() {
+	w.stepLimit = ^uint64(0)
+	if max := w.cfg.MaxStepsPerInstant; max > 0 && w.steps+max > w.steps {
+		w.stepLimit = w.steps + max
+	}
+}
+
+// livelock fails the run: t is the task resumed once too often while
+// simulated time stood still.
+func (w *World) livelock(t *task) {
+	max := w.cfg.MaxStepsPerInstant
+	w.fail(&Failure{Kind: Livelock, Task: t.name, Msg: fmt.Sprintf(
+		"%d tasks were resumed at simulated time %v without time moving on; a task is spinning (a loop of Yield or non-blocking calls?). "+
+			"Raise the bound with the MaxStepsPerInstant option if this is expected.\n%s",
+		max, time.Duration(w.now), w.describeTasks())})
 }
 
 // schedule queues e at simulated time when (no earlier than now).
