@@ -282,6 +282,23 @@ func (q *eventQueue) popDue() (slot, bool) {
 	return slot{}, false
 }
 
+// popHead is popDue's common case, small enough to be inlined into the
+// firing loop: the slot at the head of the current instant, if it is live.
+// When it reports false, popDue may still find one.
+func (q *eventQueue) popHead() (slot, bool) {
+	if b0 := q.buckets[0]; q.cur < len(b0) {
+		in := b0[q.cur].in
+		if h := in.head; h < len(in.slots) {
+			if s := in.slots[h]; s.gen == s.e.gen {
+				in.head = h + 1
+				s.e.queued = false
+				return slot{when: in.when, seq: s.seq, e: s.e, gen: s.gen}, true
+			}
+		}
+	}
+	return slot{}, false
+}
+
 // all calls f for every queued slot, stale or not.
 func (q *eventQueue) all(f func(slot)) {
 	for i, b := range q.buckets {

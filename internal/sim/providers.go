@@ -40,14 +40,27 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 	// coroutine's yield is a stretch of stack that the resume returns
 	// through cold. The conditions are those under which current and
 	// parkTask would take no other path.
-	if t := w.cur; t != nil && w.loadActive() == curG() && !w.abandoned.Load() &&
+	// curG is an assembly call, which clobbers every register: it comes
+	// first, while only the arguments are live.
+	g := curG()
+	if t := w.cur; t != nil && w.loadActive() == g && !w.abandoned.Load() &&
 		!t.killed && !t.inOnPark && t.onPark == nil &&
-		t.owned && t.openAt == w.cancels+1 && sameCtx(ctx, t.ctx) {
+		t.owned && t.openAt == w.cancels+1 && isOwnCtx(ctx, t) {
 		w.parkSleep(t, d)
-		t.resumed(t.yield(struct{}{}))
+		t.resumed(w, t.yield(struct{}{}))
 		return t.woken(ctx)
 	}
 	return w.sleep(ctx, d)
+}
+
+// isOwnCtx reports whether ctx is t's own context, made by the simulation.
+// It is sameCtx for an owned context, whose type is known: an assertion to
+// a concrete type compares one word with a constant, and the interfaces
+// stay in registers, where sameCtx reads them from memory.
+func isOwnCtx(ctx context.Context, t *task) bool {
+	c, ok := ctx.(*simContext)
+	own, _ := t.ctx.(*simContext)
+	return ok && c == own && own != nil
 }
 
 // parkSleep queues the end of t's sleep and parks t as waiting on its own
@@ -256,7 +269,7 @@ func (p *taskProvider) Yield(ctx context.Context) {
 	// Ready at once: the scheduler may pick this task again straight away.
 	t.waitGen++
 	w.makeReady(t)
-	t.resumed(t.yield(struct{}{}))
+	t.resumed(w, t.yield(struct{}{}))
 }
 
 // OnPark has fn called the first time, from now on, that the running task

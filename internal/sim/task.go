@@ -337,16 +337,18 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 	}
 	t.parked = true
 	t.what = what
-	t.resumed(t.yield(struct{}{}))
+	t.resumed(w, t.yield(struct{}{}))
 	return t.woken(ctx)
 }
 
 // resumed is what every park does once its yield returns ok: the task
 // runs again, or unwinds if it was killed meanwhile. The yield itself
 // stays in the park, so that no frame of another lies between the park
-// and the coroutine.
-func (t *task) resumed(ok bool) {
-	t.w.setActive(t.g)
+// and the coroutine. The park passes its world, t.w, from its own frame:
+// t.w lies past the task's first line, the one line of the task that a
+// resume reads.
+func (t *task) resumed(w *World, ok bool) {
+	w.setActive(t.g)
 	if !ok || t.killed {
 		t.unwind()
 	}

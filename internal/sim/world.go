@@ -265,8 +265,7 @@ func (w *World) result() Result {
 func (w *World) loop() {
 	for w.failure == nil && !w.takeStray() {
 		if len(w.ready) > 0 {
-			w.step()
-			if w.rootDone {
+			if w.runReady(); w.rootDone {
 				return
 			}
 			continue
@@ -282,37 +281,46 @@ func (w *World) loop() {
 	}
 }
 
-func (w *World) step() {
-	i := 0
-	if n := len(w.ready); n > 1 {
-		i = w.rng.IntN(n)
-	}
-	e := w.ready[i]
-	t := e.t
-	listRemove(&w.ready, w.readyPos, i)
-	w.steps++
-	if w.steps > w.stepLimit {
-		w.livelock(t)
-		return
-	}
-	if w.stall.count(w.steps+w.events, w, t, nil) {
-		return
-	}
-	w.trace = mix(w.trace, uint64(e.id)<<32^w.rng.Draws())
-	if w.cfg.Record {
-		w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
-	}
-	w.publish(t)
-	w.cur = t
-	e.next()
-	w.setActive(w.strays.sched)
-	w.cur = nil
-	if w.abandoned.Load() {
-		w.givenUp(nil)
-		return
-	}
-	if w.afterStep != nil {
-		w.afterStep()
+// runReady steps: it resumes ready tasks, one drawn at random at a time,
+// until none is ready, the run fails, a stray call came in, or the root
+// task ended. Steps come in runs (every task woken at an instant), and the
+// loop around them is here rather than in loop, a call a step fewer.
+func (w *World) runReady() {
+	for len(w.ready) > 0 {
+		i := 0
+		if n := len(w.ready); n > 1 {
+			i = w.rng.IntN(n)
+		}
+		e := w.ready[i]
+		t := e.t
+		listRemove(&w.ready, w.readyPos, i)
+		w.steps++
+		if w.steps > w.stepLimit {
+			w.livelock(t)
+			return
+		}
+		if w.stall.count(w.steps+w.events, w, t, nil) {
+			return
+		}
+		w.trace = mix(w.trace, uint64(e.id)<<32^w.rng.Draws())
+		if w.cfg.Record {
+			w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
+		}
+		w.publish(t)
+		w.cur = t
+		e.next()
+		w.setActive(w.strays.sched)
+		w.cur = nil
+		if w.abandoned.Load() {
+			w.givenUp(nil)
+			return
+		}
+		if w.afterStep != nil {
+			w.afterStep()
+		}
+		if w.rootDone || w.failure != nil || w.takeStray() {
+			return
+		}
 	}
 }
 
@@ -332,9 +340,11 @@ func (w *World) fireEvents() {
 		w.stall.moved(when, w.steps+w.events)
 	}
 	for w.failure == nil {
-		s, ok := w.queue.popDue()
+		s, ok := w.queue.popHead()
 		if !ok {
-			break
+			if s, ok = w.queue.popDue(); !ok {
+				break
+			}
 		}
 		e := s.e
 		if w.stall.count(w.steps+w.events+1, w, nil, e) {
