@@ -351,8 +351,19 @@ func (c *simContext) unlink() {
 
 // cancelFunc is the CancelFunc of a context of World.WithCancel.
 func (c *simContext) cancelFunc() {
+	c.w.guardCancel()
 	c.cancel(ctxCanceled, true)
 	c.w.cancelOwned()
+}
+
+// guardCancel is guard for the CancelFunc of World.WithCancel's
+// contexts. After the run, when the world has ended every context it
+// made, a cancel does nothing and may come from anywhere, as a deferred
+// cancel of package context's may.
+func (w *World) guardCancel() {
+	if w.state != finished {
+		w.guard("a context's cancel")
+	}
 }
 
 // cancelDeadline is the CancelFunc of the Time provider's deadlines: it
