@@ -5,7 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 )
 
 // A simContext is a context the world makes for its tasks, for
@@ -54,18 +53,27 @@ type simContext struct {
 	first          *simContext    // the first child
 	timer          *deadlineTimer // while its own deadline is pending
 	deadline       time.Time
-	done           unsafe.Pointer // its Done channel (a chan struct{}) once made
+	// extra holds its Done channel once asked for, and what ends it: most
+	// of the world's contexts are never asked, and live in a smaller size
+	// class without these fields.
+	extra       atomic.Pointer[ctxExtra]
+	mu          sync.Mutex
+	state       atomic.Uint32 // open, or which error ended it
+	hasDeadline bool
+	ownDeadline bool // the deadline is this context's, not its parent's
+}
+
+// A ctxExtra is what a simContext keeps once its Done channel is made.
+type ctxExtra struct {
+	c    *simContext
+	done <-chan struct{}
 	// shadow is package context's cancel context whose Done channel is
-	// c's, made with Done while c is open; shadowEnd ends it with c's
-	// error (see shadowParent), or shadowCancel with c's error as the
-	// cause, when ext is set.
-	shadow       context.Context
-	shadowEnd    func()
-	shadowCancel context.CancelCauseFunc
-	mu           sync.Mutex
-	state        atomic.Uint32 // open, or which error ended it
-	hasDeadline  bool
-	ownDeadline  bool // the deadline is this context's, not its parent's
+	// c's, made with Done while c is open; end ends it with c's error
+	// (see shadowParent), or cancel with c's error as the cause, when
+	// c.ext is set. Both are cleared, under c.mu, once called.
+	shadow context.Context
+	end    func()
+	cancel context.CancelCauseFunc
 }
 
 // The states of a simContext.
@@ -166,33 +174,33 @@ func (w *World) newContext(parent context.Context, up *simContext, ext context.C
 func (c *simContext) Deadline() (time.Time, bool) { return c.deadline, c.hasDeadline }
 
 func (c *simContext) Done() <-chan struct{} {
-	if p := atomic.LoadPointer(&c.done); p != nil {
-		return *(*chan struct{})(unsafe.Pointer(&p))
+	if s := c.extra.Load(); s != nil {
+		return s.done
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if p := c.done; p != nil {
-		return *(*chan struct{})(unsafe.Pointer(&p))
+	if s := c.extra.Load(); s != nil {
+		return s.done
 	}
-	var ch <-chan struct{}
+	s := &ctxExtra{c: c}
 	switch {
 	case c.state.Load() != ctxOpen:
 		closed := make(chan struct{})
 		close(closed)
-		ch = closed
+		s.done = closed
 	case c.ext != nil:
 		// Package context hands ext's end on to the shadow, a child of
 		// c's parent; c ends it for its own.
-		c.shadow, c.shadowCancel = context.WithCancelCause(c.parent)
-		ch = c.shadow.Done()
+		s.shadow, s.cancel = context.WithCancelCause(c.parent)
+		s.done = s.shadow.Done()
 	default:
 		var cancel context.CancelFunc
-		c.shadow, cancel = context.WithCancel((*shadowParent)(c))
-		_ = cancel // c ends its shadow through shadowEnd, with its own error
-		ch = c.shadow.Done()
+		s.shadow, cancel = context.WithCancel((*shadowParent)(s))
+		_ = cancel // c ends its shadow through end, with its own error
+		s.done = s.shadow.Done()
 	}
-	atomic.StorePointer(&c.done, *(*unsafe.Pointer)(unsafe.Pointer(&ch)))
-	return ch
+	c.extra.Store(s)
+	return s.done
 }
 
 func (c *simContext) Err() error {
@@ -220,9 +228,10 @@ func (c *simContext) Value(key any) any {
 		// Package context asks this of a parent (or of a context that
 		// adds values to it) whose Done channel it has, and Cause asks
 		// it: the shadow, whose channel and error are c's, or nil.
-		c.mu.Lock()
-		shadow := c.shadow
-		c.mu.Unlock()
+		var shadow context.Context
+		if s := c.extra.Load(); s != nil {
+			shadow = s.shadow // set before s is stored, never changed
+		}
 		if shadow == nil && c.ext != nil && c.state.Load() == ctxOpen {
 			return c.ext.Value(key) // the cause of ext's end
 		}
@@ -236,17 +245,17 @@ func (c *simContext) String() string { return "sim.Context" }
 // A shadowParent is the parent of a simContext's shadow: never done for
 // package context, which registers the shadow with it through AfterFunc,
 // and done with the simContext's error when the simContext ends it.
-type shadowParent simContext
+type shadowParent ctxExtra
 
 func (p *shadowParent) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (p *shadowParent) Done() <-chan struct{}       { return p.w.neverDone() }
-func (p *shadowParent) Err() error                  { return (*simContext)(p).Err() }
+func (p *shadowParent) Done() <-chan struct{}       { return p.c.w.neverDone() }
+func (p *shadowParent) Err() error                  { return p.c.Err() }
 func (p *shadowParent) Value(any) any               { return nil }
 
 // AfterFunc is called by package context, once, as it makes the shadow,
 // with the function that ends it; the simContext calls it when it ends.
 func (p *shadowParent) AfterFunc(f func()) (stop func() bool) {
-	p.shadowEnd = f // under the simContext's mu, held by Done
+	p.end = f // under the simContext's mu, held by Done, before extra is stored
 	return keepShadow
 }
 
@@ -309,8 +318,14 @@ func (c *simContext) cancel(s uint32, unlink bool) bool {
 		return false
 	}
 	c.state.Store(s)
-	first, end, endCause := c.first, c.shadowEnd, c.shadowCancel
-	c.first, c.shadowEnd, c.shadowCancel = nil, nil, nil
+	first := c.first
+	c.first = nil
+	var end func()
+	var endCause context.CancelCauseFunc
+	if side := c.extra.Load(); side != nil {
+		end, endCause = side.end, side.cancel
+		side.end, side.cancel = nil, nil
+	}
 	c.mu.Unlock()
 	if unlink {
 		c.unlink()
