@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // A simContext is a context the world makes for its tasks, for
@@ -150,16 +151,23 @@ func (w *World) isOwned(ctx context.Context) bool {
 // newContext returns a simContext under parent, linked to up and ext (see
 // parentOf), done at once if up is.
 func (w *World) newContext(parent context.Context, up *simContext, ext context.Context) *simContext {
-	c := &simContext{parent: parent, w: w, ext: ext}
+	c := &simContext{}
+	w.initContext(c, parent, up, ext)
+	return c
+}
+
+// initContext makes c, a zero simContext, what newContext returns.
+func (w *World) initContext(c *simContext, parent context.Context, up *simContext, ext context.Context) {
+	c.parent, c.w, c.ext = parent, w, ext
 	c.deadline, c.hasDeadline = parent.Deadline()
 	if up == nil {
-		return c
+		return
 	}
 	up.mu.Lock()
 	if s := up.state.Load(); s != ctxOpen {
 		up.mu.Unlock()
 		c.state.Store(s)
-		return c
+		return
 	}
 	c.up = up
 	c.next = up.first
@@ -168,7 +176,6 @@ func (w *World) newContext(parent context.Context, up *simContext, ext context.C
 	}
 	up.first = c
 	up.mu.Unlock()
-	return c
 }
 
 func (c *simContext) Deadline() (time.Time, bool) { return c.deadline, c.hasDeadline }
@@ -394,7 +401,9 @@ func (c *simContext) cancelDeadline() {
 // withDeadline is the Time provider's WithDeadline for a parent that can
 // have a simContext child (parentOf).
 func (w *World) withDeadline(parent context.Context, up *simContext, ext context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
-	c := w.newContext(parent, up, ext)
+	d := &deadlineContext{}
+	c := &d.simContext
+	w.initContext(c, parent, up, ext)
 	// A deadline at or after the parent's is the parent's: it adds no
 	// timer.
 	if !c.hasDeadline || c.deadline.After(deadline) {
@@ -409,5 +418,39 @@ func (w *World) withDeadline(parent context.Context, up *simContext, ext context
 			w.schedule(&c.timer.ev, at)
 		}
 	}
-	return c, c.cancelDeadline
+	return c, d.cancelFunc()
+}
+
+// A deadlineContext is a deadline's simContext with its CancelFunc: a
+// method value c.cancelDeadline would be an allocation of its own (16
+// bytes, beside the context's 128), made for every deadline. The
+// CancelFunc is instead the closure the compiler would make for that
+// method value, laid out in the same allocation as the context: the code
+// of the method value's wrapper, then its receiver.
+type deadlineContext struct {
+	simContext
+	cancel methodValue
+}
+
+// methodValue is the layout of a method value's closure, the object a
+// func value points to: the code to call, and the receiver the code
+// reads from the closure (TestDeadlineCancelIsItsMethodValue).
+type methodValue struct {
+	code uintptr
+	recv *simContext
+}
+
+// cancelDeadlineCode is the code of the method value c.cancelDeadline,
+// the same for every c.
+var cancelDeadlineCode = func() uintptr {
+	f := (*simContext)(nil).cancelDeadline
+	return (*methodValue)(*(*unsafe.Pointer)(unsafe.Pointer(&f))).code
+}()
+
+// cancelFunc returns d's CancelFunc: c.cancelDeadline, with no allocation.
+func (d *deadlineContext) cancelFunc() context.CancelFunc {
+	d.cancel = methodValue{code: cancelDeadlineCode, recv: &d.simContext}
+	var f func()
+	*(*unsafe.Pointer)(unsafe.Pointer(&f)) = unsafe.Pointer(&d.cancel)
+	return f
 }
