@@ -45,9 +45,14 @@ import (
 // goroutine outside the simulation (a library's): its state is read
 // atomically and changed under mu.
 type simContext struct {
-	parent context.Context
-	ext    context.Context // see above; nil when it is owned
-	w      *World
+	// What the world's polls read (waitChan, Err) comes first, in the
+	// context's first cache line.
+	state       atomic.Uint32 // open, or which error ended it
+	hasDeadline bool
+	ownDeadline bool            // the deadline is this context's, not its parent's
+	ext         context.Context // see above; nil when it is owned
+	w           *World
+	parent      context.Context
 	// up is the simContext that cancels this one, nil when the parent is
 	// never cancelled; prev and next link the children of up.
 	up, prev, next *simContext
@@ -57,11 +62,8 @@ type simContext struct {
 	// extra holds its Done channel once asked for, and what ends it: most
 	// of the world's contexts are never asked, and live in a smaller size
 	// class without these fields.
-	extra       atomic.Pointer[ctxExtra]
-	mu          sync.Mutex
-	state       atomic.Uint32 // open, or which error ended it
-	hasDeadline bool
-	ownDeadline bool // the deadline is this context's, not its parent's
+	extra atomic.Pointer[ctxExtra]
+	mu    sync.Mutex
 }
 
 // A ctxExtra is what a simContext keeps once its Done channel is made.

@@ -89,8 +89,10 @@ type task struct {
 	err      error
 	joiners  []providers.WaitToken
 
+	_ [8]byte // ownCtx starts on a cache line
 	// ownCtx is ctx when the world makes it (see spawnIn): a task and its
-	// context are one allocation, the context after the task's fields.
+	// context are one allocation, the context in the task's last two
+	// lines (TestATaskAndItsContextAreOneAllocation).
 	ownCtx simContext
 }
 

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,4 +26,10 @@ func TestATaskAndItsContextAreOneAllocation(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 	assert.LessOrEqual(t, allocs, 2.0, "allocations per task started and joined")
+
+	// The context's first line, which the polls of waiters read, is a
+	// line of the task's (whose size class is a multiple of 64 bytes:
+	// TestTaskIsAlignedToCacheLines).
+	assert.Zero(t, unsafe.Offsetof(task{}.ownCtx)%64, "the task's context starts on a cache line")
+	assert.LessOrEqual(t, unsafe.Offsetof(simContext{}.parent)+unsafe.Sizeof(simContext{}.parent), uintptr(64), "the fields a poll reads share the context's first line")
 }
