@@ -4,15 +4,18 @@ import "context"
 
 // WithCancel returns a child of parent that the simulation owns when
 // parent is owned (see ownedWaiters): tasks that wait on it are woken when
-// cancel is called, with no polling before. Call cancel from a task of the
-// world.
+// cancel is called, with no polling before. Call it, and cancel, from a
+// task of the world (or before the run): a goroutine the world does not
+// run fails the run as a stray call.
 func (w *World) WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
+	w.enter("WithCancel")
 	if up, ext, ok := w.parentOf(parent); ok {
 		c := w.newContext(parent, up, ext)
 		return c, c.cancelFunc
 	}
 	ctx, cancel := context.WithCancel(parent)
 	return ctx, func() {
+		w.guardCancel()
 		cancel()
 		w.cancelOwned()
 	}

@@ -45,27 +45,38 @@ import (
 // goroutine outside the simulation (a library's): its state is read
 // atomically and changed under mu.
 type simContext struct {
-	parent context.Context
-	ext    context.Context // see above; nil when it is owned
-	w      *World
+	// What the world's polls read (waitChan, Err) comes first, in the
+	// context's first cache line.
+	state       atomic.Uint32 // open, or which error ended it
+	hasDeadline bool
+	ownDeadline bool            // the deadline is this context's, not its parent's
+	ext         context.Context // see above; nil when it is owned
+	w           *World
+	parent      context.Context
 	// up is the simContext that cancels this one, nil when the parent is
 	// never cancelled; prev and next link the children of up.
 	up, prev, next *simContext
 	first          *simContext    // the first child
 	timer          *deadlineTimer // while its own deadline is pending
 	deadline       time.Time
-	done           unsafe.Pointer // its Done channel (a chan struct{}) once made
+	// extra holds its Done channel once asked for, and what ends it: most
+	// of the world's contexts are never asked, and live in a smaller size
+	// class without these fields.
+	extra atomic.Pointer[ctxExtra]
+	mu    sync.Mutex
+}
+
+// A ctxExtra is what a simContext keeps once its Done channel is made.
+type ctxExtra struct {
+	c    *simContext
+	done <-chan struct{}
 	// shadow is package context's cancel context whose Done channel is
-	// c's, made with Done while c is open; shadowEnd ends it with c's
-	// error (see shadowParent), or shadowCancel with c's error as the
-	// cause, when ext is set.
-	shadow       context.Context
-	shadowEnd    func()
-	shadowCancel context.CancelCauseFunc
-	mu           sync.Mutex
-	state        atomic.Uint32 // open, or which error ended it
-	hasDeadline  bool
-	ownDeadline  bool // the deadline is this context's, not its parent's
+	// c's, made with Done while c is open; end ends it with c's error
+	// (see shadowParent), or cancel with c's error as the cause, when
+	// c.ext is set. Both are cleared, under c.mu, once called.
+	shadow context.Context
+	end    func()
+	cancel context.CancelCauseFunc
 }
 
 // The states of a simContext.
@@ -142,16 +153,23 @@ func (w *World) isOwned(ctx context.Context) bool {
 // newContext returns a simContext under parent, linked to up and ext (see
 // parentOf), done at once if up is.
 func (w *World) newContext(parent context.Context, up *simContext, ext context.Context) *simContext {
-	c := &simContext{parent: parent, w: w, ext: ext}
+	c := &simContext{}
+	w.initContext(c, parent, up, ext)
+	return c
+}
+
+// initContext makes c, a zero simContext, what newContext returns.
+func (w *World) initContext(c *simContext, parent context.Context, up *simContext, ext context.Context) {
+	c.parent, c.w, c.ext = parent, w, ext
 	c.deadline, c.hasDeadline = parent.Deadline()
 	if up == nil {
-		return c
+		return
 	}
 	up.mu.Lock()
 	if s := up.state.Load(); s != ctxOpen {
 		up.mu.Unlock()
 		c.state.Store(s)
-		return c
+		return
 	}
 	c.up = up
 	c.next = up.first
@@ -160,39 +178,38 @@ func (w *World) newContext(parent context.Context, up *simContext, ext context.C
 	}
 	up.first = c
 	up.mu.Unlock()
-	return c
 }
 
 func (c *simContext) Deadline() (time.Time, bool) { return c.deadline, c.hasDeadline }
 
 func (c *simContext) Done() <-chan struct{} {
-	if p := atomic.LoadPointer(&c.done); p != nil {
-		return *(*chan struct{})(unsafe.Pointer(&p))
+	if s := c.extra.Load(); s != nil {
+		return s.done
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if p := c.done; p != nil {
-		return *(*chan struct{})(unsafe.Pointer(&p))
+	if s := c.extra.Load(); s != nil {
+		return s.done
 	}
-	var ch <-chan struct{}
+	s := &ctxExtra{c: c}
 	switch {
 	case c.state.Load() != ctxOpen:
 		closed := make(chan struct{})
 		close(closed)
-		ch = closed
+		s.done = closed
 	case c.ext != nil:
 		// Package context hands ext's end on to the shadow, a child of
 		// c's parent; c ends it for its own.
-		c.shadow, c.shadowCancel = context.WithCancelCause(c.parent)
-		ch = c.shadow.Done()
+		s.shadow, s.cancel = context.WithCancelCause(c.parent)
+		s.done = s.shadow.Done()
 	default:
 		var cancel context.CancelFunc
-		c.shadow, cancel = context.WithCancel((*shadowParent)(c))
-		_ = cancel // c ends its shadow through shadowEnd, with its own error
-		ch = c.shadow.Done()
+		s.shadow, cancel = context.WithCancel((*shadowParent)(s))
+		_ = cancel // c ends its shadow through end, with its own error
+		s.done = s.shadow.Done()
 	}
-	atomic.StorePointer(&c.done, *(*unsafe.Pointer)(unsafe.Pointer(&ch)))
-	return ch
+	c.extra.Store(s)
+	return s.done
 }
 
 func (c *simContext) Err() error {
@@ -220,9 +237,10 @@ func (c *simContext) Value(key any) any {
 		// Package context asks this of a parent (or of a context that
 		// adds values to it) whose Done channel it has, and Cause asks
 		// it: the shadow, whose channel and error are c's, or nil.
-		c.mu.Lock()
-		shadow := c.shadow
-		c.mu.Unlock()
+		var shadow context.Context
+		if s := c.extra.Load(); s != nil {
+			shadow = s.shadow // set before s is stored, never changed
+		}
 		if shadow == nil && c.ext != nil && c.state.Load() == ctxOpen {
 			return c.ext.Value(key) // the cause of ext's end
 		}
@@ -236,17 +254,17 @@ func (c *simContext) String() string { return "sim.Context" }
 // A shadowParent is the parent of a simContext's shadow: never done for
 // package context, which registers the shadow with it through AfterFunc,
 // and done with the simContext's error when the simContext ends it.
-type shadowParent simContext
+type shadowParent ctxExtra
 
 func (p *shadowParent) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (p *shadowParent) Done() <-chan struct{}       { return p.w.neverDone() }
-func (p *shadowParent) Err() error                  { return (*simContext)(p).Err() }
+func (p *shadowParent) Done() <-chan struct{}       { return p.c.w.neverDone() }
+func (p *shadowParent) Err() error                  { return p.c.Err() }
 func (p *shadowParent) Value(any) any               { return nil }
 
 // AfterFunc is called by package context, once, as it makes the shadow,
 // with the function that ends it; the simContext calls it when it ends.
 func (p *shadowParent) AfterFunc(f func()) (stop func() bool) {
-	p.shadowEnd = f // under the simContext's mu, held by Done
+	p.end = f // under the simContext's mu, held by Done, before extra is stored
 	return keepShadow
 }
 
@@ -309,8 +327,14 @@ func (c *simContext) cancel(s uint32, unlink bool) bool {
 		return false
 	}
 	c.state.Store(s)
-	first, end, endCause := c.first, c.shadowEnd, c.shadowCancel
-	c.first, c.shadowEnd, c.shadowCancel = nil, nil, nil
+	first := c.first
+	c.first = nil
+	var end func()
+	var endCause context.CancelCauseFunc
+	if side := c.extra.Load(); side != nil {
+		end, endCause = side.end, side.cancel
+		side.end, side.cancel = nil, nil
+	}
 	c.mu.Unlock()
 	if unlink {
 		c.unlink()
@@ -351,8 +375,19 @@ func (c *simContext) unlink() {
 
 // cancelFunc is the CancelFunc of a context of World.WithCancel.
 func (c *simContext) cancelFunc() {
+	c.w.guardCancel()
 	c.cancel(ctxCanceled, true)
 	c.w.cancelOwned()
+}
+
+// guardCancel is guard for the CancelFunc of World.WithCancel's
+// contexts. After the run, when the world has ended every context it
+// made, a cancel does nothing and may come from anywhere, as a deferred
+// cancel of package context's may.
+func (w *World) guardCancel() {
+	if w.state != finished {
+		w.guard("a context's cancel")
+	}
 }
 
 // cancelDeadline is the CancelFunc of the Time provider's deadlines: it
@@ -368,7 +403,9 @@ func (c *simContext) cancelDeadline() {
 // withDeadline is the Time provider's WithDeadline for a parent that can
 // have a simContext child (parentOf).
 func (w *World) withDeadline(parent context.Context, up *simContext, ext context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
-	c := w.newContext(parent, up, ext)
+	d := &deadlineContext{}
+	c := &d.simContext
+	w.initContext(c, parent, up, ext)
 	// A deadline at or after the parent's is the parent's: it adds no
 	// timer.
 	if !c.hasDeadline || c.deadline.After(deadline) {
@@ -383,5 +420,39 @@ func (w *World) withDeadline(parent context.Context, up *simContext, ext context
 			w.schedule(&c.timer.ev, at)
 		}
 	}
-	return c, c.cancelDeadline
+	return c, d.cancelFunc()
+}
+
+// A deadlineContext is a deadline's simContext with its CancelFunc: a
+// method value c.cancelDeadline would be an allocation of its own (16
+// bytes, beside the context's 128), made for every deadline. The
+// CancelFunc is instead the closure the compiler would make for that
+// method value, laid out in the same allocation as the context: the code
+// of the method value's wrapper, then its receiver.
+type deadlineContext struct {
+	simContext
+	cancel methodValue
+}
+
+// methodValue is the layout of a method value's closure, the object a
+// func value points to: the code to call, and the receiver the code
+// reads from the closure (TestDeadlineCancelIsItsMethodValue).
+type methodValue struct {
+	code uintptr
+	recv *simContext
+}
+
+// cancelDeadlineCode is the code of the method value c.cancelDeadline,
+// the same for every c.
+var cancelDeadlineCode = func() uintptr {
+	f := (*simContext)(nil).cancelDeadline
+	return (*methodValue)(*(*unsafe.Pointer)(unsafe.Pointer(&f))).code
+}()
+
+// cancelFunc returns d's CancelFunc: c.cancelDeadline, with no allocation.
+func (d *deadlineContext) cancelFunc() context.CancelFunc {
+	d.cancel = methodValue{code: cancelDeadlineCode, recv: &d.simContext}
+	var f func()
+	*(*unsafe.Pointer)(unsafe.Pointer(&f)) = unsafe.Pointer(&d.cancel)
+	return f
 }

@@ -294,7 +294,7 @@ func TestContextDoneIsMadeWhenAsked(t *testing.T) {
 	res := w.Run(func(ctx context.Context, p providers.Providers) error {
 		c, cancel := p.Time.WithTimeout(ctx, time.Second)
 		sc := c.(*simContext)
-		assert.Nil(t, sc.done, "no channel until Done")
+		assert.Nil(t, sc.extra.Load(), "no channel until Done")
 		cancel()
 		select {
 		case <-c.Done():

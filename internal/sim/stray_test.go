@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -44,6 +45,10 @@ func TestStrayCallsFailTheRun(t *testing.T) {
 			p.Task.Go(ctx, "child", func(context.Context) error { return nil })
 		},
 		"Time.AfterFunc": func(ctx context.Context, p providers.Providers) { p.Time.AfterFunc(time.Second, func() {}) },
+		"WithCancel": func(ctx context.Context, p providers.Providers) {
+			_, cancel := simctx.From(ctx).(*World).WithCancel(ctx)
+			cancel()
+		},
 		"mutex lock":     func(ctx context.Context, p providers.Providers) { _ = providers.NewMutex(p.Task).Lock(ctx) },
 		"wait group add": func(ctx context.Context, p providers.Providers) { providers.NewWaitGroup(p.Task).Add(1) },
 		"chan receive": func(ctx context.Context, p providers.Providers) {
@@ -70,6 +75,36 @@ func TestStrayCallsFailTheRun(t *testing.T) {
 			assert.False(t, returned, "the stray call does not return")
 			assert.False(t, after, "the run ends at the stray call")
 			assert.Equal(t, uint64(1), res.Tasks, "the stray call started nothing")
+		})
+	}
+}
+
+// TestStrayCancelsFailTheRun: the cancel functions of the contexts the
+// world makes, called by a goroutine it does not run, fail the run too.
+func TestStrayCancelsFailTheRun(t *testing.T) {
+	cancels := map[string]func(ctx context.Context, p providers.Providers) context.CancelFunc{
+		"a context's cancel": func(ctx context.Context, p providers.Providers) context.CancelFunc {
+			_, cancel := simctx.From(ctx).(*World).WithCancel(ctx)
+			return cancel
+		},
+		"a deadline's cancel": func(ctx context.Context, p providers.Providers) context.CancelFunc {
+			_, cancel := p.Time.WithTimeout(ctx, time.Second)
+			return cancel
+		},
+	}
+	for what, make := range cancels {
+		t.Run(what, func(t *testing.T) {
+			returned := false
+			res := run(1, func(ctx context.Context, p providers.Providers) error {
+				cancel := make(ctx, p)
+				goAndWait(func() {
+					cancel()
+					returned = true
+				})
+				return nil
+			})
+			requireStray(t, res, what)
+			assert.False(t, returned, "the stray call does not return")
 		})
 	}
 }

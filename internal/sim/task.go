@@ -88,6 +88,12 @@ type task struct {
 	killedAt int64
 	err      error
 	joiners  []providers.WaitToken
+
+	_ [8]byte // ownCtx starts on a cache line
+	// ownCtx is ctx when the world makes it (see spawnIn): a task and its
+	// context are one allocation, the context in the task's last two
+	// lines (TestATaskAndItsContextAreOneAllocation).
+	ownCtx simContext
 }
 
 // killSignal is the panic value that unwinds a killed task.
@@ -139,7 +145,8 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	w.newSlot(t)
 	t.sleep.task = t
 	if up, ext, ok := w.parentOf(ctx); ok {
-		t.ctx, t.owned = w.newContext(ctx, up, ext), ext == nil
+		w.initContext(&t.ownCtx, ctx, up, ext)
+		t.ctx, t.owned = &t.ownCtx, ext == nil
 	} else {
 		t.ctx, t.cancel = context.WithCancel(ctx)
 	}

@@ -347,6 +347,9 @@ func (r *ring) add(e Entry) {
 	if r.observe != nil {
 		r.observe(e)
 	}
+	if len(r.buf) == 0 {
+		return // the run is over and its entries handed out (entries)
+	}
 	r.buf[r.next] = e
 	r.next++
 	if r.next == len(r.buf) {
@@ -355,11 +358,24 @@ func (r *ring) add(e Entry) {
 	}
 }
 
+// entries returns the entries, oldest first, in the ring's own buffer,
+// which it gives up: the world calls it once, as its run ends, and the
+// entries are put in order where they are rather than copied.
 func (r *ring) entries() []Entry {
 	if !r.full {
-		return append([]Entry(nil), r.buf[:r.next]...)
+		var e []Entry
+		if r.next > 0 {
+			e = r.buf[:r.next:r.next]
+		}
+		r.buf, r.next = nil, 0
+		return e
 	}
-	return append(append([]Entry(nil), r.buf[r.next:]...), r.buf[:r.next]...)
+	slices.Reverse(r.buf[:r.next])
+	slices.Reverse(r.buf[r.next:])
+	slices.Reverse(r.buf)
+	e := r.buf
+	r.buf, r.next, r.full = nil, 0, false
+	return e
 }
 
 // note adds an engine event to the timeline, attributed to task (empty for

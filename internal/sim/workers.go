@@ -19,7 +19,53 @@ type Workers struct {
 	mu     sync.Mutex
 	idle   []*worker
 	loops  []*runLoop // idle goroutines for RunGuarded's runs
+	stores []*worldStore
 	closed bool
+}
+
+// A worldStore is the storage a run grows as it goes (its event queue's
+// buckets and instants, its spare events and deadline timers, the array of
+// killed tasks' stacks), handed by Workers from a finished run to the
+// next, which then starts at the size the last one reached rather than
+// growing from nothing. None of it holds anything of the run that kept
+// it, and none of it changes what a run does: only where its bookkeeping
+// lives.
+type worldStore struct {
+	queue          eventQueue
+	deadlineTimers []*deadlineTimer
+	events         []*event
+	killPCs        []uintptr
+}
+
+// maxIdleStores bounds how many stores a Workers keeps: one for each run
+// that may be under way at once is enough, and a Run of many workers
+// keeps no more than this many runs' worth.
+const maxIdleStores = 16
+
+// takeStore returns a store of an earlier run, or nil.
+func (p *Workers) takeStore() *worldStore {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.stores)
+	if n == 0 {
+		return nil
+	}
+	s := p.stores[n-1]
+	p.stores[n-1] = nil
+	p.stores = p.stores[:n-1]
+	return s
+}
+
+// keepStore takes the store of a finished run, for the next.
+func (p *Workers) keepStore(s *worldStore) {
+	p.mu.Lock()
+	if !p.closed && len(p.stores) < maxIdleStores {
+		p.stores = append(p.stores, s)
+	}
+	p.mu.Unlock()
 }
 
 // maxIdleLoops bounds how many idle run loops a Workers keeps. A run's loop
@@ -120,7 +166,7 @@ func (p *Workers) Close() {
 	}
 	p.mu.Lock()
 	idle, loops := p.idle, p.loops
-	p.idle, p.loops = nil, nil
+	p.idle, p.loops, p.stores = nil, nil, nil
 	p.closed = true
 	p.mu.Unlock()
 	for _, wk := range idle {

@@ -153,3 +153,89 @@ func TestGuardedRunsShareTheirGoroutine(t *testing.T) {
 	made := created() - before
 	assert.Less(t, made, uint64(runs/10), "%d goroutines made by %d runs", made, runs)
 }
+
+// crowded starts tasks that sleep and set deadlines at many times, and
+// leaves some parked for the teardown to kill: it grows every store a
+// world hands on (the queue's buckets and instants, spare events,
+// deadline timers, killed tasks' stacks).
+func crowded(ctx context.Context, p providers.Providers) error {
+	for i := range 60 {
+		p.Task.Go(ctx, fmt.Sprintf("t%d", i), func(ctx context.Context) error {
+			for range 1 + p.Random.IntN(4) {
+				dctx, cancel := p.Time.WithTimeout(ctx, time.Duration(1+p.Random.IntN(50))*time.Millisecond)
+				err := p.Time.Sleep(dctx, time.Duration(p.Random.IntN(80))*time.Millisecond)
+				cancel()
+				if err == nil && i%7 == 0 {
+					p.Time.AfterFunc(time.Duration(p.Random.IntN(30))*time.Millisecond, func() {})
+				}
+			}
+			if i%5 == 0 {
+				return p.Time.Sleep(ctx, time.Hour) // killed at the end
+			}
+			return nil
+		})
+	}
+	return p.Time.Sleep(ctx, time.Second)
+}
+
+func TestWorkersCarryStorageFromWorldToWorld(t *testing.T) {
+	pool := NewWorkers()
+	defer pool.Close()
+	for seed := range uint64(10) {
+		want := New(Config{Seed: seed}).Run(crowded)
+		require.NoError(t, want.Err)
+
+		w := New(Config{Seed: seed, Workers: pool})
+		if seed > 0 {
+			require.NotNil(t, w.store, "seed %d: the world took the store of the one before", seed)
+			assert.NotEmpty(t, w.queue.free, "seed %d: the queue starts with the instants of the world before", seed)
+			assert.NotZero(t, cap(w.killPCs), "seed %d", seed)
+		}
+		got := w.Run(crowded)
+		require.NoError(t, got.Err)
+		assert.Equal(t, want.Trace, got.Trace, "seed %d: the storage handed on changes nothing a run does", seed)
+		assert.Equal(t, want.Timeline, got.Timeline, "seed %d", seed)
+		assert.Nil(t, w.store, "seed %d: the world keeps nothing it gave back", seed)
+		assert.Len(t, pool.stores, 1, "seed %d: one world at a time needs one store", seed)
+	}
+
+	// A world that starts with the store allocates less than one that
+	// starts with the workers only.
+	workersOnly := testing.AllocsPerRun(5, func() {
+		pool.stores = nil
+		New(Config{Seed: 3, Workers: pool}).Run(crowded)
+	})
+	handed := testing.AllocsPerRun(5, func() { New(Config{Seed: 3, Workers: pool}).Run(crowded) })
+	assert.Less(t, handed, workersOnly-50, "a world that takes a store allocates less: %v against %v", handed, workersOnly)
+}
+
+// A queue that grew far, as at an instant of a million events, gives
+// back what a next run is likely to need, not all it grew.
+func TestAQueueKeepsBoundedStorage(t *testing.T) {
+	var q eventQueue
+	events := make([]event, 3*keepSlots)
+	for i := range events {
+		q.push(&events[i], 5, uint64(i))
+	}
+	for i := range events {
+		q.push(&events[i], int64(10+i), uint64(len(events)+i)) // stale slots at 5; a ref each
+	}
+	for i := range events {
+		unschedule(&events[i])
+	}
+	q.reset()
+	assert.Equal(t, [len(q.recent)]*instant{}, q.recent)
+	n := 0
+	for _, b := range q.buckets {
+		assert.Empty(t, b)
+		assert.LessOrEqual(t, cap(b), keepRefs)
+		n += cap(b)
+	}
+	assert.NotZero(t, n, "the buckets keep their arrays")
+	require.NotEmpty(t, q.free)
+	for _, in := range q.free {
+		assert.LessOrEqual(t, cap(in.slots), keepSlots)
+		assert.Empty(t, in.slots)
+	}
+	assert.False(t, q.peek(), "nothing is queued")
+}

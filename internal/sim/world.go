@@ -157,6 +157,7 @@ type World struct {
 	deadlineTimers []*deadlineTimer // fired or stopped, for the next WithDeadline
 	never          [2]chan struct{} // never closed; see neverDone and waitChan
 	killPCs        []uintptr        // killed tasks' stacks; see keepPCs
+	store          *worldStore      // what New took from Workers, to give back
 }
 
 // New returns a world ready to Run.
@@ -174,6 +175,9 @@ func New(cfg Config) *World {
 		n = 64
 	}
 	w.timeline.buf = make([]Entry, n)
+	if st := cfg.Workers.takeStore(); st != nil {
+		w.takeStore(st)
+	}
 	w.stall.arm(cfg.MaxStepsPerInstant)
 	w.armInstant()
 	w.trace = mix(0x6d6f6f6e706f6f6c, cfg.Seed)
@@ -486,11 +490,40 @@ func (w *World) finish() {
 	w.state = finished
 	w.endTurns()
 	w.queue.all(func(s slot) { unschedule(s.e) })
+	if w.cfg.Workers != nil && !w.abandoned.Load() {
+		w.cfg.Workers.keepStore(w.giveStore())
+	}
 	w.queue = eventQueue{}
 	if w.cancelRoots != nil {
 		w.cancelRoots()
 		w.cancelOwned()
 	}
+}
+
+// takeStore makes st's storage the world's own, as New makes it.
+func (w *World) takeStore(st *worldStore) {
+	w.store = st
+	w.queue, st.queue = st.queue, eventQueue{}
+	w.deadlineTimers, st.deadlineTimers = st.deadlineTimers, nil
+	w.spare, st.events = st.events, nil
+	w.killPCs, st.killPCs = st.killPCs[:0], nil
+}
+
+// giveStore returns the storage of the finished world, emptied, for the
+// next run; the world keeps none of it. Its queue is empty of events, and
+// its spare events and timers are those nothing holds.
+func (w *World) giveStore() *worldStore {
+	st := w.store
+	if st == nil {
+		st = &worldStore{}
+	}
+	w.store = nil
+	w.queue.reset()
+	st.queue, w.queue = w.queue, eventQueue{}
+	st.deadlineTimers, w.deadlineTimers = w.deadlineTimers, nil
+	st.events, w.spare = w.spare, nil
+	st.killPCs, w.killPCs = w.killPCs, nil
+	return st
 }
 
 // mix folds x into the trace hash h.
