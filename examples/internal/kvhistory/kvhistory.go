@@ -12,7 +12,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -33,13 +32,15 @@ type History struct {
 	start time.Time
 	final int // the client id of the final reads
 	//simvet:allow sync never held across a call that parks, so no task ever waits on it
-	mu  sync.Mutex
-	ops []porcupine.Operation
-	// The operations' inputs and outputs, which ops holds pointers to:
-	// filled a chunk at a time, so that recording an operation does not
-	// allocate for each.
-	inputs  []input
-	outputs []output
+	mu sync.Mutex
+	// The operations, filled a chunk at a time so that recording one does
+	// not allocate and a chunk never moves: porcupine's operations point
+	// into them (History.operations).
+	chunks [][]record
+	n      int
+	// parts numbers the keys in the order they first appear: an
+	// operation's partition (model's Partition).
+	parts map[string]int
 	// Story, when set, gives the timeline entries that explain a failure,
 	// under the heading StoryTitle.
 	Story      func() []simtest.Entry
@@ -58,10 +59,11 @@ func New(now func() time.Time, final int) *History {
 }
 
 // The operations of the history, as porcupine sees them: an operation
-// holds pointers to its input and output (History.add).
+// holds pointers to its record's input and output (History.operations).
 type (
 	input struct {
 		put        bool
+		part       int // the key's number in its history: see model's Partition
 		key, value string
 	}
 	output struct {
@@ -69,34 +71,83 @@ type (
 		found   bool
 		unknown bool // a put that may or may not have happened
 	}
+	record struct {
+		in        input
+		out       output
+		client    int
+		call, ret int64
+	}
 )
 
 func (h *History) since() int64 { return int64(h.now().Sub(h.start)) }
 
-// opChunk is how many inputs and outputs are allocated at once.
+// opChunk is how many records are allocated at once, unless reserve asks
+// for more.
 const opChunk = 64
+
+// reserve makes room for n more records in one chunk: the clients' count
+// of operations is known before they start.
+func (h *History) reserve(n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if last := len(h.chunks) - 1; last < 0 || cap(h.chunks[last])-len(h.chunks[last]) < n {
+		h.chunks = append(h.chunks, make([]record, 0, n))
+	}
+}
 
 // add records the operation of client id with input in and output out.
 func (h *History) add(id int, in input, call int64, out output, ret int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.inputs) == cap(h.inputs) {
-		h.inputs = make([]input, 0, opChunk)
-		h.outputs = make([]output, 0, opChunk)
+	last := len(h.chunks) - 1
+	if last < 0 || len(h.chunks[last]) == cap(h.chunks[last]) {
+		h.chunks = append(h.chunks, make([]record, 0, opChunk))
+		last++
 	}
-	h.inputs = append(h.inputs, in)
-	h.outputs = append(h.outputs, out)
-	h.ops = append(h.ops, porcupine.Operation{
-		ClientId: id, Input: &h.inputs[len(h.inputs)-1], Call: call,
-		Output: &h.outputs[len(h.outputs)-1], Return: ret,
-	})
+	if h.parts == nil {
+		h.parts = make(map[string]int)
+	}
+	part, ok := h.parts[in.key]
+	if !ok {
+		part = len(h.parts)
+		h.parts[in.key] = part
+	}
+	in.part = part
+	h.chunks[last] = append(h.chunks[last], record{in: in, out: out, client: id, call: call, ret: ret})
+	h.n++
+}
+
+// operations returns the history as porcupine takes it, grouped by key in
+// the order of the keys' numbers, so that model's Partition hands out
+// parts of it and copies nothing. h.mu is held.
+func (h *History) operations() []porcupine.Operation {
+	start := make([]int, len(h.parts)+1)
+	for _, c := range h.chunks {
+		for i := range c {
+			start[c[i].in.part+1]++
+		}
+	}
+	for p := 1; p < len(start); p++ {
+		start[p] += start[p-1]
+	}
+	all := make([]porcupine.Operation, h.n)
+	for _, c := range h.chunks {
+		for i := range c {
+			r := &c[i]
+			all[start[r.in.part]] = porcupine.Operation{
+				ClientId: r.client, Input: &r.in, Call: r.call, Output: &r.out, Return: r.ret,
+			}
+			start[r.in.part]++
+		}
+	}
+	return all
 }
 
 // Len returns how many operations the history holds.
 func (h *History) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.ops)
+	return h.n
 }
 
 // Get records client id's read of key, made by get, and reports whether
@@ -135,7 +186,7 @@ func (h *History) Put(ctx context.Context, id int, key, value string, put func()
 // operations by call time, and the story.
 func (h *History) Check(ctx context.Context) error {
 	h.mu.Lock()
-	all := slices.Clone(h.ops)
+	all := h.operations()
 	h.mu.Unlock()
 	ok := porcupine.CheckOperations(model(), all)
 	assertions.Always(ctx, ok, "the history is linearizable")
@@ -160,8 +211,12 @@ func (h *History) visualize(all []porcupine.Operation) {
 
 func (h *History) explain(all []porcupine.Operation) error {
 	var b strings.Builder
-	for _, ops := range model().Partition(all) {
-		if porcupine.CheckOperations(porcupine.Model{Init: model().Init, Step: model().Step}, ops) {
+	parts := model().Partition(all)
+	slices.SortFunc(parts, func(a, b []porcupine.Operation) int {
+		return strings.Compare(a[0].Input.(*input).key, b[0].Input.(*input).key)
+	})
+	for _, ops := range parts {
+		if porcupine.CheckOperations(porcupine.Model{Init: model().Init, Step: model().Step, Equal: model().Equal}, ops) {
 			continue
 		}
 		key := ops[0].Input.(*input).key
@@ -207,39 +262,76 @@ func opString(i, o any) string {
 	return fmt.Sprintf("get %s -> not found", in.key)
 }
 
-// model is a map of keys to values, checked one key at a time.
+// model is a map of keys to values, checked one key at a time. The state
+// of one key is the put whose value it holds (nil: none), a pointer, so
+// that a step allocates nothing.
 func model() porcupine.Model {
 	return porcupine.Model{
-		Partition: func(h []porcupine.Operation) [][]porcupine.Operation {
-			// Counted first, so that each key's operations are one
-			// allocation.
-			count := map[string]int{}
-			for _, op := range h {
-				count[op.Input.(*input).key]++
-			}
-			keys := slices.Sorted(maps.Keys(count))
-			index := make(map[string]int, len(keys))
-			out := make([][]porcupine.Operation, len(keys))
-			for i, k := range keys {
-				index[k] = i
-				out[i] = make([]porcupine.Operation, 0, count[k])
-			}
-			for _, op := range h {
-				i := index[op.Input.(*input).key]
-				out[i] = append(out[i], op)
-			}
-			return out
-		},
-		// The state of one key: its value, if any.
-		Init: func() any { return output{} },
+		Partition: partition,
+		Init:      func() any { return (*input)(nil) },
 		Step: func(state, in, out any) (bool, any) {
-			s, i := state.(output), in.(*input)
+			i := in.(*input)
 			if i.put {
-				return true, output{value: i.value, found: true}
+				return true, i
 			}
-			o := out.(*output)
-			return o.found == s.found && o.value == s.value, s
+			s, o := state.(*input), out.(*output)
+			if s == nil {
+				return !o.found, s
+			}
+			return o.found && o.value == s.value, s
+		},
+		Equal: func(a, b any) bool {
+			s, t := a.(*input), b.(*input)
+			return s == t || s != nil && t != nil && s.value == t.value
 		},
 		DescribeOperation: opString,
+		DescribeState: func(state any) string {
+			if s := state.(*input); s != nil {
+				return s.value
+			}
+			return "(none)"
+		},
 	}
+}
+
+// partition splits h by key, in the order of the keys' numbers. A history
+// already grouped that way (History.operations) is split where it stands;
+// any other is copied into groups first.
+func partition(h []porcupine.Operation) [][]porcupine.Operation {
+	parts := 0
+	for _, op := range h {
+		parts = max(parts, op.Input.(*input).part+1)
+	}
+	start := make([]int, parts+1)
+	for _, op := range h {
+		start[op.Input.(*input).part+1]++
+	}
+	for p := 1; p < len(start); p++ {
+		start[p] += start[p-1]
+	}
+	grouped := h
+	for p := 0; p < parts && len(grouped) == len(h); p++ {
+		for _, op := range h[start[p]:start[p+1]] {
+			if op.Input.(*input).part != p {
+				grouped = nil
+				break
+			}
+		}
+	}
+	if grouped == nil {
+		grouped = make([]porcupine.Operation, len(h))
+		next := slices.Clone(start)
+		for _, op := range h {
+			p := op.Input.(*input).part
+			grouped[next[p]] = op
+			next[p]++
+		}
+	}
+	out := make([][]porcupine.Operation, 0, parts)
+	for p := range parts {
+		if start[p] < start[p+1] {
+			out = append(out, grouped[start[p]:start[p+1]:start[p+1]])
+		}
+	}
+	return out
 }
