@@ -295,5 +295,6 @@ func (f *file) Close() error {
 		return pathErr("close", f.name, fs.ErrClosed)
 	}
 	f.closed = true
+	f.d.closed(f.n, f.gen)
 	return nil
 }
