@@ -2,6 +2,7 @@ package simnet_test
 
 import (
 	"context"
+	"syscall"
 	"testing"
 	"time"
 
@@ -113,4 +114,31 @@ func TestClosedConnectionsHandTheirBuffersOn(t *testing.T) {
 	// allocations; its ring buffer would be a third.
 	t.Logf("%v allocations a connection, %v with data", empty, carrying)
 	assert.LessOrEqual(t, carrying, empty+2)
+}
+
+// A dial refused again and again, as a client's of a replica that is
+// down, returns the error made for its address the first time: the dial
+// is all it allocates (3 before: the error and its syscall error too).
+func TestARefusedDialAllocatesLittle(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	var allocs float64
+	var errs []error
+	res := onConn(t, func(ctx context.Context, client providers.Providers, _ func() error) {
+		dial := func() {
+			_, err := client.Network.Dial(ctx, "10.0.0.2:8")
+			errs = append(errs[:min(len(errs), 1)], err)
+		}
+		dial()
+		allocs = testing.AllocsPerRun(100, dial)
+	})
+	require.NoError(t, res.Err)
+	require.Len(t, errs, 2)
+	for _, err := range errs {
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+		assert.Equal(t, "dial tcp 10.0.0.2:8: connect: connection refused", err.Error())
+	}
+	t.Logf("%v allocations a refused dial", allocs)
+	assert.LessOrEqual(t, allocs, 1.0)
 }

@@ -211,8 +211,9 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		}
 	}
 	if d.refused {
-		n.w.Log(h.dialText(addr, d.raddr).refused)
-		return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ECONNREFUSED))
+		t := h.dialText(addr, d.raddr)
+		n.w.Log(t.refused)
+		return nil, t.refusal(dst, port)
 	}
 	n.w.Log("net: connected " + d.conn.String())
 	return d.conn, nil
@@ -222,6 +223,19 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 type dialText struct {
 	wait    string // the park's
 	refused string // the log's line when it is refused
+	// refusedErr is the error of a refused dial, made when first needed:
+	// a client dials a replica that is down again and again. Its address
+	// lives in space.
+	refusedErr error
+	space      addrSpace
+}
+
+// refusal returns the error of a refused dial to port of dst.
+func (t *dialText) refusal(dst *Host, port int) error {
+	if t.refusedErr == nil {
+		t.refusedErr = opError("dial", nil, dst.addrIn(port, &t.space), sysErr("connect", syscall.ECONNREFUSED))
+	}
+	return t.refusedErr
 }
 
 // dialText returns what a dial from h to addr, at raddr, says, made once
