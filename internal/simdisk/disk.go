@@ -30,6 +30,8 @@ type Disk struct {
 	files uint64
 	// pages is the free pages of files that are gone.
 	pages pagePool
+	// syncs is the free sync completions (file.sync).
+	syncs []*syncDone
 }
 
 // Stats counts what a disk did and suffered.
