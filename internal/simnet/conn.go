@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -242,7 +243,7 @@ func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 				k = n.partial(n.cfg.PartialReadProb, full)
 			}
 			if k < full {
-				n.event("partial read of %d of %d bytes on %s", k, full, c)
+				n.partialEvent("net: partial read of ", k, full, c)
 			}
 			in.copyOut(b[:k])
 			n.wakeAll(&in.writers)
@@ -255,6 +256,17 @@ func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// partialEvent records a partial read or write of k of full bytes on c,
+// what begins its text: as event would word it, without fmt, since a seed
+// sees dozens.
+func (n *Net) partialEvent(what string, k, full int, c *conn) {
+	n.w.Event(n.w.CurrentTask(), partialText(what, k, full, c))
+}
+
+func partialText(what string, k, full int, c fmt.Stringer) string {
+	return what + strconv.Itoa(k) + " of " + strconv.Itoa(full) + " bytes on " + c.String()
 }
 
 func (c *conn) readReset() error {
@@ -303,7 +315,7 @@ func (c *conn) Write(b []byte) (int, error) {
 		if c.exempt {
 			// no partial writes
 		} else if j := n.partial(n.cfg.PartialWriteProb, k); j < k {
-			n.event("partial write of %d of %d bytes on %s", j, len(b)-done, c)
+			n.partialEvent("net: partial write of ", j, len(b)-done, c)
 			k = j
 		}
 		out.send(b[done : done+k])
