@@ -38,6 +38,8 @@ type Host struct {
 	// its refusal's log line say: a client dials the same few addresses
 	// again and again.
 	dialTexts map[string]*dialText
+	// spareDial is a refused dial, for the next.
+	spareDial *dial
 
 	pconns  map[int]*packetConn // datagram sockets by port
 	pcs     []*packetConn       // the same, in creation order, for crashes
@@ -184,7 +186,13 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	if dst == nil {
 		return nil, opError("dial", nil, nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true})
 	}
-	d := &dial{h: h, dst: dst, port: port, exempt: n.isExempt(port)}
+	d := h.spareDial
+	if d != nil {
+		h.spareDial = nil
+		*d = dial{h: h, dst: dst, port: port, exempt: n.isExempt(port)}
+	} else {
+		d = &dial{h: h, dst: dst, port: port, exempt: n.isExempt(port)}
+	}
 	d.raddr = dst.addrIn(port, &d.space)
 	if err := ctx.Err(); err != nil {
 		return nil, opError("dial", nil, d.raddr, ctxError(err))
@@ -213,6 +221,10 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	if d.refused {
 		t := h.dialText(addr, d.raddr)
 		n.w.Log(t.refused)
+		// Nothing holds a refused dial any more (its packets have
+		// arrived, and its error is the address's): the host's next
+		// dial takes it.
+		h.spareDial = d
 		return nil, t.refusal(dst, port)
 	}
 	n.w.Log("net: connected " + d.conn.String())
