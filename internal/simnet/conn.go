@@ -47,6 +47,7 @@ type conn struct {
 	// when a deadline is first set (most connections have none, or one).
 	wakeRd, wakeWr func()
 	name           string // String's, made once
+	closeLine      string // the log's line for a close, which holds name
 }
 
 var _ net.Conn = (*conn)(nil)
@@ -71,8 +72,11 @@ type pipe struct {
 	blackhole bool
 
 	readers, writers []providers.WaitToken
-	deliverFn        func() // deliver, made once
-	retryFn          func() // see retry
+	// waitRoom is where readers and writers start, one waiter each, in
+	// the connection's allocation: a connection's reader waits on most.
+	waitRoom  [2]providers.WaitToken
+	deliverFn func() // deliver, made once
+	retryFn   func() // see retry
 }
 
 type segKind uint8
@@ -157,6 +161,7 @@ func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) 
 
 func (n *Net) initPipe(p *pipe, src, dst *conn) {
 	*p = pipe{n: n, src: src, dst: dst}
+	p.readers, p.writers = p.waitRoom[0:0:1], p.waitRoom[1:1:2]
 	p.deliverFn = p.deliver
 }
 
@@ -185,14 +190,27 @@ func (c *conn) String() string {
 	if c.laddr == nil || c.raddr == nil {
 		return fmt.Sprintf("%s->%s", c.laddr, c.raddr)
 	}
-	// Made once, in one allocation: the network's log names a connection
-	// at its connect and its close, and a client that dials per request
-	// makes many.
-	var buf [96]byte
-	b := appendAddr(buf[:0], c.laddr)
+	// Made once, in one allocation with the log's line for its close: the
+	// network's log names a connection at its connect and its close, and a
+	// client that dials per request makes many.
+	var buf [112]byte
+	b := append(buf[:0], closePrefix...)
+	b = appendAddr(b, c.laddr)
 	b = append(b, "->"...)
-	c.name = string(appendAddr(b, c.raddr))
+	c.closeLine = string(appendAddr(b, c.raddr))
+	c.name = c.closeLine[len(closePrefix):]
 	return c.name
+}
+
+// closePrefix begins the log's line for a close.
+const closePrefix = "net: close "
+
+// closeText returns the log's line for a close of c.
+func (c *conn) closeText() string {
+	if name := c.String(); c.closeLine == "" {
+		c.closeLine = closePrefix + name
+	}
+	return c.closeLine
 }
 
 // where names c for a determinism check's report (sim.World.Wrote).
@@ -514,7 +532,7 @@ func (c *conn) close() (reset bool) {
 		c.abort()
 		return true
 	default:
-		c.n.w.Log("net: close " + c.String())
+		c.n.w.Log(c.closeText())
 		c.shutWrite()
 	}
 	return false
