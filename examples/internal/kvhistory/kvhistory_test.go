@@ -21,7 +21,7 @@ func reference() porcupine.Model {
 	return porcupine.Model{
 		Init: func() any { return map[string]string{} },
 		Step: func(state, in, out any) (bool, any) {
-			s, i, o := state.(map[string]string), in.(*input), out.(*output)
+			s, i, o := state.(map[string]string), in.(*op), out.(*op)
 			if i.put {
 				next := make(map[string]string, len(s)+1)
 				for k, v := range s {
@@ -31,7 +31,10 @@ func reference() porcupine.Model {
 				return true, next
 			}
 			v, found := s[i.key]
-			return o.found == found && o.value == v, s
+			if !found {
+				v = ""
+			}
+			return o.found == found && (!found || o.value == v), s
 		},
 		Equal: func(a, b any) bool {
 			s, t := a.(map[string]string), b.(map[string]string)
@@ -60,15 +63,15 @@ func drawHistory(t *rapid.T) *History {
 		value := "v" + strconv.Itoa(rapid.IntRange(0, 3).Draw(t, "value"))
 		switch rapid.IntRange(0, 2).Draw(t, "kind") {
 		case 0:
-			h.add(client, input{put: true, key: key, value: value}, call, output{}, ret)
+			h.add(op{put: true, key: key, value: value, client: client, call: call, ret: ret})
 		case 1:
-			h.add(client, input{put: true, key: key, value: value}, call, output{unknown: true}, math.MaxInt64)
+			h.add(op{put: true, key: key, value: value, unknown: true, client: client, call: call, ret: math.MaxInt64})
 		default:
 			found := rapid.Bool().Draw(t, "found")
 			if !found {
 				value = ""
 			}
-			h.add(client, input{key: key}, call, output{value: value, found: found}, ret)
+			h.add(op{key: key, value: value, found: found, client: client, call: call, ret: ret})
 		}
 	}
 	return h
@@ -114,11 +117,11 @@ func TestPartitionGroupsAnyOrder(t *testing.T) {
 			seen := map[string]bool{}
 			for _, p := range parts {
 				require.NotEmpty(t, p)
-				key := p[0].Input.(*input).key
+				key := p[0].Input.(*op).key
 				require.False(t, seen[key], "key %s in two parts", key)
 				seen[key] = true
-				for _, op := range p {
-					require.Equal(t, key, op.Input.(*input).key)
+				for _, x := range p {
+					require.Equal(t, key, x.Input.(*op).key)
 				}
 				total += len(p)
 			}
@@ -133,11 +136,11 @@ func TestPartitionGroupsAnyOrder(t *testing.T) {
 func TestCheckExplainsByKey(t *testing.T) {
 	h := New(time.Now, 9)
 	// k1 first, so that the keys' numbers are not their order.
-	h.add(0, input{put: true, key: "k1", value: "a"}, 0, output{}, 10)
-	h.add(1, input{key: "k1"}, 20, output{value: "b", found: true}, 30)
-	h.add(0, input{put: true, key: "k0", value: "c"}, 0, output{}, 10)
-	h.add(1, input{key: "k0"}, 20, output{}, 30)
-	h.add(9, input{key: "k2"}, 40, output{}, 50)
+	h.add(op{put: true, key: "k1", value: "a", client: 0, call: 0, ret: 10})
+	h.add(op{key: "k1", value: "b", found: true, client: 1, call: 20, ret: 30})
+	h.add(op{put: true, key: "k0", value: "c", client: 0, call: 0, ret: 10})
+	h.add(op{key: "k0", client: 1, call: 20, ret: 30})
+	h.add(op{key: "k2", client: 9, call: 40, ret: 50})
 	err := h.Check(context.Background())
 	require.Error(t, err)
 	msg := err.Error()
@@ -155,7 +158,7 @@ func TestRecordingAllocatesInChunks(t *testing.T) {
 	allocs := testing.AllocsPerRun(1, func() {
 		h.reserve(1000)
 		for i := range 1000 {
-			h.add(0, input{key: "k"}, int64(i), output{}, int64(i))
+			h.add(op{key: "k", call: int64(i), ret: int64(i)})
 		}
 	})
 	assert.LessOrEqual(t, allocs, 3.0) // the chunk and the keys' map
