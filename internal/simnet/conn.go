@@ -361,6 +361,13 @@ func (p *pipe) push(kind segKind, at int64) {
 		at = p.lastAt
 	}
 	p.lastAt = at
+	if p.segs.s == nil {
+		if k := len(p.n.segs); k > 0 {
+			p.segs.s = p.n.segs[k-1]
+			p.n.segs[k-1] = nil
+			p.n.segs = p.n.segs[:k-1]
+		}
+	}
 	p.segs.push(seg{end: p.wrOff, at: at, sent: p.n.now(), kind: kind})
 	p.schedule(p.segs.front().at)
 }
@@ -405,6 +412,19 @@ func (p *pipe) deliver() {
 	if delivered {
 		n.w.Progress()
 		n.wakeAll(&p.readers)
+	}
+	if p.src.closed && p.dst.closed {
+		p.releaseSegs()
+	}
+}
+
+// releaseSegs hands an empty segment queue of a connection closed at both
+// ends to the network, for later connections: a segment still to come
+// (a reset answering late data) makes the pipe a queue of its own.
+func (p *pipe) releaseSegs() {
+	if p.segs.len() == 0 && p.segs.s != nil {
+		p.n.segs = append(p.n.segs, p.segs.s[:0])
+		p.segs = segQueue{}
 	}
 }
 
@@ -552,6 +572,7 @@ func (c *conn) releaseBuffers() {
 			c.n.bufs = append(c.n.bufs, p.buf)
 			p.buf = nil
 		}
+		p.releaseSegs()
 	}
 }
 
