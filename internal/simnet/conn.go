@@ -190,16 +190,31 @@ func (c *conn) String() string {
 	if c.laddr == nil || c.raddr == nil {
 		return fmt.Sprintf("%s->%s", c.laddr, c.raddr)
 	}
-	// Made once, in one allocation with the log's line for its close: the
-	// network's log names a connection at its connect and its close, and a
-	// client that dials per request makes many.
-	var buf [112]byte
-	b := append(buf[:0], closePrefix...)
+	// Made once for both ends, in one allocation with the log's lines for
+	// their closes: the network's log names a connection at its connect
+	// and its closes, and a client that dials per request makes many.
+	var buf [224]byte
+	b := c.appendCloseLine(buf[:0])
+	mine := len(b)
+	p := c.peer
+	both := p != nil && p.name == "" && p.laddr != nil && p.raddr != nil
+	if both {
+		b = p.appendCloseLine(b)
+	}
+	all := string(b)
+	c.closeLine, c.name = all[:mine], all[len(closePrefix):mine]
+	if both {
+		p.closeLine, p.name = all[mine:], all[mine+len(closePrefix):]
+	}
+	return c.name
+}
+
+// appendCloseLine appends the log's line for a close of c.
+func (c *conn) appendCloseLine(b []byte) []byte {
+	b = append(b, closePrefix...)
 	b = appendAddr(b, c.laddr)
 	b = append(b, "->"...)
-	c.closeLine = string(appendAddr(b, c.raddr))
-	c.name = c.closeLine[len(closePrefix):]
-	return c.name
+	return appendAddr(b, c.raddr)
 }
 
 // closePrefix begins the log's line for a close.
