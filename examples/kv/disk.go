@@ -59,6 +59,13 @@ type wal struct {
 	slack   int            // compactSlack, or less when buggify shrinks it
 	body    []byte         // scratch for encoding a record
 	frame   []byte
+	room    [2][48]byte // where body and frame start: a record is small
+}
+
+func newWAL(p providers.Providers) *wal {
+	w := &wal{p: p}
+	w.body, w.frame = w.room[0][:0], w.room[1][:0]
+	return w
 }
 
 // A loadResult says what the disk held.

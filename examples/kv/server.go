@@ -90,7 +90,7 @@ func (s *Server) Run(ctx context.Context, p providers.Providers) error {
 		cfg:     s,
 		p:       p,
 		logger:  log,
-		wal:     &wal{p: p},
+		wal:     newWAL(p),
 		persist: providers.NewMutex(p.Task),
 		entries: make(map[string]entry),
 		conns:   make(map[uint64]net.Conn),
@@ -359,6 +359,9 @@ type connBufs struct {
 	br               *bufio.Reader
 	in, out, scratch []byte
 	keys             interner
+	// room is where in, out and scratch start, in the same allocation:
+	// requests and replies are small, but for a dump's.
+	room [3][48]byte
 }
 
 func (r *replica) takeBufs(c net.Conn) *connBufs {
@@ -370,7 +373,9 @@ func (r *replica) takeBufs(c net.Conn) *connBufs {
 		b.br.Reset(c)
 		return b
 	}
-	return &connBufs{br: bufio.NewReaderSize(c, readBuffer)}
+	b := &connBufs{br: bufio.NewReaderSize(c, readBuffer)}
+	b.in, b.out, b.scratch = b.room[0][:0], b.room[1][:0], b.room[2][:0]
+	return b
 }
 
 func (r *replica) putBufs(b *connBufs) {

@@ -63,3 +63,26 @@ func TestSmallAppendsReuseTheirPage(t *testing.T) {
 	})
 	assert.LessOrEqual(t, allocs, float64(perPage+1), "allocations per page of appends, each synced (one a sync)")
 }
+
+// A sync's completion is a record the disk reuses: a write and a sync of
+// a log that appends allocate nothing in steady state (one a sync before).
+func TestASyncAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	rec := make([]byte, 100)
+	var allocs float64
+	var off int64
+	benchRun(t, chaos.NoStorageFaults(), func(ctx context.Context, p providers.Providers, f providers.File) {
+		appendSync := func() {
+			_, _ = f.WriteAt(rec, off%4096)
+			_ = f.Sync()
+			off += int64(len(rec))
+		}
+		for range 100 {
+			appendSync()
+		}
+		allocs = testing.AllocsPerRun(200, appendSync)
+	})
+	assert.Zero(t, allocs, "allocations per write and sync")
+}

@@ -28,6 +28,10 @@ type Disk struct {
 	// made, each one's id for it.
 	noise *noise
 	files uint64
+	// pages is the free pages of files that are gone.
+	pages pagePool
+	// syncs is the free sync completions (file.sync).
+	syncs []*syncDone
 }
 
 // Stats counts what a disk did and suffered.
@@ -148,6 +152,8 @@ func (d *Disk) Stop() {
 func (d *Disk) Wipe() {
 	d.stats.Wipes++
 	d.gen++
+	// Every handle ended with the generation: the files' pages are free.
+	d.walkFiles(func(_ string, c *content) { c.release() })
 	d.root = newDir(0o755, d.w.Now())
 	d.event("wipe", "every file erased")
 }

@@ -204,19 +204,14 @@ func (f *file) sync(op string) error {
 	unsynced := c.unsynced()
 	done := d.schedule(opSync, int64(c.ndirty)*SectorSize)
 	fail := unsynced && d.w.Rand().Bool(d.cfg.SyncFailureProb)
-	task := d.w.CurrentTask()
 	d.stats.Syncs++
-	d.wait(opSync, done, func() {
-		switch {
-		case d.gen != gen: // crashed first: nothing more reached the disk
-		case fail:
-			lost := c.failSync()
-			d.stats.SyncFailures++
-			d.eventAs(task, "sync-failure", "%s: EIO; %d unsynced sectors will never reach the disk", f.name, lost)
-		default:
-			c.sync()
-		}
-	})
+	s := d.syncDone()
+	s.f, s.c, s.gen, s.fail, s.task = f, c, gen, fail, d.w.CurrentTask()
+	d.wait(opSync, done, s.fn)
+	// Its completion ran: the record is free (a task killed while it
+	// waits never comes back here, and leaves its record to the collector).
+	*s = syncDone{d: d, fn: s.fn}
+	d.syncs = append(d.syncs, s)
 	switch {
 	case d.gen != gen:
 		return pathErr(op, f.name, goneError{d.addr})
@@ -224,6 +219,45 @@ func (f *file) sync(op string) error {
 		return pathErr(op, f.name, syscall.EIO)
 	}
 	return nil
+}
+
+// syncDone is what a sync does when it completes: what it makes durable,
+// or how it fails. A disk reuses them, so that a sync allocates nothing
+// for its completion.
+type syncDone struct {
+	d    *Disk
+	f    *file
+	c    *content
+	gen  uint64 // the disk's when the sync was submitted
+	fail bool   // drawn when it was submitted
+	task string // the syncing task, for the failure's event
+	fn   func() // run, made once
+}
+
+// syncDone returns a free sync completion of d, or a new one.
+func (d *Disk) syncDone() *syncDone {
+	if n := len(d.syncs); n > 0 {
+		s := d.syncs[n-1]
+		d.syncs[n-1] = nil
+		d.syncs = d.syncs[:n-1]
+		return s
+	}
+	s := &syncDone{d: d}
+	s.fn = s.run
+	return s
+}
+
+func (s *syncDone) run() {
+	d := s.d
+	switch {
+	case d.gen != s.gen: // crashed first: nothing more reached the disk
+	case s.fail:
+		lost := s.c.failSync()
+		d.stats.SyncFailures++
+		d.eventAs(s.task, "sync-failure", "%s: EIO; %d unsynced sectors will never reach the disk", s.f.name, lost)
+	default:
+		s.c.sync()
+	}
 }
 
 func (f *file) Truncate(size int64) error {
@@ -295,5 +329,6 @@ func (f *file) Close() error {
 		return pathErr("close", f.name, fs.ErrClosed)
 	}
 	f.closed = true
+	f.d.closed(f.n, f.gen)
 	return nil
 }

@@ -109,14 +109,68 @@ type content struct {
 	// allocates nothing after the first rounds. A sync that frees several
 	// pages keeps one; the others are garbage.
 	spare *[pageBytes]byte
+	// pool is the disk's free pages, which the overlay takes from when
+	// it has no spare; gone is set once the file's pages went back to it
+	// (release), after which nothing reads or writes c.
+	pool *pagePool
+	gone bool
 
 	// id and noise decide what the file's never-written sectors hold.
 	id    uint64
 	noise *noise
 }
 
-func newContent(id uint64, g *noise) *content {
-	return &content{durable: image{}, over: image{}, trunc: noTrunc, id: id, noise: g}
+func newContent(id uint64, g *noise, pool *pagePool) *content {
+	return &content{durable: image{}, over: image{}, trunc: noTrunc, id: id, noise: g, pool: pool}
+}
+
+// pagePool is a disk's free pages: those of files that are gone, removed
+// or replaced and closed, for the files written next. A log rewritten
+// into a new file and renamed over the old one, over and over, takes the
+// old one's pages. It holds a few pages at most; the rest are garbage.
+type pagePool struct {
+	free []*[pageBytes]byte
+}
+
+// poolPages bounds a disk's free pages.
+const poolPages = 16
+
+func (p *pagePool) get() *[pageBytes]byte {
+	n := len(p.free)
+	if n == 0 {
+		return nil
+	}
+	d := p.free[n-1]
+	p.free[n-1] = nil
+	p.free = p.free[:n-1]
+	return d
+}
+
+func (p *pagePool) put(d *[pageBytes]byte) {
+	if d != nil && len(p.free) < poolPages {
+		if p.free == nil {
+			p.free = make([]*[pageBytes]byte, 0, poolPages)
+		}
+		p.free = append(p.free, d)
+	}
+}
+
+// release gives c's pages to its disk's pool: the file is gone from the
+// namespace and no handle that still works holds it.
+func (c *content) release() {
+	if c.gone {
+		return
+	}
+	c.gone = true
+	// In map order: which pages the pool keeps changes nothing a run
+	// can see.
+	for _, m := range [2]image{c.durable, c.over} {
+		for _, sl := range m {
+			c.pool.put(sl.data)
+		}
+	}
+	c.pool.put(c.spare)
+	c.durable, c.over, c.spare = nil, nil, nil
 }
 
 // noise is what a disk's never-written sectors hold: zeros, or bytes that
@@ -256,11 +310,14 @@ func (c *content) writeAt(p []byte, off int64) {
 	}
 }
 
-// newPage returns a page for the overlay: the spare one a sync freed, or
-// a fresh one, all zeros.
+// newPage returns a page for the overlay: the spare one a sync freed, one
+// of the disk's free pages, or a fresh one, all zeros.
 func (c *content) newPage() (data *[pageBytes]byte, fresh bool) {
 	if d := c.spare; d != nil {
 		c.spare = nil
+		return d, false
+	}
+	if d := c.pool.get(); d != nil {
 		return d, false
 	}
 	return new([pageBytes]byte), true
@@ -286,6 +343,9 @@ func (c *content) truncate(n int64) {
 // sync makes the overlay's dirty sectors and the size durable. Sectors a
 // failed sync lost stay in the overlay, readable and never durable.
 func (c *content) sync() {
+	if c.gone {
+		return // a sync that completes after the file went: nobody can read it
+	}
 	if c.trunc != noTrunc {
 		c.durable.dropFrom(ceilSectors(c.trunc))
 		c.trunc = noTrunc
@@ -334,6 +394,9 @@ func (c *content) sync() {
 // clean without reaching the durable image, so no later sync writes them,
 // and the size stays unsynced.
 func (c *content) failSync() (lost int) {
+	if c.gone {
+		return 0
+	}
 	for k, sl := range c.over {
 		lost += bits.OnesCount8(sl.dirty)
 		sl.dirty = 0

@@ -23,6 +23,13 @@ type node struct {
 	mtime time.Duration // simulated time of the last change
 	kids  map[string]*node
 	c     *content
+	// unlinked: the file was removed, or replaced by a rename. opens
+	// counts its handles that still work, opened in the disk's
+	// generation opensGen (a crash, stop or wipe ends every handle).
+	// An unlinked file with none gives its pages to the disk's pool.
+	unlinked bool
+	opens    int
+	opensGen uint64
 }
 
 func newDir(perm fs.FileMode, now time.Duration) *node {
@@ -32,7 +39,40 @@ func newDir(perm fs.FileMode, now time.Duration) *node {
 // newFile makes a file of d.
 func (d *Disk) newFile(perm fs.FileMode, now time.Duration) *node {
 	d.files++
-	return &node{mode: perm.Perm(), mtime: now, c: newContent(d.files, d.noise)}
+	return &node{mode: perm.Perm(), mtime: now, c: newContent(d.files, d.noise, &d.pages)}
+}
+
+// opened counts a handle of n that works.
+func (d *Disk) opened(n *node) {
+	if n.opensGen != d.gen {
+		n.opens, n.opensGen = 0, d.gen
+	}
+	n.opens++
+}
+
+// closed counts off a handle of n opened in generation gen, and releases
+// n's pages when it was the last one of a file gone from the namespace.
+func (d *Disk) closed(n *node, gen uint64) {
+	if gen == d.gen && n.opensGen == d.gen && n.opens > 0 {
+		n.opens--
+	}
+	d.releaseIfGone(n)
+}
+
+// unlink marks n gone from the namespace, and releases its pages when no
+// handle that works holds it.
+func (d *Disk) unlink(n *node) {
+	if n.dir {
+		return
+	}
+	n.unlinked = true
+	d.releaseIfGone(n)
+}
+
+func (d *Disk) releaseIfGone(n *node) {
+	if n.unlinked && !n.dir && (n.opensGen != d.gen || n.opens == 0) {
+		n.c.release()
+	}
 }
 
 // info describes n under name.
@@ -168,6 +208,7 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 	if err != nil {
 		return nil, err
 	}
+	d.opened(n)
 	return &file{d: d, n: n, name: name, flag: flag, gen: d.gen}, nil
 }
 
@@ -291,6 +332,7 @@ func (s storage) Remove(name string) error {
 		}
 		delete(dir.kids, base)
 		dir.mtime = d.w.Now()
+		d.unlink(n)
 		return nil
 	})
 }
@@ -343,6 +385,9 @@ func (s storage) Rename(oldname, newname string) error {
 		delete(odir.kids, obase)
 		ndir.kids[nbase] = n
 		odir.mtime, ndir.mtime = d.w.Now(), d.w.Now()
+		if exists {
+			d.unlink(t)
+		}
 		return nil
 	})
 }

@@ -1,6 +1,7 @@
 package simnet
 
 import (
+	"fmt"
 	"net"
 	"testing"
 
@@ -43,4 +44,23 @@ func TestConnNameIsMadeOnce(t *testing.T) {
 	if n := testing.AllocsPerRun(10, func() { _ = c.String() }); n != 0 {
 		t.Fatalf("String allocated %v times once made", n)
 	}
+}
+
+type name string
+
+func (s name) String() string { return string(s) }
+
+// partialText words a partial read or write as the network's events did
+// with fmt.
+func TestPartialTextIsFmts(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		k, full := rapid.IntRange(0, 1<<20).Draw(t, "k"), rapid.IntRange(0, 1<<20).Draw(t, "full")
+		c := name(rapid.String().Draw(t, "conn"))
+		for _, what := range []string{"read", "write"} {
+			want := "net: " + fmt.Sprintf("partial "+what+" of %d of %d bytes on %s", k, full, c)
+			if got := partialText("net: partial "+what+" of ", k, full, c); got != want {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -46,6 +47,7 @@ type conn struct {
 	// when a deadline is first set (most connections have none, or one).
 	wakeRd, wakeWr func()
 	name           string // String's, made once
+	closeLine      string // the log's line for a close, which holds name
 }
 
 var _ net.Conn = (*conn)(nil)
@@ -70,8 +72,11 @@ type pipe struct {
 	blackhole bool
 
 	readers, writers []providers.WaitToken
-	deliverFn        func() // deliver, made once
-	retryFn          func() // see retry
+	// waitRoom is where readers and writers start, one waiter each, in
+	// the connection's allocation: a connection's reader waits on most.
+	waitRoom  [2]providers.WaitToken
+	deliverFn func() // deliver, made once
+	retryFn   func() // see retry
 }
 
 type segKind uint8
@@ -156,6 +161,7 @@ func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) 
 
 func (n *Net) initPipe(p *pipe, src, dst *conn) {
 	*p = pipe{n: n, src: src, dst: dst}
+	p.readers, p.writers = p.waitRoom[0:0:1], p.waitRoom[1:1:2]
 	p.deliverFn = p.deliver
 }
 
@@ -184,14 +190,42 @@ func (c *conn) String() string {
 	if c.laddr == nil || c.raddr == nil {
 		return fmt.Sprintf("%s->%s", c.laddr, c.raddr)
 	}
-	// Made once, in one allocation: the network's log names a connection
-	// at its connect and its close, and a client that dials per request
-	// makes many.
-	var buf [96]byte
-	b := appendAddr(buf[:0], c.laddr)
-	b = append(b, "->"...)
-	c.name = string(appendAddr(b, c.raddr))
+	// Made once for both ends, in one allocation with the log's lines for
+	// their closes: the network's log names a connection at its connect
+	// and its closes, and a client that dials per request makes many.
+	var buf [224]byte
+	b := c.appendCloseLine(buf[:0])
+	mine := len(b)
+	p := c.peer
+	both := p != nil && p.name == "" && p.laddr != nil && p.raddr != nil
+	if both {
+		b = p.appendCloseLine(b)
+	}
+	all := string(b)
+	c.closeLine, c.name = all[:mine], all[len(closePrefix):mine]
+	if both {
+		p.closeLine, p.name = all[mine:], all[mine+len(closePrefix):]
+	}
 	return c.name
+}
+
+// appendCloseLine appends the log's line for a close of c.
+func (c *conn) appendCloseLine(b []byte) []byte {
+	b = append(b, closePrefix...)
+	b = appendAddr(b, c.laddr)
+	b = append(b, "->"...)
+	return appendAddr(b, c.raddr)
+}
+
+// closePrefix begins the log's line for a close.
+const closePrefix = "net: close "
+
+// closeText returns the log's line for a close of c.
+func (c *conn) closeText() string {
+	if name := c.String(); c.closeLine == "" {
+		c.closeLine = closePrefix + name
+	}
+	return c.closeLine
 }
 
 // where names c for a determinism check's report (sim.World.Wrote).
@@ -242,7 +276,7 @@ func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 				k = n.partial(n.cfg.PartialReadProb, full)
 			}
 			if k < full {
-				n.event("partial read of %d of %d bytes on %s", k, full, c)
+				n.partialEvent("net: partial read of ", k, full, c)
 			}
 			in.copyOut(b[:k])
 			n.wakeAll(&in.writers)
@@ -255,6 +289,17 @@ func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// partialEvent records a partial read or write of k of full bytes on c,
+// what begins its text: as event would word it, without fmt, since a seed
+// sees dozens.
+func (n *Net) partialEvent(what string, k, full int, c *conn) {
+	n.w.Event(n.w.CurrentTask(), partialText(what, k, full, c))
+}
+
+func partialText(what string, k, full int, c fmt.Stringer) string {
+	return what + strconv.Itoa(k) + " of " + strconv.Itoa(full) + " bytes on " + c.String()
 }
 
 func (c *conn) readReset() error {
@@ -303,7 +348,7 @@ func (c *conn) Write(b []byte) (int, error) {
 		if c.exempt {
 			// no partial writes
 		} else if j := n.partial(n.cfg.PartialWriteProb, k); j < k {
-			n.event("partial write of %d of %d bytes on %s", j, len(b)-done, c)
+			n.partialEvent("net: partial write of ", j, len(b)-done, c)
 			k = j
 		}
 		out.send(b[done : done+k])
@@ -331,6 +376,13 @@ func (p *pipe) push(kind segKind, at int64) {
 		at = p.lastAt
 	}
 	p.lastAt = at
+	if p.segs.s == nil {
+		if k := len(p.n.segs); k > 0 {
+			p.segs.s = p.n.segs[k-1]
+			p.n.segs[k-1] = nil
+			p.n.segs = p.n.segs[:k-1]
+		}
+	}
 	p.segs.push(seg{end: p.wrOff, at: at, sent: p.n.now(), kind: kind})
 	p.schedule(p.segs.front().at)
 }
@@ -375,6 +427,19 @@ func (p *pipe) deliver() {
 	if delivered {
 		n.w.Progress()
 		n.wakeAll(&p.readers)
+	}
+	if p.src.closed && p.dst.closed {
+		p.releaseSegs()
+	}
+}
+
+// releaseSegs hands an empty segment queue of a connection closed at both
+// ends to the network, for later connections: a segment still to come
+// (a reset answering late data) makes the pipe a queue of its own.
+func (p *pipe) releaseSegs() {
+	if p.segs.len() == 0 && p.segs.s != nil {
+		p.n.segs = append(p.n.segs, p.segs.s[:0])
+		p.segs = segQueue{}
 	}
 }
 
@@ -502,7 +567,7 @@ func (c *conn) close() (reset bool) {
 		c.abort()
 		return true
 	default:
-		c.n.w.Log("net: close " + c.String())
+		c.n.w.Log(c.closeText())
 		c.shutWrite()
 	}
 	return false
@@ -522,6 +587,7 @@ func (c *conn) releaseBuffers() {
 			c.n.bufs = append(c.n.bufs, p.buf)
 			p.buf = nil
 		}
+		p.releaseSegs()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -452,4 +453,26 @@ func TestReadContextEndsWithItsContext(t *testing.T) {
 		assert.Equal(t, "ping", string(buf[:n]))
 		return nil
 	})
+}
+
+// Each end of a connection names itself from its own side, whichever end
+// is named first (both names are made at once).
+func TestConnectionEndsNameThemselves(t *testing.T) {
+	for _, serverFirst := range []bool{false, true} {
+		simulate(t, 1, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+			c, s := pair(t, ctx, client, server)
+			want := func(x net.Conn) string { return x.LocalAddr().String() + "->" + x.RemoteAddr().String() }
+			var cs, ss string
+			if serverFirst {
+				ss, cs = fmt.Sprint(s), fmt.Sprint(c)
+			} else {
+				cs, ss = fmt.Sprint(c), fmt.Sprint(s)
+			}
+			assert.Equal(t, want(c), cs)
+			assert.Equal(t, want(s), ss)
+			assert.Equal(t, cs, fmt.Sprint(c), "named once")
+			require.NoError(t, c.Close())
+			return s.Close()
+		})
+	}
 }

@@ -38,6 +38,8 @@ type Host struct {
 	// its refusal's log line say: a client dials the same few addresses
 	// again and again.
 	dialTexts map[string]*dialText
+	// spareDial is a refused dial, for the next.
+	spareDial *dial
 
 	pconns  map[int]*packetConn // datagram sockets by port
 	pcs     []*packetConn       // the same, in creation order, for crashes
@@ -184,7 +186,13 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	if dst == nil {
 		return nil, opError("dial", nil, nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true})
 	}
-	d := &dial{h: h, dst: dst, port: port, exempt: n.isExempt(port)}
+	d := h.spareDial
+	if d != nil {
+		h.spareDial = nil
+		*d = dial{h: h, dst: dst, port: port, exempt: n.isExempt(port)}
+	} else {
+		d = &dial{h: h, dst: dst, port: port, exempt: n.isExempt(port)}
+	}
 	d.raddr = dst.addrIn(port, &d.space)
 	if err := ctx.Err(); err != nil {
 		return nil, opError("dial", nil, d.raddr, ctxError(err))
@@ -211,8 +219,13 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		}
 	}
 	if d.refused {
-		n.w.Log(h.dialText(addr, d.raddr).refused)
-		return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ECONNREFUSED))
+		t := h.dialText(addr, d.raddr)
+		n.w.Log(t.refused)
+		// Nothing holds a refused dial any more (its packets have
+		// arrived, and its error is the address's): the host's next
+		// dial takes it.
+		h.spareDial = d
+		return nil, t.refusal(dst, port)
 	}
 	n.w.Log("net: connected " + d.conn.String())
 	return d.conn, nil
@@ -222,6 +235,19 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 type dialText struct {
 	wait    string // the park's
 	refused string // the log's line when it is refused
+	// refusedErr is the error of a refused dial, made when first needed:
+	// a client dials a replica that is down again and again. Its address
+	// lives in space.
+	refusedErr error
+	space      addrSpace
+}
+
+// refusal returns the error of a refused dial to port of dst.
+func (t *dialText) refusal(dst *Host, port int) error {
+	if t.refusedErr == nil {
+		t.refusedErr = opError("dial", nil, dst.addrIn(port, &t.space), sysErr("connect", syscall.ECONNREFUSED))
+	}
+	return t.refusedErr
 }
 
 // dialText returns what a dial from h to addr, at raddr, says, made once

@@ -35,9 +35,12 @@ func (l *listener) Accept() (net.Conn, error) {
 			return nil, opError("accept", nil, l.addr, os.ErrDeadlineExceeded)
 		}
 		if len(l.queue) > 0 {
+			// Moved up, not resliced: the queue keeps its room for the
+			// next connects.
 			c := l.queue[0]
-			l.queue[0] = nil
-			l.queue = l.queue[1:]
+			k := copy(l.queue, l.queue[1:])
+			l.queue[k] = nil
+			l.queue = l.queue[:k]
 			return c, nil
 		}
 		n.wait(&l.waiters, "net accept")

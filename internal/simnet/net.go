@@ -50,6 +50,7 @@ type Net struct {
 	heldCap int
 	packets []*packet // spares (Net.packet)
 	bufs    [][]byte  // spare ring buffers of closed connections (pipe.grow)
+	segs    [][]seg   // spare segment queues of closed connections (pipe.push)
 
 	closeQuietUntil int64 // random closes are in cooldown until then
 	paused          bool  // no fault is drawn (Pause)

@@ -3,7 +3,6 @@ package kvhistory
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -43,9 +42,7 @@ func Keys(n int) []string {
 // gives client id its Store, and what closes it (nil when nothing does).
 // The draws of each client, in order: the wait, the key, read or write.
 func (h *History) Run(ctx context.Context, p providers.Providers, c Clients, open func(ctx context.Context, id int) (Store, func())) error {
-	h.mu.Lock()
-	h.ops = slices.Grow(h.ops, c.Count*c.Ops) // the most the clients record
-	h.mu.Unlock()
+	h.reserve(c.Count * c.Ops) // the most the clients record
 	wg := providers.NewWaitGroup(p.Task)
 	for id := range c.Count {
 		wg.Go(ctx, fmt.Sprintf("client %d", id), func(ctx context.Context) error {
@@ -76,6 +73,7 @@ func (h *History) Run(ctx context.Context, p providers.Providers, c Clients, ope
 // shows in the history. A read that fails is tried again after wait, ten
 // times in all; ReadAll returns the keys that no read reached.
 func (h *History) ReadAll(ctx context.Context, p providers.Providers, s Store, keys []string, wait time.Duration) (unread []string, err error) {
+	h.reserve(len(keys))
 	for _, key := range keys {
 		ok := false
 		for try := 0; try < 10 && !ok; try++ {

@@ -12,7 +12,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -33,13 +32,15 @@ type History struct {
 	start time.Time
 	final int // the client id of the final reads
 	//simvet:allow sync never held across a call that parks, so no task ever waits on it
-	mu  sync.Mutex
-	ops []porcupine.Operation
-	// The operations' inputs and outputs, which ops holds pointers to:
-	// filled a chunk at a time, so that recording an operation does not
-	// allocate for each.
-	inputs  []input
-	outputs []output
+	mu sync.Mutex
+	// The operations, filled a chunk at a time so that recording one does
+	// not allocate and a chunk never moves: porcupine's operations point
+	// into them (History.operations).
+	chunks [][]op
+	n      int
+	// parts numbers the keys in the order they first appear: an
+	// operation's partition (model's Partition).
+	parts map[string]int32
 	// Story, when set, gives the timeline entries that explain a failure,
 	// under the heading StoryTitle.
 	Story      func() []simtest.Entry
@@ -57,46 +58,88 @@ func New(now func() time.Time, final int) *History {
 	return &History{now: now, start: now(), final: final}
 }
 
-// The operations of the history, as porcupine sees them: an operation
-// holds pointers to its input and output (History.add).
-type (
-	input struct {
-		put        bool
-		key, value string
-	}
-	output struct {
-		value   string
-		found   bool
-		unknown bool // a put that may or may not have happened
-	}
-)
+// op is an operation of the history as porcupine sees it: its input and
+// its output are both the op (History.operations), whose fields say what
+// each is, so that an operation is one small record.
+type op struct {
+	key string
+	// value is a put's value, or what a get returned.
+	value     string
+	call, ret int64
+	client    int
+	part      int32 // the key's number in its history: see model's Partition
+	put       bool
+	found     bool // a get found the key
+	unknown   bool // a put that may or may not have happened
+}
 
 func (h *History) since() int64 { return int64(h.now().Sub(h.start)) }
 
-// opChunk is how many inputs and outputs are allocated at once.
+// opChunk is how many operations are allocated at once, unless reserve
+// asks for more.
 const opChunk = 64
 
-// add records the operation of client id with input in and output out.
-func (h *History) add(id int, in input, call int64, out output, ret int64) {
+// reserve makes room for n more operations in one chunk: the clients' count
+// of operations is known before they start.
+func (h *History) reserve(n int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.inputs) == cap(h.inputs) {
-		h.inputs = make([]input, 0, opChunk)
-		h.outputs = make([]output, 0, opChunk)
+	if last := len(h.chunks) - 1; last < 0 || cap(h.chunks[last])-len(h.chunks[last]) < n {
+		h.chunks = append(h.chunks, make([]op, 0, n))
 	}
-	h.inputs = append(h.inputs, in)
-	h.outputs = append(h.outputs, out)
-	h.ops = append(h.ops, porcupine.Operation{
-		ClientId: id, Input: &h.inputs[len(h.inputs)-1], Call: call,
-		Output: &h.outputs[len(h.outputs)-1], Return: ret,
-	})
+}
+
+// add records o.
+func (h *History) add(o op) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	last := len(h.chunks) - 1
+	if last < 0 || len(h.chunks[last]) == cap(h.chunks[last]) {
+		h.chunks = append(h.chunks, make([]op, 0, opChunk))
+		last++
+	}
+	if h.parts == nil {
+		h.parts = make(map[string]int32)
+	}
+	part, ok := h.parts[o.key]
+	if !ok {
+		part = int32(len(h.parts))
+		h.parts[o.key] = part
+	}
+	o.part = part
+	h.chunks[last] = append(h.chunks[last], o)
+	h.n++
+}
+
+// operations returns the history as porcupine takes it, grouped by key in
+// the order of the keys' numbers, so that model's Partition hands out
+// parts of it and copies nothing. h.mu is held.
+func (h *History) operations() []porcupine.Operation {
+	start := make([]int, len(h.parts)+1)
+	for _, c := range h.chunks {
+		for i := range c {
+			start[c[i].part+1]++
+		}
+	}
+	for p := 1; p < len(start); p++ {
+		start[p] += start[p-1]
+	}
+	all := make([]porcupine.Operation, h.n)
+	for _, c := range h.chunks {
+		for i := range c {
+			o := &c[i]
+			all[start[o.part]] = porcupine.Operation{ClientId: o.client, Input: o, Call: o.call, Output: o, Return: o.ret}
+			start[o.part]++
+		}
+	}
+	return all
 }
 
 // Len returns how many operations the history holds.
 func (h *History) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.ops)
+	return h.n
 }
 
 // Get records client id's read of key, made by get, and reports whether
@@ -107,7 +150,7 @@ func (h *History) Get(id int, key string, get func() (string, bool, error)) bool
 	if err != nil {
 		return false // a read that failed changed nothing
 	}
-	h.add(id, input{key: key}, call, output{value: v, found: found}, h.since())
+	h.add(op{key: key, value: v, found: found, client: id, call: call, ret: h.since()})
 	return true
 }
 
@@ -127,7 +170,7 @@ func (h *History) Put(ctx context.Context, id int, key, value string, put func()
 	case err != nil:
 		return // it took no effect
 	}
-	h.add(id, input{put: true, key: key, value: value}, call, output{unknown: maybe}, ret)
+	h.add(op{put: true, key: key, value: value, unknown: maybe, client: id, call: call, ret: ret})
 }
 
 // Check asserts that the history is linearizable and, when it is not,
@@ -135,7 +178,7 @@ func (h *History) Put(ctx context.Context, id int, key, value string, put func()
 // operations by call time, and the story.
 func (h *History) Check(ctx context.Context) error {
 	h.mu.Lock()
-	all := slices.Clone(h.ops)
+	all := h.operations()
 	h.mu.Unlock()
 	ok := porcupine.CheckOperations(model(), all)
 	assertions.Always(ctx, ok, "the history is linearizable")
@@ -160,11 +203,15 @@ func (h *History) visualize(all []porcupine.Operation) {
 
 func (h *History) explain(all []porcupine.Operation) error {
 	var b strings.Builder
-	for _, ops := range model().Partition(all) {
-		if porcupine.CheckOperations(porcupine.Model{Init: model().Init, Step: model().Step}, ops) {
+	parts := model().Partition(all)
+	slices.SortFunc(parts, func(a, b []porcupine.Operation) int {
+		return strings.Compare(a[0].Input.(*op).key, b[0].Input.(*op).key)
+	})
+	for _, ops := range parts {
+		if porcupine.CheckOperations(porcupine.Model{Init: model().Init, Step: model().Step, Equal: model().Equal}, ops) {
 			continue
 		}
-		key := ops[0].Input.(*input).key
+		key := ops[0].Input.(*op).key
 		fmt.Fprintf(&b, "\nthe history of %s is not linearizable; its operations, by call time:", key)
 		slices.SortStableFunc(ops, func(a, b porcupine.Operation) int { return cmp.Compare(a.Call, b.Call) })
 		for _, op := range ops {
@@ -194,52 +241,91 @@ func (h *History) describe(op porcupine.Operation) string {
 	return fmt.Sprintf("%15v .. %15s  %-10s  %s", time.Duration(op.Call), ret, who, opString(op.Input, op.Output))
 }
 
-func opString(i, o any) string {
-	in, out := i.(*input), o.(*output)
+func opString(in, _ any) string {
+	o := in.(*op)
 	switch {
-	case in.put && out.unknown:
-		return fmt.Sprintf("put %s=%s: unknown outcome", in.key, in.value)
-	case in.put:
-		return fmt.Sprintf("put %s=%s", in.key, in.value)
-	case out.found:
-		return fmt.Sprintf("get %s -> %s", in.key, out.value)
+	case o.put && o.unknown:
+		return fmt.Sprintf("put %s=%s: unknown outcome", o.key, o.value)
+	case o.put:
+		return fmt.Sprintf("put %s=%s", o.key, o.value)
+	case o.found:
+		return fmt.Sprintf("get %s -> %s", o.key, o.value)
 	}
-	return fmt.Sprintf("get %s -> not found", in.key)
+	return fmt.Sprintf("get %s -> not found", o.key)
 }
 
-// model is a map of keys to values, checked one key at a time.
+// model is a map of keys to values, checked one key at a time. The state
+// of one key is the put whose value it holds (nil: none), a pointer, so
+// that a step allocates nothing.
 func model() porcupine.Model {
 	return porcupine.Model{
-		Partition: func(h []porcupine.Operation) [][]porcupine.Operation {
-			// Counted first, so that each key's operations are one
-			// allocation.
-			count := map[string]int{}
-			for _, op := range h {
-				count[op.Input.(*input).key]++
+		Partition: partition,
+		Init:      func() any { return (*op)(nil) },
+		Step: func(state, in, _ any) (bool, any) {
+			o := in.(*op)
+			if o.put {
+				return true, o
 			}
-			keys := slices.Sorted(maps.Keys(count))
-			index := make(map[string]int, len(keys))
-			out := make([][]porcupine.Operation, len(keys))
-			for i, k := range keys {
-				index[k] = i
-				out[i] = make([]porcupine.Operation, 0, count[k])
+			if s := state.(*op); s != nil {
+				return o.found && o.value == s.value, s
 			}
-			for _, op := range h {
-				i := index[op.Input.(*input).key]
-				out[i] = append(out[i], op)
-			}
-			return out
+			return !o.found, state
 		},
-		// The state of one key: its value, if any.
-		Init: func() any { return output{} },
-		Step: func(state, in, out any) (bool, any) {
-			s, i := state.(output), in.(*input)
-			if i.put {
-				return true, output{value: i.value, found: true}
-			}
-			o := out.(*output)
-			return o.found == s.found && o.value == s.value, s
+		Equal: func(a, b any) bool {
+			s, t := a.(*op), b.(*op)
+			return s == t || s != nil && t != nil && s.value == t.value
 		},
 		DescribeOperation: opString,
+		DescribeState: func(state any) string {
+			if s := state.(*op); s != nil {
+				return s.value
+			}
+			return "(none)"
+		},
 	}
+}
+
+// partOf returns the number of x's key.
+func partOf(x porcupine.Operation) int { return int(x.Input.(*op).part) }
+
+// partition splits h by key, in the order of the keys' numbers. A history
+// already grouped that way (History.operations) is split where it stands;
+// any other is copied into groups first.
+func partition(h []porcupine.Operation) [][]porcupine.Operation {
+	parts := 0
+	for _, x := range h {
+		parts = max(parts, partOf(x)+1)
+	}
+	start := make([]int, parts+1)
+	for _, x := range h {
+		start[partOf(x)+1]++
+	}
+	for p := 1; p < len(start); p++ {
+		start[p] += start[p-1]
+	}
+	grouped := h
+	for p := 0; p < parts && len(grouped) == len(h); p++ {
+		for _, x := range h[start[p]:start[p+1]] {
+			if partOf(x) != p {
+				grouped = nil
+				break
+			}
+		}
+	}
+	if grouped == nil {
+		grouped = make([]porcupine.Operation, len(h))
+		next := slices.Clone(start)
+		for _, x := range h {
+			p := partOf(x)
+			grouped[next[p]] = x
+			next[p]++
+		}
+	}
+	out := make([][]porcupine.Operation, 0, parts)
+	for p := range parts {
+		if start[p] < start[p+1] {
+			out = append(out, grouped[start[p]:start[p+1]:start[p+1]])
+		}
+	}
+	return out
 }

@@ -1,0 +1,165 @@
+package kvhistory
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+// reference is the store's model in its plainest form: the whole map as
+// the state, no partition, copied at every step.
+func reference() porcupine.Model {
+	return porcupine.Model{
+		Init: func() any { return map[string]string{} },
+		Step: func(state, in, out any) (bool, any) {
+			s, i, o := state.(map[string]string), in.(*op), out.(*op)
+			if i.put {
+				next := make(map[string]string, len(s)+1)
+				for k, v := range s {
+					next[k] = v
+				}
+				next[i.key] = i.value
+				return true, next
+			}
+			v, found := s[i.key]
+			if !found {
+				v = ""
+			}
+			return o.found == found && (!found || o.value == v), s
+		},
+		Equal: func(a, b any) bool {
+			s, t := a.(map[string]string), b.(map[string]string)
+			if len(s) != len(t) {
+				return false
+			}
+			for k, v := range s {
+				if w, ok := t[k]; !ok || w != v {
+					return false
+				}
+			}
+			return true
+		},
+	}
+}
+
+// drawHistory records a generated history of a few keys and values.
+func drawHistory(t *rapid.T) *History {
+	h := New(time.Now, 99)
+	n := rapid.IntRange(0, 12).Draw(t, "ops")
+	for range n {
+		key := "k" + strconv.Itoa(rapid.IntRange(0, 2).Draw(t, "key"))
+		call := rapid.Int64Range(0, 20).Draw(t, "call")
+		ret := call + rapid.Int64Range(0, 10).Draw(t, "length")
+		client := rapid.IntRange(0, 3).Draw(t, "client")
+		value := "v" + strconv.Itoa(rapid.IntRange(0, 3).Draw(t, "value"))
+		switch rapid.IntRange(0, 2).Draw(t, "kind") {
+		case 0:
+			h.add(op{put: true, key: key, value: value, client: client, call: call, ret: ret})
+		case 1:
+			h.add(op{put: true, key: key, value: value, unknown: true, client: client, call: call, ret: math.MaxInt64})
+		default:
+			found := rapid.Bool().Draw(t, "found")
+			if !found {
+				value = ""
+			}
+			h.add(op{key: key, value: value, found: found, client: client, call: call, ret: ret})
+		}
+	}
+	return h
+}
+
+// TestCheckAgreesWithThePlainModel checks generated histories with
+// History.Check and with porcupine on the whole map as one state: the
+// partition by key and the state kept as a pointer change nothing.
+func TestCheckAgreesWithThePlainModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := drawHistory(t)
+		h.mu.Lock()
+		all := h.operations()
+		h.mu.Unlock()
+		want := porcupine.CheckOperations(reference(), slices.Clone(all))
+		err := h.Check(context.Background())
+		if want {
+			require.NoError(t, err)
+		} else {
+			require.Error(t, err)
+			require.Contains(t, err.Error(), "is not linearizable")
+		}
+	})
+}
+
+// TestPartitionGroupsAnyOrder checks that the partition of a history in
+// any order holds each key's operations once, whether or not they were
+// grouped already.
+func TestPartitionGroupsAnyOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := drawHistory(t)
+		h.mu.Lock()
+		all := h.operations()
+		h.mu.Unlock()
+		shuffled := slices.Clone(all)
+		for i := len(shuffled) - 1; i > 0; i-- {
+			j := rapid.IntRange(0, i).Draw(t, "swap")
+			shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
+		}
+		for _, ops := range [][]porcupine.Operation{all, shuffled} {
+			parts := partition(ops)
+			total := 0
+			seen := map[string]bool{}
+			for _, p := range parts {
+				require.NotEmpty(t, p)
+				key := p[0].Input.(*op).key
+				require.False(t, seen[key], "key %s in two parts", key)
+				seen[key] = true
+				for _, x := range p {
+					require.Equal(t, key, x.Input.(*op).key)
+				}
+				total += len(p)
+			}
+			require.Equal(t, len(ops), total)
+		}
+	})
+}
+
+// TestCheckExplainsByKey checks the failure's text: the keys whose
+// histories are not linearizable, in key order, each with its operations
+// by call time.
+func TestCheckExplainsByKey(t *testing.T) {
+	h := New(time.Now, 9)
+	// k1 first, so that the keys' numbers are not their order.
+	h.add(op{put: true, key: "k1", value: "a", client: 0, call: 0, ret: 10})
+	h.add(op{key: "k1", value: "b", found: true, client: 1, call: 20, ret: 30})
+	h.add(op{put: true, key: "k0", value: "c", client: 0, call: 0, ret: 10})
+	h.add(op{key: "k0", client: 1, call: 20, ret: 30})
+	h.add(op{key: "k2", client: 9, call: 40, ret: 50})
+	err := h.Check(context.Background())
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Less(t, strings.Index(msg, "the history of k0"), strings.Index(msg, "the history of k1"))
+	assert.NotContains(t, msg, "the history of k2")
+	assert.Contains(t, msg, "get k1 -> b")
+	assert.Contains(t, msg, "get k0 -> not found")
+	assert.Equal(t, 5, h.Len())
+}
+
+// TestRecordingAllocatesInChunks checks that recording the operations a
+// Run reserved room for allocates nothing per operation.
+func TestRecordingAllocatesInChunks(t *testing.T) {
+	h := New(time.Now, 9)
+	allocs := testing.AllocsPerRun(1, func() {
+		h.reserve(1000)
+		for i := range 1000 {
+			h.add(op{key: "k", call: int64(i), ret: int64(i)})
+		}
+	})
+	assert.LessOrEqual(t, allocs, 3.0) // the chunk and the keys' map
+}
