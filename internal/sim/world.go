@@ -295,16 +295,14 @@ func (w *World) runReady() {
 		t := e.t
 		listRemove(&w.ready, w.readyPos, i)
 		w.steps++
-		if w.steps > w.stepLimit {
-			w.livelock(t)
-			return
-		}
-		if w.stall.count(w.steps+w.events, w, t, nil) {
-			return
+		if n := w.steps; n > w.stepLimit || n+w.events >= w.stall.at {
+			if w.guardStep(t) {
+				return
+			}
 		}
 		w.trace = mix(w.trace, uint64(e.id)<<32^w.rng.Draws())
 		if w.cfg.Record {
-			w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
+			w.recordStep(t)
 		}
 		w.publish(t)
 		w.cur = t
@@ -383,6 +381,26 @@ func (w *World) fireEvents() {
 			}
 		}
 	}
+}
+
+// guardStep is the livelock and stall guards' check of t's step, out of
+// line: the step passed the bound of one of them, or the stall guard's
+// count at which it starts to record. It reports whether the run failed.
+//
+//go:noinline
+func (w *World) guardStep(t *task) bool {
+	if w.steps > w.stepLimit {
+		w.livelock(t)
+		return true
+	}
+	return w.stall.count(w.steps+w.events, w, t, nil)
+}
+
+// recordStep keeps t's step (Config.Record), out of line.
+//
+//go:noinline
+func (w *World) recordStep(t *task) {
+	w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
 }
 
 // armInstant starts the livelock guard's count of the steps at one
