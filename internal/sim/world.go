@@ -299,16 +299,14 @@ func (w *World) runReady() {
 		t := e.t
 		listRemove(&w.ready, w.readyPos, i)
 		w.steps++
-		if w.steps > w.stepLimit {
-			w.livelock(t)
-			return
-		}
-		if w.stall.count(w.steps+w.events, w, t, nil) {
-			return
+		if n := w.steps; n > w.stepLimit || n+w.events >= w.stall.at {
+			if w.guardStep(t) {
+				return
+			}
 		}
 		w.trace = mix(w.trace, uint64(e.id)<<32^w.rng.Draws())
 		if w.cfg.Record {
-			w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
+			w.recordStep(t)
 		}
 		w.publish(t)
 		w.cur = t
@@ -351,7 +349,7 @@ func (w *World) fireEvents() {
 			}
 		}
 		e := s.e
-		if w.stall.count(w.steps+w.events+1, w, nil, e) {
+		if n := w.steps + w.events + 1; n >= w.stall.at && w.guardEvent(n, e) {
 			return
 		}
 		w.events++
@@ -362,31 +360,74 @@ func (w *World) fireEvents() {
 		}
 		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
 		if w.cfg.Record {
-			w.record.add(Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
+			w.recordEvent()
 		}
 		if e.task != nil {
 			w.wake(e.task)
-		} else {
-			fn, wakeTok, tok := e.fn, e.wakeTok, e.tok
-			if e.spare {
-				e.fn, e.spare, e.wakeTok, e.tok = nil, false, false, 0
-				w.spare = append(w.spare, e)
-			}
-			if fn != nil {
-				fn()
-			}
-			if wakeTok {
-				w.wakeToken(tok)
-			}
-			if w.abandoned.Load() {
-				w.givenUp(nil)
-				return
-			}
-			if w.afterStep != nil {
-				w.afterStep()
-			}
+		} else if !w.callback(e) {
+			return
 		}
 	}
+}
+
+// callback runs the callback of event e, out of the firing loop, which
+// mostly wakes tasks. It reports false when the run was given up.
+//
+//go:noinline
+func (w *World) callback(e *event) bool {
+	fn, wakeTok, tok := e.fn, e.wakeTok, e.tok
+	if e.spare {
+		e.fn, e.spare, e.wakeTok, e.tok = nil, false, false, 0
+		w.spare = append(w.spare, e)
+	}
+	if fn != nil {
+		fn()
+	}
+	if wakeTok {
+		w.wakeToken(tok)
+	}
+	if w.abandoned.Load() {
+		w.givenUp(nil)
+		return false
+	}
+	if w.afterStep != nil {
+		w.afterStep()
+	}
+	return true
+}
+
+// guardEvent is the stall guard's check of event e, out of line: it
+// brings the world's count of steps and events to n, at or past the
+// count at which the guard records. It reports whether the run failed.
+//
+//go:noinline
+func (w *World) guardEvent(n uint64, e *event) bool { return w.stall.count(n, w, nil, e) }
+
+// recordEvent keeps the event just fired (Config.Record), out of line.
+//
+//go:noinline
+func (w *World) recordEvent() {
+	w.record.add(Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
+}
+
+// guardStep is the livelock and stall guards' check of t's step, out of
+// line: the step passed the bound of one of them, or the stall guard's
+// count at which it starts to record. It reports whether the run failed.
+//
+//go:noinline
+func (w *World) guardStep(t *task) bool {
+	if w.steps > w.stepLimit {
+		w.livelock(t)
+		return true
+	}
+	return w.stall.count(w.steps+w.events, w, t, nil)
+}
+
+// recordStep keeps t's step (Config.Record), out of line.
+//
+//go:noinline
+func (w *World) recordStep(t *task) {
+	w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
 }
 
 // armInstant starts the livelock guard's count of the steps at one

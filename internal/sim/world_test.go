@@ -503,3 +503,43 @@ func TestStallGuardLetsBusyRunsThrough(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+// The livelock and stall guards fail a run at the step or event that passes
+// their bound, not one earlier or later, and the stall guard names what
+// fired among the last stallSample: the counts and the trace at the failure
+// are pinned.
+func TestGuardsFailAtTheirBound(t *testing.T) {
+	res := New(Config{Seed: 1, MaxStepsPerInstant: 1000}).Run(func(ctx context.Context, p providers.Providers) error {
+		for {
+			p.Task.Yield(ctx)
+		}
+	})
+	require.Error(t, res.Err)
+	assert.Equal(t, [3]uint64{1001, 0, 4649482047088051482}, [3]uint64{res.Steps, res.Events, res.Trace}, "the livelock guard fails the 1001st step at one instant")
+
+	res = New(Config{Seed: 1, MaxStepsPerInstant: 10_000}).Run(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "ticker", func(ctx context.Context) error {
+			for {
+				if err := p.Time.Sleep(ctx, time.Nanosecond); err != nil {
+					return err
+				}
+			}
+		})
+		return p.Time.Sleep(ctx, time.Hour)
+	})
+	require.Error(t, res.Err)
+	assert.Equal(t, [3]uint64{5001, 4999, 13433396062425618203}, [3]uint64{res.Steps, res.Events, res.Trace}, "a step passes the stall guard's bound")
+	assert.Contains(t, res.Err.Error(), "Of the last 1000, ")
+
+	var w *World
+	w = New(Config{Seed: 1, MaxStepsPerInstant: 10_000})
+	var rearm func()
+	rearm = func() { w.After(0, rearm) }
+	res = w.Run(func(ctx context.Context, p providers.Providers) error {
+		w.After(time.Second, rearm)
+		return p.Time.Sleep(ctx, time.Hour)
+	})
+	require.Error(t, res.Err)
+	assert.Equal(t, [3]uint64{1, 10_000, 13430472960319599025}, [3]uint64{res.Steps, res.Events, res.Trace}, "an event passes the stall guard's bound; it is not counted")
+	assert.Contains(t, res.Err.Error(), "Of the last 1000, 1000 were the event callback")
+}
