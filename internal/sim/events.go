@@ -167,37 +167,6 @@ func (in *instant) compact() {
 	in.slots, in.head = in.slots[:n], 0
 }
 
-// keepSlots bounds the slots an emptied instant keeps for a later run, and
-// keepRefs the instants a bucket does: a run whose events piled up at one
-// time should not pin that storage for the runs after it.
-const (
-	keepSlots = 1024
-	keepRefs  = 4096
-)
-
-// reset empties the queue, whose events are all unscheduled, and keeps its
-// storage for the next run: every instant goes to free, and the buckets
-// keep their arrays.
-func (q *eventQueue) reset() {
-	for i, b := range q.buckets {
-		for _, r := range b {
-			q.release(r.in)
-		}
-		clear(b)
-		if cap(b) > keepRefs {
-			b = nil
-		}
-		q.buckets[i] = b[:0]
-	}
-	for _, in := range q.free {
-		if cap(in.slots) > keepSlots {
-			in.slots = in.first[:0]
-		}
-	}
-	clear(q.recent[:])
-	q.last, q.cur = 0, 0
-}
-
 // unschedule takes e out of the queue, reporting whether it was queued.
 func unschedule(e *event) bool {
 	if !e.queued {

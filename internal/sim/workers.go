@@ -23,15 +23,18 @@ type Workers struct {
 	closed bool
 }
 
-// A worldStore is the storage a run grows as it goes (its event queue's
-// buckets and instants, its spare events and deadline timers, the array of
-// killed tasks' stacks), handed by Workers from a finished run to the
-// next, which then starts at the size the last one reached rather than
-// growing from nothing. None of it holds anything of the run that kept
-// it, and none of it changes what a run does: only where its bookkeeping
-// lives.
+// A worldStore is storage a run grows as it goes (its spare events and
+// deadline timers, the array of killed tasks' stacks), handed by Workers
+// from a finished run to the next, which then starts with what the last
+// one made rather than allocating it again. None of it holds anything of
+// the run that kept it, and none of it changes what a run does: only
+// where its bookkeeping lives.
+//
+// The event queue's buckets and instants are not handed on: measured on
+// the kv example's seeds, a world that took the last one's queue ran
+// slower (5-15%, in runs side by side) than one that grew its own, for
+// 22 KB a seed fewer.
 type worldStore struct {
-	queue          eventQueue
 	deadlineTimers []*deadlineTimer
 	events         []*event
 	killPCs        []uintptr

@@ -156,8 +156,8 @@ func TestGuardedRunsShareTheirGoroutine(t *testing.T) {
 
 // crowded starts tasks that sleep and set deadlines at many times, and
 // leaves some parked for the teardown to kill: it grows every store a
-// world hands on (the queue's buckets and instants, spare events,
-// deadline timers, killed tasks' stacks).
+// world hands on (spare events, deadline timers, killed tasks' stacks),
+// and its queue.
 func crowded(ctx context.Context, p providers.Providers) error {
 	for i := range 60 {
 		p.Task.Go(ctx, fmt.Sprintf("t%d", i), func(ctx context.Context) error {
@@ -188,7 +188,7 @@ func TestWorkersCarryStorageFromWorldToWorld(t *testing.T) {
 		w := New(Config{Seed: seed, Workers: pool})
 		if seed > 0 {
 			require.NotNil(t, w.store, "seed %d: the world took the store of the one before", seed)
-			assert.NotEmpty(t, w.queue.free, "seed %d: the queue starts with the instants of the world before", seed)
+			assert.NotEmpty(t, w.deadlineTimers, "seed %d: the world starts with the deadline timers of the one before", seed)
 			assert.NotZero(t, cap(w.killPCs), "seed %d", seed)
 		}
 		got := w.Run(crowded)
@@ -207,35 +207,4 @@ func TestWorkersCarryStorageFromWorldToWorld(t *testing.T) {
 	})
 	handed := testing.AllocsPerRun(5, func() { New(Config{Seed: 3, Workers: pool}).Run(crowded) })
 	assert.Less(t, handed, workersOnly-50, "a world that takes a store allocates less: %v against %v", handed, workersOnly)
-}
-
-// A queue that grew far, as at an instant of a million events, gives
-// back what a next run is likely to need, not all it grew.
-func TestAQueueKeepsBoundedStorage(t *testing.T) {
-	var q eventQueue
-	events := make([]event, 3*keepSlots)
-	for i := range events {
-		q.push(&events[i], 5, uint64(i))
-	}
-	for i := range events {
-		q.push(&events[i], int64(10+i), uint64(len(events)+i)) // stale slots at 5; a ref each
-	}
-	for i := range events {
-		unschedule(&events[i])
-	}
-	q.reset()
-	assert.Equal(t, [len(q.recent)]*instant{}, q.recent)
-	n := 0
-	for _, b := range q.buckets {
-		assert.Empty(t, b)
-		assert.LessOrEqual(t, cap(b), keepRefs)
-		n += cap(b)
-	}
-	assert.NotZero(t, n, "the buckets keep their arrays")
-	require.NotEmpty(t, q.free)
-	for _, in := range q.free {
-		assert.LessOrEqual(t, cap(in.slots), keepSlots)
-		assert.Empty(t, in.slots)
-	}
-	assert.False(t, q.peek(), "nothing is queued")
 }

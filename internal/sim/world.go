@@ -544,23 +544,20 @@ func (w *World) finish() {
 // takeStore makes st's storage the world's own, as New makes it.
 func (w *World) takeStore(st *worldStore) {
 	w.store = st
-	w.queue, st.queue = st.queue, eventQueue{}
 	w.deadlineTimers, st.deadlineTimers = st.deadlineTimers, nil
 	w.spare, st.events = st.events, nil
 	w.killPCs, st.killPCs = st.killPCs[:0], nil
 }
 
-// giveStore returns the storage of the finished world, emptied, for the
-// next run; the world keeps none of it. Its queue is empty of events, and
-// its spare events and timers are those nothing holds.
+// giveStore returns the storage of the finished world for the next run;
+// the world keeps none of it. Its spare events and timers are those
+// nothing holds.
 func (w *World) giveStore() *worldStore {
 	st := w.store
 	if st == nil {
 		st = &worldStore{}
 	}
 	w.store = nil
-	w.queue.reset()
-	st.queue, w.queue = w.queue, eventQueue{}
 	st.deadlineTimers, w.deadlineTimers = w.deadlineTimers, nil
 	st.events, w.spare = w.spare, nil
 	st.killPCs, w.killPCs = w.killPCs, nil
