@@ -304,14 +304,21 @@ func (r *replica) dump(ctx context.Context, addr string) ([]entry, error) {
 	if err := c.SetDeadline(r.p.Time.Now().Add(dumpTimeout)); err != nil {
 		return nil, err
 	}
+	// The buffers of a served connection: a replica that recovers has
+	// none spare yet, and those of its dumps serve its first clients.
+	b := r.takeBufs(c)
+	defer r.putBufs(b)
 	q := request{Op: opDump, ID: 1}
-	if _, err := c.Write(appendFrame(nil, q.appendTo(nil))); err != nil {
+	b.scratch = q.appendTo(b.scratch[:0])
+	b.out = appendFrame(b.out[:0], b.scratch)
+	if _, err := c.Write(b.out); err != nil {
 		return nil, err
 	}
-	body, err := readFrame(bufio.NewReaderSize(c, readBuffer), nil)
+	body, err := readFrame(b.br, b.in)
 	if err != nil {
 		return nil, err
 	}
+	b.in = body
 	var rep reply
 	if err := rep.decode(body); err != nil {
 		return nil, err

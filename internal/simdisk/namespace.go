@@ -184,7 +184,7 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 			kind = opWrite
 		}
 	}
-	err = d.op(kind, func() error {
+	open := func() error {
 		switch {
 		case werr != nil:
 			return werr
@@ -204,11 +204,19 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 			n.mtime = d.w.Now()
 		}
 		return nil
+	}
+	err = d.op(kind, func() error {
+		err := open()
+		if err == nil {
+			// Counted now, not once the open returns: a remove while it
+			// waits must leave the file's pages alone.
+			d.opened(n)
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	d.opened(n)
 	return &file{d: d, n: n, name: name, flag: flag, gen: d.gen}, nil
 }
 

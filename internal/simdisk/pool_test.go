@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,4 +145,37 @@ func TestOpenFilesKeepTheirPages(t *testing.T) {
 		d.Wipe()
 		assert.Len(t, d.pages.free, 2, "wiped: every file's page is free")
 	})
+}
+
+// A file removed while it is being opened keeps its pages for the handle
+// the open returns: the open counts its handle before it waits.
+func TestAFileRemovedWhileOpeningKeepsItsPages(t *testing.T) {
+	slow := chaos.Storage{ReadLatency: chaos.Range{Min: time.Millisecond, Max: time.Millisecond}}
+	w := sim.New(sim.Config{Seed: 7})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		d, err := New(w, "n1", slow)
+		require.NoError(t, err)
+		st := d.Storage()
+		data := bytes.Repeat([]byte{9}, pageBytes)
+		writeFile(t, st, "a", data, true)
+		var f providers.File
+		var openErr error
+		opening := p.Task.Go(ctx, "open", func(context.Context) error {
+			f, openErr = st.Open("a") // waits a millisecond
+			return nil
+		})
+		require.NoError(t, p.Time.Sleep(ctx, 500*time.Microsecond))
+		require.NoError(t, st.Remove("a"))
+		require.NoError(t, opening.Join(ctx))
+		require.NoError(t, openErr)
+		assert.Empty(t, d.pages.free, "the handle being opened holds the pages")
+		got := make([]byte, pageBytes)
+		_, err = f.ReadAt(got, 0)
+		require.NoError(t, err)
+		assert.Equal(t, data, got)
+		require.NoError(t, f.Close())
+		assert.Len(t, d.pages.free, 1)
+		return nil
+	})
+	require.NoError(t, res.Err)
 }
