@@ -5,7 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 )
 
 // A simContext is a context the world makes for its tasks, for
@@ -158,7 +157,8 @@ func (w *World) newContext(parent context.Context, up *simContext, ext context.C
 	return c
 }
 
-// initContext makes c, a zero simContext, what newContext returns.
+// initContext makes c, a zero simContext, what newContext returns: a task's
+// own context lives in the task's allocation (spawnIn).
 func (w *World) initContext(c *simContext, parent context.Context, up *simContext, ext context.Context) {
 	c.parent, c.w, c.ext = parent, w, ext
 	c.deadline, c.hasDeadline = parent.Deadline()
@@ -403,9 +403,7 @@ func (c *simContext) cancelDeadline() {
 // withDeadline is the Time provider's WithDeadline for a parent that can
 // have a simContext child (parentOf).
 func (w *World) withDeadline(parent context.Context, up *simContext, ext context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
-	d := &deadlineContext{}
-	c := &d.simContext
-	w.initContext(c, parent, up, ext)
+	c := w.newContext(parent, up, ext)
 	// A deadline at or after the parent's is the parent's: it adds no
 	// timer.
 	if !c.hasDeadline || c.deadline.After(deadline) {
@@ -420,39 +418,5 @@ func (w *World) withDeadline(parent context.Context, up *simContext, ext context
 			w.schedule(&c.timer.ev, at)
 		}
 	}
-	return c, d.cancelFunc()
-}
-
-// A deadlineContext is a deadline's simContext with its CancelFunc: a
-// method value c.cancelDeadline would be an allocation of its own (16
-// bytes, beside the context's 128), made for every deadline. The
-// CancelFunc is instead the closure the compiler would make for that
-// method value, laid out in the same allocation as the context: the code
-// of the method value's wrapper, then its receiver.
-type deadlineContext struct {
-	simContext
-	cancel methodValue
-}
-
-// methodValue is the layout of a method value's closure, the object a
-// func value points to: the code to call, and the receiver the code
-// reads from the closure (TestDeadlineCancelIsItsMethodValue).
-type methodValue struct {
-	code uintptr
-	recv *simContext
-}
-
-// cancelDeadlineCode is the code of the method value c.cancelDeadline,
-// the same for every c.
-var cancelDeadlineCode = func() uintptr {
-	f := (*simContext)(nil).cancelDeadline
-	return (*methodValue)(*(*unsafe.Pointer)(unsafe.Pointer(&f))).code
-}()
-
-// cancelFunc returns d's CancelFunc: c.cancelDeadline, with no allocation.
-func (d *deadlineContext) cancelFunc() context.CancelFunc {
-	d.cancel = methodValue{code: cancelDeadlineCode, recv: &d.simContext}
-	var f func()
-	*(*unsafe.Pointer)(unsafe.Pointer(&f)) = unsafe.Pointer(&d.cancel)
-	return f
+	return c, c.cancelDeadline
 }
