@@ -211,6 +211,26 @@ func (w *World) Slow(f func()) {
 // test's S) can drop what a given-up run's goroutines still say.
 func (w *World) Abandoned() bool { return w.abandoned.Load() }
 
+// watched holds the world's words that the watchdog's goroutine reads with
+// 64-bit atomics (publishedCounts, escaped). Those fault unless the word is
+// 8-byte aligned, which 32-bit platforms (386, arm) do not give an int64 or
+// uint64 field of their own accord: the zero-length array of atomic.Uint64
+// aligns the struct, and so every word in it, on every platform, at no
+// cost in size.
+type watched struct {
+	_      [0]atomic.Uint64
+	now    int64 // simulated time, in nanoseconds since the start
+	steps  uint64
+	events uint64
+	// The trace hash at the last resume, which publish stores.
+	pubTrace uint64
+	// Copies of steps+events, events and now, which publish stores in
+	// race-detector builds only (publish_race.go).
+	progress  uint64
+	pubEvents uint64
+	pubNow    int64
+}
+
 // published reads the world's progress, its steps and events, from the
 // watchdog's goroutine.
 func (w *World) published() uint64 {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -135,4 +136,25 @@ func TestSlowHoldsTheWatchdogOff(t *testing.T) {
 	}, watchdog)
 	require.NoError(t, res.Err)
 	assert.Equal(t, 2*time.Minute, res.SimTime)
+}
+
+// Every word that the watchdog reads with a 64-bit atomic sits at an
+// offset, and an address, that is a multiple of 8: on 32-bit platforms
+// (GOARCH=386, arm) an unaligned one faults when the watchdog looks.
+func TestWatchdogWordsOffsetsAreAligned(t *testing.T) {
+	w := New(Config{Seed: 1})
+	base := uintptr(unsafe.Pointer(w))
+	for name, p := range map[string]unsafe.Pointer{
+		"now":       unsafe.Pointer(&w.now),
+		"steps":     unsafe.Pointer(&w.steps),
+		"events":    unsafe.Pointer(&w.events),
+		"pubTrace":  unsafe.Pointer(&w.pubTrace),
+		"progress":  unsafe.Pointer(&w.progress),
+		"pubEvents": unsafe.Pointer(&w.pubEvents),
+		"pubNow":    unsafe.Pointer(&w.pubNow),
+		"goid":      unsafe.Pointer(&w.goid),
+	} {
+		assert.Zero(t, (uintptr(p)-base)%8, "World.%s is at offset %d", name, uintptr(p)-base)
+		assert.Zero(t, uintptr(p)%8, "World.%s is at address %#x", name, uintptr(p))
+	}
 }
