@@ -256,8 +256,10 @@ func (w *World) givenUp(t *task) {
 
 // escaped builds the result of a run whose running task has not come back
 // for idle of real time. It runs on the watcher's goroutine, and reads only
-// what publish stored and what does not change, so that it does not race
-// with the world should the task come back.
+// what publish stored, the world's counters that the watchdog reads
+// (publishedCounts), and what does not change. Those counters are read
+// live: should the task come back meanwhile, they may be later than the
+// trace hash that publish stored.
 func (w *World) escaped(idle time.Duration) Result {
 	t := w.publishedTask()
 	name, id := "(the scheduler)", w.goid.Load()
