@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -236,6 +237,13 @@ type watched struct {
 func (w *World) published() uint64 {
 	progress, _, _ := w.publishedCounts()
 	return progress
+}
+
+// publishedTask reads the task that publish stored, from the watchdog's
+// goroutine. Its name and worker were set before it was published, and do
+// not change.
+func (w *World) publishedTask() *task {
+	return (*task)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur))))
 }
 
 // givenUp ends a run that the watchdog gave up, when its goroutine comes

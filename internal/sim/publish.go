@@ -2,10 +2,7 @@
 
 package sim
 
-import (
-	"sync/atomic"
-	"unsafe"
-)
+import "sync/atomic"
 
 // publish makes the task the world is about to resume (nil for an event)
 // and the trace hash so far visible to the watchdog's goroutine. It runs
@@ -35,11 +32,4 @@ func (w *World) publish(t *task) {
 func (w *World) publishedCounts() (progress, events uint64, now int64) {
 	steps, events := atomic.LoadUint64(&w.steps), atomic.LoadUint64(&w.events)
 	return steps + events, events, atomic.LoadInt64(&w.now)
-}
-
-// publishedTask reads the task that publish stored, from the watchdog's
-// goroutine. Its name and worker were set before it was published, and do
-// not change.
-func (w *World) publishedTask() *task {
-	return (*task)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur))))
 }
