@@ -81,6 +81,30 @@ func TestWatchdogReportsTheSimulatedTimeAndTraceSoFar(t *testing.T) {
 	assert.Contains(t, f.Stack, "guard_test.go")
 }
 
+// An event's callback that blocks outside the simulation is reported with
+// the trace hash and counts that include its own event, as a task's step
+// is: the hash the callback itself would see.
+func TestWatchdogReportsTheTraceOfACallbackThatEscapes(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	w := New(Config{Seed: 9})
+	var trace, events atomic.Uint64 // read after the watchdog gave up
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		w.After(time.Minute, func() {
+			trace.Store(w.trace)
+			events.Store(w.events)
+			<-release // a raw channel: invisible to the simulation
+		})
+		return p.Time.Sleep(ctx, time.Hour)
+	}, 500*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Equal(t, "(the scheduler)", f.Task)
+	assert.Equal(t, time.Minute, res.SimTime)
+	assert.Equal(t, [2]uint64{trace.Load(), events.Load()}, [2]uint64{res.Trace, res.Events})
+}
+
 // A task that spins is reported as busy, with the stack of its loop.
 func TestWatchdogTellsABusyTaskFromABlockedOne(t *testing.T) {
 	var stop atomic.Bool

@@ -345,11 +345,6 @@ func (w *World) fireEvents() {
 			return
 		}
 		w.events++
-		if e.task == nil {
-			// Only a callback runs code the watchdog may have to
-			// name; a wake-up is published with the step it leads to.
-			w.publish(nil)
-		}
 		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
 		if w.cfg.Record {
 			w.recordEvent()
@@ -367,6 +362,10 @@ func (w *World) fireEvents() {
 //
 //go:noinline
 func (w *World) callback(e *event) bool {
+	// Only a callback runs code the watchdog may have to name; a wake-up
+	// is published with the step it leads to. Its event is in the trace
+	// hash by now, as a step is when publish runs.
+	w.publish(nil)
 	fn, wakeTok, tok := e.fn, e.wakeTok, e.tok
 	if e.spare {
 		e.fn, e.spare, e.wakeTok, e.tok = nil, false, false, 0
