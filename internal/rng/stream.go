@@ -17,8 +17,8 @@ type Stream struct {
 	dec   *decided // nil unless the stream was made by Decided
 	draws uint64
 	// hashing is set by HashValues; values is then the hash of every value
-	// drawn. plain is set while neither dec nor hashing is: a draw tests
-	// it alone.
+	// drawn. plain is set while neither dec, hashing nor branches is: a
+	// draw tests it alone.
 	hashing bool
 	plain   bool
 	values  uint64

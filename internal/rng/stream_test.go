@@ -1,10 +1,12 @@
 package rng
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 func draw(s *Stream, n int) []uint64 {
@@ -78,6 +80,24 @@ func TestDecidedDoesNotKeepTheCallersBytes(t *testing.T) {
 	s := Decided(1, top)
 	top[0] = 200
 	assert.Equal(t, uint64(1), s.Uint64()>>56)
+}
+
+// IntN's path for a plain stream gives the value and the draw count of
+// its general path, which every other stream takes: the scheduler's
+// picks, and so every trace hash, do not depend on which one ran.
+func TestIntNPlainPathIsTheGeneralOne(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		seed := rapid.Uint64().Draw(t, "seed")
+		plain, general := New(seed), New(seed)
+		for i, n := range rapid.SliceOf(rapid.IntRange(1, math.MaxInt)).Draw(t, "n") {
+			if got, want := plain.IntN(n), general.intN(n); got != want {
+				t.Fatalf("draw %d of IntN(%d) is %d, the general path's %d", i, n, got, want)
+			}
+		}
+		if plain.Draws() != general.Draws() {
+			t.Fatalf("IntN made %d draws, the general path %d", plain.Draws(), general.Draws())
+		}
+	})
 }
 
 func TestIntNRange(t *testing.T) {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"slices"
 	"testing"
 
@@ -58,10 +59,7 @@ func TestEventQueueOrder(t *testing.T) {
 					continue
 				}
 				want := slices.MinFunc(model, func(a, b slot) int {
-					if a.when != b.when {
-						return int(a.when - b.when)
-					}
-					return int(a.seq - b.seq)
+					return cmp.Or(cmp.Compare(a.when, b.when), cmp.Compare(a.seq, b.seq))
 				})
 				if q.next() != want.when {
 					t.Fatalf("next is %d, want %d", q.next(), want.when)

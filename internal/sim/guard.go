@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -211,11 +212,38 @@ func (w *World) Slow(f func()) {
 // test's S) can drop what a given-up run's goroutines still say.
 func (w *World) Abandoned() bool { return w.abandoned.Load() }
 
+// watched holds the world's words that the watchdog's goroutine reads with
+// 64-bit atomics (publishedCounts, escaped). Those fault unless the word is
+// 8-byte aligned, which 32-bit platforms (386, arm) do not give an int64 or
+// uint64 field of their own accord: the zero-length array of atomic.Uint64
+// aligns the struct, and so every word in it, on every platform, at no
+// cost in size.
+type watched struct {
+	_      [0]atomic.Uint64
+	now    int64 // simulated time, in nanoseconds since the start
+	steps  uint64
+	events uint64
+	// The trace hash at the last resume, which publish stores.
+	pubTrace uint64
+	// Copies of steps+events, events and now, which publish stores in
+	// race-detector builds only (publish_race.go).
+	progress  uint64
+	pubEvents uint64
+	pubNow    int64
+}
+
 // published reads the world's progress, its steps and events, from the
 // watchdog's goroutine.
 func (w *World) published() uint64 {
 	progress, _, _ := w.publishedCounts()
 	return progress
+}
+
+// publishedTask reads the task that publish stored, from the watchdog's
+// goroutine. Its name and worker were set before it was published, and do
+// not change.
+func (w *World) publishedTask() *task {
+	return (*task)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur))))
 }
 
 // givenUp ends a run that the watchdog gave up, when its goroutine comes
@@ -236,8 +264,10 @@ func (w *World) givenUp(t *task) {
 
 // escaped builds the result of a run whose running task has not come back
 // for idle of real time. It runs on the watcher's goroutine, and reads only
-// what publish stored and what does not change, so that it does not race
-// with the world should the task come back.
+// what publish stored, the world's counters that the watchdog reads
+// (publishedCounts), and what does not change. Those counters are read
+// live: should the task come back meanwhile, they may be later than the
+// trace hash that publish stored.
 func (w *World) escaped(idle time.Duration) Result {
 	t := w.publishedTask()
 	name, id := "(the scheduler)", w.goid.Load()

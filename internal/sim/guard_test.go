@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,6 +81,30 @@ func TestWatchdogReportsTheSimulatedTimeAndTraceSoFar(t *testing.T) {
 	assert.Contains(t, f.Stack, "guard_test.go")
 }
 
+// An event's callback that blocks outside the simulation is reported with
+// the trace hash and counts that include its own event, as a task's step
+// is: the hash the callback itself would see.
+func TestWatchdogReportsTheTraceOfACallbackThatEscapes(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	w := New(Config{Seed: 9})
+	var trace, events atomic.Uint64 // read after the watchdog gave up
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		w.After(time.Minute, func() {
+			trace.Store(w.trace)
+			events.Store(w.events)
+			<-release // a raw channel: invisible to the simulation
+		})
+		return p.Time.Sleep(ctx, time.Hour)
+	}, 500*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Equal(t, "(the scheduler)", f.Task)
+	assert.Equal(t, time.Minute, res.SimTime)
+	assert.Equal(t, [2]uint64{trace.Load(), events.Load()}, [2]uint64{res.Trace, res.Events})
+}
+
 // A task that spins is reported as busy, with the stack of its loop.
 func TestWatchdogTellsABusyTaskFromABlockedOne(t *testing.T) {
 	var stop atomic.Bool
@@ -135,4 +160,25 @@ func TestSlowHoldsTheWatchdogOff(t *testing.T) {
 	}, watchdog)
 	require.NoError(t, res.Err)
 	assert.Equal(t, 2*time.Minute, res.SimTime)
+}
+
+// Every word that the watchdog reads with a 64-bit atomic sits at an
+// offset, and an address, that is a multiple of 8: on 32-bit platforms
+// (GOARCH=386, arm) an unaligned one faults when the watchdog looks.
+func TestWatchdogWordsOffsetsAreAligned(t *testing.T) {
+	w := New(Config{Seed: 1})
+	base := uintptr(unsafe.Pointer(w))
+	for name, p := range map[string]unsafe.Pointer{
+		"now":       unsafe.Pointer(&w.now),
+		"steps":     unsafe.Pointer(&w.steps),
+		"events":    unsafe.Pointer(&w.events),
+		"pubTrace":  unsafe.Pointer(&w.pubTrace),
+		"progress":  unsafe.Pointer(&w.progress),
+		"pubEvents": unsafe.Pointer(&w.pubEvents),
+		"pubNow":    unsafe.Pointer(&w.pubNow),
+		"goid":      unsafe.Pointer(&w.goid),
+	} {
+		assert.Zero(t, (uintptr(p)-base)%8, "World.%s is at offset %d", name, uintptr(p)-base)
+		assert.Zero(t, uintptr(p)%8, "World.%s is at address %#x", name, uintptr(p))
+	}
 }

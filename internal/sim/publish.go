@@ -2,10 +2,7 @@
 
 package sim
 
-import (
-	"sync/atomic"
-	"unsafe"
-)
+import "sync/atomic"
 
 // publish makes the task the world is about to resume (nil for an event)
 // and the trace hash so far visible to the watchdog's goroutine. It runs
@@ -17,7 +14,14 @@ import (
 // do not change while a task runs, so the watchdog reads the world's own
 // counters (publishedCounts) and publish stores no copy of them.
 // Race-detector builds use atomic stores of copies instead
-// (publish_race.go).
+// (publish_race.go), so -race checks that path, not this one.
+//
+// On 32-bit platforms a 64-bit word is two machine words, which a plain
+// store writes one at a time: a read that overlaps it may see half of a
+// new value (the atomic load itself needs the word aligned; see watched).
+// The watchdog only compares such a read with its last one, where a torn
+// value counts as progress and postpones giving up by one tick, and it
+// reports the values only once they stood still for its whole period.
 func (w *World) publish(t *task) {
 	w.pubCur = t
 	w.pubTrace = w.trace
@@ -28,11 +32,4 @@ func (w *World) publish(t *task) {
 func (w *World) publishedCounts() (progress, events uint64, now int64) {
 	steps, events := atomic.LoadUint64(&w.steps), atomic.LoadUint64(&w.events)
 	return steps + events, events, atomic.LoadInt64(&w.now)
-}
-
-// publishedTask reads the task that publish stored, from the watchdog's
-// goroutine. Its name and worker were set before it was published, and do
-// not change.
-func (w *World) publishedTask() *task {
-	return (*task)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur))))
 }

@@ -23,9 +23,3 @@ func (w *World) publish(t *task) {
 func (w *World) publishedCounts() (progress, events uint64, now int64) {
 	return atomic.LoadUint64(&w.progress), atomic.LoadUint64(&w.pubEvents), atomic.LoadInt64(&w.pubNow)
 }
-
-// publishedTask reads the task that publish stored, from the watchdog's
-// goroutine.
-func (w *World) publishedTask() *task {
-	return (*task)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&w.pubCur))))
-}

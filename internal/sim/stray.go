@@ -286,7 +286,8 @@ func (w *World) adoptStray() bool {
 // call was made: a task that waits outside the simulation for a stray
 // goroutine (on a raw channel, say) waits for a goroutine that the stray
 // call ended. It runs on the watcher's goroutine, and reads only what the
-// lock guards and what never changes during the run.
+// lock guards, what never changes during the run, and the counters that the
+// watchdog reads (publishedCounts).
 func (w *World) strayed() (Result, bool) {
 	w.strays.mu.Lock()
 	f := w.strays.f
@@ -294,7 +295,8 @@ func (w *World) strayed() (Result, bool) {
 	if f == nil {
 		return Result{}, false
 	}
-	return Result{Seed: w.cfg.Seed, Steps: w.published(), Err: f}, true
+	progress, events, now := w.publishedCounts()
+	return Result{Seed: w.cfg.Seed, Steps: progress - events, Events: events, SimTime: time.Duration(now), Err: f}, true
 }
 
 // OnLateStray sets fn to hear of stray calls made after the run ended,

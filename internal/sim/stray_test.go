@@ -215,6 +215,24 @@ func TestWatchdogReportsTheStrayCallATaskWaitsFor(t *testing.T) {
 	release <- 0
 }
 
+// The result of a run given up for a stray call counts its steps and
+// events apart, as every other result does, and says when it stopped.
+func TestWatchdogCountsTheStepsBeforeAStrayCall(t *testing.T) {
+	release := make(chan uint64)
+	res := New(Config{Seed: 1}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		if err := p.Time.Sleep(ctx, time.Minute); err != nil {
+			return err
+		}
+		go func() { release <- p.Random.Uint64() }()
+		<-release // a raw channel: invisible to the simulation
+		return nil
+	}, 5*time.Second) // a bound only
+	requireStray(t, res, "Random.Uint64")
+	assert.Equal(t, [2]uint64{2, 1}, [2]uint64{res.Steps, res.Events}, "the root's two steps and the end of its sleep")
+	assert.Equal(t, time.Minute, res.SimTime)
+	release <- 0
+}
+
 // A goroutine started by a task that waits outside the simulation, and so
 // never calls in, is named in the deadlock it leaves behind.
 func TestDeadlockNamesTheGoroutinesTasksStarted(t *testing.T) {

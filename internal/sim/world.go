@@ -77,7 +77,6 @@ const (
 type World struct {
 	cfg   Config
 	rng   *rng.Stream
-	now   int64
 	seq   uint64
 	queue eventQueue
 	ready []listEntry // tasks ready to run, in the order the draw indexes
@@ -119,26 +118,19 @@ type World struct {
 	cancels        uint64 // calls of cancelOwned
 
 	trace   uint64
-	steps   uint64
-	events  uint64
+	watched // now, steps, events, and what publish stores (guard.go)
 	started uint64
 	// stepLimit is the step count past which the livelock guard fails the
 	// run: Config.MaxStepsPerInstant steps past the count at which time
 	// last moved on (or a device made progress), or no limit (armInstant).
-	stepLimit uint64
-	spare     []*event // fired events of Schedule, for the next (hooks.go)
-	stall     stallGuard
-	failure   *Failure
-	record    Recording
-	data      dataTrace // Config.HashData: see trace.go
-	timeline  ring
-	pubCur    *task  // the task resumed last, for the watchdog; see publish
-	pubTrace  uint64 // the trace hash at that resume, likewise
-	// Copies of steps+events, events and now, which publish stores for
-	// the watchdog in race-detector builds only (publish_race.go).
-	progress    uint64
-	pubEvents   uint64
-	pubNow      int64
+	stepLimit   uint64
+	spare       []*event // fired events of Schedule, for the next (hooks.go)
+	stall       stallGuard
+	failure     *Failure
+	record      Recording
+	data        dataTrace // Config.HashData: see trace.go
+	timeline    ring
+	pubCur      *task        // the task resumed last, for the watchdog; see publish
 	goid        atomic.Int64 // the goroutine running the world, under RunGuarded
 	slow        atomic.Int32 // how many Slow calls are under way
 	killing     atomic.Bool  // a task is unwinding from a kill, for the watchdog
@@ -353,11 +345,6 @@ func (w *World) fireEvents() {
 			return
 		}
 		w.events++
-		if e.task == nil {
-			// Only a callback runs code the watchdog may have to
-			// name; a wake-up is published with the step it leads to.
-			w.publish(nil)
-		}
 		w.trace = mix(w.trace, uint64(s.when)^s.seq<<40)
 		if w.cfg.Record {
 			w.recordEvent()
@@ -375,6 +362,10 @@ func (w *World) fireEvents() {
 //
 //go:noinline
 func (w *World) callback(e *event) bool {
+	// Only a callback runs code the watchdog may have to name; a wake-up
+	// is published with the step it leads to. Its event is in the trace
+	// hash by now, as a step is when publish runs.
+	w.publish(nil)
 	fn, wakeTok, tok := e.fn, e.wakeTok, e.tok
 	if e.spare {
 		e.fn, e.spare, e.wakeTok, e.tok = nil, false, false, 0
