@@ -68,6 +68,7 @@ func TestDeadlockWithoutWallClockDeadlineSaysNothingOfClocks(t *testing.T) {
 // its timer is one the world reuses. Under a context of package context
 // it is package context's own with a timer of the world's.
 func TestDeadlineAllocatesOnce(t *testing.T) {
+	skipOn32Bit(t)
 	var owned, foreign float64
 	res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
 		owned = testing.AllocsPerRun(100, func() {

@@ -35,6 +35,7 @@ func TestTimerArmReplacesAndStops(t *testing.T) {
 // A Timer armed and stopped is what After and its cancel are to the
 // trace, with nothing allocated per arming.
 func TestTimerIsAfterWithoutAllocating(t *testing.T) {
+	skipOn32Bit(t)
 	run := func(arm func(w *World, fn func()), stop func()) (Result, float64) {
 		var allocs float64
 		w := New(Config{Seed: 7})

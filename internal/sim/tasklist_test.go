@@ -139,6 +139,7 @@ var sizeClasses = []uintptr{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 1
 // starts on a line: its size class must be a multiple of 64 bytes. A field
 // that pushes it into the next class (320 to 352) breaks that.
 func TestTaskIsAlignedToCacheLines(t *testing.T) {
+	skipOn32Bit(t)
 	size := unsafe.Sizeof(task{})
 	i := slices.IndexFunc(sizeClasses, func(c uintptr) bool { return c >= size })
 	require.GreaterOrEqual(t, i, 0, "a task of %d bytes is larger than the classes listed", size)
