@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -296,7 +297,7 @@ func TestSimChanKilledSenderLeavesQueue(t *testing.T) {
 // allocates nothing for its waits in steady state: the Chan reuses its
 // waiter.
 func TestChanBlockingAllocatesNothing(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	type big struct{ a, b, c, d [4]uint64 } // as a reply with an error

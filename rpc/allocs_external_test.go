@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/rpc"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -16,7 +17,7 @@ import (
 // call, the handler's task, the request, the reply and the promise are
 // all reused.
 func TestGetReplyAllocations(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	var allocs float64

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/rpc"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -40,11 +41,11 @@ type jsonMsg struct{ S string }
 func measure(fn func() error) (wall, cpu time.Duration, allocs uint64, err error) {
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	c0, _ := cpuTime()
+	c0 := testenv.CPUTime()
 	start := time.Now()
 	err = fn()
 	wall = time.Since(start)
-	c1, _ := cpuTime()
+	c1 := testenv.CPUTime()
 	runtime.ReadMemStats(&m1)
 	return wall, c1 - c0, m1.Mallocs - m0.Mallocs, err
 }

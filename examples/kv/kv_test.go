@@ -13,6 +13,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/examples/kv"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -62,7 +63,7 @@ func runKV(s *simtest.S, lazy bool) {
 // on one core: go test -run XXX -bench KV -cpu 1 ./examples/kv
 func BenchmarkKV(b *testing.B) {
 	var simulated time.Duration
-	cpu := cpuTime()
+	cpu := testenv.CPUTime()
 	simtest.Run(b, func(s *simtest.S) {
 		runKV(s, false)
 		simulated += s.Elapsed()
@@ -72,7 +73,7 @@ func BenchmarkKV(b *testing.B) {
 	b.ReportMetric(simulated.Seconds()/wall, "sim-s/s")
 	// On a shared machine the wall time says more of the neighbours:
 	// seeds per CPU second of this process is the rate per core.
-	if cpu := (cpuTime() - cpu).Seconds(); cpu > 0 {
+	if cpu := (testenv.CPUTime() - cpu).Seconds(); cpu > 0 {
 		b.ReportMetric(float64(b.N)/cpu, "seeds/cpu-s")
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/examples/kv"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/program"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -41,7 +42,7 @@ func BenchmarkKVPrograms(b *testing.B) {
 	rates := map[string]float64{}
 	for _, kind := range []string{"native", "wasm"} {
 		b.Run(kind, func(b *testing.B) {
-			cpu := cpuTime()
+			cpu := testenv.CPUTime()
 			simtest.Run(b, func(s *simtest.S) {
 				if kind == "native" {
 					runKVNative(s)
@@ -50,7 +51,7 @@ func BenchmarkKVPrograms(b *testing.B) {
 				}
 			}, programChaos, simtest.Seeds(b.N), simtest.AllowGaps())
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
-			if cpu := (cpuTime() - cpu).Seconds(); cpu > 0 {
+			if cpu := (testenv.CPUTime() - cpu).Seconds(); cpu > 0 {
 				rates[kind] = float64(b.N) / cpu
 				b.ReportMetric(rates[kind], "seeds/cpu-s")
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/program"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -59,7 +60,7 @@ func BenchmarkRaftKV(b *testing.B) {
 	node := raftNode(b, false)
 	var simulated time.Duration
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := testenv.CPUTime()
 	simtest.Run(b, func(s *simtest.S) {
 		runRaftKV(s, node)
 		simulated += s.Elapsed()
@@ -67,7 +68,7 @@ func BenchmarkRaftKV(b *testing.B) {
 	wall := b.Elapsed().Seconds()
 	b.ReportMetric(float64(b.N)/wall, "seeds/s")
 	b.ReportMetric(simulated.Seconds()/wall, "sim-s/s")
-	if cpu := (cpuTime() - cpu).Seconds(); cpu > 0 {
+	if cpu := (testenv.CPUTime() - cpu).Seconds(); cpu > 0 {
 		b.ReportMetric(float64(b.N)/cpu, "seeds/cpu-s")
 	}
 }
@@ -81,13 +82,13 @@ func BenchmarkProgramStart(b *testing.B) {
 	b.Cleanup(func() { prog.Close() })
 	usage := prog.Process(program.Args(func(providers.Peer) []string { return []string{"-h"} }))
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := testenv.CPUTime()
 	simtest.Run(b, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "raft", New: func() simtest.Process { return usage }})
 		s.Sleep(time.Millisecond)
 	}, simtest.Seeds(b.N), simtest.Chaos(chaos.Off()), simtest.AllowGaps())
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/start")
-	if cpu := cpuTime() - cpu; cpu > 0 {
+	if cpu := testenv.CPUTime() - cpu; cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/start")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -106,7 +107,7 @@ func coldResumes(n, k int, seed uint64, rounds *[]float64) (time.Duration, uint6
 	for i := range order {
 		order[i] = i
 	}
-	start := cpuTime()
+	start := testenv.CPUTime()
 	for range k {
 		r.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		wall := time.Now()
@@ -115,7 +116,7 @@ func coldResumes(n, k int, seed uint64, rounds *[]float64) (time.Duration, uint6
 		}
 		*rounds = append(*rounds, float64(time.Since(wall).Nanoseconds())/float64(n))
 	}
-	return cpuTime() - start, uint64(n * k)
+	return testenv.CPUTime() - start, uint64(n * k)
 }
 
 // BenchmarkTimers runs 1,000 tasks that each sleep 1,000 times: a million
@@ -138,7 +139,7 @@ func BenchmarkTimers(b *testing.B) {
 	var engine, floor time.Duration
 	var chunks, rounds []float64
 	for i := range b.N {
-		start := cpuTime()
+		start := testenv.CPUTime()
 		w := New(Config{Seed: 1})
 		res := w.Run(func(ctx context.Context, p providers.Providers) error {
 			hs := make([]providers.Handle, tasks)
@@ -166,7 +167,7 @@ func BenchmarkTimers(b *testing.B) {
 			}
 			return nil
 		})
-		engine += cpuTime() - start
+		engine += testenv.CPUTime() - start
 		if res.Err != nil {
 			b.Fatal(res.Err)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -14,7 +15,7 @@ import (
 // the task waits on an event the world reuses. A sync allocates once, for
 // its completion (what it makes durable, or how it fails).
 func TestDiskOpsAllocateNothingInSteadyState(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	buf := make([]byte, 4096)
@@ -42,7 +43,7 @@ func TestDiskOpsAllocateNothingInSteadyState(t *testing.T) {
 // copied out, rather than allocating a page for the next append: a write
 // and a sync allocate only the sync's completion.
 func TestSmallAppendsReuseTheirPage(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	const perPage = 4096 / 100
@@ -67,7 +68,7 @@ func TestSmallAppendsReuseTheirPage(t *testing.T) {
 // A sync's completion is a record the disk reuses: a write and a sync of
 // a log that appends allocate nothing in steady state (one a sync before).
 func TestASyncAllocatesNothing(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	rec := make([]byte, 100)

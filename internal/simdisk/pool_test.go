@@ -13,6 +13,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -35,7 +36,7 @@ func rewrite(t testing.TB, st providers.Storage, old providers.File, name string
 // over, takes the old one's pages: no page is allocated after the first
 // rounds.
 func TestRewrittenFilesReuseTheirPages(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	data := bytes.Repeat([]byte("record "), 1000) // two pages

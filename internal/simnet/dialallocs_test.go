@@ -12,6 +12,7 @@ import (
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simnet"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -50,7 +51,7 @@ func onConn(t *testing.T, during func(ctx context.Context, client providers.Prov
 // Moving a connection's deadline arms its timer again: nothing is
 // allocated for it.
 func TestMovingADeadlineAllocatesNothing(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	var allocs float64
@@ -82,7 +83,7 @@ func TestMovingADeadlineAllocatesNothing(t *testing.T) {
 // allocation, the log's lines without fmt, and the dial's address shared
 // with the connection).
 func TestADialAllocatesLittle(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	var allocs float64
@@ -99,7 +100,7 @@ func TestADialAllocatesLittle(t *testing.T) {
 // more than one that carries nothing, once the first has made its
 // buffers.
 func TestClosedConnectionsHandTheirBuffersOn(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	var empty, carrying float64
@@ -126,7 +127,7 @@ func TestClosedConnectionsHandTheirBuffersOn(t *testing.T) {
 // first time, and the host's next dial takes the refused dial (3 before:
 // the dial, its error and the error's syscall error).
 func TestARefusedDialAllocatesLittle(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	var allocs float64

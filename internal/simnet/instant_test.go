@@ -12,6 +12,7 @@ import (
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simnet"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -69,7 +70,7 @@ func TestZeroLatencyWorkloadIsNoLivelock(t *testing.T) {
 // A round trip in steady state allocates nothing: the deliveries reuse
 // their events.
 func TestRoundTripAllocatesNothing(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector allocates")
 	}
 	var allocs float64

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -22,7 +23,7 @@ var quiet = []simtest.Option{simtest.Chaos(chaos.Off()), simtest.KeepFailures(fa
 func BenchmarkStart(b *testing.B) {
 	mod := guestModule(b)
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := testenv.CPUTime()
 	simtest.Run(b, func(s *simtest.S) {
 		for range b.N {
 			if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", "nothing"}}); err != nil {
@@ -31,7 +32,7 @@ func BenchmarkStart(b *testing.B) {
 			s.Providers().Task.Yield(s.Context()) // back to the scheduler now and then
 		}
 	}, append(quiet, simtest.Seeds(1))...)
-	if cpu := cpuTime() - cpu; cpu > 0 {
+	if cpu := testenv.CPUTime() - cpu; cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/start")
 	}
 }
@@ -39,7 +40,7 @@ func BenchmarkStart(b *testing.B) {
 // reportCPU reports the CPU this process used per op since cpu, which a
 // shared machine's wall time does not tell.
 func reportCPU(b *testing.B, cpu time.Duration) {
-	if cpu := cpuTime() - cpu; cpu > 0 {
+	if cpu := testenv.CPUTime() - cpu; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/1000/float64(b.N), "cpu-µs/op")
 	}
 }
@@ -50,7 +51,7 @@ func BenchmarkSleep(b *testing.B) {
 	b.Run("program", func(b *testing.B) {
 		mod := guestModule(b)
 		b.ResetTimer()
-		defer reportCPU(b, cpuTime())
+		defer reportCPU(b, testenv.CPUTime())
 		simtest.Run(b, func(s *simtest.S) {
 			if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", fmt.Sprintf("sleeps=%d", b.N)}}); err != nil {
 				s.Fatal(err)
@@ -58,7 +59,7 @@ func BenchmarkSleep(b *testing.B) {
 		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
 	})
 	b.Run("providers", func(b *testing.B) {
-		defer reportCPU(b, cpuTime())
+		defer reportCPU(b, testenv.CPUTime())
 		simtest.Run(b, func(s *simtest.S) {
 			for range b.N {
 				s.Providers().Time.Sleep(s.Context(), time.Millisecond)
@@ -74,7 +75,7 @@ func BenchmarkTCPRoundTrip(b *testing.B) {
 	b.Run("program", func(b *testing.B) {
 		mod := guestModule(b)
 		b.ResetTimer()
-		defer reportCPU(b, cpuTime())
+		defer reportCPU(b, testenv.CPUTime())
 		simtest.Run(b, func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process { return process(mod, nil, "echo=:7000") }})
 			s.Sleep(time.Second)
@@ -84,7 +85,7 @@ func BenchmarkTCPRoundTrip(b *testing.B) {
 		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
 	})
 	b.Run("providers", func(b *testing.B) {
-		defer reportCPU(b, cpuTime())
+		defer reportCPU(b, testenv.CPUTime())
 		simtest.Run(b, func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process {
 				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {

@@ -1,9 +1,0 @@
-//go:build !unix
-
-//simvet:allow scope the unix variant is the one analyzed
-package raftkv_test
-
-import "time"
-
-// cpuTime is 0 where the process's CPU time is not known.
-func cpuTime() time.Duration { return 0 }

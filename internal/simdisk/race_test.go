@@ -1,5 +1,0 @@
-//go:build race
-
-package simdisk
-
-const raceEnabled = true
