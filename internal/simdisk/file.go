@@ -207,6 +207,7 @@ func (f *file) sync(op string) error {
 	d.stats.Syncs++
 	s := d.syncDone()
 	s.f, s.c, s.gen, s.fail, s.task = f, c, gen, fail, d.w.CurrentTask()
+	c.syncs++
 	d.wait(opSync, done, s.fn)
 	// Its completion ran: the record is free (a task killed while it
 	// waits never comes back here, and leaves its record to the collector).
@@ -249,6 +250,7 @@ func (d *Disk) syncDone() *syncDone {
 
 func (s *syncDone) run() {
 	d := s.d
+	s.c.syncs--
 	switch {
 	case d.gen != s.gen: // crashed first: nothing more reached the disk
 	case s.fail:
@@ -258,6 +260,8 @@ func (s *syncDone) run() {
 	default:
 		s.c.sync()
 	}
+	// A file removed and closed while it synced is free now.
+	d.releaseIfGone(s.f.n)
 }
 
 func (f *file) Truncate(size int64) error {

@@ -114,6 +114,9 @@ type content struct {
 	// (release), after which nothing reads or writes c.
 	pool *pagePool
 	gone bool
+	// syncs counts the syncs under way, which keep the pages: a failed
+	// one counts what it lost when it completes.
+	syncs int
 
 	// id and noise decide what the file's never-written sectors hold.
 	id    uint64
@@ -343,9 +346,6 @@ func (c *content) truncate(n int64) {
 // sync makes the overlay's dirty sectors and the size durable. Sectors a
 // failed sync lost stay in the overlay, readable and never durable.
 func (c *content) sync() {
-	if c.gone {
-		return // a sync that completes after the file went: nobody can read it
-	}
 	if c.trunc != noTrunc {
 		c.durable.dropFrom(ceilSectors(c.trunc))
 		c.trunc = noTrunc
@@ -394,9 +394,6 @@ func (c *content) sync() {
 // clean without reaching the durable image, so no later sync writes them,
 // and the size stays unsynced.
 func (c *content) failSync() (lost int) {
-	if c.gone {
-		return 0
-	}
 	for k, sl := range c.over {
 		lost += bits.OnesCount8(sl.dirty)
 		sl.dirty = 0

@@ -60,7 +60,7 @@ func (d *Disk) closed(n *node, gen uint64) {
 }
 
 // unlink marks n gone from the namespace, and releases its pages when no
-// handle that works holds it.
+// handle that works, and no sync under way, holds it.
 func (d *Disk) unlink(n *node) {
 	if n.dir {
 		return
@@ -70,7 +70,7 @@ func (d *Disk) unlink(n *node) {
 }
 
 func (d *Disk) releaseIfGone(n *node) {
-	if n.unlinked && !n.dir && (n.opensGen != d.gen || n.opens == 0) {
+	if n.unlinked && !n.dir && (n.opensGen != d.gen || n.opens == 0) && n.c.syncs == 0 {
 		n.c.release()
 	}
 }

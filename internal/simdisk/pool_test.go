@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -179,4 +180,38 @@ func TestAFileRemovedWhileOpeningKeepsItsPages(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, res.Err)
+}
+
+// A sync that fails after its file was removed and its last handle closed
+// meanwhile still counts the sectors it lost: the file keeps its pages
+// until the sync completes.
+func TestAFileClosedWhileSyncingKeepsItsPagesUntilTheSyncEnds(t *testing.T) {
+	slow := chaos.Storage{SyncLatency: chaos.Range{Min: time.Millisecond, Max: time.Millisecond}, SyncFailureProb: 1}
+	w := sim.New(sim.Config{Seed: 7, Timeline: 1000})
+	var d *Disk
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		var err error
+		d, err = New(w, "n1", slow)
+		require.NoError(t, err)
+		st := d.Storage()
+		f, err := st.Create("a")
+		require.NoError(t, err)
+		_, err = f.Write(bytes.Repeat([]byte{9}, 2*SectorSize))
+		require.NoError(t, err)
+		require.NoError(t, st.Remove("a"))
+		var syncErr error
+		syncing := p.Task.Go(ctx, "sync", func(context.Context) error {
+			syncErr = f.Sync() // waits a millisecond
+			return nil
+		})
+		require.NoError(t, p.Time.Sleep(ctx, 500*time.Microsecond))
+		require.NoError(t, f.Close())
+		assert.Empty(t, d.pages.free, "the sync under way holds the pages")
+		require.NoError(t, syncing.Join(ctx))
+		assert.ErrorIs(t, syncErr, syscall.EIO)
+		assert.Len(t, d.pages.free, 1, "the sync ended: the page is free")
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Contains(t, timeline(res), "disk n1: sync-failure: a: EIO; 2 unsynced sectors will never reach the disk")
 }
