@@ -6,7 +6,8 @@ import "context"
 // parent is owned (see ownedWaiters): tasks that wait on it are woken when
 // cancel is called, with no polling before. Call it, and cancel, from a
 // task of the world (or before the run): a goroutine the world does not
-// run fails the run as a stray call.
+// run fails the run as a stray call. After the run, cancel may be called
+// from any goroutine, and changes nothing of the world.
 func (w *World) WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
 	w.enter("WithCancel")
 	if up, ext, ok := w.parentOf(parent); ok {
@@ -15,8 +16,10 @@ func (w *World) WithCancel(parent context.Context) (context.Context, context.Can
 	}
 	ctx, cancel := context.WithCancel(parent)
 	return ctx, func() {
-		w.guardCancel()
+		live := w.guardCancel()
 		cancel()
-		w.cancelOwned()
+		if live {
+			w.cancelOwned()
+		}
 	}
 }

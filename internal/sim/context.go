@@ -375,19 +375,25 @@ func (c *simContext) unlink() {
 
 // cancelFunc is the CancelFunc of a context of World.WithCancel.
 func (c *simContext) cancelFunc() {
-	c.w.guardCancel()
+	live := c.w.guardCancel()
 	c.cancel(ctxCanceled, true)
-	c.w.cancelOwned()
+	if live {
+		c.w.cancelOwned()
+	}
 }
 
 // guardCancel is guard for the CancelFunc of World.WithCancel's
-// contexts. After the run, when the world has ended every context it
-// made, a cancel does nothing and may come from anywhere, as a deferred
-// cancel of package context's may.
-func (w *World) guardCancel() {
-	if w.state != finished {
-		w.guard("a context's cancel")
+// contexts; it reports whether the run may still poll the world's
+// waiters (cancelOwned). After the run, when the world has ended every
+// context it made, a cancel changes nothing of the world and may come
+// from anywhere, as a deferred cancel of package context's may: the run's
+// end is told by the turn (loadActive), which any goroutine may read.
+func (w *World) guardCancel() (live bool) {
+	if w.loadActive() == runEnded {
+		return false
 	}
+	w.guard("a context's cancel")
+	return true
 }
 
 // cancelDeadline is the CancelFunc of the Time provider's deadlines: it

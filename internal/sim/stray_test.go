@@ -257,3 +257,34 @@ func wakesOnRelease(release chan struct{}, tp Parker, tok providers.WaitToken) {
 		tp.Wake(tok)
 	}
 }
+
+// A cancel of World.WithCancel's called after the run, from any goroutine
+// (a library's deferred cancel), changes nothing of the world: a
+// goroutine that nothing orders after the run's end would race with it.
+func TestACancelAfterTheRunLeavesTheWorldAlone(t *testing.T) {
+	parents := map[string]func(ctx context.Context) context.Context{
+		"a context of the world's": func(ctx context.Context) context.Context { return ctx },
+		"a context of another kind": func(ctx context.Context) context.Context {
+			return struct{ context.Context }{ctx}
+		},
+	}
+	for what, parent := range parents {
+		t.Run(what, func(t *testing.T) {
+			w := New(Config{Seed: 1})
+			var cancel context.CancelFunc
+			res := w.Run(func(ctx context.Context, p providers.Providers) error {
+				_, cancel = w.WithCancel(parent(ctx))
+				return nil
+			})
+			require.NoError(t, res.Err)
+			cancels := w.cancels
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				cancel()
+			}()
+			<-done
+			assert.Equal(t, cancels, w.cancels, "the cancel noted nothing in the world")
+		})
+	}
+}
