@@ -37,8 +37,10 @@ func (t *task) unwind() {
 
 // keepPCs copies pcs, a killed task's stack, into the world's store of
 // them, and returns the copy. Every task alive at a run's end is killed:
-// a slice of one array each, not an allocation each. The copies are never
-// written again.
+// a slice of one array each, not an allocation each. The copies are not
+// written again while the run lasts; once it is over, and every task gone,
+// Workers hands the array to the next run (worldStore), which writes over
+// them.
 func (w *World) keepPCs(pcs []uintptr) []uintptr {
 	if cap(w.killPCs)-len(w.killPCs) < len(pcs) {
 		w.killPCs = make([]uintptr, 0, max(1024, len(pcs)))
