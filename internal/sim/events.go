@@ -73,11 +73,21 @@ type instantRef struct {
 // so scheduling order survives every move.
 //
 // Cancelling an event leaves its slot in place, marked stale, to be dropped
-// when it comes up.
+// when the queue next looks at its instant. An instant left with stale
+// slots only is let go when refill comes to it, or when its bucket would
+// grow (sweep): a run makes many deadlines that are cancelled long before
+// they are due, and they neither move down bucket by bucket nor pile up in
+// a far bucket.
 type eventQueue struct {
-	last    int64
-	cur     int // the first instant of bucket 0 with slots left, or its last
-	buckets [65][]instantRef
+	last int64
+	cur  int // the first instant of bucket 0 with slots left, or its last
+	// full has bit b set when bucket b may hold instants (bucket 0 aside),
+	// so that refill finds the lowest without looking through the empty
+	// ones below it.
+	full uint64
+	// buckets are numbered by the highest differing bit of two times that
+	// are never negative, so 64 of them do.
+	buckets [64][]instantRef
 	free    []*instant // emptied instants, for the next times
 	spare   []instant  // instants not yet used, allocated instantChunk at a time
 	// recent holds, by a hash of its time, an instant that push made
@@ -117,13 +127,40 @@ func (q *eventQueue) push(e *event, when int64, seq uint64) {
 		}
 	}
 	if in == nil {
+		if len(refs) == cap(refs) && b != 0 {
+			refs = q.sweep(b)
+		}
 		in = q.newInstant(when)
 		q.buckets[b] = append(refs, instantRef{when: when, in: in})
+		q.full |= 1 << b
 	} else if b == 0 {
 		in.compact()
 	}
 	q.recent[h] = in
 	in.slots = append(in.slots, queued{seq: seq, e: e, gen: e.gen})
+}
+
+// sweep lets go of the instants of bucket b that hold only cancelled
+// events, keeping the order of the others, and returns what is left. Push
+// calls it when the bucket is about to grow: the bucket then grows only
+// when over half of what it holds is live, and is swept again only after
+// at least half as many pushes as it holds, so a push stays amortised O(1)
+// and the storage of a bucket follows its live instants, not its
+// cancelled ones.
+func (q *eventQueue) sweep(b int) []instantRef {
+	refs := q.buckets[b]
+	n := 0
+	for _, r := range refs {
+		if !r.in.live() {
+			q.release(r.in)
+			continue
+		}
+		refs[n] = r
+		n++
+	}
+	clear(refs[n:])
+	q.buckets[b] = refs[:n]
+	return refs[:n]
 }
 
 // newInstant returns an empty instant for time when.
@@ -181,24 +218,32 @@ func unschedule(e *event) bool {
 // It may move last up to that event's instant: call it only when the clock
 // is about to move there.
 func (q *eventQueue) peek() bool {
-	last := q.last
-	for !q.more() {
-		for _, r := range q.buckets[0] {
-			q.release(r.in)
-		}
-		clear(q.buckets[0])
-		q.buckets[0], q.cur = q.buckets[0][:0], 0
-		if !q.refill() {
-			// Only stale slots were left, and refill may have moved
-			// last to one of them: no clock moves there.
-			q.last = last
-			return false
-		}
+	if q.more() {
+		return true
 	}
-	return true
+	for _, r := range q.buckets[0] {
+		q.release(r.in)
+	}
+	clear(q.buckets[0])
+	q.buckets[0], q.cur = q.buckets[0][:0], 0
+	return q.refill()
 }
 
-// release gives back an instant that bucket 0 is done with.
+// live drops the stale slots at the front of in, the cancelled events
+// before its first live one, and reports whether a live one is left. Each
+// slot is dropped once, so a look is amortised O(1).
+func (in *instant) live() bool {
+	for in.head < len(in.slots) {
+		if !in.slots[in.head].stale() {
+			return true
+		}
+		in.head++
+	}
+	return false
+}
+
+// release gives back an instant with no live slots, which the queue no
+// longer holds.
 func (q *eventQueue) release(in *instant) {
 	clear(in.slots)
 	in.slots, in.head = in.slots[:0], 0
@@ -206,34 +251,43 @@ func (q *eventQueue) release(in *instant) {
 	q.free = append(q.free, in)
 }
 
-// refill moves the instants of the lowest non-empty bucket into lower
-// ones, with last set to the earliest of them, so that bucket 0 gets at
-// least one. It reports false when the queue is empty.
-//
-// Stale slots move with their instants, to be dropped when they come up
-// (more): the earliest instant may hold only stale ones, and last be an
-// instant at which nothing is due; peek refills again, and last never
-// passes a live event (or, with none left, peek puts it back).
+// refill moves the instants with live events of the lowest bucket that
+// has any into lower ones, with last set to the earliest of them, so that
+// bucket 0 gets at least one; the instants that hold only cancelled events
+// it lets go on the way. It reports false, with last unchanged, when no
+// live event is queued.
 func (q *eventQueue) refill() bool {
-	i := 1
-	for i < len(q.buckets) && len(q.buckets[i]) == 0 {
-		i++
+	for q.full&^1 != 0 {
+		i := bits.TrailingZeros64(q.full &^ 1)
+		q.full &^= 1 << i
+		from := q.buckets[i]
+		n, last := 0, int64(-1)
+		for _, r := range from {
+			if !r.in.live() {
+				q.release(r.in)
+				continue
+			}
+			if last < 0 || r.when < last {
+				last = r.when
+			}
+			from[n] = r
+			n++
+		}
+		clear(from[n:])
+		q.buckets[i] = from[:0]
+		if n == 0 {
+			continue
+		}
+		q.last = last
+		for _, r := range from[:n] {
+			b := q.bucket(r.when)
+			q.buckets[b] = append(q.buckets[b], r)
+			q.full |= 1 << b
+		}
+		clear(from[:n])
+		return true
 	}
-	if i == len(q.buckets) {
-		return false
-	}
-	from := q.buckets[i]
-	q.last = from[0].when
-	for _, r := range from[1:] {
-		q.last = min(q.last, r.when)
-	}
-	for _, r := range from {
-		b := q.bucket(r.when)
-		q.buckets[b] = append(q.buckets[b], r)
-	}
-	clear(from)
-	q.buckets[i] = from[:0]
-	return true
+	return false
 }
 
 // more reports whether a live event is due at the instant of the last pop.
@@ -243,10 +297,7 @@ func (q *eventQueue) more() bool {
 	b0 := q.buckets[0]
 	for q.cur < len(b0) {
 		in := b0[q.cur].in
-		for in.head < len(in.slots) && in.slots[in.head].stale() {
-			in.head++
-		}
-		if in.head < len(in.slots) {
+		if in.live() {
 			return true
 		}
 		if q.cur == len(b0)-1 {

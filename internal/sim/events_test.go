@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,7 +13,9 @@ import (
 
 // The queue pops live events in (when, seq) order, whatever the pushes,
 // cancellations and pops in between, and never a cancelled one. As in a
-// run, nothing is pushed before the instant last popped.
+// run, nothing is pushed before the instant last popped. Some histories
+// cancel most of what they push, as a run does with its deadlines, so that
+// whole instants and buckets hold only cancelled events.
 func TestEventQueueOrder(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var q eventQueue
@@ -33,8 +36,11 @@ func TestEventQueueOrder(t *testing.T) {
 			q.push(e, when, seq)
 			model = append(model, slot{when: when, seq: seq, e: e})
 		}
+		// Ops 0-1 cancel, 2 pops, 3 pushes, and 4 pushes a deadline and
+		// cancels it; a history draws how often it cancels.
+		ops := rapid.SliceOfN(rapid.IntRange(0, 4), 1, 8).Draw(t, "op mix")
 		for range rapid.IntRange(0, 300).Draw(t, "ops") {
-			switch op := rapid.IntRange(0, 3).Draw(t, "op"); {
+			switch op := ops[rapid.IntRange(0, len(ops)-1).Draw(t, "op")]; {
 			case op == 0 && len(events) > 0:
 				e := events[rapid.IntRange(0, len(events)-1).Draw(t, "which")]
 				i := find(e)
@@ -81,10 +87,21 @@ func TestEventQueueOrder(t *testing.T) {
 				}
 				model = slices.Delete(model, find(got.e), find(got.e)+1)
 				now = got.when
+			case op == 4:
+				e := &event{}
+				events = append(events, e)
+				push(e)
+				unschedule(e)
+				model = model[:len(model)-1]
 			default:
 				e := &event{}
 				events = append(events, e)
 				push(e)
+			}
+		}
+		for b, refs := range q.buckets[1:] {
+			if len(refs) > 0 && q.full&(1<<(b+1)) == 0 {
+				t.Fatalf("bucket %d holds %d instants but is not marked full", b+1, len(refs))
 			}
 		}
 		n := 0
@@ -120,4 +137,60 @@ func TestInstantStaysSmall(t *testing.T) {
 	}
 	require.Len(t, q.buckets[0], 1, "the events of one time share an instant")
 	assert.LessOrEqual(t, cap(q.buckets[0][0].in.slots), 4*compactAt, "the instant holds the events queued, not every event of the instant")
+}
+
+// held is how many instants q holds in its buckets.
+func held(q *eventQueue) int {
+	n := 0
+	for _, refs := range q.buckets {
+		n += len(refs)
+	}
+	return n
+}
+
+// TestRefillLetsGoOfCancelled cancels all but the first of many events far
+// ahead, at times of their own: the queue brings the first down without
+// moving the instants of the others, and keeps none of them.
+func TestRefillLetsGoOfCancelled(t *testing.T) {
+	var q eventQueue
+	evs := make([]event, 1000)
+	for i := range evs {
+		q.push(&evs[i], int64(time.Hour)+int64(i), uint64(i+1))
+	}
+	for i := range evs[1:] {
+		require.True(t, unschedule(&evs[1+i]))
+	}
+	require.True(t, q.peek())
+	require.Equal(t, int64(time.Hour), q.next())
+	assert.Equal(t, 1, held(&q), "the instants of cancelled events are let go, not moved")
+	s, ok := q.popHead()
+	require.True(t, ok)
+	require.Same(t, &evs[0], s.e)
+	require.False(t, q.peek())
+	assert.Equal(t, int64(time.Hour), q.last, "with nothing left to pop, the time stays that of the last pop")
+}
+
+// TestCancelledDeadlinesDoNotPileUp runs the clock on with one event every
+// millisecond, and at each step sets a deadline an hour ahead and cancels
+// it, as a request that answers in time does: the queue must not keep an
+// instant for every cancelled deadline until the hour is up.
+func TestCancelledDeadlinesDoNotPileUp(t *testing.T) {
+	var q eventQueue
+	var tick, deadline event
+	seq := uint64(1)
+	q.push(&tick, int64(time.Millisecond), seq)
+	for range 100_000 {
+		require.True(t, q.peek())
+		now := q.next()
+		s, ok := q.popHead()
+		require.True(t, ok)
+		require.Same(t, &tick, s.e)
+		seq++
+		q.push(&deadline, now+int64(time.Hour), seq)
+		unschedule(&deadline)
+		seq++
+		q.push(&tick, now+int64(time.Millisecond), seq)
+	}
+	assert.LessOrEqual(t, held(&q), 8, "instants held")
+	assert.LessOrEqual(t, held(&q)+len(q.free), 2*instantChunk, "instants made")
 }
