@@ -340,7 +340,11 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 			t.waitCtx = ctx
 		}
 		t.ctxOwned = own
-		waitAdd(w.waitList(t), w.ctxPos, t)
+		if own {
+			waitAdd(&w.ownedWaiters, w.ctxPos, t)
+		} else {
+			w.foreignAdd(t, ctx, d) // d is t.done or waitChan(ctx): looked at above
+		}
 	}
 	t.parked = true
 	t.what = what
@@ -443,13 +447,6 @@ func (w *World) unready(t *task) {
 	}
 }
 
-func (w *World) waitList(t *task) *[]int32 {
-	if t.ctxOwned {
-		return &w.ownedWaiters
-	}
-	return &w.foreignWaiters
-}
-
 // unwaitCtx takes t out of its list of context waiters, if it is in one.
 func (w *World) unwaitCtx(t *task) {
 	if i := w.ctxPos[t.slot]; i >= 0 {
@@ -460,7 +457,11 @@ func (w *World) unwaitCtx(t *task) {
 // unwaitAt takes t out of its list of context waiters, where it stands at
 // i.
 func (w *World) unwaitAt(t *task, i int32) {
-	waitRemove(w.waitList(t), w.ctxPos, int(i))
+	if t.ctxOwned {
+		waitRemove(&w.ownedWaiters, w.ctxPos, int(i))
+	} else {
+		w.foreignRemove(int(i))
+	}
 	if !t.waitOwn {
 		t.waitCtx = nil
 	}
