@@ -338,6 +338,9 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		t.waitOwn = mine
 		if !mine {
 			t.waitCtx = ctx
+			if c, ok := ctx.(*simContext); ok && own && c.w == w {
+				c.addWaiter()
+			}
 		}
 		t.ctxOwned = own
 		if own {
@@ -463,6 +466,9 @@ func (w *World) unwaitAt(t *task, i int32) {
 		w.foreignRemove(int(i))
 	}
 	if !t.waitOwn {
+		if c, ok := t.waitCtx.(*simContext); ok && t.ctxOwned && c.w == w {
+			c.dropWaiter()
+		}
 		t.waitCtx = nil
 	}
 }
@@ -479,10 +485,15 @@ func (t *task) waitingOn() context.Context {
 	return t.waitCtx
 }
 
-// cancelTask cancels t's context; owned waiters are polled for it.
+// cancelTask cancels t's context; owned waiters are polled for it. The
+// context of a finished task, which no longer waits on it, may be quiet
+// (see simContext.quiet): a task's end then costs no poll.
 func (w *World) cancelTask(t *task) {
 	if c, ok := t.ctx.(*simContext); ok {
-		c.cancel(ctxCanceled, true)
+		quiet := t.finished && c.quiet()
+		if !c.cancel(ctxCanceled, true) || quiet {
+			return
+		}
 	} else {
 		t.cancel()
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -53,6 +54,19 @@ func (w *World) checkLists() error {
 			case !t.parked:
 				return fmt.Errorf("%s[%d] is task %d, which is not parked", l.name, i, t.id)
 			}
+		}
+	}
+	waiters := make(map[*simContext]uint16)
+	for _, slot := range w.ownedWaiters {
+		if t := w.slotTask[slot]; !t.waitOwn {
+			if c, ok := t.waitCtx.(*simContext); ok && c.w == w {
+				waiters[c]++
+			}
+		}
+	}
+	for c, n := range waiters {
+		if c.waiters != n && c.waiters != math.MaxUint16 {
+			return fmt.Errorf("a context has %d owned waiters, and its count reads %d", n, c.waiters)
 		}
 	}
 	for i, e := range w.foreignWaiters {
