@@ -430,7 +430,12 @@ func (w *World) wake(t *task) {
 	t.parked = false
 	t.waitGen++
 	if i := w.ctxPos[t.slot]; i >= 0 {
-		w.unwaitAt(t, i) // unwaitCtx, without a call of its own
+		// unwaitCtx, without a call of its own for a sleep's wait
+		if t.waitOwn && t.ctxOwned {
+			waitRemove(&w.ownedWaiters, w.ctxPos, int(i))
+		} else {
+			w.unwaitOther(t, i)
+		}
 	}
 	unschedule(&t.sleep)
 	w.makeReady(t)
@@ -458,12 +463,23 @@ func (w *World) unwaitCtx(t *task) {
 }
 
 // unwaitAt takes t out of its list of context waiters, where it stands at
-// i.
+// i. Wake has the short path for a wait on the task's own owned context
+// (every sleep's) in line.
 func (w *World) unwaitAt(t *task, i int32) {
-	if t.ctxOwned {
+	if t.waitOwn && t.ctxOwned {
 		waitRemove(&w.ownedWaiters, w.ctxPos, int(i))
-	} else {
+		return
+	}
+	w.unwaitOther(t, i)
+}
+
+// unwaitOther is unwaitAt for every wait but one on the task's own owned
+// context.
+func (w *World) unwaitOther(t *task, i int32) {
+	if !t.ctxOwned {
 		w.foreignRemove(int(i))
+	} else {
+		waitRemove(&w.ownedWaiters, w.ctxPos, int(i))
 	}
 	if !t.waitOwn {
 		if c, ok := t.waitCtx.(*simContext); ok && t.ctxOwned && c.w == w {
