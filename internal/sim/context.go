@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,10 +49,13 @@ type simContext struct {
 	// context's first cache line.
 	state       atomic.Uint32 // open, or which error ended it
 	hasDeadline bool
-	ownDeadline bool            // the deadline is this context's, not its parent's
-	ext         context.Context // see above; nil when it is owned
-	w           *World
-	parent      context.Context
+	ownDeadline bool // the deadline is this context's, not its parent's
+	// waiters counts the tasks parked on it as an owned context other
+	// than their own, up to its maximum, which it then keeps (see quiet).
+	waiters uint16
+	ext     context.Context // see above; nil when it is owned
+	w       *World
+	parent  context.Context
 	// up is the simContext that cancels this one, nil when the parent is
 	// never cancelled; prev and next link the children of up.
 	up, prev, next *simContext
@@ -376,9 +380,42 @@ func (c *simContext) unlink() {
 // cancelFunc is the CancelFunc of a context of World.WithCancel.
 func (c *simContext) cancelFunc() {
 	live := c.w.guardCancel()
-	c.cancel(ctxCanceled, true)
-	if live {
+	quiet := c.quiet()
+	if c.cancel(ctxCanceled, true) && live && !quiet {
 		c.w.cancelOwned()
+	}
+}
+
+// quiet reports whether ending c, open, changes nothing that the world's
+// polls and parks look at, other than a task's wait on c as its own
+// context, which the caller rules out: c is owned (no foreign waiter
+// reads its state), no task parks on it (waiters), and no context hangs
+// under it (first, and extra: package context's contexts, and any Done
+// channel, are made through Done). The end of such a context, or of one
+// already done, need not be noted by cancelOwned: no poll would find a
+// waiter it ends, and a park on it looks at its state.
+func (c *simContext) quiet() bool {
+	if c.ext != nil || c.waiters != 0 || c.extra.Load() != nil {
+		return false
+	}
+	c.mu.Lock()
+	q := c.first == nil
+	c.mu.Unlock()
+	return q
+}
+
+// addWaiter and dropWaiter count a task that parks on c, and one that no
+// longer does, as an owned context other than its own. A count that
+// reaches its maximum stays there, and c is then never quiet.
+func (c *simContext) addWaiter() {
+	if c.waiters != math.MaxUint16 {
+		c.waiters++
+	}
+}
+
+func (c *simContext) dropWaiter() {
+	if c.waiters != math.MaxUint16 {
+		c.waiters--
 	}
 }
 
@@ -402,8 +439,10 @@ func (c *simContext) cancelDeadline() {
 	w := c.w
 	w.enter("a deadline's cancel")
 	c.timer.stop()
-	c.cancel(ctxCanceled, true)
-	w.cancelOwned()
+	quiet := c.quiet()
+	if c.cancel(ctxCanceled, true) && !quiet {
+		w.cancelOwned()
+	}
 }
 
 // withDeadline is the Time provider's WithDeadline for a parent that can

@@ -338,9 +338,16 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		t.waitOwn = mine
 		if !mine {
 			t.waitCtx = ctx
+			if c, ok := ctx.(*simContext); ok && own && c.w == w {
+				c.addWaiter()
+			}
 		}
 		t.ctxOwned = own
-		waitAdd(w.waitList(t), w.ctxPos, t)
+		if own {
+			waitAdd(&w.ownedWaiters, w.ctxPos, t)
+		} else {
+			w.foreignAdd(t, ctx, d) // d is t.done or waitChan(ctx): looked at above
+		}
 	}
 	t.parked = true
 	t.what = what
@@ -423,7 +430,12 @@ func (w *World) wake(t *task) {
 	t.parked = false
 	t.waitGen++
 	if i := w.ctxPos[t.slot]; i >= 0 {
-		w.unwaitAt(t, i) // unwaitCtx, without a call of its own
+		// unwaitCtx, without a call of its own for a sleep's wait
+		if t.waitOwn && t.ctxOwned {
+			waitRemove(&w.ownedWaiters, w.ctxPos, int(i))
+		} else {
+			w.unwaitOther(t, i)
+		}
 	}
 	unschedule(&t.sleep)
 	w.makeReady(t)
@@ -443,13 +455,6 @@ func (w *World) unready(t *task) {
 	}
 }
 
-func (w *World) waitList(t *task) *[]int32 {
-	if t.ctxOwned {
-		return &w.ownedWaiters
-	}
-	return &w.foreignWaiters
-}
-
 // unwaitCtx takes t out of its list of context waiters, if it is in one.
 func (w *World) unwaitCtx(t *task) {
 	if i := w.ctxPos[t.slot]; i >= 0 {
@@ -458,10 +463,28 @@ func (w *World) unwaitCtx(t *task) {
 }
 
 // unwaitAt takes t out of its list of context waiters, where it stands at
-// i.
+// i. Wake has the short path for a wait on the task's own owned context
+// (every sleep's) in line.
 func (w *World) unwaitAt(t *task, i int32) {
-	waitRemove(w.waitList(t), w.ctxPos, int(i))
+	if t.waitOwn && t.ctxOwned {
+		waitRemove(&w.ownedWaiters, w.ctxPos, int(i))
+		return
+	}
+	w.unwaitOther(t, i)
+}
+
+// unwaitOther is unwaitAt for every wait but one on the task's own owned
+// context.
+func (w *World) unwaitOther(t *task, i int32) {
+	if !t.ctxOwned {
+		w.foreignRemove(int(i))
+	} else {
+		waitRemove(&w.ownedWaiters, w.ctxPos, int(i))
+	}
 	if !t.waitOwn {
+		if c, ok := t.waitCtx.(*simContext); ok && t.ctxOwned && c.w == w {
+			c.dropWaiter()
+		}
 		t.waitCtx = nil
 	}
 }
@@ -478,10 +501,15 @@ func (t *task) waitingOn() context.Context {
 	return t.waitCtx
 }
 
-// cancelTask cancels t's context; owned waiters are polled for it.
+// cancelTask cancels t's context; owned waiters are polled for it. The
+// context of a finished task, which no longer waits on it, may be quiet
+// (see simContext.quiet): a task's end then costs no poll.
 func (w *World) cancelTask(t *task) {
 	if c, ok := t.ctx.(*simContext); ok {
-		c.cancel(ctxCanceled, true)
+		quiet := t.finished && c.quiet()
+		if !c.cancel(ctxCanceled, true) || quiet {
+			return
+		}
 	} else {
 		t.cancel()
 	}

@@ -1,5 +1,7 @@
 package sim
 
+import "context"
+
 // The ready list and the lists of context waiters are sets of tasks whose
 // order is part of the run: the scheduler draws an index into the ready
 // list, and the waiters are polled in list order. Removing an entry moves
@@ -84,4 +86,41 @@ func waitRemove(list *[]int32, pos []int32, i int) {
 		pos[m] = int32(i)
 	}
 	*list = (*list)[:last] // a store of the length alone
+}
+
+// A ctxWaiter is an entry of the foreign waiters: a task's slot, and what
+// a poll reads to learn whether the context of its wait has ended,
+// resolved as it parks. For a simContext of the world's (c), that is its
+// state and ext's error; for any other context, its Done channel.
+type ctxWaiter struct {
+	c    *simContext
+	ext  context.Context // c.ext
+	done <-chan struct{} // when c is nil
+	slot int32
+}
+
+// foreignAdd appends t, which waits on ctx, watched through d
+// (waitChan(ctx)), to the foreign waiters.
+func (w *World) foreignAdd(t *task, ctx context.Context, d <-chan struct{}) {
+	e := ctxWaiter{slot: t.slot, done: d}
+	if d == w.never[1] {
+		c := ctx.(*simContext)
+		e.c, e.ext, e.done = c, c.ext, nil
+	}
+	w.ctxPos[t.slot] = int32(len(w.foreignWaiters))
+	w.foreignWaiters = append(w.foreignWaiters, e)
+}
+
+// foreignRemove removes the entry at i from the foreign waiters, moving
+// the last one in.
+func (w *World) foreignRemove(i int) {
+	l := w.foreignWaiters
+	last := len(l) - 1
+	w.ctxPos[l[i].slot] = -1
+	if i != last {
+		l[i] = l[last]
+		w.ctxPos[l[i].slot] = int32(i)
+	}
+	l[last] = ctxWaiter{}
+	w.foreignWaiters = l[:last]
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func (w *World) checkLists() error {
 	for _, l := range []struct {
 		name  string
 		slots []int32
-	}{{"owned waiters", w.ownedWaiters}, {"foreign waiters", w.foreignWaiters}} {
+	}{{"owned waiters", w.ownedWaiters}, {"foreign waiters", foreignSlots(w)}} {
 		for i, slot := range l.slots {
 			t := w.slotTask[slot]
 			switch {
@@ -53,6 +54,33 @@ func (w *World) checkLists() error {
 			case !t.parked:
 				return fmt.Errorf("%s[%d] is task %d, which is not parked", l.name, i, t.id)
 			}
+		}
+	}
+	waiters := make(map[*simContext]uint16)
+	for _, slot := range w.ownedWaiters {
+		if t := w.slotTask[slot]; !t.waitOwn {
+			if c, ok := t.waitCtx.(*simContext); ok && c.w == w {
+				waiters[c]++
+			}
+		}
+	}
+	for c, n := range waiters {
+		if c.waiters != n && c.waiters != math.MaxUint16 {
+			return fmt.Errorf("a context has %d owned waiters, and its count reads %d", n, c.waiters)
+		}
+	}
+	for i, e := range w.foreignWaiters {
+		t := w.slotTask[e.slot]
+		ctx := t.waitCtx
+		if t.waitOwn {
+			ctx = t.ctx
+		}
+		if c, ok := ctx.(*simContext); ok && c.w == w {
+			if e.c != c || e.ext != c.ext || e.done != nil {
+				return fmt.Errorf("foreign waiters[%d], task %d, does not hold its simContext and ext", i, t.id)
+			}
+		} else if e.c != nil || e.ext != nil || e.done != ctx.Done() {
+			return fmt.Errorf("foreign waiters[%d], task %d, does not hold its context's Done channel", i, t.id)
 		}
 	}
 	return nil
@@ -163,4 +191,13 @@ func TestTaskIsAlignedToCacheLines(t *testing.T) {
 	} {
 		assert.Equal(t, uintptr(1), line(off), "field %s is touched when a sleep ends: keep it in the task's second line, so that a wake-up reads one line", name)
 	}
+}
+
+// foreignSlots returns the slots of the foreign waiters, in list order.
+func foreignSlots(w *World) []int32 {
+	var slots []int32
+	for _, e := range w.foreignWaiters {
+		slots = append(slots, e.slot)
+	}
+	return slots
 }

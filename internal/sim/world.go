@@ -113,9 +113,12 @@ type World struct {
 	// may be cancelled by code the simulation cannot see, so its waiters
 	// are polled whenever no task is ready.
 	ownedWaiters   []int32 // slots (tasklist.go)
-	foreignWaiters []int32
+	foreignWaiters []ctxWaiter
 	cancelled      bool
 	cancels        uint64 // calls of cancelOwned
+	// foreignAt is cancels as the foreign waiters were last polled: see
+	// pollForeign.
+	foreignAt uint64
 
 	trace   uint64
 	watched // now, steps, events, and what publish stores (guard.go)
@@ -453,10 +456,10 @@ func (w *World) schedule(e *event, when int64) {
 // when no task is ready, so the order of wake-ups is the order of waiters,
 // which is itself a product of the run.
 func (w *World) pollContexts() bool {
-	woke := w.poll(&w.foreignWaiters)
+	woke := w.pollForeign()
 	if w.cancelled {
 		w.cancelled = false
-		woke = w.poll(&w.ownedWaiters) || woke
+		woke = w.pollOwned() || woke
 	}
 	if woke {
 		w.trace = mix(w.trace, 0xc0ffee)
@@ -464,11 +467,61 @@ func (w *World) pollContexts() bool {
 	return woke
 }
 
-func (w *World) poll(list *[]int32) bool {
+// pollForeign wakes the foreign waiters whose context is done, in list
+// order. Each entry holds what its context's end is read from (see
+// ctxWaiter), so that a waiter costs a load or two of one array, and a
+// look at its task only if it wakes.
+//
+// A simContext's state changes only in the world's cancel calls, each of
+// which counts in cancels before the loop can poll again, and a waiter's
+// context was found open when it parked or at the last poll. So when
+// cancels is what it was at the last poll, no state has changed since,
+// and only the contexts of package context's (or another package's),
+// which any step may cancel without the world's knowing, are asked.
+func (w *World) pollForeign() bool {
+	states := w.cancels != w.foreignAt
+	w.foreignAt = w.cancels
 	woke := false
-	for i := 0; i < len(*list); {
-		t := w.slotTask[(*list)[i]]
-		if c := t.waitingOn(); w.waitEnded(c, w.waitChan(c)) {
+	for i := 0; i < len(w.foreignWaiters); {
+		e := &w.foreignWaiters[i]
+		var done bool
+		if e.c == nil {
+			select {
+			case <-e.done:
+				done = true
+			default:
+			}
+		} else {
+			done = states && e.c.state.Load() != ctxOpen || e.ext.Err() != nil
+		}
+		if done {
+			t := w.slotTask[e.slot]
+			t.ctxWoke = true // its park returns the context's error
+			w.wake(t)
+			woke = true
+			continue // wake removed t; index i now holds another waiter
+		}
+		i++
+	}
+	return woke
+}
+
+// pollOwned wakes the owned waiters whose context is done, in list order.
+// A task that waits on its own context, the common wait, has that
+// context in its own allocation, and owned: it is done exactly when its
+// state says so.
+func (w *World) pollOwned() bool {
+	woke := false
+	for i := 0; i < len(w.ownedWaiters); {
+		t := w.slotTask[w.ownedWaiters[i]]
+		var done bool
+		if t.waitOwn {
+			done = t.ownCtx.state.Load() != ctxOpen
+		} else {
+			c := t.waitCtx
+			done = w.waitEnded(c, w.waitChan(c))
+		}
+		if done {
 			t.ctxWoke = true // its park returns the context's error
 			w.wake(t)
 			woke = true
