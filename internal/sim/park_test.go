@@ -158,3 +158,39 @@ func TestSleepParksFromSleep(t *testing.T) {
 	assert.Equal(t, "github.com/moonpool-go/moonpool/internal/sim.(*timeProvider).Sleep", fns[i+1], "the sleeper's stack:\n%s", stack)
 	assert.Contains(t, fns[i+2], "TestSleepParksFromSleep", "the sleeper's stack:\n%s", stack)
 }
+
+// A wait token names its task's slot, which a later task takes once the
+// task has ended. The token of the ended task's last wait must wake
+// nothing then, whatever the later task waits on: it parks here at the
+// same point in its own life as the first did in its, on a token that
+// would be equal if the generations started over in each task.
+func TestAWaitTokenOfAnEndedTaskWakesNoLaterTask(t *testing.T) {
+	var stale providers.WaitToken
+	var woken bool
+	var secondErr error
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		tp := p.Task.(Parker)
+		parkOnce := func(ctx context.Context) error {
+			tok := tp.WaitToken()
+			if stale == 0 {
+				stale = tok
+			}
+			return tp.Park(ctx, tok, "a wake-up that comes by its token")
+		}
+		first := p.Task.Go(ctx, "first", parkOnce)
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		require.True(t, tp.Wake(stale), "the first task waits on its token")
+		require.NoError(t, first.Join(ctx))
+
+		wctx, cancel := p.Time.WithTimeout(ctx, time.Second)
+		defer cancel()
+		second := p.Task.Go(wctx, "second", parkOnce)
+		require.NoError(t, p.Time.Sleep(ctx, time.Millisecond))
+		woken = tp.Wake(stale)
+		secondErr = second.Join(ctx)
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.False(t, woken, "the ended task's token woke a later task")
+	assert.ErrorIs(t, secondErr, context.DeadlineExceeded, "the later task waits until its deadline")
+}

@@ -316,13 +316,13 @@ func (p *taskProvider) Spawner() func(ctx context.Context, name string, fn func(
 
 func (p *taskProvider) WaitToken() providers.WaitToken {
 	t := (*World)(p).current("WaitToken")
-	return providers.WaitToken(uint64(t.id)<<32 | uint64(t.waitGen))
+	return t.waitToken()
 }
 
 func (p *taskProvider) Park(ctx context.Context, tok providers.WaitToken, what string) error {
 	w := (*World)(p)
 	t := w.current(what)
-	if uint32(tok>>32) != t.id || uint32(tok) != t.waitGen {
+	if tok != t.waitToken() {
 		panic("sim: Park with a WaitToken that is not the calling task's latest; call WaitToken right before Park")
 	}
 	return w.park(ctx, what)
@@ -333,7 +333,7 @@ func (p *taskProvider) Park(ctx context.Context, tok providers.WaitToken, what s
 func (p *taskProvider) ParkDescribed(ctx context.Context, tok providers.WaitToken, what string, describe func() string) error {
 	w := (*World)(p)
 	t := w.current(what)
-	if uint32(tok>>32) != t.id || uint32(tok) != t.waitGen {
+	if tok != t.waitToken() {
 		panic("sim: Park with a WaitToken that is not the calling task's latest; call WaitToken right before Park")
 	}
 	t.describe = describe

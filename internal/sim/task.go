@@ -574,31 +574,24 @@ func (w *World) Kill(h providers.Handle) {
 	w.kill(h.(*task))
 }
 
+// waitToken is the token of t's next wait: its slot, found at once by
+// wakeToken, and its wait generation, which its slot's later tasks go on
+// from (slotGen).
+func (t *task) waitToken() providers.WaitToken {
+	return providers.WaitToken(uint64(uint32(t.slot))<<32 | uint64(t.waitGen))
+}
+
 func (w *World) wakeToken(tok providers.WaitToken) bool {
-	id, gen := uint32(tok>>32), uint32(tok)
-	t := w.findTask(id)
+	slot, gen := uint64(tok>>32), uint32(tok)
+	if slot >= uint64(len(w.slotTask)) {
+		return false
+	}
+	t := w.slotTask[slot]
 	if t == nil || !t.parked || t.waitGen != gen {
 		return false
 	}
 	w.wake(t)
 	return true
-}
-
-func (w *World) findTask(id uint32) *task {
-	// Live tasks are in start order, so ids increase along w.tasks.
-	lo, hi := 0, len(w.tasks)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if w.tasks[m].id < id {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo < len(w.tasks) && w.tasks[lo].id == id {
-		return w.tasks[lo]
-	}
-	return nil
 }
 
 // Handle methods.

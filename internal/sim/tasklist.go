@@ -36,14 +36,17 @@ func (w *World) newSlot(t *task) {
 		w.readyPos = append(w.readyPos, -1)
 		w.ctxPos = append(w.ctxPos, -1)
 		w.slotTask = append(w.slotTask, nil)
+		w.slotGen = append(w.slotGen, 0)
 	}
 	w.slotTask[t.slot] = t
+	t.waitGen = w.slotGen[t.slot]
 }
 
 // freeSlot gives t's slot back; t is in no list, and it must never be
 // put in one again.
 func (w *World) freeSlot(t *task) {
 	w.slotTask[t.slot] = nil
+	w.slotGen[t.slot] = t.waitGen + 1
 	w.freeSlots = append(w.freeSlots, t.slot)
 }
 

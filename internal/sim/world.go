@@ -85,8 +85,12 @@ type World struct {
 	readyPos  []int32
 	ctxPos    []int32
 	freeSlots []int32
-	slotTask  []*task   // the task of each slot in use
-	pool      []*worker // idle workers, for the next tasks started
+	slotTask  []*task // the task of each slot in use
+	// slotGen is, for a free slot, the wait generation its next task
+	// starts at: one past its last task's, so that a wait token, which
+	// names a slot, never matches a later task's wait (wakeToken).
+	slotGen []uint32
+	pool    []*worker // idle workers, for the next tasks started
 	// abandoned is set when RunGuarded gave up on the run: a task escaped,
 	// the run must never run user code again (see givenUp), and its
 	// workers must not go back to Workers.
