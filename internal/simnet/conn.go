@@ -740,7 +740,18 @@ func (n *Net) setDeadline(d *deadline, h *Host, t time.Time, wake func()) {
 // simAt converts a time on h's clock to simulated nanoseconds: the first
 // simulated instant at which h's clock reads t or later.
 func (h *Host) simAt(t time.Time) int64 {
-	return h.simUntil(int64(t.Sub(sim.Epoch)))
+	return h.simUntil(sinceEpoch(t))
+}
+
+// sinceEpoch is int64(t.Sub(sim.Epoch)), without Sub's check for
+// overflow (an Add and an Equal) when the difference is well within
+// range: every deadline a run sets converts so.
+func sinceEpoch(t time.Time) int64 {
+	e := sim.Epoch
+	if sec := t.Unix() - e.Unix(); sec > -1<<33 && sec < 1<<33 {
+		return sec*int64(time.Second) + int64(t.Nanosecond()-e.Nanosecond())
+	}
+	return int64(t.Sub(e))
 }
 
 // The ring buffer.
@@ -783,17 +794,22 @@ func (n *Net) spareBuf(size int) []byte {
 	return make([]byte, size)
 }
 
+// copyIn and copyOut copy twice only when the bytes wrap around the end
+// of the ring.
+
 func (p *pipe) copyIn(b []byte) {
 	i := p.wrOff & p.mask()
-	k := copy(p.buf[i:], b)
-	copy(p.buf, b[k:])
+	if k := copy(p.buf[i:], b); k < len(b) {
+		copy(p.buf, b[k:])
+	}
 	p.wrOff += uint64(len(b))
 }
 
 func (p *pipe) copyOut(b []byte) {
 	i := p.rdOff & p.mask()
-	k := copy(b, p.buf[i:])
-	copy(b[k:], p.buf)
+	if k := copy(b, p.buf[i:]); k < len(b) {
+		copy(b[k:], p.buf)
+	}
 	p.rdOff += uint64(len(b))
 }
 
