@@ -190,10 +190,26 @@ func (c *conn) String() string {
 	if c.laddr == nil || c.raddr == nil {
 		return fmt.Sprintf("%s->%s", c.laddr, c.raddr)
 	}
-	// Made once for both ends, in one allocation with the log's lines for
-	// their closes: the network's log names a connection at its connect
-	// and its closes, and a client that dials per request makes many.
-	var buf [224]byte
+	c.makeNames(false)
+	return c.name
+}
+
+// connectedText returns the log's line for the connect of c, the
+// dialler's end.
+func (c *conn) connectedText() string {
+	if c.name != "" || c.laddr == nil || c.raddr == nil {
+		return connectedPrefix + c.String()
+	}
+	return c.makeNames(true)
+}
+
+// makeNames makes the names of c and its peer, once for both ends, in one
+// allocation with the log's lines for their closes and, when connected is
+// true, for c's connect, which it returns: the network's log names a
+// connection at its connect and its closes, and a client that dials per
+// request makes many.
+func (c *conn) makeNames(connected bool) (connectLine string) {
+	var buf [320]byte
 	b := c.appendCloseLine(buf[:0])
 	mine := len(b)
 	p := c.peer
@@ -201,12 +217,17 @@ func (c *conn) String() string {
 	if both {
 		b = p.appendCloseLine(b)
 	}
+	lines := len(b)
+	if connected {
+		b = append(b, connectedPrefix...)
+		b = append(b, b[len(closePrefix):mine]...)
+	}
 	all := string(b)
 	c.closeLine, c.name = all[:mine], all[len(closePrefix):mine]
 	if both {
-		p.closeLine, p.name = all[mine:], all[mine+len(closePrefix):]
+		p.closeLine, p.name = all[mine:lines], all[mine+len(closePrefix):lines]
 	}
-	return c.name
+	return all[lines:]
 }
 
 // appendCloseLine appends the log's line for a close of c.
@@ -217,8 +238,12 @@ func (c *conn) appendCloseLine(b []byte) []byte {
 	return appendAddr(b, c.raddr)
 }
 
-// closePrefix begins the log's line for a close.
-const closePrefix = "net: close "
+// closePrefix and connectedPrefix begin the log's lines for a close and
+// a connect.
+const (
+	closePrefix     = "net: close "
+	connectedPrefix = "net: connected "
+)
 
 // closeText returns the log's line for a close of c.
 func (c *conn) closeText() string {

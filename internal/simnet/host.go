@@ -231,7 +231,7 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		h.spareDial = d
 		return nil, t.refusal(dst, port)
 	}
-	n.w.Log("net: connected " + d.conn.String())
+	n.w.Log(d.conn.connectedText())
 	return d.conn, nil
 }
 
