@@ -145,7 +145,20 @@ func (c *hostClock) WithDeadline(ctx context.Context, deadline time.Time) (conte
 }
 
 func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return c.WithDeadline(ctx, c.Now().Add(d))
+	// The deadline in the host's nanoseconds, when it is one: without
+	// the round trip through a time.Time that WithDeadline takes.
+	h := c.h
+	local := h.toLocal(h.n.now())
+	end := local + int64(d)
+	if (end > local) != (d > 0) {
+		return c.WithDeadline(ctx, sim.Epoch.Add(time.Duration(local)).Add(d))
+	}
+	deadline := sim.Epoch.Add(time.Duration(end))
+	inner, cancel := c.base.WithDeadline(ctx, sim.Epoch.Add(time.Duration(h.simUntil(end))))
+	if cur, ok := ctx.Deadline(); ok && cur.Before(deadline) {
+		deadline = cur
+	}
+	return &localDeadline{Context: inner, deadline: deadline}, cancel
 }
 
 // localDeadline reports its deadline on the host's clock, while the world

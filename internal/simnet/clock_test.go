@@ -112,3 +112,45 @@ func TestResilientClientSurvivesClockFaults(t *testing.T) {
 		survive(t, seed, cfg, 200)
 	}
 }
+
+// A host's WithTimeout(d) is its WithDeadline(Now().Add(d)): the same
+// deadline, ending at the same simulated instant, for any d, those whose
+// end overflows the host's nanoseconds included.
+func TestHostWithTimeoutIsWithDeadline(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.MaxClockSkew = time.Second
+	cfg.MaxClockDrift = 0.1
+	w := newWorld(t, 3, cfg)
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		for _, name := range []string{"10.0.0.1", "10.0.0.2"} {
+			c := w.net.Host(name).Time()
+			for _, d := range []time.Duration{0, -1, 1, 3 * time.Second, -time.Hour, 1 << 40} {
+				byTimeout, cancel1 := c.WithTimeout(ctx, d)
+				byDeadline, cancel2 := c.WithDeadline(ctx, c.Now().Add(d))
+				got, ok1 := byTimeout.Deadline()
+				want, ok2 := byDeadline.Deadline()
+				assert.True(t, ok1 && ok2)
+				assert.Equal(t, want, got, "the deadline of %v on %s", d, name)
+				if d < time.Minute {
+					_ = p.Time.Sleep(byTimeout, time.Minute)
+					ended := p.Time.Now()
+					_ = p.Time.Sleep(byDeadline, time.Minute)
+					assert.Equal(t, ended, p.Time.Now(), "both end at one instant: %v on %s", d, name)
+					assert.Error(t, byDeadline.Err())
+				}
+				cancel1()
+				cancel2()
+			}
+			// Under a parent whose deadline comes first, the parent's.
+			parent, cancel := c.WithTimeout(ctx, time.Second)
+			child, cancel2 := c.WithTimeout(parent, time.Hour)
+			pd, _ := parent.Deadline()
+			cd, _ := child.Deadline()
+			assert.Equal(t, pd, cd)
+			cancel2()
+			cancel()
+		}
+		return nil
+	})
+	require.NoError(t, res.Err)
+}

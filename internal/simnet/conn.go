@@ -190,10 +190,26 @@ func (c *conn) String() string {
 	if c.laddr == nil || c.raddr == nil {
 		return fmt.Sprintf("%s->%s", c.laddr, c.raddr)
 	}
-	// Made once for both ends, in one allocation with the log's lines for
-	// their closes: the network's log names a connection at its connect
-	// and its closes, and a client that dials per request makes many.
-	var buf [224]byte
+	c.makeNames(false)
+	return c.name
+}
+
+// connectedText returns the log's line for the connect of c, the
+// dialler's end.
+func (c *conn) connectedText() string {
+	if c.name != "" || c.laddr == nil || c.raddr == nil {
+		return connectedPrefix + c.String()
+	}
+	return c.makeNames(true)
+}
+
+// makeNames makes the names of c and its peer, once for both ends, in one
+// allocation with the log's lines for their closes and, when connected is
+// true, for c's connect, which it returns: the network's log names a
+// connection at its connect and its closes, and a client that dials per
+// request makes many.
+func (c *conn) makeNames(connected bool) (connectLine string) {
+	var buf [320]byte
 	b := c.appendCloseLine(buf[:0])
 	mine := len(b)
 	p := c.peer
@@ -201,12 +217,17 @@ func (c *conn) String() string {
 	if both {
 		b = p.appendCloseLine(b)
 	}
+	lines := len(b)
+	if connected {
+		b = append(b, connectedPrefix...)
+		b = append(b, b[len(closePrefix):mine]...)
+	}
 	all := string(b)
 	c.closeLine, c.name = all[:mine], all[len(closePrefix):mine]
 	if both {
-		p.closeLine, p.name = all[mine:], all[mine+len(closePrefix):]
+		p.closeLine, p.name = all[mine:lines], all[mine+len(closePrefix):lines]
 	}
-	return c.name
+	return all[lines:]
 }
 
 // appendCloseLine appends the log's line for a close of c.
@@ -217,8 +238,12 @@ func (c *conn) appendCloseLine(b []byte) []byte {
 	return appendAddr(b, c.raddr)
 }
 
-// closePrefix begins the log's line for a close.
-const closePrefix = "net: close "
+// closePrefix and connectedPrefix begin the log's lines for a close and
+// a connect.
+const (
+	closePrefix     = "net: close "
+	connectedPrefix = "net: connected "
+)
 
 // closeText returns the log's line for a close of c.
 func (c *conn) closeText() string {
@@ -740,7 +765,18 @@ func (n *Net) setDeadline(d *deadline, h *Host, t time.Time, wake func()) {
 // simAt converts a time on h's clock to simulated nanoseconds: the first
 // simulated instant at which h's clock reads t or later.
 func (h *Host) simAt(t time.Time) int64 {
-	return h.simUntil(int64(t.Sub(sim.Epoch)))
+	return h.simUntil(sinceEpoch(t))
+}
+
+// sinceEpoch is int64(t.Sub(sim.Epoch)), without Sub's check for
+// overflow (an Add and an Equal) when the difference is well within
+// range: every deadline a run sets converts so.
+func sinceEpoch(t time.Time) int64 {
+	e := sim.Epoch
+	if sec := t.Unix() - e.Unix(); sec > -1<<33 && sec < 1<<33 {
+		return sec*int64(time.Second) + int64(t.Nanosecond()-e.Nanosecond())
+	}
+	return int64(t.Sub(e))
 }
 
 // The ring buffer.
@@ -783,17 +819,22 @@ func (n *Net) spareBuf(size int) []byte {
 	return make([]byte, size)
 }
 
+// copyIn and copyOut copy twice only when the bytes wrap around the end
+// of the ring.
+
 func (p *pipe) copyIn(b []byte) {
 	i := p.wrOff & p.mask()
-	k := copy(p.buf[i:], b)
-	copy(p.buf, b[k:])
+	if k := copy(p.buf[i:], b); k < len(b) {
+		copy(p.buf, b[k:])
+	}
 	p.wrOff += uint64(len(b))
 }
 
 func (p *pipe) copyOut(b []byte) {
 	i := p.rdOff & p.mask()
-	k := copy(b, p.buf[i:])
-	copy(b[k:], p.buf)
+	if k := copy(b, p.buf[i:]); k < len(b) {
+		copy(b[k:], p.buf)
+	}
 	p.rdOff += uint64(len(b))
 }
 

@@ -36,15 +36,15 @@ func (n *Net) pairLatency(a, b *Host) int64 {
 	if a.id > b.id {
 		a, b = b, a
 	}
-	k := pairKey(a, b)
-	if d, ok := n.pairLat[k]; ok {
-		return d
-	}
-	if n.pairLat == nil {
-		n.pairLat = make(map[uint64]int64)
+	if b.id < len(a.pairLat) {
+		if d := a.pairLat[b.id]; d > 0 {
+			return d - 1
+		}
+	} else {
+		a.pairLat = append(a.pairLat, make([]int64, b.id+1-len(a.pairLat))...)
 	}
 	d := n.uniform(0, int64(n.cfg.MaxPairLatency))
-	n.pairLat[k] = d
+	a.pairLat[b.id] = d + 1
 	n.event("pair %s <-> %s: extra latency %v", a.name, b.name, time.Duration(d))
 	return d
 }

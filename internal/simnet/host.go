@@ -44,6 +44,10 @@ type Host struct {
 	pconns  map[int]*packetConn // datagram sockets by port
 	pcs     []*packetConn       // the same, in creation order, for crashes
 	nextUDP int
+	// pairLat holds, by the id of each later host, one more than the
+	// stable extra latency to it, or zero until the pair first talks
+	// (Net.pairLatency).
+	pairLat []int64
 
 	// The clock: local = sim + skew + sim×drift/1e9.
 	skew  int64 // nanoseconds
@@ -227,7 +231,7 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		h.spareDial = d
 		return nil, t.refusal(dst, port)
 	}
-	n.w.Log("net: connected " + d.conn.String())
+	n.w.Log(d.conn.connectedText())
 	return d.conn, nil
 }
 

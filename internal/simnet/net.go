@@ -32,8 +32,6 @@ type Net struct {
 	hosts  []*Host // in creation order; a host's id is its index
 	byName map[string]*Host
 
-	pairLat map[uint64]int64 // stable extra latency per unordered host pair
-
 	// Cuts made through the manual API: ordered host pairs, and isolated
 	// hosts. manual counts both, so that the common case skips the map.
 	cuts   map[uint64]bool
@@ -53,8 +51,12 @@ type Net struct {
 	segs    [][]seg   // spare segment queues of closed connections (pipe.push)
 
 	closeQuietUntil int64 // random closes are in cooldown until then
-	paused          bool  // no fault is drawn (Pause)
-	nextConn        uint64
+	// idleUntil: tick has nothing to do before then. Zero makes it look;
+	// whatever changes the partitions, the pause or the configuration
+	// outside tick sets it so.
+	idleUntil int64
+	paused    bool // no fault is drawn (Pause)
+	nextConn  uint64
 }
 
 // partition is a random partition: side[id] tells which group a host is in.
@@ -86,6 +88,7 @@ func New(w *sim.World, cfg chaos.Network) (*Net, error) {
 
 func (n *Net) setConfig(cfg chaos.Network) {
 	n.cfg = cfg
+	n.idleUntil = 0
 	n.sendBuf = orDefault(cfg.SendBuffer, chaos.DefaultSendBuffer)
 	n.backlog = orDefault(cfg.Backlog, chaos.DefaultBacklog)
 	n.dgramMax = orDefault(cfg.MaxDatagramSize, chaos.DefaultMaxDatagramSize)
@@ -265,6 +268,7 @@ func (n *Net) Heal() {
 	clear(n.cuts)
 	n.manual = 0
 	n.random = nil
+	n.idleUntil = 0
 	clear(n.clogs)
 	n.event("heal")
 	n.retryStalled()
@@ -290,6 +294,7 @@ func (n *Net) Pause(paused bool) {
 		return
 	}
 	n.paused = paused
+	n.idleUntil = 0
 	if paused {
 		n.event("faults paused")
 	} else {
@@ -427,12 +432,21 @@ func names(hosts []string) string { return "{" + strings.Join(hosts, " ") + "}" 
 // operation or a delivery), so that an idle network schedules nothing and a
 // deadlock is still reported as one.
 
-// tick starts and ends random partitions due by now.
+// tick starts and ends random partitions due by now. Every operation and
+// delivery calls it; it returns at once before the next time it has work
+// (idleUntil).
 func (n *Net) tick() {
+	if now := n.now(); now >= n.idleUntil {
+		n.tickAt(now)
+	}
+}
+
+// tickAt is tick's work, which ends by setting idleUntil.
+func (n *Net) tickAt(now int64) {
+	defer n.setIdle()
 	if n.random == nil && n.cfg.PartitionInterval <= 0 {
 		return
 	}
-	now := n.now()
 	if r := n.random; r != nil && now >= r.until {
 		n.random = nil
 		n.event("random partition healed")
@@ -452,6 +466,19 @@ func (n *Net) tick() {
 		end = n.random.until
 	}
 	n.nextPartition = end + n.expDraw(int64(n.cfg.PartitionInterval))
+}
+
+// setIdle sets idleUntil to the next time tick has work, as things stand:
+// the end of the random partition in force, or the start of the next.
+func (n *Net) setIdle() {
+	switch {
+	case n.random != nil:
+		n.idleUntil = n.random.until
+	case n.cfg.PartitionInterval <= 0 || n.paused:
+		n.idleUntil = math.MaxInt64
+	default:
+		n.idleUntil = n.nextPartition
+	}
 }
 
 // startPartition draws a random partition of the hosts: its shape, its

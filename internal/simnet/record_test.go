@@ -2,7 +2,9 @@ package simnet_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,4 +53,42 @@ func TestRecordingHashesTheBytesWritten(t *testing.T) {
 	plain := sendWords(t, false, "one", "two", "three")
 	assert.Equal(t, plain.Trace, a.Trace, "recording leaves the trace alone")
 	assert.Equal(t, a.Data, sendWords(t, true, "one", "two", "three").Data)
+}
+
+// The log names a connection at its connect and at each end's close as
+// String names its ends.
+func TestLogNamesConnections(t *testing.T) {
+	var names []string
+	res := simulate(t, 1, chaos.Network{}, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":7000")
+		if err != nil {
+			return err
+		}
+		c, err := client.Network.Dial(ctx, "10.0.0.2:7000")
+		if err != nil {
+			return err
+		}
+		s, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		names = []string{fmt.Sprint(c), fmt.Sprint(s)}
+		if err := c.Close(); err != nil {
+			return err
+		}
+		if err := s.Close(); err != nil {
+			return err
+		}
+		return l.Close()
+	})
+	require.NoError(t, res.Err)
+	var msgs []string
+	for _, e := range res.Timeline {
+		if strings.HasPrefix(e.Msg, "net: connected") || strings.HasPrefix(e.Msg, "net: close ") && !strings.Contains(e.Msg, "listener") {
+			msgs = append(msgs, e.Msg)
+		}
+	}
+	want := []string{"net: connected " + names[0], "net: close " + names[0], "net: close " + names[1]}
+	assert.Equal(t, want, msgs)
+	assert.Contains(t, names[0], "->10.0.0.2:7000")
 }
