@@ -136,12 +136,7 @@ func (c *hostClock) AfterFunc(d time.Duration, f func()) providers.Timer {
 }
 
 func (c *hostClock) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
-	at := sim.Epoch.Add(time.Duration(c.h.simAt(deadline)))
-	inner, cancel := c.base.WithDeadline(ctx, at)
-	if cur, ok := ctx.Deadline(); ok && cur.Before(deadline) {
-		deadline = cur
-	}
-	return &localDeadline{Context: inner, deadline: deadline}, cancel
+	return c.withLocal(ctx, deadline, c.h.simAt(deadline))
 }
 
 func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
@@ -153,8 +148,14 @@ func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.C
 	if (end > local) != (d > 0) {
 		return c.WithDeadline(ctx, sim.Epoch.Add(time.Duration(local)).Add(d))
 	}
-	deadline := sim.Epoch.Add(time.Duration(end))
-	inner, cancel := c.base.WithDeadline(ctx, sim.Epoch.Add(time.Duration(h.simUntil(end))))
+	return c.withLocal(ctx, sim.Epoch.Add(time.Duration(end)), h.simUntil(end))
+}
+
+// withLocal is a context under ctx that the world ends at simulated time
+// at, and that reports deadline on the host's clock, or ctx's if that is
+// earlier.
+func (c *hostClock) withLocal(ctx context.Context, deadline time.Time, at int64) (context.Context, context.CancelFunc) {
+	inner, cancel := c.base.WithDeadline(ctx, sim.Epoch.Add(time.Duration(at)))
 	if cur, ok := ctx.Deadline(); ok && cur.Before(deadline) {
 		deadline = cur
 	}
