@@ -499,9 +499,7 @@ func (w *World) pollForeign() bool {
 			done = states && e.c.state.Load() != ctxOpen || e.ext.Err() != nil
 		}
 		if done {
-			t := w.slotTask[e.slot]
-			t.ctxWoke = true // its park returns the context's error
-			w.wake(t)
+			w.wakeEnded(w.slotTask[e.slot])
 			woke = true
 			continue // wake removed t; index i now holds another waiter
 		}
@@ -526,14 +524,20 @@ func (w *World) pollOwned() bool {
 			done = w.waitEnded(c, w.waitChan(c))
 		}
 		if done {
-			t.ctxWoke = true // its park returns the context's error
-			w.wake(t)
+			w.wakeEnded(t)
 			woke = true
 			continue // wake removed t; index i now holds another waiter
 		}
 		i++
 	}
 	return woke
+}
+
+// wakeEnded wakes t, whose wait's context a poll found done: its park
+// returns the context's error.
+func (w *World) wakeEnded(t *task) {
+	t.ctxWoke = true
+	w.wake(t)
 }
 
 func (w *World) fail(f *Failure) {
