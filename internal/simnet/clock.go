@@ -30,39 +30,59 @@ func (h *Host) drawClock() {
 	}
 }
 
-// toLocal converts simulated nanoseconds to the host's.
+// toLocal converts simulated nanoseconds to the host's, saturating at the
+// ends of int64 so that it never decreases.
 func (h *Host) toLocal(t int64) int64 {
 	if h.drift == 0 {
-		return t + h.skew
+		return satAdd(t, h.skew)
 	}
-	return mulDiv(t, billion+h.drift, billion) + h.skew
+	return satAdd(mulDiv(t, billion+h.drift, billion), h.skew)
 }
 
-// toSim converts the host's nanoseconds to simulated ones.
+// toSim converts the host's nanoseconds to simulated ones, saturating.
 func (h *Host) toSim(t int64) int64 {
 	if h.drift == 0 {
-		return t - h.skew
+		return satAdd(t, -h.skew)
 	}
-	return mulDiv(t-h.skew, billion, billion+h.drift)
+	return mulDiv(satAdd(t, -h.skew), billion, billion+h.drift)
 }
 
 // simUntil returns the first simulated instant at which the host's clock
-// reads local or later. Converting with toSim alone rounds, and a timer
-// armed there could fire while the host's clock still reads a nanosecond
-// short of its deadline; Go promises a wait of at least its duration.
+// reads local or later, or math.MaxInt64 if it never does. Converting with
+// toSim alone rounds, and a timer armed there could fire while the host's
+// clock still reads a nanosecond short of its deadline; Go promises a wait
+// of at least its duration.
 func (h *Host) simUntil(local int64) int64 {
 	if h.drift == 0 {
-		return satAdd(local, -h.skew)
+		return h.toSim(local)
 	}
 	s := h.toSim(local)
-	// toSim is within a nanosecond or two of the answer: step to it.
-	for s < math.MaxInt64 && h.toLocal(s) < local {
-		s++
+	if s > math.MinInt64 && h.toLocal(s) >= local && h.toLocal(s-1) < local {
+		return s
 	}
-	for s > math.MinInt64 && h.toLocal(s-1) >= local {
-		s--
+	// toSim is within a nanosecond or two of the answer, but where int64
+	// saturates, toLocal is flat and no step count is enough: the answer
+	// is found by bisection in (lo, hi], where toLocal(lo) < local <=
+	// toLocal(hi), taking hi = math.MaxInt64 when no instant reads local.
+	lo, hi := satAdd(s, -3), satAdd(s, 3)
+	if h.toLocal(lo) >= local {
+		if h.toLocal(math.MinInt64) >= local {
+			return math.MinInt64
+		}
+		lo = math.MinInt64
 	}
-	return s
+	if h.toLocal(hi) < local {
+		hi = math.MaxInt64
+	}
+	for uint64(hi)-uint64(lo) > 1 {
+		mid := lo + int64((uint64(hi)-uint64(lo))/2)
+		if h.toLocal(mid) >= local {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
 }
 
 // simDur converts a wait of d on the host's clock, starting now, to

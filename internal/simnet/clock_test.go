@@ -2,6 +2,7 @@ package simnet_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"testing"
 	"time"
@@ -115,7 +116,7 @@ func TestResilientClientSurvivesClockFaults(t *testing.T) {
 
 // A host's WithTimeout(d) is its WithDeadline(Now().Add(d)): the same
 // deadline, ending at the same simulated instant, for any d, those whose
-// end overflows the host's nanoseconds included.
+// end overflows the host's nanoseconds, or saturates int64, included.
 func TestHostWithTimeoutIsWithDeadline(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
 	cfg.MaxClockSkew = time.Second
@@ -124,7 +125,7 @@ func TestHostWithTimeoutIsWithDeadline(t *testing.T) {
 	res := w.run(func(ctx context.Context, p providers.Providers) error {
 		for _, name := range []string{"10.0.0.1", "10.0.0.2"} {
 			c := w.net.Host(name).Time()
-			for _, d := range []time.Duration{0, -1, 1, 3 * time.Second, -time.Hour, 1 << 40} {
+			for _, d := range []time.Duration{0, -1, 1, 3 * time.Second, -time.Hour, 1 << 40, 1 << 62, math.MaxInt64, math.MinInt64} {
 				byTimeout, cancel1 := c.WithTimeout(ctx, d)
 				byDeadline, cancel2 := c.WithDeadline(ctx, c.Now().Add(d))
 				got, ok1 := byTimeout.Deadline()
