@@ -434,9 +434,15 @@ func (w *World) guardCancel() (live bool) {
 }
 
 // cancelDeadline is the CancelFunc of the Time provider's deadlines: it
-// stops the deadline's timer too.
+// stops the deadline's timer too. After the run it may be called from
+// anywhere, as cancelFunc may, and only ends c: the timer may serve the
+// next world of the Run's Workers by then.
 func (c *simContext) cancelDeadline() {
 	w := c.w
+	if w.loadActive() == runEnded {
+		c.cancel(ctxCanceled, true)
+		return
+	}
 	w.enter("a deadline's cancel")
 	c.timer.stop()
 	quiet := c.quiet()

@@ -228,9 +228,14 @@ func (t *deadlineTimer) expire() {
 	d.w.cancelOwned()
 }
 
-// cancel is the CancelFunc WithDeadline returns.
+// cancel is the CancelFunc WithDeadline returns; after the run, as
+// simContext's cancelDeadline, it only ends the context.
 func (d *deadlineOf) cancel() {
 	w := d.w
+	if w.loadActive() == runEnded {
+		d.cancelInner(context.Canceled)
+		return
+	}
 	w.enter("a deadline's cancel")
 	d.timer.stop()
 	d.cancelInner(context.Canceled)

@@ -258,33 +258,62 @@ func wakesOnRelease(release chan struct{}, tp Parker, tok providers.WaitToken) {
 	}
 }
 
-// A cancel of World.WithCancel's called after the run, from any goroutine
-// (a library's deferred cancel), changes nothing of the world: a
-// goroutine that nothing orders after the run's end would race with it.
+// A cancel of World.WithCancel's, or of a deadline's, called after the
+// run, from any goroutine (a library's deferred cancel), is no stray call
+// and changes nothing of the world: a goroutine that nothing orders after
+// the run's end would race with it, and the deadline's timer may serve
+// another world by then.
 func TestACancelAfterTheRunLeavesTheWorldAlone(t *testing.T) {
 	parents := map[string]func(ctx context.Context) context.Context{
 		"a context of the world's": func(ctx context.Context) context.Context { return ctx },
 		"a context of another kind": func(ctx context.Context) context.Context {
 			return struct{ context.Context }{ctx}
 		},
+		"a context that hides its values": func(ctx context.Context) context.Context {
+			return noValues{ctx}
+		},
+	}
+	makers := map[string]func(w *World, p providers.Providers, parent context.Context) (context.Context, context.CancelFunc){
+		"WithCancel": func(w *World, _ providers.Providers, parent context.Context) (context.Context, context.CancelFunc) {
+			return w.WithCancel(parent)
+		},
+		"WithTimeout": func(_ *World, p providers.Providers, parent context.Context) (context.Context, context.CancelFunc) {
+			return p.Time.WithTimeout(parent, time.Hour)
+		},
 	}
 	for what, parent := range parents {
-		t.Run(what, func(t *testing.T) {
-			w := New(Config{Seed: 1})
-			var cancel context.CancelFunc
-			res := w.Run(func(ctx context.Context, p providers.Providers) error {
-				_, cancel = w.WithCancel(parent(ctx))
-				return nil
+		for how, mk := range makers {
+			t.Run(how+" under "+what, func(t *testing.T) {
+				w := New(Config{Seed: 1})
+				var late []*Failure
+				w.OnLateStray(func(f *Failure) { late = append(late, f) })
+				var ctx context.Context
+				var cancel context.CancelFunc
+				res := w.Run(func(root context.Context, p providers.Providers) error {
+					ctx, cancel = mk(w, p, parent(root))
+					return nil
+				})
+				require.NoError(t, res.Err)
+				cancels := w.cancels
+				returned := false
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					cancel()
+					returned = true
+				}()
+				<-done
+				assert.True(t, returned, "cancel returned to its caller")
+				assert.Empty(t, late, "no late stray call")
+				assert.Equal(t, cancels, w.cancels, "the cancel noted nothing in the world")
+				assert.ErrorIs(t, ctx.Err(), context.Canceled)
 			})
-			require.NoError(t, res.Err)
-			cancels := w.cancels
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				cancel()
-			}()
-			<-done
-			assert.Equal(t, cancels, w.cancels, "the cancel noted nothing in the world")
-		})
+		}
 	}
 }
+
+// noValues hides its parent's values, and with them the parent's kind:
+// the world makes package context's contexts under it (parentOf).
+type noValues struct{ context.Context }
+
+func (noValues) Value(any) any { return nil }
