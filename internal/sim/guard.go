@@ -153,8 +153,8 @@ func (w *World) describeTasks() string {
 // caller, on a test's goroutine, should then call t.FailNow.
 func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers) error, watchdog time.Duration) Result {
 	done := make(chan Result, 1)
-	w.cfg.Workers.goRun(func() {
-		w.goid.Store(goid())
+	w.cfg.Workers.goRun(func(goid int64) {
+		w.goid.Store(goid)
 		normal := false
 		defer func() {
 			if !normal {

@@ -105,6 +105,31 @@ func TestWatchdogReportsTheTraceOfACallbackThatEscapes(t *testing.T) {
 	assert.Equal(t, [2]uint64{trace.Load(), events.Load()}, [2]uint64{res.Trace, res.Events})
 }
 
+// The watchdog samples the goroutine that runs the world, also when a
+// run loop of Workers ran earlier worlds and read its goroutine's id once.
+func TestWatchdogFindsTheSchedulerOfAReusedRunLoop(t *testing.T) {
+	pool := NewWorkers()
+	defer pool.Close()
+	noop := func(ctx context.Context, p providers.Providers) error { return nil }
+	for seed := range uint64(3) {
+		require.NoError(t, New(Config{Seed: seed, Workers: pool}).RunGuarded(noop, time.Minute).Err)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	w := New(Config{Seed: 9, Workers: pool})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		w.After(time.Minute, func() { blockOutside(release) })
+		return p.Time.Sleep(ctx, time.Hour)
+	}, 500*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, "(the scheduler)", f.Task)
+	assert.Contains(t, f.Stack, "blockOutside", "the stack of the world's goroutine")
+}
+
+//go:noinline
+func blockOutside(release chan struct{}) { <-release }
+
 // A task that spins is reported as busy, with the stack of its loop.
 func TestWatchdogTellsABusyTaskFromABlockedOne(t *testing.T) {
 	var stop atomic.Bool

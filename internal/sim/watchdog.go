@@ -9,7 +9,7 @@ import (
 )
 
 // goid returns the id of the calling goroutine, read from the head of its
-// stack trace. It is read once per world that RunGuarded runs.
+// stack trace. It is read once per goroutine that runs worlds (goRun).
 func goid() int64 {
 	var buf [64]byte
 	b := bytes.TrimPrefix(buf[:runtime.Stack(buf[:], false)], []byte("goroutine "))

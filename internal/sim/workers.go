@@ -81,15 +81,15 @@ const maxIdleLoops = 2
 // the race detector every goroutine started costs memory that is not given
 // back.
 type runLoop struct {
-	jobs chan func()
+	jobs chan func(goid int64)
 }
 
-// goRun runs f on a goroutine of its own: an idle run loop of p, or a new
-// one. A loop whose f does not return (a run abandoned by the watchdog, a
-// runtime.Goexit) is never used again.
-func (p *Workers) goRun(f func()) {
+// goRun runs f on a goroutine of its own, given the goroutine's id: an
+// idle run loop of p, or a new one. A loop whose f does not return (a run
+// abandoned by the watchdog, a runtime.Goexit) is never used again.
+func (p *Workers) goRun(f func(goid int64)) {
 	if p == nil {
-		go f()
+		go func() { f(goid()) }()
 		return
 	}
 	var l *runLoop
@@ -101,15 +101,18 @@ func (p *Workers) goRun(f func()) {
 	}
 	p.mu.Unlock()
 	if l == nil {
-		l = &runLoop{jobs: make(chan func(), 1)}
+		l = &runLoop{jobs: make(chan func(int64), 1)}
 		go l.serve(p)
 	}
 	l.jobs <- f
 }
 
+// serve runs l's jobs; it reads its goroutine's id once for all of them,
+// from a stack trace, which costs more than many a short run.
 func (l *runLoop) serve(p *Workers) {
+	id := goid()
 	for f := range l.jobs {
-		f()
+		f(id)
 		p.mu.Lock()
 		if p.closed || len(p.loops) >= maxIdleLoops {
 			p.mu.Unlock()
