@@ -116,6 +116,42 @@ func TestStrayCallAfterItsSeedEndedFailsTheTest(t *testing.T) {
 	assert.Contains(t, out, "TestStrayCallAfterItsSeedEndedFailsTheTest.func")
 }
 
+// A deadline's deferred cancel that runs after its seed ended, on a
+// goroutine of the test's or on the test itself, is no stray call: it
+// only ends its context, as package context's cancel would.
+func TestADeadlineCancelAfterItsSeedEndedIsNoStrayCall(t *testing.T) {
+	proceed, done := make(chan struct{}), make(chan struct{})
+	var kept []context.Context
+	var cancels []context.CancelFunc
+	seeds := 0
+	r := runIn("TestLateCancel", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			seeds++
+			if seeds == 2 {
+				close(proceed) // the first seed is over
+				<-done
+				return
+			}
+			p := s.Providers()
+			ctx, cancel := p.Time.WithTimeout(s.Context(), time.Hour)
+			go func() {
+				defer close(done)
+				defer cancel()
+				<-proceed
+			}()
+			ctx, cancel = p.Time.WithDeadline(s.Context(), p.Time.Now().Add(time.Minute))
+			kept, cancels = append(kept, ctx), append(cancels, cancel)
+		}, simtest.Seeds(2))
+	})
+	require.False(t, r.failed, r.output())
+	for _, cancel := range cancels {
+		assert.NotPanics(t, func() { cancel() })
+	}
+	for _, ctx := range kept {
+		assert.ErrorIs(t, ctx.Err(), context.Canceled)
+	}
+}
+
 // net/http's server runs each connection on a goroutine of its own: served
 // on a simulated listener, that goroutine is stray.
 func TestHTTPServerOnASimulatedListenerFailsTheSeed(t *testing.T) {
