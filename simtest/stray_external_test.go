@@ -90,23 +90,9 @@ func TestStrayGoroutineConnWriteFailsTheSeed(t *testing.T) {
 // A stray call that comes after its seed ended can no longer fail the
 // seed: it fails the test, naming the seed.
 func TestStrayCallAfterItsSeedEndedFailsTheTest(t *testing.T) {
-	proceed, done := make(chan struct{}), make(chan struct{})
-	seeds := 0
-	r := runIn("TestStray", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			seeds++
-			if seeds == 2 {
-				close(proceed) // the first seed is over
-				<-done
-				return
-			}
-			p := s.Providers()
-			go func() {
-				defer close(done)
-				<-proceed
-				_ = p.Time.Sleep(context.Background(), time.Second)
-			}()
-		}, simtest.Seeds(2))
+	r := afterItsSeed("TestStray", func(s *simtest.S) func() {
+		p := s.Providers()
+		return func() { _ = p.Time.Sleep(context.Background(), time.Second) }
 	})
 	require.True(t, r.failed, r.output())
 	out := r.output()
@@ -120,28 +106,14 @@ func TestStrayCallAfterItsSeedEndedFailsTheTest(t *testing.T) {
 // goroutine of the test's or on the test itself, is no stray call: it
 // only ends its context, as package context's cancel would.
 func TestADeadlineCancelAfterItsSeedEndedIsNoStrayCall(t *testing.T) {
-	proceed, done := make(chan struct{}), make(chan struct{})
 	var kept []context.Context
 	var cancels []context.CancelFunc
-	seeds := 0
-	r := runIn("TestLateCancel", func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			seeds++
-			if seeds == 2 {
-				close(proceed) // the first seed is over
-				<-done
-				return
-			}
-			p := s.Providers()
-			ctx, cancel := p.Time.WithTimeout(s.Context(), time.Hour)
-			go func() {
-				defer close(done)
-				defer cancel()
-				<-proceed
-			}()
-			ctx, cancel = p.Time.WithDeadline(s.Context(), p.Time.Now().Add(time.Minute))
-			kept, cancels = append(kept, ctx), append(cancels, cancel)
-		}, simtest.Seeds(2))
+	r := afterItsSeed("TestLateCancel", func(s *simtest.S) func() {
+		p := s.Providers()
+		_, late := p.Time.WithTimeout(s.Context(), time.Hour)
+		ctx, cancel := p.Time.WithDeadline(s.Context(), p.Time.Now().Add(time.Minute))
+		kept, cancels = append(kept, ctx), append(cancels, cancel)
+		return late
 	})
 	require.False(t, r.failed, r.output())
 	for _, cancel := range cancels {
@@ -150,6 +122,30 @@ func TestADeadlineCancelAfterItsSeedEndedIsNoStrayCall(t *testing.T) {
 	for _, ctx := range kept {
 		assert.ErrorIs(t, ctx.Err(), context.Canceled)
 	}
+}
+
+// afterItsSeed runs two seeds of a test named name. The first seed runs
+// first, and the function first returns runs on a goroutine of its own
+// once that seed is over, while the second seed waits for it.
+func afterItsSeed(name string, first func(s *simtest.S) func()) *recorder {
+	proceed, done := make(chan struct{}), make(chan struct{})
+	seeds := 0
+	return runIn(name, func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			seeds++
+			if seeds == 2 {
+				close(proceed) // the first seed is over
+				<-done
+				return
+			}
+			late := first(s)
+			go func() {
+				defer close(done)
+				<-proceed
+				late()
+			}()
+		}, simtest.Seeds(2))
+	})
 }
 
 // net/http's server runs each connection on a goroutine of its own: served
