@@ -18,7 +18,7 @@ import (
 func (w *World) After(d time.Duration, fn func()) (cancel func() bool) {
 	w.enter("After")
 	e := &event{fn: fn}
-	w.schedule(e, w.now+int64(d))
+	w.scheduleIn(e, d)
 	return func() bool { return unschedule(e) }
 }
 
@@ -32,7 +32,7 @@ type Timer struct{ e event }
 func (w *World) Arm(t *Timer, d time.Duration, fn func()) {
 	w.enter("Arm")
 	t.e.fn = fn
-	w.schedule(&t.e, w.now+int64(d))
+	w.scheduleIn(&t.e, d)
 }
 
 // Stop cancels t's pending call and reports whether there was one.
@@ -46,7 +46,7 @@ func (w *World) Schedule(d time.Duration, fn func()) {
 	w.enter("Schedule")
 	e := w.spareEvent()
 	e.fn = fn
-	w.schedule(e, w.now+int64(d))
+	w.scheduleIn(e, d)
 }
 
 // WakeAfter calls fn, if not nil, and then wakes the task parked with tok,
@@ -57,7 +57,7 @@ func (w *World) WakeAfter(d time.Duration, tok providers.WaitToken, fn func()) {
 	w.enter("WakeAfter")
 	e := w.spareEvent()
 	e.fn, e.tok, e.wakeTok = fn, tok, true
-	w.schedule(e, w.now+int64(d))
+	w.scheduleIn(e, d)
 }
 
 // spareEvent returns a fired event of Schedule, or a new one, marked to go

@@ -69,7 +69,7 @@ func isOwnCtx(ctx context.Context, t *task) bool {
 //
 //go:noinline
 func (w *World) parkSleep(t *task, d time.Duration) {
-	w.schedule(&t.sleep, w.now+int64(d))
+	w.scheduleIn(&t.sleep, d)
 	t.waitOwn, t.ctxOwned = true, true
 	waitAdd(&w.ownedWaiters, w.ctxPos, t)
 	t.parked = true
@@ -90,7 +90,7 @@ func (w *World) yieldSleep(ctx context.Context) error {
 //go:noinline
 func (w *World) sleep(ctx context.Context, d time.Duration) error {
 	t := w.current("Sleep")
-	w.schedule(&t.sleep, w.now+int64(d))
+	w.scheduleIn(&t.sleep, d)
 	return w.parkTask(t, ctx, "sleep")
 }
 
@@ -105,7 +105,7 @@ func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
 		}
 		w.spawnIn(g, w.Context(), "AfterFunc", func(context.Context) error { f(); return nil })
 	}
-	w.schedule(&tm.ev, w.now+int64(d))
+	w.scheduleIn(&tm.ev, d)
 	return tm
 }
 
@@ -123,7 +123,7 @@ func (t *timer) Reset(d time.Duration) bool {
 	t.w.enter("Timer.Reset")
 	pending := unschedule(&t.ev)
 	if t.w.state == running {
-		t.w.schedule(&t.ev, t.w.now+int64(d))
+		t.w.scheduleIn(&t.ev, d)
 	}
 	return pending
 }

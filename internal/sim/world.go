@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -454,6 +455,17 @@ func (w *World) schedule(e *event, when int64) {
 	}
 	w.seq++
 	w.queue.push(e, when, w.seq)
+}
+
+// scheduleIn queues e d from now. An end past the last instant int64
+// holds is that instant: Go's "forever", math.MaxInt64, stays the
+// farthest wait there is instead of wrapping around into the past.
+func (w *World) scheduleIn(e *event, d time.Duration) {
+	when := w.now + int64(d)
+	if when < w.now && d > 0 {
+		when = math.MaxInt64
+	}
+	w.schedule(e, when)
 }
 
 // pollContexts wakes parked tasks whose wait context is done. It runs only

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"os"
 	"slices"
@@ -233,11 +234,15 @@ func TestClogging(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, time.Second, p.Time.Now().Sub(start))
 
-		// Heal lets clogged traffic go at once.
-		w.net.Clog("10.0.0.1", "10.0.0.2", time.Hour)
+		// A clog of forever holds traffic, and Heal lets it go at once.
+		w.net.Clog("10.0.0.1", "10.0.0.2", math.MaxInt64)
 		_, err = c.Write([]byte("y"))
 		require.NoError(t, err)
-		p.Time.Sleep(ctx, time.Second)
+		p.Time.Sleep(ctx, 10*time.Minute)
+		require.NoError(t, s.SetReadDeadline(p.Time.Now().Add(time.Millisecond)))
+		_, err = s.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "still clogged ten minutes on")
+		require.NoError(t, s.SetReadDeadline(time.Time{}))
 		w.net.Heal()
 		start = p.Time.Now()
 		_, err = s.Read(make([]byte, 1))

@@ -251,7 +251,7 @@ func (n *Net) clog(from, to *Host, d int64) {
 	if n.clogs == nil {
 		n.clogs = make(map[uint64]int64)
 	}
-	until := n.now() + d
+	until := satAdd(n.now(), d)
 	k := pairKey(from, to)
 	if until > n.clogs[k] {
 		n.clogs[k] = until
