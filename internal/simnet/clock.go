@@ -148,11 +148,19 @@ func (c *hostClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return c.base.Sleep(ctx, d)
 	}
-	return c.base.Sleep(ctx, c.h.simDur(d)+c.h.sleepDelay())
+	return c.base.Sleep(ctx, c.h.timerDur(d))
 }
 
 func (c *hostClock) AfterFunc(d time.Duration, f func()) providers.Timer {
-	return &hostTimer{h: c.h, t: c.base.AfterFunc(c.h.simDur(d)+c.h.sleepDelay(), f)}
+	return &hostTimer{h: c.h, t: c.base.AfterFunc(c.h.timerDur(d), f)}
+}
+
+// timerDur is the simulated length of a sleep or timer of d on the host's
+// clock, with its buggified delay; a wait that ends past the last instant
+// ends there.
+func (h *Host) timerDur(d time.Duration) time.Duration {
+	sim := h.simDur(d)
+	return time.Duration(satAdd(int64(sim), int64(h.sleepDelay())))
 }
 
 func (c *hostClock) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
@@ -199,7 +207,7 @@ type hostTimer struct {
 func (t *hostTimer) Stop() bool { return t.t.Stop() }
 
 func (t *hostTimer) Reset(d time.Duration) bool {
-	return t.t.Reset(t.h.simDur(d) + t.h.sleepDelay())
+	return t.t.Reset(t.h.timerDur(d))
 }
 
 // sleepDelay draws the buggified extra delay of a sleep or timer: a coin

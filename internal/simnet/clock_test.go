@@ -155,3 +155,34 @@ func TestHostWithTimeoutIsWithDeadline(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+// A host's sleeps and timers of math.MaxInt64, Go's "forever", never end,
+// also with a buggified delay on top of a drifting clock: the two add up
+// past the last instant, which is where they end.
+func TestHostWaitsOfForeverNeverEnd(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.MaxClockSkew, cfg.MaxClockDrift = time.Second, 0.1
+	cfg.SleepDelayProb, cfg.MaxSleepDelay = 1, time.Hour
+	w := newWorld(t, 5, cfg)
+	const forever = time.Duration(math.MaxInt64)
+	fired := 0
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		for _, name := range []string{"10.0.0.1", "10.0.0.2"} {
+			c := w.net.Host(name).Time()
+			for range 100 {
+				c.AfterFunc(forever, func() { fired++ })
+				c.AfterFunc(time.Second, func() { fired++ }).Reset(forever)
+				p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+					_ = c.Sleep(ctx, forever)
+					fired++
+					return nil
+				})
+			}
+		}
+		require.NoError(t, p.Time.Sleep(ctx, 10*time.Minute))
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Zero(t, fired, "waits of forever that ended")
+	assert.NotEmpty(t, events(res, "delayed by"), "the sleeps were delayed")
+}

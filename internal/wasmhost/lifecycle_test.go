@@ -110,6 +110,20 @@ func TestNanosecondSleepsOnADriftingClock(t *testing.T) {
 	require.Equal(t, 16, strings.Count(out.String(), "slept 1000 times\n"))
 }
 
+// A poll_oneoff whose timeout is past what int64 holds, as C's libraries
+// pass for no timeout, waits as long as a wait can, on a host whose clock
+// drifts too: it neither wraps around to a deadline in the past nor ends
+// at once.
+func TestAPollOfTheLongestTimeoutWaits(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process { return process(mod, &out, "pollforever") }})
+		s.Sleep(time.Hour)
+	}, simtest.Seeds(2), simtest.KeepFailures(false))
+	require.NotContains(t, out.String(), "woke")
+}
+
 // A goroutine that loops without blocking is stopped with a clear error.
 func TestSpinningProgramIsStopped(t *testing.T) {
 	mod := guestModule(t)

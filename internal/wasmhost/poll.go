@@ -2,6 +2,7 @@ package wasmhost
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
@@ -51,12 +52,15 @@ func pollOneoff(in *instance, mem api.Memory, st []uint64) errno {
 		switch s.typ {
 		case eventClock:
 			id, timeout, flags := le32(b[16:]), le64(b[24:]), le16(b[40:])
-			s.timeout = time.Duration(timeout)
+			// WASI's nanoseconds are unsigned: past int64, which is
+			// what C's libraries pass for no timeout, the farthest.
+			ns := int64(min(timeout, math.MaxInt64))
+			s.timeout = time.Duration(ns)
 			if flags&1 != 0 { // absolute
 				if id == 0 {
-					s.timeout = time.Unix(0, int64(timeout)).Sub(start)
+					s.timeout = time.Unix(0, ns).Sub(start)
 				} else {
-					s.timeout = time.Duration(int64(timeout) - in.mono(start))
+					s.timeout = time.Duration(ns - in.mono(start))
 				}
 			}
 			if clock < 0 || s.timeout < subs[clock].timeout {
@@ -70,7 +74,11 @@ func pollOneoff(in *instance, mem api.Memory, st []uint64) errno {
 	}
 	var deadline int64 // on the monotonic clock the program reads
 	if clock >= 0 {
-		deadline = in.mono(start) + int64(subs[clock].timeout)
+		now, d := in.mono(start), subs[clock].timeout
+		deadline = now + int64(d)
+		if d > 0 && deadline < now {
+			deadline = math.MaxInt64
+		}
 	}
 	for {
 		n := uint32(0)

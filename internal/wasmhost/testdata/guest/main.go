@@ -112,6 +112,8 @@ func run(what string) error {
 		}
 		fmt.Println("slept 1000 times")
 	case "nothing":
+	case "pollforever":
+		fmt.Println("woke", pollForever())
 	case "sleeps":
 		n, _ := strconv.Atoi(arg)
 		for range n {
