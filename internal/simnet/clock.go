@@ -159,8 +159,8 @@ func (c *hostClock) AfterFunc(d time.Duration, f func()) providers.Timer {
 // clock, with its buggified delay; a wait that ends past the last instant
 // ends there.
 func (h *Host) timerDur(d time.Duration) time.Duration {
-	sim := h.simDur(d)
-	return time.Duration(satAdd(int64(sim), int64(h.sleepDelay())))
+	s := h.simDur(d)
+	return time.Duration(satAdd(int64(s), int64(h.sleepDelay())))
 }
 
 func (c *hostClock) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {

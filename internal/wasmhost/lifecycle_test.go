@@ -110,10 +110,10 @@ func TestNanosecondSleepsOnADriftingClock(t *testing.T) {
 	require.Equal(t, 16, strings.Count(out.String(), "slept 1000 times\n"))
 }
 
-// A poll_oneoff whose timeout is past what int64 holds, as C's libraries
-// pass for no timeout, waits as long as a wait can, on a host whose clock
-// drifts too: it neither wraps around to a deadline in the past nor ends
-// at once.
+// A poll_oneoff whose timeout is past what int64 holds, 2^64-1 for the
+// longest wait WASI can say, waits as long as a wait can, on hosts whose
+// clocks drift too: it neither wraps around to a deadline in the past nor
+// ends at once.
 func TestAPollOfTheLongestTimeoutWaits(t *testing.T) {
 	mod := guestModule(t)
 	var out syncBuffer

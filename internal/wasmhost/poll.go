@@ -52,8 +52,8 @@ func pollOneoff(in *instance, mem api.Memory, st []uint64) errno {
 		switch s.typ {
 		case eventClock:
 			id, timeout, flags := le32(b[16:]), le64(b[24:]), le16(b[40:])
-			// WASI's nanoseconds are unsigned: past int64, which is
-			// what C's libraries pass for no timeout, the farthest.
+			// WASI's nanoseconds are unsigned: a timeout past int64,
+			// such as 2^64-1 for the longest wait, is the farthest.
 			ns := int64(min(timeout, math.MaxInt64))
 			s.timeout = time.Duration(ns)
 			if flags&1 != 0 { // absolute

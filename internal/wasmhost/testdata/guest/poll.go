@@ -10,8 +10,7 @@ import (
 func pollOneoff(in, out unsafe.Pointer, nsubs uint32, nevents unsafe.Pointer) uint32
 
 // pollForever waits once on the monotonic clock for the longest timeout
-// WASI can say, 2^64-1 nanoseconds, which C's libraries pass for no
-// timeout at all, and returns the call's errno.
+// WASI can say, 2^64-1 nanoseconds, and returns the call's errno.
 func pollForever() uint32 {
 	var sub [48]byte // userdata, tag 0 (clock), clock id, timeout, precision, flags
 	binary.LittleEndian.PutUint32(sub[16:], 1)
