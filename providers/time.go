@@ -12,7 +12,9 @@ type Time interface {
 	Now() time.Time
 	// Sleep pauses the calling task for d, or until ctx is done, in which
 	// case it returns ctx's error. A d of zero or less lets other tasks run
-	// and returns at once.
+	// and returns at once; a d whose end is past the last instant the
+	// clock holds, such as math.MaxInt64, ends there, as package time's
+	// timers do: in practice, never.
 	Sleep(ctx context.Context, d time.Duration) error
 	// AfterFunc calls f in its own task after d. The returned Timer can stop
 	// or reset it, as with time.AfterFunc.
