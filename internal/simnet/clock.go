@@ -54,6 +54,9 @@ func (h *Host) toSim(t int64) int64 {
 // of at least its duration.
 func (h *Host) simUntil(local int64) int64 {
 	if h.drift == 0 {
+		if local == math.MinInt64 {
+			return local // toLocal saturates there for a skew below zero
+		}
 		return h.toSim(local)
 	}
 	s := h.toSim(local)

@@ -13,18 +13,26 @@ import (
 func TestSimUntilIsTheFirstInstant(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		h := &Host{
-			skew:  drawNear(t, "skew", 1<<31),
+			// A skew is drawn in [-MaxClockSkew, MaxClockSkew].
+			skew:  max(drawNear(t, "skew", 1<<31), -math.MaxInt64),
 			drift: rapid.Int64Range(-billion/2, billion/2).Draw(t, "drift"),
 		}
-		local := drawNear(t, "local", 1<<50)
-		got := h.simUntil(local)
-		if got > math.MinInt64 && h.toLocal(got-1) >= local {
-			t.Fatalf("simUntil(%d) = %d, but the clock reads %d an instant earlier", local, got, h.toLocal(got-1))
-		}
-		if got < math.MaxInt64 && h.toLocal(got) < local {
-			t.Fatalf("simUntil(%d) = %d, where the clock reads only %d", local, got, h.toLocal(got))
-		}
+		checkSimUntil(t, h, drawNear(t, "local", 1<<50))
 	})
+	// Where the clock is flat at the bottom of int64: a skew below zero.
+	for _, drift := range []int64{0, 1, -1} {
+		checkSimUntil(t, &Host{skew: -1 << 30, drift: drift}, math.MinInt64)
+	}
+}
+
+func checkSimUntil(t interface{ Fatalf(string, ...any) }, h *Host, local int64) {
+	got := h.simUntil(local)
+	if got > math.MinInt64 && h.toLocal(got-1) >= local {
+		t.Fatalf("skew %d, drift %d: simUntil(%d) = %d, but the clock reads %d an instant earlier", h.skew, h.drift, local, got, h.toLocal(got-1))
+	}
+	if got < math.MaxInt64 && h.toLocal(got) < local {
+		t.Fatalf("skew %d, drift %d: simUntil(%d) = %d, where the clock reads only %d", h.skew, h.drift, local, got, h.toLocal(got))
+	}
 }
 
 // drawNear draws an int64 within span of zero or of either end of int64.
