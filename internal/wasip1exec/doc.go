@@ -20,6 +20,12 @@
 // is the command's; a program that fails has its seed printed to standard
 // error so the run can be repeated.
 //
+// The command keeps wazero's compiled code under
+// os.UserCacheDir()/moonpool/wazero, so that a test binary run again starts
+// at once. Each new test binary adds tens of megabytes there, so the
+// command keeps the directory under 2 GiB, removing the modules written
+// longest ago first; it looks at most once an hour.
+//
 // What stays out: one CPU and no preemption (a goroutine that spins without
 // blocking stops the others), no processes (os/exec returns errors), no
 // network beyond the in-process fake of Go's net package on wasip1, and go

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/moonpool-go/moonpool/internal/wasmbuild"
 )
@@ -84,6 +85,7 @@ func Main(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int
 	cacheDir := ""
 	if base, err := os.UserCacheDir(); err == nil {
 		cacheDir = filepath.Join(base, "moonpool", "wazero")
+		trimCompiled(cacheDir, compiledLimit, time.Now())
 	}
 	code, err := Run(context.Background(), Config{
 		Path:     fl.Arg(0),
