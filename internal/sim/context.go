@@ -379,9 +379,18 @@ func (c *simContext) unlink() {
 
 // cancelFunc is the CancelFunc of a context of World.WithCancel.
 func (c *simContext) cancelFunc() {
-	live := c.w.guardCancel()
+	if !c.w.guardCancel() {
+		c.cancel(ctxCanceled, true)
+		return
+	}
+	c.cancelNoted()
+}
+
+// cancelNoted cancels c and has the owned waiters polled for it, unless
+// no poll could find a waiter its end wakes (quiet).
+func (c *simContext) cancelNoted() {
 	quiet := c.quiet()
-	if c.cancel(ctxCanceled, true) && live && !quiet {
+	if c.cancel(ctxCanceled, true) && !quiet {
 		c.w.cancelOwned()
 	}
 }
@@ -445,10 +454,7 @@ func (c *simContext) cancelDeadline() {
 	}
 	w.enter("a deadline's cancel")
 	c.timer.stop()
-	quiet := c.quiet()
-	if c.cancel(ctxCanceled, true) && !quiet {
-		w.cancelOwned()
-	}
+	c.cancelNoted()
 }
 
 // withDeadline is the Time provider's WithDeadline for a parent that can
