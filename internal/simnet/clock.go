@@ -53,20 +53,15 @@ func (h *Host) toSim(t int64) int64 {
 // clock still reads a nanosecond short of its deadline; Go promises a wait
 // of at least its duration.
 func (h *Host) simUntil(local int64) int64 {
-	if h.drift == 0 {
-		if local == math.MinInt64 {
-			return local // toLocal saturates there for a skew below zero
-		}
-		return h.toSim(local)
-	}
 	s := h.toSim(local)
 	if s > math.MinInt64 && h.toLocal(s) >= local && h.toLocal(s-1) < local {
 		return s
 	}
-	// toSim is within a nanosecond or two of the answer, but where int64
-	// saturates, toLocal is flat and no step count is enough: the answer
-	// is found by bisection in (lo, hi], where toLocal(lo) < local <=
-	// toLocal(hi), taking hi = math.MaxInt64 when no instant reads local.
+	// toSim is within a nanosecond or two of the answer (it is the answer
+	// without drift), but where int64 saturates, toLocal is flat and no
+	// step count is enough: the answer is found by bisection in (lo, hi],
+	// where toLocal(lo) < local <= toLocal(hi), taking hi = math.MaxInt64
+	// when no instant reads local.
 	lo, hi := satAdd(s, -3), satAdd(s, 3)
 	if h.toLocal(lo) >= local {
 		if h.toLocal(math.MinInt64) >= local {
