@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/moonpool-go/moonpool/internal/wasmbuild"
 )
 
 // The cache of compiled code gains a module for every test binary the
@@ -25,14 +27,10 @@ const (
 // ignored: trimming only saves space, and a module removed is compiled
 // again when next needed.
 func trimCompiled(dir string, limit int64, now time.Time) {
+	if !wasmbuild.TrimDue(dir, trimInterval, now) {
+		return
+	}
 	mark := filepath.Join(dir, "trim.txt")
-	if fi, err := os.Stat(mark); err == nil && now.Sub(fi.ModTime()) < trimInterval {
-		return
-	}
-	if os.MkdirAll(dir, 0o755) != nil || os.WriteFile(mark, nil, 0o644) != nil {
-		return
-	}
-	os.Chtimes(mark, now, now)
 	type module struct {
 		path string
 		size int64

@@ -50,11 +50,9 @@ func used(path string) bool {
 // if the cache was not trimmed in the last trimInterval. Errors are
 // ignored: trimming only saves space.
 func trim(dir string, now time.Time) {
-	mark := filepath.Join(dir, "trim.txt")
-	if fi, err := os.Stat(mark); err == nil && now.Sub(fi.ModTime()) < trimInterval {
+	if !TrimDue(dir, trimInterval, now) {
 		return
 	}
-	os.WriteFile(mark, nil, 0o644)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
@@ -69,4 +67,19 @@ func trim(dir string, now time.Time) {
 			os.RemoveAll(filepath.Join(dir, name))
 		}
 	}
+}
+
+// TrimDue reports whether the cache at dir was last trimmed at least
+// every before now, as its file trim.txt records, and if so records a
+// trim at now. A cache whose record cannot be written is trimmed each
+// time.
+func TrimDue(dir string, every time.Duration, now time.Time) bool {
+	mark := filepath.Join(dir, "trim.txt")
+	if fi, err := os.Stat(mark); err == nil && now.Sub(fi.ModTime()) < every {
+		return false
+	}
+	if os.WriteFile(mark, nil, 0o644) == nil {
+		os.Chtimes(mark, now, now)
+	}
+	return true
 }
