@@ -54,14 +54,20 @@ func (h *Host) toSim(t int64) int64 {
 // of at least its duration.
 func (h *Host) simUntil(local int64) int64 {
 	s := h.toSim(local)
+	// Without drift, toSim is the answer, but at the bottom of int64,
+	// where a skew below zero makes toLocal flat. It is the common case
+	// (a deadline on a steady host), so it goes first.
+	if h.drift == 0 && local > math.MinInt64 {
+		return s
+	}
 	if s > math.MinInt64 && h.toLocal(s) >= local && h.toLocal(s-1) < local {
 		return s
 	}
-	// toSim is within a nanosecond or two of the answer (it is the answer
-	// without drift), but where int64 saturates, toLocal is flat and no
-	// step count is enough: the answer is found by bisection in (lo, hi],
-	// where toLocal(lo) < local <= toLocal(hi), taking hi = math.MaxInt64
-	// when no instant reads local.
+	// With drift, toSim is within a nanosecond or two of the answer, but
+	// where int64 saturates, toLocal is flat and no step count is enough:
+	// the answer is found by bisection in (lo, hi], where toLocal(lo) <
+	// local <= toLocal(hi), taking hi = math.MaxInt64 when no instant
+	// reads local.
 	lo, hi := satAdd(s, -3), satAdd(s, 3)
 	if h.toLocal(lo) >= local {
 		if h.toLocal(math.MinInt64) >= local {
