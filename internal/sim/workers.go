@@ -20,8 +20,25 @@ type Workers struct {
 	idle   []*worker
 	loops  []*runLoop // idle goroutines for RunGuarded's runs
 	stores []*worldStore
-	closed bool
+	// reserve is held from the first run until Close (see gcReserve).
+	reserve []byte
+	closed  bool
 }
+
+// gcReserve is the size of a block of memory that a Workers holds, and
+// never writes, while its runs go on. Seeds allocate fast and keep little:
+// a seed of the kv example allocates about 770 KB and keeps about 1 MB
+// live, so the collector, whose goal is twice the live heap but at least
+// 4 MB, ran every four seeds and took about 15% of the CPU: on one worker
+// much of it ran on another core, on two it ran on the workers themselves.
+// Held live, the block raises the goal to about 10 MB and the collector
+// runs about two and a half times less often; holding no pointers, it
+// costs the collector nothing to mark. Measured on the kv example's
+// seeds, alternated with and without: 4% more seeds per CPU second on
+// one core, and two workers went from 1.78 to 1.90 times the rate of one
+// (medians of six runs). A larger block spreads the garbage over more
+// memory and was slower (32 MB: 20%).
+const gcReserve = 4 << 20
 
 // A worldStore is storage a run grows as it goes (its spare events and
 // deadline timers, the array of killed tasks' stacks), handed by Workers
@@ -52,6 +69,9 @@ func (p *Workers) takeStore() *worldStore {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.reserve == nil && !p.closed {
+		p.reserve = make([]byte, gcReserve)
+	}
 	n := len(p.stores)
 	if n == 0 {
 		return nil
@@ -172,7 +192,7 @@ func (p *Workers) Close() {
 	}
 	p.mu.Lock()
 	idle, loops := p.idle, p.loops
-	p.idle, p.loops, p.stores = nil, nil, nil
+	p.idle, p.loops, p.stores, p.reserve = nil, nil, nil, nil
 	p.closed = true
 	p.mu.Unlock()
 	for _, wk := range idle {

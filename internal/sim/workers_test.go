@@ -3,6 +3,8 @@ package sim
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
 	"runtime/metrics"
 	"testing"
 	"time"
@@ -50,6 +52,29 @@ func TestWorkersCarryGoroutinesFromWorldToWorld(t *testing.T) {
 	pool.Close()
 	assert.Empty(t, pool.idle)
 	// goleak, in TestMain, checks that Close stopped them.
+}
+
+// TestWorkersHoldAReserveForTheCollector checks that a Workers in use
+// holds its reserve live, which raises the collector's goal by at least
+// the reserve's size, and lets go of it when closed.
+func TestWorkersHoldAReserveForTheCollector(t *testing.T) {
+	if os.Getenv("GOGC") != "" {
+		t.Skip("the goal is checked at the default GOGC")
+	}
+	goal := func() uint64 {
+		runtime.GC()
+		m := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+		metrics.Read(m)
+		return m[0].Value.Uint64()
+	}
+	pool := NewWorkers()
+	defer pool.Close()
+	require.NoError(t, New(Config{Seed: 1, Workers: pool}).Run(busy).Err)
+	held := goal()
+	pool.Close()
+	free := goal()
+	assert.GreaterOrEqual(t, held, free+gcReserve,
+		"the collector's goal with the reserve held (%d B) and without (%d B)", held, free)
 }
 
 func TestWorkersKeepABoundedNumber(t *testing.T) {
