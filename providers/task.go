@@ -30,7 +30,8 @@ type Handle interface {
 	// Cancel cancels the task's context. The task decides when to return.
 	Cancel()
 	// Join waits for the task to return and gives its error, or gives ctx's
-	// error if ctx is done first.
+	// error if ctx is done first. Join of a task that has returned gives its
+	// error even if ctx is already done.
 	Join(ctx context.Context) error
 }
 
@@ -71,6 +72,13 @@ func (h *realHandle) Name() string { return h.name }
 func (h *realHandle) Cancel()      { h.cancel() }
 
 func (h *realHandle) Join(ctx context.Context) error {
+	// First without blocking: a select with both ready picks at random,
+	// and a finished task's error must win over a done ctx.
+	select {
+	case <-h.done:
+		return h.err
+	default:
+	}
 	select {
 	case <-h.done:
 		return h.err

@@ -44,6 +44,7 @@ func Contracts() []Contract {
 		{"DeadlineFires", deadlineFires},
 		{"AfterFuncFiresAndStops", afterFunc},
 		{"TaskJoinGivesError", taskJoin},
+		{"JoinOfFinishedTaskIgnoresDoneContext", joinFinished},
 		{"EchoRoundTrips", echo},
 		{"ReadDeadlineTimesOut", readDeadline},
 		{"PeerCloseIsEOF", peerClose},
@@ -104,6 +105,21 @@ func taskJoin(t require.TestingT, e Env) {
 	h = e.P.Task.Go(e.Ctx, "waiting", func(ctx context.Context) error { return providers.Wait(ctx, e.P.Task) })
 	h.Cancel()
 	require.ErrorIs(t, h.Join(e.Ctx), context.Canceled, "Cancel cancels the task's context")
+}
+
+// joinFinished: a task that has returned gives its error to every Join,
+// even one whose context is already done.
+func joinFinished(t require.TestingT, e Env) {
+	boom := errors.New("boom")
+	h := e.P.Task.Go(e.Ctx, "failing", func(context.Context) error { return boom })
+	require.ErrorIs(t, h.Join(e.Ctx), boom)
+	done, cancel := context.WithCancel(e.Ctx)
+	cancel()
+	for range 100 {
+		require.ErrorIs(t, h.Join(done), boom, "Join of a finished task with a done context")
+	}
+	h.Cancel()
+	require.ErrorIs(t, h.Join(e.Ctx), boom, "Cancel after the end changes nothing")
 }
 
 // pair returns both ends of a connection.
