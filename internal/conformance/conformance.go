@@ -45,6 +45,10 @@ func Contracts() []Contract {
 		{"AfterFuncFiresAndStops", afterFunc},
 		{"TaskJoinGivesError", taskJoin},
 		{"JoinOfFinishedTaskIgnoresDoneContext", joinFinished},
+		{"ReadyPrimitivesIgnoreDoneContext", readyIgnoresDone},
+		{"ClosedChanPanics", closedChanPanics},
+		{"SelectDoesNotMatchItself", selectNotItself},
+		{"WaitGroupWaitsForTasksAddedWhileWaiting", waitGroupGrows},
 		{"EchoRoundTrips", echo},
 		{"ReadDeadlineTimesOut", readDeadline},
 		{"PeerCloseIsEOF", peerClose},
@@ -120,6 +124,91 @@ func joinFinished(t require.TestingT, e Env) {
 	}
 	h.Cancel()
 	require.ErrorIs(t, h.Join(e.Ctx), boom, "Cancel after the end changes nothing")
+}
+
+// readyIgnoresDone: an operation of a primitive that can proceed at once
+// does so even when its context is already done. It is checked many times,
+// since a select that weighed the two would pick either at random.
+func readyIgnoresDone(t require.TestingT, e Env) {
+	done, cancel := context.WithCancel(e.Ctx)
+	cancel()
+	c := providers.NewChan[int](e.P.Task, 1)
+	closed := providers.NewChan[int](e.P.Task, 0)
+	closed.Close()
+	m := providers.NewMutex(e.P.Task)
+	wg := providers.NewWaitGroup(e.P.Task)
+	for i := range 50 {
+		require.NoError(t, c.Send(done, i), "Send with buffer space")
+		v, ok, err := c.Recv(done)
+		require.NoError(t, err, "Recv of a buffered value")
+		require.True(t, ok)
+		require.Equal(t, i, v)
+		_, ok, err = closed.Recv(done)
+		require.NoError(t, err, "Recv of a closed Chan")
+		require.False(t, ok)
+		took := false
+		require.NoError(t, providers.Select(done, providers.OnRecv(closed, func(int, bool) { took = true })))
+		require.True(t, took, "Select with a ready case")
+		require.NoError(t, m.Lock(done), "Lock of an unlocked Mutex")
+		m.Unlock()
+		require.NoError(t, wg.Wait(done), "Wait on a zero counter")
+	}
+}
+
+// closedChanPanics: sending on a closed Chan, and closing it again, panic
+// with the same values in every mode.
+func closedChanPanics(t require.TestingT, e Env) {
+	c := providers.NewChan[int](e.P.Task, 1)
+	c.Close()
+	const sendClosed, closeClosed = "providers: send on closed Chan", "providers: close of closed Chan"
+	require.Equal(t, sendClosed, recovered(func() { _ = c.Send(e.Ctx, 1) }))
+	require.Equal(t, sendClosed, recovered(func() { c.TrySend(1) }))
+	require.Equal(t, sendClosed, recovered(func() { _ = providers.Select(e.Ctx, providers.OnSend(c, 1, nil)) }))
+	require.Equal(t, closeClosed, recovered(c.Close))
+	_, ok, ready := c.TryRecv()
+	require.True(t, ready, "a closed Chan is always ready to receive")
+	require.False(t, ok)
+}
+
+// selectNotItself: a Select that sends and receives on the same unbuffered
+// Chan does not hand its value to itself, as a select statement does not.
+func selectNotItself(t require.TestingT, e Env) {
+	c := providers.NewChan[int](e.P.Task, 0)
+	ctx, cancel := e.P.Time.WithTimeout(e.Ctx, 10*time.Millisecond)
+	defer cancel()
+	err := providers.Select(ctx, providers.OnSend(c, 1, nil), providers.OnRecv(c, nil))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+// waitGroupGrows: a WaitGroup's Wait also waits for tasks started with Go
+// while it waits, by tasks it counts.
+func waitGroupGrows(t require.TestingT, e Env) {
+	wg := providers.NewWaitGroup(e.P.Task)
+	second := providers.NewChan[bool](e.P.Task, 1)
+	wg.Go(e.Ctx, "first", func(ctx context.Context) error {
+		if err := e.P.Time.Sleep(ctx, time.Millisecond); err != nil {
+			return err
+		}
+		// With e.Ctx: ctx, the first task's, ends when it returns.
+		wg.Go(e.Ctx, "second", func(ctx context.Context) error {
+			if err := e.P.Time.Sleep(ctx, time.Millisecond); err != nil {
+				return err
+			}
+			second.TrySend(true)
+			return nil
+		})
+		return nil
+	})
+	require.NoError(t, wg.Wait(e.Ctx))
+	_, _, ready := second.TryRecv()
+	require.True(t, ready, "Wait returned before the task started while it waited")
+}
+
+// recovered calls f and returns what it panicked with, or nil.
+func recovered(f func()) (r any) {
+	defer func() { r = recover() }()
+	f()
+	return nil
 }
 
 // pair returns both ends of a connection.
