@@ -2,6 +2,7 @@ package simdisk
 
 import (
 	"context"
+	"math"
 	"strings"
 	"syscall"
 	"testing"
@@ -12,6 +13,21 @@ import (
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 )
+
+func TestCapacityRefusesTruncateNearMaxInt64(t *testing.T) {
+	run(t, 1, chaos.Storage{Capacity: 4096}, func(ctx context.Context, d *Disk, st providers.Storage) {
+		f, err := st.Create("a")
+		require.NoError(t, err)
+		for _, size := range []int64{math.MaxInt64, math.MaxInt64 - SectorSize + 2} {
+			isNoSpace(t, f.Truncate(size))
+		}
+		fi, err := f.Stat()
+		require.NoError(t, err)
+		assert.Zero(t, fi.Size(), "a refused truncation leaves the size alone")
+		_, err = f.Write(pattern(8192))
+		isNoSpace(t, err)
+	})
+}
 
 func TestLongNameIsRefused(t *testing.T) {
 	run(t, 1, chaos.Storage{}, func(ctx context.Context, d *Disk, st providers.Storage) {
