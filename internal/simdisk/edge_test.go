@@ -38,3 +38,24 @@ func TestLongNameIsRefused(t *testing.T) {
 		require.NoError(t, f.Close())
 	})
 }
+
+func TestCapacityCountsARemovedOpenFile(t *testing.T) {
+	run(t, 1, chaos.Storage{Capacity: 4096}, func(ctx context.Context, d *Disk, st providers.Storage) {
+		a, err := st.Create("a")
+		require.NoError(t, err)
+		_, err = a.Write(pattern(4096))
+		require.NoError(t, err)
+		require.NoError(t, st.Remove("a"))
+
+		// As on a POSIX file system, the space of a removed file is free
+		// only once its last handle closes.
+		b, err := st.Create("b")
+		require.NoError(t, err)
+		_, err = b.Write([]byte("x"))
+		isNoSpace(t, err)
+
+		require.NoError(t, a.Close())
+		_, err = b.Write([]byte("x"))
+		assert.NoError(t, err)
+	})
+}

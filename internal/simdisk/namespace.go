@@ -66,6 +66,9 @@ func (d *Disk) unlink(n *node) {
 		return
 	}
 	n.unlinked = true
+	if d.cfg.Capacity > 0 && n.opensGen == d.gen && n.opens > 0 {
+		d.orphans = append(d.orphans, n)
+	}
 	d.releaseIfGone(n)
 }
 
