@@ -40,13 +40,18 @@ const (
 const OpenFlags = os.O_RDONLY | os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREATE | os.O_EXCL | os.O_TRUNC | os.O_SYNC
 
 // Name cleans name for op (path.Clean), or returns the *fs.PathError that
-// refuses it: the empty name does not exist (fs.ErrNotExist), and an
-// absolute name or one that climbs out of the root fails with
-// [ErrOutsideRoot], and one with an element longer than [NameMax] bytes
-// with syscall.ENAMETOOLONG.
+// refuses it: the empty name does not exist (fs.ErrNotExist); an absolute
+// name or one that climbs out of the root fails with [ErrOutsideRoot]; one
+// holding a NUL byte fails with syscall.EINVAL, as package os refuses it;
+// one with an element longer than [NameMax] bytes fails with
+// syscall.ENAMETOOLONG.
 func Name(op, name string) (string, error) {
 	if name == "" {
 		return "", &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	}
+	if strings.IndexByte(name, 0) >= 0 {
+		// Package os cannot hand such a name to the system.
+		return "", &fs.PathError{Op: op, Path: name, Err: syscall.EINVAL}
 	}
 	if strings.HasPrefix(name, "/") {
 		return "", &fs.PathError{Op: op, Path: name, Err: ErrOutsideRoot}

@@ -28,6 +28,7 @@ func TestName(t *testing.T) {
 		{"..", ErrOutsideRoot, ""},
 		{"a/../../x", ErrOutsideRoot, ""},
 		{strings.Repeat("x", NameMax+1), syscall.ENAMETOOLONG, ""},
+		{"a\x00b", syscall.EINVAL, ""},
 		{"d/" + strings.Repeat("x", NameMax+1) + "/f", syscall.ENAMETOOLONG, ""},
 	} {
 		_, err := Name("stat", c.name)

@@ -2,6 +2,7 @@ package simdisk
 
 import (
 	"context"
+	"io/fs"
 	"math"
 	"strings"
 	"syscall"
@@ -57,5 +58,14 @@ func TestCapacityCountsARemovedOpenFile(t *testing.T) {
 		require.NoError(t, a.Close())
 		_, err = b.Write([]byte("x"))
 		assert.NoError(t, err)
+	})
+}
+
+func TestNameWithNULIsRefused(t *testing.T) {
+	run(t, 1, chaos.Storage{}, func(ctx context.Context, d *Disk, st providers.Storage) {
+		_, err := st.Create("a\x00b")
+		assert.ErrorIs(t, err, syscall.EINVAL, "as package os, which cannot pass the name to the system")
+		_, err = st.Stat("a")
+		assert.ErrorIs(t, err, fs.ErrNotExist)
 	})
 }
