@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"math"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -67,5 +68,39 @@ func TestNameWithNULIsRefused(t *testing.T) {
 		assert.ErrorIs(t, err, syscall.EINVAL, "as package os, which cannot pass the name to the system")
 		_, err = st.Stat("a")
 		assert.ErrorIs(t, err, fs.ErrNotExist)
+	})
+}
+
+// renameRoot renames from and to the root on st, and returns each
+// rename's error.
+func renameRoot(t *testing.T, st providers.Storage) []error {
+	require.NoError(t, st.Mkdir("d", 0o755))
+	f, err := st.Create("f")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	var errs []error
+	for _, c := range [][2]string{
+		{"f", "."}, {"missing", "."}, {"d", "."}, {".", "x"}, {".", "d"},
+		{".", "f"}, {".", "."}, {"nodir/x", "."}, {".", "nodir/x"},
+	} {
+		errs = append(errs, st.Rename(c[0], c[1]))
+	}
+	return errs
+}
+
+func TestRenameRootFailsAsOSStorage(t *testing.T) {
+	real, err := providers.OpenOSStorage(t.TempDir())
+	require.NoError(t, err)
+	defer real.Close()
+	want := renameRoot(t, real)
+	run(t, 1, chaos.Storage{}, func(ctx context.Context, d *Disk, st providers.Storage) {
+		got := renameRoot(t, st)
+		require.Len(t, got, len(want))
+		for i := range want {
+			var we, ge *os.LinkError
+			require.ErrorAs(t, want[i], &we)
+			require.ErrorAs(t, got[i], &ge)
+			assert.Equal(t, we.Err, ge.Err, "rename %q %q", we.Old, we.New)
+		}
 	})
 }
