@@ -11,7 +11,14 @@ import (
 	"os"
 	"path"
 	"strings"
+	"syscall"
 )
+
+// NameMax is the longest element of a name a Storage takes, in bytes: Linux's
+// NAME_MAX, which most file systems share. A longer one fails with
+// syscall.ENAMETOOLONG on every Storage, so that a name the simulation
+// accepts is one production accepts too.
+const NameMax = 255
 
 // ErrOutsideRoot is the reason a name that is absolute or climbs out of
 // the root is refused; providers exports it as providers.ErrOutsideRoot.
@@ -33,12 +40,18 @@ const (
 const OpenFlags = os.O_RDONLY | os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREATE | os.O_EXCL | os.O_TRUNC | os.O_SYNC
 
 // Name cleans name for op (path.Clean), or returns the *fs.PathError that
-// refuses it: the empty name does not exist (fs.ErrNotExist), and an
-// absolute name or one that climbs out of the root fails with
-// [ErrOutsideRoot].
+// refuses it: the empty name does not exist (fs.ErrNotExist); an absolute
+// name or one that climbs out of the root fails with [ErrOutsideRoot]; one
+// holding a NUL byte fails with syscall.EINVAL, as package os refuses it;
+// one with an element longer than [NameMax] bytes fails with
+// syscall.ENAMETOOLONG.
 func Name(op, name string) (string, error) {
 	if name == "" {
 		return "", &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	}
+	if strings.IndexByte(name, 0) >= 0 {
+		// Package os cannot hand such a name to the system.
+		return "", &fs.PathError{Op: op, Path: name, Err: syscall.EINVAL}
 	}
 	if strings.HasPrefix(name, "/") {
 		return "", &fs.PathError{Op: op, Path: name, Err: ErrOutsideRoot}
@@ -46,6 +59,13 @@ func Name(op, name string) (string, error) {
 	c := path.Clean(name)
 	if c == ".." || strings.HasPrefix(c, "../") {
 		return "", &fs.PathError{Op: op, Path: name, Err: ErrOutsideRoot}
+	}
+	for rest := c; rest != ""; {
+		elem, more, _ := strings.Cut(rest, "/")
+		if len(elem) > NameMax {
+			return "", &fs.PathError{Op: op, Path: name, Err: syscall.ENAMETOOLONG}
+		}
+		rest = more
 	}
 	return c, nil
 }

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
+	"syscall"
 	"testing"
 )
 
 func TestName(t *testing.T) {
 	for _, c := range []struct{ name, want string }{
-		{"a", "a"}, {"a/../b", "b"}, {".", "."}, {"a/./b/", "a/b"}, {"..x", "..x"},
+		{"a", "a"}, {"a/../b", "b"}, {strings.Repeat("x", NameMax) + "/y", strings.Repeat("x", NameMax) + "/y"}, {".", "."}, {"a/./b/", "a/b"}, {"..x", "..x"},
 	} {
 		got, err := Name("open", c.name)
 		if err != nil || got != c.want {
@@ -25,6 +27,9 @@ func TestName(t *testing.T) {
 		{"/etc/passwd", ErrOutsideRoot, "stat /etc/passwd: the path is outside the storage root; name files relative to the root, without a leading / or a .. that climbs out"},
 		{"..", ErrOutsideRoot, ""},
 		{"a/../../x", ErrOutsideRoot, ""},
+		{strings.Repeat("x", NameMax+1), syscall.ENAMETOOLONG, ""},
+		{"a\x00b", syscall.EINVAL, ""},
+		{"d/" + strings.Repeat("x", NameMax+1) + "/f", syscall.ENAMETOOLONG, ""},
 	} {
 		_, err := Name("stat", c.name)
 		var pe *fs.PathError

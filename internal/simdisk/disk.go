@@ -32,6 +32,10 @@ type Disk struct {
 	pages pagePool
 	// syncs is the free sync completions (file.sync).
 	syncs []*syncDone
+	// orphans is the files removed while open, kept on a disk with a
+	// Capacity: as on a POSIX file system, their space is free only when
+	// their last handle closes. free prunes the ones no handle holds.
+	orphans []*node
 }
 
 // Stats counts what a disk did and suffered.
@@ -204,6 +208,15 @@ func (d *Disk) free() int64 {
 		}
 	}
 	sum(d.root)
+	kept := d.orphans[:0]
+	for _, n := range d.orphans {
+		if n.opensGen == d.gen && n.opens > 0 {
+			used += ceilSectors(n.c.size) * SectorSize
+			kept = append(kept, n)
+		}
+	}
+	clear(d.orphans[len(kept):])
+	d.orphans = kept
 	return max(cfg.Capacity-used, 0)
 }
 

@@ -24,7 +24,7 @@ const (
 	errNegativeOffset = invalidError("negative offset")
 	errAppendWriteAt  = invalidError("invalid use of WriteAt on a file opened with O_APPEND; use Write, which appends")
 	errOffsetTooLarge = invalidError("offset too large: the write would end past the largest int64 offset")
-	errRemoveRoot     = invalidError("the root of the storage cannot be removed or renamed")
+	errRemoveRoot     = invalidError("the root of the storage cannot be removed")
 	errRenameInside   = invalidError("a directory cannot be moved inside itself")
 	errBadWhence      = invalidError("invalid whence; use io.SeekStart, io.SeekCurrent or io.SeekEnd")
 )

@@ -276,8 +276,9 @@ func (f *file) Truncate(size int64) error {
 	}
 	d := f.d
 	if cur := f.n.c.size; size > cur {
-		need := (ceilSectors(size) - ceilSectors(cur)) * SectorSize
-		if free := d.free(); free >= 0 && need > free {
+		// In sectors: in bytes, a size near math.MaxInt64 overflows.
+		need := ceilSectors(size) - ceilSectors(cur)
+		if free := d.free(); free >= 0 && need > free/SectorSize {
 			d.stats.NoSpace++
 			return pathErr("truncate", f.name, syscall.ENOSPC)
 		}

@@ -220,7 +220,15 @@ func mix64(z uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-func ceilSectors(n int64) int64 { return (n + SectorSize - 1) / SectorSize }
+func ceilSectors(n int64) int64 {
+	// Not (n+SectorSize-1)/SectorSize, which overflows for sizes near
+	// math.MaxInt64.
+	s := n / SectorSize
+	if n%SectorSize > 0 {
+		s++
+	}
+	return s
+}
 
 // unsynced reports whether a crash now would lose anything.
 func (c *content) unsynced() bool {

@@ -66,6 +66,9 @@ func (d *Disk) unlink(n *node) {
 		return
 	}
 	n.unlinked = true
+	if d.cfg.Capacity > 0 && n.opensGen == d.gen && n.opens > 0 {
+		d.orphans = append(d.orphans, n)
+	}
 	d.releaseIfGone(n)
 }
 
@@ -361,9 +364,6 @@ func (s storage) Rename(oldname, newname string) error {
 		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
 	}
 	return d.op(opWrite, func() error {
-		if oc == "." || nc == "." {
-			return fail(errRemoveRoot)
-		}
 		// The checks in the order package os makes them (os.Root):
 		// both parents, then a directory at newname, then oldname.
 		odir, obase, err := d.walk("rename", oldname, oc)
@@ -376,6 +376,19 @@ func (s storage) Rename(oldname, newname string) error {
 		}
 		n, ok := odir.kids[obase]
 		t, exists := ndir.kids[nbase]
+		// The root, from or to, fails as Linux fails it: the root is a
+		// directory at newname (EEXIST) once oldname exists, and as
+		// oldname it is busy (EBUSY).
+		switch {
+		case nc == "." && (ok || oc == "."):
+			return fail(syscall.EEXIST)
+		case nc == ".":
+			return fail(syscall.ENOENT)
+		case oc == "." && exists && t.dir:
+			return fail(syscall.EEXIST)
+		case oc == ".":
+			return fail(syscall.EBUSY)
+		}
 		switch {
 		case exists && t.dir && ok:
 			// Package os refuses any directory as the target, on every
