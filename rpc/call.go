@@ -297,7 +297,10 @@ func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.
 	}
 	if m == modeUnlessFailed {
 		tok := tok // only this branch's copy escapes to the heap
-		return t.monitor.onFailedFor(addr, d, func() {
+		// The failure counts from the request's start: an address that
+		// failed before, and that no connection was tried to since (the
+		// peer waits out its backoff), has not failed this request yet.
+		return t.monitor.onFailedFor(addr, d, t.p.Time.Now(), func() {
 			x.complete(tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the address has failed for %v: the promise is broken and the request may have been delivered", method, target, addr, d)})
 		})
 	}

@@ -118,3 +118,27 @@ func TestReplyAboveRequesterMax(t *testing.T) {
 		assert.Contains(s, err.Error(), "more than the maximum 1000", "the error names why no reply arrived")
 	}, quiet...)
 }
+
+// TestFailedForCountsFromTheRequest: an address failed through a
+// partition that has healed, with no connection tried since, has not
+// failed a GetReplyUnlessFailedFor made now; the reconnect answers it.
+func TestFailedForCountsFromTheRequest(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{MaxBackoff: time.Second})
+		require.NoError(s, err)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		_, err = ep.GetReply(within(s, 10*time.Second), client, echoReq{1})
+		require.NoError(s, err)
+		s.Network().Isolate("10.0.0.1")
+		s.Sleep(time.Minute)
+		require.Equal(s, rpc.Failed, client.Monitor().State(server.Addr()))
+		s.Network().Heal()
+		r, err := ep.GetReplyUnlessFailedFor(within(s, time.Minute), client, echoReq{2}, 5*time.Second)
+		require.NoError(s, err, "the address failed before the request, which waited out no failure of its own")
+		require.Equal(s, 4, r.N)
+	}, quiet...)
+}
