@@ -1,6 +1,7 @@
 package simhttp_test
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simhttp"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -92,4 +94,93 @@ func TestHijackNotSupported(t *testing.T) {
 		resp.Body.Close()
 		require.ErrorIs(s, <-errs, http.ErrNotSupported)
 	}, quiet(), simtest.Seeds(1))
+}
+
+// TestKeptConnectionAcrossServerCrash: the server's process crashed and
+// came back while the client kept a connection to it; the next GET, sent
+// on that connection and met by a reset, is retried on a new one, as
+// net/http retries a replayable request on a reused connection.
+func TestKeptConnectionAcrossServerCrash(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		c := s.Boot(simtest.Processes{Name: "web", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, sp providers.Providers) error {
+				l, err := sp.Network.Listen(ctx, ":80")
+				if err != nil {
+					return err
+				}
+				srv := &simhttp.Server{Providers: sp, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })}
+				return srv.Serve(ctx, l)
+			})
+		}})
+		host := c.Peers()[0].Host
+		client := simhttp.NewClient(p)
+		get := func() (string, error) {
+			ctx, cancel := p.Time.WithTimeout(s.Context(), 10*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/", nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			return string(b), err
+		}
+		p.Time.Sleep(s.Context(), 10*time.Millisecond)
+		got, err := get()
+		require.NoError(s, err)
+		require.Equal(s, "ok", got)
+		c.Reboot("web-0", simtest.Crash)
+		p.Time.Sleep(s.Context(), time.Second)
+		got, err = get()
+		require.NoError(s, err)
+		require.Equal(s, "ok", got)
+	}, quiet(), simtest.Seeds(5))
+}
+
+// TestKeptConnectionReset: the server resets a kept-alive connection (a
+// crash, a linger of zero); a GET sent on it is retried on a new
+// connection, as net/http retries a replayable request on a reused one.
+func TestKeptConnectionReset(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		sp := s.HostProviders("10.0.0.1")
+		l, err := sp.Network.Listen(s.Context(), ":80")
+		require.NoError(s, err)
+		sp.Task.Go(s.Context(), "server", func(ctx context.Context) error {
+			for n := 0; ; n++ {
+				c, err := l.Accept()
+				if err != nil {
+					return nil
+				}
+				sp.Task.Go(ctx, "conn", func(ctx context.Context) error {
+					br := bufio.NewReader(c)
+					if _, err := http.ReadRequest(br); err != nil {
+						return nil
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+					if n == 0 {
+						// Kept alive, then reset once the client sent its next request.
+						br.Peek(1)
+						c.(interface{ SetLinger(int) error }).SetLinger(0)
+						c.Close()
+					}
+					return nil
+				})
+			}
+		})
+		client := simhttp.NewClient(p)
+		for range 2 {
+			ctx, cancel := p.Time.WithTimeout(s.Context(), 10*time.Second)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://10.0.0.1/", nil)
+			resp, err := client.Do(req)
+			require.NoError(s, err)
+			b, err := io.ReadAll(resp.Body)
+			require.NoError(s, err)
+			require.Equal(s, "ok", string(b))
+			resp.Body.Close()
+			cancel()
+		}
+	}, quiet(), simtest.Seeds(5))
 }
