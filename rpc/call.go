@@ -38,6 +38,11 @@ type call struct {
 	prev, next *call
 	list       *callList
 	written    bool // on the current connection
+	// lostErr is why the last connection the request was written on
+	// ended, for the error of a caller whose context ends before a
+	// resend is answered: a reply that can never arrive (larger than
+	// Config.MaxPayload here) shows only so.
+	lostErr error
 
 	slot uint32 // in the transport's calls, kept while the call is free too (see putCall)
 
@@ -179,6 +184,7 @@ func (t *Transport) newCallLocked() *call {
 func (t *Transport) putCall(x *call) {
 	t.mu.Lock()
 	x.peer, x.tok, x.target, x.mode, x.written, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, nil, false
+	x.lostErr = nil
 	x.lent, x.readOn, x.view = nil, nil, nil
 	x.frame, x.reply = x.frame[:0], x.reply[:0]
 	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
@@ -291,7 +297,10 @@ func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.
 	}
 	if m == modeUnlessFailed {
 		tok := tok // only this branch's copy escapes to the heap
-		return t.monitor.onFailedFor(addr, d, func() {
+		// The failure counts from the request's start: an address that
+		// failed before, and that no connection was tried to since (the
+		// peer waits out its backoff), has not failed this request yet.
+		return t.monitor.onFailedFor(addr, d, t.p.Time.Now(), func() {
 			x.complete(tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the address has failed for %v: the promise is broken and the request may have been delivered", method, target, addr, d)})
 		})
 	}
@@ -362,6 +371,13 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 	} else if _, _, err := x.done.Recv(ctx); err != nil {
 		// Settle it now, or, if it was settled meanwhile, wait for the
 		// settler's last touch: either way, done gets its value.
+		pr := x.peer
+		pr.mu.Lock()
+		lerr := x.lostErr
+		pr.mu.Unlock()
+		if lerr != nil {
+			err = fmt.Errorf("%w (the request was sent, and its connection ended before the reply: %v)", err, lerr)
+		}
 		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", method, x.target, addr, err))
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
 	}

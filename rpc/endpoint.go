@@ -509,9 +509,10 @@ func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Re
 
 // GetReplyUnlessFailedFor is GetReply that gives up when the server has
 // failed: when the failure monitor has seen its address unreachable for d
-// without a break, or when the peer's process restarted while it held the
-// request. Then the error matches both ErrBrokenPromise and
-// ErrMaybeDelivered. With a request the server never answers, it is the
+// without a break while the request waited (a failure that began earlier
+// counts from the request's start), or when the peer's process restarted
+// while it held the request. Then the error matches both ErrBrokenPromise
+// and ErrMaybeDelivered. With a request the server never answers, it is the
 // WaitFailure pattern: it returns when the server dies.
 //
 //	GetReplyUnlessFailedFor returns        the request was delivered

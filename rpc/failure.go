@@ -61,7 +61,10 @@ type addrState struct {
 
 // watch calls fire once the address has been failed for d.
 type watch struct {
-	d     time.Duration
+	d time.Duration
+	// from, when later than the failure's start, is when the count of d
+	// starts: a request counts only the failure it waited through.
+	from  time.Time
 	fire  func()
 	timer providers.Timer
 	done  bool
@@ -123,7 +126,7 @@ func (m *FailureMonitor) WaitFailedFor(ctx context.Context, addr string, d time.
 		return err
 	}
 	fired := providers.NewChan[struct{}](m.t.p.Task, 1)
-	stop := m.onFailedFor(addr, d, func() { fired.TrySend(struct{}{}) })
+	stop := m.onFailedFor(addr, d, time.Time{}, func() { fired.TrySend(struct{}{}) })
 	defer stop()
 	if _, _, err := fired.Recv(ctx); err != nil {
 		return fmt.Errorf("rpc: wait for %s to fail for %v: %w", addr, d, err)
@@ -132,9 +135,9 @@ func (m *FailureMonitor) WaitFailedFor(ctx context.Context, addr string, d time.
 }
 
 // onFailedFor calls fire, in a task of its own, once addr has been failed
-// for d; the returned function cancels.
-func (m *FailureMonitor) onFailedFor(addr string, d time.Duration, fire func()) (stop func()) {
-	w := &watch{d: d, fire: fire}
+// for d, counted from no earlier than from; the returned function cancels.
+func (m *FailureMonitor) onFailedFor(addr string, d time.Duration, from time.Time, fire func()) (stop func()) {
+	w := &watch{d: d, from: from, fire: fire}
 	m.mu.Lock()
 	a := m.get(addr)
 	a.watches = append(a.watches, w)
@@ -160,7 +163,11 @@ func (m *FailureMonitor) onFailedFor(addr string, d time.Duration, fire func()) 
 
 // arm starts w's timer for the rest of its d, counted from when a failed.
 func (m *FailureMonitor) arm(a *addrState, w *watch) {
-	left := w.d - m.t.p.Time.Now().Sub(a.since)
+	start := a.since
+	if w.from.After(start) {
+		start = w.from
+	}
+	left := w.d - m.t.p.Time.Now().Sub(start)
 	w.timer = m.t.p.Time.AfterFunc(max(left, 0), func() {
 		m.mu.Lock()
 		fire := !w.done && a.state == Failed

@@ -119,6 +119,11 @@ func (p *peer) lost(c *conn, err error) {
 		return
 	}
 	p.cur = nil
+	for x := p.rel.head; x != nil; x = x.next {
+		if x.written {
+			x.lostErr = err
+		}
+	}
 	tries := p.tries.take()
 	dropped := p.nunrel
 	p.unrel, p.nunrel = p.unrel[:0], 0

@@ -61,6 +61,15 @@ func (e *timeoutError) Error() string   { return e.msg }
 func (e *timeoutError) Timeout() bool   { return true }
 func (e *timeoutError) Temporary() bool { return true }
 
+// readFromServerError is a read that failed on a kept-alive connection
+// before the first byte of the answer (a reset, say): as net/http, the
+// request is sent again on a new connection if it is replayable, and
+// otherwise its caller gets err.
+type readFromServerError struct{ err error }
+
+func (e readFromServerError) Error() string { return e.err.Error() }
+func (e readFromServerError) Unwrap() error { return e.err }
+
 var (
 	errServerClosedIdle = errors.New("http: server closed idle connection")
 	errHeaderTimeout    = &timeoutError{"net/http: timeout awaiting response headers"}
@@ -115,7 +124,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		if !reused || err != errServerClosedIdle || !replayable(req) {
+		var rerr readFromServerError
+		retry := err == errServerClosedIdle || errors.As(err, &rerr)
+		if !reused || !retry || !replayable(req) {
+			if rerr.err != nil {
+				err = rerr.err
+			}
 			return nil, err
 		}
 		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
@@ -339,8 +353,9 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 		pc.lr.on, pc.lr.n, pc.lr.hit = true, max, false
 		// As net/http: a connection that ends before the first byte of
 		// the answer gives the read's own error (io.EOF), or, kept alive
-		// from an earlier request, says the server closed it; one that
-		// ends within the answer is a broken connection.
+		// from an earlier request, says the server closed it (or, reset,
+		// lets RoundTrip send a replayable request again); one that ends
+		// within the answer is a broken connection.
 		if _, err := pc.br.Peek(1); err != nil {
 			var ne net.Error
 			switch {
@@ -348,6 +363,8 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 				err = errHeaderTimeout
 			case err == io.EOF && reused:
 				err = errServerClosedIdle
+			case reused:
+				err = readFromServerError{err}
 			}
 			return fail(err)
 		}

@@ -1,0 +1,144 @@
+package rpc_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/rpc"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+type textMsg struct{ S string }
+
+func TestPayloadAtAndAboveMax(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500", MaxPayload: 1000})
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{MaxPayload: 1000})
+		require.NoError(s, err)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, b textMsg) (textMsg, error) { return b, nil })
+		require.NoError(s, err)
+		for _, n := range []int{0, 500, 5000} {
+			r, err := ep.GetReply(within(s, 10*time.Second), client, textMsg{strings.Repeat("a", n)})
+			if n <= 500 {
+				require.NoError(s, err, n)
+				assert.Equal(s, n, len(r.S))
+			} else {
+				require.Error(s, err, n)
+				assert.NotErrorIs(s, err, context.DeadlineExceeded, n)
+			}
+		}
+		r, err := ep.GetReply(within(s, 10*time.Second), client, textMsg{"ok"})
+		require.NoError(s, err)
+		assert.Equal(s, "ok", r.S)
+		big, err := rpc.Serve(server, rpc.WellKnown(2), func(_ context.Context, b textMsg) (textMsg, error) {
+			return textMsg{strings.Repeat("b", 5000)}, nil
+		})
+		require.NoError(s, err)
+		_, err = big.GetReply(within(s, 10*time.Second), client, textMsg{"x"})
+		var re *rpc.RemoteError
+		require.ErrorAs(s, err, &re, "a reply too large to send fails the call at once")
+		assert.Contains(s, err.Error(), "encode the reply")
+	}, quiet...)
+}
+
+func TestZeroAndNegativeFailedFor(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		for _, d := range []time.Duration{0, -time.Second} {
+			r, err := ep.GetReplyUnlessFailedFor(within(s, 10*time.Second), client, echoReq{3}, d)
+			require.NoError(s, err, d)
+			assert.Equal(s, 6, r.N)
+		}
+	}, quiet...)
+}
+
+func TestContextAlreadyDone(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		ctx, cancel := context.WithCancel(s.Context())
+		cancel()
+		_, err = ep.GetReply(ctx, client, echoReq{1})
+		require.ErrorIs(s, err, context.Canceled)
+		_, err = ep.TryGetReply(ctx, client, echoReq{1})
+		require.ErrorIs(s, err, context.Canceled)
+		r, err := ep.GetReply(within(s, 10*time.Second), client, echoReq{2})
+		require.NoError(s, err)
+		assert.Equal(s, 4, r.N)
+	}, quiet...)
+}
+
+func TestReplyTwiceAndLate(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		st, err := rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(3))
+		require.NoError(s, err)
+		ep := st.Endpoint()
+		got := make(chan error, 1)
+		s.Providers().Task.Go(s.Context(), "caller", func(ctx context.Context) error {
+			_, err := ep.GetReply(within(s, time.Second), client, echoReq{1})
+			got <- err
+			return nil
+		})
+		r, err := st.Next(within(s, time.Second))
+		require.NoError(s, err)
+		s.Providers().Time.Sleep(s.Context(), 2*time.Second)
+		require.ErrorIs(s, <-got, context.DeadlineExceeded)
+		assert.NoError(s, r.Reply(echoResp{1}), "a late reply is not the server's error")
+		assert.Error(s, r.Reply(echoResp{2}), "a second reply is refused")
+		res, err := ep.TryGetReply(within(s, time.Second), client, echoReq{5})
+		_ = res
+		require.Error(s, err) // nobody is calling Next
+	}, quiet...)
+}
+
+func TestReplyAboveRequesterMax(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{MaxPayload: 1000})
+		require.NoError(s, err)
+		big, err := rpc.Serve(server, rpc.WellKnown(2), func(_ context.Context, b textMsg) (textMsg, error) {
+			return textMsg{strings.Repeat("b", 5000)}, nil
+		})
+		require.NoError(s, err)
+		_, err = big.GetReply(within(s, 10*time.Second), client, textMsg{"x"})
+		require.ErrorIs(s, err, context.DeadlineExceeded, "each resend's reply ends the connection again")
+		assert.Contains(s, err.Error(), "more than the maximum 1000", "the error names why no reply arrived")
+	}, quiet...)
+}
+
+// TestFailedForCountsFromTheRequest: an address failed through a
+// partition that has healed, with no connection tried since, has not
+// failed a GetReplyUnlessFailedFor made now; the reconnect answers it.
+func TestFailedForCountsFromTheRequest(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{MaxBackoff: time.Second})
+		require.NoError(s, err)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		_, err = ep.GetReply(within(s, 10*time.Second), client, echoReq{1})
+		require.NoError(s, err)
+		s.Network().Isolate("10.0.0.1")
+		s.Sleep(time.Minute)
+		require.Equal(s, rpc.Failed, client.Monitor().State(server.Addr()))
+		s.Network().Heal()
+		r, err := ep.GetReplyUnlessFailedFor(within(s, time.Minute), client, echoReq{2}, 5*time.Second)
+		require.NoError(s, err, "the address failed before the request, which waited out no failure of its own")
+		require.Equal(s, 4, r.N)
+	}, quiet...)
+}
