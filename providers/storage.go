@@ -44,8 +44,8 @@ import (
 // and the name, wrapping a reason that errors.Is matches with
 // [fs.ErrNotExist], [fs.ErrExist], [fs.ErrClosed], [fs.ErrInvalid] or
 // [fs.ErrPermission] where one fits, and otherwise a syscall.Errno
-// (EISDIR, ENOTDIR, ENOTEMPTY, EBADF, EIO) as Linux reports it. A failed
-// sync reports syscall.EIO.
+// (EINVAL, EISDIR, ENOTDIR, ENOTEMPTY, EBADF, EIO) as Linux reports it. A
+// failed sync reports syscall.EIO.
 //
 // # Simulation
 //

@@ -2,6 +2,7 @@ package simdisk
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -101,6 +102,35 @@ func TestRenameRootFailsAsOSStorage(t *testing.T) {
 			require.ErrorAs(t, want[i], &we)
 			require.ErrorAs(t, got[i], &ge)
 			assert.Equal(t, we.Err, ge.Err, "rename %q %q", we.Old, we.New)
+		}
+	})
+}
+
+// invalidArguments makes on st the calls that Linux refuses with EINVAL,
+// and returns their errors.
+func invalidArguments(t *testing.T, st providers.Storage) []error {
+	require.NoError(t, st.Mkdir("d", 0o755))
+	f, err := st.Create("f")
+	require.NoError(t, err)
+	defer f.Close()
+	_, badWhence := f.Seek(0, 7)
+	_, negative := f.Seek(-1, io.SeekStart)
+	_, farWrite := f.WriteAt([]byte("x"), math.MaxInt64)
+	return []error{st.Remove("."), st.Rename("d", "d/x"), badWhence, negative, f.Truncate(-1), farWrite}
+}
+
+func TestInvalidArgumentsAreEINVALAsOnOSStorage(t *testing.T) {
+	real, err := providers.OpenOSStorage(t.TempDir())
+	require.NoError(t, err)
+	defer real.Close()
+	want := invalidArguments(t, real)
+	run(t, 1, chaos.Storage{}, func(ctx context.Context, d *Disk, st providers.Storage) {
+		got := invalidArguments(t, st)
+		require.Len(t, got, len(want))
+		for i := range want {
+			require.ErrorIs(t, want[i], syscall.EINVAL, "OSStorage, call %d", i)
+			assert.ErrorIs(t, got[i], syscall.EINVAL, "call %d: %v", i, got[i])
+			assert.ErrorIs(t, got[i], fs.ErrInvalid, "call %d", i)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package simdisk
 
 import (
 	"io/fs"
+	"syscall"
 
 	"github.com/moonpool-go/moonpool/internal/pathcheck"
 )
@@ -10,6 +11,18 @@ import (
 // flags a Storage refuses are checked by package pathcheck, with
 // providers.OSStorage.
 type invalidError = pathcheck.Invalid
+
+// einvalError is a reason Linux reports as EINVAL, where package os
+// returns the bare syscall.EINVAL: it matches syscall.EINVAL, so that code
+// that tests for it sees the same error in simulation as in production,
+// and fs.ErrInvalid, as the disk's other refusals do, while its text says
+// what was wrong.
+type einvalError string
+
+func (e einvalError) Error() string { return string(e) }
+func (e einvalError) Is(target error) bool {
+	return target == syscall.EINVAL || target == fs.ErrInvalid
+}
 
 // goneError is the reason a File opened before a crash, stop or wipe of its
 // disk fails: the process that opened it is gone. It matches fs.ErrClosed.
@@ -23,10 +36,12 @@ func (e goneError) Is(target error) bool { return target == fs.ErrClosed }
 const (
 	errNegativeOffset = invalidError("negative offset")
 	errAppendWriteAt  = invalidError("invalid use of WriteAt on a file opened with O_APPEND; use Write, which appends")
-	errOffsetTooLarge = invalidError("offset too large: the write would end past the largest int64 offset")
-	errRemoveRoot     = invalidError("the root of the storage cannot be removed")
-	errRenameInside   = invalidError("a directory cannot be moved inside itself")
-	errBadWhence      = invalidError("invalid whence; use io.SeekStart, io.SeekCurrent or io.SeekEnd")
+	errOffsetTooLarge = einvalError("offset too large: the write would end past the largest int64 offset")
+	errRemoveRoot     = einvalError("the root of the storage cannot be removed")
+	errRenameInside   = einvalError("a directory cannot be moved inside itself")
+	errBadWhence      = einvalError("invalid whence; use io.SeekStart, io.SeekCurrent or io.SeekEnd")
+	errNegativeSize   = einvalError("negative size")
+	errNegativeSeek   = einvalError("the position would be negative")
 )
 
 func pathErr(op, name string, err error) error {

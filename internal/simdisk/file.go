@@ -272,7 +272,7 @@ func (f *file) Truncate(size int64) error {
 	case !f.writable(): // directories too: they open read-only
 		return pathErr("truncate", f.name, syscall.EINVAL)
 	case size < 0:
-		return pathErr("truncate", f.name, invalidError("negative size"))
+		return pathErr("truncate", f.name, errNegativeSize)
 	}
 	d := f.d
 	if cur := f.n.c.size; size > cur {
@@ -313,7 +313,7 @@ func (f *file) Seek(offset int64, whence int) (int64, error) {
 		return 0, pathErr("seek", f.name, errBadWhence)
 	}
 	if abs < 0 {
-		return 0, pathErr("seek", f.name, invalidError("the position would be negative"))
+		return 0, pathErr("seek", f.name, errNegativeSeek)
 	}
 	f.off = abs
 	return abs, nil
