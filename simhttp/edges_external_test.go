@@ -66,13 +66,7 @@ func TestCancelAfterResponse(t *testing.T) {
 		c := simhttp.NewClient(p)
 		for range 3 {
 			ctx, cancel := context.WithCancel(s.Context())
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://10.0.0.1/", nil)
-			resp, err := c.Do(req)
-			require.NoError(s, err)
-			b, err := io.ReadAll(resp.Body)
-			require.NoError(s, err)
-			require.Equal(s, "ok", string(b))
-			resp.Body.Close()
+			getOK(s, ctx, c)
 			cancel()
 			p.Time.Sleep(s.Context(), time.Millisecond)
 		}
@@ -173,14 +167,19 @@ func TestKeptConnectionReset(t *testing.T) {
 		client := simhttp.NewClient(p)
 		for range 2 {
 			ctx, cancel := p.Time.WithTimeout(s.Context(), 10*time.Second)
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://10.0.0.1/", nil)
-			resp, err := client.Do(req)
-			require.NoError(s, err)
-			b, err := io.ReadAll(resp.Body)
-			require.NoError(s, err)
-			require.Equal(s, "ok", string(b))
-			resp.Body.Close()
+			getOK(s, ctx, client)
 			cancel()
 		}
 	}, quiet(), simtest.Seeds(5))
+}
+
+// getOK gets http://10.0.0.1/ with ctx and requires the answer "ok".
+func getOK(s *simtest.S, ctx context.Context, c *http.Client) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://10.0.0.1/", nil)
+	resp, err := c.Do(req)
+	require.NoError(s, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(s, err)
+	require.Equal(s, "ok", string(b))
+	resp.Body.Close()
 }

@@ -89,20 +89,29 @@ func renameRoot(t *testing.T, st providers.Storage) []error {
 	return errs
 }
 
-func TestRenameRootFailsAsOSStorage(t *testing.T) {
+// againstOSStorage makes calls on an OSStorage and on a simulated disk,
+// and hands compare the errors of each call on both.
+func againstOSStorage(t *testing.T, calls func(*testing.T, providers.Storage) []error, compare func(i int, real, sim error)) {
+	t.Helper()
 	real, err := providers.OpenOSStorage(t.TempDir())
 	require.NoError(t, err)
 	defer real.Close()
-	want := renameRoot(t, real)
+	want := calls(t, real)
 	run(t, 1, chaos.Storage{}, func(ctx context.Context, d *Disk, st providers.Storage) {
-		got := renameRoot(t, st)
+		got := calls(t, st)
 		require.Len(t, got, len(want))
 		for i := range want {
-			var we, ge *os.LinkError
-			require.ErrorAs(t, want[i], &we)
-			require.ErrorAs(t, got[i], &ge)
-			assert.Equal(t, we.Err, ge.Err, "rename %q %q", we.Old, we.New)
+			compare(i, want[i], got[i])
 		}
+	})
+}
+
+func TestRenameRootFailsAsOSStorage(t *testing.T) {
+	againstOSStorage(t, renameRoot, func(_ int, real, sim error) {
+		var we, ge *os.LinkError
+		require.ErrorAs(t, real, &we)
+		require.ErrorAs(t, sim, &ge)
+		assert.Equal(t, we.Err, ge.Err, "rename %q %q", we.Old, we.New)
 	})
 }
 
@@ -120,17 +129,9 @@ func invalidArguments(t *testing.T, st providers.Storage) []error {
 }
 
 func TestInvalidArgumentsAreEINVALAsOnOSStorage(t *testing.T) {
-	real, err := providers.OpenOSStorage(t.TempDir())
-	require.NoError(t, err)
-	defer real.Close()
-	want := invalidArguments(t, real)
-	run(t, 1, chaos.Storage{}, func(ctx context.Context, d *Disk, st providers.Storage) {
-		got := invalidArguments(t, st)
-		require.Len(t, got, len(want))
-		for i := range want {
-			require.ErrorIs(t, want[i], syscall.EINVAL, "OSStorage, call %d", i)
-			assert.ErrorIs(t, got[i], syscall.EINVAL, "call %d: %v", i, got[i])
-			assert.ErrorIs(t, got[i], fs.ErrInvalid, "call %d", i)
-		}
+	againstOSStorage(t, invalidArguments, func(i int, real, sim error) {
+		require.ErrorIs(t, real, syscall.EINVAL, "OSStorage, call %d", i)
+		assert.ErrorIs(t, sim, syscall.EINVAL, "call %d: %v", i, sim)
+		assert.ErrorIs(t, sim, fs.ErrInvalid, "call %d", i)
 	})
 }
