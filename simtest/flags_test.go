@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +104,35 @@ func TestReplayLine(t *testing.T) {
 	assert.Equal(t, "go test -run '^FuzzKV$/^0123abcd$' ./simtest", newReplayer().line("FuzzKV/0123abcd", ""))
 	assert.Equal(t, "plain", shellQuote("plain"))
 	assert.Equal(t, `'it'\''s'`, shellQuote("it's"))
+}
+
+// TestReplayLineIsOneShellCommand checks that a replay line, run by a
+// shell, passes go test the pattern and the package as they are, whatever
+// the test's name and the package's directory hold: a quote in a subtest's
+// name (t.Run("it's", ...)) once ended the -run pattern early.
+func TestReplayLineIsOneShellCommand(t *testing.T) {
+	words := func(t require.TestingT, line string) []string {
+		rest, ok := strings.CutPrefix(line, "go ")
+		require.True(t, ok, line)
+		out, err := exec.Command("sh", "-c", `printf '%s\n' `+rest).CombinedOutput()
+		require.NoError(t, err, "%s: %s", line, out)
+		return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	}
+	rp := replayer{dir: "./my pkg's dir"}
+	line := rp.line("TestSub/it's", simseedArg(7))
+	assert.Equal(t, []string{"test", "-run", `^TestSub$/^it's$`, "./my pkg's dir", "-simseed=7"}, words(t, line), line)
+
+	rapid.Check(t, func(rt *rapid.T) {
+		// go test has rewritten the name: no newline or NUL is left in it.
+		name := strings.Map(func(r rune) rune {
+			if r == 0 || r == '\n' {
+				return -1
+			}
+			return r
+		}, rapid.String().Draw(rt, "name"))
+		line := replayer{dir: "./simtest"}.line("TestX/"+name, simseedArg(1))
+		assert.Equal(rt, []string{"test", "-run", runPattern("TestX/" + name), "./simtest", "-simseed=1"}, words(rt, line), line)
+	})
 }
 
 func TestSeedDerivation(t *testing.T) {

@@ -26,9 +26,11 @@ func newReplayer() replayer { return replayer{dir: packageDir(), flags: userFlag
 // is empty.
 //
 // The package comes before simArg: go test ends its package list at the
-// first flag it does not know, and -simseed is the test binary's.
+// first flag it does not know, and -simseed is the test binary's. Every
+// word that comes from a name is quoted for the shell: a test's name may
+// hold a quote, a directory's a space.
 func (rp replayer) line(name, simArg string) string {
-	line := fmt.Sprintf("go test -run '%s' %s", runPattern(name), rp.dir)
+	line := "go test -run " + shellQuote(runPattern(name)) + " " + shellQuote(rp.dir)
 	if simArg != "" {
 		line += " " + simArg
 	}
@@ -59,6 +61,8 @@ func userFlags(fs *flag.FlagSet) []string {
 	return out
 }
 
+// shellQuote is s as one shell word: as it is when that is safe, else in
+// single quotes.
 func shellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r == '-' || r == '.' || r == '/' || r == '_' || r == ':' || r == ',' || r == '=' ||
