@@ -1,9 +1,11 @@
 package simtest
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -100,8 +102,11 @@ func TestReplayLine(t *testing.T) {
 	assert.Equal(t, "^TestKV$", runPattern("TestKV"))
 	assert.Equal(t, `^TestKV$/^a\.b$`, runPattern("TestKV/a.b"))
 	assert.Equal(t, "./simtest", packageDir())
-	assert.Equal(t, "go test -run '^TestKV$' ./simtest -simseed=7", newReplayer().line("TestKV", simseedArg(7)))
-	assert.Equal(t, "go test -run '^FuzzKV$/^0123abcd$' ./simtest", newReplayer().line("FuzzKV/0123abcd", ""))
+	// The replayer of a plain build with no flags set, whatever this test
+	// binary was built and run with.
+	rp := replayer{dir: packageDir()}
+	assert.Equal(t, "go test -run '^TestKV$' ./simtest -simseed=7", rp.line("TestKV", simseedArg(7)))
+	assert.Equal(t, "go test -run '^FuzzKV$/^0123abcd$' ./simtest", rp.line("FuzzKV/0123abcd", ""))
 	assert.Equal(t, "plain", shellQuote("plain"))
 	assert.Equal(t, `'it'\''s'`, shellQuote("it's"))
 }
@@ -133,6 +138,29 @@ func TestReplayLineIsOneShellCommand(t *testing.T) {
 		line := replayer{dir: "./simtest"}.line("TestX/"+name, simseedArg(1))
 		assert.Equal(rt, []string{"test", "-run", runPattern("TestX/" + name), "./simtest", "-simseed=1"}, words(rt, line), line)
 	})
+}
+
+// TestReplayLineKeepsShortAndTheBuild checks that a replay line carries
+// what may change the run besides the seed: -short, which the test may ask
+// testing.Short about, and the build's -tags and -race.
+func TestReplayLineKeepsShortAndTheBuild(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.Bool("test.short", false, "")
+	fs.Bool("test.v", false, "")
+	fs.String("test.run", "", "")
+	require.NoError(t, fs.Parse([]string{"-test.short", "-test.v", "-test.run=^TestKV$"}))
+	assert.Equal(t, []string{"-short"}, userFlags(fs), "-short, and no other flag of the testing package")
+
+	build := buildFlagsOf([]debug.BuildSetting{
+		{Key: "-buildmode", Value: "exe"}, {Key: "-compiler", Value: "gc"},
+		{Key: "-race", Value: "true"}, {Key: "-tags", Value: "planted,linux"},
+		{Key: "CGO_ENABLED", Value: "1"}, {Key: "GOOS", Value: "linux"},
+	})
+	assert.Equal(t, []string{"-race", "-tags=planted,linux"}, build)
+	assert.Empty(t, buildFlagsOf([]debug.BuildSetting{{Key: "-race", Value: "false"}, {Key: "-tags", Value: ""}}))
+
+	rp := replayer{dir: "./kv", build: build, flags: []string{"-planted", "-short"}}
+	assert.Equal(t, "go test -run '^TestKV$' ./kv -simseed=7 -planted -short -race -tags=planted,linux", rp.line("TestKV", simseedArg(7)))
 }
 
 func TestSeedDerivation(t *testing.T) {
