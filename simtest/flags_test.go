@@ -163,6 +163,18 @@ func TestReplayLineKeepsShortAndTheBuild(t *testing.T) {
 	assert.Equal(t, "go test -run '^TestKV$' ./kv -simseed=7 -planted -short -race -tags=planted,linux", rp.line("TestKV", simseedArg(7)))
 }
 
+// TestReplayLineAfterChdir checks that a test that leaves its package's
+// directory (t.Chdir to a fixture) still prints a line that names its
+// package, and still finds its module.
+func TestReplayLineAfterChdir(t *testing.T) {
+	root := moduleRoot()
+	t.Chdir(t.TempDir())
+	assert.Equal(t, "./simtest", packageDir())
+	assert.Equal(t, root, moduleRoot())
+	line := replayer{dir: packageDir()}.line("TestKV", simseedArg(7))
+	assert.Equal(t, "go test -run '^TestKV$' ./simtest -simseed=7", line)
+}
+
 func TestSeedDerivation(t *testing.T) {
 	assert.Equal(t, baseSeedFor("TestX"), baseSeedFor("TestX"))
 	assert.NotEqual(t, baseSeedFor("TestX"), baseSeedFor("TestY"))

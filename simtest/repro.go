@@ -3,7 +3,6 @@ package simtest
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
@@ -121,18 +120,14 @@ func runPattern(name string) string {
 }
 
 // packageDir is the test's package directory relative to its module root:
-// go test runs a test binary in its package's directory. It is "." when
-// there is no module root.
+// go test runs a test binary in its package's directory, the one it
+// started in (startDir). It is "." when there is no module root.
 func packageDir() string {
 	root := moduleRoot()
 	if root == "" {
 		return "."
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "."
-	}
-	rel, err := filepath.Rel(root, wd)
+	rel, err := filepath.Rel(root, startDir)
 	if err != nil || rel == "." {
 		return "."
 	}
