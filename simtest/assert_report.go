@@ -145,7 +145,11 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 		if h == nil {
 			return nil
 		}
-		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: rp.line(r.t.Name(), simseedArg(h.Seed)), Place: r.placeOf(h.Seed)}
+		recipe := h.Recipe
+		if rr := r.exp.replayRun(); rr != nil && len(rr.rec.Branches) > 0 {
+			recipe = rr.rec.String() // every hit is the replayed timeline's
+		}
+		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: r.lineOf(rp, h.Seed, recipe), Place: r.placeOf(h.Seed)}
 	}
 	mod := moduleRoot()
 	for _, row := range rows {

@@ -197,15 +197,20 @@ func messageOf(r tally.Row) string {
 	return fmt.Sprintf("%q", r.Msg)
 }
 
+// startDir is the directory the binary started in, or "" when it cannot
+// be known. go test starts a test binary in its package's directory; a
+// test may leave it since (t.Chdir to a fixture), but its package and
+// module stay where they were. It is set once, as the package starts.
+var startDir, _ = os.Getwd()
+
 // moduleRoot is the directory of the test's module: the nearest go.mod
 // above the directory go test runs the test binary in; "" when there is
 // none.
 func moduleRoot() string {
-	wd, err := os.Getwd()
-	if err != nil {
+	if startDir == "" {
 		return ""
 	}
-	for dir := wd; ; {
+	for dir := startDir; ; {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 			return dir
 		}

@@ -172,6 +172,9 @@ func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter
 		}
 		commit := func(i int, o *seedOutcome) bool {
 			r.t.Helper()
+			if len(batch[i].Branches) > 0 {
+				o.book.InTimeline(batch[i].String())
+			}
 			ra.book.Merge(o.book)
 			o.book = nil
 			return yield(i, o)
@@ -222,6 +225,15 @@ func (r *runner) roots() iter.Seq[uint64] {
 	seeds := r.seeds()
 	r.cfg = saved
 	return seeds
+}
+
+// recipe is the timeline's recipe when it branched from its seed's own
+// run, else "".
+func (tl *timelineRun) recipe() string {
+	if tl == nil || len(tl.rec.Branches) == 0 {
+		return ""
+	}
+	return tl.rec.String()
 }
 
 // branches is what a world of the timeline is built with: its branch
@@ -304,10 +316,7 @@ func (r *runner) replayTimeline() string {
 	if e == nil || len(e.current.Branches) == 0 {
 		return ""
 	}
-	if r.outside {
-		return fmt.Sprintf("simtest.ReplayRecipe(%q)", e.current)
-	}
-	return newReplayer().line(r.t.Name(), "-simrecipe="+e.current.String())
+	return r.lineOf(newReplayer(), e.current.Seed, e.current.String())
 }
 
 // ReplayRecipe runs only the exploration timeline recipe (written as

@@ -109,6 +109,52 @@ func TestExploringRunRunsKeptRecipesFirst(t *testing.T) {
 	assert.Contains(t, out, "-simrecipe="+rec)
 }
 
+// TestJSONReportHitsReplayWhereTheyHappened checks the replay of each
+// assertion's first hit in the JSON report: outside go test it is the
+// option, not a go test command; in a timeline that branched from its
+// seed it is the timeline's recipe, since the seed alone does not get
+// there.
+func TestJSONReportHitsReplayWhereTheyHappened(t *testing.T) {
+	type hit struct {
+		Seed   uint64 `json:"seed"`
+		Replay string `json:"replay"`
+	}
+	hits := func(path string) map[string]hit {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var rep struct {
+			Assertions []struct {
+				Message   string `json:"message"`
+				FirstPass *hit   `json:"first_pass"`
+			} `json:"assertions"`
+		}
+		require.NoError(t, json.Unmarshal(b, &rep))
+		out := map[string]hit{}
+		for _, a := range rep.Assertions {
+			if a.FirstPass != nil {
+				out[a.Message] = *a.FirstPass
+			}
+		}
+		return out
+	}
+
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.JSONReport(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	require.Contains(t, res.Replay, "simtest.ReplayRecipe(")
+	got := hits(path)
+	// The second rare event held only in the timeline that failed.
+	assert.Equal(t, res.Replay, got["second rare event"].Replay)
+	first := got["first rare event"]
+	assert.Equal(t, fmt.Sprintf("simtest.Replay(%d)", first.Seed), first.Replay, "a root seed's hit")
+
+	path = filepath.Join(t.TempDir(), "plain.json")
+	res = simtest.Simulate(twoRare, simtest.Seeds(300), simtest.KeepGoing(), simtest.AllowGaps(), simtest.JSONReport(path))
+	first = hits(path)["first rare event"]
+	require.NotZero(t, first.Seed, res.Report)
+	assert.Equal(t, fmt.Sprintf("simtest.Replay(%d)", first.Seed), first.Replay)
+}
+
 func TestExplorationInTheJSONReport(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "report.json")
 	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.JSONReport(path))

@@ -1,9 +1,12 @@
 package simtest
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,10 +102,77 @@ func TestReplayLine(t *testing.T) {
 	assert.Equal(t, "^TestKV$", runPattern("TestKV"))
 	assert.Equal(t, `^TestKV$/^a\.b$`, runPattern("TestKV/a.b"))
 	assert.Equal(t, "./simtest", packageDir())
-	assert.Equal(t, "go test -run '^TestKV$' ./simtest -simseed=7", newReplayer().line("TestKV", simseedArg(7)))
-	assert.Equal(t, "go test -run '^FuzzKV$/^0123abcd$' ./simtest", newReplayer().line("FuzzKV/0123abcd", ""))
+	// The replayer of a plain build with no flags set, whatever this test
+	// binary was built and run with.
+	rp := replayer{dir: packageDir()}
+	assert.Equal(t, "go test -run '^TestKV$' ./simtest -simseed=7", rp.line("TestKV", simseedArg(7)))
+	assert.Equal(t, "go test -run '^FuzzKV$/^0123abcd$' ./simtest", rp.line("FuzzKV/0123abcd", ""))
 	assert.Equal(t, "plain", shellQuote("plain"))
 	assert.Equal(t, `'it'\''s'`, shellQuote("it's"))
+}
+
+// TestReplayLineIsOneShellCommand checks that a replay line, run by a
+// shell, passes go test the pattern and the package as they are, whatever
+// the test's name and the package's directory hold: a quote in a subtest's
+// name (t.Run("it's", ...)) once ended the -run pattern early.
+func TestReplayLineIsOneShellCommand(t *testing.T) {
+	words := func(t require.TestingT, line string) []string {
+		rest, ok := strings.CutPrefix(line, "go ")
+		require.True(t, ok, line)
+		out, err := exec.Command("sh", "-c", `printf '%s\n' `+rest).CombinedOutput()
+		require.NoError(t, err, "%s: %s", line, out)
+		return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	}
+	rp := replayer{dir: "./my pkg's dir"}
+	line := rp.line("TestSub/it's", simseedArg(7))
+	assert.Equal(t, []string{"test", "-run", `^TestSub$/^it's$`, "./my pkg's dir", "-simseed=7"}, words(t, line), line)
+
+	rapid.Check(t, func(rt *rapid.T) {
+		// go test has rewritten the name: no newline or NUL is left in it.
+		name := strings.Map(func(r rune) rune {
+			if r == 0 || r == '\n' {
+				return -1
+			}
+			return r
+		}, rapid.String().Draw(rt, "name"))
+		line := replayer{dir: "./simtest"}.line("TestX/"+name, simseedArg(1))
+		assert.Equal(rt, []string{"test", "-run", runPattern("TestX/" + name), "./simtest", "-simseed=1"}, words(rt, line), line)
+	})
+}
+
+// TestReplayLineKeepsShortAndTheBuild checks that a replay line carries
+// what may change the run besides the seed: -short, which the test may ask
+// testing.Short about, and the build's -tags and -race.
+func TestReplayLineKeepsShortAndTheBuild(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.Bool("test.short", false, "")
+	fs.Bool("test.v", false, "")
+	fs.String("test.run", "", "")
+	require.NoError(t, fs.Parse([]string{"-test.short", "-test.v", "-test.run=^TestKV$"}))
+	assert.Equal(t, []string{"-short"}, userFlags(fs), "-short, and no other flag of the testing package")
+
+	build := buildFlagsOf([]debug.BuildSetting{
+		{Key: "-buildmode", Value: "exe"}, {Key: "-compiler", Value: "gc"},
+		{Key: "-race", Value: "true"}, {Key: "-tags", Value: "planted,linux"},
+		{Key: "CGO_ENABLED", Value: "1"}, {Key: "GOOS", Value: "linux"},
+	})
+	assert.Equal(t, []string{"-race", "-tags=planted,linux"}, build)
+	assert.Empty(t, buildFlagsOf([]debug.BuildSetting{{Key: "-race", Value: "false"}, {Key: "-tags", Value: ""}}))
+
+	rp := replayer{dir: "./kv", build: build, flags: []string{"-planted", "-short"}}
+	assert.Equal(t, "go test -run '^TestKV$' ./kv -simseed=7 -planted -short -race -tags=planted,linux", rp.line("TestKV", simseedArg(7)))
+}
+
+// TestReplayLineAfterChdir checks that a test that leaves its package's
+// directory (t.Chdir to a fixture) still prints a line that names its
+// package, and still finds its module.
+func TestReplayLineAfterChdir(t *testing.T) {
+	root := moduleRoot()
+	t.Chdir(t.TempDir())
+	assert.Equal(t, "./simtest", packageDir())
+	assert.Equal(t, root, moduleRoot())
+	line := replayer{dir: packageDir()}.line("TestKV", simseedArg(7))
+	assert.Equal(t, "go test -run '^TestKV$' ./simtest -simseed=7", line)
 }
 
 func TestSeedDerivation(t *testing.T) {

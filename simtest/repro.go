@@ -3,9 +3,9 @@ package simtest
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 )
 
@@ -16,23 +16,32 @@ import (
 // flags walk the flag set.
 type replayer struct {
 	dir   string   // the package directory, relative to the module root
+	build []string // the build flags the test binary was built with, as typed
 	flags []string // the user's flags, as typed
 }
 
-func newReplayer() replayer { return replayer{dir: packageDir(), flags: userFlags(flag.CommandLine)} }
+func newReplayer() replayer {
+	return replayer{dir: packageDir(), build: buildFlags(), flags: userFlags(flag.CommandLine)}
+}
 
 // line is the command that runs the test (or subtest) called name again,
 // with simArg, a flag of this package such as simseedArg(seed), unless it
 // is empty.
 //
 // The package comes before simArg: go test ends its package list at the
-// first flag it does not know, and -simseed is the test binary's.
+// first flag it does not know, and -simseed is the test binary's. Every
+// word that comes from a name is quoted for the shell: a test's name may
+// hold a quote, a directory's a space. The build flags come last, so that
+// every line starts as the one of a plain build.
 func (rp replayer) line(name, simArg string) string {
-	line := fmt.Sprintf("go test -run '%s' %s", runPattern(name), rp.dir)
+	line := "go test -run " + shellQuote(runPattern(name)) + " " + shellQuote(rp.dir)
 	if simArg != "" {
 		line += " " + simArg
 	}
 	for _, f := range rp.flags {
+		line += " " + f
+	}
+	for _, f := range rp.build {
 		line += " " + f
 	}
 	return line
@@ -42,10 +51,15 @@ func (rp replayer) line(name, simArg string) string {
 func simseedArg(seed uint64) string { return fmt.Sprintf("-simseed=%d", seed) }
 
 // userFlags lists the flags set in fs that belong to neither the testing
-// package nor this one, as they would be typed.
+// package nor this one, as they would be typed, and -short: the test may
+// ask testing.Short and run another way under it.
 func userFlags(fs *flag.FlagSet) []string {
 	var out []string
 	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "test.short" && f.Value.String() == "true" {
+			out = append(out, "-short")
+			return
+		}
 		if strings.HasPrefix(f.Name, "test.") || isOwnFlag(f.Name) {
 			return
 		}
@@ -59,6 +73,33 @@ func userFlags(fs *flag.FlagSet) []string {
 	return out
 }
 
+// buildFlags lists the build flags of the running binary that change
+// what it runs: -tags selects files (a planted bug is often behind one),
+// and -race finds failures that a binary without it does not.
+func buildFlags() []string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil
+	}
+	return buildFlagsOf(bi.Settings)
+}
+
+// buildFlagsOf is buildFlags of the given build settings.
+func buildFlagsOf(settings []debug.BuildSetting) []string {
+	var out []string
+	for _, s := range settings {
+		switch {
+		case s.Key == "-tags" && s.Value != "":
+			out = append(out, "-tags="+shellQuote(s.Value))
+		case s.Key == "-race" && s.Value == "true":
+			out = append(out, "-race")
+		}
+	}
+	return out
+}
+
+// shellQuote is s as one shell word: as it is when that is safe, else in
+// single quotes.
 func shellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r == '-' || r == '.' || r == '/' || r == '_' || r == ':' || r == ',' || r == '=' ||
@@ -79,18 +120,14 @@ func runPattern(name string) string {
 }
 
 // packageDir is the test's package directory relative to its module root:
-// go test runs a test binary in its package's directory. It is "." when
-// there is no module root.
+// go test runs a test binary in its package's directory, the one it
+// started in (startDir). It is "." when there is no module root.
 func packageDir() string {
 	root := moduleRoot()
 	if root == "" {
 		return "."
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "."
-	}
-	rel, err := filepath.Rel(root, wd)
+	rel, err := filepath.Rel(root, startDir)
 	if err != nil || rel == "." {
 		return "."
 	}

@@ -343,10 +343,22 @@ func (r *runner) replayOf(seed uint64) string {
 	if line := r.replayTimeline(); line != "" {
 		return line
 	}
-	if r.outside {
+	return r.lineOf(newReplayer(), seed, "")
+}
+
+// lineOf is the replay line of a run of seed, or of the exploration
+// timeline recipe when it is not "" (a timeline that branched from the
+// seed's own run): a go test command, or outside go test the option.
+func (r *runner) lineOf(rp replayer, seed uint64, recipe string) string {
+	switch {
+	case recipe != "" && r.outside:
+		return fmt.Sprintf("simtest.ReplayRecipe(%q)", recipe)
+	case recipe != "":
+		return rp.line(r.t.Name(), "-simrecipe="+recipe)
+	case r.outside:
 		return fmt.Sprintf("simtest.Replay(%d)", seed)
 	}
-	return newReplayer().line(r.t.Name(), simseedArg(seed))
+	return rp.line(r.t.Name(), simseedArg(seed))
 }
 
 func isEscaped(err error) bool {
@@ -386,7 +398,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	}
 	r.beginCrypto(w)
 	obs := r.observe(w, seed, book, checking)
-	r.late.watch(r.t, w, seed)
+	r.late.watch(r.t, w, seed, func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		// The driver's context ends before the cleanups run, as a test's.

@@ -30,7 +30,7 @@ type lateStrays struct {
 	seen map[uint64]bool
 }
 
-func (l *lateStrays) watch(t testing.TB, w *sim.World, seed uint64) {
+func (l *lateStrays) watch(t testing.TB, w *sim.World, seed uint64, replayOf func() string) {
 	name := t.Name()
 	w.OnLateStray(func(f *sim.Failure) {
 		l.mu.Lock()
@@ -42,7 +42,7 @@ func (l *lateStrays) watch(t testing.TB, w *sim.World, seed uint64) {
 			l.seen = make(map[uint64]bool)
 		}
 		l.seen[seed] = true
-		replay := newReplayer().line(name, simseedArg(seed))
+		replay := replayOf()
 		msg := fmt.Sprintf("simtest: seed %d failed after it ended: %v\n  replay: %s\n  stack of the stray goroutine:\n    %s",
 			seed, f, replay, indent(strings.TrimSpace(f.Stack), "    "))
 		if l.done {

@@ -216,3 +216,20 @@ func TestStrayGoroutineDiskWriteFailsTheSeed(t *testing.T) {
 	})
 	assert.Contains(t, out, "(file write)")
 }
+
+// A stray call after its seed ended, under Simulate, names the option
+// that replays the seed: there is no go test command to run.
+func TestStrayCallAfterItsSeedEndedUnderSimulate(t *testing.T) {
+	var late func()
+	res := simtest.Simulate(func(s *simtest.S) {
+		if late != nil {
+			goAndWait(late) // on a goroutine of no simulation's
+			return
+		}
+		p := s.Providers()
+		late = func() { _ = p.Time.Sleep(context.Background(), time.Second) }
+	}, simtest.Seeds(2))
+	assert.Contains(t, res.Report, "failed after it ended")
+	assert.Regexp(t, `replay: simtest\.Replay\(\d+\)\n`, res.Report)
+	assert.NotContains(t, res.Report, "go test")
+}

@@ -65,7 +65,11 @@ type Entry struct {
 // A Hit is a moment an assertion was seen: its first failure, or the first
 // time it held.
 type Hit struct {
-	Seed        uint64
+	Seed uint64
+	// Recipe is the exploration timeline the hit was seen in, written as
+	// explore.Recipe.String writes it, when the timeline branched from
+	// Seed's own run (see InTimeline); "" for the seed's own run.
+	Recipe      string
 	At          time.Duration // simulated time in the seed
 	Task        string
 	Left, Right float64 // numeric forms
@@ -337,6 +341,19 @@ func article(k simctx.AssertKind) string {
 // mayGoUnreached reports whether a Run may rightly never reach k.
 func mayGoUnreached(k simctx.AssertKind) bool {
 	return k == simctx.AlwaysOrUnreachable || k == simctx.Unreachable
+}
+
+// InTimeline notes that every first hit in b was seen in the exploration
+// timeline recipe: b is the book of that one timeline, which branched from
+// its seed's own run, and the seed alone does not replay its hits.
+func (b *Book) InTimeline(recipe string) {
+	for _, e := range b.entries {
+		for _, h := range []*Hit{e.firstFail, e.firstPass} {
+			if h != nil {
+				h.Recipe = recipe
+			}
+		}
+	}
 }
 
 // Merge adds the figures of from, the book of one seed run on its own, to
