@@ -45,7 +45,7 @@ func runOsnet(c *checker) {
 		if f, ok := u.obj.(*types.Func); ok && f.Signature().Recv() != nil {
 			return
 		}
-		at := ast.Node(u.sel)
+		at := ast.Node(u.ref)
 		if u.call != nil {
 			at = u.call
 		}

@@ -29,7 +29,7 @@ func runWallclock(c *checker) {
 			return
 		}
 		msg := name + " reads the wall clock, not the simulation's; use " + alt
-		at := ast.Node(u.sel)
+		at := ast.Node(u.ref)
 		if u.call != nil {
 			at = u.call
 		}

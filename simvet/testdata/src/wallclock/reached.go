@@ -1,0 +1,38 @@
+package wallclock
+
+import (
+	. "time"
+	clock "time"
+)
+
+// The same escapes, reached through a dot import, an alias, a defer, a
+// function value and a generic function.
+
+func DotImport(d Duration) Time {
+	Sleep(d)     // want `time.Sleep reads the wall clock`
+	return Now() // want `time.Now reads the wall clock`
+}
+
+func Aliased(d clock.Duration) clock.Time {
+	defer clock.Sleep(d) // want `time.Sleep reads`
+	return clock.Now()   // want `time.Now reads`
+}
+
+func apply[T any](f func() T) T { return f() }
+
+func Instantiated() Time {
+	return apply(Now) // want `time.Now reads`
+}
+
+func SelectTimer(d Duration, ch chan int) {
+	select {
+	case <-After(d): // want `time.After reads`
+	case <-ch:
+	}
+}
+
+// Durations, constants and time values passed around are fine, however
+// the package is imported.
+func Arithmetic(t Time, d Duration) (Duration, Time) {
+	return t.Sub(t) + Second + 2*d + Duration(t.Unix()), t.Add(clock.Minute).Truncate(Hour)
+}
