@@ -82,8 +82,8 @@
 // # wallclock
 //
 // [Wallclock]: time.Now, Since, Until, Sleep, After, AfterFunc, NewTimer,
-// NewTicker, Tick and context.WithTimeout and WithDeadline read the wall
-// clock. Use p.Time.
+// NewTicker, Tick and context.WithTimeout and WithDeadline (and their
+// Cause variants) read the wall clock. Use p.Time.
 //
 // # globalrand
 //
@@ -159,10 +159,10 @@ task and are not reported.`
 	wallclockDoc = `the wall clock instead of the simulation's
 
 time.Now, Since, Until, Sleep, After, AfterFunc, NewTimer, NewTicker,
-Tick, and context.WithTimeout and WithDeadline read or wait on the wall
-clock: a sleep blocks the run for real (the watchdog reports it), and a
-time read differs from seed to seed and from run to run. Use the Time
-provider:
+Tick, and context.WithTimeout and WithDeadline (and their Cause
+variants) read or wait on the wall clock: a sleep blocks the run for
+real (the watchdog reports it), and a time read differs from seed to
+seed and from run to run. Use the Time provider:
 
 	p.Time.Now()   p.Time.Sleep(ctx, d)   p.Time.AfterFunc(d, f)
 	p.Time.WithTimeout(ctx, d)   p.Time.WithDeadline(ctx, t)

@@ -1,12 +1,13 @@
 package wallclock
 
 import (
+	"context"
 	. "time"
 	clock "time"
 )
 
 // The same escapes, reached through a dot import, an alias, a defer, a
-// function value and a generic function.
+// function value, a generic function and the context's Cause variants.
 
 func DotImport(d Duration) Time {
 	Sleep(d)     // want `time.Sleep reads the wall clock`
@@ -22,6 +23,14 @@ func apply[T any](f func() T) T { return f() }
 
 func Instantiated() Time {
 	return apply(Now) // want `time.Now reads`
+}
+
+func Cause(ctx context.Context, d Duration, t Time) {
+	c1, cancel1 := context.WithTimeoutCause(ctx, d, nil) // want `context.WithTimeoutCause reads the wall clock.*p.Time.WithTimeout`
+	defer cancel1()
+	c2, cancel2 := context.WithDeadlineCause(c1, t, nil) // want `context.WithDeadlineCause reads the wall clock.*p.Time.WithDeadline`
+	defer cancel2()
+	_ = c2
 }
 
 func SelectTimer(d Duration, ch chan int) {
