@@ -92,9 +92,9 @@
 //
 // # osnet
 //
-// [Osnet]: os file and process calls, os/exec, net's dial, listen and
-// lookup, and net/http's default client and ListenAndServe reach the real
-// machine. Use p.Storage and p.Network.
+// [Osnet]: os, io/ioutil and path/filepath file and process calls,
+// os/exec, net's dial, listen and lookup, and net/http's default client
+// and ListenAndServe reach the real machine. Use p.Storage and p.Network.
 //
 // # maporder
 //
@@ -188,10 +188,12 @@ Int63n, when a providers.Providers value is in scope.`
 	osnetDoc = `the real operating system and network
 
 os file and process calls (Open, Create, ReadFile, WriteFile, Remove,
-Mkdir, Stat, Exit, StartProcess, ...), os/exec, net's Dial, Listen and
-lookups (and net.Dialer's and net.ListenConfig's methods), and net/http's
-Get, Post, DefaultClient, DefaultTransport and ListenAndServe reach the
-real machine, which the simulation neither sees nor faults. Use the
+Mkdir, Stat, Exit, StartProcess, ...), io/ioutil's, path/filepath's Walk,
+WalkDir, Glob, EvalSymlinks and Abs, os/exec, net's Dial, Listen,
+lookups and Resolve functions (and net.Dialer's, net.ListenConfig's and
+net.Resolver's methods, called or taken as values), and net/http's Get,
+Post, DefaultClient, DefaultTransport and ListenAndServe reach the real
+machine, which the simulation neither sees nor faults. Use the
 providers:
 
 	p.Storage.Create(name)   p.Storage.Open(name)   p.Storage.Rename(a, b)
