@@ -65,8 +65,9 @@
 //
 // # goroutine
 //
-// [Goroutine]: a go statement starts a goroutine that the simulation neither
-// schedules nor kills. Start a task with p.Task.Go(ctx, name, fn).
+// [Goroutine]: a go statement, or context.AfterFunc, starts a goroutine
+// that the simulation neither schedules nor kills. Start a task with
+// p.Task.Go(ctx, name, fn).
 //
 // # chan
 //
@@ -121,7 +122,8 @@ const (
 
 A goroutine started with go runs beside the simulation, not in it: the
 scheduler does not choose when it runs, a crash does not kill it, and
-when it calls into the simulation the seed fails. Start a task instead:
+when it calls into the simulation the seed fails. context.AfterFunc
+starts one too, when its context is done. Start a task instead:
 
 	p.Task.Go(ctx, "name", func(ctx context.Context) error { ...; return nil })
 

@@ -2,6 +2,7 @@ package simvet
 
 import (
 	"go/ast"
+	"go/types"
 	"strconv"
 
 	"golang.org/x/tools/go/analysis"
@@ -20,6 +21,16 @@ func runGoroutine(c *checker) {
 			return true
 		})
 	}
+	pkgUses(c, func(u pkgCall) {
+		if _, ok := u.obj.(*types.Func); !ok || u.obj.Name() != "AfterFunc" {
+			return
+		}
+		at := ast.Node(u.ref)
+		if u.call != nil {
+			at = u.call
+		}
+		c.report(at, "context.AfterFunc runs its function on a goroutine of its own once the context is done, which the simulation neither schedules nor kills; start a task with p.Task.Go(ctx, name, fn) that makes a provider call given ctx (it returns once ctx is done) and then does the work")
+	}, "context")
 }
 
 // goFix rewrites go func() { body }() into p.Task.Go when a Providers
