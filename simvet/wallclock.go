@@ -32,7 +32,12 @@ func runWallclock(c *checker) {
 		if !ok {
 			return
 		}
-		msg := name + " reads the wall clock, not the simulation's; use " + alt
+		verb := " waits on" // a sleep, a timer or a deadline
+		switch name {
+		case "time.Now", "time.Since", "time.Until":
+			verb = " reads"
+		}
+		msg := name + verb + " the wall clock, not the simulation's; use " + alt
 		at := ast.Node(u.ref)
 		if u.call != nil {
 			at = u.call

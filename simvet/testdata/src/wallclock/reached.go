@@ -10,12 +10,12 @@ import (
 // function value, a generic function and the context's Cause variants.
 
 func DotImport(d Duration) Time {
-	Sleep(d)     // want `time.Sleep reads the wall clock`
+	Sleep(d)     // want `time.Sleep waits on the wall clock`
 	return Now() // want `time.Now reads the wall clock`
 }
 
 func Aliased(d clock.Duration) clock.Time {
-	defer clock.Sleep(d) // want `time.Sleep reads`
+	defer clock.Sleep(d) // want `time.Sleep waits on`
 	return clock.Now()   // want `time.Now reads`
 }
 
@@ -26,16 +26,16 @@ func Instantiated() Time {
 }
 
 func Cause(ctx context.Context, d Duration, t Time) {
-	c1, cancel1 := context.WithTimeoutCause(ctx, d, nil) // want `context.WithTimeoutCause reads the wall clock.*p.Time.WithTimeout`
+	c1, cancel1 := context.WithTimeoutCause(ctx, d, nil) // want `context.WithTimeoutCause waits on the wall clock.*p.Time.WithTimeout`
 	defer cancel1()
-	c2, cancel2 := context.WithDeadlineCause(c1, t, nil) // want `context.WithDeadlineCause reads the wall clock.*p.Time.WithDeadline`
+	c2, cancel2 := context.WithDeadlineCause(c1, t, nil) // want `context.WithDeadlineCause waits on the wall clock.*p.Time.WithDeadline`
 	defer cancel2()
 	_ = c2
 }
 
 func SelectTimer(d Duration, ch chan int) {
 	select {
-	case <-After(d): // want `time.After reads`
+	case <-After(d): // want `time.After waits on`
 	case <-ch:
 	}
 }
