@@ -71,9 +71,9 @@
 //
 // # chan
 //
-// [Chan]: native channel types, sends, receives, select, range and close
-// block a task outside the simulation. Use providers.NewChan, Send, Recv,
-// Close and providers.Select.
+// [Chan]: native channel types, sends, receives, select, range and close,
+// and io.Pipe and net.Pipe, block a task outside the simulation. Use
+// providers.NewChan, Send, Recv, Close and providers.Select.
 //
 // # sync
 //
@@ -136,8 +136,9 @@ A task that waits on a native channel (a send, a receive, select, range,
 or <-ctx.Done()) blocks its goroutine, and the simulation, which runs one
 task at a time, waits with it: the watchdog reports it as blocked outside
 the simulation. Channel types themselves are reported too, since every
-operation on one blocks. Use the providers' channel, which parks the task
-and lets the scheduler run another:
+operation on one blocks, and so are io.Pipe and net.Pipe, whose ends
+wait on native channels inside. Use the providers' channel, which parks
+the task and lets the scheduler run another:
 
 	ch := providers.NewChan[T](p.Task, n)   // ch.Send(ctx, v), ch.Recv(ctx), ch.Close()
 	providers.Select(ctx, providers.OnRecv(ch, f), providers.OnSend(out, v, g))
