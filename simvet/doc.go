@@ -65,9 +65,9 @@
 //
 // # goroutine
 //
-// [Goroutine]: a go statement, or context.AfterFunc, starts a goroutine
-// that the simulation neither schedules nor kills. Start a task with
-// p.Task.Go(ctx, name, fn).
+// [Goroutine]: a go statement, context.AfterFunc, or a finalizer or
+// cleanup of package runtime, runs code on a goroutine that the simulation
+// neither schedules nor kills. Start a task with p.Task.Go(ctx, name, fn).
 //
 // # chan
 //
@@ -123,7 +123,10 @@ const (
 A goroutine started with go runs beside the simulation, not in it: the
 scheduler does not choose when it runs, a crash does not kill it, and
 when it calls into the simulation the seed fails. context.AfterFunc
-starts one too, when its context is done. Start a task instead:
+starts one too, when its context is done, and runtime.SetFinalizer and
+AddCleanup run theirs on the runtime's goroutine, when a garbage
+collection decides. Start a task instead, or release a resource
+explicitly from the task that owns it:
 
 	p.Task.Go(ctx, "name", func(ctx context.Context) error { ...; return nil })
 
