@@ -3,23 +3,34 @@ package simvet
 import (
 	"go/ast"
 	"go/types"
+	"slices"
 )
 
-// pkgCall is a use of a package-level function or variable through its
-// package's name: time.Now, rand.IntN, http.DefaultClient.
+// pkgCall is a use of a package-level function or variable of another
+// package: time.Now, rand.IntN, http.DefaultClient, or Now where time is
+// dot-imported.
 type pkgCall struct {
-	sel  *ast.SelectorExpr
+	ref  ast.Expr // the *ast.SelectorExpr, or the *ast.Ident of a dot import
 	obj  types.Object
-	call *ast.CallExpr // the call of sel, or nil if sel is not called
+	call *ast.CallExpr // the call of ref, or nil if ref is not called
 	stmt bool          // the call is a statement of its own: its results are unused
 }
 
 // pkgUses calls fn for every use in the package of a package-level object
-// of one of paths.
+// of one of paths, whether through the package's name (under any alias)
+// or a dot import.
 func pkgUses(c *checker, fn func(u pkgCall), paths ...string) {
 	for _, f := range c.pass.Files {
-		calls := map[*ast.SelectorExpr]*ast.CallExpr{}
+		calls := map[ast.Expr]*ast.CallExpr{}
 		stmts := map[*ast.CallExpr]bool{}
+		sels := map[*ast.Ident]bool{} // identifiers after a dot, seen with their selector
+		use := func(ref ast.Expr, obj types.Object) {
+			if obj == nil || obj.Pkg() == nil || !slices.Contains(paths, obj.Pkg().Path()) {
+				return
+			}
+			call := calls[ref]
+			fn(pkgCall{ref: ref, obj: obj, call: call, stmt: call != nil && stmts[call]})
+		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.ExprStmt:
@@ -27,10 +38,12 @@ func pkgUses(c *checker, fn func(u pkgCall), paths ...string) {
 					stmts[call] = true
 				}
 			case *ast.CallExpr:
-				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
-					calls[sel] = n
+				switch fun := ast.Unparen(n.Fun).(type) {
+				case *ast.SelectorExpr, *ast.Ident:
+					calls[fun] = n
 				}
 			case *ast.SelectorExpr:
+				sels[n.Sel] = true
 				id, ok := n.X.(*ast.Ident)
 				if !ok {
 					return true
@@ -38,15 +51,13 @@ func pkgUses(c *checker, fn func(u pkgCall), paths ...string) {
 				if _, ok := c.pass.TypesInfo.Uses[id].(*types.PkgName); !ok {
 					return true
 				}
-				obj := c.pass.TypesInfo.Uses[n.Sel]
-				if obj == nil || obj.Pkg() == nil {
-					return true
-				}
-				for _, p := range paths {
-					if obj.Pkg().Path() == p {
-						call := calls[n]
-						fn(pkgCall{sel: n, obj: obj, call: call, stmt: call != nil && stmts[call]})
-					}
+				use(n, c.pass.TypesInfo.Uses[n.Sel])
+			case *ast.Ident:
+				// Only a dot import makes a bare identifier name another
+				// package's package-level object.
+				if obj := c.pass.TypesInfo.Uses[n]; !sels[n] && obj != nil && obj.Pkg() != nil &&
+					obj.Pkg() != c.pass.Pkg && obj.Parent() == obj.Pkg().Scope() {
+					use(n, obj)
 				}
 			}
 			return true

@@ -46,4 +46,16 @@ func runChan(c *checker) {
 	for _, f := range c.pass.Files {
 		ast.Inspect(f, visit)
 	}
+	// The standard library's in-memory pipes wait on native channels
+	// inside, with no channel in the code that uses them.
+	pkgUses(c, func(u pkgCall) {
+		if _, ok := u.obj.(*types.Func); !ok || u.obj.Name() != "Pipe" {
+			return
+		}
+		at := ast.Node(u.ref)
+		if u.call != nil {
+			at = u.call
+		}
+		c.report(at, u.obj.Pkg().Path()+".Pipe's ends block on native channels outside the simulation; use providers.NewChan[[]byte](p.Task, n), or a connection from p.Network.Listen and Dial")
+	}, "io", "net")
 }

@@ -65,14 +65,15 @@
 //
 // # goroutine
 //
-// [Goroutine]: a go statement starts a goroutine that the simulation neither
-// schedules nor kills. Start a task with p.Task.Go(ctx, name, fn).
+// [Goroutine]: a go statement, context.AfterFunc, or a finalizer or
+// cleanup of package runtime, runs code on a goroutine that the simulation
+// neither schedules nor kills. Start a task with p.Task.Go(ctx, name, fn).
 //
 // # chan
 //
-// [Chan]: native channel types, sends, receives, select, range and close
-// block a task outside the simulation. Use providers.NewChan, Send, Recv,
-// Close and providers.Select.
+// [Chan]: native channel types, sends, receives, select, range and close,
+// and io.Pipe and net.Pipe, block a task outside the simulation. Use
+// providers.NewChan, Send, Recv, Close and providers.Select.
 //
 // # sync
 //
@@ -82,8 +83,8 @@
 // # wallclock
 //
 // [Wallclock]: time.Now, Since, Until, Sleep, After, AfterFunc, NewTimer,
-// NewTicker, Tick and context.WithTimeout and WithDeadline read the wall
-// clock. Use p.Time.
+// NewTicker, Tick and context.WithTimeout and WithDeadline (and their
+// Cause variants) read the wall clock. Use p.Time.
 //
 // # globalrand
 //
@@ -92,9 +93,9 @@
 //
 // # osnet
 //
-// [Osnet]: os file and process calls, os/exec, net's dial, listen and
-// lookup, and net/http's default client and ListenAndServe reach the real
-// machine. Use p.Storage and p.Network.
+// [Osnet]: os, io/ioutil and path/filepath file and process calls,
+// os/exec, net's dial, listen and lookup, and net/http's default client
+// and ListenAndServe reach the real machine. Use p.Storage and p.Network.
 //
 // # maporder
 //
@@ -121,7 +122,11 @@ const (
 
 A goroutine started with go runs beside the simulation, not in it: the
 scheduler does not choose when it runs, a crash does not kill it, and
-when it calls into the simulation the seed fails. Start a task instead:
+when it calls into the simulation the seed fails. context.AfterFunc
+starts one too, when its context is done, and runtime.SetFinalizer and
+AddCleanup run theirs on the runtime's goroutine, when a garbage
+collection decides. Start a task instead, or release a resource
+explicitly from the task that owns it:
 
 	p.Task.Go(ctx, "name", func(ctx context.Context) error { ...; return nil })
 
@@ -134,8 +139,9 @@ A task that waits on a native channel (a send, a receive, select, range,
 or <-ctx.Done()) blocks its goroutine, and the simulation, which runs one
 task at a time, waits with it: the watchdog reports it as blocked outside
 the simulation. Channel types themselves are reported too, since every
-operation on one blocks. Use the providers' channel, which parks the task
-and lets the scheduler run another:
+operation on one blocks, and so are io.Pipe and net.Pipe, whose ends
+wait on native channels inside. Use the providers' channel, which parks
+the task and lets the scheduler run another:
 
 	ch := providers.NewChan[T](p.Task, n)   // ch.Send(ctx, v), ch.Recv(ctx), ch.Close()
 	providers.Select(ctx, providers.OnRecv(ch, f), providers.OnSend(out, v, g))
@@ -159,10 +165,10 @@ task and are not reported.`
 	wallclockDoc = `the wall clock instead of the simulation's
 
 time.Now, Since, Until, Sleep, After, AfterFunc, NewTimer, NewTicker,
-Tick, and context.WithTimeout and WithDeadline read or wait on the wall
-clock: a sleep blocks the run for real (the watchdog reports it), and a
-time read differs from seed to seed and from run to run. Use the Time
-provider:
+Tick, and context.WithTimeout and WithDeadline (and their Cause
+variants) read or wait on the wall clock: a sleep blocks the run for
+real (the watchdog reports it), and a time read differs from seed to
+seed and from run to run. Use the Time provider:
 
 	p.Time.Now()   p.Time.Sleep(ctx, d)   p.Time.AfterFunc(d, f)
 	p.Time.WithTimeout(ctx, d)   p.Time.WithDeadline(ctx, t)
@@ -188,10 +194,12 @@ Int63n, when a providers.Providers value is in scope.`
 	osnetDoc = `the real operating system and network
 
 os file and process calls (Open, Create, ReadFile, WriteFile, Remove,
-Mkdir, Stat, Exit, StartProcess, ...), os/exec, net's Dial, Listen and
-lookups (and net.Dialer's and net.ListenConfig's methods), and net/http's
-Get, Post, DefaultClient, DefaultTransport and ListenAndServe reach the
-real machine, which the simulation neither sees nor faults. Use the
+Mkdir, Stat, Exit, StartProcess, ...), io/ioutil's, path/filepath's Walk,
+WalkDir, Glob, EvalSymlinks and Abs, os/exec, net's Dial, Listen,
+lookups and Resolve functions (and net.Dialer's, net.ListenConfig's and
+net.Resolver's methods, called or taken as values), and net/http's Get,
+Post, DefaultClient, DefaultTransport and ListenAndServe reach the real
+machine, which the simulation neither sees nor faults. Use the
 providers:
 
 	p.Storage.Create(name)   p.Storage.Open(name)   p.Storage.Rename(a, b)

@@ -51,7 +51,7 @@ func runGlobalrand(c *checker) {
 		if u.call != nil {
 			c.report(u.call, msg, fixes...)
 		} else {
-			c.report(u.sel, msg)
+			c.report(u.ref, msg)
 		}
 	}, "math/rand", "math/rand/v2", "crypto/rand")
 }

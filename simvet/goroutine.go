@@ -2,6 +2,7 @@ package simvet
 
 import (
 	"go/ast"
+	"go/types"
 	"strconv"
 
 	"golang.org/x/tools/go/analysis"
@@ -20,6 +21,23 @@ func runGoroutine(c *checker) {
 			return true
 		})
 	}
+	// Functions of the standard library that run a function on a
+	// goroutine of their own.
+	pkgUses(c, func(u pkgCall) {
+		if _, ok := u.obj.(*types.Func); !ok {
+			return
+		}
+		at := ast.Node(u.ref)
+		if u.call != nil {
+			at = u.call
+		}
+		switch name := u.obj.Pkg().Path() + "." + u.obj.Name(); name {
+		case "context.AfterFunc":
+			c.report(at, "context.AfterFunc runs its function on a goroutine of its own once the context is done, which the simulation neither schedules nor kills; start a task with p.Task.Go(ctx, name, fn) that makes a provider call given ctx (it returns once ctx is done) and then does the work")
+		case "runtime.SetFinalizer", "runtime.AddCleanup":
+			c.report(at, name+" runs its function on the runtime's goroutine when a garbage collection finds the value unreachable, at a moment no seed decides; release the resource explicitly (a Close) from the task that owns it")
+		}
+	}, "context", "runtime")
 }
 
 // goFix rewrites go func() { body }() into p.Task.Go when a Providers

@@ -29,6 +29,21 @@ var netFuncs = map[string]string{
 	"ListenUnix": "p.Network.Listen(ctx, addr)", "ListenIP": "nothing yet",
 	"LookupHost": "the peers' addresses from p.Cluster", "LookupIP": "the peers' addresses from p.Cluster",
 	"LookupAddr": "the peers' addresses from p.Cluster", "LookupPort": "the peers' addresses from p.Cluster",
+	"LookupCNAME": "the peers' addresses from p.Cluster", "LookupMX": "the peers' addresses from p.Cluster",
+	"LookupNS": "the peers' addresses from p.Cluster", "LookupSRV": "the peers' addresses from p.Cluster",
+	"LookupTXT": "the peers' addresses from p.Cluster", "DefaultResolver": "the peers' addresses from p.Cluster",
+	// The Resolve functions look a host name up before they return.
+	"ResolveTCPAddr": "the peers' addresses from p.Cluster", "ResolveUDPAddr": "the peers' addresses from p.Cluster",
+	"ResolveIPAddr": "the peers' addresses from p.Cluster",
+}
+
+// fsFuncs are the functions of io/ioutil and path/filepath that read or
+// write the real file system; filepath's others only handle strings.
+var fsFuncs = map[string]bool{
+	"io/ioutil.ReadFile": true, "io/ioutil.WriteFile": true, "io/ioutil.ReadDir": true,
+	"io/ioutil.TempFile": true, "io/ioutil.TempDir": true,
+	"path/filepath.Walk": true, "path/filepath.WalkDir": true, "path/filepath.Glob": true,
+	"path/filepath.EvalSymlinks": true, "path/filepath.Abs": true,
 }
 
 // httpNames are net/http's package-level functions and variables that use
@@ -45,7 +60,7 @@ func runOsnet(c *checker) {
 		if f, ok := u.obj.(*types.Func); ok && f.Signature().Recv() != nil {
 			return
 		}
-		at := ast.Node(u.sel)
+		at := ast.Node(u.ref)
 		if u.call != nil {
 			at = u.call
 		}
@@ -59,6 +74,11 @@ func runOsnet(c *checker) {
 				alt = "a process of the simulation (simtest.Processes): return from Run to exit"
 			}
 			c.report(at, "os."+name+" reaches the real operating system, which the simulation neither sees nor faults; use "+alt)
+		case "io/ioutil", "path/filepath":
+			if !fsFuncs[path+"."+name] {
+				return
+			}
+			c.report(at, path+"."+name+" reaches the real operating system, which the simulation neither sees nor faults; use p.Storage (Open, Create, OpenFile, Stat, ReadDir, Mkdir, MkdirAll, Remove, Rename)")
 		case "os/exec":
 			if _, ok := u.obj.(*types.Func); ok {
 				c.report(at, "os/exec."+name+" starts a real process outside the simulation; model it as a process of the simulation (simtest.Processes)")
@@ -75,24 +95,35 @@ func runOsnet(c *checker) {
 			}
 			c.report(at, "http."+name+" uses the real network, through the default client or a real listener; use an http.Client whose Transport dials with p.Network.Dial, and accept on a listener from p.Network.Listen")
 		}
-	}, "os", "os/exec", "net", "net/http")
-	// Methods that dial or listen for real.
+	}, "os", "os/exec", "net", "net/http", "io/ioutil", "path/filepath")
+	// Methods that dial, listen or resolve for real, called or taken as a
+	// value, on the type or on a struct that embeds it.
 	for _, f := range c.pass.Files {
+		calls := map[*ast.SelectorExpr]*ast.CallExpr{}
 		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			fn := callee(c.pass.TypesInfo, call)
-			if fn == nil || fn.Pkg() == nil || fn.Signature().Recv() == nil {
-				return true
-			}
-			recv := fn.Signature().Recv().Type()
-			switch {
-			case isNamed(recv, "net", "Dialer") || isNamed(recv, "net", "ListenConfig"):
-				c.report(call, "net."+typeName(recv)+"."+fn.Name()+" uses the real network; use p.Network.Dial(ctx, addr) or p.Network.Listen(ctx, addr)")
-			case isNamed(recv, "net/http", "Server") && strings.HasPrefix(fn.Name(), "ListenAndServe"):
-				c.report(call, "http.Server."+fn.Name()+" listens on the real network; accept on a listener from p.Network.Listen(ctx, addr)")
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
+					calls[sel] = n
+				}
+			case *ast.SelectorExpr:
+				fn, ok := c.pass.TypesInfo.Uses[n.Sel].(*types.Func)
+				if !ok || fn.Pkg() == nil || fn.Signature().Recv() == nil {
+					return true
+				}
+				at := ast.Node(n)
+				if call := calls[n]; call != nil {
+					at = call
+				}
+				recv := fn.Signature().Recv().Type()
+				switch {
+				case isNamed(recv, "net", "Dialer") || isNamed(recv, "net", "ListenConfig"):
+					c.report(at, "net."+typeName(recv)+"."+fn.Name()+" uses the real network; use p.Network.Dial(ctx, addr) or p.Network.Listen(ctx, addr)")
+				case isNamed(recv, "net", "Resolver") && strings.HasPrefix(fn.Name(), "Lookup"):
+					c.report(at, "net.Resolver."+fn.Name()+" uses the real network; use the peers' addresses from p.Cluster")
+				case isNamed(recv, "net/http", "Server") && strings.HasPrefix(fn.Name(), "ListenAndServe"):
+					c.report(at, "http.Server."+fn.Name()+" listens on the real network; accept on a listener from p.Network.Listen(ctx, addr)")
+				}
 			}
 			return true
 		})

@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/tools/go/analysis"
 )
@@ -160,14 +162,17 @@ func newChecker(pass *analysis.Pass, rule string) *checker {
 }
 
 // testFunc reports whether a top-level function of a _test.go file is run
-// by go test on its own goroutine, outside any simulation.
+// by go test on its own goroutine, outside any simulation. As for go test,
+// the prefix is followed by nothing or by a rune that is not lower case:
+// Testbed is a helper, which may run in a simulation.
 func testFunc(name string) bool {
 	if name == "TestMain" {
 		return true
 	}
 	for _, p := range []string{"Test", "Benchmark", "Fuzz", "Example"} {
-		if strings.HasPrefix(name, p) {
-			return true
+		if rest, ok := strings.CutPrefix(name, p); ok {
+			r, _ := utf8.DecodeRuneInString(rest)
+			return rest == "" || !unicode.IsLower(r)
 		}
 	}
 	return false

@@ -1,9 +1,6 @@
 package simvet
 
-import (
-	"go/ast"
-	"go/types"
-)
+import "go/types"
 
 // syncTypes are the sync types that block, with their provider equivalent.
 // sync.Once, sync.Map, sync.Pool and sync/atomic do not park a task for
@@ -17,24 +14,13 @@ var syncTypes = map[string]string{
 }
 
 func runSync(c *checker) {
-	for _, f := range c.pass.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			sel, ok := n.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			obj := c.pass.TypesInfo.Uses[sel.Sel]
-			if obj == nil || obj.Pkg() == nil || obj.Pkg().Path() != "sync" || obj.Parent() != obj.Pkg().Scope() {
-				return true
-			}
-			alt, ok := syncTypes[obj.Name()]
-			if !ok {
-				return true
-			}
-			if _, isType := obj.(*types.TypeName); isType || obj.Name() == "NewCond" {
-				c.report(sel, "sync."+obj.Name()+" blocks the goroutine outside the simulation, so a task waiting on it stops the whole run; use "+alt)
-			}
-			return true
-		})
-	}
+	pkgUses(c, func(u pkgCall) {
+		alt, ok := syncTypes[u.obj.Name()]
+		if !ok {
+			return
+		}
+		if _, isType := u.obj.(*types.TypeName); isType || u.obj.Name() == "NewCond" {
+			c.report(u.ref, "sync."+u.obj.Name()+" blocks the goroutine outside the simulation, so a task waiting on it stops the whole run; use "+alt)
+		}
+	}, "sync")
 }

@@ -19,6 +19,10 @@ var wallclockAlt = map[string]string{
 	"time.Tick":            "a task that loops on p.Time.Sleep(ctx, d)",
 	"context.WithTimeout":  "p.Time.WithTimeout(ctx, d)",
 	"context.WithDeadline": "p.Time.WithDeadline(ctx, t)",
+	// The Cause variants time out on the same wall clock; the provider's
+	// contexts end with context.DeadlineExceeded as their cause.
+	"context.WithTimeoutCause":  "p.Time.WithTimeout(ctx, d)",
+	"context.WithDeadlineCause": "p.Time.WithDeadline(ctx, t)",
 }
 
 func runWallclock(c *checker) {
@@ -28,8 +32,13 @@ func runWallclock(c *checker) {
 		if !ok {
 			return
 		}
-		msg := name + " reads the wall clock, not the simulation's; use " + alt
-		at := ast.Node(u.sel)
+		verb := " waits on" // a sleep, a timer or a deadline
+		switch name {
+		case "time.Now", "time.Since", "time.Until":
+			verb = " reads"
+		}
+		msg := name + verb + " the wall clock, not the simulation's; use " + alt
+		at := ast.Node(u.ref)
 		if u.call != nil {
 			at = u.call
 		}

@@ -16,3 +16,14 @@ func TestOwnGoroutine(t *testing.T) {
 }
 
 func run(f func()) { f() }
+
+// go test runs TestXxx, BenchmarkXxx, FuzzXxx and ExampleXxx only when Xxx
+// does not start with a lower-case letter: these are helpers, and their
+// bodies may run in a simulation.
+func Testbed() {
+	go work() // want `goroutine: a go statement`
+}
+
+func Examples() {
+	go work() // want `goroutine: a go statement`
+}

@@ -4,4 +4,4 @@ package wallclock
 
 import "time"
 
-func Stamp() time.Time { return time.Now() } // want `time.Now reads the wall clock.*\(in a generated file: fix its generator, or opt the package out with //simvet:production\)`
+func Stamped() time.Time { return time.Now() } // want `time.Now reads the wall clock.*\(in a generated file: fix its generator, or opt the package out with //simvet:production\)`

@@ -11,15 +11,15 @@ func Use(ctx context.Context, p providers.Providers, t time.Time, d time.Duratio
 	now := time.Now()                  // want `time.Now reads the wall clock, not the simulation's; use p.Time.Now\(\)`
 	_ = time.Since(t)                  // want `time.Since reads the wall clock`
 	_ = time.Until(t.Add(d))           // want `time.Until reads the wall clock`
-	time.Sleep(d)                      // want `time.Sleep reads the wall clock, not the simulation's; use p.Time.Sleep\(ctx, d\)`
+	time.Sleep(d)                      // want `time.Sleep waits on the wall clock, not the simulation's; use p.Time.Sleep\(ctx, d\)`
 	time.AfterFunc(d, func() {})       // want `time.AfterFunc`
 	tm := time.AfterFunc(d, func() {}) // want `time.AfterFunc`
 	_ = tm
-	_ = time.After(d)                          // want `time.After reads the wall clock.*p.Time.Sleep`
-	_ = time.NewTimer(d)                       // want `time.NewTimer`
+	_ = time.After(d)                          // want `time.After waits on the wall clock.*p.Time.Sleep`
+	_ = time.NewTimer(d)                       // want `time.NewTimer waits on the wall clock`
 	_ = time.NewTicker(d)                      // want `time.NewTicker.*a task that loops on p.Time.Sleep`
-	_ = time.Tick(d)                           // want `time.Tick`
-	c1, cancel1 := context.WithTimeout(ctx, d) // want `context.WithTimeout reads the wall clock.*p.Time.WithTimeout\(ctx, d\)`
+	_ = time.Tick(d)                           // want `time.Tick waits on the wall clock`
+	c1, cancel1 := context.WithTimeout(ctx, d) // want `context.WithTimeout waits on the wall clock.*p.Time.WithTimeout\(ctx, d\)`
 	defer cancel1()
 	c2, cancel2 := context.WithDeadline(c1, now) // want `context.WithDeadline`
 	defer cancel2()

@@ -1,0 +1,8 @@
+package syncrule
+
+import . "sync"
+
+type dotted struct {
+	mu Mutex // want `sync.Mutex blocks`
+	o  Once
+}
