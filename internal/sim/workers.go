@@ -34,10 +34,10 @@ type Workers struct {
 // Held live, the block raises the goal to about 10 MB and the collector
 // runs about two and a half times less often; holding no pointers, it
 // costs the collector nothing to mark. Measured on the kv example's
-// seeds, alternated with and without: 4% more seeds per CPU second on
-// one core, and two workers went from 1.78 to 1.90 times the rate of one
-// (medians of six runs). A larger block spreads the garbage over more
-// memory and was slower (32 MB: 20%).
+// seeds, alternated with and without (BENCHMARKS.md): 2% more seeds per
+// CPU second on one core, and two workers went from 1.62 to 1.94 times
+// the rate of one (medians of six runs). A larger block spreads the
+// garbage over more memory and was slower (32 MB: 20%).
 const gcReserve = 4 << 20
 
 // A worldStore is storage a run grows as it goes (its spare events and
