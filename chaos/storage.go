@@ -35,8 +35,9 @@ type Storage struct {
 	// moves the file's unsynced bytes. Zero IOPS or Bandwidth is unlimited.
 	IOPS      int
 	Bandwidth int64 // bytes per second
-	// Capacity is how many bytes the disk holds, 0 for no limit. Each
-	// file takes its size rounded up to whole sectors. A write or a
+	// Capacity is how many bytes the disk holds, 0 for no limit, and
+	// otherwise at least one 512-byte sector. Each file takes its size
+	// rounded up to whole sectors. A write or a
 	// truncation that needs more space than is free writes what fits and
 	// fails with ENOSPC, as a full file system does.
 	Capacity     int64
@@ -125,9 +126,13 @@ type Storage struct {
 	Randomize bool
 }
 
+// sectorSize is the disk's unit of space and of faults (simdisk.SectorSize).
+const sectorSize = 512
+
 // StorageEpisode is a fault that lasts: at each operation, when no episode
 // is under way, one starts with probability Prob, and lasts a time drawn
-// uniformly from Duration.
+// uniformly from Duration. A stall or a full disk that can start (Prob
+// above 0) needs a positive Duration.Max.
 type StorageEpisode struct {
 	Prob     float64
 	Duration Range
@@ -309,8 +314,22 @@ func (s Storage) Validate() error {
 	span("Stall.Duration", s.Stall.Duration)
 	span("Throttle.Duration", s.Throttle.Duration)
 	span("Full.Duration", s.Full.Duration)
-	if s.Capacity < 0 {
+	// A stall or a full disk of no length changes nothing: one that can
+	// start would be a fault that looks on and never happens. (A throttle
+	// of no length still slows the operation that starts it.)
+	for _, e := range []struct {
+		name, what string
+		e          StorageEpisode
+	}{{"Stall", "stalls", s.Stall}, {"Full", "full disks", s.Full}} {
+		if e.e.Prob > 0 && e.e.Duration.Max <= 0 && e.e.Duration.check() == "" {
+			bad("%s.Duration is [0s, 0s] but %s.Prob is %v; give %s a positive length, or set %s.Prob to 0 to turn them off", e.name, e.name, e.e.Prob, e.what, e.name)
+		}
+	}
+	switch {
+	case s.Capacity < 0:
 		bad("Capacity is %d bytes; it must be zero (no limit) or positive", s.Capacity)
+	case s.Capacity > 0 && s.Capacity < sectorSize:
+		bad("Capacity is %d bytes, less than one %d-byte sector, so no file could hold a byte; raise it to %d or more, or set it to 0 for no limit", s.Capacity, sectorSize, sectorSize)
 	}
 	switch f := s.ThrottleFactor; {
 	case math.IsNaN(f) || math.IsInf(f, 0) || f < 0:
