@@ -42,13 +42,20 @@ func Buggify(ctx context.Context) bool {
 }
 
 // BuggifyWithProb is [Buggify] with the site's own firing probability p
-// instead of the run's.
+// instead of the run's. A p outside [0, 1], or NaN, is a mistake in the
+// code under test: in a simulation BuggifyWithProb panics saying so;
+// outside one it returns false.
 //
 //go:noinline
 func BuggifyWithProb(ctx context.Context, p float64) bool {
 	s := simctx.From(ctx)
 	if s == nil {
 		return false
+	}
+	// The engine takes a negative p for "the run's FireProb", and a NaN
+	// would never fire: neither is what the caller asked for.
+	if !(p >= 0 && p <= 1) { // written so that NaN fails too
+		panic(fmt.Sprintf("chaos.BuggifyWithProb: p is %v; a firing probability is in [0, 1]: pass one, or call chaos.Buggify for the run's FireProb", p))
 	}
 	return s.Buggify(callsite.Caller(), p)
 }
