@@ -101,8 +101,9 @@ type Number interface {
 //
 // Each firing draws anew. Integers are drawn in the closed range; floats
 // in [lo, hi). Inside a program the simulation runs (a wasip1 build), a
-// firing site returns lo. lo above hi is a mistake in the code under test:
-// in a simulation KnobRange panics saying so; outside one it returns normal.
+// firing site returns lo. lo above hi, or a float bound that is NaN or
+// infinite, is a mistake in the code under test: in a simulation KnobRange
+// panics saying so; outside one it returns normal.
 func KnobRange[T Number](ctx context.Context, normal, lo, hi T) T {
 	s := simctx.From(ctx)
 	if s == nil {
@@ -110,6 +111,11 @@ func KnobRange[T Number](ctx context.Context, normal, lo, hi T) T {
 	}
 	if lo > hi {
 		panic(fmt.Sprintf("chaos.KnobRange: lo (%v) is above hi (%v); pass the range's low end first", lo, hi))
+	}
+	// A NaN bound passes the check above and an infinite one makes every
+	// draw NaN or an infinity: no value of the range is drawn.
+	if fl, fh := float64(lo), float64(hi); isFloat(lo) && !(fl >= -math.MaxFloat64 && fh <= math.MaxFloat64) {
+		panic(fmt.Sprintf("chaos.KnobRange: the range is [%v, %v]; a float range has finite bounds: pass finite lo and hi", lo, hi))
 	}
 	if !s.Buggify(caller(), -1) {
 		return normal
@@ -126,7 +132,13 @@ func drawIn[T Number](d simctx.Drawer, lo, hi T) T {
 	var zero T
 	if isFloat(zero) {
 		u := float64(d.Uint64N(1<<53)) / (1 << 53)
-		v := T(float64(lo) + u*(float64(hi)-float64(lo)))
+		f := float64(lo) + u*(float64(hi)-float64(lo))
+		if w := float64(hi) - float64(lo); math.IsInf(w, 0) {
+			// A width past float64's range would make every draw
+			// overflow to hi and fall back to lo; weigh the ends instead.
+			f = float64(lo)*(1-u) + float64(hi)*u
+		}
+		v := T(f)
 		if v >= hi { // rounding
 			v = lo
 		}
