@@ -166,7 +166,8 @@ func StorageFaultNames() []string {
 // DefaultStorage returns the configuration a simulated disk has unless told
 // otherwise: a SATA SSD (25,000 IOPS, 150 MB/s, reads in 50-200µs, writes
 // in 100-500µs, syncs in 1-5ms, Moonpool's defaults) with every fault on
-// at the top of the range Moonpool draws from per seed: 0.1% of reads and
+// at the top of the range the Rust Moonpool draws from per seed (here
+// [Storage.Draw] scales each by a factor in [0, 3)): 0.1% of reads and
 // writes corrupted, 0.01% misdirected, 0.02% phantom writes, 0.05% of
 // syncs failing; at a crash, half the unsynced sectors torn onto the disk;
 // a stall of 10ms-1s at 0.01% of operations, a throttle to a tenth of
