@@ -125,8 +125,9 @@ type Network struct {
 	// MaxClockDrift bounds the rate error of each host's clock, drawn
 	// uniformly in [-MaxClockDrift, MaxClockDrift] when the host is made:
 	// a host whose drift is 0.0001 sees 1.0001s pass in each simulated
-	// second. At most 0.5. Default 0.00005 (50 ppm, a common quartz
-	// tolerance).
+	// second. At most 0.5. The drift is drawn in whole parts per billion,
+	// so a bound below 0.5 ppb (5e-10) draws no drift. Default 0.00005
+	// (50 ppm, a common quartz tolerance).
 	MaxClockDrift float64
 
 	// SleepDelayProb is the probability that a sleep or timer on a host
