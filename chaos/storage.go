@@ -204,14 +204,21 @@ func DefaultStorage() Storage {
 // whose never-written sectors read as zeros, as POSIX promises. A crash
 // still loses what was not synced; that is not a fault but the contract
 // of a disk.
-func NoStorageFaults() Storage {
-	d := DefaultStorage()
+func NoStorageFaults() Storage { return DefaultStorage().NoFaults() }
+
+// NoFaults returns s with every fault off: it keeps the performance model
+// (IOPS, Bandwidth, the latencies) and Capacity, a limit rather than a
+// fault, and drops the fault probabilities, the episodes, UnwrittenGarbage,
+// Off and Randomize. Swarm mode ([Config].Swarm) switches a seed's disk
+// faults off with it.
+func (s Storage) NoFaults() Storage {
 	return Storage{
-		IOPS:         d.IOPS,
-		Bandwidth:    d.Bandwidth,
-		ReadLatency:  d.ReadLatency,
-		WriteLatency: d.WriteLatency,
-		SyncLatency:  d.SyncLatency,
+		IOPS:         s.IOPS,
+		Bandwidth:    s.Bandwidth,
+		Capacity:     s.Capacity,
+		ReadLatency:  s.ReadLatency,
+		WriteLatency: s.WriteLatency,
+		SyncLatency:  s.SyncLatency,
 	}
 }
 
