@@ -18,8 +18,8 @@
 // clogging, connection resets, partial I/O, bit flips, lost, duplicated
 // and reordered datagrams), [Storage] (read and write corruption,
 // misdirected and phantom writes, sync failures, torn writes, stalls,
-// garbage in never-written sectors), [Attrition] (graceful reboots, crashes, wipes) and
-// [BuggifyConfig]. Every knob is a named field with a documented default,
+// throttles, full disks, garbage in never-written sectors), [Attrition]
+// (graceful reboots, crashes, wipes, power losses) and [BuggifyConfig]. Every knob is a named field with a documented default,
 // from FoundationDB's simulator, TigerBeetle's VOPR and Moonpool.
 //
 // The presets: [Defaults] (everything on but wipes and bit flips in TCP
