@@ -37,9 +37,10 @@ type Storage struct {
 	Bandwidth int64 // bytes per second
 	// Capacity is how many bytes the disk holds, 0 for no limit, and
 	// otherwise at least one 512-byte sector. Each file takes its size
-	// rounded up to whole sectors. A write or a
-	// truncation that needs more space than is free writes what fits and
-	// fails with ENOSPC, as a full file system does.
+	// rounded up to whole sectors. A write that needs more space than is
+	// free writes what fits and fails with ENOSPC, as a full file system
+	// does; a truncation that needs more fails with ENOSPC and changes
+	// nothing.
 	Capacity     int64
 	ReadLatency  Range
 	WriteLatency Range // writes, and namespace changes (create, rename, remove, mkdir, truncate)
