@@ -33,8 +33,8 @@ type Alphabet struct {
 const MaxAlphabet = 62
 
 // NewAlphabet returns the alphabet of ops. Every name is non-empty and
-// distinct; every weight is finite and at least zero, and at least one is
-// positive. An op of weight zero is part of the alphabet but never picked:
+// distinct; every weight is finite and at least zero, at least one is
+// positive, and their sum is finite. An op of weight zero is part of the alphabet but never picked:
 // a way to switch one kind off without removing it. The error names every
 // problem and how to fix it.
 func NewAlphabet(ops ...Op) (*Alphabet, error) {
@@ -62,6 +62,11 @@ func NewAlphabet(ops ...Op) (*Alphabet, error) {
 			return nil, errors.New("chaos: NewAlphabet: the alphabet is empty; pass the workload's kinds of operation, each an Op with a positive weight")
 		}
 		return nil, fmt.Errorf("chaos: NewAlphabet: no op has a positive weight (%s); give at least one a positive weight, or no seed could pick anything", names(ops))
+	}
+	// Pick draws in [0, sum): a sum past float64 would pick the last op
+	// every time.
+	if sum := newMix(a.ops).total; len(errs) == 0 && math.IsInf(sum, 0) {
+		errs = append(errs, fmt.Errorf("chaos: NewAlphabet: the weights sum to %v (%s); only their ratios matter, so scale them down", sum, names(a.ops)))
 	}
 	if len(a.ops) > MaxAlphabet {
 		errs = append(errs, fmt.Errorf("chaos: NewAlphabet: %d ops have a positive weight; an alphabet holds at most chaos.MaxAlphabet (%d): group rare kinds under one op", len(a.ops), MaxAlphabet))

@@ -27,6 +27,8 @@ func TestNewAlphabetRejectsBadInput(t *testing.T) {
 		{"NaN and infinity", []chaos.Op{{"put", math.NaN()}, {"get", math.Inf(1)}}, []string{`"put" has weight NaN`, `"get" has weight +Inf`}},
 		{"unnamed", []chaos.Op{{"", 1}}, []string{"op 0 has no name"}},
 		{"twice", []chaos.Op{{"put", 1}, {"put", 2}}, []string{`"put" is named twice`}},
+		{"sum past float64", []chaos.Op{{"put", math.MaxFloat64}, {"get", math.MaxFloat64}}, []string{
+			"the weights sum to +Inf (put 1.7976931348623157e+308, get 1.7976931348623157e+308); only their ratios matter, so scale them down"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, err := chaos.NewAlphabet(tc.ops...)

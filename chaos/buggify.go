@@ -42,13 +42,20 @@ func Buggify(ctx context.Context) bool {
 }
 
 // BuggifyWithProb is [Buggify] with the site's own firing probability p
-// instead of the run's.
+// instead of the run's. A p outside [0, 1], or NaN, is a mistake in the
+// code under test: in a simulation BuggifyWithProb panics saying so;
+// outside one it returns false.
 //
 //go:noinline
 func BuggifyWithProb(ctx context.Context, p float64) bool {
 	s := simctx.From(ctx)
 	if s == nil {
 		return false
+	}
+	// The engine takes a negative p for "the run's FireProb", and a NaN
+	// would never fire: neither is what the caller asked for.
+	if !(p >= 0 && p <= 1) { // written so that NaN fails too
+		panic(fmt.Sprintf("chaos.BuggifyWithProb: p is %v; a firing probability is in [0, 1]: pass one, or call chaos.Buggify for the run's FireProb", p))
 	}
 	return s.Buggify(callsite.Caller(), p)
 }
@@ -94,8 +101,9 @@ type Number interface {
 //
 // Each firing draws anew. Integers are drawn in the closed range; floats
 // in [lo, hi). Inside a program the simulation runs (a wasip1 build), a
-// firing site returns lo. lo above hi is a mistake in the code under test:
-// in a simulation KnobRange panics saying so; outside one it returns normal.
+// firing site returns lo. lo above hi, or a float bound that is NaN or
+// infinite, is a mistake in the code under test: in a simulation KnobRange
+// panics saying so; outside one it returns normal.
 func KnobRange[T Number](ctx context.Context, normal, lo, hi T) T {
 	s := simctx.From(ctx)
 	if s == nil {
@@ -103,6 +111,11 @@ func KnobRange[T Number](ctx context.Context, normal, lo, hi T) T {
 	}
 	if lo > hi {
 		panic(fmt.Sprintf("chaos.KnobRange: lo (%v) is above hi (%v); pass the range's low end first", lo, hi))
+	}
+	// A NaN bound passes the check above and an infinite one makes every
+	// draw NaN or an infinity: no value of the range is drawn.
+	if fl, fh := float64(lo), float64(hi); isFloat(lo) && !(fl >= -math.MaxFloat64 && fh <= math.MaxFloat64) {
+		panic(fmt.Sprintf("chaos.KnobRange: the range is [%v, %v]; a float range has finite bounds: pass finite lo and hi", lo, hi))
 	}
 	if !s.Buggify(caller(), -1) {
 		return normal
@@ -119,7 +132,13 @@ func drawIn[T Number](d simctx.Drawer, lo, hi T) T {
 	var zero T
 	if isFloat(zero) {
 		u := float64(d.Uint64N(1<<53)) / (1 << 53)
-		v := T(float64(lo) + u*(float64(hi)-float64(lo)))
+		f := float64(lo) + u*(float64(hi)-float64(lo))
+		if w := float64(hi) - float64(lo); math.IsInf(w, 0) {
+			// A width past float64's range would make every draw
+			// overflow to hi and fall back to lo; weigh the ends instead.
+			f = float64(lo)*(1-u) + float64(hi)*u
+		}
+		v := T(f)
 		if v >= hi { // rounding
 			v = lo
 		}

@@ -2,6 +2,8 @@ package chaos_test
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -92,4 +94,18 @@ func BenchmarkBuggifyOutsideSimulation(b *testing.B) {
 			b.Fatal("fired outside a simulation")
 		}
 	}
+}
+
+func TestBuggifyWithProbRejectsWhatIsNotAProbability(t *testing.T) {
+	for _, p := range []float64{-0.5, -1, 1.5, math.NaN(), math.Inf(1)} {
+		var msg any
+		simtest.Run(t, func(s *simtest.S) {
+			defer func() { msg = recover() }()
+			chaos.BuggifyWithProb(s.Context(), p)
+		}, simtest.Seeds(1), simtest.Chaos(alwaysFire()))
+		require.NotNil(t, msg, "p = %v", p)
+		assert.Contains(t, msg, fmt.Sprintf("chaos.BuggifyWithProb: p is %v; a firing probability is in [0, 1]", p))
+	}
+	// Outside a simulation the probability is never looked at.
+	assert.False(t, chaos.BuggifyWithProb(context.Background(), -1))
 }

@@ -25,7 +25,9 @@ import (
 //
 // Swarm mode (Swarm true) goes further: for each seed, each family is
 // switched off with probability one half, so that some seeds see only one
-// kind of trouble, which lets rare interactions of one kind show.
+// kind of trouble, which lets rare interactions of one kind show. A
+// network or disk switched off keeps its latencies and limits
+// ([Network.NoFaults], [Storage.NoFaults]).
 type Config struct {
 	Network   Network
 	Storage   Storage
@@ -260,7 +262,7 @@ func (c Config) ForSeed(src rand.Source) Config {
 			out.Network = out.Network.NoFaults()
 		}
 		if r.IntN(2) == 0 {
-			out.Storage = NoStorageFaults()
+			out.Storage = out.Storage.NoFaults()
 		}
 		if r.IntN(2) == 0 {
 			out.Attrition.Enabled = false

@@ -189,3 +189,25 @@ func TestAttritionUnit(t *testing.T) {
 	assert.Error(t, a.Validate(), "a unit that is none is wrong whatever it drives")
 	assert.Equal(t, "data center", DataCenter.String())
 }
+
+func TestSwarmKeepsTheDisksPerformanceAndCapacity(t *testing.T) {
+	c := Defaults()
+	c.Swarm = true
+	c.Storage.IOPS, c.Storage.Bandwidth, c.Storage.Capacity = 150, 100_000_000, 64<<20
+	c.Storage.SyncLatency = Range{5 * time.Millisecond, 20 * time.Millisecond}
+	c.Storage.Off = []string{"phantom-write"}
+	want := Storage{
+		IOPS: 150, Bandwidth: 100_000_000, Capacity: 64 << 20,
+		ReadLatency: c.Storage.ReadLatency, WriteLatency: c.Storage.WriteLatency, SyncLatency: c.Storage.SyncLatency,
+	}
+	off := 0
+	for seed := range uint64(50) {
+		s := c.ForSeed(rand.NewPCG(seed, 3))
+		if s.Storage.ReadCorruptionProb == 0 {
+			off++
+			require.Equal(t, want, s.Storage, "seed %d: a disk whose faults swarm mode switched off is still the configured disk", seed)
+		}
+	}
+	assert.Positive(t, off, "some seeds switch the disks' faults off")
+	assert.Equal(t, want, c.Storage.NoFaults())
+}

@@ -8,8 +8,9 @@
 // return, a tiny batch, a spurious retry. In a simulation those places are
 // reached often, each switched on or off for a whole run by the seed; in
 // production, and in a simulation with buggify off, they cost a context
-// lookup and never fire. The package imports only the standard library and
-// the simulation's context key, so production binaries may use it freely.
+// lookup and never fire. The package imports only the standard library,
+// the simulation's context key and a reader of the caller's return
+// address, so production binaries may use it freely.
 //
 // # Configuration
 //
@@ -17,8 +18,8 @@
 // clogging, connection resets, partial I/O, bit flips, lost, duplicated
 // and reordered datagrams), [Storage] (read and write corruption,
 // misdirected and phantom writes, sync failures, torn writes, stalls,
-// garbage in never-written sectors), [Attrition] (graceful reboots, crashes, wipes) and
-// [BuggifyConfig]. Every knob is a named field with a documented default,
+// throttles, full disks, garbage in never-written sectors), [Attrition]
+// (graceful reboots, crashes, wipes, power losses) and [BuggifyConfig]. Every knob is a named field with a documented default,
 // from FoundationDB's simulator, TigerBeetle's VOPR and Moonpool.
 //
 // The presets: [Defaults] (everything on but wipes and bit flips in TCP

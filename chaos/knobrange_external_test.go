@@ -2,6 +2,8 @@ package chaos_test
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -97,4 +99,31 @@ func TestKnobRangeReversedPanicsNamingTheFix(t *testing.T) {
 	}, simtest.Seeds(1), simtest.Chaos(alwaysFire()))
 	require.NotNil(t, msg)
 	assert.Contains(t, msg, "lo (10) is above hi (1); pass the range's low end first")
+}
+
+func TestKnobRangeWithABoundThatIsNotANumberPanicsNamingTheFix(t *testing.T) {
+	for _, b := range [][2]float64{{math.NaN(), 2}, {1, math.NaN()}, {0, math.Inf(1)}, {math.Inf(-1), 0}, {math.Inf(-1), math.Inf(1)}} {
+		var msg any
+		simtest.Run(t, func(s *simtest.S) {
+			defer func() { msg = recover() }()
+			chaos.KnobRange(s.Context(), 1.5, b[0], b[1])
+		}, simtest.Seeds(1), simtest.Chaos(alwaysFire()))
+		require.NotNil(t, msg, "bounds %v", b)
+		assert.Contains(t, msg, fmt.Sprintf("chaos.KnobRange: the range is [%v, %v]; a float range has finite bounds", b[0], b[1]))
+	}
+}
+
+func TestKnobRangeSpansTheWholeFloatRange(t *testing.T) {
+	var got []float64
+	simtest.Run(t, func(s *simtest.S) {
+		got = append(got, chaos.KnobRange(s.Context(), 0, -math.MaxFloat64, math.MaxFloat64))
+	}, simtest.Seeds(20), simtest.Chaos(alwaysFire()))
+	lo := 0
+	for _, v := range got {
+		require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "KnobRange drew %v", v)
+		if v == -math.MaxFloat64 {
+			lo++
+		}
+	}
+	assert.Less(t, lo, 2, "a range as wide as float64's is drawn across, not pinned to its low end: %v", got)
 }

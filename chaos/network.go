@@ -125,8 +125,9 @@ type Network struct {
 	// MaxClockDrift bounds the rate error of each host's clock, drawn
 	// uniformly in [-MaxClockDrift, MaxClockDrift] when the host is made:
 	// a host whose drift is 0.0001 sees 1.0001s pass in each simulated
-	// second. At most 0.5. Default 0.00005 (50 ppm, a common quartz
-	// tolerance).
+	// second. At most 0.5. The drift is drawn in whole parts per billion,
+	// so a bound below 0.5 ppb (5e-10) draws no drift. Default 0.00005
+	// (50 ppm, a common quartz tolerance).
 	MaxClockDrift float64
 
 	// SleepDelayProb is the probability that a sleep or timer on a host
@@ -183,7 +184,8 @@ type Latency struct {
 	// (Exponential only).
 	Mean time.Duration
 	// SlowProb is the probability of a slow packet, whose delay is drawn
-	// uniformly in Slow instead.
+	// uniformly in Slow instead. When SlowProb is above 0, Slow.Max is
+	// too.
 	SlowProb float64
 	Slow     Range
 }
@@ -509,6 +511,10 @@ func (c Network) validate(drawn bool) error {
 	}
 	prob("Latency.SlowProb", l.SlowProb)
 	span("Latency.Slow", l.Slow)
+	// A slow tail of no delay would make its packets the fastest of all.
+	if l.SlowProb > 0 && l.Slow.Max <= 0 && l.Slow.check() == "" {
+		bad("Latency.Slow is [0s, 0s] but Latency.SlowProb is %v; give slow packets a positive delay, or set SlowProb to 0 to turn the slow tail off", l.SlowProb)
+	}
 	nonNeg("MaxPairLatency", c.MaxPairLatency)
 	if c.SendBuffer < 0 {
 		bad("SendBuffer is %d; use a positive size in bytes, or 0 for the default (%d)", c.SendBuffer, DefaultSendBuffer)

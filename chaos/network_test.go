@@ -85,6 +85,7 @@ func TestNetworkValidateNamesEachBadField(t *testing.T) {
 		{func(c *chaos.Network) { c.Latency.Shape = 9 }, "Latency.Shape is LatencyShape(9)"},
 		{func(c *chaos.Network) { c.Latency.SlowProb = 2 }, "Latency.SlowProb is 2; a probability must be between 0 and 1"},
 		{func(c *chaos.Network) { c.Latency.Slow.Min = time.Hour }, "Latency.Slow is [1h0m0s, 50ms]; Min must not be above Max"},
+		{func(c *chaos.Network) { c.Latency.Slow = chaos.Range{} }, "Latency.Slow is [0s, 0s] but Latency.SlowProb is 0.001; give slow packets a positive delay, or set SlowProb to 0 to turn the slow tail off"},
 		{func(c *chaos.Network) { c.MaxPairLatency = -time.Second }, "MaxPairLatency is -1s"},
 		{func(c *chaos.Network) { c.SendBuffer = -5 }, "SendBuffer is -5; use a positive size in bytes, or 0 for the default"},
 		{func(c *chaos.Network) { c.Backlog = -1 }, "Backlog is -1"},

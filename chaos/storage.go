@@ -35,10 +35,12 @@ type Storage struct {
 	// moves the file's unsynced bytes. Zero IOPS or Bandwidth is unlimited.
 	IOPS      int
 	Bandwidth int64 // bytes per second
-	// Capacity is how many bytes the disk holds, 0 for no limit. Each
-	// file takes its size rounded up to whole sectors. A write or a
-	// truncation that needs more space than is free writes what fits and
-	// fails with ENOSPC, as a full file system does.
+	// Capacity is how many bytes the disk holds, 0 for no limit, and
+	// otherwise at least one 512-byte sector. Each file takes its size
+	// rounded up to whole sectors. A write that needs more space than is
+	// free writes what fits and fails with ENOSPC, as a full file system
+	// does; a truncation that needs more fails with ENOSPC and changes
+	// nothing.
 	Capacity     int64
 	ReadLatency  Range
 	WriteLatency Range // writes, and namespace changes (create, rename, remove, mkdir, truncate)
@@ -125,9 +127,13 @@ type Storage struct {
 	Randomize bool
 }
 
+// sectorSize is the disk's unit of space and of faults (simdisk.SectorSize).
+const sectorSize = 512
+
 // StorageEpisode is a fault that lasts: at each operation, when no episode
 // is under way, one starts with probability Prob, and lasts a time drawn
-// uniformly from Duration.
+// uniformly from Duration. A stall or a full disk that can start (Prob
+// above 0) needs a positive Duration.Max.
 type StorageEpisode struct {
 	Prob     float64
 	Duration Range
@@ -161,7 +167,8 @@ func StorageFaultNames() []string {
 // DefaultStorage returns the configuration a simulated disk has unless told
 // otherwise: a SATA SSD (25,000 IOPS, 150 MB/s, reads in 50-200µs, writes
 // in 100-500µs, syncs in 1-5ms, Moonpool's defaults) with every fault on
-// at the top of the range Moonpool draws from per seed: 0.1% of reads and
+// at the top of the range the Rust Moonpool draws from per seed (here
+// [Storage.Draw] scales each by a factor in [0, 3)): 0.1% of reads and
 // writes corrupted, 0.01% misdirected, 0.02% phantom writes, 0.05% of
 // syncs failing; at a crash, half the unsynced sectors torn onto the disk;
 // a stall of 10ms-1s at 0.01% of operations, a throttle to a tenth of
@@ -198,14 +205,21 @@ func DefaultStorage() Storage {
 // whose never-written sectors read as zeros, as POSIX promises. A crash
 // still loses what was not synced; that is not a fault but the contract
 // of a disk.
-func NoStorageFaults() Storage {
-	d := DefaultStorage()
+func NoStorageFaults() Storage { return DefaultStorage().NoFaults() }
+
+// NoFaults returns s with every fault off: it keeps the performance model
+// (IOPS, Bandwidth, the latencies) and Capacity, a limit rather than a
+// fault, and drops the fault probabilities, the episodes, UnwrittenGarbage,
+// Off and Randomize. Swarm mode ([Config].Swarm) switches a seed's disk
+// faults off with it.
+func (s Storage) NoFaults() Storage {
 	return Storage{
-		IOPS:         d.IOPS,
-		Bandwidth:    d.Bandwidth,
-		ReadLatency:  d.ReadLatency,
-		WriteLatency: d.WriteLatency,
-		SyncLatency:  d.SyncLatency,
+		IOPS:         s.IOPS,
+		Bandwidth:    s.Bandwidth,
+		Capacity:     s.Capacity,
+		ReadLatency:  s.ReadLatency,
+		WriteLatency: s.WriteLatency,
+		SyncLatency:  s.SyncLatency,
 	}
 }
 
@@ -309,8 +323,22 @@ func (s Storage) Validate() error {
 	span("Stall.Duration", s.Stall.Duration)
 	span("Throttle.Duration", s.Throttle.Duration)
 	span("Full.Duration", s.Full.Duration)
-	if s.Capacity < 0 {
+	// A stall or a full disk of no length changes nothing: one that can
+	// start would be a fault that looks on and never happens. (A throttle
+	// of no length still slows the operation that starts it.)
+	for _, e := range []struct {
+		name, what string
+		e          StorageEpisode
+	}{{"Stall", "stalls", s.Stall}, {"Full", "full disks", s.Full}} {
+		if e.e.Prob > 0 && e.e.Duration.Max <= 0 && e.e.Duration.check() == "" {
+			bad("%s.Duration is [0s, 0s] but %s.Prob is %v; give %s a positive length, or set %s.Prob to 0 to turn them off", e.name, e.name, e.e.Prob, e.what, e.name)
+		}
+	}
+	switch {
+	case s.Capacity < 0:
 		bad("Capacity is %d bytes; it must be zero (no limit) or positive", s.Capacity)
+	case s.Capacity > 0 && s.Capacity < sectorSize:
+		bad("Capacity is %d bytes, less than one %d-byte sector, so no file could hold a byte; raise it to %d or more, or set it to 0 for no limit", s.Capacity, sectorSize, sectorSize)
 	}
 	switch f := s.ThrottleFactor; {
 	case math.IsNaN(f) || math.IsInf(f, 0) || f < 0:

@@ -131,3 +131,39 @@ func TestStorageSettingsAllocateLittle(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = s.Effective() }))
 	assert.LessOrEqual(t, testing.AllocsPerRun(100, func() { _ = s.Validate() }), 1.0)
 }
+
+func TestStorageEpisodeThatCanStartNeedsALength(t *testing.T) {
+	for _, c := range []struct {
+		set  func(s *chaos.Storage)
+		want string
+	}{
+		{func(s *chaos.Storage) { s.Stall = chaos.StorageEpisode{Prob: 0.01} },
+			"chaos.Storage.Stall.Duration is [0s, 0s] but Stall.Prob is 0.01; give stalls a positive length, or set Stall.Prob to 0 to turn them off"},
+		{func(s *chaos.Storage) { s.Full = chaos.StorageEpisode{Prob: 1} },
+			"chaos.Storage.Full.Duration is [0s, 0s] but Full.Prob is 1; give full disks a positive length, or set Full.Prob to 0 to turn them off"},
+	} {
+		s := chaos.DefaultStorage()
+		c.set(&s)
+		err := s.Validate()
+		require.Error(t, err, c.want)
+		assert.Contains(t, err.Error(), c.want)
+	}
+	s := chaos.DefaultStorage()
+	s.Full = chaos.StorageEpisode{Duration: chaos.Range{}} // off: no length needed
+	assert.NoError(t, s.Validate())
+}
+
+func TestStorageCapacityHoldsAtLeastOneSector(t *testing.T) {
+	for _, c := range []int64{1, 100, 511} {
+		s := chaos.NoStorageFaults()
+		s.Capacity = c
+		err := s.Validate()
+		require.Error(t, err, "capacity %d", c)
+		assert.Contains(t, err.Error(), fmt.Sprintf("chaos.Storage.Capacity is %d bytes, less than one 512-byte sector, so no file could hold a byte; raise it to 512 or more, or set it to 0 for no limit", c))
+	}
+	for _, c := range []int64{0, 512, 1000} {
+		s := chaos.NoStorageFaults()
+		s.Capacity = c
+		assert.NoError(t, s.Validate(), "capacity %d", c)
+	}
+}

@@ -22,7 +22,9 @@ func chaosLine(cfg chaos.Config) string {
 
 func rebootLine(cfg chaos.Config) string {
 	a := cfg.Attrition
-	if !a.Enabled {
+	// Randomize draws per seed whether attrition is on, whatever Enabled
+	// says (chaos.Config.ForSeed).
+	if !a.Enabled && !cfg.Randomize {
 		return "reboots: off (chaos.Defaults has them); wipes: off (chaos.Harsh has them)"
 	}
 	var kinds []string
@@ -40,6 +42,9 @@ func rebootLine(cfg chaos.Config) string {
 	}
 	if a.Swarm {
 		line += ", a regime per seed (Attrition.Swarm)"
+	}
+	if cfg.Randomize {
+		line += ", on some seeds (Randomize)"
 	}
 	if a.Wipe == 0 {
 		return line + "; wipes: off (chaos.Harsh has them)"

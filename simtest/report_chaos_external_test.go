@@ -21,6 +21,8 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 	}
 	off := chaos.Defaults()
 	off.Attrition.Enabled = false
+	randomOff := chaos.Random()
+	randomOff.Attrition.Enabled = false // Randomize still reboots some seeds
 	varied := chaos.Defaults()
 	varied.Attrition.Swarm, varied.SpikeProb = true, 0.05
 	for _, c := range []struct {
@@ -31,6 +33,8 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 		{"defaults", chaos.Defaults(), "\n    reboots: graceful 2, crash 2, power loss 1 (MaxDead 1); wipes: off (chaos.Harsh has them)\n"},
 		{"harsh", chaos.Harsh(), "\n    reboots: graceful 2, crash 2, power loss 1, wipe 1 (MaxDead 1); wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)\n"},
 		{"no attrition", off, "\n    reboots: off (chaos.Defaults has them); wipes: off (chaos.Harsh has them)\n"},
+		{"random", chaos.Random(), "\n    reboots: graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); wipes: off (chaos.Harsh has them)\n"},
+		{"random with attrition off", randomOff, "\n    reboots: graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); wipes: off (chaos.Harsh has them)\n"},
 		{"varied", varied, "\n    reboots: graceful 2, crash 2, power loss 1 (MaxDead 1), a regime per seed (Attrition.Swarm); wipes: off (chaos.Harsh has them); network spikes on 5% of seeds (SpikeProb)\n"},
 	} {
 		res := simtest.Simulate(idle, simtest.Chaos(c.cfg), simtest.Seeds(2))
