@@ -46,6 +46,7 @@ type proc struct {
 	down     bool            // down, until started again
 	leaving  bool            // a stop is under way
 	stopping bool            // a graceful stop is under way: its Run returning is expected
+	exited   bool            // down because its Run returned nil: not counted in Cluster.dead
 	restarts []time.Duration // when it asked to be restarted, within RestartInterval
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
@@ -228,7 +229,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
 	p.boots++
 	p.boot = how
-	p.down, p.leaving, p.stopping = false, false, false
+	p.down, p.leaving, p.stopping, p.exited = false, false, false, false
 	p.ready, p.notReadyWhy = true, ""
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
@@ -264,7 +265,26 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		s.failAt(runSite(inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err))
 	default:
 		s.w.Event(p.peer.Name+"/main", "exit: returned")
+		if !p.leaving {
+			c.exit(p, g)
+		}
 	}
+}
+
+// exit takes down a process whose Run returned nil by itself, as an
+// operating system takes down a process whose main returns: its other
+// tasks stop at that instant, its host closes what it left open, its disk
+// keeps everything written, and it stays down until [Cluster.Start],
+// which boots it told [providers.AfterGraceful]. It runs in the process's
+// main task, which goes on to return. An exit is not a reboot: attrition
+// does not count the process as down against MaxDead.
+func (c *Cluster) exit(p *proc, g *sim.Group) {
+	c.devicesDown(p, Graceful)
+	p.down, p.exited = true, true
+	p.boot = providers.AfterGraceful
+	p.ready, p.notReadyWhy = true, ""
+	c.s.w.Event("", fmt.Sprintf("down: %s (exit)", p.peer.Name))
+	g.Exit()
 }
 
 // Stop takes the named process down the given way and leaves it down
@@ -301,7 +321,9 @@ func (c *Cluster) Start(name string) {
 	if !p.down {
 		c.s.Fatalf("simtest: Start(%q) on a process that is running; Stop it first", name)
 	}
-	c.dead--
+	if !p.exited {
+		c.dead--
+	}
 	c.start(p, p.boot)
 }
 
