@@ -234,7 +234,9 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	var inst Process
+	factory := "New"
 	if p.spec.NewFor != nil {
+		factory = "NewFor"
 		inst = p.spec.NewFor(ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots, Locality: p.peer.Locality})
 	} else {
 		inst = p.spec.New()
@@ -243,6 +245,10 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	g := p.group
 	s.w.Event("", fmt.Sprintf("boot: %s (%v)", p.peer.Name, how))
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
+		if inst == nil {
+			// Told here, in a task: a restart boots from a timer.
+			s.configErrorf("simtest: Processes %q: %s returned nil for %s; return a Process", p.spec.Name, factory, p.peer.Name)
+		}
 		err := inst.Run(ctx, prov)
 		c.exited(p, g, inst, err)
 		return exit{err}

@@ -130,3 +130,39 @@ func TestBadRebootOptionsAreAConfigurationError(t *testing.T) {
 		})
 	}
 }
+
+// A factory that returns no process is a mistake in the test's set-up,
+// named as such, at the boot that meets it, rather than a nil
+// dereference in the process's task.
+func TestAFactoryThatReturnsNilIsAConfigurationError(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ps   simtest.Processes
+		want string
+	}{
+		{"New", simtest.Processes{Name: "n", New: func() simtest.Process { return nil }},
+			`simtest: configuration error: Processes "n": New returned nil for n-0; return a Process`},
+		{"NewFor", simtest.Processes{Name: "n", Count: 2, NewFor: func(id simtest.ProcessID) simtest.Process {
+			if id.Index == 1 {
+				return nil
+			}
+			return waitForStop()
+		}}, `simtest: configuration error: Processes "n": NewFor returned nil for n-1; return a Process`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			runs := 0
+			r := runIn("TestMisuse", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) {
+					runs++
+					s.Boot(c.ps)
+					s.Sleep(time.Second)
+				}, simtest.Seeds(5), simtest.KeepGoing(), simtest.Chaos(chaos.Off()))
+			})
+			require.True(t, r.failed)
+			out := r.output()
+			assert.Equal(t, 1, runs, "the seeds run:\n%s", out)
+			assert.Contains(t, out, c.want)
+			assert.Contains(t, out, "not a bug the simulation found")
+		})
+	}
+}
