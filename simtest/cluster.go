@@ -71,7 +71,9 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	}
 	first := len(c.procs)
 	for gi := range groups {
-		ps := &groups[gi]
+		ps := new(Processes)
+		*ps = groups[gi] // its own: a later boot calls the factory declared now
+		ps.Hosts = slices.Clone(ps.Hosts)
 		if err := ps.validate(c.taken); err != nil {
 			s.configError(err)
 		}
