@@ -312,7 +312,7 @@ func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) {
 	p := c.get(name)
 	if p.down || p.leaving {
-		c.s.Fatalf("simtest: Stop(%q) on a process that is already down or going down; Start it first", name)
+		c.s.Fatalf("simtest: %s(%q) on a process that is already down or going down; Start it first", op, name)
 	}
 	if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 		m := p.peer.Locality.Machine
@@ -342,7 +342,11 @@ func (c *Cluster) Start(name string) {
 //	c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
 //	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
 func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
-	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
+	c.reboot(name, how, c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts))
+}
+
+// reboot is Reboot with its timings read.
+func (c *Cluster) reboot(name string, how Reboot, t rebootTimes) {
 	c.stopNow("Reboot", name, how, t.grace)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
 	c.Start(name)
