@@ -43,10 +43,13 @@ type proc struct {
 	index    int     // in its group
 	boots    int
 	boot     providers.Boot
-	down     bool            // down, until started again
-	leaving  bool            // a stop is under way
-	stopping bool            // a graceful stop is under way: its Run returning is expected
-	exited   bool            // down because its Run returned nil: not counted in Cluster.dead
+	down     bool // down, until started again
+	leaving  bool // a stop is under way
+	stopping bool // a graceful stop is under way: its Run returning is expected
+	exited   bool // down because its Run returned nil: not counted in Cluster.dead
+	// hit is the worst a unit's reboot did to its disk while it was going
+	// down by another way: its next boot is told no better.
+	hit      providers.Boot
 	restarts []time.Duration // when it asked to be restarted, within RestartInterval
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
@@ -231,7 +234,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
 	p.boots++
 	p.boot = how
-	p.down, p.leaving, p.stopping, p.exited = false, false, false, false
+	p.down, p.leaving, p.stopping, p.exited, p.hit = false, false, false, false, providers.FirstBoot
 	p.ready, p.notReadyWhy = true, ""
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
@@ -375,7 +378,7 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 	}
 	c.devicesDown(p, how)
 	p.down = true
-	p.boot = how.boot()
+	p.boot = max(how.boot(), p.hit)
 	s.w.Event("", fmt.Sprintf("down: %s (%v)", name, how))
 }
 
