@@ -302,7 +302,8 @@ func (c *Cluster) exit(p *proc, g *sim.Group) {
 // until [Cluster.Start]. It returns when the process is down: at once for
 // a crash, wipe or power loss, after it returns or the grace period ends
 // for a graceful stop. how is Graceful, Crash, Wipe or PowerLoss; a
-// graceful stop needs [Grace]:
+// graceful stop needs [Grace]. A process down since its Run returned is
+// left down, and the reboot reaches its disk (a wipe erases it):
 //
 //	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
 //	c.Stop("kv-1", simtest.Crash)
@@ -314,12 +315,20 @@ func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 // stopNow takes a process down for op, Stop or Reboot.
 func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) {
 	p := c.get(name)
-	if p.down || p.leaving {
-		c.s.Fatalf("simtest: %s(%q) on a process that is already down or going down; Start it first", op, name)
-	}
 	if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 		m := p.peer.Locality.Machine
 		c.s.configErrorf("simtest: Cluster.%s(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", op, name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
+	}
+	if p.exited {
+		// Down already, by its own return: the reboot reaches what
+		// outlives a process, its host and disk (a batch job's disk wiped).
+		c.s.w.Event("", fmt.Sprintf("reboot: %s (%v), down since its Run returned", name, how))
+		c.devicesDown(p, how)
+		p.boot = how.boot()
+		return
+	}
+	if p.down || p.leaving {
+		c.s.Fatalf("simtest: %s(%q) on a process that is already down or going down; Start it first", op, name)
 	}
 	c.dead++
 	c.stop(p, how, grace)

@@ -56,3 +56,35 @@ func TestAProcessWhoseRunReturnsIsDownUntilStarted(t *testing.T) {
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
 	assert.Equal(t, []providers.Boot{providers.FirstBoot, providers.AfterGraceful}, boots, "an exit is a clean stop")
 }
+
+// A process that returned is down, but a Stop or Reboot of it still
+// reaches its disk: a batch job's disk can be wiped before it runs again.
+func TestAStopOfAProcessThatReturnedReachesItsDisk(t *testing.T) {
+	var boots []providers.Boot
+	var found []bool
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "batch", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				boots = append(boots, p.Cluster.Boot())
+				_, err := p.Storage.Stat("out")
+				found = append(found, err == nil)
+				f, err := p.Storage.Create("out")
+				if err != nil {
+					return err
+				}
+				if err := f.Sync(); err != nil {
+					return err
+				}
+				return f.Close()
+			})
+		}})
+		require.NoError(s, c.Join(s.Context(), "batch-0"))
+		c.Reboot("batch-0", simtest.Crash)
+		require.NoError(s, c.Join(s.Context(), "batch-0"))
+		c.Stop("batch-0", simtest.Wipe)
+		c.Start("batch-0")
+		require.NoError(s, c.Join(s.Context(), "batch-0"))
+	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
+	assert.Equal(t, []providers.Boot{providers.FirstBoot, providers.AfterCrash, providers.AfterWipe}, boots)
+	assert.Equal(t, []bool{false, true, false}, found, "the crash kept the synced file, the wipe erased it")
+}
