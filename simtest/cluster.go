@@ -43,9 +43,13 @@ type proc struct {
 	index    int     // in its group
 	boots    int
 	boot     providers.Boot
-	down     bool            // down, until started again
-	leaving  bool            // a stop is under way
-	stopping bool            // a graceful stop is under way: its Run returning is expected
+	down     bool // down, until started again
+	leaving  bool // a stop is under way
+	stopping bool // a graceful stop is under way: its Run returning is expected
+	exited   bool // down because its Run returned nil: not counted in Cluster.dead
+	// hit is the worst a unit's reboot did to its disk while it was going
+	// down by another way: its next boot is told no better.
+	hit      providers.Boot
 	restarts []time.Duration // when it asked to be restarted, within RestartInterval
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
@@ -70,7 +74,9 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	}
 	first := len(c.procs)
 	for gi := range groups {
-		ps := &groups[gi]
+		ps := new(Processes)
+		*ps = groups[gi] // its own: a later boot calls the factory declared now
+		ps.Hosts = slices.Clone(ps.Hosts)
 		if err := ps.validate(c.taken); err != nil {
 			s.configError(err)
 		}
@@ -228,12 +234,14 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
 	p.boots++
 	p.boot = how
-	p.down, p.leaving, p.stopping = false, false, false
+	p.down, p.leaving, p.stopping, p.exited, p.hit = false, false, false, false, providers.FirstBoot
 	p.ready, p.notReadyWhy = true, ""
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	var inst Process
+	factory := "New"
 	if p.spec.NewFor != nil {
+		factory = "NewFor"
 		inst = p.spec.NewFor(ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots, Locality: p.peer.Locality})
 	} else {
 		inst = p.spec.New()
@@ -242,6 +250,10 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	g := p.group
 	s.w.Event("", fmt.Sprintf("boot: %s (%v)", p.peer.Name, how))
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
+		if inst == nil {
+			// Told here, in a task: a restart boots from a timer.
+			s.configErrorf("simtest: Processes %q: %s returned nil for %s; return a Process", p.spec.Name, factory, p.peer.Name)
+		}
 		err := inst.Run(ctx, prov)
 		c.exited(p, g, inst, err)
 		return exit{err}
@@ -264,14 +276,34 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		s.failAt(runSite(inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err))
 	default:
 		s.w.Event(p.peer.Name+"/main", "exit: returned")
+		if !p.leaving {
+			c.exit(p, g)
+		}
 	}
+}
+
+// exit takes down a process whose Run returned nil by itself, as an
+// operating system takes down a process whose main returns: its other
+// tasks stop at that instant, its host closes what it left open, its disk
+// keeps everything written, and it stays down until [Cluster.Start],
+// which boots it told [providers.AfterGraceful]. It runs in the process's
+// main task, which goes on to return. An exit is not a reboot: attrition
+// does not count the process as down against MaxDead.
+func (c *Cluster) exit(p *proc, g *sim.Group) {
+	c.devicesDown(p, Graceful)
+	p.down, p.exited = true, true
+	p.boot = providers.AfterGraceful
+	p.ready, p.notReadyWhy = true, ""
+	c.s.w.Event("", fmt.Sprintf("down: %s (exit)", p.peer.Name))
+	g.Exit()
 }
 
 // Stop takes the named process down the given way and leaves it down
 // until [Cluster.Start]. It returns when the process is down: at once for
 // a crash, wipe or power loss, after it returns or the grace period ends
 // for a graceful stop. how is Graceful, Crash, Wipe or PowerLoss; a
-// graceful stop needs [Grace]:
+// graceful stop needs [Grace]. A process down since its Run returned is
+// left down, and the reboot reaches its disk (a wipe erases it):
 //
 //	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
 //	c.Stop("kv-1", simtest.Crash)
@@ -283,12 +315,20 @@ func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 // stopNow takes a process down for op, Stop or Reboot.
 func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) {
 	p := c.get(name)
-	if p.down || p.leaving {
-		c.s.Fatalf("simtest: Stop(%q) on a process that is already down or going down; Start it first", name)
-	}
 	if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 		m := p.peer.Locality.Machine
 		c.s.configErrorf("simtest: Cluster.%s(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", op, name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
+	}
+	if p.exited {
+		// Down already, by its own return: the reboot reaches what
+		// outlives a process, its host and disk (a batch job's disk wiped).
+		c.s.w.Event("", fmt.Sprintf("reboot: %s (%v), down since its Run returned", name, how))
+		c.devicesDown(p, how)
+		p.boot = how.boot()
+		return
+	}
+	if p.down || p.leaving {
+		c.s.Fatalf("simtest: %s(%q) on a process that is already down or going down; Start it first", op, name)
 	}
 	c.dead++
 	c.stop(p, how, grace)
@@ -301,7 +341,9 @@ func (c *Cluster) Start(name string) {
 	if !p.down {
 		c.s.Fatalf("simtest: Start(%q) on a process that is running; Stop it first", name)
 	}
-	c.dead--
+	if !p.exited {
+		c.dead--
+	}
 	c.start(p, p.boot)
 }
 
@@ -312,7 +354,11 @@ func (c *Cluster) Start(name string) {
 //	c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
 //	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
 func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
-	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
+	c.reboot(name, how, c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts))
+}
+
+// reboot is Reboot with its timings read.
+func (c *Cluster) reboot(name string, how Reboot, t rebootTimes) {
 	c.stopNow("Reboot", name, how, t.grace)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
 	c.Start(name)
@@ -341,7 +387,7 @@ func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
 	}
 	c.devicesDown(p, how)
 	p.down = true
-	p.boot = how.boot()
+	p.boot = max(how.boot(), p.hit)
 	s.w.Event("", fmt.Sprintf("down: %s (%v)", name, how))
 }
 

@@ -256,3 +256,22 @@ func TestRebootTimingsAreTheOnesNamed(t *testing.T) {
 		assert.Equal(s, 4, c.Boots("node-0"))
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }
+
+// Boot takes its declarations as they are when it is called: a slice of
+// them the test goes on to change does not change the factory a later
+// boot calls.
+func TestBootKeepsItsOwnCopyOfTheDeclarations(t *testing.T) {
+	var made []string
+	factory := func(tag string) func() simtest.Process {
+		return func() simtest.Process { made = append(made, tag); return waitForStop() }
+	}
+	simtest.Run(t, func(s *simtest.S) {
+		made = nil
+		groups := []simtest.Processes{{Name: "n", New: factory("declared")}}
+		c := s.Boot(groups...)
+		groups[0].New = factory("changed afterwards")
+		groups[0].SoleCopy = true
+		c.Reboot("n-0", simtest.Crash)
+		assert.Equal(s, []string{"declared", "declared"}, made)
+	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
+}

@@ -139,10 +139,19 @@ func (f *Faults) Heal() {
 
 // Reboot reboots one process and returns when it is back, as
 // [Cluster.Reboot]. A reboot under way when the chaos phase ends
-// completes.
+// completes. A process already down or going down (taken by attrition,
+// restarting at its own request, or returned from its Run) is left to
+// whatever took it down, as [Cluster.RebootUnit] leaves one, and the
+// timeline says so: the injector cannot see that race coming.
 func (f *Faults) Reboot(name string, how Reboot, opts ...RebootOption) {
+	c := f.c
+	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
+	if p := c.get(name); (p.down || p.leaving) && f.window.Err() == nil {
+		c.s.w.Event("", fmt.Sprintf("inject: %s: reboot %s (%v): ignored, %s is down or going down", f.name, name, how, name))
+		return
+	}
 	if f.note("reboot %s (%v)", name, how) {
-		f.c.Reboot(name, how, opts...)
+		c.reboot(name, how, t)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -86,6 +87,82 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 			// A configuration error is reported as "simtest: configuration
 			// error: " and the message without its own "simtest: ".
 			assert.Contains(t, strings.ReplaceAll(r.output(), "simtest: configuration error: ", "simtest: "), c.want)
+		})
+	}
+}
+
+// A reboot given a kind or a timing that cannot be is a mistake in the
+// test's set-up, as a reboot of a unit the cluster lacks is: a
+// configuration error that ends the Run at the first seed that meets it,
+// even one that keeps going past failing seeds, and keeps no seed.
+func TestBadRebootOptionsAreAConfigurationError(t *testing.T) {
+	two := simtest.Processes{Name: "n", Count: 2, New: waitForStop}
+	cases := []struct {
+		name string
+		body func(c *simtest.Cluster)
+		want string
+	}{
+		{"no kind of reboot", func(c *simtest.Cluster) { c.Reboot("n-0", 7) },
+			`simtest: configuration error: Cluster.Reboot("n-0", Reboot(7)): Reboot(7) is not a kind of reboot`},
+		{"graceful without grace", func(c *simtest.Cluster) { c.Stop("n-0", simtest.Graceful) },
+			`simtest: configuration error: Cluster.Stop("n-0", graceful): a graceful stop needs a positive grace period to stop in`},
+		{"negative grace", func(c *simtest.Cluster) { c.Reboot("n-1", simtest.Graceful, simtest.Grace(-time.Second)) },
+			`simtest: configuration error: Cluster.Reboot("n-1", graceful, simtest.Grace(-1s)): simtest.Grace(-1s): a duration is zero or more`},
+		{"down time to Stop", func(c *simtest.Cluster) { c.Stop("n-0", simtest.Crash, simtest.DownFor(time.Second)) },
+			`simtest: configuration error: Cluster.Stop("n-0", crash, simtest.DownFor(1s)): Stop leaves the process down until Start`},
+		{"nil option to a unit", func(c *simtest.Cluster) { c.RebootUnit(chaos.Process, "n-0", simtest.Crash, nil) },
+			`simtest: configuration error: Cluster.RebootUnit(process, "n-0", crash, nil): a nil RebootOption was passed; remove it`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			runs := 0
+			r := runIn("TestMisuse", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) {
+					runs++
+					c.body(s.Boot(two))
+				}, simtest.Seeds(5), simtest.KeepGoing(), simtest.Chaos(chaos.Off()))
+			})
+			require.True(t, r.failed)
+			out := r.output()
+			assert.Equal(t, 1, runs, "the seeds run:\n%s", out)
+			assert.Contains(t, out, c.want)
+			assert.Contains(t, out, "not a bug the simulation found")
+		})
+	}
+}
+
+// A factory that returns no process is a mistake in the test's set-up,
+// named as such, at the boot that meets it, rather than a nil
+// dereference in the process's task.
+func TestAFactoryThatReturnsNilIsAConfigurationError(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ps   simtest.Processes
+		want string
+	}{
+		{"New", simtest.Processes{Name: "n", New: func() simtest.Process { return nil }},
+			`simtest: configuration error: Processes "n": New returned nil for n-0; return a Process`},
+		{"NewFor", simtest.Processes{Name: "n", Count: 2, NewFor: func(id simtest.ProcessID) simtest.Process {
+			if id.Index == 1 {
+				return nil
+			}
+			return waitForStop()
+		}}, `simtest: configuration error: Processes "n": NewFor returned nil for n-1; return a Process`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			runs := 0
+			r := runIn("TestMisuse", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) {
+					runs++
+					s.Boot(c.ps)
+					s.Sleep(time.Second)
+				}, simtest.Seeds(5), simtest.KeepGoing(), simtest.Chaos(chaos.Off()))
+			})
+			require.True(t, r.failed)
+			out := r.output()
+			assert.Equal(t, 1, runs, "the seeds run:\n%s", out)
+			assert.Contains(t, out, c.want)
+			assert.Contains(t, out, "not a bug the simulation found")
 		})
 	}
 }

@@ -65,8 +65,9 @@ type rebootTimes struct {
 
 // rebootTimesOf reads opts for a call of method on target (its first
 // arguments, as written in the report), such as
-// `Cluster.Reboot("n-0", crash, simtest.DownFor(1s))`, and fails the seed
-// on a bad one.
+// `Cluster.Reboot("n-0", crash, simtest.DownFor(1s))`. A bad one is a
+// mistake in the test's set-up that any seed reaching the call makes
+// alike: a configuration error, which keeps no seed.
 func (c *Cluster) rebootTimesOf(method, target string, how Reboot, opts []RebootOption) rebootTimes {
 	args := []string{target, how.String()}
 	for _, o := range opts {
@@ -80,22 +81,22 @@ func (c *Cluster) rebootTimesOf(method, target string, how Reboot, opts []Reboot
 	switch how {
 	case Graceful, Crash, Wipe, PowerLoss:
 	default:
-		c.s.Fatalf("simtest: %s: %v is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe or simtest.PowerLoss", call, how)
+		c.s.configErrorf("simtest: %s: %v is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe or simtest.PowerLoss", call, how)
 	}
 	var t rebootTimes
 	for _, o := range opts {
 		if o == nil {
-			c.s.Fatalf("simtest: %s: a nil RebootOption was passed; remove it", call)
+			c.s.configErrorf("simtest: %s: a nil RebootOption was passed; remove it", call)
 		}
 		if err := o.apply(&t); err != nil {
-			c.s.Fatalf("simtest: %s: %v", call, err)
+			c.s.configErrorf("simtest: %s: %v", call, err)
 		}
 	}
 	if method == "Stop" && t.downSet {
-		c.s.Fatalf("simtest: %s: Stop leaves the process down until Start, so it takes no DownFor; use Reboot to bring it back after a while", call)
+		c.s.configErrorf("simtest: %s: Stop leaves the process down until Start, so it takes no DownFor; use Reboot to bring it back after a while", call)
 	}
 	if how == Graceful && t.grace == 0 {
-		c.s.Fatalf("simtest: %s: a graceful stop needs a positive grace period to stop in; add simtest.Grace(d), or use simtest.Crash to stop at once", call)
+		c.s.configErrorf("simtest: %s: a graceful stop needs a positive grace period to stop in; add simtest.Grace(d), or use simtest.Crash to stop at once", call)
 	}
 	return t
 }

@@ -185,7 +185,8 @@ func (c *Cluster) in(u chaos.Unit, name string) []*proc {
 // the reboot (a crash or a power loss drops what was not synced, a wipe
 // erases them), the unit stays down for the time [DownFor] gives, and its processes boot
 // again. Processes of the unit already down, or going down, are left to
-// whatever took them down. It returns when the unit is back. how and the
+// whatever took them down, but their next boot is told what the disk
+// took (a crash, a wipe). It returns when the unit is back. how and the
 // options are as for [Cluster.Reboot]:
 //
 //	c.RebootUnit(chaos.Zone, "dc0-z1", simtest.Crash, simtest.DownFor(10*time.Second))
@@ -210,6 +211,9 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 	s := c.s
 	all := c.in(u, name)
 	ps := slices.DeleteFunc(slices.Clone(all), func(p *proc) bool { return p.down || p.leaving })
+	// Those going down already: their stops end later, and must not tell
+	// their next boots that the disk was left as it was.
+	going := slices.DeleteFunc(slices.Clone(all), func(p *proc) bool { return p.down || !p.leaving })
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = p.peer.Name
@@ -250,12 +254,17 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 			p.boot = providers.AfterWipe // its disk is gone too
 		}
 	}
+	if how != Graceful {
+		for _, p := range going {
+			p.hit = max(p.hit, how.boot())
+		}
+	}
 	for _, a := range disks {
 		s.diskDown(a, how)
 	}
 	for _, p := range ps {
 		p.down = true
-		p.boot = how.boot()
+		p.boot = max(how.boot(), p.hit)
 		s.w.Event("", fmt.Sprintf("down: %s (%v)", p.peer.Name, how))
 	}
 	return ps
@@ -284,7 +293,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		var up []string
 		down := map[string]bool{}
 		for _, p := range c.procs {
-			if p.down || p.leaving || !p.ready {
+			if p.down && !p.exited || p.leaving || !p.ready {
 				down[unitOf(p, a.Unit)] = true
 			}
 		}

@@ -331,3 +331,32 @@ func TestHugeTopologyHoldsItsProcesses(t *testing.T) {
 		assert.Equal(s, []string{"dc0-z0-m0", "dc0-z0-m1", "dc0-z0-m2"}, c.Units(chaos.Machine), "counts whose product overflows an int hold three processes")
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 }
+
+// A wipe of a machine erases the disk of a process that was going down
+// at that instant too: that process boots again told it was wiped, not
+// told how its own stop ended, whose disk was still there.
+func TestAWipeOfAMachineReachesAProcessGoingDown(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		boots := map[string][]providers.Boot{}
+		c := s.Boot(simtest.Processes{Name: "a", Count: 2, Topology: simtest.Topology{PerMachine: 2}, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				self := p.Cluster.Self().Name
+				boots[self] = append(boots[self], p.Cluster.Boot())
+				_ = providers.Wait(ctx, p.Task)
+				// Slow to stop: still going down when the wipe comes.
+				return p.Time.Sleep(context.WithoutCancel(ctx), time.Second)
+			})
+		}})
+		stopped := s.Go("stopper", func(ctx context.Context) error {
+			c.Stop("a-0", simtest.Graceful, simtest.Grace(2*time.Second))
+			return nil
+		})
+		s.Sleep(500 * time.Millisecond)
+		c.RebootUnit(chaos.Machine, "dc0-z0-m0", simtest.Wipe)
+		require.NoError(s, stopped.Join(s.Context()))
+		c.Start("a-0")
+		s.Sleep(time.Millisecond)
+		assert.Equal(s, []providers.Boot{providers.FirstBoot, providers.AfterWipe}, boots["a-0"], "its disk was wiped while it went down")
+		assert.Equal(s, []providers.Boot{providers.FirstBoot, providers.AfterWipe}, boots["a-1"])
+	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
+}
