@@ -46,7 +46,6 @@ type proc struct {
 	down     bool // down, until started again
 	leaving  bool // a stop is under way
 	stopping bool // a graceful stop is under way: its Run returning is expected
-	exited   bool // down because its Run returned nil: not counted in Cluster.dead
 	// hit is the worst a unit's reboot did to its disk while it was going
 	// down by another way: its next boot is told no better.
 	hit      providers.Boot
@@ -234,7 +233,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
 	p.boots++
 	p.boot = how
-	p.down, p.leaving, p.stopping, p.exited, p.hit = false, false, false, false, providers.FirstBoot
+	p.down, p.leaving, p.stopping, p.hit = false, false, false, providers.FirstBoot
 	p.ready, p.notReadyWhy = true, ""
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
@@ -276,34 +275,14 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		s.failAt(runSite(inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err))
 	default:
 		s.w.Event(p.peer.Name+"/main", "exit: returned")
-		if !p.leaving {
-			c.exit(p, g)
-		}
 	}
-}
-
-// exit takes down a process whose Run returned nil by itself, as an
-// operating system takes down a process whose main returns: its other
-// tasks stop at that instant, its host closes what it left open, its disk
-// keeps everything written, and it stays down until [Cluster.Start],
-// which boots it told [providers.AfterGraceful]. It runs in the process's
-// main task, which goes on to return. An exit is not a reboot: attrition
-// does not count the process as down against MaxDead.
-func (c *Cluster) exit(p *proc, g *sim.Group) {
-	c.devicesDown(p, Graceful)
-	p.down, p.exited = true, true
-	p.boot = providers.AfterGraceful
-	p.ready, p.notReadyWhy = true, ""
-	c.s.w.Event("", fmt.Sprintf("down: %s (exit)", p.peer.Name))
-	g.Exit()
 }
 
 // Stop takes the named process down the given way and leaves it down
 // until [Cluster.Start]. It returns when the process is down: at once for
 // a crash, wipe or power loss, after it returns or the grace period ends
 // for a graceful stop. how is Graceful, Crash, Wipe or PowerLoss; a
-// graceful stop needs [Grace]. A process down since its Run returned is
-// left down, and the reboot reaches its disk (a wipe erases it):
+// graceful stop needs [Grace]:
 //
 //	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
 //	c.Stop("kv-1", simtest.Crash)
@@ -315,20 +294,12 @@ func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 // stopNow takes a process down for op, Stop or Reboot.
 func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) {
 	p := c.get(name)
+	if p.down || p.leaving {
+		c.s.Fatalf("simtest: %s(%q) on a process that is already down or going down; Start it first", op, name)
+	}
 	if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 		m := p.peer.Locality.Machine
 		c.s.configErrorf("simtest: Cluster.%s(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", op, name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
-	}
-	if p.exited {
-		// Down already, by its own return: the reboot reaches what
-		// outlives a process, its host and disk (a batch job's disk wiped).
-		c.s.w.Event("", fmt.Sprintf("reboot: %s (%v), down since its Run returned", name, how))
-		c.devicesDown(p, how)
-		p.boot = how.boot()
-		return
-	}
-	if p.down || p.leaving {
-		c.s.Fatalf("simtest: %s(%q) on a process that is already down or going down; Start it first", op, name)
 	}
 	c.dead++
 	c.stop(p, how, grace)
@@ -341,9 +312,7 @@ func (c *Cluster) Start(name string) {
 	if !p.down {
 		c.s.Fatalf("simtest: Start(%q) on a process that is running; Stop it first", name)
 	}
-	if !p.exited {
-		c.dead--
-	}
+	c.dead--
 	c.start(p, p.boot)
 }
 

@@ -293,7 +293,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		var up []string
 		down := map[string]bool{}
 		for _, p := range c.procs {
-			if p.down && !p.exited || p.leaving || !p.ready {
+			if p.down || p.leaving || !p.ready {
 				down[unitOf(p, a.Unit)] = true
 			}
 		}

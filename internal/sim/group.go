@@ -77,25 +77,6 @@ func (g *Group) Crash() {
 	g.Kill()
 }
 
-// Exit ends the group as a process ends when its main function returns.
-// Called from the task that returns, it kills the group's other tasks as
-// Crash does (an exiting process's goroutines stop where they stand, their
-// defers acting on nothing), lets no task start in the group again, and
-// returns, so that the caller's task finishes by returning.
-func (g *Group) Exit() {
-	w := g.w
-	g.crashed, g.dead = true, true
-	var victims []*task
-	for _, t := range w.tasks {
-		if t.group == g && t != w.cur {
-			victims = append(victims, t)
-		}
-	}
-	for _, t := range victims {
-		w.kill(t)
-	}
-}
-
 // Kill kills every task of the group at once, in start order. Called from a
 // task of the group, it kills the others and then unwinds the caller.
 func (g *Group) Kill() {

@@ -543,34 +543,3 @@ func TestGuardsFailAtTheirBound(t *testing.T) {
 	assert.Equal(t, [3]uint64{1, 10_000, 13430472960319599025}, [3]uint64{res.Steps, res.Events, res.Trace}, "an event passes the stall guard's bound; it is not counted")
 	assert.Contains(t, res.Err.Error(), "Of the last 1000, 1000 were the event callback")
 }
-
-func TestGroupExitEndsTheOtherTasksAndLetsTheCallerReturn(t *testing.T) {
-	errDone := errors.New("done")
-	var unwound []string
-	world := New(Config{Seed: 2})
-	res := world.Run(func(ctx context.Context, p providers.Providers) error {
-		g := world.NewGroup("node1")
-		var timerFired bool
-		main := g.Go(ctx, "main", func(ctx context.Context) error {
-			p.Task.Go(ctx, "child", func(ctx context.Context) error {
-				defer func() { unwound = append(unwound, "child") }()
-				return p.Time.Sleep(ctx, time.Hour)
-			})
-			p.Time.AfterFunc(time.Minute, func() { timerFired = true })
-			if err := p.Time.Sleep(ctx, time.Second); err != nil {
-				return err
-			}
-			g.Exit()
-			unwound = append(unwound, "main returns")
-			return errDone
-		})
-		assert.ErrorIs(t, main.Join(ctx), errDone, "the caller returns what it returns")
-		assert.Equal(t, 0, g.Alive())
-		assert.Equal(t, []string{"child", "main returns"}, unwound, "the others end first, at the exit")
-		assert.Panics(t, func() { g.Go(ctx, "late", func(context.Context) error { return nil }) }, "no task starts in an exited group")
-		require.NoError(t, p.Time.Sleep(ctx, 2*time.Minute))
-		assert.False(t, timerFired, "a timer of an exited process does not fire")
-		return nil
-	})
-	require.NoError(t, res.Err)
-}
