@@ -115,18 +115,7 @@ func TestBadRebootOptionsAreAConfigurationError(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			runs := 0
-			r := runIn("TestMisuse", func(r *recorder) {
-				simtest.Run(r, func(s *simtest.S) {
-					runs++
-					c.body(s.Boot(two))
-				}, simtest.Seeds(5), simtest.KeepGoing(), simtest.Chaos(chaos.Off()))
-			})
-			require.True(t, r.failed)
-			out := r.output()
-			assert.Equal(t, 1, runs, "the seeds run:\n%s", out)
-			assert.Contains(t, out, c.want)
-			assert.Contains(t, out, "not a bug the simulation found")
+			configurationError(t, func(s *simtest.S) { c.body(s.Boot(two)) }, c.want)
 		})
 	}
 }
@@ -150,19 +139,30 @@ func TestAFactoryThatReturnsNilIsAConfigurationError(t *testing.T) {
 		}}, `simtest: configuration error: Processes "n": NewFor returned nil for n-1; return a Process`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			runs := 0
-			r := runIn("TestMisuse", func(r *recorder) {
-				simtest.Run(r, func(s *simtest.S) {
-					runs++
-					s.Boot(c.ps)
-					s.Sleep(time.Second)
-				}, simtest.Seeds(5), simtest.KeepGoing(), simtest.Chaos(chaos.Off()))
-			})
-			require.True(t, r.failed)
-			out := r.output()
-			assert.Equal(t, 1, runs, "the seeds run:\n%s", out)
-			assert.Contains(t, out, c.want)
-			assert.Contains(t, out, "not a bug the simulation found")
+			configurationError(t, func(s *simtest.S) {
+				s.Boot(c.ps)
+				s.Sleep(time.Second)
+			}, c.want)
 		})
 	}
+}
+
+// configurationError runs body over five seeds under KeepGoing and checks
+// that it failed as a configuration error saying want, after one seed:
+// a mistake in the test's set-up stops the Run rather than failing every
+// seed.
+func configurationError(t *testing.T, body func(*simtest.S), want string) {
+	t.Helper()
+	runs := 0
+	r := runIn("TestMisuse", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			runs++
+			body(s)
+		}, simtest.Seeds(5), simtest.KeepGoing(), simtest.Chaos(chaos.Off()))
+	})
+	require.True(t, r.failed)
+	out := r.output()
+	assert.Equal(t, 1, runs, "the seeds run:\n%s", out)
+	assert.Contains(t, out, want)
+	assert.Contains(t, out, "not a bug the simulation found")
 }
