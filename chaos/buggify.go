@@ -132,8 +132,9 @@ func drawIn[T Number](d simctx.Drawer, lo, hi T) T {
 	var zero T
 	if isFloat(zero) {
 		u := float64(d.Uint64N(1<<53)) / (1 << 53)
-		f := float64(lo) + u*(float64(hi)-float64(lo))
-		if w := float64(hi) - float64(lo); math.IsInf(w, 0) {
+		w := float64(hi) - float64(lo)
+		f := float64(lo) + u*w
+		if math.IsInf(w, 0) {
 			// A width past float64's range would make every draw
 			// overflow to hi and fall back to lo; weigh the ends instead.
 			f = float64(lo)*(1-u) + float64(hi)*u

@@ -413,6 +413,10 @@ func (a Attrition) validate(on bool) error {
 	return errors.Join(errs...)
 }
 
+// isZero reports whether r is a valid range that holds only zero: a
+// fault that draws its length or delay from it would last no time.
+func (r Range) isZero() bool { return r.Max == 0 && r.check() == "" }
+
 // check returns what is wrong with r as a range of durations, or "".
 func (r Range) check() string {
 	switch {

@@ -512,7 +512,7 @@ func (c Network) validate(drawn bool) error {
 	prob("Latency.SlowProb", l.SlowProb)
 	span("Latency.Slow", l.Slow)
 	// A slow tail of no delay would make its packets the fastest of all.
-	if l.SlowProb > 0 && l.Slow.Max <= 0 && l.Slow.check() == "" {
+	if l.SlowProb > 0 && l.Slow.isZero() {
 		bad("Latency.Slow is [0s, 0s] but Latency.SlowProb is %v; give slow packets a positive delay, or set SlowProb to 0 to turn the slow tail off", l.SlowProb)
 	}
 	nonNeg("MaxPairLatency", c.MaxPairLatency)

@@ -330,7 +330,7 @@ func (s Storage) Validate() error {
 		name, what string
 		e          StorageEpisode
 	}{{"Stall", "stalls", s.Stall}, {"Full", "full disks", s.Full}} {
-		if e.e.Prob > 0 && e.e.Duration.Max <= 0 && e.e.Duration.check() == "" {
+		if e.e.Prob > 0 && e.e.Duration.isZero() {
 			bad("%s.Duration is [0s, 0s] but %s.Prob is %v; give %s a positive length, or set %s.Prob to 0 to turn them off", e.name, e.name, e.e.Prob, e.what, e.name)
 		}
 	}
