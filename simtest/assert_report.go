@@ -146,8 +146,8 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 			return nil
 		}
 		recipe := h.Recipe
-		if rr := r.exp.replayRun(); rr != nil && len(rr.rec.Branches) > 0 {
-			recipe = rr.rec.String() // every hit is the replayed timeline's
+		if rec := r.exp.replayRun().recipe(); rec != "" {
+			recipe = rec // every hit is the replayed timeline's
 		}
 		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: r.lineOf(rp, h.Seed, recipe), Place: r.placeOf(h.Seed)}
 	}
