@@ -16,6 +16,15 @@ type pkgCall struct {
 	stmt bool          // the call is a statement of its own: its results are unused
 }
 
+// at is where a report of u goes: the call, or the reference if it is not
+// called (a function value, a variable).
+func (u pkgCall) at() ast.Node {
+	if u.call != nil {
+		return u.call
+	}
+	return u.ref
+}
+
 // pkgUses calls fn for every use in the package of a package-level object
 // of one of paths, whether through the package's name (under any alias)
 // or a dot import.

@@ -52,10 +52,7 @@ func runChan(c *checker) {
 		if _, ok := u.obj.(*types.Func); !ok || u.obj.Name() != "Pipe" {
 			return
 		}
-		at := ast.Node(u.ref)
-		if u.call != nil {
-			at = u.call
-		}
+		at := u.at()
 		c.report(at, u.obj.Pkg().Path()+".Pipe's ends block on native channels outside the simulation; use providers.NewChan[[]byte](p.Task, n), or a connection from p.Network.Listen and Dial")
 	}, "io", "net")
 }

@@ -27,10 +27,7 @@ func runGoroutine(c *checker) {
 		if _, ok := u.obj.(*types.Func); !ok {
 			return
 		}
-		at := ast.Node(u.ref)
-		if u.call != nil {
-			at = u.call
-		}
+		at := u.at()
 		switch name := u.obj.Pkg().Path() + "." + u.obj.Name(); name {
 		case "context.AfterFunc":
 			c.report(at, "context.AfterFunc runs its function on a goroutine of its own once the context is done, which the simulation neither schedules nor kills; start a task with p.Task.Go(ctx, name, fn) that makes a provider call given ctx (it returns once ctx is done) and then does the work")

@@ -60,10 +60,7 @@ func runOsnet(c *checker) {
 		if f, ok := u.obj.(*types.Func); ok && f.Signature().Recv() != nil {
 			return
 		}
-		at := ast.Node(u.ref)
-		if u.call != nil {
-			at = u.call
-		}
+		at := u.at()
 		switch path {
 		case "os":
 			if !osFuncs[name] {

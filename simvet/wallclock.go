@@ -1,10 +1,6 @@
 package simvet
 
-import (
-	"go/ast"
-
-	"golang.org/x/tools/go/analysis"
-)
+import "golang.org/x/tools/go/analysis"
 
 // wallclockAlt gives the Time provider's equivalent of each function.
 var wallclockAlt = map[string]string{
@@ -38,10 +34,7 @@ func runWallclock(c *checker) {
 			verb = " reads"
 		}
 		msg := name + verb + " the wall clock, not the simulation's; use " + alt
-		at := ast.Node(u.ref)
-		if u.call != nil {
-			at = u.call
-		}
+		at := u.at()
 		c.report(at, msg, c.wallclockFix(name, u)...)
 	}, "time", "context")
 }
