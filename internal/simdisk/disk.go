@@ -210,7 +210,7 @@ func (d *Disk) free() int64 {
 	sum(d.root)
 	kept := d.orphans[:0]
 	for _, n := range d.orphans {
-		if n.opensGen == d.gen && n.opens > 0 {
+		if d.inUse(n) {
 			used += ceilSectors(n.c.size) * SectorSize
 			kept = append(kept, n)
 		}

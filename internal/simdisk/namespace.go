@@ -50,10 +50,14 @@ func (d *Disk) opened(n *node) {
 	n.opens++
 }
 
+// inUse reports whether a handle of n that works is open: one opened
+// since the disk's last crash, stop or wipe, and not closed.
+func (d *Disk) inUse(n *node) bool { return n.opensGen == d.gen && n.opens > 0 }
+
 // closed counts off a handle of n opened in generation gen, and releases
 // n's pages when it was the last one of a file gone from the namespace.
 func (d *Disk) closed(n *node, gen uint64) {
-	if gen == d.gen && n.opensGen == d.gen && n.opens > 0 {
+	if gen == d.gen && d.inUse(n) {
 		n.opens--
 	}
 	d.releaseIfGone(n)
@@ -66,14 +70,14 @@ func (d *Disk) unlink(n *node) {
 		return
 	}
 	n.unlinked = true
-	if d.cfg.Capacity > 0 && n.opensGen == d.gen && n.opens > 0 {
+	if d.cfg.Capacity > 0 && d.inUse(n) {
 		d.orphans = append(d.orphans, n)
 	}
 	d.releaseIfGone(n)
 }
 
 func (d *Disk) releaseIfGone(n *node) {
-	if n.unlinked && !n.dir && (n.opensGen != d.gen || n.opens == 0) && n.c.syncs == 0 {
+	if n.unlinked && !n.dir && !d.inUse(n) && n.c.syncs == 0 {
 		n.c.release()
 	}
 }
