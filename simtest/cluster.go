@@ -35,16 +35,20 @@ type Cluster struct {
 // proc is one process slot: a name, a host and a disk that outlive its
 // instances.
 type proc struct {
-	peer     providers.Peer
-	spec     *Processes
-	group    *sim.Group
-	main     providers.Handle
-	inst     Process // the running instance, or the last one
-	index    int     // in its group
-	boots    int
-	boot     providers.Boot
-	down     bool // down, until started again
-	leaving  bool // a stop is under way
+	peer    providers.Peer
+	spec    *Processes
+	group   *sim.Group
+	main    providers.Handle
+	inst    Process // the running instance, or the last one
+	index   int     // in its group
+	boots   int
+	boot    providers.Boot
+	down    bool // down, until started again
+	leaving bool // a stop is under way
+	taker   taker
+	// back, once a Stop, Reboot or Start waits for the process to be up
+	// again, is closed when it boots.
+	back     *providers.Chan[struct{}]
 	stopping bool // a graceful stop is under way: its Run returning is expected
 	// hit is the worst a unit's reboot did to its disk while it was going
 	// down by another way: its next boot is told no better.
@@ -56,6 +60,17 @@ type proc struct {
 	notReadyWhy   string
 	notReadySince time.Duration
 }
+
+// A taker is what took a process down, or is taking it down: it tells
+// whether the process comes back by itself.
+type taker uint8
+
+const (
+	up        taker = iota
+	byStop          // Cluster.Stop: down until Cluster.Start
+	byRestart       // its own restart request: back after RestartDelay
+	byReboot        // a reboot, by hand or by chaos: back when it ends
+)
 
 // Boot starts every declared process and returns the cluster. Bad
 // declarations (no name, no factory, duplicate names or hosts, a host that
@@ -234,6 +249,11 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.boots++
 	p.boot = how
 	p.down, p.leaving, p.stopping, p.hit = false, false, false, providers.FirstBoot
+	p.taker = up
+	if p.back != nil {
+		p.back.Close()
+		p.back = nil
+	}
 	p.ready, p.notReadyWhy = true, ""
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
@@ -286,30 +306,67 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 //
 //	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
 //	c.Stop("kv-1", simtest.Crash)
+//
+// A process that a reboot (attrition's, an injector's, another task's) or
+// its own restart request has taken down comes back by itself: Stop waits
+// until it is back, then stops it. Stop of a process that a Stop took
+// down, and no Start booted again, fails the test.
 func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Stop", fmt.Sprintf("%q", name), how, opts)
 	c.stopNow("Stop", name, how, t.grace)
 }
 
-// stopNow takes a process down for op, Stop or Reboot.
-func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) {
+// stopNow takes a process down for op, Stop or Reboot, once it is up. It
+// returns nil if the seed ended first.
+func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) *proc {
 	p := c.get(name)
-	if p.down || p.leaving {
-		c.s.Fatalf("simtest: %s(%q) on a process that is already down or going down; Start it first", op, name)
+	for p.down || p.leaving {
+		if p.taker == byStop {
+			c.s.Fatalf("simtest: %s(%q) on a process that Stop took down; Start it first", op, name)
+		}
+		if !c.whenBack(op, p) {
+			return nil
+		}
 	}
 	if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 		m := p.peer.Locality.Machine
 		c.s.configErrorf("simtest: Cluster.%s(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", op, name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
 	}
 	c.dead++
-	c.stop(p, how, grace)
+	by := byReboot
+	if op == "Stop" {
+		by = byStop
+	}
+	c.stop(p, by, how, grace)
+	return p
+}
+
+// whenBack waits until p, down or going down, is up again, for op. It
+// returns false if the seed ended first.
+func (c *Cluster) whenBack(op string, p *proc) bool {
+	s := c.s
+	s.w.Event("", fmt.Sprintf("%s %s: waits until %s is back", op, p.peer.Name, p.peer.Name))
+	if p.back == nil {
+		p.back = providers.NewChan[struct{}](s.p.Task, 0)
+	}
+	_, _, err := p.back.Recv(s.w.Context())
+	return err == nil
 }
 
 // Start boots the named process again after a Stop, telling it how it
-// went down.
+// went down. A process that asked to be restarted boots at once, without
+// waiting out [RestartDelay]. A process that a reboot has taken down comes
+// back by itself: Start waits until it is back.
 func (c *Cluster) Start(name string) {
 	p := c.get(name)
+	if p.taker == byReboot {
+		c.whenBack("Start", p)
+		return
+	}
 	if !p.down {
+		if p.leaving {
+			c.s.Fatalf("simtest: Start(%q) on a process that a Stop is still taking down; Start it once that Stop returns", name)
+		}
 		c.s.Fatalf("simtest: Start(%q) on a process that is running; Stop it first", name)
 	}
 	c.dead--
@@ -322,22 +379,28 @@ func (c *Cluster) Start(name string) {
 //
 //	c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
 //	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
+//
+// A process down or going down by another way is waited for as by Stop.
 func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
 	c.reboot(name, how, c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts))
 }
 
 // reboot is Reboot with its timings read.
 func (c *Cluster) reboot(name string, how Reboot, t rebootTimes) {
-	c.stopNow("Reboot", name, how, t.grace)
+	p := c.stopNow("Reboot", name, how, t.grace)
+	if p == nil {
+		return
+	}
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
-	c.Start(name)
+	c.dead--
+	c.start(p, p.boot)
 }
 
-func (c *Cluster) stop(p *proc, how Reboot, grace time.Duration) {
+func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration) {
 	s := c.s
 	ctx := s.w.Context()
 	name := p.peer.Name
-	p.leaving = true
+	p.leaving, p.taker = true, by
 	s.w.Event("", fmt.Sprintf("reboot: %s (%v)", name, how))
 	if how == Graceful {
 		p.stopping = true

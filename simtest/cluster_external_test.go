@@ -275,3 +275,89 @@ func TestBootKeepsItsOwnCopyOfTheDeclarations(t *testing.T) {
 		assert.Equal(s, []string{"declared", "declared"}, made)
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
 }
+
+func TestStopWaitsForAProcessThatARebootTookDown(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		var boots []string
+		c := s.Boot(simtest.Processes{Name: "node", New: func() simtest.Process { return diary{&boots} }})
+		rebooted := s.Go("reboot", func(ctx context.Context) error {
+			_ = s.Providers().Time.Sleep(ctx, time.Second) // node-0 boots first
+			c.Reboot("node-0", simtest.Crash, simtest.DownFor(5*time.Second))
+			return nil
+		})
+		s.Sleep(2 * time.Second)
+		require.False(s, c.Alive("node-0"), "the other task's reboot has it down")
+		from := s.Now()
+		c.Stop("node-0", simtest.Crash)
+		assert.GreaterOrEqual(s, s.Now().Sub(from), 4*time.Second, "Stop waited for the reboot to end")
+		assert.False(s, c.Alive("node-0"))
+		assert.Equal(s, 2, c.Boots("node-0"), "booted by the reboot, then stopped")
+		c.Start("node-0")
+		assert.Equal(s, 3, c.Boots("node-0"))
+		require.NoError(s, rebooted.Join(s.Context()))
+		s.Sleep(time.Second)
+		assert.Equal(s, "node-0: after a crash", boots[len(boots)-1])
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+func TestStartOfAProcessARebootTookDownWaitsForIt(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		var boots []string
+		c := s.Boot(simtest.Processes{Name: "node", New: func() simtest.Process { return diary{&boots} }})
+		rebooted := s.Go("reboot", func(ctx context.Context) error {
+			_ = s.Providers().Time.Sleep(ctx, time.Second)
+			c.Reboot("node-0", simtest.Graceful, simtest.Grace(time.Second), simtest.DownFor(5*time.Second))
+			return nil
+		})
+		s.Sleep(time.Second + time.Millisecond) // the graceful stop is under way
+		c.Start("node-0")
+		assert.True(s, c.Alive("node-0"))
+		assert.Equal(s, 2, c.Boots("node-0"), "the reboot booted it, and Start did not boot it twice")
+		require.NoError(s, rebooted.Join(s.Context()))
+		s.Sleep(time.Second)
+		assert.Equal(s, 2, c.Boots("node-0"))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+func TestStopOfAStoppedProcessFailsTheTest(t *testing.T) {
+	r := runIn("TestStopTwice", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "node", New: waitForStop})
+			c.Stop("node-0", simtest.Crash)
+			c.Reboot("node-0", simtest.Crash)
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	})
+	assert.True(t, r.failed)
+	assert.Contains(t, r.output(), `Reboot("node-0") on a process that Stop took down; Start it first`)
+}
+
+// handRebooter reboots a process by hand, again and again, while attrition
+// reboots the cluster's processes too.
+type handRebooter struct{ rebooted *int }
+
+func (handRebooter) Setup(context.Context, providers.Providers) error { return nil }
+func (w handRebooter) Run(ctx context.Context, p providers.Providers) error {
+	c := simtest.ClusterOf(p)
+	for range 20 {
+		c.Reboot("node-0", simtest.Crash, simtest.DownFor(time.Second))
+		*w.rebooted++
+		if err := p.Time.Sleep(ctx, 500*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+func (handRebooter) Check(context.Context, providers.Providers) error { return nil }
+
+func TestRebootsByHandRaceAttritionWithoutFailing(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.MaxDead = 2
+	cfg.Attrition.Interval = chaos.Range{Min: 100 * time.Millisecond, Max: time.Second}
+	rebooted := 0
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "node", Count: 3, New: waitForStop})
+		c.Run(simtest.Phases{Chaos: time.Minute}, handRebooter{&rebooted})
+	}, simtest.Chaos(cfg), simtest.Seeds(10))
+	assert.Equal(t, 10*20, rebooted)
+}

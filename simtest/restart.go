@@ -47,7 +47,7 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 			name, len(p.restarts), RestartInterval, err.Error()))
 	}
 	c.dead++
-	p.leaving = true
+	p.leaving, p.taker = true, byRestart
 	c.devicesDown(p, Crash)
 	p.down = true
 	p.boot = providers.AfterCrash

@@ -217,7 +217,7 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = p.peer.Name
-		p.leaving = true
+		p.leaving, p.taker = true, byReboot
 	}
 	c.dead += len(ps)
 	s.w.Event("", fmt.Sprintf("reboot: %v %s (%v): %s", u, name, how, strings.Join(names, " ")))
