@@ -53,6 +53,7 @@ func Contracts() []Contract {
 		{"ReadDeadlineTimesOut", readDeadline},
 		{"PeerCloseIsEOF", peerClose},
 		{"ClosedConnIsErrClosed", closedConn},
+		{"EmptyWriteIsAWrite", emptyWrite},
 		{"LingerZeroCloseResets", reset},
 		{"DialClosedPortRefused", refused},
 		{"ListenTakenPortInUse", addrInUse},
@@ -288,6 +289,34 @@ func closedConn(t require.TestingT, e Env) {
 	require.ErrorIs(t, err, net.ErrClosed)
 	_, err = c.Write([]byte("x"))
 	require.ErrorIs(t, err, net.ErrClosed)
+}
+
+// emptyWrite: a Write of no bytes reports what a Write of some would, but
+// for the bytes: nothing on a healthy connection, a passed deadline, a
+// shut-down or reset connection. (A Read of no bytes returns at once, as
+// package net's does: it has nothing to wait for.)
+func emptyWrite(t require.TestingT, e Env) {
+	c, srv := pair(t, e)
+	defer c.Close()
+	defer srv.Close()
+	k, err := c.Write(nil)
+	require.NoError(t, err, "an empty Write on a healthy connection")
+	require.Zero(t, k)
+	require.NoError(t, c.SetWriteDeadline(e.P.Time.Now().Add(-time.Second)))
+	_, err = c.Write(nil)
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded, "an empty Write after its deadline")
+	k, err = c.Read(nil)
+	require.NoError(t, err, "an empty Read returns at once")
+	require.Zero(t, k)
+	require.NoError(t, c.SetWriteDeadline(time.Time{}))
+	cw, ok := c.(interface{ CloseWrite() error })
+	require.True(t, ok, "a connection has CloseWrite, as *net.TCPConn does")
+	require.NoError(t, cw.CloseWrite())
+	_, err = c.Write(nil)
+	require.ErrorIs(t, err, syscall.EPIPE, "an empty Write after CloseWrite")
+	var op *net.OpError
+	require.ErrorAs(t, err, &op)
+	require.Equal(t, "write", op.Op)
 }
 
 func reset(t require.TestingT, e Env) {

@@ -341,6 +341,15 @@ func (c *conn) Write(b []byte) (int, error) {
 		return 0, c.opErr("write", net.ErrClosed)
 	}
 	if len(b) == 0 {
+		// Package net makes the system call for an empty write too: a
+		// passed deadline, a shut-down or reset connection still fail
+		// it. It draws nothing.
+		switch {
+		case c.wr.expired(n.now()):
+			return 0, c.opErr("write", os.ErrDeadlineExceeded)
+		case c.reset || c.out.finSent:
+			return 0, c.opErr("write", sysErr("write", syscall.EPIPE))
+		}
 		return 0, nil
 	}
 	if c.reset || c.out.finSent {
