@@ -41,6 +41,9 @@ type conn struct {
 	gone    bool
 	linger0 bool // SetLinger(0): Close resets
 	exempt  bool // the listener's port is exempt from faults (Net.Exempt)
+	// dialPort is the ephemeral port of a dialling end, held until the
+	// end is closed (Host.ephemeral); 0 for an accepted end.
+	dialPort uint16
 
 	rd, wr deadline
 	// wakeRd and wakeWr are the callbacks of the deadlines' timers, made
@@ -129,9 +132,9 @@ func (d *deadline) expired(now int64) bool { return d.set && now >= d.at }
 // passed still fails the operations that check it.
 func (d *deadline) stop() { d.timer.Stop() }
 
-// newConn makes the two ends of a connection from a (dialling, on an
-// ephemeral port) to port of b, whose address is to, as the dial has it.
-func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) {
+// newConn makes the two ends of a connection from ephemeral port lport of
+// a (dialling) to port of b, whose address is to, as the dial has it.
+func (n *Net) newConn(a, b *Host, lport, port int, to net.Addr) (client, server *conn) {
 	n.nextConn++
 	// The ends, their pipes and the dialler's address live and die
 	// together: one allocation.
@@ -141,7 +144,8 @@ func (n *Net) newConn(a, b *Host, port int, to net.Addr) (client, server *conn) 
 		laddr          addrSpace
 	}{}
 	client, server = &all.client, &all.server
-	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addrIn(a.ephemeral(), &all.laddr), raddr: to}
+	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addrIn(lport, &all.laddr), raddr: to, dialPort: uint16(lport)}
+	a.holdDialPort(lport, true)
 	*server = conn{n: n, h: b, id: n.nextConn, laddr: client.raddr, raddr: client.laddr}
 	client.peer, server.peer = server, client
 	ab, ba := &all.ab, &all.ba
@@ -651,8 +655,13 @@ func (c *conn) kill() {
 	c.releaseBuffers()
 }
 
-// unlink takes c off its host's list of open connections.
+// unlink takes c off its host's list of open connections, and frees its
+// port if it dialled.
 func (c *conn) unlink() {
+	if c.dialPort != 0 {
+		c.h.holdDialPort(int(c.dialPort), false)
+		c.dialPort = 0
+	}
 	i := c.hidx
 	if i < 0 {
 		return

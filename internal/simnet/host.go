@@ -14,6 +14,7 @@ import (
 const (
 	firstEphemeral = 49152
 	lastEphemeral  = 65535
+	ephemeralCount = lastEphemeral - firstEphemeral + 1
 )
 
 // Host is one machine of the simulated network. It is the
@@ -34,6 +35,12 @@ type Host struct {
 	ghosts    []*conn           // ends that vanished with the power, until it is back
 	syns      []*dial           // connects that reached it while off, retried when on
 	nextPort  int
+	// dialPorts has a bit set for each ephemeral port that the dialling
+	// end of an open connection holds, and dialPortsUsed counts them:
+	// once the ports wrap around, a dial skips them, and a host with
+	// none left cannot dial.
+	dialPorts     [ephemeralCount / 64]uint64
+	dialPortsUsed int
 	// dialTexts holds, by the address dialled, what a dial's park and
 	// its refusal's log line say: a client dials the same few addresses
 	// again and again.
@@ -70,19 +77,42 @@ func parseIP(name string) net.IP {
 	return ip
 }
 
-// ephemeral returns the next ephemeral port of h that no listener holds.
+// ephemeral returns the next ephemeral port of h that no listener and no
+// open connection's dialling end holds, or 0 when there is none.
 func (h *Host) ephemeral() int {
-	for range lastEphemeral - firstEphemeral + 1 {
+	if h.dialPortsUsed == ephemeralCount {
+		return 0
+	}
+	for range ephemeralCount {
 		p := h.nextPort
 		h.nextPort++
 		if h.nextPort > lastEphemeral {
 			h.nextPort = firstEphemeral
 		}
-		if h.listeners[p] == nil {
+		if h.listeners[p] == nil && !h.dialPortHeld(p) {
 			return p
 		}
 	}
 	return 0
+}
+
+// dialPortHeld reports whether the dialling end of an open connection
+// holds ephemeral port p.
+func (h *Host) dialPortHeld(p int) bool {
+	i := p - firstEphemeral
+	return h.dialPorts[i/64]&(1<<(i%64)) != 0
+}
+
+// holdDialPort marks ephemeral port p held, or free, by a dialling end.
+func (h *Host) holdDialPort(p int, held bool) {
+	i := p - firstEphemeral
+	if held {
+		h.dialPorts[i/64] |= 1 << (i % 64)
+		h.dialPortsUsed++
+	} else {
+		h.dialPorts[i/64] &^= 1 << (i % 64)
+		h.dialPortsUsed--
+	}
 }
 
 // Listen announces on addr, "host:port", where host is empty, this host's
@@ -133,6 +163,7 @@ type dial struct {
 	conn     *conn
 	accepted *conn // the dialler's end, once the listener took the connect
 	refused  bool
+	noPort   bool      // the dialling host had no ephemeral port free
 	space    addrSpace // raddr's
 }
 
@@ -176,9 +207,10 @@ func (d *dial) do(step dialStep) {
 // Accept can return the connection half a round trip earlier.
 //
 // It fails with ECONNREFUSED when nobody listens on the port or the
-// listener's backlog is full, with a *net.DNSError for an unknown host, and
-// with a timeout or cancellation error when ctx ends first (a partition, a
-// clog, or a connect fault that hangs).
+// listener's backlog is full, with EADDRNOTAVAIL when every ephemeral port
+// of this host holds an open connection, with a *net.DNSError for an
+// unknown host, and with a timeout or cancellation error when ctx ends
+// first (a partition, a clog, or a connect fault that hangs).
 func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	h.n.w.Enter("net dial")
 	n := h.n
@@ -201,6 +233,9 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, opError("dial", nil, d.raddr, ctxError(err))
 	}
+	if h.dialPortsUsed == ephemeralCount {
+		return nil, noPortError(d.raddr)
+	}
 	n.tick()
 	var fail, hang bool
 	if !d.exempt {
@@ -222,6 +257,10 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 			return nil, opError("dial", nil, d.raddr, ctxError(err))
 		}
 	}
+	if d.noPort {
+		h.spareDial = d
+		return nil, noPortError(d.raddr)
+	}
 	if d.refused {
 		t := h.dialText(addr, d.raddr)
 		n.w.Log(t.refused)
@@ -233,6 +272,12 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	n.w.Log(d.conn.connectedText())
 	return d.conn, nil
+}
+
+// noPortError is the error of a dial to raddr from a host whose every
+// ephemeral port holds an open connection, as package net words it.
+func noPortError(raddr net.Addr) error {
+	return opError("dial", nil, raddr, sysErr("connect", syscall.EADDRNOTAVAIL))
 }
 
 // dialText is what a dial of addr, at raddr, says.
@@ -290,7 +335,15 @@ func (d *dial) arrive() {
 		n.packet(dst, d.h, d.exempt, d, stepRefuse)
 		return
 	}
-	c, s := n.newConn(d.h, dst, d.port, d.raddr)
+	lport := d.h.ephemeral()
+	if lport == 0 {
+		// Every port of the dialler is taken (by connects that arrived
+		// since it dialled): its connect cannot be made.
+		d.noPort = true
+		n.packet(dst, d.h, d.exempt, d, stepRefuse)
+		return
+	}
+	c, s := n.newConn(d.h, dst, lport, d.port, d.raddr)
 	l.queue = append(l.queue, s)
 	n.wakeAll(&l.waiters)
 	d.accepted = c
@@ -301,7 +354,7 @@ func (d *dial) refuse() {
 	if d.gaveUp {
 		return
 	}
-	d.refused = true
+	d.refused = !d.noPort
 	d.finish()
 }
 

@@ -1,0 +1,100 @@
+package simnet_test
+
+import (
+	"context"
+	"net"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// ephemeralPorts is how many ports a host dials from.
+const ephemeralPorts = 65535 - 49152 + 1
+
+// serveAndKeep accepts connections on a new listener on server, keeping
+// every one open, and returns the listener's address.
+func serveAndKeep(t *testing.T, ctx context.Context, server providers.Providers) string {
+	t.Helper()
+	l, err := server.Network.Listen(ctx, ":80")
+	require.NoError(t, err)
+	server.Task.Go(ctx, "accept", func(context.Context) error {
+		for {
+			if _, err := l.Accept(); err != nil {
+				return nil
+			}
+		}
+	})
+	return l.Addr().String()
+}
+
+// A dial never takes the local port of a connection of its host that is
+// still open, even once the host has dialled from every port: two open
+// connections from one port to one address would be one connection to
+// TCP, and a server that keys its clients by RemoteAddr would mix them up.
+func TestDialSkipsPortsOfOpenConnections(t *testing.T) {
+	simulate(t, 1, chaos.Network{}, func(ctx context.Context, client, server providers.Providers) error {
+		addr := serveAndKeep(t, ctx, server)
+		kept, err := client.Network.Dial(ctx, addr)
+		require.NoError(t, err)
+		for range ephemeralPorts - 1 {
+			c, err := client.Network.Dial(ctx, addr)
+			require.NoError(t, err)
+			require.NoError(t, c.Close())
+		}
+		c, err := client.Network.Dial(ctx, addr)
+		require.NoError(t, err)
+		assert.NotEqual(t, kept.LocalAddr().String(), c.LocalAddr().String(), "a port of an open connection was dialled from again")
+		return nil
+	})
+}
+
+// A host whose every ephemeral port holds an open connection cannot dial,
+// as an operating system's connect fails with EADDRNOTAVAIL: a client
+// that leaks connections runs out of ports in a simulation too.
+func TestDialFromEveryPortInUseFails(t *testing.T) {
+	simulate(t, 2, chaos.Network{}, func(ctx context.Context, client, server providers.Providers) error {
+		addr := serveAndKeep(t, ctx, server)
+		var open []net.Conn
+		for range ephemeralPorts {
+			c, err := client.Network.Dial(ctx, addr)
+			require.NoError(t, err)
+			open = append(open, c)
+		}
+		_, err := client.Network.Dial(ctx, addr)
+		require.ErrorIs(t, err, syscall.EADDRNOTAVAIL, "a dial with every port in use")
+		var oe *net.OpError
+		require.ErrorAs(t, err, &oe)
+		assert.Equal(t, "dial", oe.Op)
+		require.NoError(t, open[7].Close())
+		c, err := client.Network.Dial(ctx, addr)
+		require.NoError(t, err, "a closed connection frees its port")
+		assert.Equal(t, open[7].LocalAddr().String(), c.LocalAddr().String())
+
+		// Two dials for the last free port: the connect that arrives
+		// second finds none left.
+		require.NoError(t, c.Close())
+		errs := make([]error, 2)
+		var hs []providers.Handle
+		for i := range errs {
+			hs = append(hs, client.Task.Go(ctx, "dial", func(ctx context.Context) error {
+				_, errs[i] = client.Network.Dial(ctx, addr)
+				return nil
+			}))
+		}
+		for _, h := range hs {
+			require.NoError(t, h.Join(ctx))
+		}
+		assert.ElementsMatch(t, []bool{true, false}, []bool{errs[0] == nil, errs[1] == nil}, "one of two dials for one port succeeds: %v", errs)
+		for _, err := range errs {
+			if err != nil {
+				assert.ErrorIs(t, err, syscall.EADDRNOTAVAIL)
+			}
+		}
+		return nil
+	})
+}
