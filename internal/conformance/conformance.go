@@ -55,6 +55,7 @@ func Contracts() []Contract {
 		{"ClosedConnIsErrClosed", closedConn},
 		{"EmptyWriteIsAWrite", emptyWrite},
 		{"LingerZeroCloseResets", reset},
+		{"ResetIsToldToTheFirstWrite", resetToWrite},
 		{"DialClosedPortRefused", refused},
 		{"ListenTakenPortInUse", addrInUse},
 		{"DatagramRoundTrips", datagram},
@@ -328,6 +329,39 @@ func reset(t require.TestingT, e Env) {
 	require.NoError(t, srv.Close())
 	_, err := c.Read(make([]byte, 1))
 	require.ErrorIs(t, err, syscall.ECONNRESET, "a close with linger 0 resets the peer")
+}
+
+// resetToWrite: a reset from a peer that had not closed is told, as
+// ECONNRESET, to the first Write after it arrives; later Writes fail with
+// EPIPE, as on a connection shut down for writing.
+func resetToWrite(t require.TestingT, e Env) {
+	c, srv := pair(t, e)
+	defer c.Close()
+	l, ok := srv.(interface{ SetLinger(int) error })
+	require.True(t, ok, "a connection has SetLinger, as *net.TCPConn does")
+	require.NoError(t, l.SetLinger(0))
+	require.NoError(t, srv.Close())
+	// The reset arrives after a latency in a simulation: wait for a
+	// Read to see it, then read no more, and write.
+	require.NoError(t, c.SetReadDeadline(e.P.Time.Now().Add(time.Second)))
+	_, err := c.Read(make([]byte, 1))
+	require.ErrorIs(t, err, syscall.ECONNRESET)
+	_, err = c.Write([]byte("x"))
+	require.ErrorIs(t, err, syscall.EPIPE, "a Write after a Read told the reset")
+
+	c2, srv2 := pair(t, e)
+	defer c2.Close()
+	l, _ = srv2.(interface{ SetLinger(int) error })
+	require.NoError(t, l.SetLinger(0))
+	require.NoError(t, srv2.Close())
+	require.NoError(t, e.P.Time.Sleep(e.Ctx, 20*time.Millisecond))
+	_, err = c2.Write([]byte("x"))
+	require.ErrorIs(t, err, syscall.ECONNRESET, "the first Write after a reset")
+	var op *net.OpError
+	require.ErrorAs(t, err, &op)
+	require.Equal(t, "write", op.Op)
+	_, err = c2.Write([]byte("x"))
+	require.ErrorIs(t, err, syscall.EPIPE, "the second Write after a reset")
 }
 
 func refused(t require.TestingT, e Env) {

@@ -34,8 +34,13 @@ type conn struct {
 	// only, read or write, and later reads see EOF; here a reset is never
 	// mistaken for a clean end of stream by a reader whose writer saw the
 	// error first.)
-	reset  bool
-	rdShut bool // CloseRead
+	reset bool
+	// resetUntold: a reset came from a peer that had not closed, and no
+	// call has reported it yet. As on Linux, the first Write after it
+	// fails with ECONNRESET, later ones with EPIPE; a Read reports it
+	// first (and every Read after it, as above).
+	resetUntold bool
+	rdShut      bool // CloseRead
 	// gone: the end vanished with its host's power (Host.PowerOff): it
 	// answers nothing while the host is off, and a reset once it is on.
 	gone    bool
@@ -296,6 +301,7 @@ func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 		case c.rd.expired(n.now()):
 			return 0, c.opErr("read", os.ErrDeadlineExceeded)
 		case c.reset:
+			c.resetUntold = false
 			return 0, c.readReset()
 		}
 		if avail := in.dlOff - in.rdOff; avail > 0 {
@@ -352,12 +358,12 @@ func (c *conn) Write(b []byte) (int, error) {
 		case c.wr.expired(n.now()):
 			return 0, c.opErr("write", os.ErrDeadlineExceeded)
 		case c.reset || c.out.finSent:
-			return 0, c.opErr("write", sysErr("write", syscall.EPIPE))
+			return 0, c.writeShut()
 		}
 		return 0, nil
 	}
 	if c.reset || c.out.finSent {
-		return 0, c.opErr("write", sysErr("write", syscall.EPIPE))
+		return 0, c.writeShut()
 	}
 	if n.w.HashesData() {
 		n.w.Wrote(c, c.where, c.out.wrOff, b)
@@ -375,7 +381,7 @@ func (c *conn) Write(b []byte) (int, error) {
 		case c.wr.expired(n.now()):
 			return done, c.opErr("write", os.ErrDeadlineExceeded)
 		case c.reset || out.finSent:
-			return done, c.opErr("write", sysErr("write", syscall.EPIPE))
+			return done, c.writeShut()
 		}
 		space := n.sendBuf - int(out.wrOff-out.rdOff)
 		if space <= 0 {
@@ -393,6 +399,17 @@ func (c *conn) Write(b []byte) (int, error) {
 		done += k
 	}
 	return done, nil
+}
+
+// writeShut is the error of a Write on an end that was reset or shut down
+// for writing: ECONNRESET for a reset from the peer that no call has
+// reported yet, EPIPE after that.
+func (c *conn) writeShut() error {
+	if c.resetUntold {
+		c.resetUntold = false
+		return c.opErr("write", sysErr("write", syscall.ECONNRESET))
+	}
+	return c.opErr("write", sysErr("write", syscall.EPIPE))
 }
 
 // send puts b on the wire as one segment.
@@ -564,12 +581,14 @@ func (c *conn) abort() {
 }
 
 // gotReset kills this end on the peer's reset: unread data is dropped, reads
-// fail with ECONNRESET, writes with EPIPE.
+// fail with ECONNRESET, writes with EPIPE (see writeShut for the first).
 func (c *conn) gotReset() {
 	if c.reset {
 		return
 	}
 	c.reset = true
+	// Linux tells a reset that follows the peer's FIN as EPIPE.
+	c.resetUntold = !c.in.eof
 	c.in.rdOff = c.in.dlOff
 	c.n.w.Log("net: reset " + c.String())
 	c.wakeReaders()

@@ -28,10 +28,12 @@
 // Close sends a FIN after the data already written: the peer reads every
 // byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
 // the connection instead, as Linux does: the peer's unread data is dropped,
-// its reads fail with ECONNRESET and its writes with EPIPE. (Linux reports
-// the reset to the first call only and lets later reads see io.EOF; here
-// every read reports it, so that a reader never takes a reset for a clean
-// end of stream because a writer on the same connection saw it first.)
+// its reads fail with ECONNRESET, and its writes with EPIPE but the first,
+// which fails with ECONNRESET unless a read told the reset first or the
+// peer had closed before it, as on Linux. (Linux reports the reset to the
+// first call only and lets later reads see io.EOF; here every read reports
+// it, so that a reader never takes a reset for a clean end of stream
+// because a writer on the same connection saw it first.)
 // Data that reaches an end already closed is answered with a reset.
 // [Host.Crash] closes every connection of a host as an operating system
 // closes a dead process's (a FIN, or a reset where data arrived unread)
