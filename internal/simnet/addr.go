@@ -86,13 +86,23 @@ func (h *Host) addrIn(port int, s *addrSpace) net.Addr {
 }
 
 // isLocalName reports whether a dial or listen host names the calling host
-// whatever its name: the empty host, the loopback and wildcard addresses.
+// whatever its name: the empty host, localhost, and every loopback
+// (127.0.0.0/8, ::1, either mapped into IPv6) and wildcard address, as on
+// Linux.
 func isLocalName(host string) bool {
 	switch host {
 	case "", "localhost", "127.0.0.1", "::1", "0.0.0.0", "::":
 		return true
 	}
-	return false
+	if !(host[0] >= '0' && host[0] <= '9' || host[0] == ':') {
+		return false // a name, not an address: no need to parse it
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	return a.IsLoopback() || a.IsUnspecified()
 }
 
 // ValidHostName reports whether name can name a simulated host: an IP

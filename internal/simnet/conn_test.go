@@ -417,7 +417,9 @@ func TestDialLocalhostReachesTheSameHost(t *testing.T) {
 		l, err := server.Network.Listen(ctx, "localhost:90")
 		require.NoError(t, err)
 		assert.Equal(t, "10.0.0.2:90", l.Addr().String(), "a listener's address names its host")
-		for _, addr := range []string{"localhost:90", "127.0.0.1:90", "[::1]:90", ":90", "10.0.0.2:90"} {
+		// Every loopback address is this host, as 127.0.0.0/8 is on
+		// Linux, and so is the wildcard address.
+		for _, addr := range []string{"localhost:90", "127.0.0.1:90", "[::1]:90", ":90", "10.0.0.2:90", "127.0.0.2:90", "127.1.2.3:90", "[::ffff:127.0.0.1]:90", "0.0.0.0:90"} {
 			c, err := server.Network.Dial(ctx, addr)
 			require.NoError(t, err, addr)
 			s, err := l.Accept()
@@ -425,6 +427,9 @@ func TestDialLocalhostReachesTheSameHost(t *testing.T) {
 			assert.Equal(t, c.LocalAddr(), s.RemoteAddr())
 		}
 		assert.Equal(t, "10.0.0.2", server.Network.Host())
+		l2, err := server.Network.Listen(ctx, "127.0.0.5:91")
+		require.NoError(t, err, "a listen on any loopback address")
+		assert.Equal(t, "10.0.0.2:91", l2.Addr().String())
 		return nil
 	})
 }

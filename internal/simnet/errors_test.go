@@ -167,7 +167,7 @@ func TestBadHostNames(t *testing.T) {
 	w := sim.New(sim.Config{Seed: 1})
 	n, err := simnet.New(w, chaos.NoNetworkFaults())
 	require.NoError(t, err)
-	for _, name := range []string{"", "localhost", "127.0.0.1", "0.0.0.0", "a:b", "has space"} {
+	for _, name := range []string{"", "localhost", "127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1", "0.0.0.0", "::", "a:b", "has space"} {
 		assert.Contains(t, panicMsg(func() { n.Host(name) }), "cannot name a host; use an IP literal", name)
 	}
 	n.Host("10.0.0.1")
