@@ -58,6 +58,7 @@ func Contracts() []Contract {
 		{"ResetIsToldToTheFirstWrite", resetToWrite},
 		{"DialClosedPortRefused", refused},
 		{"ListenTakenPortInUse", addrInUse},
+		{"ListenOnADialledPortInUse", dialledPortInUse},
 		{"DatagramRoundTrips", datagram},
 		{"DatagramOverLimitIsEMSGSIZE", datagramTooLarge},
 		{"DatagramReadDeadlineTimesOut", datagramDeadline},
@@ -432,6 +433,20 @@ func addrInUse(t require.TestingT, e Env) {
 	require.NoError(t, err)
 	defer l.Close()
 	_, err = e.P.Network.Listen(e.Ctx, l.Addr().String())
+	require.ErrorIs(t, err, syscall.EADDRINUSE)
+}
+
+// dialledPortInUse: a listen on the port that a dialled connection holds
+// fails, as bind does: the connection's socket does not share its port.
+func dialledPortInUse(t require.TestingT, e Env) {
+	c, srv := pair(t, e)
+	defer c.Close()
+	defer srv.Close()
+	_, port, err := net.SplitHostPort(c.LocalAddr().String())
+	require.NoError(t, err)
+	host, _, err := net.SplitHostPort(e.Listen)
+	require.NoError(t, err)
+	_, err = e.P.Network.Listen(e.Ctx, net.JoinHostPort(host, port))
 	require.ErrorIs(t, err, syscall.EADDRINUSE)
 }
 

@@ -118,7 +118,8 @@ func (h *Host) holdDialPort(p int, held bool) {
 // Listen announces on addr, "host:port", where host is empty, this host's
 // name, or a loopback or wildcard address; port 0 picks a free ephemeral
 // port. The listener's Addr carries this host's name whatever addr said, so
-// that others can dial it.
+// that others can dial it. It fails with EADDRINUSE when a listener, or a
+// connection this host dialled, holds the port.
 func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 	h.n.w.Enter("net listen")
 	host, port, err := splitAddr(addr)
@@ -139,7 +140,8 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 		if port = h.ephemeral(); port == 0 {
 			return nil, opError("listen", nil, h.addr(0), sysErr("bind", syscall.EADDRINUSE))
 		}
-	} else if h.listeners[port] != nil {
+	} else if h.listeners[port] != nil || port >= firstEphemeral && h.dialPortHeld(port) {
+		// A dialled connection's port is its own, as bind finds it.
 		return nil, opError("listen", nil, h.addr(port), sysErr("bind", syscall.EADDRINUSE))
 	}
 	l := &listener{h: h, port: port, addr: h.addr(port)}
