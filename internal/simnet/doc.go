@@ -27,13 +27,15 @@
 //
 // Close sends a FIN after the data already written: the peer reads every
 // byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
-// the connection instead, as Linux does: the peer's unread data is dropped,
-// its reads fail with ECONNRESET, and its writes with EPIPE but the first,
-// which fails with ECONNRESET unless a read told the reset first or the
-// peer had closed before it, as on Linux. (Linux reports the reset to the
-// first call only and lets later reads see io.EOF; here every read reports
-// it, so that a reader never takes a reset for a clean end of stream
-// because a writer on the same connection saw it first.)
+// the connection instead, as Linux does. The peer's reads then fail with
+// ECONNRESET, and its writes with EPIPE but the first, which fails with
+// ECONNRESET unless a read told the reset first or the peer had closed
+// before it, as on Linux. Two things are harsher than Linux, on purpose:
+// the reset drops the data the peer had received and not read (Linux lets
+// it be read first; Windows drops it too), and every read reports the
+// reset (Linux reports it to the first call only and lets later reads see
+// io.EOF), so that a reader never takes a reset for a clean end of stream
+// because a writer on the same connection saw it first.
 // Data that reaches an end already closed is answered with a reset.
 // [Host.Crash] closes every connection of a host as an operating system
 // closes a dead process's (a FIN, or a reset where data arrived unread)
