@@ -658,6 +658,10 @@ func (c *conn) vanish() {
 	c.gone = true
 	c.cancelDeadlines()
 	c.unlink()
+	// A task still waiting here outlived the host's power (a process's
+	// own were killed first): with its deadline gone, only this wakes it.
+	c.wakeReaders()
+	c.wakeWriters()
 	c.h.ghosts = append(c.h.ghosts, c)
 	c.releaseBuffers()
 }

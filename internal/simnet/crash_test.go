@@ -189,3 +189,38 @@ func TestDiallerThatGaveUpLeavesNoOpenConnection(t *testing.T) {
 	assert.NotEmpty(t, events(res, "host 10.0.0.1 crashed: 0 connections closed, 0 of them reset; 0 listeners closed"),
 		"the end closed when the answer came is not counted\n%v", events(res, "crashed"))
 }
+
+// A task that outlives its host's power (one the test driver runs with the
+// host's providers: a process's own tasks are killed first) and waits in a
+// Read or a Write of one of the host's connections returns with
+// net.ErrClosed, as it does when the host crashes, instead of waiting for
+// ever: the connection is gone, and with it its deadlines.
+func TestPowerLossEndsTheCallsWaitingOnTheHostsConnections(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.SendBuffer = 1024
+	for _, crash := range []bool{false, true} {
+		w := newWorld(t, 5, cfg)
+		w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			reader, _ := pair(t, ctx, server, client)
+			writer, _ := pair(t, ctx, server, client)
+			require.NoError(t, reader.SetReadDeadline(server.Time.Now().Add(time.Hour)))
+			read := server.Task.Go(ctx, "reader", func(context.Context) error {
+				_, err := reader.Read(make([]byte, 1))
+				return err
+			})
+			write := server.Task.Go(ctx, "writer", func(context.Context) error {
+				_, err := writer.Write(make([]byte, 4096)) // more than the peer's buffer holds
+				return err
+			})
+			server.Time.Sleep(ctx, 10*time.Millisecond)
+			if crash {
+				w.net.Host("10.0.0.2").Crash()
+			} else {
+				w.net.Host("10.0.0.2").PowerOff()
+			}
+			assert.ErrorIs(t, read.Join(ctx), net.ErrClosed, "a Read waiting when the host went down (crash %v)", crash)
+			assert.ErrorIs(t, write.Join(ctx), net.ErrClosed, "a Write waiting when the host went down (crash %v)", crash)
+			return nil
+		})
+	}
+}
