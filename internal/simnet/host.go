@@ -35,11 +35,11 @@ type Host struct {
 	ghosts    []*conn           // ends that vanished with the power, until it is back
 	syns      []*dial           // connects that reached it while off, retried when on
 	nextPort  int
-	// dialPorts has a bit set for each ephemeral port that the dialling
-	// end of an open connection holds, and dialPortsUsed counts them:
-	// once the ports wrap around, a dial skips them, and a host with
-	// none left cannot dial.
-	dialPorts     [ephemeralCount / 64]uint64
+	// dialPortsUsed counts the ephemeral ports that the dialling ends of
+	// open connections hold, and dialPorts, once the ports have wrapped
+	// around (markDialPorts), has a bit set for each: a dial skips them,
+	// and a host with none left cannot dial.
+	dialPorts     *[ephemeralCount / 64]uint64
 	dialPortsUsed int
 	// dialTexts holds, by the address dialled, what a dial's park and
 	// its refusal's log line say: a client dials the same few addresses
@@ -88,30 +88,61 @@ func (h *Host) ephemeral() int {
 		h.nextPort++
 		if h.nextPort > lastEphemeral {
 			h.nextPort = firstEphemeral
+			h.markDialPorts()
 		}
-		if h.listeners[p] == nil && !h.dialPortHeld(p) {
+		if h.listeners[p] == nil && (h.dialPorts == nil || !h.dialPortHeld(p)) {
 			return p
 		}
 	}
 	return 0
 }
 
+// markDialPorts starts the record of the ports held by dialled
+// connections, when the ports first wrap around: until then every such
+// port lies behind nextPort, and most hosts never make the record.
+func (h *Host) markDialPorts() {
+	if h.dialPorts != nil {
+		return
+	}
+	h.dialPorts = new([ephemeralCount / 64]uint64)
+	for _, c := range h.conns {
+		if c.dialPort != 0 {
+			i := int(c.dialPort) - firstEphemeral
+			h.dialPorts[i/64] |= 1 << (i % 64)
+		}
+	}
+}
+
 // dialPortHeld reports whether the dialling end of an open connection
 // holds ephemeral port p.
 func (h *Host) dialPortHeld(p int) bool {
+	if h.dialPorts == nil {
+		for _, c := range h.conns {
+			if int(c.dialPort) == p {
+				return true
+			}
+		}
+		return false
+	}
 	i := p - firstEphemeral
 	return h.dialPorts[i/64]&(1<<(i%64)) != 0
 }
 
 // holdDialPort marks ephemeral port p held, or free, by a dialling end.
 func (h *Host) holdDialPort(p int, held bool) {
+	if held {
+		h.dialPortsUsed++
+	} else {
+		h.dialPortsUsed--
+	}
+	if h.dialPorts == nil {
+		return
+	}
 	i := p - firstEphemeral
 	if held {
 		h.dialPorts[i/64] |= 1 << (i % 64)
-		h.dialPortsUsed++
 	} else {
 		h.dialPorts[i/64] &^= 1 << (i % 64)
-		h.dialPortsUsed--
 	}
 }
 
