@@ -183,3 +183,39 @@ func TestCPUSpinInAnInitializerIsStoppedByTheWatchdog(t *testing.T) {
 
 // A Process for tests that need a plain providers-level run.
 var _ simtest.Process = simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return nil })
+
+// A program that listens for other signals but not for SIGTERM ends on
+// SIGTERM at once too: listening for SIGINT leaves SIGTERM its default
+// action, as in production.
+func TestGracefulStopEndsAProgramThatListensForOtherSignals(t *testing.T) {
+	mod := guestModule(t)
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch()
+		c := s.Boot(simtest.Processes{Name: "i", New: func() simtest.Process { return process(mod, nil, "interrupt") }})
+		s.Sleep(1500 * time.Millisecond)
+		c.Stop("i-0", simtest.Graceful, simtest.Grace(5*time.Second))
+		require.Equal(s, 1500*time.Millisecond, s.Elapsed(), "the stop is at once")
+		var msgs []string
+		for _, e := range w.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Contains(s, msgs, "exit: returned from a graceful stop")
+
+		// Run on its own, the program's end says why.
+		h := s.Go("run", func(ctx context.Context) error {
+			cctx, cancel := context.WithCancel(ctx)
+			stop := s.Go("stop", func(context.Context) error {
+				_ = s.Providers().Time.Sleep(ctx, time.Second)
+				cancel()
+				return nil
+			})
+			got = mod.Run(cctx, s.Providers(), wasmhost.Config{Args: []string{"guest", "interrupt"}})
+			return stop.Join(ctx)
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(2), simtest.KeepFailures(false))
+	var exit *wasmhost.ExitError
+	require.ErrorAs(t, got, &exit)
+	require.True(t, exit.Terminated, "%v", got)
+}

@@ -18,6 +18,7 @@ var moonpoolFuncs = map[string]hostFunc{
 	"sock_dial_result": fn(sockDialResult, i32),
 	"sock_addr":        fn(sockAddr, i32, i32, i32, i32, i32),
 	"signal_fd":        fn(signalFD, i32),
+	"signal_default":   fn(signalDefault, i32),
 	"lookup":           fn(lookup, i32, i32, i32, i32, i32),
 	"hostname":         fn(hostname, i32, i32, i32),
 	"seed":             fn(seed, i32),
@@ -49,6 +50,18 @@ func signalFD(in *instance, mem api.Memory, st []uint64) errno {
 	in.sigOpen = true
 	fd := in.add(&fdEntry{kind: kindSignal})
 	return putU32(mem, u32(st, 0), uint32(fd))
+}
+
+// signalDefault(sig) takes the default action of a signal the program
+// listens for no longer or never did while it listens for others; for
+// SIGTERM, the end of a program that does not listen at all.
+func signalDefault(in *instance, mem api.Memory, st []uint64) errno {
+	if u32(st, 0) != sigTERM {
+		return errINVAL
+	}
+	in.sigOpen = false
+	in.terminate()
+	return errSUCCESS
 }
 
 // guestAssertion is an assertion as the guest encodes it (JSON).

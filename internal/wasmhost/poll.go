@@ -154,11 +154,16 @@ func (in *instance) stop() {
 	in.stopping = true
 	in.wait = context.WithoutCancel(in.ctx)
 	if !in.sigOpen {
-		in.flushOutput()
-		_ = in.mod.CloseWithExitCode(in.ctx, exitSIGTERM)
-		panic(sys.NewExitError(exitSIGTERM))
+		in.terminate()
 	}
 	in.raise(sigTERM)
+}
+
+// terminate ends the program as SIGTERM's default action does.
+func (in *instance) terminate() {
+	in.flushOutput()
+	_ = in.mod.CloseWithExitCode(in.ctx, exitSIGTERM)
+	panic(sys.NewExitError(exitSIGTERM))
 }
 
 // exitSIGTERM is a shell's status for a process that SIGTERM ended.

@@ -150,6 +150,18 @@ func run(what string) error {
 				fmt.Println("tick")
 			}
 		}
+	case "interrupt":
+		// Listens for SIGINT only: SIGTERM keeps its default action.
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, os.Interrupt)
+		for {
+			select {
+			case s := <-c:
+				fmt.Println("got", s)
+			case <-time.After(time.Second):
+				fmt.Println("tick")
+			}
+		}
 	case "forever":
 		for {
 			time.Sleep(time.Second)
