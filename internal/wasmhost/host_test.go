@@ -264,3 +264,19 @@ func TestExitFlushesSockets(t *testing.T) {
 	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
 	require.Equal(t, int64(200<<10), got)
 }
+
+// A program's exit closes the files it left open, as a process's exit
+// does: the space of a file it removed while holding it is free again.
+func TestExitClosesTheProgramsFiles(t *testing.T) {
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		p.Storage = s.Storage()
+		for i := range 3 {
+			h := s.Go("run", func(ctx context.Context) error {
+				return mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", "hold=600000"}})
+			})
+			require.NoError(s, h.Join(s.Context()), "run %d", i)
+		}
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.DiskStorage(simtest.DriverDisk, chaos.Storage{Capacity: 1 << 20}))
+}

@@ -257,10 +257,16 @@ func (in *instance) exitError(err error) error {
 	return nil
 }
 
-// closeAll drops the instance and everything it holds open.
+// closeAll drops the instance and everything it holds open. The files
+// it leaves open are closed, as a process's exit closes them, unless the
+// task is being killed: then nothing it does reaches the disk, whose
+// crash or stop ends those files anyway.
 func (in *instance) closeAll() {
 	for i, e := range in.fds {
 		if e != nil {
+			if e.file != nil && in.panicked == nil {
+				_ = e.file.Close()
+			}
 			e.drop()
 			in.fds[i] = nil
 		}

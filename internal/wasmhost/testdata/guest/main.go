@@ -111,6 +111,18 @@ func run(what string) error {
 			time.Sleep(time.Duration(i%3 + 1))
 		}
 		fmt.Println("slept 1000 times")
+	case "hold":
+		// Writes a file of arg bytes, removes it and exits with it
+		// still open.
+		n, _ := strconv.Atoi(arg)
+		f, err := os.Create("/held")
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(make([]byte, n)); err != nil {
+			return err
+		}
+		return os.Remove("/held")
 	case "nothing":
 	case "pollforever":
 		fmt.Println("woke", pollForever())
