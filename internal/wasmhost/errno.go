@@ -35,6 +35,7 @@ const (
 	errISDIR        errno = 31
 	errNAMETOOLONG  errno = 37
 	errNOENT        errno = 44
+	errNOSPC        errno = 51
 	errNOSYS        errno = 52
 	errNOTCONN      errno = 53
 	errNOTDIR       errno = 54
@@ -94,6 +95,8 @@ func errnoOf(err error) errno {
 			return errEXIST
 		case syscall.ENOENT:
 			return errNOENT
+		case syscall.ENOSPC:
+			return errNOSPC
 		}
 	}
 	var dnsErr *net.DNSError

@@ -280,3 +280,22 @@ func TestExitClosesTheProgramsFiles(t *testing.T) {
 		}
 	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.DiskStorage(simtest.DriverDisk, chaos.Storage{Capacity: 1 << 20}))
 }
+
+// A full disk is ENOSPC to the program, as to native code, not an I/O
+// error.
+func TestAFullDiskIsENOSPC(t *testing.T) {
+	mod := guestModule(t)
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		p.Storage = s.Storage()
+		h := s.Go("run", func(ctx context.Context) error {
+			got = mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", "hold=600000"}})
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.DiskStorage(simtest.DriverDisk, chaos.Storage{Capacity: 512 << 10}))
+	var exit *wasmhost.ExitError
+	require.ErrorAs(t, got, &exit)
+	require.Equal(t, "hold=600000: write /held: No space left on device", exit.Stderr, "wasip1 spells ENOSPC so")
+}
