@@ -19,7 +19,7 @@ func diagnose(pkgPath string, pkgs []pkg) error {
 		if p.Error == nil {
 			continue
 		}
-		return stopped(pkgs[len(pkgs)-1].ImportPath, p, chain(p.Error.ImportStack, p.ImportPath), p.Error.Err)
+		return stopped(pkgs[len(pkgs)-1].ImportPath, p, chain(p.Error.ImportStack, p.ImportPath), p.Error.Err, false)
 	}
 	main := pkgs[len(pkgs)-1]
 	if main.Name != "main" {
@@ -29,13 +29,18 @@ func diagnose(pkgPath string, pkgs []pkg) error {
 }
 
 // stopped is the error for package p, which stops the build of the main
-// package mainPath for reason (go list's or the compiler's words).
-func stopped(mainPath string, p pkg, via, reason string) error {
+// package mainPath for reason: go list's words, or the compiler's when
+// compiled is true.
+func stopped(mainPath string, p pkg, via, reason string, compiled bool) error {
 	if cgo := cgoFiles(p); len(cgo) > 0 {
 		return fmt.Errorf("wasmbuild: cgo is not available under WebAssembly, and %s%s needs it (%s); use a pure-Go replacement, or keep the code that imports it out of the program with a //go:build !wasip1 file", p.ImportPath, via, strings.Join(cgo, ", "))
 	}
 	if strings.HasPrefix(reason, "build constraints exclude all Go files") {
 		return fmt.Errorf("wasmbuild: %s%s has no files for GOOS=wasip1, so %s cannot be built for WebAssembly; keep the code that imports it out of the program with a //go:build !wasip1 file, or replace the dependency", p.ImportPath, via, mainPath)
+	}
+	if p.ImportPath == mainPath && compiled {
+		// The package was found, and its code is what fails.
+		return fmt.Errorf("wasmbuild: the main package %s does not build for wasip1: %s; if it builds for other systems, keep the code that does not build for wasip1 out of the program with a //go:build !wasip1 file", mainPath, reason)
 	}
 	if p.ImportPath == mainPath {
 		return fmt.Errorf("wasmbuild: the main package %s does not build for wasip1: %s; check Config.Package (a path relative to Config.Dir starts with ./)", mainPath, reason)
@@ -98,7 +103,7 @@ func compileError(pkgPath string, pkgs []pkg, stderr string) error {
 		if sc.Scan() {
 			first = strings.TrimSpace(sc.Text())
 		}
-		err := stopped(pkgs[len(pkgs)-1].ImportPath, p, chain(importChain(pkgs, name), name), first)
+		err := stopped(pkgs[len(pkgs)-1].ImportPath, p, chain(importChain(pkgs, name), name), first, true)
 		if len(cgoFiles(p)) > 0 {
 			return err
 		}

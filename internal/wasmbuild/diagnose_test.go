@@ -87,6 +87,36 @@ func TestBuildSyscallMissingOnWasip1(t *testing.T) {
 	oneSentence(t, err)
 }
 
+// A main package that is found but does not compile for wasip1 gets the
+// compiler's words and a fix for its code, not for Config.Package.
+func TestBuildMainPackageMissingOnWasip1(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"m/main.go": "package main\n\nimport \"syscall\"\n\nvar _ = syscall.Mmap\n\nfunc main() {}\n",
+	})
+	_, err := Build(context.Background(), Config{Dir: dir, Package: "."})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the main package example.com/m does not build for wasip1: ./main.go:5:17: undefined: syscall.Mmap")
+	assert.Contains(t, err.Error(), "//go:build !wasip1")
+	assert.NotContains(t, err.Error(), "Config.Package")
+	oneSentence(t, err)
+}
+
+// A pattern names several packages, and a build makes one program.
+func TestBuildPattern(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"m/cmd/a/main.go": "package main\n\nfunc main() {}\n",
+		"m/cmd/b/main.go": "package main\n\nfunc main() {}\n",
+	})
+	_, err := Build(context.Background(), Config{Dir: dir, Package: "./cmd/..."})
+	require.EqualError(t, err, `wasmbuild: Config.Package "./cmd/..." is a pattern, and a build makes one program; name one main package`)
+}
+
+func TestBuildNoSuchDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "absent")
+	_, err := Build(context.Background(), Config{Dir: dir, Package: "."})
+	require.EqualError(t, err, `wasmbuild: Config.Dir "`+dir+`" is not a directory; give a directory inside the module that holds the program, or "" for the current one`)
+}
+
 func TestBuildNotMain(t *testing.T) {
 	dir := tree(t, map[string]string{"m/lib/lib.go": "package lib\n"})
 	_, err := Build(context.Background(), Config{Dir: dir, Package: "./lib"})
