@@ -59,6 +59,14 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 	if c.Package == "" {
 		return "", errors.New("wasmbuild: Config.Package is empty; name the main package to build, as an import path or a ./relative path")
 	}
+	if strings.Contains(c.Package, "...") {
+		return "", fmt.Errorf("wasmbuild: Config.Package %q is a pattern, and a build makes one program; name one main package", c.Package)
+	}
+	if c.Dir != "" {
+		if fi, err := os.Stat(c.Dir); err != nil || !fi.IsDir() {
+			return "", fmt.Errorf("wasmbuild: Config.Dir %q is not a directory; give a directory inside the module that holds the program, or \"\" for the current one", c.Dir)
+		}
+	}
 	tc, err := goEnv(ctx, c.Dir)
 	if err != nil {
 		return "", err
