@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -218,4 +219,23 @@ func TestGracefulStopEndsAProgramThatListensForOtherSignals(t *testing.T) {
 	var exit *wasmhost.ExitError
 	require.ErrorAs(t, got, &exit)
 	require.True(t, exit.Terminated, "%v", got)
+}
+
+// A program that never waits for time or a socket, busy with its disk,
+// still ends on SIGTERM when it does not listen for it: the stop reaches
+// it at its next call to the host, as a signal reaches a busy process.
+func TestGracefulStopEndsABusyProgram(t *testing.T) {
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch()
+		c := s.Boot(simtest.Processes{Name: "b", New: func() simtest.Process { return process(mod, nil, "appendlog") }})
+		s.Sleep(10 * time.Millisecond)
+		c.Stop("b-0", simtest.Graceful, simtest.Grace(5*time.Second))
+		require.Less(s, s.Elapsed(), 20*time.Millisecond, "the program ran on until the grace period ended")
+		var msgs []string
+		for _, e := range w.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Contains(s, msgs, "exit: returned from a graceful stop")
+	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
 }

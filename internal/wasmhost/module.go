@@ -186,6 +186,11 @@ func fn(f func(in *instance, mem api.Memory, stack []uint64) errno, params ...ap
 				in.host()
 			}
 			defer in.catch()
+			if in.snap == nil && !in.stopping && in.wait.Err() != nil {
+				// A stop reaches a program that is busy, not only one
+				// that waits, as a signal reaches a running process.
+				in.stop()
+			}
 			stack[0] = uint64(f(in, mod.Memory(), stack))
 		},
 		params:  params,

@@ -123,6 +123,34 @@ func run(what string) error {
 			return err
 		}
 		return os.Remove("/held")
+	case "appendlog":
+		// Reports the log's size, then appends numbered records to it,
+		// syncing every fourth and reporting what is synced.
+		fi, err := os.Stat("/log")
+		if err == nil {
+			fmt.Println("log holds", fi.Size())
+		}
+		f, err := os.OpenFile("/log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		size := int64(0)
+		if fi != nil {
+			size = fi.Size()
+		}
+		for i := 1; ; i++ {
+			rec := fmt.Sprintf("%0100d", i)
+			if _, err := f.WriteString(rec); err != nil {
+				return err
+			}
+			size += int64(len(rec))
+			if i%4 == 0 {
+				if err := f.Sync(); err != nil {
+					return err
+				}
+				fmt.Println("synced", size)
+			}
+		}
 	case "nothing":
 	case "pollforever":
 		fmt.Println("woke", pollForever())
