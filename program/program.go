@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/moonpool-go/moonpool/internal/wasmbuild"
@@ -115,7 +116,20 @@ func Build(ctx context.Context, c Config) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}
-	return &Program{name: path.Base(c.Package), wasm: wasm, mod: mod, cold: c.ColdStart}, nil
+	return &Program{name: programName(c), wasm: wasm, mod: mod, cold: c.ColdStart}, nil
+}
+
+// programName is the program's name, its first argument: the last
+// element of its package path, or of its directory for a relative path
+// such as ".", as go build names a binary.
+func programName(c Config) string {
+	name := path.Base(c.Package)
+	if name == "." || name == ".." {
+		if dir, err := filepath.Abs(filepath.Join(c.Dir, filepath.FromSlash(c.Package))); err == nil {
+			name = filepath.Base(dir)
+		}
+	}
+	return name
 }
 
 // Close releases the compiled program; processes still running fail.

@@ -90,6 +90,18 @@ func TestBadEnvIsAnError(t *testing.T) {
 	require.ErrorContains(t, err, `environment entry "NOEQUALS" of guest is not KEY=value`)
 }
 
+// A program built from "." is named after its directory, as go build
+// names its binary, not ".".
+func TestProgramNamedAfterItsDirectory(t *testing.T) {
+	build(t) // the same package, so its build comes from the cache
+	prog, err := program.Build(context.Background(), program.Config{Dir: "../internal/wasmhost/testdata/guest", Package: "."})
+	require.NoError(t, err)
+	defer prog.Close()
+	proc := prog.Process(program.Env(func(providers.Peer) []string { return []string{"NOEQUALS"} }))
+	err = proc.Run(context.Background(), providers.Providers{})
+	require.EqualError(t, err, `program: environment entry "NOEQUALS" of guest is not KEY=value; give each variable as "KEY=value"`)
+}
+
 func TestProgramThatExitsShowsStderr(t *testing.T) {
 	prog := build(t)
 	proc := prog.Process(program.Args(func(providers.Peer) []string { return []string{"exit"} }))
