@@ -202,7 +202,9 @@ func (in *instance) call(m *Module, f api.Function) error {
 	if in.panicked != nil {
 		// wazero recovered a panic raised in a host function: the
 		// simulation's kill of this task, or a failure. Raise it again
-		// so that it goes on unwinding the task.
+		// so that it goes on unwinding the task, after recording the
+		// unfinished lines the program wrote before: they were out.
+		in.flushOutput()
 		panic(in.panicked)
 	}
 	in.flushOutput()

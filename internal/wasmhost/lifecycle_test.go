@@ -239,3 +239,21 @@ func TestGracefulStopEndsABusyProgram(t *testing.T) {
 		require.Contains(s, msgs, "exit: returned from a graceful stop")
 	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
 }
+
+// What a program wrote before a crash reaches the timeline, its last
+// line too when it had no newline yet: the bytes were written, as a
+// killed process's are.
+func TestCrashKeepsAnUnfinishedLine(t *testing.T) {
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		out := s.Watch("stdout")
+		c := s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process { return process(mod, nil, "partial") }})
+		s.Sleep(time.Second)
+		c.Stop("p-0", simtest.Crash)
+		var msgs []string
+		for _, e := range out.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Equal(s, []string{"a line without its end"}, msgs)
+	}, simtest.Seeds(2), simtest.KeepFailures(false))
+}

@@ -151,6 +151,9 @@ func run(what string) error {
 				fmt.Println("synced", size)
 			}
 		}
+	case "partial":
+		fmt.Print("a line without its end")
+		time.Sleep(time.Hour)
 	case "nothing":
 	case "pollforever":
 		fmt.Println("woke", pollForever())
