@@ -78,6 +78,14 @@ func Main(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int
 	if len(mounts) == 0 {
 		mounts = mountFlag{{Host: "/", Guest: "/"}}
 	}
+	for _, m := range mounts {
+		// wazero would mount nothing there, and the program would find
+		// its files missing with no word of why.
+		if fi, err := os.Stat(m.Host); err != nil || !fi.IsDir() {
+			fmt.Fprintf(stderr, "moonpool-wasip1-exec: -mount %s:%s: %s is not a directory here; name a directory that exists\n", m.Host, m.Guest, m.Host)
+			return 2
+		}
+	}
 	env := environ
 	if wd, err := os.Getwd(); err == nil {
 		env = append(withoutKey(environ, "PWD"), "PWD="+wd)

@@ -87,6 +87,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-seed=x", "p.wasm"}, `-seed is "x", not a seed; give an unsigned 64-bit integer such as 42`},
 		{[]string{"-mount=/tmp", "p.wasm"}, `"/tmp" is not host:guest or host:guest:ro`},
 		{[]string{"/no/such.wasm"}, "reading the program"},
+		{[]string{"-mount=/no/such/dir:/data", "p.wasm"}, "-mount /no/such/dir:/data: /no/such/dir is not a directory here; name a directory that exists"},
 	} {
 		var errOut bytes.Buffer
 		code := Main(tc.args, nil, nil, &bytes.Buffer{}, &errOut)
