@@ -257,3 +257,21 @@ func TestCrashKeepsAnUnfinishedLine(t *testing.T) {
 		require.Equal(s, []string{"a line without its end"}, msgs)
 	}, simtest.Seeds(2), simtest.KeepFailures(false))
 }
+
+// The spin budget counts host calls while the simulated clock stands
+// still: a program whose calls each take the disk's time is not spinning,
+// however small the budget.
+func TestDiskWritesAreNotSpinning(t *testing.T) {
+	mod := guestModule(t)
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		p.Storage = s.Storage()
+		h := s.Go("run", func(ctx context.Context) error {
+			got = mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", "writes=3000"}, SpinBudget: 1000})
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
+	require.NoError(t, got)
+}

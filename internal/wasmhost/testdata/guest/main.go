@@ -151,6 +151,19 @@ func run(what string) error {
 				fmt.Println("synced", size)
 			}
 		}
+	case "writes":
+		// Writes arg small records to a file, never syncing.
+		n, _ := strconv.Atoi(arg)
+		f, err := os.Create("/records")
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			if _, err := fmt.Fprintf(f, "record %d\n", i); err != nil {
+				return err
+			}
+		}
+		fmt.Println("wrote", n)
 	case "partial":
 		fmt.Print("a line without its end")
 		time.Sleep(time.Hour)
