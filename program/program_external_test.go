@@ -102,6 +102,25 @@ func TestProgramNamedAfterItsDirectory(t *testing.T) {
 	require.EqualError(t, err, `program: environment entry "NOEQUALS" of guest is not KEY=value; give each variable as "KEY=value"`)
 }
 
+// A process of a closed program fails with a sentence that says so, not
+// with the compiled code's own words.
+func TestRunAfterCloseIsAnError(t *testing.T) {
+	build(t)
+	prog, err := program.Build(context.Background(), program.Config{Dir: "../internal/wasmhost", Package: "./testdata/guest"})
+	require.NoError(t, err)
+	require.NoError(t, prog.Close())
+	proc := prog.Process()
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("run", func(ctx context.Context) error {
+			got = proc.Run(ctx, s.Providers())
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1))
+	require.EqualError(t, got, "program guest: wasmhost: the program was closed before this process started; close it once no test runs it any more (in TestMain, after m.Run)")
+}
+
 func TestProgramThatExitsShowsStderr(t *testing.T) {
 	prog := build(t)
 	proc := prog.Process(program.Args(func(providers.Peer) []string { return []string{"exit"} }))

@@ -112,6 +112,9 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	if p.Time == nil || p.Task == nil || p.Random == nil {
 		return errors.New("wasmhost: the providers lack Time, Task or Random; run the program as a simulated process")
 	}
+	if m.mems.isClosed() {
+		return errors.New("wasmhost: the program was closed before this process started; close it once no test runs it any more (in TestMain, after m.Run)")
+	}
 	if c.SpinBudget == 0 {
 		c.SpinBudget = 1_000_000
 	}

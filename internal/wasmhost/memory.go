@@ -99,6 +99,13 @@ func (ms *memories) close() {
 	ms.free = nil
 }
 
+// isClosed reports whether the module closed.
+func (ms *memories) isClosed() bool {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return ms.closed
+}
+
 // openStep rounds what is opened up at a time, so that a memory growing a
 // page at a time does not make a system call per page.
 const openStep = 1 << 20
