@@ -191,6 +191,14 @@ func (s *sock) close() {
 	case s.dialing:
 		s.dialer.Cancel()
 	case s.conn != nil:
+		if len(s.rbuf) > s.roff {
+			// Bytes arrived that the program never read: Linux resets
+			// the connection, and the network would too, were they not
+			// read ahead into the host.
+			if l, ok := s.conn.(interface{ SetLinger(int) error }); ok {
+				_ = l.SetLinger(0)
+			}
+		}
 		s.closing = true
 		s.rwake.TrySend(struct{}{})
 		s.wwake.TrySend(struct{}{})

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"crypto/sha256"
@@ -164,6 +165,31 @@ func run(what string) error {
 			}
 		}
 		fmt.Println("wrote", n)
+	case "oneline":
+		// Serves one line on each connection and closes it, leaving
+		// whatever else the client sent unread.
+		ln, err := net.Listen("tcp", arg)
+		if err != nil {
+			return err
+		}
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return err
+			}
+			// A byte at a time, so that what follows the line stays
+			// unread in the socket.
+			var line []byte
+			b := make([]byte, 1)
+			for len(line) == 0 || line[len(line)-1] != '\n' {
+				if _, err := c.Read(b); err != nil {
+					break
+				}
+				line = append(line, b[0])
+			}
+			c.Write(bytes.ToUpper(line))
+			c.Close()
+		}
 	case "partial":
 		fmt.Print("a line without its end")
 		time.Sleep(time.Hour)
