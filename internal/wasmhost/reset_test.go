@@ -31,3 +31,17 @@ func TestCloseWithUnreadDataResets(t *testing.T) {
 		require.Contains(s, []string{"", "FIRST\n"}, string(got))
 	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
 }
+
+// A program that closes its listener resets the connections waiting to
+// be accepted, as Linux does, where they were handed to the host already.
+func TestClosingAListenerResetsWhatItHadNotAccepted(t *testing.T) {
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, nil, "closelistener=:7000") }})
+		s.Sleep(100 * time.Millisecond)
+		c, err := s.Providers().Network.Dial(s.Context(), "srv-0:7000")
+		require.NoError(s, err)
+		got, err := io.ReadAll(c)
+		require.ErrorIs(s, err, syscall.ECONNRESET, "read %q, then %v", got, err)
+	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+}

@@ -185,6 +185,10 @@ func (s *sock) close() {
 	case s.ln != nil:
 		s.ln.Close()
 		for _, c := range s.pending {
+			// Never accepted: Linux resets them as the listener closes.
+			if l, ok := c.(interface{ SetLinger(int) error }); ok {
+				_ = l.SetLinger(0)
+			}
 			c.Close()
 		}
 		s.pending = nil

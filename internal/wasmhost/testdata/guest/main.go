@@ -190,6 +190,15 @@ func run(what string) error {
 			c.Write(bytes.ToUpper(line))
 			c.Close()
 		}
+	case "closelistener":
+		// Closes its listener, never accepting, a second after it opens.
+		ln, err := net.Listen("tcp", arg)
+		if err != nil {
+			return err
+		}
+		time.Sleep(time.Second)
+		ln.Close()
+		time.Sleep(time.Second)
 	case "partial":
 		fmt.Print("a line without its end")
 		time.Sleep(time.Hour)
