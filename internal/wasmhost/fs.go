@@ -106,7 +106,10 @@ func (in *instance) resolve(mem api.Memory, fd, ptr, n uint32) (string, errno) {
 }
 
 // iovecs calls f with each buffer of the iovec array at ptr, until f
-// handles less than the buffer or fails; it returns the total.
+// handles less than the buffer or fails; it returns the total. A failure
+// after some bytes went is the next call's, as write(2) and read(2)
+// return their count first: a write that fills the disk says how much
+// it wrote, and the next one fails.
 func iovecs(mem api.Memory, ptr, count uint32, f func(b []byte) (int, errno)) (uint32, errno) {
 	var total uint32
 	for i := uint32(0); i < count; i++ {
@@ -119,7 +122,7 @@ func iovecs(mem api.Memory, ptr, count uint32, f func(b []byte) (int, errno)) (u
 		got, err := f(b)
 		total += uint32(got)
 		if err != errSUCCESS {
-			if total > 0 && err == errAGAIN {
+			if total > 0 {
 				return total, errSUCCESS
 			}
 			return total, err

@@ -299,3 +299,20 @@ func TestAFullDiskIsENOSPC(t *testing.T) {
 	require.ErrorAs(t, got, &exit)
 	require.Equal(t, "hold=600000: write /held: No space left on device", exit.Stderr, "wasip1 spells ENOSPC so")
 }
+
+// A write that fills the disk tells how much it wrote, as on Linux, where
+// the write returns its count and the next one fails: a program keeping
+// its own offset stays in step with the file.
+func TestAWriteThatFillsTheDiskCountsWhatWent(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		p.Storage = s.Storage()
+		h := s.Go("run", func(ctx context.Context) error {
+			return mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", "fill=600000"}, Stdout: &out})
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.DiskStorage(simtest.DriverDisk, chaos.Storage{Capacity: 512 << 10}))
+	require.Equal(t, "wrote 524288 size 524288 full true\n", out.String())
+}

@@ -9,6 +9,7 @@ import (
 	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -199,6 +200,16 @@ func run(what string) error {
 		time.Sleep(time.Second)
 		ln.Close()
 		time.Sleep(time.Second)
+	case "fill":
+		// Writes arg bytes to a file at once, and tells how many went.
+		n, _ := strconv.Atoi(arg)
+		f, err := os.Create("/fill")
+		if err != nil {
+			return err
+		}
+		wrote, err := f.Write(make([]byte, n))
+		fi, _ := f.Stat()
+		fmt.Println("wrote", wrote, "size", fi.Size(), "full", errors.Is(err, syscall.ENOSPC))
 	case "partial":
 		fmt.Print("a line without its end")
 		time.Sleep(time.Hour)
