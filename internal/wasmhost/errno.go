@@ -21,6 +21,7 @@ const (
 	errADDRNOTAVAIL errno = 4
 	errAGAIN        errno = 6
 	errBADF         errno = 8
+	errBUSY         errno = 10
 	errCANCELED     errno = 11
 	errCONNABORTED  errno = 13
 	errCONNREFUSED  errno = 14
@@ -97,6 +98,10 @@ func errnoOf(err error) errno {
 			return errNOENT
 		case syscall.ENOSPC:
 			return errNOSPC
+		case syscall.ENAMETOOLONG:
+			return errNAMETOOLONG
+		case syscall.EBUSY:
+			return errBUSY
 		}
 	}
 	var dnsErr *net.DNSError

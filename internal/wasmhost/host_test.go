@@ -316,3 +316,21 @@ func TestAWriteThatFillsTheDiskCountsWhatWent(t *testing.T) {
 	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.DiskStorage(simtest.DriverDisk, chaos.Storage{Capacity: 512 << 10}))
 	require.Equal(t, "wrote 524288 size 524288 full true\n", out.String())
 }
+
+// The disk's refusals reach the program as Linux's errors, not as EIO: a
+// name longer than 255 bytes is ENAMETOOLONG, and renaming the root is
+// EBUSY (as wasip1 spells them).
+func TestRefusedNamesAreLinuxErrors(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		p.Storage = s.Storage()
+		h := s.Go("run", func(ctx context.Context) error {
+			return mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", "badnames"}, Stdout: &out})
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
+	long := "/" + strings.Repeat("n", 256)
+	require.Equal(t, "long: open "+long+": File name too long\nroot: rename / /elsewhere: Device or resource busy\n", out.String())
+}

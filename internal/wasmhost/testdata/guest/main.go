@@ -210,6 +210,11 @@ func run(what string) error {
 		wrote, err := f.Write(make([]byte, n))
 		fi, _ := f.Stat()
 		fmt.Println("wrote", wrote, "size", fi.Size(), "full", errors.Is(err, syscall.ENOSPC))
+	case "badnames":
+		// Names the disk refuses, as Linux refuses them.
+		long := "/" + strings.Repeat("n", 256)
+		fmt.Println("long:", os.WriteFile(long, nil, 0o644))
+		fmt.Println("root:", os.Rename("/", "/elsewhere"))
 	case "partial":
 		fmt.Print("a line without its end")
 		time.Sleep(time.Hour)
