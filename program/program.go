@@ -22,7 +22,7 @@ type Config struct {
 	// Dir is the directory go build runs in, inside the module that holds
 	// Package; "" is the current directory (a test's package directory).
 	Dir string
-	// Tags are extra build tags.
+	// Tags are extra build tags, besides those GOFLAGS sets with -tags.
 	Tags []string
 	// CacheDir keeps compiled code between test binaries, keyed by the
 	// program's bytes; "" is a directory under os.UserCacheDir, and "-"

@@ -26,7 +26,7 @@ type Config struct {
 	// GOROOT ("src/net/fd_wasip1.go"). A path that exists replaces that
 	// file; one that does not adds a file to its package.
 	Overlay map[string][]byte
-	// Tags are extra build tags.
+	// Tags are extra build tags, besides those GOFLAGS sets with -tags.
 	Tags []string
 	// MainFiles are files added to the main package, keyed by file name
 	// ("zz_export.go"), such as one that exports a function with
@@ -106,8 +106,9 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 	defer os.RemoveAll(work)
 
 	var flags []string
-	if len(c.Tags) > 0 {
-		flags = append(flags, "-tags="+strings.Join(c.Tags, ","))
+	// A -tags flag replaces the one in GOFLAGS: keep GOFLAGS's too.
+	if tags := append(tc.goflagsTags(), c.Tags...); len(tags) > 0 {
+		flags = append(flags, "-tags="+strings.Join(tags, ","))
 	}
 	if c.BuildMode != "" {
 		flags = append(flags, "-buildmode="+c.BuildMode)
@@ -253,6 +254,30 @@ func (tc toolchain) checkFlags() error {
 		}
 	}
 	return nil
+}
+
+// goflagsTags returns the build tags that GOFLAGS sets with -tags, which
+// the -tags flag of a build would otherwise override.
+func (tc toolchain) goflagsTags() []string {
+	var tags []string
+	for _, e := range tc.env {
+		flags, ok := strings.CutPrefix(e, "GOFLAGS=")
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Fields(flags) {
+			v, ok := strings.CutPrefix(strings.TrimPrefix(strings.TrimPrefix(f, "-"), "-"), "tags=")
+			if !ok {
+				continue
+			}
+			for _, t := range strings.Split(v, ",") {
+				if t != "" {
+					tags = append(tags, t)
+				}
+			}
+		}
+	}
+	return tags
 }
 
 // check reports a toolchain that go build -overlay cannot patch: the go

@@ -140,6 +140,25 @@ func TestBuildRace(t *testing.T) {
 	oneSentence(t, err)
 }
 
+// Build tags that GOFLAGS sets reach the build, beside Config.Tags: a
+// build's own -tags flag would otherwise override them.
+func TestBuildKeepsGOFLAGSTags(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"dep/dep.go": "package dep\n",
+		"m/foo.go":   "//go:build foo && bar\n\npackage main\n\nvar _ int = \"tagged\"\n",
+	})
+	t.Setenv("GOFLAGS", "-trimpath -tags=foo")
+	_, err := Build(context.Background(), Config{Dir: dir, Package: ".", Tags: []string{"bar"}})
+	require.Error(t, err, "foo.go was left out of the build")
+	assert.Contains(t, err.Error(), "foo.go")
+}
+
+func TestGOFLAGSTags(t *testing.T) {
+	tc := toolchain{env: []string{"GOEXPERIMENT=", "GOFLAGS=-trimpath --tags=a,b -tags=c -mod=mod"}}
+	assert.Equal(t, []string{"a", "b", "c"}, tc.goflagsTags())
+	assert.Empty(t, toolchain{env: []string{"GOFLAGS="}}.goflagsTags())
+}
+
 func TestImportChain(t *testing.T) {
 	pkgs := []pkg{
 		{ImportPath: "c"},
