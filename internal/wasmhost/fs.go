@@ -293,11 +293,26 @@ func fdSync(in *instance, mem api.Memory, s []uint64) errno {
 	if e == nil {
 		return errBADF
 	}
-	if e.kind != kindFile {
-		return errSUCCESS
+	switch e.kind {
+	case kindFile:
+		in.waited()
+		return errnoOf(e.file.Sync())
+	case kindDir, kindPreopen:
+		if in.p.Storage == nil {
+			return errSUCCESS // an empty root, with nothing to make durable
+		}
+		// A directory is opened read-only to sync it, as the disk's
+		// own users do, and the sync costs what theirs costs.
+		in.waited()
+		d, err := in.p.Storage.Open(e.name)
+		if err != nil {
+			return errnoOf(err)
+		}
+		err = d.Sync()
+		_ = d.Close()
+		return errnoOf(err)
 	}
-	in.waited()
-	return errnoOf(e.file.Sync())
+	return errSUCCESS
 }
 
 func fdFdstatGet(in *instance, mem api.Memory, s []uint64) errno {

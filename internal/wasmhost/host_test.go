@@ -334,3 +334,19 @@ func TestRefusedNamesAreLinuxErrors(t *testing.T) {
 	long := "/" + strings.Repeat("n", 256)
 	require.Equal(t, "long: open "+long+": File name too long\nroot: rename / /elsewhere: Device or resource busy\n", out.String())
 }
+
+// Syncing a directory reaches the disk and costs a sync, as it does for
+// native code on the same disk.
+func TestADirectorySyncReachesTheDisk(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		p.Storage = s.Storage()
+		h := s.Go("run", func(ctx context.Context) error {
+			return mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", "syncdir"}, Stdout: &out})
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
+	require.Equal(t, "synced <nil> true\n", out.String())
+}

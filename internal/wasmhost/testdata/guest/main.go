@@ -215,6 +215,20 @@ func run(what string) error {
 		long := "/" + strings.Repeat("n", 256)
 		fmt.Println("long:", os.WriteFile(long, nil, 0o644))
 		fmt.Println("root:", os.Rename("/", "/elsewhere"))
+	case "syncdir":
+		// Syncs a directory, as a program does to make a create or a
+		// rename durable, and tells how long the sync took.
+		if err := os.MkdirAll("/d", 0o755); err != nil {
+			return err
+		}
+		d, err := os.Open("/d")
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		err = d.Sync()
+		fmt.Println("synced", err, time.Since(t0) > 0)
+		d.Close()
 	case "partial":
 		fmt.Print("a line without its end")
 		time.Sleep(time.Hour)
