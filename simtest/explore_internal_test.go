@@ -3,6 +3,7 @@ package simtest
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -75,4 +76,38 @@ func TestSimtimelinesWantsAnExploration(t *testing.T) {
 	assert.EqualError(t, f.Set("0"), `-simtimelines wants a budget of timelines between 1 and 100000000, such as 10000; "0" is not one`)
 	require.NoError(t, f.Set("500"))
 	assert.Equal(t, "500", f.String())
+}
+
+// TestADeepKeptRecipeRoundTrips keeps a recipe as deep as the maze's
+// failing timeline: written in a file name, it would pass the 255 bytes
+// file systems take, and the failing timeline would not be kept.
+func TestADeepKeptRecipeRoundTrips(t *testing.T) {
+	t.Chdir(t.TempDir())
+	rec := explore.Recipe{Seed: 12022735018023616522}
+	for i := range 20 {
+		rec = rec.Child(uint64(i+1), 18446744073709551615-uint64(i))
+	}
+	path, wrote, err := keepRecipe("TestX", rec, "it failed", "go test -simrecipe="+rec.String())
+	require.NoError(t, err)
+	assert.True(t, wrote)
+	assert.LessOrEqual(t, len(filepath.Base(path)), 255, "a file system takes the name")
+	assert.True(t, strings.HasPrefix(filepath.Base(path), "recipe-12022735018023616522~"), path)
+	_, wrote, err = keepRecipe("TestX", rec, "it failed", "")
+	require.NoError(t, err)
+	assert.False(t, wrote, "a kept recipe is written once")
+
+	short := explore.Recipe{Seed: 42}.Child(1034, 99)
+	_, _, err = keepRecipe("TestX", short, "it failed", "")
+	require.NoError(t, err)
+	got, err := keptRecipes("TestX")
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []explore.Recipe{rec, short}, got)
+}
+
+func TestAHashedKeptRecipeWithoutItsLineNamesItsFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.MkdirAll(keepPath("TestX"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(keepPath("TestX"), "recipe-42~00ff"), []byte("# replay: x\n"), 0o644))
+	_, err := keptRecipes("TestX")
+	assert.ErrorContains(t, err, `recipe-42~00ff: its name is a hash and it holds no "# recipe: " line with the recipe; delete the file`)
 }
