@@ -296,15 +296,16 @@ func (e *exploration) replayRun() *timelineRun {
 	return e.replay
 }
 
-// fits reports a replayed recipe whose branch points lie beyond the
+// fits reports a replayed recipe whose branch points lie at or beyond the
 // run's end: it cannot be the timeline it names.
 func (e *exploration) fits() error {
 	if e == nil || e.replay == nil || len(e.current.Branches) == 0 {
 		return nil
 	}
+	// Draws count from 0: a run of n draws has none at n to branch at.
 	last := e.current.Branches[len(e.current.Branches)-1].At
-	if last > e.replay.draws {
-		return fmt.Errorf("simtest: -simrecipe=%s branches at draw %d, but the run made only %d draws; the recipe is not of this test (or the test changed since it was printed)", e.current, last, e.replay.draws)
+	if last >= e.replay.draws {
+		return fmt.Errorf("simtest: -simrecipe=%s branches at draw %d (counting from 0), but the run made only %s; the recipe is not of this test (or the test changed since it was printed)", e.current, last, plural(int(e.replay.draws), "draw"))
 	}
 	return nil
 }

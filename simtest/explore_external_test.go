@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -74,7 +75,30 @@ func TestExploreWithNothingToFollowSaysSo(t *testing.T) {
 func TestReplayRecipeThatDoesNotFit(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) { s.Providers().Random.IntN(2) }, simtest.ReplayRecipe("1/500:2"))
 	assert.False(t, res.OK())
-	assert.Contains(t, res.Report, "simtest: -simrecipe=1/500:2 branches at draw 500, but the run made only")
+	assert.Contains(t, res.Report, "simtest: -simrecipe=1/500:2 branches at draw 500 (counting from 0), but the run made only 1 draw;")
+}
+
+// TestReplayRecipeBranchingAtTheRunsEndDoesNotFit: draws count from 0, so
+// a run of n draws has no draw n; a recipe that branches there would
+// replay the root seed's run under the recipe's name.
+func TestReplayRecipeBranchingAtTheRunsEndDoesNotFit(t *testing.T) {
+	body := func(s *simtest.S) {
+		s.Providers().Random.IntN(2)
+		s.Sleep(time.Millisecond)
+		s.Providers().Random.IntN(2)
+	}
+	far := simtest.Simulate(body, simtest.ReplayRecipe("1/1000000:2"))
+	m := regexp.MustCompile(`the run made only (\d+) draws`).FindStringSubmatch(far.Report)
+	require.NotNil(t, m, far.Report)
+	n, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	require.Positive(t, n)
+
+	at := simtest.Simulate(body, simtest.ReplayRecipe(fmt.Sprintf("1/%d:2", n)))
+	assert.False(t, at.OK(), "a branch at draw %d of a run of %d draws:\n%s", n, n, at.Report)
+	assert.Contains(t, at.Report, fmt.Sprintf("branches at draw %d (counting from 0), but the run made only %d draws", n, n))
+	last := simtest.Simulate(body, simtest.ReplayRecipe(fmt.Sprintf("1/%d:2", n-1)))
+	assert.True(t, last.OK(), "a branch at the run's last draw fits:\n%s", last.Report)
 }
 
 func TestReplayRecipeRejectsBadText(t *testing.T) {
