@@ -65,8 +65,9 @@ type exploration struct {
 	replay  *timelineRun   // the replayed timeline's run, when replaying
 	rep     iexplore.Report
 	signals bool // a timeline has discovered something
-	// keptFailed is set when a kept timeline failed, before exploring.
-	keptFailed bool
+	// keptStopped says what a kept timeline did that stopped the Run
+	// before it explored ("failed", "skipped the test"), if one did.
+	keptStopped string
 }
 
 // timelineRun is one run of one timeline: a world of its own, so that
@@ -122,15 +123,20 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 			e.signals = e.signals || len(tl.found) > 0
 			out = append(out, iexplore.Outcome{Discoveries: tl.found, Draws: tl.draws})
 			if commit(o) {
-				out[i].Failed, out[i].Stop = true, true
+				// The Run stops here: on a failure, or on a skip, which is
+				// none.
+				out[i].Failed, out[i].Stop = o.failed(), true
 				return out, true
 			}
 		}
 		return out, false
 	}
 	if kept := r.keptTimelines(); len(kept) > 0 {
-		if _, stopped := run(kept); stopped {
-			e.keptFailed = true
+		if out, stopped := run(kept); stopped {
+			e.keptStopped = "failed"
+			if !out[len(out)-1].Failed {
+				e.keptStopped = "skipped the test"
+			}
 			return
 		}
 	}
@@ -340,8 +346,8 @@ func (e *exploration) summary(verbose bool) string {
 	if !e.exploring() {
 		return ""
 	}
-	if e.keptFailed {
-		return "simtest: a kept timeline failed, so the exploration did not start"
+	if e.keptStopped != "" {
+		return "simtest: a kept timeline " + e.keptStopped + ", so the exploration did not start"
 	}
 	rp := e.rep
 	var b strings.Builder

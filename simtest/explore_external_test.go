@@ -55,6 +55,30 @@ func TestExploreIsTheSameEveryTime(t *testing.T) {
 	}
 }
 
+// TestASkippingTimelineIsNoFailure: a body that skips on a branch ends
+// the Run as a skip, and the exploration's report says what is left of
+// its budget, not that the timeline failed.
+func TestASkippingTimelineIsNoFailure(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 200
+	res := simtest.Simulate(func(s *simtest.S) {
+		ctx, rnd := s.Context(), s.Providers().Random
+		s.Sleep(time.Millisecond)
+		hit := rnd.IntN(5) == 0
+		assertions.Sometimes(ctx, hit, "a rare event")
+		if hit {
+			s.Sleep(time.Millisecond)
+			if rnd.IntN(3) == 0 {
+				s.Skip("the rare event needs a server this machine does not have")
+			}
+		}
+	}, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.Skipped, res.Report)
+	require.Zero(t, res.Failed, res.Report)
+	assert.Regexp(t, `branched at 1 mark\), .*; \d+ of the budget of 200 timelines left`, res.Report)
+	assert.NotContains(t, res.Report, "failed: recipe")
+}
+
 func TestExploreRejectsABadConfig(t *testing.T) {
 	cfg := explore.Defaults()
 	cfg.Timelines = 0
@@ -131,6 +155,23 @@ func TestExploringRunRunsKeptRecipesFirst(t *testing.T) {
 	assert.Contains(t, out, "1 seed, 0 passed, 1 failed")
 	assert.Contains(t, out, "a kept timeline failed, so the exploration did not start")
 	assert.Contains(t, out, "-simrecipe="+rec)
+}
+
+// TestAKeptTimelineThatSkipsSaysSo: a kept seed whose run now skips (the
+// test changed since it failed) stops the Run before it explores, and
+// the report says it skipped, not that it failed.
+func TestAKeptTimelineThatSkipsSaysSo(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("testdata", "simtest", "TestKeptSkip")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "42"), nil, 0o644))
+	r := runIn("TestKeptSkip", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Skip("no server here") }, simtest.Explore(explore.Defaults()))
+	})
+	out := r.output()
+	assert.True(t, r.skipped, out)
+	assert.False(t, r.failed, out)
+	assert.Contains(t, out, "a kept timeline skipped the test, so the exploration did not start")
 }
 
 // TestJSONReportHitsReplayWhereTheyHappened checks the replay of each
