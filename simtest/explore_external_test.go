@@ -392,3 +392,46 @@ func TestASaturatedExplorationSaysSo(t *testing.T) {
 	require.True(t, res.OK(), res.Report)
 	assert.Regexp(t, `coverage last grew at timeline \d+ \(saturated: nothing new in the 1\d\d timelines after\)`, res.Report)
 }
+
+// TestALateErrorNamesTheTimelineOfItsS reports through the S of an
+// exploration's run after that run ended: the failure names the run the
+// S was of, and replays it, not the timeline committed last. The S of
+// the root seed that first met the rare event errs two runs later, once
+// the first of its mark's children has been committed; so does the S of
+// that child, a timeline of the same seed.
+func TestALateErrorNamesTheTimelineOfItsS(t *testing.T) {
+	var root uint64
+	var kept [2]*simtest.S
+	runs, keptAt := 0, [2]int{}
+	body := func(s *simtest.S) {
+		runs++
+		for i, k := range kept {
+			if k != nil && runs == keptAt[i]+2 {
+				k.Errorf("late error %d", i)
+			}
+		}
+		ctx, rnd := s.Context(), s.Providers().Random
+		s.Sleep(time.Millisecond)
+		hit := rnd.IntN(10) == 0
+		assertions.Sometimes(ctx, hit, "a rare event")
+		switch {
+		case !hit:
+		case root == 0:
+			root, kept[0], keptAt[0] = s.Seed(), s, runs
+		case kept[1] == nil && s.Seed() == root:
+			kept[1], keptAt[1] = s, runs
+		}
+		s.Sleep(time.Millisecond)
+		rnd.IntN(2) // draws after the event, for its children to draw afresh
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 100
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	require.NotZero(t, root)
+	require.NotNil(t, kept[1], "a child of the root's mark met the rare event, as its prefix did")
+	seed := strconv.FormatUint(root, 10)
+	assert.Contains(t, res.Report, "an error was reported to the S of seed "+seed+" after the seed ended")
+	assert.Regexp(t, `late error 0\n\s+replay: simtest\.Replay\(`+seed+`\)\n`, res.Report)
+	assert.Regexp(t, `an error was reported to the S of timeline `+seed+`/\d+:\d+ after the seed ended`, res.Report)
+	assert.Regexp(t, `late error 1\n\s+replay: simtest\.ReplayRecipe\("`+seed+`/\d+:\d+"\)\n`, res.Report)
+}

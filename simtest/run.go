@@ -368,7 +368,12 @@ func isEscaped(err error) bool {
 
 func (r *runner) initAfter() {
 	if r.after == nil {
-		r.after = newAfterSeeds(r.t, r.replayOf)
+		r.after = newAfterSeeds(r.t, func(seed uint64, recipe string) string {
+			if r.fuzz != nil {
+				return ""
+			}
+			return r.lineOf(newReplayer(), seed, recipe)
+		})
 	}
 }
 
@@ -403,7 +408,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		// The driver's context ends before the cleanups run, as a test's.
 		sctx, cancel := w.WithCancel(ctx)
-		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, after: r.after}
+		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, recipe: tl.recipe(), after: r.after}
 		o.s = s
 		obs.attach(s)
 		s.progress = r.progressHook(tl)
