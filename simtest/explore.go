@@ -374,7 +374,19 @@ func (e *exploration) summary(verbose bool) string {
 	if rp.Marks > 0 {
 		fmt.Fprintf(&b, "\nsimtest: energy: %d children spent, %d left", rp.Timelines-rp.Roots, rp.EnergyLeft)
 		if e.cfg.Barren > 0 {
-			fmt.Fprintf(&b, "; %s cut as barren, %s", pluralWord(rp.Cuts, "1 mark", fmt.Sprintf("%d marks", rp.Cuts)), plural(rp.Revived, "revival"))
+			// A mark revived may be cut again: count the marks, and the
+			// cuts when they are more.
+			marks := 0
+			for _, m := range rp.PerMark {
+				if m.Cuts > 0 {
+					marks++
+				}
+			}
+			fmt.Fprintf(&b, "; %s cut as barren", pluralWord(marks, "1 mark", fmt.Sprintf("%d marks", marks)))
+			if rp.Cuts > marks {
+				fmt.Fprintf(&b, " %d times", rp.Cuts)
+			}
+			fmt.Fprintf(&b, ", %s", plural(rp.Revived, "revival"))
 		}
 		if !verbose {
 			b.WriteString("; go test -v or -simv lists every mark")

@@ -435,3 +435,25 @@ func TestALateErrorNamesTheTimelineOfItsS(t *testing.T) {
 	assert.Regexp(t, `an error was reported to the S of timeline `+seed+`/\d+:\d+ after the seed ended`, res.Report)
 	assert.Regexp(t, `late error 1\n\s+replay: simtest\.ReplayRecipe\("`+seed+`/\d+:\d+"\)\n`, res.Report)
 }
+
+// TestTheEnergyLineCountsMarksAndCuts has one mark, found by the first
+// root, and nothing beneath it: the mark is cut, revived when the roots
+// find nothing either, and cut again. The energy line counts one mark
+// cut as barren, and the times it was.
+func TestTheEnergyLineCountsMarksAndCuts(t *testing.T) {
+	body := func(s *simtest.S) {
+		ctx, rnd := s.Context(), s.Providers().Random
+		s.Sleep(time.Millisecond)
+		assertions.Sometimes(ctx, rnd.IntN(2) == 0, "a coin comes up heads")
+		s.Sleep(time.Millisecond)
+		rnd.IntN(2)
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 1000
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps(), simtest.Verbose())
+	require.True(t, res.OK(), res.Report)
+	require.Contains(t, res.Report, "branched at 1 mark)", "one mark")
+	m := regexp.MustCompile(`mark 1: .*, cut (\d+) times`).FindStringSubmatch(res.Report)
+	require.NotNil(t, m, "the mark was cut more than once:\n%s", res.Report)
+	assert.Contains(t, res.Report, "; 1 mark cut as barren "+m[1]+" times, ")
+}
