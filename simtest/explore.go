@@ -364,9 +364,9 @@ func (e *exploration) summary(verbose bool) string {
 	case rp.Failed:
 		fmt.Fprintf(&b, "; timeline %d failed: recipe %s", rp.FoundAfter, rp.Failure)
 	case rp.Exhausted:
-		fmt.Fprintf(&b, "; the budget of %d timelines is spent", e.cfg.Timelines)
+		fmt.Fprintf(&b, "; the budget of %s is spent", plural(e.cfg.Timelines, "timeline"))
 	default:
-		fmt.Fprintf(&b, "; %d of the budget of %d timelines left", e.cfg.Timelines-rp.Timelines, e.cfg.Timelines)
+		fmt.Fprintf(&b, "; %d of the budget of %s left", e.cfg.Timelines-rp.Timelines, plural(e.cfg.Timelines, "timeline"))
 	}
 	if rp.Drawn > 0 {
 		fmt.Fprintf(&b, "; %.0f%% of draws re-ran prefixes", 100*float64(rp.Replayed)/float64(rp.Drawn))

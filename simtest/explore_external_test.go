@@ -96,6 +96,16 @@ func TestExploreWithNothingToFollowSaysSo(t *testing.T) {
 	assert.Contains(t, res.Report, "simtest: nothing to follow")
 }
 
+func TestABudgetOfOneTimeline(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 1
+	res := simtest.Simulate(twoRare, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	assert.Equal(t, 1, res.Seeds)
+	assert.Contains(t, res.Report, "simtest: explored 1 timeline (1 root seed, 0 branched at 0 marks)")
+	assert.Contains(t, res.Report, "; the budget of 1 timeline is spent")
+}
+
 func TestReplayRecipeThatDoesNotFit(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) { s.Providers().Random.IntN(2) }, simtest.ReplayRecipe("1/500:2"))
 	assert.False(t, res.OK())
