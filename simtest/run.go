@@ -297,6 +297,12 @@ func (r *runner) run() {
 	}
 }
 
+// lateReports counts the failures given to the test by runs that had
+// ended: an S told after its seed ended, a stray call after it.
+func (r *runner) lateReports() uint64 {
+	return r.after.reported.Load() + r.late.reported.Load()
+}
+
 func (r *runner) runSeed(seed uint64) *seedOutcome {
 	return r.runSeedOn(seed, r.workers, r.runAsserts().book, r.exp.replayRun())
 }
@@ -305,7 +311,7 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 // counted in book.
 func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl *timelineRun) *seedOutcome {
 	r.initAfter()
-	wasFailed, late := r.t.Failed(), r.after.reported.Load()
+	wasFailed, late := r.t.Failed(), r.lateReports()
 	start := time.Now()
 	o := r.onceOn(seed, r.cfg.check, pool, book, false, tl)
 	defer func() {
@@ -315,8 +321,9 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	}()
 	// A failure of the test itself while the seed ran (either time, under
 	// CheckDeterminism) is the seed's, unless it was an S of an earlier
-	// seed speaking up (late.go).
-	defer func() { o.viaT = !wasFailed && r.t.Failed() && r.after.reported.Load() == late }()
+	// seed speaking up (late.go) or a stray call into an earlier seed's
+	// world (stray.go).
+	defer func() { o.viaT = !wasFailed && r.t.Failed() && r.lateReports() == late }()
 	if !r.cfg.check || o.res.Goexit || isEscaped(o.res.Err) {
 		return o
 	}
