@@ -1,6 +1,7 @@
 package simtest_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -466,4 +467,43 @@ func TestTheEnergyLineCountsMarksAndCuts(t *testing.T) {
 	m := regexp.MustCompile(`mark 1: .*, cut (\d+) times`).FindStringSubmatch(res.Report)
 	require.NotNil(t, m, "the mark was cut more than once:\n%s", res.Report)
 	assert.Contains(t, res.Report, "; 1 mark cut as barren "+m[1]+" times, ")
+}
+
+// TestALateStrayNamesItsTimeline has a goroutine of no simulation call
+// into the worlds of two timelines of one root seed after each ended: the
+// root's run, which first met the rare event, and its mark's first
+// child. Each fails the test once, naming its own run and replay.
+func TestALateStrayNamesItsTimeline(t *testing.T) {
+	var root uint64
+	var late [2]func()
+	runs, lateAt := 0, [2]int{}
+	body := func(s *simtest.S) {
+		runs++
+		for i, f := range late {
+			if f != nil && runs == lateAt[i]+2 {
+				goAndWait(f)
+			}
+		}
+		ctx, p := s.Context(), s.Providers()
+		s.Sleep(time.Millisecond)
+		hit := p.Random.IntN(10) == 0
+		assertions.Sometimes(ctx, hit, "a rare event")
+		stray := func() { _ = p.Time.Sleep(context.Background(), time.Second) }
+		switch {
+		case !hit:
+		case root == 0:
+			root, late[0], lateAt[0] = s.Seed(), stray, runs
+		case late[1] == nil && s.Seed() == root:
+			late[1], lateAt[1] = stray, runs
+		}
+		s.Sleep(time.Millisecond)
+		p.Random.IntN(2) // draws after the event, for its children to draw afresh
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 100
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	require.NotNil(t, late[1], "a child of the root's mark met the rare event, as its prefix did")
+	seed := strconv.FormatUint(root, 10)
+	assert.Regexp(t, `simtest: seed `+seed+` failed after it ended: .*\n\s+replay: simtest\.Replay\(`+seed+`\)\n`, res.Report)
+	assert.Regexp(t, `simtest: timeline `+seed+`/\d+:\d+ failed after it ended: .*\n\s+replay: simtest\.ReplayRecipe\("`+seed+`/\d+:\d+"\)\n`, res.Report)
 }

@@ -410,7 +410,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	}
 	r.beginCrypto(w)
 	obs := r.observe(w, seed, book, checking)
-	r.late.watch(r.t, w, seed, func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
+	r.late.watch(r.t, w, seed, tl.recipe(), func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		// The driver's context ends before the cleanups run, as a test's.
