@@ -29,7 +29,8 @@ import (
 // ([Workers], -simworkers) the children of a mark run at once, and the
 // exploration is the same as on one: the same timelines, failure and
 // report. The report says what the exploration did; under -v it gives
-// every mark's account.
+// every mark's account. It is an option of Run and Simulate: a [Fuzz]
+// input is one seed's run, and Fuzz rejects it.
 func Explore(cfg explore.Config) Option {
 	return optionFunc(func(c *config) error {
 		if err := cfg.Validate(); err != nil {
