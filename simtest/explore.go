@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -219,10 +220,11 @@ func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter
 }
 
 // roots is the exploration's supply of root seeds: the Run's own seeds,
-// as many as the budget could use.
+// as many as the budget could use, less the kept seeds, which ran first
+// (keptTimelines).
 func (r *runner) roots() iter.Seq[uint64] {
 	c := r.cfg
-	c.seeds = r.exp.cfg.Timelines
+	c.seeds = r.exp.cfg.Timelines + len(r.kept)
 	if c.sharded() {
 		// Each shard may use its whole budget on roots of its own.
 		c.seeds *= c.shards
@@ -231,7 +233,13 @@ func (r *runner) roots() iter.Seq[uint64] {
 	r.cfg = c
 	seeds := r.seeds()
 	r.cfg = saved
-	return seeds
+	return func(yield func(uint64) bool) {
+		for seed := range seeds {
+			if !slices.Contains(r.kept, seed) && !yield(seed) {
+				return
+			}
+		}
+	}
 }
 
 // recipe is the timeline's recipe when it branched from its seed's own

@@ -168,6 +168,34 @@ func TestExploringRunRunsKeptRecipesFirst(t *testing.T) {
 	assert.Contains(t, out, "-simrecipe="+rec)
 }
 
+// TestAKeptRootSeedRunsOnce keeps the exploration's first root seed: it
+// runs first, as kept seeds do, and the roots pass over it after, as a
+// plain Run's seeds pass over the kept ones.
+func TestAKeptRootSeedRunsOnce(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cfg := explore.Defaults()
+	cfg.Timelines = 5
+	body := func(s *simtest.S) { s.Sleep(time.Millisecond) }
+	explored := func() (string, []string) {
+		r := runIn("TestKeptRoot", func(r *recorder) { simtest.Run(r, body, simtest.Explore(cfg), simtest.Verbose()) })
+		out := r.output()
+		require.False(t, r.failed, out)
+		return out, regexp.MustCompile(`seed=\d+ trace=[0-9a-f]+`).FindAllString(out, -1)
+	}
+	_, first := explored()
+	require.Len(t, first, 5)
+	seed := strings.TrimPrefix(strings.Fields(first[0])[0], "seed=")
+	dir := filepath.Join("testdata", "simtest", "TestKeptRoot")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, seed), nil, 0o644))
+
+	out, again := explored()
+	assert.Contains(t, out, "running 1 timeline kept from earlier failures first")
+	assert.Equal(t, first[0], again[0], "the kept seed runs first")
+	assert.Equal(t, 1, strings.Count(out, first[0]+" "), "and once:\n%s", out)
+	assert.Len(t, again, 6, "the kept seed, and a budget of 5 timelines")
+}
+
 // TestAKeptTimelineThatSkipsSaysSo: a kept seed whose run now skips (the
 // test changed since it failed) stops the Run before it explores, and
 // the report says it skipped, not that it failed.

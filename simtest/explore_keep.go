@@ -129,6 +129,7 @@ func (r *runner) keptTimelines() []explore.Recipe {
 	if err != nil {
 		r.t.Error(err)
 	}
+	r.kept = seeds // the roots pass over them (roots)
 	var out []explore.Recipe
 	for _, s := range seeds {
 		out = append(out, explore.Recipe{Seed: s})
