@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"iter"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,7 +135,9 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 		return out, false
 	}
 	if kept := r.keptTimelines(); len(kept) > 0 {
-		if out, stopped := run(kept); stopped {
+		out, stopped := run(kept)
+		r.staleKept(kept, out)
+		if stopped {
 			e.keptStopped = "failed"
 			if !out[len(out)-1].Failed {
 				e.keptStopped = "skipped the test"
@@ -159,6 +162,23 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 			return
 		}
 		outs, _ = run(batch)
+	}
+}
+
+// staleKept reports each kept recipe whose run ended before its last
+// branch point, as a replayed recipe that does not fit is reported
+// (fits): the test changed since the timeline was kept, its run was the
+// root seed's, and the file no longer guards the failure it was kept for.
+func (r *runner) staleKept(kept []explore.Recipe, out []iexplore.Outcome) {
+	r.t.Helper()
+	for i, o := range out {
+		rec := kept[i]
+		d := rec.Depth()
+		if d == 0 || rec.Branches[d-1].At < o.Draws {
+			continue
+		}
+		r.t.Errorf("simtest: the kept timeline %s branches at draw %d (counting from 0), but its run made only %s: the test changed since it was kept, and it no longer replays the failure it was kept for; delete %s",
+			rec, rec.Branches[d-1].At, plural(int(o.Draws), "draw"), filepath.Join(keepPath(r.t.Name()), recipeFile(rec)))
 	}
 }
 

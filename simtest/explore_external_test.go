@@ -168,6 +168,27 @@ func TestExploringRunRunsKeptRecipesFirst(t *testing.T) {
 	assert.Contains(t, out, "-simrecipe="+rec)
 }
 
+// TestAKeptRecipeThatNoLongerFitsFailsTheTest keeps a timeline that
+// branches past the end of the test's runs, as one kept before the test
+// changed would: its run is the root seed's, and it guards nothing. The
+// exploration goes on, and the test fails naming the file to delete.
+func TestAKeptRecipeThatNoLongerFitsFailsTheTest(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("testdata", "simtest", "TestStaleRecipe")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "recipe-42_1000000-5"), nil, 0o644))
+	cfg := explore.Defaults()
+	cfg.Timelines = 20
+	r := runIn("TestStaleRecipe", func(r *recorder) {
+		simtest.Run(r, twoRare, simtest.Explore(cfg), simtest.AllowGaps())
+	})
+	out := r.output()
+	assert.True(t, r.failed, out)
+	assert.Contains(t, out, "simtest: the kept timeline 42/1000000:5 branches at draw 1000000 (counting from 0), but its run made only ")
+	assert.Contains(t, out, "delete "+filepath.Join(dir, "recipe-42_1000000-5"))
+	assert.Contains(t, out, "simtest: explored 20 timelines", "the exploration went on")
+}
+
 // TestAKeptRootSeedRunsOnce keeps the exploration's first root seed: it
 // runs first, as kept seeds do, and the roots pass over it after, as a
 // plain Run's seeds pass over the kept ones.
