@@ -93,7 +93,10 @@ func (s *S) signal(sig uint64) {
 }
 
 // Seed is the seed this body runs under; under [Fuzz], the input's base
-// seed.
+// seed; in an exploration's branched timeline ([Explore]), its root seed,
+// whose run the timeline follows only up to its first branch point, so
+// that -simseed alone does not replay it (its replay line's -simrecipe
+// does).
 func (s *S) Seed() uint64 { return s.seed }
 
 // Providers returns the test driver's providers.
