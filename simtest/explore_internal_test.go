@@ -5,10 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/explore"
 )
 
@@ -110,4 +112,39 @@ func TestAHashedKeptRecipeWithoutItsLineNamesItsFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(keepPath("TestX"), "recipe-42~00ff"), []byte("# replay: x\n"), 0o644))
 	_, err := keptRecipes("TestX")
 	assert.ErrorContains(t, err, `recipe-42~00ff: its name is a hash and it holds no "# recipe: " line with the recipe; delete the file`)
+}
+
+// TestKeptTimelineLogsNameTheTest runs a failing exploration twice in a
+// child test binary: the first keeps the failing timeline, the second
+// runs it first. The log lines that say so name the test's line, as the
+// Run's other lines do, not simtest's own.
+func TestKeptTimelineLogsNameTheTest(t *testing.T) {
+	if os.Getenv("SIMTEST_CHILD_KEPT") != "" {
+		Run(t, func(s *S) {
+			ctx, rnd := s.Context(), s.Providers().Random
+			for _, msg := range []string{"first rare event", "second rare event"} {
+				s.Sleep(time.Millisecond)
+				hit := rnd.IntN(20) == 0
+				assertions.Sometimes(ctx, hit, msg)
+				if !hit {
+					return
+				}
+			}
+			s.Errorf("both rare events happened")
+		}, Explore(explore.Defaults()), AllowGaps())
+		return
+	}
+	dir := t.TempDir()
+	run := func() string {
+		out, err := childOutput(t, dir, "SIMTEST_CHILD_KEPT=1", "-test.run=^TestKeptTimelineLogsNameTheTest$")
+		require.Error(t, err, "the exploration fails:\n%s", out)
+		return out
+	}
+	first := run()
+	assert.Regexp(t, `\n\s+explore_internal_test\.go:\d+: simtest: kept timeline \d+/`, first)
+	again := run()
+	assert.Regexp(t, `\n\s+explore_internal_test\.go:\d+: simtest: running 1 timeline kept from earlier failures first`, again)
+	for _, out := range []string{first, again} {
+		assert.NotRegexp(t, `\n\s+(explore_)?keep\.go:\d+:`, out)
+	}
 }

@@ -118,6 +118,7 @@ func keepRecipe(name string, rec explore.Recipe, why, replay string) (string, bo
 // keptTimelines is what an exploring Run runs before it explores: the
 // test's kept seeds and kept recipes.
 func (r *runner) keptTimelines() []explore.Recipe {
+	r.t.Helper()
 	if r.outside || r.cfg.shard > 0 {
 		return nil
 	}
@@ -144,6 +145,7 @@ func (r *runner) keptTimelines() []explore.Recipe {
 // keepTimeline keeps the Run's failing timeline when it is a branched
 // one, and reports whether it was; a root seed is kept as a seed.
 func (r *runner) keepTimeline(why, replay string) bool {
+	r.t.Helper()
 	if r.exp == nil || len(r.exp.current.Branches) == 0 {
 		return false
 	}
