@@ -438,8 +438,12 @@ func (e *exploration) summary(verbose bool) string {
 			}
 		}
 	}
-	if !e.signals {
+	switch {
+	case !e.signals:
 		b.WriteString("\nsimtest: nothing to follow: no assertion of the body reported progress (a Sometimes true, a watermark, a SometimesEach bucket), so the exploration ran plain seeds; place Sometimes assertions on the rare steps toward the bug")
+	case rp.Marks == 0 && rp.Covered > 0:
+		// A root branches at any discovery before its last draw.
+		b.WriteString("\nsimtest: nothing to branch: every discovery came after its run's last draw, where a child would have nothing to draw afresh, so the exploration ran plain seeds; place Sometimes assertions on the rare steps as they happen, before the draws that come after them")
 	}
 	return b.String()
 }

@@ -107,6 +107,23 @@ func TestABudgetOfOneTimeline(t *testing.T) {
 	assert.Contains(t, res.Report, "; the budget of 1 timeline is spent")
 }
 
+// TestExploreWithProgressOnlyAtTheEndSaysSo: each run's one discovery
+// comes after its last draw, which no child can branch from; the report
+// says why nothing was branched.
+func TestExploreWithProgressOnlyAtTheEndSaysSo(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 50
+	res := simtest.Simulate(func(s *simtest.S) {
+		hit := s.Providers().Random.IntN(5) == 0
+		s.Sleep(time.Second)
+		assertions.Sometimes(s.Context(), hit, "a rare event, checked at the end")
+	}, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "(50 root seeds, 0 branched at 0 marks), 1 discovery covered")
+	assert.Contains(t, res.Report, "simtest: nothing to branch: every discovery came after its run's last draw")
+	assert.NotContains(t, res.Report, "nothing to follow")
+}
+
 func TestReplayRecipeThatDoesNotFit(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) { s.Providers().Random.IntN(2) }, simtest.ReplayRecipe("1/500:2"))
 	assert.False(t, res.OK())
