@@ -21,6 +21,7 @@ import (
 	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/explore"
 	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
 
 // twoRare fails when two events of 1 in 50 happen one after the other,
@@ -572,4 +573,34 @@ func TestALateStrayNamesItsTimeline(t *testing.T) {
 	seed := strconv.FormatUint(root, 10)
 	assert.Regexp(t, `simtest: seed `+seed+` failed after it ended: .*\n\s+replay: simtest\.Replay\(`+seed+`\)\n`, res.Report)
 	assert.Regexp(t, `simtest: timeline `+seed+`/\d+:\d+ failed after it ended: .*\n\s+replay: simtest\.ReplayRecipe\("`+seed+`/\d+:\d+"\)\n`, res.Report)
+}
+
+// TestAFailingTimelinesFilesNameItsRecipe: the timeline file and the HTML
+// timeline of a failing branched timeline name its recipe, which replays
+// it, not only its root seed, which does not.
+func TestAFailingTimelinesFilesNameItsRecipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	var doc *timelinehtml.Doc
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(),
+		simtest.TimelineFile(path), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.Equal(t, 1, res.Failed, res.Report)
+	q, ok := strings.CutPrefix(res.Replay, "simtest.ReplayRecipe(")
+	require.True(t, ok, res.Replay)
+	rec, err := strconv.Unquote(strings.TrimSuffix(q, ")"))
+	require.NoError(t, err)
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(b), "\n")
+	var entry struct {
+		Seed   uint64 `json:"seed"`
+		Recipe string `json:"recipe"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(first), &entry))
+	assert.Equal(t, rec, entry.Recipe)
+	assert.Equal(t, res.FirstFailing, entry.Seed)
+
+	require.NotNil(t, doc)
+	assert.Equal(t, "Simulate, timeline "+rec, doc.Title)
+	assert.Equal(t, res.Replay, doc.Replay)
 }

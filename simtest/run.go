@@ -233,7 +233,7 @@ func (r *runner) run() {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
 		}
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
-			ra.timeline, ra.timelineSeed, ra.pic = o.timeline, seed, o.pic
+			ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = o.timeline, seed, o.tl.recipe(), o.pic
 		}
 		if o.skippedOnly() || o.failed() {
 			if stopped == nil || o.skippedOnly() {
