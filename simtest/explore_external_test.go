@@ -604,3 +604,45 @@ func TestAFailingTimelinesFilesNameItsRecipe(t *testing.T) {
 	assert.Equal(t, "Simulate, timeline "+rec, doc.Title)
 	assert.Equal(t, res.Replay, doc.Replay)
 }
+
+// TestEveryTimelineIsALineWithItsRecipe: the results file has a line per
+// timeline, a branched one with its recipe, so that each line names the
+// run it was and no two are the same.
+func TestEveryTimelineIsALineWithItsRecipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.ResultsFile(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	type line struct {
+		Seed   uint64 `json:"seed"`
+		Recipe string `json:"recipe"`
+	}
+	var lines []line
+	for _, text := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(text, `{"summary"`) {
+			continue
+		}
+		var l line
+		require.NoError(t, json.Unmarshal([]byte(text), &l))
+		lines = append(lines, l)
+	}
+	require.Len(t, lines, res.Seeds)
+	seen := map[line]bool{}
+	branched := 0
+	for i, l := range lines {
+		assert.False(t, seen[l], "line %d names a run already named: %+v", i+1, l)
+		seen[l] = true
+		assert.Equal(t, res.PerSeed[i].Recipe, l.Recipe)
+		if l.Recipe != "" {
+			branched++
+			rec, err := explore.ParseRecipe(l.Recipe)
+			require.NoError(t, err)
+			assert.Equal(t, l.Seed, rec.Seed)
+			assert.Positive(t, rec.Depth())
+		}
+	}
+	assert.Positive(t, branched)
+	last := lines[len(lines)-1]
+	assert.Equal(t, fmt.Sprintf("simtest.ReplayRecipe(%q)", last.Recipe), res.Replay, "the failing timeline's line")
+}
