@@ -18,7 +18,10 @@ type runAsserts struct {
 	sites        *tally.Sites
 	timeline     []sim.Entry
 	timelineSeed uint64
-	pic          *picture // the rest of the HTML timeline's seed
+	// timelineRecipe is the timeline's exploration recipe, when it
+	// branched from its seed's own run; "" otherwise.
+	timelineRecipe string
+	pic            *picture // the rest of the HTML timeline's seed
 	// timelineKept is set once the timeline file's seed is found: under
 	// KeepGoing, the first failing seed, not the last seed run.
 	timelineKept bool
@@ -87,7 +90,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	}
 	if c.timelinePath != "" && ra.timeline != nil {
 		r.writeFile("the timeline", c.timelinePath, ".jsonl", func(w io.Writer) error {
-			return writeTimeline(w, ra.timelineSeed, ra.timeline)
+			return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline)
 		})
 	}
 	if c.drawsTimeline() && ra.timeline != nil {

@@ -76,7 +76,8 @@
 // [Shard], [RunFor], [UntilPlateau], [SlowSeed], [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
 // over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
-// of seeds of every Run, as a flag would: a nightly job sets it once for a
+// of seeds of every Run, as a flag would (a replay by -simseed or
+// -simrecipe takes no count): a nightly job sets it once for a
 // whole go test ./..., and MOONPOOL_SHARD, when -simshard is not given,
 // its shard. The flags are registered only in test binaries: a
 // command that imports simtest takes none of them. Run stops at the

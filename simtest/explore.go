@@ -3,6 +3,8 @@ package simtest
 import (
 	"fmt"
 	"iter"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +31,8 @@ import (
 // ([Workers], -simworkers) the children of a mark run at once, and the
 // exploration is the same as on one: the same timelines, failure and
 // report. The report says what the exploration did; under -v it gives
-// every mark's account.
+// every mark's account. It is an option of Run and Simulate: a [Fuzz]
+// input is one seed's run, and Fuzz rejects it.
 func Explore(cfg explore.Config) Option {
 	return optionFunc(func(c *config) error {
 		if err := cfg.Validate(); err != nil {
@@ -65,8 +68,9 @@ type exploration struct {
 	replay  *timelineRun   // the replayed timeline's run, when replaying
 	rep     iexplore.Report
 	signals bool // a timeline has discovered something
-	// keptFailed is set when a kept timeline failed, before exploring.
-	keptFailed bool
+	// keptStopped says what a kept timeline did that stopped the Run
+	// before it explored ("failed", "skipped the test"), if one did.
+	keptStopped string
 }
 
 // timelineRun is one run of one timeline: a world of its own, so that
@@ -122,15 +126,22 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 			e.signals = e.signals || len(tl.found) > 0
 			out = append(out, iexplore.Outcome{Discoveries: tl.found, Draws: tl.draws})
 			if commit(o) {
-				out[i].Failed, out[i].Stop = true, true
+				// The Run stops here: on a failure, or on a skip, which is
+				// none.
+				out[i].Failed, out[i].Stop = o.failed(), true
 				return out, true
 			}
 		}
 		return out, false
 	}
 	if kept := r.keptTimelines(); len(kept) > 0 {
-		if _, stopped := run(kept); stopped {
-			e.keptFailed = true
+		out, stopped := run(kept)
+		r.staleKept(kept, out)
+		if stopped {
+			e.keptStopped = "failed"
+			if !out[len(out)-1].Failed {
+				e.keptStopped = "skipped the test"
+			}
 			return
 		}
 	}
@@ -151,6 +162,23 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 			return
 		}
 		outs, _ = run(batch)
+	}
+}
+
+// staleKept reports each kept recipe whose run ended before its last
+// branch point, as a replayed recipe that does not fit is reported
+// (fits): the test changed since the timeline was kept, its run was the
+// root seed's, and the file no longer guards the failure it was kept for.
+func (r *runner) staleKept(kept []explore.Recipe, out []iexplore.Outcome) {
+	r.t.Helper()
+	for i, o := range out {
+		rec := kept[i]
+		d := rec.Depth()
+		if d == 0 || rec.Branches[d-1].At < o.Draws {
+			continue
+		}
+		r.t.Errorf("simtest: the kept timeline %s branches at draw %d (counting from 0), but its run made only %s: the test changed since it was kept, and it no longer replays the failure it was kept for; delete %s",
+			rec, rec.Branches[d-1].At, plural(int(o.Draws), "draw"), filepath.Join(keepPath(r.t.Name()), recipeFile(rec)))
 	}
 }
 
@@ -212,10 +240,11 @@ func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter
 }
 
 // roots is the exploration's supply of root seeds: the Run's own seeds,
-// as many as the budget could use.
+// as many as the budget could use, less the kept seeds, which ran first
+// (keptTimelines).
 func (r *runner) roots() iter.Seq[uint64] {
 	c := r.cfg
-	c.seeds = r.exp.cfg.Timelines
+	c.seeds = r.exp.cfg.Timelines + len(r.kept)
 	if c.sharded() {
 		// Each shard may use its whole budget on roots of its own.
 		c.seeds *= c.shards
@@ -224,7 +253,13 @@ func (r *runner) roots() iter.Seq[uint64] {
 	r.cfg = c
 	seeds := r.seeds()
 	r.cfg = saved
-	return seeds
+	return func(yield func(uint64) bool) {
+		for seed := range seeds {
+			if !slices.Contains(r.kept, seed) && !yield(seed) {
+				return
+			}
+		}
+	}
 }
 
 // recipe is the timeline's recipe when it branched from its seed's own
@@ -296,15 +331,16 @@ func (e *exploration) replayRun() *timelineRun {
 	return e.replay
 }
 
-// fits reports a replayed recipe whose branch points lie beyond the
+// fits reports a replayed recipe whose branch points lie at or beyond the
 // run's end: it cannot be the timeline it names.
 func (e *exploration) fits() error {
 	if e == nil || e.replay == nil || len(e.current.Branches) == 0 {
 		return nil
 	}
+	// Draws count from 0: a run of n draws has none at n to branch at.
 	last := e.current.Branches[len(e.current.Branches)-1].At
-	if last > e.replay.draws {
-		return fmt.Errorf("simtest: -simrecipe=%s branches at draw %d, but the run made only %d draws; the recipe is not of this test (or the test changed since it was printed)", e.current, last, e.replay.draws)
+	if last >= e.replay.draws {
+		return fmt.Errorf("simtest: -simrecipe=%s branches at draw %d (counting from 0), but the run made only %s; the recipe is not of this test (or the test changed since it was printed)", e.current, last, plural(int(e.replay.draws), "draw"))
 	}
 	return nil
 }
@@ -339,8 +375,8 @@ func (e *exploration) summary(verbose bool) string {
 	if !e.exploring() {
 		return ""
 	}
-	if e.keptFailed {
-		return "simtest: a kept timeline failed, so the exploration did not start"
+	if e.keptStopped != "" {
+		return "simtest: a kept timeline " + e.keptStopped + ", so the exploration did not start"
 	}
 	rp := e.rep
 	var b strings.Builder
@@ -357,9 +393,9 @@ func (e *exploration) summary(verbose bool) string {
 	case rp.Failed:
 		fmt.Fprintf(&b, "; timeline %d failed: recipe %s", rp.FoundAfter, rp.Failure)
 	case rp.Exhausted:
-		fmt.Fprintf(&b, "; the budget of %d timelines is spent", e.cfg.Timelines)
+		fmt.Fprintf(&b, "; the budget of %s is spent", plural(e.cfg.Timelines, "timeline"))
 	default:
-		fmt.Fprintf(&b, "; %d of the budget of %d timelines left", e.cfg.Timelines-rp.Timelines, e.cfg.Timelines)
+		fmt.Fprintf(&b, "; %d of the budget of %s left", e.cfg.Timelines-rp.Timelines, plural(e.cfg.Timelines, "timeline"))
 	}
 	if rp.Drawn > 0 {
 		fmt.Fprintf(&b, "; %.0f%% of draws re-ran prefixes", 100*float64(rp.Replayed)/float64(rp.Drawn))
@@ -367,7 +403,19 @@ func (e *exploration) summary(verbose bool) string {
 	if rp.Marks > 0 {
 		fmt.Fprintf(&b, "\nsimtest: energy: %d children spent, %d left", rp.Timelines-rp.Roots, rp.EnergyLeft)
 		if e.cfg.Barren > 0 {
-			fmt.Fprintf(&b, "; %s cut as barren, %s", pluralWord(rp.Cuts, "1 mark", fmt.Sprintf("%d marks", rp.Cuts)), plural(rp.Revived, "revival"))
+			// A mark revived may be cut again: count the marks, and the
+			// cuts when they are more.
+			marks := 0
+			for _, m := range rp.PerMark {
+				if m.Cuts > 0 {
+					marks++
+				}
+			}
+			fmt.Fprintf(&b, "; %s cut as barren", pluralWord(marks, "1 mark", fmt.Sprintf("%d marks", marks)))
+			if rp.Cuts > marks {
+				fmt.Fprintf(&b, " %d times", rp.Cuts)
+			}
+			fmt.Fprintf(&b, ", %s", plural(rp.Revived, "revival"))
 		}
 		if !verbose {
 			b.WriteString("; go test -v or -simv lists every mark")
@@ -390,8 +438,12 @@ func (e *exploration) summary(verbose bool) string {
 			}
 		}
 	}
-	if !e.signals {
+	switch {
+	case !e.signals:
 		b.WriteString("\nsimtest: nothing to follow: no assertion of the body reported progress (a Sometimes true, a watermark, a SometimesEach bucket), so the exploration ran plain seeds; place Sometimes assertions on the rare steps toward the bug")
+	case rp.Marks == 0 && rp.Covered > 0:
+		// A root branches at any discovery before its last draw.
+		b.WriteString("\nsimtest: nothing to branch: every discovery came after its run's last draw, where a child would have nothing to draw afresh, so the exploration ran plain seeds; place Sometimes assertions on the rare steps as they happen, before the draws that come after them")
 	}
 	return b.String()
 }

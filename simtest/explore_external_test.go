@@ -1,10 +1,12 @@
 package simtest_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/explore"
 	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
 
 // twoRare fails when two events of 1 in 50 happen one after the other,
@@ -54,6 +57,30 @@ func TestExploreIsTheSameEveryTime(t *testing.T) {
 	}
 }
 
+// TestASkippingTimelineIsNoFailure: a body that skips on a branch ends
+// the Run as a skip, and the exploration's report says what is left of
+// its budget, not that the timeline failed.
+func TestASkippingTimelineIsNoFailure(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 200
+	res := simtest.Simulate(func(s *simtest.S) {
+		ctx, rnd := s.Context(), s.Providers().Random
+		s.Sleep(time.Millisecond)
+		hit := rnd.IntN(5) == 0
+		assertions.Sometimes(ctx, hit, "a rare event")
+		if hit {
+			s.Sleep(time.Millisecond)
+			if rnd.IntN(3) == 0 {
+				s.Skip("the rare event needs a server this machine does not have")
+			}
+		}
+	}, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.Skipped, res.Report)
+	require.Zero(t, res.Failed, res.Report)
+	assert.Regexp(t, `branched at 1 mark\), .*; \d+ of the budget of 200 timelines left`, res.Report)
+	assert.NotContains(t, res.Report, "failed: recipe")
+}
+
 func TestExploreRejectsABadConfig(t *testing.T) {
 	cfg := explore.Defaults()
 	cfg.Timelines = 0
@@ -71,10 +98,60 @@ func TestExploreWithNothingToFollowSaysSo(t *testing.T) {
 	assert.Contains(t, res.Report, "simtest: nothing to follow")
 }
 
+func TestABudgetOfOneTimeline(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 1
+	res := simtest.Simulate(twoRare, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	assert.Equal(t, 1, res.Seeds)
+	assert.Contains(t, res.Report, "simtest: explored 1 timeline (1 root seed, 0 branched at 0 marks)")
+	assert.Contains(t, res.Report, "; the budget of 1 timeline is spent")
+}
+
+// TestExploreWithProgressOnlyAtTheEndSaysSo: each run's one discovery
+// comes after its last draw, which no child can branch from; the report
+// says why nothing was branched.
+func TestExploreWithProgressOnlyAtTheEndSaysSo(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 50
+	res := simtest.Simulate(func(s *simtest.S) {
+		hit := s.Providers().Random.IntN(5) == 0
+		s.Sleep(time.Second)
+		assertions.Sometimes(s.Context(), hit, "a rare event, checked at the end")
+	}, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "(50 root seeds, 0 branched at 0 marks), 1 discovery covered")
+	assert.Contains(t, res.Report, "simtest: nothing to branch: every discovery came after its run's last draw")
+	assert.NotContains(t, res.Report, "nothing to follow")
+}
+
 func TestReplayRecipeThatDoesNotFit(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) { s.Providers().Random.IntN(2) }, simtest.ReplayRecipe("1/500:2"))
 	assert.False(t, res.OK())
-	assert.Contains(t, res.Report, "simtest: -simrecipe=1/500:2 branches at draw 500, but the run made only")
+	assert.Contains(t, res.Report, "simtest: -simrecipe=1/500:2 branches at draw 500 (counting from 0), but the run made only 1 draw;")
+}
+
+// TestReplayRecipeBranchingAtTheRunsEndDoesNotFit: draws count from 0, so
+// a run of n draws has no draw n; a recipe that branches there would
+// replay the root seed's run under the recipe's name.
+func TestReplayRecipeBranchingAtTheRunsEndDoesNotFit(t *testing.T) {
+	body := func(s *simtest.S) {
+		s.Providers().Random.IntN(2)
+		s.Sleep(time.Millisecond)
+		s.Providers().Random.IntN(2)
+	}
+	far := simtest.Simulate(body, simtest.ReplayRecipe("1/1000000:2"))
+	m := regexp.MustCompile(`the run made only (\d+) draws`).FindStringSubmatch(far.Report)
+	require.NotNil(t, m, far.Report)
+	n, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	require.Positive(t, n)
+
+	at := simtest.Simulate(body, simtest.ReplayRecipe(fmt.Sprintf("1/%d:2", n)))
+	assert.False(t, at.OK(), "a branch at draw %d of a run of %d draws:\n%s", n, n, at.Report)
+	assert.Contains(t, at.Report, fmt.Sprintf("branches at draw %d (counting from 0), but the run made only %d draws", n, n))
+	last := simtest.Simulate(body, simtest.ReplayRecipe(fmt.Sprintf("1/%d:2", n-1)))
+	assert.True(t, last.OK(), "a branch at the run's last draw fits:\n%s", last.Report)
 }
 
 func TestReplayRecipeRejectsBadText(t *testing.T) {
@@ -107,6 +184,72 @@ func TestExploringRunRunsKeptRecipesFirst(t *testing.T) {
 	assert.Contains(t, out, "1 seed, 0 passed, 1 failed")
 	assert.Contains(t, out, "a kept timeline failed, so the exploration did not start")
 	assert.Contains(t, out, "-simrecipe="+rec)
+}
+
+// TestAKeptRecipeThatNoLongerFitsFailsTheTest keeps a timeline that
+// branches past the end of the test's runs, as one kept before the test
+// changed would: its run is the root seed's, and it guards nothing. The
+// exploration goes on, and the test fails naming the file to delete.
+func TestAKeptRecipeThatNoLongerFitsFailsTheTest(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("testdata", "simtest", "TestStaleRecipe")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "recipe-42_1000000-5"), nil, 0o644))
+	cfg := explore.Defaults()
+	cfg.Timelines = 20
+	r := runIn("TestStaleRecipe", func(r *recorder) {
+		simtest.Run(r, twoRare, simtest.Explore(cfg), simtest.AllowGaps())
+	})
+	out := r.output()
+	assert.True(t, r.failed, out)
+	assert.Contains(t, out, "simtest: the kept timeline 42/1000000:5 branches at draw 1000000 (counting from 0), but its run made only ")
+	assert.Contains(t, out, "delete "+filepath.Join(dir, "recipe-42_1000000-5"))
+	assert.Contains(t, out, "simtest: explored 20 timelines", "the exploration went on")
+}
+
+// TestAKeptRootSeedRunsOnce keeps the exploration's first root seed: it
+// runs first, as kept seeds do, and the roots pass over it after, as a
+// plain Run's seeds pass over the kept ones.
+func TestAKeptRootSeedRunsOnce(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cfg := explore.Defaults()
+	cfg.Timelines = 5
+	body := func(s *simtest.S) { s.Sleep(time.Millisecond) }
+	explored := func() (string, []string) {
+		r := runIn("TestKeptRoot", func(r *recorder) { simtest.Run(r, body, simtest.Explore(cfg), simtest.Verbose()) })
+		out := r.output()
+		require.False(t, r.failed, out)
+		return out, regexp.MustCompile(`seed=\d+ trace=[0-9a-f]+`).FindAllString(out, -1)
+	}
+	_, first := explored()
+	require.Len(t, first, 5)
+	seed := strings.TrimPrefix(strings.Fields(first[0])[0], "seed=")
+	dir := filepath.Join("testdata", "simtest", "TestKeptRoot")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, seed), nil, 0o644))
+
+	out, again := explored()
+	assert.Contains(t, out, "running 1 timeline kept from earlier failures first")
+	assert.Equal(t, first[0], again[0], "the kept seed runs first")
+	assert.Equal(t, 1, strings.Count(out, first[0]+" "), "and once:\n%s", out)
+	assert.Len(t, again, 6, "the kept seed, and a budget of 5 timelines")
+}
+
+// TestAKeptTimelineThatSkipsSaysSo: a kept seed whose run now skips (the
+// test changed since it failed) stops the Run before it explores, and
+// the report says it skipped, not that it failed.
+func TestAKeptTimelineThatSkipsSaysSo(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("testdata", "simtest", "TestKeptSkip")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "42"), nil, 0o644))
+	r := runIn("TestKeptSkip", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Skip("no server here") }, simtest.Explore(explore.Defaults()))
+	})
+	out := r.output()
+	assert.True(t, r.skipped, out)
+	assert.False(t, r.failed, out)
+	assert.Contains(t, out, "a kept timeline skipped the test, so the exploration did not start")
 }
 
 // TestJSONReportHitsReplayWhereTheyHappened checks the replay of each
@@ -326,4 +469,180 @@ func TestASaturatedExplorationSaysSo(t *testing.T) {
 	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
 	require.True(t, res.OK(), res.Report)
 	assert.Regexp(t, `coverage last grew at timeline \d+ \(saturated: nothing new in the 1\d\d timelines after\)`, res.Report)
+}
+
+// TestALateErrorNamesTheTimelineOfItsS reports through the S of an
+// exploration's run after that run ended: the failure names the run the
+// S was of, and replays it, not the timeline committed last. The S of
+// the root seed that first met the rare event errs two runs later, once
+// the first of its mark's children has been committed; so does the S of
+// that child, a timeline of the same seed.
+func TestALateErrorNamesTheTimelineOfItsS(t *testing.T) {
+	var root uint64
+	var kept [2]*simtest.S
+	runs, keptAt := 0, [2]int{}
+	body := func(s *simtest.S) {
+		runs++
+		for i, k := range kept {
+			if k != nil && runs == keptAt[i]+2 {
+				k.Errorf("late error %d", i)
+			}
+		}
+		ctx, rnd := s.Context(), s.Providers().Random
+		s.Sleep(time.Millisecond)
+		hit := rnd.IntN(10) == 0
+		assertions.Sometimes(ctx, hit, "a rare event")
+		switch {
+		case !hit:
+		case root == 0:
+			root, kept[0], keptAt[0] = s.Seed(), s, runs
+		case kept[1] == nil && s.Seed() == root:
+			kept[1], keptAt[1] = s, runs
+		}
+		s.Sleep(time.Millisecond)
+		rnd.IntN(2) // draws after the event, for its children to draw afresh
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 100
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	require.NotZero(t, root)
+	require.NotNil(t, kept[1], "a child of the root's mark met the rare event, as its prefix did")
+	seed := strconv.FormatUint(root, 10)
+	assert.Contains(t, res.Report, "an error was reported to the S of seed "+seed+" after the seed ended")
+	assert.Regexp(t, `late error 0\n\s+replay: simtest\.Replay\(`+seed+`\)\n`, res.Report)
+	assert.Regexp(t, `an error was reported to the S of timeline `+seed+`/\d+:\d+ after the seed ended`, res.Report)
+	assert.Regexp(t, `late error 1\n\s+replay: simtest\.ReplayRecipe\("`+seed+`/\d+:\d+"\)\n`, res.Report)
+}
+
+// TestTheEnergyLineCountsMarksAndCuts has one mark, found by the first
+// root, and nothing beneath it: the mark is cut, revived when the roots
+// find nothing either, and cut again. The energy line counts one mark
+// cut as barren, and the times it was.
+func TestTheEnergyLineCountsMarksAndCuts(t *testing.T) {
+	body := func(s *simtest.S) {
+		ctx, rnd := s.Context(), s.Providers().Random
+		s.Sleep(time.Millisecond)
+		assertions.Sometimes(ctx, rnd.IntN(2) == 0, "a coin comes up heads")
+		s.Sleep(time.Millisecond)
+		rnd.IntN(2)
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 1000
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps(), simtest.Verbose())
+	require.True(t, res.OK(), res.Report)
+	require.Contains(t, res.Report, "branched at 1 mark)", "one mark")
+	m := regexp.MustCompile(`mark 1: .*, cut (\d+) times`).FindStringSubmatch(res.Report)
+	require.NotNil(t, m, "the mark was cut more than once:\n%s", res.Report)
+	assert.Contains(t, res.Report, "; 1 mark cut as barren "+m[1]+" times, ")
+}
+
+// TestALateStrayNamesItsTimeline has a goroutine of no simulation call
+// into the worlds of two timelines of one root seed after each ended: the
+// root's run, which first met the rare event, and its mark's first
+// child. Each fails the test once, naming its own run and replay.
+func TestALateStrayNamesItsTimeline(t *testing.T) {
+	var root uint64
+	var late [2]func()
+	runs, lateAt := 0, [2]int{}
+	body := func(s *simtest.S) {
+		runs++
+		for i, f := range late {
+			if f != nil && runs == lateAt[i]+2 {
+				goAndWait(f)
+			}
+		}
+		ctx, p := s.Context(), s.Providers()
+		s.Sleep(time.Millisecond)
+		hit := p.Random.IntN(10) == 0
+		assertions.Sometimes(ctx, hit, "a rare event")
+		stray := func() { _ = p.Time.Sleep(context.Background(), time.Second) }
+		switch {
+		case !hit:
+		case root == 0:
+			root, late[0], lateAt[0] = s.Seed(), stray, runs
+		case late[1] == nil && s.Seed() == root:
+			late[1], lateAt[1] = stray, runs
+		}
+		s.Sleep(time.Millisecond)
+		p.Random.IntN(2) // draws after the event, for its children to draw afresh
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 100
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	require.NotNil(t, late[1], "a child of the root's mark met the rare event, as its prefix did")
+	seed := strconv.FormatUint(root, 10)
+	assert.Regexp(t, `simtest: seed `+seed+` failed after it ended: .*\n\s+replay: simtest\.Replay\(`+seed+`\)\n`, res.Report)
+	assert.Regexp(t, `simtest: timeline `+seed+`/\d+:\d+ failed after it ended: .*\n\s+replay: simtest\.ReplayRecipe\("`+seed+`/\d+:\d+"\)\n`, res.Report)
+}
+
+// TestAFailingTimelinesFilesNameItsRecipe: the timeline file and the HTML
+// timeline of a failing branched timeline name its recipe, which replays
+// it, not only its root seed, which does not.
+func TestAFailingTimelinesFilesNameItsRecipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	var doc *timelinehtml.Doc
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(),
+		simtest.TimelineFile(path), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.Equal(t, 1, res.Failed, res.Report)
+	q, ok := strings.CutPrefix(res.Replay, "simtest.ReplayRecipe(")
+	require.True(t, ok, res.Replay)
+	rec, err := strconv.Unquote(strings.TrimSuffix(q, ")"))
+	require.NoError(t, err)
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(b), "\n")
+	var entry struct {
+		Seed   uint64 `json:"seed"`
+		Recipe string `json:"recipe"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(first), &entry))
+	assert.Equal(t, rec, entry.Recipe)
+	assert.Equal(t, res.FirstFailing, entry.Seed)
+
+	require.NotNil(t, doc)
+	assert.Equal(t, "Simulate, timeline "+rec, doc.Title)
+	assert.Equal(t, res.Replay, doc.Replay)
+}
+
+// TestEveryTimelineIsALineWithItsRecipe: the results file has a line per
+// timeline, a branched one with its recipe, so that each line names the
+// run it was and no two are the same.
+func TestEveryTimelineIsALineWithItsRecipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.ResultsFile(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	type line struct {
+		Seed   uint64 `json:"seed"`
+		Recipe string `json:"recipe"`
+	}
+	var lines []line
+	for _, text := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(text, `{"summary"`) {
+			continue
+		}
+		var l line
+		require.NoError(t, json.Unmarshal([]byte(text), &l))
+		lines = append(lines, l)
+	}
+	require.Len(t, lines, res.Seeds)
+	seen := map[line]bool{}
+	branched := 0
+	for i, l := range lines {
+		assert.False(t, seen[l], "line %d names a run already named: %+v", i+1, l)
+		seen[l] = true
+		assert.Equal(t, res.PerSeed[i].Recipe, l.Recipe)
+		if l.Recipe != "" {
+			branched++
+			rec, err := explore.ParseRecipe(l.Recipe)
+			require.NoError(t, err)
+			assert.Equal(t, l.Seed, rec.Seed)
+			assert.Positive(t, rec.Depth())
+		}
+	}
+	assert.Positive(t, branched)
+	last := lines[len(lines)-1]
+	assert.Equal(t, fmt.Sprintf("simtest.ReplayRecipe(%q)", last.Recipe), res.Replay, "the failing timeline's line")
 }

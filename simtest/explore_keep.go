@@ -1,6 +1,9 @@
 package simtest
 
 import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,8 +21,42 @@ import (
 // the kept seeds, before it explores.
 const recipePrefix = "recipe-"
 
+// recipeFile is the name of the file that keeps r. A deep recipe is too
+// long for a file name (file systems take up to 255 bytes, and a branch
+// point takes up to 41), so a name longer than maxEscaped is the root
+// seed, '~' and a hash of the recipe instead, and the recipe is read from
+// the file's recipeLine.
 func recipeFile(r explore.Recipe) string {
-	return recipePrefix + strings.NewReplacer("/", "_", ":", "-").Replace(r.String())
+	name := recipePrefix + strings.NewReplacer("/", "_", ":", "-").Replace(r.String())
+	if len(name) <= maxEscaped {
+		return name
+	}
+	sum := sha256.Sum256([]byte(r.String()))
+	return fmt.Sprintf("%s%d~%s", recipePrefix, r.Seed, hex.EncodeToString(sum[:16]))
+}
+
+// recipeLine starts the line of a kept recipe's file that holds the
+// recipe whole.
+const recipeLine = "# recipe: "
+
+// recipeIn reads the recipe of the kept file at path from its recipeLine.
+func recipeIn(path string) (explore.Recipe, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return explore.Recipe{}, fmt.Errorf("its recipe cannot be read: %w", err)
+	}
+	defer f.Close()
+	lines := bufio.NewScanner(f)
+	lines.Buffer(nil, 1<<20)
+	for lines.Scan() {
+		if text, ok := strings.CutPrefix(lines.Text(), recipeLine); ok {
+			return explore.ParseRecipe(text)
+		}
+	}
+	if err := lines.Err(); err != nil {
+		return explore.Recipe{}, fmt.Errorf("its recipe cannot be read: %w", err)
+	}
+	return explore.Recipe{}, fmt.Errorf("its name is a hash and it holds no %q line with the recipe", recipeLine)
 }
 
 // keptRecipes returns the recipes kept for the test called name, in the
@@ -40,7 +77,13 @@ func keptRecipes(name string) ([]explore.Recipe, error) {
 		if !ok || e.IsDir() {
 			continue
 		}
-		r, err := explore.ParseRecipe(strings.NewReplacer("_", "/", "-", ":").Replace(text))
+		var r explore.Recipe
+		var err error
+		if strings.Contains(text, "~") {
+			r, err = recipeIn(filepath.Join(dir, e.Name()))
+		} else {
+			r, err = explore.ParseRecipe(strings.NewReplacer("_", "/", "-", ":").Replace(text))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("simtest: the kept recipe %s: %w; delete the file", filepath.Join(dir, e.Name()), err)
 		}
@@ -65,7 +108,7 @@ func keepRecipe(name string, rec explore.Recipe, why, replay string) (string, bo
 	for _, line := range strings.Split(strings.TrimRight(why, "\n"), "\n") {
 		fmt.Fprintf(&b, "#   %s\n", line)
 	}
-	fmt.Fprintf(&b, "# replay: %s\n", replay)
+	fmt.Fprintf(&b, "# replay: %s\n%s%s\n", replay, recipeLine, rec)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return "", false, fmt.Errorf("simtest: keeping timeline %s: %w", rec, err)
 	}
@@ -75,6 +118,7 @@ func keepRecipe(name string, rec explore.Recipe, why, replay string) (string, bo
 // keptTimelines is what an exploring Run runs before it explores: the
 // test's kept seeds and kept recipes.
 func (r *runner) keptTimelines() []explore.Recipe {
+	r.t.Helper()
 	if r.outside || r.cfg.shard > 0 {
 		return nil
 	}
@@ -86,6 +130,7 @@ func (r *runner) keptTimelines() []explore.Recipe {
 	if err != nil {
 		r.t.Error(err)
 	}
+	r.kept = seeds // the roots pass over them (roots)
 	var out []explore.Recipe
 	for _, s := range seeds {
 		out = append(out, explore.Recipe{Seed: s})
@@ -100,6 +145,7 @@ func (r *runner) keptTimelines() []explore.Recipe {
 // keepTimeline keeps the Run's failing timeline when it is a branched
 // one, and reports whether it was; a root seed is kept as a seed.
 func (r *runner) keepTimeline(why, replay string) bool {
+	r.t.Helper()
 	if r.exp == nil || len(r.exp.current.Branches) == 0 {
 		return false
 	}

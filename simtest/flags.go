@@ -227,11 +227,19 @@ func commandLine() flags {
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html},
 		}
 	}
+	return fl.withEnv()
+}
+
+// withEnv fills in from the environment what the flags leave unset. A
+// seed count from the environment is for Runs of many seeds: a command
+// line that replays (-simseed, -simrecipe) takes none, so that a replay
+// line runs as printed where $MOONPOOL_SEEDS is set.
+func (fl flags) withEnv() flags {
 	fl.shardIn = "-simshard"
 	if fl.shard == "" {
 		fl.shard, fl.shardIn = os.Getenv(shardEnv), "$"+shardEnv
 	}
-	if fl.seeds == 0 {
+	if fl.seeds == 0 && len(fl.replays) == 0 && fl.recipe == "" {
 		if v, ok := os.LookupEnv(seedsEnv); ok && v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n <= 0 {

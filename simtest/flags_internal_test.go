@@ -62,6 +62,15 @@ func TestSeedsFromTheEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 7, c.seeds, "like -simseeds, the variable wins over the option")
 
+	c, err = resolve(false, flags{replays: []uint64{3}}.withEnv(), nil)
+	require.NoError(t, err, "a replay line runs as printed where the variable is set")
+	assert.Equal(t, []uint64{3}, c.replays)
+	c, err = resolve(false, flags{recipe: "42/10:7"}.withEnv(), nil)
+	require.NoError(t, err, "a timeline's replay line runs as printed where the variable is set")
+	assert.Equal(t, "42/10:7", c.recipe.String())
+	_, err = resolve(false, flags{replays: []uint64{3}, seeds: 5}.withEnv(), nil)
+	assert.ErrorContains(t, err, "-simseed replays the seeds it names and -simseeds asks for 5", "the flags given together are still an error")
+
 	t.Setenv(seedsEnv, "lots")
 	_, err = resolve(false, commandLine(), nil)
 	assert.EqualError(t, err, `simtest: $MOONPOOL_SEEDS is "lots"; set it to a positive number of seeds, such as 1000, or unset it`)

@@ -268,6 +268,15 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 	if err != nil {
 		return nil, err
 	}
+	// An exploration's options are a Run's: a fuzz input is one seed's
+	// run, and its timeline would be the seed's alone. (The -simexplore
+	// flag is for every Run, and a Fuzz passes over it.)
+	if own, err := resolve(short, flags{}, rest); err == nil && own.recipe == nil && own.explore != nil {
+		return nil, fmt.Errorf("simtest.Explore is an option of Run; Fuzz has no use for it (go test -fuzz explores by mutating inputs), so remove it from this Fuzz")
+	}
+	if c.recipe != nil {
+		return nil, fmt.Errorf("simtest: -simrecipe=%s replays an exploration's timeline, which a Fuzz target cannot run: it would run seed %d alone; run the test that explored it, as its replay line does (go test -run '^TestName$')", c.recipe, c.recipe.Seed)
+	}
 	if !c.seedsSet && fl.seeds == 0 {
 		c.seeds = DefaultFuzzSeeds
 	}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/explore"
 )
 
 func TestFuzzCorpusSeeds(t *testing.T) {
@@ -30,6 +32,21 @@ func TestFuzzCorpusSeeds(t *testing.T) {
 
 	_, err := newFuzzTarget("FuzzSeeds", false, flags{replays: []uint64{1}, seeds: 3}, body, nil)
 	assert.ErrorContains(t, err, "give one of the two flags")
+}
+
+// TestFuzzRunsNoExplorationTimeline: a fuzz input is one seed's run, so a
+// recipe to replay, or an exploration asked of the Fuzz, would run the
+// root seed alone as if it were the timeline.
+func TestFuzzRunsNoExplorationTimeline(t *testing.T) {
+	body := func(s *S) { s.Providers().Random.IntN(10) }
+	_, err := newFuzzTarget("FuzzX", false, flags{recipe: "42/10:7"}, body, nil)
+	assert.EqualError(t, err, "simtest: -simrecipe=42/10:7 replays an exploration's timeline, which a Fuzz target cannot run: it would run seed 42 alone; run the test that explored it, as its replay line does (go test -run '^TestName$')")
+	_, err = newFuzzTarget("FuzzX", false, flags{}, body, []Option{ReplayRecipe("42/10:7")})
+	assert.ErrorContains(t, err, "simtest: -simrecipe=42/10:7 replays an exploration's timeline")
+	_, err = newFuzzTarget("FuzzX", false, flags{}, body, []Option{Explore(explore.Defaults())})
+	assert.EqualError(t, err, "simtest.Explore is an option of Run; Fuzz has no use for it (go test -fuzz explores by mutating inputs), so remove it from this Fuzz")
+	_, err = newFuzzTarget("FuzzX", false, flags{explore: true}, body, nil)
+	assert.NoError(t, err, "-simexplore explores every Run; a Fuzz passes over it")
 }
 
 func TestFuzzSeedOfNamesTheSeedCorpus(t *testing.T) {

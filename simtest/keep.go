@@ -247,6 +247,7 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 // running a replay line must not write a file each time. A seed newly kept
 // says so, once, with the file to delete when the bug is fixed.
 func (r *runner) keep(o *seedOutcome, replay string) {
+	r.t.Helper()
 	if r.fuzz != nil || r.cfg.replaySet || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) || o.s != nil && o.s.config != nil {
 		return
 	}

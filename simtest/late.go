@@ -16,9 +16,10 @@ import (
 // concurrent use.
 type afterSeeds struct {
 	t testing.TB
-	// replay is the replay line of a seed, or "" when there is none (a
-	// fuzz input).
-	replay func(seed uint64) string
+	// replay is the replay line of a run of seed, or of the exploration
+	// timeline recipe when it is not "", or "" when there is none (a fuzz
+	// input).
+	replay func(seed uint64, recipe string) string
 	// reported counts the failures given to t, so that the Run does not
 	// take one for a failure of the seed running at that moment.
 	reported atomic.Uint64
@@ -29,7 +30,7 @@ type afterSeeds struct {
 
 // newAfterSeeds returns the afterSeeds of a Run on t. It stops calling t
 // when t's test ends, for testing panics on a call after that.
-func newAfterSeeds(t testing.TB, replay func(uint64) string) *afterSeeds {
+func newAfterSeeds(t testing.TB, replay func(seed uint64, recipe string) string) *afterSeeds {
 	a := &afterSeeds{t: t, replay: replay}
 	switch t.(type) {
 	case *testing.T, *testing.B, *testing.F:
@@ -44,18 +45,19 @@ func (a *afterSeeds) close() {
 	a.mu.Unlock()
 }
 
-// fail reports that the S of seed failed after the seed ended: what
-// happened, such as "an error was reported to", with msg, made at loc. It
-// reports whether the test was still there to hear it.
-func (a *afterSeeds) fail(seed uint64, what, loc, msg string) bool {
-	text := fmt.Sprintf("simtest: %s the S of seed %d after the seed ended (by a goroutine that outlived the seed, or through an S kept after the body returned), so it fails the test instead of the seed", what, seed)
+// fail reports that the S of seed (of the exploration timeline recipe,
+// when it is not "") failed after the seed ended: what happened, such as
+// "an error was reported to", with msg, made at loc. It reports whether
+// the test was still there to hear it.
+func (a *afterSeeds) fail(seed uint64, recipe, what, loc, msg string) bool {
+	text := fmt.Sprintf("simtest: %s the S of %s after the seed ended (by a goroutine that outlived the seed, or through an S kept after the body returned), so it fails the test instead of the seed", what, runName(seed, recipe))
 	if loc != "" {
 		msg = loc + ": " + msg
 	}
 	if msg != "" {
 		text += ":\n    " + indent(msg, "    ")
 	}
-	if line := a.replay(seed); line != "" {
+	if line := a.replay(seed, recipe); line != "" {
 		text += "\n  replay: " + line
 	}
 	text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs (simvet's goroutine rule finds raw goroutines before running)."
@@ -71,12 +73,21 @@ func (a *afterSeeds) fail(seed uint64, what, loc, msg string) bool {
 }
 
 // log passes on a log line of an S whose seed ended.
-func (a *afterSeeds) log(seed uint64, msg string) {
+func (a *afterSeeds) log(seed uint64, recipe, msg string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.closed {
-		a.t.Logf("simtest: after seed %d ended: %s", seed, msg)
+		a.t.Logf("simtest: after %s ended: %s", runName(seed, recipe), msg)
 	}
+}
+
+// runName names the run of seed in a message: "seed 42", or for the
+// exploration timeline recipe, when it is not "", "timeline 42/1034:99".
+func runName(seed uint64, recipe string) string {
+	if recipe != "" {
+		return "timeline " + recipe
+	}
+	return fmt.Sprintf("seed %d", seed)
 }
 
 // failNow ends the calling goroutine, after an S's failure once its seed

@@ -193,7 +193,7 @@ func readShardFile(path string) (*shardFile, error) {
 			steps: l.Steps, events: l.Events, failed: l.Outcome == OutcomeFail})
 		if l.Outcome == OutcomeFail {
 			sf.failing = append(sf.failing, SeedResult{Seed: l.Seed, Trace: trace, Outcome: l.Outcome, SimTime: time.Duration(l.SimNS),
-				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay})
+				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, Recipe: l.Recipe})
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -34,6 +34,10 @@ type SeedResult struct {
 	Place int64
 	// Replay is a failed seed's replay line; empty when the seed passed.
 	Replay string
+	// Recipe is the exploration timeline the run was ([Explore]), when it
+	// branched from Seed's own run, as -simrecipe takes it; empty for a
+	// seed's own run.
+	Recipe string
 }
 
 // The outcomes of a SeedResult.
@@ -56,19 +60,21 @@ type jsonSeed struct {
 	FirstFailure string `json:"first_failure,omitempty"`
 	Place        int64  `json:"place"`
 	Replay       string `json:"replay,omitempty"`
+	Recipe       string `json:"recipe,omitempty"`
 }
 
 // MarshalJSON writes r as a line of the results file does.
 func (r SeedResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
 		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
-		Place: r.Place, Replay: r.Replay})
+		Place: r.Place, Replay: r.Replay, Recipe: r.Recipe})
 }
 
 // seedResult sums up a seed's outcome.
 func seedResult(o *seedOutcome) SeedResult {
 	res := o.res
-	out := SeedResult{Seed: res.Seed, Trace: res.Trace, Outcome: OutcomePass, SimTime: res.SimTime, Steps: res.Steps, Events: res.Events}
+	out := SeedResult{Seed: res.Seed, Trace: res.Trace, Outcome: OutcomePass, SimTime: res.SimTime, Steps: res.Steps, Events: res.Events,
+		Recipe: o.tl.recipe()}
 	switch {
 	case o.skippedOnly():
 		out.Outcome = OutcomeSkip
@@ -118,7 +124,8 @@ func KeepGoing() Option {
 // ResultsFile writes a line of JSON for every seed of the Run to path, as
 // the -simresults flag does: seed, trace (hex), outcome ("pass", "fail",
 // "skip"), sim_ns and sim (the simulated time), steps, events, place (in
-// the sequence of seeds), and first_failure and replay for a failed seed.
+// the sequence of seeds), first_failure and replay for a failed seed, and
+// recipe for an exploration's branched timeline.
 // A last line, {"summary": {...}}, is the Run's report as [JSONReport]
 // writes it (the counts, the assertion table) and how the Run chose its
 // seeds (base seed, shard, wall time). With [KeepGoing] it is a sweep's

@@ -233,7 +233,7 @@ func (r *runner) run() {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
 		}
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
-			ra.timeline, ra.timelineSeed, ra.pic = o.timeline, seed, o.pic
+			ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = o.timeline, seed, o.tl.recipe(), o.pic
 		}
 		if o.skippedOnly() || o.failed() {
 			if stopped == nil || o.skippedOnly() {
@@ -297,6 +297,12 @@ func (r *runner) run() {
 	}
 }
 
+// lateReports counts the failures given to the test by runs that had
+// ended: an S told after its seed ended, a stray call after it.
+func (r *runner) lateReports() uint64 {
+	return r.after.reported.Load() + r.late.reported.Load()
+}
+
 func (r *runner) runSeed(seed uint64) *seedOutcome {
 	return r.runSeedOn(seed, r.workers, r.runAsserts().book, r.exp.replayRun())
 }
@@ -305,7 +311,7 @@ func (r *runner) runSeed(seed uint64) *seedOutcome {
 // counted in book.
 func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl *timelineRun) *seedOutcome {
 	r.initAfter()
-	wasFailed, late := r.t.Failed(), r.after.reported.Load()
+	wasFailed, late := r.t.Failed(), r.lateReports()
 	start := time.Now()
 	o := r.onceOn(seed, r.cfg.check, pool, book, false, tl)
 	defer func() {
@@ -315,8 +321,9 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	}()
 	// A failure of the test itself while the seed ran (either time, under
 	// CheckDeterminism) is the seed's, unless it was an S of an earlier
-	// seed speaking up (late.go).
-	defer func() { o.viaT = !wasFailed && r.t.Failed() && r.after.reported.Load() == late }()
+	// seed speaking up (late.go) or a stray call into an earlier seed's
+	// world (stray.go).
+	defer func() { o.viaT = !wasFailed && r.t.Failed() && r.lateReports() == late }()
 	if !r.cfg.check || o.res.Goexit || isEscaped(o.res.Err) {
 		return o
 	}
@@ -368,7 +375,12 @@ func isEscaped(err error) bool {
 
 func (r *runner) initAfter() {
 	if r.after == nil {
-		r.after = newAfterSeeds(r.t, r.replayOf)
+		r.after = newAfterSeeds(r.t, func(seed uint64, recipe string) string {
+			if r.fuzz != nil {
+				return ""
+			}
+			return r.lineOf(newReplayer(), seed, recipe)
+		})
 	}
 }
 
@@ -398,12 +410,12 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	}
 	r.beginCrypto(w)
 	obs := r.observe(w, seed, book, checking)
-	r.late.watch(r.t, w, seed, func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
+	r.late.watch(r.t, w, seed, tl.recipe(), func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
 	o := &seedOutcome{}
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		// The driver's context ends before the cleanups run, as a test's.
 		sctx, cancel := w.WithCancel(ctx)
-		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, after: r.after}
+		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, recipe: tl.recipe(), after: r.after}
 		o.s = s
 		obs.attach(s)
 		s.progress = r.progressHook(tl)

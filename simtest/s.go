@@ -36,10 +36,13 @@ type S struct {
 	// tb is the test's testing.TB: the methods S does not define (Name,
 	// TempDir, Setenv...) go to it, and S is a testing.TB through it.
 	tb
-	w        *sim.World
-	p        providers.Providers
-	ctx      context.Context
-	seed     uint64
+	w    *sim.World
+	p    providers.Providers
+	ctx  context.Context
+	seed uint64
+	// recipe is the exploration timeline the seed's run is, when it
+	// branched from the seed's own run; "" otherwise.
+	recipe   string
 	failed   bool
 	skipped  string
 	errs     []string
@@ -90,7 +93,10 @@ func (s *S) signal(sig uint64) {
 }
 
 // Seed is the seed this body runs under; under [Fuzz], the input's base
-// seed.
+// seed; in an exploration's branched timeline ([Explore]), its root seed,
+// whose run the timeline follows only up to its first branch point, so
+// that -simseed alone does not replay it (its replay line's -simrecipe
+// does).
 func (s *S) Seed() uint64 { return s.seed }
 
 // Providers returns the test driver's providers.
@@ -134,7 +140,7 @@ func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...
 
 func (s *S) log(msg string) {
 	if s.ended.Load() {
-		s.after.log(s.seed, msg)
+		s.after.log(s.seed, s.recipe, msg)
 		return
 	}
 	s.logs = append(s.logs, s.stamp()+msg)
@@ -168,7 +174,7 @@ func (s *S) fail(msg string) { s.failAt(s.caller(), msg) }
 func (s *S) failAt(loc, msg string) {
 	if s.ended.Load() {
 		s.toldLate.Store(true)
-		s.after.fail(s.seed, "an error was reported to", loc, msg)
+		s.after.fail(s.seed, s.recipe, "an error was reported to", loc, msg)
 		return
 	}
 	s.failed = true
@@ -184,7 +190,7 @@ func (s *S) failAt(loc, msg string) {
 // Fail marks the seed failed and goes on.
 func (s *S) Fail() {
 	if s.ended.Load() {
-		s.after.fail(s.seed, "Fail was called on", s.caller(), "")
+		s.after.fail(s.seed, s.recipe, "Fail was called on", s.caller(), "")
 		return
 	}
 	s.failed = true
@@ -205,7 +211,7 @@ func (s *S) Failed() bool {
 func (s *S) FailNow() {
 	if s.ended.Load() {
 		if !s.toldLate.Load() {
-			s.after.fail(s.seed, "FailNow was called on", s.caller(), "")
+			s.after.fail(s.seed, s.recipe, "FailNow was called on", s.caller(), "")
 		}
 		s.after.failNow()
 	}
@@ -227,7 +233,7 @@ func (s *S) SkipNow() { s.skip("skipped") }
 
 func (s *S) skip(msg string) {
 	if s.ended.Load() {
-		s.after.fail(s.seed, "Skip was called on", s.caller(), msg+" (a seed that has ended cannot be skipped)")
+		s.after.fail(s.seed, s.recipe, "Skip was called on", s.caller(), msg+" (a seed that has ended cannot be skipped)")
 		s.after.failNow()
 	}
 	s.skipped = msg

@@ -19,7 +19,9 @@ type Result struct {
 	Skipped bool
 	// FirstFailing is the first failing seed, and Replay the option that
 	// runs it alone, such as "simtest.Replay(42)"; both are zero when no
-	// seed failed.
+	// seed failed. For an exploration's failing branched timeline
+	// ([Explore]), FirstFailing is its root seed and Replay the
+	// [ReplayRecipe] of the timeline.
 	FirstFailing uint64
 	Replay       string
 	// SimTime, Steps and Events add up every seed's.

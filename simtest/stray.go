@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -21,34 +22,42 @@ func stackOf(f *sim.Failure) string {
 // lateStrays reports on the test the stray calls that come after their
 // seed ended: a goroutine started with a go statement that called into
 // the simulation only after the seed's world was gone. Such a call can no
-// longer fail its seed, so it fails the test, naming the seed, once per
-// seed. After Run returned, the test may be over, and failing it would
-// panic: the call is then written to standard error.
+// longer fail its seed, so it fails the test, naming the seed (or the
+// exploration timeline), once per run. After Run returned, the test may
+// be over, and failing it would panic: the call is then written to
+// standard error.
 type lateStrays struct {
 	mu   sync.Mutex
 	done bool
-	seen map[uint64]bool
+	seen map[string]bool // the runs reported, by runName
+	// reported counts the failures given to t, so that the Run does not
+	// take one for a failure of the seed running at that moment.
+	reported atomic.Uint64
 }
 
-func (l *lateStrays) watch(t testing.TB, w *sim.World, seed uint64, replayOf func() string) {
+// watch reports the late strays of the run of seed in w, the exploration
+// timeline recipe when it is not "".
+func (l *lateStrays) watch(t testing.TB, w *sim.World, seed uint64, recipe string, replayOf func() string) {
 	name := t.Name()
+	run := runName(seed, recipe)
 	w.OnLateStray(func(f *sim.Failure) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		if l.seen[seed] {
+		if l.seen[run] {
 			return
 		}
 		if l.seen == nil {
-			l.seen = make(map[uint64]bool)
+			l.seen = make(map[string]bool)
 		}
-		l.seen[seed] = true
+		l.seen[run] = true
 		replay := replayOf()
-		msg := fmt.Sprintf("simtest: seed %d failed after it ended: %v\n  replay: %s\n  stack of the stray goroutine:\n    %s",
-			seed, f, replay, indent(strings.TrimSpace(f.Stack), "    "))
+		msg := fmt.Sprintf("simtest: %s failed after it ended: %v\n  replay: %s\n  stack of the stray goroutine:\n    %s",
+			run, f, replay, indent(strings.TrimSpace(f.Stack), "    "))
 		if l.done {
 			fmt.Fprintf(os.Stderr, "%s: %s\n", name, msg)
 			return
 		}
+		l.reported.Add(1)
 		t.Error(msg)
 	})
 }

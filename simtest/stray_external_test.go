@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -232,4 +233,26 @@ func TestStrayCallAfterItsSeedEndedUnderSimulate(t *testing.T) {
 	assert.Contains(t, res.Report, "failed after it ended")
 	assert.Regexp(t, `replay: simtest\.Replay\(\d+\)\n`, res.Report)
 	assert.NotContains(t, res.Report, "go test")
+}
+
+// TestAStrayCallIntoAnEndedSeedIsNotTheRunningSeeds: the stray call into
+// the first seed's world comes while the second seed runs; it fails the
+// test naming the first seed, and the second, which did nothing wrong,
+// passes.
+func TestAStrayCallIntoAnEndedSeedIsNotTheRunningSeeds(t *testing.T) {
+	var late func()
+	res := simtest.Simulate(func(s *simtest.S) {
+		if late != nil {
+			goAndWait(late)
+			late = nil
+			return
+		}
+		p := s.Providers()
+		late = func() { _ = p.Time.Sleep(context.Background(), time.Second) }
+	}, simtest.Seeds(3))
+	require.Len(t, res.PerSeed, 3, res.Report)
+	first := strconv.FormatUint(res.PerSeed[0].Seed, 10)
+	assert.Contains(t, res.Report, "simtest: seed "+first+" failed after it ended")
+	assert.NotContains(t, res.Report, "failed through its own testing.T")
+	assert.Equal(t, 3, res.Passed, "every seed passed; the test failed")
 }

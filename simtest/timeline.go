@@ -154,7 +154,10 @@ func appendAttr(dst []slog.Attr, prefix string, a slog.Attr) []slog.Attr {
 // jsonEntry is one line of the timeline file. Its fields are a stable
 // format: add to them, never rename.
 type jsonEntry struct {
-	Seed    uint64         `json:"seed"`
+	Seed uint64 `json:"seed"`
+	// Recipe is the exploration timeline, when it branched from the
+	// seed's own run (see [Explore]); -simrecipe replays it.
+	Recipe  string         `json:"recipe,omitempty"`
 	AtNS    int64          `json:"at_ns"`
 	At      string         `json:"at"`
 	Task    string         `json:"task,omitempty"`
@@ -165,13 +168,14 @@ type jsonEntry struct {
 	Attrs   map[string]any `json:"attrs,omitempty"`
 }
 
-// writeTimeline writes a seed's timeline as JSON lines.
-func writeTimeline(w io.Writer, seed uint64, entries []sim.Entry) error {
+// writeTimeline writes a seed's timeline as JSON lines; recipe is the
+// exploration timeline it is, when it branched from the seed's own run.
+func writeTimeline(w io.Writer, seed uint64, recipe string, entries []sim.Entry) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, e := range entries {
-		je := jsonEntry{Seed: seed, AtNS: int64(e.At), At: e.At.String(), Task: e.Task, Process: e.Process,
+		je := jsonEntry{Seed: seed, Recipe: recipe, AtNS: int64(e.At), At: e.At.String(), Task: e.Task, Process: e.Process,
 			Name: e.Name, Msg: e.Msg, Level: e.Level.String(), Attrs: attrMap(e.Attrs)}
 		if err := enc.Encode(je); err != nil {
 			return err

@@ -70,7 +70,7 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 		pic = &picture{}
 	}
 	d := &timelinehtml.Doc{Seed: ra.timelineSeed, EndNS: int64(pic.end)}
-	d.Title = fmt.Sprintf("%s, seed %d", r.t.Name(), ra.timelineSeed)
+	d.Title = r.t.Name() + ", " + runName(ra.timelineSeed, ra.timelineRecipe)
 	if stopped != nil && stopped.res.Seed == ra.timelineSeed && stopped.failed() {
 		d.Failed = true
 		d.Replay = r.replayOf(ra.timelineSeed)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/moonpool-go/moonpool/explore"
 	"github.com/moonpool-go/moonpool/internal/rng"
@@ -475,4 +476,74 @@ func TestADiscoveryAtTheLastDrawIsNoMark(t *testing.T) {
 		assert.Equal(t, uint64(1), m.Sig, "only the first event leaves draws to branch: %+v", m)
 	}
 	assert.NotEmpty(t, rep.PerMark)
+}
+
+// TestExplorationKeepsItsBooks explores made-up runs under made-up
+// configurations: whatever they are, every timeline runs once, after its
+// parent and branching inside its parent's run, within the budget and the
+// depth, and the report's counts add up to what ran.
+func TestExplorationKeepsItsBooks(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := explore.Config{
+			Timelines: rapid.IntRange(1, 400).Draw(t, "timelines"),
+			Branches:  rapid.IntRange(1, 6).Draw(t, "branches"),
+			MaxDepth:  rapid.IntRange(1, 6).Draw(t, "depth"),
+		}
+		cfg.Energy = rapid.IntRange(cfg.Branches, 40).Draw(t, "energy")
+		if rapid.Bool().Draw(t, "adaptive") {
+			cfg.Barren = rapid.IntRange(cfg.Branches, cfg.Energy).Draw(t, "barren")
+		}
+		require.NoError(t, cfg.Validate())
+		// A run of steps draws, each a discovery one time in odds, of one
+		// of sigs signals; it fails one time in fail.
+		steps := rapid.IntRange(0, 12).Draw(t, "steps")
+		odds := rapid.IntRange(1, 6).Draw(t, "odds")
+		sigs := rapid.IntRange(1, 20).Draw(t, "sigs")
+		fail := rapid.IntRange(2, 5000).Draw(t, "fail")
+		draws := map[string]uint64{} // each timeline run, and its draws
+		var ran []string
+		rep := Run(cfg, seeds(cfg.Timelines), func(r explore.Recipe) Outcome {
+			key := r.String()
+			_, again := draws[key]
+			require.False(t, again, "timeline %s ran twice", key)
+			if d := r.Depth(); d > 0 {
+				parent := explore.Recipe{Seed: r.Seed, Branches: r.Branches[:d-1]}
+				pd, ok := draws[parent.String()]
+				require.True(t, ok, "timeline %s ran before its parent", key)
+				require.Less(t, r.Branches[d-1].At, pd, "timeline %s branches inside its parent's run", key)
+				_, err := explore.ParseRecipe(key)
+				require.NoError(t, err)
+			}
+			s := rng.Branched(r.Seed, Branches(r))
+			var o Outcome
+			for range steps {
+				if v := s.IntN(odds * sigs); v < sigs {
+					o.Discoveries = append(o.Discoveries, Discovery{Sig: uint64(v), At: s.Draws()})
+				}
+			}
+			o.Failed = s.IntN(fail) == 0
+			o.Draws = s.Draws()
+			draws[key] = o.Draws
+			ran = append(ran, key)
+			return o
+		})
+		require.Equal(t, len(ran), rep.Timelines)
+		require.LessOrEqual(t, rep.Timelines, cfg.Timelines)
+		require.LessOrEqual(t, rep.MaxDepth, cfg.MaxDepth)
+		require.Len(t, rep.PerMark, rep.Marks)
+		spent := 0
+		for _, m := range rep.PerMark {
+			spent += m.Timelines
+			require.LessOrEqual(t, m.Depth, cfg.MaxDepth)
+			require.GreaterOrEqual(t, m.Left, 0)
+		}
+		require.Equal(t, rep.Timelines-rep.Roots, spent, "every branch is some mark's child")
+		require.GreaterOrEqual(t, rep.EnergyLeft, 0)
+		require.LessOrEqual(t, rep.Saturated, rep.Timelines)
+		require.NotEqual(t, rep.Failed, rep.Exhausted, "it ends failed or with the budget spent: %+v", rep)
+		if rep.Failed {
+			require.Equal(t, rep.Timelines, rep.FoundAfter)
+			require.Equal(t, ran[len(ran)-1], rep.Failure.String())
+		}
+	})
 }
