@@ -69,6 +69,14 @@ type (
 		// Reboots is the report's line on reboots and wipes, for a Run
 		// whose seeds booted processes.
 		Reboots string `json:"reboots,omitempty"`
+		// MisusedCalls are the calls that seeds reached and misused:
+		// one with an empty message, or a message of another kind, has
+		// no row, and a merge learns from these that it was reached.
+		MisusedCalls []jsonCall `json:"misused_calls,omitempty"`
+	}
+	jsonCall struct {
+		Kind string    `json:"kind"`
+		Site *jsonSite `json:"site"`
 	}
 	jsonAssertion struct {
 		Kind      string         `json:"kind"`
@@ -150,6 +158,11 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 			recipe = rec // every hit is the replayed timeline's
 		}
 		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: r.lineOf(rp, h.Seed, recipe), Place: r.placeOf(h.Seed)}
+	}
+	if ra := r.asserts; ra != nil {
+		for _, c := range ra.book.MisusedCalls() {
+			rep.MisusedCalls = append(rep.MisusedCalls, jsonCall{Kind: c.Kind.String(), Site: &jsonSite{File: c.Site.File, Line: c.Site.Line, Function: c.Site.Func}})
+		}
 	}
 	mod := moduleRoot()
 	for _, row := range rows {

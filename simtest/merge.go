@@ -252,6 +252,7 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	}
 	rep.wall = t.Wall
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
+	rows = dropMisused(rows, files)
 	rep.assertions = assertionTable(rows)
 	t.Seeds, t.Passed, t.Failed = rep.seeds, rep.passed, rep.failed
 
@@ -309,6 +310,31 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	}
 	t.Report = b.String()
 	return t, nil
+}
+
+// dropMisused drops the rows of calls that one shard found only in the
+// source and another reached and misused: one Run that reached the call
+// has no row for it, and the misuse failed a seed.
+func dropMisused(rows []tally.Row, files []*shardFile) []tally.Row {
+	type at struct {
+		file string
+		line int
+		kind simctx.AssertKind
+	}
+	misused := make(map[at]bool)
+	for _, f := range files {
+		for _, c := range f.sum.MisusedCalls {
+			if c.Site != nil {
+				misused[at{c.Site.File, c.Site.Line, kindNamed(c.Kind)}] = true
+			}
+		}
+	}
+	if len(misused) == 0 {
+		return rows
+	}
+	return slices.DeleteFunc(rows, func(r tally.Row) bool {
+		return r.Static && r.Site != nil && misused[at{r.Site.File, r.Site.Line, r.Kind}]
+	})
 }
 
 // rowsOf turns a summary's assertions back into a table, noting the

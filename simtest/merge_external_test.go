@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -76,6 +77,52 @@ func TestMergedShardsReportAsOneRun(t *testing.T) {
 	summary, _, _ := strings.Cut(wantBody, "\nsimtest: "+fmt.Sprint(one.Failed)+" failing seeds")
 	assert.Contains(t, masked(one.Report), masked(summary))
 	assert.Contains(t, summary, "assertions: 5, 0 failed")
+}
+
+// uneven is lossy with assertions that few seeds reach: one reached in
+// about one seed of thirty, one never true, and a call with an empty
+// message (a misuse) in about one seed of three.
+func uneven(s *simtest.S) {
+	ctx, p := s.Context(), s.Providers()
+	lossy(s)
+	v := p.Random.IntN(30)
+	if v == 3 {
+		assertions.Sometimes(ctx, true, "rare")
+		assertions.Always(ctx, false, "rarely false", "v", v)
+		assertions.Unreachable(ctx, "never here")
+	}
+	assertions.Sometimes(ctx, false, "never true")
+	assertions.SometimesEach(ctx, "each", "v", v%7, assertions.Quality{Name: "q", Value: float64(v)})
+	assertions.AlwaysGreaterThanOrEqual(ctx, v, 1, "ge one")
+	if v > 20 {
+		assertions.Reachable(ctx, "")
+	}
+}
+
+// TestAnySplitIntoShardsMergesAsOneRun: whatever the number of shards
+// and seeds, and the workers of each shard, the merged report is the one
+// of one Run of all the seeds.
+func TestAnySplitIntoShardsMergesAsOneRun(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(1, 5).Draw(rt, "shards")
+		seeds := rapid.IntRange(1, 25).Draw(rt, "seeds")
+		base := rapid.Uint64Range(1, 1000).Draw(rt, "base")
+		workers := rapid.IntRange(1, 2).Draw(rt, "workers")
+		dir := t.TempDir()
+		opts := []simtest.Option{simtest.Seeds(seeds), simtest.BaseSeed(base), simtest.KeepGoing(), simtest.ZeroWallClock()}
+		simtest.Simulate(uneven, append(opts, simtest.ResultsFile(filepath.Join(dir, "one.jsonl")))...)
+		for i := range n {
+			simtest.Simulate(uneven, append(opts, simtest.Workers(workers), simtest.Shard(i, n), simtest.ResultsFile(filepath.Join(dir, "shards")+"/"+fmt.Sprint(i)+".jsonl"))...)
+		}
+		whole, err := simtest.MergeResults(filepath.Join(dir, "one.jsonl"))
+		require.NoError(rt, err)
+		merged, err := simtest.MergeResults(filepath.Join(dir, "shards"))
+		require.NoError(rt, err)
+		_, w, _ := strings.Cut(whole.Tests[0].Report, "\n")
+		_, m, _ := strings.Cut(merged.Tests[0].Report, "\n")
+		require.Equal(rt, masked(w), masked(m), "the report but for its first line")
+		require.Equal(rt, whole.OK(), merged.OK())
+	})
 }
 
 func seedsOf(rs []simtest.SeedResult) []uint64 {

@@ -1,6 +1,7 @@
 package tally
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -483,4 +484,35 @@ func (x *each) merge(from *each) (overflow bool) {
 	// The map by key is for the seeds that record into x; a merged book
 	// only reports, so buckets found by their text are enough.
 	return overflow
+}
+
+// A Call is where an assertion of a kind is called.
+type Call struct {
+	Kind simctx.AssertKind
+	Site *Site
+}
+
+// MisusedCalls returns the calls that seeds reached and misused, in the
+// order of their files and lines. A misused call may have no entry (an
+// empty message, a message of another kind) and so no row: a merge of
+// tables learns from these that the call was reached.
+func (b *Book) MisusedCalls() []Call {
+	type at struct {
+		file string
+		line int
+		kind simctx.AssertKind
+	}
+	seen := make(map[at]bool)
+	var out []Call
+	for m := range b.misused {
+		if m.site == nil || seen[at{m.site.File, m.site.Line, m.kind}] {
+			continue
+		}
+		seen[at{m.site.File, m.site.Line, m.kind}] = true
+		out = append(out, Call{Kind: m.kind, Site: m.site})
+	}
+	slices.SortFunc(out, func(x, y Call) int {
+		return cmp.Or(strings.Compare(x.Site.File, y.Site.File), cmp.Compare(x.Site.Line, y.Site.Line), cmp.Compare(x.Kind, y.Kind))
+	})
+	return out
 }
