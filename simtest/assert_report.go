@@ -183,7 +183,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 			a.Frontier = &jsonFrontier{Best: row.Frontier, Conditions: row.Conditions, AtBest: row.AtFrontier, Seed: row.FrontierSeed, Place: r.placeOf(row.FrontierSeed)}
 		}
 		for _, b := range row.Buckets {
-			a.Buckets = append(a.Buckets, jsonBucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: b.Qualities})
+			a.Buckets = append(a.Buckets, jsonBucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: finiteQualities(b.Qualities)})
 		}
 		switch {
 		case row.Status == tally.Failed:
@@ -206,6 +206,19 @@ func finite(f float64) float64 {
 		return -math.MaxFloat64
 	}
 	return f
+}
+
+// finiteQualities is qs with every infinity made finite (see finite): a
+// quality may be infinite, and JSON has no infinities.
+func finiteQualities(qs []tally.BestQuality) []tally.BestQuality {
+	if qs == nil {
+		return nil
+	}
+	out := make([]tally.BestQuality, len(qs))
+	for i, q := range qs {
+		out[i] = tally.BestQuality{Name: q.Name, Best: finite(q.Best)}
+	}
+	return out
 }
 
 func writeJSONReport(w io.Writer, rep jsonReport) error {

@@ -371,7 +371,11 @@ func rowsOf(as []jsonAssertion, places map[uint64]int64, own map[string]bool) []
 			r.Conditions, r.Frontier, r.AtFrontier, r.FrontierSeed = f.Conditions, f.Best, f.AtBest, f.Seed
 		}
 		for _, b := range a.Buckets {
-			r.Buckets = append(r.Buckets, tally.Bucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: b.Qualities})
+			qs := make([]tally.BestQuality, len(b.Qualities))
+			for i, q := range b.Qualities {
+				qs[i] = tally.BestQuality{Name: q.Name, Best: infinite(q.Best)}
+			}
+			r.Buckets = append(r.Buckets, tally.Bucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: qs})
 		}
 		rows = append(rows, r)
 	}

@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -186,4 +187,25 @@ func TestMergeSaysWhereShardsStopped(t *testing.T) {
 	sw, err := simtest.MergeResults(dir)
 	require.NoError(t, err)
 	assert.Contains(t, sw.String(), "simtest: 2 of 2 shards ended at their coverage plateau (-simfor, -simplateau): the seeds are those they reached")
+}
+
+// TestInfiniteQualitiesAreWrittenAndMerged: a SometimesEach quality may be
+// infinite (only NaN is a mistake), and JSON has no infinities: the
+// results file and the JSON report are written all the same, and merge.
+func TestInfiniteQualitiesAreWrittenAndMerged(t *testing.T) {
+	dir := t.TempDir()
+	res := simtest.Simulate(func(s *simtest.S) {
+		ctx := s.Context()
+		assertions.SometimesEach(ctx, "how far", "k", 1, assertions.Quality{Name: "up", Value: math.Inf(1)})
+		assertions.SometimesEach(ctx, "how far", "k", 2, assertions.Quality{Name: "down", Value: math.Inf(-1)})
+	}, simtest.Seeds(2), simtest.ResultsFile(filepath.Join(dir, "r.jsonl")), simtest.JSONReport(filepath.Join(dir, "r.json")))
+	require.True(t, res.OK(), res.Report)
+	report, err := os.ReadFile(filepath.Join(dir, "r.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(report), `"best": 1.7976931348623157e+308`)
+	assert.Contains(t, string(report), `"best": -1.7976931348623157e+308`)
+	sw, err := simtest.MergeResults(filepath.Join(dir, "r.jsonl"))
+	require.NoError(t, err)
+	assert.True(t, sw.OK(), sw.String())
+	assert.Regexp(t, `ok +SometimesEach +4 +0 +2 +2 buckets +"how far"`, sw.String())
 }
