@@ -440,3 +440,22 @@ func TestSeedsThatDisagreeOnAnAssertion(t *testing.T) {
 	assert.Empty(t, cmp.Diff(one.Report, two.Report))
 	assert.False(t, two.OK())
 }
+
+// TestCoverProfileShowsAMisusedCall: a call misused in a way that leaves
+// it no assertion of its own (an empty message) is a block of the profile,
+// counted zero, not left out as code that is no assertion.
+func TestCoverProfileShowsAMisusedCall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "misused.cover")
+	simtest.Simulate(func(s *simtest.S) {
+		assertions.Always(s.Context(), true, "holds")
+		assertions.Always(s.Context(), true, "")
+	}, simtest.Seeds(2), simtest.KeepGoing(), simtest.CoverProfile(path))
+	profiles, err := cover.ParseProfiles(path)
+	require.NoError(t, err)
+	require.Len(t, profiles, 1)
+	var counts []int
+	for _, b := range profiles[0].Blocks {
+		counts = append(counts, b.Count)
+	}
+	assert.Equal(t, []int{2, 0}, counts, "the assertion that held twice, and the misused call")
+}
