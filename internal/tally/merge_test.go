@@ -175,3 +175,20 @@ func TestBucketsPastTheBoundAcrossSeeds(t *testing.T) {
 		t.Errorf("rows = %d, status %v, %d buckets; want one row, failed, with %d buckets", len(rows), rows[0].Status, len(rows[0].Buckets), assertions.MaxBuckets)
 	}
 }
+
+// TestMergedTablesFindAMessageOfTwoKinds: shards that each used a message
+// as one kind, but not the same one, misused it, as one Run of all their
+// seeds would have found.
+func TestMergedTablesFindAMessageOfTwoKinds(t *testing.T) {
+	site := func(line int) *Site { return &Site{File: "/src/x.go", Line: line} }
+	a := []Row{{Kind: simctx.Always, Msg: "m", Site: site(3), Status: OK, Calls: 1, Passes: 1, Seeds: 1}}
+	b := []Row{{Kind: simctx.Sometimes, Msg: "m", Site: site(5), Status: OK, Calls: 1, Passes: 1, Seeds: 1, SeedsTrue: 1}}
+	got := MergeRows([][]Row{a, b}, func(uint64) int64 { return 0 })
+	want := []Row{
+		{Kind: simctx.Always, Msg: "m", Site: site(3), Status: Failed, Misused: true, Calls: 1, Passes: 1, Seeds: 1},
+		{Kind: simctx.Sometimes, Msg: "m", Site: site(5), Status: Failed, Misused: true, Calls: 1, Passes: 1, Seeds: 1, SeedsTrue: 1},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}
