@@ -121,6 +121,11 @@ func (r *Row) add(o Row, place func(uint64) int64) {
 			r.Watermark = w
 		}
 	}
+	if o.Conditions != nil && r.Conditions != nil && !slices.Equal(o.Conditions, r.Conditions) {
+		// The conditions changed between the tables' seeds: a misuse, as
+		// in one Run.
+		r.Misused = true
+	}
 	if o.Conditions != nil {
 		if r.Conditions == nil || o.Frontier > r.Frontier || o.Frontier == r.Frontier && place(o.FrontierSeed) < place(r.FrontierSeed) {
 			r.Conditions, r.Frontier, r.AtFrontier, r.FrontierSeed = o.Conditions, o.Frontier, o.AtFrontier, o.FrontierSeed

@@ -192,3 +192,20 @@ func TestMergedTablesFindAMessageOfTwoKinds(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestMergedTablesFindChangedConditions: a SometimesAll whose conditions
+// differ between tables is misused, as one Run would have found.
+func TestMergedTablesFindChangedConditions(t *testing.T) {
+	row := func(conds ...string) Row {
+		return Row{Kind: simctx.SometimesAll, Msg: "all", Site: &Site{File: "/src/x.go", Line: 3}, Status: NeverTrue, Calls: 1, Fails: 1, Seeds: 1,
+			Conditions: conds, Frontier: 1, AtFrontier: conds[:1]}
+	}
+	got := MergeRows([][]Row{{row("a", "b")}, {row("a", "c")}}, func(uint64) int64 { return 0 })
+	if len(got) != 1 || !got[0].Misused || got[0].Status != Failed {
+		t.Fatalf("merged rows = %+v, want one, misused and failed", got)
+	}
+	got = MergeRows([][]Row{{row("a", "b")}, {row("a", "b")}}, func(uint64) int64 { return 0 })
+	if len(got) != 1 || got[0].Misused {
+		t.Fatalf("merged rows = %+v, want one, not misused", got)
+	}
+}
