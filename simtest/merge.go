@@ -202,6 +202,11 @@ func readShardFile(path string) (*shardFile, error) {
 	if sf.sum == nil {
 		return nil, fmt.Errorf("simtest: merging results: %s has no summary line; it is not the results file of a Run that ended (a shard cut off, or a file from before summaries were written): run the shard again", path)
 	}
+	for _, a := range sf.sum.Assertions {
+		if kindNamed(a.Kind) == 0 {
+			return nil, fmt.Errorf("simtest: merging results: %s has an assertion of kind %q (%q), which this merge does not know: the file was written by another version of moonpool; merge with the version the shards ran", path, a.Kind, a.Message)
+		}
+	}
 	return sf, nil
 }
 

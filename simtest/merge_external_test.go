@@ -172,6 +172,18 @@ func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "junk.jsonl:1: not a seed's line")
 
+	// A file of another version, with a kind of assertion this one does
+	// not know.
+	newer := filepath.Join(dir, "newer.jsonl")
+	simtest.Simulate(lossy, simtest.Seeds(2), simtest.ResultsFile(newer))
+	data, err := os.ReadFile(newer)
+	require.NoError(t, err)
+	require.Contains(t, string(data), `"kind":"AlwaysLessThan"`)
+	require.NoError(t, os.WriteFile(newer, []byte(strings.ReplaceAll(string(data), `"kind":"AlwaysLessThan"`, `"kind":"AlwaysBetween"`)), 0o666))
+	_, err = simtest.MergeResults(newer)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `newer.jsonl has an assertion of kind "AlwaysBetween" ("replies come within a second"), which this merge does not know`)
+
 	_, err = simtest.MergeResults()
 	assert.EqualError(t, err, "simtest.MergeResults: no results files; name the -simresults files (or directories) of the shards to merge")
 	_, err = simtest.MergeResults(t.TempDir())
