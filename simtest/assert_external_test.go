@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/cover"
@@ -397,4 +398,64 @@ func TestCoverProfile(t *testing.T) {
 		counts = append(counts, b.Count)
 	}
 	assert.Equal(t, []int{10, 0, 0}, counts, "always holds (10 times), never true, never reached")
+}
+
+// TestAMisuseFailsEverySeedThatMakesIt: a seed's outcome is its own, so
+// each seed that misuses an assertion fails, as its replay does, on one
+// worker or many.
+func TestAMisuseFailsEverySeedThatMakesIt(t *testing.T) {
+	body := func(s *simtest.S) { assertions.Always(s.Context(), true, "") }
+	for _, workers := range []int{1, 2} {
+		res := simtest.Simulate(body, simtest.Seeds(6), simtest.KeepGoing(), simtest.Workers(workers))
+		assert.Equal(t, 6, res.Failed, "workers=%d: every seed misuses the assertion:\n%s", workers, res.Report)
+		replay := simtest.Simulate(body, simtest.Replay(res.PerSeed[3].Seed))
+		assert.False(t, replay.OK(), "the fourth seed's replay fails as the seed did")
+	}
+}
+
+// TestSeedsThatDisagreeOnAnAssertion: calls that are each right in their
+// seed but disagree across seeds (one message used by two kinds, the
+// conditions of a SometimesAll changed) fail the Run, naming the call,
+// with the same report on one worker or two.
+func TestSeedsThatDisagreeOnAnAssertion(t *testing.T) {
+	body := func(s *simtest.S) {
+		ctx := s.Context()
+		if s.Providers().Random.IntN(2) == 0 {
+			assertions.Always(ctx, true, "one message")
+			assertions.SometimesAll(ctx, "shifting", assertions.Named("a", true))
+		} else {
+			assertions.Sometimes(ctx, true, "one message")
+			assertions.SometimesAll(ctx, "shifting", assertions.Named("a", true), assertions.Named("b", true))
+		}
+	}
+	run := func(workers int) simtest.Result {
+		return simtest.Simulate(body, simtest.Seeds(20), simtest.BaseSeed(1), simtest.ZeroWallClock(), simtest.AllowGaps(), simtest.Workers(workers))
+	}
+	one, two := run(1), run(2)
+	assert.False(t, one.OK(), one.Report)
+	assert.Zero(t, one.Failed, "no seed alone misuses them")
+	assert.Regexp(t, `assertions.Sometimes "one message" at assert_external_test.go:\d+: the message is already used by an Always at assert_external_test.go:\d+, in an earlier seed; give each assertion its own message`, one.Report)
+	assert.Regexp(t, `assertions.SometimesAll "shifting" at assert_external_test.go:\d+: the conditions changed; they were \[a\] in an earlier seed and are \[a b\] in a later one`, one.Report)
+	assert.Regexp(t, `FAILED +SometimesAll`, one.Report)
+	assert.Empty(t, cmp.Diff(one.Report, two.Report))
+	assert.False(t, two.OK())
+}
+
+// TestCoverProfileShowsAMisusedCall: a call misused in a way that leaves
+// it no assertion of its own (an empty message) is a block of the profile,
+// counted zero, not left out as code that is no assertion.
+func TestCoverProfileShowsAMisusedCall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "misused.cover")
+	simtest.Simulate(func(s *simtest.S) {
+		assertions.Always(s.Context(), true, "holds")
+		assertions.Always(s.Context(), true, "")
+	}, simtest.Seeds(2), simtest.KeepGoing(), simtest.CoverProfile(path))
+	profiles, err := cover.ParseProfiles(path)
+	require.NoError(t, err)
+	require.Len(t, profiles, 1)
+	var counts []int
+	for _, b := range profiles[0].Blocks {
+		counts = append(counts, b.Count)
+	}
+	assert.Equal(t, []int{2, 0}, counts, "the assertion that held twice, and the misused call")
 }

@@ -69,6 +69,14 @@ type (
 		// Reboots is the report's line on reboots and wipes, for a Run
 		// whose seeds booted processes.
 		Reboots string `json:"reboots,omitempty"`
+		// MisusedCalls are the calls that seeds reached and misused:
+		// one with an empty message, or a message of another kind, has
+		// no row, and a merge learns from these that it was reached.
+		MisusedCalls []jsonCall `json:"misused_calls,omitempty"`
+	}
+	jsonCall struct {
+		Kind string    `json:"kind"`
+		Site *jsonSite `json:"site"`
 	}
 	jsonAssertion struct {
 		Kind      string         `json:"kind"`
@@ -151,6 +159,11 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 		}
 		return &jsonHit{Seed: h.Seed, AtNS: int64(h.At), Task: h.Task, Details: h.Details, Replay: r.lineOf(rp, h.Seed, recipe), Place: r.placeOf(h.Seed)}
 	}
+	if ra := r.asserts; ra != nil {
+		for _, c := range ra.book.MisusedCalls() {
+			rep.MisusedCalls = append(rep.MisusedCalls, jsonCall{Kind: c.Kind.String(), Site: &jsonSite{File: c.Site.File, Line: c.Site.Line, Function: c.Site.Func}})
+		}
+	}
 	mod := moduleRoot()
 	for _, row := range rows {
 		a := jsonAssertion{
@@ -170,7 +183,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 			a.Frontier = &jsonFrontier{Best: row.Frontier, Conditions: row.Conditions, AtBest: row.AtFrontier, Seed: row.FrontierSeed, Place: r.placeOf(row.FrontierSeed)}
 		}
 		for _, b := range row.Buckets {
-			a.Buckets = append(a.Buckets, jsonBucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: b.Qualities})
+			a.Buckets = append(a.Buckets, jsonBucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: finiteQualities(b.Qualities)})
 		}
 		switch {
 		case row.Status == tally.Failed:
@@ -193,6 +206,19 @@ func finite(f float64) float64 {
 		return -math.MaxFloat64
 	}
 	return f
+}
+
+// finiteQualities is qs with every infinity made finite (see finite): a
+// quality may be infinite, and JSON has no infinities.
+func finiteQualities(qs []tally.BestQuality) []tally.BestQuality {
+	if qs == nil {
+		return nil
+	}
+	out := make([]tally.BestQuality, len(qs))
+	for i, q := range qs {
+		out[i] = tally.BestQuality{Name: q.Name, Best: finite(q.Best)}
+	}
+	return out
 }
 
 func writeJSONReport(w io.Writer, rep jsonReport) error {

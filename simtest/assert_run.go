@@ -55,6 +55,9 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	rows := ra.book.Rows()
 	r.rows = rows
 	r.rep.assertions = assertionTable(rows)
+	if clashes := ra.book.Clashes(); len(clashes) > 0 {
+		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
+	}
 	if stopped == nil {
 		var own, other []tally.Row
 		for _, g := range gapRows(rows) {

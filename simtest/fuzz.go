@@ -198,9 +198,10 @@ func FuzzSeeds(seeds ...uint64) Option {
 // seed's run: the seed, the top byte of each of those draws, and the final
 // byte, which is not read (see [Fuzz]). If the run draws no more than
 // that, the input runs seed's execution exactly, to the same trace hash.
-// draws is capped at 65,536.
+// draws is capped at 65,536, and is at least 1: an input without a
+// decision runs seed 0, not seed.
 func SeedInput(seed uint64, draws int) []byte {
-	draws = max(0, min(draws, maxDecisions))
+	draws = max(1, min(draws, maxDecisions))
 	out := binary.LittleEndian.AppendUint64(make([]byte, 0, 8+draws+1), seed)
 	st := rng.New(seed)
 	for range draws {

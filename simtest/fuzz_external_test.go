@@ -184,12 +184,26 @@ func TestSeedInputReplaysTheSeed(t *testing.T) {
 	fromInput = nil
 	runInput(t, ft, "FuzzSeed/seed#2", last)
 	assert.Equal(t, fromRun, fromInput, "the seed corpus entry runs the seed's execution")
-	assert.Equal(t, append(binary.LittleEndian.AppendUint64(nil, seed), 0), simtest.SeedInput(seed, -1))
+	assert.Equal(t, simtest.SeedInput(seed, 1), simtest.SeedInput(seed, -1), "an input has a decision at least")
 	fromInput = nil
 	runInput(t, ft, "FuzzSeed", simtest.SeedInput(seed, 5))
 	assert.Equal(t, fromRun[:2], fromInput[:2], "a short input makes the seed's first decisions")
 	assert.NotEqual(t, fromRun, fromInput, "and seed 0's after them")
 	assert.Len(t, simtest.SeedInput(seed, 1<<20), simtest.MaxFuzzInput)
+}
+
+// TestSeedInputOfARunThatNeverDraws: the input of a seed whose run draws
+// nothing still runs that seed, not seed 0.
+func TestSeedInputOfARunThatNeverDraws(t *testing.T) {
+	const seed = 12345
+	var seen uint64
+	body := func(s *simtest.S) { seen = s.Seed(); s.Sleep(time.Second) }
+	ft, err := simtest.NewFuzzTarget("FuzzNoDraws", body)
+	require.NoError(t, err)
+	trace, _, r := runInput(t, ft, "FuzzNoDraws", simtest.SeedInput(seed, 0))
+	require.False(t, r.failed, r.output())
+	assert.Equal(t, uint64(seed), seen, "S.Seed() is the seed")
+	assert.Equal(t, traceOf(t, body, seed), trace, "the seed's trace")
 }
 
 // planted fails when the first draw of its only task is below 10%.
@@ -347,7 +361,7 @@ func TestFuzzCorpusNotesABodyThatNeverDraws(t *testing.T) {
 	var corpus [][]byte
 	r := runIn("FuzzIdle", func(r *recorder) { corpus = ft.Corpus(r) })
 	require.Len(t, corpus, 1)
-	assert.Len(t, corpus[0], 9, "the seed alone, and the final byte")
+	assert.Len(t, corpus[0], 10, "the seed, one decision (an input without one runs seed 0), and the final byte")
 	assert.Contains(t, r.output(), "drew nothing from its random stream")
 }
 

@@ -202,6 +202,11 @@ func readShardFile(path string) (*shardFile, error) {
 	if sf.sum == nil {
 		return nil, fmt.Errorf("simtest: merging results: %s has no summary line; it is not the results file of a Run that ended (a shard cut off, or a file from before summaries were written): run the shard again", path)
 	}
+	for _, a := range sf.sum.Assertions {
+		if kindNamed(a.Kind) == 0 {
+			return nil, fmt.Errorf("simtest: merging results: %s has an assertion of kind %q (%q), which this merge does not know: the file was written by another version of moonpool; merge with the version the shards ran", path, a.Kind, a.Message)
+		}
+	}
 	return sf, nil
 }
 
@@ -252,6 +257,7 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	}
 	rep.wall = t.Wall
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
+	rows = dropMisused(rows, files)
 	rep.assertions = assertionTable(rows)
 	t.Seeds, t.Passed, t.Failed = rep.seeds, rep.passed, rep.failed
 
@@ -311,6 +317,31 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	return t, nil
 }
 
+// dropMisused drops the rows of calls that one shard found only in the
+// source and another reached and misused: one Run that reached the call
+// has no row for it, and the misuse failed a seed.
+func dropMisused(rows []tally.Row, files []*shardFile) []tally.Row {
+	type at struct {
+		file string
+		line int
+		kind simctx.AssertKind
+	}
+	misused := make(map[at]bool)
+	for _, f := range files {
+		for _, c := range f.sum.MisusedCalls {
+			if c.Site != nil {
+				misused[at{c.Site.File, c.Site.Line, kindNamed(c.Kind)}] = true
+			}
+		}
+	}
+	if len(misused) == 0 {
+		return rows
+	}
+	return slices.DeleteFunc(rows, func(r tally.Row) bool {
+		return r.Static && r.Site != nil && misused[at{r.Site.File, r.Site.Line, r.Kind}]
+	})
+}
+
 // rowsOf turns a summary's assertions back into a table, noting the
 // places of the seeds its hits name and which of its files are the test's
 // own module's.
@@ -345,7 +376,11 @@ func rowsOf(as []jsonAssertion, places map[uint64]int64, own map[string]bool) []
 			r.Conditions, r.Frontier, r.AtFrontier, r.FrontierSeed = f.Conditions, f.Best, f.AtBest, f.Seed
 		}
 		for _, b := range a.Buckets {
-			r.Buckets = append(r.Buckets, tally.Bucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: b.Qualities})
+			qs := make([]tally.BestQuality, len(b.Qualities))
+			for i, q := range b.Qualities {
+				qs[i] = tally.BestQuality{Name: q.Name, Best: infinite(q.Best)}
+			}
+			r.Buckets = append(r.Buckets, tally.Bucket{Identity: b.Identity, Calls: b.Calls, Seeds: b.Seeds, Qualities: qs})
 		}
 		rows = append(rows, r)
 	}

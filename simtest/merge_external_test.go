@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -78,6 +80,52 @@ func TestMergedShardsReportAsOneRun(t *testing.T) {
 	assert.Contains(t, summary, "assertions: 5, 0 failed")
 }
 
+// uneven is lossy with assertions that few seeds reach: one reached in
+// about one seed of thirty, one never true, and a call with an empty
+// message (a misuse) in about one seed of three.
+func uneven(s *simtest.S) {
+	ctx, p := s.Context(), s.Providers()
+	lossy(s)
+	v := p.Random.IntN(30)
+	if v == 3 {
+		assertions.Sometimes(ctx, true, "rare")
+		assertions.Always(ctx, false, "rarely false", "v", v)
+		assertions.Unreachable(ctx, "never here")
+	}
+	assertions.Sometimes(ctx, false, "never true")
+	assertions.SometimesEach(ctx, "each", "v", v%7, assertions.Quality{Name: "q", Value: float64(v)})
+	assertions.AlwaysGreaterThanOrEqual(ctx, v, 1, "ge one")
+	if v > 20 {
+		assertions.Reachable(ctx, "")
+	}
+}
+
+// TestAnySplitIntoShardsMergesAsOneRun: whatever the number of shards
+// and seeds, and the workers of each shard, the merged report is the one
+// of one Run of all the seeds.
+func TestAnySplitIntoShardsMergesAsOneRun(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(1, 5).Draw(rt, "shards")
+		seeds := rapid.IntRange(1, 25).Draw(rt, "seeds")
+		base := rapid.Uint64Range(1, 1000).Draw(rt, "base")
+		workers := rapid.IntRange(1, 2).Draw(rt, "workers")
+		dir := t.TempDir()
+		opts := []simtest.Option{simtest.Seeds(seeds), simtest.BaseSeed(base), simtest.KeepGoing(), simtest.ZeroWallClock()}
+		simtest.Simulate(uneven, append(opts, simtest.ResultsFile(filepath.Join(dir, "one.jsonl")))...)
+		for i := range n {
+			simtest.Simulate(uneven, append(opts, simtest.Workers(workers), simtest.Shard(i, n), simtest.ResultsFile(filepath.Join(dir, "shards")+"/"+fmt.Sprint(i)+".jsonl"))...)
+		}
+		whole, err := simtest.MergeResults(filepath.Join(dir, "one.jsonl"))
+		require.NoError(rt, err)
+		merged, err := simtest.MergeResults(filepath.Join(dir, "shards"))
+		require.NoError(rt, err)
+		_, w, _ := strings.Cut(whole.Tests[0].Report, "\n")
+		_, m, _ := strings.Cut(merged.Tests[0].Report, "\n")
+		require.Equal(rt, masked(w), masked(m), "the report but for its first line")
+		require.Equal(rt, whole.OK(), merged.OK())
+	})
+}
+
 func seedsOf(rs []simtest.SeedResult) []uint64 {
 	var out []uint64
 	for _, r := range rs {
@@ -124,6 +172,18 @@ func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "junk.jsonl:1: not a seed's line")
 
+	// A file of another version, with a kind of assertion this one does
+	// not know.
+	newer := filepath.Join(dir, "newer.jsonl")
+	simtest.Simulate(lossy, simtest.Seeds(2), simtest.ResultsFile(newer))
+	data, err := os.ReadFile(newer)
+	require.NoError(t, err)
+	require.Contains(t, string(data), `"kind":"AlwaysLessThan"`)
+	require.NoError(t, os.WriteFile(newer, []byte(strings.ReplaceAll(string(data), `"kind":"AlwaysLessThan"`, `"kind":"AlwaysBetween"`)), 0o666))
+	_, err = simtest.MergeResults(newer)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `newer.jsonl has an assertion of kind "AlwaysBetween" ("replies come within a second"), which this merge does not know`)
+
 	_, err = simtest.MergeResults()
 	assert.EqualError(t, err, "simtest.MergeResults: no results files; name the -simresults files (or directories) of the shards to merge")
 	_, err = simtest.MergeResults(t.TempDir())
@@ -139,4 +199,25 @@ func TestMergeSaysWhereShardsStopped(t *testing.T) {
 	sw, err := simtest.MergeResults(dir)
 	require.NoError(t, err)
 	assert.Contains(t, sw.String(), "simtest: 2 of 2 shards ended at their coverage plateau (-simfor, -simplateau): the seeds are those they reached")
+}
+
+// TestInfiniteQualitiesAreWrittenAndMerged: a SometimesEach quality may be
+// infinite (only NaN is a mistake), and JSON has no infinities: the
+// results file and the JSON report are written all the same, and merge.
+func TestInfiniteQualitiesAreWrittenAndMerged(t *testing.T) {
+	dir := t.TempDir()
+	res := simtest.Simulate(func(s *simtest.S) {
+		ctx := s.Context()
+		assertions.SometimesEach(ctx, "how far", "k", 1, assertions.Quality{Name: "up", Value: math.Inf(1)})
+		assertions.SometimesEach(ctx, "how far", "k", 2, assertions.Quality{Name: "down", Value: math.Inf(-1)})
+	}, simtest.Seeds(2), simtest.ResultsFile(filepath.Join(dir, "r.jsonl")), simtest.JSONReport(filepath.Join(dir, "r.json")))
+	require.True(t, res.OK(), res.Report)
+	report, err := os.ReadFile(filepath.Join(dir, "r.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(report), `"best": 1.7976931348623157e+308`)
+	assert.Contains(t, string(report), `"best": -1.7976931348623157e+308`)
+	sw, err := simtest.MergeResults(filepath.Join(dir, "r.jsonl"))
+	require.NoError(t, err)
+	assert.True(t, sw.OK(), sw.String())
+	assert.Regexp(t, `ok +SometimesEach +4 +0 +2 +2 buckets +"how far"`, sw.String())
 }

@@ -303,8 +303,16 @@ func (r *runner) lateReports() uint64 {
 	return r.after.reported.Load() + r.late.reported.Load()
 }
 
+// runSeed runs seed with its assertions counted in a book of its own,
+// merged into the Run's book, as a worker's seeds are (parallel.go): what
+// a seed reports of its assertions depends on that seed alone, and the
+// Run's table is the same on one worker or many.
 func (r *runner) runSeed(seed uint64) *seedOutcome {
-	return r.runSeedOn(seed, r.workers, r.runAsserts().book, r.exp.replayRun())
+	ra := r.runAsserts()
+	book := tally.New(ra.sites)
+	o := r.runSeedOn(seed, r.workers, book, r.exp.replayRun())
+	ra.book.Merge(book)
+	return o
 }
 
 // runSeedOn runs seed on task goroutines from pool, its assertions

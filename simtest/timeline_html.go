@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -173,7 +174,11 @@ func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
 				t.Errorf("simtest: writing the HTML timeline's attachment %s: %v", a.name, err)
 				continue
 			}
-			d.Links = append(d.Links, timelinehtml.Link{Name: a.name, Href: name})
+			// A reference, not a path: a test's name may hold a '#' (a
+			// subtest's second of one name), a '%' or a ':', which a
+			// browser would read as a fragment, an escape or a scheme.
+			href := (&url.URL{Path: name}).String()
+			d.Links = append(d.Links, timelinehtml.Link{Name: a.name, Href: href})
 		}
 	}
 	r.writeFile("the HTML timeline", path, ".html", func(w io.Writer) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -162,6 +163,38 @@ func TestAttachIsLinkedFromTheHTMLTimeline(t *testing.T) {
 		s.Attach("history.html", []byte("x"))
 	}, simtest.Seeds(1))
 	require.True(t, res.OK(), res.Report)
+}
+
+// TestAttachLinksReachTheirFiles: a link to an attachment, resolved
+// against the page's address as a browser does, is the file written, even
+// when the names hold what a URL reads otherwise: the '#' of a subtest's
+// second run of one name, a '%', a ':' or a space.
+func TestAttachLinksReachTheirFiles(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"history.html", "a:b.html", "50%.txt", "the end?.txt"}
+	var doc *timelinehtml.Doc
+	r := runIn("TestAttach/case#01", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			for _, n := range names {
+				s.Attach(n, []byte(n))
+			}
+			s.Errorf("fail")
+		}, simtest.Seeds(1), simtest.TimelineHTML(dir+"/"), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	})
+	require.True(t, r.failed)
+	require.NotNil(t, doc)
+	page := &url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "TestAttach_case#01.html"))}
+	require.Len(t, doc.Links, len(names), r.output())
+	for i, l := range doc.Links {
+		ref, err := url.Parse(l.Href)
+		require.NoError(t, err, l.Href)
+		got := page.ResolveReference(ref)
+		assert.Empty(t, got.Fragment, "link %q has no fragment", l.Href)
+		data, err := os.ReadFile(filepath.FromSlash(got.Path))
+		if assert.NoError(t, err, "link %q of %q", l.Href, names[i]) {
+			assert.Equal(t, names[i], string(data))
+		}
+	}
 }
 
 func TestTimelineHTMLOptionsNameTheirMistakes(t *testing.T) {

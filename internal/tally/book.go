@@ -1,7 +1,9 @@
 package tally
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -18,6 +20,9 @@ type Book struct {
 	misused map[misuse]bool // misuses reported, so each is reported once
 	static  []*Entry        // found in the source only; see Catalogue
 	epoch   uint32          // numbers the seeds
+	// clashes are the misuses that only a merge sees: seeds that each
+	// used an assertion rightly, in ways that do not agree. See Clashes.
+	clashes []string
 }
 
 // New returns an empty book that names call sites through sites, or
@@ -293,9 +298,9 @@ func describeFailure(e *Entry, h *Hit) string {
 	return msg
 }
 
-// A misuse is a mistake in an assertion call, reported once per Run for
-// each site, assertion and sort of mistake (its why, up to the first
-// semicolon).
+// A misuse is a mistake in an assertion call, reported once per book (a
+// seed's, or the Run's for what a merge finds) for each site, assertion
+// and sort of mistake (its why, up to the first semicolon).
 type misuse struct {
 	site *Site
 	kind simctx.AssertKind
@@ -358,17 +363,29 @@ func (b *Book) InTimeline(recipe string) {
 
 // Merge adds the figures of from, the book of one seed run on its own, to
 // b, as if that seed had run on b after the seeds b has already heard.
-// Seeds run in parallel each keep a book of their own, merged in seed
-// order, so that the Run's figures (first hits, watermarks, frontiers,
-// buckets in the order made) are those of the seeds run one by one. from
-// must name its sites through b's Sites, and no seed may be using it.
+// Every seed keeps a book of its own, merged in seed order, so that a
+// seed's outcome is its own (replaying it alone fails it the same way)
+// and the Run's figures (first hits, watermarks, frontiers, buckets in
+// the order made) are the same on one worker or many. from must name its
+// sites through b's Sites, and no seed may be using it.
+//
+// What no single seed can see, seeds whose calls disagree (one message
+// used by two kinds, a SometimesAll whose conditions changed, a
+// SometimesEach past assertions.MaxBuckets in all), marks the assertion
+// misused and is told by Clashes.
 func (b *Book) Merge(from *Book) {
 	for m := range from.misused {
 		b.misused[m] = true
 	}
-	// The order of from's entries does not matter: each lands on its own
-	// message. A message used with two kinds across seeds keeps the first.
-	for msg, fe := range from.entries {
+	// Entries merge in the order of their messages, so that which of
+	// two clashes is told first does not depend on a map's order.
+	msgs := make([]string, 0, len(from.entries))
+	for msg := range from.entries {
+		msgs = append(msgs, msg)
+	}
+	slices.Sort(msgs)
+	for _, msg := range msgs {
+		fe := from.entries[msg]
 		e := b.entries[msg]
 		if e == nil {
 			e = &Entry{kind: fe.kind, msg: msg, hash: fe.hash, site: fe.site}
@@ -378,13 +395,38 @@ func (b *Book) Merge(from *Book) {
 			b.entries[msg] = e
 		}
 		if e.kind != fe.kind {
+			// The message keeps its first kind, as in one seed.
+			b.clash(e, fe.site, fe.kind, fmt.Sprintf("the message is already used by %s at %v, in an earlier seed; give each assertion its own message", article(e.kind), e.site))
 			continue
 		}
-		e.merge(fe)
+		if e.conds != nil && fe.conds != nil && !slices.Equal(e.conds, fe.conds) {
+			b.clash(e, fe.site, fe.kind, fmt.Sprintf("the conditions changed; they were %v in an earlier seed and are %v in a later one: name the same conditions, in the same order, at every call", e.conds, fe.conds))
+			continue
+		}
+		if over := e.merge(fe); over {
+			b.clash(e, e.site, e.kind, fmt.Sprintf("it made more than %d buckets across the Run's seeds; its identity values must come from a small set (a node, a state, a term), not a counter, a time or a random number", assertions.MaxBuckets))
+		}
 	}
 }
 
-func (e *Entry) merge(fe *Entry) {
+// clash records a misuse of e that a merge found, once per Run.
+func (b *Book) clash(e *Entry, site *Site, k simctx.AssertKind, why string) {
+	e.misused = true
+	sort, _, _ := strings.Cut(why, ";")
+	m := misuse{site: site, kind: k, msg: e.msg, sort: sort}
+	if b.misused[m] {
+		return
+	}
+	b.misused[m] = true
+	b.clashes = append(b.clashes, describeMisuse(site, k, e.msg, why))
+}
+
+// Clashes returns what merging the seeds' books found wrong with the
+// assertion calls (see Merge), a sentence each, in the order found.
+func (b *Book) Clashes() []string { return b.clashes }
+
+// merge adds fe's figures to e, and reports whether e's buckets overflowed.
+func (e *Entry) merge(fe *Entry) (overflow bool) {
 	e.calls += fe.calls
 	e.passes += fe.passes
 	e.fails += fe.fails
@@ -407,12 +449,14 @@ func (e *Entry) merge(fe *Entry) {
 	}
 	e.misused = e.misused || fe.misused
 	if fe.each != nil && e.each != nil {
-		e.each.merge(fe.each)
+		overflow = e.each.merge(fe.each)
 	}
+	return overflow
 }
 
-// merge adds the buckets of from, in the order they were made, to x.
-func (x *each) merge(from *each) {
+// merge adds the buckets of from, in the order they were made, to x, and
+// reports whether some did not fit under assertions.MaxBuckets.
+func (x *each) merge(from *each) (overflow bool) {
 	index := make(map[string]*bucket, len(x.list))
 	for _, b := range x.list {
 		index[b.text] = b
@@ -421,6 +465,7 @@ func (x *each) merge(from *each) {
 		b := index[fb.text]
 		if b == nil {
 			if len(x.list) >= assertions.MaxBuckets {
+				overflow = true
 				continue
 			}
 			b = &bucket{identity: fb.identity, text: fb.text, hash: fb.hash}
@@ -438,4 +483,36 @@ func (x *each) merge(from *each) {
 	}
 	// The map by key is for the seeds that record into x; a merged book
 	// only reports, so buckets found by their text are enough.
+	return overflow
+}
+
+// A Call is where an assertion of a kind is called.
+type Call struct {
+	Kind simctx.AssertKind
+	Site *Site
+}
+
+// MisusedCalls returns the calls that seeds reached and misused, in the
+// order of their files and lines. A misused call may have no entry (an
+// empty message, a message of another kind) and so no row: a merge of
+// tables learns from these that the call was reached.
+func (b *Book) MisusedCalls() []Call {
+	type at struct {
+		file string
+		line int
+		kind simctx.AssertKind
+	}
+	seen := make(map[at]bool)
+	var out []Call
+	for m := range b.misused {
+		if m.site == nil || seen[at{m.site.File, m.site.Line, m.kind}] {
+			continue
+		}
+		seen[at{m.site.File, m.site.Line, m.kind}] = true
+		out = append(out, Call{Kind: m.kind, Site: m.site})
+	}
+	slices.SortFunc(out, func(x, y Call) int {
+		return cmp.Or(strings.Compare(x.Site.File, y.Site.File), cmp.Compare(x.Site.Line, y.Site.Line), cmp.Compare(x.Kind, y.Kind))
+	})
+	return out
 }

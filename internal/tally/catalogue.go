@@ -213,6 +213,7 @@ func (b *Book) Catalogue(dir string) int {
 			if m.site != nil && m.site.File == file {
 				if i := match(src.calls, m.site.Line, m.kind); i >= 0 {
 					claimed[i] = true
+					setSpan(m.site, src.calls[i].span)
 				}
 			}
 		}

@@ -2,9 +2,11 @@
 // did in each seed and across the seeds, where it is called from, and
 // which assertions the source holds that no seed reached.
 //
-// A [Book] belongs to one Run. Each seed gets a [Seed] from [Book.Begin];
-// the seed's world sends it every assertion made through a context that
-// carries the world. An assertion is keyed by its message: the table is a
+// A [Book] belongs to one Run, and each seed records into a book of its
+// own, merged into the Run's in seed order ([Book.Merge]), so that what a
+// seed reports depends on that seed alone. Each seed gets a [Seed] from
+// [Book.Begin]; the seed's world sends it every assertion made through a
+// context that carries the world. An assertion is keyed by its message: the table is a
 // map, so any number of distinct assertions fit. Nothing here draws from
 // the run's random stream or touches its trace hash.
 //

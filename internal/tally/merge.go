@@ -16,7 +16,8 @@ import (
 // any table reached is reached.
 //
 // One Run keeps at most assertions.MaxBuckets buckets of a SometimesEach;
-// merged tables keep every bucket any of them has.
+// merged tables keep every bucket any of them has. A message that tables
+// reached as two kinds makes a row of each, both misused.
 func MergeRows(tables [][]Row, place func(seed uint64) int64) []Row {
 	type key struct {
 		kind simctx.AssertKind
@@ -42,6 +43,17 @@ func MergeRows(tables [][]Row, place func(seed uint64) int64) []Row {
 			reached[k] = &c
 			order = append(order, k)
 		}
+	}
+	// One message reached as two kinds, each in tables of its own, is
+	// the misuse one Run over all their seeds would have found.
+	kinds := make(map[string]simctx.AssertKind)
+	for _, k := range order {
+		if first, ok := kinds[k.msg]; ok && first != k.kind && k.msg != "" {
+			reached[key{first, k.msg}].Misused = true
+			reached[k].Misused = true
+			continue
+		}
+		kinds[k.msg] = k.kind
 	}
 	out := make([]Row, 0, len(order))
 	for _, k := range order {
@@ -108,6 +120,11 @@ func (r *Row) add(o Row, place func(uint64) int64) {
 		if m.better(r.Kind, w.Margin) || tie {
 			r.Watermark = w
 		}
+	}
+	if o.Conditions != nil && r.Conditions != nil && !slices.Equal(o.Conditions, r.Conditions) {
+		// The conditions changed between the tables' seeds: a misuse, as
+		// in one Run.
+		r.Misused = true
 	}
 	if o.Conditions != nil {
 		if r.Conditions == nil || o.Frontier > r.Frontier || o.Frontier == r.Frontier && place(o.FrontierSeed) < place(r.FrontierSeed) {

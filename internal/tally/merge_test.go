@@ -118,3 +118,94 @@ func TestMergeLeavesItsTablesAlone(t *testing.T) {
 		t.Errorf("merged best quality = %v, want 5", got)
 	}
 }
+
+// TestSeedBooksMergedAreOneBook checks that books of one seed each,
+// merged in seed order, make the rows of one book that heard every seed.
+func TestSeedBooksMergedAreOneBook(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		seeds := rapid.SliceOfN(rapid.SliceOfN(rapid.Custom(drawCall), 0, 6), 1, 12).Draw(t, "seeds")
+		sites := NewSites()
+		run := func(b *Book, i int) {
+			c := &clock{task: "driver"}
+			s := b.Begin(uint64(100+i), c, Hooks{})
+			for j, a := range seeds[i] {
+				c.now = time.Duration(j) * time.Second
+				s.Assert(a)
+			}
+			s.End()
+		}
+		whole, merged := New(sites), New(sites)
+		for i := range seeds {
+			run(whole, i)
+			own := New(sites)
+			run(own, i)
+			merged.Merge(own)
+		}
+		if diff := cmp.Diff(whole.Rows(), merged.Rows()); diff != "" {
+			t.Fatalf("merged books differ from one book (-one +merged):\n%s", diff)
+		}
+		if c := merged.Clashes(); c != nil {
+			t.Fatalf("clashes in calls that agree: %q", c)
+		}
+	})
+}
+
+// TestBucketsPastTheBoundAcrossSeeds: seeds whose buckets add up past
+// assertions.MaxBuckets make a misuse of the Run, as one book would.
+func TestBucketsPastTheBoundAcrossSeeds(t *testing.T) {
+	sites := NewSites()
+	where := &simctx.Where{File: "/src/x.go", Func: "x.F", Line: 7}
+	run := New(sites)
+	half := assertions.MaxBuckets/2 + 1
+	for seed := range 2 {
+		own := New(sites)
+		s := own.Begin(uint64(seed), nil, Hooks{Fail: func(msg string) { t.Errorf("seed %d failed alone: %s", seed, msg) }})
+		for i := range half {
+			s.Assert(simctx.Assertion{Kind: simctx.SometimesEach, Msg: "each", OK: true, Args: []any{"n", seed*half + i}, Where: where})
+		}
+		s.End()
+		run.Merge(own)
+	}
+	want := []string{"assertions.SometimesEach \"each\" at x.go:7: it made more than 10000 buckets across the Run's seeds; its identity values must come from a small set (a node, a state, a term), not a counter, a time or a random number"}
+	if diff := cmp.Diff(want, run.Clashes()); diff != "" {
+		t.Errorf("clashes (-want +got):\n%s", diff)
+	}
+	rows := run.Rows()
+	if len(rows) != 1 || rows[0].Status != Failed || len(rows[0].Buckets) != assertions.MaxBuckets {
+		t.Errorf("rows = %d, status %v, %d buckets; want one row, failed, with %d buckets", len(rows), rows[0].Status, len(rows[0].Buckets), assertions.MaxBuckets)
+	}
+}
+
+// TestMergedTablesFindAMessageOfTwoKinds: shards that each used a message
+// as one kind, but not the same one, misused it, as one Run of all their
+// seeds would have found.
+func TestMergedTablesFindAMessageOfTwoKinds(t *testing.T) {
+	site := func(line int) *Site { return &Site{File: "/src/x.go", Line: line} }
+	a := []Row{{Kind: simctx.Always, Msg: "m", Site: site(3), Status: OK, Calls: 1, Passes: 1, Seeds: 1}}
+	b := []Row{{Kind: simctx.Sometimes, Msg: "m", Site: site(5), Status: OK, Calls: 1, Passes: 1, Seeds: 1, SeedsTrue: 1}}
+	got := MergeRows([][]Row{a, b}, func(uint64) int64 { return 0 })
+	want := []Row{
+		{Kind: simctx.Always, Msg: "m", Site: site(3), Status: Failed, Misused: true, Calls: 1, Passes: 1, Seeds: 1},
+		{Kind: simctx.Sometimes, Msg: "m", Site: site(5), Status: Failed, Misused: true, Calls: 1, Passes: 1, Seeds: 1, SeedsTrue: 1},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestMergedTablesFindChangedConditions: a SometimesAll whose conditions
+// differ between tables is misused, as one Run would have found.
+func TestMergedTablesFindChangedConditions(t *testing.T) {
+	row := func(conds ...string) Row {
+		return Row{Kind: simctx.SometimesAll, Msg: "all", Site: &Site{File: "/src/x.go", Line: 3}, Status: NeverTrue, Calls: 1, Fails: 1, Seeds: 1,
+			Conditions: conds, Frontier: 1, AtFrontier: conds[:1]}
+	}
+	got := MergeRows([][]Row{{row("a", "b")}, {row("a", "c")}}, func(uint64) int64 { return 0 })
+	if len(got) != 1 || !got[0].Misused || got[0].Status != Failed {
+		t.Fatalf("merged rows = %+v, want one, misused and failed", got)
+	}
+	got = MergeRows([][]Row{{row("a", "b")}, {row("a", "b")}}, func(uint64) int64 { return 0 })
+	if len(got) != 1 || got[0].Misused {
+		t.Fatalf("merged rows = %+v, want one, not misused", got)
+	}
+}

@@ -19,9 +19,9 @@ import (
 // golang.org/x/tools/cover: one block per assertion call, spanning the
 // call expression. A block's count is how many times its assertion held:
 // passed, came true, was reached. An assertion that failed, that never
-// came true, or that had to be reached and was not, counts zero, so that
-// go tool cover -html shows it red; an Unreachable or AlwaysOrUnreachable
-// that was never reached counts one. Call Catalogue first, so that the
+// came true, or that had to be reached and was not, and a misused call,
+// count zero, so that go tool cover -html shows them red; an Unreachable
+// or AlwaysOrUnreachable that was never reached counts one. Call Catalogue first, so that the
 // profile has the calls no seed reached and the extent of every call;
 // sites whose source could not be read are left out.
 //
@@ -55,6 +55,11 @@ func (b *Book) Profile() []*cover.Profile {
 		for _, s := range e.more {
 			add(s, count, failed)
 		}
+	}
+	// A misused call may have no entry (an empty message, a message of
+	// another kind): it is a problem all the same.
+	for m := range b.misused {
+		add(m.site, 0, true)
 	}
 	names := make(map[string]string) // file → profile name
 	byName := make(map[string]*cover.Profile)

@@ -54,7 +54,8 @@ var MoonpoolTimeline = (function () {
 		events.forEach(function (e) { addLane(e.lane); });
 		messages.forEach(function (m) { addLane(m.from); addLane(m.to); });
 		disk.forEach(function (d) { addLane(d.lane); });
-		var laneIx = {};
+		// No prototype: a lane may be named "__proto__" or "constructor".
+		var laneIx = Object.create(null);
 		lanes.forEach(function (l, i) { laneIx[l] = i; });
 		var end = Math.max(doc.end_ns || 0, 1);
 		events.forEach(function (e) { end = Math.max(end, e.at_ns); });
