@@ -73,6 +73,9 @@ type (
 		// one with an empty message, or a message of another kind, has
 		// no row, and a merge learns from these that it was reached.
 		MisusedCalls []jsonCall `json:"misused_calls,omitempty"`
+		// FormatVersion is the results file's format (resultsFormat in
+		// results.go), in its summary: a merge reads only its own.
+		FormatVersion int `json:"format_version,omitempty"`
 	}
 	jsonCall struct {
 		Kind string    `json:"kind"`

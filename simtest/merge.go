@@ -202,6 +202,13 @@ func readShardFile(path string) (*shardFile, error) {
 	if sf.sum == nil {
 		return nil, fmt.Errorf("simtest: merging results: %s has no summary line; it is not the results file of a Run that ended (a shard cut off, or a file from before summaries were written): run the shard again", path)
 	}
+	if v := sf.sum.FormatVersion; v != resultsFormat {
+		written := fmt.Sprintf("of format %d", v)
+		if v == 0 {
+			written = "with no format version (written before moonpool versioned its results, whose seeds may merge out of order)"
+		}
+		return nil, fmt.Errorf("simtest: merging results: %s is a results file %s, and this merge reads format %d: run the shard again with this version of moonpool, or merge with the version that wrote it", path, written, resultsFormat)
+	}
 	for _, a := range sf.sum.Assertions {
 		if kindNamed(a.Kind) == 0 {
 			return nil, fmt.Errorf("simtest: merging results: %s has an assertion of kind %q (%q), which this merge does not know: the file was written by another version of moonpool; merge with the version the shards ran", path, a.Kind, a.Message)

@@ -184,6 +184,22 @@ func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `newer.jsonl has an assertion of kind "AlwaysBetween" ("replies come within a second"), which this merge does not know`)
 
+	// A file of another format: an older one, from before the summary
+	// said its format (and before seeds had places), whose seeds would
+	// merge in the wrong order; and one of a format to come.
+	for _, c := range []struct{ from, to, says string }{
+		{`,"format_version":1`, ``, "with no format version"},
+		{`,"format_version":1`, `,"format_version":2`, "of format 2"},
+	} {
+		other := filepath.Join(dir, "other.jsonl")
+		require.NoError(t, os.WriteFile(other, []byte(strings.ReplaceAll(string(data), c.from, c.to)), 0o666))
+		require.Contains(t, string(data), c.from)
+		_, err = simtest.MergeResults(other)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "other.jsonl is a results file "+c.says)
+		assert.Contains(t, err.Error(), "run the shard again with this version of moonpool")
+	}
+
 	_, err = simtest.MergeResults()
 	assert.EqualError(t, err, "simtest.MergeResults: no results files; name the -simresults files (or directories) of the shards to merge")
 	_, err = simtest.MergeResults(t.TempDir())

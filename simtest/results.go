@@ -227,6 +227,13 @@ func (r *report) failingLine() string {
 // maxListedFailing bounds the failing seeds a summary lists.
 const maxListedFailing = 20
 
+// resultsFormat is the version of the results file's format, in its
+// summary: a merge reads only files of its own version. Raise it when a
+// file of the old format would merge wrong: 1 is the first with the
+// version, and with seeds' places (a file from before places merges its
+// seeds out of the sequence's order).
+const resultsFormat = 1
+
 // jsonSummary is the results file's last line.
 type jsonSummary struct {
 	Summary *jsonReport `json:"summary"`
@@ -239,6 +246,7 @@ func (r *results) summary(rep jsonReport) { r.line(jsonSummary{Summary: &rep}) }
 // report and how the Run chose its seeds.
 func (r *runner) summaryRecord() jsonReport {
 	rep := r.jsonReport(r.rows)
+	rep.FormatVersion = resultsFormat
 	if !r.outside {
 		rep.Package = packageDir()
 	}
