@@ -143,6 +143,23 @@ func ResultsFile(path string) Option {
 	})
 }
 
+// filesCollide refuses a results file and a timeline file at one path
+// (the same directory, or the same file): both are test.jsonl in a
+// directory, one would be written over the other, and a merge of the
+// directory would take the timeline for a shard's results.
+func (c *config) filesCollide(test string) error {
+	results, timeline := c.resultsPath, c.asserts.timelinePath
+	if results == "" || timeline == "" {
+		return nil
+	}
+	file := filepath.Clean(filePath(results, test+c.shardSuffix(), ".jsonl"))
+	if filepath.Clean(results) != filepath.Clean(timeline) && file != filepath.Clean(filePath(timeline, test, ".jsonl")) {
+		return nil
+	}
+	return fmt.Errorf("simtest: the results (-simresults, ResultsFile) and the timeline (-simtimeline, TimelineFile) are both written to %s: "+
+		"the timeline would be written over the results, or read as a shard's results by a merge of the directory; give the timeline a file or directory of its own", timeline)
+}
+
 // results writes the results file as the seeds end.
 type results struct {
 	path string

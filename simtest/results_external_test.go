@@ -107,3 +107,32 @@ func TestKeepGoingWritesTheFirstFailingSeedsTimeline(t *testing.T) {
 	assert.Contains(t, string(b), fmt.Sprintf(`"seed":%d,`, res.FirstFailing), "the file is the first failing seed's, not the last seed's")
 	assert.Contains(t, string(b), "the planted bug fired")
 }
+
+// TestResultsAndTimelineAtOnePathAreRefused: a results file and a
+// timeline pointed at one directory would both be Simulate.jsonl, one
+// over the other; the Run refuses them before any seed runs.
+func TestResultsAndTimelineAtOnePathAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ results, timeline string }{
+		{dir + "/", dir + "/"},
+		{dir + "/", dir},
+		{dir + "/", filepath.Join(dir, "Simulate.jsonl")},
+		{filepath.Join(dir, "r.jsonl"), filepath.Join(dir, "r.jsonl")},
+	} {
+		res := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(),
+			simtest.ResultsFile(c.results), simtest.TimelineFile(c.timeline))
+		require.False(t, res.OK(), c)
+		assert.Zero(t, res.Seeds, "no seed runs: %v", c)
+		assert.Contains(t, res.Report, "simtest: the results (-simresults, ResultsFile) and the timeline (-simtimeline, TimelineFile) are both written to "+c.timeline+": ", c)
+		assert.Contains(t, res.Report, "give the timeline a file or directory of its own", c)
+	}
+
+	// Apart, each is written, and the results merge.
+	res := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(),
+		simtest.ResultsFile(filepath.Join(dir, "results")+"/"), simtest.TimelineFile(filepath.Join(dir, "timeline")+"/"))
+	require.Equal(t, 2, res.Failed)
+	assert.FileExists(t, filepath.Join(dir, "timeline", "Simulate.jsonl"))
+	sw, err := simtest.MergeResults(filepath.Join(dir, "results"))
+	require.NoError(t, err)
+	assert.Equal(t, 2, sw.Tests[0].Failed)
+}

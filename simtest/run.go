@@ -186,6 +186,10 @@ func (r *runner) seeds() iter.Seq[uint64] {
 func (r *runner) run() {
 	t := r.t
 	t.Helper()
+	if err := r.cfg.filesCollide(t.Name()); err != nil {
+		t.Fatal(err)
+		return
+	}
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
 	r.startExploring()
