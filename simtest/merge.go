@@ -94,23 +94,43 @@ func MergeResults(paths ...string) (Sweep, error) {
 		return Sweep{}, errors.New("simtest.MergeResults: no results files; name the -simresults files (or directories) of the shards to merge")
 	}
 	var files []string
+	// A file named twice, by a directory and by itself, or by two
+	// directories, would read as a shard twice: say which it is.
+	namedBy := make(map[string]string)
+	add := func(file, arg string) error {
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			return fmt.Errorf("simtest: merging results: %w", err)
+		}
+		if by, ok := namedBy[abs]; ok {
+			return fmt.Errorf("simtest: merging results: %s is given twice, %s; name each file or directory once", file, givenBy(file, by, arg))
+		}
+		namedBy[abs] = arg
+		files = append(files, file)
+		return nil
+	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return Sweep{}, fmt.Errorf("simtest: merging results: %w", err)
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			if err := add(p, p); err != nil {
+				return Sweep{}, err
+			}
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".jsonl") {
-				files = append(files, path)
+			switch {
+			case err != nil:
+				return fmt.Errorf("simtest: merging results: %w", err)
+			case !d.IsDir() && strings.HasSuffix(path, ".jsonl"):
+				return add(path, p)
 			}
-			return err
+			return nil
 		})
 		if err != nil {
-			return Sweep{}, fmt.Errorf("simtest: merging results: %w", err)
+			return Sweep{}, err
 		}
 	}
 	if len(files) == 0 {
@@ -136,6 +156,21 @@ func MergeResults(paths ...string) (Sweep, error) {
 		sw.Tests = append(sw.Tests, t)
 	}
 	return sw, nil
+}
+
+// givenBy says how a file came to be named twice, by the arguments a
+// and b: itself or a directory above it.
+func givenBy(file, a, b string) string {
+	by := func(arg string) string {
+		if arg == file {
+			return "by itself"
+		}
+		return "in " + arg
+	}
+	if a == b {
+		return by(a) + " twice"
+	}
+	return by(a) + " and " + by(b)
 }
 
 // shardFile is one results file: its seeds, compactly, and its summary.

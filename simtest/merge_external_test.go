@@ -147,7 +147,24 @@ func TestMergeFindsMissingAndDoubleShards(t *testing.T) {
 	assert.False(t, sw.OK(), "a missing shard fails the merge")
 	assert.Contains(t, sw.Tests[0].Report, "simtest: missing shards: [1] of 3; their seeds are not in this report: run them again")
 
-	_, err = simtest.MergeResults(dir, filepath.Join(dir, "s0.jsonl"))
+	// A file given twice, by its directory and by itself, or by one
+	// path twice, is that and not a shard twice.
+	s0 := filepath.Join(dir, "s0.jsonl")
+	_, err = simtest.MergeResults(dir, s0)
+	assert.EqualError(t, err, "simtest: merging results: "+s0+" is given twice, in "+dir+" and by itself; name each file or directory once")
+	_, err = simtest.MergeResults(s0, dir)
+	assert.EqualError(t, err, "simtest: merging results: "+s0+" is given twice, by itself and in "+dir+"; name each file or directory once")
+	_, err = simtest.MergeResults(dir, dir+"/")
+	assert.EqualError(t, err, "simtest: merging results: "+s0+" is given twice, in "+dir+" and in "+dir+"/; name each file or directory once")
+	_, err = simtest.MergeResults(s0, s0)
+	assert.EqualError(t, err, "simtest: merging results: "+s0+" is given twice, by itself twice; name each file or directory once")
+
+	// A copy of a shard's file is a shard twice.
+	data, err := os.ReadFile(s0)
+	require.NoError(t, err)
+	copied := filepath.Join(t.TempDir(), "copy.jsonl")
+	require.NoError(t, os.WriteFile(copied, data, 0o666))
+	_, err = simtest.MergeResults(dir, copied)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "are both shard 0 of 3; merge each shard once")
 
