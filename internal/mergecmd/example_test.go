@@ -26,6 +26,9 @@ func ExampleMain() {
 	// assertion coverage and no missing shard; 1 otherwise; 2 when the files
 	// cannot be merged.
 	//
+	// Flags may come before or after the results; after "--", every argument
+	// is a result.
+	//
 	// Flags:
 	//   -o file
 	//     	write the report to this file as well as to standard output

@@ -24,6 +24,9 @@ It exits 0 when every seed passed with no failed assertion, no gap in
 assertion coverage and no missing shard; 1 otherwise; 2 when the files
 cannot be merged.
 
+Flags may come before or after the results; after "--", every argument
+is a result.
+
 Flags:
 `
 
@@ -37,17 +40,31 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	out := fs.String("o", "", "write the report to this `file` as well as to standard output")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	// Package flag stops at the first argument that is not a flag; the
+	// command takes its flags after the results too, parsing on past each
+	// path, up to a "--", after which every argument is a path.
+	var paths []string
+	for rest := args; len(rest) > 0; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
 		}
-		return 2
+		if n := len(rest) - fs.NArg(); n > 0 && rest[n-1] == "--" {
+			paths = append(paths, fs.Args()...)
+			break
+		}
+		rest = fs.Args()
+		if len(rest) > 0 {
+			paths, rest = append(paths, rest[0]), rest[1:]
+		}
 	}
-	if fs.NArg() == 0 {
+	if len(paths) == 0 {
 		fs.Usage()
 		return 2
 	}
-	sw, err := simtest.MergeResults(fs.Args()...)
+	sw, err := simtest.MergeResults(paths...)
 	if err != nil {
 		fmt.Fprintf(stderr, "moonpool-merge: %v\n", strings.TrimPrefix(err.Error(), "simtest: "))
 		return 2

@@ -60,6 +60,41 @@ func TestMergeReportsFailingSeeds(t *testing.T) {
 	assert.Equal(t, out, string(written))
 }
 
+// TestFlagsComeBeforeOrAfterTheResults: a flag after the results is
+// taken as the flag, not as a path; after "--", everything is a path.
+func TestFlagsComeBeforeOrAfterTheResults(t *testing.T) {
+	dir := t.TempDir()
+	shards(t, dir, 2, func(s *simtest.S) { s.Sleep(time.Second) })
+	for _, args := range [][]string{
+		{"-o", "REPORT", dir},
+		{dir, "-o", "REPORT"},
+		{dir, "-o=REPORT"},
+		{filepath.Join(dir, "Simulate.shard-0-of-2.jsonl"), "-o", "REPORT", filepath.Join(dir, "Simulate.shard-1-of-2.jsonl")},
+	} {
+		report := filepath.Join(t.TempDir(), "report.txt")
+		for i, a := range args {
+			args[i] = strings.ReplaceAll(a, "REPORT", report)
+		}
+		code, out, errs := run(args...)
+		assert.Equal(t, 0, code, "%v: %s", args, errs)
+		assert.Contains(t, out, "=== Simulate: 2 results files of 2 merged", args)
+		written, err := os.ReadFile(report)
+		require.NoError(t, err, args)
+		assert.Equal(t, out, string(written), args)
+	}
+
+	// After "--", an argument that looks like a flag is a path.
+	t.Chdir(dir)
+	require.NoError(t, os.Rename("Simulate.shard-1-of-2.jsonl", "-o"))
+	code, out, errs := run("Simulate.shard-0-of-2.jsonl", "--", "-o")
+	assert.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "=== Simulate: 2 results files of 2 merged", errs)
+
+	code, _, errs = run(dir, "-x")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "flag provided but not defined: -x")
+}
+
 func TestMergePasses(t *testing.T) {
 	dir := t.TempDir()
 	shards(t, dir, 2, func(s *simtest.S) { s.Sleep(time.Second) })
