@@ -191,7 +191,7 @@ func gapWhy(g tally.Row) string {
 	case g.Watermark != nil:
 		return fmt.Sprintf("never true in %s, reached %d times; the best was %v", plural(g.Seeds, "seed"), g.Calls, g.Watermark)
 	case g.Conditions != nil:
-		return fmt.Sprintf("never all true at once in %s; at most %d of %d (%s)", plural(g.Seeds, "seed"), g.Frontier, len(g.Conditions), strings.Join(g.AtFrontier, ", "))
+		return fmt.Sprintf("never all true at once in %s; at most %d of %d (%s)", plural(g.Seeds, "seed"), g.Frontier, len(g.Conditions), asJSON(strings.Join(g.AtFrontier, ", ")))
 	}
 	return fmt.Sprintf("never true in %s, reached %d times", plural(g.Seeds, "seed"), g.Calls)
 }
@@ -200,7 +200,7 @@ func messageOf(r tally.Row) string {
 	if r.Msg == "" {
 		return "(a message that is not a literal)"
 	}
-	return fmt.Sprintf("%q", r.Msg)
+	return fmt.Sprintf("%q", asJSON(r.Msg))
 }
 
 // startDir is the directory the binary started in, or "" when it cannot

@@ -98,6 +98,12 @@ func uneven(s *simtest.S) {
 	if v > 20 {
 		assertions.Reachable(ctx, "")
 	}
+	// Bytes that are not UTF-8, which JSON keeps as U+FFFD.
+	assertions.Sometimes(ctx, v == 4, "a byte \xff that is not UTF-8")
+	assertions.SometimesAll(ctx, "never all \xfe", assertions.Named("c\xff", v == 1), assertions.Named("d", v == 2))
+	if v == 5 {
+		s.Errorf("a write was lost \xe2\x82 there")
+	}
 }
 
 // TestAnySplitIntoShardsMergesAsOneRun: whatever the number of shards
@@ -111,7 +117,7 @@ func TestAnySplitIntoShardsMergesAsOneRun(t *testing.T) {
 		workers := rapid.IntRange(1, 2).Draw(rt, "workers")
 		dir := t.TempDir()
 		opts := []simtest.Option{simtest.Seeds(seeds), simtest.BaseSeed(base), simtest.KeepGoing(), simtest.ZeroWallClock()}
-		simtest.Simulate(uneven, append(opts, simtest.ResultsFile(filepath.Join(dir, "one.jsonl")))...)
+		one := simtest.Simulate(uneven, append(opts, simtest.ResultsFile(filepath.Join(dir, "one.jsonl")))...)
 		for i := range n {
 			simtest.Simulate(uneven, append(opts, simtest.Workers(workers), simtest.Shard(i, n), simtest.ResultsFile(filepath.Join(dir, "shards")+"/"+fmt.Sprint(i)+".jsonl"))...)
 		}
@@ -123,6 +129,25 @@ func TestAnySplitIntoShardsMergesAsOneRun(t *testing.T) {
 		_, m, _ := strings.Cut(merged.Tests[0].Report, "\n")
 		require.Equal(rt, masked(w), masked(m), "the report but for its first line")
 		require.Equal(rt, whole.OK(), merged.OK())
+		// And the merged summary, with its assertion table, is the one
+		// Run's own, and so are its gaps (which a Run with a failing seed
+		// does not report) and its failing seeds' first failures.
+		summary, rest, _ := strings.Cut(m, "\nsimtest: ")
+		require.Contains(rt, one.Report, summary)
+		if _, gaps, ok := strings.Cut(rest, "coverage gap"); ok && one.Failed == 0 {
+			require.Contains(rt, one.Report, "coverage gap"+gaps)
+		}
+		var first []string
+		for _, sr := range one.PerSeed {
+			if sr.Outcome == simtest.OutcomeFail {
+				first = append(first, sr.FirstFailure)
+			}
+		}
+		var mergedFirst []string
+		for _, f := range merged.Tests[0].Failing {
+			mergedFirst = append(mergedFirst, f.FirstFailure)
+		}
+		require.Equal(rt, first, mergedFirst)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
@@ -80,7 +81,7 @@ func seedResult(o *seedOutcome) SeedResult {
 		out.Outcome = OutcomeSkip
 	case o.failed():
 		out.Outcome = OutcomeFail
-		out.FirstFailure = firstFailure(o)
+		out.FirstFailure = asJSON(firstFailure(o))
 	}
 	return out
 }
@@ -106,6 +107,27 @@ func firstFailure(o *seedOutcome) string {
 		return "the test failed through its own testing.T"
 	}
 	return "failed"
+}
+
+// asJSON is s as a JSON string keeps it: each byte that is not valid
+// UTF-8 becomes U+FFFD, as encoding/json writes it. The report's texts
+// that a results file also holds go through it, so that a merged report
+// reads as the Run's own.
+func asJSON(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // KeepGoing runs every seed of the Run, past failing ones, as the -simall
