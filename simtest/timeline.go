@@ -185,7 +185,10 @@ func writeTimeline(w io.Writer, seed uint64, recipe string, entries []sim.Entry)
 }
 
 // attrMap turns attributes into JSON values: numbers, strings and bools
-// as themselves, groups as objects, anything else as its text.
+// as themselves, anything else as its text. A group is no object here:
+// S.Logger has flattened it into dotted keys ("req.id"), as slog's
+// TextHandler writes them, and a program's log line gives its nested
+// objects as their JSON text (wasmhost).
 func attrMap(as []slog.Attr) map[string]any {
 	if len(as) == 0 {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func TestTimelineFile(t *testing.T) {
 	r := runIn("TestTimelineFile", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {
 			s.Go("worker", func(ctx context.Context) error {
-				s.Logger().Info("hello", "n", 1, "ok", true, "d", time.Second)
+				s.Logger().Info("hello", "n", 1, "ok", true, "d", time.Second, slog.Group("req", "id", 7))
 				return nil
 			})
 			s.Sleep(time.Second)
@@ -79,7 +80,7 @@ func TestTimelineFile(t *testing.T) {
 		"driver: done", "driver: task finished",
 	}, names)
 	hello := lines[2]
-	assert.Equal(t, map[string]any{"n": 1.0, "ok": true, "d": "1s"}, hello.Attrs)
+	assert.Equal(t, map[string]any{"n": 1.0, "ok": true, "d": "1s", "req.id": 7.0}, hello.Attrs, "a group's attributes have dotted keys")
 	assert.Equal(t, "INFO", hello.Level)
 	assert.Equal(t, int64(time.Second), lines[4].AtNS)
 	assert.Equal(t, "1s", lines[4].At)
