@@ -102,7 +102,8 @@ func JSONReport(path string) Option {
 // one JSON object per line: the failing seed when a seed failed, the
 // replayed seed under [Replay] or -simseed. The -simtimeline flag does the
 // same for every Run. Paths are as for [CoverProfile]; the file per test
-// ends in .jsonl.
+// ends in .jsonl, as [ResultsFile]'s does, and a Run refuses the two at
+// one path.
 func TimelineFile(path string) Option {
 	return optionFunc(func(c *config) error {
 		if path == "" {

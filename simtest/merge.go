@@ -86,8 +86,9 @@ func (s Sweep) String() string {
 // every .jsonl file below it.
 //
 // The shards of a test must agree on their base seed and number of
-// shards, and no shard may come twice; a shard with no file is reported
-// as missing. Exploring shards ([Explore]) are summed, not replayed: each
+// shards, no shard or file may come twice, and every file must be of
+// this version's format (its summary's format_version); a shard with no
+// file is reported as missing. Exploring shards ([Explore]) are summed, not replayed: each
 // explored on its own.
 func MergeResults(paths ...string) (Sweep, error) {
 	if len(paths) == 0 {

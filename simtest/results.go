@@ -150,11 +150,13 @@ func KeepGoing() Option {
 // recipe for an exploration's branched timeline.
 // A last line, {"summary": {...}}, is the Run's report as [JSONReport]
 // writes it (the counts, the assertion table) and how the Run chose its
-// seeds (base seed, shard, wall time). With [KeepGoing] it is a sweep's
+// seeds (base seed, shard, wall time), and the version of the file's
+// format, format_version. With [KeepGoing] it is a sweep's
 // machine-readable result, for CI and scripts, and [MergeResults]
 // (cmd/moonpool-merge) merges the files of a sweep's shards. Paths are as
 // for [CoverProfile]; the file per test ends in .jsonl, and a shard's in
-// .shard-I-of-N.jsonl.
+// .shard-I-of-N.jsonl. A Run refuses a results path that [TimelineFile]
+// also names: the two files would be one.
 func ResultsFile(path string) Option {
 	return optionFunc(func(c *config) error {
 		if path == "" {
