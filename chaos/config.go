@@ -220,7 +220,10 @@ func Off() Config {
 }
 
 // Random returns [Defaults] with Randomize set: each seed draws its own
-// intensities (see [Config.ForSeed]).
+// intensities (see [Config.ForSeed]). The network's faults are drawn
+// afresh, bit flips in TCP streams among them ([Network.Draw]): about half
+// the seeds have them, though Defaults has none. Wipes stay as Defaults
+// has them, off.
 func Random() Config {
 	c := Defaults()
 	c.Randomize = true

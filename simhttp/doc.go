@@ -12,7 +12,7 @@
 // [NewClient] returns an *http.Client over a Transport.
 //
 //	srv := &simhttp.Server{Providers: p, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-//	go srv.Serve(ctx, l) // as a task: p.Task.Go(ctx, "http", ...)
+//	p.Task.Go(ctx, "http", func(ctx context.Context) error { return srv.Serve(ctx, l) })
 //	c := simhttp.NewClient(p)
 //	resp, err := c.Get("http://10.0.0.1/items/7")
 //

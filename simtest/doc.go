@@ -73,8 +73,9 @@
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],
 // [CheckDeterminism], [Verbose], [KeepFailures], [KeepGoing], [Workers],
-// [Shard], [RunFor], [UntilPlateau], [SlowSeed], [ResultsFile], [CoverProfile], [JSONReport], [TimelineFile]. Flags win
-// over options. The environment
+// [Shard], [RunFor], [UntilPlateau], [SlowSeed], [ResultsFile],
+// [CoverProfile], [JSONReport], [TimelineFile], [TimelineHTML],
+// [ReplayRecipe] and [Explore]. Flags win over options. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
 // of seeds of every Run, as a flag would (a replay by -simseed or
 // -simrecipe takes no count): a nightly job sets it once for a
