@@ -439,9 +439,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		}
 		defer func() {
 			cancel()
-			for i := len(s.cleanups) - 1; i >= 0; i-- {
-				s.cleanups[i]()
-			}
+			s.runCleanups()
 		}()
 		r.body(s)
 		return nil

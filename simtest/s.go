@@ -129,8 +129,32 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 
 // Cleanup registers f to run when the body returns, still inside the
 // simulation, in the driver's task, after [S.Context] is cancelled; the
-// last registered runs first.
+// last registered runs first. As testing.T's, the cleanups run when the
+// seed fails too (FailNow, a panic), a cleanup registered by a cleanup
+// runs, and one that panics does not keep the others from running. When
+// a task other than the driver ended the seed, the world is torn down
+// and the cleanups run as the driver is killed: they cannot wait in
+// simulated time (a Sleep ends the cleanup that calls it, and the next
+// one runs).
 func (s *S) Cleanup(f func()) { s.cleanups = append(s.cleanups, f) }
+
+// runCleanups runs the cleanups, the last registered first, as
+// testing.T's runCleanup does: those a cleanup registers run too, and
+// when one panics (or is unwound by a kill) the rest still run before the
+// panic goes on.
+func (s *S) runCleanups() {
+	defer func() {
+		if len(s.cleanups) > 0 {
+			s.runCleanups()
+		}
+	}()
+	for len(s.cleanups) > 0 {
+		last := len(s.cleanups) - 1
+		f := s.cleanups[last]
+		s.cleanups = s.cleanups[:last]
+		f()
+	}
+}
 
 // Log records its arguments in the seed's log, as fmt.Sprintln does.
 func (s *S) Log(args ...any) { s.log(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -99,4 +100,72 @@ func TestContextIsCancelledBeforeCleanups(t *testing.T) {
 func TestSDoesNotExportTheTestsTB(t *testing.T) {
 	_, ok := reflect.TypeOf(simtest.S{}).FieldByName("TB")
 	assert.False(t, ok, "s.TB.Errorf would go around the seed")
+}
+
+// cleanupsOf registers, on tb, the cleanups of a test that adds one from
+// inside another, and returns the order they ran in once tb is done.
+func cleanupsOf(tb testing.TB, ran *[]string) {
+	tb.Cleanup(func() { *ran = append(*ran, "first") })
+	tb.Cleanup(func() {
+		*ran = append(*ran, "second")
+		tb.Cleanup(func() { *ran = append(*ran, "added by second") })
+	})
+	tb.Cleanup(func() { *ran = append(*ran, "third") })
+}
+
+// A cleanup registered by a cleanup runs, as testing.T's does.
+func TestCleanupsRunAsTestingTs(t *testing.T) {
+	var want, got []string
+	t.Run("testing.T", func(t *testing.T) { cleanupsOf(t, &want) })
+	res := simtest.Simulate(func(s *simtest.S) { cleanupsOf(s, &got) }, simtest.Seeds(1))
+	require.True(t, res.OK(), res.Report)
+	require.Equal(t, []string{"third", "second", "added by second", "first"}, want)
+	assert.Empty(t, cmp.Diff(want, got), "S's cleanups (-testing.T +S)")
+}
+
+// A cleanup that panics fails the seed, and the cleanups registered
+// before it still run, as testing.T's do.
+func TestCleanupThatPanicsLetsTheOthersRun(t *testing.T) {
+	var ran []string
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Cleanup(func() { ran = append(ran, "first") })
+		s.Cleanup(func() { panic("the cleanup broke") })
+		s.Cleanup(func() { ran = append(ran, "third") })
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, "the cleanup broke")
+	assert.Equal(t, []string{"third", "first"}, ran)
+}
+
+// The cleanups run when the seed ends by a failure: FailNow in the driver,
+// where they may still wait, and Fatal in another task, which tears the
+// world down, where a cleanup that waits ends there and the next runs.
+func TestCleanupsRunWhenTheSeedFailsNow(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body func(s *simtest.S)
+		want []string
+	}{
+		{"FailNow in the driver", func(s *simtest.S) { s.FailNow() }, []string{"waits", "waited 1s", "first"}},
+		{"Fatal in a task", func(s *simtest.S) {
+			s.Go("checker", func(context.Context) error { s.Fatal("the check failed"); return nil })
+			s.Sleep(time.Hour)
+		}, []string{"waits", "first"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ran []string
+			res := simtest.Simulate(func(s *simtest.S) {
+				s.Cleanup(func() { ran = append(ran, "first") })
+				s.Cleanup(func() {
+					ran = append(ran, "waits")
+					start := s.Elapsed()
+					s.Sleep(time.Second)
+					ran = append(ran, fmt.Sprint("waited ", s.Elapsed()-start))
+				})
+				tc.body(s)
+			}, simtest.Seeds(1))
+			require.False(t, res.OK())
+			assert.Equal(t, tc.want, ran)
+		})
+	}
 }
