@@ -136,7 +136,7 @@ func (o *seedOutcome) failed() bool {
 // skippedOnly reports a seed that ended because its body asked to skip.
 func (o *seedOutcome) skippedOnly() bool {
 	var f *sim.Failure
-	return o.s != nil && o.s.skipped != "" && errors.As(o.res.Err, &f) && f.Kind == sim.Stopped && !o.s.failed
+	return o.s != nil && o.s.skipped && errors.As(o.res.Err, &f) && f.Kind == sim.Stopped && !o.s.failed
 }
 
 // seeds returns the Run's seeds, made one at a time as they are run: a
@@ -291,7 +291,7 @@ func (r *runner) run() {
 	switch {
 	case stopped == nil:
 	case stopped.skippedOnly():
-		t.Skip(stopped.s.skipped)
+		stopped.s.skipTest(t)
 	case stopped.res.Goexit:
 		t.FailNow() // a task called FailNow on the real test: honour it
 	}

@@ -42,9 +42,12 @@ type S struct {
 	seed uint64
 	// recipe is the exploration timeline the seed's run is, when it
 	// branched from the seed's own run; "" otherwise.
-	recipe   string
-	failed   bool
-	skipped  string
+	recipe string
+	failed bool
+	// skipped is set when the body asked to skip the test, and skipMsg
+	// is what it said, if anything (SkipNow says nothing).
+	skipped  bool
+	skipMsg  string
 	errs     []string
 	logs     []string
 	cleanups []func()
@@ -247,28 +250,42 @@ func (s *S) FailNow() {
 }
 
 // Skip is Log followed by SkipNow.
-func (s *S) Skip(args ...any) { s.skip(fmt.Sprint(args...)) }
+func (s *S) Skip(args ...any) { s.skip(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
 
 // Skipf is Logf followed by SkipNow.
 func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args...)) }
 
 // SkipNow ends the seed and skips the whole test.
-func (s *S) SkipNow() { s.skip("skipped") }
+func (s *S) SkipNow() { s.skip("") }
 
 func (s *S) skip(msg string) {
 	if s.ended.Load() {
+		if msg == "" {
+			msg = "skipped"
+		}
 		s.after.fail(s.seed, s.recipe, "Skip was called on", s.caller(), msg+" (a seed that has ended cannot be skipped)")
 		s.after.failNow()
 	}
-	s.skipped = msg
+	s.skipped, s.skipMsg = true, msg
 	if !s.w.Running() {
-		s.tb.Skip(msg)
+		s.skipTest(s.tb)
 	}
 	s.w.FailNow()
 }
 
+// skipTest skips t with what the body said when it skipped, as
+// testing.T's Skip and SkipNow do: SkipNow (or Skip with nothing to say)
+// logs no line.
+func (s *S) skipTest(t testing.TB) {
+	t.Helper()
+	if s.skipMsg == "" {
+		t.SkipNow()
+	}
+	t.Skip(s.skipMsg)
+}
+
 // Skipped reports whether the body asked to skip the test.
-func (s *S) Skipped() bool { return s.skipped != "" }
+func (s *S) Skipped() bool { return s.skipped }
 
 // Helper marks the calling function as a helper, as testing.T.Helper
 // does: an error reported through the S names the line that called the

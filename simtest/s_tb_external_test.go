@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,6 +167,63 @@ func TestCleanupsRunWhenTheSeedFailsNow(t *testing.T) {
 			}, simtest.Seeds(1))
 			require.False(t, res.OK())
 			assert.Equal(t, tc.want, ran)
+		})
+	}
+}
+
+// skipTB is a test's testing.TB that records how Run ends it: skipped
+// (with what message) or failed.
+type skipTB struct {
+	testing.TB
+	mu    sync.Mutex
+	calls []string
+}
+
+func (r *skipTB) record(call string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, call)
+}
+
+func (r *skipTB) Skip(args ...any) { r.record("Skip: " + fmt.Sprint(args...)); runtime.Goexit() }
+func (r *skipTB) SkipNow()         { r.record("SkipNow"); runtime.Goexit() }
+func (r *skipTB) Error(args ...any) {
+	r.record("Error: " + fmt.Sprint(args...))
+}
+func (r *skipTB) FailNow() { r.record("FailNow"); runtime.Goexit() }
+
+// A seed skips the test as testing.T skips: Skip's arguments are spaced
+// as Log's, and Skip with none or SkipNow skips with nothing to say,
+// rather than failing the seed.
+func TestSkipSkipsTheTestAsTestingTDoes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		skip func(s *simtest.S)
+		want string
+	}{
+		{"Skip", func(s *simtest.S) { s.Skip("no", "server", 2) }, "Skip: no server 2"},
+		{"Skipf", func(s *simtest.S) { s.Skipf("no %s %d", "server", 2) }, "Skip: no server 2"},
+		{"SkipNow", func(s *simtest.S) { s.SkipNow() }, "SkipNow"},
+		{"Skip with nothing to say", func(s *simtest.S) { s.Skip() }, "SkipNow"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := &skipTB{TB: t}
+			skipped := false
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				simtest.Run(tb, func(s *simtest.S) {
+					s.Cleanup(func() { skipped = s.Skipped() })
+					tc.skip(s)
+				}, simtest.Seeds(3))
+			}()
+			<-done
+			assert.True(t, skipped, "Skipped, in a cleanup")
+			assert.Equal(t, []string{tc.want}, tb.calls)
+
+			res := simtest.Simulate(tc.skip, simtest.Seeds(3))
+			assert.True(t, res.Skipped, res.Report)
+			assert.Zero(t, res.Failed, res.Report)
 		})
 	}
 }
