@@ -114,9 +114,13 @@
 //     body returns) and Context (the driver's, cancelled when the body
 //     returns, before the cleanups run, as testing.T's).
 //   - The test's, through the testing.TB Run was given: Name, TempDir,
-//     Setenv, Chdir, ArtifactDir, Attr and Output. They are not part of
-//     the seed: a directory or a variable outlives it, and Output writes
-//     to the test's output, not the seed's log.
+//     ArtifactDir, Attr and Output. They are not part of the seed: a
+//     directory outlives it, and Output writes to the test's output, not
+//     the seed's log.
+//   - Setenv and Chdir go to the test's too, but what they change is put
+//     back when the seed ends, so that no seed runs in what an earlier
+//     one set; as testing.T refuses them in a parallel test, a Run that
+//     runs seeds at once ([Workers]) refuses them.
 //
 // The test's testing.TB is not a field of S: there is no s.TB to fail the
 // test around the seed. Errorf marks the seed failed and

@@ -424,6 +424,9 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		// The driver's context ends before the cleanups run, as a test's.
 		sctx, cancel := w.WithCancel(ctx)
 		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, recipe: tl.recipe(), after: r.after}
+		if r.fuzz == nil {
+			s.workers = r.cfg.workers
+		}
 		o.s = s
 		obs.attach(s)
 		s.progress = r.progressHook(tl)

@@ -3,6 +3,7 @@ package simtest
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -54,6 +55,10 @@ type S struct {
 	chaos    chaos.Config
 	cluster  *Cluster   // the processes of the seed, once booted (cluster.go)
 	config   *configErr // a mistake in the test's set-up (config_error.go)
+
+	// workers is how many seeds the Run runs at once, when more than
+	// one: Setenv and Chdir, which change the whole process, are refused.
+	workers int
 
 	// reboots is set when attrition is on in some seed of the Run, if not
 	// in this one (Randomize, Swarm): its MaxDead is checked in every seed.
@@ -156,6 +161,59 @@ func (s *S) runCleanups() {
 		f := s.cleanups[last]
 		s.cleanups = s.cleanups[:last]
 		f()
+	}
+}
+
+// Setenv sets an environment variable through the test's Setenv, and
+// puts back what it was before when the seed ends (a cleanup): a seed
+// does not run in the variables an earlier seed set, so that its replay,
+// alone, runs as it did. As testing.T refuses it in a parallel test, it
+// is refused in a Run that runs seeds at once ([Workers]).
+func (s *S) Setenv(key, value string) {
+	s.Helper()
+	s.refuseWorkers("Setenv")
+	prev, had := os.LookupEnv(key)
+	s.tb.Setenv(key, value)
+	s.Cleanup(func() { restoreEnv(key, prev, had) })
+}
+
+// Chdir changes the working directory through the test's Chdir, and
+// changes it back (and PWD) when the seed ends (a cleanup), as
+// [S.Setenv] does the environment; it is refused in a Run that runs
+// seeds at once ([Workers]).
+func (s *S) Chdir(dir string) {
+	s.Helper()
+	s.refuseWorkers("Chdir")
+	old, err := os.Getwd()
+	if err != nil {
+		s.Fatalf("simtest: Chdir cannot find the working directory to come back to: %v", err)
+	}
+	pwd, hadPWD := os.LookupEnv("PWD")
+	s.tb.Chdir(dir)
+	s.Cleanup(func() {
+		if err := os.Chdir(old); err != nil {
+			s.Errorf("simtest: the seed cannot come back to the working directory %s it changed with Chdir: %v", old, err)
+		}
+		restoreEnv("PWD", pwd, hadPWD)
+	})
+}
+
+// refuseWorkers panics, naming the fix, when the Run runs seeds at once:
+// what method changes belongs to the whole process, and the seeds would
+// see one another's.
+func (s *S) refuseWorkers(method string) {
+	if s.workers > 1 {
+		panic(fmt.Sprintf("simtest: S.%s changes the whole process, and this Run runs %d seeds at once (Workers, -simworkers), which would see one another's changes, "+
+			"as testing.T refuses it in a parallel test; call t.%[1]s before Run, or run the seeds on one worker", method, s.workers))
+	}
+}
+
+// restoreEnv sets key back to prev, or unsets it when it was not set.
+func restoreEnv(key, prev string, had bool) {
+	if had {
+		_ = os.Setenv(key, prev)
+	} else {
+		_ = os.Unsetenv(key)
 	}
 }
 

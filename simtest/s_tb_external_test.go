@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -224,6 +225,47 @@ func TestSkipSkipsTheTestAsTestingTDoes(t *testing.T) {
 			res := simtest.Simulate(tc.skip, simtest.Seeds(3))
 			assert.True(t, res.Skipped, res.Report)
 			assert.Zero(t, res.Failed, res.Report)
+		})
+	}
+}
+
+// A seed's Setenv and Chdir are undone when the seed ends, as a test's
+// are when the test ends: each seed starts in the environment and the
+// directory the test had, so that its replay, alone, runs as it did.
+func TestSetenvAndChdirAreUndoneWhenTheSeedEnds(t *testing.T) {
+	const key = "MOONPOOL_S_SETENV_TEST"
+	t.Setenv(key, "the test's")
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	var envs, dirs []string
+	res := simtest.Simulate(func(s *simtest.S) {
+		envs = append(envs, os.Getenv(key))
+		dir, _ := os.Getwd()
+		dirs = append(dirs, dir)
+		s.Setenv(key, fmt.Sprint("seed ", s.Seed()))
+		s.Chdir(s.TempDir())
+	}, simtest.Seeds(3))
+	require.True(t, res.OK(), res.Report)
+	assert.Equal(t, []string{"the test's", "the test's", "the test's"}, envs)
+	assert.Equal(t, []string{wd, wd, wd}, dirs)
+	assert.Equal(t, "the test's", os.Getenv(key))
+}
+
+// Setenv and Chdir change the whole process: a Run that runs seeds at
+// once refuses them, as testing.T does in a parallel test.
+func TestSetenvAndChdirAreRefusedOnSeveralWorkers(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		call   func(s *simtest.S)
+	}{
+		{"Setenv", func(s *simtest.S) { s.Setenv("MOONPOOL_S_SETENV_TEST", "x") }},
+		{"Chdir", func(s *simtest.S) { s.Chdir(s.TempDir()) }},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			res := simtest.Simulate(tc.call, simtest.Seeds(4), simtest.Workers(2))
+			require.False(t, res.OK())
+			assert.Contains(t, res.Report, "S."+tc.method+" changes the whole process, and this Run runs 2 seeds at once")
+			assert.Contains(t, res.Report, "s_tb_external_test.go:", "the report names the line of the call")
 		})
 	}
 }
