@@ -164,6 +164,16 @@ func (s *S) runCleanups() {
 	}
 }
 
+// TempDir returns a new directory, made by the test's TempDir, that the
+// seed removes when it ends (a cleanup): a Run of many seeds does not
+// keep every seed's files until the test ends.
+func (s *S) TempDir() string {
+	s.Helper()
+	dir := s.tb.TempDir()
+	s.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
 // Setenv sets an environment variable through the test's Setenv, and
 // puts back what it was before when the seed ends (a cleanup): a seed
 // does not run in the variables an earlier seed set, so that its replay,

@@ -269,3 +269,22 @@ func TestSetenvAndChdirAreRefusedOnSeveralWorkers(t *testing.T) {
 		})
 	}
 }
+
+// A seed's temporary directories are removed when the seed ends, as a
+// test's are when the test ends.
+func TestTempDirIsRemovedWhenTheSeedEnds(t *testing.T) {
+	var dirs []string
+	existed := map[string]bool{}
+	res := simtest.Simulate(func(s *simtest.S) {
+		for _, d := range dirs {
+			_, err := os.Stat(d)
+			existed[d] = err == nil
+		}
+		dir := s.TempDir()
+		require.NoError(s, os.WriteFile(filepath.Join(dir, "state"), []byte("x"), 0o600))
+		dirs = append(dirs, dir)
+	}, simtest.Seeds(3))
+	require.True(t, res.OK(), res.Report)
+	require.Len(t, dirs, 3)
+	assert.Equal(t, map[string]bool{dirs[0]: false, dirs[1]: false}, existed, "an earlier seed's directory, as a later seed began")
+}
