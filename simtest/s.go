@@ -227,18 +227,24 @@ func restoreEnv(key, prev string, had bool) {
 	}
 }
 
-// Log records its arguments in the seed's log, as fmt.Sprintln does.
+// Log records its arguments in the seed's log, as fmt.Sprintln does,
+// with the line that called it, as testing.T's Log (skipping the
+// functions marked by [S.Helper]).
 func (s *S) Log(args ...any) { s.log(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
 
-// Logf records a formatted line in the seed's log.
+// Logf records a formatted line in the seed's log, as Log does.
 func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...)) }
 
 func (s *S) log(msg string) {
+	at := msg
+	if loc := s.caller(); loc != "" {
+		at = loc + ": " + msg
+	}
 	if s.ended.Load() {
-		s.after.log(s.seed, s.recipe, msg)
+		s.after.log(s.seed, s.recipe, at)
 		return
 	}
-	s.logs = append(s.logs, s.stamp()+msg)
+	s.logs = append(s.logs, s.stamp()+at)
 	s.w.Log(msg)
 }
 

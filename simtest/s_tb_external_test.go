@@ -288,3 +288,25 @@ func TestTempDirIsRemovedWhenTheSeedEnds(t *testing.T) {
 	require.Len(t, dirs, 3)
 	assert.Equal(t, map[string]bool{dirs[0]: false, dirs[1]: false}, existed, "an earlier seed's directory, as a later seed began")
 }
+
+// logBalance is a helper that logs: its line names its caller's.
+func logBalance(s *simtest.S, got int) {
+	s.Helper()
+	s.Logf("balance is %d", got)
+}
+
+// A log line names the line that logged it, through helpers, as
+// testing.T's does.
+func TestLogNamesTheCallersLine(t *testing.T) {
+	var direct, viaHelper string
+	res := simtest.Simulate(func(s *simtest.S) {
+		direct = line(1)
+		s.Log("opening", "the ledger")
+		viaHelper = line(1)
+		logBalance(s, 3)
+		s.Error("fail, to show the log")
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, "0s driver: "+direct+": opening the ledger\n")
+	assert.Contains(t, res.Report, "0s driver: "+viaHelper+": balance is 3\n")
+}
