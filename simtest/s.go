@@ -25,17 +25,21 @@ import (
 //
 // Error and Errorf mark the seed failed and go on; Fatal, Fatalf and
 // FailNow mark it failed and end it at once, from any task. Log and Logf
-// write to the seed's log, stamped with simulated time and the task, shown
-// when the seed fails (or always, with -simv).
+// write to the seed's log, stamped with simulated time, the task and the
+// line that logged, shown when the seed fails (or always, with -simv).
 //
 // Fail a seed through its S, not through the test's own testing.T: a
 // t.Errorf while a seed runs fails that seed too, but its report can only
 // say that the test's T failed. An S used after its seed ended (kept past
 // the body, or in a goroutine that outlived the seed) fails the test
-// instead, naming the seed.
+// instead, naming the seed. Unlike testing.T's, an S's methods are not
+// for goroutines the simulation does not run: a go statement's goroutine
+// that logs or reports an error through it while the seed runs fails the
+// seed as a stray goroutine.
 type S struct {
 	// tb is the test's testing.TB: the methods S does not define (Name,
-	// TempDir, Setenv...) go to it, and S is a testing.TB through it.
+	// ArtifactDir, Attr, Output...) go to it, and S is a testing.TB
+	// through it.
 	tb
 	w    *sim.World
 	p    providers.Providers
@@ -244,6 +248,7 @@ func (s *S) log(msg string) {
 		s.after.log(s.seed, s.recipe, at)
 		return
 	}
+	s.onTurn("S.Log")
 	s.logs = append(s.logs, s.stamp()+at)
 	s.w.Log(msg)
 }
@@ -278,6 +283,7 @@ func (s *S) failAt(loc, msg string) {
 		s.after.fail(s.seed, s.recipe, "an error was reported to", loc, msg)
 		return
 	}
+	s.onTurn("S.Error")
 	s.failed = true
 	s.obs.win.fail(s.w.Now())
 	line := s.stamp() + msg
@@ -294,7 +300,20 @@ func (s *S) Fail() {
 		s.after.fail(s.seed, s.recipe, "Fail was called on", s.caller(), "")
 		return
 	}
+	s.onTurn("S.Fail")
 	s.failed = true
+}
+
+// onTurn lets through a call from the seed's running task, or from the
+// scheduler (an invariant's check), and fails the seed with a stray
+// goroutine's report, ending the calling goroutine, on a goroutine the
+// simulation does not run (a go statement's): such a call would race with
+// the running task, be stamped with its name, and come at a different
+// point of the run each time.
+func (s *S) onTurn(what string) {
+	if !s.w.OnTurn() {
+		s.w.Enter(what)
+	}
 }
 
 // Failed reports whether the seed has failed; once the seed has ended,

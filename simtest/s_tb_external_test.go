@@ -310,3 +310,33 @@ func TestLogNamesTheCallersLine(t *testing.T) {
 	assert.Contains(t, res.Report, "0s driver: "+direct+": opening the ledger\n")
 	assert.Contains(t, res.Report, "0s driver: "+viaHelper+": balance is 3\n")
 }
+
+// An S called from a goroutine the simulation does not run, while the
+// seed runs, fails the seed as a stray goroutine, naming the method,
+// rather than taking the error as the running task's: testing.T takes
+// calls from any goroutine, but a seed is one deterministic run.
+func TestSFromARawGoroutineIsAStray(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		call   func(s *simtest.S)
+	}{
+		{"S.Error", func(s *simtest.S) { s.Errorf("from a raw goroutine") }},
+		{"S.Log", func(s *simtest.S) { s.Log("from a raw goroutine") }},
+		{"S.Fail", func(s *simtest.S) { s.Fail() }},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					tc.call(s)
+				}()
+				<-done
+				s.Sleep(time.Second)
+			}, simtest.Seeds(1))
+			require.False(t, res.OK())
+			assert.Contains(t, res.Report, "a goroutine that the simulation does not run called into it ("+tc.method+")")
+			assert.NotContains(t, res.Report, "driver: s_tb_external_test.go", "not the driver's")
+		})
+	}
+}
