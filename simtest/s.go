@@ -148,7 +148,14 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 // and the cleanups run as the driver is killed: they cannot wait in
 // simulated time (a Sleep ends the cleanup that calls it, and the next
 // one runs).
-func (s *S) Cleanup(f func()) { s.cleanups = append(s.cleanups, f) }
+func (s *S) Cleanup(f func()) {
+	if s.ended.Load() {
+		s.after.fail(s.seed, s.recipe, "Cleanup was called on", s.caller(), "its function will not run: the seed's cleanups have run")
+		return
+	}
+	s.onTurn("S.Cleanup")
+	s.cleanups = append(s.cleanups, f)
+}
 
 // runCleanups runs the cleanups, the last registered first, as
 // testing.T's runCleanup does: those a cleanup registers run too, and
@@ -335,11 +342,24 @@ func (s *S) FailNow() {
 		}
 		s.after.failNow()
 	}
+	s.onTurn("S.FailNow")
 	s.failed = true
 	if !s.w.Running() {
 		s.tb.FailNow()
 	}
+	s.refuseOutsideTasks("FailNow")
 	s.w.FailNow()
+}
+
+// refuseOutsideTasks panics, naming the fix, when what would end the seed
+// at once is called in a check the scheduler runs between steps (an
+// invariant's or a liveness property's): no task is there to end, and the
+// check's panic is taken as its failure.
+func (s *S) refuseOutsideTasks(what string) {
+	if s.w.CurrentTask() == "" {
+		panic(fmt.Sprintf("simtest: %s (Fatal, Skip, or testify's require) was called in a check the scheduler runs between steps (an Invariant's or an Eventually's), "+
+			"outside any task, where the seed cannot end at once; return an error from the check instead, or use testify's assert, which goes on", what))
+	}
 }
 
 // Skip is Log followed by SkipNow.
@@ -359,10 +379,12 @@ func (s *S) skip(msg string) {
 		s.after.fail(s.seed, s.recipe, "Skip was called on", s.caller(), msg+" (a seed that has ended cannot be skipped)")
 		s.after.failNow()
 	}
+	s.onTurn("S.SkipNow")
 	s.skipped, s.skipMsg = true, msg
 	if !s.w.Running() {
 		s.skipTest(s.tb)
 	}
+	s.refuseOutsideTasks("SkipNow")
 	s.w.FailNow()
 }
 

@@ -340,3 +340,38 @@ func TestSFromARawGoroutineIsAStray(t *testing.T) {
 		})
 	}
 }
+
+// A cleanup registered after the seed ended would never run: it fails
+// the test, naming the seed, as every late call on an S does.
+func TestCleanupAfterTheSeedEndedFailsTheTest(t *testing.T) {
+	var kept *simtest.S
+	ran := false
+	r := runIn("TestLateCleanup", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
+		kept.Cleanup(func() { ran = true })
+	})
+	require.True(t, r.failed, r.output())
+	assert.False(t, ran)
+	assert.Contains(t, r.output(), "Cleanup was called on the S of seed "+fmt.Sprint(kept.Seed())+" after the seed ended")
+	assert.Contains(t, r.output(), "its function will not run")
+}
+
+// require (FailNow) in an invariant's check cannot end the seed, which
+// no task runs there: the check's failure says what to do instead.
+func TestFailNowInAnInvariantSaysWhatToDo(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		n := 0
+		s.Invariant("n stays small", func() error {
+			require.Less(s, n, 2)
+			return nil
+		})
+		for range 3 {
+			n++
+			s.Sleep(time.Second)
+		}
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, `"n stays small" failed`)
+	assert.Contains(t, res.Report, "outside any task, where the seed cannot end at once; return an error from the check instead")
+	assert.NotContains(t, res.Report, "simvet's goroutine rule", "it is not a raw goroutine")
+}
