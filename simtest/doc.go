@@ -111,12 +111,12 @@
 //     Logf, Skip, Skipf, SkipNow, Skipped (a skip ends the seed and skips
 //     the test), Helper (a helper's frames are skipped in the seed's
 //     report, from any task), Cleanup (run in the driver's task when the
-//     body returns) and Context (the driver's, cancelled when the body
-//     returns, before the cleanups run, as testing.T's).
+//     body returns), Context (the driver's, cancelled when the body
+//     returns, before the cleanups run, as testing.T's) and Output (a
+//     writer whose lines go to the seed's log, as Log's do).
 //   - The test's, through the testing.TB Run was given: Name,
-//     ArtifactDir, Attr and Output. They are not part of the seed: the
-//     artifact directory outlives it, and Output writes to the test's
-//     output, not the seed's log.
+//     ArtifactDir and Attr. They are not part of the seed: the artifact
+//     directory outlives it.
 //   - TempDir, Setenv and Chdir go to the test's too, but what they make
 //     or change is undone when the seed ends (the directory removed), so
 //     that no seed runs in what an earlier one set and a Run of many

@@ -440,6 +440,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		for _, setup := range r.cfg.devices {
 			setup(s)
 		}
+		defer s.flushOutput() // after the cleanups, which may write too
 		defer func() {
 			cancel()
 			s.runCleanups()

@@ -1,8 +1,10 @@
 package simtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -56,9 +58,13 @@ type S struct {
 	errs     []string
 	logs     []string
 	cleanups []func()
-	chaos    chaos.Config
-	cluster  *Cluster   // the processes of the seed, once booted (cluster.go)
-	config   *configErr // a mistake in the test's set-up (config_error.go)
+	// partial is what Output was given after its last newline; outMu
+	// guards it for writes after the seed ended, from any goroutine.
+	outMu   sync.Mutex
+	partial []byte
+	chaos   chaos.Config
+	cluster *Cluster   // the processes of the seed, once booted (cluster.go)
+	config  *configErr // a mistake in the test's set-up (config_error.go)
 
 	// workers is how many seeds the Run runs at once, when more than
 	// one: Setenv and Chdir, which change the whole process, are refused.
@@ -246,9 +252,13 @@ func (s *S) Log(args ...any) { s.log(strings.TrimSuffix(fmt.Sprintln(args...), "
 // Logf records a formatted line in the seed's log, as Log does.
 func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...)) }
 
-func (s *S) log(msg string) {
+func (s *S) log(msg string) { s.logAt(s.caller(), msg) }
+
+// logAt is log with the line that logged given: loc, such as
+// "server.go:42", or empty.
+func (s *S) logAt(loc, msg string) {
 	at := msg
-	if loc := s.caller(); loc != "" {
+	if loc != "" {
 		at = loc + ": " + msg
 	}
 	if s.ended.Load() {
@@ -258,6 +268,49 @@ func (s *S) log(msg string) {
 	s.onTurn("S.Log")
 	s.logs = append(s.logs, s.stamp()+at)
 	s.w.Log(msg)
+}
+
+// Output returns a writer whose lines go to the seed's log, as
+// testing.T's go to the test's: each line as a line of Log, without the
+// line of code that wrote it; a last line without its newline is logged
+// when the seed ends. Hand it to a logger (slog.NewTextHandler) whose
+// lines belong with the seed's.
+func (s *S) Output() io.Writer { return seedOutput{s} }
+
+type seedOutput struct{ s *S }
+
+func (o seedOutput) Write(p []byte) (int, error) {
+	s := o.s
+	if !s.ended.Load() {
+		s.onTurn("S.Output")
+	}
+	var lines []string
+	s.outMu.Lock()
+	s.partial = append(s.partial, p...)
+	for {
+		i := bytes.IndexByte(s.partial, '\n')
+		if i < 0 {
+			break
+		}
+		lines = append(lines, string(s.partial[:i]))
+		s.partial = s.partial[i+1:]
+	}
+	s.outMu.Unlock()
+	for _, line := range lines {
+		s.logAt("", line)
+	}
+	return len(p), nil
+}
+
+// flushOutput logs what Output was given after its last newline.
+func (s *S) flushOutput() {
+	s.outMu.Lock()
+	line := string(s.partial)
+	s.partial = nil
+	s.outMu.Unlock()
+	if line != "" {
+		s.logAt("", line)
+	}
 }
 
 // stamp is the simulated time and task that prefix a seed's log lines.

@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -374,4 +375,32 @@ func TestFailNowInAnInvariantSaysWhatToDo(t *testing.T) {
 	assert.Contains(t, res.Report, `"n stays small" failed`)
 	assert.Contains(t, res.Report, "outside any task, where the seed cannot end at once; return an error from the check instead")
 	assert.NotContains(t, res.Report, "simvet's goroutine rule", "it is not a raw goroutine")
+}
+
+// The lines written to Output go to the seed's log, as testing.T's go to
+// the test's log: shown with a failing seed's report, stamped with time
+// and task, without a line of code; a last line without its newline is
+// logged as the seed ends.
+func TestOutputWritesToTheSeedsLog(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		logger := slog.New(slog.NewTextHandler(s.Output(), &slog.HandlerOptions{
+			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			},
+		}))
+		h := s.Go("server", func(context.Context) error {
+			logger.Info("serving", "port", 80)
+			return nil
+		})
+		_ = h.Join(s.Context())
+		fmt.Fprint(s.Output(), "a last line,")
+		fmt.Fprint(s.Output(), " in two writes")
+		s.Error("fail, to show the log")
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, "    0s server: level=INFO msg=serving port=80\n")
+	assert.Contains(t, res.Report, "    0s driver: a last line, in two writes\n")
 }

@@ -1,7 +1,6 @@
 package simtest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -72,8 +71,9 @@ func (r Result) String() string { return r.Report }
 // whose Report says what is wrong, not a panic.
 //
 // What an S passes on to the test under Run is Simulate's here: TempDir,
-// ArtifactDir, Setenv and Chdir last until Simulate returns, and the
-// lines of Output and Attr join the Report.
+// ArtifactDir, Setenv and Chdir last until Simulate returns (a seed's own
+// TempDir, Setenv and Chdir end with the seed), and Attr's lines join the
+// Report.
 //
 //	res := simtest.Simulate(body, simtest.Seeds(1000), simtest.KeepGoing())
 //	fmt.Printf("%d of %d seeds failed\n", res.Failed, res.Seeds)
@@ -139,8 +139,6 @@ type simTB struct {
 	temp      string
 	temps     int
 	artifacts string
-	// partial is what Output was given after its last newline.
-	partial []byte
 }
 
 func (t *simTB) Name() string { return t.name }
@@ -172,11 +170,11 @@ func (t *simTB) SkipNow()                         { t.mu.Lock(); t.skipped = tru
 func (t *simTB) Skipped() bool                    { t.mu.Lock(); defer t.mu.Unlock(); return t.skipped }
 func (t *simTB) Cleanup(f func())                 { t.mu.Lock(); t.cleanups = append(t.cleanups, f); t.mu.Unlock() }
 func (t *simTB) Context() context.Context         { return context.Background() }
+func (t *simTB) Output() io.Writer                { return io.Discard } // S has its own
 
 // cleanup runs the cleanups when Simulate ends, the last registered
 // first, those a cleanup registers too.
 func (t *simTB) cleanup() {
-	defer t.flushOutput()
 	for {
 		t.mu.Lock()
 		if len(t.cleanups) == 0 {
@@ -187,39 +185,6 @@ func (t *simTB) cleanup() {
 		t.cleanups = t.cleanups[:len(t.cleanups)-1]
 		t.mu.Unlock()
 		f()
-	}
-}
-
-// Output is a writer whose lines join the Report, as a test's Output
-// writes lines to its log.
-func (t *simTB) Output() io.Writer { return simOutput{t} }
-
-type simOutput struct{ t *simTB }
-
-func (o simOutput) Write(p []byte) (int, error) {
-	t := o.t
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.partial = append(t.partial, p...)
-	for {
-		i := bytes.IndexByte(t.partial, '\n')
-		if i < 0 {
-			break
-		}
-		t.lines = append(t.lines, string(t.partial[:i]))
-		t.partial = t.partial[i+1:]
-	}
-	return len(p), nil
-}
-
-// flushOutput adds to the Report a last line Output was given without
-// its newline.
-func (t *simTB) flushOutput() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.partial) > 0 {
-		t.lines = append(t.lines, string(t.partial))
-		t.partial = nil
 	}
 }
 
