@@ -185,8 +185,10 @@ func (s *S) runCleanups() {
 // seed removes when it ends (a cleanup): a Run of many seeds does not
 // keep every seed's files until the test ends.
 func (s *S) TempDir() string {
-	s.Helper()
 	dir := s.tb.TempDir()
+	if s.ended.Load() {
+		return dir // the test's, then: it has no seed to end with
+	}
 	s.Cleanup(func() { _ = os.RemoveAll(dir) })
 	return dir
 }
@@ -197,7 +199,10 @@ func (s *S) TempDir() string {
 // alone, runs as it did. As testing.T refuses it in a parallel test, it
 // is refused in a Run that runs seeds at once ([Workers]).
 func (s *S) Setenv(key, value string) {
-	s.Helper()
+	if s.ended.Load() {
+		s.tb.Setenv(key, value)
+		return
+	}
 	s.refuseWorkers("Setenv")
 	prev, had := os.LookupEnv(key)
 	s.tb.Setenv(key, value)
@@ -209,7 +214,10 @@ func (s *S) Setenv(key, value string) {
 // [S.Setenv] does the environment; it is refused in a Run that runs
 // seeds at once ([Workers]).
 func (s *S) Chdir(dir string) {
-	s.Helper()
+	if s.ended.Load() {
+		s.tb.Chdir(dir)
+		return
+	}
 	s.refuseWorkers("Chdir")
 	old, err := os.Getwd()
 	if err != nil {

@@ -404,3 +404,17 @@ func TestOutputWritesToTheSeedsLog(t *testing.T) {
 	assert.Contains(t, res.Report, "    0s server: level=INFO msg=serving port=80\n")
 	assert.Contains(t, res.Report, "    0s driver: a last line, in two writes\n")
 }
+
+// After its seed ended, an S's TempDir is the test's, as it was: there is
+// no seed left for the directory to end with.
+func TestTempDirAfterTheSeedEndedIsTheTests(t *testing.T) {
+	var dir string
+	ok := t.Run("inner", func(t *testing.T) {
+		var kept *simtest.S
+		simtest.Run(t, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
+		dir = kept.TempDir()
+		assert.DirExists(t, dir)
+	})
+	assert.True(t, ok, "a late TempDir does not fail the test")
+	assert.NoDirExists(t, dir, "removed when the test ended")
+}
