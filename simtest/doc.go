@@ -112,12 +112,20 @@
 //     Logf, Skip, Skipf, SkipNow, Skipped (a skip ends the seed and skips
 //     the test), Helper (a helper's frames are skipped in the seed's
 //     report, from any task), Cleanup (run in the driver's task when the
-//     body returns) and Context (the driver's, cancelled when the body
-//     returns, before the cleanups run, as testing.T's).
-//   - The test's, through the testing.TB Run was given: Name, TempDir,
-//     Setenv, Chdir, ArtifactDir, Attr and Output. They are not part of
-//     the seed: a directory or a variable outlives it, and Output writes
-//     to the test's output, not the seed's log.
+//     body returns), Context (the driver's, cancelled when the body
+//     returns, before the cleanups run, as testing.T's) and Output (a
+//     writer whose lines go to the seed's log, as Log's do).
+//   - The test's, through the testing.TB Run was given: Name,
+//     ArtifactDir and Attr. They are not part of the seed: the artifact
+//     directory outlives it.
+//   - TempDir, Setenv and Chdir go to the test's too, but what they make
+//     or change is undone when the seed ends (the directory removed), so
+//     that no seed runs in what an earlier one set and a Run of many
+//     seeds does not keep every seed's files; as testing.T refuses Setenv
+//     and Chdir in a parallel test, a Run that runs seeds at once
+//     ([Workers]) refuses them. A temporary directory's path differs from
+//     run to run, as a test's does: a run that puts it in what it sends or
+//     writes in the simulation is not the same twice.
 //
 // The test's testing.TB is not a field of S: there is no s.TB to fail the
 // test around the seed. Errorf marks the seed failed and

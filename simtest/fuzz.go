@@ -328,7 +328,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	switch {
 	case o.skippedOnly():
 		t.Log(ft.summary(t.Name(), in, o))
-		t.Skip(o.s.skipped)
+		o.s.skipTest(t)
 	case o.failed():
 		ft.first.CompareAndSwap(0, n)
 		t.Error(ft.failureReport(o, t.Name(), data, n))

@@ -26,7 +26,9 @@ type invariant struct {
 //
 // check runs on the scheduler, outside any task: it may read state and
 // timeline, but must not block, start tasks or draw randomness (that
-// would change the run; Invariant reports it). A panic in check is a
+// would change the run; Invariant reports it), nor end the seed with
+// FailNow or testify's require, for no task runs there to end: it returns
+// an error. A panic in check is a
 // failure of the invariant. Register invariants at the start of the body,
 // once per seed each; name must be unique, like an assertion's message.
 // With no invariant registered, a step costs nothing more.

@@ -136,7 +136,7 @@ func (o *seedOutcome) failed() bool {
 // skippedOnly reports a seed that ended because its body asked to skip.
 func (o *seedOutcome) skippedOnly() bool {
 	var f *sim.Failure
-	return o.s != nil && o.s.skipped != "" && errors.As(o.res.Err, &f) && f.Kind == sim.Stopped && !o.s.failed
+	return o.s != nil && o.s.skipped && errors.As(o.res.Err, &f) && f.Kind == sim.Stopped && !o.s.failed
 }
 
 // seeds returns the Run's seeds, made one at a time as they are run: a
@@ -295,7 +295,7 @@ func (r *runner) run() {
 	switch {
 	case stopped == nil:
 	case stopped.skippedOnly():
-		t.Skip(stopped.s.skipped)
+		stopped.s.skipTest(t)
 	case stopped.res.Goexit:
 		t.FailNow() // a task called FailNow on the real test: honour it
 	}
@@ -428,6 +428,9 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		// The driver's context ends before the cleanups run, as a test's.
 		sctx, cancel := w.WithCancel(ctx)
 		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, recipe: tl.recipe(), after: r.after}
+		if r.fuzz == nil {
+			s.workers = r.cfg.workers
+		}
 		o.s = s
 		obs.attach(s)
 		s.progress = r.progressHook(tl)
@@ -441,11 +444,10 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		for _, setup := range r.cfg.devices {
 			setup(s)
 		}
+		defer s.flushOutput() // after the cleanups, which may write too
 		defer func() {
 			cancel()
-			for i := len(s.cleanups) - 1; i >= 0; i-- {
-				s.cleanups[i]()
-			}
+			s.runCleanups()
 		}()
 		r.body(s)
 		return nil

@@ -1,8 +1,11 @@
 package simtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -24,17 +27,21 @@ import (
 //
 // Error and Errorf mark the seed failed and go on; Fatal, Fatalf and
 // FailNow mark it failed and end it at once, from any task. Log and Logf
-// write to the seed's log, stamped with simulated time and the task, shown
-// when the seed fails (or always, with -simv).
+// write to the seed's log, stamped with simulated time, the task and the
+// line that logged, shown when the seed fails (or always, with -simv).
 //
 // Fail a seed through its S, not through the test's own testing.T: a
 // t.Errorf while a seed runs fails that seed too, but its report can only
 // say that the test's T failed. An S used after its seed ended (kept past
 // the body, or in a goroutine that outlived the seed) fails the test
-// instead, naming the seed.
+// instead, naming the seed. Unlike testing.T's, an S's methods are not
+// for goroutines the simulation does not run: a go statement's goroutine
+// that logs or reports an error through it while the seed runs fails the
+// seed as a stray goroutine.
 type S struct {
 	// tb is the test's testing.TB: the methods S does not define (Name,
-	// TempDir, Setenv...) go to it, and S is a testing.TB through it.
+	// ArtifactDir, Attr, Output...) go to it, and S is a testing.TB
+	// through it.
 	tb
 	w    *sim.World
 	p    providers.Providers
@@ -42,15 +49,26 @@ type S struct {
 	seed uint64
 	// recipe is the exploration timeline the seed's run is, when it
 	// branched from the seed's own run; "" otherwise.
-	recipe   string
-	failed   bool
-	skipped  string
+	recipe string
+	failed bool
+	// skipped is set when the body asked to skip the test, and skipMsg
+	// is what it said, if anything (SkipNow says nothing).
+	skipped  bool
+	skipMsg  string
 	errs     []string
 	logs     []string
 	cleanups []func()
-	chaos    chaos.Config
-	cluster  *Cluster   // the processes of the seed, once booted (cluster.go)
-	config   *configErr // a mistake in the test's set-up (config_error.go)
+	// partial is what Output was given after its last newline; outMu
+	// guards it for writes after the seed ended, from any goroutine.
+	outMu   sync.Mutex
+	partial []byte
+	chaos   chaos.Config
+	cluster *Cluster   // the processes of the seed, once booted (cluster.go)
+	config  *configErr // a mistake in the test's set-up (config_error.go)
+
+	// workers is how many seeds the Run runs at once, when more than
+	// one: Setenv and Chdir, which change the whole process, are refused.
+	workers int
 
 	// reboots is set when attrition is on in some seed of the Run, if not
 	// in this one (Randomize, Swarm): its MaxDead is checked in every seed.
@@ -129,22 +147,178 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 
 // Cleanup registers f to run when the body returns, still inside the
 // simulation, in the driver's task, after [S.Context] is cancelled; the
-// last registered runs first.
-func (s *S) Cleanup(f func()) { s.cleanups = append(s.cleanups, f) }
-
-// Log records its arguments in the seed's log, as fmt.Sprintln does.
-func (s *S) Log(args ...any) { s.log(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
-
-// Logf records a formatted line in the seed's log.
-func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...)) }
-
-func (s *S) log(msg string) {
+// last registered runs first. As testing.T's, the cleanups run when the
+// seed fails too (FailNow, a panic), a cleanup registered by a cleanup
+// runs, and one that panics does not keep the others from running. When
+// a task other than the driver ended the seed, the world is torn down
+// and the cleanups run as the driver is killed: they cannot wait in
+// simulated time (a Sleep ends the cleanup that calls it, and the next
+// one runs).
+func (s *S) Cleanup(f func()) {
 	if s.ended.Load() {
-		s.after.log(s.seed, s.recipe, msg)
+		s.after.fail(s.seed, s.recipe, "Cleanup was called on", s.caller(), "its function will not run: the seed's cleanups have run")
 		return
 	}
-	s.logs = append(s.logs, s.stamp()+msg)
+	s.onTurn("S.Cleanup")
+	s.cleanups = append(s.cleanups, f)
+}
+
+// runCleanups runs the cleanups, the last registered first, as
+// testing.T's runCleanup does: those a cleanup registers run too, and
+// when one panics (or is unwound by a kill) the rest still run before the
+// panic goes on.
+func (s *S) runCleanups() {
+	defer func() {
+		if len(s.cleanups) > 0 {
+			s.runCleanups()
+		}
+	}()
+	for len(s.cleanups) > 0 {
+		last := len(s.cleanups) - 1
+		f := s.cleanups[last]
+		s.cleanups = s.cleanups[:last]
+		f()
+	}
+}
+
+// TempDir returns a new directory, made by the test's TempDir, that the
+// seed removes when it ends (a cleanup): a Run of many seeds does not
+// keep every seed's files until the test ends.
+func (s *S) TempDir() string {
+	dir := s.tb.TempDir()
+	if s.ended.Load() {
+		return dir // the test's, then: it has no seed to end with
+	}
+	s.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+// Setenv sets an environment variable through the test's Setenv, and
+// puts back what it was before when the seed ends (a cleanup): a seed
+// does not run in the variables an earlier seed set, so that its replay,
+// alone, runs as it did. As testing.T refuses it in a parallel test, it
+// is refused in a Run that runs seeds at once ([Workers]).
+func (s *S) Setenv(key, value string) {
+	if s.ended.Load() {
+		s.tb.Setenv(key, value)
+		return
+	}
+	s.refuseWorkers("Setenv")
+	prev, had := os.LookupEnv(key)
+	s.tb.Setenv(key, value)
+	s.Cleanup(func() { restoreEnv(key, prev, had) })
+}
+
+// Chdir changes the working directory through the test's Chdir, and
+// changes it back (and PWD) when the seed ends (a cleanup), as
+// [S.Setenv] does the environment; it is refused in a Run that runs
+// seeds at once ([Workers]).
+func (s *S) Chdir(dir string) {
+	if s.ended.Load() {
+		s.tb.Chdir(dir)
+		return
+	}
+	s.refuseWorkers("Chdir")
+	old, err := os.Getwd()
+	if err != nil {
+		s.Fatalf("simtest: Chdir cannot find the working directory to come back to: %v", err)
+	}
+	pwd, hadPWD := os.LookupEnv("PWD")
+	s.tb.Chdir(dir)
+	s.Cleanup(func() {
+		if err := os.Chdir(old); err != nil {
+			s.Errorf("simtest: the seed cannot come back to the working directory %s it changed with Chdir: %v", old, err)
+		}
+		restoreEnv("PWD", pwd, hadPWD)
+	})
+}
+
+// refuseWorkers panics, naming the fix, when the Run runs seeds at once:
+// what method changes belongs to the whole process, and the seeds would
+// see one another's.
+func (s *S) refuseWorkers(method string) {
+	if s.workers > 1 {
+		panic(fmt.Sprintf("simtest: S.%s changes the whole process, and this Run runs %d seeds at once (Workers, -simworkers), which would see one another's changes, "+
+			"as testing.T refuses it in a parallel test; call t.%[1]s before Run, or run the seeds on one worker", method, s.workers))
+	}
+}
+
+// restoreEnv sets key back to prev, or unsets it when it was not set.
+func restoreEnv(key, prev string, had bool) {
+	if had {
+		_ = os.Setenv(key, prev)
+	} else {
+		_ = os.Unsetenv(key)
+	}
+}
+
+// Log records its arguments in the seed's log, as fmt.Sprintln does,
+// with the line that called it, as testing.T's Log (skipping the
+// functions marked by [S.Helper]).
+func (s *S) Log(args ...any) { s.log(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
+
+// Logf records a formatted line in the seed's log, as Log does.
+func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...)) }
+
+func (s *S) log(msg string) { s.logAt(s.caller(), msg) }
+
+// logAt is log with the line that logged given: loc, such as
+// "server.go:42", or empty.
+func (s *S) logAt(loc, msg string) {
+	at := msg
+	if loc != "" {
+		at = loc + ": " + msg
+	}
+	if s.ended.Load() {
+		s.after.log(s.seed, s.recipe, at)
+		return
+	}
+	s.onTurn("S.Log")
+	s.logs = append(s.logs, s.stamp()+at)
 	s.w.Log(msg)
+}
+
+// Output returns a writer whose lines go to the seed's log, as
+// testing.T's go to the test's: each line as a line of Log, without the
+// line of code that wrote it; a last line without its newline is logged
+// when the seed ends. Hand it to a logger (slog.NewTextHandler) whose
+// lines belong with the seed's.
+func (s *S) Output() io.Writer { return seedOutput{s} }
+
+type seedOutput struct{ s *S }
+
+func (o seedOutput) Write(p []byte) (int, error) {
+	s := o.s
+	if !s.ended.Load() {
+		s.onTurn("S.Output")
+	}
+	var lines []string
+	s.outMu.Lock()
+	s.partial = append(s.partial, p...)
+	for {
+		i := bytes.IndexByte(s.partial, '\n')
+		if i < 0 {
+			break
+		}
+		lines = append(lines, string(s.partial[:i]))
+		s.partial = s.partial[i+1:]
+	}
+	s.outMu.Unlock()
+	for _, line := range lines {
+		s.logAt("", line)
+	}
+	return len(p), nil
+}
+
+// flushOutput logs what Output was given after its last newline.
+func (s *S) flushOutput() {
+	s.outMu.Lock()
+	line := string(s.partial)
+	s.partial = nil
+	s.outMu.Unlock()
+	if line != "" {
+		s.logAt("", line)
+	}
 }
 
 // stamp is the simulated time and task that prefix a seed's log lines.
@@ -177,6 +351,7 @@ func (s *S) failAt(loc, msg string) {
 		s.after.fail(s.seed, s.recipe, "an error was reported to", loc, msg)
 		return
 	}
+	s.onTurn("S.Error")
 	s.failed = true
 	s.obs.win.fail(s.w.Now())
 	line := s.stamp() + msg
@@ -193,7 +368,20 @@ func (s *S) Fail() {
 		s.after.fail(s.seed, s.recipe, "Fail was called on", s.caller(), "")
 		return
 	}
+	s.onTurn("S.Fail")
 	s.failed = true
+}
+
+// onTurn lets through a call from the seed's running task, or from the
+// scheduler (an invariant's check), and fails the seed with a stray
+// goroutine's report, ending the calling goroutine, on a goroutine the
+// simulation does not run (a go statement's): such a call would race with
+// the running task, be stamped with its name, and come at a different
+// point of the run each time.
+func (s *S) onTurn(what string) {
+	if !s.w.OnTurn() {
+		s.w.Enter(what)
+	}
 }
 
 // Failed reports whether the seed has failed; once the seed has ended,
@@ -215,36 +403,65 @@ func (s *S) FailNow() {
 		}
 		s.after.failNow()
 	}
+	s.onTurn("S.FailNow")
 	s.failed = true
 	if !s.w.Running() {
 		s.tb.FailNow()
 	}
+	s.refuseOutsideTasks("FailNow")
 	s.w.FailNow()
 }
 
+// refuseOutsideTasks panics, naming the fix, when what would end the seed
+// at once is called in a check the scheduler runs between steps (an
+// invariant's or a liveness property's): no task is there to end, and the
+// check's panic is taken as its failure.
+func (s *S) refuseOutsideTasks(what string) {
+	if s.w.CurrentTask() == "" {
+		panic(fmt.Sprintf("simtest: %s (Fatal, Skip, or testify's require) was called in a check the scheduler runs between steps (an Invariant's or an Eventually's), "+
+			"outside any task, where the seed cannot end at once; return an error from the check instead, or use testify's assert, which goes on", what))
+	}
+}
+
 // Skip is Log followed by SkipNow.
-func (s *S) Skip(args ...any) { s.skip(fmt.Sprint(args...)) }
+func (s *S) Skip(args ...any) { s.skip(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
 
 // Skipf is Logf followed by SkipNow.
 func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args...)) }
 
 // SkipNow ends the seed and skips the whole test.
-func (s *S) SkipNow() { s.skip("skipped") }
+func (s *S) SkipNow() { s.skip("") }
 
 func (s *S) skip(msg string) {
 	if s.ended.Load() {
+		if msg == "" {
+			msg = "skipped"
+		}
 		s.after.fail(s.seed, s.recipe, "Skip was called on", s.caller(), msg+" (a seed that has ended cannot be skipped)")
 		s.after.failNow()
 	}
-	s.skipped = msg
+	s.onTurn("S.SkipNow")
+	s.skipped, s.skipMsg = true, msg
 	if !s.w.Running() {
-		s.tb.Skip(msg)
+		s.skipTest(s.tb)
 	}
+	s.refuseOutsideTasks("SkipNow")
 	s.w.FailNow()
 }
 
+// skipTest skips t with what the body said when it skipped, as
+// testing.T's Skip and SkipNow do: SkipNow (or Skip with nothing to say)
+// logs no line.
+func (s *S) skipTest(t testing.TB) {
+	t.Helper()
+	if s.skipMsg == "" {
+		t.SkipNow()
+	}
+	t.Skip(s.skipMsg)
+}
+
 // Skipped reports whether the body asked to skip the test.
-func (s *S) Skipped() bool { return s.skipped != "" }
+func (s *S) Skipped() bool { return s.skipped }
 
 // Helper marks the calling function as a helper, as testing.T.Helper
 // does: an error reported through the S names the line that called the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -68,6 +70,11 @@ func (r Result) String() string { return r.Report }
 // A configuration error (a bad option, a nil body) is a failed Result
 // whose Report says what is wrong, not a panic.
 //
+// What an S passes on to the test under Run is Simulate's here: TempDir,
+// ArtifactDir, Setenv and Chdir last until Simulate returns (a seed's own
+// TempDir, Setenv and Chdir end with the seed), and Attr's lines join the
+// Report.
+//
 //	res := simtest.Simulate(body, simtest.Seeds(1000), simtest.KeepGoing())
 //	fmt.Printf("%d of %d seeds failed\n", res.Failed, res.Seeds)
 func Simulate(body func(s *S), opts ...Option) Result {
@@ -117,7 +124,8 @@ func Simulate(body func(s *S), opts ...Option) Result {
 }
 
 // simTB is the testing.TB a Simulate's Run reports to: it keeps what it
-// is told. The embedded TB is nil: a method a Run does not call panics.
+// is told. The embedded TB is nil: a method of testing.TB it does not
+// define panics, so it defines every one a body reaches through its S.
 type simTB struct {
 	testing.TB
 	name     string
@@ -126,6 +134,11 @@ type simTB struct {
 	failed   bool
 	skipped  bool
 	cleanups []func()
+	// temp is the directory TempDir makes its directories in, once made,
+	// and temps how many it made; artifacts is ArtifactDir's, once made.
+	temp      string
+	temps     int
+	artifacts string
 }
 
 func (t *simTB) Name() string { return t.name }
@@ -157,9 +170,97 @@ func (t *simTB) SkipNow()                         { t.mu.Lock(); t.skipped = tru
 func (t *simTB) Skipped() bool                    { t.mu.Lock(); defer t.mu.Unlock(); return t.skipped }
 func (t *simTB) Cleanup(f func())                 { t.mu.Lock(); t.cleanups = append(t.cleanups, f); t.mu.Unlock() }
 func (t *simTB) Context() context.Context         { return context.Background() }
-func (t *simTB) Output() io.Writer                { return io.Discard }
+func (t *simTB) Output() io.Writer                { return io.Discard } // S has its own
+
+// cleanup runs the cleanups when Simulate ends, the last registered
+// first, those a cleanup registers too.
 func (t *simTB) cleanup() {
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
+	for {
+		t.mu.Lock()
+		if len(t.cleanups) == 0 {
+			t.mu.Unlock()
+			return
+		}
+		f := t.cleanups[len(t.cleanups)-1]
+		t.cleanups = t.cleanups[:len(t.cleanups)-1]
+		t.mu.Unlock()
+		f()
+	}
+}
+
+// Attr adds the attribute to the Report, as a test's Attr prints it.
+func (t *simTB) Attr(key, value string) { t.add(fmt.Sprintf("=== ATTR  %s %s %s", t.name, key, value)) }
+
+// TempDir returns a new directory, removed when Simulate ends.
+func (t *simTB) TempDir() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.temp == "" {
+		dir, err := os.MkdirTemp("", "simulate")
+		if err != nil {
+			t.mu.Unlock()
+			t.Fatalf("simtest: TempDir cannot make a directory: %v", err)
+		}
+		t.temp = dir
+		t.cleanups = append(t.cleanups, func() { _ = os.RemoveAll(dir) })
+	}
+	t.temps++
+	dir := filepath.Join(t.temp, fmt.Sprintf("%03d", t.temps))
+	if err := os.Mkdir(dir, 0o777); err != nil {
+		t.mu.Unlock()
+		t.Fatalf("simtest: TempDir cannot make a directory: %v", err)
+	}
+	return dir
+}
+
+// ArtifactDir returns a directory for the output files of the Simulate,
+// the same on every call, removed when Simulate ends, as a test's is
+// without -artifacts.
+func (t *simTB) ArtifactDir() string {
+	t.mu.Lock()
+	dir := t.artifacts
+	t.mu.Unlock()
+	if dir == "" {
+		dir = t.TempDir()
+		t.mu.Lock()
+		t.artifacts = dir
+		t.mu.Unlock()
+	}
+	return dir
+}
+
+// Setenv sets an environment variable until Simulate ends, as a test's
+// Setenv does until the test ends.
+func (t *simTB) Setenv(key, value string) {
+	prev, ok := os.LookupEnv(key)
+	if err := os.Setenv(key, value); err != nil {
+		t.Fatalf("simtest: Setenv cannot set the environment variable %s: %v", key, err)
+	}
+	t.Cleanup(func() {
+		if ok {
+			_ = os.Setenv(key, prev)
+		} else {
+			_ = os.Unsetenv(key)
+		}
+	})
+}
+
+// Chdir changes the working directory until Simulate ends, as a test's
+// Chdir does until the test ends.
+func (t *simTB) Chdir(dir string) {
+	old, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("simtest: Chdir cannot find the working directory to come back to: %v", err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		t.Fatalf("simtest: Chdir cannot change the working directory: %v", err)
+	}
+	t.Cleanup(func() { _ = os.Chdir(old) })
+	if runtime.GOOS != "windows" && runtime.GOOS != "plan9" {
+		// PWD names the working directory on POSIX systems, as a
+		// test's Chdir keeps it.
+		if wd, err := os.Getwd(); err == nil {
+			t.Setenv("PWD", wd)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package simtest_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,4 +50,41 @@ func TestSimulateSkip(t *testing.T) {
 	assert.True(t, res.Skipped)
 	assert.True(t, res.OK())
 	assert.Contains(t, res.Report, "not today")
+}
+
+// A body given to Simulate reaches the methods of testing.TB its S passes
+// on to the test, as under Run: a temporary directory and an environment
+// variable that last until Simulate ends, the working directory, and
+// Attr, whose lines join the Report.
+func TestSimulateGivesTheBodyTheTestsMethods(t *testing.T) {
+	const key = "MOONPOOL_SIMULATE_TB_TEST"
+	require.NoError(t, os.Unsetenv(key))
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	var dirs []string
+	var env, inDir string
+	res := simtest.Simulate(func(s *simtest.S) {
+		dir := s.TempDir()
+		require.NoError(s, os.WriteFile(filepath.Join(dir, "state"), []byte("x"), 0o600))
+		dirs = append(dirs, dir)
+		s.Setenv(key, "on")
+		env = os.Getenv(key)
+		s.Chdir(dir)
+		inDir, _ = os.Getwd()
+		s.Attr("suite", "simulate")
+	}, simtest.Seeds(2))
+	require.True(t, res.OK(), res.Report)
+	require.Len(t, dirs, 2)
+	assert.NotEqual(t, dirs[0], dirs[1], "each call makes a directory of its own")
+	assert.Equal(t, "on", env)
+	assert.Equal(t, dirs[1], inDir)
+	for _, dir := range dirs {
+		assert.NoDirExists(t, dir, "removed when Simulate ended")
+	}
+	_, set := os.LookupEnv(key)
+	assert.False(t, set, "unset again when Simulate ended")
+	now, err := os.Getwd()
+	require.NoError(t, err)
+	assert.Equal(t, wd, now, "back in the working directory when Simulate ended")
+	assert.Contains(t, res.Report, "=== ATTR  Simulate suite simulate")
 }
