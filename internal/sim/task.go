@@ -232,7 +232,9 @@ func (t *task) body() {
 		switch r.(type) {
 		case nil:
 			// runtime.Goexit: it goes on through iter.Pull to the
-			// scheduler, which tears the world down.
+			// scheduler, which tears the world down. The failure is
+			// made here, where the task and its stack are known.
+			t.w.fail(&Failure{Kind: Goexit, Task: t.name, Msg: goexitMsg, Stack: userFrames(callerStack(2))})
 			t.finish()
 			return
 		case killSignal:

@@ -380,6 +380,25 @@ func TestGoexitTearsDownAndReports(t *testing.T) {
 	assert.True(t, unwound, "the other tasks were torn down")
 }
 
+func TestGoexitNamesTheTaskAndWhereItExited(t *testing.T) {
+	res := New(Config{Seed: 1}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "quitter", func(ctx context.Context) error {
+			goexit()
+			return nil
+		})
+		return p.Time.Sleep(ctx, time.Hour)
+	}, 0)
+	require.True(t, res.Goexit)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Goexit, f.Kind)
+	assert.Equal(t, "quitter", f.Task, "the report names the task that exited")
+	assert.Contains(t, f.Stack, "TestGoexitNamesTheTaskAndWhereItExited", "the stack shows the task's own code")
+	assert.Contains(t, f.Stack, "goexit_test.go", "the stack shows the call that exited")
+	assert.NotContains(t, f.Stack, "internal/sim/task.go", "the engine's frames are left out")
+	assert.Contains(t, f.Msg, "through the body's S", "the message names the fix")
+}
+
 func TestGroupKillStopsEveryTaskOfTheProcess(t *testing.T) {
 	var unwound []string
 	world := New(Config{Seed: 2})
