@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -115,6 +116,9 @@ func (w *World) describeTasks() string {
 					what += " (" + d + ")"
 				}
 			}
+			if what == joinWhat {
+				what += w.joinNote(t)
+			}
 			fmt.Fprintf(&b, "task %q waits on %s%s", t.name, what, t.wallClockNote())
 		case w.isReady(t) && !t.started:
 			fmt.Fprintf(&b, "task %q has not started", t.name)
@@ -130,6 +134,24 @@ func (w *World) describeTasks() string {
 		b.WriteString("\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// joinNote names the task that t, parked in Join, waits for: the task
+// whose joiners hold t's wait token. It is found at report time, so that a
+// Join costs nothing for it. A task that joins itself is told so, with the
+// fix.
+func (w *World) joinNote(t *task) string {
+	tok := t.waitToken()
+	for _, o := range w.tasks {
+		if !slices.Contains(o.joiners, tok) {
+			continue
+		}
+		if o == t {
+			return " (of itself: a task that joins itself waits for its own end, which never comes; join it from another task)"
+		}
+		return fmt.Sprintf(" (of task %q)", o.name)
+	}
+	return ""
 }
 
 // RunGuarded runs the world on a goroutine of its own and watches it from

@@ -601,13 +601,17 @@ func (w *World) wakeToken(tok providers.WaitToken) bool {
 func (t *task) Name() string { return t.name }
 func (t *task) Cancel()      { t.w.enter("Handle.Cancel"); t.w.cancelTask(t) }
 
+// joinWhat is what a task parked in Join waits on; a report adds which
+// task it joins (World.joinNote).
+const joinWhat = "task join"
+
 func (t *task) Join(ctx context.Context) error {
 	if t.finished {
 		return t.err
 	}
 	w := t.w
 	t.joiners = append(t.joiners, (*taskProvider)(w).WaitToken())
-	if err := w.park(ctx, "task join"); err != nil {
+	if err := w.park(ctx, joinWhat); err != nil {
 		return err
 	}
 	return t.err

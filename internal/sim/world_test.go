@@ -380,6 +380,39 @@ func TestGoexitTearsDownAndReports(t *testing.T) {
 	assert.True(t, unwound, "the other tasks were torn down")
 }
 
+// A deadlock report names the task each join waits for, so that a cycle
+// of joins reads as one, and says of a task that joins itself that it
+// does, with the fix.
+func TestDeadlockNamesTheTaskAJoinWaitsFor(t *testing.T) {
+	res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+		var one, two, self providers.Handle
+		start := providers.NewChan[struct{}](p.Task, 3)
+		one = p.Task.Go(ctx, "one", func(ctx context.Context) error {
+			_, _, _ = start.Recv(ctx)
+			return two.Join(ctx)
+		})
+		two = p.Task.Go(ctx, "two", func(ctx context.Context) error {
+			_, _, _ = start.Recv(ctx)
+			return one.Join(ctx)
+		})
+		self = p.Task.Go(ctx, "self", func(ctx context.Context) error {
+			_, _, _ = start.Recv(ctx)
+			return self.Join(ctx)
+		})
+		for range 3 {
+			_ = start.Send(ctx, struct{}{})
+		}
+		return one.Join(ctx)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Deadlock, f.Kind)
+	assert.Contains(t, f.Msg, `task "driver" waits on task join (of task "one")`)
+	assert.Contains(t, f.Msg, `task "one" waits on task join (of task "two")`)
+	assert.Contains(t, f.Msg, `task "two" waits on task join (of task "one")`)
+	assert.Contains(t, f.Msg, `task "self" waits on task join (of itself: a task that joins itself waits for its own end, which never comes; join it from another task)`)
+}
+
 func TestGoexitNamesTheTaskAndWhereItExited(t *testing.T) {
 	res := New(Config{Seed: 1}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		p.Task.Go(ctx, "quitter", func(ctx context.Context) error {
