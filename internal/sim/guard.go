@@ -78,6 +78,15 @@ func stacks() map[string]string {
 // userFrames drops the frames of the engine, the providers and the runtime
 // from a stack so that a report shows the task's own code.
 func userFrames(stack string) string {
+	if own := ownFrames(stack); own != "" {
+		return own
+	}
+	return stack
+}
+
+// ownFrames is userFrames without its fallback: "" when the stack holds
+// no frame of the task's own code.
+func ownFrames(stack string) string {
 	lines := strings.Split(stack, "\n")
 	var out []string
 	for i := 0; i+1 < len(lines); i += 2 {
@@ -86,9 +95,6 @@ func userFrames(stack string) string {
 			continue
 		}
 		out = append(out, fn, loc)
-	}
-	if len(out) == 0 {
-		return stack
 	}
 	return strings.Join(out, "\n")
 }
