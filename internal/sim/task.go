@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
+	"time"
 	"unsafe"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -242,6 +243,13 @@ func (t *task) body() {
 			t.w.fail(&Failure{Kind: Stopped, Task: t.name})
 		default:
 			f := &Failure{Kind: Panic, Task: t.name, Msg: fmt.Sprint(r), Stack: string(debug.Stack())}
+			if t.killed {
+				// The stack shows the kill's panic under this one; say
+				// what it is, or a deferred call's panic reads as the
+				// code's own.
+				f.Msg += fmt.Sprintf(" (raised by a deferred call while the task unwound from its kill at %v: "+
+					"a killed task's defers run, so a defer must not assume that its function finished)", time.Duration(t.killedAt))
+			}
 			if err, ok := r.(error); ok {
 				f.Err = err
 			}
