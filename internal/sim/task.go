@@ -126,6 +126,9 @@ func (w *World) curGroup() *Group {
 // spawnIn starts a task in group g (nil for none), named "group/name".
 func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx context.Context) error) *task {
 	w.enter("Task.Go")
+	if fn == nil {
+		panic(fmt.Sprintf("sim: task %q started with a nil function; pass the function the task runs", name))
+	}
 	if w.state != running {
 		panic(fmt.Sprintf("sim: task %q started on a simulation that is not running (it ended, or never began); "+
 			"start tasks from inside the simulation, before its body returns", name))
@@ -318,6 +321,9 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 	own, mine := t.owned, sameCtx(ctx, t.ctx)
 	var d <-chan struct{}
 	if !mine {
+		if ctx == nil {
+			panic(fmt.Sprintf("sim: %s with a nil context; pass the task's ctx, or a context made from it", what))
+		}
 		d = w.waitChan(ctx)
 		if d != t.lastDone {
 			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
