@@ -69,7 +69,7 @@ func panicSite(stack string) string {
 			below = true
 			continue
 		}
-		if !below || strings.HasPrefix(fn, "runtime.") || strings.Contains(fn, "moonpool/internal/") {
+		if !below || strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") || strings.Contains(fn, "moonpool/internal/") {
 			continue
 		}
 		loc := strings.TrimSpace(lines[i+1])
