@@ -55,8 +55,9 @@ func funcSite(pc uintptr) string {
 
 // panicSite is the line that panicked, as "server.go:42", read from a
 // panicking task's stack (runtime/debug.Stack's text): the first frame
-// below the panic that is not the runtime's or the engine's. It is ""
-// when there is none.
+// below the panic that is not the runtime's, the engine's or that of a
+// primitive of package providers (whose panics name a misuse by its
+// caller). It is "" when there is none.
 func panicSite(stack string) string {
 	lines := strings.Split(stack, "\n")
 	below := false
@@ -69,7 +70,7 @@ func panicSite(stack string) string {
 			below = true
 			continue
 		}
-		if !below || strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") || strings.Contains(fn, "moonpool/internal/") {
+		if !below || strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") || strings.Contains(fn, "moonpool/internal/") || strings.Contains(fn, "moonpool/providers.") {
 			continue
 		}
 		loc := strings.TrimSpace(lines[i+1])

@@ -77,3 +77,19 @@ func TestPanickingProcessIsReportedAtItsLine(t *testing.T) {
 	assert.Contains(t, res.Report, "failed: "+at+": panic at 0s in task \"kv-0/main\"")
 	assert.Contains(t, res.PerSeed[0].FirstFailure, at+": panic")
 }
+
+// A primitive's panic at its misuse (a second Close, an Unlock of an
+// unlocked Mutex) is reported at the line that misused it, not at the
+// line in package providers that panicked.
+func TestPrimitivesMisuseIsReportedAtTheCall(t *testing.T) {
+	var at string
+	res := simtest.Simulate(func(s *simtest.S) {
+		m := providers.NewMutex(s.Providers().Task)
+		_, _, l, _ := runtime.Caller(0)
+		at = fmt.Sprintf("site_external_test.go:%d", l+2)
+		m.Unlock() // panics: the Mutex is not locked
+	}, simtest.Seeds(1))
+	assert.False(t, res.OK())
+	assert.Contains(t, res.Report, "failed: "+at+": panic at 0s in task \"driver\": providers: unlock of unlocked Mutex")
+	assert.NotContains(t, res.Report, "failed: mutex.go:")
+}
