@@ -93,3 +93,17 @@ func TestPrimitivesMisuseIsReportedAtTheCall(t *testing.T) {
 	assert.Contains(t, res.Report, "failed: "+at+": panic at 0s in task \"driver\": providers: unlock of unlocked Mutex")
 	assert.NotContains(t, res.Report, "failed: mutex.go:")
 }
+
+// A panic's stack in the report holds the task's own frames only, as the
+// other stacks a report shows do.
+func TestPanicStackInTheReportIsTheTasksOwn(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		var m map[string]int
+		m["x"]++ // panics: a nil map
+	}, simtest.Seeds(1))
+	assert.False(t, res.OK())
+	assert.Contains(t, res.Report, "stack of task \"driver\":\n    github.com/moonpool-go/moonpool/simtest_test.TestPanicStackInTheReportIsTheTasksOwn.func1\n    \t")
+	assert.NotContains(t, res.Report, "runtime/debug.Stack")
+	assert.NotContains(t, res.Report, "internal/sim.")
+	assert.NotContains(t, res.Report, "goroutine ")
+}
