@@ -31,7 +31,11 @@ type Handle interface {
 	Cancel()
 	// Join waits for the task to return and gives its error, or gives ctx's
 	// error if ctx is done first. Join of a task that has returned gives its
-	// error even if ctx is already done.
+	// error even if ctx is already done. In a simulation, a task that is
+	// killed (its process crashed, or outlived a graceful stop's grace
+	// period) never returns: Join gives nil once it has unwound, as for a
+	// task that returned nil. Wait for a process with simtest's
+	// Cluster.Join, which tells a kill from a return.
 	Join(ctx context.Context) error
 }
 

@@ -87,6 +87,35 @@ func TestProcessThatRecoversItsKillFailsAtOnce(t *testing.T) {
 	assert.Equal(t, atKill+1, spins, "the process ran once more after its kill, up to its next sleep")
 }
 
+// guarded is a process whose Run recovers every panic at its top, the
+// kill too, and so returns as if it had not been killed.
+type guarded struct{}
+
+func (guarded) Run(ctx context.Context, p providers.Providers) error {
+	defer func() { _ = recover() }()
+	return p.Time.Sleep(ctx, time.Hour)
+}
+
+// A process whose Run recovers its kill and returns is told so: the report
+// says that it returned, and shows no stack of the engine's frames, which
+// are all that is left of the task once its Run has returned.
+func TestProcessThatRecoversItsKillAndReturnsIsToldItReturned(t *testing.T) {
+	r := runIn("TestSwallow", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "node", New: func() simtest.Process { return guarded{} }})
+			s.Sleep(time.Minute)
+			c.Stop("node-0", simtest.Crash)
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.Watchdog(time.Minute))
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, `kill recovered at 1m0s in task "node-0/main"`)
+	assert.Contains(t, out, "guard_external_test.go", "the line that recovered")
+	assert.Contains(t, out, "and the task returned.")
+	assert.NotContains(t, out, "went on to call the simulation again")
+	assert.NotContains(t, out, "internal/sim", "no frames of the engine")
+}
+
 // A task that comes back after the watchdog gave its seed up runs no
 // further than its next call into the simulation, and nothing it does
 // reaches the test.

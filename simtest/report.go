@@ -201,7 +201,11 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			indent(o.diverge, "    "))
 	}
 	if f != nil && f.Stack != "" {
-		fmt.Fprintf(&b, "  stack of %s:\n    %s\n", stackOf(f), indent(strings.TrimSpace(f.Stack), "    "))
+		stack := f.Stack
+		if f.Kind == sim.Panic {
+			stack = panicStack(stack)
+		}
+		fmt.Fprintf(&b, "  stack of %s:\n    %s\n", stackOf(f), indent(strings.TrimSpace(stack), "    "))
 	}
 	if o.s != nil && len(o.s.errs) > 0 {
 		b.WriteString("  errors:\n")

@@ -55,8 +55,9 @@ func funcSite(pc uintptr) string {
 
 // panicSite is the line that panicked, as "server.go:42", read from a
 // panicking task's stack (runtime/debug.Stack's text): the first frame
-// below the panic that is not the runtime's or the engine's. It is ""
-// when there is none.
+// below the panic that is not the runtime's, the engine's or that of a
+// primitive of package providers (whose panics name a misuse by its
+// caller). It is "" when there is none.
 func panicSite(stack string) string {
 	lines := strings.Split(stack, "\n")
 	below := false
@@ -69,7 +70,7 @@ func panicSite(stack string) string {
 			below = true
 			continue
 		}
-		if !below || strings.HasPrefix(fn, "runtime.") || strings.Contains(fn, "moonpool/internal/") {
+		if !below || strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") || strings.Contains(fn, "moonpool/internal/") || strings.Contains(fn, "moonpool/providers.") {
 			continue
 		}
 		loc := strings.TrimSpace(lines[i+1])
@@ -79,4 +80,41 @@ func panicSite(stack string) string {
 		return shortFile(loc)
 	}
 	return ""
+}
+
+// panicStack is a panicking task's stack (runtime/debug.Stack's text) as a
+// report shows it, in the form of the other stacks it shows: the frames of
+// the task's own code, as "function\n\tfile:line" lines, without the
+// goroutine's header, the arguments and offsets, or the frames of the
+// runtime, the coroutine, the engine, simtest and the providers' primitives
+// around them. With no frame of the task's own, it is raw, whole.
+func panicStack(raw string) string {
+	lines := strings.Split(strings.TrimSpace(raw), "\n")
+	if len(lines) > 0 && strings.HasPrefix(lines[0], "goroutine ") {
+		lines = lines[1:]
+	}
+	var out []string
+	for i := 0; i+1 < len(lines); i += 2 {
+		fn, loc := lines[i], strings.TrimSpace(lines[i+1])
+		if !strings.HasPrefix(lines[i+1], "\t") {
+			return raw // not debug.Stack's text
+		}
+		if j := strings.LastIndex(fn, "("); j > 0 && strings.HasSuffix(fn, ")") {
+			fn = fn[:j]
+		}
+		if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "runtime/debug.") || fn == "panic" ||
+			strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") ||
+			strings.Contains(fn, "moonpool/internal/sim.") || strings.Contains(fn, "moonpool/simtest.") ||
+			strings.Contains(fn, "moonpool/providers.") {
+			continue
+		}
+		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
+			loc = loc[:j]
+		}
+		out = append(out, fn, "\t"+loc)
+	}
+	if len(out) == 0 {
+		return raw
+	}
+	return strings.Join(out, "\n")
 }

@@ -77,3 +77,33 @@ func TestPanickingProcessIsReportedAtItsLine(t *testing.T) {
 	assert.Contains(t, res.Report, "failed: "+at+": panic at 0s in task \"kv-0/main\"")
 	assert.Contains(t, res.PerSeed[0].FirstFailure, at+": panic")
 }
+
+// A primitive's panic at its misuse (a second Close, an Unlock of an
+// unlocked Mutex) is reported at the line that misused it, not at the
+// line in package providers that panicked.
+func TestPrimitivesMisuseIsReportedAtTheCall(t *testing.T) {
+	var at string
+	res := simtest.Simulate(func(s *simtest.S) {
+		m := providers.NewMutex(s.Providers().Task)
+		_, _, l, _ := runtime.Caller(0)
+		at = fmt.Sprintf("site_external_test.go:%d", l+2)
+		m.Unlock() // panics: the Mutex is not locked
+	}, simtest.Seeds(1))
+	assert.False(t, res.OK())
+	assert.Contains(t, res.Report, "failed: "+at+": panic at 0s in task \"driver\": providers: unlock of unlocked Mutex")
+	assert.NotContains(t, res.Report, "failed: mutex.go:")
+}
+
+// A panic's stack in the report holds the task's own frames only, as the
+// other stacks a report shows do.
+func TestPanicStackInTheReportIsTheTasksOwn(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		var m map[string]int
+		m["x"]++ // panics: a nil map
+	}, simtest.Seeds(1))
+	assert.False(t, res.OK())
+	assert.Contains(t, res.Report, "stack of task \"driver\":\n    github.com/moonpool-go/moonpool/simtest_test.TestPanicStackInTheReportIsTheTasksOwn.func1\n    \t")
+	assert.NotContains(t, res.Report, "runtime/debug.Stack")
+	assert.NotContains(t, res.Report, "internal/sim.")
+	assert.NotContains(t, res.Report, "goroutine ")
+}

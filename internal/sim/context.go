@@ -129,6 +129,9 @@ func (w *World) parentOf(parent context.Context) (up *simContext, ext context.Co
 	if c, ok := parent.(*simContext); ok && c.w == w {
 		return c, c.ext, true
 	}
+	if parent == nil {
+		panic("sim: a task or a deadline made from a nil context (Task.Go, Time.WithDeadline, Time.WithTimeout); pass the task's ctx, or a context made from it")
+	}
 	d := parent.Done()
 	if d == nil {
 		return nil, nil, true

@@ -105,3 +105,33 @@ func TestAMutexHandedToACrashedTaskIsHandedOn(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+// A panic raised by a defer of a task that unwinds from its kill is the
+// code's, and fails the run; the report says that the task was being
+// killed, which its stack shows only as the engine's own panic.
+func TestAPanicWhileUnwindingAKillSaysSo(t *testing.T) {
+	world := New(Config{Seed: 3})
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		g := world.NewGroup("node")
+		g.Go(ctx, "main", func(ctx context.Context) error {
+			done := false
+			defer func() {
+				if !done {
+					panic("the batch was not committed")
+				}
+			}()
+			err := p.Time.Sleep(ctx, time.Hour)
+			done = true
+			return err
+		})
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		g.Crash()
+		return p.Time.Sleep(ctx, time.Second)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Panic, f.Kind)
+	assert.Equal(t, "node/main", f.Task)
+	assert.Equal(t, "the batch was not committed (raised by a deferred call while the task unwound from its kill at 1s: "+
+		"a killed task's defers run, so a defer must not assume that its function finished)", f.Msg)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -77,6 +78,15 @@ func stacks() map[string]string {
 // userFrames drops the frames of the engine, the providers and the runtime
 // from a stack so that a report shows the task's own code.
 func userFrames(stack string) string {
+	if own := ownFrames(stack); own != "" {
+		return own
+	}
+	return stack
+}
+
+// ownFrames is userFrames without its fallback: "" when the stack holds
+// no frame of the task's own code.
+func ownFrames(stack string) string {
 	lines := strings.Split(stack, "\n")
 	var out []string
 	for i := 0; i+1 < len(lines); i += 2 {
@@ -85,9 +95,6 @@ func userFrames(stack string) string {
 			continue
 		}
 		out = append(out, fn, loc)
-	}
-	if len(out) == 0 {
-		return stack
 	}
 	return strings.Join(out, "\n")
 }
@@ -115,6 +122,9 @@ func (w *World) describeTasks() string {
 					what += " (" + d + ")"
 				}
 			}
+			if what == joinWhat {
+				what += w.joinNote(t)
+			}
 			fmt.Fprintf(&b, "task %q waits on %s%s", t.name, what, t.wallClockNote())
 		case w.isReady(t) && !t.started:
 			fmt.Fprintf(&b, "task %q has not started", t.name)
@@ -130,6 +140,24 @@ func (w *World) describeTasks() string {
 		b.WriteString("\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// joinNote names the task that t, parked in Join, waits for: the task
+// whose joiners hold t's wait token. It is found at report time, so that a
+// Join costs nothing for it. A task that joins itself is told so, with the
+// fix.
+func (w *World) joinNote(t *task) string {
+	tok := t.waitToken()
+	for _, o := range w.tasks {
+		if !slices.Contains(o.joiners, tok) {
+			continue
+		}
+		if o == t {
+			return " (of itself: a task that joins itself waits for its own end, which never comes; join it from another task)"
+		}
+		return fmt.Sprintf(" (of task %q)", o.name)
+	}
+	return ""
 }
 
 // RunGuarded runs the world on a goroutine of its own and watches it from

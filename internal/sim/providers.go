@@ -90,6 +90,9 @@ func (w *World) yieldSleep(ctx context.Context) error {
 //go:noinline
 func (w *World) sleep(ctx context.Context, d time.Duration) error {
 	t := w.current("Sleep")
+	if ctx == nil { // before the sleep's end is queued, which nothing would take back
+		panic("sim: sleep with a nil context; pass the task's ctx, or a context made from it")
+	}
 	w.scheduleIn(&t.sleep, d)
 	return w.parkTask(t, ctx, "sleep")
 }
@@ -97,6 +100,9 @@ func (w *World) sleep(ctx context.Context, d time.Duration) error {
 func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
 	w := (*World)(p)
 	w.enter("Time.AfterFunc")
+	if f == nil {
+		panic("sim: Time.AfterFunc with a nil function; pass the function to call when the time comes")
+	}
 	tm := &timer{w: w}
 	g := w.curGroup() // the timer's task joins the process that set it
 	tm.ev.fn = func() {

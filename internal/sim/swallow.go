@@ -83,12 +83,20 @@ func (t *task) swallowed(returning bool) {
 	} else {
 		site += " "
 	}
+	// With none of the task's own code on the stack, the function the
+	// task was started with has returned, and what calls the simulation
+	// is the engine's or simtest's wrapper around it (a process's Run
+	// returned): its stack would show only their frames.
+	stack := ownFrames(callerStack(3))
+	if stack == "" {
+		went = "returned"
+	}
 	w.fail(&Failure{Kind: SwallowedKill, Task: t.name, Msg: fmt.Sprintf(
 		"the task was killed at %v and the kill was recovered by %s"+
 			"and the task %s. A killed task must unwind: a deferred recover() must panic again with what it does not handle "+
 			"(if r := recover(); r != nil { ...; panic(r) }), so that the task stops with its process",
 		time.Duration(t.killedAt), site, went),
-		Stack: userFrames(callerStack(3))})
+		Stack: stack})
 	if returning {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
+	"time"
 	"unsafe"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -125,6 +126,9 @@ func (w *World) curGroup() *Group {
 // spawnIn starts a task in group g (nil for none), named "group/name".
 func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx context.Context) error) *task {
 	w.enter("Task.Go")
+	if fn == nil {
+		panic(fmt.Sprintf("sim: task %q started with a nil function; pass the function the task runs", name))
+	}
 	if w.state != running {
 		panic(fmt.Sprintf("sim: task %q started on a simulation that is not running (it ended, or never began); "+
 			"start tasks from inside the simulation, before its body returns", name))
@@ -232,7 +236,9 @@ func (t *task) body() {
 		switch r.(type) {
 		case nil:
 			// runtime.Goexit: it goes on through iter.Pull to the
-			// scheduler, which tears the world down.
+			// scheduler, which tears the world down. The failure is
+			// made here, where the task and its stack are known.
+			t.w.fail(&Failure{Kind: Goexit, Task: t.name, Msg: goexitMsg, Stack: userFrames(callerStack(2))})
 			t.finish()
 			return
 		case killSignal:
@@ -240,6 +246,13 @@ func (t *task) body() {
 			t.w.fail(&Failure{Kind: Stopped, Task: t.name})
 		default:
 			f := &Failure{Kind: Panic, Task: t.name, Msg: fmt.Sprint(r), Stack: string(debug.Stack())}
+			if t.killed {
+				// The stack shows the kill's panic under this one; say
+				// what it is, or a deferred call's panic reads as the
+				// code's own.
+				f.Msg += fmt.Sprintf(" (raised by a deferred call while the task unwound from its kill at %v: "+
+					"a killed task's defers run, so a defer must not assume that its function finished)", time.Duration(t.killedAt))
+			}
 			if err, ok := r.(error); ok {
 				f.Err = err
 			}
@@ -308,6 +321,9 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 	own, mine := t.owned, sameCtx(ctx, t.ctx)
 	var d <-chan struct{}
 	if !mine {
+		if ctx == nil {
+			panic(fmt.Sprintf("sim: %s with a nil context; pass the task's ctx, or a context made from it", what))
+		}
 		d = w.waitChan(ctx)
 		if d != t.lastDone {
 			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
@@ -599,13 +615,17 @@ func (w *World) wakeToken(tok providers.WaitToken) bool {
 func (t *task) Name() string { return t.name }
 func (t *task) Cancel()      { t.w.enter("Handle.Cancel"); t.w.cancelTask(t) }
 
+// joinWhat is what a task parked in Join waits on; a report adds which
+// task it joins (World.joinNote).
+const joinWhat = "task join"
+
 func (t *task) Join(ctx context.Context) error {
 	if t.finished {
 		return t.err
 	}
 	w := t.w
 	t.joiners = append(t.joiners, (*taskProvider)(w).WaitToken())
-	if err := w.park(ctx, "task join"); err != nil {
+	if err := w.park(ctx, joinWhat); err != nil {
 		return err
 	}
 	return t.err

@@ -235,7 +235,7 @@ func (w *World) Run(root func(ctx context.Context, p providers.Providers) error)
 		if !normal {
 			// A task's runtime.Goexit is passing through: tear down, and
 			// let it go on.
-			w.fail(&Failure{Kind: Goexit, Msg: "runtime.Goexit was called in a task (t.FailNow or t.SkipNow on a testing.T?)"})
+			w.fail(&Failure{Kind: Goexit, Msg: goexitMsg})
 			w.teardown()
 		}
 	}()
@@ -246,6 +246,11 @@ func (w *World) Run(root func(ctx context.Context, p providers.Providers) error)
 	normal = true
 	return w.result()
 }
+
+// goexitMsg says what a task's runtime.Goexit is, most often, and what to
+// do instead.
+const goexitMsg = "runtime.Goexit was called in a task (t.FailNow or t.SkipNow on a testing.T?); " +
+	"inside a simulation, fail or skip through the body's S (s.Fatalf, require.NoError(s, err), s.Skip) instead of the test's testing.T"
 
 func (w *World) result() Result {
 	r := Result{

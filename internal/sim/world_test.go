@@ -380,6 +380,58 @@ func TestGoexitTearsDownAndReports(t *testing.T) {
 	assert.True(t, unwound, "the other tasks were torn down")
 }
 
+// A deadlock report names the task each join waits for, so that a cycle
+// of joins reads as one, and says of a task that joins itself that it
+// does, with the fix.
+func TestDeadlockNamesTheTaskAJoinWaitsFor(t *testing.T) {
+	res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+		var one, two, self providers.Handle
+		start := providers.NewChan[struct{}](p.Task, 3)
+		one = p.Task.Go(ctx, "one", func(ctx context.Context) error {
+			_, _, _ = start.Recv(ctx)
+			return two.Join(ctx)
+		})
+		two = p.Task.Go(ctx, "two", func(ctx context.Context) error {
+			_, _, _ = start.Recv(ctx)
+			return one.Join(ctx)
+		})
+		self = p.Task.Go(ctx, "self", func(ctx context.Context) error {
+			_, _, _ = start.Recv(ctx)
+			return self.Join(ctx)
+		})
+		for range 3 {
+			_ = start.Send(ctx, struct{}{})
+		}
+		return one.Join(ctx)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Deadlock, f.Kind)
+	assert.Contains(t, f.Msg, `task "driver" waits on task join (of task "one")`)
+	assert.Contains(t, f.Msg, `task "one" waits on task join (of task "two")`)
+	assert.Contains(t, f.Msg, `task "two" waits on task join (of task "one")`)
+	assert.Contains(t, f.Msg, `task "self" waits on task join (of itself: a task that joins itself waits for its own end, which never comes; join it from another task)`)
+}
+
+func TestGoexitNamesTheTaskAndWhereItExited(t *testing.T) {
+	res := New(Config{Seed: 1}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "quitter", func(ctx context.Context) error {
+			goexit()
+			return nil
+		})
+		return p.Time.Sleep(ctx, time.Hour)
+	}, 0)
+	require.True(t, res.Goexit)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Goexit, f.Kind)
+	assert.Equal(t, "quitter", f.Task, "the report names the task that exited")
+	assert.Contains(t, f.Stack, "TestGoexitNamesTheTaskAndWhereItExited", "the stack shows the task's own code")
+	assert.Contains(t, f.Stack, "goexit_test.go", "the stack shows the call that exited")
+	assert.NotContains(t, f.Stack, "internal/sim/task.go", "the engine's frames are left out")
+	assert.Contains(t, f.Msg, "through the body's S", "the message names the fix")
+}
+
 func TestGroupKillStopsEveryTaskOfTheProcess(t *testing.T) {
 	var unwound []string
 	world := New(Config{Seed: 2})

@@ -1,0 +1,64 @@
+package simtest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// A panic with none of the task's own code below it (the engine's frames
+// and the coroutine's) has no site: iter.Pull's frame is not the line
+// that panicked.
+func TestPanicSiteSkipsTheCoroutinesFrames(t *testing.T) {
+	stack := `goroutine 10 [running]:
+runtime/debug.Stack()
+	/usr/local/go/src/runtime/debug/stack.go:26 +0x5e
+github.com/moonpool-go/moonpool/internal/sim.(*task).body.func1()
+	/src/moonpool/internal/sim/task.go:245 +0x110
+panic({0xb6c9a0?, 0x1261f00?})
+	/usr/local/go/src/runtime/panic.go:860 +0x13a
+github.com/moonpool-go/moonpool/internal/sim.(*task).body(0x1199bde088c0)
+	/src/moonpool/internal/sim/task.go:260 +0xc0
+github.com/moonpool-go/moonpool/internal/sim.(*World).worker.func1(0x1199bdf8c740)
+	/src/moonpool/internal/sim/task.go:202 +0x75
+iter.Pull[...].func1()
+	/usr/local/go/src/iter/iter.go:301 +0xe5
+created by iter.Pull[...] in goroutine 13
+	/usr/local/go/src/iter/iter.go:271 +0x90
+`
+	assert.Empty(t, panicSite(stack))
+}
+
+// A panic's stack is shown as the watchdog's and a deadlock's are: the
+// task's own frames, without the engine's around them, the goroutine's
+// header, arguments or offsets.
+func TestPanicStackKeepsTheTasksOwnFrames(t *testing.T) {
+	stack := `goroutine 74 [running]:
+runtime/debug.Stack()
+	/usr/local/go/src/runtime/debug/stack.go:26 +0x5e
+github.com/moonpool-go/moonpool/internal/sim.(*task).body.func1()
+	/src/moonpool/internal/sim/task.go:242 +0x105
+panic({0xb63ea0?, 0x163359907bc0?})
+	/usr/local/go/src/runtime/panic.go:860 +0x13a
+github.com/moonpool-go/moonpool/providers.(*Mutex).Unlock(0x1633599a87e0)
+	/src/moonpool/providers/mutex.go:161 +0x3b
+example.com/bank.transfer({0xcac428?, 0x1633599a87e0?}, 0x2)
+	/src/bank/bank.go:42 +0x3b
+example.com/bank.TestBank.func1(0x16335a89b340)
+	/src/bank/bank_test.go:17 +0x25
+github.com/moonpool-go/moonpool/simtest.(*runner).onceOn.func2({0xcaa2c8?, 0x1199bddbe140?})
+	/src/moonpool/simtest/run.go:446 +0x714
+github.com/moonpool-go/moonpool/internal/sim.(*task).body(0x16335a89b880)
+	/src/moonpool/internal/sim/task.go:250 +0xcd
+github.com/moonpool-go/moonpool/internal/sim.(*World).worker.func1(0x1633599d0cc0)
+	/src/moonpool/internal/sim/task.go:201 +0x75
+iter.Pull[...].func1()
+	/usr/local/go/src/iter/iter.go:301 +0xe5
+created by iter.Pull[...] in goroutine 73
+	/usr/local/go/src/iter/iter.go:271 +0x90
+`
+	want := "example.com/bank.transfer\n\t/src/bank/bank.go:42\nexample.com/bank.TestBank.func1\n\t/src/bank/bank_test.go:17"
+	assert.Equal(t, want, panicStack(stack))
+	assert.Equal(t, "bank.go:42", panicSite(stack), "the site is read from the raw stack still")
+	assert.Equal(t, "not a stack", panicStack("not a stack"))
+}
