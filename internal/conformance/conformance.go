@@ -322,26 +322,29 @@ func emptyWrite(t require.TestingT, e Env) {
 }
 
 func reset(t require.TestingT, e Env) {
-	c, srv := pair(t, e)
+	c := resetByPeer(t, e)
 	defer c.Close()
+	_, err := c.Read(make([]byte, 1))
+	require.ErrorIs(t, err, syscall.ECONNRESET, "a close with linger 0 resets the peer")
+}
+
+// resetByPeer returns the client end of a connection whose server end
+// closed with linger 0, which resets it.
+func resetByPeer(t require.TestingT, e Env) net.Conn {
+	c, srv := pair(t, e)
 	l, ok := srv.(interface{ SetLinger(int) error })
 	require.True(t, ok, "a connection has SetLinger, as *net.TCPConn does")
 	require.NoError(t, l.SetLinger(0))
 	require.NoError(t, srv.Close())
-	_, err := c.Read(make([]byte, 1))
-	require.ErrorIs(t, err, syscall.ECONNRESET, "a close with linger 0 resets the peer")
+	return c
 }
 
 // resetToWrite: a reset from a peer that had not closed is told, as
 // ECONNRESET, to the first Write after it arrives; later Writes fail with
 // EPIPE, as on a connection shut down for writing.
 func resetToWrite(t require.TestingT, e Env) {
-	c, srv := pair(t, e)
+	c := resetByPeer(t, e)
 	defer c.Close()
-	l, ok := srv.(interface{ SetLinger(int) error })
-	require.True(t, ok, "a connection has SetLinger, as *net.TCPConn does")
-	require.NoError(t, l.SetLinger(0))
-	require.NoError(t, srv.Close())
 	// The reset arrives after a latency in a simulation: wait for a
 	// Read to see it, then read no more, and write.
 	require.NoError(t, c.SetReadDeadline(e.P.Time.Now().Add(time.Second)))
@@ -350,11 +353,8 @@ func resetToWrite(t require.TestingT, e Env) {
 	_, err = c.Write([]byte("x"))
 	require.ErrorIs(t, err, syscall.EPIPE, "a Write after a Read told the reset")
 
-	c2, srv2 := pair(t, e)
+	c2 := resetByPeer(t, e)
 	defer c2.Close()
-	l, _ = srv2.(interface{ SetLinger(int) error })
-	require.NoError(t, l.SetLinger(0))
-	require.NoError(t, srv2.Close())
 	require.NoError(t, e.P.Time.Sleep(e.Ctx, 20*time.Millisecond))
 	_, err = c2.Write([]byte("x"))
 	require.ErrorIs(t, err, syscall.ECONNRESET, "the first Write after a reset")
