@@ -173,13 +173,26 @@ func (r *runner) staleKept(kept []explore.Recipe, out []iexplore.Outcome) {
 	r.t.Helper()
 	for i, o := range out {
 		rec := kept[i]
-		d := rec.Depth()
-		if d == 0 || rec.Branches[d-1].At < o.Draws {
+		last, past := pastRun(rec, o.Draws)
+		if !past {
 			continue
 		}
 		r.t.Errorf("simtest: the kept timeline %s branches at draw %d (counting from 0), but its run made only %s: the test changed since it was kept, and it no longer replays the failure it was kept for; delete %s",
-			rec, rec.Branches[d-1].At, plural(int(o.Draws), "draw"), filepath.Join(keepPath(r.t.Name()), recipeFile(rec)))
+			rec, last, plural(int(o.Draws), "draw"), filepath.Join(keepPath(r.t.Name()), recipeFile(rec)))
 	}
+}
+
+// pastRun returns the last branch point of rec and reports whether it lies
+// at or beyond the end of a run of draws draws: draws count from 0, so a
+// run of n has none at n to branch at, and such a recipe cannot be the
+// timeline it names.
+func pastRun(rec explore.Recipe, draws uint64) (last uint64, past bool) {
+	d := rec.Depth()
+	if d == 0 {
+		return 0, false
+	}
+	last = rec.Branches[d-1].At
+	return last, last >= draws
 }
 
 // runTimelines runs batch, one timeline per world, on as many of pools
@@ -334,12 +347,10 @@ func (e *exploration) replayRun() *timelineRun {
 // fits reports a replayed recipe whose branch points lie at or beyond the
 // run's end: it cannot be the timeline it names.
 func (e *exploration) fits() error {
-	if e == nil || e.replay == nil || len(e.current.Branches) == 0 {
+	if e == nil || e.replay == nil {
 		return nil
 	}
-	// Draws count from 0: a run of n draws has none at n to branch at.
-	last := e.current.Branches[len(e.current.Branches)-1].At
-	if last >= e.replay.draws {
+	if last, past := pastRun(e.current, e.replay.draws); past {
 		return fmt.Errorf("simtest: -simrecipe=%s branches at draw %d (counting from 0), but the run made only %s; the recipe is not of this test (or the test changed since it was printed)", e.current, last, plural(int(e.replay.draws), "draw"))
 	}
 	return nil

@@ -315,15 +315,21 @@ func (s *Seed) misuseOf(e *Entry, why string) {
 }
 
 func (s *Seed) misuse(site *Site, k simctx.AssertKind, msg, why string) {
-	sort, _, _ := strings.Cut(why, ";")
-	m := misuse{site: site, kind: k, msg: msg, sort: sort}
-	if s.book.misused[m] {
-		return
-	}
-	s.book.misused[m] = true
-	if s.hooks.Fail != nil {
+	if s.book.noteMisuse(site, k, msg, why) && s.hooks.Fail != nil {
 		s.hooks.Fail(describeMisuse(site, k, msg, why))
 	}
+}
+
+// noteMisuse records a misuse in b and reports whether it is the first of
+// its sort there (see misuse), the one to tell.
+func (b *Book) noteMisuse(site *Site, k simctx.AssertKind, msg, why string) bool {
+	sort, _, _ := strings.Cut(why, ";")
+	m := misuse{site: site, kind: k, msg: msg, sort: sort}
+	if b.misused[m] {
+		return false
+	}
+	b.misused[m] = true
+	return true
 }
 
 func describeMisuse(site *Site, k simctx.AssertKind, msg, why string) string {
@@ -412,13 +418,9 @@ func (b *Book) Merge(from *Book) {
 // clash records a misuse of e that a merge found, once per Run.
 func (b *Book) clash(e *Entry, site *Site, k simctx.AssertKind, why string) {
 	e.misused = true
-	sort, _, _ := strings.Cut(why, ";")
-	m := misuse{site: site, kind: k, msg: e.msg, sort: sort}
-	if b.misused[m] {
-		return
+	if b.noteMisuse(site, k, e.msg, why) {
+		b.clashes = append(b.clashes, describeMisuse(site, k, e.msg, why))
 	}
-	b.misused[m] = true
-	b.clashes = append(b.clashes, describeMisuse(site, k, e.msg, why))
 }
 
 // Clashes returns what merging the seeds' books found wrong with the
