@@ -193,24 +193,29 @@ func (t *simTB) Attr(key, value string) { t.add(fmt.Sprintf("=== ATTR  %s %s %s"
 
 // TempDir returns a new directory, removed when Simulate ends.
 func (t *simTB) TempDir() string {
+	dir, err := t.makeTempDir()
+	if err != nil {
+		t.Fatalf("simtest: TempDir cannot make a directory: %v", err)
+	}
+	return dir
+}
+
+// makeTempDir makes TempDir's next directory. It fails without holding
+// t.mu, which Fatalf takes.
+func (t *simTB) makeTempDir() (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.temp == "" {
 		dir, err := os.MkdirTemp("", "simulate")
 		if err != nil {
-			t.mu.Unlock()
-			t.Fatalf("simtest: TempDir cannot make a directory: %v", err)
+			return "", err
 		}
 		t.temp = dir
 		t.cleanups = append(t.cleanups, func() { _ = os.RemoveAll(dir) })
 	}
 	t.temps++
 	dir := filepath.Join(t.temp, fmt.Sprintf("%03d", t.temps))
-	if err := os.Mkdir(dir, 0o777); err != nil {
-		t.mu.Unlock()
-		t.Fatalf("simtest: TempDir cannot make a directory: %v", err)
-	}
-	return dir
+	return dir, os.Mkdir(dir, 0o777)
 }
 
 // ArtifactDir returns a directory for the output files of the Simulate,

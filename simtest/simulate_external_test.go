@@ -88,3 +88,10 @@ func TestSimulateGivesTheBodyTheTestsMethods(t *testing.T) {
 	assert.Equal(t, wd, now, "back in the working directory when Simulate ended")
 	assert.Contains(t, res.Report, "=== ATTR  Simulate suite simulate")
 }
+
+func TestSimulateTempDirThatCannotBeMadeFailsTheSeed(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	res := simtest.Simulate(func(s *simtest.S) { s.TempDir() }, simtest.Seeds(1))
+	assert.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, "TempDir cannot make a directory")
+}
