@@ -28,7 +28,8 @@
 //   - net.Listen, net.Dial and everything built on them (net/http, gRPC,
 //     a raft transport) use TCP on the simulated network, with its
 //     latencies, partitions and faults; host names resolve to the
-//     simulated hosts;
+//     simulated hosts, and any other name fails at its lookup with "no
+//     such host", as a name DNS does not know;
 //   - files (os.ReadFile, os.OpenFile, File.Sync, os.Rename, os.MkdirAll,
 //     os.ReadDir, os.Remove) live on the process's simulated disk, rooted
 //     at "/", with its faults and its losses at a crash;

@@ -69,6 +69,12 @@ func (h *Host) Host() string { return h.name }
 
 func (h *Host) String() string { return h.name }
 
+// Resolves reports whether a dial from h to name, a host without a port,
+// would find its host: a local name, or a host made so far. A program's
+// resolver asks it, so that a name no host has fails at its lookup, as
+// "no such host" does in production. It changes nothing and draws nothing.
+func (h *Host) Resolves(name string) bool { return h.n.lookup(h, name) != nil }
+
 func parseIP(name string) net.IP {
 	ip := net.ParseIP(name)
 	if ip4 := ip.To4(); ip4 != nil {

@@ -153,6 +153,8 @@ func (in *instance) sitePC(name string) uintptr {
 
 // lookup(name, nameLen, buf, bufLen, nPtr) writes the address of a host
 // name: 127.0.0.1 for localhost, the simulated host's address otherwise.
+// A name that no host of the simulation has is ENOENT, which the program's
+// resolver reports as "no such host".
 func lookup(in *instance, mem api.Memory, st []uint64) errno {
 	b, ok := mem.Read(u32(st, 0), u32(st, 1))
 	if !ok {
@@ -163,7 +165,7 @@ func lookup(in *instance, mem api.Memory, st []uint64) errno {
 	switch {
 	case name == "localhost":
 		ip = "127.0.0.1"
-	case !validName(name):
+	case !validName(name) || !in.resolves(name):
 		return errNOENT
 	default:
 		ip = in.names.ip(name)
@@ -175,6 +177,21 @@ func lookup(in *instance, mem api.Memory, st []uint64) errno {
 		return errFAULT
 	}
 	return putU32(mem, u32(st, 4), uint32(len(ip)))
+}
+
+// resolves reports whether name is a host the program may dial: this
+// host, a peer of its cluster, or a host of the simulated network.
+func (in *instance) resolves(name string) bool {
+	if in.names.known(name) {
+		return true
+	}
+	switch n := in.p.Network.(type) {
+	case nil:
+		return false
+	case interface{ Resolves(string) bool }:
+		return n.Resolves(name)
+	}
+	return true // a network that cannot tell: let the dial find out
 }
 
 // validName reports whether name can name a simulated host.

@@ -61,6 +61,11 @@ func (n *names) ip(h string) string {
 	}
 }
 
+// known reports whether h is this host or a peer of its cluster.
+func (n *names) known(h string) bool {
+	return h == n.self || slices.Contains(n.peers, h)
+}
+
 // hostOf returns the simulated host name of the address ip: this host's
 // own for its own address, the name an address was given for, or the
 // literal.

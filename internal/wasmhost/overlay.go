@@ -26,6 +26,8 @@ var patches = []patch{
 	{"src/net/net_fake.go", "func socket(ctx context.Context,", "func fakeSocket(ctx context.Context,"},
 	{"src/net/fd_fake.go", "\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n",
 		"\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n\tmoonpoolSetAddrs(netfd)\n"},
+	{"src/net/conf.go", "func (c *conf) lookupOrder(r *Resolver, hostname string) (ret hostLookupOrder, dnsConf *dnsConfig) {\n",
+		"func (c *conf) lookupOrder(r *Resolver, hostname string) (ret hostLookupOrder, dnsConf *dnsConfig) {\n\tif moonpoolFilesOnly(r) {\n\t\treturn hostLookupFiles, nil\n\t}\n"},
 	{"src/net/hosts.go", "func lookupStaticHost(host string) ([]string, string) {\n", "func lookupStaticHost(host string) ([]string, string) {\n\tif addrs, ok := moonpoolLookup(host); ok {\n\t\treturn addrs, host\n\t}\n"},
 	{"src/syscall/syscall_wasip1.go", "\tif key == \"kern.hostname\" {\n\t\treturn \"wasip1\", nil\n", "\tif key == \"kern.hostname\" {\n\t\treturn moonpoolHostname(), nil\n"},
 	{"src/os/signal/signal.go", "\tsignalWaitUntilIdle()\n\n\thandlers.Lock()", "\tmoonpoolWaitUntilIdle()\n\n\thandlers.Lock()"},

@@ -283,6 +283,16 @@ func run(what string) error {
 				fmt.Println("tick")
 			}
 		}
+	case "lookup":
+		// Looks each name up, then dials it, and tells whether each
+		// failed as "no such host".
+		for _, name := range strings.Split(arg, ",") {
+			var dnsErr *net.DNSError
+			addrs, err := net.LookupHost(name)
+			fmt.Println("lookup", name, len(addrs), err, errors.As(err, &dnsErr) && dnsErr.IsNotFound)
+			_, err = net.DialTimeout("tcp", net.JoinHostPort(name, "9"), time.Second)
+			fmt.Println("dial", name, errors.As(err, &dnsErr) && dnsErr.IsNotFound)
+		}
 	case "forever":
 		for {
 			time.Sleep(time.Second)
