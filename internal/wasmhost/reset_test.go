@@ -2,6 +2,7 @@ package wasmhost_test
 
 import (
 	"io"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -44,4 +45,25 @@ func TestClosingAListenerResetsWhatItHadNotAccepted(t *testing.T) {
 		got, err := io.ReadAll(c)
 		require.ErrorIs(s, err, syscall.ECONNRESET, "read %q, then %v", got, err)
 	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+}
+
+// A write after the peer's reset has arrived fails as on Linux:
+// ECONNRESET first, EPIPE after, even though the host buffers writes and
+// has not yet tried to send this one.
+func TestAWriteAfterAResetFails(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		ln, err := s.Providers().Network.Listen(s.Context(), ":7000")
+		require.NoError(s, err)
+		s.Boot(simtest.Processes{Name: "w", New: func() simtest.Process {
+			return process(mod, &out, "writereset="+simtest.DriverHost+":7000")
+		}})
+		c, err := ln.Accept()
+		require.NoError(s, err)
+		require.NoError(s, c.(interface{ SetLinger(int) error }).SetLinger(0))
+		require.NoError(s, c.Close())
+		s.Sleep(5 * time.Second)
+	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+	require.Equal(t, strings.Repeat("write: true true false\nwrite: true false true\n", 3), out.String())
 }

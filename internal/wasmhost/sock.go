@@ -37,16 +37,20 @@ type sock struct {
 	dialErr error
 	dialer  providers.Handle
 
-	rbuf    []byte // rbuf[roff:] is read ahead, not yet read by the program
-	roff    int
-	rerr    error // io.EOF or the read's failure
-	rwake   *providers.Chan[struct{}]
-	wbuf    []byte
-	wspare  []byte // the buffer the writer task last sent, for wbuf's next turn
-	werr    error
-	wshut   bool // shutdown for writing: flush, then CloseWrite
-	closing bool // closed by the program: flush, then Close
-	wwake   *providers.Chan[struct{}]
+	rbuf   []byte // rbuf[roff:] is read ahead, not yet read by the program
+	roff   int
+	rerr   error // io.EOF or the read's failure
+	rwake  *providers.Chan[struct{}]
+	wbuf   []byte
+	wspare []byte // the buffer the writer task last sent, for wbuf's next turn
+	werr   error
+	// failTold: a read or write of the program has reported the
+	// connection's failure (rerr or werr); later writes fail with EPIPE,
+	// as Linux reports a socket's error once.
+	failTold bool
+	wshut    bool // shutdown for writing: flush, then CloseWrite
+	closing  bool // closed by the program: flush, then Close
+	wwake    *providers.Chan[struct{}]
 
 	tasks []providers.Handle
 }
@@ -69,7 +73,7 @@ func (s *sock) ready(write bool) bool {
 	case s.conn == nil:
 		return true // a failed dial
 	case write:
-		return len(s.wbuf) < writeBuf || s.werr != nil
+		return len(s.wbuf) < writeBuf || s.werr != nil || (s.rerr != nil && s.rerr != io.EOF)
 	default:
 		return len(s.rbuf) > s.roff || s.rerr != nil
 	}
@@ -90,17 +94,20 @@ func (s *sock) read(b []byte) (int, errno) {
 	case s.rerr == io.EOF:
 		return 0, errSUCCESS
 	case s.rerr != nil:
+		s.failTold = true
 		return 0, errnoOf(s.rerr)
 	}
 	return 0, errAGAIN
 }
 
 func (s *sock) write(b []byte) (int, errno) {
-	switch {
-	case s.conn == nil:
+	if s.conn == nil {
 		return 0, errNOTCONN
-	case s.werr != nil:
-		return 0, errnoOf(s.werr)
+	}
+	if e := s.failed(); e != errSUCCESS {
+		return 0, e
+	}
+	switch {
 	case s.wshut:
 		return 0, errPIPE
 	case len(s.wbuf) >= writeBuf:
@@ -110,6 +117,30 @@ func (s *sock) write(b []byte) (int, errno) {
 	s.wbuf = append(s.wbuf, b[:n]...)
 	s.wwake.TrySend(struct{}{})
 	return n, errSUCCESS
+}
+
+// failed returns the error of a write on a connection that failed, or
+// errSUCCESS. As on Linux, a failure such as a reset from the peer is
+// reported once, to the first read or write of the program that meets it,
+// and later writes fail with EPIPE. The host's reader and writer meet a
+// failure before the program does, so the socket keeps whether the
+// program was told; and a reset that has arrived fails a write even
+// while no task of the host has read it yet.
+func (s *sock) failed() errno {
+	err := s.werr
+	if s.rerr != nil && s.rerr != io.EOF {
+		err = s.rerr
+	}
+	if err == nil {
+		if _, err = s.conn.Write(nil); err == nil {
+			return errSUCCESS
+		}
+	}
+	if s.failTold {
+		return errPIPE
+	}
+	s.failTold = true
+	return errnoOf(err)
 }
 
 // start runs the reader and writer tasks of a connected socket.

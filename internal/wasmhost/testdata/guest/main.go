@@ -293,6 +293,18 @@ func run(what string) error {
 			_, err = net.DialTimeout("tcp", net.JoinHostPort(name, "9"), time.Second)
 			fmt.Println("dial", name, errors.As(err, &dnsErr) && dnsErr.IsNotFound)
 		}
+	case "writereset":
+		// Dials, waits for the peer to reset the connection, and writes
+		// twice.
+		c, err := net.Dial("tcp", arg)
+		if err != nil {
+			return err
+		}
+		time.Sleep(time.Second)
+		for range 2 {
+			_, err := c.Write([]byte("x"))
+			fmt.Println("write:", err != nil, errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE))
+		}
 	case "forever":
 		for {
 			time.Sleep(time.Second)
