@@ -60,9 +60,10 @@
 // process's context ends) sends the program SIGTERM, which it receives
 // with os/signal.Notify as in production; if it has not exited when the
 // grace period ends, it is killed. A program that does not listen for
-// SIGTERM ends at once, as SIGTERM's default action ends a process. A
-// program that exits with a non-zero status returns an [ExitError] that
-// quotes the end of its standard error.
+// SIGTERM ends at once, as SIGTERM's default action ends a process; one
+// that ignores it (signal.Ignore) runs on until the grace period ends,
+// and is killed. A program that exits with a non-zero status returns an
+// [ExitError] that quotes the end of its standard error.
 //
 // # Limits
 //

@@ -93,6 +93,8 @@ type instance struct {
 	stopping bool   // the context ended and a stop was delivered
 	signals  []byte // signals raised and not yet read by the program
 	sigOpen  bool   // the program listens for signals (os/signal.Notify)
+	// termIgnored: the program ignores SIGTERM (signal.Ignore).
+	termIgnored bool
 
 	calls      int // host calls since the last wait
 	lastCheck  time.Time

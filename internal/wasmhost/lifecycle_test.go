@@ -275,3 +275,24 @@ func TestDiskWritesAreNotSpinning(t *testing.T) {
 	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
 	require.NoError(t, got)
 }
+
+// A program that ignores SIGTERM (signal.Ignore) is not told of a
+// graceful stop and runs on: the stop waits out its grace period and
+// kills it, as systemd or Kubernetes would.
+func TestGracefulStopWaitsForAProgramThatIgnoresSIGTERM(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch()
+		c := s.Boot(simtest.Processes{Name: "i", New: func() simtest.Process { return process(mod, &out, "ignoreterm") }})
+		s.Sleep(1500 * time.Millisecond)
+		c.Stop("i-0", simtest.Graceful, simtest.Grace(3*time.Second))
+		require.Equal(s, 4500*time.Millisecond, s.Elapsed(), "the stop waited for the grace period")
+		var msgs []string
+		for _, e := range w.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Contains(s, strings.Join(msgs, "\n"), "grace over: i-0 did not stop within 3s; killed")
+	}, simtest.Seeds(2), simtest.KeepFailures(false))
+	require.Equal(t, strings.Repeat("ignored true\n"+strings.Repeat("tick\n", 4), 2), out.String())
+}

@@ -19,6 +19,7 @@ var moonpoolFuncs = map[string]hostFunc{
 	"sock_addr":        fn(sockAddr, i32, i32, i32, i32, i32),
 	"signal_fd":        fn(signalFD, i32),
 	"signal_default":   fn(signalDefault, i32),
+	"signal_ignore":    fn(signalIgnore, i32, i32),
 	"lookup":           fn(lookup, i32, i32, i32, i32, i32),
 	"hostname":         fn(hostname, i32, i32, i32),
 	"seed":             fn(seed, i32),
@@ -59,8 +60,22 @@ func signalDefault(in *instance, mem api.Memory, st []uint64) errno {
 	if u32(st, 0) != sigTERM {
 		return errINVAL
 	}
+	if in.termIgnored {
+		return errSUCCESS // ignored since it was sent: discarded
+	}
 	in.sigOpen = false
 	in.terminate()
+	return errSUCCESS
+}
+
+// signalIgnore(sig, ignore) notes that the program ignores a signal
+// (signal.Ignore), or no longer does (signal.Notify). An ignored SIGTERM
+// is discarded, as the kernel discards it: a graceful stop then leaves
+// the program running until the grace period ends, and kills it.
+func signalIgnore(in *instance, mem api.Memory, st []uint64) errno {
+	if u32(st, 0) == sigTERM {
+		in.termIgnored = u32(st, 1) != 0
+	}
 	return errSUCCESS
 }
 

@@ -32,6 +32,9 @@ var patches = []patch{
 	{"src/syscall/syscall_wasip1.go", "\tif key == \"kern.hostname\" {\n\t\treturn \"wasip1\", nil\n", "\tif key == \"kern.hostname\" {\n\t\treturn moonpoolHostname(), nil\n"},
 	{"src/os/signal/signal.go", "\tsignalWaitUntilIdle()\n\n\thandlers.Lock()", "\tmoonpoolWaitUntilIdle()\n\n\thandlers.Lock()"},
 	{"src/os/signal/signal_unix.go", "process(syscall.Signal(signal_recv()))", "process(syscall.Signal(moonpoolSignalRecv()))"},
+	{"src/os/signal/signal_unix.go", "func enableSignal(sig int) {\n", "func enableSignal(sig int) {\n\tmoonpoolIgnore(sig, false)\n"},
+	{"src/os/signal/signal_unix.go", "func ignoreSignal(sig int) {\n", "func ignoreSignal(sig int) {\n\tmoonpoolIgnore(sig, true)\n"},
+	{"src/os/signal/signal_unix.go", "\treturn signal_ignored(uint32(sig))\n", "\treturn moonpoolIgnored(sig)\n"},
 }
 
 // The guest files, added to the standard library's packages.

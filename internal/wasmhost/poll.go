@@ -145,7 +145,8 @@ func (in *instance) sleep(timed bool, d time.Duration, sockets bool) (timedOut, 
 
 // stop turns the end of the process's context into SIGTERM. A program
 // that listens for it (os/signal.Notify) gets it and goes on running until
-// it exits or the grace period ends; one that does not ends at once, as
+// it exits or the grace period ends; one that ignores it (signal.Ignore)
+// goes on running too, never told; one that does neither ends at once, as
 // SIGTERM's default action ends a process.
 func (in *instance) stop() {
 	if in.stopping {
@@ -153,7 +154,10 @@ func (in *instance) stop() {
 	}
 	in.stopping = true
 	in.wait = context.WithoutCancel(in.ctx)
-	if !in.sigOpen {
+	switch {
+	case in.termIgnored:
+		return
+	case !in.sigOpen:
 		in.terminate()
 	}
 	in.raise(sigTERM)

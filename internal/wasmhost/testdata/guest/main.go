@@ -305,6 +305,14 @@ func run(what string) error {
 			_, err := c.Write([]byte("x"))
 			fmt.Println("write:", err != nil, errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE))
 		}
+	case "ignoreterm":
+		// Ignores SIGTERM, and goes on.
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ignored", signal.Ignored(syscall.SIGTERM))
+		for {
+			time.Sleep(time.Second)
+			fmt.Println("tick")
+		}
 	case "forever":
 		for {
 			time.Sleep(time.Second)
