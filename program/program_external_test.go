@@ -138,6 +138,29 @@ func TestProgramThatExitsShowsStderr(t *testing.T) {
 	require.ErrorContains(t, got, "cannot start: no configuration")
 }
 
+// A malformed GOMEMLIMIT ends the program as it ends a native binary:
+// exit status 2, with the runtime's message naming the variable and where
+// its form is documented.
+func TestMalformedGOMEMLIMITNamesTheVariable(t *testing.T) {
+	prog := build(t)
+	proc := prog.Process(
+		program.Args(func(providers.Peer) []string { return []string{"hello"} }),
+		program.Env(func(providers.Peer) []string { return []string{"GOMEMLIMIT=abc"} }),
+	)
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("run", func(ctx context.Context) error {
+			got = proc.Run(ctx, s.Providers())
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1))
+	var exit *program.ExitError
+	require.ErrorAs(t, got, &exit, "%v", got)
+	require.Equal(t, uint32(2), exit.Code)
+	require.ErrorContains(t, got, "program guest: the program exited with status 2; its standard error ends:\nGOMEMLIMIT=abc\nfatal error: malformed GOMEMLIMIT; see `go doc runtime/debug.SetMemoryLimit`\n")
+}
+
 // initDraws boots two processes of prog that print what the test
 // program's package initializer drew, and returns the two values.
 func initDraws(t *testing.T, prog *program.Program) []string {

@@ -296,3 +296,22 @@ func TestGracefulStopWaitsForAProgramThatIgnoresSIGTERM(t *testing.T) {
 	}, simtest.Seeds(2), simtest.KeepFailures(false))
 	require.Equal(t, strings.Repeat("ignored true\n"+strings.Repeat("tick\n", 4), 2), out.String())
 }
+
+// A malformed GOMEMLIMIT stops the program as the Go runtime stops a
+// native one: its message on standard error, naming the variable and
+// where to read of its form, and exit status 2, not a trap.
+func TestAMalformedGOMEMLIMITExitsWithStatus2(t *testing.T) {
+	mod := guestModule(t)
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("run", func(ctx context.Context) error {
+			got = mod.Run(ctx, s.Providers(), wasmhost.Config{Args: []string{"guest", "hello"}, Env: []string{"GOMEMLIMIT=abc"}})
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	var exit *wasmhost.ExitError
+	require.ErrorAs(t, got, &exit, "%v", got)
+	require.EqualValues(t, 2, exit.Code)
+	require.True(t, strings.HasPrefix(exit.Stderr, "GOMEMLIMIT=abc\nfatal error: malformed GOMEMLIMIT; see `go doc runtime/debug.SetMemoryLimit`\n"), exit.Stderr)
+}

@@ -29,6 +29,8 @@ var patches = []patch{
 	{"src/net/conf.go", "func (c *conf) lookupOrder(r *Resolver, hostname string) (ret hostLookupOrder, dnsConf *dnsConfig) {\n",
 		"func (c *conf) lookupOrder(r *Resolver, hostname string) (ret hostLookupOrder, dnsConf *dnsConfig) {\n\tif moonpoolFilesOnly(r) {\n\t\treturn hostLookupFiles, nil\n\t}\n"},
 	{"src/net/hosts.go", "func lookupStaticHost(host string) ([]string, string) {\n", "func lookupStaticHost(host string) ([]string, string) {\n\tif addrs, ok := moonpoolLookup(host); ok {\n\t\treturn addrs, host\n\t}\n"},
+	{"src/runtime/runtime1.go", "\tif islibrary || isarchive {\n\t\tt |= tracebackCrash\n",
+		"\t// A program built as a reactor for the simulation is a command: a\n\t// fatal error in its initialization exits with status 2, as a\n\t// command's does, where a library's would abort (a trap).\n\tif (islibrary || isarchive) && GOOS != \"wasip1\" {\n\t\tt |= tracebackCrash\n"},
 	{"src/syscall/syscall_wasip1.go", "\tif key == \"kern.hostname\" {\n\t\treturn \"wasip1\", nil\n", "\tif key == \"kern.hostname\" {\n\t\treturn moonpoolHostname(), nil\n"},
 	{"src/os/signal/signal.go", "\tsignalWaitUntilIdle()\n\n\thandlers.Lock()", "\tmoonpoolWaitUntilIdle()\n\n\thandlers.Lock()"},
 	{"src/os/signal/signal_unix.go", "process(syscall.Signal(signal_recv()))", "process(syscall.Signal(moonpoolSignalRecv()))"},
@@ -67,9 +69,10 @@ const BuildTag = "moonpool"
 
 // GuestOverlay returns the files that a program's build for this host
 // overlays on the standard library (for go build -overlay, keyed by a path
-// relative to GOROOT): package net's TCP on the simulated network, and
-// os/signal's signals from the simulation. goroot is the GOROOT of the
-// toolchain that builds; "" asks go env.
+// relative to GOROOT): package net's TCP and name lookups on the simulated
+// network, os/signal's signals (and ignored signals) from the simulation,
+// and the runtime's fatal errors ending the program as a command's do.
+// goroot is the GOROOT of the toolchain that builds; "" asks go env.
 func GuestOverlay(ctx context.Context, goroot string) (map[string][]byte, error) {
 	if goroot == "" {
 		out, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
