@@ -32,7 +32,8 @@
 //     such host", as a name DNS does not know;
 //   - files (os.ReadFile, os.OpenFile, File.Sync, os.Rename, os.MkdirAll,
 //     os.ReadDir, os.Remove) live on the process's simulated disk, rooted
-//     at "/", with its faults and its losses at a crash;
+//     at "/", with its faults and its losses at a crash; /tmp is a tmpfs
+//     of the process's own, in memory, empty at each start;
 //   - standard output and standard error go to the run's timeline, a
 //     line at a time, with the process's name and the simulated time;
 //     lines of log/slog's TextHandler and JSONHandler become records

@@ -5,8 +5,9 @@
 // It implements the wasi_snapshot_preview1 host module itself, on the
 // providers: random_get draws from p.Random; the clocks read p.Time.Now;
 // poll_oneoff sleeps on p.Time and waits for sockets; sched_yield yields
-// the task; files live on p.Storage, mounted at "/"; stdout and stderr
-// become timeline lines (log/slog records become records). A second host
+// the task; files live on p.Storage, mounted at "/", and on a tmpfs of the
+// instance's own at "/tmp" (tmpfs.go); stdout and stderr become timeline
+// lines (log/slog records become records). A second host
 // module, moonpool, gives what WASI preview 1 lacks: listening, dialling
 // and name lookup for the overlay of package net that [GuestOverlay]
 // returns, signals for its overlay of os/signal, the host name, and

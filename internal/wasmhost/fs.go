@@ -298,13 +298,13 @@ func fdSync(in *instance, mem api.Memory, s []uint64) errno {
 		in.waited()
 		return errnoOf(e.file.Sync())
 	case kindDir, kindPreopen:
-		if in.p.Storage == nil {
+		if _, tmp := inTmp(e.name); in.p.Storage == nil && !tmp {
 			return errSUCCESS // an empty root, with nothing to make durable
 		}
 		// A directory is opened read-only to sync it, as the disk's
 		// own users do, and the sync costs what theirs costs.
 		in.waited()
-		d, err := in.p.Storage.Open(e.name)
+		d, err := in.storage().Open(e.name)
 		if err != nil {
 			return errnoOf(err)
 		}
@@ -621,12 +621,17 @@ func pathRename(in *instance, mem api.Memory, s []uint64) errno {
 	return errnoOf(in.storage().Rename(from, to))
 }
 
-// storage is the process's disk, or an empty root when it has none.
+// storage is the file tree of the process: its disk, or an empty root
+// when it has none, with its own tmpfs at /tmp, made as it starts.
 func (in *instance) storage() providers.Storage {
-	if in.p.Storage == nil {
-		return noStorage{}
+	if in.files == nil {
+		var disk providers.Storage = noStorage{}
+		if in.p.Storage != nil {
+			disk = in.p.Storage
+		}
+		in.files = mounts{disk: disk, tmp: newTmpfs(in.p.Time.Now)}
 	}
-	return in.p.Storage
+	return in.files
 }
 
 // noStorage is the root of a process without a disk: empty, read-only.

@@ -81,8 +81,9 @@ type instance struct {
 	rec  recorder
 
 	mod   api.Module
-	snap  *snapState // taking a snapshot: off the simulation, p unset
-	fds   []*fdEntry // by fd number; nil for a free number
+	snap  *snapState        // taking a snapshot: off the simulation, p unset
+	fds   []*fdEntry        // by fd number; nil for a free number
+	files providers.Storage // the disk with the tmpfs at /tmp; see storage
 	wake  *providers.Chan[struct{}]
 	names *names
 	subs  []subscription // poll_oneoff's, reused

@@ -313,6 +313,22 @@ func run(what string) error {
 			time.Sleep(time.Second)
 			fmt.Println("tick")
 		}
+	case "tmp":
+		// Tells what the temporary directory holds, then makes a
+		// directory and a file in it.
+		ents, err := os.ReadDir(os.TempDir())
+		fmt.Println("tempdir", os.TempDir(), len(ents), err)
+		d, err := os.MkdirTemp("", "work")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(d+"/f", []byte("temporary"), 0o600); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(d + "/f")
+		fmt.Println("made", strings.HasPrefix(d, "/tmp/work"), string(b), err)
+		err = os.Rename(d+"/f", "/f")
+		fmt.Println("rename out of /tmp:", errors.Is(err, syscall.EXDEV))
 	case "forever":
 		for {
 			time.Sleep(time.Second)
