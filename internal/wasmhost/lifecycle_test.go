@@ -297,6 +297,26 @@ func TestGracefulStopWaitsForAProgramThatIgnoresSIGTERM(t *testing.T) {
 	require.Equal(t, strings.Repeat("ignored true\n"+strings.Repeat("tick\n", 4), 2), out.String())
 }
 
+// signal.Notify after signal.Ignore listens for SIGTERM again, as on
+// Linux: a graceful stop delivers it, and the program exits at once.
+func TestNotifyAfterIgnoreTakesSIGTERMAgain(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch()
+		c := s.Boot(simtest.Processes{Name: "u", New: func() simtest.Process { return process(mod, &out, "unignore") }})
+		s.Sleep(time.Second)
+		c.Stop("u-0", simtest.Graceful, simtest.Grace(3*time.Second))
+		require.Equal(s, time.Second, s.Elapsed(), "the program took SIGTERM and exited")
+		var msgs []string
+		for _, e := range w.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		require.Contains(s, msgs, "exit: returned from a graceful stop")
+	}, simtest.Seeds(2), simtest.KeepFailures(false))
+	require.Equal(t, strings.Repeat("ignored false\ngot terminated\n", 2), out.String())
+}
+
 // A malformed GOMEMLIMIT stops the program as the Go runtime stops a
 // native one: its message on standard error, naming the variable and
 // where to read of its form, and exit status 2, not a trap.

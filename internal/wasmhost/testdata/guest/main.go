@@ -313,6 +313,13 @@ func run(what string) error {
 			time.Sleep(time.Second)
 			fmt.Println("tick")
 		}
+	case "unignore":
+		// Ignores SIGTERM, then listens for it after all.
+		signal.Ignore(syscall.SIGTERM)
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGTERM)
+		fmt.Println("ignored", signal.Ignored(syscall.SIGTERM))
+		fmt.Println("got", <-c)
 	case "tmp":
 		// Tells what the temporary directory holds, then makes a
 		// directory and a file in it.
