@@ -58,21 +58,15 @@ func (m mounts) Stat(name string) (fs.FileInfo, error) {
 	return m.disk.Stat(name)
 }
 
-// ReadDir lists a directory; the root's list holds "tmp" whatever the
-// disk holds.
+// ReadDir lists a directory. The root's list is the disk's, without a
+// "tmp" the disk does not hold: the root is the process's disk, and a
+// program that tells its first boot by an empty directory must see it
+// empty, /tmp or not.
 func (m mounts) ReadDir(name string) ([]fs.DirEntry, error) {
 	if t, ok := inTmp(name); ok {
 		return m.tmp.readDir(name, t)
 	}
-	list, err := m.disk.ReadDir(name)
-	if err != nil || name != "." {
-		return list, err
-	}
-	info, _ := m.tmp.stat(tmpDir, ".")
-	list = slices.DeleteFunc(list, func(d fs.DirEntry) bool { return d.Name() == tmpDir })
-	list = append(list, fs.FileInfoToDirEntry(info))
-	slices.SortFunc(list, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	return list, nil
+	return m.disk.ReadDir(name)
 }
 
 func (m mounts) Mkdir(name string, perm fs.FileMode) error {

@@ -14,7 +14,8 @@ import (
 // A program has a /tmp, empty at each of its starts, as a tmpfs is after
 // a reboot: os.TempDir is "/tmp", os.MkdirTemp works, and a rename out of
 // it is EXDEV, as between two file systems. Nothing of it reaches the
-// process's disk.
+// process's disk, and the root lists the disk alone: a program that tells
+// its first boot by an empty directory still sees one.
 func TestEachStartHasAnEmptyTmp(t *testing.T) {
 	mod := guestModule(t)
 	var out syncBuffer
@@ -28,6 +29,6 @@ func TestEachStartHasAnEmptyTmp(t *testing.T) {
 		_, err := s.Disk("t-0").Storage().Stat("tmp")
 		require.ErrorIs(s, err, fs.ErrNotExist, "the tmpfs reached the disk")
 	}, simtest.Seeds(2), simtest.KeepFailures(false))
-	once := "tempdir /tmp 0 <nil>\nmade true temporary <nil>\nrename out of /tmp: true\n"
+	once := "tempdir /tmp 0 <nil>\nmade true temporary <nil>\nrename out of /tmp: true\nroot lists 0 <nil>\n"
 	require.Equal(t, strings.Repeat(once, 3*2), out.String())
 }

@@ -336,6 +336,8 @@ func run(what string) error {
 		fmt.Println("made", strings.HasPrefix(d, "/tmp/work"), string(b), err)
 		err = os.Rename(d+"/f", "/f")
 		fmt.Println("rename out of /tmp:", errors.Is(err, syscall.EXDEV))
+		root, err := os.ReadDir("/")
+		fmt.Println("root lists", len(root), err)
 	case "forever":
 		for {
 			time.Sleep(time.Second)
