@@ -279,3 +279,29 @@ func TestInfiniteQualitiesAreWrittenAndMerged(t *testing.T) {
 	assert.True(t, sw.OK(), sw.String())
 	assert.Regexp(t, `ok +SometimesEach +4 +0 +2 +2 buckets +"how far"`, sw.String())
 }
+
+// TestKeepGoingReportsGapsAsItsMergeDoes: a Run that goes past its
+// failing seeds runs every seed, so its report names the assertions they
+// left unexercised, as the merge of its results file does.
+func TestKeepGoingReportsGapsAsItsMergeDoes(t *testing.T) {
+	body := func(s *simtest.S) {
+		rareBug(s)
+		assertions.Sometimes(s.Context(), false, "the cache is cold")
+	}
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	res := simtest.Simulate(body, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(), simtest.ResultsFile(path))
+	require.Equal(t, 2, res.Failed)
+	sw, err := simtest.MergeResults(path)
+	require.NoError(t, err)
+	require.Equal(t, 1, sw.Tests[0].Gaps)
+	const gap = `simtest: 1 coverage gap: assertions this Run did not exercise as it should (more seeds may reach them; simtest.AllowGaps makes gaps warnings):
+    Sometimes "the cache is cold"`
+	assert.Contains(t, sw.String(), gap, "the merge reports the gap")
+	assert.Contains(t, res.Report, gap, "and so does the Run")
+
+	// A Run that stops at its first failure ran only part of its seeds:
+	// what they did not reach is no gap yet.
+	stopped := simtest.Simulate(body, simtest.Seeds(1000), simtest.BaseSeed(1))
+	require.Equal(t, 1, stopped.Failed)
+	assert.NotContains(t, stopped.Report, "coverage gap")
+}

@@ -214,8 +214,10 @@ func (r *runner) run() {
 		}
 	}
 	// stopped is the seed the Run stopped at, failed or skipped; under
-	// KeepGoing, the first failing seed.
+	// KeepGoing, the first failing seed. cut is set when the Run ended
+	// there, before the rest of its seeds.
 	var stopped *seedOutcome
+	cut := false
 	// commit takes a seed's outcome into the Run, in seed order, and
 	// reports whether the Run stops there.
 	commit := func(o *seedOutcome) bool {
@@ -247,6 +249,7 @@ func (r *runner) run() {
 			// A configuration error is the test's, not the seed's: every
 			// seed would meet it.
 			if !r.rep.keepGoing || o.skippedOnly() || o.s != nil && o.s.config != nil {
+				cut = true
 				return true
 			}
 		}
@@ -279,7 +282,7 @@ func (r *runner) run() {
 		t.Error(failureReport(stopped, r.failedName(seed), replay))
 		r.keep(stopped, replay)
 	}
-	r.closeAssertions(stopped)
+	r.closeAssertions(stopped, cut)
 	if out != nil {
 		out.summary(r.summaryRecord())
 		if err := out.close(); err != nil {
