@@ -97,8 +97,10 @@ type (
 		Frontier  *jsonFrontier  `json:"frontier,omitempty"`
 		Buckets   []jsonBucket   `json:"buckets,omitempty"`
 		FirstFail *jsonHit       `json:"first_failure,omitempty"`
-		FirstPass *jsonHit       `json:"first_pass,omitempty"`
-		Misused   bool           `json:"misused,omitempty"`
+		// FirstPass is where the assertion first held: a Sometimes came
+		// true, an Always was reached and held (from format_version 2).
+		FirstPass *jsonHit `json:"first_pass,omitempty"`
+		Misused   bool     `json:"misused,omitempty"`
 		// OtherModule marks an assertion outside the test's module: its
 		// gaps do not fail the test.
 		OtherModule bool `json:"other_module,omitempty"`

@@ -272,8 +272,10 @@ const maxListedFailing = 20
 // summary: a merge reads only files of its own version. Raise it when a
 // file of the old format would merge wrong: 1 is the first with the
 // version, and with seeds' places (a file from before places merges its
-// seeds out of the sequence's order).
-const resultsFormat = 1
+// seeds out of the sequence's order); 2 gives an Always its first_pass
+// (a file without them would make a merge take a later shard's first
+// pass for the earliest).
+const resultsFormat = 2
 
 // jsonSummary is the results file's last line.
 type jsonSummary struct {
