@@ -307,3 +307,27 @@ func TestKeepGoingReportsGapsAsItsMergeDoes(t *testing.T) {
 	require.Equal(t, 1, stopped.Failed)
 	assert.NotContains(t, stopped.Report, "coverage gap")
 }
+
+// TestMergePassesOverTimelinesInTheResults: a timeline written under the
+// results' directory is no shard's results; a merge of the directory
+// passes over it, and a merge that names it alone says what it is.
+func TestMergePassesOverTimelinesInTheResults(t *testing.T) {
+	dir := t.TempDir()
+	res := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(),
+		simtest.ResultsFile(dir+"/"), simtest.TimelineFile(filepath.Join(dir, "timelines")+"/"))
+	require.Equal(t, 2, res.Failed)
+	timeline := filepath.Join(dir, "timelines", "Simulate.jsonl")
+	require.FileExists(t, timeline)
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	assert.Equal(t, 1000, sw.Tests[0].Seeds)
+	assert.Equal(t, 2, sw.Tests[0].Failed)
+
+	_, err = simtest.MergeResults(timeline)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Simulate.jsonl is a seed's timeline (-simtimeline, TimelineFile), not a results file (-simresults); leave it out")
+	_, err = simtest.MergeResults(filepath.Join(dir, "timelines"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no results file in "+filepath.Join(dir, "timelines")+", only timelines (-simtimeline)")
+}

@@ -169,8 +169,8 @@ func ResultsFile(path string) Option {
 
 // filesCollide refuses a results file and a timeline file at one path
 // (the same directory, or the same file): both are test.jsonl in a
-// directory, one would be written over the other, and a merge of the
-// directory would take the timeline for a shard's results.
+// directory, and one would be written over the other. A timeline
+// elsewhere in the results' directory is fine: a merge passes over it.
 func (c *config) filesCollide(test string) error {
 	results, timeline := c.resultsPath, c.asserts.timelinePath
 	if results == "" || timeline == "" {
@@ -181,7 +181,7 @@ func (c *config) filesCollide(test string) error {
 		return nil
 	}
 	return fmt.Errorf("simtest: the results (-simresults, ResultsFile) and the timeline (-simtimeline, TimelineFile) are both written to %s: "+
-		"the timeline would be written over the results, or read as a shard's results by a merge of the directory; give the timeline a file or directory of its own", timeline)
+		"the timeline would be written over the results; give the timeline a file or directory of its own", timeline)
 }
 
 // results writes the results file as the seeds end.
