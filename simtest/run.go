@@ -423,7 +423,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	if !r.parallel() {
 		r.pinCrypto(seed, false)
 	}
-	r.beginCrypto(w)
+	r.beginCrypto(w, tl.branches())
 	obs := r.observe(w, seed, book, checking)
 	r.late.watch(r.t, w, seed, tl.recipe(), func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
 	o := &seedOutcome{}
