@@ -66,6 +66,10 @@ type (
 		KeepGoing bool   `json:"keep_going,omitempty"`
 		AllowGaps bool   `json:"allow_gaps,omitempty"`
 		StoppedBy string `json:"stopped_by,omitempty"`
+		// CutShort tells that the Run stopped at a failing or skipping
+		// seed before its other seeds: it reports no coverage gaps, and a
+		// merge does as it did.
+		CutShort bool `json:"cut_short,omitempty"`
 		// Reboots is the report's line on reboots and wipes, for a Run
 		// whose seeds booted processes.
 		Reboots string `json:"reboots,omitempty"`

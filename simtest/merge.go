@@ -90,7 +90,9 @@ func (s Sweep) String() string {
 // shards, no shard or file may come twice, and every file must be of
 // this version's format (its summary's format_version); a shard with no
 // file is reported as missing. Exploring shards ([Explore]) are summed, not replayed: each
-// explored on its own.
+// explored on its own. As a Run that stopped at its first failure reports
+// no gaps in assertion coverage, a merge with such a shard (one run
+// without [KeepGoing]) reports none.
 func MergeResults(paths ...string) (Sweep, error) {
 	if len(paths) == 0 {
 		return Sweep{}, errors.New("simtest.MergeResults: no results files; name the -simresults files (or directories) of the shards to merge")
@@ -363,17 +365,21 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 		}
 	}
 	var gaps, other []tally.Row
-	allow := true
+	// A shard cut short at a failure did not run its other seeds: as its
+	// Run did, the merge reports no gaps then.
+	allow, cut := true, false
 	for _, f := range files {
 		allow = allow && f.sum.AllowGaps
+		cut = cut || f.sum.CutShort
 	}
 	for _, r := range rows {
 		switch {
 		case r.Status == tally.Failed:
 			t.AssertionFailures++
-		case r.Gap() && (r.Site == nil || own[r.Site.File]):
+		case !r.Gap() || cut:
+		case r.Site == nil || own[r.Site.File]:
 			gaps = append(gaps, r)
-		case r.Gap():
+		default:
 			other = append(other, r)
 		}
 	}

@@ -302,10 +302,15 @@ func TestKeepGoingReportsGapsAsItsMergeDoes(t *testing.T) {
 	assert.Contains(t, res.Report, gap, "and so does the Run")
 
 	// A Run that stops at its first failure ran only part of its seeds:
-	// what they did not reach is no gap yet.
-	stopped := simtest.Simulate(body, simtest.Seeds(1000), simtest.BaseSeed(1))
+	// what they did not reach is no gap yet, for the Run and its merge.
+	path = filepath.Join(t.TempDir(), "stopped.jsonl")
+	stopped := simtest.Simulate(body, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.ResultsFile(path))
 	require.Equal(t, 1, stopped.Failed)
 	assert.NotContains(t, stopped.Report, "coverage gap")
+	sw, err = simtest.MergeResults(path)
+	require.NoError(t, err)
+	assert.Zero(t, sw.Tests[0].Gaps)
+	assert.NotContains(t, sw.String(), "coverage gap")
 }
 
 // TestMergePassesOverTimelinesInTheResults: a timeline written under the

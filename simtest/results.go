@@ -302,6 +302,7 @@ func (r *runner) summaryRecord() jsonReport {
 	rep.KeepGoing = r.rep.keepGoing
 	rep.AllowGaps = r.cfg.asserts.allowGaps
 	rep.StoppedBy = r.stoppedBy
+	rep.CutShort = r.cut
 	rep.Reboots = r.rep.rebootsLine()
 	return rep
 }

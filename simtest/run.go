@@ -82,6 +82,10 @@ type runner struct {
 	// stoppedBy says what ended the Run's seeds, when it was not their
 	// count or a failure (iterate.go).
 	stoppedBy string
+	// cut is set when the Run stopped at a failing or skipping seed,
+	// before the rest of its seeds: what they would have reached is no
+	// coverage gap yet.
+	cut bool
 	// iter is the state of RunFor and UntilPlateau (iterate.go).
 	iter *iteration
 }
@@ -214,10 +218,8 @@ func (r *runner) run() {
 		}
 	}
 	// stopped is the seed the Run stopped at, failed or skipped; under
-	// KeepGoing, the first failing seed. cut is set when the Run ended
-	// there, before the rest of its seeds.
+	// KeepGoing, the first failing seed.
 	var stopped *seedOutcome
-	cut := false
 	// commit takes a seed's outcome into the Run, in seed order, and
 	// reports whether the Run stops there.
 	commit := func(o *seedOutcome) bool {
@@ -249,7 +251,7 @@ func (r *runner) run() {
 			// A configuration error is the test's, not the seed's: every
 			// seed would meet it.
 			if !r.rep.keepGoing || o.skippedOnly() || o.s != nil && o.s.config != nil {
-				cut = true
+				r.cut = true
 				return true
 			}
 		}
@@ -282,7 +284,7 @@ func (r *runner) run() {
 		t.Error(failureReport(stopped, r.failedName(seed), replay))
 		r.keep(stopped, replay)
 	}
-	r.closeAssertions(stopped, cut)
+	r.closeAssertions(stopped)
 	if out != nil {
 		out.summary(r.summaryRecord())
 		if err := out.close(); err != nil {
