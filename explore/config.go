@@ -9,7 +9,9 @@ import (
 // The zero Config is not valid; start from [Defaults].
 type Config struct {
 	// Timelines is the budget: how many timelines (root seeds and
-	// branches together) the exploration may run in all.
+	// branches together) the exploration may run in all. The timelines a
+	// test kept from earlier failures run first and spend none of it;
+	// the report counts them among the timelines run.
 	Timelines int
 	// Branches is how many children a mark gets at a time: the batch in
 	// which a discovery's branches are run.

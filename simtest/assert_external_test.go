@@ -459,3 +459,56 @@ func TestCoverProfileShowsAMisusedCall(t *testing.T) {
 	}
 	assert.Equal(t, []int{2, 0}, counts, "the assertion that held twice, and the misused call")
 }
+
+// TestJSONReportGivesAlwaysItsFirstPass: every assertion that held has a
+// first_pass, an Always as a Sometimes, so that the report says where an
+// Always was first reached and held, and its details.
+func TestJSONReportGivesAlwaysItsFirstPass(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	var first uint64
+	res := simtest.Simulate(func(s *simtest.S) {
+		ctx := s.Context()
+		if first == 0 {
+			first = s.Seed()
+		}
+		s.Sleep(3 * time.Millisecond)
+		assertions.Always(ctx, true, "always held", "n", 1)
+		assertions.AlwaysLessThan(ctx, 1, 2, "always less")
+		assertions.AlwaysOrUnreachable(ctx, true, "always or unreachable")
+		assertions.Sometimes(ctx, true, "sometimes held")
+		assertions.Always(ctx, s.Seed() != first, "always but in the first seed")
+	}, simtest.Seeds(5), simtest.BaseSeed(1), simtest.KeepGoing(), simtest.JSONReport(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	type hit struct {
+		Seed    uint64                        `json:"seed"`
+		AtNS    int64                         `json:"at_ns"`
+		Task    string                        `json:"task"`
+		Details []struct{ Key, Value string } `json:"details"`
+	}
+	var rep struct {
+		Assertions []struct {
+			Message   string `json:"message"`
+			FirstPass *hit   `json:"first_pass"`
+		} `json:"assertions"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep), string(data))
+	got := make(map[string]*hit)
+	for _, a := range rep.Assertions {
+		got[a.Message] = a.FirstPass
+	}
+	at := hit{Seed: first, AtNS: int64(3 * time.Millisecond), Task: "driver"}
+	for _, msg := range []string{"always less", "always or unreachable", "sometimes held"} {
+		if assert.NotNil(t, got[msg], msg) {
+			assert.Equal(t, at, *got[msg], msg)
+		}
+	}
+	if assert.NotNil(t, got["always held"]) {
+		assert.Equal(t, []struct{ Key, Value string }{{"n", "1"}}, got["always held"].Details)
+	}
+	// It failed in the first seed and held in the second.
+	if assert.NotNil(t, got["always but in the first seed"]) {
+		assert.NotEqual(t, first, got["always but in the first seed"].Seed)
+	}
+}

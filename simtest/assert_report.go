@@ -66,6 +66,10 @@ type (
 		KeepGoing bool   `json:"keep_going,omitempty"`
 		AllowGaps bool   `json:"allow_gaps,omitempty"`
 		StoppedBy string `json:"stopped_by,omitempty"`
+		// CutShort tells that the Run stopped at a failing or skipping
+		// seed before its other seeds: it reports no coverage gaps, and a
+		// merge does as it did.
+		CutShort bool `json:"cut_short,omitempty"`
 		// Reboots is the report's line on reboots and wipes, for a Run
 		// whose seeds booted processes.
 		Reboots string `json:"reboots,omitempty"`
@@ -97,8 +101,10 @@ type (
 		Frontier  *jsonFrontier  `json:"frontier,omitempty"`
 		Buckets   []jsonBucket   `json:"buckets,omitempty"`
 		FirstFail *jsonHit       `json:"first_failure,omitempty"`
-		FirstPass *jsonHit       `json:"first_pass,omitempty"`
-		Misused   bool           `json:"misused,omitempty"`
+		// FirstPass is where the assertion first held: a Sometimes came
+		// true, an Always was reached and held (from format_version 2).
+		FirstPass *jsonHit `json:"first_pass,omitempty"`
+		Misused   bool     `json:"misused,omitempty"`
 		// OtherModule marks an assertion outside the test's module: its
 		// gaps do not fail the test.
 		OtherModule bool `json:"other_module,omitempty"`

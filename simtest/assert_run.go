@@ -38,9 +38,12 @@ func newRunAsserts(sites *tally.Sites) *runAsserts {
 
 // closeAssertions ends a Run's accounting, after its last seed: it adds
 // the assertion table to the report, fails the test on coverage gaps when
-// every seed passed, and writes the files the options and flags ask for.
+// every seed ran, and writes the files the options and flags ask for.
 // stopped is the seed the Run stopped at, failed or skipped; nil when
-// every seed passed.
+// every seed passed. Gaps are left out when the Run was cut short at
+// stopped, before its other seeds; under KeepGoing it ran them all past
+// stopped, and its gaps are reported, as a merge of its results file
+// reports them.
 func (r *runner) closeAssertions(stopped *seedOutcome) {
 	t := r.t
 	t.Helper()
@@ -58,7 +61,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	if clashes := ra.book.Clashes(); len(clashes) > 0 {
 		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
 	}
-	if stopped == nil {
+	if !r.cut {
 		var own, other []tally.Row
 		for _, g := range gapRows(rows) {
 			if tally.Within(g.Site, mod) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/moonpool-go/moonpool/internal/rng"
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
@@ -23,6 +24,16 @@ import (
 // does not go through the Reader: cryptotest sets one stream for it, which
 // the Run resets at every seed when it runs its seeds one at a time, and
 // once for the Run when they run on several workers.
+//
+// An exploration's timeline ([Explore]) branches crypto/rand with its
+// other draws: a read made after the run passed a branch point comes
+// from a stream keyed by that branch's seed, and a read before it from
+// the parent's, so a child keeps its parent's prefix and reads afresh from
+// there, as it draws afresh. Without it, every child of a root would read
+// the root's bytes, and a choice that code makes from crypto/rand (a raft
+// election timeout) would never vary within an exploration. The crypto
+// packages' own randomness is cryptotest's stream, keyed by the seed: it
+// does not branch.
 
 // cryptoRand is a Run's hold on crypto/rand.
 type cryptoRand struct {
@@ -42,7 +53,27 @@ type cryptoRand struct {
 type cryptoStream struct {
 	src   *rand.ChaCha8
 	reads int
+	// branches are the timeline's branch points the run has not passed
+	// yet; draws is its count of draws, which passes them.
+	branches []rng.Branch
+	draws    func() uint64
 }
+
+// read reads the seed's stream, first moving it onto the source of each
+// branch point the run has passed: the draw At was made, and drew from
+// the branch's source.
+func (s *cryptoStream) read(b []byte) (int, error) {
+	for len(s.branches) > 0 && s.draws() > s.branches[0].At {
+		s.src = rand.NewChaCha8(cryptoKey(cryptoSeed(s.branches[0].Seed ^ cryptoBranchSalt)))
+		s.branches = s.branches[1:]
+	}
+	s.reads++
+	return s.src.Read(b)
+}
+
+// cryptoBranchSalt keeps a branch's crypto/rand apart from a root seed's
+// of the same number.
+const cryptoBranchSalt = 0x6272616e63680a01
 
 // Read answers a read of crypto/rand: from the stream of the seed whose
 // turn it is, or from other.
@@ -50,8 +81,7 @@ func (c *cryptoRand) Read(b []byte) (int, error) {
 	c.mu.Lock()
 	for w, s := range c.worlds {
 		if w.OnTurn() {
-			s.reads++
-			n, err := s.src.Read(b)
+			n, err := s.read(b)
 			c.mu.Unlock()
 			return n, err
 		}
@@ -81,17 +111,23 @@ func (r *runner) pinCrypto(seed uint64, shared bool) {
 	c.why = c.pin(r.t, cryptoSeed(seed))
 }
 
-// beginCrypto gives w its stream, when crypto/rand is pinned.
-func (r *runner) beginCrypto(w *sim.World) {
+// beginCrypto gives w its stream, when crypto/rand is pinned; branches
+// are the branch points of the timeline w runs, if any.
+func (r *runner) beginCrypto(w *sim.World, branches []rng.Branch) {
 	c := r.crypto
 	if c == nil || c.why != "" {
 		return
 	}
-	var key [32]byte
-	binary.LittleEndian.PutUint64(key[:], cryptoSeed(w.Seed()))
 	c.mu.Lock()
-	c.worlds[w] = &cryptoStream{src: rand.NewChaCha8(key)}
+	c.worlds[w] = &cryptoStream{src: rand.NewChaCha8(cryptoKey(cryptoSeed(w.Seed()))), branches: branches, draws: w.Rand().Draws}
 	c.mu.Unlock()
+}
+
+// cryptoKey is the ChaCha8 key of the crypto/rand stream of seed.
+func cryptoKey(seed uint64) [32]byte {
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
+	return key
 }
 
 // endCrypto drops w's stream and returns how many times the seed read

@@ -102,3 +102,29 @@ func resultTraces(t *testing.T, path string) map[uint64]string {
 	require.Len(t, out, 20)
 	return out
 }
+
+// An exploration's timeline branches crypto/rand where it branches its
+// other draws: a child reads what its parent read before the branch point,
+// and afresh after it, so a choice made from crypto/rand varies among the
+// children of a mark.
+func TestCryptoRandBranchesWithTheTimeline(t *testing.T) {
+	type reads struct{ before, after [8]byte }
+	run := func(opt simtest.Option) reads {
+		var got reads
+		simtest.Run(t, func(s *simtest.S) {
+			_, _ = rand.Read(got.before[:])
+			for range 100 {
+				s.Providers().Random.Uint64()
+			}
+			_, _ = rand.Read(got.after[:])
+		}, opt)
+		return got
+	}
+	root := run(simtest.Replay(1))
+	child := run(simtest.ReplayRecipe("1/50:7"))
+	other := run(simtest.ReplayRecipe("1/50:8"))
+	assert.Equal(t, root.before, child.before, "the prefix is the parent's")
+	assert.NotEqual(t, root.after, child.after, "past the branch point, the child reads afresh")
+	assert.NotEqual(t, child.after, other.after, "as each child draws afresh")
+	assert.Equal(t, child, run(simtest.ReplayRecipe("1/50:7")), "and the same timeline reads the same")
+}

@@ -68,8 +68,13 @@ type exploration struct {
 	replay  *timelineRun   // the replayed timeline's run, when replaying
 	rep     iexplore.Report
 	signals bool // a timeline has discovered something
+	// kept is how many kept timelines ran before the exploration
+	// (keptTimelines); they count among the timelines run, and spend
+	// none of the budget.
+	kept int
 	// keptStopped says what a kept timeline did that stopped the Run
-	// before it explored ("failed", "skipped the test"), if one did.
+	// before it explored ("failed", "skipped the test"), if one did: the
+	// last of the kept that ran.
 	keptStopped string
 }
 
@@ -136,6 +141,7 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 	}
 	if kept := r.keptTimelines(); len(kept) > 0 {
 		out, stopped := run(kept)
+		e.kept = len(out)
 		r.staleKept(kept, out)
 		if stopped {
 			e.keptStopped = "failed"
@@ -386,23 +392,28 @@ func (e *exploration) summary(verbose bool) string {
 	if !e.exploring() {
 		return ""
 	}
-	if e.keptStopped != "" {
-		return "simtest: a kept timeline " + e.keptStopped + ", so the exploration did not start"
-	}
 	rp := e.rep
 	var b strings.Builder
-	fmt.Fprintf(&b, "simtest: explored %s (%s, %d branched at %s), %s covered, depth %d",
-		plural(rp.Timelines, "timeline"), plural(rp.Roots, "root seed"), rp.Timelines-rp.Roots,
+	kept := ""
+	if e.kept > 0 {
+		kept = fmt.Sprintf("%d kept from earlier failures, ", e.kept)
+	}
+	fmt.Fprintf(&b, "simtest: explored %s (%s%s, %d branched at %s), %s covered, depth %d",
+		plural(e.timelines(), "timeline"), kept, plural(rp.Roots, "root seed"), rp.Timelines-rp.Roots,
 		plural(rp.Marks, "mark"), pluralWord(rp.Covered, "1 discovery", fmt.Sprintf("%d discoveries", rp.Covered)), rp.MaxDepth)
-	if rp.Saturated > 0 {
-		fmt.Fprintf(&b, "; coverage last grew at timeline %d", rp.Saturated)
-		if quiet := rp.Timelines - rp.Saturated; quiet > 0 {
+	if e.keptStopped != "" {
+		fmt.Fprintf(&b, "; a kept timeline %s, so the exploration did not start: timeline %d, recipe %s", e.keptStopped, e.kept, e.current)
+		return b.String()
+	}
+	if at := e.grewAt(); at > 0 {
+		fmt.Fprintf(&b, "; coverage last grew at timeline %d", at)
+		if quiet := e.timelines() - at; quiet > 0 {
 			fmt.Fprintf(&b, " (saturated: nothing new in the %s after)", plural(quiet, "timeline"))
 		}
 	}
 	switch {
 	case rp.Failed:
-		fmt.Fprintf(&b, "; timeline %d failed: recipe %s", rp.FoundAfter, rp.Failure)
+		fmt.Fprintf(&b, "; timeline %d failed: recipe %s", e.kept+rp.FoundAfter, rp.Failure)
 	case rp.Exhausted:
 		fmt.Fprintf(&b, "; the budget of %s is spent", plural(e.cfg.Timelines, "timeline"))
 	default:
@@ -459,6 +470,20 @@ func (e *exploration) summary(verbose bool) string {
 	return b.String()
 }
 
+// timelines is how many timelines ran: the kept ones, then the
+// exploration's roots and branches. Numbers of timelines in the report
+// count them in this order, from 1.
+func (e *exploration) timelines() int { return e.kept + e.rep.Timelines }
+
+// grewAt is the number of the timeline that last grew the coverage map,
+// or 0 when none did.
+func (e *exploration) grewAt() int {
+	if e.rep.Saturated == 0 {
+		return 0
+	}
+	return e.kept + e.rep.Saturated
+}
+
 // progressHook is S.progress for a run of the Run: a fuzz input's
 // feedback, or an exploring timeline's discoveries.
 func (r *runner) progressHook(tl *timelineRun) func(uint64) {
@@ -477,9 +502,13 @@ func (r *runner) failedName(seed uint64) string {
 	return fmt.Sprintf("seed %d", seed)
 }
 
-// jsonExploration is the exploration's part of the JSON report.
+// jsonExploration is the exploration's part of the JSON report. Its
+// timelines are every timeline run, the kept ones (run first, spending
+// none of the budget) with the roots and branches, and the numbers of
+// timelines count them all, from 1.
 type jsonExploration struct {
 	Timelines  int        `json:"timelines"`
+	Kept       int        `json:"kept_timelines"`
 	Roots      int        `json:"root_seeds"`
 	Marks      int        `json:"marks"`
 	Covered    int        `json:"discoveries"`
@@ -518,9 +547,9 @@ func (e *exploration) json() *jsonExploration {
 	}
 	rp := e.rep
 	j := &jsonExploration{
-		Timelines: rp.Timelines, Roots: rp.Roots, Marks: rp.Marks, Covered: rp.Covered,
+		Timelines: e.timelines(), Kept: e.kept, Roots: rp.Roots, Marks: rp.Marks, Covered: rp.Covered,
 		MaxDepth: rp.MaxDepth, Budget: e.cfg.Timelines, Left: e.cfg.Timelines - rp.Timelines,
-		Saturated: rp.Saturated, Quiet: rp.Timelines - rp.Saturated, Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
+		Saturated: e.grewAt(), Quiet: e.timelines() - e.grewAt(), Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
 		Spent: rp.Timelines - rp.Roots, EnergyLeft: rp.EnergyLeft, Cuts: rp.Cuts, Revived: rp.Revived,
 		PerMark: []jsonMark{},
 	}
@@ -528,8 +557,11 @@ func (e *exploration) json() *jsonExploration {
 		j.PerMark = append(j.PerMark, jsonMark{Parent: m.Parent.String(), From: m.From, At: m.At, Depth: m.Depth,
 			Timelines: m.Timelines, Found: m.Found, Cuts: m.Cuts, Left: m.Left})
 	}
-	if rp.Failed {
-		j.Failed, j.FoundAt = rp.Failure.String(), rp.FoundAfter
+	switch {
+	case e.keptStopped == "failed":
+		j.Failed, j.FoundAt = e.current.String(), e.kept
+	case rp.Failed:
+		j.Failed, j.FoundAt = rp.Failure.String(), e.kept+rp.FoundAfter
 	}
 	return j
 }

@@ -204,7 +204,7 @@ func TestAKeptRecipeThatNoLongerFitsFailsTheTest(t *testing.T) {
 	assert.True(t, r.failed, out)
 	assert.Contains(t, out, "simtest: the kept timeline 42/1000000:5 branches at draw 1000000 (counting from 0), but its run made only ")
 	assert.Contains(t, out, "delete "+filepath.Join(dir, "recipe-42_1000000-5"))
-	assert.Contains(t, out, "simtest: explored 20 timelines", "the exploration went on")
+	assert.Contains(t, out, "simtest: explored 21 timelines (1 kept from earlier failures, ", "the exploration went on, after the kept timeline")
 }
 
 // TestAKeptRootSeedRunsOnce keeps the exploration's first root seed: it
@@ -645,4 +645,68 @@ func TestEveryTimelineIsALineWithItsRecipe(t *testing.T) {
 	assert.Positive(t, branched)
 	last := lines[len(lines)-1]
 	assert.Equal(t, fmt.Sprintf("simtest.ReplayRecipe(%q)", last.Recipe), res.Replay, "the failing timeline's line")
+}
+
+// TestKeptTimelinesCountAmongTheTimelines: the timelines kept from
+// earlier failures run first, and the exploration's report counts them
+// with the roots and branches, so that its timelines are the Run's seeds,
+// whether a kept one stops the Run or the exploration goes on after them.
+func TestKeptTimelinesCountAmongTheTimelines(t *testing.T) {
+	type exploration struct {
+		Timelines int    `json:"timelines"`
+		Kept      int    `json:"kept_timelines"`
+		Roots     int    `json:"root_seeds"`
+		Spent     int    `json:"energy_spent"`
+		Left      int    `json:"budget_left"`
+		Failed    string `json:"failing_recipe"`
+		FoundAt   int    `json:"failing_timeline"`
+	}
+	report := func() (int, exploration) {
+		b, err := os.ReadFile("report.json")
+		require.NoError(t, err)
+		var rep struct {
+			Seeds       int          `json:"seeds"`
+			Exploration *exploration `json:"exploration"`
+		}
+		require.NoError(t, json.Unmarshal(b, &rep), string(b))
+		require.NotNil(t, rep.Exploration, string(b))
+		return rep.Seeds, *rep.Exploration
+	}
+
+	found := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	rec, ok := strings.CutPrefix(found.Replay, "simtest.ReplayRecipe(")
+	require.True(t, ok, found.Replay)
+	rec, err := strconv.Unquote(strings.TrimSuffix(rec, ")"))
+	require.NoError(t, err)
+
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("testdata", "simtest", "TestKeptCount")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "recipe-"+strings.NewReplacer("/", "_", ":", "-").Replace(rec)), nil, 0o644))
+	r := runIn("TestKeptCount", func(r *recorder) {
+		simtest.Run(r, twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.JSONReport("report.json"))
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	assert.Contains(t, out, "simtest: explored 1 timeline (1 kept from earlier failures, 0 root seeds, 0 branched at 0 marks)")
+	assert.Contains(t, out, "a kept timeline failed, so the exploration did not start: timeline 1, recipe "+rec)
+	seeds, exp := report()
+	assert.Equal(t, 1, seeds)
+	assert.Equal(t, exploration{Timelines: 1, Kept: 1, Left: explore.Defaults().Timelines, Failed: rec, FoundAt: 1}, exp)
+
+	// A kept seed that passes now: the exploration goes on after it.
+	require.NoError(t, os.RemoveAll(dir))
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "42"), nil, 0o644))
+	cfg := explore.Defaults()
+	cfg.Timelines = 20
+	r = runIn("TestKeptCount", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Sleep(time.Millisecond) }, simtest.Explore(cfg), simtest.JSONReport("report.json"))
+	})
+	out = r.output()
+	require.False(t, r.failed, out)
+	assert.Contains(t, out, "simtest: explored 21 timelines (1 kept from earlier failures, 20 root seeds, 0 branched at 0 marks)")
+	seeds, exp = report()
+	assert.Equal(t, 21, seeds)
+	assert.Equal(t, exploration{Timelines: 21, Kept: 1, Roots: 20}, exp, "the kept seed spends none of the budget")
 }

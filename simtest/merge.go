@@ -83,18 +83,24 @@ func (s Sweep) String() string {
 // into the report one Run of all their seeds would have made: the same
 // seeds, passed and failed, trace hash, first and last seeds, failing
 // seeds and assertion table. A path that names a directory stands for
-// every .jsonl file below it.
+// every .jsonl file below it but the timelines ([TimelineFile],
+// -simtimeline) written there too.
 //
 // The shards of a test must agree on their base seed and number of
 // shards, no shard or file may come twice, and every file must be of
 // this version's format (its summary's format_version); a shard with no
 // file is reported as missing. Exploring shards ([Explore]) are summed, not replayed: each
-// explored on its own.
+// explored on its own. As a Run that stopped at its first failure reports
+// no gaps in assertion coverage, a merge with such a shard (one run
+// without [KeepGoing]) reports none.
 func MergeResults(paths ...string) (Sweep, error) {
 	if len(paths) == 0 {
 		return Sweep{}, errors.New("simtest.MergeResults: no results files; name the -simresults files (or directories) of the shards to merge")
 	}
 	var files []string
+	// fromDir marks the files found in a directory, not named: a timeline
+	// among them (-simtimeline written beside the results) is passed over.
+	fromDir := make(map[string]bool)
 	// A file named twice, by a directory and by itself, or by two
 	// directories, would read as a shard twice: say which it is.
 	namedBy := make(map[string]string)
@@ -126,6 +132,7 @@ func MergeResults(paths ...string) (Sweep, error) {
 			case err != nil:
 				return fmt.Errorf("simtest: merging results: %w", err)
 			case !d.IsDir() && strings.HasSuffix(path, ".jsonl"):
+				fromDir[path] = true
 				return add(path, p)
 			}
 			return nil
@@ -141,11 +148,17 @@ func MergeResults(paths ...string) (Sweep, error) {
 	groups := make(map[key][]*shardFile)
 	for _, f := range files {
 		sf, err := readShardFile(f)
+		if errors.Is(err, errTimelineFile) && fromDir[f] {
+			continue
+		}
 		if err != nil {
 			return Sweep{}, err
 		}
 		k := key{sf.sum.Package, sf.sum.Test}
 		groups[k] = append(groups[k], sf)
+	}
+	if len(groups) == 0 {
+		return Sweep{}, fmt.Errorf("simtest: merging results: no results file in %s, only timelines (-simtimeline); name the directories the shards wrote their -simresults to", strings.Join(paths, ", "))
 	}
 	keys := slices.SortedFunc(maps.Keys(groups), func(a, b key) int { return cmp.Or(strings.Compare(a.pkg, b.pkg), strings.Compare(a.test, b.test)) })
 	var sw Sweep
@@ -217,6 +230,9 @@ func readShardFile(path string) (*shardFile, error) {
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			return nil, fmt.Errorf("simtest: merging results: %s:%d: %w; is it a -simresults file?", path, n, err)
 		}
+		if n == 1 && isTimelineLine(sc.Bytes()) {
+			return nil, fmt.Errorf("simtest: merging results: %s is a seed's timeline (-simtimeline, TimelineFile), not a results file (-simresults); leave it out: %w", path, errTimelineFile)
+		}
 		if l.Summary != nil {
 			sf.sum = l.Summary
 			continue
@@ -251,6 +267,22 @@ func readShardFile(path string) (*shardFile, error) {
 		}
 	}
 	return sf, nil
+}
+
+// errTimelineFile is what reading a timeline as a results file returns:
+// a merge of a directory passes over it.
+var errTimelineFile = errors.New("a timeline is no shard's results")
+
+// isTimelineLine reports a line of a timeline file (writeTimeline): an
+// entry with its simulated time and level, and no seed's outcome.
+func isTimelineLine(line []byte) bool {
+	var l struct {
+		AtNS    *int64  `json:"at_ns"`
+		Level   *string `json:"level"`
+		Outcome *string `json:"outcome"`
+		Summary any     `json:"summary"`
+	}
+	return json.Unmarshal(line, &l) == nil && l.AtNS != nil && l.Level != nil && l.Outcome == nil && l.Summary == nil
 }
 
 // mergeTest merges one test's shard files.
@@ -333,17 +365,21 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 		}
 	}
 	var gaps, other []tally.Row
-	allow := true
+	// A shard cut short at a failure did not run its other seeds: as its
+	// Run did, the merge reports no gaps then.
+	allow, cut := true, false
 	for _, f := range files {
 		allow = allow && f.sum.AllowGaps
+		cut = cut || f.sum.CutShort
 	}
 	for _, r := range rows {
 		switch {
 		case r.Status == tally.Failed:
 			t.AssertionFailures++
-		case r.Gap() && (r.Site == nil || own[r.Site.File]):
+		case !r.Gap() || cut:
+		case r.Site == nil || own[r.Site.File]:
 			gaps = append(gaps, r)
-		case r.Gap():
+		default:
 			other = append(other, r)
 		}
 	}

@@ -228,10 +228,12 @@ func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
 
 	// A file of another format: an older one, from before the summary
 	// said its format (and before seeds had places), whose seeds would
-	// merge in the wrong order; and one of a format to come.
+	// merge in the wrong order; one from before an Always had a first
+	// pass; and one of a format to come.
 	for _, c := range []struct{ from, to, says string }{
-		{`,"format_version":1`, ``, "with no format version"},
-		{`,"format_version":1`, `,"format_version":2`, "of format 2"},
+		{`,"format_version":2`, ``, "with no format version"},
+		{`,"format_version":2`, `,"format_version":1`, "of format 1"},
+		{`,"format_version":2`, `,"format_version":3`, "of format 3"},
 	} {
 		other := filepath.Join(dir, "other.jsonl")
 		require.NoError(t, os.WriteFile(other, []byte(strings.ReplaceAll(string(data), c.from, c.to)), 0o666))
@@ -278,4 +280,59 @@ func TestInfiniteQualitiesAreWrittenAndMerged(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, sw.OK(), sw.String())
 	assert.Regexp(t, `ok +SometimesEach +4 +0 +2 +2 buckets +"how far"`, sw.String())
+}
+
+// TestKeepGoingReportsGapsAsItsMergeDoes: a Run that goes past its
+// failing seeds runs every seed, so its report names the assertions they
+// left unexercised, as the merge of its results file does.
+func TestKeepGoingReportsGapsAsItsMergeDoes(t *testing.T) {
+	body := func(s *simtest.S) {
+		rareBug(s)
+		assertions.Sometimes(s.Context(), false, "the cache is cold")
+	}
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	res := simtest.Simulate(body, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(), simtest.ResultsFile(path))
+	require.Equal(t, 2, res.Failed)
+	sw, err := simtest.MergeResults(path)
+	require.NoError(t, err)
+	require.Equal(t, 1, sw.Tests[0].Gaps)
+	const gap = `simtest: 1 coverage gap: assertions this Run did not exercise as it should (more seeds may reach them; simtest.AllowGaps makes gaps warnings):
+    Sometimes "the cache is cold"`
+	assert.Contains(t, sw.String(), gap, "the merge reports the gap")
+	assert.Contains(t, res.Report, gap, "and so does the Run")
+
+	// A Run that stops at its first failure ran only part of its seeds:
+	// what they did not reach is no gap yet, for the Run and its merge.
+	path = filepath.Join(t.TempDir(), "stopped.jsonl")
+	stopped := simtest.Simulate(body, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.ResultsFile(path))
+	require.Equal(t, 1, stopped.Failed)
+	assert.NotContains(t, stopped.Report, "coverage gap")
+	sw, err = simtest.MergeResults(path)
+	require.NoError(t, err)
+	assert.Zero(t, sw.Tests[0].Gaps)
+	assert.NotContains(t, sw.String(), "coverage gap")
+}
+
+// TestMergePassesOverTimelinesInTheResults: a timeline written under the
+// results' directory is no shard's results; a merge of the directory
+// passes over it, and a merge that names it alone says what it is.
+func TestMergePassesOverTimelinesInTheResults(t *testing.T) {
+	dir := t.TempDir()
+	res := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(),
+		simtest.ResultsFile(dir+"/"), simtest.TimelineFile(filepath.Join(dir, "timelines")+"/"))
+	require.Equal(t, 2, res.Failed)
+	timeline := filepath.Join(dir, "timelines", "Simulate.jsonl")
+	require.FileExists(t, timeline)
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	assert.Equal(t, 1000, sw.Tests[0].Seeds)
+	assert.Equal(t, 2, sw.Tests[0].Failed)
+
+	_, err = simtest.MergeResults(timeline)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Simulate.jsonl is a seed's timeline (-simtimeline, TimelineFile), not a results file (-simresults); leave it out")
+	_, err = simtest.MergeResults(filepath.Join(dir, "timelines"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no results file in "+filepath.Join(dir, "timelines")+", only timelines (-simtimeline)")
 }

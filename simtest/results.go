@@ -169,8 +169,8 @@ func ResultsFile(path string) Option {
 
 // filesCollide refuses a results file and a timeline file at one path
 // (the same directory, or the same file): both are test.jsonl in a
-// directory, one would be written over the other, and a merge of the
-// directory would take the timeline for a shard's results.
+// directory, and one would be written over the other. A timeline
+// elsewhere in the results' directory is fine: a merge passes over it.
 func (c *config) filesCollide(test string) error {
 	results, timeline := c.resultsPath, c.asserts.timelinePath
 	if results == "" || timeline == "" {
@@ -181,7 +181,7 @@ func (c *config) filesCollide(test string) error {
 		return nil
 	}
 	return fmt.Errorf("simtest: the results (-simresults, ResultsFile) and the timeline (-simtimeline, TimelineFile) are both written to %s: "+
-		"the timeline would be written over the results, or read as a shard's results by a merge of the directory; give the timeline a file or directory of its own", timeline)
+		"the timeline would be written over the results; give the timeline a file or directory of its own", timeline)
 }
 
 // results writes the results file as the seeds end.
@@ -272,8 +272,10 @@ const maxListedFailing = 20
 // summary: a merge reads only files of its own version. Raise it when a
 // file of the old format would merge wrong: 1 is the first with the
 // version, and with seeds' places (a file from before places merges its
-// seeds out of the sequence's order).
-const resultsFormat = 1
+// seeds out of the sequence's order); 2 gives an Always its first_pass
+// (a file without them would make a merge take a later shard's first
+// pass for the earliest).
+const resultsFormat = 2
 
 // jsonSummary is the results file's last line.
 type jsonSummary struct {
@@ -300,6 +302,7 @@ func (r *runner) summaryRecord() jsonReport {
 	rep.KeepGoing = r.rep.keepGoing
 	rep.AllowGaps = r.cfg.asserts.allowGaps
 	rep.StoppedBy = r.stoppedBy
+	rep.CutShort = r.cut
 	rep.Reboots = r.rep.rebootsLine()
 	return rep
 }

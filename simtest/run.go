@@ -82,6 +82,10 @@ type runner struct {
 	// stoppedBy says what ended the Run's seeds, when it was not their
 	// count or a failure (iterate.go).
 	stoppedBy string
+	// cut is set when the Run stopped at a failing or skipping seed,
+	// before the rest of its seeds: what they would have reached is no
+	// coverage gap yet.
+	cut bool
 	// iter is the state of RunFor and UntilPlateau (iterate.go).
 	iter *iteration
 }
@@ -247,6 +251,7 @@ func (r *runner) run() {
 			// A configuration error is the test's, not the seed's: every
 			// seed would meet it.
 			if !r.rep.keepGoing || o.skippedOnly() || o.s != nil && o.s.config != nil {
+				r.cut = true
 				return true
 			}
 		}
@@ -420,7 +425,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	if !r.parallel() {
 		r.pinCrypto(seed, false)
 	}
-	r.beginCrypto(w)
+	r.beginCrypto(w, tl.branches())
 	obs := r.observe(w, seed, book, checking)
 	r.late.watch(r.t, w, seed, tl.recipe(), func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
 	o := &seedOutcome{}

@@ -20,7 +20,7 @@ func ExampleMain() {
 	// seeds run, passed and failed, the trace hash, the assertion table, and
 	// every failing seed with its replay line, as one process running all the
 	// shards' seeds would have reported them. A directory stands for every
-	// .jsonl file below it.
+	// .jsonl file below it but the timelines (-simtimeline) written there too.
 	//
 	// It exits 0 when every seed passed with no failed assertion, no gap in
 	// assertion coverage and no missing shard; 1 otherwise; 2 when the files

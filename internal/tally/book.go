@@ -246,10 +246,16 @@ func (s *Seed) record(e *Entry, ok bool, h Hit, args []any) {
 	}
 	switch {
 	case e.kind.IsAlways():
-		if !ok && !e.sFailed {
+		switch {
+		case !ok && !e.sFailed:
 			e.sFailed = true
 			h.Details = details(args)
 			s.failed(e, h)
+		case ok && e.firstPass == nil:
+			// Where it first held: a Sometimes's first pass says where it
+			// came true, an Always's where it was first reached and held.
+			h.Details = details(args)
+			e.firstPass = s.hit(h)
 		}
 	case ok && !e.sTrue:
 		e.sTrue = true
