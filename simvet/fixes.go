@@ -157,3 +157,133 @@ func pkgFunc(obj *types.Func) (path, name string) {
 func edit(pos, end token.Pos, text string) analysis.TextEdit {
 	return analysis.TextEdit{Pos: pos, End: end, NewText: []byte(text)}
 }
+
+// callFix is the fix that replaces the call of u with text. The call's
+// arguments are kept as written; its callee is the one use of a package
+// that goes. When it was the file's last use of an import, the import
+// goes too, so that the file still compiles with the fix applied alone.
+//
+// Applied together, fixes can leave an import unused that each of them
+// alone keeps; the drivers (simvet -fix, analysistest) remove such
+// imports, but not dot imports. So a call through a dot import whose
+// every use is a call that a fix may rewrite gets no fix.
+func (c *checker) callFix(u pkgCall, text string) []analysis.SuggestedFix {
+	edits := []analysis.TextEdit{replace(u.call, text)}
+	spec, uses, kept := c.importUses(u.ref)
+	switch {
+	case spec == nil:
+		return nil // not a use through an import: nothing to rewrite safely
+	case uses == 1:
+		edits = append(edits, c.unimport(spec))
+	case spec.Name != nil && spec.Name.Name == "." && !kept:
+		return nil
+	}
+	return []analysis.SuggestedFix{fix("use "+text, edits...)}
+}
+
+// importUses finds the import that ref, a package-level name of another
+// package, is reached through, and counts its uses in ref's file. kept
+// reports whether one of them is something other than the callee of a
+// function call (a type, a constant, a function value), which no fix
+// rewrites.
+func (c *checker) importUses(ref ast.Expr) (spec *ast.ImportSpec, uses int, kept bool) {
+	info := c.pass.TypesInfo
+	f := fileOf(c.pass, ref.Pos())
+	if f == nil {
+		return nil, 0, false
+	}
+	var match func(id *ast.Ident) bool
+	switch ref := ref.(type) {
+	case *ast.SelectorExpr:
+		id, _ := ref.X.(*ast.Ident)
+		if id == nil {
+			return nil, 0, false
+		}
+		pn, ok := info.Uses[id].(*types.PkgName)
+		if !ok {
+			return nil, 0, false
+		}
+		for _, s := range f.Imports {
+			if info.PkgNameOf(s) == pn {
+				spec = s
+			}
+		}
+		match = func(id *ast.Ident) bool { return info.Uses[id] == pn }
+	case *ast.Ident:
+		path := info.Uses[ref].Pkg().Path()
+		for _, s := range f.Imports {
+			if p, _ := strconv.Unquote(s.Path.Value); p == path && s.Name != nil && s.Name.Name == "." {
+				spec = s
+			}
+		}
+		match = func(id *ast.Ident) bool {
+			o := info.Uses[id]
+			return o != nil && o.Pkg() != nil && o.Pkg().Path() == path && o.Parent() == o.Pkg().Scope()
+		}
+	}
+	if spec == nil {
+		return nil, 0, false
+	}
+	sels := map[*ast.Ident]bool{}  // identifiers after a dot: never a dot import's use
+	callees := map[ast.Expr]bool{} // what calls call
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ImportSpec:
+			return false
+		case *ast.CallExpr:
+			callees[ast.Unparen(n.Fun)] = true
+		case *ast.SelectorExpr:
+			sels[n.Sel] = true
+			if id, ok := n.X.(*ast.Ident); ok && match(id) {
+				uses++
+				_, fn := info.Uses[n.Sel].(*types.Func)
+				kept = kept || !fn || !callees[n]
+			}
+		case *ast.Ident:
+			if !sels[n] && match(n) {
+				if _, ok := info.Uses[n].(*types.PkgName); ok {
+					return true // counted with its selector
+				}
+				uses++
+				_, fn := info.Uses[n].(*types.Func)
+				kept = kept || !fn || !callees[n]
+			}
+		}
+		return true
+	})
+	return spec, uses, kept
+}
+
+// unimport returns the edit that deletes spec: its whole line when it
+// stands alone on one, and its declaration when it is the only import in
+// it and has no parentheses.
+func (c *checker) unimport(spec *ast.ImportSpec) analysis.TextEdit {
+	f := fileOf(c.pass, spec.Pos())
+	pos, end := spec.Pos(), spec.End()
+	if spec.Comment != nil {
+		end = spec.Comment.End()
+	}
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT && !g.Lparen.IsValid() && g.Pos() <= pos && pos < g.End() {
+			pos = g.Pos()
+		}
+	}
+	tf := c.pass.Fset.File(pos)
+	src, err := c.pass.ReadFile(tf.Name())
+	if err != nil {
+		return edit(pos, end, "")
+	}
+	start, stop := tf.Offset(pos), tf.Offset(end)
+	ls := start
+	for ls > 0 && (src[ls-1] == ' ' || src[ls-1] == '\t') {
+		ls--
+	}
+	le := stop
+	for le < len(src) && (src[le] == ' ' || src[le] == '\t') {
+		le++
+	}
+	if (ls == 0 || src[ls-1] == '\n') && le < len(src) && src[le] == '\n' {
+		return edit(tf.Pos(ls), tf.Pos(le+1), "")
+	}
+	return edit(pos, end, "")
+}

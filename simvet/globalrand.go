@@ -44,8 +44,7 @@ func runGlobalrand(c *checker) {
 		var fixes []analysis.SuggestedFix
 		if m, ok := randFix[path+"."+name]; ok && u.call != nil {
 			if p := c.providersAt(u.call.Pos()); p != "" {
-				text := p + ".Random." + m + "(" + c.args(u.call) + ")"
-				fixes = append(fixes, fix("use "+text, replace(u.call, text)))
+				fixes = c.callFix(u, p+".Random."+m+"("+c.args(u.call)+")")
 			}
 		}
 		if u.call != nil {

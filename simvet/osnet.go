@@ -156,6 +156,5 @@ func (c *checker) netFix(name string, u pkgCall) []analysis.SuggestedFix {
 	if p == "" || ctx == "" {
 		return nil
 	}
-	text := p + ".Network." + name + "(" + ctx + ", " + c.text(u.call.Args[1]) + ")"
-	return []analysis.SuggestedFix{fix("use "+text, replace(u.call, text))}
+	return c.callFix(u, p+".Network."+name+"("+ctx+", "+c.text(u.call.Args[1])+")")
 }

@@ -76,5 +76,5 @@ func (c *checker) wallclockFix(name string, u pkgCall) []analysis.SuggestedFix {
 	default:
 		return nil
 	}
-	return []analysis.SuggestedFix{fix("use "+text, replace(u.call, text))}
+	return c.callFix(u, text)
 }
