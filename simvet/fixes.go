@@ -235,19 +235,22 @@ func (c *checker) importUses(ref ast.Expr) (spec *ast.ImportSpec, uses int, kept
 		case *ast.SelectorExpr:
 			sels[n.Sel] = true
 			if id, ok := n.X.(*ast.Ident); ok && match(id) {
-				uses++
-				_, fn := info.Uses[n.Sel].(*types.Func)
-				kept = kept || !fn || !callees[n]
+				if _, ok := info.Uses[id].(*types.PkgName); ok { // pkg.Name
+					uses++
+					_, fn := info.Uses[n.Sel].(*types.Func)
+					kept = kept || !fn || !callees[n]
+				}
 			}
 		case *ast.Ident:
-			if !sels[n] && match(n) {
-				if _, ok := info.Uses[n].(*types.PkgName); ok {
-					return true // counted with its selector
-				}
-				uses++
-				_, fn := info.Uses[n].(*types.Func)
-				kept = kept || !fn || !callees[n]
+			if sels[n] || !match(n) {
+				return true
 			}
+			if _, ok := info.Uses[n].(*types.PkgName); ok {
+				return true // counted with its selector
+			}
+			uses++ // a name of a dot import
+			_, fn := info.Uses[n].(*types.Func)
+			kept = kept || !fn || !callees[n]
 		}
 		return true
 	})
