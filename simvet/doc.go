@@ -250,8 +250,10 @@ parallel tests, -count, fuzz workers), and package-level variables are
 shared by all of them: a counter one seed increments changes the next
 seed's run, which then replays differently alone. Assignments,
 increments, delete, clear and sync/atomic writes to package-level
-variables (and their fields and elements) in functions are reported;
-init functions are not. Keep the state in a value the process or the
+variables (and their fields and elements) in functions are reported,
+and so are http.Handle and HandleFunc, which register on
+http.DefaultServeMux (the next seed's registration panics); init
+functions are not. Keep the state in a value the process or the
 workload owns.`
 
 	scopeDoc = `what simvet could not analyze, and malformed directives
