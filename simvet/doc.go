@@ -226,8 +226,9 @@ simhttp for HTTP:
 	simhttp.NewClient(p)   &simhttp.Server{Providers: p, Handler: h}
 
 A suggested fix rewrites net.Dial("tcp", addr) and net.Listen("tcp",
-addr) when a providers.Providers value and a context are in scope.
-os.Getenv is not reported: the environment is the same on every run.`
+addr) when a providers.Providers value and a context are in scope, and
+&http.Client{} and new(http.Client) into simhttp.NewClient(p) when a
+providers.Providers value is. os.Getenv is not reported: the environment is the same on every run.`
 
 	maporderDoc = `a map's random order reaches the outside
 

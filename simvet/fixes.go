@@ -30,18 +30,33 @@ func isNamed(t types.Type, path, name string) bool {
 // none. The innermost variable wins; package-level variables are never
 // suggested.
 func (c *checker) providersAt(pos token.Pos) string {
-	return c.valueAt(pos, providersPath, "Providers", true)
+	p, _ := c.valueAt(pos, providersPath, "Providers", true)
+	return p
+}
+
+// providersValueAt is providersAt as a providers.Providers value, for a
+// fix that passes it: "*p" where p is a pointer.
+func (c *checker) providersValueAt(pos token.Pos) string {
+	p, t := c.valueAt(pos, providersPath, "Providers", true)
+	if _, ptr := t.(*types.Pointer); ptr && p != "" {
+		return "*" + p
+	}
+	return p
 }
 
 // contextAt returns a context.Context variable visible at pos, or "";
 // never a field, since a fix also declares a parameter of that name.
 func (c *checker) contextAt(pos token.Pos) string {
-	return c.valueAt(pos, "context", "Context", false)
+	ctx, _ := c.valueAt(pos, "context", "Context", false)
+	return ctx
 }
 
-func (c *checker) valueAt(pos token.Pos, path, name string, fields bool) string {
+// valueAt returns the expression for a value of type path.name (or a
+// pointer to one) visible at pos, and the type of that expression.
+func (c *checker) valueAt(pos token.Pos, path, name string, fields bool) (string, types.Type) {
 	inner := c.pass.Pkg.Scope().Innermost(pos)
 	var field string
+	var fieldType types.Type
 	for s := inner; s != nil && s != c.pass.Pkg.Scope() && s != types.Universe; s = s.Parent() {
 		for _, n := range s.Names() {
 			v, ok := s.Lookup(n).(*types.Var)
@@ -52,7 +67,7 @@ func (c *checker) valueAt(pos token.Pos, path, name string, fields bool) string 
 				continue // shadowed where pos is
 			}
 			if isNamed(v.Type(), path, name) {
-				return n
+				return n, v.Type()
 			}
 			if field != "" || !fields {
 				continue
@@ -68,13 +83,13 @@ func (c *checker) valueAt(pos token.Pos, path, name string, fields bool) string 
 			for i := range st.NumFields() {
 				f := st.Field(i)
 				if isNamed(f.Type(), path, name) && (f.Exported() || f.Pkg() == c.pass.Pkg) {
-					field = n + "." + f.Name()
+					field, fieldType = n+"."+f.Name(), f.Type()
 					break
 				}
 			}
 		}
 	}
-	return field
+	return field, fieldType
 }
 
 // imported reports whether the package of path is known at pos by the
@@ -168,8 +183,15 @@ func edit(pos, end token.Pos, text string) analysis.TextEdit {
 // imports, but not dot imports. So a call through a dot import whose
 // every use is a call that a fix may rewrite gets no fix.
 func (c *checker) callFix(u pkgCall, text string) []analysis.SuggestedFix {
-	edits := []analysis.TextEdit{replace(u.call, text)}
-	spec, uses, kept := c.importUses(u.ref)
+	return c.replaceFix(u.call, u.ref, text)
+}
+
+// replaceFix is the fix that replaces n with text, where ref, in n, is
+// the one use of a package that goes with it; more are the edits the new
+// text needs (an import). It drops the import as callFix does.
+func (c *checker) replaceFix(n ast.Node, ref ast.Expr, text string, more ...analysis.TextEdit) []analysis.SuggestedFix {
+	edits := append([]analysis.TextEdit{replace(n, text)}, more...)
+	spec, uses, kept := c.importUses(ref)
 	switch {
 	case spec == nil:
 		return nil // not a use through an import: nothing to rewrite safely

@@ -38,7 +38,7 @@ func TestFixesBuild(t *testing.T) {
 	}
 	// The packages a fix may import, loaded so that the fixed code can
 	// be checked against them.
-	pkgs, err := packages.Load(cfg, append(slices.Clone(fixPackages), "slices", "maps", "context")...)
+	pkgs, err := packages.Load(cfg, append(slices.Clone(fixPackages), "slices", "maps", "context", "github.com/moonpool-go/moonpool/simhttp")...)
 	require.NoError(t, err)
 	require.Zero(t, packages.PrintErrors(pkgs), "the test packages do not load")
 	loaded := map[string]*types.Package{}

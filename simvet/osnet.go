@@ -2,6 +2,7 @@ package simvet
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strings"
 
@@ -144,27 +145,60 @@ func runOsnet(c *checker) {
 	// and an http.Transport of one's own dials and reads on goroutines of
 	// its own.
 	for _, f := range c.pass.Files {
+		amp := map[*ast.CompositeLit]*ast.UnaryExpr{} // &T{...}
 		ast.Inspect(f, func(n ast.Node) bool {
 			var t types.Type
 			var lit *ast.CompositeLit
+			var fix []analysis.SuggestedFix
 			switch n := n.(type) {
+			case *ast.UnaryExpr:
+				if l, ok := n.X.(*ast.CompositeLit); ok && n.Op == token.AND {
+					amp[l] = n
+				}
 			case *ast.CompositeLit:
 				t, lit = c.pass.TypesInfo.TypeOf(n), n
+				if u := amp[n]; u != nil && len(n.Elts) == 0 {
+					fix = c.clientFix(u, n.Type)
+				}
 			case *ast.CallExpr:
 				if isBuiltin(c.pass.TypesInfo, n, "new") && len(n.Args) == 1 {
 					t = c.pass.TypesInfo.TypeOf(n.Args[0])
+					fix = c.clientFix(n, n.Args[0])
 				}
 			}
 			switch {
 			case t == nil:
 			case isNamed(t, "net/http", "Client") && !hasField(c.pass.TypesInfo, lit, "Transport"):
-				c.report(n, "an http.Client without a Transport "+httpClient)
+				c.report(n, "an http.Client without a Transport "+httpClient, fix...)
 			case isNamed(t, "net/http", "Transport"):
 				c.report(n, "an http.Transport dials, reads and writes on goroutines of its own, which the simulation neither schedules nor kills; use simhttp.NewClient(p), or a simhttp.Transport")
 			}
 			return true
 		})
 	}
+}
+
+// clientFix rewrites &http.Client{} or new(http.Client), n, into
+// simhttp.NewClient(p), importing simhttp, when a providers.Providers
+// value is in scope; typ is the type as written.
+func (c *checker) clientFix(n ast.Node, typ ast.Expr) []analysis.SuggestedFix {
+	const simhttpPath = module + "/simhttp"
+	sel, ok := typ.(*ast.SelectorExpr) // not through a dot import
+	if !ok || !isNamed(c.pass.TypesInfo.TypeOf(typ), "net/http", "Client") {
+		return nil
+	}
+	p := c.providersValueAt(n.Pos())
+	if p == "" {
+		return nil
+	}
+	var imp []analysis.TextEdit
+	if !c.imported(n.Pos(), simhttpPath, "simhttp") {
+		if !c.free(n.Pos(), "simhttp") {
+			return nil
+		}
+		imp = c.addImport(n.Pos(), simhttpPath)
+	}
+	return c.replaceFix(n, sel, "simhttp.NewClient("+p+")", imp...)
 }
 
 // logFatal is the report of a call that logs and then exits the process.
