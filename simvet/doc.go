@@ -238,7 +238,10 @@ harmless; it is reported when the order leaves it: a send, a write or a
 log line, a task started (its name, its place in the ready set), any
 other provider call (a Cancel or an Unlock wakes tasks in that order), a
 go statement, or an append to a slice that outlives the function or is
-used after the loop before it is sorted. Range over the sorted keys:
+used after the loop before it is sorted. slices.Collect(maps.Keys(m))
+(or Values) is a slice in that order: reported when it is returned,
+ranged over as above, or stored in a variable that is package-level or
+used before it is sorted. Range over the sorted keys:
 
 	for _, k := range slices.Sorted(maps.Keys(m)) { v := m[k]; ... }
 
