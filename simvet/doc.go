@@ -103,14 +103,15 @@
 //
 // # maporder
 //
-// [Maporder]: a range over a map whose order reaches the outside: a send, a
-// write, a task started, an append used after the loop unsorted. Range
-// over slices.Sorted(maps.Keys(m)).
+// [Maporder]: a range over a map, or a slice collected from one, whose
+// order reaches the outside: a send, a write, a task started, an append
+// used after the loop unsorted. Range over slices.Sorted(maps.Keys(m)).
 //
 // # globalstate
 //
-// [Globalstate]: a function writes a package-level variable, which seeds and
-// parallel Runs share. Keep state in a value the process owns.
+// [Globalstate]: a function writes a package-level variable, or registers
+// on http.DefaultServeMux, which seeds and parallel Runs share. Keep state
+// in a value the process owns.
 //
 // # scope
 //
