@@ -84,8 +84,11 @@ func runOsnet(c *checker) {
 			switch {
 			case strings.Contains(name, "Process") || name == "Exit" || name == "Pipe":
 				alt = "a process of the simulation (simtest.Processes): return from Run to exit"
-			case name == "Getpid" || name == "Getppid" || name == "Hostname":
-				c.report(at, "os."+name+" reads the real machine's, which differs from run to run, so a seed that depends on it does not replay; name the process with p.Cluster.Self()")
+			case name == "Getpid" || name == "Getppid":
+				c.report(at, "os."+name+" reads a real process id, which differs from run to run, so a seed that depends on it does not replay; name the process with p.Cluster.Self()")
+				return
+			case name == "Hostname":
+				c.report(at, "os.Hostname reads the real machine's name, which differs from machine to machine, so a seed that depends on it does not replay elsewhere; name the process with p.Cluster.Self()")
 				return
 			}
 			c.report(at, "os."+name+" reaches the real operating system, which the simulation neither sees nor faults; use "+alt)

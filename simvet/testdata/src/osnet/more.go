@@ -11,8 +11,8 @@ import (
 )
 
 func Identity() {
-	_ = os.Getpid()         // want `os.Getpid reads the real machine's, which differs from run to run.*p.Cluster.Self\(\)`
-	_, _ = os.Hostname()    // want `os.Hostname reads the real machine's`
+	_ = os.Getpid()         // want `os.Getpid reads a real process id, which differs from run to run.*p.Cluster.Self\(\)`
+	_, _ = os.Hostname()    // want `os.Hostname reads the real machine's name`
 	_, _ = net.Interfaces() // want `net.Interfaces uses the real network; use the process's own address, p.Cluster.Self\(\).Host`
 	_ = os.Getenv("HOME")   // configuration, the same on every run: fine
 }
