@@ -93,3 +93,49 @@ func (c *checker) operand(e ast.Expr) string {
 	}
 	return "(" + c.text(e) + ")"
 }
+
+// methodUse is a use of a method through a selector, called or taken as a
+// value: d.DialContext(...), wg.Go, rng.Intn.
+type methodUse struct {
+	sel  *ast.SelectorExpr
+	fn   *types.Func
+	call *ast.CallExpr // the call of sel, or nil
+}
+
+// at is where a report of u goes: the call, or the method value.
+func (u methodUse) at() ast.Node {
+	if u.call != nil {
+		return u.call
+	}
+	return u.sel
+}
+
+// recvIs reports whether u's method is declared on the named type
+// path.name (or a pointer to it), so also when it is reached through an
+// embedding struct.
+func (u methodUse) recvIs(path, name string) bool {
+	return isNamed(u.fn.Signature().Recv().Type(), path, name)
+}
+
+// methodUses calls fn for every use in the package of a method of a type
+// declared in one of paths.
+func methodUses(c *checker, fn func(u methodUse), paths ...string) {
+	for _, f := range c.pass.Files {
+		calls := map[*ast.SelectorExpr]*ast.CallExpr{}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
+					calls[sel] = n
+				}
+			case *ast.SelectorExpr:
+				m, ok := c.pass.TypesInfo.Uses[n.Sel].(*types.Func)
+				if !ok || m.Pkg() == nil || m.Signature().Recv() == nil || !slices.Contains(paths, m.Pkg().Path()) {
+					return true
+				}
+				fn(methodUse{sel: n, fn: m, call: calls[n]})
+			}
+			return true
+		})
+	}
+}

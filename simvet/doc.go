@@ -65,9 +65,10 @@
 //
 // # goroutine
 //
-// [Goroutine]: a go statement, context.AfterFunc, or a finalizer or
-// cleanup of package runtime, runs code on a goroutine that the simulation
-// neither schedules nor kills. Start a task with p.Task.Go(ctx, name, fn).
+// [Goroutine]: a go statement, context.AfterFunc, sync.WaitGroup.Go,
+// errgroup.Group.Go, or a finalizer or cleanup of package runtime, runs
+// code on a goroutine that the simulation neither schedules nor kills.
+// Start a task with p.Task.Go(ctx, name, fn).
 //
 // # chan
 //
@@ -83,30 +84,34 @@
 // # wallclock
 //
 // [Wallclock]: time.Now, Since, Until, Sleep, After, AfterFunc, NewTimer,
-// NewTicker, Tick and context.WithTimeout and WithDeadline (and their
-// Cause variants) read the wall clock. Use p.Time.
+// NewTicker, Tick, context.WithTimeout and WithDeadline (and their Cause
+// variants) and http.Client's Timeout read the wall clock. Use p.Time.
 //
 // # globalrand
 //
-// [Globalrand]: math/rand's and math/rand/v2's global functions and
-// crypto/rand draw outside the run's stream. Use p.Random.
+// [Globalrand]: math/rand's and math/rand/v2's global functions, a
+// generator at package level or seeded from the clock, crypto/rand and
+// hash/maphash's seeds draw outside the run's stream. Use p.Random.
 //
 // # osnet
 //
-// [Osnet]: os, io/ioutil and path/filepath file and process calls,
-// os/exec, net's dial, listen and lookup, and net/http's default client
-// and ListenAndServe reach the real machine. Use p.Storage and p.Network.
+// [Osnet]: os, io/ioutil and path/filepath file and process calls, the
+// process's pid and host name, log.Fatal, os/exec, net's and crypto/tls's
+// dial, listen and lookup, and net/http's default client, own transports
+// and servers reach the real machine. Use p.Storage, p.Network and
+// package simhttp.
 //
 // # maporder
 //
-// [Maporder]: a range over a map whose order reaches the outside: a send, a
-// write, a task started, an append used after the loop unsorted. Range
-// over slices.Sorted(maps.Keys(m)).
+// [Maporder]: a range over a map, or a slice collected from one, whose
+// order reaches the outside: a send, a write, a task started, an append
+// used after the loop unsorted. Range over slices.Sorted(maps.Keys(m)).
 //
 // # globalstate
 //
-// [Globalstate]: a function writes a package-level variable, which seeds and
-// parallel Runs share. Keep state in a value the process owns.
+// [Globalstate]: a function writes a package-level variable, or registers
+// on http.DefaultServeMux, which seeds and parallel Runs share. Keep state
+// in a value the process owns.
 //
 // # scope
 //
@@ -123,12 +128,14 @@ const (
 A goroutine started with go runs beside the simulation, not in it: the
 scheduler does not choose when it runs, a crash does not kill it, and
 when it calls into the simulation the seed fails. context.AfterFunc
-starts one too, when its context is done, and runtime.SetFinalizer and
-AddCleanup run theirs on the runtime's goroutine, when a garbage
-collection decides. Start a task instead, or release a resource
-explicitly from the task that owns it:
+starts one too, when its context is done, and so do sync.WaitGroup.Go
+and errgroup.Group's Go and TryGo; runtime.SetFinalizer and AddCleanup
+run theirs on the runtime's goroutine, when a garbage collection
+decides. Start a task instead (a providers.Group in place of a group),
+or release a resource explicitly from the task that owns it:
 
 	p.Task.Go(ctx, "name", func(ctx context.Context) error { ...; return nil })
+	g, ctx := providers.NewGroup(ctx, p.Task)   // g.Go(name, fn), g.Wait(ctx)
 
 A suggested fix rewrites go func() { ... }() so when a providers.Providers
 value and a context are in scope and the body has no return statement.`
@@ -165,48 +172,64 @@ task and are not reported.`
 	wallclockDoc = `the wall clock instead of the simulation's
 
 time.Now, Since, Until, Sleep, After, AfterFunc, NewTimer, NewTicker,
-Tick, and context.WithTimeout and WithDeadline (and their Cause
-variants) read or wait on the wall clock: a sleep blocks the run for
-real (the watchdog reports it), and a time read differs from seed to
-seed and from run to run. Use the Time provider:
+Tick, context.WithTimeout and WithDeadline (and their Cause variants),
+and an http.Client's Timeout (set in a literal or assigned) read or wait
+on the wall clock: a sleep blocks the run for real (the watchdog reports
+it), and a time read differs from seed to seed and from run to run. Use
+the Time provider:
 
 	p.Time.Now()   p.Time.Sleep(ctx, d)   p.Time.AfterFunc(d, f)
 	p.Time.WithTimeout(ctx, d)   p.Time.WithDeadline(ctx, t)
 
 Suggested fixes, when a providers.Providers value is in scope: Now,
 Since, Until, WithTimeout and WithDeadline; Sleep when a context is in
-scope too; AfterFunc when its result is unused.`
+scope too; AfterFunc when its result is unused. A fix that rewrites a
+file's last use of an import removes the import.`
 
 	globalrandDoc = `global randomness outside the run's stream
 
 math/rand's and math/rand/v2's package-level functions draw from a
-generator that no seed controls, and crypto/rand from the operating
-system: a seed then no longer replays its run. Draw from the Random
-provider, the run's stream:
+generator that no seed controls, crypto/rand from the operating system,
+and hash/maphash's MakeSeed and Hash seed themselves from the runtime: a
+seed then no longer replays its run. A generator of one's own is the
+same escape when it lives in a package-level variable (every seed and
+parallel Run draws from one stream) or its seed reads the clock. Draw
+from the Random provider, the run's stream:
 
 	p.Random.IntN(n)   p.Random.Int64N(n)   p.Random.Uint64()   p.Random.Float64()
 	rand.New(p.Random)  // math/rand/v2's whole API over the run's stream
 
-Constructors (rand.New, NewPCG, NewChaCha8, ...) are not reported. A
-suggested fix rewrites the four calls above, and math/rand's Intn and
-Int63n, when a providers.Providers value is in scope.`
+Constructors (rand.New, NewPCG, NewChaCha8, ...) are not reported unless
+the clock seeds them, nor are a generator's draws unless it is a
+package-level variable. A suggested fix rewrites the four calls above,
+and math/rand's Intn and Int63n, when a providers.Providers value is in
+scope.`
 
 	osnetDoc = `the real operating system and network
 
 os file and process calls (Open, Create, ReadFile, WriteFile, Remove,
 Mkdir, Stat, Exit, StartProcess, ...), io/ioutil's, path/filepath's Walk,
 WalkDir, Glob, EvalSymlinks and Abs, os/exec, net's Dial, Listen,
-lookups and Resolve functions (and net.Dialer's, net.ListenConfig's and
-net.Resolver's methods, called or taken as values), and net/http's Get,
-Post, DefaultClient, DefaultTransport and ListenAndServe reach the real
-machine, which the simulation neither sees nor faults. Use the
-providers:
+lookups, Resolve and Interface functions (and net.Dialer's,
+net.ListenConfig's and net.Resolver's methods, called or taken as
+values), crypto/tls's Dial, Listen and Dialer reach the real machine,
+which the simulation neither sees nor faults. os.Getpid and Hostname
+differ from run to run; log.Fatal (and a Logger's Fatal) exits the test
+binary. net/http's Get, Post, DefaultClient and DefaultTransport, an
+http.Client without a Transport and an http.Transport of one's own
+dial for real or read on goroutines of their own, and http.Serve,
+ListenAndServe, an http.Server's Serve and httptest's servers serve each
+connection on a goroutine of its own. Use the providers, and package
+simhttp for HTTP:
 
 	p.Storage.Create(name)   p.Storage.Open(name)   p.Storage.Rename(a, b)
-	p.Network.Dial(ctx, addr)   p.Network.Listen(ctx, addr)
+	p.Network.Dial(ctx, addr)   p.Network.Listen(ctx, addr)   p.Cluster.Self()
+	simhttp.NewClient(p)   &simhttp.Server{Providers: p, Handler: h}
 
 A suggested fix rewrites net.Dial("tcp", addr) and net.Listen("tcp",
-addr) when a providers.Providers value and a context are in scope.`
+addr) when a providers.Providers value and a context are in scope, and
+&http.Client{} and new(http.Client) into simhttp.NewClient(p) when a
+providers.Providers value is. os.Getenv is not reported: the environment is the same on every run.`
 
 	maporderDoc = `a map's random order reaches the outside
 
@@ -216,7 +239,10 @@ harmless; it is reported when the order leaves it: a send, a write or a
 log line, a task started (its name, its place in the ready set), any
 other provider call (a Cancel or an Unlock wakes tasks in that order), a
 go statement, or an append to a slice that outlives the function or is
-used after the loop before it is sorted. Range over the sorted keys:
+used after the loop before it is sorted. slices.Collect(maps.Keys(m))
+(or Values) is a slice in that order: reported when it is returned,
+ranged over as above, or stored in a variable that is package-level or
+used before it is sorted. Range over the sorted keys:
 
 	for _, k := range slices.Sorted(maps.Keys(m)) { v := m[k]; ... }
 
@@ -229,8 +255,10 @@ parallel tests, -count, fuzz workers), and package-level variables are
 shared by all of them: a counter one seed increments changes the next
 seed's run, which then replays differently alone. Assignments,
 increments, delete, clear and sync/atomic writes to package-level
-variables (and their fields and elements) in functions are reported;
-init functions are not. Keep the state in a value the process or the
+variables (and their fields and elements) in functions are reported,
+and so are http.Handle and HandleFunc, which register on
+http.DefaultServeMux (the next seed's registration panics); init
+functions are not. Keep the state in a value the process or the
 workload owns.`
 
 	scopeDoc = `what simvet could not analyze, and malformed directives

@@ -45,6 +45,10 @@ func runGlobalstate(c *checker) {
 						return true
 					}
 					fn := callee(info, n)
+					if path, name := pkgFunc(fn); path == "net/http" && (name == "Handle" || name == "HandleFunc") {
+						c.report(n, "http."+name+" registers on http.DefaultServeMux, which every seed and every parallel Run in the test binary share: the next seed's registration of the same pattern panics; register on a mux the process owns (http.NewServeMux())")
+						return true
+					}
 					if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "sync/atomic" {
 						return true
 					}

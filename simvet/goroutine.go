@@ -35,6 +35,19 @@ func runGoroutine(c *checker) {
 			c.report(at, name+" runs its function on the runtime's goroutine when a garbage collection finds the value unreachable, at a moment no seed decides; release the resource explicitly (a Close) from the task that owns it")
 		}
 	}, "context", "runtime")
+	// Methods that run a function on a goroutine of their own.
+	methodUses(c, func(u methodUse) {
+		var name string
+		switch {
+		case u.recvIs("sync", "WaitGroup") && u.fn.Name() == "Go":
+			name = "sync.WaitGroup.Go"
+		case u.recvIs("golang.org/x/sync/errgroup", "Group") && (u.fn.Name() == "Go" || u.fn.Name() == "TryGo"):
+			name = "errgroup.Group." + u.fn.Name()
+		default:
+			return
+		}
+		c.report(u.at(), name+" runs its function on a goroutine of its own, which the simulation neither schedules nor kills; start tasks in a providers.Group (providers.NewGroup(ctx, p.Task), then g.Go(name, fn) and g.Wait(ctx))")
+	}, "sync", "golang.org/x/sync/errgroup")
 }
 
 // goFix rewrites go func() { body }() into p.Task.Go when a Providers

@@ -26,13 +26,55 @@ func runMaporder(c *checker) {
 			}
 			return true
 		})
+		// A slice collected from a map: slices.Collect(maps.Keys(m)).
+		ast.Inspect(f, func(n ast.Node) bool {
+			var x ast.Expr
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if len(n.Lhs) == 1 && len(n.Rhs) == 1 && c.collected(n.Rhs[0]) {
+					x = n.Rhs[0]
+					if why := c.orderedInto(f, n.End(), n.Lhs[0], ""); why != "" {
+						c.report(x, "slices.Collect lists a map's entries in an order no seed replays, and "+why+" carries that order out; collect with slices.Sorted(maps.Keys(m)), or sort the slice first")
+					}
+				}
+			case *ast.ReturnStmt:
+				for _, r := range n.Results {
+					if c.collected(r) {
+						c.report(r, "slices.Collect lists a map's entries in an order no seed replays, and the return carries that order out; return slices.Sorted(maps.Keys(m)), or sort the slice first")
+					}
+				}
+			}
+			return true
+		})
 	}
 }
 
+// collected reports whether x is slices.Collect of maps.Keys or Values:
+// a slice in the map's order.
+func (c *checker) collected(x ast.Expr) bool {
+	call, ok := ast.Unparen(x).(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	if path, name := pkgFunc(callee(c.pass.TypesInfo, call)); path != "slices" || name != "Collect" {
+		return false
+	}
+	inner, ok := ast.Unparen(call.Args[0]).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	path, name := pkgFunc(callee(c.pass.TypesInfo, inner))
+	return path == "maps" && (name == "Keys" || name == "Values")
+}
+
 // mapOrdered reports whether ranging over x visits a map's entries in the
-// map's order: x is a map, or maps.Keys, maps.Values or maps.All of one.
+// map's order: x is a map, maps.Keys, maps.Values or maps.All of one, or
+// a slice collected from the first two.
 func (c *checker) mapOrdered(x ast.Expr) bool {
 	if _, ok := c.pass.TypesInfo.TypeOf(x).Underlying().(*types.Map); ok {
+		return true
+	}
+	if c.collected(x) {
 		return true
 	}
 	if call, ok := ast.Unparen(x).(*ast.CallExpr); ok {
@@ -144,15 +186,35 @@ func (c *checker) appendLeak(f *ast.File, rng *ast.RangeStmt, lhs ast.Expr) stri
 	if !ok || v.Pos() > rng.Pos() && v.Pos() < rng.End() {
 		return "" // declared in the loop: the order stays in it
 	}
+	if why := c.orderedInto(f, rng.End(), lhs, " after the loop"); why != "" {
+		return "an append to " + why
+	}
+	return ""
+}
+
+// orderedInto says how a slice in map order, stored in lhs by end, leaves:
+// lhs is package-level ("package-level v"), or a local variable used
+// after end before it is sorted ("v, used" + after + " unsorted,"); ""
+// if it does not, or lhs is not an identifier.
+func (c *checker) orderedInto(f *ast.File, end token.Pos, lhs ast.Expr, after string) string {
+	info := c.pass.TypesInfo
+	id, ok := ast.Unparen(lhs).(*ast.Ident)
+	if !ok {
+		return ""
+	}
+	v, ok := info.ObjectOf(id).(*types.Var)
+	if !ok {
+		return ""
+	}
 	if v.Parent() == v.Pkg().Scope() {
-		return "an append to package-level " + id.Name
+		return "package-level " + id.Name
 	}
 	// Is the variable sorted after the loop before it is used?
 	var sortedAt, usedAt token.Pos
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.CallExpr:
-			if n.Pos() < rng.End() || (sortedAt.IsValid() && sortedAt < n.Pos()) {
+			if n.Pos() < end || (sortedAt.IsValid() && sortedAt < n.Pos()) {
 				return true
 			}
 			path, name := pkgFunc(callee(info, n))
@@ -164,14 +226,14 @@ func (c *checker) appendLeak(f *ast.File, rng *ast.RangeStmt, lhs ast.Expr) stri
 				return false
 			}
 		case *ast.Ident:
-			if n.Pos() > rng.End() && info.Uses[n] == v && (!usedAt.IsValid() || n.Pos() < usedAt) {
+			if n.Pos() > end && info.Uses[n] == v && (!usedAt.IsValid() || n.Pos() < usedAt) {
 				usedAt = n.Pos()
 			}
 		}
 		return true
 	})
 	if usedAt.IsValid() && (!sortedAt.IsValid() || usedAt < sortedAt) {
-		return "an append to " + id.Name + ", used after the loop unsorted,"
+		return id.Name + ", used" + after + " unsorted,"
 	}
 	return ""
 }

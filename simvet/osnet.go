@@ -2,6 +2,7 @@ package simvet
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strings"
 
@@ -17,6 +18,7 @@ var osFuncs = map[string]bool{
 	"Link": true, "Symlink": true, "Readlink": true, "Chdir": true, "Getwd": true,
 	"DirFS": true, "OpenRoot": true, "OpenInRoot": true, "CopyFS": true, "TempDir": true,
 	"Exit": true, "StartProcess": true, "FindProcess": true, "Pipe": true, "NewFile": true,
+	"Getpid": true, "Getppid": true, "Hostname": true,
 }
 
 // netFuncs are package net's functions that dial, listen or resolve.
@@ -35,6 +37,9 @@ var netFuncs = map[string]string{
 	// The Resolve functions look a host name up before they return.
 	"ResolveTCPAddr": "the peers' addresses from p.Cluster", "ResolveUDPAddr": "the peers' addresses from p.Cluster",
 	"ResolveIPAddr": "the peers' addresses from p.Cluster",
+	// The machine's interfaces are not the simulated host's.
+	"Interfaces": "the process's own address, p.Cluster.Self().Host", "InterfaceAddrs": "the process's own address, p.Cluster.Self().Host",
+	"InterfaceByName": "the process's own address, p.Cluster.Self().Host", "InterfaceByIndex": "the process's own address, p.Cluster.Self().Host",
 }
 
 // fsFuncs are the functions of io/ioutil and path/filepath that read or
@@ -47,12 +52,21 @@ var fsFuncs = map[string]bool{
 }
 
 // httpNames are net/http's package-level functions and variables that use
-// the default client or transport, or listen.
-var httpNames = map[string]bool{
-	"Get": true, "Head": true, "Post": true, "PostForm": true,
-	"DefaultClient": true, "DefaultTransport": true,
-	"ListenAndServe": true, "ListenAndServeTLS": true,
+// the default client or transport, listen, or serve on goroutines of
+// their own, with what each does.
+var httpNames = map[string]string{
+	"Get": httpClient, "Head": httpClient, "Post": httpClient, "PostForm": httpClient,
+	"DefaultClient": httpClient, "DefaultTransport": httpClient,
+	"ListenAndServe": httpListen, "ListenAndServeTLS": httpListen,
+	"Serve": httpServe, "ServeTLS": httpServe,
 }
+
+// What net/http does outside the simulation, and what to use instead.
+const (
+	httpClient = "uses the real network, through the default transport, which reads and writes on goroutines of its own; use simhttp.NewClient(p), an *http.Client over p.Network"
+	httpListen = "listens on the real network and serves each connection on a goroutine of its own; serve with simhttp.Server, on a listener from p.Network.Listen(ctx, addr)"
+	httpServe  = "serves each connection on a goroutine of its own, which the simulation neither schedules nor kills; serve with simhttp.Server, which starts a task per connection"
+)
 
 func runOsnet(c *checker) {
 	pkgUses(c, func(u pkgCall) {
@@ -67,8 +81,15 @@ func runOsnet(c *checker) {
 				return
 			}
 			alt := "p.Storage (Open, Create, OpenFile, Stat, ReadDir, Mkdir, MkdirAll, Remove, Rename)"
-			if strings.Contains(name, "Process") || name == "Exit" || name == "Pipe" {
+			switch {
+			case strings.Contains(name, "Process") || name == "Exit" || name == "Pipe":
 				alt = "a process of the simulation (simtest.Processes): return from Run to exit"
+			case name == "Getpid" || name == "Getppid":
+				c.report(at, "os."+name+" reads a real process id, which differs from run to run, so a seed that depends on it does not replay; name the process with p.Cluster.Self()")
+				return
+			case name == "Hostname":
+				c.report(at, "os.Hostname reads the real machine's name, which differs from machine to machine, so a seed that depends on it does not replay elsewhere; name the process with p.Cluster.Self()")
+				return
 			}
 			c.report(at, "os."+name+" reaches the real operating system, which the simulation neither sees nor faults; use "+alt)
 		case "io/ioutil", "path/filepath":
@@ -87,44 +108,124 @@ func runOsnet(c *checker) {
 			}
 			c.report(at, "net."+name+" uses the real network; use "+alt, c.netFix(name, u)...)
 		case "net/http":
-			if !httpNames[name] {
-				return
+			if what, ok := httpNames[name]; ok {
+				c.report(at, "http."+name+" "+what)
 			}
-			c.report(at, "http."+name+" uses the real network, through the default client or a real listener; use an http.Client whose Transport dials with p.Network.Dial, and accept on a listener from p.Network.Listen")
+		case "net/http/httptest":
+			if strings.HasPrefix(name, "New") && strings.HasSuffix(name, "Server") {
+				c.report(at, "httptest."+name+" "+httpListen)
+			}
+		case "crypto/tls":
+			if name == "Dial" || name == "DialWithDialer" || name == "Listen" {
+				c.report(at, "tls."+name+" uses the real network; use p.Network.Dial(ctx, addr) or p.Network.Listen(ctx, addr)")
+			}
+		case "log":
+			if strings.HasPrefix(name, "Fatal") {
+				c.report(at, logFatal("log."+name))
+			}
 		}
-	}, "os", "os/exec", "net", "net/http", "io/ioutil", "path/filepath")
-	// Methods that dial, listen or resolve for real, called or taken as a
-	// value, on the type or on a struct that embeds it.
+	}, "os", "os/exec", "net", "net/http", "net/http/httptest", "crypto/tls", "log", "io/ioutil", "path/filepath")
+	// Methods that dial, listen, resolve or serve for real, called or
+	// taken as a value, on the type or on a struct that embeds it.
+	methodUses(c, func(u methodUse) {
+		name := u.fn.Name()
+		switch {
+		case u.recvIs("net", "Dialer") || u.recvIs("net", "ListenConfig"):
+			c.report(u.at(), "net."+typeName(u.fn.Signature().Recv().Type())+"."+name+" uses the real network; use p.Network.Dial(ctx, addr) or p.Network.Listen(ctx, addr)")
+		case u.recvIs("net", "Resolver") && strings.HasPrefix(name, "Lookup"):
+			c.report(u.at(), "net.Resolver."+name+" uses the real network; use the peers' addresses from p.Cluster")
+		case u.recvIs("crypto/tls", "Dialer"):
+			c.report(u.at(), "tls.Dialer."+name+" uses the real network; use p.Network.Dial(ctx, addr)")
+		case u.recvIs("net/http", "Server") && strings.HasPrefix(name, "ListenAndServe"):
+			c.report(u.at(), "http.Server."+name+" "+httpListen)
+		case u.recvIs("net/http", "Server") && strings.HasPrefix(name, "Serve"):
+			c.report(u.at(), "http.Server."+name+" "+httpServe)
+		case u.recvIs("log", "Logger") && strings.HasPrefix(name, "Fatal"):
+			c.report(u.at(), logFatal("log.Logger."+name))
+		}
+	}, "net", "net/http", "crypto/tls", "log")
+	// An http.Client without a Transport sends through the default one,
+	// and an http.Transport of one's own dials and reads on goroutines of
+	// its own.
 	for _, f := range c.pass.Files {
-		calls := map[*ast.SelectorExpr]*ast.CallExpr{}
+		amp := map[*ast.CompositeLit]*ast.UnaryExpr{} // &T{...}
 		ast.Inspect(f, func(n ast.Node) bool {
+			var t types.Type
+			var lit *ast.CompositeLit
+			var fix []analysis.SuggestedFix
 			switch n := n.(type) {
+			case *ast.UnaryExpr:
+				if l, ok := n.X.(*ast.CompositeLit); ok && n.Op == token.AND {
+					amp[l] = n
+				}
+			case *ast.CompositeLit:
+				t, lit = c.pass.TypesInfo.TypeOf(n), n
+				if u := amp[n]; u != nil && len(n.Elts) == 0 {
+					fix = c.clientFix(u, n.Type)
+				}
 			case *ast.CallExpr:
-				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
-					calls[sel] = n
+				if isBuiltin(c.pass.TypesInfo, n, "new") && len(n.Args) == 1 {
+					t = c.pass.TypesInfo.TypeOf(n.Args[0])
+					fix = c.clientFix(n, n.Args[0])
 				}
-			case *ast.SelectorExpr:
-				fn, ok := c.pass.TypesInfo.Uses[n.Sel].(*types.Func)
-				if !ok || fn.Pkg() == nil || fn.Signature().Recv() == nil {
-					return true
-				}
-				at := ast.Node(n)
-				if call := calls[n]; call != nil {
-					at = call
-				}
-				recv := fn.Signature().Recv().Type()
-				switch {
-				case isNamed(recv, "net", "Dialer") || isNamed(recv, "net", "ListenConfig"):
-					c.report(at, "net."+typeName(recv)+"."+fn.Name()+" uses the real network; use p.Network.Dial(ctx, addr) or p.Network.Listen(ctx, addr)")
-				case isNamed(recv, "net", "Resolver") && strings.HasPrefix(fn.Name(), "Lookup"):
-					c.report(at, "net.Resolver."+fn.Name()+" uses the real network; use the peers' addresses from p.Cluster")
-				case isNamed(recv, "net/http", "Server") && strings.HasPrefix(fn.Name(), "ListenAndServe"):
-					c.report(at, "http.Server."+fn.Name()+" listens on the real network; accept on a listener from p.Network.Listen(ctx, addr)")
-				}
+			}
+			switch {
+			case t == nil:
+			case isNamed(t, "net/http", "Client") && !hasField(c.pass.TypesInfo, lit, "Transport"):
+				c.report(n, "an http.Client without a Transport "+httpClient, fix...)
+			case isNamed(t, "net/http", "Transport"):
+				c.report(n, "an http.Transport dials, reads and writes on goroutines of its own, which the simulation neither schedules nor kills; use simhttp.NewClient(p), or a simhttp.Transport")
 			}
 			return true
 		})
 	}
+}
+
+// clientFix rewrites &http.Client{} or new(http.Client), n, into
+// simhttp.NewClient(p), importing simhttp, when a providers.Providers
+// value is in scope; typ is the type as written.
+func (c *checker) clientFix(n ast.Node, typ ast.Expr) []analysis.SuggestedFix {
+	const simhttpPath = module + "/simhttp"
+	sel, ok := typ.(*ast.SelectorExpr) // not through a dot import
+	if !ok || !isNamed(c.pass.TypesInfo.TypeOf(typ), "net/http", "Client") {
+		return nil
+	}
+	p := c.providersValueAt(n.Pos())
+	if p == "" {
+		return nil
+	}
+	var imp []analysis.TextEdit
+	if !c.imported(n.Pos(), simhttpPath, "simhttp") {
+		if !c.free(n.Pos(), "simhttp") {
+			return nil
+		}
+		imp = c.addImport(n.Pos(), simhttpPath)
+	}
+	return c.replaceFix(n, sel, "simhttp.NewClient("+p+")", imp...)
+}
+
+// logFatal is the report of a call that logs and then exits the process.
+func logFatal(name string) string {
+	return name + " calls os.Exit, which ends the whole test binary, every seed with it; log through p.Logger and return an error (a process of the simulation exits by returning from Run)"
+}
+
+// hasField reports whether the struct literal lit sets the field name to
+// something other than nil.
+func hasField(info *types.Info, lit *ast.CompositeLit, name string) bool {
+	if lit == nil {
+		return false
+	}
+	for _, e := range lit.Elts {
+		kv, ok := e.(*ast.KeyValueExpr)
+		if !ok {
+			return true // positional: every field is set
+		}
+		if k, ok := kv.Key.(*ast.Ident); ok && k.Name == name {
+			tv := info.Types[kv.Value]
+			return !tv.IsNil()
+		}
+	}
+	return false
 }
 
 func typeName(t types.Type) string {
@@ -156,6 +257,5 @@ func (c *checker) netFix(name string, u pkgCall) []analysis.SuggestedFix {
 	if p == "" || ctx == "" {
 		return nil
 	}
-	text := p + ".Network." + name + "(" + ctx + ", " + c.text(u.call.Args[1]) + ")"
-	return []analysis.SuggestedFix{fix("use "+text, replace(u.call, text))}
+	return c.callFix(u, p+".Network."+name+"("+ctx+", "+c.text(u.call.Args[1])+")")
 }

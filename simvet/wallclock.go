@@ -1,6 +1,11 @@
 package simvet
 
-import "golang.org/x/tools/go/analysis"
+import (
+	"go/ast"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+)
 
 // wallclockAlt gives the Time provider's equivalent of each function.
 var wallclockAlt = map[string]string{
@@ -37,6 +42,35 @@ func runWallclock(c *checker) {
 		at := u.at()
 		c.report(at, msg, c.wallclockFix(name, u)...)
 	}, "time", "context")
+	// An http.Client's Timeout runs on a wall-clock timer.
+	const clientTimeout = "http.Client's Timeout runs on the wall clock, not the simulation's; bound each request with a context from p.Time.WithTimeout(ctx, d) (http.NewRequestWithContext)"
+	info := c.pass.TypesInfo
+	for _, f := range c.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CompositeLit:
+				if !isNamed(info.TypeOf(n), "net/http", "Client") {
+					return true
+				}
+				for _, e := range n.Elts {
+					if kv, ok := e.(*ast.KeyValueExpr); ok {
+						if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Timeout" {
+							c.report(kv, clientTimeout)
+						}
+					}
+				}
+			case *ast.AssignStmt:
+				for _, lhs := range n.Lhs {
+					if sel, ok := ast.Unparen(lhs).(*ast.SelectorExpr); ok && sel.Sel.Name == "Timeout" {
+						if s := info.Selections[sel]; s != nil && isClientTimeout(s.Obj()) {
+							c.report(n, clientTimeout)
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
 }
 
 func (c *checker) wallclockFix(name string, u pkgCall) []analysis.SuggestedFix {
@@ -76,5 +110,20 @@ func (c *checker) wallclockFix(name string, u pkgCall) []analysis.SuggestedFix {
 	default:
 		return nil
 	}
-	return []analysis.SuggestedFix{fix("use "+text, replace(u.call, text))}
+	return c.callFix(u, text)
+}
+
+// isClientTimeout reports whether obj is the field Timeout of
+// net/http.Client, reached directly or through an embedding struct.
+func isClientTimeout(obj types.Object) bool {
+	v, ok := obj.(*types.Var)
+	if !ok || !v.IsField() || v.Pkg() == nil || v.Pkg().Path() != "net/http" || v.Name() != "Timeout" {
+		return false
+	}
+	client, ok := v.Pkg().Scope().Lookup("Client").(*types.TypeName)
+	if !ok {
+		return false
+	}
+	f, _, _ := types.LookupFieldOrMethod(client.Type(), false, v.Pkg(), "Timeout")
+	return f == v
 }

@@ -38,3 +38,12 @@ func Read() int {
 	n++
 	return n
 }
+
+// Routes on the default mux: the second seed's registration panics.
+func Routes(h http.Handler) *http.ServeMux {
+	http.Handle("/a", h)                                               // want `http.Handle registers on http.DefaultServeMux, which every seed and every parallel Run in the test binary share`
+	http.HandleFunc("/b", func(http.ResponseWriter, *http.Request) {}) // want `http.HandleFunc registers on http.DefaultServeMux`
+	mux := http.NewServeMux()
+	mux.Handle("/a", h) // a mux of one's own: fine
+	return mux
+}

@@ -33,7 +33,7 @@ func Net(ctx context.Context, p providers.Providers) {
 	_, _ = d.DialContext(ctx, "tcp", "a:1") // want `net.Dialer.DialContext uses the real network`
 	_, _ = http.Get("http://a/")            // want `http.Get uses the real network`
 	_ = http.DefaultClient                  // want `http.DefaultClient uses`
-	_ = http.ListenAndServe(":80", nil)     // want `http.ListenAndServe uses`
+	_ = http.ListenAndServe(":80", nil)     // want `http.ListenAndServe listens on the real network`
 	s := &http.Server{}
 	_ = s.ListenAndServe() // want `http.Server.ListenAndServe listens on the real network`
 }
