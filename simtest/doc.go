@@ -132,8 +132,9 @@
 // goes on; Fatalf and FailNow end it at once. A panic in any task fails the
 // seed with the task's name and stack. Calling FailNow on the test's own
 // testing.T from a task also works: the world is torn down, then the test
-// stops; t.Errorf from a task fails the seed that was running, but its
-// report can only say that the test's T failed. An S used after its seed
+// stops; t.Errorf from a task fails the seed that was running (its S's
+// Failed says so from then on), but its report can only say that the
+// test's T failed. An S used after its seed
 // ended fails the test, naming the seed.
 //
 // The failure report gives the replay line, what failed, in which task and

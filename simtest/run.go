@@ -424,10 +424,14 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	obs := r.observe(w, seed, book, checking)
 	r.late.watch(r.t, w, seed, tl.recipe(), func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
 	o := &seedOutcome{}
+	// As runSeedOn takes a failure of the test's T for the seed's, so
+	// does the S's Failed.
+	wasFailed, late := r.t.Failed(), r.lateReports()
+	viaT := func() bool { return !wasFailed && r.t.Failed() && r.lateReports() == late }
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		// The driver's context ends before the cleanups run, as a test's.
 		sctx, cancel := w.WithCancel(ctx)
-		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, recipe: tl.recipe(), after: r.after}
+		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, recipe: tl.recipe(), after: r.after, viaT: viaT}
 		if r.fuzz == nil {
 			s.workers = r.cfg.workers
 		}

@@ -51,6 +51,10 @@ type S struct {
 	// branched from the seed's own run; "" otherwise.
 	recipe string
 	failed bool
+	// viaT reports whether the test's own testing.T was marked failed
+	// while the seed ran (as the Run takes it, see seedOutcome.viaT):
+	// such a failure is the seed's, so Failed counts it. Nil outside a Run.
+	viaT func() bool
 	// skipped is set when the body asked to skip the test, and skipMsg
 	// is what it said, if anything (SkipNow says nothing).
 	skipped  bool
@@ -384,13 +388,15 @@ func (s *S) onTurn(what string) {
 	}
 }
 
-// Failed reports whether the seed has failed; once the seed has ended,
-// whether the test has.
+// Failed reports whether the seed has failed: through the S, through
+// the engine (a task's panic...), or through the test's own testing.T
+// while the seed runs (a t.Errorf from the body), which fails the seed
+// too. Once the seed has ended, it reports whether the test has.
 func (s *S) Failed() bool {
 	if s.ended.Load() {
 		return s.after.t.Failed()
 	}
-	return s.failed || s.w.Failed()
+	return s.failed || s.w.Failed() || s.viaT != nil && s.viaT()
 }
 
 // FailNow marks the seed failed and ends it: the world is torn down and no
