@@ -234,7 +234,7 @@ func (r *runner) run() {
 			r.seen(sr)
 		}
 		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
-			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
+			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logLines(), "\n    "))
 		}
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
 			ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = o.timeline, seed, o.tl.recipe(), o.pic

@@ -57,10 +57,13 @@ type S struct {
 	viaT func() bool
 	// skipped is set when the body asked to skip the test, and skipMsg
 	// is what it said, if anything (SkipNow says nothing).
-	skipped  bool
-	skipMsg  string
-	errs     []string
-	logs     []string
+	skipped bool
+	skipMsg string
+	errs    []string
+	logs    []logLine
+	// logPCs holds the stacks of the log lines, each line's a span of
+	// it: one slice rather than one per line.
+	logPCs   []uintptr
 	cleanups []func()
 	// partial is what Output was given after its last newline; outMu
 	// guards it for writes after the seed ended, from any goroutine.
@@ -93,9 +96,12 @@ type S struct {
 
 	// helpers are the program counters of the functions that called
 	// Helper, as testing.T keeps them: an error names the first caller
-	// that is not one.
+	// that is not one. helperPCs holds them in the order they came, so
+	// that a log line resolved late skips only the helpers marked when
+	// it was logged.
 	helpersMu sync.Mutex
 	helpers   map[uintptr]struct{}
+	helperPCs []uintptr
 
 	// progress, when set, hears of every new thing the seed reached (a
 	// Sometimes come true, a better watermark, a new bucket, a new state),
@@ -264,22 +270,81 @@ func (s *S) Log(args ...any) { s.log(strings.TrimSuffix(fmt.Sprintln(args...), "
 // Logf records a formatted line in the seed's log, as Log does.
 func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...)) }
 
-func (s *S) log(msg string) { s.logAt(s.caller(), msg) }
-
-// logAt is log with the line that logged given: loc, such as
-// "server.go:42", or empty.
-func (s *S) logAt(loc, msg string) {
-	at := msg
-	if loc != "" {
-		at = loc + ": " + msg
-	}
+// log records msg with the stack of its call, which is resolved into the
+// line that logged only when the log is shown: most seeds pass, and their
+// logs are never read.
+func (s *S) log(msg string) {
 	if s.ended.Load() {
-		s.after.log(s.seed, s.recipe, at)
+		s.after.log(s.seed, s.recipe, joinLoc(s.caller(), msg))
 		return
 	}
 	s.onTurn("S.Log")
-	s.logs = append(s.logs, s.stamp()+at)
+	var pcs [maxCallers]uintptr
+	n := runtime.Callers(1, pcs[:]) // from log, as caller's window begins
+	s.helpersMu.Lock()
+	helpers := len(s.helperPCs)
+	s.helpersMu.Unlock()
+	s.logs = append(s.logs, logLine{at: s.w.Now(), task: s.w.CurrentTask(), msg: msg,
+		pcs: len(s.logPCs), npcs: int32(n), helpers: int32(helpers)})
+	s.logPCs = append(s.logPCs, pcs[:n]...)
 	s.w.Log(msg)
+}
+
+// logLine logs msg without the line of code that wrote it, as the lines
+// of Output are.
+func (s *S) logLine(msg string) {
+	if s.ended.Load() {
+		s.after.log(s.seed, s.recipe, msg)
+		return
+	}
+	s.onTurn("S.Log")
+	s.logs = append(s.logs, logLine{at: s.w.Now(), task: s.w.CurrentTask(), msg: msg})
+	s.w.Log(msg)
+}
+
+// A logLine is a line of the seed's log as it was logged, with the stack
+// of its call (npcs program counters of logPCs from pcs; none for a line
+// of Output), from which the line of code that logged it is found when
+// the log is shown.
+type logLine struct {
+	at   time.Duration
+	task string
+	msg  string
+	pcs  int
+	npcs int32
+	// helpers is how many of helperPCs were marked when it was logged.
+	helpers int32
+}
+
+// logLines is the seed's log as it is shown, each line stamped with its
+// simulated time, task, and the line of code that logged it.
+func (s *S) logLines() []string {
+	if len(s.logs) == 0 {
+		return nil
+	}
+	s.helpersMu.Lock()
+	first := helperFuncs(s.helperPCs)
+	s.helpersMu.Unlock()
+	out := make([]string, len(s.logs))
+	for i, l := range s.logs {
+		loc := ""
+		if l.npcs > 0 {
+			loc = callerIn(s.logPCs[l.pcs:l.pcs+int(l.npcs)], func(fn string) bool {
+				k, ok := first[fn]
+				return ok && k < int(l.helpers)
+			})
+		}
+		out[i] = stampAt(l.at, l.task) + joinLoc(loc, l.msg)
+	}
+	return out
+}
+
+// joinLoc prefixes msg with loc, the line of code that said it, if known.
+func joinLoc(loc, msg string) string {
+	if loc == "" {
+		return msg
+	}
+	return loc + ": " + msg
 }
 
 // Output returns a writer whose lines go to the seed's log, as
@@ -309,7 +374,7 @@ func (o seedOutput) Write(p []byte) (int, error) {
 	}
 	s.outMu.Unlock()
 	for _, line := range lines {
-		s.logAt("", line)
+		s.logLine(line)
 	}
 	return len(p), nil
 }
@@ -321,16 +386,19 @@ func (s *S) flushOutput() {
 	s.partial = nil
 	s.outMu.Unlock()
 	if line != "" {
-		s.logAt("", line)
+		s.logLine(line)
 	}
 }
 
 // stamp is the simulated time and task that prefix a seed's log lines.
-func (s *S) stamp() string {
-	if task := s.w.CurrentTask(); task != "" {
-		return fmt.Sprintf("%v %s: ", s.w.Now(), task)
+func (s *S) stamp() string { return stampAt(s.w.Now(), s.w.CurrentTask()) }
+
+// stampAt is the stamp of a line logged at simulated time at by task.
+func stampAt(at time.Duration, task string) string {
+	if task != "" {
+		return fmt.Sprintf("%v %s: ", at, task)
 	}
-	return fmt.Sprintf("%v: ", s.w.Now())
+	return fmt.Sprintf("%v: ", at)
 }
 
 // Error is Log followed by Fail.
@@ -479,37 +547,56 @@ func (s *S) Helper() {
 	}
 	s.helpersMu.Lock()
 	defer s.helpersMu.Unlock()
+	if _, ok := s.helpers[pc[0]]; ok {
+		return
+	}
 	if s.helpers == nil {
 		s.helpers = make(map[uintptr]struct{})
 	}
 	s.helpers[pc[0]] = struct{}{}
+	s.helperPCs = append(s.helperPCs, pc[0])
 }
 
-// caller is callerOutside, skipping the functions marked by Helper too.
-func (s *S) caller() string {
-	s.helpersMu.Lock()
-	var helpers map[string]bool
-	if len(s.helpers) > 0 {
-		helpers = make(map[string]bool, len(s.helpers))
-		for pc := range s.helpers {
-			f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
-			helpers[f.Function] = true
+// helperFuncs maps the functions of pcs, marked by Helper, to the index
+// of the first of pcs in each: a line logged when k were marked skips the
+// functions whose index is below k.
+func helperFuncs(pcs []uintptr) map[string]int {
+	if len(pcs) == 0 {
+		return nil
+	}
+	first := make(map[string]int, len(pcs))
+	for i, pc := range pcs {
+		f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+		if _, ok := first[f.Function]; !ok {
+			first[f.Function] = i
 		}
 	}
-	s.helpersMu.Unlock()
-	return callerOutside(helpers)
+	return first
 }
 
-// callerOutside finds the first caller outside this package and testify,
-// and not one of helpers (by function name), so that an error names the
-// line of the test that made it.
-func callerOutside(helpers map[string]bool) string {
-	var pcs [64]uintptr
-	n := runtime.Callers(3, pcs[:])
-	frames := runtime.CallersFrames(pcs[:n])
+// maxCallers is how deep a stack caller looks for the line of the test.
+const maxCallers = 64
+
+// caller is the line of the test that called the S's method that calls
+// it: the first caller outside this package and testify, and not one of
+// the functions marked by Helper.
+func (s *S) caller() string {
+	var pcs [maxCallers]uintptr
+	n := runtime.Callers(2, pcs[:]) // from caller's caller
+	s.helpersMu.Lock()
+	first := helperFuncs(s.helperPCs)
+	s.helpersMu.Unlock()
+	return callerIn(pcs[:n], func(fn string) bool { _, ok := first[fn]; return ok })
+}
+
+// callerIn finds, in the stack pcs, the first caller outside this
+// package and testify, and not a helper (by function name), so that an
+// error names the line of the test that made it.
+func callerIn(pcs []uintptr, helper func(fn string) bool) string {
+	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
-		if !strings.Contains(f.Function, "moonpool/simtest.") && !strings.Contains(f.Function, "stretchr/testify") && !helpers[f.Function] {
+		if !strings.Contains(f.Function, "moonpool/simtest.") && !strings.Contains(f.Function, "stretchr/testify") && !helper(f.Function) {
 			if f.File == "" || strings.Contains(f.Function, "moonpool/internal/") {
 				return "" // the engine: the test's own line is not on the stack
 			}
