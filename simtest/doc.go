@@ -112,9 +112,10 @@
 //     Logf, Skip, Skipf, SkipNow, Skipped (a skip ends the seed and skips
 //     the test), Helper (a helper's frames are skipped in the seed's
 //     report, from any task), Cleanup (run in the driver's task when the
-//     body returns), Context (the driver's, cancelled when the body
-//     returns, before the cleanups run, as testing.T's) and Output (a
-//     writer whose lines go to the seed's log, as Log's do).
+//     body returns; outside the simulation, before the Run goes on, for
+//     a seed the [Watchdog] gave up), Context (the driver's, cancelled
+//     when the body returns, before the cleanups run, as testing.T's) and
+//     Output (a writer whose lines go to the seed's log, as Log's do).
 //   - The test's, through the testing.TB Run was given: Name,
 //     ArtifactDir and Attr. They are not part of the seed: the artifact
 //     directory outlives it.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -428,14 +429,21 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	// does the S's Failed.
 	wasFailed, late := r.t.Failed(), r.lateReports()
 	viaT := func() bool { return !wasFailed && r.t.Failed() && r.lateReports() == late }
+	// The S is made here, not by the driver: when the watchdog gives the
+	// seed up, the Run reads it (runGivenUp) while the driver may not
+	// have come back from the step that filled it in; began, set once
+	// o.s is, orders the driver's writes before the Run's reads.
+	s := &S{tb: r.t, w: w, seed: seed, recipe: tl.recipe(), after: r.after, viaT: viaT}
+	if r.fuzz == nil {
+		s.workers = r.cfg.workers
+	}
+	var began atomic.Bool
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		// The driver's context ends before the cleanups run, as a test's.
 		sctx, cancel := w.WithCancel(ctx)
-		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, recipe: tl.recipe(), after: r.after, viaT: viaT}
-		if r.fuzz == nil {
-			s.workers = r.cfg.workers
-		}
+		s.p, s.ctx = p, sctx
 		o.s = s
+		began.Store(true)
 		obs.attach(s)
 		s.progress = r.progressHook(tl)
 		if r.cfg.plateau > 0 && s.progress == nil {
@@ -457,8 +465,11 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		return nil
 	}, r.cfg.watchdog)
 	o.cryptoReads = r.endCrypto(w)
-	if o.s != nil {
-		o.s.ended.Store(true)
+	if began.Load() {
+		s.ended.Store(true)
+		if w.Abandoned() {
+			s.runGivenUp()
+		}
 	}
 	obs.end()
 	tl.ended(w)

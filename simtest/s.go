@@ -63,7 +63,11 @@ type S struct {
 	logs    []logLine
 	// logPCs holds the stacks of the log lines, each line's a span of
 	// it: one slice rather than one per line.
-	logPCs   []uintptr
+	logPCs []uintptr
+	// cleanups are the functions Cleanup registered; cleanMu guards them,
+	// for the Run takes over those left when the watchdog gives the seed
+	// up, while its tasks' goroutines may still run (runGivenUp).
+	cleanMu  sync.Mutex
 	cleanups []func()
 	// partial is what Output was given after its last newline; outMu
 	// guards it for writes after the seed ended, from any goroutine.
@@ -164,13 +168,22 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 // and the cleanups run as the driver is killed: they cannot wait in
 // simulated time (a Sleep ends the cleanup that calls it, and the next
 // one runs).
+//
+// When the [Watchdog] gives the seed up, the cleanups not yet run run
+// outside the simulation, each on a goroutine of its own, before the Run
+// reports the seed: the seed has ended, so what they report through the
+// S goes to the test, and a call into the simulation ends the cleanup
+// with a failure of the test. They run while the task that escaped may
+// still run: a cleanup that shares state with it races with it.
 func (s *S) Cleanup(f func()) {
 	if s.ended.Load() {
 		s.after.fail(s.seed, s.recipe, "Cleanup was called on", s.caller(), "its function will not run: the seed's cleanups have run")
 		return
 	}
 	s.onTurn("S.Cleanup")
+	s.cleanMu.Lock()
 	s.cleanups = append(s.cleanups, f)
+	s.cleanMu.Unlock()
 }
 
 // runCleanups runs the cleanups, the last registered first, as
@@ -179,15 +192,69 @@ func (s *S) Cleanup(f func()) {
 // panic goes on.
 func (s *S) runCleanups() {
 	defer func() {
-		if len(s.cleanups) > 0 {
+		if s.hasCleanups() {
 			s.runCleanups()
 		}
 	}()
-	for len(s.cleanups) > 0 {
-		last := len(s.cleanups) - 1
-		f := s.cleanups[last]
-		s.cleanups = s.cleanups[:last]
+	for {
+		f := s.nextCleanup()
+		if f == nil {
+			return
+		}
 		f()
+	}
+}
+
+// hasCleanups reports whether a cleanup is left for the driver to run.
+func (s *S) hasCleanups() bool {
+	s.cleanMu.Lock()
+	defer s.cleanMu.Unlock()
+	return len(s.cleanups) > 0 && !s.w.Abandoned()
+}
+
+// nextCleanup takes the last cleanup registered, or nil when none is
+// left or the watchdog gave the seed up: the Run runs those then.
+func (s *S) nextCleanup() func() {
+	s.cleanMu.Lock()
+	defer s.cleanMu.Unlock()
+	if len(s.cleanups) == 0 || s.w.Abandoned() {
+		return nil
+	}
+	last := len(s.cleanups) - 1
+	f := s.cleanups[last]
+	s.cleanups = s.cleanups[:last]
+	return f
+}
+
+// runGivenUp runs, once the seed has ended, the cleanups that a seed the
+// watchdog gave up had not run, the last registered first, as a test's
+// run when it ends. The world is left alone: each runs on a goroutine of
+// its own, so that a call into the simulation, a FailNow or a panic ends
+// that cleanup only, and the failure goes to the test.
+func (s *S) runGivenUp() {
+	s.cleanMu.Lock()
+	fs := s.cleanups
+	s.cleanups = nil
+	s.cleanMu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		told := s.after.reported.Load()
+		var panicked any
+		returned := false
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer func() { panicked = recover() }()
+			fs[i]()
+			returned = true
+		}()
+		<-done
+		switch {
+		case panicked != nil:
+			s.after.givenUpCleanup(s.seed, s.recipe, fmt.Sprintf("panicked: %v", panicked))
+		case !returned && s.after.reported.Load() == told:
+			s.after.givenUpCleanup(s.seed, s.recipe, "was ended as it called into the simulation, which it cannot; "+
+				"a cleanup that must wait in simulated time, or use the seed's network or disks, cannot run for a seed the watchdog gave up")
+		}
 	}
 }
 
