@@ -112,9 +112,10 @@
 //     Logf, Skip, Skipf, SkipNow, Skipped (a skip ends the seed and skips
 //     the test), Helper (a helper's frames are skipped in the seed's
 //     report, from any task), Cleanup (run in the driver's task when the
-//     body returns), Context (the driver's, cancelled when the body
-//     returns, before the cleanups run, as testing.T's) and Output (a
-//     writer whose lines go to the seed's log, as Log's do).
+//     body returns; outside the simulation, before the Run goes on, for
+//     a seed the [Watchdog] gave up), Context (the driver's, cancelled
+//     when the body returns, before the cleanups run, as testing.T's) and
+//     Output (a writer whose lines go to the seed's log, as Log's do).
 //   - The test's, through the testing.TB Run was given: Name,
 //     ArtifactDir and Attr. They are not part of the seed: the artifact
 //     directory outlives it.
@@ -132,8 +133,9 @@
 // goes on; Fatalf and FailNow end it at once. A panic in any task fails the
 // seed with the task's name and stack. Calling FailNow on the test's own
 // testing.T from a task also works: the world is torn down, then the test
-// stops; t.Errorf from a task fails the seed that was running, but its
-// report can only say that the test's T failed. An S used after its seed
+// stops; t.Errorf from a task fails the seed that was running (its S's
+// Failed says so from then on), but its report can only say that the
+// test's T failed. An S used after its seed
 // ended fails the test, naming the seed.
 //
 // The failure report gives the replay line, what failed, in which task and

@@ -319,7 +319,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	o := r.runSeed(inputSeed(data))
 	in.trace = o.res.Trace
 	if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
-		t.Logf("simtest: input log:\n    %s", strings.Join(o.s.logs, "\n    "))
+		t.Logf("simtest: input log:\n    %s", strings.Join(o.s.logLines(), "\n    "))
 	}
 	// While fuzzing (an input with no name), a passing input logs nothing:
 	// the formatting code is instrumented too, and what it does depends on

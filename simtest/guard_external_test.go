@@ -2,6 +2,8 @@ package simtest_test
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -142,6 +144,52 @@ func TestEscapedTaskThatComesBackRunsNoMore(t *testing.T) {
 	goleak.VerifyNone(t, before) // waits for the seed's goroutines to end
 	assert.Zero(t, after.Load())
 	assert.Equal(t, out, r.output(), "nothing more reached the test")
+}
+
+// A seed the watchdog gave up runs its cleanups, outside the simulation,
+// as a test's run when it ends, before the Run goes on: what they undo is
+// not left to the seeds after it. Each runs once, though the driver comes
+// back later; one that calls into the simulation, or panics, fails the
+// test, and the others still run.
+func TestGivenUpSeedRunsItsCleanups(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var ran []string
+	record := func(what string) {
+		mu.Lock()
+		defer mu.Unlock()
+		ran = append(ran, what)
+	}
+	ranSoFar := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(ran)
+	}
+	r := runIn("TestGivenUp", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Cleanup(func() { record("first") })
+			s.Cleanup(func() {
+				s.Sleep(time.Second)
+				record("slept")
+			})
+			s.Cleanup(func() { panic("boom") })
+			s.Cleanup(func() { s.Logf("undone"); record("last") })
+			<-release // a raw channel: the simulation cannot see it
+		}, simtest.Seeds(1), simtest.Watchdog(500*time.Millisecond)) // a bound only
+	})
+	assert.True(t, r.failed)
+	assert.Equal(t, []string{"last", "first"}, ranSoFar(), "run before Run returned")
+	out := r.output()
+	assert.Contains(t, out, "blocked outside the simulation")
+	assert.Contains(t, out, "ended: guard_external_test.go:")
+	assert.Contains(t, out, "undone")
+	assert.Contains(t, out, "a cleanup of seed ")
+	assert.Contains(t, out, "ran outside the simulation and panicked: boom")
+	assert.Contains(t, out, "ran outside the simulation and was ended as it called into the simulation")
+	close(release)
+	goleak.VerifyNone(t, before) // waits for the seed's goroutines to end
+	assert.Equal(t, []string{"last", "first"}, ranSoFar(), "each ran once")
 }
 
 // check stands for a CPU-heavy check, such as a linearizability search:

@@ -61,6 +61,23 @@ func (a *afterSeeds) fail(seed uint64, recipe, what, loc, msg string) bool {
 		text += "\n  replay: " + line
 	}
 	text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs (simvet's goroutine rule finds raw goroutines before running)."
+	return a.report(text)
+}
+
+// givenUpCleanup reports that a cleanup of the seed (of the exploration
+// timeline recipe, when it is not "") that the watchdog gave up, run
+// outside the simulation, failed: what it did, as "panicked: boom".
+func (a *afterSeeds) givenUpCleanup(seed uint64, recipe, what string) bool {
+	text := fmt.Sprintf("simtest: a cleanup of %s, which the watchdog gave up, ran outside the simulation and %s", runName(seed, recipe), what)
+	if line := a.replay(seed, recipe); line != "" {
+		text += "\n  replay: " + line
+	}
+	return a.report(text)
+}
+
+// report fails the test with text, if the test is still there to hear
+// it, and reports whether it was.
+func (a *afterSeeds) report(text string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {

@@ -39,6 +39,25 @@ func TestTestsOwnErrorfFailsItsSeed(t *testing.T) {
 	assert.Contains(t, out, "call s.Errorf on the body's *simtest.S instead")
 }
 
+// A failure through the test's own T fails the running seed, so the
+// seed's S says it failed, as t.Failed would after t.Errorf; a seed
+// after it, which the test's failure does not fail, has not.
+func TestFailedCountsTheTestsOwnT(t *testing.T) {
+	var before, after []bool
+	r := runIn("TestOwnTFailed", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			before = append(before, s.Failed())
+			if len(before) == 1 {
+				r.Errorf("checked through the test's T")
+			}
+			after = append(after, s.Failed())
+		}, simtest.Seeds(2), simtest.KeepGoing())
+	})
+	require.True(t, r.failed)
+	assert.Equal(t, []bool{false, false}, before)
+	assert.Equal(t, []bool{true, false}, after)
+}
+
 // TestErrorAfterTheSeedEndedFailsTheTest reports through an S whose seed is
 // over, from the test's goroutine and from a goroutine that outlived the
 // seed: each fails the test, naming the seed.

@@ -400,16 +400,11 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 // source and another reached and misused: one Run that reached the call
 // has no row for it, and the misuse failed a seed.
 func dropMisused(rows []tally.Row, files []*shardFile) []tally.Row {
-	type at struct {
-		file string
-		line int
-		kind simctx.AssertKind
-	}
-	misused := make(map[at]bool)
+	misused := make(map[tally.CallKey]bool)
 	for _, f := range files {
 		for _, c := range f.sum.MisusedCalls {
 			if c.Site != nil {
-				misused[at{c.Site.File, c.Site.Line, kindNamed(c.Kind)}] = true
+				misused[tally.CallKey{File: c.Site.File, Line: c.Site.Line, Kind: kindNamed(c.Kind)}] = true
 			}
 		}
 	}
@@ -417,7 +412,7 @@ func dropMisused(rows []tally.Row, files []*shardFile) []tally.Row {
 		return rows
 	}
 	return slices.DeleteFunc(rows, func(r tally.Row) bool {
-		return r.Static && r.Site != nil && misused[at{r.Site.File, r.Site.Line, r.Kind}]
+		return r.Static && r.Site != nil && misused[tally.KeyOf(r.Site, r.Kind)]
 	})
 }
 

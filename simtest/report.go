@@ -215,7 +215,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	if o.s != nil && len(o.s.logs) > 0 {
 		b.WriteString("  log:\n")
-		for _, l := range o.s.logs {
+		for _, l := range o.s.logLines() {
 			fmt.Fprintf(&b, "    %s\n", indent(l, "      "))
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,7 +239,7 @@ func (r *runner) run() {
 			r.seen(sr)
 		}
 		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
-			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logs, "\n    "))
+			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logLines(), "\n    "))
 		}
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
 			ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = o.timeline, seed, o.tl.recipe(), o.pic
@@ -429,14 +430,25 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	obs := r.observe(w, seed, book, checking)
 	r.late.watch(r.t, w, seed, tl.recipe(), func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
 	o := &seedOutcome{}
+	// As runSeedOn takes a failure of the test's T for the seed's, so
+	// does the S's Failed.
+	wasFailed, late := r.t.Failed(), r.lateReports()
+	viaT := func() bool { return !wasFailed && r.t.Failed() && r.lateReports() == late }
+	// The S is made here, not by the driver: when the watchdog gives the
+	// seed up, the Run reads it (runGivenUp) while the driver may not
+	// have come back from the step that filled it in; began, set once
+	// o.s is, orders the driver's writes before the Run's reads.
+	s := &S{tb: r.t, w: w, seed: seed, recipe: tl.recipe(), after: r.after, viaT: viaT}
+	if r.fuzz == nil {
+		s.workers = r.cfg.workers
+	}
+	var began atomic.Bool
 	o.res = w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		// The driver's context ends before the cleanups run, as a test's.
 		sctx, cancel := w.WithCancel(ctx)
-		s := &S{tb: r.t, w: w, p: p, ctx: sctx, seed: seed, recipe: tl.recipe(), after: r.after}
-		if r.fuzz == nil {
-			s.workers = r.cfg.workers
-		}
+		s.p, s.ctx = p, sctx
 		o.s = s
+		began.Store(true)
 		obs.attach(s)
 		s.progress = r.progressHook(tl)
 		if r.cfg.plateau > 0 && s.progress == nil {
@@ -458,8 +470,11 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		return nil
 	}, r.cfg.watchdog)
 	o.cryptoReads = r.endCrypto(w)
-	if o.s != nil {
-		o.s.ended.Store(true)
+	if began.Load() {
+		s.ended.Store(true)
+		if w.Abandoned() {
+			s.runGivenUp()
+		}
 	}
 	obs.end()
 	tl.ended(w)

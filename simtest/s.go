@@ -51,12 +51,23 @@ type S struct {
 	// branched from the seed's own run; "" otherwise.
 	recipe string
 	failed bool
+	// viaT reports whether the test's own testing.T was marked failed
+	// while the seed ran (as the Run takes it, see seedOutcome.viaT):
+	// such a failure is the seed's, so Failed counts it. Nil outside a Run.
+	viaT func() bool
 	// skipped is set when the body asked to skip the test, and skipMsg
 	// is what it said, if anything (SkipNow says nothing).
-	skipped  bool
-	skipMsg  string
-	errs     []string
-	logs     []string
+	skipped bool
+	skipMsg string
+	errs    []string
+	logs    []logLine
+	// logPCs holds the stacks of the log lines, each line's a span of
+	// it: one slice rather than one per line.
+	logPCs []uintptr
+	// cleanups are the functions Cleanup registered; cleanMu guards them,
+	// for the Run takes over those left when the watchdog gives the seed
+	// up, while its tasks' goroutines may still run (runGivenUp).
+	cleanMu  sync.Mutex
 	cleanups []func()
 	// partial is what Output was given after its last newline; outMu
 	// guards it for writes after the seed ended, from any goroutine.
@@ -89,9 +100,12 @@ type S struct {
 
 	// helpers are the program counters of the functions that called
 	// Helper, as testing.T keeps them: an error names the first caller
-	// that is not one.
+	// that is not one. helperPCs holds them in the order they came, so
+	// that a log line resolved late skips only the helpers marked when
+	// it was logged.
 	helpersMu sync.Mutex
 	helpers   map[uintptr]struct{}
+	helperPCs []uintptr
 
 	// progress, when set, hears of every new thing the seed reached (a
 	// Sometimes come true, a better watermark, a new bucket, a new state),
@@ -154,13 +168,22 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 // and the cleanups run as the driver is killed: they cannot wait in
 // simulated time (a Sleep ends the cleanup that calls it, and the next
 // one runs).
+//
+// When the [Watchdog] gives the seed up, the cleanups not yet run run
+// outside the simulation, each on a goroutine of its own, before the Run
+// reports the seed: the seed has ended, so what they report through the
+// S goes to the test, and a call into the simulation ends the cleanup
+// with a failure of the test. They run while the task that escaped may
+// still run: a cleanup that shares state with it races with it.
 func (s *S) Cleanup(f func()) {
 	if s.ended.Load() {
 		s.after.fail(s.seed, s.recipe, "Cleanup was called on", s.caller(), "its function will not run: the seed's cleanups have run")
 		return
 	}
 	s.onTurn("S.Cleanup")
+	s.cleanMu.Lock()
 	s.cleanups = append(s.cleanups, f)
+	s.cleanMu.Unlock()
 }
 
 // runCleanups runs the cleanups, the last registered first, as
@@ -169,15 +192,69 @@ func (s *S) Cleanup(f func()) {
 // panic goes on.
 func (s *S) runCleanups() {
 	defer func() {
-		if len(s.cleanups) > 0 {
+		if s.hasCleanups() {
 			s.runCleanups()
 		}
 	}()
-	for len(s.cleanups) > 0 {
-		last := len(s.cleanups) - 1
-		f := s.cleanups[last]
-		s.cleanups = s.cleanups[:last]
+	for {
+		f := s.nextCleanup()
+		if f == nil {
+			return
+		}
 		f()
+	}
+}
+
+// hasCleanups reports whether a cleanup is left for the driver to run.
+func (s *S) hasCleanups() bool {
+	s.cleanMu.Lock()
+	defer s.cleanMu.Unlock()
+	return len(s.cleanups) > 0 && !s.w.Abandoned()
+}
+
+// nextCleanup takes the last cleanup registered, or nil when none is
+// left or the watchdog gave the seed up: the Run runs those then.
+func (s *S) nextCleanup() func() {
+	s.cleanMu.Lock()
+	defer s.cleanMu.Unlock()
+	if len(s.cleanups) == 0 || s.w.Abandoned() {
+		return nil
+	}
+	last := len(s.cleanups) - 1
+	f := s.cleanups[last]
+	s.cleanups = s.cleanups[:last]
+	return f
+}
+
+// runGivenUp runs, once the seed has ended, the cleanups that a seed the
+// watchdog gave up had not run, the last registered first, as a test's
+// run when it ends. The world is left alone: each runs on a goroutine of
+// its own, so that a call into the simulation, a FailNow or a panic ends
+// that cleanup only, and the failure goes to the test.
+func (s *S) runGivenUp() {
+	s.cleanMu.Lock()
+	fs := s.cleanups
+	s.cleanups = nil
+	s.cleanMu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		told := s.after.reported.Load()
+		var panicked any
+		returned := false
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer func() { panicked = recover() }()
+			fs[i]()
+			returned = true
+		}()
+		<-done
+		switch {
+		case panicked != nil:
+			s.after.givenUpCleanup(s.seed, s.recipe, fmt.Sprintf("panicked: %v", panicked))
+		case !returned && s.after.reported.Load() == told:
+			s.after.givenUpCleanup(s.seed, s.recipe, "was ended as it called into the simulation, which it cannot; "+
+				"a cleanup that must wait in simulated time, or use the seed's network or disks, cannot run for a seed the watchdog gave up")
+		}
 	}
 }
 
@@ -260,22 +337,81 @@ func (s *S) Log(args ...any) { s.log(strings.TrimSuffix(fmt.Sprintln(args...), "
 // Logf records a formatted line in the seed's log, as Log does.
 func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...)) }
 
-func (s *S) log(msg string) { s.logAt(s.caller(), msg) }
-
-// logAt is log with the line that logged given: loc, such as
-// "server.go:42", or empty.
-func (s *S) logAt(loc, msg string) {
-	at := msg
-	if loc != "" {
-		at = loc + ": " + msg
-	}
+// log records msg with the stack of its call, which is resolved into the
+// line that logged only when the log is shown: most seeds pass, and their
+// logs are never read.
+func (s *S) log(msg string) {
 	if s.ended.Load() {
-		s.after.log(s.seed, s.recipe, at)
+		s.after.log(s.seed, s.recipe, joinLoc(s.caller(), msg))
 		return
 	}
 	s.onTurn("S.Log")
-	s.logs = append(s.logs, s.stamp()+at)
+	var pcs [maxCallers]uintptr
+	n := runtime.Callers(1, pcs[:]) // from log, as caller's window begins
+	s.helpersMu.Lock()
+	helpers := len(s.helperPCs)
+	s.helpersMu.Unlock()
+	s.logs = append(s.logs, logLine{at: s.w.Now(), task: s.w.CurrentTask(), msg: msg,
+		pcs: len(s.logPCs), npcs: int32(n), helpers: int32(helpers)})
+	s.logPCs = append(s.logPCs, pcs[:n]...)
 	s.w.Log(msg)
+}
+
+// logLine logs msg without the line of code that wrote it, as the lines
+// of Output are.
+func (s *S) logLine(msg string) {
+	if s.ended.Load() {
+		s.after.log(s.seed, s.recipe, msg)
+		return
+	}
+	s.onTurn("S.Log")
+	s.logs = append(s.logs, logLine{at: s.w.Now(), task: s.w.CurrentTask(), msg: msg})
+	s.w.Log(msg)
+}
+
+// A logLine is a line of the seed's log as it was logged, with the stack
+// of its call (npcs program counters of logPCs from pcs; none for a line
+// of Output), from which the line of code that logged it is found when
+// the log is shown.
+type logLine struct {
+	at   time.Duration
+	task string
+	msg  string
+	pcs  int
+	npcs int32
+	// helpers is how many of helperPCs were marked when it was logged.
+	helpers int32
+}
+
+// logLines is the seed's log as it is shown, each line stamped with its
+// simulated time, task, and the line of code that logged it.
+func (s *S) logLines() []string {
+	if len(s.logs) == 0 {
+		return nil
+	}
+	s.helpersMu.Lock()
+	first := helperFuncs(s.helperPCs)
+	s.helpersMu.Unlock()
+	out := make([]string, len(s.logs))
+	for i, l := range s.logs {
+		loc := ""
+		if l.npcs > 0 {
+			loc = callerIn(s.logPCs[l.pcs:l.pcs+int(l.npcs)], func(fn string) bool {
+				k, ok := first[fn]
+				return ok && k < int(l.helpers)
+			})
+		}
+		out[i] = stampAt(l.at, l.task) + joinLoc(loc, l.msg)
+	}
+	return out
+}
+
+// joinLoc prefixes msg with loc, the line of code that said it, if known.
+func joinLoc(loc, msg string) string {
+	if loc == "" {
+		return msg
+	}
+	return loc + ": " + msg
 }
 
 // Output returns a writer whose lines go to the seed's log, as
@@ -305,7 +441,7 @@ func (o seedOutput) Write(p []byte) (int, error) {
 	}
 	s.outMu.Unlock()
 	for _, line := range lines {
-		s.logAt("", line)
+		s.logLine(line)
 	}
 	return len(p), nil
 }
@@ -317,16 +453,19 @@ func (s *S) flushOutput() {
 	s.partial = nil
 	s.outMu.Unlock()
 	if line != "" {
-		s.logAt("", line)
+		s.logLine(line)
 	}
 }
 
 // stamp is the simulated time and task that prefix a seed's log lines.
-func (s *S) stamp() string {
-	if task := s.w.CurrentTask(); task != "" {
-		return fmt.Sprintf("%v %s: ", s.w.Now(), task)
+func (s *S) stamp() string { return stampAt(s.w.Now(), s.w.CurrentTask()) }
+
+// stampAt is the stamp of a line logged at simulated time at by task.
+func stampAt(at time.Duration, task string) string {
+	if task != "" {
+		return fmt.Sprintf("%v %s: ", at, task)
 	}
-	return fmt.Sprintf("%v: ", s.w.Now())
+	return fmt.Sprintf("%v: ", at)
 }
 
 // Error is Log followed by Fail.
@@ -384,13 +523,15 @@ func (s *S) onTurn(what string) {
 	}
 }
 
-// Failed reports whether the seed has failed; once the seed has ended,
-// whether the test has.
+// Failed reports whether the seed has failed: through the S, through
+// the engine (a task's panic...), or through the test's own testing.T
+// while the seed runs (a t.Errorf from the body), which fails the seed
+// too. Once the seed has ended, it reports whether the test has.
 func (s *S) Failed() bool {
 	if s.ended.Load() {
 		return s.after.t.Failed()
 	}
-	return s.failed || s.w.Failed()
+	return s.failed || s.w.Failed() || s.viaT != nil && s.viaT()
 }
 
 // FailNow marks the seed failed and ends it: the world is torn down and no
@@ -473,37 +614,56 @@ func (s *S) Helper() {
 	}
 	s.helpersMu.Lock()
 	defer s.helpersMu.Unlock()
+	if _, ok := s.helpers[pc[0]]; ok {
+		return
+	}
 	if s.helpers == nil {
 		s.helpers = make(map[uintptr]struct{})
 	}
 	s.helpers[pc[0]] = struct{}{}
+	s.helperPCs = append(s.helperPCs, pc[0])
 }
 
-// caller is callerOutside, skipping the functions marked by Helper too.
-func (s *S) caller() string {
-	s.helpersMu.Lock()
-	var helpers map[string]bool
-	if len(s.helpers) > 0 {
-		helpers = make(map[string]bool, len(s.helpers))
-		for pc := range s.helpers {
-			f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
-			helpers[f.Function] = true
+// helperFuncs maps the functions of pcs, marked by Helper, to the index
+// of the first of pcs in each: a line logged when k were marked skips the
+// functions whose index is below k.
+func helperFuncs(pcs []uintptr) map[string]int {
+	if len(pcs) == 0 {
+		return nil
+	}
+	first := make(map[string]int, len(pcs))
+	for i, pc := range pcs {
+		f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+		if _, ok := first[f.Function]; !ok {
+			first[f.Function] = i
 		}
 	}
-	s.helpersMu.Unlock()
-	return callerOutside(helpers)
+	return first
 }
 
-// callerOutside finds the first caller outside this package and testify,
-// and not one of helpers (by function name), so that an error names the
-// line of the test that made it.
-func callerOutside(helpers map[string]bool) string {
-	var pcs [64]uintptr
-	n := runtime.Callers(3, pcs[:])
-	frames := runtime.CallersFrames(pcs[:n])
+// maxCallers is how deep a stack caller looks for the line of the test.
+const maxCallers = 64
+
+// caller is the line of the test that called the S's method that calls
+// it: the first caller outside this package and testify, and not one of
+// the functions marked by Helper.
+func (s *S) caller() string {
+	var pcs [maxCallers]uintptr
+	n := runtime.Callers(2, pcs[:]) // from caller's caller
+	s.helpersMu.Lock()
+	first := helperFuncs(s.helperPCs)
+	s.helpersMu.Unlock()
+	return callerIn(pcs[:n], func(fn string) bool { _, ok := first[fn]; return ok })
+}
+
+// callerIn finds, in the stack pcs, the first caller outside this
+// package and testify, and not a helper (by function name), so that an
+// error names the line of the test that made it.
+func callerIn(pcs []uintptr, helper func(fn string) bool) string {
+	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
-		if !strings.Contains(f.Function, "moonpool/simtest.") && !strings.Contains(f.Function, "stretchr/testify") && !helpers[f.Function] {
+		if !strings.Contains(f.Function, "moonpool/simtest.") && !strings.Contains(f.Function, "stretchr/testify") && !helper(f.Function) {
 			if f.File == "" || strings.Contains(f.Function, "moonpool/internal/") {
 				return "" // the engine: the test's own line is not on the stack
 			}

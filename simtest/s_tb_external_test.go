@@ -312,6 +312,39 @@ func TestLogNamesTheCallersLine(t *testing.T) {
 	assert.Contains(t, res.Report, "0s driver: "+viaHelper+": balance is 3\n")
 }
 
+// logMaybeMarked logs, and is a helper only when mark is set.
+func logMaybeMarked(s *simtest.S, mark bool, msg string) (own string) {
+	if mark {
+		s.Helper()
+	}
+	own = line(1)
+	s.Logf("%s", msg)
+	return own
+}
+
+// A line is resolved when the log is shown, long after it was logged,
+// but it names what testing.T would have named as it logged: a function
+// marked by Helper only later is not skipped in the lines before.
+func TestLogNamesTheLineAsOfWhenItLogged(t *testing.T) {
+	var own, viaHelper, inTask string
+	res := simtest.Simulate(func(s *simtest.S) {
+		own = logMaybeMarked(s, false, "before the mark")
+		viaHelper = line(1)
+		logMaybeMarked(s, true, "after the mark")
+		h := s.Go("auditor", func(ctx context.Context) error {
+			inTask = line(1)
+			logMaybeMarked(s, false, "in a task")
+			return nil
+		})
+		_ = h.Join(s.Context())
+		s.Error("fail, to show the log")
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, "0s driver: "+own+": before the mark\n")
+	assert.Contains(t, res.Report, "0s driver: "+viaHelper+": after the mark\n")
+	assert.Contains(t, res.Report, "0s auditor: "+inTask+": in a task\n", "marked since, by any task")
+}
+
 // An S called from a goroutine the simulation does not run, while the
 // seed runs, fails the seed as a stray goroutine, naming the method,
 // rather than taking the error as the running task's: testing.T takes

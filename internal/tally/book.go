@@ -500,23 +500,33 @@ type Call struct {
 	Site *Site
 }
 
+// A CallKey is a call by its file, line and kind: the key under which a
+// misused call is looked up, in a book and in a merge of tables, without
+// the rest of its Site (its function, its extent), which one run may know
+// and another not.
+type CallKey struct {
+	File string
+	Line int
+	Kind simctx.AssertKind
+}
+
+// KeyOf is the CallKey of a call of kind at site, which is not nil.
+func KeyOf(site *Site, kind simctx.AssertKind) CallKey {
+	return CallKey{File: site.File, Line: site.Line, Kind: kind}
+}
+
 // MisusedCalls returns the calls that seeds reached and misused, in the
 // order of their files and lines. A misused call may have no entry (an
 // empty message, a message of another kind) and so no row: a merge of
 // tables learns from these that the call was reached.
 func (b *Book) MisusedCalls() []Call {
-	type at struct {
-		file string
-		line int
-		kind simctx.AssertKind
-	}
-	seen := make(map[at]bool)
+	seen := make(map[CallKey]bool)
 	var out []Call
 	for m := range b.misused {
-		if m.site == nil || seen[at{m.site.File, m.site.Line, m.kind}] {
+		if m.site == nil || seen[KeyOf(m.site, m.kind)] {
 			continue
 		}
-		seen[at{m.site.File, m.site.Line, m.kind}] = true
+		seen[KeyOf(m.site, m.kind)] = true
 		out = append(out, Call{Kind: m.kind, Site: m.site})
 	}
 	slices.SortFunc(out, func(x, y Call) int {
