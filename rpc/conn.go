@@ -23,13 +23,14 @@ const protocolVersion = 1
 // A reader task decodes frames and dispatches them; a writer writes what
 // is queued, in batches; a monitor checks liveness.
 type conn struct {
-	t      *Transport
-	nc     net.Conn
-	peer   *peer  // the peer that dialled it; nil for an accepted connection
-	gen    uint64 // the peer's connection number
-	ctx    context.Context
-	cancel context.CancelFunc
-	wake   *providers.Chan[struct{}]
+	t        *Transport
+	nc       net.Conn
+	peer     *peer  // the peer that dialled it; nil for an accepted connection
+	fromHost string // the host an accepted connection came from, for heardFrom
+	gen      uint64 // the peer's connection number
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wake     *providers.Chan[struct{}]
 
 	// The reading: dec decodes what arrives; rd is the reader whose turn
 	// it is (see reader); readDone gets a value when the reading ends.
