@@ -30,6 +30,9 @@ type peer struct {
 	known    bool   // instance is set
 	// wake ends the backoff's wait, while the peer waits to redial.
 	wake context.CancelFunc
+	// connectErr is why the last attempt to connect failed, while no
+	// connection was made since: a call that times out tells it.
+	connectErr error
 }
 
 func newPeer(t *Transport, addr, host string) *peer {
@@ -132,6 +135,7 @@ func (p *peer) established(c *conn, inst uint64) {
 	restarted := p.known && p.instance != inst
 	p.known, p.instance = true, inst
 	p.cur = c
+	p.connectErr = nil
 	p.relNext = p.rel.head
 	var broken []ref
 	for x := p.rel.head; x != nil; x = x.next {
@@ -159,6 +163,9 @@ func (p *peer) lost(c *conn, err error) {
 		return
 	}
 	p.cur = nil
+	if c == nil {
+		p.connectErr = err
+	}
 	for x := p.rel.head; x != nil; x = x.next {
 		if x.written {
 			x.lostErr = err
@@ -172,6 +179,11 @@ func (p *peer) lost(c *conn, err error) {
 		p.t.stats.dropped.Add(uint64(dropped))
 	}
 	for _, x := range tries {
+		if c == nil {
+			// Queued for a connection that could not be made: never sent.
+			x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: no connection could be made (%v), so the request was dropped unsent: %w", x.target, p.addr, err, ErrMaybeDelivered))
+			continue
+		}
 		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: the connection ended before the reply (%v): %w", x.target, p.addr, err, ErrMaybeDelivered))
 	}
 	p.t.monitor.setFailed(p.addr)
