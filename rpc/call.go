@@ -216,7 +216,7 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 	}
 	// Only dynamic tokens are found permanently failed (notFound).
 	if !target.IsWellKnown() && t.monitor.PermanentlyFailed(addr, target) {
-		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: %w", method, target, addr, ErrEndpointNotFound)
+		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: its server answered that it no longer serves it; ask its server for its endpoint again: %w", method, target, addr, ErrEndpointNotFound)
 	}
 	t.mu.Lock()
 	if t.closed {

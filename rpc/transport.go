@@ -505,7 +505,11 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 	x := t.callLocked(reply)
 	t.mu.Unlock()
 	if x != nil {
-		x.complete(reply, nil, fmt.Errorf("rpc: %v at %s: %w", missing, c.remote(), ErrEndpointNotFound))
+		why := "nothing serves the token there yet; serve it right after NewTransport, or check the address and the token"
+		if !missing.IsWellKnown() {
+			why = "it is no longer served there (its server stopped serving it, or restarted); ask its server for its endpoint again"
+		}
+		x.complete(reply, nil, fmt.Errorf("rpc: %v at %s: %s: %w", missing, c.remote(), why, ErrEndpointNotFound))
 	}
 }
 
