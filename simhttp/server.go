@@ -108,7 +108,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	if s.BaseContext != nil {
 		base = s.BaseContext(l)
 		if base == nil {
-			panic("simhttp: BaseContext returned a nil context")
+			panic("simhttp: BaseContext returned a nil context; return the listener's base context, such as context.Background() or one derived from it")
 		}
 	}
 	base = context.WithValue(base, http.ServerContextKey, s)
@@ -124,7 +124,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		if s.ConnContext != nil {
 			cctx = s.ConnContext(cctx, rw)
 			if cctx == nil {
-				panic("simhttp: ConnContext returned nil")
+				panic("simhttp: ConnContext returned a nil context; return the context it is given, or one derived from it")
 			}
 		}
 		s.mu.Lock()
