@@ -216,7 +216,7 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 	}
 	// Only dynamic tokens are found permanently failed (notFound).
 	if !target.IsWellKnown() && t.monitor.PermanentlyFailed(addr, target) {
-		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: %w", method, target, addr, ErrEndpointNotFound)
+		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: its server answered that it no longer serves it; ask its server for its endpoint again: %w", method, target, addr, ErrEndpointNotFound)
 	}
 	t.mu.Lock()
 	if t.closed {
@@ -373,10 +373,14 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		// settler's last touch: either way, done gets its value.
 		pr := x.peer
 		pr.mu.Lock()
-		lerr := x.lostErr
+		lerr, cerr := x.lostErr, pr.connectErr
 		pr.mu.Unlock()
-		if lerr != nil {
+		switch {
+		case lerr != nil:
 			err = fmt.Errorf("%w (the request was sent, and its connection ended before the reply: %v)", err, lerr)
+		case cerr != nil:
+			// Not connected since: the likely reason no reply came.
+			err = fmt.Errorf("%w (no connection could be made: %v)", err, cerr)
 		}
 		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", method, x.target, addr, err))
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))

@@ -23,13 +23,14 @@ const protocolVersion = 1
 // A reader task decodes frames and dispatches them; a writer writes what
 // is queued, in batches; a monitor checks liveness.
 type conn struct {
-	t      *Transport
-	nc     net.Conn
-	peer   *peer  // the peer that dialled it; nil for an accepted connection
-	gen    uint64 // the peer's connection number
-	ctx    context.Context
-	cancel context.CancelFunc
-	wake   *providers.Chan[struct{}]
+	t        *Transport
+	nc       net.Conn
+	peer     *peer  // the peer that dialled it; nil for an accepted connection
+	fromHost string // the host an accepted connection came from, for heardFrom
+	gen      uint64 // the peer's connection number
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wake     *providers.Chan[struct{}]
 
 	// The reading: dec decodes what arrives; rd is the reader whose turn
 	// it is (see reader); readDone gets a value when the reading ends.
@@ -236,11 +237,18 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 	}
 	dec := wire.NewDecoder(counter{c}, t.cfg.MaxPayload)
 	tok, p, err := dec.Next()
+	var werr *wire.Error
 	switch {
 	case errors.Is(err, io.EOF):
-		return nil, 0, fmt.Errorf("rpc: the peer closed the connection during the handshake: %w", io.ErrUnexpectedEOF)
+		return nil, 0, fmt.Errorf("rpc: %s closed the connection during the handshake: %w", c.nc.RemoteAddr(), io.ErrUnexpectedEOF)
+	case errors.As(err, &werr) && (werr.Kind == wire.TooLarge || werr.Kind == wire.TooShort):
+		// A first frame's length that is out of bounds is most likely no
+		// frame at all: not a bound to raise, but a peer that speaks
+		// something else (an HTTP server answering "HTTP/1.1 400").
+		first := binary.LittleEndian.AppendUint32(nil, uint32(werr.Length))
+		return nil, 0, fmt.Errorf("rpc: the first bytes from %s (%q) do not begin a hello frame: what answers there does not speak this protocol, or the bytes were corrupted on the way; check the address: %w", c.nc.RemoteAddr(), first, wire.ErrBadFrame)
 	case err != nil:
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("rpc: the hello from %s: %w", c.nc.RemoteAddr(), err)
 	case Token(tok) != tokHello || len(p) != len(hello):
 		return nil, 0, fmt.Errorf("rpc: the first frame from %s is not a hello: it does not speak this protocol", c.nc.RemoteAddr())
 	}

@@ -38,7 +38,10 @@ func (s State) String() string {
 // established, failed from the moment one ends or an attempt fails) and
 // from the peers' answers (a dynamic token not found is permanently
 // failed). It is reactive: nothing polls; a wait is a timer armed when an
-// address fails and stopped when it comes back.
+// address fails and stopped when it comes back. A failed address comes
+// back as soon as a connection to it is established again: the
+// transport's redial waits out a backoff, but a connection that the
+// address's host opens to this transport cuts that wait short.
 type FailureMonitor struct {
 	t *Transport
 

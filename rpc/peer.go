@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/rpc/internal/wire"
 )
 
@@ -14,6 +15,7 @@ import (
 type peer struct {
 	t    *Transport
 	addr string
+	host string // addr's host, to find the peer by a connection from it
 
 	mu       mutex
 	closed   bool
@@ -26,9 +28,16 @@ type peer struct {
 	gen      uint64
 	instance uint64 // the incarnation at addr last met
 	known    bool   // instance is set
+	// wake ends the backoff's wait, while the peer waits to redial.
+	wake context.CancelFunc
+	// connectErr is why the last attempt to connect failed, while no
+	// connection was made since: a call that times out tells it.
+	connectErr error
 }
 
-func newPeer(t *Transport, addr string) *peer { return &peer{t: t, addr: addr, mu: mutex{off: t.sim}} }
+func newPeer(t *Transport, addr, host string) *peer {
+	return &peer{t: t, addr: addr, host: host, mu: mutex{off: t.sim}}
+}
 
 // run dials addr, serves each connection until it ends, and redials,
 // until the transport closes. Failed attempts back off from
@@ -39,7 +48,7 @@ func (p *peer) run(ctx context.Context) error {
 	for {
 		if backoff > 0 {
 			wait := backoff/2 + time.Duration(t.p.Random.Int64N(int64(backoff/2)+1))
-			if t.p.Time.Sleep(ctx, wait) != nil {
+			if !p.backOff(ctx, wait) {
 				return nil
 			}
 		}
@@ -61,6 +70,40 @@ func (p *peer) run(ctx context.Context) error {
 		t.stats.disconnects.Add(1)
 		p.lost(c, c.closeErr())
 		backoff = t.cfg.InitialBackoff
+	}
+}
+
+// backOff waits d before the next dial, or less if wakeUp is called
+// meanwhile. It reports false when ctx ended.
+func (p *peer) backOff(ctx context.Context, d time.Duration) bool {
+	t := p.t
+	wctx, cancel := t.p.Time.WithTimeout(ctx, d)
+	p.mu.Lock()
+	p.wake = cancel
+	p.mu.Unlock()
+	t.backingOff.Add(1)
+	// Deferred, for a task killed in its wait too: the count must not
+	// keep every later connection looking for peers to wake.
+	defer func() {
+		t.backingOff.Add(-1)
+		p.mu.Lock()
+		p.wake = nil
+		p.mu.Unlock()
+		cancel()
+	}()
+	_ = providers.Wait(wctx, t.p.Task)
+	return ctx.Err() == nil
+}
+
+// wakeUp has a peer that waits out its backoff dial now.
+func (p *peer) wakeUp() {
+	p.mu.Lock()
+	wake := p.wake
+	p.wake = nil
+	p.mu.Unlock()
+	if wake != nil {
+		p.t.log.Debug("rpc: heard from the peer's host: redial now", "addr", p.addr)
+		wake()
 	}
 }
 
@@ -92,6 +135,7 @@ func (p *peer) established(c *conn, inst uint64) {
 	restarted := p.known && p.instance != inst
 	p.known, p.instance = true, inst
 	p.cur = c
+	p.connectErr = nil
 	p.relNext = p.rel.head
 	var broken []ref
 	for x := p.rel.head; x != nil; x = x.next {
@@ -119,6 +163,9 @@ func (p *peer) lost(c *conn, err error) {
 		return
 	}
 	p.cur = nil
+	if c == nil {
+		p.connectErr = err
+	}
 	for x := p.rel.head; x != nil; x = x.next {
 		if x.written {
 			x.lostErr = err
@@ -132,6 +179,11 @@ func (p *peer) lost(c *conn, err error) {
 		p.t.stats.dropped.Add(uint64(dropped))
 	}
 	for _, x := range tries {
+		if c == nil {
+			// Queued for a connection that could not be made: never sent.
+			x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: no connection could be made (%v), so the request was dropped unsent: %w", x.target, p.addr, err, ErrMaybeDelivered))
+			continue
+		}
 		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: the connection ended before the reply (%v): %w", x.target, p.addr, err, ErrMaybeDelivered))
 	}
 	p.t.monitor.setFailed(p.addr)

@@ -53,8 +53,9 @@ type Config struct {
 	// InitialBackoff and MaxBackoff bound the wait before a reconnect:
 	// it starts at InitialBackoff and doubles after each failed attempt
 	// up to MaxBackoff, and the wait is drawn between half the backoff
-	// and the whole from the Random provider. Zero means
-	// DefaultInitialBackoff and DefaultMaxBackoff.
+	// and the whole from the Random provider. A connection that the
+	// address's host opens to this transport ends the wait at once. Zero
+	// means DefaultInitialBackoff and DefaultMaxBackoff.
 	InitialBackoff, MaxBackoff time.Duration
 	// Codec encodes messages; nil means JSONCodec.
 	Codec Codec
@@ -157,10 +158,14 @@ type Transport struct {
 
 	endpoints map[Token]receiver
 	peers     map[string]*peer
-	peerList  []*peer // in the order made, for Close
-	inbound   map[uint64]*conn
-	nconns    uint64
-	freeSlots []uint32 // the slots that no call holds
+	peerList  []*peer            // in the order made, for Close
+	byHost    map[string][]*peer // the peers at each host, in the order made
+	// backingOff counts the peers that wait out a backoff: while none
+	// does, a connection from a peer's host has nothing to wake.
+	backingOff atomic.Int32
+	inbound    map[uint64]*conn
+	nconns     uint64
+	freeSlots  []uint32 // the slots that no call holds
 
 	stats struct {
 		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
@@ -209,6 +214,7 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 		replyBase: NewToken(p.Random),
 		endpoints: make(map[Token]receiver),
 		peers:     make(map[string]*peer),
+		byHost:    make(map[string][]*peer),
 		inbound:   make(map[uint64]*conn),
 		tasks:     providers.NewWaitGroup(p.Task),
 		spawn:     p.Task.Go,
@@ -372,6 +378,7 @@ func (t *Transport) accept(ctx context.Context) error {
 		t.nconns++
 		id := t.nconns
 		c := newConn(t, nc, nil, 0)
+		c.fromHost, _, _ = net.SplitHostPort(nc.RemoteAddr().String())
 		t.inbound[id] = c
 		t.mu.Unlock()
 		t.tasks.Go(ctx, "rpc inbound "+nc.RemoteAddr().String(), func(ctx context.Context) error {
@@ -385,6 +392,7 @@ func (t *Transport) accept(ctx context.Context) error {
 				c.close(err)
 				return nil
 			}
+			t.heardFrom(c.fromHost)
 			t.stats.connects.Add(1)
 			c.serve(ctx, dec)
 			t.stats.disconnects.Add(1)
@@ -403,10 +411,11 @@ func (t *Transport) peer(addr string) (*peer, error) {
 	if pr, ok := t.peers[addr]; ok {
 		return pr, nil
 	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
 		return nil, fmt.Errorf("rpc: the address %q is not host:port: %w", addr, err)
 	}
-	pr := newPeer(t, addr)
+	pr := newPeer(t, addr, host)
 	t.tasks.Add(1)
 	if t.spawn(t.ctx, "rpc peer "+addr, func(ctx context.Context) error {
 		defer t.tasks.Done()
@@ -417,7 +426,27 @@ func (t *Transport) peer(addr string) (*peer, error) {
 	}
 	t.peers[addr] = pr
 	t.peerList = append(t.peerList, pr)
+	t.byHost[host] = append(t.byHost[host], pr)
 	return pr, nil
+}
+
+// heardFrom is told of each connection another process opened from host,
+// once its handshake is done: the network between the two works again,
+// so a peer at that host that waits out its backoff dials now. Its state
+// changes only as the dial turns out: Available once connected. Only a
+// new connection wakes, not each frame: a peer whose dial fails at once
+// (nothing listens at its port, while another process of its host calls
+// this one) would otherwise dial again for every frame.
+func (t *Transport) heardFrom(host string) {
+	if t.backingOff.Load() == 0 {
+		return
+	}
+	t.mu.Lock()
+	peers := t.byHost[host]
+	t.mu.Unlock()
+	for _, pr := range peers {
+		pr.wakeUp()
+	}
 }
 
 // dispatch hands a frame received on c to its receiver.
@@ -476,7 +505,11 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 	x := t.callLocked(reply)
 	t.mu.Unlock()
 	if x != nil {
-		x.complete(reply, nil, fmt.Errorf("rpc: %v at %s: %w", missing, c.remote(), ErrEndpointNotFound))
+		why := "nothing serves the token there yet; serve it right after NewTransport, or check the address and the token"
+		if !missing.IsWellKnown() {
+			why = "it is no longer served there (its server stopped serving it, or restarted); ask its server for its endpoint again"
+		}
+		x.complete(reply, nil, fmt.Errorf("rpc: %v at %s: %s: %w", missing, c.remote(), why, ErrEndpointNotFound))
 	}
 }
 

@@ -64,14 +64,18 @@ func TestEndpointNotFound(t *testing.T) {
 		wk := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(9))
 		_, err := wk.GetReply(ctx, client, echoReq{})
 		require.ErrorIs(s, err, rpc.ErrEndpointNotFound)
+		assert.Contains(s, err.Error(), "nothing serves the token there yet; serve it right after NewTransport", "the error names the fix")
 		assert.False(s, client.Monitor().PermanentlyFailed(server.Addr(), wk.Token), "a well-known token may be served later")
 
 		dyn := rpc.At[echoReq, echoResp](server.Addr(), rpc.NewToken(s.Providers().Random))
 		_, err = dyn.TryGetReply(ctx, client, echoReq{})
 		require.ErrorIs(s, err, rpc.ErrEndpointNotFound)
+		assert.Contains(s, err.Error(), "no longer served there", "a dynamic token is gone")
+		assert.Contains(s, err.Error(), "ask its server for its endpoint again", "the error names the fix")
 		assert.True(s, client.Monitor().PermanentlyFailed(server.Addr(), dyn.Token))
 		_, err = dyn.GetReply(ctx, client, echoReq{})
 		require.ErrorIs(s, err, rpc.ErrEndpointNotFound, "a permanently failed endpoint fails at once")
+		assert.Contains(s, err.Error(), "ask its server for its endpoint again", "the error names the fix")
 		assert.Equal(s, uint64(2), server.Stats().NotFound)
 	}, quiet...)
 }

@@ -37,7 +37,11 @@
 //     end while the handler runs (once the body is read), and when the
 //     handler returns.
 //   - A body the handler leaves unread: up to 256 KiB is read and dropped
-//     to keep the connection, past that the connection is closed.
+//     to keep the connection, past that the connection is closed. As
+//     net/http's, a connection closed with a request partly unread (that
+//     body, or a header past MaxHeaderBytes) is shut for writing first
+//     and closed 500 ms later on the Providers' clock, so that a client
+//     still sending reads the early answer (413, 431) before the reset.
 //   - Shutdown (graceful, polling on the Providers' clock; a connection
 //     with no request yet is left 5 seconds for its first), Close,
 //     SetKeepAlivesEnabled, BaseContext, ConnContext, ConnState.
@@ -46,7 +50,9 @@
 //   - Malformed requests get net/http's answers: 400 (with its reason),
 //     431 for a header past MaxHeaderBytes, 501 for an unknown transfer
 //     encoding.
-//   - Transport: a pool of kept-alive connections per host
+//   - Transport: a request's body written while the answer is read, so
+//     that an answer that comes before the whole body was sent is
+//     returned; a pool of kept-alive connections per host
 //     (MaxIdleConnsPerHost, IdleConnTimeout, DisableKeepAlives),
 //     ResponseHeaderTimeout, MaxResponseHeaderBytes, cancellation by the
 //     request's context (a task watches it while the exchange runs), a
@@ -65,8 +71,7 @@
 //     Transport's transparent gzip.
 //   - A second Host header is not rejected (http.ReadRequest keeps the
 //     first), and header values are checked less strictly than net/http's.
-//   - The Transport writes the whole request before it reads the response;
-//     it does not wait for 100 Continue before sending a body.
+//   - The Transport does not wait for 100 Continue before sending a body.
 //
 // In a simulation, a handler that blocks outside it (a raw channel,
 // time.Sleep) is caught by the guards, which report its connection's task

@@ -1,7 +1,9 @@
 package simhttp_test
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simhttp"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -83,4 +86,28 @@ func TestFailNowInHandler(t *testing.T) {
 	assert.Contains(t, string(out), "the handler's own check")
 	assert.Contains(t, string(out), "replay: go test")
 	assert.NotContains(t, string(out), "panic:", "no crash of the test binary")
+}
+
+// TestNilContextHooksPanicWithTheFix: BaseContext or ConnContext that
+// returns nil is a programmer's error; the panic says what to return.
+func TestNilContextHooksPanicWithTheFix(t *testing.T) {
+	t.Run("BaseContext", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		srv := &simhttp.Server{Providers: providers.Real(), BaseContext: func(net.Listener) context.Context { return nil }}
+		assert.PanicsWithValue(t, "simhttp: BaseContext returned a nil context; return the listener's base context, such as context.Background() or one derived from it",
+			func() { srv.Serve(context.Background(), l) })
+	})
+	t.Run("ConnContext", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		c, err := net.Dial("tcp", l.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		srv := &simhttp.Server{Providers: providers.Real(), ConnContext: func(ctx context.Context, _ net.Conn) context.Context { return nil }}
+		assert.PanicsWithValue(t, "simhttp: ConnContext returned a nil context; return the context it is given, or one derived from it",
+			func() { srv.Serve(context.Background(), l) })
+	})
 }

@@ -108,7 +108,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	if s.BaseContext != nil {
 		base = s.BaseContext(l)
 		if base == nil {
-			panic("simhttp: BaseContext returned a nil context")
+			panic("simhttp: BaseContext returned a nil context; return the listener's base context, such as context.Background() or one derived from it")
 		}
 	}
 	base = context.WithValue(base, http.ServerContextKey, s)
@@ -124,7 +124,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		if s.ConnContext != nil {
 			cctx = s.ConnContext(cctx, rw)
 			if cctx == nil {
-				panic("simhttp: ConnContext returned nil")
+				panic("simhttp: ConnContext returned a nil context; return the context it is given, or one derived from it")
 			}
 		}
 		s.mu.Lock()
@@ -309,6 +309,9 @@ type conn struct {
 	r          *connReader
 	br         *bufio.Reader
 	bw         *bufio.Writer
+	// lingerOnClose: the connection is closed with a request partly
+	// unread, so the answer goes out before the close (see closeWriteAndWait).
+	lingerOnClose bool
 }
 
 func (c *conn) setState(st http.ConnState) {
@@ -336,6 +339,9 @@ var errTooLarge = errors.New("http: request too large")
 // connection ends or is not to be kept.
 func (c *conn) serve(ctx, tctx context.Context) {
 	defer func() {
+		if c.lingerOnClose {
+			c.closeWriteAndWait(tctx)
+		}
 		c.rwc.Close()
 		c.setState(http.StateClosed)
 	}()
@@ -370,6 +376,25 @@ func (c *conn) serve(ctx, tctx context.Context) {
 	}
 }
 
+// rstAvoidanceDelay is how long a connection closed with a request
+// partly unread stays half open, as net/http's: closing it at once would
+// reset it, and a reset can discard the answer before the client reads it.
+const rstAvoidanceDelay = 500 * time.Millisecond
+
+// closeWriteAndWait sends what is buffered and a FIN, then waits
+// rstAvoidanceDelay on the Providers' clock before the caller closes the
+// connection, as net/http's server does after an early answer (a 413 to
+// an upload it will not read, a 431): the client, still writing, reads
+// the answer and the end of the stream before the reset that the close
+// of a connection with unread data sends.
+func (c *conn) closeWriteAndWait(ctx context.Context) {
+	c.bw.Flush()
+	if cw, ok := c.rwc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.p.Time.Sleep(ctx, rstAvoidanceDelay)
+}
+
 // answerBadRequest writes net/http's answer to a request it cannot read.
 func (c *conn) answerBadRequest(err error) {
 	const errorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
@@ -378,6 +403,8 @@ func (c *conn) answerBadRequest(err error) {
 	case err == errTooLarge:
 		const publicErr = "431 Request Header Fields Too Large"
 		io.WriteString(c.rwc, "HTTP/1.1 "+publicErr+errorHeaders+publicErr)
+		// The rest of the header may still be on its way.
+		c.lingerOnClose = true
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &nerr):
 		// The client went away or timed out: nothing to answer.
 	case strings.Contains(err.Error(), "unsupported transfer encoding"):
@@ -708,7 +735,13 @@ func (b *requestBody) discard(max int64) bool {
 		// will not come, so the connection cannot be kept.
 		return false
 	}
-	if _, err := io.CopyN(io.Discard, b.rc, max+1); err != io.EOF {
+	switch _, err := io.CopyN(io.Discard, b.rc, max+1); err {
+	case io.EOF:
+	case nil:
+		// More than max is left: the client may still be sending it.
+		b.w.c.lingerOnClose = true
+		return false
+	default:
 		return false
 	}
 	b.sawEOF = true

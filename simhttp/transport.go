@@ -21,9 +21,12 @@ import (
 // Transport is an [http.RoundTripper] over a [providers.Network]: HTTP/1.1
 // without TLS, with kept-alive connections pooled per host. A round trip
 // runs in the caller's task: it writes the request, then reads the
-// response's header; the body is read from the connection as the caller
-// reads resp.Body. Its fields copy [http.Transport]'s names and meanings.
-// Set Providers; a Transport must not be copied after first use.
+// response's header; a request with a body is written by a task of its
+// own meanwhile, as net/http's writes it, so that a server that answers
+// before it has read the whole body (a 413) is heard. The response's body
+// is read from the connection as the caller reads resp.Body. Its fields
+// copy [http.Transport]'s names and meanings. Set Providers; a Transport
+// must not be copied after first use.
 type Transport struct {
 	// Providers gives the network to dial, the clock of the timeouts and
 	// the tasks that watch a request's context. Required.
@@ -274,13 +277,40 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// exchange is one request on a persistConn: what its context watch and its
-// body share.
+// exchange is one request on a persistConn: what its context watch, its
+// request writer and its body share.
 type exchange struct {
 	mu       sync.Mutex
 	done     bool
 	canceled error
 	watch    providers.Handle
+	// writing: a task writes the request while the caller reads the
+	// answer; wrote and werr say how it ended.
+	writing bool
+	wrote   bool
+	werr    error
+	// answered: the answer's header was read; the header timeout that
+	// starts once the request is written no longer applies.
+	answered bool
+}
+
+// wroteRequest reports whether the whole request was written, so that the
+// connection can carry another once the answer is read. As net/http's, it
+// is false for a request whose answer came while it was still being sent.
+func (x *exchange) wroteRequest() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return !x.writing || x.wrote && x.werr == nil
+}
+
+// writeFailed returns the error of a request writer that failed.
+func (x *exchange) writeFailed() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.writing && x.wrote {
+		return x.werr
+	}
+	return nil
 }
 
 // finish ends the exchange's watch; it reports ctx's error if the watch
@@ -334,21 +364,56 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 		w.Close = true
 	}
 	pc.conn.SetDeadline(time.Time{})
-	err := w.Write(pc.bw)
-	if err == nil {
-		err = pc.bw.Flush()
+	write := func() error {
+		err := w.Write(pc.bw)
+		if err == nil {
+			err = pc.bw.Flush()
+		}
+		return err
 	}
-	if err != nil {
-		return fail(err)
-	}
-	if d := t.ResponseHeaderTimeout; d > 0 {
-		pc.conn.SetReadDeadline(p.Time.Now().Add(d))
+	if req.Body == nil || req.Body == http.NoBody {
+		if err := write(); err != nil {
+			return fail(err)
+		}
+		if d := t.ResponseHeaderTimeout; d > 0 {
+			pc.conn.SetReadDeadline(p.Time.Now().Add(d))
+		}
+	} else {
+		// As net/http, a request with a body is written while the answer
+		// is read: a server may answer (a 413 to an upload past its limit)
+		// and close before it reads the whole body, and a client that
+		// wrote on would lose that answer to the reset.
+		x.writing = true
+		p.Task.Go(ctx, "http request body "+req.Method+" "+req.URL.String(), func(context.Context) error {
+			err := write()
+			x.mu.Lock()
+			x.wrote, x.werr = true, err
+			if d := t.ResponseHeaderTimeout; d > 0 && err == nil && !x.answered {
+				pc.conn.SetReadDeadline(p.Time.Now().Add(d))
+			}
+			x.mu.Unlock()
+			if err != nil {
+				// Wake the reader: the request failed.
+				pc.conn.Close()
+			}
+			return nil
+		})
+		fail0 := fail
+		fail = func(err error) (*http.Response, error) {
+			// A read that failed because the write did gives the write's
+			// error, as when the write came first.
+			if werr := x.writeFailed(); werr != nil {
+				err = werr
+			}
+			return fail0(err)
+		}
 	}
 	max := t.MaxResponseHeaderBytes
 	if max == 0 {
 		max = 10 << 20
 	}
 	var resp *http.Response
+	var err error
 	for {
 		pc.lr.on, pc.lr.n, pc.lr.hit = true, max, false
 		// As net/http: a connection that ends before the first byte of
@@ -385,14 +450,17 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 		break
 	}
 	pc.lr.on = false
+	x.mu.Lock()
+	x.answered = true
 	pc.conn.SetReadDeadline(time.Time{})
+	x.mu.Unlock()
 	keep := !resp.Close && !w.Close && !t.DisableKeepAlives
 	if resp.Body == nil || resp.Body == http.NoBody || req.Method == http.MethodHead {
 		if cerr := x.finish(); cerr != nil {
 			pc.conn.Close()
 			return nil, cerr
 		}
-		if keep {
+		if keep && x.wroteRequest() {
 			t.putIdle(pc)
 		} else {
 			pc.conn.Close()
@@ -467,7 +535,7 @@ func (b *bodyEOFSignal) end(eof bool) {
 		b.pc.conn.Close()
 		return
 	}
-	if eof && b.keep {
+	if eof && b.keep && b.x.wroteRequest() {
 		t.putIdle(b.pc)
 		return
 	}

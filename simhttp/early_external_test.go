@@ -1,0 +1,144 @@
+package simhttp_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simhttp"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// limitedUpload stores uploads of at most 1 KiB and answers a larger one
+// with 413 as soon as it passes the limit, leaving the rest unread.
+func limitedUpload() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, "upload too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		io.WriteString(w, "stored")
+	})
+}
+
+// earlyCase is a request that a server refuses before reading all of it.
+type earlyCase struct {
+	name       string
+	header     int // bytes of an extra header
+	body       int // bytes of body
+	wantStatus int
+	wantBody   string
+}
+
+var earlyCases = []earlyCase{
+	// Past the 256 KiB a server reads of an unread body to keep the
+	// connection, so it closes the connection under the client's upload.
+	{name: "413 body past the discard", body: 300 << 10, wantStatus: http.StatusRequestEntityTooLarge, wantBody: "upload too large\n"},
+	// Far past it, and past what the network buffers: the client is
+	// still writing when the answer comes.
+	{name: "413 body of 4 MiB", body: 4 << 20, wantStatus: http.StatusRequestEntityTooLarge, wantBody: "upload too large\n"},
+	// Within it: read and dropped.
+	{name: "413 body within the discard", body: 8 << 10, wantStatus: http.StatusRequestEntityTooLarge, wantBody: "upload too large\n"},
+	// Past MaxHeaderBytes (1 KiB here, and 4 KiB of slack).
+	{name: "431 header", header: 32 << 10, wantStatus: http.StatusRequestHeaderFieldsTooLarge, wantBody: "431 Request Header Fields Too Large"},
+}
+
+// earlyRequest sends c's request for tc to base and returns the status
+// and body, or the error.
+func earlyRequest(ctx context.Context, c *http.Client, base string, tc earlyCase) (int, string, error) {
+	var body io.Reader
+	if tc.body > 0 {
+		body = strings.NewReader(strings.Repeat("u", tc.body))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/upload", body)
+	if err != nil {
+		return 0, "", err
+	}
+	if tc.header > 0 {
+		req.Header.Set("X-Big", strings.Repeat("h", tc.header))
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// TestEarlyAnswerOnLoopback: net/http's server answers a request it
+// refuses before reading all of it, and net/http's client gets the
+// answer; so do simhttp's, on loopback in production, each against the
+// other's counterpart. TestEarlyAnswerInSimulation checks the same in a
+// simulation.
+func TestEarlyAnswerOnLoopback(t *testing.T) {
+	servers := []struct {
+		name  string
+		start func(l net.Listener) (stop func() error)
+	}{
+		{"net/http server", func(l net.Listener) func() error {
+			srv := &http.Server{Handler: limitedUpload(), MaxHeaderBytes: 1 << 10, ErrorLog: discardLog()}
+			go srv.Serve(l)
+			return srv.Close
+		}},
+		{"simhttp server", func(l net.Listener) func() error {
+			srv := &simhttp.Server{Providers: providers.Real(), Handler: limitedUpload(), MaxHeaderBytes: 1 << 10, ErrorLog: discardLog()}
+			go srv.Serve(context.Background(), l)
+			return srv.Close
+		}},
+	}
+	clients := []struct {
+		name string
+		new  func() http.RoundTripper
+	}{
+		{"net/http client", func() http.RoundTripper { return &http.Transport{} }},
+		{"simhttp client", func() http.RoundTripper { return &simhttp.Transport{Providers: providers.Real()} }},
+	}
+	for _, tc := range earlyCases {
+		for _, srv := range servers {
+			for _, client := range clients {
+				t.Run(tc.name+"/"+srv.name+"/"+client.name, func(t *testing.T) {
+					l, err := net.Listen("tcp", "127.0.0.1:0")
+					require.NoError(t, err)
+					defer srv.start(l)()
+					tr := client.new()
+					defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					code, body, err := earlyRequest(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String(), tc)
+					require.NoError(t, err)
+					assert.Equal(t, tc.wantStatus, code)
+					assert.Equal(t, tc.wantBody, body)
+				})
+			}
+		}
+	}
+}
+
+// TestEarlyAnswerInSimulation: simhttp's server and client, over the
+// simulated network, give the answer net/http's give on loopback.
+func TestEarlyAnswerInSimulation(t *testing.T) {
+	for _, tc := range earlyCases {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				srv, _ := serve(s, "10.0.0.1", limitedUpload())
+				srv.MaxHeaderBytes = 1 << 10
+				ctx, cancel := s.Providers().Time.WithTimeout(s.Context(), time.Minute)
+				defer cancel()
+				code, body, err := earlyRequest(ctx, simhttp.NewClient(s.Providers()), "http://10.0.0.1", tc)
+				require.NoError(s, err)
+				assert.Equal(s, tc.wantStatus, code)
+				assert.Equal(s, tc.wantBody, body)
+			}, quiet(), simtest.Seeds(20), simtest.CheckDeterminism())
+		})
+	}
+}
