@@ -93,7 +93,9 @@ type task struct {
 	_ [8]byte // ownCtx starts on a cache line
 	// ownCtx is ctx when the world makes it (see spawnIn): a task and its
 	// context are one allocation, the context in the task's last two
-	// lines (TestATaskAndItsContextAreOneAllocation).
+	// lines (TestATaskAndItsContextAreOneAllocation). A context kept
+	// after its task ended keeps the task's bytes so; finish lets go of
+	// what the task refers to that it no longer needs.
 	ownCtx simContext
 }
 
@@ -296,6 +298,10 @@ func (t *task) finish() {
 	}
 	t.parked = false // nothing may wake it: its slot goes to a later task
 	t.onPark = nil
+	// A context kept after the task ended (a child's parent, a struct's
+	// field) is ownCtx, and keeps the task's allocation: not, then, what
+	// its function holds, as a process's holds the whole of its state.
+	t.fn = nil
 	w.cancelTask(t)
 	w.unready(t)
 	w.unwaitCtx(t)
