@@ -443,10 +443,16 @@ func (w *World) current(what string) *task {
 	w.guard(what)
 	t := w.cur
 	if t == nil {
-		if w.state == finished {
+		// A goroutine the world does not run is a stray, which guard
+		// caught: this is the world's own goroutine, or any before Run.
+		switch w.state {
+		case finished:
 			panic(fmt.Sprintf("sim: %s after the simulation ended; a value made by the simulation outlived its run", what))
+		case running:
+			panic(fmt.Sprintf("sim: %s outside any task, in code the scheduler runs between steps (an Invariant's or an Eventually's check, "+
+				"an event's callback), which must not wait: wait in a task (p.Task.Go starts one)", what))
 		}
-		panic(fmt.Sprintf("sim: %s outside a simulation task; only tasks started by the simulation may block on it (simvet's goroutine rule finds raw goroutines before running)", what))
+		panic(fmt.Sprintf("sim: %s before the simulation began; only its tasks may wait on it: call it from the body or a task it starts", what))
 	}
 	if w.abandoned.Load() {
 		w.givenUp(t)
