@@ -225,5 +225,5 @@ func TestAGracefulStopsLeftoverDeferThatPanicsFailsTheSeed(t *testing.T) {
 		c.Stop("server-0", simtest.Graceful, simtest.Grace(time.Second))
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
 	assert.Equal(t, 1, res.Failed)
-	assert.Contains(t, res.Report, "the log was left half written (raised by a deferred call while the task unwound from its kill")
+	assert.Contains(t, res.Report, "the log was left half written (raised by a deferred call while the task unwound from the kill of its process server-0 at 2s: ")
 }

@@ -109,32 +109,46 @@ func TestAMutexHandedToACrashedTaskIsHandedOn(t *testing.T) {
 // A panic raised by a defer of a task that unwinds from its kill (what a
 // graceful stop leaves, the end of the run) is the code's, and fails the
 // run; the report says that the task was being killed, which its stack
-// shows only as the engine's own panic.
+// shows only as the engine's own panic, and by what: a kill at the run's
+// end is one the reader would not think of.
 func TestAPanicWhileUnwindingAKillSaysSo(t *testing.T) {
-	world := New(Config{Seed: 3})
-	res := world.Run(func(ctx context.Context, p providers.Providers) error {
-		g := world.NewGroup("node")
-		g.Go(ctx, "main", func(ctx context.Context) error {
-			done := false
-			defer func() {
-				if !done {
-					panic("the batch was not committed")
+	for _, tc := range []struct {
+		name, kill string
+		runEnd     bool
+	}{
+		{"its process killed", "the kill of its process node at 1s", false},
+		{"the run's end", "its kill at 1s, at the run's end: the root task returned, and every task still alive is killed", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			world := New(Config{Seed: 3})
+			res := world.Run(func(ctx context.Context, p providers.Providers) error {
+				g := world.NewGroup("node")
+				g.Go(ctx, "main", func(ctx context.Context) error {
+					done := false
+					defer func() {
+						if !done {
+							panic("the batch was not committed")
+						}
+					}()
+					err := p.Time.Sleep(ctx, time.Hour)
+					done = true
+					return err
+				})
+				require.NoError(t, p.Time.Sleep(ctx, time.Second))
+				if tc.runEnd {
+					return nil
 				}
-			}()
-			err := p.Time.Sleep(ctx, time.Hour)
-			done = true
-			return err
+				g.Kill()
+				return p.Time.Sleep(ctx, time.Second)
+			})
+			var f *Failure
+			require.ErrorAs(t, res.Err, &f)
+			assert.Equal(t, Panic, f.Kind)
+			assert.Equal(t, "node/main", f.Task)
+			assert.Equal(t, "the batch was not committed (raised by a deferred call while the task unwound from "+tc.kill+": "+
+				"a killed task's defers run, so a defer must not assume that its function finished)", f.Msg)
 		})
-		require.NoError(t, p.Time.Sleep(ctx, time.Second))
-		g.Kill()
-		return p.Time.Sleep(ctx, time.Second)
-	})
-	var f *Failure
-	require.ErrorAs(t, res.Err, &f)
-	assert.Equal(t, Panic, f.Kind)
-	assert.Equal(t, "node/main", f.Task)
-	assert.Equal(t, "the batch was not committed (raised by a deferred call while the task unwound from its kill at 1s: "+
-		"a killed task's defers run, so a defer must not assume that its function finished)", f.Msg)
+	}
 }
 
 // A crashed process runs no defers outside a simulation: a panic that one

@@ -265,8 +265,8 @@ func (t *task) body() {
 				// The stack shows the kill's panic under this one; say
 				// what it is, or a deferred call's panic reads as the
 				// code's own.
-				f.Msg += fmt.Sprintf(" (raised by a deferred call while the task unwound from its kill at %v: "+
-					"a killed task's defers run, so a defer must not assume that its function finished)", time.Duration(t.killedAt))
+				f.Msg += fmt.Sprintf(" (raised by a deferred call while the task unwound from %s: "+
+					"a killed task's defers run, so a defer must not assume that its function finished)", t.killNote())
 			}
 			if err, ok := r.(error); ok {
 				f.Err = err
@@ -288,6 +288,20 @@ func (t *task) body() {
 		t.w.fail(&Failure{Kind: RootError, Task: t.name, Msg: err.Error(), Err: err})
 	}
 	t.finish()
+}
+
+// killNote says which kill a killed task unwinds from, for a report:
+// one at the run's end, which the report would not lead a reader to
+// think of, or its process's, named.
+func (t *task) killNote() string {
+	at := time.Duration(t.killedAt)
+	switch {
+	case t.w.rootDone:
+		return fmt.Sprintf("its kill at %v, at the run's end: the root task returned, and every task still alive is killed", at)
+	case t.group != nil && t.group.dead:
+		return fmt.Sprintf("the kill of its process %s at %v", t.group.name, at)
+	}
+	return fmt.Sprintf("its kill at %v", at)
 }
 
 func (t *task) finish() {
