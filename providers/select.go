@@ -49,9 +49,11 @@ func Default(f func()) Case {
 // Select never returns ctx's error then.
 //
 // The Chans of one Select must be made with the same Task: all real, or all
-// of one simulation. A Select with neither a Chan nor a Default waits for
-// ctx alone, through the Go runtime, since it cannot tell whether it runs in
-// a simulation; in one, wait with Time.Sleep or on a Chan instead.
+// of one simulation. A Select with neither a Chan (the cases of nil Chans
+// are none) nor a Default waits for ctx alone, as a select statement whose
+// channels are all nil waits for ctx.Done(): in a simulation, through it,
+// which it finds from ctx. Under a context that is never done it would
+// wait forever, and it panics instead: that is a programmer error.
 func Select(ctx context.Context, cases ...Case) error {
 	var (
 		dflt    *Case
@@ -87,7 +89,34 @@ func Select(ctx context.Context, cases ...Case) error {
 	if p != nil {
 		return selectSim(ctx, p, cases, dflt)
 	}
+	if !anyChan && dflt == nil {
+		return selectNone(ctx, cases)
+	}
 	return selectReal(ctx, cases, dflt)
+}
+
+// simKey is the key under which the contexts of a simulation answer Value
+// with its Task provider, a parker: how a Select with no Chan, which names
+// no simulation, finds the one it runs in. Outside one, Value gives nil.
+type simKey struct{}
+
+// SimulationParker is how the simulation knows the key: it cannot name
+// the type.
+func (simKey) SimulationParker() {}
+
+// selectNone is a Select with no Chan and no Default: it waits for ctx.
+func selectNone(ctx context.Context, cases []Case) error {
+	if ctx == nil {
+		panic("providers: Select with no Chan case and no Default waits for its context alone, and got a nil one; pass the task's ctx")
+	}
+	if p, ok := ctx.Value(simKey{}).(parker); ok {
+		return selectSim(ctx, p, cases, nil)
+	}
+	if ctx.Done() == nil {
+		panic("providers: Select with no Chan case (a nil Chan's is none) and no Default, under a context that is never done, " +
+			"would wait forever; add a case or a Default, or pass a context that ends (the task's ctx)")
+	}
+	return selectReal(ctx, cases, nil)
 }
 
 // A caseOp is the channel operation of a Case, with its type parameter

@@ -3,6 +3,7 @@ package providers_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -228,16 +229,36 @@ func TestSelectCloseWhileWaiting(t *testing.T) {
 	})
 }
 
+// A Select with no Chan (the cases of nil Chans are none) and no Default
+// waits for its context alone, as a select statement whose channels are
+// all nil waits for ctx.Done(); in a simulation it does so through the
+// simulation, which it finds from the context.
 func TestSelectWithNoChanWaitsForContext(t *testing.T) {
-	// Real mode only: with no Chan, Select cannot tell it runs in a
-	// simulation, and waits on ctx through the Go runtime.
-	ctx := context.Background()
-	p := providers.Real()
-	tctx, cancel := timeout(ctx, p)
-	defer cancel()
-	assert.ErrorIs(t, providers.Select(tctx), context.DeadlineExceeded)
-	var none *providers.Chan[int]
-	assert.ErrorIs(t, providers.Select(cancelled(ctx), providers.OnRecv(none, nil)), context.Canceled)
+	both(t, func(t *testing.T, ctx context.Context, p providers.Providers) {
+		tctx, cancel := timeout(ctx, p)
+		defer cancel()
+		assert.ErrorIs(t, providers.Select(tctx), context.DeadlineExceeded)
+		var none *providers.Chan[int]
+		assert.ErrorIs(t, providers.Select(cancelled(ctx), providers.OnRecv(none, nil)), context.Canceled)
+
+		// Woken by another task's cancel, of package context's context or
+		// of one the Time provider made (the simulation's own, in one).
+		for _, withCancel := range []func(context.Context) (context.Context, context.CancelFunc){
+			context.WithCancel,
+			func(ctx context.Context) (context.Context, context.CancelFunc) {
+				return p.Time.WithTimeout(ctx, time.Hour)
+			},
+		} {
+			cctx, cancel := withCancel(ctx)
+			h := p.Task.Go(ctx, "canceller", func(ctx context.Context) error {
+				pause(ctx, p)
+				cancel()
+				return nil
+			})
+			assert.ErrorIs(t, providers.Select(cctx, providers.OnRecv(none, nil), providers.OnSend(none, 1, nil)), context.Canceled)
+			require.NoError(t, h.Join(ctx))
+		}
+	})
 }
 
 func TestSelectBetweenSelects(t *testing.T) {
@@ -285,6 +306,36 @@ func TestSelectMisuse(t *testing.T) {
 		func() { _ = providers.Select(ctx, providers.Default(nil), providers.Default(nil)) })
 	assert.PanicsWithValue(t, "providers: Select with a zero Case; make Cases with OnRecv, OnSend or Default",
 		func() { _ = providers.Select(ctx, providers.Case{}) })
+}
+
+// A Select with no Chan case and no Default under a context that is never
+// done could only wait forever: it panics at the call, with the fix, in
+// either mode, rather than hang (in a simulation, until the watchdog
+// gives up on the run).
+func TestSelectThatCanNeverReturnPanics(t *testing.T) {
+	const forever = "providers: Select with no Chan case (a nil Chan's is none) and no Default, under a context that is never done, " +
+		"would wait forever; add a case or a Default, or pass a context that ends (the task's ctx)"
+	var none *providers.Chan[int]
+	both(t, func(t *testing.T, ctx context.Context, p providers.Providers) {
+		assert.PanicsWithValue(t, forever, func() { _ = providers.Select(context.Background()) })
+		assert.PanicsWithValue(t, forever, func() { _ = providers.Select(context.TODO(), providers.OnRecv(none, nil)) })
+		assert.PanicsWithValue(t, "providers: Select with no Chan case and no Default waits for its context alone, and got a nil one; pass the task's ctx",
+			func() { _ = providers.Select(nil, providers.OnSend(none, 1, nil)) }) //nolint:staticcheck // the misuse under test
+	})
+}
+
+// In a simulation, a Select with no Chan under a simulation's context that
+// nothing ends waits in the simulation: the run reports a deadlock that
+// names the task and its select, not a task that escaped it.
+func TestSimSelectWithNoChanIsADeadlockNotAnEscape(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 1})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		return providers.Select(context.WithoutCancel(ctx))
+	}, 10*time.Second)
+	var f *sim.Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, sim.Deadlock, f.Kind, "%v", f)
+	assert.Contains(t, f.Msg, `task "driver" waits on select`)
 }
 
 // Simulation only: the choice among ready cases comes from the seed.

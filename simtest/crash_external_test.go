@@ -182,3 +182,48 @@ func TestACrashedProcessDeferredRemoveIsNotDone(t *testing.T) {
 		assert.Contains(s, readFile(s, "store-0", "pid"), "no such file", "a graceful stop's defers act")
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(3))
 }
+
+// panicsIfCut is a process whose defer panics unless its Run finished: code
+// that assumes a defer runs only after a clean end. A crash never runs
+// defers outside a simulation, so a crash must not fail the seed by it; a
+// graceful stop's leftovers, killed after the grace, run their defers as
+// the process would, and the panic is the code's.
+func panicsIfCut() simtest.Process {
+	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+		finished := false
+		defer func() {
+			if !finished {
+				panic("the log was left half written")
+			}
+		}()
+		// Deaf to its context, so that a graceful stop kills it too.
+		err := p.Time.Sleep(context.WithoutCancel(ctx), time.Hour)
+		finished = true
+		return err
+	})
+}
+
+func TestACrashedProcessDeferThatPanicsDoesNotFailTheSeed(t *testing.T) {
+	for _, how := range []simtest.Reboot{simtest.Crash, simtest.Wipe, simtest.PowerLoss} {
+		t.Run(how.String(), func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				tl := s.Timeline()
+				c := s.Boot(simtest.Processes{Name: "server", New: panicsIfCut})
+				s.Sleep(time.Second)
+				c.Stop("server-0", how)
+				s.Sleep(time.Second)
+				assert.Equal(s, 1, tl.CountIn("server-0", "panic after crash"), "the timeline tells the panic")
+			}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+		})
+	}
+}
+
+func TestAGracefulStopsLeftoverDeferThatPanicsFailsTheSeed(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", New: panicsIfCut})
+		s.Sleep(time.Second)
+		c.Stop("server-0", simtest.Graceful, simtest.Grace(time.Second))
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	assert.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, "the log was left half written (raised by a deferred call while the task unwound from the kill of its process server-0 at 2s: ")
+}

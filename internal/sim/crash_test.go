@@ -106,32 +106,109 @@ func TestAMutexHandedToACrashedTaskIsHandedOn(t *testing.T) {
 	require.NoError(t, res.Err)
 }
 
-// A panic raised by a defer of a task that unwinds from its kill is the
-// code's, and fails the run; the report says that the task was being
-// killed, which its stack shows only as the engine's own panic.
+// A panic raised by a defer of a task that unwinds from its kill (what a
+// graceful stop leaves, the end of the run) is the code's, and fails the
+// run; the report says that the task was being killed, which its stack
+// shows only as the engine's own panic, and by what: a kill at the run's
+// end is one the reader would not think of.
 func TestAPanicWhileUnwindingAKillSaysSo(t *testing.T) {
-	world := New(Config{Seed: 3})
-	res := world.Run(func(ctx context.Context, p providers.Providers) error {
-		g := world.NewGroup("node")
-		g.Go(ctx, "main", func(ctx context.Context) error {
-			done := false
-			defer func() {
-				if !done {
-					panic("the batch was not committed")
+	for _, tc := range []struct {
+		name, kill string
+		runEnd     bool
+	}{
+		{"its process killed", "the kill of its process node at 1s", false},
+		{"the run's end", "its kill at 1s, at the run's end: the root task returned, and every task still alive is killed", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			world := New(Config{Seed: 3})
+			res := world.Run(func(ctx context.Context, p providers.Providers) error {
+				g := world.NewGroup("node")
+				g.Go(ctx, "main", func(ctx context.Context) error {
+					done := false
+					defer func() {
+						if !done {
+							panic("the batch was not committed")
+						}
+					}()
+					err := p.Time.Sleep(ctx, time.Hour)
+					done = true
+					return err
+				})
+				require.NoError(t, p.Time.Sleep(ctx, time.Second))
+				if tc.runEnd {
+					return nil
 				}
-			}()
-			err := p.Time.Sleep(ctx, time.Hour)
-			done = true
-			return err
+				g.Kill()
+				return p.Time.Sleep(ctx, time.Second)
+			})
+			var f *Failure
+			require.ErrorAs(t, res.Err, &f)
+			assert.Equal(t, Panic, f.Kind)
+			assert.Equal(t, "node/main", f.Task)
+			assert.Equal(t, "the batch was not committed (raised by a deferred call while the task unwound from "+tc.kill+": "+
+				"a killed task's defers run, so a defer must not assume that its function finished)", f.Msg)
 		})
-		require.NoError(t, p.Time.Sleep(ctx, time.Second))
-		g.Crash()
-		return p.Time.Sleep(ctx, time.Second)
-	})
-	var f *Failure
-	require.ErrorAs(t, res.Err, &f)
-	assert.Equal(t, Panic, f.Kind)
-	assert.Equal(t, "node/main", f.Task)
-	assert.Equal(t, "the batch was not committed (raised by a deferred call while the task unwound from its kill at 1s: "+
-		"a killed task's defers run, so a defer must not assume that its function finished)", f.Msg)
+	}
+}
+
+// A crashed process runs no defers outside a simulation: a panic that one
+// of them raises while its task unwinds from the crash does not fail the
+// run, whether another task crashed the process or the task itself did.
+// The timeline tells it. A panic of a live task of the same process, before
+// the crash, still fails the run (TestAPanicWhileUnwindingAKillSaysSo, and
+// the run's own tests of a task's panic).
+func TestAPanicWhileACrashedTaskUnwindsIsNotedNotFailed(t *testing.T) {
+	for _, self := range []bool{false, true} {
+		name := "crashed by another task"
+		if self {
+			name = "crashed by itself"
+		}
+		t.Run(name, func(t *testing.T) {
+			world := New(Config{Seed: 3})
+			var after []string
+			res := world.Run(func(ctx context.Context, p providers.Providers) error {
+				g := world.NewGroup("node")
+				g.Go(ctx, "main", func(ctx context.Context) error {
+					done := false
+					defer func() { after = append(after, "an outer defer") }()
+					defer func() {
+						if !done {
+							panic("the batch was not committed")
+						}
+					}()
+					err := p.Time.Sleep(ctx, time.Second)
+					if self {
+						g.Crash()
+					} else {
+						err = p.Time.Sleep(ctx, time.Hour)
+					}
+					done = true
+					return err
+				})
+				require.NoError(t, p.Time.Sleep(ctx, 2*time.Second))
+				if !self {
+					g.Crash()
+				}
+				assert.Zero(t, g.Alive())
+				return p.Time.Sleep(ctx, time.Second)
+			})
+			require.NoError(t, res.Err, "a crashed process's defers are not the code's failure")
+			assert.Equal(t, []string{"an outer defer"}, after, "the defers below the panic run too")
+			at := "1s"
+			if !self {
+				at = "2s"
+			}
+			var noted []Entry
+			for _, e := range res.Timeline {
+				if e.Name == "panic after crash" {
+					noted = append(noted, e)
+				}
+			}
+			require.Len(t, noted, 1, "the timeline tells the panic")
+			assert.Equal(t, "node/main", noted[0].Task)
+			assert.Equal(t, "node", noted[0].Process)
+			assert.Equal(t, "panic after crash: the batch was not committed (raised by a deferred call while the task unwound from its process's crash at "+at+
+				"; a crashed process runs no defers outside a simulation, so the run goes on)", noted[0].Msg)
+		})
+	}
 }

@@ -70,8 +70,16 @@ func (g *Group) Alive() int {
 // has no other way to reclaim a goroutine), but each call they make into
 // the simulation, a device's or a primitive's, non-blocking or not,
 // unwinds them at once: a deferred conn.Close or conn.Write, a send, a
-// dial, a timer or a new task never happens. Kill, for a graceful stop's
-// leftovers, lets the defers act.
+// dial, a timer or a new task never happens. A panic that one of them
+// raises does not fail the run either, as a panic of a killed task's
+// defer does: outside a simulation a crashed process runs no defers, so
+// the code cannot be at fault; the timeline notes it ("panic after
+// crash"). Kill, for a graceful stop's leftovers, lets the defers act.
+//
+// Skipping the defers altogether would take a goroutine that never ends
+// (Go ends one only by running its defers), and with it the worker that
+// later tasks run on; and the primitives' own deferred bookkeeping, such
+// as a Select leaving the queues it waited in, runs in the same unwinding.
 func (g *Group) Crash() {
 	g.crashed = true
 	g.Kill()

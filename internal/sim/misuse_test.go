@@ -55,3 +55,25 @@ func TestNilFunctionsAndContextsAreToldAtTheCall(t *testing.T) {
 		})
 	}
 }
+
+// A wait outside any task names where it was called from: code the
+// scheduler runs between steps (an event's callback, a check), or before
+// the run. It is no goroutine of the user's: such a call is a stray, and
+// told as one (stray.go).
+func TestAWaitOutsideAnyTaskSaysWhereItWas(t *testing.T) {
+	w := New(Config{Seed: 1})
+	p := w.Providers()
+	assert.PanicsWithValue(t, "sim: Sleep before the simulation began; only its tasks may wait on it: call it from the body or a task it starts",
+		func() { _ = p.Time.Sleep(context.Background(), time.Second) })
+	var got any
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		w.After(time.Second, func() {
+			defer func() { got = recover() }()
+			_ = p.Time.Sleep(ctx, time.Second)
+		})
+		return p.Time.Sleep(ctx, 2*time.Second)
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, "sim: Sleep outside any task, in code the scheduler runs between steps (an Invariant's or an Eventually's check, "+
+		"an event's callback), which must not wait: wait in a task (p.Task.Go starts one)", got)
+}

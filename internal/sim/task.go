@@ -93,9 +93,15 @@ type task struct {
 	_ [8]byte // ownCtx starts on a cache line
 	// ownCtx is ctx when the world makes it (see spawnIn): a task and its
 	// context are one allocation, the context in the task's last two
-	// lines (TestATaskAndItsContextAreOneAllocation).
+	// lines (TestATaskAndItsContextAreOneAllocation). A context kept
+	// after its task ended keeps the task's bytes so; finish lets go of
+	// what the task refers to that it no longer needs.
 	ownCtx simContext
 }
+
+// panicAfterCrash names the timeline entry of a panic raised by a deferred
+// call of a crashed process's task: noted, not failed (see body).
+const panicAfterCrash = "panic after crash"
 
 // killSignal is the panic value that unwinds a killed task.
 type killSignal struct{}
@@ -245,13 +251,22 @@ func (t *task) body() {
 		case stopSignal:
 			t.w.fail(&Failure{Kind: Stopped, Task: t.name})
 		default:
+			if t.mute {
+				// A crashed process runs no defers outside a simulation
+				// (a crash is a power cut or a SIGKILL): what one raises
+				// as the task unwinds is no failure of the code's, only
+				// a part of the story.
+				t.w.note(t.name, t.group, fmt.Sprintf("%s: %v (raised by a deferred call while the task unwound from its process's crash at %v; "+
+					"a crashed process runs no defers outside a simulation, so the run goes on)", panicAfterCrash, r, time.Duration(t.killedAt)))
+				break
+			}
 			f := &Failure{Kind: Panic, Task: t.name, Msg: fmt.Sprint(r), Stack: string(debug.Stack())}
 			if t.killed {
 				// The stack shows the kill's panic under this one; say
 				// what it is, or a deferred call's panic reads as the
 				// code's own.
-				f.Msg += fmt.Sprintf(" (raised by a deferred call while the task unwound from its kill at %v: "+
-					"a killed task's defers run, so a defer must not assume that its function finished)", time.Duration(t.killedAt))
+				f.Msg += fmt.Sprintf(" (raised by a deferred call while the task unwound from %s: "+
+					"a killed task's defers run, so a defer must not assume that its function finished)", t.killNote())
 			}
 			if err, ok := r.(error); ok {
 				f.Err = err
@@ -275,6 +290,20 @@ func (t *task) body() {
 	t.finish()
 }
 
+// killNote says which kill a killed task unwinds from, for a report:
+// one at the run's end, which the report would not lead a reader to
+// think of, or its process's, named.
+func (t *task) killNote() string {
+	at := time.Duration(t.killedAt)
+	switch {
+	case t.w.rootDone:
+		return fmt.Sprintf("its kill at %v, at the run's end: the root task returned, and every task still alive is killed", at)
+	case t.group != nil && t.group.dead:
+		return fmt.Sprintf("the kill of its process %s at %v", t.group.name, at)
+	}
+	return fmt.Sprintf("its kill at %v", at)
+}
+
 func (t *task) finish() {
 	w := t.w
 	t.finished = true
@@ -283,6 +312,10 @@ func (t *task) finish() {
 	}
 	t.parked = false // nothing may wake it: its slot goes to a later task
 	t.onPark = nil
+	// A context kept after the task ended (a child's parent, a struct's
+	// field) is ownCtx, and keeps the task's allocation: not, then, what
+	// its function holds, as a process's holds the whole of its state.
+	t.fn = nil
 	w.cancelTask(t)
 	w.unready(t)
 	w.unwaitCtx(t)
@@ -424,10 +457,16 @@ func (w *World) current(what string) *task {
 	w.guard(what)
 	t := w.cur
 	if t == nil {
-		if w.state == finished {
+		// A goroutine the world does not run is a stray, which guard
+		// caught: this is the world's own goroutine, or any before Run.
+		switch w.state {
+		case finished:
 			panic(fmt.Sprintf("sim: %s after the simulation ended; a value made by the simulation outlived its run", what))
+		case running:
+			panic(fmt.Sprintf("sim: %s outside any task, in code the scheduler runs between steps (an Invariant's or an Eventually's check, "+
+				"an event's callback), which must not wait: wait in a task (p.Task.Go starts one)", what))
 		}
-		panic(fmt.Sprintf("sim: %s outside a simulation task; only tasks started by the simulation may block on it (simvet's goroutine rule finds raw goroutines before running)", what))
+		panic(fmt.Sprintf("sim: %s before the simulation began; only its tasks may wait on it: call it from the body or a task it starts", what))
 	}
 	if w.abandoned.Load() {
 		w.givenUp(t)

@@ -2,12 +2,16 @@ package sim
 
 import (
 	"context"
+	"runtime"
 	"testing"
+	"time"
 	"unsafe"
+	"weak"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -42,4 +46,72 @@ func skipOn32Bit(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) < 8 {
 		t.Skip("layouts and allocation counts are tuned for 64-bit platforms")
 	}
+}
+
+// keptKey is a key of a value a task's context inherits.
+type keptKey struct{}
+
+// A context kept after its task ended (by a child context, a struct, a
+// closure) lives in the task's allocation (TestATaskAndItsContextAreOneAllocation),
+// and keeps those bytes; but not what the task's function held, which a
+// process's task holds by the whole of the process's state. The kept
+// context answers as before: done, Canceled, and the values it inherits.
+// Dropped, it was all that held the task.
+func TestAContextKeptAfterItsTaskEndedKeepsNotWhatTheTaskHeld(t *testing.T) {
+	var (
+		kept  context.Context
+		state weak.Pointer[[1 << 16]byte]
+		tk    weak.Pointer[task]
+	)
+	// check asks the kept context what it answered while its task lived.
+	check := func(when string) {
+		t.Helper()
+		require.NotNil(t, kept)
+		assert.ErrorIs(t, kept.Err(), context.Canceled, when)
+		select {
+		case <-kept.Done():
+		default:
+			t.Errorf("%s: the kept context is not done", when)
+		}
+		assert.Equal(t, "kept", kept.Value(keptKey{}), when)
+		assert.NotNil(t, simctx.From(kept), "%s: the kept context carries its simulation", when)
+	}
+	res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+		ctx = context.WithValue(ctx, keptKey{}, "kept")
+		tk = startHolder(ctx, p, &state, &kept)
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		collect()
+		assert.True(t, state.Value() == nil, "what the ended task's function held is kept by its context")
+		check("in the run")
+		return nil
+	})
+	require.NoError(t, res.Err)
+	collect()
+	assert.True(t, state.Value() == nil, "what the ended task's function held is kept by its context after the run")
+	check("after the run")
+	kept = nil
+	collect()
+	assert.True(t, tk.Value() == nil, "the task is held by more than its context")
+}
+
+// startHolder starts a task whose function holds a large value, and which
+// keeps its context in kept and ends. It returns weak pointers to the
+// value, in state, and to the task: the caller's frame holds neither.
+//
+//go:noinline
+func startHolder(ctx context.Context, p providers.Providers, state *weak.Pointer[[1 << 16]byte], kept *context.Context) weak.Pointer[task] {
+	big := new([1 << 16]byte)
+	*state = weak.Make(big)
+	h := p.Task.Go(ctx, "holder", func(ctx context.Context) error {
+		*kept = ctx
+		big[0] = 1
+		return nil
+	})
+	return weak.Make(h.(*task))
+}
+
+// collect runs the collector until weak pointers to what it freed are nil.
+func collect() {
+	runtime.GC()
+	runtime.GC()
 }
