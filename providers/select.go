@@ -3,6 +3,8 @@ package providers
 import (
 	"context"
 	"reflect"
+
+	"github.com/moonpool-go/moonpool/internal/simctx"
 )
 
 // A Case is one case of a [Select], made by [OnRecv], [OnSend] or [Default].
@@ -95,22 +97,17 @@ func Select(ctx context.Context, cases ...Case) error {
 	return selectReal(ctx, cases, dflt)
 }
 
-// simKey is the key under which the contexts of a simulation answer Value
-// with its Task provider, a parker: how a Select with no Chan, which names
-// no simulation, finds the one it runs in. Outside one, Value gives nil.
-type simKey struct{}
-
-// SimulationParker is how the simulation knows the key: it cannot name
-// the type.
-func (simKey) SimulationParker() {}
-
 // selectNone is a Select with no Chan and no Default: it waits for ctx.
 func selectNone(ctx context.Context, cases []Case) error {
 	if ctx == nil {
 		panic("providers: Select with no Chan case and no Default waits for its context alone, and got a nil one; pass the task's ctx")
 	}
-	if p, ok := ctx.Value(simKey{}).(parker); ok {
-		return selectSim(ctx, p, cases, nil)
+	// The simulation ctx carries gives its Task provider, a parker: a
+	// lookup only this call makes, so no other lookup pays for it.
+	if s, ok := simctx.From(ctx).(interface{ Providers() Providers }); ok {
+		if p, ok := s.Providers().Task.(parker); ok {
+			return selectSim(ctx, p, cases, nil)
+		}
 	}
 	if ctx.Done() == nil {
 		panic("providers: Select with no Chan case (a nil Chan's is none) and no Default, under a context that is never done, " +

@@ -209,29 +209,10 @@ func (w *World) Providers() providers.Providers {
 // carries the simulation (see package simctx).
 func (w *World) Context() context.Context {
 	if w.rootCtx == nil {
-		c := w.newContext(simctx.With(&rootValues{Context: context.Background(), w: w}, w), nil, nil)
+		c := w.newContext(simctx.With(context.Background(), w), nil, nil)
 		w.rootCtx, w.cancelRoots = c, func() { c.cancel(ctxCanceled, true) }
 	}
 	return w.rootCtx
-}
-
-// rootValues is the last context above the world's root context, past the
-// value that carries the simulation (simctx), so that the lookups of
-// assertions and buggify do not reach it. It answers package providers'
-// key for the world's Task provider, which that package's key, of a type
-// this package cannot name, tells by its method: a Select with no Chan
-// finds its simulation so. A lookup that nothing nearer answers ends here,
-// and pays one type assertion.
-type rootValues struct {
-	context.Context
-	w *World
-}
-
-func (r *rootValues) Value(key any) any {
-	if _, ok := key.(interface{ SimulationParker() }); ok {
-		return (*taskProvider)(r.w)
-	}
-	return r.Context.Value(key)
 }
 
 // Run runs root as the root task until it returns or the run fails, then
