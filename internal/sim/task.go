@@ -662,7 +662,19 @@ func (w *World) FailNow() {
 // Kill kills the task of h, which must come from this world's Task provider.
 func (w *World) Kill(h providers.Handle) {
 	w.enter("Kill")
-	w.kill(h.(*task))
+	t, ok := h.(*task)
+	if !ok || t == nil || t.w != w {
+		panic(fmt.Sprintf("sim: Kill of %s, not a task of this world; pass a Handle that this world's Task provider returned", describeHandle(h)))
+	}
+	w.kill(t)
+}
+
+// describeHandle names h for a misuse report.
+func describeHandle(h providers.Handle) string {
+	if t, ok := h.(*task); ok && t != nil {
+		return fmt.Sprintf("task %q of another world", t.name)
+	}
+	return fmt.Sprintf("a %T", h)
 }
 
 // waitToken is the token of t's next wait: its slot, found at once by
