@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -226,4 +227,77 @@ func TestAGracefulStopsLeftoverDeferThatPanicsFailsTheSeed(t *testing.T) {
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
 	assert.Equal(t, 1, res.Failed)
 	assert.Contains(t, res.Report, "the log was left half written (raised by a deferred call while the task unwound from the kill of its process server-0 at 2s: ")
+}
+
+// reportsIfCut is a process whose defer reports a failure unless its Run
+// finished, through report: code that checks, in a defer, that its
+// function got to its end.
+func reportsIfCut(report func(ctx context.Context)) func() simtest.Process {
+	return func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			finished := false
+			defer func() {
+				if !finished {
+					report(ctx)
+				}
+			}()
+			// Deaf to its context, so that a graceful stop kills it too.
+			err := p.Time.Sleep(context.WithoutCancel(ctx), time.Hour)
+			finished = true
+			return err
+		})
+	}
+}
+
+// deferredReports are the ways a defer can report a failure: through the
+// test's S, and through the assertions of production code.
+func deferredReports(s *simtest.S) map[string]func(ctx context.Context) {
+	return map[string]func(ctx context.Context){
+		"Errorf":      func(context.Context) { s.Errorf("the log was left half written") },
+		"Fatalf":      func(context.Context) { s.Fatalf("the log was left half written") },
+		"require":     func(context.Context) { require.Fail(s, "the log was left half written") },
+		"Always":      func(ctx context.Context) { assertions.Always(ctx, false, "the log was left half written") },
+		"Unreachable": func(ctx context.Context) { assertions.Unreachable(ctx, "the log was left half written") },
+	}
+}
+
+var deferredReportNames = []string{"Errorf", "Fatalf", "require", "Always", "Unreachable"}
+
+func TestACrashedProcessDeferThatReportsAFailureDoesNotFailTheSeed(t *testing.T) {
+	for _, how := range []simtest.Reboot{simtest.Crash, simtest.Wipe, simtest.PowerLoss} {
+		for _, name := range deferredReportNames {
+			t.Run(how.String()+"/"+name, func(t *testing.T) {
+				res := simtest.Simulate(func(s *simtest.S) {
+					tl := s.Timeline()
+					c := s.Boot(simtest.Processes{Name: "server", New: reportsIfCut(deferredReports(s)[name])})
+					s.Sleep(time.Second)
+					c.Stop("server-0", how)
+					s.Sleep(time.Second)
+					assert.Equal(s, 1, tl.CountIn("server-0", "error after crash"), "the timeline tells the report")
+					for _, e := range tl.Snapshot() {
+						if e.Name == "error after crash" {
+							assert.Contains(s, e.Msg, "the log was left half written")
+							assert.Contains(s, e.Msg, "(reported by a deferred call while the task unwound from its process's crash at 1s; ")
+						}
+					}
+					assert.False(s, s.Failed(), "a crashed process's defer fails nothing")
+				}, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.AllowGaps())
+				assert.True(t, res.OK(), res.Report)
+			})
+		}
+	}
+}
+
+func TestAGracefulStopsLeftoverDeferThatReportsAFailureFailsTheSeed(t *testing.T) {
+	for _, name := range deferredReportNames {
+		t.Run(name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				c := s.Boot(simtest.Processes{Name: "server", New: reportsIfCut(deferredReports(s)[name])})
+				s.Sleep(time.Second)
+				c.Stop("server-0", simtest.Graceful, simtest.Grace(time.Second))
+			}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.AllowGaps())
+			assert.Equal(t, 1, res.Failed)
+			assert.Contains(t, res.Report, "the log was left half written")
+		})
+	}
 }

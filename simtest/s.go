@@ -469,6 +469,14 @@ func stampAt(at time.Duration, task string) string {
 }
 
 // Error is Log followed by Fail.
+//
+// Called by a crashed process's task as it unwinds (a defer of a process
+// that Crash, Wipe or PowerLoss took down), Error, Fail and their kin fail
+// nothing: outside a simulation a crashed process runs no defers, so what
+// they report is not the code's failure. The timeline notes it, as an
+// "error after crash" entry of the process; FailNow then unwinds the task
+// on. A graceful stop's leftovers, killed after the grace, report as a
+// live task does.
 func (s *S) Error(args ...any) { s.fail(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
 
 // Errorf is Logf followed by Fail.
@@ -491,6 +499,9 @@ func (s *S) failAt(loc, msg string) {
 		return
 	}
 	s.onTurn("S.Error")
+	if s.w.ReportAfterCrash(joinLoc(loc, headline(msg))) {
+		return // a crashed process's defer: on the timeline, no failure
+	}
 	s.failed = true
 	s.obs.win.fail(s.w.Now())
 	line := s.stamp() + msg
@@ -501,13 +512,17 @@ func (s *S) failAt(loc, msg string) {
 	s.w.Log("error: " + headline(msg))
 }
 
-// Fail marks the seed failed and goes on.
+// Fail marks the seed failed and goes on; see [S.Error] for a crashed
+// process's task.
 func (s *S) Fail() {
 	if s.ended.Load() {
 		s.after.fail(s.seed, s.recipe, "Fail was called on", s.caller(), "")
 		return
 	}
 	s.onTurn("S.Fail")
+	if s.w.ReportAfterCrash("Fail was called") {
+		return
+	}
 	s.failed = true
 }
 
@@ -545,7 +560,12 @@ func (s *S) FailNow() {
 		s.after.failNow()
 	}
 	s.onTurn("S.FailNow")
-	s.failed = true
+	// A crashed process's task only unwinds on (World.FailNow unwinds a
+	// killed task as a kill): what it reported before, by Error, is on the
+	// timeline, and FailNow adds no failure of its own.
+	if !s.w.Crashed() {
+		s.failed = true
+	}
 	if !s.w.Running() {
 		s.tb.FailNow()
 	}

@@ -77,3 +77,38 @@ func TestAWaitOutsideAnyTaskSaysWhereItWas(t *testing.T) {
 	assert.Equal(t, "sim: Sleep outside any task, in code the scheduler runs between steps (an Invariant's or an Eventually's check, "+
 		"an event's callback), which must not wait: wait in a task (p.Task.Go starts one)", got)
 }
+
+// otherHandle is a Handle no world made.
+type otherHandle struct{ providers.Handle }
+
+// Kill of a handle that is not one of the world's tasks is told at the
+// call, with the fix, not done to another world's task, or turned into a
+// bare type assertion's panic.
+func TestKillOfAHandleOfAnotherWorldIsToldAtTheCall(t *testing.T) {
+	var other providers.Handle
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		other = p.Task.Go(ctx, "worker", func(ctx context.Context) error { return p.Time.Sleep(ctx, time.Second) })
+		return other.Join(ctx)
+	})
+	require.NoError(t, res.Err)
+	for _, c := range []struct {
+		name string
+		h    providers.Handle
+		msg  string
+	}{
+		{"another world's task", other, `sim: Kill of task "worker" of another world, not a task of this world; pass a Handle that this world's Task provider returned`},
+		{"a handle of no world", otherHandle{}, "sim: Kill of a sim.otherHandle, not a task of this world; pass a Handle that this world's Task provider returned"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := New(Config{Seed: 1})
+			res := w.Run(func(ctx context.Context, p providers.Providers) error {
+				w.Kill(c.h)
+				return nil
+			})
+			var f *Failure
+			require.ErrorAs(t, res.Err, &f)
+			assert.Equal(t, Panic, f.Kind)
+			assert.Equal(t, c.msg, f.Msg)
+		})
+	}
+}

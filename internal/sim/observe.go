@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/simctx"
@@ -20,12 +21,34 @@ func (w *World) SetAsserter(a Asserter) { w.asserter = a }
 // is a call into the simulation: a stray goroutine's fails the run. It is
 // nil once the watchdog gave the run up: the assertions of a task that
 // comes back after that go nowhere.
+//
+// A crashed process's task (Group.Crash) gets one that notes a failure on
+// the timeline, as ReportAfterCrash does, and then unwinds the task, as
+// every call such a task makes into the simulation does: it counts nothing
+// and fails nothing.
 func (w *World) Asserter() simctx.Asserter {
-	w.enter("an assertion")
+	w.guard("an assertion")
+	if c := w.cur; c != nil && c.mute {
+		return crashedAsserter{w}
+	}
 	if w.abandoned.Load() {
 		return nil
 	}
 	return w.asserter
+}
+
+// crashedAsserter is the Asserter of a crashed process's task.
+type crashedAsserter struct{ w *World }
+
+func (a crashedAsserter) Assert(x simctx.Assertion) {
+	if x.Kind.IsAlways() && !x.OK {
+		what := "failed"
+		if x.Kind == simctx.Unreachable {
+			what = "was reached"
+		}
+		a.w.ReportAfterCrash(fmt.Sprintf("%v %q %s", x.Kind, x.Msg, what))
+	}
+	a.w.enter("an assertion")
 }
 
 // AfterStep sets fn to run on the scheduler after every step: each time a

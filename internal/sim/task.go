@@ -103,6 +103,43 @@ type task struct {
 // call of a crashed process's task: noted, not failed (see body).
 const panicAfterCrash = "panic after crash"
 
+// errorAfterCrash names the timeline entry of a failure that a crashed
+// process's task reported as it unwound (a test's Errorf, a false Always):
+// noted, not failed (see ReportAfterCrash).
+const errorAfterCrash = "error after crash"
+
+// afterCrash is the timeline message of what t, a crashed process's task,
+// raised or reported (how) while it unwound: an entry named name, which
+// says why the run goes on.
+func (t *task) afterCrash(name string, what any, how string) string {
+	return fmt.Sprintf("%s: %v (%s by a deferred call while the task unwound from its process's crash at %v; "+
+		"a crashed process runs no defers outside a simulation, so the run goes on)", name, what, how, time.Duration(t.killedAt))
+}
+
+// ReportAfterCrash is for what fails the run from inside a task (a test's
+// Errorf, an assertion): when the running task is a crashed process's
+// (Group.Crash), unwinding from the crash, it notes report on the timeline
+// as an "error after crash" entry of the process and returns true, and the
+// caller fails nothing. A crashed process runs no defers outside a
+// simulation, so what they report is not the code's failure, as a panic
+// they raise is not. Otherwise it returns false: a live task's report, or
+// a killed task's of a graceful stop's leftovers, fails the run.
+func (w *World) ReportAfterCrash(report string) bool {
+	if !w.Crashed() {
+		return false
+	}
+	t := w.cur
+	w.note(t.name, t.group, t.afterCrash(errorAfterCrash, report, "reported"))
+	return true
+}
+
+// Crashed reports whether the running task is a crashed process's
+// (Group.Crash), unwinding from the crash.
+func (w *World) Crashed() bool {
+	t := w.cur
+	return t != nil && t.mute
+}
+
 // killSignal is the panic value that unwinds a killed task.
 type killSignal struct{}
 
@@ -256,8 +293,7 @@ func (t *task) body() {
 				// (a crash is a power cut or a SIGKILL): what one raises
 				// as the task unwinds is no failure of the code's, only
 				// a part of the story.
-				t.w.note(t.name, t.group, fmt.Sprintf("%s: %v (raised by a deferred call while the task unwound from its process's crash at %v; "+
-					"a crashed process runs no defers outside a simulation, so the run goes on)", panicAfterCrash, r, time.Duration(t.killedAt)))
+				t.w.note(t.name, t.group, t.afterCrash(panicAfterCrash, r, "raised"))
 				break
 			}
 			f := &Failure{Kind: Panic, Task: t.name, Msg: fmt.Sprint(r), Stack: string(debug.Stack())}
@@ -626,7 +662,19 @@ func (w *World) FailNow() {
 // Kill kills the task of h, which must come from this world's Task provider.
 func (w *World) Kill(h providers.Handle) {
 	w.enter("Kill")
-	w.kill(h.(*task))
+	t, ok := h.(*task)
+	if !ok || t == nil || t.w != w {
+		panic(fmt.Sprintf("sim: Kill of %s, not a task of this world; pass a Handle that this world's Task provider returned", describeHandle(h)))
+	}
+	w.kill(t)
+}
+
+// describeHandle names h for a misuse report.
+func describeHandle(h providers.Handle) string {
+	if t, ok := h.(*task); ok && t != nil {
+		return fmt.Sprintf("task %q of another world", t.name)
+	}
+	return fmt.Sprintf("a %T", h)
 }
 
 // waitToken is the token of t's next wait: its slot, found at once by
