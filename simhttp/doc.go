@@ -44,7 +44,11 @@
 //     still sending reads the early answer (413, 431) before the reset.
 //   - Shutdown (graceful, polling on the Providers' clock; a connection
 //     with no request yet is left 5 seconds for its first), Close,
-//     SetKeepAlivesEnabled, BaseContext, ConnContext, ConnState.
+//     SetKeepAlivesEnabled, BaseContext, ConnContext, ConnState. In a
+//     simulation BaseContext and ConnContext must derive from the context
+//     they have (Serve's ctx, captured, or ConnContext's argument): one that
+//     returns context.Background() drops the simulation from every
+//     request's context, so Serve panics on it and names the fix.
 //   - A handler's panic is logged and its connection closed, as net/http
 //     does; http.ErrAbortHandler closes it without a log.
 //   - Malformed requests get net/http's answers: 400 (with its reason),
