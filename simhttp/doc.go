@@ -44,7 +44,11 @@
 //     still sending reads the early answer (413, 431) before the reset.
 //   - Shutdown (graceful, polling on the Providers' clock; a connection
 //     with no request yet is left 5 seconds for its first), Close,
-//     SetKeepAlivesEnabled, BaseContext, ConnContext, ConnState.
+//     SetKeepAlivesEnabled, BaseContext, ConnContext, ConnState. In a
+//     simulation BaseContext and ConnContext must derive from the context
+//     they have (Serve's ctx, captured, or ConnContext's argument): one that
+//     returns context.Background() drops the simulation from every
+//     request's context, so Serve panics on it and names the fix.
 //   - A handler's panic is logged and its connection closed, as net/http
 //     does; http.ErrAbortHandler closes it without a log.
 //   - Malformed requests get net/http's answers: 400 (with its reason),
@@ -55,11 +59,17 @@
 //     returned; a pool of kept-alive connections per host
 //     (MaxIdleConnsPerHost, IdleConnTimeout, DisableKeepAlives),
 //     ResponseHeaderTimeout, MaxResponseHeaderBytes, cancellation by the
-//     request's context (a task watches it while the exchange runs), a
-//     request retried on a new connection when a kept-alive one turns out
-//     closed and the request may be replayed; errors as net/http gives
-//     them. [Transport.OpenBodies] names the responses whose body was left
-//     open.
+//     request's context (a task watches it while the exchange runs);
+//     errors as net/http gives them. [Transport.OpenBodies] names the
+//     responses whose body was left open.
+//   - Retries as net/http's Transport makes them, on a new connection,
+//     when a kept-alive one turns out closed or reset: a request none of
+//     which was written, whatever its method, if it has no body or a
+//     GetBody (http.NewRequest sets one for a *bytes.Reader, a
+//     *bytes.Buffer, a *strings.Reader); a GET, HEAD, OPTIONS or TRACE,
+//     or a request with an Idempotency-Key, whose connection ended before
+//     the first byte of the answer. A body without GetBody is never sent
+//     twice.
 //
 // # Not supported
 //
@@ -72,6 +82,14 @@
 //   - A second Host header is not rejected (http.ReadRequest keeps the
 //     first), and header values are checked less strictly than net/http's.
 //   - The Transport does not wait for 100 Continue before sending a body.
+//   - The Transport reads nothing from an idle connection, so it learns
+//     that the server closed one only when the next request uses it;
+//     net/http's notices the close while the connection is idle and
+//     dials anew. A POST written on such a connection is not sent again
+//     (the server may have seen it): it fails with
+//     "http: server closed idle connection", where net/http's would have
+//     sent it on a new connection. Keep the client's IdleConnTimeout below
+//     the server's IdleTimeout, or give the request an Idempotency-Key.
 //
 // In a simulation, a handler that blocks outside it (a raw channel,
 // time.Sleep) is caught by the guards, which report its connection's task

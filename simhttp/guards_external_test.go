@@ -111,3 +111,67 @@ func TestNilContextHooksPanicWithTheFix(t *testing.T) {
 			func() { srv.Serve(context.Background(), l) })
 	})
 }
+
+// TestContextHookDroppingTheSimulationPanics: a BaseContext or ConnContext
+// that returns context.Background() in a simulation would leave handlers'
+// assertions and buggify doing nothing; Serve panics and names the fix.
+// One that derives from the context it has serves, and so does
+// context.Background() outside a simulation.
+func TestContextHookDroppingTheSimulationPanics(t *testing.T) {
+	type key struct{}
+	background := func(net.Listener) context.Context { return context.Background() }
+	connBackground := func(context.Context, net.Conn) context.Context { return context.Background() }
+	t.Run("BaseContext", func(t *testing.T) {
+		simtest.Run(t, func(s *simtest.S) {
+			sp := s.HostProviders("10.0.0.1")
+			l, err := sp.Network.Listen(s.Context(), ":80")
+			require.NoError(s, err)
+			srv := &simhttp.Server{Providers: sp, BaseContext: background}
+			assert.PanicsWithValue(s, "simhttp: BaseContext returned a context without the simulation that Serve's ctx carries, so handlers' assertions and buggify would do nothing and their waits would leave the simulation; derive it from the ctx given to Serve (capture it in the closure) instead of context.Background()",
+				func() { srv.Serve(s.Context(), l) })
+		}, quiet(), simtest.Seeds(1))
+	})
+	t.Run("ConnContext", func(t *testing.T) {
+		simtest.Run(t, func(s *simtest.S) {
+			sp := s.HostProviders("10.0.0.1")
+			l, err := sp.Network.Listen(s.Context(), ":80")
+			require.NoError(s, err)
+			c, err := s.Providers().Network.Dial(s.Context(), "10.0.0.1:80")
+			require.NoError(s, err)
+			defer c.Close()
+			srv := &simhttp.Server{Providers: sp, ConnContext: connBackground}
+			assert.PanicsWithValue(s, "simhttp: ConnContext returned a context without the simulation of the context it is given, so handlers' assertions and buggify would do nothing and their waits would leave the simulation; derive it from the context it is given instead of context.Background()",
+				func() { srv.Serve(s.Context(), l) })
+		}, quiet(), simtest.Seeds(1))
+	})
+	t.Run("derived in a simulation", func(t *testing.T) {
+		simtest.Run(t, func(s *simtest.S) {
+			srv, _ := serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, r.Context().Value(key{}).(string))
+			}))
+			ctx := s.Context()
+			srv.BaseContext = func(net.Listener) context.Context { return context.WithValue(ctx, key{}, "base") }
+			srv.ConnContext = func(ctx context.Context, _ net.Conn) context.Context { return ctx }
+			resp, err := simhttp.NewClient(s.Providers()).Get("http://10.0.0.1/")
+			require.NoError(s, err)
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			require.NoError(s, err)
+			assert.Equal(s, "base", string(b))
+		}, quiet(), simtest.Seeds(1))
+	})
+	t.Run("background in production", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		srv := &simhttp.Server{Providers: providers.Real(), BaseContext: background, ConnContext: connBackground,
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })}
+		go srv.Serve(context.Background(), l)
+		defer srv.Close()
+		resp, err := http.Get("http://" + l.Addr().String() + "/")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		assert.Equal(t, "ok", string(b))
+	})
+}

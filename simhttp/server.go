@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -49,9 +50,15 @@ type Server struct {
 	// ErrorLog receives handler panics and framing errors; nil means the
 	// Providers' Logger at level error (or log's standard logger).
 	ErrorLog *log.Logger
-	// BaseContext, if set, gives the base context of requests on l.
+	// BaseContext, if set, gives the base context of requests on l. In a
+	// simulation it must carry the simulation, as Serve's ctx does: derive
+	// it from that ctx, never from context.Background(), or assertions and
+	// buggify in handlers do nothing and their waits leave the simulation.
+	// Serve panics on a BaseContext that drops it.
 	BaseContext func(l net.Listener) context.Context
-	// ConnContext, if set, derives the context of a connection's requests.
+	// ConnContext, if set, derives the context of a connection's requests
+	// from ctx; as for BaseContext, Serve panics on one that drops the
+	// simulation ctx carries.
 	ConnContext func(ctx context.Context, c net.Conn) context.Context
 	// ConnState, if set, is called on each change of a connection's state.
 	ConnState func(net.Conn, http.ConnState)
@@ -110,6 +117,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		if base == nil {
 			panic("simhttp: BaseContext returned a nil context; return the listener's base context, such as context.Background() or one derived from it")
 		}
+		if simctx.From(ctx) != nil && simctx.From(base) == nil {
+			panic("simhttp: BaseContext returned a context without the simulation that Serve's ctx carries, so handlers' assertions and buggify would do nothing and their waits would leave the simulation; derive it from the ctx given to Serve (capture it in the closure) instead of context.Background()")
+		}
 	}
 	base = context.WithValue(base, http.ServerContextKey, s)
 	for {
@@ -125,6 +135,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			cctx = s.ConnContext(cctx, rw)
 			if cctx == nil {
 				panic("simhttp: ConnContext returned a nil context; return the context it is given, or one derived from it")
+			}
+			if simctx.From(base) != nil && simctx.From(cctx) == nil {
+				panic("simhttp: ConnContext returned a context without the simulation of the context it is given, so handlers' assertions and buggify would do nothing and their waits would leave the simulation; derive it from the context it is given instead of context.Background()")
 			}
 		}
 		s.mu.Lock()

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -73,6 +74,15 @@ type readFromServerError struct{ err error }
 func (e readFromServerError) Error() string { return e.err.Error() }
 func (e readFromServerError) Unwrap() error { return e.err }
 
+// nothingWrittenError is a request that failed on a connection before
+// any byte of it was written (a write met by the reset of a kept-alive
+// connection the server closed): as net/http, it is sent again on a new
+// connection if it has no body or its body can be had again (GetBody),
+// whatever its method, since the server saw none of it.
+type nothingWrittenError struct{ error }
+
+func (e nothingWrittenError) Unwrap() error { return e.error }
+
 var (
 	errServerClosedIdle = errors.New("http: server closed idle connection")
 	errHeaderTimeout    = &timeoutError{"net/http: timeout awaiting response headers"}
@@ -127,10 +137,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		var rerr readFromServerError
-		retry := err == errServerClosedIdle || errors.As(err, &rerr)
-		if !reused || !retry || !replayable(req) {
-			if rerr.err != nil {
+		if !reused || !shouldRetry(req, err) {
+			// As net/http: the connection's own error, unwrapped.
+			if nw, ok := err.(nothingWrittenError); ok {
+				err = nw.error
+			}
+			if rerr, ok := err.(readFromServerError); ok {
 				err = rerr.err
 			}
 			return nil, err
@@ -144,6 +156,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Body = body
 		}
 	}
+}
+
+// shouldRetry reports whether req, which failed with err on a kept-alive
+// connection, is sent again on a new one, as net/http's
+// shouldRetryRequest decides: a request none of which was written, if its
+// body (if any) can be had again; a replayable request met by a closed or
+// reset connection before the first byte of the answer. A request whose
+// body cannot be had again, or that is neither idempotent nor marked with
+// an Idempotency-Key and was (partly) written, is not.
+func shouldRetry(req *http.Request, err error) bool {
+	if _, ok := err.(nothingWrittenError); ok {
+		return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	}
+	if !replayable(req) {
+		return false
+	}
+	_, ok := err.(readFromServerError)
+	return ok || err == errServerClosedIdle
 }
 
 // replayable reports whether req may be sent again after a kept-alive
@@ -237,8 +267,18 @@ func (t *Transport) newConn(addr string, c net.Conn) *persistConn {
 	pc := &persistConn{t: t, addr: addr, conn: c}
 	pc.lr = &limitReader{r: c}
 	pc.br = bufio.NewReaderSize(pc.lr, 4096)
-	pc.bw = bufio.NewWriterSize(c, 4096)
+	pc.bw = bufio.NewWriterSize(countingWriter{pc}, 4096)
 	return pc
+}
+
+// countingWriter counts the bytes written to a connection, so that a
+// request that failed can tell whether any of it left.
+type countingWriter struct{ pc *persistConn }
+
+func (w countingWriter) Write(p []byte) (int, error) {
+	n, err := w.pc.conn.Write(p)
+	w.pc.nwrite.Add(int64(n))
+	return n, err
 }
 
 // persistConn is one connection to a host, used by one request at a time.
@@ -250,6 +290,9 @@ type persistConn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	idleAt time.Time
+	// nwrite counts the bytes written to conn; the request writer's task
+	// adds to it while the caller reads.
+	nwrite atomic.Int64
 }
 
 // limitReader ends reading with io.EOF after n bytes while n >= 0.
@@ -351,10 +394,17 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 			return nil
 		})
 	}
+	start := pc.nwrite.Load()
 	fail := func(err error) (*http.Response, error) {
 		pc.conn.Close()
 		if cerr := x.finish(); cerr != nil {
 			return nil, cerr
+		}
+		// As net/http's mapRoundTripError: a connection that failed
+		// before any of the request left it says so, so that RoundTrip
+		// may send the request again whatever its method.
+		if err != errServerClosedIdle && pc.nwrite.Load() == start {
+			err = nothingWrittenError{err}
 		}
 		return nil, err
 	}

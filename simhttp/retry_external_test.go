@@ -1,0 +1,182 @@
+package simhttp_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simhttp"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// retryCase is a request sent on a kept-alive connection that the server
+// reset while it was idle: none of it can be written.
+type retryCase struct {
+	name string
+	new  func(ctx context.Context, url string) *http.Request
+	// retried: sent again on a new connection, as net/http's Transport
+	// does for a request none of which was written whose body it can
+	// have again.
+	retried bool
+}
+
+func newRequest(ctx context.Context, method, url string, body io.Reader) *http.Request {
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		panic(err)
+	}
+	return req
+}
+
+var retryCases = []retryCase{
+	{name: "GET", retried: true, new: func(ctx context.Context, url string) *http.Request {
+		return newRequest(ctx, http.MethodGet, url, nil)
+	}},
+	{name: "POST without a body", retried: true, new: func(ctx context.Context, url string) *http.Request {
+		return newRequest(ctx, http.MethodPost, url, nil)
+	}},
+	// http.NewRequest sets GetBody for a *bytes.Reader.
+	{name: "POST with GetBody", retried: true, new: func(ctx context.Context, url string) *http.Request {
+		return newRequest(ctx, http.MethodPost, url, bytes.NewReader([]byte("deposit 5")))
+	}},
+	{name: "POST without GetBody", retried: false, new: func(ctx context.Context, url string) *http.Request {
+		return newRequest(ctx, http.MethodPost, url, io.NopCloser(bytes.NewReader([]byte("deposit 5"))))
+	}},
+}
+
+// serveThenReset answers each request on a connection accepted from l
+// with "ok" and resets the connection once pause returns (the client has
+// read the answer), without Connection: close: the client keeps the
+// connection, and its next request finds it reset. It counts the
+// connections accepted.
+func serveThenReset(l net.Listener, accepted *atomic.Int64, spawn func(func()), pause func()) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		accepted.Add(1)
+		spawn(func() {
+			req, err := http.ReadRequest(bufio.NewReader(c))
+			if err == nil {
+				io.Copy(io.Discard, req.Body)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				pause()
+			}
+			c.(interface{ SetLinger(int) error }).SetLinger(0)
+			c.Close()
+		})
+	}
+}
+
+// twoRequests sends a GET, waits for wait to pass, then sends tc's
+// request on the same client; it returns the second's error or body.
+func twoRequests(ctx context.Context, c *http.Client, url string, tc retryCase, wait func()) (string, error) {
+	for i, req := range []*http.Request{newRequest(ctx, http.MethodGet, url, nil), tc.new(ctx, url)} {
+		if i == 1 {
+			wait()
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return "", err
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return "", err
+		}
+		if i == 1 {
+			return string(b), nil
+		}
+	}
+	panic("unreachable")
+}
+
+// TestRetryOnResetKeptConnection: a request sent on a kept-alive
+// connection that the server reset while it was idle fails to write its
+// first byte; simhttp's Transport sends it again on a new connection when
+// net/http's would (no body, or a body it can have again with GetBody,
+// whatever the method) and returns the reset otherwise.
+func TestRetryOnResetKeptConnection(t *testing.T) {
+	for _, tc := range retryCases {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				p := s.Providers()
+				sp := s.HostProviders("10.0.0.1")
+				l, err := sp.Network.Listen(s.Context(), ":80")
+				require.NoError(s, err)
+				var accepted atomic.Int64
+				sp.Task.Go(s.Context(), "server", func(ctx context.Context) error {
+					serveThenReset(l, &accepted, func(f func()) {
+						sp.Task.Go(ctx, "conn", func(context.Context) error { f(); return nil })
+					}, func() { sp.Time.Sleep(ctx, 100*time.Millisecond) })
+					return nil
+				})
+				ctx, cancel := p.Time.WithTimeout(s.Context(), time.Minute)
+				defer cancel()
+				body, err := twoRequests(ctx, simhttp.NewClient(p), "http://10.0.0.1/", tc, func() {
+					p.Time.Sleep(ctx, time.Second) // the reset arrives
+				})
+				if tc.retried {
+					require.NoError(s, err)
+					assert.Equal(s, "ok", body)
+					assert.Equal(s, int64(2), accepted.Load(), "sent again on a second connection")
+				} else {
+					require.ErrorIs(s, err, syscall.ECONNRESET)
+					assert.Equal(s, int64(1), accepted.Load(), "not sent again")
+				}
+			}, quiet(), simtest.Seeds(10), simtest.CheckDeterminism())
+		})
+	}
+}
+
+// TestRetryOnResetKeptConnectionOnLoopback: the same exchange over
+// loopback, net/http's Transport beside simhttp's over providers.Real.
+// net/http's notices the reset while the connection is idle and dials
+// anew, so the POST whose body it cannot have again is left out: simhttp's
+// Transport reads nothing while a connection is idle, and meets the reset
+// only when it writes.
+func TestRetryOnResetKeptConnectionOnLoopback(t *testing.T) {
+	clients := []struct {
+		name string
+		new  func() http.RoundTripper
+	}{
+		{"net/http client", func() http.RoundTripper { return &http.Transport{} }},
+		{"simhttp client", func() http.RoundTripper { return &simhttp.Transport{Providers: providers.Real()} }},
+	}
+	for _, tc := range retryCases {
+		if !tc.retried {
+			continue
+		}
+		for _, client := range clients {
+			t.Run(tc.name+"/"+client.name, func(t *testing.T) {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				require.NoError(t, err)
+				defer l.Close()
+				var accepted atomic.Int64
+				go serveThenReset(l, &accepted, func(f func()) { go f() }, func() { time.Sleep(20 * time.Millisecond) })
+				tr := client.new()
+				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				body, err := twoRequests(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String()+"/", tc, func() {
+					time.Sleep(50 * time.Millisecond) // the reset arrives
+				})
+				require.NoError(t, err)
+				assert.Equal(t, "ok", body)
+				assert.Equal(t, int64(2), accepted.Load())
+			})
+		}
+	}
+}
