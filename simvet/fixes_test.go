@@ -28,6 +28,9 @@ var fixPackages = []string{"goroutine", "wallclock", "globalrand", "osnet", "map
 // a file together (analysistest's golden files hold that result, with the
 // imports the driver drops as unused removed). Each case is type-checked.
 func TestFixesBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("type-checks every fixture with its imports from source; run without -short")
+	}
 	t.Parallel()
 	dir, err := filepath.Abs("testdata")
 	require.NoError(t, err)
