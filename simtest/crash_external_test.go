@@ -301,3 +301,83 @@ func TestAGracefulStopsLeftoverDeferThatReportsAFailureFailsTheSeed(t *testing.T
 		})
 	}
 }
+
+// callsIfCut is a process whose defer calls call unless its Run finished,
+// and whose first defer, which runs last, sets *unwound: it tells that the
+// task went on unwinding past the call.
+func callsIfCut(call func(ctx context.Context), unwound *bool) func() simtest.Process {
+	return func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			finished := false
+			defer func() { *unwound = true }()
+			defer func() {
+				if !finished {
+					call(ctx)
+				}
+			}()
+			// Deaf to its context, so that a graceful stop kills it too.
+			err := p.Time.Sleep(context.WithoutCancel(ctx), time.Hour)
+			finished = true
+			return err
+		})
+	}
+}
+
+// deferredSkips are the ways a defer can skip through the test's S, and
+// what the timeline says of each.
+var deferredSkips = []struct {
+	name string
+	skip func(s *simtest.S)
+	says string
+}{
+	{"Skip", func(s *simtest.S) { s.Skip("the disk is", "gone") }, "the disk is gone"},
+	{"Skipf", func(s *simtest.S) { s.Skipf("the disk is %s", "gone") }, "the disk is gone"},
+	{"SkipNow", func(s *simtest.S) { s.SkipNow() }, "SkipNow was called"},
+}
+
+func TestACrashedProcessDeferThatSkipsSkipsNothing(t *testing.T) {
+	for _, how := range []simtest.Reboot{simtest.Crash, simtest.Wipe, simtest.PowerLoss} {
+		for _, tc := range deferredSkips {
+			t.Run(how.String()+"/"+tc.name, func(t *testing.T) {
+				res := simtest.Simulate(func(s *simtest.S) {
+					tl := s.Timeline()
+					unwound := false
+					c := s.Boot(simtest.Processes{Name: "server", New: callsIfCut(func(context.Context) { tc.skip(s) }, &unwound)})
+					s.Sleep(time.Second)
+					c.Stop("server-0", how)
+					s.Sleep(time.Second)
+					assert.True(s, unwound, "the task unwinds on past the skip")
+					assert.False(s, s.Skipped(), "a crashed process's defer skips nothing")
+					require.Equal(s, 1, tl.CountIn("server-0", "skip after crash"), "the timeline tells the skip")
+					for _, e := range tl.Snapshot() {
+						if e.Name == "skip after crash" {
+							assert.Contains(s, e.Msg, "crash_external_test.go:")
+							assert.Contains(s, e.Msg, ": "+tc.says+" (asked for by a deferred call while the task unwound from its process's crash at 1s; ")
+						}
+					}
+				}, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.AllowGaps())
+				assert.True(t, res.OK(), res.Report)
+				assert.False(t, res.Skipped, res.Report)
+				assert.Equal(t, 2, res.Passed, "every seed runs, and passes")
+			})
+		}
+	}
+}
+
+func TestALiveTasksSkipStillSkips(t *testing.T) {
+	for _, tc := range deferredSkips {
+		t.Run("process/"+tc.name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				s.Boot(simtest.Processes{Name: "server", New: func() simtest.Process {
+					return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+						tc.skip(s)
+						return nil
+					})
+				}})
+				s.Sleep(time.Second)
+			}, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.AllowGaps())
+			assert.True(t, res.Skipped, res.Report)
+			assert.Equal(t, 1, res.Seeds, "the Run ends at the skip")
+		})
+	}
+}

@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -591,6 +592,12 @@ func (s *S) Skip(args ...any) { s.skip(strings.TrimSuffix(fmt.Sprintln(args...),
 func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args...)) }
 
 // SkipNow ends the seed and skips the whole test.
+//
+// Called by a crashed process's task as it unwinds (a defer of a process
+// that Crash, Wipe or PowerLoss took down), Skip and its kin skip nothing,
+// as [S.Error] fails nothing there: the timeline notes it, as a "skip
+// after crash" entry of the process, and the task unwinds on. The seed
+// goes on, and Skipped stays false.
 func (s *S) SkipNow() { s.skip("") }
 
 func (s *S) skip(msg string) {
@@ -602,6 +609,9 @@ func (s *S) skip(msg string) {
 		s.after.failNow()
 	}
 	s.onTurn("S.SkipNow")
+	if s.w.SkipAfterCrash(joinLoc(s.caller(), cmp.Or(msg, "SkipNow was called"))) {
+		s.w.FailNow() // unwinds the crashed task on, as its kill does
+	}
 	s.skipped, s.skipMsg = true, msg
 	if !s.w.Running() {
 		s.skipTest(s.tb)

@@ -108,6 +108,11 @@ const panicAfterCrash = "panic after crash"
 // noted, not failed (see ReportAfterCrash).
 const errorAfterCrash = "error after crash"
 
+// skipAfterCrash names the timeline entry of a skip that a crashed
+// process's task asked for as it unwound (a test's Skip): noted, not
+// taken (see SkipAfterCrash).
+const skipAfterCrash = "skip after crash"
+
 // afterCrash is the timeline message of what t, a crashed process's task,
 // raised or reported (how) while it unwound: an entry named name, which
 // says why the run goes on.
@@ -130,6 +135,21 @@ func (w *World) ReportAfterCrash(report string) bool {
 	}
 	t := w.cur
 	w.note(t.name, t.group, t.afterCrash(errorAfterCrash, report, "reported"))
+	return true
+}
+
+// SkipAfterCrash is ReportAfterCrash for a skip (a test's Skip): when the
+// running task is a crashed process's, unwinding from the crash, it notes
+// reason on the timeline as a "skip after crash" entry of the process and
+// returns true, and the caller skips nothing. What a crashed process's
+// defer asks for, it would never ask outside a simulation. Otherwise it
+// returns false.
+func (w *World) SkipAfterCrash(reason string) bool {
+	if !w.Crashed() {
+		return false
+	}
+	t := w.cur
+	w.note(t.name, t.group, t.afterCrash(skipAfterCrash, reason, "asked for"))
 	return true
 }
 
