@@ -379,5 +379,17 @@ func TestALiveTasksSkipStillSkips(t *testing.T) {
 			assert.True(t, res.Skipped, res.Report)
 			assert.Equal(t, 1, res.Seeds, "the Run ends at the skip")
 		})
+		// A graceful stop's leftover, killed after the grace, acts as the
+		// process would: its defer's skip is the code's.
+		t.Run("graceful/"+tc.name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				unwound := false
+				c := s.Boot(simtest.Processes{Name: "server", New: callsIfCut(func(context.Context) { tc.skip(s) }, &unwound)})
+				s.Sleep(time.Second)
+				c.Stop("server-0", simtest.Graceful, simtest.Grace(time.Second))
+			}, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.AllowGaps())
+			assert.True(t, res.Skipped, res.Report)
+			assert.Equal(t, 1, res.Seeds, "the Run ends at the skip")
+		})
 	}
 }

@@ -138,10 +138,20 @@ func (o *seedOutcome) failed() bool {
 	return o.viaT || o.s != nil && o.s.failed
 }
 
-// skippedOnly reports a seed that ended because its body asked to skip.
+// skippedOnly reports a seed that ended because its body asked to skip:
+// a live task's Skip, which stops the run, or a killed task's as it
+// unwound (a graceful stop's leftover, killed after the grace), which
+// cannot stop it: the seed, which ran on, is skipped when it ends clean,
+// as such a task's FailNow fails it then.
 func (o *seedOutcome) skippedOnly() bool {
+	if o.s == nil || !o.s.skipped || o.s.failed {
+		return false
+	}
 	var f *sim.Failure
-	return o.s != nil && o.s.skipped && errors.As(o.res.Err, &f) && f.Kind == sim.Stopped && !o.s.failed
+	if o.res.Err == nil {
+		return o.diverge == "" && !o.viaT
+	}
+	return errors.As(o.res.Err, &f) && f.Kind == sim.Stopped
 }
 
 // seeds returns the Run's seeds, made one at a time as they are run: a

@@ -597,7 +597,10 @@ func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args.
 // that Crash, Wipe or PowerLoss took down), Skip and its kin skip nothing,
 // as [S.Error] fails nothing there: the timeline notes it, as a "skip
 // after crash" entry of the process, and the task unwinds on. The seed
-// goes on, and Skipped stays false.
+// goes on, and Skipped stays false. A graceful stop's leftover, killed
+// after the grace, skips as a live task does, but cannot end the seed at
+// once: the task unwinds on, and the seed, which runs to its end, is
+// skipped then unless it failed.
 func (s *S) SkipNow() { s.skip("") }
 
 func (s *S) skip(msg string) {
