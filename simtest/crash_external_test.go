@@ -393,3 +393,50 @@ func TestALiveTasksSkipStillSkips(t *testing.T) {
 		})
 	}
 }
+
+// envCrashKey is the variable a crashed process's defer sets in
+// TestACrashedProcessDeferThroughTheSFailsNothing.
+const envCrashKey = "MOONPOOL_TEST_SET_BY_A_CRASHED_DEFER"
+
+func TestACrashedProcessDeferThroughTheSFailsNothing(t *testing.T) {
+	never := errors.New("the crashed process's check ran")
+	for _, tc := range []struct {
+		name string
+		call func(s *simtest.S)
+	}{
+		// What registers a function that runs in the live seed registers
+		// nothing: the function would fail the seed.
+		{"Cleanup", func(s *simtest.S) { s.Cleanup(func() { s.Errorf("the crashed process's cleanup ran") }) }},
+		{"Invariant", func(s *simtest.S) { s.Invariant("the crashed process's invariant", func() error { return never }) }},
+		{"Eventually", func(s *simtest.S) {
+			s.Eventually("the crashed process's liveness", time.Second, func() error { return never })
+		}},
+		// The rest fail nothing either, and the S's own undoing of
+		// what a call did still happens at the seed's end.
+		{"Log", func(s *simtest.S) { s.Log("the log was left half written") }},
+		{"Output", func(s *simtest.S) { _, _ = io.WriteString(s.Output(), "the log was left half written\n") }},
+		{"Go", func(s *simtest.S) {
+			s.Go("late", func(context.Context) error { s.Errorf("a crashed process's task ran"); return nil })
+		}},
+		{"Sleep", func(s *simtest.S) { s.Sleep(time.Second); s.Errorf("a crashed process's Sleep returned") }},
+		{"TempDir", func(s *simtest.S) { _ = s.TempDir() }},
+		{"Setenv", func(s *simtest.S) { s.Setenv(envCrashKey, "1") }},
+	} {
+		for _, how := range []simtest.Reboot{simtest.Crash, simtest.Wipe, simtest.PowerLoss} {
+			t.Run(tc.name+"/"+how.String(), func(t *testing.T) {
+				res := simtest.Simulate(func(s *simtest.S) {
+					_, set := os.LookupEnv(envCrashKey)
+					require.False(s, set, "an earlier seed's Setenv was put back")
+					unwound := false
+					c := s.Boot(simtest.Processes{Name: "server", New: callsIfCut(func(context.Context) { tc.call(s) }, &unwound)})
+					s.Sleep(time.Second)
+					c.Stop("server-0", how)
+					s.Sleep(time.Second)
+					assert.True(s, unwound, "the task unwinds on")
+				}, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.AllowGaps())
+				assert.True(t, res.OK(), res.Report)
+				assert.Equal(t, 2, res.Passed)
+			})
+		}
+	}
+}

@@ -51,6 +51,9 @@ type liveness struct {
 // down for hours (a retry storm that never ends after a short partition);
 // choose the window as the time the system should take to recover once
 // nothing is failing, not the time the faults lasted.
+//
+// Called by a crashed process's task as it unwinds, Eventually registers
+// nothing and the task unwinds on, as [S.Cleanup] does there.
 func (s *S) Eventually(name string, within time.Duration, check func() error) {
 	s.Helper()
 	s.eventually(name, -1, within, check)
@@ -92,6 +95,7 @@ func (s *S) eventually(name string, start, within time.Duration, check func() er
 			return
 		}
 	}
+	s.unwindCrashed() // a crashed process's defer registers nothing
 	var site *tally.Site
 	if pc, _, _, ok := runtime.Caller(2); ok {
 		site = o.book.Book().SiteOf(pc)

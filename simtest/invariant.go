@@ -32,6 +32,9 @@ type invariant struct {
 // failure of the invariant. Register invariants at the start of the body,
 // once per seed each; name must be unique, like an assertion's message.
 // With no invariant registered, a step costs nothing more.
+//
+// Called by a crashed process's task as it unwinds, Invariant registers
+// nothing and the task unwinds on, as [S.Cleanup] does there.
 func (s *S) Invariant(name string, check func() error) {
 	var site *tally.Site
 	if pc, _, _, ok := runtime.Caller(1); ok {
@@ -55,6 +58,7 @@ func (s *S) Invariant(name string, check func() error) {
 			return
 		}
 	}
+	s.unwindCrashed() // a crashed process's defer registers nothing
 	e, err := o.book.Book().Declare(simctx.Always, name, site)
 	if err != nil {
 		bad(err.Error())

@@ -176,15 +176,41 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 // S goes to the test, and a call into the simulation ends the cleanup
 // with a failure of the test. They run while the task that escaped may
 // still run: a cleanup that shares state with it races with it.
+//
+// Called by a crashed process's task as it unwinds (a defer of a process
+// that Crash, Wipe or PowerLoss took down), Cleanup registers nothing and
+// the task unwinds on, as it does from every call into the simulation (a
+// Sleep, a Go): a function that code registers, which outside a
+// simulation never runs, would run in the live driver and could fail or
+// skip the seed.
 func (s *S) Cleanup(f func()) {
 	if s.ended.Load() {
 		s.after.fail(s.seed, s.recipe, "Cleanup was called on", s.caller(), "its function will not run: the seed's cleanups have run")
 		return
 	}
 	s.onTurn("S.Cleanup")
+	s.unwindCrashed()
+	s.addCleanup(f)
+}
+
+// addCleanup registers f as Cleanup does, from a crashed process's task
+// too: the S's own undoing of what TempDir, Setenv and Chdir did, which
+// the seed needs whoever called them.
+func (s *S) addCleanup(f func()) {
+	s.onTurn("S.Cleanup")
 	s.cleanMu.Lock()
 	s.cleanups = append(s.cleanups, f)
 	s.cleanMu.Unlock()
+}
+
+// unwindCrashed unwinds the running task on, as its kill does, when it is
+// a crashed process's, unwinding from the crash: for what would register
+// a function that runs in the live seed (a cleanup, an invariant, a
+// liveness property) and could fail it.
+func (s *S) unwindCrashed() {
+	if s.w.Crashed() {
+		s.w.FailNow() // a crashed task's FailNow unwinds it as a kill
+	}
 }
 
 // runCleanups runs the cleanups, the last registered first, as
@@ -267,7 +293,7 @@ func (s *S) TempDir() string {
 	if s.ended.Load() {
 		return dir // the test's, then: it has no seed to end with
 	}
-	s.Cleanup(func() { _ = os.RemoveAll(dir) })
+	s.addCleanup(func() { _ = os.RemoveAll(dir) })
 	return dir
 }
 
@@ -284,7 +310,7 @@ func (s *S) Setenv(key, value string) {
 	s.refuseWorkers("Setenv")
 	prev, had := os.LookupEnv(key)
 	s.tb.Setenv(key, value)
-	s.Cleanup(func() { restoreEnv(key, prev, had) })
+	s.addCleanup(func() { restoreEnv(key, prev, had) })
 }
 
 // Chdir changes the working directory through the test's Chdir, and
@@ -303,7 +329,7 @@ func (s *S) Chdir(dir string) {
 	}
 	pwd, hadPWD := os.LookupEnv("PWD")
 	s.tb.Chdir(dir)
-	s.Cleanup(func() {
+	s.addCleanup(func() {
 		if err := os.Chdir(old); err != nil {
 			s.Errorf("simtest: the seed cannot come back to the working directory %s it changed with Chdir: %v", old, err)
 		}
