@@ -62,6 +62,13 @@
 //     request's context (a task watches it while the exchange runs);
 //     errors as net/http gives them. [Transport.OpenBodies] names the
 //     responses whose body was left open.
+//   - An idle connection is watched, as net/http's Transport watches it:
+//     a task per idle connection reads it, so a server that closes or
+//     resets it while it is idle (its IdleTimeout, a restart) takes it
+//     out of the pool at once and the next request dials. Bytes that
+//     arrive on an idle connection answer no request: the connection is
+//     closed (net/http logs "Unsolicited response received on idle HTTP
+//     channel"; the Transport has no log).
 //   - Retries as net/http's Transport makes them, on a new connection,
 //     when a kept-alive one turns out closed or reset: a request none of
 //     which was written, whatever its method, if it has no body or a
@@ -82,14 +89,6 @@
 //   - A second Host header is not rejected (http.ReadRequest keeps the
 //     first), and header values are checked less strictly than net/http's.
 //   - The Transport does not wait for 100 Continue before sending a body.
-//   - The Transport reads nothing from an idle connection, so it learns
-//     that the server closed one only when the next request uses it;
-//     net/http's notices the close while the connection is idle and
-//     dials anew. A POST written on such a connection is not sent again
-//     (the server may have seen it): it fails with
-//     "http: server closed idle connection", where net/http's would have
-//     sent it on a new connection. Keep the client's IdleConnTimeout below
-//     the server's IdleTimeout, or give the request an Idempotency-Key.
 //
 // In a simulation, a handler that blocks outside it (a raw channel,
 // time.Sleep) is caught by the guards, which report its connection's task

@@ -80,16 +80,19 @@ func serveThenReset(l net.Listener, accepted *atomic.Int64, spawn func(func()), 
 	}
 }
 
-// twoRequests sends a GET, waits for wait to pass, then sends tc's
-// request on the same client; it returns the second's error or body.
-func twoRequests(ctx context.Context, c *http.Client, url string, tc retryCase, wait func()) (string, error) {
+// twoRequests sends a GET, then tc's request on the same client, and
+// returns the second's error or body. wait runs between them: once the
+// GET's answer has arrived but before its body is read if unread, so
+// that the connection is not yet back in the pool (and not yet watched);
+// after the body is read otherwise, while the connection is idle.
+func twoRequests(ctx context.Context, c *http.Client, url string, tc retryCase, unread bool, wait func()) (string, error) {
 	for i, req := range []*http.Request{newRequest(ctx, http.MethodGet, url, nil), tc.new(ctx, url)} {
-		if i == 1 {
-			wait()
-		}
 		resp, err := c.Do(req)
 		if err != nil {
 			return "", err
+		}
+		if i == 0 && unread {
+			wait()
 		}
 		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -99,33 +102,29 @@ func twoRequests(ctx context.Context, c *http.Client, url string, tc retryCase, 
 		if i == 1 {
 			return string(b), nil
 		}
+		if !unread {
+			wait()
+		}
 	}
 	panic("unreachable")
 }
 
-// TestRetryOnResetKeptConnection: a request sent on a kept-alive
-// connection that the server reset while it was idle fails to write its
-// first byte; simhttp's Transport sends it again on a new connection when
-// net/http's would (no body, or a body it can have again with GetBody,
-// whatever the method) and returns the reset otherwise.
+// TestRetryOnResetKeptConnection: the server resets a kept-alive
+// connection while the client holds the answer's body unread, so the
+// connection goes back to the pool already reset, before its watch can
+// see it; the next request on it fails to write its first byte. simhttp's
+// Transport sends it again on a new connection when net/http's would (no
+// body, or a body it can have again with GetBody, whatever the method)
+// and returns the reset otherwise.
 func TestRetryOnResetKeptConnection(t *testing.T) {
 	for _, tc := range retryCases {
 		t.Run(tc.name, func(t *testing.T) {
 			simtest.Run(t, func(s *simtest.S) {
 				p := s.Providers()
-				sp := s.HostProviders("10.0.0.1")
-				l, err := sp.Network.Listen(s.Context(), ":80")
-				require.NoError(s, err)
-				var accepted atomic.Int64
-				sp.Task.Go(s.Context(), "server", func(ctx context.Context) error {
-					serveThenReset(l, &accepted, func(f func()) {
-						sp.Task.Go(ctx, "conn", func(context.Context) error { f(); return nil })
-					}, func() { sp.Time.Sleep(ctx, 100*time.Millisecond) })
-					return nil
-				})
+				accepted := serveThenResetSim(s, "10.0.0.1")
 				ctx, cancel := p.Time.WithTimeout(s.Context(), time.Minute)
 				defer cancel()
-				body, err := twoRequests(ctx, simhttp.NewClient(p), "http://10.0.0.1/", tc, func() {
+				body, err := twoRequests(ctx, simhttp.NewClient(p), "http://10.0.0.1/", tc, true, func() {
 					p.Time.Sleep(ctx, time.Second) // the reset arrives
 				})
 				if tc.retried {
@@ -141,12 +140,52 @@ func TestRetryOnResetKeptConnection(t *testing.T) {
 	}
 }
 
-// TestRetryOnResetKeptConnectionOnLoopback: the same exchange over
-// loopback, net/http's Transport beside simhttp's over providers.Real.
-// net/http's notices the reset while the connection is idle and dials
-// anew, so the POST whose body it cannot have again is left out: simhttp's
-// Transport reads nothing while a connection is idle, and meets the reset
-// only when it writes.
+// TestResetWhileIdleDials: the server resets a kept-alive connection
+// while it is idle in the client's pool. simhttp's Transport, as
+// net/http's (TestRetryOnResetKeptConnectionOnLoopback), sees the reset
+// then and drops the connection, so the next request dials, whatever its
+// method and body: none is written to the reset connection.
+func TestResetWhileIdleDials(t *testing.T) {
+	for _, tc := range retryCases {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				p := s.Providers()
+				accepted := serveThenResetSim(s, "10.0.0.1")
+				ctx, cancel := p.Time.WithTimeout(s.Context(), time.Minute)
+				defer cancel()
+				body, err := twoRequests(ctx, simhttp.NewClient(p), "http://10.0.0.1/", tc, false, func() {
+					p.Time.Sleep(ctx, time.Second) // the reset arrives
+				})
+				require.NoError(s, err)
+				assert.Equal(s, "ok", body)
+				assert.Equal(s, int64(2), accepted.Load(), "sent on a second connection")
+			}, quiet(), simtest.Seeds(10), simtest.CheckDeterminism())
+		})
+	}
+}
+
+// serveThenResetSim runs serveThenReset on host, resetting each
+// connection 100 ms after its answer, and returns its count of
+// connections.
+func serveThenResetSim(s *simtest.S, host string) *atomic.Int64 {
+	sp := s.HostProviders(host)
+	l, err := sp.Network.Listen(s.Context(), ":80")
+	require.NoError(s, err)
+	var accepted atomic.Int64
+	sp.Task.Go(s.Context(), "server", func(ctx context.Context) error {
+		serveThenReset(l, &accepted, func(f func()) {
+			sp.Task.Go(ctx, "conn", func(context.Context) error { f(); return nil })
+		}, func() { sp.Time.Sleep(ctx, 100*time.Millisecond) })
+		return nil
+	})
+	return &accepted
+}
+
+// TestRetryOnResetKeptConnectionOnLoopback: the server resets a
+// kept-alive connection while it is idle, over loopback, net/http's
+// Transport beside simhttp's over providers.Real: each sees the reset
+// while the connection is idle and dials anew for the next request, even
+// a POST whose body it cannot have again.
 func TestRetryOnResetKeptConnectionOnLoopback(t *testing.T) {
 	clients := []struct {
 		name string
@@ -156,9 +195,6 @@ func TestRetryOnResetKeptConnectionOnLoopback(t *testing.T) {
 		{"simhttp client", func() http.RoundTripper { return &simhttp.Transport{Providers: providers.Real()} }},
 	}
 	for _, tc := range retryCases {
-		if !tc.retried {
-			continue
-		}
 		for _, client := range clients {
 			t.Run(tc.name+"/"+client.name, func(t *testing.T) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -170,7 +206,7 @@ func TestRetryOnResetKeptConnectionOnLoopback(t *testing.T) {
 				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
-				body, err := twoRequests(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String()+"/", tc, func() {
+				body, err := twoRequests(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String()+"/", tc, false, func() {
 					time.Sleep(50 * time.Millisecond) // the reset arrives
 				})
 				require.NoError(t, err)

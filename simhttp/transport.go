@@ -20,7 +20,9 @@ import (
 )
 
 // Transport is an [http.RoundTripper] over a [providers.Network]: HTTP/1.1
-// without TLS, with kept-alive connections pooled per host. A round trip
+// without TLS, with kept-alive connections pooled per host, each read by
+// a task of its own while it is idle so that a server's close of it is
+// noticed there, as net/http's Transport notices it. A round trip
 // runs in the caller's task: it writes the request, then reads the
 // response's header; a request with a body is written by a task of its
 // own meanwhile, as net/http's writes it, so that a server that answers
@@ -30,7 +32,8 @@ import (
 // must not be copied after first use.
 type Transport struct {
 	// Providers gives the network to dial, the clock of the timeouts and
-	// the tasks that watch a request's context. Required.
+	// the tasks that watch a request's context and an idle connection.
+	// Required.
 	Providers providers.Providers
 	// DisableKeepAlives, if true, closes each connection after one request.
 	DisableKeepAlives bool
@@ -124,7 +127,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			closeBody()
 			return nil, err
 		}
-		pc, reused := t.getIdle(addr, p.Time.Now())
+		pc, reused := t.getIdle(ctx, addr, p.Time.Now())
 		if pc == nil {
 			c, err := p.Network.Dial(ctx, addr)
 			if err != nil {
@@ -196,9 +199,15 @@ func (t *Transport) CloseIdleConnections() {
 	t.mu.Lock()
 	idle := t.idle
 	t.idle = nil
-	t.mu.Unlock()
 	// In order: a simulation must not see map order.
-	for _, addr := range slices.Sorted(maps.Keys(idle)) {
+	addrs := slices.Sorted(maps.Keys(idle))
+	for _, addr := range addrs {
+		for _, pc := range idle[addr] {
+			pc.idle = false // its watch, woken by the close, ends
+		}
+	}
+	t.mu.Unlock()
+	for _, addr := range addrs {
 		for _, pc := range idle[addr] {
 			pc.conn.Close()
 		}
@@ -226,41 +235,134 @@ func (t *Transport) providers() providers.Providers {
 	return t.Providers
 }
 
-func (t *Transport) getIdle(addr string, now time.Time) (*persistConn, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// getIdle takes the most recently idled connection to addr from the
+// pool, or returns nil. A connection it takes leaves its watch: a watch
+// that reads is cut short and waited for, and a connection whose watch
+// saw the server's close (or a byte no request asked for) as it was taken
+// is closed and the next one tried, as net/http's Transport drops it.
+func (t *Transport) getIdle(ctx context.Context, addr string, now time.Time) (*persistConn, bool) {
 	for {
+		t.mu.Lock()
 		pcs := t.idle[addr]
 		if len(pcs) == 0 {
+			t.mu.Unlock()
 			return nil, false
 		}
 		pc := pcs[len(pcs)-1]
 		t.idle[addr] = pcs[:len(pcs)-1]
+		pc.idle = false
+		reading, h := pc.watchReading, pc.watch
+		t.mu.Unlock()
 		if t.IdleConnTimeout > 0 && now.Sub(pc.idleAt) > t.IdleConnTimeout {
 			pc.conn.Close()
 			continue
+		}
+		if reading {
+			// A deadline in the past wakes the watch's read; the
+			// connection is the request's once the watch has returned
+			// (roundTrip clears the deadline).
+			pc.conn.SetReadDeadline(aLongTimeAgo)
+			if err := h.Join(ctx); err != nil {
+				pc.conn.Close()
+				continue
+			}
+			t.mu.Lock()
+			dead := pc.watchDead
+			t.mu.Unlock()
+			if dead {
+				pc.conn.Close()
+				continue
+			}
 		}
 		return pc, true
 	}
 }
 
-func (t *Transport) putIdle(pc *persistConn) {
+// putIdle keeps pc for a later request to its host and has it watched,
+// or closes it. ctx is the context of the request that has just ended on
+// pc, which the watch's task is started with.
+func (t *Transport) putIdle(ctx context.Context, pc *persistConn) {
+	// Bytes past the answer, which no request asked for, end pc: net/http
+	// logs "Unsolicited response received on idle HTTP channel" and
+	// closes the connection.
+	if pc.br.Buffered() > 0 || !t.pool(ctx, pc) {
+		pc.conn.Close()
+	}
+}
+
+// pool puts pc in the pool and starts its watch, unless keep-alives are
+// off or the host has its fill of idle connections.
+func (t *Transport) pool(ctx context.Context, pc *persistConn) bool {
 	max := t.MaxIdleConnsPerHost
 	if max == 0 {
 		max = http.DefaultMaxIdleConnsPerHost
 	}
 	t.mu.Lock()
+	defer t.mu.Unlock() // deferred: Go may unwind a killed task
 	if t.DisableKeepAlives || len(t.idle[pc.addr]) >= max {
-		t.mu.Unlock()
-		pc.conn.Close()
-		return
+		return false
 	}
 	if t.idle == nil {
 		t.idle = map[string][]*persistConn{}
 	}
 	pc.idleAt = t.Providers.Time.Now()
 	t.idle[pc.addr] = append(t.idle[pc.addr], pc)
+	pc.idle = true
+	if pc.watchPending {
+		return true // a watch started for an earlier spell, not begun yet, takes this one
+	}
+	if pc.watchFn == nil {
+		pc.watchName = "http idle conn to " + pc.addr
+		pc.watchFn = func(context.Context) error {
+			t.watchIdle(pc)
+			return nil
+		}
+	}
+	// Started under mu, which Go does not block on, so that pc.watch is
+	// the watch's handle before the watch can begin.
+	pc.watchPending, pc.watchDead = true, false
+	pc.watch = t.Providers.Task.Go(ctx, pc.watchName, pc.watchFn)
+	return true
+}
+
+// watchIdle is the task that watches pc while it is idle, as net/http's
+// Transport reads every connection it keeps (persistConn's readLoop): a
+// server that closes pc while it is idle (its IdleTimeout, a restart) is
+// noticed at once, and pc leaves the pool, so that the next request dials
+// instead of being written to a closed connection. A byte that arrives is
+// no answer to any request, and ends pc too.
+func (t *Transport) watchIdle(pc *persistConn) {
+	t.mu.Lock()
+	pc.watchPending = false
+	if !pc.idle {
+		t.mu.Unlock()
+		return // taken before the watch began
+	}
+	pc.watchReading = true
 	t.mu.Unlock()
+	// pc.br holds nothing (putIdle made sure), so the watch reads the
+	// connection itself.
+	var b [1]byte
+	n, err := pc.conn.Read(b[:])
+	t.mu.Lock()
+	pc.watchReading = false
+	if !pc.idle {
+		// Taken meanwhile (its taker cut the read short and waits), or
+		// closed by CloseIdleConnections: the taker learns whether the
+		// read saw anything first.
+		var ne net.Error
+		pc.watchDead = n > 0 || !errors.As(err, &ne) || !ne.Timeout()
+		t.mu.Unlock()
+		return
+	}
+	pc.idle = false
+	if pcs := t.idle[pc.addr]; len(pcs) > 0 {
+		if i := slices.Index(pcs, pc); i >= 0 {
+			t.idle[pc.addr] = slices.Delete(pcs, i, i+1)
+		}
+	}
+	t.mu.Unlock()
+	pc.conn.Close()
 }
 
 func (t *Transport) newConn(addr string, c net.Conn) *persistConn {
@@ -290,6 +392,16 @@ type persistConn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	idleAt time.Time
+	// The idle watch (see watchIdle), guarded by the Transport's mu: idle
+	// while pc is in the pool; watch, the last watch task started, which
+	// is pending until it begins and reading while it reads; watchDead,
+	// what it tells the getIdle that cut its read short: that the read
+	// saw the end, an error or a byte first. watchFn and watchName are
+	// made once.
+	idle, watchPending, watchReading, watchDead bool
+	watch                                       providers.Handle
+	watchFn                                     func(context.Context) error
+	watchName                                   string
 	// nwrite counts the bytes written to conn; the request writer's task
 	// adds to it while the caller reads.
 	nwrite atomic.Int64
@@ -511,13 +623,13 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 			return nil, cerr
 		}
 		if keep && x.wroteRequest() {
-			t.putIdle(pc)
+			t.putIdle(ctx, pc)
 		} else {
 			pc.conn.Close()
 		}
 		return resp, nil
 	}
-	b := &bodyEOFSignal{body: resp.Body, pc: pc, x: x, keep: keep}
+	b := &bodyEOFSignal{body: resp.Body, pc: pc, x: x, ctx: ctx, keep: keep}
 	t.mu.Lock()
 	if t.open == nil {
 		t.open = map[*bodyEOFSignal]string{}
@@ -534,6 +646,7 @@ type bodyEOFSignal struct {
 	body io.ReadCloser
 	pc   *persistConn
 	x    *exchange
+	ctx  context.Context // the request's, for the connection's idle watch
 	keep bool
 	done bool
 	err  error
@@ -586,7 +699,7 @@ func (b *bodyEOFSignal) end(eof bool) {
 		return
 	}
 	if eof && b.keep && b.x.wroteRequest() {
-		t.putIdle(b.pc)
+		t.putIdle(b.ctx, b.pc)
 		return
 	}
 	b.pc.conn.Close()
