@@ -96,16 +96,9 @@ func TestEarlyAnswerOnLoopback(t *testing.T) {
 			return srv.Close
 		}},
 	}
-	clients := []struct {
-		name string
-		new  func() http.RoundTripper
-	}{
-		{"net/http client", func() http.RoundTripper { return &http.Transport{} }},
-		{"simhttp client", func() http.RoundTripper { return &simhttp.Transport{Providers: providers.Real()} }},
-	}
 	for _, tc := range earlyCases {
 		for _, srv := range servers {
-			for _, client := range clients {
+			for _, client := range loopbackClients {
 				t.Run(tc.name+"/"+srv.name+"/"+client.name, func(t *testing.T) {
 					l, err := net.Listen("tcp", "127.0.0.1:0")
 					require.NoError(t, err)

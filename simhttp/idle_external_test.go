@@ -99,15 +99,8 @@ func TestServerClosesIdleConnectionOnLoopback(t *testing.T) {
 			return srv.Close
 		}},
 	}
-	clients := []struct {
-		name string
-		new  func() http.RoundTripper
-	}{
-		{"net/http client", func() http.RoundTripper { return &http.Transport{} }},
-		{"simhttp client", func() http.RoundTripper { return &simhttp.Transport{Providers: providers.Real()} }},
-	}
 	for _, srv := range servers {
-		for _, client := range clients {
+		for _, client := range loopbackClients {
 			t.Run(srv.name+"/"+client.name, func(t *testing.T) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
 				require.NoError(t, err)
@@ -210,15 +203,8 @@ func TestUnsolicitedAnswerEndsIdleConnection(t *testing.T) {
 // TestUnsolicitedAnswerOnLoopback: the same exchange over loopback,
 // net/http's Transport beside simhttp's over providers.Real.
 func TestUnsolicitedAnswerOnLoopback(t *testing.T) {
-	clients := []struct {
-		name string
-		new  func() http.RoundTripper
-	}{
-		{"net/http client", func() http.RoundTripper { return &http.Transport{} }},
-		{"simhttp client", func() http.RoundTripper { return &simhttp.Transport{Providers: providers.Real()} }},
-	}
 	for _, tc := range babbleCases {
-		for _, client := range clients {
+		for _, client := range loopbackClients {
 			t.Run(tc.name+"/"+client.name, func(t *testing.T) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
 				require.NoError(t, err)

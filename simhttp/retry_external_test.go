@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simhttp"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -187,15 +186,8 @@ func serveThenResetSim(s *simtest.S, host string) *atomic.Int64 {
 // while the connection is idle and dials anew for the next request, even
 // a POST whose body it cannot have again.
 func TestRetryOnResetKeptConnectionOnLoopback(t *testing.T) {
-	clients := []struct {
-		name string
-		new  func() http.RoundTripper
-	}{
-		{"net/http client", func() http.RoundTripper { return &http.Transport{} }},
-		{"simhttp client", func() http.RoundTripper { return &simhttp.Transport{Providers: providers.Real()} }},
-	}
 	for _, tc := range retryCases {
-		for _, client := range clients {
+		for _, client := range loopbackClients {
 			t.Run(tc.name+"/"+client.name, func(t *testing.T) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
 				require.NoError(t, err)

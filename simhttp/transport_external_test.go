@@ -37,6 +37,16 @@ func serve(s *simtest.S, host string, h http.Handler) (*simhttp.Server, provider
 
 func quiet() simtest.Option { return simtest.Network(chaos.NoNetworkFaults()) }
 
+// loopbackClients are the clients a loopback test runs side by side over
+// real TCP: net/http's Transport and simhttp's over providers.Real.
+var loopbackClients = []struct {
+	name string
+	new  func() http.RoundTripper
+}{
+	{"net/http client", func() http.RoundTripper { return &http.Transport{} }},
+	{"simhttp client", func() http.RoundTripper { return &simhttp.Transport{Providers: providers.Real()} }},
+}
+
 func TestRefusedDial(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		s.HostProviders("10.0.0.9") // a host with nothing listening
