@@ -130,12 +130,7 @@ func (t *task) afterCrash(name string, what any, how string) string {
 // they raise is not. Otherwise it returns false: a live task's report, or
 // a killed task's of a graceful stop's leftovers, fails the run.
 func (w *World) ReportAfterCrash(report string) bool {
-	if !w.Crashed() {
-		return false
-	}
-	t := w.cur
-	w.note(t.name, t.group, t.afterCrash(errorAfterCrash, report, "reported"))
-	return true
+	return w.noteAfterCrash(errorAfterCrash, report, "reported")
 }
 
 // SkipAfterCrash is ReportAfterCrash for a skip (a test's Skip): when the
@@ -145,11 +140,19 @@ func (w *World) ReportAfterCrash(report string) bool {
 // defer asks for, it would never ask outside a simulation. Otherwise it
 // returns false.
 func (w *World) SkipAfterCrash(reason string) bool {
+	return w.noteAfterCrash(skipAfterCrash, reason, "asked for")
+}
+
+// noteAfterCrash notes on the running task's process's timeline an entry
+// named name: that a deferred call of the task, as it unwound from its
+// process's crash, did how (reported, asked for) what. It returns whether
+// the task was such a task; a live task's call notes nothing.
+func (w *World) noteAfterCrash(name, what, how string) bool {
 	if !w.Crashed() {
 		return false
 	}
 	t := w.cur
-	w.note(t.name, t.group, t.afterCrash(skipAfterCrash, reason, "asked for"))
+	w.note(t.name, t.group, t.afterCrash(name, what, how))
 	return true
 }
 
