@@ -304,49 +304,39 @@ func TestAFullDiskIsENOSPC(t *testing.T) {
 // the write returns its count and the next one fails: a program keeping
 // its own offset stays in step with the file.
 func TestAWriteThatFillsTheDiskCountsWhatWent(t *testing.T) {
+	out := onDisk(t, "fill=600000", simtest.DiskStorage(simtest.DriverDisk, chaos.Storage{Capacity: 512 << 10}))
+	require.Equal(t, "wrote 524288 size 524288 full true\n", out)
+}
+
+// onDisk runs the guest program with arg on the driver's disk, as the
+// simulation with opt gives it, for one seed, and returns what it printed.
+func onDisk(t *testing.T, arg string, opt simtest.Option) string {
+	t.Helper()
 	mod := guestModule(t)
 	var out syncBuffer
 	simtest.Run(t, func(s *simtest.S) {
 		p := s.Providers()
 		p.Storage = s.Storage()
 		h := s.Go("run", func(ctx context.Context) error {
-			return mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", "fill=600000"}, Stdout: &out})
+			return mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", arg}, Stdout: &out})
 		})
 		require.NoError(s, h.Join(s.Context()))
-	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.DiskStorage(simtest.DriverDisk, chaos.Storage{Capacity: 512 << 10}))
-	require.Equal(t, "wrote 524288 size 524288 full true\n", out.String())
+	}, simtest.Seeds(1), simtest.KeepFailures(false), opt)
+	return out.String()
 }
 
 // The disk's refusals reach the program as Linux's errors, not as EIO: a
 // name longer than 255 bytes is ENAMETOOLONG, and renaming the root is
 // EBUSY (as wasip1 spells them).
 func TestRefusedNamesAreLinuxErrors(t *testing.T) {
-	mod := guestModule(t)
-	var out syncBuffer
-	simtest.Run(t, func(s *simtest.S) {
-		p := s.Providers()
-		p.Storage = s.Storage()
-		h := s.Go("run", func(ctx context.Context) error {
-			return mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", "badnames"}, Stdout: &out})
-		})
-		require.NoError(s, h.Join(s.Context()))
-	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
+	out := onDisk(t, "badnames", simtest.Storage(chaos.NoStorageFaults()))
 	long := "/" + strings.Repeat("n", 256)
-	require.Equal(t, "long: open "+long+": File name too long\nroot: rename / /elsewhere: Device or resource busy\n", out.String())
+	require.Equal(t, "long: open "+long+": File name too long\nroot: rename / /elsewhere: Device or resource busy\n", out)
 }
 
 // Syncing a directory reaches the disk and costs a sync, as it does for
 // native code on the same disk.
 func TestADirectorySyncReachesTheDisk(t *testing.T) {
-	mod := guestModule(t)
-	var out syncBuffer
-	simtest.Run(t, func(s *simtest.S) {
-		p := s.Providers()
-		p.Storage = s.Storage()
-		h := s.Go("run", func(ctx context.Context) error {
-			return mod.Run(ctx, p, wasmhost.Config{Args: []string{"guest", "syncdir"}, Stdout: &out})
-		})
-		require.NoError(s, h.Join(s.Context()))
-	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
-	require.Equal(t, "synced <nil> true\n", out.String())
+	out := onDisk(t, "syncdir", simtest.Storage(chaos.NoStorageFaults()))
+	require.Equal(t, "synced <nil> true\n", out)
 }
