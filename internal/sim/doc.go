@@ -16,6 +16,20 @@
 // unwinds the task, running its defers; a simulation call made while it
 // unwinds fails the same way. The scheduler recovers the value.
 //
+// The tasks of one simulated process form a Group. Group.Crash kills them
+// as a crash does: their defers run, but each call they make into the
+// simulation unwinds them at once, and what such a defer raises or reports
+// does not fail the run, since a crashed process runs no defers outside a
+// simulation: the timeline notes it as a "panic after crash", "error after
+// crash" or "skip after crash" entry of the process (World.ReportAfterCrash,
+// World.SkipAfterCrash). Group.Kill, for a graceful stop's leftovers, lets
+// the defers act.
+//
+// A Workers keeps what finished runs leave (idle task goroutines, an event
+// queue's storage) for the next run of the same sequence, so that a Run of
+// many seeds seldom starts a goroutine or grows a queue. Runs that go on at
+// once each have their own: each of simtest's -simworkers holds one.
+//
 // Each step and each event is folded into a 64-bit trace hash. The same seed
 // gives the same hash whatever GOMAXPROCS, -race or platform; that is the
 // property the whole library rests on, and Config.Record keeps the steps so
