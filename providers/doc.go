@@ -27,6 +27,8 @@
 //     buffer of fixed capacity, hand-off when unbuffered, panics on sending
 //     to or closing a closed Chan.
 //   - [Select] with [OnRecv], [OnSend] and [Default] is the select statement.
+//     The case of a nil Chan is never ready; a Select with no other case
+//     and no Default waits for its context alone, in a simulation too.
 //   - [Mutex] is a sync.Mutex.
 //   - [WaitGroup] is a sync.WaitGroup, with a Go method that starts tasks.
 //   - [Group] is golang.org/x/sync/errgroup's Group: the first error
