@@ -14,6 +14,9 @@
 // and a child re-runs its parent's prefix, switching the random stream to a
 // fresh source at the branch point. A timeline is plain data; a failing one
 // prints a replay line holding its recipe, which runs it again exactly.
+// Where a Run pins crypto/rand to the seed (Go 1.26 or later, a test that
+// is not parallel), its reads branch with the other draws: a read past a
+// branch point comes from a stream keyed by that branch's seed.
 //
 // Exploration is switched on by one option of simtest.Run:
 //
