@@ -240,10 +240,14 @@
 //
 // # Isolation
 //
-// A Run keeps all its state to itself; Runs in parallel tests of one
-// binary (t.Parallel, -count, -cpu) do not interfere. The only state shared
-// by the package is its command-line flags, set once when the test binary
-// starts. Within a Run, the seeds' worlds hand their idle task goroutines
-// on to the next seed's world, so that starting a task rarely starts a
-// goroutine; the Run stops them when it ends.
+// A Run keeps all its state to itself; Runs in parallel tests of one binary
+// (t.Parallel, -count, -cpu) do not interfere. The only state shared by the
+// package is its command-line flags and the directory the test binary
+// started in (replay lines name the package from it), both read once when
+// the test binary starts. Within a Run, the seeds' worlds hand their idle
+// task goroutines on to the next seed's world, so that starting a task
+// rarely starts a goroutine; the Run stops them when it ends. Under
+// [Workers], a Run's own seeds run at once: a body must share no state
+// between its seeds, which -simcheck finds as a seed whose second run
+// differs from its first.
 package simtest
