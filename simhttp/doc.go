@@ -76,7 +76,7 @@
 //     *bytes.Buffer, a *strings.Reader); a GET, HEAD, OPTIONS or TRACE,
 //     or a request with an Idempotency-Key, whose connection ended before
 //     the first byte of the answer. A body without GetBody is never sent
-//     twice.
+//     twice; a retry whose GetBody fails returns GetBody's error.
 //
 // # Not supported
 //

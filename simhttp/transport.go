@@ -153,7 +153,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 			body, gerr := req.GetBody()
 			if gerr != nil {
-				return nil, err
+				// As net/http's rewindBody: GetBody's own error, which
+				// says why the request could not be sent again; the
+				// connection's is what made it try.
+				return nil, gerr
 			}
 			req = req.Clone(ctx)
 			req.Body = body
