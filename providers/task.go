@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"errors"
 	"runtime"
 )
 
@@ -33,11 +34,20 @@ type Handle interface {
 	// error if ctx is done first. Join of a task that has returned gives its
 	// error even if ctx is already done. In a simulation, a task that is
 	// killed (its process crashed, or outlived a graceful stop's grace
-	// period) never returns: Join gives nil once it has unwound, as for a
-	// task that returned nil. Wait for a process with simtest's
-	// Cluster.Join, which tells a kill from a return.
+	// period) never returns: once it has unwound, Join gives an error that
+	// wraps [ErrKilled], never nil, for its function did not finish.
 	Join(ctx context.Context) error
 }
+
+// ErrKilled, wrapped, is what [Handle.Join] gives for a task that a
+// simulation killed before its function returned: its process crashed or
+// was wiped, it outlived a graceful stop's grace period, or the test
+// killed it. The function did not finish, so its work may be half done;
+// test for it with errors.Is. Production never kills a task (a crash
+// ends the whole program, the joiner with it), so outside a simulation
+// Join never gives it. simtest's Cluster.Join says the same of a whole
+// process with simtest.ErrKilled.
+var ErrKilled = errors.New("the task was killed before its function returned")
 
 // Unwinding reports whether r, a value recovered from a panic, is a
 // simulation unwinding the task (a kill, a crash, a FailNow) rather than

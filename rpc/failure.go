@@ -41,7 +41,8 @@ func (s State) String() string {
 // address fails and stopped when it comes back. A failed address comes
 // back as soon as a connection to it is established again: the
 // transport's redial waits out a backoff, but a connection that the
-// address's host opens to this transport cuts that wait short.
+// address's host opens to this transport cuts that wait short, and
+// something to send to the address caps it at Config.MaxBackoffQueued.
 type FailureMonitor struct {
 	t *Transport
 

@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -29,7 +30,11 @@ type peer struct {
 	instance uint64 // the incarnation at addr last met
 	known    bool   // instance is set
 	// wake ends the backoff's wait, while the peer waits to redial.
-	wake context.CancelFunc
+	// long: the wait is longer than MaxBackoffQueued, so something queued
+	// meanwhile cuts it short too (see enqueued); queuedWoke says that it
+	// did.
+	wake             context.CancelFunc
+	long, queuedWoke bool
 	// connectErr is why the last attempt to connect failed, while no
 	// connection was made since: a call that times out tells it.
 	connectErr error
@@ -41,16 +46,14 @@ func newPeer(t *Transport, addr, host string) *peer {
 
 // run dials addr, serves each connection until it ends, and redials,
 // until the transport closes. Failed attempts back off from
-// InitialBackoff, doubling to MaxBackoff; the wait is jittered.
+// InitialBackoff, doubling to MaxBackoff, or to MaxBackoffQueued while
+// something waits to be sent; the wait is jittered.
 func (p *peer) run(ctx context.Context) error {
 	t := p.t
 	var backoff time.Duration
 	for {
-		if backoff > 0 {
-			wait := backoff/2 + time.Duration(t.p.Random.Int64N(int64(backoff/2)+1))
-			if !p.backOff(ctx, wait) {
-				return nil
-			}
+		if backoff > 0 && !p.backOff(ctx, backoff) {
+			return nil
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -73,13 +76,45 @@ func (p *peer) run(ctx context.Context) error {
 	}
 }
 
-// backOff waits d before the next dial, or less if wakeUp is called
-// meanwhile. It reports false when ctx ended.
-func (p *peer) backOff(ctx context.Context, d time.Duration) bool {
+// backOff waits out backoff before the next dial: a wait drawn between
+// half of it and the whole, where the backoff is capped at
+// MaxBackoffQueued while a request or a message waits to be sent, as
+// FoundationDB's FlowTransport redials a peer it has something for
+// within its MAX_RECONNECTION_TIME. Something queued during a longer
+// wait scales it down to the cap, counted from the wait's start, with
+// the same draw; wakeUp ends it at once. It reports false when ctx
+// ended.
+func (p *peer) backOff(ctx context.Context, backoff time.Duration) bool {
+	t := p.t
+	limit := t.cfg.MaxBackoffQueued
+	p.mu.Lock()
+	queued := p.rel.n > 0 || p.nunrel > 0
+	p.mu.Unlock()
+	if queued {
+		backoff = min(backoff, limit)
+	}
+	start := t.p.Time.Now()
+	wait := backoff/2 + time.Duration(t.p.Random.Int64N(int64(backoff/2)+1))
+	if !p.sleep(ctx, wait, backoff > limit) {
+		return ctx.Err() == nil
+	}
+	// Something was queued meanwhile: wait*limit/backoff, at most limit
+	// since wait is at most backoff, so the division cannot overflow.
+	hi, lo := bits.Mul64(uint64(wait), uint64(limit))
+	scaled, _ := bits.Div64(hi, lo, uint64(backoff))
+	if rest := time.Duration(scaled) - t.p.Time.Now().Sub(start); rest > 0 {
+		p.sleep(ctx, rest, false)
+	}
+	return ctx.Err() == nil
+}
+
+// sleep waits d, or less if wakeUp is called meanwhile or, when long,
+// something is queued. It reports whether something queued ended it.
+func (p *peer) sleep(ctx context.Context, d time.Duration, long bool) (queued bool) {
 	t := p.t
 	wctx, cancel := t.p.Time.WithTimeout(ctx, d)
 	p.mu.Lock()
-	p.wake = cancel
+	p.wake, p.long, p.queuedWoke = cancel, long, false
 	p.mu.Unlock()
 	t.backingOff.Add(1)
 	// Deferred, for a task killed in its wait too: the count must not
@@ -87,12 +122,25 @@ func (p *peer) backOff(ctx context.Context, d time.Duration) bool {
 	defer func() {
 		t.backingOff.Add(-1)
 		p.mu.Lock()
-		p.wake = nil
+		p.wake, p.long = nil, false
+		queued = p.queuedWoke
 		p.mu.Unlock()
 		cancel()
 	}()
 	_ = providers.Wait(wctx, t.p.Task)
-	return ctx.Err() == nil
+	return false // set by the deferred call
+}
+
+// enqueued is told, under mu, that something was queued: a peer that
+// waits out a backoff longer than MaxBackoffQueued has its wait cut
+// short, and the wake to call after mu is released is returned.
+func (p *peer) enqueued() context.CancelFunc {
+	if p.cur != nil || !p.long {
+		return nil
+	}
+	wake := p.wake
+	p.wake, p.long, p.queuedWoke = nil, false, true
+	return wake
 }
 
 // wakeUp has a peer that waits out its backoff dial now.
@@ -245,9 +293,13 @@ func (p *peer) enqueueReliable(x *call) error {
 		p.relNext = x
 	}
 	cur := p.cur
+	wake := p.enqueued()
 	p.mu.Unlock()
 	if cur != nil {
 		cur.sendCall(x)
+	}
+	if wake != nil {
+		wake()
 	}
 	return nil
 }
@@ -272,9 +324,13 @@ func (p *peer) enqueueUnreliable(frame []byte, x *call) (bool, error) {
 		p.tries.push(x)
 	}
 	cur := p.cur
+	wake := p.enqueued()
 	p.mu.Unlock()
 	if cur != nil {
 		cur.send()
+	}
+	if wake != nil {
+		wake()
 	}
 	return true, nil
 }

@@ -57,6 +57,15 @@ type Config struct {
 	// address's host opens to this transport ends the wait at once. Zero
 	// means DefaultInitialBackoff and DefaultMaxBackoff.
 	InitialBackoff, MaxBackoff time.Duration
+	// MaxBackoffQueued caps the backoff while something waits to be sent
+	// to the address (a request waiting for its reply, a message queued),
+	// as FoundationDB's FlowTransport caps its reconnection delay: such a
+	// request goes out within about MaxBackoffQueued of the network's
+	// return, where a backoff grown to MaxBackoff would hold it for up
+	// to that long. Something queued during a longer wait shortens it.
+	// Zero means DefaultMaxBackoffQueued, or InitialBackoff if that is
+	// longer.
+	MaxBackoffQueued time.Duration
 	// Codec encodes messages; nil means JSONCodec.
 	Codec Codec
 }
@@ -71,6 +80,7 @@ const (
 	DefaultPingTimeout        = 4 * time.Second
 	DefaultInitialBackoff     = 100 * time.Millisecond
 	DefaultMaxBackoff         = 30 * time.Second
+	DefaultMaxBackoffQueued   = time.Second
 )
 
 func (c Config) withDefaults() (Config, error) {
@@ -83,6 +93,7 @@ func (c Config) withDefaults() (Config, error) {
 		{"MaxUnreliableBytes", int64(c.MaxUnreliableBytes)}, {"ConnectTimeout", int64(c.ConnectTimeout)},
 		{"PingInterval", int64(c.PingInterval)}, {"PingTimeout", int64(c.PingTimeout)},
 		{"InitialBackoff", int64(c.InitialBackoff)}, {"MaxBackoff", int64(c.MaxBackoff)},
+		{"MaxBackoffQueued", int64(c.MaxBackoffQueued)},
 	} {
 		if f.v < 0 {
 			errs = append(errs, fmt.Errorf("rpc: Config.%s is negative; use zero for the default or a positive value", f.name))
@@ -109,6 +120,12 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.MaxBackoff, DefaultMaxBackoff)
 	if c.MaxBackoff < c.InitialBackoff {
 		return c, fmt.Errorf("rpc: Config.MaxBackoff (%v) is less than InitialBackoff (%v); raise it", c.MaxBackoff, c.InitialBackoff)
+	}
+	if c.MaxBackoffQueued == 0 {
+		c.MaxBackoffQueued = max(DefaultMaxBackoffQueued, c.InitialBackoff)
+	}
+	if c.MaxBackoffQueued < c.InitialBackoff {
+		return c, fmt.Errorf("rpc: Config.MaxBackoffQueued (%v) is less than InitialBackoff (%v); raise it", c.MaxBackoffQueued, c.InitialBackoff)
 	}
 	if c.Codec == nil {
 		c.Codec = JSONCodec{}

@@ -156,6 +156,12 @@ func TestConfigRejected(t *testing.T) {
 		require.ErrorContains(s, err, "Config.PingTimeout is negative")
 		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{InitialBackoff: time.Minute})
 		require.ErrorContains(s, err, "MaxBackoff (30s) is less than InitialBackoff (1m0s)")
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{MaxBackoffQueued: -time.Second})
+		require.ErrorContains(s, err, "Config.MaxBackoffQueued is negative")
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{InitialBackoff: time.Second, MaxBackoffQueued: time.Millisecond})
+		require.ErrorContains(s, err, "MaxBackoffQueued (1ms) is less than InitialBackoff (1s)")
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{InitialBackoff: 2 * time.Second})
+		require.NoError(s, err, "the default MaxBackoffQueued is raised to InitialBackoff")
 		p.Network = nil
 		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{})
 		require.ErrorContains(s, err, "needs the Network")

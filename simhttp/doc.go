@@ -65,7 +65,9 @@
 //   - An idle connection is watched, as net/http's Transport watches it:
 //     a task per idle connection reads it, so a server that closes or
 //     resets it while it is idle (its IdleTimeout, a restart) takes it
-//     out of the pool at once and the next request dials. Bytes that
+//     out of the pool at once and the next request dials; with
+//     IdleConnTimeout set, the watch closes the connection once it has
+//     been idle that long, as net/http's idle timer does. Bytes that
 //     arrive on an idle connection answer no request: the connection is
 //     closed (net/http logs "Unsolicited response received on idle HTTP
 //     channel"; the Transport has no log).
@@ -76,7 +78,7 @@
 //     *bytes.Buffer, a *strings.Reader); a GET, HEAD, OPTIONS or TRACE,
 //     or a request with an Idempotency-Key, whose connection ended before
 //     the first byte of the answer. A body without GetBody is never sent
-//     twice.
+//     twice; a retry whose GetBody fails returns GetBody's error.
 //
 // # Not supported
 //

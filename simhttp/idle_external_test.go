@@ -229,3 +229,80 @@ func TestUnsolicitedAnswerOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleConnTimeoutClosesOnTime: a connection idle in the client's pool
+// for IdleConnTimeout is closed then, by its idle watch, as net/http's
+// idle timer closes it (TestIdleConnTimeoutOnLoopback): the server sees
+// the close at the timeout, not when the client next asks for a
+// connection, and the next request dials.
+func TestIdleConnTimeoutClosesOnTime(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		srv, sp := serve(s, "10.0.0.1", depositHandler())
+		var conns atomic.Int64
+		var closedAt time.Time
+		srv.ConnState = func(c net.Conn, st http.ConnState) {
+			countConns(&conns)(c, st)
+			if st == http.StateClosed {
+				closedAt = sp.Time.Now()
+			}
+		}
+		ctx, cancel := p.Time.WithTimeout(s.Context(), time.Hour)
+		defer cancel()
+		c := &http.Client{Transport: &simhttp.Transport{Providers: p, IdleConnTimeout: 5 * time.Second}}
+		var idle time.Time
+		got, err := getThenPost(ctx, c, "http://10.0.0.1", func() {
+			idle = p.Time.Now()
+			p.Time.Sleep(ctx, time.Minute)
+			require.False(s, closedAt.IsZero(), "the server saw the idle connection closed")
+			assert.WithinRange(s, closedAt, idle.Add(5*time.Second), idle.Add(6*time.Second),
+				"closed at the timeout, %v after the connection went idle", closedAt.Sub(idle))
+		})
+		require.NoError(s, err)
+		assert.Equal(s, "200 OK stored deposit 5", got)
+		assert.Equal(s, int64(2), conns.Load(), "the POST went out on a new connection")
+	}, quiet(), simtest.Seeds(20), simtest.CheckDeterminism())
+}
+
+// TestIdleConnTimeoutOnLoopback: the same over loopback, net/http's
+// Transport beside simhttp's over providers.Real, with net/http's server:
+// each closes the idle connection once IdleConnTimeout has passed, with
+// no request to notice it.
+func TestIdleConnTimeoutOnLoopback(t *testing.T) {
+	clients := []struct {
+		name string
+		new  func(d time.Duration) http.RoundTripper
+	}{
+		{"net/http client", func(d time.Duration) http.RoundTripper { return &http.Transport{IdleConnTimeout: d} }},
+		{"simhttp client", func(d time.Duration) http.RoundTripper {
+			return &simhttp.Transport{Providers: providers.Real(), IdleConnTimeout: d}
+		}},
+	}
+	for _, client := range clients {
+		t.Run(client.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			closed := make(chan struct{}, 1)
+			srv := &http.Server{Handler: depositHandler(), ConnState: func(_ net.Conn, st http.ConnState) {
+				if st == http.StateClosed {
+					closed <- struct{}{}
+				}
+			}}
+			go srv.Serve(l)
+			defer srv.Close()
+			tr := client.new(50 * time.Millisecond)
+			defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			resp, err := (&http.Client{Transport: tr}).Do(newRequest(ctx, http.MethodGet, "http://"+l.Addr().String()+"/", nil))
+			require.NoError(t, err)
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			select {
+			case <-closed:
+			case <-ctx.Done():
+				t.Fatal("the server never saw the idle connection closed")
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simhttp"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -206,5 +208,114 @@ func TestRetryOnResetKeptConnectionOnLoopback(t *testing.T) {
 				assert.Equal(t, int64(2), accepted.Load())
 			})
 		}
+	}
+}
+
+// errBodyGone is the error of a GetBody that cannot give the body again.
+var errBodyGone = errors.New("the body is gone")
+
+// postWithFailingGetBody is a POST whose GetBody fails: a request that
+// could be sent again, were its body still to be had.
+func postWithFailingGetBody(ctx context.Context, url string) *http.Request {
+	req := newRequest(ctx, http.MethodPost, url, bytes.NewReader([]byte("deposit 5")))
+	req.GetBody = func() (io.ReadCloser, error) { return nil, errBodyGone }
+	return req
+}
+
+// TestRetryWhoseGetBodyFailsGivesItsError: a POST none of which could be
+// written on a reset kept-alive connection is sent again on a new one,
+// but its GetBody fails. The caller gets GetBody's error, as net/http's
+// Transport returns it from rewindBody
+// (TestRetryWhoseGetBodyFailsOnLoopback), not the reset that led to the
+// retry; nothing is sent again.
+func TestRetryWhoseGetBodyFailsGivesItsError(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		accepted := serveThenResetSim(s, "10.0.0.1")
+		ctx, cancel := p.Time.WithTimeout(s.Context(), time.Minute)
+		defer cancel()
+		tc := retryCase{new: postWithFailingGetBody}
+		_, err := twoRequests(ctx, simhttp.NewClient(p), "http://10.0.0.1/", tc, true, func() {
+			p.Time.Sleep(ctx, time.Second) // the reset arrives
+		})
+		require.ErrorIs(s, err, errBodyGone)
+		assert.NotErrorIs(s, err, syscall.ECONNRESET, "the reset led to the retry; GetBody's error is why it failed")
+		assert.Equal(s, int64(1), accepted.Load(), "not sent again")
+	}, quiet(), simtest.Seeds(10), simtest.CheckDeterminism())
+}
+
+// breakable is a connection whose writes fail, with nothing written, once
+// broken is set: a kept-alive connection that the next request finds
+// reset, with no read on it to tell first.
+type breakable struct {
+	net.Conn
+	broken *atomic.Bool
+}
+
+func (c breakable) Write(b []byte) (int, error) {
+	if c.broken.Load() {
+		return 0, &net.OpError{Op: "write", Net: "tcp", Err: syscall.ECONNRESET}
+	}
+	return c.Conn.Write(b)
+}
+
+// breakableNetwork dials breakable connections.
+type breakableNetwork struct {
+	providers.Network
+	broken *atomic.Bool
+}
+
+func (n breakableNetwork) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	c, err := n.Network.Dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return breakable{c, n.broken}, nil
+}
+
+// TestRetryWhoseGetBodyFailsOnLoopback: the same over loopback, with
+// net/http's Transport beside simhttp's over providers.Real, each dialing
+// connections whose writes fail once the first answer is read. Each
+// sends the POST again, since none of it was written, and returns
+// GetBody's error.
+func TestRetryWhoseGetBodyFailsOnLoopback(t *testing.T) {
+	clients := []struct {
+		name string
+		new  func(broken *atomic.Bool) http.RoundTripper
+	}{
+		{"net/http client", func(broken *atomic.Bool) http.RoundTripper {
+			return &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return breakable{c, broken}, nil
+			}}
+		}},
+		{"simhttp client", func(broken *atomic.Bool) http.RoundTripper {
+			p := providers.Real()
+			p.Network = breakableNetwork{p.Network, broken}
+			return &simhttp.Transport{Providers: p}
+		}},
+	}
+	for _, client := range clients {
+		t.Run(client.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			srv := &http.Server{Handler: depositHandler()}
+			go srv.Serve(l)
+			defer srv.Close()
+			var broken atomic.Bool
+			tr := client.new(&broken)
+			defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			tc := retryCase{new: postWithFailingGetBody}
+			_, err = twoRequests(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String()+"/", tc, false, func() {
+				broken.Store(true)
+			})
+			require.ErrorIs(t, err, errBodyGone)
+			assert.NotErrorIs(t, err, syscall.ECONNRESET)
+		})
 	}
 }

@@ -40,8 +40,9 @@ type Transport struct {
 	// MaxIdleConnsPerHost bounds the idle connections kept per host; zero
 	// means http.DefaultMaxIdleConnsPerHost (2).
 	MaxIdleConnsPerHost int
-	// IdleConnTimeout closes a connection idle for longer; zero means no
-	// limit.
+	// IdleConnTimeout closes a connection idle for longer: its idle watch
+	// closes it when the time has passed, as net/http's idle timer does,
+	// so the server sees the close then. Zero means no limit.
 	IdleConnTimeout time.Duration
 	// ResponseHeaderTimeout bounds the wait for a response's header once
 	// the request is written; zero means no limit.
@@ -153,7 +154,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 			body, gerr := req.GetBody()
 			if gerr != nil {
-				return nil, err
+				// As net/http's rewindBody: GetBody's own error, which
+				// says why the request could not be sent again; the
+				// connection's is what made it try.
+				return nil, gerr
 			}
 			req = req.Clone(ctx)
 			req.Body = body
@@ -339,6 +343,14 @@ func (t *Transport) watchIdle(pc *persistConn) {
 		return // taken before the watch began
 	}
 	pc.watchReading = true
+	if t.IdleConnTimeout > 0 {
+		// As net/http's idle timer (closeConnIfStillIdle): the read ends
+		// when the connection has been idle for IdleConnTimeout, and the
+		// connection is closed below, so the server sees it closed then.
+		// Set under mu, before a getIdle can cut the read short: its
+		// deadline in the past must be the last one set.
+		pc.conn.SetReadDeadline(pc.idleAt.Add(t.IdleConnTimeout))
+	}
 	t.mu.Unlock()
 	// pc.br holds nothing (putIdle made sure), so the watch reads the
 	// connection itself.

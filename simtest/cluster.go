@@ -197,14 +197,14 @@ func (c *Cluster) Join(ctx context.Context, name string) error {
 	if p.main == nil || p.down {
 		return nil
 	}
-	switch err := p.main.Join(ctx).(type) {
-	case exit:
-		return err.err
-	case nil: // the task ended without returning: killed
-		return fmt.Errorf("simtest: process %s: %w", name, ErrKilled)
-	default:
-		return err // ctx's
+	err := p.main.Join(ctx)
+	if e, ok := err.(exit); ok {
+		return e.err
 	}
+	if errors.Is(err, providers.ErrKilled) { // the task ended without returning
+		return fmt.Errorf("simtest: process %s: %w", name, ErrKilled)
+	}
+	return err // ctx's
 }
 
 // ErrKilled is the error [Cluster.Join] returns for a process that was
@@ -212,7 +212,8 @@ func (c *Cluster) Join(ctx context.Context, name string) error {
 var ErrKilled = errors.New("the process was killed")
 
 // exit is what a process's main task returns: its Run's error, wrapped so
-// that Join tells it from a kill, which leaves the task's error nil.
+// that Join tells it from a kill, whose Join gives providers.ErrKilled,
+// and from ctx's error.
 type exit struct{ err error }
 
 func (e exit) Error() string { return fmt.Sprint(e.err) }
@@ -408,7 +409,7 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration) {
 		gctx, cancel := s.p.Time.WithTimeout(ctx, grace)
 		err := p.main.Join(gctx)
 		cancel()
-		if _, returned := err.(exit); !returned && err != nil {
+		if _, returned := err.(exit); !returned && err != nil && !errors.Is(err, providers.ErrKilled) {
 			s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", name, grace))
 		}
 	}

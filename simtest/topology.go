@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -229,7 +230,7 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		gctx, cancel := s.p.Time.WithTimeout(s.w.Context(), grace)
 		for _, p := range ps {
 			if err := p.main.Join(gctx); err != nil {
-				if _, returned := err.(exit); returned {
+				if _, returned := err.(exit); returned || errors.Is(err, providers.ErrKilled) {
 					continue
 				}
 				s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", p.peer.Name, grace))

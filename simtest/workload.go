@@ -120,7 +120,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	window, cancel := s.p.Time.WithTimeout(ctx, ph.Chaos)
 	injectors := c.startInjectors(window)
 	for _, h := range runs {
-		if h.Join(window) != nil {
+		if err := h.Join(window); err != nil && !errors.Is(err, providers.ErrKilled) {
 			break // the chaos window closed first
 		}
 	}

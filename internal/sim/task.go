@@ -731,12 +731,24 @@ const joinWhat = "task join"
 
 func (t *task) Join(ctx context.Context) error {
 	if t.finished {
-		return t.err
+		return t.result()
 	}
 	w := t.w
 	t.joiners = append(t.joiners, (*taskProvider)(w).WaitToken())
 	if err := w.park(ctx, joinWhat); err != nil {
 		return err
+	}
+	return t.result()
+}
+
+// result is what Join gives for t, which has ended: its function's error,
+// or, for a task that was killed, an error wrapping providers.ErrKilled.
+// A nil would tell the joiner that the function finished, which it did
+// not (a killed task that recovered the kill and returned fails the run,
+// and is killed all the same).
+func (t *task) result() error {
+	if t.killed {
+		return fmt.Errorf("task %s: %w (%s)", t.name, providers.ErrKilled, t.killNote())
 	}
 	return t.err
 }

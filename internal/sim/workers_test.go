@@ -134,7 +134,7 @@ func TestKilledTasksHandTheirWorkersOn(t *testing.T) {
 			w.Kill(w.cur)
 			return nil
 		})
-		require.NoError(t, self.Join(ctx))
+		require.ErrorIs(t, self.Join(ctx), providers.ErrKilled, "it killed itself")
 		for i := range 3 {
 			p.Task.Go(ctx, fmt.Sprint("left-", i), forever) // killed when the root returns
 		}
