@@ -23,7 +23,8 @@
 // A connect is a packet to the listening host and an answer back: Accept
 // can return the connection after one latency, Dial after two. A connect to
 // a port nobody listens on, or to a listener whose backlog is full, is
-// refused (ECONNREFUSED).
+// refused (ECONNREFUSED). A connect that gets no answer within
+// [ConnectTimeout], 131 s as on Linux, fails with ETIMEDOUT.
 //
 // Close sends a FIN after the data already written: the peer reads every
 // byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
@@ -63,12 +64,17 @@
 //
 // Latency is drawn per packet. A partition or clog holds the packets on the
 // links it cuts: they wait, in order, and go on when it ends (TCP
-// retransmits; nothing is lost), and a connect across a cut hangs until
-// then. Random partitions start and end lazily, when the network is next
-// used after their instant, so that an idle network schedules no events and
-// a deadlock is still reported as one. The manual API ([Net.Partition],
-// [Net.PartitionOneWay], [Net.Isolate], [Net.Clog], [Net.Heal],
-// [Net.Quiesce]) is what simtest's S exposes.
+// retransmits; nothing is lost), and a connect across a cut waits until
+// then, or until its ConnectTimeout, when it fails with ETIMEDOUT. (Linux
+// would wait for its next retransmission of the SYN; here it goes on at
+// the heal.) The give-up is armed only when a connect is held and its
+// context would not end first, with a timer that leaves no trace unless
+// it fires, so a seed whose connects are all answered replays as it did
+// without it. Random partitions start and end lazily, when the network is
+// next used after their instant, so that an idle network schedules no
+// events and a deadlock is still reported as one. The manual API
+// ([Net.Partition], [Net.PartitionOneWay], [Net.Isolate], [Net.Clog],
+// [Net.Heal], [Net.Quiesce]) is what simtest's S exposes.
 //
 // Every fault is recorded with World.Event, in the run's timeline and
 // trace hash: partitions and heals, clogs, random closes, partial reads and
@@ -112,11 +118,13 @@
 //
 // # Limits
 //
-// Connections are always fast to set up and never time out by themselves:
-// a partitioned or silently closed connection waits as long as it takes,
-// and only deadlines or contexts end the wait (real TCP gives up after
-// minutes). Service names as ports ("http") are not supported, since they
-// would read the machine's /etc/services. A task blocked in Read or Accept
+// Established connections never time out by themselves: a partitioned or
+// silently closed connection waits as long as it takes, and only deadlines
+// or contexts end the wait (real TCP gives up on unacknowledged data after
+// about 15 minutes, tcp_retries2, and on an idle connection only with
+// keep-alives). Connects that get no answer do time out, as above.
+// Service names as ports ("http") are not supported, since they would
+// read the machine's /etc/services. A task blocked in Read or Accept
 // is not woken by its context, as with package net: close the connection,
 // from a task, to end it.
 package simnet
