@@ -30,15 +30,11 @@ type conn struct {
 	closed bool
 
 	// reset: this end sent or received a reset; the connection is dead.
-	// Every later read reports it. (Linux reports it to the first call
-	// only, read or write, and later reads see EOF; here a reset is never
-	// mistaken for a clean end of stream by a reader whose writer saw the
-	// error first.)
 	reset bool
 	// resetUntold: a reset came from a peer that had not closed, and no
-	// call has reported it yet. As on Linux, the first Write after it
-	// fails with ECONNRESET, later ones with EPIPE; a Read reports it
-	// first (and every Read after it, as above).
+	// call has reported it yet. As on Linux, the first call after it, a
+	// Read or a Write, fails with ECONNRESET; later Reads return io.EOF
+	// and later Writes fail with EPIPE.
 	resetUntold bool
 	rdShut      bool // CloseRead
 	// gone: the end vanished with its host's power (Host.PowerOff): it
@@ -301,8 +297,11 @@ func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 		case c.rd.expired(n.now()):
 			return 0, c.opErr("read", os.ErrDeadlineExceeded)
 		case c.reset:
-			c.resetUntold = false
-			return 0, c.readReset()
+			if c.resetUntold {
+				c.resetUntold = false
+				return 0, c.readReset()
+			}
+			return 0, io.EOF
 		}
 		if avail := in.dlOff - in.rdOff; avail > 0 {
 			full := int(min(avail, uint64(len(b))))
@@ -580,8 +579,9 @@ func (c *conn) abort() {
 	c.wakeWriters()
 }
 
-// gotReset kills this end on the peer's reset: unread data is dropped, reads
-// fail with ECONNRESET, writes with EPIPE (see writeShut for the first).
+// gotReset kills this end on the peer's reset: unread data is dropped, and
+// the first read or write fails with ECONNRESET; later reads return EOF
+// and later writes fail with EPIPE (see writeShut).
 func (c *conn) gotReset() {
 	if c.reset {
 		return

@@ -28,15 +28,12 @@
 //
 // Close sends a FIN after the data already written: the peer reads every
 // byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
-// the connection instead, as Linux does. The peer's reads then fail with
-// ECONNRESET, and its writes with EPIPE but the first, which fails with
-// ECONNRESET unless a read told the reset first or the peer had closed
-// before it, as on Linux. Two things are harsher than Linux, on purpose:
-// the reset drops the data the peer had received and not read (Linux lets
-// it be read first; Windows drops it too), and every read reports the
-// reset (Linux reports it to the first call only and lets later reads see
-// io.EOF), so that a reader never takes a reset for a clean end of stream
-// because a writer on the same connection saw it first.
+// the connection instead, as Linux does. The reset is told once, as on
+// Linux: the peer's first read or write after it fails with ECONNRESET
+// (a write with EPIPE if the peer had closed before it), later reads
+// return io.EOF, and later writes fail with EPIPE. One thing is harsher
+// than Linux, on purpose: the reset drops the data the peer had received
+// and not read (Linux lets it be read first; Windows drops it too).
 // Data that reaches an end already closed is answered with a reset.
 // [Host.Crash] closes every connection of a host as an operating system
 // closes a dead process's (a FIN, or a reset where data arrived unread)
