@@ -305,6 +305,26 @@ func run(what string) error {
 			_, err := c.Write([]byte("x"))
 			fmt.Println("write:", err != nil, errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE))
 		}
+	case "readreset":
+		// Dials twice; the peer resets both connections. Reads the
+		// first twice, then writes to the second and reads it.
+		var cs [2]net.Conn
+		for i := range cs {
+			c, err := net.Dial("tcp", arg)
+			if err != nil {
+				return err
+			}
+			cs[i] = c
+		}
+		time.Sleep(time.Second)
+		for range 2 {
+			n, err := cs[0].Read(make([]byte, 1))
+			fmt.Println("read:", n, errors.Is(err, syscall.ECONNRESET), err == io.EOF)
+		}
+		_, err := cs[1].Write([]byte("x"))
+		fmt.Println("write:", errors.Is(err, syscall.ECONNRESET))
+		n, err := cs[1].Read(make([]byte, 1))
+		fmt.Println("read:", n, errors.Is(err, syscall.ECONNRESET), err == io.EOF)
 	case "ignoreterm":
 		// Ignores SIGTERM, and goes on.
 		signal.Ignore(syscall.SIGTERM)
