@@ -305,6 +305,11 @@ func run(what string) error {
 			_, err := c.Write([]byte("x"))
 			fmt.Println("write:", err != nil, errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE))
 		}
+	case "dialwait":
+		// Dials once with no timeout, and tells how it ended and when.
+		start := time.Now()
+		_, err := net.Dial("tcp", arg)
+		fmt.Println("dial:", time.Since(start).Round(time.Second), errors.Is(err, syscall.ETIMEDOUT), os.IsTimeout(err), err)
 	case "readreset":
 		// Dials twice; the peer resets both connections. Reads the
 		// first twice, then writes to the second and reads it.

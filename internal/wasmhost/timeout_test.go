@@ -1,0 +1,31 @@
+package wasmhost_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// A program's dial that nobody answers fails as on Linux, with
+// ETIMEDOUT after the connect's give-up, instead of hanging the run.
+func TestADialNobodyAnswersTimesOut(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		_, err := s.Providers().Network.Listen(s.Context(), ":7000")
+		require.NoError(s, err)
+		s.Network().Isolate(simtest.DriverHost)
+		s.Boot(simtest.Processes{Name: "d", New: func() simtest.Process {
+			return process(mod, &out, "dialwait="+simtest.DriverHost+":7000")
+		}})
+		s.Sleep(3 * time.Minute)
+	}, simtest.Seeds(2), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+	// wasip1's table of errors words ETIMEDOUT with a capital.
+	line := "dial: 2m11s true true dial tcp " + simtest.DriverHost + ":7000: connect: Connection timed out\n"
+	require.Equal(t, strings.Repeat(line, 2), out.String())
+}
