@@ -24,7 +24,13 @@
 // can return the connection after one latency, Dial after two. A connect to
 // a port nobody listens on, or to a listener whose backlog is full, is
 // refused (ECONNREFUSED). A connect that gets no answer within
-// [ConnectTimeout], 131 s as on Linux, fails with ETIMEDOUT.
+// [ConnectTimeout], 131 s as on Linux, fails with ETIMEDOUT. An end whose
+// data goes unacknowledged for [RetransmitTimeout], 924.6 s as on Linux
+// (a cut holds it, the peer's host is off, a silent close swallowed it),
+// gives up: its next read or write fails with ETIMEDOUT, once, and the
+// connection is dead, as if this end had reset it (the held data and the
+// reset reach the peer if the cut heals; Linux would stop retransmitting
+// and reset the peer when it next sends).
 //
 // Close sends a FIN after the data already written: the peer reads every
 // byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
@@ -115,13 +121,12 @@
 //
 // # Limits
 //
-// Established connections never time out by themselves: a partitioned or
-// silently closed connection waits as long as it takes, and only deadlines
-// or contexts end the wait (real TCP gives up on unacknowledged data after
-// about 15 minutes, tcp_retries2, and on an idle connection only with
-// keep-alives). Connects that get no answer do time out, as above.
-// Service names as ports ("http") are not supported, since they would
-// read the machine's /etc/services. A task blocked in Read or Accept
+// An idle connection never times out by itself: with nothing to
+// acknowledge, an end across a cut, or whose peer vanished, waits as long
+// as it takes, and only deadlines or contexts end the wait (real TCP needs
+// keep-alives to notice, which are not simulated). Service names as ports
+// ("http") are not supported, since they would read the machine's
+// /etc/services. A task blocked in Read or Accept
 // is not woken by its context, as with package net: close the connection,
 // from a task, to end it.
 package simnet

@@ -530,8 +530,9 @@ func (h *Host) Crash() {
 // without a word to the peers, which learn of it only from their own
 // timeouts, or from a reset when they next send to the host after
 // [Host.PowerOn]. While it is off, what is sent to it is not
-// acknowledged (it stays in the sender's buffer) and connects to it wait,
-// failing with ETIMEDOUT after [ConnectTimeout].
+// acknowledged (it stays in the sender's buffer, and the sender gives up
+// on it after [RetransmitTimeout]) and connects to it wait, failing with
+// ETIMEDOUT after [ConnectTimeout].
 func (h *Host) PowerOff() {
 	n := h.n
 	h.off = true

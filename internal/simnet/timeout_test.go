@@ -2,6 +2,7 @@ package simnet_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -184,6 +186,136 @@ func TestKilledDiallerLeavesNoGiveUp(t *testing.T) {
 	})
 	assert.Empty(t, events(res, "timed out"))
 	assert.Equal(t, 10*time.Minute+time.Second, res.SimTime)
+}
+
+// An end whose data the peer never acknowledges gives up after
+// RetransmitTimeout, as Linux does after tcp_retries2: its next call
+// fails with ETIMEDOUT, once; later reads see EOF and writes EPIPE.
+func TestUnacknowledgedDataTimesOut(t *testing.T) {
+	cases := []struct {
+		name string
+		cut  func(w *world)
+	}{
+		{"host off", func(w *world) { w.net.Host("10.0.0.2").PowerOff() }},
+		{"partition", func(w *world) { w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"}) }},
+		{"one-way partition", func(w *world) { w.net.PartitionOneWay([]string{"10.0.0.1"}, []string{"10.0.0.2"}) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 5, chaos.NoNetworkFaults())
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				cl, _ := pair(t, ctx, client, server)
+				c.cut(w)
+				start := client.Time.Now()
+				_, err := cl.Write([]byte("never acknowledged"))
+				require.NoError(t, err, "the write is buffered")
+				_, err = cl.Read(make([]byte, 10))
+				require.Error(t, err)
+				assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start), "it gives up when Linux does, not before")
+				assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+				assert.True(t, os.IsTimeout(err))
+				assert.Contains(t, err.Error(), "read: connection timed out")
+				k, err := cl.Read(make([]byte, 10))
+				assert.Zero(t, k)
+				assert.Same(t, io.EOF, err, "told once")
+				_, err = cl.Write([]byte("x"))
+				assert.ErrorIs(t, err, syscall.EPIPE)
+				return cl.Close()
+			})
+			assert.Len(t, events(res, "timed out: data unacknowledged for 15m24.6s"), 1)
+		})
+	}
+}
+
+// A writer blocked on a full buffer that nobody acknowledges is told
+// too, and a write is what reports it.
+func TestBlockedWriterTimesOut(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.SendBuffer = 1024
+	w := newWorld(t, 6, cfg)
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, _ := pair(t, ctx, client, server)
+		w.net.Isolate("10.0.0.2")
+		start := client.Time.Now()
+		_, err := cl.Write(make([]byte, 4096))
+		assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+		assert.Contains(t, err.Error(), "write: connection timed out")
+		assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start))
+		return cl.Close()
+	})
+}
+
+// Data that gets through before the give-up, and an idle connection
+// across a cut, time out never: a deadline is what ends the wait.
+func TestNoTimeoutWithoutUnacknowledgedData(t *testing.T) {
+	w := newWorld(t, 7, chaos.NoNetworkFaults())
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, sv := pair(t, ctx, client, server)
+		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		_, err := cl.Write([]byte("late"))
+		require.NoError(t, err)
+		h := client.Task.Go(ctx, "heal", func(ctx context.Context) error {
+			if err := client.Time.Sleep(ctx, 10*time.Minute); err != nil {
+				return err
+			}
+			w.net.Heal()
+			return nil
+		})
+		b := make([]byte, 4)
+		_, err = io.ReadFull(sv, b)
+		require.NoError(t, err)
+		assert.Equal(t, "late", string(b))
+		require.NoError(t, h.Join(ctx))
+
+		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		require.NoError(t, cl.SetReadDeadline(client.Time.Now().Add(20*time.Minute)))
+		_, err = cl.Read(b)
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "an idle connection does not time out by itself")
+		require.NoError(t, cl.Close())
+		return sv.Close()
+	})
+	assert.Empty(t, events(res, "timed out"))
+}
+
+// A silent random close swallows what is written after it: the writer
+// gives up on it as it would on a peer that vanished.
+func TestSilentCloseTimesOutTheWriter(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.CloseProb, cfg.CloseExplicitProb = 1, 0
+	w := newWorld(t, 8, cfg)
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, _ := pair(t, ctx, client, server)
+		start := client.Time.Now()
+		_, err := cl.Write([]byte("into the silence"))
+		require.NoError(t, err)
+		_, err = cl.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+		assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start))
+		return cl.Close()
+	})
+	assert.NotEmpty(t, events(res, "silent"))
+}
+
+// An end closed with its data held has nobody to tell: its give-up
+// neither fires nor leaves an event behind. A run that goes on past the
+// give-up fires no more events than the time it sleeps.
+func TestClosedEndLeavesNoGiveUp(t *testing.T) {
+	run := func(after time.Duration) sim.Result {
+		w := newWorld(t, 9, chaos.NoNetworkFaults())
+		return w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			cl, sv := pair(t, ctx, client, server)
+			w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+			_, err := cl.Write([]byte("held"))
+			require.NoError(t, err)
+			require.NoError(t, client.Time.Sleep(ctx, time.Second)) // held, and its give-up armed
+			require.NoError(t, cl.Close())
+			require.NoError(t, client.Time.Sleep(ctx, after))
+			return sv.Close()
+		})
+	}
+	before, past := run(time.Minute), run(simnet.RetransmitTimeout+time.Minute)
+	assert.Equal(t, before.Events, past.Events)
+	assert.Empty(t, events(past, "timed out"))
 }
 
 // A dialler killed while its connect is on the wire, which a cut then
