@@ -310,6 +310,21 @@ func run(what string) error {
 		start := time.Now()
 		_, err := net.Dial("tcp", arg)
 		fmt.Println("dial:", time.Since(start).Round(time.Second), errors.Is(err, syscall.ETIMEDOUT), os.IsTimeout(err), err)
+	case "writewait":
+		// Dials, lets the peer cut itself off, writes, and tells how
+		// the reads that follow end, and when.
+		c, err := net.Dial("tcp", arg)
+		if err != nil {
+			return err
+		}
+		time.Sleep(time.Second)
+		start := time.Now()
+		_, err = c.Write([]byte("never acknowledged"))
+		fmt.Println("write:", err)
+		_, err = c.Read(make([]byte, 1))
+		fmt.Println("read:", time.Since(start).Round(time.Second), errors.Is(err, syscall.ETIMEDOUT), os.IsTimeout(err))
+		_, err = c.Read(make([]byte, 1))
+		fmt.Println("read:", err == io.EOF)
 	case "readreset":
 		// Dials twice; the peer resets both connections. Reads the
 		// first twice, then writes to the second and reads it.
