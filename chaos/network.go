@@ -62,7 +62,8 @@ type Network struct {
 	// splits the hosts in two, with equal chance as random halves, as a
 	// random-size group against the rest, or as one host alone. Traffic
 	// across the cut waits (it is not lost, as TCP retransmits) and
-	// connects across it hang until the partition heals. When not zero,
+	// connects across it wait until the partition heals, failing with
+	// ETIMEDOUT after 131 s as on Linux. When not zero,
 	// at least [MinInterval]. Default 60s.
 	PartitionInterval time.Duration
 	// PartitionDuration is how long a random partition lasts, drawn
@@ -115,7 +116,8 @@ type Network struct {
 	// though someone listens. Default 0.01.
 	ConnectFailProb float64
 	// ConnectHangProb is the share of those failures that hang (until the
-	// dial's context ends) rather than being refused. Default 0.5.
+	// dial's context ends, or for 131 s, when the connect fails with
+	// ETIMEDOUT as on Linux) rather than being refused. Default 0.5.
 	ConnectHangProb float64
 
 	// MaxClockSkew bounds the offset of each host's clock from simulated

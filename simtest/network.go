@@ -91,7 +91,8 @@ func (n *Net) Config() chaos.Network { return n.s.network().Config() }
 
 // Partition cuts every host of a from every host of b, both ways, until
 // [Net.Heal]. Packets across the cut wait, in order, and go on when it
-// heals; connects across it hang.
+// heals; connects across it wait too, and fail with ETIMEDOUT, as on
+// Linux, if it lasts 131 s.
 func (n *Net) Partition(a, b []string) { n.s.network().Partition(a, b) }
 
 // PartitionOneWay cuts the packets from every host of from to every host

@@ -94,7 +94,8 @@ const (
 	// PowerLoss is a crash of the whole machine: as Crash, but its
 	// connections vanish in silence. Peers learn of it only from their
 	// own timeouts, or from a reset when they send to the host once it is
-	// back; connects to it hang while it is down. The process boots
+	// back; connects to it wait while it is down, and fail with
+	// ETIMEDOUT after 131 s, as on Linux. The process boots
 	// again told [providers.AfterCrash].
 	PowerLoss
 )

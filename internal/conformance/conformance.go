@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -56,6 +57,7 @@ func Contracts() []Contract {
 		{"EmptyWriteIsAWrite", emptyWrite},
 		{"LingerZeroCloseResets", reset},
 		{"ResetIsToldToTheFirstWrite", resetToWrite},
+		{"ResetIsToldOnce", resetToldOnce},
 		{"DialClosedPortRefused", refused},
 		{"ListenTakenPortInUse", addrInUse},
 		{"ListenOnADialledPortInUse", dialledPortInUse},
@@ -363,6 +365,35 @@ func resetToWrite(t require.TestingT, e Env) {
 	require.Equal(t, "write", op.Op)
 	_, err = c2.Write([]byte("x"))
 	require.ErrorIs(t, err, syscall.EPIPE, "the second Write after a reset")
+}
+
+// resetToldOnce: a reset is told to the first Read or Write after it
+// arrives, with ECONNRESET; later Reads return io.EOF, as on Linux.
+// Other systems word it otherwise, so elsewhere only the first Read is
+// checked.
+func resetToldOnce(t require.TestingT, e Env) {
+	c := resetByPeer(t, e)
+	defer c.Close()
+	require.NoError(t, c.SetReadDeadline(e.P.Time.Now().Add(time.Second)))
+	_, err := c.Read(make([]byte, 1))
+	require.ErrorIs(t, err, syscall.ECONNRESET)
+	if runtime.GOOS != "linux" {
+		return
+	}
+	for range 2 {
+		k, err := c.Read(make([]byte, 1))
+		require.Zero(t, k)
+		require.Equal(t, io.EOF, err, "a Read after the one that told the reset")
+	}
+
+	c2 := resetByPeer(t, e)
+	defer c2.Close()
+	require.NoError(t, e.P.Time.Sleep(e.Ctx, 20*time.Millisecond))
+	_, err = c2.Write([]byte("x"))
+	require.ErrorIs(t, err, syscall.ECONNRESET, "the first Write after a reset")
+	k, err := c2.Read(make([]byte, 1))
+	require.Zero(t, k)
+	require.Equal(t, io.EOF, err, "a Read after the Write that told the reset")
 }
 
 func refused(t require.TestingT, e Env) {

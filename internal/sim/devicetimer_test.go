@@ -61,3 +61,43 @@ func TestTimerIsAfterWithoutAllocating(t *testing.T) {
 	assert.Equal(t, viaAfter.Events, viaTimer.Events)
 	assert.Zero(t, allocs)
 }
+
+// A quiet Timer armed and stopped leaves the run's trace as it was
+// without it; one that fires is in the trace, at its time.
+func TestArmQuietLeavesNoTraceUnlessItFires(t *testing.T) {
+	run := func(arm func(w *World, tm *Timer, fired *[]time.Duration)) (Result, []time.Duration) {
+		var fired []time.Duration
+		w := New(Config{Seed: 11})
+		res := w.Run(func(ctx context.Context, p providers.Providers) error {
+			var tm Timer
+			for i := range 5 {
+				h := p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+					return p.Time.Sleep(ctx, time.Duration(i+1)*time.Millisecond)
+				})
+				if i == 2 {
+					arm(w, &tm, &fired)
+				}
+				require.NoError(t, h.Join(ctx))
+			}
+			tm.Stop()
+			return p.Time.Sleep(ctx, 3*time.Second)
+		})
+		require.NoError(t, res.Err)
+		return res, fired
+	}
+	plain, _ := run(func(*World, *Timer, *[]time.Duration) {})
+	stopped, fired := run(func(w *World, tm *Timer, fired *[]time.Duration) {
+		w.ArmQuiet(tm, time.Second, func() { *fired = append(*fired, w.Now()) })
+	})
+	assert.Empty(t, fired)
+	assert.Equal(t, plain.Trace, stopped.Trace, "a quiet timer stopped before it fires leaves no trace")
+	assert.Equal(t, plain.Events, stopped.Events)
+
+	var fire Timer
+	fires, fired := run(func(w *World, _ *Timer, fired *[]time.Duration) {
+		w.ArmQuiet(&fire, time.Millisecond, func() { *fired = append(*fired, w.Now()) })
+	})
+	require.Len(t, fired, 1)
+	assert.Equal(t, plain.Events+1, fires.Events, "one that fires is an event")
+	assert.NotEqual(t, plain.Trace, fires.Trace, "and is in the trace")
+}

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"hash/fnv"
+	"math"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -33,6 +34,26 @@ func (w *World) Arm(t *Timer, d time.Duration, fn func()) {
 	w.enter("Arm")
 	t.e.fn = fn
 	w.scheduleIn(&t.e, d)
+}
+
+// ArmQuiet is Arm for a timer that most runs stop before it fires, such
+// as a connect's give-up: arming and stopping it take no sequence number,
+// so they leave the trace hash, and the numbers of the events scheduled
+// after it, as they were. Only a run in which it fires differs from one
+// that never armed it; its firing is hashed as any event's, with sequence
+// number 0, in its place among the events of its instant, which fire in
+// the order they were scheduled.
+func (w *World) ArmQuiet(t *Timer, d time.Duration, fn func()) {
+	w.enter("ArmQuiet")
+	t.e.fn = fn
+	when := w.now + int64(d)
+	if when < w.now {
+		when = w.now
+		if d > 0 {
+			when = math.MaxInt64
+		}
+	}
+	w.queue.push(&t.e, when, 0)
 }
 
 // Stop cancels t's pending call and reports whether there was one.

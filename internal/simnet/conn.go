@@ -30,17 +30,23 @@ type conn struct {
 	closed bool
 
 	// reset: this end sent or received a reset; the connection is dead.
-	// Every later read reports it. (Linux reports it to the first call
-	// only, read or write, and later reads see EOF; here a reset is never
-	// mistaken for a clean end of stream by a reader whose writer saw the
-	// error first.)
 	reset bool
 	// resetUntold: a reset came from a peer that had not closed, and no
-	// call has reported it yet. As on Linux, the first Write after it
-	// fails with ECONNRESET, later ones with EPIPE; a Read reports it
-	// first (and every Read after it, as above).
+	// call has reported it yet. As on Linux, the first call after it, a
+	// Read or a Write, fails with ECONNRESET; later Reads return io.EOF
+	// and later Writes fail with EPIPE.
 	resetUntold bool
-	rdShut      bool // CloseRead
+	// timedOut: the end gave up on data the peer never acknowledged
+	// (RetransmitTimeout); what it tells once is ETIMEDOUT, not
+	// ECONNRESET.
+	timedOut bool
+	// retx is the give-up on unacknowledged data, armed (retxArmed)
+	// while this end's data is held (pipe.stuck); retxFn is its
+	// callback. Both are made when first needed.
+	retx      *sim.Timer
+	retxFn    func()
+	retxArmed bool
+	rdShut    bool // CloseRead
 	// gone: the end vanished with its host's power (Host.PowerOff): it
 	// answers nothing while the host is off, and a reset once it is on.
 	gone    bool
@@ -186,6 +192,9 @@ func (p *pipe) retry() func() {
 	if p.retryFn == nil {
 		p.retryFn = func() {
 			p.held = false
+			// Delivered now, or held again: deliver arms the give-up
+			// again for what it holds.
+			p.src.stopRetx()
 			p.deliver()
 		}
 	}
@@ -301,8 +310,11 @@ func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 		case c.rd.expired(n.now()):
 			return 0, c.opErr("read", os.ErrDeadlineExceeded)
 		case c.reset:
-			c.resetUntold = false
-			return 0, c.readReset()
+			if c.resetUntold {
+				c.resetUntold = false
+				return 0, c.readReset()
+			}
+			return 0, io.EOF
 		}
 		if avail := in.dlOff - in.rdOff; avail > 0 {
 			full := int(min(avail, uint64(len(b))))
@@ -338,7 +350,16 @@ func partialText(what string, k, full int, c fmt.Stringer) string {
 }
 
 func (c *conn) readReset() error {
-	return c.opErr("read", sysErr("read", syscall.ECONNRESET))
+	return c.opErr("read", sysErr("read", c.resetErrno()))
+}
+
+// resetErrno is what a reset of c is told as: ECONNRESET, or ETIMEDOUT
+// when c gave up on data the peer never acknowledged.
+func (c *conn) resetErrno() syscall.Errno {
+	if c.timedOut {
+		return syscall.ETIMEDOUT
+	}
+	return syscall.ECONNRESET
 }
 
 // Write writes all of b, waiting while the send buffer is full; see
@@ -407,7 +428,7 @@ func (c *conn) Write(b []byte) (int, error) {
 func (c *conn) writeShut() error {
 	if c.resetUntold {
 		c.resetUntold = false
-		return c.opErr("write", sysErr("write", syscall.ECONNRESET))
+		return c.opErr("write", sysErr("write", c.resetErrno()))
 	}
 	return c.opErr("write", sysErr("write", syscall.EPIPE))
 }
@@ -445,7 +466,12 @@ func (p *pipe) push(kind segKind, at int64) {
 // schedule makes sure a delivery runs at at, unless one is pending or a
 // cut holds the pipe.
 func (p *pipe) schedule(at int64) {
-	if p.pending || p.held || p.blackhole {
+	if p.pending || p.held {
+		return
+	}
+	if p.blackhole {
+		// A silent close: nothing will acknowledge the segment.
+		p.stuck(*p.segs.front())
 		return
 	}
 	p.pending = true
@@ -458,6 +484,9 @@ func (p *pipe) deliver() {
 	n := p.n
 	p.pending = false
 	if p.blackhole {
+		if p.segs.len() > 0 {
+			p.stuck(*p.segs.front()) // a silent close swallowed it
+		}
 		return
 	}
 	n.tick()
@@ -472,6 +501,7 @@ func (p *pipe) deliver() {
 		if until, ok := n.blocked(p.src.h, p.dst.h); ok && !p.src.exempt {
 			p.held = true
 			n.holdUntil(until, p.retry())
+			p.stuck(s)
 			break
 		}
 		p.segs.pop()
@@ -512,7 +542,9 @@ func (p *pipe) arrive(s seg) bool {
 		// A host without power answers nothing: the data is not
 		// acknowledged, so it stays in the writer's buffer. A host that
 		// came back has no socket for it: a reset.
-		if !d.h.off && s.kind != segRst {
+		if d.h.off {
+			p.stuck(s)
+		} else if s.kind != segRst {
 			d.abort()
 		}
 		return false
@@ -573,6 +605,7 @@ func (c *conn) abort() {
 		return
 	}
 	c.reset = true
+	c.stopRetx()
 	c.in.rdOff = c.in.dlOff
 	c.out.finSent = true
 	c.out.push(segRst, c.n.now()+c.n.latency(c.h, c.peer.h))
@@ -580,13 +613,15 @@ func (c *conn) abort() {
 	c.wakeWriters()
 }
 
-// gotReset kills this end on the peer's reset: unread data is dropped, reads
-// fail with ECONNRESET, writes with EPIPE (see writeShut for the first).
+// gotReset kills this end on the peer's reset: unread data is dropped, and
+// the first read or write fails with ECONNRESET; later reads return EOF
+// and later writes fail with EPIPE (see writeShut).
 func (c *conn) gotReset() {
 	if c.reset {
 		return
 	}
 	c.reset = true
+	c.stopRetx()
 	// Linux tells a reset that follows the peer's FIN as EPIPE.
 	c.resetUntold = !c.in.eof
 	c.in.rdOff = c.in.dlOff
@@ -785,6 +820,56 @@ func (c *conn) cancelDeadlines() {
 		d.stop()
 		d.set = false
 	}
+	c.stopRetx()
+}
+
+// RetransmitTimeout is how long an end waits for the peer to acknowledge
+// data it sent before it gives up, as Linux does: tcp_retries2 (15)
+// retransmissions, backing off from the least retransmission timeout
+// (200 ms) to the greatest (120 s), 924.6 s after the oldest
+// unacknowledged segment was sent. The end's next call, a read or a
+// write, then fails with ETIMEDOUT.
+const RetransmitTimeout = 924600 * time.Millisecond
+
+// stuck is called when segment s of p will not be acknowledged until
+// something changes: a cut or a clog holds it, the host it went to is
+// off, or a silent close swallowed it. Unless p's source closed (nobody
+// is left to tell) or s is a reset (never retransmitted), it arms the
+// source's give-up at s.sent+RetransmitTimeout, if it is not armed. The
+// timer is quiet (sim.World.ArmQuiet): data acknowledged in time leaves
+// the run's trace as it was.
+func (p *pipe) stuck(s seg) {
+	c := p.src
+	if c.retxArmed || c.closed || c.reset || s.kind == segRst {
+		return
+	}
+	if c.retx == nil {
+		c.retx, c.retxFn = new(sim.Timer), c.retxTimeout
+	}
+	c.retxArmed = true
+	n := c.n
+	n.w.ArmQuiet(c.retx, time.Duration(max(s.sent+int64(RetransmitTimeout)-n.now(), 0)), c.retxFn)
+}
+
+// stopRetx disarms c's give-up on unacknowledged data.
+func (c *conn) stopRetx() {
+	if c.retxArmed {
+		c.retxArmed = false
+		c.retx.Stop()
+	}
+}
+
+// retxTimeout ends c, whose data went unacknowledged for
+// RetransmitTimeout: the first call after it fails with ETIMEDOUT, and
+// the connection is dead, as if this end had reset it.
+func (c *conn) retxTimeout() {
+	c.retxArmed = false
+	if c.closed || c.reset {
+		return
+	}
+	c.n.event("connection %s timed out: data unacknowledged for %v", c, RetransmitTimeout)
+	c.timedOut, c.resetUntold = true, true
+	c.abort()
 }
 
 // setDeadline arms d for t on h's clock; the zero t clears it. wake runs

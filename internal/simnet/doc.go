@@ -23,19 +23,23 @@
 // A connect is a packet to the listening host and an answer back: Accept
 // can return the connection after one latency, Dial after two. A connect to
 // a port nobody listens on, or to a listener whose backlog is full, is
-// refused (ECONNREFUSED).
+// refused (ECONNREFUSED). A connect that gets no answer within
+// [ConnectTimeout], 131 s as on Linux, fails with ETIMEDOUT. An end whose
+// data goes unacknowledged for [RetransmitTimeout], 924.6 s as on Linux
+// (a cut holds it, the peer's host is off, a silent close swallowed it),
+// gives up: its next read or write fails with ETIMEDOUT, once, and the
+// connection is dead, as if this end had reset it (the held data and the
+// reset reach the peer if the cut heals; Linux would stop retransmitting
+// and reset the peer when it next sends).
 //
 // Close sends a FIN after the data already written: the peer reads every
 // byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
-// the connection instead, as Linux does. The peer's reads then fail with
-// ECONNRESET, and its writes with EPIPE but the first, which fails with
-// ECONNRESET unless a read told the reset first or the peer had closed
-// before it, as on Linux. Two things are harsher than Linux, on purpose:
-// the reset drops the data the peer had received and not read (Linux lets
-// it be read first; Windows drops it too), and every read reports the
-// reset (Linux reports it to the first call only and lets later reads see
-// io.EOF), so that a reader never takes a reset for a clean end of stream
-// because a writer on the same connection saw it first.
+// the connection instead, as Linux does. The reset is told once, as on
+// Linux: the peer's first read or write after it fails with ECONNRESET
+// (a write with EPIPE if the peer had closed before it), later reads
+// return io.EOF, and later writes fail with EPIPE. One thing is harsher
+// than Linux, on purpose: the reset drops the data the peer had received
+// and not read (Linux lets it be read first; Windows drops it too).
 // Data that reaches an end already closed is answered with a reset.
 // [Host.Crash] closes every connection of a host as an operating system
 // closes a dead process's (a FIN, or a reset where data arrived unread)
@@ -63,12 +67,17 @@
 //
 // Latency is drawn per packet. A partition or clog holds the packets on the
 // links it cuts: they wait, in order, and go on when it ends (TCP
-// retransmits; nothing is lost), and a connect across a cut hangs until
-// then. Random partitions start and end lazily, when the network is next
-// used after their instant, so that an idle network schedules no events and
-// a deadlock is still reported as one. The manual API ([Net.Partition],
-// [Net.PartitionOneWay], [Net.Isolate], [Net.Clog], [Net.Heal],
-// [Net.Quiesce]) is what simtest's S exposes.
+// retransmits; nothing is lost), and a connect across a cut waits until
+// then, or until its ConnectTimeout, when it fails with ETIMEDOUT. (Linux
+// would wait for its next retransmission of the SYN; here it goes on at
+// the heal.) The give-up is armed only when a connect is held and its
+// context would not end first, with a timer that leaves no trace unless
+// it fires, so a seed whose connects are all answered replays as it did
+// without it. Random partitions start and end lazily, when the network is
+// next used after their instant, so that an idle network schedules no
+// events and a deadlock is still reported as one. The manual API
+// ([Net.Partition], [Net.PartitionOneWay], [Net.Isolate], [Net.Clog],
+// [Net.Heal], [Net.Quiesce]) is what simtest's S exposes.
 //
 // Every fault is recorded with World.Event, in the run's timeline and
 // trace hash: partitions and heals, clogs, random closes, partial reads and
@@ -112,11 +121,12 @@
 //
 // # Limits
 //
-// Connections are always fast to set up and never time out by themselves:
-// a partitioned or silently closed connection waits as long as it takes,
-// and only deadlines or contexts end the wait (real TCP gives up after
-// minutes). Service names as ports ("http") are not supported, since they
-// would read the machine's /etc/services. A task blocked in Read or Accept
+// An idle connection never times out by itself: with nothing to
+// acknowledge, an end across a cut, or whose peer vanished, waits as long
+// as it takes, and only deadlines or contexts end the wait (real TCP needs
+// keep-alives to notice, which are not simulated). Service names as ports
+// ("http") are not supported, since they would read the machine's
+// /etc/services. A task blocked in Read or Accept
 // is not woken by its context, as with package net: close the connection,
 // from a task, to end it.
 package simnet

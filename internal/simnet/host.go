@@ -5,7 +5,9 @@ import (
 	"net"
 	"slices"
 	"syscall"
+	"time"
 
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -189,16 +191,32 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 	return l, nil
 }
 
+// ConnectTimeout is how long a connect that gets no answer waits before
+// it fails with ETIMEDOUT, as Linux's does: the first SYN, then
+// tcp_syn_retries (6) plus tcp_syn_linear_timeouts (4) retransmissions,
+// five 1 s apart and the rest backing off from 2 s to 64 s, and 64 s more
+// for the last. That is Linux 6.5 and later with the default settings;
+// before 6.5, without the linear retransmissions, it was 127 s.
+const ConnectTimeout = 131 * time.Second
+
 // A dial is one connect in progress.
 type dial struct {
-	h        *Host
-	dst      *Host
-	port     int
-	raddr    net.Addr
-	tok      providers.WaitToken
-	exempt   bool // the port is exempt from faults
-	done     bool
-	gaveUp   bool // the dialler's context ended first
+	h      *Host
+	dst    *Host
+	port   int
+	raddr  net.Addr
+	tok    providers.WaitToken
+	exempt bool // the port is exempt from faults
+	done   bool
+	gaveUp bool // the dialler's context ended first, or the connect timed out
+	// timedOut: the connect went unanswered for ConnectTimeout.
+	timedOut bool
+	// start is when the connect began; ctx is the dialler's, while it
+	// waits; giveUp, armed once the connect is held (holdConnect), ends
+	// it at start+ConnectTimeout.
+	start    int64
+	ctx      context.Context
+	giveUp   *sim.Timer
 	conn     *conn
 	accepted *conn // the dialler's end, once the listener took the connect
 	refused  bool
@@ -248,8 +266,10 @@ func (d *dial) do(step dialStep) {
 // It fails with ECONNREFUSED when nobody listens on the port or the
 // listener's backlog is full, with EADDRNOTAVAIL when every ephemeral port
 // of this host holds an open connection, with a *net.DNSError for an
-// unknown host, and with a timeout or cancellation error when ctx ends
-// first (a partition, a clog, or a connect fault that hangs).
+// unknown host, with ETIMEDOUT, as Linux's connect does, when no answer
+// comes back within [ConnectTimeout] (a partition, a clog, a host without
+// power, or a connect fault that hangs), and with a timeout or
+// cancellation error when ctx ends first.
 func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	h.n.w.Enter("net dial")
 	n := h.n
@@ -264,10 +284,11 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	d := h.spareDial
 	if d != nil {
 		h.spareDial = nil
-		*d = dial{h: h, dst: dst, port: port, exempt: n.isExempt(port)}
+		*d = dial{h: h, dst: dst, port: port, exempt: n.isExempt(port), start: n.now(), ctx: ctx}
 	} else {
-		d = &dial{h: h, dst: dst, port: port, exempt: n.isExempt(port)}
+		d = &dial{h: h, dst: dst, port: port, exempt: n.isExempt(port), start: n.now(), ctx: ctx}
 	}
+	defer d.stopGiveUp()
 	d.raddr = dst.addrIn(port, &d.space)
 	if err := ctx.Err(); err != nil {
 		return nil, opError("dial", nil, d.raddr, ctxError(err))
@@ -283,6 +304,7 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	switch {
 	case hang:
 		n.event("connect %s -> %s hangs", h.name, d.raddr)
+		d.holdConnect()
 	case fail:
 		n.event("connect %s -> %s refused", h.name, d.raddr)
 		n.packet(h, dst, false, d, stepBounce)
@@ -294,6 +316,9 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		if err := n.park.Park(ctx, d.tok, h.dialText(addr, d.raddr).wait); err != nil && !d.done {
 			d.gaveUp = true
 			return nil, opError("dial", nil, d.raddr, ctxError(err))
+		}
+		if d.timedOut {
+			return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ETIMEDOUT))
 		}
 	}
 	if d.noPort {
@@ -367,6 +392,7 @@ func (d *dial) arrive() {
 		// A host without power answers nothing: the dial hangs, and its
 		// connect is sent again when the host is back (TCP retransmits).
 		dst.syns = append(dst.syns, d)
+		d.holdConnect()
 		return
 	}
 	l := dst.listeners[d.port]
@@ -387,6 +413,47 @@ func (d *dial) arrive() {
 	n.wakeAll(&l.waiters)
 	d.accepted = c
 	n.packet(dst, d.h, d.exempt, d, stepConnected)
+}
+
+// holdConnect is called when the connect of d, or its answer, is held (by
+// a cut, a clog, a host without power or a hanging connect fault): it
+// arms the give-up at start+ConnectTimeout, unless the dialler's context
+// ends by then anyway. The timer is quiet (sim.World.ArmQuiet): a connect
+// answered in time leaves the run's trace as it was.
+func (d *dial) holdConnect() {
+	// No ctx: Dial returned, unwinding a dialler that was killed while
+	// its connect was on the wire. Nobody is left to give up.
+	if d.done || d.gaveUp || d.giveUp != nil || d.ctx == nil {
+		return
+	}
+	at := d.start + int64(ConnectTimeout)
+	if dl, ok := d.ctx.Deadline(); ok && d.h.simAt(dl) <= at {
+		return
+	}
+	n := d.h.n
+	d.giveUp = new(sim.Timer)
+	n.w.ArmQuiet(d.giveUp, time.Duration(at-n.now()), d.timeOut)
+}
+
+// timeOut ends a connect that went unanswered for ConnectTimeout.
+func (d *dial) timeOut() {
+	if d.done || d.gaveUp {
+		return
+	}
+	d.gaveUp, d.timedOut = true, true
+	n := d.h.n
+	n.event("connect %s -> %s timed out after %v", d.h.name, d.raddr, ConnectTimeout)
+	n.park.Wake(d.tok)
+}
+
+// stopGiveUp disarms the give-up when Dial returns, however it does (a
+// dialling task killed in a crash unwinds through it): a timer left to
+// fire would change the trace of a run that never needed it.
+func (d *dial) stopGiveUp() {
+	if d.giveUp != nil {
+		d.giveUp.Stop()
+	}
+	d.ctx = nil
 }
 
 func (d *dial) refuse() {
@@ -463,7 +530,9 @@ func (h *Host) Crash() {
 // without a word to the peers, which learn of it only from their own
 // timeouts, or from a reset when they next send to the host after
 // [Host.PowerOn]. While it is off, what is sent to it is not
-// acknowledged (it stays in the sender's buffer) and connects to it hang.
+// acknowledged (it stays in the sender's buffer, and the sender gives up
+// on it after [RetransmitTimeout]) and connects to it wait, failing with
+// ETIMEDOUT after [ConnectTimeout].
 func (h *Host) PowerOff() {
 	n := h.n
 	h.off = true

@@ -415,6 +415,7 @@ func (p *packet) try() {
 	n.tick()
 	if until, ok := n.blocked(p.src, p.dst); ok && !p.exempt {
 		n.holdUntil(until, p.tryFn)
+		p.dial.holdConnect()
 		return
 	}
 	d, step := p.dial, p.step

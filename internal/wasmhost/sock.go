@@ -94,6 +94,11 @@ func (s *sock) read(b []byte) (int, errno) {
 	case s.rerr == io.EOF:
 		return 0, errSUCCESS
 	case s.rerr != nil:
+		if s.failTold {
+			// Told already, to a read or a write: as on Linux, later
+			// reads see the end of the stream.
+			return 0, errSUCCESS
+		}
 		s.failTold = true
 		return 0, errnoOf(s.rerr)
 	}

@@ -305,6 +305,46 @@ func run(what string) error {
 			_, err := c.Write([]byte("x"))
 			fmt.Println("write:", err != nil, errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE))
 		}
+	case "dialwait":
+		// Dials once with no timeout, and tells how it ended and when.
+		start := time.Now()
+		_, err := net.Dial("tcp", arg)
+		fmt.Println("dial:", time.Since(start).Round(time.Second), errors.Is(err, syscall.ETIMEDOUT), os.IsTimeout(err), err)
+	case "writewait":
+		// Dials, lets the peer cut itself off, writes, and tells how
+		// the reads that follow end, and when.
+		c, err := net.Dial("tcp", arg)
+		if err != nil {
+			return err
+		}
+		time.Sleep(time.Second)
+		start := time.Now()
+		_, err = c.Write([]byte("never acknowledged"))
+		fmt.Println("write:", err)
+		_, err = c.Read(make([]byte, 1))
+		fmt.Println("read:", time.Since(start).Round(time.Second), errors.Is(err, syscall.ETIMEDOUT), os.IsTimeout(err))
+		_, err = c.Read(make([]byte, 1))
+		fmt.Println("read:", err == io.EOF)
+	case "readreset":
+		// Dials twice; the peer resets both connections. Reads the
+		// first twice, then writes to the second and reads it.
+		var cs [2]net.Conn
+		for i := range cs {
+			c, err := net.Dial("tcp", arg)
+			if err != nil {
+				return err
+			}
+			cs[i] = c
+		}
+		time.Sleep(time.Second)
+		for range 2 {
+			n, err := cs[0].Read(make([]byte, 1))
+			fmt.Println("read:", n, errors.Is(err, syscall.ECONNRESET), err == io.EOF)
+		}
+		_, err := cs[1].Write([]byte("x"))
+		fmt.Println("write:", errors.Is(err, syscall.ECONNRESET))
+		n, err := cs[1].Read(make([]byte, 1))
+		fmt.Println("read:", n, errors.Is(err, syscall.ECONNRESET), err == io.EOF)
 	case "ignoreterm":
 		// Ignores SIGTERM, and goes on.
 		signal.Ignore(syscall.SIGTERM)

@@ -1,0 +1,336 @@
+package simnet_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simnet"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// requireTimedOut checks that err is the error of a connect to addr that
+// went unanswered, as package net gives it on Linux.
+func requireTimedOut(t *testing.T, err error, addr string) {
+	t.Helper()
+	require.Error(t, err)
+	assert.Equal(t, "dial tcp "+addr+": connect: connection timed out", err.Error())
+	assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+	assert.True(t, os.IsTimeout(err), "os.IsTimeout")
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout(), "net.Error's Timeout")
+	assert.NotErrorIs(t, err, os.ErrDeadlineExceeded, "no deadline passed")
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	var oe *net.OpError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "dial", oe.Op)
+	var se *os.SyscallError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "connect", se.Syscall)
+}
+
+// A connect that nothing answers fails with ETIMEDOUT after
+// ConnectTimeout, as Linux's does, when its context has no deadline:
+// the host is off, a partition or clog holds it, or a connect fault
+// hangs it.
+func TestUnansweredConnectTimesOut(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  func(*chaos.Network)
+		cut  func(w *world)
+	}{
+		{"host off", nil, func(w *world) { w.net.Host("10.0.0.2").PowerOff() }},
+		{"partition", nil, func(w *world) { w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"}) }},
+		{"one-way partition", nil, func(w *world) { w.net.PartitionOneWay([]string{"10.0.0.2"}, []string{"10.0.0.1"}) }},
+		{"isolated", nil, func(w *world) { w.net.Isolate("10.0.0.2") }},
+		{"clog", nil, func(w *world) { w.net.Clog("10.0.0.1", "10.0.0.2", time.Hour) }},
+		{"hanging connect", func(c *chaos.Network) { c.ConnectFailProb, c.ConnectHangProb = 1, 1 }, func(*world) {}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := chaos.NoNetworkFaults()
+			if c.cfg != nil {
+				c.cfg(&cfg)
+			}
+			w := newWorld(t, 1, cfg)
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				_, err := server.Network.Listen(ctx, ":80")
+				require.NoError(t, err)
+				c.cut(w)
+				start := client.Time.Now()
+				_, err = client.Network.Dial(ctx, "10.0.0.2:80")
+				requireTimedOut(t, err, "10.0.0.2:80")
+				assert.Equal(t, simnet.ConnectTimeout, client.Time.Now().Sub(start), "it gives up when Linux does, not before")
+				return nil
+			})
+			assert.Len(t, events(res, "connect 10.0.0.1 -> 10.0.0.2:80 timed out after 2m11s"), 1)
+		})
+	}
+}
+
+// The give-up counts from the connect's start, and a peer reachable
+// before it answers as today; a context that ends first ends the connect
+// with its own error.
+func TestConnectTimeoutAgainstHealsAndDeadlines(t *testing.T) {
+	w := newWorld(t, 2, chaos.NoNetworkFaults())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		cut := func() { w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"}) }
+
+		cut()
+		h := client.Task.Go(ctx, "heal", func(ctx context.Context) error {
+			if err := client.Time.Sleep(ctx, 2*time.Minute); err != nil {
+				return err
+			}
+			w.net.Heal()
+			return nil
+		})
+		start := client.Time.Now()
+		c, err := client.Network.Dial(ctx, "10.0.0.2:80")
+		require.NoError(t, err, "healed before the give-up: the connect goes on at the heal")
+		assert.Less(t, client.Time.Now().Sub(start), simnet.ConnectTimeout)
+		require.NoError(t, h.Join(ctx))
+		require.NoError(t, c.Close())
+		s, err := l.Accept()
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+
+		cut()
+		dctx, cancel := client.Time.WithTimeout(ctx, time.Minute)
+		start = client.Time.Now()
+		_, err = client.Network.Dial(dctx, "10.0.0.2:80")
+		cancel()
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "an earlier deadline ends it first")
+		assert.NotErrorIs(t, err, syscall.ETIMEDOUT)
+		assert.Equal(t, time.Minute, client.Time.Now().Sub(start))
+
+		dctx, cancel = client.Time.WithTimeout(ctx, time.Hour)
+		start = client.Time.Now()
+		_, err = client.Network.Dial(dctx, "10.0.0.2:80")
+		cancel()
+		requireTimedOut(t, err, "10.0.0.2:80")
+		assert.Equal(t, simnet.ConnectTimeout, client.Time.Now().Sub(start), "a later deadline does not keep it waiting")
+
+		// The connect reached the host, and its answer is what is held.
+		w.net.Heal()
+		w.net.PartitionOneWay([]string{"10.0.0.2"}, []string{"10.0.0.1"})
+		start = client.Time.Now()
+		_, err = client.Network.Dial(ctx, "10.0.0.2:80")
+		requireTimedOut(t, err, "10.0.0.2:80")
+		assert.Equal(t, simnet.ConnectTimeout, client.Time.Now().Sub(start))
+		w.net.Heal()
+		client.Time.Sleep(ctx, time.Second)
+		s, err = l.Accept()
+		require.NoError(t, err, "the listener took the connect whose answer was lost")
+		_, err = s.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ECONNRESET, "the dialler's host resets what it gave up on")
+		return nil
+	})
+}
+
+// A connect that is held and then answered before the give-up leaves the
+// run's trace as it was without a give-up: only a run in which a connect
+// times out differs. Here one dial's context ends before the give-up
+// (none is armed) and the other's after it (one is armed, and stopped
+// when the heal lets the connect through); the runs are otherwise alike.
+func TestAnsweredConnectLeavesNoTraceOfItsGiveUp(t *testing.T) {
+	trace := func(deadline time.Duration) uint64 {
+		w := newWorld(t, 3, chaos.NoNetworkFaults())
+		res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			_, err := server.Network.Listen(ctx, ":80")
+			require.NoError(t, err)
+			w.net.Host("10.0.0.2").PowerOff()
+			h := client.Task.Go(ctx, "power", func(ctx context.Context) error {
+				if err := client.Time.Sleep(ctx, 30*time.Second); err != nil {
+					return err
+				}
+				w.net.Host("10.0.0.2").PowerOn()
+				return nil
+			})
+			dctx, cancel := client.Time.WithTimeout(ctx, deadline)
+			_, err = client.Network.Dial(dctx, "10.0.0.2:80")
+			cancel()
+			assert.ErrorIs(t, err, syscall.ECONNREFUSED, "the host came back without its listener")
+			require.NoError(t, h.Join(ctx))
+			return client.Time.Sleep(ctx, 10*time.Minute)
+		})
+		return res.Trace
+	}
+	assert.Equal(t, trace(time.Minute+time.Second), trace(time.Hour))
+}
+
+// A dialler killed while its connect is held leaves no give-up to fire
+// later: the run goes on as if it had never been armed.
+func TestKilledDiallerLeavesNoGiveUp(t *testing.T) {
+	w := newWorld(t, 4, chaos.NoNetworkFaults())
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		w.net.Isolate("10.0.0.2")
+		h := client.Task.Go(ctx, "dialler", func(ctx context.Context) error {
+			_, err := client.Network.Dial(ctx, "10.0.0.2:80")
+			return err
+		})
+		client.Time.Sleep(ctx, time.Second)
+		w.w.Kill(h)
+		return client.Time.Sleep(ctx, 10*time.Minute)
+	})
+	assert.Empty(t, events(res, "timed out"))
+	assert.Equal(t, 10*time.Minute+time.Second, res.SimTime)
+}
+
+// An end whose data the peer never acknowledges gives up after
+// RetransmitTimeout, as Linux does after tcp_retries2: its next call
+// fails with ETIMEDOUT, once; later reads see EOF and writes EPIPE.
+func TestUnacknowledgedDataTimesOut(t *testing.T) {
+	cases := []struct {
+		name string
+		cut  func(w *world)
+	}{
+		{"host off", func(w *world) { w.net.Host("10.0.0.2").PowerOff() }},
+		{"partition", func(w *world) { w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"}) }},
+		{"one-way partition", func(w *world) { w.net.PartitionOneWay([]string{"10.0.0.1"}, []string{"10.0.0.2"}) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 5, chaos.NoNetworkFaults())
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				cl, _ := pair(t, ctx, client, server)
+				c.cut(w)
+				start := client.Time.Now()
+				_, err := cl.Write([]byte("never acknowledged"))
+				require.NoError(t, err, "the write is buffered")
+				_, err = cl.Read(make([]byte, 10))
+				require.Error(t, err)
+				assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start), "it gives up when Linux does, not before")
+				assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+				assert.True(t, os.IsTimeout(err))
+				assert.Contains(t, err.Error(), "read: connection timed out")
+				k, err := cl.Read(make([]byte, 10))
+				assert.Zero(t, k)
+				assert.Same(t, io.EOF, err, "told once")
+				_, err = cl.Write([]byte("x"))
+				assert.ErrorIs(t, err, syscall.EPIPE)
+				return cl.Close()
+			})
+			assert.Len(t, events(res, "timed out: data unacknowledged for 15m24.6s"), 1)
+		})
+	}
+}
+
+// A writer blocked on a full buffer that nobody acknowledges is told
+// too, and a write is what reports it.
+func TestBlockedWriterTimesOut(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.SendBuffer = 1024
+	w := newWorld(t, 6, cfg)
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, _ := pair(t, ctx, client, server)
+		w.net.Isolate("10.0.0.2")
+		start := client.Time.Now()
+		_, err := cl.Write(make([]byte, 4096))
+		assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+		assert.Contains(t, err.Error(), "write: connection timed out")
+		assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start))
+		return cl.Close()
+	})
+}
+
+// Data that gets through before the give-up, and an idle connection
+// across a cut, time out never: a deadline is what ends the wait.
+func TestNoTimeoutWithoutUnacknowledgedData(t *testing.T) {
+	w := newWorld(t, 7, chaos.NoNetworkFaults())
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, sv := pair(t, ctx, client, server)
+		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		_, err := cl.Write([]byte("late"))
+		require.NoError(t, err)
+		h := client.Task.Go(ctx, "heal", func(ctx context.Context) error {
+			if err := client.Time.Sleep(ctx, 10*time.Minute); err != nil {
+				return err
+			}
+			w.net.Heal()
+			return nil
+		})
+		b := make([]byte, 4)
+		_, err = io.ReadFull(sv, b)
+		require.NoError(t, err)
+		assert.Equal(t, "late", string(b))
+		require.NoError(t, h.Join(ctx))
+
+		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		require.NoError(t, cl.SetReadDeadline(client.Time.Now().Add(20*time.Minute)))
+		_, err = cl.Read(b)
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "an idle connection does not time out by itself")
+		require.NoError(t, cl.Close())
+		return sv.Close()
+	})
+	assert.Empty(t, events(res, "timed out"))
+}
+
+// A silent random close swallows what is written after it: the writer
+// gives up on it as it would on a peer that vanished.
+func TestSilentCloseTimesOutTheWriter(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.CloseProb, cfg.CloseExplicitProb = 1, 0
+	w := newWorld(t, 8, cfg)
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, _ := pair(t, ctx, client, server)
+		start := client.Time.Now()
+		_, err := cl.Write([]byte("into the silence"))
+		require.NoError(t, err)
+		_, err = cl.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+		assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start))
+		return cl.Close()
+	})
+	assert.NotEmpty(t, events(res, "silent"))
+}
+
+// An end closed with its data held has nobody to tell: its give-up
+// neither fires nor leaves an event behind. A run that goes on past the
+// give-up fires no more events than the time it sleeps.
+func TestClosedEndLeavesNoGiveUp(t *testing.T) {
+	run := func(after time.Duration) sim.Result {
+		w := newWorld(t, 9, chaos.NoNetworkFaults())
+		return w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			cl, sv := pair(t, ctx, client, server)
+			w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+			_, err := cl.Write([]byte("held"))
+			require.NoError(t, err)
+			require.NoError(t, client.Time.Sleep(ctx, time.Second)) // held, and its give-up armed
+			require.NoError(t, cl.Close())
+			require.NoError(t, client.Time.Sleep(ctx, after))
+			return sv.Close()
+		})
+	}
+	before, past := run(time.Minute), run(simnet.RetransmitTimeout+time.Minute)
+	assert.Equal(t, before.Events, past.Events)
+	assert.Empty(t, events(past, "timed out"))
+}
+
+// A dialler killed while its connect is on the wire, which a cut then
+// holds, arms nothing: nobody is left to give up.
+func TestKilledDiallerWhoseConnectIsHeldLater(t *testing.T) {
+	w := newWorld(t, 10, chaos.NoNetworkFaults())
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		h := client.Task.Go(ctx, "dialler", func(ctx context.Context) error {
+			_, err := client.Network.Dial(ctx, "10.0.0.2:80")
+			return err
+		})
+		client.Time.Sleep(ctx, time.Microsecond) // the connect is on its way
+		w.w.Kill(h)
+		w.net.Isolate("10.0.0.2")
+		return client.Time.Sleep(ctx, 10*time.Minute)
+	})
+	assert.Empty(t, events(res, "timed out"))
+}
