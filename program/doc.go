@@ -64,9 +64,12 @@
 // SIGTERM ends at once, as SIGTERM's default action ends a process; one
 // that ignores it (signal.Ignore) runs on until the grace period ends,
 // and is killed. A program that exits with a non-zero status returns an
-// [ExitError] that quotes the end of its standard error; a fatal error of
-// the Go runtime, such as a malformed GOMEMLIMIT, is status 2, as for a
-// native binary.
+// [ExitError] that quotes the end of its standard error, which fails the
+// seed; a fatal error of the Go runtime, such as a malformed GOMEMLIMIT,
+// is status 2, as for a native binary. [RestartOnExit] names the statuses
+// after which a supervisor would start the program again: an exit with one
+// of them is a crash and a boot, as for a process that returns
+// providers.ErrRestart.
 //
 // # Limits
 //
