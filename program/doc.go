@@ -23,7 +23,8 @@
 //   - randomness (the runtime's, math/rand's, crypto/rand's) is drawn from
 //     the run's random stream;
 //   - time.Now reads the host's simulated clock, with its skew and drift;
-//     sleeps, timers and time.After wait on it;
+//     it starts at 2024-01-01 UTC, so a test's TLS certificates must be
+//     valid from before then; sleeps, timers and time.After wait on it;
 //   - goroutines run one at a time in an order the seed decides;
 //   - net.Listen, net.Dial and everything built on them (net/http, gRPC,
 //     a raft transport) use TCP on the simulated network, with its
