@@ -247,6 +247,12 @@ func (p *Process) Run(ctx context.Context, prov providers.Providers) error {
 		if errors.As(err, &exit) && !exit.Terminated && slices.Contains(p.restart, int(exit.Code)) {
 			return &restartError{name: p.prog.name, exit: exit}
 		}
+		if exit != nil && !exit.Terminated && exit.Code != 2 && exit.Code <= 255 {
+			// Status 2 is a panic or the runtime's fatal error: a bug.
+			// Another may be an exit on purpose that a supervisor
+			// restarts in production: say how to have it restarted.
+			return fmt.Errorf("program %s (not restarted: program.RestartOnExit(%d) restarts it, as a supervisor would): %w", p.prog.name, exit.Code, err)
+		}
 		return fmt.Errorf("program %s: %w", p.prog.name, err)
 	}
 	return nil

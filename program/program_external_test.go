@@ -223,8 +223,9 @@ func TestRestartOnExitRestartsTheProgram(t *testing.T) {
 	assert.Contains(t, res.Report, "the end")
 }
 
-// A status that RestartOnExit does not name still fails the seed, and one
-// that is no failure status is a configuration error that says so.
+// A status that RestartOnExit does not name still fails the seed, with a
+// message that says how to have it restarted, and one that is no failure
+// status is a configuration error that says so.
 func TestRestartOnExitOnlyTheStatusesItNames(t *testing.T) {
 	prog := build(t)
 	for _, tc := range []struct {
@@ -232,8 +233,8 @@ func TestRestartOnExitOnlyTheStatusesItNames(t *testing.T) {
 		statuses []int
 		want     string
 	}{
-		{"other status", []int{3}, "process svc-0 failed: program guest: the program exited with status 1"},
-		{"none", nil, "process svc-0 failed: program guest: the program exited with status 1"},
+		{"other status", []int{3}, "process svc-0 failed: program guest (not restarted: program.RestartOnExit(1) restarts it, as a supervisor would): the program exited with status 1"},
+		{"none", nil, "process svc-0 failed: program guest (not restarted: program.RestartOnExit(1) restarts it, as a supervisor would): the program exited with status 1"},
 		{"status 0", []int{1, 0}, "program: RestartOnExit status 0 of guest is not a failure status; give statuses from 1 to 255"},
 		{"status 256", []int{256}, "program: RestartOnExit status 256 of guest is not a failure status"},
 	} {
