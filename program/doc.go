@@ -23,7 +23,8 @@
 //   - randomness (the runtime's, math/rand's, crypto/rand's) is drawn from
 //     the run's random stream;
 //   - time.Now reads the host's simulated clock, with its skew and drift;
-//     sleeps, timers and time.After wait on it;
+//     it starts at 2024-01-01 UTC, so a test's TLS certificates must be
+//     valid from before then; sleeps, timers and time.After wait on it;
 //   - goroutines run one at a time in an order the seed decides;
 //   - net.Listen, net.Dial and everything built on them (net/http, gRPC,
 //     a raft transport) use TCP on the simulated network, with its
@@ -64,9 +65,12 @@
 // SIGTERM ends at once, as SIGTERM's default action ends a process; one
 // that ignores it (signal.Ignore) runs on until the grace period ends,
 // and is killed. A program that exits with a non-zero status returns an
-// [ExitError] that quotes the end of its standard error; a fatal error of
-// the Go runtime, such as a malformed GOMEMLIMIT, is status 2, as for a
-// native binary.
+// [ExitError] that quotes the end of its standard error, which fails the
+// seed; a fatal error of the Go runtime, such as a malformed GOMEMLIMIT,
+// is status 2, as for a native binary. [RestartOnExit] names the statuses
+// after which a supervisor would start the program again: an exit with one
+// of them is a crash and a boot, as for a process that returns
+// providers.ErrRestart.
 //
 // # Limits
 //

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/moonpool-go/moonpool/internal/wasmbuild"
@@ -155,6 +156,7 @@ type Process struct {
 	args, env      func(self providers.Peer) []string
 	stdout, stderr io.Writer
 	spin           int
+	restart        []int // exit statuses that ask for a restart
 }
 
 // An Option configures a Process.
@@ -188,9 +190,25 @@ func SpinBudget(n int) Option {
 	return func(p *Process) { p.spin = n }
 }
 
+// RestartOnExit names exit statuses after which the program is restarted,
+// as a supervisor with restart-on-failure (systemd's Restart=on-failure, a
+// Kubernetes pod) restarts a service that exits with them: a program that
+// exits with one of them goes down as a crash and boots again after
+// simtest.RestartDelay, as a process whose Run returns an error wrapping
+// [providers.ErrRestart] does. Another non-zero status fails the seed.
+// Name the statuses the program exits with on purpose, on a fault that a
+// fresh start recovers from (log.Fatal after a failed fsync is status 1);
+// leave 2 out, the status of a panic and of the Go runtime's fatal errors,
+// which are bugs for the seed to report.
+func RestartOnExit(statuses ...int) Option {
+	return func(p *Process) { p.restart = append(p.restart, statuses...) }
+}
+
 // Run runs one instance of the program on the calling simulated process.
-// It returns nil when the program exits with status zero, an *ExitError
-// for another status, and an error for a program that fails otherwise.
+// It returns nil when the program exits with status zero, an error that
+// wraps an *ExitError for another status (and [providers.ErrRestart] for
+// a status that [RestartOnExit] names), and an error for a program that
+// fails otherwise.
 func (p *Process) Run(ctx context.Context, prov providers.Providers) error {
 	var self providers.Peer
 	if prov.Cluster != nil {
@@ -219,8 +237,40 @@ func (p *Process) Run(ctx context.Context, prov providers.Providers) error {
 	if p.spin < 0 {
 		return fmt.Errorf("program: SpinBudget %d is negative; give a number of host calls, or zero for the default", p.spin)
 	}
+	for _, st := range p.restart {
+		if st < 1 || st > 255 {
+			return fmt.Errorf("program: RestartOnExit status %d of %s is not a failure status; give statuses from 1 to 255 (a program that exits with 0 ends its process normally)", st, p.prog.name)
+		}
+	}
 	if err := p.prog.mod.Run(ctx, prov, cfg); err != nil {
+		var exit *ExitError
+		if errors.As(err, &exit) && !exit.Terminated && slices.Contains(p.restart, int(exit.Code)) {
+			return &restartError{name: p.prog.name, exit: exit}
+		}
+		if exit != nil && !exit.Terminated && exit.Code != 2 && exit.Code <= 255 {
+			// Status 2 is a panic or the runtime's fatal error: a bug.
+			// Another may be an exit on purpose that a supervisor
+			// restarts in production: say how to have it restarted.
+			return fmt.Errorf("program %s (not restarted: program.RestartOnExit(%d) restarts it, as a supervisor would): %w", p.prog.name, exit.Code, err)
+		}
 		return fmt.Errorf("program %s: %w", p.prog.name, err)
 	}
 	return nil
 }
+
+// restartError is an exit with a status that RestartOnExit names: it
+// wraps the ExitError and providers.ErrRestart, and says why it restarts.
+type restartError struct {
+	name string
+	exit *ExitError
+}
+
+func (e *restartError) Error() string {
+	msg := fmt.Sprintf("program %s exited with status %d, which RestartOnExit restarts", e.name, e.exit.Code)
+	if e.exit.Stderr != "" {
+		msg += "; its standard error ends:\n" + e.exit.Stderr
+	}
+	return msg
+}
+
+func (e *restartError) Unwrap() []error { return []error{e.exit, providers.ErrRestart} }

@@ -7,9 +7,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/program"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -192,4 +195,61 @@ func TestColdStart(t *testing.T) {
 	defer cold.Close()
 	draws = initDraws(t, cold)
 	require.NotEqual(t, draws[0], draws[1], "each cold start draws its own")
+}
+
+// A program that exits with a status RestartOnExit names goes down as a
+// crash and boots again, as a supervisor restarts a service that exits
+// on a fault; its exit is not a failure of the seed.
+func TestRestartOnExitRestartsTheProgram(t *testing.T) {
+	prog := build(t)
+	proc := prog.Process(
+		program.Args(func(providers.Peer) []string { return []string{"exitfirst=1", "forever"} }),
+		program.RestartOnExit(1),
+	)
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "svc", New: func() simtest.Process { return proc }})
+		s.Sleep(2 * time.Second)
+		assert.True(s, c.Alive("svc-0"), "back after the restart")
+		assert.Equal(s, 2, c.Boots("svc-0"))
+		assert.Equal(s, 1, tl.CountIn("svc-0", "up again"))
+		s.Fatal("the end") // for the timeline in the report
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, "restart: svc-0 asked to be restarted: program guest exited with status 1, which RestartOnExit restarts; its standard error ends:\n")
+	assert.Contains(t, res.Report, "giving up: disk fault")
+	assert.Contains(t, res.Report, "boot: svc-0 (after a crash)")
+	assert.NotContains(t, res.Report, "process svc-0 failed", "a restart asked for is not a failure")
+	assert.Contains(t, res.Report, "the end")
+}
+
+// A status that RestartOnExit does not name still fails the seed, with a
+// message that says how to have it restarted, and one that is no failure
+// status is a configuration error that says so.
+func TestRestartOnExitOnlyTheStatusesItNames(t *testing.T) {
+	prog := build(t)
+	for _, tc := range []struct {
+		name     string
+		statuses []int
+		want     string
+	}{
+		{"other status", []int{3}, "process svc-0 failed: program guest (not restarted: program.RestartOnExit(1) restarts it, as a supervisor would): the program exited with status 1"},
+		{"none", nil, "process svc-0 failed: program guest (not restarted: program.RestartOnExit(1) restarts it, as a supervisor would): the program exited with status 1"},
+		{"status 0", []int{1, 0}, "program: RestartOnExit status 0 of guest is not a failure status; give statuses from 1 to 255"},
+		{"status 256", []int{256}, "program: RestartOnExit status 256 of guest is not a failure status"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proc := prog.Process(
+				program.Args(func(providers.Peer) []string { return []string{"exitfirst=1", "forever"} }),
+				program.RestartOnExit(tc.statuses...),
+			)
+			res := simtest.Simulate(func(s *simtest.S) {
+				s.Boot(simtest.Processes{Name: "svc", New: func() simtest.Process { return proc }})
+				s.Sleep(2 * time.Second)
+			}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+			require.Equal(t, 1, res.Failed)
+			assert.Contains(t, res.Report, tc.want)
+			assert.NotContains(t, res.Report, "asked to be restarted")
+		})
+	}
 }

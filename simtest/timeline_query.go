@@ -6,7 +6,10 @@ import "github.com/moonpool-go/moonpool/internal/sim"
 // at the whole story so far: how many times a kind of entry came, from
 // which process, what happened since a mark. Get it with [S.Timeline];
 // read it from the body, any task, or an invariant ([S.Invariant] runs
-// after each step, and sees every entry added until then). Keeping it
+// after each step, and sees every entry added until then). It holds the
+// entries from the first S.Timeline call of the seed on: a check that
+// takes it only at the end (in a workload's Check) finds none of the
+// seed's earlier entries, so take it first thing in the body. Keeping it
 // costs the memory of every entry of the seed, so a seed that never asks
 // for it keeps nothing. Keeping it never changes the run.
 type Timeline struct {
@@ -47,8 +50,8 @@ func (t *Timeline) add(e sim.Entry) {
 // Len returns how many entries the timeline holds so far.
 func (t *Timeline) Len() int { return len(t.entries) }
 
-// Snapshot returns every entry so far, oldest first: a copy, which later
-// entries do not change.
+// Snapshot returns every entry kept so far (from the first S.Timeline
+// call on), oldest first: a copy, which later entries do not change.
 func (t *Timeline) Snapshot() []Entry { return t.Since(0) }
 
 // Mark returns the timeline's end now, for [Timeline.Since] later.

@@ -15,6 +15,9 @@ type Group struct {
 	name    string
 	dead    bool
 	crashed bool // killed by Crash: its unwinding tasks act on nothing
+	// quietTimers keeps its timers' tasks out of the timeline
+	// (World.QuietTimers).
+	quietTimers bool
 }
 
 // NewGroup returns an empty group whose tasks are named "name/…".
@@ -106,5 +109,18 @@ func (g *Group) Kill() {
 	}
 	if self {
 		w.kill(w.cur)
+	}
+}
+
+// QuietTimers keeps the tasks that the timers (Time.AfterFunc) of the
+// running task's process start out of the timeline, from now until the
+// process ends. A program's host wakes the program with such a timer at
+// each of its timed waits, and the two lines of every wake ("AfterFunc
+// task started", "task finished") would crowd out, in a failure report's
+// window, what the program did. The tasks run as before: the trace is
+// the same.
+func (w *World) QuietTimers() {
+	if g := w.curGroup(); g != nil {
+		g.quietTimers = true
 	}
 }

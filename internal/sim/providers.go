@@ -109,7 +109,7 @@ func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
 		if g != nil && g.dead {
 			return // the process that set the timer is gone
 		}
-		w.spawnIn(g, w.Context(), "AfterFunc", func(context.Context) error { f(); return nil })
+		w.spawnTask(g, w.Context(), "AfterFunc", func(context.Context) error { f(); return nil }, g != nil && g.quietTimers)
 	}
 	w.scheduleIn(&tm.ev, d)
 	return tm

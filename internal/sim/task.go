@@ -64,6 +64,9 @@ type task struct {
 	// runs on outside a panic recovered it (swallow.go).
 	unwinding bool
 	lastOwned bool // see lastDone
+	// quiet keeps its start and end out of the timeline: a timer's task
+	// of a process whose timers are the host's (World.QuietTimers).
+	quiet bool
 
 	waitCtx context.Context // the context that may end the wait, unless waitOwn
 	w       *World
@@ -191,6 +194,12 @@ func (w *World) curGroup() *Group {
 
 // spawnIn starts a task in group g (nil for none), named "group/name".
 func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx context.Context) error) *task {
+	return w.spawnTask(g, ctx, name, fn, false)
+}
+
+// spawnTask is spawnIn, for a quiet task too: one whose start and end
+// the timeline does not show.
+func (w *World) spawnTask(g *Group, ctx context.Context, name string, fn func(ctx context.Context) error, quiet bool) *task {
 	w.enter("Task.Go")
 	if fn == nil {
 		panic(fmt.Sprintf("sim: task %q started with a nil function; pass the function the task runs", name))
@@ -211,7 +220,7 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	if g != nil {
 		name = g.name + "/" + name
 	}
-	t := &task{w: w, group: g, id: w.nextID, name: name, fn: fn}
+	t := &task{w: w, group: g, id: w.nextID, name: name, fn: fn, quiet: quiet}
 	w.newSlot(t)
 	t.sleep.task = t
 	if up, ext, ok := w.parentOf(ctx); ok {
@@ -229,7 +238,9 @@ func (w *World) spawnIn(g *Group, ctx context.Context, name string, fn func(ctx 
 	w.started++
 	w.trace = mix(w.trace, uint64(t.id)<<8|1)
 	w.recordStart(t)
-	w.note(name, g, "task started")
+	if !quiet {
+		w.note(name, g, "task started")
+	}
 	w.makeReady(t)
 	return t
 }
@@ -386,9 +397,11 @@ func (t *task) finish() {
 	for _, o := range w.tasks[t.pos:] {
 		o.pos--
 	}
-	if t.killed {
+	switch {
+	case t.quiet:
+	case t.killed:
 		w.note(t.name, t.group, "task killed")
-	} else {
+	default:
 		w.note(t.name, t.group, "task finished")
 	}
 	for _, tok := range t.joiners {

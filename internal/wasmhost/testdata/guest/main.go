@@ -378,6 +378,19 @@ func run(what string) error {
 		fmt.Println("rename out of /tmp:", errors.Is(err, syscall.EXDEV))
 		root, err := os.ReadDir("/")
 		fmt.Println("root lists", len(root), err)
+	case "exitfirst":
+		// The first boot on a disk exits with status arg, as a service
+		// does on a fault a restart recovers from; later boots go on.
+		if _, err := os.Stat("/exited"); err == nil {
+			fmt.Println("up again")
+			return nil
+		}
+		if err := os.WriteFile("/exited", nil, 0o644); err != nil {
+			return err
+		}
+		code, _ := strconv.Atoi(arg)
+		fmt.Fprintln(os.Stderr, "giving up: disk fault")
+		os.Exit(code)
 	case "forever":
 		for {
 			time.Sleep(time.Second)
