@@ -53,8 +53,8 @@ type Network struct {
 	SendBuffer int
 
 	// Backlog is how many connections a listener keeps waiting for Accept;
-	// a connect that finds the queue full is refused. Zero means
-	// DefaultBacklog (128).
+	// a connect that finds the queue full waits until an Accept makes
+	// room, or times out, as on Linux. Zero means DefaultBacklog (128).
 	Backlog int
 
 	// PartitionInterval is the mean time between random partitions, drawn

@@ -29,6 +29,11 @@ type Env struct {
 	// Listen is the address to listen on for a free port: "127.0.0.1:0"
 	// in production, ":0" in a simulation.
 	Listen string
+	// ListenSmall listens on a free port with a small accept queue and
+	// returns the listener and how many connections that queue keeps
+	// waiting for Accept. Nil where no such listener can be made; the
+	// contracts that need it then check nothing.
+	ListenSmall func() (l net.Listener, kept int, err error)
 }
 
 // A Contract is one promise of the providers, checked by Run.
@@ -59,6 +64,7 @@ func Contracts() []Contract {
 		{"ResetIsToldToTheFirstWrite", resetToWrite},
 		{"ResetIsToldOnce", resetToldOnce},
 		{"DialClosedPortRefused", refused},
+		{"FullBacklogHoldsConnects", fullBacklog},
 		{"ListenTakenPortInUse", addrInUse},
 		{"ListenOnADialledPortInUse", dialledPortInUse},
 		{"DatagramRoundTrips", datagram},
@@ -406,6 +412,61 @@ func refused(t require.TestingT, e Env) {
 	var op *net.OpError
 	require.ErrorAs(t, err, &op)
 	require.Equal(t, "dial", op.Op)
+}
+
+// fullBacklog: a connect that finds the accept queue full is not refused
+// but waits, as Linux drops its SYN and the dialler retransmits: a dial
+// with a deadline times out, and a dial still waiting when Accept makes
+// room connects.
+func fullBacklog(t require.TestingT, e Env) {
+	if e.ListenSmall == nil {
+		return
+	}
+	l, kept, err := e.ListenSmall()
+	require.NoError(t, err)
+	defer l.Close()
+	addr := l.Addr().String()
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range kept {
+		c, err := e.P.Network.Dial(e.Ctx, addr)
+		require.NoError(t, err, "the queue keeps this many")
+		conns = append(conns, c)
+	}
+
+	ctx, cancel := e.P.Time.WithTimeout(e.Ctx, 100*time.Millisecond)
+	_, err = e.P.Network.Dial(ctx, addr)
+	cancel()
+	require.Error(t, err, "a connect that finds the queue full waits")
+	require.NotErrorIs(t, err, syscall.ECONNREFUSED, "a full queue refuses nothing")
+	// Package net gives the context's deadline or the socket's, whichever
+	// it sees first: both are timeouts.
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	require.True(t, ne.Timeout(), "%v is a timeout", err)
+
+	dialled := providers.NewChan[net.Conn](e.P.Task, 1)
+	h := e.P.Task.Go(e.Ctx, "dial", func(ctx context.Context) error {
+		ctx, cancel := e.P.Time.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		c, err := e.P.Network.Dial(ctx, addr)
+		if err == nil {
+			dialled.TrySend(c)
+		}
+		return err
+	})
+	require.NoError(t, e.P.Time.Sleep(e.Ctx, 100*time.Millisecond))
+	s, err := l.Accept()
+	require.NoError(t, err)
+	conns = append(conns, s)
+	require.NoError(t, h.Join(e.Ctx), "the waiting connect goes through once Accept makes room")
+	c, _, err := dialled.Recv(e.Ctx)
+	require.NoError(t, err)
+	conns = append(conns, c)
 }
 
 // packetPair returns two datagram sockets.

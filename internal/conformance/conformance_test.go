@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"context"
+	"net"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -24,19 +25,25 @@ func TestReal(t *testing.T) {
 			p.Storage = st
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			c.Run(t, conformance.Env{P: p, Ctx: ctx, Listen: "127.0.0.1:0"})
+			c.Run(t, conformance.Env{P: p, Ctx: ctx, Listen: "127.0.0.1:0", ListenSmall: realListenSmall()})
 		})
 	}
 }
 
 func TestSimulated(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.Backlog = 2
 	for _, c := range conformance.Contracts() {
 		t.Run(c.Name, func(t *testing.T) {
 			simtest.Run(t, func(s *simtest.S) {
 				p := s.Providers()
 				p.Storage = s.Storage()
-				c.Run(s, conformance.Env{P: p, Ctx: s.Context(), Listen: ":0"})
-			}, simtest.Seeds(5), simtest.Network(chaos.NoNetworkFaults()))
+				small := func() (net.Listener, int, error) {
+					l, err := p.Network.Listen(s.Context(), ":0")
+					return l, cfg.Backlog, err
+				}
+				c.Run(s, conformance.Env{P: p, Ctx: s.Context(), Listen: ":0", ListenSmall: small})
+			}, simtest.Seeds(5), simtest.Network(cfg))
 		})
 	}
 }

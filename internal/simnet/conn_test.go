@@ -222,26 +222,6 @@ func TestCloseReadUnblocksThePeersWriter(t *testing.T) {
 	})
 }
 
-func TestBacklogFullRefusesConnects(t *testing.T) {
-	cfg := chaos.NoNetworkFaults()
-	cfg.Backlog = 2
-	simulate(t, 6, cfg, func(ctx context.Context, client, server providers.Providers) error {
-		l, err := server.Network.Listen(ctx, ":80")
-		require.NoError(t, err)
-		for range 2 {
-			_, err := client.Network.Dial(ctx, "10.0.0.2:80")
-			require.NoError(t, err)
-		}
-		_, err = client.Network.Dial(ctx, "10.0.0.2:80")
-		assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "got %v", err)
-		_, err = l.Accept()
-		require.NoError(t, err)
-		_, err = client.Network.Dial(ctx, "10.0.0.2:80")
-		assert.NoError(t, err, "an accept makes room")
-		return nil
-	})
-}
-
 func TestDeadlines(t *testing.T) {
 	simulate(t, 7, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
 		c, s := pair(t, ctx, client, server)

@@ -22,10 +22,14 @@
 //
 // A connect is a packet to the listening host and an answer back: Accept
 // can return the connection after one latency, Dial after two. A connect to
-// a port nobody listens on, or to a listener whose backlog is full, is
-// refused (ECONNREFUSED). A connect that gets no answer within
-// [ConnectTimeout], 131 s as on Linux, fails with ETIMEDOUT. An end whose
-// data goes unacknowledged for [RetransmitTimeout], 924.6 s as on Linux
+// a port nobody listens on is refused (ECONNREFUSED). One that finds the
+// listener's backlog full (chaos.Network's Backlog connections waiting for
+// Accept) waits, as on Linux, which drops its SYN while the dialler
+// retransmits: each Accept sends the oldest waiting connect again, and
+// closing the listener sends them all, to be refused. A connect that gets
+// no answer within [ConnectTimeout], 131 s as on Linux, fails with
+// ETIMEDOUT. An end whose data goes unacknowledged for
+// [RetransmitTimeout], 924.6 s as on Linux
 // (a cut holds it, the peer's host is off, a silent close swallowed it),
 // gives up: its next read or write fails with ETIMEDOUT, once, and the
 // connection is dead, as if this end had reset it (the held data and the
@@ -97,6 +101,9 @@
 //     but the first), one way or not, and its length.
 //   - Dial: the connect fault's coin and, if it fails, hang or refuse; then
 //     each packet's latency as it is sent.
+//   - Accept, and Close of a listener, with connects waiting on its full
+//     backlog: the latency of each one sent again (the oldest for Accept,
+//     all of them for Close).
 //   - Read: the random close's coin (outside the cooldown) and explicit or
 //     silent; then the partial read's coin and length.
 //   - Write: the random close as for Read; then for each segment, the
@@ -129,4 +136,14 @@
 // /etc/services. A task blocked in Read or Accept
 // is not woken by its context, as with package net: close the connection,
 // from a task, to end it.
+//
+// A connect waiting on a full backlog is sent again the moment an Accept
+// makes room, where Linux lets it in at the dialler's next retransmission
+// of the SYN (1 s to 64 s later), so connects to a loaded server complete
+// sooner than in production. Linux keeps one more connection waiting than
+// listen(2)'s backlog; Backlog is the count kept. A connect whose SYN
+// finds room on Linux but whose final ACK finds the queue full completes
+// for the dialler while the server holds it back; here a connect gets its
+// place when it arrives, so that does not happen (a Go client dialling in
+// turn does not meet it on Linux either).
 package simnet

@@ -263,13 +263,16 @@ func (d *dial) do(step dialStep) {
 // round trip: the dial returns when the answer comes back; the peer's
 // Accept can return the connection half a round trip earlier.
 //
-// It fails with ECONNREFUSED when nobody listens on the port or the
-// listener's backlog is full, with EADDRNOTAVAIL when every ephemeral port
-// of this host holds an open connection, with a *net.DNSError for an
-// unknown host, with ETIMEDOUT, as Linux's connect does, when no answer
-// comes back within [ConnectTimeout] (a partition, a clog, a host without
-// power, or a connect fault that hangs), and with a timeout or
-// cancellation error when ctx ends first.
+// A connect that finds the listener's backlog full waits, as on Linux,
+// until an Accept makes room.
+//
+// It fails with ECONNREFUSED when nobody listens on the port, with
+// EADDRNOTAVAIL when every ephemeral port of this host holds an open
+// connection, with a *net.DNSError for an unknown host, with ETIMEDOUT, as
+// Linux's connect does, when no answer comes back within [ConnectTimeout]
+// (a partition, a clog, a host without power, a connect fault that hangs,
+// or a backlog that stays full), and with a timeout or cancellation error
+// when ctx ends first.
 func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	h.n.w.Enter("net dial")
 	n := h.n
@@ -396,8 +399,16 @@ func (d *dial) arrive() {
 		return
 	}
 	l := dst.listeners[d.port]
-	if l == nil || l.closed || len(l.queue) >= n.backlog {
+	if l == nil || l.closed {
 		n.packet(dst, d.h, d.exempt, d, stepRefuse)
+		return
+	}
+	if len(l.queue) >= n.backlog {
+		// Linux drops a SYN that finds the accept queue full
+		// (tcp_abort_on_overflow is 0): the dialler retransmits until
+		// there is room or its connect times out.
+		n.log("connect %s -> %s waits: the backlog is full", d.h.name, d.raddr)
+		l.hold(d)
 		return
 	}
 	lport := d.h.ephemeral()
@@ -455,6 +466,10 @@ func (d *dial) stopGiveUp() {
 	}
 	d.ctx = nil
 }
+
+// over reports whether nobody waits for d's answer any more: it was
+// answered, or its dialler gave up.
+func (d *dial) over() bool { return d.done || d.gaveUp }
 
 func (d *dial) refuse() {
 	if d.gaveUp {

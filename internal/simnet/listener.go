@@ -3,19 +3,26 @@ package simnet
 import (
 	"net"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
 
 // A listener is a net.Listener on a port of a host. Connects that arrive
-// wait in its queue, up to the backlog, until Accept takes them.
+// wait in its queue, up to the backlog, until Accept takes them; those that
+// find the queue full are dropped, as Linux drops their SYN, and wait in
+// syns for the room an Accept makes.
 type listener struct {
-	h       *Host
-	port    int
-	addr    net.Addr
-	queue   []*conn
-	closed  bool
+	h      *Host
+	port   int
+	addr   net.Addr
+	queue  []*conn
+	closed bool
+	// syns holds the connects that found the queue full, oldest first:
+	// each Accept sends the first again (the dialler's retransmission,
+	// which now finds room), and Close sends them all.
+	syns    []*dial
 	waiters []providers.WaitToken
 	dl      deadline
 	wakeFn  func()
@@ -41,6 +48,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			k := copy(l.queue, l.queue[1:])
 			l.queue[k] = nil
 			l.queue = l.queue[:k]
+			l.retry(1)
 			return c, nil
 		}
 		n.wait(&l.waiters, "net accept")
@@ -48,7 +56,8 @@ func (l *listener) Accept() (net.Conn, error) {
 }
 
 // Close stops listening: Accept fails with net.ErrClosed, connects are
-// refused, and connections not yet accepted are reset.
+// refused (those waiting on a full backlog too), and connections not yet
+// accepted are reset.
 func (l *listener) Close() error {
 	l.h.n.w.Enter("net close")
 	if l.closed {
@@ -78,9 +87,34 @@ func (l *listener) close(vanish bool) {
 		}
 	}
 	l.queue = nil
+	// The dialler retransmits, and its SYN finds the port closed, a new
+	// listener on it, or a host without power.
+	l.retry(len(l.syns))
+	l.syns = nil
 	l.dl.stop()
 	h.n.w.Log("net: close listener " + addrString(l.addr))
 	l.wake()
+}
+
+// hold keeps d, a connect that found the queue full, until an Accept
+// makes room or the listener closes, dropping those whose dialler gave up.
+func (l *listener) hold(d *dial) {
+	l.syns = slices.DeleteFunc(l.syns, (*dial).over)
+	l.syns = append(l.syns, d)
+	d.holdConnect()
+}
+
+// retry sends again, from their diallers, up to k of the held connects
+// whose diallers still wait.
+func (l *listener) retry(k int) {
+	i := 0
+	for ; i < len(l.syns) && k > 0; i++ {
+		if d := l.syns[i]; !d.over() {
+			l.h.n.packet(d.h, l.h, d.exempt, d, stepArrive)
+			k--
+		}
+	}
+	l.syns = slices.Delete(l.syns, 0, i)
 }
 
 func (l *listener) wake() { l.h.n.wakeAll(&l.waiters) }
