@@ -141,6 +141,38 @@ func TestFullBacklogSkipsConnectsGivenUp(t *testing.T) {
 	})
 }
 
+// A connect whose dialler was killed while it waited on a full backlog
+// is not sent again, as Linux retransmits no SYN for a socket its process
+// took down: the next Accept lets in the dialler still waiting, and the
+// listener never sees the dead one.
+func TestFullBacklogSkipsKilledDiallers(t *testing.T) {
+	w := newWorld(t, 11, backlogOf2())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		fill(t, ctx, client, "10.0.0.2:80")
+		killed := dialInTask(ctx, client, "10.0.0.2:80")
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		w.w.Kill(killed.h)
+		d := dialInTask(ctx, client, "10.0.0.2:80")
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+
+		_, err = l.Accept()
+		require.NoError(t, err)
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		require.NotNil(t, d.conn, "the first Accept lets in the dialler still waiting")
+		require.NoError(t, d.err)
+		for range 2 {
+			_, err := l.Accept()
+			require.NoError(t, err)
+		}
+		require.NoError(t, l.(interface{ SetDeadline(time.Time) error }).SetDeadline(server.Time.Now().Add(time.Minute)))
+		_, err = l.Accept()
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "the killed dialler's connect was never let in")
+		return nil
+	})
+}
+
 // A connect waiting on a full backlog is refused when the listener
 // closes, or its host crashes, as the dialler's next SYN finds the port
 // closed; it waits on when the host loses its power, and is refused

@@ -468,8 +468,10 @@ func (d *dial) stopGiveUp() {
 }
 
 // over reports whether nobody waits for d's answer any more: it was
-// answered, or its dialler gave up.
-func (d *dial) over() bool { return d.done || d.gaveUp }
+// answered, its dialler gave up, or Dial returned without it (a dialler
+// killed in a crash, whose socket went with it: its connect is not sent
+// again).
+func (d *dial) over() bool { return d.done || d.gaveUp || d.ctx == nil }
 
 func (d *dial) refuse() {
 	if d.gaveUp {
