@@ -73,5 +73,6 @@
 // only from that simulation's tasks; a Select over Chans of two simulations,
 // or of a simulation and production, panics. Killing a task (a crash) ends
 // its parked operation where it stands: a value it was about to receive is
-// lost with it, and a Mutex just handed to it is passed on.
+// lost with it, a Mutex just handed to it is passed on, and [Handle.Join]
+// of it gives an error wrapping [ErrKilled], never nil.
 package providers
