@@ -173,6 +173,26 @@ func TestFullBacklogSkipsKilledDiallers(t *testing.T) {
 	})
 }
 
+// A connect whose dialler was killed while it waited on a host without
+// power is not sent again when the host comes back: the listener there
+// never sees it.
+func TestPowerOnSkipsKilledDiallers(t *testing.T) {
+	w := newWorld(t, 12, backlogOf2())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		w.net.Host("10.0.0.2").PowerOff()
+		killed := dialInTask(ctx, client, "10.0.0.2:80")
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		w.w.Kill(killed.h)
+		w.net.Host("10.0.0.2").PowerOn()
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		require.NoError(t, l.(interface{ SetDeadline(time.Time) error }).SetDeadline(server.Time.Now().Add(time.Minute)))
+		_, err = l.Accept()
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "the killed dialler's connect was never let in")
+		return nil
+	})
+}
+
 // A connect waiting on a full backlog is refused when the listener
 // closes, or its host crashes, as the dialler's next SYN finds the port
 // closed; it waits on when the host loses its power, and is refused

@@ -585,7 +585,7 @@ func (h *Host) PowerOn() {
 		}
 	}
 	for _, d := range syns {
-		if !d.gaveUp && !d.done {
+		if !d.over() {
 			h.n.packet(d.h, h, d.exempt, d, stepArrive)
 		}
 	}
