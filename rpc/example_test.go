@@ -162,3 +162,25 @@ func ExampleToken_Index() {
 	fmt.Println(v)
 	// Output: 5
 }
+
+// A client whose peers may be down for long: failed dials back off to a
+// minute, but a peer with a request waiting to be sent is redialled within
+// two seconds. MaxBackoffQueued may not be less than InitialBackoff.
+func ExampleConfig_maxBackoffQueued() {
+	ctx := context.Background()
+	client, err := rpc.NewTransport(ctx, realProviders(), rpc.Config{
+		MaxBackoff:       time.Minute,
+		MaxBackoffQueued: 2 * time.Second,
+	})
+	fmt.Println(err)
+	defer client.Close()
+
+	_, err = rpc.NewTransport(ctx, realProviders(), rpc.Config{
+		InitialBackoff:   5 * time.Second,
+		MaxBackoffQueued: time.Second,
+	})
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// rpc: Config.MaxBackoffQueued (1s) is less than InitialBackoff (5s); raise it
+}
