@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simhttp"
@@ -280,6 +281,7 @@ func TestIdleConnTimeoutOnLoopback(t *testing.T) {
 	}
 	for _, client := range clients {
 		t.Run(client.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 			l, err := net.Listen("tcp", "127.0.0.1:0")
 			require.NoError(t, err)
 			closed := make(chan struct{}, 1)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simhttp"
@@ -300,6 +301,7 @@ func TestRetryWhoseGetBodyFailsOnLoopback(t *testing.T) {
 	}
 	for _, client := range clients {
 		t.Run(client.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 			l, err := net.Listen("tcp", "127.0.0.1:0")
 			require.NoError(t, err)
 			srv := &http.Server{Handler: depositHandler()}
