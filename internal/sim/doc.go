@@ -40,6 +40,13 @@
 // a recording run keeps the starts and writes as steps. Neither changes
 // the trace.
 //
+// A device's give-up that most runs never need (a connect nobody answers,
+// data nobody acknowledges) is armed with World.ArmQuiet: arming and
+// stopping it take no sequence number, so a run in which it never fires
+// has the trace of a run that never armed it. World.QuietTimers keeps the
+// tasks of a process's timers out of the timeline, for a host that wakes
+// its program with a timer at each timed wait; the trace is unchanged.
+//
 // The guards: a real-time watchdog reports a task that does not return to the
 // scheduler (blocked outside the simulation, or busy) and gives the run up,
 // after which it runs no user code; a deadlock reports every parked task and
