@@ -347,6 +347,21 @@ func resetByPeer(t require.TestingT, e Env) net.Conn {
 	return c
 }
 
+// resetToldToWrite returns the client end of a connection reset by its
+// peer (resetByPeer) after its first Write was told the reset, with
+// ECONNRESET.
+func resetToldToWrite(t require.TestingT, e Env) net.Conn {
+	c := resetByPeer(t, e)
+	// The reset arrives after a latency in a simulation.
+	require.NoError(t, e.P.Time.Sleep(e.Ctx, 20*time.Millisecond))
+	_, err := c.Write([]byte("x"))
+	require.ErrorIs(t, err, syscall.ECONNRESET, "the first Write after a reset")
+	var op *net.OpError
+	require.ErrorAs(t, err, &op)
+	require.Equal(t, "write", op.Op)
+	return c
+}
+
 // resetToWrite: a reset from a peer that had not closed is told, as
 // ECONNRESET, to the first Write after it arrives; later Writes fail with
 // EPIPE, as on a connection shut down for writing.
@@ -361,14 +376,8 @@ func resetToWrite(t require.TestingT, e Env) {
 	_, err = c.Write([]byte("x"))
 	require.ErrorIs(t, err, syscall.EPIPE, "a Write after a Read told the reset")
 
-	c2 := resetByPeer(t, e)
+	c2 := resetToldToWrite(t, e)
 	defer c2.Close()
-	require.NoError(t, e.P.Time.Sleep(e.Ctx, 20*time.Millisecond))
-	_, err = c2.Write([]byte("x"))
-	require.ErrorIs(t, err, syscall.ECONNRESET, "the first Write after a reset")
-	var op *net.OpError
-	require.ErrorAs(t, err, &op)
-	require.Equal(t, "write", op.Op)
 	_, err = c2.Write([]byte("x"))
 	require.ErrorIs(t, err, syscall.EPIPE, "the second Write after a reset")
 }
@@ -392,11 +401,8 @@ func resetToldOnce(t require.TestingT, e Env) {
 		require.Equal(t, io.EOF, err, "a Read after the one that told the reset")
 	}
 
-	c2 := resetByPeer(t, e)
+	c2 := resetToldToWrite(t, e)
 	defer c2.Close()
-	require.NoError(t, e.P.Time.Sleep(e.Ctx, 20*time.Millisecond))
-	_, err = c2.Write([]byte("x"))
-	require.ErrorIs(t, err, syscall.ECONNRESET, "the first Write after a reset")
 	k, err := c2.Read(make([]byte, 1))
 	require.Zero(t, k)
 	require.Equal(t, io.EOF, err, "a Read after the Write that told the reset")
