@@ -147,7 +147,9 @@ func (p *peer) enqueued() context.CancelFunc {
 func (p *peer) wakeUp() {
 	p.mu.Lock()
 	wake := p.wake
-	p.wake = nil
+	// The wait is over: something queued before the peer's task resumes
+	// must not scale down a wait that no longer runs (enqueued).
+	p.wake, p.long = nil, false
 	p.mu.Unlock()
 	if wake != nil {
 		p.t.log.Debug("rpc: heard from the peer's host: redial now", "addr", p.addr)
