@@ -16,20 +16,23 @@ import (
 // Connections there are byte streams like TCP's: the bytes of one direction
 // arrive in order or the connection fails; they take simulated time to
 // travel; a send buffer fills up and blocks a writer whose peer does not
-// read; a listener has a backlog; a connect to a port nobody listens on is
-// refused; a connect nobody answers, and data nobody acknowledges, time
-// out as on Linux (after 131 s and 924.6 s). The simulation injects faults (partitions, clogged links, random
-// resets and silent drops, partial reads and writes, bit flips, refused and
-// hanging connects), each configured by a field of chaos.Network.
+// read; a listener has a backlog, and a connect that finds it full waits
+// for an Accept; a connect to a port nobody listens on is refused; a
+// connect nobody answers, and data nobody acknowledges, time out as on
+// Linux (after 131 s and 924.6 s). The simulation injects faults
+// (partitions, clogged links, random resets and silent drops, partial
+// reads and writes, bit flips, refused and hanging connects), each
+// configured by a field of chaos.Network.
 //
 // Errors are shaped as package net's, so production error handling runs in
 // the simulation: a *net.OpError wrapping a *os.SyscallError for
 // ECONNREFUSED, ECONNRESET, EPIPE, EADDRINUSE and ETIMEDOUT (test with
 // errors.Is and the syscall constants; a reset or a time-out is told to
-// one call, and later reads return io.EOF, as on Linux), [net.ErrClosed] for a closed connection or
-// listener, [os.ErrDeadlineExceeded] when a deadline passes (the error's
-// Timeout method reports true), a *net.AddrError for a malformed address,
-// and a bare io.EOF once the peer has closed and every byte it sent is read.
+// one call, and later reads return io.EOF, as on Linux), [net.ErrClosed]
+// for a closed connection or listener, [os.ErrDeadlineExceeded] when a
+// deadline passes (the error's Timeout method reports true), a
+// *net.AddrError for a malformed address, and a bare io.EOF once the peer
+// has closed and every byte it sent is read.
 //
 // Datagrams ([Network.ListenPacket]) are UDP's: each WriteTo is one
 // datagram that arrives whole, or not at all; a simulation loses,
