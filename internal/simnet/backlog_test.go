@@ -34,6 +34,15 @@ func fill(t *testing.T, ctx context.Context, p providers.Providers, addr string)
 	}
 }
 
+// acceptsNothing checks that l, a listener of p's host, takes no
+// connection within a minute.
+func acceptsNothing(t *testing.T, p providers.Providers, l net.Listener, why string) {
+	t.Helper()
+	require.NoError(t, l.(interface{ SetDeadline(time.Time) error }).SetDeadline(p.Time.Now().Add(time.Minute)))
+	_, err := l.Accept()
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded, why)
+}
+
 // A pending dial, run as a task: its result, once the task is joined.
 type pendingDial struct {
 	h    providers.Handle
@@ -134,9 +143,7 @@ func TestFullBacklogSkipsConnectsGivenUp(t *testing.T) {
 		}
 		require.NoError(t, d.h.Join(ctx))
 		require.NoError(t, d.err)
-		require.NoError(t, l.(interface{ SetDeadline(time.Time) error }).SetDeadline(server.Time.Now().Add(time.Minute)))
-		_, err = l.Accept()
-		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "nothing more was let in")
+		acceptsNothing(t, server, l, "nothing more was let in")
 		return nil
 	})
 }
@@ -166,9 +173,7 @@ func TestFullBacklogSkipsKilledDiallers(t *testing.T) {
 			_, err := l.Accept()
 			require.NoError(t, err)
 		}
-		require.NoError(t, l.(interface{ SetDeadline(time.Time) error }).SetDeadline(server.Time.Now().Add(time.Minute)))
-		_, err = l.Accept()
-		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "the killed dialler's connect was never let in")
+		acceptsNothing(t, server, l, "the killed dialler's connect was never let in")
 		return nil
 	})
 }
@@ -186,9 +191,7 @@ func TestPowerOnSkipsKilledDiallers(t *testing.T) {
 		w.net.Host("10.0.0.2").PowerOn()
 		l, err := server.Network.Listen(ctx, ":80")
 		require.NoError(t, err)
-		require.NoError(t, l.(interface{ SetDeadline(time.Time) error }).SetDeadline(server.Time.Now().Add(time.Minute)))
-		_, err = l.Accept()
-		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "the killed dialler's connect was never let in")
+		acceptsNothing(t, server, l, "the killed dialler's connect was never let in")
 		return nil
 	})
 }
