@@ -79,8 +79,8 @@ func TestUnansweredConnectTimesOut(t *testing.T) {
 }
 
 // The give-up counts from the connect's start, and a peer reachable
-// before it answers as today; a context that ends first ends the connect
-// with its own error.
+// again before it answers the connect as if no give-up were armed; a
+// context that ends first ends the connect with its own error.
 func TestConnectTimeoutAgainstHealsAndDeadlines(t *testing.T) {
 	w := newWorld(t, 2, chaos.NoNetworkFaults())
 	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
