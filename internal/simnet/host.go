@@ -212,11 +212,11 @@ type dial struct {
 	// timedOut: the connect went unanswered for ConnectTimeout.
 	timedOut bool
 	// start is when the connect began; ctx is the dialler's, while it
-	// waits; giveUp, armed once the connect is held (holdConnect), ends
+	// waits; timer, armed once the connect is held (holdConnect), ends
 	// it at start+ConnectTimeout.
 	start    int64
 	ctx      context.Context
-	giveUp   *sim.Timer
+	timer    *sim.Timer
 	conn     *conn
 	accepted *conn // the dialler's end, once the listener took the connect
 	refused  bool
@@ -434,7 +434,7 @@ func (d *dial) arrive() {
 func (d *dial) holdConnect() {
 	// No ctx: Dial returned, unwinding a dialler that was killed while
 	// its connect was on the wire. Nobody is left to give up.
-	if d.done || d.gaveUp || d.giveUp != nil || d.ctx == nil {
+	if d.done || d.gaveUp || d.timer != nil || d.ctx == nil {
 		return
 	}
 	at := d.start + int64(ConnectTimeout)
@@ -442,8 +442,8 @@ func (d *dial) holdConnect() {
 		return
 	}
 	n := d.h.n
-	d.giveUp = new(sim.Timer)
-	n.w.ArmQuiet(d.giveUp, time.Duration(at-n.now()), d.timeOut)
+	d.timer = new(sim.Timer)
+	n.w.ArmQuiet(d.timer, time.Duration(at-n.now()), d.timeOut)
 }
 
 // timeOut ends a connect that went unanswered for ConnectTimeout.
@@ -461,8 +461,8 @@ func (d *dial) timeOut() {
 // dialling task killed in a crash unwinds through it): a timer left to
 // fire would change the trace of a run that never needed it.
 func (d *dial) stopGiveUp() {
-	if d.giveUp != nil {
-		d.giveUp.Stop()
+	if d.timer != nil {
+		d.timer.Stop()
 	}
 	d.ctx = nil
 }
