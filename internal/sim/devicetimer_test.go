@@ -98,6 +98,8 @@ func TestArmQuietLeavesNoTraceUnlessItFires(t *testing.T) {
 		w.ArmQuiet(&fire, time.Millisecond, func() { *fired = append(*fired, w.Now()) })
 	})
 	require.Len(t, fired, 1)
+	// Armed at 3ms, after the sleepers of 1ms and 2ms were joined.
+	assert.Equal(t, 4*time.Millisecond, fired[0], "it fires at its time")
 	assert.Equal(t, plain.Events+1, fires.Events, "one that fires is an event")
 	assert.NotEqual(t, plain.Trace, fires.Trace, "and is in the trace")
 }
