@@ -138,6 +138,16 @@ func run(what string) error {
 		fmt.Println("eth0", byName != nil && byName.Index == 2, err)
 		_, err = net.InterfaceByIndex(7)
 		fmt.Println("index 7", err)
+	case "stdstat":
+		// Tells what kind of file each standard descriptor is, as a
+		// program that colors its output on a terminal asks.
+		for _, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
+			fi, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			fmt.Println(f.Name(), fi.Mode()&os.ModeCharDevice != 0, fi.Mode()&os.ModeSocket != 0)
+		}
 	case "seed":
 		fmt.Println("seed", simctx.From(context.Background()).Seed())
 	case "blast":
