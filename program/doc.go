@@ -30,7 +30,8 @@
 //     a raft transport) use TCP on the simulated network, with its
 //     latencies, partitions and faults; host names resolve to the
 //     simulated hosts, and any other name fails at its lookup with "no
-//     such host", as a name DNS does not know;
+//     such host", as a name DNS does not know; net.Interfaces lists a
+//     loopback and an eth0 that holds the host's own address;
 //   - files (os.ReadFile, os.OpenFile, File.Sync, os.Rename, os.MkdirAll,
 //     os.ReadDir, os.Remove) live on the process's simulated disk, rooted
 //     at "/", with its faults and its losses at a crash; /tmp is a tmpfs

@@ -141,7 +141,9 @@
 // The failure report gives the replay line, what failed, in which task and
 // at what simulated time, the errors and log lines of the seed, and its
 // timeline around the first failure: the entries that led to it and a
-// few after, with lines that repeat folded into one and a count ("x 37").
+// few after, with lines that repeat folded into one and a count ("x 37"),
+// and tasks that started and finished at one instant with nothing between
+// (timers that fired) left out.
 // A seed that failed only as it ended (a panic, a deadlock) shows its
 // last entries. -simtimeline ([TimelineFile]) writes the whole timeline;
 // -simhtml ([TimelineHTML]) draws it as one HTML page, with every message

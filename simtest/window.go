@@ -19,6 +19,13 @@ type window struct {
 	next   int
 	full   bool
 
+	// started holds "task started" entries until the next other entry
+	// says whether their tasks did anything: a task that starts and
+	// finishes at one instant with nothing between (a timer's callback,
+	// the wake of a program's sleep) is left out, so that the window
+	// reaches back to what happened rather than fill with timers.
+	started []sim.Entry
+
 	marked bool // the first failure has happened; the next entry is its own
 	frozen bool // the entries up to the first failure are in kept
 	failAt time.Duration
@@ -49,6 +56,32 @@ func (w *window) add(e sim.Entry) {
 		}
 		return
 	}
+	if !w.marked {
+		switch e.Name {
+		case "task started":
+			w.started = append(w.started, e)
+			return
+		case "task finished":
+			for i := len(w.started) - 1; i >= 0; i-- {
+				if st := w.started[i]; st.Task == e.Task && st.At == e.At {
+					w.started = append(w.started[:i], w.started[i+1:]...)
+					return // a task that did nothing: both left out
+				}
+			}
+		}
+	}
+	for _, st := range w.started {
+		w.keep(st)
+	}
+	w.started = w.started[:0]
+	w.keep(e)
+	if w.marked {
+		w.freeze() // e is the first failure's own
+	}
+}
+
+// keep puts e in the ring of the last entries.
+func (w *window) keep(e sim.Entry) {
 	if w.ring == nil {
 		w.ring = make([]sim.Entry, w.before)
 	}
@@ -56,9 +89,6 @@ func (w *window) add(e sim.Entry) {
 	w.next++
 	if w.next == len(w.ring) {
 		w.next, w.full = 0, true
-	}
-	if w.marked {
-		w.freeze()
 	}
 }
 

@@ -59,3 +59,30 @@ func TestReportShowsTheLastEntriesOfASeedThatFailedAtItsEnd(t *testing.T) {
 	assert.Contains(t, out, "timeline, its last entries")
 	assert.Regexp(t, `driver +retry\n +0s +driver +refused\n +\.\.\.  \(the 2 lines above x 10, to 0s\)`, out)
 }
+
+// Timers that fire and do nothing (a program's sleeps wake this way, many
+// times a second) take no room in the report: the window reaches back past
+// them to what led to the failure.
+func TestReportLeavesOutTasksThatDidNothing(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		p := s.Providers()
+		for _, d := range []time.Duration{7, 11, 13} {
+			var tick func()
+			tick = func() { p.Time.AfterFunc(d*time.Millisecond, tick) }
+			tick()
+		}
+		s.Sleep(time.Second)
+		s.Logf("the write that will be lost")
+		s.Sleep(2 * time.Second)
+		s.Errorf("an acknowledged write was lost")
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	out := res.Report
+	i := strings.Index(out, "timeline around the first failure, at 3s")
+	require.GreaterOrEqual(t, i, 0, out)
+	timeline := out[i:strings.Index(out, "simtest: 1 seed")]
+	assert.Contains(t, timeline, "the write that will be lost", "what led to the failure is shown")
+	assert.Contains(t, timeline, "error: an acknowledged write was lost")
+	assert.NotContains(t, timeline, "AfterFunc", "the timers' tasks are left out")
+	assert.Contains(t, timeline, "-simtimeline=FILE writes them all")
+}

@@ -315,6 +315,18 @@ func fdSync(in *instance, mem api.Memory, s []uint64) errno {
 	return errSUCCESS
 }
 
+// stdioType is the file type of standard input, output or error.
+// Standard input reads as /dev/null, a character device. Standard output
+// and error go to the timeline, as a service's go to journald, through a
+// stream socket: not a terminal, so a program that asks (NATS checks for
+// os.ModeCharDevice) writes no terminal colors into its log lines.
+func stdioType(fd uint32) byte {
+	if fd == 0 {
+		return typeCharDevice
+	}
+	return typeSocketStream
+}
+
 func fdFdstatGet(in *instance, mem api.Memory, s []uint64) errno {
 	e := in.get(u32(s, 0))
 	if e == nil {
@@ -325,7 +337,7 @@ func fdFdstatGet(in *instance, mem api.Memory, s []uint64) errno {
 	var flags uint16
 	switch e.kind {
 	case kindStdio:
-		typ = typeCharDevice
+		typ = stdioType(u32(s, 0))
 	case kindPreopen, kindDir:
 		typ = typeDirectory
 	case kindFile:
@@ -392,7 +404,7 @@ func fdFilestatGet(in *instance, mem api.Memory, s []uint64) errno {
 	ptr := u32(s, 1)
 	switch e.kind {
 	case kindStdio:
-		return putFilestat(mem, ptr, typeCharDevice, 0, time.Time{})
+		return putFilestat(mem, ptr, stdioType(u32(s, 0)), 0, time.Time{})
 	case kindSocket:
 		return putFilestat(mem, ptr, typeSocketStream, 0, time.Time{})
 	case kindFile:

@@ -119,6 +119,20 @@ func TestHelloClockRandomFiles(t *testing.T) {
 	require.Equal(t, "hostname g-0 <nil>", lines[4])
 }
 
+// Standard output and error are no terminal: they go to the timeline as a
+// service's go to journald, through a stream socket, so a program that
+// colors its output on a terminal (NATS checks os.ModeCharDevice) writes
+// plain lines. Standard input reads as /dev/null does, a character device.
+func TestStandardOutputIsNoTerminal(t *testing.T) {
+	var out syncBuffer
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, "stdstat") }})
+		s.Sleep(time.Second)
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+	require.Equal(t, "/dev/stdin true false\n/dev/stdout false true\n/dev/stderr false true\n", out.String())
+}
+
 func TestTCPBetweenGuestsAndNative(t *testing.T) {
 	var out syncBuffer
 	mod := guestModule(t)

@@ -42,3 +42,34 @@ func TestUnknownHostNamesFailAtLookup(t *testing.T) {
 		"dial localhost false",
 	}, lines)
 }
+
+// A program sees the interfaces of a Linux machine: the loopback, with
+// 127.0.0.1 and ::1, and eth0, with the address the host's name resolves
+// to, which the program can dial. A server that listens on 0.0.0.0 lists
+// them to find the address it tells its peers (NATS, memberlist).
+func TestInterfacesHoldTheHostsAddress(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "i", New: func() simtest.Process { return process(mod, &out, "interfaces=9000") }})
+		s.Sleep(5 * time.Second)
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 10, out.String())
+	self, ok := strings.CutPrefix(lines[7], "self [")
+	require.True(t, ok, lines[7])
+	self, _, _ = strings.Cut(self, "]")
+	require.True(t, strings.HasPrefix(self, "10."), "the host's own address %s is in 10.0.0.0/8", self)
+	require.Equal(t, []string{
+		"interfaces 2 <nil>",
+		"if 1 lo up|loopback|running 65536 0 [127.0.0.1/8 ::1/128] <nil>",
+		"dial false <nil>",
+		"dial false <nil>",
+		"if 2 eth0 up|broadcast|multicast|running 1500 6 [" + self + "/8] <nil>",
+		"dial true <nil>",
+		"all [127.0.0.1/8 ::1/128 " + self + "/8] <nil>",
+		"self [" + self + "] <nil>",
+		"eth0 true <nil>",
+		"index 7 route ip+net: no such network interface",
+	}, lines)
+}

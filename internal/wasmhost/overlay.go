@@ -31,6 +31,8 @@ var patches = []patch{
 	{"src/net/hosts.go", "func lookupStaticHost(host string) ([]string, string) {\n", "func lookupStaticHost(host string) ([]string, string) {\n\tif addrs, ok := moonpoolLookup(host); ok {\n\t\treturn addrs, host\n\t}\n"},
 	{"src/runtime/runtime1.go", "\tif islibrary || isarchive {\n\t\tt |= tracebackCrash\n",
 		"\t// A program built as a reactor for the simulation is a command: a\n\t// fatal error in its initialization exits with status 2, as a\n\t// command's does, where a library's would abort (a trap).\n\tif (islibrary || isarchive) && GOOS != \"wasip1\" {\n\t\tt |= tracebackCrash\n"},
+	{"src/net/interface_stub.go", "func interfaceTable(ifindex int) ([]Interface, error) {\n\treturn nil, nil\n", "func interfaceTable(ifindex int) ([]Interface, error) {\n\treturn moonpoolInterfaceTable(ifindex), nil\n"},
+	{"src/net/interface_stub.go", "func interfaceAddrTable(ifi *Interface) ([]Addr, error) {\n\treturn nil, nil\n", "func interfaceAddrTable(ifi *Interface) ([]Addr, error) {\n\treturn moonpoolInterfaceAddrTable(ifi), nil\n"},
 	{"src/syscall/syscall_wasip1.go", "\tif key == \"kern.hostname\" {\n\t\treturn \"wasip1\", nil\n", "\tif key == \"kern.hostname\" {\n\t\treturn moonpoolHostname(), nil\n"},
 	{"src/os/signal/signal.go", "\tsignalWaitUntilIdle()\n\n\thandlers.Lock()", "\tmoonpoolWaitUntilIdle()\n\n\thandlers.Lock()"},
 	{"src/os/signal/signal_unix.go", "process(syscall.Signal(signal_recv()))", "process(syscall.Signal(moonpoolSignalRecv()))"},

@@ -98,6 +98,56 @@ func run(what string) error {
 	case "hostname":
 		h, err := os.Hostname()
 		fmt.Println("hostname", h, err)
+	case "interfaces":
+		// Lists the interfaces and their addresses, as a server that
+		// listens on 0.0.0.0 does to find the address it advertises, and
+		// dials each address found on a port it listens on.
+		ifs, err := net.Interfaces()
+		fmt.Println("interfaces", len(ifs), err)
+		ln, lerr := net.Listen("tcp", ":"+arg)
+		if lerr != nil {
+			return lerr
+		}
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		for _, ifi := range ifs {
+			addrs, err := ifi.Addrs()
+			fmt.Println("if", ifi.Index, ifi.Name, ifi.Flags, ifi.MTU, len(ifi.HardwareAddr), addrs, err)
+			for _, a := range addrs {
+				ip := a.(*net.IPNet).IP
+				c, err := net.DialTimeout("tcp", net.JoinHostPort(ip.String(), arg), time.Second)
+				if err == nil {
+					c.Close()
+				}
+				fmt.Println("dial", ip.IsGlobalUnicast(), err)
+			}
+		}
+		all, err := net.InterfaceAddrs()
+		fmt.Println("all", all, err)
+		h, _ := os.Hostname()
+		self, err := net.LookupHost(h)
+		fmt.Println("self", self, err)
+		byName, err := net.InterfaceByName("eth0")
+		fmt.Println("eth0", byName != nil && byName.Index == 2, err)
+		_, err = net.InterfaceByIndex(7)
+		fmt.Println("index 7", err)
+	case "stdstat":
+		// Tells what kind of file each standard descriptor is, as a
+		// program that colors its output on a terminal asks.
+		for _, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
+			fi, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			fmt.Println(f.Name(), fi.Mode()&os.ModeCharDevice != 0, fi.Mode()&os.ModeSocket != 0)
+		}
 	case "seed":
 		fmt.Println("seed", simctx.From(context.Background()).Seed())
 	case "blast":
