@@ -21,8 +21,8 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 // shares its machine leaves the disk as it is.
 func (c *Cluster) devicesDown(p *proc, how Reboot) {
 	c.hostDown(p, how)
-	if c.sharesMachine(p) {
-		return // the machine and its disk go on: see Topology
+	if how == Kill || c.sharesMachine(p) {
+		return // the machine and its disk go on: see Topology and Kill
 	}
 	c.s.diskDown(p.diskAddr(), how)
 }
@@ -40,8 +40,8 @@ func (c *Cluster) hostDown(p *proc, how Reboot) {
 }
 
 // diskDown applies a reboot to the disk at addr: a graceful stop keeps
-// everything written, a crash or a power loss drops unsynced writes, and a
-// wipe erases the disk.
+// everything written, a crash or a power loss drops unsynced writes, a
+// wipe erases the disk, and a kill leaves it as it is.
 func (s *S) diskDown(addr string, how Reboot) {
 	d := s.diskSet().Disk(addr)
 	switch how {
@@ -51,5 +51,7 @@ func (s *S) diskDown(addr string, how Reboot) {
 		d.Crash()
 	case Wipe:
 		d.Wipe()
+	case Kill:
+		// The machine runs on: its page cache keeps what was written.
 	}
 }

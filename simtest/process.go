@@ -84,7 +84,9 @@ const (
 	Graceful Reboot = iota + 1
 	// Crash kills the process at once: its tasks stop where they stand,
 	// and what their defers do while they unwind has no effect (a
-	// deferred Close or Write does nothing). Unsynced writes are lost.
+	// deferred Close or Write does nothing). Unsynced writes are lost: a
+	// process on a machine of its own crashes with its machine (for a
+	// process that dies alone, see Kill).
 	// Its host closes the connections it left open as an operating
 	// system closes a dead process's: a FIN where it had read all that
 	// arrived, a reset where data arrived unread.
@@ -98,6 +100,15 @@ const (
 	// ETIMEDOUT after 131 s, as on Linux. The process boots
 	// again told [providers.AfterCrash].
 	PowerLoss
+	// Kill kills the process alone, as kill -9, the OOM killer or a
+	// panic does, and leaves its machine running: as Crash, but its disk
+	// keeps everything written, synced or not, for the operating system
+	// writes its page cache back whoever wrote it. A store that promises
+	// to survive a process crash without syncing (goleveldb's writes with
+	// Sync false) keeps that promise here and not under Crash. The
+	// process boots again told [providers.AfterCrash]. Attrition does not
+	// draw it; a test asks for it.
+	Kill
 )
 
 func (r Reboot) String() string {
@@ -110,6 +121,8 @@ func (r Reboot) String() string {
 		return "wipe"
 	case PowerLoss:
 		return "power loss"
+	case Kill:
+		return "kill"
 	}
 	return fmt.Sprintf("Reboot(%d)", int(r))
 }
@@ -118,7 +131,7 @@ func (r Reboot) boot() providers.Boot {
 	switch r {
 	case Graceful:
 		return providers.AfterGraceful
-	case Crash, PowerLoss:
+	case Crash, PowerLoss, Kill:
 		return providers.AfterCrash
 	case Wipe:
 		return providers.AfterWipe

@@ -38,6 +38,52 @@ func TestDeadlockNamesAWallClockDeadline(t *testing.T) {
 	assert.NotContains(t, f.Msg, `task "driver" waits on task join until`)
 }
 
+// A wall-clock deadline hangs a seed that has something else to do as
+// well: a ticker, a heartbeat, a program's timers keep simulated time
+// moving until the budget runs out. The report must name the deadline as
+// the deadlock's does, not only ask for a larger budget.
+func TestTimeBudgetNamesAWallClockDeadline(t *testing.T) {
+	res := New(Config{Seed: 1, TimeBudget: time.Minute}).Run(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "ticker", func(ctx context.Context) error {
+			for {
+				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+			}
+		})
+		h := p.Task.Go(ctx, "client", func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			return waitsOn(ctx, p)
+		})
+		return h.Join(ctx)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, TimeBudget, f.Kind)
+	assert.Contains(t, f.Msg, `task "client" waits for a deadline on the wall clock (context.WithTimeout or context.WithDeadline of package context)`)
+	assert.Contains(t, f.Msg, "make deadlines with p.Time.WithTimeout or p.Time.WithDeadline")
+	assert.Contains(t, f.Msg, `task "client" waits on a reply until a wall-clock deadline (`)
+	assert.NotContains(t, f.Msg, "raise the budget")
+}
+
+// A seed over its budget with no wall-clock deadline is told to raise the
+// budget or find the task that never finishes, and nothing of clocks.
+func TestTimeBudgetWithoutWallClockDeadlineSaysNothingOfClocks(t *testing.T) {
+	res := New(Config{Seed: 1, TimeBudget: time.Minute}).Run(func(ctx context.Context, p providers.Providers) error {
+		for {
+			if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+		}
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, TimeBudget, f.Kind)
+	assert.Contains(t, f.Msg, "raise the budget with the TimeBudget option, or find the task that never finishes")
+	assert.NotContains(t, f.Msg, "wall")
+}
+
 // The simulation's own deadlines, and contexts made from them by package
 // context, are not the wall clock's; a deadlock without deadlines says
 // nothing of clocks.

@@ -45,3 +45,37 @@ func TestCrashKeepsWhatTheProgramSynced(t *testing.T) {
 		}
 	}, simtest.Seeds(20), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
 }
+
+// A program killed alone (simtest.Kill) leaves its machine running: the
+// rebooted program finds everything it wrote, synced or not, as a
+// process killed on Linux leaves its writes in the page cache. A crash of
+// its machine keeps what was synced only.
+func TestKillKeepsWhatTheProgramWrote(t *testing.T) {
+	mod := guestModule(t)
+	for _, how := range []simtest.Reboot{simtest.Kill, simtest.Crash} {
+		t.Run(how.String(), func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				out := s.Watch("stdout")
+				c := s.Boot(simtest.Processes{Name: "w", New: func() simtest.Process { return process(mod, nil, "appendlog") }})
+				s.Sleep(time.Duration(1+s.Providers().Random.IntN(50)) * time.Millisecond)
+				fi, err := s.Disk("w-0").Storage().Stat("log")
+				require.NoError(s, err)
+				written := fi.Size() // the program may write on until it is stopped
+				out.Next()           // what the first boot printed
+				c.Stop("w-0", how)
+				c.Start("w-0")
+				s.Sleep(5 * time.Millisecond)
+				lines := out.Next()
+				require.NotEmpty(s, lines)
+				held, err := strconv.ParseInt(strings.TrimPrefix(lines[0].Msg, "log holds "), 10, 64)
+				require.NoError(s, err, lines[0].Msg)
+				if how == simtest.Kill {
+					require.GreaterOrEqual(s, held, written, "a killed program's unsynced writes are lost")
+				} else {
+					// The program syncs every fourth record of 100 bytes.
+					require.Zero(s, held%400, "a crash kept unsynced writes: the log holds %d", held)
+				}
+			}, simtest.Seeds(10), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
+		})
+	}
+}
