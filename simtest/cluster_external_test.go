@@ -361,3 +361,45 @@ func TestRebootsByHandRaceAttritionWithoutFailing(t *testing.T) {
 	}, simtest.Chaos(cfg), simtest.Seeds(10))
 	assert.Equal(t, 10*20, rebooted)
 }
+
+// waitsUnderItsOwnDeadline is a process whose task waits under a deadline
+// of its host's clock, and never returns.
+type waitsUnderItsOwnDeadline struct{}
+
+func (waitsUnderItsOwnDeadline) Run(ctx context.Context, p providers.Providers) error {
+	ctx, cancel := p.Time.WithTimeout(ctx, 1000*time.Hour)
+	defer cancel()
+	if err := p.Time.Sleep(ctx, time.Second); err != nil {
+		return err
+	}
+	// The first deadline is still the one, on the host's clock; in
+	// simulated time a host's clock that runs fast makes this one's
+	// instant come sooner.
+	later, cancelLater := p.Time.WithTimeout(ctx, 1000*time.Hour)
+	defer cancelLater()
+	p.Task.Go(later, "later", func(ctx context.Context) error {
+		return providers.Wait(ctx, p.Task)
+	})
+	h := p.Task.Go(ctx, "waiter", func(ctx context.Context) error {
+		return providers.Wait(ctx, p.Task)
+	})
+	return h.Join(ctx)
+}
+
+// A deadline made by a process's Time provider is on its host's clock,
+// which the simulation keeps: a task waiting under it does not wait for
+// the wall clock, and the budget's report must not say it does.
+func TestAProcessDeadlineIsNotTakenForTheWallClock(t *testing.T) {
+	r := runIn("TestHostDeadline", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process { return waitsUnderItsOwnDeadline{} }}).
+				Run(simtest.Phases{Chaos: time.Second}, stuck{})
+		}, simtest.Seeds(8), simtest.KeepGoing(), simtest.TimeBudget(time.Minute))
+	})
+	assert.True(t, r.failed)
+	assert.Contains(t, r.output(), "time budget exceeded")
+	assert.Contains(t, r.output(), `task "p-0/waiter" waits on context`)
+	assert.Contains(t, r.output(), `task "p-0/later" waits on context`)
+	assert.NotContains(t, r.output(), "wall-clock")
+	assert.NotContains(t, r.output(), "wall clock")
+}
