@@ -61,20 +61,36 @@ func (t *task) wallClockNote() string {
 // parked tasks wait for: the usual cause of a deadlock that the same code
 // does not have outside a simulation.
 func (w *World) deadlockMsg() string {
+	return "no task can run and no event is pending, but the root task has not returned" +
+		w.wallClockHint() + ":\n" + w.describeTasks()
+}
+
+// budgetMsg explains a time budget exceeded. A wall-clock deadline shows
+// here rather than as a deadlock whenever some timer keeps firing (a
+// transport's pings, a periodic flush): time runs on to the budget while
+// the task waits for a deadline it never reaches.
+func (w *World) budgetMsg() string {
+	return fmt.Sprintf("simulated time would pass the budget of %v while the root task has not returned%s; "+
+		"raise the budget with the TimeBudget option, or find the task that never finishes:\n%s",
+		w.cfg.TimeBudget, w.wallClockHint(), w.describeTasks())
+}
+
+// wallClockHint names the parked tasks that wait for a wall-clock
+// deadline, and the fix, or is empty when none does.
+func (w *World) wallClockHint() string {
 	var names []string
 	for _, t := range w.tasks {
 		if t.wallClockNote() != "" {
 			names = append(names, fmt.Sprintf("%q", t.name))
 		}
 	}
-	msg := "no task can run and no event is pending, but the root task has not returned"
-	if len(names) > 0 {
-		who := "task " + names[0] + " waits"
-		if len(names) > 1 {
-			who = "tasks " + strings.Join(names, ", ") + " wait"
-		}
-		msg += fmt.Sprintf("; %s for a deadline on the wall clock (context.WithTimeout or context.WithDeadline of package context), "+
-			"which simulated time never reaches: make deadlines with p.Time.WithTimeout or p.Time.WithDeadline", who)
+	if len(names) == 0 {
+		return ""
 	}
-	return msg + ":\n" + w.describeTasks()
+	who := "task " + names[0] + " waits"
+	if len(names) > 1 {
+		who = "tasks " + strings.Join(names, ", ") + " wait"
+	}
+	return fmt.Sprintf("; %s for a deadline on the wall clock (context.WithTimeout or context.WithDeadline of package context), "+
+		"which simulated time never reaches: make deadlines with p.Time.WithTimeout or p.Time.WithDeadline", who)
 }

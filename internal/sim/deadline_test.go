@@ -38,6 +38,46 @@ func TestDeadlockNamesAWallClockDeadline(t *testing.T) {
 	assert.NotContains(t, f.Msg, `task "driver" waits on task join until`)
 }
 
+// A timer that keeps firing (a transport's pings) means there is never a
+// deadlock: time runs on to the budget while a task waits for a wall-clock
+// deadline, and the budget's report must name that deadline and the fix.
+func TestTimeBudgetNamesAWallClockDeadline(t *testing.T) {
+	res := New(Config{Seed: 1, TimeBudget: time.Minute}).Run(func(ctx context.Context, p providers.Providers) error {
+		ticker, stop := context.WithCancel(ctx)
+		defer stop()
+		p.Task.Go(ticker, "pinger", func(ctx context.Context) error {
+			for p.Time.Sleep(ctx, time.Second) == nil {
+			}
+			return nil
+		})
+		h := p.Task.Go(ctx, "client", func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			defer cancel()
+			return waitsOn(ctx, p)
+		})
+		return h.Join(ctx)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, TimeBudget, f.Kind)
+	assert.Contains(t, f.Msg, `task "client" waits for a deadline on the wall clock (context.WithTimeout or context.WithDeadline of package context)`)
+	assert.Contains(t, f.Msg, "make deadlines with p.Time.WithTimeout or p.Time.WithDeadline")
+	assert.Contains(t, f.Msg, "TimeBudget option")
+}
+
+// A budget exceeded without wall-clock deadlines says nothing of clocks.
+func TestTimeBudgetWithoutWallClockDeadlineSaysNothingOfClocks(t *testing.T) {
+	res := New(Config{Seed: 1, TimeBudget: time.Minute}).Run(func(ctx context.Context, p providers.Providers) error {
+		for p.Time.Sleep(ctx, time.Second) == nil {
+		}
+		return nil
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, TimeBudget, f.Kind)
+	assert.NotContains(t, f.Msg, "wall")
+}
+
 // The simulation's own deadlines, and contexts made from them by package
 // context, are not the wall clock's; a deadlock without deadlines says
 // nothing of clocks.

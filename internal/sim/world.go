@@ -335,10 +335,7 @@ func (w *World) fireEvents() {
 	when := w.queue.next() // the caller peeked
 	if w.cfg.TimeBudget > 0 && when > int64(w.cfg.TimeBudget) {
 		w.now = int64(w.cfg.TimeBudget)
-		w.fail(&Failure{Kind: TimeBudget, Msg: fmt.Sprintf(
-			"simulated time would pass the budget of %v while the root task has not returned; "+
-				"raise the budget with the TimeBudget option, or find the task that never finishes:\n%s",
-			w.cfg.TimeBudget, w.describeTasks())})
+		w.fail(&Failure{Kind: TimeBudget, Msg: w.budgetMsg()})
 		return
 	}
 	if when != w.now {
