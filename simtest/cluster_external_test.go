@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -402,4 +403,39 @@ func TestAProcessDeadlineIsNotTakenForTheWallClock(t *testing.T) {
 	assert.Contains(t, r.output(), `task "p-0/later" waits on context`)
 	assert.NotContains(t, r.output(), "wall-clock")
 	assert.NotContains(t, r.output(), "wall clock")
+}
+
+// failsAfter is a workload whose Run fails after a while.
+type failsAfter struct {
+	name  string
+	after time.Duration
+}
+
+func (w failsAfter) Name() string                                   { return w.name }
+func (failsAfter) Setup(context.Context, providers.Providers) error { return nil }
+func (w failsAfter) Run(ctx context.Context, p providers.Providers) error {
+	if err := p.Time.Sleep(ctx, w.after); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s went wrong", w.name)
+}
+func (failsAfter) Check(context.Context, providers.Providers) error { return nil }
+
+// A workload's Run that fails is reported when it returns, by its task,
+// not when the last workload is done: the report's time, and the
+// timeline it shows around the first failure, are where the failure is.
+func TestAWorkloadsRunFailsWhenItReturns(t *testing.T) {
+	r := runIn("TestEarlyFailure", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Boot().Run(simtest.Phases{Chaos: time.Minute},
+				failsAfter{name: "early", after: time.Second}, failsAfter{name: "late", after: 20 * time.Second})
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, "  1s workload early: ")
+	assert.Contains(t, out, "workload early: run: early went wrong")
+	assert.Contains(t, out, "  20s workload late: ")
+	assert.Contains(t, out, "timeline around the first failure, at 1s ")
+	assert.Regexp(t, `1s workload early: cluster_external_test\.go:\d+: workload early: run`, out)
 }
