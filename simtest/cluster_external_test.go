@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -438,4 +439,19 @@ func TestAWorkloadsRunFailsWhenItReturns(t *testing.T) {
 	assert.Contains(t, out, "  20s workload late: ")
 	assert.Contains(t, out, "timeline around the first failure, at 1s ")
 	assert.Regexp(t, `1s workload early: cluster_external_test\.go:\d+: workload early: run`, out)
+}
+
+// A seed that failed and then got stuck says, in its first line, what
+// failed first: the stuck tasks' dump that follows is long, and the
+// first error is usually why they are stuck.
+func TestAStuckSeedNamesItsFirstErrorFirst(t *testing.T) {
+	r := runIn("TestFailedThenStuck", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Boot().Run(simtest.Phases{Chaos: time.Second}, failsAfter{name: "early", after: time.Second}, stuck{})
+		}, simtest.Seeds(1), simtest.TimeBudget(time.Minute), simtest.Chaos(chaos.Off()))
+	})
+	assert.True(t, r.failed)
+	first, _, _ := strings.Cut(r.output(), "\n")
+	assert.Contains(t, first, "failed: first at 1s workload early: ")
+	assert.Contains(t, first, "workload early: run: early went wrong; then: time budget exceeded")
 }
