@@ -34,9 +34,10 @@
 // least once), [Endpoint.GetReplyUnlessFailedFor] (at least once, until
 // the server fails).
 //
-// Outcomes: [ErrBrokenPromise], [ErrMaybeDelivered], [ErrEndpointNotFound],
-// [ErrClosed], [ErrQueueFull], [ErrTokenInUse], [ErrAnswered],
-// [RemoteError]; a context's end is its own error, wrapped.
+// Outcomes: [ErrBrokenPromise], [ErrMaybeDelivered] (refined by
+// [ErrNotSent]), [ErrEndpointNotFound], [ErrClosed], [ErrQueueFull],
+// [ErrTokenInUse], [ErrAnswered], [RemoteError]; a context's end is its
+// own error, wrapped.
 //
 // Failures: [FailureMonitor] with [FailureMonitor.State] (a [State]),
 // [FailureMonitor.WaitChange], [FailureMonitor.WaitFailedFor] and

@@ -18,6 +18,11 @@ var (
 	// the request was dropped before it, and no reply came; the server may
 	// or may not have received it.
 	ErrMaybeDelivered = errors.New("rpc: the request may or may not have been delivered")
+	// ErrNotSent: the request never left this process (the connection it
+	// waited for could not be made), so it was not delivered, and sending
+	// it again cannot deliver it twice. An error that matches it matches
+	// ErrMaybeDelivered too, which it refines.
+	ErrNotSent = errors.New("rpc: the request was not sent")
 	// ErrEndpointNotFound: the peer has no endpoint with the token. The
 	// request was not delivered. A dynamic token not found stays failed
 	// ([FailureMonitor.PermanentlyFailed]); a well-known one may be served

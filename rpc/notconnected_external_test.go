@@ -60,3 +60,18 @@ func TestTimeoutNamesWhyNotConnected(t *testing.T) {
 		}, quiet...)
 	})
 }
+
+// TestTryGetReplyUnsentIsNotSent: a TryGetReply whose connection could
+// not be made was never sent, and says so in a way code can test: a
+// caller of an operation that must not run twice may send it again.
+func TestTryGetReplyUnsentIsNotSent(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		s.HostProviders("10.0.0.1") // a host, where nothing listens
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{})
+		require.NoError(s, err)
+		ep := rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1))
+		_, err = ep.TryGetReply(within(s, 2*time.Second), client, echoReq{1})
+		require.ErrorIs(s, err, rpc.ErrNotSent)
+		require.ErrorIs(s, err, rpc.ErrMaybeDelivered, "it refines ErrMaybeDelivered, which callers already test")
+	}, quiet...)
+}

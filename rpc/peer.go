@@ -231,7 +231,7 @@ func (p *peer) lost(c *conn, err error) {
 	for _, x := range tries {
 		if c == nil {
 			// Queued for a connection that could not be made: never sent.
-			x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: no connection could be made (%v), so the request was dropped unsent: %w", x.target, p.addr, err, ErrMaybeDelivered))
+			x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: no connection could be made (%v), so the request was dropped unsent: %w (%w)", x.target, p.addr, err, ErrNotSent, ErrMaybeDelivered))
 			continue
 		}
 		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: the connection ended before the reply (%v): %w", x.target, p.addr, err, ErrMaybeDelivered))

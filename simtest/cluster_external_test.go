@@ -2,7 +2,9 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -360,4 +362,96 @@ func TestRebootsByHandRaceAttritionWithoutFailing(t *testing.T) {
 		c.Run(simtest.Phases{Chaos: time.Minute}, handRebooter{&rebooted})
 	}, simtest.Chaos(cfg), simtest.Seeds(10))
 	assert.Equal(t, 10*20, rebooted)
+}
+
+// waitsUnderItsOwnDeadline is a process whose task waits under a deadline
+// of its host's clock, and never returns.
+type waitsUnderItsOwnDeadline struct{}
+
+func (waitsUnderItsOwnDeadline) Run(ctx context.Context, p providers.Providers) error {
+	ctx, cancel := p.Time.WithTimeout(ctx, 1000*time.Hour)
+	defer cancel()
+	if err := p.Time.Sleep(ctx, time.Second); err != nil {
+		return err
+	}
+	// The first deadline is still the one, on the host's clock; in
+	// simulated time a host's clock that runs fast makes this one's
+	// instant come sooner.
+	later, cancelLater := p.Time.WithTimeout(ctx, 1000*time.Hour)
+	defer cancelLater()
+	p.Task.Go(later, "later", func(ctx context.Context) error {
+		return providers.Wait(ctx, p.Task)
+	})
+	h := p.Task.Go(ctx, "waiter", func(ctx context.Context) error {
+		return providers.Wait(ctx, p.Task)
+	})
+	return h.Join(ctx)
+}
+
+// A deadline made by a process's Time provider is on its host's clock,
+// which the simulation keeps: a task waiting under it does not wait for
+// the wall clock, and the budget's report must not say it does.
+func TestAProcessDeadlineIsNotTakenForTheWallClock(t *testing.T) {
+	r := runIn("TestHostDeadline", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process { return waitsUnderItsOwnDeadline{} }}).
+				Run(simtest.Phases{Chaos: time.Second}, stuck{})
+		}, simtest.Seeds(8), simtest.KeepGoing(), simtest.TimeBudget(time.Minute))
+	})
+	assert.True(t, r.failed)
+	assert.Contains(t, r.output(), "time budget exceeded")
+	assert.Contains(t, r.output(), `task "p-0/waiter" waits on context`)
+	assert.Contains(t, r.output(), `task "p-0/later" waits on context`)
+	assert.NotContains(t, r.output(), "wall-clock")
+	assert.NotContains(t, r.output(), "wall clock")
+}
+
+// failsAfter is a workload whose Run fails after a while.
+type failsAfter struct {
+	name  string
+	after time.Duration
+}
+
+func (w failsAfter) Name() string                                   { return w.name }
+func (failsAfter) Setup(context.Context, providers.Providers) error { return nil }
+func (w failsAfter) Run(ctx context.Context, p providers.Providers) error {
+	if err := p.Time.Sleep(ctx, w.after); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s went wrong", w.name)
+}
+func (failsAfter) Check(context.Context, providers.Providers) error { return nil }
+
+// A workload's Run that fails is reported when it returns, by its task,
+// not when the last workload is done: the report's time, and the
+// timeline it shows around the first failure, are where the failure is.
+func TestAWorkloadsRunFailsWhenItReturns(t *testing.T) {
+	r := runIn("TestEarlyFailure", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Boot().Run(simtest.Phases{Chaos: time.Minute},
+				failsAfter{name: "early", after: time.Second}, failsAfter{name: "late", after: 20 * time.Second})
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, "  1s workload early: ")
+	assert.Contains(t, out, "workload early: run: early went wrong")
+	assert.Contains(t, out, "  20s workload late: ")
+	assert.Contains(t, out, "timeline around the first failure, at 1s ")
+	assert.Regexp(t, `1s workload early: cluster_external_test\.go:\d+: workload early: run`, out)
+}
+
+// A seed that failed and then got stuck says, in its first line, what
+// failed first: the stuck tasks' dump that follows is long, and the
+// first error is usually why they are stuck.
+func TestAStuckSeedNamesItsFirstErrorFirst(t *testing.T) {
+	r := runIn("TestFailedThenStuck", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Boot().Run(simtest.Phases{Chaos: time.Second}, failsAfter{name: "early", after: time.Second}, stuck{})
+		}, simtest.Seeds(1), simtest.TimeBudget(time.Minute), simtest.Chaos(chaos.Off()))
+	})
+	assert.True(t, r.failed)
+	first, _, _ := strings.Cut(r.output(), "\n")
+	assert.Contains(t, first, "failed: first at 1s workload early: ")
+	assert.Contains(t, first, "workload early: run: early went wrong; then: time budget exceeded")
 }

@@ -181,6 +181,13 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	fmt.Fprintf(&b, "simtest: %s failed", what)
 	var f *sim.Failure
 	if errors.As(res.Err, &f) && f.Kind != sim.Stopped {
+		if stuck := f.Kind == sim.TimeBudget || f.Kind == sim.Deadlock || f.Kind == sim.Livelock || f.Kind == sim.Stalled; stuck && o.s != nil && len(o.s.errs) > 0 {
+			// The seed had failed before it got stuck, and that error is
+			// usually the cause (a server left down, a client waiting on
+			// it): say so before the stuck tasks' dump buries it.
+			first, _, _ := strings.Cut(o.s.errs[0], "\n")
+			fmt.Fprintf(&b, ": first at %s; then", first)
+		}
 		if f.Kind == sim.Panic {
 			if site := panicSite(f.Stack); site != "" {
 				fmt.Fprintf(&b, ": %s", site)

@@ -11,7 +11,9 @@ import (
 // chaosLine tells, in a Run's summary, how attrition reboots the cluster's
 // processes, and above all whether it wipes them: a wipe needs a
 // member-replacement protocol, and whether a run had them should not take
-// reading the configuration to know.
+// reading the configuration to know. The kinds carry their weights, said
+// to be weights: "graceful 2, crash 2" under a Run of 200 seeds reads as
+// four reboots in all.
 func chaosLine(cfg chaos.Config) string {
 	line := rebootLine(cfg)
 	if cfg.SpikeProb > 0 {
@@ -36,7 +38,7 @@ func rebootLine(cfg chaos.Config) string {
 			kinds = append(kinds, k.name+" "+strconv.FormatFloat(k.w, 'g', -1, 64))
 		}
 	}
-	line := fmt.Sprintf("reboots: %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
+	line := fmt.Sprintf("reboots weighted %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
 	if cfg.Swarm {
 		line += ", swarm"
 	}

@@ -110,10 +110,15 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		})
 	}
 	runs := make([]providers.Handle, len(ws))
-	errs := make([]error, len(ws))
+	// A Run that fails is reported as it returns, by its own task, so
+	// that the report's time and the timeline around the first failure
+	// are where it failed, not where the last workload finished.
+	loc := s.caller()
 	for i, w := range ws {
 		runs[i] = s.Go("workload "+names[i], func(ctx context.Context) error {
-			errs[i] = w.Run(ctx, p)
+			if err := w.Run(ctx, p); err != nil {
+				s.failAt(loc, fmt.Sprintf("workload %s: run: %v", names[i], err))
+			}
 			return nil
 		})
 	}
@@ -144,11 +149,6 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s.Quiesce()
 	for _, h := range runs {
 		_ = h.Join(ctx)
-	}
-	for i, err := range errs {
-		if err != nil {
-			s.Errorf("workload %s: run: %v", names[i], err)
-		}
 	}
 
 	s.w.Event("", "phase: settle")

@@ -236,7 +236,7 @@ func (c *simContext) Value(key any) any {
 	switch key {
 	case simContextKey{}:
 		return c
-	case simDeadline{}:
+	case SimDeadline{}:
 		if c.ownDeadline {
 			return c
 		}

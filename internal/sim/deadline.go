@@ -7,13 +7,16 @@ import (
 	"time"
 )
 
-// simDeadline is the key under which a deadline context made by the Time
+// SimDeadline is the key under which a deadline context made by the Time
 // provider answers Value with itself, so that a report can tell the
-// simulation's deadlines from the wall clock's.
-type simDeadline struct{}
+// simulation's deadlines from the wall clock's. A context of another
+// package that reports a deadline the world keeps (a host's clock, which
+// reports it in the host's time) answers it too, when the deadline it
+// reports is its own.
+type SimDeadline struct{}
 
 func (c *deadlineCtx) Value(key any) any {
-	if key == (simDeadline{}) {
+	if key == (SimDeadline{}) {
 		return c
 	}
 	return c.Context.Value(key)
@@ -33,7 +36,7 @@ func wallDeadline(ctx context.Context) (time.Time, bool) {
 	}
 	// The nearest deadline the simulation made (a simContext or a
 	// deadlineCtx): if it is ctx's, ctx's deadline is simulated.
-	if s, _ := ctx.Value(simDeadline{}).(context.Context); s != nil {
+	if s, _ := ctx.Value(SimDeadline{}).(context.Context); s != nil {
 		if sd, _ := s.Deadline(); sd.Equal(d) {
 			return d, false
 		}

@@ -188,10 +188,11 @@ func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.C
 // earlier.
 func (c *hostClock) withLocal(ctx context.Context, deadline time.Time, at int64) (context.Context, context.CancelFunc) {
 	inner, cancel := c.base.WithDeadline(ctx, sim.Epoch.Add(time.Duration(at)))
+	d := &localDeadline{Context: inner, deadline: deadline}
 	if cur, ok := ctx.Deadline(); ok && cur.Before(deadline) {
-		deadline = cur
+		d.deadline, d.parent = cur, ctx
 	}
-	return &localDeadline{Context: inner, deadline: deadline}, cancel
+	return d, cancel
 }
 
 // localDeadline reports its deadline on the host's clock, while the world
@@ -199,9 +200,25 @@ func (c *hostClock) withLocal(ctx context.Context, deadline time.Time, at int64)
 type localDeadline struct {
 	context.Context
 	deadline time.Time
+	parent   context.Context // when the deadline is the parent's, not its own
 }
 
 func (c *localDeadline) Deadline() (time.Time, bool) { return c.deadline, true }
+
+// Value answers sim.SimDeadline with c when the deadline it reports is
+// its own: the world keeps it, though in the host's time, and a report
+// must not take it for a deadline on the wall clock. A deadline that is
+// its parent's is found from the parent: the world's context under c
+// keeps its own deadline in simulated time, which is not the one c reports.
+func (c *localDeadline) Value(key any) any {
+	if key == (sim.SimDeadline{}) {
+		if c.parent != nil {
+			return c.parent.Value(key)
+		}
+		return c
+	}
+	return c.Context.Value(key)
+}
 
 type hostTimer struct {
 	h *Host
