@@ -16,9 +16,9 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 // devicesDown applies a reboot to a process's host and disk. The
 // connections the process left open are closed by its host, a FIN or a
 // reset each as TCP would, except after a power loss, where they vanish in
-// silence. A crash or a power loss drops unsynced writes; a wipe erases
-// the disk; a graceful stop keeps everything written. A process that
-// shares its machine leaves the disk as it is.
+// silence. A crash or a power loss drops unsynced writes; a kill keeps
+// them, unsynced; a wipe erases the disk; a graceful stop keeps everything
+// written. A process that shares its machine leaves the disk as it is.
 func (c *Cluster) devicesDown(p *proc, how Reboot) {
 	c.hostDown(p, how)
 	if c.sharesMachine(p) {
@@ -40,7 +40,8 @@ func (c *Cluster) hostDown(p *proc, how Reboot) {
 }
 
 // diskDown applies a reboot to the disk at addr: a graceful stop keeps
-// everything written, a crash or a power loss drops unsynced writes, and a
+// everything written, a crash or a power loss drops unsynced writes, a
+// kill keeps them unsynced (the machine's page cache holds them), and a
 // wipe erases the disk.
 func (s *S) diskDown(addr string, how Reboot) {
 	d := s.diskSet().Disk(addr)
@@ -49,6 +50,8 @@ func (s *S) diskDown(addr string, how Reboot) {
 		d.Stop()
 	case Crash, PowerLoss:
 		d.Crash()
+	case Kill:
+		d.Kill()
 	case Wipe:
 		d.Wipe()
 	}

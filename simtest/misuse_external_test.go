@@ -29,7 +29,7 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 		{"endless clog", func(s *simtest.S) { s.Network().Clog("10.0.0.1", "10.0.0.2", math.MaxInt64) }, nil,
 			"a clog lasts zero or more, and at most chaos.MaxDuration"},
 		{"Reboot(0) to Stop", func(s *simtest.S) { s.Boot(two).Stop("n-0", 0, simtest.Grace(time.Second)) }, nil,
-			`simtest: Cluster.Stop("n-0", Reboot(0), simtest.Grace(1s)): Reboot(0) is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe or simtest.PowerLoss`},
+			`simtest: Cluster.Stop("n-0", Reboot(0), simtest.Grace(1s)): Reboot(0) is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe, simtest.PowerLoss or simtest.Kill`},
 		{"Reboot(7) to Reboot", func(s *simtest.S) { s.Boot(two).Reboot("n-0", 7) }, nil,
 			`simtest: Cluster.Reboot("n-0", Reboot(7)): Reboot(7) is not a kind of reboot`},
 		{"negative grace", func(s *simtest.S) { s.Boot(two).Stop("n-0", simtest.Graceful, simtest.Grace(-time.Second)) }, nil,

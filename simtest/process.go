@@ -98,6 +98,13 @@ const (
 	// ETIMEDOUT after 131 s, as on Linux. The process boots
 	// again told [providers.AfterCrash].
 	PowerLoss
+	// Kill kills the process as kill -9 does, its machine still up: its
+	// tasks and connections end as Crash's, but its disk keeps every
+	// write it made, synced or not, as the kernel's page cache keeps
+	// them. What was not synced stays unsynced: a later PowerLoss of the
+	// machine can still lose it. The process boots again told
+	// [providers.AfterCrash].
+	Kill
 )
 
 func (r Reboot) String() string {
@@ -110,6 +117,8 @@ func (r Reboot) String() string {
 		return "wipe"
 	case PowerLoss:
 		return "power loss"
+	case Kill:
+		return "kill"
 	}
 	return fmt.Sprintf("Reboot(%d)", int(r))
 }
@@ -118,7 +127,7 @@ func (r Reboot) boot() providers.Boot {
 	switch r {
 	case Graceful:
 		return providers.AfterGraceful
-	case Crash, PowerLoss:
+	case Crash, PowerLoss, Kill:
 		return providers.AfterCrash
 	case Wipe:
 		return providers.AfterWipe

@@ -79,9 +79,9 @@ func (c *Cluster) rebootTimesOf(method, target string, how Reboot, opts []Reboot
 	}
 	call := fmt.Sprintf("Cluster.%s(%s)", method, strings.Join(args, ", "))
 	switch how {
-	case Graceful, Crash, Wipe, PowerLoss:
+	case Graceful, Crash, Wipe, PowerLoss, Kill:
 	default:
-		c.s.configErrorf("simtest: %s: %v is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe or simtest.PowerLoss", call, how)
+		c.s.configErrorf("simtest: %s: %v is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe, simtest.PowerLoss or simtest.Kill", call, how)
 	}
 	var t rebootTimes
 	for _, o := range opts {

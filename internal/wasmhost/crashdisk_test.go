@@ -1,6 +1,7 @@
 package wasmhost_test
 
 import (
+	"io/fs"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -44,4 +46,37 @@ func TestCrashKeepsWhatTheProgramSynced(t *testing.T) {
 			}
 		}
 	}, simtest.Seeds(20), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
+}
+
+// A program killed as kill -9 kills it, its machine up, leaves what it
+// wrote in the page cache: the file holds it, synced or not, until the
+// machine loses power. A crash, the machine's too, loses it at once.
+func TestAKilledProgramsUnsyncedWritesStayUntilAPowerLoss(t *testing.T) {
+	mod := guestModule(t)
+	const written = "record 0\nrecord 1\nrecord 2\n"
+	for _, tc := range []struct {
+		name      string
+		how       simtest.Reboot
+		powerLoss bool
+		want      string
+	}{
+		{"kill", simtest.Kill, false, written},
+		{"crash", simtest.Crash, false, ""},
+		{"kill, then a power loss", simtest.Kill, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				c := s.Boot(simtest.Processes{Name: "w", New: func() simtest.Process { return process(mod, nil, "writes=3", "forever") }})
+				s.Sleep(500 * time.Millisecond)
+				c.Stop("w-0", tc.how)
+				d := s.Disk("w-0")
+				if tc.powerLoss {
+					d.Crash()
+				}
+				got, err := fs.ReadFile(providers.StorageFS(d.Storage()), "records")
+				require.NoError(s, err)
+				require.Equal(s, tc.want, string(got))
+			}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Storage(chaos.NoStorageFaults()))
+		})
+	}
 }
