@@ -301,8 +301,8 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 
 // Stop takes the named process down the given way and leaves it down
 // until [Cluster.Start]. It returns when the process is down: at once for
-// a crash, wipe or power loss, after it returns or the grace period ends
-// for a graceful stop. how is Graceful, Crash, Wipe, PowerLoss or Kill; a
+// a crash, wipe, power loss or kill, after it returns or the grace period
+// ends for a graceful stop. how is Graceful, Crash, Wipe, PowerLoss or Kill; a
 // graceful stop needs [Grace]:
 //
 //	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
