@@ -67,13 +67,15 @@ func DefaultBuggify() BuggifyConfig {
 }
 
 // Attrition reboots processes while a workload runs. Every attempt, one
-// process is picked and rebooted one of four ways, by weight: graceful
+// process is picked and rebooted one of five ways, by weight: graceful
 // (its context is cancelled, and it is killed if it has not returned after
 // the grace period), crash (killed at once: unsynced writes lost, what its
 // defers do while it unwinds has no effect, its connections closed by its
 // host as TCP closes a dead process's), wipe (a crash that also erases its
-// disk) or power loss (a crash of its machine: its connections vanish in
-// silence). It comes back after DownFor. With Unit set to a
+// disk), power loss (a crash of its machine: its connections vanish in
+// silence) or kill (a crash of the process alone, as kill -9: its
+// unsynced writes stay, in the machine's page cache). It comes back after
+// DownFor. With Unit set to a
 // machine, a zone or a data center, every process of the unit goes down
 // and comes back at once, and its machines' disks take the reboot. A wipe
 // or a power loss drawn for one process that shares its machine with
@@ -91,11 +93,14 @@ type Attrition struct {
 	// Unit is what one reboot takes down: one process (the zero value),
 	// or every process of one machine, zone or data center at once.
 	Unit Unit
-	// Graceful, Crash, Wipe and PowerLoss weigh the kinds of reboot. Only
-	// their ratios matter: each is finite and at least zero, at least one
-	// is positive, and their sum is finite. A power loss is a crash of the
-	// whole machine: its connections vanish without a FIN or a reset.
-	Graceful, Crash, Wipe, PowerLoss float64
+	// Graceful, Crash, Wipe, PowerLoss and Kill weigh the kinds of
+	// reboot. Only their ratios matter: each is finite and at least zero,
+	// at least one is positive, and their sum is finite. A power loss is
+	// a crash of the whole machine: its connections vanish without a FIN
+	// or a reset. A kill is kill -9 of the process, its machine still up:
+	// its unsynced writes stay in the page cache. Kill is 0 in every
+	// preset.
+	Graceful, Crash, Wipe, PowerLoss, Kill float64
 	// Interval is the range of simulated time between two attempts. Its
 	// Min is at least [MinInterval], so that attempts cannot pile up at
 	// one instant.
@@ -295,7 +300,7 @@ func (a Attrition) swarm(r *rand.Rand) Attrition {
 		a.Enabled = false
 		return a
 	}
-	kinds := []*float64{&a.Graceful, &a.Crash, &a.Wipe, &a.PowerLoss}
+	kinds := []*float64{&a.Graceful, &a.Crash, &a.Wipe, &a.PowerLoss, &a.Kill}
 	var on []*float64
 	for _, w := range kinds {
 		if *w > 0 {
@@ -375,7 +380,7 @@ func (a Attrition) validate(on bool) error {
 	weights := []struct {
 		name string
 		w    float64
-	}{{"Graceful", a.Graceful}, {"Crash", a.Crash}, {"Wipe", a.Wipe}, {"PowerLoss", a.PowerLoss}}
+	}{{"Graceful", a.Graceful}, {"Crash", a.Crash}, {"Wipe", a.Wipe}, {"PowerLoss", a.PowerLoss}, {"Kill", a.Kill}}
 	weightsOK := true
 	for _, w := range weights {
 		if !(w.w >= 0 && w.w <= math.MaxFloat64) { // NaN and the infinities fail too
@@ -383,9 +388,9 @@ func (a Attrition) validate(on bool) error {
 			weightsOK = false
 		}
 	}
-	sum := a.Graceful + a.Crash + a.Wipe + a.PowerLoss
+	sum := a.Graceful + a.Crash + a.Wipe + a.PowerLoss + a.Kill
 	if weightsOK && math.IsInf(sum, 0) {
-		bad("Graceful, Crash, Wipe and PowerLoss sum to %v; only their ratios matter, so scale them down", sum)
+		bad("Graceful, Crash, Wipe, PowerLoss and Kill sum to %v; only their ratios matter, so scale them down", sum)
 	}
 	for _, r := range []struct {
 		name string
@@ -405,7 +410,7 @@ func (a Attrition) validate(on bool) error {
 		bad("MaxDead is %d; at least one process must be allowed down, or set Enabled to false", a.MaxDead)
 	}
 	if weightsOK && sum == 0 {
-		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash, Wipe and PowerLoss a positive weight, or set Enabled to false"))
+		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash, Wipe, PowerLoss and Kill a positive weight, or set Enabled to false"))
 	}
 	if a.Interval.Min >= 0 && a.Interval.Min < MinInterval {
 		bad("Interval.Min is %v; reboot attempts come at least chaos.MinInterval (%v) apart, so that they cannot pile up at one instant: raise Min to %v or more", a.Interval.Min, MinInterval, MinInterval)

@@ -38,6 +38,26 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 	assert.NoError(t, c.Validate(), "power losses alone are a valid attrition")
 
 	c = Defaults()
+	c.Attrition.Kill = -1
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Kill is -1; a weight is finite and at least zero")
+
+	c = Defaults()
+	c.Attrition.Kill = math.Inf(1)
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Kill is +Inf; a weight is finite and at least zero")
+
+	c = Defaults()
+	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss, c.Attrition.Kill = 0, 0, 0, 0, 1
+	assert.NoError(t, c.Validate(), "kills alone are a valid attrition")
+
+	c = Defaults()
+	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss = 0, 0, 0, 0
+	assert.ErrorContains(t, c.Validate(), "give at least one of Graceful, Crash, Wipe, PowerLoss and Kill a positive weight")
+
+	c = Defaults()
+	c.Attrition.PowerLoss, c.Attrition.Kill = math.MaxFloat64, math.MaxFloat64
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Graceful, Crash, Wipe, PowerLoss and Kill sum to +Inf")
+
+	c = Defaults()
 	c.Attrition.MaxDead = 0
 	assert.ErrorContains(t, c.Validate(), "Attrition.MaxDead is 0")
 
@@ -210,4 +230,27 @@ func TestSwarmKeepsTheDisksPerformanceAndCapacity(t *testing.T) {
 	}
 	assert.Positive(t, off, "some seeds switch the disks' faults off")
 	assert.Equal(t, want, c.Storage.NoFaults())
+}
+
+// Kills came after the presets' seeds were drawn: a preset with a kill
+// weight would draw its seeds' reboots anew.
+func TestPresetsHaveNoKills(t *testing.T) {
+	for name, c := range map[string]Config{"Defaults": Defaults(), "Harsh": Harsh(), "Off": Off(), "Random": Random()} {
+		assert.Zero(t, c.Attrition.Kill, name)
+	}
+	assert.Zero(t, DefaultAttrition().Kill)
+}
+
+func TestSwarmKeepsKillsAmongTheKinds(t *testing.T) {
+	c := Defaults()
+	c.Attrition.Swarm = true
+	c.Attrition.Kill = 1
+	only := 0
+	for seed := range uint64(200) {
+		a := c.ForSeed(rand.NewPCG(seed, 3)).Attrition
+		if a.Enabled && a.Kill > 0 && a.Graceful+a.Crash+a.Wipe+a.PowerLoss == 0 {
+			only++
+		}
+	}
+	assert.Positive(t, only, "some seeds reboot by kills only")
 }

@@ -20,6 +20,7 @@ var notProbabilities = map[string]string{
 	"Attrition.Crash":        "a weight",
 	"Attrition.Wipe":         "a weight",
 	"Attrition.PowerLoss":    "a weight",
+	"Attrition.Kill":         "a weight",
 	"Storage.ThrottleFactor": "a factor",
 	"Network.MaxClockDrift":  "a bound on a clock's rate error",
 }

@@ -16,13 +16,13 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 // devicesDown applies a reboot to a process's host and disk. The
 // connections the process left open are closed by its host, a FIN or a
 // reset each as TCP would, except after a power loss, where they vanish in
-// silence. A crash or a power loss drops unsynced writes; a wipe erases
-// the disk; a graceful stop keeps everything written. A process that
-// shares its machine leaves the disk as it is.
+// silence. A crash or a power loss drops unsynced writes; a kill keeps
+// them, unsynced; a wipe erases the disk; a graceful stop keeps everything
+// written. A process that shares its machine leaves the disk as it is.
 func (c *Cluster) devicesDown(p *proc, how Reboot) {
 	c.hostDown(p, how)
-	if how == Kill || c.sharesMachine(p) {
-		return // the machine and its disk go on: see Topology and Kill
+	if c.sharesMachine(p) {
+		return // the machine and its disk go on: see Topology
 	}
 	c.s.diskDown(p.diskAddr(), how)
 }
@@ -41,7 +41,8 @@ func (c *Cluster) hostDown(p *proc, how Reboot) {
 
 // diskDown applies a reboot to the disk at addr: a graceful stop keeps
 // everything written, a crash or a power loss drops unsynced writes, a
-// wipe erases the disk, and a kill leaves it as it is.
+// kill keeps them unsynced (the machine's page cache holds them), and a
+// wipe erases the disk.
 func (s *S) diskDown(addr string, how Reboot) {
 	d := s.diskSet().Disk(addr)
 	switch how {
@@ -49,9 +50,9 @@ func (s *S) diskDown(addr string, how Reboot) {
 		d.Stop()
 	case Crash, PowerLoss:
 		d.Crash()
+	case Kill:
+		d.Kill()
 	case Wipe:
 		d.Wipe()
-	case Kill:
-		// The machine runs on: its page cache keeps what was written.
 	}
 }

@@ -88,6 +88,19 @@ func TestADeadProcessDefersReachNobody(t *testing.T) {
 			assert.True(s, errors.Is(err, syscall.ECONNRESET), "got %v", err)
 		},
 	}, {
+		// A kill's connections end as a crash's: the process is as dead.
+		name: "kill after reading", how: simtest.Kill, read: true,
+		want: func(s *simtest.S, got []byte, err error) {
+			assert.Empty(s, got, "the deferred Write of a killed process is not sent")
+			assert.ErrorIs(s, err, io.EOF)
+		},
+	}, {
+		name: "kill with unread data", how: simtest.Kill, read: false,
+		want: func(s *simtest.S, got []byte, err error) {
+			assert.Empty(s, got)
+			assert.True(s, errors.Is(err, syscall.ECONNRESET), "got %v", err)
+		},
+	}, {
 		name: "wipe with unread data", how: simtest.Wipe, read: false,
 		want: func(s *simtest.S, got []byte, err error) {
 			assert.Empty(s, got)

@@ -86,10 +86,10 @@ const (
 	// and what their defers do while they unwind has no effect (a
 	// deferred Close or Write does nothing). Unsynced writes are lost: a
 	// process on a machine of its own crashes with its machine (for a
-	// process that dies alone, see Kill).
-	// Its host closes the connections it left open as an operating
-	// system closes a dead process's: a FIN where it had read all that
-	// arrived, a reset where data arrived unread.
+	// process that dies alone, see Kill). Its host closes the connections
+	// it left open as an operating system closes a dead process's: a FIN
+	// where it had read all that arrived, a reset where data arrived
+	// unread.
 	Crash
 	// Wipe is a crash that also erases the process's disk.
 	Wipe
@@ -100,14 +100,12 @@ const (
 	// ETIMEDOUT after 131 s, as on Linux. The process boots
 	// again told [providers.AfterCrash].
 	PowerLoss
-	// Kill kills the process alone, as kill -9, the OOM killer or a
-	// panic does, and leaves its machine running: as Crash, but its disk
-	// keeps everything written, synced or not, for the operating system
-	// writes its page cache back whoever wrote it. A store that promises
-	// to survive a process crash without syncing (goleveldb's writes with
-	// Sync false) keeps that promise here and not under Crash. The
-	// process boots again told [providers.AfterCrash]. Attrition does not
-	// draw it; a test asks for it.
+	// Kill kills the process as kill -9 does, its machine still up: its
+	// tasks and connections end as Crash's, but its disk keeps every
+	// write it made, synced or not, as the kernel's page cache keeps
+	// them. What was not synced stays unsynced: a later PowerLoss of the
+	// machine can still lose it. The process boots again told
+	// [providers.AfterCrash].
 	Kill
 )
 

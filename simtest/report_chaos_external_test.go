@@ -25,6 +25,8 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 	randomOff.Attrition.Enabled = false // Randomize still reboots some seeds
 	varied := chaos.Defaults()
 	varied.Attrition.Swarm, varied.SpikeProb = true, 0.05
+	kills := chaos.Defaults()
+	kills.Attrition.Kill = 3
 	for _, c := range []struct {
 		name string
 		cfg  chaos.Config
@@ -32,6 +34,7 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 	}{
 		{"defaults", chaos.Defaults(), "\n    reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1); wipes: off (chaos.Harsh has them)\n"},
 		{"harsh", chaos.Harsh(), "\n    reboots weighted graceful 2, crash 2, power loss 1, wipe 1 (MaxDead 1); wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)\n"},
+		{"kills", kills, "\n    reboots weighted graceful 2, crash 2, power loss 1, kill 3 (MaxDead 1); wipes: off (chaos.Harsh has them)\n"},
 		{"no attrition", off, "\n    reboots: off (chaos.Defaults has them); wipes: off (chaos.Harsh has them)\n"},
 		{"random", chaos.Random(), "\n    reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); wipes: off (chaos.Harsh has them)\n"},
 		{"random with attrition off", randomOff, "\n    reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); wipes: off (chaos.Harsh has them)\n"},

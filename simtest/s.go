@@ -178,7 +178,7 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 // still run: a cleanup that shares state with it races with it.
 //
 // Called by a crashed process's task as it unwinds (a defer of a process
-// that Crash, Wipe or PowerLoss took down), Cleanup registers nothing and
+// that Crash, Wipe, PowerLoss or Kill took down), Cleanup registers nothing and
 // the task unwinds on, as it does from every call into the simulation (a
 // Sleep, a Go): a function that code registers, which outside a
 // simulation never runs, would run in the live driver and could fail or
@@ -498,7 +498,7 @@ func stampAt(at time.Duration, task string) string {
 // Error is Log followed by Fail.
 //
 // Called by a crashed process's task as it unwinds (a defer of a process
-// that Crash, Wipe or PowerLoss took down), Error, Fail and their kin fail
+// that Crash, Wipe, PowerLoss or Kill took down), Error, Fail and their kin fail
 // nothing: outside a simulation a crashed process runs no defers, so what
 // they report is not the code's failure. The timeline notes it, as an
 // "error after crash" entry of the process; FailNow then unwinds the task
@@ -620,7 +620,7 @@ func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args.
 // SkipNow ends the seed and skips the whole test.
 //
 // Called by a crashed process's task as it unwinds (a defer of a process
-// that Crash, Wipe or PowerLoss took down), Skip and its kin skip nothing,
+// that Crash, Wipe, PowerLoss or Kill took down), Skip and its kin skip nothing,
 // as [S.Error] fails nothing there: the timeline notes it, as a "skip
 // after crash" entry of the process, and the task unwinds on. The seed
 // goes on, and Skipped stays false. A graceful stop's leftover, killed

@@ -221,18 +221,20 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 }
 
 func pickReboot(a chaos.Attrition, u float64) Reboot {
-	// PowerLoss is last, so that a zero weight leaves the others' draws
-	// as they were before it existed.
-	x := u * (a.Graceful + a.Crash + a.Wipe + a.PowerLoss)
+	// PowerLoss, then Kill, come last, so that a zero weight leaves the
+	// others' draws as they were before it existed.
+	x := u * (a.Graceful + a.Crash + a.Wipe + a.PowerLoss + a.Kill)
 	switch {
 	case x < a.Graceful:
 		return Graceful
 	case x < a.Graceful+a.Crash:
 		return Crash
-	case x < a.Graceful+a.Crash+a.Wipe || a.PowerLoss == 0:
+	case x < a.Graceful+a.Crash+a.Wipe || a.PowerLoss+a.Kill == 0:
 		return Wipe
+	case x < a.Graceful+a.Crash+a.Wipe+a.PowerLoss || a.Kill == 0:
+		return PowerLoss
 	}
-	return PowerLoss
+	return Kill
 }
 
 // pauseFaults pauses the seed's faults (network, disks, buggify) or lets

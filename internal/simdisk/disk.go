@@ -18,7 +18,7 @@ type Disk struct {
 	addr string
 	cfg  chaos.Storage // as acted on: Off applied, Randomize drawn
 	root *node
-	// gen counts the disk's crashes, stops and wipes; a File opened
+	// gen counts the disk's crashes, kills, stops and wipes; a File opened
 	// before the latest one no longer works.
 	gen   uint64
 	dev   device
@@ -149,6 +149,22 @@ func (d *Disk) Stop() {
 	d.gen++
 	d.walkFiles(func(_ string, c *content) { c.stop() })
 	d.event("stop", "unsynced data written out")
+}
+
+// Kill is the death of the process that used the disk, its machine still
+// up: every write stays, as the kernel's page cache keeps it, and what was
+// not synced stays unsynced, so that a later Crash can still lose it. A
+// sync under way makes nothing more durable. Files opened before the kill
+// no longer work.
+func (d *Disk) Kill() {
+	d.gen++
+	files := 0
+	d.walkFiles(func(_ string, c *content) {
+		if c.unsynced() {
+			files++
+		}
+	})
+	d.event("kill", "open files closed; unsynced changes in %s kept unsynced", plural(files, "file"))
 }
 
 // Wipe erases the disk: no file or directory is left. Files opened before

@@ -379,6 +379,23 @@ func TestStopKeepsWhatWasWritten(t *testing.T) {
 	})
 }
 
+func TestKillKeepsUnsyncedDataUnsynced(t *testing.T) {
+	run(t, 1, fast, func(ctx context.Context, d *Disk, st providers.Storage) {
+		writeFile(t, st, "f", []byte("in the page cache"), false)
+		f, err := st.OpenFile("f", os.O_WRONLY|os.O_APPEND, 0)
+		require.NoError(t, err)
+
+		d.Kill()
+
+		_, err = f.Write([]byte("x"))
+		assert.ErrorIs(t, err, fs.ErrClosed, "the killed process's files are closed")
+		require.NoError(t, f.Close())
+		assert.Equal(t, "in the page cache", string(readFile(t, st, "f")), "a kill keeps every write")
+		d.Crash()
+		assert.Empty(t, readFile(t, st, "f"), "what the kill kept was still unsynced: a power loss loses it")
+	})
+}
+
 func TestWipeErasesEverything(t *testing.T) {
 	run(t, 1, fast, func(ctx context.Context, d *Disk, st providers.Storage) {
 		require.NoError(t, st.MkdirAll("a/b", 0o755))
