@@ -432,9 +432,9 @@ func (d *dial) arrive() {
 // ends by then anyway. The timer is quiet (sim.World.ArmQuiet): a connect
 // answered in time leaves the run's trace as it was.
 func (d *dial) holdConnect() {
-	// No ctx: Dial returned, unwinding a dialler that was killed while
-	// its connect was on the wire. Nobody is left to give up.
-	if d.done || d.gaveUp || d.timer != nil || d.ctx == nil {
+	// Over includes a Dial that returned, unwinding a dialler killed
+	// while its connect was on the wire: nobody is left to give up.
+	if d.over() || d.timer != nil {
 		return
 	}
 	at := d.start + int64(ConnectTimeout)
