@@ -339,6 +339,25 @@ func onDisk(t *testing.T, arg string, opt simtest.Option) string {
 	return out.String()
 }
 
+// againstDriver runs the guest program with mode, given the address of a
+// listener of the driver's on :7000, for seeds seeds with chaos off; drive
+// then takes and acts on the program's connections. It returns what the
+// program printed in every seed.
+func againstDriver(t *testing.T, mode string, seeds int, drive func(s *simtest.S, ln net.Listener)) string {
+	t.Helper()
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		ln, err := s.Providers().Network.Listen(s.Context(), ":7000")
+		require.NoError(s, err)
+		s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process {
+			return process(mod, &out, mode+"="+simtest.DriverHost+":7000")
+		}})
+		drive(s, ln)
+	}, simtest.Seeds(seeds), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+	return out.String()
+}
+
 // The disk's refusals reach the program as Linux's errors, not as EIO: a
 // name longer than 255 bytes is ENAMETOOLONG, and renaming the root is
 // EBUSY (as wasip1 spells them).

@@ -2,6 +2,7 @@ package wasmhost_test
 
 import (
 	"io"
+	"net"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,42 +52,29 @@ func TestClosingAListenerResetsWhatItHadNotAccepted(t *testing.T) {
 // ECONNRESET first, EPIPE after, even though the host buffers writes and
 // has not yet tried to send this one.
 func TestAWriteAfterAResetFails(t *testing.T) {
-	mod := guestModule(t)
-	var out syncBuffer
-	simtest.Run(t, func(s *simtest.S) {
-		ln, err := s.Providers().Network.Listen(s.Context(), ":7000")
-		require.NoError(s, err)
-		s.Boot(simtest.Processes{Name: "w", New: func() simtest.Process {
-			return process(mod, &out, "writereset="+simtest.DriverHost+":7000")
-		}})
-		c, err := ln.Accept()
-		require.NoError(s, err)
-		require.NoError(s, c.(interface{ SetLinger(int) error }).SetLinger(0))
-		require.NoError(s, c.Close())
+	out := againstDriver(t, "writereset", 3, func(s *simtest.S, ln net.Listener) {
+		resetNext(s, ln)
 		s.Sleep(5 * time.Second)
-	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
-	require.Equal(t, strings.Repeat("write: true true false\nwrite: true false true\n", 3), out.String())
+	})
+	require.Equal(t, strings.Repeat("write: true true false\nwrite: true false true\n", 3), out)
+}
+
+// resetNext accepts the next connection and resets it.
+func resetNext(s *simtest.S, ln net.Listener) {
+	c, err := ln.Accept()
+	require.NoError(s, err)
+	require.NoError(s, c.(interface{ SetLinger(int) error }).SetLinger(0))
+	require.NoError(s, c.Close())
 }
 
 // A reset is told to a program once, as on Linux: its first read or
 // write after it fails with ECONNRESET, and later reads see the end of
 // the stream.
 func TestAResetIsReadOnce(t *testing.T) {
-	mod := guestModule(t)
-	var out syncBuffer
-	simtest.Run(t, func(s *simtest.S) {
-		ln, err := s.Providers().Network.Listen(s.Context(), ":7000")
-		require.NoError(s, err)
-		s.Boot(simtest.Processes{Name: "r", New: func() simtest.Process {
-			return process(mod, &out, "readreset="+simtest.DriverHost+":7000")
-		}})
-		for range 2 {
-			c, err := ln.Accept()
-			require.NoError(s, err)
-			require.NoError(s, c.(interface{ SetLinger(int) error }).SetLinger(0))
-			require.NoError(s, c.Close())
-		}
+	out := againstDriver(t, "readreset", 3, func(s *simtest.S, ln net.Listener) {
+		resetNext(s, ln)
+		resetNext(s, ln)
 		s.Sleep(5 * time.Second)
-	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
-	require.Equal(t, strings.Repeat("read: 0 true false\nread: 0 false true\nwrite: true\nread: 0 false true\n", 3), out.String())
+	})
+	require.Equal(t, strings.Repeat("read: 0 true false\nread: 0 false true\nwrite: true\nread: 0 false true\n", 3), out)
 }

@@ -1,6 +1,7 @@
 package wasmhost_test
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -34,20 +35,13 @@ func TestADialNobodyAnswersTimesOut(t *testing.T) {
 // read fails with ETIMEDOUT 924.6 s after the write, once, and then
 // sees the end of the stream.
 func TestUnacknowledgedDataTimesOutAProgram(t *testing.T) {
-	mod := guestModule(t)
-	var out syncBuffer
-	simtest.Run(t, func(s *simtest.S) {
-		ln, err := s.Providers().Network.Listen(s.Context(), ":7000")
-		require.NoError(s, err)
-		s.Boot(simtest.Processes{Name: "w", New: func() simtest.Process {
-			return process(mod, &out, "writewait="+simtest.DriverHost+":7000")
-		}})
+	out := againstDriver(t, "writewait", 2, func(s *simtest.S, ln net.Listener) {
 		c, err := ln.Accept()
 		require.NoError(s, err)
 		s.Sleep(100 * time.Millisecond) // the program's dial is answered
 		s.Network().Isolate(simtest.DriverHost)
 		s.Sleep(20 * time.Minute)
 		require.NoError(s, c.Close())
-	}, simtest.Seeds(2), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
-	require.Equal(t, strings.Repeat("write: <nil>\nread: 15m25s true true\nread: true\n", 2), out.String())
+	})
+	require.Equal(t, strings.Repeat("write: <nil>\nread: 15m25s true true\nread: true\n", 2), out)
 }
