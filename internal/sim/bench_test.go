@@ -189,6 +189,134 @@ func BenchmarkTimers(b *testing.B) {
 	b.ReportMetric(p10(chunks)/p10(rounds), "x-floor-p10")
 }
 
+// A swapSlot is an iter.Pull coroutine used as a place where one parked
+// goroutine waits. The runtime's coroutine switch swaps the caller with
+// whatever goroutine the coroutine holds, whichever goroutine calls, so a
+// goroutine that calls the slot's next or yield (they must alternate)
+// parks there and resumes the one that was parked there.
+type swapSlot struct {
+	next  func() (struct{}, bool)
+	yield func(struct{}) bool
+	odd   bool // yield is the call to make next
+}
+
+func (s *swapSlot) swap() {
+	if s.odd {
+		s.odd = false
+		s.yield(struct{}{})
+	} else {
+		s.odd = true
+		s.next()
+	}
+}
+
+// directRing is the one-switch scheduler's floor: n goroutines, each born
+// in its own swapSlot, that hand the turn straight to one another, one
+// switch a hand-over, with no scheduler goroutine between them. Goroutine
+// n is the driver, which is in no slot of its own.
+type directRing struct {
+	slots []swapSlot
+	at    []int // the slot each goroutine is parked in, -1 when it runs
+	who   []int // the goroutine parked in each slot
+	order []int
+	r     *rand.Rand
+	pos   int
+	left  int
+	phase int // running, settling, ending
+}
+
+// to parks g and runs h.
+func (d *directRing) to(g, h int) {
+	s := d.at[h]
+	d.at[g], d.at[h], d.who[s] = s, -1, g
+	d.slots[s].swap()
+}
+
+// body is goroutine i: hand the turn on until the run is over, then settle
+// in its own slot, where its end returns the turn to whoever parked there.
+func (d *directRing) body(i int) {
+	for d.phase == 0 {
+		if d.left == 0 {
+			d.to(i, len(d.slots))
+			continue
+		}
+		if d.pos == len(d.order) {
+			d.r.Shuffle(len(d.order), func(a, b int) { d.order[a], d.order[b] = d.order[b], d.order[a] })
+			d.pos = 0
+		}
+		h := d.order[d.pos]
+		d.pos++
+		if h != i {
+			d.left--
+			d.to(i, h)
+		}
+	}
+	if d.phase == 1 && d.who[i] != i {
+		d.to(i, d.who[i])
+	}
+}
+
+// directTransfers runs k hand-overs through n parked goroutines, in
+// seeded random rounds as coldResumes resumes them, and returns the CPU
+// time they took.
+func directTransfers(n, k int, seed uint64) time.Duration {
+	d := &directRing{
+		slots: make([]swapSlot, n), at: make([]int, n+1), who: make([]int, n),
+		order: make([]int, n), r: rand.New(rand.NewPCG(seed, seed)),
+	}
+	driver := n
+	for i := range d.slots {
+		d.at[i], d.who[i], d.order[i] = i, i, i
+		d.slots[i].next, _ = iter.Pull(func(yield func(struct{}) bool) {
+			d.slots[i].yield = yield
+			d.to(i, driver) // parked, as a task is after its first step
+			d.body(i)
+		})
+	}
+	d.at[driver] = -1
+	for i := range d.slots {
+		d.to(driver, i)
+	}
+	d.pos, d.left = n, k
+	start := testenv.CPUTime()
+	d.to(driver, d.order[0])
+	elapsed := testenv.CPUTime() - start
+	d.phase = 1 // put every goroutine back in its own slot, cycle by cycle
+	for i := range d.slots {
+		if d.at[i] != i {
+			d.to(driver, i)
+		}
+	}
+	d.phase = 2 // then end each from its own slot
+	for i := range d.slots {
+		d.to(driver, i)
+		d.at[driver] = -1
+	}
+	return elapsed
+}
+
+// BenchmarkDirectTransfer measures what BenchmarkTimers would cost if a
+// parking task switched straight to the next one, one coroutine switch an
+// event instead of a resume's two: hand-overs between 1,000 parked
+// goroutines in seeded random rounds, against the floor, coldResumes, in
+// the same run. It is below the floor only if the switch back to a
+// scheduler is where an event's cost lies.
+func BenchmarkDirectTransfer(b *testing.B) {
+	const n, k = 1000, 1000
+	var direct, floor time.Duration
+	var rounds []float64
+	for i := range b.N {
+		direct += directTransfers(n, n*k, uint64(i))
+		d, _ := coldResumes(n, k, uint64(i), &rounds)
+		floor += d
+	}
+	perTransfer := float64(direct.Nanoseconds()) / float64(b.N*n*k)
+	perResume := float64(floor.Nanoseconds()) / float64(b.N*n*k)
+	b.ReportMetric(perTransfer, "cpu-ns/transfer")
+	b.ReportMetric(perResume, "cpu-ns/floor-resume")
+	b.ReportMetric(perTransfer/perResume, "x-floor")
+}
+
 // BenchmarkTimerAllocs reports allocations per timer event in steady state:
 // one task sleeping many times.
 func BenchmarkTimerAllocs(b *testing.B) {
