@@ -119,3 +119,22 @@ func TestKillsOnASharedMachineKeepTheWrites(t *testing.T) {
 		assert.Equal(s, map[string][]string{"store-0": {"unsynced", "unsynced"}, "store-1": {"unsynced"}}, found)
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
 }
+
+// A kill is counted on its disk, apart from crashes and power losses,
+// whether a reboot or the test takes the disk down.
+func TestKillsAreCountedOnTheDisk(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", New: pageCacheWriter(map[string][]string{})})
+		s.Sleep(time.Second)
+		c.Reboot("server-0", simtest.Kill, simtest.DownFor(time.Second))
+		c.Reboot("server-0", simtest.Crash, simtest.DownFor(time.Second))
+		c.Reboot("server-0", simtest.PowerLoss, simtest.DownFor(time.Second))
+		d := s.Disk(c.Peers()[0].Host)
+		st := d.Stats()
+		assert.Equal(s, 1, st.Kills)
+		assert.Equal(s, 2, st.Crashes, "a crash and a power loss")
+		d.Kill()
+		assert.Equal(s, 2, d.Stats().Kills)
+		assert.Equal(s, 2, d.Stats().Crashes)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+}

@@ -43,6 +43,7 @@ type Stats struct {
 	Reads, Writes, Syncs    int
 	BytesRead, BytesWritten int64
 	Crashes, Stops, Wipes   int
+	Kills                   int // deaths of the disk's process alone, its machine up
 
 	// Faults, by the names of chaos.StorageFaultNames.
 	ReadCorruptions   int
@@ -157,6 +158,7 @@ func (d *Disk) Stop() {
 // sync under way makes nothing more durable. Files opened before the kill
 // no longer work.
 func (d *Disk) Kill() {
+	d.stats.Kills++
 	d.gen++
 	files := 0
 	d.walkFiles(func(_ string, c *content) {
