@@ -32,9 +32,9 @@ type Disk struct {
 	pages pagePool
 	// syncs is the free sync completions (file.sync).
 	syncs []*syncDone
-	// orphans is the files removed while open, kept on a disk with a
-	// Capacity: as on a POSIX file system, their space is free only when
-	// their last handle closes. free prunes the ones no handle holds.
+	// orphans is the files removed while a handle that works holds them:
+	// as on a POSIX file system, their space is free only when their last
+	// handle closes, or the process that held it dies (handlesEnded).
 	orphans []*node
 }
 
@@ -132,6 +132,7 @@ func (d *Disk) Crash() {
 		}
 	})
 	d.event("crash", "unsynced changes in %s: %s lost, %d kept", plural(files, "file"), plural(lost, "sector"), kept)
+	d.handlesEnded()
 }
 
 // plural counts n things called one.
@@ -149,6 +150,7 @@ func (d *Disk) Stop() {
 	d.stats.Stops++
 	d.gen++
 	d.walkFiles(func(_ string, c *content) { c.stop() })
+	d.handlesEnded()
 	d.event("stop", "unsynced data written out")
 }
 
@@ -167,6 +169,7 @@ func (d *Disk) Kill() {
 		}
 	})
 	d.event("kill", "open files closed; unsynced changes in %s kept unsynced", plural(files, "file"))
+	d.handlesEnded()
 }
 
 // Wipe erases the disk: no file or directory is left. Files opened before
@@ -176,6 +179,7 @@ func (d *Disk) Wipe() {
 	d.gen++
 	// Every handle ended with the generation: the files' pages are free.
 	d.walkFiles(func(_ string, c *content) { c.release() })
+	d.handlesEnded()
 	d.root = newDir(0o755, d.w.Now())
 	d.event("wipe", "every file erased")
 }
@@ -226,15 +230,9 @@ func (d *Disk) free() int64 {
 		}
 	}
 	sum(d.root)
-	kept := d.orphans[:0]
 	for _, n := range d.orphans {
-		if d.inUse(n) {
-			used += ceilSectors(n.c.size) * SectorSize
-			kept = append(kept, n)
-		}
+		used += ceilSectors(n.c.size) * SectorSize
 	}
-	clear(d.orphans[len(kept):])
-	d.orphans = kept
 	return max(cfg.Capacity-used, 0)
 }
 

@@ -59,21 +59,37 @@ func (d *Disk) inUse(n *node) bool { return n.opensGen == d.gen && n.opens > 0 }
 func (d *Disk) closed(n *node, gen uint64) {
 	if gen == d.gen && d.inUse(n) {
 		n.opens--
+		if n.unlinked && n.opens == 0 {
+			d.orphans = slices.DeleteFunc(d.orphans, func(o *node) bool { return o == n })
+		}
 	}
 	d.releaseIfGone(n)
 }
 
 // unlink marks n gone from the namespace, and releases its pages when no
-// handle that works, and no sync under way, holds it.
+// handle that works, and no sync under way, holds it; while one does, n
+// is an orphan of the disk.
 func (d *Disk) unlink(n *node) {
 	if n.dir {
 		return
 	}
 	n.unlinked = true
-	if d.cfg.Capacity > 0 && d.inUse(n) {
+	if d.inUse(n) {
 		d.orphans = append(d.orphans, n)
 	}
 	d.releaseIfGone(n)
+}
+
+// handlesEnded releases the orphans once a crash, kill, stop or wipe has
+// ended every handle: the process that held them open is gone, and with
+// it, as on Linux, the last reference to their space. One that a sync
+// under way still holds is released when the sync completes.
+func (d *Disk) handlesEnded() {
+	for _, n := range d.orphans {
+		d.releaseIfGone(n)
+	}
+	clear(d.orphans)
+	d.orphans = d.orphans[:0]
 }
 
 func (d *Disk) releaseIfGone(n *node) {
