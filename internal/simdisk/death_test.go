@@ -111,3 +111,103 @@ func TestARemovedFileSyncingAtACrashIsFreedWhenTheSyncEnds(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+// Two processes share a machine's disk; one removes a file both hold
+// open, and dies. As on Linux, the other's handle still reads the file,
+// and the space is free once that handle closes too.
+func TestAProcessThatExitsClosesOnlyItsOwnFiles(t *testing.T) {
+	run(t, 1, chaos.Storage{Capacity: 2 * pageBytes}, func(ctx context.Context, d *Disk, st providers.Storage) {
+		a, b := d.Process(), d.Process()
+		data := bytes.Repeat([]byte{7}, pageBytes)
+		writeFile(t, a.Storage(), "f", data, true)
+		before := heldPages(d)
+		fa, err := a.Storage().Open("f")
+		require.NoError(t, err)
+		fb, err := b.Storage().Open("f")
+		require.NoError(t, err)
+		require.NoError(t, a.Storage().Remove("f"))
+		n := fa.(*file).n
+
+		a.Exit()
+
+		_, err = fa.ReadAt(make([]byte, 1), 0)
+		assert.ErrorIs(t, err, fs.ErrClosed, "the dead process's file is closed")
+		assert.ErrorContains(t, err, "by a process that has since ended")
+		got := make([]byte, pageBytes)
+		_, err = fb.ReadAt(got, 0)
+		require.NoError(t, err, "the other process's file still works")
+		assert.Equal(t, data, got, "and reads the removed file")
+		assert.False(t, n.c.gone, "the other process holds the pages")
+		g, err := st.Create("g")
+		require.NoError(t, err)
+		_, err = g.Write(bytes.Repeat([]byte{1}, 2*pageBytes))
+		isNoSpace(t, err)
+
+		require.NoError(t, fb.Close())
+		require.NoError(t, fa.Close(), "closing a dead process's file succeeds")
+		assert.True(t, n.c.gone, "the last handle closed: the pages are free")
+		assert.Empty(t, d.orphans)
+		_, err = g.WriteAt(bytes.Repeat([]byte{1}, pageBytes), pageBytes)
+		assert.NoError(t, err, "and so is the space")
+		assert.Equal(t, before+1, heldPages(d), "the disk holds g's pages alone")
+
+		_, err = a.Storage().Open("g")
+		assert.ErrorIs(t, err, fs.ErrClosed, "a dead process opens nothing")
+		a.Exit() // twice is harmless
+	})
+}
+
+// A process killed while an open of it waits on the device never gets
+// the handle, which the open has counted already: its exit closes it.
+func TestAProcessKilledWhileOpeningLeavesNoHandle(t *testing.T) {
+	slow := chaos.Storage{ReadLatency: chaos.Range{Min: time.Millisecond, Max: time.Millisecond}}
+	w := sim.New(sim.Config{Seed: 7})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		d, err := New(w, "n1", slow)
+		require.NoError(t, err)
+		writeFile(t, d.Storage(), "f", bytes.Repeat([]byte{9}, pageBytes), true)
+		proc := d.Process()
+		g := w.NewGroup("proc")
+		opened := false
+		g.Go(ctx, "open", func(context.Context) error {
+			_, err := proc.Storage().Open("f") // waits a millisecond
+			opened = err == nil
+			return err
+		})
+		require.NoError(t, p.Time.Sleep(ctx, 500*time.Microsecond))
+		g.Crash()
+		proc.Exit()
+		assert.False(t, opened, "the open never returned")
+		n := d.root.kids["f"]
+		require.NoError(t, d.Storage().Remove("f"))
+		assert.True(t, n.c.gone, "no handle holds the removed file: its pages are free")
+		return nil
+	})
+	require.NoError(t, res.Err)
+}
+
+// A process's files that a crash of the disk ended are closed by its
+// exit without counting twice: another process's handle opened after the
+// crash keeps the file.
+func TestAnExitAfterACrashLeavesLaterHandlesAlone(t *testing.T) {
+	run(t, 1, fast, func(ctx context.Context, d *Disk, st providers.Storage) {
+		a, b := d.Process(), d.Process()
+		writeFile(t, st, "f", []byte("data"), true)
+		fa, err := a.Storage().Open("f")
+		require.NoError(t, err)
+		d.Crash()
+		fb, err := b.Storage().Open("f")
+		require.NoError(t, err)
+		require.NoError(t, st.Remove("f"))
+		n := fb.(*file).n
+		a.Exit()
+		require.NoError(t, fa.Close())
+		assert.False(t, n.c.gone, "b's handle holds the file")
+		got := make([]byte, 4)
+		_, err = fb.ReadAt(got, 0)
+		require.NoError(t, err)
+		assert.Equal(t, "data", string(got))
+		b.Exit()
+		assert.True(t, n.c.gone)
+	})
+}

@@ -98,8 +98,10 @@ func (d *Disk) Addr() string { return d.addr }
 func (d *Disk) Stats() Stats { return d.stats }
 
 // Storage returns the disk as a providers.Storage, for the tasks of its
-// simulation.
-func (d *Disk) Storage() providers.Storage { return storage{d} }
+// simulation. Its files belong to no process: they end only when the disk
+// crashes, is killed, stops or is wiped. A process's files are opened
+// through its own [Disk.Process].
+func (d *Disk) Storage() providers.Storage { return storage{d: d} }
 
 // Crash is a power loss: every file loses what was not synced, except
 // the sectors that torn writes carry onto the durable image (see

@@ -33,6 +33,16 @@ func (e goneError) Error() string {
 }
 func (e goneError) Is(target error) bool { return target == fs.ErrClosed }
 
+// exitedError is the reason a File fails once the process that opened it
+// exited (Process.Exit): its descriptors closed with it. It matches
+// fs.ErrClosed.
+type exitedError struct{ addr string }
+
+func (e exitedError) Error() string {
+	return "the file was opened on disk " + e.addr + " by a process that has since ended; its next boot opens it again"
+}
+func (e exitedError) Is(target error) bool { return target == fs.ErrClosed }
+
 const (
 	errNegativeOffset = invalidError("negative offset")
 	errAppendWriteAt  = invalidError("invalid use of WriteAt on a file opened with O_APPEND; use Write, which appends")

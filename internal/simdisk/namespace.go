@@ -171,8 +171,12 @@ func (d *Disk) op(kind opKind, f func() error) error {
 	return err
 }
 
-// storage is a Disk as a providers.Storage.
-type storage struct{ d *Disk }
+// storage is a Disk as a providers.Storage, the files it opens owned by
+// p, or by no process when p is nil.
+type storage struct {
+	d *Disk
+	p *Process
+}
 
 var _ providers.Storage = storage{}
 
@@ -190,6 +194,9 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 	c, err := pathcheck.Name("open", name)
 	if err != nil {
 		return nil, err
+	}
+	if s.p != nil && s.p.exited {
+		return nil, pathErr("open", name, exitedError{d.addr})
 	}
 	if err := pathcheck.Flags(name, flag); err != nil {
 		return nil, err
@@ -228,19 +235,27 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 		}
 		return nil
 	}
+	var f *file
 	err = d.op(kind, func() error {
 		err := open()
 		if err == nil {
 			// Counted now, not once the open returns: a remove while it
-			// waits must leave the file's pages alone.
+			// waits must leave the file's pages alone. And the process's
+			// now: if it dies while the open waits, its exit closes the
+			// handle it never got.
 			d.opened(n)
+			f = &file{d: d, n: n, name: name, flag: flag, gen: d.gen}
+			s.p.add(f)
 		}
 		return err
 	})
 	if err != nil {
+		if f != nil {
+			f.leave() // ended by a crash while it waited
+		}
 		return nil, err
 	}
-	return &file{d: d, n: n, name: name, flag: flag, gen: d.gen}, nil
+	return f, nil
 }
 
 func (s storage) Stat(name string) (fs.FileInfo, error) {
