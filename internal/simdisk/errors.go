@@ -24,12 +24,13 @@ func (e einvalError) Is(target error) bool {
 	return target == syscall.EINVAL || target == fs.ErrInvalid
 }
 
-// goneError is the reason a File opened before a crash, stop or wipe of its
-// disk fails: the process that opened it is gone. It matches fs.ErrClosed.
+// goneError is the reason a File opened before a crash, kill, stop or wipe
+// of its disk fails: the process that opened it is gone. It matches
+// fs.ErrClosed.
 type goneError struct{ addr string }
 
 func (e goneError) Error() string {
-	return "the file was opened before disk " + e.addr + " crashed, stopped or was wiped; open it again"
+	return "the file was opened before disk " + e.addr + " went down (a crash, a kill, a stop or a wipe); open it again"
 }
 func (e goneError) Is(target error) bool { return target == fs.ErrClosed }
 

@@ -36,7 +36,7 @@ func (f *file) Name() string { return f.name }
 func (f *file) where() string { return "file " + f.name + " on " + f.d.addr }
 
 // check returns the error of an operation on a closed file, or on one
-// whose disk crashed, stopped or was wiped since it was opened.
+// whose disk went down since it was opened, or whose process exited.
 func (f *file) check(op string) error {
 	f.d.w.EnterOp("file", op)
 	if f.closed {

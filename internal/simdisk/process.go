@@ -29,7 +29,8 @@ func (p *Process) Storage() providers.Storage { return storage{d: p.d, p: p} }
 // way, gives its pages to the disk's pool and its space back. Files that
 // other processes opened go on working. An open through p's Storage fails
 // from then on. Exit draws nothing and records nothing, and it may be
-// called after the disk crashed, stopped or was wiped, or more than once.
+// called after the disk crashed, was killed, stopped or was wiped, or more
+// than once.
 func (p *Process) Exit() {
 	p.exited = true
 	for f := p.open; f != nil; {
