@@ -10,6 +10,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simdisk"
 	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -39,8 +40,9 @@ type proc struct {
 	spec    *Processes
 	group   *sim.Group
 	main    providers.Handle
-	inst    Process // the running instance, or the last one
-	index   int     // in its group
+	files   *simdisk.Process // the instance's open files, closed when it goes down
+	inst    Process          // the running instance, or the last one
+	index   int              // in its group
 	boots   int
 	boot    providers.Boot
 	down    bool // down, until started again

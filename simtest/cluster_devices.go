@@ -10,17 +10,20 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 	h.PowerOn() // back from a power loss, if that is how it went down
 	prov.Network = h
 	prov.Time = h.Time()
-	prov.Storage = s.diskSet().Disk(p.diskAddr()).Storage()
+	p.files = s.diskSet().Disk(p.diskAddr()).Process()
+	prov.Storage = p.files.Storage()
 }
 
 // devicesDown applies a reboot to a process's host and disk. The
 // connections the process left open are closed by its host, a FIN or a
 // reset each as TCP would, except after a power loss, where they vanish in
-// silence. A crash or a power loss drops unsynced writes; a kill keeps
+// silence; the files it left open are closed, whatever becomes of its
+// disk. A crash or a power loss drops unsynced writes; a kill keeps
 // them, unsynced; a wipe erases the disk; a graceful stop keeps everything
 // written. A process that shares its machine leaves the disk as it is.
 func (c *Cluster) devicesDown(p *proc, how Reboot) {
 	c.hostDown(p, how)
+	p.files.Exit()
 	if c.sharesMachine(p) {
 		return // the machine and its disk go on: see Topology
 	}

@@ -3,7 +3,10 @@ package simtest_test
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,5 +120,98 @@ func TestKillsOnASharedMachineKeepTheWrites(t *testing.T) {
 		c.RebootUnit(chaos.Machine, c.Peers()[0].Locality.Machine, simtest.Kill, simtest.DownFor(time.Second))
 		s.Sleep(time.Second)
 		assert.Equal(s, map[string][]string{"store-0": {"unsynced", "unsynced"}, "store-1": {"unsynced"}}, found)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+}
+
+// A kill is counted on its disk, apart from crashes and power losses,
+// whether a reboot or the test takes the disk down.
+func TestKillsAreCountedOnTheDisk(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", New: pageCacheWriter(map[string][]string{})})
+		s.Sleep(time.Second)
+		c.Reboot("server-0", simtest.Kill, simtest.DownFor(time.Second))
+		c.Reboot("server-0", simtest.Crash, simtest.DownFor(time.Second))
+		c.Reboot("server-0", simtest.PowerLoss, simtest.DownFor(time.Second))
+		d := s.Disk(c.Peers()[0].Host)
+		st := d.Stats()
+		assert.Equal(s, 1, st.Kills)
+		assert.Equal(s, 2, st.Crashes, "a crash and a power loss")
+		d.Kill()
+		assert.Equal(s, 2, d.Stats().Kills)
+		assert.Equal(s, 2, d.Stats().Crashes)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+}
+
+// On a machine two processes share, the first removes a file both hold
+// open, and is killed. As on Linux, its death closes its handle, the
+// other's still reads the file, and the space is free once that one
+// closes too.
+func TestAKilledProcessOnASharedMachineFreesTheRemovedFileItHeld(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		const size = 4096
+		var read string
+		c := s.Boot(simtest.Processes{Name: "store", Count: 2, Topology: simtest.Topology{PerMachine: 2}, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if p.Cluster.Boot() != providers.FirstBoot {
+					return p.Time.Sleep(ctx, time.Hour)
+				}
+				if p.Cluster.Self().Name == "store-0" {
+					f, err := p.Storage.Create("tmp")
+					if err != nil {
+						return err
+					}
+					if _, err := f.Write([]byte(strings.Repeat("x", size))); err != nil {
+						return err
+					}
+					if err := f.Sync(); err != nil {
+						return err
+					}
+					if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+						return err
+					}
+					if err := p.Storage.Remove("tmp"); err != nil {
+						return err
+					}
+					return p.Time.Sleep(ctx, time.Hour) // holding tmp open
+				}
+				if err := p.Time.Sleep(ctx, 50*time.Millisecond); err != nil {
+					return err
+				}
+				f, err := p.Storage.Open("tmp")
+				if err != nil {
+					return err
+				}
+				if err := p.Time.Sleep(ctx, 2*time.Second); err != nil {
+					return err
+				}
+				b, err := io.ReadAll(f)
+				if err != nil {
+					return err
+				}
+				read = string(b)
+				if err := f.Close(); err != nil {
+					return err
+				}
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}})
+		d := s.Disk(c.Peers()[0].Locality.Machine)
+		cfg := d.Config()
+		cfg.Capacity = size
+		require.NoError(s, d.SetConfig(cfg))
+		write := func() error {
+			f, err := d.Storage().Create("big")
+			require.NoError(s, err)
+			defer f.Close()
+			_, err = f.Write([]byte(strings.Repeat("y", size)))
+			return err
+		}
+		s.Sleep(time.Second)
+		c.Reboot("store-0", simtest.Kill, simtest.DownFor(time.Second))
+		assert.ErrorIs(s, write(), syscall.ENOSPC, "store-1 still holds the removed file")
+		s.Sleep(2 * time.Second)
+		assert.Equal(s, strings.Repeat("x", size), read, "store-1 read the file store-0 removed and died holding")
+		assert.NoError(s, write(), "no handle holds the removed file: its space is free")
+		assert.Equal(s, 1, d.Stats().NoSpace)
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
 }

@@ -93,6 +93,12 @@ func (d *Disk) Crash() { d.d.Crash() }
 // what failed syncs lost. Files opened before fail from then on.
 func (d *Disk) Stop() { d.d.Stop() }
 
+// Kill closes the files of the disk's process as its death by kill -9
+// does, its machine still up: every write stays, and what was not synced
+// stays unsynced, for a later Crash to lose. Files opened before fail
+// from then on.
+func (d *Disk) Kill() { d.d.Kill() }
+
 // Wipe erases the disk: no file or directory is left. Files opened before
 // fail from then on.
 func (d *Disk) Wipe() { d.d.Wipe() }
@@ -112,6 +118,7 @@ type DiskStats struct {
 	Reads, Writes, Syncs    int
 	BytesRead, BytesWritten int64
 	Crashes, Stops, Wipes   int
+	Kills                   int // deaths of the disk's process alone, its machine up
 
 	// Faults, by the names of chaos.StorageFaultNames.
 	ReadCorruptions   int

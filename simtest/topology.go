@@ -245,6 +245,7 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 			p.group.Crash()
 		}
 		c.hostDown(p, how)
+		p.files.Exit()
 	}
 	var disks []string
 	for _, p := range all {

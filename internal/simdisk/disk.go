@@ -32,9 +32,9 @@ type Disk struct {
 	pages pagePool
 	// syncs is the free sync completions (file.sync).
 	syncs []*syncDone
-	// orphans is the files removed while open, kept on a disk with a
-	// Capacity: as on a POSIX file system, their space is free only when
-	// their last handle closes. free prunes the ones no handle holds.
+	// orphans is the files removed while a handle that works holds them:
+	// as on a POSIX file system, their space is free only when their last
+	// handle closes, or the process that held it dies (handlesEnded).
 	orphans []*node
 }
 
@@ -43,6 +43,7 @@ type Stats struct {
 	Reads, Writes, Syncs    int
 	BytesRead, BytesWritten int64
 	Crashes, Stops, Wipes   int
+	Kills                   int // deaths of the disk's process alone, its machine up
 
 	// Faults, by the names of chaos.StorageFaultNames.
 	ReadCorruptions   int
@@ -97,8 +98,10 @@ func (d *Disk) Addr() string { return d.addr }
 func (d *Disk) Stats() Stats { return d.stats }
 
 // Storage returns the disk as a providers.Storage, for the tasks of its
-// simulation.
-func (d *Disk) Storage() providers.Storage { return storage{d} }
+// simulation. Its files belong to no process: they end only when the disk
+// crashes, is killed, stops or is wiped. A process's files are opened
+// through its own [Disk.Process].
+func (d *Disk) Storage() providers.Storage { return storage{d: d} }
 
 // Crash is a power loss: every file loses what was not synced, except
 // the sectors that torn writes carry onto the durable image (see
@@ -131,6 +134,7 @@ func (d *Disk) Crash() {
 		}
 	})
 	d.event("crash", "unsynced changes in %s: %s lost, %d kept", plural(files, "file"), plural(lost, "sector"), kept)
+	d.handlesEnded()
 }
 
 // plural counts n things called one.
@@ -148,6 +152,7 @@ func (d *Disk) Stop() {
 	d.stats.Stops++
 	d.gen++
 	d.walkFiles(func(_ string, c *content) { c.stop() })
+	d.handlesEnded()
 	d.event("stop", "unsynced data written out")
 }
 
@@ -157,6 +162,7 @@ func (d *Disk) Stop() {
 // sync under way makes nothing more durable. Files opened before the kill
 // no longer work.
 func (d *Disk) Kill() {
+	d.stats.Kills++
 	d.gen++
 	files := 0
 	d.walkFiles(func(_ string, c *content) {
@@ -165,6 +171,7 @@ func (d *Disk) Kill() {
 		}
 	})
 	d.event("kill", "open files closed; unsynced changes in %s kept unsynced", plural(files, "file"))
+	d.handlesEnded()
 }
 
 // Wipe erases the disk: no file or directory is left. Files opened before
@@ -174,6 +181,7 @@ func (d *Disk) Wipe() {
 	d.gen++
 	// Every handle ended with the generation: the files' pages are free.
 	d.walkFiles(func(_ string, c *content) { c.release() })
+	d.handlesEnded()
 	d.root = newDir(0o755, d.w.Now())
 	d.event("wipe", "every file erased")
 }
@@ -224,15 +232,9 @@ func (d *Disk) free() int64 {
 		}
 	}
 	sum(d.root)
-	kept := d.orphans[:0]
 	for _, n := range d.orphans {
-		if d.inUse(n) {
-			used += ceilSectors(n.c.size) * SectorSize
-			kept = append(kept, n)
-		}
+		used += ceilSectors(n.c.size) * SectorSize
 	}
-	clear(d.orphans[len(kept):])
-	d.orphans = kept
 	return max(cfg.Capacity-used, 0)
 }
 

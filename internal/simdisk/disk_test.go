@@ -396,6 +396,21 @@ func TestKillKeepsUnsyncedDataUnsynced(t *testing.T) {
 	})
 }
 
+// Each way a disk goes down is counted apart: a kill is neither a crash
+// nor a stop.
+func TestEachWayDownIsCounted(t *testing.T) {
+	run(t, 1, fast, func(ctx context.Context, d *Disk, st providers.Storage) {
+		d.Kill()
+		d.Kill()
+		d.Crash()
+		d.Stop()
+		d.Wipe()
+		got := d.Stats()
+		assert.Equal(t, Stats{Kills: 2, Crashes: 1, Stops: 1, Wipes: 1},
+			Stats{Kills: got.Kills, Crashes: got.Crashes, Stops: got.Stops, Wipes: got.Wipes})
+	})
+}
+
 func TestWipeErasesEverything(t *testing.T) {
 	run(t, 1, fast, func(ctx context.Context, d *Disk, st providers.Storage) {
 		require.NoError(t, st.MkdirAll("a/b", 0o755))

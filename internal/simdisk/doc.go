@@ -26,14 +26,22 @@
 // with chaos.Storage.UnwrittenGarbage, as bytes that depend only on the
 // seed, the disk, the file and the sector: no draw is made for them.
 //
-// # Crash, stop, wipe
+// # Crash, kill, stop, wipe
 //
 // [Disk.Crash] is a power loss: each file goes back to its durable image,
 // except that each unsynced sector may reach it anyway (a torn write,
 // chaos.Storage.TornWriteProb), whole, and the file then grows to cover it.
 // [Disk.Stop] is a graceful shutdown: everything written is kept. [Disk.Wipe]
-// erases everything. After any of them, files opened before fail with an
-// error matching fs.ErrClosed: their process is gone.
+// erases everything. [Disk.Kill] is the death of the disk's process, its
+// machine up: everything written stays, and what was not synced stays
+// unsynced. After any of them, files opened before fail with an error
+// matching fs.ErrClosed: their process is gone.
+//
+// A file removed while open keeps its pages, and its space on a disk with
+// a Capacity, until no handle holds it: its last one closes, or the
+// handles end with the disk's crash, kill, stop or wipe, or with the exit
+// of the process that opened them ([Process.Exit]), on a disk that other
+// processes of its machine go on using.
 //
 // # Timing
 //

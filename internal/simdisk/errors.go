@@ -24,14 +24,25 @@ func (e einvalError) Is(target error) bool {
 	return target == syscall.EINVAL || target == fs.ErrInvalid
 }
 
-// goneError is the reason a File opened before a crash, stop or wipe of its
-// disk fails: the process that opened it is gone. It matches fs.ErrClosed.
+// goneError is the reason a File opened before a crash, kill, stop or wipe
+// of its disk fails: the process that opened it is gone. It matches
+// fs.ErrClosed.
 type goneError struct{ addr string }
 
 func (e goneError) Error() string {
-	return "the file was opened before disk " + e.addr + " crashed, stopped or was wiped; open it again"
+	return "the file was opened before disk " + e.addr + " went down (a crash, a kill, a stop or a wipe); open it again"
 }
 func (e goneError) Is(target error) bool { return target == fs.ErrClosed }
+
+// exitedError is the reason a File fails once the process that opened it
+// exited (Process.Exit): its descriptors closed with it. It matches
+// fs.ErrClosed.
+type exitedError struct{ addr string }
+
+func (e exitedError) Error() string {
+	return "the file was opened on disk " + e.addr + " by a process that has since ended; its next boot opens it again"
+}
+func (e exitedError) Is(target error) bool { return target == fs.ErrClosed }
 
 const (
 	errNegativeOffset = invalidError("negative offset")

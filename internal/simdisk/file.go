@@ -20,6 +20,12 @@ type file struct {
 	off    int64
 	gen    uint64 // the disk's gen when opened
 	closed bool
+	// owner is the process whose open file f is, until f closes; prev
+	// and next link its open files. exited is set once the process's
+	// exit closed f.
+	owner      *Process
+	prev, next *file
+	exited     bool
 }
 
 var _ providers.File = (*file)(nil)
@@ -30,11 +36,14 @@ func (f *file) Name() string { return f.name }
 func (f *file) where() string { return "file " + f.name + " on " + f.d.addr }
 
 // check returns the error of an operation on a closed file, or on one
-// whose disk crashed, stopped or was wiped since it was opened.
+// whose disk went down since it was opened, or whose process exited.
 func (f *file) check(op string) error {
 	f.d.w.EnterOp("file", op)
 	if f.closed {
 		return pathErr(op, f.name, fs.ErrClosed)
+	}
+	if f.exited {
+		return pathErr(op, f.name, exitedError{f.d.addr})
 	}
 	if f.gen != f.d.gen {
 		return pathErr(op, f.name, goneError{f.d.addr})
@@ -327,13 +336,18 @@ func (f *file) Stat() (fs.FileInfo, error) {
 }
 
 // Close closes the file. Closing a file whose disk crashed since it was
-// opened succeeds: its process is gone, and so are its open files.
+// opened, or whose process exited, succeeds: its process is gone, and so
+// are its open files.
 func (f *file) Close() error {
 	f.d.w.Enter("file close")
 	if f.closed {
 		return pathErr("close", f.name, fs.ErrClosed)
 	}
 	f.closed = true
+	if f.exited {
+		return nil // its process's exit closed it
+	}
+	f.leave()
 	f.d.closed(f.n, f.gen)
 	return nil
 }

@@ -59,21 +59,37 @@ func (d *Disk) inUse(n *node) bool { return n.opensGen == d.gen && n.opens > 0 }
 func (d *Disk) closed(n *node, gen uint64) {
 	if gen == d.gen && d.inUse(n) {
 		n.opens--
+		if n.unlinked && n.opens == 0 {
+			d.orphans = slices.DeleteFunc(d.orphans, func(o *node) bool { return o == n })
+		}
 	}
 	d.releaseIfGone(n)
 }
 
 // unlink marks n gone from the namespace, and releases its pages when no
-// handle that works, and no sync under way, holds it.
+// handle that works, and no sync under way, holds it; while one does, n
+// is an orphan of the disk.
 func (d *Disk) unlink(n *node) {
 	if n.dir {
 		return
 	}
 	n.unlinked = true
-	if d.cfg.Capacity > 0 && d.inUse(n) {
+	if d.inUse(n) {
 		d.orphans = append(d.orphans, n)
 	}
 	d.releaseIfGone(n)
+}
+
+// handlesEnded releases the orphans once a crash, kill, stop or wipe has
+// ended every handle: the process that held them open is gone, and with
+// it, as on Linux, the last reference to their space. One that a sync
+// under way still holds is released when the sync completes.
+func (d *Disk) handlesEnded() {
+	for _, n := range d.orphans {
+		d.releaseIfGone(n)
+	}
+	clear(d.orphans)
+	d.orphans = d.orphans[:0]
 }
 
 func (d *Disk) releaseIfGone(n *node) {
@@ -155,8 +171,12 @@ func (d *Disk) op(kind opKind, f func() error) error {
 	return err
 }
 
-// storage is a Disk as a providers.Storage.
-type storage struct{ d *Disk }
+// storage is a Disk as a providers.Storage, the files it opens owned by
+// p, or by no process when p is nil.
+type storage struct {
+	d *Disk
+	p *Process
+}
 
 var _ providers.Storage = storage{}
 
@@ -174,6 +194,9 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 	c, err := pathcheck.Name("open", name)
 	if err != nil {
 		return nil, err
+	}
+	if s.p != nil && s.p.exited {
+		return nil, pathErr("open", name, exitedError{d.addr})
 	}
 	if err := pathcheck.Flags(name, flag); err != nil {
 		return nil, err
@@ -212,19 +235,27 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 		}
 		return nil
 	}
+	var f *file
 	err = d.op(kind, func() error {
 		err := open()
 		if err == nil {
 			// Counted now, not once the open returns: a remove while it
-			// waits must leave the file's pages alone.
+			// waits must leave the file's pages alone. And the process's
+			// now: if it dies while the open waits, its exit closes the
+			// handle it never got.
 			d.opened(n)
+			f = &file{d: d, n: n, name: name, flag: flag, gen: d.gen}
+			s.p.add(f)
 		}
 		return err
 	})
 	if err != nil {
+		if f != nil {
+			f.leave() // ended by a crash while it waited
+		}
 		return nil, err
 	}
-	return &file{d: d, n: n, name: name, flag: flag, gen: d.gen}, nil
+	return f, nil
 }
 
 func (s storage) Stat(name string) (fs.FileInfo, error) {
