@@ -2,6 +2,7 @@ package wasmhost_test
 
 import (
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -148,6 +149,30 @@ func TestADatagramAcrossAPartitionIsLost(t *testing.T) {
 	require.Equal(t, strings.Repeat("udprecv: 5 \"after\" from port 5555\n", 2), out)
 }
 
+// A crash closes a program's UDP sockets with its host's: the program
+// that boots again binds the same port, and hears what is sent after.
+func TestARebootedProgramBindsItsUDPPortAgain(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, "udprecv=:7000,100") }})
+		s.Sleep(100 * time.Millisecond)
+		pc, err := s.Providers().Network.ListenPacket(s.Context(), ":5555")
+		require.NoError(s, err)
+		for _, msg := range []string{"before", "after"} {
+			_, err = pc.WriteTo([]byte(msg), udpAt("g-0:7000"))
+			require.NoError(s, err)
+			s.Sleep(time.Second)
+			c.Stop("g-0", simtest.Crash)
+			c.Start("g-0")
+			s.Sleep(time.Second)
+		}
+	}, simtest.Seeds(2), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+	want := "udprecv: 6 \"before\" from port 5555\n" +
+		"udprecv: 5 \"after\" from port 5555\n"
+	require.Equal(t, strings.Repeat(want, 2), out.String())
+}
+
 // udpBusyRun runs two programs that exchange datagrams with the
 // network's faults on, over n seeds, and returns each seed's trace hash
 // and output.
@@ -181,8 +206,8 @@ func udpBusyRun(t *testing.T, n int) map[string]outcome {
 }
 
 // One seed gives one run of programs that exchange datagrams under the
-// network's faults: the same trace and output, and other seeds lose
-// other datagrams.
+// network's faults: the same trace and output, whatever GOMAXPROCS, and
+// other seeds lose other datagrams.
 func TestSameSeedSameUDPRun(t *testing.T) {
 	const n = 4
 	first := udpBusyRun(t, n)
@@ -192,8 +217,13 @@ func TestSameSeedSameUDPRun(t *testing.T) {
 		outputs[o.Output] = true
 	}
 	require.Len(t, outputs, n, "different seeds lose different datagrams")
-	if d := cmp.Diff(first, udpBusyRun(t, n)); d != "" {
-		t.Errorf("a seed's run changed (-first +again):\n%s", d)
+	for _, procs := range []int{1, 4} {
+		prev := runtime.GOMAXPROCS(procs)
+		again := udpBusyRun(t, n)
+		runtime.GOMAXPROCS(prev)
+		if d := cmp.Diff(first, again); d != "" {
+			t.Errorf("GOMAXPROCS=%d changed the runs (-first +again):\n%s", procs, d)
+		}
 	}
 }
 
