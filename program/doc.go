@@ -32,6 +32,10 @@
 //     simulated hosts, and any other name fails at its lookup with "no
 //     such host", as a name DNS does not know; net.Interfaces lists a
 //     loopback and an eth0 that holds the host's own address;
+//   - UDP sockets (net.ListenPacket, net.ListenUDP, net.DialUDP) send and
+//     receive datagrams on the simulated network, which loses,
+//     duplicates and reorders some, and loses those that meet a
+//     partition;
 //   - files (os.ReadFile, os.OpenFile, File.Sync, os.Rename, os.MkdirAll,
 //     os.ReadDir, os.Remove) live on the process's simulated disk, rooted
 //     at "/", with its faults and its losses at a crash; /tmp is a tmpfs
@@ -80,7 +84,7 @@
 // with [ErrSpinning] and every goroutine's stack after a budget of host
 // calls; one that calls none is stopped after five seconds of real time
 // when the program is built with [Config.StopSpins]. Packages that need
-// cgo do not build; os/exec, UDP and Unix sockets do not reach outside
-// the program. See the chapter "Simulating programs you did not write" in
+// cgo do not build; os/exec and Unix sockets do not reach outside the
+// program. See the chapter "Simulating programs you did not write" in
 // docs/programs.md.
 package program

@@ -8,9 +8,9 @@
 // the task; files live on p.Storage, mounted at "/", and on a tmpfs of the
 // instance's own at "/tmp" (tmpfs.go); stdout and stderr become timeline
 // lines (log/slog records become records). A second host
-// module, moonpool, gives what WASI preview 1 lacks: listening, dialling
-// and name lookup for the overlay of package net that [GuestOverlay]
-// returns, signals for its overlay of os/signal, the host name, and
+// module, moonpool, gives what WASI preview 1 lacks: listening, dialling,
+// UDP sockets and name lookup for the overlay of package net that
+// [GuestOverlay] returns, signals for its overlay of os/signal, the host name, and
 // assertions and buggify from guest code.
 //
 // One [Module] is compiled once and instantiated for every boot of every

@@ -26,6 +26,7 @@ const (
 	errCONNABORTED  errno = 13
 	errCONNREFUSED  errno = 14
 	errCONNRESET    errno = 15
+	errDESTADDRREQ  errno = 17
 	errEXIST        errno = 20
 	errFAULT        errno = 21
 	errHOSTUNREACH  errno = 23
@@ -33,7 +34,9 @@ const (
 	errINTR         errno = 27
 	errINVAL        errno = 28
 	errIO           errno = 29
+	errISCONN       errno = 30
 	errISDIR        errno = 31
+	errMSGSIZE      errno = 35
 	errNAMETOOLONG  errno = 37
 	errNOENT        errno = 44
 	errNOSPC        errno = 51
@@ -102,6 +105,8 @@ func errnoOf(err error) errno {
 			return errNAMETOOLONG
 		case syscall.EBUSY:
 			return errBUSY
+		case syscall.EMSGSIZE:
+			return errMSGSIZE
 		}
 	}
 	var dnsErr *net.DNSError

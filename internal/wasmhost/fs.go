@@ -22,7 +22,7 @@ const (
 	kindPreopen               // "/", the process's disk
 	kindFile                  // a file of the disk
 	kindDir                   // a directory of the disk
-	kindSocket                // a TCP socket or listener
+	kindSocket                // a TCP socket or listener, or a UDP socket
 	kindSignal                // the signals sent to the process, a byte each
 )
 
@@ -31,8 +31,17 @@ const (
 	typeCharDevice   = 2
 	typeDirectory    = 3
 	typeRegular      = 4
+	typeSocketDgram  = 5
 	typeSocketStream = 6
 )
+
+// sockType is the WASI file type of a socket (or signal) descriptor.
+func sockType(e *fdEntry) byte {
+	if e.sock != nil && e.sock.pc != nil {
+		return typeSocketDgram
+	}
+	return typeSocketStream
+}
 
 // WASI rights that open calls ask for.
 const (
@@ -158,6 +167,13 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 			return n, errnoOf(err)
 		}
 	case kindSocket:
+		if e.sock.pc != nil {
+			n, err := e.sock.writeDgram(mem, u32(s, 1), u32(s, 2))
+			if err != errSUCCESS {
+				return err
+			}
+			return putU32(mem, u32(s, 3), n)
+		}
 		f = e.sock.write
 	default:
 		return errBADF
@@ -187,6 +203,13 @@ func fdRead(in *instance, mem api.Memory, s []uint64) errno {
 			return n, errnoOf(err)
 		}
 	case kindSocket:
+		if e.sock.pc != nil {
+			n, err := e.sock.readDgram(mem, u32(s, 1), u32(s, 2))
+			if err != errSUCCESS {
+				return err
+			}
+			return putU32(mem, u32(s, 3), n)
+		}
 		f = e.sock.read
 	case kindSignal:
 		f = in.readSignal
@@ -346,7 +369,7 @@ func fdFdstatGet(in *instance, mem api.Memory, s []uint64) errno {
 			flags = 1
 		}
 	case kindSocket, kindSignal:
-		typ = typeSocketStream
+		typ = sockType(e)
 		flags = 4 // non-blocking
 	}
 	if !mem.WriteByte(ptr, typ) || !mem.WriteUint16Le(ptr+2, flags) {
@@ -406,7 +429,7 @@ func fdFilestatGet(in *instance, mem api.Memory, s []uint64) errno {
 	case kindStdio:
 		return putFilestat(mem, ptr, stdioType(u32(s, 0)), 0, time.Time{})
 	case kindSocket:
-		return putFilestat(mem, ptr, typeSocketStream, 0, time.Time{})
+		return putFilestat(mem, ptr, sockType(e), 0, time.Time{})
 	case kindFile:
 		fi, err := e.file.Stat()
 		if err != nil {

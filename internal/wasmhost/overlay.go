@@ -26,6 +26,8 @@ var patches = []patch{
 	{"src/net/net_fake.go", "func socket(ctx context.Context,", "func fakeSocket(ctx context.Context,"},
 	{"src/net/fd_fake.go", "\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n",
 		"\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n\tmoonpoolSetAddrs(netfd)\n"},
+	{"src/net/sockopt_fake.go", "func setReadBuffer(fd *netFD, bytes int) error {\n", "func setReadBuffer(fd *netFD, bytes int) error {\n\tif moonpoolDatagram(fd) {\n\t\treturn nil\n\t}\n"},
+	{"src/net/sockopt_fake.go", "func setWriteBuffer(fd *netFD, bytes int) error {\n", "func setWriteBuffer(fd *netFD, bytes int) error {\n\tif moonpoolDatagram(fd) {\n\t\treturn nil\n\t}\n"},
 	{"src/net/conf.go", "func (c *conf) lookupOrder(r *Resolver, hostname string) (ret hostLookupOrder, dnsConf *dnsConfig) {\n",
 		"func (c *conf) lookupOrder(r *Resolver, hostname string) (ret hostLookupOrder, dnsConf *dnsConfig) {\n\tif moonpoolFilesOnly(r) {\n\t\treturn hostLookupFiles, nil\n\t}\n"},
 	{"src/net/hosts.go", "func lookupStaticHost(host string) ([]string, string) {\n", "func lookupStaticHost(host string) ([]string, string) {\n\tif addrs, ok := moonpoolLookup(host); ok {\n\t\treturn addrs, host\n\t}\n"},
@@ -71,8 +73,8 @@ const BuildTag = "moonpool"
 
 // GuestOverlay returns the files that a program's build for this host
 // overlays on the standard library (for go build -overlay, keyed by a path
-// relative to GOROOT): package net's TCP and name lookups on the simulated
-// network, os/signal's signals (and ignored signals) from the simulation,
+// relative to GOROOT): package net's TCP, UDP and name lookups on the
+// simulated network, os/signal's signals (and ignored signals) from the simulation,
 // and the runtime's fatal errors ending the program as a command's do.
 // goroot is the GOROOT of the toolchain that builds; "" asks go env.
 func GuestOverlay(ctx context.Context, goroot string) (map[string][]byte, error) {

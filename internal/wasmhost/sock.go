@@ -20,11 +20,12 @@ const (
 	backlog   = 128
 )
 
-// A sock is the host side of one of the program's TCP sockets: a listener,
-// a connection, or a connection being dialled. Simulation tasks do the
-// blocking work (accept, read, write, dial) and fill or drain buffers; the
-// program's calls never block, and poll_oneoff waits for the buffers to
-// change. All of it runs on the simulation's tasks, one at a time.
+// A sock is the host side of one of the program's sockets: a TCP
+// listener, a connection, or a connection being dialled, or a UDP socket
+// (dgram.go). Simulation tasks do the blocking work (accept, read, write,
+// dial) and fill or drain buffers; the program's calls never block, and
+// poll_oneoff waits for the buffers to change. All of it runs on the
+// simulation's tasks, one at a time.
 type sock struct {
 	in *instance
 
@@ -53,6 +54,8 @@ type sock struct {
 	wwake    *providers.Chan[struct{}]
 
 	tasks []providers.Handle
+
+	dgramSock
 }
 
 func newSock(in *instance) *sock {
@@ -66,6 +69,8 @@ func newSock(in *instance) *sock {
 // ready reports whether a read (or a write) would not return EAGAIN.
 func (s *sock) ready(write bool) bool {
 	switch {
+	case s.pc != nil:
+		return write || s.held || s.rerr != nil
 	case s.ln != nil:
 		return !write && (len(s.pending) > 0 || s.lnErr != nil)
 	case s.dialing:
@@ -218,6 +223,8 @@ func (s *sock) writer(ctx context.Context) error {
 // connection closes.
 func (s *sock) close() {
 	switch {
+	case s.pc != nil:
+		s.closeDgram()
 	case s.ln != nil:
 		s.ln.Close()
 		for _, c := range s.pending {
@@ -376,6 +383,10 @@ func sockAddr(in *instance, mem api.Memory, st []uint64) errno {
 	s := e.sock
 	var a net.Addr
 	switch {
+	case s.pc != nil && u32(st, 1) == 0:
+		a = s.pc.LocalAddr()
+	case s.pc != nil:
+		a = s.peer
 	case s.ln != nil && u32(st, 1) == 0:
 		a = s.ln.Addr()
 	case s.conn != nil && u32(st, 1) == 0:
@@ -423,6 +434,16 @@ func sockRecv(in *instance, mem api.Memory, st []uint64) errno {
 	if e == nil || e.kind != kindSocket {
 		return errBADF
 	}
+	if e.sock.pc != nil {
+		n, err := e.sock.readDgram(mem, u32(st, 1), u32(st, 2))
+		if err != errSUCCESS {
+			return err
+		}
+		if putU32(mem, u32(st, 4), n) != errSUCCESS {
+			return errFAULT
+		}
+		return putU32(mem, u32(st, 5), 0)
+	}
 	n, err := iovecs(mem, u32(st, 1), u32(st, 2), e.sock.read)
 	if err != errSUCCESS {
 		return err
@@ -438,7 +459,13 @@ func sockSend(in *instance, mem api.Memory, st []uint64) errno {
 	if e == nil || e.kind != kindSocket {
 		return errBADF
 	}
-	n, err := iovecs(mem, u32(st, 1), u32(st, 2), e.sock.write)
+	var n uint32
+	var err errno
+	if e.sock.pc != nil {
+		n, err = e.sock.writeDgram(mem, u32(st, 1), u32(st, 2))
+	} else {
+		n, err = iovecs(mem, u32(st, 1), u32(st, 2), e.sock.write)
+	}
 	if err != errSUCCESS {
 		return err
 	}

@@ -78,6 +78,14 @@ func run(what string) error {
 		return files()
 	case "echo":
 		return echo(arg)
+	case "udpecho":
+		return udpEcho(arg)
+	case "udpask":
+		return udpAsk(arg)
+	case "udpdial":
+		return udpDial(arg)
+	case "udprecv":
+		return udpRecv(arg)
 	case "serve":
 		return serve(arg)
 	case "dial":
