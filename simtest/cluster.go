@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simdisk"
 	"github.com/moonpool-go/moonpool/internal/simnet"
@@ -331,10 +330,7 @@ func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) *pro
 			return nil
 		}
 	}
-	if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
-		m := p.peer.Locality.Machine
-		c.s.configErrorf("simtest: Cluster.%s(%q, %v): %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", op, name, how, name, m, slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name }), how, m)
-	}
+	c.refuseMachineWide(fmt.Sprintf("Cluster.%s(%q, %v)", op, name, how), p, how)
 	c.dead++
 	by := byReboot
 	if op == "Stop" {

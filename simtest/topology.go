@@ -31,8 +31,11 @@ import (
 // names of its own. They share the machine's fate: a wipe or a power loss
 // is the machine's, taken with [Cluster.RebootUnit] or attrition by
 // [chaos.Machine] or a larger unit. A process alone rebooted on a shared
-// machine is a process ending, and the disk stays as it is: the operating
-// system keeps what the process wrote, synced or not.
+// machine ([Cluster.Stop], [Cluster.Reboot], [Cluster.RebootUnit] of its
+// [chaos.Process] unit, attrition by process) is a process ending, and
+// the disk stays as it is: the operating system keeps what the process
+// wrote, synced or not, and the other processes' files stay open. A wipe
+// or a power loss of it is a configuration error that names the machine.
 type Topology struct {
 	DataCenters int // zero means one
 	Zones       int // in each data center; zero means one
@@ -131,6 +134,29 @@ func unitConst(u chaos.Unit) string {
 	return u.String()
 }
 
+// refuseMachineWide fails the test, at call, when how is a wipe or a
+// power loss of p alone and p shares its machine: either is the machine's,
+// and would take down the other processes on it.
+func (c *Cluster) refuseMachineWide(call string, p *proc, how Reboot) {
+	if (how != Wipe && how != PowerLoss) || !c.sharesMachine(p) {
+		return
+	}
+	name, m := p.peer.Name, p.peer.Locality.Machine
+	others := slices.DeleteFunc(c.ProcessesIn(chaos.Machine, m), func(n string) bool { return n == name })
+	c.s.configErrorf("simtest: %s: %s shares machine %s with %v, and a %v is the whole machine's; use Cluster.RebootUnit(chaos.Machine, %q, ...)", call, name, m, others, how, m)
+}
+
+// holdsDisk reports whether ps are every process whose disk is at addr:
+// whether their reboot is their machine's, and takes its disk.
+func (c *Cluster) holdsDisk(ps []*proc, addr string) bool {
+	for _, q := range c.procs {
+		if q.diskAddr() == addr && !slices.Contains(ps, q) {
+			return false
+		}
+	}
+	return true
+}
+
 // sharesMachine reports whether another process runs on p's machine.
 func (c *Cluster) sharesMachine(p *proc) bool {
 	if p.peer.Locality.Machine == "" {
@@ -187,8 +213,11 @@ func (c *Cluster) in(u chaos.Unit, name string) []*proc {
 // erases them), the unit stays down for the time [DownFor] gives, and its processes boot
 // again. Processes of the unit already down, or going down, are left to
 // whatever took them down, but their next boot is told what the disk
-// took (a crash, a wipe). It returns when the unit is back. how and the
-// options are as for [Cluster.Reboot]:
+// took (a crash, a wipe). A [chaos.Process] unit on a machine that other
+// processes share is not the machine: the disk is left as it is, and a
+// wipe or a power loss of it is a configuration error, as for
+// [Cluster.Reboot]. It returns when the unit is back. how and the options
+// are as for [Cluster.Reboot]:
 //
 //	c.RebootUnit(chaos.Zone, "dc0-z1", simtest.Crash, simtest.DownFor(10*time.Second))
 func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...RebootOption) {
@@ -200,6 +229,9 @@ func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...Rebo
 	if len(c.in(u, name)) == 0 {
 		c.s.configErrorf("simtest: %s: the cluster has no %v named %q; its %vs are %v (Cluster.Units(%s) lists them); name one of those, or place the processes with Processes.Topology",
 			call, u, name, u, c.Units(u), unitConst(u))
+	}
+	if u == chaos.Process {
+		c.refuseMachineWide(call, c.get(name), how)
 	}
 	ps := c.stopUnit(u, name, how, t.grace)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
@@ -247,18 +279,24 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		c.hostDown(p, how)
 		p.files.Exit()
 	}
+	// The unit's disks take the reboot, but a process of a machine it
+	// shares (a chaos.Process unit) is a process ending: the machine and
+	// its disk go on, as the other processes on it do (see Topology).
 	var disks []string
 	for _, p := range all {
-		if a := p.diskAddr(); !slices.Contains(disks, a) {
+		a := p.diskAddr()
+		if !slices.Contains(disks, a) && c.holdsDisk(all, a) {
 			disks = append(disks, a)
 		}
-		if p.down && how == Wipe {
+		if p.down && how == Wipe && slices.Contains(disks, a) {
 			p.boot = providers.AfterWipe // its disk is gone too
 		}
 	}
 	if how != Graceful {
 		for _, p := range going {
-			p.hit = max(p.hit, how.boot())
+			if slices.Contains(disks, p.diskAddr()) {
+				p.hit = max(p.hit, how.boot())
+			}
 		}
 	}
 	for _, a := range disks {

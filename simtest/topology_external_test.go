@@ -2,6 +2,8 @@ package simtest_test
 
 import (
 	"context"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -276,6 +278,19 @@ func TestTopologyBadInputIsAConfigurationError(t *testing.T) {
 			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).Reboot("a-0", simtest.Wipe)
 		}, nil, `simtest: configuration error: Cluster.Reboot("a-0", wipe): a-0 shares machine dc0-z0-m0 with [a-1], and a wipe is the whole machine's; ` +
 			`use Cluster.RebootUnit(chaos.Machine, "dc0-z0-m0", ...)`, 1},
+		{"power loss of one process of a machine, as a unit", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).RebootUnit(chaos.Process, "a-1", simtest.PowerLoss)
+		}, nil, `simtest: configuration error: Cluster.RebootUnit(process, "a-1", power loss, ...): a-1 shares machine dc0-z0-m0 with [a-0], and a power loss is the whole machine's; ` +
+			`use Cluster.RebootUnit(chaos.Machine, "dc0-z0-m0", ...)`, 1},
+		{"injector's wipe of one process of a machine, as a unit", func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair})
+			c.Inject(simtest.Injector{Name: "wipe", Run: func(ctx context.Context, f *simtest.Faults) error {
+				f.RebootUnit(chaos.Process, "a-0", simtest.Wipe)
+				return nil
+			}})
+			c.Run(simtest.Phases{Chaos: time.Second})
+		}, nil, `simtest: configuration error: Cluster.RebootUnit(process, "a-0", wipe, ...): a-0 shares machine dc0-z0-m0 with [a-1], and a wipe is the whole machine's; ` +
+			`use Cluster.RebootUnit(chaos.Machine, "dc0-z0-m0", ...)`, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -359,4 +374,169 @@ func TestAWipeOfAMachineReachesAProcessGoingDown(t *testing.T) {
 		assert.Equal(s, []providers.Boot{providers.FirstBoot, providers.AfterWipe}, boots["a-0"], "its disk was wiped while it went down")
 		assert.Equal(s, []providers.Boot{providers.FirstBoot, providers.AfterWipe}, boots["a-1"])
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
+}
+
+// sharer writes "unsynced" to a file named after itself, never synced, on
+// its first boot, and on each later boot appends to found[its name] what
+// that file holds. Then it writes a line every 100ms to a log it holds
+// open, and notes in failed a write that fails.
+func sharer(found map[string][]string, failed map[string]error) func() simtest.Process {
+	return func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			name := p.Cluster.Self().Name
+			if p.Cluster.Boot() == providers.FirstBoot {
+				f, err := p.Storage.Create(name)
+				if err != nil {
+					return err
+				}
+				if _, err := f.Write([]byte("unsynced")); err != nil {
+					return err
+				}
+			} else {
+				f, err := p.Storage.Open(name)
+				if err != nil {
+					return err
+				}
+				b, err := io.ReadAll(f)
+				if err != nil {
+					return err
+				}
+				found[name] = append(found[name], string(b))
+			}
+			log, err := p.Storage.Create(name + ".log")
+			if err != nil {
+				return err
+			}
+			for {
+				if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+					return nil
+				}
+				if _, err := log.Write([]byte("tick\n")); err != nil && failed[name] == nil {
+					failed[name] = err
+				}
+			}
+		})
+	}
+}
+
+// diskDowns counts the ways a disk was taken down.
+type diskDowns struct{ Crashes, Stops, Wipes, Kills int }
+
+func downsOf(d *simtest.Disk) diskDowns {
+	st := d.Stats()
+	return diskDowns{st.Crashes, st.Stops, st.Wipes, st.Kills}
+}
+
+// A process rebooted alone on a machine it shares is a process ending,
+// whether Reboot takes it or RebootUnit of its chaos.Process unit: the
+// machine's disk keeps what the process wrote, synced or not, and the
+// other process's open files go on working.
+func TestAProcessRebootedAloneLeavesItsSharedMachinesDisk(t *testing.T) {
+	calls := []struct {
+		name   string
+		reboot func(c *simtest.Cluster, name string, how simtest.Reboot, opts ...simtest.RebootOption)
+	}{
+		{"Reboot", (*simtest.Cluster).Reboot},
+		{"RebootUnit", func(c *simtest.Cluster, name string, how simtest.Reboot, opts ...simtest.RebootOption) {
+			c.RebootUnit(chaos.Process, name, how, opts...)
+		}},
+	}
+	for _, call := range calls {
+		for _, how := range []simtest.Reboot{simtest.Crash, simtest.Kill, simtest.Graceful} {
+			t.Run(call.name+"/"+how.String(), func(t *testing.T) {
+				simtest.Run(t, func(s *simtest.S) {
+					found, failed := map[string][]string{}, map[string]error{}
+					c := s.Boot(simtest.Processes{Name: "store", Count: 2, Topology: simtest.Topology{PerMachine: 2}, New: sharer(found, failed)})
+					m := c.Peers()[0].Locality.Machine
+					s.Sleep(time.Second)
+					call.reboot(c, "store-0", how, simtest.Grace(time.Second), simtest.DownFor(time.Second))
+					s.Sleep(time.Second)
+					assert.Equal(s, map[string][]string{"store-0": {"unsynced"}}, found, "store-0 finds its unsynced write: the page cache kept it")
+					assert.Empty(s, failed, "store-1's log stays open")
+					assert.Equal(s, 1, c.Boots("store-1"))
+					assert.Equal(s, diskDowns{}, downsOf(s.Disk(m)), "the machine's disk took no reboot")
+				}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+			})
+		}
+	}
+}
+
+// Attrition by process on machines that processes share never takes a
+// machine's disk down: a crash, a kill or a graceful reboot is the
+// process's alone, and a wipe or a power loss drawn for one is a crash.
+func TestAttritionByProcessLeavesSharedDisksAlone(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.MaxDead = 2
+	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.Wipe, cfg.Attrition.PowerLoss, cfg.Attrition.Kill = 1, 1, 1, 1, 1
+	reboots := 0
+	kinds := map[string]bool{} // of the reboots, as the timeline tells them
+	simtest.Run(t, func(s *simtest.S) {
+		found, failed := map[string][]string{}, map[string]error{}
+		c := s.Boot(simtest.Processes{Name: "store", Count: 4, Topology: simtest.Topology{Machines: 2, PerMachine: 2}, New: sharer(found, failed)})
+		downs := s.Watch("down")
+		c.Run(simtest.Phases{Chaos: time.Minute})
+		for _, e := range downs.Next() {
+			kinds[e.Msg[strings.LastIndex(e.Msg, "("):]] = true
+		}
+		for _, m := range c.Units(chaos.Machine) {
+			assert.Equal(s, diskDowns{}, downsOf(s.Disk(m)), "machine %s's disk took no reboot", m)
+		}
+		assert.Empty(s, failed, "every open log of a process that lived on stayed open")
+		for name, got := range found {
+			for i, g := range got {
+				assert.Equal(s, "unsynced", g, "%s's boot %d finds its unsynced write", name, i+2)
+			}
+			reboots += len(got)
+		}
+	}, simtest.Chaos(cfg), simtest.Seeds(100))
+	assert.Positive(t, reboots, "attrition rebooted processes")
+	assert.Equal(t, map[string]bool{"(graceful)": true, "(crash)": true, "(kill)": true}, kinds, "a wipe or a power loss drawn is a crash")
+}
+
+// A reboot of a process's unit that finds the process going down leaves
+// it to that stop. The disk takes the reboot only if the process is alone
+// on its machine: only then is its next boot told of the unit's crash
+// rather than of its own graceful stop.
+func TestAProcessUnitsCrashReachesAStopUnderWayOnlyThroughItsOwnDisk(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		topology simtest.Topology
+		want     providers.Boot
+		downs    diskDowns
+	}{
+		{"alone on its machine", simtest.Topology{}, providers.AfterCrash, diskDowns{Crashes: 1, Stops: 1}},
+		{"on a shared machine", simtest.Topology{PerMachine: 2}, providers.AfterGraceful, diskDowns{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				boots := map[string][]providers.Boot{}
+				c := s.Boot(simtest.Processes{Name: "a", Count: 2, Topology: tc.topology, New: func() simtest.Process {
+					return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+						self := p.Cluster.Self().Name
+						boots[self] = append(boots[self], p.Cluster.Boot())
+						_ = providers.Wait(ctx, p.Task)
+						// Slow to stop: still going down when the crash comes.
+						return p.Time.Sleep(context.WithoutCancel(ctx), time.Second)
+					})
+				}})
+				disk := c.Peers()[0].Host
+				if m := c.Peers()[0].Locality.Machine; m != "" {
+					disk = m
+				}
+				stopped := s.Go("stopper", func(ctx context.Context) error {
+					c.Stop("a-0", simtest.Graceful, simtest.Grace(2*time.Second))
+					return nil
+				})
+				s.Sleep(500 * time.Millisecond)
+				c.RebootUnit(chaos.Process, "a-0", simtest.Crash)
+				require.NoError(s, stopped.Join(s.Context()))
+				c.Start("a-0")
+				s.Sleep(time.Millisecond)
+				assert.Equal(s, []providers.Boot{providers.FirstBoot, tc.want}, boots["a-0"])
+				assert.Equal(s, []providers.Boot{providers.FirstBoot}, boots["a-1"])
+				assert.Equal(s, tc.downs, downsOf(s.Disk(disk)))
+			}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+		})
+	}
 }
