@@ -32,9 +32,11 @@
 // [RetransmitTimeout], 924.6 s as on Linux
 // (a cut holds it, the peer's host is off, a silent close swallowed it),
 // gives up: its next read or write fails with ETIMEDOUT, once, and the
-// connection is dead, as if this end had reset it (the held data and the
-// reset reach the peer if the cut heals; Linux would stop retransmitting
-// and reset the peer when it next sends).
+// connection is dead at this end. As on Linux it sends nothing: the data
+// it held is dropped and no reset goes out, so the peer learns only when
+// it next sends; what it sends then (data or a FIN) finds no socket and
+// is answered with a reset, and its next read or write fails with
+// ECONNRESET.
 //
 // Close sends a FIN after the data already written: the peer reads every
 // byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
@@ -46,9 +48,11 @@
 // and not read (Linux lets it be read first; Windows drops it too).
 // Data that reaches an end already closed is answered with a reset.
 // [Host.Crash] closes every connection of a host as an operating system
-// closes a dead process's (a FIN, or a reset where data arrived unread)
-// and closes its listeners; [Host.PowerOff] makes them vanish without a
-// word until [Host.PowerOn], after which what a peer sends is reset.
+// closes a dead process's (a FIN, or a reset where data arrived unread;
+// nothing for an end already reset or given up) and closes its
+// listeners; what reaches them later is answered with a reset.
+// [Host.PowerOff] makes them vanish without a word until [Host.PowerOn],
+// after which what a peer sends is reset.
 //
 // # Datagrams
 //
