@@ -795,25 +795,38 @@ func (c *conn) shutWrite() {
 }
 
 // CloseWrite shuts down writing, as *net.TCPConn's: the peer reads to EOF,
-// and this end can still read.
+// and this end can still read. It fails with ENOTCONN once the connection
+// is over (see shutErr).
 func (c *conn) CloseWrite() error {
 	c.n.w.Enter("net close")
-	if c.closed {
-		return c.opErr("close", net.ErrClosed)
+	if err := c.shutErr(); err != nil {
+		return err
 	}
-	if !c.reset {
-		c.shutWrite()
-	}
+	c.shutWrite()
 	c.wakeWriters()
 	return nil
 }
 
+// shutErr is the error of CloseWrite and CloseRead: net.ErrClosed on a
+// closed end; ENOTCONN, as Linux's shutdown(2) gives for a socket in
+// TCP_CLOSE, on a connection that was reset or gave up, or whose FIN
+// went each way; nil otherwise. A reset not yet told stays to be told.
+func (c *conn) shutErr() error {
+	switch {
+	case c.closed:
+		return c.opErr("close", net.ErrClosed)
+	case c.reset || c.in.eof && c.out.eof:
+		return c.opErr("close", sysErr("shutdown", syscall.ENOTCONN))
+	}
+	return nil
+}
+
 // CloseRead shuts down reading, as *net.TCPConn's: reads return EOF and
-// data that arrives is dropped.
+// data that arrives is dropped. It fails as CloseWrite does.
 func (c *conn) CloseRead() error {
 	c.n.w.Enter("net close")
-	if c.closed {
-		return c.opErr("close", net.ErrClosed)
+	if err := c.shutErr(); err != nil {
+		return err
 	}
 	c.rdShut = true
 	c.in.discard()

@@ -47,6 +47,9 @@
 // than Linux, on purpose: the reset drops the data the peer had received
 // and not read (Linux lets it be read first; Windows drops it too).
 // Data that reaches an end already closed is answered with a reset.
+// CloseWrite and CloseRead fail with ENOTCONN, as shutdown(2) does on
+// Linux, once the connection is over at this end: reset, given up, or
+// with a FIN gone each way.
 // [Host.Crash] closes every connection of a host as an operating system
 // closes a dead process's (a FIN, or a reset where data arrived unread;
 // nothing for an end already reset or given up) and closes its

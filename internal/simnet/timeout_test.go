@@ -352,6 +352,8 @@ func TestGiveUpIsSilentAndThePeerLearnsWhenItSends(t *testing.T) {
 				require.NoError(t, err)
 				_, err = cl.Read(make([]byte, 1))
 				require.ErrorIs(t, err, syscall.ETIMEDOUT)
+				err = cl.(interface{ CloseWrite() error }).CloseWrite()
+				assert.ErrorIs(t, err, syscall.ENOTCONN, "the end that gave up is not connected, as shutdown(2) finds it")
 				w.net.Heal()
 
 				require.NoError(t, sv.SetReadDeadline(server.Time.Now().Add(5*time.Second)))
