@@ -153,4 +153,12 @@
 // for the dialler while the server holds it back; here a connect gets its
 // place when it arrives, so that does not happen (a Go client dialling in
 // turn does not meet it on Linux either).
+//
+// Data counts as acknowledged when it arrives. So a cut of the way back
+// alone (PartitionOneWay from the receiver to the sender) never makes the
+// sender give up, where Linux's would after RetransmitTimeout. An end
+// closed with data still held never gives up: its peer gets the data and
+// the FIN at the heal, however long the cut lasted, where Linux gives up
+// on such an orphaned socket after tcp_orphan_retries (about 100 s by
+// default) and sends nothing.
 package simnet
