@@ -638,7 +638,12 @@ func (c *conn) giveUp() {
 	c.in.rdOff = c.in.dlOff
 	out := c.out
 	out.finSent = true
+	from := out.dlOff
 	for out.segs.len() > 0 {
+		if s := *out.segs.front(); s.kind == segData && c.n.w.ObservingOps() {
+			out.observe(s, s.end-from, true)
+			from = s.end
+		}
 		out.segs.pop()
 	}
 	c.wakeReaders()
