@@ -63,6 +63,7 @@ func Contracts() []Contract {
 		{"LingerZeroCloseResets", reset},
 		{"ResetIsToldToTheFirstWrite", resetToWrite},
 		{"ResetIsToldOnce", resetToldOnce},
+		{"ShutdownOfAClosedConnIsENOTCONN", shutdownNotConnected},
 		{"DialClosedPortRefused", refused},
 		{"FullBacklogHoldsConnects", fullBacklog},
 		{"ListenTakenPortInUse", addrInUse},
@@ -407,6 +408,48 @@ func resetToldOnce(t require.TestingT, e Env) {
 	require.Zero(t, k)
 	require.Equal(t, io.EOF, err, "a Read after the Write that told the reset")
 }
+
+// shutdownNotConnected: CloseWrite and CloseRead of a connection that
+// the kernel has closed (a reset arrived, or a FIN went each way) fail
+// with ENOTCONN, as shutdown(2) does on Linux, and a reset not yet told
+// is still told to the Read after them. Other systems word it otherwise,
+// so elsewhere nothing is checked.
+func shutdownNotConnected(t require.TestingT, e Env) {
+	if runtime.GOOS != "linux" {
+		return
+	}
+	requireNotConn := func(err error, what string) {
+		require.ErrorIs(t, err, syscall.ENOTCONN, what)
+		var op *net.OpError
+		require.ErrorAs(t, err, &op)
+		require.Equal(t, "close", op.Op)
+		var se *os.SyscallError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, "shutdown", se.Syscall)
+	}
+	c := resetByPeer(t, e)
+	defer c.Close()
+	// The reset arrives after a latency in a simulation.
+	require.NoError(t, e.P.Time.Sleep(e.Ctx, 20*time.Millisecond))
+	requireNotConn(c.(closeWriter).CloseWrite(), "CloseWrite after a reset arrived")
+	requireNotConn(c.(closeReader).CloseRead(), "CloseRead after a reset arrived")
+	_, err := c.Read(make([]byte, 1))
+	require.ErrorIs(t, err, syscall.ECONNRESET, "the reset is still told")
+	requireNotConn(c.(closeWriter).CloseWrite(), "CloseWrite after the reset was told")
+
+	c2, srv := pair(t, e)
+	defer c2.Close()
+	require.NoError(t, c2.(closeWriter).CloseWrite())
+	require.NoError(t, c2.(closeWriter).CloseWrite(), "a second CloseWrite while the peer is open")
+	require.NoError(t, srv.Close())
+	require.NoError(t, e.P.Time.Sleep(e.Ctx, 20*time.Millisecond))
+	requireNotConn(c2.(closeWriter).CloseWrite(), "CloseWrite after a FIN went each way")
+	requireNotConn(c2.(closeReader).CloseRead(), "CloseRead after a FIN went each way")
+}
+
+type closeWriter interface{ CloseWrite() error }
+
+type closeReader interface{ CloseRead() error }
 
 func refused(t require.TestingT, e Env) {
 	l, err := e.P.Network.Listen(e.Ctx, e.Listen)

@@ -40,6 +40,10 @@ type conn struct {
 	// (RetransmitTimeout); what it tells once is ETIMEDOUT, not
 	// ECONNRESET.
 	timedOut bool
+	// owesReset: the end gave up without a word to the peer (giveUp),
+	// and no socket holds the connection any more: the first segment
+	// that reaches it is answered with a reset.
+	owesReset bool
 	// retx is the give-up on unacknowledged data, armed (retxArmed)
 	// while this end's data is held (pipe.stuck); retxFn is its
 	// callback. Both are made when first needed.
@@ -545,7 +549,7 @@ func (p *pipe) arrive(s seg) bool {
 		if d.h.off {
 			p.stuck(s)
 		} else if s.kind != segRst {
-			d.abort()
+			d.noSocket()
 		}
 		return false
 	}
@@ -560,6 +564,7 @@ func (p *pipe) arrive(s seg) bool {
 		switch {
 		case d.reset:
 			p.discard()
+			d.answerReset()
 			return false
 		case d.closed:
 			// Data for an end that is closed: its host answers with a
@@ -577,6 +582,9 @@ func (p *pipe) arrive(s seg) bool {
 		return true
 	case segFin:
 		p.eof = true
+		if d.reset {
+			d.answerReset()
+		}
 		return true
 	default: // segRst
 		d.gotReset()
@@ -608,9 +616,59 @@ func (c *conn) abort() {
 	c.stopRetx()
 	c.in.rdOff = c.in.dlOff
 	c.out.finSent = true
-	c.out.push(segRst, c.n.now()+c.n.latency(c.h, c.peer.h))
+	c.sendReset()
 	c.wakeReaders()
 	c.wakeWriters()
+}
+
+// sendReset sends a reset to the peer, after what this end already sent.
+func (c *conn) sendReset() {
+	c.out.push(segRst, c.n.now()+c.n.latency(c.h, c.peer.h))
+}
+
+// giveUp ends the connection at this end without a word to the peer, as
+// Linux's tcp_write_err does when data goes unacknowledged: what was
+// written and not delivered is dropped (tcp_write_queue_purge), no reset
+// is sent, and the socket is gone (tcp_done), so that the first segment
+// to reach it is answered with a reset (answerReset). Unread data is
+// dropped too, as a reset drops it.
+func (c *conn) giveUp() {
+	c.reset, c.owesReset = true, true
+	c.stopRetx()
+	c.in.rdOff = c.in.dlOff
+	out := c.out
+	out.finSent = true
+	from := out.dlOff
+	for out.segs.len() > 0 {
+		if s := *out.segs.front(); s.kind == segData && c.n.w.ObservingOps() {
+			out.observe(s, s.end-from, true)
+			from = s.end
+		}
+		out.segs.pop()
+	}
+	c.wakeReaders()
+	c.wakeWriters()
+}
+
+// noSocket answers a segment that reached this end when no socket holds
+// the connection any more (its host lost its power and is back): with a
+// reset, unless the end sent one already.
+func (c *conn) noSocket() {
+	if c.reset {
+		c.answerReset()
+	} else {
+		c.abort()
+	}
+}
+
+// answerReset answers a segment that reached an end that gave up
+// (giveUp) with a reset, once: the reset ends the peer, and a reset is
+// never answered.
+func (c *conn) answerReset() {
+	if c.owesReset {
+		c.owesReset = false
+		c.sendReset()
+	}
 }
 
 // gotReset kills this end on the peer's reset: unread data is dropped, and
@@ -742,25 +800,38 @@ func (c *conn) shutWrite() {
 }
 
 // CloseWrite shuts down writing, as *net.TCPConn's: the peer reads to EOF,
-// and this end can still read.
+// and this end can still read. It fails with ENOTCONN once the connection
+// is over (see shutErr).
 func (c *conn) CloseWrite() error {
 	c.n.w.Enter("net close")
-	if c.closed {
-		return c.opErr("close", net.ErrClosed)
+	if err := c.shutErr(); err != nil {
+		return err
 	}
-	if !c.reset {
-		c.shutWrite()
-	}
+	c.shutWrite()
 	c.wakeWriters()
 	return nil
 }
 
+// shutErr is the error of CloseWrite and CloseRead: net.ErrClosed on a
+// closed end; ENOTCONN, as Linux's shutdown(2) gives for a socket in
+// TCP_CLOSE, on a connection that was reset or gave up, or whose FIN
+// went each way; nil otherwise. A reset not yet told stays to be told.
+func (c *conn) shutErr() error {
+	switch {
+	case c.closed:
+		return c.opErr("close", net.ErrClosed)
+	case c.reset || c.in.eof && c.out.eof:
+		return c.opErr("close", sysErr("shutdown", syscall.ENOTCONN))
+	}
+	return nil
+}
+
 // CloseRead shuts down reading, as *net.TCPConn's: reads return EOF and
-// data that arrives is dropped.
+// data that arrives is dropped. It fails as CloseWrite does.
 func (c *conn) CloseRead() error {
 	c.n.w.Enter("net close")
-	if c.closed {
-		return c.opErr("close", net.ErrClosed)
+	if err := c.shutErr(); err != nil {
+		return err
 	}
 	c.rdShut = true
 	c.in.discard()
@@ -861,7 +932,8 @@ func (c *conn) stopRetx() {
 
 // retxTimeout ends c, whose data went unacknowledged for
 // RetransmitTimeout: the first call after it fails with ETIMEDOUT, and
-// the connection is dead, as if this end had reset it.
+// the connection is dead at this end; the peer learns when it next sends
+// (giveUp).
 func (c *conn) retxTimeout() {
 	c.retxArmed = false
 	if c.closed || c.reset {
@@ -869,7 +941,7 @@ func (c *conn) retxTimeout() {
 	}
 	c.n.event("connection %s timed out: data unacknowledged for %v", c, RetransmitTimeout)
 	c.timedOut, c.resetUntold = true, true
-	c.abort()
+	c.giveUp()
 }
 
 // setDeadline arms d for t on h's clock; the zero t clears it. wake runs

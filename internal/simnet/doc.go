@@ -32,9 +32,11 @@
 // [RetransmitTimeout], 924.6 s as on Linux
 // (a cut holds it, the peer's host is off, a silent close swallowed it),
 // gives up: its next read or write fails with ETIMEDOUT, once, and the
-// connection is dead, as if this end had reset it (the held data and the
-// reset reach the peer if the cut heals; Linux would stop retransmitting
-// and reset the peer when it next sends).
+// connection is dead at this end. As on Linux it sends nothing: the data
+// it held is dropped and no reset goes out, so the peer learns only when
+// it next sends; what it sends then (data or a FIN) finds no socket and
+// is answered with a reset, and its next read or write fails with
+// ECONNRESET.
 //
 // Close sends a FIN after the data already written: the peer reads every
 // byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
@@ -45,10 +47,15 @@
 // than Linux, on purpose: the reset drops the data the peer had received
 // and not read (Linux lets it be read first; Windows drops it too).
 // Data that reaches an end already closed is answered with a reset.
+// CloseWrite and CloseRead fail with ENOTCONN, as shutdown(2) does on
+// Linux, once the connection is over at this end: reset, given up, or
+// with a FIN gone each way.
 // [Host.Crash] closes every connection of a host as an operating system
-// closes a dead process's (a FIN, or a reset where data arrived unread)
-// and closes its listeners; [Host.PowerOff] makes them vanish without a
-// word until [Host.PowerOn], after which what a peer sends is reset.
+// closes a dead process's (a FIN, or a reset where data arrived unread;
+// nothing for an end already reset or given up) and closes its
+// listeners; what reaches them later is answered with a reset.
+// [Host.PowerOff] makes them vanish without a word until [Host.PowerOn],
+// after which what a peer sends is reset.
 //
 // # Datagrams
 //
@@ -146,4 +153,12 @@
 // for the dialler while the server holds it back; here a connect gets its
 // place when it arrives, so that does not happen (a Go client dialling in
 // turn does not meet it on Linux either).
+//
+// Data counts as acknowledged when it arrives. So a cut of the way back
+// alone (PartitionOneWay from the receiver to the sender) never makes the
+// sender give up, where Linux's would after RetransmitTimeout. An end
+// closed with data still held never gives up: its peer gets the data and
+// the FIN at the heal, however long the cut lasted, where Linux gives up
+// on such an orphaned socket after tcp_orphan_retries (about 100 s by
+// default) and sends nothing.
 package simnet

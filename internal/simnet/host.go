@@ -581,7 +581,7 @@ func (h *Host) PowerOn() {
 	h.n.event("host %s powered on", h.name)
 	for _, c := range ghosts {
 		if c.in.wrOff > c.in.rdOff && !c.peer.closed {
-			c.abort()
+			c.noSocket()
 		}
 	}
 	for _, d := range syns {

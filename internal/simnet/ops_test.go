@@ -3,6 +3,7 @@ package simnet_test
 import (
 	"context"
 	"io"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,5 +58,33 @@ func TestMessagesAreToldWithTheirEnds(t *testing.T) {
 		assert.Equal(t, int64(len([]string{"one", "two", "three"}[i])), o.Bytes)
 		assert.Less(t, o.Start, o.End, "a message takes time to arrive")
 		assert.False(t, o.Lost)
+	}
+}
+
+// TestDataDroppedAtAGiveUpIsToldLost checks that the data an end held
+// when it gave up, which never arrives, is heard as lost at the give-up.
+func TestDataDroppedAtAGiveUpIsToldLost(t *testing.T) {
+	w := newWorld(t, 5, chaos.NoNetworkFaults())
+	var ops []sim.Op
+	w.w.ObserveOps(func(o sim.Op) { ops = append(ops, o) })
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, sv := pair(t, ctx, client, server)
+		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		for _, word := range []string{"one", "three"} {
+			_, err := cl.Write([]byte(word))
+			require.NoError(t, err)
+		}
+		_, err := cl.Read(make([]byte, 1))
+		require.ErrorIs(t, err, syscall.ETIMEDOUT)
+		w.net.Heal()
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		require.NoError(t, cl.Close())
+		return sv.Close()
+	})
+	require.Len(t, ops, 2, "one message per write")
+	for i, o := range ops {
+		assert.True(t, o.Lost)
+		assert.Equal(t, int64(len([]string{"one", "three"}[i])), o.Bytes)
+		assert.Equal(t, simnet.RetransmitTimeout, o.End-o.Start, "lost at the give-up")
 	}
 }

@@ -334,3 +334,138 @@ func TestKilledDiallerWhoseConnectIsHeldLater(t *testing.T) {
 	})
 	assert.Empty(t, events(res, "timed out"))
 }
+
+// An end that gives up on unacknowledged data sends nothing, as Linux's
+// tcp_write_err purges the data and closes the socket without a reset:
+// when the cut heals, the peer gets neither the held data nor a reset.
+// It learns when it next sends: its segment finds no socket and is
+// answered with a reset, so its next write fails with ECONNRESET and
+// the one after with EPIPE, as on Linux.
+func TestGiveUpIsSilentAndThePeerLearnsWhenItSends(t *testing.T) {
+	for _, told := range []string{"write", "read"} {
+		t.Run(told, func(t *testing.T) {
+			w := newWorld(t, 11, chaos.NoNetworkFaults())
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				cl, sv := pair(t, ctx, client, server)
+				w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+				_, err := cl.Write([]byte("held"))
+				require.NoError(t, err)
+				_, err = cl.Read(make([]byte, 1))
+				require.ErrorIs(t, err, syscall.ETIMEDOUT)
+				err = cl.(interface{ CloseWrite() error }).CloseWrite()
+				assert.ErrorIs(t, err, syscall.ENOTCONN, "the end that gave up is not connected, as shutdown(2) finds it")
+				w.net.Heal()
+
+				require.NoError(t, sv.SetReadDeadline(server.Time.Now().Add(5*time.Second)))
+				k, err := sv.Read(make([]byte, 10))
+				assert.Zero(t, k, "the held data was dropped at the give-up")
+				assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "no reset came at the heal")
+				require.NoError(t, sv.SetReadDeadline(time.Time{}))
+
+				_, err = sv.Write([]byte("anyone?"))
+				require.NoError(t, err, "the write is buffered; its answer comes later")
+				require.NoError(t, server.Time.Sleep(ctx, time.Second))
+				if told == "write" {
+					_, err = sv.Write([]byte("anyone?"))
+					assert.ErrorIs(t, err, syscall.ECONNRESET, "the write after the reset came back")
+					_, err = sv.Write([]byte("anyone?"))
+					assert.ErrorIs(t, err, syscall.EPIPE)
+				} else {
+					_, err = sv.Read(make([]byte, 1))
+					assert.ErrorIs(t, err, syscall.ECONNRESET, "the read after the reset came back")
+				}
+				k, err = sv.Read(make([]byte, 1))
+				assert.Zero(t, k)
+				assert.Same(t, io.EOF, err, "the reset is told once")
+				require.NoError(t, sv.Close())
+				return cl.Close()
+			})
+			assert.Len(t, events(res, "timed out: data unacknowledged"), 1)
+		})
+	}
+}
+
+// A peer that shut down writing and goes on reading learns of the give-up
+// when its FIN reaches the end that gave up: the FIN is answered with a
+// reset too.
+func TestGiveUpAnswersTheFINWithAReset(t *testing.T) {
+	w := newWorld(t, 12, chaos.NoNetworkFaults())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, sv := pair(t, ctx, client, server)
+		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		_, err := cl.Write([]byte("held"))
+		require.NoError(t, err)
+		_, err = cl.Read(make([]byte, 1))
+		require.ErrorIs(t, err, syscall.ETIMEDOUT)
+		w.net.Heal()
+		require.NoError(t, sv.(interface{ CloseWrite() error }).CloseWrite())
+		_, err = sv.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ECONNRESET)
+		require.NoError(t, sv.Close())
+		return cl.Close()
+	})
+}
+
+// An end that gave up and then closed, or whose host then crashed, still
+// answers what reaches it with a reset, as any closed end does; one whose
+// host lost its power answers nothing until the host is back.
+func TestGiveUpThenCloseCrashOrPowerLoss(t *testing.T) {
+	for _, then := range []string{"close", "crash", "power"} {
+		t.Run(then, func(t *testing.T) {
+			w := newWorld(t, 13, chaos.NoNetworkFaults())
+			w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				sv, cl := pair(t, ctx, server, client) // the server end gives up
+				w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+				_, err := sv.Write([]byte("held"))
+				require.NoError(t, err)
+				_, err = sv.Read(make([]byte, 1))
+				require.ErrorIs(t, err, syscall.ETIMEDOUT)
+				host := w.net.Host("10.0.0.2")
+				switch then {
+				case "close":
+					require.NoError(t, sv.Close())
+				case "crash":
+					host.Crash()
+				case "power":
+					host.PowerOff()
+				}
+				w.net.Heal()
+				_, err = cl.Write([]byte("anyone?"))
+				require.NoError(t, err)
+				require.NoError(t, cl.SetReadDeadline(client.Time.Now().Add(5*time.Second)))
+				_, err = cl.Read(make([]byte, 1))
+				if then == "power" {
+					assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "a host without power answers nothing")
+					host.PowerOn()
+					require.NoError(t, cl.SetReadDeadline(time.Time{}))
+					_, err = cl.Read(make([]byte, 1))
+				}
+				assert.ErrorIs(t, err, syscall.ECONNRESET)
+				return cl.Close()
+			})
+		})
+	}
+}
+
+// A dialler whose connect timed out while the listener's answer was held
+// leaves the listener's end to learn at the heal: the answer finds no
+// socket and is answered with a reset, before or after the listener's
+// end sends.
+func TestConnectTimeoutIsLearnedByTheListenersEnd(t *testing.T) {
+	w := newWorld(t, 14, chaos.NoNetworkFaults())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		w.net.PartitionOneWay([]string{"10.0.0.2"}, []string{"10.0.0.1"})
+		_, err = client.Network.Dial(ctx, "10.0.0.2:80")
+		requireTimedOut(t, err, "10.0.0.2:80")
+		s, err := l.Accept()
+		require.NoError(t, err)
+		_, err = s.Write([]byte("hello"))
+		require.NoError(t, err)
+		w.net.Heal()
+		_, err = s.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ECONNRESET)
+		return s.Close()
+	})
+}

@@ -353,7 +353,9 @@ func sockDial(in *instance, mem api.Memory, st []uint64) errno {
 }
 
 // sockDialResult(fd) reports a dial's outcome: EINPROGRESS while it goes
-// on.
+// on, ECANCELED when the program's deadline ended it (the program words
+// that as package net does, "i/o timeout"), ETIMEDOUT when the connect
+// itself timed out.
 func sockDialResult(in *instance, mem api.Memory, st []uint64) errno {
 	e := in.get(u32(st, 0))
 	if e == nil || e.kind != kindSocket {
@@ -364,6 +366,9 @@ func sockDialResult(in *instance, mem api.Memory, st []uint64) errno {
 	case s.dialing:
 		return errINPROGRESS
 	case s.dialErr != nil:
+		if errors.Is(s.dialErr, context.DeadlineExceeded) {
+			return errCANCELED
+		}
 		var ne net.Error
 		if errors.As(s.dialErr, &ne) && ne.Timeout() {
 			return errTIMEDOUT

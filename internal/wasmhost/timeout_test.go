@@ -1,6 +1,8 @@
 package wasmhost_test
 
 import (
+	"bufio"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -44,4 +46,44 @@ func TestUnacknowledgedDataTimesOutAProgram(t *testing.T) {
 		require.NoError(s, c.Close())
 	})
 	require.Equal(t, strings.Repeat("write: <nil>\nread: 15m25s true true\nread: true\n", 2), out)
+}
+
+// A program's dial that ends on its own context's deadline fails as
+// package net words it, "i/o timeout" (context.DeadlineExceeded mapped
+// by net's mapErr), not as a connect that timed out, whichever of the
+// host's timer for the deadline and the program's own fires first: each
+// sleep and timer here may take longer than asked, and in some of these
+// seeds the host's fires first. The program dials with a 2 s deadline;
+// the driver is cut off for 3 s, so the first dial ends on its deadline
+// and the second gets through at the heal.
+func TestADialEndingOnItsContextIsAnIOTimeout(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	cfg := chaos.NoNetworkFaults()
+	cfg.SleepDelayProb, cfg.MaxSleepDelay = 1, time.Hour
+	const seeds = 10
+	simtest.Run(t, func(s *simtest.S) {
+		ln, err := s.Providers().Network.Listen(s.Context(), ":7000")
+		require.NoError(s, err)
+		s.Network().Isolate(simtest.DriverHost)
+		s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process {
+			return process(mod, &out, "dial="+simtest.DriverHost+":7000")
+		}})
+		s.Sleep(3 * time.Second)
+		s.Network().Heal()
+		c, err := ln.Accept()
+		require.NoError(s, err)
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for range 3 {
+			line, err := r.ReadString('\n')
+			require.NoError(s, err)
+			_, err = io.WriteString(c, strings.ToUpper(line))
+			require.NoError(s, err)
+		}
+		_, err = io.Copy(io.Discard, r) // until the program closes
+		require.NoError(s, err)
+	}, simtest.Seeds(seeds), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()), simtest.Network(cfg))
+	want := "dial failed: dial tcp " + simtest.DriverHost + ":7000: i/o timeout\nreply PING 0\nreply PING 1\nreply PING 2\n"
+	require.Equal(t, strings.Repeat(want, seeds), out.String())
 }
