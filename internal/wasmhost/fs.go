@@ -578,6 +578,9 @@ func pathOpen(in *instance, mem api.Memory, s []uint64) errno {
 	if err != nil {
 		return errnoOf(err)
 	}
+	if flag&os.O_TRUNC != 0 {
+		in.truncated(mem, name, 0)
+	}
 	fd := in.add(&fdEntry{kind: kindFile, name: name, file: f, append: fdflags&fdflagAppend != 0})
 	return putU32(mem, fdPtr, uint32(fd))
 }

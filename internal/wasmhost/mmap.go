@@ -126,6 +126,9 @@ func (in *instance) truncated(mem api.Memory, name string, size int64) {
 // replaced, keeps its descriptors and mappings under a key of its own, as
 // an unlinked file keeps its inode.
 func (in *instance) renamed(from, to string) {
+	if from == to {
+		return // the same file: rename does nothing
+	}
 	in.unlinked(to)
 	in.rekey(func(name string) (string, bool) {
 		if name == from {

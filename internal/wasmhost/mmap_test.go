@@ -15,7 +15,7 @@ import (
 // A shared mapping of a file shows every write of the program to it, as
 // the page cache makes it show them on Linux: through any descriptor, at
 // an offset, appended, truncated away, past the file's end, across a
-// rename; a remap larger shows the file as it stands; a private mapping,
+// rename of it or its directory and its removal; a remap larger shows the file as it stands; a private mapping,
 // the old mapping after Munmap and the file that replaced the mapped one
 // are not the mapped file.
 func TestAMappingSeesTheProgramsWrites(t *testing.T) {
@@ -34,7 +34,11 @@ func TestAMappingSeesTheProgramsWrites(t *testing.T) {
 		`new "0-2Ub" old "0-2ab"`,
 		`at an offset: "\x00V\x00\x00\x00\x00\x00\x00\x00\x00"`,
 		`renamed: "R-2Ub"`,
-		`replaced: "RS2Ub"`,
+		`renamed onto itself: "W\x00\x00\x00\x00"`,
+		`replaced: "WS\x00\x00\x00"`,
+		`directory renamed: "in e"`,
+		`removed: "Xn e"`,
+		`new file "\x00\x00\x00\x00", created over`,
 		`writable shared: true`,
 		`unaligned: true`,
 		`directory: true`,

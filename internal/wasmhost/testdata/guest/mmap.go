@@ -103,6 +103,13 @@ func mmapShow() error {
 		return err
 	}
 	show("renamed", 0, 5)
+	if err := os.Rename("/n", "/n"); err != nil {
+		return err
+	}
+	if err := os.WriteFile("/n", []byte("W"), 0o644); err != nil {
+		return err
+	}
+	show("renamed onto itself", 0, 5)
 	if err := os.WriteFile("/o", []byte("other"), 0o644); err != nil {
 		return err
 	}
@@ -120,6 +127,52 @@ func mmapShow() error {
 		return err
 	}
 	show("replaced", 0, 5)
+
+	// A file in a renamed directory, a removed file and a file truncated
+	// as it is opened.
+	if err := os.Mkdir("/d", 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile("/d/f", []byte("in d"), 0o644); err != nil {
+		return err
+	}
+	df, err := os.OpenFile("/d/f", os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	dm, err := syscall.Mmap(int(df.Fd()), 0, 4, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename("/d", "/e"); err != nil {
+		return err
+	}
+	if err := os.WriteFile("/e/f", []byte("in e"), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("directory renamed: %q\n", dm)
+	if err := os.Remove("/e/f"); err != nil {
+		return err
+	}
+	if _, err := df.WriteAt([]byte("X"), 0); err != nil {
+		return err
+	}
+	if err := os.WriteFile("/e/f", []byte("new!"), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("removed: %q\n", dm)
+	nf, err := os.Open("/e/f")
+	if err != nil {
+		return err
+	}
+	nm, err := syscall.Mmap(int(nf.Fd()), 0, 4, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Create("/e/f"); err != nil {
+		return err
+	}
+	fmt.Printf("new file %q, created over\n", nm)
 
 	_, err = syscall.Mmap(int(f.Fd()), 0, 10, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	fmt.Println("writable shared:", errors.Is(err, syscall.ENOTSUP))
