@@ -163,7 +163,16 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 					return 0, errnoOf(err)
 				}
 			}
+			if !in.mapped(e.name) {
+				n, err := e.file.Write(b)
+				return n, errnoOf(err)
+			}
+			off, err := e.file.Seek(0, io.SeekCurrent)
+			if err != nil {
+				return 0, errnoOf(err)
+			}
 			n, err := e.file.Write(b)
+			in.wrote(mem, e.name, off, b[:n])
 			return n, errnoOf(err)
 		}
 	case kindSocket:
@@ -253,6 +262,7 @@ func fdPwrite(in *instance, mem api.Memory, s []uint64) errno {
 	off := int64(s[3])
 	n, err := iovecs(mem, u32(s, 1), u32(s, 2), func(b []byte) (int, errno) {
 		n, err := e.file.WriteAt(b, off)
+		in.wrote(mem, e.name, off, b[:n])
 		off += int64(n)
 		return n, errnoOf(err)
 	})
@@ -450,7 +460,11 @@ func fdFilestatSetSize(in *instance, mem api.Memory, s []uint64) errno {
 	if e == nil || e.kind != kindFile {
 		return errBADF
 	}
-	return errnoOf(e.file.Truncate(int64(s[1])))
+	if err := e.file.Truncate(int64(s[1])); err != nil {
+		return errnoOf(err)
+	}
+	in.truncated(mem, e.name, int64(s[1]))
+	return errSUCCESS
 }
 
 func fdPrestatGet(in *instance, mem api.Memory, s []uint64) errno {
@@ -587,6 +601,9 @@ func pathOpen(in *instance, mem api.Memory, s []uint64) errno {
 	if err != nil {
 		return errnoOf(err)
 	}
+	if flag&os.O_TRUNC != 0 {
+		in.truncated(mem, name, 0)
+	}
 	fd := in.add(&fdEntry{kind: kindFile, name: name, file: f, append: fdflags&fdflagAppend != 0})
 	return putU32(mem, fdPtr, uint32(fd))
 }
@@ -623,7 +640,11 @@ func pathUnlinkFile(in *instance, mem api.Memory, s []uint64) errno {
 	if fi, err := st.Stat(name); err == nil && fi.IsDir() {
 		return errISDIR
 	}
-	return errnoOf(st.Remove(name))
+	if err := st.Remove(name); err != nil {
+		return errnoOf(err)
+	}
+	in.unlinked(name)
+	return errSUCCESS
 }
 
 func pathRemoveDirectory(in *instance, mem api.Memory, s []uint64) errno {
@@ -653,7 +674,11 @@ func pathRename(in *instance, mem api.Memory, s []uint64) errno {
 		return en
 	}
 	in.waited()
-	return errnoOf(in.storage().Rename(from, to))
+	if err := in.storage().Rename(from, to); err != nil {
+		return errnoOf(err)
+	}
+	in.renamed(from, to)
+	return errSUCCESS
 }
 
 // storage is the file tree of the process: its disk, or an empty root

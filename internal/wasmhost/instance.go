@@ -92,6 +92,9 @@ type instance struct {
 	monoBase time.Time
 	lastMono int64
 
+	maps    []mapping // the program's MAP_SHARED mappings; see mmap.go
+	unlinks int       // keys given to unlinked files that stay open
+
 	stopping bool   // the context ended and a stop was delivered
 	signals  []byte // signals raised and not yet read by the program
 	sigOpen  bool   // the program listens for signals (os/signal.Notify)

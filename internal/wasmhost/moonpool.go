@@ -11,7 +11,8 @@ import (
 )
 
 // moonpoolFuncs are the functions of the moonpool host module, what the
-// guest-side overlays import: sockets, signals, assertions and buggify.
+// guest-side overlays import: sockets, signals, assertions, buggify and
+// memory-mapped files.
 var moonpoolFuncs = map[string]hostFunc{
 	"sock_listen":      fn(sockListen, i32, i32, i32),
 	"sock_dial":        fn(sockDial, i32, i32, i64, i32),
@@ -28,6 +29,8 @@ var moonpoolFuncs = map[string]hostFunc{
 	"seed":             fn(seed, i32),
 	"assert":           fn(assert, i32, i32, i32, i32, i32),
 	"buggify":          fn(buggify, i32, i32, i32),
+	"mmap":             fn(mmap, i32, i64, i32, i32, i32, i32),
+	"munmap":           fn(munmap, i32, i32),
 }
 
 // The signal numbers of wasip1's syscall package.

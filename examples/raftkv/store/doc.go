@@ -3,7 +3,8 @@
 // [raft.LogStore] and [raft.StableStore]. It uses nothing but package os,
 // so it builds and runs wherever Go's os does, GOOS=wasip1 included: the
 // usual stores (raft-boltdb, raft-wal) map their files into memory, which
-// wasip1 cannot.
+// wasip1 cannot by itself (a simulated program gets read-only mappings,
+// and bbolt builds for it only from a patched copy).
 //
 // Every change is one record appended to the file and synced before the
 // call returns: a batch of log entries, a range of entries deleted, or a

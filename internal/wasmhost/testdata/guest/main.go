@@ -465,6 +465,10 @@ func run(what string) error {
 			}
 		}
 		fmt.Println("buggified", n)
+	case "mmap":
+		return mmapShow()
+	case "mmaplog":
+		return mmapLog(arg)
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
 	}
