@@ -184,16 +184,21 @@ func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.C
 }
 
 // withLocal is a context under ctx that the world ends at simulated time
-// at, and that reports deadline on the host's clock, or ctx's if that is
-// earlier.
+// at, and that reports deadline on the host's clock, or ctx's if the
+// world ends ctx first. Which ends first is the world's to say, in its
+// own time: ctx may report its deadline on this host's clock, or on
+// another.
 func (c *hostClock) withLocal(ctx context.Context, deadline time.Time, at int64) (context.Context, context.CancelFunc) {
 	inner, cancel := c.base.WithDeadline(ctx, sim.Epoch.Add(time.Duration(at)))
 	d := &localDeadline{Context: inner, deadline: deadline}
-	if cur, ok := ctx.Deadline(); ok && cur.Before(deadline) {
-		d.deadline, d.parent = cur, ctx
+	if inner.Value(sim.SimDeadline{}) != any(inner) { // the deadline is ctx's
+		d.deadline, _ = ctx.Deadline()
+		d.parent = ctx
 	}
 	return d, cancel
 }
+
+var _ sim.LocalDeadline = (*localDeadline)(nil)
 
 // localDeadline reports its deadline on the host's clock, while the world
 // ends it at the matching simulated instant.
@@ -204,6 +209,14 @@ type localDeadline struct {
 }
 
 func (c *localDeadline) Deadline() (time.Time, bool) { return c.deadline, true }
+
+// WorldDeadline returns the simulated instant at which the world ends c:
+// the deadline of the world's context under it, which is its own when c
+// answers sim.SimDeadline with itself.
+func (c *localDeadline) WorldDeadline() time.Time {
+	d, _ := c.Context.Deadline()
+	return d
+}
 
 // Value answers sim.SimDeadline with c when the deadline it reports is
 // its own: the world keeps it, though in the host's time, and a report

@@ -1,0 +1,136 @@
+package simnet_test
+
+import (
+	"context"
+	"time"
+
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/simnet"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A time-out nested in another on a host's clock ends d after it was made
+// on that clock, whether the clock runs behind simulated time, ahead of
+// it, or with it, and whatever the parent is wrapped in: package
+// context's values or cancel, a context of another package's, or the
+// context of a task started under it.
+func TestNestedTimeoutEndsOnTheHostClock(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		skew := time.Duration(rapid.Int64Range(-int64(time.Second), int64(time.Second)).Draw(rt, "skew"))
+		var drift int64
+		if rapid.Bool().Draw(rt, "drifts") {
+			drift = rapid.Int64Range(-1_000_000, 1_000_000).Draw(rt, "drift")
+		}
+		if rapid.IntRange(0, 3).Draw(rt, "steady") == 0 {
+			skew, drift = 0, 0
+		}
+		before := time.Duration(rapid.Int64Range(0, int64(time.Minute)).Draw(rt, "before"))
+		outer := time.Duration(rapid.Int64Range(2, int64(10*time.Second)).Draw(rt, "outer"))
+		inner := time.Duration(rapid.Int64Range(1, int64(outer)-1).Draw(rt, "inner"))
+		wrap := rapid.SampledFrom([]string{"none", "value", "cancel", "task", "foreign"}).Draw(rt, "wrap")
+		byDeadline := rapid.Bool().Draw(rt, "by deadline")
+
+		w := newWorld(t, 1, chaos.NoNetworkFaults())
+		h := w.net.Host("10.0.0.9")
+		simnet.SetClock(h, skew, drift)
+		c := h.Time()
+		res := w.run(func(ctx context.Context, p providers.Providers) error {
+			require.NoError(rt, p.Time.Sleep(ctx, before))
+			parent, cancelParent := c.WithTimeout(ctx, outer)
+			defer cancelParent()
+			switch wrap {
+			case "value":
+				parent = context.WithValue(parent, wrap, wrap)
+			case "cancel":
+				var cancel context.CancelFunc
+				parent, cancel = context.WithCancel(parent)
+				defer cancel()
+			case "foreign":
+				parent = foreignCtx{parent, make(chan struct{})}
+			}
+			check := func(parent context.Context) {
+				start := c.Now()
+				var child context.Context
+				var cancel context.CancelFunc
+				if byDeadline {
+					child, cancel = c.WithDeadline(parent, start.Add(inner))
+				} else {
+					child, cancel = c.WithTimeout(parent, inner)
+				}
+				defer cancel()
+				dl, ok := child.Deadline()
+				require.True(rt, ok)
+				require.Equal(rt, start.Add(inner), dl, "the child's deadline on the host's clock")
+				require.ErrorIs(rt, p.Time.Sleep(child, 2*time.Hour), context.DeadlineExceeded)
+				took := c.Now().Sub(start)
+				require.GreaterOrEqual(rt, took, inner, "the child ended early on the host's clock")
+				require.LessOrEqual(rt, took, inner+time.Nanosecond, "the child ended late on the host's clock")
+			}
+			if wrap != "task" {
+				check(parent)
+				return nil
+			}
+			return p.Task.Go(parent, "nested", func(ctx context.Context) error {
+				check(ctx)
+				return nil
+			}).Join(ctx)
+		})
+		require.NoError(rt, res.Err)
+	})
+}
+
+// On a clock 50ms behind, a time-out of 980ms inside one of a second ends
+// at 980ms, not with its parent at one second; ahead and steady, the same.
+// The parent is the host's context, or one that wraps it.
+func TestNestedTimeoutOnASkewedClock(t *testing.T) {
+	for _, skew := range []time.Duration{-50 * time.Millisecond, 0, 50 * time.Millisecond} {
+		for _, wrap := range []string{"none", "value", "cancel", "task", "foreign"} {
+			w := newWorld(t, 1, chaos.NoNetworkFaults())
+			h := w.net.Host("10.0.0.9")
+			simnet.SetClock(h, skew, 0)
+			c := h.Time()
+			res := w.run(func(ctx context.Context, p providers.Providers) error {
+				parent, cancelParent := c.WithTimeout(ctx, time.Second)
+				defer cancelParent()
+				check := func(ctx context.Context) error {
+					start := c.Now()
+					child, cancel := c.WithTimeout(ctx, 980*time.Millisecond)
+					defer cancel()
+					assert.ErrorIs(t, p.Time.Sleep(child, time.Hour), context.DeadlineExceeded)
+					assert.Equal(t, 980*time.Millisecond, c.Now().Sub(start), "the child's end on a clock %v off, under %s", skew, wrap)
+					assert.NoError(t, parent.Err(), "the parent, on a clock %v off, under %s", skew, wrap)
+					return nil
+				}
+				switch wrap {
+				case "value":
+					return check(context.WithValue(parent, wrap, wrap))
+				case "cancel":
+					ctx, cancel := context.WithCancel(parent)
+					defer cancel()
+					return check(ctx)
+				case "task":
+					return p.Task.Go(parent, "nested", check).Join(ctx)
+				case "foreign":
+					return check(foreignCtx{parent, make(chan struct{})})
+				}
+				return check(parent)
+			})
+			require.NoError(t, res.Err)
+		}
+	}
+}
+
+// foreignCtx is a context of a package neither the world nor package
+// context knows: its Done channel is its own, and never closed.
+type foreignCtx struct {
+	context.Context
+	done chan struct{}
+}
+
+func (c foreignCtx) Done() <-chan struct{} { return c.done }
