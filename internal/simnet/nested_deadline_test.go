@@ -2,6 +2,7 @@ package simnet_test
 
 import (
 	"context"
+	"os"
 	"time"
 
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -134,3 +136,101 @@ type foreignCtx struct {
 }
 
 func (c foreignCtx) Done() <-chan struct{} { return c.done }
+
+// A time-out on a host's clock under a deadline of another clock's (the
+// world's, as the test driver's, or another host's) that ends first
+// reports that deadline on its own host's clock: the host's clock reads it
+// when the context ends.
+func TestNestedDeadlineReadsOnTheHostClock(t *testing.T) {
+	for _, skew := range []time.Duration{-50 * time.Millisecond, 0, 50 * time.Millisecond} {
+		for _, from := range []string{"world", "other host", "same host"} {
+			w := newWorld(t, 1, chaos.NoNetworkFaults())
+			h := w.net.Host("10.0.0.9")
+			simnet.SetClock(h, skew, 0)
+			other := w.net.Host("10.0.0.8")
+			simnet.SetClock(other, -skew/2+time.Millisecond, 1000)
+			c := h.Time()
+			res := w.run(func(ctx context.Context, p providers.Providers) error {
+				parentClock := map[string]providers.Time{"world": p.Time, "other host": other.Time(), "same host": c}[from]
+				parent, cancelParent := parentClock.WithTimeout(ctx, time.Second)
+				defer cancelParent()
+				child, cancel := c.WithTimeout(parent, time.Hour)
+				defer cancel()
+				dl, ok := child.Deadline()
+				require.True(t, ok)
+				assert.ErrorIs(t, p.Time.Sleep(child, 2*time.Hour), context.DeadlineExceeded)
+				assert.Equal(t, c.Now(), dl, "the deadline of a child of a deadline on the %s's clock, on a clock %v off", from, skew)
+				return nil
+			})
+			require.NoError(t, res.Err)
+		}
+	}
+}
+
+// Whatever clocks a time-out on a host and the deadline above it are on,
+// the time-out ends when its host's clock reads the deadline it reports
+// (within the nanosecond a fast clock can skip), and never after its
+// own duration.
+func TestHostDeadlineEndsWhenTheHostClockReadsIt(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		w := newWorld(t, 1, chaos.NoNetworkFaults())
+		h, other := w.net.Host("10.0.0.9"), w.net.Host("10.0.0.8")
+		for _, h := range []*simnet.Host{h, other} {
+			skew := time.Duration(rapid.Int64Range(-int64(time.Second), int64(time.Second)).Draw(rt, h.Host()+" skew"))
+			simnet.SetClock(h, skew, rapid.Int64Range(-1_000_000, 1_000_000).Draw(rt, h.Host()+" drift"))
+		}
+		from := rapid.SampledFrom([]string{"world", "other host", "same host"}).Draw(rt, "parent's clock")
+		outer := time.Duration(rapid.Int64Range(1, int64(10*time.Second)).Draw(rt, "outer"))
+		inner := time.Duration(rapid.Int64Range(1, int64(10*time.Second)).Draw(rt, "inner"))
+		c := h.Time()
+		res := w.run(func(ctx context.Context, p providers.Providers) error {
+			parentClock := map[string]providers.Time{"world": p.Time, "other host": other.Time(), "same host": c}[from]
+			parent, cancelParent := parentClock.WithTimeout(ctx, outer)
+			defer cancelParent()
+			start := c.Now()
+			child, cancel := c.WithTimeout(parent, inner)
+			defer cancel()
+			dl, ok := child.Deadline()
+			require.True(rt, ok)
+			require.LessOrEqual(rt, dl, start.Add(inner), "the deadline is at most the child's own")
+			require.ErrorIs(rt, p.Time.Sleep(child, time.Hour), context.DeadlineExceeded)
+			end := c.Now()
+			require.GreaterOrEqual(rt, end, dl, "the child ended before its host's clock read its deadline")
+			require.LessOrEqual(rt, end, dl.Add(time.Nanosecond), "the child ended after its host's clock read its deadline")
+			return nil
+		})
+		require.NoError(rt, res.Err)
+	})
+}
+
+// A client on a skewed host that hands its context's deadline to its
+// connection (conn.SetDeadline(ctx.Deadline())) has the read end when the
+// context does, also when the deadline is its caller's, on the world's
+// clock.
+func TestConnDeadlineFromANestedContextEndsWithIt(t *testing.T) {
+	for _, skew := range []time.Duration{-50 * time.Millisecond, 50 * time.Millisecond} {
+		w := newWorld(t, 1, chaos.NoNetworkFaults())
+		h := w.net.Host("10.0.0.9")
+		simnet.SetClock(h, skew, 0)
+		res := w.run(func(ctx context.Context, p providers.Providers) error {
+			server, client := on(p, w.net.Host("10.0.0.8")), on(p, h)
+			l, err := server.Network.Listen(ctx, ":1")
+			require.NoError(t, err)
+			defer l.Close()
+			caller, cancelCaller := p.Time.WithTimeout(ctx, time.Second) // the driver's
+			defer cancelCaller()
+			callCtx, cancel := client.Time.WithTimeout(caller, time.Minute)
+			defer cancel()
+			conn, err := client.Network.Dial(callCtx, "10.0.0.8:1")
+			require.NoError(t, err)
+			defer conn.Close()
+			dl, _ := callCtx.Deadline()
+			require.NoError(t, conn.SetReadDeadline(dl))
+			_, err = conn.Read(make([]byte, 1))
+			assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+			assert.Equal(t, sim.Epoch.Add(time.Second), p.Time.Now(), "the read ended with the caller's deadline, on a clock %v off", skew)
+			return nil
+		})
+		require.NoError(t, res.Err)
+	}
+}
