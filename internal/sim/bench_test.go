@@ -366,3 +366,50 @@ func BenchmarkHeartbeat24h(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "wall-s/24h")
 	b.ReportMetric(24*3600/(b.Elapsed().Seconds()/float64(b.N)), "sim-s/wall-s")
 }
+
+// BenchmarkDeadline measures a deadline set and cancelled: under a task's
+// context, under another deadline that ends later (its own timer) or
+// sooner (none), and under a task's context that inherits a deadline.
+func BenchmarkDeadline(b *testing.B) {
+	loop := func(b *testing.B, p providers.Providers, ctx context.Context, d time.Duration) {
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			_, cancel := p.Time.WithTimeout(ctx, d)
+			cancel()
+		}
+		b.StopTimer()
+	}
+	cases := []struct {
+		name   string
+		parent time.Duration // 0: none
+		task   bool          // in a task started under the parent
+	}{
+		{"top", 0, false},
+		{"nested-own", time.Hour, false},
+		{"nested-parents", time.Millisecond, false},
+		{"task-under-deadline", time.Hour, true},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+				if tc.parent > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = p.Time.WithTimeout(ctx, tc.parent)
+					defer cancel()
+				}
+				if !tc.task {
+					loop(b, p, ctx, time.Second)
+					return nil
+				}
+				return p.Task.Go(ctx, "inner", func(ctx context.Context) error {
+					loop(b, p, ctx, time.Second)
+					return nil
+				}).Join(ctx)
+			})
+			if res.Err != nil {
+				b.Fatal(res.Err)
+			}
+		})
+	}
+}

@@ -465,8 +465,9 @@ func (c *simContext) cancelDeadline() {
 func (w *World) withDeadline(parent context.Context, up *simContext, ext context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	c := w.newContext(parent, up, ext)
 	// A deadline at or after the parent's is the parent's: it adds no
-	// timer.
-	if !c.hasDeadline || c.deadline.After(deadline) {
+	// timer. The parent's may be on a host's clock, which the world
+	// converts to its own to compare.
+	if !c.hasDeadline || worldDeadline(parent, c.deadline).After(deadline) {
 		c.deadline, c.hasDeadline, c.ownDeadline = deadline, true, true
 		// Under a parent that is done, the timer runs all the same, as
 		// the world's timer of package context's deadline did: its event

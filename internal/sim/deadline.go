@@ -15,6 +15,42 @@ import (
 // reports is its own.
 type SimDeadline struct{}
 
+// A LocalDeadline is a context whose deadline the world keeps but which
+// reports it on another clock (a host's, which runs ahead of or behind
+// simulated time), and which answers SimDeadline with itself when that
+// deadline is its own. WorldDeadline returns the simulated instant at
+// which the world ends it: the world compares that, not the deadline it
+// reports, with the deadlines it sets under it.
+type LocalDeadline interface {
+	context.Context
+	WorldDeadline() time.Time
+}
+
+// WorldDeadline returns the simulated instant at which the world ends ctx
+// by its deadline, and whether ctx has one: the deadline ctx reports,
+// unless that is a LocalDeadline's, reported on another clock. A deadline
+// on the wall clock (package context's) comes back as ctx reports it.
+func WorldDeadline(ctx context.Context) (time.Time, bool) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return d, false
+	}
+	return worldDeadline(ctx, d), true
+}
+
+// worldDeadline is WorldDeadline for ctx, whose deadline is d.
+func worldDeadline(ctx context.Context, d time.Time) time.Time {
+	if c, ok := ctx.(*simContext); ok && c.ownDeadline {
+		return d // the common case, and one the world made
+	}
+	if l, ok := ctx.Value(SimDeadline{}).(LocalDeadline); ok {
+		if ld, _ := l.Deadline(); ld.Equal(d) {
+			return l.WorldDeadline()
+		}
+	}
+	return d
+}
+
 func (c *deadlineCtx) Value(key any) any {
 	if key == (SimDeadline{}) {
 		return c

@@ -151,7 +151,7 @@ func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (co
 	d := &deadlineOf{w: w}
 	d.inner, d.cancelInner = context.WithCancelCause(ctx)
 	var c context.Context = d.inner
-	if cur, ok := ctx.Deadline(); !ok || cur.After(deadline) { // else the parent's deadline comes first
+	if cur, ok := ctx.Deadline(); !ok || worldDeadline(ctx, cur).After(deadline) { // else the parent's deadline comes first
 		d.ctx = deadlineCtx{Context: d.inner, deadline: deadline}
 		c = &d.ctx
 		if at := int64(deadline.Sub(Epoch)); at <= w.now {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -203,4 +204,39 @@ func BenchmarkBulkTransfer(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "wall-s/GiB")
 	b.ReportMetric(simTime.Seconds(), "sim-s/GiB")
+}
+
+// BenchmarkHostDeadline measures a deadline set and cancelled on a host's
+// clock 50ms behind simulated time: alone, and under another deadline
+// of the host's that ends later (its own timer) or sooner (none).
+func BenchmarkHostDeadline(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		parent time.Duration // 0: none
+	}{{"top", 0}, {"nested-own", time.Hour}, {"nested-parents", time.Millisecond}} {
+		b.Run(tc.name, func(b *testing.B) {
+			w := newWorld(b, 1, chaos.NoNetworkFaults())
+			h := w.net.Host("10.0.0.9")
+			simnet.SetClock(h, -50*time.Millisecond, 0)
+			c := h.Time()
+			res := w.run(func(ctx context.Context, p providers.Providers) error {
+				if tc.parent > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = c.WithTimeout(ctx, tc.parent)
+					defer cancel()
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					_, cancel := c.WithTimeout(ctx, time.Second)
+					cancel()
+				}
+				b.StopTimer()
+				return nil
+			})
+			if res.Err != nil {
+				b.Fatal(res.Err)
+			}
+		})
+	}
 }

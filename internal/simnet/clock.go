@@ -184,32 +184,69 @@ func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.C
 }
 
 // withLocal is a context under ctx that the world ends at simulated time
-// at, and that reports deadline on the host's clock, or ctx's if that is
-// earlier.
+// at, and that reports deadline on the host's clock, or ctx's deadline if
+// the world ends ctx first. Which ends first is the world's to say, in its
+// own time: ctx may report its deadline on this host's clock, or on
+// another.
 func (c *hostClock) withLocal(ctx context.Context, deadline time.Time, at int64) (context.Context, context.CancelFunc) {
 	inner, cancel := c.base.WithDeadline(ctx, sim.Epoch.Add(time.Duration(at)))
-	d := &localDeadline{Context: inner, deadline: deadline}
-	if cur, ok := ctx.Deadline(); ok && cur.Before(deadline) {
-		d.deadline, d.parent = cur, ctx
+	d := &localDeadline{Context: inner, h: c.h, deadline: deadline}
+	if inner.Value(sim.SimDeadline{}) != any(inner) { // the deadline is ctx's
+		d.takeDeadline(ctx)
 	}
 	return d, cancel
 }
+
+var _ sim.LocalDeadline = (*localDeadline)(nil)
 
 // localDeadline reports its deadline on the host's clock, while the world
 // ends it at the matching simulated instant.
 type localDeadline struct {
 	context.Context
+	h        *Host
 	deadline time.Time
-	parent   context.Context // when the deadline is the parent's, not its own
+	parent   context.Context // when the deadline is the parent's as the parent reports it
+}
+
+// takeDeadline has c report the deadline of its parent ctx, which the
+// world ends first: as ctx reports it when that is on c's host's clock,
+// or on the wall clock, which the world does not keep; on c's host's
+// clock when it is on another (the world's, or another host's), so that
+// code on the host that reads it reads when c ends.
+func (c *localDeadline) takeDeadline(ctx context.Context) {
+	cur, _ := ctx.Deadline()
+	c.deadline, c.parent = cur, ctx
+	owner, _ := ctx.Value(sim.SimDeadline{}).(context.Context)
+	if owner == nil {
+		return // on the wall clock
+	}
+	if od, _ := owner.Deadline(); !od.Equal(cur) {
+		return // on the wall clock, before the one the world keeps
+	}
+	if l, ok := owner.(*localDeadline); ok && l.h == c.h {
+		return // on this host's clock
+	}
+	wd, _ := sim.WorldDeadline(ctx)
+	c.deadline = sim.Epoch.Add(time.Duration(c.h.toLocal(sinceEpoch(wd))))
+	c.parent = nil // the deadline c reports is its own
 }
 
 func (c *localDeadline) Deadline() (time.Time, bool) { return c.deadline, true }
 
+// WorldDeadline returns the simulated instant at which the world ends c:
+// that of the world's context under it.
+func (c *localDeadline) WorldDeadline() time.Time {
+	d, _ := sim.WorldDeadline(c.Context)
+	return d
+}
+
 // Value answers sim.SimDeadline with c when the deadline it reports is
-// its own: the world keeps it, though in the host's time, and a report
-// must not take it for a deadline on the wall clock. A deadline that is
-// its parent's is found from the parent: the world's context under c
-// keeps its own deadline in simulated time, which is not the one c reports.
+// its own, or its parent's converted to the host's clock: the world keeps
+// it, though in the host's time, and a report must not take it for a
+// deadline on the wall clock. A deadline that is its parent's as the
+// parent reports it is found from the parent: the world's context under c
+// keeps its own deadline in simulated time, which is not the one c
+// reports.
 func (c *localDeadline) Value(key any) any {
 	if key == (sim.SimDeadline{}) {
 		if c.parent != nil {

@@ -132,6 +132,9 @@
 // given on the host's clock are converted to simulated time with integer
 // arithmetic, so every platform computes the same instants. Connection and
 // listener deadlines are times on the clock of the host that owns them.
+// A deadline set on a host's clock under a context that has one already
+// ends at the earlier of the two in simulated time, whatever clock the
+// parent's is on, and reports it on the host's clock.
 //
 // # Limits
 //

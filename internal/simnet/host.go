@@ -430,7 +430,9 @@ func (d *dial) arrive() {
 // a cut, a clog, a host without power or a hanging connect fault): it
 // arms the give-up at start+ConnectTimeout, unless the dialler's context
 // ends by then anyway. The timer is quiet (sim.World.ArmQuiet): a connect
-// answered in time leaves the run's trace as it was.
+// answered in time leaves the run's trace as it was. The context's end is
+// the world's, in simulated time: its deadline may be on the dialling
+// host's clock, the world's, or another host's.
 func (d *dial) holdConnect() {
 	// Over includes a Dial that returned, unwinding a dialler killed
 	// while its connect was on the wire: nobody is left to give up.
@@ -438,7 +440,7 @@ func (d *dial) holdConnect() {
 		return
 	}
 	at := d.start + int64(ConnectTimeout)
-	if dl, ok := d.ctx.Deadline(); ok && d.h.simAt(dl) <= at {
+	if dl, ok := sim.WorldDeadline(d.ctx); ok && sinceEpoch(dl) <= at {
 		return
 	}
 	n := d.h.n

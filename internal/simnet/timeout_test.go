@@ -2,6 +2,7 @@ package simnet_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -468,4 +469,37 @@ func TestConnectTimeoutIsLearnedByTheListenersEnd(t *testing.T) {
 		assert.ErrorIs(t, err, syscall.ECONNRESET)
 		return s.Close()
 	})
+}
+
+// A held connect gives up at ConnectTimeout, measured in simulated time,
+// when its context's deadline comes later, whatever clock that deadline
+// is on: the dialling host's, the world's (the test driver's, whose
+// contexts code on another host may be handed), or another host's.
+func TestHeldConnectGivesUpWhateverClockItsDeadlineIsOn(t *testing.T) {
+	for _, skew := range []time.Duration{-50 * time.Millisecond, 0, 50 * time.Millisecond} {
+		for _, from := range []string{"dialler", "world", "other host"} {
+			t.Run(fmt.Sprintf("%s/%v", from, skew), func(t *testing.T) {
+				w := newWorld(t, 1, chaos.NoNetworkFaults())
+				dialler, other := w.net.Host("10.0.0.1"), w.net.Host("10.0.0.3")
+				simnet.SetClock(dialler, skew, 0)
+				simnet.SetClock(other, -skew, 0)
+				res := w.run(func(ctx context.Context, p providers.Providers) error {
+					server := on(p, w.net.Host("10.0.0.2"))
+					client := on(p, dialler)
+					_, err := server.Network.Listen(ctx, ":80")
+					require.NoError(t, err)
+					w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+					clock := map[string]providers.Time{"dialler": client.Time, "world": p.Time, "other host": other.Time()}[from]
+					dctx, cancel := clock.WithTimeout(ctx, simnet.ConnectTimeout+20*time.Millisecond)
+					defer cancel()
+					start := p.Time.Now()
+					_, err = client.Network.Dial(dctx, "10.0.0.2:80")
+					requireTimedOut(t, err, "10.0.0.2:80")
+					assert.Equal(t, simnet.ConnectTimeout, p.Time.Now().Sub(start), "under a deadline on the %s's clock, the dialler's %v off", from, skew)
+					return nil
+				})
+				require.NoError(t, res.Err)
+			})
+		}
+	}
 }

@@ -1,0 +1,7 @@
+package simnet
+
+import "time"
+
+// SetClock gives h a clock of a known skew and drift (parts per billion),
+// for tests that need a host behind or ahead of simulated time.
+func SetClock(h *Host, skew time.Duration, drift int64) { h.skew, h.drift = int64(skew), drift }
