@@ -160,6 +160,67 @@ func BenchmarkPingPong(b *testing.B) {
 	})
 }
 
+// udpPingPong times rounds datagram round trips of pingSize bytes over
+// loopback UDP: the floor of BenchmarkDatagramPingPong.
+func udpPingPong(tb testing.TB, rounds int) time.Duration {
+	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer srv.Close()
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			k, from, err := srv.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			srv.WriteTo(buf[:k], from)
+		}
+	}()
+	c, err := net.Dial("udp", srv.LocalAddr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, pingSize)
+	start := time.Now()
+	for range rounds {
+		if _, err := c.Write(buf); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := c.Read(buf); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return time.Since(start)
+}
+
+// BenchmarkDatagramPingPong measures datagram round trips of pingSize
+// bytes with no faults (one op is one round trip), and reports their
+// ratio to loopback UDP's, measured in the same run.
+func BenchmarkDatagramPingPong(b *testing.B) {
+	const floorRounds = 20000
+	udp := float64(udpPingPong(b, floorRounds).Nanoseconds()) / floorRounds
+	b.ReportAllocs()
+	var d time.Duration
+	res := datagramPingPong(b, chaos.NoNetworkFaults(), "10.0.0.2", 10, func(do func()) {
+		b.ResetTimer()
+		start := time.Now()
+		for range b.N {
+			do()
+		}
+		d = time.Since(start)
+		b.StopTimer()
+	})
+	if res.Err != nil {
+		b.Fatal(res.Err)
+	}
+	per := float64(d.Nanoseconds()) / float64(b.N)
+	b.ReportMetric(1e9/per, "roundtrips/s")
+	b.ReportMetric(per/udp, "udp-ratio")
+}
+
 // BenchmarkBulkTransfer sends 1 GiB over one simulated connection with no
 // faults, in 64 KiB writes, through the default 64 KiB send buffer; one op
 // is the whole GiB.

@@ -457,11 +457,7 @@ func (p *pipe) push(kind segKind, at int64) {
 	}
 	p.lastAt = at
 	if p.segs.s == nil {
-		if k := len(p.n.segs); k > 0 {
-			p.segs.s = p.n.segs[k-1]
-			p.n.segs[k-1] = nil
-			p.n.segs = p.n.segs[:k-1]
-		}
+		p.segs.s, _ = takeSpare(&p.n.segs)
 	}
 	p.segs.push(seg{end: p.wrOff, at: at, sent: p.n.now(), kind: kind})
 	p.schedule(p.segs.front().at)

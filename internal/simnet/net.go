@@ -3,6 +3,7 @@ package simnet
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type Net struct {
 
 	hosts  []*Host // in creation order; a host's id is its index
 	byName map[string]*Host
+	byIP   map[netip.Addr]*Host // hosts named by their IP, as package net prints it
 
 	// Cuts made through the manual API: ordered host pairs, and isolated
 	// hosts. manual counts both, so that the common case skips the map.
@@ -47,8 +49,12 @@ type Net struct {
 	held    []*hold
 	heldCap int
 	packets []*packet // spares (Net.packet)
-	bufs    [][]byte  // spare ring buffers of closed connections (pipe.grow)
-	segs    [][]seg   // spare segment queues of closed connections (pipe.push)
+	// Spares of datagrams in flight (packetConn.send) and of their
+	// payloads, which go back when the datagram is read or dropped.
+	arrivals  []*arrival
+	dgramBufs [][]byte
+	bufs      [][]byte // spare ring buffers of closed connections (pipe.grow)
+	segs      [][]seg  // spare segment queues of closed connections (pipe.push)
 
 	closeQuietUntil int64 // random closes are in cooldown until then
 	// idleUntil: tick has nothing to do before then. Zero makes it look;
@@ -149,6 +155,13 @@ func (n *Net) host(name string, steady bool) *Host {
 	}
 	n.hosts = append(n.hosts, h)
 	n.byName[name] = h
+	if h.ip != nil && h.ip.String() == name {
+		if n.byIP == nil {
+			n.byIP = make(map[netip.Addr]*Host)
+		}
+		a, _ := netip.AddrFromSlice(h.ip)
+		n.byIP[a.Unmap()] = h
+	}
 	if !steady {
 		h.drawClock()
 	}
@@ -169,6 +182,19 @@ func (n *Net) now() int64 { return int64(n.w.Now()) }
 // after calls fn at simulated time at.
 func (n *Net) after(at int64, fn func()) func() bool {
 	return n.w.After(time.Duration(at-n.now()), fn)
+}
+
+// takeSpare takes the last of spares, if there is one.
+func takeSpare[T any](spares *[]T) (T, bool) {
+	var zero T
+	k := len(*spares)
+	if k == 0 {
+		return zero, false
+	}
+	t := (*spares)[k-1]
+	(*spares)[k-1] = zero
+	*spares = (*spares)[:k-1]
+	return t, true
 }
 
 // schedule calls fn at simulated time at; it cannot be cancelled, and
@@ -384,12 +410,8 @@ func (p *partition) in(h *Host) bool { return h.id < len(p.side) && p.side[h.id]
 // faults: a connect, an answer to one.
 func (n *Net) packet(src, dst *Host, exempt bool, d *dial, step dialStep) {
 	at := n.now() + n.latency(src, dst)
-	var p *packet
-	if k := len(n.packets); k > 0 {
-		p = n.packets[k-1]
-		n.packets[k-1] = nil
-		n.packets = n.packets[:k-1]
-	} else {
+	p, ok := takeSpare(&n.packets)
+	if !ok {
 		p = &packet{n: n}
 		p.tryFn = p.try
 	}

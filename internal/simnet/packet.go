@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -42,7 +43,8 @@ type packetConn struct {
 	h      *Host
 	port   int
 	laddr  net.Addr
-	queue  []datagram
+	queue  []datagram // from head on
+	head   int
 	queued int // bytes in queue
 	closed bool
 
@@ -146,12 +148,16 @@ func (c *packetConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		case c.rd.expired(n.now()):
 			return 0, nil, c.opErr("read", nil, os.ErrDeadlineExceeded)
 		}
-		if len(c.queue) > 0 {
-			d := c.queue[0]
-			c.queue[0] = datagram{}
-			c.queue = c.queue[1:]
+		if c.head < len(c.queue) {
+			d := c.queue[c.head]
+			c.queue[c.head] = datagram{}
+			if c.head++; c.head == len(c.queue) {
+				c.queue, c.head = c.queue[:0], 0
+			}
 			c.queued -= len(d.b)
-			return copy(b, d.b), d.from, nil
+			k := copy(b, d.b)
+			n.putDgramBuf(d.b)
+			return k, d.from, nil
 		}
 		n.wait(&c.readers, "net read datagram")
 	}
@@ -184,7 +190,7 @@ func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	case len(b) > n.dgramMax:
 		return 0, c.opErr("write", addr, &datagramSizeError{len(b), n.dgramMax})
 	}
-	host, port, err := splitAddr(addr.String())
+	dst, port, err := n.resolveUDP(c.h, addr)
 	if err != nil {
 		return 0, c.opErr("write", addr, err)
 	}
@@ -193,16 +199,38 @@ func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	}
 	c.sent += uint64(len(b))
 	n.tick()
-	dst := n.lookup(c.h, host)
 	if dst == nil {
 		n.log("datagram %s -> %s dropped: no such host", c, addr)
 		return len(b), nil
 	}
-	c.send(dst, port, slices.Clone(b))
+	c.send(dst, port, b)
 	return len(b), nil
 }
 
-// send puts a datagram on its way to port of dst. It draws, unless the
+// resolveUDP returns the host and port of addr, a datagram's destination
+// seen from host from; the host is nil when there is no such host. The
+// addresses ReadFrom returns resolve without being printed and parsed.
+func (n *Net) resolveUDP(from *Host, addr net.Addr) (*Host, int, error) {
+	switch a := addr.(type) {
+	case *UDPAddr:
+		if a.Port >= 0 && a.Port <= 65535 && a.Host != "" {
+			return n.lookup(from, a.Host), a.Port, nil
+		}
+	case *net.UDPAddr:
+		if ip, ok := netip.AddrFromSlice(a.IP); ok && a.Zone == "" && a.Port >= 0 && a.Port <= 65535 {
+			if h := n.byIP[ip.Unmap()]; h != nil {
+				return h, a.Port, nil
+			}
+		}
+	}
+	host, port, err := splitAddr(addr.String())
+	if err != nil {
+		return nil, 0, err
+	}
+	return n.lookup(from, host), port, nil
+}
+
+// send puts a copy of b on its way to port of dst. It draws, unless the
 // datagram is exempt or faults are paused: the loss's coin, the
 // duplication's coin, then for each copy its latency and the reordering's
 // coin and delay.
@@ -211,15 +239,14 @@ func (c *packetConn) send(dst *Host, port int, b []byte) {
 	cfg := &n.cfg
 	exempt := n.isExempt(c.port) || n.isExempt(port)
 	faults := !exempt && !n.paused
-	to := dst.udpAddr(port)
 	if faults && cfg.DatagramLossProb > 0 && n.rng.Bool(cfg.DatagramLossProb) {
-		n.event("datagram %s -> %s lost: %d bytes", c, to, len(b))
+		n.event("datagram %s -> %s lost: %d bytes", c, dst.udpAddr(port), len(b))
 		return
 	}
 	copies := 1
 	if faults && cfg.DatagramDupProb > 0 && n.rng.Bool(cfg.DatagramDupProb) {
 		copies = 2
-		n.event("datagram %s -> %s duplicated: %d bytes", c, to, len(b))
+		n.event("datagram %s -> %s duplicated: %d bytes", c, dst.udpAddr(port), len(b))
 	}
 	key := uint64(dst.id)<<32 | uint64(port)
 	for range copies {
@@ -227,7 +254,7 @@ func (c *packetConn) send(dst *Host, port int, b []byte) {
 		if faults && cfg.DatagramReorderProb > 0 && n.rng.Bool(cfg.DatagramReorderProb) {
 			extra := n.uniform(int64(cfg.DatagramReorderDelay.Min), int64(cfg.DatagramReorderDelay.Max))
 			at += extra
-			n.event("datagram %s -> %s reordered: %d bytes held back %v", c, to, len(b), time.Duration(extra))
+			n.event("datagram %s -> %s reordered: %d bytes held back %v", c, dst.udpAddr(port), len(b), time.Duration(extra))
 		} else {
 			if c.lastAt == nil {
 				c.lastAt = make(map[uint64]int64)
@@ -235,9 +262,50 @@ func (c *packetConn) send(dst *Host, port int, b []byte) {
 			at = max(at, c.lastAt[key])
 			c.lastAt[key] = at
 		}
-		from, src := c.laddr, c.h
-		n.schedule(at, func() { n.arriveDatagram(src, from, dst, port, b, exempt) })
+		a, ok := takeSpare(&n.arrivals)
+		if !ok {
+			a = &arrival{n: n}
+			a.fn = a.arrive
+		}
+		a.src, a.from, a.dst, a.port, a.exempt = c.h, c.laddr, dst, port, exempt
+		a.b = append(n.takeDgramBuf(len(b)), b...)
+		n.schedule(at, a.fn)
 	}
+}
+
+// An arrival is a datagram in flight. Once it arrives it goes back to the
+// network's spares, with its callback, for the next.
+type arrival struct {
+	n        *Net
+	src, dst *Host
+	from     net.Addr
+	port     int
+	b        []byte
+	exempt   bool
+	fn       func() // arrive, made once
+}
+
+func (a *arrival) arrive() {
+	n, src, from, dst, port, b, exempt := a.n, a.src, a.from, a.dst, a.port, a.b, a.exempt
+	*a = arrival{n: n, fn: a.fn}
+	n.arrivals = append(n.arrivals, a)
+	n.arriveDatagram(src, from, dst, port, b, exempt)
+}
+
+// takeDgramBuf returns an empty buffer for a payload of size bytes: a spare
+// one if there is one large enough.
+func (n *Net) takeDgramBuf(size int) []byte {
+	if b, ok := takeSpare(&n.dgramBufs); ok {
+		if cap(b) >= size {
+			return b[:0]
+		}
+	}
+	return make([]byte, 0, max(size, 512))
+}
+
+// putDgramBuf gives back the buffer of a payload read or dropped.
+func (n *Net) putDgramBuf(b []byte) {
+	n.dgramBufs = append(n.dgramBufs, b)
 }
 
 // arriveDatagram hands a datagram to the socket on port of dst, unless a
@@ -248,6 +316,7 @@ func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []
 	if !exempt {
 		if _, cut := n.blocked(src, dst); cut {
 			n.event("datagram %s -> %s lost to a partition or clog: %d bytes", from, dst.udpAddr(port), len(b))
+			n.putDgramBuf(b)
 			return
 		}
 	}
@@ -255,9 +324,11 @@ func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []
 	switch {
 	case dst.off || c == nil:
 		n.log("datagram %s -> %s dropped: no socket", from, dst.udpAddr(port))
+		n.putDgramBuf(b)
 		return
 	case c.queued+len(b) > n.dgramBuf:
 		n.event("datagram %s -> %s dropped: the receive buffer is full", from, c)
+		n.putDgramBuf(b)
 		return
 	}
 	c.queue = append(c.queue, datagram{from: from, b: b})
@@ -284,7 +355,10 @@ func (c *packetConn) close() {
 	if i := slices.Index(h.pcs, c); i >= 0 {
 		h.pcs = slices.Delete(h.pcs, i, i+1)
 	}
-	c.queue, c.queued = nil, 0
+	for _, d := range c.queue[c.head:] {
+		c.n.putDgramBuf(d.b)
+	}
+	c.queue, c.head, c.queued = nil, 0, 0
 	for _, d := range []*deadline{&c.rd, &c.wr} {
 		d.stop()
 		d.set = false
