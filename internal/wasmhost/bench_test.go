@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
 	"github.com/moonpool-go/moonpool/providers"
@@ -116,6 +117,63 @@ func BenchmarkTCPRoundTrip(b *testing.B) {
 			for range b.N {
 				c.Write(buf)
 				if _, err := io.ReadFull(c, buf); err != nil {
+					s.Fatal(err)
+				}
+			}
+		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
+	})
+}
+
+// BenchmarkUDPRoundTrip is one byte there and back in datagrams over the
+// simulated network, per op: between two programs, and between two
+// processes on the providers.
+func BenchmarkUDPRoundTrip(b *testing.B) {
+	b.Run("program", func(b *testing.B) {
+		mod := guestModule(b)
+		b.ResetTimer()
+		defer reportCPU(b, testenv.CPUTime())
+		simtest.Run(b, func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process { return process(mod, nil, "udpecho=:7000") }})
+			s.Sleep(time.Second)
+			if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", fmt.Sprintf("udprtt=echo-0:7000,%d", b.N)}}); err != nil {
+				s.Fatal(err)
+			}
+		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
+	})
+	b.Run("providers", func(b *testing.B) {
+		defer reportCPU(b, testenv.CPUTime())
+		simtest.Run(b, func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					pc, err := p.Network.ListenPacket(ctx, ":7000")
+					if err != nil {
+						return err
+					}
+					buf := make([]byte, 2048)
+					for {
+						n, from, err := pc.ReadFrom(buf)
+						if err != nil {
+							return err
+						}
+						if _, err := pc.WriteTo(buf[:n], from); err != nil {
+							return err
+						}
+					}
+				})
+			}})
+			s.Sleep(time.Second)
+			p := s.Providers()
+			pc, err := p.Network.ListenPacket(s.Context(), ":0")
+			if err != nil {
+				s.Fatal(err)
+			}
+			to := &simnet.UDPAddr{Host: "echo-0", Port: 7000}
+			buf := []byte{'x'}
+			for range b.N {
+				if _, err := pc.WriteTo(buf, to); err != nil {
+					s.Fatal(err)
+				}
+				if _, _, err := pc.ReadFrom(buf); err != nil {
 					s.Fatal(err)
 				}
 			}

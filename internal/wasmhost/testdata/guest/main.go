@@ -302,6 +302,10 @@ func run(what string) error {
 		addr, count, _ := strings.Cut(arg, ",")
 		n, _ := strconv.Atoi(count)
 		return rtt(addr, n)
+	case "udprtt":
+		addr, count, _ := strings.Cut(arg, ",")
+		n, _ := strconv.Atoi(count)
+		return udpRTT(addr, n)
 	case "cpuspin":
 		n := 0
 		for {
