@@ -42,6 +42,7 @@ type packetConn struct {
 	h      *Host
 	port   int
 	laddr  net.Addr
+	lo     net.IP // the loopback address it is bound to, or nil for all
 	queue  []datagram
 	queued int // bytes in queue
 	closed bool
@@ -69,6 +70,14 @@ var _ net.PacketConn = (*packetConn)(nil)
 // empty, this host's name, or a loopback or wildcard address; port 0 picks
 // a free ephemeral port. Datagram ports are apart from TCP's, as in an
 // operating system.
+//
+// A socket on a loopback address (localhost, 127.0.0.0/8, ::1) is on the
+// loopback interface alone, as on Linux: its LocalAddr is that address, it
+// takes only datagrams its own host sends to that address (others are
+// dropped), and it can send to its own host only (EINVAL otherwise). A
+// socket on the empty host, a wildcard address or the host's name takes
+// datagrams to every address of its host. As for [Host.Listen], one port
+// takes one socket, whatever its address.
 func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, error) {
 	h.n.w.Enter("net listen packet")
 	host, port, err := splitAddr(addr)
@@ -82,17 +91,24 @@ func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, e
 		}
 		return nil, udpOpError("listen", nil, a, sysErr("bind", syscall.EADDRNOTAVAIL))
 	}
+	lo := listenLoopback(host)
+	at := func(port int) net.Addr {
+		if lo != nil {
+			return &net.UDPAddr{IP: lo, Port: port}
+		}
+		return h.udpAddr(port)
+	}
 	if err := ctx.Err(); err != nil {
-		return nil, udpOpError("listen", nil, h.udpAddr(port), ctxError(err))
+		return nil, udpOpError("listen", nil, at(port), ctxError(err))
 	}
 	if port == 0 {
 		if port = h.ephemeralUDP(); port == 0 {
-			return nil, udpOpError("listen", nil, h.udpAddr(0), sysErr("bind", syscall.EADDRINUSE))
+			return nil, udpOpError("listen", nil, at(0), sysErr("bind", syscall.EADDRINUSE))
 		}
 	} else if h.pconns[port] != nil {
-		return nil, udpOpError("listen", nil, h.udpAddr(port), sysErr("bind", syscall.EADDRINUSE))
+		return nil, udpOpError("listen", nil, at(port), sysErr("bind", syscall.EADDRINUSE))
 	}
-	c := &packetConn{n: h.n, h: h, port: port, laddr: h.udpAddr(port)}
+	c := &packetConn{n: h.n, h: h, port: port, laddr: at(port), lo: lo}
 	c.wakeRd = func() { c.n.wakeAll(&c.readers) }
 	if h.pconns == nil {
 		h.pconns = make(map[int]*packetConn)
@@ -170,7 +186,10 @@ func (e *datagramSizeError) Unwrap() error { return os.NewSyscallError("sendto",
 // WriteTo sends b as one datagram to addr; see net.PacketConn. It never
 // waits: the datagram is on its way, or lost, when it returns. It fails
 // with EMSGSIZE when b is over the network's MaxDatagramSize, and sends
-// nothing then. A datagram to a host or port nobody holds is dropped.
+// nothing then. A datagram to a host or port nobody holds is dropped. A
+// datagram to a loopback or wildcard address goes over the loopback
+// interface, from a loopback address; one from a socket on a loopback
+// address to another host fails with EINVAL, as on Linux.
 func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	c.n.w.Enter("net write")
 	n := c.n
@@ -198,20 +217,32 @@ func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 		n.log("datagram %s -> %s dropped: no such host", c, addr)
 		return len(b), nil
 	}
-	c.send(dst, port, slices.Clone(b))
+	lo := dialLoopback(host)
+	if c.lo != nil && dst != c.h {
+		return 0, c.opErr("write", addr, sysErr("sendto", syscall.EINVAL))
+	}
+	c.send(dst, port, slices.Clone(b), lo)
 	return len(b), nil
 }
 
-// send puts a datagram on its way to port of dst. It draws, unless the
-// datagram is exempt or faults are paused: the loss's coin, the
+// send puts a datagram on its way to port of dst, over the loopback
+// interface to loopback address lo when lo is not nil. It draws, unless
+// the datagram is exempt or faults are paused: the loss's coin, the
 // duplication's coin, then for each copy its latency and the reordering's
 // coin and delay.
-func (c *packetConn) send(dst *Host, port int, b []byte) {
+func (c *packetConn) send(dst *Host, port int, b []byte, lo net.IP) {
 	n := c.n
 	cfg := &n.cfg
 	exempt := n.isExempt(c.port) || n.isExempt(port)
 	faults := !exempt && !n.paused
 	to := dst.udpAddr(port)
+	from := c.laddr
+	if lo != nil {
+		to = &net.UDPAddr{IP: lo, Port: port}
+		if c.lo == nil {
+			from = &net.UDPAddr{IP: loopbackSource(lo), Port: c.port}
+		}
+	}
 	if faults && cfg.DatagramLossProb > 0 && n.rng.Bool(cfg.DatagramLossProb) {
 		n.event("datagram %s -> %s lost: %d bytes", c, to, len(b))
 		return
@@ -235,15 +266,17 @@ func (c *packetConn) send(dst *Host, port int, b []byte) {
 			at = max(at, c.lastAt[key])
 			c.lastAt[key] = at
 		}
-		from, src := c.laddr, c.h
-		n.schedule(at, func() { n.arriveDatagram(src, from, dst, port, b, exempt) })
+		src := c.h
+		n.schedule(at, func() { n.arriveDatagram(src, from, dst, port, b, exempt, lo) })
 	}
 }
 
 // arriveDatagram hands a datagram to the socket on port of dst, unless a
 // cut or a clog is in its way (it is lost), dst has no power or no socket
-// there, or the socket's buffer is full.
-func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []byte, exempt bool) {
+// there (a socket on a loopback address is not on the host's own, nor on
+// another loopback address: lo is where the datagram was sent, nil for
+// dst's own address), or the socket's buffer is full.
+func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []byte, exempt bool, lo net.IP) {
 	n.tick()
 	if !exempt {
 		if _, cut := n.blocked(src, dst); cut {
@@ -253,7 +286,7 @@ func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []
 	}
 	c := dst.pconns[port]
 	switch {
-	case dst.off || c == nil:
+	case dst.off || c == nil || !takes(c.lo, lo):
 		n.log("datagram %s -> %s dropped: no socket", from, dst.udpAddr(port))
 		return
 	case c.queued+len(b) > n.dgramBuf:
