@@ -159,15 +159,18 @@ type nameAddr string
 func (nameAddr) Network() string  { return "udp" }
 func (a nameAddr) String() string { return string(a) }
 
-// peerAddr is the address a connected socket's datagrams come from: the
-// names of this host (its loopback and wildcard addresses) are its name,
+// peerAddr is the address a connected socket's datagrams come from: a
+// loopback address for a peer on the loopback interface (the wildcard
+// addresses and localhost are 127.0.0.1, or ::1, as Linux connects them),
 // as the network's source addresses give it.
 func (in *instance) peerAddr(hostport string) net.Addr {
 	host, port, err := net.SplitHostPort(hostport)
 	if err == nil {
 		switch host {
-		case "", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost":
-			hostport = net.JoinHostPort(in.p.Network.Host(), port)
+		case "", "0.0.0.0", "localhost":
+			hostport = net.JoinHostPort("127.0.0.1", port)
+		case "::":
+			hostport = net.JoinHostPort("::1", port)
 		}
 	}
 	return udpTarget(hostport)

@@ -88,6 +88,12 @@ func run(what string) error {
 		return udpRecv(arg)
 	case "serve":
 		return serve(arg)
+	case "loopback":
+		return loopback(arg)
+	case "dialonce":
+		return dialOnce(arg)
+	case "udploopback":
+		return udpLoopback(arg)
 	case "dial":
 		return dial(arg)
 	case "http":
