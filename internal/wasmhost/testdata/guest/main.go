@@ -94,6 +94,10 @@ func run(what string) error {
 		return dialOnce(arg)
 	case "udploopback":
 		return udpLoopback(arg)
+	case "sockopts":
+		return sockOpts()
+	case "linger":
+		return linger(arg)
 	case "dial":
 		return dial(arg)
 	case "http":
