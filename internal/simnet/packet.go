@@ -46,6 +46,10 @@ type packetConn struct {
 	queue  []datagram
 	queued int // bytes in queue
 	closed bool
+	// connected: Connect marked the socket connected, and it hears of
+	// its datagrams that find no socket; refused: such a notice came
+	// back, and the next ReadFrom or WriteTo tells it.
+	connected, refused bool
 
 	readers []providers.WaitToken
 	rd, wr  deadline
@@ -159,6 +163,9 @@ func (c *packetConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		switch {
 		case c.closed:
 			return 0, nil, c.opErr("read", nil, net.ErrClosed)
+		case c.refused:
+			c.refused = false
+			return 0, nil, c.opErr("read", nil, sysErr("recvfrom", syscall.ECONNREFUSED))
 		case c.rd.expired(n.now()):
 			return 0, nil, c.opErr("read", nil, os.ErrDeadlineExceeded)
 		}
@@ -196,6 +203,9 @@ func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	switch {
 	case c.closed:
 		return 0, c.opErr("write", addr, net.ErrClosed)
+	case c.refused:
+		c.refused = false
+		return 0, c.opErr("write", addr, sysErr("sendto", syscall.ECONNREFUSED))
 	case addr == nil:
 		return 0, c.opErr("write", nil, &net.AddrError{Err: "missing address"})
 	case c.wr.expired(n.now()):
@@ -266,8 +276,7 @@ func (c *packetConn) send(dst *Host, port int, b []byte, lo net.IP) {
 			at = max(at, c.lastAt[key])
 			c.lastAt[key] = at
 		}
-		src := c.h
-		n.schedule(at, func() { n.arriveDatagram(src, from, dst, port, b, exempt, lo) })
+		n.schedule(at, func() { n.arriveDatagram(c, from, dst, port, b, exempt, lo) })
 	}
 }
 
@@ -276,7 +285,11 @@ func (c *packetConn) send(dst *Host, port int, b []byte, lo net.IP) {
 // there (a socket on a loopback address is not on the host's own, nor on
 // another loopback address: lo is where the datagram was sent, nil for
 // dst's own address), or the socket's buffer is full.
-func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []byte, exempt bool, lo net.IP) {
+//
+// A datagram from a connected socket (Connect) that finds dst with power
+// and no socket there is answered with ICMP port unreachable.
+func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port int, b []byte, exempt bool, lo net.IP) {
+	src := sender.h
 	n.tick()
 	if !exempt {
 		if _, cut := n.blocked(src, dst); cut {
@@ -288,6 +301,9 @@ func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []
 	switch {
 	case dst.off || c == nil || !takes(c.lo, lo):
 		n.log("datagram %s -> %s dropped: no socket", from, dst.udpAddr(port))
+		if sender.connected && !dst.off {
+			n.unreachable(sender, dst, exempt)
+		}
 		return
 	case c.queued+len(b) > n.dgramBuf:
 		n.event("datagram %s -> %s dropped: the receive buffer is full", from, c)
@@ -297,6 +313,40 @@ func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []
 	c.queued += len(b)
 	n.w.Progress()
 	c.wakeRd()
+}
+
+// Connect marks the socket connected, as connect(2) does a UDP socket's
+// errors on Linux: when a datagram it sends reaches a host that has power
+// and no socket on the datagram's port, that host answers with ICMP port
+// unreachable, which comes back after a latency (or is lost to a cut or a
+// clog on its way), and the socket's next ReadFrom or WriteTo fails with
+// ECONNREFUSED, once; a ReadFrom that waits returns then. An unconnected
+// socket hears nothing of it, as on Linux. Connect filters nothing: the
+// caller reads from, and writes to, its peer alone. It draws nothing; the
+// notices it makes possible draw their latency.
+func (c *packetConn) Connect() {
+	c.n.w.Enter("net connect packet")
+	c.connected = true
+}
+
+// unreachable sends sender the answer of dst to a datagram that found no
+// socket: ICMP port unreachable, after a latency drawn now.
+func (n *Net) unreachable(sender *packetConn, dst *Host, exempt bool) {
+	at := n.now() + n.latency(dst, sender.h)
+	n.schedule(at, func() {
+		n.tick()
+		if _, cut := n.blocked(dst, sender.h); cut && !exempt {
+			n.log("port unreachable %s -> %s lost to a partition or clog", dst.name, sender)
+			return
+		}
+		if sender.closed || sender.h.off {
+			return
+		}
+		n.log("port unreachable %s -> %s", dst.name, sender)
+		sender.refused = true
+		n.w.Progress()
+		sender.wakeRd()
+	})
 }
 
 // Close closes the socket: ReadFrom and WriteTo fail with net.ErrClosed,

@@ -574,3 +574,56 @@ func TestALoopbackDatagramSocketHearsItsOwnHostOnly(t *testing.T) {
 		return nil
 	})
 }
+
+// A connected datagram socket hears, as on Linux, that its datagram found
+// no socket on its peer's host: ICMP port unreachable comes back, and its
+// next read or write fails with ECONNREFUSED, once. An unconnected socket
+// hears nothing.
+func TestAConnectedDatagramSocketHearsPortUnreachable(t *testing.T) {
+	simulate(t, 3, perfect(), func(ctx context.Context, client, server providers.Providers) error {
+		nobody := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 9}
+		buf := make([]byte, 16)
+
+		plain, err := client.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		_, err = plain.WriteTo([]byte("anyone?"), nobody)
+		require.NoError(t, err)
+		require.NoError(t, plain.SetReadDeadline(client.Time.Now().Add(time.Second)))
+		_, _, err = plain.ReadFrom(buf)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "an unconnected socket hears nothing")
+
+		c, err := client.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		c.(interface{ Connect() }).Connect()
+		_, err = c.WriteTo([]byte("anyone?"), nobody)
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(time.Second)))
+		start := client.Time.Now()
+		_, _, err = c.ReadFrom(buf)
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "the waiting read hears it")
+		assert.Equal(t, 2*time.Millisecond, client.Time.Now().Sub(start), "a round trip")
+		_, _, err = c.ReadFrom(buf)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "once")
+
+		_, err = c.WriteTo([]byte("again"), nobody)
+		require.NoError(t, err)
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		_, err = c.WriteTo([]byte("and again"), nobody)
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "the next write hears it")
+		_, err = c.WriteTo([]byte("once more"), nobody)
+		require.NoError(t, err, "once")
+		require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(time.Second)))
+		_, _, err = c.ReadFrom(buf)
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+
+		// A host without power answers nothing.
+		server.Network.(interface{ PowerOff() }).PowerOff()
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(time.Second)))
+		_, err = c.WriteTo([]byte("dark"), nobody)
+		require.NoError(t, err)
+		_, _, err = c.ReadFrom(buf)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		return nil
+	})
+}

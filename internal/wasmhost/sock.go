@@ -71,7 +71,7 @@ func newSock(in *instance) *sock {
 func (s *sock) ready(write bool) bool {
 	switch {
 	case s.pc != nil:
-		return write || s.held || s.rerr != nil
+		return write || s.held || s.refused || s.rerr != nil
 	case s.ln != nil:
 		return !write && (len(s.pending) > 0 || s.lnErr != nil)
 	case s.dialing:

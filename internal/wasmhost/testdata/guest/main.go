@@ -86,6 +86,8 @@ func run(what string) error {
 		return udpDial(arg)
 	case "udprecv":
 		return udpRecv(arg)
+	case "udprefused":
+		return udpRefused(arg)
 	case "serve":
 		return serve(arg)
 	case "loopback":
