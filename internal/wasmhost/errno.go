@@ -39,7 +39,6 @@ const (
 	errMSGSIZE      errno = 35
 	errNAMETOOLONG  errno = 37
 	errNOENT        errno = 44
-	errNOPROTOOPT   errno = 50
 	errNOSPC        errno = 51
 	errNOSYS        errno = 52
 	errNOTCONN      errno = 53

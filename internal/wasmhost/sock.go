@@ -493,10 +493,8 @@ func sockSetLinger(in *instance, mem api.Memory, st []uint64) errno {
 	if e == nil || e.kind != kindSocket {
 		return errBADF
 	}
-	if e.sock.pc != nil {
-		return errNOPROTOOPT
-	}
-	e.sock.linger0 = int32(u32(st, 1)) == 0
+	// A UDP socket takes it and has nothing to reset, as on Linux.
+	e.sock.linger0 = e.sock.pc == nil && int32(u32(st, 1)) == 0
 	return errSUCCESS
 }
 
