@@ -105,6 +105,68 @@ func isLocalName(host string) bool {
 	return a.IsLoopback() || a.IsUnspecified()
 }
 
+// loopback4 and loopback6 return the loopback addresses, made afresh:
+// a caller may keep them in an address it hands out.
+func loopback4() net.IP { return net.IP{127, 0, 0, 1} }
+func loopback6() net.IP { return append(net.IP(nil), net.IPv6loopback...) }
+
+// listenLoopback returns the loopback address that a listen or bind host
+// names (127.0.0.1 for localhost, the address itself for 127.0.0.0/8 and
+// ::1), or nil when it names none: a socket bound there is on the
+// loopback interface alone, as on Linux, where other hosts cannot reach
+// it. The wildcard addresses name every address, not loopback alone.
+func listenLoopback(host string) net.IP {
+	if host == "localhost" {
+		return loopback4()
+	}
+	if host == "" || !(host[0] >= '0' && host[0] <= '9' || host[0] == ':') {
+		return nil
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return nil
+	}
+	if a = a.Unmap(); !a.IsLoopback() {
+		return nil
+	}
+	return net.IP(a.AsSlice())
+}
+
+// dialLoopback returns the loopback address that a dial to host goes to,
+// or nil when it goes out through the host's own address: localhost and
+// 127.0.0.0/8 and ::1 are loopback, and so is a wildcard address, which
+// Linux connects to its loopback (0.0.0.0 to 127.0.0.1, :: to ::1).
+func dialLoopback(host string) net.IP {
+	switch host {
+	case "", "0.0.0.0":
+		return loopback4()
+	case "::":
+		return loopback6()
+	}
+	if lo := listenLoopback(host); lo != nil {
+		return lo
+	}
+	if a, err := netip.ParseAddr(host); err == nil && a.Unmap().IsUnspecified() {
+		return loopback4()
+	}
+	return nil
+}
+
+// loopbackSource returns the address a connection or datagram to the
+// loopback address to comes from: 127.0.0.1 to any of 127.0.0.0/8, as
+// Linux's route for it says, ::1 to ::1.
+func loopbackSource(to net.IP) net.IP {
+	if to.To4() != nil {
+		return loopback4()
+	}
+	return loopback6()
+}
+
+// takes reports whether a socket bound to the loopback address lo (nil:
+// every address of its host) takes what was sent to the loopback address
+// to (nil: sent to its host's own address, perhaps from another host).
+func takes(lo, to net.IP) bool { return lo == nil || to != nil && lo.Equal(to) }
+
 // ValidHostName reports whether name can name a simulated host: an IP
 // literal or a DNS-like name, not one of the names that mean "this host".
 // Callers that take host names from users check them with it up front.

@@ -148,8 +148,9 @@ func (d *deadline) expired(now int64) bool { return d.set && now >= d.at }
 func (d *deadline) stop() { d.timer.Stop() }
 
 // newConn makes the two ends of a connection from ephemeral port lport of
-// a (dialling) to port of b, whose address is to, as the dial has it.
-func (n *Net) newConn(a, b *Host, lport, port int, to net.Addr) (client, server *conn) {
+// a (dialling) to port of b, whose address is to, as the dial has it; lo
+// is the loopback address dialled, or nil when the dial went to b's name.
+func (n *Net) newConn(a, b *Host, lport, port int, to net.Addr, lo net.IP) (client, server *conn) {
 	n.nextConn++
 	// The ends, their pipes and the dialler's address live and die
 	// together: one allocation.
@@ -159,7 +160,14 @@ func (n *Net) newConn(a, b *Host, lport, port int, to net.Addr) (client, server 
 		laddr          addrSpace
 	}{}
 	client, server = &all.client, &all.server
-	*client = conn{n: n, h: a, id: n.nextConn, laddr: a.addrIn(lport, &all.laddr), raddr: to, dialPort: uint16(lport)}
+	var laddr net.Addr
+	if lo != nil {
+		all.laddr.tcp = net.TCPAddr{IP: loopbackSource(lo), Port: lport}
+		laddr = &all.laddr.tcp
+	} else {
+		laddr = a.addrIn(lport, &all.laddr)
+	}
+	*client = conn{n: n, h: a, id: n.nextConn, laddr: laddr, raddr: to, dialPort: uint16(lport)}
 	a.holdDialPort(lport, true)
 	*server = conn{n: n, h: b, id: n.nextConn, laddr: client.raddr, raddr: client.laddr}
 	client.peer, server.peer = server, client

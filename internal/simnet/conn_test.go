@@ -395,22 +395,84 @@ func TestBinaryFraming(t *testing.T) {
 
 func TestDialLocalhostReachesTheSameHost(t *testing.T) {
 	simulate(t, 12, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
-		l, err := server.Network.Listen(ctx, "localhost:90")
+		l, err := server.Network.Listen(ctx, ":90")
 		require.NoError(t, err)
-		assert.Equal(t, "10.0.0.2:90", l.Addr().String(), "a listener's address names its host")
+		assert.Equal(t, "10.0.0.2:90", l.Addr().String(), "a listener on every address names its host")
 		// Every loopback address is this host, as 127.0.0.0/8 is on
-		// Linux, and so is the wildcard address.
-		for _, addr := range []string{"localhost:90", "127.0.0.1:90", "[::1]:90", ":90", "10.0.0.2:90", "127.0.0.2:90", "127.1.2.3:90", "[::ffff:127.0.0.1]:90", "0.0.0.0:90"} {
+		// Linux, and so is the wildcard address; the connection is on
+		// the loopback interface, and both its ends say so.
+		for _, tc := range []struct{ addr, client, server string }{
+			{"localhost:90", "127.0.0.1", "127.0.0.1"},
+			{"127.0.0.1:90", "127.0.0.1", "127.0.0.1"},
+			{"127.1.2.3:90", "127.0.0.1", "127.1.2.3"},
+			{"[::ffff:127.0.0.1]:90", "127.0.0.1", "127.0.0.1"},
+			{":90", "127.0.0.1", "127.0.0.1"},
+			{"0.0.0.0:90", "127.0.0.1", "127.0.0.1"},
+			{"[::1]:90", "::1", "::1"},
+			{"10.0.0.2:90", "10.0.0.2", "10.0.0.2"},
+		} {
+			addr, ends := tc.addr, [2]string{tc.client, tc.server}
 			c, err := server.Network.Dial(ctx, addr)
 			require.NoError(t, err, addr)
 			s, err := l.Accept()
 			require.NoError(t, err)
-			assert.Equal(t, c.LocalAddr(), s.RemoteAddr())
+			assert.Equal(t, c.LocalAddr(), s.RemoteAddr(), addr)
+			assert.Equal(t, c.RemoteAddr(), s.LocalAddr(), addr)
+			assert.Equal(t, ends[0], c.LocalAddr().(*net.TCPAddr).IP.String(), addr)
+			assert.Equal(t, ends[1], s.LocalAddr().(*net.TCPAddr).IP.String(), addr)
+			assert.Equal(t, 90, s.LocalAddr().(*net.TCPAddr).Port, addr)
 		}
 		assert.Equal(t, "10.0.0.2", server.Network.Host())
-		l2, err := server.Network.Listen(ctx, "127.0.0.5:91")
-		require.NoError(t, err, "a listen on any loopback address")
-		assert.Equal(t, "10.0.0.2:91", l2.Addr().String())
+		return nil
+	})
+}
+
+// A listener on a loopback address is on the loopback interface alone,
+// as on Linux: a service that binds its public port to localhost by
+// mistake is unreachable from its peers, in the simulation as in
+// production.
+func TestALoopbackListenerTakesItsOwnHostOnly(t *testing.T) {
+	simulate(t, 3, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, "127.0.0.1:90")
+		require.NoError(t, err)
+		assert.Equal(t, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1).To4(), Port: 90}, l.Addr())
+
+		_, err = client.Network.Dial(ctx, "10.0.0.2:90")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "another host's connect")
+		// Its own host reaches it over loopback only: its own name is
+		// another address, and so is another loopback address.
+		for _, addr := range []string{"10.0.0.2:90", "127.0.0.2:90", "[::1]:90"} {
+			_, err = server.Network.Dial(ctx, addr)
+			require.ErrorIs(t, err, syscall.ECONNREFUSED, addr)
+		}
+		for _, addr := range []string{"127.0.0.1:90", "localhost:90", ":90"} {
+			c, err := server.Network.Dial(ctx, addr)
+			require.NoError(t, err, addr)
+			s, err := l.Accept()
+			require.NoError(t, err)
+			assert.Equal(t, "127.0.0.1:90", s.LocalAddr().String(), addr)
+			assert.Equal(t, "127.0.0.1:90", c.RemoteAddr().String(), addr)
+			assert.Equal(t, c.LocalAddr(), s.RemoteAddr(), addr)
+			assert.Equal(t, "127.0.0.1", c.LocalAddr().(*net.TCPAddr).IP.String(), addr)
+			_, err = c.Write([]byte("hi"))
+			require.NoError(t, err)
+			buf := make([]byte, 2)
+			_, err = io.ReadFull(s, buf)
+			require.NoError(t, err)
+			assert.Equal(t, "hi", string(buf))
+		}
+
+		// One port, one listener, whatever its address.
+		_, err = server.Network.Listen(ctx, ":90")
+		require.ErrorIs(t, err, syscall.EADDRINUSE)
+		l6, err := server.Network.Listen(ctx, "[::1]:91")
+		require.NoError(t, err)
+		assert.Equal(t, "[::1]:91", l6.Addr().String())
+		l5, err := server.Network.Listen(ctx, "localhost:92")
+		require.NoError(t, err)
+		assert.Equal(t, "127.0.0.1:92", l5.Addr().String())
+		_, err = client.Network.Dial(ctx, "10.0.0.2:92")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
 		return nil
 	})
 }

@@ -68,7 +68,12 @@
 // DatagramBuffer full, is dropped. Loss, duplication and reordering are
 // drawn per datagram, and a partition or clog in force when a datagram
 // arrives loses it. [Host.Crash] and [Host.PowerOff] close the host's
-// datagram sockets.
+// datagram sockets. A socket bound to a loopback address hears only its
+// own host's datagrams to that address. A socket marked connected (its
+// Connect method, which a program's connected UDP socket calls) hears, as
+// ICMP port unreachable a latency later, of its datagrams that reach a
+// host with power and no socket on their port: its next ReadFrom or
+// WriteTo fails with ECONNREFUSED, once.
 //
 // [Net.Exempt] exempts a port from every fault: connections to a listener
 // on it and datagrams from or to a socket on it skip every fault draw and
@@ -123,6 +128,8 @@
 //   - Each sleep or timer on a host's clock: the delay's coin and size.
 //   - WriteTo of a datagram: the loss's coin, the duplication's coin, then
 //     for each copy its latency and the reordering's coin and delay.
+//   - A datagram of a connected socket that finds no socket: the latency
+//     of the port unreachable that answers it, as it arrives.
 //   - A port exempt from faults draws nothing but latencies.
 //
 // # Clocks

@@ -156,9 +156,20 @@ func (h *Host) holdDialPort(p int, held bool) {
 
 // Listen announces on addr, "host:port", where host is empty, this host's
 // name, or a loopback or wildcard address; port 0 picks a free ephemeral
-// port. The listener's Addr carries this host's name whatever addr said, so
-// that others can dial it. It fails with EADDRINUSE when a listener, or a
-// connection this host dialled, holds the port.
+// port.
+//
+// A listener on a loopback address (localhost, 127.0.0.0/8, ::1) is on the
+// loopback interface alone, as on Linux: its Addr is that address, and it
+// takes only connects from its own host to that address; others, from
+// other hosts or to the host's own name, are refused (ECONNREFUSED). A
+// listener on the empty host, a wildcard address or the host's name takes
+// connects to every address of its host, and its Addr carries the host's
+// name, so that others can dial it.
+//
+// It fails with EADDRINUSE when a listener, whatever its address, or a
+// connection this host dialled, holds the port: unlike Linux, one port
+// takes one listener, so a listener on 127.0.0.1 and another on the
+// host's address cannot share it.
 func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 	h.n.w.Enter("net listen")
 	host, port, err := splitAddr(addr)
@@ -172,18 +183,25 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 		}
 		return nil, opError("listen", nil, a, sysErr("bind", syscall.EADDRNOTAVAIL))
 	}
+	lo := listenLoopback(host)
+	at := func(port int) net.Addr {
+		if lo != nil {
+			return &net.TCPAddr{IP: lo, Port: port}
+		}
+		return h.addr(port)
+	}
 	if err := ctx.Err(); err != nil {
-		return nil, opError("listen", nil, h.addr(port), ctxError(err))
+		return nil, opError("listen", nil, at(port), ctxError(err))
 	}
 	if port == 0 {
 		if port = h.ephemeral(); port == 0 {
-			return nil, opError("listen", nil, h.addr(0), sysErr("bind", syscall.EADDRINUSE))
+			return nil, opError("listen", nil, at(0), sysErr("bind", syscall.EADDRINUSE))
 		}
 	} else if h.listeners[port] != nil || port >= firstEphemeral && h.dialPortHeld(port) {
 		// A dialled connection's port is its own, as bind finds it.
-		return nil, opError("listen", nil, h.addr(port), sysErr("bind", syscall.EADDRINUSE))
+		return nil, opError("listen", nil, at(port), sysErr("bind", syscall.EADDRINUSE))
 	}
-	l := &listener{h: h, port: port, addr: h.addr(port)}
+	l := &listener{h: h, port: port, addr: at(port), lo: lo}
 	l.wakeFn = l.wake
 	h.listeners[port] = l
 	h.lns = append(h.lns, l)
@@ -205,6 +223,7 @@ type dial struct {
 	dst    *Host
 	port   int
 	raddr  net.Addr
+	lo     net.IP // the loopback address dialled, or nil for the host's own
 	tok    providers.WaitToken
 	exempt bool // the port is exempt from faults
 	done   bool
@@ -259,9 +278,14 @@ func (d *dial) do(step dialStep) {
 }
 
 // Dial connects to addr, "host:port". The host is a host of the network, or
-// empty, localhost or a loopback address for this host. The connect takes a
-// round trip: the dial returns when the answer comes back; the peer's
-// Accept can return the connection half a round trip earlier.
+// empty, localhost or a loopback or wildcard address for this host. The
+// connect takes a round trip: the dial returns when the answer comes back;
+// the peer's Accept can return the connection half a round trip earlier.
+//
+// A dial to a loopback or wildcard address goes over the loopback
+// interface, as on Linux: both ends of its connection report loopback
+// addresses (127.0.0.1, or ::1 for an IPv6 one), and it reaches a listener
+// on a loopback address, which a dial to the host's name does not.
 //
 // A connect that finds the listener's backlog full waits, as on Linux,
 // until an Accept makes room.
@@ -292,7 +316,12 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		d = &dial{h: h, dst: dst, port: port, exempt: n.isExempt(port), start: n.now(), ctx: ctx}
 	}
 	defer d.stopGiveUp()
-	d.raddr = dst.addrIn(port, &d.space)
+	if d.lo = dialLoopback(host); d.lo != nil {
+		d.space.tcp = net.TCPAddr{IP: d.lo, Port: port}
+		d.raddr = &d.space.tcp
+	} else {
+		d.raddr = dst.addrIn(port, &d.space)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, opError("dial", nil, d.raddr, ctxError(err))
 	}
@@ -335,7 +364,7 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		// arrived, and its error is the address's): the host's next
 		// dial takes it.
 		h.spareDial = d
-		return nil, t.refusal(dst, port)
+		return nil, t.refusal(d.raddr)
 	}
 	n.w.Log(d.conn.connectedText())
 	return d.conn, nil
@@ -358,10 +387,19 @@ type dialText struct {
 	space      addrSpace
 }
 
-// refusal returns the error of a refused dial to port of dst.
-func (t *dialText) refusal(dst *Host, port int) error {
+// refusal returns the error of a refused dial to raddr.
+func (t *dialText) refusal(raddr net.Addr) error {
 	if t.refusedErr == nil {
-		t.refusedErr = opError("dial", nil, dst.addrIn(port, &t.space), sysErr("connect", syscall.ECONNREFUSED))
+		var a net.Addr
+		switch r := raddr.(type) {
+		case *net.TCPAddr:
+			t.space.tcp = *r
+			a = &t.space.tcp
+		case *Addr:
+			t.space.name = *r
+			a = &t.space.name
+		}
+		t.refusedErr = opError("dial", nil, a, sysErr("connect", syscall.ECONNREFUSED))
 	}
 	return t.refusedErr
 }
@@ -399,7 +437,9 @@ func (d *dial) arrive() {
 		return
 	}
 	l := dst.listeners[d.port]
-	if l == nil || l.closed {
+	if l == nil || l.closed || !takes(l.lo, d.lo) {
+		// No listener on the address dialled: a listener on a loopback
+		// address is not on the host's own.
 		n.packet(dst, d.h, d.exempt, d, stepRefuse)
 		return
 	}
@@ -419,7 +459,7 @@ func (d *dial) arrive() {
 		n.packet(dst, d.h, d.exempt, d, stepRefuse)
 		return
 	}
-	c, s := n.newConn(d.h, dst, lport, d.port, d.raddr)
+	c, s := n.newConn(d.h, dst, lport, d.port, d.raddr, d.lo)
 	l.queue = append(l.queue, s)
 	n.wakeAll(&l.waiters)
 	d.accepted = c

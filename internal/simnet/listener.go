@@ -17,6 +17,7 @@ type listener struct {
 	h      *Host
 	port   int
 	addr   net.Addr
+	lo     net.IP // the loopback address it is bound to, or nil for all
 	queue  []*conn
 	closed bool
 	// syns holds the connects that found the queue full, oldest first:
@@ -119,7 +120,8 @@ func (l *listener) retry(k int) {
 
 func (l *listener) wake() { l.h.n.wakeAll(&l.waiters) }
 
-// Addr returns the listener's address, with the host's name.
+// Addr returns the listener's address: its loopback address, or the
+// host's name.
 func (l *listener) Addr() net.Addr { return l.addr }
 
 // SetDeadline sets the deadline for Accept, as *net.TCPListener's: a time

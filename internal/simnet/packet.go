@@ -43,10 +43,15 @@ type packetConn struct {
 	h      *Host
 	port   int
 	laddr  net.Addr
+	lo     net.IP     // the loopback address it is bound to, or nil for all
 	queue  []datagram // from head on
 	head   int
 	queued int // bytes in queue
 	closed bool
+	// connected: Connect marked the socket connected, and it hears of
+	// its datagrams that find no socket; refused: such a notice came
+	// back, and the next ReadFrom or WriteTo tells it.
+	connected, refused bool
 
 	readers []providers.WaitToken
 	rd, wr  deadline
@@ -71,6 +76,14 @@ var _ net.PacketConn = (*packetConn)(nil)
 // empty, this host's name, or a loopback or wildcard address; port 0 picks
 // a free ephemeral port. Datagram ports are apart from TCP's, as in an
 // operating system.
+//
+// A socket on a loopback address (localhost, 127.0.0.0/8, ::1) is on the
+// loopback interface alone, as on Linux: its LocalAddr is that address, it
+// takes only datagrams its own host sends to that address (others are
+// dropped), and it can send to its own host only (EINVAL otherwise). A
+// socket on the empty host, a wildcard address or the host's name takes
+// datagrams to every address of its host. As for [Host.Listen], one port
+// takes one socket, whatever its address.
 func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, error) {
 	h.n.w.Enter("net listen packet")
 	host, port, err := splitAddr(addr)
@@ -84,17 +97,24 @@ func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, e
 		}
 		return nil, udpOpError("listen", nil, a, sysErr("bind", syscall.EADDRNOTAVAIL))
 	}
+	lo := listenLoopback(host)
+	at := func(port int) net.Addr {
+		if lo != nil {
+			return &net.UDPAddr{IP: lo, Port: port}
+		}
+		return h.udpAddr(port)
+	}
 	if err := ctx.Err(); err != nil {
-		return nil, udpOpError("listen", nil, h.udpAddr(port), ctxError(err))
+		return nil, udpOpError("listen", nil, at(port), ctxError(err))
 	}
 	if port == 0 {
 		if port = h.ephemeralUDP(); port == 0 {
-			return nil, udpOpError("listen", nil, h.udpAddr(0), sysErr("bind", syscall.EADDRINUSE))
+			return nil, udpOpError("listen", nil, at(0), sysErr("bind", syscall.EADDRINUSE))
 		}
 	} else if h.pconns[port] != nil {
-		return nil, udpOpError("listen", nil, h.udpAddr(port), sysErr("bind", syscall.EADDRINUSE))
+		return nil, udpOpError("listen", nil, at(port), sysErr("bind", syscall.EADDRINUSE))
 	}
-	c := &packetConn{n: h.n, h: h, port: port, laddr: h.udpAddr(port)}
+	c := &packetConn{n: h.n, h: h, port: port, laddr: at(port), lo: lo}
 	c.wakeRd = func() { c.n.wakeAll(&c.readers) }
 	if h.pconns == nil {
 		h.pconns = make(map[int]*packetConn)
@@ -145,6 +165,9 @@ func (c *packetConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		switch {
 		case c.closed:
 			return 0, nil, c.opErr("read", nil, net.ErrClosed)
+		case c.refused:
+			c.refused = false
+			return 0, nil, c.opErr("read", nil, sysErr("recvfrom", syscall.ECONNREFUSED))
 		case c.rd.expired(n.now()):
 			return 0, nil, c.opErr("read", nil, os.ErrDeadlineExceeded)
 		}
@@ -176,13 +199,19 @@ func (e *datagramSizeError) Unwrap() error { return os.NewSyscallError("sendto",
 // WriteTo sends b as one datagram to addr; see net.PacketConn. It never
 // waits: the datagram is on its way, or lost, when it returns. It fails
 // with EMSGSIZE when b is over the network's MaxDatagramSize, and sends
-// nothing then. A datagram to a host or port nobody holds is dropped.
+// nothing then. A datagram to a host or port nobody holds is dropped. A
+// datagram to a loopback or wildcard address goes over the loopback
+// interface, from a loopback address; one from a socket on a loopback
+// address to another host fails with EINVAL, as on Linux.
 func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	c.n.w.Enter("net write")
 	n := c.n
 	switch {
 	case c.closed:
 		return 0, c.opErr("write", addr, net.ErrClosed)
+	case c.refused:
+		c.refused = false
+		return 0, c.opErr("write", addr, sysErr("sendto", syscall.ECONNREFUSED))
 	case addr == nil:
 		return 0, c.opErr("write", nil, &net.AddrError{Err: "missing address"})
 	case c.wr.expired(n.now()):
@@ -190,7 +219,7 @@ func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	case len(b) > n.dgramMax:
 		return 0, c.opErr("write", addr, &datagramSizeError{len(b), n.dgramMax})
 	}
-	dst, port, err := n.resolveUDP(c.h, addr)
+	dst, port, lo, err := n.resolveUDP(c.h, addr)
 	if err != nil {
 		return 0, c.opErr("write", addr, err)
 	}
@@ -203,50 +232,67 @@ func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 		n.log("datagram %s -> %s dropped: no such host", c, addr)
 		return len(b), nil
 	}
-	c.send(dst, port, b)
+	if c.lo != nil && dst != c.h {
+		return 0, c.opErr("write", addr, sysErr("sendto", syscall.EINVAL))
+	}
+	c.send(dst, port, b, lo)
 	return len(b), nil
 }
 
 // resolveUDP returns the host and port of addr, a datagram's destination
-// seen from host from; the host is nil when there is no such host. The
-// addresses ReadFrom returns resolve without being printed and parsed.
-func (n *Net) resolveUDP(from *Host, addr net.Addr) (*Host, int, error) {
+// seen from host from, and the loopback address it names, if any; the
+// host is nil when there is no such host. The addresses ReadFrom returns
+// for other hosts resolve without being printed and parsed: no host is
+// named by a loopback or wildcard address.
+func (n *Net) resolveUDP(from *Host, addr net.Addr) (*Host, int, net.IP, error) {
 	switch a := addr.(type) {
 	case *UDPAddr:
-		if a.Port >= 0 && a.Port <= 65535 && a.Host != "" {
-			return n.lookup(from, a.Host), a.Port, nil
+		if h := n.byName[a.Host]; h != nil && a.Port >= 0 && a.Port <= 65535 {
+			return h, a.Port, nil, nil
 		}
 	case *net.UDPAddr:
 		if ip, ok := netip.AddrFromSlice(a.IP); ok && a.Zone == "" && a.Port >= 0 && a.Port <= 65535 {
 			if h := n.byIP[ip.Unmap()]; h != nil {
-				return h, a.Port, nil
+				return h, a.Port, nil, nil
 			}
 		}
 	}
 	host, port, err := splitAddr(addr.String())
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	return n.lookup(from, host), port, nil
+	return n.lookup(from, host), port, dialLoopback(host), nil
 }
 
-// send puts a copy of b on its way to port of dst. It draws, unless the
-// datagram is exempt or faults are paused: the loss's coin, the
+// send puts a copy of b on its way to port of dst, over the loopback
+// interface to loopback address lo when lo is not nil. It draws, unless
+// the datagram is exempt or faults are paused: the loss's coin, the
 // duplication's coin, then for each copy its latency and the reordering's
 // coin and delay.
-func (c *packetConn) send(dst *Host, port int, b []byte) {
+func (c *packetConn) send(dst *Host, port int, b []byte, lo net.IP) {
 	n := c.n
 	cfg := &n.cfg
 	exempt := n.isExempt(c.port) || n.isExempt(port)
 	faults := !exempt && !n.paused
+	from := c.laddr
+	if lo != nil && c.lo == nil {
+		from = &net.UDPAddr{IP: loopbackSource(lo), Port: c.port}
+	}
+	// to is the destination as the timeline names it, made only for a fault.
+	to := func() net.Addr {
+		if lo != nil {
+			return &net.UDPAddr{IP: lo, Port: port}
+		}
+		return dst.udpAddr(port)
+	}
 	if faults && cfg.DatagramLossProb > 0 && n.rng.Bool(cfg.DatagramLossProb) {
-		n.event("datagram %s -> %s lost: %d bytes", c, dst.udpAddr(port), len(b))
+		n.event("datagram %s -> %s lost: %d bytes", c, to(), len(b))
 		return
 	}
 	copies := 1
 	if faults && cfg.DatagramDupProb > 0 && n.rng.Bool(cfg.DatagramDupProb) {
 		copies = 2
-		n.event("datagram %s -> %s duplicated: %d bytes", c, dst.udpAddr(port), len(b))
+		n.event("datagram %s -> %s duplicated: %d bytes", c, to(), len(b))
 	}
 	key := uint64(dst.id)<<32 | uint64(port)
 	for range copies {
@@ -254,7 +300,7 @@ func (c *packetConn) send(dst *Host, port int, b []byte) {
 		if faults && cfg.DatagramReorderProb > 0 && n.rng.Bool(cfg.DatagramReorderProb) {
 			extra := n.uniform(int64(cfg.DatagramReorderDelay.Min), int64(cfg.DatagramReorderDelay.Max))
 			at += extra
-			n.event("datagram %s -> %s reordered: %d bytes held back %v", c, dst.udpAddr(port), len(b), time.Duration(extra))
+			n.event("datagram %s -> %s reordered: %d bytes held back %v", c, to(), len(b), time.Duration(extra))
 		} else {
 			if c.lastAt == nil {
 				c.lastAt = make(map[uint64]int64)
@@ -267,7 +313,7 @@ func (c *packetConn) send(dst *Host, port int, b []byte) {
 			a = &arrival{n: n}
 			a.fn = a.arrive
 		}
-		a.src, a.from, a.dst, a.port, a.exempt = c.h, c.laddr, dst, port, exempt
+		a.sender, a.from, a.dst, a.port, a.exempt, a.lo = c, from, dst, port, exempt, lo
 		a.b = append(n.takeDgramBuf(len(b)), b...)
 		n.schedule(at, a.fn)
 	}
@@ -276,20 +322,22 @@ func (c *packetConn) send(dst *Host, port int, b []byte) {
 // An arrival is a datagram in flight. Once it arrives it goes back to the
 // network's spares, with its callback, for the next.
 type arrival struct {
-	n        *Net
-	src, dst *Host
-	from     net.Addr
-	port     int
-	b        []byte
-	exempt   bool
-	fn       func() // arrive, made once
+	n      *Net
+	sender *packetConn
+	from   net.Addr
+	dst    *Host
+	port   int
+	b      []byte
+	exempt bool
+	lo     net.IP
+	fn     func() // arrive, made once
 }
 
 func (a *arrival) arrive() {
-	n, src, from, dst, port, b, exempt := a.n, a.src, a.from, a.dst, a.port, a.b, a.exempt
+	n, sender, from, dst, port, b, exempt, lo := a.n, a.sender, a.from, a.dst, a.port, a.b, a.exempt, a.lo
 	*a = arrival{n: n, fn: a.fn}
 	n.arrivals = append(n.arrivals, a)
-	n.arriveDatagram(src, from, dst, port, b, exempt)
+	n.arriveDatagram(sender, from, dst, port, b, exempt, lo)
 }
 
 // takeDgramBuf returns an empty buffer for a payload of size bytes: a spare
@@ -310,8 +358,14 @@ func (n *Net) putDgramBuf(b []byte) {
 
 // arriveDatagram hands a datagram to the socket on port of dst, unless a
 // cut or a clog is in its way (it is lost), dst has no power or no socket
-// there, or the socket's buffer is full.
-func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []byte, exempt bool) {
+// there (a socket on a loopback address is not on the host's own, nor on
+// another loopback address: lo is where the datagram was sent, nil for
+// dst's own address), or the socket's buffer is full.
+//
+// A datagram from a connected socket (Connect) that finds dst with power
+// and no socket there is answered with ICMP port unreachable.
+func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port int, b []byte, exempt bool, lo net.IP) {
+	src := sender.h
 	n.tick()
 	if !exempt {
 		if _, cut := n.blocked(src, dst); cut {
@@ -322,8 +376,11 @@ func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []
 	}
 	c := dst.pconns[port]
 	switch {
-	case dst.off || c == nil:
+	case dst.off || c == nil || !takes(c.lo, lo):
 		n.log("datagram %s -> %s dropped: no socket", from, dst.udpAddr(port))
+		if sender.connected && !dst.off {
+			n.unreachable(sender, dst, exempt)
+		}
 		n.putDgramBuf(b)
 		return
 	case c.queued+len(b) > n.dgramBuf:
@@ -335,6 +392,40 @@ func (n *Net) arriveDatagram(src *Host, from net.Addr, dst *Host, port int, b []
 	c.queued += len(b)
 	n.w.Progress()
 	c.wakeRd()
+}
+
+// Connect marks the socket connected, as connect(2) does a UDP socket's
+// errors on Linux: when a datagram it sends reaches a host that has power
+// and no socket on the datagram's port, that host answers with ICMP port
+// unreachable, which comes back after a latency (or is lost to a cut or a
+// clog on its way), and the socket's next ReadFrom or WriteTo fails with
+// ECONNREFUSED, once; a ReadFrom that waits returns then. An unconnected
+// socket hears nothing of it, as on Linux. Connect filters nothing: the
+// caller reads from, and writes to, its peer alone. It draws nothing; the
+// notices it makes possible draw their latency.
+func (c *packetConn) Connect() {
+	c.n.w.Enter("net connect packet")
+	c.connected = true
+}
+
+// unreachable sends sender the answer of dst to a datagram that found no
+// socket: ICMP port unreachable, after a latency drawn now.
+func (n *Net) unreachable(sender *packetConn, dst *Host, exempt bool) {
+	at := n.now() + n.latency(dst, sender.h)
+	n.schedule(at, func() {
+		n.tick()
+		if _, cut := n.blocked(dst, sender.h); cut && !exempt {
+			n.log("port unreachable %s -> %s lost to a partition or clog", dst.name, sender)
+			return
+		}
+		if sender.closed || sender.h.off {
+			return
+		}
+		n.log("port unreachable %s -> %s", dst.name, sender)
+		sender.refused = true
+		n.w.Progress()
+		sender.wakeRd()
+	})
 }
 
 // Close closes the socket: ReadFrom and WriteTo fail with net.ErrClosed,

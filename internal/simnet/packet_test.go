@@ -529,3 +529,101 @@ func TestExemptPortSkipsFaults(t *testing.T) {
 	assert.Empty(t, events(res, "10.0.0.2:7 refused"))
 	assert.NotEmpty(t, events(res, "10.0.0.2:9 refused"), "only the connect to port 9 fails")
 }
+
+// A datagram socket on a loopback address is on the loopback interface
+// alone, as on Linux: another host's datagrams to its port are dropped,
+// its own host's reach it over loopback, and it cannot send off its host.
+func TestALoopbackDatagramSocketHearsItsOwnHostOnly(t *testing.T) {
+	simulate(t, 3, perfect(), func(ctx context.Context, client, server providers.Providers) error {
+		s, err := server.Network.ListenPacket(ctx, "127.0.0.1:9")
+		require.NoError(t, err)
+		assert.Equal(t, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1).To4(), Port: 9}, s.LocalAddr())
+
+		far, err := client.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		_, err = far.WriteTo([]byte("far"), &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 9})
+		require.NoError(t, err, "sent, and dropped on arrival")
+		near, err := server.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		_, err = near.WriteTo([]byte("own name"), &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 9})
+		require.NoError(t, err, "sent to the host's own address, where nobody holds the port")
+		_, err = near.WriteTo([]byte("near"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9})
+		require.NoError(t, err)
+
+		buf := make([]byte, 16)
+		require.NoError(t, s.SetReadDeadline(server.Time.Now().Add(time.Second)))
+		k, from, err := s.ReadFrom(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "near", string(buf[:k]), "only the datagram sent over loopback")
+		nearPort := near.LocalAddr().(*net.UDPAddr).Port
+		assert.Equal(t, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1).To4(), Port: nearPort}, from)
+		_, _, err = s.ReadFrom(buf)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "nothing else arrived")
+
+		// The answer goes back over loopback, from the socket's address.
+		_, err = s.WriteTo([]byte("back"), from)
+		require.NoError(t, err)
+		require.NoError(t, near.SetReadDeadline(server.Time.Now().Add(time.Second)))
+		k, from, err = near.ReadFrom(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "back", string(buf[:k]))
+		assert.Equal(t, "127.0.0.1:9", from.String())
+
+		_, err = s.WriteTo([]byte("out"), far.LocalAddr())
+		require.ErrorIs(t, err, syscall.EINVAL, "a loopback socket cannot send off its host")
+		return nil
+	})
+}
+
+// A connected datagram socket hears, as on Linux, that its datagram found
+// no socket on its peer's host: ICMP port unreachable comes back, and its
+// next read or write fails with ECONNREFUSED, once. An unconnected socket
+// hears nothing.
+func TestAConnectedDatagramSocketHearsPortUnreachable(t *testing.T) {
+	simulate(t, 3, perfect(), func(ctx context.Context, client, server providers.Providers) error {
+		nobody := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 9}
+		buf := make([]byte, 16)
+
+		plain, err := client.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		_, err = plain.WriteTo([]byte("anyone?"), nobody)
+		require.NoError(t, err)
+		require.NoError(t, plain.SetReadDeadline(client.Time.Now().Add(time.Second)))
+		_, _, err = plain.ReadFrom(buf)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "an unconnected socket hears nothing")
+
+		c, err := client.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		c.(interface{ Connect() }).Connect()
+		_, err = c.WriteTo([]byte("anyone?"), nobody)
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(time.Second)))
+		start := client.Time.Now()
+		_, _, err = c.ReadFrom(buf)
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "the waiting read hears it")
+		assert.Equal(t, 2*time.Millisecond, client.Time.Now().Sub(start), "a round trip")
+		_, _, err = c.ReadFrom(buf)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "once")
+
+		_, err = c.WriteTo([]byte("again"), nobody)
+		require.NoError(t, err)
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		_, err = c.WriteTo([]byte("and again"), nobody)
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "the next write hears it")
+		_, err = c.WriteTo([]byte("once more"), nobody)
+		require.NoError(t, err, "once")
+		require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(time.Second)))
+		_, _, err = c.ReadFrom(buf)
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+
+		// A host without power answers nothing.
+		server.Network.(interface{ PowerOff() }).PowerOff()
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(time.Second)))
+		_, err = c.WriteTo([]byte("dark"), nobody)
+		require.NoError(t, err)
+		_, _, err = c.ReadFrom(buf)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		return nil
+	})
+}

@@ -2,8 +2,10 @@ package wasmhost
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
+	"syscall"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -26,6 +28,10 @@ type dgramSock struct {
 	got  []byte
 	gotN int
 	from net.Addr
+	// refused: a connected socket's datagram found no socket at its
+	// peer (ICMP port unreachable), and the program's next read or
+	// write is told, once.
+	refused bool
 }
 
 // dgramReader takes the datagrams that arrive, one at a time: it waits
@@ -40,6 +46,11 @@ func (s *sock) dgramReader(ctx context.Context) error {
 			}
 		}
 		n, from, err := s.pc.ReadFrom(s.got)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			s.refused = true
+			s.in.notify()
+			continue
+		}
 		if err != nil {
 			s.rerr = err
 			s.in.notify()
@@ -57,6 +68,10 @@ func (s *sock) dgramReader(ctx context.Context) error {
 // what does not fit is dropped, as recvmsg(2) drops it.
 func (s *sock) recvDgram(bufs [][]byte) (int, net.Addr, errno) {
 	switch {
+	case s.refused:
+		// As Linux reports a socket's error before its queue.
+		s.refused = false
+		return 0, nil, errCONNREFUSED
 	case s.held:
 		d, n := s.got[:s.gotN], 0
 		for _, b := range bufs {
@@ -76,6 +91,10 @@ func (s *sock) recvDgram(bufs [][]byte) (int, net.Addr, errno) {
 // sendDgram sends b as one datagram to to. The network's WriteTo never
 // waits, so neither does the program's.
 func (s *sock) sendDgram(b []byte, to net.Addr) (int, errno) {
+	if s.refused {
+		s.refused = false
+		return 0, errCONNREFUSED
+	}
 	n, err := s.pc.WriteTo(b, to)
 	if err != nil {
 		return 0, errnoOf(err)
@@ -159,15 +178,18 @@ type nameAddr string
 func (nameAddr) Network() string  { return "udp" }
 func (a nameAddr) String() string { return string(a) }
 
-// peerAddr is the address a connected socket's datagrams come from: the
-// names of this host (its loopback and wildcard addresses) are its name,
+// peerAddr is the address a connected socket's datagrams come from: a
+// loopback address for a peer on the loopback interface (the wildcard
+// addresses and localhost are 127.0.0.1, or ::1, as Linux connects them),
 // as the network's source addresses give it.
 func (in *instance) peerAddr(hostport string) net.Addr {
 	host, port, err := net.SplitHostPort(hostport)
 	if err == nil {
 		switch host {
-		case "", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost":
-			hostport = net.JoinHostPort(in.p.Network.Host(), port)
+		case "", "0.0.0.0", "localhost":
+			hostport = net.JoinHostPort("127.0.0.1", port)
+		case "::":
+			hostport = net.JoinHostPort("::1", port)
 		}
 	}
 	return udpTarget(hostport)
@@ -198,6 +220,10 @@ func sockUDP(in *instance, mem api.Memory, st []uint64) errno {
 	}
 	s := newSock(in)
 	s.pc, s.peer = pc, peer
+	if cn, ok := pc.(interface{ Connect() }); ok && peer != nil {
+		// Its datagrams that find no socket come back as ECONNREFUSED.
+		cn.Connect()
+	}
 	s.tasks = append(s.tasks, in.p.Task.Go(context.WithoutCancel(in.ctx), "sock-read", s.dgramReader))
 	fd := in.add(&fdEntry{kind: kindSocket, sock: s})
 	return putU32(mem, u32(st, 4), uint32(fd))

@@ -21,6 +21,7 @@ var moonpoolFuncs = map[string]hostFunc{
 	"sock_udp":         fn(sockUDP, i32, i32, i32, i32, i32),
 	"sock_recv_from":   fn(sockRecvFrom, i32, i32, i32, i32, i32, i32, i32),
 	"sock_send_to":     fn(sockSendTo, i32, i32, i32, i32, i32, i32),
+	"sock_set_linger":  fn(sockSetLinger, i32, i32),
 	"signal_fd":        fn(signalFD, i32),
 	"signal_default":   fn(signalDefault, i32),
 	"signal_ignore":    fn(signalIgnore, i32, i32),

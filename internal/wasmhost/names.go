@@ -66,14 +66,11 @@ func (n *names) known(h string) bool {
 	return h == n.self || slices.Contains(n.peers, h)
 }
 
-// hostOf returns the simulated host name of the address ip: this host's
-// own for its own address, the name an address was given for, or the
-// literal.
+// hostOf returns the simulated host name of the address ip: the name an
+// address was given for (this host's own for its own address, which is
+// not its loopback), or the literal.
 func (n *names) hostOf(ip string) string {
 	if h, ok := n.toNet[ip]; ok {
-		if h == n.self {
-			return ""
-		}
 		return h
 	}
 	return ip

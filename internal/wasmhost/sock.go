@@ -51,6 +51,7 @@ type sock struct {
 	failTold bool
 	wshut    bool // shutdown for writing: flush, then CloseWrite
 	closing  bool // closed by the program: flush, then Close
+	linger0  bool // SetLinger(0): close drops what is unsent and resets
 	wwake    *providers.Chan[struct{}]
 
 	tasks []providers.Handle
@@ -70,7 +71,7 @@ func newSock(in *instance) *sock {
 func (s *sock) ready(write bool) bool {
 	switch {
 	case s.pc != nil:
-		return write || s.held || s.rerr != nil
+		return write || s.held || s.refused || s.rerr != nil
 	case s.ln != nil:
 		return !write && (len(s.pending) > 0 || s.lnErr != nil)
 	case s.dialing:
@@ -238,13 +239,18 @@ func (s *sock) close() {
 	case s.dialing:
 		s.dialer.Cancel()
 	case s.conn != nil:
-		if len(s.rbuf) > s.roff {
-			// Bytes arrived that the program never read: Linux resets
-			// the connection, and the network would too, were they not
-			// read ahead into the host.
+		if s.linger0 || len(s.rbuf) > s.roff {
+			// SetLinger(0), or bytes arrived that the program never
+			// read: Linux resets the connection, and the network would
+			// too, were they not read ahead into the host.
 			if l, ok := s.conn.(interface{ SetLinger(int) error }); ok {
 				_ = l.SetLinger(0)
 			}
+		}
+		if s.linger0 {
+			// A reset sends nothing more: what the program wrote and
+			// the host holds is dropped, as Linux drops its send queue.
+			s.wbuf = s.wbuf[:0]
 		}
 		s.closing = true
 		s.rwake.TrySend(struct{}{})
@@ -475,6 +481,21 @@ func sockSend(in *instance, mem api.Memory, st []uint64) errno {
 		return err
 	}
 	return putU32(mem, u32(st, 4), n)
+}
+
+// sockSetLinger(fd, sec) is SO_LINGER of a TCP socket: with 0, the
+// program's close resets the connection (ECONNRESET at the peer) and
+// drops what was written and not yet sent; other values keep the
+// graceful close (a close never blocks the program here). The other
+// options of a socket are no-ops in the overlay.
+func sockSetLinger(in *instance, mem api.Memory, st []uint64) errno {
+	e := in.get(u32(st, 0))
+	if e == nil || e.kind != kindSocket {
+		return errBADF
+	}
+	// A UDP socket takes it and has nothing to reset, as on Linux.
+	e.sock.linger0 = e.sock.pc == nil && int32(u32(st, 1)) == 0
+	return errSUCCESS
 }
 
 // sockShutdown: WASI's RD is 1, WR is 2.

@@ -238,3 +238,20 @@ func datagramFaults() chaos.Config {
 	cfg.Network.DatagramReorderDelay = def.DatagramReorderDelay
 	return cfg
 }
+
+// A program's connected UDP socket hears, as on Linux, that its datagram
+// found no socket at its peer: its next read or write fails with
+// ECONNREFUSED, once. An unconnected socket hears nothing.
+func TestAConnectedUDPSocketHearsPortUnreachable(t *testing.T) {
+	out := udpRun(t, 3, "udprefused="+simtest.DriverHost+":7001", func(s *simtest.S) {
+		s.Sleep(10 * time.Second)
+	})
+	want := "udprefused: write <nil>\n" +
+		"udprefused: read refused true\n" +
+		"udprefused: then true\n" +
+		"udprefused: write <nil>\n" +
+		"udprefused: write refused true\n" +
+		"udprefused: unconnected write <nil>\n" +
+		"udprefused: unconnected read true\n"
+	require.Equal(t, strings.Repeat(want, 3), out)
+}

@@ -86,8 +86,20 @@ func run(what string) error {
 		return udpDial(arg)
 	case "udprecv":
 		return udpRecv(arg)
+	case "udprefused":
+		return udpRefused(arg)
 	case "serve":
 		return serve(arg)
+	case "loopback":
+		return loopback(arg)
+	case "dialonce":
+		return dialOnce(arg)
+	case "udploopback":
+		return udpLoopback(arg)
+	case "sockopts":
+		return sockOpts()
+	case "linger":
+		return linger(arg)
 	case "dial":
 		return dial(arg)
 	case "http":

@@ -152,3 +152,38 @@ func udpRTT(addr string, n int) error {
 	}
 	return nil
 }
+
+// udpRefused writes from a connected socket to addr, where nobody holds
+// the port, and tells how its reads and writes end; then from an
+// unconnected socket.
+func udpRefused(addr string) error {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	buf := make([]byte, 100)
+	_, err = c.Write([]byte("anyone?"))
+	fmt.Println("udprefused: write", err)
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	_, err = c.Read(buf)
+	fmt.Println("udprefused: read refused", errors.Is(err, syscall.ECONNREFUSED))
+	_, err = c.Read(buf)
+	fmt.Println("udprefused: then", os.IsTimeout(err))
+	_, err = c.Write([]byte("again"))
+	fmt.Println("udprefused: write", err)
+	time.Sleep(time.Second)
+	_, err = c.Write([]byte("and again"))
+	fmt.Println("udprefused: write refused", errors.Is(err, syscall.ECONNREFUSED))
+	pc, err := net.ListenPacket("udp", ":0")
+	if err != nil {
+		return err
+	}
+	defer pc.Close()
+	_, err = pc.WriteTo([]byte("anyone?"), mustUDPAddr(addr))
+	fmt.Println("udprefused: unconnected write", err)
+	pc.SetReadDeadline(time.Now().Add(time.Second))
+	_, _, err = pc.ReadFrom(buf)
+	fmt.Println("udprefused: unconnected read", os.IsTimeout(err))
+	return nil
+}

@@ -1,0 +1,53 @@
+package wasmhost_test
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// A program that listens on 127.0.0.1 is on its host's loopback alone,
+// as on Linux: it reaches itself over loopback, where both ends say
+// 127.0.0.1, and nobody reaches it through its host's address: not
+// itself, not the driver, not another host's program. A service that
+// binds its public port to localhost by mistake is unreachable in the
+// simulation as in production.
+func TestALoopbackListenerTakesItsOwnHostOnly(t *testing.T) {
+	mod := guestModule(t)
+	var srv, cli syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, &srv, "loopback=8080") }})
+		s.Sleep(100 * time.Millisecond)
+		_, err := s.Providers().Network.Dial(s.Context(), "srv-0:8080")
+		require.ErrorIs(s, err, syscall.ECONNREFUSED, "the driver's connect")
+		s.Boot(simtest.Processes{Name: "cli", New: func() simtest.Process { return process(mod, &cli, "dialonce=srv-0:8080") }})
+		s.Sleep(5 * time.Second)
+	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+	want := "loopback: listening on 127.0.0.1:8080\n" +
+		"loopback: 127.0.0.1: \"HI\\n from 127.0.0.1:49152 to 127.0.0.1:8080\" <nil>, local 127.0.0.1\n" +
+		"loopback: localhost: \"HI\\n from 127.0.0.1:49153 to 127.0.0.1:8080\" <nil>, local 127.0.0.1\n" +
+		"loopback: own name refused: true\n"
+	require.Equal(t, strings.Repeat(want, 3), srv.String())
+	require.Equal(t, strings.Repeat("dialonce: refused: true false\n", 3), cli.String())
+}
+
+// A program's UDP socket bound to 127.0.0.1 hears its own host over
+// loopback, and not the driver's datagrams to its host's address.
+func TestALoopbackDatagramSocketHearsItsOwnHostOnly(t *testing.T) {
+	out := udpRun(t, 3, "udploopback=7000", func(s *simtest.S) {
+		s.Sleep(100 * time.Millisecond)
+		p := s.Providers()
+		pc, err := p.Network.ListenPacket(s.Context(), ":0")
+		require.NoError(s, err)
+		_, err = pc.WriteTo([]byte("far"), udpAt("g-0:7000"))
+		require.NoError(s, err)
+		s.Sleep(5 * time.Second)
+	})
+	require.Equal(t, strings.Repeat("udploopback: bound to 127.0.0.1:7000\nudploopback: \"near\" from loopback true\n", 3), out)
+}
