@@ -196,13 +196,23 @@ func TestRetryOnResetKeptConnectionOnLoopback(t *testing.T) {
 				require.NoError(t, err)
 				defer l.Close()
 				var accepted atomic.Int64
-				go serveThenReset(l, &accepted, func(f func()) { go f() }, func() { time.Sleep(20 * time.Millisecond) })
+				reset := make(chan struct{}, 2) // a connection's handler has reset it
+				go serveThenReset(l, &accepted, func(f func()) {
+					go func() {
+						f()
+						reset <- struct{}{}
+					}()
+				}, func() { time.Sleep(20 * time.Millisecond) })
 				tr := client.new()
 				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
 				body, err := twoRequests(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String()+"/", tc, false, func() {
-					time.Sleep(50 * time.Millisecond) // the reset arrives
+					select { // the reset is sent, however busy the machine
+					case <-reset:
+					case <-ctx.Done():
+					}
+					time.Sleep(50 * time.Millisecond) // and arrives
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "ok", body)
