@@ -22,24 +22,25 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 // them, unsynced; a wipe erases the disk; a graceful stop keeps everything
 // written. A process that shares its machine leaves the disk as it is.
 func (c *Cluster) devicesDown(p *proc, how Reboot) {
-	c.hostDown(p, how)
-	p.files.Exit()
+	c.processDown(p, how)
 	if c.sharesMachine(p) {
 		return // the machine and its disk go on: see Topology
 	}
 	c.s.diskDown(p.diskAddr(), how)
 }
 
-// hostDown applies a reboot to a process's host: a power loss powers it
-// off, dropping its connections in silence; anything else crashes it,
-// closing them.
-func (c *Cluster) hostDown(p *proc, how Reboot) {
+// processDown ends what a process held, whatever becomes of its disk: a
+// power loss powers its host off, dropping its connections in silence;
+// anything else crashes the host, closing them; and the files it left
+// open close.
+func (c *Cluster) processDown(p *proc, how Reboot) {
 	h := c.s.network().Host(p.peer.Host)
 	if how == PowerLoss {
 		h.PowerOff()
 	} else {
 		h.Crash()
 	}
+	p.files.Exit()
 }
 
 // diskDown applies a reboot to the disk at addr: a graceful stop keeps

@@ -24,25 +24,33 @@ import (
 func pageCacheWriter(found map[string][]string) func() simtest.Process {
 	return func() simtest.Process {
 		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
-			name := p.Cluster.Self().Name
-			if p.Cluster.Boot() == providers.FirstBoot {
-				f, err := p.Storage.Create(name)
-				if err != nil {
-					return err
-				}
-				if _, err := f.Write([]byte("unsynced")); err != nil {
-					return err
-				}
-			} else {
-				b, err := fs.ReadFile(providers.StorageFS(p.Storage), name)
-				if err != nil && !errors.Is(err, fs.ErrNotExist) {
-					return err
-				}
-				found[name] = append(found[name], string(b))
+			if err := writeOrFind(p, found); err != nil {
+				return err
 			}
 			return p.Time.Sleep(ctx, time.Hour)
 		})
 	}
+}
+
+// writeOrFind is the first part of pageCacheWriter: the unsynced write on
+// the first boot, and on later ones what the file holds ("" when it is
+// gone), appended to found.
+func writeOrFind(p providers.Providers, found map[string][]string) error {
+	name := p.Cluster.Self().Name
+	if p.Cluster.Boot() == providers.FirstBoot {
+		f, err := p.Storage.Create(name)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write([]byte("unsynced"))
+		return err
+	}
+	b, err := fs.ReadFile(providers.StorageFS(p.Storage), name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	found[name] = append(found[name], string(b))
+	return nil
 }
 
 func TestAKilledProcessFindsItsUnsyncedWriteAfterTheReboot(t *testing.T) {

@@ -37,6 +37,35 @@ func ExampleS_Disk() {
 	}, simtest.Storage(chaos.NoStorageFaults()))
 }
 
+// A kill of the disk's process keeps what it wrote and did not sync, as
+// the page cache does; a crash after it loses that write all the same.
+func ExampleDisk_Kill() {
+	var t *testing.T // the test's own, in a real test function
+
+	simtest.Run(t, func(s *simtest.S) {
+		disk := s.Disk("db")
+		st := disk.Storage()
+
+		f, err := st.Create("data")
+		require.NoError(s, err)
+		_, err = f.Write([]byte("unsynced"))
+		require.NoError(s, err)
+
+		disk.Kill()
+		_, err = f.Write([]byte(" more"))
+		assert.ErrorIs(s, err, fs.ErrClosed, "the process that opened it is gone")
+		got, err := fs.ReadFile(providers.StorageFS(st), "data")
+		require.NoError(s, err)
+		assert.Equal(s, "unsynced", string(got))
+
+		disk.Crash()
+		got, err = fs.ReadFile(providers.StorageFS(st), "data")
+		require.NoError(s, err)
+		assert.Empty(s, got)
+		assert.Equal(s, 1, disk.Stats().Kills)
+	}, simtest.Storage(chaos.NoStorageFaults()))
+}
+
 // The disks of every seed get the default faults but those a program that
 // keeps one copy of its data cannot survive; the disk of "cache" gets none.
 func ExampleStorage() {

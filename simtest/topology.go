@@ -276,8 +276,7 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		} else {
 			p.group.Crash()
 		}
-		c.hostDown(p, how)
-		p.files.Exit()
+		c.processDown(p, how)
 	}
 	// The unit's disks take the reboot, but a process of a machine it
 	// shares (a chaos.Process unit) is a process ending: the machine and

@@ -2,7 +2,6 @@ package simtest_test
 
 import (
 	"context"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -376,33 +375,15 @@ func TestAWipeOfAMachineReachesAProcessGoingDown(t *testing.T) {
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
 }
 
-// sharer writes "unsynced" to a file named after itself, never synced, on
-// its first boot, and on each later boot appends to found[its name] what
-// that file holds. Then it writes a line every 100ms to a log it holds
-// open, and notes in failed a write that fails.
+// sharer is pageCacheWriter (writeOrFind) that then writes a line every
+// 100ms to a log it holds open, and notes in failed a write that fails.
 func sharer(found map[string][]string, failed map[string]error) func() simtest.Process {
 	return func() simtest.Process {
 		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
-			name := p.Cluster.Self().Name
-			if p.Cluster.Boot() == providers.FirstBoot {
-				f, err := p.Storage.Create(name)
-				if err != nil {
-					return err
-				}
-				if _, err := f.Write([]byte("unsynced")); err != nil {
-					return err
-				}
-			} else {
-				f, err := p.Storage.Open(name)
-				if err != nil {
-					return err
-				}
-				b, err := io.ReadAll(f)
-				if err != nil {
-					return err
-				}
-				found[name] = append(found[name], string(b))
+			if err := writeOrFind(p, found); err != nil {
+				return err
 			}
+			name := p.Cluster.Self().Name
 			log, err := p.Storage.Create(name + ".log")
 			if err != nil {
 				return err

@@ -31,22 +31,21 @@ func heldPages(d *Disk) int {
 	return n
 }
 
-// The ways a disk's process dies: each ends every handle opened before.
-var deaths = []struct {
-	name string
-	die  func(d *Disk)
-}{
-	{"crash", (*Disk).Crash},
-	{"kill", (*Disk).Kill},
-	{"stop", (*Disk).Stop},
-	{"wipe", (*Disk).Wipe},
-}
-
 // A file removed while open keeps its pages only as long as a handle
 // does: the death of the process that held it closes the handle, and the
 // pages go to the disk's pool, as a dead process's space is freed on
 // Linux.
 func TestADeadProcessFreesTheRemovedFilesItHeldOpen(t *testing.T) {
+	// The ways a disk's process dies: each ends every handle opened before.
+	deaths := []struct {
+		name string
+		die  func(d *Disk)
+	}{
+		{"crash", (*Disk).Crash},
+		{"kill", (*Disk).Kill},
+		{"stop", (*Disk).Stop},
+		{"wipe", (*Disk).Wipe},
+	}
 	for _, death := range deaths {
 		t.Run(death.name, func(t *testing.T) {
 			run(t, 1, fast, func(ctx context.Context, d *Disk, st providers.Storage) {

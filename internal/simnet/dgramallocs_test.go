@@ -134,3 +134,34 @@ func TestDuplicatedDatagramsKeepTheirPayload(t *testing.T) {
 	require.NoError(t, res.Err)
 	assert.Equal(t, []string{"first", "first", "second", "second", "third", "third"}, got)
 }
+
+// A reader that reads each datagram after the next one has arrived never
+// empties its socket's queue; the queue still holds only what waits, not
+// every datagram read since it was last empty.
+func TestADatagramQueueNeverEmptiedStaysSmall(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 1})
+	n, err := simnet.New(w, chaos.NoNetworkFaults())
+	require.NoError(t, err)
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		a, b := on(p, n.SteadyHost("10.0.0.1")), on(p, n.SteadyHost("10.0.0.2"))
+		rx, err := b.Network.ListenPacket(ctx, ":7")
+		require.NoError(t, err)
+		tx, err := a.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		buf := make([]byte, 8)
+		send := func() {
+			_, err := tx.WriteTo(buf, rx.LocalAddr())
+			require.NoError(t, err)
+		}
+		send()
+		for range 1000 {
+			send()
+			require.NoError(t, p.Time.Sleep(ctx, time.Second)) // both have arrived
+			_, _, err := rx.ReadFrom(buf)
+			require.NoError(t, err)
+		}
+		assert.LessOrEqual(t, simnet.DatagramQueueCap(rx), 8, "one datagram waits at a time")
+		return nil
+	})
+	require.NoError(t, res.Err)
+}

@@ -388,6 +388,14 @@ func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port 
 		n.putDgramBuf(b)
 		return
 	}
+	if c.head > 0 && len(c.queue) == cap(c.queue) {
+		// Room at the front: what waits moves down instead of the queue
+		// growing, or a reader that never empties it would grow it by
+		// every datagram it reads.
+		k := copy(c.queue, c.queue[c.head:])
+		clear(c.queue[k:])
+		c.queue, c.head = c.queue[:k], 0
+	}
 	c.queue = append(c.queue, datagram{from: from, b: b})
 	c.queued += len(b)
 	n.w.Progress()

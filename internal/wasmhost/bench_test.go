@@ -69,26 +69,11 @@ func BenchmarkSleep(b *testing.B) {
 	})
 }
 
-// programRoundTrips boots a program serving echo on echo-0:7000, and runs
-// another that makes b.N round trips to it with rtt (guest modes).
-func programRoundTrips(b *testing.B, echo, rtt string) {
-	mod := guestModule(b)
-	b.ResetTimer()
-	defer reportCPU(b, testenv.CPUTime())
-	simtest.Run(b, func(s *simtest.S) {
-		s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process { return process(mod, nil, echo+"=:7000") }})
-		s.Sleep(time.Second)
-		if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", fmt.Sprintf("%s=echo-0:7000,%d", rtt, b.N)}}); err != nil {
-			s.Fatal(err)
-		}
-	}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
-}
-
 // BenchmarkTCPRoundTrip is one byte there and back over the simulated
 // network, per op: between two programs, and between two processes on
 // the providers.
 func BenchmarkTCPRoundTrip(b *testing.B) {
-	b.Run("program", func(b *testing.B) { programRoundTrips(b, "echo", "rtt") })
+	b.Run("program", func(b *testing.B) { programRoundTrip(b, "echo=:7000", "rtt=echo-0:7000") })
 	b.Run("providers", func(b *testing.B) {
 		defer reportCPU(b, testenv.CPUTime())
 		simtest.Run(b, func(s *simtest.S) {
@@ -128,11 +113,27 @@ func BenchmarkTCPRoundTrip(b *testing.B) {
 	})
 }
 
+// programRoundTrip is b.N round trips between two programs: process
+// echo-0, booted with the guest's argument server, and a program run by
+// the driver with client and b.N.
+func programRoundTrip(b *testing.B, server, client string) {
+	mod := guestModule(b)
+	b.ResetTimer()
+	defer reportCPU(b, testenv.CPUTime())
+	simtest.Run(b, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "echo", New: func() simtest.Process { return process(mod, nil, server) }})
+		s.Sleep(time.Second)
+		if err := mod.Run(s.Context(), s.Providers(), wasmhost.Config{Args: []string{"guest", fmt.Sprintf("%s,%d", client, b.N)}}); err != nil {
+			s.Fatal(err)
+		}
+	}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(b.N+10)*time.Second))...)
+}
+
 // BenchmarkUDPRoundTrip is one byte there and back in datagrams over the
 // simulated network, per op: between two programs, and between two
 // processes on the providers.
 func BenchmarkUDPRoundTrip(b *testing.B) {
-	b.Run("program", func(b *testing.B) { programRoundTrips(b, "udpecho", "udprtt") })
+	b.Run("program", func(b *testing.B) { programRoundTrip(b, "udpecho=:7000", "udprtt=echo-0:7000") })
 	b.Run("providers", func(b *testing.B) {
 		defer reportCPU(b, testenv.CPUTime())
 		simtest.Run(b, func(s *simtest.S) {

@@ -29,6 +29,19 @@ type outcome struct {
 // timers, math/rand, crypto/rand, files and TCP, over n seeds.
 func busyRun(t *testing.T, mod *wasmhost.Module, n int) map[string]outcome {
 	t.Helper()
+	return seedRuns(t, n, func(s *simtest.S, out *syncBuffer) {
+		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, out, "serve=:7000") }})
+		s.Boot(simtest.Processes{Name: "cli", New: func() simtest.Process {
+			return process(mod, out, "goroutines", "random", "clock", "files", "dial=srv-0:7000")
+		}})
+		s.Sleep(20 * time.Second)
+	})
+}
+
+// seedRuns runs body over n seeds, with opts, and returns each seed's
+// trace hash and what its programs wrote to out, keyed by the seed.
+func seedRuns(t *testing.T, n int, body func(s *simtest.S, out *syncBuffer), opts ...simtest.Option) map[string]outcome {
+	t.Helper()
 	var mu sync.Mutex
 	outs := map[uint64]*syncBuffer{}
 	r := runIn(t.Name(), func(r *recorder) {
@@ -37,12 +50,8 @@ func busyRun(t *testing.T, mod *wasmhost.Module, n int) map[string]outcome {
 			mu.Lock()
 			outs[s.Seed()] = buf
 			mu.Unlock()
-			s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, buf, "serve=:7000") }})
-			s.Boot(simtest.Processes{Name: "cli", New: func() simtest.Process {
-				return process(mod, buf, "goroutines", "random", "clock", "files", "dial=srv-0:7000")
-			}})
-			s.Sleep(20 * time.Second)
-		}, simtest.Seeds(n), simtest.KeepFailures(false), simtest.Verbose())
+			body(s, buf)
+		}, append([]simtest.Option{simtest.Seeds(n), simtest.KeepFailures(false), simtest.Verbose()}, opts...)...)
 	})
 	require.False(t, r.failed, r.output())
 	got := map[string]outcome{}

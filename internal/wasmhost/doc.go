@@ -10,8 +10,9 @@
 // lines (log/slog records become records). A second host
 // module, moonpool, gives what WASI preview 1 lacks: listening, dialling,
 // UDP sockets and name lookup for the overlay of package net that
-// [GuestOverlay] returns, signals for its overlay of os/signal, the host name, and
-// assertions and buggify from guest code.
+// [GuestOverlay] returns, signals for its overlay of os/signal, the host name,
+// assertions and buggify from guest code, and memory-mapped files for its
+// overlay of package syscall (mmap.go).
 //
 // One [Module] is compiled once and instantiated for every boot of every
 // process; instances share nothing. A program built as a reactor, with

@@ -157,6 +157,8 @@ func (in *instance) unlinked(name string) {
 	})
 }
 
+// rekey renames the open files and mappings for which f gives a new key,
+// so that the two stay matched by name.
 func (in *instance) rekey(f func(string) (string, bool)) {
 	for _, e := range in.fds {
 		if e != nil && e.kind == kindFile {

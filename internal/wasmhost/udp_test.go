@@ -4,7 +4,6 @@ import (
 	"net"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -179,30 +178,11 @@ func TestARebootedProgramBindsItsUDPPortAgain(t *testing.T) {
 func udpBusyRun(t *testing.T, n int) map[string]outcome {
 	t.Helper()
 	mod := guestModule(t)
-	var mu sync.Mutex
-	outs := map[uint64]*syncBuffer{}
-	r := runIn(t.Name(), func(r *recorder) {
-		simtest.Run(r, func(s *simtest.S) {
-			buf := &syncBuffer{}
-			mu.Lock()
-			outs[s.Seed()] = buf
-			mu.Unlock()
-			s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, buf, "udpecho=:7000") }})
-			s.Boot(simtest.Processes{Name: "cli", New: func() simtest.Process { return process(mod, buf, "udpask=srv-0:7000,30") }})
-			s.Sleep(time.Minute)
-		}, simtest.Seeds(n), simtest.KeepFailures(false), simtest.Verbose(), simtest.Chaos(datagramFaults()))
-	})
-	require.False(t, r.failed, r.output())
-	got := map[string]outcome{}
-	for _, m := range seedTrace.FindAllStringSubmatch(r.output(), -1) {
-		var seed uint64
-		for _, c := range m[1] {
-			seed = seed*10 + uint64(c-'0')
-		}
-		got[m[1]] = outcome{Trace: m[2], Output: outs[seed].String()}
-	}
-	require.Len(t, got, n)
-	return got
+	return seedRuns(t, n, func(s *simtest.S, out *syncBuffer) {
+		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, out, "udpecho=:7000") }})
+		s.Boot(simtest.Processes{Name: "cli", New: func() simtest.Process { return process(mod, out, "udpask=srv-0:7000,30") }})
+		s.Sleep(time.Minute)
+	}, simtest.Chaos(datagramFaults()))
 }
 
 // One seed gives one run of programs that exchange datagrams under the

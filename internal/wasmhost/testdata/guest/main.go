@@ -310,14 +310,14 @@ func run(what string) error {
 		for range n {
 			time.Sleep(time.Millisecond)
 		}
-	case "rtt":
+	case "rtt", "udprtt":
 		addr, count, _ := strings.Cut(arg, ",")
 		n, _ := strconv.Atoi(count)
-		return rtt(addr, n)
-	case "udprtt":
-		addr, count, _ := strings.Cut(arg, ",")
-		n, _ := strconv.Atoi(count)
-		return udpRTT(addr, n)
+		network := "tcp"
+		if cmd == "udprtt" {
+			network = "udp" // a connected socket: a datagram each way
+		}
+		return rtt(network, addr, n)
 	case "cpuspin":
 		n := 0
 		for {
@@ -619,9 +619,10 @@ func dial(addr string) error {
 	return nil
 }
 
-// rtt sends n one-byte pings to an echo server and waits for each reply.
-func rtt(addr string, n int) error {
-	c, err := net.Dial("tcp", addr)
+// rtt sends n one-byte pings to an echo server over network and waits
+// for each reply.
+func rtt(network, addr string, n int) error {
+	c, err := net.Dial(network, addr)
 	if err != nil {
 		return err
 	}

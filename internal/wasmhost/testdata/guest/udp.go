@@ -133,26 +133,6 @@ func mustUDPAddr(addr string) *net.UDPAddr {
 	return a
 }
 
-// udpRTT sends n one-byte datagrams to the echo server at addr over a
-// connected socket, each after the reply to the one before.
-func udpRTT(addr string, n int) error {
-	c, err := net.Dial("udp", addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	b := []byte{'x'}
-	for range n {
-		if _, err := c.Write(b); err != nil {
-			return err
-		}
-		if _, err := c.Read(b); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // udpRefused writes from a connected socket to addr, where nobody holds
 // the port, and tells how its reads and writes end; then from an
 // unconnected socket.
