@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // maxDatagram bounds a UDP payload (65,507 bytes over IPv4): the host
@@ -89,7 +91,11 @@ func (s *sock) recvDgram(bufs [][]byte) (int, net.Addr, errno) {
 }
 
 // sendDgram sends b as one datagram to to. The network's WriteTo never
-// waits, so neither does the program's.
+// waits, so neither does the program's. A datagram over the network's
+// maximum size fails with EMSGSIZE, which the program reads as "message
+// too long", a thing Linux says of no datagram under 65,507 bytes: the
+// timeline gets the network's own sentence, with the size, the limit and
+// the setting that raises it.
 func (s *sock) sendDgram(b []byte, to net.Addr) (int, errno) {
 	if s.refused {
 		s.refused = false
@@ -97,6 +103,9 @@ func (s *sock) sendDgram(b []byte, to net.Addr) (int, errno) {
 	}
 	n, err := s.pc.WriteTo(b, to)
 	if err != nil {
+		if errors.Is(err, syscall.EMSGSIZE) && s.in.rec != nil {
+			s.in.rec.Record(sim.Entry{Name: "net", Msg: "net: " + err.Error()})
+		}
 		return 0, errnoOf(err)
 	}
 	return n, errSUCCESS

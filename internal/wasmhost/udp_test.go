@@ -111,6 +111,28 @@ func TestAUDPReadDeadlinePasses(t *testing.T) {
 	require.Equal(t, strings.Repeat(want, 2), out)
 }
 
+// A program's datagram over the network's maximum fails with EMSGSIZE,
+// whose text in the program ("sendto: message too long") cannot say the
+// limit: the timeline says it, once for the socket, as a native caller's
+// error does.
+func TestAnOversizedDatagramIsNamedInTheTimeline(t *testing.T) {
+	var told []string
+	udpRun(t, 1, "udpdial="+simtest.DriverHost+":7000", func(s *simtest.S) {
+		watch := s.Watch("net")
+		_, err := s.Providers().Network.ListenPacket(s.Context(), ":7000")
+		require.NoError(s, err)
+		s.Sleep(3 * time.Second)
+		for _, e := range watch.Next() {
+			if strings.Contains(e.Msg, "MaxDatagramSize") {
+				told = append(told, e.Process+" "+e.Msg)
+			}
+		}
+	})
+	require.Equal(t, []string{"g-0 net: write udp g-0:49152->" + simtest.DriverHost + ":7000: " +
+		"sendto: message too long: a datagram of 2000 bytes is over the network's maximum of 1472 " +
+		"(chaos.Network.MaxDatagramSize); split it, or raise the limit"}, told)
+}
+
 // A datagram longer than the program's buffer is cut to it, and the rest
 // dropped, as recvfrom(2) does: the next read gets the next datagram.
 func TestALongDatagramIsCutToTheReadersBuffer(t *testing.T) {
