@@ -169,6 +169,24 @@ func TestTCPBetweenGuestsAndNative(t *testing.T) {
 	require.Contains(t, out.String(), "reply PING 0\nreply PING 1\nreply PING 2\n")
 }
 
+// The options a server sets on each connection succeed, as on Linux:
+// keepalive, its period and its probes, Nagle's algorithm, buffer sizes.
+// etcd wraps its listeners so that an accept whose SetKeepAlive fails
+// fails, and its members never heard each other while these answered
+// ENOPROTOOPT ("protocol not available").
+func TestConnectionOptionsSucceed(t *testing.T) {
+	var out syncBuffer
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, "sockopts=:7000") }})
+		s.Sleep(time.Second)
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+	want := "sockopts: dialed <nil> <nil> <nil> <nil> <nil> <nil>\n" +
+		"sockopts: accepted <nil> <nil> <nil> <nil> <nil> <nil>\n" +
+		"sockopts: read \"x\"\n"
+	require.Equal(t, want, out.String())
+}
+
 func TestHTTPBetweenGuests(t *testing.T) {
 	var out syncBuffer
 	mod := guestModule(t)

@@ -26,8 +26,16 @@ var patches = []patch{
 	{"src/net/net_fake.go", "func socket(ctx context.Context,", "func fakeSocket(ctx context.Context,"},
 	{"src/net/fd_fake.go", "\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n",
 		"\tnetfd = newFD(\"tcp\", d)\n\tif err = netfd.init(); err != nil {\n\t\tnetfd.Close()\n\t\treturn nil, err\n\t}\n\tmoonpoolSetAddrs(netfd)\n"},
-	{"src/net/sockopt_fake.go", "func setReadBuffer(fd *netFD, bytes int) error {\n", "func setReadBuffer(fd *netFD, bytes int) error {\n\tif moonpoolDatagram(fd) {\n\t\treturn nil\n\t}\n"},
-	{"src/net/sockopt_fake.go", "func setWriteBuffer(fd *netFD, bytes int) error {\n", "func setWriteBuffer(fd *netFD, bytes int) error {\n\tif moonpoolDatagram(fd) {\n\t\treturn nil\n\t}\n"},
+	// The options a connection or a datagram socket takes succeed, as on
+	// Linux, and change nothing: wasip1's own answer is ENOPROTOOPT, which
+	// fails a server that checks it (etcd's accept checks SetKeepAlive).
+	{"src/net/sockopt_fake.go", "func setReadBuffer(fd *netFD, bytes int) error {\n", "func setReadBuffer(fd *netFD, bytes int) error {\n\tif moonpoolSocket(fd) {\n\t\treturn nil\n\t}\n"},
+	{"src/net/sockopt_fake.go", "func setWriteBuffer(fd *netFD, bytes int) error {\n", "func setWriteBuffer(fd *netFD, bytes int) error {\n\tif moonpoolSocket(fd) {\n\t\treturn nil\n\t}\n"},
+	{"src/net/sockopt_fake.go", "func setKeepAlive(fd *netFD, keepalive bool) error {\n", "func setKeepAlive(fd *netFD, keepalive bool) error {\n\tif moonpoolSocket(fd) {\n\t\treturn nil\n\t}\n"},
+	{"src/net/tcpsockopt_stub.go", "func setNoDelay(fd *netFD, noDelay bool) error {\n", "func setNoDelay(fd *netFD, noDelay bool) error {\n\tif moonpoolSocket(fd) {\n\t\treturn nil\n\t}\n"},
+	{"src/net/tcpsockopt_stub.go", "func setKeepAliveIdle(fd *netFD, d time.Duration) error {\n", "func setKeepAliveIdle(fd *netFD, d time.Duration) error {\n\tif moonpoolSocket(fd) {\n\t\treturn nil\n\t}\n"},
+	{"src/net/tcpsockopt_stub.go", "func setKeepAliveInterval(fd *netFD, d time.Duration) error {\n", "func setKeepAliveInterval(fd *netFD, d time.Duration) error {\n\tif moonpoolSocket(fd) {\n\t\treturn nil\n\t}\n"},
+	{"src/net/tcpsockopt_stub.go", "func setKeepAliveCount(fd *netFD, n int) error {\n", "func setKeepAliveCount(fd *netFD, n int) error {\n\tif moonpoolSocket(fd) {\n\t\treturn nil\n\t}\n"},
 	{"src/net/conf.go", "func (c *conf) lookupOrder(r *Resolver, hostname string) (ret hostLookupOrder, dnsConf *dnsConfig) {\n",
 		"func (c *conf) lookupOrder(r *Resolver, hostname string) (ret hostLookupOrder, dnsConf *dnsConfig) {\n\tif moonpoolFilesOnly(r) {\n\t\treturn hostLookupFiles, nil\n\t}\n"},
 	{"src/net/hosts.go", "func lookupStaticHost(host string) ([]string, string) {\n", "func lookupStaticHost(host string) ([]string, string) {\n\tif addrs, ok := moonpoolLookup(host); ok {\n\t\treturn addrs, host\n\t}\n"},

@@ -86,6 +86,8 @@ func run(what string) error {
 		return udpDial(arg)
 	case "udprecv":
 		return udpRecv(arg)
+	case "sockopts":
+		return sockopts(arg)
 	case "serve":
 		return serve(arg)
 	case "dial":
