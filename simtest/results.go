@@ -92,21 +92,46 @@ func firstFailure(o *seedOutcome) string {
 		return "configuration error: " + headline(o.s.config.err.Error())
 	}
 	if o.s != nil && len(o.s.errs) > 0 {
-		return headline(o.s.errs[0])
+		return failureLine(o.s.errs[0])
 	}
 	var f *sim.Failure
 	switch {
 	case errors.As(o.res.Err, &f) && f.Kind != sim.Stopped:
 		if site := panicSite(f.Stack); f.Kind == sim.Panic && site != "" {
-			return site + ": " + headline(f.Error())
+			return site + ": " + failureLine(f.Error())
 		}
-		return headline(f.Error())
+		return failureLine(f.Error())
 	case o.diverge != "":
 		return "the run is not deterministic: " + headline(o.diverge)
 	case o.viaT:
 		return "the test failed through its own testing.T"
 	}
 	return "failed"
+}
+
+// failureLine is msg's headline. When the headline announces what follows
+// it, as a program's exit does ("its standard error ends:"), the line of
+// what follows that tells most goes with it: its panic or fatal error, or
+// else its last line, which is where log.Fatal's message is.
+func failureLine(msg string) string {
+	h := headline(msg)
+	i := strings.Index(msg, h)
+	if !strings.HasSuffix(h, ":") || i < 0 {
+		return h
+	}
+	last := ""
+	for _, l := range strings.Split(msg[i+len(h):], "\n") {
+		switch l = strings.TrimSpace(l); {
+		case strings.HasPrefix(l, "panic: "), strings.HasPrefix(l, "fatal error: "):
+			return h + " " + l
+		case l != "":
+			last = l
+		}
+	}
+	if last == "" {
+		return h
+	}
+	return h + " … " + last
 }
 
 // asJSON is s as a JSON string keeps it: each byte that is not valid

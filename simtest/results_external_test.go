@@ -136,3 +136,28 @@ func TestResultsAndTimelineAtOnePathAreRefused(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, sw.Tests[0].Failed)
 }
+
+// A failure whose first line only announces what follows, as a program's
+// exit announces the end of its standard error, keeps in a seed's one-line
+// summary the line that says what went wrong: the panic, or else the last
+// line, where log.Fatal writes.
+func TestFirstFailureKeepsWhatAProgramsExitAnnounces(t *testing.T) {
+	for _, c := range []struct{ stderr, want string }{
+		{"goroutine 1 [running]:\npanic: the log is corrupt\n\ngoroutine 7 [select]:\nmain.loop()\n", "its standard error ends: panic: the log is corrupt"},
+		{"2024/01/01 00:00:01 starting\n2024/01/01 00:00:02 fsync failed: disk full\n", "its standard error ends: … 2024/01/01 00:00:02 fsync failed: disk full"},
+	} {
+		res := simtest.Simulate(func(s *simtest.S) {
+			s.Error("program store exited with status 2; its standard error ends:\n" + c.stderr)
+		}, simtest.Seeds(1), simtest.KeepFailures(false))
+		require.Len(t, res.PerSeed, 1)
+		assert.Equal(t, "program store exited with status 2; "+c.want, trimStamp(res.PerSeed[0].FirstFailure))
+	}
+}
+
+// trimStamp drops the simulated time and task that stamp a failure line.
+func trimStamp(line string) string {
+	if i := strings.Index(line, "program "); i >= 0 {
+		return line[i:]
+	}
+	return line
+}
