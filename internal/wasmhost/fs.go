@@ -50,12 +50,15 @@ const (
 )
 
 type fdEntry struct {
-	kind    fdKind
-	name    string // the storage name of a file or directory ("." for the root)
-	file    providers.File
-	append  bool
-	entries []fs.DirEntry // a directory's entries, read at cookie zero
-	sock    *sock
+	kind   fdKind
+	name   string // the storage name of a file or directory ("." for the root)
+	file   providers.File
+	append bool
+	// writeOnly: the file was opened for writing alone, so it cannot be
+	// mapped.
+	writeOnly bool
+	entries   []fs.DirEntry // a directory's entries, read at cookie zero
+	sock      *sock
 }
 
 // drop releases e when the program has exited or is dropped; it makes no
@@ -604,7 +607,7 @@ func pathOpen(in *instance, mem api.Memory, s []uint64) errno {
 	if flag&os.O_TRUNC != 0 {
 		in.truncated(mem, name, 0)
 	}
-	fd := in.add(&fdEntry{kind: kindFile, name: name, file: f, append: fdflags&fdflagAppend != 0})
+	fd := in.add(&fdEntry{kind: kindFile, name: name, file: f, append: fdflags&fdflagAppend != 0, writeOnly: flag&os.O_WRONLY != 0})
 	return putU32(mem, fdPtr, uint32(fd))
 }
 

@@ -43,8 +43,8 @@ func mmap(in *instance, mem api.Memory, s []uint64) errno {
 	switch {
 	case e == nil:
 		return errBADF
-	case e.kind != kindFile:
-		return errACCES // as Linux answers for what is not a regular file
+	case e.kind != kindFile, e.writeOnly:
+		return errACCES // as Linux answers for what is not a regular file, or not open for reading
 	case off < 0 || n == 0:
 		return errINVAL
 	case flags&mapShared != 0 && prot&protWrite != 0:

@@ -43,6 +43,7 @@ func TestAMappingSeesTheProgramsWrites(t *testing.T) {
 		`writable shared: true`,
 		`unaligned: true`,
 		`directory: true`,
+		`write-only: true`,
 		`unmap twice: true`,
 		`unmap part: true true`,
 		`unmap: <nil> <nil> <nil>`,

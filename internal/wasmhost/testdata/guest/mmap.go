@@ -184,6 +184,13 @@ func mmapShow() error {
 	}
 	_, err = syscall.Mmap(int(d.Fd()), 0, 10, syscall.PROT_READ, syscall.MAP_SHARED)
 	fmt.Println("directory:", errors.Is(err, syscall.EACCES))
+	w, err := os.OpenFile("/e/f", os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = syscall.Mmap(int(w.Fd()), 0, 10, syscall.PROT_READ, syscall.MAP_SHARED)
+	fmt.Println("write-only:", errors.Is(err, syscall.EACCES))
+	w.Close()
 	fmt.Println("unmap twice:", errors.Is(syscall.Munmap(old), syscall.EINVAL))
 	fmt.Println("unmap part:", errors.Is(syscall.Munmap(m[:1]), syscall.EINVAL), errors.Is(syscall.Munmap(m[:0]), syscall.EINVAL))
 	fmt.Println("unmap:", syscall.Munmap(m), syscall.Munmap(at), syscall.Munmap(priv))
