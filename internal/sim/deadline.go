@@ -43,12 +43,23 @@ func worldDeadline(ctx context.Context, d time.Time) time.Time {
 	if c, ok := ctx.(*simContext); ok && c.ownDeadline {
 		return d // the common case, and one the world made
 	}
-	if l, ok := ctx.Value(SimDeadline{}).(LocalDeadline); ok {
-		if ld, _ := l.Deadline(); ld.Equal(d) {
-			return l.WorldDeadline()
-		}
+	if l, ok := DeadlineOwner(ctx, d).(LocalDeadline); ok {
+		return l.WorldDeadline()
 	}
 	return d
+}
+
+// DeadlineOwner returns the context the world keeps that made d, ctx's
+// deadline: the nearest that answers SimDeadline, if its deadline is d.
+// It returns nil when d is on the wall clock (package context's), which
+// the world does not keep.
+func DeadlineOwner(ctx context.Context, d time.Time) context.Context {
+	if s, _ := ctx.Value(SimDeadline{}).(context.Context); s != nil {
+		if sd, _ := s.Deadline(); sd.Equal(d) {
+			return s
+		}
+	}
+	return nil
 }
 
 func (c *deadlineCtx) Value(key any) any {
@@ -70,14 +81,7 @@ func wallDeadline(ctx context.Context) (time.Time, bool) {
 	if !ok {
 		return d, false
 	}
-	// The nearest deadline the simulation made (a simContext or a
-	// deadlineCtx): if it is ctx's, ctx's deadline is simulated.
-	if s, _ := ctx.Value(SimDeadline{}).(context.Context); s != nil {
-		if sd, _ := s.Deadline(); sd.Equal(d) {
-			return d, false
-		}
-	}
-	return d, true
+	return d, DeadlineOwner(ctx, d) == nil
 }
 
 // wallClockNote is what describeTasks adds to a parked task whose wait

@@ -216,12 +216,9 @@ type localDeadline struct {
 func (c *localDeadline) takeDeadline(ctx context.Context) {
 	cur, _ := ctx.Deadline()
 	c.deadline, c.parent = cur, ctx
-	owner, _ := ctx.Value(sim.SimDeadline{}).(context.Context)
+	owner := sim.DeadlineOwner(ctx, cur)
 	if owner == nil {
 		return // on the wall clock
-	}
-	if od, _ := owner.Deadline(); !od.Equal(cur) {
-		return // on the wall clock, before the one the world keeps
 	}
 	if l, ok := owner.(*localDeadline); ok && l.h == c.h {
 		return // on this host's clock
