@@ -94,15 +94,22 @@ func isLocalName(host string) bool {
 	case "", "localhost", "127.0.0.1", "::1", "0.0.0.0", "::":
 		return true
 	}
-	if !(host[0] >= '0' && host[0] <= '9' || host[0] == ':') {
-		return false // a name, not an address: no need to parse it
+	a, ok := parseLocal(host)
+	return ok && (a.IsLoopback() || a.IsUnspecified())
+}
+
+// parseLocal parses host as an address, unmapped from IPv6, with
+// localhost as 127.0.0.1; ok is false for a name, which it does not try
+// to parse.
+func parseLocal(host string) (a netip.Addr, ok bool) {
+	if host == "localhost" {
+		return netip.AddrFrom4([4]byte{127, 0, 0, 1}), true
+	}
+	if host == "" || !(host[0] >= '0' && host[0] <= '9' || host[0] == ':') {
+		return a, false
 	}
 	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
-	a = a.Unmap()
-	return a.IsLoopback() || a.IsUnspecified()
+	return a.Unmap(), err == nil
 }
 
 // loopback4 and loopback6 return the loopback addresses, made afresh:
@@ -116,20 +123,10 @@ func loopback6() net.IP { return append(net.IP(nil), net.IPv6loopback...) }
 // loopback interface alone, as on Linux, where other hosts cannot reach
 // it. The wildcard addresses name every address, not loopback alone.
 func listenLoopback(host string) net.IP {
-	if host == "localhost" {
-		return loopback4()
+	if a, ok := parseLocal(host); ok && a.IsLoopback() {
+		return net.IP(a.AsSlice())
 	}
-	if host == "" || !(host[0] >= '0' && host[0] <= '9' || host[0] == ':') {
-		return nil
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return nil
-	}
-	if a = a.Unmap(); !a.IsLoopback() {
-		return nil
-	}
-	return net.IP(a.AsSlice())
+	return nil
 }
 
 // dialLoopback returns the loopback address that a dial to host goes to,
@@ -143,10 +140,11 @@ func dialLoopback(host string) net.IP {
 	case "::":
 		return loopback6()
 	}
-	if lo := listenLoopback(host); lo != nil {
-		return lo
-	}
-	if a, err := netip.ParseAddr(host); err == nil && a.Unmap().IsUnspecified() {
+	a, ok := parseLocal(host)
+	switch {
+	case ok && a.IsLoopback():
+		return net.IP(a.AsSlice())
+	case ok && a.IsUnspecified():
 		return loopback4()
 	}
 	return nil
