@@ -160,10 +160,54 @@ func loopbackSource(to net.IP) net.IP {
 	return loopback6()
 }
 
-// takes reports whether a socket bound to the loopback address lo (nil:
-// every address of its host) takes what was sent to the loopback address
-// to (nil: sent to its host's own address, perhaps from another host).
-func takes(lo, to net.IP) bool { return lo == nil || to != nil && lo.Equal(to) }
+// A binding is the local address a socket is bound to, as bind(2) has
+// it: every address of its host (the zero binding: the empty host or a
+// wildcard address), the host's own address alone (its name), or one
+// loopback address.
+type binding struct {
+	lo  net.IP // the loopback address, or nil
+	own bool   // the host's own address, not its loopback
+}
+
+// bindingOf returns the binding of a listen or bind host: a local name
+// (isLocalName), or else the host's own name.
+func bindingOf(host string) binding {
+	if lo := listenLoopback(host); lo != nil {
+		return binding{lo: lo}
+	}
+	return binding{own: !isLocalName(host)}
+}
+
+// all reports whether b is every address of its host.
+func (b binding) all() bool { return b.lo == nil && !b.own }
+
+// takes reports whether a socket bound to b takes what was sent to the
+// loopback address to (nil: sent to its host's own address, perhaps from
+// another host). On Linux, a socket bound to the host's own address does
+// not hear 127.0.0.1, nor one bound to 127.0.0.1 the host's address.
+func (b binding) takes(to net.IP) bool {
+	switch {
+	case b.lo != nil:
+		return to != nil && b.lo.Equal(to)
+	case b.own:
+		return to == nil
+	}
+	return true
+}
+
+// overlaps reports whether sockets bound to b and c cannot share a port:
+// they take some of the same traffic. As on Linux without SO_REUSEADDR
+// or SO_REUSEPORT, a socket on every address overlaps all the others,
+// and sockets on two different addresses do not.
+func (b binding) overlaps(c binding) bool {
+	switch {
+	case b.all() || c.all():
+		return true
+	case b.own || c.own:
+		return b.own && c.own
+	}
+	return b.lo.Equal(c.lo)
+}
 
 // ValidHostName reports whether name can name a simulated host: an IP
 // literal or a DNS-like name, not one of the names that mean "this host".

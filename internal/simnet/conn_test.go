@@ -462,7 +462,7 @@ func TestALoopbackListenerTakesItsOwnHostOnly(t *testing.T) {
 			assert.Equal(t, "hi", string(buf))
 		}
 
-		// One port, one listener, whatever its address.
+		// A listener on every address does not share the port.
 		_, err = server.Network.Listen(ctx, ":90")
 		require.ErrorIs(t, err, syscall.EADDRINUSE)
 		l6, err := server.Network.Listen(ctx, "[::1]:91")

@@ -28,7 +28,12 @@
 // retransmits: each Accept sends the oldest waiting connect again, and
 // closing the listener sends them all, to be refused. A connect that gets
 // no answer within [ConnectTimeout], 131 s as on Linux, fails with
-// ETIMEDOUT. An end whose data goes unacknowledged for
+// ETIMEDOUT. A listener takes the connects to the address it is bound to,
+// as on Linux: one on a loopback address those its own host sends there,
+// one on the host's name those sent to the name, one on a wildcard
+// address all. Listeners on different addresses share a port, each
+// taking its own; one on every address shares it with none.
+// An end whose data goes unacknowledged for
 // [RetransmitTimeout], 924.6 s as on Linux
 // (a cut holds it, the peer's host is off, a silent close swallowed it),
 // gives up: its next read or write fails with ETIMEDOUT, once, and the
@@ -69,7 +74,9 @@
 // drawn per datagram, and a partition or clog in force when a datagram
 // arrives loses it. [Host.Crash] and [Host.PowerOff] close the host's
 // datagram sockets. A socket bound to a loopback address hears only its
-// own host's datagrams to that address. A socket marked connected (its
+// own host's datagrams to that address, and one bound to the host's name
+// none sent to a loopback address; ports are shared as listeners share
+// them. A socket marked connected (its
 // Connect method, which a program's connected UDP socket calls) hears, as
 // ICMP port unreachable a latency later, of its datagrams that reach a
 // host with power and no socket on their port: its next ReadFrom or

@@ -30,12 +30,15 @@ type Host struct {
 	steady   bool
 	isolated bool
 
-	listeners map[int]*listener // by port, for lookups
-	lns       []*listener       // the same, in creation order, for crashes
-	conns     []*conn           // open connection ends, for crashes
-	off       bool              // the host lost its power and is not back
-	ghosts    []*conn           // ends that vanished with the power, until it is back
-	syns      []*dial           // connects that reached it while off, retried when on
+	// listeners holds, by port, the listeners on it: one on every
+	// address, or one on each address bound there (bind keeps their
+	// addresses apart: binding.overlaps).
+	listeners map[int][]*listener
+	lns       []*listener // the same, in creation order, for crashes
+	conns     []*conn     // open connection ends, for crashes
+	off       bool        // the host lost its power and is not back
+	ghosts    []*conn     // ends that vanished with the power, until it is back
+	syns      []*dial     // connects that reached it while off, retried when on
 	nextPort  int
 	// dialPortsUsed counts the ephemeral ports that the dialling ends of
 	// open connections hold, and dialPorts, once the ports have wrapped
@@ -50,8 +53,8 @@ type Host struct {
 	// spareDial is a refused dial, for the next.
 	spareDial *dial
 
-	pconns  map[int]*packetConn // datagram sockets by port
-	pcs     []*packetConn       // the same, in creation order, for crashes
+	pconns  map[int][]*packetConn // datagram sockets by port, as listeners
+	pcs     []*packetConn         // the same, in creation order, for crashes
 	nextUDP int
 	// pairLat holds, by the id of each later host, one more than the
 	// stable extra latency to it, or zero until the pair first talks
@@ -98,7 +101,7 @@ func (h *Host) ephemeral() int {
 			h.nextPort = firstEphemeral
 			h.markDialPorts()
 		}
-		if h.listeners[p] == nil && (h.dialPorts == nil || !h.dialPortHeld(p)) {
+		if len(h.listeners[p]) == 0 && (h.dialPorts == nil || !h.dialPortHeld(p)) {
 			return p
 		}
 	}
@@ -158,18 +161,23 @@ func (h *Host) holdDialPort(p int, held bool) {
 // name, or a loopback or wildcard address; port 0 picks a free ephemeral
 // port.
 //
-// A listener on a loopback address (localhost, 127.0.0.0/8, ::1) is on the
-// loopback interface alone, as on Linux: its Addr is that address, and it
-// takes only connects from its own host to that address; others, from
-// other hosts or to the host's own name, are refused (ECONNREFUSED). A
-// listener on the empty host, a wildcard address or the host's name takes
-// connects to every address of its host, and its Addr carries the host's
-// name, so that others can dial it.
+// A listener takes the connects to the address it is bound to, as on
+// Linux; the others are refused (ECONNREFUSED). One on a loopback address
+// (localhost, 127.0.0.0/8, ::1) is on the loopback interface alone: its
+// Addr is that address, and it takes only connects from its own host to
+// that address. One on the host's name takes connects to that name, from
+// any host, and not its own host's to a loopback address. One on the
+// empty host or a wildcard address takes connects to every address of its
+// host. The last two carry the host's name in their Addr, so that others
+// can dial it.
 //
-// It fails with EADDRINUSE when a listener, whatever its address, or a
-// connection this host dialled, holds the port: unlike Linux, one port
-// takes one listener, so a listener on 127.0.0.1 and another on the
-// host's address cannot share it.
+// Listeners on different addresses share a port, as on Linux: one on
+// 127.0.0.1 and one on the host's name are two listeners, and a connect
+// goes to the one on the address it was sent to. It fails with EADDRINUSE
+// when a listener on the same address, or on every address, holds the
+// port, or a listener on any address does and this one is on every
+// address (there is no SO_REUSEPORT), or a connection this host dialled
+// holds it.
 func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 	h.n.w.Enter("net listen")
 	host, port, err := splitAddr(addr)
@@ -183,10 +191,10 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 		}
 		return nil, opError("listen", nil, a, sysErr("bind", syscall.EADDRNOTAVAIL))
 	}
-	lo := listenLoopback(host)
+	b := bindingOf(host)
 	at := func(port int) net.Addr {
-		if lo != nil {
-			return &net.TCPAddr{IP: lo, Port: port}
+		if b.lo != nil {
+			return &net.TCPAddr{IP: b.lo, Port: port}
 		}
 		return h.addr(port)
 	}
@@ -197,16 +205,39 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 		if port = h.ephemeral(); port == 0 {
 			return nil, opError("listen", nil, at(0), sysErr("bind", syscall.EADDRINUSE))
 		}
-	} else if h.listeners[port] != nil || port >= firstEphemeral && h.dialPortHeld(port) {
+	} else if h.listenerOverlaps(port, b) || port >= firstEphemeral && h.dialPortHeld(port) {
 		// A dialled connection's port is its own, as bind finds it.
 		return nil, opError("listen", nil, at(port), sysErr("bind", syscall.EADDRINUSE))
 	}
-	l := &listener{h: h, port: port, addr: at(port), lo: lo}
+	l := &listener{h: h, port: port, addr: at(port), bind: b}
 	l.wakeFn = l.wake
-	h.listeners[port] = l
+	h.listeners[port] = append(h.listeners[port], l)
 	h.lns = append(h.lns, l)
 	h.n.w.Log("net: listen on " + addrString(l.addr))
 	return l, nil
+}
+
+// listenerOverlaps reports whether a listener on port of h holds an
+// address that b overlaps.
+func (h *Host) listenerOverlaps(port int, b binding) bool {
+	for _, l := range h.listeners[port] {
+		if l.bind.overlaps(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// listenerAt returns the listener on port of h that takes what is sent to
+// the loopback address to (nil: to the host's own address), or nil: the
+// most specific there is, as the listeners on a port do not overlap.
+func (h *Host) listenerAt(port int, to net.IP) *listener {
+	for _, l := range h.listeners[port] {
+		if l.bind.takes(to) {
+			return l
+		}
+	}
+	return nil
 }
 
 // ConnectTimeout is how long a connect that gets no answer waits before
@@ -285,7 +316,8 @@ func (d *dial) do(step dialStep) {
 // A dial to a loopback or wildcard address goes over the loopback
 // interface, as on Linux: both ends of its connection report loopback
 // addresses (127.0.0.1, or ::1 for an IPv6 one), and it reaches a listener
-// on a loopback address, which a dial to the host's name does not.
+// on that loopback address, which a dial to the host's name does not, and
+// not one on the host's name.
 //
 // A connect that finds the listener's backlog full waits, as on Linux,
 // until an Accept makes room.
@@ -436,10 +468,11 @@ func (d *dial) arrive() {
 		d.holdConnect()
 		return
 	}
-	l := dst.listeners[d.port]
-	if l == nil || l.closed || !takes(l.lo, d.lo) {
+	l := dst.listenerAt(d.port, d.lo)
+	if l == nil || l.closed {
 		// No listener on the address dialled: a listener on a loopback
-		// address is not on the host's own.
+		// address is not on the host's own, nor one on the host's own
+		// address on its loopback.
 		n.packet(dst, d.h, d.exempt, d, stepRefuse)
 		return
 	}

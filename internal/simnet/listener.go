@@ -17,7 +17,7 @@ type listener struct {
 	h      *Host
 	port   int
 	addr   net.Addr
-	lo     net.IP // the loopback address it is bound to, or nil for all
+	bind   binding
 	queue  []*conn
 	closed bool
 	// syns holds the connects that found the queue full, oldest first:
@@ -73,7 +73,11 @@ func (l *listener) Close() error {
 func (l *listener) close(vanish bool) {
 	h := l.h
 	l.closed = true
-	delete(h.listeners, l.port)
+	if ls := slices.DeleteFunc(h.listeners[l.port], func(x *listener) bool { return x == l }); len(ls) > 0 {
+		h.listeners[l.port] = ls
+	} else {
+		delete(h.listeners, l.port)
+	}
 	for i, x := range h.lns {
 		if x == l {
 			h.lns = append(h.lns[:i], h.lns[i+1:]...)

@@ -150,7 +150,7 @@ func (n *Net) host(name string, steady bool) *Host {
 		id:        len(n.hosts),
 		ip:        parseIP(name),
 		steady:    steady,
-		listeners: make(map[int]*listener),
+		listeners: make(map[int][]*listener),
 		nextPort:  firstEphemeral,
 	}
 	n.hosts = append(n.hosts, h)

@@ -43,7 +43,7 @@ type packetConn struct {
 	h      *Host
 	port   int
 	laddr  net.Addr
-	lo     net.IP     // the loopback address it is bound to, or nil for all
+	bind   binding
 	queue  []datagram // from head on
 	head   int
 	queued int // bytes in queue
@@ -77,13 +77,17 @@ var _ net.PacketConn = (*packetConn)(nil)
 // a free ephemeral port. Datagram ports are apart from TCP's, as in an
 // operating system.
 //
-// A socket on a loopback address (localhost, 127.0.0.0/8, ::1) is on the
-// loopback interface alone, as on Linux: its LocalAddr is that address, it
-// takes only datagrams its own host sends to that address (others are
-// dropped), and it can send to its own host only (EINVAL otherwise). A
-// socket on the empty host, a wildcard address or the host's name takes
-// datagrams to every address of its host. As for [Host.Listen], one port
-// takes one socket, whatever its address.
+// A socket takes the datagrams sent to the address it is bound to, as on
+// Linux; the others are dropped. One on a loopback address (localhost,
+// 127.0.0.0/8, ::1) is on the loopback interface alone: its LocalAddr is
+// that address, it takes only datagrams its own host sends to that
+// address, and it can send to its own host only (EINVAL otherwise). One
+// on the host's name takes datagrams to that name, and not those its own
+// host sends to a loopback address. One on the empty host or a wildcard
+// address takes datagrams to every address of its host. Sockets on
+// different addresses share a port, and bind fails with EADDRINUSE as
+// [Host.Listen] does: on a port held on the same address, or on every
+// address, or by any socket when this one is on every address.
 func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, error) {
 	h.n.w.Enter("net listen packet")
 	host, port, err := splitAddr(addr)
@@ -97,10 +101,10 @@ func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, e
 		}
 		return nil, udpOpError("listen", nil, a, sysErr("bind", syscall.EADDRNOTAVAIL))
 	}
-	lo := listenLoopback(host)
+	b := bindingOf(host)
 	at := func(port int) net.Addr {
-		if lo != nil {
-			return &net.UDPAddr{IP: lo, Port: port}
+		if b.lo != nil {
+			return &net.UDPAddr{IP: b.lo, Port: port}
 		}
 		return h.udpAddr(port)
 	}
@@ -111,18 +115,42 @@ func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, e
 		if port = h.ephemeralUDP(); port == 0 {
 			return nil, udpOpError("listen", nil, at(0), sysErr("bind", syscall.EADDRINUSE))
 		}
-	} else if h.pconns[port] != nil {
+	} else if h.packetOverlaps(port, b) {
 		return nil, udpOpError("listen", nil, at(port), sysErr("bind", syscall.EADDRINUSE))
 	}
-	c := &packetConn{n: h.n, h: h, port: port, laddr: at(port), lo: lo}
+	c := &packetConn{n: h.n, h: h, port: port, laddr: at(port), bind: b}
 	c.wakeRd = func() { c.n.wakeAll(&c.readers) }
 	if h.pconns == nil {
-		h.pconns = make(map[int]*packetConn)
+		h.pconns = make(map[int][]*packetConn)
 	}
-	h.pconns[port] = c
+	h.pconns[port] = append(h.pconns[port], c)
 	h.pcs = append(h.pcs, c)
 	h.n.log("listen packet on %s", c.laddr)
 	return c, nil
+}
+
+// packetOverlaps reports whether a datagram socket on port of h holds an
+// address that b overlaps.
+func (h *Host) packetOverlaps(port int, b binding) bool {
+	for _, c := range h.pconns[port] {
+		if c.bind.overlaps(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// packetAt returns the datagram socket on port of h that takes what is
+// sent to the loopback address to (nil: to the host's own address), or
+// nil: the most specific there is, as the sockets on a port do not
+// overlap.
+func (h *Host) packetAt(port int, to net.IP) *packetConn {
+	for _, c := range h.pconns[port] {
+		if c.bind.takes(to) {
+			return c
+		}
+	}
+	return nil
 }
 
 // ephemeralUDP returns the next ephemeral datagram port of h that no
@@ -137,7 +165,7 @@ func (h *Host) ephemeralUDP() int {
 		if h.nextUDP > lastEphemeral {
 			h.nextUDP = firstEphemeral
 		}
-		if h.pconns[p] == nil {
+		if len(h.pconns[p]) == 0 {
 			return p
 		}
 	}
@@ -201,8 +229,9 @@ func (e *datagramSizeError) Unwrap() error { return os.NewSyscallError("sendto",
 // with EMSGSIZE when b is over the network's MaxDatagramSize, and sends
 // nothing then. A datagram to a host or port nobody holds is dropped. A
 // datagram to a loopback or wildcard address goes over the loopback
-// interface, from a loopback address; one from a socket on a loopback
-// address to another host fails with EINVAL, as on Linux.
+// interface, from a loopback address, or from the socket's own when it is
+// bound to the host's name; one from a socket on a loopback address to
+// another host fails with EINVAL, as on Linux.
 func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	c.n.w.Enter("net write")
 	n := c.n
@@ -232,7 +261,7 @@ func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 		n.log("datagram %s -> %s dropped: no such host", c, addr)
 		return len(b), nil
 	}
-	if c.lo != nil && dst != c.h {
+	if c.bind.lo != nil && dst != c.h {
 		return 0, c.opErr("write", addr, sysErr("sendto", syscall.EINVAL))
 	}
 	c.send(dst, port, b, lo)
@@ -275,7 +304,9 @@ func (c *packetConn) send(dst *Host, port int, b []byte, lo net.IP) {
 	exempt := n.isExempt(c.port) || n.isExempt(port)
 	faults := !exempt && !n.paused
 	from := c.laddr
-	if lo != nil && c.lo == nil {
+	if lo != nil && c.bind.all() {
+		// Over loopback, a socket on every address sends from the
+		// loopback; one bound to an address sends from that address.
 		from = &net.UDPAddr{IP: loopbackSource(lo), Port: c.port}
 	}
 	// to is the destination as the timeline names it, made only for a fault.
@@ -359,8 +390,9 @@ func (n *Net) putDgramBuf(b []byte) {
 // arriveDatagram hands a datagram to the socket on port of dst, unless a
 // cut or a clog is in its way (it is lost), dst has no power or no socket
 // there (a socket on a loopback address is not on the host's own, nor on
-// another loopback address: lo is where the datagram was sent, nil for
-// dst's own address), or the socket's buffer is full.
+// another loopback address, and one on the host's own address is not on
+// its loopback: lo is where the datagram was sent, nil for dst's own
+// address), or the socket's buffer is full.
 //
 // A datagram from a connected socket (Connect) that finds dst with power
 // and no socket there is answered with ICMP port unreachable.
@@ -374,9 +406,9 @@ func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port 
 			return
 		}
 	}
-	c := dst.pconns[port]
+	c := dst.packetAt(port, lo)
 	switch {
-	case dst.off || c == nil || !takes(c.lo, lo):
+	case dst.off || c == nil:
 		n.log("datagram %s -> %s dropped: no socket", from, dst.udpAddr(port))
 		if sender.connected && !dst.off {
 			n.unreachable(sender, dst, exempt)
@@ -450,7 +482,11 @@ func (c *packetConn) Close() error {
 func (c *packetConn) close() {
 	h := c.h
 	c.closed = true
-	delete(h.pconns, c.port)
+	if cs := slices.DeleteFunc(h.pconns[c.port], func(x *packetConn) bool { return x == c }); len(cs) > 0 {
+		h.pconns[c.port] = cs
+	} else {
+		delete(h.pconns, c.port)
+	}
 	if i := slices.Index(h.pcs, c); i >= 0 {
 		h.pcs = slices.Delete(h.pcs, i, i+1)
 	}

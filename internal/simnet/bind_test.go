@@ -1,0 +1,182 @@
+package simnet_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A listener on its host's own address takes connects to that address,
+// from any host, and refuses its own host's to the loopback, as on Linux:
+// a service that dials itself on localhost while it listens on its public
+// address fails in the simulation as in production.
+func TestAListenerOnTheHostsAddressRefusesLoopback(t *testing.T) {
+	simulate(t, 3, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, "10.0.0.2:90")
+		require.NoError(t, err)
+		assert.Equal(t, "10.0.0.2:90", l.Addr().String())
+
+		for _, addr := range []string{"127.0.0.1:90", "localhost:90", ":90", "0.0.0.0:90", "[::1]:90"} {
+			_, err := server.Network.Dial(ctx, addr)
+			require.ErrorIs(t, err, syscall.ECONNREFUSED, addr)
+			var op *net.OpError
+			require.ErrorAs(t, err, &op)
+			assert.Equal(t, "dial", op.Op)
+			assert.Equal(t, "dial tcp "+op.Addr.String()+": connect: connection refused", err.Error())
+		}
+		for _, p := range []providers.Providers{server, client} {
+			c, err := p.Network.Dial(ctx, "10.0.0.2:90")
+			require.NoError(t, err, "a dial from %s to the address", p.Network.Host())
+			s, err := l.Accept()
+			require.NoError(t, err)
+			assert.Equal(t, "10.0.0.2:90", s.LocalAddr().String())
+			assert.Equal(t, c.LocalAddr(), s.RemoteAddr())
+			require.NoError(t, c.Close())
+			require.NoError(t, s.Close())
+		}
+		return nil
+	})
+}
+
+// Listeners on different addresses of a host share a port, as on Linux,
+// and a connect goes to the one on the address it was sent to; a listener
+// on every address shares its port with none.
+func TestListenersOnDifferentAddressesShareAPort(t *testing.T) {
+	simulate(t, 3, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		own, err := server.Network.Listen(ctx, "10.0.0.2:90")
+		require.NoError(t, err)
+		lo, err := server.Network.Listen(ctx, "127.0.0.1:90")
+		require.NoError(t, err)
+		lo2, err := server.Network.Listen(ctx, "127.0.0.2:90")
+		require.NoError(t, err)
+		lo6, err := server.Network.Listen(ctx, "[::1]:90")
+		require.NoError(t, err)
+		for _, addr := range []string{":90", "0.0.0.0:90", "[::]:90", "10.0.0.2:90", "127.0.0.1:90", "localhost:90", "[::ffff:127.0.0.1]:90", "[::1]:90"} {
+			_, err := server.Network.Listen(ctx, addr)
+			require.ErrorIs(t, err, syscall.EADDRINUSE, addr)
+		}
+
+		// accepted dials addr from p and returns the address the
+		// listener that took it says it took it on.
+		accepted := func(p providers.Providers, addr string, l net.Listener) string {
+			c, err := p.Network.Dial(ctx, addr)
+			require.NoError(t, err, addr)
+			defer c.Close()
+			s, err := l.Accept()
+			require.NoError(t, err, addr)
+			defer s.Close()
+			return s.LocalAddr().String()
+		}
+		assert.Equal(t, "10.0.0.2:90", accepted(client, "10.0.0.2:90", own))
+		assert.Equal(t, "10.0.0.2:90", accepted(server, "10.0.0.2:90", own))
+		assert.Equal(t, "127.0.0.1:90", accepted(server, "localhost:90", lo))
+		assert.Equal(t, "127.0.0.1:90", accepted(server, ":90", lo))
+		assert.Equal(t, "127.0.0.2:90", accepted(server, "127.0.0.2:90", lo2))
+		assert.Equal(t, "[::1]:90", accepted(server, "[::1]:90", lo6))
+
+		// Each closes alone: the others take their own connects still.
+		require.NoError(t, own.Close())
+		_, err = client.Network.Dial(ctx, "10.0.0.2:90")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+		assert.Equal(t, "127.0.0.1:90", accepted(server, "127.0.0.1:90", lo))
+		require.NoError(t, lo.Close())
+		_, err = server.Network.Dial(ctx, "127.0.0.1:90")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+		assert.Equal(t, "[::1]:90", accepted(server, "[::1]:90", lo6))
+		_, err = server.Network.Listen(ctx, ":90")
+		require.ErrorIs(t, err, syscall.EADDRINUSE, "while any address holds the port")
+		require.NoError(t, lo2.Close())
+		require.NoError(t, lo6.Close())
+
+		all, err := server.Network.Listen(ctx, ":90")
+		require.NoError(t, err, "once none does")
+		for _, addr := range []string{"10.0.0.2:90", "127.0.0.1:90", "[::1]:90"} {
+			_, err := server.Network.Listen(ctx, addr)
+			require.ErrorIs(t, err, syscall.EADDRINUSE, addr)
+		}
+		assert.Equal(t, "127.0.0.1:90", accepted(server, "127.0.0.1:90", all))
+		assert.Equal(t, "10.0.0.2:90", accepted(client, "10.0.0.2:90", all))
+		return nil
+	})
+}
+
+// A datagram socket on its host's own address hears datagrams to that
+// address and not those its host sends to the loopback, which are dropped
+// as on Linux (a connected sender hears ECONNREFUSED); sockets on
+// different addresses share a port, each hearing its own.
+func TestADatagramSocketOnTheHostsAddressHearsItOnly(t *testing.T) {
+	simulate(t, 3, perfect(), func(ctx context.Context, client, server providers.Providers) error {
+		own, err := server.Network.ListenPacket(ctx, "10.0.0.2:9")
+		require.NoError(t, err)
+		assert.Equal(t, "10.0.0.2:9", own.LocalAddr().String())
+		loAddr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}
+		ownAddr := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 9}
+		buf := make([]byte, 16)
+
+		near, err := server.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		near.(interface{ Connect() }).Connect()
+		_, err = near.WriteTo([]byte("loopback"), loAddr)
+		require.NoError(t, err)
+		require.NoError(t, near.SetReadDeadline(server.Time.Now().Add(time.Second)))
+		_, _, err = near.ReadFrom(buf)
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "nobody holds the port on the loopback")
+
+		far, err := client.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		_, err = far.WriteTo([]byte("far"), ownAddr)
+		require.NoError(t, err)
+		require.NoError(t, own.SetReadDeadline(server.Time.Now().Add(time.Second)))
+		k, from, err := own.ReadFrom(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "far", string(buf[:k]), "only the datagram to the host's address")
+		assert.Equal(t, far.LocalAddr(), from)
+		_, _, err = own.ReadFrom(buf)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "nothing else arrived")
+
+		// A socket on 127.0.0.1 shares the port, and hears the loopback.
+		lo, err := server.Network.ListenPacket(ctx, "127.0.0.1:9")
+		require.NoError(t, err)
+		for _, addr := range []string{":9", "0.0.0.0:9", "10.0.0.2:9", "localhost:9"} {
+			_, err := server.Network.ListenPacket(ctx, addr)
+			require.ErrorIs(t, err, syscall.EADDRINUSE, addr)
+		}
+		_, err = near.WriteTo([]byte("to lo"), loAddr)
+		require.NoError(t, err)
+		_, err = near.WriteTo([]byte("to own"), ownAddr)
+		require.NoError(t, err)
+		require.NoError(t, lo.SetReadDeadline(server.Time.Now().Add(time.Second)))
+		k, _, err = lo.ReadFrom(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "to lo", string(buf[:k]))
+		require.NoError(t, own.SetReadDeadline(server.Time.Now().Add(time.Second)))
+		k, _, err = own.ReadFrom(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "to own", string(buf[:k]))
+
+		// A socket on the host's address sends over loopback from that
+		// address, as Linux lets it.
+		_, err = own.WriteTo([]byte("hi lo"), loAddr)
+		require.NoError(t, err)
+		k, from, err = lo.ReadFrom(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "hi lo", string(buf[:k]))
+		assert.Equal(t, "10.0.0.2:9", from.String())
+
+		require.NoError(t, own.Close())
+		require.NoError(t, lo.Close())
+		all, err := server.Network.ListenPacket(ctx, ":9")
+		require.NoError(t, err, "once no socket holds the port")
+		require.NoError(t, all.Close())
+		return nil
+	})
+}
