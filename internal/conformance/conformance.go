@@ -34,6 +34,11 @@ type Env struct {
 	// waiting for Accept. Nil where no such listener can be made; the
 	// contracts that need it then check nothing.
 	ListenSmall func() (l net.Listener, kept int, err error)
+	// Own is an address of this host, without a port, that is not
+	// its loopback: the machine's IP address (or 127.0.0.2) in
+	// production, the host's name in a simulation. Empty where there is
+	// none; the contracts that need it then check nothing.
+	Own string
 }
 
 // A Contract is one promise of the providers, checked by Run.
@@ -68,6 +73,10 @@ func Contracts() []Contract {
 		{"FullBacklogHoldsConnects", fullBacklog},
 		{"ListenTakenPortInUse", addrInUse},
 		{"ListenOnADialledPortInUse", dialledPortInUse},
+		{"ListenerOnAnAddressRefusesLoopback", boundRefusesLoopback},
+		{"ListenersOnDifferentAddressesShareAPort", boundShare},
+		{"ListenerOnEveryAddressSharesNoPort", wildcardShares},
+		{"DatagramSocketsOnDifferentAddressesShareAPort", datagramBoundShare},
 		{"DatagramRoundTrips", datagram},
 		{"DatagramOverLimitIsEMSGSIZE", datagramTooLarge},
 		{"DatagramReadDeadlineTimesOut", datagramDeadline},
@@ -632,4 +641,126 @@ func notFoundExists(t require.TestingT, e Env) {
 	require.NoError(t, f.Close())
 	_, err = f.Read(make([]byte, 1))
 	require.ErrorIs(t, err, fs.ErrClosed)
+}
+
+// boundRefusesLoopback: a listener bound to an address of its host takes
+// connects to that address, and not those to 127.0.0.1, as Linux refuses
+// them: a service that dials itself on localhost while it listens on its
+// public address fails.
+func boundRefusesLoopback(t require.TestingT, e Env) {
+	if e.Own == "" {
+		return
+	}
+	l, err := e.P.Network.Listen(e.Ctx, net.JoinHostPort(e.Own, "0"))
+	require.NoError(t, err)
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	require.NoError(t, err)
+	_, err = e.P.Network.Dial(e.Ctx, net.JoinHostPort("127.0.0.1", port))
+	require.ErrorIs(t, err, syscall.ECONNREFUSED)
+	var op *net.OpError
+	require.ErrorAs(t, err, &op)
+	require.Equal(t, "dial", op.Op)
+	c, err := e.P.Network.Dial(e.Ctx, net.JoinHostPort(e.Own, port))
+	require.NoError(t, err, "a connect to the address it is bound to")
+	defer c.Close()
+	s, err := l.Accept()
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+}
+
+// boundShare: listeners on two addresses of a host share a port, each
+// taking the connects to its own address, and a listener on every
+// address cannot join them (EADDRINUSE).
+func boundShare(t require.TestingT, e Env) {
+	if e.Own == "" {
+		return
+	}
+	own, err := e.P.Network.Listen(e.Ctx, net.JoinHostPort(e.Own, "0"))
+	require.NoError(t, err)
+	defer own.Close()
+	_, port, err := net.SplitHostPort(own.Addr().String())
+	require.NoError(t, err)
+	lo, err := e.P.Network.Listen(e.Ctx, net.JoinHostPort("127.0.0.1", port))
+	require.NoError(t, err, "127.0.0.1 beside another address")
+	defer lo.Close()
+	for _, host := range []string{"", e.Own, "127.0.0.1"} {
+		_, err = e.P.Network.Listen(e.Ctx, net.JoinHostPort(host, port))
+		require.ErrorIs(t, err, syscall.EADDRINUSE, "a listen on %q", host)
+	}
+	for _, x := range []struct {
+		host string
+		l    net.Listener
+	}{{"127.0.0.1", lo}, {e.Own, own}} {
+		c, err := e.P.Network.Dial(e.Ctx, net.JoinHostPort(x.host, port))
+		require.NoError(t, err)
+		s, err := x.l.Accept()
+		require.NoError(t, err, "the listener on %s takes the connect to it", x.host)
+		require.Equal(t, c.RemoteAddr().String(), s.LocalAddr().String())
+		require.NoError(t, c.Close())
+		require.NoError(t, s.Close())
+	}
+}
+
+// wildcardShares: a listener on every address holds its port on each:
+// a listener on one of them cannot join it (EADDRINUSE).
+func wildcardShares(t require.TestingT, e Env) {
+	if e.Own == "" {
+		return
+	}
+	l, err := e.P.Network.Listen(e.Ctx, ":0")
+	require.NoError(t, err)
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	require.NoError(t, err)
+	for _, host := range []string{"127.0.0.1", e.Own} {
+		_, err = e.P.Network.Listen(e.Ctx, net.JoinHostPort(host, port))
+		require.ErrorIs(t, err, syscall.EADDRINUSE, "a listen on %s", host)
+	}
+}
+
+// datagramBoundShare: a datagram socket bound to an address of its host
+// does not hear what is sent to 127.0.0.1 (it is dropped); a socket on
+// 127.0.0.1 shares its port and hears that, and a socket on every address
+// cannot join them (EADDRINUSE).
+func datagramBoundShare(t require.TestingT, e Env) {
+	if e.Own == "" {
+		return
+	}
+	own, err := e.P.Network.ListenPacket(e.Ctx, net.JoinHostPort(e.Own, "0"))
+	require.NoError(t, err)
+	defer own.Close()
+	_, port, err := net.SplitHostPort(own.LocalAddr().String())
+	require.NoError(t, err)
+	from, err := e.P.Network.ListenPacket(e.Ctx, e.Listen)
+	require.NoError(t, err)
+	defer from.Close()
+	send := func(host, msg string) {
+		to, err := net.ResolveUDPAddr("udp", net.JoinHostPort(host, port))
+		require.NoError(t, err)
+		_, err = from.WriteTo([]byte(msg), to)
+		require.NoError(t, err)
+	}
+	buf := make([]byte, 16)
+	read := func(c net.PacketConn) string {
+		require.NoError(t, c.SetReadDeadline(e.P.Time.Now().Add(time.Second)))
+		k, _, err := c.ReadFrom(buf)
+		require.NoError(t, err)
+		return string(buf[:k])
+	}
+	send("127.0.0.1", "lost")
+	send(e.Own, "to own")
+	require.Equal(t, "to own", read(own), "the datagram to 127.0.0.1 is not its")
+
+	lo, err := e.P.Network.ListenPacket(e.Ctx, net.JoinHostPort("127.0.0.1", port))
+	require.NoError(t, err, "127.0.0.1 beside another address")
+	defer lo.Close()
+	for _, host := range []string{"", e.Own, "127.0.0.1"} {
+		_, err = e.P.Network.ListenPacket(e.Ctx, net.JoinHostPort(host, port))
+		require.ErrorIs(t, err, syscall.EADDRINUSE, "a bind to %q", host)
+	}
+	send("127.0.0.1", "to lo")
+	send(e.Own, "to own")
+	require.Equal(t, "to lo", read(lo))
+	require.Equal(t, "to own", read(own))
 }

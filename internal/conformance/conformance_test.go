@@ -3,6 +3,7 @@ package conformance_test
 import (
 	"context"
 	"net"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,7 +26,7 @@ func TestReal(t *testing.T) {
 			p.Storage = st
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			c.Run(t, conformance.Env{P: p, Ctx: ctx, Listen: "127.0.0.1:0", ListenSmall: realListenSmall()})
+			c.Run(t, conformance.Env{P: p, Ctx: ctx, Listen: "127.0.0.1:0", ListenSmall: realListenSmall(), Own: realOwn()})
 		})
 	}
 }
@@ -42,8 +43,36 @@ func TestSimulated(t *testing.T) {
 					l, err := p.Network.Listen(s.Context(), ":0")
 					return l, cfg.Backlog, err
 				}
-				c.Run(s, conformance.Env{P: p, Ctx: s.Context(), Listen: ":0", ListenSmall: small})
+				c.Run(s, conformance.Env{P: p, Ctx: s.Context(), Listen: ":0", ListenSmall: small, Own: p.Network.Host()})
 			}, simtest.Seeds(5), simtest.Network(cfg))
 		})
 	}
+}
+
+// realOwn returns an address of this machine that is not its loopback:
+// the first IPv4 address of an interface that is up, else, on Linux,
+// 127.0.0.2 (all of 127.0.0.0/8 is the loopback's, and a socket bound to
+// one of its addresses is not on another), else nothing.
+func realOwn() string {
+	ifs, err := net.Interfaces()
+	if err == nil {
+		for _, i := range ifs {
+			if i.Flags&net.FlagUp == 0 || i.Flags&net.FlagLoopback != 0 {
+				continue
+			}
+			addrs, err := i.Addrs()
+			if err != nil {
+				continue
+			}
+			for _, a := range addrs {
+				if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && n.IP.IsGlobalUnicast() {
+					return n.IP.String()
+				}
+			}
+		}
+	}
+	if runtime.GOOS == "linux" {
+		return "127.0.0.2"
+	}
+	return ""
 }
