@@ -1,6 +1,7 @@
 package wasmhost_test
 
 import (
+	"io"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,4 +51,31 @@ func TestALoopbackDatagramSocketHearsItsOwnHostOnly(t *testing.T) {
 		s.Sleep(5 * time.Second)
 	})
 	require.Equal(t, strings.Repeat("udploopback: bound to 127.0.0.1:7000\nudploopback: \"near\" from loopback true\n", 3), out)
+}
+
+// A program that listens on its host's own address is not reached over
+// loopback, as on Linux: a service that dials itself on localhost while it
+// listens on its public address fails in the simulation as in
+// production. A listener on 127.0.0.1 shares the port, taking the
+// loopback's connects, and one on every address cannot join them; the
+// same holds for datagram sockets. Other hosts reach the address.
+func TestAListenerOnItsHostsAddressIsNotOnLoopback(t *testing.T) {
+	mod := guestModule(t)
+	var out syncBuffer
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "b", New: func() simtest.Process { return process(mod, &out, "bound=8080") }})
+		s.Sleep(time.Second)
+		c, err := s.Providers().Network.Dial(s.Context(), "b-0:8080")
+		require.NoError(s, err, "the driver reaches the address")
+		reply, err := io.ReadAll(c)
+		require.NoError(s, err)
+		require.Equal(s, "own", string(reply))
+		require.NoError(s, c.Close())
+	}, simtest.Seeds(3), simtest.KeepFailures(false), simtest.Chaos(chaos.Off()))
+	want := "bound: 127.0.0.1: refused true own: own\n" +
+		"bound: 127.0.0.1: lo own: own\n" +
+		"bound: every address in use: true\n" +
+		"bound: udp: first heard is to own: true\n" +
+		"bound: udp 127.0.0.1 beside it: <nil>\n"
+	require.Equal(t, strings.Repeat(want, 3), out.String())
 }

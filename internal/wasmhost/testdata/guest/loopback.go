@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -91,4 +92,84 @@ func udpLoopback(port string) error {
 		}
 		fmt.Printf("udploopback: %q from loopback %v\n", buf[:n], from.(*net.UDPAddr).IP.IsLoopback())
 	}
+}
+
+// bound listens on its host's own address at port, tells what a dial
+// over loopback and one to the address do, then listens on 127.0.0.1 at
+// the same port beside it and on every address, then does the same with
+// datagram sockets; each listener answers with its own name, and serves
+// on.
+func bound(port string) error {
+	h, err := os.Hostname()
+	if err != nil {
+		return err
+	}
+	ips, err := net.LookupHost(h)
+	if err != nil {
+		return err
+	}
+	own := ips[0]
+	serve := func(host, name string) error {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+		if err != nil {
+			return err
+		}
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				fmt.Fprint(c, name)
+				c.Close()
+			}
+		}()
+		return nil
+	}
+	ask := func(host string) string {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, port), time.Second)
+		if err != nil {
+			return fmt.Sprintf("refused %v", errors.Is(err, syscall.ECONNREFUSED))
+		}
+		defer c.Close()
+		reply, err := io.ReadAll(c)
+		if err != nil {
+			return err.Error()
+		}
+		return string(reply)
+	}
+	if err := serve(own, "own"); err != nil {
+		return err
+	}
+	fmt.Println("bound: 127.0.0.1:", ask("127.0.0.1"), "own:", ask(own))
+	if err := serve("127.0.0.1", "lo"); err != nil {
+		return err
+	}
+	fmt.Println("bound: 127.0.0.1:", ask("127.0.0.1"), "own:", ask(own))
+	err = serve("", "all")
+	fmt.Println("bound: every address in use:", errors.Is(err, syscall.EADDRINUSE))
+
+	pc, err := net.ListenPacket("udp", net.JoinHostPort(own, port))
+	if err != nil {
+		return err
+	}
+	from, err := net.ListenPacket("udp", ":0")
+	if err != nil {
+		return err
+	}
+	p, _ := strconv.Atoi(port)
+	for _, to := range []net.IP{net.IPv4(127, 0, 0, 1), net.ParseIP(own)} {
+		if _, err := from.WriteTo([]byte("to "+to.String()), &net.UDPAddr{IP: to, Port: p}); err != nil {
+			return err
+		}
+	}
+	buf := make([]byte, 100)
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("bound: udp: first heard is to own: %v\n", string(buf[:n]) == "to "+own)
+	_, err = net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", port))
+	fmt.Println("bound: udp 127.0.0.1 beside it:", err)
+	select {}
 }

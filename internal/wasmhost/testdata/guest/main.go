@@ -92,6 +92,8 @@ func run(what string) error {
 		return serve(arg)
 	case "loopback":
 		return loopback(arg)
+	case "bound":
+		return bound(arg)
 	case "dialonce":
 		return dialOnce(arg)
 	case "udploopback":
