@@ -49,8 +49,10 @@ type Network interface {
 	// Listen announces on addr, "host:port". The host may be empty or this
 	// host's own address; port 0 picks a free port, which the listener's
 	// Addr tells. A loopback host (localhost, 127.0.0.1, ::1) listens on
-	// the loopback alone, which other hosts cannot reach, in a simulation
-	// as in production. ctx bounds the call, not the listener's life.
+	// the loopback alone, which other hosts cannot reach, and a listener
+	// on this host's own address is not on the loopback, in a simulation
+	// as in production; an empty host takes every address. ctx bounds
+	// the call, not the listener's life.
 	Listen(ctx context.Context, addr string) (net.Listener, error)
 	// Dial connects to addr, "host:port". ctx bounds the connect: when it
 	// ends first, Dial fails with an error whose Timeout method reports
