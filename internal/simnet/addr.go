@@ -196,9 +196,11 @@ func (b binding) takes(to net.IP) bool {
 }
 
 // overlaps reports whether sockets bound to b and c cannot share a port:
-// they take some of the same traffic. As on Linux without SO_REUSEADDR
-// or SO_REUSEPORT, a socket on every address overlaps all the others,
-// and sockets on two different addresses do not.
+// they take some of the same traffic. As on Linux for listeners (whose
+// SO_REUSEADDR, which package net sets, lets no two listening sockets
+// overlap) and for UDP sockets without SO_REUSEPORT, a socket on every
+// address overlaps all the others, and sockets on two different
+// addresses do not.
 func (b binding) overlaps(c binding) bool {
 	switch {
 	case b.all() || c.all():
