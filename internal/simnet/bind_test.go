@@ -180,3 +180,30 @@ func TestADatagramSocketOnTheHostsAddressHearsItOnly(t *testing.T) {
 		return nil
 	})
 }
+
+// A host named by a name, not an IP, binds its name as its own address.
+func TestAListenerOnTheHostsNameRefusesLoopback(t *testing.T) {
+	w := newWorld(t, 1, chaos.NoNetworkFaults())
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		db := on(p, w.net.Host("db"))
+		l, err := db.Network.Listen(ctx, "db:90")
+		require.NoError(t, err)
+		assert.Equal(t, "db:90", l.Addr().String())
+		_, err = db.Network.Dial(ctx, "localhost:90")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+		lo, err := db.Network.Listen(ctx, "localhost:90")
+		require.NoError(t, err, "the loopback beside the name")
+		for _, x := range []struct {
+			addr string
+			l    net.Listener
+		}{{"db:90", l}, {"localhost:90", lo}} {
+			c, err := db.Network.Dial(ctx, x.addr)
+			require.NoError(t, err, x.addr)
+			s, err := x.l.Accept()
+			require.NoError(t, err, x.addr)
+			assert.Equal(t, c.RemoteAddr(), s.LocalAddr(), x.addr)
+		}
+		return nil
+	})
+	require.NoError(t, res.Err)
+}
