@@ -17,7 +17,7 @@ type listener struct {
 	h      *Host
 	port   int
 	addr   net.Addr
-	bind   binding
+	bind   binding // the address it is bound to
 	queue  []*conn
 	closed bool
 	// syns holds the connects that found the queue full, oldest first:
