@@ -43,7 +43,7 @@ type packetConn struct {
 	h      *Host
 	port   int
 	laddr  net.Addr
-	bind   binding // the address it is bound to
+	bind   binding    // the address it is bound to
 	queue  []datagram // from head on
 	head   int
 	queued int // bytes in queue
