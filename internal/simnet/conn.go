@@ -45,12 +45,15 @@ type conn struct {
 	// that reaches it is answered with a reset.
 	owesReset bool
 	// retx is the give-up on unacknowledged data, armed (retxArmed)
-	// while this end's data is held (pipe.stuck); retxFn is its
-	// callback. Both are made when first needed.
+	// while this end waits for the peer to acknowledge data or a FIN
+	// (pipe.rearm); retxFn is its callback. Both are made when first
+	// needed. While retxArmed, the end retransmits, as far as the peer
+	// can tell.
 	retx      *sim.Timer
 	retxFn    func()
 	retxArmed bool
-	rdShut    bool // CloseRead
+	closedAt  int64 // when Close (or the end of its process) closed it
+	rdShut    bool  // CloseRead
 	// gone: the end vanished with its host's power (Host.PowerOff): it
 	// answers nothing while the host is off, and a reset once it is on.
 	gone    bool
@@ -88,6 +91,11 @@ type pipe struct {
 	eof      bool  // the source's FIN arrived: read to the end, then EOF
 	// blackhole: a silent random close; nothing is delivered any more.
 	blackhole bool
+	// stuckSet: a segment waits on a cut or clog, was swallowed by a
+	// silent close or went to a host without power (stuck), and is not
+	// acknowledged; stuckSince is when the oldest such was sent.
+	stuckSet   bool
+	stuckSince int64
 
 	readers, writers []providers.WaitToken
 	// waitRoom is where readers and writers start, one waiter each, in
@@ -203,7 +211,7 @@ func (c *conn) wakeWriters() { c.n.wakeAll(&c.out.writers) }
 func (p *pipe) retry() func() {
 	if p.retryFn == nil {
 		p.retryFn = func() {
-			p.held = false
+			p.held, p.stuckSet = false, false
 			// Delivered now, or held again: deliver arms the give-up
 			// again for what it holds.
 			p.src.stopRetx()
@@ -642,6 +650,7 @@ func (c *conn) giveUp() {
 	c.in.rdOff = c.in.dlOff
 	out := c.out
 	out.finSent = true
+	out.stuckSet = false
 	from := out.dlOff
 	for out.segs.len() > 0 {
 		if s := *out.segs.front(); s.kind == segData && c.n.w.ObservingOps() {
@@ -709,6 +718,7 @@ func (c *conn) Close() error {
 // dead process's sockets too. It reports whether it sent a reset.
 func (c *conn) close() (reset bool) {
 	c.closed = true
+	c.closedAt = c.n.now()
 	c.cancelDeadlines()
 	c.unlink()
 	c.wakeReaders()
@@ -723,6 +733,9 @@ func (c *conn) close() (reset bool) {
 	default:
 		c.n.w.Log(c.closeText())
 		c.shutWrite()
+		// An orphan gives up sooner (OrphanTimeout) on what is still
+		// unacknowledged.
+		c.out.rearm()
 	}
 	return false
 }
@@ -906,24 +919,85 @@ func (c *conn) cancelDeadlines() {
 // write, then fails with ETIMEDOUT.
 const RetransmitTimeout = 924600 * time.Millisecond
 
+// OrphanTimeout is how long an end closed with data or its FIN still
+// unacknowledged (an orphan, in Linux's words) waits before it gives up,
+// counted as RetransmitTimeout is, from when the oldest was sent. Linux's
+// tcp_orphan_retries() gives 8 retransmissions when the sysctl
+// net.ipv4.tcp_orphan_retries is 0, its default, and tcp_model_timeout()
+// turns a count b at most ilog2(120 s / 200 ms) = 9 into
+// ((2 << b) - 1) × 200 ms: (2<<8 - 1) × 200 ms = 511 × 200 ms = 102.2 s,
+// the ninth firing of the retransmission timer (at 0.2, 0.6, 1.4, 3.0,
+// 6.2, 12.6, 25.4, 51.0 and 102.2 s). (The same formula gives
+// RetransmitTimeout for tcp_retries2: 1023 × 200 ms + 6 × 120 s.) An end
+// closed later than that gives up at the timer's next firing after the
+// close (orphanGiveUp).
+const OrphanTimeout = 102200 * time.Millisecond
+
+// Linux's least and greatest retransmission timeouts, TCP_RTO_MIN and
+// TCP_RTO_MAX.
+const (
+	rtoMin = int64(200 * time.Millisecond)
+	rtoMax = int64(120 * time.Second)
+)
+
+// orphanGiveUp is when an end closed at closed gives up on data
+// unacknowledged since since: at the first firing of Linux's
+// retransmission timer (200 ms after since, then backing off to 120 s)
+// that comes OrphanTimeout after since or later, and at or after the
+// close, when the timer first finds the socket orphaned.
+func orphanGiveUp(since, closed int64) int64 {
+	at, rto := since, rtoMin
+	for at < since+int64(OrphanTimeout) || at < closed {
+		if rto == rtoMax && at >= since+int64(OrphanTimeout) {
+			return at + (closed-at+rtoMax-1)/rtoMax*rtoMax
+		}
+		at += rto
+		rto = min(2*rto, rtoMax)
+	}
+	return at
+}
+
 // stuck is called when segment s of p will not be acknowledged until
 // something changes: a cut or a clog holds it, the host it went to is
-// off, or a silent close swallowed it. Unless p's source closed (nobody
-// is left to tell) or s is a reset (never retransmitted), it arms the
-// source's give-up at s.sent+RetransmitTimeout, if it is not armed. The
-// timer is quiet (sim.World.ArmQuiet): data acknowledged in time leaves
-// the run's trace as it was.
+// off, or a silent close swallowed it. Unless s is a reset (never
+// retransmitted), it arms the source's give-up from when the oldest of
+// p's unacknowledged segments was sent (rearm).
 func (p *pipe) stuck(s seg) {
+	if s.kind == segRst {
+		return
+	}
+	if !p.stuckSet {
+		p.stuckSet, p.stuckSince = true, s.sent
+	}
+	p.rearm()
+}
+
+// rearm arms the give-up of p's source, if it is not armed, for the
+// oldest of p's data (or FIN) that waits for an acknowledgement, stuck on
+// its way. The give-up comes RetransmitTimeout after that was sent, or
+// OrphanTimeout after once the source is closed (orphanGiveUp); nothing
+// is armed for an end that was reset or gave up, or that vanished with
+// its host's power. The timer is quiet (sim.World.ArmQuiet): data acknowledged in time leaves
+// the run's trace as it was.
+func (p *pipe) rearm() {
+	if !p.stuckSet {
+		return
+	}
+	since := p.stuckSince
 	c := p.src
-	if c.retxArmed || c.closed || c.reset || s.kind == segRst {
+	if c.retxArmed || c.reset || c.gone {
 		return
 	}
 	if c.retx == nil {
 		c.retx, c.retxFn = new(sim.Timer), c.retxTimeout
 	}
+	at := since + int64(RetransmitTimeout)
+	if c.closed {
+		at = orphanGiveUp(since, c.closedAt)
+	}
 	c.retxArmed = true
 	n := c.n
-	n.w.ArmQuiet(c.retx, time.Duration(max(s.sent+int64(RetransmitTimeout)-n.now(), 0)), c.retxFn)
+	n.w.ArmQuiet(c.retx, time.Duration(max(at-n.now(), 0)), c.retxFn)
 }
 
 // stopRetx disarms c's give-up on unacknowledged data.
@@ -937,10 +1011,16 @@ func (c *conn) stopRetx() {
 // retxTimeout ends c, whose data went unacknowledged for
 // RetransmitTimeout: the first call after it fails with ETIMEDOUT, and
 // the connection is dead at this end; the peer learns when it next sends
-// (giveUp).
+// (giveUp). An orphan (c closed) ends the same way after OrphanTimeout,
+// with nobody to tell.
 func (c *conn) retxTimeout() {
 	c.retxArmed = false
-	if c.closed || c.reset {
+	if c.reset || c.gone {
+		return
+	}
+	if c.closed {
+		c.n.event("connection %s dropped: closed with data unacknowledged for %v", c, time.Duration(c.n.now()-c.out.stuckSince))
+		c.giveUp()
 		return
 	}
 	c.n.event("connection %s timed out: data unacknowledged for %v", c, RetransmitTimeout)
