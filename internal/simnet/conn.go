@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -96,6 +98,13 @@ type pipe struct {
 	// acknowledged; stuckSince is when the oldest such was sent.
 	stuckSet   bool
 	stuckSince int64
+	// ackHeld: data or a FIN arrived while the way back was cut, so the
+	// source has had no acknowledgement of it; ackSince is when the
+	// oldest such was sent, ackUntil when the cuts that held the
+	// acknowledgement end (math.MaxInt64 for a manual cut: at Heal).
+	ackHeld  bool
+	ackSince int64
+	ackUntil int64
 
 	readers, writers []providers.WaitToken
 	// waitRoom is where readers and writers start, one waiter each, in
@@ -213,8 +222,10 @@ func (p *pipe) retry() func() {
 		p.retryFn = func() {
 			p.held, p.stuckSet = false, false
 			// Delivered now, or held again: deliver arms the give-up
-			// again for what it holds.
+			// again for what it holds, unless an acknowledgement held
+			// still keeps it armed from earlier.
 			p.src.stopRetx()
+			p.rearm()
 			p.deliver()
 		}
 	}
@@ -565,6 +576,14 @@ func (p *pipe) arrive(s seg) bool {
 		}
 		return false
 	}
+	if d.out.ackHeld {
+		// What the peer sends carries its acknowledgement of what d
+		// sent: the way back is open.
+		d.out.releaseAck()
+	}
+	if s.kind != segRst && !p.src.exempt {
+		p.ack(s)
+	}
 	switch s.kind {
 	case segData:
 		from := p.dlOff
@@ -650,7 +669,7 @@ func (c *conn) giveUp() {
 	c.in.rdOff = c.in.dlOff
 	out := c.out
 	out.finSent = true
-	out.stuckSet = false
+	out.stuckSet, out.ackHeld = false, false
 	from := out.dlOff
 	for out.segs.len() > 0 {
 		if s := *out.segs.front(); s.kind == segData && c.n.w.ObservingOps() {
@@ -972,18 +991,104 @@ func (p *pipe) stuck(s seg) {
 	p.rearm()
 }
 
-// rearm arms the give-up of p's source, if it is not armed, for the
-// oldest of p's data (or FIN) that waits for an acknowledgement, stuck on
-// its way. The give-up comes RetransmitTimeout after that was sent, or
-// OrphanTimeout after once the source is closed (orphanGiveUp); nothing
-// is armed for an end that was reset or gave up, or that vanished with
-// its host's power. The timer is quiet (sim.World.ArmQuiet): data acknowledged in time leaves
-// the run's trace as it was.
-func (p *pipe) rearm() {
-	if !p.stuckSet {
+// ack settles the acknowledgement of segment s of p, data or a FIN, which
+// just arrived: it goes back at once when the way back is open, as
+// arrival counts as acknowledgement; a cut of the way back holds it
+// (ackHeld), and the source goes on waiting for it, as Linux's would
+// retransmit, until the cut ends (Heal, the random partition's end, a
+// later segment either way) or the source gives up. A cut that ends
+// before any give-up could come holds nothing: the acknowledgement is
+// back in time.
+func (p *pipe) ack(s seg) {
+	n := p.n
+	until, cut := n.blocked(p.dst.h, p.src.h)
+	if !cut {
+		if p.ackHeld {
+			p.releaseAck()
+		}
 		return
 	}
-	since := p.stuckSince
+	if until == 0 {
+		until = math.MaxInt64 // a manual cut: until Heal
+	}
+	if p.ackHeld {
+		p.ackUntil = max(p.ackUntil, until)
+		return
+	}
+	if until-s.sent < int64(OrphanTimeout) || p.src.reset || p.src.gone {
+		return
+	}
+	p.ackHeld, p.ackSince, p.ackUntil = true, s.sent, until
+	if len(n.acks) >= max(n.acksCap, 64) {
+		n.acks = slices.DeleteFunc(n.acks, func(p *pipe) bool { return !p.ackHeld })
+		n.acksCap = 2 * len(n.acks)
+	}
+	n.acks = append(n.acks, p)
+	// The acknowledged data was sent before anything the give-up may
+	// be armed for.
+	p.src.stopRetx()
+	p.rearm()
+}
+
+// ackBack reports whether the acknowledgement p holds could have come
+// back by now: the cuts that held it ended, and the end it comes from
+// has not lost its power.
+func (p *pipe) ackBack() bool {
+	n := p.n
+	if p.dst.gone {
+		return false
+	}
+	if p.ackUntil <= n.now() {
+		return true
+	}
+	_, cut := n.blocked(p.dst.h, p.src.h)
+	return !cut
+}
+
+// releaseAck takes p's held acknowledgement as come back: the source's
+// give-up counts from what is still unacknowledged, if anything.
+func (p *pipe) releaseAck() {
+	p.ackHeld = false
+	p.src.stopRetx()
+	p.rearm()
+}
+
+// settleAcks lets the acknowledgements whose cuts ended go back: at Heal,
+// and when a random partition ends.
+func (n *Net) settleAcks() {
+	k := 0
+	for _, p := range n.acks {
+		switch {
+		case !p.ackHeld:
+		case p.ackBack():
+			p.releaseAck()
+		default:
+			n.acks[k] = p
+			k++
+		}
+	}
+	clear(n.acks[k:])
+	n.acks = n.acks[:k]
+}
+
+// rearm arms the give-up of p's source, if it is not armed, for the
+// oldest of p's data (or FIN) that waits for an acknowledgement: one held
+// on the way back, or else a segment stuck on the way there. The give-up
+// comes RetransmitTimeout after that was sent, or OrphanTimeout after
+// once the source is closed (orphanGiveUp); nothing is armed for an end
+// that was reset or gave up, or that vanished with its host's power. The
+// timer is quiet (sim.World.ArmQuiet): data acknowledged in time leaves
+// the run's trace as it was.
+func (p *pipe) rearm() {
+	var since int64
+	switch {
+	case p.ackHeld:
+		since = p.ackSince
+	case p.stuckSet:
+		since = p.stuckSince
+	default:
+		return
+	}
 	c := p.src
 	if c.retxArmed || c.reset || c.gone {
 		return
@@ -1012,14 +1117,26 @@ func (c *conn) stopRetx() {
 // RetransmitTimeout: the first call after it fails with ETIMEDOUT, and
 // the connection is dead at this end; the peer learns when it next sends
 // (giveUp). An orphan (c closed) ends the same way after OrphanTimeout,
-// with nobody to tell.
+// with nobody to tell. An acknowledgement held by a cut that ended
+// unnoticed (a clog's end schedules nothing) came back instead: the
+// give-up counts again from what is still unacknowledged.
 func (c *conn) retxTimeout() {
 	c.retxArmed = false
 	if c.reset || c.gone {
 		return
 	}
+	out := c.out
+	if out.ackHeld && out.ackBack() {
+		out.ackHeld = false
+		out.rearm()
+		return
+	}
 	if c.closed {
-		c.n.event("connection %s dropped: closed with data unacknowledged for %v", c, time.Duration(c.n.now()-c.out.stuckSince))
+		since := out.stuckSince
+		if out.ackHeld {
+			since = out.ackSince
+		}
+		c.n.event("connection %s dropped: closed with data unacknowledged for %v", c, time.Duration(c.n.now()-since))
 		c.giveUp()
 		return
 	}

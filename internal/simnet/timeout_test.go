@@ -417,6 +417,125 @@ func TestOrphanGiveUpTimes(t *testing.T) {
 	}
 }
 
+// Data that reaches the peer while the way back is cut is not
+// acknowledged: the sender gives up after RetransmitTimeout, as Linux's
+// does when no acknowledgement comes back, though the peer read the
+// data. The peer learns when it next sends, from a reset.
+func TestCutOfTheWayBackMakesTheSenderGiveUp(t *testing.T) {
+	cases := []struct {
+		name string
+		cut  func(w *world)
+	}{
+		{"one-way partition", func(w *world) { w.net.PartitionOneWay([]string{"10.0.0.2"}, []string{"10.0.0.1"}) }},
+		{"clog", func(w *world) { w.net.Clog("10.0.0.2", "10.0.0.1", time.Hour) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 16, chaos.NoNetworkFaults())
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				cl, sv := pair(t, ctx, client, server)
+				c.cut(w)
+				start := client.Time.Now()
+				_, err := cl.Write([]byte("arrives"))
+				require.NoError(t, err)
+				b := make([]byte, 7)
+				_, err = io.ReadFull(sv, b)
+				require.NoError(t, err, "the data gets there")
+				assert.Equal(t, "arrives", string(b))
+				_, err = cl.Read(make([]byte, 1))
+				require.ErrorIs(t, err, syscall.ETIMEDOUT, "no acknowledgement came back")
+				assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start))
+				_, err = cl.Write([]byte("x"))
+				assert.ErrorIs(t, err, syscall.EPIPE, "told once")
+
+				w.net.Heal()
+				_, err = sv.Write([]byte("anyone?"))
+				require.NoError(t, err)
+				_, err = sv.Read(make([]byte, 1))
+				assert.ErrorIs(t, err, syscall.ECONNRESET, "the send found no socket")
+				require.NoError(t, sv.Close())
+				return cl.Close()
+			})
+			assert.Len(t, events(res, "timed out: data unacknowledged"), 1)
+		})
+	}
+}
+
+// An acknowledgement held on the way back comes back when the cut ends,
+// however the cut ends, even if the way back is cut again before the
+// give-up's time, and a later segment either way brings it back too.
+// The sender does not give up then.
+func TestHeldAcknowledgementComesBack(t *testing.T) {
+	back := []string{"10.0.0.2"}
+	there := []string{"10.0.0.1"}
+	cases := []struct {
+		name string
+		end  func(w *world, cl, sv net.Conn)
+	}{
+		{"heal", func(w *world, _, _ net.Conn) { w.net.Heal() }},
+		{"clog's end", func(w *world, _, _ net.Conn) {}},
+		{"later data", func(w *world, cl, _ net.Conn) {
+			w.net.Heal()
+			_, err := cl.Write([]byte("more"))
+			require.NoError(t, err)
+		}},
+		{"data from the peer", func(w *world, _, sv net.Conn) {
+			w.net.Heal()
+			_, err := sv.Write([]byte("back"))
+			require.NoError(t, err)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 17, chaos.NoNetworkFaults())
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				cl, sv := pair(t, ctx, client, server)
+				if c.name == "clog's end" {
+					w.net.Clog("10.0.0.2", "10.0.0.1", 10*time.Minute)
+				} else {
+					w.net.PartitionOneWay(back, there)
+				}
+				_, err := cl.Write([]byte("arrives"))
+				require.NoError(t, err)
+				require.NoError(t, client.Time.Sleep(ctx, 5*time.Minute))
+				c.end(w, cl, sv)
+				require.NoError(t, client.Time.Sleep(ctx, 5*time.Minute+time.Second))
+				w.net.PartitionOneWay(back, there) // for good
+				require.NoError(t, cl.SetReadDeadline(client.Time.Now().Add(20*time.Minute)))
+				for {
+					if _, err = cl.Read(make([]byte, 10)); err != nil {
+						break
+					}
+				}
+				assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "no give-up")
+				require.NoError(t, sv.Close())
+				return cl.Close()
+			})
+			assert.Empty(t, events(res, "timed out"))
+		})
+	}
+}
+
+// Data whose acknowledgement a cut held when its peer's host lost power
+// goes unacknowledged: the sender gives up, though the way back heals.
+func TestHeldAcknowledgementOfAHostThatLostPower(t *testing.T) {
+	w := newWorld(t, 18, chaos.NoNetworkFaults())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, _ := pair(t, ctx, client, server)
+		w.net.PartitionOneWay([]string{"10.0.0.2"}, []string{"10.0.0.1"})
+		start := client.Time.Now()
+		_, err := cl.Write([]byte("arrives"))
+		require.NoError(t, err)
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		w.net.Host("10.0.0.2").PowerOff()
+		w.net.Heal()
+		_, err = cl.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+		assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start))
+		return cl.Close()
+	})
+}
+
 // A dialler killed while its connect is on the wire, which a cut then
 // holds, arms nothing: nobody is left to give up.
 func TestKilledDiallerWhoseConnectIsHeldLater(t *testing.T) {
