@@ -536,6 +536,32 @@ func TestHeldAcknowledgementOfAHostThatLostPower(t *testing.T) {
 	})
 }
 
+// A peer that gave up on data sent to a host without power retransmits
+// nothing: when the host is back, it gets no reset, and the run is the
+// one it would be with the host still off.
+func TestPowerOnLeavesAPeerThatGaveUpAlone(t *testing.T) {
+	run := func(powerOn bool) sim.Result {
+		w := newWorld(t, 19, chaos.NoNetworkFaults())
+		return w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			cl, _ := pair(t, ctx, client, server)
+			host := w.net.Host("10.0.0.2")
+			host.PowerOff()
+			_, err := cl.Write([]byte("unanswered"))
+			require.NoError(t, err)
+			require.NoError(t, client.Time.Sleep(ctx, simnet.RetransmitTimeout+time.Second))
+			if powerOn {
+				host.PowerOn()
+			}
+			require.NoError(t, client.Time.Sleep(ctx, time.Second))
+			_, err = cl.Read(make([]byte, 1))
+			assert.ErrorIs(t, err, syscall.ETIMEDOUT, "what the end tells is its own give-up")
+			return cl.Close()
+		})
+	}
+	off, on := run(false), run(true)
+	assert.Equal(t, off.Events, on.Events, "no reset travels to the end that gave up")
+}
+
 // A dialler killed while its connect is on the wire, which a cut then
 // holds, arms nothing: nobody is left to give up.
 func TestKilledDiallerWhoseConnectIsHeldLater(t *testing.T) {
