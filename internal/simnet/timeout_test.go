@@ -746,3 +746,28 @@ func TestHeldConnectGivesUpWhateverClockItsDeadlineIsOn(t *testing.T) {
 		}
 	}
 }
+
+// A peer whose data arrived before the host lost its power had it
+// acknowledged, unread as it was: it retransmits nothing, so the host
+// back on power resets it only when it next sends.
+func TestPowerOnLeavesAPeerWithNothingUnacknowledgedAlone(t *testing.T) {
+	w := newWorld(t, 20, chaos.NoNetworkFaults())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, _ := pair(t, ctx, client, server)
+		_, err := cl.Write([]byte("arrives, never read"))
+		require.NoError(t, err)
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		host := w.net.Host("10.0.0.2")
+		host.PowerOff()
+		host.PowerOn()
+		require.NoError(t, cl.SetReadDeadline(client.Time.Now().Add(5*time.Second)))
+		_, err = cl.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "no reset came at the power-on")
+		_, err = cl.Write([]byte("still there?"))
+		require.NoError(t, err)
+		require.NoError(t, cl.SetReadDeadline(time.Time{}))
+		_, err = cl.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ECONNRESET, "the send found no socket")
+		return cl.Close()
+	})
+}
