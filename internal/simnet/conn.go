@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -45,12 +47,15 @@ type conn struct {
 	// that reaches it is answered with a reset.
 	owesReset bool
 	// retx is the give-up on unacknowledged data, armed (retxArmed)
-	// while this end's data is held (pipe.stuck); retxFn is its
-	// callback. Both are made when first needed.
+	// while this end waits for the peer to acknowledge data or a FIN
+	// (pipe.rearm); retxFn is its callback. Both are made when first
+	// needed. While retxArmed, the end retransmits, as far as the peer
+	// can tell.
 	retx      *sim.Timer
 	retxFn    func()
 	retxArmed bool
-	rdShut    bool // CloseRead
+	closedAt  int64 // when Close (or the end of its process) closed it
+	rdShut    bool  // CloseRead
 	// gone: the end vanished with its host's power (Host.PowerOff): it
 	// answers nothing while the host is off, and a reset once it is on.
 	gone    bool
@@ -88,6 +93,18 @@ type pipe struct {
 	eof      bool  // the source's FIN arrived: read to the end, then EOF
 	// blackhole: a silent random close; nothing is delivered any more.
 	blackhole bool
+	// stuckSet: a segment waits on a cut or clog, was swallowed by a
+	// silent close or went to a host without power (stuck), and is not
+	// acknowledged; stuckSince is when the oldest such was sent.
+	stuckSet   bool
+	stuckSince int64
+	// ackHeld: data or a FIN arrived while the way back was cut, so the
+	// source has had no acknowledgement of it; ackSince is when the
+	// oldest such was sent, ackUntil when the cuts that held the
+	// acknowledgement end (math.MaxInt64 for a manual cut: at Heal).
+	ackHeld  bool
+	ackSince int64
+	ackUntil int64
 
 	readers, writers []providers.WaitToken
 	// waitRoom is where readers and writers start, one waiter each, in
@@ -203,10 +220,12 @@ func (c *conn) wakeWriters() { c.n.wakeAll(&c.out.writers) }
 func (p *pipe) retry() func() {
 	if p.retryFn == nil {
 		p.retryFn = func() {
-			p.held = false
+			p.held, p.stuckSet = false, false
 			// Delivered now, or held again: deliver arms the give-up
-			// again for what it holds.
+			// again for what it holds, unless an acknowledgement held
+			// still keeps it armed from earlier.
 			p.src.stopRetx()
+			p.rearm()
 			p.deliver()
 		}
 	}
@@ -557,6 +576,14 @@ func (p *pipe) arrive(s seg) bool {
 		}
 		return false
 	}
+	if d.out.ackHeld {
+		// What the peer sends carries its acknowledgement of what d
+		// sent: the way back is open.
+		d.out.releaseAck()
+	}
+	if s.kind != segRst && !p.src.exempt {
+		p.ack(s)
+	}
 	switch s.kind {
 	case segData:
 		from := p.dlOff
@@ -642,6 +669,7 @@ func (c *conn) giveUp() {
 	c.in.rdOff = c.in.dlOff
 	out := c.out
 	out.finSent = true
+	out.stuckSet, out.ackHeld = false, false
 	from := out.dlOff
 	for out.segs.len() > 0 {
 		if s := *out.segs.front(); s.kind == segData && c.n.w.ObservingOps() {
@@ -709,6 +737,7 @@ func (c *conn) Close() error {
 // dead process's sockets too. It reports whether it sent a reset.
 func (c *conn) close() (reset bool) {
 	c.closed = true
+	c.closedAt = c.n.now()
 	c.cancelDeadlines()
 	c.unlink()
 	c.wakeReaders()
@@ -723,6 +752,9 @@ func (c *conn) close() (reset bool) {
 	default:
 		c.n.w.Log(c.closeText())
 		c.shutWrite()
+		// An orphan gives up sooner (OrphanTimeout) on what is still
+		// unacknowledged.
+		c.out.rearm()
 	}
 	return false
 }
@@ -906,24 +938,171 @@ func (c *conn) cancelDeadlines() {
 // write, then fails with ETIMEDOUT.
 const RetransmitTimeout = 924600 * time.Millisecond
 
+// OrphanTimeout is how long an end closed with data or its FIN still
+// unacknowledged (an orphan, in Linux's words) waits before it gives up,
+// counted as RetransmitTimeout is, from when the oldest was sent. Linux's
+// tcp_orphan_retries() gives 8 retransmissions when the sysctl
+// net.ipv4.tcp_orphan_retries is 0, its default, and tcp_model_timeout()
+// turns a count b at most ilog2(120 s / 200 ms) = 9 into
+// ((2 << b) - 1) × 200 ms: (2<<8 - 1) × 200 ms = 511 × 200 ms = 102.2 s,
+// the ninth firing of the retransmission timer (at 0.2, 0.6, 1.4, 3.0,
+// 6.2, 12.6, 25.4, 51.0 and 102.2 s). (The same formula gives
+// RetransmitTimeout for tcp_retries2: 1023 × 200 ms + 6 × 120 s.) An end
+// closed later than that gives up at the timer's next firing after the
+// close (orphanGiveUp).
+const OrphanTimeout = 102200 * time.Millisecond
+
+// Linux's least and greatest retransmission timeouts, TCP_RTO_MIN and
+// TCP_RTO_MAX.
+const (
+	rtoMin = int64(200 * time.Millisecond)
+	rtoMax = int64(120 * time.Second)
+)
+
+// orphanGiveUp is when an end closed at closed gives up on data
+// unacknowledged since since: at the first firing of Linux's
+// retransmission timer (200 ms after since, then backing off to 120 s)
+// that comes OrphanTimeout after since or later, and at or after the
+// close, when the timer first finds the socket orphaned.
+func orphanGiveUp(since, closed int64) int64 {
+	at, rto := since, rtoMin
+	for at < since+int64(OrphanTimeout) || at < closed {
+		if rto == rtoMax && at >= since+int64(OrphanTimeout) {
+			return at + (closed-at+rtoMax-1)/rtoMax*rtoMax
+		}
+		at += rto
+		rto = min(2*rto, rtoMax)
+	}
+	return at
+}
+
 // stuck is called when segment s of p will not be acknowledged until
 // something changes: a cut or a clog holds it, the host it went to is
-// off, or a silent close swallowed it. Unless p's source closed (nobody
-// is left to tell) or s is a reset (never retransmitted), it arms the
-// source's give-up at s.sent+RetransmitTimeout, if it is not armed. The
+// off, or a silent close swallowed it. Unless s is a reset (never
+// retransmitted), it arms the source's give-up from when the oldest of
+// p's unacknowledged segments was sent (rearm).
+func (p *pipe) stuck(s seg) {
+	if s.kind == segRst {
+		return
+	}
+	if !p.stuckSet {
+		p.stuckSet, p.stuckSince = true, s.sent
+	}
+	p.rearm()
+}
+
+// ack settles the acknowledgement of segment s of p, data or a FIN, which
+// just arrived: it goes back at once when the way back is open, as
+// arrival counts as acknowledgement; a cut of the way back holds it
+// (ackHeld), and the source goes on waiting for it, as Linux's would
+// retransmit, until the cut ends (Heal, the random partition's end, a
+// later segment either way) or the source gives up. A cut that ends
+// before any give-up could come holds nothing: the acknowledgement is
+// back in time.
+func (p *pipe) ack(s seg) {
+	n := p.n
+	until, cut := n.blocked(p.dst.h, p.src.h)
+	if !cut {
+		if p.ackHeld {
+			p.releaseAck()
+		}
+		return
+	}
+	if until == 0 {
+		until = math.MaxInt64 // a manual cut: until Heal
+	}
+	if p.ackHeld {
+		p.ackUntil = max(p.ackUntil, until)
+		return
+	}
+	if until-s.sent < int64(OrphanTimeout) || p.src.reset || p.src.gone {
+		return
+	}
+	p.ackHeld, p.ackSince, p.ackUntil = true, s.sent, until
+	if len(n.acks) >= max(n.acksCap, 64) {
+		n.acks = slices.DeleteFunc(n.acks, func(p *pipe) bool { return !p.ackHeld })
+		n.acksCap = 2 * len(n.acks)
+	}
+	n.acks = append(n.acks, p)
+	// The acknowledged data was sent before anything the give-up may
+	// be armed for.
+	p.src.stopRetx()
+	p.rearm()
+}
+
+// ackBack reports whether the acknowledgement p holds could have come
+// back by now: the cuts that held it ended, and the end it comes from
+// has not lost its power.
+func (p *pipe) ackBack() bool {
+	n := p.n
+	if p.dst.gone {
+		return false
+	}
+	if p.ackUntil <= n.now() {
+		return true
+	}
+	_, cut := n.blocked(p.dst.h, p.src.h)
+	return !cut
+}
+
+// releaseAck takes p's held acknowledgement as come back: the source's
+// give-up counts from what is still unacknowledged, if anything.
+func (p *pipe) releaseAck() {
+	p.ackHeld = false
+	p.src.stopRetx()
+	p.rearm()
+}
+
+// settleAcks lets the acknowledgements whose cuts ended go back: at Heal,
+// and when a random partition ends.
+func (n *Net) settleAcks() {
+	k := 0
+	for _, p := range n.acks {
+		switch {
+		case !p.ackHeld:
+		case p.ackBack():
+			p.releaseAck()
+		default:
+			n.acks[k] = p
+			k++
+		}
+	}
+	clear(n.acks[k:])
+	n.acks = n.acks[:k]
+}
+
+// rearm arms the give-up of p's source, if it is not armed, for the
+// oldest of p's data (or FIN) that waits for an acknowledgement: one held
+// on the way back, or else a segment stuck on the way there. The give-up
+// comes RetransmitTimeout after that was sent, or OrphanTimeout after
+// once the source is closed (orphanGiveUp); nothing is armed for an end
+// that was reset or gave up, or that vanished with its host's power. The
 // timer is quiet (sim.World.ArmQuiet): data acknowledged in time leaves
 // the run's trace as it was.
-func (p *pipe) stuck(s seg) {
+func (p *pipe) rearm() {
+	var since int64
+	switch {
+	case p.ackHeld:
+		since = p.ackSince
+	case p.stuckSet:
+		since = p.stuckSince
+	default:
+		return
+	}
 	c := p.src
-	if c.retxArmed || c.closed || c.reset || s.kind == segRst {
+	if c.retxArmed || c.reset || c.gone {
 		return
 	}
 	if c.retx == nil {
 		c.retx, c.retxFn = new(sim.Timer), c.retxTimeout
 	}
+	at := since + int64(RetransmitTimeout)
+	if c.closed {
+		at = orphanGiveUp(since, c.closedAt)
+	}
 	c.retxArmed = true
 	n := c.n
-	n.w.ArmQuiet(c.retx, time.Duration(max(s.sent+int64(RetransmitTimeout)-n.now(), 0)), c.retxFn)
+	n.w.ArmQuiet(c.retx, time.Duration(max(at-n.now(), 0)), c.retxFn)
 }
 
 // stopRetx disarms c's give-up on unacknowledged data.
@@ -937,10 +1116,28 @@ func (c *conn) stopRetx() {
 // retxTimeout ends c, whose data went unacknowledged for
 // RetransmitTimeout: the first call after it fails with ETIMEDOUT, and
 // the connection is dead at this end; the peer learns when it next sends
-// (giveUp).
+// (giveUp). An orphan (c closed) ends the same way after OrphanTimeout,
+// with nobody to tell. An acknowledgement held by a cut that ended
+// unnoticed (a clog's end schedules nothing) came back instead: the
+// give-up counts again from what is still unacknowledged.
 func (c *conn) retxTimeout() {
 	c.retxArmed = false
-	if c.closed || c.reset {
+	if c.reset || c.gone {
+		return
+	}
+	out := c.out
+	if out.ackHeld && out.ackBack() {
+		out.ackHeld = false
+		out.rearm()
+		return
+	}
+	if c.closed {
+		since := out.stuckSince
+		if out.ackHeld {
+			since = out.ackSince
+		}
+		c.n.event("connection %s dropped: closed with data unacknowledged for %v", c, time.Duration(c.n.now()-since))
+		c.giveUp()
 		return
 	}
 	c.n.event("connection %s timed out: data unacknowledged for %v", c, RetransmitTimeout)

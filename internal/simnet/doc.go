@@ -35,12 +35,16 @@
 // taking its own; one on every address shares it with none.
 // An end whose data goes unacknowledged for
 // [RetransmitTimeout], 924.6 s as on Linux
-// (a cut holds it, the peer's host is off, a silent close swallowed it),
-// gives up: its next read or write fails with ETIMEDOUT, once, and the
-// connection is dead at this end. As on Linux it sends nothing: the data
-// it held is dropped and no reset goes out, so the peer learns only when
-// it next sends; what it sends then (data or a FIN) finds no socket and
-// is answered with a reset, and its next read or write fails with
+// (a cut holds it, the peer's host is off, a silent close swallowed it,
+// or it arrived while a cut held the way back, so its acknowledgement
+// could not come back), gives up: its next read or write fails with
+// ETIMEDOUT, once, and the connection is dead at this end. An end closed
+// with data or its FIN unacknowledged (an orphan) gives up after
+// [OrphanTimeout], 102.2 s, or at its next retransmission after the
+// close, with nobody to tell. As on Linux neither sends anything: the
+// data held is dropped and no reset goes out, so the peer learns only
+// when it next sends; what it sends then (data or a FIN) finds no socket
+// and is answered with a reset, and its next read or write fails with
 // ECONNRESET.
 //
 // Close sends a FIN after the data already written: the peer reads every
@@ -60,7 +64,8 @@
 // nothing for an end already reset or given up) and closes its
 // listeners; what reaches them later is answered with a reset.
 // [Host.PowerOff] makes them vanish without a word until [Host.PowerOn],
-// after which what a peer sends is reset.
+// after which what a peer sends is reset: at once for a peer still
+// waiting for an acknowledgement, which retransmits.
 //
 // # Datagrams
 //
@@ -171,11 +176,13 @@
 // place when it arrives, so that does not happen (a Go client dialling in
 // turn does not meet it on Linux either).
 //
-// Data counts as acknowledged when it arrives. So a cut of the way back
-// alone (PartitionOneWay from the receiver to the sender) never makes the
-// sender give up, where Linux's would after RetransmitTimeout. An end
-// closed with data still held never gives up: its peer gets the data and
-// the FIN at the heal, however long the cut lasted, where Linux gives up
-// on such an orphaned socket after tcp_orphan_retries (about 100 s by
-// default) and sends nothing.
+// Data counts as acknowledged when it arrives and the way back is open.
+// An acknowledgement held by a cut goes back the moment the cut ends (at
+// Heal, at a random partition's end, with a later segment either way,
+// or, for a clog's end, which schedules nothing, when the give-up would
+// fire), not at the sender's next retransmission, and a cut shorter than
+// OrphanTimeout holds none. Data waiting for its acknowledgement does not
+// fill the sender's buffer: room comes back as the receiver reads, where
+// Linux's send buffer holds it until acknowledged. At a give-up, segments
+// still on the wire are dropped with the rest.
 package simnet

@@ -642,9 +642,10 @@ func (h *Host) PowerOff() {
 }
 
 // PowerOn brings the host back after [Host.PowerOff]. Its old connections
-// have no socket any more: a peer whose data to it was never acknowledged
-// retransmits and gets a reset now; the others get theirs when they next
-// send. Connects that are still waiting are sent again, and refused or
+// have no socket any more: a peer still waiting for the acknowledgement
+// of data or a FIN retransmits and gets a reset now; the others get
+// theirs when they next send, and a peer that gave up or was reset gets
+// nothing. Connects that are still waiting are sent again, and refused or
 // accepted as any other. It does nothing to a host that has power.
 func (h *Host) PowerOn() {
 	if !h.off {
@@ -655,7 +656,11 @@ func (h *Host) PowerOn() {
 	h.ghosts, h.syns = nil, nil
 	h.n.event("host %s powered on", h.name)
 	for _, c := range ghosts {
-		if c.in.wrOff > c.in.rdOff && !c.peer.closed {
+		// A peer waits for an acknowledgement while its give-up is
+		// armed; one that gave up, or was reset, sends nothing more.
+		// A closed one is an orphan with nobody to tell: its own
+		// give-up (OrphanTimeout) ends it as the reset would, unseen.
+		if c.peer.retxArmed && !c.peer.closed {
 			c.noSocket()
 		}
 	}

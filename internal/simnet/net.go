@@ -48,6 +48,11 @@ type Net struct {
 	// dropped now and then (heldCap).
 	held    []*hold
 	heldCap int
+	// Pipes whose acknowledgements a cut holds (pipe.ack), for Heal and
+	// the end of a random partition to let go; entries let go otherwise
+	// are dropped now and then (acksCap).
+	acks    []*pipe
+	acksCap int
 	packets []*packet // spares (Net.packet)
 	// Spares of datagrams in flight (packetConn.send) and of their
 	// payloads, which go back when the datagram is read or dropped.
@@ -297,6 +302,7 @@ func (n *Net) Heal() {
 	n.idleUntil = 0
 	clear(n.clogs)
 	n.event("heal")
+	n.settleAcks()
 	n.retryStalled()
 }
 
@@ -473,6 +479,9 @@ func (n *Net) tickAt(now int64) {
 	if r := n.random; r != nil && now >= r.until {
 		n.random = nil
 		n.event("random partition healed")
+		if len(n.acks) > 0 {
+			n.settleAcks()
+		}
 	}
 	if n.cfg.PartitionInterval <= 0 || n.random != nil || n.paused {
 		return

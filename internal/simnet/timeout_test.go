@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -297,10 +298,10 @@ func TestSilentCloseTimesOutTheWriter(t *testing.T) {
 	assert.NotEmpty(t, events(res, "silent"))
 }
 
-// An end closed with its data held has nobody to tell: its give-up
-// neither fires nor leaves an event behind. A run that goes on past the
-// give-up fires no more events than the time it sleeps.
-func TestClosedEndLeavesNoGiveUp(t *testing.T) {
+// An end closed with its data held, whose data gets through before
+// OrphanTimeout, leaves no give-up behind: a run that goes on past the
+// give-up's time fires no more events than the time it sleeps.
+func TestClosedEndWhoseDataGetsThroughLeavesNoGiveUp(t *testing.T) {
 	run := func(after time.Duration) sim.Result {
 		w := newWorld(t, 9, chaos.NoNetworkFaults())
 		return w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
@@ -310,13 +311,255 @@ func TestClosedEndLeavesNoGiveUp(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, client.Time.Sleep(ctx, time.Second)) // held, and its give-up armed
 			require.NoError(t, cl.Close())
+			require.NoError(t, client.Time.Sleep(ctx, time.Minute))
+			w.net.Heal()
+			b, err := io.ReadAll(sv)
+			require.NoError(t, err)
+			assert.Equal(t, "held", string(b), "the data and the FIN arrive at the heal")
 			require.NoError(t, client.Time.Sleep(ctx, after))
 			return sv.Close()
 		})
 	}
 	before, past := run(time.Minute), run(simnet.RetransmitTimeout+time.Minute)
 	assert.Equal(t, before.Events, past.Events)
+	assert.Empty(t, events(past, "dropped"))
 	assert.Empty(t, events(past, "timed out"))
+}
+
+// giveUps returns the simulated times of res's give-ups whose message
+// contains substr.
+func giveUps(res sim.Result, substr string) []time.Duration {
+	var at []time.Duration
+	for _, e := range res.Timeline {
+		if strings.Contains(e.Msg, substr) {
+			at = append(at, e.At)
+		}
+	}
+	return at
+}
+
+// An end closed with data or its FIN held (an orphan) gives up after
+// OrphanTimeout, as Linux's does after tcp_orphan_retries, counted from
+// the oldest send, or at the first retransmission after the close when
+// it closed later. It sends nothing: at the heal the peer gets neither
+// the data nor the FIN, and learns when it next sends, from a reset.
+func TestOrphanGivesUp(t *testing.T) {
+	cases := []struct {
+		name    string
+		write   bool          // data before the FIN
+		closeAt time.Duration // after the first send
+		dropAt  time.Duration // after the first send
+		cut     func(w *world)
+	}{
+		{"data, both ways cut", true, time.Second, simnet.OrphanTimeout, nil},
+		{"FIN alone", false, 0, simnet.OrphanTimeout, nil},
+		{"closed after 500s", true, 500 * time.Second, 564600 * time.Millisecond, nil},
+		{"closed at 204.6s", true, 204600 * time.Millisecond, 204600 * time.Millisecond, nil},
+		{"host of the peer off", true, time.Second, simnet.OrphanTimeout, func(w *world) { w.net.Host("10.0.0.2").PowerOff() }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 15, chaos.NoNetworkFaults())
+			var start time.Duration
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				cl, sv := pair(t, ctx, client, server)
+				if c.cut != nil {
+					c.cut(w)
+				} else {
+					w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+				}
+				start = w.w.Now()
+				if c.write {
+					_, err := cl.Write([]byte("held"))
+					require.NoError(t, err)
+				}
+				require.NoError(t, client.Time.Sleep(ctx, c.closeAt))
+				require.NoError(t, cl.Close())
+				require.NoError(t, client.Time.Sleep(ctx, 10*time.Minute))
+				if c.cut != nil {
+					return nil
+				}
+				w.net.Heal()
+				require.NoError(t, sv.SetReadDeadline(server.Time.Now().Add(5*time.Second)))
+				k, err := sv.Read(make([]byte, 10))
+				assert.Zero(t, k, "the held data was dropped")
+				assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "no FIN and no reset came at the heal")
+				_, err = sv.Write([]byte("anyone?"))
+				require.NoError(t, err)
+				require.NoError(t, sv.SetReadDeadline(time.Time{}))
+				_, err = sv.Read(make([]byte, 1))
+				assert.ErrorIs(t, err, syscall.ECONNRESET, "the send found no socket")
+				return sv.Close()
+			})
+			at := giveUps(res, "closed with data unacknowledged")
+			require.Len(t, at, 1)
+			assert.Equal(t, c.dropAt, at[0]-start)
+			assert.Empty(t, events(res, "timed out"))
+		})
+	}
+}
+
+// The orphan's give-up comes at a firing of Linux's retransmission
+// timer: 200 ms after the send, doubling to 120 s.
+func TestOrphanGiveUpTimes(t *testing.T) {
+	ms := func(n int64) int64 { return n * int64(time.Millisecond) }
+	for _, c := range []struct{ since, closed, want int64 }{
+		{0, 0, ms(102200)},
+		{ms(1000), ms(1000), ms(103200)},
+		{0, ms(102200), ms(102200)},
+		{0, ms(102201), ms(204600)},
+		{0, ms(204600), ms(204600)},
+		{0, ms(204601), ms(324600)},
+		{0, ms(924600), ms(924600)},
+		{0, ms(3600000), ms(3684600)},
+	} {
+		assert.Equal(t, time.Duration(c.want), time.Duration(simnet.OrphanGiveUp(c.since, c.closed)), "sent at %v, closed at %v", time.Duration(c.since), time.Duration(c.closed))
+	}
+}
+
+// Data that reaches the peer while the way back is cut is not
+// acknowledged: the sender gives up after RetransmitTimeout, as Linux's
+// does when no acknowledgement comes back, though the peer read the
+// data. The peer learns when it next sends, from a reset.
+func TestCutOfTheWayBackMakesTheSenderGiveUp(t *testing.T) {
+	cases := []struct {
+		name string
+		cut  func(w *world)
+	}{
+		{"one-way partition", func(w *world) { w.net.PartitionOneWay([]string{"10.0.0.2"}, []string{"10.0.0.1"}) }},
+		{"clog", func(w *world) { w.net.Clog("10.0.0.2", "10.0.0.1", time.Hour) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 16, chaos.NoNetworkFaults())
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				cl, sv := pair(t, ctx, client, server)
+				c.cut(w)
+				start := client.Time.Now()
+				_, err := cl.Write([]byte("arrives"))
+				require.NoError(t, err)
+				b := make([]byte, 7)
+				_, err = io.ReadFull(sv, b)
+				require.NoError(t, err, "the data gets there")
+				assert.Equal(t, "arrives", string(b))
+				_, err = cl.Read(make([]byte, 1))
+				require.ErrorIs(t, err, syscall.ETIMEDOUT, "no acknowledgement came back")
+				assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start))
+				_, err = cl.Write([]byte("x"))
+				assert.ErrorIs(t, err, syscall.EPIPE, "told once")
+
+				w.net.Heal()
+				_, err = sv.Write([]byte("anyone?"))
+				require.NoError(t, err)
+				_, err = sv.Read(make([]byte, 1))
+				assert.ErrorIs(t, err, syscall.ECONNRESET, "the send found no socket")
+				require.NoError(t, sv.Close())
+				return cl.Close()
+			})
+			assert.Len(t, events(res, "timed out: data unacknowledged"), 1)
+		})
+	}
+}
+
+// An acknowledgement held on the way back comes back when the cut ends,
+// however the cut ends, even if the way back is cut again before the
+// give-up's time, and a later segment either way brings it back too.
+// The sender does not give up then.
+func TestHeldAcknowledgementComesBack(t *testing.T) {
+	back := []string{"10.0.0.2"}
+	there := []string{"10.0.0.1"}
+	cases := []struct {
+		name string
+		end  func(w *world, cl, sv net.Conn)
+	}{
+		{"heal", func(w *world, _, _ net.Conn) { w.net.Heal() }},
+		{"clog's end", func(w *world, _, _ net.Conn) {}},
+		{"later data", func(w *world, cl, _ net.Conn) {
+			w.net.Heal()
+			_, err := cl.Write([]byte("more"))
+			require.NoError(t, err)
+		}},
+		{"data from the peer", func(w *world, _, sv net.Conn) {
+			w.net.Heal()
+			_, err := sv.Write([]byte("back"))
+			require.NoError(t, err)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 17, chaos.NoNetworkFaults())
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				cl, sv := pair(t, ctx, client, server)
+				if c.name == "clog's end" {
+					w.net.Clog("10.0.0.2", "10.0.0.1", 10*time.Minute)
+				} else {
+					w.net.PartitionOneWay(back, there)
+				}
+				_, err := cl.Write([]byte("arrives"))
+				require.NoError(t, err)
+				require.NoError(t, client.Time.Sleep(ctx, 5*time.Minute))
+				c.end(w, cl, sv)
+				require.NoError(t, client.Time.Sleep(ctx, 5*time.Minute+time.Second))
+				w.net.PartitionOneWay(back, there) // for good
+				require.NoError(t, cl.SetReadDeadline(client.Time.Now().Add(20*time.Minute)))
+				for {
+					if _, err = cl.Read(make([]byte, 10)); err != nil {
+						break
+					}
+				}
+				assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "no give-up")
+				require.NoError(t, sv.Close())
+				return cl.Close()
+			})
+			assert.Empty(t, events(res, "timed out"))
+		})
+	}
+}
+
+// Data whose acknowledgement a cut held when its peer's host lost power
+// goes unacknowledged: the sender gives up, though the way back heals.
+func TestHeldAcknowledgementOfAHostThatLostPower(t *testing.T) {
+	w := newWorld(t, 18, chaos.NoNetworkFaults())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, _ := pair(t, ctx, client, server)
+		w.net.PartitionOneWay([]string{"10.0.0.2"}, []string{"10.0.0.1"})
+		start := client.Time.Now()
+		_, err := cl.Write([]byte("arrives"))
+		require.NoError(t, err)
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		w.net.Host("10.0.0.2").PowerOff()
+		w.net.Heal()
+		_, err = cl.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+		assert.Equal(t, simnet.RetransmitTimeout, client.Time.Now().Sub(start))
+		return cl.Close()
+	})
+}
+
+// A peer that gave up on data sent to a host without power retransmits
+// nothing: when the host is back, it gets no reset, and the run is the
+// one it would be with the host still off.
+func TestPowerOnLeavesAPeerThatGaveUpAlone(t *testing.T) {
+	run := func(powerOn bool) sim.Result {
+		w := newWorld(t, 19, chaos.NoNetworkFaults())
+		return w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			cl, _ := pair(t, ctx, client, server)
+			host := w.net.Host("10.0.0.2")
+			host.PowerOff()
+			_, err := cl.Write([]byte("unanswered"))
+			require.NoError(t, err)
+			require.NoError(t, client.Time.Sleep(ctx, simnet.RetransmitTimeout+time.Second))
+			if powerOn {
+				host.PowerOn()
+			}
+			require.NoError(t, client.Time.Sleep(ctx, time.Second))
+			_, err = cl.Read(make([]byte, 1))
+			assert.ErrorIs(t, err, syscall.ETIMEDOUT, "what the end tells is its own give-up")
+			return cl.Close()
+		})
+	}
+	off, on := run(false), run(true)
+	assert.Equal(t, off.Events, on.Events, "no reset travels to the end that gave up")
 }
 
 // A dialler killed while its connect is on the wire, which a cut then
@@ -502,4 +745,29 @@ func TestHeldConnectGivesUpWhateverClockItsDeadlineIsOn(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A peer whose data arrived before the host lost its power had it
+// acknowledged, unread as it was: it retransmits nothing, so the host
+// back on power resets it only when it next sends.
+func TestPowerOnLeavesAPeerWithNothingUnacknowledgedAlone(t *testing.T) {
+	w := newWorld(t, 20, chaos.NoNetworkFaults())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, _ := pair(t, ctx, client, server)
+		_, err := cl.Write([]byte("arrives, never read"))
+		require.NoError(t, err)
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		host := w.net.Host("10.0.0.2")
+		host.PowerOff()
+		host.PowerOn()
+		require.NoError(t, cl.SetReadDeadline(client.Time.Now().Add(5*time.Second)))
+		_, err = cl.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "no reset came at the power-on")
+		_, err = cl.Write([]byte("still there?"))
+		require.NoError(t, err)
+		require.NoError(t, cl.SetReadDeadline(time.Time{}))
+		_, err = cl.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ECONNRESET, "the send found no socket")
+		return cl.Close()
+	})
 }
