@@ -133,7 +133,9 @@ func TestInjectorRebootOfAProcessAlreadyDownIsIgnored(t *testing.T) {
 	}{
 		{"Reboot", func(f *simtest.Faults) { f.Reboot("p-0", simtest.Crash, simtest.DownFor(time.Second)) },
 			"inject: bouncer: reboot p-0 (crash): ignored, p-0 is down or going down"},
-		{"RebootUnit", func(f *simtest.Faults) { f.RebootUnit(chaos.Process, "p-0", simtest.Crash, simtest.DownFor(time.Second)) },
+		{"RebootUnit", func(f *simtest.Faults) {
+			f.RebootUnit(chaos.Process, "p-0", simtest.Crash, simtest.DownFor(time.Second))
+		},
 			"inject: bouncer: reboot process p-0 (crash): ignored, p-0 is down or going down"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
