@@ -223,3 +223,69 @@ func TestAKilledProcessOnASharedMachineFreesTheRemovedFileItHeld(t *testing.T) {
 		assert.Equal(s, 1, d.Stats().NoSpace)
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
 }
+
+// A process whose Run returns has exited: as on Linux, the files it left
+// open close then, not at its next stop. A removed file that only it held
+// frees its space, a task of it that lives on finds its file closed, and
+// what it wrote without a sync stays in the page cache, as after any
+// clean exit.
+func TestAProcessWhoseRunReturnsClosesItsFiles(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		const size = 4096
+		var late error
+		c := s.Boot(simtest.Processes{Name: "batch", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				tmp, err := p.Storage.Create("tmp")
+				if err != nil {
+					return err
+				}
+				if _, err := tmp.Write([]byte(strings.Repeat("x", size))); err != nil {
+					return err
+				}
+				if err := tmp.Sync(); err != nil {
+					return err
+				}
+				if err := p.Storage.Remove("tmp"); err != nil {
+					return err
+				}
+				log, err := p.Storage.Create("log")
+				if err != nil {
+					return err
+				}
+				if _, err := log.Write([]byte("unsynced")); err != nil {
+					return err
+				}
+				p.Task.Go(ctx, "late", func(ctx context.Context) error {
+					if err := p.Time.Sleep(context.WithoutCancel(ctx), time.Second); err != nil {
+						return err
+					}
+					_, late = log.Write([]byte(" and late"))
+					return nil
+				})
+				return nil // tmp and log left open
+			})
+		}})
+		d := s.Disk(c.Peers()[0].Host)
+		cfg := d.Config()
+		cfg.Capacity = 2 * size
+		require.NoError(s, d.SetConfig(cfg))
+		s.Sleep(500 * time.Millisecond)
+		require.True(s, c.Alive("batch-0"), "a process whose Run returned by itself counts as up")
+
+		big, err := d.Storage().Create("big")
+		require.NoError(s, err)
+		_, err = big.Write([]byte(strings.Repeat("y", size)))
+		assert.NoError(s, err, "no handle holds the removed file: its space is free")
+		require.NoError(s, big.Close())
+
+		s.Sleep(time.Second)
+		assert.ErrorIs(s, late, fs.ErrClosed, "the exit closed the file its other task writes")
+		f, err := d.Storage().Open("log")
+		require.NoError(s, err)
+		got, err := io.ReadAll(f)
+		require.NoError(s, err)
+		require.NoError(s, f.Close())
+		assert.Equal(s, "unsynced", string(got), "the page cache keeps what the exit left unsynced")
+		assert.Equal(s, 0, d.Stats().NoSpace)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+}
