@@ -477,8 +477,8 @@ func TestAttritionByProcessLeavesSharedDisksAlone(t *testing.T) {
 
 // A reboot of a process's unit that finds the process going down by
 // another task's reboot does as Reboot does: it waits until the process is
-// back, then reboots it, rather than leaving it to that reboot, which
-// would tell its next boot of a graceful stop when a crash was asked for.
+// back, then reboots it, rather than returning at once with the process
+// down and the crash asked for never made.
 func TestAProcessUnitsRebootWaitsForAStopUnderWay(t *testing.T) {
 	calls := []struct {
 		name   string
