@@ -39,7 +39,7 @@ type proc struct {
 	spec    *Processes
 	group   *sim.Group
 	main    providers.Handle
-	files   *simdisk.Process // the instance's open files, closed when it goes down or its Run returns
+	files   *simdisk.Process // the instance's open files, closed when it goes down
 	inst    Process          // the running instance, or the last one
 	index   int              // in its group
 	boots   int
@@ -287,10 +287,6 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	if p.group != g {
 		return // an older instance
 	}
-	// An exit closes what the process left open, as its death would; the
-	// page cache keeps what it wrote, synced or not. Its other tasks go
-	// on (see docs/processes.md), and find those files closed.
-	p.files.Exit()
 	switch {
 	case p.stopping:
 		s.w.Event(p.peer.Name+"/main", "exit: returned from a graceful stop")
