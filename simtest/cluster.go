@@ -289,6 +289,10 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	}
 	switch {
 	case p.stopping:
+		// The process exits: its other tasks end with it, before any
+		// takes another step, as a program's threads end when main
+		// returns. Their defers still act, as when the grace runs out.
+		g.Exit()
 		s.w.Event(p.peer.Name+"/main", "exit: returned from a graceful stop")
 	case wantsRestart(err) && !p.leaving:
 		c.restart(p, inst, err)
