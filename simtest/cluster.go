@@ -289,6 +289,10 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	}
 	switch {
 	case p.stopping:
+		// The process exits: its other tasks end with it, before any
+		// takes another step, as a program's threads end when main
+		// returns. Their defers still act, as when the grace runs out.
+		g.Exit()
 		s.w.Event(p.peer.Name+"/main", "exit: returned from a graceful stop")
 	case wantsRestart(err) && !p.leaving:
 		c.restart(p, inst, err)
@@ -322,13 +326,8 @@ func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 // returns nil if the seed ended first.
 func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) *proc {
 	p := c.get(name)
-	for p.down || p.leaving {
-		if p.taker == byStop {
-			c.s.Fatalf("simtest: %s(%q) on a process that Stop took down; Start it first", op, name)
-		}
-		if !c.whenBack(op, p) {
-			return nil
-		}
+	if !c.upFor(op, fmt.Sprintf("%s(%q)", op, name), p) {
+		return nil
 	}
 	c.refuseMachineWide(fmt.Sprintf("Cluster.%s(%q, %v)", op, name, how), p, how)
 	c.dead++
@@ -338,6 +337,22 @@ func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) *pro
 	}
 	c.stop(p, by, how, grace)
 	return p
+}
+
+// upFor waits until p, if down or going down, is up again, for op: a
+// reboot or a restart it asked for brings it back by itself, but a Stop
+// leaves it down, and call on it fails the test. It returns false if the
+// seed ended first.
+func (c *Cluster) upFor(op, call string, p *proc) bool {
+	for p.down || p.leaving {
+		if p.taker == byStop {
+			c.s.Fatalf("simtest: %s on a process that Stop took down; Start it first", call)
+		}
+		if !c.whenBack(op, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // whenBack waits until p, down or going down, is up again, for op. It

@@ -141,8 +141,9 @@ func (f *Faults) Heal() {
 // [Cluster.Reboot]. A reboot under way when the chaos phase ends
 // completes. A process already down or going down (taken by attrition,
 // restarting at its own request, or returned from its Run) is left to
-// whatever took it down, as [Cluster.RebootUnit] leaves one, and the
-// timeline says so: the injector cannot see that race coming.
+// whatever took it down, as a [Cluster.RebootUnit] of a machine or a
+// larger unit leaves one, and the timeline says so: the injector cannot
+// see that race coming.
 func (f *Faults) Reboot(name string, how Reboot, opts ...RebootOption) {
 	c := f.c
 	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
@@ -156,10 +157,18 @@ func (f *Faults) Reboot(name string, how Reboot, opts ...RebootOption) {
 }
 
 // RebootUnit reboots every process of a machine, a zone or a data center
-// and returns when they are back, as [Cluster.RebootUnit].
+// and returns when they are back, as [Cluster.RebootUnit]. A
+// [chaos.Process] unit already down or going down is left alone, as
+// [Faults.Reboot] leaves one.
 func (f *Faults) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...RebootOption) {
+	c := f.c
+	call, t := c.rebootUnitChecked(u, name, how, opts)
+	if p := c.byName[name]; u == chaos.Process && (p.down || p.leaving) && f.window.Err() == nil {
+		c.s.w.Event("", fmt.Sprintf("inject: %s: reboot %v %s (%v): ignored, %s is down or going down", f.name, u, name, how, name))
+		return
+	}
 	if f.note("reboot %v %s (%v)", u, name, how) {
-		f.c.RebootUnit(u, name, how, opts...)
+		c.rebootUnit(u, name, how, t, call)
 	}
 }
 

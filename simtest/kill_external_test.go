@@ -223,3 +223,31 @@ func TestAKilledProcessOnASharedMachineFreesTheRemovedFileItHeld(t *testing.T) {
 		assert.Equal(s, 1, d.Stats().NoSpace)
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
 }
+
+// A graceful stop's Run that returns ends its process then, as main's
+// return ends a program: a task of the process made ready at that instant
+// never takes another step, whichever task the scheduler would draw next.
+func TestAGracefulStopEndsTheProcessWhenItsRunReturns(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		var stepsAfterExit int
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				done := providers.NewChan[struct{}](p.Task, 0)
+				p.Task.Go(ctx, "late", func(ctx context.Context) error {
+					if _, _, err := done.Recv(context.WithoutCancel(ctx)); err != nil {
+						return err
+					}
+					stepsAfterExit++
+					return nil
+				})
+				_ = p.Time.Sleep(ctx, time.Hour) // until the stop cancels ctx
+				done.Close()                     // late is ready as Run returns
+				return nil
+			})
+		}})
+		s.Sleep(time.Second)
+		c.Stop("srv-0", simtest.Graceful, simtest.Grace(time.Second))
+		s.Sleep(time.Second)
+		assert.Zero(s, stepsAfterExit, "a task of the process ran after its Run returned")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(20))
+}

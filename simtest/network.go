@@ -61,7 +61,11 @@ func (s *S) network() *simnet.Net {
 //
 // Code started with these providers runs as if on that host: a server that
 // listens with them is dialled at host:port, and a partition that cuts host
-// off cuts it off.
+// off cuts it off. A context keeps reporting its deadline on the clock that
+// made it: one made on the driver's clock reads in simulated time, not on
+// host's clock. A time-out made with these providers' Time under it
+// reports the same end on host's clock, as a connection's SetDeadline
+// there takes it.
 func (s *S) HostProviders(host string) providers.Providers {
 	h := s.network().Host(host)
 	p := s.p

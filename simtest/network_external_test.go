@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -171,4 +172,49 @@ func TestNetworkHandleShowsHostsAndFaults(t *testing.T) {
 		net.Quiesce()
 		assert.Equal(s, f.NoFaults(), net.Config(), "no faults after Quiesce; latency stays")
 	}, simtest.Network(chaos.RandomNetwork()), simtest.Seeds(3))
+}
+
+// A context reports its deadline on the clock that made it, whoever reads
+// it (docs/network.md, "Clocks"): read on a skewed host, a deadline made
+// on the driver's clock is simulated time, and a connection deadline set
+// from it ends off by the host's skew. A time-out made on the host's clock
+// under that context reports the same end on the host's clock, and a
+// connection deadline set from it ends with the context.
+func TestADeadlineReadsOnTheClockThatMadeIt(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.MaxClockSkew = 100 * time.Millisecond
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := s.HostProviders("10.0.0.1"), s.HostProviders("10.0.0.2")
+		skew := client.Time.Now().Sub(s.Now())
+		require.NotZero(s, skew, "the client's clock is skewed")
+		l, err := server.Network.Listen(s.Context(), ":80")
+		require.NoError(s, err)
+		defer l.Close()
+		conn, err := client.Network.Dial(s.Context(), "10.0.0.1:80")
+		require.NoError(s, err)
+		defer conn.Close()
+		read := func(deadline time.Time) time.Time {
+			require.NoError(s, conn.SetReadDeadline(deadline))
+			_, err := conn.Read(make([]byte, 1))
+			require.ErrorIs(s, err, os.ErrDeadlineExceeded)
+			return s.Now()
+		}
+
+		ctx, cancel := s.Providers().Time.WithTimeout(s.Context(), time.Second)
+		defer cancel()
+		end := s.Now().Add(time.Second)
+		dl, _ := ctx.Deadline()
+		assert.Equal(s, end, dl, "the driver's clock's reading, whoever reads it")
+		onHost, cancelOnHost := client.Time.WithTimeout(ctx, time.Hour)
+		defer cancelOnHost()
+		hostDl, _ := onHost.Deadline()
+		assert.Equal(s, end.Add(skew), hostDl, "the host's clock's reading when ctx ends")
+		assert.Equal(s, end, read(hostDl), "the read ends with ctx")
+
+		ctx, cancel = s.Providers().Time.WithTimeout(s.Context(), time.Second)
+		defer cancel()
+		end = s.Now().Add(time.Second)
+		dl, _ = ctx.Deadline()
+		assert.Equal(s, end.Add(-skew), read(dl), "the read ends off by the host's skew")
+	}, simtest.Network(cfg), simtest.Seeds(3))
 }

@@ -79,8 +79,9 @@ type Reboot int
 // The kinds of reboot.
 const (
 	// Graceful cancels the process's context, waits for it to return for
-	// the grace period, then kills what is left. Its disk keeps everything
-	// written.
+	// the grace period, then kills what is left: at the instant Run
+	// returns, before any other task of the process takes a step, or when
+	// the grace runs out. Its disk keeps everything written.
 	Graceful Reboot = iota + 1
 	// Crash kills the process at once: its tasks stop where they stand,
 	// and what their defers do while they unwind has no effect (a

@@ -211,16 +211,27 @@ func (c *Cluster) in(u chaos.Unit, name string) []*proc {
 // all and gives them one grace period), the unit's machines' disks take
 // the reboot (a crash or a power loss drops what was not synced, a wipe
 // erases them), the unit stays down for the time [DownFor] gives, and its processes boot
-// again. Processes of the unit already down, or going down, are left to
-// whatever took them down, but their next boot is told what the disk
-// took (a crash, a wipe). A [chaos.Process] unit on a machine that other
-// processes share is not the machine: the disk is left as it is, and a
-// wipe or a power loss of it is a configuration error, as for
+// again. Processes of a larger unit already down, or going down, are left
+// to whatever took them down, but their next boot is told what the disk
+// took (a crash, a wipe). A [chaos.Process] unit is rebooted as
+// [Cluster.Reboot] reboots it: one down or going down by a reboot or its
+// own restart request is waited for until it is back, then rebooted, and
+// one that [Cluster.Stop] took down fails the test. On a machine that
+// other processes share it is not the machine: the disk is left as it
+// is, and a wipe or a power loss of it is a configuration error, as for
 // [Cluster.Reboot]. It returns when the unit is back. how and the options
 // are as for [Cluster.Reboot]:
 //
 //	c.RebootUnit(chaos.Zone, "dc0-z1", simtest.Crash, simtest.DownFor(10*time.Second))
 func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...RebootOption) {
+	call, t := c.rebootUnitChecked(u, name, how, opts)
+	c.rebootUnit(u, name, how, t, call)
+}
+
+// rebootUnitChecked fails the test for a RebootUnit the cluster cannot
+// take, whatever the state of its processes, and returns the call's text
+// and timings.
+func (c *Cluster) rebootUnitChecked(u chaos.Unit, name string, how Reboot, opts []RebootOption) (string, rebootTimes) {
 	call := fmt.Sprintf("Cluster.RebootUnit(%v, %q, %v, ...)", u, name, how)
 	if u < chaos.Process || u > chaos.DataCenter {
 		c.s.configErrorf("simtest: %s: %v is not a unit; use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter", call, u)
@@ -232,6 +243,17 @@ func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...Rebo
 	}
 	if u == chaos.Process {
 		c.refuseMachineWide(call, c.get(name), how)
+	}
+	return call, t
+}
+
+// rebootUnit is RebootUnit once checked.
+func (c *Cluster) rebootUnit(u chaos.Unit, name string, how Reboot, t rebootTimes, call string) {
+	// One process is rebooted as Cluster.Reboot reboots it, not left to
+	// another stop: a larger unit's reboot cannot wait for every process
+	// of it to be up at once.
+	if u == chaos.Process && !c.upFor("RebootUnit", call, c.get(name)) {
+		return
 	}
 	ps := c.stopUnit(u, name, how, t.grace)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)

@@ -475,49 +475,80 @@ func TestAttritionByProcessLeavesSharedDisksAlone(t *testing.T) {
 	assert.Equal(t, map[string]bool{"(graceful)": true, "(crash)": true, "(kill)": true}, kinds, "a wipe or a power loss drawn is a crash")
 }
 
-// A reboot of a process's unit that finds the process going down leaves
-// it to that stop. The disk takes the reboot only if the process is alone
-// on its machine: only then is its next boot told of the unit's crash
-// rather than of its own graceful stop.
-func TestAProcessUnitsCrashReachesAStopUnderWayOnlyThroughItsOwnDisk(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		topology simtest.Topology
-		want     providers.Boot
-		downs    diskDowns
+// A reboot of a process's unit that finds the process going down by
+// another task's reboot does as Reboot does: it waits until the process is
+// back, then reboots it, rather than returning at once with the process
+// down and the crash asked for never made.
+func TestAProcessUnitsRebootWaitsForAStopUnderWay(t *testing.T) {
+	calls := []struct {
+		name   string
+		reboot func(c *simtest.Cluster, name string, how simtest.Reboot, opts ...simtest.RebootOption)
 	}{
-		{"alone on its machine", simtest.Topology{}, providers.AfterCrash, diskDowns{Crashes: 1, Stops: 1}},
-		{"on a shared machine", simtest.Topology{PerMachine: 2}, providers.AfterGraceful, diskDowns{}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			simtest.Run(t, func(s *simtest.S) {
-				boots := map[string][]providers.Boot{}
-				c := s.Boot(simtest.Processes{Name: "a", Count: 2, Topology: tc.topology, New: func() simtest.Process {
-					return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
-						self := p.Cluster.Self().Name
-						boots[self] = append(boots[self], p.Cluster.Boot())
-						_ = providers.Wait(ctx, p.Task)
-						// Slow to stop: still going down when the crash comes.
-						return p.Time.Sleep(context.WithoutCancel(ctx), time.Second)
-					})
-				}})
-				disk := c.Peers()[0].Host
-				if m := c.Peers()[0].Locality.Machine; m != "" {
-					disk = m
-				}
-				stopped := s.Go("stopper", func(ctx context.Context) error {
-					c.Stop("a-0", simtest.Graceful, simtest.Grace(2*time.Second))
-					return nil
-				})
-				s.Sleep(500 * time.Millisecond)
-				c.RebootUnit(chaos.Process, "a-0", simtest.Crash)
-				require.NoError(s, stopped.Join(s.Context()))
-				c.Start("a-0")
-				s.Sleep(time.Millisecond)
-				assert.Equal(s, []providers.Boot{providers.FirstBoot, tc.want}, boots["a-0"])
-				assert.Equal(s, []providers.Boot{providers.FirstBoot}, boots["a-1"])
-				assert.Equal(s, tc.downs, downsOf(s.Disk(disk)))
-			}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
-		})
+		{"Reboot", (*simtest.Cluster).Reboot},
+		{"RebootUnit", func(c *simtest.Cluster, name string, how simtest.Reboot, opts ...simtest.RebootOption) {
+			c.RebootUnit(chaos.Process, name, how, opts...)
+		}},
 	}
+	for _, call := range calls {
+		for _, tc := range []struct {
+			name     string
+			topology simtest.Topology
+			downs    diskDowns
+		}{
+			{"alone on its machine", simtest.Topology{}, diskDowns{Crashes: 1, Stops: 1}},
+			{"on a shared machine", simtest.Topology{PerMachine: 2}, diskDowns{}},
+		} {
+			t.Run(call.name+"/"+tc.name, func(t *testing.T) {
+				simtest.Run(t, func(s *simtest.S) {
+					boots := map[string][]providers.Boot{}
+					c := s.Boot(simtest.Processes{Name: "a", Count: 2, Topology: tc.topology, New: func() simtest.Process {
+						return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+							self := p.Cluster.Self().Name
+							boots[self] = append(boots[self], p.Cluster.Boot())
+							_ = providers.Wait(ctx, p.Task)
+							// Slow to stop: still going down when the crash comes.
+							return p.Time.Sleep(context.WithoutCancel(ctx), time.Second)
+						})
+					}})
+					disk := c.Peers()[0].Host
+					if m := c.Peers()[0].Locality.Machine; m != "" {
+						disk = m
+					}
+					waits := s.Watch(call.name + " a-0")
+					rebooted := s.Go("rebooter", func(ctx context.Context) error {
+						c.Reboot("a-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(time.Second))
+						return nil
+					})
+					s.Sleep(500 * time.Millisecond)
+					call.reboot(c, "a-0", simtest.Crash) // the graceful reboot is under way
+					assert.Equal(s, 2*time.Second, s.Elapsed(), "waited out the stop and its DownFor")
+					require.NoError(s, rebooted.Join(s.Context()))
+					s.Sleep(time.Millisecond) // the new instance runs
+					assert.Equal(s, 3, c.Boots("a-0"), "booted by the graceful reboot, then by the crash")
+					assert.Equal(s, providers.AfterCrash, boots["a-0"][len(boots["a-0"])-1])
+					assert.Equal(s, []providers.Boot{providers.FirstBoot}, boots["a-1"])
+					assert.Equal(s, tc.downs, downsOf(s.Disk(disk)))
+					var msgs []string
+					for _, e := range waits.Next() {
+						msgs = append(msgs, e.Msg)
+					}
+					assert.Equal(s, []string{call.name + " a-0: waits until a-0 is back"}, msgs)
+				}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+			})
+		}
+	}
+}
+
+// A reboot of a process's unit that a Stop took down is a mistake in the
+// driver, as a Reboot of it is: the process stays down until Start.
+func TestAProcessUnitsRebootOfAStoppedProcessFailsTheTest(t *testing.T) {
+	r := runIn("TestRebootUnitOfAStoppedProcess", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer})
+			c.Stop("a-0", simtest.Crash)
+			c.RebootUnit(chaos.Process, "a-0", simtest.Crash)
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	})
+	assert.True(t, r.failed)
+	assert.Contains(t, r.output(), `Cluster.RebootUnit(process, "a-0", crash, ...) on a process that Stop took down; Start it first`)
 }

@@ -91,6 +91,19 @@ func (g *Group) Crash() {
 // Kill kills every task of the group at once, in start order. Called from a
 // task of the group, it kills the others and then unwinds the caller.
 func (g *Group) Kill() {
+	if g.killOthers() {
+		g.w.kill(g.w.cur)
+	}
+}
+
+// Exit kills every task of the group but the caller, at once, in start
+// order, as a process's exit ends its other threads: the caller, a task of
+// the group, goes on to return. The group is dead from then on.
+func (g *Group) Exit() { g.killOthers() }
+
+// killOthers kills every task of the group but the running one, and
+// reports whether the running one is of the group.
+func (g *Group) killOthers() bool {
 	w := g.w
 	g.dead = true
 	var victims []*task
@@ -107,9 +120,7 @@ func (g *Group) Kill() {
 		}
 		w.kill(t)
 	}
-	if self {
-		w.kill(w.cur)
-	}
+	return self
 }
 
 // QuietTimers keeps the tasks that the timers (Time.AfterFunc) of the
