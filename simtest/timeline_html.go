@@ -116,7 +116,7 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 }
 
 // faultRE matches the network's events that are faults it injected.
-var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|lost power|hang|blackhole|silently|drop`)
+var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop`)
 
 // eventKind sorts a timeline entry into the kind of mark it is drawn as,
 // and the lane it is drawn on.
