@@ -52,3 +52,32 @@ func TestEveryFailureLineKeepsWhatAProgramsExitAnnounces(t *testing.T) {
 		assert.Contains(t, res.PerSeed[0].FirstFailure, line)
 	}
 }
+
+// A testify failure's one line keeps the test's own words (its Messages),
+// not the last line that testify writes, the test's name, nor the last
+// line of a diff.
+func TestATestifyFailureLineKeepsItsMessages(t *testing.T) {
+	type pair struct{ A, B int }
+	for _, c := range []struct {
+		body func(s *simtest.S)
+		want string
+	}{
+		{func(s *simtest.S) { require.Equal(s, 1, 2) }, "Not equal:"},
+		{func(s *simtest.S) { require.Equal(s, pair{1, 2}, pair{1, 3}) }, "Not equal:"},
+		{func(s *simtest.S) { require.Equal(s, 1, 2, "the counts") }, "Not equal: … Messages: the counts"},
+	} {
+		var errorLines []string
+		res := simtest.Simulate(func(s *simtest.S) {
+			errs := s.Watch("error")
+			s.Cleanup(func() {
+				for _, e := range errs.Next() {
+					errorLines = append(errorLines, e.Msg)
+				}
+			})
+			c.body(s)
+		}, simtest.Seeds(1), simtest.KeepFailures(false))
+		require.Len(t, res.PerSeed, 1, res.Report)
+		assert.Equal(t, c.want, res.PerSeed[0].FirstFailure)
+		assert.Equal(t, []string{"error: " + c.want}, errorLines)
+	}
+}
