@@ -12,6 +12,7 @@ import (
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
 
 // socketHolder is a process that holds a listener and a file until it is
@@ -53,14 +54,16 @@ func TestTheTimelineTellsHowAProcessWentDown(t *testing.T) {
 		says      string // what the host's lines say
 		disk      string // what the disk's line says
 		notSaying string
+		fault     bool // whether the picture draws the host's lines as faults
 	}{
-		{simtest.Graceful, "host srv-0 stopped gracefully: ", "disk srv-0: stop: ", "crash"},
-		{simtest.Kill, "host srv-0 killed: ", "disk srv-0: kill: ", "crash"},
-		{simtest.Crash, "host srv-0 crashed: ", "disk srv-0: crash: ", "gracefully"},
-		{simtest.Wipe, "host srv-0 crashed: ", "disk srv-0: wipe: ", "gracefully"},
+		{simtest.Graceful, "host srv-0 stopped gracefully: ", "disk srv-0: stop: ", "crash", false},
+		{simtest.Kill, "host srv-0 killed: ", "disk srv-0: kill: ", "crash", true},
+		{simtest.Crash, "host srv-0 crashed: ", "disk srv-0: crash: ", "gracefully", true},
+		{simtest.Wipe, "host srv-0 crashed: ", "disk srv-0: wipe: ", "gracefully", true},
 	} {
 		t.Run(tc.how.String(), func(t *testing.T) {
 			var lines []string
+			var doc *timelinehtml.Doc
 			res := simtest.Simulate(func(s *simtest.S) {
 				tl := s.Timeline()
 				c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return socketHolder{} }})
@@ -79,7 +82,7 @@ func TestTheTimelineTellsHowAProcessWentDown(t *testing.T) {
 				for _, e := range tl.Since(m) {
 					lines = append(lines, e.Msg)
 				}
-			}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+			}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
 			require.True(t, res.OK(), res.Report)
 			var host, disk []string
 			for _, l := range lines {
@@ -105,6 +108,15 @@ func TestTheTimelineTellsHowAProcessWentDown(t *testing.T) {
 			for _, l := range disk {
 				assert.Contains(t, l, tc.disk)
 			}
+			require.NotNil(t, doc)
+			drawn := 0
+			for _, e := range doc.Events {
+				if strings.HasPrefix(e.Msg, "net: host srv-0 ") {
+					drawn++
+					assert.Equal(t, tc.fault, e.Kind == timelinehtml.KindFault, "%s: %s", e.Kind, e.Msg)
+				}
+			}
+			assert.Equal(t, 4, drawn)
 		})
 	}
 }
