@@ -31,13 +31,18 @@ func (c *Cluster) devicesDown(p *proc, how Reboot) {
 
 // processDown ends what a process held, whatever becomes of its disk: a
 // power loss powers its host off, dropping its connections in silence;
-// anything else crashes the host, closing them; and the files it left
-// open close.
+// anything else closes them, as the host's operating system would, and the
+// timeline tells how the process ended; and the files it left open close.
 func (c *Cluster) processDown(p *proc, how Reboot) {
 	h := c.s.network().Host(p.peer.Host)
-	if how == PowerLoss {
+	switch how {
+	case PowerLoss:
 		h.PowerOff()
-	} else {
+	case Graceful:
+		h.Exit("stopped gracefully")
+	case Kill:
+		h.Exit("killed")
+	default: // a crash, and a wipe, which is a crash that erases the disk too
 		h.Crash()
 	}
 	p.files.Exit()

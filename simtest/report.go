@@ -186,7 +186,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			// usually the cause (a server left down, a client waiting on
 			// it): say so before the stuck tasks' dump buries it.
 			first, _, _ := strings.Cut(o.s.errs[0], "\n")
-			fmt.Fprintf(&b, ": first at %s; then", first)
+			fmt.Fprintf(&b, ": first at %s; then", withAnnounced(first, o.s.errs[0]))
 		}
 		if f.Kind == sim.Panic {
 			if site := panicSite(f.Stack); site != "" {

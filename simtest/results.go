@@ -109,29 +109,43 @@ func firstFailure(o *seedOutcome) string {
 	return "failed"
 }
 
-// failureLine is msg's headline. When the headline announces what follows
-// it, as a program's exit does ("its standard error ends:"), the line of
-// what follows that tells most goes with it: its panic or fatal error, or
-// else its last line, which is where log.Fatal's message is.
-func failureLine(msg string) string {
-	h := headline(msg)
-	i := strings.Index(msg, h)
-	if !strings.HasSuffix(h, ":") || i < 0 {
-		return h
+// failureLine is msg's headline, with what it announces (withAnnounced).
+func failureLine(msg string) string { return withAnnounced(headline(msg), msg) }
+
+// stderrEnds is how a program's exit announces the end of its standard
+// error, which follows (program.ExitError).
+const stderrEnds = "its standard error ends:"
+
+// withAnnounced is line, a line of msg. When line announces what follows
+// it, the line of what follows that tells most goes with it: a panic or
+// the Go runtime's fatal error; else, after a program's exit (stderrEnds),
+// the last line, which is where log.Fatal's message is; else testify's
+// Messages line, the test's own words. Every one-line account of a failure
+// (the results file's, the report's "first at", the timeline's "error:")
+// goes through it, so that each names the same cause.
+func withAnnounced(line, msg string) string {
+	i := strings.Index(msg, line)
+	if !strings.HasSuffix(line, ":") || i < 0 {
+		return line
 	}
-	last := ""
-	for _, l := range strings.Split(msg[i+len(h):], "\n") {
+	last, said := "", ""
+	for _, l := range strings.Split(msg[i+len(line):], "\n") {
 		switch l = strings.TrimSpace(l); {
 		case strings.HasPrefix(l, "panic: "), strings.HasPrefix(l, "fatal error: "):
-			return h + " " + l
+			return line + " " + l
+		case strings.HasPrefix(l, "Messages:"):
+			said = strings.Join(strings.Fields(l), " ")
 		case l != "":
 			last = l
 		}
 	}
-	if last == "" {
-		return h
+	switch {
+	case strings.HasSuffix(line, stderrEnds) && last != "":
+		return line + " … " + last
+	case said != "":
+		return line + " … " + said
 	}
-	return h + " … " + last
+	return line
 }
 
 // asJSON is s as a JSON string keeps it: each byte that is not valid

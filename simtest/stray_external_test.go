@@ -256,3 +256,54 @@ func TestAStrayCallIntoAnEndedSeedIsNotTheRunningSeeds(t *testing.T) {
 	assert.NotContains(t, res.Report, "failed through its own testing.T")
 	assert.Equal(t, 3, res.Passed, "every seed passed; the test failed")
 }
+
+// A task that waits outside the simulation for a stray goroutine (here on
+// a raw channel the stray goroutine never gets to send on) is given up by
+// the watchdog. Its seed's trace still names the run: not zero, the same
+// on a replay, another for another seed, and equal in the two runs of
+// CheckDeterminism; and its failure is told at the simulated time it came.
+func TestAStrayCallTheTaskWaitsForKeepsTheTrace(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release) // the given-up tasks come back, and unwind
+	body := func(first bool) func(s *simtest.S) {
+		return func(s *simtest.S) {
+			if !first {
+				s.Sleep(time.Second)
+			}
+			p := s.Providers()
+			sent := make(chan struct{})
+			go func() {
+				_ = p.Time.Sleep(context.Background(), time.Second)
+				close(sent)
+			}()
+			select {
+			case <-sent:
+			case <-release:
+			}
+		}
+	}
+	for _, first := range []bool{true, false} {
+		opts := []simtest.Option{simtest.Watchdog(160 * time.Millisecond), simtest.KeepGoing()}
+		res := simtest.Simulate(body(first), append(opts, simtest.Seeds(2))...)
+		require.Len(t, res.PerSeed, 2, res.Report)
+		a, b := res.PerSeed[0], res.PerSeed[1]
+		assert.NotZero(t, a.Trace, res.Report)
+		assert.NotZero(t, b.Trace, res.Report)
+		assert.NotEqual(t, a.Trace, b.Trace, "the trace names the seed")
+		assert.NotContains(t, res.Report, "trace=0000000000000000")
+		at := "stray goroutine at 0s"
+		if !first {
+			at = "stray goroutine at 1s"
+		}
+		assert.Contains(t, res.Report, at)
+
+		again := simtest.Simulate(body(first), append(opts, simtest.Replay(a.Seed))...)
+		require.Len(t, again.PerSeed, 1, again.Report)
+		assert.Equal(t, a.Trace, again.PerSeed[0].Trace, "a replay reaches the same trace")
+
+		checked := simtest.Simulate(body(first), append(opts, simtest.Replay(a.Seed), simtest.CheckDeterminism())...)
+		require.Len(t, checked.PerSeed, 1, checked.Report)
+		assert.Equal(t, a.Trace, checked.PerSeed[0].Trace)
+		assert.NotContains(t, checked.Report, "not deterministic")
+	}
+}

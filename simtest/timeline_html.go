@@ -115,8 +115,11 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 	return d
 }
 
-// faultRE matches the network's events that are faults it injected.
-var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|lost power|hang|blackhole|silently|drop`)
+// faultRE matches the network's events that are faults it injected, or
+// that a reboot other than a graceful stop caused. A graceful stop's host
+// line counts the resets of the connections it closed, as a crash's does,
+// so eventKind tells it apart by its words.
+var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop`)
 
 // eventKind sorts a timeline entry into the kind of mark it is drawn as,
 // and the lane it is drawn on.
@@ -144,7 +147,7 @@ func eventKind(e sim.Entry) (timelinehtml.Kind, string) {
 		return timelinehtml.KindTask, l
 	case e.Name == "phase":
 		return timelinehtml.KindPhase, l
-	case e.Name == "net" && faultRE.MatchString(rest):
+	case e.Name == "net" && faultRE.MatchString(rest) && !strings.Contains(rest, " stopped gracefully: "):
 		if h, ok := strings.CutPrefix(rest, "host "); ok {
 			host, _, _ := strings.Cut(h, " ")
 			return timelinehtml.KindFault, host

@@ -125,13 +125,14 @@ type Parker interface {
 // Event records a happening of the run, such as a fault, in the timeline and
 // in the trace hash, attributed to task (empty for the world itself) and,
 // while task is alive, to its process.
-func (w *World) Event(task, msg string) { w.eventKeyed(task, msg, msg) }
+func (w *World) Event(task, msg string) { w.EventKeyed(task, msg, msg) }
 
-// eventKeyed is Event for a message that names a place in the source
-// (file:line): the trace hashes key instead, which names the same thing
-// in a way that an unrelated edit does not move, so that a refactor that
-// keeps the behaviour keeps the traces.
-func (w *World) eventKeyed(task, key, msg string) {
+// EventKeyed is Event with the trace hashing key instead of msg, so that a
+// refactor that keeps the behaviour keeps the traces: for a message that
+// names a place in the source (file:line), key names the same thing in a
+// way that an unrelated edit does not move; for a message told more
+// precisely than it once was, key is what it used to say.
+func (w *World) EventKeyed(task, key, msg string) {
 	w.enter("Event")
 	h := fnv.New64a()
 	h.Write([]byte(key))

@@ -286,8 +286,11 @@ func (w *World) adoptStray() bool {
 // call was made: a task that waits outside the simulation for a stray
 // goroutine (on a raw channel, say) waits for a goroutine that the stray
 // call ended. It runs on the watcher's goroutine, and reads only what the
-// lock guards, what never changes during the run, and the counters that the
-// watchdog reads (publishedCounts).
+// lock guards, what never changes during the run, and what the watchdog
+// reads (publishedCounts, and the trace hash that publish stored, as
+// escaped does: a trace of zero would name no run). The failure is a copy
+// stamped with the simulated time, made field by field: the world's
+// goroutine, should it come back, may stamp the original's At in fail.
 func (w *World) strayed() (Result, bool) {
 	w.strays.mu.Lock()
 	f := w.strays.f
@@ -296,7 +299,9 @@ func (w *World) strayed() (Result, bool) {
 		return Result{}, false
 	}
 	progress, events, now := w.publishedCounts()
-	return Result{Seed: w.cfg.Seed, Steps: progress - events, Events: events, SimTime: time.Duration(now), Err: f}, true
+	stamped := Failure{Kind: f.Kind, Task: f.Task, At: time.Duration(now), Msg: f.Msg, Stack: f.Stack, Err: f.Err}
+	return Result{Seed: w.cfg.Seed, Trace: atomic.LoadUint64(&w.pubTrace), Steps: progress - events, Events: events,
+		SimTime: time.Duration(now), Err: &stamped}, true
 }
 
 // OnLateStray sets fn to hear of stray calls made after the run ended,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -80,6 +83,48 @@ func TestCrashClosesConnectionsAsTCPAndFreesPorts(t *testing.T) {
 		return nil
 	})
 	assert.NotEmpty(t, events(res, "host 10.0.0.2 crashed: 3 connections closed, 2 of them reset; 1 listeners closed"))
+}
+
+// Exit ends the sockets as Crash does and says how the process ended; the
+// trace is the crash's, so that telling it truly changes no run.
+func TestExitTellsHowTheProcessEndedAndTracesAsACrash(t *testing.T) {
+	run := func(end func(h *simnet.Host)) sim.Result {
+		w := newWorld(t, 1, chaos.NoNetworkFaults())
+		return w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			l, err := server.Network.Listen(ctx, ":80")
+			require.NoError(t, err)
+			_, err = server.Network.ListenPacket(ctx, ":53")
+			require.NoError(t, err)
+			c, err := client.Network.Dial(ctx, "10.0.0.2:80")
+			require.NoError(t, err)
+			_, err = l.Accept()
+			require.NoError(t, err)
+			end(w.net.Host("10.0.0.2"))
+			_, err = c.Read(make([]byte, 1))
+			assert.ErrorIs(t, err, io.EOF, "the peer reads the FIN")
+			return nil
+		})
+	}
+	crashed := run(func(h *simnet.Host) { h.Crash() })
+	stopped := run(func(h *simnet.Host) { h.Exit("stopped gracefully") })
+	assert.Equal(t, []string{
+		"host 10.0.0.2 crashed: 1 connections closed, 0 of them reset; 1 listeners closed",
+		"host 10.0.0.2 crashed: 1 datagram sockets closed",
+	}, msgs(events(crashed, "host 10.0.0.2 ")))
+	assert.Equal(t, []string{
+		"host 10.0.0.2 stopped gracefully: 1 connections closed, 0 of them reset; 1 listeners closed",
+		"host 10.0.0.2 stopped gracefully: 1 datagram sockets closed",
+	}, msgs(events(stopped, "host 10.0.0.2 ")))
+	assert.Equal(t, crashed.Trace, stopped.Trace)
+}
+
+// msgs cuts each of lines, as events returns them, to what follows "net: ".
+func msgs(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		_, out[i], _ = strings.Cut(l, "net: ")
+	}
+	return out
 }
 
 func TestPowerLossIsSilentUntilThePeerSendsToTheRebootedHost(t *testing.T) {

@@ -2,6 +2,7 @@ package simnet
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"slices"
 	"syscall"
@@ -598,7 +599,13 @@ func (h *Host) Time() providers.Time {
 // data that arrives later is answered with a reset. Its listeners close,
 // resetting connections not yet accepted. The host's ports are free again
 // afterwards.
-func (h *Host) Crash() {
+func (h *Host) Crash() { h.Exit("crashed") }
+
+// Exit ends the host's sockets as [Host.Crash] does, for a process that
+// ended another way: an operating system closes a process's sockets alike
+// whether it crashed, was killed or returned. how says which for the
+// timeline ("crashed", "stopped gracefully", "killed").
+func (h *Host) Exit(how string) {
 	n := h.n
 	open, lns := len(h.conns), len(h.lns)
 	resets := open
@@ -614,8 +621,10 @@ func (h *Host) Crash() {
 			resets++
 		}
 	}
-	n.event("host %s crashed: %d connections closed, %d of them reset; %d listeners closed", h.name, open, resets, lns)
-	h.closePackets("crashed")
+	n.hostEvent(h, how, fmt.Sprintf("%d connections closed, %d of them reset; %d listeners closed", open, resets, lns))
+	if pcs := h.closePackets(); pcs > 0 {
+		n.hostEvent(h, how, fmt.Sprintf("%d datagram sockets closed", pcs))
+	}
 }
 
 // PowerOff cuts the host's power: its connections and listeners vanish
@@ -638,7 +647,9 @@ func (h *Host) PowerOff() {
 		c.hidx = -1
 		c.vanish()
 	}
-	h.closePackets("lost power")
+	if pcs := h.closePackets(); pcs > 0 {
+		n.event("host %s lost power: %d datagram sockets closed", h.name, pcs)
+	}
 }
 
 // PowerOn brings the host back after [Host.PowerOff]. Its old connections

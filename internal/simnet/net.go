@@ -213,6 +213,15 @@ func (n *Net) event(format string, args ...any) {
 	n.w.Event(n.w.CurrentTask(), "net: "+fmt.Sprintf(format, args...))
 }
 
+// hostEvent records that h's process ended as how says, with what became
+// of its sockets. The trace hashes every way of ending as the crash it
+// was once told as: the sockets end alike, and the traces stay as they
+// were.
+func (n *Net) hostEvent(h *Host, how, what string) {
+	key := fmt.Sprintf("net: host %s crashed: %s", h.name, what)
+	n.w.EventKeyed(n.w.CurrentTask(), key, fmt.Sprintf("net: host %s %s: %s", h.name, how, what))
+}
+
 // log records a happening of the network in the timeline only.
 func (n *Net) log(format string, args ...any) {
 	n.w.Log("net: " + fmt.Sprintf(format, args...))

@@ -534,16 +534,16 @@ func (c *packetConn) SetWriteDeadline(t time.Time) error {
 }
 
 // closePackets closes every datagram socket of h, as an operating system
-// closes a dead process's, and records how many it closed.
-func (h *Host) closePackets(why string) {
+// closes a dead process's, and returns how many it closed.
+func (h *Host) closePackets() int {
 	if len(h.pcs) == 0 {
-		return
+		return 0
 	}
 	pcs := slices.Clone(h.pcs)
 	for _, c := range pcs {
 		c.close()
 	}
-	h.n.event("host %s %s: %d datagram sockets closed", h.name, why, len(pcs))
+	return len(pcs)
 }
 
 func udpOpError(op string, src, dst net.Addr, err error) error {

@@ -1,0 +1,83 @@
+package simtest_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/program"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// exitsWith is a process that exits at once as a program does with err.
+type exitsWith struct{ err error }
+
+func (p exitsWith) Run(context.Context, providers.Providers) error { return p.err }
+
+// The report's "first at" (of a seed that got stuck after it failed) and
+// the timeline's "error:" line keep what a program's exit announces as the
+// results file does: the panic, or else the last line of its standard
+// error, not the bare "its standard error ends:".
+func TestEveryFailureLineKeepsWhatAProgramsExitAnnounces(t *testing.T) {
+	for _, c := range []struct{ stderr, want string }{
+		{"goroutine 1 [running]:\npanic: the log is corrupt\n\ngoroutine 7 [select]:\nmain.loop()", "its standard error ends: panic: the log is corrupt"},
+		{"2024/01/01 00:00:01 starting\n2024/01/01 00:00:02 fsync failed: disk full", "its standard error ends: … 2024/01/01 00:00:02 fsync failed: disk full"},
+	} {
+		exit := fmt.Errorf("program store: %w", &program.ExitError{Code: 2, Stderr: c.stderr})
+		var errorLines []string
+		res := simtest.Simulate(func(s *simtest.S) {
+			errs := s.Watch("error")
+			s.Cleanup(func() {
+				for _, e := range errs.Next() {
+					errorLines = append(errorLines, e.Msg)
+				}
+			})
+			s.Boot(simtest.Processes{Name: "store", New: func() simtest.Process { return exitsWith{exit} }})
+			never := providers.NewChan[int](s.Providers().Task, 0)
+			_, _, _ = never.Recv(s.Context()) // stuck: the seed deadlocks after the process failed
+		}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.KeepFailures(false))
+		require.Len(t, res.PerSeed, 1, res.Report)
+		line := "process store-0 failed: program store: the program exited with status 2; " + c.want
+		first, _, _ := strings.Cut(res.Report, "\n")
+		assert.Contains(t, first, "failed: first at ")
+		assert.Contains(t, first, line+"; then: deadlock")
+		assert.Equal(t, []string{"error: " + line}, errorLines)
+		assert.Contains(t, res.Report, "error: "+line, "the timeline in the report")
+		assert.Contains(t, res.PerSeed[0].FirstFailure, line)
+	}
+}
+
+// A testify failure's one line keeps the test's own words (its Messages),
+// not the last line that testify writes, the test's name, nor the last
+// line of a diff.
+func TestATestifyFailureLineKeepsItsMessages(t *testing.T) {
+	type pair struct{ A, B int }
+	for _, c := range []struct {
+		body func(s *simtest.S)
+		want string
+	}{
+		{func(s *simtest.S) { require.Equal(s, 1, 2) }, "Not equal:"},
+		{func(s *simtest.S) { require.Equal(s, pair{1, 2}, pair{1, 3}) }, "Not equal:"},
+		{func(s *simtest.S) { require.Equal(s, 1, 2, "the counts") }, "Not equal: … Messages: the counts"},
+	} {
+		var errorLines []string
+		res := simtest.Simulate(func(s *simtest.S) {
+			errs := s.Watch("error")
+			s.Cleanup(func() {
+				for _, e := range errs.Next() {
+					errorLines = append(errorLines, e.Msg)
+				}
+			})
+			c.body(s)
+		}, simtest.Seeds(1), simtest.KeepFailures(false))
+		require.Len(t, res.PerSeed, 1, res.Report)
+		assert.Equal(t, c.want, res.PerSeed[0].FirstFailure)
+		assert.Equal(t, []string{"error: " + c.want}, errorLines)
+	}
+}
