@@ -257,3 +257,19 @@ func TestAConnectedUDPSocketHearsPortUnreachable(t *testing.T) {
 		"udprefused: unconnected read true\n"
 	require.Equal(t, strings.Repeat(want, 3), out)
 }
+
+// A read whose buffer for the source address is too small fails, and
+// loses nothing: the datagram waits for the next read.
+func TestARecvFromWithNoRoomForTheAddressLosesNothing(t *testing.T) {
+	out := udpRun(t, 2, "udpsmallfrom=:7000", func(s *simtest.S) {
+		s.Sleep(100 * time.Millisecond)
+		pc, err := s.Providers().Network.ListenPacket(s.Context(), ":5555")
+		require.NoError(s, err)
+		_, err = pc.WriteTo([]byte("kept"), udpAt("g-0:7000"))
+		require.NoError(s, err)
+		s.Sleep(2 * time.Second)
+	})
+	want := "udpsmallfrom: no room for the address: <nil> true\n" +
+		"udpsmallfrom: then \"kept\" from port 5555\n"
+	require.Equal(t, strings.Repeat(want, 2), out)
+}
