@@ -96,9 +96,18 @@ func sameUDPAddr(a, b net.Addr) bool {
 // dgramReady returns what a read of the socket gets now: errSUCCESS when
 // the host holds a datagram (got[:gotN] from from), which the reader
 // then lets go with dgramRead; else the network's error, or EAGAIN. A
-// port unreachable comes before the datagram, as Linux reports a
-// socket's error before its queue.
+// port unreachable that waits comes before the datagram, as Linux
+// reports a socket's error before its queue (__skb_recv_udp checks
+// sock_error first). The network may hold one that the reader has not
+// met, since the reader takes nothing more while it holds a datagram.
 func (s *sock) dgramReady() errno {
+	if s.held && !s.refused {
+		if p, ok := s.pc.(interface{ TakeError() error }); ok {
+			if err := p.TakeError(); err != nil {
+				return errnoOf(err)
+			}
+		}
+	}
 	switch {
 	case s.refused:
 		s.refused = false

@@ -88,6 +88,8 @@ func run(what string) error {
 		return udpRecv(arg)
 	case "udprefused":
 		return udpRefused(arg)
+	case "udprefusedlate":
+		return udpRefusedLate(arg)
 	case "udpsmallfrom":
 		return udpSmallFrom(arg)
 	case "serve":

@@ -169,6 +169,33 @@ func udpRefused(addr string) error {
 	return nil
 }
 
+// udpRefusedLate pings its peer at addr from a connected socket and reads
+// nothing while the reply arrives; then writes again, when the peer has
+// closed its socket, and waits for the port unreachable; then reads
+// twice.
+func udpRefusedLate(addr string) error {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("ping")); err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	if _, err := c.Write([]byte("again")); err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	buf := make([]byte, 100)
+	for range 2 {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := c.Read(buf)
+		fmt.Printf("udprefusedlate: read %q refused %v\n", buf[:n], errors.Is(err, syscall.ECONNREFUSED))
+	}
+	return nil
+}
+
 //go:wasmimport moonpool sock_recv_from
 func sockRecvFrom(fd int32, buf unsafe.Pointer, bufLen uint32, n unsafe.Pointer, from unsafe.Pointer, fromLen uint32, fromN unsafe.Pointer) uint32
 
