@@ -78,9 +78,10 @@ func (s *sock) dgramReader(ctx context.Context) error {
 // sameUDPAddr reports whether the network's datagram addresses a and b
 // are one, without printing them.
 func sameUDPAddr(a, b net.Addr) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
 	switch a := a.(type) {
-	case nil:
-		return false
 	case *simnet.UDPAddr:
 		if b, ok := b.(*simnet.UDPAddr); ok {
 			return *a == *b

@@ -83,7 +83,7 @@ func (n *names) known(h string) bool {
 // not its loopback), or the literal.
 func (n *names) hostOf(ip string) string {
 	if a, err := netip.ParseAddr(ip); err == nil {
-		if h, ok := n.toNet[a]; ok {
+		if h, ok := n.toNet[a.Unmap()]; ok {
 			return h
 		}
 	}
