@@ -448,6 +448,21 @@ func (c *packetConn) Connect() {
 	c.connected = true
 }
 
+// TakeError returns the error that waits for the socket's next ReadFrom
+// or WriteTo, ECONNREFUSED from a port unreachable (see Connect), and
+// clears it, as getsockopt(SO_ERROR) takes a Linux socket's; nil when
+// none waits. It is for a caller that reads ahead of its own reader, and
+// holds a datagram while the error comes: Linux reports the error before
+// the datagrams queued. It draws nothing.
+func (c *packetConn) TakeError() error {
+	c.n.w.Enter("net take error")
+	if !c.refused || c.closed {
+		return nil
+	}
+	c.refused = false
+	return c.opErr("read", nil, sysErr("recvfrom", syscall.ECONNREFUSED))
+}
+
 // unreachable sends sender the answer of dst to a datagram that found no
 // socket: ICMP port unreachable, after a latency drawn now.
 func (n *Net) unreachable(sender *packetConn, dst *Host, exempt bool) {

@@ -627,3 +627,26 @@ func TestAConnectedDatagramSocketHearsPortUnreachable(t *testing.T) {
 		return nil
 	})
 }
+
+// TakeError takes the port unreachable that waits for a connected
+// socket's next read, as getsockopt(SO_ERROR) does: once, and the read
+// then waits for datagrams.
+func TestTakeErrorTakesAPortUnreachable(t *testing.T) {
+	simulate(t, 2, perfect(), func(ctx context.Context, client, server providers.Providers) error {
+		nobody := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 9}
+		c, err := client.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		take := c.(interface{ TakeError() error }).TakeError
+		require.NoError(t, take(), "none waits")
+		c.(interface{ Connect() }).Connect()
+		_, err = c.WriteTo([]byte("anyone?"), nobody)
+		require.NoError(t, err)
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		require.ErrorIs(t, take(), syscall.ECONNREFUSED)
+		require.NoError(t, take(), "once")
+		require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(time.Second)))
+		_, _, err = c.ReadFrom(make([]byte, 16))
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "the read does not hear it again")
+		return nil
+	})
+}

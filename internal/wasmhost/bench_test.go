@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +38,41 @@ func BenchmarkStart(b *testing.B) {
 	if cpu := testenv.CPUTime() - cpu; cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/start")
 	}
+}
+
+// phases is a program's standard output that names, a line a write,
+// the phase it starts ("udp", "tcp", "end"): it adds up the CPU and the
+// allocations of each, and stops the benchmark's timer during "tcp".
+type phases struct {
+	b      *testing.B
+	cur    string
+	since  time.Duration // the CPU at the current phase's start
+	from   uint64        // the allocations then
+	cpu    map[string]time.Duration
+	allocs map[string]uint64
+}
+
+func (p *phases) Write(b []byte) (int, error) {
+	cpu, m := testenv.CPUTime(), mallocs()
+	if p.cur != "" {
+		p.cpu[p.cur] += cpu - p.since
+		p.allocs[p.cur] += m - p.from
+	}
+	p.cur = strings.TrimSpace(string(b))
+	if p.cur == "tcp" {
+		p.b.StopTimer()
+	} else {
+		p.b.StartTimer()
+	}
+	p.since, p.from = testenv.CPUTime(), mallocs()
+	return len(b), nil
+}
+
+// mallocs returns how many heap objects the process has allocated.
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
 }
 
 // reportCPU reports the CPU this process used per op since cpu, which a
@@ -132,8 +169,35 @@ func programRoundTrip(b *testing.B, server, client string) {
 // BenchmarkUDPRoundTrip is one byte there and back in datagrams over the
 // simulated network, per op: between two programs, and between two
 // processes on the providers.
+//
+// Between programs, the floor is TCP's round trip between the same
+// programs, measured in the same run: the client alternates rounds of
+// each, so that a loaded machine weighs on both alike, and the timer
+// stops for TCP's. x-tcp is the CPU of a UDP round trip over a TCP
+// one's; allocs/rt and tcp-allocs/rt are the allocations of each, with
+// no program's start spread over them as in allocs/op.
 func BenchmarkUDPRoundTrip(b *testing.B) {
-	b.Run("program", func(b *testing.B) { programRoundTrip(b, "udpecho=:7000", "udprtt=echo-0:7000") })
+	b.Run("program", func(b *testing.B) {
+		mod := guestModule(b)
+		b.ResetTimer()
+		ph := &phases{b: b, cpu: map[string]time.Duration{}, allocs: map[string]uint64{}}
+		simtest.Run(b, func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "uecho", New: func() simtest.Process { return process(mod, nil, "udpecho=:7000") }})
+			s.Boot(simtest.Processes{Name: "techo", New: func() simtest.Process { return process(mod, nil, "echo=:7000") }})
+			s.Sleep(time.Second)
+			cfg := wasmhost.Config{Args: []string{"guest", fmt.Sprintf("rttpair=uecho-0:7000,techo-0:7000,%d,%d", b.N, min(b.N, 8))}, Stdout: ph}
+			if err := mod.Run(s.Context(), s.Providers(), cfg); err != nil {
+				s.Fatal(err)
+			}
+		}, append(quiet, simtest.Seeds(1), simtest.TimeBudget(time.Duration(2*b.N+10)*time.Second))...)
+		n := float64(b.N)
+		if ph.cpu["udp"] > 0 && ph.cpu["tcp"] > 0 {
+			b.ReportMetric(float64(ph.cpu["udp"].Nanoseconds())/1000/n, "cpu-µs/op")
+			b.ReportMetric(ph.cpu["udp"].Seconds()/ph.cpu["tcp"].Seconds(), "x-tcp")
+		}
+		b.ReportMetric(float64(ph.allocs["udp"])/n, "allocs/rt")
+		b.ReportMetric(float64(ph.allocs["tcp"])/n, "tcp-allocs/rt")
+	})
 	b.Run("providers", func(b *testing.B) {
 		defer reportCPU(b, testenv.CPUTime())
 		simtest.Run(b, func(s *simtest.S) {

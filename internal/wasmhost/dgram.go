@@ -2,14 +2,17 @@ package wasmhost
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
+	"strconv"
 	"syscall"
 
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 )
 
 // maxDatagram bounds a UDP payload (65,507 bytes over IPv4): the host
@@ -34,6 +37,12 @@ type dgramSock struct {
 	// peer (ICMP port unreachable), and the program's next read or
 	// write is told, once.
 	refused bool
+
+	// The address of the program's last sock_send_to, and the network's
+	// address for it: a server that answers one client, or a client that
+	// asks one server, makes it once.
+	toAP netip.AddrPort
+	to   net.Addr
 }
 
 // dgramReader takes the datagrams that arrive, one at a time: it waits
@@ -58,7 +67,7 @@ func (s *sock) dgramReader(ctx context.Context) error {
 			s.in.notify()
 			return nil
 		}
-		if s.peer != nil && (from == nil || from.String() != s.peer.String()) {
+		if s.peer != nil && !sameUDPAddr(from, s.peer) {
 			continue
 		}
 		s.held, s.gotN, s.from = true, n, from
@@ -66,28 +75,57 @@ func (s *sock) dgramReader(ctx context.Context) error {
 	}
 }
 
-// recvDgram copies the datagram the host holds into bufs and lets it go:
-// what does not fit is dropped, as recvmsg(2) drops it.
-func (s *sock) recvDgram(bufs [][]byte) (int, net.Addr, errno) {
+// sameUDPAddr reports whether the network's datagram addresses a and b
+// are one, without printing them.
+func sameUDPAddr(a, b net.Addr) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	switch a := a.(type) {
+	case *simnet.UDPAddr:
+		if b, ok := b.(*simnet.UDPAddr); ok {
+			return *a == *b
+		}
+	case *net.UDPAddr:
+		if b, ok := b.(*net.UDPAddr); ok {
+			return a.IP.Equal(b.IP) && a.Port == b.Port && a.Zone == b.Zone
+		}
+	}
+	return a.String() == b.String()
+}
+
+// dgramReady returns what a read of the socket gets now: errSUCCESS when
+// the host holds a datagram (got[:gotN] from from), which the reader
+// then lets go with dgramRead; else the network's error, or EAGAIN. A
+// port unreachable that waits comes before the datagram, as Linux
+// reports a socket's error before its queue (__skb_recv_udp checks
+// sock_error first). The network may hold one that the reader has not
+// met, since the reader takes nothing more while it holds a datagram.
+func (s *sock) dgramReady() errno {
+	if s.held && !s.refused {
+		if p, ok := s.pc.(interface{ TakeError() error }); ok {
+			if err := p.TakeError(); err != nil {
+				return errnoOf(err)
+			}
+		}
+	}
 	switch {
 	case s.refused:
-		// As Linux reports a socket's error before its queue.
 		s.refused = false
-		return 0, nil, errCONNREFUSED
+		return errCONNREFUSED
 	case s.held:
-		d, n := s.got[:s.gotN], 0
-		for _, b := range bufs {
-			c := copy(b, d)
-			d, n = d[c:], n+c
-		}
-		from := s.from
-		s.held, s.from = false, nil
-		s.rwake.TrySend(struct{}{})
-		return n, from, errSUCCESS
+		return errSUCCESS
 	case s.rerr != nil:
-		return 0, nil, errnoOf(s.rerr)
+		return errnoOf(s.rerr)
 	}
-	return 0, nil, errAGAIN
+	return errAGAIN
+}
+
+// dgramRead lets the datagram the host holds go, read, and wakes the
+// reader for the next.
+func (s *sock) dgramRead() {
+	s.held, s.from = false, nil
+	s.rwake.TrySend(struct{}{})
 }
 
 // sendDgram sends b as one datagram to to. The network's WriteTo never
@@ -112,52 +150,56 @@ func (s *sock) sendDgram(b []byte, to net.Addr) (int, errno) {
 }
 
 // readDgram is fd_read (and sock_recv) of a UDP socket: one datagram,
-// scattered over the iovecs.
+// scattered over the iovecs; what does not fit is dropped, as recvmsg(2)
+// drops it.
 func (s *sock) readDgram(mem api.Memory, ptr, count uint32) (uint32, errno) {
-	bufs, e := gather(mem, ptr, count)
-	if e != errSUCCESS {
+	for i := range count {
+		if _, ok := iovec(mem, ptr, i); !ok {
+			return 0, errFAULT
+		}
+	}
+	if e := s.dgramReady(); e != errSUCCESS {
 		return 0, e
 	}
-	n, _, e := s.recvDgram(bufs)
-	return uint32(n), e
+	d, n := s.got[:s.gotN], 0
+	for i := range count {
+		b, _ := iovec(mem, ptr, i)
+		c := copy(b, d)
+		d, n = d[c:], n+c
+	}
+	s.dgramRead()
+	return uint32(n), errSUCCESS
 }
 
 // writeDgram is fd_write (and sock_send) of a UDP socket: the iovecs make
 // one datagram to the socket's peer. An unconnected socket has no peer to
 // write to: EDESTADDRREQ, as Linux says.
 func (s *sock) writeDgram(mem api.Memory, ptr, count uint32) (uint32, errno) {
-	bufs, e := gather(mem, ptr, count)
-	if e != errSUCCESS {
-		return 0, e
+	var b []byte
+	for i := range count {
+		p, ok := iovec(mem, ptr, i)
+		if !ok {
+			return 0, errFAULT
+		}
+		if count == 1 {
+			b = p // the program's memory: the network copies what it sends
+		} else {
+			b = append(b, p...)
+		}
 	}
 	if s.peer == nil {
 		return 0, errDESTADDRREQ
-	}
-	var b []byte
-	if len(bufs) == 1 {
-		b = bufs[0]
-	} else {
-		for _, p := range bufs {
-			b = append(b, p...)
-		}
 	}
 	n, e := s.sendDgram(b, s.peer)
 	return uint32(n), e
 }
 
-// gather returns the buffers of the iovec array at ptr.
-func gather(mem api.Memory, ptr, count uint32) ([][]byte, errno) {
-	bufs := make([][]byte, 0, count)
-	for i := range count {
-		off, ok1 := mem.ReadUint32Le(ptr + i*8)
-		n, ok2 := mem.ReadUint32Le(ptr + i*8 + 4)
-		b, ok3 := mem.Read(off, n)
-		if !ok1 || !ok2 || !ok3 {
-			return nil, errFAULT
-		}
-		bufs = append(bufs, b)
-	}
-	return bufs, errSUCCESS
+// iovec returns buffer i of the iovec array at ptr.
+func iovec(mem api.Memory, ptr, i uint32) ([]byte, bool) {
+	off, ok1 := mem.ReadUint32Le(ptr + i*8)
+	n, ok2 := mem.ReadUint32Le(ptr + i*8 + 4)
+	b, ok3 := mem.Read(off, n)
+	return b, ok1 && ok2 && ok3
 }
 
 // closeDgram is the program's close of a UDP socket: datagrams sent are
@@ -173,15 +215,24 @@ func (s *sock) closeDgram() {
 
 // udpTarget turns the simulated network's "host:port" into the address
 // a WriteTo takes: a *net.UDPAddr for an IP literal, as package net's
-// sockets want, else the name.
+// sockets want, else the name's.
 func udpTarget(hostport string) net.Addr {
 	if ap, err := netip.ParseAddrPort(hostport); err == nil {
 		return net.UDPAddrFromAddrPort(ap)
 	}
-	return nameAddr(hostport)
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return nameAddr(hostport)
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return nameAddr(hostport)
+	}
+	return &simnet.UDPAddr{Host: host, Port: int(p)}
 }
 
-// nameAddr is a UDP address by host name, "host:port".
+// nameAddr is a UDP address by host name, "host:port", that the network
+// reads as text.
 type nameAddr string
 
 func (nameAddr) Network() string  { return "udp" }
@@ -250,8 +301,44 @@ func udpSock(in *instance, fd uint32) (*sock, errno) {
 	return e.sock, errSUCCESS
 }
 
+// A datagram's address passes between the program and the host as
+// binary, neither side printing or parsing it: the IP's 4 bytes (IPv4)
+// or 16, then the port's 2, big-endian.
+const maxAddrLen = 16 + 2
+
+// putAddrPort writes ap to b in the binary form, and returns its length.
+func putAddrPort(b *[maxAddrLen]byte, ap netip.AddrPort) int {
+	ip := ap.Addr().Unmap()
+	var n int
+	if ip.Is4() {
+		a := ip.As4()
+		n = copy(b[:], a[:])
+	} else {
+		a := ip.As16()
+		n = copy(b[:], a[:])
+	}
+	binary.BigEndian.PutUint16(b[n:], ap.Port())
+	return n + 2
+}
+
+// addrPort reads an address in the binary form.
+func addrPort(b []byte) (netip.AddrPort, bool) {
+	var ip netip.Addr
+	switch len(b) {
+	case 4 + 2:
+		ip = netip.AddrFrom4([4]byte(b))
+	case 16 + 2:
+		ip = netip.AddrFrom16([16]byte(b)).Unmap()
+	default:
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(ip, binary.BigEndian.Uint16(b[len(b)-2:])), true
+}
+
 // sockRecvFrom(fd, buf, bufLen, nPtr, from, fromLen, fromNPtr) reads one
-// datagram and the "ip:port" it came from.
+// datagram and the address it came from, in the binary form; a from
+// buffer too small for it is ENAMETOOLONG, and the datagram waits for
+// the next read.
 func sockRecvFrom(in *instance, mem api.Memory, st []uint64) errno {
 	s, e := udpSock(in, u32(st, 0))
 	if e != errSUCCESS {
@@ -261,25 +348,32 @@ func sockRecvFrom(in *instance, mem api.Memory, st []uint64) errno {
 	if !ok {
 		return errFAULT
 	}
-	n, from, e := s.recvDgram([][]byte{b})
-	if e != errSUCCESS {
+	if e := s.dgramReady(); e != errSUCCESS {
 		return e
 	}
-	str := in.names.guestAddr(from)
-	if uint32(len(str)) > u32(st, 5) {
+	var from [maxAddrLen]byte
+	fromN := 0
+	if ap, ok := in.names.guestAddrPort(s.from); ok {
+		fromN = putAddrPort(&from, ap)
+	}
+	if uint32(fromN) > u32(st, 5) {
 		return errNAMETOOLONG
 	}
-	if !mem.WriteString(u32(st, 4), str) {
+	dst, ok := mem.Read(u32(st, 4), uint32(fromN)) // not Write, through which from would escape
+	if !ok {
 		return errFAULT
 	}
-	if putU32(mem, u32(st, 6), uint32(len(str))) != errSUCCESS {
+	copy(dst, from[:fromN])
+	n := copy(b, s.got[:s.gotN])
+	if putU32(mem, u32(st, 6), uint32(fromN)) != errSUCCESS || putU32(mem, u32(st, 3), uint32(n)) != errSUCCESS {
 		return errFAULT
 	}
-	return putU32(mem, u32(st, 3), uint32(n))
+	s.dgramRead()
+	return errSUCCESS
 }
 
-// sockSendTo(fd, buf, bufLen, to, toLen, nPtr) sends one datagram to
-// "ip:port".
+// sockSendTo(fd, buf, bufLen, to, toLen, nPtr) sends one datagram to the
+// address to, in the binary form.
 func sockSendTo(in *instance, mem api.Memory, st []uint64) errno {
 	s, e := udpSock(in, u32(st, 0))
 	if e != errSUCCESS {
@@ -292,11 +386,18 @@ func sockSendTo(in *instance, mem api.Memory, st []uint64) errno {
 	if !ok {
 		return errFAULT
 	}
-	to, e := readAddr(in, mem, st[3:])
-	if e != errSUCCESS {
-		return e
+	a, ok := mem.Read(u32(st, 3), u32(st, 4))
+	if !ok {
+		return errFAULT
 	}
-	n, e := s.sendDgram(b, udpTarget(to))
+	ap, ok := addrPort(a)
+	if !ok {
+		return errINVAL
+	}
+	if s.to == nil || ap != s.toAP {
+		s.toAP, s.to = ap, in.names.udpAddr(ap)
+	}
+	n, e := s.sendDgram(b, s.to)
 	if e != errSUCCESS {
 		return e
 	}

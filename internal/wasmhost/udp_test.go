@@ -257,3 +257,41 @@ func TestAConnectedUDPSocketHearsPortUnreachable(t *testing.T) {
 		"udprefused: unconnected read true\n"
 	require.Equal(t, strings.Repeat(want, 3), out)
 }
+
+// A port unreachable that comes while a datagram waits to be read is
+// read first, as Linux reports a socket's error before its queue: the
+// host has read the datagram ahead of the program, and the network's
+// notice must not wait behind it.
+func TestAPortUnreachableIsReadBeforeTheDatagramThatWaits(t *testing.T) {
+	out := udpRun(t, 2, "udprefusedlate="+simtest.DriverHost+":7000", func(s *simtest.S) {
+		pc, err := s.Providers().Network.ListenPacket(s.Context(), ":7000")
+		require.NoError(s, err)
+		buf := make([]byte, 100)
+		n, from, err := pc.ReadFrom(buf)
+		require.NoError(s, err)
+		require.Equal(s, "ping", string(buf[:n]))
+		_, err = pc.WriteTo([]byte("pong"), from)
+		require.NoError(s, err)
+		require.NoError(s, pc.Close())
+		s.Sleep(5 * time.Second)
+	})
+	want := "udprefusedlate: read \"\" refused true\n" +
+		"udprefusedlate: read \"pong\" refused false\n"
+	require.Equal(t, strings.Repeat(want, 2), out)
+}
+
+// A read whose buffer for the source address is too small fails, and
+// loses nothing: the datagram waits for the next read.
+func TestARecvFromWithNoRoomForTheAddressLosesNothing(t *testing.T) {
+	out := udpRun(t, 2, "udpsmallfrom=:7000", func(s *simtest.S) {
+		s.Sleep(100 * time.Millisecond)
+		pc, err := s.Providers().Network.ListenPacket(s.Context(), ":5555")
+		require.NoError(s, err)
+		_, err = pc.WriteTo([]byte("kept"), udpAt("g-0:7000"))
+		require.NoError(s, err)
+		s.Sleep(2 * time.Second)
+	})
+	want := "udpsmallfrom: no room for the address: <nil> true\n" +
+		"udpsmallfrom: then \"kept\" from port 5555\n"
+	require.Equal(t, strings.Repeat(want, 2), out)
+}

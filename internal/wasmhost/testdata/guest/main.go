@@ -88,6 +88,10 @@ func run(what string) error {
 		return udpRecv(arg)
 	case "udprefused":
 		return udpRefused(arg)
+	case "udprefusedlate":
+		return udpRefusedLate(arg)
+	case "udpsmallfrom":
+		return udpSmallFrom(arg)
 	case "serve":
 		return serve(arg)
 	case "loopback":
@@ -320,6 +324,8 @@ func run(what string) error {
 			network = "udp" // a connected socket: a datagram each way
 		}
 		return rtt(network, addr, n)
+	case "rttpair":
+		return rttPair(arg)
 	case "cpuspin":
 		n := 0
 		for {
@@ -638,6 +644,52 @@ func rtt(network, addr string, n int) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// rttPair is "udpaddr,tcpaddr,n,rounds": n round trips of a byte over
+// UDP to udpaddr and n over TCP to tcpaddr, in alternating rounds, each
+// round's network printed on a line before it starts and "end" after
+// the last, so that the host can tell what each costs it.
+func rttPair(arg string) error {
+	f := strings.Split(arg, ",")
+	if len(f) != 4 {
+		return fmt.Errorf("rttpair: want udpaddr,tcpaddr,n,rounds, not %q", arg)
+	}
+	n, _ := strconv.Atoi(f[2])
+	rounds, _ := strconv.Atoi(f[3])
+	u, err := net.Dial("udp", f[0])
+	if err != nil {
+		return err
+	}
+	defer u.Close()
+	t, err := net.Dial("tcp", f[1])
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	b := []byte{'x'}
+	for r := range rounds {
+		k := n / rounds
+		if r < n%rounds {
+			k++
+		}
+		for _, c := range []struct {
+			name string
+			conn net.Conn
+		}{{"udp", u}, {"tcp", t}} {
+			fmt.Println(c.name)
+			for range k {
+				if _, err := c.conn.Write(b); err != nil {
+					return err
+				}
+				if _, err := io.ReadFull(c.conn, b); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	fmt.Println("end")
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // udpEcho answers every datagram that arrives on addr with its bytes in
@@ -165,5 +166,65 @@ func udpRefused(addr string) error {
 	pc.SetReadDeadline(time.Now().Add(time.Second))
 	_, _, err = pc.ReadFrom(buf)
 	fmt.Println("udprefused: unconnected read", os.IsTimeout(err))
+	return nil
+}
+
+// udpRefusedLate pings its peer at addr from a connected socket and reads
+// nothing while the reply arrives; then writes again, when the peer has
+// closed its socket, and waits for the port unreachable; then reads
+// twice.
+func udpRefusedLate(addr string) error {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("ping")); err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	if _, err := c.Write([]byte("again")); err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	buf := make([]byte, 100)
+	for range 2 {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := c.Read(buf)
+		fmt.Printf("udprefusedlate: read %q refused %v\n", buf[:n], errors.Is(err, syscall.ECONNREFUSED))
+	}
+	return nil
+}
+
+//go:wasmimport moonpool sock_recv_from
+func sockRecvFrom(fd int32, buf unsafe.Pointer, bufLen uint32, n unsafe.Pointer, from unsafe.Pointer, fromLen uint32, fromN unsafe.Pointer) uint32
+
+// udpSmallFrom waits on addr for a datagram and asks the host for it
+// with no room for its source address; then reads it as package net does.
+func udpSmallFrom(addr string) error {
+	pc, err := net.ListenUDP("udp", mustUDPAddr(addr))
+	if err != nil {
+		return err
+	}
+	defer pc.Close()
+	raw, err := pc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 100)
+	var from [2]byte
+	var n, fromN uint32
+	var e syscall.Errno
+	err = raw.Read(func(fd uintptr) bool {
+		e = syscall.Errno(sockRecvFrom(int32(fd), unsafe.Pointer(&buf[0]), uint32(len(buf)), unsafe.Pointer(&n), unsafe.Pointer(&from[0]), uint32(len(from)), unsafe.Pointer(&fromN)))
+		return e != syscall.EAGAIN
+	})
+	fmt.Println("udpsmallfrom: no room for the address:", err, e == syscall.ENAMETOOLONG)
+	pc.SetReadDeadline(time.Now().Add(time.Second))
+	r, src, err := pc.ReadFromUDP(buf)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("udpsmallfrom: then %q from port %d\n", buf[:r], src.Port)
 	return nil
 }
