@@ -73,6 +73,7 @@ func Contracts() []Contract {
 		{"FullBacklogHoldsConnects", fullBacklog},
 		{"ListenTakenPortInUse", addrInUse},
 		{"ListenOnADialledPortInUse", dialledPortInUse},
+		{"ListenOnADialledPortOfAnotherAddress", dialledPortElsewhere},
 		{"ListenerOnAnAddressRefusesLoopback", boundRefusesLoopback},
 		{"ListenersOnDifferentAddressesShareAPort", boundShare},
 		{"ListenerOnEveryAddressSharesNoPort", wildcardShares},
@@ -598,6 +599,32 @@ func dialledPortInUse(t require.TestingT, e Env) {
 	require.NoError(t, err)
 	_, err = e.P.Network.Listen(e.Ctx, net.JoinHostPort(host, port))
 	require.ErrorIs(t, err, syscall.EADDRINUSE)
+}
+
+// dialledPortElsewhere: a dialled connection holds its port on the
+// address it was dialled from alone: a listen there, or on every address,
+// fails with EADDRINUSE, and one on another address of the host has the
+// port.
+func dialledPortElsewhere(t require.TestingT, e Env) {
+	if e.Own == "" {
+		return
+	}
+	c, srv := pair(t, e)
+	defer c.Close()
+	defer srv.Close()
+	host, port, err := net.SplitHostPort(c.LocalAddr().String())
+	require.NoError(t, err)
+	other := e.Own
+	if host == e.Own {
+		other = "127.0.0.1"
+	}
+	for _, h := range []string{host, ""} {
+		_, err = e.P.Network.Listen(e.Ctx, net.JoinHostPort(h, port))
+		require.ErrorIs(t, err, syscall.EADDRINUSE, "a listen on %q beside a connection from %s", h, c.LocalAddr())
+	}
+	l, err := e.P.Network.Listen(e.Ctx, net.JoinHostPort(other, port))
+	require.NoError(t, err, "a listen on %s beside a connection from %s", other, c.LocalAddr())
+	require.NoError(t, l.Close())
 }
 
 func syncedWrite(t require.TestingT, e Env) {

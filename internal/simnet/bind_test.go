@@ -2,6 +2,7 @@ package simnet_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -206,4 +207,65 @@ func TestAListenerOnTheHostsNameRefusesLoopback(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, res.Err)
+}
+
+// A dialled connection holds its port on the address it was dialled from
+// alone, as on Linux: a listener on another address of the host may bind
+// the port, and one on that address, or on every address, fails with
+// EADDRINUSE.
+func TestADialledPortIsHeldOnItsOwnAddressAlone(t *testing.T) {
+	simulate(t, 3, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":90")
+		require.NoError(t, err)
+		for _, x := range []struct {
+			p              providers.Providers
+			dial           string
+			taken, granted []string
+		}{
+			// Over loopback: the connection holds 127.0.0.1's port.
+			{server, "127.0.0.1:90",
+				[]string{"127.0.0.1", "[::ffff:127.0.0.1]", "localhost", "", "0.0.0.0", "[::]"},
+				[]string{"10.0.0.2", "127.0.0.2", "[::1]"}},
+			// To another host: the connection holds the host's own
+			// address's port.
+			{client, "10.0.0.2:90",
+				[]string{"10.0.0.1", "", "0.0.0.0"},
+				[]string{"127.0.0.1", "[::1]"}},
+		} {
+			c, err := x.p.Network.Dial(ctx, x.dial)
+			require.NoError(t, err)
+			s, err := l.Accept()
+			require.NoError(t, err)
+			_, port, err := net.SplitHostPort(c.LocalAddr().String())
+			require.NoError(t, err)
+			for _, host := range x.taken {
+				_, err := x.p.Network.Listen(ctx, host+":"+port)
+				require.ErrorIs(t, err, syscall.EADDRINUSE, "a listen on %s:%s beside a connection from %s", host, port, c.LocalAddr())
+			}
+			for _, host := range x.granted {
+				other, err := x.p.Network.Listen(ctx, host+":"+port)
+				require.NoError(t, err, "a listen on %s:%s beside a connection from %s", host, port, c.LocalAddr())
+				require.NoError(t, other.Close())
+			}
+			// A listener on another address takes the connects to it,
+			// and the connection goes on beside it.
+			other, err := x.p.Network.Listen(ctx, x.granted[0]+":"+port)
+			require.NoError(t, err)
+			d, err := x.p.Network.Dial(ctx, x.granted[0]+":"+port)
+			require.NoError(t, err)
+			t2, err := other.Accept()
+			require.NoError(t, err)
+			assert.Equal(t, d.RemoteAddr(), t2.LocalAddr())
+			_, err = c.Write([]byte("hi"))
+			require.NoError(t, err)
+			buf := make([]byte, 2)
+			_, err = io.ReadFull(s, buf)
+			require.NoError(t, err)
+			assert.Equal(t, "hi", string(buf))
+			for _, cl := range []io.Closer{c, s, d, t2, other} {
+				require.NoError(t, cl.Close())
+			}
+		}
+		return nil
+	})
 }

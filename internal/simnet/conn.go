@@ -807,6 +807,15 @@ func (c *conn) kill() {
 	c.releaseBuffers()
 }
 
+// binding returns the address c's end is bound to: the loopback address
+// it was dialled over, or its host's own (never a loopback one).
+func (c *conn) binding() binding {
+	if a, ok := c.laddr.(*net.TCPAddr); ok && a.IP.IsLoopback() {
+		return binding{lo: a.IP}
+	}
+	return binding{own: true}
+}
+
 // unlink takes c off its host's list of open connections, and frees its
 // port if it dialled.
 func (c *conn) unlink() {

@@ -178,7 +178,8 @@ func (h *Host) holdDialPort(p int, held bool) {
 // when a listener on the same address, or on every address, holds the
 // port, or a listener on any address does and this one is on every
 // address (there is no SO_REUSEPORT), or a connection this host dialled
-// holds it.
+// holds it on the same address, or on any when this one is on every
+// address.
 func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 	h.n.w.Enter("net listen")
 	host, port, err := splitAddr(addr)
@@ -206,8 +207,7 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 		if port = h.ephemeral(); port == 0 {
 			return nil, opError("listen", nil, at(0), sysErr("bind", syscall.EADDRINUSE))
 		}
-	} else if h.listenerOverlaps(port, b) || port >= firstEphemeral && h.dialPortHeld(port) {
-		// A dialled connection's port is its own, as bind finds it.
+	} else if h.listenerOverlaps(port, b) || h.dialPortOverlaps(port, b) {
 		return nil, opError("listen", nil, at(port), sysErr("bind", syscall.EADDRINUSE))
 	}
 	l := &listener{h: h, port: port, addr: at(port), bind: b}
@@ -223,6 +223,23 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 func (h *Host) listenerOverlaps(port int, b binding) bool {
 	for _, l := range h.listeners[port] {
 		if l.bind.overlaps(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// dialPortOverlaps reports whether the dialling end of an open connection
+// of h holds port on an address that b overlaps. As on Linux, where the
+// connection's socket is bound to the address it was dialled from and
+// has no SO_REUSEADDR, a listener cannot have that address's port, nor
+// every address's, and can have another address's.
+func (h *Host) dialPortOverlaps(port int, b binding) bool {
+	if port < firstEphemeral || !h.dialPortHeld(port) {
+		return false
+	}
+	for _, c := range h.conns {
+		if int(c.dialPort) == port && c.binding().overlaps(b) {
 			return true
 		}
 	}
