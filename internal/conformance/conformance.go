@@ -76,6 +76,7 @@ func Contracts() []Contract {
 		{"ListenOnADialledPortOfAnotherAddress", dialledPortElsewhere},
 		{"ListenerOnAnAddressRefusesLoopback", boundRefusesLoopback},
 		{"ListenersOnDifferentAddressesShareAPort", boundShare},
+		{"ListenOnAMappedAddressIsOnTheIPv4One", mappedListen},
 		{"ListenerOnEveryAddressSharesNoPort", wildcardShares},
 		{"DatagramSocketsOnDifferentAddressesShareAPort", datagramBoundShare},
 		{"DatagramRoundTrips", datagram},
@@ -727,6 +728,38 @@ func boundShare(t require.TestingT, e Env) {
 		require.NoError(t, c.Close())
 		require.NoError(t, s.Close())
 	}
+}
+
+// mappedListen: a socket bound to an IPv4 address of its host mapped
+// into IPv6 ([::ffff:192.0.2.2]) is on the IPv4 address: its address is
+// that one, and it takes the connects sent there.
+func mappedListen(t require.TestingT, e Env) {
+	own := net.ParseIP(e.Own)
+	if own == nil || own.To4() == nil {
+		return
+	}
+	mapped := "::ffff:" + e.Own
+	l, err := e.P.Network.Listen(e.Ctx, net.JoinHostPort(mapped, "0"))
+	require.NoError(t, err)
+	defer l.Close()
+	host, port, err := net.SplitHostPort(l.Addr().String())
+	require.NoError(t, err)
+	require.Equal(t, e.Own, host, "the listener's address is the IPv4 one")
+	_, err = e.P.Network.Listen(e.Ctx, net.JoinHostPort(e.Own, port))
+	require.ErrorIs(t, err, syscall.EADDRINUSE, "the IPv4 address's port is the listener's")
+	c, err := e.P.Network.Dial(e.Ctx, net.JoinHostPort(e.Own, port))
+	require.NoError(t, err)
+	defer c.Close()
+	s, err := l.Accept()
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	pc, err := e.P.Network.ListenPacket(e.Ctx, net.JoinHostPort(mapped, "0"))
+	require.NoError(t, err)
+	defer pc.Close()
+	host, _, err = net.SplitHostPort(pc.LocalAddr().String())
+	require.NoError(t, err)
+	require.Equal(t, e.Own, host, "the datagram socket's address is the IPv4 one")
 }
 
 // wildcardShares: a listener on every address holds its port on each:

@@ -112,6 +112,23 @@ func parseLocal(host string) (a netip.Addr, ok bool) {
 	return a.Unmap(), err == nil
 }
 
+// isOwnName reports whether a listen or bind host, not a local name,
+// names h's own address: its name, or for a host named by an IP address,
+// that address however written. Linux's dual-stack sockets take an IPv4
+// address mapped into IPv6 ([::ffff:10.0.0.2]) as the IPv4 address, and
+// package net binds it on an IPv4 socket.
+func (h *Host) isOwnName(host string) bool {
+	if host == h.name {
+		return true
+	}
+	if h.ip == nil {
+		return false
+	}
+	a, ok := parseLocal(host)
+	own, _ := netip.AddrFromSlice(h.ip)
+	return ok && a == own.Unmap()
+}
+
 // loopback4 and loopback6 return the loopback addresses, made afresh:
 // a caller may keep them in an address it hands out.
 func loopback4() net.IP { return net.IP{127, 0, 0, 1} }

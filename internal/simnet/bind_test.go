@@ -269,3 +269,42 @@ func TestADialledPortIsHeldOnItsOwnAddressAlone(t *testing.T) {
 		return nil
 	})
 }
+
+// A host named by an IPv4 address binds that address mapped into IPv6
+// too, as the IPv4 address: Linux's dual-stack sockets take it so, and
+// package net binds it on an IPv4 socket.
+func TestAHostBindsItsAddressMappedIntoIPv6(t *testing.T) {
+	simulate(t, 3, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, "[::ffff:10.0.0.2]:90")
+		require.NoError(t, err)
+		assert.Equal(t, "10.0.0.2:90", l.Addr().String())
+		for _, addr := range []string{"10.0.0.2:90", "[::ffff:10.0.0.2]:90", ":90"} {
+			_, err := server.Network.Listen(ctx, addr)
+			require.ErrorIs(t, err, syscall.EADDRINUSE, addr)
+		}
+		c, err := client.Network.Dial(ctx, "10.0.0.2:90")
+		require.NoError(t, err)
+		s, err := l.Accept()
+		require.NoError(t, err)
+		assert.Equal(t, c.RemoteAddr(), s.LocalAddr())
+		_, err = server.Network.Dial(ctx, "127.0.0.1:90")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "a socket on the host's own address")
+
+		pc, err := server.Network.ListenPacket(ctx, "[::ffff:10.0.0.2]:9")
+		require.NoError(t, err)
+		assert.Equal(t, "10.0.0.2:9", pc.LocalAddr().String())
+		_, err = server.Network.ListenPacket(ctx, "10.0.0.2:9")
+		require.ErrorIs(t, err, syscall.EADDRINUSE)
+
+		// Another host's address is not this host's, mapped or not.
+		_, err = server.Network.Listen(ctx, "[::ffff:10.0.0.1]:90")
+		require.ErrorIs(t, err, syscall.EADDRNOTAVAIL)
+		assert.Equal(t, "listen tcp 10.0.0.1:90: bind: cannot assign requested address", err.Error())
+		_, err = server.Network.ListenPacket(ctx, "[::ffff:10.0.0.1]:9")
+		require.ErrorIs(t, err, syscall.EADDRNOTAVAIL)
+		for _, cl := range []io.Closer{c, s, l, pc} {
+			require.NoError(t, cl.Close())
+		}
+		return nil
+	})
+}

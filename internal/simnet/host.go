@@ -159,8 +159,9 @@ func (h *Host) holdDialPort(p int, held bool) {
 }
 
 // Listen announces on addr, "host:port", where host is empty, this host's
-// name, or a loopback or wildcard address; port 0 picks a free ephemeral
-// port.
+// name (for a host named by an IP address, that address however written,
+// as [::ffff:10.0.0.2] for 10.0.0.2), or a loopback or wildcard address;
+// port 0 picks a free ephemeral port.
 //
 // A listener takes the connects to the address it is bound to, as on
 // Linux; the others are refused (ECONNREFUSED). One on a loopback address
@@ -186,7 +187,7 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, opError("listen", nil, nil, err)
 	}
-	if !isLocalName(host) && host != h.name {
+	if !isLocalName(host) && !h.isOwnName(host) {
 		var a net.Addr = &Addr{Host: host, Port: port}
 		if ip := parseIP(host); ip != nil {
 			a = &net.TCPAddr{IP: ip, Port: port}

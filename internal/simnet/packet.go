@@ -73,7 +73,8 @@ type datagram struct {
 var _ net.PacketConn = (*packetConn)(nil)
 
 // ListenPacket opens a datagram socket on addr, "host:port", where host is
-// empty, this host's name, or a loopback or wildcard address; port 0 picks
+// empty, this host's name (or its IP address however written, as
+// [Host.Listen] takes it), or a loopback or wildcard address; port 0 picks
 // a free ephemeral port. Datagram ports are apart from TCP's, as in an
 // operating system.
 //
@@ -94,7 +95,7 @@ func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, e
 	if err != nil {
 		return nil, udpOpError("listen", nil, nil, err)
 	}
-	if !isLocalName(host) && host != h.name {
+	if !isLocalName(host) && !h.isOwnName(host) {
 		var a net.Addr = &UDPAddr{Host: host, Port: port}
 		if ip := parseIP(host); ip != nil {
 			a = &net.UDPAddr{IP: ip, Port: port}
