@@ -308,3 +308,29 @@ func TestAHostBindsItsAddressMappedIntoIPv6(t *testing.T) {
 		return nil
 	})
 }
+
+// A dial to a host's IPv4 address mapped into IPv6 reaches the host, as
+// package net connects it on an IPv4 socket: both ends report the IPv4
+// address.
+func TestADialToAMappedAddressReachesItsHost(t *testing.T) {
+	simulate(t, 3, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":90")
+		require.NoError(t, err)
+		assert.True(t, client.Network.(interface{ Resolves(string) bool }).Resolves("::ffff:10.0.0.2"))
+		for _, p := range []providers.Providers{client, server} {
+			c, err := p.Network.Dial(ctx, "[::ffff:10.0.0.2]:90")
+			require.NoError(t, err, "a dial from %s", p.Network.Host())
+			s, err := l.Accept()
+			require.NoError(t, err)
+			assert.Equal(t, "10.0.0.2:90", c.RemoteAddr().String())
+			assert.Equal(t, c.RemoteAddr(), s.LocalAddr())
+			assert.Equal(t, c.LocalAddr(), s.RemoteAddr())
+			require.NoError(t, c.Close())
+			require.NoError(t, s.Close())
+		}
+		_, err = client.Network.Dial(ctx, "[::ffff:10.9.9.9]:90")
+		var de *net.DNSError
+		require.ErrorAs(t, err, &de, "an address no host has")
+		return nil
+	})
+}

@@ -178,7 +178,16 @@ func (n *Net) lookup(from *Host, name string) *Host {
 	if isLocalName(name) {
 		return from
 	}
-	return n.byName[name]
+	if h := n.byName[name]; h != nil {
+		return h
+	}
+	// A host named by an IP address is at that address however it is
+	// written, as mapped into IPv6 ([::ffff:10.0.0.2]): package net
+	// connects to that on an IPv4 socket.
+	if a, ok := parseLocal(name); ok {
+		return n.byIP[a]
+	}
+	return nil
 }
 
 // now is the simulated time in nanoseconds since the start of the run.
