@@ -32,7 +32,8 @@
 // as on Linux: one on a loopback address those its own host sends there,
 // one on the host's name those sent to the name, one on a wildcard
 // address all. Listeners on different addresses share a port, each
-// taking its own; one on every address shares it with none.
+// taking its own; one on every address shares it with none. A dialled
+// connection holds its port on the address it was dialled from alone.
 // An end whose data goes unacknowledged for
 // [RetransmitTimeout], 924.6 s as on Linux
 // (a cut holds it, the peer's host is off, a silent close swallowed it,
@@ -162,7 +163,9 @@
 // as it takes, and only deadlines or contexts end the wait (real TCP needs
 // keep-alives to notice, which are not simulated). Service names as ports
 // ("http") are not supported, since they would read the machine's
-// /etc/services. A task blocked in Read or Accept
+// /etc/services. A closed connection's port is free at once, where Linux
+// holds it a minute longer (TIME_WAIT) on the end that closed first, and
+// a listen on its address fails meanwhile. A task blocked in Read or Accept
 // is not woken by its context, as with package net: close the connection,
 // from a task, to end it.
 //
