@@ -330,9 +330,9 @@ func (d *dial) do(step dialStep) {
 // Dial connects to addr, "host:port". The host is a host of the network
 // (one named by an IP address also by that address however written, as
 // [::ffff:10.0.0.2] for 10.0.0.2), or empty, localhost or a loopback or
-// wildcard address for this host. The
-// connect takes a round trip: the dial returns when the answer comes back;
-// the peer's Accept can return the connection half a round trip earlier.
+// wildcard address for this host. The connect takes a round trip: the dial
+// returns when the answer comes back; the peer's Accept can return the
+// connection half a round trip earlier.
 //
 // A dial to a loopback or wildcard address goes over the loopback
 // interface, as on Linux: both ends of its connection report loopback
