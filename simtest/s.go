@@ -526,7 +526,7 @@ func (s *S) failAt(loc, msg string) {
 		return
 	}
 	s.onTurn("S.Error")
-	if s.w.ReportAfterCrash(joinLoc(loc, headline(msg))) {
+	if s.w.ReportAfterCrash(joinLoc(loc, failureLine(msg))) {
 		return // a crashed process's defer: on the timeline, no failure
 	}
 	s.failed = true
