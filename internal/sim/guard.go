@@ -242,9 +242,9 @@ func (w *World) Abandoned() bool { return w.abandoned.Load() }
 
 // UnwindGivenUp unwinds the calling task when it is a task of a run the
 // watchdog gave up that came back (what it waited on came), as its next
-// call into the simulation would: for code that takes the calls of
-// goroutines that outlived the run (a test's S), to which such a task is
-// not one. On any other goroutine it returns at once.
+// call into the simulation would: for code that hears from goroutines
+// that outlived the run (a test's S), which such a task is not one of. On
+// any other goroutine it returns at once.
 func (w *World) UnwindGivenUp() {
 	if !w.abandoned.Load() || !w.OnTurn() {
 		return
