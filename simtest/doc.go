@@ -200,8 +200,9 @@
 // its goroutine waits (a raw channel, sync.Mutex, time.Sleep, real I/O), as
 // busy when it keeps running (a loop that never calls the simulation, a
 // long computation). A check that is meant to take long runs inside
-// [S.Slow]. The seed is then given up: its tasks never run again, even
-// should the blocked one come back. A killed task that recovers its kill is
+// [S.Slow]. The seed is then given up: should the blocked task come
+// back, it runs only up to its next call into the simulation or its S,
+// where it unwinds, and the seed's other tasks unwind. A killed task that recovers its kill is
 // reported at once, with the line that recovered it. A deadlock — no
 // task can run and no timer is pending while the body has not returned —
 // lists every task and where it waits. [TimeBudget] bounds simulated time

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,5 +80,40 @@ func TestATestifyFailureLineKeepsItsMessages(t *testing.T) {
 		require.Len(t, res.PerSeed, 1, res.Report)
 		assert.Equal(t, c.want, res.PerSeed[0].FirstFailure)
 		assert.Equal(t, []string{"error: " + c.want}, errorLines)
+	}
+}
+
+// A crashed process's defer that reports a failure is noted on the
+// timeline as an "error after crash" entry, whose one line keeps what the
+// failure announces as every other one-line account does: a program's
+// panic, or testify's Messages line.
+func TestAnErrorAfterCrashKeepsWhatItAnnounces(t *testing.T) {
+	exit := fmt.Errorf("program store: %w", &program.ExitError{Code: 2,
+		Stderr: "goroutine 1 [running]:\npanic: the log is corrupt\n\ngoroutine 7 [select]:\nmain.loop()"})
+	for _, c := range []struct {
+		report func(s *simtest.S)
+		want   string
+	}{
+		{func(s *simtest.S) { s.Errorf("the store failed: %v", exit) },
+			"the store failed: program store: the program exited with status 2; its standard error ends: panic: the log is corrupt"},
+		{func(s *simtest.S) { require.Equal(s, 1, 2, "the counts") }, "Not equal: … Messages: the counts"},
+	} {
+		var entries []string
+		res := simtest.Simulate(func(s *simtest.S) {
+			tl := s.Timeline()
+			cl := s.Boot(simtest.Processes{Name: "store", New: reportsIfCut(func(context.Context) { c.report(s) })})
+			s.Sleep(time.Second)
+			cl.Stop("store-0", simtest.Crash)
+			s.Sleep(time.Second)
+			for _, e := range tl.Snapshot() {
+				if e.Name == "error after crash" {
+					entries = append(entries, e.Msg)
+				}
+			}
+		}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.KeepFailures(false))
+		require.True(t, res.OK(), res.Report)
+		require.Len(t, entries, 1)
+		assert.Contains(t, entries[0], "error after crash: failure_line_external_test.go:")
+		assert.Contains(t, entries[0], ": "+c.want+" (reported by a deferred call while the task unwound from its process's crash at 1s; ")
 	}
 }

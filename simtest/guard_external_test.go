@@ -146,6 +146,39 @@ func TestEscapedTaskThatComesBackRunsNoMore(t *testing.T) {
 	assert.Equal(t, out, r.output(), "nothing more reached the test")
 }
 
+// A task that comes back after the watchdog gave its seed up is the
+// seed's, not a goroutine that outlived it: what it says through the S
+// before any other call into the simulation goes nowhere, as its
+// assertions do, and so do the deferred reports of the seed's other tasks
+// as they unwind. Only the Run's report of the seed reaches the test.
+func TestEscapedTaskThatComesBackSaysNothing(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	release := make(chan struct{})
+	var after atomic.Int32
+	r := runIn("TestEscape", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Go("other", func(ctx context.Context) error {
+				defer s.Errorf("the other task's defer reported after the seed was given up")
+				s.Sleep(time.Hour)
+				return nil
+			})
+			s.Sleep(time.Second)
+			<-release // a raw channel: the simulation cannot see it
+			s.Errorf("the driver came back and reported")
+			after.Add(1)
+			s.Logf("the driver came back and logged")
+			after.Add(1)
+		}, simtest.Seeds(1), simtest.Watchdog(500*time.Millisecond)) // a bound only
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, "blocked outside the simulation")
+	close(release)
+	goleak.VerifyNone(t, before) // waits for the seed's goroutines to end
+	assert.Zero(t, after.Load(), "the driver unwound at its first call on the S")
+	assert.Equal(t, out, r.output(), "nothing more reached the test")
+}
+
 // A seed the watchdog gave up runs its cleanups, outside the simulation,
 // as a test's run when it ends, before the Run goes on: what they undo is
 // not left to the seeds after it. Each runs once, though the driver comes

@@ -203,6 +203,9 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	if o.viaT {
 		fmt.Fprintf(&b, "  %s\n", viaTMessage)
 	}
+	if o.unchecked != "" {
+		fmt.Fprintf(&b, "  %s\n", o.unchecked)
+	}
 	if o.diverge != "" {
 		fmt.Fprintf(&b, "  the same seed ran twice and took different paths; something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source, or state shared between seeds such as a package variable? simvet's maporder, goroutine, wallclock, globalrand and globalstate rules find these before running):\n    %s\n",
 			indent(o.diverge, "    "))

@@ -121,8 +121,9 @@ const stderrEnds = "its standard error ends:"
 // the Go runtime's fatal error; else, after a program's exit (stderrEnds),
 // the last line, which is where log.Fatal's message is; else testify's
 // Messages line, the test's own words. Every one-line account of a failure
-// (the results file's, the report's "first at", the timeline's "error:")
-// goes through it, so that each names the same cause.
+// (the results file's, the report's "first at", the timeline's "error:"
+// and "error after crash") goes through it, so that each names the same
+// cause.
 func withAnnounced(line, msg string) string {
 	i := strings.Index(msg, line)
 	if !strings.HasSuffix(line, ":") || i < 0 {

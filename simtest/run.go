@@ -109,6 +109,10 @@ type seedOutcome struct {
 	timeline []sim.Entry
 	pic      *picture // what the HTML timeline draws besides, when kept
 	diverge  string   // what CheckDeterminism found, if anything
+	// unchecked says why CheckDeterminism did not run the seed again.
+	unchecked string
+	// givenUp reports that the watchdog gave the seed's run up.
+	givenUp bool
 	// wall is the real time the seed took, both runs under
 	// CheckDeterminism; zero when the Run writes no wall-clock figures.
 	wall time.Duration
@@ -352,7 +356,10 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	// seed speaking up (late.go) or a stray call into an earlier seed's
 	// world (stray.go).
 	defer func() { o.viaT = !wasFailed && r.t.Failed() && r.lateReports() == late }()
-	if !r.cfg.check || o.res.Goexit || isEscaped(o.res.Err) {
+	if !r.cfg.check || o.res.Goexit {
+		return o
+	}
+	if o.unchecked = givenUpUnchecked(o); o.unchecked != "" {
 		return o
 	}
 	// The same run again: a book of its own, dropped after, so that the
@@ -394,6 +401,28 @@ func (r *runner) lineOf(rp replayer, seed uint64, recipe string) string {
 		return fmt.Sprintf("simtest.Replay(%d)", seed)
 	}
 	return rp.line(r.t.Name(), simseedArg(seed))
+}
+
+// givenUpUnchecked says why a seed the watchdog gave up is not run a
+// second time, or returns "" for a seed it did not give up. Its task has
+// not come back (it may wait, or compute, until the test binary exits),
+// and Go cannot stop it: a second run would leave a second such goroutine
+// behind, and be given up at the same trace.
+func givenUpUnchecked(o *seedOutcome) string {
+	if !o.givenUp {
+		return ""
+	}
+	how := "blocked outside the simulation"
+	var f *sim.Failure
+	switch {
+	case !errors.As(o.res.Err, &f):
+	case f.Kind == sim.Busy:
+		how = "busy"
+	case f.Kind == sim.Stray:
+		how += " (waiting for a goroutine that its stray call ended)"
+	}
+	return "not checked for determinism: the watchdog gave the seed up, its task " + how +
+		"; a second run would leave behind a second goroutine that Go cannot stop"
 }
 
 func isEscaped(err error) bool {
@@ -480,6 +509,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		return nil
 	}, r.cfg.watchdog)
 	o.cryptoReads = r.endCrypto(w)
+	o.givenUp = w.Abandoned()
 	if began.Load() {
 		s.ended.Store(true)
 		if w.Abandoned() {

@@ -184,7 +184,7 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 // simulation never runs, would run in the live driver and could fail or
 // skip the seed.
 func (s *S) Cleanup(f func()) {
-	if s.ended.Load() {
+	if s.over() {
 		s.after.fail(s.seed, s.recipe, "Cleanup was called on", s.caller(), "its function will not run: the seed's cleanups have run")
 		return
 	}
@@ -368,7 +368,7 @@ func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...
 // line that logged only when the log is shown: most seeds pass, and their
 // logs are never read.
 func (s *S) log(msg string) {
-	if s.ended.Load() {
+	if s.over() {
 		s.after.log(s.seed, s.recipe, joinLoc(s.caller(), msg))
 		return
 	}
@@ -387,7 +387,7 @@ func (s *S) log(msg string) {
 // logLine logs msg without the line of code that wrote it, as the lines
 // of Output are.
 func (s *S) logLine(msg string) {
-	if s.ended.Load() {
+	if s.over() {
 		s.after.log(s.seed, s.recipe, msg)
 		return
 	}
@@ -487,6 +487,20 @@ func (s *S) flushOutput() {
 // stamp is the simulated time and task that prefix a seed's log lines.
 func (s *S) stamp() string { return stampAt(s.w.Now(), s.w.CurrentTask()) }
 
+// over reports whether the seed has ended, for a call on the S that then
+// goes to the test. A task of a seed the watchdog gave up that comes back
+// (the channel it waited on closed) is the seed's, not a goroutine that
+// outlived it: it unwinds here, as at any call into the simulation, and
+// what it says goes nowhere. The seed's cleanups, which the Run runs on
+// goroutines of their own, still speak to the test.
+func (s *S) over() bool {
+	if !s.ended.Load() {
+		return false
+	}
+	s.w.UnwindGivenUp()
+	return true
+}
+
 // stampAt is the stamp of a line logged at simulated time at by task.
 func stampAt(at time.Duration, task string) string {
 	if task != "" {
@@ -520,13 +534,13 @@ func (s *S) fail(msg string) { s.failAt(s.caller(), msg) }
 // failAt is fail with the error's location given: loc, such as
 // "server.go:42", or empty.
 func (s *S) failAt(loc, msg string) {
-	if s.ended.Load() {
+	if s.over() {
 		s.toldLate.Store(true)
 		s.after.fail(s.seed, s.recipe, "an error was reported to", loc, msg)
 		return
 	}
 	s.onTurn("S.Error")
-	if s.w.ReportAfterCrash(joinLoc(loc, headline(msg))) {
+	if s.w.ReportAfterCrash(joinLoc(loc, failureLine(msg))) {
 		return // a crashed process's defer: on the timeline, no failure
 	}
 	s.failed = true
@@ -542,7 +556,7 @@ func (s *S) failAt(loc, msg string) {
 // Fail marks the seed failed and goes on; see [S.Error] for a crashed
 // process's task.
 func (s *S) Fail() {
-	if s.ended.Load() {
+	if s.over() {
 		s.after.fail(s.seed, s.recipe, "Fail was called on", s.caller(), "")
 		return
 	}
@@ -580,7 +594,7 @@ func (s *S) Failed() bool {
 // later task of the seed runs. Once the seed has ended, it fails the test
 // and ends the calling goroutine, as testing.T.FailNow does.
 func (s *S) FailNow() {
-	if s.ended.Load() {
+	if s.over() {
 		if !s.toldLate.Load() {
 			s.after.fail(s.seed, s.recipe, "FailNow was called on", s.caller(), "")
 		}
@@ -630,7 +644,7 @@ func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args.
 func (s *S) SkipNow() { s.skip("") }
 
 func (s *S) skip(msg string) {
-	if s.ended.Load() {
+	if s.over() {
 		if msg == "" {
 			msg = "skipped"
 		}

@@ -6,11 +6,13 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/providers"
@@ -260,8 +262,8 @@ func TestAStrayCallIntoAnEndedSeedIsNotTheRunningSeeds(t *testing.T) {
 // A task that waits outside the simulation for a stray goroutine (here on
 // a raw channel the stray goroutine never gets to send on) is given up by
 // the watchdog. Its seed's trace still names the run: not zero, the same
-// on a replay, another for another seed, and equal in the two runs of
-// CheckDeterminism; and its failure is told at the simulated time it came.
+// on a replay and under CheckDeterminism, another for another seed; and
+// its failure is told at the simulated time it came.
 func TestAStrayCallTheTaskWaitsForKeepsTheTrace(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release) // the given-up tasks come back, and unwind
@@ -305,5 +307,52 @@ func TestAStrayCallTheTaskWaitsForKeepsTheTrace(t *testing.T) {
 		require.Len(t, checked.PerSeed, 1, checked.Report)
 		assert.Equal(t, a.Trace, checked.PerSeed[0].Trace)
 		assert.NotContains(t, checked.Report, "not deterministic")
+	}
+}
+
+// Under CheckDeterminism, a seed the watchdog gave up runs once, and the
+// report says why it was not checked: its task has not come back, and a
+// second run would leave a second goroutine waiting beside it until what
+// it waits on comes, if it ever does.
+func TestAGivenUpSeedIsNotRunAgainByTheCheck(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		wait func(s *simtest.S, release <-chan struct{})
+		why  string
+	}{
+		{"blocked", func(_ *simtest.S, release <-chan struct{}) { <-release }, "its task blocked outside the simulation;"},
+		{"stray", func(s *simtest.S, release <-chan struct{}) {
+			p := s.Providers()
+			sent := make(chan struct{})
+			go func() {
+				_ = p.Time.Sleep(context.Background(), time.Second) // ends this goroutine
+				close(sent)
+			}()
+			select {
+			case <-sent:
+			case <-release:
+			}
+		}, "its task blocked outside the simulation (waiting for a goroutine that its stray call ended);"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := goleak.IgnoreCurrent()
+			release := make(chan struct{})
+			var runs, waiting atomic.Int32
+			res := simtest.Simulate(func(s *simtest.S) {
+				runs.Add(1)
+				waiting.Add(1)
+				defer waiting.Add(-1)
+				c.wait(s, release)
+			}, simtest.Seeds(1), simtest.Watchdog(160*time.Millisecond), simtest.CheckDeterminism())
+			assert.Equal(t, int32(1), runs.Load(), "the seed ran once")
+			assert.Equal(t, int32(1), waiting.Load(), "one goroutine is left waiting")
+			assert.Equal(t, 1, res.Failed, res.Report)
+			assert.Contains(t, res.Report, "not checked for determinism: the watchdog gave the seed up, "+c.why+
+				" a second run would leave behind a second goroutine that Go cannot stop")
+			assert.NotContains(t, res.Report, "not deterministic")
+			close(release)
+			goleak.VerifyNone(t, before) // waits for the seed's goroutines to end
+			assert.Zero(t, waiting.Load())
+		})
 	}
 }

@@ -240,6 +240,21 @@ func (w *World) Slow(f func()) {
 // test's S) can drop what a given-up run's goroutines still say.
 func (w *World) Abandoned() bool { return w.abandoned.Load() }
 
+// UnwindGivenUp unwinds the calling task when it is a task of a run the
+// watchdog gave up that came back (what it waited on came), as its next
+// call into the simulation would: for code that hears from goroutines
+// that outlived the run (a test's S), which such a task is not one of. On
+// any other goroutine it returns at once.
+func (w *World) UnwindGivenUp() {
+	if !w.abandoned.Load() || !w.OnTurn() {
+		return
+	}
+	if t := w.cur; t != nil {
+		w.givenUp(t)
+		t.unwind()
+	}
+}
+
 // watched holds the world's words that the watchdog's goroutine reads with
 // 64-bit atomics (publishedCounts, escaped). Those fault unless the word is
 // 8-byte aligned, which 32-bit platforms (386, arm) do not give an int64 or
