@@ -244,11 +244,14 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 
 // keep keeps a failing seed, when the Run keeps failures; replay is the
 // seed's replay line. A replayed seed ([Replay], -simseed) is never kept:
-// running a replay line must not write a file each time. A seed newly kept
-// says so, once, with the file to delete when the bug is fixed.
+// running a replay line must not write a file each time. Nor is a seed the
+// watchdog gave up (blocked, busy, or waiting on a stray call's
+// goroutine): run first by every later run, it would leave one more
+// goroutine behind each time. A seed newly kept says so, once, with the
+// file to delete when the bug is fixed.
 func (r *runner) keep(o *seedOutcome, replay string) {
 	r.t.Helper()
-	if r.fuzz != nil || r.cfg.replaySet || !keeps(r.t, r.cfg) || isEscaped(o.res.Err) || o.s != nil && o.s.config != nil {
+	if r.fuzz != nil || r.cfg.replaySet || !keeps(r.t, r.cfg) || o.givenUp || o.s != nil && o.s.config != nil {
 		return
 	}
 	why := failureWords(o)

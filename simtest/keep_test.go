@@ -132,3 +132,29 @@ func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 		})
 	}
 }
+
+// TestAGivenUpSeedIsNotKept runs, in a child process, a seed that the
+// watchdog gives up because its task waits for a goroutine that its stray
+// call ended: kept, it would run first in every later run of the test and
+// leave one more goroutine blocked each time, as a blocked seed would.
+func TestAGivenUpSeedIsNotKept(t *testing.T) {
+	if os.Getenv("SIMTEST_GIVENUP_CHILD") != "" {
+		Run(t, func(s *S) {
+			p := s.Providers()
+			sent := make(chan struct{})
+			go func() {
+				_ = p.Time.Sleep(context.Background(), time.Second) // ends this goroutine
+				close(sent)
+			}()
+			<-sent
+		}, Seeds(1), Watchdog(160*time.Millisecond))
+		return
+	}
+	dir := t.TempDir()
+	out, _ := childOutput(t, dir, "SIMTEST_GIVENUP_CHILD=1", "-test.run=^TestAGivenUpSeedIsNotKept$", "-test.v")
+	assert.Contains(t, out, "1 seed, 0 passed, 1 failed", out)
+	assert.Contains(t, out, "stray", out)
+	assert.NotContains(t, out, "simtest: kept seed", out)
+	_, err := os.Stat(filepath.Join(dir, keepDir))
+	assert.True(t, os.IsNotExist(err), "a given-up seed is not kept: %v", err)
+}

@@ -425,11 +425,6 @@ func givenUpUnchecked(o *seedOutcome) string {
 		"; a second run would leave behind a second goroutine that Go cannot stop"
 }
 
-func isEscaped(err error) bool {
-	var f *sim.Failure
-	return errors.As(err, &f) && (f.Kind == sim.Escaped || f.Kind == sim.Busy)
-}
-
 func (r *runner) initAfter() {
 	if r.after == nil {
 		r.after = newAfterSeeds(r.t, func(seed uint64, recipe string) string {
