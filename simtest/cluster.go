@@ -71,6 +71,9 @@ const (
 	byStop          // Cluster.Stop: down until Cluster.Start
 	byRestart       // its own restart request: back after RestartDelay
 	byReboot        // a reboot, by hand or by chaos: back when it ends
+	// byRestartLimit: it asked to be restarted once too often (RestartBurst)
+	// and failed the seed; down until Cluster.Start.
+	byRestartLimit
 )
 
 // Boot starts every declared process and returns the cluster. Bad
@@ -316,7 +319,8 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 // A process that a reboot (attrition's, an injector's, another task's) or
 // its own restart request has taken down comes back by itself: Stop waits
 // until it is back, then stops it. Stop of a process that a Stop took
-// down, and no Start booted again, fails the test.
+// down, and no Start booted again, fails the test, as does Stop of one
+// that stays down for asking to be restarted too often ([RestartBurst]).
 func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Stop", fmt.Sprintf("%q", name), how, opts)
 	c.stopNow("Stop", name, how, t.grace)
@@ -340,13 +344,16 @@ func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) *pro
 }
 
 // upFor waits until p, if down or going down, is up again, for op: a
-// reboot or a restart it asked for brings it back by itself, but a Stop
-// leaves it down, and call on it fails the test. It returns false if the
-// seed ended first.
+// reboot or a restart it asked for brings it back by itself, but a Stop,
+// or one restart too many, leaves it down, and call on it fails the test.
+// It returns false if the seed ended first.
 func (c *Cluster) upFor(op, call string, p *proc) bool {
 	for p.down || p.leaving {
-		if p.taker == byStop {
+		switch p.taker {
+		case byStop:
 			c.s.Fatalf("simtest: %s on a process that Stop took down; Start it first", call)
+		case byRestartLimit:
+			c.s.Fatalf("simtest: %s on a process that stays down: it asked to be restarted more than %d times within %v (above); Start it first", call, RestartBurst, RestartInterval)
 		}
 		if !c.whenBack(op, p) {
 			return false

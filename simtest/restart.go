@@ -48,6 +48,9 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 	}
 	c.dead++
 	p.leaving, p.taker = true, byRestart
+	if loops {
+		p.taker = byRestartLimit
+	}
 	c.devicesDown(p, Crash)
 	p.down = true
 	p.boot = providers.AfterCrash

@@ -96,6 +96,37 @@ func TestAProcessThatAsksToRestartOnEveryBootIsStopped(t *testing.T) {
 	assert.Contains(t, res.Report, "restart_external_test.go:", "it names the process's code")
 }
 
+// A Reboot, Stop or RebootUnit of a process that stays down after asking
+// to be restarted too often ends the test at once, saying why: waiting for
+// it to come back by itself would wait out the time budget.
+func TestARebootOfAProcessThatStaysDownAfterTooManyRestartsFailsAtOnce(t *testing.T) {
+	for _, op := range []string{"Reboot", "Stop", "RebootUnit"} {
+		t.Run(op, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				c := s.Boot(simtest.Processes{Name: "loop", New: func() simtest.Process {
+					return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+						return fmt.Errorf("config: %w: %w", fs.ErrNotExist, providers.ErrRestart)
+					})
+				}})
+				s.Sleep(time.Minute)
+				switch op {
+				case "Reboot":
+					c.Reboot("loop-0", simtest.Crash)
+				case "Stop":
+					c.Stop("loop-0", simtest.Crash)
+				case "RebootUnit":
+					c.RebootUnit(chaos.Process, "loop-0", simtest.Crash)
+				}
+				s.Errorf("%s returned", op)
+			}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.TimeBudget(time.Hour))
+			require.Equal(t, 1, res.Failed)
+			assert.Regexp(t, op+`\(.*"loop-0".*\) on a process that stays down: it asked to be restarted more than 5 times within 10s \(above\); Start it first`, res.Report)
+			assert.NotContains(t, res.Report, op+" returned")
+			assert.NotContains(t, res.Report, "time budget")
+		})
+	}
+}
+
 func TestAProcessErrorWithoutErrRestartFailsTheSeed(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "bad", New: func() simtest.Process {

@@ -216,7 +216,8 @@ func (c *Cluster) in(u chaos.Unit, name string) []*proc {
 // took (a crash, a wipe). A [chaos.Process] unit is rebooted as
 // [Cluster.Reboot] reboots it: one down or going down by a reboot or its
 // own restart request is waited for until it is back, then rebooted, and
-// one that [Cluster.Stop] took down fails the test. On a machine that
+// one that [Cluster.Stop] took down, or that stays down for asking to be
+// restarted too often, fails the test. On a machine that
 // other processes share it is not the machine: the disk is left as it
 // is, and a wipe or a power loss of it is a configuration error, as for
 // [Cluster.Reboot]. It returns when the unit is back. how and the options
