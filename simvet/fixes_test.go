@@ -28,26 +28,16 @@ var fixPackages = []string{"goroutine", "wallclock", "globalrand", "osnet", "map
 // a file together (analysistest's golden files hold that result, with the
 // imports the driver drops as unused removed). Each case is type-checked.
 func TestFixesBuild(t *testing.T) {
-	if testing.Short() {
-		t.Skip("type-checks every fixture with its imports from source; run without -short")
-	}
 	t.Parallel()
-	dir, err := filepath.Abs("testdata")
-	require.NoError(t, err)
-	cfg := &packages.Config{
-		Mode: packages.LoadAllSyntax,
-		Dir:  dir,
-		Env:  append(os.Environ(), "GOPATH="+dir, "GO111MODULE=off", "GOPROXY=off"),
-	}
-	// The packages a fix may import, loaded so that the fixed code can
-	// be checked against them.
-	pkgs, err := packages.Load(cfg, append(slices.Clone(fixPackages), "slices", "maps", "context", "github.com/moonpool-go/moonpool/simhttp")...)
-	require.NoError(t, err)
-	require.Zero(t, packages.PrintErrors(pkgs), "the test packages do not load")
+	// The fixed code is checked against the packages loaded, fixdeps's
+	// imports among them, as a fix may import those.
 	loaded := map[string]*types.Package{}
-	packages.Visit(pkgs, nil, func(p *packages.Package) { loaded[p.PkgPath] = p.Types })
 	var roots []*packages.Package
-	for _, p := range pkgs {
+	for _, p := range loadFixtures(t).roots {
+		if p.ID != p.PkgPath || strings.HasSuffix(p.ID, ".test") {
+			continue // a test variant or a test main
+		}
+		packages.Visit([]*packages.Package{p}, nil, func(p *packages.Package) { loaded[p.PkgPath] = p.Types })
 		if slices.Contains(fixPackages, p.PkgPath) {
 			roots = append(roots, p)
 		}

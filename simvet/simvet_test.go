@@ -3,7 +3,6 @@ package simvet_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/tools/go/analysis/analysistest"
 	"golang.org/x/tools/go/analysis/checker"
 	"golang.org/x/tools/go/packages"
 
@@ -21,54 +19,54 @@ import (
 
 // Each rule has a package under testdata/src with the findings it must
 // report (// want), the code it must leave alone, and, where it suggests
-// fixes, the fixed file (.golden).
+// fixes, the fixed file (.golden). Each test checks its fixtures' share of
+// one analysistest run over them all (see fixtures).
 
 func TestGoroutine(t *testing.T) {
 	t.Parallel()
-	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Goroutine, "goroutine")
+	checkFixtures(t, "goroutine")
 }
 
 func TestChan(t *testing.T) {
 	t.Parallel()
-	analysistest.Run(t, analysistest.TestData(), simvet.Chan, "chanrule")
+	checkFixtures(t, "chanrule")
 }
 
 func TestSync(t *testing.T) {
 	t.Parallel()
-	analysistest.Run(t, analysistest.TestData(), simvet.Sync, "syncrule")
+	checkFixtures(t, "syncrule")
 }
 
 func TestWallclock(t *testing.T) {
 	t.Parallel()
-	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Wallclock, "wallclock")
+	checkFixtures(t, "wallclock")
 }
 
 func TestGlobalrand(t *testing.T) {
 	t.Parallel()
-	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Globalrand, "globalrand")
+	checkFixtures(t, "globalrand")
 }
 
 func TestOsnet(t *testing.T) {
 	t.Parallel()
-	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Osnet, "osnet")
+	checkFixtures(t, "osnet")
 }
 
 func TestMaporder(t *testing.T) {
 	t.Parallel()
-	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), simvet.Maporder, "maporder")
+	checkFixtures(t, "maporder")
 }
 
 func TestGlobalstate(t *testing.T) {
 	t.Parallel()
-	analysistest.Run(t, analysistest.TestData(), simvet.Globalstate, "globalstate")
+	checkFixtures(t, "globalstate")
 }
 
 // Directives: an allow silences its line, an unused one is reported by its
 // rule, a malformed one by Scope.
 func TestDirectives(t *testing.T) {
 	t.Parallel()
-	analysistest.Run(t, analysistest.TestData(), simvet.Wallclock, "directives")
-	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "malformed")
+	checkFixtures(t, "directives", "malformed")
 }
 
 // A package that opts out, and this module's own packages but for
@@ -88,7 +86,7 @@ func TestOptedOutAndExempt(t *testing.T) {
 // testdata/src/wallclock/generated.go.)
 func TestScope(t *testing.T) {
 	t.Parallel()
-	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "scope")
+	checkFixtures(t, "scope")
 }
 
 // One mistake per rule, as docs/simvet.md shows them: the report is
@@ -107,23 +105,24 @@ func TestSlips(t *testing.T) {
 	}
 }
 
-// runAll runs every analyzer over the packages of testdata/src, loading
-// them once, and returns the diagnostics.
+// runAll runs every analyzer over the packages of testdata/src that
+// patterns name, with their tests, and returns the diagnostics.
 func runAll(t *testing.T, patterns ...string) []string {
 	t.Helper()
-	dir, err := filepath.Abs("testdata")
-	require.NoError(t, err)
-	cfg := &packages.Config{
-		Mode:  packages.LoadAllSyntax,
-		Tests: true,
-		Dir:   dir,
-		Env:   append(os.Environ(), "GOPATH="+dir, "GO111MODULE=off", "GOPROXY=off"),
+	var roots []*packages.Package
+	for _, p := range loadFixtures(t).roots {
+		for _, pat := range patterns {
+			// The IDs packages.Load gives a pattern's package, its test
+			// variants and its test main.
+			if p.ID == pat || strings.HasPrefix(p.ID, pat+" [") || strings.HasPrefix(p.ID, pat+"_test [") || p.ID == pat+".test" {
+				roots = append(roots, p)
+			}
+		}
 	}
-	pkgs, err := packages.Load(cfg, patterns...)
+	require.NotEmpty(t, roots, "no test package matches %v", patterns)
+	g, err := checker.Analyze(simvet.Analyzers, roots, nil)
 	require.NoError(t, err)
-	require.Zero(t, packages.PrintErrors(pkgs), "the test packages do not load")
-	g, err := checker.Analyze(simvet.Analyzers, pkgs, nil)
-	require.NoError(t, err)
+	dir := loadFixtures(t).dir
 	var out []string
 	for _, act := range g.Roots {
 		require.NoError(t, act.Err)
@@ -140,15 +139,15 @@ func runAll(t *testing.T, patterns ...string) []string {
 // The C side of cgo is reported as not analyzed.
 func TestScopeCgo(t *testing.T) {
 	t.Parallel()
-	if out, err := exec.Command("go", "env", "CGO_ENABLED").Output(); err != nil || strings.TrimSpace(string(out)) != "1" {
+	if !cgoEnabled() {
 		t.Skip("cgo is disabled here")
 	}
-	analysistest.Run(t, analysistest.TestData(), simvet.Scope, "cgo")
+	checkFixtures(t, "cgo")
 }
 
 // //simvet:outside opts one file out; the package's other files are
 // checked.
 func TestOutsideFile(t *testing.T) {
 	t.Parallel()
-	analysistest.Run(t, analysistest.TestData(), simvet.Wallclock, "outside")
+	checkFixtures(t, "outside")
 }
