@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -132,8 +133,21 @@ func coldResumes(n, k int, seed uint64, rounds *[]float64) (time.Duration, uint6
 // notes the clock at each of its wake-ups; about 370 events), the floor
 // per round of 1,000 resumes. The 10th percentile of each is what they
 // cost when nothing else ran in between, and x-floor-p10 is their ratio.
-func BenchmarkTimers(b *testing.B) {
-	const tasks, sleeps = 1000, 1000
+func BenchmarkTimers(b *testing.B) { benchTimers(b, 1000, 1000) }
+
+// BenchmarkTimersByTasks is BenchmarkTimers with a million sleeps spread
+// over fewer or more tasks, each against the floor of as many coroutines:
+// with a hundred, every task's stack and fields stay in the caches, so
+// what x-floor shows there is the engine's work an event, not its misses.
+func BenchmarkTimersByTasks(b *testing.B) {
+	for _, tasks := range []int{100, 300, 1000, 3000} {
+		b.Run(strconv.Itoa(tasks), func(b *testing.B) { benchTimers(b, tasks, 1000000/tasks) })
+	}
+}
+
+// benchTimers runs tasks tasks that each sleep sleeps times, and measures
+// the floor of as many coroutines resumed as often (BenchmarkTimers).
+func benchTimers(b *testing.B, tasks, sleeps int) {
 	b.ReportAllocs()
 	var events, resumes uint64
 	var engine, floor time.Duration
