@@ -167,8 +167,7 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 					return 0, errnoOf(err)
 				}
 			}
-			fm := mapsOf(e.file)
-			if fm == nil {
+			if mapsOf(e.file) == nil {
 				n, err := e.file.Write(b)
 				return n, errnoOf(err)
 			}
@@ -177,7 +176,9 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 				return 0, errnoOf(err)
 			}
 			n, err := e.file.Write(b)
-			fm.wrote(off, b[:n], nil)
+			if fm := mapsOf(e.file); fm != nil { // those of when it is done
+				fm.wrote(off, b[:n], nil)
+			}
 			return n, errnoOf(err)
 		}
 	case kindSocket:

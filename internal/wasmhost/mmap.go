@@ -114,14 +114,16 @@ func mmap(in *instance, mem api.Memory, s []uint64) errno {
 	if fm := mapsOf(e.file); fm != nil {
 		fm.copyBack() // the file as its other mappings left it
 	}
-	got, err := e.file.ReadAt(buf, off)
-	if err != nil && err != io.EOF {
-		return errnoOf(err)
-	}
-	clear(buf[got:])
+	clear(buf)
 	if flags&mapShared == 0 {
+		_, err := e.file.ReadAt(buf, off)
+		if err != nil && err != io.EOF {
+			return errnoOf(err)
+		}
 		return errSUCCESS
 	}
+	// Kept before the read, which waits for the disk after it took the
+	// file's bytes: a write by another program meanwhile reaches it.
 	slot := pc.Mappings()
 	fm, _ := (*slot).(*fileMaps)
 	if fm == nil {
@@ -129,11 +131,15 @@ func mmap(in *instance, mem api.Memory, s []uint64) errno {
 		*slot = fm
 	}
 	m := &mapping{in: in, fm: fm, file: e.file, off: off, addr: addr, n: n}
+	fm.maps = append(fm.maps, m)
+	in.maps = append(in.maps, m)
+	if _, err := e.file.ReadAt(buf, off); err != nil && err != io.EOF {
+		in.forget(m)
+		return errnoOf(err)
+	}
 	if writable {
 		m.shadow = slices.Clone(buf)
 	}
-	fm.maps = append(fm.maps, m)
-	in.maps = append(in.maps, m)
 	return errSUCCESS
 }
 
