@@ -103,7 +103,8 @@ func TestAMappedLogAcrossCrashes(t *testing.T) {
 // new end; Msync and Munmap write the stores back, a closed descriptor's
 // mapping goes on working, two mappings of the file see each other's
 // stores once the file is looked at, a private mapping's stores stay its
-// own, and the program's end writes back what is left.
+// own, a file of /tmp maps as one of the disk, and the program's end
+// writes back what is left.
 func TestAWritableMappingsStoresReachTheFile(t *testing.T) {
 	mod := guestModule(t)
 	var out syncBuffer
@@ -137,6 +138,7 @@ func TestAWritableMappingsStoresReachTheFile(t *testing.T) {
 		`closed, then unmapped: "C"`,
 		`private: "."`,
 		`two mappings: '.' then 'A'`,
+		`tmpfs: "Tmpfs"`,
 	}, "\n")+"\n", out.String())
 }
 

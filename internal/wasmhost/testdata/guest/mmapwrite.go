@@ -106,6 +106,25 @@ func mmapStore() error {
 	_ = at(0, 1)
 	fmt.Printf("two mappings: %q then %q\n", before, b[40])
 
+	// A file of the tmpfs maps as one of the disk.
+	t, err := os.OpenFile("/tmp/t", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := t.WriteString("tmpfs"); err != nil {
+		return err
+	}
+	tm, err := syscall.Mmap(int(t.Fd()), 0, 8, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return err
+	}
+	tm[0] = 'T'
+	tb := make([]byte, 5)
+	if _, err := t.ReadAt(tb, 0); err != nil {
+		return err
+	}
+	fmt.Printf("tmpfs: %q\n", tb)
+
 	// The end of the program writes the rest back (checked by the test).
 	a[50] = 'E'
 	return nil
