@@ -81,6 +81,12 @@ func (w *World) guard(what string) {
 // a dead process never reaches the world.
 func (w *World) Enter(what string) { w.enter(what) }
 
+// Guard is Enter without the unwinding: for a device's bookkeeping on
+// behalf of a process that may be dying, which must still act (the
+// stores a program made into a shared mapping before its death reach the
+// page cache).
+func (w *World) Guard(what string) { w.guard(what) }
+
 // EnterOp is Enter for operation op of a device's kind of object ("file",
 // "read"), which names the call as "file read" only in a report.
 func (w *World) EnterOp(kind, op string) {

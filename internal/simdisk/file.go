@@ -351,3 +351,36 @@ func (f *file) Close() error {
 	f.d.closed(f.n, f.gen)
 	return nil
 }
+
+// Mappings is the file's slot for what the processes that map it into
+// memory keep: one slot for the file, whichever handle, process or name
+// reaches it, as the kernel keeps a file's mappings with its inode.
+func (f *file) Mappings() *any { return &f.n.mapped }
+
+// Store puts p at off into the file as a store into a shared mapping puts
+// it into the page cache: an unsynced write, with the write faults of any
+// write (the kernel writes those pages back as it writes any), that takes
+// no time and never grows the file: what lies past its end is left out.
+// It returns how much of p it stored, or -1 when the handle no longer
+// works. It acts for a process that may be dying, whose stores were made
+// before its death: it does not unwind a crashed process's task, and
+// stores nothing once the handle's process exited or its disk went down.
+func (f *file) Store(p []byte, off int64) int {
+	d := f.d
+	d.w.Guard("file store")
+	if f.closed || f.exited || f.gen != d.gen || f.n.dir {
+		return -1
+	}
+	if off < 0 || off >= f.n.c.size {
+		return 0
+	}
+	p = p[:min(int64(len(p)), f.n.c.size-off)]
+	if d.w.HashesData() {
+		d.w.Wrote(f, f.where, uint64(off), p)
+	}
+	d.write(f.name, f.n.c, p, off)
+	f.n.mtime = d.w.Now()
+	d.stats.Writes++
+	d.stats.BytesWritten += int64(len(p))
+	return len(p)
+}

@@ -30,6 +30,8 @@ type node struct {
 	unlinked bool
 	opens    int
 	opensGen uint64
+	// mapped is what the processes that map the file keep (Mappings).
+	mapped any
 }
 
 func newDir(perm fs.FileMode, now time.Duration) *node {

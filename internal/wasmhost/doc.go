@@ -15,7 +15,8 @@
 // overlay of package syscall (mmap.go).
 //
 // One [Module] is compiled once and instantiated for every boot of every
-// process; instances share nothing. A program built as a reactor, with
+// process; instances share nothing but the mappings of their machine's
+// files. A program built as a reactor, with
 // [MainFiles] and -buildmode=c-shared, has its package initializers run
 // once per arguments and environment, off the simulation, and each
 // instance starts from a snapshot of the memory and globals they leave

@@ -38,6 +38,7 @@ const (
 	errISDIR        errno = 31
 	errMSGSIZE      errno = 35
 	errNAMETOOLONG  errno = 37
+	errNODEV        errno = 43
 	errNOENT        errno = 44
 	errNOSPC        errno = 51
 	errNOSYS        errno = 52

@@ -55,10 +55,11 @@ type fdEntry struct {
 	file   providers.File
 	append bool
 	// writeOnly: the file was opened for writing alone, so it cannot be
-	// mapped.
-	writeOnly bool
-	entries   []fs.DirEntry // a directory's entries, read at cookie zero
-	sock      *sock
+	// mapped; readOnly: for reading alone, so it cannot be mapped for
+	// stores.
+	writeOnly, readOnly bool
+	entries             []fs.DirEntry // a directory's entries, read at cookie zero
+	sock                *sock
 }
 
 // drop releases e when the program has exited or is dropped; it makes no
@@ -166,7 +167,7 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 					return 0, errnoOf(err)
 				}
 			}
-			if !in.mapped(e.name) {
+			if mapsOf(e.file) == nil {
 				n, err := e.file.Write(b)
 				return n, errnoOf(err)
 			}
@@ -175,7 +176,9 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 				return 0, errnoOf(err)
 			}
 			n, err := e.file.Write(b)
-			in.wrote(mem, e.name, off, b[:n])
+			if fm := mapsOf(e.file); fm != nil { // those of when it is done
+				fm.wrote(off, b[:n], nil)
+			}
 			return n, errnoOf(err)
 		}
 	case kindSocket:
@@ -207,6 +210,7 @@ func fdRead(in *instance, mem api.Memory, s []uint64) errno {
 	case kindStdio:
 		f = func(b []byte) (int, errno) { return 0, errSUCCESS } // stdin is empty
 	case kindFile:
+		observe(e.file)
 		f = func(b []byte) (int, errno) {
 			n, err := e.file.Read(b)
 			if err == io.EOF {
@@ -243,6 +247,7 @@ func fdPread(in *instance, mem api.Memory, s []uint64) errno {
 		return errBADF
 	}
 	off := int64(s[3])
+	observe(e.file)
 	n, err := iovecs(mem, u32(s, 1), u32(s, 2), func(b []byte) (int, errno) {
 		n, err := e.file.ReadAt(b, off)
 		off += int64(n)
@@ -265,7 +270,9 @@ func fdPwrite(in *instance, mem api.Memory, s []uint64) errno {
 	off := int64(s[3])
 	n, err := iovecs(mem, u32(s, 1), u32(s, 2), func(b []byte) (int, errno) {
 		n, err := e.file.WriteAt(b, off)
-		in.wrote(mem, e.name, off, b[:n])
+		if fm := mapsOf(e.file); fm != nil {
+			fm.wrote(off, b[:n], nil)
+		}
 		off += int64(n)
 		return n, errnoOf(err)
 	})
@@ -284,6 +291,11 @@ func fdClose(in *instance, mem api.Memory, s []uint64) errno {
 	in.fds[fd] = nil
 	switch e.kind {
 	case kindFile:
+		observe(e.file)
+		if in.holds(e.file) {
+			in.orphans = append(in.orphans, e.file) // closed at its munmap, as a mapping holds its file
+			return errSUCCESS
+		}
 		return errnoOf(e.file.Close())
 	case kindSocket:
 		e.sock.close()
@@ -300,6 +312,9 @@ func fdSeek(in *instance, mem api.Memory, s []uint64) errno {
 	var err error
 	switch e.kind {
 	case kindFile:
+		if u32(s, 2) == io.SeekEnd {
+			observe(e.file)
+		}
 		pos, err = e.file.Seek(int64(s[1]), int(u32(s, 2)))
 	case kindDir, kindPreopen:
 		return errISDIR
@@ -332,6 +347,7 @@ func fdSync(in *instance, mem api.Memory, s []uint64) errno {
 	switch e.kind {
 	case kindFile:
 		in.waited()
+		observe(e.file)
 		return errnoOf(e.file.Sync())
 	case kindDir, kindPreopen:
 		if _, tmp := inTmp(e.name); in.p.Storage == nil && !tmp {
@@ -444,6 +460,7 @@ func fdFilestatGet(in *instance, mem api.Memory, s []uint64) errno {
 	case kindSocket:
 		return putFilestat(mem, ptr, sockType(e), 0, time.Time{})
 	case kindFile:
+		observe(e.file)
 		fi, err := e.file.Stat()
 		if err != nil {
 			return errnoOf(err)
@@ -463,10 +480,19 @@ func fdFilestatSetSize(in *instance, mem api.Memory, s []uint64) errno {
 	if e == nil || e.kind != kindFile {
 		return errBADF
 	}
+	fm := mapsOf(e.file)
+	if fm == nil {
+		return errnoOf(e.file.Truncate(int64(s[1])))
+	}
+	fm.copyBack()
+	fi, err := e.file.Stat()
+	if err != nil {
+		return errnoOf(err)
+	}
 	if err := e.file.Truncate(int64(s[1])); err != nil {
 		return errnoOf(err)
 	}
-	in.truncated(mem, e.name, int64(s[1]))
+	fm.resized(min(fi.Size(), int64(s[1])))
 	return errSUCCESS
 }
 
@@ -604,10 +630,11 @@ func pathOpen(in *instance, mem api.Memory, s []uint64) errno {
 	if err != nil {
 		return errnoOf(err)
 	}
-	if flag&os.O_TRUNC != 0 {
-		in.truncated(mem, name, 0)
+	if fm := mapsOf(f); fm != nil && flag&os.O_TRUNC != 0 {
+		fm.resized(0)
 	}
-	fd := in.add(&fdEntry{kind: kindFile, name: name, file: f, append: fdflags&fdflagAppend != 0, writeOnly: flag&os.O_WRONLY != 0})
+	fd := in.add(&fdEntry{kind: kindFile, name: name, file: f, append: fdflags&fdflagAppend != 0,
+		writeOnly: flag&os.O_WRONLY != 0, readOnly: flag&(os.O_WRONLY|os.O_RDWR) == 0})
 	return putU32(mem, fdPtr, uint32(fd))
 }
 
@@ -643,11 +670,7 @@ func pathUnlinkFile(in *instance, mem api.Memory, s []uint64) errno {
 	if fi, err := st.Stat(name); err == nil && fi.IsDir() {
 		return errISDIR
 	}
-	if err := st.Remove(name); err != nil {
-		return errnoOf(err)
-	}
-	in.unlinked(name)
-	return errSUCCESS
+	return errnoOf(st.Remove(name))
 }
 
 func pathRemoveDirectory(in *instance, mem api.Memory, s []uint64) errno {
@@ -677,11 +700,7 @@ func pathRename(in *instance, mem api.Memory, s []uint64) errno {
 		return en
 	}
 	in.waited()
-	if err := in.storage().Rename(from, to); err != nil {
-		return errnoOf(err)
-	}
-	in.renamed(from, to)
-	return errSUCCESS
+	return errnoOf(in.storage().Rename(from, to))
 }
 
 // storage is the file tree of the process: its disk, or an empty root

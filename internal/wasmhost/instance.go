@@ -92,8 +92,8 @@ type instance struct {
 	monoBase time.Time
 	lastMono int64
 
-	maps    []mapping // the program's MAP_SHARED mappings; see mmap.go
-	unlinks int       // keys given to unlinked files that stay open
+	maps    []*mapping       // the program's MAP_SHARED mappings; see mmap.go
+	orphans []providers.File // files closed while a mapping held them
 
 	stopping bool   // the context ended and a stop was delivered
 	signals  []byte // signals raised and not yet read by the program
@@ -280,6 +280,13 @@ func (in *instance) exitError(err error) error {
 // task is being killed: then nothing it does reaches the disk, whose
 // crash or stop ends those files anyway.
 func (in *instance) closeAll() {
+	in.endMaps()
+	for _, f := range in.orphans {
+		if in.panicked == nil {
+			_ = f.Close()
+		}
+	}
+	in.orphans = nil
 	for i, e := range in.fds {
 		if e != nil {
 			if e.file != nil && in.panicked == nil {

@@ -32,6 +32,7 @@ var moonpoolFuncs = map[string]hostFunc{
 	"buggify":          fn(buggify, i32, i32, i32),
 	"mmap":             fn(mmap, i32, i64, i32, i32, i32, i32),
 	"munmap":           fn(munmap, i32, i32),
+	"msync":            fn(msync, i32, i32, i32),
 }
 
 // The signal numbers of wasip1's syscall package.

@@ -81,7 +81,7 @@ const BuildTag = "moonpool"
 // overlays on the standard library (for go build -overlay, keyed by a path
 // relative to GOROOT): package net's TCP, UDP and name lookups on the
 // simulated network, os/signal's signals (and ignored signals) from the simulation,
-// syscall's host name and memory-mapped files (Mmap, read-only), and the
+// syscall's host name and memory-mapped files (Mmap), and the
 // runtime's fatal errors ending the program as a command's do.
 // goroot is the GOROOT of the toolchain that builds; "" asks go env.
 func GuestOverlay(ctx context.Context, goroot string) (map[string][]byte, error) {

@@ -128,6 +128,8 @@ type tnode struct {
 	data  []byte            // a file's bytes
 	perm  fs.FileMode
 	mtime time.Time
+	// mapped is what the program's mappings of the file keep (mmap.go).
+	mapped any
 }
 
 func newTmpfs(now func() time.Time) *tmpfs {
@@ -473,4 +475,20 @@ func (f *tfile) Truncate(size int64) error {
 	}
 	f.n.mtime = f.fsys.now()
 	return nil
+}
+
+// Mappings is the file's slot for its mappings (see mappable).
+func (f *tfile) Mappings() *any { return &f.n.mapped }
+
+// Store puts a mapping's stores into the file, within its size.
+func (f *tfile) Store(b []byte, off int64) int {
+	if f.closed {
+		return -1
+	}
+	if off < 0 || off >= int64(len(f.n.data)) {
+		return 0
+	}
+	n := copy(f.n.data[off:], b)
+	f.n.mtime = f.fsys.now()
+	return n
 }

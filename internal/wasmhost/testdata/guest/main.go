@@ -493,6 +493,12 @@ func run(what string) error {
 		return mmapShow()
 	case "mmaplog":
 		return mmapLog(arg)
+	case "mmapstore":
+		return mmapStore()
+	case "mmapwal":
+		return mmapWAL(arg)
+	case "mmapshare":
+		return mmapShare(arg)
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
 	}

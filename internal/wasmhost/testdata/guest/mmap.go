@@ -174,8 +174,8 @@ func mmapShow() error {
 	}
 	fmt.Printf("new file %q, created over\n", nm)
 
-	_, err = syscall.Mmap(int(f.Fd()), 0, 10, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-	fmt.Println("writable shared:", errors.Is(err, syscall.ENOTSUP))
+	_, err = syscall.Mmap(int(nf.Fd()), 0, 10, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	fmt.Println("writable shared, read-only file:", errors.Is(err, syscall.EACCES))
 	_, err = syscall.Mmap(int(f.Fd()), 10, 10, syscall.PROT_READ, syscall.MAP_SHARED)
 	fmt.Println("unaligned:", errors.Is(err, syscall.EINVAL))
 	d, err := os.Open("/")
