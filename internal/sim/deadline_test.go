@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -117,13 +118,13 @@ func TestDeadlineAllocatesOnce(t *testing.T) {
 	skipOn32Bit(t)
 	var owned, foreign float64
 	res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
-		owned = testing.AllocsPerRun(100, func() {
+		owned = testenv.AllocsPerRun(100, func() {
 			_, cancel := p.Time.WithTimeout(ctx, time.Second)
 			cancel()
 		})
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		foreign = testing.AllocsPerRun(100, func() {
+		foreign = testenv.AllocsPerRun(100, func() {
 			_, cancel := p.Time.WithTimeout(ctx, time.Second)
 			cancel()
 		})

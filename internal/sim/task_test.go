@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/internal/simctx"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -23,7 +24,7 @@ func TestATaskAndItsContextAreOneAllocation(t *testing.T) {
 	var allocs float64
 	res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
 		fn := func(context.Context) error { return nil }
-		allocs = testing.AllocsPerRun(100, func() {
+		allocs = testenv.AllocsPerRun(100, func() {
 			h := p.Task.Go(ctx, "short", fn)
 			_ = h.Join(ctx)
 		})

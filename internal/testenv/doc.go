@@ -7,5 +7,6 @@
 // as of itself, while the CPU time it used, and its ratio to a floor
 // measured in the same run, move far less. Tests of allocation counts skip
 // or loosen their bounds under the race detector, which allocates on its
-// own.
+// own, and count with AllocsPerRun, which another goroutine's allocations
+// cannot fail.
 package testenv
