@@ -220,10 +220,13 @@ func (c *localDeadline) takeDeadline(ctx context.Context) {
 	if owner == nil {
 		return // on the wall clock
 	}
-	if l, ok := owner.(*localDeadline); ok && l.h == c.h {
-		return // on this host's clock
+	wd := cur // on the world's clock, unless on a host's
+	if l, ok := owner.(*localDeadline); ok {
+		if l.h == c.h {
+			return // on this host's clock
+		}
+		wd = l.WorldDeadline()
 	}
-	wd, _ := sim.WorldDeadline(ctx)
 	c.deadline = sim.Epoch.Add(time.Duration(c.h.toLocal(sinceEpoch(wd))))
 	c.parent = nil // the deadline c reports is its own
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net"
 	"os"
-	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -1028,11 +1027,7 @@ func (p *pipe) ack(s seg) {
 		return
 	}
 	p.ackHeld, p.ackSince, p.ackUntil = true, s.sent, until
-	if len(n.acks) >= max(n.acksCap, 64) {
-		n.acks = slices.DeleteFunc(n.acks, func(p *pipe) bool { return !p.ackHeld })
-		n.acksCap = 2 * len(n.acks)
-	}
-	n.acks = append(n.acks, p)
+	n.acks = appendPruning(n.acks, &n.acksCap, p, func(p *pipe) bool { return !p.ackHeld })
 	// The acknowledged data was sent before anything the give-up may
 	// be armed for.
 	p.src.stopRetx()
@@ -1089,13 +1084,8 @@ func (n *Net) settleAcks() {
 // timer is quiet (sim.World.ArmQuiet): data acknowledged in time leaves
 // the run's trace as it was.
 func (p *pipe) rearm() {
-	var since int64
-	switch {
-	case p.ackHeld:
-		since = p.ackSince
-	case p.stuckSet:
-		since = p.stuckSince
-	default:
+	since, ok := p.unackedSince()
+	if !ok {
 		return
 	}
 	c := p.src
@@ -1112,6 +1102,19 @@ func (p *pipe) rearm() {
 	c.retxArmed = true
 	n := c.n
 	n.w.ArmQuiet(c.retx, time.Duration(max(at-n.now(), 0)), c.retxFn)
+}
+
+// unackedSince returns when the oldest of p's data (or FIN) that waits
+// for an acknowledgement was sent: one held on the way back, or else a
+// segment stuck on the way there; false when none waits.
+func (p *pipe) unackedSince() (int64, bool) {
+	switch {
+	case p.ackHeld:
+		return p.ackSince, true
+	case p.stuckSet:
+		return p.stuckSince, true
+	}
+	return 0, false
 }
 
 // stopRetx disarms c's give-up on unacknowledged data.
@@ -1136,15 +1139,11 @@ func (c *conn) retxTimeout() {
 	}
 	out := c.out
 	if out.ackHeld && out.ackBack() {
-		out.ackHeld = false
-		out.rearm()
+		out.releaseAck()
 		return
 	}
 	if c.closed {
-		since := out.stuckSince
-		if out.ackHeld {
-			since = out.ackSince
-		}
+		since, _ := out.unackedSince()
 		c.n.event("connection %s dropped: closed with data unacknowledged for %v", c, time.Duration(c.n.now()-since))
 		c.giveUp()
 		return

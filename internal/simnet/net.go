@@ -386,11 +386,20 @@ func (n *Net) holdUntil(until int64, retry func()) {
 			}
 		})
 	}
-	if len(n.held) >= max(n.heldCap, 64) {
-		n.held = slices.DeleteFunc(n.held, func(h *hold) bool { return h.done })
-		n.heldCap = 2 * len(n.held)
+	n.held = appendPruning(n.held, &n.heldCap, h, func(h *hold) bool { return h.done })
+}
+
+// appendPruning appends x to list, after dropping the entries that gone
+// reports if the list has doubled since that was last done (and holds at
+// least 64): a list of entries that end by themselves, and are dropped
+// only now and then, stays within twice its live ones, at an amortised
+// O(1) an append.
+func appendPruning[T any](list []T, prunedAt *int, x T, gone func(T) bool) []T {
+	if len(list) >= max(*prunedAt, 64) {
+		list = slices.DeleteFunc(list, gone)
+		*prunedAt = 2 * len(list)
 	}
-	n.held = append(n.held, h)
+	return append(list, x)
 }
 
 // blocked reports whether packets from src to dst cannot pass now, and
