@@ -194,6 +194,24 @@ func (s *sock) writeDgram(mem api.Memory, ptr, count uint32) (uint32, errno) {
 	return uint32(n), e
 }
 
+// recv reads into the iovec array at ptr, count buffers: a datagram
+// whole, or what the stream holds.
+func (s *sock) recv(mem api.Memory, ptr, count uint32) (uint32, errno) {
+	if s.pc != nil {
+		return s.readDgram(mem, ptr, count)
+	}
+	return iovecs(mem, ptr, count, s.read)
+}
+
+// send writes the iovec array at ptr, count buffers: as one datagram, or
+// onto the stream.
+func (s *sock) send(mem api.Memory, ptr, count uint32) (uint32, errno) {
+	if s.pc != nil {
+		return s.writeDgram(mem, ptr, count)
+	}
+	return iovecs(mem, ptr, count, s.write)
+}
+
 // iovec returns buffer i of the iovec array at ptr.
 func iovec(mem api.Memory, ptr, i uint32) ([]byte, bool) {
 	off, ok1 := mem.ReadUint32Le(ptr + i*8)

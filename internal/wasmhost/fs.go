@@ -126,10 +126,8 @@ func (in *instance) resolve(mem api.Memory, fd, ptr, n uint32) (string, errno) {
 func iovecs(mem api.Memory, ptr, count uint32, f func(b []byte) (int, errno)) (uint32, errno) {
 	var total uint32
 	for i := uint32(0); i < count; i++ {
-		off, ok1 := mem.ReadUint32Le(ptr + i*8)
-		n, ok2 := mem.ReadUint32Le(ptr + i*8 + 4)
-		b, ok3 := mem.Read(off, n)
-		if !ok1 || !ok2 || !ok3 {
+		b, ok := iovec(mem, ptr, i)
+		if !ok {
 			return total, errFAULT
 		}
 		got, err := f(b)
@@ -181,19 +179,17 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 			}
 			return n, errnoOf(err)
 		}
-	case kindSocket:
-		if e.sock.pc != nil {
-			n, err := e.sock.writeDgram(mem, u32(s, 1), u32(s, 2))
-			if err != errSUCCESS {
-				return err
-			}
-			return putU32(mem, u32(s, 3), n)
-		}
-		f = e.sock.write
+	case kindSocket: // sock.send, which sends a datagram whole
 	default:
 		return errBADF
 	}
-	n, err := iovecs(mem, u32(s, 1), u32(s, 2), f)
+	var n uint32
+	var err errno
+	if f != nil {
+		n, err = iovecs(mem, u32(s, 1), u32(s, 2), f)
+	} else {
+		n, err = e.sock.send(mem, u32(s, 1), u32(s, 2))
+	}
 	if err != errSUCCESS {
 		return err
 	}
@@ -218,15 +214,7 @@ func fdRead(in *instance, mem api.Memory, s []uint64) errno {
 			}
 			return n, errnoOf(err)
 		}
-	case kindSocket:
-		if e.sock.pc != nil {
-			n, err := e.sock.readDgram(mem, u32(s, 1), u32(s, 2))
-			if err != errSUCCESS {
-				return err
-			}
-			return putU32(mem, u32(s, 3), n)
-		}
-		f = e.sock.read
+	case kindSocket: // sock.recv, which reads a datagram whole
 	case kindSignal:
 		f = in.readSignal
 	case kindDir, kindPreopen:
@@ -234,7 +222,13 @@ func fdRead(in *instance, mem api.Memory, s []uint64) errno {
 	default:
 		return errBADF
 	}
-	n, err := iovecs(mem, u32(s, 1), u32(s, 2), f)
+	var n uint32
+	var err errno
+	if f != nil {
+		n, err = iovecs(mem, u32(s, 1), u32(s, 2), f)
+	} else {
+		n, err = e.sock.recv(mem, u32(s, 1), u32(s, 2))
+	}
 	if err != errSUCCESS {
 		return err
 	}

@@ -111,9 +111,7 @@ func mmap(in *instance, mem api.Memory, s []uint64) errno {
 	if !ok {
 		return errFAULT
 	}
-	if fm := mapsOf(e.file); fm != nil {
-		fm.copyBack() // the file as its other mappings left it
-	}
+	observe(e.file) // the file as its other mappings left it
 	clear(buf)
 	if flags&mapShared == 0 {
 		_, err := e.file.ReadAt(buf, off)

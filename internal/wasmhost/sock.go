@@ -445,17 +445,7 @@ func sockRecv(in *instance, mem api.Memory, st []uint64) errno {
 	if e == nil || e.kind != kindSocket {
 		return errBADF
 	}
-	if e.sock.pc != nil {
-		n, err := e.sock.readDgram(mem, u32(st, 1), u32(st, 2))
-		if err != errSUCCESS {
-			return err
-		}
-		if putU32(mem, u32(st, 4), n) != errSUCCESS {
-			return errFAULT
-		}
-		return putU32(mem, u32(st, 5), 0)
-	}
-	n, err := iovecs(mem, u32(st, 1), u32(st, 2), e.sock.read)
+	n, err := e.sock.recv(mem, u32(st, 1), u32(st, 2))
 	if err != errSUCCESS {
 		return err
 	}
@@ -470,13 +460,7 @@ func sockSend(in *instance, mem api.Memory, st []uint64) errno {
 	if e == nil || e.kind != kindSocket {
 		return errBADF
 	}
-	var n uint32
-	var err errno
-	if e.sock.pc != nil {
-		n, err = e.sock.writeDgram(mem, u32(st, 1), u32(st, 2))
-	} else {
-		n, err = iovecs(mem, u32(st, 1), u32(st, 2), e.sock.write)
-	}
+	n, err := e.sock.send(mem, u32(st, 1), u32(st, 2))
 	if err != errSUCCESS {
 		return err
 	}
