@@ -169,10 +169,7 @@ func (f *file) pwrite(op string, p []byte, off int64) (int, error) {
 		d.w.Wrote(f, f.where, uint64(off), p)
 	}
 	done := d.schedule(opWrite, int64(len(p)))
-	d.write(f.name, c, p, off)
-	f.n.mtime = d.w.Now()
-	d.stats.Writes++
-	d.stats.BytesWritten += int64(len(p))
+	f.put(p, off)
 	gen := d.gen
 	d.wait(opWrite, done, nil)
 	if d.gen != gen {
@@ -378,9 +375,17 @@ func (f *file) Store(p []byte, off int64) int {
 	if d.w.HashesData() {
 		d.w.Wrote(f, f.where, uint64(off), p)
 	}
+	f.put(p, off)
+	return len(p)
+}
+
+// put writes p at off into the file's page cache, as a write does once
+// it is scheduled, or a mapping's store: its time and the disk's counts
+// with it.
+func (f *file) put(p []byte, off int64) {
+	d := f.d
 	d.write(f.name, f.n.c, p, off)
 	f.n.mtime = d.w.Now()
 	d.stats.Writes++
 	d.stats.BytesWritten += int64(len(p))
-	return len(p)
 }
