@@ -84,7 +84,7 @@ type pipe struct {
 	wrOff    uint64
 	dlOff    uint64
 	rdOff    uint64
-	segs     segQueue
+	segs     fifo[seg]
 	lastAt   int64 // arrival time of the last segment: arrivals are FIFO
 	pending  bool  // a delivery event is scheduled
 	held     bool  // a cut or clog holds it (see Net.holdUntil)
@@ -130,23 +130,35 @@ type seg struct {
 	kind segKind
 }
 
-// segQueue is a FIFO of segments that reuses its slice.
-type segQueue struct {
-	s    []seg
+// A fifo is a queue that reuses its slice: segments in flight, datagrams
+// waiting to be read. A push that finds the slice full moves what waits
+// down, once the popped front is at least half of it, rather than grow
+// it: a queue never emptied does not grow by everything that passed
+// through it, and a push stays amortised O(1).
+type fifo[T any] struct {
+	s    []T
 	head int
 }
 
-func (q *segQueue) len() int    { return len(q.s) - q.head }
-func (q *segQueue) front() *seg { return &q.s[q.head] }
-func (q *segQueue) push(s seg)  { q.s = append(q.s, s) }
+func (q *fifo[T]) len() int     { return len(q.s) - q.head }
+func (q *fifo[T]) front() *T    { return &q.s[q.head] }
+func (q *fifo[T]) waiting() []T { return q.s[q.head:] }
 
-func (q *segQueue) pop() {
+func (q *fifo[T]) push(x T) {
+	if len(q.s) == cap(q.s) && q.head > 0 && q.head*2 >= len(q.s) {
+		k := copy(q.s, q.s[q.head:])
+		clear(q.s[k:])
+		q.s, q.head = q.s[:k], 0
+	}
+	q.s = append(q.s, x)
+}
+
+func (q *fifo[T]) pop() {
+	var zero T
+	q.s[q.head] = zero // what it refers to is let go
 	q.head++
 	if q.head == len(q.s) {
 		q.s, q.head = q.s[:0], 0
-	} else if q.head >= 64 && q.head*2 >= len(q.s) {
-		q.s = q.s[:copy(q.s, q.s[q.head:])]
-		q.head = 0
 	}
 }
 
@@ -550,7 +562,7 @@ func (p *pipe) deliver() {
 func (p *pipe) releaseSegs() {
 	if p.segs.len() == 0 && p.segs.s != nil {
 		p.n.segs = append(p.n.segs, p.segs.s[:0])
-		p.segs = segQueue{}
+		p.segs = fifo[seg]{}
 	}
 }
 

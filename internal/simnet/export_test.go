@@ -8,7 +8,7 @@ func SetClock(h *Host, skew time.Duration, drift int64) { h.skew, h.drift = int6
 
 // DatagramQueueCap is the capacity of the receive queue of pc, a socket
 // of ListenPacket, for tests of what the queue holds on to.
-func DatagramQueueCap(pc any) int { return cap(pc.(*packetConn).queue) }
+func DatagramQueueCap(pc any) int { return cap(pc.(*packetConn).queue.s) }
 
 // OrphanGiveUp is orphanGiveUp: when an end closed at closed gives up on
 // data unacknowledged since since, in simulated nanoseconds.

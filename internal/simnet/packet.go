@@ -43,9 +43,8 @@ type packetConn struct {
 	h      *Host
 	port   int
 	laddr  net.Addr
-	bind   binding    // the address it is bound to
-	queue  []datagram // from head on
-	head   int
+	bind   binding // the address it is bound to
+	queue  fifo[datagram]
 	queued int // bytes in queue
 	closed bool
 	// connected: Connect marked the socket connected, and it hears of
@@ -200,12 +199,9 @@ func (c *packetConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		case c.rd.expired(n.now()):
 			return 0, nil, c.opErr("read", nil, os.ErrDeadlineExceeded)
 		}
-		if c.head < len(c.queue) {
-			d := c.queue[c.head]
-			c.queue[c.head] = datagram{}
-			if c.head++; c.head == len(c.queue) {
-				c.queue, c.head = c.queue[:0], 0
-			}
+		if c.queue.len() > 0 {
+			d := *c.queue.front()
+			c.queue.pop()
 			c.queued -= len(d.b)
 			k := copy(b, d.b)
 			n.putDgramBuf(d.b)
@@ -421,15 +417,7 @@ func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port 
 		n.putDgramBuf(b)
 		return
 	}
-	if c.head > 0 && len(c.queue) == cap(c.queue) {
-		// Room at the front: what waits moves down instead of the queue
-		// growing, or a reader that never empties it would grow it by
-		// every datagram it reads.
-		k := copy(c.queue, c.queue[c.head:])
-		clear(c.queue[k:])
-		c.queue, c.head = c.queue[:k], 0
-	}
-	c.queue = append(c.queue, datagram{from: from, b: b})
+	c.queue.push(datagram{from: from, b: b})
 	c.queued += len(b)
 	n.w.Progress()
 	c.wakeRd()
@@ -506,10 +494,10 @@ func (c *packetConn) close() {
 	if i := slices.Index(h.pcs, c); i >= 0 {
 		h.pcs = slices.Delete(h.pcs, i, i+1)
 	}
-	for _, d := range c.queue[c.head:] {
+	for _, d := range c.queue.waiting() {
 		c.n.putDgramBuf(d.b)
 	}
-	c.queue, c.head, c.queued = nil, 0, 0
+	c.queue, c.queued = fifo[datagram]{}, 0
 	for _, d := range []*deadline{&c.rd, &c.wr} {
 		d.stop()
 		d.set = false
