@@ -208,7 +208,7 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 		if port = h.ephemeral(); port == 0 {
 			return nil, opError("listen", nil, at(0), sysErr("bind", syscall.EADDRINUSE))
 		}
-	} else if h.listenerOverlaps(port, b) || h.dialPortOverlaps(port, b) {
+	} else if overlapsAny(h.listeners[port], b) || h.dialPortOverlaps(port, b) {
 		return nil, opError("listen", nil, at(port), sysErr("bind", syscall.EADDRINUSE))
 	}
 	l := &listener{h: h, port: port, addr: at(port), bind: b}
@@ -219,15 +219,48 @@ func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 	return l, nil
 }
 
-// listenerOverlaps reports whether a listener on port of h holds an
-// address that b overlaps.
-func (h *Host) listenerOverlaps(port int, b binding) bool {
-	for _, l := range h.listeners[port] {
-		if l.bind.overlaps(b) {
+// A boundSocket is a listener or a datagram socket: bound to an address
+// of a port, beside the others of its kind on that port, which it never
+// overlaps.
+type boundSocket interface {
+	comparable
+	binding() binding
+}
+
+func (l *listener) binding() binding   { return l.bind }
+func (c *packetConn) binding() binding { return c.bind }
+
+// overlapsAny reports whether one of socks holds an address that b
+// overlaps.
+func overlapsAny[S boundSocket](socks []S, b binding) bool {
+	for _, s := range socks {
+		if s.binding().overlaps(b) {
 			return true
 		}
 	}
 	return false
+}
+
+// takerOf returns the one of socks that takes what is sent to the
+// loopback address to (nil: to the host's own address), or the zero S:
+// the most specific there is, as they do not overlap.
+func takerOf[S boundSocket](socks []S, to net.IP) S {
+	for _, s := range socks {
+		if s.binding().takes(to) {
+			return s
+		}
+	}
+	var none S
+	return none
+}
+
+// unbind takes s out of the sockets on port in m.
+func unbind[S boundSocket](m map[int][]S, port int, s S) {
+	if rest := slices.DeleteFunc(m[port], func(x S) bool { return x == s }); len(rest) > 0 {
+		m[port] = rest
+	} else {
+		delete(m, port)
+	}
 }
 
 // dialPortOverlaps reports whether the dialling end of an open connection
@@ -245,18 +278,6 @@ func (h *Host) dialPortOverlaps(port int, b binding) bool {
 		}
 	}
 	return false
-}
-
-// listenerAt returns the listener on port of h that takes what is sent to
-// the loopback address to (nil: to the host's own address), or nil: the
-// most specific there is, as the listeners on a port do not overlap.
-func (h *Host) listenerAt(port int, to net.IP) *listener {
-	for _, l := range h.listeners[port] {
-		if l.bind.takes(to) {
-			return l
-		}
-	}
-	return nil
 }
 
 // ConnectTimeout is how long a connect that gets no answer waits before
@@ -489,7 +510,7 @@ func (d *dial) arrive() {
 		d.holdConnect()
 		return
 	}
-	l := dst.listenerAt(d.port, d.lo)
+	l := takerOf(dst.listeners[d.port], d.lo)
 	if l == nil || l.closed {
 		// No listener on the address dialled: a listener on a loopback
 		// address is not on the host's own, nor one on the host's own

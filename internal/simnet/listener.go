@@ -73,11 +73,7 @@ func (l *listener) Close() error {
 func (l *listener) close(vanish bool) {
 	h := l.h
 	l.closed = true
-	if ls := slices.DeleteFunc(h.listeners[l.port], func(x *listener) bool { return x == l }); len(ls) > 0 {
-		h.listeners[l.port] = ls
-	} else {
-		delete(h.listeners, l.port)
-	}
+	unbind(h.listeners, l.port, l)
 	for i, x := range h.lns {
 		if x == l {
 			h.lns = append(h.lns[:i], h.lns[i+1:]...)

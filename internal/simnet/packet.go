@@ -115,7 +115,7 @@ func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, e
 		if port = h.ephemeralUDP(); port == 0 {
 			return nil, udpOpError("listen", nil, at(0), sysErr("bind", syscall.EADDRINUSE))
 		}
-	} else if h.packetOverlaps(port, b) {
+	} else if overlapsAny(h.pconns[port], b) {
 		return nil, udpOpError("listen", nil, at(port), sysErr("bind", syscall.EADDRINUSE))
 	}
 	c := &packetConn{n: h.n, h: h, port: port, laddr: at(port), bind: b}
@@ -127,30 +127,6 @@ func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, e
 	h.pcs = append(h.pcs, c)
 	h.n.log("listen packet on %s", c.laddr)
 	return c, nil
-}
-
-// packetOverlaps reports whether a datagram socket on port of h holds an
-// address that b overlaps.
-func (h *Host) packetOverlaps(port int, b binding) bool {
-	for _, c := range h.pconns[port] {
-		if c.bind.overlaps(b) {
-			return true
-		}
-	}
-	return false
-}
-
-// packetAt returns the datagram socket on port of h that takes what is
-// sent to the loopback address to (nil: to the host's own address), or
-// nil: the most specific there is, as the sockets on a port do not
-// overlap.
-func (h *Host) packetAt(port int, to net.IP) *packetConn {
-	for _, c := range h.pconns[port] {
-		if c.bind.takes(to) {
-			return c
-		}
-	}
-	return nil
 }
 
 // ephemeralUDP returns the next ephemeral datagram port of h that no
@@ -403,7 +379,7 @@ func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port 
 			return
 		}
 	}
-	c := dst.packetAt(port, lo)
+	c := takerOf(dst.pconns[port], lo)
 	switch {
 	case dst.off || c == nil:
 		n.log("datagram %s -> %s dropped: no socket", from, dst.udpAddr(port))
@@ -486,11 +462,7 @@ func (c *packetConn) Close() error {
 func (c *packetConn) close() {
 	h := c.h
 	c.closed = true
-	if cs := slices.DeleteFunc(h.pconns[c.port], func(x *packetConn) bool { return x == c }); len(cs) > 0 {
-		h.pconns[c.port] = cs
-	} else {
-		delete(h.pconns, c.port)
-	}
+	unbind(h.pconns, c.port, c)
 	if i := slices.Index(h.pcs, c); i >= 0 {
 		h.pcs = slices.Delete(h.pcs, i, i+1)
 	}
