@@ -61,6 +61,24 @@ type packetConn struct {
 	// it.
 	lastAt map[uint64]int64
 	sent   uint64 // bytes sent, for a determinism check's data hash
+	// loFrom is the address its datagrams over loopback come from, when
+	// it is bound to every address: 127.0.0.1's and ::1's, made when
+	// first needed.
+	loFrom [2]net.Addr
+}
+
+// loopbackFrom is where c's datagrams to the loopback address lo come
+// from: the loopback address of lo's family, at c's port. Each datagram
+// shares it, as those sent elsewhere share c's own address.
+func (c *packetConn) loopbackFrom(lo net.IP) net.Addr {
+	i := 0
+	if lo.To4() == nil {
+		i = 1
+	}
+	if c.loFrom[i] == nil {
+		c.loFrom[i] = &net.UDPAddr{IP: loopbackSource(lo), Port: c.port}
+	}
+	return c.loFrom[i]
 }
 
 // A datagram is one payload and where it came from.
@@ -280,7 +298,7 @@ func (c *packetConn) send(dst *Host, port int, b []byte, lo net.IP) {
 	if lo != nil && c.bind.all() {
 		// Over loopback, a socket on every address sends from the
 		// loopback; one bound to an address sends from that address.
-		from = &net.UDPAddr{IP: loopbackSource(lo), Port: c.port}
+		from = c.loopbackFrom(lo)
 	}
 	// to is the destination as the timeline names it, made only for a fault.
 	to := func() net.Addr {
