@@ -132,4 +132,7 @@ type DiskStats struct {
 	Throttles         int
 	Fulls             int // episodes of a full disk
 	NoSpace           int // writes and truncations that failed with ENOSPC
+	// LostDirectoryChanges counts the namespace changes crashes undid
+	// (unsynced-directory).
+	LostDirectoryChanges int
 }
