@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -527,4 +528,93 @@ func TestLostNamespaceChangesAreDeterministic(t *testing.T) {
 		assert.Equal(rt, ra.Trace, rb.Trace)
 		assert.Equal(rt, timeline(ra), timeline(rb))
 	})
+}
+
+// With every change made durable by a directory sync before the crash,
+// the option draws nothing and notes nothing: the run is the run without
+// it.
+func TestNothingPendingDrawsNothing(t *testing.T) {
+	body := func(ctx context.Context, d *Disk, st providers.Storage) {
+		require.NoError(t, st.Mkdir("d", 0o755))
+		writeFile(t, st, "d/f", []byte("x"), true)
+		require.NoError(t, st.Rename("d/f", "d/g"))
+		syncDir(t, st, ".")
+		syncDir(t, st, "d")
+		d.Crash()
+		assert.True(t, exists(t, st, "d/g"))
+	}
+	for seed := range uint64(5) {
+		cfg := chaos.DefaultStorage()
+		off := run(t, seed, cfg, body)
+		cfg.LoseUnsyncedDirectories = true
+		on := run(t, seed, cfg, body)
+		assert.Equal(t, off.Draws, on.Draws)
+		assert.Equal(t, timeline(off), timeline(on))
+		assert.Equal(t, off.Trace, on.Trace)
+	}
+}
+
+func TestLostNamespaceChangesAreTheSameUnderAnyGOMAXPROCS(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	workload := func(seed uint64) sim.Result {
+		w := sim.New(sim.Config{Seed: seed, Record: true, Timeline: 10000})
+		return w.Run(func(ctx context.Context, p providers.Providers) error {
+			cfg := chaos.DefaultStorage()
+			cfg.LoseUnsyncedDirectories = true
+			crashed := false
+			d, err := New(w, "n1", cfg)
+			if err != nil {
+				return err
+			}
+			st := d.Storage()
+			var hs []providers.Handle
+			for i := range 3 {
+				hs = append(hs, p.Task.Go(ctx, fmt.Sprint("worker", i), func(ctx context.Context) error {
+					dir := fmt.Sprint("d", i)
+					if err := st.Mkdir(dir, 0o755); err != nil {
+						return nil // the disk crashed
+					}
+					for !crashed {
+						name := fmt.Sprintf("%s/f%d", dir, p.Random.IntN(4))
+						if p.Random.IntN(3) == 0 {
+							_ = syncDirErr(st, dir)
+						}
+						f, err := st.Create(name + ".tmp")
+						if err != nil {
+							return nil
+						}
+						_, _ = f.Write([]byte(name))
+						_ = f.Sync()
+						_ = f.Close()
+						if st.Rename(name+".tmp", name) != nil {
+							return nil
+						}
+						if p.Random.IntN(5) == 0 {
+							_ = st.Remove(fmt.Sprintf("%s/f%d", dir, p.Random.IntN(4)))
+						}
+					}
+					return nil
+				}))
+			}
+			_ = p.Time.Sleep(ctx, 20*time.Millisecond)
+			d.Crash()
+			crashed = true
+			for _, h := range hs {
+				_ = h.Join(ctx)
+			}
+			return nil
+		})
+	}
+	for _, seed := range []uint64{1, 2, 3} {
+		runtime.GOMAXPROCS(1)
+		a := workload(seed)
+		runtime.GOMAXPROCS(4)
+		b := workload(seed)
+		require.NoError(t, a.Err)
+		require.NoError(t, b.Err)
+		assert.Equal(t, "", sim.Diverge(a.Record, b.Record), "seed %d", seed)
+		assert.Equal(t, a.Trace, b.Trace, "seed %d", seed)
+		assert.Equal(t, a.Timeline, b.Timeline)
+		assert.Contains(t, timeline(a), "unsynced-directory: crash lost the ", "seed %d", seed)
+	}
 }
