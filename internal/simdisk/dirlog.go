@@ -10,9 +10,12 @@ import "fmt"
 // log leaves it. A crash keeps a prefix of the log, of a length it draws,
 // every durable change, and every change earlier than a kept one that
 // changed one of the same directories: a journal commits in order, so a
-// directory never shows a later change without the earlier ones. It undoes
-// the rest, last first, which leaves every directory as it was after its
-// last kept change: a change undone touches no directory that a kept later
+// directory never shows a later change without the earlier ones, and a
+// directory removed never loses the changes that emptied it. A rename
+// of a directory to another parent is kept if any later change is, and
+// then with everything before it (nsChange.barrier). The crash undoes the
+// rest, last first, which leaves every directory as it was after its last
+// kept change: a change undone touches no directory that a kept later
 // change touched.
 
 // nsKind is what a namespace change did.
@@ -41,6 +44,16 @@ type nsChange struct {
 	replaced *node
 	// oldPath and newPath name the change in the timeline.
 	oldPath, newPath string
+}
+
+// barrier reports whether c moved a directory to another parent. Undoing
+// it while keeping a later change could hang a directory under its own
+// subtree (the later change may have moved the old parent into it), so a
+// crash keeps it if it keeps any later change, and keeps every change
+// before it if it keeps it: the directory's place changes only at a point
+// where the whole log before it is kept or the whole log after it is lost.
+func (c *nsChange) barrier() bool {
+	return c.kind == nsRename && c.n.dir && c.from != c.to
 }
 
 func (c *nsChange) durable() bool {
@@ -152,16 +165,28 @@ func (d *Disk) crashNamespace() {
 	k := d.w.Rand().IntN(len(d.pending) + 1)
 	kept := make([]bool, len(d.pending))
 	later := map[*node]bool{} // directories a kept later change touched
+	anyLater := false
 	for i := len(d.pending) - 1; i >= 0; i-- {
 		c := &d.pending[i]
-		kept[i] = i < k || c.durable() || c.from != nil && later[c.from] || c.to != nil && later[c.to]
-		if kept[i] {
-			if c.from != nil {
-				later[c.from] = true
-			}
-			if c.to != nil {
-				later[c.to] = true
-			}
+		kept[i] = i < k || c.durable() || c.from != nil && later[c.from] || c.to != nil && later[c.to] ||
+			c.barrier() && anyLater
+		if !kept[i] {
+			continue
+		}
+		anyLater = true
+		if c.from != nil {
+			later[c.from] = true
+		}
+		if c.to != nil {
+			later[c.to] = true
+		}
+		if c.kind == nsRemove && c.n.dir {
+			// It emptied the directory: the changes that emptied it
+			// before are kept with it.
+			later[c.n] = true
+		}
+		if c.barrier() {
+			k = max(k, i)
 		}
 	}
 	for i := range d.pending {
@@ -216,19 +241,25 @@ func (c *nsChange) why() string {
 }
 
 // undo takes c back, on a namespace in which every change after it that
-// touched its directories is undone already.
+// touched its directories is undone already, so that c's entries are as it
+// left them.
 func (d *Disk) undo(c *nsChange) {
-	if c.to != nil && c.to.kids[c.toName] == c.n {
-		delete(c.to.kids, c.toName)
-		if c.replaced != nil {
-			c.to.kids[c.toName] = c.replaced
-			c.replaced.unlinked, c.replaced.revivable = false, false
-		}
-	}
 	switch c.kind {
 	case nsCreate, nsMkdir:
-		d.unlinkTree(c.n)
-	case nsRemove, nsRename:
+		if c.to.kids[c.toName] == c.n {
+			delete(c.to.kids, c.toName)
+			d.unlinkTree(c.n)
+		}
+	case nsRename:
+		if c.to.kids[c.toName] == c.n {
+			delete(c.to.kids, c.toName)
+		}
+		if t := c.replaced; t != nil {
+			c.to.kids[c.toName] = t
+			t.unlinked, t.revivable = false, false
+		}
+		fallthrough
+	case nsRemove:
 		c.from.kids[c.fromName] = c.n
 		c.n.unlinked, c.n.revivable = false, false
 	}

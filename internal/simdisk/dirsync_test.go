@@ -618,3 +618,174 @@ func TestLostNamespaceChangesAreTheSameUnderAnyGOMAXPROCS(t *testing.T) {
 		assert.Contains(t, timeline(a), "unsynced-directory: crash lost the ", "seed %d", seed)
 	}
 }
+
+// A directory is removed once empty: a crash that keeps its removal keeps
+// the changes that emptied it, or what they moved out would vanish with it.
+func TestAKeptRmdirKeepsWhatEmptiedIt(t *testing.T) {
+	for seed := range uint64(30) {
+		run(t, seed, losesDirs, func(ctx context.Context, d *Disk, st providers.Storage) {
+			require.NoError(t, st.Mkdir("p", 0o755))
+			require.NoError(t, st.Mkdir("q", 0o755))
+			syncDir(t, st, ".")
+			writeFile(t, st, "p/x", []byte("x"), true)
+			syncDir(t, st, "p")
+			require.NoError(t, st.Rename("p/x", "q/x"))
+			syncDir(t, st, "q")
+			require.NoError(t, st.Remove("p"))
+			syncDir(t, st, ".")
+			d.Crash()
+			assert.False(t, exists(t, st, "p"), "seed %d: its removal was synced", seed)
+			assert.True(t, exists(t, st, "q/x"), "seed %d: the rename that emptied p is kept with p's removal", seed)
+		})
+	}
+}
+
+// A directory moved to another parent is undone only with everything
+// after it: otherwise a kept later move of its old parent into it would
+// hang it under itself.
+func TestADirectoryNeverEndsUpUnderItself(t *testing.T) {
+	for seed := range uint64(40) {
+		run(t, seed, losesDirs, func(ctx context.Context, d *Disk, st providers.Storage) {
+			require.NoError(t, st.MkdirAll("a/p1/d", 0o755))
+			require.NoError(t, st.Mkdir("p2", 0o755))
+			for _, dir := range []string{".", "a", "a/p1", "a/p1/d", "p2"} {
+				syncDir(t, st, dir)
+			}
+			require.NoError(t, st.Rename("a/p1/d", "p2/d")) // p1 and p2 never synced
+			require.NoError(t, st.Mkdir("p2/d/y", 0o755))
+			syncDir(t, st, "p2/d")
+			require.NoError(t, st.Rename("a", "p2/d/y/a"))
+			syncDir(t, st, ".")
+			syncDir(t, st, "p2/d/y")
+			d.Crash()
+			assert.True(t, exists(t, st, "p2/d/y/a/p1"), "seed %d: the later move is durable, and the earlier one is kept with it", seed)
+			assert.False(t, exists(t, st, "a"), "seed %d", seed)
+		})
+	}
+}
+
+// snapshot lists the namespace from the root: each path, with "dir" for a
+// directory and a file's content. It lists as problems a node that shows
+// up twice (a directory under itself, or one file under two names) and a
+// removed file that is reachable.
+func snapshot(d *Disk) (map[string]string, []string) {
+	out := map[string]string{}
+	var problems []string
+	seen := map[*node]bool{}
+	var walk func(prefix string, n *node)
+	walk = func(prefix string, n *node) {
+		for _, name := range slices.Sorted(maps.Keys(n.kids)) {
+			k := n.kids[name]
+			switch {
+			case seen[k]:
+				problems = append(problems, prefix+name+": the node shows up twice")
+				continue
+			case !k.dir && k.unlinked:
+				problems = append(problems, prefix+name+": a removed file is reachable")
+			}
+			seen[k] = true
+			if k.dir {
+				out[prefix+name] = "dir"
+				walk(prefix+name+"/", k)
+				continue
+			}
+			b := make([]byte, k.c.size)
+			k.c.readAt(b, 0)
+			out[prefix+name] = string(b)
+		}
+	}
+	walk("", d.root)
+	return out, problems
+}
+
+// Random trees of directories and files, changed at random and crashed:
+// the namespace stays a tree whatever the crash keeps, and once every
+// directory is synced the crash keeps it all.
+func TestLostNamespaceChangesKeepATree(t *testing.T) {
+	dirs := []string{"a", "b", "a/c", "b/c"}
+	files := []string{"x", "a/x", "b/x", "a/c/x", "b/y"}
+	all := append(slices.Clone(dirs), files...)
+	type treeOp struct {
+		kind     int
+		name, to string
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		seed := rapid.Uint64().Draw(rt, "seed")
+		syncAll := rapid.Bool().Draw(rt, "syncAll")
+		ops := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) treeOp {
+			switch k := rapid.IntRange(0, 5).Draw(t, "op"); k {
+			case 0:
+				return treeOp{kind: k, name: rapid.SampledFrom(dirs).Draw(t, "dir")}
+			case 1:
+				return treeOp{kind: k, name: rapid.SampledFrom(all).Draw(t, "name")}
+			case 2:
+				return treeOp{kind: k, name: rapid.SampledFrom(files).Draw(t, "file")}
+			case 3, 4:
+				return treeOp{kind: 3, name: rapid.SampledFrom(all).Draw(t, "from"), to: rapid.SampledFrom(all).Draw(t, "to")}
+			default:
+				return treeOp{kind: k, name: rapid.SampledFrom(append([]string{"."}, dirs...)).Draw(t, "sync")}
+			}
+		}), 20, 60).Draw(rt, "ops")
+		var before, after map[string]string
+		var problems []string
+		w := sim.New(sim.Config{Seed: seed})
+		res := w.Run(func(ctx context.Context, p providers.Providers) error {
+			d, err := New(w, "n1", losesDirs)
+			if err != nil {
+				return err
+			}
+			st := d.Storage()
+			for _, dir := range dirs { // made and durable
+				_ = st.Mkdir(dir, 0o755)
+				_ = syncDirErr(st, dir)
+				_ = syncDirErr(st, dirOf(dir))
+			}
+			for i, op := range ops {
+				switch op.kind {
+				case 0:
+					_ = st.Mkdir(op.name, 0o755)
+				case 1:
+					_ = st.Remove(op.name)
+				case 2:
+					f, err := st.OpenFile(op.name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+					if err == nil {
+						_, _ = f.Write([]byte(fmt.Sprint("file ", i)))
+						_ = errors.Join(f.Sync(), f.Close())
+					}
+				case 3:
+					_ = st.Rename(op.name, op.to)
+				case 5:
+					_ = syncDirErr(st, op.name)
+				}
+			}
+			before, problems = snapshot(d)
+			if syncAll {
+				for _, name := range slices.Sorted(maps.Keys(before)) {
+					if before[name] == "dir" {
+						if err := syncDirErr(st, name); err != nil {
+							return err
+						}
+					}
+				}
+				if err := syncDirErr(st, "."); err != nil {
+					return err
+				}
+			}
+			d.Crash()
+			var more []string
+			after, more = snapshot(d)
+			problems = append(problems, more...)
+			return nil
+		})
+		require.NoError(rt, res.Err)
+		require.Empty(rt, problems)
+		if syncAll {
+			require.Empty(rt, cmp.Diff(before, after), "every directory was synced")
+		}
+		for name, what := range after {
+			if what != "dir" {
+				assert.True(rt, strings.HasPrefix(what, "file "), "%s holds %q", name, what)
+			}
+		}
+	})
+}
