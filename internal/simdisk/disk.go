@@ -166,8 +166,8 @@ func plural(n int, one string) string {
 }
 
 // Stop is a graceful shutdown: everything written reaches the durable
-// image, except what failed syncs lost. Files opened before the stop no
-// longer work.
+// image, except what failed syncs lost, and every namespace change is
+// durable. Files opened before the stop no longer work.
 func (d *Disk) Stop() {
 	d.stats.Stops++
 	d.gen++
@@ -179,8 +179,9 @@ func (d *Disk) Stop() {
 
 // Kill is the death of the process that used the disk, its machine still
 // up: every write stays, as the kernel's page cache keeps it, and what was
-// not synced stays unsynced, so that a later Crash can still lose it. A
-// sync under way makes nothing more durable. Files opened before the kill
+// not synced stays unsynced, so that a later Crash can still lose it,
+// namespace changes whose directories were not synced too. A sync under
+// way makes nothing more durable. Files opened before the kill
 // no longer work.
 func (d *Disk) Kill() {
 	d.stats.Kills++
