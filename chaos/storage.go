@@ -116,6 +116,26 @@ type Storage struct {
 	// the timeline.
 	UnwrittenGarbage bool
 
+	// LoseUnsyncedDirectories makes a namespace change (creating a file,
+	// making a directory, renaming, removing) durable only once the
+	// directory it changed is synced: opened and Synced, as fsync(2) of
+	// a directory. A file's own Sync makes its data durable, not its
+	// name. At a crash the disk keeps, of its changes not yet durable, a
+	// prefix drawn from the run's stream (a journal commits in order),
+	// and every change a later sync of its directory made durable, with
+	// every earlier change to the same directories; it undoes the rest,
+	// last first: a lost create makes the file vanish, synced data and
+	// all; a lost rename puts the file back under its old name and
+	// brings back the file it replaced; a lost remove brings the file
+	// back. A rename between two directories is durable once both are
+	// synced after it. Each undone change is noted in the timeline.
+	// Without it, and in every preset, namespace changes are durable
+	// when they return; the write-to-a-temporary-file, sync, rename
+	// pattern that forgets to sync the directory goes unfound. Switching
+	// it off (SetConfig, Off, quiescing the faults) makes every pending
+	// change durable. [Storage.Draw] leaves it as it is.
+	LoseUnsyncedDirectories bool
+
 	// Off switches faults off by name (see [StorageFaultNames]), whatever
 	// their settings: Off: []string{"phantom-write"}. Validate rejects a
 	// name that is not a storage fault.
@@ -152,15 +172,18 @@ const (
 	faultStall            = "stall"
 	faultThrottle         = "throttle"
 	faultFull             = "full"
+	faultUnsyncedDir      = "unsynced-directory"
 )
 
 // StorageFaultNames returns the names of the storage faults, in the order
-// in which [Storage.Draw] draws them.
+// in which [Storage.Draw] draws them; the last, unsynced-directory
+// (LoseUnsyncedDirectories), is a switch that Draw leaves alone.
 func StorageFaultNames() []string {
 	return []string{
 		faultReadCorruption, faultWriteCorruption, faultMisdirectedRead,
 		faultMisdirectedWrite, faultPhantomWrite, faultSyncFailure,
 		faultTornWrite, faultStall, faultThrottle, faultFull,
+		faultUnsyncedDir,
 	}
 }
 
@@ -210,8 +233,8 @@ func NoStorageFaults() Storage { return DefaultStorage().NoFaults() }
 // NoFaults returns s with every fault off: it keeps the performance model
 // (IOPS, Bandwidth, the latencies) and Capacity, a limit rather than a
 // fault, and drops the fault probabilities, the episodes, UnwrittenGarbage,
-// Off and Randomize. Swarm mode ([Config].Swarm) switches a seed's disk
-// faults off with it.
+// LoseUnsyncedDirectories, Off and Randomize. Swarm mode ([Config].Swarm)
+// switches a seed's disk faults off with it.
 func (s Storage) NoFaults() Storage {
 	return Storage{
 		IOPS:         s.IOPS,
@@ -237,8 +260,9 @@ func RandomStorage() Storage {
 // [0, 1) per fault, in the order of [StorageFaultNames]: the fault is off on
 // this disk when u < 1/4, and otherwise its probability is scaled by
 // 4u-1, a factor in [0, 3), and capped at 1. Faults already off, by a zero
-// probability or by Off, draw nothing. The performance model is kept. The
-// result has Randomize cleared.
+// probability or by Off, draw nothing, and so do the switches
+// (UnwrittenGarbage, LoseUnsyncedDirectories), kept as they are. The
+// performance model is kept. The result has Randomize cleared.
 func (s Storage) Draw(r interface{ Float64() float64 }) Storage {
 	s.Off = slices.Clone(s.Off)
 	for _, f := range s.probabilities() {
@@ -256,13 +280,16 @@ func (s Storage) Draw(r interface{ Float64() float64 }) Storage {
 	return s
 }
 
-// Effective returns s with the faults named in Off set to zero probability,
-// Off emptied: the settings a disk acts on.
+// Effective returns s with the faults named in Off set to zero probability
+// (or switched off), Off emptied: the settings a disk acts on.
 func (s Storage) Effective() Storage {
 	for _, f := range s.probabilities() {
 		if s.isOff(f.name) {
 			*f.p = 0
 		}
+	}
+	if s.isOff(faultUnsyncedDir) {
+		s.LoseUnsyncedDirectories = false
 	}
 	s.Off = nil
 	return s

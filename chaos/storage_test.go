@@ -101,7 +101,7 @@ func TestDrawIsDeterministic(t *testing.T) {
 
 func TestStorageFaultNames(t *testing.T) {
 	names := chaos.StorageFaultNames()
-	assert.Len(t, names, 10)
+	assert.Len(t, names, 11)
 	names[0] = "changed"
 	assert.Equal(t, "read-corruption", chaos.StorageFaultNames()[0], "a fresh slice each time")
 	for _, n := range chaos.StorageFaultNames() {
@@ -121,7 +121,7 @@ func ExampleStorage() {
 	fmt.Println(faults.Validate())
 	// Output:
 	// <nil>
-	// chaos.Storage.Off names "bitrot", which is not a storage fault; the faults are read-corruption, write-corruption, misdirected-read, misdirected-write, phantom-write, sync-failure, torn-write, stall, throttle, full
+	// chaos.Storage.Off names "bitrot", which is not a storage fault; the faults are read-corruption, write-corruption, misdirected-read, misdirected-write, phantom-write, sync-failure, torn-write, stall, throttle, full, unsynced-directory
 }
 
 // A disk reads its settings at every boot: making them effective
@@ -166,4 +166,34 @@ func TestStorageCapacityHoldsAtLeastOneSector(t *testing.T) {
 		s.Capacity = c
 		assert.NoError(t, s.Validate(), "capacity %d", c)
 	}
+}
+
+func TestLoseUnsyncedDirectoriesIsOptIn(t *testing.T) {
+	for name, s := range map[string]chaos.Storage{
+		"DefaultStorage": chaos.DefaultStorage(), "NoStorageFaults": chaos.NoStorageFaults(),
+		"RandomStorage": chaos.RandomStorage(), "Defaults": chaos.Defaults().Storage,
+		"Harsh": chaos.Harsh().Storage, "Random": chaos.Random().Storage,
+	} {
+		assert.False(t, s.LoseUnsyncedDirectories, "%s leaves it off: it would change every existing run", name)
+	}
+
+	on := chaos.DefaultStorage()
+	on.LoseUnsyncedDirectories = true
+	require.NoError(t, on.Validate())
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100 {
+		assert.True(t, on.Draw(r).LoseUnsyncedDirectories, "Draw keeps it on")
+		assert.False(t, chaos.RandomStorage().Draw(r).LoseUnsyncedDirectories, "Draw never switches it on")
+	}
+	// It draws nothing: the same stream gives the same intensities with it or without.
+	a := on.Draw(rand.New(rand.NewPCG(5, 6)))
+	b := chaos.DefaultStorage().Draw(rand.New(rand.NewPCG(5, 6)))
+	a.LoseUnsyncedDirectories = false
+	assert.Equal(t, b, a)
+
+	assert.True(t, on.Effective().LoseUnsyncedDirectories)
+	on.Off = []string{"unsynced-directory"}
+	require.NoError(t, on.Validate())
+	assert.False(t, on.Effective().LoseUnsyncedDirectories, "Off switches it off by name")
+	assert.False(t, on.NoFaults().LoseUnsyncedDirectories)
 }

@@ -82,7 +82,9 @@ func (d *Disk) Addr() string { return d.d.Addr() }
 func (d *Disk) Storage() providers.Storage { return d.d.Storage() }
 
 // Crash cuts the disk's power: every file loses what was not synced, but
-// for torn writes ([chaos.Storage.TornWriteProb]). Files opened before the
+// for torn writes ([chaos.Storage.TornWriteProb]), and with
+// [chaos.Storage.LoseUnsyncedDirectories] creates, renames and removes
+// whose directory was not synced may be undone. Files opened before the
 // crash fail from then on with an error matching fs.ErrClosed, and
 // operations under way fail when they complete. The tasks that used the
 // disk are not stopped: end them, then start again as a rebooted process
@@ -132,4 +134,7 @@ type DiskStats struct {
 	Throttles         int
 	Fulls             int // episodes of a full disk
 	NoSpace           int // writes and truncations that failed with ENOSPC
+	// LostDirectoryChanges counts the namespace changes crashes undid
+	// (unsynced-directory).
+	LostDirectoryChanges int
 }

@@ -36,6 +36,10 @@ type Disk struct {
 	// as on a POSIX file system, their space is free only when their last
 	// handle closes, or the process that held it dies (handlesEnded).
 	orphans []*node
+	// pending is the namespace changes not yet durable, in order, while
+	// chaos.Storage.LoseUnsyncedDirectories is on; nsSeq numbers them.
+	pending []nsChange
+	nsSeq   uint64
 }
 
 // Stats counts what a disk did and suffered.
@@ -57,6 +61,9 @@ type Stats struct {
 	Throttles         int
 	Fulls             int // episodes of a full disk
 	NoSpace           int // writes and truncations that failed with ENOSPC
+	// LostDirectoryChanges counts the namespace changes crashes undid
+	// (unsynced-directory).
+	LostDirectoryChanges int
 }
 
 // New returns the disk of addr in w, configured by cfg. A cfg with
@@ -78,13 +85,22 @@ func (d *Disk) SetConfig(cfg chaos.Storage) error {
 	if cfg.Randomize {
 		cfg = cfg.Draw(d.w.Rand())
 	}
-	d.cfg = cfg.Effective()
+	d.act(cfg.Effective())
 	d.noise.on = cfg.UnwrittenGarbage
 	if d.held != nil { // paused: hold the new faults back too
 		d.held = nil
 		d.pause(true)
 	}
 	return nil
+}
+
+// act makes cfg, effective, the configuration the disk acts on. Without
+// LoseUnsyncedDirectories every pending namespace change is durable.
+func (d *Disk) act(cfg chaos.Storage) {
+	d.cfg = cfg
+	if !cfg.LoseUnsyncedDirectories {
+		d.commitNamespace()
+	}
 }
 
 // Config returns the configuration the disk acts on: faults named in Off
@@ -106,11 +122,15 @@ func (d *Disk) Storage() providers.Storage { return storage{d: d} }
 // Crash is a power loss: every file loses what was not synced, except
 // the sectors that torn writes carry onto the durable image (see
 // chaos.Storage.TornWriteProb), drawn file by file in path order and sector
-// by sector in order. Directory metadata survives. Files opened before the
-// crash no longer work, and operations under way fail when they complete.
+// by sector in order. Directory metadata survives, unless
+// chaos.Storage.LoseUnsyncedDirectories is on: then the namespace changes
+// not made durable by syncing their directories may be undone first. Files
+// opened before the crash no longer work, and operations under way fail
+// when they complete.
 func (d *Disk) Crash() {
 	d.stats.Crashes++
 	d.gen++
+	d.crashNamespace()
 	files, lost, kept := 0, 0, 0
 	p := d.cfg.TornWriteProb
 	keep := func() bool {
@@ -146,11 +166,12 @@ func plural(n int, one string) string {
 }
 
 // Stop is a graceful shutdown: everything written reaches the durable
-// image, except what failed syncs lost. Files opened before the stop no
-// longer work.
+// image, except what failed syncs lost, and every namespace change is
+// durable. Files opened before the stop no longer work.
 func (d *Disk) Stop() {
 	d.stats.Stops++
 	d.gen++
+	d.commitNamespace()
 	d.walkFiles(func(_ string, c *content) { c.stop() })
 	d.handlesEnded()
 	d.event("stop", "unsynced data written out")
@@ -158,8 +179,9 @@ func (d *Disk) Stop() {
 
 // Kill is the death of the process that used the disk, its machine still
 // up: every write stays, as the kernel's page cache keeps it, and what was
-// not synced stays unsynced, so that a later Crash can still lose it. A
-// sync under way makes nothing more durable. Files opened before the kill
+// not synced stays unsynced, so that a later Crash can still lose it,
+// namespace changes whose directories were not synced too. A sync under
+// way makes nothing more durable. Files opened before the kill
 // no longer work.
 func (d *Disk) Kill() {
 	d.stats.Kills++
@@ -179,6 +201,7 @@ func (d *Disk) Kill() {
 func (d *Disk) Wipe() {
 	d.stats.Wipes++
 	d.gen++
+	d.commitNamespace()
 	// Every handle ended with the generation: the files' pages are free.
 	d.walkFiles(func(_ string, c *content) { c.release() })
 	d.handlesEnded()
@@ -312,9 +335,10 @@ func (d *Disk) pause(paused bool) {
 		d.held = &held
 		quiet := d.cfg
 		quiet.Off = chaos.StorageFaultNames()
-		d.cfg = quiet.Effective()
+		d.act(quiet.Effective())
 	case !paused && d.held != nil:
-		d.cfg, d.held = *d.held, nil
+		d.act(*d.held)
+		d.held = nil
 	}
 }
 

@@ -6,7 +6,10 @@
 //
 // A disk holds a directory tree. Directory metadata (creating, renaming,
 // removing files, making directories) is durable as soon as the operation
-// returns. A file's data is kept in 512-byte sectors, in two layers:
+// returns, unless chaos.Storage.LoseUnsyncedDirectories is on: then each
+// such change waits in an ordered log of the disk until a sync of the
+// directories it changed, completed, makes it durable. A file's data is
+// kept in 512-byte sectors, in two layers:
 //
 //   - the durable image, what a crash keeps, with the durable size;
 //   - the overlay, what was written since the last sync (the page cache),
@@ -28,9 +31,13 @@
 //
 // # Crash, kill, stop, wipe
 //
-// [Disk.Crash] is a power loss: each file goes back to its durable image,
-// except that each unsynced sector may reach it anyway (a torn write,
-// chaos.Storage.TornWriteProb), whole, and the file then grows to cover it.
+// [Disk.Crash] is a power loss: with LoseUnsyncedDirectories, the
+// namespace changes not yet durable are undone but for a prefix of them;
+// then each file goes back to its durable image, except that each unsynced
+// sector may reach it anyway (a torn write, chaos.Storage.TornWriteProb),
+// whole, and the file then grows to cover it. A kill keeps the pending
+// namespace changes pending; a stop, a wipe, and switching the option off
+// make them durable.
 // [Disk.Stop] is a graceful shutdown: everything written is kept. [Disk.Wipe]
 // erases everything. [Disk.Kill] is the death of the disk's process, its
 // machine up: everything written stays, and what was not synced stays
@@ -86,8 +93,10 @@
 //     whether it is corrupted (the sector, the bits); for a sync of a file
 //     with unsynced changes, whether it fails.
 //
-// A crash draws, file by file in path order and sector by sector in order,
-// whether each unsynced sector is torn onto the disk. A disk made with
+// A crash draws first, when LoseUnsyncedDirectories is on and namespace
+// changes are pending, how many of them, from the oldest, reach the disk;
+// then, file by file in path order and sector by sector in order, whether
+// each unsynced sector is torn onto the disk. A disk made with
 // chaos.Storage.Randomize draws its intensities when it is made. A
 // probability of 0 or 1, or a range of one point, draws nothing.
 //

@@ -199,8 +199,11 @@ func (f *file) sync(op string) error {
 	d := f.d
 	gen := d.gen
 	if f.n.dir {
-		// Directory metadata is durable already.
-		d.wait(opSync, d.schedule(opSync, 0), nil)
+		// It makes the namespace changes before it durable, if the
+		// disk loses them (chaos.Storage.LoseUnsyncedDirectories);
+		// otherwise they are durable already.
+		done := d.schedule(opSync, 0)
+		d.wait(opSync, done, d.dirSyncedFn(f.n, gen))
 		if d.gen != gen {
 			return pathErr(op, f.name, goneError{d.addr})
 		}

@@ -32,6 +32,9 @@ type node struct {
 	opensGen uint64
 	// mapped is what the processes that map the file keep (Mappings).
 	mapped any
+	// revivable: n was unlinked by a namespace change that a crash may
+	// undo (chaos.Storage.LoseUnsyncedDirectories), so it keeps its pages.
+	revivable bool
 }
 
 func newDir(perm fs.FileMode, now time.Duration) *node {
@@ -95,7 +98,7 @@ func (d *Disk) handlesEnded() {
 }
 
 func (d *Disk) releaseIfGone(n *node) {
-	if n.unlinked && !n.dir && !d.inUse(n) && n.c.syncs == 0 {
+	if n.unlinked && !n.revivable && !n.dir && !d.inUse(n) && n.c.syncs == 0 {
 		n.c.release()
 	}
 }
@@ -226,6 +229,7 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 			n = d.newFile(perm, d.w.Now())
 			dir.kids[base] = n
 			dir.mtime = d.w.Now()
+			d.logChange(nsChange{kind: nsCreate, n: n, to: dir, toName: base, newPath: c})
 			return nil
 		case flag&(os.O_CREATE|os.O_EXCL) == os.O_CREATE|os.O_EXCL:
 			return pathErr("open", name, syscall.EEXIST)
@@ -319,8 +323,10 @@ func (s storage) Mkdir(name string, perm fs.FileMode) error {
 		case dir.kids[base] != nil:
 			return pathErr("mkdir", name, syscall.EEXIST)
 		}
-		dir.kids[base] = newDir(perm, d.w.Now())
+		n := newDir(perm, d.w.Now())
+		dir.kids[base] = n
 		dir.mtime = d.w.Now()
+		d.logChange(nsChange{kind: nsMkdir, n: n, to: dir, toName: base, newPath: c})
 		return nil
 	})
 }
@@ -345,6 +351,7 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 				k = newDir(perm, d.w.Now())
 				dir.kids[e] = k
 				dir.mtime = d.w.Now()
+				d.logChange(nsChange{kind: nsMkdir, n: k, to: dir, toName: e, newPath: strings.Join(elems[:i+1], "/")})
 			case !k.dir && i == len(elems)-1:
 				return pathErr("mkdir", name, syscall.EEXIST)
 			case !k.dir:
@@ -380,6 +387,8 @@ func (s storage) Remove(name string) error {
 		}
 		delete(dir.kids, base)
 		dir.mtime = d.w.Now()
+		d.logChange(nsChange{kind: nsRemove, n: n, from: dir, fromName: base, oldPath: c})
+		d.revivable(n)
 		d.unlink(n)
 		return nil
 	})
@@ -443,9 +452,13 @@ func (s storage) Rename(oldname, newname string) error {
 		delete(odir.kids, obase)
 		ndir.kids[nbase] = n
 		odir.mtime, ndir.mtime = d.w.Now(), d.w.Now()
+		ch := nsChange{kind: nsRename, n: n, from: odir, fromName: obase, to: ndir, toName: nbase, oldPath: oc, newPath: nc}
 		if exists {
+			ch.replaced = t
+			d.revivable(t)
 			d.unlink(t)
 		}
+		d.logChange(ch)
 		return nil
 	})
 }

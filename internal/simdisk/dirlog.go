@@ -1,0 +1,275 @@
+package simdisk
+
+import "fmt"
+
+// The namespace changes a crash can lose (chaos.Storage.LoseUnsyncedDirectories).
+//
+// While the option is on, the disk logs each namespace change in order.
+// A change is durable once every directory it changed was synced after it
+// (both, for a rename between two); a durable change at the front of the
+// log leaves it. A crash keeps a prefix of the log, of a length it draws,
+// every durable change, and every change earlier than a kept one that
+// changed one of the same directories: a journal commits in order, so a
+// directory never shows a later change without the earlier ones, and a
+// directory removed never loses the changes that emptied it. A rename
+// of a directory to another parent is kept if any later change is, and
+// then with everything before it (nsChange.barrier). The crash undoes the
+// rest, last first, which leaves every directory as it was after its last
+// kept change: a change undone touches no directory that a kept later
+// change touched.
+
+// nsKind is what a namespace change did.
+type nsKind uint8
+
+const (
+	nsCreate nsKind = iota
+	nsMkdir
+	nsRemove
+	nsRename
+)
+
+// nsChange is one namespace change not yet durable.
+type nsChange struct {
+	seq  uint64
+	kind nsKind
+	n    *node // the file or directory made, removed or renamed
+	// from and to are the directories whose entries it changed: from
+	// lost the entry fromName (remove, rename), to gained toName
+	// (create, mkdir, rename); each is nil when it has no such part.
+	// Each synced is set when that directory was synced after the change.
+	from, to             *node
+	fromName, toName     string
+	fromSynced, toSynced bool
+	// replaced is the file a rename replaced.
+	replaced *node
+	// oldPath and newPath name the change in the timeline.
+	oldPath, newPath string
+}
+
+// barrier reports whether c moved a directory to another parent. Undoing
+// it while keeping a later change could hang a directory under its own
+// subtree (the later change may have moved the old parent into it), so a
+// crash keeps it if it keeps any later change, and keeps every change
+// before it if it keeps it: the directory's place changes only at a point
+// where the whole log before it is kept or the whole log after it is lost.
+func (c *nsChange) barrier() bool {
+	return c.kind == nsRename && c.n.dir && c.from != c.to
+}
+
+func (c *nsChange) durable() bool {
+	return (c.from == nil || c.fromSynced) && (c.to == nil || c.toSynced)
+}
+
+// logChange records a namespace change, when the disk loses those whose
+// directories were not synced. A file it unlinked is kept, pages and all,
+// while the change may be undone.
+func (d *Disk) logChange(c nsChange) {
+	if !d.cfg.LoseUnsyncedDirectories {
+		return
+	}
+	d.nsSeq++
+	c.seq = d.nsSeq
+	d.pending = append(d.pending, c)
+}
+
+// revivable marks n, about to be unlinked by a change that a crash may
+// undo, so that its pages stay with it.
+func (d *Disk) revivable(n *node) {
+	if d.cfg.LoseUnsyncedDirectories && !n.dir {
+		n.revivable = true
+	}
+}
+
+// dirSyncedFn returns what a sync of dir, submitted now, does when it
+// completes in the disk's generation gen, or nil when it has nothing to do.
+func (d *Disk) dirSyncedFn(dir *node, gen uint64) func() {
+	if len(d.pending) == 0 {
+		return nil
+	}
+	upTo := d.nsSeq
+	return func() {
+		if d.gen == gen {
+			d.dirSynced(dir, upTo)
+		}
+	}
+}
+
+// dirSynced makes dir's entries durable as of change upTo: every pending
+// change up to it that changed dir counts dir as synced.
+func (d *Disk) dirSynced(dir *node, upTo uint64) {
+	for i := range d.pending {
+		c := &d.pending[i]
+		if c.seq > upTo {
+			break
+		}
+		if c.from == dir {
+			c.fromSynced = true
+		}
+		if c.to == dir {
+			c.toSynced = true
+		}
+	}
+	n := 0
+	for n < len(d.pending) && d.pending[n].durable() {
+		d.settled(&d.pending[n])
+		n++
+	}
+	d.dropPending(n)
+}
+
+// dropPending drops the first n pending changes.
+func (d *Disk) dropPending(n int) {
+	if n == 0 {
+		return
+	}
+	rest := copy(d.pending, d.pending[n:])
+	clear(d.pending[rest:])
+	d.pending = d.pending[:rest]
+}
+
+// settled is a change that no crash undoes now: a file it unlinked may
+// give its pages back.
+func (d *Disk) settled(c *nsChange) {
+	gone := c.replaced
+	if c.kind == nsRemove {
+		gone = c.n
+	}
+	if gone != nil && gone.revivable {
+		gone.revivable = false
+		d.releaseIfGone(gone)
+	}
+}
+
+// commitNamespace makes every pending change durable: the option was
+// switched off, or the disk stopped or is being wiped.
+func (d *Disk) commitNamespace() {
+	for i := range d.pending {
+		d.settled(&d.pending[i])
+	}
+	d.dropPending(len(d.pending))
+}
+
+// crashNamespace is a crash's part in the namespace: it draws how long a
+// prefix of the pending changes reached the disk, and undoes the changes
+// neither in it nor made durable by a directory sync, nor earlier than a
+// kept change to the same directory. It draws only when changes are
+// pending.
+func (d *Disk) crashNamespace() {
+	if len(d.pending) == 0 {
+		return
+	}
+	if !d.cfg.LoseUnsyncedDirectories {
+		d.commitNamespace()
+		return
+	}
+	k := d.w.Rand().IntN(len(d.pending) + 1)
+	kept := make([]bool, len(d.pending))
+	later := map[*node]bool{} // directories a kept later change touched
+	anyLater := false
+	for i := len(d.pending) - 1; i >= 0; i-- {
+		c := &d.pending[i]
+		kept[i] = i < k || c.durable() || c.from != nil && later[c.from] || c.to != nil && later[c.to] ||
+			c.barrier() && anyLater
+		if !kept[i] {
+			continue
+		}
+		anyLater = true
+		if c.from != nil {
+			later[c.from] = true
+		}
+		if c.to != nil {
+			later[c.to] = true
+		}
+		if c.kind == nsRemove && c.n.dir {
+			// It emptied the directory: the changes that emptied it
+			// before are kept with it.
+			later[c.n] = true
+		}
+		if c.barrier() {
+			k = max(k, i)
+		}
+	}
+	for i := range d.pending {
+		c := &d.pending[i]
+		if kept[i] {
+			continue
+		}
+		d.stats.LostDirectoryChanges++
+		d.event("unsynced-directory", "crash lost the %s (%s)", c.what(), c.why())
+	}
+	for i := len(d.pending) - 1; i >= 0; i-- {
+		if !kept[i] {
+			d.undo(&d.pending[i])
+		}
+	}
+	for i := range d.pending {
+		if kept[i] {
+			d.settled(&d.pending[i])
+		}
+	}
+	d.dropPending(len(d.pending))
+}
+
+// what names a change for the timeline.
+func (c *nsChange) what() string {
+	switch c.kind {
+	case nsCreate:
+		return "create of " + c.newPath
+	case nsMkdir:
+		return "mkdir of " + c.newPath
+	case nsRemove:
+		return "remove of " + c.oldPath
+	}
+	s := fmt.Sprintf("rename of %s to %s", c.oldPath, c.newPath)
+	if c.replaced != nil {
+		s += ", over the file there"
+	}
+	return s
+}
+
+// why says which directory was not synced after c.
+func (c *nsChange) why() string {
+	switch {
+	case c.from == nil || c.to == nil || c.from == c.to:
+		return "its directory was not synced after it"
+	case !c.fromSynced && !c.toSynced:
+		return "neither directory was synced after it"
+	case !c.fromSynced:
+		return "the directory it left was not synced after it"
+	}
+	return "the directory it entered was not synced after it"
+}
+
+// undo takes c back, on a namespace in which every change after it that
+// touched its directories is undone already, so that c's entries are as it
+// left them.
+func (d *Disk) undo(c *nsChange) {
+	switch c.kind {
+	case nsCreate, nsMkdir:
+		if c.to.kids[c.toName] == c.n {
+			delete(c.to.kids, c.toName)
+			d.unlinkTree(c.n)
+		}
+	case nsRename:
+		if c.to.kids[c.toName] == c.n {
+			delete(c.to.kids, c.toName)
+		}
+		if t := c.replaced; t != nil {
+			c.to.kids[c.toName] = t
+			t.unlinked, t.revivable = false, false
+		}
+		fallthrough
+	case nsRemove:
+		c.from.kids[c.fromName] = c.n
+		c.n.unlinked, c.n.revivable = false, false
+	}
+}
+
+// unlinkTree unlinks n and, for a directory, everything under it: a
+// directory whose creation was lost takes what was made in it along.
+func (d *Disk) unlinkTree(n *node) {
+	for _, k := range n.kids {
+		d.unlinkTree(k)
+	}
+	d.unlink(n)
+}
