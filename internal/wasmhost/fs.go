@@ -160,8 +160,10 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 		f = func(b []byte) (int, errno) { in.output(fd, b); return len(b), errSUCCESS }
 	case kindFile:
 		f = func(b []byte) (int, errno) {
+			var off int64 // where the write lands: a mapped file's pages need it
+			var err error
 			if e.append {
-				if _, err := e.file.Seek(0, io.SeekEnd); err != nil {
+				if off, err = e.file.Seek(0, io.SeekEnd); err != nil {
 					return 0, errnoOf(err)
 				}
 			}
@@ -169,9 +171,10 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 				n, err := e.file.Write(b)
 				return n, errnoOf(err)
 			}
-			off, err := e.file.Seek(0, io.SeekCurrent)
-			if err != nil {
-				return 0, errnoOf(err)
+			if !e.append {
+				if off, err = e.file.Seek(0, io.SeekCurrent); err != nil {
+					return 0, errnoOf(err)
+				}
 			}
 			n, err := e.file.Write(b)
 			if fm := mapsOf(e.file); fm != nil { // those of when it is done
