@@ -336,7 +336,7 @@ func (p *taskProvider) Park(ctx context.Context, tok providers.WaitToken, what s
 	if tok != t.waitToken() {
 		panic("sim: Park with a WaitToken that is not the calling task's latest; call WaitToken right before Park")
 	}
-	return w.park(ctx, what)
+	return w.parkTask(t, ctx, what)
 }
 
 // ParkDescribed is Park whose wait is described, in a report on the tasks
@@ -349,7 +349,7 @@ func (p *taskProvider) ParkDescribed(ctx context.Context, tok providers.WaitToke
 	}
 	t.describe = describe
 	defer func() { t.describe = nil }()
-	return w.park(ctx, what)
+	return w.parkTask(t, ctx, what)
 }
 
 // TaskName returns the name of the running task, "" outside any.
