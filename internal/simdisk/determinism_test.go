@@ -69,20 +69,31 @@ func busyWorkload(seed uint64) sim.Result {
 }
 
 func TestSameSeedSameTrace(t *testing.T) {
+	sameUnderAnyGOMAXPROCS(t, busyWorkload)
+	assert.NotEqual(t, busyWorkload(1).Trace, busyWorkload(2).Trace)
+}
+
+// sameUnderAnyGOMAXPROCS runs workload on seeds 1 to 3, each under
+// GOMAXPROCS 1 and 4, checks that both runs of a seed are the same step
+// for step, and returns the runs under 1.
+func sameUnderAnyGOMAXPROCS(t *testing.T, workload func(seed uint64) sim.Result) []sim.Result {
+	t.Helper()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var runs []sim.Result
 	for _, seed := range []uint64{1, 2, 3} {
 		runtime.GOMAXPROCS(1)
-		a := busyWorkload(seed)
+		a := workload(seed)
 		runtime.GOMAXPROCS(4)
-		b := busyWorkload(seed)
+		b := workload(seed)
 		require.NoError(t, a.Err)
 		require.NoError(t, b.Err)
 		assert.Equal(t, "", sim.Diverge(a.Record, b.Record), "seed %d", seed)
 		assert.Equal(t, a.Trace, b.Trace, "seed %d", seed)
-		assert.Equal(t, a.Draws, b.Draws)
-		assert.Equal(t, a.Timeline, b.Timeline)
+		assert.Equal(t, a.Draws, b.Draws, "seed %d", seed)
+		assert.Equal(t, a.Timeline, b.Timeline, "seed %d", seed)
+		runs = append(runs, a)
 	}
-	assert.NotEqual(t, busyWorkload(1).Trace, busyWorkload(2).Trace)
+	return runs
 }
 
 func TestFaultsChangeTheTrace(t *testing.T) {
