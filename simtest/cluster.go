@@ -272,7 +272,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	}
 	p.inst = inst
 	g := p.group
-	s.w.Event("", fmt.Sprintf("boot: %s (%v)", p.peer.Name, how))
+	s.w.Event("", "boot: "+p.peer.Name+" ("+how.String()+")")
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
 		if inst == nil {
 			// Told here, in a task: a restart boots from a timer.
@@ -422,7 +422,7 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration) {
 	ctx := s.w.Context()
 	name := p.peer.Name
 	p.leaving, p.taker = true, by
-	s.w.Event("", fmt.Sprintf("reboot: %s (%v)", name, how))
+	s.w.Event("", "reboot: "+name+" ("+how.String()+")")
 	if how == Graceful {
 		p.stopping = true
 		p.main.Cancel()
@@ -441,7 +441,7 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration) {
 	c.devicesDown(p, how)
 	p.down = true
 	p.boot = max(how.boot(), p.hit)
-	s.w.Event("", fmt.Sprintf("down: %s (%v)", name, how))
+	s.w.Event("", "down: "+name+" ("+how.String()+")")
 }
 
 // providersOf assembles a process's providers: the world's tasks and

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 )
 
 // A frame is a message on the wire or on the disk: the length of the body
@@ -19,6 +20,10 @@ const (
 	// maxFrame bounds a body, so that a corrupt length cannot make a
 	// reader allocate or wait for gigabytes.
 	maxFrame = 16 << 20
+	// bigFrame is the most a reader allocates for a body before its bytes
+	// arrive, a little more than the largest write's request: a longer
+	// body (a dump's, or a corrupt length's) grows as it is read.
+	bigFrame = MaxKey + MaxValue + 64
 	// readBuffer sizes the buffered readers of connections: requests and
 	// replies are small, and a larger frame is read past the buffer.
 	readBuffer = 512
@@ -67,14 +72,22 @@ func readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
 	body := buf[:0]
 	if cap(body) < int(n) {
 		// With room to spare: the next frame is often a little longer.
-		body = make([]byte, n, max(int(n), 2*cap(buf), 64))
+		// A length that a flipped bit corrupted may claim megabytes that
+		// never come: past bigFrame, the body grows as it arrives.
+		body = make([]byte, 0, min(max(int(n), 2*cap(buf), 64), max(bigFrame, cap(buf))))
 	}
-	body = body[:n]
-	if _, err := io.ReadFull(r, body); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	for len(body) < int(n) {
+		if len(body) == cap(body) {
+			body = slices.Grow(body, min(int(n), 2*cap(body))-len(body))
 		}
-		return nil, err
+		k, err := io.ReadFull(r, body[len(body):min(int(n), cap(body))])
+		body = body[:len(body)+k]
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
 	}
 	if crc32.Update(crc, castagnoli, body) != want {
 		return nil, fmt.Errorf("%w: checksum mismatch", errCorrupt)

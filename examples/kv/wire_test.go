@@ -3,7 +3,10 @@ package kv
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"io"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,6 +63,26 @@ func TestFramesCatchEveryFlippedBit(t *testing.T) {
 		_, _, err = nextFrame(bad)
 		assert.Error(t, err, "bit %d", bit)
 	}
+}
+
+// A length that claims more than arrives costs what arrives, not what
+// it claims: a flipped bit in a length must not allocate megabytes.
+func TestFrameWithALongLengthAllocatesWhatArrives(t *testing.T) {
+	frame := binary.BigEndian.AppendUint32(nil, maxFrame)
+	frame = binary.BigEndian.AppendUint32(frame, 0)
+	frame = append(frame, make([]byte, 1000)...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := readFrame(bufio.NewReader(bytes.NewReader(frame)), nil)
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(2*bigFrame), "bytes allocated for a frame that claims %d bytes and brings 1000", maxFrame)
+
+	// A long frame that does arrive is read whole.
+	body := bytes.Repeat([]byte("0123456789"), 3*bigFrame/10)
+	got, err := readFrame(bufio.NewReader(bytes.NewReader(appendFrame(nil, body))), make([]byte, 0, 10))
+	require.NoError(t, err)
+	assert.Equal(t, body, got)
 }
 
 func TestParseLog(t *testing.T) {

@@ -156,16 +156,25 @@ func (s *Stream) Uint64N(n uint64) uint64 {
 
 // Float64 returns a value in [0, 1).
 func (s *Stream) Float64() float64 {
-	return float64(s.Uint64()>>11) / (1 << 53)
+	return unit(s.Uint64())
 }
 
+// unit maps a draw to [0, 1).
+func unit(v uint64) float64 { return float64(v>>11) / (1 << 53) }
+
 // Bool reports true with probability p.
+//
+// The network and the disks toss a coin at nearly every operation: the
+// plain stream's path calls the source directly, as IntN's does.
 func (s *Stream) Bool(p float64) bool {
 	switch {
 	case p <= 0:
 		return false
 	case p >= 1:
 		return true
+	case s.plain:
+		s.draws++
+		return unit(s.src.Uint64()) < p
 	}
 	return s.Float64() < p
 }

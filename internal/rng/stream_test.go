@@ -100,6 +100,24 @@ func TestIntNPlainPathIsTheGeneralOne(t *testing.T) {
 	})
 }
 
+// Bool's path for a plain stream gives the outcome and the draw count of
+// its general path, as IntN's does.
+func TestBoolPlainPathIsTheGeneralOne(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		seed := rapid.Uint64().Draw(t, "seed")
+		plain, general := New(seed), New(seed)
+		general.plain = false
+		for i, p := range rapid.SliceOf(rapid.Float64Range(-0.5, 1.5)).Draw(t, "p") {
+			if got, want := plain.Bool(p), general.Bool(p); got != want {
+				t.Fatalf("draw %d of Bool(%v) is %v, the general path's %v", i, p, got, want)
+			}
+		}
+		if plain.Draws() != general.Draws() {
+			t.Fatalf("Bool made %d draws, the general path %d", plain.Draws(), general.Draws())
+		}
+	})
+}
+
 func TestIntNRange(t *testing.T) {
 	s := New(7)
 	seen := make([]bool, 5)

@@ -358,11 +358,18 @@ func (c *content) sync() {
 		c.durable.dropFrom(ceilSectors(c.trunc))
 		c.trunc = noTrunc
 	}
+	if c.ndirty == 0 {
+		// Nothing to write back (what a failed sync lost stays where it
+		// is): the overlay need not be walked.
+		c.dsize = c.size
+		return
+	}
 	for k, sl := range c.over {
 		if sl.dirty == 0 {
 			continue
 		}
-		if d, ok := c.durable[k]; sl.present == sl.dirty && (!ok || d.present&^sl.dirty == 0) {
+		d, ok := c.durable[k]
+		if sl.present == sl.dirty && (!ok || d.present&^sl.dirty == 0) {
 			// The overlay page covers all the durable page holds: hand
 			// it over rather than copy it.
 			if ok {
@@ -372,13 +379,21 @@ func (c *content) sync() {
 			delete(c.over, k)
 			continue
 		}
+		// The dirty sectors into the durable page, looked up once: an
+		// append synced at once dirties one or two sectors of a page
+		// that holds others.
+		if !ok {
+			d.data = new([pageBytes]byte)
+		}
 		for i := int64(0); i < pageSectors; i++ {
 			s := k*pageSectors + i
 			if sl.dirty&sectorBit(s) == 0 {
 				continue
 			}
-			copy(c.durable.put(s), sectorData(sl, s))
+			copy(sectorData(d, s), sectorData(sl, s))
 		}
+		d.present |= sl.dirty
+		c.durable[k] = d
 		sl.present &^= sl.dirty
 		sl.dirty = 0
 		if sl.present == 0 {

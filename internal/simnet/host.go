@@ -2,9 +2,9 @@ package simnet
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -662,9 +662,14 @@ func (h *Host) Exit(how string) {
 			resets++
 		}
 	}
-	n.hostEvent(h, how, fmt.Sprintf("%d connections closed, %d of them reset; %d listeners closed", open, resets, lns))
+	if h.conns == nil {
+		// The next boot's connections fill the same array.
+		clear(conns)
+		h.conns = conns[:0]
+	}
+	n.hostEvent(h, how, strconv.Itoa(open)+" connections closed, "+strconv.Itoa(resets)+" of them reset; "+strconv.Itoa(lns)+" listeners closed")
 	if pcs := h.closePackets(); pcs > 0 {
-		n.hostEvent(h, how, fmt.Sprintf("%d datagram sockets closed", pcs))
+		n.hostEvent(h, how, strconv.Itoa(pcs)+" datagram sockets closed")
 	}
 }
 

@@ -227,8 +227,12 @@ func (n *Net) event(format string, args ...any) {
 // was once told as: the sockets end alike, and the traces stay as they
 // were.
 func (n *Net) hostEvent(h *Host, how, what string) {
-	key := fmt.Sprintf("net: host %s crashed: %s", h.name, what)
-	n.w.EventKeyed(n.w.CurrentTask(), key, fmt.Sprintf("net: host %s %s: %s", h.name, how, what))
+	key := "net: host " + h.name + " crashed: " + what
+	msg := key
+	if how != "crashed" {
+		msg = "net: host " + h.name + " " + how + ": " + what
+	}
+	n.w.EventKeyed(n.w.CurrentTask(), key, msg)
 }
 
 // log records a happening of the network in the timeline only.

@@ -97,6 +97,41 @@ func TestCheckAgreesWithThePlainModel(t *testing.T) {
 	})
 }
 
+// TestCheckAgreesOnSequentialKeys checks histories whose keys' operations
+// mostly follow one another, which Check decides without porcupine's
+// search, against porcupine on the plain model.
+func TestCheckAgreesOnSequentialKeys(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := New(epoch, 99)
+		var at [3]int64 // when the last operation on each key returned
+		for range rapid.IntRange(0, 16).Draw(t, "ops") {
+			k := rapid.IntRange(0, 2).Draw(t, "key")
+			key := "k" + strconv.Itoa(k)
+			// Mostly after the key's last return; now and then at or
+			// before it, so that the key's operations overlap.
+			call := at[k] + rapid.Int64Range(-2, 10).Draw(t, "gap")
+			ret := call + rapid.Int64Range(0, 5).Draw(t, "length")
+			at[k] = max(at[k], ret)
+			value := "v" + strconv.Itoa(rapid.IntRange(0, 2).Draw(t, "value"))
+			if rapid.Bool().Draw(t, "put") {
+				h.add(op{put: true, key: key, value: value, client: 0, call: call, ret: ret})
+				continue
+			}
+			found := rapid.Bool().Draw(t, "found")
+			if !found {
+				value = ""
+			}
+			h.add(op{key: key, value: value, found: found, client: 1, call: call, ret: ret})
+		}
+		h.mu.Lock()
+		all := h.operations()
+		h.mu.Unlock()
+		want := porcupine.CheckOperations(reference(), slices.Clone(all))
+		require.Equal(t, want, linearizable(all))
+		require.Equal(t, want, h.Check(context.Background()) == nil)
+	})
+}
+
 // TestPartitionGroupsAnyOrder checks that the partition of a history in
 // any order holds each key's operations once, whether or not they were
 // grouped already.
