@@ -39,6 +39,9 @@ func (t *task) label() { pprof.SetGoroutineLabels(t.wk.labels) }
 // World.worker.
 const workerFrame = "/internal/sim.(*World).worker.func"
 
+// bodyFrame is in the stack of a worker's goroutine while it runs a task.
+const bodyFrame = "/internal/sim.(*task).body"
+
 // stacks returns the stack of every labelled worker goroutine, by label, as
 // "function\n\tfile:line" lines, read from the goroutine profile. A
 // goroutine started by a task inherits its worker's label: the stack that

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,19 +75,75 @@ func sampleGoroutine(id int64) sample {
 // the other, so a stack one frame shorter matches too, and a few tries are
 // made.
 func findGoroutine(label string) int64 {
+	var raw string
+	var gs []dumpedG
 	for range watchSamples {
-		want := loosen(stacks()[label])
+		raw = stacks()[label]
+		want := loosen(raw)
 		if want == "" {
 			return 0
 		}
-		for _, g := range goroutines() {
+		gs = goroutines()
+		for _, g := range gs {
 			have := loosen(g.stack)
 			if have == want || have == outer(want) || outer(have) == want {
 				return g.id
 			}
 		}
 	}
-	return 0
+	return closest(raw, gs)
+}
+
+// closest is findGoroutine's last resort, for a goroutine that moved by
+// more than a call between the profile and the stack trace, as a busy one
+// on a loaded machine does: the goroutine of gs that runs, or waits for a
+// processor, on a worker, and shares with stack, from the bottom up, the
+// most frames, the task's first among them (the callers of what runs do
+// not move). It returns 0 unless one alone does.
+func closest(stack string, gs []dumpedG) int64 {
+	want := userCallFrames(stack)
+	body := slices.IndexFunc(want, func(f string) bool { return strings.Contains(f, bodyFrame) })
+	if body < 0 {
+		return 0
+	}
+	// Every frame from task.body down, a worker's, and the one above it:
+	// what the worker runs, not just that it runs something.
+	need := len(want) - body + 1
+	best, id, tie := 0, int64(0), false
+	for _, g := range gs {
+		if g.state != "running" && g.state != "runnable" || !strings.Contains(g.stack, workerFrame) {
+			continue
+		}
+		have := userCallFrames(g.stack)
+		n := 0
+		for n < len(want) && n < len(have) && want[len(want)-1-n] == have[len(have)-1-n] {
+			n++
+		}
+		switch {
+		case n > best:
+			best, id, tie = n, g.id, false
+		case n == best:
+			tie = true
+		}
+	}
+	if tie || best < need {
+		return 0
+	}
+	return id
+}
+
+// userCallFrames splits a stack ("function\n\tfile:line" lines) into its
+// frames, innermost first, without the runtime's, which a stack trace and
+// a profile show differently.
+func userCallFrames(stack string) []string {
+	lines := strings.Split(stack, "\n")
+	var out []string
+	for i := 0; i+1 < len(lines); i += 2 {
+		if !strings.HasPrefix(lines[i], "runtime.") {
+			out = append(out, lines[i]+"\n"+lines[i+1])
+		}
+	}
+	return out
 }
 
 // outer drops the innermost frame of a loosened stack, and the line of the
