@@ -17,7 +17,12 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
-var planted = flag.Bool("planted", false, "run the nodes with their planted bug: every node answers reads from its own state (-stale-reads)")
+var (
+	planted = flag.Bool("planted", false, "run the nodes with their planted bug: every node answers reads from its own state (-stale-reads)")
+	// loseDirs switches on the fault that finds hashicorp/raft's snapshot
+	// directory, which it never syncs (docs/storage.md).
+	loseDirs = flag.Bool("lose-unsynced-dirs", false, "let a crash lose the directory entries the nodes never synced (chaos.Storage.LoseUnsyncedDirectories)")
+)
 
 // The nodes' ports on their simulated hosts.
 const (
@@ -39,8 +44,10 @@ func TestRaftKV(t *testing.T) {
 	// The planted bug's failures are expected: keep no seed for them. A
 	// put of unknown outcome needs a leader to fail while the write is in
 	// flight, which a few seeds may not see: a gap is a warning.
+	c := raftChaos()
+	c.Storage.LoseUnsyncedDirectories = *loseDirs
 	simtest.Run(t, func(s *simtest.S) { runRaftKV(s, node) },
-		simtest.Seeds(seeds), simtest.Chaos(raftChaos()), simtest.KeepFailures(!*planted), simtest.AllowGaps())
+		simtest.Seeds(seeds), simtest.Chaos(c), simtest.KeepFailures(!*planted && !*loseDirs), simtest.AllowGaps())
 }
 
 // FuzzRaftKV is TestRaftKV's simulation under go test -fuzz: the fuzzer

@@ -15,3 +15,12 @@ func TestPlantedBugIsFoundAndReplays(t *testing.T) {
 	out := replaytest.Found(t, "./examples/raftkv", "TestRaftKV", "-planted")
 	assert.Contains(t, out, "is not linearizable", "the check names the key whose history breaks")
 }
+
+// TestUnsyncedSnapshotDirectoryIsFoundAndReplays runs the fixed nodes on
+// disks that lose the directory entries never synced, and checks that
+// hashicorp/raft's unsynced snapshot directory is found and replays.
+func TestUnsyncedSnapshotDirectoryIsFoundAndReplays(t *testing.T) {
+	out := replaytest.Found(t, "./examples/raftkv", "TestRaftKV", "-lose-unsynced-dirs")
+	assert.Contains(t, out, "meta.json: No such file or directory", "the snapshot's metadata is gone")
+	assert.Contains(t, out, "panic: log not found", "the node finds neither snapshot nor log to start from")
+}
