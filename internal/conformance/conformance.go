@@ -588,14 +588,20 @@ func addrInUse(t require.TestingT, e Env) {
 	require.ErrorIs(t, err, syscall.EADDRINUSE)
 }
 
+// portOf returns the port of addr, a socket's address.
+func portOf(t require.TestingT, addr net.Addr) string {
+	_, port, err := net.SplitHostPort(addr.String())
+	require.NoError(t, err)
+	return port
+}
+
 // dialledPortInUse: a listen on the port that a dialled connection holds
 // fails, as bind does: the connection's socket does not share its port.
 func dialledPortInUse(t require.TestingT, e Env) {
 	c, srv := pair(t, e)
 	defer c.Close()
 	defer srv.Close()
-	_, port, err := net.SplitHostPort(c.LocalAddr().String())
-	require.NoError(t, err)
+	port := portOf(t, c.LocalAddr())
 	host, _, err := net.SplitHostPort(e.Listen)
 	require.NoError(t, err)
 	_, err = e.P.Network.Listen(e.Ctx, net.JoinHostPort(host, port))
@@ -682,8 +688,7 @@ func boundRefusesLoopback(t require.TestingT, e Env) {
 	l, err := e.P.Network.Listen(e.Ctx, net.JoinHostPort(e.Own, "0"))
 	require.NoError(t, err)
 	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	require.NoError(t, err)
+	port := portOf(t, l.Addr())
 	_, err = e.P.Network.Dial(e.Ctx, net.JoinHostPort("127.0.0.1", port))
 	require.ErrorIs(t, err, syscall.ECONNREFUSED)
 	var op *net.OpError
@@ -707,8 +712,7 @@ func boundShare(t require.TestingT, e Env) {
 	own, err := e.P.Network.Listen(e.Ctx, net.JoinHostPort(e.Own, "0"))
 	require.NoError(t, err)
 	defer own.Close()
-	_, port, err := net.SplitHostPort(own.Addr().String())
-	require.NoError(t, err)
+	port := portOf(t, own.Addr())
 	lo, err := e.P.Network.Listen(e.Ctx, net.JoinHostPort("127.0.0.1", port))
 	require.NoError(t, err, "127.0.0.1 beside another address")
 	defer lo.Close()
@@ -774,8 +778,7 @@ func wildcardShares(t require.TestingT, e Env) {
 	l, err := e.P.Network.Listen(e.Ctx, ":0")
 	require.NoError(t, err)
 	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	require.NoError(t, err)
+	port := portOf(t, l.Addr())
 	for _, host := range []string{"127.0.0.1", e.Own} {
 		_, err = e.P.Network.Listen(e.Ctx, net.JoinHostPort(host, port))
 		require.ErrorIs(t, err, syscall.EADDRINUSE, "a listen on %s", host)
@@ -793,8 +796,7 @@ func datagramBoundShare(t require.TestingT, e Env) {
 	own, err := e.P.Network.ListenPacket(e.Ctx, net.JoinHostPort(e.Own, "0"))
 	require.NoError(t, err)
 	defer own.Close()
-	_, port, err := net.SplitHostPort(own.LocalAddr().String())
-	require.NoError(t, err)
+	port := portOf(t, own.LocalAddr())
 	from, err := e.P.Network.ListenPacket(e.Ctx, e.Listen)
 	require.NoError(t, err)
 	defer from.Close()
