@@ -47,8 +47,10 @@ type Network struct {
 	MaxPairLatency time.Duration
 
 	// SendBuffer is how many bytes one direction of a connection holds,
-	// written and not yet read by the peer. A Write blocks while it is
-	// full, so a reader that stops reading stops its writer. Zero means
+	// written and not yet read by the peer, or read while the way back
+	// was cut and so not yet acknowledged. A Write blocks while it is
+	// full, so a reader that stops reading stops its writer, and so does
+	// a cut of the writer's acknowledgements. Zero means
 	// DefaultSendBuffer (64 KiB).
 	SendBuffer int
 

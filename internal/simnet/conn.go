@@ -76,7 +76,9 @@ var _ net.Conn = (*conn)(nil)
 
 // A pipe is one direction of a connection: the bytes its source wrote that
 // its destination has not read, in flight or arrived, in a ring buffer
-// addressed by absolute offsets: read <= delivered <= written.
+// addressed by absolute offsets: read <= delivered <= written. The
+// source's send buffer holds what it wrote and has not seen taken:
+// taken <= read (see freeRoom).
 type pipe struct {
 	n        *Net
 	src, dst *conn
@@ -84,6 +86,10 @@ type pipe struct {
 	wrOff    uint64
 	dlOff    uint64
 	rdOff    uint64
+	takenOff uint64
+	// roomHeld: the destination took data while the way back was cut
+	// or clogged; its room returns to the source when that ends.
+	roomHeld bool
 	segs     fifo[seg]
 	lastAt   int64 // arrival time of the last segment: arrivals are FIFO
 	pending  bool  // a delivery event is scheduled
@@ -111,6 +117,7 @@ type pipe struct {
 	waitRoom  [2]providers.WaitToken
 	deliverFn func() // deliver, made once
 	retryFn   func() // see retry
+	roomFn    func() // roomBack, made when first needed
 }
 
 type segKind uint8
@@ -368,7 +375,7 @@ func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
 				n.partialEvent("net: partial read of ", k, full, c)
 			}
 			in.copyOut(b[:k])
-			n.wakeAll(&in.writers)
+			in.freeRoom()
 			return k, nil
 		}
 		if in.eof || c.rdShut {
@@ -446,7 +453,7 @@ func (c *conn) Write(b []byte) (int, error) {
 		case c.reset || out.finSent:
 			return done, c.writeShut()
 		}
-		space := n.sendBuf - int(out.wrOff-out.rdOff)
+		space := n.sendBuf - int(out.wrOff-out.takenOff)
 		if space <= 0 {
 			n.wait(&out.writers, "net write")
 			continue
@@ -645,7 +652,39 @@ func (p *pipe) observe(s seg, n uint64, lost bool) {
 // writer's buffer.
 func (p *pipe) discard() {
 	p.rdOff = p.dlOff
-	p.n.wakeAll(&p.writers)
+	p.freeRoom()
+}
+
+// freeRoom gives the source's writers the room of what the destination
+// took (read or dropped) once the acknowledgement of it can reach them:
+// at once, or, while the way back is cut or clogged, when that ends. As
+// in Linux's send buffer, data that reached the peer still fills the
+// sender's buffer until it is acknowledged, so a writer whose way back is
+// cut stops once it has written a buffer's worth, however fast the peer
+// reads.
+func (p *pipe) freeRoom() {
+	if p.roomHeld {
+		return // roomBack frees all that was taken by then
+	}
+	n := p.n
+	if until, cut := n.blocked(p.dst.h, p.src.h); cut && !p.src.exempt {
+		p.roomHeld = true
+		if p.roomFn == nil {
+			p.roomFn = p.roomBack
+		}
+		n.holdUntil(until, p.roomFn)
+		return
+	}
+	p.takenOff = p.rdOff
+	n.wakeAll(&p.writers)
+}
+
+// roomBack is freeRoom once the cut or clog that held it ended: the way
+// back may be cut again by then.
+func (p *pipe) roomBack() {
+	p.roomHeld = false
+	p.n.tick() // a random partition ends now: tick lets it go
+	p.freeRoom()
 }
 
 // abort resets the connection from this end: unread data is dropped and a

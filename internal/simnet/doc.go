@@ -184,8 +184,12 @@
 // Heal, at a random partition's end, with a later segment either way,
 // or, for a clog's end, which schedules nothing, when the give-up would
 // fire), not at the sender's next retransmission, and a cut shorter than
-// OrphanTimeout holds none. Data waiting for its acknowledgement does not
-// fill the sender's buffer: room comes back as the receiver reads, where
-// Linux's send buffer holds it until acknowledged. At a give-up, segments
-// still on the wire are dropped with the rest.
+// OrphanTimeout holds none. The sender's buffer holds what it wrote until
+// the receiver reads it and the way back can carry the acknowledgement:
+// data read while the way back is cut or clogged keeps its room until
+// that ends, so a writer whose acknowledgements are cut stops once it has
+// written a buffer's worth, as on Linux. (Linux's room comes back when
+// the peer's kernel acknowledges, before the peer reads; here the two
+// are one.) At a give-up, segments still on the wire are dropped with the
+// rest.
 package simnet
