@@ -57,7 +57,7 @@ func TestACutWayBackHoldsTheWritersRoomUntilItEnds(t *testing.T) {
 			cfg := chaos.NoNetworkFaults()
 			cfg.SendBuffer = 1000
 			w := newWorld(t, 3, cfg)
-			w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
 				c, s := pair(t, ctx, client, server)
 				tc.cut(w)
 				var wrote, read int
@@ -76,6 +76,10 @@ func TestACutWayBackHoldsTheWritersRoomUntilItEnds(t *testing.T) {
 				assert.Equal(t, 3000, read)
 				return nil
 			})
+			waits := events(res, "waits for room")
+			require.Len(t, waits, 1, "the timeline tells the wait once a cut")
+			assert.Contains(t, waits[0], "write on 10.0.0.1:49152->10.0.0.2")
+			assert.Contains(t, waits[0], "the peer reads, but a cut holds its acknowledgements")
 		})
 	}
 }
@@ -84,7 +88,7 @@ func TestACutTheOtherWayLeavesTheWritersRoom(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
 	cfg.SendBuffer = 1000
 	w := newWorld(t, 3, cfg)
-	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
 		c, s := pair(t, ctx, client, server)
 		// The writer's own way back is open: a cut of the server's host
 		// from a third host changes nothing for it.
@@ -99,6 +103,7 @@ func TestACutTheOtherWayLeavesTheWritersRoom(t *testing.T) {
 		assert.Equal(t, 3000, read)
 		return nil
 	})
+	assert.Empty(t, events(res, "waits for room"))
 }
 
 // TestOnePeersCutAcknowledgementsStallAWriterOfAll is the bug the held

@@ -89,7 +89,9 @@ type pipe struct {
 	takenOff uint64
 	// roomHeld: the destination took data while the way back was cut
 	// or clogged; its room returns to the source when that ends.
+	// roomTold: a writer waited for that room, and the timeline says so.
 	roomHeld bool
+	roomTold bool
 	segs     fifo[seg]
 	lastAt   int64 // arrival time of the last segment: arrivals are FIFO
 	pending  bool  // a delivery event is scheduled
@@ -455,6 +457,7 @@ func (c *conn) Write(b []byte) (int, error) {
 		}
 		space := n.sendBuf - int(out.wrOff-out.takenOff)
 		if space <= 0 {
+			out.tellRoomWait(true)
 			n.wait(&out.writers, "net write")
 			continue
 		}
@@ -673,16 +676,27 @@ func (p *pipe) freeRoom() {
 			p.roomFn = p.roomBack
 		}
 		n.holdUntil(until, p.roomFn)
+		p.tellRoomWait(len(p.writers) > 0)
 		return
 	}
 	p.takenOff = p.rdOff
 	n.wakeAll(&p.writers)
 }
 
+// tellRoomWait puts on the timeline, once a cut, that a writer waits
+// for room that a cut of the way back holds: a stop the writer cannot
+// see, since its data arrives and is read.
+func (p *pipe) tellRoomWait(waiting bool) {
+	if waiting && p.roomHeld && !p.roomTold {
+		p.roomTold = true
+		p.n.event("write on %s waits for room: the peer reads, but a cut holds its acknowledgements", p.src)
+	}
+}
+
 // roomBack is freeRoom once the cut or clog that held it ended: the way
 // back may be cut again by then.
 func (p *pipe) roomBack() {
-	p.roomHeld = false
+	p.roomHeld, p.roomTold = false, false
 	p.n.tick() // a random partition ends now: tick lets it go
 	p.freeRoom()
 }
