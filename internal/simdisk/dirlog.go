@@ -155,11 +155,7 @@ func (d *Disk) commitNamespace() {
 // kept change to the same directory. It draws only when changes are
 // pending.
 func (d *Disk) crashNamespace() {
-	if len(d.pending) == 0 {
-		return
-	}
-	if !d.cfg.LoseUnsyncedDirectories {
-		d.commitNamespace()
+	if len(d.pending) == 0 { // always so while the option is off (act)
 		return
 	}
 	k := d.w.Rand().IntN(len(d.pending) + 1)
