@@ -160,24 +160,22 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 		f = func(b []byte) (int, errno) { in.output(fd, b); return len(b), errSUCCESS }
 	case kindFile:
 		f = func(b []byte) (int, errno) {
-			var off int64 // where the write lands: a mapped file's pages need it
-			var err error
-			if e.append {
-				if off, err = e.file.Seek(0, io.SeekEnd); err != nil {
-					return 0, errnoOf(err)
+			// An append moves to the end first; a write to a mapped
+			// file learns where it lands, for the mappings' pages.
+			mapped := mapsOf(e.file) != nil
+			var off int64
+			if e.append || mapped {
+				whence := io.SeekCurrent
+				if e.append {
+					whence = io.SeekEnd
 				}
-			}
-			if mapsOf(e.file) == nil {
-				n, err := e.file.Write(b)
-				return n, errnoOf(err)
-			}
-			if !e.append {
-				if off, err = e.file.Seek(0, io.SeekCurrent); err != nil {
+				var err error
+				if off, err = e.file.Seek(0, whence); err != nil {
 					return 0, errnoOf(err)
 				}
 			}
 			n, err := e.file.Write(b)
-			if fm := mapsOf(e.file); fm != nil { // those of when it is done
+			if fm := mapsOf(e.file); mapped && fm != nil { // those of when it is done
 				fm.wrote(off, b[:n], nil)
 			}
 			return n, errnoOf(err)
