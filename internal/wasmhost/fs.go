@@ -181,20 +181,11 @@ func fdWrite(in *instance, mem api.Memory, s []uint64) errno {
 			return n, errnoOf(err)
 		}
 	case kindSocket: // sock.send, which sends a datagram whole
+		return transfer(mem, s, nil, e.sock.send)
 	default:
 		return errBADF
 	}
-	var n uint32
-	var err errno
-	if f != nil {
-		n, err = iovecs(mem, u32(s, 1), u32(s, 2), f)
-	} else {
-		n, err = e.sock.send(mem, u32(s, 1), u32(s, 2))
-	}
-	if err != errSUCCESS {
-		return err
-	}
-	return putU32(mem, u32(s, 3), n)
+	return transfer(mem, s, f, nil)
 }
 
 func fdRead(in *instance, mem api.Memory, s []uint64) errno {
@@ -216,6 +207,7 @@ func fdRead(in *instance, mem api.Memory, s []uint64) errno {
 			return n, errnoOf(err)
 		}
 	case kindSocket: // sock.recv, which reads a datagram whole
+		return transfer(mem, s, nil, e.sock.recv)
 	case kindSignal:
 		f = in.readSignal
 	case kindDir, kindPreopen:
@@ -223,12 +215,19 @@ func fdRead(in *instance, mem api.Memory, s []uint64) errno {
 	default:
 		return errBADF
 	}
+	return transfer(mem, s, f, nil)
+}
+
+// transfer ends fd_read and fd_write, whose arguments are s: it moves the
+// bytes of the iovecs through f, buffer by buffer, or, for a socket,
+// through whole (a datagram at once), and stores the count.
+func transfer(mem api.Memory, s []uint64, f func(b []byte) (int, errno), whole func(mem api.Memory, ptr, count uint32) (uint32, errno)) errno {
 	var n uint32
 	var err errno
-	if f != nil {
-		n, err = iovecs(mem, u32(s, 1), u32(s, 2), f)
+	if whole != nil {
+		n, err = whole(mem, u32(s, 1), u32(s, 2))
 	} else {
-		n, err = e.sock.recv(mem, u32(s, 1), u32(s, 2))
+		n, err = iovecs(mem, u32(s, 1), u32(s, 2), f)
 	}
 	if err != errSUCCESS {
 		return err
