@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"hash/fnv"
-	"math"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -46,14 +45,7 @@ func (w *World) Arm(t *Timer, d time.Duration, fn func()) {
 func (w *World) ArmQuiet(t *Timer, d time.Duration, fn func()) {
 	w.enter("ArmQuiet")
 	t.e.fn = fn
-	when := w.now + int64(d)
-	if when < w.now {
-		when = w.now
-		if d > 0 {
-			when = math.MaxInt64
-		}
-	}
-	w.queue.push(&t.e, when, 0)
+	w.queue.push(&t.e, w.instantIn(d), 0)
 }
 
 // Stop cancels t's pending call and reports whether there was one.

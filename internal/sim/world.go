@@ -459,15 +459,22 @@ func (w *World) schedule(e *event, when int64) {
 	w.queue.push(e, when, w.seq)
 }
 
-// scheduleIn queues e d from now. An end past the last instant int64
-// holds is that instant: Go's "forever", math.MaxInt64, stays the
-// farthest wait there is instead of wrapping around into the past.
-func (w *World) scheduleIn(e *event, d time.Duration) {
+// scheduleIn queues e d from now.
+func (w *World) scheduleIn(e *event, d time.Duration) { w.schedule(e, w.instantIn(d)) }
+
+// instantIn returns the instant d from now, or now for a d below zero.
+// An end past the last instant int64 holds is that instant: Go's
+// "forever", math.MaxInt64, stays the farthest wait there is instead of
+// wrapping around into the past.
+func (w *World) instantIn(d time.Duration) int64 {
 	when := w.now + int64(d)
-	if when < w.now && d > 0 {
-		when = math.MaxInt64
+	if when < w.now {
+		if d > 0 {
+			return math.MaxInt64
+		}
+		return w.now
 	}
-	w.schedule(e, when)
+	return when
 }
 
 // pollContexts wakes parked tasks whose wait context is done. It runs only
