@@ -11,7 +11,6 @@ import (
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
-	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -167,10 +166,8 @@ func TestRandomOneWayPartitionsHoldAndReturnTheRoom(t *testing.T) {
 	// A bound on the steps and events at one instant makes a room that
 	// is handed back without end at a partition's end fail the run, not
 	// hang it.
-	sw := sim.New(sim.Config{Seed: 9, Timeline: 1 << 14, TimeBudget: time.Hour, MaxStepsPerInstant: 100_000})
-	n, err := simnet.New(sw, cfg)
-	require.NoError(t, err)
-	res := (&world{w: sw, net: n, seed: 9}).simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+	w := newWorld(t, 9, cfg, func(c *sim.Config) { c.MaxStepsPerInstant = 100_000 })
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
 		c, s := pair(t, ctx, client, server)
 		rd := drain(server, ctx, s, &read)
 		msg := make([]byte, 300)

@@ -31,9 +31,15 @@ type world struct {
 	seed uint64
 }
 
-func newWorld(t testing.TB, seed uint64, cfg chaos.Network) *world {
+// newWorld makes a run of seed with a network of cfg; each of engine, if
+// any, changes the engine's configuration first.
+func newWorld(t testing.TB, seed uint64, cfg chaos.Network, engine ...func(*sim.Config)) *world {
 	t.Helper()
-	w := sim.New(sim.Config{Seed: seed, Timeline: 1 << 14, TimeBudget: time.Hour})
+	sc := sim.Config{Seed: seed, Timeline: 1 << 14, TimeBudget: time.Hour}
+	for _, f := range engine {
+		f(&sc)
+	}
+	w := sim.New(sc)
 	n, err := simnet.New(w, cfg)
 	require.NoError(t, err)
 	return &world{w: w, net: n, seed: seed}
