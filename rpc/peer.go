@@ -35,6 +35,10 @@ type peer struct {
 	// did.
 	wake             context.CancelFunc
 	long, queuedWoke bool
+	// heard: a connection came from the peer's host while the peer was
+	// not waiting (it dialled): should that dial fail, the next one goes
+	// at once, as wakeUp would have had it.
+	heard bool
 	// connectErr is why the last attempt to connect failed, while no
 	// connection was made since: a call that times out tells it.
 	connectErr error
@@ -51,23 +55,31 @@ func newPeer(t *Transport, addr, host string) *peer {
 func (p *peer) run(ctx context.Context) error {
 	t := p.t
 	var backoff time.Duration
+	now := false // redial without waiting: heard from the peer's host
 	for {
-		if backoff > 0 && !p.backOff(ctx, backoff) {
+		if backoff > 0 && !now && !p.backOff(ctx, backoff) {
 			return nil
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
-		c, inst, dec, err := p.connect(ctx)
+		c, inst, dec, err := p.dial(ctx, backoff > 0)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			p.mu.Lock()
+			now = p.heard
+			p.mu.Unlock()
+			if now {
+				continue // the dial was cut short: dial again
 			}
 			t.log.Debug("rpc: connect failed", "addr", p.addr, "err", err, "backoff", backoff)
 			p.lost(nil, err)
 			backoff = min(max(2*backoff, t.cfg.InitialBackoff), t.cfg.MaxBackoff)
 			continue
 		}
+		now = false
 		p.established(c, inst)
 		c.serve(ctx, dec)
 		t.stats.disconnects.Add(1)
@@ -143,13 +155,15 @@ func (p *peer) enqueued() context.CancelFunc {
 	return wake
 }
 
-// wakeUp has a peer that waits out its backoff dial now.
+// wakeUp has a peer that waits out its backoff, or dials again after a
+// failure, dial now: the network to its host works again.
 func (p *peer) wakeUp() {
 	p.mu.Lock()
 	wake := p.wake
 	// The wait is over: something queued before the peer's task resumes
 	// must not scale down a wait that no longer runs (enqueued).
 	p.wake, p.long = nil, false
+	p.heard = p.cur == nil
 	p.mu.Unlock()
 	if wake != nil {
 		p.t.log.Debug("rpc: heard from the peer's host: redial now", "addr", p.addr)
@@ -157,10 +171,36 @@ func (p *peer) wakeUp() {
 	}
 }
 
-func (p *peer) connect(ctx context.Context) (*conn, uint64, *wire.Decoder, error) {
+// dial connects. After a failure (again), a connection from the peer's
+// host (Transport.heardFrom) cuts the connect short, as it cuts a
+// backoff's wait: its SYN may be lost to a partition that has ended and
+// wait for the kernel to send it again, up to seconds later, where a new
+// one goes through now. The peer then dials again at once (heard).
+func (p *peer) dial(ctx context.Context, again bool) (*conn, uint64, *wire.Decoder, error) {
+	p.mu.Lock()
+	p.heard = false
+	p.mu.Unlock()
+	if again {
+		p.t.backingOff.Add(1)
+		defer p.t.backingOff.Add(-1)
+	}
+	return p.connect(ctx, again)
+}
+
+func (p *peer) connect(ctx context.Context, hurried bool) (*conn, uint64, *wire.Decoder, error) {
 	t := p.t
 	dctx, cancel := t.p.Time.WithTimeout(ctx, t.cfg.ConnectTimeout)
+	if hurried {
+		p.mu.Lock()
+		p.wake, p.long = cancel, false
+		p.mu.Unlock()
+	}
 	nc, err := t.p.Network.Dial(dctx, p.addr)
+	if hurried {
+		p.mu.Lock()
+		p.wake = nil
+		p.mu.Unlock()
+	}
 	cancel()
 	if err != nil {
 		return nil, 0, nil, err

@@ -177,8 +177,9 @@ type Transport struct {
 	peers     map[string]*peer
 	peerList  []*peer            // in the order made, for Close
 	byHost    map[string][]*peer // the peers at each host, in the order made
-	// backingOff counts the peers that wait out a backoff: while none
-	// does, a connection from a peer's host has nothing to wake.
+	// backingOff counts the peers that wait out a backoff, or dial again
+	// after a failure: while none does, a connection from a peer's host
+	// has nothing to hurry.
 	backingOff atomic.Int32
 	inbound    map[uint64]*conn
 	nconns     uint64
