@@ -63,10 +63,12 @@ type Network struct {
 	// from an exponential distribution; zero means none. A partition
 	// splits the hosts in two, with equal chance as random halves, as a
 	// random-size group against the rest, or as one host alone. Traffic
-	// across the cut waits (it is not lost, as TCP retransmits) and
-	// connects across it wait until the partition heals, failing with
-	// ETIMEDOUT after 131 s as on Linux. When not zero,
-	// at least [MinInterval]. Default 60s.
+	// across the cut waits (it is not lost, as TCP retransmits), and goes
+	// on at its sender's next retransmission after the partition ends, on
+	// Linux's timer (200 ms after the send, backing off); connects
+	// across it, at the next retransmission of the SYN, failing with
+	// ETIMEDOUT after 131 s as on Linux. When not zero, at least
+	// [MinInterval]. Default 60s.
 	PartitionInterval time.Duration
 	// PartitionDuration is how long a random partition lasts, drawn
 	// uniformly. Default [200ms, 2s].

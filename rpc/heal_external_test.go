@@ -17,7 +17,9 @@ import (
 // The connection from the peer's host cuts the backoff short: the monitor
 // reports the address available within a connect (a few milliseconds),
 // where it waited out the rest of a backoff of up to 30 s before (28.7 s
-// on the second seed).
+// on the second seed). It cuts short a connect under way too, whose SYN,
+// lost to the partition, waits to be sent again (until the connect's
+// deadline, 0.49 s after the heal, on the first seed).
 func TestHeardFromAfterHealIsAvailableAtOnce(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		a, b := newPair(s)
@@ -50,10 +52,12 @@ func TestHeardFromAfterHealIsAvailableAtOnce(t *testing.T) {
 // this one, so nothing cuts the backoff short but the request itself. A
 // request sent after the heal, or one that waited through the partition,
 // goes out within MaxBackoffQueued (1 s) of the heal, as FoundationDB's
-// FlowTransport redials a peer it has something for; before, it waited
-// out the rest of a backoff of up to 30 s (18.6 s and 9.6 s after the
-// heal on the first seed, up to 23.5 s over eight). Now each takes a
-// few milliseconds: the backoff's wait began long before the heal.
+// FlowTransport redials a peer it has something for, or of the end of a
+// connect under way then, whose SYN the kernel sends again within a
+// second, unless the connect's deadline comes first (1.4 s on the first
+// seed): within 2 s. Before, it waited out the rest of a backoff of up
+// to 30 s (18.6 s and 9.6 s after the heal on the first seed, up to
+// 23.5 s over eight).
 func TestRequestAfterHealGoesOutWithoutTheBackoff(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -90,7 +94,7 @@ func TestRequestAfterHealGoesOutWithoutTheBackoff(t *testing.T) {
 					answered = s.Now()
 				}
 				took := answered.Sub(healed)
-				assert.Less(s, took, time.Second, "the request went out %v after the heal", took)
+				assert.Less(s, took, 2*time.Second, "the request went out %v after the heal", took)
 			}, quiet...)
 		})
 	}

@@ -61,8 +61,9 @@ type Config struct {
 	// to the address (a request waiting for its reply, a message queued),
 	// as FoundationDB's FlowTransport caps its reconnection delay: such a
 	// request goes out within about MaxBackoffQueued of the network's
-	// return, where a backoff grown to MaxBackoff would hold it for up
-	// to that long. Something queued during a longer wait shortens it.
+	// return (and up to a second more for a connect under way then,
+	// whose lost SYN the kernel sends again), where a backoff grown to
+	// MaxBackoff would hold it for up to that long. Something queued during a longer wait shortens it.
 	// Zero means DefaultMaxBackoffQueued, or InitialBackoff if that is
 	// longer.
 	MaxBackoffQueued time.Duration

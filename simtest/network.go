@@ -94,9 +94,12 @@ func (n *Net) Hosts() []string { return n.s.network().Hosts() }
 func (n *Net) Config() chaos.Network { return n.s.network().Config() }
 
 // Partition cuts every host of a from every host of b, both ways, until
-// [Net.Heal]. Packets across the cut wait, in order, and go on when it
-// heals; connects across it wait too, and fail with ETIMEDOUT, as on
-// Linux, if it lasts 131 s.
+// [Net.Heal]. Packets across the cut wait, in order, and go on at their
+// sender's next retransmission after the heal, as TCP's would (200 ms
+// after the send, backing off: a write held 2 s goes on at 3 s);
+// connects across it wait too, for the next retransmission of the SYN,
+// and fail with ETIMEDOUT, as on Linux, if it lasts past the last one,
+// 67 s after the first.
 func (n *Net) Partition(a, b []string) { n.s.network().Partition(a, b) }
 
 // PartitionOneWay cuts the packets from every host of from to every host

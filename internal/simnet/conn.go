@@ -96,8 +96,12 @@ type pipe struct {
 	lastAt   int64 // arrival time of the last segment: arrivals are FIFO
 	pending  bool  // a delivery event is scheduled
 	held     bool  // a cut or clog holds it (see Net.holdUntil)
-	finSent  bool  // the source shut down writing
-	eof      bool  // the source's FIN arrived: read to the end, then EOF
+	// heldByCut: what holds it is a partition, which loses what it
+	// cuts: when it ends, the data goes on at the source's next
+	// retransmission. A clog only delays.
+	heldByCut bool
+	finSent   bool // the source shut down writing
+	eof       bool // the source's FIN arrived: read to the end, then EOF
 	// blackhole: a silent random close; nothing is delivered any more.
 	blackhole bool
 	// stuckSet: a segment waits on a cut or clog, was swallowed by a
@@ -112,6 +116,14 @@ type pipe struct {
 	ackHeld  bool
 	ackSince int64
 	ackUntil int64
+	// ackLost: data arrived while a partition cut the way back, so its
+	// acknowledgement was lost; ackLostSince is when the oldest such was
+	// sent. The room that acknowledgement frees comes back at the
+	// source's next retransmission after the cut ends (roomRetx, the
+	// pending call), or with the first segment the other way.
+	ackLost      bool
+	ackLostSince int64
+	roomRetx     func() bool
 
 	readers, writers []providers.WaitToken
 	// waitRoom is where readers and writers start, one waiter each, in
@@ -240,6 +252,19 @@ func (c *conn) wakeWriters() { c.n.wakeAll(&c.out.writers) }
 func (p *pipe) retry() func() {
 	if p.retryFn == nil {
 		p.retryFn = func() {
+			if p.heldByCut {
+				// A partition lost what it held: it goes on at the
+				// source's next retransmission, or meets the give-up,
+				// which comes first at its instant: the timer found no
+				// retries left.
+				p.heldByCut = false
+				if now := p.n.now(); p.stuckSet {
+					if at := retransmitAt(p.stuckSince, now); at > now {
+						p.n.after(min(at, p.giveUpAt(p.stuckSince)), p.retryFn)
+						return
+					}
+				}
+			}
 			p.held, p.stuckSet = false, false
 			// Delivered now, or held again: deliver arms the give-up
 			// again for what it holds, unless an acknowledgement held
@@ -547,7 +572,8 @@ func (p *pipe) deliver() {
 			break
 		}
 		if until, ok := n.blocked(p.src.h, p.dst.h); ok && !p.src.exempt {
-			p.held = true
+			_, cut := n.partitioned(p.src.h, p.dst.h)
+			p.held, p.heldByCut = true, cut
 			n.holdUntil(until, p.retry())
 			p.stuck(s)
 			break
@@ -597,11 +623,12 @@ func (p *pipe) arrive(s seg) bool {
 		}
 		return false
 	}
+	// What the peer sends carries its acknowledgement of what d sent:
+	// the way back is open.
 	if d.out.ackHeld {
-		// What the peer sends carries its acknowledgement of what d
-		// sent: the way back is open.
 		d.out.releaseAck()
 	}
+	d.out.ackPassed()
 	if s.kind != segRst && !p.src.exempt {
 		p.ack(s)
 	}
@@ -680,6 +707,7 @@ func (p *pipe) freeRoom() {
 		return
 	}
 	p.takenOff = p.rdOff
+	p.ackLost = false
 	n.wakeAll(&p.writers)
 }
 
@@ -693,12 +721,32 @@ func (p *pipe) tellRoomWait(waiting bool) {
 	}
 }
 
-// roomBack is freeRoom once the cut or clog that held it ended: the way
-// back may be cut again by then.
+// roomBack is freeRoom once the cut or clog that held it ended, or, for
+// an acknowledgement a partition lost, at the source's next
+// retransmission after that, which draws it again: the way back may be
+// cut again by then.
 func (p *pipe) roomBack() {
+	n := p.n
+	p.roomRetx = nil
+	if p.ackLost {
+		p.ackLost = false
+		if now, at := n.now(), retransmitAt(p.ackLostSince, n.now()); at > now {
+			p.roomRetx = n.after(at, p.roomFn)
+			return
+		}
+	}
 	p.roomHeld, p.roomTold = false, false
-	p.n.tick() // a random partition ends now: tick lets it go
+	n.tick() // a random partition ends now: tick lets it go
 	p.freeRoom()
+}
+
+// ackPassed is a segment that came from p's destination: it carries the
+// acknowledgement a retransmission would have drawn.
+func (p *pipe) ackPassed() {
+	p.ackLost = false
+	if p.roomRetx != nil && p.roomRetx() {
+		p.roomBack()
+	}
 }
 
 // abort resets the connection from this end: unread data is dropped and a
@@ -1032,21 +1080,27 @@ const (
 	rtoMax = int64(120 * time.Second)
 )
 
-// orphanGiveUp is when an end closed at closed gives up on data
-// unacknowledged since since: at the first firing of Linux's
-// retransmission timer (200 ms after since, then backing off to 120 s)
-// that comes OrphanTimeout after since or later, and at or after the
-// close, when the timer first finds the socket orphaned.
-func orphanGiveUp(since, closed int64) int64 {
-	at, rto := since, rtoMin
-	for at < since+int64(OrphanTimeout) || at < closed {
-		if rto == rtoMax && at >= since+int64(OrphanTimeout) {
-			return at + (closed-at+rtoMax-1)/rtoMax*rtoMax
-		}
-		at += rto
+// retransmitAt is the first firing, at t or later, of Linux's
+// retransmission timer started at since: 200 ms after since, then backing
+// off to 120 s (at 0.2, 0.6, 1.4, 3.0, 6.2, ... s).
+func retransmitAt(since, t int64) int64 {
+	at, rto := since+rtoMin, rtoMin
+	for at < t && rto < rtoMax {
 		rto = min(2*rto, rtoMax)
+		at += rto
+	}
+	if at < t {
+		at += (t - at + rtoMax - 1) / rtoMax * rtoMax
 	}
 	return at
+}
+
+// orphanGiveUp is when an end closed at closed gives up on data
+// unacknowledged since since: at the first firing of Linux's
+// retransmission timer that comes OrphanTimeout after since or later, and
+// at or after the close, when the timer first finds the socket orphaned.
+func orphanGiveUp(since, closed int64) int64 {
+	return retransmitAt(since, max(since+int64(OrphanTimeout), closed))
 }
 
 // stuck is called when segment s of p will not be acknowledged until
@@ -1075,6 +1129,10 @@ func (p *pipe) stuck(s seg) {
 func (p *pipe) ack(s seg) {
 	n := p.n
 	until, cut := n.blocked(p.dst.h, p.src.h)
+	if cut && !p.ackLost {
+		_, p.ackLost = n.partitioned(p.dst.h, p.src.h)
+		p.ackLostSince = s.sent
+	}
 	if !cut {
 		if p.ackHeld {
 			p.releaseAck()
@@ -1160,13 +1218,19 @@ func (p *pipe) rearm() {
 	if c.retx == nil {
 		c.retx, c.retxFn = new(sim.Timer), c.retxTimeout
 	}
-	at := since + int64(RetransmitTimeout)
-	if c.closed {
-		at = orphanGiveUp(since, c.closedAt)
-	}
 	c.retxArmed = true
 	n := c.n
-	n.w.ArmQuiet(c.retx, time.Duration(max(at-n.now(), 0)), c.retxFn)
+	n.w.ArmQuiet(c.retx, time.Duration(max(p.giveUpAt(since)-n.now(), 0)), c.retxFn)
+}
+
+// giveUpAt is when p's source gives up on data unacknowledged since
+// since: RetransmitTimeout after it, or, once the source is closed, at
+// orphanGiveUp.
+func (p *pipe) giveUpAt(since int64) int64 {
+	if c := p.src; c.closed {
+		return orphanGiveUp(since, c.closedAt)
+	}
+	return since + int64(RetransmitTimeout)
 }
 
 // unackedSince returns when the oldest of p's data (or FIN) that waits

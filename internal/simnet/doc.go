@@ -95,11 +95,16 @@
 // # Faults
 //
 // Latency is drawn per packet. A partition or clog holds the packets on the
-// links it cuts: they wait, in order, and go on when it ends (TCP
-// retransmits; nothing is lost), and a connect across a cut waits until
-// then, or until its ConnectTimeout, when it fails with ETIMEDOUT. (Linux
-// would wait for its next retransmission of the SYN; here it goes on at
-// the heal.) The give-up is armed only when a connect is held and its
+// links it cuts: they wait, in order (TCP retransmits; nothing is lost to
+// the program). A clog delays them, and they go on when it ends. A
+// partition loses them, and they go on at the sender's next
+// retransmission after it ends, on Linux's timer: 200 ms after the oldest
+// unacknowledged send, backing off to 120 s. A connect across a partition
+// goes on at the dialler's next retransmission of the SYN, or, after the
+// last, fails at its ConnectTimeout with ETIMEDOUT. An acknowledgement
+// that a partition of the way back lost comes back with the sender's next
+// retransmission too, or with the first segment the other way. The
+// give-up is armed only when a connect is held and its
 // context would not end first, with a timer that leaves no trace unless
 // it fires, so a seed whose connects are all answered replays as it did
 // without it. Random partitions start and end lazily, when the network is
@@ -180,15 +185,16 @@
 // turn does not meet it on Linux either).
 //
 // Data counts as acknowledged when it arrives and the way back is open.
-// An acknowledgement held by a cut goes back the moment the cut ends (at
-// Heal, at a random partition's end, with a later segment either way,
-// or, for a clog's end, which schedules nothing, when the give-up would
-// fire), not at the sender's next retransmission, and a cut shorter than
-// OrphanTimeout holds none. The sender's buffer holds what it wrote until
+// For the give-up, an acknowledgement held by a cut counts as back the
+// moment the cut ends (at Heal, at a random partition's end, with a later
+// segment either way, or, for a clog's end, which schedules nothing, when
+// the give-up would fire), not at the sender's next retransmission, and a
+// cut shorter than OrphanTimeout holds none. The sender's buffer holds what it wrote until
 // the receiver reads it and the way back can carry the acknowledgement:
 // data read while the way back is cut or clogged keeps its room until
-// that ends, so a writer whose acknowledgements are cut stops once it has
-// written a buffer's worth, as on Linux. (Linux's room comes back when
+// that ends (a partition: until the next retransmission after it, or the
+// first segment the other way), so a writer whose acknowledgements are
+// cut stops once it has written a buffer's worth, as on Linux. (Linux's room comes back when
 // the peer's kernel acknowledges, before the peer reads; here the two
 // are one.) At a give-up, segments still on the wire are dropped with the
 // rest.

@@ -13,3 +13,11 @@ func DatagramQueueCap(pc any) int { return cap(pc.(*packetConn).queue.s) }
 // OrphanGiveUp is orphanGiveUp: when an end closed at closed gives up on
 // data unacknowledged since since, in simulated nanoseconds.
 var OrphanGiveUp = orphanGiveUp
+
+// RetransmitAt is retransmitAt: the first firing at t or later of the
+// retransmission timer started at since.
+var RetransmitAt = retransmitAt
+
+// SYNAt is synAt: the first retransmission at t or later of a SYN first
+// sent at start.
+var SYNAt = synAt

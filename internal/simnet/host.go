@@ -563,6 +563,25 @@ func (d *dial) holdConnect() {
 	n.w.ArmQuiet(d.timer, time.Duration(at-n.now()), d.timeOut)
 }
 
+// synAt is the first retransmission at t or later of a SYN first sent at
+// start, as Linux sends them (see ConnectTimeout): 1, 2, 3, 4, 5, 7, 11,
+// 19, 35 and 67 s after it; past the last, the give-up at
+// start+ConnectTimeout. A listener's answer lost to a partition comes
+// back at the same times: the SYN sent again draws it again.
+func synAt(start, t int64) int64 {
+	at, rto := start, int64(time.Second)
+	for k := 1; at < t; k++ {
+		if k == 11 {
+			return start + int64(ConnectTimeout)
+		}
+		if k > 5 {
+			rto *= 2
+		}
+		at += rto
+	}
+	return at
+}
+
 // timeOut ends a connect that went unanswered for ConnectTimeout.
 func (d *dial) timeOut() {
 	if d.done || d.gaveUp {

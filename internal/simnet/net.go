@@ -410,6 +410,24 @@ func appendPruning[T any](list []T, prunedAt *int, x T, gone func(T) bool) []T {
 // until when: a positive time for a random partition or a clog, zero for a
 // manual cut, which lasts until Heal.
 func (n *Net) blocked(src, dst *Host) (until int64, ok bool) {
+	if until, ok := n.partitioned(src, dst); ok {
+		return until, true
+	}
+	if len(n.clogs) > 0 && src != dst {
+		k := pairKey(src, dst)
+		if until, ok := n.clogs[k]; ok {
+			if until > n.now() {
+				return until, true
+			}
+			delete(n.clogs, k)
+		}
+	}
+	return 0, false
+}
+
+// partitioned is blocked for partitions alone, random or manual: the
+// packets they cut are lost, where a clog only delays them.
+func (n *Net) partitioned(src, dst *Host) (until int64, ok bool) {
 	if src == dst {
 		return 0, false
 	}
@@ -418,15 +436,6 @@ func (n *Net) blocked(src, dst *Host) (until int64, ok bool) {
 	}
 	if r := n.random; r != nil && r.cuts(src, dst) {
 		return r.until, true
-	}
-	if len(n.clogs) > 0 {
-		k := pairKey(src, dst)
-		if until, ok := n.clogs[k]; ok {
-			if until > n.now() {
-				return until, true
-			}
-			delete(n.clogs, k)
-		}
 	}
 	return 0, false
 }
@@ -466,13 +475,25 @@ type packet struct {
 	dial     *dial
 	step     dialStep
 	tryFn    func() // try, made once
+	// cut: a partition held it, and lost it: it goes on at the dialler's
+	// next retransmission of the SYN after the cut ends.
+	cut bool
 }
 
 // try delivers p, unless a cut or a clog holds it.
 func (p *packet) try() {
 	n := p.n
 	n.tick()
+	if p.cut {
+		p.cut = false
+		// At the give-up's instant, its timer, armed first, fires first.
+		if now, at := n.now(), synAt(p.dial.start, n.now()); at > now {
+			n.after(at, p.tryFn)
+			return
+		}
+	}
 	if until, ok := n.blocked(p.src, p.dst); ok && !p.exempt {
+		_, p.cut = n.partitioned(p.src, p.dst)
 		n.holdUntil(until, p.tryFn)
 		p.dial.holdConnect()
 		return

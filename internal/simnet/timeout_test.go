@@ -90,23 +90,35 @@ func TestConnectTimeoutAgainstHealsAndDeadlines(t *testing.T) {
 		require.NoError(t, err)
 		cut := func() { w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"}) }
 
-		cut()
-		h := client.Task.Go(ctx, "heal", func(ctx context.Context) error {
-			if err := client.Time.Sleep(ctx, 2*time.Minute); err != nil {
-				return err
-			}
-			w.net.Heal()
-			return nil
-		})
+		healIn := func(d time.Duration) providers.Handle {
+			cut()
+			return client.Task.Go(ctx, "heal", func(ctx context.Context) error {
+				if err := client.Time.Sleep(ctx, d); err != nil {
+					return err
+				}
+				w.net.Heal()
+				return nil
+			})
+		}
+		h := healIn(time.Minute)
 		start := client.Time.Now()
 		c, err := client.Network.Dial(ctx, "10.0.0.2:80")
-		require.NoError(t, err, "healed before the give-up: the connect goes on at the heal")
-		assert.Less(t, client.Time.Now().Sub(start), simnet.ConnectTimeout)
+		require.NoError(t, err, "healed before the last retransmission of the SYN: the connect goes on at it")
+		assert.InDelta(t, 67*time.Second, client.Time.Now().Sub(start), float64(10*time.Millisecond),
+			"the SYN went again 67 s after the first: the seventh second after the heal")
 		require.NoError(t, h.Join(ctx))
 		require.NoError(t, c.Close())
 		s, err := l.Accept()
 		require.NoError(t, err)
 		require.NoError(t, s.Close())
+
+		h = healIn(2 * time.Minute)
+		start = client.Time.Now()
+		_, err = client.Network.Dial(ctx, "10.0.0.2:80")
+		requireTimedOut(t, err, "10.0.0.2:80")
+		assert.Equal(t, simnet.ConnectTimeout, client.Time.Now().Sub(start),
+			"healed after the last retransmission of the SYN (67 s): nothing goes again before the give-up")
+		require.NoError(t, h.Join(ctx))
 
 		cut()
 		dctx, cancel := client.Time.WithTimeout(ctx, time.Minute)
@@ -311,11 +323,11 @@ func TestClosedEndWhoseDataGetsThroughLeavesNoGiveUp(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, client.Time.Sleep(ctx, time.Second)) // held, and its give-up armed
 			require.NoError(t, cl.Close())
-			require.NoError(t, client.Time.Sleep(ctx, time.Minute))
+			require.NoError(t, client.Time.Sleep(ctx, 30*time.Second))
 			w.net.Heal()
 			b, err := io.ReadAll(sv)
 			require.NoError(t, err)
-			assert.Equal(t, "held", string(b), "the data and the FIN arrive at the heal")
+			assert.Equal(t, "held", string(b), "the data and the FIN arrive at the next retransmission, at 51 s")
 			require.NoError(t, client.Time.Sleep(ctx, after))
 			return sv.Close()
 		})
