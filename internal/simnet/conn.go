@@ -19,15 +19,26 @@ import (
 // other end; in carries the bytes the peer writes, out the bytes this end
 // writes.
 type conn struct {
-	n      *Net
-	h      *Host
-	id     uint64
-	laddr  net.Addr
-	raddr  net.Addr
-	in     *pipe
-	out    *pipe
-	peer   *conn
-	hidx   int // index in h.conns, -1 once closed
+	n     *Net
+	h     *Host
+	id    uint64
+	laddr net.Addr
+	raddr net.Addr
+	in    *pipe
+	out   *pipe
+	peer  *conn
+	hidx  int // index in h.conns, -1 once closed
+	// retx is the give-up on unacknowledged data, armed (retxArmed)
+	// while this end waits for the peer to acknowledge data or a FIN
+	// (pipe.rearm); retxFn is its callback. Both are made when first
+	// needed. While retxArmed, the end retransmits, as far as the peer
+	// can tell.
+	retx     *sim.Timer
+	retxFn   func()
+	closedAt int64 // when Close (or the end of its process) closed it
+
+	// The flags come together, where they pack into as few words as
+	// they can: a connection's two ends and pipes are one allocation.
 	closed bool
 
 	// reset: this end sent or received a reset; the connection is dead.
@@ -45,16 +56,8 @@ type conn struct {
 	// and no socket holds the connection any more: the first segment
 	// that reaches it is answered with a reset.
 	owesReset bool
-	// retx is the give-up on unacknowledged data, armed (retxArmed)
-	// while this end waits for the peer to acknowledge data or a FIN
-	// (pipe.rearm); retxFn is its callback. Both are made when first
-	// needed. While retxArmed, the end retransmits, as far as the peer
-	// can tell.
-	retx      *sim.Timer
-	retxFn    func()
-	retxArmed bool
-	closedAt  int64 // when Close (or the end of its process) closed it
-	rdShut    bool  // CloseRead
+	retxArmed bool // see retx
+	rdShut    bool // CloseRead
 	// gone: the end vanished with its host's power (Host.PowerOff): it
 	// answers nothing while the host is off, and a reset once it is on.
 	gone    bool
@@ -87,15 +90,26 @@ type pipe struct {
 	dlOff    uint64
 	rdOff    uint64
 	takenOff uint64
+	segs     fifo[seg]
+	lastAt   int64 // arrival time of the last segment: arrivals are FIFO
+	// stuckSince, ackSince, ackUntil, ackLostSince and roomRetx go with
+	// the flags below that name them.
+	stuckSince   int64
+	ackSince     int64
+	ackUntil     int64
+	ackLostSince int64
+	roomRetx     func() bool
+
+	// The flags come together, where they pack into as few words as
+	// they can (see conn).
+	//
 	// roomHeld: the destination took data while the way back was cut
 	// or clogged; its room returns to the source when that ends.
 	// roomTold: a writer waited for that room, and the timeline says so.
 	roomHeld bool
 	roomTold bool
-	segs     fifo[seg]
-	lastAt   int64 // arrival time of the last segment: arrivals are FIFO
-	pending  bool  // a delivery event is scheduled
-	held     bool  // a cut or clog holds it (see Net.holdUntil)
+	pending  bool // a delivery event is scheduled
+	held     bool // a cut or clog holds it (see Net.holdUntil)
 	// heldByCut: what holds it is a partition, which loses what it
 	// cuts: when it ends, the data goes on at the source's next
 	// retransmission. A clog only delays.
@@ -107,23 +121,18 @@ type pipe struct {
 	// stuckSet: a segment waits on a cut or clog, was swallowed by a
 	// silent close or went to a host without power (stuck), and is not
 	// acknowledged; stuckSince is when the oldest such was sent.
-	stuckSet   bool
-	stuckSince int64
+	stuckSet bool
 	// ackHeld: data or a FIN arrived while the way back was cut, so the
 	// source has had no acknowledgement of it; ackSince is when the
 	// oldest such was sent, ackUntil when the cuts that held the
 	// acknowledgement end (math.MaxInt64 for a manual cut: at Heal).
-	ackHeld  bool
-	ackSince int64
-	ackUntil int64
+	ackHeld bool
 	// ackLost: data arrived while a partition cut the way back, so its
 	// acknowledgement was lost; ackLostSince is when the oldest such was
 	// sent. The room that acknowledgement frees comes back at the
 	// source's next retransmission after the cut ends (roomRetx, the
 	// pending call), or with the first segment the other way.
-	ackLost      bool
-	ackLostSince int64
-	roomRetx     func() bool
+	ackLost bool
 
 	readers, writers []providers.WaitToken
 	// waitRoom is where readers and writers start, one waiter each, in
