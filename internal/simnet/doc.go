@@ -25,8 +25,9 @@
 // a port nobody listens on is refused (ECONNREFUSED). One that finds the
 // listener's backlog full (chaos.Network's Backlog connections waiting for
 // Accept) waits, as on Linux, which drops its SYN while the dialler
-// retransmits: each Accept sends the oldest waiting connect again, and
-// closing the listener sends them all, to be refused. A connect that gets
+// retransmits: each Accept lets the oldest waiting connect in at its
+// dialler's next retransmission of the SYN, and closing the listener has
+// them all refused at theirs. A connect that gets
 // no answer within [ConnectTimeout], 131 s as on Linux, fails with
 // ETIMEDOUT. A listener takes the connects to the address it is bound to,
 // as on Linux: one on a loopback address those its own host sends there,
@@ -65,8 +66,10 @@
 // nothing for an end already reset or given up) and closes its
 // listeners; what reaches them later is answered with a reset.
 // [Host.PowerOff] makes them vanish without a word until [Host.PowerOn],
-// after which what a peer sends is reset: at once for a peer still
-// waiting for an acknowledgement, which retransmits.
+// after which what a peer sends is reset: a peer still waiting for an
+// acknowledgement when its next retransmission arrives, and a connect
+// that waited is sent again at its dialler's next retransmission of the
+// SYN.
 //
 // # Datagrams
 //
@@ -174,15 +177,12 @@
 // is not woken by its context, as with package net: close the connection,
 // from a task, to end it.
 //
-// A connect waiting on a full backlog is sent again the moment an Accept
-// makes room, where Linux lets it in at the dialler's next retransmission
-// of the SYN (1 s to 64 s later), so connects to a loaded server complete
-// sooner than in production. Linux keeps one more connection waiting than
-// listen(2)'s backlog; Backlog is the count kept. A connect whose SYN
-// finds room on Linux but whose final ACK finds the queue full completes
-// for the dialler while the server holds it back; here a connect gets its
-// place when it arrives, so that does not happen (a Go client dialling in
-// turn does not meet it on Linux either).
+// Linux keeps one more connection waiting than listen(2)'s backlog;
+// Backlog is the count kept. A connect whose SYN finds room on Linux but
+// whose final ACK finds the queue full completes for the dialler while the
+// server holds it back; here a connect gets its place when it arrives, so
+// that does not happen (a Go client dialling in turn does not meet it on
+// Linux either).
 //
 // Data counts as acknowledged when it arrives and the way back is open.
 // For the give-up, an acknowledgement held by a cut counts as back the

@@ -563,6 +563,18 @@ func (d *dial) holdConnect() {
 	n.w.ArmQuiet(d.timer, time.Duration(at-n.now()), d.timeOut)
 }
 
+// resend sends d's connect again at the dialler's next retransmission of
+// its SYN, unless the dial is over by then: a full backlog made room, its
+// listener closed, or its host came back.
+func (d *dial) resend() {
+	n := d.h.n
+	n.after(synAt(d.start, n.now()), func() {
+		if !d.over() {
+			n.packet(d.h, d.dst, d.exempt, d, stepArrive)
+		}
+	})
+}
+
 // synAt is the first retransmission at t or later of a SYN first sent at
 // start, as Linux sends them (see ConnectTimeout): 1, 2, 3, 4, 5, 7, 11,
 // 19, 35 and 67 s after it; past the last, the give-up at
@@ -719,9 +731,10 @@ func (h *Host) PowerOff() {
 
 // PowerOn brings the host back after [Host.PowerOff]. Its old connections
 // have no socket any more: a peer still waiting for the acknowledgement
-// of data or a FIN retransmits and gets a reset now; the others get
-// theirs when they next send, and a peer that gave up or was reset gets
-// nothing. Connects that are still waiting are sent again, and refused or
+// of data or a FIN gets a reset when its next retransmission arrives; the
+// others get theirs when they next send, and a peer that gave up or was
+// reset gets nothing. Connects that are still waiting are sent again at
+// their diallers' next retransmissions of the SYN, and refused or
 // accepted as any other. It does nothing to a host that has power.
 func (h *Host) PowerOn() {
 	if !h.off {
@@ -737,12 +750,26 @@ func (h *Host) PowerOn() {
 		// A closed one is an orphan with nobody to tell: its own
 		// give-up (OrphanTimeout) ends it as the reset would, unseen.
 		if c.peer.retxArmed && !c.peer.closed {
-			c.noSocket()
+			c.resetAtRetransmit()
 		}
 	}
 	for _, d := range syns {
-		if !d.over() {
-			h.n.packet(d.h, h, d.exempt, d, stepArrive)
-		}
+		d.resend()
 	}
+}
+
+// resetAtRetransmit answers the peer's next retransmission of what it
+// waits to have acknowledged with a reset, as a host that lost c's socket
+// does, if the peer still waits then and the host still has power.
+func (c *conn) resetAtRetransmit() {
+	n, p := c.n, c.peer
+	since, ok := p.out.unackedSince()
+	if !ok {
+		return
+	}
+	n.after(retransmitAt(since, n.now()), func() {
+		if p.retxArmed && !p.closed && !c.h.off {
+			c.noSocket()
+		}
+	})
 }

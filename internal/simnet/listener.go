@@ -105,13 +105,13 @@ func (l *listener) hold(d *dial) {
 	d.holdConnect()
 }
 
-// retry sends again, from their diallers, up to k of the held connects
-// whose diallers still wait.
+// retry sends again, from their diallers, at their next retransmissions
+// of the SYN, up to k of the held connects whose diallers still wait.
 func (l *listener) retry(k int) {
 	i := 0
 	for ; i < len(l.syns) && k > 0; i++ {
 		if d := l.syns[i]; !d.over() {
-			l.h.n.packet(d.h, l.h, d.exempt, d, stepArrive)
+			d.resend()
 			k--
 		}
 	}

@@ -3,6 +3,7 @@ package simnet_test
 import (
 	"context"
 	"io"
+	"syscall"
 	"testing"
 	"time"
 
@@ -180,4 +181,61 @@ func TestSYNRetransmitTimes(t *testing.T) {
 	}
 	assert.Equal(t, []int64{1, 2, 3, 4, 5, 7, 11, 19, 35, 67, 131}, got)
 	assert.Equal(t, 10*s, simnet.SYNAt(3*s, 9*s+1), "counted from the first SYN")
+}
+
+// A connect that found the backlog full goes on at the dialler's next
+// retransmission of the SYN after an Accept makes room, as on Linux,
+// which dropped the SYN; so does one to a host without power, after the
+// host is back.
+func TestAConnectHeldByTheServerGoesOnAtTheNextSYN(t *testing.T) {
+	t.Run("full backlog", func(t *testing.T) {
+		simulate(t, 7, backlogOf2(), func(ctx context.Context, client, server providers.Providers) error {
+			l, err := server.Network.Listen(ctx, ":80")
+			require.NoError(t, err)
+			fill(t, ctx, client, "10.0.0.2:80")
+			d := dialInTask(ctx, client, "10.0.0.2:80")
+			require.NoError(t, client.Time.Sleep(ctx, 2500*time.Millisecond))
+			_, err = l.Accept()
+			require.NoError(t, err)
+			require.NoError(t, d.h.Join(ctx))
+			require.NoError(t, d.err)
+			assert.InDelta(t, 3*time.Second, d.took, within, "the SYN sent again 3 s after the first finds the room")
+			return nil
+		})
+	})
+	t.Run("host without power", func(t *testing.T) {
+		w := newWorld(t, 7, chaos.NoNetworkFaults())
+		w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			host := w.net.Host("10.0.0.2")
+			host.PowerOff()
+			d := dialInTask(ctx, client, "10.0.0.2:80")
+			require.NoError(t, client.Time.Sleep(ctx, 2500*time.Millisecond))
+			host.PowerOn()
+			require.NoError(t, d.h.Join(ctx))
+			assert.ErrorIs(t, d.err, syscall.ECONNREFUSED, "nobody listens on the host come back")
+			assert.InDelta(t, 3*time.Second, d.took, within, "the SYN sent again 3 s after the first finds the host on")
+			return nil
+		})
+	})
+}
+
+// A host back from a power loss has lost its sockets: a peer that waits
+// for the acknowledgement of what it sent there learns it from the reset
+// that answers its next retransmission.
+func TestAPeerOfAHostBackFromAPowerLossIsResetAtItsNextRetransmission(t *testing.T) {
+	w := newWorld(t, 8, chaos.NoNetworkFaults())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		c, _ := pair(t, ctx, client, server)
+		host := w.net.Host("10.0.0.2")
+		host.PowerOff()
+		start := client.Time.Now()
+		_, err := c.Write([]byte("hello?"))
+		require.NoError(t, err)
+		require.NoError(t, client.Time.Sleep(ctx, 2*time.Second))
+		host.PowerOn()
+		_, err = c.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, syscall.ECONNRESET)
+		assert.InDelta(t, 3*time.Second, client.Time.Now().Sub(start), within, "the retransmission at 3.0 s draws the reset")
+		return nil
+	})
 }
