@@ -35,9 +35,9 @@ type peer struct {
 	// did.
 	wake             context.CancelFunc
 	long, queuedWoke bool
-	// heard: a connection came from the peer's host while the peer was
-	// not waiting (it dialled): should that dial fail, the next one goes
-	// at once, as wakeUp would have had it.
+	// heard: a connection came from the peer's host, while the peer had
+	// none, since its last dial began (wakeUp): should that dial fail,
+	// or be cut short by it, the next one goes at once.
 	heard bool
 	// connectErr is why the last attempt to connect failed, while no
 	// connection was made since: a call that times out tells it.
@@ -72,7 +72,7 @@ func (p *peer) run(ctx context.Context) error {
 			now = p.heard
 			p.mu.Unlock()
 			if now {
-				continue // the dial was cut short: dial again
+				continue // the host called meanwhile: dial again at once
 			}
 			t.log.Debug("rpc: connect failed", "addr", p.addr, "err", err, "backoff", backoff)
 			p.lost(nil, err)

@@ -749,8 +749,8 @@ func (p *pipe) roomBack() {
 	p.freeRoom()
 }
 
-// ackPassed is a segment that came from p's destination: it carries the
-// acknowledgement a retransmission would have drawn.
+// ackPassed tells p that a segment came from its destination: it carries
+// the acknowledgement that a retransmission would have drawn.
 func (p *pipe) ackPassed() {
 	p.ackLost = false
 	if p.roomRetx != nil && p.roomRetx() {
