@@ -739,7 +739,8 @@ func (p *pipe) roomBack() {
 	p.roomRetx = nil
 	if p.ackLost {
 		p.ackLost = false
-		if now, at := n.now(), retransmitAt(p.ackLostSince, n.now()); at > now {
+		now := n.now()
+		if at := retransmitAt(p.ackLostSince, now); at > now {
 			p.roomRetx = n.after(at, p.roomFn)
 			return
 		}

@@ -487,7 +487,8 @@ func (p *packet) try() {
 	if p.cut {
 		p.cut = false
 		// At the give-up's instant, its timer, armed first, fires first.
-		if now, at := n.now(), synAt(p.dial.start, n.now()); at > now {
+		now := n.now()
+		if at := synAt(p.dial.start, now); at > now {
 			n.after(at, p.tryFn)
 			return
 		}
