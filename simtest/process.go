@@ -96,10 +96,10 @@ const (
 	Wipe
 	// PowerLoss is a crash of the whole machine: as Crash, but its
 	// connections vanish in silence. Peers learn of it only from their
-	// own timeouts, or from a reset when they send to the host once it is
-	// back; connects to it wait while it is down, and fail with
-	// ETIMEDOUT after 131 s, as on Linux. The process boots
-	// again told [providers.AfterCrash].
+	// own timeouts and keep-alive probes, or from a reset when they send
+	// or probe once it is back; connects to it wait while it is down,
+	// and fail with ETIMEDOUT after 131 s, as on Linux. The process
+	// boots again told [providers.AfterCrash].
 	PowerLoss
 	// Kill kills the process as kill -9 does, its machine still up: its
 	// tasks and connections end as Crash's, but its disk keeps every

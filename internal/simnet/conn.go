@@ -27,7 +27,6 @@ type conn struct {
 	in    *pipe
 	out   *pipe
 	peer  *conn
-	hidx  int // index in h.conns, -1 once closed
 	// retx is the give-up on unacknowledged data, armed (retxArmed)
 	// while this end waits for the peer to acknowledge data or a FIN
 	// (pipe.rearm); retxFn is its callback. Both are made when first
@@ -66,6 +65,11 @@ type conn struct {
 	// dialPort is the ephemeral port of a dialling end, held until the
 	// end is closed (Host.ephemeral); 0 for an accepted end.
 	dialPort uint16
+	hidx     int32 // index in h.conns, -1 once closed
+
+	// ka is the end's keep-alive settings and probing, made when first
+	// needed: nil is Go's defaults, with no probe going unanswered.
+	ka *keepAlive
 
 	rd, wr deadline
 	// wakeRd and wakeWr are the callbacks of the deadlines' timers, made
@@ -238,14 +242,15 @@ func (n *Net) newConn(a, b *Host, lport, port int, to net.Addr, lo net.IP) (clie
 		client.exempt, server.exempt = true, true
 	}
 	for _, c := range []*conn{client, server} {
-		c.hidx = len(c.h.conns)
+		c.hidx = int32(len(c.h.conns))
 		c.h.conns = append(c.h.conns, c)
 	}
 	return client, server
 }
 
 func (n *Net) initPipe(p *pipe, src, dst *conn) {
-	*p = pipe{n: n, src: src, dst: dst}
+	// The handshake counts as the last thing heard (watchKeepAlive).
+	*p = pipe{n: n, src: src, dst: dst, lastAt: n.now()}
 	p.readers, p.writers = p.waitRoom[0:0:1], p.waitRoom[1:1:2]
 	p.deliverFn = p.deliver
 }
@@ -632,6 +637,9 @@ func (p *pipe) arrive(s seg) bool {
 		}
 		return false
 	}
+	if d.ka != nil && d.ka.probing {
+		d.heard()
+	}
 	// What the peer sends carries its acknowledgement of what d sent:
 	// the way back is open.
 	if d.out.ackHeld {
@@ -767,6 +775,7 @@ func (c *conn) abort() {
 	}
 	c.reset = true
 	c.stopRetx()
+	c.stopProbing()
 	c.in.rdOff = c.in.dlOff
 	c.out.finSent = true
 	c.sendReset()
@@ -788,6 +797,7 @@ func (c *conn) sendReset() {
 func (c *conn) giveUp() {
 	c.reset, c.owesReset = true, true
 	c.stopRetx()
+	c.stopProbing()
 	c.in.rdOff = c.in.dlOff
 	out := c.out
 	out.finSent = true
@@ -834,6 +844,7 @@ func (c *conn) gotReset() {
 	}
 	c.reset = true
 	c.stopRetx()
+	c.stopProbing()
 	// Linux tells a reset that follows the peer's FIN as EPIPE.
 	c.resetUntold = !c.in.eof
 	c.in.rdOff = c.in.dlOff
@@ -860,6 +871,7 @@ func (c *conn) Close() error {
 func (c *conn) close() (reset bool) {
 	c.closed = true
 	c.closedAt = c.n.now()
+	c.stopProbing()
 	c.cancelDeadlines()
 	c.unlink()
 	c.wakeReaders()
@@ -907,6 +919,7 @@ func (c *conn) vanish() {
 	}
 	c.closed = true
 	c.gone = true
+	c.stopProbing()
 	c.cancelDeadlines()
 	c.unlink()
 	// A task still waiting here outlived the host's power (a process's
@@ -952,7 +965,7 @@ func (c *conn) unlink() {
 	hs := c.h.conns
 	last := len(hs) - 1
 	hs[i] = hs[last]
-	hs[i].hidx = i
+	hs[i].hidx = int32(i)
 	hs[last] = nil
 	c.h.conns = hs[:last]
 	c.hidx = -1
@@ -1229,6 +1242,8 @@ func (p *pipe) rearm() {
 		c.retx, c.retxFn = new(sim.Timer), c.retxTimeout
 	}
 	c.retxArmed = true
+	// Retransmissions watch the connection now, not keep-alive probes.
+	c.stopProbing()
 	n := c.n
 	n.w.ArmQuiet(c.retx, time.Duration(max(p.giveUpAt(since)-n.now(), 0)), c.retxFn)
 }

@@ -40,6 +40,18 @@ func pair(t *testing.T, ctx context.Context, client, server providers.Providers)
 	return c, accepted
 }
 
+// quietPair is pair with the keep-alive probes of both ends off, for
+// tests of what retransmissions do on their own: Go's probes would drop
+// an idle end across a long cut first (keepalive_test.go).
+func quietPair(t *testing.T, ctx context.Context, client, server providers.Providers) (c, s net.Conn) {
+	t.Helper()
+	c, s = pair(t, ctx, client, server)
+	for _, x := range []net.Conn{c, s} {
+		require.NoError(t, x.(interface{ SetKeepAlive(bool) error }).SetKeepAlive(false))
+	}
+	return c, s
+}
+
 func TestEcho(t *testing.T) {
 	simulate(t, 1, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
 		l, err := server.Network.Listen(ctx, ":80")

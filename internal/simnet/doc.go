@@ -49,6 +49,15 @@
 // and is answered with a reset, and its next read or write fails with
 // ECONNRESET.
 //
+// Keep-alives are on, with Go's settings ([KeepAliveIdle],
+// [KeepAliveInterval], [KeepAliveCount]), as Go turns them on for every
+// connection it dials or accepts: an idle end that a partition, a silent
+// close or its peer's power loss cuts off drops the connection 150 s
+// after it last heard from the peer (ETIMEDOUT, once), and one whose
+// peer's host came back without the socket is reset at its next probe. A
+// probe answered is no event: it changes nothing either end can see, and
+// a run in which no probe drops or resets anything keeps its trace.
+//
 // Close sends a FIN after the data already written: the peer reads every
 // byte, then io.EOF. Close with unread data, or after SetLinger(0), resets
 // the connection instead, as Linux does. The reset is told once, as on
@@ -166,10 +175,7 @@
 //
 // # Limits
 //
-// An idle connection never times out by itself: with nothing to
-// acknowledge, an end across a cut, or whose peer vanished, waits as long
-// as it takes, and only deadlines or contexts end the wait (real TCP needs
-// keep-alives to notice, which are not simulated). Service names as ports
+// Service names as ports
 // ("http") are not supported, since they would read the machine's
 // /etc/services. A closed connection's port is free at once, where Linux
 // holds it a minute longer (TIME_WAIT) on the end that closed first, and

@@ -68,6 +68,8 @@ func (n *Net) rollClose(c *conn, op string) (reset bool) {
 	n.event("random close on %s of %s: silent, no data will pass", op, c)
 	c.in.blackhole = true
 	c.out.blackhole = true
+	n.watchKeepAlive(c, 0)
+	n.watchKeepAlive(c.peer, 0)
 	return false
 }
 

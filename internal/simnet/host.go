@@ -706,8 +706,8 @@ func (h *Host) Exit(how string) {
 
 // PowerOff cuts the host's power: its connections and listeners vanish
 // without a word to the peers, which learn of it only from their own
-// timeouts, or from a reset when they next send to the host after
-// [Host.PowerOn]. While it is off, what is sent to it is not
+// timeouts and keep-alive probes, or from a reset when they next send or
+// probe after [Host.PowerOn]. While it is off, what is sent to it is not
 // acknowledged (it stays in the sender's buffer, and the sender gives up
 // on it after [RetransmitTimeout]) and connects to it wait, failing with
 // ETIMEDOUT after [ConnectTimeout].
@@ -724,6 +724,9 @@ func (h *Host) PowerOff() {
 		c.hidx = -1
 		c.vanish()
 	}
+	for _, c := range conns {
+		n.watchKeepAlive(c.peer, 0)
+	}
 	if pcs := h.closePackets(); pcs > 0 {
 		n.event("host %s lost power: %d datagram sockets closed", h.name, pcs)
 	}
@@ -731,8 +734,9 @@ func (h *Host) PowerOff() {
 
 // PowerOn brings the host back after [Host.PowerOff]. Its old connections
 // have no socket any more: a peer still waiting for the acknowledgement
-// of data or a FIN gets a reset when its next retransmission arrives; the
-// others get theirs when they next send, and a peer that gave up or was
+// of data or a FIN gets a reset when its next retransmission arrives;
+// the others get theirs at their next keep-alive probe, or when they
+// next send if their probes are off, and a peer that gave up or was
 // reset gets nothing. Connects that are still waiting are sent again at
 // their diallers' next retransmissions of the SYN, and refused or
 // accepted as any other. It does nothing to a host that has power.
@@ -756,6 +760,7 @@ func (h *Host) PowerOn() {
 	for _, d := range syns {
 		d.resend()
 	}
+	h.n.settleKeepAlives()
 }
 
 // resetAtRetransmit answers the peer's next retransmission of what it

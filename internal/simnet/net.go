@@ -53,7 +53,13 @@ type Net struct {
 	// are dropped now and then (acksCap).
 	acks    []*pipe
 	acksCap int
-	packets []*packet // spares (Net.packet)
+	// Ends whose keep-alive probes a fault leaves unanswered
+	// (watchKeepAlive), for Heal, the end of a random partition and
+	// PowerOn to look at again; entries let go otherwise are dropped
+	// now and then (probingCap).
+	probing    []*conn
+	probingCap int
+	packets    []*packet // spares (Net.packet)
 	// Spares of datagrams in flight (packetConn.send) and of their
 	// payloads, which go back when the datagram is read or dropped.
 	arrivals  []*arrival
@@ -247,6 +253,7 @@ func (n *Net) log(format string, args ...any) {
 func (n *Net) Partition(a, b []string) {
 	n.cut(a, b, true)
 	n.event("partition %s | %s", names(a), names(b))
+	n.watchKeepAlives(0)
 }
 
 // PartitionOneWay cuts the packets from every host of from to every host of
@@ -255,6 +262,7 @@ func (n *Net) Partition(a, b []string) {
 func (n *Net) PartitionOneWay(from, to []string) {
 	n.cut(from, to, false)
 	n.event("partition one way %s -> %s", names(from), names(to))
+	n.watchKeepAlives(0)
 }
 
 func (n *Net) cut(a, b []string, both bool) {
@@ -292,6 +300,7 @@ func (n *Net) Isolate(host string) {
 		n.manual++
 	}
 	n.event("isolate %s", host)
+	n.watchKeepAlives(0)
 }
 
 // Clog holds the packets from host from to host to for d: they arrive when
@@ -325,6 +334,7 @@ func (n *Net) Heal() {
 	clear(n.clogs)
 	n.event("heal")
 	n.settleAcks()
+	n.settleKeepAlives()
 	n.retryStalled()
 }
 
@@ -535,6 +545,9 @@ func (n *Net) tickAt(now int64) {
 		if len(n.acks) > 0 {
 			n.settleAcks()
 		}
+		if len(n.probing) > 0 {
+			n.settleKeepAlives()
+		}
 	}
 	if n.cfg.PartitionInterval <= 0 || n.random != nil || n.paused {
 		return
@@ -601,6 +614,7 @@ func (n *Net) startPartition(now int64) {
 		}
 	}
 	n.random = p
+	n.watchKeepAlives(p.until)
 	sep := "|"
 	if oneWay {
 		sep = "->"

@@ -218,7 +218,7 @@ func TestUnacknowledgedDataTimesOut(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t, 5, chaos.NoNetworkFaults())
 			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-				cl, _ := pair(t, ctx, client, server)
+				cl, _ := quietPair(t, ctx, client, server)
 				c.cut(w)
 				start := client.Time.Now()
 				_, err := cl.Write([]byte("never acknowledged"))
@@ -260,11 +260,12 @@ func TestBlockedWriterTimesOut(t *testing.T) {
 }
 
 // Data that gets through before the give-up, and an idle connection
-// across a cut, time out never: a deadline is what ends the wait.
+// across a cut with its keep-alives off, time out never: a deadline is
+// what ends the wait.
 func TestNoTimeoutWithoutUnacknowledgedData(t *testing.T) {
 	w := newWorld(t, 7, chaos.NoNetworkFaults())
 	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-		cl, sv := pair(t, ctx, client, server)
+		cl, sv := quietPair(t, ctx, client, server)
 		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
 		_, err := cl.Write([]byte("late"))
 		require.NoError(t, err)
@@ -374,7 +375,7 @@ func TestOrphanGivesUp(t *testing.T) {
 			w := newWorld(t, 15, chaos.NoNetworkFaults())
 			var start time.Duration
 			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-				cl, sv := pair(t, ctx, client, server)
+				cl, sv := quietPair(t, ctx, client, server)
 				if c.cut != nil {
 					c.cut(w)
 				} else {
@@ -445,7 +446,7 @@ func TestCutOfTheWayBackMakesTheSenderGiveUp(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t, 16, chaos.NoNetworkFaults())
 			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-				cl, sv := pair(t, ctx, client, server)
+				cl, sv := quietPair(t, ctx, client, server)
 				c.cut(w)
 				start := client.Time.Now()
 				_, err := cl.Write([]byte("arrives"))
@@ -501,7 +502,7 @@ func TestHeldAcknowledgementComesBack(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t, 17, chaos.NoNetworkFaults())
 			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-				cl, sv := pair(t, ctx, client, server)
+				cl, sv := quietPair(t, ctx, client, server)
 				if c.name == "clog's end" {
 					w.net.Clog("10.0.0.2", "10.0.0.1", 10*time.Minute)
 				} else {
@@ -602,7 +603,7 @@ func TestGiveUpIsSilentAndThePeerLearnsWhenItSends(t *testing.T) {
 		t.Run(told, func(t *testing.T) {
 			w := newWorld(t, 11, chaos.NoNetworkFaults())
 			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-				cl, sv := pair(t, ctx, client, server)
+				cl, sv := quietPair(t, ctx, client, server)
 				w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
 				_, err := cl.Write([]byte("held"))
 				require.NoError(t, err)
@@ -647,7 +648,7 @@ func TestGiveUpIsSilentAndThePeerLearnsWhenItSends(t *testing.T) {
 func TestGiveUpAnswersTheFINWithAReset(t *testing.T) {
 	w := newWorld(t, 12, chaos.NoNetworkFaults())
 	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-		cl, sv := pair(t, ctx, client, server)
+		cl, sv := quietPair(t, ctx, client, server)
 		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
 		_, err := cl.Write([]byte("held"))
 		require.NoError(t, err)
@@ -670,7 +671,7 @@ func TestGiveUpThenCloseCrashOrPowerLoss(t *testing.T) {
 		t.Run(then, func(t *testing.T) {
 			w := newWorld(t, 13, chaos.NoNetworkFaults())
 			w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-				sv, cl := pair(t, ctx, server, client) // the server end gives up
+				sv, cl := quietPair(t, ctx, server, client) // the server end gives up
 				w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
 				_, err := sv.Write([]byte("held"))
 				require.NoError(t, err)
