@@ -99,7 +99,9 @@ func (n *Net) Config() chaos.Network { return n.s.network().Config() }
 // after the send, backing off: a write held 2 s goes on at 3 s);
 // connects across it wait too, for the next retransmission of the SYN,
 // and fail with ETIMEDOUT, as on Linux, if it lasts past the last one,
-// 67 s after the first.
+// 67 s after the first. An idle connection across it is dropped by its
+// ends' keep-alive probes, on by default as in Go, 150 s after they last
+// heard from each other.
 func (n *Net) Partition(a, b []string) { n.s.network().Partition(a, b) }
 
 // PartitionOneWay cuts the packets from every host of from to every host

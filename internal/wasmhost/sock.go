@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"time"
 
@@ -52,7 +53,11 @@ type sock struct {
 	wshut    bool // shutdown for writing: flush, then CloseWrite
 	closing  bool // closed by the program: flush, then Close
 	linger0  bool // SetLinger(0): close drops what is unsent and resets
-	wwake    *providers.Chan[struct{}]
+	// keepAliveOff: the connection's keep-alive probes are off, as a new
+	// socket's are on Linux, until the program turns them on; its times
+	// and count go to the connection with it (sockSetKeepAlive).
+	keepAliveOff bool
+	wwake        *providers.Chan[struct{}]
 
 	tasks []providers.Handle
 
@@ -61,9 +66,10 @@ type sock struct {
 
 func newSock(in *instance) *sock {
 	return &sock{
-		in:    in,
-		rwake: providers.NewChan[struct{}](in.p.Task, 1),
-		wwake: providers.NewChan[struct{}](in.p.Task, 1),
+		in:           in,
+		rwake:        providers.NewChan[struct{}](in.p.Task, 1),
+		wwake:        providers.NewChan[struct{}](in.p.Task, 1),
+		keepAliveOff: true,
 	}
 }
 
@@ -316,6 +322,7 @@ func sockListen(in *instance, mem api.Memory, st []uint64) errno {
 				in.notify()
 				return nil
 			}
+			keepAliveOff(c)
 			s.pending = append(s.pending, c)
 			in.notify()
 		}
@@ -343,11 +350,13 @@ func sockDial(in *instance, mem api.Memory, st []uint64) errno {
 		}
 		c, err := in.p.Network.Dial(ctx, a)
 		s.dialing = false
-		if err != nil {
+		switch {
+		case err != nil:
 			s.dialErr = err
-		} else if s.closing {
+		case s.closing:
 			c.Close()
-		} else {
+		default:
+			keepAliveOff(c)
 			s.conn = c
 			s.start()
 		}
@@ -480,6 +489,54 @@ func sockSetLinger(in *instance, mem api.Memory, st []uint64) errno {
 	// A UDP socket takes it and has nothing to reset, as on Linux.
 	e.sock.linger0 = e.sock.pc == nil && int32(u32(st, 1)) == 0
 	return errSUCCESS
+}
+
+// sockSetKeepAlive(fd, opt, val) is a TCP socket's keep-alive settings,
+// as package net sets them on every connection it dials or accepts: opt
+// 0 turns the probes on or off (SO_KEEPALIVE), 1 sets the idle time
+// (TCP_KEEPIDLE) and 2 the interval (TCP_KEEPINTVL), in nanoseconds, 3
+// the count (TCP_KEEPCNT); zero is Go's default, a negative value changes
+// nothing. The simulated connection probes as they say. A socket that is
+// not a connection takes them and does nothing, as Linux's does.
+func sockSetKeepAlive(in *instance, mem api.Memory, st []uint64) errno {
+	e := in.get(u32(st, 0))
+	if e == nil || e.kind != kindSocket {
+		return errBADF
+	}
+	s := e.sock
+	v := int64(st[2])
+	cfg := net.KeepAliveConfig{Idle: -1, Interval: -1, Count: -1}
+	switch u32(st, 1) {
+	case 0:
+		s.keepAliveOff = v == 0
+	case 1:
+		cfg.Idle = time.Duration(v)
+	case 2:
+		cfg.Interval = time.Duration(v)
+	case 3:
+		cfg.Count = int(max(min(v, math.MaxInt32), -1))
+	default:
+		return errINVAL
+	}
+	cfg.Enable = !s.keepAliveOff
+	if k, ok := s.conn.(interface {
+		SetKeepAliveConfig(net.KeepAliveConfig) error
+	}); ok {
+		// It fails only on a connection the host closed: Linux sets
+		// an option of a socket whose connection ended, to no effect.
+		_ = k.SetKeepAliveConfig(cfg)
+	}
+	return errSUCCESS
+}
+
+// keepAliveOff turns off the keep-alive probes of a connection the host
+// made for the program, as Linux's new sockets have none: package net
+// turns them on for each connection it dials or accepts, unless its
+// Dialer's or ListenConfig's KeepAlive is negative (sockSetKeepAlive).
+func keepAliveOff(c net.Conn) {
+	if k, ok := c.(interface{ SetKeepAlive(bool) error }); ok {
+		_ = k.SetKeepAlive(false)
+	}
 }
 
 // sockShutdown: WASI's RD is 1, WR is 2.

@@ -48,3 +48,34 @@ func TestAProgramsLingerOfZeroResets(t *testing.T) {
 	})
 	require.Equal(t, strings.Repeat("linger: <nil> <nil>\n", 3), out)
 }
+
+// A program's keep-alives are Go's: on by default, with Go's times (a
+// read across a cut fails with ETIMEDOUT 150 s after the program last
+// heard from its peer), off with a Dialer's KeepAlive of -1, and as
+// SetKeepAliveConfig and SetKeepAlive set them on the connection: with
+// probes of 2 s, then 1 s, two of them, the read fails after 4 s. With
+// none, it waits for its deadline.
+func TestAProgramsKeepAlivesAreGos(t *testing.T) {
+	for _, c := range []struct{ how, want string }{
+		{"default", "keepalive: true false 2m30s\n"},
+		{"none", "keepalive: false true 3m0s\n"},
+		{"short", "keepalive: true false 4s\n"},
+		{"off", "keepalive: false true 3m0s\n"},
+	} {
+		t.Run(c.how, func(t *testing.T) {
+			out := againstDriver(t, "keepalive-"+c.how, 2, func(s *simtest.S, ln net.Listener) {
+				conn, err := ln.Accept()
+				require.NoError(s, err)
+				// Only the program probes.
+				require.NoError(s, conn.(interface{ SetKeepAlive(bool) error }).SetKeepAlive(false))
+				_, err = io.ReadFull(conn, make([]byte, 1))
+				require.NoError(s, err)
+				s.Network().Isolate(simtest.DriverHost)
+				s.Sleep(4 * time.Minute)
+				s.Network().Heal()
+				require.NoError(s, conn.Close())
+			})
+			require.Equal(t, strings.Repeat(c.want, 2), out)
+		})
+	}
+}

@@ -106,6 +106,8 @@ func run(what string) error {
 		return sockOpts()
 	case "linger":
 		return linger(arg)
+	case "keepalive-default", "keepalive-none", "keepalive-short", "keepalive-off":
+		return keepAlive(arg, strings.TrimPrefix(cmd, "keepalive-"))
 	case "dial":
 		return dial(arg)
 	case "http":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"syscall"
 	"time"
 )
@@ -54,4 +55,40 @@ func linger(addr string) error {
 	time.Sleep(time.Second)
 	fmt.Println("linger:", c.(*net.TCPConn).SetLinger(0), c.Close())
 	return nil
+}
+
+// keepAlive dials addr with Go's default keep-alives, or with none
+// (how "none": a Dialer's KeepAlive of -1), or with short ones ("short")
+// or off ("off"), set on the connection; it writes a byte and reads
+// until the connection fails or three minutes pass, past Go's default
+// drop: it tells how the read ended and when.
+func keepAlive(addr, how string) error {
+	var d net.Dialer
+	if how == "none" {
+		d.KeepAlive = -1
+	}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	tc := c.(*net.TCPConn)
+	switch how {
+	case "short":
+		err = tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: 2 * time.Second, Interval: time.Second, Count: 2})
+	case "off":
+		err = tc.SetKeepAlive(false)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := c.Write([]byte("x")); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := c.SetReadDeadline(start.Add(3 * time.Minute)); err != nil {
+		return err
+	}
+	_, err = c.Read(make([]byte, 1))
+	fmt.Println("keepalive:", errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, os.ErrDeadlineExceeded), time.Since(start).Round(time.Second))
+	return c.Close()
 }
