@@ -98,10 +98,10 @@ func (n *Net) watchKeepAlive(c *conn, until int64) {
 		return
 	}
 	now := n.now()
-	ka := c.keepAlive()
-	if until > 0 && until < now+ka.count*ka.intvl {
+	if until > 0 && until < now+c.probingLeast() {
 		return
 	}
+	ka := c.keepAlive()
 	heard := min(max(c.in.lastAt, c.out.lastAt), now)
 	if ka.answered <= now {
 		heard = max(heard, ka.answered)
@@ -125,6 +125,15 @@ func (n *Net) watchKeepAlives(until int64) {
 			n.watchKeepAlive(c, until)
 		}
 	}
+}
+
+// probingLeast is the least time from a fault's start to c's drop: its
+// probes after the first, and the last interval.
+func (c *conn) probingLeast() int64 {
+	if ka := c.ka; ka != nil {
+		return ka.count * ka.intvl
+	}
+	return KeepAliveCount * int64(KeepAliveInterval)
 }
 
 // dropAt is when an end whose probes go unanswered from since on drops

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -348,4 +349,53 @@ func TestKeepAlivesThatDropNothingLeaveTheTrace(t *testing.T) {
 	assert.Equal(t, off.Trace, on.Trace)
 	assert.Equal(t, off.Events, on.Events)
 	assert.Empty(t, events(on, "keep-alive"))
+}
+
+// A random partition long enough for a drop is watched as a manual one:
+// an idle end across it drops the connection 150 s after it last heard
+// from the peer, probes answered before the partition included.
+func TestKeepAliveDropsAcrossARandomPartition(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.PartitionInterval = 20 * time.Second
+	cfg.PartitionDuration = chaos.Range{Min: 10 * time.Minute, Max: 10 * time.Minute}
+	cfg.PartitionOneWayProb = 0
+	w := newWorld(t, 39, cfg)
+	var heard, dropped time.Duration
+	// Two hosts that random partitions cut (the client of simulate is
+	// steady: they leave it alone).
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		client, server := on(p, w.net.Host("10.0.0.3")), on(p, w.net.Host("10.0.0.4"))
+		cl, sv := pair(t, ctx, client, server)
+		require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
+		busy, _ := quietPair(t, ctx, client, server)
+		heard = exchange(t, w, sv, cl)
+		// Random partitions begin as the network is used: a writer uses it.
+		h := client.Task.Go(ctx, "writer", func(ctx context.Context) error {
+			for range 300 {
+				if err := client.Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+				if _, err := busy.Write([]byte("w")); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		_, err := cl.Read(make([]byte, 1))
+		requireKeepAliveDrop(t, err, "read")
+		dropped = w.w.Now()
+		require.NoError(t, h.Join(ctx))
+		return cl.Close()
+	})
+	require.NoError(t, res.Err)
+	var start time.Duration
+	for _, e := range res.Timeline {
+		if strings.Contains(e.Msg, "random partition") {
+			start = e.At
+			break
+		}
+	}
+	require.NotZero(t, start, "a random partition began")
+	last := heard + (start-1-heard)/(15*time.Second)*(15*time.Second)
+	assert.Equal(t, last+150*time.Second, dropped)
 }
