@@ -56,6 +56,37 @@ func ExampleNet_Partition() {
 	}, simtest.Network(chaos.NoNetworkFaults()))
 }
 
+// An idle connection cut off from its peer is dropped by its keep-alive
+// probes, on by default as Go turns them on: the read fails 150 s after
+// the ends last heard from each other.
+func ExampleNet_Isolate() {
+	simtest.Simulate(func(s *simtest.S) {
+		server := s.HostProviders("10.0.0.1")
+		l, err := server.Network.Listen(s.Context(), ":7")
+		require.NoError(s, err)
+		server.Task.Go(s.Context(), "server", func(ctx context.Context) error {
+			c, err := l.Accept()
+			if err != nil {
+				return err
+			}
+			_, _ = c.Read(make([]byte, 1)) // waits as the client does
+			return c.Close()
+		})
+
+		p := s.Providers()
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:7")
+		require.NoError(s, err)
+		s.Network().Isolate("10.0.0.1")
+		start := p.Time.Now()
+		_, err = c.Read(make([]byte, 1))
+		fmt.Println(err)
+		fmt.Println("after", p.Time.Now().Sub(start).Round(time.Second))
+	}, simtest.Seeds(1), simtest.Network(chaos.NoNetworkFaults()))
+	// Output:
+	// read tcp 10.0.0.254:49152->10.0.0.1:7: read: connection timed out
+	// after 2m30s
+}
+
 // The network's faults, for every seed of a Run.
 func ExampleNetwork() {
 	var t *testing.T // the test's own, in a real test function
