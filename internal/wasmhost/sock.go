@@ -322,7 +322,7 @@ func sockListen(in *instance, mem api.Memory, st []uint64) errno {
 				in.notify()
 				return nil
 			}
-			keepAliveOff(c)
+			probesOff(c)
 			s.pending = append(s.pending, c)
 			in.notify()
 		}
@@ -356,7 +356,7 @@ func sockDial(in *instance, mem api.Memory, st []uint64) errno {
 		case s.closing:
 			c.Close()
 		default:
-			keepAliveOff(c)
+			probesOff(c)
 			s.conn = c
 			s.start()
 		}
@@ -529,11 +529,11 @@ func sockSetKeepAlive(in *instance, mem api.Memory, st []uint64) errno {
 	return errSUCCESS
 }
 
-// keepAliveOff turns off the keep-alive probes of a connection the host
+// probesOff turns off the keep-alive probes of a connection the host
 // made for the program, as Linux's new sockets have none: package net
 // turns them on for each connection it dials or accepts, unless its
 // Dialer's or ListenConfig's KeepAlive is negative (sockSetKeepAlive).
-func keepAliveOff(c net.Conn) {
+func probesOff(c net.Conn) {
 	if k, ok := c.(interface{ SetKeepAlive(bool) error }); ok {
 		_ = k.SetKeepAlive(false)
 	}
