@@ -274,7 +274,7 @@ func (p *pipe) retry() func() {
 				p.heldByCut = false
 				if now := p.n.now(); p.stuckSet {
 					if at := retransmitAt(p.stuckSince, now); at > now {
-						p.n.after(min(at, p.giveUpAt(p.stuckSince)), p.retryFn)
+						p.n.schedule(min(at, p.giveUpAt(p.stuckSince)), p.retryFn)
 						return
 					}
 				}

@@ -568,7 +568,7 @@ func (d *dial) holdConnect() {
 // listener closed, or its host came back.
 func (d *dial) resend() {
 	n := d.h.n
-	n.after(synAt(d.start, n.now()), func() {
+	n.schedule(synAt(d.start, n.now()), func() {
 		if !d.over() {
 			n.packet(d.h, d.dst, d.exempt, d, stepArrive)
 		}
@@ -772,7 +772,7 @@ func (c *conn) resetAtRetransmit() {
 	if !ok {
 		return
 	}
-	n.after(retransmitAt(since, n.now()), func() {
+	n.schedule(retransmitAt(since, n.now()), func() {
 		if p.retxArmed && !p.closed && !c.h.off {
 			c.noSocket()
 		}

@@ -499,7 +499,7 @@ func (p *packet) try() {
 		// At the give-up's instant, its timer, armed first, fires first.
 		now := n.now()
 		if at := synAt(p.dial.start, now); at > now {
-			n.after(at, p.tryFn)
+			n.schedule(at, p.tryFn)
 			return
 		}
 	}
