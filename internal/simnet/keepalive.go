@@ -32,7 +32,7 @@ type keepAlive struct {
 	idle, intvl int64
 	count       int64
 	timer       sim.Timer
-	fire        func()
+	fire        func() // keepAliveFire, made when the timer is first armed
 	// probing: the end is idle and its probes go unanswered; since is
 	// when it last heard from the peer, or had a probe answered. The end
 	// is on Net.probing.
@@ -49,9 +49,17 @@ type keepAlive struct {
 func (c *conn) keepAlive() *keepAlive {
 	if c.ka == nil {
 		c.ka = &keepAlive{idle: int64(KeepAliveIdle), intvl: int64(KeepAliveInterval), count: KeepAliveCount}
-		c.ka.fire = c.keepAliveFire
 	}
 	return c.ka
+}
+
+// armKeepAlive arms c's keep-alive timer, quietly, for simulated time at.
+func (c *conn) armKeepAlive(at int64) {
+	ka := c.ka
+	if ka.fire == nil {
+		ka.fire = c.keepAliveFire
+	}
+	c.n.w.ArmQuiet(&ka.timer, time.Duration(at-c.n.now()), ka.fire)
 }
 
 // probes reports whether c sends keep-alive probes: it is on, and c is
@@ -114,7 +122,7 @@ func (n *Net) watchKeepAlive(c *conn, until int64) {
 	} // else no probe went out since the last fault ended: its count goes on
 	ka.probing = true
 	n.probing = appendPruning(n.probing, &n.probingCap, c, func(c *conn) bool { return !c.ka.probing })
-	n.w.ArmQuiet(&ka.timer, time.Duration(ka.dropAt()-now), ka.fire)
+	c.armKeepAlive(ka.dropAt())
 }
 
 // watchKeepAlives is watchKeepAlive for every connection: a partition
@@ -177,7 +185,7 @@ func (n *Net) settleKeepAlives() {
 			continue
 		case c.unanswered():
 		case c.answersReset():
-			n.w.ArmQuiet(&ka.timer, time.Duration(ka.probeAt(now)-now), ka.fire)
+			c.armKeepAlive(ka.probeAt(now))
 		default:
 			if at := ka.probeAt(now); at < ka.dropAt() {
 				ka.answered = at
@@ -211,7 +219,7 @@ func (c *conn) keepAliveFire() {
 		c.stopProbing()
 		c.dropUnanswered()
 	case c.unanswered():
-		n.w.ArmQuiet(&ka.timer, time.Duration(ka.dropAt()-now), ka.fire)
+		c.armKeepAlive(ka.dropAt())
 	case c.answersReset():
 		c.stopProbing()
 		c.peer.noSocket()
@@ -231,7 +239,7 @@ func (c *conn) heard() {
 		return
 	}
 	ka.since = c.n.now()
-	c.n.w.ArmQuiet(&ka.timer, time.Duration(ka.dropAt()-ka.since), ka.fire)
+	c.armKeepAlive(ka.dropAt())
 }
 
 // dropUnanswered ends c after its last probe went unanswered, as Linux's
@@ -271,8 +279,10 @@ func (c *conn) SetKeepAliveConfig(cfg net.KeepAliveConfig) error {
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
-	ka := c.keepAlive()
-	ka.off = !cfg.Enable
+	idle, intvl, count := int64(KeepAliveIdle), int64(KeepAliveInterval), int64(KeepAliveCount)
+	if ka := c.ka; ka != nil {
+		idle, intvl, count = ka.idle, ka.intvl, ka.count
+	}
 	set := func(v *int64, to, def int64) {
 		switch {
 		case to == 0:
@@ -281,10 +291,16 @@ func (c *conn) SetKeepAliveConfig(cfg net.KeepAliveConfig) error {
 			*v = to
 		}
 	}
-	set(&ka.idle, int64(roundUpToSecond(cfg.Idle)), int64(KeepAliveIdle))
-	set(&ka.intvl, int64(roundUpToSecond(cfg.Interval)), int64(KeepAliveInterval))
-	set(&ka.count, int64(cfg.Count), KeepAliveCount)
-	if ka.off {
+	set(&idle, int64(roundUpToSecond(cfg.Idle)), int64(KeepAliveIdle))
+	set(&intvl, int64(roundUpToSecond(cfg.Interval)), int64(KeepAliveInterval))
+	set(&count, int64(cfg.Count), KeepAliveCount)
+	off := !cfg.Enable
+	if c.ka == nil && !off && idle == int64(KeepAliveIdle) && intvl == int64(KeepAliveInterval) && count == KeepAliveCount {
+		return nil // Go's settings, which an end without a record has
+	}
+	ka := c.keepAlive()
+	ka.off, ka.idle, ka.intvl, ka.count = off, idle, intvl, count
+	if off {
 		c.stopProbing()
 	}
 	return nil
