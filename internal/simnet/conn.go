@@ -539,6 +539,8 @@ func (p *pipe) send(b []byte) {
 
 // push queues a segment arriving at at (or after the one before it).
 func (p *pipe) push(kind segKind, at int64) {
+	// What the source sends, its retransmissions watch: not its probes.
+	p.src.stopProbing()
 	if at < p.lastAt {
 		at = p.lastAt
 	}
@@ -1305,6 +1307,8 @@ func (c *conn) retxTimeout() {
 	c.n.event("connection %s timed out: data unacknowledged for %v", c, RetransmitTimeout)
 	c.timedOut, c.resetUntold = true, true
 	c.giveUp()
+	// The peer heard its retransmissions; now it hears nothing.
+	c.n.watchKeepAlive(c.peer, 0)
 }
 
 // setDeadline arms d for t on h's clock; the zero t clears it. wake runs

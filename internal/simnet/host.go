@@ -760,7 +760,7 @@ func (h *Host) PowerOn() {
 	for _, d := range syns {
 		d.resend()
 	}
-	h.n.settleKeepAlives()
+	h.n.settleKeepAlives(h.n.now())
 }
 
 // resetAtRetransmit answers the peer's next retransmission of what it

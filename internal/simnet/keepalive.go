@@ -21,49 +21,73 @@ const (
 	KeepAliveCount    = 9
 )
 
-// keepAlive is an end's keep-alive settings, and its probing while a fault
-// leaves its probes unanswered. A probe the peer answers changes nothing
-// either end can see, so none is an event: the probes count only from
-// when a fault begins (watchKeepAlive) to when it ends (settleKeepAlives),
-// and the end's timer is armed, quietly, only for what the probes would
-// change: the drop, or the reset that answers a probe.
-type keepAlive struct {
+// keepAliveSettings are an end's keep-alive settings, in nanoseconds.
+type keepAliveSettings struct {
 	off         bool
 	idle, intvl int64
 	count       int64
-	timer       sim.Timer
-	fire        func() // keepAliveFire, made when the timer is first armed
-	// probing: the end is idle and its probes go unanswered; since is
-	// when it last heard from the peer, or had a probe answered. The end
-	// is on Net.probing.
-	probing bool
-	since   int64
-	// answered is the first probe after the last fault that left the
-	// end's probes unanswered ended: the peer answers it unless another
-	// fault begins first.
-	answered int64
 }
 
-// keepAlive returns c's keep-alive, made with Go's defaults when first
+// goKeepAlive is Go's settings, which every connection starts with.
+func goKeepAlive() keepAliveSettings {
+	return keepAliveSettings{idle: int64(KeepAliveIdle), intvl: int64(KeepAliveInterval), count: KeepAliveCount}
+}
+
+// lastProbe is when an end whose probes go unanswered from since on sends
+// its last probe: the first after idle, the others intvl apart.
+func (st keepAliveSettings) lastProbe(since int64) int64 {
+	return since + st.idle + (st.count-1)*st.intvl
+}
+
+// keepAlive is an end's keep-alive settings, and its count of probes while
+// it is cut off from its peer. A probe the peer answers changes nothing
+// either end can see, so none is an event: the probes count only from
+// when a fault cuts the end off (watchKeepAlive) to when it ends
+// (settleKeepAlives), and the end's timer is armed, quietly, only for what
+// the probes would change: the drop, or the reset that answers a probe.
+type keepAlive struct {
+	keepAliveSettings
+	timer sim.Timer
+	fire  func() // keepAliveFire, made when the timer is first armed
+	// probing: the end is cut off and counts its probes; since is when
+	// it last heard from the peer, or had a probe answered.
+	probing bool
+	since   int64
+	// answered is when the end's first probe after the last count ended
+	// goes out: the peer answers it unless another fault comes first.
+	answered int64
+	listed   bool // on Net.probing
+}
+
+// keepAliveSettings returns c's settings: its own, or Go's.
+func (c *conn) keepAliveSettings() keepAliveSettings {
+	if c.ka != nil {
+		return c.ka.keepAliveSettings
+	}
+	return goKeepAlive()
+}
+
+// keepAlive returns c's keep-alive, made with Go's settings when first
 // needed.
 func (c *conn) keepAlive() *keepAlive {
 	if c.ka == nil {
-		c.ka = &keepAlive{idle: int64(KeepAliveIdle), intvl: int64(KeepAliveInterval), count: KeepAliveCount}
+		c.ka = &keepAlive{keepAliveSettings: goKeepAlive()}
 	}
 	return c.ka
 }
 
-// armKeepAlive arms c's keep-alive timer, quietly, for simulated time at.
+// armKeepAlive arms c's keep-alive timer, quietly, for simulated time at,
+// or now if at has passed.
 func (c *conn) armKeepAlive(at int64) {
 	ka := c.ka
 	if ka.fire == nil {
 		ka.fire = c.keepAliveFire
 	}
-	c.n.w.ArmQuiet(&ka.timer, time.Duration(at-c.n.now()), ka.fire)
+	c.n.w.ArmQuiet(&ka.timer, time.Duration(max(at-c.n.now(), 0)), ka.fire)
 }
 
-// probes reports whether c sends keep-alive probes: it is on, and c is
-// open and not exempt from faults.
+// probes reports whether c sends keep-alive probes: they are on, and c
+// is open and not exempt from faults.
 func (c *conn) probes() bool {
 	return (c.ka == nil || !c.ka.off) && !c.closed && !c.reset && !c.exempt
 }
@@ -89,6 +113,26 @@ func (c *conn) unanswered() bool {
 	return there || back
 }
 
+// hearsPeer reports whether the peer's segments reach c now and then
+// whatever c sends: the way from it is open, and it sends its own probes
+// or retransmits what c has not acknowledged. On Linux anything an end
+// receives starts its count again, so such an end never drops by its own
+// probes; the peer's drop, or its give-up, ends it.
+func (c *conn) hearsPeer() bool {
+	n, p := c.n, c.peer
+	if p.gone || p.reset || p.closed || c.in.blackhole {
+		return false
+	}
+	if _, cut := n.partitioned(p.h, c.h); cut {
+		return false
+	}
+	return p.probes() || !p.idle()
+}
+
+// cutOff reports whether c's probes go unanswered and it hears nothing
+// else from the peer: what its count runs on.
+func (c *conn) cutOff() bool { return c.unanswered() && !c.hearsPeer() }
+
 // answersReset reports whether c's peer no longer has a socket for the
 // connection, so that its host answers a probe with a reset: it came
 // back from a power loss, or gave up on the connection.
@@ -97,31 +141,46 @@ func (c *conn) answersReset() bool {
 	return p.gone || p.owesReset
 }
 
-// watchKeepAlive starts counting c's probes as unanswered, from now: a
-// fault began that leaves them so. until is when the fault is known to
-// end, or 0: a fault that ends before the first drop could come is not
-// watched, since nothing the probes do would show.
+// watchKeepAlive starts c's count of unanswered probes, if a fault that
+// began now cuts it off. until is when the fault is known to end, or 0: a
+// fault that ends before the end's next probe loses none, and is not
+// counted (most random partitions, which last a second or two).
 func (n *Net) watchKeepAlive(c *conn, until int64) {
-	if !c.probes() || !c.idle() || c.ka != nil && c.ka.probing || !c.unanswered() {
+	if !c.probes() || !c.idle() || c.ka != nil && c.ka.probing || !c.cutOff() {
 		return
 	}
 	now := n.now()
-	if until > 0 && until < now+c.probingLeast() {
+	st := c.keepAliveSettings()
+	var answered, since int64
+	if ka := c.ka; ka != nil {
+		answered, since = ka.answered, ka.since
+	}
+	// A probe that goes out as the fault begins is lost with it.
+	heard := min(max(c.in.lastAt, c.out.lastAt), now)
+	if answered < now {
+		heard = max(heard, answered)
+	}
+	if answered < now || heard > since {
+		// Answered probes went out every idle from what the end heard
+		// last: the last of them before now is when it last heard from
+		// the peer.
+		since = heard + (now-1-heard)/st.idle*st.idle
+	} // else no probe went out since the last count ended: it goes on
+	if until > 0 && until <= since+st.idle {
 		return
 	}
 	ka := c.keepAlive()
-	heard := min(max(c.in.lastAt, c.out.lastAt), now)
-	if ka.answered <= now {
-		heard = max(heard, ka.answered)
+	ka.since, ka.probing = since, true
+	if !ka.listed {
+		ka.listed = true
+		n.probing = appendPruning(n.probing, &n.probingCap, c, func(c *conn) bool {
+			if c.ka.probing {
+				return false
+			}
+			c.ka.listed = false
+			return true
+		})
 	}
-	if ka.answered <= now || heard > ka.since {
-		// Probes answered went on every idle from what the end heard
-		// last: the last of them before now is when it last heard from
-		// the peer.
-		ka.since = heard + (now-1-heard)/ka.idle*ka.idle
-	} // else no probe went out since the last fault ended: its count goes on
-	ka.probing = true
-	n.probing = appendPruning(n.probing, &n.probingCap, c, func(c *conn) bool { return !c.ka.probing })
 	c.armKeepAlive(ka.dropAt())
 }
 
@@ -135,22 +194,12 @@ func (n *Net) watchKeepAlives(until int64) {
 	}
 }
 
-// probingLeast is the least time from a fault's start to c's drop: its
-// probes after the first, and the last interval.
-func (c *conn) probingLeast() int64 {
-	if ka := c.ka; ka != nil {
-		return ka.count * ka.intvl
-	}
-	return KeepAliveCount * int64(KeepAliveInterval)
-}
-
 // dropAt is when an end whose probes go unanswered from since on drops
-// the connection: its count of probes sent, one after idle, the others
-// intvl apart, and the last interval passed with no answer.
-func (ka *keepAlive) dropAt() int64 { return ka.since + ka.idle + ka.count*ka.intvl }
+// the connection: an interval after its last probe.
+func (ka *keepAlive) dropAt() int64 { return ka.lastProbe(ka.since) + ka.intvl }
 
-// probeAt is the end's first probe at t or later, while its probes go
-// unanswered; past the last, the drop.
+// probeAt is the end's first probe at t or later while it counts; past
+// the last, the drop.
 func (ka *keepAlive) probeAt(t int64) int64 {
 	first := ka.since + ka.idle
 	if t <= first {
@@ -167,29 +216,31 @@ func (c *conn) stopProbing() {
 	}
 }
 
-// settleKeepAlives looks again at every end whose probes went unanswered,
-// as a fault may have ended: at Heal, at the end of a random partition,
-// at PowerOn. An end whose probes the peer answers again stops counting
-// them; one whose peer's host answers with a reset gets it at its next
-// probe.
-func (n *Net) settleKeepAlives() {
-	now := n.now()
+// settleKeepAlives looks again at every end that counts its probes, as a
+// fault may have ended at at: at Heal and PowerOn, now; at the end of a
+// random partition, which the network may notice later, its end. An end
+// whose next probe, before the drop, the peer answers stops counting;
+// one whose peer's host answers with a reset gets it at that probe.
+func (n *Net) settleKeepAlives(at int64) {
 	k := 0
 	for _, c := range n.probing {
 		ka := c.ka
 		switch {
 		case !ka.probing:
+			ka.listed = false
 			continue
 		case !c.probes() || !c.idle():
 			c.stopProbing()
+			ka.listed = false
 			continue
-		case c.unanswered():
+		case c.cutOff():
 		case c.answersReset():
-			c.armKeepAlive(ka.probeAt(now))
+			c.armKeepAlive(ka.probeAt(at))
 		default:
-			if at := ka.probeAt(now); at < ka.dropAt() {
-				ka.answered = at
+			if p := ka.probeAt(at); p < ka.dropAt() {
+				ka.answered = p
 				c.stopProbing()
+				ka.listed = false
 				continue
 			} // else the last probe went unanswered: the drop comes
 		}
@@ -204,7 +255,7 @@ func (n *Net) settleKeepAlives() {
 // with a reset, or the drop.
 func (c *conn) keepAliveFire() {
 	n, ka := c.n, c.ka
-	n.tick() // a random partition that ends now ends first
+	n.tick() // a random partition that ended is settled first
 	if !ka.probing {
 		return
 	}
@@ -218,7 +269,7 @@ func (c *conn) keepAliveFire() {
 		// the last, nothing went out to find it.
 		c.stopProbing()
 		c.dropUnanswered()
-	case c.unanswered():
+	case c.cutOff():
 		c.armKeepAlive(ka.dropAt())
 	case c.answersReset():
 		c.stopProbing()
@@ -229,11 +280,11 @@ func (c *conn) keepAliveFire() {
 	}
 }
 
-// heard tells c, whose probes go unanswered, that a segment came from the
-// peer: as on Linux, the count of probes starts again from it.
+// heard tells c, which counts its probes, that a segment came from the
+// peer: as on Linux, the count starts again from it.
 func (c *conn) heard() {
 	ka := c.ka
-	if !c.unanswered() {
+	if !c.cutOff() {
 		c.stopProbing()
 		ka.answered = c.n.now()
 		return
@@ -271,18 +322,15 @@ func (c *conn) SetKeepAlivePeriod(d time.Duration) error {
 }
 
 // SetKeepAliveConfig is *net.TCPConn's: a zero field is Go's default, a
-// negative one leaves the setting as it was. New times and counts apply
-// from the next fault that leaves the probes unanswered; turning the
-// probes off ends a count under way.
+// negative one leaves the setting as it was. As on Linux, where the timer
+// reads them each time it fires, new settings apply to a count under way,
+// and turning the probes off ends it.
 func (c *conn) SetKeepAliveConfig(cfg net.KeepAliveConfig) error {
 	c.n.w.Enter("net set keep-alive")
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
-	idle, intvl, count := int64(KeepAliveIdle), int64(KeepAliveInterval), int64(KeepAliveCount)
-	if ka := c.ka; ka != nil {
-		idle, intvl, count = ka.idle, ka.intvl, ka.count
-	}
+	def, st := goKeepAlive(), c.keepAliveSettings()
 	set := func(v *int64, to, def int64) {
 		switch {
 		case to == 0:
@@ -291,17 +339,21 @@ func (c *conn) SetKeepAliveConfig(cfg net.KeepAliveConfig) error {
 			*v = to
 		}
 	}
-	set(&idle, int64(roundUpToSecond(cfg.Idle)), int64(KeepAliveIdle))
-	set(&intvl, int64(roundUpToSecond(cfg.Interval)), int64(KeepAliveInterval))
-	set(&count, int64(cfg.Count), KeepAliveCount)
-	off := !cfg.Enable
-	if c.ka == nil && !off && idle == int64(KeepAliveIdle) && intvl == int64(KeepAliveInterval) && count == KeepAliveCount {
+	st.off = !cfg.Enable
+	set(&st.idle, int64(roundUpToSecond(cfg.Idle)), def.idle)
+	set(&st.intvl, int64(roundUpToSecond(cfg.Interval)), def.intvl)
+	set(&st.count, int64(cfg.Count), def.count)
+	if c.ka == nil && st == def {
 		return nil // Go's settings, which an end without a record has
 	}
 	ka := c.keepAlive()
-	ka.off, ka.idle, ka.intvl, ka.count = off, idle, intvl, count
-	if off {
+	ka.keepAliveSettings = st
+	switch {
+	case !ka.probing:
+	case st.off:
 		c.stopProbing()
+	default:
+		c.armKeepAlive(ka.dropAt())
 	}
 	return nil
 }

@@ -299,6 +299,7 @@ func TestKeepAliveSettingsOfAClosedConnection(t *testing.T) {
 		require.NoError(t, cl.Close())
 		assert.ErrorIs(t, cl.(keepAliveConn).SetKeepAlive(true), net.ErrClosed)
 		assert.ErrorIs(t, cl.(keepAliveConn).SetKeepAlivePeriod(time.Second), net.ErrClosed)
+		assert.ErrorIs(t, cl.(keepAliveConn).SetKeepAliveConfig(net.KeepAliveConfig{Enable: true}), net.ErrClosed)
 		return sv.Close()
 	})
 }
@@ -351,51 +352,132 @@ func TestKeepAlivesThatDropNothingLeaveTheTrace(t *testing.T) {
 	assert.Empty(t, events(on, "keep-alive"))
 }
 
-// A random partition long enough for a drop is watched as a manual one:
-// an idle end across it drops the connection 150 s after it last heard
-// from the peer, probes answered before the partition included.
-func TestKeepAliveDropsAcrossARandomPartition(t *testing.T) {
+// keepAliveDrop is when an end that last heard from its peer at heard
+// drops the connection, with Go's settings, if nothing else reaches it:
+// a probe every 15 s from heard, lost when it goes out during one of the
+// cuts (each [start, end)), and the drop 15 s after the ninth lost in a
+// row. It reports false if that comes after until.
+func keepAliveDrop(heard, until time.Duration, cuts [][2]time.Duration) (time.Duration, bool) {
+	lost := 0
+	for p := heard + 15*time.Second; p < until; p += 15 * time.Second {
+		in := false
+		for _, c := range cuts {
+			in = in || c[0] <= p && p < c[1]
+		}
+		if !in {
+			lost = 0
+			continue
+		}
+		if lost++; lost == 9 {
+			return p + 15*time.Second, p+15*time.Second <= until
+		}
+	}
+	return 0, false
+}
+
+// Random partitions drop an idle connection across them when they leave
+// nine probes in a row unanswered, and not otherwise: partitions of 130 s
+// do one or the other depending on when they begin among the probes.
+// Over a dozen seeds both happen.
+func TestKeepAliveAgainstRandomPartitions(t *testing.T) {
+	const d = 130 * time.Second
 	cfg := chaos.NoNetworkFaults()
-	cfg.PartitionInterval = 20 * time.Second
-	cfg.PartitionDuration = chaos.Range{Min: 10 * time.Minute, Max: 10 * time.Minute}
+	cfg.PartitionInterval = 60 * time.Second
+	cfg.PartitionDuration = chaos.Range{Min: d, Max: d}
 	cfg.PartitionOneWayProb = 0
-	w := newWorld(t, 39, cfg)
-	var heard, dropped time.Duration
-	// Two hosts that random partitions cut (the client of simulate is
-	// steady: they leave it alone).
-	res := w.run(func(ctx context.Context, p providers.Providers) error {
-		client, server := on(p, w.net.Host("10.0.0.3")), on(p, w.net.Host("10.0.0.4"))
+	var drops, kept int
+	for seed := uint64(40); seed < 52; seed++ {
+		w := newWorld(t, seed, cfg)
+		var heard, ended time.Duration
+		var err error
+		res := w.run(func(ctx context.Context, p providers.Providers) error {
+			// Two hosts that random partitions cut (the client of
+			// simulate is steady: they leave it alone).
+			client, server := on(p, w.net.Host("10.0.0.3")), on(p, w.net.Host("10.0.0.4"))
+			cl, sv := pair(t, ctx, client, server)
+			require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
+			busy, _ := quietPair(t, ctx, client, server)
+			heard = exchange(t, w, sv, cl)
+			// Random partitions begin as the network is used: a
+			// writer uses it, and stops before its own give-up.
+			h := client.Task.Go(ctx, "writer", func(ctx context.Context) error {
+				for range 400 {
+					if err := client.Time.Sleep(ctx, time.Second); err != nil {
+						return err
+					}
+					if _, err := busy.Write([]byte("w")); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			require.NoError(t, cl.SetReadDeadline(client.Time.Now().Add(400*time.Second)))
+			_, err = cl.Read(make([]byte, 1))
+			ended = w.w.Now()
+			require.NoError(t, h.Join(ctx))
+			return cl.Close()
+		})
+		require.NoError(t, res.Err)
+		var cuts [][2]time.Duration
+		for _, e := range res.Timeline {
+			if strings.Contains(e.Msg, "net: random partition {") {
+				cuts = append(cuts, [2]time.Duration{e.At, e.At + d})
+			}
+		}
+		require.NotEmpty(t, cuts, "seed %d: a random partition began", seed)
+		if at, ok := keepAliveDrop(heard, heard+400*time.Second, cuts); ok {
+			drops++
+			requireKeepAliveDrop(t, err, "read")
+			assert.Equal(t, at, ended, "seed %d", seed)
+		} else {
+			kept++
+			assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "seed %d: a probe was answered in every nine", seed)
+		}
+	}
+	assert.Positive(t, drops)
+	assert.Positive(t, kept)
+}
+
+// A one-way cut leaves one end hearing its peer's probes, which count as
+// answers on Linux: that end keeps the connection until the other, which
+// hears nothing, drops it and resets it.
+func TestKeepAliveOneWayCutDropsTheEndThatHearsNothing(t *testing.T) {
+	w := newWorld(t, 52, chaos.NoNetworkFaults())
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		cl, sv := pair(t, ctx, client, server)
+		heard := exchange(t, w, sv, cl)
+		w.net.PartitionOneWay([]string{"10.0.0.1"}, []string{"10.0.0.2"}) // the client's packets are lost
+		_, err := cl.Read(make([]byte, 1))
+		require.ErrorIs(t, err, syscall.ECONNRESET, "the server dropped it, and its reset got through")
+		assert.InDelta(t, 150*time.Second, w.w.Now()-heard, float64(2*time.Millisecond))
+		_, err = sv.Read(make([]byte, 1))
+		requireKeepAliveDrop(t, err, "read")
+		require.NoError(t, sv.Close())
+		return cl.Close()
+	})
+	assert.Len(t, events(res, "keep-alive probes unanswered"), 1)
+}
+
+// New settings apply to a count under way, as on Linux, whose timer reads
+// them each time it fires: a count shortened below the time already
+// passed drops the connection at once.
+func TestKeepAliveSettingsApplyToACountUnderWay(t *testing.T) {
+	w := newWorld(t, 53, chaos.NoNetworkFaults())
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
 		cl, sv := pair(t, ctx, client, server)
 		require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
-		busy, _ := quietPair(t, ctx, client, server)
-		heard = exchange(t, w, sv, cl)
-		// Random partitions begin as the network is used: a writer uses it.
-		h := client.Task.Go(ctx, "writer", func(ctx context.Context) error {
-			for range 300 {
-				if err := client.Time.Sleep(ctx, time.Second); err != nil {
-					return err
-				}
-				if _, err := busy.Write([]byte("w")); err != nil {
-					return err
-				}
+		heard := exchange(t, w, sv, cl)
+		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		h := client.Task.Go(ctx, "settings", func(ctx context.Context) error {
+			if err := client.Time.Sleep(ctx, 40*time.Second); err != nil {
+				return err
 			}
-			return nil
+			return cl.(keepAliveConn).SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Interval: 5 * time.Second, Count: 2})
 		})
 		_, err := cl.Read(make([]byte, 1))
 		requireKeepAliveDrop(t, err, "read")
-		dropped = w.w.Now()
+		assert.Equal(t, 40*time.Second, w.w.Now()-heard, "its drop was due at 25 s")
 		require.NoError(t, h.Join(ctx))
 		return cl.Close()
 	})
-	require.NoError(t, res.Err)
-	var start time.Duration
-	for _, e := range res.Timeline {
-		if strings.Contains(e.Msg, "random partition") {
-			start = e.At
-			break
-		}
-	}
-	require.NotZero(t, start, "a random partition began")
-	last := heard + (start-1-heard)/(15*time.Second)*(15*time.Second)
-	assert.Equal(t, last+150*time.Second, dropped)
 }

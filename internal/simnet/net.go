@@ -334,7 +334,7 @@ func (n *Net) Heal() {
 	clear(n.clogs)
 	n.event("heal")
 	n.settleAcks()
-	n.settleKeepAlives()
+	n.settleKeepAlives(n.now())
 	n.retryStalled()
 }
 
@@ -546,7 +546,7 @@ func (n *Net) tickAt(now int64) {
 			n.settleAcks()
 		}
 		if len(n.probing) > 0 {
-			n.settleKeepAlives()
+			n.settleKeepAlives(r.until)
 		}
 	}
 	if n.cfg.PartitionInterval <= 0 || n.random != nil || n.paused {

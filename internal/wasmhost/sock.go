@@ -54,8 +54,9 @@ type sock struct {
 	closing  bool // closed by the program: flush, then Close
 	linger0  bool // SetLinger(0): close drops what is unsent and resets
 	// keepAliveOff: the connection's keep-alive probes are off, as a new
-	// socket's are on Linux, until the program turns them on; its times
-	// and count go to the connection with it (sockSetKeepAlive).
+	// socket's are on Linux, until the program turns them on. The
+	// program sets its times and count one call at a time, and each
+	// call passes this on with them (sockSetKeepAlive).
 	keepAliveOff bool
 	wwake        *providers.Chan[struct{}]
 
