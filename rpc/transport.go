@@ -63,7 +63,8 @@ type Config struct {
 	// request goes out within about MaxBackoffQueued of the network's
 	// return (and up to a second more for a connect under way then,
 	// whose lost SYN the kernel sends again), where a backoff grown to
-	// MaxBackoff would hold it for up to that long. Something queued during a longer wait shortens it.
+	// MaxBackoff would hold it for up to that long. Something queued
+	// during a longer wait shortens it.
 	// Zero means DefaultMaxBackoffQueued, or InitialBackoff if that is
 	// longer.
 	MaxBackoffQueued time.Duration

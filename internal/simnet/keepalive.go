@@ -33,12 +33,6 @@ func goKeepAlive() keepAliveSettings {
 	return keepAliveSettings{idle: int64(KeepAliveIdle), intvl: int64(KeepAliveInterval), count: KeepAliveCount}
 }
 
-// lastProbe is when an end whose probes go unanswered from since on sends
-// its last probe: the first after idle, the others intvl apart.
-func (st keepAliveSettings) lastProbe(since int64) int64 {
-	return since + st.idle + (st.count-1)*st.intvl
-}
-
 // keepAlive is an end's keep-alive settings, and its count of probes while
 // it is cut off from its peer. A probe the peer answers changes nothing
 // either end can see, so none is an event: the probes count only from
@@ -195,8 +189,9 @@ func (n *Net) watchKeepAlives(until int64) {
 }
 
 // dropAt is when an end whose probes go unanswered from since on drops
-// the connection: an interval after its last probe.
-func (ka *keepAlive) dropAt() int64 { return ka.lastProbe(ka.since) + ka.intvl }
+// the connection: its probes go out the first after idle, the others
+// intvl apart, and it drops an interval after the last.
+func (ka *keepAlive) dropAt() int64 { return ka.since + ka.idle + ka.count*ka.intvl }
 
 // probeAt is the end's first probe at t or later while it counts; past
 // the last, the drop.
@@ -224,31 +219,36 @@ func (c *conn) stopProbing() {
 func (n *Net) settleKeepAlives(at int64) {
 	k := 0
 	for _, c := range n.probing {
-		ka := c.ka
-		switch {
-		case !ka.probing:
-			ka.listed = false
+		if c.ka.probing {
+			c.settleKeepAlive(at)
+		}
+		if !c.ka.probing {
+			c.ka.listed = false
 			continue
-		case !c.probes() || !c.idle():
-			c.stopProbing()
-			ka.listed = false
-			continue
-		case c.cutOff():
-		case c.answersReset():
-			c.armKeepAlive(ka.probeAt(at))
-		default:
-			if p := ka.probeAt(at); p < ka.dropAt() {
-				ka.answered = p
-				c.stopProbing()
-				ka.listed = false
-				continue
-			} // else the last probe went unanswered: the drop comes
 		}
 		n.probing[k] = c
 		k++
 	}
 	clear(n.probing[k:])
 	n.probing = n.probing[:k]
+}
+
+// settleKeepAlive is settleKeepAlives for c, which counts its probes.
+func (c *conn) settleKeepAlive(at int64) {
+	ka := c.ka
+	switch {
+	case !c.probes() || !c.idle():
+		c.stopProbing()
+	case c.cutOff():
+	case c.answersReset():
+		c.armKeepAlive(ka.probeAt(at))
+	default:
+		// Unless the last probe went unanswered: the drop comes then.
+		if p := ka.probeAt(at); p < ka.dropAt() {
+			ka.answered = p
+			c.stopProbing()
+		}
+	}
 }
 
 // keepAliveFire is the end's timer: a probe that its peer's host answers
