@@ -86,11 +86,13 @@ func goFunc(stack string) string {
 func runs(state string) bool { return state == "running" || state == "runnable" }
 
 // busyDescendant returns a goroutine of gs that id started, directly or
-// through others, and that runs, or nil.
+// through others, and that runs, or nil. The simulation's own workers are
+// left out, and what they started: a task's goroutine may have started a
+// worker that now runs a task of another world.
 func busyDescendant(gs []dumpedG, id int64) *dumpedG {
 	children := map[int64][]int{}
 	for i, g := range gs {
-		if g.creator != 0 {
+		if g.creator != 0 && !strings.Contains(g.stack, workerFrame) {
 			children[g.creator] = append(children[g.creator], i)
 		}
 	}
