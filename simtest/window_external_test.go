@@ -49,7 +49,9 @@ func TestReportShowsTheTimelineAroundTheFirstFailure(t *testing.T) {
 // stopWaiter is a process that waits to be stopped.
 type stopWaiter struct{}
 
-func (stopWaiter) Run(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) }
+func (stopWaiter) Run(ctx context.Context, p providers.Providers) error {
+	return providers.Wait(ctx, p.Task)
+}
 
 // A check that fails long after the faults that caused it: the report
 // names the last faults before its window, and counts the earlier ones.
