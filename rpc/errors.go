@@ -61,3 +61,8 @@ func (e *failedError) Error() string { return e.msg }
 func (e *failedError) Is(target error) bool {
 	return target == ErrBrokenPromise || target == ErrMaybeDelivered
 }
+
+// nilTransport is the error of method called with a nil *Transport.
+func nilTransport(method string) error {
+	return fmt.Errorf("rpc: %s: the transport is nil; pass the *Transport that NewTransport returned (a nil one comes with an error)", method)
+}
