@@ -272,9 +272,17 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 	// An exploration's options are a Run's: a fuzz input is one seed's
 	// run, and its timeline would be the seed's alone. (The -simexplore
 	// flag is for every Run, and a Fuzz passes over it.)
-	if own, err := resolve(short, flags{}, rest); err == nil && own.recipe == nil && own.explore != nil {
+	own, err := resolve(short, flags{}, rest)
+	if err == nil && own.recipe == nil && own.explore != nil {
 		return nil, fmt.Errorf("simtest.Explore is an option of Run; Fuzz has no use for it (go test -fuzz explores by mutating inputs), so remove it from this Fuzz")
 	}
+	// So are RunFor and UntilPlateau, which leave the count of seeds
+	// open: the seed corpus would be collected without end. (Their flags
+	// are for every Run, and a Fuzz passes over them.)
+	if err == nil && (own.runFor > 0 || own.plateau > 0) {
+		return nil, fmt.Errorf("simtest.RunFor and simtest.UntilPlateau are options of Run; Fuzz has no use for them (its seed corpus is simtest.DefaultFuzzSeeds seeds, or Seeds(n), and go test -fuzztime bounds fuzzing), so remove them from this Fuzz")
+	}
+	c.runFor, c.plateau = 0, 0
 	if c.recipe != nil {
 		return nil, fmt.Errorf("simtest: -simrecipe=%s replays an exploration's timeline, which a Fuzz target cannot run: it would run seed %d alone; run the test that explored it, as its replay line does (go test -run '^TestName$')", c.recipe, c.recipe.Seed)
 	}
