@@ -184,3 +184,29 @@ func TestNilsAreRefusedByName(t *testing.T) {
 		assert.NoError(s, <-got)
 	}, quiet...)
 }
+
+// Next on a closed stream says whether the stream or its transport
+// closed; both match ErrClosed.
+func TestNextSaysWhatClosed(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, _ := newPair(s)
+		st, err := rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(1))
+		require.NoError(s, err)
+		st.Close()
+		_, err = st.Next(s.Context())
+		require.ErrorIs(s, err, rpc.ErrClosed)
+		assert.EqualError(s, err, "rpc: the stream of wellknown/1 was closed (Stream.Close or Unserve); its transport is open")
+
+		st, err = rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(2))
+		require.NoError(s, err)
+		rpc.Unserve(server, rpc.WellKnown(2))
+		_, err = st.Next(s.Context())
+		assert.EqualError(s, err, "rpc: the stream of wellknown/2 was closed (Stream.Close or Unserve); its transport is open")
+
+		st, err = rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(3))
+		require.NoError(s, err)
+		require.NoError(s, server.Close())
+		_, err = st.Next(s.Context())
+		assert.Equal(s, rpc.ErrClosed, err, "the transport closed")
+	}, quiet...)
+}

@@ -406,7 +406,8 @@ func ServeStream[Req, Resp any](tr *Transport, tok Token) (*Stream[Req, Resp], e
 func (st *Stream[Req, Resp]) Endpoint() Endpoint[Req, Resp] { return st.ep }
 
 // Next returns the next request, waiting for one until ctx is done. After
-// Close, or when the transport closes, it returns ErrClosed.
+// Close or Unserve, or when the transport closes, it returns an error
+// that matches ErrClosed and says which.
 func (st *Stream[Req, Resp]) Next(ctx context.Context) (*Request[Req, Resp], error) {
 	for {
 		st.mu.Lock()
@@ -420,12 +421,25 @@ func (st *Stream[Req, Resp]) Next(ctx context.Context) (*Request[Req, Resp], err
 		closed := st.closed
 		st.mu.Unlock()
 		if closed {
-			return nil, ErrClosed
+			return nil, st.closedErr()
 		}
 		if _, _, err := st.ready.Recv(ctx); err != nil {
 			return nil, fmt.Errorf("rpc: Next of %v: %w", st.ep.Token, err)
 		}
 	}
+}
+
+// closedErr is Next's error on a closed stream: ErrClosed itself says
+// that the transport closed, which a stream closed alone must not.
+func (st *Stream[Req, Resp]) closedErr() error {
+	t := st.s.t
+	t.mu.Lock()
+	closed := t.closed
+	t.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	return &streamClosedError{tok: st.ep.Token}
 }
 
 func (st *Stream[Req, Resp]) deliver(r *Request[Req, Resp]) {
