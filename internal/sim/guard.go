@@ -328,23 +328,27 @@ func (w *World) escaped(idle time.Duration) Result {
 	}
 	idle = idle.Round(time.Millisecond)
 	f := &Failure{Kind: Escaped, Task: name, At: now, Stack: s.stack}
+	who, toSched := "the task", " to the scheduler"
+	if t == nil {
+		who, toSched = "code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback)", ""
+	}
 	switch {
 	case s.busy:
 		f.Kind = Busy
-		f.Msg = fmt.Sprintf("the task has run for %v of real time without returning to the scheduler, and its goroutine is running, not waiting: "+
+		f.Msg = fmt.Sprintf("%s has run for %v of real time without returning%s, and its goroutine is running, not waiting: "+
 			"a long computation, or a loop that never calls the simulation? The stack is where it runs most. "+
 			"If the stretch is meant to take long (a linearizability check...), run it inside S.Slow or raise the Watchdog; "+
 			"a loop that waits for something must sleep, yield or block through the providers "+
-			"(simvet's chan, sync, wallclock and osnet rules find this before running)", idle)
+			"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, idle, toSched)
 	default:
 		state := ""
 		if s.state != "" {
 			state = " (" + s.state + ")"
 		}
-		f.Msg = fmt.Sprintf("the task has not returned to the scheduler for %v of real time: its goroutine is blocked outside the simulation%s, "+
+		f.Msg = fmt.Sprintf("%s has not returned%s for %v of real time: its goroutine is blocked outside the simulation%s, "+
 			"on a raw channel, a sync.Mutex, time.Sleep, or real I/O? "+
 			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk "+
-			"(simvet's chan, sync, wallclock and osnet rules find this before running)", idle, state)
+			"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, toSched, idle, state)
 	}
 	if w.killing.Load() {
 		f.Msg += "; the task was killed and has not finished unwinding since: did a deferred recover() stop the kill?"

@@ -127,6 +127,35 @@ func TestWatchdogFindsTheSchedulerOfAReusedRunLoop(t *testing.T) {
 	assert.Contains(t, f.Stack, "blockOutside", "the stack of the world's goroutine")
 }
 
+// A hook run after each step (an Invariant's check) that blocks outside
+// the simulation is named as code the scheduler runs, with its own stack,
+// not as the task whose step it followed.
+func TestWatchdogNamesAnAfterStepHookThatEscapes(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	w := New(Config{Seed: 9})
+	steps := 0
+	w.AfterStep(func() {
+		if steps++; steps == 2 {
+			blockOutside(release)
+		}
+	})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		for range 3 {
+			if err := p.Time.Sleep(ctx, time.Minute); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, 500*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Equal(t, "(the scheduler)", f.Task)
+	assert.Contains(t, f.Msg, "code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback) has not returned for ")
+	assert.Contains(t, f.Stack, "blockOutside", "the stack of the world's goroutine")
+}
+
 //go:noinline
 func blockOutside(release chan struct{}) { <-release }
 
