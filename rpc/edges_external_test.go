@@ -164,6 +164,7 @@ func TestNilsAreRefusedByName(t *testing.T) {
 		assert.ErrorContains(s, err, "rpc: GetReplyUnlessFailedFor: "+fix)
 		assert.ErrorContains(s, ep.Send(ctx, nil, echoReq{}), "rpc: Send: "+fix)
 		assert.PanicsWithError(s, "rpc: Unserve: "+fix+" (a nil one comes with an error)", func() { rpc.Unserve(nil, rpc.WellKnown(1)) })
+		assert.PanicsWithValue(s, "rpc: NewToken with a nil Random; pass the Random of your Providers (p.Random)", func() { rpc.NewToken(nil) })
 
 		_, err = rpc.Serve[echoReq, echoResp](server, rpc.WellKnown(1), nil)
 		assert.ErrorContains(s, err, "rpc: serve wellknown/1: the handler is nil; pass the function that answers the requests, or read them with ServeStream")
