@@ -316,7 +316,7 @@ func (w *World) givenUp(t *task) {
 // trace hash that publish stored.
 func (w *World) escaped(idle time.Duration) Result {
 	t := w.publishedTask()
-	name, id := "(the scheduler)", w.goid.Load()
+	name, id := SchedulerTask, w.goid.Load()
 	if t != nil {
 		name, id = t.name, findGoroutine(t.wk.label)
 	}

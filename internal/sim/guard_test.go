@@ -152,7 +152,7 @@ func TestWatchdogNamesAnAfterStepHookThatEscapes(t *testing.T) {
 	require.ErrorAs(t, res.Err, &f)
 	assert.Equal(t, Escaped, f.Kind)
 	assert.Equal(t, "(the scheduler)", f.Task)
-	assert.Contains(t, f.Msg, "code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback) has not returned for ")
+	assert.Contains(t, f.Error(), " in the scheduler: code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback) has not returned for ")
 	assert.Contains(t, f.Stack, "blockOutside", "the stack of the world's goroutine")
 }
 
