@@ -349,6 +349,10 @@ func (w *World) escaped(idle time.Duration) Result {
 			"on a raw channel, a sync.Mutex, time.Sleep, or real I/O? "+
 			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk "+
 			"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, toSched, idle, state)
+		if s.inProviders {
+			f.Msg += "; it waits in the providers' production code: a Chan, Mutex, WaitGroup, clock or network made with " +
+				"providers.Real() (or its Task) blocks outside the simulation, so make it with the simulation's providers (the p a task is given)"
+		}
 	}
 	if w.killing.Load() {
 		f.Msg += "; the task was killed and has not finished unwinding since: did a deferred recover() stop the kill?"

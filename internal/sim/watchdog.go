@@ -33,6 +33,26 @@ type sample struct {
 	busy  bool   // running or runnable in some sample: not waiting
 	state string // the goroutine's state in the samples shown
 	stack string // the task's own frames, as userFrames gives them
+	// inProviders: the goroutine waits in package providers' production
+	// code, which a simulation's providers never block in.
+	inProviders bool
+}
+
+// providersPkg begins the names of package providers' functions.
+const providersPkg = "github.com/moonpool-go/moonpool/providers."
+
+// waitsInProviders reports whether the innermost frame of stack outside
+// the runtime is package providers' own.
+func waitsInProviders(stack string) bool {
+	for line := range strings.SplitSeq(stack, "\n") {
+		switch {
+		case strings.HasPrefix(line, "\t"):
+		case strings.HasPrefix(line, "runtime.") || strings.HasPrefix(line, "internal/") || strings.HasPrefix(line, "sync."):
+		default:
+			return strings.HasPrefix(line, providersPkg)
+		}
+	}
+	return false
 }
 
 // sampleGoroutine samples goroutine id: its state, and the stack most of
@@ -50,12 +70,13 @@ func sampleGoroutine(id int64) sample {
 			break // it ended
 		}
 		out.busy = out.busy || state == "running" || state == "runnable"
+		inProviders := waitsInProviders(stack)
 		stack = userFrames(stack)
 		top, _, _ := strings.Cut(stack, "\n\t")
 		loc, _, _ := strings.Cut(strings.TrimPrefix(stack, top+"\n\t"), "\n")
 		count[top+loc]++
 		if n := count[top+loc]; n > best {
-			best, out.state, out.stack = n, state, stack
+			best, out.state, out.stack, out.inProviders = n, state, stack, inProviders
 		}
 		if !out.busy && best == 2 {
 			break // waiting, twice at the same place: it is not moving
