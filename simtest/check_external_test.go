@@ -38,7 +38,25 @@ func checked(t *testing.T, body func(s *simtest.S)) string {
 	out := r.output()
 	assert.True(t, r.failed, out)
 	assert.Contains(t, out, "the run is not deterministic")
+	assert.Contains(t, out, "determinism checked (-simcheck): every seed ran twice, and 1 seed took another path the second time")
 	return out
+}
+
+// TestCheckDeterminismSaysItChecked: a Run under CheckDeterminism says so
+// in its summary, and its rate counts both runs of each seed.
+func TestCheckDeterminismSaysItChecked(t *testing.T) {
+	body := func(s *simtest.S) { s.Sleep(time.Duration(1+s.Providers().Random.IntN(5)) * time.Second) }
+	rate := regexp.MustCompile(`(\d+) steps, (\d+) events, ([0-9.]+k?) steps\+events/s`)
+	var outs []string
+	for _, opts := range [][]simtest.Option{{simtest.Seeds(5)}, {simtest.Seeds(5), simtest.CheckDeterminism()}} {
+		r := runIn("TestSaysItChecked", func(r *recorder) { simtest.Run(r, body, opts...) })
+		require.False(t, r.failed, r.output())
+		require.Regexp(t, rate, r.output())
+		outs = append(outs, r.output())
+	}
+	assert.NotContains(t, outs[0], "determinism checked")
+	assert.Contains(t, outs[1], "determinism checked (-simcheck): every seed ran twice, and took the same path both times")
+	assert.Equal(t, rate.FindStringSubmatch(outs[0])[1:3], rate.FindStringSubmatch(outs[1])[1:3], "the steps and events of one run of each seed")
 }
 
 func TestCheckDeterminismSeesTaskNames(t *testing.T) {

@@ -139,7 +139,8 @@
 // ended fails the test, naming the seed.
 //
 // The failure report gives the replay line, what failed, in which task and
-// at what simulated time, the errors and log lines of the seed, and its
+// at what simulated time, the errors and log lines of the seed, the last
+// faults before the window that follows, and its
 // timeline around the first failure: the entries that led to it and a
 // few after, with lines that repeat folded into one and a count ("x 37"),
 // and tasks that started and finished at one instant with nothing between

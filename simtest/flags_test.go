@@ -190,6 +190,26 @@ func TestReplayLineKeepsShortAndTheBuild(t *testing.T) {
 	assert.Equal(t, "go test -run '^TestKV$' ./kv -simseed=7 -planted -short -race -tags=planted,linux", rp.line("TestKV", simseedArg(7)))
 }
 
+// TestPackageDirOfABinary: a test binary's build information names its
+// package's directory, wherever the binary runs.
+func TestPackageDirOfABinary(t *testing.T) {
+	for _, tc := range []struct {
+		bin, module, want string
+		ok                bool
+	}{
+		{"example.com/m/kv.test", "example.com/m", "./kv", true},
+		{"example.com/m/a/b.test", "example.com/m", "./a/b", true},
+		{"example.com/m.test", "example.com/m", ".", true},
+		{"example.com/mx/kv.test", "example.com/m", "", false},
+		{"command-line-arguments.test", "", "", false},
+		{"example.com/m/kv", "example.com/m", "", false},
+	} {
+		dir, ok := packageDirOf(tc.bin, tc.module)
+		assert.Equal(t, tc.ok, ok, tc.bin)
+		assert.Equal(t, tc.want, dir, tc.bin)
+	}
+}
+
 // TestReplayLineAfterChdir checks that a test that leaves its package's
 // directory (t.Chdir to a fixture) still prints a line that names its
 // package, and still finds its module.

@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -240,11 +241,12 @@ func inputDecisions(data []byte) []byte {
 // the corpus's seeds. From then on only execs and first change, atomically,
 // as inputs run.
 type fuzzTarget struct {
-	name  string // the fuzz test's name
-	cfg   config
-	fz    fuzzConfig
-	body  func(*S)
-	seeds []uint64 // the seeds of the seed corpus, in f.Add order
+	name   string // the fuzz test's name
+	cfg    config
+	fz     fuzzConfig
+	body   func(*S)
+	seeds  []uint64 // the seeds of the seed corpus, in f.Add order
+	inputs [][]byte // their inputs
 	// workers carries task goroutines from one input's world to the next;
 	// nil makes each world its own.
 	workers *sim.Workers
@@ -314,6 +316,7 @@ func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
 		out = append(out, SeedInput(seed, int(min(o.res.Draws, maxDecisions))))
 		ft.seeds = append(ft.seeds, seed)
 	}
+	ft.inputs = out
 	return out
 }
 
@@ -362,9 +365,15 @@ func (ft *fuzzTarget) summary(name string, in *fuzzInput, o *seedOutcome) string
 
 // inputName names an input as go test does: the subtest of a corpus entry,
 // or, while fuzzing, the name go test will give the input if it keeps it.
+// go test -fuzz runs the seed corpus first, for its baseline coverage,
+// under the fuzz test's own name, and names a failing entry seed#i: the
+// input tells which.
 func (ft *fuzzTarget) inputName(test string, data []byte) string {
 	if _, sub, ok := strings.Cut(test, "/"); ok {
 		return sub
+	}
+	if i := slices.IndexFunc(ft.inputs, func(in []byte) bool { return bytes.Equal(in, data) }); i >= 0 {
+		return "seed#" + strconv.Itoa(i)
 	}
 	return corpusName(data)
 }
@@ -376,13 +385,13 @@ func corpusName(data []byte) string {
 	return fmt.Sprintf("%x", sha256.Sum256([]byte(file)))[:16]
 }
 
-// seedOf returns the seed whose input a seed corpus entry is. The input
-// must start with that seed: with FreshSeeds, a go test -fuzz worker draws
-// seeds of its own, and its seed#i is not the coordinator's.
-func (ft *fuzzTarget) seedOf(test string, data []byte) (uint64, bool) {
-	_, sub, _ := strings.Cut(test, "/")
-	i, err := strconv.Atoi(strings.TrimPrefix(sub, "seed#"))
-	if !strings.HasPrefix(sub, "seed#") || err != nil || i < 0 || i >= len(ft.seeds) {
+// seedOf returns the seed whose input a seed corpus entry is, given the
+// input's name (inputName). The input must start with that seed: with
+// FreshSeeds, a go test -fuzz worker draws seeds of its own, and its
+// seed#i is not the coordinator's.
+func (ft *fuzzTarget) seedOf(name string, data []byte) (uint64, bool) {
+	i, err := strconv.Atoi(strings.TrimPrefix(name, "seed#"))
+	if !strings.HasPrefix(name, "seed#") || err != nil || i < 0 || i >= len(ft.seeds) {
 		return 0, false
 	}
 	seed := ft.seeds[i]
@@ -398,7 +407,7 @@ func (ft *fuzzTarget) failureReport(o *seedOutcome, test string, data []byte, n 
 	what := "input " + name
 	rp := newReplayer()
 	var replay string
-	seed, isSeed := ft.seedOf(test, data)
+	seed, isSeed := ft.seedOf(name, data)
 	switch {
 	case isSeed:
 		what += fmt.Sprintf(" (the input of seed %d)", seed)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -253,9 +254,19 @@ func TestFuzzFailureReportsTheFuzzReplay(t *testing.T) {
 	// run's own, which the line repeats.)
 	assert.Regexp(t, `replay: go test -run '\^FuzzPlanted\$/\^0123456789abcdef\$' \./simtest(?: -short| -race)*\n`, r.output())
 
-	// An input the fuzzer made: the name go test will keep it under.
+	// go test -fuzz runs the seed corpus first, under the fuzz test's own
+	// name: the entry is named as go test names it, with its seed.
 	_, _, r = runInput(t, ft, "FuzzPlanted", corpus[failing])
-	name := simtest.CorpusName(corpus[failing])
+	assert.Contains(t, r.output(), fmt.Sprintf("simtest: input seed#%d (the input of seed %s) failed", failing, seed))
+	assert.Contains(t, r.output(), "replay: go test -run '^FuzzPlanted$/^seed#0$' ./simtest -simseed="+seed)
+	assert.NotContains(t, r.output(), "keeps the input")
+
+	// An input the fuzzer made (here the entry with its final byte,
+	// which is not read, changed): the name go test will keep it under.
+	made := slices.Clone(corpus[failing])
+	made[len(made)-1]++
+	_, _, r = runInput(t, ft, "FuzzPlanted", made)
+	name := simtest.CorpusName(made)
 	assert.Contains(t, r.output(), "simtest: input "+name+" (input ")
 	assert.Contains(t, r.output(), "replay: go test -run '^FuzzPlanted$/^"+name+"$' ./simtest")
 	assert.Contains(t, r.output(), "testdata/fuzz/FuzzPlanted/"+name)

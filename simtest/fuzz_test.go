@@ -69,16 +69,22 @@ func TestFuzzTakesNoOpenSeedCount(t *testing.T) {
 }
 
 func TestFuzzSeedOfNamesTheSeedCorpus(t *testing.T) {
-	ft := &fuzzTarget{name: "FuzzX", seeds: []uint64{10, 20}}
-	for name, want := range map[string]uint64{"FuzzX/seed#0": 10, "FuzzX/seed#1": 20} {
+	ft := &fuzzTarget{name: "FuzzX", seeds: []uint64{10, 20}, inputs: [][]byte{SeedInput(10, 3), SeedInput(20, 3)}}
+	for name, want := range map[string]uint64{"seed#0": 10, "seed#1": 20} {
 		got, ok := ft.seedOf(name, SeedInput(want, 3))
 		assert.True(t, ok, name)
 		assert.Equal(t, want, got, name)
 	}
-	for _, name := range []string{"FuzzX", "FuzzX/seed#2", "FuzzX/seed#-1", "FuzzX/seed#x", "FuzzX/0123456789abcdef"} {
+	for _, name := range []string{"FuzzX", "seed#2", "seed#-1", "seed#x", "0123456789abcdef"} {
 		_, ok := ft.seedOf(name, SeedInput(10, 3))
 		assert.False(t, ok, name)
 	}
-	_, ok := ft.seedOf("FuzzX/seed#0", SeedInput(11, 3))
+	_, ok := ft.seedOf("seed#0", SeedInput(11, 3))
 	assert.False(t, ok, "an entry that is not the seed's input (a fuzz worker's fresh seeds) names no seed")
+
+	// go test -fuzz runs the seed corpus under the fuzz test's own name
+	// first: the input names the entry.
+	assert.Equal(t, "seed#1", ft.inputName("FuzzX", SeedInput(20, 3)))
+	assert.Equal(t, "seed#1", ft.inputName("FuzzX/seed#1", SeedInput(20, 3)))
+	assert.Equal(t, corpusName(SeedInput(20, 4)), ft.inputName("FuzzX", SeedInput(20, 4)), "an input the fuzzer made")
 }

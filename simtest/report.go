@@ -45,6 +45,11 @@ type report struct {
 	slow      time.Duration
 	slowSeeds int
 	slowest   []slowSeed
+	// checked counts the seeds run twice under CheckDeterminism, diverged
+	// those whose two runs differed, and again the steps and events of
+	// the second runs, which the rate counts too.
+	checked, diverged int
+	again             uint64
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -60,6 +65,13 @@ func (r *report) add(o *seedOutcome) string {
 		r.slowSeeds++
 		if len(r.slowest) < maxListedSlow {
 			r.slowest = append(r.slowest, slowSeed{o.res.Seed, o.wall})
+		}
+	}
+	if o.again > 0 {
+		r.checked++
+		r.again += o.again
+		if o.diverge != "" {
+			r.diverged++
 		}
 	}
 	res := o.res
@@ -110,7 +122,7 @@ func (r *report) summary() string {
 	var b strings.Builder
 	perSec := 0.0
 	if s := r.wall.Seconds(); s > 0 {
-		perSec = float64(r.steps+r.events) / s
+		perSec = float64(r.steps+r.events+r.again) / s
 	}
 	wall := r.wall
 	if r.zeroWall {
@@ -119,6 +131,7 @@ func (r *report) summary() string {
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
 		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
 	b.WriteString(r.failingLine())
+	b.WriteString(r.checkLine())
 	b.WriteString(r.notes)
 	b.WriteString(r.slowLine())
 	if l := r.rebootsLine(); l != "" {
@@ -143,6 +156,21 @@ func (r *report) summary() string {
 		b.WriteString(r.assertions)
 	}
 	return b.String()
+}
+
+// checkLine says what CheckDeterminism found, or "" when it did not run.
+func (r *report) checkLine() string {
+	if r.checked == 0 {
+		return ""
+	}
+	what := "every seed ran twice"
+	if r.checked < r.seeds {
+		what = fmt.Sprintf("%d of the %d seeds ran twice", r.checked, r.seeds)
+	}
+	if r.diverged == 0 {
+		return "\n    determinism checked (-simcheck): " + what + ", and took the same path both times"
+	}
+	return fmt.Sprintf("\n    determinism checked (-simcheck): %s, and %s took another path the second time", what, plural(r.diverged, "seed"))
 }
 
 func plural(n int, what string) string {

@@ -119,10 +119,18 @@ func runPattern(name string) string {
 	return strings.Join(parts, "/")
 }
 
-// packageDir is the test's package directory relative to its module root:
-// go test runs a test binary in its package's directory, the one it
-// started in (startDir). It is "." when there is no module root.
+// packageDir is the test's package directory relative to its module root.
+// A test binary's build information names the package it tests and its
+// module, wherever the binary runs (go test -c builds one to be run
+// anywhere). Without it, the directory is the one the binary started in
+// (startDir), where go test runs it. It is "." when there is no module
+// root.
 func packageDir() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if dir, ok := packageDirOf(bi.Path, bi.Main.Path); ok {
+			return dir
+		}
+	}
 	root := moduleRoot()
 	if root == "" {
 		return "."
@@ -132,4 +140,24 @@ func packageDir() string {
 		return "."
 	}
 	return "./" + filepath.ToSlash(rel)
+}
+
+// packageDirOf is the directory of a test binary's package relative to its
+// module's root, from the binary's path ("example.com/m/kv.test") and its
+// module's ("example.com/m"). It is false for a binary built from a list
+// of files (command-line-arguments.test), and for a package of another
+// module, which a line run from the module root cannot name by directory.
+func packageDirOf(binPath, module string) (string, bool) {
+	pkg, ok := strings.CutSuffix(binPath, ".test")
+	if !ok || module == "" {
+		return "", false
+	}
+	if pkg == module {
+		return ".", true
+	}
+	rel, ok := strings.CutPrefix(pkg, module+"/")
+	if !ok {
+		return "", false
+	}
+	return "./" + rel, true
 }

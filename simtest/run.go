@@ -111,6 +111,9 @@ type seedOutcome struct {
 	diverge  string   // what CheckDeterminism found, if anything
 	// unchecked says why CheckDeterminism did not run the seed again.
 	unchecked string
+	// again is the steps and events of the seed's second run, under
+	// CheckDeterminism; 0 when it did not run again.
+	again uint64
 	// givenUp reports that the watchdog gave the seed's run up.
 	givenUp bool
 	// wall is the real time the seed took, both runs under
@@ -365,6 +368,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	// The same run again: a book of its own, dropped after, so that the
 	// seed counts once.
 	again := r.onceOn(seed, true, pool, tally.New(r.runAsserts().sites), true, tl)
+	o.again = max(again.res.Steps+again.res.Events, 1)
 	if o.res.Trace != again.res.Trace || o.res.Data != again.res.Data {
 		o.diverge = sim.Diverge(o.res.Record, again.res.Record)
 		if o.diverge == "" {

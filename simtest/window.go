@@ -33,7 +33,18 @@ type window struct {
 	after  int         // entries kept after the first failure's
 	total  int         // entries seen
 	first  int         // the number of the first entry kept, from 0
+
+	// faults is a ring of the last faults up to the first failure
+	// (isFault), nfaults their count: a failure found by a check at the
+	// end is often the work of a crash or a lost write long before the
+	// entries the window keeps.
+	faults  [4 * windowFaults]sim.Entry
+	nfaults int
 }
+
+// windowFaults is how many faults before the window a report shows at
+// most; the window keeps four times as many, some of them its own.
+const windowFaults = 8
 
 // windowAfter is how many entries after the first failure's own a report
 // shows: enough to see what the failure did at once.
@@ -75,6 +86,10 @@ func (w *window) add(e sim.Entry) {
 	}
 	w.started = w.started[:0]
 	w.keep(e)
+	if isFault(e) {
+		w.faults[w.nfaults%len(w.faults)] = e
+		w.nfaults++
+	}
 	if w.marked {
 		w.freeze() // e is the first failure's own
 	}
@@ -125,6 +140,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		writeFolded(b, tail)
 		return
 	}
+	w.writeFaults(b)
 	later := w.total - w.first - len(w.kept)
 	fmt.Fprintf(b, "  timeline around the first failure, at %v", w.failAt)
 	var notShown []string
@@ -139,6 +155,60 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	}
 	b.WriteString(":\n")
 	writeFolded(b, w.kept)
+}
+
+// writeFaults writes the last faults before the window's first entry.
+func (w *window) writeFaults(b *strings.Builder) {
+	if len(w.kept) == 0 {
+		return
+	}
+	var before []sim.Entry
+	for i := max(w.nfaults-len(w.faults), 0); i < w.nfaults; i++ {
+		if e := w.faults[i%len(w.faults)]; e.At < w.kept[0].At {
+			before = append(before, e)
+		}
+	}
+	before = before[max(len(before)-windowFaults, 0):]
+	if len(before) == 0 {
+		return
+	}
+	// The faults of the window up to the failure are counted in nfaults;
+	// those after it are not.
+	earlier := w.nfaults - len(before)
+	for _, e := range w.kept[:len(w.kept)-w.after] {
+		if isFault(e) {
+			earlier--
+		}
+	}
+	b.WriteString("  faults before it")
+	if earlier > 0 {
+		fmt.Fprintf(b, " (%d earlier not shown)", earlier)
+	}
+	b.WriteString(":\n")
+	for _, e := range before {
+		fmt.Fprintf(b, "    %v\n", e)
+	}
+}
+
+// isFault reports whether a timeline entry is a fault, or what a fault
+// did: a reboot, a process going down or asking to be restarted, a disk's
+// fault, a network's partition, clog, corruption, closed connection or
+// lost host. It is cheap: it sees every entry of every seed.
+func isFault(e sim.Entry) bool {
+	switch e.Name {
+	case "reboot", "down", "restart":
+		return true
+	case "net":
+		what, _, _ := strings.Cut(strings.TrimPrefix(e.Msg, "net: "), " ")
+		switch what {
+		case "partition", "random", "isolate", "clog", "bit", "slow", "connection":
+			return true
+		case "host":
+			return strings.Contains(e.Msg, " crashed: ") || strings.Contains(e.Msg, " lost power: ")
+		}
+		return false
+	}
+	return strings.HasPrefix(e.Name, "disk ") && !strings.Contains(e.Msg, ": stop: ")
 }
 
 func pluralWord(n int, one, many string) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -43,6 +44,40 @@ func TestReportShowsTheTimelineAroundTheFirstFailure(t *testing.T) {
 	assert.Regexp(t, regexp.MustCompile(`dialer +connect refused peer=kv-2  \(x \d+, to 7\.\d+s\)`), timeline, "repeated lines fold")
 	assert.Contains(t, timeline, "-simtimeline=FILE writes them all")
 	assert.Less(t, strings.Count(timeline, "\n"), 30, timeline)
+}
+
+// stopWaiter is a process that waits to be stopped.
+type stopWaiter struct{}
+
+func (stopWaiter) Run(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) }
+
+// A check that fails long after the faults that caused it: the report
+// names the last faults before its window, and counts the earlier ones.
+func TestReportShowsTheFaultsBeforeTheWindow(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process { return stopWaiter{} }})
+		for range 10 {
+			c.Reboot("p-0", simtest.Crash)
+			s.Sleep(time.Second)
+		}
+		for i := range 100 {
+			s.Logf("step %d of the check", i)
+			s.Providers().Logger.Info("checking", "i", i)
+			s.Sleep(time.Millisecond)
+		}
+		s.Errorf("a lost write, found by the check")
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	out := res.Report
+	i := strings.Index(out, "  faults before it")
+	j := strings.Index(out, "timeline around the first failure")
+	require.True(t, 0 <= i && i < j, out)
+	faults := out[i:j]
+	assert.Contains(t, faults, "faults before it (32 earlier not shown):\n", "ten crashes, each four lines, the last eight shown")
+	assert.Equal(t, 2, strings.Count(faults, "reboot: p-0 (crash)"), faults)
+	assert.Contains(t, faults, "9s  reboot: p-0 (crash)", "the last crash")
+	assert.Contains(t, faults, "disk p-0: crash: unsynced changes")
+	assert.NotContains(t, out[j:], "reboot: p-0", "the window holds the check, not the crashes")
 }
 
 // A failure of the engine (a panic at the end) with no error before it

@@ -13,9 +13,9 @@
 //     ([providers.SetNotReady], [providers.SetReady]), and attrition
 //     counts it as down meanwhile.
 //
-// Its log keeps two copies of every record, read in step, so that a
-// record lost in one copy to a corrupted, misdirected or phantom write is
-// read from the other; a torn tail cuts both (see wal.go and
+// Its log keeps three copies of every record, read in step, so that a
+// record lost in a copy to a corrupted, misdirected or phantom write is
+// read from another; a torn tail cuts them all (see wal.go and
 // docs/storage.md). The test runs three nodes under the default chaos
 // while clients read and write, and checks with porcupine that every
 // history is linearizable; -planted switches on a stale read.

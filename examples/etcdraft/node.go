@@ -34,7 +34,7 @@ const (
 // etcd's raft library, driven through its RawNode. Its members are the
 // processes of its cluster view, raft IDs 1, 2, ... in their order.
 //
-// It persists raft's hard state and entries in a log of two copies (see
+// It persists raft's hard state and entries in a log of three copies (see
 // wal.go) before it sends the messages of the same Ready, applies the
 // committed entries to a map, and answers a client's put or get once the
 // operation has gone through the log and been applied. It asks to be
@@ -110,7 +110,7 @@ func (n *Node) Run(ctx context.Context, p providers.Providers) error {
 		assertions.Reachable(ctx, "a node asks to be restarted after its disk failed it")
 		return fmt.Errorf("etcdraft: open the log: %v: %w", err, providers.ErrRestart)
 	}
-	assertions.Sometimes(ctx, rec.repaired > 0, "one copy of the log lacks a record that the other has")
+	assertions.Sometimes(ctx, rec.repaired > 0, "a copy of the log lacks a record that another has")
 	n.log = w
 	n.ms = raft.NewMemoryStorage()
 	if err := n.ms.SetHardState(rec.hs); err != nil {

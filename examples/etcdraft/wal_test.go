@@ -30,13 +30,14 @@ func stream() (data []byte, second int) {
 	return data, second
 }
 
-func open(t *testing.T, a, b []byte) recovered {
+// open writes the copies of the log and reads it.
+func open(t *testing.T, data [len(copies)][]byte) recovered {
 	t.Helper()
 	dir := t.TempDir()
-	//simvet:allow osnet a unit test of the log's recovery, outside any simulation, writes the two copies it reads
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "wal-a"), a, 0o666))
-	//simvet:allow osnet as above
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "wal-b"), b, 0o666))
+	for i, name := range copies {
+		//simvet:allow osnet a unit test of the log's recovery, outside any simulation, writes the copies it reads
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data[i], 0o666))
+	}
 	st, err := providers.OpenOSStorage(dir)
 	require.NoError(t, err)
 	defer st.Close()
@@ -51,20 +52,52 @@ func open(t *testing.T, a, b []byte) recovered {
 func TestACutBatchNeverCommitsPastTheLog(t *testing.T) {
 	data, second := stream()
 	for cut := second; cut <= len(data); cut += 16 { // records are 40-50 bytes
-		r := open(t, data[:cut], data[:second])
+		r := open(t, [...][]byte{data[:cut], data[:second], data[:second]})
 		require.NotEmpty(t, r.entries)
 		last := r.entries[len(r.entries)-1].Index
 		assert.LessOrEqual(t, r.hs.Commit, last, "the log cut at byte %d of %d", cut, len(data))
 	}
 }
 
-func TestARecordLostInOneCopyIsReadFromTheOther(t *testing.T) {
+// damaged returns copies of data, each with a bit flipped at the
+// offsets given for it.
+func damaged(data []byte, offsets ...[]int) (out [len(copies)][]byte) {
+	for i := range out {
+		out[i] = append([]byte(nil), data...)
+		if i < len(offsets) {
+			for _, off := range offsets[i] {
+				out[i][off] ^= 0x10
+			}
+		}
+	}
+	return out
+}
+
+func TestARecordLostInSomeCopiesIsReadFromAnother(t *testing.T) {
 	data, _ := stream()
-	a, b := append([]byte(nil), data...), append([]byte(nil), data...)
-	a[100] ^= 0x10 // corrupted in one copy
-	b[400] ^= 0x10 // and in the other, further on
-	r := open(t, a, b)
-	require.Len(t, r.entries, 10, "every entry, from one copy or the other")
-	assert.Equal(t, uint64(10), r.hs.Commit)
-	assert.Equal(t, 2, r.repaired)
+	for _, tc := range []struct {
+		name    string
+		offsets [][]int
+		lost    int // records some copy had bad
+	}{
+		{"one copy, then another further on", [][]int{{100}, {400}}, 2},
+		{"two copies, in the same record", [][]int{{100}, {101}}, 1},
+		{"every copy, each in another record", [][]int{{100}, {250}, {400}}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := open(t, damaged(data, tc.offsets...))
+			require.Len(t, r.entries, 10, "every entry, from one copy or another")
+			assert.Equal(t, uint64(10), r.hs.Commit)
+			assert.Equal(t, tc.lost, r.repaired)
+		})
+	}
+}
+
+// TestARecordLostInEveryCopyEndsTheLog shows what the copies cannot
+// tell: the same record damaged in all of them reads as a torn tail.
+func TestARecordLostInEveryCopyEndsTheLog(t *testing.T) {
+	data, second := stream()
+	r := open(t, damaged(data, []int{second + 20}, []int{second + 21}, []int{second + 22}))
+	require.Len(t, r.entries, 3, "the first batch, and nothing from the record lost in every copy on")
+	assert.Equal(t, uint64(3), r.hs.Commit)
 }

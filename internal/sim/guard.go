@@ -340,6 +340,12 @@ func (w *World) escaped(idle time.Duration) Result {
 			"If the stretch is meant to take long (a linearizability check...), run it inside S.Slow or raise the Watchdog; "+
 			"a loop that waits for something must sleep, yield or block through the providers "+
 			"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, idle, toSched)
+	case s.helper != "":
+		f.Kind = Busy
+		f.Msg = fmt.Sprintf("%s has waited for %v of real time for goroutines it started, outside the simulation, and one of them is running: "+
+			"work handed to goroutines of its own (a linearizability check...), or a loop that never ends? The stack is where it waits; "+
+			"the goroutine that runs was started as %s. If the work is meant to take long, run it inside S.Slow or raise the Watchdog; "+
+			"if it is the system's own work, start it with Task.Go, so that it runs in the simulation", who, idle, goFunc(s.helper))
 	default:
 		state := ""
 		if s.state != "" {

@@ -2,8 +2,10 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -218,6 +220,60 @@ func TestWatchdogTellsABusyTaskFromABlockedOne(t *testing.T) {
 	_, loc, _ = strings.Cut(loc, "guard_test.go:")
 	line, _ := strconv.Atoi(strings.SplitN(loc, "\n", 2)[0])
 	assert.True(t, from <= line && line <= from+3, "the stack names line %d, in the loop (%d-%d):\n%s", line, from, from+3, f.Stack)
+}
+
+// workOutside is work of a goroutine outside the simulation: it runs
+// until stop is set, or, if not busy, waits until never is closed.
+func workOutside(busy bool, stop *atomic.Bool, never chan struct{}) {
+	if !busy {
+		<-never
+		return
+	}
+	n := 0
+	for !stop.Load() {
+		n = n*3 + 1
+	}
+}
+
+// A task that waits for goroutines of its own is busy when they run (a
+// linearizability check spread over goroutines), and blocked when they
+// wait too.
+func TestWatchdogTellsAWaitOnBusyGoroutinesFromABlockedOne(t *testing.T) {
+	for _, busy := range []bool{true, false} {
+		t.Run(fmt.Sprintf("busy=%v", busy), func(t *testing.T) {
+			var stop atomic.Bool
+			never := make(chan struct{})
+			defer func() { stop.Store(true); close(never) }()
+			w := New(Config{Seed: 9})
+			res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					var wg sync.WaitGroup
+					wg.Add(1)
+					go func() { // a grandchild does the work
+						defer wg.Done()
+						workOutside(busy, &stop, never)
+					}()
+					wg.Wait()
+				}()
+				<-done
+				return nil
+			}, 500*time.Millisecond) // a bound only
+			var f *Failure
+			require.ErrorAs(t, res.Err, &f)
+			if busy {
+				assert.Equal(t, Busy, f.Kind)
+				assert.Contains(t, f.Msg, "of real time for goroutines it started, outside the simulation, and one of them is running")
+				assert.Contains(t, f.Msg, "the goroutine that runs was started as github.com/moonpool-go/moonpool/internal/sim.TestWatchdogTellsAWaitOnBusyGoroutinesFromABlockedOne")
+				assert.Contains(t, f.Msg, "S.Slow")
+			} else {
+				assert.Equal(t, Escaped, f.Kind)
+				assert.Contains(t, f.Msg, "blocked outside the simulation (chan receive)")
+			}
+			assert.Contains(t, f.Stack, "TestWatchdogTellsAWaitOnBusyGoroutinesFromABlockedOne", "the stack is the waiting task's")
+		})
+	}
 }
 
 // Slow holds the watchdog off for a stretch that is meant to take long.

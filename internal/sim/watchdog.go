@@ -33,6 +33,11 @@ type sample struct {
 	busy  bool   // running or runnable in some sample: not waiting
 	state string // the goroutine's state in the samples shown
 	stack string // the task's own frames, as userFrames gives them
+	// helper is the stack of a goroutine that the goroutine started,
+	// directly or not, and that was running or runnable while it waited:
+	// a waiting task may wait for work it handed to goroutines of its own
+	// (porcupine checks a history on several).
+	helper string
 	// inProviders: the goroutine waits in package providers' production
 	// code, which a simulation's providers never block in.
 	inProviders bool
@@ -65,11 +70,16 @@ func sampleGoroutine(id int64) sample {
 		if i > 0 {
 			time.Sleep(watchGap)
 		}
-		state, stack := goroutineStack(id)
-		if state == "" {
+		gs := goroutines()
+		g := slices.IndexFunc(gs, func(g dumpedG) bool { return g.id == id })
+		if g < 0 {
 			break // it ended
 		}
-		out.busy = out.busy || state == "running" || state == "runnable"
+		state, stack := gs[g].state, gs[g].stack
+		out.busy = out.busy || runs(state)
+		if h := busyDescendant(gs, id); h != nil && out.helper == "" {
+			out.helper = h.stack
+		}
 		inProviders := waitsInProviders(stack)
 		stack = userFrames(stack)
 		top, _, _ := strings.Cut(stack, "\n\t")
@@ -78,11 +88,47 @@ func sampleGoroutine(id int64) sample {
 		if n := count[top+loc]; n > best {
 			best, out.state, out.stack, out.inProviders = n, state, stack, inProviders
 		}
-		if !out.busy && best == 2 {
+		if !out.busy && out.helper == "" && best == 2 {
 			break // waiting, twice at the same place: it is not moving
 		}
 	}
 	return out
+}
+
+// goFunc returns the function a goroutine was started with: its stack's
+// outermost frame.
+func goFunc(stack string) string {
+	lines := strings.Split(stack, "\n")
+	return lines[max(len(lines)-2, 0)]
+}
+
+// runs reports whether a goroutine in state runs or waits only for a
+// processor.
+func runs(state string) bool { return state == "running" || state == "runnable" }
+
+// busyDescendant returns a goroutine of gs that id started, directly or
+// through others, and that runs, or nil. The simulation's own workers are
+// left out, and what they started: a task's goroutine may have started a
+// worker that now runs a task of another world.
+func busyDescendant(gs []dumpedG, id int64) *dumpedG {
+	children := map[int64][]int{}
+	for i, g := range gs {
+		if g.creator != 0 && !strings.Contains(g.stack, workerFrame) {
+			children[g.creator] = append(children[g.creator], i)
+		}
+	}
+	queue := []int64{id}
+	for len(queue) > 0 {
+		parent := queue[0]
+		queue = queue[1:]
+		for _, i := range children[parent] {
+			if runs(gs[i].state) {
+				return &gs[i]
+			}
+			queue = append(queue, gs[i].id)
+		}
+	}
+	return nil
 }
 
 // findGoroutine returns the id of the goroutine of the worker labelled
@@ -132,7 +178,7 @@ func closest(stack string, gs []dumpedG) int64 {
 	need := len(want) - body + 1
 	best, id, tie := 0, int64(0), false
 	for _, g := range gs {
-		if g.state != "running" && g.state != "runnable" || !strings.Contains(g.stack, workerFrame) {
+		if !runs(g.state) || !strings.Contains(g.stack, workerFrame) {
 			continue
 		}
 		have := userCallFrames(g.stack)
@@ -193,17 +239,6 @@ func loosen(stack string) string {
 		out = append(out, lines[i], lines[i+1])
 	}
 	return strings.Join(out, "\n")
-}
-
-// goroutineStack returns the state of goroutine id ("chan receive",
-// "running"...) and its stack, or "" if there is no such goroutine.
-func goroutineStack(id int64) (state, stack string) {
-	for _, g := range goroutines() {
-		if g.id == id {
-			return g.state, g.stack
-		}
-	}
-	return "", ""
 }
 
 type dumpedG struct {
