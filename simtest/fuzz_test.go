@@ -50,6 +50,19 @@ func TestFuzzRunsNoExplorationTimeline(t *testing.T) {
 	assert.NoError(t, err, "-simexplore explores every Run; a Fuzz passes over it")
 }
 
+// TestFuzzTakesNoRunFiles: the options that write a Run's files did
+// nothing for a Fuzz, which reports no Run; they are refused. Their flags,
+// for every Run, a Fuzz passes over.
+func TestFuzzTakesNoRunFiles(t *testing.T) {
+	body := func(s *S) { s.Providers().Random.IntN(10) }
+	_, err := newFuzzTarget("FuzzX", false, flags{}, body, []Option{ResultsFile("r.jsonl")})
+	assert.EqualError(t, err, "simtest.ResultsFile writes what a Run reports, and Fuzz reports no Run (go test -fuzz keeps failing inputs under testdata/fuzz), so it would write nothing: remove it from this Fuzz")
+	_, err = newFuzzTarget("FuzzX", false, flags{}, body, []Option{JSONReport("r.json"), CoverProfile("c.out"), TimelineHTML("t.html")})
+	assert.ErrorContains(t, err, "simtest.JSONReport, simtest.CoverProfile, simtest.TimelineHTML write what a Run reports")
+	_, err = newFuzzTarget("FuzzX", false, flags{results: "r.jsonl", asserts: assertFlags{json: "r.json"}}, body, []Option{AllowGaps()})
+	assert.NoError(t, err, "the flags are for every Run")
+}
+
 // TestFuzzTakesNoOpenSeedCount: RunFor and UntilPlateau leave a Run's
 // seed count open, which made a Fuzz collect its seed corpus without end.
 // As options they are refused; as flags, for every Run, a Fuzz passes
