@@ -144,6 +144,9 @@ func (p *Program) WasmFile() string { return p.wasm }
 func (p *Program) Process(opts ...Option) *Process {
 	pr := &Process{prog: p}
 	for _, o := range opts {
+		if o == nil {
+			panic("program: Program.Process: a nil Option was passed; remove it")
+		}
 		o(pr)
 	}
 	return pr
@@ -210,6 +213,9 @@ func RestartOnExit(statuses ...int) Option {
 // a status that [RestartOnExit] names), and an error for a program that
 // fails otherwise.
 func (p *Process) Run(ctx context.Context, prov providers.Providers) error {
+	if p.prog == nil {
+		return errors.New("program: the Process is of a nil *Program; check the error that program.Build returned")
+	}
 	var self providers.Peer
 	if prov.Cluster != nil {
 		self = prov.Cluster.Self()

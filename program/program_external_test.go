@@ -93,6 +93,18 @@ func TestBadEnvIsAnError(t *testing.T) {
 	require.ErrorContains(t, err, `environment entry "NOEQUALS" of guest is not KEY=value`)
 }
 
+// A Process of the nil *Program that a failed Build returns, and a nil
+// Option, are named as what they are, not met as a nil dereference in
+// the process's task.
+func TestNilProgramAndOptionAreNamed(t *testing.T) {
+	var prog *program.Program
+	err := prog.Process().Run(context.Background(), providers.Providers{})
+	require.EqualError(t, err, "program: the Process is of a nil *Program; check the error that program.Build returned")
+	require.PanicsWithValue(t, "program: Program.Process: a nil Option was passed; remove it", func() {
+		prog.Process(program.SpinBudget(10), nil)
+	})
+}
+
 // A program built from "." is named after its directory, as go build
 // names its binary, not ".".
 func TestProgramNamedAfterItsDirectory(t *testing.T) {

@@ -36,6 +36,15 @@ func TestWaitReturnsWhenTheContextIsDone(t *testing.T) {
 	require.NoError(t, res.Err)
 }
 
+// A nil Task would make Wait a bare <-ctx.Done(), which in a simulation
+// blocks outside it until the watchdog gives the seed up; it panics with
+// the fix, as NewChan does.
+func TestWaitWithANilTaskPanics(t *testing.T) {
+	assert.PanicsWithValue(t, "providers: Wait with a nil Task; pass the Task of your Providers (p.Task)", func() {
+		_ = providers.Wait(context.Background(), nil)
+	})
+}
+
 func TestUnwindingTellsTheSimulationsKillFromAPanic(t *testing.T) {
 	assert.False(t, providers.Unwinding(nil))
 	assert.False(t, providers.Unwinding("boom"), "a panic of the code")

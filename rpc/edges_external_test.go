@@ -142,3 +142,72 @@ func TestFailedForCountsFromTheRequest(t *testing.T) {
 		require.Equal(s, 4, r.N)
 	}, quiet...)
 }
+
+// A nil transport, a nil handler or a nil error is a mistake in the
+// caller's code: each is refused with an error that names it and the fix,
+// not a nil dereference in the transport or in a handler's task.
+func TestNilsAreRefusedByName(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		server, client := newPair(s)
+		ep := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(1))
+		const fix = "the transport is nil; pass the *Transport that NewTransport returned"
+		_, err := rpc.Serve(nil, rpc.WellKnown(1), double)
+		assert.ErrorContains(s, err, "rpc: Serve: "+fix)
+		_, err = rpc.ServeStream[echoReq, echoResp](nil, rpc.WellKnown(1))
+		assert.ErrorContains(s, err, "rpc: ServeStream: "+fix)
+		_, err = ep.GetReply(ctx, nil, echoReq{})
+		assert.ErrorContains(s, err, "rpc: GetReply: "+fix)
+		_, err = ep.TryGetReply(ctx, nil, echoReq{})
+		assert.ErrorContains(s, err, "rpc: TryGetReply: "+fix)
+		_, err = ep.GetReplyUnlessFailedFor(ctx, nil, echoReq{}, time.Second)
+		assert.ErrorContains(s, err, "rpc: GetReplyUnlessFailedFor: "+fix)
+		assert.ErrorContains(s, ep.Send(ctx, nil, echoReq{}), "rpc: Send: "+fix)
+		assert.PanicsWithError(s, "rpc: Unserve: "+fix+" (a nil one comes with an error)", func() { rpc.Unserve(nil, rpc.WellKnown(1)) })
+		assert.PanicsWithValue(s, "rpc: NewToken with a nil Random; pass the Random of your Providers (p.Random)", func() { rpc.NewToken(nil) })
+
+		_, err = rpc.Serve[echoReq, echoResp](server, rpc.WellKnown(1), nil)
+		assert.ErrorContains(s, err, "rpc: serve wellknown/1: the handler is nil; pass the function that answers the requests, or read them with ServeStream")
+
+		st, err := rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(2))
+		require.NoError(s, err)
+		got := make(chan error, 1)
+		s.Go("caller", func(ctx context.Context) error {
+			_, err := st.Endpoint().GetReply(within(s, time.Second), client, echoReq{1})
+			got <- err
+			return nil
+		})
+		r, err := st.Next(within(s, time.Second))
+		require.NoError(s, err)
+		assert.EqualError(s, r.Fail(nil), "rpc: Request.Fail(nil): give the error the caller is to get, or answer with Reply")
+		require.NoError(s, r.Reply(echoResp{7}), "a refused Fail leaves the request unanswered")
+		s.Sleep(2 * time.Second)
+		assert.NoError(s, <-got)
+	}, quiet...)
+}
+
+// Next on a closed stream says whether the stream or its transport
+// closed; both match ErrClosed.
+func TestNextSaysWhatClosed(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, _ := newPair(s)
+		st, err := rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(1))
+		require.NoError(s, err)
+		st.Close()
+		_, err = st.Next(s.Context())
+		require.ErrorIs(s, err, rpc.ErrClosed)
+		assert.EqualError(s, err, "rpc: the stream of wellknown/1 was closed (Stream.Close or Unserve); its transport is open")
+
+		st, err = rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(2))
+		require.NoError(s, err)
+		rpc.Unserve(server, rpc.WellKnown(2))
+		_, err = st.Next(s.Context())
+		assert.EqualError(s, err, "rpc: the stream of wellknown/2 was closed (Stream.Close or Unserve); its transport is open")
+
+		st, err = rpc.ServeStream[echoReq, echoResp](server, rpc.WellKnown(3))
+		require.NoError(s, err)
+		require.NoError(s, server.Close())
+		_, err = st.Next(s.Context())
+		assert.Equal(s, rpc.ErrClosed, err, "the transport closed")
+	}, quiet...)
+}

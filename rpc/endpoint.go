@@ -47,6 +47,12 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // well-known endpoints right after NewTransport, before anything that
 // waits.
 func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpoint[Req, Resp], error) {
+	if tr == nil {
+		return Endpoint[Req, Resp]{}, nilTransport("Serve")
+	}
+	if h == nil {
+		return Endpoint[Req, Resp]{}, fmt.Errorf("rpc: serve %v: the handler is nil; pass the function that answers the requests, or read them with ServeStream", tok)
+	}
 	s := &server[Req, Resp]{t: tr, tok: tok, h: h, name: "rpc handler " + tok.String(), mu: mutex{off: tr.sim}}
 	if err := tr.register(tok, s); err != nil {
 		return Endpoint[Req, Resp]{}, err
@@ -57,6 +63,9 @@ func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpo
 // Unserve stops serving tok: requests that arrive later are answered
 // ErrEndpointNotFound; handlers running go on.
 func Unserve(tr *Transport, tok Token) {
+	if tr == nil {
+		panic(nilTransport("Unserve"))
+	}
 	tr.mu.Lock()
 	r := tr.endpoints[tok]
 	tr.mu.Unlock()
@@ -368,7 +377,12 @@ func (r *Request[Req, Resp]) Reply(resp Resp) error {
 
 // Fail answers the request with an error: the caller gets a [*RemoteError]
 // with its message.
-func (r *Request[Req, Resp]) Fail(err error) error { return r.p.fail(err.Error()) }
+func (r *Request[Req, Resp]) Fail(err error) error {
+	if err == nil {
+		return errors.New("rpc: Request.Fail(nil): give the error the caller is to get, or answer with Reply")
+	}
+	return r.p.fail(err.Error())
+}
 
 // Break breaks the promise: the caller gets ErrBrokenPromise.
 func (r *Request[Req, Resp]) Break() { r.p.breakPromise() }
@@ -376,6 +390,9 @@ func (r *Request[Req, Resp]) Break() { r.p.breakPromise() }
 // ServeStream serves tok on tr as a stream of requests and returns it.
 // Requests queue without bound until read; stop the stream with Close.
 func ServeStream[Req, Resp any](tr *Transport, tok Token) (*Stream[Req, Resp], error) {
+	if tr == nil {
+		return nil, nilTransport("ServeStream")
+	}
 	st := &Stream[Req, Resp]{ready: providers.NewChan[struct{}](tr.p.Task, 1), mu: mutex{off: tr.sim}}
 	st.s = &server[Req, Resp]{t: tr, tok: tok, stream: st, mu: mutex{off: tr.sim}}
 	if err := tr.register(tok, st.s); err != nil {
@@ -389,7 +406,8 @@ func ServeStream[Req, Resp any](tr *Transport, tok Token) (*Stream[Req, Resp], e
 func (st *Stream[Req, Resp]) Endpoint() Endpoint[Req, Resp] { return st.ep }
 
 // Next returns the next request, waiting for one until ctx is done. After
-// Close, or when the transport closes, it returns ErrClosed.
+// Close or Unserve, or when the transport closes, it returns an error
+// that matches ErrClosed and says which.
 func (st *Stream[Req, Resp]) Next(ctx context.Context) (*Request[Req, Resp], error) {
 	for {
 		st.mu.Lock()
@@ -403,12 +421,25 @@ func (st *Stream[Req, Resp]) Next(ctx context.Context) (*Request[Req, Resp], err
 		closed := st.closed
 		st.mu.Unlock()
 		if closed {
-			return nil, ErrClosed
+			return nil, st.closedErr()
 		}
 		if _, _, err := st.ready.Recv(ctx); err != nil {
 			return nil, fmt.Errorf("rpc: Next of %v: %w", st.ep.Token, err)
 		}
 	}
+}
+
+// closedErr is Next's error on a closed stream: ErrClosed itself says
+// that the transport closed, which a stream closed alone must not.
+func (st *Stream[Req, Resp]) closedErr() error {
+	t := st.s.t
+	t.mu.Lock()
+	closed := t.closed
+	t.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	return &streamClosedError{tok: st.ep.Token}
 }
 
 func (st *Stream[Req, Resp]) deliver(r *Request[Req, Resp]) {
@@ -459,6 +490,9 @@ func (s *server[Req, Resp]) closeStream() {
 //	an error       zero times (the transport is closed, the message does
 //	               not encode, or it is larger than Config.MaxPayload)
 func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) error {
+	if tr == nil {
+		return nilTransport("Send")
+	}
 	return tr.send(e.Addr, e.Token, req)
 }
 
@@ -537,6 +571,9 @@ func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Tr
 // an error x is nil; otherwise the caller waits for x with wait, then
 // finishes it.
 func start[Req any](tr *Transport, method, addr string, tok Token, req *Req, m mode, d time.Duration) (x *call, stop func(), err error) {
+	if tr == nil {
+		return nil, nil, nilTransport(method)
+	}
 	x, err = tr.newCall(method, addr, tok, m)
 	if err != nil {
 		return nil, nil, err

@@ -61,3 +61,18 @@ func (e *failedError) Error() string { return e.msg }
 func (e *failedError) Is(target error) bool {
 	return target == ErrBrokenPromise || target == ErrMaybeDelivered
 }
+
+// streamClosedError is Next's error on a stream closed while its
+// transport is open: it matches ErrClosed.
+type streamClosedError struct{ tok Token }
+
+func (e *streamClosedError) Error() string {
+	return fmt.Sprintf("rpc: the stream of %v was closed (Stream.Close or Unserve); its transport is open", e.tok)
+}
+
+func (e *streamClosedError) Is(target error) bool { return target == ErrClosed }
+
+// nilTransport is the error of method called with a nil *Transport.
+func nilTransport(method string) error {
+	return fmt.Errorf("rpc: %s: the transport is nil; pass the *Transport that NewTransport returned (a nil one comes with an error)", method)
+}

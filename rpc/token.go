@@ -34,6 +34,9 @@ func WellKnown(n uint64) Token {
 // NewToken draws a dynamic token from r: in a simulation, from the seed's
 // stream, so the same seed draws the same tokens.
 func NewToken(r providers.Random) Token {
+	if r == nil {
+		panic("rpc: NewToken with a nil Random; pass the Random of your Providers (p.Random)")
+	}
 	for {
 		hi := r.Uint64()
 		if hi >= systemHi {

@@ -123,6 +123,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxBackoff < c.InitialBackoff {
 		return c, fmt.Errorf("rpc: Config.MaxBackoff (%v) is less than InitialBackoff (%v); raise it", c.MaxBackoff, c.InitialBackoff)
 	}
+	// The monitor counts silence in whole intervals: a timeout that one
+	// interval reaches ends every quiet connection before its ping is
+	// answered.
+	if c.PingTimeout <= c.PingInterval {
+		return c, fmt.Errorf("rpc: Config.PingTimeout (%v) is not above PingInterval (%v), so a quiet connection would end before its ping is answered; raise PingTimeout to a few intervals", c.PingTimeout, c.PingInterval)
+	}
 	if c.MaxBackoffQueued == 0 {
 		c.MaxBackoffQueued = max(DefaultMaxBackoffQueued, c.InitialBackoff)
 	}

@@ -160,6 +160,10 @@ func TestConfigRejected(t *testing.T) {
 		require.ErrorContains(s, err, "Config.MaxBackoffQueued is negative")
 		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{InitialBackoff: time.Second, MaxBackoffQueued: time.Millisecond})
 		require.ErrorContains(s, err, "MaxBackoffQueued (1ms) is less than InitialBackoff (1s)")
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{PingInterval: 10 * time.Second})
+		require.ErrorContains(s, err, "Config.PingTimeout (4s) is not above PingInterval (10s), so a quiet connection would end before its ping is answered; raise PingTimeout")
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{PingInterval: time.Second, PingTimeout: time.Second})
+		require.ErrorContains(s, err, "Config.PingTimeout (1s) is not above PingInterval (1s)")
 		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{InitialBackoff: 2 * time.Second})
 		require.NoError(s, err, "the default MaxBackoffQueued is raised to InitialBackoff")
 		p.Network = nil

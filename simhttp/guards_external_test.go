@@ -175,3 +175,18 @@ func TestContextHookDroppingTheSimulationPanics(t *testing.T) {
 		assert.Equal(t, "ok", string(b))
 	})
 }
+
+// A nil listener to Serve, and a negative MaxResponseHeaderBytes, are
+// refused with errors that name them; they used to be a nil dereference
+// and a bare EOF for every response.
+func TestBadSettingsAreNamed(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		srv := &simhttp.Server{Providers: s.HostProviders("10.0.0.1")}
+		assert.EqualError(s, srv.Serve(s.Context(), nil), "simhttp: Server.Serve: the listener is nil; pass the one that Providers.Network.Listen returned, or call ListenAndServe")
+
+		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+		c := &http.Client{Transport: &simhttp.Transport{Providers: s.Providers(), MaxResponseHeaderBytes: -1}}
+		_, err := c.Get("http://10.0.0.1/")
+		assert.ErrorContains(s, err, "simhttp: Transport.MaxResponseHeaderBytes is -1; give a positive limit in bytes, or zero for 10 MB")
+	}, quiet(), simtest.Seeds(1))
+}

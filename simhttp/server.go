@@ -107,6 +107,9 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // them with it.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	p := s.providers()
+	if l == nil {
+		return errors.New("simhttp: Server.Serve: the listener is nil; pass the one that Providers.Network.Listen returned, or call ListenAndServe")
+	}
 	if !s.trackListener(&l, true) {
 		return http.ErrServerClosed
 	}

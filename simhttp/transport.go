@@ -105,6 +105,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	switch {
+	case t.MaxResponseHeaderBytes < 0:
+		// Every response would end at its first byte, as a bare EOF.
+		closeBody()
+		return nil, fmt.Errorf("simhttp: Transport.MaxResponseHeaderBytes is %d; give a positive limit in bytes, or zero for 10 MB", t.MaxResponseHeaderBytes)
 	case req.URL == nil:
 		closeBody()
 		return nil, errors.New("http: nil Request.URL")

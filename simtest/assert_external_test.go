@@ -215,6 +215,9 @@ func TestMisusesFailTheSeedNamingTheCall(t *testing.T) {
 		}, `the quality is NaN`},
 		{"no conditions", func(ctx context.Context) { assertions.SometimesAll(ctx, "nothing at once") },
 			`assertions.SometimesAll "nothing at once" at assert_external_test.go:\d+: it names no conditions`},
+		{"a condition named twice", func(ctx context.Context) {
+			assertions.SometimesAll(ctx, "twins", assertions.Named("a", true), assertions.Named("b", true), assertions.Named("a", false))
+		}, `assertions.SometimesAll "twins" at assert_external_test.go:\d+: two conditions are named "a"; give every condition a name of its own`},
 		{"conditions change", func(ctx context.Context) {
 			assertions.SometimesAll(ctx, "shifting", assertions.Named("a", true), assertions.Named("b", true))
 			assertions.SometimesAll(ctx, "shifting", assertions.Named("a", true))

@@ -56,7 +56,17 @@ type liveness struct {
 // nothing and the task unwinds on, as [S.Cleanup] does there.
 func (s *S) Eventually(name string, within time.Duration, check func() error) {
 	s.Helper()
+	if s.over() {
+		s.lateProperty("Eventually", name)
+		return
+	}
 	s.eventually(name, -1, within, check)
+}
+
+// lateProperty reports a liveness property registered through method
+// after the seed ended: nothing would check it.
+func (s *S) lateProperty(method, name string) {
+	s.after.fail(s.seed, s.recipe, method+" was called on", s.caller(), fmt.Sprintf("the property %q is not checked: the seed's checks have run", name))
 }
 
 // EventuallyAfter is [S.Eventually] with a window that opens at start, a
@@ -65,6 +75,10 @@ func (s *S) Eventually(name string, within time.Duration, check func() error) {
 // start must not be in the past.
 func (s *S) EventuallyAfter(start time.Duration, name string, within time.Duration, check func() error) {
 	s.Helper()
+	if s.over() {
+		s.lateProperty("EventuallyAfter", name)
+		return
+	}
 	if start < s.Elapsed() {
 		s.Fatalf("s.EventuallyAfter(%v, %q): the window would open at %v, but the seed is already at %v; register the property before its window opens", start, name, start, s.Elapsed())
 		return

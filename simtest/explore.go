@@ -380,10 +380,26 @@ func ReplayRecipe(recipe string) Option {
 		if err != nil {
 			return fmt.Errorf("simtest: ReplayRecipe: %w", err)
 		}
+		if c.replaySet && c.recipe == nil {
+			if err := replayConflict(rec, c.replays); err != nil {
+				return err
+			}
+		}
 		c.recipe = &rec
 		c.replays, c.replaySet = []uint64{rec.Seed}, true
 		return nil
 	})
+}
+
+// replayConflict refuses the options ReplayRecipe(rec) and Replay(seeds)
+// together, unless seeds is the recipe's own root seed: with other seeds
+// the Run would replay a timeline that no replay line printed.
+func replayConflict(rec explore.Recipe, seeds []uint64) error {
+	if slices.Equal(seeds, []uint64{rec.Seed}) {
+		return nil
+	}
+	list := strings.ReplaceAll((&seedsFlag{v: seeds}).String(), ",", ", ")
+	return fmt.Errorf("simtest: ReplayRecipe(%q) replays a timeline of seed %d, and Replay(%s) names other seeds; keep one of the two options", rec.String(), rec.Seed, list)
 }
 
 // summary is the exploration's part of the report; verbose adds a line

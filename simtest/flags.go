@@ -290,7 +290,9 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		return c, fmt.Errorf("simtest: -simseed replays the seeds it names and -simfresh draws new ones; give one of the two flags")
 	}
 	if len(fl.replays) > 0 {
-		c.replays, c.replaySet = fl.replays, true
+		// The flags win: a seed from a replay line runs as printed, not
+		// as a timeline of a ReplayRecipe left in the test.
+		c.replays, c.replaySet, c.recipe = fl.replays, true, nil
 	}
 	if fl.slowSet {
 		c.slow = fl.slow

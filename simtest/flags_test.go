@@ -39,6 +39,33 @@ func TestFlagsWinOverOptions(t *testing.T) {
 	assert.Equal(t, "r.jsonl", c.resultsPath)
 }
 
+// TestReplayRecipeAndOtherSeeds: a recipe replays its own root seed. Put
+// together with Replay of other seeds, it ran a timeline of those seeds
+// that no replay line printed: the options are refused, and -simseed,
+// which wins over the options, replays its seeds as plain seeds.
+func TestReplayRecipeAndOtherSeeds(t *testing.T) {
+	for _, opts := range [][]Option{
+		{ReplayRecipe("1/0:3"), Replay(5)},
+		{Replay(5), ReplayRecipe("1/0:3")},
+	} {
+		_, err := resolve(false, flags{}, opts)
+		assert.EqualError(t, err, `simtest: ReplayRecipe("1/0:3") replays a timeline of seed 1, and Replay(5) names other seeds; keep one of the two options`)
+	}
+	_, err := resolve(false, flags{}, []Option{ReplayRecipe("1/0:3"), Replay(1, 2)})
+	assert.ErrorContains(t, err, "and Replay(1, 2) names other seeds")
+	for _, opts := range [][]Option{{ReplayRecipe("1/0:3"), Replay(1)}, {Replay(1), ReplayRecipe("1/0:3")}} {
+		c, err := resolve(false, flags{}, opts)
+		require.NoError(t, err, "the recipe's own seed")
+		assert.NotNil(t, c.recipe)
+		assert.Equal(t, []uint64{1}, c.replays)
+	}
+
+	c, err := resolve(false, flags{replays: []uint64{5}}, []Option{ReplayRecipe("1/0:3")})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{5}, c.replays)
+	assert.Nil(t, c.recipe, "-simseed replays seed 5 itself, not a timeline of it")
+}
+
 func TestSimHTMLFlagWinsOverTheOption(t *testing.T) {
 	c, err := resolve(false, flags{asserts: assertFlags{html: "flag.html"}}, []Option{TimelineHTML("option.html")})
 	require.NoError(t, err)

@@ -274,8 +274,21 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 	// An exploration's options are a Run's: a fuzz input is one seed's
 	// run, and its timeline would be the seed's alone. (The -simexplore
 	// flag is for every Run, and a Fuzz passes over it.)
-	if own, err := resolve(short, flags{}, rest); err == nil && own.recipe == nil && own.explore != nil {
+	own, err := resolve(short, flags{}, rest)
+	if err == nil && own.recipe == nil && own.explore != nil {
 		return nil, fmt.Errorf("simtest.Explore is an option of Run; Fuzz has no use for it (go test -fuzz explores by mutating inputs), so remove it from this Fuzz")
+	}
+	// So are RunFor and UntilPlateau, which leave the count of seeds
+	// open: the seed corpus would be collected without end. (Their flags
+	// are for every Run, and a Fuzz passes over them.)
+	if err == nil && (own.runFor > 0 || own.plateau > 0) {
+		return nil, fmt.Errorf("simtest.RunFor and simtest.UntilPlateau are options of Run; Fuzz has no use for them (its seed corpus is simtest.DefaultFuzzSeeds seeds, or Seeds(n), and go test -fuzztime bounds fuzzing), so remove them from this Fuzz")
+	}
+	c.runFor, c.plateau = 0, 0
+	if err == nil {
+		if err := noRunFiles(own); err != nil {
+			return nil, err
+		}
 	}
 	if c.recipe != nil {
 		return nil, fmt.Errorf("simtest: -simrecipe=%s replays an exploration's timeline, which a Fuzz target cannot run: it would run seed %d alone; run the test that explored it, as its replay line does (go test -run '^TestName$')", c.recipe, c.recipe.Seed)
@@ -284,6 +297,32 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 		c.seeds = DefaultFuzzSeeds
 	}
 	return &fuzzTarget{name: name, cfg: c, fz: fz, body: body, sites: tally.NewSites()}, nil
+}
+
+// noRunFiles refuses the options that write a Run's files: a Fuzz input
+// is no Run, and would write none of them, silently. (Their flags are for
+// every Run, and a Fuzz passes over them.)
+func noRunFiles(c config) error {
+	var names []string
+	for _, o := range []struct {
+		set  bool
+		name string
+	}{
+		{c.resultsPath != "", "ResultsFile"}, {c.asserts.jsonPath != "", "JSONReport"},
+		{c.asserts.coverPath != "", "CoverProfile"}, {c.asserts.timelinePath != "", "TimelineFile"},
+		{c.asserts.htmlPath != "", "TimelineHTML"}, {c.asserts.docFunc != nil, "TimelineDoc"},
+	} {
+		if o.set {
+			names = append(names, "simtest."+o.name)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s writes what a Run reports, and Fuzz reports no Run (go test -fuzz keeps failing inputs under testdata/fuzz), so it would write nothing: remove it from this Fuzz", names[0])
+	}
+	return fmt.Errorf("%s write what a Run reports, and Fuzz reports no Run (go test -fuzz keeps failing inputs under testdata/fuzz), so they would write nothing: remove them from this Fuzz", strings.Join(names, ", "))
 }
 
 // corpus runs each seed of the seed corpus once, to learn how many draws

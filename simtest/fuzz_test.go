@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,6 +48,37 @@ func TestFuzzRunsNoExplorationTimeline(t *testing.T) {
 	assert.EqualError(t, err, "simtest.Explore is an option of Run; Fuzz has no use for it (go test -fuzz explores by mutating inputs), so remove it from this Fuzz")
 	_, err = newFuzzTarget("FuzzX", false, flags{explore: true}, body, nil)
 	assert.NoError(t, err, "-simexplore explores every Run; a Fuzz passes over it")
+}
+
+// TestFuzzTakesNoRunFiles: the options that write a Run's files did
+// nothing for a Fuzz, which reports no Run; they are refused. Their flags,
+// for every Run, a Fuzz passes over.
+func TestFuzzTakesNoRunFiles(t *testing.T) {
+	body := func(s *S) { s.Providers().Random.IntN(10) }
+	_, err := newFuzzTarget("FuzzX", false, flags{}, body, []Option{ResultsFile("r.jsonl")})
+	assert.EqualError(t, err, "simtest.ResultsFile writes what a Run reports, and Fuzz reports no Run (go test -fuzz keeps failing inputs under testdata/fuzz), so it would write nothing: remove it from this Fuzz")
+	_, err = newFuzzTarget("FuzzX", false, flags{}, body, []Option{JSONReport("r.json"), CoverProfile("c.out"), TimelineHTML("t.html")})
+	assert.ErrorContains(t, err, "simtest.JSONReport, simtest.CoverProfile, simtest.TimelineHTML write what a Run reports")
+	_, err = newFuzzTarget("FuzzX", false, flags{results: "r.jsonl", asserts: assertFlags{json: "r.json"}}, body, []Option{AllowGaps()})
+	assert.NoError(t, err, "the flags are for every Run")
+}
+
+// TestFuzzTakesNoOpenSeedCount: RunFor and UntilPlateau leave a Run's
+// seed count open, which made a Fuzz collect its seed corpus without end.
+// As options they are refused; as flags, for every Run, a Fuzz passes
+// over them.
+func TestFuzzTakesNoOpenSeedCount(t *testing.T) {
+	body := func(s *S) { s.Providers().Random.IntN(10) }
+	const want = "simtest.RunFor and simtest.UntilPlateau are options of Run; Fuzz has no use for them (its seed corpus is simtest.DefaultFuzzSeeds seeds, or Seeds(n), and go test -fuzztime bounds fuzzing), so remove them from this Fuzz"
+	_, err := newFuzzTarget("FuzzX", false, flags{}, body, []Option{RunFor(time.Second)})
+	assert.EqualError(t, err, want)
+	_, err = newFuzzTarget("FuzzX", false, flags{}, body, []Option{UntilPlateau(3)})
+	assert.EqualError(t, err, want)
+	for _, fl := range []flags{{runFor: "1s"}, {plateau: 3}} {
+		ft, err := newFuzzTarget("FuzzX", false, fl, body, nil)
+		require.NoError(t, err, "%+v", fl)
+		assert.Len(t, ft.corpus(t), DefaultFuzzSeeds, "%+v: the default seed corpus", fl)
+	}
 }
 
 func TestFuzzSeedOfNamesTheSeedCorpus(t *testing.T) {

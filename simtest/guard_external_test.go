@@ -264,3 +264,31 @@ func TestSlowCheckPasses(t *testing.T) {
 	})
 	assert.False(t, r.failed, r.output())
 }
+
+// An Invariant's check that blocks outside the simulation runs on the
+// scheduler's goroutine, between steps: the report names that, with the
+// check's own stack, not the task whose step came before it.
+func TestInvariantThatEscapesIsNamed(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	release := make(chan struct{})
+	r := runIn("TestEscape", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			steps := 0
+			s.Invariant("never blocks", func() error {
+				if steps++; steps == 2 {
+					<-release // a raw channel: the simulation cannot see it
+				}
+				return nil
+			})
+			s.Sleep(time.Second)
+			s.Sleep(time.Second)
+		}, simtest.Seeds(1), simtest.Watchdog(500*time.Millisecond)) // a bound only
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	close(release)
+	goleak.VerifyNone(t, before)
+	assert.Contains(t, out, "blocked outside the simulation at 1s in the scheduler: code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback) has not returned for ")
+	assert.Regexp(t, `stack of the scheduler's goroutine:\n\s+\S+TestInvariantThatEscapesIsNamed\S+\n\s+\S+guard_external_test.go:\d+`, out)
+	assert.NotContains(t, out, `task "driver"`)
+}

@@ -36,6 +36,10 @@ type invariant struct {
 // Called by a crashed process's task as it unwinds, Invariant registers
 // nothing and the task unwinds on, as [S.Cleanup] does there.
 func (s *S) Invariant(name string, check func() error) {
+	if s.over() {
+		s.after.fail(s.seed, s.recipe, "Invariant was called on", s.caller(), fmt.Sprintf("the invariant %q is not checked: the seed has no more steps", name))
+		return
+	}
 	var site *tally.Site
 	if pc, _, _, ok := runtime.Caller(1); ok {
 		site = s.obs.book.Book().SiteOf(pc)

@@ -144,6 +144,9 @@ func Replay(seeds ...uint64) Option {
 		if len(seeds) == 0 {
 			return fmt.Errorf("simtest.Replay(): no seed given; pass the seeds to replay, as printed in a failure's replay line or a -simall report")
 		}
+		if c.recipe != nil {
+			return replayConflict(*c.recipe, seeds)
+		}
 		c.replays, c.replaySet = slices.Clone(seeds), true
 		return nil
 	})

@@ -306,8 +306,8 @@ func TestSimulationValuesOutlivingTheRunSayWhatIsWrong(t *testing.T) {
 		simtest.Run(r, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
 	})
 	require.False(t, r.failed, r.output())
-	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; a value made by the simulation outlived its run",
+	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs",
 		func() { kept.Sleep(time.Second) })
-	assert.PanicsWithValue(t, "sim: Task.Go after the simulation ended; a value made by the simulation outlived its run",
+	assert.PanicsWithValue(t, "sim: Task.Go after the simulation ended; a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs",
 		func() { kept.Go("late", func(context.Context) error { return nil }) })
 }

@@ -390,6 +390,29 @@ func TestCleanupAfterTheSeedEndedFailsTheTest(t *testing.T) {
 	assert.Contains(t, r.output(), "its function will not run")
 }
 
+// An invariant or a liveness property registered after the seed ended
+// would never be checked: each fails the test, naming the call (not the
+// Cleanup that Eventually registers inside), as a late Cleanup does.
+func TestPropertyAfterTheSeedEndedFailsTheTest(t *testing.T) {
+	for method, register := range map[string]func(s *simtest.S){
+		"Eventually":      func(s *simtest.S) { s.Eventually("drains", time.Second, func() error { return nil }) },
+		"EventuallyAfter": func(s *simtest.S) { s.EventuallyAfter(time.Hour, "drains", time.Second, func() error { return nil }) },
+		"Invariant":       func(s *simtest.S) { s.Invariant("drains", func() error { return nil }) },
+	} {
+		t.Run(method, func(t *testing.T) {
+			var kept *simtest.S
+			r := runIn("TestLateProperty", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
+				register(kept)
+			})
+			require.True(t, r.failed, r.output())
+			assert.Contains(t, r.output(), method+" was called on the S of seed "+fmt.Sprint(kept.Seed())+" after the seed ended")
+			assert.Contains(t, r.output(), `"drains" is not checked`)
+			assert.NotContains(t, r.output(), "Cleanup was called")
+		})
+	}
+}
+
 // require (FailNow) in an invariant's check cannot end the seed, which
 // no task runs there: the check's failure says what to do instead.
 func TestFailNowInAnInvariantSaysWhatToDo(t *testing.T) {

@@ -11,7 +11,13 @@ import (
 // [Watchdog] held off: while f runs the seed is not reported as busy or
 // blocked, and the watchdog counts again from f's end. The test's -timeout
 // still bounds it. Call it from the body or from any task of the seed.
-func (s *S) Slow(f func()) { s.w.Slow(f) }
+func (s *S) Slow(f func()) {
+	if f == nil {
+		s.Helper()
+		s.Fatalf("s.Slow: the function is nil; pass the stretch of the seed that may take long")
+	}
+	s.w.Slow(f)
+}
 
 // DefaultSlowSeed is how long in real time a seed may take before the
 // report names it (see [SlowSeed]).

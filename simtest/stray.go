@@ -13,6 +13,9 @@ import (
 
 // stackOf names whose stack a failure shows.
 func stackOf(f *sim.Failure) string {
+	if f.Task == sim.SchedulerTask {
+		return "the scheduler's goroutine"
+	}
 	if f.Kind == sim.Stray {
 		return "the stray goroutine"
 	}

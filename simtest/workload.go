@@ -70,6 +70,11 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	if err := ph.validate(); err != nil {
 		s.configError(err)
 	}
+	for i, w := range ws {
+		if w == nil {
+			s.configErrorf("simtest: Cluster.Run: workload %d of %d is nil; pass a Workload, or leave it out", i, len(ws))
+		}
+	}
 	// Checked in every seed, not only in those that draw attrition on
 	// (Randomize, Swarm): a mistake that the seed order decides to show
 	// late would look like a bug that seed found.

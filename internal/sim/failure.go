@@ -59,10 +59,19 @@ type Failure struct {
 	Err   error         // the underlying error, for RootError and error panics
 }
 
+// SchedulerTask is a Failure's Task when the code at fault is none of a
+// task's: what the scheduler runs between steps (an event's callback, an
+// after-step hook).
+const SchedulerTask = "(the scheduler)"
+
 func (f *Failure) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s at %v", f.Kind, f.At)
-	if f.Task != "" {
+	switch f.Task {
+	case "":
+	case SchedulerTask:
+		b.WriteString(" in the scheduler")
+	default:
 		fmt.Fprintf(&b, " in task %q", f.Task)
 	}
 	if f.Msg != "" {

@@ -316,7 +316,7 @@ func (w *World) givenUp(t *task) {
 // trace hash that publish stored.
 func (w *World) escaped(idle time.Duration) Result {
 	t := w.publishedTask()
-	name, id := "(the scheduler)", w.goid.Load()
+	name, id := SchedulerTask, w.goid.Load()
 	if t != nil {
 		name, id = t.name, findGoroutine(t.wk.label)
 	}
@@ -328,29 +328,37 @@ func (w *World) escaped(idle time.Duration) Result {
 	}
 	idle = idle.Round(time.Millisecond)
 	f := &Failure{Kind: Escaped, Task: name, At: now, Stack: s.stack}
+	who, toSched := "the task", " to the scheduler"
+	if t == nil {
+		who, toSched = "code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback)", ""
+	}
 	switch {
 	case s.busy:
 		f.Kind = Busy
-		f.Msg = fmt.Sprintf("the task has run for %v of real time without returning to the scheduler, and its goroutine is running, not waiting: "+
+		f.Msg = fmt.Sprintf("%s has run for %v of real time without returning%s, and its goroutine is running, not waiting: "+
 			"a long computation, or a loop that never calls the simulation? The stack is where it runs most. "+
 			"If the stretch is meant to take long (a linearizability check...), run it inside S.Slow or raise the Watchdog; "+
 			"a loop that waits for something must sleep, yield or block through the providers "+
-			"(simvet's chan, sync, wallclock and osnet rules find this before running)", idle)
+			"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, idle, toSched)
 	case s.helper != "":
 		f.Kind = Busy
-		f.Msg = fmt.Sprintf("the task has waited for %v of real time for goroutines it started, outside the simulation, and one of them is running: "+
-			"work handed to goroutines of its own (a linearizability check...), or a loop that never ends? The stack is where the task waits; "+
+		f.Msg = fmt.Sprintf("%s has waited for %v of real time for goroutines it started, outside the simulation, and one of them is running: "+
+			"work handed to goroutines of its own (a linearizability check...), or a loop that never ends? The stack is where it waits; "+
 			"the goroutine that runs was started as %s. If the work is meant to take long, run it inside S.Slow or raise the Watchdog; "+
-			"if it is the system's own work, start it with Task.Go, so that it runs in the simulation", idle, goFunc(s.helper))
+			"if it is the system's own work, start it with Task.Go, so that it runs in the simulation", who, idle, goFunc(s.helper))
 	default:
 		state := ""
 		if s.state != "" {
 			state = " (" + s.state + ")"
 		}
-		f.Msg = fmt.Sprintf("the task has not returned to the scheduler for %v of real time: its goroutine is blocked outside the simulation%s, "+
+		f.Msg = fmt.Sprintf("%s has not returned%s for %v of real time: its goroutine is blocked outside the simulation%s, "+
 			"on a raw channel, a sync.Mutex, time.Sleep, or real I/O? "+
 			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk "+
-			"(simvet's chan, sync, wallclock and osnet rules find this before running)", idle, state)
+			"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, toSched, idle, state)
+		if s.inProviders {
+			f.Msg += "; it waits in the providers' production code: a Chan, Mutex, WaitGroup, clock or network made with " +
+				"providers.Real() (or its Task) blocks outside the simulation, so make it with the simulation's providers (the p a task is given)"
+		}
 	}
 	if w.killing.Load() {
 		f.Msg += "; the task was killed and has not finished unwinding since: did a deferred recover() stop the kill?"

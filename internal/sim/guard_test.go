@@ -129,6 +129,60 @@ func TestWatchdogFindsTheSchedulerOfAReusedRunLoop(t *testing.T) {
 	assert.Contains(t, f.Stack, "blockOutside", "the stack of the world's goroutine")
 }
 
+// A hook run after each step (an Invariant's check) that blocks outside
+// the simulation is named as code the scheduler runs, with its own stack,
+// not as the task whose step it followed.
+func TestWatchdogNamesAnAfterStepHookThatEscapes(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	w := New(Config{Seed: 9})
+	steps := 0
+	w.AfterStep(func() {
+		if steps++; steps == 2 {
+			blockOutside(release)
+		}
+	})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		for range 3 {
+			if err := p.Time.Sleep(ctx, time.Minute); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, 500*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Equal(t, "(the scheduler)", f.Task)
+	assert.Contains(t, f.Error(), " in the scheduler: code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback) has not returned for ")
+	assert.Contains(t, f.Stack, "blockOutside", "the stack of the world's goroutine")
+}
+
+// A task blocked in a providers primitive made with the real Task, which
+// is a plain channel, is told so: the report names the providers it was
+// made with, where a bare "block only through the providers" would not.
+func TestWatchdogNamesAPrimitiveOfTheRealProviders(t *testing.T) {
+	ch := providers.NewChan[int](providers.Real().Task, 0)
+	defer ch.Send(context.Background(), 1)
+	res := New(Config{Seed: 9}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		_, _, err := ch.Recv(ctx)
+		return err
+	}, 500*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Contains(t, f.Msg, "it waits in the providers' production code: a Chan, Mutex, WaitGroup, clock or network made with providers.Real() (or its Task) blocks outside the simulation")
+
+	release := make(chan struct{})
+	defer close(release)
+	res = New(Config{Seed: 9}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		blockOutside(release)
+		return nil
+	}, 500*time.Millisecond)
+	require.ErrorAs(t, res.Err, &f)
+	assert.NotContains(t, f.Msg, "production code", "a raw channel of the task's own")
+}
+
 //go:noinline
 func blockOutside(release chan struct{}) { <-release }
 

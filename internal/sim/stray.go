@@ -316,6 +316,10 @@ func (w *World) strayed() (Result, bool) {
 // standard error.
 func (w *World) OnLateStray(fn func(*Failure)) { w.strays.late = fn }
 
+// outlivedFix says what is wrong with a call into a simulation that has
+// ended, and what to do instead.
+const outlivedFix = "a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs"
+
 // strayCall records a stray call and ends the calling goroutine.
 func (w *World) strayCall(op string) {
 	what := strings.Clone(op) // op does not escape: callers may build it on their stack
@@ -348,13 +352,13 @@ func (w *World) strayCall(op string) {
 		// of the simulation. A Goexit would end the test binary with a
 		// message that names nothing; a panic names the test and the
 		// misuse.
-		panic(fmt.Sprintf("sim: %s after the simulation ended; a value made by the simulation outlived its run", what))
+		panic(fmt.Sprintf("sim: %s after the simulation ended; %s", what, outlivedFix))
 	case onTest:
-		panic(fmt.Sprintf("sim: a test's goroutine called into a running simulation (%s); only the simulation's tasks may", what))
+		panic(fmt.Sprintf("sim: a test's goroutine called into a running simulation (%s); only the simulation's tasks may: call it from the body, or from a task the body starts (p.Task.Go)", what))
 	case strings.Contains(raw, workerFrame):
 		// A task of another world: its engine recovers the panic and
 		// fails that run, where a Goexit would end its scheduler.
-		panic(fmt.Sprintf("sim: a task called into another simulation (%s); a value made by one simulation leaked into another", what))
+		panic(fmt.Sprintf("sim: a task called into another simulation (%s); a value made by one simulation leaked into another: make such values in each run, not once for all of them (in a package variable, a sync.Once)", what))
 	case late && lateFn != nil:
 		lateFn(f)
 	case late:

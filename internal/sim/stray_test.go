@@ -196,6 +196,7 @@ func TestTaskCallingAnotherWorldPanics(t *testing.T) {
 	require.ErrorAs(t, res.Err, &f)
 	assert.Equal(t, Panic, f.Kind)
 	assert.Contains(t, f.Msg, "sim: a task called into another simulation (Random.Uint64)")
+	assert.Contains(t, f.Msg, "make such values in each run, not once for all of them (in a package variable, a sync.Once)", "the fix")
 }
 
 // A task that waits on a raw channel for a stray goroutine waits for a

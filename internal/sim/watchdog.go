@@ -38,6 +38,26 @@ type sample struct {
 	// a waiting task may wait for work it handed to goroutines of its own
 	// (porcupine checks a history on several).
 	helper string
+	// inProviders: the goroutine waits in package providers' production
+	// code, which a simulation's providers never block in.
+	inProviders bool
+}
+
+// providersPkg begins the names of package providers' functions.
+const providersPkg = "github.com/moonpool-go/moonpool/providers."
+
+// waitsInProviders reports whether the innermost frame of stack outside
+// the runtime is package providers' own.
+func waitsInProviders(stack string) bool {
+	for line := range strings.SplitSeq(stack, "\n") {
+		switch {
+		case strings.HasPrefix(line, "\t"):
+		case strings.HasPrefix(line, "runtime.") || strings.HasPrefix(line, "internal/") || strings.HasPrefix(line, "sync."):
+		default:
+			return strings.HasPrefix(line, providersPkg)
+		}
+	}
+	return false
 }
 
 // sampleGoroutine samples goroutine id: its state, and the stack most of
@@ -60,12 +80,13 @@ func sampleGoroutine(id int64) sample {
 		if h := busyDescendant(gs, id); h != nil && out.helper == "" {
 			out.helper = h.stack
 		}
+		inProviders := waitsInProviders(stack)
 		stack = userFrames(stack)
 		top, _, _ := strings.Cut(stack, "\n\t")
 		loc, _, _ := strings.Cut(strings.TrimPrefix(stack, top+"\n\t"), "\n")
 		count[top+loc]++
 		if n := count[top+loc]; n > best {
-			best, out.state, out.stack = n, state, stack
+			best, out.state, out.stack, out.inProviders = n, state, stack, inProviders
 		}
 		if !out.busy && out.helper == "" && best == 2 {
 			break // waiting, twice at the same place: it is not moving

@@ -323,6 +323,9 @@ func (w *World) runReady() {
 			return
 		}
 		if w.afterStep != nil {
+			// The hook runs the test's checks on this goroutine: the
+			// watchdog must name it, not the task whose step it follows.
+			w.publish(nil)
 			w.afterStep()
 		}
 		if w.rootDone || w.failure != nil || w.takeStray() {

@@ -300,9 +300,9 @@ func TestStartAfterEndPanicsWithFix(t *testing.T) {
 	var ctx context.Context
 	res := run(1, func(c context.Context, pp providers.Providers) error { p, ctx = pp, c; return nil })
 	require.NoError(t, res.Err)
-	assert.PanicsWithValue(t, "sim: Task.Go after the simulation ended; a value made by the simulation outlived its run",
+	assert.PanicsWithValue(t, "sim: Task.Go after the simulation ended; a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs",
 		func() { p.Task.Go(ctx, "late", func(context.Context) error { return nil }) })
-	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; a value made by the simulation outlived its run",
+	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs",
 		func() { _ = p.Time.Sleep(ctx, time.Second) })
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/moonpool-go/moonpool/assertions"
@@ -22,6 +23,11 @@ func (s *Seed) all(e *Entry, a simctx.Assertion) {
 		for i, c := range a.Conds {
 			if c.Name == "" {
 				s.misuseOf(e, fmt.Sprintf("a condition has no name; condition %d of %d is unnamed: name every condition", i+1, len(a.Conds)))
+				return
+			}
+			// A name given twice reads in the report as one condition.
+			if slices.Contains(names[:i], c.Name) {
+				s.misuseOf(e, fmt.Sprintf("two conditions are named %q; give every condition a name of its own", c.Name))
 				return
 			}
 			names[i] = c.Name
