@@ -358,5 +358,10 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	if c.fresh && c.sharded() && !c.replaySet {
 		return c, fmt.Errorf("simtest: a shard (-simshard=%d/%d) with fresh seeds (-simfresh, FreshSeeds) would draw a sequence of its own; give every shard one base seed with -simbase=N, such as the date", c.shard, c.shards)
 	}
+	if c.replaySet {
+		// A replay runs the seeds it names, whatever the shard: its report
+		// and its files are not the shard's, and must not stand for them.
+		c.shard, c.shards = 0, 0
+	}
 	return c, nil
 }

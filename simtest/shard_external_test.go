@@ -62,6 +62,22 @@ func TestShardTakesEveryNthSeed(t *testing.T) {
 	assert.NotContains(t, whole.Report, "shard")
 }
 
+// A replay runs its seed whatever the shard, and neither its report nor
+// its results file passes for the shard's.
+func TestReplayIsNoShard(t *testing.T) {
+	whole := simtest.Simulate(naps, simtest.Seeds(10), simtest.BaseSeed(3))
+	seed := whole.PerSeed[2].Seed
+	dir := t.TempDir() + "/"
+	res := simtest.Simulate(naps, simtest.Replay(seed), simtest.Shard(1, 4), simtest.ResultsFile(dir))
+	require.Len(t, res.PerSeed, 1)
+	assert.Equal(t, whole.PerSeed[2].Trace, res.PerSeed[0].Trace)
+	assert.NotContains(t, res.Report, "shard")
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	assert.NotContains(t, filepath.Base(files[0]), "shard")
+}
+
 func TestShardOfOneIsTheWhole(t *testing.T) {
 	whole := simtest.Simulate(naps, simtest.Seeds(5), simtest.BaseSeed(3))
 	one := simtest.Simulate(naps, simtest.Seeds(5), simtest.BaseSeed(3), simtest.Shard(0, 1))
