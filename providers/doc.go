@@ -33,6 +33,8 @@
 //   - [WaitGroup] is a sync.WaitGroup, with a Go method that starts tasks.
 //   - [Group] is golang.org/x/sync/errgroup's Group: the first error
 //     cancels the others and is what Wait returns.
+//   - [Quorum] makes several calls at once and returns the first k
+//     answers, as FoundationDB's quorum does.
 //
 // A Chan, Mutex or WaitGroup is made with a Task, which decides its mode
 // for life: a plain chan T, a channel used as a lock, a counter with a

@@ -117,6 +117,33 @@ func ExampleSelect() {
 	// no result yet
 }
 
+func ExampleQuorum() {
+	ctx := context.Background()
+	p := providers.Real()
+
+	// Three replicas: one answers at once, one is down, one is slow.
+	read := func(answer string, after time.Duration, err error) func(context.Context) (string, error) {
+		return func(ctx context.Context) (string, error) {
+			if err := p.Time.Sleep(ctx, after); err != nil {
+				return "", err
+			}
+			return answer, err
+		}
+	}
+	replicas := []func(context.Context) (string, error){
+		read("v1 from a", 0, nil),
+		read("", 0, errors.New("b is down")),
+		read("v1 from c", 50*time.Millisecond, nil),
+	}
+	got, err := providers.Quorum(ctx, p.Task, 2, replicas...) // a majority
+	fmt.Println(got, err)
+	_, err = providers.Quorum(ctx, p.Task, 3, replicas...) // all three
+	fmt.Println(err)
+	// Output:
+	// [v1 from a v1 from c] <nil>
+	// providers: a quorum of 3 among 3 calls is out of reach, 1 of them failed: b is down
+}
+
 func ExampleGroup() {
 	ctx := context.Background()
 	p := providers.Real()

@@ -1,0 +1,56 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Quorum makes every call at once, each in a task of its own started with
+// t, and returns once k of them have succeeded: their results, in the
+// order they succeeded. Once so many calls have failed that k can no
+// longer succeed, it returns an error that joins theirs ([errors.Join]),
+// in the order they failed. If ctx is done first, it returns ctx's error.
+// Either way it cancels the context of the calls still under way as it
+// returns, and does not wait for them.
+//
+// It is FoundationDB's quorum: a write that a majority of replicas must
+// take, a read of the first few of several answers. k must be between 1
+// and the number of calls; another k is a programmer error, and panics.
+func Quorum[T any](ctx context.Context, t Task, k int, calls ...func(ctx context.Context) (T, error)) ([]T, error) {
+	if k < 1 || k > len(calls) {
+		panic(fmt.Sprintf("providers: Quorum of %d among %d calls; ask for between 1 and the number of calls", k, len(calls)))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type answer struct {
+		v   T
+		err error
+	}
+	answers := NewChan[answer](t, len(calls))
+	for i, call := range calls {
+		t.Go(ctx, "quorum call "+strconv.Itoa(i), func(ctx context.Context) error {
+			v, err := call(ctx)
+			answers.TrySend(answer{v, err}) // room for every call's answer
+			return nil
+		})
+	}
+	var got []T
+	var errs []error
+	for len(got) < k && len(errs) <= len(calls)-k {
+		a, _, err := answers.Recv(ctx)
+		switch {
+		case err != nil:
+			return nil, err
+		case a.err != nil:
+			errs = append(errs, a.err)
+		default:
+			got = append(got, a.v)
+		}
+	}
+	if len(got) < k {
+		return nil, fmt.Errorf("providers: a quorum of %d among %d calls is out of reach, %d of them failed: %w", k, len(calls), len(errs), errors.Join(errs...))
+	}
+	return got, nil
+}

@@ -1,0 +1,91 @@
+package providers_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// ending is how a replica's wait ended.
+type ending struct {
+	i   int
+	err error
+}
+
+// replica answers its number after a delay of its number's tens of
+// milliseconds, or fails with down; it sends how its wait ended to ended.
+func replica(p providers.Providers, i int, down error, ended *providers.Chan[ending]) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		err := p.Time.Sleep(ctx, time.Duration(i)*20*time.Millisecond)
+		ended.TrySend(ending{i, err})
+		switch {
+		case err != nil:
+			return 0, err
+		case down != nil:
+			return 0, down
+		}
+		return i, nil
+	}
+}
+
+func TestQuorumTakesTheFirstAnswersAndCancelsTheRest(t *testing.T) {
+	both(t, func(t *testing.T, ctx context.Context, p providers.Providers) {
+		ended := providers.NewChan[ending](p.Task, 5)
+		var calls []func(context.Context) (int, error)
+		for i := range 5 {
+			calls = append(calls, replica(p, i, nil, ended))
+		}
+		got, err := providers.Quorum(ctx, p.Task, 3, calls...)
+		require.NoError(t, err)
+		assert.Equal(t, []int{0, 1, 2}, got, "the first three, in the order they answered")
+		for range 5 {
+			e, _, err := ended.Recv(ctx)
+			require.NoError(t, err)
+			if e.i < 3 {
+				assert.NoError(t, e.err, "call %d answered", e.i)
+			} else {
+				assert.ErrorIs(t, e.err, context.Canceled, "call %d was cancelled", e.i)
+			}
+		}
+	})
+}
+
+func TestQuorumOutOfReachJoinsTheFailures(t *testing.T) {
+	both(t, func(t *testing.T, ctx context.Context, p providers.Providers) {
+		down := errors.New("the replica is down")
+		ended := providers.NewChan[ending](p.Task, 3)
+		_, err := providers.Quorum(ctx, p.Task, 2,
+			replica(p, 0, down, ended), replica(p, 1, nil, ended), replica(p, 2, down, ended))
+		require.Error(t, err)
+		assert.ErrorIs(t, err, down)
+		assert.Contains(t, err.Error(), "a quorum of 2 among 3 calls is out of reach, 2 of them failed")
+	})
+}
+
+func TestQuorumGivesUpWithItsContext(t *testing.T) {
+	both(t, func(t *testing.T, ctx context.Context, p providers.Providers) {
+		ended := providers.NewChan[ending](p.Task, 3)
+		ctx, cancel := p.Time.WithTimeout(ctx, 30*time.Millisecond)
+		defer cancel()
+		_, err := providers.Quorum(ctx, p.Task, 3,
+			replica(p, 0, nil, ended), replica(p, 1, nil, ended), replica(p, 2, nil, ended))
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	})
+}
+
+func TestQuorumOfAnImpossibleCountPanics(t *testing.T) {
+	p := providers.Real()
+	call := func(context.Context) (int, error) { return 0, nil }
+	for _, k := range []int{0, -1, 3} {
+		assert.PanicsWithValue(t, fmt.Sprintf("providers: Quorum of %d among 2 calls; ask for between 1 and the number of calls", k), func() {
+			_, _ = providers.Quorum(context.Background(), p.Task, k, call, call)
+		})
+	}
+}
