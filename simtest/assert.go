@@ -29,6 +29,7 @@ type observer struct {
 	ops        []sim.Op     // the devices' operations, when drawing
 	attached   []attachment // S.Attach's files, when drawing
 	win        *window      // the timeline around the first failure (window.go)
+	faults     faultCounts  // the faults the seed saw, by kind
 }
 
 // observe makes the observer of a world about to run seed, whose figures
@@ -96,7 +97,9 @@ func (o *observer) signal(sig uint64) {
 
 // entry hears a timeline entry.
 func (o *observer) entry(e sim.Entry) {
-	o.win.add(e)
+	k := kindOf(e)
+	o.faults.add(k)
+	o.win.add(e, k)
 	if o.keep {
 		o.timeline = append(o.timeline, e)
 	}

@@ -50,6 +50,10 @@ type report struct {
 	// the second runs, which the rate counts too.
 	checked, diverged int
 	again             uint64
+	// faults counts the faults the seeds saw, by kind; faultless counts
+	// the seeds that saw none.
+	faults    faultCounts
+	faultless int
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -66,6 +70,12 @@ func (r *report) add(o *seedOutcome) string {
 		if len(r.slowest) < maxListedSlow {
 			r.slowest = append(r.slowest, slowSeed{o.res.Seed, o.wall})
 		}
+	}
+	for i, n := range o.faults {
+		r.faults[i] += n
+	}
+	if o.faults.none() {
+		r.faultless++
 	}
 	if o.again > 0 {
 		r.checked++
@@ -272,7 +282,22 @@ func (r *report) rebootsLine() string {
 	case r.merged != "":
 		return r.merged
 	case r.clustered:
-		return chaosLine(r.chaos)
+		return chaosLine(r.chaos) + "\n    " + r.faultsLine()
 	}
 	return ""
+}
+
+// faultsLine says how many faults the seeds saw, for the configuration is
+// not the run: a workload that ends before chaos strikes tests nothing
+// under it, and passes.
+func (r *report) faultsLine() string {
+	if r.faults.none() {
+		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural(r.seeds, "seed"))
+	}
+	line := fmt.Sprintf("faults seen: %s, %d of the network, %d of the disks",
+		plural(r.faults[rebootFault-1], "reboot"), r.faults[networkFault-1], r.faults[diskFault-1])
+	if r.faultless > 0 {
+		line += fmt.Sprintf("; %s of %d saw none", plural(r.faultless, "seed"), r.seeds)
+	}
+	return line
 }

@@ -46,3 +46,31 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(2))
 	assert.NotContains(t, res.Report, "reboots:", "a Run with no processes has no reboots to tell of")
 }
+
+// The report counts the faults the seeds saw, and says when they saw none:
+// a workload done before chaos strikes passes having tested nothing under
+// it.
+func TestTheReportCountsTheFaultsSeen(t *testing.T) {
+	run := func(d time.Duration) func(s *simtest.S) {
+		return func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
+			}})
+			c.Run(simtest.Phases{Chaos: d, Settle: time.Millisecond}, idleFor(d))
+		}
+	}
+	quick := simtest.Simulate(run(time.Millisecond), simtest.Seeds(3))
+	assert.Contains(t, quick.Report, "\n    faults seen: none in 3 seeds: did the workload end before chaos began? (docs/workloads.md)\n")
+
+	long := simtest.Simulate(run(2*time.Minute), simtest.Seeds(3))
+	assert.Regexp(t, `\n    faults seen: [1-9]\d* reboots?, \d+ of the network, \d+ of the disks\n`, long.Report)
+}
+
+// idleFor is a workload whose Run sleeps for d.
+type idleFor time.Duration
+
+func (idleFor) Setup(context.Context, providers.Providers) error { return nil }
+func (d idleFor) Run(ctx context.Context, p providers.Providers) error {
+	return p.Time.Sleep(ctx, time.Duration(d))
+}
+func (idleFor) Check(context.Context, providers.Providers) error { return nil }

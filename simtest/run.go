@@ -101,9 +101,10 @@ func (r *runner) verbose() bool {
 
 // seedOutcome is what one seed did.
 type seedOutcome struct {
-	res sim.Result
-	s   *S
-	win *window // the timeline around the first failure
+	res    sim.Result
+	s      *S
+	win    *window     // the timeline around the first failure
+	faults faultCounts // the faults the seed saw
 	// timeline is the seed's whole timeline, when the timeline file may
 	// be this seed's.
 	timeline []sim.Entry
@@ -519,7 +520,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	tl.ended(w)
 	o.tl = tl
 	o.res.Trace = tl.traceID(o.res.Trace)
-	o.win = obs.win
+	o.win, o.faults = obs.win, obs.faults
 	if obs.keep {
 		o.timeline = obs.timeline
 		o.pic = obs.picture()

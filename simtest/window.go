@@ -57,8 +57,8 @@ func newWindow(before int) *window {
 	return &window{before: before}
 }
 
-// add hears a timeline entry.
-func (w *window) add(e sim.Entry) {
+// add hears a timeline entry, of fault kind k.
+func (w *window) add(e sim.Entry, k faultKind) {
 	w.total++
 	if w.frozen {
 		if w.after < windowAfter {
@@ -86,7 +86,7 @@ func (w *window) add(e sim.Entry) {
 	}
 	w.started = w.started[:0]
 	w.keep(e)
-	if isFault(e) {
+	if k != noFault {
 		w.faults[w.nfaults%len(w.faults)] = e
 		w.nfaults++
 	}
@@ -190,26 +190,71 @@ func (w *window) writeFaults(b *strings.Builder) {
 	}
 }
 
-// isFault reports whether a timeline entry is a fault, or what a fault
-// did: a reboot, a process going down or asking to be restarted, a disk's
-// fault, a network's partition, clog, corruption, closed connection or
-// lost host. It is cheap: it sees every entry of every seed.
-func isFault(e sim.Entry) bool {
+// A faultKind sorts a timeline entry by the fault it tells of.
+type faultKind int
+
+const (
+	noFault faultKind = iota
+	// the kinds a Run's report counts
+	rebootFault  // a reboot, by chaos or by hand, or a restart a process asked for
+	networkFault // a partition, clog, slow packet, bit flip, random close or dropped connection
+	diskFault    // a disk's corruption, misdirected or phantom write, sync failure, stall...
+	// faultEffect is what a fault did, told on a line of its own: a
+	// process down, a host's sockets or a disk's unsynced data after a
+	// crash.
+	faultEffect
+)
+
+// kindOf sorts a timeline entry. It is cheap: it sees every entry of every
+// seed.
+func kindOf(e sim.Entry) faultKind {
 	switch e.Name {
-	case "reboot", "down", "restart":
-		return true
+	case "reboot", "restart":
+		return rebootFault
+	case "down":
+		return faultEffect
 	case "net":
 		what, _, _ := strings.Cut(strings.TrimPrefix(e.Msg, "net: "), " ")
 		switch what {
 		case "partition", "random", "isolate", "clog", "bit", "slow", "connection":
-			return true
+			return networkFault
 		case "host":
-			return strings.Contains(e.Msg, " crashed: ") || strings.Contains(e.Msg, " lost power: ")
+			if strings.Contains(e.Msg, " crashed: ") || strings.Contains(e.Msg, " lost power: ") {
+				return faultEffect
+			}
 		}
-		return false
+		return noFault
 	}
-	return strings.HasPrefix(e.Name, "disk ") && !strings.Contains(e.Msg, ": stop: ")
+	if !strings.HasPrefix(e.Name, "disk ") {
+		return noFault
+	}
+	what, _, _ := strings.Cut(strings.TrimPrefix(e.Msg, e.Name+": "), ":")
+	switch what {
+	case "stop", "full":
+		return noFault
+	case "crash", "kill", "wipe":
+		return faultEffect
+	}
+	return diskFault
 }
+
+// faultCounts counts the faults of the kinds a report counts.
+type faultCounts [faultEffect - 1]int
+
+func (c *faultCounts) add(k faultKind) {
+	if k > noFault && k < faultEffect {
+		c[k-1]++
+	}
+}
+
+// none reports whether no fault was counted.
+func (c faultCounts) none() bool { return c == faultCounts{} }
+
+// isFault reports whether a timeline entry is a fault, or what a fault
+// did: a reboot, a process going down or asking to be restarted, a disk's
+// fault, a network's partition, clog, corruption, closed connection or
+// lost host.
+func isFault(e sim.Entry) bool { return kindOf(e) != noFault }
 
 func pluralWord(n int, one, many string) string {
 	if n == 1 {
