@@ -57,7 +57,10 @@ type Processes struct {
 	// SoleCopy declares that each process keeps the only copy of its
 	// data: attrition never wipes it, and a wipe drawn for it is a crash
 	// instead, whatever the chaos configuration's weights. An explicit
-	// Cluster.Reboot or Stop with Wipe still wipes.
+	// Cluster.Reboot or Stop with Wipe still wipes. It leaves the disk's
+	// faults as they are: switch off the corruption, misdirected and
+	// phantom writes that a single copy cannot survive in the Run's
+	// chaos.Storage (its Off field).
 	SoleCopy bool
 }
 
