@@ -117,3 +117,21 @@ func TestAnErrorAfterCrashKeepsWhatItAnnounces(t *testing.T) {
 		assert.Contains(t, entries[0], ": "+c.want+" (reported by a deferred call while the task unwound from its process's crash at 1s; ")
 	}
 }
+
+// The replay line comes right under the headline's first line, above the
+// stuck tasks a time budget's failure lists, however many they are.
+func TestTheReplayLineIsNotBuriedUnderStuckTasks(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		for range 20 {
+			ch := providers.NewChan[int](s.Providers().Task, 0)
+			s.Go("waiter", func(ctx context.Context) error { _, _, err := ch.Recv(ctx); return err })
+		}
+		s.Sleep(2 * time.Hour)
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	lines := strings.Split(res.Report, "\n")
+	require.Greater(t, len(lines), 40, res.Report)
+	assert.Contains(t, lines[0], "failed: time budget exceeded at 1h0m0s")
+	assert.Contains(t, lines[1], "replay: simtest.Replay(", "the line under the headline's first")
+	assert.Contains(t, lines[2], `task "driver" waits on sleep`, "the stuck tasks after it")
+}

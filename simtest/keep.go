@@ -101,11 +101,12 @@ func keepSeed(name string, seed uint64, why, replay string) (string, bool, error
 		return path, false, nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n# It failed with:\n", keptHeader(name))
+	// The replay line first: a failure that lists every stuck task
+	// would bury it.
+	fmt.Fprintf(&b, "%s\n# replay: %s\n# It failed with:\n", keptHeader(name), replay)
 	for _, line := range strings.Split(strings.TrimRight(why, "\n"), "\n") {
 		fmt.Fprintf(&b, "#   %s\n", line)
 	}
-	fmt.Fprintf(&b, "# replay: %s\n", replay)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
 	}

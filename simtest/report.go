@@ -237,7 +237,17 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	} else if o.viaT && (o.s == nil || !o.s.failed) {
 		b.WriteString(": the test failed through its own testing.T")
 	}
-	fmt.Fprintf(&b, "\n  replay: %s\n", replay)
+	// The replay line goes under the headline's first line: a failure
+	// that lists every stuck task (a deadlock, the time budget) would
+	// bury it, and it is what a reader copies first.
+	head := b.String()
+	first, rest, _ := strings.Cut(head, "\n")
+	b.Reset()
+	fmt.Fprintf(&b, "%s\n  replay: %s\n", first, replay)
+	if rest != "" {
+		b.WriteString(rest)
+		b.WriteString("\n")
+	}
 	if o.viaT {
 		fmt.Fprintf(&b, "  %s\n", viaTMessage)
 	}
