@@ -225,10 +225,12 @@ func kindOf(e sim.Entry) faultKind {
 		}
 		return noFault
 	}
-	if !strings.HasPrefix(e.Name, "disk ") {
+	// A disk's entry reads "disk kv-0: write-corruption: ...", its name
+	// the part before the first ": ".
+	if !strings.HasPrefix(e.Name, "disk ") || len(e.Msg) < len(e.Name)+2 {
 		return noFault
 	}
-	what, _, _ := strings.Cut(strings.TrimPrefix(e.Msg, e.Name+": "), ":")
+	what, _, _ := strings.Cut(e.Msg[len(e.Name)+2:], ":")
 	switch what {
 	case "stop", "full":
 		return noFault
