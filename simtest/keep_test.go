@@ -65,7 +65,7 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	require.Len(t, seeds, 1, first)
 	b, err := os.ReadFile(filepath.Join(dir, keepPath("TestFailingSeedIsKeptAndRunFirst"), strconv.FormatUint(seeds[0], 10)))
 	require.NoError(t, err)
-	assert.Regexp(t, `\n# replay: go test -run '\^TestFailingSeedIsKeptAndRunFirst\$' \./simtest -simseed=\d+\n# It failed with:\n#   0s driver: (?:[^\n]*: )?one seed in three fails.\n#   This line says more.\n`, string(b),
+	assert.Regexp(t, `\n# replay: go test -run '\^TestFailingSeedIsKeptAndRunFirst\$' \./simtest -simseed=\d+[^\n]*\n# It failed with:\n#   0s driver: (?:[^\n]*: )?one seed in three fails.\n#   This line says more.\n`, string(b),
 		"the kept file says why, in the failure's own words")
 	kept := filepath.Join(keepPath("TestFailingSeedIsKeptAndRunFirst"), strconv.FormatUint(seeds[0], 10))
 	assert.Equal(t, 1, strings.Count(first, "simtest: kept seed "+strconv.FormatUint(seeds[0], 10)+" in "+kept+":"), "a kept seed says so once, with its path: %s", first)
