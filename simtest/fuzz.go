@@ -241,12 +241,13 @@ func inputDecisions(data []byte) []byte {
 // the corpus's seeds. From then on only execs and first change, atomically,
 // as inputs run.
 type fuzzTarget struct {
-	name   string // the fuzz test's name
-	cfg    config
-	fz     fuzzConfig
-	body   func(*S)
-	seeds  []uint64 // the seeds of the seed corpus, in f.Add order
-	inputs [][]byte // their inputs
+	name string // the fuzz test's name
+	cfg  config
+	fz   fuzzConfig
+	body func(*S)
+	// inputs is the seed corpus, in f.Add order: each seed's input
+	// (SeedInput), which starts with the seed.
+	inputs [][]byte
 	// workers carries task goroutines from one input's world to the next;
 	// nil makes each world its own.
 	workers *sim.Workers
@@ -274,22 +275,22 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 	// An exploration's options are a Run's: a fuzz input is one seed's
 	// run, and its timeline would be the seed's alone. (The -simexplore
 	// flag is for every Run, and a Fuzz passes over it.)
-	own, err := resolve(short, flags{}, rest)
-	if err == nil && own.recipe == nil && own.explore != nil {
-		return nil, fmt.Errorf("simtest.Explore is an option of Run; Fuzz has no use for it (go test -fuzz explores by mutating inputs), so remove it from this Fuzz")
-	}
+	//
 	// So are RunFor and UntilPlateau, which leave the count of seeds
 	// open: the seed corpus would be collected without end. (Their flags
 	// are for every Run, and a Fuzz passes over them.)
-	if err == nil && (own.runFor > 0 || own.plateau > 0) {
-		return nil, fmt.Errorf("simtest.RunFor and simtest.UntilPlateau are options of Run; Fuzz has no use for them (its seed corpus is simtest.DefaultFuzzSeeds seeds, or Seeds(n), and go test -fuzztime bounds fuzzing), so remove them from this Fuzz")
-	}
-	c.runFor, c.plateau = 0, 0
-	if err == nil {
+	if own, err := resolve(short, flags{}, rest); err == nil {
+		switch {
+		case own.recipe == nil && own.explore != nil:
+			return nil, fmt.Errorf("simtest.Explore is an option of Run; Fuzz has no use for it (go test -fuzz explores by mutating inputs), so remove it from this Fuzz")
+		case own.runFor > 0 || own.plateau > 0:
+			return nil, fmt.Errorf("simtest.RunFor and simtest.UntilPlateau are options of Run; Fuzz has no use for them (its seed corpus is simtest.DefaultFuzzSeeds seeds, or Seeds(n), and go test -fuzztime bounds fuzzing), so remove them from this Fuzz")
+		}
 		if err := noRunFiles(own); err != nil {
 			return nil, err
 		}
 	}
+	c.runFor, c.plateau = 0, 0
 	if c.recipe != nil {
 		return nil, fmt.Errorf("simtest: -simrecipe=%s replays an exploration's timeline, which a Fuzz target cannot run: it would run seed %d alone; run the test that explored it, as its replay line does (go test -run '^TestName$')", c.recipe, c.recipe.Seed)
 	}
@@ -345,7 +346,6 @@ func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
 			t.Logf("simtest: seed %d drew nothing from its random stream: if the body never draws, every input runs the same and fuzzing explores nothing", seed)
 		}
 		out = append(out, SeedInput(seed, int(min(o.res.Draws, maxDecisions))))
-		ft.seeds = append(ft.seeds, seed)
 	}
 	ft.inputs = out
 	return out
@@ -422,10 +422,10 @@ func corpusName(data []byte) string {
 // seed#i is not the coordinator's.
 func (ft *fuzzTarget) seedOf(name string, data []byte) (uint64, bool) {
 	i, err := strconv.Atoi(strings.TrimPrefix(name, "seed#"))
-	if !strings.HasPrefix(name, "seed#") || err != nil || i < 0 || i >= len(ft.seeds) {
+	if !strings.HasPrefix(name, "seed#") || err != nil || i < 0 || i >= len(ft.inputs) {
 		return 0, false
 	}
-	seed := ft.seeds[i]
+	seed := inputSeed(ft.inputs[i])
 	if len(inputDecisions(data)) > 0 && inputSeed(data) != seed {
 		return 0, false
 	}

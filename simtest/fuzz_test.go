@@ -17,11 +17,13 @@ func TestFuzzCorpusSeeds(t *testing.T) {
 		ft, err := newFuzzTarget("FuzzSeeds", false, fl, body, opts)
 		require.NoError(t, err)
 		corpus := ft.corpus(t)
-		require.Len(t, corpus, len(ft.seeds))
-		for i, in := range corpus {
-			assert.Equal(t, SeedInput(ft.seeds[i], 1), in, "one draw, one decision")
+		var seeds []uint64
+		for _, in := range corpus {
+			seed := inputSeed(in)
+			assert.Equal(t, SeedInput(seed, 1), in, "one draw, one decision")
+			seeds = append(seeds, seed)
 		}
-		return ft.seeds
+		return seeds
 	}
 	def := seedsOf(flags{})
 	assert.Len(t, def, DefaultFuzzSeeds)
@@ -82,7 +84,7 @@ func TestFuzzTakesNoOpenSeedCount(t *testing.T) {
 }
 
 func TestFuzzSeedOfNamesTheSeedCorpus(t *testing.T) {
-	ft := &fuzzTarget{name: "FuzzX", seeds: []uint64{10, 20}, inputs: [][]byte{SeedInput(10, 3), SeedInput(20, 3)}}
+	ft := &fuzzTarget{name: "FuzzX", inputs: [][]byte{SeedInput(10, 3), SeedInput(20, 3)}}
 	for name, want := range map[string]uint64{"seed#0": 10, "seed#1": 20} {
 		got, ok := ft.seedOf(name, SeedInput(want, 3))
 		assert.True(t, ok, name)
