@@ -47,7 +47,7 @@ func quietPair(t *testing.T, ctx context.Context, client, server providers.Provi
 	t.Helper()
 	c, s = pair(t, ctx, client, server)
 	for _, x := range []net.Conn{c, s} {
-		require.NoError(t, x.(interface{ SetKeepAlive(bool) error }).SetKeepAlive(false))
+		require.NoError(t, x.(keepAliveConn).SetKeepAlive(false))
 	}
 	return c, s
 }

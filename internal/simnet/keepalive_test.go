@@ -26,6 +26,15 @@ type keepAliveConn interface {
 	SetKeepAliveConfig(net.KeepAliveConfig) error
 }
 
+// probingClientPair is pair with the server's probes off, so that only
+// the client counts: the server's drop would reset it.
+func probingClientPair(t *testing.T, ctx context.Context, client, server providers.Providers) (c, s net.Conn) {
+	t.Helper()
+	c, s = pair(t, ctx, client, server)
+	require.NoError(t, s.(keepAliveConn).SetKeepAlive(false))
+	return c, s
+}
+
 // exchange sends a byte from a to b and returns the simulated time at
 // which it arrived: the last time either end heard from the other.
 func exchange(t *testing.T, w *world, a, b net.Conn) time.Duration {
@@ -72,9 +81,7 @@ func TestKeepAliveDropsAnIdleEndCutOff(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t, 30, chaos.NoNetworkFaults())
 			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-				cl, sv := pair(t, ctx, client, server)
-				// Only the client probes: the server's drop would reset it.
-				require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
+				cl, sv := probingClientPair(t, ctx, client, server)
 				heard := exchange(t, w, sv, cl)
 				require.NoError(t, client.Time.Sleep(ctx, c.after))
 				c.cut(w)
@@ -108,8 +115,7 @@ func TestKeepAliveCountsAgainAfterAnAnsweredProbe(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t, 31, chaos.NoNetworkFaults())
 			w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-				cl, sv := pair(t, ctx, client, server)
-				require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
+				cl, sv := probingClientPair(t, ctx, client, server)
 				heard := exchange(t, w, sv, cl)
 				cut := func() { w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"}) }
 				cut()
@@ -187,8 +193,7 @@ func TestKeepAliveFindsAPeerThatLostItsSocket(t *testing.T) {
 func TestKeepAliveDropResetsThePeerWhenTheWayThereIsOpen(t *testing.T) {
 	w := newWorld(t, 33, chaos.NoNetworkFaults())
 	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-		cl, sv := pair(t, ctx, client, server)
-		require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
+		cl, sv := probingClientPair(t, ctx, client, server)
 		heard := exchange(t, w, cl, sv)
 		w.net.PartitionOneWay([]string{"10.0.0.2"}, []string{"10.0.0.1"})
 		_, err := sv.Read(make([]byte, 1))
@@ -207,8 +212,7 @@ func TestKeepAliveDropResetsThePeerWhenTheWayThereIsOpen(t *testing.T) {
 func TestKeepAliveCountsWhatThePeerSends(t *testing.T) {
 	w := newWorld(t, 34, chaos.NoNetworkFaults())
 	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-		cl, sv := pair(t, ctx, client, server)
-		require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
+		cl, sv := probingClientPair(t, ctx, client, server)
 		w.net.PartitionOneWay([]string{"10.0.0.1"}, []string{"10.0.0.2"})
 		h := server.Task.Go(ctx, "ticker", func(ctx context.Context) error {
 			// Its own give-up on what the cut leaves unacknowledged
@@ -270,8 +274,7 @@ func TestKeepAliveSettings(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t, 35, chaos.NoNetworkFaults())
 			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-				cl, sv := pair(t, ctx, client, server)
-				require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
+				cl, sv := probingClientPair(t, ctx, client, server)
 				require.NoError(t, c.set(cl.(keepAliveConn)))
 				heard := exchange(t, w, sv, cl)
 				w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
@@ -394,8 +397,7 @@ func TestKeepAliveAgainstRandomPartitions(t *testing.T) {
 			// Two hosts that random partitions cut (the client of
 			// simulate is steady: they leave it alone).
 			client, server := on(p, w.net.Host("10.0.0.3")), on(p, w.net.Host("10.0.0.4"))
-			cl, sv := pair(t, ctx, client, server)
-			require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
+			cl, sv := probingClientPair(t, ctx, client, server)
 			busy, _ := quietPair(t, ctx, client, server)
 			heard = exchange(t, w, sv, cl)
 			// Random partitions begin as the network is used: a
@@ -464,8 +466,7 @@ func TestKeepAliveOneWayCutDropsTheEndThatHearsNothing(t *testing.T) {
 func TestKeepAliveSettingsApplyToACountUnderWay(t *testing.T) {
 	w := newWorld(t, 53, chaos.NoNetworkFaults())
 	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
-		cl, sv := pair(t, ctx, client, server)
-		require.NoError(t, sv.(keepAliveConn).SetKeepAlive(false))
+		cl, sv := probingClientPair(t, ctx, client, server)
 		heard := exchange(t, w, sv, cl)
 		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
 		h := client.Task.Go(ctx, "settings", func(ctx context.Context) error {
