@@ -35,7 +35,7 @@ type window struct {
 	first  int         // the number of the first entry kept, from 0
 
 	// faults is a ring of the last faults up to the first failure
-	// (isFault), nfaults their count: a failure found by a check at the
+	// (kindOf), nfaults their count: a failure found by a check at the
 	// end is often the work of a crash or a lost write long before the
 	// entries the window keeps.
 	faults  [4 * windowFaults]sim.Entry
@@ -176,7 +176,7 @@ func (w *window) writeFaults(b *strings.Builder) {
 	// those after it are not.
 	earlier := w.nfaults - len(before)
 	for _, e := range w.kept[:len(w.kept)-w.after] {
-		if isFault(e) {
+		if kindOf(e) != noFault {
 			earlier--
 		}
 	}
@@ -251,12 +251,6 @@ func (c *faultCounts) add(k faultKind) {
 
 // none reports whether no fault was counted.
 func (c faultCounts) none() bool { return c == faultCounts{} }
-
-// isFault reports whether a timeline entry is a fault, or what a fault
-// did: a reboot, a process going down or asking to be restarted, a disk's
-// fault, a network's partition, clog, corruption, closed connection or
-// lost host.
-func isFault(e sim.Entry) bool { return kindOf(e) != noFault }
 
 func pluralWord(n int, one, many string) string {
 	if n == 1 {
