@@ -100,7 +100,7 @@ func keepRecipe(name string, rec explore.Recipe, why, replay string) (string, bo
 		return "", false, fmt.Errorf("simtest: keeping timeline %s: %w", rec, err)
 	}
 	path := filepath.Join(dir, recipeFile(rec))
-	if _, err := os.Stat(path); err == nil {
+	if fileExists(path) {
 		return path, false, nil
 	}
 	var b strings.Builder

@@ -97,7 +97,7 @@ func keepSeed(name string, seed uint64, why, replay string) (string, bool, error
 		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
 	}
 	path := filepath.Join(dir, strconv.FormatUint(seed, 10))
-	if _, err := os.Stat(path); err == nil {
+	if fileExists(path) {
 		return path, false, nil
 	}
 	var b strings.Builder
@@ -266,6 +266,60 @@ func (r *runner) keep(o *seedOutcome, replay string) {
 	case wrote:
 		r.t.Logf("simtest: kept seed %d in %s: every run of the test runs it first; delete the file once the bug is fixed (-simkeep=false keeps none)", o.res.Seed, path)
 	}
+}
+
+// keptPassed tells the test that a kept seed passed, and why that may
+// be: the bug it failed for is fixed, and its file can go; or it failed
+// under flags this run does not set (a -planted bug, a -tags build), and
+// this run did not run what failed.
+func (r *runner) keptPassed(seed uint64) {
+	r.t.Helper()
+	path := filepath.Join(keepPath(r.t.Name()), strconv.FormatUint(seed, 10))
+	if old, ok := oldKeepPath(r.t.Name()); ok && !fileExists(path) {
+		path = filepath.Join(old, strconv.FormatUint(seed, 10))
+	}
+	then, ok := keptFlags(path, seed)
+	rp := newReplayer()
+	now := strings.Join(append(rp.flags, rp.build...), " ")
+	switch {
+	case !ok:
+		return
+	case then != now:
+		r.t.Logf("simtest: kept seed %d passed, but it failed under other flags (%s; this run: %s): "+
+			"run its replay line, in %s", seed, orNone(then), orNone(now), path)
+	default:
+		r.t.Logf("simtest: kept seed %d passed: once its bug is fixed for good, delete %s", seed, path)
+	}
+}
+
+// keptFlags returns the flags that followed the seed in the replay line
+// of a kept seed's file, as typed, and whether the file has such a line.
+func keptFlags(path string, seed uint64) (string, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", false
+	}
+	for line := range strings.Lines(string(b)) {
+		replay, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "# replay: ")
+		if !ok {
+			continue
+		}
+		_, flags, ok := strings.Cut(replay, " "+simseedArg(seed))
+		return strings.TrimSpace(flags), ok
+	}
+	return "", false
+}
+
+func orNone(flags string) string {
+	if flags == "" {
+		return "none"
+	}
+	return flags
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // maxKeptErrors bounds how many of a seed's errors its kept file repeats.

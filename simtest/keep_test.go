@@ -158,3 +158,36 @@ func TestAGivenUpSeedIsNotKept(t *testing.T) {
 	_, err := os.Stat(filepath.Join(dir, keepDir))
 	assert.True(t, os.IsNotExist(err), "a given-up seed is not kept: %v", err)
 }
+
+// TestAKeptSeedThatPassesSaysWhy runs a passing test in a child process
+// over a kept seed whose file says it failed, once under a flag the child
+// does not set, once under the child's own flags.
+func TestAKeptSeedThatPassesSaysWhy(t *testing.T) {
+	const name = "TestAKeptSeedThatPassesSaysWhy"
+	if os.Getenv("SIMTEST_KEPT_PASSES_CHILD") != "" {
+		Run(t, func(*S) {}, Seeds(2))
+		return
+	}
+	dir := t.TempDir()
+	const seed = 77
+	path := filepath.Join(keepPath(name), strconv.Itoa(seed))
+	keptUnder := func(flags ...string) string {
+		require.NoError(t, os.RemoveAll(filepath.Join(dir, keepDir)))
+		line := strings.Join(append([]string{"go test -run '^" + name + "$' ./simtest", simseedArg(seed)}, flags...), " ")
+		wd, _ := os.Getwd()
+		require.NoError(t, os.Chdir(dir))
+		_, _, err := keepSeed(name, seed, "it failed", line)
+		require.NoError(t, os.Chdir(wd))
+		require.NoError(t, err)
+		out, err := childOutput(t, dir, "SIMTEST_KEPT_PASSES_CHILD=1", "-test.run=^"+name+"$", "-test.v")
+		require.NoError(t, err, out)
+		return out
+	}
+
+	out := keptUnder(append([]string{"-planted"}, buildFlags()...)...)
+	assert.Contains(t, out, "simtest: kept seed 77 passed, but it failed under other flags (-planted", out)
+	assert.Contains(t, out, "run its replay line, in "+path, out)
+
+	out = keptUnder(buildFlags()...)
+	assert.Contains(t, out, "simtest: kept seed 77 passed: once its bug is fixed for good, delete "+path, out)
+}

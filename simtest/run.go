@@ -262,6 +262,9 @@ func (r *runner) run() {
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
 			ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = o.timeline, seed, o.tl.recipe(), o.pic
 		}
+		if !o.skippedOnly() && !o.failed() && sr.Place < 0 {
+			r.keptPassed(seed)
+		}
 		if o.skippedOnly() || o.failed() {
 			if stopped == nil || o.skippedOnly() {
 				stopped = o
