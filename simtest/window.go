@@ -34,11 +34,13 @@ type window struct {
 	total  int         // entries seen
 	first  int         // the number of the first entry kept, from 0
 
-	// faults is a ring of the last faults up to the first failure
-	// (kindOf), nfaults their count: a failure found by a check at the
-	// end is often the work of a crash or a lost write long before the
-	// entries the window keeps.
+	// faults is a ring of the last faults and their effects up to the
+	// first failure (kindOf), nring the entries put in it, and nfaults
+	// the faults alone: a failure found by a check at the end is often
+	// the work of a crash or a lost write long before the entries the
+	// window keeps.
 	faults  [4 * windowFaults]sim.Entry
+	nring   int
 	nfaults int
 }
 
@@ -87,8 +89,11 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	w.started = w.started[:0]
 	w.keep(e)
 	if k != noFault {
-		w.faults[w.nfaults%len(w.faults)] = e
-		w.nfaults++
+		w.faults[w.nring%len(w.faults)] = e
+		w.nring++
+		if k != faultEffect {
+			w.nfaults++
+		}
 	}
 	if w.marked {
 		w.freeze() // e is the first failure's own
@@ -157,15 +162,40 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	writeFolded(b, w.kept)
 }
 
-// writeFaults writes the last faults before the window's first entry.
+// writeFaults writes the last faults before the window's first entry,
+// one line each, with what each did at once (a host's sockets, a disk's
+// unsynced data) on the same line.
 func (w *window) writeFaults(b *strings.Builder) {
 	if len(w.kept) == 0 {
 		return
 	}
-	var before []sim.Entry
-	for i := max(w.nfaults-len(w.faults), 0); i < w.nfaults; i++ {
-		if e := w.faults[i%len(w.faults)]; e.At < w.kept[0].At {
-			before = append(before, e)
+	type fault struct {
+		sim.Entry
+		effects []string
+	}
+	var before []fault
+	for i := max(w.nring-len(w.faults), 0); i < w.nring; i++ {
+		e := w.faults[i%len(w.faults)]
+		if e.At >= w.kept[0].At {
+			continue
+		}
+		if kindOf(e) != faultEffect {
+			before = append(before, fault{Entry: e})
+			continue
+		}
+		// An effect goes with the reboot of its instant, else with
+		// the fault just before it at that instant.
+		at := -1
+		for i := len(before) - 1; i >= 0 && before[i].At == e.At; i-- {
+			if k := kindOf(before[i].Entry); k == rebootFault || at < 0 && k != faultEffect {
+				at = i
+			}
+		}
+		switch {
+		case at < 0:
+			before = append(before, fault{Entry: e})
+		case (kindOf(before[at].Entry) != rebootFault || e.Name != "down") && !allZero(e.Msg):
+			before[at].effects = append(before[at].effects, e.Msg)
 		}
 	}
 	before = before[max(len(before)-windowFaults, 0):]
@@ -174,9 +204,14 @@ func (w *window) writeFaults(b *strings.Builder) {
 	}
 	// The faults of the window up to the failure are counted in nfaults;
 	// those after it are not.
-	earlier := w.nfaults - len(before)
+	earlier := w.nfaults
+	for _, f := range before {
+		if kindOf(f.Entry) != faultEffect {
+			earlier--
+		}
+	}
 	for _, e := range w.kept[:len(w.kept)-w.after] {
-		if kindOf(e) != noFault {
+		if k := kindOf(e); k != noFault && k != faultEffect {
 			earlier--
 		}
 	}
@@ -185,9 +220,25 @@ func (w *window) writeFaults(b *strings.Builder) {
 		fmt.Fprintf(b, " (%d earlier not shown)", earlier)
 	}
 	b.WriteString(":\n")
-	for _, e := range before {
-		fmt.Fprintf(b, "    %v\n", e)
+	for _, f := range before {
+		fmt.Fprintf(b, "    %v", f.Entry)
+		for _, e := range f.effects {
+			fmt.Fprintf(b, " [%s]", e)
+		}
+		b.WriteByte('\n')
 	}
+}
+
+// allZero reports whether every count in an effect's message is zero
+// ("0 connections closed", "0 sectors lost"), so that it says the fault
+// did nothing there. A reboot says already what went down.
+func allZero(msg string) bool {
+	for _, word := range strings.Fields(msg) {
+		if strings.Trim(word, "0123456789") == "" && strings.Trim(word, "0") != "" {
+			return false // a count that is not zero: not a name's "kv-1"
+		}
+	}
+	return true
 }
 
 // A faultKind sorts a timeline entry by the fault it tells of.
