@@ -285,14 +285,17 @@ func indent(s, prefix string) string {
 	return strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
 
-// rebootsLine is the summary's line on reboots and wipes, or "" for a Run
-// that booted no processes.
+// rebootsLine is the summary's line on reboots and wipes, and on the
+// faults seen; a Run that booted no processes has only the faults line,
+// when its seeds saw any (a network's partitions, a disk's corruption).
 func (r *report) rebootsLine() string {
 	switch {
 	case r.merged != "":
 		return r.merged
 	case r.clustered:
 		return chaosLine(r.chaos) + "\n    " + r.faultsLine()
+	case !r.faults.none():
+		return r.faultsLine()
 	}
 	return ""
 }

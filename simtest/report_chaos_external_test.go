@@ -74,3 +74,31 @@ func (d idleFor) Run(ctx context.Context, p providers.Providers) error {
 	return p.Time.Sleep(ctx, time.Duration(d))
 }
 func (idleFor) Check(context.Context, providers.Providers) error { return nil }
+
+// A Run that boots no processes counts the faults its seeds saw when
+// they saw any, and says nothing of faults when none came.
+func TestTheReportCountsTheFaultsOfARunWithoutProcesses(t *testing.T) {
+	pings := func(s *simtest.S) {
+		server := s.HostProviders("10.0.0.1")
+		l, err := server.Network.Listen(s.Context(), ":7")
+		if err != nil {
+			s.Fatal(err)
+		}
+		defer l.Close()
+		for range 20 {
+			conn, err := s.Providers().Network.Dial(s.Context(), "10.0.0.1:7")
+			if err == nil {
+				conn.Close()
+			}
+			s.Sleep(500 * time.Millisecond)
+		}
+	}
+	partitions := chaos.NoNetworkFaults()
+	partitions.PartitionInterval = time.Second
+	partitions.PartitionDuration = chaos.Range{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond}
+	res := simtest.Simulate(pings, simtest.Network(partitions), simtest.Seeds(3))
+	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network, 0 of the disks`, res.Report)
+
+	quiet := simtest.Simulate(pings, simtest.Network(chaos.NoNetworkFaults()), simtest.Seeds(3))
+	assert.NotContains(t, quiet.Report, "faults seen", "a Run with no processes and no faults has no chaos to speak of")
+}
