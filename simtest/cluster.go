@@ -311,7 +311,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 // until [Cluster.Start]. It returns when the process is down: at once for
 // a crash, wipe, power loss or kill, after it returns or the grace period
 // ends for a graceful stop. how is Graceful, Crash, Wipe, PowerLoss or
-// Kill; a graceful stop needs [Grace]:
+// Kill; a graceful stop waits [DefaultGrace] unless given [Grace]:
 //
 //	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
 //	c.Stop("kv-1", simtest.Crash)

@@ -36,8 +36,9 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 			`simtest: Cluster.Stop("n-0", graceful, simtest.Grace(-1s)): simtest.Grace(-1s): a duration is zero or more, and at most chaos.MaxDuration (8760h0m0s)`},
 		{"overlong grace", func(s *simtest.S) { s.Boot(two).Stop("n-0", simtest.Graceful, simtest.Grace(math.MaxInt64)) }, nil,
 			"simtest.Grace(2562047h47m16.854775807s): a duration is zero or more, and at most chaos.MaxDuration"},
-		{"graceful without grace", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Graceful, simtest.DownFor(time.Second)) }, nil,
-			`simtest: Cluster.Reboot("n-0", graceful, simtest.DownFor(1s)): a graceful stop needs a positive grace period to stop in; add simtest.Grace(d), or use simtest.Crash to stop at once`},
+		{"graceful with zero grace", func(s *simtest.S) {
+			s.Boot(two).Reboot("n-0", simtest.Graceful, simtest.Grace(0), simtest.DownFor(time.Second))
+		}, nil, `simtest: Cluster.Reboot("n-0", graceful, simtest.Grace(0s), simtest.DownFor(1s)): a graceful stop needs a positive grace period to stop in; give simtest.Grace a positive duration, leave it out for simtest.DefaultGrace (5s), or use simtest.Crash to stop at once`},
 		{"negative down time", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Crash, simtest.DownFor(-time.Second)) }, nil,
 			`simtest: Cluster.Reboot("n-0", crash, simtest.DownFor(-1s)): simtest.DownFor(-1s): a duration is zero or more, and at most chaos.MaxDuration`},
 		{"overlong down time", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Crash, simtest.DownFor(chaos.MaxDuration+1)) }, nil,
@@ -108,8 +109,8 @@ func TestBadRebootOptionsAreAConfigurationError(t *testing.T) {
 	}{
 		{"no kind of reboot", func(c *simtest.Cluster) { c.Reboot("n-0", 7) },
 			`simtest: configuration error: Cluster.Reboot("n-0", Reboot(7)): Reboot(7) is not a kind of reboot`},
-		{"graceful without grace", func(c *simtest.Cluster) { c.Stop("n-0", simtest.Graceful) },
-			`simtest: configuration error: Cluster.Stop("n-0", graceful): a graceful stop needs a positive grace period to stop in`},
+		{"graceful with zero grace", func(c *simtest.Cluster) { c.Stop("n-0", simtest.Graceful, simtest.Grace(0)) },
+			`simtest: configuration error: Cluster.Stop("n-0", graceful, simtest.Grace(0s)): a graceful stop needs a positive grace period to stop in`},
 		{"negative grace", func(c *simtest.Cluster) { c.Reboot("n-1", simtest.Graceful, simtest.Grace(-time.Second)) },
 			`simtest: configuration error: Cluster.Reboot("n-1", graceful, simtest.Grace(-1s)): simtest.Grace(-1s): a duration is zero or more`},
 		{"down time to Stop", func(c *simtest.Cluster) { c.Stop("n-0", simtest.Crash, simtest.DownFor(time.Second)) },
