@@ -141,8 +141,18 @@ func (r Reboot) boot() providers.Boot {
 	return providers.FirstBoot
 }
 
-// validate checks a declaration against the names already taken.
-func (ps *Processes) validate(taken map[string]bool) error {
+// MaxProcesses bounds the processes of a cluster, over all its groups at
+// their largest counts (Count, MaxCount). Each is a host with its own
+// disk and tasks, some 10 KB and 35 µs of the test driver's time to boot:
+// a cluster of this many boots in a third of a second, one a hundred
+// times larger never ends its boot before the watchdog calls the seed
+// busy, and a count past the bound is a mistake (a key or seed count given
+// for a process count).
+const MaxProcesses = 10_000
+
+// validate checks a declaration against the names already taken and the
+// processes the groups booted before it may have, declared.
+func (ps *Processes) validate(taken map[string]bool, declared int) error {
 	switch {
 	case ps.Name == "":
 		return fmt.Errorf("simtest: a Processes has no Name; name each group of processes")
@@ -154,6 +164,9 @@ func (ps *Processes) validate(taken map[string]bool) error {
 	if err := checkCount("Processes", ps.Name, ps.Count, ps.MaxCount); err != nil {
 		return err
 	}
+	if err := ps.checkBound(declared); err != nil {
+		return err
+	}
 	if taken[ps.Name] {
 		return fmt.Errorf("simtest: two groups of processes are named %q; names must be unique", ps.Name)
 	}
@@ -162,6 +175,27 @@ func (ps *Processes) validate(taken map[string]bool) error {
 		return fmt.Errorf("simtest: Processes %q has %d Hosts for up to %d processes (Count, MaxCount); give one host per process", ps.Name, len(ps.Hosts), n)
 	}
 	return ps.Topology.check(ps.Name, n)
+}
+
+// checkBound refuses a group that would take the cluster past
+// MaxProcesses, with the groups booted before it having declared up to
+// declared processes.
+func (ps *Processes) checkBound(declared int) error {
+	field, n := "Count", max(ps.Count, 1)
+	if ps.MaxCount > ps.Count {
+		field, n = "MaxCount", ps.MaxCount
+	}
+	if n <= MaxProcesses-declared {
+		return nil
+	}
+	if declared == 0 {
+		return fmt.Errorf("simtest: Processes %q has %s %d, above simtest.MaxProcesses (%d), the most processes a cluster boots; lower %s to at most %d", ps.Name, field, n, MaxProcesses, field, MaxProcesses)
+	}
+	fix := fmt.Sprintf("lower %s to at most %d", field, MaxProcesses-declared)
+	if declared >= MaxProcesses {
+		fix = "boot fewer processes before it"
+	}
+	return fmt.Errorf("simtest: Processes %q has %s %d, and the groups booted before it have up to %d processes: together above simtest.MaxProcesses (%d), the most processes a cluster boots; %s", ps.Name, field, n, declared, MaxProcesses, fix)
 }
 
 // checkCount checks the Count and MaxCount of a group of kind (Processes,
