@@ -198,7 +198,7 @@ func TestACountPastMaxProcessesIsAConfigurationError(t *testing.T) {
 		}, `simtest: configuration error: Processes "b" has Count 10000, and the groups booted before it have up to 4 processes: together above simtest.MaxProcesses (10000), the most processes a cluster boots; lower Count to at most 9996`},
 		{"a full cluster", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "a", MaxCount: simtest.MaxProcesses, New: noop}, simtest.Processes{Name: "b", New: noop})
-		}, `simtest: configuration error: Processes "b" has Count 1, and the groups booted before it have up to 10000 processes: together above simtest.MaxProcesses (10000), the most processes a cluster boots; boot fewer processes before it`},
+		}, `simtest: configuration error: Processes "b" has Count 1, and the groups booted before it have up to 10000 processes: together above simtest.MaxProcesses (10000), the most processes a cluster boots; lower the counts of the groups before it`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

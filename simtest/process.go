@@ -181,21 +181,37 @@ func (ps *Processes) validate(taken map[string]bool, declared int) error {
 // MaxProcesses, with the groups booted before it having declared up to
 // declared processes.
 func (ps *Processes) checkBound(declared int) error {
-	field, n := "Count", max(ps.Count, 1)
-	if ps.MaxCount > ps.Count {
-		field, n = "MaxCount", ps.MaxCount
+	return countBound{"Processes", "processes", "MaxProcesses", MaxProcesses, "a cluster boots", "booted "}.check(ps.Name, ps.Count, ps.MaxCount, declared)
+}
+
+// countBound is a bound on the instances of the groups of kind
+// (Processes, Workloads), which are noun, that bound, named name, holds;
+// most tells what it bounds and before how the earlier groups came.
+type countBound struct {
+	kind, noun, name string
+	bound            int
+	most, before     string
+}
+
+// check refuses a group named group, of count and maxCount, that would
+// take the total past the bound, with the groups before it having up to
+// declared instances.
+func (b countBound) check(group string, count, maxCount, declared int) error {
+	field, n := "Count", max(count, 1)
+	if maxCount > count {
+		field, n = "MaxCount", maxCount
 	}
-	if n <= MaxProcesses-declared {
+	if n <= b.bound-declared {
 		return nil
 	}
 	if declared == 0 {
-		return fmt.Errorf("simtest: Processes %q has %s %d, above simtest.MaxProcesses (%d), the most processes a cluster boots; lower %s to at most %d", ps.Name, field, n, MaxProcesses, field, MaxProcesses)
+		return fmt.Errorf("simtest: %s %q has %s %d, above simtest.%s (%d), the most %s %s; lower %s to at most %d", b.kind, group, field, n, b.name, b.bound, b.noun, b.most, field, b.bound)
 	}
-	fix := fmt.Sprintf("lower %s to at most %d", field, MaxProcesses-declared)
-	if declared >= MaxProcesses {
-		fix = "boot fewer processes before it"
+	fix := fmt.Sprintf("lower %s to at most %d", field, b.bound-declared)
+	if declared >= b.bound {
+		fix = "lower the counts of the groups before it"
 	}
-	return fmt.Errorf("simtest: Processes %q has %s %d, and the groups booted before it have up to %d processes: together above simtest.MaxProcesses (%d), the most processes a cluster boots; %s", ps.Name, field, n, declared, MaxProcesses, fix)
+	return fmt.Errorf("simtest: %s %q has %s %d, and the groups %sbefore it have up to %d %s: together above simtest.%s (%d), the most %s %s; %s", b.kind, group, field, n, b.before, declared, b.noun, b.name, b.bound, b.noun, b.most, fix)
 }
 
 // checkCount checks the Count and MaxCount of a group of kind (Processes,
