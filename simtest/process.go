@@ -145,9 +145,9 @@ func (r Reboot) boot() providers.Boot {
 // their largest counts (Count, MaxCount). Each is a host with its own
 // disk and tasks, some 10 KB and 35 µs of the test driver's time to boot:
 // a cluster of this many boots in a third of a second, one a hundred
-// times larger never ends its boot before the watchdog calls the seed
-// busy, and a count past the bound is a mistake (a key or seed count given
-// for a process count).
+// times larger outlasts the default watchdog before it has booted, and a
+// count past the bound is a mistake (a key or seed count given for a
+// process count).
 const MaxProcesses = 10_000
 
 // validate checks a declaration against the names already taken and the
