@@ -78,7 +78,8 @@ const (
 
 // Boot starts every declared process and returns the cluster. Bad
 // declarations (no name, no factory, duplicate names or hosts, a host that
-// is the test driver's or cannot name a host) are a configuration error:
+// is the test driver's or cannot name a host, more than [MaxProcesses] in
+// the cluster) are a configuration error:
 // they fail the test once, before anything boots, and the seed is not
 // kept. A seed has one cluster: a later Boot adds its groups to it (a
 // client group started after its servers, say), with names and hosts of
@@ -95,7 +96,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 		ps := new(Processes)
 		*ps = groups[gi] // its own: a later boot calls the factory declared now
 		ps.Hosts = slices.Clone(ps.Hosts)
-		if err := ps.validate(c.taken); err != nil {
+		if err := ps.validate(c.taken, len(c.placed.hosts)); err != nil {
 			s.configError(err)
 		}
 		c.taken[ps.Name] = true
@@ -311,7 +312,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 // until [Cluster.Start]. It returns when the process is down: at once for
 // a crash, wipe, power loss or kill, after it returns or the grace period
 // ends for a graceful stop. how is Graceful, Crash, Wipe, PowerLoss or
-// Kill; a graceful stop needs [Grace]:
+// Kill; a graceful stop waits [DefaultGrace] unless given [Grace]:
 //
 //	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
 //	c.Stop("kv-1", simtest.Crash)

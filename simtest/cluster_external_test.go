@@ -259,6 +259,42 @@ func TestRebootTimingsAreTheOnesNamed(t *testing.T) {
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }
 
+// A graceful stop given no Grace waits DefaultGrace, the longest grace the
+// default attrition draws; Grace overrides it, and a unit's reboot takes
+// the same default.
+func TestAGracefulStopWithoutGraceWaitsTheDefaultGrace(t *testing.T) {
+	assert.Equal(t, chaos.DefaultAttrition().Grace.Max, simtest.DefaultGrace)
+	simtest.Run(t, func(s *simtest.S) {
+		deaf := func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				_ = p.Time.Sleep(context.WithoutCancel(ctx), 365*24*time.Hour) // deaf to the stop
+				return nil
+			})
+		}
+		c := s.Boot(simtest.Processes{Name: "p", New: deaf})
+		ends := s.Watch("grace over")
+		for _, stop := range []struct {
+			name string
+			do   func()
+			want time.Duration
+		}{
+			{"Stop", func() { c.Stop("p-0", simtest.Graceful); c.Start("p-0") }, simtest.DefaultGrace},
+			{"Reboot", func() { c.Reboot("p-0", simtest.Graceful) }, simtest.DefaultGrace},
+			{"RebootUnit", func() { c.RebootUnit(chaos.Process, "p-0", simtest.Graceful) }, simtest.DefaultGrace},
+			{"Reboot with Grace", func() { c.Reboot("p-0", simtest.Graceful, simtest.Grace(time.Second)) }, time.Second},
+		} {
+			start := s.Elapsed()
+			stop.do()
+			assert.Equal(s, stop.want, s.Elapsed()-start, stop.name)
+			got := ends.Next()
+			if assert.Len(s, got, 1, stop.name) {
+				assert.Equal(s, fmt.Sprintf("grace over: p-0 did not stop within %v; killed", stop.want), got[0].Msg, stop.name)
+			}
+		}
+		assert.Equal(s, 5, c.Boots("p-0"))
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+}
+
 // Boot takes its declarations as they are when it is called: a slice of
 // them the test goes on to change does not change the factory a later
 // boot calls.

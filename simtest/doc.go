@@ -174,7 +174,7 @@
 // A mistake in the test's set-up rather than in the system under test (a
 // bad [Processes] declaration, a MaxDead above the number of processes, a
 // [Cluster.RebootUnit] of a unit the cluster lacks, a graceful reboot
-// with no [Grace], a negative phase) is a
+// with a zero [Grace], a negative phase) is a
 // configuration error: the Run stops at the seed that meets it and says
 // so, and does not keep that seed. A declaration is checked at its
 // largest count, so that the first seed meets its mistakes.

@@ -36,8 +36,9 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 			`simtest: Cluster.Stop("n-0", graceful, simtest.Grace(-1s)): simtest.Grace(-1s): a duration is zero or more, and at most chaos.MaxDuration (8760h0m0s)`},
 		{"overlong grace", func(s *simtest.S) { s.Boot(two).Stop("n-0", simtest.Graceful, simtest.Grace(math.MaxInt64)) }, nil,
 			"simtest.Grace(2562047h47m16.854775807s): a duration is zero or more, and at most chaos.MaxDuration"},
-		{"graceful without grace", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Graceful, simtest.DownFor(time.Second)) }, nil,
-			`simtest: Cluster.Reboot("n-0", graceful, simtest.DownFor(1s)): a graceful stop needs a positive grace period to stop in; add simtest.Grace(d), or use simtest.Crash to stop at once`},
+		{"graceful with zero grace", func(s *simtest.S) {
+			s.Boot(two).Reboot("n-0", simtest.Graceful, simtest.Grace(0), simtest.DownFor(time.Second))
+		}, nil, `simtest: Cluster.Reboot("n-0", graceful, simtest.Grace(0s), simtest.DownFor(1s)): a graceful stop needs a positive grace period to stop in; give simtest.Grace a positive duration, leave it out for simtest.DefaultGrace (5s), or use simtest.Crash to stop at once`},
 		{"negative down time", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Crash, simtest.DownFor(-time.Second)) }, nil,
 			`simtest: Cluster.Reboot("n-0", crash, simtest.DownFor(-1s)): simtest.DownFor(-1s): a duration is zero or more, and at most chaos.MaxDuration`},
 		{"overlong down time", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Crash, simtest.DownFor(chaos.MaxDuration+1)) }, nil,
@@ -108,8 +109,8 @@ func TestBadRebootOptionsAreAConfigurationError(t *testing.T) {
 	}{
 		{"no kind of reboot", func(c *simtest.Cluster) { c.Reboot("n-0", 7) },
 			`simtest: configuration error: Cluster.Reboot("n-0", Reboot(7)): Reboot(7) is not a kind of reboot`},
-		{"graceful without grace", func(c *simtest.Cluster) { c.Stop("n-0", simtest.Graceful) },
-			`simtest: configuration error: Cluster.Stop("n-0", graceful): a graceful stop needs a positive grace period to stop in`},
+		{"graceful with zero grace", func(c *simtest.Cluster) { c.Stop("n-0", simtest.Graceful, simtest.Grace(0)) },
+			`simtest: configuration error: Cluster.Stop("n-0", graceful, simtest.Grace(0s)): a graceful stop needs a positive grace period to stop in`},
 		{"negative grace", func(c *simtest.Cluster) { c.Reboot("n-1", simtest.Graceful, simtest.Grace(-time.Second)) },
 			`simtest: configuration error: Cluster.Reboot("n-1", graceful, simtest.Grace(-1s)): simtest.Grace(-1s): a duration is zero or more`},
 		{"down time to Stop", func(c *simtest.Cluster) { c.Stop("n-0", simtest.Crash, simtest.DownFor(time.Second)) },
@@ -169,4 +170,60 @@ func configurationError(t *testing.T, body func(*simtest.S), want string) {
 	assert.Equal(t, 1, runs, "the seeds run:\n%s", out)
 	assert.Contains(t, out, want)
 	assert.Contains(t, out, "not a bug the simulation found")
+}
+
+// A group that would take the cluster past MaxProcesses, alone or with the
+// groups booted before it, is refused before anything boots, rather than
+// booting until the watchdog calls the seed busy.
+func TestACountPastMaxProcessesIsAConfigurationError(t *testing.T) {
+	noop := func() simtest.Process { return waitForStop() }
+	cases := []struct {
+		name string
+		body func(s *simtest.S)
+		want string
+	}{
+		{"MaxCount", func(s *simtest.S) { s.Boot(simtest.Processes{Name: "n", Count: 3, MaxCount: 100_000_000, New: noop}) },
+			`simtest: configuration error: Processes "n" has MaxCount 100000000, above simtest.MaxProcesses (10000), the most processes a cluster boots; lower MaxCount to at most 10000`},
+		{"Count", func(s *simtest.S) { s.Boot(simtest.Processes{Name: "n", Count: simtest.MaxProcesses + 1, New: noop}) },
+			`simtest: configuration error: Processes "n" has Count 10001, above simtest.MaxProcesses (10000), the most processes a cluster boots; lower Count to at most 10000`},
+		{"MaxCount with Hosts", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "n", MaxCount: 1 << 40, New: noop, Hosts: []string{"h"}})
+		}, `simtest: configuration error: Processes "n" has MaxCount 1099511627776, above simtest.MaxProcesses`},
+		{"with an earlier group of the same Boot", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 9_000, New: noop}, simtest.Processes{Name: "b", Count: 2, MaxCount: 1_001, New: noop})
+		}, `simtest: configuration error: Processes "b" has MaxCount 1001, and the groups booted before it have up to 9000 processes: together above simtest.MaxProcesses (10000), the most processes a cluster boots; lower MaxCount to at most 1000`},
+		{"with an earlier Boot", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 1, MaxCount: 4, New: noop})
+			s.Boot(simtest.Processes{Name: "b", Count: simtest.MaxProcesses, New: noop})
+		}, `simtest: configuration error: Processes "b" has Count 10000, and the groups booted before it have up to 4 processes: together above simtest.MaxProcesses (10000), the most processes a cluster boots; lower Count to at most 9996`},
+		{"a full cluster", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", MaxCount: simtest.MaxProcesses, New: noop}, simtest.Processes{Name: "b", New: noop})
+		}, `simtest: configuration error: Processes "b" has Count 1, and the groups booted before it have up to 10000 processes: together above simtest.MaxProcesses (10000), the most processes a cluster boots; lower the counts of the groups before it`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			runs := 0
+			r := runIn("TestMaxProcesses", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) {
+					runs++
+					c.body(s)
+					assert.Fail(s, "booted")
+				}, simtest.Seeds(5), simtest.KeepGoing(), simtest.Chaos(chaos.Off()), simtest.Watchdog(time.Second))
+			})
+			require.True(t, r.failed)
+			out := r.output()
+			assert.Equal(t, 1, runs, "the seeds run:\n%s", out)
+			assert.Contains(t, out, c.want)
+			assert.Contains(t, out, "not a bug the simulation found")
+		})
+	}
+}
+
+// A cluster of exactly MaxProcesses boots.
+func TestAClusterOfMaxProcessesBoots(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "a", Count: 2, New: waitForStop})
+		c = s.Boot(simtest.Processes{Name: "b", Count: simtest.MaxProcesses - 2, New: waitForStop})
+		assert.Len(s, c.Peers(), simtest.MaxProcesses)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 }

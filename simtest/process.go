@@ -141,8 +141,18 @@ func (r Reboot) boot() providers.Boot {
 	return providers.FirstBoot
 }
 
-// validate checks a declaration against the names already taken.
-func (ps *Processes) validate(taken map[string]bool) error {
+// MaxProcesses bounds the processes of a cluster, over all its groups at
+// their largest counts (Count, MaxCount). Each is a host with its own
+// disk and tasks, some 10 KB and 35 µs of the test driver's time to boot:
+// a cluster of this many boots in a third of a second, one a hundred
+// times larger outlasts the default watchdog before it has booted, and a
+// count past the bound is a mistake (a key or seed count given for a
+// process count).
+const MaxProcesses = 10_000
+
+// validate checks a declaration against the names already taken and the
+// processes the groups booted before it may have, declared.
+func (ps *Processes) validate(taken map[string]bool, declared int) error {
 	switch {
 	case ps.Name == "":
 		return fmt.Errorf("simtest: a Processes has no Name; name each group of processes")
@@ -154,6 +164,9 @@ func (ps *Processes) validate(taken map[string]bool) error {
 	if err := checkCount("Processes", ps.Name, ps.Count, ps.MaxCount); err != nil {
 		return err
 	}
+	if err := ps.checkBound(declared); err != nil {
+		return err
+	}
 	if taken[ps.Name] {
 		return fmt.Errorf("simtest: two groups of processes are named %q; names must be unique", ps.Name)
 	}
@@ -162,6 +175,43 @@ func (ps *Processes) validate(taken map[string]bool) error {
 		return fmt.Errorf("simtest: Processes %q has %d Hosts for up to %d processes (Count, MaxCount); give one host per process", ps.Name, len(ps.Hosts), n)
 	}
 	return ps.Topology.check(ps.Name, n)
+}
+
+// checkBound refuses a group that would take the cluster past
+// MaxProcesses, with the groups booted before it having declared up to
+// declared processes.
+func (ps *Processes) checkBound(declared int) error {
+	return countBound{"Processes", "processes", "MaxProcesses", MaxProcesses, "a cluster boots", "booted "}.check(ps.Name, ps.Count, ps.MaxCount, declared)
+}
+
+// countBound is a bound on the instances of the groups of kind
+// (Processes, Workloads), which are noun, that bound, named name, holds;
+// most tells what it bounds and before how the earlier groups came.
+type countBound struct {
+	kind, noun, name string
+	bound            int
+	most, before     string
+}
+
+// check refuses a group named group, of count and maxCount, that would
+// take the total past the bound, with the groups before it having up to
+// declared instances.
+func (b countBound) check(group string, count, maxCount, declared int) error {
+	field, n := "Count", max(count, 1)
+	if maxCount > count {
+		field, n = "MaxCount", maxCount
+	}
+	if n <= b.bound-declared {
+		return nil
+	}
+	if declared == 0 {
+		return fmt.Errorf("simtest: %s %q has %s %d, above simtest.%s (%d), the most %s %s; lower %s to at most %d", b.kind, group, field, n, b.name, b.bound, b.noun, b.most, field, b.bound)
+	}
+	fix := fmt.Sprintf("lower %s to at most %d", field, b.bound-declared)
+	if declared >= b.bound {
+		fix = "lower the counts of the groups before it"
+	}
+	return fmt.Errorf("simtest: %s %q has %s %d, and the groups %sbefore it have up to %d %s: together above simtest.%s (%d), the most %s %s; %s", b.kind, group, field, n, b.before, declared, b.noun, b.name, b.bound, b.noun, b.most, fix)
 }
 
 // checkCount checks the Count and MaxCount of a group of kind (Processes,

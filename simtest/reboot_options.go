@@ -24,9 +24,15 @@ type RebootOption interface {
 // Grace is how long a graceful stop waits for the process to return after
 // its context is cancelled before killing what is left: as
 // [chaos.Attrition]'s Grace, a positive duration of at most
-// [chaos.MaxDuration]. A graceful stop needs it; a crash, wipe or power
-// loss ignores it, so that one call can serve every kind of reboot.
+// [chaos.MaxDuration]. Without it a graceful stop waits [DefaultGrace]; a
+// crash, wipe or power loss ignores it, so that one call can serve every
+// kind of reboot.
 func Grace(d time.Duration) RebootOption { return rebootTime{"Grace", d} }
+
+// DefaultGrace is the grace period of a graceful stop given no [Grace]:
+// the longest that [chaos.DefaultAttrition] draws, so that a process which
+// stops in time under attrition stops in time when stopped by hand.
+const DefaultGrace = 5 * time.Second
 
 // DownFor is how long [Cluster.Reboot] keeps the process down before it
 // boots it again, as [chaos.Attrition]'s DownFor: zero or more, and at
@@ -95,8 +101,11 @@ func (c *Cluster) rebootTimesOf(method, target string, how Reboot, opts []Reboot
 	if method == "Stop" && t.downSet {
 		c.s.configErrorf("simtest: %s: Stop leaves the process down until Start, so it takes no DownFor; use Reboot to bring it back after a while", call)
 	}
+	if how == Graceful && !t.graceSet {
+		t.grace = DefaultGrace
+	}
 	if how == Graceful && t.grace == 0 {
-		c.s.configErrorf("simtest: %s: a graceful stop needs a positive grace period to stop in; add simtest.Grace(d), or use simtest.Crash to stop at once", call)
+		c.s.configErrorf("simtest: %s: a graceful stop needs a positive grace period to stop in; give simtest.Grace a positive duration, leave it out for simtest.DefaultGrace (%v), or use simtest.Crash to stop at once", call, DefaultGrace)
 	}
 	return t
 }

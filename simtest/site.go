@@ -15,20 +15,58 @@ func runSite(p Process) string {
 	if f, ok := p.(ProcessFunc); ok {
 		return funcSite(reflect.ValueOf(f).Pointer())
 	}
-	t := reflect.TypeOf(p)
-	if t == nil {
+	return methodSite(reflect.ValueOf(p), "Run", 0)
+}
+
+// workloadSite is the line of a workload's method name (Setup, Run or
+// Check), where an error it returns is reported, as for a process's Run;
+// "" when the code cannot be found.
+func workloadSite(w Workload, name string) string {
+	if n, ok := w.(namedWorkload); ok {
+		w = n.Workload
+	}
+	return methodSite(reflect.ValueOf(w), name, 0)
+}
+
+// methodSite is the line of the method name of v's dynamic type, as
+// "server.go:42", or "" when it has none with a file.
+func methodSite(v reflect.Value, name string, depth int) string {
+	if !v.IsValid() || depth > 8 {
 		return ""
 	}
-	// A method of T called through a *T is a wrapper made by the
-	// compiler, with no file of its own: look at T's.
+	// A method of T called through a *T, or one promoted from an embedded
+	// field, is a wrapper made by the compiler, with no file of its own:
+	// look at T's, then at the embedded fields'.
+	t := v.Type()
 	for _, t := range []reflect.Type{t, elem(t)} {
 		if t == nil {
 			continue
 		}
-		if m, ok := t.MethodByName("Run"); ok {
+		if m, ok := t.MethodByName(name); ok {
 			if site := funcSite(m.Func.Pointer()); site != "" {
 				return site
 			}
+		}
+	}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return ""
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	for i := range v.NumField() {
+		if !v.Type().Field(i).Anonymous {
+			continue
+		}
+		f := v.Field(i)
+		if f.Kind() == reflect.Interface {
+			f = f.Elem() // what it holds: its methods are the ones promoted
+		}
+		if site := methodSite(f, name, depth+1); site != "" {
+			return site
 		}
 	}
 	return ""

@@ -57,7 +57,8 @@ const (
 //     order.
 //
 // An error from any phase fails the seed, naming the workload and the
-// phase. A workload that never returns is caught by the time budget.
+// phase, at the line of the workload's method that returned it. A
+// workload that never returns is caught by the time budget.
 func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s := c.s
 	s.Helper()
@@ -87,6 +88,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	}
 	ctx := s.Context()
 	p := s.workloadProviders()
+	loc := s.caller() // Run's line: where an error is told whose method has no line
 	names := make([]string, len(ws))
 	for i, w := range ws {
 		names[i] = workloadName(w, i)
@@ -96,7 +98,8 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s.pauseFaults(true)
 	for i, w := range ws {
 		if err := w.Setup(ctx, p); err != nil {
-			s.Fatalf("workload %s: setup: %v", names[i], err)
+			s.failAt(workloadSiteOr(w, "Setup", loc), fmt.Sprintf("workload %s: setup: %v", names[i], err))
+			s.FailNow()
 		}
 	}
 	s.pauseFaults(false)
@@ -118,11 +121,10 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	// A Run that fails is reported as it returns, by its own task, so
 	// that the report's time and the timeline around the first failure
 	// are where it failed, not where the last workload finished.
-	loc := s.caller()
 	for i, w := range ws {
 		runs[i] = s.Go("workload "+names[i], func(ctx context.Context) error {
 			if err := w.Run(ctx, p); err != nil {
-				s.failAt(loc, fmt.Sprintf("workload %s: run: %v", names[i], err))
+				s.failAt(workloadSiteOr(w, "Run", loc), fmt.Sprintf("workload %s: run: %v", names[i], err))
 			}
 			return nil
 		})
@@ -162,7 +164,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s.w.Event("", "phase: check")
 	for i, w := range ws {
 		if err := w.Check(ctx, p); err != nil {
-			s.Errorf("workload %s: check: %v", names[i], err)
+			s.failAt(workloadSiteOr(w, "Check", loc), fmt.Sprintf("workload %s: check: %v", names[i], err))
 		}
 	}
 }
@@ -279,6 +281,14 @@ func (s *S) workloadProviders() providers.Providers {
 		p.Cluster = clusterView{c: s.cluster, self: providers.Peer{Name: "driver", Host: DriverHost}}
 	}
 	return p
+}
+
+// workloadSiteOr is the line of w's method name, or loc when it has none.
+func workloadSiteOr(w Workload, name, loc string) string {
+	if site := workloadSite(w, name); site != "" {
+		return site
+	}
+	return loc
 }
 
 func workloadName(w Workload, i int) string {

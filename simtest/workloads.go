@@ -29,6 +29,12 @@ type WorkloadID struct {
 	Count int    // how many instances of the group run in this seed
 }
 
+// MaxWorkloads bounds the instances one [S.Workloads] makes, over all its
+// groups at their largest counts (Count, MaxCount): each runs as a task of
+// the test driver, and a count past the bound is a mistake (a key or
+// operation count given for a client count), as for [MaxProcesses].
+const MaxWorkloads = 10_000
+
 // Workloads makes each group's instances, in order, for [Cluster.Run]:
 //
 //	c.Run(ph, s.Workloads(simtest.Workloads{Name: "client", Count: 2, MaxCount: 5, New: newClient})...)
@@ -36,16 +42,18 @@ type WorkloadID struct {
 // A group with MaxCount above Count draws its count from the seed's
 // stream, one draw per such group, in order. A bad declaration (no name,
 // no factory, a negative count, MaxCount below Count, two groups of one
-// name) is a configuration error.
+// name, more than [MaxWorkloads] in all) is a configuration error.
 func (s *S) Workloads(groups ...Workloads) []Workload {
 	s.Helper()
 	var out []Workload
 	taken := map[string]bool{}
+	declared := 0
 	for _, g := range groups {
-		if err := g.validate(taken); err != nil {
+		if err := g.validate(taken, declared); err != nil {
 			s.configError(err)
 		}
 		taken[g.Name] = true
+		declared += max(g.Count, g.MaxCount, 1)
 		n := s.drawCount(g.Count, g.MaxCount)
 		for i := range n {
 			id := WorkloadID{Name: fmt.Sprintf("%s-%d", g.Name, i), Index: i, Count: n}
@@ -62,7 +70,7 @@ func (s *S) Workloads(groups ...Workloads) []Workload {
 	return out
 }
 
-func (g Workloads) validate(taken map[string]bool) error {
+func (g Workloads) validate(taken map[string]bool, declared int) error {
 	switch {
 	case g.Name == "":
 		return fmt.Errorf("simtest: a Workloads has no Name; name each group of workloads")
@@ -70,6 +78,9 @@ func (g Workloads) validate(taken map[string]bool) error {
 		return fmt.Errorf("simtest: Workloads %q has no New; give it a function that makes the instance it is told of", g.Name)
 	}
 	if err := checkCount("Workloads", g.Name, g.Count, g.MaxCount); err != nil {
+		return err
+	}
+	if err := (countBound{"Workloads", "workloads", "MaxWorkloads", MaxWorkloads, "one S.Workloads makes", ""}).check(g.Name, g.Count, g.MaxCount, declared); err != nil {
 		return err
 	}
 	if taken[g.Name] {

@@ -85,6 +85,10 @@ func TestWorkloadsBadInput(t *testing.T) {
 		{"range upside down", []simtest.Workloads{{Name: "c", Count: 3, MaxCount: 2, New: mk}}, `Workloads "c" has MaxCount 2 below Count 3`},
 		{"same name", []simtest.Workloads{{Name: "c", New: mk}, {Name: "c", New: mk}}, `two groups of workloads are named "c"`},
 		{"nil instance", []simtest.Workloads{{Name: "c", New: func(simtest.WorkloadID) simtest.Workload { return nil }}}, `Workloads "c": New returned nil for c-0`},
+		{"absurd MaxCount", []simtest.Workloads{{Name: "c", MaxCount: 100_000_000, New: mk}},
+			`simtest: configuration error: Workloads "c" has MaxCount 100000000, above simtest.MaxWorkloads (10000), the most workloads one S.Workloads makes; lower MaxCount to at most 10000`},
+		{"past the bound with an earlier group", []simtest.Workloads{{Name: "a", Count: 9_999, New: mk}, {Name: "b", Count: 2, New: mk}},
+			`simtest: configuration error: Workloads "b" has Count 2, and the groups before it have up to 9999 workloads: together above simtest.MaxWorkloads (10000), the most workloads one S.Workloads makes; lower Count to at most 1`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
