@@ -366,10 +366,10 @@ func TestSimallowgapsFlag(t *testing.T) {
 	}
 	out, err := childOutput(t, "", "SIMTEST_GAPS_CHILD=1", "-test.run=^TestSimallowgapsFlag$", "-simseeds=3")
 	require.Error(t, err, "a gap fails the test:\n%s", out)
-	assert.Contains(t, out, "simtest: 1 coverage gap: ")
+	assert.Contains(t, out, "simtest: the test fails for 1 coverage gap, an assertion that the Run's 3 seeds did not exercise as it should:")
 	out, err = childOutput(t, "", "SIMTEST_GAPS_CHILD=1", "-test.run=^TestSimallowgapsFlag$", "-test.v", "-simseeds=3", "-simallowgaps")
 	require.NoError(t, err, "-simallowgaps makes it a warning:\n%s", out)
-	assert.Contains(t, out, "(warnings):")
+	assert.Contains(t, out, "simtest: 1 coverage gap (warnings), an assertion that the Run's 3 seeds did not exercise as it should:")
 
 	c, err := resolve(false, flags{asserts: assertFlags{allowGaps: true}}, nil)
 	require.NoError(t, err)
