@@ -54,7 +54,7 @@ func (c *assertConfig) override(fl assertFlags) {
 // assertion the Run did not exercise as it should: a Sometimes or
 // SometimesAll that never came true, a Reachable never reached, or an
 // Always (or a numeric Always) never reached. Failed assertions still
-// fail the test.
+// fail the test. [Fuzz] checks no gaps, and refuses it.
 //
 // A Run that replays a single seed ([Replay], -simseed) never fails on
 // gaps: one seed is not expected to cover everything. Nor does a gap in
