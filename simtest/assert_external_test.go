@@ -160,7 +160,8 @@ func TestCoverageGapsFailTheRunByDefault(t *testing.T) {
 	r := runIn("TestGaps", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(20)) })
 	out := r.output()
 	require.True(t, r.failed, "gaps fail the test")
-	assert.Contains(t, out, "simtest: 5 coverage gaps: assertions this Run did not exercise as it should (more seeds may reach them; simtest.AllowGaps makes gaps warnings):")
+	assert.Contains(t, out, "simtest: the test fails for 5 coverage gaps, assertions that the Run's 20 seeds did not exercise as they should:")
+	assert.Contains(t, out, "\n  more seeds may reach them (-simseeds=200, or simtest.Seeds); or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps)")
 	assert.Regexp(t, `Sometimes "n reaches 1000" \(assert_external_test.go:\d+\): never true in 20 seeds, reached 20 times`, out)
 	assert.Regexp(t, `SometimesGreaterThan "n passes 5000" .*: never true in 20 seeds, reached 20 times; the best was \d+ > 5000`, out)
 	assert.Regexp(t, `SometimesAll "n is odd and even" .*: never all true at once in 20 seeds; at most 1 of 2 \((odd|even)\)`, out)
@@ -171,11 +172,38 @@ func TestCoverageGapsFailTheRunByDefault(t *testing.T) {
 
 	r = runIn("TestGaps", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(20), simtest.AllowGaps()) })
 	assert.False(t, r.failed, "AllowGaps makes gaps warnings")
-	assert.Contains(t, r.output(), "simtest: 5 coverage gaps: assertions this Run did not exercise as it should (warnings):")
+	assert.Contains(t, r.output(), "simtest: 5 coverage gaps (warnings), assertions that the Run's 20 seeds did not exercise as they should:")
+	assert.NotContains(t, r.output(), "fails the test")
 
 	r = runIn("TestGaps", func(r *recorder) { simtest.Run(r, body, simtest.Replay(7)) })
 	assert.False(t, r.failed, "replaying one seed never fails on gaps")
-	assert.Contains(t, r.output(), "(warnings)")
+	assert.Contains(t, r.output(), "simtest: 5 coverage gaps (warnings), assertions that the Run's 1 seed did not exercise as they should:")
+	assert.NotContains(t, r.output(), "fails the test")
+}
+
+// TestAGapFailureReadsAsOne: a Run whose seeds all passed but which fails
+// for a coverage gap said "3 seeds, 3 passed, 0 failed" and no more in its
+// summary, the last thing it printed. The summary's first line tells the
+// gap too, and the failure names the assertion, the seeds run and the
+// ways on.
+func TestAGapFailureReadsAsOne(t *testing.T) {
+	body := func(s *simtest.S) {
+		n := s.Providers().Random.IntN(1000)
+		assertions.Sometimes(s.Context(), n == 1000, "n reaches 1000")
+	}
+	r := runIn("TestGap", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(3)) })
+	require.True(t, r.failed)
+	require.Len(t, r.errors, 1)
+	assert.Regexp(t, `^simtest: the test fails for 1 coverage gap, an assertion that the Run's 3 seeds did not exercise as it should:
+    Sometimes "n reaches 1000" \(assert_external_test.go:\d+\): never true in 3 seeds, reached 3 times
+  more seeds may reach them \(-simseeds=100, or simtest.Seeds\); or make gaps warnings, for one go test \(-simallowgaps\) or for this Run \(simtest.AllowGaps\)$`, r.errors[0])
+	summary := r.logs[len(r.logs)-1]
+	assert.Regexp(t, `^simtest: 3 seeds, 3 passed, 0 failed, but 1 coverage gap fails the test; wall `, summary)
+
+	res := simtest.Simulate(body, simtest.Seeds(3), simtest.AllowGaps())
+	assert.Regexp(t, `(?m)^simtest: 3 seeds, 3 passed, 0 failed; wall `, res.Report, "a gap allowed fails nothing")
+	res = simtest.Simulate(body, simtest.Replay(5))
+	assert.Regexp(t, `(?m)^simtest: 1 seed, 1 passed, 0 failed; wall `, res.Report, "nor does a gap of one seed replayed")
 }
 
 func TestMisusesFailTheSeedNamingTheCall(t *testing.T) {

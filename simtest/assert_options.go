@@ -20,6 +20,7 @@ type assertConfig struct {
 // assertFlags are the command-line settings of this file.
 type assertFlags struct {
 	cover, json, timeline, html string
+	allowGaps                   bool // -simallowgaps
 }
 
 // keepsTimeline reports whether a seed's whole timeline is kept, for a
@@ -33,6 +34,7 @@ func (c *assertConfig) drawsTimeline() bool { return c.htmlPath != "" || c.docFu
 
 // override applies the flags, which win over the options.
 func (c *assertConfig) override(fl assertFlags) {
+	c.allowGaps = c.allowGaps || fl.allowGaps
 	if fl.cover != "" {
 		c.coverPath = fl.cover
 	}
@@ -48,10 +50,11 @@ func (c *assertConfig) override(fl assertFlags) {
 }
 
 // AllowGaps makes coverage gaps warnings, logged with the report, instead
-// of failures. A gap is an assertion the Run did not exercise as it
-// should: a Sometimes or SometimesAll that never came true, a Reachable
-// never reached, or an Always (or a numeric Always) never reached. Failed
-// assertions still fail the test.
+// of failures, as the -simallowgaps flag does for every Run. A gap is an
+// assertion the Run did not exercise as it should: a Sometimes or
+// SometimesAll that never came true, a Reachable never reached, or an
+// Always (or a numeric Always) never reached. Failed assertions still
+// fail the test. [Fuzz] checks no gaps, and refuses it.
 //
 // A Run that replays a single seed ([Replay], -simseed) never fails on
 // gaps: one seed is not expected to cover everything. Nor does a gap in

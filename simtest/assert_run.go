@@ -73,14 +73,17 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		switch {
 		case len(own) == 0:
 		case r.cfg.asserts.allowGaps || r.cfg.replaySet:
-			t.Log(gapReport(own, false))
+			t.Log(gapReport(own, r.rep.seeds, false))
 		case r.cfg.sharded():
-			t.Log(gapReport(own, false) + "\n    (a shard runs part of the seeds: the merged report of every shard decides)")
+			t.Log(gapReport(own, r.rep.seeds, false) + "\n    (a shard runs part of the seeds: the merged report of every shard decides)")
 		default:
-			t.Error(gapReport(own, true))
+			// The summary, logged next, says so too: its counts of seeds
+			// alone would read as a pass.
+			r.rep.gapsFail = len(own)
+			t.Error(gapReport(own, r.rep.seeds, true))
 		}
 		if len(other) > 0 {
-			t.Log(gapReport(other, false) + "\n    (in other modules: the report notes them, the test does not fail on them)")
+			t.Log(gapReport(other, r.rep.seeds, false) + "\n    (in other modules: the report notes them, the test does not fail on them)")
 		}
 	}
 	c := r.cfg.asserts
@@ -169,18 +172,27 @@ func gapRows(rows []tally.Row) []tally.Row {
 	return out
 }
 
-// gapReport tells of the assertions a Run did not exercise as it should.
-func gapReport(gaps []tally.Row, failing bool) string {
+// gapReport tells of the assertions that a Run's seeds did not exercise
+// as they should. failing, it says that the test fails for them, and how
+// to go on: more seeds, or gaps made warnings.
+func gapReport(gaps []tally.Row, seeds int, failing bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "simtest: %s: assertions this Run did not exercise as it should", plural(len(gaps), "coverage gap"))
-	if failing {
-		b.WriteString(" (more seeds may reach them; simtest.AllowGaps makes gaps warnings)")
-	} else {
-		b.WriteString(" (warnings)")
+	what := "an assertion that the Run's %s did not exercise as it should"
+	if len(gaps) > 1 {
+		what = "assertions that the Run's %s did not exercise as they should"
 	}
-	b.WriteString(":")
+	what = fmt.Sprintf(what, plural(seeds, "seed"))
+	if failing {
+		fmt.Fprintf(&b, "simtest: the test fails for %s, %s:", plural(len(gaps), "coverage gap"), what)
+	} else {
+		fmt.Fprintf(&b, "simtest: %s (warnings), %s:", plural(len(gaps), "coverage gap"), what)
+	}
 	for _, g := range gaps {
 		fmt.Fprintf(&b, "\n    %v %s (%v): %s", g.Kind, messageOf(g), g.Site, gapWhy(g))
+	}
+	if failing {
+		fmt.Fprintf(&b, "\n  more seeds may reach them (-simseeds=%d, or simtest.Seeds); or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps)",
+			max(10*seeds, DefaultSeeds))
 	}
 	return b.String()
 }

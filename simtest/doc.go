@@ -57,6 +57,7 @@
 //	-simv             log every seed's log lines, not only a failing seed's
 //	-simkeep=false    keep no failing seed under testdata/simtest
 //	-simall           run every seed, past failing ones
+//	-simallowgaps     log coverage gaps instead of failing (see [AllowGaps])
 //	-simworkers=N     run N seeds at once (the report does not change)
 //	-simshard=I/N     run shard I of N of the seeds (see [Shard])
 //	-simfor=D         run seeds until D of wall time is spent (see [RunFor])

@@ -20,7 +20,7 @@ type cmdFlags struct {
 	base                        seedFlag
 	seeds                       countFlag
 	fresh, check, v, keep       bool
-	all                         bool
+	all, allowGaps              bool
 	cover, json, timeline, html string
 	results                     string
 	workers                     string
@@ -50,6 +50,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.BoolVar(&f.v, "simv", false, "simtest: log every seed's log lines, not only a failing seed's")
 	fs.BoolVar(&f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first")
 	fs.BoolVar(&f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
+	fs.BoolVar(&f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.workers, "simworkers", "", "simtest: run this `many` seeds of each Run at once, on as many cores (default 1); what a Run reports does not change")
 	fs.StringVar(&f.shard, "simshard", "", "simtest: run shard `i/n` of each Run's seeds: the seeds at places i, i+n, i+2n... (default $"+shardEnv+"); cmd/moonpool-merge merges the shards' -simresults")
@@ -69,7 +70,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow":
 		return true
 	}
 	return false
@@ -224,7 +225,7 @@ func commandLine() flags {
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
 			all: f.all, results: f.results, workers: f.workers, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 			explore: f.explore, budget: f.timelines.v,
-			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html},
+			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
 		}
 	}
 	return fl.withEnv()

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/assertions"
 )
 
 func TestFlagsWinOverOptions(t *testing.T) {
@@ -350,4 +352,26 @@ func TestSimslowFlag(t *testing.T) {
 	c, err = resolve(false, flags{slow: 0, slowSet: true}, []Option{SlowSeed(time.Minute)})
 	require.NoError(t, err)
 	assert.Zero(t, c.slow, "the flag wins over the option")
+}
+
+// TestSimallowgapsFlag: a quick go test of a few seeds fails for the
+// gaps that a hundred seeds would not leave; -simallowgaps makes them
+// warnings without an edit to the test, as AllowGaps does.
+func TestSimallowgapsFlag(t *testing.T) {
+	if os.Getenv("SIMTEST_GAPS_CHILD") != "" {
+		Run(t, func(s *S) {
+			assertions.Sometimes(s.Context(), s.Providers().Random.IntN(1000) == 1000, "n reaches 1000")
+		})
+		return
+	}
+	out, err := childOutput(t, "", "SIMTEST_GAPS_CHILD=1", "-test.run=^TestSimallowgapsFlag$", "-simseeds=3")
+	require.Error(t, err, "a gap fails the test:\n%s", out)
+	assert.Contains(t, out, "simtest: the test fails for 1 coverage gap, an assertion that the Run's 3 seeds did not exercise as it should:")
+	out, err = childOutput(t, "", "SIMTEST_GAPS_CHILD=1", "-test.run=^TestSimallowgapsFlag$", "-test.v", "-simseeds=3", "-simallowgaps")
+	require.NoError(t, err, "-simallowgaps makes it a warning:\n%s", out)
+	assert.Contains(t, out, "simtest: 1 coverage gap (warnings), an assertion that the Run's 3 seeds did not exercise as it should:")
+
+	c, err := resolve(false, flags{asserts: assertFlags{allowGaps: true}}, nil)
+	require.NoError(t, err)
+	assert.True(t, c.asserts.allowGaps)
 }

@@ -91,7 +91,8 @@ const maxDecisions = rng.MaxDecisions
 // that the input runs the seed's execution and the fuzzer has a byte to
 // change for each of its decisions. To build them Fuzz runs each seed once
 // before fuzzing. [Seeds], [BaseSeed] and [FreshSeeds], and
-// the -simseeds and -simfresh flags, choose these seeds; [FuzzSeeds] adds
+// the -simseeds, -simfresh and -simshard flags, choose these seeds (a
+// shard takes its part of them, as a Run's shard does); [FuzzSeeds] adds
 // seeds of your own, such as a seed a Run found failing, so that the fuzzer
 // starts from its execution and every go test replays it. With
 // -simseed=N the seed corpus is seed N's input alone:
@@ -110,7 +111,11 @@ const maxDecisions = rng.MaxDecisions
 // nothing runs the same for every input; Fuzz says so in the log when it
 // builds the seed corpus.
 //
-// Bad options or flags fail the fuzz test before any input runs.
+// Bad options or flags fail the fuzz test before any input runs. So do
+// the options of Run that Fuzz has no use for ([KeepGoing], [Workers],
+// [Shard], [AllowGaps], [RunFor], [UntilPlateau], [Explore], and those
+// that write a Run's files), with the reason; their flags, given to every
+// test of a go test ./..., Fuzz passes over and names in its log.
 func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 	f.Helper()
 	if body == nil {
@@ -251,6 +256,7 @@ type fuzzTarget struct {
 	// workers carries task goroutines from one input's world to the next;
 	// nil makes each world its own.
 	workers *sim.Workers
+	notes   []string      // what the log tells before the seed corpus: flags passed over, a shard
 	sites   *tally.Sites  // the assertions' call sites, named once for all inputs
 	execs   atomic.Uint64 // inputs run by this process
 	first   atomic.Uint64 // the number of the first of them that failed
@@ -285,19 +291,72 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 			return nil, fmt.Errorf("simtest.Explore is an option of Run; Fuzz has no use for it (go test -fuzz explores by mutating inputs), so remove it from this Fuzz")
 		case own.runFor > 0 || own.plateau > 0:
 			return nil, fmt.Errorf("simtest.RunFor and simtest.UntilPlateau are options of Run; Fuzz has no use for them (its seed corpus is simtest.DefaultFuzzSeeds seeds, or Seeds(n), and go test -fuzztime bounds fuzzing), so remove them from this Fuzz")
+		case own.keepGoing:
+			return nil, fmt.Errorf("simtest.KeepGoing is an option of Run; Fuzz has no use for it (go test runs every input of the seed corpus whatever fails, and go test -fuzz stops at the first failing input, which it keeps), so remove it from this Fuzz")
+		case own.workers > 1:
+			return nil, fmt.Errorf("simtest.Workers is an option of Run; Fuzz runs one input at a time (go test -fuzz runs inputs on its own workers, as many as -parallel says), so remove it from this Fuzz")
+		case own.shards > 0:
+			return nil, fmt.Errorf("simtest.Shard is an option of Run; Fuzz has no use for it (go test -fuzz chooses its inputs, and a sweep shards the seed corpus with -simshard or $%s), so remove it from this Fuzz", shardEnv)
+		case own.asserts.allowGaps:
+			return nil, fmt.Errorf("simtest.AllowGaps is an option of Run; Fuzz checks no coverage gaps (an input is one run, and a Sometimes false in it is no gap), so it has nothing to allow: remove it from this Fuzz")
 		}
 		if err := noRunFiles(own); err != nil {
 			return nil, err
 		}
 	}
-	c.runFor, c.plateau = 0, 0
+	// The flags for every Run that a Fuzz passes over: an input runs
+	// alone, and the seed corpus runs whole, each entry once.
+	c.runFor, c.plateau, c.workers, c.keepGoing = 0, 0, 1, false
 	if c.recipe != nil {
 		return nil, fmt.Errorf("simtest: -simrecipe=%s replays an exploration's timeline, which a Fuzz target cannot run: it would run seed %d alone; run the test that explored it, as its replay line does (go test -run '^TestName$')", c.recipe, c.recipe.Seed)
 	}
 	if !c.seedsSet && fl.seeds == 0 {
 		c.seeds = DefaultFuzzSeeds
 	}
-	return &fuzzTarget{name: name, cfg: c, fz: fz, body: body, sites: tally.NewSites()}, nil
+	ft := &fuzzTarget{name: name, cfg: c, fz: fz, body: body, sites: tally.NewSites()}
+	if over := passedOver(fl); over != "" {
+		ft.notes = append(ft.notes, over)
+	}
+	if c.sharded() {
+		ft.notes = append(ft.notes, fmt.Sprintf("simtest: shard %d of %d (%s=%s): the seed corpus is this shard's part of the seeds, those at places %d, %d, %d... of the sequence; FuzzSeeds are shard 0's",
+			c.shard, c.shards, fl.shardIn, fl.shard, c.shard, c.shard+c.shards, c.shard+2*c.shards))
+	}
+	return ft, nil
+}
+
+// passedOver says which flags of Run a Fuzz target passes over, and why;
+// "" when none is given. They are for every Run of a go test ./..., which
+// runs fuzz targets too, so they are no error.
+func passedOver(fl flags) string {
+	files := "Fuzz makes no Run's report or files"
+	var over []string
+	for _, g := range []struct {
+		given []bool
+		names []string
+		why   string
+	}{
+		{[]bool{fl.workers != ""}, []string{"-simworkers=" + fl.workers}, "go test runs the seed corpus one input at a time, and go test -fuzz runs as many workers as -parallel says"},
+		{[]bool{fl.all}, []string{"-simall"}, "go test runs every input of the seed corpus whatever fails, and go test -fuzz stops at the first failing input"},
+		{[]bool{fl.runFor != "", fl.plateau > 0}, []string{"-simfor", "-simplateau"}, "the seed corpus is a count of seeds, and go test -fuzztime bounds fuzzing"},
+		{[]bool{fl.explore, fl.budget > 0}, []string{"-simexplore", "-simtimelines"}, "go test -fuzz explores by mutating inputs"},
+		{[]bool{fl.asserts.allowGaps}, []string{"-simallowgaps"}, "Fuzz checks no coverage gaps"},
+		{[]bool{fl.results != "", fl.asserts.json != "", fl.asserts.cover != "", fl.asserts.timeline != "", fl.asserts.html != "", fl.slowSet},
+			[]string{"-simresults", "-simjson", "-simcover", "-simtimeline", "-simhtml", "-simslow"}, files},
+	} {
+		var names []string
+		for i, given := range g.given {
+			if given {
+				names = append(names, g.names[i])
+			}
+		}
+		if len(names) > 0 {
+			over = append(over, strings.Join(names, ", ")+" ("+g.why+")")
+		}
+	}
+	if len(over) == 0 {
+		return ""
+	}
+	return "simtest: this Fuzz passes over flags that are for Run: " + strings.Join(over, "; ")
 }
 
 // noRunFiles refuses the options that write a Run's files: a Fuzz input
@@ -332,8 +391,12 @@ func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
 	t.Helper()
 	r := &runner{t: t, cfg: ft.cfg, body: ft.body, workers: ft.workers, sites: ft.sites}
 	defer r.late.close()
+	for _, note := range ft.notes {
+		t.Log(note)
+	}
 	seeds := slices.Collect(r.seeds())
-	if !ft.cfg.replaySet {
+	// FuzzSeeds are run in shard 0 alone, as a Run's kept seeds are.
+	if !ft.cfg.replaySet && ft.cfg.shard == 0 {
 		seeds = append(seeds, ft.fz.seeds...)
 	}
 	var out [][]byte

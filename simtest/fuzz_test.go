@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -61,7 +62,7 @@ func TestFuzzTakesNoRunFiles(t *testing.T) {
 	assert.EqualError(t, err, "simtest.ResultsFile writes what a Run reports, and Fuzz reports no Run (go test -fuzz keeps failing inputs under testdata/fuzz), so it would write nothing: remove it from this Fuzz")
 	_, err = newFuzzTarget("FuzzX", false, flags{}, body, []Option{JSONReport("r.json"), CoverProfile("c.out"), TimelineHTML("t.html")})
 	assert.ErrorContains(t, err, "simtest.JSONReport, simtest.CoverProfile, simtest.TimelineHTML write what a Run reports")
-	_, err = newFuzzTarget("FuzzX", false, flags{results: "r.jsonl", asserts: assertFlags{json: "r.json"}}, body, []Option{AllowGaps()})
+	_, err = newFuzzTarget("FuzzX", false, flags{results: "r.jsonl", asserts: assertFlags{json: "r.json"}}, body, nil)
 	assert.NoError(t, err, "the flags are for every Run")
 }
 
@@ -102,4 +103,101 @@ func TestFuzzSeedOfNamesTheSeedCorpus(t *testing.T) {
 	assert.Equal(t, "seed#1", ft.inputName("FuzzX", SeedInput(20, 3)))
 	assert.Equal(t, "seed#1", ft.inputName("FuzzX/seed#1", SeedInput(20, 3)))
 	assert.Equal(t, corpusName(SeedInput(20, 4)), ft.inputName("FuzzX", SeedInput(20, 4)), "an input the fuzzer made")
+}
+
+// TestFuzzRefusesRunOnlyOptions: KeepGoing, Workers, Shard and AllowGaps
+// changed nothing a Fuzz does, or, for Workers, broke its seed corpus
+// (a body's Setenv refused, as if seeds ran at once); they are refused
+// with the reason and what to use instead.
+func TestFuzzRefusesRunOnlyOptions(t *testing.T) {
+	body := func(s *S) { s.Providers().Random.IntN(10) }
+	for _, tc := range []struct {
+		opt  Option
+		want string
+	}{
+		{KeepGoing(), "simtest.KeepGoing is an option of Run; Fuzz has no use for it (go test runs every input of the seed corpus whatever fails, and go test -fuzz stops at the first failing input, which it keeps), so remove it from this Fuzz"},
+		{Workers(2), "simtest.Workers is an option of Run; Fuzz runs one input at a time (go test -fuzz runs inputs on its own workers, as many as -parallel says), so remove it from this Fuzz"},
+		{Shard(1, 4), "simtest.Shard is an option of Run; Fuzz has no use for it (go test -fuzz chooses its inputs, and a sweep shards the seed corpus with -simshard or $MOONPOOL_SHARD), so remove it from this Fuzz"},
+		{Shard(0, 1), "simtest.Shard is an option of Run"},
+		{AllowGaps(), "simtest.AllowGaps is an option of Run; Fuzz checks no coverage gaps (an input is one run, and a Sometimes false in it is no gap), so it has nothing to allow: remove it from this Fuzz"},
+	} {
+		_, err := newFuzzTarget("FuzzX", false, flags{}, body, []Option{Seeds(2), tc.opt})
+		assert.ErrorContains(t, err, tc.want)
+	}
+	_, err := newFuzzTarget("FuzzX", false, flags{}, body, []Option{Workers(1)})
+	assert.NoError(t, err, "one worker is what a Fuzz does")
+}
+
+// logTB is a testing.TB whose logs a test reads.
+type logTB struct {
+	testing.TB
+	logs []string
+}
+
+func (l *logTB) Log(args ...any) { l.logs = append(l.logs, fmt.Sprint(args...)) }
+func (l *logTB) Logf(format string, args ...any) {
+	l.logs = append(l.logs, fmt.Sprintf(format, args...))
+}
+
+// TestFuzzPassesOverRunFlagsAndSaysSo: the flags of Run that a go test
+// ./... gives every fuzz target too are no error, and change nothing; the
+// log says which were passed over. -simworkers made the seed corpus run as
+// if seeds ran at once: a body's Setenv was refused, and its input built
+// from the failed run.
+func TestFuzzPassesOverRunFlagsAndSaysSo(t *testing.T) {
+	body := func(s *S) {
+		s.Setenv("MOONPOOL_FUZZ_TEST", "1")
+		s.Providers().Random.IntN(10)
+		s.Providers().Random.IntN(10)
+	}
+	corpus := func(fl flags) ([][]byte, []string) {
+		t.Helper()
+		ft, err := newFuzzTarget("FuzzX", false, fl, body, nil)
+		require.NoError(t, err)
+		assert.Equal(t, 1, ft.cfg.workers)
+		assert.False(t, ft.cfg.keepGoing)
+		tb := &logTB{TB: t}
+		return ft.corpus(tb), tb.logs
+	}
+	want, logs := corpus(flags{})
+	assert.Empty(t, logs)
+	for _, in := range want {
+		assert.Len(t, inputDecisions(in), 2, "each seed's two draws")
+	}
+	got, logs := corpus(flags{workers: "2", all: true, plateau: 3, asserts: assertFlags{json: "r.json", allowGaps: true}})
+	assert.Equal(t, want, got)
+	assert.Equal(t, []string{"simtest: this Fuzz passes over flags that are for Run: " +
+		"-simworkers=2 (go test runs the seed corpus one input at a time, and go test -fuzz runs as many workers as -parallel says); " +
+		"-simall (go test runs every input of the seed corpus whatever fails, and go test -fuzz stops at the first failing input); " +
+		"-simplateau (the seed corpus is a count of seeds, and go test -fuzztime bounds fuzzing); " +
+		"-simallowgaps (Fuzz checks no coverage gaps); " +
+		"-simjson (Fuzz makes no Run's report or files)"}, logs)
+}
+
+// TestFuzzShardsItsSeedCorpus: the seed corpus is the seeds a Run would
+// run, and -simshard (or $MOONPOOL_SHARD, in a sweep's go test ./...)
+// takes a shard of them, as it does of a Run's; the log says so.
+func TestFuzzShardsItsSeedCorpus(t *testing.T) {
+	body := func(s *S) { s.Providers().Random.IntN(10) }
+	corpus := func(fl flags) ([]uint64, []string) {
+		t.Helper()
+		ft, err := newFuzzTarget("FuzzX", false, fl, body, []Option{FuzzSeeds(5)})
+		require.NoError(t, err)
+		tb := &logTB{TB: t}
+		var seeds []uint64
+		for _, in := range ft.corpus(tb) {
+			seeds = append(seeds, inputSeed(in))
+		}
+		return seeds, tb.logs
+	}
+	whole, _ := corpus(flags{seeds: 8})
+	require.Len(t, whole, 9)
+	got, logs := corpus(flags{seeds: 8, shard: "1/4", shardIn: "$MOONPOOL_SHARD"})
+	assert.Equal(t, []uint64{whole[1], whole[5]}, got, "FuzzSeeds are shard 0's")
+	assert.Equal(t, []string{"simtest: shard 1 of 4 ($MOONPOOL_SHARD=1/4): the seed corpus is this shard's part of the seeds, those at places 1, 5, 9... of the sequence; FuzzSeeds are shard 0's"}, logs)
+	got, _ = corpus(flags{seeds: 8, shard: "0/4", shardIn: "-simshard"})
+	assert.Equal(t, []uint64{whole[0], whole[4], 5}, got)
+	got, logs = corpus(flags{replays: []uint64{42}, shard: "1/4", shardIn: "-simshard"})
+	assert.Equal(t, []uint64{42}, got, "a replay runs its seed whatever the shard")
+	assert.Empty(t, logs)
 }

@@ -336,6 +336,29 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	rep.assertions = assertionTable(rows)
 	t.Seeds, t.Passed, t.Failed = rep.seeds, rep.passed, rep.failed
 
+	var gaps, other []tally.Row
+	// A shard cut short at a failure did not run its other seeds: as its
+	// Run did, the merge reports no gaps then.
+	allow, cut := true, false
+	for _, f := range files {
+		allow = allow && f.sum.AllowGaps
+		cut = cut || f.sum.CutShort
+	}
+	for _, r := range rows {
+		switch {
+		case r.Status == tally.Failed:
+			t.AssertionFailures++
+		case !r.Gap() || cut:
+		case r.Site == nil || own[r.Site.File]:
+			gaps = append(gaps, r)
+		default:
+			other = append(other, r)
+		}
+	}
+	if !allow {
+		rep.gapsFail = len(gaps)
+	}
+
 	var b strings.Builder
 	fmt.Fprintf(&b, "=== %s", t.Test)
 	if t.Package != "" {
@@ -364,33 +387,14 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 			fmt.Fprintf(&b, "\n    seed %d: %s\n      %s", f.Seed, f.FirstFailure, f.Replay)
 		}
 	}
-	var gaps, other []tally.Row
-	// A shard cut short at a failure did not run its other seeds: as its
-	// Run did, the merge reports no gaps then.
-	allow, cut := true, false
-	for _, f := range files {
-		allow = allow && f.sum.AllowGaps
-		cut = cut || f.sum.CutShort
-	}
-	for _, r := range rows {
-		switch {
-		case r.Status == tally.Failed:
-			t.AssertionFailures++
-		case !r.Gap() || cut:
-		case r.Site == nil || own[r.Site.File]:
-			gaps = append(gaps, r)
-		default:
-			other = append(other, r)
-		}
-	}
 	if len(gaps) > 0 {
-		b.WriteString("\n" + gapReport(gaps, !allow))
+		b.WriteString("\n" + gapReport(gaps, rep.seeds, !allow))
 		if !allow {
 			t.Gaps = len(gaps)
 		}
 	}
 	if len(other) > 0 {
-		b.WriteString("\n" + gapReport(other, false) + "\n    (in other modules: the report notes them, the test does not fail on them)")
+		b.WriteString("\n" + gapReport(other, rep.seeds, false) + "\n    (in other modules: the report notes them, the test does not fail on them)")
 	}
 	t.Report = b.String()
 	return t, nil

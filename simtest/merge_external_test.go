@@ -296,10 +296,13 @@ func TestKeepGoingReportsGapsAsItsMergeDoes(t *testing.T) {
 	sw, err := simtest.MergeResults(path)
 	require.NoError(t, err)
 	require.Equal(t, 1, sw.Tests[0].Gaps)
-	const gap = `simtest: 1 coverage gap: assertions this Run did not exercise as it should (more seeds may reach them; simtest.AllowGaps makes gaps warnings):
+	const gap = `simtest: the test fails for 1 coverage gap, an assertion that the Run's 1000 seeds did not exercise as it should:
     Sometimes "the cache is cold"`
 	assert.Contains(t, sw.String(), gap, "the merge reports the gap")
 	assert.Contains(t, res.Report, gap, "and so does the Run")
+	const summary = "simtest: 1000 seeds, 998 passed, 2 failed, and 1 coverage gap fails the test; "
+	assert.Contains(t, sw.String(), summary, "the merge's summary tells the gap")
+	assert.Contains(t, res.Report, summary, "as the Run's does")
 
 	// A Run that stops at its first failure ran only part of its seeds:
 	// what they did not reach is no gap yet, for the Run and its merge.

@@ -32,8 +32,9 @@ const MaxWorkers = 1024
 //
 // With more than one worker, a failure of the test's own testing.T (a
 // t.Errorf from the body rather than s.Errorf) is the first seed in seed
-// order that was running when it happened; [Fuzz] runs its inputs one
-// after the other whatever n is.
+// order that was running when it happened. [Fuzz] runs its inputs one
+// after the other, and refuses n > 1: go test -fuzz -parallel=n runs n
+// fuzzing workers.
 func Workers(n int) Option {
 	return optionFunc(func(c *config) error {
 		if err := checkWorkers(n, fmt.Sprintf("simtest.Workers(%d)", n)); err != nil {

@@ -30,7 +30,11 @@ type report struct {
 	// lists failing, the first maxListedFailing of them.
 	keepGoing bool
 	failing   []uint64
-	zeroWall  bool // wall-clock figures are written as zero (config.zeroWall)
+	// gapsFail counts the coverage gaps that fail the test, which the
+	// summary's first line tells: its counts of seeds alone would read as
+	// a pass.
+	gapsFail int
+	zeroWall bool // wall-clock figures are written as zero (config.zeroWall)
 	// chaos is the Run's chaos configuration, told in the summary when
 	// a seed booted processes (clustered); a merge of shards' results
 	// has the line they wrote instead (merged).
@@ -138,8 +142,20 @@ func (r *report) summary() string {
 	if r.zeroWall {
 		wall, perSec = 0, 0
 	}
-	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
-		plural(r.seeds, "seed"), r.passed, r.failed, roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
+	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed", plural(r.seeds, "seed"), r.passed, r.failed)
+	if r.gapsFail > 0 {
+		verb := "fail"
+		if r.gapsFail == 1 {
+			verb = "fails"
+		}
+		conj := "and"
+		if r.failed == 0 {
+			conj = "but"
+		}
+		fmt.Fprintf(&b, ", %s %s %s the test", conj, plural(r.gapsFail, "coverage gap"), verb)
+	}
+	fmt.Fprintf(&b, "; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
+		roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
 	b.WriteString(r.failingLine())
 	b.WriteString(r.checkLine())
 	b.WriteString(r.notes)

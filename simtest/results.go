@@ -176,6 +176,7 @@ func asJSON(s string) string {
 // testdata/simtest); the summary lists every failing seed and the failure
 // rate, and [ResultsFile] has a line for each seed. Use it to measure how
 // often a bug shows (seeds to first failure, failures per thousand seeds).
+// [Fuzz] refuses it: go test runs every input of a seed corpus already.
 func KeepGoing() Option {
 	return optionFunc(func(c *config) error {
 		c.keepGoing = true

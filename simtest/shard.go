@@ -26,7 +26,8 @@ const shardEnv = "MOONPOOL_SHARD"
 // seeds. Write each shard's results ([ResultsFile], -simresults) and merge
 // them with cmd/moonpool-merge ([MergeResults]) into the report one process
 // would have written. A replay ([Replay], -simseed) runs its seed whatever
-// the shard.
+// the shard. [Fuzz] refuses it; -simshard takes a shard of a Fuzz's seed
+// corpus.
 func Shard(i, n int) Option {
 	return optionFunc(func(c *config) error {
 		if err := checkShard(i, n, fmt.Sprintf("simtest.Shard(%d, %d)", i, n)); err != nil {

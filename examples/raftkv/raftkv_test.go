@@ -57,7 +57,7 @@ func TestRaftKV(t *testing.T) {
 func FuzzRaftKV(f *testing.F) {
 	node := raftNode(f, *planted)
 	simtest.Fuzz(f, func(s *simtest.S) { runRaftKV(s, node) },
-		simtest.Seeds(2), simtest.Chaos(raftChaos()), simtest.AllowGaps())
+		simtest.Seeds(2), simtest.Chaos(raftChaos()))
 }
 
 // BenchmarkRaftKV runs seeds of TestRaftKV, the fixed nodes under its
