@@ -204,11 +204,11 @@ func gapWhy(g tally.Row) string {
 	case g.Status == tally.NeverReached:
 		return "registered, but no step ran after it"
 	case g.Watermark != nil:
-		return fmt.Sprintf("never true in %s, reached %d times; the best was %v", plural(g.Seeds, "seed"), g.Calls, g.Watermark)
+		return fmt.Sprintf("never true in %s, reached %s; the best was %v", plural(g.Seeds, "seed"), plural(int(g.Calls), "time"), g.Watermark)
 	case g.Conditions != nil:
 		return fmt.Sprintf("never all true at once in %s; at most %d of %d (%s)", plural(g.Seeds, "seed"), g.Frontier, len(g.Conditions), asJSON(strings.Join(g.AtFrontier, ", ")))
 	}
-	return fmt.Sprintf("never true in %s, reached %d times", plural(g.Seeds, "seed"), g.Calls)
+	return fmt.Sprintf("never true in %s, reached %s", plural(g.Seeds, "seed"), plural(int(g.Calls), "time"))
 }
 
 func messageOf(r tally.Row) string {
