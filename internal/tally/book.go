@@ -19,6 +19,7 @@ type Book struct {
 	sites   *Sites
 	misused map[misuse]bool // misuses reported, so each is reported once
 	static  []*Entry        // found in the source only; see Catalogue
+	stale   []string        // files Catalogue passed over as changed since the build
 	epoch   uint32          // numbers the seeds
 	// clashes are the misuses that only a merge sees: seeds that each
 	// used an assertion rightly, in ways that do not agree. See Clashes.

@@ -4,10 +4,12 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/moonpool-go/moonpool/internal/simctx"
 )
@@ -181,9 +183,11 @@ func (s *source) spanAt(line int) (span, bool) {
 // tests of the file belong to other Runs. It also gives every reached site
 // the extent of its call, for the coverage profile. Files that cannot be
 // read (a binary built with -trimpath, a file since deleted) are passed
-// over. It returns the number of calls it added.
-func (b *Book) Catalogue(dir string) int {
-	b.static = nil
+// over, and so is a file changed after built, the time the binary was
+// built (zero when unknown), whose lines are not the binary's: Stale lists
+// it. It returns the number of calls it added.
+func (b *Book) Catalogue(dir string, built time.Time) int {
+	b.static, b.stale = nil, nil
 	byFile := make(map[string][]*Entry)
 	for _, e := range b.entries {
 		if e.site != nil && e.site.File != "" && Within(e.site, dir) {
@@ -197,6 +201,10 @@ func (b *Book) Catalogue(dir string) int {
 	slices.Sort(files)
 	added := 0
 	for _, file := range files {
+		if st, err := os.Stat(file); err == nil && !built.IsZero() && st.ModTime().After(built) {
+			b.stale = append(b.stale, file) // its lines are not the binary's
+			continue
+		}
 		src, err := readSource(file)
 		if err != nil {
 			continue
@@ -253,6 +261,10 @@ func (b *Book) Catalogue(dir string) int {
 	}
 	return added
 }
+
+// Stale lists the files that Catalogue passed over for being changed
+// after the binary was built.
+func (b *Book) Stale() []string { return b.stale }
 
 // match finds the call of kind k that begins on line; the runtime gives a
 // call the line on which its expression begins.

@@ -225,6 +225,31 @@ func TestWithin(t *testing.T) {
 	assert.False(t, Within(nil, "/src/mod"))
 }
 
+// A file changed after the binary was built holds lines the binary does
+// not: its calls are not catalogued, and Stale names it.
+func TestCataloguePassesOverAFileChangedSinceTheBuild(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/calls.go.txt")
+	require.NoError(t, err)
+	file := filepath.Join(dir, "calls.go")
+	require.NoError(t, os.WriteFile(file, src, 0o666))
+	built := time.Now()
+	require.NoError(t, os.Chtimes(file, built, built.Add(-time.Minute)))
+	b := New(nil)
+	e, err := b.Declare(simctx.Always, "n is not negative", &Site{File: file, Line: 12})
+	require.NoError(t, err)
+	s := b.Begin(1, nil, Hooks{})
+	s.Check(e, true)
+	s.End()
+
+	assert.Equal(t, 6, b.Catalogue(dir, built), "a file older than the binary is read")
+	assert.Empty(t, b.Stale())
+	require.NoError(t, os.Chtimes(file, built, built.Add(time.Minute)))
+	assert.Zero(t, b.Catalogue(dir, built), "a file changed since is not")
+	assert.Equal(t, []string{file}, b.Stale())
+	assert.Len(t, b.Rows(), 1, "the reached assertion alone")
+}
+
 func TestCatalogueReadsOnlyFilesBelowTheModule(t *testing.T) {
 	dir := t.TempDir()
 	src, err := os.ReadFile("testdata/calls.go.txt")
@@ -238,8 +263,8 @@ func TestCatalogueReadsOnlyFilesBelowTheModule(t *testing.T) {
 	s.Check(e, true)
 	s.End()
 
-	assert.Zero(t, b.Catalogue(filepath.Join(dir, "elsewhere")), "a file outside the module is not read")
-	assert.Equal(t, 6, b.Catalogue(dir), "the file's other assertion calls")
+	assert.Zero(t, b.Catalogue(filepath.Join(dir, "elsewhere"), time.Time{}), "a file outside the module is not read")
+	assert.Equal(t, 6, b.Catalogue(dir, time.Time{}), "the file's other assertion calls")
 	rows := b.Rows()
 	require.Len(t, rows, 7)
 	assert.Equal(t, Site{File: file, Line: 12, Col: 2, EndLine: 12, EndCol: 44}, *rows[0].Site, "the reached site gets its extent")
