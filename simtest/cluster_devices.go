@@ -10,7 +10,9 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 	h.PowerOn() // back from a power loss, if that is how it went down
 	prov.Network = h
 	prov.Time = h.Time()
-	p.files = s.diskSet().Disk(p.diskAddr()).Process()
+	d := s.diskSet().Disk(p.diskAddr())
+	p.files = d.Process()
+	p.diskFaults = injectedFaults(d.Stats())
 	prov.Storage = p.files.Storage()
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/simdisk"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -33,18 +34,17 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 	name := p.peer.Name
 	now := s.w.Now()
 	s.w.Event("", fmt.Sprintf("restart: %s asked to be restarted: %v", name, err))
-	kept := p.restarts[:0]
-	for _, at := range p.restarts {
+	kept, faulted := p.restarts[:0], p.faulted[:0]
+	for i, at := range p.restarts {
 		if now-at < RestartInterval {
-			kept = append(kept, at)
+			kept, faulted = append(kept, at), append(faulted, p.faulted[i])
 		}
 	}
 	p.restarts = append(kept, now)
+	p.faulted = append(faulted, injectedFaults(s.diskSet().Disk(p.diskAddr()).Stats()) > p.diskFaults)
 	loops := len(p.restarts) > RestartBurst
 	if loops {
-		s.failAt(runSite(inst), fmt.Sprintf("process %s asked to be restarted %d times within %v, the last time with %q; it fails on every boot, so it stays down. "+
-			"Return providers.ErrRestart for a fault that a fresh boot recovers from (a failed fsync); wait and retry inside Run for one that time heals (a peer not yet up)",
-			name, len(p.restarts), RestartInterval, err.Error()))
+		s.failAt(runSite(inst), restartLimitMessage(name, len(p.restarts), p.faulted, err))
 	}
 	c.dead++
 	p.leaving, p.taker = true, byRestart
@@ -69,6 +69,33 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 		})
 	}
 	p.group.Crash() // the others now; this task last, which ends here
+}
+
+// restartLimitMessage says why a process that asked for n restarts within
+// RestartInterval stays down, the last time for err: it fails on every
+// boot, or the faults injected on its disk came faster than a restart
+// apiece can take them.
+func restartLimitMessage(name string, n int, faulted []bool, err error) string {
+	after := 0
+	for _, f := range faulted {
+		if f {
+			after++
+		}
+	}
+	head := fmt.Sprintf("process %s asked to be restarted %d times within %v, the last time with %q", name, n, RestartInterval, err.Error())
+	if after == 0 {
+		return head + "; it fails on every boot, so it stays down. " +
+			"Return providers.ErrRestart for a fault that a fresh boot recovers from (a failed fsync); wait and retry inside Run for one that time heals (a peer not yet up)"
+	}
+	return head + fmt.Sprintf("; %d of them came after a fault injected on its disk since it booted, faster than a restart apiece can take them, "+
+		"so it stays down, as systemd's start limit leaves it. Take in Run the faults the data allows (a failed sync of one copy of several), "+
+		"or lower the disk's fault rates (chaos.Storage) if they are beyond what the system is meant to survive", after)
+}
+
+// injectedFaults counts the faults a disk's chaos injected, crashes aside.
+func injectedFaults(st simdisk.Stats) int {
+	return st.ReadCorruptions + st.WriteCorruptions + st.MisdirectedReads + st.MisdirectedWrites +
+		st.PhantomWrites + st.SyncFailures + st.Stalls + st.Fulls + st.NoSpace
 }
 
 // wantsRestart reports whether a process's Run error asks for a restart.

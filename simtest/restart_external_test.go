@@ -96,6 +96,40 @@ func TestAProcessThatAsksToRestartOnEveryBootIsStopped(t *testing.T) {
 	assert.Contains(t, res.Report, "restart_external_test.go:", "it names the process's code")
 }
 
+// A process that asks to be restarted after each of many sync failures
+// its disk injects is left down as one that fails on every boot, but the
+// report says the faults came too fast rather than that it fails on boot.
+func TestARestartLimitReachedByInjectedFaultsSaysSo(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Storage.SyncFailureProb = 0.2
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "wal", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				f, err := p.Storage.Create("wal")
+				if err != nil {
+					return err
+				}
+				for {
+					if _, err := f.Write([]byte("record")); err != nil {
+						return err
+					}
+					if err := f.Sync(); err != nil {
+						return fmt.Errorf("wal: %w: %w", err, providers.ErrRestart)
+					}
+					if err := p.Time.Sleep(ctx, 10*time.Millisecond); err != nil {
+						return nil
+					}
+				}
+			})
+		}})
+		s.Sleep(time.Minute)
+	}, simtest.Chaos(cfg), simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, fmt.Sprintf("process wal-0 asked to be restarted %d times within 10s", simtest.RestartBurst+1))
+	assert.Contains(t, res.Report, fmt.Sprintf("%d of them came after a fault injected on its disk since it booted", simtest.RestartBurst+1))
+	assert.NotContains(t, res.Report, "it fails on every boot")
+}
+
 // A Reboot, Stop or RebootUnit of a process that stays down after asking
 // to be restarted too often ends the test at once, saying why: waiting for
 // it to come back by itself would wait out the time budget.
