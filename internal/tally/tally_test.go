@@ -228,19 +228,9 @@ func TestWithin(t *testing.T) {
 // A file changed after the binary was built holds lines the binary does
 // not: its calls are not catalogued, and Stale names it.
 func TestCataloguePassesOverAFileChangedSinceTheBuild(t *testing.T) {
-	dir := t.TempDir()
-	src, err := os.ReadFile("testdata/calls.go.txt")
-	require.NoError(t, err)
-	file := filepath.Join(dir, "calls.go")
-	require.NoError(t, os.WriteFile(file, src, 0o666))
+	dir, file, b := bookOfCallsFile(t)
 	built := time.Now()
 	require.NoError(t, os.Chtimes(file, built, built.Add(-time.Minute)))
-	b := New(nil)
-	e, err := b.Declare(simctx.Always, "n is not negative", &Site{File: file, Line: 12})
-	require.NoError(t, err)
-	s := b.Begin(1, nil, Hooks{})
-	s.Check(e, true)
-	s.End()
 
 	assert.Equal(t, 6, b.Catalogue(dir, built), "a file older than the binary is read")
 	assert.Empty(t, b.Stale())
@@ -250,18 +240,27 @@ func TestCataloguePassesOverAFileChangedSinceTheBuild(t *testing.T) {
 	assert.Len(t, b.Rows(), 1, "the reached assertion alone")
 }
 
-func TestCatalogueReadsOnlyFilesBelowTheModule(t *testing.T) {
-	dir := t.TempDir()
+// bookOfCallsFile copies testdata/calls.go.txt to a directory of its own,
+// and returns the directory, the file, and a book in which one seed
+// reached the file's Always at line 12.
+func bookOfCallsFile(t *testing.T) (dir, file string, b *Book) {
+	t.Helper()
+	dir = t.TempDir()
 	src, err := os.ReadFile("testdata/calls.go.txt")
 	require.NoError(t, err)
-	file := filepath.Join(dir, "calls.go")
+	file = filepath.Join(dir, "calls.go")
 	require.NoError(t, os.WriteFile(file, src, 0o666))
-	b := New(nil)
+	b = New(nil)
 	e, err := b.Declare(simctx.Always, "n is not negative", &Site{File: file, Line: 12})
 	require.NoError(t, err)
 	s := b.Begin(1, nil, Hooks{})
 	s.Check(e, true)
 	s.End()
+	return dir, file, b
+}
+
+func TestCatalogueReadsOnlyFilesBelowTheModule(t *testing.T) {
+	dir, file, b := bookOfCallsFile(t)
 
 	assert.Zero(t, b.Catalogue(filepath.Join(dir, "elsewhere"), time.Time{}), "a file outside the module is not read")
 	assert.Equal(t, 6, b.Catalogue(dir, time.Time{}), "the file's other assertion calls")
