@@ -101,20 +101,37 @@ func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 		body func(s *S)
 		opts []Option
 		want string
+		// replay, when set, is a pattern of the replay line.
+		replay string
+		// parallel makes the test parallel.
+		parallel bool
 	}{
-		"no factory": {func(s *S) { s.Boot(Processes{Name: "a"}) }, nil, `Processes "a" has no New`},
+		"no factory": {func(s *S) { s.Boot(Processes{Name: "a"}) }, nil, `Processes "a" has no New`, "", false},
 		"MaxDead": {func(s *S) { s.Boot(Processes{Name: "a", Count: 2, New: noop}).Run(Phases{}) },
 			[]Option{Chaos(func() chaos.Config {
 				c := chaos.Off()
 				c.Attrition = chaos.DefaultAttrition()
 				c.Attrition.MaxDead = 3
 				return c
-			}())}, "Attrition.MaxDead is 3 but the cluster has 2 processes"},
-		"negative phase":  {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Run(Phases{Settle: -time.Second}) }, nil, "a phase lasts zero (the default) or more"},
-		"unknown process": {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Alive("b") }, nil, `no process is named "b"`},
+			}())}, "Attrition.MaxDead is 3 but the cluster has 2 processes", "", false},
+		"negative phase":  {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Run(Phases{Settle: -time.Second}) }, nil, "a phase lasts zero (the default) or more", "", false},
+		"unknown process": {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Alive("b") }, nil, `no process is named "b"`, "", false},
+		// Refused only on more than one worker: the seed replayed alone
+		// passes, so the replay runs the test on as many.
+		"Setenv on two workers": {func(s *S) { s.Setenv("SIMTEST_CONFIG_ENV", "x") }, []Option{Workers(2)},
+			"S.Setenv changes the whole process, and this Run runs 2 seeds at once",
+			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simworkers=2\n`, false},
+		"Chdir on two workers": {func(s *S) { s.Chdir(s.TempDir()) }, []Option{Workers(2)},
+			"S.Chdir changes the whole process, and this Run runs 2 seeds at once",
+			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simworkers=2\n`, false},
+		"Setenv in a parallel test": {func(s *S) { s.Setenv("SIMTEST_CONFIG_ENV", "x") }, nil,
+			"S.Setenv changes the whole process, and the test is parallel", "", true},
 	}
 	if name := os.Getenv("SIMTEST_CONFIG_CHILD"); name != "" {
 		c := cases[name]
+		if c.parallel {
+			t.Parallel()
+		}
 		Run(t, c.body, c.opts...)
 		return
 	}
@@ -127,6 +144,9 @@ func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(out, "simtest: configuration error: "), out)
 			assert.Contains(t, out, "not a bug the simulation found")
 			assert.Contains(t, out, "1 seed, 0 passed, 1 failed", "the Run stops at once")
+			if c.replay != "" {
+				assert.Regexp(t, c.replay, out)
+			}
 			_, err = os.Stat(filepath.Join(dir, keepDir))
 			assert.True(t, os.IsNotExist(err), "nothing is kept: %v", err)
 		})

@@ -309,7 +309,7 @@ func (s *S) Setenv(key, value string) {
 	}
 	s.refuseWorkers("Setenv")
 	prev, had := os.LookupEnv(key)
-	s.tb.Setenv(key, value)
+	s.refuseParallel("Setenv", func() { s.tb.Setenv(key, value) })
 	s.addCleanup(func() { restoreEnv(key, prev, had) })
 }
 
@@ -328,7 +328,7 @@ func (s *S) Chdir(dir string) {
 		s.Fatalf("simtest: Chdir cannot find the working directory to come back to: %v", err)
 	}
 	pwd, hadPWD := os.LookupEnv("PWD")
-	s.tb.Chdir(dir)
+	s.refuseParallel("Chdir", func() { s.tb.Chdir(dir) })
 	s.addCleanup(func() {
 		if err := os.Chdir(old); err != nil {
 			s.Errorf("simtest: the seed cannot come back to the working directory %s it changed with Chdir: %v", old, err)
@@ -337,14 +337,38 @@ func (s *S) Chdir(dir string) {
 	})
 }
 
-// refuseWorkers panics, naming the fix, when the Run runs seeds at once:
-// what method changes belongs to the whole process, and the seeds would
-// see one another's.
+// refuseWorkers ends the seed on a configuration error, naming the fix,
+// when the Run runs seeds at once: what method changes belongs to the
+// whole process, and the seeds would see one another's. It is the test's
+// mistake, not the seed's: the seed replayed alone runs on one worker,
+// where the call is allowed.
 func (s *S) refuseWorkers(method string) {
 	if s.workers > 1 {
-		panic(fmt.Sprintf("simtest: S.%s changes the whole process, and this Run runs %d seeds at once (Workers, -simworkers), which would see one another's changes, "+
-			"as testing.T refuses it in a parallel test; call t.%[1]s before Run, or run the seeds on one worker", method, s.workers))
+		s.configError(&workersErr{fmt.Errorf("simtest: S.%s changes the whole process, and this Run runs %d seeds at once (Workers, -simworkers), which would see one another's changes, "+
+			"as testing.T refuses it in a parallel test; call t.%[1]s before Run, or run the seeds on one worker (-simworkers=1, or no Workers option)", method, s.workers), s.workers})
 	}
+}
+
+// refuseParallel runs change, a call of the test's Setenv or Chdir, and
+// takes testing.T's refusal of it in a parallel test (t.Parallel, or a
+// parallel parent) for the configuration error it is: every seed would
+// meet it.
+func (s *S) refuseParallel(method string, change func()) {
+	where := s.caller() // in the deferred recover, the stack is the panic's
+	defer func() {
+		if v := recover(); v != nil {
+			msg, ok := v.(string)
+			if !ok || !strings.Contains(msg, "t.Parallel") {
+				panic(v)
+			}
+			if s.config == nil {
+				s.config = &configErr{where: where}
+			}
+			s.configErrorf("simtest: S.%s changes the whole process, and the test is parallel (t.Parallel, or a parallel parent), "+
+				"where testing.T refuses it (%s); take t.Parallel out of the test and its parents", method, msg)
+		}
+	}()
+	change()
 }
 
 // restoreEnv sets key back to prev, or unsets it when it was not set.
