@@ -57,11 +57,14 @@ type S struct {
 	// such a failure is the seed's, so Failed counts it. Nil outside a Run.
 	viaT func() bool
 	// skipped is set when the body asked to skip the test, and skipMsg
-	// is what it said, if anything (SkipNow says nothing).
-	skipped bool
-	skipMsg string
-	errs    []string
-	logs    []logLine
+	// is what it said, if anything (SkipNow says nothing); skipCall is
+	// the call that asked and where, such as "S.Skip at x_test.go:12",
+	// which the Run's summary names.
+	skipped  bool
+	skipMsg  string
+	skipCall string
+	errs     []string
+	logs     []logLine
 	// logPCs holds the stacks of the log lines, each line's a span of
 	// it: one slice rather than one per line.
 	logPCs []uintptr
@@ -650,12 +653,15 @@ func (s *S) refuseOutsideTasks(what string) {
 }
 
 // Skip is Log followed by SkipNow.
-func (s *S) Skip(args ...any) { s.skip(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
+func (s *S) Skip(args ...any) { s.skip("S.Skip", strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
 
 // Skipf is Logf followed by SkipNow.
-func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args...)) }
+func (s *S) Skipf(format string, args ...any) { s.skip("S.Skipf", fmt.Sprintf(format, args...)) }
 
-// SkipNow ends the seed and skips the whole test.
+// SkipNow ends the seed and skips the whole test, as testing.T's does:
+// the Run runs no seed after it, and its summary counts the seed as
+// skipped, not passed. To leave one seed out and run the others, return
+// from the body instead.
 //
 // Called by a crashed process's task as it unwinds (a defer of a process
 // that Crash, Wipe, PowerLoss or Kill took down), Skip and its kin skip nothing,
@@ -665,9 +671,10 @@ func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args.
 // after the grace, skips as a live task does, but cannot end the seed at
 // once: the task unwinds on, and the seed, which runs to its end, is
 // skipped then unless it failed.
-func (s *S) SkipNow() { s.skip("") }
+func (s *S) SkipNow() { s.skip("S.SkipNow", "") }
 
-func (s *S) skip(msg string) {
+// skip is SkipNow, called as method with msg to log.
+func (s *S) skip(method, msg string) {
 	if s.over() {
 		if msg == "" {
 			msg = "skipped"
@@ -679,7 +686,10 @@ func (s *S) skip(msg string) {
 	if s.w.SkipAfterCrash(joinLoc(s.caller(), cmp.Or(msg, "SkipNow was called"))) {
 		s.w.FailNow() // unwinds the crashed task on, as its kill does
 	}
-	s.skipped, s.skipMsg = true, msg
+	s.skipped, s.skipMsg, s.skipCall = true, msg, method
+	if where := s.caller(); where != "" {
+		s.skipCall += " at " + where
+	}
 	if !s.w.Running() {
 		s.skipTest(s.tb)
 	}
