@@ -269,6 +269,7 @@ func TestSetenvAndChdirAreRefusedOnSeveralWorkers(t *testing.T) {
 			assert.Contains(t, res.Report, "simtest: configuration error: S."+tc.method+" changes the whole process, and this Run runs 2 seeds at once")
 			assert.Contains(t, res.Report, "at s_tb_external_test.go:", "the report names the line of the call")
 			assert.Contains(t, res.Report, "replay: simtest.Workers(2)", "the seed replayed alone, on one worker, would pass")
+			assert.Equal(t, "simtest.Workers(2)", res.Replay)
 		})
 	}
 }
