@@ -83,6 +83,30 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "a replayed seed is not kept: %v", err)
 }
 
+// TestSeedsAreKeptInThePackageDirectory runs the failing test of
+// TestFailingSeedIsKeptAndRunFirst, as a binary built with go test -c
+// would run, from the root of a scratch copy of the module: it keeps the
+// seed in the package's directory, says where, and go test's run, in the
+// package's directory, runs it first.
+func TestSeedsAreKeptInThePackageDirectory(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module github.com/moonpool-go/moonpool\n"), 0o644))
+	pkg := filepath.Join(root, "simtest")
+	require.NoError(t, os.Mkdir(pkg, 0o755))
+	const name = "TestFailingSeedIsKeptAndRunFirst"
+	first, _ := childOutput(t, root, "SIMTEST_KEEP_CHILD=1", "-test.run=^"+name+"$")
+	seeds, err := keptSeedsIn(pkg, name)
+	require.NoError(t, err)
+	require.Len(t, seeds, 1, first)
+	assert.Contains(t, first, "simtest: kept seed "+strconv.FormatUint(seeds[0], 10)+" in "+
+		filepath.Join("simtest", keepDir, name, strconv.FormatUint(seeds[0], 10))+":", "the path from where the binary ran")
+	_, err = os.Stat(filepath.Join(root, keepDir))
+	assert.True(t, os.IsNotExist(err), "nothing is kept where the binary ran: %v", err)
+
+	again, _ := childOutput(t, pkg, "SIMTEST_KEEP_CHILD=1", "-test.run=^"+name+"$")
+	assert.Contains(t, again, "running 1 seed kept from earlier failures first ("+filepath.Join(keepDir, name)+")", again)
+}
+
 func keptSeedsIn(dir, name string) ([]uint64, error) {
 	wd, _ := os.Getwd()
 	defer os.Chdir(wd)
