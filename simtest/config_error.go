@@ -43,7 +43,8 @@ func (s *S) configError(err error) {
 	case s.config.err == nil: // its line found by the caller
 		s.config.err = err
 	}
-	if we := (*workersErr)(nil); errors.As(err, &we) && s.config.err == err {
+	var we *workersErr
+	if errors.As(err, &we) && s.config.err == err {
 		s.config.workers = we.n
 	}
 	s.failed = true
