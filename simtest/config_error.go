@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -13,7 +14,20 @@ import (
 type configErr struct {
 	err   error
 	where string // the line of the test that made the mistake, if known
+	// workers is the Run's worker count when the mistake is one only on
+	// more than one worker (a workersErr): the seed replayed alone runs
+	// on one, and passes.
+	workers int
 }
+
+// workersErr is a call refused because the Run runs n seeds at once.
+type workersErr struct {
+	err error
+	n   int
+}
+
+func (e *workersErr) Error() string { return e.err.Error() }
+func (e *workersErr) Unwrap() error { return e.err }
 
 // configError ends the seed on a mistake in the test's set-up: err says
 // what is wrong and how to fix it. Call it from the driver's tasks, where
@@ -23,8 +37,15 @@ func (s *S) configError(err error) {
 	if s.ended.Load() {
 		s.Fatalf("configuration error: %v", err)
 	}
-	if s.config == nil {
+	switch {
+	case s.config == nil:
 		s.config = &configErr{err: err, where: s.caller()}
+	case s.config.err == nil: // its line found by the caller
+		s.config.err = err
+	}
+	var we *workersErr
+	if errors.As(err, &we) && s.config.err == err {
+		s.config.workers = we.n
 	}
 	s.failed = true
 	s.w.Log("configuration error: " + headline(err.Error()))
@@ -46,7 +67,28 @@ func configReport(o *seedOutcome, what, replay string) string {
 	if o.s.config.where != "" {
 		fmt.Fprintf(&b, "\n  at %s", o.s.config.where)
 	}
+	if n := o.s.config.workers; n > 1 {
+		fmt.Fprintf(&b, "\n  This is a mistake in the test's set-up, not a bug the simulation found: it was met while %s ran, on one of %d workers, "+
+			"and would fail any seed that gets there on more than one, so the seed is not kept under %s; "+
+			"replayed alone, the seed runs on one worker and passes, so the replay runs the test again on %d.\n  replay: %s", what, n, keepDir, n, replay)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "\n  This is a mistake in the test's set-up, not a bug the simulation found: it was met while %s ran, "+
 		"and would fail any seed that gets there, so the seed is not kept under %s.\n  replay: %s", what, keepDir, replay)
 	return b.String()
+}
+
+// replayFor is the replay line of a failing seed's outcome o: the seed's
+// own, but for a configuration error met only on more than one worker,
+// which the seed replayed alone, on one, does not meet: there, the test
+// run again on as many workers.
+func (r *runner) replayFor(o *seedOutcome) string {
+	if o.s == nil || o.s.config == nil || o.s.config.workers < 2 {
+		return r.replayOf(o.res.Seed)
+	}
+	n := o.s.config.workers
+	if r.outside {
+		return fmt.Sprintf("simtest.Workers(%d)", n)
+	}
+	return newReplayer().line(r.t.Name(), fmt.Sprintf("-simworkers=%d", n))
 }

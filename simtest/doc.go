@@ -125,7 +125,8 @@
 //     that no seed runs in what an earlier one set and a Run of many
 //     seeds does not keep every seed's files; as testing.T refuses Setenv
 //     and Chdir in a parallel test, a Run that runs seeds at once
-//     ([Workers]) refuses them. A temporary directory's path differs from
+//     ([Workers]) refuses them, as a configuration error that stops the
+//     Run and keeps no seed. A temporary directory's path differs from
 //     run to run, as a test's does: a run that puts it in what it sends or
 //     writes in the simulation is not the same twice.
 //

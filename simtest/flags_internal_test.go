@@ -40,6 +40,13 @@ func TestDocListsEveryFlag(t *testing.T) {
 		assert.True(t, slices.Contains(own, name), "doc.go lists -%s, which is not a flag", name)
 	}
 	assert.Contains(t, string(doc), seedsEnv)
+
+	// The README's list of flags, the first a reader sees, names each too.
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	for _, name := range own {
+		assert.Regexp(t, "`-"+name+`\b`, string(readme), "README.md's flags name -%s", name)
+	}
 }
 
 func TestReplayLineKeepsUserFlagsThatStartWithSim(t *testing.T) {

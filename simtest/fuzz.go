@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,8 +133,11 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 	for _, in := range ft.corpus(f) {
 		f.Add(in)
 	}
+	if _, file, line, ok := runtime.Caller(1); ok {
+		ft.site = fmt.Sprintf("%s:%d", shortFile(file), line)
+	}
 	// Not a helper: testing calls this function through reflect, and the
-	// reflect frame would be named instead.
+	// reflect frame would be named instead; an input's lines name site.
 	f.Fuzz(func(t *testing.T, data []byte) { ft.run(t, data) })
 }
 
@@ -260,6 +264,9 @@ type fuzzTarget struct {
 	sites   *tally.Sites  // the assertions' call sites, named once for all inputs
 	execs   atomic.Uint64 // inputs run by this process
 	first   atomic.Uint64 // the number of the first of them that failed
+	// site is the line that called Fuzz, as "bank_test.go:12", which an
+	// input's lines name; "" when unknown.
+	site string
 }
 
 func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Option) (*fuzzTarget, error) {
@@ -432,19 +439,37 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	_, _, named := strings.Cut(t.Name(), "/")
 	switch {
 	case o.skippedOnly():
-		t.Log(ft.summary(t.Name(), in, o))
-		o.s.skipTest(t)
+		ft.log(t, ft.summary(t.Name(), in, o))
+		if o.s.skipMsg != "" {
+			ft.log(t, o.s.skipMsg)
+		}
+		t.SkipNow()
 	case o.failed():
 		ft.first.CompareAndSwap(0, n)
-		t.Error(ft.failureReport(o, t.Name(), data, n))
-		t.Log(ft.summary(t.Name(), in, o))
+		ft.log(t, ft.failureReport(o, t.Name(), data, n))
+		t.Fail()
+		ft.log(t, ft.summary(t.Name(), in, o))
 		if o.res.Goexit {
 			t.FailNow() // a task called FailNow on the real test: honour it
 		}
 	case named:
-		t.Log(ft.summary(t.Name(), in, o))
+		ft.log(t, ft.summary(t.Name(), in, o))
 	}
 	return in
+}
+
+// log logs msg on an input's t as t.Log does, but at the line that called
+// Fuzz, as a Run's lines are at the line that called Run: testing would
+// name this package's fuzz function, which it calls through reflect.
+func (ft *fuzzTarget) log(t testing.TB, msg string) {
+	t.Helper()
+	if ft.site == "" {
+		t.Log(msg)
+		return
+	}
+	// As t.Log lays out a message of several lines.
+	msg = strings.ReplaceAll(strings.TrimSuffix(msg, "\n"), "\n", "\n    ")
+	fmt.Fprintf(t.Output(), "%s: %s\n", ft.site, msg)
 }
 
 func (ft *fuzzTarget) summary(name string, in *fuzzInput, o *seedOutcome) string {

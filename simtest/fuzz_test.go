@@ -2,6 +2,10 @@ package simtest
 
 import (
 	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,4 +204,29 @@ func TestFuzzShardsItsSeedCorpus(t *testing.T) {
 	got, logs = corpus(flags{replays: []uint64{42}, shard: "1/4", shardIn: "-simshard"})
 	assert.Equal(t, []uint64{42}, got, "a replay runs its seed whatever the shard")
 	assert.Empty(t, logs)
+}
+
+// FuzzFailsInAChild fails every input, in the child process of
+// TestFuzzFailureNamesTheFuzzLine.
+func FuzzFailsInAChild(f *testing.F) {
+	if os.Getenv("SIMTEST_FUZZ_CHILD") == "" {
+		f.Skip("run by TestFuzzFailureNamesTheFuzzLine")
+	}
+	Fuzz(f, func(s *S) { s.Errorf("planted in a child") }, Seeds(1))
+}
+
+// A failing input's lines name the line of the test that called Fuzz, as
+// a Run's name the line that called Run, not this package's fuzz
+// function, which testing calls through reflect.
+func TestFuzzFailureNamesTheFuzzLine(t *testing.T) {
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzFailsInAChild$")
+	require.Error(t, err, out)
+	m := regexp.MustCompile(`\n\s+fuzz_test\.go:(\d+): simtest: input [^\n]* failed`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	src, err := os.ReadFile("fuzz_test.go")
+	require.NoError(t, err)
+	line, _ := strconv.Atoi(m[1])
+	assert.Contains(t, strings.Split(string(src), "\n")[line-1], "Fuzz(f, func(s *S)", "the line that called Fuzz")
+	assert.Regexp(t, `\n\s+fuzz_test\.go:\d+: simtest: input \S+: FAIL;`, out, "the input's summary too")
+	assert.NotContains(t, out, "fuzz.go:")
 }

@@ -9,17 +9,77 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
 // keepDir is where failing seeds are kept, below the test's package
 // directory, as go test -fuzz keeps failing inputs under testdata/fuzz.
 const keepDir = "testdata/simtest"
+
+// keepBase is the directory keepDir is below, relative to the one the
+// test binary started in: "" when that is the package's directory, as
+// under go test; the package's directory when a binary built with go
+// test -c runs elsewhere in its module (from the module root, say), so
+// that go test ./pkg runs the seeds it keeps; "" again when the package
+// directory cannot be found (a binary run outside its module).
+var keepBase = sync.OnceValue(func() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	return keepBaseOf(startDir, bi.Path, bi.Main.Path)
+})
+
+// keepBaseOf is keepBase for a test binary of binPath (such as
+// "example.com/m/kv.test") in module, started in start: the package's
+// directory, found below the nearest go.mod above start that names
+// module, relative to start.
+func keepBaseOf(start, binPath, module string) string {
+	rel, ok := packageDirOf(binPath, module)
+	if !ok || start == "" {
+		return ""
+	}
+	root := moduleRootNamed(start, module)
+	if root == "" {
+		return ""
+	}
+	pkg := filepath.Join(root, filepath.FromSlash(rel))
+	pi, err := os.Stat(pkg)
+	if err != nil || !pi.IsDir() {
+		return ""
+	}
+	if si, err := os.Stat(start); err == nil && os.SameFile(si, pi) {
+		return ""
+	}
+	if out, err := filepath.Rel(start, pkg); err == nil {
+		return out
+	}
+	return pkg
+}
+
+// moduleRootNamed is the nearest directory at or above dir whose go.mod
+// names module, or "" when there is none: a go.mod of another module
+// (one nested in it) is passed over.
+func moduleRootNamed(dir, module string) string {
+	for {
+		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && tally.ModulePath(mod) == module {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
 
 // keptSeeds returns the seeds kept for the test called name, in numeric
 // order: those in its directory (keepPath), and those in the directory an
@@ -123,7 +183,7 @@ func keepPath(name string) string {
 	for i, p := range parts {
 		parts[i] = escapeName(p)
 	}
-	return filepath.Join(keepDir, filepath.Join(parts...))
+	return filepath.Join(keepBase(), keepDir, filepath.Join(parts...))
 }
 
 // oldKeepPath is where an earlier version kept the seeds of the test
@@ -139,7 +199,7 @@ func oldKeepPath(name string) (string, bool) {
 	if !filepath.IsLocal(rel) {
 		return "", false
 	}
-	old := filepath.Join(keepDir, rel)
+	old := filepath.Join(keepBase(), keepDir, rel)
 	return old, old != keepPath(name)
 }
 

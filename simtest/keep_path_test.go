@@ -155,3 +155,36 @@ func TestEscapingSubtestIsKeptUnderTestdata(t *testing.T) {
 	require.Len(t, files, 1, out)
 	assert.Regexp(t, `^testdata/simtest/TestEscapingSubtestIsKeptUnderTestdata/%2E%2E/%2E%2E/%2E%2E/escaped/\d+$`, files[0])
 }
+
+// A test binary kept seeds under the directory it ran in, where go test
+// ./pkg never reads them; one run elsewhere in its module keeps them in
+// its package's directory, found from its build information.
+func TestKeepBaseIsThePackageDirectory(t *testing.T) {
+	root := t.TempDir()
+	write := func(dir, module string) {
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module "+module+"\n\ngo 1.25\n"), 0o644))
+	}
+	write(root, "example.com/m")
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "kv", "sub"), 0o755))
+	write(filepath.Join(root, "tools"), "example.com/tools") // a module nested in it
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "tools", "x"), 0o755))
+	other := t.TempDir()
+
+	for _, tc := range []struct {
+		name, start, bin, want string
+	}{
+		{"in the package directory, as under go test", filepath.Join(root, "kv"), "example.com/m/kv.test", ""},
+		{"from the module root", root, "example.com/m/kv.test", "kv"},
+		{"from below the package", filepath.Join(root, "kv", "sub"), "example.com/m/kv.test", ".."},
+		{"from a module nested in it", filepath.Join(root, "tools", "x"), "example.com/m/kv.test", filepath.Join("..", "..", "kv")},
+		{"the module root's own package", filepath.Join(root, "kv"), "example.com/m.test", ".."},
+		{"outside the module", other, "example.com/m/kv.test", ""},
+		{"a package directory that is not there", root, "example.com/m/gone.test", ""},
+		{"a binary built from files", root, "command-line-arguments.test", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, keepBaseOf(tc.start, tc.bin, "example.com/m"))
+		})
+	}
+}

@@ -83,6 +83,30 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "a replayed seed is not kept: %v", err)
 }
 
+// TestSeedsAreKeptInThePackageDirectory runs the failing test of
+// TestFailingSeedIsKeptAndRunFirst, as a binary built with go test -c
+// would run, from the root of a scratch copy of the module: it keeps the
+// seed in the package's directory, says where, and go test's run, in the
+// package's directory, runs it first.
+func TestSeedsAreKeptInThePackageDirectory(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module github.com/moonpool-go/moonpool\n"), 0o644))
+	pkg := filepath.Join(root, "simtest")
+	require.NoError(t, os.Mkdir(pkg, 0o755))
+	const name = "TestFailingSeedIsKeptAndRunFirst"
+	first, _ := childOutput(t, root, "SIMTEST_KEEP_CHILD=1", "-test.run=^"+name+"$")
+	seeds, err := keptSeedsIn(pkg, name)
+	require.NoError(t, err)
+	require.Len(t, seeds, 1, first)
+	assert.Contains(t, first, "simtest: kept seed "+strconv.FormatUint(seeds[0], 10)+" in "+
+		filepath.Join("simtest", keepDir, name, strconv.FormatUint(seeds[0], 10))+":", "the path from where the binary ran")
+	_, err = os.Stat(filepath.Join(root, keepDir))
+	assert.True(t, os.IsNotExist(err), "nothing is kept where the binary ran: %v", err)
+
+	again, _ := childOutput(t, pkg, "SIMTEST_KEEP_CHILD=1", "-test.run=^"+name+"$")
+	assert.Contains(t, again, "running 1 seed kept from earlier failures first ("+filepath.Join(keepDir, name)+")", again)
+}
+
 func keptSeedsIn(dir, name string) ([]uint64, error) {
 	wd, _ := os.Getwd()
 	defer os.Chdir(wd)
@@ -101,20 +125,37 @@ func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 		body func(s *S)
 		opts []Option
 		want string
+		// replay, when set, is a pattern of the replay line.
+		replay string
+		// parallel makes the test parallel.
+		parallel bool
 	}{
-		"no factory": {func(s *S) { s.Boot(Processes{Name: "a"}) }, nil, `Processes "a" has no New`},
+		"no factory": {func(s *S) { s.Boot(Processes{Name: "a"}) }, nil, `Processes "a" has no New`, "", false},
 		"MaxDead": {func(s *S) { s.Boot(Processes{Name: "a", Count: 2, New: noop}).Run(Phases{}) },
 			[]Option{Chaos(func() chaos.Config {
 				c := chaos.Off()
 				c.Attrition = chaos.DefaultAttrition()
 				c.Attrition.MaxDead = 3
 				return c
-			}())}, "Attrition.MaxDead is 3 but the cluster has 2 processes"},
-		"negative phase":  {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Run(Phases{Settle: -time.Second}) }, nil, "a phase lasts zero (the default) or more"},
-		"unknown process": {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Alive("b") }, nil, `no process is named "b"`},
+			}())}, "Attrition.MaxDead is 3 but the cluster has 2 processes", "", false},
+		"negative phase":  {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Run(Phases{Settle: -time.Second}) }, nil, "a phase lasts zero (the default) or more", "", false},
+		"unknown process": {func(s *S) { s.Boot(Processes{Name: "a", New: noop}).Alive("b") }, nil, `no process is named "b"`, "", false},
+		// Refused only on more than one worker: the seed replayed alone
+		// passes, so the replay runs the test on as many.
+		"Setenv on two workers": {func(s *S) { s.Setenv("SIMTEST_CONFIG_ENV", "x") }, []Option{Workers(2)},
+			"S.Setenv changes the whole process, and this Run runs 2 seeds at once",
+			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simworkers=2\n`, false},
+		"Chdir on two workers": {func(s *S) { s.Chdir(s.TempDir()) }, []Option{Workers(2)},
+			"S.Chdir changes the whole process, and this Run runs 2 seeds at once",
+			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simworkers=2\n`, false},
+		"Setenv in a parallel test": {func(s *S) { s.Setenv("SIMTEST_CONFIG_ENV", "x") }, nil,
+			"S.Setenv changes the whole process, and the test is parallel", "", true},
 	}
 	if name := os.Getenv("SIMTEST_CONFIG_CHILD"); name != "" {
 		c := cases[name]
+		if c.parallel {
+			t.Parallel()
+		}
 		Run(t, c.body, c.opts...)
 		return
 	}
@@ -127,6 +168,9 @@ func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(out, "simtest: configuration error: "), out)
 			assert.Contains(t, out, "not a bug the simulation found")
 			assert.Contains(t, out, "1 seed, 0 passed, 1 failed", "the Run stops at once")
+			if c.replay != "" {
+				assert.Regexp(t, c.replay, out)
+			}
 			_, err = os.Stat(filepath.Join(dir, keepDir))
 			assert.True(t, os.IsNotExist(err), "nothing is kept: %v", err)
 		})

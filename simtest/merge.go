@@ -37,6 +37,9 @@ type SweepTest struct {
 	BaseSeed      uint64
 
 	Seeds, Passed, Failed int
+	// Skipped counts the seeds that skipped their shard's test (S.Skip):
+	// neither passed nor failed.
+	Skipped int
 	// Failing is every failing seed, in the order of the sequence, with
 	// its first failure and replay line.
 	Failing []SeedResult
@@ -202,7 +205,7 @@ type seedFigures struct {
 	seed, trace   uint64
 	sim           time.Duration
 	steps, events uint64
-	failed        bool
+	outcome       string
 }
 
 // jsonLine is a line of a results file: a seed, or the summary.
@@ -242,7 +245,7 @@ func readShardFile(path string) (*shardFile, error) {
 			return nil, fmt.Errorf("simtest: merging results: %s:%d: not a seed's line (no trace or outcome); is it a -simresults file?", path, n)
 		}
 		sf.seeds = append(sf.seeds, seedFigures{place: l.Place, seed: l.Seed, trace: trace, sim: time.Duration(l.SimNS),
-			steps: l.Steps, events: l.Events, failed: l.Outcome == OutcomeFail})
+			steps: l.Steps, events: l.Events, outcome: l.Outcome})
 		if l.Outcome == OutcomeFail {
 			sf.failing = append(sf.failing, SeedResult{Seed: l.Seed, Trace: trace, Outcome: l.Outcome, SimTime: time.Duration(l.SimNS),
 				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, Recipe: l.Recipe})
@@ -328,13 +331,13 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	slices.SortFunc(seeds, func(a, b seedFigures) int { return cmp.Compare(a.place, b.place) })
 	slices.SortFunc(t.Failing, func(a, b SeedResult) int { return cmp.Compare(a.Place, b.Place) })
 	for _, s := range seeds {
-		rep.addSeed(s.seed, s.trace, s.failed, s.sim, s.steps, s.events)
+		rep.addSeed(s.seed, s.trace, s.outcome, s.sim, s.steps, s.events)
 	}
 	rep.wall = t.Wall
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
 	rows = dropMisused(rows, files)
 	rep.assertions = assertionTable(rows)
-	t.Seeds, t.Passed, t.Failed = rep.seeds, rep.passed, rep.failed
+	t.Seeds, t.Passed, t.Failed, t.Skipped = rep.seeds, rep.passed, rep.failed, rep.skipped
 
 	var gaps, other []tally.Row
 	// A shard cut short at a failure did not run its other seeds: as its

@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,11 +17,15 @@ import (
 // grow with them.
 type report struct {
 	seeds, passed, failed int
-	wall                  time.Duration
-	simTime               time.Duration
-	steps, events         uint64
-	trace                 uint64 // the seeds' traces folded together
-	assertions            string // the assertion table (assert_report.go)
+	// skipped counts the seeds that skipped the test; skipCall is the
+	// first one's call of Skip, and where, if known.
+	skipped       int
+	skipCall      string
+	wall          time.Duration
+	simTime       time.Duration
+	steps, events uint64
+	trace         uint64 // the seeds' traces folded together
+	assertions    string // the assertion table (assert_report.go)
 	// verbose is set when every seed's line was logged as it ended: the
 	// summary then repeats none.
 	verbose bool
@@ -89,21 +94,36 @@ func (r *report) add(o *seedOutcome) string {
 		}
 	}
 	res := o.res
-	return r.addSeed(res.Seed, res.Trace, o.failed(), res.SimTime, res.Steps, res.Events)
+	outcome := OutcomePass
+	switch {
+	case o.skippedOnly():
+		outcome = OutcomeSkip
+		if r.skipCall == "" {
+			r.skipCall = o.s.skipCall
+		}
+	case o.failed():
+		outcome = OutcomeFail
+	}
+	return r.addSeed(res.Seed, res.Trace, outcome, res.SimTime, res.Steps, res.Events)
 }
 
 // addSeed counts a seed's figures and returns its line; a merge of
 // shards' results (merge.go) feeds it seed by seed, as a Run does.
-func (r *report) addSeed(seed, trace uint64, failed bool, simTime time.Duration, steps, events uint64) string {
+// outcome is one of OutcomePass, OutcomeFail and OutcomeSkip.
+func (r *report) addSeed(seed, trace uint64, outcome string, simTime time.Duration, steps, events uint64) string {
 	r.seeds++
 	status := "ok"
-	if failed {
+	switch outcome {
+	case OutcomeFail:
 		r.failed++
 		status = "FAIL"
 		if len(r.failing) < maxListedFailing {
 			r.failing = append(r.failing, seed)
 		}
-	} else {
+	case OutcomeSkip:
+		r.skipped++
+		status = "SKIP"
+	default:
 		r.passed++
 	}
 	r.simTime += simTime
@@ -143,6 +163,11 @@ func (r *report) summary() string {
 		wall, perSec = 0, 0
 	}
 	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed", plural(r.seeds, "seed"), r.passed, r.failed)
+	if r.skipped > 0 {
+		// A seed's Skip reads as a seed left out; it is the test's.
+		fmt.Fprintf(&b, ", %d skipped (%s skips the whole test, as t.Skip does, and no seed runs after it; to leave one seed out, return from the body)",
+			r.skipped, cmp.Or(r.skipCall, "S.Skip"))
+	}
 	if r.gapsFail > 0 {
 		verb := "fail"
 		if r.gapsFail == 1 {

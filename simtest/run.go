@@ -250,7 +250,7 @@ func (r *runner) run() {
 		sr := seedResult(o)
 		sr.Place = r.placeOf(seed)
 		if sr.Outcome == OutcomeFail {
-			sr.Replay = r.replayOf(seed)
+			sr.Replay = r.replayFor(o)
 		}
 		out.add(sr)
 		if r.seen != nil {
@@ -302,7 +302,7 @@ func (r *runner) run() {
 	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
-		replay := r.replayOf(seed)
+		replay := r.replayFor(stopped)
 		t.Error(failureReport(stopped, r.failedName(seed), replay))
 		r.keep(stopped, replay)
 	}

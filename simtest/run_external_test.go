@@ -180,6 +180,26 @@ func TestSkipInBodySkipsTest(t *testing.T) {
 	assert.False(t, r.failed, r.output())
 }
 
+// A seed that skips skips the whole test, as t.Skip does: the summary
+// counts it skipped, not passed, names the Skip's line, and says how to
+// leave one seed out instead.
+func TestASkippingSeedIsCountedSkipped(t *testing.T) {
+	runs := 0
+	r := runIn("TestSkipSome", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			runs++
+			if runs == 2 {
+				s.Skip("the second seed")
+			}
+		}, simtest.Seeds(6))
+	})
+	assert.True(t, r.skipped)
+	assert.False(t, r.failed, r.output())
+	assert.Equal(t, 2, runs, "no seed runs after the skip")
+	assert.Regexp(t, `simtest: 2 seeds, 1 passed, 0 failed, 1 skipped \(S\.Skip at run_external_test\.go:\d+ skips the whole test, as t\.Skip does, and no seed runs after it; to leave one seed out, return from the body\); `, r.output())
+	assert.Regexp(t, `seed=\d+ trace=[0-9a-f]+ SKIP `, r.output())
+}
+
 func TestWatchdogNamesTaskBlockedOutsideSimulation(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)

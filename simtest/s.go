@@ -57,11 +57,14 @@ type S struct {
 	// such a failure is the seed's, so Failed counts it. Nil outside a Run.
 	viaT func() bool
 	// skipped is set when the body asked to skip the test, and skipMsg
-	// is what it said, if anything (SkipNow says nothing).
-	skipped bool
-	skipMsg string
-	errs    []string
-	logs    []logLine
+	// is what it said, if anything (SkipNow says nothing); skipCall is
+	// the call that asked and where, such as "S.Skip at x_test.go:12",
+	// which the Run's summary names.
+	skipped  bool
+	skipMsg  string
+	skipCall string
+	errs     []string
+	logs     []logLine
 	// logPCs holds the stacks of the log lines, each line's a span of
 	// it: one slice rather than one per line.
 	logPCs []uintptr
@@ -309,7 +312,7 @@ func (s *S) Setenv(key, value string) {
 	}
 	s.refuseWorkers("Setenv")
 	prev, had := os.LookupEnv(key)
-	s.tb.Setenv(key, value)
+	s.refuseParallel("Setenv", func() { s.tb.Setenv(key, value) })
 	s.addCleanup(func() { restoreEnv(key, prev, had) })
 }
 
@@ -328,7 +331,7 @@ func (s *S) Chdir(dir string) {
 		s.Fatalf("simtest: Chdir cannot find the working directory to come back to: %v", err)
 	}
 	pwd, hadPWD := os.LookupEnv("PWD")
-	s.tb.Chdir(dir)
+	s.refuseParallel("Chdir", func() { s.tb.Chdir(dir) })
 	s.addCleanup(func() {
 		if err := os.Chdir(old); err != nil {
 			s.Errorf("simtest: the seed cannot come back to the working directory %s it changed with Chdir: %v", old, err)
@@ -337,14 +340,38 @@ func (s *S) Chdir(dir string) {
 	})
 }
 
-// refuseWorkers panics, naming the fix, when the Run runs seeds at once:
-// what method changes belongs to the whole process, and the seeds would
-// see one another's.
+// refuseWorkers ends the seed on a configuration error, naming the fix,
+// when the Run runs seeds at once: what method changes belongs to the
+// whole process, and the seeds would see one another's. It is the test's
+// mistake, not the seed's: the seed replayed alone runs on one worker,
+// where the call is allowed.
 func (s *S) refuseWorkers(method string) {
 	if s.workers > 1 {
-		panic(fmt.Sprintf("simtest: S.%s changes the whole process, and this Run runs %d seeds at once (Workers, -simworkers), which would see one another's changes, "+
-			"as testing.T refuses it in a parallel test; call t.%[1]s before Run, or run the seeds on one worker", method, s.workers))
+		s.configError(&workersErr{fmt.Errorf("simtest: S.%s changes the whole process, and this Run runs %d seeds at once (Workers, -simworkers), which would see one another's changes, "+
+			"as testing.T refuses it in a parallel test; call t.%[1]s before Run, or run the seeds on one worker (-simworkers=1, or no Workers option)", method, s.workers), s.workers})
 	}
+}
+
+// refuseParallel runs change, a call of the test's Setenv or Chdir, and
+// takes testing.T's refusal of it in a parallel test (t.Parallel, or a
+// parallel parent) for the configuration error it is: every seed would
+// meet it.
+func (s *S) refuseParallel(method string, change func()) {
+	where := s.caller() // in the deferred recover, the stack is the panic's
+	defer func() {
+		if v := recover(); v != nil {
+			msg, ok := v.(string)
+			if !ok || !strings.Contains(msg, "t.Parallel") {
+				panic(v)
+			}
+			if s.config == nil {
+				s.config = &configErr{where: where}
+			}
+			s.configErrorf("simtest: S.%s changes the whole process, and the test is parallel (t.Parallel, or a parallel parent), "+
+				"where testing.T refuses it (%s); take t.Parallel out of the test and its parents", method, msg)
+		}
+	}()
+	change()
 }
 
 // restoreEnv sets key back to prev, or unsets it when it was not set.
@@ -626,12 +653,15 @@ func (s *S) refuseOutsideTasks(what string) {
 }
 
 // Skip is Log followed by SkipNow.
-func (s *S) Skip(args ...any) { s.skip(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
+func (s *S) Skip(args ...any) { s.skip("S.Skip", strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
 
 // Skipf is Logf followed by SkipNow.
-func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args...)) }
+func (s *S) Skipf(format string, args ...any) { s.skip("S.Skipf", fmt.Sprintf(format, args...)) }
 
-// SkipNow ends the seed and skips the whole test.
+// SkipNow ends the seed and skips the whole test, as testing.T's does:
+// the Run runs no seed after it, and its summary counts the seed as
+// skipped, not passed. To leave one seed out and run the others, return
+// from the body instead.
 //
 // Called by a crashed process's task as it unwinds (a defer of a process
 // that Crash, Wipe, PowerLoss or Kill took down), Skip and its kin skip nothing,
@@ -641,9 +671,10 @@ func (s *S) Skipf(format string, args ...any) { s.skip(fmt.Sprintf(format, args.
 // after the grace, skips as a live task does, but cannot end the seed at
 // once: the task unwinds on, and the seed, which runs to its end, is
 // skipped then unless it failed.
-func (s *S) SkipNow() { s.skip("") }
+func (s *S) SkipNow() { s.skip("S.SkipNow", "") }
 
-func (s *S) skip(msg string) {
+// skip is SkipNow, called as method with msg to log.
+func (s *S) skip(method, msg string) {
 	if s.over() {
 		if msg == "" {
 			msg = "skipped"
@@ -655,7 +686,10 @@ func (s *S) skip(msg string) {
 	if s.w.SkipAfterCrash(joinLoc(s.caller(), cmp.Or(msg, "SkipNow was called"))) {
 		s.w.FailNow() // unwinds the crashed task on, as its kill does
 	}
-	s.skipped, s.skipMsg = true, msg
+	s.skipped, s.skipMsg, s.skipCall = true, msg, method
+	if where := s.caller(); where != "" {
+		s.skipCall += " at " + where
+	}
 	if !s.w.Running() {
 		s.skipTest(s.tb)
 	}

@@ -253,7 +253,8 @@ func TestSetenvAndChdirAreUndoneWhenTheSeedEnds(t *testing.T) {
 }
 
 // Setenv and Chdir change the whole process: a Run that runs seeds at
-// once refuses them, as testing.T does in a parallel test.
+// once refuses them, as testing.T does in a parallel test, as a
+// configuration error.
 func TestSetenvAndChdirAreRefusedOnSeveralWorkers(t *testing.T) {
 	for _, tc := range []struct {
 		method string
@@ -265,8 +266,10 @@ func TestSetenvAndChdirAreRefusedOnSeveralWorkers(t *testing.T) {
 		t.Run(tc.method, func(t *testing.T) {
 			res := simtest.Simulate(tc.call, simtest.Seeds(4), simtest.Workers(2))
 			require.False(t, res.OK())
-			assert.Contains(t, res.Report, "S."+tc.method+" changes the whole process, and this Run runs 2 seeds at once")
-			assert.Contains(t, res.Report, "s_tb_external_test.go:", "the report names the line of the call")
+			assert.Contains(t, res.Report, "simtest: configuration error: S."+tc.method+" changes the whole process, and this Run runs 2 seeds at once")
+			assert.Contains(t, res.Report, "at s_tb_external_test.go:", "the report names the line of the call")
+			assert.Contains(t, res.Report, "replay: simtest.Workers(2)", "the seed replayed alone, on one worker, would pass")
+			assert.Equal(t, "simtest.Workers(2)", res.Replay)
 		})
 	}
 }

@@ -97,7 +97,7 @@ func Simulate(body func(s *S), opts ...Option) Result {
 		r.seen = func(sr SeedResult) {
 			res.PerSeed = append(res.PerSeed, sr)
 			if sr.Outcome == OutcomeFail && res.Failed == 0 {
-				res.FirstFailing, res.Replay = sr.Seed, r.replayOf(sr.Seed)
+				res.FirstFailing, res.Replay = sr.Seed, sr.Replay
 			}
 			switch sr.Outcome {
 			case OutcomeFail:

@@ -38,9 +38,8 @@ func TestKV(t *testing.T) {
 var harsh = simtest.Chaos(chaos.Harsh())
 
 func runKV(s *simtest.S, lazy bool) {
-	log := s.Logger()
 	c := s.Boot(simtest.Processes{Name: "kv", Count: 3, New: func() simtest.Process {
-		return &kv.Server{Logger: log, LazyRecovery: lazy}
+		return &kv.Server{LazyRecovery: lazy}
 	}})
 	// The story of a failure: when each replica went down, and how it
 	// came back.

@@ -44,8 +44,6 @@ type Server struct {
 	// Port is the TCP port to listen on and to dial peers at; zero means
 	// DefaultPort.
 	Port int
-	// Logger, when set, hears of boots, recoveries and disk trouble.
-	Logger *slog.Logger
 	// LazyRecovery is the planted bug: a replica that lost its state
 	// rejoins at once with whatever its disk still holds, counting on read
 	// repair to fill the gaps. An empty replica is not a slow one: it
@@ -79,7 +77,9 @@ type replica struct {
 // Run serves until ctx is cancelled. It returns an error only when the
 // server cannot listen.
 func (s *Server) Run(ctx context.Context, p providers.Providers) error {
-	log := s.Logger
+	// Boots, recoveries and disk trouble go to the process's logger: in a
+	// simulation, the seed's timeline.
+	log := p.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -74,8 +74,6 @@ type Server struct {
 	// deposit's id before applying it, so a deposit that GetReply resends
 	// after a reconnect, because its reply was lost, is applied again.
 	ApplyTwice bool
-	// Logger, when set, hears of boots and of deposits applied again.
-	Logger *slog.Logger
 }
 
 // ledger is a running server's state.
@@ -95,7 +93,9 @@ type ledger struct {
 
 // Run serves until ctx ends.
 func (s *Server) Run(ctx context.Context, p providers.Providers) error {
-	log := s.Logger
+	// Boots and deposits applied again go to the process's logger: in a
+	// simulation, the seed's timeline.
+	log := p.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -30,9 +30,8 @@ func TestLedger(t *testing.T) {
 }
 
 func runLedger(s *simtest.S, applyTwice bool) {
-	log := s.Logger()
 	c := s.Boot(simtest.Processes{Name: "ledger", New: func() simtest.Process {
-		return &ledger.Server{ApplyTwice: applyTwice, Logger: log}
+		return &ledger.Server{ApplyTwice: applyTwice}
 	}})
 	c.Run(simtest.Phases{Chaos: 30 * time.Second, Settle: time.Second}, &workload{clients: 3, ops: 40, accounts: 3})
 }

@@ -133,7 +133,7 @@ func WriteProfile(w io.Writer, profiles []*cover.Profile) error {
 func importPath(file string) string {
 	for dir := filepath.Dir(file); ; {
 		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
-			if m := modulePath(mod); m != "" {
+			if m := ModulePath(mod); m != "" {
 				rel, err := filepath.Rel(dir, file)
 				if err == nil {
 					return path.Join(m, filepath.ToSlash(rel))
@@ -149,8 +149,9 @@ func importPath(file string) string {
 	}
 }
 
-// modulePath reads the module line of a go.mod file.
-func modulePath(mod []byte) string {
+// ModulePath reads the module line of a go.mod file, or returns "" when
+// it has none.
+func ModulePath(mod []byte) string {
 	for _, line := range strings.Split(string(mod), "\n") {
 		line = strings.TrimSpace(line)
 		if rest, ok := strings.CutPrefix(line, "module"); ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '"') {

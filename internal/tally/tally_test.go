@@ -213,7 +213,7 @@ func TestImportPath(t *testing.T) {
 	file := filepath.Join(dir, "pkg", "sub", "x.go")
 	assert.Equal(t, "example.com/mod/pkg/sub/x.go", importPath(file))
 	assert.Equal(t, "/nowhere/x.go", importPath("/nowhere/x.go"), "outside a module: the path itself")
-	assert.Equal(t, "", modulePath([]byte("modules are not here\n")))
+	assert.Equal(t, "", ModulePath([]byte("modules are not here\n")))
 }
 
 func TestWithin(t *testing.T) {

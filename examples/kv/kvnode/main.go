@@ -63,11 +63,10 @@ func run(args []string, stderr io.Writer) int {
 	p := providers.Real()
 	p.Storage = st
 	p.Cluster = providers.StaticCluster(self, peers, boot)
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	p.Logger = logger
+	p.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := (&kv.Server{Logger: logger}).Run(ctx, p); err != nil {
+	if err := (&kv.Server{}).Run(ctx, p); err != nil {
 		fmt.Fprintf(stderr, "kvnode: %v\n", err)
 		return 1
 	}
