@@ -119,9 +119,12 @@ type Network struct {
 	// ConnectFailProb is the probability that a dial fails by fault even
 	// though someone listens. Default 0.01.
 	ConnectFailProb float64
-	// ConnectHangProb is the share of those failures that hang (until the
-	// dial's context ends, or for 131 s, when the connect fails with
-	// ETIMEDOUT as on Linux) rather than being refused. Default 0.5.
+	// ConnectHangProb is the share of those failures that hang rather
+	// than being refused: every SYN of the connect is lost until the
+	// network heals (Heal, Quiesce), and it goes on at the dialler's next
+	// retransmission of the SYN after that, as one a partition held does;
+	// it fails sooner if the dial's context ends, and with ETIMEDOUT after
+	// 131 s, as on Linux. Default 0.5.
 	ConnectHangProb float64
 
 	// MaxClockSkew bounds the offset of each host's clock from simulated

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -285,7 +286,7 @@ func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.
 	case modeTry:
 		ok, err := pr.enqueueUnreliable(frame, x)
 		if err == nil && !ok {
-			err = fmt.Errorf("rpc: %s to %v at %s: the unreliable queue is full, the request was dropped: %w", method, target, addr, ErrMaybeDelivered)
+			err = &notSentError{fmt.Sprintf("rpc: %s to %v at %s: the request was dropped unsent, since the peer's unreliable queue is full (Config.MaxUnreliableBytes)", method, target, addr)}
 		}
 		if err != nil {
 			x.complete(tok, nil, err)
@@ -373,14 +374,10 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		// settler's last touch: either way, done gets its value.
 		pr := x.peer
 		pr.mu.Lock()
-		lerr, cerr := x.lostErr, pr.connectErr
+		lerr, cerr, dialing, redial := x.lostErr, pr.connectErr, pr.dialing, pr.redial
 		pr.mu.Unlock()
-		switch {
-		case lerr != nil:
-			err = fmt.Errorf("%w (the request was sent, and its connection ended before the reply: %v)", err, lerr)
-		case cerr != nil:
-			// Not connected since: the likely reason no reply came.
-			err = fmt.Errorf("%w (no connection could be made: %v)", err, cerr)
+		if why := notConnected(t.p.Time.Now(), lerr, cerr, dialing, redial); why != "" {
+			err = fmt.Errorf("%w (%s)", err, why)
 		}
 		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", method, x.target, addr, err))
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
@@ -395,6 +392,38 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		return err
 	}
 	return nil
+}
+
+// notConnected says why a call whose context ended had no reply, when
+// the connection is the likely reason: the one the request was sent on
+// ended (lerr), the connects since failed (cerr, the last one's error),
+// a connect begun at dialing is under way, the next waits for redial.
+// What happens now is said: a connect that hangs, not the refusal
+// before it, is what the caller waited on last.
+func notConnected(now time.Time, lerr, cerr error, dialing, redial time.Time) string {
+	var parts []string
+	if lerr != nil {
+		parts = append(parts, fmt.Sprintf("the request was sent, and its connection ended before the reply: %v", lerr))
+	}
+	switch {
+	case !dialing.IsZero():
+		under := fmt.Sprintf("a connect to the address has been under way for %v", now.Sub(dialing).Round(time.Millisecond))
+		if cerr != nil {
+			under += fmt.Sprintf(", and the one before it failed: %v", cerr)
+		}
+		if lerr == nil {
+			under = "not connected: " + under
+		}
+		parts = append(parts, under)
+	case cerr != nil && lerr != nil:
+		parts = append(parts, fmt.Sprintf("no connection could be made since: %v", cerr))
+	case cerr != nil:
+		parts = append(parts, fmt.Sprintf("no connection could be made: %v", cerr))
+	}
+	if dialing.IsZero() && redial.After(now) && len(parts) > 0 {
+		parts = append(parts, fmt.Sprintf("the next connect begins in %v", redial.Sub(now).Round(time.Millisecond)))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // send sends msg to target at addr, unreliably, with no reply.

@@ -506,7 +506,8 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //	*RemoteError                 exactly once; the handler failed
 //	ErrBrokenPromise             exactly once; the handler did not reply
 //	ErrMaybeDelivered            zero or one times: the connection ended first
-//	ErrNotSent (and the above)   zero times: no connection could be made
+//	ErrNotSent (and the above)   zero times: dropped unsent (no connection
+//	                             could be made, or the queue was full)
 //	ErrEndpointNotFound          zero times
 //	ctx's error (wrapped)        zero or one times
 //	ErrClosed, an encode error   zero times

@@ -19,9 +19,10 @@ var (
 	// or may not have received it.
 	ErrMaybeDelivered = errors.New("rpc: the request may or may not have been delivered")
 	// ErrNotSent: the request never left this process (the connection it
-	// waited for could not be made), so it was not delivered, and sending
-	// it again cannot deliver it twice. An error that matches it matches
-	// ErrMaybeDelivered too, which it refines.
+	// waited for could not be made, or the unreliable queue was full), so
+	// it was not delivered, and sending it again cannot deliver it twice.
+	// An error that matches it matches ErrMaybeDelivered too, which it
+	// refines.
 	ErrNotSent = errors.New("rpc: the request was not sent")
 	// ErrEndpointNotFound: the peer has no endpoint with the token. The
 	// request was not delivered. A dynamic token not found stays failed
@@ -60,6 +61,18 @@ func (e *failedError) Error() string { return e.msg }
 
 func (e *failedError) Is(target error) bool {
 	return target == ErrBrokenPromise || target == ErrMaybeDelivered
+}
+
+// notSentError is a request dropped before it left this process: it
+// matches ErrNotSent, and ErrMaybeDelivered, which ErrNotSent refines.
+// Its message says what happened, where wrapping both sentinels would
+// tell two stories.
+type notSentError struct{ msg string }
+
+func (e *notSentError) Error() string { return e.msg }
+
+func (e *notSentError) Is(target error) bool {
+	return target == ErrNotSent || target == ErrMaybeDelivered
 }
 
 // streamClosedError is Next's error on a stream closed while its

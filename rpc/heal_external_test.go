@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/rpc"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -98,4 +99,34 @@ func TestRequestAfterHealGoesOutWithoutTheBackoff(t *testing.T) {
 			}, quiet...)
 		})
 	}
+}
+
+// TestRequestAfterQuiesceDoesNotWaitOutAHungConnect: a connect fault
+// hangs the peer's connect, and the quiesce ends the fault: the request
+// waiting for it goes out at the connect's next SYN, within a second of
+// the quiesce (0.5 s here), not at the end of its ConnectTimeout (5 s)
+// and a backoff: 3.6 s after the quiesce before.
+func TestRequestAfterQuiesceDoesNotWaitOutAHungConnect(t *testing.T) {
+	hang := chaos.NoNetworkFaults()
+	hang.ConnectFailProb, hang.ConnectHangProb = 1, 1
+	simtest.Run(t, func(s *simtest.S) {
+		a, b := newPair(s)
+		atB, err := rpc.Serve(b, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		var answered time.Time
+		s.Go("waiting", func(context.Context) error {
+			_, err := atB.GetReply(within(s, time.Minute), a, echoReq{1})
+			require.NoError(s, err)
+			answered = s.Now()
+			return nil
+		})
+		s.Sleep(1500 * time.Millisecond)
+		require.True(s, answered.IsZero(), "every connect hangs")
+		s.Network().Quiesce()
+		quiesced := s.Now()
+		s.Sleep(time.Minute)
+		require.False(s, answered.IsZero(), "the request was answered")
+		took := answered.Sub(quiesced)
+		assert.Less(s, took, time.Second, "the request went out %v after the quiesce", took)
+	}, simtest.Chaos(chaos.Off()), simtest.Network(hang), simtest.Seeds(5))
 }

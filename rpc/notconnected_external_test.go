@@ -73,5 +73,75 @@ func TestTryGetReplyUnsentIsNotSent(t *testing.T) {
 		_, err = ep.TryGetReply(within(s, 2*time.Second), client, echoReq{1})
 		require.ErrorIs(s, err, rpc.ErrNotSent)
 		require.ErrorIs(s, err, rpc.ErrMaybeDelivered, "it refines ErrMaybeDelivered, which callers already test")
+		assert.NotErrorIs(s, err, rpc.ErrBrokenPromise)
+		assert.Equal(s, "rpc: wellknown/1 at 10.0.0.1:4500: the request was dropped unsent, since no connection could be made: dial tcp 10.0.0.1:4500: connect: connection refused", err.Error(),
+			"one sentence, which does not also say that the request may have been delivered")
+	}, quiet...)
+}
+
+// TestTryGetReplyQueueFullIsNotSent: a TryGetReply that finds the peer's
+// unreliable queue full is dropped before it is sent, and its error says
+// so, matching ErrNotSent as well as ErrMaybeDelivered.
+func TestTryGetReplyQueueFullIsNotSent(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		s.HostProviders("10.0.0.1")
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{MaxUnreliableBytes: 60})
+		require.NoError(s, err)
+		// The connect hangs: the first request waits in the queue.
+		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		ep := rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1))
+		s.Go("first", func(context.Context) error {
+			_, _ = ep.TryGetReply(within(s, time.Second), client, echoReq{1})
+			return nil
+		})
+		s.Sleep(time.Millisecond)
+		_, err = ep.TryGetReply(within(s, time.Second), client, echoReq{2})
+		require.ErrorIs(s, err, rpc.ErrNotSent)
+		require.ErrorIs(s, err, rpc.ErrMaybeDelivered)
+		assert.Equal(s, "rpc: TryGetReply to wellknown/1 at 10.0.0.1:4500: the request was dropped unsent, since the peer's unreliable queue is full (Config.MaxUnreliableBytes)", err.Error())
+	}, quiet...)
+}
+
+// TestTimeoutNamesTheConnectUnderWay: a call that times out while a
+// connect hangs says so, and how long it has been under way, before
+// the refusal of the connect before it: the refusal is not why it
+// waited.
+func TestTimeoutNamesTheConnectUnderWay(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		s.HostProviders("10.0.0.1") // a host, where nothing listens
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{})
+		require.NoError(s, err)
+		ep := rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1))
+		_, err = ep.GetReply(within(s, 500*time.Millisecond), client, echoReq{1})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		assert.Contains(s, err.Error(), "connection refused")
+
+		// The next connect hangs, and is under way when the call ends.
+		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		_, err = ep.GetReply(within(s, 3*time.Second), client, echoReq{2})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		assert.Regexp(s, `^rpc: GetReply to wellknown/1 at 10\.0\.0\.1:4500: context deadline exceeded \(not connected: a connect to the address has been under way for [0-9.]+m?s, and the one before it failed: dial tcp 10\.0\.0\.1:4500: connect: connection refused\)$`, err.Error())
+	}, quiet...)
+}
+
+// TestTimeoutAfterTheConnectionEndedSaysWhatFollowed: a request sent on a
+// connection that then ended, and whose redial fails, says both, in the
+// order they happened.
+func TestTimeoutAfterTheConnectionEndedSaysWhatFollowed(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return simtest.ProcessFunc(serverProcess) }})
+		addr := c.Peers()[0].Host + ":4500"
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.9"), rpc.Config{})
+		require.NoError(s, err)
+		ep := rpc.At[echoReq, echoResp](addr, rpc.WellKnown(2)) // never answers
+		s.Go("stop", func(context.Context) error {
+			s.Sleep(time.Second)
+			c.Stop("srv-0", simtest.Crash)
+			return nil
+		})
+		_, err = ep.GetReply(within(s, 3*time.Second), client, echoReq{1})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		assert.Contains(s, err.Error(), "(the request was sent, and its connection ended before the reply: EOF; ", "the connection's end, not a failed connect's")
+		assert.Regexp(s, `; (no connection could be made since: dial tcp srv-0:4500: connect: connection refused(; the next connect begins in [0-9.]+m?s)?|a connect to the address has been under way for [0-9.]+m?s, and the one before it failed: dial tcp srv-0:4500: connect: connection refused)\)$`, err.Error())
 	}, quiet...)
 }

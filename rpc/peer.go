@@ -40,8 +40,11 @@ type peer struct {
 	// or be cut short by it, the next one goes at once.
 	heard bool
 	// connectErr is why the last attempt to connect failed, while no
-	// connection was made since: a call that times out tells it.
-	connectErr error
+	// connection was made since; dialing is when the connect under way
+	// began, and redial when the backoff's wait ends (each zero when
+	// none is): a call that times out tells them.
+	connectErr      error
+	dialing, redial time.Time
 }
 
 func newPeer(t *Transport, addr, host string) *peer {
@@ -125,8 +128,9 @@ func (p *peer) backOff(ctx context.Context, backoff time.Duration) bool {
 func (p *peer) sleep(ctx context.Context, d time.Duration, long bool) (queued bool) {
 	t := p.t
 	wctx, cancel := t.p.Time.WithTimeout(ctx, d)
+	redial := t.p.Time.Now().Add(d)
 	p.mu.Lock()
-	p.wake, p.long, p.queuedWoke = cancel, long, false
+	p.wake, p.long, p.queuedWoke, p.redial = cancel, long, false, redial
 	p.mu.Unlock()
 	t.backingOff.Add(1)
 	// Deferred, for a task killed in its wait too: the count must not
@@ -134,7 +138,7 @@ func (p *peer) sleep(ctx context.Context, d time.Duration, long bool) (queued bo
 	defer func() {
 		t.backingOff.Add(-1)
 		p.mu.Lock()
-		p.wake, p.long = nil, false
+		p.wake, p.long, p.redial = nil, false, time.Time{}
 		queued = p.queuedWoke
 		p.mu.Unlock()
 		cancel()
@@ -177,14 +181,19 @@ func (p *peer) wakeUp() {
 // wait for the kernel to send it again, up to seconds later, where a new
 // one goes through now. The peer then dials again at once (heard).
 func (p *peer) dial(ctx context.Context, again bool) (*conn, uint64, *wire.Decoder, error) {
+	now := p.t.p.Time.Now()
 	p.mu.Lock()
-	p.heard = false
+	p.heard, p.dialing = false, now
 	p.mu.Unlock()
 	if again {
 		p.t.backingOff.Add(1)
 		defer p.t.backingOff.Add(-1)
 	}
-	return p.connect(ctx, again)
+	c, inst, dec, err := p.connect(ctx, again)
+	p.mu.Lock()
+	p.dialing = time.Time{}
+	p.mu.Unlock()
+	return c, inst, dec, err
 }
 
 func (p *peer) connect(ctx context.Context, hurried bool) (*conn, uint64, *wire.Decoder, error) {
@@ -257,7 +266,9 @@ func (p *peer) lost(c *conn, err error) {
 		p.connectErr = err
 	}
 	for x := p.rel.head; x != nil; x = x.next {
-		if x.written {
+		// A failed connect is no end of the connection x was written
+		// on: its error is the peer's (connectErr).
+		if x.written && c != nil {
 			x.lostErr = err
 		}
 	}
@@ -271,7 +282,7 @@ func (p *peer) lost(c *conn, err error) {
 	for _, x := range tries {
 		if c == nil {
 			// Queued for a connection that could not be made: never sent.
-			x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: no connection could be made (%v), so the request was dropped unsent: %w (%w)", x.target, p.addr, err, ErrNotSent, ErrMaybeDelivered))
+			x.x.complete(x.tok, nil, &notSentError{fmt.Sprintf("rpc: %v at %s: the request was dropped unsent, since no connection could be made: %v", x.target, p.addr, err)})
 			continue
 		}
 		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %v at %s: the connection ended before the reply (%v): %w", x.target, p.addr, err, ErrMaybeDelivered))

@@ -122,8 +122,10 @@ func (n *Net) Clog(from, to string, d time.Duration) {
 	n.s.network().Clog(from, to, d)
 }
 
-// Heal ends every partition, isolation and clog, manual or random. Random
-// partitions go on being drawn; see [Net.Quiesce].
+// Heal ends every partition, isolation and clog, manual or random, and
+// the hang of every connect that a connect fault hangs (it goes on at its
+// next retransmission of the SYN). Random partitions go on being drawn;
+// see [Net.Quiesce].
 func (n *Net) Heal() { n.s.network().Heal() }
 
 // Quiesce heals the network and turns its faults off for the rest of the

@@ -113,7 +113,8 @@
 // retransmission after it ends, on Linux's timer: 200 ms after the oldest
 // unacknowledged send, backing off to 120 s. A connect across a partition
 // goes on at the dialler's next retransmission of the SYN, or, after the
-// last, fails at its ConnectTimeout with ETIMEDOUT. An acknowledgement
+// last, fails at its ConnectTimeout with ETIMEDOUT. A connect fault that
+// hangs a connect loses its SYNs likewise until [Net.Heal]. An acknowledgement
 // that a partition of the way back lost comes back with the sender's next
 // retransmission too, or with the first segment the other way. The
 // give-up is armed only when a connect is held and its

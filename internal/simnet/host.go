@@ -411,6 +411,10 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	case hang:
 		n.event("connect %s -> %s hangs", h.name, d.raddr)
 		d.holdConnect()
+		// Every SYN is lost while the fault lasts, as to a partition
+		// that holds this connect alone: Heal ends it, and the next
+		// retransmission goes through.
+		n.holdUntil(0, d.healed).hung = d
 	case fail:
 		n.event("connect %s -> %s refused", h.name, d.raddr)
 		n.packet(h, dst, false, d, stepBounce)
@@ -573,6 +577,14 @@ func (d *dial) resend() {
 			n.packet(d.h, d.dst, d.exempt, d, stepArrive)
 		}
 	})
+}
+
+// healed sends d's connect, hung by a connect fault that Heal ended, at
+// its dialler's next retransmission of the SYN.
+func (d *dial) healed() {
+	if !d.over() {
+		d.resend()
+	}
 }
 
 // synAt is the first retransmission at t or later of a SYN first sent at

@@ -322,7 +322,10 @@ func (n *Net) clog(from, to *Host, d int64) {
 }
 
 // Heal ends every partition, isolation and clog, manual or random, and lets
-// the traffic they held go on at once. Random partitions go on being drawn.
+// the traffic they held go on at once. It ends the hang of the connects
+// that a connect fault hangs too: each goes on at its dialler's next
+// retransmission of the SYN, as a connect a partition held does. Random
+// partitions go on being drawn.
 func (n *Net) Heal() {
 	for _, h := range n.hosts {
 		h.isolated = false
@@ -381,16 +384,18 @@ func (n *Net) retryStalled() {
 	}
 }
 
-// A hold is traffic waiting for a cut or a clog to end.
+// A hold is traffic waiting for a cut or a clog to end, or a connect
+// that a connect fault hangs until Heal.
 type hold struct {
 	retry  func()
 	cancel func() bool // the retry at the hold's known end, if it has one
 	done   bool
+	hung   *dial // the connect hung by a fault: the hold is gone once it is over
 }
 
 // holdUntil holds traffic whose next step is retry: until a known time,
 // when until > 0 (a random partition, a clog), or until Heal.
-func (n *Net) holdUntil(until int64, retry func()) {
+func (n *Net) holdUntil(until int64, retry func()) *hold {
 	h := &hold{retry: retry}
 	if until > 0 {
 		h.cancel = n.after(until, func() {
@@ -400,7 +405,8 @@ func (n *Net) holdUntil(until int64, retry func()) {
 			}
 		})
 	}
-	n.held = appendPruning(n.held, &n.heldCap, h, func(h *hold) bool { return h.done })
+	n.held = appendPruning(n.held, &n.heldCap, h, func(h *hold) bool { return h.done || h.hung != nil && h.hung.over() })
+	return h
 }
 
 // appendPruning appends x to list, after dropping the entries that gone

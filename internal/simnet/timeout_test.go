@@ -784,3 +784,60 @@ func TestPowerOnLeavesAPeerWithNothingUnacknowledgedAlone(t *testing.T) {
 		return cl.Close()
 	})
 }
+
+// A connect that a connect fault hangs loses every SYN while the fault
+// lasts, and Heal (so Quiesce) ends the fault: the connect goes on at the
+// dialler's next retransmission of the SYN, as one a partition held does,
+// instead of hanging on to the give-up after the network is whole. A
+// connect given up before the heal is not sent again.
+func TestHungConnectGoesOnAfterHeal(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		healIn time.Duration
+		took   time.Duration
+	}{
+		{"heal before the first retransmission", 500 * time.Millisecond, time.Second},
+		{"heal between the third and fourth", 3500 * time.Millisecond, 4 * time.Second},
+		{"heal after the sixth", 7500 * time.Millisecond, 11 * time.Second},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := chaos.NoNetworkFaults()
+			cfg.ConnectFailProb, cfg.ConnectHangProb = 1, 1
+			w := newWorld(t, 4, cfg)
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				l, err := server.Network.Listen(ctx, ":80")
+				require.NoError(t, err)
+
+				// Given up before the heal: nothing goes again.
+				dctx, cancel := client.Time.WithTimeout(ctx, 100*time.Millisecond)
+				_, err = client.Network.Dial(dctx, "10.0.0.2:80")
+				cancel()
+				assert.ErrorIs(t, err, context.DeadlineExceeded, "the connect fault hangs it")
+
+				h := client.Task.Go(ctx, "heal", func(ctx context.Context) error {
+					if err := client.Time.Sleep(ctx, c.healIn); err != nil {
+						return err
+					}
+					w.net.Quiesce()
+					return nil
+				})
+				start := client.Time.Now()
+				conn, err := client.Network.Dial(ctx, "10.0.0.2:80")
+				require.NoError(t, err, "the quiesce ended the fault that hung the connect")
+				assert.InDelta(t, c.took, client.Time.Now().Sub(start), float64(10*time.Millisecond),
+					"it went on at the next retransmission of the SYN after the heal")
+				require.NoError(t, h.Join(ctx))
+				s, err := l.Accept()
+				require.NoError(t, err)
+				require.NoError(t, s.Close())
+				require.NoError(t, conn.Close())
+				require.NoError(t, l.(interface{ SetDeadline(time.Time) error }).SetDeadline(server.Time.Now().Add(20*time.Second)))
+				_, err = l.Accept()
+				assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "the connect given up before the heal was not sent again")
+				return nil
+			})
+			assert.Len(t, events(res, "connect 10.0.0.1 -> 10.0.0.2:80 hangs"), 2)
+			assert.Empty(t, events(res, "timed out"))
+		})
+	}
+}
