@@ -34,10 +34,7 @@ type Report struct {
 	Covered    int    // distinct discoveries, the coverage map's size
 	MaxDepth   int    // the deepest recipe run
 	Saturated  int    // the timeline (1-based) that last grew the coverage map
-	// QuietRoots is the root seeds run after it: the coverage map is
-	// saturated only when fresh roots, and not the marks alone, found
-	// nothing new.
-	QuietRoots int
+	QuietRoots int    // root seeds run after it, which found nothing new either
 	Replayed   uint64 // draws spent re-running prefixes
 	Drawn      uint64 // draws in all
 	Failed     bool
