@@ -468,7 +468,44 @@ func TestASaturatedExplorationSaysSo(t *testing.T) {
 	cfg.Timelines = 200
 	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
 	require.True(t, res.OK(), res.Report)
-	assert.Regexp(t, `coverage last grew at timeline \d+ \(saturated: nothing new in the 1\d\d timelines after\)`, res.Report)
+	assert.Regexp(t, `coverage last grew at timeline \d+ \(saturated: nothing new in the 1\d\d timelines after, 1\d\d root seeds among them\)`, res.Report)
+}
+
+// onceAMark makes a discovery in every run, midway: the first root seed's
+// run marks it, and no other timeline finds anything new.
+func onceAMark(s *simtest.S) {
+	s.Sleep(time.Millisecond)
+	assertions.Sometimes(s.Context(), true, "midway")
+	s.Providers().Random.IntN(10)
+	s.Sleep(time.Millisecond)
+}
+
+// TestAMarksChildrenAloneAreNoSaturation: when coverage stops growing
+// while only a mark's children run, no fresh root seed has been tried,
+// and the report does not call the exploration saturated.
+func TestAMarksChildrenAloneAreNoSaturation(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 40
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(onceAMark, simtest.Explore(cfg), simtest.AllowGaps(), simtest.JSONReport(path))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "explored 40 timelines (1 root seed, 39 branched at 1 mark)")
+	assert.Contains(t, res.Report, "coverage last grew at timeline 1 (nothing new in the 39 timelines after, but only 0 root seeds among them: not saturated)")
+	assert.NotContains(t, res.Report, "saturated:")
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Exploration struct {
+			Quiet      int  `json:"timelines_after_last_growth"`
+			QuietRoots int  `json:"root_seeds_after_last_growth"`
+			Saturated  bool `json:"saturated"`
+		} `json:"exploration"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.Equal(t, 39, rep.Exploration.Quiet)
+	assert.Zero(t, rep.Exploration.QuietRoots)
+	assert.False(t, rep.Exploration.Saturated)
 }
 
 // TestALateErrorNamesTheTimelineOfItsS reports through the S of an
