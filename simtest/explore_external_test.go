@@ -508,6 +508,33 @@ func TestAMarksChildrenAloneAreNoSaturation(t *testing.T) {
 	assert.False(t, rep.Exploration.Saturated)
 }
 
+// TestTheSeedListTellsTimelinesApart: the timelines of one root seed are
+// lines of the report's seed list with the same seed; each branched one
+// ends with its recipe, which replays that line.
+func TestTheSeedListTellsTimelinesApart(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 40
+	res := simtest.Simulate(onceAMark, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	lines := regexp.MustCompile(`seed=\d+ trace=[0-9a-f]+ ok .*`).FindAllString(res.Report, -1)
+	require.Len(t, lines, 6, "the first three and the last three:\n%s", res.Report)
+	seeds := map[string]bool{}
+	for i, l := range lines {
+		seeds[strings.Fields(l)[0]] = true
+		assert.NotContains(t, lines[:i], l, "each line tells its timeline apart")
+		if i == 0 {
+			assert.NotContains(t, l, "recipe=", "the root seed is a plain seed's line")
+			continue
+		}
+		_, recipe, ok := strings.Cut(l, " recipe=")
+		require.True(t, ok, "a branched timeline's line ends with its recipe: %s", l)
+		again := simtest.Simulate(onceAMark, simtest.ReplayRecipe(recipe), simtest.AllowGaps())
+		require.True(t, again.OK(), again.Report)
+		assert.Contains(t, again.Report, l, "the recipe replays the line")
+	}
+	assert.Len(t, seeds, 1, "every timeline is of the one root seed")
+}
+
 // TestALateErrorNamesTheTimelineOfItsS reports through the S of an
 // exploration's run after that run ended: the failure names the run the
 // S was of, and replays it, not the timeline committed last. The S of
@@ -682,6 +709,11 @@ func TestEveryTimelineIsALineWithItsRecipe(t *testing.T) {
 	assert.Positive(t, branched)
 	last := lines[len(lines)-1]
 	assert.Equal(t, fmt.Sprintf("simtest.ReplayRecipe(%q)", last.Recipe), res.Replay, "the failing timeline's line")
+
+	// A merge of the results lists the timelines as the Run did.
+	sweep, err := simtest.MergeResults(path)
+	require.NoError(t, err)
+	assert.Contains(t, sweep.String(), " recipe="+last.Recipe+"\n", "the merged seed list ends the last timeline's line with its recipe")
 }
 
 // TestKeptTimelinesCountAmongTheTimelines: the timelines kept from

@@ -89,12 +89,15 @@ func (r *report) add(o *seedOutcome) string {
 		}
 	}
 	res := o.res
-	return r.addSeed(res.Seed, res.Trace, o.failed(), res.SimTime, res.Steps, res.Events)
+	return r.addSeed(res.Seed, res.Trace, o.failed(), res.SimTime, res.Steps, res.Events, o.tl.recipe())
 }
 
 // addSeed counts a seed's figures and returns its line; a merge of
-// shards' results (merge.go) feeds it seed by seed, as a Run does.
-func (r *report) addSeed(seed, trace uint64, failed bool, simTime time.Duration, steps, events uint64) string {
+// shards' results (merge.go) feeds it seed by seed, as a Run does. An
+// exploration's branched timeline is a run of its root seed, and only its
+// recipe (-simrecipe) tells it from the seed's other timelines and
+// replays it: the line ends with it.
+func (r *report) addSeed(seed, trace uint64, failed bool, simTime time.Duration, steps, events uint64, recipe string) string {
 	r.seeds++
 	status := "ok"
 	if failed {
@@ -111,6 +114,9 @@ func (r *report) addSeed(seed, trace uint64, failed bool, simTime time.Duration,
 	r.events += events
 	r.trace = (r.trace ^ trace) * 0x100000001b3
 	line := fmt.Sprintf("seed=%d trace=%016x %s sim=%v steps=%d events=%d", seed, trace, status, simTime, steps, events)
+	if recipe != "" {
+		line += " recipe=" + recipe
+	}
 	switch {
 	case r.verbose:
 	case len(r.first) < reportEnds:
