@@ -29,7 +29,9 @@ type Config struct {
 	// goes to a pool shared by the exploration; a batch of children that
 	// grew the map earns its mark one more batch. Cut marks draw on the
 	// pool again, Barren children at a time, the least revived and then
-	// the deepest first, once no deeper mark is left to branch. When
+	// the deepest first, once no deeper mark is left to branch, for as
+	// long as the marks' turn since the last root seed lasts; then the
+	// roots have theirs, whatever the pool holds. When
 	// Barren root seeds in a row have found nothing new, the next turn is
 	// a cut or spent mark's, with a turn's children more. A turn is Energy
 	// children, or twice the cost of the mark's discovery when that is

@@ -424,7 +424,12 @@ func (e *exploration) summary(verbose bool) string {
 	if at := e.grewAt(); at > 0 {
 		fmt.Fprintf(&b, "; coverage last grew at timeline %d", at)
 		if quiet := e.timelines() - at; quiet > 0 {
-			fmt.Fprintf(&b, " (saturated: nothing new in the %s after)", plural(quiet, "timeline"))
+			roots := plural(rp.QuietRoots, "root seed")
+			if e.saturated() {
+				fmt.Fprintf(&b, " (saturated: nothing new in the %s after, %s among them)", plural(quiet, "timeline"), roots)
+			} else {
+				fmt.Fprintf(&b, " (nothing new in the %s after, but only %s among them: not saturated)", plural(quiet, "timeline"), roots)
+			}
 		}
 	}
 	switch {
@@ -491,6 +496,14 @@ func (e *exploration) summary(verbose bool) string {
 // count them in this order, from 1.
 func (e *exploration) timelines() int { return e.kept + e.rep.Timelines }
 
+// saturated reports an exploration whose coverage map stopped growing:
+// nothing new since it last grew, from the marks' children nor from a
+// roots' turn of fresh seeds (Barren of them, or one with Barren 0). The
+// marks alone finding nothing says only that the marks are spent.
+func (e *exploration) saturated() bool {
+	return e.grewAt() > 0 && e.timelines() > e.grewAt() && e.rep.QuietRoots >= max(e.cfg.Barren, 1)
+}
+
 // grewAt is the number of the timeline that last grew the coverage map,
 // or 0 when none did.
 func (e *exploration) grewAt() int {
@@ -531,8 +544,10 @@ type jsonExploration struct {
 	MaxDepth   int        `json:"max_depth"`
 	Budget     int        `json:"budget"`
 	Left       int        `json:"budget_left"`
-	Saturated  int        `json:"coverage_last_grew_at"`
+	GrewAt     int        `json:"coverage_last_grew_at"`
 	Quiet      int        `json:"timelines_after_last_growth"`
+	QuietRoots int        `json:"root_seeds_after_last_growth"`
+	Saturated  bool       `json:"saturated"`
 	Failed     string     `json:"failing_recipe,omitempty"`
 	FoundAt    int        `json:"failing_timeline,omitempty"`
 	Replayed   uint64     `json:"draws_replayed"`
@@ -565,7 +580,7 @@ func (e *exploration) json() *jsonExploration {
 	j := &jsonExploration{
 		Timelines: e.timelines(), Kept: e.kept, Roots: rp.Roots, Marks: rp.Marks, Covered: rp.Covered,
 		MaxDepth: rp.MaxDepth, Budget: e.cfg.Timelines, Left: e.cfg.Timelines - rp.Timelines,
-		Saturated: e.grewAt(), Quiet: e.timelines() - e.grewAt(), Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
+		GrewAt: e.grewAt(), Quiet: e.timelines() - e.grewAt(), QuietRoots: rp.QuietRoots, Saturated: e.saturated(), Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
 		Spent: rp.Timelines - rp.Roots, EnergyLeft: rp.EnergyLeft, Cuts: rp.Cuts, Revived: rp.Revived,
 		PerMark: []jsonMark{},
 	}

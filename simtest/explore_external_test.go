@@ -468,7 +468,71 @@ func TestASaturatedExplorationSaysSo(t *testing.T) {
 	cfg.Timelines = 200
 	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
 	require.True(t, res.OK(), res.Report)
-	assert.Regexp(t, `coverage last grew at timeline \d+ \(saturated: nothing new in the 1\d\d timelines after\)`, res.Report)
+	assert.Regexp(t, `coverage last grew at timeline \d+ \(saturated: nothing new in the 1\d\d timelines after, 1\d\d root seeds among them\)`, res.Report)
+}
+
+// onceAMark makes a discovery in every run, midway: the first root seed's
+// run marks it, and no other timeline finds anything new.
+func onceAMark(s *simtest.S) {
+	s.Sleep(time.Millisecond)
+	assertions.Sometimes(s.Context(), true, "midway")
+	s.Providers().Random.IntN(10)
+	s.Sleep(time.Millisecond)
+}
+
+// TestAMarksChildrenAloneAreNoSaturation: when coverage stops growing
+// while only a mark's children run, no fresh root seed has been tried,
+// and the report does not call the exploration saturated.
+func TestAMarksChildrenAloneAreNoSaturation(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 40
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(onceAMark, simtest.Explore(cfg), simtest.AllowGaps(), simtest.JSONReport(path))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "explored 40 timelines (1 root seed, 39 branched at 1 mark)")
+	assert.Contains(t, res.Report, "coverage last grew at timeline 1 (nothing new in the 39 timelines after, but only 0 root seeds among them: not saturated)")
+	assert.NotContains(t, res.Report, "saturated:")
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Exploration struct {
+			Quiet      int  `json:"timelines_after_last_growth"`
+			QuietRoots int  `json:"root_seeds_after_last_growth"`
+			Saturated  bool `json:"saturated"`
+		} `json:"exploration"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.Equal(t, 39, rep.Exploration.Quiet)
+	assert.Zero(t, rep.Exploration.QuietRoots)
+	assert.False(t, rep.Exploration.Saturated)
+}
+
+// TestTheSeedListTellsTimelinesApart: the timelines of one root seed are
+// lines of the report's seed list with the same seed; each branched one
+// ends with its recipe, which replays that line.
+func TestTheSeedListTellsTimelinesApart(t *testing.T) {
+	cfg := explore.Defaults()
+	cfg.Timelines = 40
+	res := simtest.Simulate(onceAMark, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	lines := regexp.MustCompile(`seed=\d+ trace=[0-9a-f]+ ok .*`).FindAllString(res.Report, -1)
+	require.Len(t, lines, 6, "the first three and the last three:\n%s", res.Report)
+	seeds := map[string]bool{}
+	for i, l := range lines {
+		seeds[strings.Fields(l)[0]] = true
+		assert.NotContains(t, lines[:i], l, "each line tells its timeline apart")
+		if i == 0 {
+			assert.NotContains(t, l, "recipe=", "the root seed is a plain seed's line")
+			continue
+		}
+		_, recipe, ok := strings.Cut(l, " recipe=")
+		require.True(t, ok, "a branched timeline's line ends with its recipe: %s", l)
+		again := simtest.Simulate(onceAMark, simtest.ReplayRecipe(recipe), simtest.AllowGaps())
+		require.True(t, again.OK(), again.Report)
+		assert.Contains(t, again.Report, l, "the recipe replays the line")
+	}
+	assert.Len(t, seeds, 1, "every timeline is of the one root seed")
 }
 
 // TestALateErrorNamesTheTimelineOfItsS reports through the S of an
@@ -645,6 +709,11 @@ func TestEveryTimelineIsALineWithItsRecipe(t *testing.T) {
 	assert.Positive(t, branched)
 	last := lines[len(lines)-1]
 	assert.Equal(t, fmt.Sprintf("simtest.ReplayRecipe(%q)", last.Recipe), res.Replay, "the failing timeline's line")
+
+	// A merge of the results lists the timelines as the Run did.
+	sweep, err := simtest.MergeResults(path)
+	require.NoError(t, err)
+	assert.Contains(t, sweep.String(), " recipe="+last.Recipe+"\n", "the merged seed list ends the last timeline's line with its recipe")
 }
 
 // TestKeptTimelinesCountAmongTheTimelines: the timelines kept from

@@ -206,6 +206,7 @@ type seedFigures struct {
 	sim           time.Duration
 	steps, events uint64
 	outcome       string
+	recipe        string
 }
 
 // jsonLine is a line of a results file: a seed, or the summary.
@@ -245,7 +246,7 @@ func readShardFile(path string) (*shardFile, error) {
 			return nil, fmt.Errorf("simtest: merging results: %s:%d: not a seed's line (no trace or outcome); is it a -simresults file?", path, n)
 		}
 		sf.seeds = append(sf.seeds, seedFigures{place: l.Place, seed: l.Seed, trace: trace, sim: time.Duration(l.SimNS),
-			steps: l.Steps, events: l.Events, outcome: l.Outcome})
+			steps: l.Steps, events: l.Events, outcome: l.Outcome, recipe: l.Recipe})
 		if l.Outcome == OutcomeFail {
 			sf.failing = append(sf.failing, SeedResult{Seed: l.Seed, Trace: trace, Outcome: l.Outcome, SimTime: time.Duration(l.SimNS),
 				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, Recipe: l.Recipe})
@@ -331,7 +332,7 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	slices.SortFunc(seeds, func(a, b seedFigures) int { return cmp.Compare(a.place, b.place) })
 	slices.SortFunc(t.Failing, func(a, b SeedResult) int { return cmp.Compare(a.Place, b.Place) })
 	for _, s := range seeds {
-		rep.addSeed(s.seed, s.trace, s.outcome, s.sim, s.steps, s.events)
+		rep.addSeed(s.seed, s.trace, s.outcome, s.sim, s.steps, s.events, s.recipe)
 	}
 	rep.wall = t.Wall
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })

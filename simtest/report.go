@@ -104,13 +104,16 @@ func (r *report) add(o *seedOutcome) string {
 	case o.failed():
 		outcome = OutcomeFail
 	}
-	return r.addSeed(res.Seed, res.Trace, outcome, res.SimTime, res.Steps, res.Events)
+	return r.addSeed(res.Seed, res.Trace, outcome, res.SimTime, res.Steps, res.Events, o.tl.recipe())
 }
 
 // addSeed counts a seed's figures and returns its line; a merge of
 // shards' results (merge.go) feeds it seed by seed, as a Run does.
-// outcome is one of OutcomePass, OutcomeFail and OutcomeSkip.
-func (r *report) addSeed(seed, trace uint64, outcome string, simTime time.Duration, steps, events uint64) string {
+// outcome is one of OutcomePass, OutcomeFail and OutcomeSkip. An
+// exploration's branched timeline is a run of its root seed, and only its
+// recipe (-simrecipe) tells it from the seed's other timelines and
+// replays it: the line ends with it.
+func (r *report) addSeed(seed, trace uint64, outcome string, simTime time.Duration, steps, events uint64, recipe string) string {
 	r.seeds++
 	status := "ok"
 	switch outcome {
@@ -131,6 +134,9 @@ func (r *report) addSeed(seed, trace uint64, outcome string, simTime time.Durati
 	r.events += events
 	r.trace = (r.trace ^ trace) * 0x100000001b3
 	line := fmt.Sprintf("seed=%d trace=%016x %s sim=%v steps=%d events=%d", seed, trace, status, simTime, steps, events)
+	if recipe != "" {
+		line += " recipe=" + recipe
+	}
 	switch {
 	case r.verbose:
 	case len(r.first) < reportEnds:

@@ -34,6 +34,7 @@ type Report struct {
 	Covered    int    // distinct discoveries, the coverage map's size
 	MaxDepth   int    // the deepest recipe run
 	Saturated  int    // the timeline (1-based) that last grew the coverage map
+	QuietRoots int    // root seeds run after it, which found nothing new either
 	Replayed   uint64 // draws spent re-running prefixes
 	Drawn      uint64 // draws in all
 	Failed     bool
@@ -122,13 +123,22 @@ func Run(cfg explore.Config, roots iter.Seq[uint64], run func(explore.Recipe) Ou
 // mark is left to branch, the cut marks draw on the pool, Barren children
 // at a time (the least revived first, deepest among those), before a new
 // root seed runs. A mark's turn is its Energy, or twice the cost of its
-// discovery when that is more (see turn).
+// discovery when that is more (see turn); once the marks have run the
+// largest turn of theirs since the last root seed, the pool waits, and
+// the roots have their turn: Barren roots that find nothing, after which
+// the cut mark revived least often has a turn again.
 func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore.Recipe) []Outcome) Report {
 	var rep Report
 	cover := make(map[uint64]struct{})
 	var stack, cut []*mark
 	pool := 0
 	idleRoots := 0 // roots in a row that grew the coverage map not at all
+	// The marks' turn since the last root seed: the children they ran,
+	// and the turn they have, the largest worth of a mark that branched
+	// in it. Past it the pool waits for the roots' turn, which is theirs
+	// between the marks' turns: a pool of many marks' energy would
+	// otherwise keep every root seed from running until it ran dry.
+	turnSpent, turnWorth := 0, 0
 	// try takes one timeline's outcome into the exploration; it reports
 	// how many discoveries the timeline added to the coverage map, and
 	// whether the exploration goes on.
@@ -148,7 +158,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			}
 			cover[d.Sig] = struct{}{}
 			grew++
-			rep.Saturated = rep.Timelines
+			rep.Saturated, rep.QuietRoots = rep.Timelines, 0
 			// Discoveries at the same draw are one branch point: their
 			// children would be the same timelines.
 			if made >= 0 && rep.PerMark[made].At == d.At {
@@ -162,6 +172,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 				w := turn(cfg, cost)
 				stack = append(stack, &mark{parent: r, at: d.At, energy: w, worth: w, rep: made})
 				rep.Marks++
+				turnWorth = max(turnWorth, w)
 			}
 		}
 		if o.Failed {
@@ -178,11 +189,12 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		rep.Revived++
 		m.revived++
 		stack = append(stack, m)
+		turnWorth = max(turnWorth, m.worth)
 	}
 	next, stop := iter.Pull(roots)
 	defer stop()
 	for rep.Timelines < cfg.Timelines {
-		if i := leastRevived(cut, rep.PerMark); pool > 0 && i >= 0 &&
+		if i := leastRevived(cut, rep.PerMark); pool > 0 && i >= 0 && turnSpent < turnWorth &&
 			(len(stack) == 0 || rep.PerMark[cut[i].rep].Depth > rep.PerMark[stack[len(stack)-1].rep].Depth) {
 			give := min(pool, cfg.Barren)
 			pool -= give
@@ -200,6 +212,8 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 				break
 			}
 			rep.Roots++
+			rep.QuietRoots++
+			turnSpent, turnWorth = 0, 0
 			root := explore.Recipe{Seed: seed}
 			out := batch([]explore.Recipe{root})
 			if len(out) == 0 {
@@ -219,6 +233,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		m := stack[len(stack)-1]
 		n := min(cfg.Branches, m.energy, cfg.Timelines-rep.Timelines)
 		m.energy -= n
+		turnSpent += n
 		children := make([]explore.Recipe, n)
 		for i := range children {
 			children[i] = m.parent.Child(m.at, childSeed(m.parent, m.at, m.next))
