@@ -19,10 +19,10 @@ import (
 // to a corrupted, misdirected or phantom write is read from another. A
 // record is good when its checksum holds and its sequence number follows
 // the last one's (a misdirected write can leave a whole record of the
-// stream at the wrong place). The log ends at the first offset where no
-// copy has a good record: a torn tail ends every copy there, and held
-// nothing that was synced. The copies are cut there, synced, and appended
-// to.
+// stream at the wrong place). A record that a copy lacks is written back
+// to it. The log ends at the first offset where no copy has a good
+// record: a torn tail ends every copy there, and held nothing that was
+// synced. The copies are cut there, synced, and appended to.
 //
 // What the copies cannot tell is the same batch lost in all of them,
 // which reads as a torn tail and cuts acknowledged entries off. With two
@@ -57,8 +57,8 @@ type recovered struct {
 	repaired int
 }
 
-// openWAL reads the log, cuts every copy where it ends, and opens it for
-// appending.
+// openWAL reads the log, writes back to each copy the records it lacks,
+// cuts every copy where the log ends, and opens it for appending.
 func openWAL(st providers.Storage) (*wal, recovered, error) {
 	var data [len(copies)][]byte
 	w := &wal{}
@@ -76,19 +76,27 @@ func openWAL(st providers.Storage) (*wal, recovered, error) {
 	off := 0
 	for {
 		var body []byte
-		size, good := 0, 0
+		size, from := 0, -1
+		var bad []int
 		for i := range copies {
-			if b, n, ok := recordAt(data[i], off, w.seq); ok {
-				if good == 0 {
-					body, size = b, n
-				}
-				good++
+			if b, n, ok := recordAt(data[i], off, w.seq); !ok {
+				bad = append(bad, i)
+			} else if from < 0 {
+				body, size, from = b, n, i
 			}
 		}
-		if good == 0 {
+		if from < 0 {
 			break
 		}
-		if good < len(copies) {
+		// A record some copy lacks is written back to it, at its
+		// place: left out, it would be in fewer copies from now on,
+		// and one more fault there would end the log at it.
+		for _, i := range bad {
+			if _, err := w.files[i].WriteAt(data[from][off:off+size], int64(off)); err != nil {
+				return nil, recovered{}, fmt.Errorf("wal: repair %s: %w", copies[i], err)
+			}
+		}
+		if len(bad) > 0 {
 			r.repaired++
 		}
 		if err := r.add(body); err != nil {
