@@ -55,11 +55,11 @@ type proc struct {
 	// down by another way: its next boot is told no better.
 	hit      providers.Boot
 	restarts []time.Duration // when it asked to be restarted, within RestartInterval
-	// faulted marks the restarts of restarts that came after a fault
-	// injected on the process's disk since its boot; diskFaults is that
-	// disk's count of them at the boot.
-	faulted    []bool
-	diskFaults int
+	// faulted marks the restarts of restarts that came after the
+	// process's disk failed an operation since its boot (failedOps);
+	// diskFailures is that disk's count of them at the boot.
+	faulted      []bool
+	diskFailures int
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool

@@ -12,7 +12,7 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 	prov.Time = h.Time()
 	d := s.diskSet().Disk(p.diskAddr())
 	p.files = d.Process()
-	p.diskFaults = injectedFaults(d.Stats())
+	p.diskFailures = failedOps(d.Stats())
 	prov.Storage = p.files.Storage()
 }
 

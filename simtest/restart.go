@@ -41,7 +41,7 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 		}
 	}
 	p.restarts = append(kept, now)
-	p.faulted = append(faulted, injectedFaults(s.diskSet().Disk(p.diskAddr()).Stats()) > p.diskFaults)
+	p.faulted = append(faulted, failedOps(s.diskSet().Disk(p.diskAddr()).Stats()) > p.diskFailures)
 	loops := len(p.restarts) > RestartBurst
 	if loops {
 		s.failAt(runSite(inst), restartLimitMessage(name, len(p.restarts), p.faulted, err))
@@ -72,9 +72,10 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 }
 
 // restartLimitMessage says why a process that asked for n restarts within
-// RestartInterval stays down, the last time for err: it fails on every
-// boot, or the faults injected on its disk came faster than a restart
-// apiece can take them.
+// RestartInterval stays down, the last time for err. It fails on every
+// boot, unless each restart came after a fault its disk returned to it as
+// an error: then those faults came faster than a restart apiece can take
+// them.
 func restartLimitMessage(name string, n int, faulted []bool, err error) string {
 	after := 0
 	for _, f := range faulted {
@@ -83,20 +84,24 @@ func restartLimitMessage(name string, n int, faulted []bool, err error) string {
 		}
 	}
 	head := fmt.Sprintf("process %s asked to be restarted %d times within %v, the last time with %q", name, n, RestartInterval, err.Error())
-	if after == 0 {
-		return head + "; it fails on every boot, so it stays down. " +
+	if after < n {
+		note := ""
+		if after > 0 {
+			note = fmt.Sprintf(" (%d of the %d came after its disk failed an operation, the others did not)", after, n)
+		}
+		return head + "; it fails on every boot, so it stays down" + note + ". " +
 			"Return providers.ErrRestart for a fault that a fresh boot recovers from (a failed fsync); wait and retry inside Run for one that time heals (a peer not yet up)"
 	}
-	return head + fmt.Sprintf("; %d of them came after a fault injected on its disk since it booted, faster than a restart apiece can take them, "+
-		"so it stays down, as systemd's start limit leaves it. Take in Run the faults the data allows (a failed sync of one copy of several), "+
-		"or lower the disk's fault rates (chaos.Storage) if they are beyond what the system is meant to survive", after)
+	return head + "; each came after its disk failed an operation (a failed sync, a full disk) since it booted, faster than a restart apiece can take them, " +
+		"so it stays down, as systemd's start limit leaves it. Take in Run the failures the data allows (a failed sync of one copy of several), " +
+		"or lower the disk's fault rates (chaos.Storage) if they are beyond what the system is meant to survive"
 }
 
-// injectedFaults counts the faults a disk's chaos injected, crashes aside.
-func injectedFaults(st simdisk.Stats) int {
-	return st.ReadCorruptions + st.WriteCorruptions + st.MisdirectedReads + st.MisdirectedWrites +
-		st.PhantomWrites + st.SyncFailures + st.Stalls + st.Fulls + st.NoSpace
-}
+// failedOps counts the operations a disk's chaos failed with an error the
+// process sees: a failed sync, a write or truncation refused for space.
+// Its other faults (a corrupted or misdirected sector, a stall) return no
+// error, and no restart follows from them alone.
+func failedOps(st simdisk.Stats) int { return st.SyncFailures + st.NoSpace }
 
 // wantsRestart reports whether a process's Run error asks for a restart.
 func wantsRestart(err error) bool { return errors.Is(err, providers.ErrRestart) }
