@@ -169,32 +169,22 @@ func (w *window) writeFaults(b *strings.Builder) {
 	if len(w.kept) == 0 {
 		return
 	}
-	type fault struct {
-		sim.Entry
-		effects []string
-	}
-	var before []fault
+	var before []shownFault
 	for i := max(w.nring-len(w.faults), 0); i < w.nring; i++ {
 		e := w.faults[i%len(w.faults)]
 		if e.At >= w.kept[0].At {
 			continue
 		}
 		if kindOf(e) != faultEffect {
-			before = append(before, fault{Entry: e})
+			before = append(before, shownFault{Entry: e})
 			continue
 		}
-		// An effect goes with the reboot of its instant, else with
-		// the fault just before it at that instant.
-		at := -1
-		for i := len(before) - 1; i >= 0 && before[i].At == e.At; i-- {
-			if k := kindOf(before[i].Entry); k == rebootFault || at < 0 && k != faultEffect {
-				at = i
-			}
-		}
+		at := effectOf(before, e)
 		switch {
+		case allZero(e.Msg):
 		case at < 0:
-			before = append(before, fault{Entry: e})
-		case (kindOf(before[at].Entry) != rebootFault || e.Name != "down") && !allZero(e.Msg):
+			before = append(before, shownFault{Entry: e})
+		case kindOf(before[at].Entry) != rebootFault || e.Name != "down":
 			before[at].effects = append(before[at].effects, e.Msg)
 		}
 	}
@@ -227,6 +217,54 @@ func (w *window) writeFaults(b *strings.Builder) {
 		}
 		b.WriteByte('\n')
 	}
+}
+
+// A shownFault is a line of a report's faults before its window: a fault,
+// and what it did at once.
+type shownFault struct {
+	sim.Entry
+	effects []string
+}
+
+// effectOf finds the fault among before that the effect e belongs to, or
+// -1: the reboot at e's instant of the process, host or disk e names,
+// else the latest reboot at that instant, else the latest fault there.
+func effectOf(before []shownFault, e sim.Entry) int {
+	reboot, other := -1, -1
+	for j := len(before) - 1; j >= 0 && before[j].At == e.At; j-- {
+		switch kindOf(before[j].Entry) {
+		case rebootFault:
+			if subject(before[j].Entry) == subject(e) {
+				return j
+			}
+			if reboot < 0 {
+				reboot = j
+			}
+		case faultEffect:
+		default:
+			if other < 0 {
+				other = j
+			}
+		}
+	}
+	if reboot >= 0 {
+		return reboot
+	}
+	return other
+}
+
+// subject is the process, host or disk a reboot or an effect names:
+// "reboot: kv-0 (crash)", "restart: kv-0 asked...", "down: kv-0 (crash)",
+// "net: host kv-0 crashed: ...", "disk kv-0: crash: ...".
+func subject(e sim.Entry) string {
+	msg := e.Msg
+	for _, prefix := range []string{"reboot: ", "restart: ", "down: ", "net: host ", "disk "} {
+		if rest, ok := strings.CutPrefix(msg, prefix); ok {
+			name, _, _ := strings.Cut(rest, " ")
+			return strings.TrimSuffix(name, ":")
+		}
+	}
+	return ""
 }
 
 // allZero reports whether every count in an effect's message is zero

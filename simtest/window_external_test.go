@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -102,6 +103,25 @@ func TestReportShowsTheFaultsBeforeTheWindow(t *testing.T) {
 	assert.NotContains(t, faults, "down: p-0", "the reboot's line says what went down")
 	assert.NotContains(t, faults, "net: host", "a crash that closed nothing says nothing of it")
 	assert.NotContains(t, out[j:], "reboot: p-0", "the window holds the check, not the crashes")
+}
+
+// Two crashes at one instant each keep what they did on their own line.
+func TestReportTellsTheEffectsOfCrashesAtOneInstantApart(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process { return unsyncedWriter{} }})
+		s.Sleep(time.Second)
+		c.Reboot("p-0", simtest.Crash)
+		c.Reboot("p-1", simtest.Crash)
+		for i := range 100 {
+			s.Logf("step %d of the check", i)
+			s.Sleep(time.Millisecond)
+		}
+		s.Errorf("a lost write, found by the check")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.False(t, res.OK())
+	out := res.Report
+	assert.Regexp(t, `\n +1s  reboot: p-0 \(crash\) \[disk p-0: crash: [^\]]*\]\n`, out)
+	assert.Regexp(t, `\n +1s  reboot: p-1 \(crash\) \[disk p-1: crash: [^\]]*\]\n`, out)
 }
 
 // A failure of the engine (a panic at the end) with no error before it
