@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
@@ -55,12 +54,12 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	// Gaps in the test's own module fail it; those in code it depends on
 	// (another module's assertions) are for the report only.
 	mod := moduleRoot()
-	ra.book.Catalogue(mod, binaryBuilt())
+	ra.book.Catalogue(mod)
 	for _, file := range ra.book.Stale() {
 		if rel, err := filepath.Rel(mod, file); err == nil && mod != "" {
 			file = rel
 		}
-		t.Logf("simtest: %s changed after this test binary was built, so the assertions in it that no seed reached are not listed: rebuild the binary to have them", file)
+		t.Logf("simtest: %s has changed since this test binary was built (its assertions are not where the binary ran them), so those in it that no seed reached are not listed: rebuild the binary to have them", file)
 	}
 	rows := ra.book.Rows()
 	r.rows = rows
@@ -230,20 +229,6 @@ func messageOf(r tally.Row) string {
 // test may leave it since (t.Chdir to a fixture), but its package and
 // module stay where they were. It is set once, as the package starts.
 var startDir, _ = os.Getwd()
-
-// binaryBuilt is when the running test binary was written, or the zero
-// time when it cannot be known. go test writes it afresh for every run.
-func binaryBuilt() time.Time {
-	path, err := os.Executable()
-	if err != nil {
-		return time.Time{}
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return time.Time{}
-	}
-	return st.ModTime()
-}
 
 // moduleRoot is the directory of the test's module: the nearest go.mod
 // above the directory go test runs the test binary in; "" when there is

@@ -125,11 +125,9 @@ func TestARecordInOneCopyIsWrittenBackToTheOthers(t *testing.T) {
 	r := reopen(t, dir)
 	require.Len(t, r.entries, 10, "the second batch, from the one copy that has it")
 
-	//simvet:allow osnet a unit test of the log's recovery, outside any simulation, damages a copy it reads
 	a, err := os.ReadFile(filepath.Join(dir, copies[0]))
 	require.NoError(t, err)
 	a[second+20] ^= 0x10
-	//simvet:allow osnet a unit test of the log's recovery, outside any simulation, damages a copy it reads
 	require.NoError(t, os.WriteFile(filepath.Join(dir, copies[0]), a, 0o666))
 	r = reopen(t, dir)
 	require.Len(t, r.entries, 10, "the second batch, from the copies it was written back to")

@@ -4,12 +4,10 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/moonpool-go/moonpool/internal/simctx"
 )
@@ -183,10 +181,10 @@ func (s *source) spanAt(line int) (span, bool) {
 // tests of the file belong to other Runs. It also gives every reached site
 // the extent of its call, for the coverage profile. Files that cannot be
 // read (a binary built with -trimpath, a file since deleted) are passed
-// over, and so is a file changed after built, the time the binary was
-// built (zero when unknown), whose lines are not the binary's: Stale lists
-// it. It returns the number of calls it added.
-func (b *Book) Catalogue(dir string, built time.Time) int {
+// over, and so is a file that no longer holds what the binary ran (edited
+// since the binary was built: see moved): Stale lists it. It returns the
+// number of calls it added.
+func (b *Book) Catalogue(dir string) int {
 	b.static, b.stale = nil, nil
 	byFile := make(map[string][]*Entry)
 	for _, e := range b.entries {
@@ -201,15 +199,15 @@ func (b *Book) Catalogue(dir string, built time.Time) int {
 	slices.Sort(files)
 	added := 0
 	for _, file := range files {
-		if st, err := os.Stat(file); err == nil && !built.IsZero() && st.ModTime().After(built) {
-			b.stale = append(b.stale, file) // its lines are not the binary's
-			continue
-		}
 		src, err := readSource(file)
 		if err != nil {
 			continue
 		}
 		reached := byFile[file]
+		if moved(src.calls, reached) {
+			b.stale = append(b.stale, file) // its lines are not the binary's
+			continue
+		}
 		decls := make(map[string]bool)
 		for _, e := range reached {
 			decls[src.declAt(e.site.Line)] = true
@@ -262,8 +260,33 @@ func (b *Book) Catalogue(dir string, built time.Time) int {
 	return added
 }
 
-// Stale lists the files that Catalogue passed over for being changed
-// after the binary was built.
+// moved reports whether the source's calls say that some assertion reached
+// is not where the binary ran it: its line holds an assertion of another
+// kind, or its message is an assertion's of its kind on another line. An
+// entry whose line holds no assertion call (an invariant's, an
+// Eventually's) says nothing.
+func moved(calls []call, reached []*Entry) bool {
+	for _, e := range reached {
+		here, elsewhere := false, false
+		for _, c := range calls {
+			switch {
+			case c.span.line == e.site.Line && c.kind == e.kind:
+				here = true
+			case c.span.line == e.site.Line:
+				elsewhere = true // another kind at its line
+			case c.kind == e.kind && c.msg != "" && c.msg == e.msg:
+				elsewhere = true
+			}
+		}
+		if elsewhere && !here {
+			return true
+		}
+	}
+	return false
+}
+
+// Stale lists the files that Catalogue passed over for no longer holding
+// what the binary ran.
 func (b *Book) Stale() []string { return b.stale }
 
 // match finds the call of kind k that begins on line; the runtime gives a
