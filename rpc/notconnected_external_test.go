@@ -74,8 +74,8 @@ func TestTryGetReplyUnsentIsNotSent(t *testing.T) {
 		require.ErrorIs(s, err, rpc.ErrNotSent)
 		require.ErrorIs(s, err, rpc.ErrMaybeDelivered, "it refines ErrMaybeDelivered, which callers already test")
 		assert.NotErrorIs(s, err, rpc.ErrBrokenPromise)
-		assert.Equal(s, "rpc: wellknown/1 at 10.0.0.1:4500: the request was dropped unsent, since no connection could be made: dial tcp 10.0.0.1:4500: connect: connection refused", err.Error(),
-			"one sentence, which does not also say that the request may have been delivered")
+		assert.Equal(s, "rpc: TryGetReply to wellknown/1 at 10.0.0.1:4500: the request was dropped unsent, since no connection could be made: dial tcp 10.0.0.1:4500: connect: connection refused", err.Error(),
+			"one sentence, which does not also say that the request may have been delivered, and names the method as the full queue's error does")
 	}, quiet...)
 }
 
