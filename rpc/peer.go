@@ -189,11 +189,17 @@ func (p *peer) dial(ctx context.Context, again bool) (*conn, uint64, *wire.Decod
 		p.t.backingOff.Add(1)
 		defer p.t.backingOff.Add(-1)
 	}
-	c, inst, dec, err := p.connect(ctx, again)
+	// Deferred: a connect that unwinds (its process killed) is over too,
+	// and a later call's timeout must not say it is under way.
+	defer p.dialDone()
+	return p.connect(ctx, again)
+}
+
+// dialDone clears dialing: no connect is under way.
+func (p *peer) dialDone() {
 	p.mu.Lock()
 	p.dialing = time.Time{}
 	p.mu.Unlock()
-	return c, inst, dec, err
 }
 
 func (p *peer) connect(ctx context.Context, hurried bool) (*conn, uint64, *wire.Decoder, error) {
