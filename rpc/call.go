@@ -29,6 +29,7 @@ type call struct {
 	tok    Token // the reply token
 	target Token // the endpoint called
 	mode   mode
+	method string // TryGetReply, GetReply or GetReplyUnlessFailedFor, for errors
 	frame  []byte // the request's frame, for resends
 	// The boxes of the request and the reply (a *Req and a *Resp),
 	// kept with the call for its next use.
@@ -70,9 +71,10 @@ type call struct {
 type ref struct {
 	x           *call
 	tok, target Token
+	method      string
 }
 
-func (x *call) ref() ref { return ref{x, x.tok, x.target} }
+func (x *call) ref() ref { return ref{x, x.tok, x.target, x.method} }
 
 func (x *call) receive(c *conn, tok Token, payload []byte) {
 	if len(payload) == 0 {
@@ -121,7 +123,7 @@ func (x *call) settle(tok Token, c *conn, reply []byte, err error) bool {
 		case kindRemoteErr:
 			err, reply = &RemoteError{Addr: c.remote(), Token: x.target, Msg: string(body)}, nil
 		default: // kindBroken
-			err, reply = fmt.Errorf("rpc: %v at %s: %w", x.target, c.remote(), ErrBrokenPromise), nil
+			err, reply = fmt.Errorf("rpc: %s to %v at %s: %w", x.method, x.target, c.remote(), ErrBrokenPromise), nil
 		}
 	}
 	x.finished, x.err = true, err
@@ -245,7 +247,7 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 		x.slot = slot
 		t.calls[slot] = x
 	}
-	x.peer, x.target, x.mode, x.finished = pr, target, m, false
+	x.peer, x.target, x.mode, x.method, x.finished = pr, target, m, method, false
 	// Reply tokens are the incarnation's random base plus a count and a
 	// slot: unique in this transport, unlike any other incarnation's, and
 	// drawn without a draw from the run's stream per call.

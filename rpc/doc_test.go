@@ -56,3 +56,18 @@ func TestIndexIsComplete(t *testing.T) {
 	}
 	assert.Empty(t, missing, "doc.go's index does not link these; add them")
 }
+
+// TestRemoteErrorExampleIsWholeFile: ExampleRemoteError's point is the
+// types beside it (a reply with HeldBy, a shared ErrNotLeader), so godoc
+// must show its whole file, not its body alone: the file holds no other
+// example and no test.
+func TestRemoteErrorExampleIsWholeFile(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "example_remoteerror_test.go", nil, parser.ParseComments)
+	require.NoError(t, err)
+	examples := doc.Examples(f)
+	require.Len(t, examples, 1)
+	assert.Equal(t, "RemoteError", examples[0].Name)
+	_, whole := examples[0].Code.(*ast.File)
+	assert.True(t, whole, "godoc shows only the example's body")
+}

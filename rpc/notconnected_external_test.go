@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/rpc"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -74,8 +75,8 @@ func TestTryGetReplyUnsentIsNotSent(t *testing.T) {
 		require.ErrorIs(s, err, rpc.ErrNotSent)
 		require.ErrorIs(s, err, rpc.ErrMaybeDelivered, "it refines ErrMaybeDelivered, which callers already test")
 		assert.NotErrorIs(s, err, rpc.ErrBrokenPromise)
-		assert.Equal(s, "rpc: wellknown/1 at 10.0.0.1:4500: the request was dropped unsent, since no connection could be made: dial tcp 10.0.0.1:4500: connect: connection refused", err.Error(),
-			"one sentence, which does not also say that the request may have been delivered")
+		assert.Equal(s, "rpc: TryGetReply to wellknown/1 at 10.0.0.1:4500: the request was dropped unsent, since no connection could be made: dial tcp 10.0.0.1:4500: connect: connection refused", err.Error(),
+			"one sentence, which does not also say that the request may have been delivered, and names the method as the full queue's error does")
 	}, quiet...)
 }
 
@@ -143,5 +144,35 @@ func TestTimeoutAfterTheConnectionEndedSaysWhatFollowed(t *testing.T) {
 		require.ErrorIs(s, err, context.DeadlineExceeded)
 		assert.Contains(s, err.Error(), "(the request was sent, and its connection ended before the reply: EOF; ", "the connection's end, not a failed connect's")
 		assert.Regexp(s, `; (no connection could be made since: dial tcp srv-0:4500: connect: connection refused(; the next connect begins in [0-9.]+m?s)?|a connect to the address has been under way for [0-9.]+m?s, and the one before it failed: dial tcp srv-0:4500: connect: connection refused)\)$`, err.Error())
+	}, quiet...)
+}
+
+// TestTimeoutAfterAKilledConnectSaysNoConnectIsUnderWay: a connect that
+// the crash of its transport's process cut short is not under way, and a
+// later call's timeout does not say it is.
+func TestTimeoutAfterAKilledConnectSaysNoConnectIsUnderWay(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		s.HostProviders("10.0.0.1")
+		// The connect hangs: the owner's process is crashed in its midst.
+		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		ep := rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1))
+		var tr *rpc.Transport
+		c := s.Boot(simtest.Processes{Name: "owner", Hosts: []string{"10.0.0.2"}, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				var err error
+				if tr, err = rpc.NewTransport(ctx, p, rpc.Config{}); err != nil {
+					return err
+				}
+				_, _ = ep.GetReply(ctx, tr, echoReq{1}) // makes the peer, which dials
+				return nil
+			})
+		}})
+		s.Sleep(time.Second)
+		require.NotNil(s, tr)
+		c.Stop("owner-0", simtest.Crash)
+		s.Sleep(time.Second)
+		_, err := ep.GetReply(within(s, time.Second), tr, echoReq{2})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		assert.NotContains(s, err.Error(), "under way", "the connect ended with its process")
 	}, quiet...)
 }

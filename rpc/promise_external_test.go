@@ -24,6 +24,7 @@ func TestHandlerBreaksPromise(t *testing.T) {
 		_, err = ep.GetReply(s.Context(), client, echoReq{})
 		require.ErrorIs(s, err, rpc.ErrBrokenPromise)
 		assert.NotErrorIs(s, err, rpc.ErrMaybeDelivered, "the handler ran: the request was delivered")
+		assert.Equal(s, "rpc: GetReply to wellknown/1 at 10.0.0.1:4500: rpc: broken promise: the server will never reply", err.Error())
 	}, quiet...)
 }
 
@@ -227,7 +228,9 @@ func TestTryGetReplyOnPartition(t *testing.T) {
 		})
 		s.Sleep(time.Second)
 		s.Network().Isolate("10.0.0.1")
-		require.ErrorIs(s, got.Join(s.Context()), rpc.ErrMaybeDelivered)
+		err = got.Join(s.Context())
+		require.ErrorIs(s, err, rpc.ErrMaybeDelivered)
+		assert.Contains(s, err.Error(), "rpc: TryGetReply to wellknown/1 at 10.0.0.1:4500: the connection ended before the reply (", "the method is named")
 		s.Network().Heal()
 		s.Sleep(20 * time.Second)
 		assert.Equal(s, 1, seen)
@@ -304,6 +307,7 @@ func TestQueueFull(t *testing.T) {
 		s.Sleep(time.Second)
 		_, err = ep.GetReply(s.Context(), client, echoReq{})
 		require.ErrorIs(s, err, rpc.ErrQueueFull)
+		assert.Contains(s, err.Error(), "rpc: GetReply to wellknown/1 at 10.0.0.1:4500: 2 requests wait for replies already")
 	}, quiet...)
 }
 
