@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -231,20 +232,23 @@ func messageOf(r tally.Row) string {
 var startDir, _ = os.Getwd()
 
 // moduleRoot is the directory of the test's module: the nearest go.mod
-// above the directory go test runs the test binary in; "" when there is
-// none.
+// above the directory the test binary started in that names the module
+// the binary was built from, so that a go test -c binary run in a module
+// nested in its own passes the nested go.mod over; the nearest go.mod when
+// the binary does not name its module; "" when there is none.
 func moduleRoot() string {
-	if startDir == "" {
+	module := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		module = bi.Main.Path
+	}
+	return moduleRootOf(startDir, module)
+}
+
+// moduleRootOf is moduleRoot for a binary of module started in start.
+func moduleRootOf(start, module string) string {
+	if start == "" {
 		return ""
 	}
-	for dir := startDir; ; {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	root, _ := tally.ModuleRoot(start, module)
+	return root
 }

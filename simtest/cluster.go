@@ -154,7 +154,7 @@ type placements struct {
 // the count a seed drew, so that a clash fails every seed alike rather
 // than only those that draw a count large enough to meet it.
 func (pl placements) declare(ps *Processes) error {
-	for i := range max(ps.Count, ps.MaxCount, 1) {
+	for i := range largestCount(ps.Count, ps.MaxCount) {
 		name, host, loc := ps.placement(i)
 		switch {
 		case host == DriverHost:

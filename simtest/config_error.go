@@ -67,14 +67,13 @@ func configReport(o *seedOutcome, what, replay string) string {
 	if o.s.config.where != "" {
 		fmt.Fprintf(&b, "\n  at %s", o.s.config.where)
 	}
+	where, which, alone := ",", "", "."
 	if n := o.s.config.workers; n > 1 {
-		fmt.Fprintf(&b, "\n  This is a mistake in the test's set-up, not a bug the simulation found: it was met while %s ran, on one of %d workers, "+
-			"and would fail any seed that gets there on more than one, so the seed is not kept under %s; "+
-			"replayed alone, the seed runs on one worker and passes, so the replay runs the test again on %d.\n  replay: %s", what, n, keepDir, n, replay)
-		return b.String()
+		where, which = fmt.Sprintf(", on one of %d workers,", n), " on more than one"
+		alone = fmt.Sprintf("; replayed alone, the seed runs on one worker and passes, so the replay runs the test again on %d.", n)
 	}
-	fmt.Fprintf(&b, "\n  This is a mistake in the test's set-up, not a bug the simulation found: it was met while %s ran, "+
-		"and would fail any seed that gets there, so the seed is not kept under %s.\n  replay: %s", what, keepDir, replay)
+	fmt.Fprintf(&b, "\n  This is a mistake in the test's set-up, not a bug the simulation found: it was met while %s ran%s "+
+		"and would fail any seed that gets there%s, so the seed is not kept under %s%s\n  replay: %s", what, where, which, keepDir, alone, replay)
 	return b.String()
 }
 

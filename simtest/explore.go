@@ -425,9 +425,12 @@ func (e *exploration) summary(verbose bool) string {
 		fmt.Fprintf(&b, "; coverage last grew at timeline %d", at)
 		if quiet := e.timelines() - at; quiet > 0 {
 			roots := plural(rp.QuietRoots, "root seed")
-			if e.saturated() {
+			switch {
+			case e.saturated():
 				fmt.Fprintf(&b, " (saturated: nothing new in the %s after, %s among them)", plural(quiet, "timeline"), roots)
-			} else {
+			case rp.QuietRoots == 0:
+				fmt.Fprintf(&b, " (nothing new in the %s after, and no root seed among them: not saturated)", plural(quiet, "timeline"))
+			default:
 				fmt.Fprintf(&b, " (nothing new in the %s after, but only %s among them: not saturated)", plural(quiet, "timeline"), roots)
 			}
 		}
@@ -507,10 +510,10 @@ func (e *exploration) saturated() bool {
 // grewAt is the number of the timeline that last grew the coverage map,
 // or 0 when none did.
 func (e *exploration) grewAt() int {
-	if e.rep.Saturated == 0 {
+	if e.rep.GrewAt == 0 {
 		return 0
 	}
-	return e.kept + e.rep.Saturated
+	return e.kept + e.rep.GrewAt
 }
 
 // progressHook is S.progress for a run of the Run: a fuzz input's

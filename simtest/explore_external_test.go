@@ -315,7 +315,7 @@ func TestExplorationInTheJSONReport(t *testing.T) {
 			Marks      int    `json:"marks"`
 			Spent      int    `json:"energy_spent"`
 			EnergyLeft int    `json:"energy_left"`
-			Saturated  int    `json:"coverage_last_grew_at"`
+			GrewAt     int    `json:"coverage_last_grew_at"`
 			PerMark    []struct {
 				Parent    string `json:"parent_recipe"`
 				From      int    `json:"from_mark"`
@@ -340,7 +340,7 @@ func TestExplorationInTheJSONReport(t *testing.T) {
 	}
 	assert.Equal(t, ex.Spent, spent, "the marks' children are the energy spent")
 	assert.Positive(t, ex.EnergyLeft)
-	assert.Equal(t, ex.Timelines, ex.Saturated, "the failing timeline grew the coverage map")
+	assert.Equal(t, ex.Timelines, ex.GrewAt, "the failing timeline grew the coverage map")
 }
 
 func TestVerboseExplorationListsEveryMark(t *testing.T) {
@@ -490,7 +490,7 @@ func TestAMarksChildrenAloneAreNoSaturation(t *testing.T) {
 	res := simtest.Simulate(onceAMark, simtest.Explore(cfg), simtest.AllowGaps(), simtest.JSONReport(path))
 	require.True(t, res.OK(), res.Report)
 	assert.Contains(t, res.Report, "explored 40 timelines (1 root seed, 39 branched at 1 mark)")
-	assert.Contains(t, res.Report, "coverage last grew at timeline 1 (nothing new in the 39 timelines after, but only 0 root seeds among them: not saturated)")
+	assert.Contains(t, res.Report, "coverage last grew at timeline 1 (nothing new in the 39 timelines after, and no root seed among them: not saturated)")
 	assert.NotContains(t, res.Report, "saturated:")
 
 	b, err := os.ReadFile(path)

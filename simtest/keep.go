@@ -47,7 +47,7 @@ func keepBaseOf(start, binPath, module string) string {
 	if !ok || start == "" {
 		return ""
 	}
-	root := moduleRootNamed(start, module)
+	root, _ := tally.ModuleRoot(start, module)
 	if root == "" {
 		return ""
 	}
@@ -63,22 +63,6 @@ func keepBaseOf(start, binPath, module string) string {
 		return out
 	}
 	return pkg
-}
-
-// moduleRootNamed is the nearest directory at or above dir whose go.mod
-// names module, or "" when there is none: a go.mod of another module
-// (one nested in it) is passed over.
-func moduleRootNamed(dir, module string) string {
-	for {
-		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && tally.ModulePath(mod) == module {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }
 
 // keptSeeds returns the seeds kept for the test called name, in numeric

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
 // unescapeName undoes escapeName, for names short enough not to be cut.
@@ -187,4 +189,21 @@ func TestKeepBaseIsThePackageDirectory(t *testing.T) {
 			assert.Equal(t, tc.want, keepBaseOf(tc.start, tc.bin, "example.com/m"))
 		})
 	}
+}
+
+// A go test -c binary run in a module nested in its own finds its own
+// module's root, so that the gaps in its module are its own and fail it.
+func TestModuleRootPassesOverANestedModule(t *testing.T) {
+	root := t.TempDir()
+	nested := filepath.Join(root, "tools")
+	require.NoError(t, os.MkdirAll(filepath.Join(nested, "x"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/m\n\ngo 1.25\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(nested, "go.mod"), []byte("module example.com/tools\n\ngo 1.25\n"), 0o644))
+
+	start := filepath.Join(nested, "x")
+	mod := moduleRootOf(start, "example.com/m")
+	assert.Equal(t, root, mod)
+	assert.True(t, tally.Within(&tally.Site{File: filepath.Join(root, "kv", "kv_test.go")}, mod), "the test's own file is in its module")
+	assert.Equal(t, nested, moduleRootOf(start, ""), "a binary that does not name its module: the nearest go.mod")
+	assert.Empty(t, moduleRootOf(t.TempDir(), "example.com/m"), "outside the module")
 }

@@ -149,7 +149,8 @@ func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 			"S.Chdir changes the whole process, and this Run runs 2 seeds at once",
 			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simworkers=2\n`, false},
 		"Setenv in a parallel test": {func(s *S) { s.Setenv("SIMTEST_CONFIG_ENV", "x") }, nil,
-			"S.Setenv changes the whole process, and the test is parallel", "", true},
+			"S.Setenv changes the whole process, and the test is parallel",
+			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simseed=\d+\n`, true},
 	}
 	if name := os.Getenv("SIMTEST_CONFIG_CHILD"); name != "" {
 		c := cases[name]
@@ -167,6 +168,7 @@ func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 			assert.Contains(t, out, c.want)
 			assert.Equal(t, 1, strings.Count(out, "simtest: configuration error: "), out)
 			assert.Contains(t, out, "not a bug the simulation found")
+			assert.NotContains(t, out, "testing: test using", "testing's own refusal is not repeated")
 			assert.Contains(t, out, "1 seed, 0 passed, 1 failed", "the Run stops at once")
 			if c.replay != "" {
 				assert.Regexp(t, c.replay, out)

@@ -170,7 +170,7 @@ func (ps *Processes) validate(taken map[string]bool, declared int) error {
 	if taken[ps.Name] {
 		return fmt.Errorf("simtest: two groups of processes are named %q; names must be unique", ps.Name)
 	}
-	n := max(ps.Count, ps.MaxCount, 1)
+	n := largestCount(ps.Count, ps.MaxCount)
 	if ps.Hosts != nil && len(ps.Hosts) < n {
 		return fmt.Errorf("simtest: Processes %q has %d Hosts for up to %d processes (Count, MaxCount); give one host per process", ps.Name, len(ps.Hosts), n)
 	}
@@ -181,38 +181,53 @@ func (ps *Processes) validate(taken map[string]bool, declared int) error {
 // MaxProcesses, with the groups booted before it having declared up to
 // declared processes.
 func (ps *Processes) checkBound(declared int) error {
-	return countBound{"Processes", "processes", "MaxProcesses", MaxProcesses, "a cluster boots", "booted "}.check(ps.Name, ps.Count, ps.MaxCount, declared)
+	return processBound.check(ps.Name, ps.Count, ps.MaxCount, declared)
 }
 
-// countBound is a bound on the instances of the groups of kind
-// (Processes, Workloads), which are noun, that bound, named name, holds;
-// most tells what it bounds and before how the earlier groups came.
+// countBound is a limit on how many instances the groups of one kind may
+// have together, as a report tells of it.
 type countBound struct {
-	kind, noun, name string
-	bound            int
-	most, before     string
+	kind    string // the type that declares a group: "Processes"
+	noun    string // what it declares: "processes"
+	limit   string // the constant that is the limit: "MaxProcesses"
+	bound   int    // its value
+	holder  string // what the limit holds for: "a cluster boots"
+	earlier string // the groups counted before this one
 }
+
+var (
+	processBound = countBound{kind: "Processes", noun: "processes", limit: "MaxProcesses", bound: MaxProcesses,
+		holder: "a cluster boots", earlier: "the groups booted before it"}
+	workloadBound = countBound{kind: "Workloads", noun: "workloads", limit: "MaxWorkloads", bound: MaxWorkloads,
+		holder: "one S.Workloads makes", earlier: "the groups before it"}
+)
 
 // check refuses a group named group, of count and maxCount, that would
-// take the total past the bound, with the groups before it having up to
+// take the total past the bound, when the groups before it have up to
 // declared instances.
 func (b countBound) check(group string, count, maxCount, declared int) error {
-	field, n := "Count", max(count, 1)
+	n, field := largestCount(count, maxCount), "Count"
 	if maxCount > count {
-		field, n = "MaxCount", maxCount
+		field = "MaxCount"
 	}
 	if n <= b.bound-declared {
 		return nil
 	}
 	if declared == 0 {
-		return fmt.Errorf("simtest: %s %q has %s %d, above simtest.%s (%d), the most %s %s; lower %s to at most %d", b.kind, group, field, n, b.name, b.bound, b.noun, b.most, field, b.bound)
+		return fmt.Errorf("simtest: %s %q has %s %d, above simtest.%s (%d), the most %s %s; lower %s to at most %d",
+			b.kind, group, field, n, b.limit, b.bound, b.noun, b.holder, field, b.bound)
 	}
 	fix := fmt.Sprintf("lower %s to at most %d", field, b.bound-declared)
 	if declared >= b.bound {
 		fix = "lower the counts of the groups before it"
 	}
-	return fmt.Errorf("simtest: %s %q has %s %d, and the groups %sbefore it have up to %d %s: together above simtest.%s (%d), the most %s %s; %s", b.kind, group, field, n, b.before, declared, b.noun, b.name, b.bound, b.noun, b.most, fix)
+	return fmt.Errorf("simtest: %s %q has %s %d, and %s have up to %d %s: together above simtest.%s (%d), the most %s %s; %s",
+		b.kind, group, field, n, b.earlier, declared, b.noun, b.limit, b.bound, b.noun, b.holder, fix)
 }
+
+// largestCount is the most instances a group of count and maxCount has in
+// any seed: Count, at least one, or MaxCount when it is above.
+func largestCount(count, maxCount int) int { return max(count, maxCount, 1) }
 
 // checkCount checks the Count and MaxCount of a group of kind (Processes,
 // Workloads) named name.

@@ -34,6 +34,9 @@ type SeedResult struct {
 	// negative places.
 	Place int64
 	// Replay is a failed seed's replay line; empty when the seed passed.
+	// For a configuration error met only on several workers, which the
+	// seed replayed alone does not meet, it runs the test again on as
+	// many workers (-simworkers=N, no -simseed).
 	Replay string
 	// Recipe is the exploration timeline the run was ([Explore]), when it
 	// branched from Seed's own run, as -simrecipe takes it; empty for a

@@ -368,7 +368,7 @@ func (s *S) refuseParallel(method string, change func()) {
 				s.config = &configErr{where: where}
 			}
 			s.configErrorf("simtest: S.%s changes the whole process, and the test is parallel (t.Parallel, or a parallel parent), "+
-				"where testing.T refuses it (%s); take t.Parallel out of the test and its parents", method, msg)
+				"where testing.T refuses it; take t.Parallel out of the test and its parents", method)
 		}
 	}()
 	change()

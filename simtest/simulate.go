@@ -20,10 +20,13 @@ type Result struct {
 	// Skipped is set when the body skipped (S.Skip): the Run ended there.
 	Skipped bool
 	// FirstFailing is the first failing seed, and Replay the option that
-	// runs it alone, such as "simtest.Replay(42)"; both are zero when no
+	// runs it again, such as "simtest.Replay(42)"; both are zero when no
 	// seed failed. For an exploration's failing branched timeline
 	// ([Explore]), FirstFailing is its root seed and Replay the
-	// [ReplayRecipe] of the timeline.
+	// [ReplayRecipe] of the timeline. For a configuration error met only
+	// on several workers (an S.Setenv with [Workers] above 1), the seed
+	// alone would pass: Replay is then the worker count that meets it
+	// again, such as "simtest.Workers(2)".
 	FirstFailing uint64
 	Replay       string
 	// SimTime, Steps and Events add up every seed's.

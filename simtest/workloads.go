@@ -53,7 +53,7 @@ func (s *S) Workloads(groups ...Workloads) []Workload {
 			s.configError(err)
 		}
 		taken[g.Name] = true
-		declared += max(g.Count, g.MaxCount, 1)
+		declared += largestCount(g.Count, g.MaxCount)
 		n := s.drawCount(g.Count, g.MaxCount)
 		for i := range n {
 			id := WorkloadID{Name: fmt.Sprintf("%s-%d", g.Name, i), Index: i, Count: n}
@@ -80,7 +80,7 @@ func (g Workloads) validate(taken map[string]bool, declared int) error {
 	if err := checkCount("Workloads", g.Name, g.Count, g.MaxCount); err != nil {
 		return err
 	}
-	if err := (countBound{"Workloads", "workloads", "MaxWorkloads", MaxWorkloads, "one S.Workloads makes", ""}).check(g.Name, g.Count, g.MaxCount, declared); err != nil {
+	if err := workloadBound.check(g.Name, g.Count, g.MaxCount, declared); err != nil {
 		return err
 	}
 	if taken[g.Name] {

@@ -33,7 +33,7 @@ type Report struct {
 	Marks      int    // discoveries branched from
 	Covered    int    // distinct discoveries, the coverage map's size
 	MaxDepth   int    // the deepest recipe run
-	Saturated  int    // the timeline (1-based) that last grew the coverage map
+	GrewAt     int    // the timeline (1-based) that last grew the coverage map
 	QuietRoots int    // root seeds run after it, which found nothing new either
 	Replayed   uint64 // draws spent re-running prefixes
 	Drawn      uint64 // draws in all
@@ -150,15 +150,15 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			rep.Replayed += min(r.Branches[d-1].At, o.Draws)
 		}
 		grew := 0
-		cost := rep.Timelines - rep.Saturated // timelines since the map grew before
-		made := -1                            // the mark this timeline made last
+		cost := rep.Timelines - rep.GrewAt // timelines since the map grew before
+		made := -1                         // the mark this timeline made last
 		for _, d := range o.Discoveries {
 			if _, ok := cover[d.Sig]; ok {
 				continue
 			}
 			cover[d.Sig] = struct{}{}
 			grew++
-			rep.Saturated, rep.QuietRoots = rep.Timelines, 0
+			rep.GrewAt, rep.QuietRoots = rep.Timelines, 0
 			// Discoveries at the same draw are one branch point: their
 			// children would be the same timelines.
 			if made >= 0 && rep.PerMark[made].At == d.At {

@@ -582,7 +582,7 @@ func TestExplorationKeepsItsBooks(t *testing.T) {
 		}
 		require.Equal(t, rep.Timelines-rep.Roots, spent, "every branch is some mark's child")
 		require.GreaterOrEqual(t, rep.EnergyLeft, 0)
-		require.LessOrEqual(t, rep.Saturated, rep.Timelines)
+		require.LessOrEqual(t, rep.GrewAt, rep.Timelines)
 		require.NotEqual(t, rep.Failed, rep.Exhausted, "it ends failed or with the budget spent: %+v", rep)
 		if rep.Failed {
 			require.Equal(t, rep.Timelines, rep.FoundAfter)

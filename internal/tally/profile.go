@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/mod/modfile"
 	"golang.org/x/tools/cover"
 )
 
@@ -131,36 +132,32 @@ func WriteProfile(w io.Writer, profiles []*cover.Profile) error {
 // importPath names a source file by its package's import path: the module
 // path from the nearest go.mod above it, and the file's path below that.
 func importPath(file string) string {
-	for dir := filepath.Dir(file); ; {
+	root, module := ModuleRoot(filepath.Dir(file), "")
+	if module == "" {
+		return file
+	}
+	rel, err := filepath.Rel(root, file)
+	if err != nil {
+		return file
+	}
+	return path.Join(module, filepath.ToSlash(rel))
+}
+
+// ModuleRoot is the nearest directory at or above dir whose go.mod names
+// module, and the module path that go.mod gives; with module "", the
+// nearest go.mod's, whatever it names. A go.mod of another module (one
+// nested in module) is passed over. Both are "" when there is none.
+func ModuleRoot(dir, module string) (root, modulePath string) {
+	for {
 		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
-			if m := ModulePath(mod); m != "" {
-				rel, err := filepath.Rel(dir, file)
-				if err == nil {
-					return path.Join(m, filepath.ToSlash(rel))
-				}
+			if p := modfile.ModulePath(mod); module == "" || p == module {
+				return dir, p
 			}
-			return file
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return file
+			return "", ""
 		}
 		dir = parent
 	}
-}
-
-// ModulePath reads the module line of a go.mod file, or returns "" when
-// it has none.
-func ModulePath(mod []byte) string {
-	for _, line := range strings.Split(string(mod), "\n") {
-		line = strings.TrimSpace(line)
-		if rest, ok := strings.CutPrefix(line, "module"); ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '"') {
-			rest = strings.TrimSpace(rest)
-			if i := strings.Index(rest, "//"); i >= 0 {
-				rest = strings.TrimSpace(rest[:i])
-			}
-			return strings.Trim(rest, `"`+"`")
-		}
-	}
-	return ""
 }

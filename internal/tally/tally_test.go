@@ -213,7 +213,31 @@ func TestImportPath(t *testing.T) {
 	file := filepath.Join(dir, "pkg", "sub", "x.go")
 	assert.Equal(t, "example.com/mod/pkg/sub/x.go", importPath(file))
 	assert.Equal(t, "/nowhere/x.go", importPath("/nowhere/x.go"), "outside a module: the path itself")
-	assert.Equal(t, "", ModulePath([]byte("modules are not here\n")))
+}
+
+// TestModuleRootPassesOverANestedModule: the root of a module, looked for
+// from a module nested in it, is the outer module's; the nearest go.mod
+// when no module is named.
+func TestModuleRootPassesOverANestedModule(t *testing.T) {
+	dir := t.TempDir()
+	nested := filepath.Join(dir, "tools", "gen")
+	require.NoError(t, os.MkdirAll(nested, 0o777))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/mod\n\ngo 1.25\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tools", "go.mod"), []byte("module example.com/mod/tools\n\ngo 1.25\n"), 0o666))
+
+	root, module := ModuleRoot(nested, "example.com/mod")
+	assert.Equal(t, dir, root)
+	assert.Equal(t, "example.com/mod", module)
+	root, module = ModuleRoot(nested, "")
+	assert.Equal(t, filepath.Join(dir, "tools"), root, "the nearest go.mod")
+	assert.Equal(t, "example.com/mod/tools", module)
+	root, module = ModuleRoot(nested, "example.com/other")
+	assert.Empty(t, root, "no go.mod names it")
+	assert.Empty(t, module)
+	assert.Equal(t, "example.com/mod/tools/gen/x.go", importPath(filepath.Join(nested, "x.go")), "a file's import path is its own module's")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tools", "go.mod"), []byte("modules are not here\n"), 0o666))
+	assert.Equal(t, filepath.Join(nested, "x.go"), importPath(filepath.Join(nested, "x.go")), "a go.mod with no module line names none")
 }
 
 func TestWithin(t *testing.T) {
