@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -134,60 +133,12 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 	for _, in := range ft.corpus(f) {
 		f.Add(in)
 	}
-	ft.site = fuzzSite(f)
+	if _, file, line, ok := runtime.Caller(1); ok {
+		ft.site = fmt.Sprintf("%s:%d", shortFile(file), line)
+	}
 	// Not a helper: testing calls this function through reflect, and the
 	// reflect frame would be named instead; an input's lines name site.
 	f.Fuzz(func(t *testing.T, data []byte) { ft.run(t, data) })
-}
-
-// fuzzSite is the line of the test that called Fuzz, as testing would
-// name it in a line f logged there: the first caller not marked by
-// f.Helper, or the fuzz test's own line when every caller up to it is.
-// It is found here, as an input's lines can not be: testing calls the
-// fuzz function through reflect, and its walk up an input's stack stops
-// at reflect's frames.
-func fuzzSite(f *testing.F) string {
-	var pcs [maxCallers]uintptr
-	n := runtime.Callers(3, pcs[:]) // from Fuzz's caller
-	helpers := fuzzHelpers(f)
-	frames := runtime.CallersFrames(pcs[:n])
-	var site runtime.Frame
-	for {
-		fr, more := frames.Next()
-		if strings.HasPrefix(fr.Function, "testing.") && site.File != "" {
-			break // the fuzz test's runner: the test itself is a helper
-		}
-		site = fr
-		if _, ok := helpers[fr.Function]; !ok || !more {
-			break
-		}
-	}
-	if site.File == "" {
-		return ""
-	}
-	return fmt.Sprintf("%s:%d", shortFile(site.File), site.Line)
-}
-
-// fuzzHelpers is the set of functions marked by f.Helper, read from
-// testing's own record of them (the program counters Helper kept), as
-// testing offers no way to ask. It is nil when a release of Go keeps them
-// another way: Fuzz's lines then name its direct caller. The marks are
-// made on the fuzz test's goroutine, as this read is.
-func fuzzHelpers(f *testing.F) map[string]struct{} {
-	c := reflect.ValueOf(f).Elem().FieldByName("common")
-	if !c.IsValid() || c.Kind() != reflect.Struct {
-		return nil
-	}
-	pcs := c.FieldByName("helperPCs")
-	if !pcs.IsValid() || pcs.Kind() != reflect.Map || pcs.Type().Key().Kind() != reflect.Uintptr {
-		return nil
-	}
-	names := make(map[string]struct{}, pcs.Len())
-	for _, pc := range pcs.MapKeys() {
-		fr, _ := runtime.CallersFrames([]uintptr{uintptr(pc.Uint())}).Next()
-		names[fr.Function] = struct{}{}
-	}
-	return names
 }
 
 // The fuzzing defaults and bounds.

@@ -215,33 +215,6 @@ func FuzzFailsInAChild(f *testing.F) {
 	Fuzz(f, func(s *S) { s.Errorf("planted in a child") }, Seeds(1))
 }
 
-// FuzzFailsThroughAHelper calls Fuzz through a helper, in the child
-// process of TestFuzzFailureNamesTheHelpersCaller.
-func FuzzFailsThroughAHelper(f *testing.F) {
-	if os.Getenv("SIMTEST_FUZZ_CHILD") == "" {
-		f.Skip("run by TestFuzzFailureNamesTheHelpersCaller")
-	}
-	fuzzPlanted(f) // the line the input's lines name
-}
-
-func fuzzPlanted(f *testing.F) {
-	f.Helper()
-	Fuzz(f, func(s *S) { s.Errorf("planted in a child") }, Seeds(1))
-}
-
-// A helper that wraps Fuzz and calls f.Helper is passed over, as Run's
-// lines pass over a helper that calls t.Helper.
-func TestFuzzFailureNamesTheHelpersCaller(t *testing.T) {
-	out, err := childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzFailsThroughAHelper$")
-	require.Error(t, err, out)
-	m := regexp.MustCompile(`\n\s+fuzz_test\.go:(\d+): simtest: input [^\n]* failed`).FindStringSubmatch(out)
-	require.NotNil(t, m, out)
-	src, err := os.ReadFile("fuzz_test.go")
-	require.NoError(t, err)
-	line, _ := strconv.Atoi(m[1])
-	assert.Contains(t, strings.Split(string(src), "\n")[line-1], "fuzzPlanted(f) // the line", "the line that called the helper")
-}
-
 // A failing input's lines name the line of the test that called Fuzz, as
 // a Run's name the line that called Run, not this package's fuzz
 // function, which testing calls through reflect.
