@@ -20,11 +20,8 @@ import (
 func TestTimeoutNamesWhyNotConnected(t *testing.T) {
 	t.Run("nobody listens", func(t *testing.T) {
 		simtest.Run(t, func(s *simtest.S) {
-			s.HostProviders("10.0.0.1") // a host, where nothing listens
-			client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{})
-			require.NoError(s, err)
-			ep := rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1))
-			_, err = ep.GetReply(within(s, 2*time.Second), client, echoReq{1})
+			client, ep := toNowhere(s, rpc.Config{})
+			_, err := ep.GetReply(within(s, 2*time.Second), client, echoReq{1})
 			require.ErrorIs(s, err, context.DeadlineExceeded)
 			assert.Contains(s, err.Error(), "connection refused", "the error says why no connection was made")
 		}, quiet...)
@@ -67,11 +64,8 @@ func TestTimeoutNamesWhyNotConnected(t *testing.T) {
 // caller of an operation that must not run twice may send it again.
 func TestTryGetReplyUnsentIsNotSent(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		s.HostProviders("10.0.0.1") // a host, where nothing listens
-		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{})
-		require.NoError(s, err)
-		ep := rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1))
-		_, err = ep.TryGetReply(within(s, 2*time.Second), client, echoReq{1})
+		client, ep := toNowhere(s, rpc.Config{})
+		_, err := ep.TryGetReply(within(s, 2*time.Second), client, echoReq{1})
 		require.ErrorIs(s, err, rpc.ErrNotSent)
 		require.ErrorIs(s, err, rpc.ErrMaybeDelivered, "it refines ErrMaybeDelivered, which callers already test")
 		assert.NotErrorIs(s, err, rpc.ErrBrokenPromise)
@@ -85,18 +79,15 @@ func TestTryGetReplyUnsentIsNotSent(t *testing.T) {
 // so, matching ErrNotSent as well as ErrMaybeDelivered.
 func TestTryGetReplyQueueFullIsNotSent(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		s.HostProviders("10.0.0.1")
-		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{MaxUnreliableBytes: 60})
-		require.NoError(s, err)
+		client, ep := toNowhere(s, rpc.Config{MaxUnreliableBytes: 60})
 		// The connect hangs: the first request waits in the queue.
 		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
-		ep := rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1))
 		s.Go("first", func(context.Context) error {
 			_, _ = ep.TryGetReply(within(s, time.Second), client, echoReq{1})
 			return nil
 		})
 		s.Sleep(time.Millisecond)
-		_, err = ep.TryGetReply(within(s, time.Second), client, echoReq{2})
+		_, err := ep.TryGetReply(within(s, time.Second), client, echoReq{2})
 		require.ErrorIs(s, err, rpc.ErrNotSent)
 		require.ErrorIs(s, err, rpc.ErrMaybeDelivered)
 		assert.Equal(s, "rpc: TryGetReply to wellknown/1 at 10.0.0.1:4500: the request was dropped unsent, since the peer's unreliable queue is full (Config.MaxUnreliableBytes)", err.Error())
@@ -109,11 +100,8 @@ func TestTryGetReplyQueueFullIsNotSent(t *testing.T) {
 // waited.
 func TestTimeoutNamesTheConnectUnderWay(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		s.HostProviders("10.0.0.1") // a host, where nothing listens
-		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{})
-		require.NoError(s, err)
-		ep := rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1))
-		_, err = ep.GetReply(within(s, 500*time.Millisecond), client, echoReq{1})
+		client, ep := toNowhere(s, rpc.Config{})
+		_, err := ep.GetReply(within(s, 500*time.Millisecond), client, echoReq{1})
 		require.ErrorIs(s, err, context.DeadlineExceeded)
 		assert.Contains(s, err.Error(), "connection refused")
 
@@ -175,4 +163,14 @@ func TestTimeoutAfterAKilledConnectSaysNoConnectIsUnderWay(t *testing.T) {
 		require.ErrorIs(s, err, context.DeadlineExceeded)
 		assert.NotContains(s, err.Error(), "under way", "the connect ended with its process")
 	}, quiet...)
+}
+
+// toNowhere makes a client transport on 10.0.0.2 of config cfg, and the
+// echo endpoint at 10.0.0.1:4500, a host where nothing listens.
+func toNowhere(s *simtest.S, cfg rpc.Config) (*rpc.Transport, rpc.Endpoint[echoReq, echoResp]) {
+	s.Helper()
+	s.HostProviders("10.0.0.1")
+	client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), cfg)
+	require.NoError(s, err)
+	return client, rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1))
 }
