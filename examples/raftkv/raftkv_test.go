@@ -141,7 +141,7 @@ func raftNode(t testing.TB, stale bool) *program.Process {
 			args = append(args, "-stale-reads")
 		}
 		return args
-	}))
+	}), program.RestartOnExit(1)) // a node that cannot start exits 1, and systemd's Restart=on-failure starts it again
 }
 
 func runRaftKV(s *simtest.S, node *program.Process) {
