@@ -144,13 +144,13 @@ func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 		// passes, so the replay runs the test on as many.
 		"Setenv on two workers": {func(s *S) { s.Setenv("SIMTEST_CONFIG_ENV", "x") }, []Option{Workers(2)},
 			"S.Setenv changes the whole process, and this Run runs 2 seeds at once",
-			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simworkers=2\n`, false},
+			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simworkers=2(?: -race)?\n`, false},
 		"Chdir on two workers": {func(s *S) { s.Chdir(s.TempDir()) }, []Option{Workers(2)},
 			"S.Chdir changes the whole process, and this Run runs 2 seeds at once",
-			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simworkers=2\n`, false},
+			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simworkers=2(?: -race)?\n`, false},
 		"Setenv in a parallel test": {func(s *S) { s.Setenv("SIMTEST_CONFIG_ENV", "x") }, nil,
 			"S.Setenv changes the whole process, and the test is parallel",
-			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simseed=\d+\n`, true},
+			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simseed=\d+(?: -race)?\n`, true},
 	}
 	if name := os.Getenv("SIMTEST_CONFIG_CHILD"); name != "" {
 		c := cases[name]
