@@ -222,7 +222,9 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: its server answered that it no longer serves it; ask its server for its endpoint again: %w", method, target, addr, ErrEndpointNotFound)
 	}
 	t.mu.Lock()
-	if t.closed {
+	// A transport whose context ended is closed, even when its close
+	// task did not run: a crash of its process kills that task.
+	if t.closed || t.ctx.Err() != nil {
 		t.mu.Unlock()
 		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
 	}

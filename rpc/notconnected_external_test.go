@@ -135,10 +135,12 @@ func TestTimeoutAfterTheConnectionEndedSaysWhatFollowed(t *testing.T) {
 	}, quiet...)
 }
 
-// TestTimeoutAfterAKilledConnectSaysNoConnectIsUnderWay: a connect that
-// the crash of its transport's process cut short is not under way, and a
-// later call's timeout does not say it is.
-func TestTimeoutAfterAKilledConnectSaysNoConnectIsUnderWay(t *testing.T) {
+// TestACallOnACrashedProcesssTransportFailsAtOnce: a transport whose
+// process crashed is closed, though the crash killed the task that closes
+// it when its context ends: a later call fails at once with ErrClosed,
+// and does not wait on the peer its dead process made, nor say that a
+// connect is under way there.
+func TestACallOnACrashedProcesssTransportFailsAtOnce(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		s.HostProviders("10.0.0.1")
 		// The connect hangs: the owner's process is crashed in its midst.
@@ -159,8 +161,10 @@ func TestTimeoutAfterAKilledConnectSaysNoConnectIsUnderWay(t *testing.T) {
 		require.NotNil(s, tr)
 		c.Stop("owner-0", simtest.Crash)
 		s.Sleep(time.Second)
+		start := s.Elapsed()
 		_, err := ep.GetReply(within(s, time.Second), tr, echoReq{2})
-		require.ErrorIs(s, err, context.DeadlineExceeded)
+		require.ErrorIs(s, err, rpc.ErrClosed)
+		assert.Equal(s, start, s.Elapsed(), "at once")
 		assert.NotContains(s, err.Error(), "under way", "the connect ended with its process")
 	}, quiet...)
 }
