@@ -4,8 +4,8 @@
 // [Server] is a replica: it keeps the blobs it is sent on its disk and
 // answers reads. [Replicas] picks the three replicas of a key from the
 // cluster's peers, and [Client] writes a blob to all three and reads it
-// from the first that answers. Three copies survive any single process
-// crash. Whether they survive a zone's outage (a rack's power, an
+// from the first that answers, asking them all twice. Three copies
+// survive any single process crash. Whether they survive a zone's outage (a rack's power, an
 // availability zone) depends on where the copies are: [Replicas] places
 // them on peers of three different zones, read from each peer's
 // providers.Locality, and [Naive] places them on three consecutive peers,

@@ -10,7 +10,7 @@ import (
 	"github.com/moonpool-go/moonpool/examples/internal/replaytest"
 )
 
-var darkRE = regexp.MustCompile(`no replica answered: store-\d \((dc0-z\d)\): .*\n\s+store-\d \((dc0-z\d)\): .*\n\s+store-\d \((dc0-z\d)\)`)
+var darkRE = regexp.MustCompile(`no replica answered, 2 times each: store-\d \((dc0-z\d)\): .*\n\s+store-\d \((dc0-z\d)\): .*\n\s+store-\d \((dc0-z\d)\)`)
 
 // TestNaivePlacementFailsAndReplays runs the zone-outage test with the
 // naive placement, as a user would, checks that a zone's outage made a

@@ -178,20 +178,34 @@ func (c *Client) Put(ctx context.Context, key, value string) error {
 	return nil
 }
 
-// Get reads the blob of key from the first of its replicas that has it.
+// getPasses is how many times Get asks every replica before it gives up:
+// a replica's outage can end while the others' begin, each within the
+// fault budget, so that one pass meets all three down one after another.
+const getPasses = 2
+
+// Get reads the blob of key from the first of its replicas that has it,
+// asking them all again, after a pause of Timeout, when none answered.
 func (c *Client) Get(ctx context.Context, key string) (string, error) {
 	var errs []error
-	for _, r := range c.Place(key, c.Peers) {
-		resp, err := c.call(ctx, r, "GET "+key)
-		if v, ok := strings.CutPrefix(resp, "VAL "); ok && err == nil {
-			return v, nil
+	for pass := range getPasses {
+		if pass > 0 {
+			if err := c.P.Time.Sleep(ctx, c.Timeout); err != nil {
+				return "", err
+			}
 		}
-		if err == nil {
-			err = errors.New(resp)
+		errs = errs[:0]
+		for _, r := range c.Place(key, c.Peers) {
+			resp, err := c.call(ctx, r, "GET "+key)
+			if v, ok := strings.CutPrefix(resp, "VAL "); ok && err == nil {
+				return v, nil
+			}
+			if err == nil {
+				err = errors.New(resp)
+			}
+			errs = append(errs, fmt.Errorf("%s (%s): %w", r.Name, r.Locality.Zone, err))
 		}
-		errs = append(errs, fmt.Errorf("%s (%s): %w", r.Name, r.Locality.Zone, err))
 	}
-	return "", fmt.Errorf("get %s: no replica answered: %w", key, errors.Join(errs...))
+	return "", fmt.Errorf("get %s: no replica answered, %d times each: %w", key, getPasses, errors.Join(errs...))
 }
 
 func (c *Client) call(ctx context.Context, r providers.Peer, req string) (string, error) {
