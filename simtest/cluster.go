@@ -54,11 +54,9 @@ type proc struct {
 	// hit is the worst a unit's reboot did to its disk while it was going
 	// down by another way: its next boot is told no better.
 	hit      providers.Boot
-	restarts []time.Duration // when it asked to be restarted, within RestartInterval
-	// faulted marks the restarts of restarts that came after the
-	// process's disk failed an operation since its boot (failedOps);
-	// diskFailures is that disk's count of them at the boot.
-	faulted      []bool
+	restarts []restartAsked // within RestartInterval
+	// diskFailures is the count of operations its disk failed (failedOps)
+	// at its boot.
 	diskFailures int
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.

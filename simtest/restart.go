@@ -3,6 +3,7 @@ package simtest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/simdisk"
@@ -34,17 +35,11 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 	name := p.peer.Name
 	now := s.w.Now()
 	s.w.Event("", fmt.Sprintf("restart: %s asked to be restarted: %v", name, err))
-	kept, faulted := p.restarts[:0], p.faulted[:0]
-	for i, at := range p.restarts {
-		if now-at < RestartInterval {
-			kept, faulted = append(kept, at), append(faulted, p.faulted[i])
-		}
-	}
-	p.restarts = append(kept, now)
-	p.faulted = append(faulted, failedOps(s.diskSet().Disk(p.diskAddr()).Stats()) > p.diskFailures)
+	p.restarts = slices.DeleteFunc(p.restarts, func(r restartAsked) bool { return now-r.at >= RestartInterval })
+	p.restarts = append(p.restarts, restartAsked{at: now, afterFailure: failedOps(s.diskSet().Disk(p.diskAddr()).Stats()) > p.diskFailures})
 	loops := len(p.restarts) > RestartBurst
 	if loops {
-		s.failAt(runSite(inst), restartLimitMessage(name, len(p.restarts), p.faulted, err))
+		s.failAt(runSite(inst), restartLimitMessage(name, p.restarts, err))
 	}
 	c.dead++
 	p.leaving, p.taker = true, byRestart
@@ -71,15 +66,22 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 	p.group.Crash() // the others now; this task last, which ends here
 }
 
-// restartLimitMessage says why a process that asked for n restarts within
-// RestartInterval stays down, the last time for err. It fails on every
-// boot, unless each restart came after a fault its disk returned to it as
-// an error: then those faults came faster than a restart apiece can take
-// them.
-func restartLimitMessage(name string, n int, faulted []bool, err error) string {
-	after := 0
-	for _, f := range faulted {
-		if f {
+// A restartAsked is a restart a process asked for: when, and whether its
+// disk had failed an operation since it booted.
+type restartAsked struct {
+	at           time.Duration
+	afterFailure bool
+}
+
+// restartLimitMessage says why a process that asked for the restarts
+// within RestartInterval stays down, the last time for err. It fails on
+// every boot, unless each restart came after a fault its disk returned to
+// it as an error: then those faults came faster than a restart apiece can
+// take them.
+func restartLimitMessage(name string, restarts []restartAsked, err error) string {
+	n, after := len(restarts), 0
+	for _, r := range restarts {
+		if r.afterFailure {
 			after++
 		}
 	}
