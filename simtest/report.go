@@ -175,10 +175,7 @@ func (r *report) summary() string {
 			r.skipped, cmp.Or(r.skipCall, "S.Skip"))
 	}
 	if r.gapsFail > 0 {
-		verb := "fail"
-		if r.gapsFail == 1 {
-			verb = "fails"
-		}
+		verb := pluralWord(r.gapsFail, "fails", "fail")
 		conj := "and"
 		if r.failed == 0 {
 			conj = "but"

@@ -91,7 +91,7 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	if k != noFault {
 		w.faults[w.nring%len(w.faults)] = e
 		w.nring++
-		if k != faultEffect {
+		if k.counted() {
 			w.nfaults++
 		}
 	}
@@ -196,12 +196,12 @@ func (w *window) writeFaults(b *strings.Builder) {
 	// those after it are not.
 	earlier := w.nfaults
 	for _, f := range before {
-		if kindOf(f.Entry) != faultEffect {
+		if kindOf(f.Entry).counted() {
 			earlier--
 		}
 	}
 	for _, e := range w.kept[:len(w.kept)-w.after] {
-		if k := kindOf(e); k != noFault && k != faultEffect {
+		if kindOf(e).counted() {
 			earlier--
 		}
 	}
@@ -333,10 +333,13 @@ func kindOf(e sim.Entry) faultKind {
 type faultCounts [faultEffect - 1]int
 
 func (c *faultCounts) add(k faultKind) {
-	if k > noFault && k < faultEffect {
+	if k.counted() {
 		c[k-1]++
 	}
 }
+
+// counted reports whether k is a fault a report counts, not an effect.
+func (k faultKind) counted() bool { return k > noFault && k < faultEffect }
 
 // none reports whether no fault was counted.
 func (c faultCounts) none() bool { return c == faultCounts{} }
