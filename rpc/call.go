@@ -123,7 +123,7 @@ func (x *call) settle(tok Token, c *conn, reply []byte, err error) bool {
 		case kindRemoteErr:
 			err, reply = &RemoteError{Addr: c.remote(), Token: x.target, Msg: string(body)}, nil
 		default: // kindBroken
-			err, reply = fmt.Errorf("rpc: %s to %v at %s: %w", x.method, x.target, c.remote(), ErrBrokenPromise), nil
+			err, reply = fmt.Errorf("%s: %w", callAt(x.method, x.target, c.remote()), ErrBrokenPromise), nil
 		}
 	}
 	x.finished, x.err = true, err
@@ -283,14 +283,14 @@ func encode[Req any](x *call, b *msgBox[Req]) error {
 func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.Duration) (stop func()) {
 	pr, tok, target, m, frame := x.peer, x.tok, x.target, x.mode, x.frame
 	if encErr != nil {
-		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: encode the request: %w", method, target, addr, encErr))
+		x.complete(tok, nil, fmt.Errorf("%s: encode the request: %w", callAt(method, target, addr), encErr))
 		return nil
 	}
 	switch m {
 	case modeTry:
 		ok, err := pr.enqueueUnreliable(frame, x)
 		if err == nil && !ok {
-			err = &notSentError{fmt.Sprintf("rpc: %s to %v at %s: the request was dropped unsent, since the peer's unreliable queue is full (Config.MaxUnreliableBytes)", method, target, addr)}
+			err = &notSentError{fmt.Sprintf("%s: the request was dropped unsent, since the peer's unreliable queue is full (Config.MaxUnreliableBytes)", callAt(method, target, addr))}
 		}
 		if err != nil {
 			x.complete(tok, nil, err)
@@ -306,7 +306,7 @@ func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.
 		// failed before, and that no connection was tried to since (the
 		// peer waits out its backoff), has not failed this request yet.
 		return t.monitor.onFailedFor(addr, d, t.p.Time.Now(), func() {
-			x.complete(tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the address has failed for %v: the promise is broken and the request may have been delivered", method, target, addr, d)})
+			x.complete(tok, nil, &failedError{fmt.Sprintf("%s: the address has failed for %v: the promise is broken and the request may have been delivered", callAt(method, target, addr), d)})
 		})
 	}
 	return nil
@@ -383,7 +383,7 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		if why := notConnected(t.p.Time.Now(), lerr, cerr, dialing, redial); why != "" {
 			err = fmt.Errorf("%w (%s)", err, why)
 		}
-		x.complete(tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", method, x.target, addr, err))
+		x.complete(tok, nil, fmt.Errorf("%s: %w", callAt(method, x.target, addr), err))
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
 	}
 	if c := x.lent; c != nil {

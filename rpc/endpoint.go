@@ -608,7 +608,7 @@ func finish[Resp any](tr *Transport, x *call, stop func(), err error, method, ad
 	out.v = *new(Resp)
 	tr.putCall(x)
 	if err != nil {
-		return resp, fmt.Errorf("rpc: %s to %v at %s: decode the reply: %w", method, tok, addr, err)
+		return resp, fmt.Errorf("%s: decode the reply: %w", callAt(method, tok, addr), err)
 	}
 	return resp, nil
 }

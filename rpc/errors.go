@@ -89,3 +89,9 @@ func (e *streamClosedError) Is(target error) bool { return target == ErrClosed }
 func nilTransport(method string) error {
 	return fmt.Errorf("rpc: %s: the transport is nil; pass the *Transport that NewTransport returned (a nil one comes with an error)", method)
 }
+
+// callAt begins the error of a call: "rpc: GetReply to 1a2b... at
+// host:port", which every error of a call begins with.
+func callAt(method string, target Token, addr string) string {
+	return fmt.Sprintf("rpc: %s to %v at %s", method, target, addr)
+}

@@ -252,7 +252,7 @@ func (p *peer) established(c *conn, inst uint64) {
 	p.mu.Unlock()
 	p.t.stats.connects.Add(1)
 	for _, x := range broken {
-		x.x.complete(x.tok, nil, &failedError{fmt.Sprintf("rpc: %s to %v at %s: the process restarted while it held the request; its promise is broken and the request may have been delivered", x.method, x.target, p.addr)})
+		x.x.complete(x.tok, nil, &failedError{fmt.Sprintf("%s: the process restarted while it held the request; its promise is broken and the request may have been delivered", callAt(x.method, x.target, p.addr))})
 	}
 	p.t.monitor.setAvailable(p.addr)
 	c.kick()
@@ -288,10 +288,10 @@ func (p *peer) lost(c *conn, err error) {
 	for _, x := range tries {
 		if c == nil {
 			// Queued for a connection that could not be made: never sent.
-			x.x.complete(x.tok, nil, &notSentError{fmt.Sprintf("rpc: %s to %v at %s: the request was dropped unsent, since no connection could be made: %v", x.method, x.target, p.addr, err)})
+			x.x.complete(x.tok, nil, &notSentError{fmt.Sprintf("%s: the request was dropped unsent, since no connection could be made: %v", callAt(x.method, x.target, p.addr), err)})
 			continue
 		}
-		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %s to %v at %s: the connection ended before the reply (%v): %w", x.method, x.target, p.addr, err, ErrMaybeDelivered))
+		x.x.complete(x.tok, nil, fmt.Errorf("%s: the connection ended before the reply (%v): %w", callAt(x.method, x.target, p.addr), err, ErrMaybeDelivered))
 	}
 	p.t.monitor.setFailed(p.addr)
 }
@@ -345,7 +345,7 @@ func (p *peer) enqueueReliable(x *call) error {
 	}
 	if p.rel.n >= p.t.cfg.MaxQueued {
 		p.mu.Unlock()
-		return fmt.Errorf("rpc: %s to %v at %s: %d requests wait for replies already: %w; raise Config.MaxQueued, or wait for fewer at once", x.method, x.target, p.addr, p.rel.n, ErrQueueFull)
+		return fmt.Errorf("%s: %d requests wait for replies already: %w; raise Config.MaxQueued, or wait for fewer at once", callAt(x.method, x.target, p.addr), p.rel.n, ErrQueueFull)
 	}
 	p.rel.push(x)
 	if p.relNext == nil {
@@ -421,7 +421,7 @@ func (p *peer) shutdown() {
 		cur.close(ErrClosed)
 	}
 	for _, x := range calls {
-		x.x.complete(x.tok, nil, fmt.Errorf("rpc: %s to %v at %s: %w", x.method, x.target, p.addr, ErrClosed))
+		x.x.complete(x.tok, nil, fmt.Errorf("%s: %w", callAt(x.method, x.target, p.addr), ErrClosed))
 	}
 }
 
