@@ -100,30 +100,7 @@ func TestAProcessThatAsksToRestartOnEveryBootIsStopped(t *testing.T) {
 // its disk injects is left down as one that fails on every boot, but the
 // report says the faults came too fast rather than that it fails on boot.
 func TestARestartLimitReachedByInjectedFaultsSaysSo(t *testing.T) {
-	cfg := chaos.Off()
-	cfg.Storage.SyncFailureProb = 0.2
-	res := simtest.Simulate(func(s *simtest.S) {
-		s.Boot(simtest.Processes{Name: "wal", New: func() simtest.Process {
-			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
-				f, err := p.Storage.Create("wal")
-				if err != nil {
-					return err
-				}
-				for {
-					if _, err := f.Write([]byte("record")); err != nil {
-						return err
-					}
-					if err := f.Sync(); err != nil {
-						return fmt.Errorf("wal: %w: %w", err, providers.ErrRestart)
-					}
-					if err := p.Time.Sleep(ctx, 10*time.Millisecond); err != nil {
-						return nil
-					}
-				}
-			})
-		}})
-		s.Sleep(time.Minute)
-	}, simtest.Chaos(cfg), simtest.Seeds(1))
+	res := restartsUnderSyncFailures("wal", 0.2, false)
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Contains(t, res.Report, fmt.Sprintf("process wal-0 asked to be restarted %d times within 10s", simtest.RestartBurst+1))
 	assert.Contains(t, res.Report, "; each came after its disk failed an operation (a failed sync, a full disk) since it booted")
@@ -134,27 +111,46 @@ func TestARestartLimitReachedByInjectedFaultsSaysSo(t *testing.T) {
 // restarts came after its disk failed a sync: it asks whatever the disk
 // did.
 func TestABootBugIsNotBlamedOnTheDisk(t *testing.T) {
+	res := restartsUnderSyncFailures("bug", 0.5, true)
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Regexp(t, `it fails on every boot, so it stays down \([1-5] of the 6 came after its disk failed an operation, the others did not\)`, res.Report)
+	assert.NotContains(t, res.Report, "each came after")
+}
+
+// restartsUnderSyncFailures runs, for a minute, a process named name that
+// writes a record and syncs it every 10ms, on a disk whose syncs fail
+// with probability prob, and asks to be restarted when a sync fails; with
+// bootBug, it asks after its first sync whatever that did, as a process
+// that fails on every boot.
+func restartsUnderSyncFailures(name string, prob float64, bootBug bool) simtest.Result {
 	cfg := chaos.Off()
-	cfg.Storage.SyncFailureProb = 0.5
-	res := simtest.Simulate(func(s *simtest.S) {
-		s.Boot(simtest.Processes{Name: "bug", New: func() simtest.Process {
+	cfg.Storage.SyncFailureProb = prob
+	return simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: name, New: func() simtest.Process {
 			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
 				f, err := p.Storage.Create("wal")
 				if err != nil {
 					return err
 				}
-				if _, err := f.Write([]byte("record")); err != nil {
-					return err
+				for {
+					if _, err := f.Write([]byte("record")); err != nil {
+						return err
+					}
+					err := f.Sync()
+					switch {
+					case bootBug:
+						return fmt.Errorf("config: %w: %w", fs.ErrNotExist, providers.ErrRestart)
+					case err != nil:
+						return fmt.Errorf("wal: %w: %w", err, providers.ErrRestart)
+					}
+					if err := p.Time.Sleep(ctx, 10*time.Millisecond); err != nil {
+						return nil
+					}
 				}
-				_ = f.Sync()
-				return fmt.Errorf("config: %w: %w", fs.ErrNotExist, providers.ErrRestart)
 			})
 		}})
 		s.Sleep(time.Minute)
 	}, simtest.Chaos(cfg), simtest.Seeds(1))
-	require.Equal(t, 1, res.Failed, res.Report)
-	assert.Regexp(t, `it fails on every boot, so it stays down \([1-5] of the 6 came after its disk failed an operation, the others did not\)`, res.Report)
-	assert.NotContains(t, res.Report, "each came after")
 }
 
 // A Reboot, Stop or RebootUnit of a process that stays down after asking
