@@ -81,7 +81,7 @@ func (x *call) receive(c *conn, tok Token, payload []byte) {
 		return
 	}
 	switch payload[0] {
-	case kindReply, kindRemoteErr, kindBroken:
+	case kindReply, kindRemoteErr, kindRemoteErrWrapping, kindBroken:
 	default:
 		return
 	}
@@ -120,8 +120,8 @@ func (x *call) settle(tok Token, c *conn, reply []byte, err error) bool {
 		case kindReply:
 			// The caller reads its own reply: it decodes it in place.
 			inPlace, reply = x.readOn == c && c.rstate == readByCaller, body
-		case kindRemoteErr:
-			err, reply = &RemoteError{Addr: c.remote(), Token: x.target, Msg: string(body)}, nil
+		case kindRemoteErr, kindRemoteErrWrapping:
+			err, reply = remoteErr(c.remote(), x.target, kind, body), nil
 		default: // kindBroken
 			err, reply = fmt.Errorf("%s: %w", callAt(x.method, x.target, c.remote()), ErrBrokenPromise), nil
 		}

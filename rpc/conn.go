@@ -171,21 +171,23 @@ func (c *conn) queueFrame(tok Token, payload []byte) {
 }
 
 // queueMessage queues a frame for tok whose payload is kind, then v
-// encoded, or, if v is nil, msg. It reports false when c is closed, and
+// encoded, or, if v is nil, failure (appendRemoteErr). It reports false when c is closed, and
 // an error when v does not encode or is too large; nothing is queued then.
-func (c *conn) queueMessage(tok Token, kind byte, v appender, msg string) (bool, error) {
+func (c *conn) queueMessage(tok Token, kind byte, v appender, failure error) (bool, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return false, nil
 	}
 	out, at := wire.Begin(c.out, wire.Token(tok))
-	out = append(out, kind)
 	var err error
-	if v != nil {
-		out, err = v.appendTo(c.t, out)
-	} else {
-		out = append(out, msg...)
+	switch {
+	case v != nil:
+		out, err = v.appendTo(c.t, append(out, kind))
+	case failure != nil:
+		out = appendRemoteErr(out, failure) // which picks the kind
+	default:
+		out = append(out, kind)
 	}
 	if err == nil {
 		out, err = wire.Finish(out, at, c.t.cfg.MaxPayload)

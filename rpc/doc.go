@@ -14,6 +14,7 @@
 //	ack, err := put.GetReply(ctx, tr, PutReq{Key: "k"})   // at least once: may arrive twice
 //	switch {
 //	case errors.Is(err, rpc.ErrBrokenPromise): ...
+//	case errors.Is(err, kv.ErrNotLeader): ... // the handler's, matched by message
 //	case errors.As(err, &remote): ...
 //	}
 //

@@ -28,8 +28,9 @@ func At[Req, Resp any](addr string, tok Token) Endpoint[Req, Resp] {
 func (e Endpoint[Req, Resp]) String() string { return e.Token.String() + "@" + e.Addr }
 
 // Handler answers a request. A returned error reaches the caller as a
-// [*RemoteError] carrying its message, except an error that matches
-// [ErrBrokenPromise]: that breaks the promise, as if the handler had
+// [*RemoteError], which carries its message and those of the errors it
+// wraps (errors.Is matches them by message). An error that matches
+// [ErrBrokenPromise] breaks the promise instead, as if the handler had
 // returned without replying.
 type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
@@ -235,7 +236,7 @@ func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
 // undecodable answers a request that does not decode.
 func (s *server[Req, Resp]) undecodable(pr *promise, err error) {
 	s.t.log.Warn("rpc: a request does not decode", "token", s.tok, "err", err)
-	pr.fail(fmt.Sprintf("decode the request: %v", err))
+	pr.fail(fmt.Errorf("decode the request: %w", err))
 }
 
 // handle runs the handler on w's request and answers w's promise.
@@ -269,7 +270,7 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	case errors.Is(err, ErrBrokenPromise):
 		pr.breakPromise()
 	default:
-		pr.fail(err.Error())
+		pr.fail(err)
 	}
 }
 
@@ -289,8 +290,8 @@ type promise struct {
 }
 
 // queue queues an answer and has it written.
-func (p *promise) queue(kind byte, v appender, msg string) error {
-	_, err := p.c.queueMessage(p.tok, kind, v, msg)
+func (p *promise) queue(kind byte, v appender, failure error) error {
+	_, err := p.c.queueMessage(p.tok, kind, v, failure)
 	if err != nil {
 		return err
 	}
@@ -314,25 +315,36 @@ func (p *promise) reply(v appender) error {
 	if !p.settle() {
 		return p.answered()
 	}
-	if err := p.queue(kindReply, v, ""); err != nil {
+	if err := p.queue(kindReply, v, nil); err != nil {
 		p.t.log.Error("rpc: a reply does not encode; the caller gets a RemoteError", "token", p.from, "err", err)
-		p.queue(kindRemoteErr, nil, fmt.Sprintf("encode the reply: %v", err))
+		p.queueFailure(fmt.Errorf("encode the reply: %w", err))
 		return fmt.Errorf("rpc: encode the reply: %w", err)
 	}
 	return nil
 }
 
-func (p *promise) fail(msg string) error {
+func (p *promise) fail(err error) error {
 	if !p.settle() {
 		return p.answered()
 	}
-	p.queue(kindRemoteErr, nil, msg)
+	p.queueFailure(err)
 	return nil
+}
+
+// queueFailure queues err as the answer. An error too large for a frame
+// goes as the start of its message, so that the caller still learns of
+// it rather than waiting for an answer that never comes.
+func (p *promise) queueFailure(err error) {
+	if p.queue(kindRemoteErr, nil, err) == nil {
+		return
+	}
+	msg := err.Error()
+	p.queue(kindRemoteErr, nil, fmt.Errorf("%s... (cut: the error was %d bytes, more than a frame holds)", msg[:min(len(msg), p.t.cfg.MaxPayload/2)], len(msg)))
 }
 
 func (p *promise) breakPromise() {
 	if p.settle() {
-		p.queue(kindBroken, nil, "")
+		p.queue(kindBroken, nil, nil)
 	}
 }
 
@@ -376,12 +388,12 @@ func (r *Request[Req, Resp]) Reply(resp Resp) error {
 }
 
 // Fail answers the request with an error: the caller gets a [*RemoteError]
-// with its message.
+// with its message and those of the errors it wraps.
 func (r *Request[Req, Resp]) Fail(err error) error {
 	if err == nil {
 		return errors.New("rpc: Request.Fail(nil): give the error the caller is to get, or answer with Reply")
 	}
-	return r.p.fail(err.Error())
+	return r.p.fail(err)
 }
 
 // Break breaks the promise: the caller gets ErrBrokenPromise.

@@ -1,8 +1,11 @@
 package rpc
 
 import (
+	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The outcomes of a request other than a reply. Test for them with
@@ -41,16 +44,146 @@ var (
 )
 
 // RemoteError is what a peer's handler returned instead of a reply: the
-// request was delivered and handled, and the handler said no. Only the
-// message travels; the error's type and wrapped errors stay on the server.
+// request was delivered and handled, and the handler said no. The
+// error's message travels, and so do the messages of the errors it wraps;
+// their types stay on the server.
+//
+// errors.Is matches a RemoteError against an error by its message: the
+// handler's error matches if it is, or wraps, an error with the same
+// message. So errors.Is(err, lock.ErrNotLeader) holds on the client when
+// the handler returned lock.ErrNotLeader, or fmt.Errorf("put %q: %w",
+// key, lock.ErrNotLeader), from a package both sides import. It never
+// matches rpc's own errors or a context's end, which on the client speak
+// of the call itself: a handler whose own call ran out of time did not
+// make the client's call run out of time. errors.As finds the RemoteError
+// itself, never the handler's types.
 type RemoteError struct {
 	Addr  string // the server's address
 	Token Token  // the endpoint that answered
 	Msg   string // the handler's error, as its Error method gave it
+
+	wrapped []string // the messages of the errors it wraps (appendRemoteErr)
 }
 
 func (e *RemoteError) Error() string {
 	return fmt.Sprintf("rpc: the handler of %v at %s failed: %s", e.Token, e.Addr, e.Msg)
+}
+
+// Is reports whether the handler's error is, or wraps, an error with
+// target's message (see [RemoteError]).
+func (e *RemoteError) Is(target error) bool {
+	if target == nil || aboutTheCall(target) {
+		return false
+	}
+	msg := target.Error()
+	return e.Msg == msg || slices.Contains(e.wrapped, msg)
+}
+
+// aboutTheCall reports whether target is one of the errors that, on the
+// client, describe its own call.
+func aboutTheCall(target error) bool {
+	switch target {
+	case ErrBrokenPromise, ErrMaybeDelivered, ErrNotSent, ErrEndpointNotFound,
+		ErrClosed, ErrQueueFull, ErrTokenInUse, ErrAnswered,
+		context.Canceled, context.DeadlineExceeded:
+		return true
+	}
+	return false
+}
+
+// How much of a handler's error crosses the wire: its message always,
+// and the messages of the errors it wraps until either bound is reached.
+// A chain of wrappings repeats each message in the next, so its bytes
+// grow as the square of its length.
+const (
+	maxWrapped      = 32
+	maxWrappedBytes = 64 << 10
+	maxVisited      = 1024 // errors looked at, for a tree of wrappings
+)
+
+// appendRemoteErr appends the payload of a handler's error: kind 4 and
+// its message when it wraps nothing, or else kind 6, then its message and
+// those of the errors it wraps, each after its length as a uvarint. The
+// errors that wrap nothing go first: they are the sentinels a client tests
+// for, and the shortest, so the bounds cut the wrappers' messages, which
+// repeat theirs.
+func appendRemoteErr(b []byte, err error) []byte {
+	msg := err.Error()
+	var leaves, wrappers []error
+	for stack := unwrapped(nil, err); len(stack) > 0 && len(leaves)+len(wrappers) < maxVisited; {
+		e := stack[len(stack)-1]
+		n := len(stack) - 1
+		if stack = unwrapped(stack[:n], e); len(stack) == n {
+			leaves = append(leaves, e)
+		} else {
+			wrappers = append(wrappers, e)
+		}
+	}
+	if len(leaves) == 0 {
+		return append(append(b, kindRemoteErr), msg...)
+	}
+	b = appendText(append(b, kindRemoteErrWrapping), msg)
+	n, size := 0, 0
+	for _, e := range append(leaves, wrappers...) {
+		m := e.Error()
+		if m == msg {
+			continue
+		}
+		if n++; n > maxWrapped {
+			break
+		}
+		if size += len(m); size > maxWrappedBytes {
+			break
+		}
+		b = appendText(b, m)
+	}
+	return b
+}
+
+func appendText(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// unwrapped pushes the errors err wraps onto stack, the first on top.
+func unwrapped(stack []error, err error) []error {
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		if e := u.Unwrap(); e != nil {
+			stack = append(stack, e)
+		}
+	case interface{ Unwrap() []error }:
+		es := u.Unwrap()
+		for i := len(es) - 1; i >= 0; i-- {
+			if es[i] != nil {
+				stack = append(stack, es[i])
+			}
+		}
+	}
+	return stack
+}
+
+// remoteErr is the RemoteError a payload of kind 4 or 6 carries
+// (appendRemoteErr). A body of kind 6 that does not parse is taken whole
+// as the message.
+func remoteErr(addr string, tok Token, kind byte, body []byte) *RemoteError {
+	if kind == kindRemoteErr {
+		return &RemoteError{Addr: addr, Token: tok, Msg: string(body)}
+	}
+	e := &RemoteError{Addr: addr, Token: tok}
+	for rest, first := body, true; len(rest) > 0; first = false {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || n > uint64(len(rest)-k) {
+			return &RemoteError{Addr: addr, Token: tok, Msg: string(body)}
+		}
+		m := string(rest[k : k+int(n)])
+		rest = rest[k+int(n):]
+		if first {
+			e.Msg = m
+		} else {
+			e.wrapped = append(e.wrapped, m)
+		}
+	}
+	return e
 }
 
 // failedError is a request whose server is known to have failed: it

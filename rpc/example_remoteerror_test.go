@@ -22,12 +22,12 @@ type (
 // ErrNotLeader is what a replica that does not lead answers.
 var ErrNotLeader = errors.New("lock: not the leader; ask another replica")
 
-// Only a handler's message crosses the wire, so a client tells outcomes
-// apart in two ways. An outcome it acts on (the lock is held, and by
-// whom) is part of the reply, with a type: nothing to parse, and room
-// for what comes with it. A fixed error the handler returns as it is,
-// from a package both sides import, is recognised by its message; one
-// the handler wraps is not, since the wrapping is part of the message.
+// A client tells a handler's outcomes apart in two ways. An outcome it
+// acts on (the lock is held, and by whom) is part of the reply, with a
+// type: nothing to parse, and room for what comes with it. An error the
+// handler returns, as it is or wrapped, from a package both sides import,
+// is matched by errors.Is: the messages of the errors it wraps travel
+// with it.
 func ExampleRemoteError() {
 	ctx := context.Background()
 	p := providers.Real()
@@ -41,7 +41,7 @@ func ExampleRemoteError() {
 		case "bob":
 			return LockResp{HeldBy: "ada"}, nil
 		}
-		return LockResp{}, ErrNotLeader
+		return LockResp{}, fmt.Errorf("acquire for %s: %w", r.Client, ErrNotLeader)
 	})
 
 	client, _ := rpc.NewTransport(ctx, p, rpc.Config{})
@@ -54,8 +54,8 @@ func ExampleRemoteError() {
 			fmt.Println(who, "waits: held by", resp.HeldBy)
 		case err == nil:
 			fmt.Println(who, "holds token", resp.Token)
-		case errors.As(err, &remote) && remote.Msg == ErrNotLeader.Error():
-			fmt.Println(who, "asks another replica")
+		case errors.Is(err, ErrNotLeader) && errors.As(err, &remote):
+			fmt.Printf("%s asks another replica, told %q\n", who, remote.Msg)
 		default:
 			fmt.Println(who, "failed:", err)
 		}
@@ -63,5 +63,5 @@ func ExampleRemoteError() {
 	// Output:
 	// ada holds token 7
 	// bob waits: held by ada
-	// cy asks another replica
+	// cy asks another replica, told "acquire for cy: lock: not the leader; ask another replica"
 }

@@ -26,7 +26,7 @@ func TestAnswerToSettledCallRacesNothingWithItsCaller(t *testing.T) {
 	require.NoError(t, err)
 	defer tr.Close()
 	c := &conn{t: tr, rstate: readByTask, peer: &peer{addr: "127.0.0.1:1"}}
-	for _, kind := range []byte{kindReply, kindRemoteErr, kindBroken} {
+	for _, kind := range []byte{kindReply, kindRemoteErr, kindRemoteErrWrapping, kindBroken} {
 		x, err := tr.newCall("GetReply", "127.0.0.1:1", WellKnown(1), modeTry)
 		require.NoError(t, err)
 		tok := x.tok
@@ -42,5 +42,5 @@ func TestAnswerToSettledCallRacesNothingWithItsCaller(t *testing.T) {
 		tr.putCall(x)
 		wg.Wait()
 	}
-	require.Equal(t, uint64(3), tr.Stats().Orphans, "each late answer is an orphan")
+	require.Equal(t, uint64(4), tr.Stats().Orphans, "each late answer is an orphan")
 }

@@ -215,6 +215,9 @@ const (
 	kindReply     = 3 // then the reply
 	kindRemoteErr = 4 // then the handler's error message
 	kindBroken    = 5 // the promise is broken
+	// then the messages of the handler's error and of those it wraps,
+	// each after its length (appendRemoteErr)
+	kindRemoteErrWrapping = 6
 )
 
 // NewTransport starts a transport over p: it listens on cfg.Listen, when
