@@ -2,6 +2,8 @@ package simtest
 
 import (
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,26 +15,39 @@ import (
 // first failed at 7.9 s may run to 20 s, and its last entries say nothing
 // of what led to the failure. window keeps, as the seed runs, its last
 // entries until the first failure, and a few after it.
+//
+// A task's start, end and kill (its lives) are kept apart from the other
+// entries: a system of many short tasks (a quorum's calls, a connection's
+// reader) would fill the window with them, and push out of it what
+// happened. A task's lives next to its other entries are kept apart
+// again, pinned, where other tasks' lives do not push them out. Every kept
+// entry carries its number in the timeline, by which they merge back.
 type window struct {
-	before int // entries kept up to the first failure
-	ring   []sim.Entry
+	before int // entries other than lives kept up to the first failure
+	ring   []numbered
 	next   int
 	full   bool
+	gone   int // the number of the last entry the ring let go of
 
-	// started holds "task started" entries until the next other entry
-	// says whether their tasks did anything: a task that starts and
-	// finishes at one instant with nothing between (a timer's callback,
-	// the wake of a program's sleep) is left out, so that the window
-	// reaches back to what happened rather than fill with timers.
-	started []sim.Entry
+	// lives holds the lives since the last other entry, which sorts them
+	// into pinned and past. A task that starts and ends with no other
+	// entry between did nothing the window shows (a timer's callback, a
+	// quorum's call): both lines are dropped at its end.
+	lives  []life
+	past   []life // the other lives, the last before of them
+	npast  int
+	recent int    // the number in past of the first life the last entry put there
+	pinned []life // the lives next to their tasks' entries, the last before of them
+	npin   int
 
 	marked bool // the first failure has happened; the next entry is its own
 	frozen bool // the entries up to the first failure are in kept
 	failAt time.Duration
 	kept   []sim.Entry // once frozen: up to the first failure, then after
+	upTo   int         // the entries of kept up to the first failure's own
 	after  int         // entries kept after the first failure's
 	total  int         // entries seen
-	first  int         // the number of the first entry kept, from 0
+	seen   int         // entries seen up to the first failure's own
 
 	// faults is a ring of the last faults and their effects up to the
 	// first failure (kindOf), nring the entries put in it, and nfaults
@@ -44,6 +59,26 @@ type window struct {
 	nfaults int
 }
 
+// A numbered entry is one the window keeps, with its number in the
+// timeline.
+type numbered struct {
+	e sim.Entry
+	n int
+}
+
+// A life is a task's start, end or kill: an entry whose message is its
+// name, kept with its number.
+type life struct {
+	at   time.Duration
+	task string
+	name string // "" once pinned from past
+	n    int
+}
+
+func (l life) entry() sim.Entry {
+	return sim.Entry{At: l.at, Task: l.task, Name: l.name, Msg: l.name, Level: slog.LevelInfo}
+}
+
 // windowFaults is how many faults before the window a report shows at
 // most; the window keeps four times as many, some of them its own.
 const windowFaults = 8
@@ -52,11 +87,28 @@ const windowFaults = 8
 // shows: enough to see what the failure did at once.
 const windowAfter = 8
 
+// maxLives bounds the lives of other tasks kept between two entries, the
+// last of them, so that thousands of tasks that start between two entries
+// and outlast the second push out no more than these.
+const maxLives = 16
+
+// nearby is how many of the last entries a task's end is pinned beside.
+const nearby = 4
+
 func newWindow(before int) *window {
 	if before <= 0 {
 		before = 64
 	}
 	return &window{before: before}
+}
+
+// isLife reports whether e tells of a task's start, end or kill.
+func isLife(e sim.Entry) bool {
+	switch e.Name {
+	case "task started", "task finished", "task killed":
+		return true
+	}
+	return false
 }
 
 // add hears a timeline entry, of fault kind k.
@@ -69,24 +121,21 @@ func (w *window) add(e sim.Entry, k faultKind) {
 		}
 		return
 	}
-	if !w.marked {
-		switch e.Name {
-		case "task started":
-			w.started = append(w.started, e)
-			return
-		case "task finished":
-			for i := len(w.started) - 1; i >= 0; i-- {
-				if st := w.started[i]; st.Task == e.Task && st.At == e.At {
-					w.started = append(w.started[:i], w.started[i+1:]...)
-					return // a task that did nothing: both left out
+	if isLife(e) && !w.marked {
+		if e.Name == "task finished" {
+			for i := len(w.lives) - 1; i >= 0; i-- {
+				if l := w.lives[i]; l.task == e.Task && l.name == "task started" {
+					w.lives = append(w.lives[:i], w.lives[i+1:]...)
+					return
 				}
 			}
 		}
+		if len(w.lives) == 4*maxLives {
+			w.lives = append(w.lives[:0], w.lives[2*maxLives:]...)
+		}
+		w.lives = append(w.lives, life{at: e.At, task: e.Task, name: e.Name, n: w.total})
+		return
 	}
-	for _, st := range w.started {
-		w.keep(st)
-	}
-	w.started = w.started[:0]
 	w.keep(e)
 	if k != noFault {
 		w.faults[w.nring%len(w.faults)] = e
@@ -100,16 +149,71 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	}
 }
 
-// keep puts e in the ring of the last entries.
+// keep puts e in the ring of the last entries, and the lives before it
+// where they belong: a life of e's task, or the end of a task with one of
+// the last few entries, is pinned; so is the start of e's task among the
+// lives the entry before put in past. The others go to past, up to
+// maxLives of them.
 func (w *window) keep(e sim.Entry) {
 	if w.ring == nil {
-		w.ring = make([]sim.Entry, w.before)
+		w.ring = make([]numbered, w.before)
+		w.past = make([]life, w.before)
+		w.pinned = make([]life, w.before)
 	}
-	w.ring[w.next] = e
+	others := 0
+	for i := len(w.lives) - 1; i >= 0; i-- {
+		l := w.lives[i]
+		switch {
+		case l.task == e.Task || l.name != "task started" && w.nearby(l.task):
+			w.pin(l)
+		case others < maxLives:
+			w.lives[len(w.lives)-1-others] = l
+			others++
+		}
+	}
+	// A task often starts just before another's entry, and has its own
+	// after it: its start is looked for among the lives of the last two.
+	for i := w.npast - 1; i >= w.recent; i-- {
+		if l := &w.past[i%len(w.past)]; l.name == "task started" && l.task == e.Task {
+			w.pin(*l)
+			l.name = ""
+			break
+		}
+	}
+	w.recent = w.npast
+	for _, l := range w.lives[len(w.lives)-others:] {
+		w.past[w.npast%len(w.past)] = l
+		w.npast++
+	}
+	w.lives = w.lives[:0]
+	w.gone = w.ring[w.next].n
+	w.ring[w.next] = numbered{e, w.total}
 	w.next++
 	if w.next == len(w.ring) {
 		w.next, w.full = 0, true
 	}
+}
+
+func (w *window) pin(l life) {
+	w.pinned[w.npin%len(w.pinned)] = l
+	w.npin++
+}
+
+// nearby reports whether task has one of the last few entries kept.
+func (w *window) nearby(task string) bool {
+	for i := 1; i <= nearby; i++ {
+		at := w.next - i
+		if at < 0 {
+			if !w.full {
+				return false
+			}
+			at += len(w.ring)
+		}
+		if w.ring[at].e.Task == task {
+			return true
+		}
+	}
+	return false
 }
 
 // fail hears that the seed failed at simulated time at: the first time
@@ -122,15 +226,66 @@ func (w *window) fail(at time.Duration) {
 	w.marked, w.failAt = true, at
 }
 
+// freeze merges the ring's entries and the lives since the last entry it
+// let go of into kept, by their numbers.
 func (w *window) freeze() {
-	w.frozen = true
-	if w.full {
-		w.kept = append(append([]sim.Entry(nil), w.ring[w.next:]...), w.ring[:w.next]...)
-	} else {
-		w.kept = append([]sim.Entry(nil), w.ring[:w.next]...)
+	w.frozen, w.seen = true, w.total
+	entries := append(w.ring[w.next:len(w.ring):len(w.ring)], w.ring[:w.next]...)
+	if !w.full {
+		entries = w.ring[:w.next]
 	}
-	w.first = w.total - len(w.kept)
-	w.ring = nil
+	lives := append(ringOf(w.pinned, w.npin), ringOf(w.past, w.npast)...)
+	slices.SortFunc(lives, func(a, b life) int { return a.n - b.n })
+	j := 0
+	for _, l := range lives {
+		if l.name != "" && l.n > w.gone {
+			lives[j] = l
+			j++
+		}
+	}
+	lives = lives[:j]
+	for _, x := range entries {
+		for len(lives) > 0 && lives[0].n < x.n {
+			w.kept = append(w.kept, lives[0].entry())
+			lives = lives[1:]
+		}
+		w.kept = append(w.kept, x.e)
+	}
+	w.upTo = len(w.kept)
+	w.ring, w.past, w.pinned = nil, nil, nil
+}
+
+// ringOf is the live part of a ring of lives that n were put in.
+func ringOf(r []life, n int) []life {
+	return r[:min(n, len(r))]
+}
+
+// shown is the part of kept a report shows, and how many of those come up
+// to the first failure's own: every entry when they fit in the window's
+// length, else every entry but the lives of tasks with no other entry
+// there.
+func (w *window) shown() (entries []sim.Entry, n int) {
+	if len(w.kept) <= w.before+windowAfter {
+		return w.kept, w.upTo
+	}
+	active := make(map[string]bool)
+	for _, e := range w.kept {
+		if !isLife(e) {
+			active[e.Task] = true
+		}
+	}
+	for i, e := range w.kept {
+		if i == w.upTo {
+			n = len(entries)
+		}
+		if !isLife(e) || active[e.Task] {
+			entries = append(entries, e)
+		}
+	}
+	if w.upTo == len(w.kept) {
+		n = len(entries)
+	}
+	return entries, n
 }
 
 // writeTimeline writes the timeline part of a failure report: the window
@@ -145,34 +300,35 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		writeFolded(b, tail)
 		return
 	}
-	w.writeFaults(b)
-	later := w.total - w.first - len(w.kept)
+	entries, upTo := w.shown()
+	w.writeFaults(b, entries, upTo)
+	earlier, later := w.seen-upTo, w.total-w.seen-(len(entries)-upTo)
 	fmt.Fprintf(b, "  timeline around the first failure, at %v", w.failAt)
 	var notShown []string
-	if w.first > 0 {
-		notShown = append(notShown, fmt.Sprintf("%d earlier", w.first))
+	if earlier > 0 {
+		notShown = append(notShown, fmt.Sprintf("%d earlier", earlier))
 	}
 	if later > 0 {
 		notShown = append(notShown, fmt.Sprintf("%d later", later))
 	}
 	if len(notShown) > 0 {
-		fmt.Fprintf(b, " (%s %s not shown; -simtimeline=FILE writes them all)", strings.Join(notShown, " and "), pluralWord(w.first+later, "entry", "entries"))
+		fmt.Fprintf(b, " (%s %s not shown; -simtimeline=FILE writes them all)", strings.Join(notShown, " and "), pluralWord(earlier+later, "entry", "entries"))
 	}
 	b.WriteString(":\n")
-	writeFolded(b, w.kept)
+	writeFolded(b, entries)
 }
 
-// writeFaults writes the last faults before the window's first entry,
+// writeFaults writes the last faults before the first entry shown,
 // one line each, with what each did at once (a host's sockets, a disk's
 // unsynced data) on the same line.
-func (w *window) writeFaults(b *strings.Builder) {
-	if len(w.kept) == 0 {
+func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int) {
+	if len(shown) == 0 {
 		return
 	}
 	var before []shownFault
 	for i := max(w.nring-len(w.faults), 0); i < w.nring; i++ {
 		e := w.faults[i%len(w.faults)]
-		if e.At >= w.kept[0].At {
+		if e.At >= shown[0].At {
 			continue
 		}
 		if kindOf(e) != faultEffect {
@@ -200,7 +356,7 @@ func (w *window) writeFaults(b *strings.Builder) {
 			earlier--
 		}
 	}
-	for _, e := range w.kept[:len(w.kept)-w.after] {
+	for _, e := range shown[:upTo] {
 		if kindOf(e).counted() {
 			earlier--
 		}

@@ -172,3 +172,48 @@ func atoi(t *testing.T, s string) int {
 	require.NoError(t, err)
 	return n
 }
+
+// Short tasks that log nothing would fill the window with their lines:
+// a quorum's calls, which start and end between two other entries, and a
+// server's handlers, which outlast the next entry. The window shows a
+// task's start and end only beside its other entries.
+func TestReportShowsTheLivesOfTasksThatDidSomethingThere(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		p := s.Providers()
+		sleep := func(d time.Duration) func(ctx context.Context) error {
+			return func(ctx context.Context) error { return p.Time.Sleep(ctx, d) }
+		}
+		s.Logf("the write that will be lost")
+		for range 200 {
+			if err := p.Task.Go(s.Context(), "quorum call", sleep(time.Millisecond)).Join(s.Context()); err != nil {
+				s.Fatal(err)
+			}
+		}
+		s.Go("checker", func(ctx context.Context) error {
+			s.Logger().Info("checking")
+			if err := p.Time.Sleep(ctx, 250*time.Millisecond); err != nil {
+				return err
+			}
+			s.Logger().Info("checked")
+			return nil
+		})
+		for i := range 30 {
+			for range 10 {
+				p.Task.Go(s.Context(), "handler", sleep(5*time.Millisecond))
+			}
+			s.Logf("batch %d", i)
+			s.Sleep(10 * time.Millisecond)
+		}
+		s.Errorf("an acknowledged write was lost")
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	out := res.Report
+	i := strings.Index(out, "timeline around the first failure")
+	require.GreaterOrEqual(t, i, 0, out)
+	timeline := out[i:strings.Index(out, "simtest: 1 seed")]
+	assert.Contains(t, timeline, "the write that will be lost", "the window reaches back past 1,000 lines of short tasks")
+	assert.NotContains(t, timeline, "quorum call", "tasks with nothing else in the window are left out")
+	assert.NotContains(t, timeline, "handler")
+	assert.Regexp(t, `checker +task started\n(.*\n)*.*checker +checking\n(.*\n)*.*checker +checked\n.*checker +task finished`, timeline, "a task that did something is shown from its start to its end")
+	assert.Contains(t, timeline, "earlier entries not shown", "what is left out is counted")
+}
