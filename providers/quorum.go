@@ -2,16 +2,17 @@ package providers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Quorum makes every call at once, each in a task of its own started with
 // t, and returns once k of them have succeeded: their results, in the
 // order they succeeded. Once so many calls have failed that k can no
-// longer succeed, it returns an error that joins theirs ([errors.Join]),
-// in the order they failed. If ctx is done first, it returns ctx's error.
+// longer succeed, it returns an error that wraps theirs, in the order they
+// failed (errors.Is and errors.As see each; its message lists them on one
+// line, apart by "; ", as a log line's attribute needs). If ctx is done first, it returns ctx's error.
 // Either way it cancels the context of the calls still under way as it
 // returns, and does not wait for them.
 //
@@ -50,7 +51,23 @@ func Quorum[T any](ctx context.Context, t Task, k int, calls ...func(ctx context
 		}
 	}
 	if len(got) < k {
-		return nil, fmt.Errorf("providers: a quorum of %d among %d calls is out of reach, %d of them failed: %w", k, len(calls), len(errs), errors.Join(errs...))
+		return nil, fmt.Errorf("providers: a quorum of %d among %d calls is out of reach, %d of them failed: %w", k, len(calls), len(errs), failures(errs))
 	}
 	return got, nil
 }
+
+// failures is the errors of a quorum's calls that failed.
+type failures []error
+
+func (f failures) Error() string {
+	var b strings.Builder
+	for i, err := range f {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+func (f failures) Unwrap() []error { return f }

@@ -65,7 +65,8 @@ func TestQuorumOutOfReachJoinsTheFailures(t *testing.T) {
 			replica(p, 0, down, ended), replica(p, 1, nil, ended), replica(p, 2, down, ended))
 		require.Error(t, err)
 		assert.ErrorIs(t, err, down)
-		assert.Contains(t, err.Error(), "a quorum of 2 among 3 calls is out of reach, 2 of them failed")
+		assert.Contains(t, err.Error(), "a quorum of 2 among 3 calls is out of reach, 2 of them failed: the replica is down; the replica is down")
+		assert.NotContains(t, err.Error(), "\n", "the message is one line, as a log line's attribute")
 	})
 }
 

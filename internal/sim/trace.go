@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -322,7 +323,11 @@ func (e Entry) String() string {
 	}
 	for _, a := range e.Attrs {
 		b.WriteByte(' ')
-		b.WriteString(a.String())
+		if s := a.String(); !strings.Contains(s, "\n") {
+			b.WriteString(s)
+		} else { // quoted, as slog's text handler does, to keep one line
+			b.WriteString(a.Key + "=" + strconv.Quote(a.Value.String()))
+		}
 	}
 	return b.String()
 }

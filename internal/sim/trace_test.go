@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -122,4 +123,11 @@ func TestHashBytesSeesEveryByte(t *testing.T) {
 		assert.Equal(t, hashBytes(b), hashBytes(append([]byte(nil), b...)))
 	})
 	assert.NotEqual(t, hashBytes(nil), hashBytes([]byte{0}))
+}
+
+func TestAnEntryIsOneLine(t *testing.T) {
+	e := Entry{At: time.Second, Task: "kv-0/main", Name: "campaign failed", Msg: "campaign failed", Attrs: []slog.Attr{
+		slog.String("err", "refused\nrefused"), slog.Int("epoch", 3),
+	}}
+	assert.Equal(t, `          1s  kv-0/main    campaign failed err="refused\nrefused" epoch=3`, e.String())
 }
