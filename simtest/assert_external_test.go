@@ -181,6 +181,38 @@ func TestCoverageGapsFailTheRunByDefault(t *testing.T) {
 	assert.NotContains(t, r.output(), "fails the test")
 }
 
+// A small test that boots a server reaches the server's file, and with it
+// the Sometimes assertions that only the big test makes true: AllowGaps
+// with their messages allows those, and the Run's other gaps still fail.
+func TestAllowGapsWithMessagesAllowsThoseAlone(t *testing.T) {
+	body := func(s *simtest.S) {
+		n := s.Providers().Random.IntN(1000)
+		assertions.Sometimes(s.Context(), n == 1000, "a leader took over")
+		assertions.Sometimes(s.Context(), n == 2000, "a lease was renewed")
+	}
+	r := runIn("TestGaps", func(r *recorder) {
+		simtest.Run(r, body, simtest.Seeds(5), simtest.AllowGaps("a leader took over", "a lock was released"))
+	})
+	out := r.output()
+	require.True(t, r.failed, "the gap not allowed fails the test")
+	require.Len(t, r.errors, 1)
+	assert.Contains(t, r.errors[0], "the test fails for 1 coverage gap")
+	assert.Contains(t, r.errors[0], `"a lease was renewed"`)
+	assert.NotContains(t, r.errors[0], `"a leader took over"`)
+	assert.Regexp(t, `simtest: 1 coverage gap \(warnings\), an assertion that the Run's 5 seeds did not exercise as it should:
+    Sometimes "a leader took over" \(assert_external_test.go:\d+\): never true in 5 seeds, reached 5 times
+    \(allowed for this Run by simtest.AllowGaps\)`, out)
+	assert.Contains(t, out, `simtest.AllowGaps names "a lock was released", but no assertion of this Run has that message`, "a message that names nothing is noted")
+
+	r = runIn("TestGaps", func(r *recorder) {
+		simtest.Run(r, body, simtest.Seeds(5), simtest.AllowGaps("a leader took over", "a lease was renewed"))
+	})
+	assert.False(t, r.failed, r.output())
+
+	res := simtest.Simulate(body, simtest.Seeds(1), simtest.AllowGaps(""))
+	assert.Contains(t, res.Report, "simtest.AllowGaps names an assertion by an empty message")
+}
+
 // TestAGapFailureReadsAsOne: a Run whose seeds all passed but which fails
 // for a coverage gap said "3 seeds, 3 passed, 0 failed" and no more in its
 // summary, the last thing it printed. The summary's first line tells the

@@ -9,6 +9,7 @@ import (
 // assertConfig is what the options of this file set.
 type assertConfig struct {
 	allowGaps    bool
+	allowed      []string // the messages of the assertions whose gaps are allowed
 	coverPath    string
 	jsonPath     string
 	timelinePath string
@@ -56,13 +57,28 @@ func (c *assertConfig) override(fl assertFlags) {
 // Always (or a numeric Always) never reached. Failed assertions still
 // fail the test. [Fuzz] checks no gaps, and refuses it.
 //
+// Given messages, AllowGaps allows the gaps of those assertions alone,
+// and the Run's other gaps still fail it: a small test that boots a
+// server reaches the server's files, and with them their Sometimes
+// assertions, which only the big test is expected to make true. A
+// message that names no assertion of the Run is noted in its log.
+//
 // A Run that replays a single seed ([Replay], -simseed) never fails on
 // gaps: one seed is not expected to cover everything. Nor does a gap in
 // another module than the test's (a library's own assertions): it is
 // logged.
-func AllowGaps() Option {
+func AllowGaps(messages ...string) Option {
 	return optionFunc(func(c *config) error {
-		c.asserts.allowGaps = true
+		if len(messages) == 0 {
+			c.asserts.allowGaps = true
+			return nil
+		}
+		for _, m := range messages {
+			if m == "" {
+				return fmt.Errorf("simtest.AllowGaps names an assertion by an empty message; give the message the assertion is called with, or call AllowGaps() to allow every gap")
+			}
+		}
+		c.asserts.allowed = append(c.asserts.allowed, messages...)
 		return nil
 	})
 }

@@ -65,7 +65,10 @@ type (
 		WallNS    int64  `json:"wall_ns,omitempty"`
 		KeepGoing bool   `json:"keep_going,omitempty"`
 		AllowGaps bool   `json:"allow_gaps,omitempty"`
-		StoppedBy string `json:"stopped_by,omitempty"`
+		// AllowedGaps are the messages of the assertions whose gaps the
+		// Run allows (simtest.AllowGaps with messages).
+		AllowedGaps []string `json:"allowed_gaps,omitempty"`
+		StoppedBy   string   `json:"stopped_by,omitempty"`
 		// CutShort tells that the Run stopped at a failing or skipping
 		// seed before its other seeds: it reports no coverage gaps, and a
 		// merge does as it did.

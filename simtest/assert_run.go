@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -69,12 +70,23 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
 	}
 	if !r.cut {
-		var own, other []tally.Row
+		var own, allowed, other []tally.Row
 		for _, g := range gapRows(rows) {
-			if tally.Within(g.Site, mod) {
-				own = append(own, g)
-			} else {
+			switch {
+			case !tally.Within(g.Site, mod):
 				other = append(other, g)
+			case slices.Contains(r.cfg.asserts.allowed, g.Msg):
+				allowed = append(allowed, g)
+			default:
+				own = append(own, g)
+			}
+		}
+		if len(allowed) > 0 {
+			t.Log(gapReport(allowed, r.rep.seeds, false) + allowedNote)
+		}
+		for _, m := range r.cfg.asserts.allowed {
+			if !slices.ContainsFunc(rows, func(row tally.Row) bool { return row.Msg == m }) {
+				t.Logf("simtest: simtest.AllowGaps names %q, but no assertion of this Run has that message (no seed reached it, nor an assertion in its file): check the message", m)
 			}
 		}
 		switch {
@@ -90,7 +102,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 			t.Error(gapReport(own, r.rep.seeds, true))
 		}
 		if len(other) > 0 {
-			t.Log(gapReport(other, r.rep.seeds, false) + "\n    (in other modules: the report notes them, the test does not fail on them)")
+			t.Log(gapReport(other, r.rep.seeds, false) + otherModulesNote)
 		}
 	}
 	c := r.cfg.asserts
@@ -178,6 +190,13 @@ func gapRows(rows []tally.Row) []tally.Row {
 	}
 	return out
 }
+
+// The notes under the gaps a Run allows by their messages, and under those
+// in other modules.
+const (
+	allowedNote      = "\n    (allowed for this Run by simtest.AllowGaps)"
+	otherModulesNote = "\n    (in other modules: the report notes them, the test does not fail on them)"
+)
 
 // gapReport tells of the assertions that a Run's seeds did not exercise
 // as they should. failing, it says that the test fails for them, and how

@@ -304,7 +304,7 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 			return nil, fmt.Errorf("simtest.Workers is an option of Run; Fuzz runs one input at a time (go test -fuzz runs inputs on its own workers, as many as -parallel says), so remove it from this Fuzz")
 		case own.shards > 0:
 			return nil, fmt.Errorf("simtest.Shard is an option of Run; Fuzz has no use for it (go test -fuzz chooses its inputs, and a sweep shards the seed corpus with -simshard or $%s), so remove it from this Fuzz", shardEnv)
-		case own.asserts.allowGaps:
+		case own.asserts.allowGaps || len(own.asserts.allowed) > 0:
 			return nil, fmt.Errorf("simtest.AllowGaps is an option of Run; Fuzz checks no coverage gaps (an input is one run, and a Sometimes false in it is no gap), so it has nothing to allow: remove it from this Fuzz")
 		}
 		if err := noRunFiles(own); err != nil {

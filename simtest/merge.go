@@ -340,23 +340,27 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	rep.assertions = assertionTable(rows)
 	t.Seeds, t.Passed, t.Failed, t.Skipped = rep.seeds, rep.passed, rep.failed, rep.skipped
 
-	var gaps, other []tally.Row
+	var gaps, allowed, other []tally.Row
 	// A shard cut short at a failure did not run its other seeds: as its
 	// Run did, the merge reports no gaps then.
 	allow, cut := true, false
+	var allowedMsgs []string
 	for _, f := range files {
 		allow = allow && f.sum.AllowGaps
 		cut = cut || f.sum.CutShort
+		allowedMsgs = append(allowedMsgs, f.sum.AllowedGaps...)
 	}
 	for _, r := range rows {
 		switch {
 		case r.Status == tally.Failed:
 			t.AssertionFailures++
 		case !r.Gap() || cut:
-		case r.Site == nil || own[r.Site.File]:
-			gaps = append(gaps, r)
-		default:
+		case r.Site != nil && !own[r.Site.File]:
 			other = append(other, r)
+		case slices.Contains(allowedMsgs, r.Msg):
+			allowed = append(allowed, r)
+		default:
+			gaps = append(gaps, r)
 		}
 	}
 	if !allow {
@@ -397,8 +401,11 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 			t.Gaps = len(gaps)
 		}
 	}
+	if len(allowed) > 0 {
+		b.WriteString("\n" + gapReport(allowed, rep.seeds, false) + allowedNote)
+	}
 	if len(other) > 0 {
-		b.WriteString("\n" + gapReport(other, rep.seeds, false) + "\n    (in other modules: the report notes them, the test does not fail on them)")
+		b.WriteString("\n" + gapReport(other, rep.seeds, false) + otherModulesNote)
 	}
 	t.Report = b.String()
 	return t, nil

@@ -316,6 +316,21 @@ func TestKeepGoingReportsGapsAsItsMergeDoes(t *testing.T) {
 	assert.NotContains(t, sw.String(), "coverage gap")
 }
 
+// A gap the Run allows by its message is allowed by the merge too.
+func TestMergeAllowsTheGapsItsRunAllows(t *testing.T) {
+	body := func(s *simtest.S) {
+		assertions.Sometimes(s.Context(), false, "the cache is cold")
+		assertions.Sometimes(s.Context(), false, "the disk is full")
+	}
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	simtest.Simulate(body, simtest.Seeds(10), simtest.ResultsFile(path), simtest.AllowGaps("the cache is cold"))
+	sw, err := simtest.MergeResults(path)
+	require.NoError(t, err)
+	assert.Equal(t, 1, sw.Tests[0].Gaps, sw.String())
+	assert.Regexp(t, `simtest: the test fails for 1 coverage gap, .*\n +Sometimes "the disk is full"`, sw.String())
+	assert.Regexp(t, `simtest: 1 coverage gap \(warnings\), .*\n +Sometimes "the cache is cold" .*\n +\(allowed for this Run by simtest.AllowGaps\)`, sw.String())
+}
+
 // TestMergePassesOverTimelinesInTheResults: a timeline written under the
 // results' directory is no shard's results; a merge of the directory
 // passes over it, and a merge that names it alone says what it is.

@@ -345,6 +345,7 @@ func (r *runner) summaryRecord() jsonReport {
 	}
 	rep.KeepGoing = r.rep.keepGoing
 	rep.AllowGaps = r.cfg.asserts.allowGaps
+	rep.AllowedGaps = r.cfg.asserts.allowed
 	rep.StoppedBy = r.stoppedBy
 	rep.CutShort = r.cut
 	rep.Reboots = r.rep.rebootsLine()
