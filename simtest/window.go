@@ -201,15 +201,12 @@ func (w *window) pin(l life) {
 
 // nearby reports whether task has one of the last few entries kept.
 func (w *window) nearby(task string) bool {
-	for i := 1; i <= nearby; i++ {
-		at := w.next - i
-		if at < 0 {
-			if !w.full {
-				return false
-			}
-			at += len(w.ring)
-		}
-		if w.ring[at].e.Task == task {
+	kept := w.next
+	if w.full {
+		kept = len(w.ring)
+	}
+	for i := 1; i <= min(nearby, kept); i++ {
+		if w.ring[(w.next-i+len(w.ring))%len(w.ring)].e.Task == task {
 			return true
 		}
 	}

@@ -1,0 +1,75 @@
+package simtest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// TestWindowKeepsWhatLedToTheFailure feeds the window timelines of tasks
+// that start, log and end in any order, and checks what a report shows:
+// entries in the timeline's order, every entry but tasks' lives among the
+// last before the failure, the failure's own, and every entry counted,
+// shown or not.
+func TestWindowKeepsWhatLedToTheFailure(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		before := rapid.IntRange(1, 12).Draw(t, "before")
+		w := newWindow(before)
+		tasks := []string{"a", "b", "c", "d"}
+		n := rapid.IntRange(1, 300).Draw(t, "entries")
+		failAt := rapid.IntRange(0, n-1).Draw(t, "failure")
+		var regular []time.Duration // the times of the entries other than lives, up to the failure's
+		for i := range n {
+			e := sim.Entry{At: time.Duration(i), Task: rapid.SampledFrom(tasks).Draw(t, "task")}
+			switch kind := rapid.IntRange(0, 4).Draw(t, "kind"); {
+			case i == failAt:
+				e.Name, e.Msg = "error", "error: the failure"
+				w.fail(e.At)
+			case kind < 2:
+				e.Name = []string{"task started", "task finished"}[kind]
+				e.Msg = e.Name
+			case kind == 2 && rapid.Bool().Draw(t, "kill"):
+				e.Name, e.Msg = "task killed", "task killed"
+			default:
+				e.Name, e.Msg = "log", fmt.Sprintf("log %d", i)
+			}
+			if !isLife(e) && i <= failAt {
+				regular = append(regular, e.At)
+			}
+			w.add(e, noFault)
+		}
+		require.True(t, w.frozen)
+		shown, upTo := w.shown()
+		at := func(es []sim.Entry) []time.Duration {
+			var ts []time.Duration
+			for _, e := range es {
+				ts = append(ts, e.At)
+			}
+			return ts
+		}
+		require.True(t, slices.IsSorted(at(shown)), "in the timeline's order")
+		require.Equal(t, time.Duration(failAt), shown[upTo-1].At, "the failure's own entry ends the part before it")
+		for _, ts := range regular[max(len(regular)-before, 0):] {
+			require.Contains(t, at(shown[:upTo]), ts, "the last %d entries other than lives before the failure", before)
+		}
+		if gone := len(regular) - before - 1; gone >= 0 {
+			require.Greater(t, shown[0].At, regular[gone], "nothing from before the window's first entry but the lives just before it")
+		}
+		if len(w.kept) > before+windowAfter {
+			for _, e := range shown {
+				require.True(t, !isLife(e) || slices.ContainsFunc(shown, func(o sim.Entry) bool { return !isLife(o) && o.Task == e.Task }),
+					"a crowded window shows a task's lives only beside its other entries: %v", e)
+			}
+		}
+		earlier, later := w.seen-upTo, w.total-w.seen-(len(shown)-upTo)
+		require.GreaterOrEqual(t, earlier, 0)
+		require.GreaterOrEqual(t, later, 0)
+		require.Equal(t, n, earlier+later+len(shown), "every entry is shown or counted")
+	})
+}
