@@ -1,7 +1,8 @@
 // Package simvet finds, before a test runs, the code that escapes a
 // simulation: goroutines, native channels and locks, the wall clock,
 // global randomness, the real operating system and network, map order
-// that reaches the outside, and package-level state.
+// that reaches the outside, and package-level state; and the assertions
+// that, given a context from outside the simulation, check nothing.
 //
 // Code under test must reach time, tasks, randomness, the network and the
 // disk only through a [github.com/moonpool-go/moonpool/providers.Providers] value. A slip shows up at run
@@ -112,6 +113,13 @@
 // [Globalstate]: a function writes a package-level variable, or registers
 // on http.DefaultServeMux, which seeds and parallel Runs share. Keep state
 // in a value the process owns.
+//
+// # assertctx
+//
+// [Assertctx]: an assertion (or chaos.Buggify, Knob, ...) given
+// context.Background() or context.TODO(), or a context made from one,
+// finds no simulation and does nothing in one. Pass the context of the
+// code under test.
 //
 // # scope
 //
@@ -260,6 +268,30 @@ and so are http.Handle and HandleFunc, which register on
 http.DefaultServeMux (the next seed's registration panics); init
 functions are not. Keep the state in a value the process or the
 workload owns.`
+
+	assertctxDoc = `an assertion given context.Background() checks nothing in a simulation
+
+Package assertions finds the simulation a call belongs to through the
+call's context, and outside a simulation every assertion does nothing,
+so that assertions stay in the code that ships. Given
+context.Background() or context.TODO(), an assertion finds no
+simulation even when a simulation runs it: the property is never
+checked, and a Run shows the call at most as never reached, though it
+ran. chaos.Buggify, BuggifyWithProb, Knob and KnobRange find their
+simulation the same way, and never fire. Pass the context of the code
+under test, the task's, the handler's or the request's; a method with
+none at hand takes one as its first parameter:
+
+	assertions.Always(ctx, balance >= 0, "balance never negative")
+
+Reported: context.Background() or TODO() written as the argument, a
+context derived from one (context.WithCancel, WithValue, WithoutCancel,
+WithTimeout, ...), and a local variable only ever assigned one of these;
+calls through a local variable holding the function too. A suggested
+fix passes ctx in place of the call written at the argument when ctx is
+a parameter of type context.Context in scope, never assigned. (In a
+program run as a WebAssembly process, which opts out with
+//simvet:production, every context reaches the simulation.)`
 
 	scopeDoc = `what simvet could not analyze, and malformed directives
 

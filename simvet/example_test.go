@@ -23,5 +23,6 @@ func ExampleAnalyzers() {
 	// osnet       the real operating system and network
 	// maporder    a map's random order reaches the outside
 	// globalstate a function writes a package-level variable
+	// assertctx   an assertion given context.Background() checks nothing in a simulation
 	// scope       what simvet could not analyze, and malformed directives
 }

@@ -29,6 +29,7 @@ var fixtureRules = map[string]*analysis.Analyzer{
 	"osnet":       simvet.Osnet,
 	"maporder":    simvet.Maporder,
 	"globalstate": simvet.Globalstate,
+	"assertctx":   simvet.Assertctx,
 	"directives":  simvet.Wallclock,
 	"malformed":   simvet.Scope,
 	"scope":       simvet.Scope,

@@ -22,6 +22,7 @@ var Analyzers = []*analysis.Analyzer{
 	Osnet,
 	Maporder,
 	Globalstate,
+	Assertctx,
 	Scope,
 }
 
@@ -35,6 +36,7 @@ var (
 	Osnet       = newRule("osnet", osnetDoc, runOsnet)
 	Maporder    = newRule("maporder", maporderDoc, runMaporder)
 	Globalstate = newRule("globalstate", globalstateDoc, runGlobalstate)
+	Assertctx   = newRule("assertctx", assertctxDoc, runAssertctx)
 )
 
 // module is this module's path; providersPath is the seam's.

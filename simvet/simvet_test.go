@@ -62,6 +62,11 @@ func TestGlobalstate(t *testing.T) {
 	checkFixtures(t, "globalstate")
 }
 
+func TestAssertctx(t *testing.T) {
+	t.Parallel()
+	checkFixtures(t, "assertctx")
+}
+
 // Directives: an allow silences its line, an unused one is reported by its
 // rule, a malformed one by Scope.
 func TestDirectives(t *testing.T) {

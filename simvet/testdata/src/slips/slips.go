@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -52,5 +53,6 @@ func (s *Server) Peers() []string {
 	for name := range s.peers {
 		names = append(names, name)
 	}
+	assertions.Always(context.Background(), len(names) == len(s.peers), "every peer is named") // no ctx at hand
 	return names
 }
