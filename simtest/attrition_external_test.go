@@ -73,3 +73,35 @@ func TestAWorkloadReachesTheClusterThroughItsProviders(t *testing.T) {
 		assert.Nil(s, simtest.ClusterOf(s.Providers()), "the driver's own providers have no cluster")
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(3))
 }
+
+// Clients run as processes stand for the test, not the system: a
+// Protected group is never rebooted by attrition, and a process whose Run
+// returned is not rebooted to do its work again.
+func TestAttritionSparesProtectedAndFinishedProcesses(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	for _, protected := range []bool{false, true} {
+		boots := map[string]int{}
+		simtest.Run(t, func(s *simtest.S) {
+			sleeper := func(d time.Duration) simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					boots[p.Cluster.Self().Name]++
+					return p.Time.Sleep(ctx, d)
+				})
+			}
+			c := s.Boot(
+				simtest.Processes{Name: "server", Count: 3, New: func() simtest.Process { return sleeper(24 * time.Hour) }},
+				simtest.Processes{Name: "client", Protected: protected, New: func() simtest.Process { return sleeper(24 * time.Hour) }},
+				simtest.Processes{Name: "batch", New: func() simtest.Process { return sleeper(time.Second) }},
+			)
+			c.Run(simtest.Phases{Chaos: 5 * time.Minute})
+		}, simtest.Chaos(cfg), simtest.Seeds(3))
+		assert.Greater(t, boots["server-0"]+boots["server-1"]+boots["server-2"], 3*3, "the servers were rebooted")
+		assert.Equal(t, 3, boots["batch-0"], "a process that returned is not run again by a reboot")
+		if protected {
+			assert.Equal(t, 3, boots["client-0"], "a protected process boots once a seed")
+		} else {
+			assert.Greater(t, boots["client-0"], 3, "an unprotected one is rebooted")
+		}
+	}
+}

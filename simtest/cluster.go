@@ -46,7 +46,9 @@ type proc struct {
 	boot    providers.Boot
 	down    bool // down, until started again
 	leaving bool // a stop is under way
-	taker   taker
+	// done: its Run returned, and nothing runs until a reboot or Start.
+	done  bool
+	taker taker
 	// back, once a Stop, Reboot or Start waits for the process to be up
 	// again, is closed when it boots.
 	back     *providers.Chan[struct{}]
@@ -257,7 +259,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
 	p.boots++
 	p.boot = how
-	p.down, p.leaving, p.stopping, p.hit = false, false, false, providers.FirstBoot
+	p.down, p.leaving, p.stopping, p.done, p.hit = false, false, false, false, providers.FirstBoot
 	p.taker = up
 	if p.back != nil {
 		p.back.Close()
@@ -307,9 +309,14 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		// The engine's line says nothing: name the process's Run.
 		s.failAt(runSite(inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err))
 	default:
+		p.done = true
 		s.w.Event(p.peer.Name+"/main", "exit: returned")
 	}
 }
+
+// spared reports whether attrition leaves p alone: it is protected, or it
+// has done its work, which a reboot would make it do again.
+func (p *proc) spared() bool { return p.spec.Protected || p.done }
 
 // Stop takes the named process down the given way and leaves it down
 // until [Cluster.Start]. It returns when the process is down: at once for

@@ -62,6 +62,14 @@ type Processes struct {
 	// phantom writes that a single copy cannot survive in the Run's
 	// chaos.Storage (its Off field).
 	SoleCopy bool
+	// Protected keeps attrition off the group's processes: it never picks
+	// one, nor, with chaos.Attrition's Unit larger than a process, a unit
+	// that holds one. It is for processes that stand for the test rather
+	// than the system: clients run as programs, a load generator. A
+	// reboot or stop by hand (Cluster.Reboot, Stop, an injector) still
+	// takes them down, and the network's and disks' faults still reach
+	// them.
+	Protected bool
 }
 
 // ProcessID is the identity of a process, as [Processes.NewFor] is told it:

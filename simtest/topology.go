@@ -343,8 +343,8 @@ func (c *Cluster) startUnit(ps []*proc) {
 // unitAttrition is attrition by units larger than a process. Its draws,
 // per attempt, are those of process attrition: the wait, then, when fewer
 // than MaxDead units have a process down or not ready, which unit (among
-// those whose processes are all up and ready), which kind of reboot, the
-// grace period and the recovery delay.
+// those whose processes are all up and ready, none of them protected or
+// done), which kind of reboot, the grace period and the recovery delay.
 func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
 	s := c.s
 	r := s.w.Rand()
@@ -353,14 +353,17 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 			return
 		}
 		var up []string
-		down := map[string]bool{}
+		down, spared := map[string]bool{}, map[string]bool{}
 		for _, p := range c.procs {
 			if p.down || p.leaving || !p.ready {
 				down[unitOf(p, a.Unit)] = true
 			}
+			if p.spared() {
+				spared[unitOf(p, a.Unit)] = true
+			}
 		}
 		for _, n := range c.Units(a.Unit) {
-			if !down[n] {
+			if !down[n] && !spared[n] {
 				up = append(up, n)
 			}
 		}

@@ -189,7 +189,8 @@ func (ph Phases) validate() error {
 // attrition reboots processes until ctx ends. Its draws, per attempt: the
 // wait before it, then, when fewer than MaxDead are down, which process,
 // which kind of reboot, the grace period and the recovery delay. A process
-// that is up but not ready counts as down, and is not picked.
+// that is up but not ready counts as down, and is not picked; nor is one
+// protected, or one whose Run has returned.
 func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
 	s := c.s
 	r := s.w.Rand()
@@ -197,7 +198,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		if err := s.p.Time.Sleep(ctx, a.Interval.Draw(r)); err != nil {
 			return
 		}
-		alive := c.alive()
+		alive := slices.DeleteFunc(c.alive(), (*proc).spared)
 		if notReady := c.notReady(); notReady > 0 {
 			alive = slices.DeleteFunc(alive, func(p *proc) bool { return !p.ready })
 			if c.dead+notReady >= a.MaxDead {
