@@ -348,7 +348,10 @@ func (r *report) rebootsLine() string {
 // not the run: a workload that ends before chaos strikes tests nothing
 // under it, and passes.
 func (r *report) faultsLine() string {
-	if r.faults.none() {
+	switch {
+	case r.faults.none() && injectsNothing(r.chaos):
+		return fmt.Sprintf("faults seen: none in %s, as the Run's chaos injects none", plural(r.seeds, "seed"))
+	case r.faults.none():
 		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural(r.seeds, "seed"))
 	}
 	line := fmt.Sprintf("faults seen: %s, %d of the network, %d of the disks",

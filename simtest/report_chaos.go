@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -52,4 +53,11 @@ func rebootLine(cfg chaos.Config) string {
 		return line + "; wipes: off (chaos.Harsh has them)"
 	}
 	return line + "; wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)"
+}
+
+// injectsNothing reports whether cfg injects no fault in any seed: no
+// reboots, no network or disk faults, no buggify.
+func injectsNothing(cfg chaos.Config) bool {
+	return !cfg.Attrition.Enabled && !cfg.Buggify.Enabled && !cfg.Randomize && cfg.SpikeProb == 0 &&
+		reflect.DeepEqual(cfg.Network, cfg.Network.NoFaults()) && reflect.DeepEqual(cfg.Storage, cfg.Storage.NoFaults())
 }

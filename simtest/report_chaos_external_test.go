@@ -64,6 +64,9 @@ func TestTheReportCountsTheFaultsSeen(t *testing.T) {
 
 	long := simtest.Simulate(run(2*time.Minute), simtest.Seeds(3))
 	assert.Regexp(t, `\n    faults seen: [1-9]\d* reboots?, \d+ of the network, \d+ of the disks\n`, long.Report)
+
+	off := simtest.Simulate(run(2*time.Minute), simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+	assert.Contains(t, off.Report, "\n    faults seen: none in 3 seeds, as the Run's chaos injects none\n", "no fault to see is no question to ask")
 }
 
 // idleFor is a workload whose Run sleeps for d.
