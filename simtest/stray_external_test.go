@@ -20,7 +20,7 @@ import (
 )
 
 // strayFix is the sentence every stray report ends with.
-const strayFix = "start it with the Task provider (p.Task.Go); for net/http, serve and dial through adapters that run connections as tasks"
+const strayFix = "start it with the Task provider (p.Task.Go); for net/http, serve and dial through adapters that run connections as tasks; a library that starts goroutines of its own (grpc-go) runs in a program (docs/programs.md)"
 
 // strayed runs body over one seed and returns what the Run reported. The
 // body's stray goroutine ends at its first call into the simulation: no

@@ -53,7 +53,7 @@ type strays struct {
 }
 
 // The fix, in the words every stray report ends with.
-const strayFix = "start it with the Task provider (p.Task.Go); for net/http, serve and dial through adapters that run connections as tasks"
+const strayFix = "start it with the Task provider (p.Task.Go); for net/http, serve and dial through adapters that run connections as tasks; a library that starts goroutines of its own (grpc-go) runs in a program (docs/programs.md)"
 
 // enter is called at the start of every call into the simulation. It
 // returns at once on the goroutine whose turn it is, and never on a stray
