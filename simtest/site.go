@@ -95,10 +95,31 @@ func funcSite(pc uintptr) string {
 // panicking task's stack (runtime/debug.Stack's text): the first frame
 // below the panic that is not the runtime's, the engine's or that of a
 // primitive of package providers (whose panics name a misuse by its
-// caller). It is "" when there is none.
+// caller), nor the standard library's when a frame of other code called
+// it: slog.Value.Bool panics on a string, and the line to fix is its
+// caller's. It is "" when there is none.
 func panicSite(stack string) string {
+	return panicSiteIn(stack, stdSource())
+}
+
+// stdSource is the directory of the standard library's source as this
+// binary's frames name it ("/usr/local/go/src/"), or "" when they do not
+// (a build with -trimpath names "strings/strings.go").
+func stdSource() string {
+	file, _ := runtime.FuncForPC(reflect.ValueOf(strings.Cut).Pointer()).FileLine(0)
+	dir, ok := strings.CutSuffix(file, "strings/strings.go")
+	if !ok || !strings.HasPrefix(dir, "/") && !strings.Contains(dir, ":") {
+		return ""
+	}
+	return dir
+}
+
+// panicSiteIn is panicSite for a standard library whose source is under
+// std, as stdSource gives it.
+func panicSiteIn(stack, std string) string {
 	lines := strings.Split(stack, "\n")
 	below := false
+	stdSite := ""
 	for i := 0; i+1 < len(lines); i++ {
 		fn := lines[i]
 		if strings.HasPrefix(fn, "\t") {
@@ -115,9 +136,15 @@ func panicSite(stack string) string {
 		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
 			loc = loc[:j]
 		}
+		if std != "" && strings.HasPrefix(loc, std) {
+			if stdSite == "" {
+				stdSite = shortFile(loc)
+			}
+			continue
+		}
 		return shortFile(loc)
 	}
-	return ""
+	return stdSite
 }
 
 // panicStack is a panicking task's stack (runtime/debug.Stack's text) as a

@@ -1,9 +1,11 @@
 package simtest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A panic with none of the task's own code below it (the engine's frames
@@ -61,4 +63,27 @@ created by iter.Pull[...] in goroutine 73
 	assert.Equal(t, want, panicStack(stack))
 	assert.Equal(t, "bank.go:42", panicSite(stack), "the site is read from the raw stack still")
 	assert.Equal(t, "not a stack", panicStack("not a stack"))
+}
+
+// A panic raised in the standard library on a bad argument
+// (slog.Value.Bool of a string) is the caller's to fix: its site is the
+// first frame of other code, and the library's own only when there is
+// none.
+func TestPanicSiteIsTheCallerOfTheStandardLibrary(t *testing.T) {
+	std := stdSource()
+	require.NotEmpty(t, std, "this test binary names the standard library's files by their paths")
+	stack := `goroutine 10 [running]:
+runtime/debug.Stack()
+	` + std + `runtime/debug/stack.go:26 +0x5e
+panic({0xb6c9a0?, 0x1261f00?})
+	` + std + `runtime/panic.go:860 +0x13a
+log/slog.Value.Bool(...)
+	` + std + `log/slog/value.go:338 +0x3b
+example.com/kv.check(...)
+	/src/kv/kv_test.go:147 +0x25
+`
+	assert.Equal(t, "kv_test.go:147", panicSite(stack))
+	onlyStd := strings.Replace(stack, "example.com/kv.check(...)\n\t/src/kv/kv_test.go:147 +0x25\n", "", 1)
+	assert.Equal(t, "value.go:338", panicSite(onlyStd), "with no other code below it, the library's line")
+	assert.Equal(t, "value.go:338", panicSiteIn(stack, ""), "a -trimpath build tells no library apart")
 }
