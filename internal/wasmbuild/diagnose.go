@@ -28,10 +28,29 @@ func diagnose(pkgPath string, pkgs []pkg) error {
 	return nil
 }
 
+// recipes are the modules that do not build for wasip1 as they are and
+// whose copy docs/programs.md tells how to make, by the paragraph that
+// does.
+var recipes = []struct{ module, where string }{
+	{"go.etcd.io/bbolt", "**bbolt.**, under \"What the program sees\""},
+	{"github.com/syndtr/goleveldb", "File locks, under \"What stays out\""},
+}
+
 // stopped is the error for package p, which stops the build of the main
 // package mainPath for reason: go list's words, or the compiler's when
-// compiled is true.
+// compiled is true. A package of a module that docs/programs.md has a
+// recipe for says where it is.
 func stopped(mainPath string, p pkg, via, reason string, compiled bool) error {
+	err := stoppedBy(mainPath, p, via, reason, compiled)
+	for _, r := range recipes {
+		if p.ImportPath == r.module || strings.HasPrefix(p.ImportPath, r.module+"/") {
+			return fmt.Errorf("%w; docs/programs.md tells how to build a copy of %s that does: %s", err, r.module, r.where)
+		}
+	}
+	return err
+}
+
+func stoppedBy(mainPath string, p pkg, via, reason string, compiled bool) error {
 	if cgo := cgoFiles(p); len(cgo) > 0 {
 		return fmt.Errorf("wasmbuild: cgo is not available under WebAssembly, and %s%s needs it (%s); use a pure-Go replacement, or keep the code that imports it out of the program with a //go:build !wasip1 file", p.ImportPath, via, strings.Join(cgo, ", "))
 	}

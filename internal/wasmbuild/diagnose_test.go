@@ -170,3 +170,16 @@ func TestImportChain(t *testing.T) {
 	assert.Equal(t, []string{"main"}, importChain(pkgs, "main"))
 	assert.Nil(t, importChain(pkgs, "z"))
 }
+
+// A module whose copy docs/programs.md tells how to make gets the place
+// of the recipe with its error.
+func TestBuildErrorOfAModuleWithARecipeNamesIt(t *testing.T) {
+	err := stopped("example.com/kvd", pkg{ImportPath: "go.etcd.io/bbolt/internal/common"}, " (imported by example.com/kvd → go.etcd.io/bbolt)",
+		"common/unsafe.go:10:24: undefined array length MaxAllocSize", true)
+	assert.Contains(t, err.Error(), "go.etcd.io/bbolt/internal/common (imported by example.com/kvd → go.etcd.io/bbolt) does not build for wasip1")
+	assert.Contains(t, err.Error(), `docs/programs.md tells how to build a copy of go.etcd.io/bbolt that does: **bbolt.**, under "What the program sees"`)
+	oneSentence(t, err)
+
+	err = stopped("example.com/kvd", pkg{ImportPath: "go.etcd.io/bboltish"}, "", "undefined: x", true)
+	assert.NotContains(t, err.Error(), "docs/programs.md", "a module path that only begins alike has no recipe")
+}
