@@ -8,7 +8,7 @@
 // simtest.Process). Each boot instantiates the program afresh, on the
 // process's own simulated host:
 //
-//	prog, err := program.Build(ctx, program.Config{Package: "./cmd/kvd"})
+//	prog, err := program.Build(ctx, program.Config{Package: "example.com/kv/cmd/kvd"})
 //	...
 //	kvd := prog.Process(program.Args(func(self providers.Peer) []string {
 //		return []string{"-listen", ":7000", "-data", "/data"}

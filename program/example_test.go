@@ -16,7 +16,7 @@ import (
 func Example() {
 	var t *testing.T // the test's own, in a real test function
 
-	prog, err := program.Build(context.Background(), program.Config{Package: "./cmd/kvd"})
+	prog, err := program.Build(context.Background(), program.Config{Package: "example.com/kv/cmd/kvd"})
 	if err != nil {
 		t.Fatal(err)
 	}

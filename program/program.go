@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/moonpool-go/moonpool/internal/wasmbuild"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
@@ -26,7 +27,8 @@ type Config struct {
 	// Tags are extra build tags, besides those GOFLAGS sets with -tags.
 	Tags []string
 	// CacheDir keeps compiled code between test binaries, keyed by the
-	// program's bytes; "" is a directory under os.UserCacheDir, and "-"
+	// program's bytes; "" is a directory under os.UserCacheDir, kept
+	// within 2 GiB (the code compiled longest ago goes first), and "-"
 	// keeps nothing.
 	CacheDir string
 	// StopSpins makes a goroutine that loops without ever calling outside
@@ -110,6 +112,9 @@ func Build(ctx context.Context, c Config) (*Program, error) {
 	switch cache {
 	case "":
 		cache = wasmhost.DefaultCacheDir()
+		if cache != "" {
+			wasmbuild.TrimCompiled(cache, wasmbuild.CompiledLimit, time.Now())
+		}
 	case "-":
 		cache = ""
 	}

@@ -93,7 +93,7 @@ func Main(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int
 	cacheDir := ""
 	if base, err := os.UserCacheDir(); err == nil {
 		cacheDir = filepath.Join(base, "moonpool", "wazero")
-		trimCompiled(cacheDir, compiledLimit, time.Now())
+		wasmbuild.TrimCompiled(cacheDir, wasmbuild.CompiledLimit, time.Now())
 	}
 	code, err := Run(context.Background(), Config{
 		Path:     fl.Arg(0),

@@ -2,8 +2,10 @@ package wasmbuild
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -82,4 +84,58 @@ func TrimDue(dir string, every time.Duration, now time.Time) bool {
 		os.Chtimes(mark, now, now)
 	}
 	return true
+}
+
+// The cache of compiled code (wazero's, under os.UserCacheDir()/moonpool/
+// wazero) gains a module for every program and test binary run as one,
+// tens of megabytes each, and wazero removes none: a day of go test runs
+// fills gigabytes. TrimCompiled keeps it under a limit, removing the
+// modules written longest ago first, at most once per compiledInterval.
+// Files whose names end in .tmp are modules being written; they are left
+// alone until they are a day old, when their writer is gone.
+const (
+	CompiledLimit    = 2 << 30
+	compiledInterval = time.Hour
+	abandonedTmp     = 24 * time.Hour
+)
+
+// TrimCompiled keeps the files under dir within limit bytes. Errors are
+// ignored: trimming only saves space, and a module removed is compiled
+// again when next needed.
+func TrimCompiled(dir string, limit int64, now time.Time) {
+	if !TrimDue(dir, compiledInterval, now) {
+		return
+	}
+	mark := filepath.Join(dir, "trim.txt")
+	type module struct {
+		path string
+		size int64
+		mod  time.Time
+	}
+	var mods []module
+	var total int64
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path == mark {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if strings.HasSuffix(path, ".tmp") && now.Sub(fi.ModTime()) < abandonedTmp {
+			return nil
+		}
+		mods = append(mods, module{path, fi.Size(), fi.ModTime()})
+		total += fi.Size()
+		return nil
+	})
+	slices.SortFunc(mods, func(a, b module) int { return a.mod.Compare(b.mod) })
+	for _, m := range mods {
+		if total <= limit {
+			return
+		}
+		if os.Remove(m.path) == nil {
+			total -= m.size
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package wasip1exec
+package wasmbuild
 
 import (
 	"io/fs"
@@ -30,14 +30,14 @@ func TestTrimCompiledKeepsTheNewestUnderTheLimit(t *testing.T) {
 	write("e.1.tmp", 100, 10*time.Minute) // being written
 	write("f.2.tmp", 100, 48*time.Hour)   // abandoned
 
-	trimCompiled(dir, 250, now)
+	TrimCompiled(dir, 250, now)
 	assert.ElementsMatch(t, []string{"c", "d", "e.1.tmp", "trim.txt"}, files(t, dir))
 
 	write("g", 150, 0)
-	trimCompiled(dir, 250, now.Add(30*time.Minute))
+	TrimCompiled(dir, 250, now.Add(30*time.Minute))
 	assert.ElementsMatch(t, []string{"c", "d", "e.1.tmp", "g", "trim.txt"}, files(t, dir), "trimmed again within the interval")
 
-	trimCompiled(dir, 250, now.Add(2*time.Hour))
+	TrimCompiled(dir, 250, now.Add(2*time.Hour))
 	assert.ElementsMatch(t, []string{"d", "e.1.tmp", "g", "trim.txt"}, files(t, dir))
 }
 
