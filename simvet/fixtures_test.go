@@ -34,6 +34,7 @@ var fixtureRules = map[string]*analysis.Analyzer{
 	"malformed":   simvet.Scope,
 	"scope":       simvet.Scope,
 	"outside":     simvet.Wallclock,
+	"mainprog":    simvet.Wallclock,
 	"cgo":         simvet.Scope, // loaded only where cgo is on
 }
 

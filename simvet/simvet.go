@@ -96,6 +96,9 @@ type checker struct {
 	outside  []string     // files that opt out with //simvet:outside
 	test     []span       // bodies that run on the test goroutine
 	tasks    []span       // function literals inside them, which may be tasks
+	// hinted: a finding in a main package has said how a program opts
+	// out; the rule's later findings there need not.
+	hinted bool
 }
 
 type span struct{ pos, end token.Pos }
@@ -225,6 +228,13 @@ func (c *checker) reportRange(pos, end token.Pos, msg string, fixes ...analysis.
 			msg += " (in a generated file: fix its generator, or opt the package out with //simvet:production)"
 			fixes = nil
 		}
+	}
+	if c.pass.Pkg.Name() == "main" && !c.hinted && c.rule != "scope" {
+		// A main package is often a program, which runs in a simulation
+		// as it is (package program): its code is the standard library's
+		// on purpose, and none of these fixes are for it.
+		c.hinted = true
+		msg += " (if this main package runs as a program, through package program, it is written against the standard library on purpose: mark one of its files //simvet:production, docs/programs.md)"
 	}
 	c.pass.Report(analysis.Diagnostic{
 		Pos:            pos,

@@ -156,3 +156,10 @@ func TestOutsideFile(t *testing.T) {
 	t.Parallel()
 	checkFixtures(t, "outside")
 }
+
+// A main package may be a program, which simvet should be told to pass
+// over: a rule's first finding there says so.
+func TestAMainPackageHearsOfProgramsOnce(t *testing.T) {
+	t.Parallel()
+	checkFixtures(t, "mainprog")
+}
