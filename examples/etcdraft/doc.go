@@ -4,10 +4,11 @@
 // the simulated network and disks, and of the two things such a node
 // needs from its supervisor.
 //
-//   - It asks to be restarted: when a write or an fsync of its log fails,
-//     its Run returns an error wrapping [providers.ErrRestart], and the
-//     simulation crashes it and boots it again from its disk, as systemd's
-//     Restart=on-failure would.
+//   - It asks to be restarted: when a write or an fsync fails in two of
+//     its log's three copies (one copy's failure it takes in stride: the
+//     batch is in the other two), its Run returns an error wrapping
+//     [providers.ErrRestart], and the simulation crashes it and boots it
+//     again from its disk, as systemd's Restart=on-failure would.
 //   - It says when it is not ready: after a reboot it is not ready until
 //     it has heard from a leader and applied what the leader committed
 //     ([providers.SetNotReady], [providers.SetReady]), and attrition

@@ -1,6 +1,7 @@
 package etcdraft
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -41,10 +42,11 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// wal is an open log: its copies, appended to in step.
+// wal is an open log: its copies, appended to in step at end.
 type wal struct {
 	files [len(copies)]providers.File
 	seq   uint64
+	end   int64
 	buf   []byte
 }
 
@@ -112,10 +114,8 @@ func openWAL(st providers.Storage) (*wal, recovered, error) {
 		if err := f.Sync(); err != nil {
 			return nil, recovered{}, fmt.Errorf("wal: sync %s: %w", copies[i], err)
 		}
-		if _, err := f.Seek(int64(off), io.SeekStart); err != nil {
-			return nil, recovered{}, err
-		}
 	}
+	w.end = int64(off)
 	return w, r, nil
 }
 
@@ -201,21 +201,35 @@ func (w *wal) encode(hs raftpb.HardState, entries []raftpb.Entry) {
 	}
 }
 
-// save appends a Ready's entries and hard state to every copy and syncs
-// them. After an error nothing says what the disk will keep: the caller
-// restarts, and reads it again.
-func (w *wal) save(hs raftpb.HardState, entries []raftpb.Entry) error {
+// save appends a Ready's entries and hard state to every copy, at the
+// same offset, and syncs them. A batch two copies hold is as safe as the
+// log keeps anything: a copy whose write or sync failed lacks the batch
+// (its unsynced sectors may never reach the disk), and the next boot
+// reads it from the others and writes it back. save reports how many
+// copies failed. When two or more did, nothing says what the disk will
+// keep, and it returns an error: the caller restarts and reads the log
+// again, as etcd and PostgreSQL do after a failed fsync.
+func (w *wal) save(hs raftpb.HardState, entries []raftpb.Entry) (failed int, err error) {
 	w.encode(hs, entries)
 	if len(w.buf) == 0 {
-		return nil
+		return 0, nil
 	}
+	var first error
 	for i, f := range w.files {
-		if _, err := f.Write(w.buf); err != nil {
-			return fmt.Errorf("wal: write %s: %w", copies[i], err)
+		_, err := f.WriteAt(w.buf, w.end)
+		if err != nil {
+			err = fmt.Errorf("wal: write %s: %w", copies[i], err)
+		} else if err = f.Sync(); err != nil {
+			err = fmt.Errorf("wal: sync %s: %w", copies[i], err)
 		}
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("wal: sync %s: %w", copies[i], err)
+		if err != nil {
+			failed++
+			first = cmp.Or(first, err)
 		}
 	}
-	return nil
+	w.end += int64(len(w.buf))
+	if failed >= 2 {
+		return failed, fmt.Errorf("%w, and %d of the log's other copies failed too", first, failed-1)
+	}
+	return failed, nil
 }

@@ -3,6 +3,7 @@ package etcdraft
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,11 +18,7 @@ import (
 func stream() (data []byte, second int) {
 	w := &wal{}
 	batch := func(from, to uint64) {
-		var es []raftpb.Entry
-		for i := from; i <= to; i++ {
-			es = append(es, raftpb.Entry{Term: 1, Index: i, Data: []byte("some data of the entry")})
-		}
-		w.encode(raftpb.HardState{Term: 1, Vote: 1, Commit: to}, es)
+		w.encode(raftpb.HardState{Term: 1, Vote: 1, Commit: to}, entries(from, to))
 		data = append(data, w.buf...)
 	}
 	batch(1, 3)
@@ -132,4 +129,85 @@ func TestARecordInOneCopyIsWrittenBackToTheOthers(t *testing.T) {
 	r = reopen(t, dir)
 	require.Len(t, r.entries, 10, "the second batch, from the copies it was written back to")
 	assert.Equal(t, uint64(10), r.hs.Commit)
+}
+
+// lostFile is a copy whose disk fails its syncs: what was written since
+// the last good sync never reaches the disk, as the simulated disk's
+// sync failure loses it.
+type lostFile struct {
+	providers.File
+	syncFails bool
+	written   [][2]int64 // the spans written since the last sync
+}
+
+func (f *lostFile) WriteAt(p []byte, off int64) (int, error) {
+	f.written = append(f.written, [2]int64{off, int64(len(p))})
+	return f.File.WriteAt(p, off)
+}
+
+func (f *lostFile) Sync() error {
+	if !f.syncFails {
+		f.written = nil
+		return f.File.Sync()
+	}
+	for _, w := range f.written {
+		if _, err := f.File.WriteAt(make([]byte, w[1]), w[0]); err != nil {
+			return err
+		}
+	}
+	f.written = nil
+	return syscall.EIO
+}
+
+// entries returns entries from to to, of term 1.
+func entries(from, to uint64) []raftpb.Entry {
+	var es []raftpb.Entry
+	for i := from; i <= to; i++ {
+		es = append(es, raftpb.Entry{Term: 1, Index: i, Data: []byte("some data of the entry")})
+	}
+	return es
+}
+
+// A failed sync of one copy leaves the batch in the other two: the node
+// writes on, and the next boot reads the batch from them and writes it
+// back to the copy that lost it. Two copies failed is a restart.
+func TestAFailedSyncOfOneCopyIsTakenInStride(t *testing.T) {
+	dir := t.TempDir()
+	st, err := providers.OpenOSStorage(dir)
+	require.NoError(t, err)
+	defer st.Close()
+	w, _, err := openWAL(st)
+	require.NoError(t, err)
+	b := &lostFile{File: w.files[1], syncFails: true}
+	w.files[1] = b
+
+	failed, err := w.save(raftpb.HardState{Term: 1, Commit: 3}, entries(1, 3))
+	require.NoError(t, err, "two copies hold the batch")
+	assert.Equal(t, 1, failed)
+	b.syncFails = false
+	failed, err = w.save(raftpb.HardState{Term: 1, Commit: 10}, entries(4, 10))
+	require.NoError(t, err)
+	assert.Zero(t, failed)
+	for _, f := range w.files {
+		require.NoError(t, f.Close())
+	}
+	r := reopen(t, dir)
+	require.Len(t, r.entries, 10)
+	assert.Equal(t, 4, r.repaired, "the first batch's three entries and hard state, written back to the copy that lost them")
+
+	var data [len(copies)][]byte
+	for i, name := range copies {
+		data[i], err = os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+	}
+	assert.Zero(t, open(t, data).repaired, "every copy holds every record again")
+
+	w, _, err = openWAL(st)
+	require.NoError(t, err)
+	w.files[0] = &lostFile{File: w.files[0], syncFails: true}
+	w.files[2] = &lostFile{File: w.files[2], syncFails: true}
+	failed, err = w.save(raftpb.HardState{Term: 1, Commit: 11}, entries(11, 11))
+	assert.Equal(t, 2, failed)
+	require.ErrorIs(t, err, syscall.EIO)
+	assert.ErrorContains(t, err, "wal: sync wal-a: input/output error, and 1 of the log's other copies failed too")
 }
