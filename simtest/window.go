@@ -294,7 +294,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 			return
 		}
 		b.WriteString("  timeline, its last entries (-simtimeline=FILE writes it whole):\n")
-		writeFolded(b, tail)
+		writeFolded(b, withoutTeardown(tail))
 		return
 	}
 	entries, upTo := w.shown()
@@ -313,6 +313,24 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	}
 	b.WriteString(":\n")
 	writeFolded(b, entries)
+}
+
+// withoutTeardown is the last entries of a seed that failed as it ended
+// (a panic, a deadlock), without the kills of its tasks that followed the
+// failure's own entry: the world tearing down, a line a task, which would
+// fill the tail and push out what led to the failure.
+func withoutTeardown(tail []sim.Entry) []sim.Entry {
+	i := slices.IndexFunc(tail, func(e sim.Entry) bool { return e.Name == "failed" })
+	if i < 0 {
+		return tail
+	}
+	out := slices.Clone(tail[:i+1])
+	for _, e := range tail[i+1:] {
+		if e.Name != "task killed" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // writeFaults writes the last faults before the first entry shown,

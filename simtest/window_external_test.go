@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -137,6 +138,26 @@ func TestReportShowsTheLastEntriesOfASeedThatFailedAtItsEnd(t *testing.T) {
 	out := res.Report
 	assert.Contains(t, out, "timeline, its last entries")
 	assert.Regexp(t, `driver +retry\n +0s +driver +refused\n +\.\.\.  \(the 2 lines above x 10, to 0s\)`, out)
+}
+
+// A seed that panics while many tasks wait ends with a kill of each; the
+// tail leaves out that teardown, and ends at the failure.
+func TestReportLeavesOutTheTeardownAfterAPanic(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		for i := range 20 {
+			s.Go(fmt.Sprintf("waiter %d", i), func(ctx context.Context) error { return s.Providers().Time.Sleep(ctx, time.Hour) })
+		}
+		s.Sleep(time.Second)
+		s.Logf("the write that will be lost")
+		panic("boom")
+	}, simtest.Seeds(1))
+	out := res.Report
+	i := strings.Index(out, "timeline, its last entries")
+	require.GreaterOrEqual(t, i, 0, out)
+	tail := out[i:]
+	assert.Contains(t, tail, "the write that will be lost")
+	assert.Contains(t, tail, "failed: panic")
+	assert.NotContains(t, tail, "task killed", "the world's teardown is left out")
 }
 
 // Timers that fire and do nothing (a program's sleeps wake this way, many
