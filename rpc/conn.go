@@ -171,8 +171,9 @@ func (c *conn) queueFrame(tok Token, payload []byte) {
 }
 
 // queueMessage queues a frame for tok whose payload is kind, then v
-// encoded, or, if v is nil, failure (appendRemoteErr). It reports false when c is closed, and
-// an error when v does not encode or is too large; nothing is queued then.
+// encoded, or, if v is nil, failure (appendRemoteErr). It reports false
+// when c is closed, and an error when v does not encode or is too large;
+// nothing is queued then.
 func (c *conn) queueMessage(tok Token, kind byte, v appender, failure error) (bool, error) {
 	c.mu.Lock()
 	if c.closed {
