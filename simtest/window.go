@@ -34,10 +34,10 @@ type window struct {
 	// entry between did nothing the window shows (a timer's callback, a
 	// quorum's call): both lines are dropped at its end.
 	lives  []life
-	past   []life // the other lives, the last before of them
+	past   []life // the other lives: a ring of the last len(ring) of them
 	npast  int
 	recent int    // the number in past of the first life the last entry put there
-	pinned []life // the lives next to their tasks' entries, the last before of them
+	pinned []life // the lives next to their tasks' entries: a ring as long
 	npin   int
 
 	marked bool // the first failure has happened; the next entry is its own
@@ -69,10 +69,11 @@ type numbered struct {
 // A life is a task's start, end or kill: an entry whose message is its
 // name, kept with its number.
 type life struct {
-	at   time.Duration
-	task string
-	name string // "" once pinned from past
-	n    int
+	at    time.Duration
+	task  string
+	name  string
+	n     int
+	moved bool // in past: pinned since, so shown from pinned
 }
 
 func (l life) entry() sim.Entry {
@@ -150,9 +151,9 @@ func (w *window) add(e sim.Entry, k faultKind) {
 }
 
 // keep puts e in the ring of the last entries, and the lives before it
-// where they belong: a life of e's task, or the end of a task with one of
-// the last few entries, is pinned; so is the start of e's task among the
-// lives the entry before put in past. The others go to past, up to
+// where they belong: the start of e's task, and the end of a task with one
+// of the last few entries, are pinned; so is the start of e's task among
+// the lives the entry before put in past. The others go to past, up to
 // maxLives of them.
 func (w *window) keep(e sim.Entry) {
 	if w.ring == nil {
@@ -160,30 +161,48 @@ func (w *window) keep(e sim.Entry) {
 		w.past = make([]life, w.before)
 		w.pinned = make([]life, w.before)
 	}
-	others := 0
+	// The newest maxLives of each kind are kept, in the order they came.
+	const (
+		dropped = iota
+		pinned
+		past
+	)
+	var kind [4 * maxLives]uint8
+	// Pinned: the start of e's task, and the end of each task with one of
+	// the last entries; one of each name, since tasks share names.
+	var names [maxLives]string
+	pins, others, started := 0, 0, false
 	for i := len(w.lives) - 1; i >= 0; i-- {
 		l := w.lives[i]
+		own := l.name == "task started" && l.task == e.Task && !started
+		end := l.name != "task started" && pins < maxLives && !slices.Contains(names[:pins], l.task) && w.nearby(l.task)
 		switch {
-		case l.task == e.Task || l.name != "task started" && w.nearby(l.task):
-			w.pin(l)
+		case own:
+			kind[i], started = pinned, true
+		case end:
+			kind[i], names[pins], pins = pinned, l.task, pins+1
 		case others < maxLives:
-			w.lives[len(w.lives)-1-others] = l
-			others++
+			kind[i], others = past, others+1
 		}
 	}
 	// A task often starts just before another's entry, and has its own
 	// after it: its start is looked for among the lives of the last two.
 	for i := w.npast - 1; i >= w.recent; i-- {
-		if l := &w.past[i%len(w.past)]; l.name == "task started" && l.task == e.Task {
+		if l := &w.past[i%len(w.past)]; !l.moved && l.name == "task started" && l.task == e.Task {
 			w.pin(*l)
-			l.name = ""
+			l.moved = true
 			break
 		}
 	}
 	w.recent = w.npast
-	for _, l := range w.lives[len(w.lives)-others:] {
-		w.past[w.npast%len(w.past)] = l
-		w.npast++
+	for i, l := range w.lives {
+		switch kind[i] {
+		case pinned:
+			w.pin(l)
+		case past:
+			w.past[w.npast%len(w.past)] = l
+			w.npast++
+		}
 	}
 	w.lives = w.lives[:0]
 	w.gone = w.ring[w.next].n
@@ -235,7 +254,7 @@ func (w *window) freeze() {
 	slices.SortFunc(lives, func(a, b life) int { return a.n - b.n })
 	j := 0
 	for _, l := range lives {
-		if l.name != "" && l.n > w.gone {
+		if !l.moved && l.n > w.gone {
 			lives[j] = l
 			j++
 		}
@@ -285,11 +304,17 @@ func (w *window) shown() (entries []sim.Entry, n int) {
 	return entries, n
 }
 
-// writeTimeline writes the timeline part of a failure report: the window
-// around the first failure when the seed failed before it ended, the last
-// entries (tail) otherwise, repeated lines folded.
+// write writes the timeline part of a failure report: the window around
+// the first failure when the seed failed before it ended, its last
+// entries otherwise (a panic, a deadlock), repeated lines folded. The
+// last entries are the window's, kept as the window keeps them, when it
+// heard any; else the engine's tail.
 func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	if w == nil || !w.frozen {
+		if w != nil && w.ring != nil {
+			w.freeze() // at the seed's end: what it holds is its last entries
+			tail, _ = w.shown()
+		}
 		if len(tail) == 0 {
 			return
 		}

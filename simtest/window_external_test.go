@@ -36,11 +36,7 @@ func TestReportShowsTheTimelineAroundTheFirstFailure(t *testing.T) {
 		s.Errorf("an acknowledged write was lost")
 		s.Sleep(13 * time.Second)
 	}, simtest.Seeds(1))
-	require.False(t, res.OK())
-	out := res.Report
-	i := strings.Index(out, "timeline around the first failure, at 7.9s")
-	require.GreaterOrEqual(t, i, 0, out)
-	timeline := out[i:strings.Index(out, "simtest: 1 seed")]
+	timeline := failureWindow(t, res, "timeline around the first failure, at 7.9s")
 	assert.Contains(t, timeline, "the write that will be lost", "what led to the failure is shown")
 	assert.Contains(t, timeline, "error: an acknowledged write was lost")
 	assert.NotContains(t, timeline, "20s", "the seed's end is not")
@@ -144,7 +140,7 @@ func TestReportShowsTheLastEntriesOfASeedThatFailedAtItsEnd(t *testing.T) {
 // tail leaves out that teardown, and ends at the failure.
 func TestReportLeavesOutTheTeardownAfterAPanic(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) {
-		for i := range 20 {
+		for i := range 100 { // more than the 64 entries a report shows
 			s.Go(fmt.Sprintf("waiter %d", i), func(ctx context.Context) error { return s.Providers().Time.Sleep(ctx, time.Hour) })
 		}
 		s.Sleep(time.Second)
@@ -176,11 +172,7 @@ func TestReportLeavesOutTasksThatDidNothing(t *testing.T) {
 		s.Sleep(2 * time.Second)
 		s.Errorf("an acknowledged write was lost")
 	}, simtest.Seeds(1))
-	require.False(t, res.OK())
-	out := res.Report
-	i := strings.Index(out, "timeline around the first failure, at 3s")
-	require.GreaterOrEqual(t, i, 0, out)
-	timeline := out[i:strings.Index(out, "simtest: 1 seed")]
+	timeline := failureWindow(t, res, "timeline around the first failure, at 3s")
 	assert.Contains(t, timeline, "the write that will be lost", "what led to the failure is shown")
 	assert.Contains(t, timeline, "error: an acknowledged write was lost")
 	assert.NotContains(t, timeline, "AfterFunc", "the timers' tasks are left out")
@@ -227,14 +219,20 @@ func TestReportShowsTheLivesOfTasksThatDidSomethingThere(t *testing.T) {
 		}
 		s.Errorf("an acknowledged write was lost")
 	}, simtest.Seeds(1))
-	require.False(t, res.OK())
-	out := res.Report
-	i := strings.Index(out, "timeline around the first failure")
-	require.GreaterOrEqual(t, i, 0, out)
-	timeline := out[i:strings.Index(out, "simtest: 1 seed")]
+	timeline := failureWindow(t, res, "timeline around the first failure")
 	assert.Contains(t, timeline, "the write that will be lost", "the window reaches back past 1,000 lines of short tasks")
 	assert.NotContains(t, timeline, "quorum call", "tasks with nothing else in the window are left out")
 	assert.NotContains(t, timeline, "handler")
 	assert.Regexp(t, `checker +task started\n(.*\n)*.*checker +checking\n(.*\n)*.*checker +checked\n.*checker +task finished`, timeline, "a task that did something is shown from its start to its end")
 	assert.Contains(t, timeline, "earlier entries not shown", "what is left out is counted")
+}
+
+// failureWindow is the timeline part of the report of a failed one-seed
+// Run, from its heading, which begins with heading.
+func failureWindow(t *testing.T, res simtest.Result, heading string) string {
+	t.Helper()
+	require.False(t, res.OK())
+	i := strings.Index(res.Report, heading)
+	require.GreaterOrEqual(t, i, 0, res.Report)
+	return res.Report[i:strings.Index(res.Report, "simtest: 1 seed")]
 }

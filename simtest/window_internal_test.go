@@ -73,3 +73,32 @@ func TestWindowKeepsWhatLedToTheFailure(t *testing.T) {
 		require.Equal(t, n, earlier+later+len(shown), "every entry is shown or counted")
 	})
 }
+
+// Tasks of one name that start by the dozen, one of which logs, pin no
+// more than maxLives lives at its entry: a flood of them does not push
+// out the start of another task whose entry is in the window.
+func TestAFloodOfLivesOfOneNameKeepsOtherTasksStarts(t *testing.T) {
+	w := newWindow(64)
+	at := time.Duration(0)
+	add := func(task, name, msg string) {
+		at++
+		w.add(sim.Entry{At: at, Task: task, Name: name, Msg: msg}, noFault)
+	}
+	add("checker", "task started", "task started")
+	add("checker", "checking", "checking")
+	for round := range 5 {
+		for range 40 {
+			add("worker", "task started", "task started")
+		}
+		add("worker", "log", fmt.Sprintf("round %d", round))
+	}
+	w.fail(at)
+	add("driver", "failed", "failed: panic")
+	shown, _ := w.shown()
+	var lines []string
+	for _, e := range shown {
+		lines = append(lines, e.Task+" "+e.Msg)
+	}
+	require.Contains(t, lines, "checker task started")
+	require.Contains(t, lines, "checker checking")
+}
