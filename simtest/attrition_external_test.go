@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,11 +82,14 @@ func TestAttritionSparesProtectedAndFinishedProcesses(t *testing.T) {
 	cfg := chaos.Off()
 	cfg.Attrition = chaos.DefaultAttrition()
 	for _, protected := range []bool{false, true} {
+		var mu sync.Mutex // seeds may run on several workers (-simworkers)
 		boots := map[string]int{}
 		simtest.Run(t, func(s *simtest.S) {
 			sleeper := func(d time.Duration) simtest.Process {
 				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					mu.Lock()
 					boots[p.Cluster.Self().Name]++
+					mu.Unlock()
 					return p.Time.Sleep(ctx, d)
 				})
 			}
