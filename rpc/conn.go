@@ -186,7 +186,7 @@ func (c *conn) queueMessage(tok Token, kind byte, v appender, failure error) (bo
 	case v != nil:
 		out, err = v.appendTo(c.t, append(out, kind))
 	case failure != nil:
-		out = appendRemoteErr(out, failure) // which picks the kind
+		out = appendRemoteErr(out, failure, c.t.cfg.MaxPayload) // which picks the kind
 	default:
 		out = append(out, kind)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"time"
+	"unicode/utf8"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -332,14 +333,23 @@ func (p *promise) fail(err error) error {
 }
 
 // queueFailure queues err as the answer. An error too large for a frame
-// goes as the start of its message, so that the caller still learns of
-// it rather than waiting for an answer that never comes.
+// goes as its message alone, and a message too large as its start, so
+// that the caller still learns of it rather than waiting for an answer
+// that never comes.
 func (p *promise) queueFailure(err error) {
 	if p.queue(kindRemoteErr, nil, err) == nil {
 		return
 	}
 	msg := err.Error()
-	p.queue(kindRemoteErr, nil, fmt.Errorf("%s... (cut: the error was %d bytes, more than a frame holds)", msg[:min(len(msg), p.t.cfg.MaxPayload/2)], len(msg)))
+	if p.queue(kindRemoteErr, nil, errors.New(msg)) == nil {
+		return
+	}
+	note := fmt.Sprintf("... (cut: the error was %d bytes, more than a frame holds)", len(msg))
+	cut := min(max(p.t.cfg.MaxPayload-len(note)-16, 0), len(msg)) // 16: the kind, and room
+	for cut > 0 && cut < len(msg) && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	p.queue(kindRemoteErr, nil, errors.New(msg[:cut]+note))
 }
 
 func (p *promise) breakPromise() {

@@ -5,7 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
+	"os"
+	"strings"
 )
 
 // The outcomes of a request other than a reply. Test for them with
@@ -53,16 +54,20 @@ var (
 // message. So errors.Is(err, lock.ErrNotLeader) holds on the client when
 // the handler returned lock.ErrNotLeader, or fmt.Errorf("put %q: %w",
 // key, lock.ErrNotLeader), from a package both sides import. It never
-// matches rpc's own errors or a context's end, which on the client speak
-// of the call itself: a handler whose own call ran out of time did not
-// make the client's call run out of time. errors.As finds the RemoteError
-// itself, never the handler's types.
+// matches rpc's own errors or a context's or deadline's end
+// (os.ErrDeadlineExceeded too), which on the client speak of the call
+// itself: a handler whose own call ran out of time did not make the
+// client's call run out of time. errors.As finds the RemoteError itself,
+// never the handler's types.
 type RemoteError struct {
 	Addr  string // the server's address
 	Token Token  // the endpoint that answered
 	Msg   string // the handler's error, as its Error method gave it
 
-	wrapped []string // the messages of the errors it wraps (appendRemoteErr)
+	// wrapped holds the messages of the errors it wraps (appendRemoteErr),
+	// each ended by a NUL byte: a string, so that a RemoteError stays
+	// comparable.
+	wrapped string
 }
 
 func (e *RemoteError) Error() string {
@@ -75,8 +80,19 @@ func (e *RemoteError) Is(target error) bool {
 	if target == nil || aboutTheCall(target) {
 		return false
 	}
-	msg := target.Error()
-	return e.Msg == msg || slices.Contains(e.wrapped, msg)
+	msg, ok := messageOf(target)
+	return ok && (e.Msg == msg || strings.Contains("\x00"+e.wrapped, "\x00"+msg+"\x00"))
+}
+
+// messageOf is target's message, if its Error method gives one: a typed
+// nil target's may panic instead.
+func messageOf(target error) (msg string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			msg, ok = "", false
+		}
+	}()
+	return target.Error(), true
 }
 
 // aboutTheCall reports whether target is one of the errors that, on the
@@ -85,29 +101,30 @@ func aboutTheCall(target error) bool {
 	switch target {
 	case ErrBrokenPromise, ErrMaybeDelivered, ErrNotSent, ErrEndpointNotFound,
 		ErrClosed, ErrQueueFull, ErrTokenInUse, ErrAnswered,
-		context.Canceled, context.DeadlineExceeded:
+		context.Canceled, context.DeadlineExceeded, os.ErrDeadlineExceeded:
 		return true
 	}
 	return false
 }
 
 // How much of a handler's error crosses the wire: its message always,
-// and the messages of the errors it wraps until either bound is reached.
-// A chain of wrappings repeats each message in the next, so its bytes
-// grow as the square of its length.
+// and the messages of as many of the errors it wraps as the bounds hold
+// (at most maxWrapped of them, in at most maxWrappedBytes or a quarter of
+// the frame). A chain of wrappings repeats each message in the next, so
+// its bytes grow as the square of its length.
 const (
 	maxWrapped      = 32
 	maxWrappedBytes = 64 << 10
 	maxVisited      = 1024 // errors looked at, for a tree of wrappings
 )
 
-// appendRemoteErr appends the payload of a handler's error: kind 4 and
-// its message when it wraps nothing, or else kind 6, then its message and
-// those of the errors it wraps, each after its length as a uvarint. The
-// errors that wrap nothing go first: they are the sentinels a client tests
-// for, and the shortest, so the bounds cut the wrappers' messages, which
-// repeat theirs.
-func appendRemoteErr(b []byte, err error) []byte {
+// appendRemoteErr appends the payload of a handler's error, for a frame
+// of at most max bytes: kind 4 and its message when it wraps nothing, or
+// else kind 6, then its message and those of the errors it wraps, each
+// after its length as a uvarint. The errors that wrap nothing go first:
+// they are the sentinels a client tests for, and the shortest, so the
+// bounds leave out the wrappers' messages, which repeat theirs.
+func appendRemoteErr(b []byte, err error, max int) []byte {
 	msg := err.Error()
 	var leaves, wrappers []error
 	for stack := unwrapped(nil, err); len(stack) > 0 && len(leaves)+len(wrappers) < maxVisited; {
@@ -123,18 +140,16 @@ func appendRemoteErr(b []byte, err error) []byte {
 		return append(append(b, kindRemoteErr), msg...)
 	}
 	b = appendText(append(b, kindRemoteErrWrapping), msg)
-	n, size := 0, 0
+	n, room := 0, min(maxWrappedBytes, max/4)
 	for _, e := range append(leaves, wrappers...) {
 		m := e.Error()
-		if m == msg {
+		if m == msg || len(m) > room {
 			continue
 		}
 		if n++; n > maxWrapped {
 			break
 		}
-		if size += len(m); size > maxWrappedBytes {
-			break
-		}
+		room -= len(m)
 		b = appendText(b, m)
 	}
 	return b
@@ -180,7 +195,7 @@ func remoteErr(addr string, tok Token, kind byte, body []byte) *RemoteError {
 		if first {
 			e.Msg = m
 		} else {
-			e.wrapped = append(e.wrapped, m)
+			e.wrapped += m + "\x00"
 		}
 	}
 	return e

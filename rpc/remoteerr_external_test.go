@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -77,6 +79,27 @@ func TestRemoteErrorNeverMatchesTheCallsOwnOutcomes(t *testing.T) {
 			assert.NotErrorIs(s, err, own, "call %d: the handler's %v is not the client's call's", i, own)
 			assert.Contains(s, re.Msg, own.Error(), "call %d: its message still says it", i)
 		}
+	}, quiet...)
+}
+
+// With a small frame, an error too large for it still arrives, cut to fit,
+// rather than leave its caller waiting.
+func TestRemoteErrorTooLargeForASmallFrameArrivesCut(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		cfg := rpc.Config{Listen: ":4500", MaxPayload: 100}
+		server, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.1"), cfg)
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), cfg)
+		require.NoError(s, err)
+		big := errors.New("é" + strings.Repeat("x", 150))
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(context.Context, echoReq) (echoResp, error) { return echoResp{}, big })
+		require.NoError(s, err)
+		_, err = ep.GetReply(within(s, time.Second), client, echoReq{})
+		var re *rpc.RemoteError
+		require.ErrorAs(s, err, &re)
+		assert.True(s, strings.HasPrefix(re.Msg, "éxx"))
+		assert.True(s, utf8.ValidString(re.Msg))
+		assert.Contains(s, re.Msg, "(cut: the error was 152 bytes, more than a frame holds)")
 	}, quiet...)
 }
 

@@ -3,6 +3,8 @@ package rpc
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,7 +40,7 @@ func decoded(payload []byte) *RemoteError {
 }
 
 func TestAnErrorThatWrapsNothingTravelsAsItsMessage(t *testing.T) {
-	payload := appendRemoteErr(nil, errors.New("no such account"))
+	payload := appendRemoteErr(nil, errors.New("no such account"), DefaultMaxPayload)
 	assert.Equal(t, append([]byte{kindRemoteErr}, "no such account"...), payload)
 	assert.Equal(t, &RemoteError{Addr: "a:1", Msg: "no such account"}, decoded(payload))
 }
@@ -47,7 +49,7 @@ func TestRemoteErrorMatchesWhatErrorsIsMatches(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var all []error
 		err := errTree(t, 4, &all)
-		re := decoded(appendRemoteErr(nil, err))
+		re := decoded(appendRemoteErr(nil, err, DefaultMaxPayload))
 		require.Equal(t, err.Error(), re.Msg)
 		for _, e := range all {
 			if len(all) <= maxWrapped {
@@ -72,10 +74,31 @@ func TestAChainOfWrappingsIsBoundedOnTheWireAndKeepsItsRoot(t *testing.T) {
 	for i := range 200 {
 		err = fmt.Errorf("layer %d with some words to make it long: %w", i, err)
 	}
-	body := appendRemoteErr(nil, err)
+	body := appendRemoteErr(nil, err, DefaultMaxPayload)
 	re := decoded(body)
 	assert.True(t, re.Is(root), "the error a client tests for is the innermost")
 	assert.NotEmpty(t, re.wrapped)
-	assert.LessOrEqual(t, len(re.wrapped), maxWrapped)
+	assert.LessOrEqual(t, strings.Count(re.wrapped, "\x00"), maxWrapped)
 	assert.Less(t, len(body), len(err.Error())+maxWrappedBytes+maxWrapped*8)
+}
+
+// A wrapped message too long for what is left of the bound is left out,
+// and the shorter ones after it still travel.
+func TestALongWrappedMessageLeavesRoomForTheSentinelsAfterIt(t *testing.T) {
+	sentinel := errors.New("not the leader")
+	err := errors.Join(errors.New(strings.Repeat("x", 70<<10)), sentinel)
+	re := decoded(appendRemoteErr(nil, err, DefaultMaxPayload))
+	assert.True(t, re.Is(sentinel))
+	small := decoded(appendRemoteErr(nil, fmt.Errorf("%s: %w", strings.Repeat("y", 2000), sentinel), 1000))
+	assert.True(t, small.Is(sentinel), "a small frame's bound leaves out the long wrapper, not its sentinel")
+}
+
+// A RemoteError stays comparable, and a typed nil target, whose Error
+// method may panic, matches nothing.
+func TestRemoteErrorIsComparableAndSafeWithATypedNil(t *testing.T) {
+	re := decoded(appendRemoteErr(nil, fmt.Errorf("open: %w", fs.ErrNotExist), DefaultMaxPayload))
+	same := *re
+	assert.True(t, *re == same)
+	assert.False(t, re.Is((*fs.PathError)(nil)))
+	assert.True(t, re.Is(fs.ErrNotExist))
 }
