@@ -4,9 +4,10 @@
 // the simulated network and disks, and of the two things such a node
 // needs from its supervisor.
 //
-//   - It asks to be restarted: when a write or an fsync fails in two of
-//     its log's three copies (one copy's failure it takes in stride: the
-//     batch is in the other two), its Run returns an error wrapping
+//   - It asks to be restarted: when two of its log's three copies fail a
+//     batch (a failed fsync it answers by writing the batch again and
+//     syncing once more; one copy's failure it takes in stride, the batch
+//     being in the other two), its Run returns an error wrapping
 //     [providers.ErrRestart], and the simulation crashes it and boots it
 //     again from its disk, as systemd's Restart=on-failure would.
 //   - It says when it is not ready: after a reboot it is not ready until

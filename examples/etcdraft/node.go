@@ -348,16 +348,15 @@ func (n *Node) request(req request, back *providers.Chan[reply], st raft.BasicSt
 func (n *Node) ready(ctx context.Context) error {
 	for n.rn.HasReady() {
 		rd := n.rn.Ready()
-		failed, err := n.log.save(rd.HardState, rd.Entries)
+		retried := n.log.retried
+		err := n.log.save(rd.HardState, rd.Entries)
+		assertions.Sometimes(ctx, n.log.retried > retried, "a batch is written to a copy again after a failed sync")
 		if err != nil {
-			// Two copies of the batch failed: nothing says what the
-			// disk will keep. Crash, and read it again. (About one
-			// seed in a thousand comes here: no assertion asks for it.)
+			// Two copies of the batch failed twice: nothing says what
+			// the disk will keep. Crash, and read it again. (Too rare
+			// for an assertion to ask for it.)
 			return fmt.Errorf("etcdraft: %v: %w", err, providers.ErrRestart)
 		}
-		// One copy failed: the batch is in the other two, and the next
-		// boot writes it back to the third.
-		assertions.Sometimes(ctx, failed == 1, "a node writes on after one copy of its log failed it")
 		if !raft.IsEmptyHardState(rd.HardState) {
 			_ = n.ms.SetHardState(rd.HardState)
 		}

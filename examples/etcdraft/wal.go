@@ -44,10 +44,11 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // wal is an open log: its copies, appended to in step at end.
 type wal struct {
-	files [len(copies)]providers.File
-	seq   uint64
-	end   int64
-	buf   []byte
+	files   [len(copies)]providers.File
+	seq     uint64
+	end     int64
+	buf     []byte
+	retried int // batches written to a copy again after a failed sync
 }
 
 // recovered is what the log holds.
@@ -202,34 +203,51 @@ func (w *wal) encode(hs raftpb.HardState, entries []raftpb.Entry) {
 }
 
 // save appends a Ready's entries and hard state to every copy, at the
-// same offset, and syncs them. A batch two copies hold is as safe as the
-// log keeps anything: a copy whose write or sync failed lacks the batch
-// (its unsynced sectors may never reach the disk), and the next boot
-// reads it from the others and writes it back. save reports how many
-// copies failed. When two or more did, nothing says what the disk will
-// keep, and it returns an error: the caller restarts and reads the log
-// again, as etcd and PostgreSQL do after a failed fsync.
-func (w *wal) save(hs raftpb.HardState, entries []raftpb.Entry) (failed int, err error) {
+// same offset, and syncs them. A sync that fails leaves the batch
+// readable but not durable, and a second sync would not write it (Linux
+// drops the pages' dirty state with the error); the batch is still in
+// w.buf, so save writes it again, which dirties it anew, and syncs once
+// more (counted in retried). A copy that fails twice lacks the batch
+// durably, and the next boot after a crash reads it from the others and
+// writes it back. The log is as safe as its copies that hold the batch:
+// when two or more failed, nothing says what the disk will keep, and save
+// returns an error; the caller restarts and reads the log again, as etcd
+// and PostgreSQL do after a failed fsync.
+func (w *wal) save(hs raftpb.HardState, entries []raftpb.Entry) error {
 	w.encode(hs, entries)
 	if len(w.buf) == 0 {
-		return 0, nil
+		return nil
 	}
+	failed := 0
 	var first error
-	for i, f := range w.files {
-		_, err := f.WriteAt(w.buf, w.end)
-		if err != nil {
-			err = fmt.Errorf("wal: write %s: %w", copies[i], err)
-		} else if err = f.Sync(); err != nil {
-			err = fmt.Errorf("wal: sync %s: %w", copies[i], err)
-		}
-		if err != nil {
+	for i := range w.files {
+		if err := w.put(i); err != nil {
 			failed++
 			first = cmp.Or(first, err)
 		}
 	}
 	w.end += int64(len(w.buf))
 	if failed >= 2 {
-		return failed, fmt.Errorf("%w, and %d of the log's other copies failed too", first, failed-1)
+		return fmt.Errorf("%w, and %d of the log's other copies failed too", first, failed-1)
 	}
-	return failed, nil
+	return nil
+}
+
+// put writes w.buf to copy i at the log's end and syncs it, writing it
+// again after a failed sync (see save).
+func (w *wal) put(i int) error {
+	f := w.files[i]
+	for try := 0; ; try++ {
+		if _, err := f.WriteAt(w.buf, w.end); err != nil {
+			return fmt.Errorf("wal: write %s: %w", copies[i], err)
+		}
+		err := f.Sync()
+		if err == nil {
+			return nil
+		}
+		if try == 1 {
+			return fmt.Errorf("wal: sync %s: %w", copies[i], err)
+		}
+		w.retried++
+	}
 }

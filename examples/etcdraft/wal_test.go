@@ -131,13 +131,14 @@ func TestARecordInOneCopyIsWrittenBackToTheOthers(t *testing.T) {
 	assert.Equal(t, uint64(10), r.hs.Commit)
 }
 
-// lostFile is a copy whose disk fails its syncs: what was written since
-// the last good sync never reaches the disk, as the simulated disk's
-// sync failure loses it.
+// lostFile is a copy whose disk fails its next fails syncs. What was
+// written since its last good sync is then lost, as a crash would lose
+// it from the simulated disk: the data a failed sync leaves readable is
+// never durable.
 type lostFile struct {
 	providers.File
-	syncFails bool
-	written   [][2]int64 // the spans written since the last sync
+	fails   int
+	written [][2]int64 // the spans written since the last sync
 }
 
 func (f *lostFile) WriteAt(p []byte, off int64) (int, error) {
@@ -146,16 +147,16 @@ func (f *lostFile) WriteAt(p []byte, off int64) (int, error) {
 }
 
 func (f *lostFile) Sync() error {
-	if !f.syncFails {
-		f.written = nil
+	defer func() { f.written = nil }()
+	if f.fails == 0 {
 		return f.File.Sync()
 	}
+	f.fails--
 	for _, w := range f.written {
 		if _, err := f.File.WriteAt(make([]byte, w[1]), w[0]); err != nil {
 			return err
 		}
 	}
-	f.written = nil
 	return syscall.EIO
 }
 
@@ -168,9 +169,11 @@ func entries(from, to uint64) []raftpb.Entry {
 	return es
 }
 
-// A failed sync of one copy leaves the batch in the other two: the node
-// writes on, and the next boot reads the batch from them and writes it
-// back to the copy that lost it. Two copies failed is a restart.
+// A failed sync of one copy is answered by writing the batch to it again
+// and syncing once more. A copy that fails twice leaves the batch in the
+// other two: the node writes on, and the next boot reads the batch from
+// them and writes it back to the copy that lost it. Two copies that fail
+// twice are a restart.
 func TestAFailedSyncOfOneCopyIsTakenInStride(t *testing.T) {
 	dir := t.TempDir()
 	st, err := providers.OpenOSStorage(dir)
@@ -178,22 +181,18 @@ func TestAFailedSyncOfOneCopyIsTakenInStride(t *testing.T) {
 	defer st.Close()
 	w, _, err := openWAL(st)
 	require.NoError(t, err)
-	b := &lostFile{File: w.files[1], syncFails: true}
-	w.files[1] = b
-
-	failed, err := w.save(raftpb.HardState{Term: 1, Commit: 3}, entries(1, 3))
-	require.NoError(t, err, "two copies hold the batch")
-	assert.Equal(t, 1, failed)
-	b.syncFails = false
-	failed, err = w.save(raftpb.HardState{Term: 1, Commit: 10}, entries(4, 10))
-	require.NoError(t, err)
-	assert.Zero(t, failed)
+	w.files[1] = &lostFile{File: w.files[1], fails: 1}
+	require.NoError(t, w.save(raftpb.HardState{Term: 1, Commit: 3}, entries(1, 3)))
+	assert.Equal(t, 1, w.retried, "written again after its failed sync")
+	w.files[2] = &lostFile{File: w.files[2], fails: 2}
+	require.NoError(t, w.save(raftpb.HardState{Term: 1, Commit: 10}, entries(4, 10)), "two copies hold the batch")
+	assert.Equal(t, 2, w.retried)
 	for _, f := range w.files {
 		require.NoError(t, f.Close())
 	}
 	r := reopen(t, dir)
 	require.Len(t, r.entries, 10)
-	assert.Equal(t, 4, r.repaired, "the first batch's three entries and hard state, written back to the copy that lost them")
+	assert.Equal(t, 8, r.repaired, "the second batch's seven entries and hard state, written back to the copy that lost them; the first, synced again, needs none")
 
 	var data [len(copies)][]byte
 	for i, name := range copies {
@@ -204,10 +203,9 @@ func TestAFailedSyncOfOneCopyIsTakenInStride(t *testing.T) {
 
 	w, _, err = openWAL(st)
 	require.NoError(t, err)
-	w.files[0] = &lostFile{File: w.files[0], syncFails: true}
-	w.files[2] = &lostFile{File: w.files[2], syncFails: true}
-	failed, err = w.save(raftpb.HardState{Term: 1, Commit: 11}, entries(11, 11))
-	assert.Equal(t, 2, failed)
+	w.files[0] = &lostFile{File: w.files[0], fails: 2}
+	w.files[2] = &lostFile{File: w.files[2], fails: 2}
+	err = w.save(raftpb.HardState{Term: 1, Commit: 11}, entries(11, 11))
 	require.ErrorIs(t, err, syscall.EIO)
 	assert.ErrorContains(t, err, "wal: sync wal-a: input/output error, and 1 of the log's other copies failed too")
 }
