@@ -12,9 +12,9 @@ import (
 // order they succeeded. Once so many calls have failed that k can no
 // longer succeed, it returns an error that wraps theirs, in the order they
 // failed (errors.Is and errors.As see each; its message lists them on one
-// line, apart by "; ", as a log line's attribute needs). If ctx is done first, it returns ctx's error.
-// Either way it cancels the context of the calls still under way as it
-// returns, and does not wait for them.
+// line, apart by "; ", as a log line's attribute needs). If ctx is done
+// first, it returns ctx's error. Either way it cancels the context of the
+// calls still under way as it returns, and does not wait for them.
 //
 // It is FoundationDB's quorum: a write that a majority of replicas must
 // take, a read of the first few of several answers. k must be between 1

@@ -169,9 +169,9 @@ func TimelineDoc(fn func(*timelinehtml.Doc)) Option {
 // TimelineTail sets how many timeline entries a failed seed's report shows
 // up to its first failure, that failure's own entry included (default 64);
 // a few entries after it follow. Tasks' starts, ends and kills are not
-// counted: they are shown beside their tasks' other entries. A seed that failed only as it ended (a
-// panic, a deadlock) shows its last entries. The whole timeline is one
-// flag away: -simtimeline or [TimelineFile].
+// counted: they are shown beside their tasks' other entries. A seed that
+// failed only as it ended (a panic, a deadlock) shows its last entries.
+// The whole timeline is one flag away: -simtimeline or [TimelineFile].
 func TimelineTail(n int) Option {
 	return optionFunc(func(c *config) error {
 		if n <= 0 {

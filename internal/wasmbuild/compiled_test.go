@@ -35,7 +35,7 @@ func TestTrimCompiledKeepsTheNewestUnderTheLimit(t *testing.T) {
 
 	write("g", 150, 0)
 	TrimCompiled(dir, 250, now.Add(30*time.Minute))
-	assert.ElementsMatch(t, []string{"c", "d", "e.1.tmp", "g", "trim.txt"}, files(t, dir), "trimmed again within the interval")
+	assert.ElementsMatch(t, []string{"c", "d", "e.1.tmp", "g", "trim.txt"}, files(t, dir), "not trimmed again within the interval")
 
 	TrimCompiled(dir, 250, now.Add(2*time.Hour))
 	assert.ElementsMatch(t, []string{"d", "e.1.tmp", "g", "trim.txt"}, files(t, dir))
