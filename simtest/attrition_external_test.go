@@ -109,3 +109,20 @@ func TestAttritionSparesProtectedAndFinishedProcesses(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupListsAGroupsProcesses(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		idle := func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
+		}
+		c := s.Boot(
+			simtest.Processes{Name: "kvd", Count: 3, New: idle},
+			simtest.Processes{Name: "kvc", Count: 1, MaxCount: 4, Protected: true, New: idle},
+		)
+		assert.Equal(s, []string{"kvd-0", "kvd-1", "kvd-2"}, c.Group("kvd"))
+		clients := c.Group("kvc")
+		assert.Equal(s, len(c.Peers())-3, len(clients), "this seed's count")
+		assert.Equal(s, "kvc-0", clients[0])
+		assert.Nil(s, c.Group("kv"), "a name that is no group's")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(5))
+}

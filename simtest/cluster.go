@@ -193,6 +193,19 @@ func (c *Cluster) Peers() []providers.Peer {
 	return out
 }
 
+// Group lists the names of the processes of the group declared as
+// Processes{Name: name}, in index order: this seed's count of them, when
+// the count is drawn (MaxCount). A name that is no group's lists none.
+func (c *Cluster) Group(name string) []string {
+	var out []string
+	for _, p := range c.procs {
+		if p.spec.Name == name {
+			out = append(out, p.peer.Name)
+		}
+	}
+	return out
+}
+
 // Alive reports whether the named process is running.
 func (c *Cluster) Alive(name string) bool { return !c.get(name).down }
 
