@@ -400,7 +400,11 @@ func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port 
 	c := takerOf(dst.pconns[port], lo)
 	switch {
 	case dst.off || c == nil:
-		n.log("datagram %s -> %s dropped: no socket", from, dst.udpAddr(port))
+		to := dst.udpAddr(port)
+		if lo != nil {
+			to = &net.UDPAddr{IP: lo, Port: port} // where it was sent: the loopback
+		}
+		n.log("datagram %s -> %s dropped: no socket", from, to)
 		if sender.connected && !dst.off {
 			n.unreachable(sender, dst, exempt)
 		}

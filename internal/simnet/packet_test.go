@@ -575,6 +575,22 @@ func TestALoopbackDatagramSocketHearsItsOwnHostOnly(t *testing.T) {
 	})
 }
 
+// A datagram sent over loopback to a port nobody holds (a resolver's
+// query to 127.0.0.1:53) is told in the timeline by the address it was
+// sent to, not by its host's.
+func TestALoopbackDatagramDroppedIsToldByItsLoopbackAddress(t *testing.T) {
+	res := simulate(t, 3, perfect(), func(ctx context.Context, _, server providers.Providers) error {
+		c, err := server.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		_, err = c.WriteTo([]byte("query"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53})
+		require.NoError(t, err)
+		return server.Time.Sleep(ctx, time.Second)
+	})
+	dropped := events(res, "dropped: no socket")
+	require.Len(t, dropped, 1)
+	assert.Contains(t, dropped[0], "-> 127.0.0.1:53 dropped: no socket")
+}
+
 // A connected datagram socket hears, as on Linux, that its datagram found
 // no socket on its peer's host: ICMP port unreachable comes back, and its
 // next read or write fails with ECONNREFUSED, once. An unconnected socket
