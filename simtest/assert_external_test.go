@@ -161,7 +161,7 @@ func TestCoverageGapsFailTheRunByDefault(t *testing.T) {
 	out := r.output()
 	require.True(t, r.failed, "gaps fail the test")
 	assert.Contains(t, out, "simtest: the test fails for 5 coverage gaps, assertions that the Run's 20 seeds did not exercise as they should:")
-	assert.Contains(t, out, "\n  more seeds may reach them (-simseeds=200, or simtest.Seeds); or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps)")
+	assert.Contains(t, out, "\n  more seeds may reach them (-simseeds=200, or simtest.Seeds); or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps; given their messages, for those assertions alone)")
 	assert.Regexp(t, `Sometimes "n reaches 1000" \(assert_external_test.go:\d+\): never true in 20 seeds, reached 20 times`, out)
 	assert.Regexp(t, `SometimesGreaterThan "n passes 5000" .*: never true in 20 seeds, reached 20 times; the best was \d+ > 5000`, out)
 	assert.Regexp(t, `SometimesAll "n is odd and even" .*: never all true at once in 20 seeds; at most 1 of 2 \((odd|even)\)`, out)
@@ -228,7 +228,7 @@ func TestAGapFailureReadsAsOne(t *testing.T) {
 	require.Len(t, r.errors, 1)
 	assert.Regexp(t, `^simtest: the test fails for 1 coverage gap, an assertion that the Run's 3 seeds did not exercise as it should:
     Sometimes "n reaches 1000" \(assert_external_test.go:\d+\): never true in 3 seeds, reached 3 times
-  more seeds may reach them \(-simseeds=100, or simtest.Seeds\); or make gaps warnings, for one go test \(-simallowgaps\) or for this Run \(simtest.AllowGaps\)$`, r.errors[0])
+  more seeds may reach them \(-simseeds=100, or simtest.Seeds\); or make gaps warnings, for one go test \(-simallowgaps\) or for this Run \(simtest.AllowGaps; given their messages, for those assertions alone\)$`, r.errors[0])
 	summary := r.logs[len(r.logs)-1]
 	assert.Regexp(t, `^simtest: 3 seeds, 3 passed, 0 failed, but 1 coverage gap fails the test; wall `, summary)
 

@@ -217,7 +217,7 @@ func gapReport(gaps []tally.Row, seeds int, failing bool) string {
 		fmt.Fprintf(&b, "\n    %v %s (%v): %s", g.Kind, messageOf(g), g.Site, gapWhy(g))
 	}
 	if failing {
-		fmt.Fprintf(&b, "\n  more seeds may reach them (-simseeds=%d, or simtest.Seeds); or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps)",
+		fmt.Fprintf(&b, "\n  more seeds may reach them (-simseeds=%d, or simtest.Seeds); or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps; given their messages, for those assertions alone)",
 			max(10*seeds, DefaultSeeds))
 	}
 	return b.String()
