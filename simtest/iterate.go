@@ -143,5 +143,10 @@ func (r *runner) iterationLine() string {
 				r.cfg.plateau, it.grew, r.rep.seeds, what)
 		}
 	}
+	if r.stoppedBy == "" && r.cfg.seedsSet && r.rep.seeds >= r.cfg.seeds {
+		// A count in the test's code (simtest.Seeds) ends a nightly
+		// -simfor run long before its hours: say so.
+		s += fmt.Sprintf("\n    the count of %d seeds (simtest.Seeds or -simseeds) ended the Run before its budget; give -simseeds a larger count for the budget to decide", r.cfg.seeds)
+	}
 	return s
 }

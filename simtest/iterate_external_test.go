@@ -38,6 +38,7 @@ func TestUntilPlateauWithinASeedCount(t *testing.T) {
 	require.True(t, res.OK(), res.Report)
 	assert.Equal(t, 40, res.Seeds, "the count bounds the Run too")
 	assert.Contains(t, res.Report, "coverage still growing (-simplateau=1000): it last grew at seed ")
+	assert.Contains(t, res.Report, "the count of 40 seeds (simtest.Seeds or -simseeds) ended the Run before its budget")
 }
 
 func TestRunForRunsSeedsUntilTheTimeIsSpent(t *testing.T) {
@@ -52,6 +53,8 @@ func TestRunForRunsSeedsUntilTheTimeIsSpent(t *testing.T) {
 	bounded := simtest.Simulate(naps, simtest.RunFor(time.Hour), simtest.Seeds(5))
 	assert.Equal(t, 5, bounded.Seeds)
 	assert.Contains(t, bounded.Report, "5 seeds ran within the wall time of 1h0m0s (-simfor)")
+	assert.Contains(t, bounded.Report, "the count of 5 seeds (simtest.Seeds or -simseeds) ended the Run before its budget; give -simseeds a larger count")
+	assert.NotContains(t, res.Report, "ended the Run before its budget", "the wall time ended it")
 }
 
 func plural(n int) string {

@@ -256,20 +256,31 @@ func keeps(t testing.TB, c config) bool {
 }
 
 // withKept puts the test's kept seeds before seeds, unless a single seed is
-// being replayed.
+// being replayed. A shard other than the first runs none of them, the
+// first runs them all, and every shard passes over them in its part of
+// the sequence: the shards run each seed once, as one process does.
 func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	r.t.Helper()
-	if r.cfg.replaySet || r.fuzz != nil || r.outside || r.exp.exploring() || r.cfg.shard > 0 {
+	if r.cfg.replaySet || r.fuzz != nil || r.outside || r.exp.exploring() {
 		return seeds
 	}
 	kept, err := keptSeeds(r.t.Name())
-	r.kept = kept
 	if err != nil {
 		r.t.Error(err) // the Run goes on with its other seeds
 	}
 	if len(kept) == 0 {
 		return seeds
 	}
+	if r.cfg.shard > 0 {
+		return func(yield func(uint64) bool) {
+			for seed := range seeds {
+				if !slices.Contains(kept, seed) && !yield(seed) {
+					return
+				}
+			}
+		}
+	}
+	r.kept = kept
 	r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural(len(kept), "seed"), keepPath(r.t.Name()))
 	return func(yield func(uint64) bool) {
 		r.t.Helper()

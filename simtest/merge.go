@@ -320,7 +320,7 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	var tables [][]tally.Row
 	places := make(map[uint64]int64)
 	own := make(map[string]bool) // the assertions' files in the test's module
-	rep := report{}
+	rep := report{fromFiles: true}
 	for _, f := range files {
 		seeds = append(seeds, f.seeds...)
 		t.Failing = append(t.Failing, f.failing...)

@@ -46,6 +46,9 @@ type report struct {
 	chaos     chaos.Config
 	clustered bool
 	merged    string
+	// fromFiles: the report is a merge of results files, which list
+	// every seed; no flag of go test does for it.
+	fromFiles bool
 	// notes are lines about how the Run chose its seeds (a shard, a
 	// budget), each beginning with a newline.
 	notes string
@@ -198,7 +201,7 @@ func (r *report) summary() string {
 			b.WriteString(l)
 		}
 		if more := r.seeds - len(r.first) - len(r.last); more > 0 {
-			fmt.Fprintf(&b, "\n    ... %s more; go test -v or -simv lists every seed", plural(more, "seed"))
+			fmt.Fprintf(&b, "\n    ... %s more; %s", plural(more, "seed"), r.everySeed("go test -v or -simv lists every seed"))
 		}
 		for _, l := range r.tail() {
 			b.WriteString("\n    ")
@@ -323,6 +326,15 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	o.win.write(&b, res.Timeline)
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// everySeed says where every seed's line is, for a report that lists
+// some of them: where a Run's flag says, or the files a merge read.
+func (r *report) everySeed(flag string) string {
+	if r.fromFiles {
+		return "the results files list every seed"
+	}
+	return flag
 }
 
 func indent(s, prefix string) string {

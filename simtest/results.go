@@ -304,7 +304,7 @@ func (r *report) failingLine() string {
 		fmt.Fprintf(&b, " %d", seed)
 	}
 	if more := r.failed - len(r.failing); more > 0 {
-		fmt.Fprintf(&b, " ... and %d more (-simresults lists every seed)", more)
+		fmt.Fprintf(&b, " ... and %d more (%s)", more, r.everySeed("-simresults lists every seed"))
 	}
 	return b.String()
 }

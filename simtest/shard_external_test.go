@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +139,35 @@ func TestKeptSeedsRunInShardZero(t *testing.T) {
 	assert.Equal(t, 7, sw.Tests[0].Seeds)
 	assert.Contains(t, sw.Tests[0].Report, "\n    seed=12345 trace=", "the kept seed is first in the merged report too")
 	assert.Contains(t, strings.SplitN(sw.Tests[0].Report, "\n    seed=", 3)[1], "12345")
+}
+
+// A kept seed that is also in the sweep's sequence runs once across the
+// shards, as in one process: shard 0 runs it first, and the shard whose
+// part of the sequence holds it passes over it.
+func TestAKeptSeedInTheSequenceRunsOnceAcrossShards(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var sequence []uint64
+	runIn("TestKeptTwice", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { sequence = append(sequence, s.Seed()) }, simtest.Seeds(6), simtest.BaseSeed(3))
+	})
+	require.Len(t, sequence, 6)
+	kept := sequence[3] // in shard 1's part of two shards
+	dir := filepath.Join("testdata", "simtest", "TestKeptTwice")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, strconv.FormatUint(kept, 10)), []byte("# kept\n"), 0o644))
+	var runs [2][]uint64
+	for i := range 2 {
+		r := runIn("TestKeptTwice", func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) { runs[i] = append(runs[i], s.Seed()) },
+				simtest.Seeds(6), simtest.BaseSeed(3), simtest.Shard(i, 2), simtest.ResultsFile("results/"))
+		})
+		require.False(t, r.failed, r.output())
+	}
+	assert.Equal(t, kept, runs[0][0], "shard 0 runs the kept seed first")
+	assert.NotContains(t, runs[1], kept, "the shard whose part holds it passes over it")
+	assert.ElementsMatch(t, sequence, append(runs[0], runs[1]...), "every seed of the sequence once")
+
+	sw, err := simtest.MergeResults("results")
+	require.NoError(t, err)
+	assert.Equal(t, 6, sw.Tests[0].Seeds, "as one process runs them")
 }

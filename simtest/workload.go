@@ -29,6 +29,9 @@ type Workload interface {
 type Phases struct {
 	// Chaos is how long, at most, the run phase keeps chaos on: reboots,
 	// network and disk faults, buggify. Zero means [DefaultChaosPhase].
+	// The workloads' contexts do not end with it: a Run still going
+	// finishes in quiet, and the seed waits for it, up to the time budget
+	// (docs/workloads.md, "Make the workload finish").
 	Chaos time.Duration
 	// Settle is how long the system runs, quiet, between the end of the
 	// workloads and their checks. Zero means [DefaultSettlePhase].
