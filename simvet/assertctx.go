@@ -81,23 +81,11 @@ func isContext(t types.Type) bool {
 // the function fn names (instantiated or not), or every function that a
 // local variable fn is ever assigned; nil if fn may call anything else.
 func (c *checker) simFuncs(fn ast.Expr, seen []*types.Var) []*types.Func {
-	fn = ast.Unparen(fn)
-	switch e := fn.(type) {
-	case *ast.IndexExpr:
-		fn = ast.Unparen(e.X)
-	case *ast.IndexListExpr:
-		fn = ast.Unparen(e.X)
-	}
-	var obj types.Object
-	switch e := fn.(type) {
-	case *ast.Ident:
-		obj = c.pass.TypesInfo.Uses[e]
-	case *ast.SelectorExpr:
-		obj = c.pass.TypesInfo.Uses[e.Sel]
-	default:
+	id := calledName(fn)
+	if id == nil {
 		return nil
 	}
-	switch obj := obj.(type) {
+	switch obj := c.pass.TypesInfo.Uses[id].(type) {
 	case *types.Func:
 		if obj.Pkg() != nil && simPackages[obj.Pkg().Path()] != "" {
 			return []*types.Func{obj}
@@ -135,23 +123,29 @@ func (c *checker) calleeName(fn ast.Expr, targets []*types.Func) string {
 		names = append(names, f.Pkg().Name()+"."+f.Name())
 	}
 	name := strings.Join(names, " or ")
-	fn = ast.Unparen(fn)
-	if ix, ok := fn.(*ast.IndexExpr); ok {
-		fn = ast.Unparen(ix.X)
-	} else if ix, ok := fn.(*ast.IndexListExpr); ok {
-		fn = ast.Unparen(ix.X)
-	}
-	var id *ast.Ident
-	switch e := fn.(type) {
-	case *ast.Ident:
-		id = e
-	case *ast.SelectorExpr:
-		id = e.Sel
-	}
-	if v, ok := c.pass.TypesInfo.Uses[id].(*types.Var); ok {
+	if v, ok := c.pass.TypesInfo.Uses[calledName(fn)].(*types.Var); ok {
 		return v.Name() + " (" + name + ")"
 	}
 	return name
+}
+
+// calledName is the name a call of fn calls by, f in f(...), pkg.f[T](...)
+// or (f)(...), or nil when fn is no name.
+func calledName(fn ast.Expr) *ast.Ident {
+	fn = ast.Unparen(fn)
+	switch e := fn.(type) {
+	case *ast.IndexExpr:
+		fn = ast.Unparen(e.X)
+	case *ast.IndexListExpr:
+		fn = ast.Unparen(e.X)
+	}
+	switch e := fn.(type) {
+	case *ast.Ident:
+		return e
+	case *ast.SelectorExpr:
+		return e.Sel
+	}
+	return nil
 }
 
 // noSim returns the call that e is made from, context.Background() or
@@ -164,11 +158,9 @@ func (c *checker) noSim(e ast.Expr, seen []*types.Var) string {
 	switch e := e.(type) {
 	case *ast.CallExpr:
 		path, name := pkgFunc(callee(c.pass.TypesInfo, e))
-		if path != "context" {
-			return ""
-		}
 		switch {
-		case name == "Background" || name == "TODO":
+		case path != "context":
+		case isRootName(name):
 			return "context." + name + "()"
 		case slices.Contains(derivedContexts, name) && len(e.Args) > 0:
 			return c.noSim(e.Args[0], seen)
@@ -210,8 +202,11 @@ func (c *checker) isRoot(e ast.Expr) bool {
 		return false
 	}
 	path, name := pkgFunc(callee(c.pass.TypesInfo, call))
-	return path == "context" && (name == "Background" || name == "TODO")
+	return path == "context" && isRootName(name)
 }
+
+// isRootName reports whether context.name makes a context of no parent.
+func isRootName(name string) bool { return name == "Background" || name == "TODO" }
 
 // assignedValue is one value assigned to a variable: the index-th result
 // of expr.
