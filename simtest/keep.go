@@ -271,14 +271,16 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	if len(kept) == 0 {
 		return seeds
 	}
-	if r.cfg.shard > 0 {
-		return func(yield func(uint64) bool) {
-			for seed := range seeds {
-				if !slices.Contains(kept, seed) && !yield(seed) {
-					return
-				}
+	rest := func(yield func(uint64) bool) {
+		for seed := range seeds {
+			r.t.Helper() // the loop's body is a function of its own
+			if !slices.Contains(kept, seed) && !yield(seed) {
+				return
 			}
 		}
+	}
+	if r.cfg.shard > 0 {
+		return rest
 	}
 	r.kept = kept
 	r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural(len(kept), "seed"), keepPath(r.t.Name()))
@@ -289,12 +291,7 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 				return
 			}
 		}
-		for seed := range seeds {
-			r.t.Helper() // the loop's body is a function of its own
-			if !slices.Contains(kept, seed) && !yield(seed) {
-				return
-			}
-		}
+		rest(yield)
 	}
 }
 
