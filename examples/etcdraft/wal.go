@@ -237,17 +237,17 @@ func (w *wal) save(hs raftpb.HardState, entries []raftpb.Entry) error {
 // again after a failed sync (see save).
 func (w *wal) put(i int) error {
 	f := w.files[i]
-	for try := 0; ; try++ {
+	var err error
+	for try := range 2 {
+		if try > 0 {
+			w.retried++
+		}
 		if _, err := f.WriteAt(w.buf, w.end); err != nil {
 			return fmt.Errorf("wal: write %s: %w", copies[i], err)
 		}
-		err := f.Sync()
-		if err == nil {
+		if err = f.Sync(); err == nil {
 			return nil
 		}
-		if try == 1 {
-			return fmt.Errorf("wal: sync %s: %w", copies[i], err)
-		}
-		w.retried++
 	}
+	return fmt.Errorf("wal: sync %s: %w", copies[i], err)
 }
