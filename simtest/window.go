@@ -246,9 +246,9 @@ func (w *window) fail(at time.Duration) {
 // let go of into kept, by their numbers.
 func (w *window) freeze() {
 	w.frozen, w.seen = true, w.total
-	entries := append(w.ring[w.next:len(w.ring):len(w.ring)], w.ring[:w.next]...)
-	if !w.full {
-		entries = w.ring[:w.next]
+	entries := w.ring[:w.next]
+	if w.full {
+		entries = append(w.ring[w.next:len(w.ring):len(w.ring)], entries...)
 	}
 	lives := append(ringOf(w.pinned, w.npin), ringOf(w.past, w.npast)...)
 	slices.SortFunc(lives, func(a, b life) int { return a.n - b.n })
