@@ -117,17 +117,7 @@ func TestShardsSplitAnExplorationsRoots(t *testing.T) {
 // sequence's, and shard 1 does not run it.
 func TestKeptSeedsRunInShardZero(t *testing.T) {
 	t.Chdir(t.TempDir())
-	dir := filepath.Join("testdata", "simtest", "TestKeptShard")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "12345"), []byte("# kept\n"), 0o644))
-	var runs [2][]uint64
-	for i := range 2 {
-		r := runIn("TestKeptShard", func(r *recorder) {
-			simtest.Run(r, func(s *simtest.S) { runs[i] = append(runs[i], s.Seed()) },
-				simtest.Seeds(6), simtest.BaseSeed(3), simtest.Shard(i, 2), simtest.ResultsFile("results/"))
-		})
-		require.False(t, r.failed, r.output())
-	}
+	runs := twoShardsKeeping(t, "TestKeptShard", 12345)
 	require.Len(t, runs[0], 4, "the kept seed and three of the sequence")
 	assert.Equal(t, uint64(12345), runs[0][0], "the kept seed runs first")
 	assert.NotContains(t, runs[1], uint64(12345))
@@ -152,17 +142,7 @@ func TestAKeptSeedInTheSequenceRunsOnceAcrossShards(t *testing.T) {
 	})
 	require.Len(t, sequence, 6)
 	kept := sequence[3] // in shard 1's part of two shards
-	dir := filepath.Join("testdata", "simtest", "TestKeptTwice")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, strconv.FormatUint(kept, 10)), []byte("# kept\n"), 0o644))
-	var runs [2][]uint64
-	for i := range 2 {
-		r := runIn("TestKeptTwice", func(r *recorder) {
-			simtest.Run(r, func(s *simtest.S) { runs[i] = append(runs[i], s.Seed()) },
-				simtest.Seeds(6), simtest.BaseSeed(3), simtest.Shard(i, 2), simtest.ResultsFile("results/"))
-		})
-		require.False(t, r.failed, r.output())
-	}
+	runs := twoShardsKeeping(t, "TestKeptTwice", kept)
 	assert.Equal(t, kept, runs[0][0], "shard 0 runs the kept seed first")
 	assert.NotContains(t, runs[1], kept, "the shard whose part holds it passes over it")
 	assert.ElementsMatch(t, sequence, append(runs[0], runs[1]...), "every seed of the sequence once")
@@ -170,4 +150,22 @@ func TestAKeptSeedInTheSequenceRunsOnceAcrossShards(t *testing.T) {
 	sw, err := simtest.MergeResults("results")
 	require.NoError(t, err)
 	assert.Equal(t, 6, sw.Tests[0].Seeds, "as one process runs them")
+}
+
+// twoShardsKeeping keeps seed for test, in the current directory, and
+// runs the test's six seeds of base 3 as two shards that write their
+// results under results/: the seeds each shard ran, in order.
+func twoShardsKeeping(t *testing.T, test string, seed uint64) (runs [2][]uint64) {
+	t.Helper()
+	dir := filepath.Join("testdata", "simtest", test)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, strconv.FormatUint(seed, 10)), []byte("# kept\n"), 0o644))
+	for i := range 2 {
+		r := runIn(test, func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) { runs[i] = append(runs[i], s.Seed()) },
+				simtest.Seeds(6), simtest.BaseSeed(3), simtest.Shard(i, 2), simtest.ResultsFile("results/"))
+		})
+		require.False(t, r.failed, r.output())
+	}
+	return runs
 }
