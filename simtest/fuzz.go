@@ -133,12 +133,36 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 	for _, in := range ft.corpus(f) {
 		f.Add(in)
 	}
-	if _, file, line, ok := runtime.Caller(1); ok {
-		ft.site = fmt.Sprintf("%s:%d", shortFile(file), line)
-	}
+	ft.site = fuzzSite(f.Name())
 	// Not a helper: testing calls this function through reflect, and the
 	// reflect frame would be named instead; an input's lines name site.
 	f.Fuzz(func(t *testing.T, data []byte) { ft.run(t, data) })
+}
+
+// fuzzSite is the line that called Fuzz, in the fuzz test named name:
+// testing's helper marks are its own, so a helper between the two is
+// passed over by the name of the test's function. Without that function
+// on the stack (Fuzz called from a function literal elsewhere), it is the
+// line that called Fuzz.
+func fuzzSite(name string) string {
+	var pcs [64]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	site := ""
+	for {
+		fr, more := frames.Next()
+		if fr.File != "" {
+			here := fmt.Sprintf("%s:%d", shortFile(fr.File), fr.Line)
+			if site == "" {
+				site = here
+			}
+			if strings.HasSuffix(fr.Function, "."+name) {
+				return here
+			}
+		}
+		if !more {
+			return site
+		}
+	}
 }
 
 // The fuzzing defaults and bounds.

@@ -215,18 +215,38 @@ func FuzzFailsInAChild(f *testing.F) {
 	Fuzz(f, func(s *S) { s.Errorf("planted in a child") }, Seeds(1))
 }
 
+// FuzzFailsThroughAHelper is FuzzFailsInAChild with Fuzz called from a
+// helper of the test's own.
+func FuzzFailsThroughAHelper(f *testing.F) {
+	if os.Getenv("SIMTEST_FUZZ_CHILD") == "" {
+		f.Skip("run by TestFuzzFailureNamesTheFuzzLine")
+	}
+	fuzzFailing(f) // the line a failing input names
+}
+
+func fuzzFailing(f *testing.F) {
+	f.Helper()
+	Fuzz(f, func(s *S) { s.Errorf("planted in a child") }, Seeds(1))
+}
+
 // A failing input's lines name the line of the test that called Fuzz, as
 // a Run's name the line that called Run, not this package's fuzz
-// function, which testing calls through reflect.
+// function, which testing calls through reflect; through a helper, the
+// fuzz test's line that called the helper.
 func TestFuzzFailureNamesTheFuzzLine(t *testing.T) {
-	out, err := childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzFailsInAChild$")
-	require.Error(t, err, out)
-	m := regexp.MustCompile(`\n\s+fuzz_test\.go:(\d+): simtest: input [^\n]* failed`).FindStringSubmatch(out)
-	require.NotNil(t, m, out)
 	src, err := os.ReadFile("fuzz_test.go")
 	require.NoError(t, err)
-	line, _ := strconv.Atoi(m[1])
-	assert.Contains(t, strings.Split(string(src), "\n")[line-1], "Fuzz(f, func(s *S)", "the line that called Fuzz")
-	assert.Regexp(t, `\n\s+fuzz_test\.go:\d+: simtest: input \S+: FAIL;`, out, "the input's summary too")
-	assert.NotContains(t, out, "fuzz.go:")
+	for target, want := range map[string]string{
+		"FuzzFailsInAChild":       "Fuzz(f, func(s *S)",
+		"FuzzFailsThroughAHelper": "fuzzFailing(f) // the line a failing input names",
+	} {
+		out, err := childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^"+target+"$")
+		require.Error(t, err, out)
+		m := regexp.MustCompile(`\n\s+fuzz_test\.go:(\d+): simtest: input [^\n]* failed`).FindStringSubmatch(out)
+		require.NotNil(t, m, out)
+		line, _ := strconv.Atoi(m[1])
+		assert.Contains(t, strings.Split(string(src), "\n")[line-1], want, "%s: the line that called Fuzz", target)
+		assert.Regexp(t, `\n\s+fuzz_test\.go:`+m[1]+`: simtest: input \S+: FAIL;`, out, "%s: the input's summary too", target)
+		assert.NotContains(t, out, "fuzz.go:")
+	}
 }
