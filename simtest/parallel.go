@@ -22,7 +22,10 @@ const MaxWorkers = 1024
 // n: the same seeds, each with the same trace, results committed in seed
 // order (a failure on a later seed never hides one on an earlier seed,
 // and the Run stops at the first failing seed in seed order), the same
-// assertion table, made of each seed's figures merged in seed order.
+// assertion table, made of each seed's figures merged in seed order. The
+// seeds after the one it stops at that are under way are dropped; one
+// stuck outside the simulation is given up after a second, not the
+// whole [Watchdog].
 //
 // A body must not share state between seeds, through a package variable
 // or anything else its seeds reach: with more than one worker, seeds run
@@ -84,21 +87,22 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 	r.initAfter()
 	jobs := make(chan seedDone, 2*n)
 	done := make(chan seedDone, 2*n)
+	// Each worker lends its seeds the goroutines of its own earlier
+	// seeds: worlds that run at once share nothing.
+	pools := make([]*sim.Workers, n)
 	var wg sync.WaitGroup
-	for range n {
+	for i := range n {
+		pools[i] = sim.NewWorkers()
 		wg.Add(1)
-		go func() {
+		go func(pool *sim.Workers) {
 			defer wg.Done()
-			// Each worker lends its seeds the goroutines of its own
-			// earlier seeds: worlds that run at once share nothing.
-			pool := sim.NewWorkers()
 			defer pool.Close()
 			for j := range jobs {
 				j.book = tally.New(ra.sites)
 				j.o = r.runSeedOn(j.o.res.Seed, pool, j.book, nil)
 				done <- j
 			}
-		}()
+		}(pools[i])
 	}
 	next, sent := 0, 0
 	stop := false
@@ -131,6 +135,11 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 			if commit(d.o) {
 				stop = true
 				sent = next // drop the seeds after: receive them below
+				// A seed after this one stuck outside the simulation is
+				// not waited for the whole watchdog.
+				for _, p := range pools {
+					p.Stop()
+				}
 				break
 			}
 		}
@@ -147,8 +156,9 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 		}
 	}
 	close(jobs)
-	// Seeds still running after the Run stopped end before Run returns:
-	// no goroutine is left behind.
+	// Seeds still running after the Run stopped end before Run returns,
+	// and with them their goroutines; but for a task stuck outside the
+	// simulation, whose seed its pool's Stop gave up.
 	go func() { wg.Wait(); close(done) }()
 	for range done {
 	}

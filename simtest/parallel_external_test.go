@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -120,6 +121,47 @@ func TestWorkersStopAtTheFirstFailingSeedInSeedOrder(t *testing.T) {
 	res := simtest.Simulate(body, simtest.Seeds(50), simtest.BaseSeed(9), simtest.Workers(4))
 	assert.Equal(t, first, res.FirstFailing)
 	assert.Len(t, res.PerSeed, 1, "the Run stops at the first seed; the seeds after it that ran are dropped")
+}
+
+// A Run that stops at a failing seed does not wait the whole watchdog for
+// a later seed, under way on another worker, whose task is stuck outside
+// the simulation; nothing of that seed reaches the test.
+func TestAStoppedRunLeavesAStuckLaterSeedSoon(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	probe := simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(2), simtest.BaseSeed(9))
+	first, second := probe.PerSeed[0].Seed, probe.PerSeed[1].Seed
+	release := make(chan struct{})
+	finished := make(chan *recorder, 1)
+	go func() {
+		finished <- runIn("TestStuck", func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) {
+				switch s.Seed() {
+				case first:
+					s.Errorf("the first seed fails")
+				case second:
+					// A cleanup that cannot run outside the simulation,
+					// which a given-up seed's cleanups do: not reported.
+					s.Cleanup(func() { s.Sleep(time.Second) })
+					<-release // a raw channel: the simulation cannot see it
+				}
+			}, simtest.Seeds(8), simtest.BaseSeed(9), simtest.Workers(2), simtest.Watchdog(time.Hour))
+		})
+	}()
+	var r *recorder
+	select {
+	case r = <-finished:
+	case <-time.After(time.Minute): // a bound only: the watchdog is an hour
+		close(release)
+		t.Fatal("the Run waited for the stuck seed after it stopped at the first")
+	}
+	close(release)
+	out := r.output()
+	assert.True(t, r.failed)
+	assert.Contains(t, out, fmt.Sprintf("seed %d failed", first))
+	assert.Contains(t, out, "the first seed fails")
+	assert.NotContains(t, out, "outside the simulation", "the stuck seed is not reported")
+	assert.NotContains(t, out, "cleanup")
+	goleak.VerifyNone(t, before) // waits for the stuck seed's goroutines to end
 }
 
 func TestWorkersRefuseBadCounts(t *testing.T) {

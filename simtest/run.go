@@ -516,7 +516,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	if began.Load() {
 		s.ended.Store(true)
 		if w.Abandoned() {
-			s.runGivenUp()
+			s.runGivenUp(pool.Stopped())
 		}
 	}
 	obs.end()

@@ -260,8 +260,9 @@ func (s *S) nextCleanup() func() {
 // watchdog gave up had not run, the last registered first, as a test's
 // run when it ends. The world is left alone: each runs on a goroutine of
 // its own, so that a call into the simulation, a FailNow or a panic ends
-// that cleanup only, and the failure goes to the test.
-func (s *S) runGivenUp() {
+// that cleanup only, and the failure goes to the test; unless quiet: a
+// seed that the Run stopped waiting for, whose outcome nobody reads.
+func (s *S) runGivenUp(quiet bool) {
 	s.cleanMu.Lock()
 	fs := s.cleanups
 	s.cleanups = nil
@@ -279,6 +280,7 @@ func (s *S) runGivenUp() {
 		}()
 		<-done
 		switch {
+		case quiet:
 		case panicked != nil:
 			s.after.givenUpCleanup(s.seed, s.recipe, fmt.Sprintf("panicked: %v", panicked))
 		case !returned && s.after.reported.Load() == told:

@@ -178,7 +178,8 @@ func (w *World) joinNote(t *task) string {
 // it unwinds at its next call into the simulation, every other task is
 // unwound, and the run's goroutines end (see givenUp). A task that never
 // comes back keeps its goroutine: Go cannot stop one from outside. A zero
-// watchdog waits forever.
+// watchdog waits forever. A run whose Workers stop is given up too,
+// sooner (see Workers.Stop).
 //
 // A task's runtime.Goexit tears the world down and sets Result.Goexit: the
 // caller, on a test's goroutine, should then call t.FailNow.
@@ -198,17 +199,46 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		normal = true
 		done <- r
 	})
-	if watchdog <= 0 {
+	stop := w.cfg.Workers.stopped()
+	if watchdog <= 0 && stop == nil {
 		return <-done
 	}
-	tick := time.NewTicker(max(watchdog/16, time.Millisecond))
-	defer tick.Stop()
+	// The watchdog is off until a stop, when watchdog is zero: a nil
+	// channel never ticks.
+	var tick *time.Ticker
+	var ticks <-chan time.Time
+	limit := watchdog
+	watch := func(d time.Duration) {
+		if tick == nil {
+			tick = time.NewTicker(max(d/16, time.Millisecond))
+			ticks = tick.C
+		} else {
+			tick.Reset(max(d/16, time.Millisecond))
+		}
+	}
+	if watchdog > 0 {
+		watch(watchdog)
+	}
+	defer func() {
+		if tick != nil {
+			tick.Stop()
+		}
+	}()
 	last, since := w.published(), time.Now()
 	for {
 		select {
 		case r := <-done:
 			return r
-		case now := <-tick.C:
+		case <-stop:
+			// The run goes on, for a run given up runs its cleanups
+			// outside the simulation; but one whose task does not come
+			// back is given up after stopGrace, not the whole watchdog.
+			stop = nil
+			if limit <= 0 || limit > stopGrace {
+				limit = stopGrace
+				watch(limit)
+			}
+		case now := <-ticks:
 			if p := w.published(); p != last || w.slow.Load() > 0 {
 				last, since = p, now
 				continue
@@ -216,15 +246,37 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			// A stray call is taken between steps: if none completed
 			// since, the running task waits for the stray goroutine.
 			idle := now.Sub(since)
-			if idle < watchdog && !w.strays.seen.Load() {
+			if idle < limit && !w.strays.seen.Load() {
 				continue
 			}
 			w.abandoned.Store(true)
+			if w.cfg.Workers.Stopped() {
+				return w.stopped()
+			}
 			if r, ok := w.strayed(); ok {
 				return r
 			}
 			return w.escaped(idle)
 		}
+	}
+}
+
+// stopGrace is how long RunGuarded waits, once its Workers stopped, for a
+// run that makes no progress: its task may be stuck outside the
+// simulation, and nobody waits for its outcome.
+const stopGrace = time.Second
+
+// stopped is the result of a run given up after its Workers stopped: the
+// Abandoned failure, from what publish stored, as escaped builds its own.
+func (w *World) stopped() Result {
+	progress, events, at := w.publishedCounts()
+	return Result{
+		Seed:    w.cfg.Seed,
+		Trace:   atomic.LoadUint64(&w.pubTrace),
+		Steps:   progress - events,
+		Events:  events,
+		SimTime: time.Duration(at),
+		Err:     &Failure{Kind: Abandoned, Msg: "the run was stopped before it ended"},
 	}
 }
 

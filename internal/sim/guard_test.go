@@ -18,6 +18,44 @@ import (
 	"github.com/moonpool-go/moonpool/providers"
 )
 
+// A run whose Workers stopped is given up once its task has not come back
+// for stopGrace, even with the watchdog off, with the Abandoned failure
+// and no sampling of the task's goroutine; a run that makes progress
+// goes on to its end.
+func TestStoppedWorkersGiveUpAStuckRunSoon(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	pool := NewWorkers()
+	release := make(chan struct{})
+	stuck := New(Config{Seed: 9, Workers: pool})
+	res := stuck.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		pool.Stop()
+		pool.Stop() // twice is harmless
+		<-release   // a raw channel: invisible to the simulation
+		return nil
+	}, 0) // no watchdog: without the stop, this run would wait forever
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Abandoned, f.Kind)
+	assert.True(t, stuck.Abandoned())
+	assert.True(t, pool.Stopped())
+
+	steps := 0
+	healthy := New(Config{Seed: 9, Workers: pool})
+	res = healthy.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		for range 100 {
+			_ = p.Time.Sleep(ctx, time.Millisecond)
+			steps++
+		}
+		return nil
+	}, 0)
+	assert.NoError(t, res.Err)
+	assert.Equal(t, 100, steps, "a stopped pool's run that makes progress ends as it would")
+
+	close(release)
+	pool.Close()
+	goleak.VerifyNone(t, before) // waits for the stuck run's goroutines to end
+}
+
 // A world the watchdog gave up never runs user code again: the task that
 // comes back unwinds at its next call into the simulation, the scheduler
 // resumes no other task, the hooks to the runner hear nothing, and every

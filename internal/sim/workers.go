@@ -23,6 +23,9 @@ type Workers struct {
 	// reserve is held from the first run until Close (see gcReserve).
 	reserve []byte
 	closed  bool
+	// stop closes when Stop is called.
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 // gcReserve is the size of a block of memory that a Workers holds, and
@@ -144,7 +147,34 @@ func (l *runLoop) serve(p *Workers) {
 }
 
 // NewWorkers returns an empty Workers.
-func NewWorkers() *Workers { return &Workers{} }
+func NewWorkers() *Workers { return &Workers{stop: make(chan struct{})} }
+
+// Stop tells the runs that use p, those under way and those to come,
+// that nobody wants their outcomes any longer (a Run that stopped at an
+// earlier seed's failure). Under RunGuarded such a run goes on, but one
+// whose task does not come back is given up after stopGrace rather than
+// the whole watchdog, with the Abandoned failure and no report of where
+// its task is. It is safe to call from any goroutine, more than once.
+func (p *Workers) Stop() { p.stopOnce.Do(func() { close(p.stop) }) }
+
+// Stopped reports whether Stop was called.
+func (p *Workers) Stopped() bool {
+	select {
+	case <-p.stopped():
+		return true
+	default:
+		return false
+	}
+}
+
+// stopped returns the channel that Stop closes; nil, which never closes,
+// for a nil Workers.
+func (p *Workers) stopped() <-chan struct{} {
+	if p == nil {
+		return nil
+	}
+	return p.stop
+}
 
 // get returns an idle worker, or nil.
 func (p *Workers) get() *worker {
