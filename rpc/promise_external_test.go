@@ -3,6 +3,7 @@ package rpc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -374,4 +375,63 @@ func TestDeterminism(t *testing.T) {
 		c.Reboot("srv-0", simtest.Crash, simtest.DownFor(time.Second))
 		require.NoError(s, wg.Wait(s.Context()))
 	}, simtest.CheckDeterminism(), simtest.Seeds(10))
+}
+
+// A handler that returns its context's error once the context ended (the
+// transport closing under it, as its process stops) gave no answer: the
+// caller gets a broken promise when the handler runs before the
+// connections close, not a RemoteError that says the request was handled
+// and refused. An error of the handler's own, such as a deadline of its
+// own that passed, is still its answer.
+func TestHandlerStoppedByItsContextBreaksPromise(t *testing.T) {
+	broken := 0
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		ctx, stop := context.WithCancel(s.Context())
+		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{})
+		require.NoError(s, err)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, r echoReq) (echoResp, error) {
+			if r.N == 0 {
+				own, cancel := p.Time.WithTimeout(ctx, time.Millisecond)
+				defer cancel()
+				return echoResp{}, fmt.Errorf("apply: %w", providers.Wait(own, p.Task))
+			}
+			err := providers.Wait(ctx, p.Task)
+			if r.N == 2 {
+				err = fmt.Errorf("apply: %w", err)
+			}
+			return echoResp{}, err
+		})
+		require.NoError(s, err)
+		_, err = ep.GetReply(s.Context(), client, echoReq{0})
+		var remote *rpc.RemoteError
+		require.ErrorAs(s, err, &remote, "a deadline of the handler's own is its answer")
+		assert.Contains(s, remote.Error(), "apply: context deadline exceeded")
+
+		s.Go("stop", func(context.Context) error {
+			s.Sleep(time.Second)
+			stop()
+			return nil
+		})
+		var calls []providers.Handle
+		for _, n := range []int{1, 2} {
+			calls = append(calls, s.Go(fmt.Sprintf("call-%d", n), func(context.Context) error {
+				// The reply, if any, comes at once: the connection is
+				// closed, or the promise broken, as the server stops.
+				_, err := ep.GetReply(within(s, 10*time.Second), client, echoReq{n})
+				require.Error(s, err)
+				assert.False(s, errors.As(err, &remote), "request %d: a RemoteError: %v", n, err)
+				if errors.Is(err, rpc.ErrBrokenPromise) {
+					broken++
+				}
+				return nil
+			}))
+		}
+		for _, h := range calls {
+			require.NoError(s, h.Join(s.Context()))
+		}
+	}, append(quiet, simtest.Seeds(40))...)
+	assert.Positive(t, broken, "in some seeds a handler ran before the connections closed")
 }
