@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"flag"
 	"fmt"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -134,6 +136,9 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 		f.Add(in)
 	}
 	ft.site = fuzzSite(f.Name())
+	if minimizingOff(flag.CommandLine, f.Name()) {
+		f.Logf("simtest: go test -fuzz minimizes no input of %s (-fuzzminimizetime=0): an input replays the same at any size, and minimizing one takes up to a minute of runs; give -fuzzminimizetime to minimize", f.Name())
+	}
 	// Not a helper: testing calls this function through reflect, and the
 	// reflect frame would be named instead; an input's lines name site.
 	f.Fuzz(func(t *testing.T, data []byte) { ft.run(t, data) })
@@ -163,6 +168,27 @@ func fuzzSite(name string) string {
 			return site
 		}
 	}
+}
+
+// minimizingOff sets go test's -fuzzminimizetime to 0 in fs, the command
+// line, when name is the fuzz test that go test -fuzz fuzzes in this
+// process and the flag was not given, and reports whether it did. go test
+// minimizes every input it keeps, failing or new, for up to a minute
+// each by default, and a simulation's input of thousands of decisions
+// takes the whole minute: fuzzing a simulation of a few milliseconds a
+// run went from 100-250 runs a second to 15 in a minute. The flag is read
+// as Fuzz calls f.Fuzz, in the process that coordinates the fuzzing.
+func minimizingOff(fs *flag.FlagSet, name string) bool {
+	pattern, worker, minimize := fs.Lookup("test.fuzz"), fs.Lookup("test.fuzzworker"), fs.Lookup("test.fuzzminimizetime")
+	if pattern == nil || minimize == nil || pattern.Value.String() == "" || worker != nil && worker.Value.String() == "true" {
+		return false
+	}
+	if re, err := regexp.Compile(pattern.Value.String()); err != nil || !re.MatchString(name) {
+		return false
+	}
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f == minimize })
+	return !given && minimize.Value.Set("0") == nil
 }
 
 // The fuzzing defaults and bounds.

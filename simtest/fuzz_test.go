@@ -1,8 +1,10 @@
 package simtest
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -249,4 +251,55 @@ func TestFuzzFailureNamesTheFuzzLine(t *testing.T) {
 		assert.Regexp(t, `\n\s+fuzz_test\.go:`+m[1]+`: simtest: input \S+: FAIL;`, out, "%s: the input's summary too", target)
 		assert.NotContains(t, out, "fuzz.go:")
 	}
+}
+
+// FuzzQuietlyInAChild passes every input, in the child processes of
+// TestFuzzingMinimizesNoInputByDefault.
+func FuzzQuietlyInAChild(f *testing.F) {
+	if os.Getenv("SIMTEST_FUZZ_CHILD") == "" {
+		f.Skip("run by TestFuzzingMinimizesNoInputByDefault")
+	}
+	Fuzz(f, func(s *S) { s.Sleep(time.Duration(s.Providers().Random.IntN(10)) * time.Millisecond) }, Seeds(1))
+}
+
+// go test -fuzz minimizes no input of a simulation unless told to: its
+// default of a minute per input kept would take most of a fuzzing run.
+func TestFuzzingMinimizesNoInputByDefault(t *testing.T) {
+	fuzz := func(args ...string) string {
+		dir := t.TempDir()
+		out, err := childOutput(t, dir, "SIMTEST_FUZZ_CHILD=1", append([]string{"-test.run=^$", "-test.fuzz=^FuzzQuietlyInAChild$",
+			"-test.fuzztime=20x", "-test.fuzzcachedir=" + filepath.Join(dir, "cache"), "-test.parallel=1", "-test.v"}, args...)...)
+		require.NoError(t, err, out)
+		return out
+	}
+	const note = "simtest: go test -fuzz minimizes no input of FuzzQuietlyInAChild (-fuzzminimizetime=0)"
+	assert.Contains(t, fuzz(), note)
+	assert.NotContains(t, fuzz("-test.fuzzminimizetime=5s"), note, "a minimize time given is kept")
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzQuietlyInAChild$", "-test.v")
+	require.NoError(t, err, out)
+	assert.NotContains(t, out, "minimizes no input", "the seed corpus alone: no fuzzing")
+}
+
+func TestMinimizingOffOnlyForTheFuzzedTarget(t *testing.T) {
+	set := func(args ...string) (*flag.FlagSet, *string) {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.String("test.fuzz", "", "")
+		fs.Bool("test.fuzzworker", false, "")
+		m := fs.String("test.fuzzminimizetime", "60s", "")
+		require.NoError(t, fs.Parse(args))
+		return fs, m
+	}
+	fs, m := set("-test.fuzz=^FuzzKV$")
+	assert.True(t, minimizingOff(fs, "FuzzKV"))
+	assert.Equal(t, "0", *m)
+	fs, m = set("-test.fuzz=^FuzzKV$")
+	assert.False(t, minimizingOff(fs, "FuzzBank"), "another target runs its seed corpus alone")
+	assert.Equal(t, "60s", *m)
+	fs, m = set("-test.fuzz=^FuzzKV$", "-test.fuzzminimizetime=10s")
+	assert.False(t, minimizingOff(fs, "FuzzKV"), "given")
+	assert.Equal(t, "10s", *m)
+	fs, _ = set("-test.fuzz=^FuzzKV$", "-test.fuzzworker")
+	assert.False(t, minimizingOff(fs, "FuzzKV"), "a worker takes the coordinator's word")
+	fs, _ = set()
+	assert.False(t, minimizingOff(fs, "FuzzKV"), "not fuzzing")
 }
