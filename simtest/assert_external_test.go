@@ -19,6 +19,7 @@ import (
 	"golang.org/x/tools/cover"
 
 	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/explore"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -211,6 +212,39 @@ func TestAllowGapsWithMessagesAllowsThoseAlone(t *testing.T) {
 
 	res := simtest.Simulate(body, simtest.Seeds(1), simtest.AllowGaps(""))
 	assert.Contains(t, res.Report, "simtest.AllowGaps names an assertion by an empty message")
+}
+
+// A gap's advice names what would run more of the Run: more seeds for a
+// count, but a longer plateau, more wall time or a larger budget of
+// timelines for a Run that those ended, where more seeds do nothing.
+func TestAGapsAdviceFitsWhatEndedTheRun(t *testing.T) {
+	body := func(s *simtest.S) {
+		n := s.Providers().Random.IntN(1000)
+		assertions.Sometimes(s.Context(), n == 1000, "n reaches 1000")
+		assertions.SometimesAll(s.Context(), "n is big and small", assertions.Named("big", n > 2000), assertions.Named("small", n < 0))
+	}
+	for name, c := range map[string]struct {
+		opt  simtest.Option
+		want string
+	}{
+		"count":    {simtest.Seeds(3), "more seeds may reach them (-simseeds=100, or simtest.Seeds)"},
+		"plateau":  {simtest.UntilPlateau(4), "a longer plateau may reach them (-simplateau=40, or simtest.UntilPlateau)"},
+		"wall":     {simtest.RunFor(20 * time.Millisecond), "more wall time may reach them (-simfor=200ms, or simtest.RunFor)"},
+		"explored": {simtest.Explore(thirtyTimelines()), "a larger budget may reach them (-simtimelines=300, or explore.Config.Timelines)"},
+	} {
+		r := runIn("TestGap", func(r *recorder) { simtest.Run(r, body, c.opt) })
+		require.True(t, r.failed, name)
+		require.NotEmpty(t, r.errors, name)
+		gaps := r.errors[len(r.errors)-1]
+		assert.Contains(t, gaps, "\n  "+c.want+"; or make gaps warnings", name)
+		assert.Regexp(t, `SometimesAll "n is big and small" .*: never all true at once in \d+ seeds?; none of its 2 conditions was ever true`, gaps, name)
+	}
+}
+
+func thirtyTimelines() explore.Config {
+	c := explore.Defaults()
+	c.Timelines = 30
+	return c
 }
 
 // TestAGapFailureReadsAsOne: a Run whose seeds all passed but which fails

@@ -396,16 +396,16 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 		}
 	}
 	if len(gaps) > 0 {
-		b.WriteString("\n" + gapReport(gaps, rep.seeds, !allow))
+		b.WriteString("\n" + gapReport(gaps, rep.seeds, !allow, moreSeeds(rep.seeds)))
 		if !allow {
 			t.Gaps = len(gaps)
 		}
 	}
 	if len(allowed) > 0 {
-		b.WriteString("\n" + gapReport(allowed, rep.seeds, false) + allowedNote)
+		b.WriteString("\n" + gapReport(allowed, rep.seeds, false, moreSeeds(rep.seeds)) + allowedNote)
 	}
 	if len(other) > 0 {
-		b.WriteString("\n" + gapReport(other, rep.seeds, false) + otherModulesNote)
+		b.WriteString("\n" + gapReport(other, rep.seeds, false, moreSeeds(rep.seeds)) + otherModulesNote)
 	}
 	t.Report = b.String()
 	return t, nil
