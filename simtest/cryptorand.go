@@ -160,13 +160,18 @@ func (r *runner) cryptoNote(reads int) string {
 			"in a test that is not parallel, built with Go 1.26 or later, where a Run pins crypto/rand to each seed"
 	}
 	note := fmt.Sprintf("\n  crypto/rand: read %d times in this seed through crypto/rand.Read or rand.Reader, pinned to the seed", reads)
+	if reads <= 0 {
+		note = "\n  crypto/rand: not read in this seed through crypto/rand.Read or rand.Reader"
+	}
 	cause := true
 	if c.shared {
 		cause = false
 		note += "; the crypto packages' own randomness (key generation, signatures) is one stream for the whole Run " +
 			"while its seeds run on several workers, so it depends on how they interleave: run with -simworkers=1 to pin it to each seed too"
 	}
-	if customRand() {
+	// The crypto packages read the rand.Reader they are given through
+	// it, so a seed that never read it gave them none.
+	if customRand() && reads > 0 {
 		cause = false
 		note += "; with GODEBUG cryptocustomrand=1 (the default for a module whose go line is before 1.26) " +
 			"the crypto packages read the rand.Reader they are given and, at random, one byte more: " +

@@ -7,6 +7,7 @@ import (
 )
 
 func TestCryptoNote(t *testing.T) {
+	t.Setenv("GODEBUG", "cryptocustomrand=0")
 	r := &runner{}
 	assert.Empty(t, r.cryptoNote(-1), "a Run that ran no seed says nothing")
 
@@ -17,9 +18,16 @@ func TestCryptoNote(t *testing.T) {
 	assert.Equal(t, "\n  crypto/rand: read 3 times in this seed through crypto/rand.Read or rand.Reader, pinned to the seed (not the cause)",
 		r.cryptoNote(3))
 
+	assert.Equal(t, "\n  crypto/rand: not read in this seed through crypto/rand.Read or rand.Reader (not the cause)",
+		r.cryptoNote(0))
+	t.Setenv("GODEBUG", "cryptocustomrand=1")
+	assert.Contains(t, r.cryptoNote(3), "add the line //go:debug cryptocustomrand=0")
+	assert.Equal(t, "\n  crypto/rand: not read in this seed through crypto/rand.Read or rand.Reader (not the cause)",
+		r.cryptoNote(0), "no reader was read, so none was given to the crypto packages")
+
 	r.crypto = &cryptoRand{shared: true}
 	note := r.cryptoNote(0)
-	assert.Contains(t, note, "read 0 times")
+	assert.Contains(t, note, "not read in this seed")
 	assert.Contains(t, note, "one stream for the whole Run while its seeds run on several workers")
 	assert.Contains(t, note, "run with -simworkers=1")
 	assert.NotContains(t, note, "not the cause")
