@@ -28,7 +28,7 @@ func rebootLine(cfg chaos.Config) string {
 	// Randomize draws per seed whether attrition is on, whatever Enabled
 	// says (chaos.Config.ForSeed).
 	if !a.Enabled && !cfg.Randomize {
-		return "reboots: off (chaos.Defaults has them); wipes: off (chaos.Harsh has them)"
+		return "random reboots: off (chaos.Defaults has them); random wipes: off (chaos.Harsh has them)"
 	}
 	var kinds []string
 	for _, k := range []struct {
@@ -39,7 +39,7 @@ func rebootLine(cfg chaos.Config) string {
 			kinds = append(kinds, k.name+" "+strconv.FormatFloat(k.w, 'g', -1, 64))
 		}
 	}
-	line := fmt.Sprintf("reboots weighted %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
+	line := fmt.Sprintf("random reboots weighted %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
 	if cfg.Swarm {
 		line += ", swarm"
 	}
@@ -50,9 +50,9 @@ func rebootLine(cfg chaos.Config) string {
 		line += ", on some seeds (Randomize)"
 	}
 	if a.Wipe == 0 {
-		return line + "; wipes: off (chaos.Harsh has them)"
+		return line + "; random wipes: off (chaos.Harsh has them)"
 	}
-	return line + "; wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)"
+	return line + "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)"
 }
 
 // injectsNothing reports whether cfg injects no fault in any seed: no

@@ -32,13 +32,13 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 		cfg  chaos.Config
 		line string
 	}{
-		{"defaults", chaos.Defaults(), "\n    reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1); wipes: off (chaos.Harsh has them)\n"},
-		{"harsh", chaos.Harsh(), "\n    reboots weighted graceful 2, crash 2, power loss 1, wipe 1 (MaxDead 1); wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)\n"},
-		{"kills", kills, "\n    reboots weighted graceful 2, crash 2, power loss 1, kill 3 (MaxDead 1); wipes: off (chaos.Harsh has them)\n"},
-		{"no attrition", off, "\n    reboots: off (chaos.Defaults has them); wipes: off (chaos.Harsh has them)\n"},
-		{"random", chaos.Random(), "\n    reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); wipes: off (chaos.Harsh has them)\n"},
-		{"random with attrition off", randomOff, "\n    reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); wipes: off (chaos.Harsh has them)\n"},
-		{"varied", varied, "\n    reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), a regime per seed (Attrition.Swarm); wipes: off (chaos.Harsh has them); network spikes on 5% of seeds (SpikeProb)\n"},
+		{"defaults", chaos.Defaults(), "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1); random wipes: off (chaos.Harsh has them)\n"},
+		{"harsh", chaos.Harsh(), "\n    random reboots weighted graceful 2, crash 2, power loss 1, wipe 1 (MaxDead 1); random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)\n"},
+		{"kills", kills, "\n    random reboots weighted graceful 2, crash 2, power loss 1, kill 3 (MaxDead 1); random wipes: off (chaos.Harsh has them)\n"},
+		{"no attrition", off, "\n    random reboots: off (chaos.Defaults has them); random wipes: off (chaos.Harsh has them)\n"},
+		{"random", chaos.Random(), "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); random wipes: off (chaos.Harsh has them)\n"},
+		{"random with attrition off", randomOff, "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); random wipes: off (chaos.Harsh has them)\n"},
+		{"varied", varied, "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), a regime per seed (Attrition.Swarm); random wipes: off (chaos.Harsh has them); network spikes on 5% of seeds (SpikeProb)\n"},
 	} {
 		res := simtest.Simulate(idle, simtest.Chaos(c.cfg), simtest.Seeds(2))
 		assert.Contains(t, res.Report, c.line, c.name)
