@@ -265,3 +265,23 @@ func TestRestartOnExitOnlyTheStatusesItNames(t *testing.T) {
 		})
 	}
 }
+
+// A seed that a program holds up to the time budget lists the program's
+// tasks by process, one line, not the host's stack of each: the
+// program's own goroutines do not show in it.
+func TestAProgramThatHangsIsListedWithoutTheHostsStacks(t *testing.T) {
+	prog := build(t)
+	proc := prog.Process(program.Args(func(providers.Peer) []string { return []string{"serve", ":7000"} }))
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "srv", Count: 2, New: func() simtest.Process { return proc }})
+		_ = c.Join(s.Context(), "srv-0") // a server never returns
+	}, simtest.Seeds(1), simtest.TimeBudget(time.Minute))
+	require.Len(t, res.Failing(), 1)
+	report := res.Report
+	assert.Regexp(t, `tasks inside programs, whose goroutines run as WebAssembly and show no stack here \(docs/programs.md, "A program that hangs"\):
+\s+srv-0: "srv-0/[^"]+" waits on [^\n]+
+\s+srv-1: "srv-1/[^"]+" waits on `, report)
+	assert.NotContains(t, report, "wazero", "no frame of the host's")
+	assert.NotContains(t, report, "internal/wasmhost")
+	assert.Contains(t, report, `task "driver" waits on`, "the test's own tasks keep their stacks")
+}

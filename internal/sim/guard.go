@@ -112,11 +112,17 @@ func isEngineFrame(fn, loc string) bool {
 	return strings.Contains(loc, "/internal/sim/") || strings.Contains(loc, "/providers/") || strings.Contains(loc, "/simtest/")
 }
 
-// describeTasks lists every live task, what it waits on, and where.
+// describeTasks lists every live task, what it waits on, and where. The
+// tasks of a program that runs as WebAssembly are listed apart, by
+// process, without their stacks: those are the host's, the same for each,
+// and the program's own goroutines do not show in them.
 func (w *World) describeTasks() string {
 	st := stacks()
 	var b strings.Builder
+	var hosted []string // process names, in the order of their first task
+	inside := map[string][]string{}
 	for _, t := range w.tasks {
+		var state string
 		switch {
 		case t.parked:
 			what := t.what
@@ -128,22 +134,48 @@ func (w *World) describeTasks() string {
 			if what == joinWhat {
 				what += w.joinNote(t)
 			}
-			fmt.Fprintf(&b, "task %q waits on %s%s", t.name, what, t.wallClockNote())
+			state = "waits on " + what + t.wallClockNote()
 		case w.isReady(t) && !t.started:
-			fmt.Fprintf(&b, "task %q has not started", t.name)
+			state = "has not started"
 		case w.isReady(t):
-			fmt.Fprintf(&b, "task %q is ready", t.name)
+			state = "is ready"
 		default:
-			fmt.Fprintf(&b, "task %q is running", t.name)
+			state = "is running"
 		}
-		if s, ok := st[t.wk.label]; ok && t.started {
+		stack, ok := st[t.wk.label]
+		if ok && t.started && strings.Contains(stack, wasmHostPkg) {
+			proc, _, _ := strings.Cut(t.name, "/")
+			if _, seen := inside[proc]; !seen {
+				hosted = append(hosted, proc)
+			}
+			inside[proc] = append(inside[proc], fmt.Sprintf("%q %s", t.name, state))
+			continue
+		}
+		fmt.Fprintf(&b, "task %q %s", t.name, state)
+		if ok && t.started {
 			b.WriteString(":\n\t")
-			b.WriteString(strings.ReplaceAll(userFrames(s), "\n", "\n\t"))
+			b.WriteString(strings.ReplaceAll(userFrames(stack), "\n", "\n\t"))
 		}
 		b.WriteString("\n")
 	}
+	if len(hosted) > 0 {
+		b.WriteString("tasks inside programs, whose goroutines run as WebAssembly and show no stack here (docs/programs.md, \"A program that hangs\"):\n")
+		for _, proc := range hosted {
+			tasks := inside[proc]
+			const shown = 4
+			fmt.Fprintf(&b, "\t%s: %s", proc, strings.Join(tasks[:min(len(tasks), shown)], "; "))
+			if len(tasks) > shown {
+				fmt.Fprintf(&b, "; and %d more", len(tasks)-shown)
+			}
+			b.WriteString("\n")
+		}
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
+
+// wasmHostPkg is in the stack of every task of a program run as
+// WebAssembly, below the program's call into the host.
+const wasmHostPkg = "github.com/moonpool-go/moonpool/internal/wasmhost."
 
 // joinNote names the task that t, parked in Join, waits for: the task
 // whose joiners hold t's wait token. It is found at report time, so that a
