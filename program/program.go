@@ -27,9 +27,9 @@ type Config struct {
 	// Tags are extra build tags, besides those GOFLAGS sets with -tags.
 	Tags []string
 	// CacheDir keeps compiled code between test binaries, keyed by the
-	// program's bytes; "" is a directory under os.UserCacheDir, kept
-	// within 2 GiB (the code compiled longest ago goes first), and "-"
-	// keeps nothing.
+	// program's bytes; "" is a directory under os.UserCacheDir, trimmed
+	// back to 2 GiB as programs are built (the code compiled longest ago
+	// goes first), and "-" keeps nothing.
 	CacheDir string
 	// StopSpins makes a goroutine that loops without ever calling outside
 	// the program (no clock read, no I/O, no sleep) stoppable: after five

@@ -90,12 +90,15 @@ func TrimDue(dir string, every time.Duration, now time.Time) bool {
 // wazero) gains a module for every program and test binary run as one,
 // tens of megabytes each, and wazero removes none: a day of go test runs
 // fills gigabytes. TrimCompiled keeps it under a limit, removing the
-// modules written longest ago first, at most once per compiledInterval.
+// modules written longest ago first, at most once per compiledInterval:
+// a walk of its few hundred files costs a millisecond, while an hour
+// between trims let a morning of builds of a large server (133 MB of
+// compiled code each) pile up to twice the limit.
 // Files whose names end in .tmp are modules being written; they are left
 // alone until they are a day old, when their writer is gone.
 const (
 	CompiledLimit    = 2 << 30
-	compiledInterval = time.Hour
+	compiledInterval = time.Minute
 	abandonedTmp     = 24 * time.Hour
 )
 

@@ -34,10 +34,10 @@ func TestTrimCompiledKeepsTheNewestUnderTheLimit(t *testing.T) {
 	assert.ElementsMatch(t, []string{"c", "d", "e.1.tmp", "trim.txt"}, files(t, dir))
 
 	write("g", 150, 0)
-	TrimCompiled(dir, 250, now.Add(30*time.Minute))
+	TrimCompiled(dir, 250, now.Add(30*time.Second))
 	assert.ElementsMatch(t, []string{"c", "d", "e.1.tmp", "g", "trim.txt"}, files(t, dir), "not trimmed again within the interval")
 
-	TrimCompiled(dir, 250, now.Add(2*time.Hour))
+	TrimCompiled(dir, 250, now.Add(2*time.Minute))
 	assert.ElementsMatch(t, []string{"d", "e.1.tmp", "g", "trim.txt"}, files(t, dir))
 }
 
