@@ -331,6 +331,9 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	}
 	slices.SortFunc(seeds, func(a, b seedFigures) int { return cmp.Compare(a.place, b.place) })
 	slices.SortFunc(t.Failing, func(a, b SeedResult) int { return cmp.Compare(a.Place, b.Place) })
+	if rep.keepGoing {
+		rep.failingWhy = t.Failing[:min(len(t.Failing), maxListedFailing)]
+	}
 	for _, s := range seeds {
 		rep.addSeed(s.seed, s.trace, s.outcome, s.sim, s.steps, s.events, s.recipe)
 	}
@@ -389,12 +392,6 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
 	}
 	b.WriteString(rep.summary())
-	if len(t.Failing) > 0 {
-		fmt.Fprintf(&b, "\nsimtest: %s, each with its first failure and replay line:", plural(len(t.Failing), "failing seed"))
-		for _, f := range t.Failing {
-			fmt.Fprintf(&b, "\n    seed %d: %s\n      %s", f.Seed, f.FirstFailure, f.Replay)
-		}
-	}
 	if len(gaps) > 0 {
 		b.WriteString("\n" + gapReport(gaps, rep.seeds, !allow, moreSeeds(rep.seeds)))
 		if !allow {

@@ -35,6 +35,9 @@ type report struct {
 	// lists failing, the first maxListedFailing of them.
 	keepGoing bool
 	failing   []uint64
+	// failingWhy holds the listed failing seeds' first failures and
+	// replay lines.
+	failingWhy []SeedResult
 	// gapsFail counts the coverage gaps that fail the test, which the
 	// summary's first line tells: its counts of seeds alone would read as
 	// a pass.

@@ -299,9 +299,16 @@ func (r *report) failingLine() string {
 	if r.failed == 0 {
 		return b.String()
 	}
-	b.WriteString(":")
-	for _, seed := range r.failing {
-		fmt.Fprintf(&b, " %d", seed)
+	if len(r.failingWhy) > 0 {
+		b.WriteString(", each with its first failure and replay line:")
+		for _, f := range r.failingWhy {
+			fmt.Fprintf(&b, "\n        seed %d: %s\n          %s", f.Seed, f.FirstFailure, f.Replay)
+		}
+	} else {
+		b.WriteString(":")
+		for _, seed := range r.failing {
+			fmt.Fprintf(&b, " %d", seed)
+		}
 	}
 	if more := r.failed - len(r.failing); more > 0 {
 		fmt.Fprintf(&b, " ... and %d more (%s)", more, r.everySeed("-simresults lists every seed"))

@@ -86,7 +86,12 @@ func TestKeepGoingRunsPastFailuresAndWritesResults(t *testing.T) {
 	assert.Equal(t, failing[0], fmt.Sprint(res.FirstFailing))
 	assert.Equal(t, "simtest.Replay("+failing[0]+")", res.Replay)
 	assert.Contains(t, out, "1000 seeds, 998 passed, 2 failed")
-	assert.Contains(t, out, "failing seeds: 2 of 1000 (0.20%): "+strings.Join(failing, " "))
+	assert.Regexp(t, `failing seeds: 2 of 1000 \(0\.20%\), each with its first failure and replay line:
+        seed `+failing[0]+`: \d+ms driver: results_external_test.go:\d+: the planted bug fired
+          simtest.Replay\(`+failing[0]+`\)
+        seed `+failing[1]+`: \d+ms driver: results_external_test.go:\d+: the planted bug fired
+          simtest.Replay\(`+failing[1]+`\)
+`, out, "-simall and KeepGoing tell each failing seed's story in a line")
 	assert.Contains(t, out, "simtest: seed "+failing[0]+" failed", "the first failing seed gets the full report")
 	assert.Equal(t, 1, strings.Count(out, "replay: "), "and only the first")
 }

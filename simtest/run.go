@@ -251,6 +251,9 @@ func (r *runner) run() {
 		sr.Place = r.placeOf(seed)
 		if sr.Outcome == OutcomeFail {
 			sr.Replay = r.replayFor(o)
+			if r.rep.keepGoing && len(r.rep.failingWhy) < maxListedFailing {
+				r.rep.failingWhy = append(r.rep.failingWhy, sr)
+			}
 		}
 		out.add(sr)
 		if r.seen != nil {
