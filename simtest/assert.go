@@ -89,9 +89,9 @@ func (o *observer) fail(msg string) {
 	o.w.Log("error: " + first)
 }
 
-func (o *observer) signal(sig uint64) {
+func (o *observer) signal(p tally.Progress) {
 	if o.s != nil {
-		o.s.signal(sig)
+		o.s.signal(p)
 	}
 }
 

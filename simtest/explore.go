@@ -315,12 +315,12 @@ func (tl *timelineRun) ended(w *sim.World) {
 
 // hook is S.progress for an exploring timeline: each discovery, with the
 // draw count at which it happened, its branch point.
-func (tl *timelineRun) hook() func(uint64) {
+func (tl *timelineRun) hook() func(tally.Progress) {
 	if tl == nil || !tl.follow {
 		return nil
 	}
-	return func(sig uint64) {
-		tl.found = append(tl.found, iexplore.Discovery{Sig: sig, At: tl.w.Rand().Draws()})
+	return func(p tally.Progress) {
+		tl.found = append(tl.found, iexplore.Discovery{Sig: p.Sig, At: tl.w.Rand().Draws(), What: p})
 	}
 }
 
@@ -482,6 +482,13 @@ func (e *exploration) summary(verbose bool) string {
 			if m.Left > 0 {
 				fmt.Fprintf(&b, ", %d left", m.Left)
 			}
+			if fs := followed(m); len(fs) > 0 {
+				names := make([]string, len(fs))
+				for i, p := range fs {
+					names[i] = p.String()
+				}
+				fmt.Fprintf(&b, "; follows %s", strings.Join(names, " and "))
+			}
 		}
 	}
 	switch {
@@ -492,6 +499,31 @@ func (e *exploration) summary(verbose bool) string {
 		b.WriteString("\nsimtest: nothing to branch: every discovery came after its run's last draw, where a child would have nothing to draw afresh, so the exploration ran plain seeds; place Sometimes assertions on the rare steps as they happen, before the draws that come after them")
 	}
 	return b.String()
+}
+
+// followed is what mark m follows: the assertions whose progress made it,
+// each once, by the progress it made beyond being true when it made some
+// (a SometimesEach's first bucket is also its first true; the bucket
+// says more).
+func followed(m iexplore.MarkReport) []tally.Progress {
+	var out []tally.Progress
+	for _, s := range m.Follows {
+		p, ok := s.(tally.Progress)
+		if !ok || p.Kind() == 0 {
+			continue
+		}
+		same := func(q tally.Progress) bool { return q.Kind() == p.Kind() && q.Message() == p.Message() }
+		switch i := slices.IndexFunc(out, same); {
+		case i < 0:
+			out = append(out, p)
+		case p.How() == "":
+		case out[i].How() == "":
+			out[i] = p
+		case !slices.ContainsFunc(out, func(q tally.Progress) bool { return same(q) && q.How() == p.How() }):
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // timelines is how many timelines ran: the kept ones, then the
@@ -518,7 +550,7 @@ func (e *exploration) grewAt() int {
 
 // progressHook is S.progress for a run of the Run: a fuzz input's
 // feedback, or an exploring timeline's discoveries.
-func (r *runner) progressHook(tl *timelineRun) func(uint64) {
+func (r *runner) progressHook(tl *timelineRun) func(tally.Progress) {
 	if r.fuzz != nil {
 		return r.fuzz.hook()
 	}
@@ -573,6 +605,17 @@ type jsonMark struct {
 	Found     int    `json:"discoveries"`
 	Cuts      int    `json:"cuts"`
 	Left      int    `json:"energy_left"`
+	// Follows names the assertions whose progress made the mark.
+	Follows []jsonFollowed `json:"follows"`
+}
+
+// jsonFollowed is an assertion whose progress made a mark, and the
+// progress beyond being true ("a new bucket (gate=3)"), if any.
+type jsonFollowed struct {
+	Kind     string    `json:"kind"`
+	Message  string    `json:"message"`
+	Site     *jsonSite `json:"site,omitempty"`
+	Progress string    `json:"progress,omitempty"`
 }
 
 func (e *exploration) json() *jsonExploration {
@@ -588,8 +631,16 @@ func (e *exploration) json() *jsonExploration {
 		PerMark: []jsonMark{},
 	}
 	for _, m := range rp.PerMark {
-		j.PerMark = append(j.PerMark, jsonMark{Parent: m.Parent.String(), From: m.From, At: m.At, Depth: m.Depth,
-			Timelines: m.Timelines, Found: m.Found, Cuts: m.Cuts, Left: m.Left})
+		jm := jsonMark{Parent: m.Parent.String(), From: m.From, At: m.At, Depth: m.Depth,
+			Timelines: m.Timelines, Found: m.Found, Cuts: m.Cuts, Left: m.Left, Follows: []jsonFollowed{}}
+		for _, p := range followed(m) {
+			f := jsonFollowed{Kind: p.Kind().String(), Message: p.Message(), Progress: p.How()}
+			if s := p.Site(); s != nil {
+				f.Site = &jsonSite{File: s.File, Line: s.Line, Function: s.Func}
+			}
+			jm.Follows = append(jm.Follows, f)
+		}
+		j.PerMark = append(j.PerMark, jm)
 	}
 	switch {
 	case e.keptStopped == "failed":

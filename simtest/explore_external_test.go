@@ -779,3 +779,65 @@ func TestKeptTimelinesCountAmongTheTimelines(t *testing.T) {
 	assert.Equal(t, 21, seeds)
 	assert.Equal(t, exploration{Timelines: 21, Kept: 1, Roots: 20}, exp, "the kept seed spends none of the budget")
 }
+
+// TestEachMarkNamesWhatItFollows: a mark is made at a discovery, and the
+// verbose report and the JSON report name the assertion whose progress
+// made it, with the progress (a bucket) when there is more to say than
+// that it came true.
+func TestEachMarkNamesWhatItFollows(t *testing.T) {
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Verbose())
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Regexp(t, `mark 1: depth 1, at draw \d+ of root seed \d+: [^\n]*; follows Sometimes "first rare event" \(explore_external_test\.go:\d+\)(\n|$)`, res.Report)
+
+	// A SometimesEach's first bucket is also its first true: the mark
+	// names it once, by the bucket.
+	steps := func(s *simtest.S) {
+		ctx, rnd := s.Context(), s.Providers().Random
+		for step := range 3 {
+			s.Sleep(time.Millisecond)
+			if rnd.IntN(4) != 0 {
+				return
+			}
+			assertions.SometimesEach(ctx, "a step taken", "step", step)
+		}
+		s.Errorf("every step taken")
+	}
+	path := filepath.Join(t.TempDir(), "report.json")
+	res = simtest.Simulate(steps, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Verbose(), simtest.JSONReport(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Regexp(t, `mark 1: [^\n]*; follows SometimesEach "a step taken" \(explore_external_test\.go:\d+\): a new bucket \(step=0\)(\n|$)`, res.Report)
+	assert.NotRegexp(t, `follows SometimesEach "a step taken" \([^)]*\) and`, res.Report)
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	type followed struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+		Site    *struct {
+			File string `json:"file"`
+			Line int    `json:"line"`
+		} `json:"site"`
+		Progress string `json:"progress"`
+	}
+	var rep struct {
+		Exploration struct {
+			PerMark []struct {
+				Follows []followed `json:"follows"`
+			} `json:"per_mark"`
+		} `json:"exploration"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	marks := rep.Exploration.PerMark
+	require.NotEmpty(t, marks, string(b))
+	for i, m := range marks {
+		require.Len(t, m.Follows, 1, "mark %d: one discovery at its draw", i+1)
+		f := m.Follows[0]
+		assert.Equal(t, "SometimesEach", f.Kind)
+		assert.Equal(t, "a step taken", f.Message)
+		require.NotNil(t, f.Site)
+		assert.Equal(t, "explore_external_test.go", filepath.Base(f.Site.File))
+		assert.Positive(t, f.Site.Line)
+		assert.Regexp(t, `^a new bucket \(step=\d\)$`, f.Progress)
+	}
+	assert.Equal(t, "a new bucket (step=0)", marks[0].Follows[0].Progress)
+}

@@ -624,15 +624,15 @@ func (in *fuzzInput) decisions() []byte {
 func (in *fuzzInput) recording() bool { return in != nil && in.states > 0 }
 
 // hook is S.progress for the run.
-func (in *fuzzInput) hook() func(uint64) {
+func (in *fuzzInput) hook() func(tally.Progress) {
 	if in == nil || !in.progress {
 		return nil
 	}
 	return in.signal
 }
 
-func (in *fuzzInput) signal(sig uint64) {
-	in.hits.Hit(uint32(fuzzMix(sig) % progressBranches))
+func (in *fuzzInput) signal(p tally.Progress) {
+	in.hits.Hit(uint32(fuzzMix(p.Sig) % progressBranches))
 }
 
 // observe hits a state branch for each abstract state of the run: each

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
 // ZeroWallClock writes a report's wall-clock figures (wall time, steps
@@ -17,7 +18,7 @@ func ZeroWallClock() Option {
 }
 
 // Signal reports progress on s, as the assertions do.
-func Signal(s *S, sig uint64) { s.signal(sig) }
+func Signal(s *S, sig uint64) { s.signal(tally.Progress{Sig: sig}) }
 
 // FuzzTarget is a Fuzz without a testing.F, for tests that watch what a
 // fuzz test reports.

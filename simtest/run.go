@@ -497,7 +497,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		obs.attach(s)
 		s.progress = r.progressHook(tl)
 		if r.cfg.plateau > 0 && s.progress == nil {
-			s.progress = func(sig uint64) { o.signals = append(o.signals, sig) }
+			s.progress = func(p tally.Progress) { o.signals = append(o.signals, p.Sig) }
 		}
 		s.seedChaos(r.cfg.chaos)
 		s.attachNetwork()

@@ -18,6 +18,7 @@ import (
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simdisk"
 	"github.com/moonpool-go/moonpool/internal/simnet"
+	"github.com/moonpool-go/moonpool/internal/tally"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -113,8 +114,8 @@ type S struct {
 
 	// progress, when set, hears of every new thing the seed reached (a
 	// Sometimes come true, a better watermark, a new bucket, a new state),
-	// as a hash; fuzzing turns these into coverage.
-	progress func(sig uint64)
+	// as a hash with what names it; fuzzing turns these into coverage.
+	progress func(p tally.Progress)
 }
 
 // tb is testing.TB under an unexported name, so that S embeds it without
@@ -122,9 +123,9 @@ type S struct {
 type tb = testing.TB
 
 // signal reports new progress of the seed; see S.progress.
-func (s *S) signal(sig uint64) {
+func (s *S) signal(p tally.Progress) {
 	if s.progress != nil {
-		s.progress(sig)
+		s.progress(p)
 	}
 }
 

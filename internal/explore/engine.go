@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"fmt"
 	"iter"
 	"slices"
 
@@ -14,6 +15,9 @@ import (
 type Discovery struct {
 	Sig uint64
 	At  uint64
+	// What names the discovery for the report (the assertion and its
+	// progress); the engine only hands it on, in MarkReport.Follows.
+	What fmt.Stringer
 }
 
 // Outcome is what one timeline did.
@@ -61,6 +65,10 @@ type MarkReport struct {
 	Found     int            // discoveries its children added to the map
 	Cuts      int            // times it was cut as barren
 	Left      int            // energy it had left at the end
+	// Follows is what its parent discovered at the branch point, new to
+	// the coverage map: Sig's discovery first, then any others made at
+	// the same draw, which the mark stands for too.
+	Follows []fmt.Stringer
 }
 
 // mark is a discovery that the exploration branches from.
@@ -162,6 +170,9 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			// Discoveries at the same draw are one branch point: their
 			// children would be the same timelines.
 			if made >= 0 && rep.PerMark[made].At == d.At {
+				if d.What != nil {
+					rep.PerMark[made].Follows = append(rep.PerMark[made].Follows, d.What)
+				}
 				continue
 			}
 			// A discovery at the run's last draw leaves its children
@@ -169,6 +180,9 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			if r.Depth() < cfg.MaxDepth && d.At < o.Draws && (r.Depth() == 0 || d.At > r.Branches[r.Depth()-1].At) {
 				made = len(rep.PerMark)
 				rep.PerMark = append(rep.PerMark, MarkReport{Sig: d.Sig, Parent: r, From: from, At: d.At, Depth: r.Depth() + 1})
+				if d.What != nil {
+					rep.PerMark[made].Follows = []fmt.Stringer{d.What}
+				}
 				w := turn(cfg, cost)
 				stack = append(stack, &mark{parent: r, at: d.At, energy: w, worth: w, rep: made})
 				rep.Marks++

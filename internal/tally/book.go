@@ -103,8 +103,9 @@ type Hooks struct {
 	Fail func(msg string)
 	// Signal hears of each new thing the seed reached: a Sometimes first
 	// true in the seed, a better watermark, a frontier advanced, a new
-	// bucket or a better quality. sig hashes what was reached.
-	Signal func(sig uint64)
+	// bucket or a better quality. p.Sig hashes what was reached, and p
+	// names it.
+	Signal func(p Progress)
 }
 
 // Seed is the accounting of one seed: the world's Asserter.
@@ -265,7 +266,7 @@ func (s *Seed) record(e *Entry, ok bool, h Hit, args []any) {
 			h.Details = details(args)
 			e.firstPass = s.hit(h)
 		}
-		s.signal(e.hash, progressTrue, 0)
+		s.signal(e, progressTrue, 0, Progress{})
 	}
 }
 

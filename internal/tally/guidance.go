@@ -45,7 +45,7 @@ func (s *Seed) all(e *Entry, a simctx.Assertion) {
 	}
 	if n > e.sFrontier {
 		e.sFrontier = n
-		s.signal(e.hash, progressFrontier, uint64(n))
+		s.signal(e, progressFrontier, uint64(n), Progress{n: n})
 	}
 	if n > e.frontier || e.atBest == nil {
 		e.frontier, e.atSeed = n, s.seed
@@ -179,7 +179,7 @@ func (s *Seed) each(e *Entry, a simctx.Assertion) {
 	if b.epoch != s.epoch {
 		b.epoch = s.epoch
 		b.seeds++
-		s.signal(e.hash, progressBucket, b.hash)
+		s.signal(e, progressBucket, b.hash, Progress{b: b})
 	}
 	for _, q := range append(quals[:nq], extra...) {
 		s.improve(e, b, q)
@@ -190,7 +190,7 @@ func (s *Seed) each(e *Entry, a simctx.Assertion) {
 		if e.firstPass == nil {
 			e.firstPass = s.hit(Hit{Details: b.identity})
 		}
-		s.signal(e.hash, progressTrue, 0)
+		s.signal(e, progressTrue, 0, Progress{})
 	}
 }
 
@@ -261,7 +261,7 @@ func (s *Seed) improve(e *Entry, b *bucket, q assertions.Quality) {
 	qp := b.quality(q.Name)
 	if qp.epoch != s.epoch || q.Value > qp.seed {
 		qp.epoch, qp.seed = s.epoch, q.Value
-		s.signal(e.hash, progressQuality, b.hash^mix(hashString(q.Name), level(q.Value)))
+		s.signal(e, progressQuality, b.hash^mix(hashString(q.Name), level(q.Value)), Progress{b: b, q: q.Name})
 	}
 	if !qp.set || q.Value > qp.best {
 		qp.set, qp.best = true, q.Value

@@ -56,7 +56,7 @@ func (s *Seed) compare(e *Entry, a simctx.Assertion) {
 	m := margin(a.Kind, a.Left, a.Right)
 	if e.sMark.better(a.Kind, m) {
 		e.sMark = mark{set: true, margin: m, left: a.Left, right: a.Right, duration: a.Duration, seed: s.seed}
-		s.signal(e.hash, progressMark, level(m))
+		s.signal(e, progressMark, level(m), Progress{cmp: [2]float64{a.Left, a.Right}, dur: a.Duration})
 	}
 	if e.mark.better(a.Kind, m) {
 		e.mark = e.sMark

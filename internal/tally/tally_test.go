@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ type signals struct {
 
 func (g *signals) hooks() Hooks {
 	return Hooks{
-		Signal: func(sig uint64) { g.sigs = append(g.sigs, sig) },
+		Signal: func(p Progress) { g.sigs = append(g.sigs, p.Sig) },
 		Fail:   func(msg string) { g.fails = append(g.fails, msg) },
 	}
 }
@@ -121,6 +122,49 @@ func TestSignalsAreNewProgressOfTheSeed(t *testing.T) {
 	require.Len(t, byMsg["each"].Buckets, 2)
 	assert.Equal(t, []BestQuality{{Name: "depth", Best: 4}}, byMsg["each"].Buckets[1].Qualities)
 	assert.Equal(t, 2, byMsg["each"].Buckets[0].Seeds)
+}
+
+// TestProgressNamesItsAssertion: each progress signal names the assertion
+// that made it, and the progress, for an exploration's report of what
+// each mark follows.
+func TestProgressNamesItsAssertion(t *testing.T) {
+	var got []Progress
+	s := New(nil).Begin(1, &clock{}, Hooks{Signal: func(p Progress) { got = append(got, p) }})
+	s.Assert(simctx.Assertion{Kind: simctx.Sometimes, Msg: "s", OK: true})
+	s.Assert(simctx.Assertion{Kind: simctx.Reachable, Msg: "r", OK: true})
+	s.Assert(simctx.Assertion{Kind: simctx.SometimesGreaterThan, Msg: "gt", Left: 50, Right: 100})
+	s.Assert(simctx.Assertion{Kind: simctx.AlwaysLessThan, Msg: "lag", Left: float64(2 * time.Second), Right: float64(3 * time.Second), Duration: true, OK: true})
+	s.Assert(simctx.Assertion{Kind: simctx.SometimesAll, Msg: "all", Conds: []simctx.Condition{{Name: "a", Holds: true}, {Name: "b"}, {Name: "c"}}})
+	s.Assert(simctx.Assertion{Kind: simctx.SometimesEach, Msg: "each", OK: true, Args: []any{"n", 2, "state", "syncing now", assertions.Quality{Name: "depth", Value: 3}}})
+	s.Assert(simctx.Assertion{Kind: simctx.SometimesEach, Msg: "each", OK: true, Args: []any{"n", 2, "state", "syncing now", assertions.Quality{Name: "depth", Value: 4}}})
+
+	var names []string
+	for _, p := range got {
+		// (The site is the test framework's: a call from package tally
+		// itself is taken for the engine's.)
+		names = append(names, regexp.MustCompile(` \(\S+:\d+\)`).ReplaceAllString(p.String(), " (SITE)"))
+	}
+	assert.Equal(t, []string{
+		`Sometimes "s" (SITE)`,
+		`Reachable "r" (SITE)`,
+		`SometimesGreaterThan "gt" (SITE): a new watermark (50 > 100)`,
+		`AlwaysLessThan "lag" (SITE): a new watermark (2s < 3s)`,
+		`SometimesAll "all" (SITE): 1 of 3 at once`,
+		`SometimesEach "each" (SITE): a new bucket (n=2 state="syncing now")`,
+		`SometimesEach "each" (SITE): a better depth (n=2 state="syncing now")`,
+		`SometimesEach "each" (SITE)`,
+		`SometimesEach "each" (SITE): a better depth (n=2 state="syncing now")`,
+	}, names)
+	p := got[5]
+	assert.Equal(t, simctx.SometimesEach, p.Kind())
+	assert.Equal(t, "each", p.Message())
+	assert.NotNil(t, p.Site())
+	assert.Equal(t, `a new bucket (n=2 state="syncing now")`, p.How())
+	assert.Equal(t, "", got[0].How(), "a Sometimes true says nothing more")
+
+	bare := Progress{Sig: 7}
+	assert.Equal(t, "progress 0000000000000007", bare.String(), "a signal alone names no assertion")
+	assert.Zero(t, bare.Kind())
 }
 
 func TestFirstFailureKeepsSeedTimeTaskDetails(t *testing.T) {
