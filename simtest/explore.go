@@ -436,8 +436,12 @@ func (e *exploration) summary(verbose bool) string {
 		}
 	}
 	switch {
+	case rp.Failed && rp.FailedFrom == 0:
+		// Say so plainly: the branching did not help this time.
+		fmt.Fprintf(&b, "; timeline %d failed, root seed %d itself (no branch led to it: plain seeds run that seed too): recipe %s",
+			e.kept+rp.FoundAfter, rp.Roots, rp.Failure)
 	case rp.Failed:
-		fmt.Fprintf(&b, "; timeline %d failed: recipe %s", e.kept+rp.FoundAfter, rp.Failure)
+		fmt.Fprintf(&b, "; timeline %d failed, a child of mark %d at depth %d: recipe %s", e.kept+rp.FoundAfter, rp.FailedFrom, rp.Failure.Depth(), rp.Failure)
 	case rp.Exhausted:
 		fmt.Fprintf(&b, "; the budget of %s is spent", plural(e.cfg.Timelines, "timeline"))
 	default:
@@ -593,6 +597,10 @@ type jsonExploration struct {
 	Cuts       int        `json:"cuts"`
 	Revived    int        `json:"revivals"`
 	PerMark    []jsonMark `json:"per_mark"`
+	// FailedRoot says the failing timeline is a root seed, which no
+	// branch led to; FailedFrom is the mark it is a child of otherwise.
+	FailedRoot bool `json:"failing_timeline_is_root,omitempty"`
+	FailedFrom int  `json:"failing_from_mark,omitempty"`
 }
 
 // jsonMark is one mark's account in the JSON report.
@@ -647,6 +655,7 @@ func (e *exploration) json() *jsonExploration {
 		j.Failed, j.FoundAt = e.current.String(), e.kept
 	case rp.Failed:
 		j.Failed, j.FoundAt = rp.Failure.String(), e.kept+rp.FoundAfter
+		j.FailedRoot, j.FailedFrom = rp.FailedFrom == 0, rp.FailedFrom
 	}
 	return j
 }

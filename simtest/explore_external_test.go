@@ -841,3 +841,60 @@ func TestEachMarkNamesWhatItFollows(t *testing.T) {
 	}
 	assert.Equal(t, "a new bucket (step=0)", marks[0].Follows[0].Progress)
 }
+
+// rootFailure fails on its first draw, one seed in 10, before anything it
+// reports: a branch keeps its parent's first draw, so only a root seed
+// fails. Its Sometimes gives the exploration marks to branch from.
+func rootFailure(s *simtest.S) {
+	ctx, rnd := s.Context(), s.Providers().Random
+	if rnd.IntN(10) == 0 {
+		s.Errorf("the first draw failed")
+	}
+	for range 3 {
+		s.Sleep(time.Millisecond)
+		assertions.Sometimes(ctx, rnd.IntN(3) == 0, "a coin came up")
+	}
+}
+
+// TestTheReportSaysWhatFoundTheFailure: the exploration's summary, and its
+// JSON report, say whether the failing timeline was a root seed, which no
+// branch led to, or a child of which mark.
+func TestTheReportSaysWhatFoundTheFailure(t *testing.T) {
+	type exploration struct {
+		Timeline int    `json:"failing_timeline"`
+		Recipe   string `json:"failing_recipe"`
+		Root     bool   `json:"failing_timeline_is_root"`
+		From     int    `json:"failing_from_mark"`
+		Roots    int    `json:"root_seeds"`
+	}
+	report := func(path string) exploration {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var rep struct {
+			Exploration exploration `json:"exploration"`
+		}
+		require.NoError(t, json.Unmarshal(b, &rep), string(b))
+		return rep.Exploration
+	}
+
+	path := filepath.Join(t.TempDir(), "root.json")
+	res := simtest.Simulate(rootFailure, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.JSONReport(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	ex := report(path)
+	require.Greater(t, ex.Timeline, ex.Roots, "branches ran before the failing root: %s", res.Report)
+	assert.Contains(t, res.Report, fmt.Sprintf("; timeline %d failed, root seed %d itself (no branch led to it: plain seeds run that seed too): recipe %s;",
+		ex.Timeline, ex.Roots, ex.Recipe))
+	assert.True(t, ex.Root)
+	assert.Zero(t, ex.From)
+
+	path = filepath.Join(t.TempDir(), "branch.json")
+	res = simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.JSONReport(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	ex = report(path)
+	rec, err := explore.ParseRecipe(ex.Recipe)
+	require.NoError(t, err)
+	require.Positive(t, rec.Depth(), res.Report)
+	assert.Contains(t, res.Report, fmt.Sprintf("; timeline %d failed, a child of mark %d at depth %d: recipe %s;", ex.Timeline, ex.From, rec.Depth(), ex.Recipe))
+	assert.False(t, ex.Root)
+	assert.Positive(t, ex.From)
+}

@@ -45,6 +45,9 @@ type Report struct {
 	Failure    explore.Recipe // the failing timeline's recipe, when Failed
 	Exhausted  bool           // the budget ran out
 	FoundAfter int            // timelines run when the failure was found
+	// FailedFrom is the mark (1-based) the failing timeline is a child
+	// of, or 0 when it is a root seed: then no branch led to the failure.
+	FailedFrom int
 	// EnergyLeft is the children the marks could still have had when the
 	// exploration ended: their own energy and the pool's.
 	EnergyLeft int
@@ -190,7 +193,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			}
 		}
 		if o.Failed {
-			rep.Failed, rep.Failure, rep.FoundAfter = true, r, rep.Timelines
+			rep.Failed, rep.Failure, rep.FoundAfter, rep.FailedFrom = true, r, rep.Timelines, from
 			return grew, false
 		}
 		return grew, !o.Stop
