@@ -12,8 +12,9 @@ import (
 )
 
 // assertionTable is the report's table of assertions, one line each, in
-// the order of the code.
-func assertionTable(rows []tally.Row) string {
+// the order of the code; note, unless empty, is a line under its heading
+// that says how to read its counts.
+func assertionTable(rows []tally.Row, note string) string {
 	if len(rows) == 0 {
 		return ""
 	}
@@ -28,6 +29,9 @@ func assertionTable(rows []tally.Row) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "  assertions: %d, %d failed, %s", len(rows), failed, plural(gaps, "gap"))
+	if note != "" {
+		b.WriteString("\n    " + note)
+	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "\n    STATUS\tKIND\tPASSES\tFAILS\tSEEDS\tPROGRESS\tMESSAGE\tSITE")
 	for _, r := range rows {

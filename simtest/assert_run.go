@@ -65,7 +65,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	}
 	rows := ra.book.Rows()
 	r.rows = rows
-	r.rep.assertions = assertionTable(rows)
+	r.rep.assertions = assertionTable(rows, r.exp.tableNote())
 	if clashes := ra.book.Clashes(); len(clashes) > 0 {
 		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
 	}

@@ -530,6 +530,17 @@ func followed(m iexplore.MarkReport) []tally.Progress {
 	return out
 }
 
+// tableNote is the note under the assertion table of an exploration that
+// branched: the table counts timelines as seeds, and a branch re-ran its
+// parent's start, so an early step is counted again in each of them.
+func (e *exploration) tableNote() string {
+	if !e.exploring() || e.rep.Timelines == e.rep.Roots {
+		return ""
+	}
+	return fmt.Sprintf("(explored: SEEDS and \"true in\" count the %s, %d of them branches that re-ran the start of the timeline they branched from; a step's count does not say how rare it is among plain seeds)",
+		plural(e.timelines(), "timeline"), e.rep.Timelines-e.rep.Roots)
+}
+
 // timelines is how many timelines ran: the kept ones, then the
 // exploration's roots and branches. Numbers of timelines in the report
 // count them in this order, from 1.

@@ -898,3 +898,20 @@ func TestTheReportSaysWhatFoundTheFailure(t *testing.T) {
 	assert.False(t, ex.Root)
 	assert.Positive(t, ex.From)
 }
+
+// TestTheAssertionTableOfAnExplorationSaysItCountsTimelines: branches
+// re-run their parents' starts, so the table's counts are of timelines
+// that share steps; the table says so, and counts as before.
+func TestTheAssertionTableOfAnExplorationSaysItCountsTimelines(t *testing.T) {
+	res := simtest.Simulate(twoRare, simtest.Explore(explore.Defaults()), simtest.AllowGaps())
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Regexp(t, fmt.Sprintf(`  assertions: 2, 0 failed, 0 gaps\n    \(explored: SEEDS and "true in" count the %d timelines, \d+ of them branches that re-ran the start of the timeline they branched from; a step's count does not say how rare it is among plain seeds\)\n    STATUS`, res.Seeds), res.Report)
+	assert.Regexp(t, fmt.Sprintf(`Sometimes +\d+ +\d+ +%d +true in \d+ seeds +"first rare event"`, res.Seeds), res.Report, "every timeline reached the first event's assertion")
+
+	plain := simtest.Simulate(twoRare, simtest.Seeds(20), simtest.AllowGaps())
+	assert.NotContains(t, plain.Report, "(explored:")
+	cfg := explore.Defaults()
+	cfg.Timelines = 20
+	unbranched := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Explore(cfg))
+	assert.NotContains(t, unbranched.Report, "(explored:", "no branch: the timelines are plain seeds")
+}
