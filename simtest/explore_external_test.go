@@ -915,3 +915,42 @@ func TestTheAssertionTableOfAnExplorationSaysItCountsTimelines(t *testing.T) {
 	unbranched := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Explore(cfg))
 	assert.NotContains(t, unbranched.Report, "(explored:", "no branch: the timelines are plain seeds")
 }
+
+// TestAPlainRunTellsOfKeptRecipes: a plain Run passes over the recipes an
+// exploration kept, and says so in one line that names them and the
+// command that runs them, with the flags they failed under.
+func TestAPlainRunTellsOfKeptRecipes(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("testdata", "simtest", "TestPlainKept")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	one := filepath.Join(dir, "recipe-42_7-5")
+	require.NoError(t, os.WriteFile(one, []byte("# replay: go test -run '^TestPlainKept$' ./simtest -simrecipe=42/7:5 -planted\n"), 0o644))
+	body := func(s *simtest.S) { s.Sleep(time.Millisecond) }
+	plain := func() string {
+		r := runIn("TestPlainKept", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(3)) })
+		require.False(t, r.failed, r.output())
+		return r.output()
+	}
+	out := plain()
+	assert.Contains(t, out, "simtest: this plain run passes over the kept recipe "+one+", a timeline that failed an exploration; an exploring run runs it first: go test -run '^TestPlainKept$' ./simtest -simexplore -planted\n")
+	assert.Equal(t, 1, strings.Count(out, "kept recipe"), out)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "recipe-43_9-6"), nil, 0o644))
+	out = plain()
+	assert.Contains(t, out, "simtest: this plain run passes over the 2 kept recipes in "+dir+", timelines that failed explorations; an exploring run runs them first: go test -run '^TestPlainKept$' ./simtest -simexplore\n",
+		"the recipes do not agree on their flags: the command has this run's")
+
+	// An exploring run runs them, a replay runs one seed, and a fuzz
+	// input is one run: none says it.
+	cfg := explore.Defaults()
+	cfg.Timelines = 5
+	r := runIn("TestPlainKept", func(r *recorder) { simtest.Run(r, body, simtest.Explore(cfg)) })
+	assert.NotContains(t, r.output(), "passes over")
+	r = runIn("TestPlainKept", func(r *recorder) { simtest.Run(r, body, simtest.Replay(1)) })
+	assert.NotContains(t, r.output(), "passes over")
+	ft, err := simtest.NewFuzzTarget("TestPlainKept", body)
+	require.NoError(t, err)
+	_, _, r = runInput(t, ft, "TestPlainKept", nil)
+	require.False(t, r.failed, r.output())
+	assert.NotContains(t, r.output(), "passes over")
+}

@@ -17,8 +17,8 @@ import (
 // A failing branched timeline is kept beside the kept seeds, in a file
 // named for its recipe: "recipe-" and the recipe with "/" written "_" and
 // ":" written "-", which every file system takes. Plain Runs pass over
-// these files (their names are not seeds); an exploring Run runs them, and
-// the kept seeds, before it explores.
+// these files (their names are not seeds), saying so (passOverRecipes);
+// an exploring Run runs them, and the kept seeds, before it explores.
 const recipePrefix = "recipe-"
 
 // recipeFile is the name of the file that keeps r. A deep recipe is too
@@ -140,6 +140,56 @@ func (r *runner) keptTimelines() []explore.Recipe {
 		r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural(len(out), "timeline"), keepPath(r.t.Name()))
 	}
 	return out
+}
+
+// passOverRecipes tells a plain Run of the test's kept recipes, which
+// only an exploring run runs: a failing timeline kept by an exploration
+// guards nothing in a plain go test, and the line says how to run it. The
+// command carries the flags the recipes failed under, when their replay
+// lines agree on them, else this run's.
+func (r *runner) passOverRecipes() {
+	r.t.Helper()
+	dir := keepPath(r.t.Name())
+	recipes, err := keptRecipes(r.t.Name())
+	if err != nil || len(recipes) == 0 {
+		return // an exploring run reports a recipe it cannot read
+	}
+	rp := newReplayer()
+	then, agree := "", true
+	for i, rec := range recipes {
+		flags, ok := recipeFlags(filepath.Join(dir, recipeFile(rec)), rec)
+		if i == 0 {
+			then = flags
+		}
+		agree = agree && ok && flags == then
+	}
+	if agree {
+		rp.flags, rp.build = strings.Fields(then), nil
+	}
+	what, them := fmt.Sprintf("the kept recipe %s, a timeline that failed an exploration", filepath.Join(dir, recipeFile(recipes[0]))), "it"
+	if len(recipes) > 1 {
+		what, them = fmt.Sprintf("the %d kept recipes in %s, timelines that failed explorations", len(recipes), dir), "them"
+	}
+	r.t.Logf("simtest: this plain run passes over %s; an exploring run runs %s first: %s", what, them, rp.line(r.t.Name(), "-simexplore"))
+}
+
+// recipeFlags returns the flags that followed the recipe in the replay
+// line of a kept recipe's file, as typed, and whether the file has such a
+// line.
+func recipeFlags(path string, rec explore.Recipe) (string, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", false
+	}
+	for line := range strings.Lines(string(b)) {
+		replay, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "# replay: ")
+		if !ok {
+			continue
+		}
+		_, flags, ok := strings.Cut(replay, " -simrecipe="+rec.String())
+		return strings.TrimSpace(flags), ok
+	}
+	return "", false
 }
 
 // keepTimeline keeps the Run's failing timeline when it is a branched

@@ -268,6 +268,9 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	if err != nil {
 		r.t.Error(err) // the Run goes on with its other seeds
 	}
+	if r.cfg.shard == 0 {
+		r.passOverRecipes()
+	}
 	if len(kept) == 0 {
 		return seeds
 	}
