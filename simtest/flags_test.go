@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -374,4 +376,27 @@ func TestSimallowgapsFlag(t *testing.T) {
 	c, err := resolve(false, flags{asserts: assertFlags{allowGaps: true}}, nil)
 	require.NoError(t, err)
 	assert.True(t, c.asserts.allowGaps)
+}
+
+// TestFreshInAChild is a Run of fresh seeds, in the child process of
+// TestFreshBaseSeedIsLoggedAtTheRunsLine.
+func TestFreshInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_FRESH_CHILD") == "" {
+		t.Skip("run by TestFreshBaseSeedIsLoggedAtTheRunsLine")
+	}
+	Run(t, func(*S) {}, FreshSeeds(), Seeds(1))
+}
+
+// The fresh base seed is logged at the line that called Run, with the
+// flag that runs the same seeds again.
+func TestFreshBaseSeedIsLoggedAtTheRunsLine(t *testing.T) {
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_FRESH_CHILD=1", "-test.run=^TestFreshInAChild$", "-test.v")
+	require.NoError(t, err, out)
+	m := regexp.MustCompile(`\n\s+flags_test\.go:(\d+): simtest: fresh base seed (\d+) \(-simbase=(\d+) runs these seeds again\)`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	assert.Equal(t, m[2], m[3])
+	src, err := os.ReadFile("flags_test.go")
+	require.NoError(t, err)
+	line, _ := strconv.Atoi(m[1])
+	assert.Contains(t, strings.Split(string(src), "\n")[line-1], "Run(t, func(*S) {}, FreshSeeds(), Seeds(1))")
 }

@@ -165,6 +165,7 @@ func (o *seedOutcome) skippedOnly() bool {
 // seeds returns the Run's seeds, made one at a time as they are run: a
 // Run of many seeds does not hold them all.
 func (r *runner) seeds() iter.Seq[uint64] {
+	r.t.Helper()
 	c := r.cfg
 	if c.replaySet {
 		// A replayed seed's place is the one it has in the test's own
@@ -186,7 +187,7 @@ func (r *runner) seeds() iter.Seq[uint64] {
 	switch {
 	case c.fresh:
 		base = freshSeed()
-		r.t.Logf("simtest: fresh base seed %d", base)
+		r.t.Logf("simtest: fresh base seed %d (-simbase=%d runs these seeds again)", base, base)
 	case !c.baseSet:
 		base = baseSeedFor(r.t.Name())
 	}
