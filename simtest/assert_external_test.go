@@ -237,7 +237,11 @@ func TestAGapsAdviceFitsWhatEndedTheRun(t *testing.T) {
 		require.NotEmpty(t, r.errors, name)
 		gaps := r.errors[len(r.errors)-1]
 		assert.Contains(t, gaps, "\n  "+c.want+"; or make gaps warnings", name)
-		assert.Regexp(t, `SometimesAll "n is big and small" .*: never all true at once in \d+ seeds?; none of its 2 conditions was ever true`, gaps, name)
+		assert.Regexp(t, `SometimesAll "n is big and small" .*: never all true at once in \d+ (seeds?|timelines); none of its 2 conditions was ever true`, gaps, name)
+		if name == "explored" {
+			assert.Contains(t, gaps, "the Run's 30 timelines did not exercise", "an exploration counts timelines")
+			assert.Contains(t, gaps, "never true in 30 timelines")
+		}
 	}
 }
 

@@ -82,7 +82,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 			}
 		}
 		if len(allowed) > 0 {
-			t.Log(gapReport(allowed, r.rep.seeds, false, r.moreRuns()) + allowedNote)
+			t.Log(gapReport(allowed, r.ran(), false) + allowedNote)
 		}
 		for _, m := range r.cfg.asserts.allowed {
 			if !slices.ContainsFunc(rows, func(row tally.Row) bool { return row.Msg == m }) {
@@ -92,17 +92,17 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		switch {
 		case len(own) == 0:
 		case r.cfg.asserts.allowGaps || r.cfg.replaySet:
-			t.Log(gapReport(own, r.rep.seeds, false, r.moreRuns()))
+			t.Log(gapReport(own, r.ran(), false))
 		case r.cfg.sharded():
-			t.Log(gapReport(own, r.rep.seeds, false, r.moreRuns()) + "\n    (a shard runs part of the seeds: the merged report of every shard decides)")
+			t.Log(gapReport(own, r.ran(), false) + "\n    (a shard runs part of the seeds: the merged report of every shard decides)")
 		default:
 			// The summary, logged next, says so too: its counts of seeds
 			// alone would read as a pass.
 			r.rep.gapsFail = len(own)
-			t.Error(gapReport(own, r.rep.seeds, true, r.moreRuns()))
+			t.Error(gapReport(own, r.ran(), true))
 		}
 		if len(other) > 0 {
-			t.Log(gapReport(other, r.rep.seeds, false, r.moreRuns()) + otherModulesNote)
+			t.Log(gapReport(other, r.ran(), false) + otherModulesNote)
 		}
 	}
 	c := r.cfg.asserts
@@ -198,67 +198,78 @@ const (
 	otherModulesNote = "\n    (in other modules: the report notes them, the test does not fail on them)"
 )
 
-// gapReport tells of the assertions that a Run's seeds did not exercise
+// ranRuns is what a Run ran, as its gap report tells it: how many runs,
+// what they were (seeds, or an exploration's timelines), and what would
+// run more of them.
+type ranRuns struct {
+	n    int
+	unit string
+	more string
+}
+
+// ran is this Run's ranRuns. A larger count does nothing for a Run that a
+// budget of wall time or a plateau ended, nor for an exploration, which
+// its budget of timelines bounds.
+func (r *runner) ran() ranRuns {
+	out := ranRuns{n: r.rep.seeds, unit: "seed"}
+	switch {
+	case r.exp.exploring():
+		out.unit = "timeline"
+		out.more = fmt.Sprintf("a larger budget may reach them (-simtimelines=%d, or explore.Config.Timelines)", max(10*r.exp.cfg.Timelines, DefaultSeeds))
+	case r.stoppedBy == stoppedByPlateau:
+		out.more = fmt.Sprintf("a longer plateau may reach them (-simplateau=%d, or simtest.UntilPlateau)", 10*r.cfg.plateau)
+	case r.stoppedBy == stoppedByWall:
+		out.more = fmt.Sprintf("more wall time may reach them (-simfor=%v, or simtest.RunFor)", 10*r.cfg.runFor)
+	default:
+		out = ranSeeds(r.rep.seeds)
+	}
+	return out
+}
+
+// ranSeeds is the ranRuns of n seeds that a count ended.
+func ranSeeds(n int) ranRuns {
+	return ranRuns{n: n, unit: "seed", more: fmt.Sprintf("more seeds may reach them (-simseeds=%d, or simtest.Seeds)", max(10*n, DefaultSeeds))}
+}
+
+// gapReport tells of the assertions that a Run's runs did not exercise
 // as they should. failing, it says that the test fails for them, and how
-// to go on: more, which says what runs more of the Run (moreRuns), or gaps
-// made warnings.
-func gapReport(gaps []tally.Row, seeds int, failing bool, more string) string {
+// to go on: what runs more of the Run, or gaps made warnings.
+func gapReport(gaps []tally.Row, ran ranRuns, failing bool) string {
 	var b strings.Builder
 	what := "an assertion that the Run's %s did not exercise as it should"
 	if len(gaps) > 1 {
 		what = "assertions that the Run's %s did not exercise as they should"
 	}
-	what = fmt.Sprintf(what, plural(seeds, "seed"))
+	what = fmt.Sprintf(what, plural(ran.n, ran.unit))
 	if failing {
 		fmt.Fprintf(&b, "simtest: the test fails for %s, %s:", plural(len(gaps), "coverage gap"), what)
 	} else {
 		fmt.Fprintf(&b, "simtest: %s (warnings), %s:", plural(len(gaps), "coverage gap"), what)
 	}
 	for _, g := range gaps {
-		fmt.Fprintf(&b, "\n    %v %s (%v): %s", g.Kind, messageOf(g), g.Site, gapWhy(g))
+		fmt.Fprintf(&b, "\n    %v %s (%v): %s", g.Kind, messageOf(g), g.Site, gapWhy(g, ran.unit))
 	}
 	if failing {
-		fmt.Fprintf(&b, "\n  %s; or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps; given their messages, for those assertions alone)", more)
+		fmt.Fprintf(&b, "\n  %s; or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps; given their messages, for those assertions alone)", ran.more)
 	}
 	return b.String()
 }
 
-// moreSeeds is gapReport's advice for a Run of seeds seeds that a count
-// ended.
-func moreSeeds(seeds int) string {
-	return fmt.Sprintf("more seeds may reach them (-simseeds=%d, or simtest.Seeds)", max(10*seeds, DefaultSeeds))
-}
-
-// moreRuns is gapReport's advice for this Run: what would have run more
-// of it, by what ended it. A larger count does nothing for a Run that a
-// budget of wall time or a plateau ended, nor for an exploration, which
-// its budget of timelines bounds.
-func (r *runner) moreRuns() string {
-	switch {
-	case r.exp.exploring():
-		return fmt.Sprintf("a larger budget may reach them (-simtimelines=%d, or explore.Config.Timelines)", max(10*r.exp.cfg.Timelines, DefaultSeeds))
-	case r.stoppedBy == stoppedByPlateau:
-		return fmt.Sprintf("a longer plateau may reach them (-simplateau=%d, or simtest.UntilPlateau)", 10*r.cfg.plateau)
-	case r.stoppedBy == stoppedByWall:
-		return fmt.Sprintf("more wall time may reach them (-simfor=%v, or simtest.RunFor)", 10*r.cfg.runFor)
-	}
-	return moreSeeds(r.rep.seeds)
-}
-
-func gapWhy(g tally.Row) string {
+// gapWhy says how near the runs, each a unit, came to exercising g.
+func gapWhy(g tally.Row, unit string) string {
 	switch {
 	case g.Static:
-		return "no seed reached it"
+		return "no " + unit + " reached it"
 	case g.Status == tally.NeverReached:
 		return "registered, but no step ran after it"
 	case g.Watermark != nil:
-		return fmt.Sprintf("never true in %s, reached %s; the best was %v", plural(g.Seeds, "seed"), plural(int(g.Calls), "time"), g.Watermark)
+		return fmt.Sprintf("never true in %s, reached %s; the best was %v", plural(g.Seeds, unit), plural(int(g.Calls), "time"), g.Watermark)
 	case g.Conditions != nil && g.Frontier == 0:
-		return fmt.Sprintf("never all true at once in %s; none of its %d conditions was ever true", plural(g.Seeds, "seed"), len(g.Conditions))
+		return fmt.Sprintf("never all true at once in %s; none of its %d conditions was ever true", plural(g.Seeds, unit), len(g.Conditions))
 	case g.Conditions != nil:
-		return fmt.Sprintf("never all true at once in %s; at most %d of %d (%s)", plural(g.Seeds, "seed"), g.Frontier, len(g.Conditions), asJSON(strings.Join(g.AtFrontier, ", ")))
+		return fmt.Sprintf("never all true at once in %s; at most %d of %d (%s)", plural(g.Seeds, unit), g.Frontier, len(g.Conditions), asJSON(strings.Join(g.AtFrontier, ", ")))
 	}
-	return fmt.Sprintf("never true in %s, reached %s", plural(g.Seeds, "seed"), plural(int(g.Calls), "time"))
+	return fmt.Sprintf("never true in %s, reached %s", plural(g.Seeds, unit), plural(int(g.Calls), "time"))
 }
 
 func messageOf(r tally.Row) string {

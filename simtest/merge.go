@@ -393,16 +393,16 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	}
 	b.WriteString(rep.summary())
 	if len(gaps) > 0 {
-		b.WriteString("\n" + gapReport(gaps, rep.seeds, !allow, moreSeeds(rep.seeds)))
+		b.WriteString("\n" + gapReport(gaps, ranSeeds(rep.seeds), !allow))
 		if !allow {
 			t.Gaps = len(gaps)
 		}
 	}
 	if len(allowed) > 0 {
-		b.WriteString("\n" + gapReport(allowed, rep.seeds, false, moreSeeds(rep.seeds)) + allowedNote)
+		b.WriteString("\n" + gapReport(allowed, ranSeeds(rep.seeds), false) + allowedNote)
 	}
 	if len(other) > 0 {
-		b.WriteString("\n" + gapReport(other, rep.seeds, false, moreSeeds(rep.seeds)) + otherModulesNote)
+		b.WriteString("\n" + gapReport(other, ranSeeds(rep.seeds), false) + otherModulesNote)
 	}
 	t.Report = b.String()
 	return t, nil
