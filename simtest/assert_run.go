@@ -116,6 +116,14 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 			return writeJSONReport(w, r.jsonReport(rows))
 		})
 	}
+	r.writeTimelines(ra, stopped)
+}
+
+// writeTimelines writes the timeline kept in ra to the timeline file, and
+// draws it, as the options and flags ask.
+func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
+	r.t.Helper()
+	c := r.cfg.asserts
 	if c.timelinePath != "" && ra.timeline != nil {
 		r.writeFile("the timeline", c.timelinePath, ".jsonl", func(w io.Writer) error {
 			return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline)

@@ -397,8 +397,10 @@ func passedOver(fl flags) string {
 		{[]bool{fl.runFor != "", fl.plateau > 0}, []string{"-simfor", "-simplateau"}, "the seed corpus is a count of seeds, and go test -fuzztime bounds fuzzing"},
 		{[]bool{fl.explore, fl.budget > 0}, []string{"-simexplore", "-simtimelines"}, "go test -fuzz explores by mutating inputs"},
 		{[]bool{fl.asserts.allowGaps}, []string{"-simallowgaps"}, "Fuzz checks no coverage gaps"},
-		{[]bool{fl.results != "", fl.asserts.json != "", fl.asserts.cover != "", fl.asserts.timeline != "", fl.asserts.html != "", fl.slowSet},
-			[]string{"-simresults", "-simjson", "-simcover", "-simtimeline", "-simhtml", "-simslow"}, files},
+		{[]bool{fl.results != "", fl.asserts.json != "", fl.asserts.cover != "", fl.slowSet},
+			[]string{"-simresults", "-simjson", "-simcover", "-simslow"}, files},
+		{[]bool{fl.asserts.timeline != "", fl.asserts.html != ""}, []string{"-simtimeline", "-simhtml"},
+			"written for an input that go test runs by name, as its replay line does, not while fuzzing; a directory gets a file per input"},
 	} {
 		var names []string
 		for i, given := range g.given {
@@ -475,7 +477,10 @@ func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
 func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	t.Helper()
 	n := ft.execs.Add(1)
-	in := &fuzzInput{data: data, progress: ft.fz.progress, states: ft.fz.states}
+	// While fuzzing, an input has no name; go test names each input it
+	// runs from the corpus, as a replay line does.
+	_, _, named := strings.Cut(t.Name(), "/")
+	in := &fuzzInput{data: data, progress: ft.fz.progress, states: ft.fz.states, named: named}
 	r := &runner{t: t, cfg: ft.cfg, body: ft.body, fuzz: in, workers: ft.workers, sites: ft.sites}
 	defer r.late.close()
 	o := r.runSeed(inputSeed(data))
@@ -483,10 +488,16 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 		t.Logf("simtest: input log:\n    %s", strings.Join(o.s.logLines(), "\n    "))
 	}
-	// While fuzzing (an input with no name), a passing input logs nothing:
-	// the formatting code is instrumented too, and what it does depends on
-	// the input, so its coverage would be noise to the fuzzer.
-	_, _, named := strings.Cut(t.Name(), "/")
+	if o.timeline != nil {
+		ra := r.runAsserts()
+		ra.timeline, ra.timelineSeed, ra.pic = o.timeline, o.res.Seed, o.pic
+		r.t = atSite{t, ft}
+		r.writeTimelines(ra, o)
+		r.t = t
+	}
+	// While fuzzing, a passing input logs nothing: the formatting code is
+	// instrumented too, and what it does depends on the input, so its
+	// coverage would be noise to the fuzzer.
 	switch {
 	case o.skippedOnly():
 		ft.log(t, ft.summary(t.Name(), in, o))
@@ -506,6 +517,22 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 		ft.log(t, ft.summary(t.Name(), in, o))
 	}
 	return in
+}
+
+// atSite is an input's t whose lines are at the line that called Fuzz, as
+// log writes them.
+type atSite struct {
+	testing.TB
+	ft *fuzzTarget
+}
+
+func (a atSite) Helper() {}
+
+func (a atSite) Logf(format string, args ...any) { a.ft.log(a.TB, fmt.Sprintf(format, args...)) }
+
+func (a atSite) Errorf(format string, args ...any) {
+	a.ft.log(a.TB, fmt.Sprintf(format, args...))
+	a.TB.Fail()
 }
 
 // log logs msg on an input's t as t.Log does, but at the line that called
@@ -609,6 +636,9 @@ type fuzzInput struct {
 	states   int
 	hits     fuzzcover.Set
 	trace    uint64 // the run's trace hash, for tests
+	// named is set for an input run from the corpus by name, not while
+	// fuzzing: it writes the timeline files the flags ask for.
+	named bool
 }
 
 // decisions is what the input decides of the run (see rng.Decided): nil

@@ -303,3 +303,22 @@ func TestMinimizingOffOnlyForTheFuzzedTarget(t *testing.T) {
 	fs, _ = set()
 	assert.False(t, minimizingOff(fs, "FuzzKV"), "not fuzzing")
 }
+
+// An input that go test runs by name, as its replay line does, writes the
+// timeline files that -simtimeline and -simhtml ask for, a file per input
+// in a directory, and says so at the line that called Fuzz.
+func TestANamedInputWritesItsTimeline(t *testing.T) {
+	dir := t.TempDir()
+	out, err := childOutput(t, dir, "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzFailsInAChild$/^seed#0$",
+		"-simtimeline="+dir+"/", "-simhtml="+dir+"/")
+	require.Error(t, err, "the input fails")
+	line := filepath.Join(dir, "FuzzFailsInAChild_seed#0.jsonl")
+	assert.Regexp(t, `\n\s+fuzz_test\.go:\d+: simtest: wrote the timeline to `+regexp.QuoteMeta(line), out)
+	tl, err := os.ReadFile(line)
+	require.NoError(t, err, out)
+	assert.Contains(t, string(tl), `"msg":"error: planted in a child"`)
+	html, err := os.ReadFile(filepath.Join(dir, "FuzzFailsInAChild_seed#0.html"))
+	require.NoError(t, err, out)
+	assert.Contains(t, string(html), "planted in a child")
+	assert.Contains(t, out, "-simtimeline, -simhtml (written for an input that go test runs by name")
+}
