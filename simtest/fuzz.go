@@ -555,8 +555,12 @@ func (ft *fuzzTarget) summary(name string, in *fuzzInput, o *seedOutcome) string
 		status = "FAIL"
 	}
 	res := o.res
-	return fmt.Sprintf("simtest: input %s: %s; %d bytes, %d draws, simulated %v, %d steps, %d events, %d feedback branches; trace=%016x",
+	line := fmt.Sprintf("simtest: input %s: %s; %d bytes, %d draws, simulated %v, %d steps, %d events, %d feedback branches; trace=%016x",
 		ft.inputName(name, in.data), status, len(in.data), res.Draws, res.SimTime, res.Steps, res.Events, in.hits.Len(), res.Trace)
+	if o.again > 0 && o.diverge == "" {
+		line += "; determinism checked (-simcheck): ran twice, and took the same path both times"
+	}
+	return line
 }
 
 // inputName names an input as go test does: the subtest of a corpus entry,

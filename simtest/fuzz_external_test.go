@@ -392,3 +392,13 @@ func TestFuzzChecksDeterminism(t *testing.T) {
 	assert.True(t, r.failed)
 	assert.Contains(t, r.output(), "failed: the run is not deterministic")
 }
+
+// A named input run under -simcheck says it was checked, as a Run's
+// summary does.
+func TestACheckedFuzzInputSaysSo(t *testing.T) {
+	tgt, err := simtest.NewFuzzTarget("FuzzChecked", func(s *simtest.S) { s.Sleep(time.Duration(s.Providers().Random.IntN(9)) * time.Millisecond) }, simtest.CheckDeterminism())
+	require.NoError(t, err)
+	_, _, r := runInput(t, tgt, "FuzzChecked/seed#0", simtest.SeedInput(7, 4))
+	assert.False(t, r.failed, r.output())
+	assert.Contains(t, r.output(), "; determinism checked (-simcheck): ran twice, and took the same path both times")
+}
