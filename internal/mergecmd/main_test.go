@@ -54,7 +54,7 @@ func TestMergeReportsFailingSeeds(t *testing.T) {
 	assert.Contains(t, out, "=== Simulate: 3 results files of 3 merged, base seed 11")
 	assert.Contains(t, out, "simtest: 100 seeds, ")
 	assert.Contains(t, out, "each with its first failure and replay line:")
-	assert.Contains(t, out, "an acknowledged write was lost\n      simtest.Replay(")
+	assert.Contains(t, out, "an acknowledged write was lost\n          simtest.Replay(")
 	written, err := os.ReadFile(report)
 	require.NoError(t, err)
 	assert.Equal(t, out, string(written))
