@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -106,4 +109,22 @@ func TestDatagramsSurviveChaosAndReboots(t *testing.T) {
 		var acked int
 		c.Run(simtest.Phases{Chaos: 10 * time.Second}, asker{count: 300, acked: &acked})
 	}, simtest.Chaos(cfg), simtest.Seeds(10), simtest.CheckDeterminism())
+}
+
+// Datagrams lost, duplicated and reordered are faults of the network, and
+// the report's faults line counts them: a Run whose only faults they are
+// was told it saw none.
+func TestTheFaultsLineCountsDatagramFaults(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Network.DatagramLossProb = 0.2
+	cfg.Network.DatagramDupProb = 0.1
+	cfg.Network.DatagramReorderProb = 0.1
+	cfg.Network.DatagramReorderDelay = chaos.Range{Min: time.Millisecond, Max: 5 * time.Millisecond}
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", New: ackServer, Hosts: []string{"10.0.0.1"}})
+		var acked int
+		c.Run(simtest.Phases{Chaos: time.Second}, asker{count: 30, acked: &acked})
+	}, simtest.Chaos(cfg), simtest.Seeds(3))
+	require.Empty(t, res.Failing(), res.Report)
+	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network, 0 of the disks\n`, res.Report)
 }

@@ -138,7 +138,10 @@ func (w *window) add(e sim.Entry, k faultKind) {
 		return
 	}
 	w.keep(e)
-	if k != noFault {
+	// A datagram's loss, duplicate or reordering is one of many, as its
+	// protocol expects: in the faults before a failure they would crowd
+	// out the partitions and reboots that tell its story.
+	if k != noFault && !strings.HasPrefix(e.Msg, "net: datagram ") {
 		w.faults[w.nring%len(w.faults)] = e
 		w.nring++
 		if k.counted() {
@@ -482,7 +485,7 @@ const (
 	noFault faultKind = iota
 	// the kinds a Run's report counts
 	rebootFault  // a reboot, by chaos or by hand, or a restart a process asked for
-	networkFault // a partition, clog, slow packet, bit flip, random close or dropped connection
+	networkFault // a partition, clog, slow packet, bit flip, random close, dropped connection, or a datagram lost, duplicated or reordered
 	diskFault    // a disk's corruption, misdirected or phantom write, sync failure, stall...
 	// faultEffect is what a fault did, told on a line of its own: a
 	// process down, a host's sockets or a disk's unsynced data after a
@@ -506,6 +509,13 @@ func kindOf(e sim.Entry) faultKind {
 		case "host":
 			if strings.Contains(e.Msg, " crashed: ") || strings.Contains(e.Msg, " lost power: ") {
 				return faultEffect
+			}
+		case "datagram":
+			// Lost, duplicated and reordered datagrams are the faults;
+			// one lost to a partition is the partition's effect, and one
+			// dropped by a full buffer the receiver's.
+			if strings.Contains(e.Msg, " lost: ") || strings.Contains(e.Msg, " duplicated: ") || strings.Contains(e.Msg, " reordered: ") {
+				return networkFault
 			}
 		}
 		return noFault
