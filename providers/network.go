@@ -63,9 +63,25 @@ type Network interface {
 	// does for TCP: the host may be empty or this host's own address, and
 	// port 0 picks a free port, which the socket's LocalAddr tells. Write
 	// to another socket with WriteTo and an address such as ReadFrom
-	// returns, or one from net.ResolveUDPAddr("udp", "host:port").
+	// returns, or one from [ResolveUDP].
 	ListenPacket(ctx context.Context, addr string) (net.PacketConn, error)
 	// Host returns the address of this host, without a port: what others
 	// dial to reach it. In production it is the machine's host name.
 	Host() string
+}
+
+// ResolveUDP returns the address of addr, "host:port", for WriteTo on a
+// socket of n: in a simulation, the simulated host of that name or
+// address, with no DNS query; in production, the address package net
+// resolves, a *net.UDPAddr, which a real socket's WriteTo needs (one of
+// another type fails there). net.ResolveUDPAddr would ask the machine's
+// DNS from inside a simulation, where the peers' names mean nothing. A
+// Network that does not resolve (one of your own) gets net's resolver.
+func ResolveUDP(ctx context.Context, n Network, addr string) (net.Addr, error) {
+	if r, ok := n.(interface {
+		ResolveUDP(ctx context.Context, addr string) (net.Addr, error)
+	}); ok {
+		return r.ResolveUDP(ctx, addr)
+	}
+	return realNetwork{}.ResolveUDP(ctx, addr)
 }

@@ -116,3 +116,40 @@ func ExampleNetwork_datagrams() {
 	fmt.Println(reply)
 	// Output: hello, gopher
 }
+
+// A datagram to a peer named by "host:port": ResolveUDP gives the address
+// WriteTo takes, here from package net, in a simulation from its hosts.
+func ExampleResolveUDP() {
+	p := providers.Real()
+	ctx := context.Background()
+	in, err := p.Network.ListenPacket(ctx, "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer in.Close()
+	out, err := p.Network.ListenPacket(ctx, "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer out.Close()
+
+	to, err := providers.ResolveUDP(ctx, p.Network, in.LocalAddr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := out.WriteTo([]byte("ping"), to); err != nil {
+		fmt.Println(err)
+		return
+	}
+	buf := make([]byte, 16)
+	n, _, err := in.ReadFrom(buf)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(buf[:n]))
+	// Output: ping
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"syscall"
 	"testing"
 	"time"
@@ -65,4 +66,17 @@ func TestRealNetworkErrors(t *testing.T) {
 	cancel()
 	_, err = p.Network.Dial(cctx, addr)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// In production ResolveUDP gives the *net.UDPAddr a real socket's WriteTo
+// needs.
+func TestRealResolveUDP(t *testing.T) {
+	p := providers.Real()
+	addr, err := providers.ResolveUDP(context.Background(), p.Network, "127.0.0.1:9")
+	require.NoError(t, err)
+	udp, ok := addr.(*net.UDPAddr)
+	require.True(t, ok, "a %T", addr)
+	assert.Equal(t, "127.0.0.1:9", udp.String())
+	_, err = providers.ResolveUDP(context.Background(), p.Network, "no port")
+	assert.Error(t, err)
 }

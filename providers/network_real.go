@@ -3,6 +3,7 @@ package providers
 import (
 	"context"
 	"net"
+	"net/netip"
 	"os"
 )
 
@@ -30,4 +31,29 @@ func (realNetwork) Host() string {
 		return "localhost"
 	}
 	return name
+}
+
+func (realNetwork) ResolveUDP(ctx context.Context, addr string) (net.Addr, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	var r net.Resolver
+	p, err := r.LookupPort(ctx, "udp", port)
+	if err != nil {
+		return nil, err
+	}
+	ips, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil, err
+	}
+	// As net.ResolveUDPAddr does, an IPv4 address first.
+	ip := ips[0]
+	for _, a := range ips {
+		if a.Unmap().Is4() {
+			ip = a
+			break
+		}
+	}
+	return net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip.Unmap(), uint16(p))), nil
 }

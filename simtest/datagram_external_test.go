@@ -128,3 +128,35 @@ func TestTheFaultsLineCountsDatagramFaults(t *testing.T) {
 	require.Empty(t, res.Failing(), res.Report)
 	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network, 0 of the disks\n`, res.Report)
 }
+
+// providers.ResolveUDP addresses a peer by its host's name with no DNS
+// query in a simulation, and names the host it cannot find as a DNS
+// lookup does.
+func TestResolveUDPFindsSimulatedHostsByName(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := s.HostProviders("srv"), s.HostProviders("cli")
+		pc, err := server.Network.ListenPacket(s.Context(), ":9")
+		require.NoError(s, err)
+		defer pc.Close()
+		out, err := client.Network.ListenPacket(s.Context(), ":0")
+		require.NoError(s, err)
+		defer out.Close()
+		to, err := providers.ResolveUDP(s.Context(), client.Network, "srv:9")
+		require.NoError(s, err)
+		_, err = out.WriteTo([]byte("ping"), to)
+		require.NoError(s, err)
+		buf := make([]byte, 8)
+		n, _, err := pc.ReadFrom(buf)
+		require.NoError(s, err)
+		assert.Equal(s, "ping", string(buf[:n]))
+
+		lo, err := providers.ResolveUDP(s.Context(), client.Network, "127.0.0.1:9")
+		require.NoError(s, err)
+		assert.Equal(s, "127.0.0.1:9", lo.String())
+		_, err = providers.ResolveUDP(s.Context(), client.Network, "nowhere:9")
+		var dns *net.DNSError
+		require.ErrorAs(s, err, &dns)
+		assert.True(s, dns.IsNotFound)
+		assert.Equal(s, "nowhere", dns.Name)
+	}, simtest.Seeds(2))
+}

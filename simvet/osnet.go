@@ -35,7 +35,7 @@ var netFuncs = map[string]string{
 	"LookupNS": "the peers' addresses from p.Cluster", "LookupSRV": "the peers' addresses from p.Cluster",
 	"LookupTXT": "the peers' addresses from p.Cluster", "DefaultResolver": "the peers' addresses from p.Cluster",
 	// The Resolve functions look a host name up before they return.
-	"ResolveTCPAddr": "the peers' addresses from p.Cluster", "ResolveUDPAddr": "the peers' addresses from p.Cluster",
+	"ResolveTCPAddr": "the peers' addresses from p.Cluster", "ResolveUDPAddr": "providers.ResolveUDP(ctx, p.Network, addr), with a peer's address from p.Cluster",
 	"ResolveIPAddr": "the peers' addresses from p.Cluster",
 	// The machine's interfaces are not the simulated host's.
 	"Interfaces": "the process's own address, p.Cluster.Self().Host", "InterfaceAddrs": "the process's own address, p.Cluster.Self().Host",

@@ -35,6 +35,25 @@ func (h *Host) udpAddr(port int) net.Addr {
 	return &UDPAddr{Host: h.name, Port: port}
 }
 
+// ResolveUDP returns the address of addr, "host:port", for WriteTo: the
+// simulated host of that name or address, or the loopback for a local
+// name, with no DNS query (providers.ResolveUDP). A name no host has
+// fails as a DNS lookup of it does.
+func (h *Host) ResolveUDP(ctx context.Context, addr string) (net.Addr, error) {
+	host, port, err := splitAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	if lo := dialLoopback(host); lo != nil {
+		return &net.UDPAddr{IP: lo, Port: port}, nil
+	}
+	dst := h.n.lookup(h, host)
+	if dst == nil {
+		return nil, &net.DNSError{Err: "no such host (no simulated host has this name or address)", Name: host, IsNotFound: true}
+	}
+	return dst.udpAddr(port), nil
+}
+
 // A packetConn is a datagram socket on a port of a host: a
 // net.PacketConn. Datagrams that arrive wait in its queue, up to the
 // network's DatagramBuffer bytes, until ReadFrom takes them.
