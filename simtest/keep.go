@@ -275,6 +275,7 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 		return seeds
 	}
 	rest := func(yield func(uint64) bool) {
+		r.t.Helper()
 		for seed := range seeds {
 			r.t.Helper() // the loop's body is a function of its own
 			if !slices.Contains(kept, seed) && !yield(seed) {

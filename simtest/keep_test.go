@@ -73,6 +73,9 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	assert.Contains(t, second, "running 1 seed kept from earlier failures first")
 	assert.Contains(t, second, "1 seed, 0 passed, 1 failed", "the kept seed fails again, first")
 	assert.NotContains(t, second, "simtest: kept seed", "a seed kept already is not announced again")
+	all, _ := childOutput(t, dir, "SIMTEST_KEEP_CHILD=1", "-test.run=^TestFailingSeedIsKeptAndRunFirst$", "-test.v", "-simall", "-simseeds=5")
+	assert.Regexp(t, `\n\s+keep_test\.go:\d+: simtest: seed=\d+ trace=`, all, "the seeds after the kept ones are at the test's line")
+	assert.NotContains(t, all, "keep.go:", "not at a line of the Run's own")
 
 	// Running the replay line keeps nothing.
 	require.NoError(t, os.RemoveAll(filepath.Join(dir, keepDir)))
