@@ -63,6 +63,8 @@
 //	-simfor=D         run seeds until D of wall time is spent (see [RunFor])
 //	-simplateau=N     run seeds until N in a row reach no new coverage
 //	-simslow=D        name the seeds that take over D of real time (default 10s)
+//	-simwatchdog=D    fail a seed whose task has not come back for D of real time
+//	                  (default 10s; 0 turns it off, as a debugger attached does)
 //	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON

@@ -30,7 +30,7 @@ type cmdFlags struct {
 	recipe                      string
 	explore                     bool
 	timelines                   timelinesFlag
-	slow                        slowFlag
+	slow, watchdog              durationFlag
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -41,7 +41,9 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	if !testing.Testing() {
 		return nil
 	}
-	f := &cmdFlags{base: seedFlag{name: "-simbase"}, plateau: countFlag{name: "-simplateau"}}
+	f := &cmdFlags{base: seedFlag{name: "-simbase"}, plateau: countFlag{name: "-simplateau"},
+		slow:     durationFlag{name: "-simslow", want: "a duration of real time such as 30s, or 0 to name no seed"},
+		watchdog: durationFlag{name: "-simwatchdog", want: "a duration of real time such as 1m, or 0 to turn the watchdog off"}}
 	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line), or these seeds, comma-separated")
 	fs.Var(&f.base, "simbase", "simtest: derive each Run's seeds from this base `seed` instead of the test's name: the shards of a nightly sweep share one, such as the date")
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
@@ -62,6 +64,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file` (or into this directory, one file per test)")
 	fs.BoolVar(&f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
 	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
+	fs.Var(&f.watchdog, "simwatchdog", "simtest: fail a seed whose task has not come back to the scheduler for this `duration` of real time (default 10s; 0 turns it off, as a debugger attached does)")
 	fs.Var(&f.timelines, "simtimelines", "simtest: the budget of timelines of an exploring Run (default 4096)")
 	fs.StringVar(&f.recipe, "simrecipe", "", "simtest: replay only this exploration timeline (a `recipe` such as 42/1034:99 from a failure's replay line)")
 	return f
@@ -70,7 +73,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog":
 		return true
 	}
 	return false
@@ -136,23 +139,25 @@ func (f *seedsFlag) Set(s string) error {
 	return nil
 }
 
-// slowFlag is -simslow: a duration, at least zero.
-type slowFlag struct {
-	v   time.Duration
-	set bool
+// durationFlag is a duration of real time, at least zero: -simslow,
+// -simwatchdog. want says what it takes, for the error.
+type durationFlag struct {
+	name, want string
+	v          time.Duration
+	set        bool
 }
 
-func (f *slowFlag) String() string {
+func (f *durationFlag) String() string {
 	if f == nil || !f.set {
 		return ""
 	}
 	return f.v.String()
 }
 
-func (f *slowFlag) Set(s string) error {
+func (f *durationFlag) Set(s string) error {
 	v, err := time.ParseDuration(s)
 	if err != nil || v < 0 {
-		return fmt.Errorf("-simslow wants a duration of real time such as 30s, or 0 to name no seed; %q is not one", s)
+		return fmt.Errorf("%s wants %s; %q is not one", f.name, f.want, s)
 	}
 	f.v, f.set = v, true
 	return nil
@@ -208,8 +213,11 @@ type flags struct {
 	budget  int           // -simtimelines
 	slow    time.Duration // -simslow
 	slowSet bool
-	asserts assertFlags // assert_options.go
-	err     error       // a bad setting, found reading them
+	// watchdog is -simwatchdog, when watchdogSet.
+	watchdog    time.Duration
+	watchdogSet bool
+	asserts     assertFlags // assert_options.go
+	err         error       // a bad setting, found reading them
 }
 
 // commandLine reads the flags, and the environment for what they leave
@@ -220,6 +228,7 @@ func commandLine() flags {
 		fl = flags{
 			replays: f.seed.v,
 			slow:    f.slow.v, slowSet: f.slow.set,
+			watchdog: f.watchdog.v, watchdogSet: f.watchdog.set,
 			base: f.base.v, baseSet: f.base.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
@@ -297,6 +306,12 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	}
 	if fl.slowSet {
 		c.slow = fl.slow
+	}
+	if fl.watchdogSet {
+		if fl.watchdog > 0 && fl.watchdog < MinWatchdog {
+			return c, fmt.Errorf("simtest: -simwatchdog=%v: the watchdog is 0 (off) or at least simtest.MinWatchdog (%v); raise it", fl.watchdog, MinWatchdog)
+		}
+		c.watchdog, c.watchdogSet = fl.watchdog, true
 	}
 	if fl.baseSet {
 		if fl.fresh {

@@ -2,10 +2,12 @@ package simtest
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -342,7 +344,7 @@ func TestSimseedTakesSeveralSeeds(t *testing.T) {
 }
 
 func TestSimslowFlag(t *testing.T) {
-	var f slowFlag
+	f := registerFlags(flag.NewFlagSet("test", flag.ContinueOnError)).slow
 	assert.EqualError(t, f.Set("-1s"), `-simslow wants a duration of real time such as 30s, or 0 to name no seed; "-1s" is not one`)
 	assert.Error(t, f.Set("ten"))
 	require.NoError(t, f.Set("30s"))
@@ -354,6 +356,89 @@ func TestSimslowFlag(t *testing.T) {
 	c, err = resolve(false, flags{slow: 0, slowSet: true}, []Option{SlowSeed(time.Minute)})
 	require.NoError(t, err)
 	assert.Zero(t, c.slow, "the flag wins over the option")
+}
+
+// -simwatchdog sets the watchdog, over the option; a debugger attached
+// turns off the default watchdog alone.
+func TestSimwatchdogFlag(t *testing.T) {
+	f := registerFlags(flag.NewFlagSet("test", flag.ContinueOnError)).watchdog
+	assert.EqualError(t, f.Set("-1s"), `-simwatchdog wants a duration of real time such as 1m, or 0 to turn the watchdog off; "-1s" is not one`)
+	require.NoError(t, f.Set("0"))
+
+	c, err := resolve(false, flags{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, DefaultWatchdog, c.watchdog)
+	assert.False(t, c.watchdogSet)
+	c, err = resolve(false, flags{watchdog: 0, watchdogSet: true}, []Option{Watchdog(time.Minute)})
+	require.NoError(t, err)
+	assert.Zero(t, c.watchdog, "the flag wins over the option")
+	_, err = resolve(false, flags{watchdog: time.Microsecond, watchdogSet: true}, nil)
+	assert.ErrorContains(t, err, "-simwatchdog=1µs: the watchdog is 0 (off) or at least simtest.MinWatchdog")
+}
+
+func TestWatchdogOffUnderADebugger(t *testing.T) {
+	var logs []string
+	logf := func(format string, args ...any) { logs = append(logs, fmt.Sprintf(format, args...)) }
+	c := config{watchdog: DefaultWatchdog}
+	c.watchdogOffUnderDebugger(0, logf)
+	assert.Equal(t, DefaultWatchdog, c.watchdog, "no debugger")
+	c.watchdogOffUnderDebugger(77, logf)
+	assert.Zero(t, c.watchdog)
+	assert.Equal(t, []string{"simtest: a debugger traces this test (process 77): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation; -simwatchdog=10s turns it on"}, logs)
+	c = config{watchdog: time.Minute, watchdogSet: true}
+	c.watchdogOffUnderDebugger(77, logf)
+	assert.Equal(t, time.Minute, c.watchdog, "set by the option or the flag")
+}
+
+func TestTracerIn(t *testing.T) {
+	assert.Equal(t, 4242, tracerIn("Name:\tkv.test\nState:\tS (sleeping)\nTracerPid:\t4242\nUid:\t0\n"))
+	assert.Zero(t, tracerIn("Name:\tkv.test\nTracerPid:\t0\n"))
+	assert.Zero(t, tracerIn("Name:\tkv.test\n"), "no such line: not known")
+}
+
+// TestWatchdogInAChild fails a seed whose task blocks outside the
+// simulation for longer than a short watchdog, in the child process of
+// TestADebuggerTurnsTheDefaultWatchdogOff.
+func TestWatchdogInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_TRACED_CHILD") == "" {
+		t.Skip("run by TestADebuggerTurnsTheDefaultWatchdogOff")
+	}
+	var opts []Option
+	if os.Getenv("SIMTEST_TRACED_CHILD") == "option" {
+		opts = append(opts, Watchdog(50*time.Millisecond))
+	}
+	Run(t, func(s *S) {
+		time.Sleep(300 * time.Millisecond) // held at a breakpoint, say
+	}, append(opts, Seeds(1))...)
+}
+
+// Under strace, which traces the test as a debugger does, the default
+// watchdog is off and the test says so; a watchdog set by the option or
+// the flag stays.
+func TestADebuggerTurnsTheDefaultWatchdogOff(t *testing.T) {
+	strace, err := exec.LookPath("strace")
+	if err != nil || runtime.GOOS != "linux" {
+		t.Skip("needs strace on Linux to trace the test")
+	}
+	bin, err := filepath.Abs(os.Args[0])
+	require.NoError(t, err)
+	traced := func(env string, args ...string) string {
+		cmd := exec.Command(strace, append([]string{"-f", "-o", os.DevNull, bin, "-test.run=^TestWatchdogInAChild$", "-test.v"}, args...)...)
+		cmd.Env = append(os.Environ(), "SIMTEST_TRACED_CHILD="+env)
+		out, _ := cmd.CombinedOutput()
+		if strings.Contains(string(out), "ptrace") && strings.Contains(string(out), "Operation not permitted") {
+			t.Skip("this machine does not let strace trace: " + string(out))
+		}
+		return string(out)
+	}
+	out := traced("1")
+	assert.Contains(t, out, "simtest: a debugger traces this test (process ", out)
+	assert.Contains(t, out, "--- PASS")
+	out = traced("option")
+	assert.NotContains(t, out, "a debugger traces this test")
+	assert.Contains(t, out, "blocked outside the simulation", "the option's watchdog stays")
+	out = traced("1", "-simwatchdog=50ms")
+	assert.Contains(t, out, "blocked outside the simulation", "the flag's watchdog stays")
 }
 
 // TestSimallowgapsFlag: a quick go test of a few seeds fails for the

@@ -130,6 +130,7 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 		f.Fatal(err)
 		return
 	}
+	ft.cfg.watchdogOffUnderDebugger(tracerPID(), f.Logf)
 	ft.workers = sim.NewWorkers()
 	f.Cleanup(ft.workers.Close)
 	for _, in := range ft.corpus(f) {

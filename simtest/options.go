@@ -51,11 +51,14 @@ type config struct {
 	slow       time.Duration // a seed slower than this is named (slow.go)
 	timeBudget time.Duration
 	watchdog   time.Duration
-	maxSteps   uint64
-	check      bool
-	verbose    bool
-	devices    []func(*S) // per-seed set-up of simulated devices
-	chaos      chaos.Config
+	// watchdogSet: the option or the flag set watchdog, which a debugger
+	// attached then leaves as it is.
+	watchdogSet bool
+	maxSteps    uint64
+	check       bool
+	verbose     bool
+	devices     []func(*S) // per-seed set-up of simulated devices
+	chaos       chaos.Config
 	// network and storage, when set by Network and Storage, replace the
 	// matching part of chaos whatever the order of the options.
 	network *chaos.Network
@@ -173,7 +176,10 @@ func TimeBudget(d time.Duration) Option {
 // as busy if the task's goroutine keeps running (default
 // [DefaultWatchdog]). [S.Slow] holds it off for a stretch that is meant to
 // take long. Zero turns the watchdog off; otherwise it is at least
-// [MinWatchdog].
+// [MinWatchdog]. The -simwatchdog flag overrides it. Under a debugger
+// (a process that traces the test, on Linux) the default watchdog is off,
+// so that a task held at a breakpoint does not fail its seed; one set by
+// this option or the flag stays.
 func Watchdog(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {
@@ -182,7 +188,7 @@ func Watchdog(d time.Duration) Option {
 		if d > 0 && d < MinWatchdog {
 			return fmt.Errorf("simtest.Watchdog(%v): the watchdog is zero (off) or at least simtest.MinWatchdog (%v); raise it", d, MinWatchdog)
 		}
-		c.watchdog = d
+		c.watchdog, c.watchdogSet = d, true
 		return nil
 	})
 }

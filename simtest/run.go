@@ -214,6 +214,7 @@ func (r *runner) run() {
 		t.Fatal(err)
 		return
 	}
+	r.cfg.watchdogOffUnderDebugger(tracerPID(), t.Logf)
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
 	r.startExploring()

@@ -1,0 +1,45 @@
+package simtest
+
+import (
+	"os"
+	"strconv"
+	"strings"
+)
+
+// tracerPID returns the id of the process that traces this one, such as
+// a debugger, or 0: Linux tells it in /proc/self/status, and elsewhere it
+// is not known.
+func tracerPID() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	return tracerIn(string(b))
+}
+
+// tracerIn reads the TracerPid line of a /proc/<pid>/status file.
+func tracerIn(status string) int {
+	for line := range strings.SplitSeq(status, "\n") {
+		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
+// watchdogOffUnderDebugger turns the default watchdog off when a debugger,
+// process tracer, traces the test (tracerPID), and says so: a task held at a breakpoint, or stepped
+// through line by line, does not come back to the scheduler for as long
+// as the user looks, and would fail the seed as blocked outside the
+// simulation, which changes its replay. A watchdog set by the option or
+// -simwatchdog is left as it is.
+func (c *config) watchdogOffUnderDebugger(tracer int, logf func(format string, args ...any)) {
+	if c.watchdog == 0 || c.watchdogSet {
+		return
+	}
+	if pid := tracer; pid != 0 {
+		c.watchdog = 0
+		logf("simtest: a debugger traces this test (process %d): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation; -simwatchdog=%v turns it on", pid, DefaultWatchdog)
+	}
+}
