@@ -937,7 +937,7 @@ func TestAPlainRunTellsOfKeptRecipes(t *testing.T) {
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "recipe-43_9-6"), nil, 0o644))
 	out = plain()
-	assert.Regexp(t, regexp.QuoteMeta("simtest: this plain run passes over the 2 kept recipes in "+dir+", timelines that failed explorations; an exploring run runs them first: go test -run '^TestPlainKept$' ./simtest -simexplore")+`( -short)?\n`, out,
+	assert.Regexp(t, regexp.QuoteMeta("simtest: this plain run passes over the 2 kept recipes in "+dir+", timelines that failed explorations; an exploring run runs them first: go test -run '^TestPlainKept$' ./simtest -simexplore")+`( -short| -race)*\n`, out,
 		"the recipes do not agree on their flags: the command has this run's")
 
 	// An exploring run runs them, a replay runs one seed, and a fuzz

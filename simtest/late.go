@@ -26,6 +26,28 @@ type afterSeeds struct {
 
 	mu     sync.Mutex
 	closed bool // the test has ended: t must not be called
+	// dropped names the runs (runName) whose outcome the Run dropped: a
+	// seed after the one it stopped at, still under way on another
+	// worker. Nothing they say reaches the test.
+	dropped map[string]bool
+}
+
+// drop drops what the S of seed (of the exploration timeline recipe, when
+// it is not "") says from now on.
+func (a *afterSeeds) drop(seed uint64, recipe string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.dropped == nil {
+		a.dropped = make(map[string]bool)
+	}
+	a.dropped[runName(seed, recipe)] = true
+}
+
+// gone reports whether the run of seed was dropped.
+func (a *afterSeeds) gone(seed uint64, recipe string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.dropped[runName(seed, recipe)]
 }
 
 // newAfterSeeds returns the afterSeeds of a Run on t. It stops calling t
@@ -50,6 +72,9 @@ func (a *afterSeeds) close() {
 // "an error was reported to", with msg, made at loc. It reports whether
 // the test was still there to hear it.
 func (a *afterSeeds) fail(seed uint64, recipe, what, loc, msg string) bool {
+	if a.gone(seed, recipe) {
+		return false
+	}
 	text := fmt.Sprintf("simtest: %s the S of %s after the seed ended (by a goroutine that outlived the seed, or through an S kept after the body returned), so it fails the test instead of the seed", what, runName(seed, recipe))
 	if loc != "" {
 		msg = loc + ": " + msg
@@ -68,6 +93,9 @@ func (a *afterSeeds) fail(seed uint64, recipe, what, loc, msg string) bool {
 // timeline recipe, when it is not "") that the watchdog gave up, run
 // outside the simulation, failed: what it did, as "panicked: boom".
 func (a *afterSeeds) givenUpCleanup(seed uint64, recipe, what string) bool {
+	if a.gone(seed, recipe) {
+		return false
+	}
 	text := fmt.Sprintf("simtest: a cleanup of %s, which the watchdog gave up, ran outside the simulation and %s", runName(seed, recipe), what)
 	if line := a.replay(seed, recipe); line != "" {
 		text += "\n  replay: " + line
@@ -93,7 +121,7 @@ func (a *afterSeeds) report(text string) bool {
 func (a *afterSeeds) log(seed uint64, recipe, msg string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.closed {
+	if !a.closed && !a.dropped[runName(seed, recipe)] {
 		a.t.Logf("simtest: after %s ended: %s", runName(seed, recipe), msg)
 	}
 }
@@ -108,11 +136,12 @@ func runName(seed uint64, recipe string) string {
 }
 
 // failNow ends the calling goroutine, after an S's failure once its seed
-// had ended, failing the test if it is still there, as FailNow does.
-func (a *afterSeeds) failNow() {
+// (of the exploration timeline recipe, when it is not "") had ended,
+// failing the test if it is still there, as FailNow does.
+func (a *afterSeeds) failNow(seed uint64, recipe string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.closed {
+	if !a.closed && !a.dropped[runName(seed, recipe)] {
 		a.t.FailNow()
 	}
 	runtime.Goexit()

@@ -124,12 +124,13 @@ func TestWorkersStopAtTheFirstFailingSeedInSeedOrder(t *testing.T) {
 }
 
 // A Run that stops at a failing seed does not wait the whole watchdog for
-// a later seed, under way on another worker, whose task is stuck outside
-// the simulation; nothing of that seed reaches the test.
+// the later seeds, under way on other workers, whose tasks are stuck
+// outside the simulation, in S.Slow or not; nothing of them reaches the
+// test.
 func TestAStoppedRunLeavesAStuckLaterSeedSoon(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	probe := simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(2), simtest.BaseSeed(9))
-	first, second := probe.PerSeed[0].Seed, probe.PerSeed[1].Seed
+	probe := simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(3), simtest.BaseSeed(9))
+	first, second, third := probe.PerSeed[0].Seed, probe.PerSeed[1].Seed, probe.PerSeed[2].Seed
 	release := make(chan struct{})
 	finished := make(chan *recorder, 1)
 	go func() {
@@ -139,12 +140,16 @@ func TestAStoppedRunLeavesAStuckLaterSeedSoon(t *testing.T) {
 				case first:
 					s.Errorf("the first seed fails")
 				case second:
-					// A cleanup that cannot run outside the simulation,
-					// which a given-up seed's cleanups do: not reported.
+					// Cleanups that complain, or cannot run outside the
+					// simulation, which a given-up seed's cleanups do: not
+					// reported.
 					s.Cleanup(func() { s.Sleep(time.Second) })
+					s.Cleanup(func() { s.Errorf("a cleanup of the dropped seed complains") })
 					<-release // a raw channel: the simulation cannot see it
+				case third:
+					s.Slow(func() { <-release }) // stuck, in a stretch the watchdog is held off
 				}
-			}, simtest.Seeds(8), simtest.BaseSeed(9), simtest.Workers(2), simtest.Watchdog(time.Hour))
+			}, simtest.Seeds(8), simtest.BaseSeed(9), simtest.Workers(3), simtest.Watchdog(time.Hour))
 		})
 	}()
 	var r *recorder
@@ -161,7 +166,8 @@ func TestAStoppedRunLeavesAStuckLaterSeedSoon(t *testing.T) {
 	assert.Contains(t, out, "the first seed fails")
 	assert.NotContains(t, out, "outside the simulation", "the stuck seed is not reported")
 	assert.NotContains(t, out, "cleanup")
-	goleak.VerifyNone(t, before) // waits for the stuck seed's goroutines to end
+	assert.NotContains(t, out, "after the seed ended")
+	goleak.VerifyNone(t, before) // waits for the stuck seeds' goroutines to end
 }
 
 func TestWorkersRefuseBadCounts(t *testing.T) {

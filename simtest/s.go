@@ -264,6 +264,9 @@ func (s *S) nextCleanup() func() {
 // that cleanup only, and the failure goes to the test; unless quiet: a
 // seed that the Run stopped waiting for, whose outcome nobody reads.
 func (s *S) runGivenUp(quiet bool) {
+	if quiet {
+		s.after.drop(s.seed, s.recipe)
+	}
 	s.cleanMu.Lock()
 	fs := s.cleanups
 	s.cleanups = nil
@@ -281,7 +284,6 @@ func (s *S) runGivenUp(quiet bool) {
 		}()
 		<-done
 		switch {
-		case quiet:
 		case panicked != nil:
 			s.after.givenUpCleanup(s.seed, s.recipe, fmt.Sprintf("panicked: %v", panicked))
 		case !returned && s.after.reported.Load() == told:
@@ -628,7 +630,7 @@ func (s *S) FailNow() {
 		if !s.toldLate.Load() {
 			s.after.fail(s.seed, s.recipe, "FailNow was called on", s.caller(), "")
 		}
-		s.after.failNow()
+		s.after.failNow(s.seed, s.recipe)
 	}
 	s.onTurn("S.FailNow")
 	// A crashed process's task only unwinds on (World.FailNow unwinds a
@@ -683,7 +685,7 @@ func (s *S) skip(method, msg string) {
 			msg = "skipped"
 		}
 		s.after.fail(s.seed, s.recipe, "Skip was called on", s.caller(), msg+" (a seed that has ended cannot be skipped)")
-		s.after.failNow()
+		s.after.failNow(s.seed, s.recipe)
 	}
 	s.onTurn("S.SkipNow")
 	if s.w.SkipAfterCrash(joinLoc(s.caller(), cmp.Or(msg, "SkipNow was called"))) {

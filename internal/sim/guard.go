@@ -257,6 +257,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		}
 	}()
 	last, since := w.published(), time.Now()
+	stopping := false
 	for {
 		select {
 		case r := <-done:
@@ -264,14 +265,15 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		case <-stop:
 			// The run goes on, for a run given up runs its cleanups
 			// outside the simulation; but one whose task does not come
-			// back is given up after stopGrace, not the whole watchdog.
-			stop = nil
+			// back, in Slow or not, is given up after stopGrace, not the
+			// whole watchdog.
+			stop, stopping = nil, true
 			if limit <= 0 || limit > stopGrace {
 				limit = stopGrace
 				watch(limit)
 			}
 		case now := <-ticks:
-			if p := w.published(); p != last || w.slow.Load() > 0 {
+			if p := w.published(); p != last || w.slow.Load() > 0 && !stopping {
 				last, since = p, now
 				continue
 			}
@@ -282,8 +284,8 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 				continue
 			}
 			w.abandoned.Store(true)
-			if w.cfg.Workers.Stopped() {
-				return w.stopped()
+			if stopping {
+				return w.stoppedResult()
 			}
 			if r, ok := w.strayed(); ok {
 				return r
@@ -298,9 +300,10 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 // simulation, and nobody waits for its outcome.
 const stopGrace = time.Second
 
-// stopped is the result of a run given up after its Workers stopped: the
-// Abandoned failure, from what publish stored, as escaped builds its own.
-func (w *World) stopped() Result {
+// stoppedResult is the result of a run given up after its Workers
+// stopped: the Abandoned failure, from what publish stored, as escaped
+// builds its own.
+func (w *World) stoppedResult() Result {
 	progress, events, at := w.publishedCounts()
 	return Result{
 		Seed:    w.cfg.Seed,
