@@ -42,11 +42,12 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	o := &observer{run: ra, w: w, seed: seed, win: newWindow(r.cfg.asserts.tail)}
 	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.fail, Signal: o.signal})
 	w.SetAsserter(o.book)
-	// A fuzz input writes the timeline files only when run by name.
+	// A fuzz input writes the timeline files only when a replay line runs
+	// it by name.
 	// Seeds run in parallel all keep theirs: which one the file gets is
 	// known only once the seeds before it have ended.
 	c := r.cfg.asserts
-	o.keep = !checking && (r.fuzz == nil || r.fuzz.named) && c.keepsTimeline() && (r.cfg.workers > 1 || !ra.timelineKept)
+	o.keep = !checking && (r.fuzz == nil || r.fuzz.timelines) && c.keepsTimeline() && (r.cfg.workers > 1 || !ra.timelineKept)
 	w.ObserveTimeline(o.entry)
 	o.drawing = o.keep && c.drawsTimeline()
 	if o.drawing {

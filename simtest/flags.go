@@ -217,6 +217,7 @@ type flags struct {
 	watchdog    time.Duration
 	watchdogSet bool
 	asserts     assertFlags // assert_options.go
+	run         string      // go test's -run
 	err         error       // a bad setting, found reading them
 }
 
@@ -237,8 +238,15 @@ func commandLine() flags {
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
 		}
 	}
+	if f := flag.Lookup("test.run"); f != nil {
+		fl.run = f.Value.String()
+	}
 	return fl.withEnv()
 }
+
+// selectsSubtests reports whether go test's -run pattern names subtests,
+// as a fuzz input's replay line does: -run '^FuzzKV$/^30c8c1a56ec36eca$'.
+func (fl flags) selectsSubtests() bool { return strings.Contains(fl.run, "/") }
 
 // withEnv fills in from the environment what the flags leave unset. A
 // seed count from the environment is for Runs of many seeds: a command

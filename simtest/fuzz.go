@@ -303,8 +303,11 @@ func inputDecisions(data []byte) []byte {
 type fuzzTarget struct {
 	name string // the fuzz test's name
 	cfg  config
-	fz   fuzzConfig
-	body func(*S)
+	// timelines: go test's -run names inputs, as a replay line does, and
+	// those run write the timeline files the flags ask for.
+	timelines bool
+	fz        fuzzConfig
+	body      func(*S)
 	// inputs is the seed corpus, in f.Add order: each seed's input
 	// (SeedInput), which starts with the seed.
 	inputs [][]byte
@@ -371,7 +374,7 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 	if !c.seedsSet && fl.seeds == 0 {
 		c.seeds = DefaultFuzzSeeds
 	}
-	ft := &fuzzTarget{name: name, cfg: c, fz: fz, body: body, sites: tally.NewSites()}
+	ft := &fuzzTarget{name: name, cfg: c, fz: fz, body: body, sites: tally.NewSites(), timelines: fl.selectsSubtests()}
 	if over := passedOver(fl); over != "" {
 		ft.notes = append(ft.notes, over)
 	}
@@ -400,8 +403,8 @@ func passedOver(fl flags) string {
 		{[]bool{fl.asserts.allowGaps}, []string{"-simallowgaps"}, "Fuzz checks no coverage gaps"},
 		{[]bool{fl.results != "", fl.asserts.json != "", fl.asserts.cover != "", fl.slowSet},
 			[]string{"-simresults", "-simjson", "-simcover", "-simslow"}, files},
-		{[]bool{fl.asserts.timeline != "", fl.asserts.html != ""}, []string{"-simtimeline", "-simhtml"},
-			"written for an input that go test runs by name, as its replay line does, not while fuzzing; a directory gets a file per input"},
+		{[]bool{fl.asserts.timeline != "" && !fl.selectsSubtests(), fl.asserts.html != "" && !fl.selectsSubtests()}, []string{"-simtimeline", "-simhtml"},
+			"written for an input that a replay line runs by name, -run 'FuzzName/input', not for the seed corpus of a go test or while fuzzing"},
 	} {
 		var names []string
 		for i, given := range g.given {
@@ -481,7 +484,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	// While fuzzing, an input has no name; go test names each input it
 	// runs from the corpus, as a replay line does.
 	_, _, named := strings.Cut(t.Name(), "/")
-	in := &fuzzInput{data: data, progress: ft.fz.progress, states: ft.fz.states, named: named}
+	in := &fuzzInput{data: data, progress: ft.fz.progress, states: ft.fz.states, timelines: named && ft.timelines}
 	r := &runner{t: t, cfg: ft.cfg, body: ft.body, fuzz: in, workers: ft.workers, sites: ft.sites}
 	defer r.late.close()
 	o := r.runSeed(inputSeed(data))
@@ -641,9 +644,10 @@ type fuzzInput struct {
 	states   int
 	hits     fuzzcover.Set
 	trace    uint64 // the run's trace hash, for tests
-	// named is set for an input run from the corpus by name, not while
-	// fuzzing: it writes the timeline files the flags ask for.
-	named bool
+	// timelines is set for an input that a replay line runs by name (not
+	// the seed corpus of a plain go test, nor fuzzing): it writes the
+	// timeline files the flags ask for, which no other overwrites.
+	timelines bool
 }
 
 // decisions is what the input decides of the run (see rng.Decided): nil

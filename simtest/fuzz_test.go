@@ -304,9 +304,9 @@ func TestMinimizingOffOnlyForTheFuzzedTarget(t *testing.T) {
 	assert.False(t, minimizingOff(fs, "FuzzKV"), "not fuzzing")
 }
 
-// An input that go test runs by name, as its replay line does, writes the
-// timeline files that -simtimeline and -simhtml ask for, a file per input
-// in a directory, and says so at the line that called Fuzz.
+// An input that a replay line runs by name writes the timeline files that
+// -simtimeline and -simhtml ask for, and says so at the line that called
+// Fuzz; the seed corpus of a plain go test writes none.
 func TestANamedInputWritesItsTimeline(t *testing.T) {
 	dir := t.TempDir()
 	out, err := childOutput(t, dir, "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzFailsInAChild$/^seed#0$",
@@ -320,5 +320,18 @@ func TestANamedInputWritesItsTimeline(t *testing.T) {
 	html, err := os.ReadFile(filepath.Join(dir, "FuzzFailsInAChild_seed#0.html"))
 	require.NoError(t, err, out)
 	assert.Contains(t, string(html), "planted in a child")
-	assert.Contains(t, out, "-simtimeline, -simhtml (written for an input that go test runs by name")
+	assert.NotContains(t, out, "passes over")
+
+	// The seed corpus of a go test ./... writes none, nor says it does:
+	// a Run's timeline file is not overwritten by every input after it.
+	corpus := t.TempDir()
+	out, err = childOutput(t, corpus, "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzFailsInAChild$", "-simtimeline="+corpus+"/", "-test.v")
+	require.Error(t, err, "the input fails")
+	assert.NotContains(t, out, "wrote the timeline")
+	assert.Contains(t, out, "-simtimeline (written for an input that a replay line runs by name, -run 'FuzzName/input', not for the seed corpus of a go test or while fuzzing)")
+	files, err := os.ReadDir(corpus)
+	require.NoError(t, err)
+	for _, f := range files {
+		assert.NotContains(t, f.Name(), "FuzzFailsInAChild")
+	}
 }
