@@ -32,9 +32,9 @@ func (e Endpoint[Req, Resp]) String() string { return e.Token.String() + "@" + e
 // [*RemoteError], which carries its message and those of the errors it
 // wraps (errors.Is matches them by message). An error that matches
 // [ErrBrokenPromise] breaks the promise instead, as if the handler had
-// returned without replying; so does one that matches the error of the
-// handler's context once it has ended (the transport is closing, as its
-// process stops), which is no answer to the request.
+// returned without replying; so does one that matches the error or the
+// cause of the handler's context once it has ended (the transport is
+// closing, as its process stops), which is no answer to the request.
 type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
 // Serve serves h at tok on tr and returns the endpoint. Each request runs
@@ -277,12 +277,13 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	}
 }
 
-// endedBy reports whether err is ctx's own end: a handler that returns it
-// stopped because the transport is closing, which says nothing of the
-// request, where a RemoteError would say it was handled and refused.
+// endedBy reports whether err is ctx's own end, its error or its cause: a
+// handler that returns it stopped because the transport is closing, which
+// says nothing of the request, where a RemoteError would say it was
+// handled and refused.
 func endedBy(ctx context.Context, err error) bool {
 	done := ctx.Err()
-	return done != nil && errors.Is(err, done)
+	return done != nil && (errors.Is(err, done) || errors.Is(err, context.Cause(ctx)))
 }
 
 // promise is a reply owed: to the reply token tok, on the connection the

@@ -377,17 +377,22 @@ func TestDeterminism(t *testing.T) {
 	}, simtest.CheckDeterminism(), simtest.Seeds(10))
 }
 
+// errStopping is the cause a server's context ends with as it stops.
+var errStopping = errors.New("the server stops")
+
 // A handler that returns its context's error once the context ended (the
 // transport closing under it, as its process stops) gave no answer: the
 // caller gets a broken promise when the handler runs before the
-// connections close, not a RemoteError that says the request was handled
+// connections close, whether it returns the context's error or its cause,
+// not a RemoteError that says the request was handled
 // and refused. An error of the handler's own, such as a deadline of its
 // own that passed, is still its answer.
 func TestHandlerStoppedByItsContextBreaksPromise(t *testing.T) {
 	broken := 0
 	simtest.Run(t, func(s *simtest.S) {
 		p := s.Providers()
-		ctx, stop := context.WithCancel(s.Context())
+		ctx, stopWith := context.WithCancelCause(s.Context())
+		stop := func() { stopWith(errStopping) }
 		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
 		require.NoError(s, err)
 		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{})
@@ -399,8 +404,11 @@ func TestHandlerStoppedByItsContextBreaksPromise(t *testing.T) {
 				return echoResp{}, fmt.Errorf("apply: %w", providers.Wait(own, p.Task))
 			}
 			err := providers.Wait(ctx, p.Task)
-			if r.N == 2 {
+			switch r.N {
+			case 2:
 				err = fmt.Errorf("apply: %w", err)
+			case 3:
+				err = context.Cause(ctx)
 			}
 			return echoResp{}, err
 		})
@@ -416,7 +424,7 @@ func TestHandlerStoppedByItsContextBreaksPromise(t *testing.T) {
 			return nil
 		})
 		var calls []providers.Handle
-		for _, n := range []int{1, 2} {
+		for _, n := range []int{1, 2, 3} {
 			calls = append(calls, s.Go(fmt.Sprintf("call-%d", n), func(context.Context) error {
 				// The reply, if any, comes at once: the connection is
 				// closed, or the promise broken, as the server stops.

@@ -438,8 +438,8 @@ func (e *exploration) summary(verbose bool) string {
 	switch {
 	case rp.Failed && rp.FailedFrom == 0:
 		// Say so plainly: the branching did not help this time.
-		fmt.Fprintf(&b, "; timeline %d failed, root seed %d itself (no branch led to it: plain seeds run that seed too): recipe %s",
-			e.kept+rp.FoundAfter, rp.Roots, rp.Failure)
+		fmt.Fprintf(&b, "; timeline %d failed, the run of root seed %d itself, the %s root (no branch led to it: plain seeds run that seed too): recipe %s",
+			e.kept+rp.FoundAfter, rp.Failure.Seed, ordinal(rp.Roots), rp.Failure)
 	case rp.Failed:
 		fmt.Fprintf(&b, "; timeline %d failed, a child of mark %d at depth %d: recipe %s", e.kept+rp.FoundAfter, rp.FailedFrom, rp.Failure.Depth(), rp.Failure)
 	case rp.Exhausted:
@@ -709,4 +709,19 @@ func (c *config) exploreFlags(fl flags) error {
 		c.explore = &cfg
 	}
 	return nil
+}
+
+// ordinal is n as an ordinal number: 1st, 2nd, 3rd, 11th, 51st.
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
 }

@@ -157,7 +157,7 @@ func (r *runner) passOverRecipes() {
 	rp := newReplayer()
 	then, agree := "", true
 	for i, rec := range recipes {
-		flags, ok := recipeFlags(filepath.Join(dir, recipeFile(rec)), rec)
+		flags, ok := replayFlags(filepath.Join(dir, recipeFile(rec)), "-simrecipe="+rec.String())
 		if i == 0 {
 			then = flags
 		}
@@ -171,25 +171,6 @@ func (r *runner) passOverRecipes() {
 		what, them = fmt.Sprintf("the %d kept recipes in %s, timelines that failed explorations", len(recipes), dir), "them"
 	}
 	r.t.Logf("simtest: this plain run passes over %s; an exploring run runs %s first: %s", what, them, rp.line(r.t.Name(), "-simexplore"))
-}
-
-// recipeFlags returns the flags that followed the recipe in the replay
-// line of a kept recipe's file, as typed, and whether the file has such a
-// line.
-func recipeFlags(path string, rec explore.Recipe) (string, bool) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", false
-	}
-	for line := range strings.Lines(string(b)) {
-		replay, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "# replay: ")
-		if !ok {
-			continue
-		}
-		_, flags, ok := strings.Cut(replay, " -simrecipe="+rec.String())
-		return strings.TrimSpace(flags), ok
-	}
-	return "", false
 }
 
 // keepTimeline keeps the Run's failing timeline when it is a branched

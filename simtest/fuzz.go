@@ -67,9 +67,10 @@ const maxDecisions = rng.MaxDecisions
 // story, with the commands.
 //
 // go test minimizes every input it keeps, for up to a minute each by
-// default. For a simulation whose runs take milliseconds and draw
-// thousands of times, pass -fuzzminimizetime=0: a failing input replays
-// the same at any size.
+// default, and a simulation's input of thousands of decisions takes the
+// whole minute: Fuzz turns minimizing off (-fuzzminimizetime=0) when go
+// test fuzzes its target and -fuzzminimizetime was not given. A failing
+// input replays the same at any size.
 //
 // # Feedback
 //
@@ -137,7 +138,7 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 		f.Add(in)
 	}
 	ft.site = fuzzSite(f.Name())
-	if minimizingOff(flag.CommandLine, f.Name()) {
+	if turnMinimizingOff(flag.CommandLine, f.Name()) {
 		f.Logf("simtest: go test -fuzz minimizes no input of %s (-fuzzminimizetime=0): an input replays the same at any size, and minimizing one takes up to a minute of runs; give -fuzzminimizetime to minimize", f.Name())
 	}
 	// Not a helper: testing calls this function through reflect, and the
@@ -171,7 +172,7 @@ func fuzzSite(name string) string {
 	}
 }
 
-// minimizingOff sets go test's -fuzzminimizetime to 0 in fs, the command
+// turnMinimizingOff sets go test's -fuzzminimizetime to 0 in fs, the command
 // line, when name is the fuzz test that go test -fuzz fuzzes in this
 // process and the flag was not given, and reports whether it did. go test
 // minimizes every input it keeps, failing or new, for up to a minute
@@ -179,12 +180,15 @@ func fuzzSite(name string) string {
 // takes the whole minute: fuzzing a simulation of a few milliseconds a
 // run went from 100-250 runs a second to 15 in a minute. The flag is read
 // as Fuzz calls f.Fuzz, in the process that coordinates the fuzzing.
-func minimizingOff(fs *flag.FlagSet, name string) bool {
+func turnMinimizingOff(fs *flag.FlagSet, name string) bool {
 	pattern, worker, minimize := fs.Lookup("test.fuzz"), fs.Lookup("test.fuzzworker"), fs.Lookup("test.fuzzminimizetime")
 	if pattern == nil || minimize == nil || pattern.Value.String() == "" || worker != nil && worker.Value.String() == "true" {
 		return false
 	}
-	if re, err := regexp.Compile(pattern.Value.String()); err != nil || !re.MatchString(name) {
+	// go test matches -fuzz as -run, a pattern per level of names: the
+	// fuzz test's is the first.
+	top, _, _ := strings.Cut(pattern.Value.String(), "/")
+	if re, err := regexp.Compile(top); err != nil || !re.MatchString(name) {
 		return false
 	}
 	given := false

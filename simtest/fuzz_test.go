@@ -280,7 +280,7 @@ func TestFuzzingMinimizesNoInputByDefault(t *testing.T) {
 	assert.NotContains(t, out, "minimizes no input", "the seed corpus alone: no fuzzing")
 }
 
-func TestMinimizingOffOnlyForTheFuzzedTarget(t *testing.T) {
+func TestTurnMinimizingOffOnlyForTheFuzzedTarget(t *testing.T) {
 	set := func(args ...string) (*flag.FlagSet, *string) {
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
 		fs.String("test.fuzz", "", "")
@@ -290,18 +290,20 @@ func TestMinimizingOffOnlyForTheFuzzedTarget(t *testing.T) {
 		return fs, m
 	}
 	fs, m := set("-test.fuzz=^FuzzKV$")
-	assert.True(t, minimizingOff(fs, "FuzzKV"))
+	assert.True(t, turnMinimizingOff(fs, "FuzzKV"))
 	assert.Equal(t, "0", *m)
+	fs, m = set("-test.fuzz=^FuzzKV$/")
+	assert.True(t, turnMinimizingOff(fs, "FuzzKV"), "a pattern a level at a time, as go test reads it")
 	fs, m = set("-test.fuzz=^FuzzKV$")
-	assert.False(t, minimizingOff(fs, "FuzzBank"), "another target runs its seed corpus alone")
+	assert.False(t, turnMinimizingOff(fs, "FuzzBank"), "another target runs its seed corpus alone")
 	assert.Equal(t, "60s", *m)
 	fs, m = set("-test.fuzz=^FuzzKV$", "-test.fuzzminimizetime=10s")
-	assert.False(t, minimizingOff(fs, "FuzzKV"), "given")
+	assert.False(t, turnMinimizingOff(fs, "FuzzKV"), "given")
 	assert.Equal(t, "10s", *m)
 	fs, _ = set("-test.fuzz=^FuzzKV$", "-test.fuzzworker")
-	assert.False(t, minimizingOff(fs, "FuzzKV"), "a worker takes the coordinator's word")
+	assert.False(t, turnMinimizingOff(fs, "FuzzKV"), "a worker takes the coordinator's word")
 	fs, _ = set()
-	assert.False(t, minimizingOff(fs, "FuzzKV"), "not fuzzing")
+	assert.False(t, turnMinimizingOff(fs, "FuzzKV"), "not fuzzing")
 }
 
 // An input that a replay line runs by name writes the timeline files that

@@ -334,7 +334,7 @@ func (r *runner) keptPassed(seed uint64) {
 	if old, ok := oldKeepPath(r.t.Name()); ok && !fileExists(path) {
 		path = filepath.Join(old, strconv.FormatUint(seed, 10))
 	}
-	then, ok := keptFlags(path, seed)
+	then, ok := replayFlags(path, simseedArg(seed))
 	rp := newReplayer()
 	now := strings.Join(append(rp.flags, rp.build...), " ")
 	switch {
@@ -348,9 +348,10 @@ func (r *runner) keptPassed(seed uint64) {
 	}
 }
 
-// keptFlags returns the flags that followed the seed in the replay line
-// of a kept seed's file, as typed, and whether the file has such a line.
-func keptFlags(path string, seed uint64) (string, bool) {
+// replayFlags returns the flags that followed arg (the seed's -simseed,
+// a recipe's -simrecipe) in the replay line of a kept seed's or recipe's
+// file, as typed, and whether the file has such a line.
+func replayFlags(path, arg string) (string, bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", false
@@ -360,7 +361,7 @@ func keptFlags(path string, seed uint64) (string, bool) {
 		if !ok {
 			continue
 		}
-		_, flags, ok := strings.Cut(replay, " "+simseedArg(seed))
+		_, flags, ok := strings.Cut(replay, " "+arg)
 		return strings.TrimSpace(flags), ok
 	}
 	return "", false

@@ -311,6 +311,9 @@ func (r *report) failingLine() string {
 		}
 	}
 	if more := r.failed - len(r.failing); more > 0 {
+		if len(r.failingWhy) > 0 {
+			b.WriteString("\n       ") // not on the last replay line, which is copied whole
+		}
 		fmt.Fprintf(&b, " ... and %d more (%s)", more, r.everySeed("-simresults lists every seed"))
 	}
 	return b.String()

@@ -166,3 +166,13 @@ func trimStamp(line string) string {
 	}
 	return line
 }
+
+// Past the failing seeds it lists, a sweep's summary says how many more
+// failed on a line of its own, not at the end of the last replay line,
+// which a user copies whole.
+func TestTheFailingSeedsPastTheListAreCountedApart(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) { s.Errorf("every seed fails") }, simtest.Seeds(25), simtest.KeepGoing())
+	require.Len(t, res.Failing(), 25)
+	assert.Equal(t, 20, strings.Count(res.Report, "\n          simtest.Replay("), res.Report)
+	assert.Regexp(t, `simtest\.Replay\(\d+\)\n        \.\.\. and 5 more \(`, res.Report)
+}

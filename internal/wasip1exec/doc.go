@@ -24,7 +24,7 @@
 // os.UserCacheDir()/moonpool/wazero, so that a test binary run again starts
 // at once. Each new test binary adds tens of megabytes there, so the
 // command keeps the directory under 2 GiB, removing the modules written
-// longest ago first; it looks at most once an hour.
+// longest ago first; it looks at most once a minute.
 //
 // What stays out: one CPU and no preemption (a goroutine that spins without
 // blocking stops the others), no processes (os/exec returns errors), no
