@@ -485,3 +485,23 @@ func TestFreshBaseSeedIsLoggedAtTheRunsLine(t *testing.T) {
 	line, _ := strconv.Atoi(m[1])
 	assert.Contains(t, strings.Split(string(src), "\n")[line-1], "Run(t, func(*S) {}, FreshSeeds(), Seeds(1))")
 }
+
+// TestTimeoutInAChild runs seeds that take real time, more than go test's
+// -timeout allows, in the child process of TestARunStopsBeforeTheTimeout.
+func TestTimeoutInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_TIMEOUT_CHILD") == "" {
+		t.Skip("run by TestARunStopsBeforeTheTimeout")
+	}
+	Run(t, func(*S) { time.Sleep(20 * time.Millisecond) }, Seeds(100000))
+}
+
+// A Run that go test's -timeout would end stops before it, reports what
+// its seeds did, and fails the test saying why, where the timeout would
+// have ended the binary with a dump of its goroutines and no report.
+func TestARunStopsBeforeTheTimeout(t *testing.T) {
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_TIMEOUT_CHILD=1", "-test.run=^TestTimeoutInAChild$", "-test.timeout=3s")
+	require.Error(t, err, out)
+	assert.NotContains(t, out, "panic: test timed out")
+	assert.Regexp(t, `simtest: the Run stopped after \d+ seeds, before go test's -timeout ends the test binary \(\d+s from the Run's start\), to report what its seeds found: raise -timeout, run fewer seeds \(-simseeds\), or give the Run a budget of wall time \(-simfor\) that fits`, out)
+	assert.Regexp(t, `simtest: \d+ seeds, \d+ passed, 0 failed`, out, "the report of the seeds that ran")
+}

@@ -89,6 +89,9 @@ type runner struct {
 	cut bool
 	// iter is the state of RunFor and UntilPlateau (iterate.go).
 	iter *iteration
+	// deadline is go test's -timeout, which the Run stops before
+	// (deadline.go).
+	deadline testDeadline
 }
 
 // verbose reports whether every seed's line is logged as it ends.
@@ -220,6 +223,7 @@ func (r *runner) run() {
 	r.startExploring()
 	if r.fuzz == nil && !r.cfg.replaySet {
 		r.iterating()
+		r.deadline = newTestDeadline(t)
 	}
 	defer r.late.close()
 	start := time.Now()
@@ -282,6 +286,10 @@ func (r *runner) run() {
 				return true
 			}
 		}
+		if r.deadline.near(o.wall) {
+			r.stoppedBy, r.cut = stoppedByTimeout, true
+			return true
+		}
 		return r.stopIterating(o, r.rep.seeds)
 	}
 	if r.parallel() {
@@ -304,6 +312,9 @@ func (r *runner) run() {
 	r.rep.notes = r.cfg.shardLine() + r.iterationLine()
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)
+	}
+	if r.stoppedBy == stoppedByTimeout {
+		t.Error(timeoutError(r.rep.seeds, r.deadline.window))
 	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed

@@ -1,0 +1,50 @@
+package simtest
+
+import (
+	"fmt"
+	"time"
+)
+
+// stoppedByTimeout: go test's -timeout was near (a Run's stoppedBy).
+const stoppedByTimeout = "go test's -timeout"
+
+// testDeadline is a Run's view of go test's -timeout: when the test binary
+// will be stopped, from the test's Deadline, and how long the Run's
+// slowest seed took, so that it stops with time to spare to report.
+type testDeadline struct {
+	at      time.Time // zero: no deadline
+	window  time.Duration
+	slowest time.Duration
+}
+
+// newTestDeadline reads t's deadline, if t has one (a *testing.T does).
+func newTestDeadline(t any) testDeadline {
+	d, ok := t.(interface{ Deadline() (time.Time, bool) })
+	if !ok {
+		return testDeadline{}
+	}
+	at, ok := d.Deadline()
+	if !ok {
+		return testDeadline{}
+	}
+	return testDeadline{at: at, window: time.Until(at)}
+}
+
+// near reports whether the Run must stop, after a seed that took wall:
+// the time left is less than what it keeps to spare, a tenth of the
+// time it had, at least a second, and twice its slowest seed.
+func (d *testDeadline) near(wall time.Duration) bool {
+	if d.at.IsZero() {
+		return false
+	}
+	d.slowest = max(d.slowest, wall)
+	spare := max(time.Second, d.window/10, 2*d.slowest)
+	return time.Until(d.at) < spare
+}
+
+// timeoutError is the failure of a Run that stopped before go test's
+// -timeout, after ran of its seeds.
+func timeoutError(ran int, window time.Duration) string {
+	return fmt.Sprintf("simtest: the Run stopped after %s, before go test's -timeout ends the test binary (%v from the Run's start), to report what its seeds found: "+
+		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits", plural(ran, "seed"), window.Round(time.Second))
+}
