@@ -505,3 +505,23 @@ func TestARunStopsBeforeTheTimeout(t *testing.T) {
 	assert.Regexp(t, `simtest: the Run stopped after \d+ seeds, before go test's -timeout ends the test binary \(\d+s from the Run's start\), to report what its seeds found: raise -timeout, run fewer seeds \(-simseeds\), or give the Run a budget of wall time \(-simfor\) that fits`, out)
 	assert.Regexp(t, `simtest: \d+ seeds, \d+ passed, 0 failed`, out, "the report of the seeds that ran")
 }
+
+// TestSubtestInABodyInAChild calls t.Run inside a body, in the child
+// process of TestASubtestInABodyIsNamedAsTheCause.
+func TestSubtestInABodyInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_SUBTEST_CHILD") == "" {
+		t.Skip("run by TestASubtestInABodyIsNamedAsTheCause")
+	}
+	Run(t, func(s *S) {
+		t.Run("inner", func(*testing.T) { s.Sleep(time.Second) })
+	}, Seeds(1))
+}
+
+// A subtest inside a body calls the simulation from a goroutine of the
+// test's, not a task: the panic says so, and where t.Run goes instead.
+func TestASubtestInABodyIsNamedAsTheCause(t *testing.T) {
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_SUBTEST_CHILD=1", "-test.run=^TestSubtestInABodyInAChild$")
+	require.Error(t, err, out)
+	assert.Contains(t, out, "a test's goroutine called into a running simulation (Sleep)")
+	assert.Contains(t, out, "t.Run inside the body: put t.Run around simtest.Run instead, a Run for each subtest")
+}

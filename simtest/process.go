@@ -60,7 +60,8 @@ type Processes struct {
 	// Cluster.Reboot or Stop with Wipe still wipes. It leaves the disk's
 	// faults as they are: switch off the corruption, misdirected and
 	// phantom writes that a single copy cannot survive in the Run's
-	// chaos.Storage (its Off field).
+	// chaos.Storage (its Off field), and the corrupt and misdirected
+	// reads too, unless the process checks what it reads.
 	SoleCopy bool
 	// Protected keeps attrition off the group's processes: it never picks
 	// one, nor, with chaos.Attrition's Unit larger than a process, a unit
