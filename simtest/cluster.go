@@ -446,7 +446,14 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration) {
 	ctx := s.w.Context()
 	name := p.peer.Name
 	p.leaving, p.taker = true, by
-	s.w.Event("", "reboot: "+name+" ("+how.String()+")")
+	// A Stop's process stays down until a Start: its entry says so, and
+	// hashes as it did when it said reboot, so that the traces stay.
+	key := "reboot: " + name + " (" + how.String() + ")"
+	msg := key
+	if by == byStop {
+		msg = "stop: " + name + " (" + how.String() + ")"
+	}
+	s.w.EventKeyed("", key, msg)
 	if how == Graceful {
 		p.stopping = true
 		p.main.Cancel()

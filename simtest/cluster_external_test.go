@@ -491,3 +491,28 @@ func TestAStuckSeedNamesItsFirstErrorFirst(t *testing.T) {
 	assert.Contains(t, first, "failed: first at 1s workload early: ")
 	assert.Contains(t, first, "workload early: run: early went wrong; then: time budget exceeded")
 }
+
+// A Stop's entry in the timeline says stop, for the process stays down
+// until a Start; a Reboot's says reboot. Both count as reboots in the
+// faults line.
+func TestAStopIsToldAsAStop(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		waits := func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				return providers.Wait(ctx, p.Task)
+			})
+		}
+		c := s.Boot(simtest.Processes{Name: "p", New: waits})
+		downs := s.Watch("stop", "reboot")
+		c.Stop("p-0", simtest.Crash)
+		c.Start("p-0")
+		c.Reboot("p-0", simtest.Crash)
+		var msgs []string
+		for _, e := range downs.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		assert.Equal(s, []string{"stop: p-0 (crash)", "reboot: p-0 (crash)"}, msgs)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.Empty(t, res.Failing(), res.Report)
+	assert.Contains(t, res.Report, "faults seen: 2 reboots")
+}

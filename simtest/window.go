@@ -453,11 +453,11 @@ func effectOf(before []shownFault, e sim.Entry) int {
 }
 
 // subject is the process, host or disk a reboot or an effect names:
-// "reboot: kv-0 (crash)", "restart: kv-0 asked...", "down: kv-0 (crash)",
+// "reboot: kv-0 (crash)", "stop: kv-0 (crash)", "restart: kv-0 asked...", "down: kv-0 (crash)",
 // "net: host kv-0 crashed: ...", "disk kv-0: crash: ...".
 func subject(e sim.Entry) string {
 	msg := e.Msg
-	for _, prefix := range []string{"reboot: ", "restart: ", "down: ", "net: host ", "disk "} {
+	for _, prefix := range []string{"reboot: ", "stop: ", "restart: ", "down: ", "net: host ", "disk "} {
 		if rest, ok := strings.CutPrefix(msg, prefix); ok {
 			name, _, _ := strings.Cut(rest, " ")
 			return strings.TrimSuffix(name, ":")
@@ -497,7 +497,7 @@ const (
 // seed.
 func kindOf(e sim.Entry) faultKind {
 	switch e.Name {
-	case "reboot", "restart":
+	case "reboot", "restart", "stop":
 		return rebootFault
 	case "down":
 		return faultEffect
