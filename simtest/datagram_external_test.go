@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
 
 // ackServer is a process that answers every datagram on port 53 with its
@@ -159,4 +161,47 @@ func TestResolveUDPFindsSimulatedHostsByName(t *testing.T) {
 		assert.True(s, dns.IsNotFound)
 		assert.Equal(s, "nowhere", dns.Name)
 	}, simtest.Seeds(2))
+}
+
+// The HTML timeline draws datagrams as it draws a connection's segments,
+// an arrow from sender to receiver, dashed when lost on its way, and a
+// datagram lost to a partition on its sender's lane, not the driver's.
+func TestTheHTMLTimelineDrawsDatagrams(t *testing.T) {
+	partitions := chaos.NoNetworkFaults()
+	partitions.PartitionInterval = 20 * time.Millisecond
+	partitions.PartitionDuration = chaos.Range{Min: 10 * time.Millisecond, Max: 30 * time.Millisecond}
+	var doc *timelinehtml.Doc
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(
+			simtest.Processes{Name: "server", New: ackServer, Hosts: []string{"10.0.0.1"}},
+			simtest.Processes{Name: "client", Protected: true, New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					var acked int
+					return asker{count: 400, acked: &acked}.Run(ctx, p)
+				})
+			}},
+		)
+		require.NoError(s, c.Join(s.Context(), "client-0"))
+	}, simtest.Chaos(chaos.Off()), simtest.Network(partitions), simtest.Seeds(1), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.Empty(t, res.Failing(), res.Report)
+	require.NotNil(t, doc)
+	var there, back, lost int
+	for _, m := range doc.Messages {
+		switch {
+		case m.Lost:
+			lost++
+		case m.From == "client-0" && m.To == "server-0":
+			there++
+		case m.From == "server-0" && m.To == "client-0":
+			back++
+		}
+	}
+	assert.GreaterOrEqual(t, there, 400, "every request that arrived is an arrow")
+	assert.GreaterOrEqual(t, back, 400, "and every answer")
+	assert.Positive(t, lost, "some met a partition")
+	for _, e := range doc.Events {
+		if strings.Contains(e.Msg, "datagram") && strings.Contains(e.Msg, "lost to a partition") {
+			assert.NotEqual(t, "driver", e.Lane, e.Msg)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -85,6 +86,16 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 	}
 	for _, e := range ra.timeline {
 		kind, l := eventKind(e)
+		if e.Process == "" {
+			// A datagram lost on its way is the network's doing, at
+			// no task: draw it on its sender's lane.
+			if rest, ok := strings.CutPrefix(e.Msg, "net: datagram "); ok {
+				from, _, _ := strings.Cut(rest, " ")
+				if host, _, err := net.SplitHostPort(from); err == nil {
+					l = lane(host)
+				}
+			}
+		}
 		lanes[l] = true
 		ev := timelinehtml.Event{AtNS: int64(e.At), Lane: l, Task: e.Task, Kind: kind, Msg: e.Msg, Attrs: attrMap(e.Attrs)}
 		if e.Level.String() != "INFO" {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -354,7 +355,7 @@ func (c *packetConn) send(dst *Host, port int, b []byte, lo net.IP) {
 			a = &arrival{n: n}
 			a.fn = a.arrive
 		}
-		a.sender, a.from, a.dst, a.port, a.exempt, a.lo = c, from, dst, port, exempt, lo
+		a.sender, a.from, a.dst, a.port, a.exempt, a.lo, a.sent = c, from, dst, port, exempt, lo, n.now()
 		a.b = append(n.takeDgramBuf(len(b)), b...)
 		n.schedule(at, a.fn)
 	}
@@ -371,14 +372,15 @@ type arrival struct {
 	b      []byte
 	exempt bool
 	lo     net.IP
+	sent   int64  // when it was sent, for the HTML timeline's arrow
 	fn     func() // arrive, made once
 }
 
 func (a *arrival) arrive() {
-	n, sender, from, dst, port, b, exempt, lo := a.n, a.sender, a.from, a.dst, a.port, a.b, a.exempt, a.lo
+	n, sender, from, dst, port, b, exempt, lo, sent := a.n, a.sender, a.from, a.dst, a.port, a.b, a.exempt, a.lo, a.sent
 	*a = arrival{n: n, fn: a.fn}
 	n.arrivals = append(n.arrivals, a)
-	n.arriveDatagram(sender, from, dst, port, b, exempt, lo)
+	n.arriveDatagram(sender, from, dst, port, b, exempt, lo, sent)
 }
 
 // takeDgramBuf returns an empty buffer for a payload of size bytes: a spare
@@ -406,12 +408,13 @@ func (n *Net) putDgramBuf(b []byte) {
 //
 // A datagram from a connected socket (Connect) that finds dst with power
 // and no socket there is answered with ICMP port unreachable.
-func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port int, b []byte, exempt bool, lo net.IP) {
+func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port int, b []byte, exempt bool, lo net.IP, sent int64) {
 	src := sender.h
 	n.tick()
 	if !exempt {
 		if _, cut := n.blocked(src, dst); cut {
 			n.event("datagram %s -> %s lost to a partition or clog: %d bytes", from, dst.udpAddr(port), len(b))
+			n.observeDatagram(src, dst, from, port, len(b), sent, true)
 			n.putDgramBuf(b)
 			return
 		}
@@ -424,6 +427,7 @@ func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port 
 			to = &net.UDPAddr{IP: lo, Port: port} // where it was sent: the loopback
 		}
 		n.log("datagram %s -> %s dropped: no socket", from, to)
+		n.observeDatagram(src, dst, from, port, len(b), sent, true)
 		if sender.connected && !dst.off {
 			n.unreachable(sender, dst, exempt)
 		}
@@ -431,13 +435,26 @@ func (n *Net) arriveDatagram(sender *packetConn, from net.Addr, dst *Host, port 
 		return
 	case c.queued+len(b) > n.dgramBuf:
 		n.event("datagram %s -> %s dropped: the receive buffer is full", from, c)
+		n.observeDatagram(src, dst, from, port, len(b), sent, true)
 		n.putDgramBuf(b)
 		return
 	}
+	n.observeDatagram(src, dst, from, port, len(b), sent, false)
 	c.queue.push(datagram{from: from, b: b})
 	c.queued += len(b)
 	n.w.Progress()
 	c.wakeRd()
+}
+
+// observeDatagram tells the world's observer, when there is one (the
+// HTML timeline), that a datagram of size bytes sent at sent from src to
+// port of dst arrived now, or was lost on its way.
+func (n *Net) observeDatagram(src, dst *Host, from net.Addr, port, size int, sent int64, lost bool) {
+	if !n.w.ObservingOps() {
+		return
+	}
+	n.w.Op(sim.Op{Kind: sim.OpMessage, Start: time.Duration(sent), End: time.Duration(n.now()), From: src.name, To: dst.name,
+		What: "udp " + from.String() + "->" + dst.udpAddr(port).String(), Bytes: int64(size), Lost: lost})
 }
 
 // Connect marks the socket connected, as connect(2) does a UDP socket's
