@@ -30,17 +30,23 @@ func newTestDeadline(t any) testDeadline {
 	return testDeadline{at: at, window: time.Until(at)}
 }
 
-// near reports whether the Run must stop, after a seed that took wall:
-// the time left is less than what it keeps to spare, a tenth of the
-// time it had, at least a second, and twice its slowest seed.
-func (d *testDeadline) near(wall time.Duration) bool {
+// near reports whether the Run must stop, after a seed that took wall,
+// when the rest of its seeds would take rest: the time left is less than
+// what it keeps to spare (a tenth of the time it had, at least a second,
+// and twice its slowest seed), and too short for the rest and a report.
+// A Run that would end in time runs to its end.
+func (d *testDeadline) near(wall, rest time.Duration) bool {
 	if d.at.IsZero() {
 		return false
 	}
 	d.slowest = max(d.slowest, wall)
 	spare := max(time.Second, d.window/10, 2*d.slowest)
-	return time.Until(d.at) < spare
+	left := time.Until(d.at)
+	return left < spare && left < rest+max(reportTime, 2*d.slowest)
 }
+
+// reportTime is what a Run keeps, at least, to report once its seeds end.
+const reportTime = 250 * time.Millisecond
 
 // timeoutError is the failure of a Run that stopped before go test's
 // -timeout, after ran of its seeds.

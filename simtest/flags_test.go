@@ -525,3 +525,16 @@ func TestASubtestInABodyIsNamedAsTheCause(t *testing.T) {
 	assert.Contains(t, out, "a test's goroutine called into a running simulation (Sleep)")
 	assert.Contains(t, out, "t.Run inside the body: put t.Run around simtest.Run instead, a Run for each subtest")
 }
+
+// Near go test's deadline, a Run stops unless the rest of its seeds would
+// end in time; far from it, it goes on.
+func TestNearTheDeadline(t *testing.T) {
+	assert.False(t, (&testDeadline{}).near(time.Second, time.Hour), "no deadline")
+	far := testDeadline{at: time.Now().Add(time.Minute), window: 2 * time.Minute}
+	assert.False(t, far.near(time.Millisecond, time.Hour))
+	soon := testDeadline{at: time.Now().Add(2 * time.Second), window: 30 * time.Second}
+	assert.False(t, soon.near(10*time.Millisecond, 100*time.Millisecond), "the rest ends in time")
+	assert.True(t, soon.near(10*time.Millisecond, time.Minute), "it would not")
+	slow := testDeadline{at: time.Now().Add(3 * time.Second), window: 10 * time.Second}
+	assert.True(t, slow.near(2*time.Second, time.Hour), "a seed of 2 s keeps 4 s to spare")
+}

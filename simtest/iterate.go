@@ -150,3 +150,19 @@ func (r *runner) iterationLine() string {
 	}
 	return s
 }
+
+// restOfRun is how much wall time the Run's other seeds would take, at
+// the rate of those run since start: what a budget of wall time leaves,
+// or the seeds a count leaves; as long as can be for a Run that coverage
+// ends.
+func (r *runner) restOfRun(start time.Time) time.Duration {
+	spent := time.Since(start)
+	if r.cfg.runFor > 0 && r.cfg.plateau == 0 && !r.cfg.seedsSet {
+		return r.cfg.runFor - spent
+	}
+	n, done := r.cfg.seedCount(), r.rep.seeds
+	if n == math.MaxInt || done == 0 {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(float64(spent) / float64(done) * float64(n-done))
+}

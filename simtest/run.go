@@ -286,7 +286,7 @@ func (r *runner) run() {
 				return true
 			}
 		}
-		if r.deadline.near(o.wall) {
+		if r.deadline.near(o.wall, r.restOfRun(start)) {
 			r.stoppedBy, r.cut = stoppedByTimeout, true
 			return true
 		}
