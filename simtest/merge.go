@@ -383,9 +383,19 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 			stopped[f.sum.StoppedBy]++
 		}
 	}
-	for _, why := range []string{stoppedByWall, stoppedByPlateau} {
-		if n := stopped[why]; n > 0 {
-			fmt.Fprintf(&b, "simtest: %d of %s ended at their %s (-simfor, -simplateau): the seeds are those they reached\n", n, plural(t.Files, "shard"), why)
+	ran := ranSeeds(rep.seeds)
+	for _, end := range []struct{ why, flag, more string }{
+		{stoppedByWall, "-simfor", "more wall time for the shards may reach them (a larger -simfor)"},
+		{stoppedByPlateau, "-simplateau", "a longer plateau for the shards may reach them (a larger -simplateau)"},
+		{stoppedByTimeout, "go test -timeout", ""},
+	} {
+		n := stopped[end.why]
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "simtest: %d of %s ended at their %s (%s): the seeds are those they reached\n", n, plural(t.Files, "shard"), end.why, end.flag)
+		if n == t.Files && end.more != "" {
+			ran.more = end.more // more seeds would change nothing
 		}
 	}
 	if len(t.Missing) > 0 {
@@ -393,16 +403,16 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	}
 	b.WriteString(rep.summary())
 	if len(gaps) > 0 {
-		b.WriteString("\n" + gapReport(gaps, ranSeeds(rep.seeds), !allow))
+		b.WriteString("\n" + gapReport(gaps, ran, !allow))
 		if !allow {
 			t.Gaps = len(gaps)
 		}
 	}
 	if len(allowed) > 0 {
-		b.WriteString("\n" + gapReport(allowed, ranSeeds(rep.seeds), false) + allowedNote)
+		b.WriteString("\n" + gapReport(allowed, ran, false) + allowedNote)
 	}
 	if len(other) > 0 {
-		b.WriteString("\n" + gapReport(other, ranSeeds(rep.seeds), false) + otherModulesNote)
+		b.WriteString("\n" + gapReport(other, ran, false) + otherModulesNote)
 	}
 	t.Report = b.String()
 	return t, nil

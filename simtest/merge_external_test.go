@@ -259,14 +259,21 @@ func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
 	assert.Contains(t, err.Error(), "no .jsonl file in")
 }
 
+// A merge says where its shards' budgets ended them, and its gaps' advice
+// is a longer budget, where more seeds would change nothing.
 func TestMergeSaysWhereShardsStopped(t *testing.T) {
 	dir := t.TempDir()
+	body := func(s *simtest.S) {
+		fiveLeaders(s)
+		assertions.Sometimes(s.Context(), s.Providers().Random.IntN(1000) == 1000, "never true")
+	}
 	for i := range 2 {
-		simtest.Simulate(fiveLeaders, simtest.BaseSeed(1), simtest.UntilPlateau(10), simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))
+		simtest.Simulate(body, simtest.BaseSeed(1), simtest.UntilPlateau(10), simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))
 	}
 	sw, err := simtest.MergeResults(dir)
 	require.NoError(t, err)
-	assert.Contains(t, sw.String(), "simtest: 2 of 2 shards ended at their coverage plateau (-simfor, -simplateau): the seeds are those they reached")
+	assert.Contains(t, sw.String(), "simtest: 2 of 2 shards ended at their coverage plateau (-simplateau): the seeds are those they reached")
+	assert.Contains(t, sw.String(), "\n  a longer plateau for the shards may reach them (a larger -simplateau); or make gaps warnings")
 }
 
 // TestInfiniteQualitiesAreWrittenAndMerged: a SometimesEach quality may be
