@@ -150,10 +150,12 @@ func (d *Disk) Crash() {
 		lost += dirty - k
 		kept += k
 		if k > 0 {
-			d.event("torn-write", "%s: %d of %s reached the disk", name, k, plural(dirty, "unsynced sector"))
+			d.eventAs("", "torn-write", "%s: %d of %s reached the disk", name, k, plural(dirty, "unsynced sector"))
 		}
 	})
-	d.event("crash", "unsynced changes in %s: %s lost, %d kept", plural(files, "file"), plural(lost, "sector"), kept)
+	// The disk's own doing, not the task's that took the power away:
+	// it is told at no task, as the network's faults are.
+	d.eventAs("", "crash", "unsynced changes in %s: %s lost, %d kept", plural(files, "file"), plural(lost, "sector"), kept)
 	d.handlesEnded()
 }
 
@@ -192,7 +194,7 @@ func (d *Disk) Kill() {
 			files++
 		}
 	})
-	d.event("kill", "open files closed; unsynced changes in %s kept unsynced", plural(files, "file"))
+	d.eventAs("", "kill", "open files closed; unsynced changes in %s kept unsynced", plural(files, "file"))
 	d.handlesEnded()
 }
 
@@ -206,7 +208,7 @@ func (d *Disk) Wipe() {
 	d.walkFiles(func(_ string, c *content) { c.release() })
 	d.handlesEnded()
 	d.root = newDir(0o755, d.w.Now())
-	d.event("wipe", "every file erased")
+	d.eventAs("", "wipe", "every file erased")
 }
 
 // walkFiles calls f for every file reachable from the root, in path order.
