@@ -77,6 +77,9 @@ func TestRealResolveUDP(t *testing.T) {
 	udp, ok := addr.(*net.UDPAddr)
 	require.True(t, ok, "a %T", addr)
 	assert.Equal(t, "127.0.0.1:9", udp.String())
+	addr, err = providers.ResolveUDP(context.Background(), p.Network, ":53")
+	require.NoError(t, err)
+	assert.Equal(t, ":53", addr.String(), "this host, as net.ResolveUDPAddr has it")
 	_, err = providers.ResolveUDP(context.Background(), p.Network, "no port")
 	assert.Error(t, err)
 }

@@ -43,6 +43,9 @@ func (realNetwork) ResolveUDP(ctx context.Context, addr string) (net.Addr, error
 	if err != nil {
 		return nil, err
 	}
+	if host == "" {
+		return &net.UDPAddr{Port: p}, nil // this host, as net.ResolveUDPAddr has it
+	}
 	ips, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil {
 		return nil, err

@@ -504,6 +504,7 @@ func TestAStopIsToldAsAStop(t *testing.T) {
 		}
 		c := s.Boot(simtest.Processes{Name: "p", New: waits})
 		downs := s.Watch("stop", "reboot")
+		s.Logf("stop: a line of the test's own, no fault")
 		c.Stop("p-0", simtest.Crash)
 		c.Start("p-0")
 		c.Reboot("p-0", simtest.Crash)
@@ -511,7 +512,7 @@ func TestAStopIsToldAsAStop(t *testing.T) {
 		for _, e := range downs.Next() {
 			msgs = append(msgs, e.Msg)
 		}
-		assert.Equal(s, []string{"stop: p-0 (crash)", "reboot: p-0 (crash)"}, msgs)
+		assert.Equal(s, []string{"stop: a line of the test's own, no fault", "stop: p-0 (crash)", "reboot: p-0 (crash)"}, msgs)
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 	require.Empty(t, res.Failing(), res.Report)
 	assert.Contains(t, res.Report, "faults seen: 2 reboots")

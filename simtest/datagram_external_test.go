@@ -199,9 +199,12 @@ func TestTheHTMLTimelineDrawsDatagrams(t *testing.T) {
 	assert.GreaterOrEqual(t, there, 400, "every request that arrived is an arrow")
 	assert.GreaterOrEqual(t, back, 400, "and every answer")
 	assert.Positive(t, lost, "some met a partition")
+	partitioned := 0
 	for _, e := range doc.Events {
-		if strings.Contains(e.Msg, "datagram") && strings.Contains(e.Msg, "lost to a partition") {
-			assert.NotEqual(t, "driver", e.Lane, e.Msg)
+		if strings.Contains(e.Msg, "datagram client-0:") && strings.Contains(e.Msg, "lost to a partition") {
+			partitioned++
+			assert.Equal(t, "client-0", e.Lane, e.Msg)
 		}
 	}
+	assert.Positive(t, partitioned, "a request lost to a partition is drawn on its sender's lane")
 }

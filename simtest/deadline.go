@@ -36,21 +36,25 @@ func newTestDeadline(t any) testDeadline {
 // and twice its slowest seed), and too short for the rest and a report.
 // A Run that would end in time runs to its end.
 func (d *testDeadline) near(wall, rest time.Duration) bool {
-	if d.at.IsZero() {
+	if d.at.IsZero() || rest <= 0 {
 		return false
 	}
 	d.slowest = max(d.slowest, wall)
 	spare := max(time.Second, d.window/10, 2*d.slowest)
 	left := time.Until(d.at)
-	return left < spare && left < rest+max(reportTime, 2*d.slowest)
+	return left < spare && left-max(reportTime, 2*d.slowest) < rest
 }
 
 // reportTime is what a Run keeps, at least, to report once its seeds end.
 const reportTime = 250 * time.Millisecond
 
 // timeoutError is the failure of a Run that stopped before go test's
-// -timeout, after ran of its seeds.
-func timeoutError(ran int, window time.Duration) string {
+// -timeout, after ran of its seeds, or of its timelines when it explored.
+func timeoutError(ran int, window time.Duration, explored bool) string {
+	if explored {
+		return fmt.Sprintf("simtest: the exploration stopped after %s, before go test's -timeout ends the test binary (%v from the Run's start), to report what its timelines found: "+
+			"raise -timeout, or give it a smaller budget of timelines (-simtimelines)", plural(ran, "timeline"), window.Round(100*time.Millisecond))
+	}
 	return fmt.Sprintf("simtest: the Run stopped after %s, before go test's -timeout ends the test binary (%v from the Run's start), to report what its seeds found: "+
-		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits", plural(ran, "seed"), window.Round(time.Second))
+		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits", plural(ran, "seed"), window.Round(100*time.Millisecond))
 }

@@ -3,6 +3,7 @@ package simtest
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -487,22 +488,34 @@ func TestFreshBaseSeedIsLoggedAtTheRunsLine(t *testing.T) {
 }
 
 // TestTimeoutInAChild runs seeds that take real time, more than go test's
-// -timeout allows, in the child process of TestARunStopsBeforeTheTimeout.
+// -timeout allows, in the child process of TestARunStopsBeforeTheTimeout:
+// a count of them, or as many as a plateau of coverage takes.
 func TestTimeoutInAChild(t *testing.T) {
-	if os.Getenv("SIMTEST_TIMEOUT_CHILD") == "" {
+	var opt Option
+	switch os.Getenv("SIMTEST_TIMEOUT_CHILD") {
+	case "":
 		t.Skip("run by TestARunStopsBeforeTheTimeout")
+	case "plateau":
+		opt = UntilPlateau(100000)
+	default:
+		opt = Seeds(100000)
 	}
-	Run(t, func(*S) { time.Sleep(20 * time.Millisecond) }, Seeds(100000))
+	Run(t, func(*S) { time.Sleep(20 * time.Millisecond) }, opt)
 }
 
 // A Run that go test's -timeout would end stops before it, reports what
 // its seeds did, and fails the test saying why, where the timeout would
 // have ended the binary with a dump of its goroutines and no report.
 func TestARunStopsBeforeTheTimeout(t *testing.T) {
-	out, err := childOutput(t, t.TempDir(), "SIMTEST_TIMEOUT_CHILD=1", "-test.run=^TestTimeoutInAChild$", "-test.timeout=3s")
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_TIMEOUT_CHILD=plateau", "-test.run=^TestTimeoutInAChild$", "-test.timeout=3s")
+	require.Error(t, err, out)
+	assert.NotContains(t, out, "panic: test timed out", "a Run that a plateau ends, whose rest is unbounded")
+	assert.Contains(t, out, "simtest: the Run stopped after ")
+
+	out, err = childOutput(t, t.TempDir(), "SIMTEST_TIMEOUT_CHILD=1", "-test.run=^TestTimeoutInAChild$", "-test.timeout=3s")
 	require.Error(t, err, out)
 	assert.NotContains(t, out, "panic: test timed out")
-	assert.Regexp(t, `simtest: the Run stopped after \d+ seeds, before go test's -timeout ends the test binary \(\d+s from the Run's start\), to report what its seeds found: raise -timeout, run fewer seeds \(-simseeds\), or give the Run a budget of wall time \(-simfor\) that fits`, out)
+	assert.Regexp(t, `simtest: the Run stopped after \d+ seeds, before go test's -timeout ends the test binary \([\d.]+s from the Run's start\), to report what its seeds found: raise -timeout, run fewer seeds \(-simseeds\), or give the Run a budget of wall time \(-simfor\) that fits`, out)
 	assert.Regexp(t, `simtest: \d+ seeds, \d+ passed, 0 failed`, out, "the report of the seeds that ran")
 }
 
@@ -526,6 +539,23 @@ func TestASubtestInABodyIsNamedAsTheCause(t *testing.T) {
 	assert.Contains(t, out, "t.Run inside the body: put t.Run around simtest.Run instead, a Run for each subtest")
 }
 
+// The rest of a Run is what its seeds left would take at the rate of
+// those that ran: the shard's share of them, or its exploration's
+// timelines, and no more than a budget of wall time leaves.
+func TestRestOfARun(t *testing.T) {
+	start := time.Now().Add(-4 * time.Second) // 4 s spent
+	rest := func(c config, done int) time.Duration {
+		r := &runner{cfg: c}
+		r.rep.seeds = done
+		return r.restOfRun(start).Round(100 * time.Millisecond)
+	}
+	assert.Equal(t, 4*time.Second, rest(config{seeds: 20}, 10))
+	assert.Zero(t, rest(config{seeds: 20}, 20), "the last seed of a count: nothing left")
+	assert.Equal(t, 400*time.Millisecond, rest(config{seeds: 320, shard: 1, shards: 8}, 36), "the shard's 40 seeds")
+	assert.Equal(t, 2*time.Second, rest(config{seeds: 1000, seedsSet: true, runFor: 6 * time.Second}, 10), "the budget ends it first")
+	assert.Equal(t, time.Duration(math.MaxInt64), rest(config{plateau: 50}, 10), "coverage ends it: as long as can be")
+}
+
 // Near go test's deadline, a Run stops unless the rest of its seeds would
 // end in time; far from it, it goes on.
 func TestNearTheDeadline(t *testing.T) {
@@ -535,6 +565,8 @@ func TestNearTheDeadline(t *testing.T) {
 	soon := testDeadline{at: time.Now().Add(2 * time.Second), window: 30 * time.Second}
 	assert.False(t, soon.near(10*time.Millisecond, 100*time.Millisecond), "the rest ends in time")
 	assert.True(t, soon.near(10*time.Millisecond, time.Minute), "it would not")
+	assert.True(t, soon.near(10*time.Millisecond, time.Duration(math.MaxInt64)), "an unbounded rest")
+	assert.False(t, soon.near(10*time.Millisecond, 0), "the Run ends now")
 	slow := testDeadline{at: time.Now().Add(3 * time.Second), window: 10 * time.Second}
 	assert.True(t, slow.near(2*time.Second, time.Hour), "a seed of 2 s keeps 4 s to spare")
 }

@@ -152,17 +152,38 @@ func (r *runner) iterationLine() string {
 }
 
 // restOfRun is how much wall time the Run's other seeds would take, at
-// the rate of those run since start: what a budget of wall time leaves,
-// or the seeds a count leaves; as long as can be for a Run that coverage
-// ends.
+// the rate of those run since start: the least of what a budget of wall
+// time leaves and what the seeds its count leaves (the shard's, the
+// exploration's budget of timelines) would take; as long as can be for a
+// Run that coverage ends. Zero: the Run ends now.
 func (r *runner) restOfRun(start time.Time) time.Duration {
 	spent := time.Since(start)
-	if r.cfg.runFor > 0 && r.cfg.plateau == 0 && !r.cfg.seedsSet {
-		return r.cfg.runFor - spent
+	rest := time.Duration(math.MaxInt64)
+	if r.cfg.runFor > 0 {
+		rest = max(r.cfg.runFor-spent, 0)
 	}
-	n, done := r.cfg.seedCount(), r.rep.seeds
+	n, done := r.seedsToRun(), r.rep.seeds
 	if n == math.MaxInt || done == 0 {
-		return time.Duration(math.MaxInt64)
+		return rest
 	}
-	return time.Duration(float64(spent) / float64(done) * float64(n-done))
+	if est := float64(spent) / float64(done) * float64(max(n-done, 0)); est < float64(rest) {
+		rest = time.Duration(est)
+	}
+	return rest
+}
+
+// seedsToRun is how many seeds (or timelines) the Run runs at most, kept
+// ones included, or math.MaxInt.
+func (r *runner) seedsToRun() int {
+	if r.exp.exploring() {
+		return r.exp.kept + r.exp.cfg.Timelines
+	}
+	n := r.cfg.seedCount()
+	if n == math.MaxInt {
+		return n
+	}
+	if r.cfg.sharded() {
+		n = max(0, (n-r.cfg.shard+r.cfg.shards-1)/r.cfg.shards)
+	}
+	return n + len(r.kept)
 }

@@ -314,7 +314,7 @@ func (r *runner) run() {
 		t.Error(err)
 	}
 	if r.stoppedBy == stoppedByTimeout {
-		t.Error(timeoutError(r.rep.seeds, r.deadline.window))
+		t.Error(timeoutError(r.rep.seeds, r.deadline.window, r.exp.exploring()))
 	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed

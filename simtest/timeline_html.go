@@ -146,7 +146,7 @@ func eventKind(e sim.Entry) (timelinehtml.Kind, string) {
 		return timelinehtml.KindFailure, l
 	case e.Name == "boot":
 		return timelinehtml.KindBoot, subject
-	case e.Name == "reboot" || e.Name == "stop" || e.Name == "down":
+	case e.Name == "reboot" || e.Name == "stop" && e.Task == "" && e.Process == "" || e.Name == "down":
 		return timelinehtml.KindReboot, subject
 	case e.Name == "exit":
 		return timelinehtml.KindReboot, l

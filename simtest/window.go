@@ -497,8 +497,15 @@ const (
 // seed.
 func kindOf(e sim.Entry) faultKind {
 	switch e.Name {
-	case "reboot", "restart", "stop":
+	case "reboot", "restart":
 		return rebootFault
+	case "stop":
+		// A Stop's entry is the cluster's, of no task; a log line that
+		// reads "stop" is the code under test's.
+		if e.Task == "" && e.Process == "" {
+			return rebootFault
+		}
+		return noFault
 	case "down":
 		return faultEffect
 	case "net":
