@@ -536,7 +536,7 @@ func TestASubtestInABodyIsNamedAsTheCause(t *testing.T) {
 	out, err := childOutput(t, t.TempDir(), "SIMTEST_SUBTEST_CHILD=1", "-test.run=^TestSubtestInABodyInAChild$")
 	require.Error(t, err, out)
 	assert.Contains(t, out, "a test's goroutine called into a running simulation (Sleep)")
-	assert.Contains(t, out, "t.Run inside the body: put t.Run around simtest.Run instead, a Run for each subtest")
+	assert.Contains(t, out, "t.Run inside the body runs its function on such a goroutine: put t.Run around simtest.Run instead, a Run for each subtest")
 }
 
 // The rest of a Run is what its seeds left would take at the rate of

@@ -355,7 +355,7 @@ func (w *World) strayCall(op string) {
 		panic(fmt.Sprintf("sim: %s after the simulation ended; %s", what, outlivedFix))
 	case onTest:
 		panic(fmt.Sprintf("sim: a test's goroutine called into a running simulation (%s); only the simulation's tasks may: call it from the body, or from a task the body starts (p.Task.Go). "+
-			"A subtest's function is such a goroutine, t.Run inside the body: put t.Run around simtest.Run instead, a Run for each subtest", what))
+			"t.Run inside the body runs its function on such a goroutine: put t.Run around simtest.Run instead, a Run for each subtest", what))
 	case strings.Contains(raw, workerFrame):
 		// A task of another world: its engine recovers the panic and
 		// fails that run, where a Goexit would end its scheduler.
