@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +45,13 @@ func TestQuorumTakesTheFirstAnswersAndCancelsTheRest(t *testing.T) {
 		}
 		got, err := providers.Quorum(ctx, p.Task, 3, calls...)
 		require.NoError(t, err)
-		assert.Equal(t, []int{0, 1, 2}, got, "the first three, in the order they answered")
+		if strings.HasSuffix(t.Name(), "/real") {
+			// On the wall clock a loaded machine may wake the sleeps of
+			// 20 and 40 ms in either order: the first three, in some.
+			assert.ElementsMatch(t, []int{0, 1, 2}, got, "the first three")
+		} else {
+			assert.Equal(t, []int{0, 1, 2}, got, "the first three, in the order they answered")
+		}
 		for range 5 {
 			e, _, err := ended.Recv(ctx)
 			require.NoError(t, err)
