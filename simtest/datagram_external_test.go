@@ -170,6 +170,7 @@ func TestTheHTMLTimelineDrawsDatagrams(t *testing.T) {
 	partitions := chaos.NoNetworkFaults()
 	partitions.PartitionInterval = 20 * time.Millisecond
 	partitions.PartitionDuration = chaos.Range{Min: 10 * time.Millisecond, Max: 30 * time.Millisecond}
+	partitions.DatagramLossProb = 0.05
 	var doc *timelinehtml.Doc
 	res := simtest.Simulate(func(s *simtest.S) {
 		c := s.Boot(
@@ -199,12 +200,17 @@ func TestTheHTMLTimelineDrawsDatagrams(t *testing.T) {
 	assert.GreaterOrEqual(t, there, 400, "every request that arrived is an arrow")
 	assert.GreaterOrEqual(t, back, 400, "and every answer")
 	assert.Positive(t, lost, "some met a partition")
-	partitioned := 0
+	partitioned, faults := 0, 0
 	for _, e := range doc.Events {
+		if strings.Contains(e.Msg, "datagram") && strings.Contains(e.Msg, " lost: ") {
+			faults++
+			assert.Equal(t, timelinehtml.KindFault, e.Kind, "a datagram lost is a fault: %s", e.Msg)
+		}
 		if strings.Contains(e.Msg, "datagram client-0:") && strings.Contains(e.Msg, "lost to a partition") {
 			partitioned++
 			assert.Equal(t, "client-0", e.Lane, e.Msg)
 		}
 	}
 	assert.Positive(t, partitioned, "a request lost to a partition is drawn on its sender's lane")
+	assert.Positive(t, faults, "some were lost")
 }

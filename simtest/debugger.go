@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -34,12 +35,13 @@ func tracerIn(status string) int {
 // as the user looks, and would fail the seed as blocked outside the
 // simulation, which changes its replay. A watchdog set by the option or
 // -simwatchdog is left as it is.
-func (c *config) watchdogOffUnderDebugger(tracer int, logf func(format string, args ...any)) {
-	if c.watchdog == 0 || c.watchdogSet {
-		return
+//
+// It returns what to log, "" when nothing changed: the caller logs it, at
+// the test's line.
+func (c *config) watchdogOffUnderDebugger(tracer int) string {
+	if c.watchdog == 0 || c.watchdogSet || tracer == 0 {
+		return ""
 	}
-	if pid := tracer; pid != 0 {
-		c.watchdog = 0
-		logf("simtest: a debugger traces this test (process %d): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation; -simwatchdog=%v turns it on", pid, DefaultWatchdog)
-	}
+	c.watchdog = 0
+	return fmt.Sprintf("simtest: a debugger traces this test (process %d): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation; -simwatchdog=%v turns it on", tracer, DefaultWatchdog)
 }

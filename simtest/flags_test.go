@@ -2,7 +2,6 @@ package simtest
 
 import (
 	"flag"
-	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -378,16 +377,14 @@ func TestSimwatchdogFlag(t *testing.T) {
 }
 
 func TestWatchdogOffUnderADebugger(t *testing.T) {
-	var logs []string
-	logf := func(format string, args ...any) { logs = append(logs, fmt.Sprintf(format, args...)) }
 	c := config{watchdog: DefaultWatchdog}
-	c.watchdogOffUnderDebugger(0, logf)
+	assert.Empty(t, c.watchdogOffUnderDebugger(0))
 	assert.Equal(t, DefaultWatchdog, c.watchdog, "no debugger")
-	c.watchdogOffUnderDebugger(77, logf)
+	assert.Equal(t, "simtest: a debugger traces this test (process 77): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation; -simwatchdog=10s turns it on",
+		c.watchdogOffUnderDebugger(77))
 	assert.Zero(t, c.watchdog)
-	assert.Equal(t, []string{"simtest: a debugger traces this test (process 77): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation; -simwatchdog=10s turns it on"}, logs)
 	c = config{watchdog: time.Minute, watchdogSet: true}
-	c.watchdogOffUnderDebugger(77, logf)
+	assert.Empty(t, c.watchdogOffUnderDebugger(77))
 	assert.Equal(t, time.Minute, c.watchdog, "set by the option or the flag")
 }
 
@@ -433,7 +430,7 @@ func TestADebuggerTurnsTheDefaultWatchdogOff(t *testing.T) {
 		return string(out)
 	}
 	out := traced("1")
-	assert.Contains(t, out, "simtest: a debugger traces this test (process ", out)
+	assert.Regexp(t, `\n\s+flags_test\.go:\d+: simtest: a debugger traces this test \(process `, out, "at the test's line")
 	assert.Contains(t, out, "--- PASS")
 	out = traced("option")
 	assert.NotContains(t, out, "a debugger traces this test")

@@ -131,7 +131,9 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 		f.Fatal(err)
 		return
 	}
-	ft.cfg.watchdogOffUnderDebugger(tracerPID(), f.Logf)
+	if note := ft.cfg.watchdogOffUnderDebugger(tracerPID()); note != "" {
+		f.Log(note)
+	}
 	ft.workers = sim.NewWorkers()
 	f.Cleanup(ft.workers.Close)
 	for _, in := range ft.corpus(f) {

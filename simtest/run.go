@@ -217,7 +217,9 @@ func (r *runner) run() {
 		t.Fatal(err)
 		return
 	}
-	r.cfg.watchdogOffUnderDebugger(tracerPID(), t.Logf)
+	if note := r.cfg.watchdogOffUnderDebugger(tracerPID()); note != "" {
+		t.Log(note)
+	}
 	r.workers = sim.NewWorkers()
 	defer r.workers.Close()
 	r.startExploring()

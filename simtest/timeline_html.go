@@ -130,7 +130,7 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 // that a reboot other than a graceful stop caused. A graceful stop's host
 // line counts the resets of the connections it closed, as a crash's does,
 // so eventKind tells it apart by its words.
-var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop`)
+var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop|datagram \S+ -> \S+ (lost|duplicated|reordered):`)
 
 // eventKind sorts a timeline entry into the kind of mark it is drawn as,
 // and the lane it is drawn on.
