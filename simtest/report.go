@@ -32,11 +32,9 @@ type report struct {
 	first   []string // the first seeds' lines
 	last    []string // a ring of the last seeds' lines, the oldest at seeds%reportEnds
 	// keepGoing is set when the Run went past failing seeds: the summary
-	// lists failing, the first maxListedFailing of them.
-	keepGoing bool
-	failing   []uint64
-	// failingWhy holds the listed failing seeds' first failures and
-	// replay lines.
+	// lists failingWhy, the first maxListedFailing of them, each with its
+	// first failure and replay line. The Run (or the merge) fills it.
+	keepGoing  bool
 	failingWhy []SeedResult
 	// gapsFail counts the coverage gaps that fail the test, which the
 	// summary's first line tells: its counts of seeds alone would read as
@@ -126,9 +124,6 @@ func (r *report) addSeed(seed, trace uint64, outcome string, simTime time.Durati
 	case OutcomeFail:
 		r.failed++
 		status = "FAIL"
-		if len(r.failing) < maxListedFailing {
-			r.failing = append(r.failing, seed)
-		}
 	case OutcomeSkip:
 		r.skipped++
 		status = "SKIP"

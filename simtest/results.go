@@ -299,22 +299,14 @@ func (r *report) failingLine() string {
 	if r.failed == 0 {
 		return b.String()
 	}
-	if len(r.failingWhy) > 0 {
-		b.WriteString(", each with its first failure and replay line:")
-		for _, f := range r.failingWhy {
-			fmt.Fprintf(&b, "\n        seed %d: %s\n          %s", f.Seed, f.FirstFailure, f.Replay)
-		}
-	} else {
-		b.WriteString(":")
-		for _, seed := range r.failing {
-			fmt.Fprintf(&b, " %d", seed)
-		}
+	b.WriteString(", each with its first failure and replay line:")
+	for _, f := range r.failingWhy {
+		fmt.Fprintf(&b, "\n        seed %d: %s\n          %s", f.Seed, f.FirstFailure, f.Replay)
 	}
-	if more := r.failed - len(r.failing); more > 0 {
-		if len(r.failingWhy) > 0 {
-			b.WriteString("\n       ") // not on the last replay line, which is copied whole
-		}
-		fmt.Fprintf(&b, " ... and %d more (%s)", more, r.everySeed("-simresults lists every seed"))
+	if more := r.failed - len(r.failingWhy); more > 0 {
+		// On a line of its own, not the last replay line, which is
+		// copied whole.
+		fmt.Fprintf(&b, "\n        ... and %d more (%s)", more, r.everySeed("-simresults lists every seed"))
 	}
 	return b.String()
 }
