@@ -129,8 +129,9 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 // faultRE matches the network's events that are faults it injected, or
 // that a reboot other than a graceful stop caused. A graceful stop's host
 // line counts the resets of the connections it closed, as a crash's does,
-// so eventKind tells it apart by its words.
-var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop|datagram \S+ -> \S+ (lost|duplicated|reordered):`)
+// so eventKind tells it apart by its words. A datagram's faults are told
+// by kindOf, as the report counts them.
+var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop`)
 
 // eventKind sorts a timeline entry into the kind of mark it is drawn as,
 // and the lane it is drawn on.
@@ -158,7 +159,8 @@ func eventKind(e sim.Entry) (timelinehtml.Kind, string) {
 		return timelinehtml.KindTask, l
 	case e.Name == "phase":
 		return timelinehtml.KindPhase, l
-	case e.Name == "net" && faultRE.MatchString(rest) && !strings.Contains(rest, " stopped gracefully: "):
+	case e.Name == "net" && (faultRE.MatchString(rest) && !strings.Contains(rest, " stopped gracefully: ") ||
+		strings.HasPrefix(rest, "datagram ") && kindOf(e) == networkFault):
 		if h, ok := strings.CutPrefix(rest, "host "); ok {
 			host, _, _ := strings.Cut(h, " ")
 			return timelinehtml.KindFault, host

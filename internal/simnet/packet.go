@@ -41,15 +41,14 @@ func (h *Host) udpAddr(port int) net.Addr {
 // name, with no DNS query (providers.ResolveUDP). A name no host has
 // fails as a DNS lookup of it does.
 func (h *Host) ResolveUDP(ctx context.Context, addr string) (net.Addr, error) {
-	host, port, err := splitAddr(addr)
-	if err != nil {
+	dst, port, lo, err := h.n.resolveUDPString(h, addr)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if lo := dialLoopback(host); lo != nil {
+	case lo != nil:
 		return &net.UDPAddr{IP: lo, Port: port}, nil
-	}
-	dst := h.n.lookup(h, host)
-	if dst == nil {
+	case dst == nil:
+		host, _, _ := net.SplitHostPort(addr)
 		return nil, &net.DNSError{Err: "no such host (no simulated host has this name or address)", Name: host, IsNotFound: true}
 	}
 	return dst.udpAddr(port), nil
@@ -297,7 +296,12 @@ func (n *Net) resolveUDP(from *Host, addr net.Addr) (*Host, int, net.IP, error) 
 			}
 		}
 	}
-	host, port, err := splitAddr(addr.String())
+	return n.resolveUDPString(from, addr.String())
+}
+
+// resolveUDPString is resolveUDP for an address as "host:port".
+func (n *Net) resolveUDPString(from *Host, addr string) (*Host, int, net.IP, error) {
+	host, port, err := splitAddr(addr)
 	if err != nil {
 		return nil, 0, nil, err
 	}
