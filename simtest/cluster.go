@@ -30,6 +30,9 @@ type Cluster struct {
 	// names, and their processes' hosts and disks.
 	taken  map[string]bool
 	placed placements
+	// clocks holds, by machine, the host of its first process to come up:
+	// the machine's clock, which its other processes read too.
+	clocks map[string]*simnet.Host
 }
 
 // proc is one process slot: a name, a host and a disk that outlive its
@@ -94,6 +97,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	c := s.cluster
 	if c == nil {
 		c = &Cluster{s: s, byName: make(map[string]*proc), taken: map[string]bool{},
+			clocks: map[string]*simnet.Host{},
 			placed: placements{hosts: map[string]string{}, disks: map[string]string{}}}
 	}
 	first := len(c.procs)

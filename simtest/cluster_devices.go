@@ -1,12 +1,15 @@
 package simtest
 
-import "github.com/moonpool-go/moonpool/providers"
+import (
+	"github.com/moonpool-go/moonpool/internal/simnet"
+	"github.com/moonpool-go/moonpool/providers"
+)
 
 // devicesUp gives a booting process its host's network and clock and its
 // disk.
 func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 	s := c.s
-	h := s.network().Host(p.peer.Host)
+	h := c.host(p)
 	h.PowerOn() // back from a power loss, if that is how it went down
 	prov.Network = h
 	prov.Time = h.Time()
@@ -14,6 +17,20 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 	p.files = d.Process()
 	p.diskFailures = failedOps(d.Stats())
 	prov.Storage = p.files.Storage()
+}
+
+// host returns p's host, which reads its machine's clock: that of the
+// machine's first process to come up.
+func (c *Cluster) host(p *proc) *simnet.Host {
+	h := c.s.network().Host(p.peer.Host)
+	if m := p.peer.Locality.Machine; m != "" {
+		if first, ok := c.clocks[m]; ok {
+			h.ShareClock(first)
+		} else {
+			c.clocks[m] = h
+		}
+	}
+	return h
 }
 
 // devicesDown applies a reboot to a process's host and disk. The
@@ -36,7 +53,7 @@ func (c *Cluster) devicesDown(p *proc, how Reboot) {
 // anything else closes them, as the host's operating system would, and the
 // timeline tells how the process ended; and the files it left open close.
 func (c *Cluster) processDown(p *proc, how Reboot) {
-	h := c.s.network().Host(p.peer.Host)
+	h := c.host(p)
 	switch how {
 	case PowerLoss:
 		h.PowerOff()

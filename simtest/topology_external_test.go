@@ -117,6 +117,29 @@ func TestMachineSharesItsDiskAndItsFate(t *testing.T) {
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }
 
+func TestAMachinesProcessesReadItsOneClock(t *testing.T) {
+	var apart int // seeds in which two machines' clocks differed
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 4, Topology: simtest.Topology{Machines: 2, PerMachine: 2},
+			New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
+			}})
+		s.Sleep(time.Second)
+		// Every clock is read at one simulated instant: no task runs
+		// between the reads.
+		now := map[string]time.Time{}
+		for _, peer := range c.Peers() {
+			now[peer.Name] = s.HostProviders(peer.Host).Time.Now()
+		}
+		assert.Equal(s, now["p-0"], now["p-1"], "p-0 and p-1 share machine dc0-z0-m0")
+		assert.Equal(s, now["p-2"], now["p-3"], "p-2 and p-3 share machine dc0-z0-m1")
+		if !now["p-0"].Equal(now["p-2"]) {
+			apart++
+		}
+	}, simtest.Seeds(8), simtest.Chaos(chaos.Config{Network: chaos.Network{MaxClockSkew: 50 * time.Millisecond, MaxClockDrift: 1e-4}}))
+	assert.Positive(t, apart, "two machines read clocks of their own")
+}
+
 // downWatch is a workload that notes, often, how many units of a kind and
 // how many processes are down at once.
 type downWatch struct {

@@ -30,6 +30,17 @@ func (h *Host) drawClock() {
 	}
 }
 
+// ShareClock makes h read the clock of of, as two processes of one
+// machine read its one clock: h takes of's skew and drift. Call it before
+// anything waits on h's clock. A steady host (SteadyHost) keeps its own.
+func (h *Host) ShareClock(of *Host) {
+	if h == of || h.steady || (h.skew == of.skew && h.drift == of.drift) {
+		return
+	}
+	h.skew, h.drift = of.skew, of.drift
+	h.n.event("host %s clock: the clock of %s, its machine's", h.name, of.name)
+}
+
 // toLocal converts simulated nanoseconds to the host's, saturating at the
 // ends of int64 so that it never decreases.
 func (h *Host) toLocal(t int64) int64 {
