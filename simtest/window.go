@@ -322,11 +322,13 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 			return
 		}
 		b.WriteString("  timeline, its last entries (-simtimeline=FILE writes it whole):\n")
-		writeFolded(b, withoutTeardown(tail))
+		tail = withoutTeardown(tail)
+		writeFolded(b, tail, columnsOf(tail))
 		return
 	}
 	entries, upTo := w.shown()
-	w.writeFaults(b, entries, upTo)
+	cols := columnsOf(entries)
+	w.writeFaults(b, entries, upTo, cols)
 	earlier, later := w.seen-upTo, w.total-w.seen-(len(entries)-upTo)
 	fmt.Fprintf(b, "  timeline around the first failure, at %v", w.failAt)
 	var notShown []string
@@ -340,7 +342,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		fmt.Fprintf(b, " (%s %s not shown; -simtimeline=FILE writes them all)", strings.Join(notShown, " and "), pluralWord(earlier+later, "entry", "entries"))
 	}
 	b.WriteString(":\n")
-	writeFolded(b, entries)
+	writeFolded(b, entries, cols)
 }
 
 // withoutTeardown is the last entries of a seed that failed as it ended
@@ -364,7 +366,7 @@ func withoutTeardown(tail []sim.Entry) []sim.Entry {
 // writeFaults writes the last faults before the first entry shown,
 // one line each, with what each did at once (a host's sockets, a disk's
 // unsynced data) on the same line.
-func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int) {
+func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int, cols columns) {
 	if len(shown) == 0 {
 		return
 	}
@@ -410,7 +412,7 @@ func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int) {
 	}
 	b.WriteString(":\n")
 	for _, f := range before {
-		fmt.Fprintf(b, "    %v", f.Entry)
+		b.WriteString("    " + cols.format(f.Entry))
 		for _, e := range f.effects {
 			fmt.Fprintf(b, " [%s]", e)
 		}
@@ -564,6 +566,28 @@ func pluralWord(n int, one, many string) string {
 	return many
 }
 
+// columns are the widths of a list of entries' time and task, the
+// widest of the list's, so that its messages line up past 10 s and past
+// a task named with spaces ("workload incr").
+type columns struct{ at, task int }
+
+// maxTaskColumn is the widest a task column grows; a longer name pushes
+// its line's message right.
+const maxTaskColumn = 24
+
+func columnsOf(entries []sim.Entry) columns {
+	c := columns{at: 12, task: 12}
+	for _, e := range entries {
+		c.at = max(c.at, len(e.At.String()))
+		if n := len(e.Task); n <= maxTaskColumn {
+			c.task = max(c.task, n)
+		}
+	}
+	return c
+}
+
+func (c columns) format(e sim.Entry) string { return e.Columns(c.at, c.task) }
+
 // maxFoldPeriod is the longest run of lines that folds when it repeats:
 // a retry loop's few lines (dial, refused, sleep) repeat as a block.
 const maxFoldPeriod = 4
@@ -571,7 +595,7 @@ const maxFoldPeriod = 4
 // writeFolded writes entries, one a line, folding a line or a block of up
 // to maxFoldPeriod lines that repeats (the same but for the time) into one
 // copy and a count.
-func writeFolded(b *strings.Builder, entries []sim.Entry) {
+func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
 	keys := make([]string, len(entries))
 	for i, e := range entries {
 		e.At = 0
@@ -597,18 +621,18 @@ func writeFolded(b *strings.Builder, entries []sim.Entry) {
 			}
 		}
 		if period == 0 {
-			fmt.Fprintf(b, "    %v\n", entries[i])
+			fmt.Fprintf(b, "    %s\n", cols.format(entries[i]))
 			i++
 			continue
 		}
 		last := entries[i+period*reps-1].At
 		if period == 1 {
-			fmt.Fprintf(b, "    %v  (x %d, to %v)\n", entries[i], reps, last)
+			fmt.Fprintf(b, "    %s  (x %d, to %v)\n", cols.format(entries[i]), reps, last)
 		} else {
 			for k := range period {
-				fmt.Fprintf(b, "    %v\n", entries[i+k])
+				fmt.Fprintf(b, "    %s\n", cols.format(entries[i+k]))
 			}
-			fmt.Fprintf(b, "    %12s  (the %d lines above x %d, to %v)\n", "...", period, reps, last)
+			fmt.Fprintf(b, "    %*s  (the %d lines above x %d, to %v)\n", cols.at, "...", period, reps, last)
 		}
 		i += period * reps
 	}

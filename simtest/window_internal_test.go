@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,4 +102,33 @@ func TestAFloodOfLivesOfOneNameKeepsOtherTasksStarts(t *testing.T) {
 	}
 	require.Contains(t, lines, "checker task started")
 	require.Contains(t, lines, "checker checking")
+}
+
+// TestAReportsTimelineLinesUp checks that the messages of a report's
+// timeline start in one column past 10 s and past a task named with
+// spaces, and that the fold's "..." line sits in the time column.
+func TestAReportsTimelineLinesUp(t *testing.T) {
+	entries := []sim.Entry{
+		{At: 900 * time.Millisecond, Task: "driver", Name: "log", Msg: "log: start"},
+		{At: 11775237191, Task: "workload incr", Name: "log", Msg: "log: incr"},
+		{At: 11775237191, Name: "phase", Msg: "phase: check"},
+		{At: 12 * time.Second, Task: "a", Name: "log", Msg: "log: x"},
+		{At: 12 * time.Second, Task: "b", Name: "log", Msg: "log: y"},
+		{At: 13 * time.Second, Task: "a", Name: "log", Msg: "log: x"},
+		{At: 13 * time.Second, Task: "b", Name: "log", Msg: "log: y"},
+	}
+	var b strings.Builder
+	writeFolded(&b, entries, columnsOf(entries))
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	require.Len(t, lines, 6, b.String())
+	column := func(line, msg string) int { return strings.Index(line, msg) }
+	// The time column ends at the same place on every line.
+	for _, l := range lines[:5] {
+		require.Equal(t, column(lines[1], "s  "), column(l, "s  "), "the times end in one column:\n%s", b.String())
+	}
+	require.Equal(t, column(lines[5], "...  ")+2, column(lines[1], "s  "), "the fold's line is in the time column:\n%s", b.String())
+	tasked := []int{0, 1, 3, 4}
+	for _, i := range tasked {
+		require.Equal(t, column(lines[1], "log: "), column(lines[i], "log: "), "the messages start in one column:\n%s", b.String())
+	}
 }

@@ -311,12 +311,17 @@ type Entry struct {
 	Attrs []slog.Attr // a slog record's attributes
 }
 
-func (e Entry) String() string {
+func (e Entry) String() string { return e.Columns(12, 12) }
+
+// Columns formats e as String does, with its time right-aligned in at
+// characters and its task padded to task, so that a list of entries
+// formatted with its widest time and task lines up.
+func (e Entry) Columns(at, task int) string {
 	var b strings.Builder
 	if e.Task == "" {
-		fmt.Fprintf(&b, "%12v  %s", e.At, e.Msg)
+		fmt.Fprintf(&b, "%*v  %s", at, e.At, e.Msg)
 	} else {
-		fmt.Fprintf(&b, "%12v  %-12s %s", e.At, e.Task, e.Msg)
+		fmt.Fprintf(&b, "%*v  %-*s %s", at, e.At, task, e.Task, e.Msg)
 	}
 	if e.Level != slog.LevelInfo {
 		fmt.Fprintf(&b, " level=%v", e.Level)
