@@ -29,17 +29,25 @@ func tracerIn(status string) int {
 	return 0
 }
 
-// watchdogOffUnderDebugger turns the default watchdog off when a debugger,
-// process tracer, traces the test (tracerPID), and says so: a task held at a breakpoint, or stepped
-// through line by line, does not come back to the scheduler for as long
-// as the user looks, and would fail the seed as blocked outside the
-// simulation, which changes its replay. A watchdog set by the option or
-// -simwatchdog is left as it is.
+// offUnderDebugger turns the default watchdog off when a debugger, process
+// tracer, traces the test (tracerPID), and says so: a task held at a
+// breakpoint, or stepped through line by line, does not come back to the
+// scheduler for as long as the user looks, and would fail the seed as
+// blocked outside the simulation, which changes its replay. The default
+// naming of slow seeds goes off with it, since every seed the user stops
+// in is slow. A watchdog or slow seed set by an option or a flag is left
+// as it is.
 //
 // It returns what to log, "" when nothing changed: the caller logs it, at
 // the test's line.
-func (c *config) watchdogOffUnderDebugger(tracer int) string {
-	if c.watchdog == 0 || c.watchdogSet || tracer == 0 {
+func (c *config) offUnderDebugger(tracer int) string {
+	if tracer == 0 {
+		return ""
+	}
+	if !c.slowSet {
+		c.slow = 0
+	}
+	if c.watchdog == 0 || c.watchdogSet {
 		return ""
 	}
 	c.watchdog = 0

@@ -313,7 +313,7 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		c.replays, c.replaySet, c.recipe = fl.replays, true, nil
 	}
 	if fl.slowSet {
-		c.slow = fl.slow
+		c.slow, c.slowSet = fl.slow, true
 	}
 	if fl.watchdogSet {
 		if fl.watchdog > 0 && fl.watchdog < MinWatchdog {

@@ -377,15 +377,18 @@ func TestSimwatchdogFlag(t *testing.T) {
 }
 
 func TestWatchdogOffUnderADebugger(t *testing.T) {
-	c := config{watchdog: DefaultWatchdog}
-	assert.Empty(t, c.watchdogOffUnderDebugger(0))
+	c := config{watchdog: DefaultWatchdog, slow: DefaultSlowSeed}
+	assert.Empty(t, c.offUnderDebugger(0))
 	assert.Equal(t, DefaultWatchdog, c.watchdog, "no debugger")
+	assert.Equal(t, DefaultSlowSeed, c.slow, "no debugger")
 	assert.Equal(t, "simtest: a debugger traces this test (process 77): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation; -simwatchdog=10s turns it on",
-		c.watchdogOffUnderDebugger(77))
+		c.offUnderDebugger(77))
 	assert.Zero(t, c.watchdog)
-	c = config{watchdog: time.Minute, watchdogSet: true}
-	assert.Empty(t, c.watchdogOffUnderDebugger(77))
+	assert.Zero(t, c.slow, "a seed stopped at a breakpoint is not named slow")
+	c = config{watchdog: time.Minute, watchdogSet: true, slow: time.Second, slowSet: true}
+	assert.Empty(t, c.offUnderDebugger(77))
 	assert.Equal(t, time.Minute, c.watchdog, "set by the option or the flag")
+	assert.Equal(t, time.Second, c.slow, "set by the option or the flag")
 }
 
 func TestTracerIn(t *testing.T) {

@@ -131,7 +131,7 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 		f.Fatal(err)
 		return
 	}
-	if note := ft.cfg.watchdogOffUnderDebugger(tracerPID()); note != "" {
+	if note := ft.cfg.offUnderDebugger(tracerPID()); note != "" {
 		f.Log(note)
 	}
 	ft.workers = sim.NewWorkers()

@@ -49,6 +49,7 @@ type config struct {
 	replays    []uint64 // the seeds to replay, when replaySet
 	replaySet  bool
 	slow       time.Duration // a seed slower than this is named (slow.go)
+	slowSet    bool          // by SlowSeed or -simslow, which a debugger leaves
 	timeBudget time.Duration
 	watchdog   time.Duration
 	// watchdogSet: the option or the flag set watchdog, which a debugger

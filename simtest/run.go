@@ -217,7 +217,7 @@ func (r *runner) run() {
 		t.Fatal(err)
 		return
 	}
-	if note := r.cfg.watchdogOffUnderDebugger(tracerPID()); note != "" {
+	if note := r.cfg.offUnderDebugger(tracerPID()); note != "" {
 		t.Log(note)
 	}
 	r.workers = sim.NewWorkers()

@@ -34,7 +34,7 @@ func SlowSeed(d time.Duration) Option {
 		if d < 0 {
 			return fmt.Errorf("simtest.SlowSeed(%v): the duration must not be negative; pass 0 to name no seed", d)
 		}
-		c.slow = d
+		c.slow, c.slowSet = d, true
 		return nil
 	})
 }
