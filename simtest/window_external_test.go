@@ -95,7 +95,7 @@ func TestReportShowsTheFaultsBeforeTheWindow(t *testing.T) {
 	require.NotNil(t, seen, out)
 	require.NotNil(t, earlier, faults)
 	assert.Equal(t, atoi(t, seen[1])+atoi(t, seen[2])+atoi(t, seen[3])-8, atoi(t, earlier[1]), "the faults not shown are those seen but the eight")
-	assert.Regexp(t, `\n +9s  reboot: p-0 \(crash\) \[disk p-0: crash: unsynced changes in 1 file: [^\]]*\]\n`, faults,
+	assert.Regexp(t, `\n +9s  reboot: p-0 \(crash\) \[disk p-0: crash: unsynced changes in 1 file \([^)]*\): [^\]]*\]\n`, faults,
 		"the last crash, with the unsynced write it touched, and without its sockets, of which it had none")
 	assert.NotContains(t, faults, "down: p-0", "the reboot's line says what went down")
 	assert.NotContains(t, faults, "net: host", "a crash that closed nothing says nothing of it")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -131,7 +132,8 @@ func (d *Disk) Crash() {
 	d.stats.Crashes++
 	d.gen++
 	d.crashNamespace()
-	files, lost, kept := 0, 0, 0
+	var files []string
+	lost, kept := 0, 0
 	p := d.cfg.TornWriteProb
 	keep := func() bool {
 		if d.w.Rand().Bool(p) {
@@ -146,7 +148,7 @@ func (d *Disk) Crash() {
 		if !unsynced {
 			return
 		}
-		files++
+		files = append(files, name)
 		lost += dirty - k
 		kept += k
 		if k > 0 {
@@ -155,8 +157,36 @@ func (d *Disk) Crash() {
 	})
 	// The disk's own doing, not the task's that took the power away:
 	// it is told at no task, as the network's faults are.
-	d.eventAs("", "crash", "unsynced changes in %s: %s lost, %d kept", plural(files, "file"), plural(lost, "sector"), kept)
+	d.eventNaming("crash", files, func(files string) string {
+		return fmt.Sprintf("unsynced changes in %s: %s lost, %d kept", files, plural(lost, "sector"), kept)
+	})
 	d.handlesEnded()
+}
+
+// maxFilesNamed is how many files a crash or a kill names.
+const maxFilesNamed = 3
+
+// eventNaming records a fault of the disk itself, at no task, whose
+// message msg tells the files it touched: the timeline names the first
+// few, and the trace keeps their count alone, as it did before the names
+// were told.
+func (d *Disk) eventNaming(what string, files []string, msg func(files string) string) {
+	prefix := "disk " + d.addr + ": " + what + ": "
+	d.w.EventKeyed("", prefix+msg(plural(len(files), "file")), prefix+msg(filesNamed(files)))
+}
+
+// filesNamed counts files and names the first few: "2 files (a, b)".
+func filesNamed(names []string) string {
+	s := plural(len(names), "file")
+	if len(names) == 0 {
+		return s
+	}
+	shown := names[:min(len(names), maxFilesNamed)]
+	s += " (" + strings.Join(shown, ", ")
+	if more := len(names) - len(shown); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s + ")"
 }
 
 // plural counts n things called one.
@@ -188,13 +218,15 @@ func (d *Disk) Stop() {
 func (d *Disk) Kill() {
 	d.stats.Kills++
 	d.gen++
-	files := 0
-	d.walkFiles(func(_ string, c *content) {
+	var files []string
+	d.walkFiles(func(name string, c *content) {
 		if c.unsynced() {
-			files++
+			files = append(files, name)
 		}
 	})
-	d.eventAs("", "kill", "open files closed; unsynced changes in %s kept unsynced", plural(files, "file"))
+	d.eventNaming("kill", files, func(files string) string {
+		return "open files closed; unsynced changes in " + files + " kept unsynced"
+	})
 	d.handlesEnded()
 }
 
