@@ -117,7 +117,7 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 				l = "driver"
 			}
 			lanes[l] = true
-			d.Disk = append(d.Disk, timelinehtml.DiskOp{StartNS: int64(op.Start), EndNS: int64(op.End), Lane: l, What: strings.TrimPrefix(op.What, "disk "), Bytes: op.Bytes})
+			d.Disk = append(d.Disk, timelinehtml.DiskOp{StartNS: int64(op.Start), EndNS: int64(op.End), Lane: l, What: strings.TrimPrefix(op.What, "disk "), File: op.File, Bytes: op.Bytes})
 		}
 	}
 	d.Lanes = append(d.Lanes, "driver")

@@ -119,11 +119,12 @@ func TestTimelineHTMLDrawsAFailingSeed(t *testing.T) {
 	assert.Equal(t, map[string]int64{"driver>echo-0": 21, "echo-0>driver": 21, "driver>echo-1": 21, "echo-1>driver": 21}, dirs)
 	disk := map[string]int{}
 	for _, d := range doc.Disk {
-		disk[d.Lane+" "+d.What]++
+		disk[d.Lane+" "+d.What+" "+d.File]++
 		assert.LessOrEqual(t, d.StartNS, d.EndNS)
 	}
-	assert.GreaterOrEqual(t, disk["echo-0 write"], 3, "a write per line")
-	assert.Equal(t, 3, disk["echo-0 sync"], "a sync per line")
+	assert.GreaterOrEqual(t, disk["echo-0 write lines"], 3, "a write per line, named by its file")
+	assert.Equal(t, 3, disk["echo-0 sync lines"], "a sync per line")
+	assert.Positive(t, disk["echo-0 open lines"], "an open is drawn as one, not as a write")
 
 	page, err := os.ReadFile(path)
 	require.NoError(t, err)

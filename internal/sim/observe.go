@@ -84,9 +84,13 @@ type Op struct {
 	From, To string
 	// Conn numbers a message's connection, the same at both ends; What
 	// names its ends (10.0.0.254:49161->kv-0:7070), or the disk's
-	// operation (read, write, sync).
-	Conn  uint64
-	What  string
+	// operation ("disk read", "disk write", "disk sync", "disk open",
+	// "disk rename", ...).
+	Conn uint64
+	What string
+	// File is a disk operation's file or directory, or a rename's
+	// "old -> new".
+	File  string
 	Bytes int64
 	// Lost is set for a message that arrived at an end that could no
 	// longer take it (closed, reset, or its host without power).

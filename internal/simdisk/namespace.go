@@ -165,8 +165,8 @@ func (d *Disk) lookup(op, name, c string) (*node, error) {
 
 // op runs a namespace operation: it admits it to the device, applies it,
 // and parks the calling task until it completes.
-func (d *Disk) op(kind opKind, f func() error) error {
-	done := d.schedule(kind, 0)
+func (d *Disk) op(kind opKind, verb, file, to string, f func() error) error {
+	done := d.schedule(kind, 0, verb, file, to)
 	err := f()
 	gen := d.gen
 	d.wait(kind, done, nil)
@@ -242,7 +242,7 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 		return nil
 	}
 	var f *file
-	err = d.op(kind, func() error {
+	err = d.op(kind, "open", name, "", func() error {
 		err := open()
 		if err == nil {
 			// Counted now, not once the open returns: a remove while it
@@ -272,7 +272,7 @@ func (s storage) Stat(name string) (fs.FileInfo, error) {
 		return nil, err
 	}
 	var fi fs.FileInfo
-	err = d.op(opRead, func() error {
+	err = d.op(opRead, "stat", name, "", func() error {
 		n, err := d.lookup("stat", name, c)
 		if err == nil {
 			fi = n.info(c)
@@ -290,7 +290,7 @@ func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 		return nil, err
 	}
 	var out []fs.DirEntry
-	err = d.op(opRead, func() error {
+	err = d.op(opRead, "readdir", name, "", func() error {
 		n, err := d.lookup("readdir", name, c)
 		switch {
 		case err != nil:
@@ -313,7 +313,7 @@ func (s storage) Mkdir(name string, perm fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	return d.op(opWrite, func() error {
+	return d.op(opWrite, "mkdir", name, "", func() error {
 		dir, base, err := d.walk("mkdir", name, c)
 		switch {
 		case err != nil:
@@ -338,7 +338,7 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	return d.op(opWrite, func() error {
+	return d.op(opWrite, "mkdir", name, "", func() error {
 		if c == "." {
 			return nil
 		}
@@ -370,7 +370,7 @@ func (s storage) Remove(name string) error {
 	if err != nil {
 		return err
 	}
-	return d.op(opWrite, func() error {
+	return d.op(opWrite, "remove", name, "", func() error {
 		if c == "." {
 			return pathErr("remove", name, errRemoveRoot)
 		}
@@ -409,7 +409,7 @@ func (s storage) Rename(oldname, newname string) error {
 	fail := func(err error) error {
 		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
 	}
-	return d.op(opWrite, func() error {
+	return d.op(opWrite, "rename", oldname, newname, func() error {
 		// The checks in the order package os makes them (os.Root):
 		// both parents, then a directory at newname, then oldname.
 		odir, obase, err := d.walk("rename", oldname, oc)

@@ -29,9 +29,10 @@ type device struct {
 }
 
 // schedule admits an operation moving n bytes and returns when it
-// completes. It draws, in order: whether a stall starts (and how long it
+// completes. verb, file and to (a rename's new name) describe it to a
+// picture of the run (ObserveOps). It draws, in order: whether a stall starts (and how long it
 // lasts), whether a throttle starts (and how long), and the latency.
-func (d *Disk) schedule(kind opKind, n int64) time.Duration {
+func (d *Disk) schedule(kind opKind, n int64, verb, file, to string) time.Duration {
 	now := d.w.Now()
 	cfg := &d.cfg
 	if now >= d.dev.stallEnd && d.w.Rand().Bool(cfg.Stall.Prob) {
@@ -72,7 +73,10 @@ func (d *Disk) schedule(kind opKind, n int64) time.Duration {
 	start := max(now, d.dev.busy, d.dev.stallEnd)
 	d.dev.busy = start + svc
 	if d.w.ObservingOps() {
-		d.w.Op(sim.Op{Kind: sim.OpDisk, Start: now, End: d.dev.busy + latency, From: d.addr, What: opWhat[kind], Bytes: n})
+		if to != "" {
+			file += " -> " + to
+		}
+		d.w.Op(sim.Op{Kind: sim.OpDisk, Start: now, End: d.dev.busy + latency, From: d.addr, What: "disk " + verb, File: file, Bytes: n})
 	}
 	return d.dev.busy + latency
 }

@@ -66,12 +66,14 @@ type Message struct {
 	Lost bool `json:"lost,omitempty"`
 }
 
-// DiskOp is a read, write or sync of a lane's disk, from submitted to done.
+// DiskOp is an operation of a lane's disk (a read, write, sync, open,
+// rename...), from submitted to done.
 type DiskOp struct {
 	StartNS int64  `json:"start_ns"`
 	EndNS   int64  `json:"end_ns"`
 	Lane    string `json:"lane"`
-	What    string `json:"what"`
+	What    string `json:"what"` // read, write, sync, truncate, open, stat, readdir, mkdir, remove, rename
+	File    string `json:"file"` // its file or directory; a rename's "old -> new"
 	Bytes   int64  `json:"bytes"`
 }
 

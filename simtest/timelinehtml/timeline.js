@@ -134,7 +134,7 @@ var MoonpoolTimeline = (function () {
 		function clickable(e, kind, o) {
 			e.addEventListener("click", function (ev) { ev.stopPropagation(); show(kind, o); });
 			var t = svg("title", {}, e);
-			t.textContent = kind + " " + (o.msg || o.what || "");
+			t.textContent = kind + " " + (o.msg || o.what || "") + (o.file ? " " + o.file : "");
 		}
 
 		function draw() {
