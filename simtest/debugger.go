@@ -36,7 +36,8 @@ func tracerIn(status string) int {
 // blocked outside the simulation, which changes its replay. The default
 // naming of slow seeds goes off with it, since every seed the user stops
 // in is slow. A watchdog or slow seed set by an option or a flag is left
-// as it is.
+// as it is. And each task's goroutine is labelled with the task's name,
+// which a debugger's list of goroutines shows.
 //
 // It returns what to log, "" when nothing changed: the caller logs it, at
 // the test's line.
@@ -44,6 +45,7 @@ func (c *config) offUnderDebugger(tracer int) string {
 	if tracer == 0 {
 		return ""
 	}
+	c.nameTasks = true
 	if !c.slowSet {
 		c.slow = 0
 	}

@@ -50,6 +50,7 @@ type config struct {
 	replaySet  bool
 	slow       time.Duration // a seed slower than this is named (slow.go)
 	slowSet    bool          // by SlowSeed or -simslow, which a debugger leaves
+	nameTasks  bool          // under a debugger: label goroutines with tasks' names
 	timeBudget time.Duration
 	watchdog   time.Duration
 	// watchdogSet: the option or the flag set watchdog, which a debugger

@@ -481,6 +481,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		HashData:           record,
 		Timeline:           r.cfg.asserts.tail,
 		Workers:            pool,
+		NameTasks:          r.cfg.nameTasks,
 	})
 	tl.begin(w)
 	if !r.parallel() {

@@ -33,7 +33,17 @@ func labelWorker(wk *worker) {
 // task may relabel its goroutine (pprof.Do ends by restoring the labels of
 // the context it was given, which lack ours), and that must not hide the
 // stacks of the tasks the worker runs later.
-func (t *task) label() { pprof.SetGoroutineLabels(t.wk.labels) }
+func (t *task) label() {
+	if t.w.cfg.NameTasks {
+		pprof.SetGoroutineLabels(pprof.WithLabels(t.wk.labels, pprof.Labels(nameLabelKey, t.name)))
+		return
+	}
+	pprof.SetGoroutineLabels(t.wk.labels)
+}
+
+// nameLabelKey is the pprof label that names the task a goroutine runs,
+// under Config.NameTasks.
+const nameLabelKey = "moonpool-name"
 
 // workerFrame is in the stack of every worker's goroutine: the loop of
 // World.worker.

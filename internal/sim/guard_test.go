@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -354,4 +355,50 @@ func TestWatchdogWordsOffsetsAreAligned(t *testing.T) {
 		assert.Zero(t, (uintptr(p)-base)%8, "World.%s is at offset %d", name, uintptr(p)-base)
 		assert.Zero(t, uintptr(p)%8, "World.%s is at address %#x", name, uintptr(p))
 	}
+}
+
+// ownLabels returns the "# labels" line of the calling goroutine's record
+// in the goroutine profile: the record whose stack holds the caller.
+func ownLabels(t *testing.T, marker string) string {
+	t.Helper()
+	var buf strings.Builder
+	require.NoError(t, pprof.Lookup("goroutine").WriteTo(&buf, 1))
+	for _, rec := range strings.Split(buf.String(), "\n\n") {
+		if strings.Contains(rec, marker) {
+			for _, line := range strings.Split(rec, "\n") {
+				if strings.HasPrefix(line, "# labels: ") {
+					return line
+				}
+			}
+			return ""
+		}
+	}
+	t.Fatalf("no goroutine runs %s", marker)
+	return ""
+}
+
+// labelledTask is what a task of TestNameTasksLabelsGoroutinesWithTaskNames
+// runs, by name in the profile's stacks.
+func labelledTask(t *testing.T, got *string) { *got = ownLabels(t, "sim.labelledTask") }
+
+func TestNameTasksLabelsGoroutinesWithTaskNames(t *testing.T) {
+	run := func(name bool) (string, uint64) {
+		var got string
+		w := New(Config{Seed: 5, NameTasks: name})
+		res := w.Run(func(ctx context.Context, p providers.Providers) error {
+			h := p.Task.Go(ctx, "ctr-0/main", func(ctx context.Context) error {
+				labelledTask(t, &got)
+				return nil
+			})
+			return h.Join(ctx)
+		})
+		require.NoError(t, res.Err)
+		return got, res.Trace
+	}
+	named, trace := run(true)
+	assert.Contains(t, named, `"moonpool-name":"ctr-0/main"`, "the task's name")
+	assert.Contains(t, named, `"moonpool-task":"0x`, "and its worker's, which reports read")
+	plain, plainTrace := run(false)
+	assert.NotContains(t, plain, "moonpool-name", "off by default: it costs allocations")
+	assert.Equal(t, plainTrace, trace, "naming changes no trace")
 }
