@@ -325,3 +325,23 @@ func TestShutdownSparesNewConnection(t *testing.T) {
 		require.NoError(s, done.Join(s.Context()))
 	}, quiet(), simtest.Seeds(5))
 }
+
+// http.Client.Timeout sets a deadline on the wall clock, which simulated
+// time never reaches: the request is refused with the fix, not left to
+// pass, or hang, as though it had no timeout.
+func TestClientTimeoutIsRefusedWithTheFix(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		p := s.Providers()
+		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		c := simhttp.NewClient(p)
+		c.Timeout = 5 * time.Second
+		resp, err := c.Get("http://10.0.0.1/")
+		if err == nil {
+			resp.Body.Close()
+		}
+	}, quiet(), simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed, res.Report)
+	require.Contains(t, res.Report, "under a deadline on the wall clock")
+	require.Contains(t, res.Report, "http.Client.Timeout")
+	require.Contains(t, res.Report, "make the context with p.Time.WithTimeout or p.Time.WithDeadline")
+}

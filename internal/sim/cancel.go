@@ -10,7 +10,11 @@ import "context"
 // from any goroutine, and changes nothing of the world.
 func (w *World) WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
 	w.enter("WithCancel")
-	if up, ext, ok := w.parentOf(parent); ok {
+	up, ext, ok := w.parentOf(parent)
+	if !ok || ext != nil {
+		refuseWallDeadline(parent, "WithCancel")
+	}
+	if ok {
 		c := w.newContext(parent, up, ext)
 		return c, c.cancelFunc
 	}

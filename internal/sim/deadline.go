@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -84,56 +83,27 @@ func wallDeadline(ctx context.Context) (time.Time, bool) {
 	return d, DeadlineOwner(ctx, d) == nil
 }
 
-// wallClockNote is what describeTasks adds to a parked task whose wait
-// ends at a wall-clock deadline.
-func (t *task) wallClockNote() string {
-	if !t.parked {
-		return ""
+// refuseWallDeadline panics, naming call and the fix, when ctx has a
+// deadline on the wall clock (wallDeadline). Simulated time never
+// reaches it: a wait under it would end by something else or never, and
+// the seed would pass, or deadlock, as though the code had set no
+// deadline, where production times out. It is asked of contexts the
+// simulation does not own, the first time a task meets each.
+func refuseWallDeadline(ctx context.Context, call string) {
+	if d, ok := wallDeadline(ctx); ok {
+		panic(fmt.Sprintf("sim: %s under a deadline on the wall clock (%s), made by package context's WithTimeout or WithDeadline, or by a library's timeout (http.Client.Timeout): simulated time never reaches it, so it would not end the wait as it does in production; make the context with p.Time.WithTimeout or p.Time.WithDeadline", call, d.Format(time.RFC3339Nano)))
 	}
-	d, ok := wallDeadline(t.waitingOn())
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf(" until a wall-clock deadline (%s)", d.Format(time.RFC3339Nano))
 }
 
-// deadlockMsg explains a deadlock, and names the wall-clock deadlines the
-// parked tasks wait for: the usual cause of a deadlock that the same code
-// does not have outside a simulation.
+// deadlockMsg explains a deadlock. (A wait for a wall-clock deadline, the
+// usual cause of a deadlock that the same code does not have outside a
+// simulation, is refused where it starts: refuseWallDeadline.)
 func (w *World) deadlockMsg() string {
-	return "no task can run and no event is pending, but the root task has not returned" +
-		w.wallClockHint() + ":\n" + w.describeTasks()
+	return "no task can run and no event is pending, but the root task has not returned:\n" + w.describeTasks()
 }
 
-// budgetMsg explains a seed that ran out of simulated time. Tasks that wait
-// for a wall-clock deadline are named first: other tasks' timers kept
-// simulated time moving, and no budget is large enough for them.
+// budgetMsg explains a seed that ran out of simulated time.
 func (w *World) budgetMsg() string {
-	msg := fmt.Sprintf("simulated time would pass the budget of %v while the root task has not returned", w.cfg.TimeBudget)
-	if hint := w.wallClockHint(); hint != "" {
-		msg += hint + " (a larger budget would not help)"
-	} else {
-		msg += "; raise the budget with the TimeBudget option, or find the task that never finishes"
-	}
-	return msg + ":\n" + w.describeTasks()
-}
-
-// wallClockHint names the parked tasks that wait for a wall-clock
-// deadline, and the fix, or returns "" when none does.
-func (w *World) wallClockHint() string {
-	var names []string
-	for _, t := range w.tasks {
-		if t.wallClockNote() != "" {
-			names = append(names, fmt.Sprintf("%q", t.name))
-		}
-	}
-	if len(names) == 0 {
-		return ""
-	}
-	who := "task " + names[0] + " waits"
-	if len(names) > 1 {
-		who = "tasks " + strings.Join(names, ", ") + " wait"
-	}
-	return fmt.Sprintf("; %s for a deadline on the wall clock (context.WithTimeout or context.WithDeadline of package context), "+
-		"which simulated time never reaches: make deadlines with p.Time.WithTimeout or p.Time.WithDeadline", who)
+	return fmt.Sprintf("simulated time would pass the budget of %v while the root task has not returned; "+
+		"raise the budget with the TimeBudget option, or find the task that never finishes:\n", w.cfg.TimeBudget) + w.describeTasks()
 }

@@ -18,54 +18,45 @@ func waitsOn(ctx context.Context, p providers.Providers) error {
 	return tp.Park(ctx, tp.WaitToken(), "a reply")
 }
 
-// A deadline from package context runs on the wall clock: the simulation
-// has nothing left to do long before it passes, and the report must say
-// that the deadline, not the code's logic, is why.
-func TestDeadlockNamesAWallClockDeadline(t *testing.T) {
-	res := run(1, func(ctx context.Context, p providers.Providers) error {
-		h := p.Task.Go(ctx, "client", func(ctx context.Context) error {
-			ctx, cancel := context.WithTimeout(ctx, time.Hour)
-			defer cancel()
-			return waitsOn(ctx, p)
+// A deadline from package context runs on the wall clock, which
+// simulated time never reaches: a wait under it would end by something
+// else, or never, and the seed would pass or deadlock as though the code
+// had no deadline. The wait is refused where it starts, with the fix; so
+// are a task and a cancel context made under such a deadline.
+func TestAWallClockDeadlineIsRefusedWhereItIsMet(t *testing.T) {
+	for name, tc := range map[string]struct {
+		meet func(ctx context.Context, w *World, p providers.Providers) error
+		call string
+	}{
+		"sleep": {func(ctx context.Context, _ *World, p providers.Providers) error { return p.Time.Sleep(ctx, time.Hour) }, "sleep"},
+		"park":  {func(ctx context.Context, _ *World, p providers.Providers) error { return waitsOn(ctx, p) }, "a reply"},
+		"task": {func(ctx context.Context, _ *World, p providers.Providers) error {
+			return p.Task.Go(ctx, "worker", func(context.Context) error { return nil }).Join(context.Background())
+		}, "task worker started"},
+		"cancel": {func(ctx context.Context, w *World, _ providers.Providers) error {
+			_, cancel := w.WithCancel(ctx)
+			cancel()
+			return nil
+		}, "WithCancel"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := New(Config{Seed: 1})
+			res := w.Run(func(ctx context.Context, p providers.Providers) error {
+				h := p.Task.Go(ctx, "client", func(ctx context.Context) error {
+					ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+					defer cancel()
+					return tc.meet(ctx, w, p)
+				})
+				return h.Join(ctx)
+			})
+			var f *Failure
+			require.ErrorAs(t, res.Err, &f)
+			assert.Equal(t, Panic, f.Kind, f.Msg)
+			assert.Contains(t, f.Msg, "sim: "+tc.call+" under a deadline on the wall clock (")
+			assert.Contains(t, f.Msg, "make the context with p.Time.WithTimeout or p.Time.WithDeadline")
+			assert.Less(t, res.SimTime, time.Second, "refused at once, not after the sleep")
 		})
-		return h.Join(ctx)
-	})
-	var f *Failure
-	require.ErrorAs(t, res.Err, &f)
-	assert.Equal(t, Deadlock, f.Kind)
-	assert.Contains(t, f.Msg, `task "client" waits for a deadline on the wall clock (context.WithTimeout or context.WithDeadline of package context)`)
-	assert.Contains(t, f.Msg, "make deadlines with p.Time.WithTimeout or p.Time.WithDeadline")
-	assert.Contains(t, f.Msg, `task "client" waits on a reply until a wall-clock deadline (`)
-	assert.NotContains(t, f.Msg, `task "driver" waits on task join until`)
-}
-
-// A wall-clock deadline hangs a seed that has something else to do as
-// well: a ticker, a heartbeat, a program's timers keep simulated time
-// moving until the budget runs out. The report must name the deadline as
-// the deadlock's does, not only ask for a larger budget.
-func TestTimeBudgetNamesAWallClockDeadline(t *testing.T) {
-	res := New(Config{Seed: 1, TimeBudget: time.Minute}).Run(func(ctx context.Context, p providers.Providers) error {
-		p.Task.Go(ctx, "ticker", func(ctx context.Context) error {
-			for {
-				if err := p.Time.Sleep(ctx, time.Second); err != nil {
-					return err
-				}
-			}
-		})
-		h := p.Task.Go(ctx, "client", func(ctx context.Context) error {
-			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			defer cancel()
-			return waitsOn(ctx, p)
-		})
-		return h.Join(ctx)
-	})
-	var f *Failure
-	require.ErrorAs(t, res.Err, &f)
-	assert.Equal(t, TimeBudget, f.Kind)
-	assert.Contains(t, f.Msg, `task "client" waits for a deadline on the wall clock (context.WithTimeout or context.WithDeadline of package context)`)
-	assert.Contains(t, f.Msg, "make deadlines with p.Time.WithTimeout or p.Time.WithDeadline")
-	assert.Contains(t, f.Msg, `task "client" waits on a reply until a wall-clock deadline (`)
-	assert.NotContains(t, f.Msg, "raise the budget")
+	}
 }
 
 // A seed over its budget with no wall-clock deadline is told to raise the

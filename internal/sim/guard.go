@@ -144,7 +144,7 @@ func (w *World) describeTasks() string {
 			if what == joinWhat {
 				what += w.joinNote(t)
 			}
-			state = "waits on " + what + t.wallClockNote()
+			state = "waits on " + what
 		case w.isReady(t) && !t.started:
 			state = "has not started"
 		case w.isReady(t):
@@ -449,8 +449,9 @@ func (w *World) escaped(idle time.Duration) Result {
 			state = " (" + s.state + ")"
 		}
 		f.Msg = fmt.Sprintf("%s has not returned%s for %v of real time: its goroutine is blocked outside the simulation%s, "+
-			"on a raw channel, a sync.Mutex, time.Sleep, or real I/O? "+
-			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, the simulated network and disk "+
+			"on a raw channel (<-ctx.Done() among them), a sync.Mutex, time.Sleep, or real I/O? "+
+			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, providers.Wait(ctx, p.Task) for a context's end, "+
+			"the simulated network and disk "+
 			"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, toSched, idle, state)
 		if s.inProviders {
 			f.Msg += "; it waits in the providers' production code: a Chan, Mutex, WaitGroup, clock or network made with " +

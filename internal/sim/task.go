@@ -216,6 +216,10 @@ func (w *World) spawnTask(g *Group, ctx context.Context, name string, fn func(ct
 			c.unwind()
 		}
 	}
+	up, ext, ok := w.parentOf(ctx)
+	if !ok || ext != nil {
+		refuseWallDeadline(ctx, "task "+name+" started")
+	}
 	w.nextID++
 	if g != nil {
 		name = g.name + "/" + name
@@ -223,7 +227,7 @@ func (w *World) spawnTask(g *Group, ctx context.Context, name string, fn func(ct
 	t := &task{w: w, group: g, id: w.nextID, name: name, fn: fn, quiet: quiet}
 	w.newSlot(t)
 	t.sleep.task = t
-	if up, ext, ok := w.parentOf(ctx); ok {
+	if ok {
 		w.initContext(&t.ownCtx, ctx, up, ext)
 		t.ctx, t.owned = &t.ownCtx, ext == nil
 	} else {
@@ -432,6 +436,9 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		d = w.waitChan(ctx)
 		if d != t.lastDone {
 			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
+			if !t.lastOwned {
+				refuseWallDeadline(ctx, what)
+			}
 		}
 		own = d == nil || t.lastOwned
 	}
