@@ -59,7 +59,7 @@ func runAssertctx(c *checker) {
 					continue
 				}
 				given := root
-				if !c.isRoot(arg) {
+				if !c.isRoot(arg) && c.text(arg) != root {
 					given = c.text(arg) + ", made from " + root + ","
 				}
 				msg := c.calleeName(call.Fun, targets) + " finds its simulation through its context, so given " + given + " " +
@@ -157,7 +157,11 @@ func (c *checker) noSim(e ast.Expr, seen []*types.Var) string {
 	e = ast.Unparen(e)
 	switch e := e.(type) {
 	case *ast.CallExpr:
-		path, name := pkgFunc(callee(c.pass.TypesInfo, e))
+		fn := callee(c.pass.TypesInfo, e)
+		if isTestingContext(fn) {
+			return c.text(e) // t.Context(): the test's, which no simulation runs
+		}
+		path, name := pkgFunc(fn)
 		switch {
 		case path != "context":
 		case isRootName(name):
@@ -203,6 +207,13 @@ func (c *checker) isRoot(e ast.Expr) bool {
 	}
 	path, name := pkgFunc(callee(c.pass.TypesInfo, call))
 	return path == "context" && isRootName(name)
+}
+
+// isTestingContext reports whether fn is the Context method of package
+// testing's T, B, F or TB: a context of the test's, not of the simulation
+// a Run body or its tasks run in.
+func isTestingContext(fn *types.Func) bool {
+	return fn != nil && fn.Name() == "Context" && fn.Pkg() != nil && fn.Pkg().Path() == "testing" && fn.Signature().Recv() != nil
 }
 
 // isRootName reports whether context.name makes a context of no parent.

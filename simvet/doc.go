@@ -117,9 +117,9 @@
 // # assertctx
 //
 // [Assertctx]: an assertion (or chaos.Buggify, Knob, ...) given
-// context.Background() or context.TODO(), or a context made from one,
-// finds no simulation and does nothing in one. Pass the context of the
-// code under test.
+// context.Background(), context.TODO() or the test's t.Context(), or a
+// context made from one, finds no simulation and does nothing in one.
+// Pass the context of the code under test.
 //
 // # scope
 //
@@ -274,7 +274,8 @@ workload owns.`
 Package assertions finds the simulation a call belongs to through the
 call's context, and outside a simulation every assertion does nothing,
 so that assertions stay in the code that ships. Given
-context.Background() or context.TODO(), an assertion finds no
+context.Background(), context.TODO() or the test's own t.Context() (a
+*testing.T's, B's or F's), an assertion finds no
 simulation even when a simulation runs it: the property is never
 checked, and a Run shows the call at most as never reached, though it
 ran. chaos.Buggify, BuggifyWithProb, Knob and KnobRange find their
@@ -284,7 +285,7 @@ none at hand takes one as its first parameter:
 
 	assertions.Always(ctx, balance >= 0, "balance never negative")
 
-Reported: context.Background() or TODO() written as the argument, a
+Reported: context.Background(), TODO() or t.Context() written as the argument, a
 context derived from one (context.WithCancel, WithValue, WithoutCancel,
 WithTimeout, ...), and a local variable only ever assigned one of these;
 calls through a local variable holding the function too. A suggested

@@ -15,3 +15,12 @@ func TestLedger(t *testing.T) {
 	}
 	task()
 }
+
+func TestWithTheTestsContext(t *testing.T) {
+	task := func() {
+		assertions.Always(t.Context(), true, "the test's context") // want `assertions.Always finds its simulation through its context, so given t.Context\(\) it does nothing`
+		ctx := t.Context()
+		assertions.Always(ctx, true, "made from it") // want `given ctx, made from t.Context\(\),`
+	}
+	task()
+}
