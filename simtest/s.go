@@ -142,9 +142,12 @@ func (s *S) Providers() providers.Providers { return s.p }
 // Context returns the driver's context. It carries the simulation, so
 // assertions and buggify made with it, or with contexts derived from it,
 // belong to this seed. As testing.T's, it is cancelled when the body
-// returns, before the Cleanup functions run: tasks started with it (by
-// [S.Go]) see it end, and a cleanup that must still wait in simulated time
-// waits with [S.Sleep], or on context.WithoutCancel(s.Context()).
+// returns, before the Cleanup functions run. Tasks started with it (by
+// [S.Go]) see it end the next time they run, which is only if a cleanup
+// waits in simulated time ([S.Sleep]): otherwise the seed ends after the
+// cleanups and kills them where they wait, with no turn to shut down. A
+// cleanup that must still wait in simulated time waits with [S.Sleep],
+// or on context.WithoutCancel(s.Context()).
 func (s *S) Context() context.Context { return s.ctx }
 
 // Go starts fn as a task of the test driver.
@@ -295,7 +298,10 @@ func (s *S) runGivenUp(quiet bool) {
 
 // TempDir returns a new directory, made by the test's TempDir, that the
 // seed removes when it ends (a cleanup): a Run of many seeds does not
-// keep every seed's files until the test ends.
+// keep every seed's files until the test ends. It is on the real disk, as
+// testing.T's is: no fault of the simulation reaches it, and a power loss
+// keeps what was written there unsynced. Files whose crashes the test is
+// about go on a simulated disk: a process's p.Storage, or [S.Disk]'s.
 func (s *S) TempDir() string {
 	dir := s.tb.TempDir()
 	if s.ended.Load() {
