@@ -66,6 +66,8 @@ func TestATestifyFailureLineKeepsItsMessages(t *testing.T) {
 		{func(s *simtest.S) { require.Equal(s, 1, 2) }, "Not equal:"},
 		{func(s *simtest.S) { require.Equal(s, pair{1, 2}, pair{1, 3}) }, "Not equal:"},
 		{func(s *simtest.S) { require.Equal(s, 1, 2, "the counts") }, "Not equal: … Messages: the counts"},
+		{func(s *simtest.S) { require.False(s, true, "the flag") }, "Should be false … Messages: the flag"},
+		{func(s *simtest.S) { require.False(s, true) }, "Should be false"},
 	} {
 		var errorLines []string
 		res := simtest.Simulate(func(s *simtest.S) {

@@ -115,6 +115,9 @@ func firstFailure(o *seedOutcome) string {
 // failureLine is msg's headline, with what it announces (withAnnounced).
 func failureLine(msg string) string { return withAnnounced(headline(msg), msg) }
 
+// testifyTrace starts the stack that testify's failures carry.
+const testifyTrace = "Error Trace:"
+
 // stderrEnds is how a program's exit announces the end of its standard
 // error, which follows (program.ExitError).
 const stderrEnds = "its standard error ends:"
@@ -123,13 +126,15 @@ const stderrEnds = "its standard error ends:"
 // it, the line of what follows that tells most goes with it: a panic or
 // the Go runtime's fatal error; else, after a program's exit (stderrEnds),
 // the last line, which is where log.Fatal's message is; else testify's
-// Messages line, the test's own words. Every one-line account of a failure
+// Messages line, the test's own words, which also follows a testify
+// headline that announces nothing ("Should be false"). Every one-line
+// account of a failure
 // (the results file's, the report's "first at", the timeline's "error:"
 // and "error after crash") goes through it, so that each names the same
 // cause.
 func withAnnounced(line, msg string) string {
 	i := strings.Index(msg, line)
-	if !strings.HasSuffix(line, ":") || i < 0 {
+	if i < 0 || !strings.HasSuffix(line, ":") && !strings.Contains(msg, testifyTrace) {
 		return line
 	}
 	last, said := "", ""
