@@ -567,7 +567,61 @@ func (s *S) Fatal(args ...any) { s.Error(args...); s.FailNow() }
 // Fatalf is Logf followed by FailNow.
 func (s *S) Fatalf(format string, args ...any) { s.Errorf(format, args...); s.FailNow() }
 
-func (s *S) fail(msg string) { s.failAt(s.caller(), msg) }
+func (s *S) fail(msg string) {
+	if strings.Contains(msg, testifyTrace) {
+		msg = withoutMachinery(msg)
+	}
+	s.failAt(s.caller(), msg)
+}
+
+// withoutMachinery is a testify failure's message without the frames of
+// its Error Trace that are the simulation's machinery, not the test's:
+// simtest's, the engine's and the runtime's, below every task's stack
+// (run.go, world.go, task.go, iter.go, coro.go, asm_amd64.s). The
+// calling stack tells them: testify writes its frames as runtime.Caller
+// names them.
+func withoutMachinery(msg string) string {
+	var pcs [maxCallers]uintptr
+	n := runtime.Callers(1, pcs[:])
+	ours := map[string]bool{}
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if isMachinery(f) {
+			ours[fmt.Sprintf("%s:%d", f.File, f.Line)] = true
+		}
+		if !more {
+			break
+		}
+	}
+	lines := strings.Split(msg, "\n")
+	out := lines[:0]
+	inTrace := false
+	for _, l := range lines {
+		// A field's first line is "\tError Trace:\t<frame>", and each
+		// further frame "\t<spaces>\t<frame>".
+		t := strings.TrimSpace(l)
+		if label, _, ok := strings.Cut(t, "\t"); ok && strings.HasSuffix(strings.TrimSpace(label), ":") {
+			inTrace = strings.HasPrefix(label, testifyTrace)
+		} else if inTrace && ours[t] {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// isMachinery reports whether f is a frame of the simulation's own code
+// or of the Go runtime's coroutines, not of the test or the code under
+// test (moonpool's examples are code under test).
+func isMachinery(f runtime.Frame) bool {
+	fn := f.Function
+	if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "iter.") {
+		return true
+	}
+	const module = "github.com/moonpool-go/moonpool/"
+	return strings.HasPrefix(fn, module) && !strings.HasPrefix(fn, module+"examples/") && !strings.HasSuffix(f.File, "_test.go")
+}
 
 // failAt is fail with the error's location given: loc, such as
 // "server.go:42", or empty.
