@@ -136,6 +136,16 @@ func (s *S) signal(p tally.Progress) {
 // does).
 func (s *S) Seed() uint64 { return s.seed }
 
+// Name returns the test's name, as the testing.TB Run was given reports
+// it: a seed has no name of its own.
+func (s *S) Name() string { return s.tb.Name() }
+
+// Attr emits a test attribute through the test's testing.TB: go test
+// -json reports it as an attr event, once for each seed that calls it.
+// (ArtifactDir, from Go 1.26, goes to the test's as well, and outlives
+// the seed.)
+func (s *S) Attr(key, value string) { s.tb.Attr(key, value) }
+
 // Providers returns the test driver's providers.
 func (s *S) Providers() providers.Providers { return s.p }
 
