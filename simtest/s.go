@@ -185,7 +185,8 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 // a task other than the driver ended the seed, the world is torn down
 // and the cleanups run as the driver is killed: they cannot wait in
 // simulated time (a Sleep ends the cleanup that calls it, and the next
-// one runs).
+// one runs; the timeline says "cleanup cut short", naming where it was
+// registered).
 //
 // When the [Watchdog] gives the seed up, the cleanups not yet run run
 // outside the simulation, each on a goroutine of its own, before the Run
@@ -207,7 +208,24 @@ func (s *S) Cleanup(f func()) {
 	}
 	s.onTurn("S.Cleanup")
 	s.unwindCrashed()
-	s.addCleanup(f)
+	at := s.caller()
+	s.addCleanup(func() { s.runCleanup(at, f) })
+}
+
+// runCleanup runs f, the cleanup registered at at, and tells the timeline
+// when a kill unwinds it: a task other than the driver ended the seed,
+// and the cleanup's wait in simulated time ended it there, its rest not
+// run.
+func (s *S) runCleanup(at string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			if providers.Unwinding(r) {
+				s.w.Log(fmt.Sprintf("cleanup cut short: the cleanup registered at %s waited in simulated time after another task ended the seed, and ended there", at))
+			}
+			panic(r)
+		}
+	}()
+	f()
 }
 
 // addCleanup registers f as Cleanup does, from a crashed process's task

@@ -145,15 +145,16 @@ func TestCleanupThatPanicsLetsTheOthersRun(t *testing.T) {
 // world down, where a cleanup that waits ends there and the next runs.
 func TestCleanupsRunWhenTheSeedFailsNow(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		body func(s *simtest.S)
-		want []string
+		name     string
+		body     func(s *simtest.S)
+		want     []string
+		cutShort bool // the report tells that the waiting cleanup ended at its wait
 	}{
-		{"FailNow in the driver", func(s *simtest.S) { s.FailNow() }, []string{"waits", "waited 1s", "first"}},
+		{"FailNow in the driver", func(s *simtest.S) { s.FailNow() }, []string{"waits", "waited 1s", "first"}, false},
 		{"Fatal in a task", func(s *simtest.S) {
 			s.Go("checker", func(context.Context) error { s.Fatal("the check failed"); return nil })
 			s.Sleep(time.Hour)
-		}, []string{"waits", "first"}},
+		}, []string{"waits", "first"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var ran []string
@@ -169,6 +170,11 @@ func TestCleanupsRunWhenTheSeedFailsNow(t *testing.T) {
 			}, simtest.Seeds(1))
 			require.False(t, res.OK())
 			assert.Equal(t, tc.want, ran)
+			if tc.cutShort {
+				assert.Regexp(t, `cleanup cut short: the cleanup registered at s_tb_external_test\.go:\d+ waited in simulated time after another task ended the seed`, res.Report)
+			} else {
+				assert.NotContains(t, res.Report, "cleanup cut short")
+			}
 		})
 	}
 }
