@@ -214,6 +214,13 @@ func (c *conn) close(err error) {
 	c.cancel()
 }
 
+// isClosed reports whether the connection has ended.
+func (c *conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
 // closeErr is the error that ended the connection.
 func (c *conn) closeErr() error {
 	c.mu.Lock()

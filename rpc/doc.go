@@ -25,7 +25,8 @@
 // [Transport.Providers].
 //
 // Endpoints: [Token] ([Token.IsWellKnown], [Token.IsZero], [Token.Index]), [WellKnown],
-// [NewToken], [Endpoint], [At], [Serve], [Handler], [Unserve]; streams:
+// [NewToken], [Endpoint], [At], [Serve], [Handler], [Unserve],
+// [ServeGrace]; streams:
 // [ServeStream], [Stream] ([Stream.Next], [Stream.Endpoint],
 // [Stream.Close]), [Request] ([Request.Reply], [Request.Fail],
 // [Request.Break]).

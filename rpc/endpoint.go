@@ -47,9 +47,10 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // caller gets ErrBrokenPromise, and the panic and its stack are logged.
 // Serve fails with ErrTokenInUse when tok is served already, and with
 // ErrClosed on a closed transport. A transport that listens answers
-// ErrEndpointNotFound to requests for tokens not served yet: serve the
-// well-known endpoints right after NewTransport, before anything that
-// waits.
+// ErrEndpointNotFound to requests for tokens it does not serve, except
+// that for [ServeGrace] (a second) after NewTransport it holds those for
+// well-known tokens, and Serve hands them to h: serve the well-known
+// endpoints right after NewTransport, before anything that waits.
 func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpoint[Req, Resp], error) {
 	if tr == nil {
 		return Endpoint[Req, Resp]{}, nilTransport("Serve")
@@ -164,6 +165,20 @@ func (s *server[Req, Resp]) run(w *worker[Req, Resp], fresh bool) {
 }
 
 func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
+	s.take(c, payload, false)
+}
+
+// receiveHeld is receive for a frame held until the endpoint was served
+// (see Transport.hold), handed over by the task that served it, which is
+// no connection's reader.
+func (s *server[Req, Resp]) receiveHeld(c *conn, payload []byte) {
+	s.take(c, payload, true)
+}
+
+// take takes a request or a message that arrived on c. held says that
+// the running task is not c's reader (receiveHeld): in a simulation the
+// handler then runs in a task of its own, not inline.
+func (s *server[Req, Resp]) take(c *conn, payload []byte, held bool) {
 	t := s.t
 	if len(payload) == 0 {
 		return
@@ -207,10 +222,11 @@ func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
 	switch {
 	case s.t.parker == nil:
 		s.run(w, fresh)
-	case c.rstate == readByCaller:
+	case c.rstate == readByCaller || held:
 		// A caller reads for its reply, and cannot hand its reading on
-		// should the handler block: the handler gets a task of its own,
-		// unless the transport's process was killed, when nothing serves.
+		// should the handler block (or the running task does not read c
+		// at all): the handler gets a task of its own, unless the
+		// transport's process was killed, when nothing serves.
 		if s.t.spawn(s.t.ctx, s.name, func(ctx context.Context) error {
 			s.handle(ctx, w)
 			s.idled(w)

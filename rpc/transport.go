@@ -193,6 +193,15 @@ type Transport struct {
 	nconns     uint64
 	freeSlots  []uint32 // the slots that no call holds
 
+	// What arrives for well-known tokens not yet served is held until
+	// holdUntil, ServeGrace after NewTransport (zero when the transport
+	// does not listen), or until graceOver (see hold).
+	holdUntil time.Time
+	graceOver bool
+	expiring  bool // the task that ends the grace was started
+	held      []heldFrame
+	heldBytes int
+
 	stats struct {
 		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
 	}
@@ -266,6 +275,7 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 			return nil, fmt.Errorf("rpc: listen on %s: %w", cfg.Listen, err)
 		}
 		t.ln = ln
+		t.holdUntil = p.Time.Now().Add(ServeGrace)
 		t.addr = ln.Addr().String()
 		if host, port, err := net.SplitHostPort(cfg.Listen); err == nil && host == "" {
 			_, lport, _ := net.SplitHostPort(t.addr)
@@ -369,6 +379,12 @@ func (t *Transport) register(tok Token, r receiver) error {
 	}
 	if _, ok := t.endpoints[tok]; ok {
 		return fmt.Errorf("rpc: serve %v: %w; stop the first endpoint or pick another token", tok, ErrTokenInUse)
+	}
+	if len(t.held) > 0 {
+		if frames := t.takeHeldLocked(tok); len(frames) > 0 {
+			t.handOverLocked(tok, r, frames)
+			return nil
+		}
 	}
 	t.endpoints[tok] = r
 	return nil
@@ -511,6 +527,17 @@ func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
 		t.stats.orphans.Add(1) // a reply for a call that gave up, or a duplicate
 		return
 	}
+	switch r, held := t.hold(c, tok, payload); {
+	case r != nil:
+		r.receive(c, tok, payload)
+	case !held:
+		t.answerNotFound(c, tok, payload)
+	}
+}
+
+// answerNotFound answers payload, a request or a message for tok that
+// arrived on c, that nothing serves tok.
+func (t *Transport) answerNotFound(c *conn, tok Token, payload []byte) {
 	t.stats.notFound.Add(1)
 	var nf [32]byte
 	copy(nf[:16], tok[:])
