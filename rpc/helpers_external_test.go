@@ -2,6 +2,11 @@ package rpc_test
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -35,6 +40,33 @@ func newPair(s *simtest.S) (server, client *rpc.Transport) {
 }
 
 func double(_ context.Context, r echoReq) (echoResp, error) { return echoResp{2 * r.N}, nil }
+
+// restartableAddr returns a free loopback address for a real server that
+// a test closes and listens on again, with a port below the range the
+// kernel picks the local ports of outgoing connections from. A port that
+// "127.0.0.1:0" gives is from that very range, and while its server is
+// down any connection on the machine may take it, so that listening
+// again fails with "address already in use".
+func restartableAddr(t *testing.T) string {
+	t.Helper()
+	hi := 32768 // below every default range: Linux's starts at 32768, others' at 49152
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		var first, last int
+		if _, err := fmt.Sscan(string(b), &first, &last); err == nil {
+			hi = min(hi, first)
+		}
+	}
+	lo := max(hi-12000, 1024)
+	for range 100 {
+		addr := fmt.Sprintf("127.0.0.1:%d", lo+rand.IntN(hi-lo))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			require.NoError(t, l.Close())
+			return addr
+		}
+	}
+	t.Fatalf("no free port in [%d, %d) on 127.0.0.1", lo, hi)
+	return ""
+}
 
 // within returns a context that ends after d of simulated time.
 func within(s *simtest.S, d time.Duration) context.Context {

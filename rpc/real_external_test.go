@@ -31,7 +31,9 @@ func TestRealLoopback(t *testing.T) {
 	a, err := rpc.NewTransport(ctx, p, cfg)
 	require.NoError(t, err)
 	defer a.Close()
-	b, err := rpc.NewTransport(ctx, p, cfg)
+	bcfg := cfg
+	bcfg.Listen = restartableAddr(t) // b restarts on it
+	b, err := rpc.NewTransport(ctx, p, bcfg)
 	require.NoError(t, err)
 
 	serveB := func(b *rpc.Transport) rpc.Endpoint[echoReq, echoResp] {
@@ -102,7 +104,7 @@ func TestRealConcurrent(t *testing.T) {
 	defer cancel()
 	p := providers.Real()
 	p.Logger = slog.New(slog.DiscardHandler)
-	cfg := rpc.Config{Listen: "127.0.0.1:0", InitialBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
+	cfg := rpc.Config{Listen: restartableAddr(t), InitialBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
 	server, err := rpc.NewTransport(ctx, p, cfg)
 	require.NoError(t, err)
 	addr := server.Addr()
