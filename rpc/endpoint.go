@@ -66,7 +66,9 @@ func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpo
 }
 
 // Unserve stops serving tok: requests that arrive later are answered
-// ErrEndpointNotFound; handlers running go on.
+// ErrEndpointNotFound (a well-known token's, in the transport's first
+// [ServeGrace], once the grace is over, unless tok is served again
+// meanwhile); handlers running go on.
 func Unserve(tr *Transport, tok Token) {
 	if tr == nil {
 		panic(nilTransport("Unserve"))
