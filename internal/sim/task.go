@@ -623,18 +623,6 @@ func (w *World) unwaitOther(t *task, i int32) {
 	}
 }
 
-// waitingOn returns the context that may end t's wait: t's own, or
-// another (waitCtx); nil when t is in no list of context waiters.
-func (t *task) waitingOn() context.Context {
-	if t.w.ctxPos[t.slot] < 0 {
-		return nil
-	}
-	if t.waitOwn {
-		return t.ctx
-	}
-	return t.waitCtx
-}
-
 // cancelTask cancels t's context; owned waiters are polled for it. The
 // context of a finished task, which no longer waits on it, may be quiet
 // (see simContext.quiet): a task's end then costs no poll.
