@@ -131,6 +131,31 @@ func TestTheFaultsLineCountsDatagramFaults(t *testing.T) {
 	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network, 0 of the disks\n`, res.Report)
 }
 
+// A failing seed's window leaves out the datagrams lost, duplicated and
+// reordered before the failure, and counts them: a protocol over UDP
+// under loss meets them by the dozen, and they would push its own lines
+// out of the window.
+func TestTheFailureWindowLeavesDatagramFaultsOut(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Network.DatagramLossProb = 0.3
+	cfg.Network.DatagramDupProb = 0.1
+	cfg.Network.DatagramReorderProb = 0.1
+	cfg.Network.DatagramReorderDelay = chaos.Range{Min: time.Millisecond, Max: 5 * time.Millisecond}
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", New: ackServer, Hosts: []string{"10.0.0.1"}})
+		var acked int
+		c.Run(simtest.Phases{Chaos: time.Second}, asker{count: 60, acked: &acked})
+		s.Logf("the protocol's own line")
+		s.Errorf("the check failed")
+	}, simtest.Chaos(cfg), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed, res.Report)
+	_, window, ok := strings.Cut(res.Report, "timeline around the first failure")
+	require.True(t, ok, res.Report)
+	assert.NotContains(t, window, "net: datagram", "no datagram fault among the window's entries")
+	assert.Contains(t, window, "the protocol's own line")
+	assert.Regexp(t, `^, at [^(]+\(\d+ earlier entries not shown, among them [1-9]\d* datagrams lost, duplicated or reordered; -simtimeline=FILE writes them all\):`, window)
+}
+
 // providers.ResolveUDP addresses a peer by its host's name with no DNS
 // query in a simulation, and names the host it cannot find as a DNS
 // lookup does.

@@ -57,6 +57,12 @@ type window struct {
 	faults  [4 * windowFaults]sim.Entry
 	nring   int
 	nfaults int
+
+	// datagrams counts the datagrams lost, duplicated or reordered before
+	// the first failure, which the window leaves out: a protocol over UDP
+	// under loss meets them by the dozen, and they would push its own
+	// lines, which tell why it failed, out of the window.
+	datagrams int
 }
 
 // A numbered entry is one the window keeps, with its number in the
@@ -137,11 +143,16 @@ func (w *window) add(e sim.Entry, k faultKind) {
 		w.lives = append(w.lives, life{at: e.At, task: e.Task, name: e.Name, n: w.total})
 		return
 	}
-	w.keep(e)
 	// A datagram's loss, duplicate or reordering is one of many, as its
-	// protocol expects: in the faults before a failure they would crowd
-	// out the partitions and reboots that tell its story.
-	if k != noFault && !strings.HasPrefix(e.Msg, "net: datagram ") {
+	// protocol expects: among the entries before a failure, and in the
+	// faults before it, they would crowd out the protocol's own lines and
+	// the partitions and reboots that tell its story.
+	if k == networkFault && strings.HasPrefix(e.Msg, "net: datagram ") {
+		w.datagrams++
+		return
+	}
+	w.keep(e)
+	if k != noFault {
 		w.faults[w.nring%len(w.faults)] = e
 		w.nring++
 		if k.counted() {
@@ -339,7 +350,11 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		notShown = append(notShown, fmt.Sprintf("%d later", later))
 	}
 	if len(notShown) > 0 {
-		fmt.Fprintf(b, " (%s %s not shown; -simtimeline=FILE writes them all)", strings.Join(notShown, " and "), pluralWord(earlier+later, "entry", "entries"))
+		fmt.Fprintf(b, " (%s %s not shown", strings.Join(notShown, " and "), pluralWord(earlier+later, "entry", "entries"))
+		if w.datagrams > 0 {
+			fmt.Fprintf(b, ", among them %s lost, duplicated or reordered", plural(w.datagrams, "datagram"))
+		}
+		b.WriteString("; -simtimeline=FILE writes them all)")
 	}
 	b.WriteString(":\n")
 	writeFolded(b, entries, cols)
