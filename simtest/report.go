@@ -316,6 +316,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			fmt.Fprintf(&b, "    %s\n", indent(e, "      "))
 		}
 	}
+	writeRealWaits(&b, res.Waits)
 	if o.s != nil && len(o.s.logs) > 0 {
 		b.WriteString("  log:\n")
 		for _, l := range o.s.logLines() {
@@ -324,6 +325,29 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	o.win.write(&b, res.Timeline)
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// writeRealWaits tells a failure report of the seed's waits on real time
+// (sim.RealWait): a wait for real time that a failure then follows, as
+// testify's Eventually reports "never satisfied" at simulated 0s, is a
+// wait that simulated time could not end.
+func writeRealWaits(b *strings.Builder, waits []sim.RealWait) {
+	for _, wt := range waits {
+		fmt.Fprintf(b, "  task %q waited %v of real time outside the simulation (%s), then went on, at:\n    %s\n",
+			wt.Task, wt.Wall, wt.State, indent(topFrames(wt.Stack, 3), "    "))
+	}
+	if len(waits) > 0 {
+		b.WriteString("  a wait on real time (time.Sleep, a time.Ticker or time.After, testify's Eventually) passes while simulated time stands still: " +
+			"nothing in the simulation happens meanwhile, and nothing it does can end the wait; wait with the providers (s.Sleep, p.Time.Sleep, providers.Wait) " +
+			"or check a condition over time with S.Eventually\n")
+	}
+}
+
+// topFrames is the first n frames of a stack of "function\n\tfile:line"
+// lines.
+func topFrames(stack string, n int) string {
+	lines := strings.Split(strings.TrimSpace(stack), "\n")
+	return strings.Join(lines[:min(len(lines), 2*n)], "\n")
 }
 
 // everySeed says where every seed's line is, for a report that lists

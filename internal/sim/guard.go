@@ -250,12 +250,15 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	var tick *time.Ticker
 	var ticks <-chan time.Time
 	limit := watchdog
+	// The watchdog looks sixteen times per period, and at least every
+	// realWaitTick, to time a wait on real time (realWait) closely.
 	watch := func(d time.Duration) {
+		every := min(max(d/16, time.Millisecond), realWaitTick)
 		if tick == nil {
-			tick = time.NewTicker(max(d/16, time.Millisecond))
+			tick = time.NewTicker(every)
 			ticks = tick.C
 		} else {
-			tick.Reset(max(d/16, time.Millisecond))
+			tick.Reset(every)
 		}
 	}
 	if watchdog > 0 {
@@ -268,9 +271,20 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	}()
 	last, since := w.published(), time.Now()
 	stopping := false
+	var waits []RealWait
+	var waiting *RealWait // the wait under way, once sampled
+	endWait := func(now time.Time) {
+		if waiting != nil && waiting.Task != "" {
+			waiting.Wall = now.Sub(since).Round(time.Millisecond)
+			waits = append(waits, *waiting)
+		}
+		waiting = nil
+	}
 	for {
 		select {
 		case r := <-done:
+			endWait(time.Now())
+			r.Waits = waits
 			return r
 		case <-stop:
 			// The run goes on, for a run given up runs its cleanups
@@ -284,12 +298,16 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			}
 		case now := <-ticks:
 			if p := w.published(); p != last || w.slow.Load() > 0 && !stopping {
+				endWait(now)
 				last, since = p, now
 				continue
 			}
 			// A stray call is taken between steps: if none completed
 			// since, the running task waits for the stray goroutine.
 			idle := now.Sub(since)
+			if idle >= realWaitMin && waiting == nil && !w.strays.seen.Load() {
+				waiting = w.realWait()
+			}
 			if idle < limit && !w.strays.seen.Load() {
 				continue
 			}
@@ -303,6 +321,33 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			return w.escaped(idle)
 		}
 	}
+}
+
+// realWaitMin is the least real time a task must stay away from the
+// scheduler, blocked, for RunGuarded to tell the wait in Result.Waits,
+// and realWaitTick the longest between the watchdog's looks, which
+// time it.
+const (
+	realWaitMin  = 500 * time.Millisecond
+	realWaitTick = 100 * time.Millisecond
+)
+
+// realWait samples the goroutine that has not come back, and returns the
+// wait it is in, or a zero RealWait's pointer that records nothing when
+// it is running, or waiting for goroutines of its own that run: work,
+// not a wait on real time. It runs on the watcher's goroutine, and reads
+// what escaped reads.
+func (w *World) realWait() *RealWait {
+	t := w.publishedTask()
+	name, id := SchedulerTask, w.goid.Load()
+	if t != nil {
+		name, id = t.name, findGoroutine(t.wk.label)
+	}
+	s := sampleGoroutine(id)
+	if s.busy || s.helper != "" || s.stack == "" {
+		return &RealWait{} // sampled: not a wait to tell
+	}
+	return &RealWait{Task: name, State: s.state, Stack: s.stack}
 }
 
 // stopGrace is how long RunGuarded waits, once its Workers stopped, for a

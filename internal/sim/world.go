@@ -68,6 +68,22 @@ type Result struct {
 	Record Recording
 	// Timeline holds the most recent timeline entries, oldest first.
 	Timeline []Entry
+	// Waits are the stretches in which a task waited outside the
+	// simulation for half a second or more of real time and came back, as
+	// RunGuarded's watchdog saw them.
+	Waits []RealWait
+}
+
+// A RealWait is a stretch in which the running task (or the scheduler's
+// own code) was blocked outside the simulation, not running, for half a
+// second or more of real time, and then came back: a wait on real time
+// (time.Sleep, a time.Ticker, testify's Eventually), which passes while
+// simulated time stands still.
+type RealWait struct {
+	Task  string        // the task's name, or SchedulerTask
+	Wall  time.Duration // how long, to the watchdog's tick
+	State string        // the goroutine's state, such as "select" or "chan receive"
+	Stack string        // its own frames, as a watchdog's report shows them
 }
 
 type state uint8

@@ -1,0 +1,36 @@
+package simtest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// waitsOnTheWallClock is a task's wait on real time.
+func waitsOnTheWallClock() { time.Sleep(1300 * time.Millisecond) }
+
+// A task that waits on real time and comes back, before a failure, is
+// named in the failure's report with where it waited: a wait that
+// simulated time could not end (testify's Eventually is one) is why the
+// failure came at simulated 0s.
+func TestAFailureTellsOfAWaitOnRealTime(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		h := s.Go("poller", func(context.Context) error {
+			waitsOnTheWallClock()
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+		s.Errorf("the condition never held")
+	}, simtest.Seeds(1), simtest.Watchdog(2*time.Second), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Regexp(t, `task "poller" waited [0-9.]+m?s of real time outside the simulation \(sleep\), then went on, at:\n(\s+\S+\n){0,2}\s+\S*waitsOnTheWallClock\n`, res.Report)
+	assert.Contains(t, res.Report, "a wait on real time (time.Sleep, a time.Ticker or time.After, testify's Eventually) passes while simulated time stands still")
+
+	quick := simtest.Simulate(func(s *simtest.S) { s.Errorf("no wait") }, simtest.Seeds(1), simtest.KeepFailures(false))
+	assert.NotContains(t, quick.Report, "of real time outside the simulation", "no wait, no word of one")
+}
