@@ -113,20 +113,30 @@ func TestDatagramsSurviveChaosAndReboots(t *testing.T) {
 	}, simtest.Chaos(cfg), simtest.Seeds(10), simtest.CheckDeterminism())
 }
 
+// datagramFaultsOnly is chaos with no fault but the datagrams': loss lost,
+// a tenth duplicated, a tenth reordered.
+func datagramFaultsOnly(loss float64) simtest.Option {
+	cfg := chaos.Off()
+	cfg.Network.DatagramLossProb = loss
+	cfg.Network.DatagramDupProb = 0.1
+	cfg.Network.DatagramReorderProb = 0.1
+	cfg.Network.DatagramReorderDelay = chaos.Range{Min: time.Millisecond, Max: 5 * time.Millisecond}
+	return simtest.Chaos(cfg)
+}
+
+// askOverDatagrams boots an ackServer and asks it count requests for a
+// second of chaos.
+func askOverDatagrams(s *simtest.S, count int) {
+	c := s.Boot(simtest.Processes{Name: "server", New: ackServer, Hosts: []string{"10.0.0.1"}})
+	var acked int
+	c.Run(simtest.Phases{Chaos: time.Second}, asker{count: count, acked: &acked})
+}
+
 // Datagrams lost, duplicated and reordered are faults of the network, and
 // the report's faults line counts them: a Run whose only faults they are
 // was told it saw none.
 func TestTheFaultsLineCountsDatagramFaults(t *testing.T) {
-	cfg := chaos.Off()
-	cfg.Network.DatagramLossProb = 0.2
-	cfg.Network.DatagramDupProb = 0.1
-	cfg.Network.DatagramReorderProb = 0.1
-	cfg.Network.DatagramReorderDelay = chaos.Range{Min: time.Millisecond, Max: 5 * time.Millisecond}
-	res := simtest.Simulate(func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "server", New: ackServer, Hosts: []string{"10.0.0.1"}})
-		var acked int
-		c.Run(simtest.Phases{Chaos: time.Second}, asker{count: 30, acked: &acked})
-	}, simtest.Chaos(cfg), simtest.Seeds(3))
+	res := simtest.Simulate(func(s *simtest.S) { askOverDatagrams(s, 30) }, datagramFaultsOnly(0.2), simtest.Seeds(3))
 	require.Empty(t, res.Failing(), res.Report)
 	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network, 0 of the disks\n`, res.Report)
 }
@@ -136,18 +146,11 @@ func TestTheFaultsLineCountsDatagramFaults(t *testing.T) {
 // under loss meets them by the dozen, and they would push its own lines
 // out of the window.
 func TestTheFailureWindowLeavesDatagramFaultsOut(t *testing.T) {
-	cfg := chaos.Off()
-	cfg.Network.DatagramLossProb = 0.3
-	cfg.Network.DatagramDupProb = 0.1
-	cfg.Network.DatagramReorderProb = 0.1
-	cfg.Network.DatagramReorderDelay = chaos.Range{Min: time.Millisecond, Max: 5 * time.Millisecond}
 	res := simtest.Simulate(func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "server", New: ackServer, Hosts: []string{"10.0.0.1"}})
-		var acked int
-		c.Run(simtest.Phases{Chaos: time.Second}, asker{count: 60, acked: &acked})
+		askOverDatagrams(s, 60)
 		s.Logf("the protocol's own line")
 		s.Errorf("the check failed")
-	}, simtest.Chaos(cfg), simtest.Seeds(1), simtest.KeepFailures(false))
+	}, datagramFaultsOnly(0.3), simtest.Seeds(1), simtest.KeepFailures(false))
 	require.Equal(t, 1, res.Failed, res.Report)
 	_, window, ok := strings.Cut(res.Report, "timeline around the first failure")
 	require.True(t, ok, res.Report)
