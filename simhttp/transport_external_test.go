@@ -327,21 +327,40 @@ func TestShutdownSparesNewConnection(t *testing.T) {
 }
 
 // http.Client.Timeout sets a deadline on the wall clock, which simulated
-// time never reaches: the request is refused with the fix, not left to
-// pass, or hang, as though it had no timeout.
-func TestClientTimeoutIsRefusedWithTheFix(t *testing.T) {
-	res := simtest.Simulate(func(s *simtest.S) {
-		p := s.Providers()
-		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-		c := simhttp.NewClient(p)
-		c.Timeout = 5 * time.Second
-		resp, err := c.Get("http://10.0.0.1/")
-		if err == nil {
-			resp.Body.Close()
-		}
-	}, quiet(), simtest.Seeds(1))
-	require.Equal(t, 1, res.Failed, res.Report)
-	require.Contains(t, res.Report, "under a deadline on the wall clock")
-	require.Contains(t, res.Report, "http.Client.Timeout")
-	require.Contains(t, res.Report, "make the context with p.Time.WithTimeout or p.Time.WithDeadline")
+// time does not keep pace with: the request is refused with the fix, not
+// left to pass, or hang, as though it had another timeout; so is a
+// handler's wait under such a deadline, which the server's recovery of
+// handlers' panics lets through.
+func TestWallClockTimeoutsAreRefusedWithTheFix(t *testing.T) {
+	for name, tc := range map[string]struct {
+		handler func(p providers.Providers) http.HandlerFunc
+		timeout time.Duration
+	}{
+		"client": {func(providers.Providers) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {}
+		}, 5 * time.Second},
+		"handler": {func(p providers.Providers) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+				defer cancel()
+				p.Time.Sleep(ctx, 10*time.Millisecond)
+			}
+		}, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				serve(s, "10.0.0.1", tc.handler(s.HostProviders("10.0.0.1")))
+				c := simhttp.NewClient(s.Providers())
+				c.Timeout = tc.timeout
+				resp, err := c.Get("http://10.0.0.1/")
+				if err == nil {
+					resp.Body.Close()
+				}
+			}, quiet(), simtest.Seeds(1))
+			require.Equal(t, 1, res.Failed, res.Report)
+			require.Regexp(t, `failed: wall-clock deadline at \S+ in task "[^"]+": `, res.Report)
+			require.Contains(t, res.Report, "http.Client.Timeout")
+			require.Contains(t, res.Report, "make the context with p.Time.WithTimeout or p.Time.WithDeadline")
+		})
+	}
 }

@@ -12,7 +12,7 @@ func (w *World) WithCancel(parent context.Context) (context.Context, context.Can
 	w.enter("WithCancel")
 	up, ext, ok := w.parentOf(parent)
 	if !ok || ext != nil {
-		refuseWallDeadline(parent, "WithCancel")
+		w.refuseWallDeadline(parent, "WithCancel")
 	}
 	if ok {
 		c := w.newContext(parent, up, ext)

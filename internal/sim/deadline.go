@@ -83,16 +83,30 @@ func wallDeadline(ctx context.Context) (time.Time, bool) {
 	return d, DeadlineOwner(ctx, d) == nil
 }
 
-// refuseWallDeadline panics, naming call and the fix, when ctx has a
-// deadline on the wall clock (wallDeadline). Simulated time never
-// reaches it: a wait under it would end by something else or never, and
-// the seed would pass, or deadlock, as though the code had set no
-// deadline, where production times out. It is asked of contexts the
-// simulation does not own, the first time a task meets each.
-func refuseWallDeadline(ctx context.Context, call string) {
-	if d, ok := wallDeadline(ctx); ok {
-		panic(fmt.Sprintf("sim: %s under a deadline on the wall clock (%s), made by package context's WithTimeout or WithDeadline, or by a library's timeout (http.Client.Timeout): simulated time never reaches it, so it would not end the wait as it does in production; make the context with p.Time.WithTimeout or p.Time.WithDeadline", call, d.Format(time.RFC3339Nano)))
+// refuseWallDeadline fails the run, naming call and the fix, when ctx has
+// a deadline on the wall clock (wallDeadline), and ends the running task
+// as FailNow does. Simulated time does not keep pace with the wall
+// clock: a wait under such a deadline would end by something else, or
+// never, or at once, and the seed would pass or deadlock as though the
+// code had set another deadline than production's. It is asked of
+// contexts the simulation does not own, the first time a task meets
+// each. The task unwinds as a kill does, so that code that recovers
+// panics (a server's handler) lets it through (providers.Unwinding).
+func (w *World) refuseWallDeadline(ctx context.Context, call string) {
+	d, ok := wallDeadline(ctx)
+	if !ok {
+		return
 	}
+	name := SchedulerTask
+	if w.cur != nil {
+		name = w.cur.name
+	}
+	w.fail(&Failure{Kind: WallDeadline, Task: name, Stack: userFrames(callerStack(3)),
+		Msg: fmt.Sprintf("%s under a deadline on the wall clock (%s), made by package context's WithTimeout or WithDeadline, "+
+			"or by a library's timeout (http.Client.Timeout): simulated time does not keep pace with the wall clock, "+
+			"so that deadline would not end the wait as it does in production; make the context with p.Time.WithTimeout or p.Time.WithDeadline",
+			call, d.Format(time.RFC3339Nano))})
+	panic(stopSignal{})
 }
 
 // deadlockMsg explains a deadlock. (A wait for a wall-clock deadline, the

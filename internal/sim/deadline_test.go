@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +24,9 @@ func waitsOn(ctx context.Context, p providers.Providers) error {
 // simulated time never reaches: a wait under it would end by something
 // else, or never, and the seed would pass or deadlock as though the code
 // had no deadline. The wait is refused where it starts, with the fix; so
-// are a task and a cancel context made under such a deadline.
+// are a task, a cancel context and a deadline made under such a
+// deadline, and code that recovers panics, as a server's handler does,
+// lets the refusal through.
 func TestAWallClockDeadlineIsRefusedWhereItIsMet(t *testing.T) {
 	for name, tc := range map[string]struct {
 		meet func(ctx context.Context, w *World, p providers.Providers) error
@@ -38,6 +42,22 @@ func TestAWallClockDeadlineIsRefusedWhereItIsMet(t *testing.T) {
 			cancel()
 			return nil
 		}, "WithCancel"},
+		"deadline": {func(ctx context.Context, _ *World, p providers.Providers) error {
+			_, cancel := p.Time.WithTimeout(ctx, time.Hour)
+			cancel()
+			return nil
+		}, "Time.WithDeadline"},
+		"recovered": {func(ctx context.Context, _ *World, p providers.Providers) (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					if providers.Unwinding(r) {
+						panic(r)
+					}
+					err = fmt.Errorf("recovered: %v", r)
+				}
+			}()
+			return p.Time.Sleep(ctx, time.Hour)
+		}, "sleep"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := New(Config{Seed: 1})
@@ -51,12 +71,40 @@ func TestAWallClockDeadlineIsRefusedWhereItIsMet(t *testing.T) {
 			})
 			var f *Failure
 			require.ErrorAs(t, res.Err, &f)
-			assert.Equal(t, Panic, f.Kind, f.Msg)
-			assert.Contains(t, f.Msg, "sim: "+tc.call+" under a deadline on the wall clock (")
+			assert.Equal(t, WallDeadline, f.Kind, f.Msg)
+			assert.Equal(t, "client", f.Task)
+			assert.True(t, strings.HasPrefix(f.Msg, tc.call+" under a deadline on the wall clock ("), f.Msg)
 			assert.Contains(t, f.Msg, "make the context with p.Time.WithTimeout or p.Time.WithDeadline")
+			assert.Contains(t, f.Stack, "deadline_test.go", "where the task met it")
 			assert.Less(t, res.SimTime, time.Second, "refused at once, not after the sleep")
 		})
 	}
+}
+
+// The simulation's own deadlines, and the contexts package context makes
+// under them, are never refused, whoever waits on them.
+func TestDeadlinesOfTheSimulationAreNotRefused(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		sim, cancel := p.Time.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		under, cancelUnder := context.WithCancel(sim)
+		defer cancelUnder()
+		later, cancelLater := context.WithTimeout(sim, 2*time.Hour) // the simulation's hour comes first
+		defer cancelLater()
+		for _, c := range []context.Context{sim, under, later, context.WithoutCancel(sim), context.WithValue(under, struct{}{}, 1)} {
+			if err := p.Time.Sleep(c, time.Millisecond); err != nil {
+				return err
+			}
+			inner, cancelInner := p.Time.WithTimeout(c, time.Minute)
+			err := p.Task.Go(inner, "waiter", func(ctx context.Context) error { return p.Time.Sleep(ctx, time.Millisecond) }).Join(ctx)
+			cancelInner()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.NoError(t, res.Err)
 }
 
 // A seed over its budget with no wall-clock deadline is told to raise the

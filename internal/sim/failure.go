@@ -24,6 +24,7 @@ const (
 	Abandoned                     // the watchdog gave the run up (a result nobody reads)
 	Busy                          // a task ran for too long in real time without returning
 	Stray                         // a goroutine the simulation does not run called into it
+	WallDeadline                  // a task met a deadline on the wall clock (refuseWallDeadline)
 )
 
 var kindNames = [...]string{
@@ -40,6 +41,7 @@ var kindNames = [...]string{
 	Abandoned:     "abandoned",
 	Busy:          "busy",
 	Stray:         "stray goroutine",
+	WallDeadline:  "wall-clock deadline",
 }
 
 func (k Kind) String() string {

@@ -218,7 +218,7 @@ func (w *World) spawnTask(g *Group, ctx context.Context, name string, fn func(ct
 	}
 	up, ext, ok := w.parentOf(ctx)
 	if !ok || ext != nil {
-		refuseWallDeadline(ctx, "task "+name+" started")
+		w.refuseWallDeadline(ctx, "task "+name+" started")
 	}
 	w.nextID++
 	if g != nil {
@@ -435,10 +435,11 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		}
 		d = w.waitChan(ctx)
 		if d != t.lastDone {
-			t.lastDone, t.lastOwned = d, w.isOwned(ctx)
-			if !t.lastOwned {
-				refuseWallDeadline(ctx, what)
+			owned := w.isOwned(ctx)
+			if !owned {
+				w.refuseWallDeadline(ctx, what)
 			}
+			t.lastDone, t.lastOwned = d, owned
 		}
 		own = d == nil || t.lastOwned
 	}
