@@ -210,10 +210,15 @@ func (c *checker) isRoot(e ast.Expr) bool {
 }
 
 // isTestingContext reports whether fn is the Context method of package
-// testing's T, B, F or TB: a context of the test's, not of the simulation
-// a Run body or its tasks run in.
+// testing's T, B or F: a context of the test's, not of the simulation a
+// Run body or its tasks run in. TB's is left alone: a *simtest.S is a
+// testing.TB, and its Context carries the simulation.
 func isTestingContext(fn *types.Func) bool {
-	return fn != nil && fn.Name() == "Context" && fn.Pkg() != nil && fn.Pkg().Path() == "testing" && fn.Signature().Recv() != nil
+	if fn == nil || fn.Name() != "Context" || fn.Pkg() == nil || fn.Pkg().Path() != "testing" {
+		return false
+	}
+	recv := fn.Signature().Recv()
+	return recv != nil && !types.IsInterface(recv.Type())
 }
 
 // isRootName reports whether context.name makes a context of no parent.

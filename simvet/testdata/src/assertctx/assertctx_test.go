@@ -24,3 +24,12 @@ func TestWithTheTestsContext(t *testing.T) {
 	}
 	task()
 }
+
+// withTB is given a testing.TB, which may be a *simtest.S, whose Context
+// carries the simulation: not reported.
+func withTB(tb testing.TB) {
+	task := func() {
+		assertions.Always(tb.Context(), true, "the TB's context")
+	}
+	task()
+}
