@@ -4,10 +4,14 @@
 # binary is built once and run from its own directory; the outputs, and
 # the time and load average at each pass's start and end, go to OUT.
 set -u
+if [ $# -lt 1 ] || [ -z "$1" ]; then
+	echo "usage: bench/summary.sh OUT [PASSES]: OUT is the directory for the outputs" >&2
+	exit 2
+fi
 OUT=$(realpath -m "$1"); PASSES=${2:-1}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/.."
-build() { go test -c -o "$OUT/$1.test" "./$2" >/dev/null; }
+build() { go test -c -o "$OUT/$1.test" "./$2" >/dev/null || { echo "summary.sh: building $2 failed" >&2; exit 1; }; }
 build sim internal/sim; build net internal/simnet; build disk internal/simdisk; build assert assertions
 build rpc rpc; build wire rpc/internal/wire; build http simhttp; build explore internal/explore
 build wasm internal/wasmhost; build raft examples/raftkv; build kv examples/kv

@@ -4,6 +4,10 @@
 # root. Each test's output goes to OUT, and a line per test (its exit
 # status and wall seconds) to OUT/sweep-BASE.txt.
 set -u
+if [ $# -lt 2 ] || [ -z "$1" ] || [ -z "$2" ]; then
+	echo "usage: bench/sweep.sh BASE OUT: BASE is the base seed, OUT the directory for the outputs" >&2
+	exit 2
+fi
 b=$1; OUT=$(realpath -m "$2")
 mkdir -p "$OUT"
 cd "$(dirname "$0")/.."
