@@ -53,5 +53,5 @@ func (c *config) offUnderDebugger(tracer int) string {
 		return ""
 	}
 	c.watchdog = 0
-	return fmt.Sprintf("simtest: a debugger traces this test (process %d): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation; -simwatchdog=%v turns it on", tracer, DefaultWatchdog)
+	return fmt.Sprintf("simtest: a debugger traces this test (process %d): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation (-simwatchdog=%v turns it on), and each task's goroutine carries its name in the label moonpool-name", tracer, DefaultWatchdog)
 }

@@ -381,8 +381,9 @@ func TestWatchdogOffUnderADebugger(t *testing.T) {
 	assert.Empty(t, c.offUnderDebugger(0))
 	assert.Equal(t, DefaultWatchdog, c.watchdog, "no debugger")
 	assert.Equal(t, DefaultSlowSeed, c.slow, "no debugger")
-	assert.Equal(t, "simtest: a debugger traces this test (process 77): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation; -simwatchdog=10s turns it on",
+	assert.Equal(t, "simtest: a debugger traces this test (process 77): the watchdog is off, so that a task held at a breakpoint is not taken for one blocked outside the simulation (-simwatchdog=10s turns it on), and each task's goroutine carries its name in the label moonpool-name",
 		c.offUnderDebugger(77))
+	assert.True(t, c.nameTasks, "tasks are named for the debugger")
 	assert.Zero(t, c.watchdog)
 	assert.Zero(t, c.slow, "a seed stopped at a breakpoint is not named slow")
 	c = config{watchdog: time.Minute, watchdogSet: true, slow: time.Second, slowSet: true}

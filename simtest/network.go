@@ -65,7 +65,9 @@ func (s *S) network() *simnet.Net {
 // made it: one made on the driver's clock reads in simulated time, not on
 // host's clock. A time-out made with these providers' Time under it
 // reports the same end on host's clock, as a connection's SetDeadline
-// there takes it.
+// there takes it. A process's host that shares a machine reads the
+// machine's clock once the process first comes up: ask for its providers
+// after the cluster booted it.
 func (s *S) HostProviders(host string) providers.Providers {
 	h := s.network().Host(host)
 	p := s.p
