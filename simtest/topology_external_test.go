@@ -124,18 +124,29 @@ func TestAMachinesProcessesReadItsOneClock(t *testing.T) {
 			New: func() simtest.Process {
 				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
 			}})
-		s.Sleep(time.Second)
 		// Every clock is read at one simulated instant: no task runs
 		// between the reads.
-		now := map[string]time.Time{}
-		for _, peer := range c.Peers() {
-			now[peer.Name] = s.HostProviders(peer.Host).Time.Now()
+		clocks := func() map[string]time.Time {
+			now := map[string]time.Time{}
+			for _, peer := range c.Peers() {
+				now[peer.Name] = s.HostProviders(peer.Host).Time.Now()
+			}
+			return now
 		}
+		s.Sleep(time.Second)
+		now := clocks()
 		assert.Equal(s, now["p-0"], now["p-1"], "p-0 and p-1 share machine dc0-z0-m0")
 		assert.Equal(s, now["p-2"], now["p-3"], "p-2 and p-3 share machine dc0-z0-m1")
 		if !now["p-0"].Equal(now["p-2"]) {
 			apart++
 		}
+		c.Stop("p-0", simtest.Crash)
+		c.Start("p-0")
+		c.RebootUnit(chaos.Machine, "dc0-z0-m1", simtest.PowerLoss)
+		s.Sleep(time.Second)
+		now = clocks()
+		assert.Equal(s, now["p-0"], now["p-1"], "after p-0's reboot alone")
+		assert.Equal(s, now["p-2"], now["p-3"], "after the machine's power loss")
 	}, simtest.Seeds(8), simtest.Chaos(chaos.Config{Network: chaos.Network{MaxClockSkew: 50 * time.Millisecond, MaxClockDrift: 1e-4}}))
 	assert.Positive(t, apart, "two machines read clocks of their own")
 }
