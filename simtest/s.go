@@ -217,15 +217,14 @@ func (s *S) Cleanup(f func()) {
 // and the cleanup's wait in simulated time ended it there, its rest not
 // run.
 func (s *S) runCleanup(at string, f func()) {
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
-			if providers.Unwinding(r) {
-				s.w.Log(fmt.Sprintf("cleanup cut short: the cleanup registered at %s waited in simulated time after another task ended the seed, and ended there", at))
-			}
-			panic(r)
+		if !returned && s.w.Unwinding() {
+			s.w.Log(fmt.Sprintf("cleanup cut short: the cleanup registered at %s waited in simulated time after another task ended the seed, and ended there", at))
 		}
 	}()
 	f()
+	returned = true
 }
 
 // addCleanup registers f as Cleanup does, from a crashed process's task

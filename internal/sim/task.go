@@ -166,6 +166,12 @@ func (w *World) Crashed() bool {
 	return t != nil && t.mute
 }
 
+// Unwinding reports whether the running task is unwinding from its kill.
+func (w *World) Unwinding() bool {
+	t := w.cur
+	return t != nil && t.unwinding
+}
+
 // killSignal is the panic value that unwinds a killed task.
 type killSignal struct{}
 
