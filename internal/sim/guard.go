@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -332,12 +333,20 @@ const (
 	realWaitTick = 100 * time.Millisecond
 )
 
+// realWaitGoroutines is the most goroutines a process may have for
+// realWait to sample one: each sample dumps them all, stopping the world,
+// and a step that boots thousands of processes would pay for it.
+const realWaitGoroutines = 1000
+
 // realWait samples the goroutine that has not come back, and returns the
 // wait it is in, or a zero RealWait's pointer that records nothing when
 // it is running, or waiting for goroutines of its own that run: work,
 // not a wait on real time. It runs on the watcher's goroutine, and reads
 // what escaped reads.
 func (w *World) realWait() *RealWait {
+	if runtime.NumGoroutine() > realWaitGoroutines {
+		return &RealWait{}
+	}
 	t := w.publishedTask()
 	name, id := SchedulerTask, w.goid.Load()
 	if t != nil {
