@@ -12,6 +12,7 @@ import (
 // task's error in its [Handle], a Group gathers the one that matters.
 type Group struct {
 	wg     *WaitGroup
+	parent context.Context // what ctx was made from
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
@@ -23,8 +24,8 @@ type Group struct {
 // share: derived from ctx, it is cancelled when a task of the group first
 // returns an error, or when Wait returns, whichever comes first.
 func NewGroup(ctx context.Context, t Task) (*Group, context.Context) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	return &Group{wg: NewWaitGroup(t), ctx: ctx, cancel: cancel}, ctx
+	gctx, cancel := context.WithCancelCause(ctx)
+	return &Group{wg: NewWaitGroup(t), parent: ctx, ctx: gctx, cancel: cancel}, gctx
 }
 
 // Go starts fn as a task called name, with the group's context. The first
@@ -51,8 +52,13 @@ func (g *Group) Go(name string, fn func(ctx context.Context) error) {
 // Wait waits for every task of the group to return, then cancels the
 // group's context and returns the first error a task returned, or nil. If
 // ctx is done first, Wait gives up and returns ctx's error; the tasks go
-// on.
+// on. Given the group's own context, which its first error cancels (the
+// shape of errgroup's `g, ctx := ...; return g.Wait()`), it waits under
+// the context the group was made from, and returns that error.
 func (g *Group) Wait(ctx context.Context) error {
+	if ctx == g.ctx {
+		ctx = g.parent
+	}
 	if err := g.wg.Wait(ctx); err != nil {
 		return err
 	}

@@ -49,6 +49,29 @@ func TestGroupKeepsOnlyTheFirstError(t *testing.T) {
 	})
 }
 
+// Waiting on the group's own context, which the first error cancels, as
+// `g, ctx := NewGroup(ctx, t); ...; return g.Wait(ctx)` does, still waits
+// for every task and returns that error, not the context's.
+func TestGroupWaitOnItsOwnContextReturnsTheFirstError(t *testing.T) {
+	both(t, func(t *testing.T, ctx context.Context, p providers.Providers) {
+		g, ctx := providers.NewGroup(ctx, p.Task)
+		boom := errors.New("boom")
+		var slowDone bool
+		g.Go("slow", func(ctx context.Context) error {
+			_ = providers.Wait(ctx, p.Task)
+			pause(context.WithoutCancel(ctx), p)
+			slowDone = true
+			return nil
+		})
+		g.Go("failer", func(ctx context.Context) error {
+			pause(ctx, p)
+			return boom
+		})
+		require.ErrorIs(t, g.Wait(ctx), boom)
+		assert.True(t, slowDone, "every task returned first")
+	})
+}
+
 func TestGroupWithoutErrors(t *testing.T) {
 	both(t, func(t *testing.T, ctx context.Context, p providers.Providers) {
 		g, gctx := providers.NewGroup(ctx, p.Task)
