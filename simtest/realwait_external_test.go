@@ -33,4 +33,20 @@ func TestAFailureTellsOfAWaitOnRealTime(t *testing.T) {
 
 	quick := simtest.Simulate(func(s *simtest.S) { s.Errorf("no wait") }, simtest.Seeds(1), simtest.KeepFailures(false))
 	assert.NotContains(t, quick.Report, "of real time outside the simulation", "no wait, no word of one")
+	assert.NotContains(t, quick.Report, "waited on real time")
+}
+
+// A seed that waits on real time and passes is counted in the Run's
+// summary, with where the first such wait was: code that keeps the wall
+// clock tests nothing of what it waits for.
+func TestTheSummaryCountsSeedsThatWaitedOnRealTime(t *testing.T) {
+	first := true
+	res := simtest.Simulate(func(s *simtest.S) {
+		if first {
+			first = false
+			waitsOnTheWallClock()
+		}
+	}, simtest.Seeds(2), simtest.Watchdog(2*time.Second))
+	require.True(t, res.OK(), res.Report)
+	assert.Regexp(t, `\n    1 seed waited on real time outside the simulation, half a second or more: seed=\d+'s task "driver" waited [0-9.]+m?s \(sleep\) in time\.Sleep \(time\.go:\d+\); it passes while simulated time stands still`, res.Report)
 }

@@ -58,6 +58,13 @@ type report struct {
 	slow      time.Duration
 	slowSeeds int
 	slowest   []slowSeed
+	// waited counts the seeds that waited on real time (sim.RealWait),
+	// and firstWait is the first such wait, with its seed.
+	waited    int
+	firstWait struct {
+		seed uint64
+		wait sim.RealWait
+	}
 	// checked counts the seeds run twice under CheckDeterminism, diverged
 	// those whose two runs differed, and again the steps and events of
 	// the second runs, which the rate counts too.
@@ -83,6 +90,12 @@ func (r *report) add(o *seedOutcome) string {
 		if len(r.slowest) < maxListedSlow {
 			r.slowest = append(r.slowest, slowSeed{o.res.Seed, o.wall})
 		}
+	}
+	if len(o.res.Waits) > 0 {
+		if r.waited == 0 {
+			r.firstWait.seed, r.firstWait.wait = o.res.Seed, o.res.Waits[0]
+		}
+		r.waited++
 	}
 	for i, n := range o.faults {
 		r.faults[i] += n
@@ -189,6 +202,7 @@ func (r *report) summary() string {
 	b.WriteString(r.checkLine())
 	b.WriteString(r.notes)
 	b.WriteString(r.slowLine())
+	b.WriteString(r.waitedLine())
 	if l := r.rebootsLine(); l != "" {
 		b.WriteString("\n    ")
 		b.WriteString(l)
@@ -341,6 +355,21 @@ func writeRealWaits(b *strings.Builder, waits []sim.RealWait) {
 			"nothing in the simulation happens meanwhile, and nothing it does can end the wait; wait with the providers (s.Sleep, p.Time.Sleep, providers.Wait) " +
 			"or check a condition over time with S.Eventually\n")
 	}
+}
+
+// waitedLine is the report's line of the seeds that waited on real time,
+// failing or not, or "": a wait that a passing seed made tells of code
+// (a library's rate limiter, a retry's backoff) that keeps the wall
+// clock, and tests nothing of what it waits for.
+func (r *report) waitedLine() string {
+	if r.waited == 0 {
+		return ""
+	}
+	wt := r.firstWait.wait
+	fn, loc, _ := strings.Cut(topFrames(wt.Stack, 1), "\n")
+	return fmt.Sprintf("\n    %s waited on real time outside the simulation, half a second or more: seed=%d's task %q waited %v (%s) in %s (%s); "+
+		"it passes while simulated time stands still, and the code that waits keeps the wall clock (see docs/pitfalls.md)",
+		plural(r.waited, "seed"), r.firstWait.seed, wt.Task, wt.Wall, wt.State, fn, shortFile(strings.TrimSpace(loc)))
 }
 
 // topFrames is the first n frames of a stack of "function\n\tfile:line"
