@@ -224,7 +224,9 @@ func (w *World) spawnTask(g *Group, ctx context.Context, name string, fn func(ct
 	}
 	up, ext, ok := w.parentOf(ctx)
 	if !ok || ext != nil {
-		w.refuseWallDeadline(ctx, "task "+name+" started")
+		if _, wall := wallDeadline(ctx); wall { // the call's name is made only then
+			w.refuseWallDeadline(ctx, "task "+name+" started")
+		}
 	}
 	w.nextID++
 	if g != nil {

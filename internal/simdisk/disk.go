@@ -132,7 +132,7 @@ func (d *Disk) Crash() {
 	d.stats.Crashes++
 	d.gen++
 	d.crashNamespace()
-	var files []string
+	var files namedFiles
 	lost, kept := 0, 0
 	p := d.cfg.TornWriteProb
 	keep := func() bool {
@@ -148,7 +148,7 @@ func (d *Disk) Crash() {
 		if !unsynced {
 			return
 		}
-		files = append(files, name)
+		files.add(name)
 		lost += dirty - k
 		kept += k
 		if k > 0 {
@@ -157,7 +157,7 @@ func (d *Disk) Crash() {
 	})
 	// The disk's own doing, not the task's that took the power away:
 	// it is told at no task, as the network's faults are.
-	d.eventNaming("crash", files, func(files string) string {
+	d.eventNaming("crash", &files, func(files string) string {
 		return fmt.Sprintf("unsynced changes in %s: %s lost, %d kept", files, plural(lost, "sector"), kept)
 	})
 	d.handlesEnded()
@@ -170,20 +170,38 @@ const maxFilesNamed = 3
 // message msg tells the files it touched: the timeline names the first
 // few, and the trace keeps their count alone, as it did before the names
 // were told.
-func (d *Disk) eventNaming(what string, files []string, msg func(files string) string) {
+func (d *Disk) eventNaming(what string, files *namedFiles, msg func(files string) string) {
 	prefix := "disk " + d.addr + ": " + what + ": "
-	d.w.EventKeyed("", prefix+msg(plural(len(files), "file")), prefix+msg(filesNamed(files)))
+	key := prefix + msg(plural(files.n, "file"))
+	if files.n == 0 {
+		d.w.EventKeyed("", key, key) // nothing to name
+		return
+	}
+	d.w.EventKeyed("", key, prefix+msg(files.String()))
 }
 
-// filesNamed counts files and names the first few: "2 files (a, b)".
-func filesNamed(names []string) string {
-	s := plural(len(names), "file")
-	if len(names) == 0 {
+// namedFiles counts files and keeps the names of the first few.
+type namedFiles struct {
+	n     int
+	first [maxFilesNamed]string
+}
+
+func (f *namedFiles) add(name string) {
+	if f.n < len(f.first) {
+		f.first[f.n] = name
+	}
+	f.n++
+}
+
+// String counts the files and names the first few: "2 files (a, b)".
+func (f *namedFiles) String() string {
+	s := plural(f.n, "file")
+	if f.n == 0 {
 		return s
 	}
-	shown := names[:min(len(names), maxFilesNamed)]
+	shown := f.first[:min(f.n, len(f.first))]
 	s += " (" + strings.Join(shown, ", ")
-	if more := len(names) - len(shown); more > 0 {
+	if more := f.n - len(shown); more > 0 {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s + ")"
@@ -218,13 +236,13 @@ func (d *Disk) Stop() {
 func (d *Disk) Kill() {
 	d.stats.Kills++
 	d.gen++
-	var files []string
+	var files namedFiles
 	d.walkFiles(func(name string, c *content) {
 		if c.unsynced() {
-			files = append(files, name)
+			files.add(name)
 		}
 	})
-	d.eventNaming("kill", files, func(files string) string {
+	d.eventNaming("kill", &files, func(files string) string {
 		return "open files closed; unsynced changes in " + files + " kept unsynced"
 	})
 	d.handlesEnded()
