@@ -117,7 +117,7 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 	pools := make([]*sim.Workers, max(1, r.cfg.workers))
 	pools[0] = r.workers
 	for i := 1; i < len(pools); i++ {
-		pools[i] = sim.NewWorkers()
+		pools[i] = r.newWorkers()
 		defer pools[i].Close()
 	}
 	// run runs batch and commits its outcomes in order; it returns what

@@ -92,7 +92,7 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 	pools := make([]*sim.Workers, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		pools[i] = sim.NewWorkers()
+		pools[i] = r.newWorkers()
 		wg.Add(1)
 		go func(pool *sim.Workers) {
 			defer wg.Done()

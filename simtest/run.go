@@ -57,6 +57,9 @@ type runner struct {
 	asserts *runAsserts
 	// workers carries task goroutines from one seed's world to the next.
 	workers *sim.Workers
+	// pools are every Workers the Run's seeds ran on, workers first
+	// (leftover.go).
+	pools []*sim.Workers
 	// late reports stray calls made after their seed ended (stray.go).
 	late lateStrays
 	// sites, when set, names assertion call sites for more than this
@@ -220,7 +223,7 @@ func (r *runner) run() {
 	if note := r.cfg.offUnderDebugger(tracerPID()); note != "" {
 		t.Log(note)
 	}
-	r.workers = sim.NewWorkers()
+	r.workers = r.newWorkers()
 	defer r.workers.Close()
 	r.startExploring()
 	if r.fuzz == nil && !r.cfg.replaySet {
@@ -311,7 +314,7 @@ func (r *runner) run() {
 		}
 	}
 	r.rep.wall = time.Since(start)
-	r.rep.notes = r.cfg.shardLine() + r.iterationLine()
+	r.rep.notes = r.cfg.shardLine() + r.iterationLine() + r.leftoverLine()
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)
 	}

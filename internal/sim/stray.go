@@ -227,6 +227,14 @@ func (w *World) taskGoroutines() (n int, stack string) {
 	for _, wk := range w.pool {
 		labels[wk.label] = true
 	}
+	return labelledGoroutines(labels)
+}
+
+// labelledGoroutines counts the live goroutines that carry one of labels
+// (a worker's) but are not a worker: goroutines that tasks started with
+// go statements, and those these started. It returns the stack of one of
+// them, as "function\n\tfile:line" lines.
+func labelledGoroutines(labels map[string]bool) (n int, stack string) {
 	var buf bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
 	for _, rec := range strings.Split(buf.String(), "\n\n") {

@@ -286,6 +286,7 @@ func (w *World) worker() *worker {
 	w.workers++
 	wk := &worker{}
 	labelWorker(wk)
+	w.cfg.Workers.made(wk)
 	wk.next, wk.stop = iter.Pull(func(yield func(struct{}) bool) {
 		wk.yield = yield
 		wk.g = curG()

@@ -1,6 +1,9 @@
 package sim
 
-import "sync"
+import (
+	"maps"
+	"sync"
+)
 
 // maxIdleWorkers bounds how many idle workers a Workers keeps: a run that
 // started thousands of tasks at once should not pin their stacks for the
@@ -26,6 +29,8 @@ type Workers struct {
 	// stop closes when Stop is called.
 	stop     chan struct{}
 	stopOnce sync.Once
+	// labels are the labels of every worker its runs made (Leftover).
+	labels map[string]bool
 }
 
 // gcReserve is the size of a block of memory that a Workers holds, and
@@ -148,6 +153,38 @@ func (l *runLoop) serve(p *Workers) {
 
 // NewWorkers returns an empty Workers.
 func NewWorkers() *Workers { return &Workers{stop: make(chan struct{})} }
+
+// made notes a worker that a run lending p's workers made, whose label
+// Leftover looks for.
+func (p *Workers) made(wk *worker) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.labels == nil {
+		p.labels = make(map[string]bool)
+	}
+	p.labels[wk.label] = true
+	p.mu.Unlock()
+}
+
+// Leftover counts the goroutines that the tasks of p's runs started with
+// go statements and that still run, on the wall clock beside the
+// simulation, after the runs ended (a library's janitor or ticker): seed
+// after seed they pile up. It returns the stack of one of them. Ask it
+// once the runs are over: a goroutine of a run under way counts too.
+func (p *Workers) Leftover() (n int, stack string) {
+	if p == nil {
+		return 0, ""
+	}
+	p.mu.Lock()
+	labels := maps.Clone(p.labels)
+	p.mu.Unlock()
+	if len(labels) == 0 {
+		return 0, ""
+	}
+	return labelledGoroutines(labels)
+}
 
 // Stop tells the runs that use p, those under way and those to come,
 // that nobody wants their outcomes any longer (a Run that stopped at an
