@@ -81,17 +81,23 @@ func TestAWallClockDeadlineIsRefusedWhereItIsMet(t *testing.T) {
 	}
 }
 
+// simDeadlines returns a deadline of the simulation's under ctx and
+// contexts package context makes under it, and what cancels them all.
+func simDeadlines(ctx context.Context, p providers.Providers) ([]context.Context, func()) {
+	sim, cancel := p.Time.WithTimeout(ctx, time.Hour)
+	under, cancelUnder := context.WithCancel(sim)
+	later, cancelLater := context.WithTimeout(sim, 2*time.Hour) // the simulation's hour comes first
+	return []context.Context{sim, under, later, context.WithoutCancel(sim), context.WithValue(under, struct{}{}, 1)},
+		func() { cancelLater(); cancelUnder(); cancel() }
+}
+
 // The simulation's own deadlines, and the contexts package context makes
 // under them, are never refused, whoever waits on them.
 func TestDeadlinesOfTheSimulationAreNotRefused(t *testing.T) {
 	res := run(1, func(ctx context.Context, p providers.Providers) error {
-		sim, cancel := p.Time.WithTimeout(ctx, time.Hour)
+		cs, cancel := simDeadlines(ctx, p)
 		defer cancel()
-		under, cancelUnder := context.WithCancel(sim)
-		defer cancelUnder()
-		later, cancelLater := context.WithTimeout(sim, 2*time.Hour) // the simulation's hour comes first
-		defer cancelLater()
-		for _, c := range []context.Context{sim, under, later, context.WithoutCancel(sim), context.WithValue(under, struct{}{}, 1)} {
+		for _, c := range cs {
 			if err := p.Time.Sleep(c, time.Millisecond); err != nil {
 				return err
 			}
@@ -129,13 +135,9 @@ func TestTimeBudgetWithoutWallClockDeadlineSaysNothingOfClocks(t *testing.T) {
 // nothing of clocks.
 func TestDeadlockWithoutWallClockDeadlineSaysNothingOfClocks(t *testing.T) {
 	res := run(1, func(ctx context.Context, p providers.Providers) error {
-		sim, cancel := p.Time.WithTimeout(ctx, time.Hour)
+		cs, cancel := simDeadlines(ctx, p)
 		defer cancel()
-		under, cancelUnder := context.WithCancel(sim)
-		defer cancelUnder()
-		later, cancelLater := context.WithTimeout(sim, 2*time.Hour) // the simulation's hour comes first
-		defer cancelLater()
-		for _, c := range []context.Context{sim, under, later} {
+		for _, c := range cs {
 			_, wall := wallDeadline(c)
 			assert.False(t, wall)
 		}
