@@ -90,22 +90,27 @@ func wallDeadline(ctx context.Context) (time.Time, bool) {
 // never, or at once, and the seed would pass or deadlock as though the
 // code had set another deadline than production's. It is asked of
 // contexts the simulation does not own, the first time a task meets
-// each. The task unwinds as a kill does, so that code that recovers
-// panics (a server's handler) lets it through (providers.Unwinding).
+// each. The task unwinds as FailNow ends it, so that code that recovers
+// panics (a server's handler) lets it through (providers.Unwinding); the
+// scheduler's own code goes on, and the run ends at its next step.
 func (w *World) refuseWallDeadline(ctx context.Context, call string) {
 	d, ok := wallDeadline(ctx)
 	if !ok {
 		return
 	}
+	t := w.cur
 	name := SchedulerTask
-	if w.cur != nil {
-		name = w.cur.name
+	if t != nil {
+		name = t.name
 	}
 	w.fail(&Failure{Kind: WallDeadline, Task: name, Stack: userFrames(callerStack(3)),
 		Msg: fmt.Sprintf("%s under a deadline on the wall clock (%s), made by package context's WithTimeout or WithDeadline, "+
 			"or by a library's timeout (http.Client.Timeout): simulated time does not keep pace with the wall clock, "+
 			"so that deadline would not end the wait as it does in production; make the context with p.Time.WithTimeout or p.Time.WithDeadline",
 			call, d.Format(time.RFC3339Nano))})
+	if t == nil {
+		return // the scheduler's own code: the run ends at its next step
+	}
 	panic(stopSignal{})
 }
 

@@ -81,6 +81,27 @@ func TestAWallClockDeadlineIsRefusedWhereItIsMet(t *testing.T) {
 	}
 }
 
+// The scheduler's own code (an event's callback) that meets a wall-clock
+// deadline fails the run too, and the run ends there, the callback having
+// gone on.
+func TestAWallClockDeadlineInTheSchedulerEndsTheRun(t *testing.T) {
+	w := New(Config{Seed: 1})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		wall, cancel := context.WithTimeout(context.Background(), time.Hour)
+		defer cancel()
+		w.After(time.Second, func() {
+			_, cancel := w.WithCancel(wall)
+			cancel()
+		})
+		return p.Time.Sleep(ctx, time.Hour)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, WallDeadline, f.Kind, f.Msg)
+	assert.Equal(t, SchedulerTask, f.Task)
+	assert.Equal(t, time.Second, res.SimTime, "the run ended at the callback's step")
+}
+
 // simDeadlines returns a deadline of the simulation's under ctx and
 // contexts package context makes under it, and what cancels them all.
 func simDeadlines(ctx context.Context, p providers.Providers) ([]context.Context, func()) {
