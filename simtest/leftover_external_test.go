@@ -1,6 +1,7 @@
 package simtest_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -26,7 +27,8 @@ func janitor(stop <-chan struct{}) {
 
 // A goroutine a seed's task started that runs on after the Run is counted
 // in the report, with where it was started: such goroutines pile up seed
-// after seed, outside the simulation. One that ends with its seed is not.
+// after seed, outside the simulation. One that ends with its seed is not,
+// nor the goroutine of a task that never took a step.
 func TestTheReportCountsGoroutinesLeftRunning(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
@@ -40,6 +42,9 @@ func TestTheReportCountsGoroutinesLeftRunning(t *testing.T) {
 		done := make(chan struct{})
 		go func() { close(done) }()
 		<-done
+		for range 3 {
+			s.Go("never runs", func(context.Context) error { return nil })
+		}
 	}, simtest.Seeds(3))
 	assert.NotContains(t, clean.Report, "still run after the Run")
 }

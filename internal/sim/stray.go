@@ -243,7 +243,7 @@ func labelledGoroutines(labels map[string]bool) (n int, stack string) {
 			continue
 		}
 		label, _, _ := strings.Cut(rest, `"`)
-		if !labels[label] || strings.Contains(rec, workerFrame) {
+		if !labels[label] || strings.Contains(rec, workerFrame) || unstartedWorker(rec) {
 			continue
 		}
 		// A profile record counts the goroutines that share its stack:
@@ -268,6 +268,27 @@ func labelledGoroutines(labels map[string]bool) (n int, stack string) {
 		}
 	}
 	return n, stack
+}
+
+// unstartedWorker reports whether rec, a goroutine profile's record, is a
+// worker whose task never took a step: its goroutine is still at the
+// coroutine's start (runtime.corostart), with the label of the task that
+// started it, and no frame of the worker's loop yet. (A goroutine of a go
+// statement that has not begun to run is no worker, and counts.)
+func unstartedWorker(rec string) bool {
+	corostart := false
+	for line := range strings.SplitSeq(rec, "\n") {
+		// "#\t0x51bed0\tpkg.fn+0xb0\t/path/file.go:851"
+		f := strings.Split(line, "\t")
+		if len(f) < 4 || f[0] != "#" {
+			continue
+		}
+		if !strings.HasPrefix(f[2], "runtime.") {
+			return false
+		}
+		corostart = corostart || strings.HasPrefix(f[2], "runtime.corostart")
+	}
+	return corostart
 }
 
 // endTurns ends the run for stray calls: later ones are late.
