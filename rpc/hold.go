@@ -107,13 +107,7 @@ func (t *Transport) handOverLocked(tok Token, r receiver, frames []heldFrame) {
 	ho := &handover{t: t, tok: tok, r: r}
 	t.endpoints[tok] = ho
 	for len(frames) > 0 {
-		t.mu.Unlock()
-		for _, h := range frames {
-			if !h.c.isClosed() {
-				r.(heldReceiver).receiveHeld(h.c, h.payload)
-			}
-		}
-		t.mu.Lock()
+		t.handOver(r.(heldReceiver), frames)
 		frames, ho.frames = ho.frames, nil
 	}
 	ho.done = true
@@ -121,6 +115,19 @@ func (t *Transport) handOverLocked(tok Token, r receiver, frames []heldFrame) {
 		t.endpoints[tok] = r
 	}
 	t.epGen++ // a connection's cache may hold the handover
+}
+
+// handOver hands frames to r with t.mu released, and holds it again on
+// return, should r panic too (a codec's): the caller's unlock is
+// deferred.
+func (t *Transport) handOver(r heldReceiver, frames []heldFrame) {
+	t.mu.Unlock()
+	defer t.mu.Lock()
+	for _, h := range frames {
+		if !h.c.isClosed() {
+			r.receiveHeld(h.c, h.payload)
+		}
+	}
 }
 
 // A heldReceiver takes a frame that was held for it, in a task that is
