@@ -159,6 +159,21 @@ func TestTheFailureWindowLeavesDatagramFaultsOut(t *testing.T) {
 	assert.Regexp(t, `^, at [^(]+\(\d+ earlier entries not shown, among them [1-9]\d* datagrams lost, duplicated or reordered; -simtimeline=FILE writes them all\):`, window)
 }
 
+// A seed that fails as it ends (a deadlock) shows its last entries
+// without the datagram faults, and its heading counts them.
+func TestTheLastEntriesOfASeedCountTheDatagramFaultsLeftOut(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		askOverDatagrams(s, 60)
+		never := providers.NewChan[int](s.Providers().Task, 0)
+		never.Recv(s.Context()) // nothing sends: a deadlock
+	}, datagramFaultsOnly(0.3), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed, res.Report)
+	_, tail, ok := strings.Cut(res.Report, "timeline, its last entries")
+	require.True(t, ok, res.Report)
+	assert.Regexp(t, `^ but [1-9]\d* datagrams lost, duplicated or reordered \(-simtimeline=FILE writes it whole\):\n`, tail)
+	assert.NotContains(t, tail, "net: datagram")
+}
+
 // providers.ResolveUDP addresses a peer by its host's name with no DNS
 // query in a simulation, and names the host it cannot find as a DNS
 // lookup does.

@@ -332,7 +332,11 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		if len(tail) == 0 {
 			return
 		}
-		b.WriteString("  timeline, its last entries (-simtimeline=FILE writes it whole):\n")
+		b.WriteString("  timeline, its last entries")
+		if w != nil && w.datagrams > 0 {
+			fmt.Fprintf(b, " but %s lost, duplicated or reordered", plural(w.datagrams, "datagram"))
+		}
+		b.WriteString(" (-simtimeline=FILE writes it whole):\n")
 		tail = withoutTeardown(tail)
 		writeFolded(b, tail, columnsOf(tail))
 		return
