@@ -10,11 +10,7 @@ import "context"
 // from any goroutine, and changes nothing of the world.
 func (w *World) WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
 	w.enter("WithCancel")
-	up, ext, ok := w.parentOf(parent)
-	if !ok || ext != nil {
-		w.refuseWallDeadline(parent, "WithCancel")
-	}
-	if ok {
+	if up, ext, ok := w.parentOf(parent, "WithCancel", ""); ok {
 		c := w.newContext(parent, up, ext)
 		return c, c.cancelFunc
 	}

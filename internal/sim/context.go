@@ -125,7 +125,20 @@ func (p *keyProbe) Value(key any) any {
 // context cannot hand on at once (a context type of another package's,
 // neither package context's nor one with an AfterFunc method): under it
 // the world makes package context's contexts, as package context would.
-func (w *World) parentOf(parent context.Context) (up *simContext, ext context.Context, ok bool) {
+//
+// A parent the simulation does not own (ok false, or ext set) is where a
+// deadline on the wall clock can come in: call (or, when task is set, the
+// start of that task) under one fails the run (refuseWallDeadline).
+func (w *World) parentOf(parent context.Context, call, task string) (up *simContext, ext context.Context, ok bool) {
+	up, ext, ok = w.links(parent)
+	if !ok || ext != nil {
+		w.refuseWallDeadline(parent, call, task)
+	}
+	return up, ext, ok
+}
+
+// links is parentOf without its check of the parent's deadline.
+func (w *World) links(parent context.Context) (up *simContext, ext context.Context, ok bool) {
 	if c, ok := parent.(*simContext); ok && c.w == w {
 		return c, c.ext, true
 	}
@@ -150,9 +163,10 @@ func (w *World) parentOf(parent context.Context) (up *simContext, ext context.Co
 
 // isOwned reports whether ctx can be cancelled only by the simulation:
 // it is an owned simContext, a context that adds values to one, or one
-// that is never cancelled.
-func (w *World) isOwned(ctx context.Context) bool {
-	_, ext, ok := w.parentOf(ctx)
+// that is never cancelled. A wait, what, on one it does not own is
+// checked for a wall-clock deadline (parentOf).
+func (w *World) isOwned(ctx context.Context, what string) bool {
+	_, ext, ok := w.parentOf(ctx, what, "")
 	return ok && ext == nil
 }
 

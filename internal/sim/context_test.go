@@ -304,9 +304,9 @@ func TestContextDoneIsMadeWhenAsked(t *testing.T) {
 		}
 		assert.Equal(t, "sim.Context", fmt.Sprint(c))
 		v := context.WithValue(ctx, ctxKey{}, 1)
-		assert.True(t, w.isOwned(v), "a context that adds a value to the world's is owned")
+		assert.True(t, w.isOwned(v, "a wait"), "a context that adds a value to the world's is owned")
 		other := New(Config{Seed: 2})
-		assert.False(t, other.isOwned(ctx), "another world's context is not one of this world's")
+		assert.False(t, other.isOwned(ctx, "a wait"), "another world's context is not one of this world's")
 		return nil
 	})
 	require.NoError(t, res.Err)

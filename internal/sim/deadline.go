@@ -89,14 +89,18 @@ func wallDeadline(ctx context.Context) (time.Time, bool) {
 // clock: a wait under such a deadline would end by something else, or
 // never, or at once, and the seed would pass or deadlock as though the
 // code had set another deadline than production's. It is asked of
-// contexts the simulation does not own, the first time a task meets
-// each. The task unwinds as FailNow ends it, so that code that recovers
+// contexts the simulation does not own (parentOf), the first time a
+// task meets each; call names what met it, or task the task it started.
+// The task unwinds as FailNow ends it, so that code that recovers
 // panics (a server's handler) lets it through (providers.Unwinding); the
 // scheduler's own code goes on, and the run ends at its next step.
-func (w *World) refuseWallDeadline(ctx context.Context, call string) {
+func (w *World) refuseWallDeadline(ctx context.Context, call, task string) {
 	d, ok := wallDeadline(ctx)
 	if !ok {
 		return
+	}
+	if task != "" {
+		call = "task " + task + " started"
 	}
 	t := w.cur
 	name := SchedulerTask

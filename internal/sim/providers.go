@@ -141,13 +141,9 @@ func (p *timeProvider) WithTimeout(ctx context.Context, d time.Duration) (contex
 func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	w := (*World)(p)
 	w.enter("Time.WithDeadline")
-	up, ext, ok := w.parentOf(ctx)
-	if !ok || ext != nil {
-		// Under a deadline on the wall clock, a deadline of simulated
-		// time would hide the one production keeps.
-		w.refuseWallDeadline(ctx, "Time.WithDeadline")
-	}
-	if ok {
+	// Under a deadline on the wall clock, a deadline of simulated time
+	// would hide the one production keeps: parentOf refuses it.
+	if up, ext, ok := w.parentOf(ctx, "Time.WithDeadline", ""); ok {
 		return w.withDeadline(ctx, up, ext, deadline)
 	}
 	// Under a context whose end package context cannot hand on at once

@@ -222,12 +222,7 @@ func (w *World) spawnTask(g *Group, ctx context.Context, name string, fn func(ct
 			c.unwind()
 		}
 	}
-	up, ext, ok := w.parentOf(ctx)
-	if !ok || ext != nil {
-		if _, wall := wallDeadline(ctx); wall { // the call's name is made only then
-			w.refuseWallDeadline(ctx, "task "+name+" started")
-		}
-	}
+	up, ext, ok := w.parentOf(ctx, "", name)
 	w.nextID++
 	if g != nil {
 		name = g.name + "/" + name
@@ -444,11 +439,7 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		}
 		d = w.waitChan(ctx)
 		if d != t.lastDone {
-			owned := w.isOwned(ctx)
-			if !owned {
-				w.refuseWallDeadline(ctx, what)
-			}
-			t.lastDone, t.lastOwned = d, owned
+			t.lastDone, t.lastOwned = d, w.isOwned(ctx, what)
 		}
 		own = d == nil || t.lastOwned
 	}
