@@ -347,12 +347,7 @@ func (w *World) realWait() *RealWait {
 	if runtime.NumGoroutine() > realWaitGoroutines {
 		return &RealWait{}
 	}
-	t := w.publishedTask()
-	name, id := SchedulerTask, w.goid.Load()
-	if t != nil {
-		name, id = t.name, findGoroutine(t.wk.label)
-	}
-	s := sampleGoroutine(id)
+	_, name, s := w.sampleAway()
 	if s.busy || s.helper != "" || s.stack == "" {
 		return &RealWait{} // sampled: not a wait to tell
 	}
@@ -459,6 +454,18 @@ func (w *World) givenUp(t *task) {
 	}
 }
 
+// sampleAway samples the goroutine of the code that has not come back to
+// the scheduler: the task that publish stored, and its name, or the
+// scheduler's own goroutine (t nil). It runs on the watcher's goroutine.
+func (w *World) sampleAway() (t *task, name string, s sample) {
+	t = w.publishedTask()
+	name, id := SchedulerTask, w.goid.Load()
+	if t != nil {
+		name, id = t.name, findGoroutine(t.wk.label)
+	}
+	return t, name, sampleGoroutine(id)
+}
+
 // escaped builds the result of a run whose running task has not come back
 // for idle of real time. It runs on the watcher's goroutine, and reads only
 // what publish stored, the world's counters that the watchdog reads
@@ -466,14 +473,9 @@ func (w *World) givenUp(t *task) {
 // live: should the task come back meanwhile, they may be later than the
 // trace hash that publish stored.
 func (w *World) escaped(idle time.Duration) Result {
-	t := w.publishedTask()
-	name, id := SchedulerTask, w.goid.Load()
-	if t != nil {
-		name, id = t.name, findGoroutine(t.wk.label)
-	}
-	progress, events, at := w.publishedCounts()
+	progress, events, at := w.publishedCounts() // before the samples, which take time
 	now := time.Duration(at)
-	s := sampleGoroutine(id)
+	t, name, s := w.sampleAway()
 	if s.stack == "" && t != nil { // not found in a stack trace
 		s.stack = userFrames(stacks()[t.wk.label])
 	}
