@@ -2,7 +2,6 @@ package simtest
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -27,39 +26,26 @@ const leftoverSettle = 20 * time.Millisecond
 // a ticker) piles them up seed after seed, until the process is slow
 // enough to fail a seed that has nothing wrong with it.
 func (r *runner) leftoverLine() string {
-	count := func() (n int, stack string) {
+	count := func() (n int, startedAs, in string) {
 		for _, p := range r.pools {
-			k, s := p.Leftover()
+			k, s, i := p.Leftover()
 			n += k
-			if stack == "" {
-				stack = s
+			if startedAs == "" {
+				startedAs, in = s, i
 			}
 		}
-		return n, stack
+		return n, startedAs, in
 	}
-	n, stack := count()
-	if n == 0 {
+	if n, _, _ := count(); n == 0 {
 		return ""
 	}
 	time.Sleep(leftoverSettle)
-	if n, stack = count(); n == 0 {
+	n, startedAs, in := count()
+	if n == 0 {
 		return ""
 	}
-	frames := strings.Split(stack, "\n")
-	started := goFuncOf(frames)
 	return fmt.Sprintf("\n    %s that the seeds' tasks started with go statements still %s after the Run, outside the simulation, and pile up seed after seed: "+
 		"stop each when its seed ends, or start the work with p.Task.Go (a library that starts its own, a cache's janitor or a ticker, runs in a program: docs/production.md); "+
 		"one was started as %s and is in %s",
-		plural(n, "goroutine"), pluralWord(n, "runs", "run"), started, strings.TrimSpace(frames[0]))
-}
-
-// goFuncOf is the function a goroutine of frames ("function", "\tfile:line"
-// lines, innermost first) was started as: its outermost.
-func goFuncOf(frames []string) string {
-	for i := len(frames) - 1; i >= 0; i-- {
-		if f := frames[i]; f != "" && !strings.HasPrefix(f, "\t") {
-			return f
-		}
-	}
-	return "?"
+		plural(n, "goroutine"), pluralWord(n, "runs", "run"), startedAs, in)
 }

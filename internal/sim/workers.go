@@ -2,6 +2,7 @@ package sim
 
 import (
 	"maps"
+	"strings"
 	"sync"
 )
 
@@ -171,19 +172,25 @@ func (p *Workers) made(wk *worker) {
 // Leftover counts the goroutines that the tasks of p's runs started with
 // go statements and that still run, on the wall clock beside the
 // simulation, after the runs ended (a library's janitor or ticker): seed
-// after seed they pile up. It returns the stack of one of them. Ask it
-// once the runs are over: a goroutine of a run under way counts too.
-func (p *Workers) Leftover() (n int, stack string) {
+// after seed they pile up. Of one of them it returns the function it was
+// started as and the one it is in. Ask it once the runs are over: a
+// goroutine of a run under way counts too.
+func (p *Workers) Leftover() (n int, startedAs, in string) {
 	if p == nil {
-		return 0, ""
+		return 0, "", ""
 	}
 	p.mu.Lock()
 	labels := maps.Clone(p.labels)
 	p.mu.Unlock()
 	if len(labels) == 0 {
-		return 0, ""
+		return 0, "", ""
 	}
-	return labelledGoroutines(labels)
+	n, stack := labelledGoroutines(labels)
+	if n == 0 {
+		return 0, "", ""
+	}
+	in, _, _ = strings.Cut(stack, "\n")
+	return n, goFunc(stack), in
 }
 
 // Stop tells the runs that use p, those under way and those to come,
