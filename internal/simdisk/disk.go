@@ -171,7 +171,7 @@ const maxFilesNamed = 3
 // few, and the trace keeps their count alone, as it did before the names
 // were told.
 func (d *Disk) eventNaming(what string, files *namedFiles, msg func(files string) string) {
-	prefix := "disk " + d.addr + ": " + what + ": "
+	prefix := d.about(what)
 	key := prefix + msg(plural(files.n, "file"))
 	if files.n == 0 {
 		d.w.EventKeyed("", key, key) // nothing to name
@@ -338,8 +338,11 @@ func (d *Disk) event(what, format string, args ...any) {
 // eventAs is event, attributed to task: for effects that land on the
 // scheduler, after the task that caused them parked.
 func (d *Disk) eventAs(task, what, format string, args ...any) {
-	d.w.Event(task, fmt.Sprintf("disk %s: %s: ", d.addr, what)+fmt.Sprintf(format, args...))
+	d.w.Event(task, d.about(what)+fmt.Sprintf(format, args...))
 }
+
+// about begins the message of an event of the disk's: "disk kv-0: crash: ".
+func (d *Disk) about(what string) string { return "disk " + d.addr + ": " + what + ": " }
 
 // Disks are the disks of a simulation, one per address, each made on
 // first use.
