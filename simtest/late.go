@@ -85,8 +85,29 @@ func (a *afterSeeds) fail(seed uint64, recipe, what, loc, msg string) bool {
 	if line := a.replay(seed, recipe); line != "" {
 		text += "\n  replay: " + line
 	}
-	text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs (simvet's goroutine rule finds raw goroutines before running)."
+	if onTestGoroutine() {
+		text += "\n  An S is its seed's: use it only while the body runs, and after the Run report through the test's own t."
+	} else {
+		text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs (simvet's goroutine rule finds raw goroutines before running)."
+	}
 	return a.report(text)
+}
+
+// onTestGoroutine reports whether the caller runs on a test's own
+// goroutine, not one the test or a seed started: there, an S used late
+// was kept past its body.
+func onTestGoroutine() bool {
+	var pcs [128]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if f.Function == "testing.tRunner" {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
 }
 
 // givenUpCleanup reports that a cleanup of the seed (of the exploration
@@ -113,8 +134,21 @@ func (a *afterSeeds) report(text string) bool {
 		return false
 	}
 	a.reported.Add(1)
-	a.t.Error(text)
+	a.t.Fail()
+	a.say(text)
 	return true
+}
+
+// say writes text to the test's log. A testing.T's Error or Log would
+// stamp it with the line of this file that called it; text names the
+// line of the test that used the S late.
+func (a *afterSeeds) say(text string) {
+	switch t := a.t.(type) {
+	case *testing.T, *testing.B, *testing.F:
+		fmt.Fprintln(t.Output(), text)
+	default:
+		a.t.Log(text)
+	}
 }
 
 // log passes on a log line of an S whose seed ended.
@@ -122,7 +156,7 @@ func (a *afterSeeds) log(seed uint64, recipe, msg string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.closed && !a.dropped[runName(seed, recipe)] {
-		a.t.Logf("simtest: after %s ended: %s", runName(seed, recipe), msg)
+		a.say(fmt.Sprintf("simtest: after %s ended: %s", runName(seed, recipe), msg))
 	}
 }
 

@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -119,4 +120,17 @@ func TestLateErrorAfterTheTestEndedDoesNotCrash(t *testing.T) {
 	require.NotNil(t, kept)
 	assert.NotPanics(t, func() { kept.Errorf("after the test") })
 	assert.NotPanics(t, func() { kept.Logf("after the test") })
+}
+
+// TestLateUseInAChild keeps an S past its Run and uses it, in the child
+// process of TestLateUseNamesTheTestsLine.
+func TestLateUseInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_LATE_CHILD") == "" {
+		t.Skip("run by TestLateUseNamesTheTestsLine")
+	}
+	var kept *simtest.S
+	simtest.Run(t, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
+	kept.Errorf("through a kept S")
+	kept.Logf("a line from a kept S")
+	t.Log("seed=" + strconv.FormatUint(kept.Seed(), 10))
 }

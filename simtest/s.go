@@ -142,8 +142,6 @@ func (s *S) Name() string { return s.tb.Name() }
 
 // Attr emits a test attribute through the test's testing.TB: go test
 // -json reports it as an attr event, once for each seed that calls it.
-// (ArtifactDir, from Go 1.26, goes to the test's as well, and outlives
-// the seed.)
 func (s *S) Attr(key, value string) { s.tb.Attr(key, value) }
 
 // Providers returns the test driver's providers.
