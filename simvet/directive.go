@@ -35,7 +35,7 @@ type directive struct {
 // ruleNames are the names an allow directive may give: the names of
 // [Analyzers], in their order (a test holds them equal).
 func ruleNames() []string {
-	return []string{"goroutine", "chan", "sync", "wallclock", "globalrand", "osnet", "maporder", "globalstate", "assertctx", "scope"}
+	return []string{"goroutine", "chan", "sync", "wallclock", "globalrand", "osnet", "maporder", "globalstate", "assertctx", "testingt", "scope"}
 }
 
 // parseDirectives finds the //simvet: comments of the package's files. An

@@ -1,8 +1,10 @@
 // Package simvet finds, before a test runs, the code that escapes a
 // simulation: goroutines, native channels and locks, the wall clock,
 // global randomness, the real operating system and network, map order
-// that reaches the outside, and package-level state; and the assertions
-// that, given a context from outside the simulation, check nothing.
+// that reaches the outside, and package-level state; the assertions
+// that, given a context from outside the simulation, check nothing; and
+// the simulation bodies that fail, clean up or log through the test's
+// testing.T rather than the seed's S.
 //
 // Code under test must reach time, tasks, randomness, the network and the
 // disk only through a [github.com/moonpool-go/moonpool/providers.Providers] value. A slip shows up at run
@@ -120,6 +122,13 @@
 // context.Background(), context.TODO() or the test's t.Context(), or a
 // context made from one, finds no simulation and does nothing in one.
 // Pass the context of the code under test.
+//
+// # testingt
+//
+// [Testingt]: a simtest.Run body, or a task in it, that uses the test's
+// own *testing.T (t.Cleanup, t.TempDir, t.Context, t.Errorf, require
+// given t, ...) reaches the whole test, not the seed. Use the body's
+// *simtest.S.
 //
 // # scope
 //
@@ -293,6 +302,27 @@ fix passes ctx in place of the call written at the argument when ctx is
 a parameter of type context.Context in scope, never assigned. (In a
 program run as a WebAssembly process, which opts out with
 //simvet:production, every context reaches the simulation.)`
+
+	testingtDoc = `a simulation body uses the test's *testing.T instead of its S
+
+A simtest.Run body, or a task in it, that closes over the test's own t
+(a *testing.T, B or F) reaches the whole test, not the seed: t.Cleanup
+registers a function that runs once, after every seed, on worlds that
+have ended; t.TempDir is one directory every seed shares; t.Context
+carries no simulation; t.Setenv and t.Chdir last for the seeds after;
+and t.Errorf, t.Fatal and t.Log (or testify's require given t) report
+to the test, so the seed's report cannot name the task, the simulated
+time and the line, and a FailNow from a task does not end the seed.
+Use the body's *simtest.S, which is a testing.TB of the seed:
+
+	simtest.Run(t, func(s *simtest.S) {
+		s.Cleanup(stop)   require.NoError(s, err)   dir := s.TempDir()
+	})
+
+A function literal with a *simtest.S parameter is a body. t.Name() is
+not reported (the S's is the same). A suggested fix passes the S in
+place of t where the S serves: a method the S has, or an argument of a
+type the S satisfies, such as testing.TB.`
 
 	scopeDoc = `what simvet could not analyze, and malformed directives
 

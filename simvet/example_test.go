@@ -24,5 +24,6 @@ func ExampleAnalyzers() {
 	// maporder    a map's random order reaches the outside
 	// globalstate a function writes a package-level variable
 	// assertctx   an assertion given context.Background() checks nothing in a simulation
+	// testingt    a simulation body uses the test's *testing.T instead of its S
 	// scope       what simvet could not analyze, and malformed directives
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // fixPackages are the test packages whose findings carry suggested fixes.
-var fixPackages = []string{"goroutine", "wallclock", "globalrand", "osnet", "maporder", "assertctx"}
+var fixPackages = []string{"goroutine", "wallclock", "globalrand", "osnet", "maporder", "assertctx", "testingt"}
 
 // A suggested fix must leave code that builds, whether an editor applies it
 // alone (its edits exactly, nothing more) or a driver applies every fix of

@@ -30,6 +30,7 @@ var fixtureRules = map[string]*analysis.Analyzer{
 	"maporder":    simvet.Maporder,
 	"globalstate": simvet.Globalstate,
 	"assertctx":   simvet.Assertctx,
+	"testingt":    simvet.Testingt,
 	"directives":  simvet.Wallclock,
 	"malformed":   simvet.Scope,
 	"scope":       simvet.Scope,

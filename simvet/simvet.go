@@ -23,6 +23,7 @@ var Analyzers = []*analysis.Analyzer{
 	Maporder,
 	Globalstate,
 	Assertctx,
+	Testingt,
 	Scope,
 }
 
@@ -37,6 +38,7 @@ var (
 	Maporder    = newRule("maporder", maporderDoc, runMaporder)
 	Globalstate = newRule("globalstate", globalstateDoc, runGlobalstate)
 	Assertctx   = newRule("assertctx", assertctxDoc, runAssertctx)
+	Testingt    = newRule("testingt", testingtDoc, runTestingt)
 )
 
 // module is this module's path; providersPath is the seam's.

@@ -1,0 +1,188 @@
+package simvet
+
+import (
+	"go/ast"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+)
+
+// testingtFail is what goes wrong when a body fails, skips or hands the
+// test's T to code that may.
+const testingtFail = "reports to the test, not the seed: the seed's report cannot name its task, simulated time and line"
+
+// testingtConsequence says what goes wrong when a simulation body calls
+// method on the test's T rather than on its S.
+func testingtConsequence(method string) string {
+	switch method {
+	case "Error", "Errorf", "Fatal", "Fatalf", "Fail", "FailNow", "Skip", "Skipf", "SkipNow":
+		return testingtFail
+	case "Log", "Logf":
+		return "logs to the test, not the seed's log: the line carries no simulated time or task, and shows whether the seed fails or not"
+	case "Cleanup":
+		return "registers on the test, so the function runs once, after every seed, on worlds that have ended"
+	case "TempDir":
+		return "is the test's, one directory every seed shares"
+	case "Context":
+		return "is the test's, which carries no simulation and ends after every seed"
+	case "Setenv", "Chdir":
+		return "lasts for every seed after this one"
+	case "Run":
+		return "starts a subtest, which a seed cannot hold"
+	}
+	return "is the whole test's, not the seed's"
+}
+
+func runTestingt(c *checker) {
+	for _, f := range c.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.FuncLit)
+			if !ok {
+				return true
+			}
+			if s := seedParam(c.pass.TypesInfo, lit); s != nil {
+				c.testingtBody(lit, s)
+				return false
+			}
+			return true
+		})
+	}
+}
+
+// seedParam returns the parameter of lit that is a *simtest.S, which makes
+// lit a simulation body, or nil.
+func seedParam(info *types.Info, lit *ast.FuncLit) *types.Var {
+	for _, field := range lit.Type.Params.List {
+		for _, name := range field.Names {
+			if v, ok := info.Defs[name].(*types.Var); ok && isSeed(v.Type()) {
+				return v
+			}
+		}
+		if len(field.Names) == 0 && isSeed(info.TypeOf(field.Type)) {
+			return types.NewVar(field.Pos(), nil, "_", info.TypeOf(field.Type))
+		}
+	}
+	return nil
+}
+
+// isSeed reports whether t is *simtest.S.
+func isSeed(t types.Type) bool {
+	_, ptr := t.(*types.Pointer)
+	return ptr && isNamed(t, module+"/simtest", "S")
+}
+
+// testingVar returns the variable e names when it is a *testing.T, B or F
+// declared outside lit: the test's, which the body closes over.
+func (c *checker) testingVar(e ast.Expr, lit *ast.FuncLit) *types.Var {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, ok := c.pass.TypesInfo.Uses[id].(*types.Var)
+	if !ok || lit.Pos() <= v.Pos() && v.Pos() < lit.End() {
+		return nil
+	}
+	if _, ptr := v.Type().(*types.Pointer); !ptr {
+		return nil
+	}
+	for _, name := range []string{"T", "B", "F"} {
+		if isNamed(v.Type(), "testing", name) {
+			return v
+		}
+	}
+	return nil
+}
+
+// testingtBody reports each use, in the simulation body lit whose S is s,
+// of the test's own T.
+func (c *checker) testingtBody(lit *ast.FuncLit, s *types.Var) {
+	info := c.pass.TypesInfo
+	done := map[ast.Expr]bool{}
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			t := c.testingVar(n.X, lit)
+			if t == nil {
+				return true
+			}
+			done[n.X] = true
+			method := n.Sel.Name
+			if method == "Name" {
+				return false // the same as the S's
+			}
+			what := testingtConsequence(method)
+			obj, _, _ := types.LookupFieldOrMethod(s.Type(), true, c.pass.Pkg, method)
+			fix := "use " + s.Name() + "." + method + ", the seed's"
+			if !named(s) {
+				fix = "use the " + method + " of the body's *simtest.S, the seed's"
+			}
+			switch {
+			case method == "Run":
+				fix = "run the simulation inside the subtest instead: t.Run(name, func(t *testing.T) { simtest.Run(t, body) })"
+			case obj == nil:
+				fix = "do it before the Run, outside the body"
+			}
+			c.report(n, t.Name()+"."+method+" in a simulation body "+what+"; "+fix, c.seedFix(n.X, s, obj != nil)...)
+			return false
+		case *ast.CallExpr:
+			sig, ok := types.Unalias(info.TypeOf(n.Fun)).Underlying().(*types.Signature)
+			if !ok {
+				return true
+			}
+			for i, arg := range n.Args {
+				t := c.testingVar(arg, lit)
+				if t == nil {
+					continue
+				}
+				done[arg] = true
+				param := paramType(sig, i)
+				fits := param != nil && types.AssignableTo(s.Type(), param)
+				msg := t.Name() + ", the test's, given to " + c.text(n.Fun) + " in a simulation body " + testingtFail + "; "
+				if fits && named(s) {
+					msg += "pass " + s.Name() + ", the seed's"
+				} else if fits {
+					msg += "pass the body's *simtest.S, the seed's"
+				} else {
+					msg += "have it take a testing.TB and pass the body's *simtest.S"
+				}
+				c.report(arg, msg, c.seedFix(arg, s, fits)...)
+			}
+		case *ast.Ident:
+			if t := c.testingVar(n, lit); t != nil && !done[n] {
+				c.report(n, t.Name()+", the test's *testing."+namedOf(t.Type())+", used in a simulation body is the whole test's, not the seed's; use the body's *simtest.S")
+			}
+		}
+		return true
+	})
+}
+
+// paramType is the type of the i-th argument of a call of sig.
+func paramType(sig *types.Signature, i int) types.Type {
+	params := sig.Params()
+	switch {
+	case sig.Variadic() && i >= params.Len()-1:
+		return params.At(params.Len() - 1).Type().(*types.Slice).Elem()
+	case i < params.Len():
+		return params.At(i).Type()
+	}
+	return nil
+}
+
+func namedOf(t types.Type) string {
+	return types.Unalias(t.(*types.Pointer).Elem()).(*types.Named).Obj().Name()
+}
+
+// named reports whether the body's S has a name to pass.
+func named(s *types.Var) bool { return s.Name() != "_" && s.Name() != "" }
+
+// seedFix replaces e, the test's T, with the body's S when fits says S
+// serves there and the S's name means the S at e.
+func (c *checker) seedFix(e ast.Expr, s *types.Var, fits bool) []analysis.SuggestedFix {
+	if !fits || !named(s) {
+		return nil
+	}
+	if _, o := c.pass.Pkg.Scope().Innermost(e.Pos()).LookupParent(s.Name(), e.Pos()); o != s {
+		return nil
+	}
+	return []analysis.SuggestedFix{fix("use "+s.Name(), replace(e, s.Name()))}
+}
