@@ -241,7 +241,27 @@ func commandLine() flags {
 	if f := flag.Lookup("test.run"); f != nil {
 		fl.run = f.Value.String()
 	}
+	if flag.Parsed() {
+		fl.err = unreadFlags(flag.Args())
+	}
 	return fl.withEnv()
+}
+
+// unreadFlags reports flags the test binary was given but did not read:
+// those after an argument that is not a flag, where the flag package
+// stops. go test hands the binary, as they are, every argument after a
+// flag it does not know whose value follows a space (-simseeds 100), the
+// package path among them: in go test -simseeds 100 . -planted, -planted
+// would be dropped without a word, and the Run test something other than
+// what was asked.
+func unreadFlags(args []string) error {
+	for i, a := range args {
+		if i > 0 && strings.HasPrefix(a, "-") && a != "-" {
+			return fmt.Errorf("simtest: the test binary stopped reading flags at %q, so it did not read %s (go test passes on, as they are, the arguments after a flag of the test's whose value follows a space, the package path among them); write such flags with = (-simseeds=100), or put the package path before them",
+				args[0], strings.Join(args[i:], " "))
+		}
+	}
+	return nil
 }
 
 // selectsSubtests reports whether go test's -run pattern names subtests,

@@ -118,6 +118,31 @@ func TestBadFlagOnCommandLine(t *testing.T) {
 	assert.Contains(t, out, `invalid value "12ab" for flag -simseed: -simseed wants a decimal seed such as 1234`)
 }
 
+// TestUnreadFlagsInAChild runs a simulation, in the child process of
+// TestFlagsAfterThePackageAreRefused.
+func TestUnreadFlagsInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_UNREAD_CHILD") == "" {
+		t.Skip("run by TestFlagsAfterThePackageAreRefused")
+	}
+	Run(t, func(s *S) {}, Seeds(1))
+}
+
+// Flags after the package path, which go test passes on as they are, are
+// not read by the test binary: the Run refuses to go on without them.
+func TestFlagsAfterThePackageAreRefused(t *testing.T) {
+	out, err := childOutput(t, "", "SIMTEST_UNREAD_CHILD=1", "-test.run=^TestUnreadFlagsInAChild$", ".", "-planted", "-simseeds", "3")
+	require.Error(t, err, out)
+	assert.Contains(t, out, `simtest: the test binary stopped reading flags at ".", so it did not read -planted -simseeds 3 (go test passes on`)
+	assert.Contains(t, out, "write such flags with = (-simseeds=100), or put the package path before them")
+
+	out, err = childOutput(t, "", "SIMTEST_UNREAD_CHILD=1", "-test.run=^TestUnreadFlagsInAChild$", "--", "-planted")
+	require.NoError(t, err, "after --, arguments are the test's to read:\n%s", out)
+
+	assert.NoError(t, unreadFlags([]string{"."}), "an argument that is no flag is left alone")
+	assert.NoError(t, unreadFlags([]string{"in.txt", "-"}), "- is not a flag")
+	assert.NoError(t, unreadFlags(nil))
+}
+
 // childOutput runs this test binary again, in dir (or here), with one more
 // environment variable and the given flags.
 func childOutput(t *testing.T, dir, env string, args ...string) (string, error) {
