@@ -91,9 +91,6 @@ func wallDeadline(ctx context.Context) (time.Time, bool) {
 // code had set another deadline than production's. It is asked of
 // contexts the simulation does not own (parentOf), the first time a
 // task meets each; call names what met it, or task the task it started.
-// The task unwinds as FailNow ends it, so that code that recovers
-// panics (a server's handler) lets it through (providers.Unwinding); the
-// scheduler's own code goes on, and the run ends at its next step.
 func (w *World) refuseWallDeadline(ctx context.Context, call, task string) {
 	d, ok := wallDeadline(ctx)
 	if !ok {
@@ -102,18 +99,42 @@ func (w *World) refuseWallDeadline(ctx context.Context, call, task string) {
 	if task != "" {
 		call = "task " + task + " started"
 	}
+	w.refuseWall(fmt.Sprintf("%s under a deadline on the wall clock (%s), made by package context's WithTimeout or WithDeadline, "+
+		"or by a library's timeout (http.Client.Timeout): simulated time does not keep pace with the wall clock, "+
+		"so that deadline would not end the wait as it does in production; make the context with p.Time.WithTimeout or p.Time.WithDeadline",
+		call, d.Format(time.RFC3339Nano)))
+}
+
+// RefuseWallTime fails the run as a wall-clock deadline does when t, given
+// to call (a connection's SetReadDeadline, Time.WithDeadline), was read
+// from the wall clock: time.Now's result, and times added to it, carry a
+// reading of the monotonic clock, which no time of the simulation has.
+// Such a deadline lies years past simulated time, so it would never end
+// the wait it bounds, and the seed would hang where production times
+// out.
+func (w *World) RefuseWallTime(t time.Time, call string) {
+	if t == t.Round(0) {
+		return // no monotonic reading: not time.Now's
+	}
+	w.refuseWall(fmt.Sprintf("%s given a time read from the wall clock (%s, from time.Now): simulated time does not keep pace with the wall clock, "+
+		"so that deadline would not end the wait as it does in production; take the time from p.Time.Now()",
+		call, t.Round(0).Format(time.RFC3339Nano)))
+}
+
+// refuseWall fails the run with a wall-clock deadline's failure, msg, and
+// ends the running task as FailNow does. The task unwinds as FailNow ends
+// it, so that code that recovers panics (a server's handler) lets it
+// through (providers.Unwinding); the scheduler's own code goes on, and
+// the run ends at its next step.
+func (w *World) refuseWall(msg string) {
 	t := w.cur
 	name := SchedulerTask
 	if t != nil {
 		name = t.name
 	}
-	w.fail(&Failure{Kind: WallDeadline, Task: name, Stack: userFrames(callerStack(3)),
-		Msg: fmt.Sprintf("%s under a deadline on the wall clock (%s), made by package context's WithTimeout or WithDeadline, "+
-			"or by a library's timeout (http.Client.Timeout): simulated time does not keep pace with the wall clock, "+
-			"so that deadline would not end the wait as it does in production; make the context with p.Time.WithTimeout or p.Time.WithDeadline",
-			call, d.Format(time.RFC3339Nano))})
+	w.fail(&Failure{Kind: WallDeadline, Task: name, Stack: userFrames(callerStack(4)), Msg: msg})
 	if t == nil {
-		return // the scheduler's own code: the run ends at its next step
+		return
 	}
 	panic(stopSignal{})
 }

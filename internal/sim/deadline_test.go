@@ -102,6 +102,26 @@ func TestAWallClockDeadlineInTheSchedulerEndsTheRun(t *testing.T) {
 	assert.Equal(t, time.Second, res.SimTime, "the run ended at the callback's step")
 }
 
+// A deadline made from time.Now lies years past simulated time: given to
+// Time.WithDeadline it is refused with the fix, as a context of package
+// context's is; one made from the Time provider's Now is not.
+func TestAWallClockTimeIsRefusedAsADeadline(t *testing.T) {
+	w := New(Config{Seed: 1})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		_, cancel := p.Time.WithDeadline(ctx, p.Time.Now().Add(time.Second))
+		cancel()
+		_, cancel = p.Time.WithDeadline(ctx, time.Now().Add(time.Second))
+		cancel()
+		return nil
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, WallDeadline, f.Kind, f.Msg)
+	assert.True(t, strings.HasPrefix(f.Msg, "Time.WithDeadline given a time read from the wall clock ("), f.Msg)
+	assert.Contains(t, f.Msg, "take the time from p.Time.Now()")
+	assert.Contains(t, f.Stack, "deadline_test.go")
+}
+
 // simDeadlines returns a deadline of the simulation's under ctx and
 // contexts package context makes under it, and what cancels them all.
 func simDeadlines(ctx context.Context, p providers.Providers) ([]context.Context, func()) {

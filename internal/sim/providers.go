@@ -141,6 +141,7 @@ func (p *timeProvider) WithTimeout(ctx context.Context, d time.Duration) (contex
 func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	w := (*World)(p)
 	w.enter("Time.WithDeadline")
+	w.RefuseWallTime(deadline, "Time.WithDeadline")
 	// Under a deadline on the wall clock, a deadline of simulated time
 	// would hide the one production keeps: parentOf refuses it.
 	if up, ext, ok := w.parentOf(ctx, "Time.WithDeadline", ""); ok {

@@ -179,6 +179,7 @@ func (h *Host) timerDur(d time.Duration) time.Duration {
 }
 
 func (c *hostClock) WithDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	c.h.n.w.RefuseWallTime(deadline, "Time.WithDeadline")
 	return c.withLocal(ctx, deadline, c.h.simAt(deadline))
 }
 

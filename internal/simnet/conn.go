@@ -1051,7 +1051,7 @@ func (c *conn) SetReadDeadline(t time.Time) error {
 	if c.wakeRd == nil {
 		c.wakeRd = c.wakeReaders
 	}
-	c.n.setDeadline(&c.rd, c.h, t, c.wakeRd)
+	c.n.setDeadline(&c.rd, c.h, t, c.wakeRd, "SetReadDeadline")
 	return nil
 }
 
@@ -1064,7 +1064,7 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 	if c.wakeWr == nil {
 		c.wakeWr = c.wakeWriters
 	}
-	c.n.setDeadline(&c.wr, c.h, t, c.wakeWr)
+	c.n.setDeadline(&c.wr, c.h, t, c.wakeWr, "SetWriteDeadline")
 	return nil
 }
 
@@ -1312,8 +1312,10 @@ func (c *conn) retxTimeout() {
 }
 
 // setDeadline arms d for t on h's clock; the zero t clears it. wake runs
-// when it passes, so that parked operations notice.
-func (n *Net) setDeadline(d *deadline, h *Host, t time.Time, wake func()) {
+// when it passes, so that parked operations notice. call names the method
+// that set it, for the refusal of a time read from the wall clock.
+func (n *Net) setDeadline(d *deadline, h *Host, t time.Time, wake func(), call string) {
+	n.w.RefuseWallTime(t, call)
 	d.stop()
 	d.set = !t.IsZero()
 	if !d.set {

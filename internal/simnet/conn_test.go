@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -533,6 +534,49 @@ func TestConnectionEndsNameThemselves(t *testing.T) {
 			assert.Equal(t, cs, fmt.Sprint(c), "named once")
 			require.NoError(t, c.Close())
 			return s.Close()
+		})
+	}
+}
+
+// A deadline made from time.Now, given to a connection, a listener or a
+// packet connection, is refused with the fix: it lies years past
+// simulated time, so the read it bounds would wait until the run's time
+// budget, where production times out.
+func TestAWallClockDeadlineIsRefused(t *testing.T) {
+	for name, set := range map[string]func(ctx context.Context, t *testing.T, client, server providers.Providers) error{
+		"read": func(ctx context.Context, t *testing.T, client, server providers.Providers) error {
+			c, _ := pair(t, ctx, client, server)
+			return c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		},
+		"write": func(ctx context.Context, t *testing.T, client, server providers.Providers) error {
+			c, _ := pair(t, ctx, client, server)
+			return c.SetDeadline(time.Now().Add(100 * time.Millisecond))
+		},
+		"accept": func(ctx context.Context, t *testing.T, client, server providers.Providers) error {
+			l, err := server.Network.Listen(ctx, ":81")
+			require.NoError(t, err)
+			return l.(interface{ SetDeadline(time.Time) error }).SetDeadline(time.Now().Add(time.Second))
+		},
+		"datagram": func(ctx context.Context, t *testing.T, client, server providers.Providers) error {
+			pc, err := client.Network.ListenPacket(ctx, ":53")
+			require.NoError(t, err)
+			return pc.SetReadDeadline(time.Now().Add(time.Second))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, 1, chaos.NoNetworkFaults())
+			res := w.run(func(ctx context.Context, p providers.Providers) error {
+				client, server := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.Host("10.0.0.2"))
+				c, _ := pair(t, ctx, client, server)
+				require.NoError(t, c.SetReadDeadline(client.Time.Now().Add(time.Second)), "the simulation's time is a deadline")
+				return set(ctx, t, client, server)
+			})
+			var f *sim.Failure
+			require.ErrorAs(t, res.Err, &f)
+			assert.Equal(t, sim.WallDeadline, f.Kind, f.Msg)
+			assert.Contains(t, f.Msg, "given a time read from the wall clock (")
+			assert.Contains(t, f.Msg, "take the time from p.Time.Now()")
+			assert.Less(t, res.SimTime, time.Second, "refused where it is set")
 		})
 	}
 }

@@ -131,6 +131,6 @@ func (l *listener) SetDeadline(t time.Time) error {
 	if l.closed {
 		return opError("set", nil, l.addr, net.ErrClosed)
 	}
-	l.h.n.setDeadline(&l.dl, l.h, t, l.wakeFn)
+	l.h.n.setDeadline(&l.dl, l.h, t, l.wakeFn, "the listener's SetDeadline")
 	return nil
 }

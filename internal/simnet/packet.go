@@ -556,7 +556,7 @@ func (c *packetConn) SetReadDeadline(t time.Time) error {
 	if c.closed {
 		return c.opErr("set", nil, net.ErrClosed)
 	}
-	c.n.setDeadline(&c.rd, c.h, t, c.wakeRd)
+	c.n.setDeadline(&c.rd, c.h, t, c.wakeRd, "SetReadDeadline")
 	return nil
 }
 
@@ -567,7 +567,7 @@ func (c *packetConn) SetWriteDeadline(t time.Time) error {
 	if c.closed {
 		return c.opErr("set", nil, net.ErrClosed)
 	}
-	c.n.setDeadline(&c.wr, c.h, t, func() {})
+	c.n.setDeadline(&c.wr, c.h, t, func() {}, "SetWriteDeadline")
 	return nil
 }
 
