@@ -136,6 +136,12 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 	}
 	ft.workers = sim.NewWorkers()
 	f.Cleanup(ft.workers.Close)
+	f.Cleanup(func() { // before the Close: cleanups run last first
+		if note := leftoverNote([]*sim.Workers{ft.workers}); note != "" {
+			// Not Log: it would name this line, not the test's.
+			fmt.Fprintln(f.Output(), "simtest: "+strings.Replace(note, "after the Run", "after the inputs", 1))
+		}
+	})
 	for _, in := range ft.corpus(f) {
 		f.Add(in)
 	}

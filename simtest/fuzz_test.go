@@ -337,3 +337,24 @@ func TestANamedInputWritesItsTimeline(t *testing.T) {
 		assert.NotContains(t, f.Name(), "FuzzFailsInAChild")
 	}
 }
+
+// FuzzLeavesGoroutinesInAChild starts, from each input, a goroutine that
+// outlives it, in the child process of TestFuzzCountsGoroutinesLeftRunning.
+func FuzzLeavesGoroutinesInAChild(f *testing.F) {
+	if os.Getenv("SIMTEST_FUZZ_CHILD") == "" {
+		f.Skip("run by TestFuzzCountsGoroutinesLeftRunning")
+	}
+	stop := make(chan struct{})
+	f.Cleanup(func() { close(stop) })
+	Fuzz(f, func(s *S) {
+		go func() { <-stop }()
+	}, Seeds(3))
+}
+
+// As a Run's report, a fuzz test's log counts the goroutines that its
+// inputs' tasks started and that still run after the inputs.
+func TestFuzzCountsGoroutinesLeftRunning(t *testing.T) {
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzLeavesGoroutinesInAChild$", "-test.v")
+	require.NoError(t, err, out)
+	assert.Regexp(t, `\n    simtest: 6 goroutines that the seeds' tasks started with go statements still run after the inputs, outside the simulation`, out)
+}

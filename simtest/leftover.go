@@ -20,14 +20,24 @@ func (r *runner) newWorkers() *sim.Workers {
 const leftoverSettle = 20 * time.Millisecond
 
 // leftoverLine is the report's line of the goroutines that the seeds'
-// tasks started with go statements and that still run after the Run
-// (sim.Workers.Leftover), or "". They run on the wall clock, outside the
-// simulation, and a library that starts one per use (a cache's janitor,
-// a ticker) piles them up seed after seed, until the process is slow
-// enough to fail a seed that has nothing wrong with it.
+// tasks started with go statements and that still run after the Run, or
+// "" (leftoverNote).
 func (r *runner) leftoverLine() string {
+	if note := leftoverNote(r.pools); note != "" {
+		return "\n    " + note
+	}
+	return ""
+}
+
+// leftoverNote tells of the goroutines that tasks run on pools started
+// with go statements and that still run (sim.Workers.Leftover), or "".
+// They run on the wall clock, outside the simulation, and a library that
+// starts one per use (a cache's janitor, a ticker) piles them up seed
+// after seed, until the process is slow enough to fail a seed that has
+// nothing wrong with it.
+func leftoverNote(pools []*sim.Workers) string {
 	count := func() (n int, startedAs, in string) {
-		for _, p := range r.pools {
+		for _, p := range pools {
 			k, s, i := p.Leftover()
 			n += k
 			if startedAs == "" {
@@ -44,7 +54,7 @@ func (r *runner) leftoverLine() string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("\n    %s that the seeds' tasks started with go statements still %s after the Run, outside the simulation, and pile up seed after seed: "+
+	return fmt.Sprintf("%s that the seeds' tasks started with go statements still %s after the Run, outside the simulation, and pile up seed after seed: "+
 		"stop each when its seed ends, or start the work with p.Task.Go (a library that starts its own, a cache's janitor or a ticker, runs in a program: docs/production.md); "+
 		"one was started as %s and is in %s",
 		plural(n, "goroutine"), pluralWord(n, "runs", "run"), startedAs, in)
