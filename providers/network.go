@@ -55,9 +55,12 @@ type Network interface {
 	// the call, not the listener's life.
 	Listen(ctx context.Context, addr string) (net.Listener, error)
 	// Dial connects to addr, "host:port". ctx bounds the connect: when it
-	// ends first, Dial fails with an error whose Timeout method reports
-	// true for a deadline, and that matches ctx's error under errors.Is.
-	// Once connected, ctx has no effect on the connection.
+	// ends first, Dial fails with "operation was canceled", which matches
+	// context.Canceled, or for a deadline with "i/o timeout", whose
+	// Timeout method reports true and which matches either
+	// context.DeadlineExceeded or os.ErrDeadlineExceeded under errors.Is,
+	// as a race in package net's connect decides; a simulation gives
+	// both. Once connected, ctx has no effect on the connection.
 	Dial(ctx context.Context, addr string) (net.Conn, error)
 	// ListenPacket opens a UDP socket on addr, "host:port", as Listen
 	// does for TCP: the host may be empty or this host's own address, and

@@ -137,6 +137,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			c, err := p.Network.Dial(ctx, addr)
 			if err != nil {
 				closeBody()
+				if ctx.Err() != nil {
+					// As net/http: the request's end is what ended the
+					// dial, whichever shape the dial's error took.
+					return nil, context.Cause(ctx)
+				}
 				return nil, err
 			}
 			pc = t.newConn(addr, c)

@@ -58,6 +58,32 @@ func TestRefusedDial(t *testing.T) {
 	}, quiet(), simtest.Seeds(3))
 }
 
+// A request whose context ends while its connect goes unanswered fails
+// with the context's error, as net/http's does, whichever shape the
+// dial's own timeout took; an IP address no host holds is such a
+// connect, and a name no host has is a DNS error.
+func TestADialThatTimesOutEndsWithTheRequestsContext(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		for _, url := range []string{"http://10.9.9.9/", "http://[2001:db8::1]:8080/"} {
+			ctx, cancel := p.Time.WithTimeout(s.Context(), time.Second)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			start := s.Elapsed()
+			_, err := simhttp.NewClient(p).Do(req)
+			cancel()
+			require.ErrorIs(s, err, context.DeadlineExceeded, url)
+			var ne net.Error
+			require.ErrorAs(s, err, &ne, url)
+			require.True(s, ne.Timeout(), url)
+			require.Equal(s, time.Second, s.Elapsed()-start, "%s: the connect goes unanswered", url)
+		}
+		_, err := simhttp.NewClient(p).Get("http://nosuch/")
+		var de *net.DNSError
+		require.ErrorAs(s, err, &de)
+		require.True(s, de.IsNotFound)
+	}, quiet(), simtest.Seeds(16))
+}
+
 func TestContextTimeoutOnSimulatedClock(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		p := s.Providers()

@@ -61,13 +61,47 @@ func TestDialNobody(t *testing.T) {
 		assert.Equal(t, "dial tcp 10.0.0.2:1: connect: connection refused", err.Error())
 		assert.Positive(t, client.Time.Now().Sub(start), "the refusal takes a round trip")
 
-		_, err = client.Network.Dial(ctx, "10.9.9.9:80")
+		_, err = client.Network.Dial(ctx, "nosuch:80")
 		var de *net.DNSError
-		require.ErrorAs(t, err, &de, "a host the network does not have")
+		require.ErrorAs(t, err, &de, "a name the network does not have")
 		assert.True(t, de.IsNotFound)
-		assert.Equal(t, "dial tcp: lookup 10.9.9.9: no such host", err.Error())
+		assert.Equal(t, "dial tcp: lookup nosuch: no such host", err.Error())
 		return nil
 	})
+}
+
+// An IP address no host holds is not looked up, as package net looks no
+// address up: its connect goes unanswered, until the dial's context ends
+// or the connect times out, as Linux's does.
+func TestDialAnAddressNoHostHolds(t *testing.T) {
+	res := simulate(t, 2, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		start := client.Time.Now()
+		dctx, cancel := client.Time.WithTimeout(ctx, time.Second)
+		_, err := client.Network.Dial(dctx, "10.9.9.9:80")
+		cancel()
+		var ne net.Error
+		require.ErrorAs(t, err, &ne)
+		assert.True(t, ne.Timeout(), "got %v", err)
+		var de *net.DNSError
+		assert.False(t, errors.As(err, &de), "an IP address is not looked up: got %v", err)
+		assert.Equal(t, "dial tcp 10.9.9.9:80: i/o timeout", err.Error())
+		assert.Equal(t, time.Second, client.Time.Now().Sub(start), "it waits for the context")
+
+		start = client.Time.Now()
+		_, err = client.Network.Dial(ctx, "[::ffff:10.9.9.9]:80")
+		assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+		assert.Equal(t, "dial tcp 10.9.9.9:80: connect: connection timed out", err.Error())
+		assert.Equal(t, simnet.ConnectTimeout, client.Time.Now().Sub(start), "it waits as a connect that hangs does")
+
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = client.Network.Dial(done, "[2001:db8::1]:80")
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, "dial tcp [2001:db8::1]:80: operation was canceled", err.Error())
+		return nil
+	})
+	assert.Len(t, events(res, "connect 10.0.0.1 -> 10.9.9.9:80 timed out"), 1, "the timeline tells of the connect that timed out")
+	assert.Len(t, events(res, "goes unanswered: no host has that address"), 2, "and of each connect that went out")
 }
 
 func TestListenErrors(t *testing.T) {
@@ -139,10 +173,7 @@ func TestDialContext(t *testing.T) {
 		dctx, cancel := client.Time.WithTimeout(ctx, time.Microsecond)
 		_, err = client.Network.Dial(dctx, "10.0.0.2:80")
 		cancel()
-		var ne net.Error
-		require.ErrorAs(t, err, &ne)
-		assert.True(t, ne.Timeout())
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assertDialTimedOut(t, err)
 		assert.Equal(t, "dial tcp 10.0.0.2:80: i/o timeout", err.Error())
 
 		// A cancelled context.
@@ -161,6 +192,32 @@ func TestDialContext(t *testing.T) {
 		assert.NoError(t, err)
 		return nil
 	})
+}
+
+// A dial whose context's deadline passes has one of package net's two
+// shapes of that timeout, os.ErrDeadlineExceeded or context.DeadlineExceeded,
+// as the race in its connect decides: each seed replays its own, and
+// seeds see both.
+func TestADialTimeoutHasEitherShape(t *testing.T) {
+	timeout := func(seed uint64) (poller bool) {
+		simulate(t, seed, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+			dctx, cancel := client.Time.WithTimeout(ctx, 100*time.Millisecond)
+			_, err := client.Network.Dial(dctx, "10.9.9.9:80")
+			cancel()
+			assertDialTimedOut(t, err)
+			poller = errors.Is(err, os.ErrDeadlineExceeded)
+			return nil
+		})
+		return poller
+	}
+	shapes := map[bool]int{}
+	for seed := range uint64(32) {
+		poller := timeout(seed)
+		assert.Equal(t, poller, timeout(seed), "seed %d replays its shape", seed)
+		shapes[poller]++
+	}
+	assert.Positive(t, shapes[true], "some seeds see os.ErrDeadlineExceeded")
+	assert.Positive(t, shapes[false], "some seeds see context.DeadlineExceeded")
 }
 
 func TestBadHostNames(t *testing.T) {

@@ -9,10 +9,12 @@ import (
 	"hash/crc32"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -262,4 +264,20 @@ func survive(t *testing.T, seed uint64, cfg chaos.Network, calls int, opts ...fu
 		return nil
 	})
 	return res, cl
+}
+
+// assertDialTimedOut asserts that err is a dial's whose context's deadline
+// passed while its connect was on the wire: "i/o timeout", Timeout() true,
+// and either os.ErrDeadlineExceeded or context.DeadlineExceeded under
+// errors.Is, never both, as package net's connect gives one or the other.
+func assertDialTimedOut(t testing.TB, err error, msgAndArgs ...any) {
+	t.Helper()
+	var ne net.Error
+	if !assert.ErrorAs(t, err, &ne, msgAndArgs...) {
+		return
+	}
+	assert.True(t, ne.Timeout(), msgAndArgs...)
+	assert.True(t, strings.HasSuffix(err.Error(), ": i/o timeout"), "got %v", err)
+	assert.NotEqual(t, errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
+		"one of the two shapes of a dial's timeout: got %v", err)
 }

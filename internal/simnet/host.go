@@ -2,7 +2,10 @@ package simnet
 
 import (
 	"context"
+	"errors"
 	"net"
+	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"syscall"
@@ -366,11 +369,13 @@ func (d *dial) do(step dialStep) {
 //
 // It fails with ECONNREFUSED when nobody listens on the port, with
 // EADDRNOTAVAIL when every ephemeral port of this host holds an open
-// connection, with a *net.DNSError for an unknown host, with ETIMEDOUT, as
-// Linux's connect does, when no answer comes back within [ConnectTimeout]
-// (a partition, a clog, a host without power, a connect fault that hangs,
-// or a backlog that stays full), and with a timeout or cancellation error
-// when ctx ends first.
+// connection, with a *net.DNSError for a name no host has, with
+// ETIMEDOUT, as Linux's connect does, when no answer comes back within
+// [ConnectTimeout] (a partition, a clog, a host without power, a connect
+// fault that hangs, a backlog that stays full, or an IP address no host
+// holds, which is not looked up), and with a timeout or cancellation error
+// when ctx ends first (a timeout in either of package net's shapes: see
+// dial.ctxError).
 func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	h.n.w.Enter("net dial")
 	n := h.n
@@ -380,6 +385,9 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	dst := n.lookup(h, host)
 	if dst == nil {
+		if a, ok := parseLocal(host); ok {
+			return h.dialNowhere(ctx, addr, a, port)
+		}
 		return nil, opError("dial", nil, nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true})
 	}
 	d := h.spareDial
@@ -425,7 +433,7 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		d.tok = n.park.WaitToken()
 		if err := n.park.Park(ctx, d.tok, h.dialText(addr, d.raddr).wait); err != nil && !d.done {
 			d.gaveUp = true
-			return nil, opError("dial", nil, d.raddr, ctxError(err))
+			return nil, opError("dial", nil, d.raddr, d.ctxError(ctx, err))
 		}
 		if d.timedOut {
 			return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ETIMEDOUT))
@@ -446,6 +454,60 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	n.w.Log(d.conn.connectedText())
 	return d.conn, nil
+}
+
+// dialNowhere is Dial to a, an IP address no host holds. Package net
+// looks no IP address up: its connect goes out, and nobody answers it. So
+// the dial waits, as a connect that hangs does, until ctx ends or the
+// connect times out with ETIMEDOUT after [ConnectTimeout]. It draws
+// nothing.
+func (h *Host) dialNowhere(ctx context.Context, addr string, a netip.Addr, port int) (net.Conn, error) {
+	n := h.n
+	d := &dial{h: h, port: port, start: n.now(), ctx: ctx}
+	defer d.stopGiveUp()
+	d.space.tcp = net.TCPAddr{IP: net.IP(a.AsSlice()), Port: port, Zone: a.Zone()}
+	d.raddr = &d.space.tcp
+	if err := ctx.Err(); err != nil {
+		return nil, opError("dial", nil, d.raddr, ctxError(err))
+	}
+	if h.dialPortsUsed == ephemeralCount {
+		return nil, noPortError(d.raddr)
+	}
+	n.log("connect %s -> %s goes unanswered: no host has that address", h.name, d.raddr)
+	d.holdConnect()
+	for {
+		d.tok = n.park.WaitToken()
+		if err := n.park.Park(ctx, d.tok, h.dialText(addr, d.raddr).wait); err != nil {
+			d.gaveUp = true
+			return nil, opError("dial", nil, d.raddr, d.ctxError(ctx, err))
+		}
+		if d.timedOut {
+			return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ETIMEDOUT))
+		}
+	}
+}
+
+// ctxError is the error of d, whose connect was on the wire when ctx
+// ended with err. Package net's connect waits on the socket's write
+// deadline, set to the context's, and on the context's end, and which of
+// the two ends the wait first is a race: the poller's deadline gives
+// os.ErrDeadlineExceeded, the context net's own "i/o timeout", which
+// matches context.DeadlineExceeded. Only Timeout() is true of both. The
+// dial takes one or the other from a hash of the run's seed, its host and
+// its start and deadline: a seed replays its choice, and nothing is drawn
+// from the run's stream.
+func (d *dial) ctxError(ctx context.Context, err error) error {
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return ctxError(err)
+	}
+	dl, _ := sim.WorldDeadline(ctx)
+	x := d.h.n.w.Seed() ^ uint64(d.h.id)<<48 ^ uint64(d.start)*0x9e3779b97f4a7c15 ^ uint64(dl.UnixNano())
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	if (x^x>>31)&1 == 0 {
+		return os.ErrDeadlineExceeded
+	}
+	return ctxError(err)
 }
 
 // noPortError is the error of a dial to raddr from a host whose every

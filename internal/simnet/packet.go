@@ -39,7 +39,9 @@ func (h *Host) udpAddr(port int) net.Addr {
 // ResolveUDP returns the address of addr, "host:port", for WriteTo: the
 // simulated host of that name or address, or the loopback for a local
 // name, with no DNS query (providers.ResolveUDP). A name no host has
-// fails as a DNS lookup of it does.
+// fails as a DNS lookup of it does; an IP address no host holds is that
+// address, as package net looks no address up, and what is sent to it is
+// lost.
 func (h *Host) ResolveUDP(ctx context.Context, addr string) (net.Addr, error) {
 	dst, port, lo, err := h.n.resolveUDPString(h, addr)
 	switch {
@@ -49,6 +51,9 @@ func (h *Host) ResolveUDP(ctx context.Context, addr string) (net.Addr, error) {
 		return &net.UDPAddr{IP: lo, Port: port}, nil
 	case dst == nil:
 		host, _, _ := net.SplitHostPort(addr)
+		if a, ok := parseLocal(host); ok {
+			return &net.UDPAddr{IP: net.IP(a.AsSlice()), Port: port, Zone: a.Zone()}, nil
+		}
 		return nil, &net.DNSError{Err: "no such host (no simulated host has this name or address)", Name: host, IsNotFound: true}
 	}
 	return dst.udpAddr(port), nil

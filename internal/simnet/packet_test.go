@@ -666,3 +666,29 @@ func TestTakeErrorTakesAPortUnreachable(t *testing.T) {
 		return nil
 	})
 }
+
+// An IP address no host holds resolves to itself, as package net looks no
+// address up; a name no host has does not. What is sent to the address is
+// lost, as a datagram to a host that is not there is.
+func TestDatagramToAnAddressNoHostHolds(t *testing.T) {
+	res := simulate(t, 1, perfect(), func(ctx context.Context, client, server providers.Providers) error {
+		to, err := providers.ResolveUDP(ctx, client.Network, "10.9.9.9:53")
+		require.NoError(t, err)
+		assert.Equal(t, &net.UDPAddr{IP: net.IPv4(10, 9, 9, 9).To4(), Port: 53}, to)
+		to6, err := providers.ResolveUDP(ctx, client.Network, "[2001:db8::1]:53")
+		require.NoError(t, err)
+		assert.Equal(t, "[2001:db8::1]:53", to6.String())
+		_, err = providers.ResolveUDP(ctx, client.Network, "nosuch:53")
+		var de *net.DNSError
+		require.ErrorAs(t, err, &de)
+		assert.True(t, de.IsNotFound)
+
+		c, err := client.Network.ListenPacket(ctx, ":0")
+		require.NoError(t, err)
+		k, err := c.WriteTo([]byte("ping"), to)
+		require.NoError(t, err, "a datagram to nobody is sent, and lost")
+		assert.Equal(t, 4, k)
+		return nil
+	})
+	assert.Len(t, events(res, "dropped: no such host"), 1)
+}
