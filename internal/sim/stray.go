@@ -149,7 +149,7 @@ func (w *World) settleStrays() {
 			if n == 0 {
 				return
 			}
-			w.failure.Msg += fmt.Sprintf("\n%d goroutine(s) started with go statements by the run's tasks are alive, "+
+			w.failure.Msg += fmt.Sprintf("\n%d goroutine(s) started by the run's tasks (with go statements, context.AfterFunc or time.AfterFunc) are alive, "+
 				"and the simulation cannot wait for what they do: if one of them was to wake a task, %s. One of them:\n\t%s",
 				n, strayFix, strings.ReplaceAll(userFrames(stack), "\n", "\n\t"))
 		}
@@ -354,10 +354,11 @@ func (w *World) strayCall(op string) {
 	what := strings.Clone(op) // op does not escape: callers may build it on their stack
 	raw := string(debug.Stack())
 	stack := strayStack(raw)
+	started, fix := strayOrigin(raw)
 	f := &Failure{
 		Kind: Stray,
-		Msg: fmt.Sprintf("a goroutine that the simulation does not run called into it (%s): it was started with a go statement, "+
-			"and only tasks may call into the simulation; %s", what, strayFix),
+		Msg: fmt.Sprintf("a goroutine that the simulation does not run called into it (%s): %s, "+
+			"and only tasks may call into the simulation; %s", what, started, fix),
 		Stack: stack,
 	}
 	st := &w.strays
@@ -395,6 +396,30 @@ func (w *World) strayCall(op string) {
 		fmt.Fprintf(os.Stderr, "sim: seed %d: %v\n%s\n", w.cfg.Seed, f, stack)
 	}
 	runtime.Goexit()
+}
+
+// strayOrigin says how the goroutine of the stack trace raw was started,
+// from its "created by" line, and what to do instead: the calls that run a
+// function on a goroutine of their own (context.AfterFunc, time.AfterFunc)
+// are named, as the code that made them has no go statement; any other
+// goroutine was started by a go statement, in the code it names, the
+// user's or a library's.
+func strayOrigin(raw string) (started, fix string) {
+	i := strings.LastIndex(raw, "\ncreated by ")
+	if i < 0 {
+		return "it was not started by the simulation", strayFix
+	}
+	fn, _, _ := strings.Cut(raw[i+len("\ncreated by "):], "\n")
+	fn, _, _ = strings.Cut(fn, " in goroutine ")
+	switch {
+	case strings.HasPrefix(fn, "context.(*afterFuncCtx)"), strings.HasPrefix(fn, "context.AfterFunc"):
+		return "it was started by context.AfterFunc, which runs its function on a goroutine of its own once the context is done",
+			"instead, start a task with p.Task.Go(ctx, name, fn) that waits on ctx with a provider call (providers.Wait(ctx, p.Task) returns once ctx is done) and then does the work"
+	case fn == "time.goFunc":
+		return "it was started by time.AfterFunc, which runs its function on a goroutine of its own",
+			"use p.Time.AfterFunc(d, f), which runs f in a task of its own"
+	}
+	return "it was started by a go statement in " + fn, strayFix
 }
 
 // strayStack trims a debug.Stack trace to the stray goroutine's own frames,

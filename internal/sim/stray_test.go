@@ -81,6 +81,51 @@ func TestStrayCallsFailTheRun(t *testing.T) {
 
 // TestStrayCancelsFailTheRun: the cancel functions of the contexts the
 // world makes, called by a goroutine it does not run, fail the run too.
+// A stray report says what started the goroutine: a go statement, in the
+// function the report names, or context.AfterFunc or time.AfterFunc, whose
+// callers have no go statement, each with its fix.
+func TestStrayReportSaysWhatStartedTheGoroutine(t *testing.T) {
+	cases := []struct {
+		name    string
+		start   func(ctx context.Context, p providers.Providers, call func())
+		started string
+		fix     string
+	}{
+		{"go statement", func(ctx context.Context, p providers.Providers, call func()) { goAndWait(call) },
+			"it was started by a go statement in github.com/moonpool-go/moonpool/internal/sim.goAndWait", strayFix},
+		{"context.AfterFunc", func(ctx context.Context, p providers.Providers, call func()) {
+			done := make(chan struct{})
+			cctx, cancel := context.WithCancel(context.Background())
+			context.AfterFunc(cctx, func() { defer close(done); call() })
+			cancel()
+			<-done
+		}, "it was started by context.AfterFunc, which runs its function on a goroutine of its own once the context is done",
+			"providers.Wait(ctx, p.Task)"},
+		{"time.AfterFunc", func(ctx context.Context, p providers.Providers, call func()) {
+			done := make(chan struct{})
+			time.AfterFunc(0, func() { defer close(done); call() })
+			<-done
+		}, "it was started by time.AfterFunc, which runs its function on a goroutine of its own",
+			"use p.Time.AfterFunc(d, f)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := run(1, func(ctx context.Context, p providers.Providers) error {
+				c.start(ctx, p, func() { p.Time.Now() })
+				return nil
+			})
+			var f *Failure
+			require.ErrorAs(t, res.Err, &f)
+			require.Equal(t, Stray, f.Kind, f.Error())
+			assert.Contains(t, f.Msg, "called into it (Time.Now): "+c.started+", and only tasks may call into the simulation; ")
+			assert.Contains(t, f.Msg, c.fix)
+			if c.name != "go statement" {
+				assert.NotContains(t, f.Msg, "go statement")
+			}
+		})
+	}
+}
+
 func TestStrayCancelsFailTheRun(t *testing.T) {
 	cancels := map[string]func(ctx context.Context, p providers.Providers) context.CancelFunc{
 		"a context's cancel": func(ctx context.Context, p providers.Providers) context.CancelFunc {
@@ -248,7 +293,7 @@ func TestDeadlockNamesTheGoroutinesTasksStarted(t *testing.T) {
 	var f *Failure
 	require.ErrorAs(t, res.Err, &f)
 	assert.Equal(t, Deadlock, f.Kind)
-	assert.Contains(t, f.Msg, "1 goroutine(s) started with go statements by the run's tasks are alive")
+	assert.Contains(t, f.Msg, "1 goroutine(s) started by the run's tasks (with go statements, context.AfterFunc or time.AfterFunc) are alive")
 	assert.Contains(t, f.Msg, strayFix)
 	assert.Contains(t, f.Msg, "sim.wakesOnRelease\n\t\t")
 }

@@ -223,7 +223,7 @@ func TestDeadlockShowsTheTaskNotAGoroutineOfItsWorker(t *testing.T) {
 	assert.Equal(t, Deadlock, f.Kind)
 	assert.Contains(t, f.Msg, `task "heir" waits on a message that never comes`)
 	assert.Contains(t, f.Msg, "heirWaits", "the heir's own stack")
-	tasks, _, _ := strings.Cut(f.Msg, "goroutine(s) started with go statements") // the goroutine's own note follows
+	tasks, _, _ := strings.Cut(f.Msg, "goroutine(s) started by the run's tasks") // the goroutine's own note follows
 	assert.NotContains(t, tasks, "strayGoroutine", "not the stack of the goroutine its worker started")
 }
 
