@@ -1032,6 +1032,27 @@ func (c *conn) SetLinger(sec int) error {
 	return nil
 }
 
+// SetNoDelay is *net.TCPConn's, and changes nothing: the simulated
+// network sends each Write at once, with no Nagle delay to turn off.
+func (c *conn) SetNoDelay(bool) error { return c.setNothing("net set no delay") }
+
+// SetReadBuffer is *net.TCPConn's, and changes nothing: the buffers are
+// the network's (chaos.Network.SendBuffer).
+func (c *conn) SetReadBuffer(int) error { return c.setNothing("net set read buffer") }
+
+// SetWriteBuffer is *net.TCPConn's, and changes nothing, as SetReadBuffer.
+func (c *conn) SetWriteBuffer(int) error { return c.setNothing("net set write buffer") }
+
+// setNothing is a socket option the simulation does not model: it fails
+// on a closed connection, as package net's, and does nothing otherwise.
+func (c *conn) setNothing(what string) error {
+	c.n.w.Enter(what)
+	if c.closed {
+		return c.opErr("set", net.ErrClosed)
+	}
+	return nil
+}
+
 // SetDeadline sets both deadlines; see net.Conn. t is a time on the host's
 // clock ([Host.Time]).
 func (c *conn) SetDeadline(t time.Time) error {

@@ -580,3 +580,49 @@ func TestAWallClockDeadlineIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// A connection is no *net.TCPConn, but has the methods of one that
+// programs call through an interface: those the network models, and the
+// setters it does not (SetNoDelay, SetReadBuffer, SetWriteBuffer), which
+// change nothing. Hosts named like IP addresses give *net.TCPAddr
+// addresses at both ends.
+func TestAConnHasTCPConnsMethods(t *testing.T) {
+	simulate(t, 1, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		c, s := pair(t, ctx, client, server)
+		_, isTCP := c.(*net.TCPConn)
+		assert.False(t, isTCP)
+		type tcpConn interface {
+			SetNoDelay(bool) error
+			SetReadBuffer(int) error
+			SetWriteBuffer(int) error
+			SetLinger(int) error
+			SetKeepAlive(bool) error
+			SetKeepAlivePeriod(time.Duration) error
+			SetKeepAliveConfig(net.KeepAliveConfig) error
+			CloseRead() error
+			CloseWrite() error
+		}
+		tc, ok := c.(tcpConn)
+		require.True(t, ok, "%T has *net.TCPConn's methods", c)
+		require.NoError(t, tc.SetNoDelay(false))
+		require.NoError(t, tc.SetReadBuffer(1<<20))
+		require.NoError(t, tc.SetWriteBuffer(1<<20))
+		_, err := c.Write([]byte("ping"))
+		require.NoError(t, err)
+		buf := make([]byte, 4)
+		_, err = io.ReadFull(s, buf)
+		require.NoError(t, err)
+		assert.Equal(t, "ping", string(buf), "the setters change nothing")
+
+		for _, a := range []net.Addr{c.LocalAddr(), c.RemoteAddr(), s.LocalAddr(), s.RemoteAddr()} {
+			assert.IsType(t, &net.TCPAddr{}, a)
+		}
+		assert.Equal(t, net.IPv4(10, 0, 0, 2).To4(), c.RemoteAddr().(*net.TCPAddr).IP)
+
+		require.NoError(t, c.Close())
+		assert.ErrorIs(t, tc.SetNoDelay(true), net.ErrClosed)
+		assert.ErrorIs(t, tc.SetReadBuffer(1), net.ErrClosed)
+		assert.ErrorIs(t, tc.SetWriteBuffer(1), net.ErrClosed)
+		return nil
+	})
+}
