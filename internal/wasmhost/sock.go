@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"os"
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
@@ -382,7 +383,9 @@ func sockDialResult(in *instance, mem api.Memory, st []uint64) errno {
 	case s.dialing:
 		return errINPROGRESS
 	case s.dialErr != nil:
-		if errors.Is(s.dialErr, context.DeadlineExceeded) {
+		if errors.Is(s.dialErr, context.DeadlineExceeded) || errors.Is(s.dialErr, os.ErrDeadlineExceeded) {
+			// The deadline ended it, in either shape of a dial's
+			// timeout: not a connect that timed out.
 			return errCANCELED
 		}
 		var ne net.Error
