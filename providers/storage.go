@@ -94,7 +94,9 @@ type File interface {
 	io.WriterAt
 	io.Seeker
 	io.Closer
-	// Name returns the name the file was opened with.
+	// Name returns the name the file was opened with, as it was given to
+	// Open, Create or OpenFile: relative to the root and not cleaned
+	// ("a//b" stays "a//b"), so that it can be given back to the Storage.
 	Name() string
 	// Stat describes the file.
 	Stat() (fs.FileInfo, error)

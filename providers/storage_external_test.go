@@ -156,3 +156,17 @@ func TestStorageFS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "bbb", string(got))
 }
+
+// A file of an OSStorage is an *os.File underneath: its descriptor is
+// there for what the Storage does not do (mmap, fallocate), and only its
+// Name differs, relative to the root.
+func TestOSStorageFilesKeepTheirDescriptor(t *testing.T) {
+	st, _ := openOS(t)
+	f, err := st.Create("x")
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Equal(t, "x", f.Name())
+	fd, ok := f.(interface{ Fd() uintptr })
+	require.True(t, ok, "a file has Fd")
+	assert.NotEqual(t, ^uintptr(0), fd.Fd(), "an open file has a descriptor")
+}

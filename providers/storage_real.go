@@ -13,7 +13,10 @@ import (
 
 // OSStorage is the production [Storage]: package os, confined to a
 // directory by an [os.Root], so that no name, symbolic link included, can
-// reach outside it. Its files are *os.File.
+// reach outside it. Its files are *os.File underneath, with every method
+// of one (Fd and SyscallConn among them), except that Name returns the
+// name given to open the file, relative to the root, where os.Root's
+// names the file by its path on the machine.
 //
 // [Real] cannot know which directory a program keeps its data in, so it
 // leaves Providers.Storage nil; a program opens its directory and sets it:
@@ -76,10 +79,22 @@ func (s *OSStorage) OpenFile(name string, flag int, perm fs.FileMode) (File, err
 	}
 	f, err := s.root.OpenFile(n, flag, perm)
 	if err != nil {
-		return nil, err // not f: a nil *os.File in a File is not a nil File
+		return nil, err
 	}
-	return f, nil
+	return &osFile{File: f, name: name}, nil
 }
+
+// osFile is an *os.File named as a simulated disk names its files: by the
+// name given to open it. os.Root names its files by their path on the
+// machine, a name the Storage refuses, so code that renames or reopens a
+// file by its Name would work in a simulation and fail in production.
+type osFile struct {
+	*os.File
+	name string
+}
+
+// Name returns the name the file was opened with.
+func (f *osFile) Name() string { return f.name }
 
 // Stat describes the named file or directory.
 func (s *OSStorage) Stat(name string) (fs.FileInfo, error) {

@@ -84,6 +84,8 @@ func Contracts() []Contract {
 		{"DatagramReadDeadlineTimesOut", datagramDeadline},
 		{"SyncedWriteReadsBack", syncedWrite},
 		{"NotFoundAndExists", notFoundExists},
+		{"FileNameIsTheNameGiven", fileName},
+		{"TrailingSlashOnAFileIsCleaned", trailingSlash},
 	}
 }
 
@@ -828,4 +830,43 @@ func datagramBoundShare(t require.TestingT, e Env) {
 	send(e.Own, "to own")
 	require.Equal(t, "to lo", read(lo))
 	require.Equal(t, "to own", read(own))
+}
+
+// fileName: a file's Name is the name given to open it, uncleaned, as
+// *os.File's is, and not a path of the machine: renaming a temporary file
+// by its Name works in production as in a simulation.
+func fileName(t require.TestingT, e Env) {
+	st := e.P.Storage
+	require.NoError(t, st.Mkdir("d", 0o755))
+	for _, name := range []string{"snap.tmp", "d//x", "./d/../y", "d/z/"} {
+		f, err := st.Create(name)
+		require.NoError(t, err, name)
+		require.Equal(t, name, f.Name(), "a file's Name is the name it was opened with")
+		require.NoError(t, f.Close())
+		require.Equal(t, name, f.Name(), "a closed file keeps its Name")
+	}
+	f, err := st.OpenFile("snap.tmp", os.O_RDWR, 0)
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, st.Rename(f.Name(), "snap"), "a file renamed by its Name")
+	_, err = st.Stat("snap")
+	require.NoError(t, err)
+	d, err := st.Open(".")
+	require.NoError(t, err)
+	require.Equal(t, ".", d.Name(), "the root opened as . is named .")
+	require.NoError(t, d.Close())
+}
+
+// trailingSlash: names are cleaned before use, so a trailing slash on a
+// file's name is no error, where Linux's open(2) says ENOTDIR.
+func trailingSlash(t require.TestingT, e Env) {
+	st := e.P.Storage
+	f, err := st.Create("file")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	f, err = st.Open("file/")
+	require.NoError(t, err, "a file opened with a trailing slash")
+	require.NoError(t, f.Close())
+	_, err = st.Stat("file/")
+	require.NoError(t, err)
 }
