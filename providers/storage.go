@@ -44,7 +44,11 @@ import (
 // and the name, wrapping a reason that errors.Is matches with
 // [fs.ErrNotExist], [fs.ErrExist], [fs.ErrClosed], [fs.ErrInvalid] or
 // [fs.ErrPermission] where one fits, and otherwise a syscall.Errno
-// (EINVAL, EISDIR, ENOTDIR, ENOTEMPTY, EBADF, EIO) as Linux reports it. A
+// (EINVAL, EISDIR, ENOTDIR, ENOTEMPTY, EBADF, EIO) as Linux reports it.
+// A rename fails with an *os.LinkError, as os.Root's does, whatever was
+// wrong. ReadAt and WriteAt refuse a negative offset as *os.File does,
+// with an *fs.PathError whose reason matches no sentinel, and WriteAt
+// refuses a file opened with O_APPEND with package os's bare error. A
 // failed sync reports syscall.EIO.
 //
 // # Simulation

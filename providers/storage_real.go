@@ -150,13 +150,9 @@ func (s *OSStorage) Remove(name string) error {
 
 // Rename renames oldname to newname.
 func (s *OSStorage) Rename(oldname, newname string) error {
-	o, err := osName("rename", oldname)
+	o, n, err := pathcheck.Rename(oldname, newname)
 	if err != nil {
 		return err
 	}
-	n, err := osName("rename", newname)
-	if err != nil {
-		return err
-	}
-	return s.root.Rename(o, n)
+	return s.root.Rename(filepath.FromSlash(o), filepath.FromSlash(n))
 }

@@ -86,6 +86,9 @@ func Contracts() []Contract {
 		{"NotFoundAndExists", notFoundExists},
 		{"FileNameIsTheNameGiven", fileName},
 		{"TrailingSlashOnAFileIsCleaned", trailingSlash},
+		{"NegativeOffsetIsOSError", negativeOffset},
+		{"WriteAtInAppendModeIsOSError", appendWriteAt},
+		{"RenameOutsideTheRootIsALinkError", renameOutside},
 	}
 }
 
@@ -869,4 +872,57 @@ func trailingSlash(t require.TestingT, e Env) {
 	require.NoError(t, f.Close())
 	_, err = st.Stat("file/")
 	require.NoError(t, err)
+}
+
+// negativeOffset: ReadAt and WriteAt at a negative offset fail as
+// *os.File fails them, with an *fs.PathError whose reason is "negative
+// offset" and matches neither fs.ErrInvalid nor syscall.EINVAL.
+func negativeOffset(t require.TestingT, e Env) {
+	f, err := e.P.Storage.Create("f")
+	require.NoError(t, err)
+	defer f.Close()
+	_, rerr := f.ReadAt(make([]byte, 1), -1)
+	_, werr := f.WriteAt([]byte("x"), -1)
+	for op, err := range map[string]error{"readat": rerr, "writeat": werr} {
+		var pe *fs.PathError
+		require.ErrorAs(t, err, &pe, op)
+		require.Equal(t, op, pe.Op)
+		require.EqualError(t, pe.Err, "negative offset", op)
+		require.NotErrorIs(t, err, fs.ErrInvalid, op)
+		require.NotErrorIs(t, err, syscall.EINVAL, op)
+	}
+}
+
+// appendWriteAt: WriteAt on a file opened with O_APPEND fails as
+// *os.File fails it, with package os's bare error, not an *fs.PathError,
+// whatever the offset.
+func appendWriteAt(t require.TestingT, e Env) {
+	f, err := e.P.Storage.OpenFile("log", os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	require.NoError(t, err)
+	defer f.Close()
+	for _, off := range []int64{0, -1} {
+		_, err = f.WriteAt([]byte("x"), off)
+		require.EqualError(t, err, "os: invalid use of WriteAt on file opened with O_APPEND")
+		var pe *fs.PathError
+		require.False(t, errors.As(err, &pe), "not an *fs.PathError")
+		require.NotErrorIs(t, err, fs.ErrInvalid)
+	}
+}
+
+// renameOutside: a rename refused for a name outside the root is an
+// *os.LinkError, as os.Root's Rename gives it, naming both names.
+func renameOutside(t require.TestingT, e Env) {
+	st := e.P.Storage
+	f, err := st.Create("x")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	for _, names := range [][2]string{{"x", "../y"}, {"/x", "y"}, {"x", ""}} {
+		err := st.Rename(names[0], names[1])
+		var le *os.LinkError
+		require.ErrorAs(t, err, &le, "%q to %q", names[0], names[1])
+		require.Equal(t, names[0], le.Old)
+		require.Equal(t, names[1], le.New)
+	}
+	require.ErrorIs(t, st.Rename("x", "../y"), providers.ErrOutsideRoot)
+	require.ErrorIs(t, st.Rename("x", ""), fs.ErrNotExist)
 }

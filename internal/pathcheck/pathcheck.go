@@ -70,6 +70,20 @@ func Name(op, name string) (string, error) {
 	return c, nil
 }
 
+// Rename cleans a rename's two names as [Name] does, or returns the
+// *os.LinkError that refuses them, with Name's reason: os.Root's Rename
+// fails with an *os.LinkError whatever was wrong.
+func Rename(oldname, newname string) (o, n string, err error) {
+	o, err = Name("rename", oldname)
+	if err == nil {
+		n, err = Name("rename", newname)
+	}
+	if err != nil {
+		return "", "", &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err.(*fs.PathError).Err}
+	}
+	return o, n, nil
+}
+
 // Flags returns the *fs.PathError that refuses flag for opening name, or
 // nil: a flag outside [OpenFlags] ([ErrFlags]), or os.O_WRONLY with
 // os.O_RDWR ([ErrFlagsAccess]).

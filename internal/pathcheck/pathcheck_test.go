@@ -61,3 +61,17 @@ func TestFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestRename(t *testing.T) {
+	o, n, err := Rename("a//b", "./c")
+	if err != nil || o != "a/b" || n != "c" {
+		t.Errorf(`Rename("a//b", "./c") = %q, %q, %v; want "a/b", "c"`, o, n, err)
+	}
+	for _, c := range [][2]string{{"../x", "y"}, {"x", "/y"}, {"", "y"}} {
+		_, _, err := Rename(c[0], c[1])
+		var le *os.LinkError
+		if !errors.As(err, &le) || le.Op != "rename" || le.Old != c[0] || le.New != c[1] {
+			t.Errorf("Rename(%q, %q): %#v; want an *os.LinkError naming both", c[0], c[1], err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package simdisk
 
 import (
+	"errors"
 	"io/fs"
 	"syscall"
 
@@ -45,14 +46,21 @@ func (e exitedError) Error() string {
 func (e exitedError) Is(target error) bool { return target == fs.ErrClosed }
 
 const (
-	errNegativeOffset = invalidError("negative offset")
-	errAppendWriteAt  = invalidError("invalid use of WriteAt on a file opened with O_APPEND; use Write, which appends")
 	errOffsetTooLarge = einvalError("offset too large: the write would end past the largest int64 offset")
 	errRemoveRoot     = einvalError("the root of the storage cannot be removed")
 	errRenameInside   = einvalError("a directory cannot be moved inside itself")
 	errBadWhence      = einvalError("invalid whence; use io.SeekStart, io.SeekCurrent or io.SeekEnd")
 	errNegativeSize   = einvalError("negative size")
 	errNegativeSeek   = einvalError("the position would be negative")
+)
+
+// The errors *os.File gives ReadAt and WriteAt, with its words, so that
+// code that tests them or logs them sees the same in a simulation as in
+// production: a negative offset is an *fs.PathError whose reason matches
+// no sentinel, and WriteAt on an O_APPEND file is not an *fs.PathError.
+var (
+	errNegativeOffset = errors.New("negative offset")
+	errAppendWriteAt  = errors.New("os: invalid use of WriteAt on file opened with O_APPEND")
 )
 
 func pathErr(op, name string, err error) error {

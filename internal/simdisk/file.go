@@ -133,7 +133,7 @@ func (f *file) WriteAt(p []byte, off int64) (int, error) {
 	// The checks in the order of *os.File, as for ReadAt.
 	switch {
 	case f.flag&os.O_APPEND != 0:
-		return 0, pathErr("writeat", f.name, errAppendWriteAt)
+		return 0, errAppendWriteAt
 	case off < 0:
 		return 0, pathErr("writeat", f.name, errNegativeOffset)
 	case len(p) == 0:

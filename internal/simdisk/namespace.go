@@ -397,11 +397,7 @@ func (s storage) Remove(name string) error {
 func (s storage) Rename(oldname, newname string) error {
 	d := s.d
 	d.w.Enter("storage rename")
-	oc, err := pathcheck.Name("rename", oldname)
-	if err != nil {
-		return err
-	}
-	nc, err := pathcheck.Name("rename", newname)
+	oc, nc, err := pathcheck.Rename(oldname, newname)
 	if err != nil {
 		return err
 	}

@@ -241,6 +241,9 @@ func fdPread(in *instance, mem api.Memory, s []uint64) errno {
 		return errBADF
 	}
 	off := int64(s[3])
+	if off < 0 {
+		return errINVAL // as Linux's; a Storage's file says "negative offset", which names no errno
+	}
 	observe(e.file)
 	n, err := iovecs(mem, u32(s, 1), u32(s, 2), func(b []byte) (int, errno) {
 		n, err := e.file.ReadAt(b, off)
@@ -262,6 +265,9 @@ func fdPwrite(in *instance, mem api.Memory, s []uint64) errno {
 		return errBADF
 	}
 	off := int64(s[3])
+	if off < 0 {
+		return errINVAL // as Linux's; a Storage's file says "negative offset", which names no errno
+	}
 	n, err := iovecs(mem, u32(s, 1), u32(s, 2), func(b []byte) (int, errno) {
 		n, err := e.file.WriteAt(b, off)
 		if fm := mapsOf(e.file); fm != nil {
