@@ -108,8 +108,13 @@ type File interface {
 	// returns nil keeps it. An error means some of it may be lost, and a
 	// later Sync will not write it again (see chaos.Storage.SyncFailureProb).
 	Sync() error
-	// Truncate changes the size of the file; bytes past the old size read
-	// as zeros.
+	// Truncate changes the size of the file. The bytes it grows the file
+	// by were never written: they read as zeros, as POSIX promises, on the
+	// operating system's file system and on a simulated disk without
+	// faults, but as garbage on a simulated disk with
+	// chaos.Storage.UnwrittenGarbage (on in chaos.DefaultStorage), as
+	// never-written space can on a raw device or after a crash. Code that
+	// takes zeros for "nothing here yet" should check what it reads.
 	Truncate(size int64) error
 }
 
