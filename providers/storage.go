@@ -21,7 +21,8 @@ import (
 //
 // Names are slash-separated paths relative to the root, as in io/fs, on
 // every platform. A name is cleaned (path.Clean) before use, so "a/../b" is
-// "b" and "." is the root; an absolute name, or one that climbs out of the
+// "b", "." is the root, and "file/" is "file" (where Linux's open(2) would
+// say ENOTDIR); an absolute name, or one that climbs out of the
 // root, fails with [ErrOutsideRoot]. The empty name does not exist. A name
 // holding a NUL byte fails with syscall.EINVAL, and one with an element
 // longer than 255 bytes with syscall.ENAMETOOLONG, on every platform.
