@@ -65,7 +65,10 @@ type config struct {
 	// matching part of chaos whatever the order of the options.
 	network *chaos.Network
 	storage *chaos.Storage
-	keep    bool // keep failing seeds under testdata (keep.go)
+	// diskDirLoss says, for each address DiskStorage configures, whether
+	// its disk loses unsynced directory changes, for the summary.
+	diskDirLoss map[string]bool
+	keep        bool // keep failing seeds under testdata (keep.go)
 	// keepGoing runs past failing seeds; resultsPath is the results
 	// file's (results.go).
 	keepGoing   bool

@@ -46,7 +46,10 @@ type report struct {
 	// has the line they wrote instead (merged).
 	chaos     chaos.Config
 	clustered bool
-	merged    string
+	// diskDirLoss is the config's: the disks DiskStorage configures, and
+	// whether each loses unsynced directory changes.
+	diskDirLoss map[string]bool
+	merged      string
 	// fromFiles: the report is a merge of results files, which list
 	// every seed; no flag of go test does for it.
 	fromFiles bool
@@ -400,7 +403,7 @@ func (r *report) rebootsLine() string {
 	case r.merged != "":
 		return r.merged
 	case r.clustered:
-		return chaosLine(r.chaos) + "\n    " + r.faultsLine()
+		return chaosLine(r.chaos, r.diskDirLoss) + "\n    " + r.faultsLine()
 	case !r.faults.none():
 		return r.faultsLine()
 	}

@@ -14,9 +14,11 @@ import (
 // member-replacement protocol, and whether a run had them should not take
 // reading the configuration to know. The kinds carry their weights, said
 // to be weights: "graceful 2, crash 2" under a Run of 200 seeds reads as
-// four reboots in all.
-func chaosLine(cfg chaos.Config) string {
-	line := rebootLine(cfg)
+// four reboots in all. It says too whether a crash can lose the
+// directory changes not yet synced (dirLossLine), for disks is the
+// addresses DiskStorage configures, and whether each can.
+func chaosLine(cfg chaos.Config, disks map[string]bool) string {
+	line := rebootLine(cfg) + "; " + dirLossLine(cfg, disks)
 	if cfg.SpikeProb > 0 {
 		line += "; network spikes on " + strconv.FormatFloat(cfg.SpikeProb*100, 'g', 3, 64) + "% of seeds (SpikeProb)"
 	}
@@ -53,6 +55,23 @@ func rebootLine(cfg chaos.Config) string {
 		return line + "; random wipes: off (chaos.Harsh has them)"
 	}
 	return line + "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)"
+}
+
+// dirLossLine tells whether a crash can undo the creates, renames and
+// removes whose directory was not synced (chaos.Storage's
+// LoseUnsyncedDirectories): off in every preset, where a store that
+// forgets to sync the directory after its rename passes every seed.
+func dirLossLine(cfg chaos.Config, disks map[string]bool) string {
+	on := cfg.Storage.Effective().LoseUnsyncedDirectories
+	for _, d := range disks {
+		if d != on {
+			return "lost directory changes: on for some disks (DiskStorage)"
+		}
+	}
+	if !on {
+		return "lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)"
+	}
+	return "lost directory changes: on (a crash undoes creates, renames and removes whose directory was not synced)"
 }
 
 // injectsNothing reports whether cfg injects no fault in any seed: no

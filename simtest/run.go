@@ -239,7 +239,7 @@ func (r *runner) run() {
 	r.rep.keepGoing = r.cfg.keepGoing && (!r.cfg.replaySet || len(r.cfg.replays) > 1) && !r.exp.exploring()
 	r.rep.zeroWall = r.cfg.zeroWall
 	r.rep.slow = r.cfg.slow
-	r.rep.chaos = r.cfg.chaos
+	r.rep.chaos, r.rep.diskDirLoss = r.cfg.chaos, r.cfg.diskDirLoss
 	var out *results
 	if r.cfg.resultsPath != "" {
 		var err error

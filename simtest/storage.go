@@ -38,6 +38,10 @@ func DiskStorage(addr string, cfg chaos.Storage) Option {
 		if err := cfg.Validate(); err != nil {
 			return fmt.Errorf("simtest.DiskStorage(%q): %w", addr, err)
 		}
+		if c.diskDirLoss == nil {
+			c.diskDirLoss = map[string]bool{}
+		}
+		c.diskDirLoss[addr] = cfg.Effective().LoseUnsyncedDirectories
 		c.devices = append(c.devices, func(s *S) { _ = s.diskSet().Configure(addr, cfg) })
 		return nil
 	})
