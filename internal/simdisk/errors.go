@@ -14,16 +14,14 @@ import (
 type invalidError = pathcheck.Invalid
 
 // einvalError is a reason Linux reports as EINVAL, where package os
-// returns the bare syscall.EINVAL: it matches syscall.EINVAL, so that code
-// that tests for it sees the same error in simulation as in production,
-// and fs.ErrInvalid, as the disk's other refusals do, while its text says
-// what was wrong.
+// returns the bare syscall.EINVAL: it matches syscall.EINVAL, and, as
+// syscall.EINVAL does not, not fs.ErrInvalid, so that code that tests for
+// either sees the same in simulation as in production, while its text
+// says what was wrong.
 type einvalError string
 
-func (e einvalError) Error() string { return string(e) }
-func (e einvalError) Is(target error) bool {
-	return target == syscall.EINVAL || target == fs.ErrInvalid
-}
+func (e einvalError) Error() string        { return string(e) }
+func (e einvalError) Is(target error) bool { return target == syscall.EINVAL }
 
 // goneError is the reason a File opened before a crash, kill, stop or wipe
 // of its disk fails: the process that opened it is gone. It matches

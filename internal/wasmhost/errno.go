@@ -120,7 +120,7 @@ func errnoOf(err error) errno {
 		return errPERM
 	case errors.Is(err, fs.ErrClosed), errors.Is(err, net.ErrClosed):
 		return errBADF
-	case errors.Is(err, fs.ErrInvalid):
+	case errors.Is(err, fs.ErrInvalid), errors.Is(err, syscall.EINVAL):
 		return errINVAL
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
 		return errTIMEDOUT
