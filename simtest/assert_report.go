@@ -80,6 +80,9 @@ type (
 		// Reboots is the report's line on reboots and wipes, for a Run
 		// whose seeds booted processes.
 		Reboots string `json:"reboots,omitempty"`
+		// Faults are the faults the seeds saw, which a merge adds up
+		// (Reboots is one Run's line), in the results file's summary.
+		Faults *jsonFaults `json:"faults,omitempty"`
 		// MisusedCalls are the calls that seeds reached and misused:
 		// one with an empty message, or a message of another kind, has
 		// no row, and a merge learns from these that it was reached.
@@ -87,6 +90,17 @@ type (
 		// FormatVersion is the results file's format (resultsFormat in
 		// results.go), in its summary: a merge reads only its own.
 		FormatVersion int `json:"format_version,omitempty"`
+	}
+	jsonFaults struct {
+		Reboots      int `json:"reboots"`
+		Network      int `json:"network"`
+		Disk         int `json:"disk"`
+		SeedsWithout int `json:"seeds_without"`
+		// Chaos is the report's line on the chaos configuration, for a
+		// Run whose seeds booted processes; InjectsNothing, whether the
+		// configuration injects no fault in any seed.
+		Chaos          string `json:"chaos,omitempty"`
+		InjectsNothing bool   `json:"injects_nothing,omitempty"`
 	}
 	jsonCall struct {
 		Kind string    `json:"kind"`

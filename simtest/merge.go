@@ -321,12 +321,17 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	places := make(map[uint64]int64)
 	own := make(map[string]bool) // the assertions' files in the test's module
 	rep := report{fromFiles: true}
+	counted := !slices.ContainsFunc(files, func(f *shardFile) bool { return f.sum.Faults == nil })
 	for _, f := range files {
 		seeds = append(seeds, f.seeds...)
 		t.Failing = append(t.Failing, f.failing...)
 		t.Wall += time.Duration(f.sum.WallNS)
 		rep.keepGoing = rep.keepGoing || f.sum.KeepGoing
-		rep.merged = cmp.Or(rep.merged, f.sum.Reboots)
+		if counted {
+			rep.addFaults(f.sum.Faults)
+		} else {
+			rep.merged = cmp.Or(rep.merged, f.sum.Reboots)
+		}
 		tables = append(tables, rowsOf(f.sum.Assertions, places, own))
 	}
 	slices.SortFunc(seeds, func(a, b seedFigures) int { return cmp.Compare(a.place, b.place) })

@@ -49,7 +49,14 @@ type report struct {
 	// diskDirLoss is the config's: the disks DiskStorage configures, and
 	// whether each loses unsynced directory changes.
 	diskDirLoss map[string]bool
+	// merged is the line of the first results file a merge read that
+	// does not count its faults (a file written before they were); a
+	// merge of files that all do adds them up, and tells the chaos line
+	// and whether it injects anything as they do (mergedChaos,
+	// mergedQuiet).
 	merged      string
+	mergedChaos string
+	mergedQuiet bool
 	// fromFiles: the report is a merge of results files, which list
 	// every seed; no flag of go test does for it.
 	fromFiles bool
@@ -403,11 +410,54 @@ func (r *report) rebootsLine() string {
 	case r.merged != "":
 		return r.merged
 	case r.clustered:
-		return chaosLine(r.chaos, r.diskDirLoss) + "\n    " + r.faultsLine()
+		return r.chaosLine() + "\n    " + r.faultsLine()
 	case !r.faults.none():
 		return r.faultsLine()
 	}
 	return ""
+}
+
+// chaosLine is the summary's line on the Run's chaos configuration.
+func (r *report) chaosLine() string {
+	if r.fromFiles {
+		return r.mergedChaos
+	}
+	return chaosLine(r.chaos, r.diskDirLoss)
+}
+
+// injectsNothing reports whether the Run's chaos injects no fault in any
+// seed.
+func (r *report) injectsNothing() bool {
+	if r.fromFiles {
+		return r.mergedQuiet
+	}
+	return injectsNothing(r.chaos)
+}
+
+// faultsRecord is what the results file keeps of the faults the seeds
+// saw, for a merge to add up.
+func (r *report) faultsRecord() *jsonFaults {
+	f := &jsonFaults{
+		Reboots: r.faults[rebootFault-1], Network: r.faults[networkFault-1], Disk: r.faults[diskFault-1],
+		SeedsWithout: r.faultless, InjectsNothing: r.injectsNothing(),
+	}
+	if r.clustered {
+		f.Chaos = r.chaosLine()
+	}
+	return f
+}
+
+// addFaults adds up the faults of a results file's summary, f.
+func (r *report) addFaults(f *jsonFaults) {
+	r.faults[rebootFault-1] += f.Reboots
+	r.faults[networkFault-1] += f.Network
+	r.faults[diskFault-1] += f.Disk
+	r.faultless += f.SeedsWithout
+	if f.Chaos != "" {
+		r.clustered = true
+		r.mergedChaos = cmp.Or(r.mergedChaos, f.Chaos)
+	}
+	r.mergedQuiet = f.InjectsNothing
 }
 
 // faultsLine says how many faults the seeds saw, for the configuration is
@@ -415,7 +465,7 @@ func (r *report) rebootsLine() string {
 // under it, and passes.
 func (r *report) faultsLine() string {
 	switch {
-	case r.faults.none() && injectsNothing(r.chaos):
+	case r.faults.none() && r.injectsNothing():
 		return fmt.Sprintf("faults seen: none in %s, as the Run's chaos injects none", plural(r.seeds, "seed"))
 	case r.faults.none():
 		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural(r.seeds, "seed"))

@@ -2,10 +2,12 @@ package simtest_test
 
 import (
 	"context"
+	"regexp"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
@@ -136,4 +138,31 @@ func TestTheReportSaysWhetherDirectoryChangesCanBeLost(t *testing.T) {
 		res := simtest.Simulate(idle, append(c.opts, simtest.Seeds(2))...)
 		assert.Contains(t, res.Report, c.want, c.name)
 	}
+}
+
+// A merge of shards adds up the faults each saw: its line is the one of a
+// Run of all their seeds, not the first shard's.
+func TestMergedShardsAddUpTheFaultsSeen(t *testing.T) {
+	body := func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
+		}})
+		// Half the seeds end before chaos begins, and see no fault.
+		d := time.Duration(s.Providers().Random.IntN(2)) * 2 * time.Minute
+		c.Run(simtest.Phases{Chaos: d, Settle: time.Millisecond}, idleFor(d))
+	}
+	dir := t.TempDir()
+	opts := []simtest.Option{simtest.Seeds(8), simtest.BaseSeed(3)}
+	one := simtest.Simulate(body, opts...)
+	for i := range 3 {
+		simtest.Simulate(body, append(opts, simtest.Shard(i, 3), simtest.ResultsFile(dir+"/"))...)
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	line := regexp.MustCompile(`\n    faults seen: [^\n]*\n`)
+	want := line.FindString(one.Report)
+	require.Regexp(t, `faults seen: [1-9]\d* reboots?, \d+ of the network, \d+ of the disks; [1-7] seeds? of 8 saw none`, want)
+	assert.Equal(t, want, line.FindString(merged.Tests[0].Report))
+	chaosLine := regexp.MustCompile(`\n    random reboots[^\n]*\n`)
+	assert.Equal(t, chaosLine.FindString(one.Report), chaosLine.FindString(merged.Tests[0].Report))
 }
