@@ -14,13 +14,18 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
+// waiting is a process that waits to be stopped.
+func waiting() simtest.Process {
+	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
+}
+
+// oneWaiting boots a waiting process and sleeps a second.
+func oneWaiting(s *simtest.S) {
+	s.Boot(simtest.Processes{Name: "p", New: waiting})
+	s.Sleep(time.Second)
+}
+
 func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
-	idle := func(s *simtest.S) {
-		s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process {
-			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
-		}})
-		s.Sleep(time.Second)
-	}
 	off := chaos.Defaults()
 	off.Attrition.Enabled = false
 	randomOff := chaos.Random()
@@ -42,7 +47,7 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 		{"random with attrition off", randomOff, "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
 		{"varied", varied, "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), a regime per seed (Attrition.Swarm); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them); network spikes on 5% of seeds (SpikeProb)\n"},
 	} {
-		res := simtest.Simulate(idle, simtest.Chaos(c.cfg), simtest.Seeds(2))
+		res := simtest.Simulate(oneWaiting, simtest.Chaos(c.cfg), simtest.Seeds(2))
 		assert.Contains(t, res.Report, c.line, c.name)
 	}
 	res := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(2))
@@ -55,9 +60,7 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 func TestTheReportCountsTheFaultsSeen(t *testing.T) {
 	run := func(d time.Duration) func(s *simtest.S) {
 		return func(s *simtest.S) {
-			c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process {
-				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
-			}})
+			c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
 			c.Run(simtest.Phases{Chaos: d, Settle: time.Millisecond}, idleFor(d))
 		}
 	}
@@ -112,12 +115,6 @@ func TestTheReportCountsTheFaultsOfARunWithoutProcesses(t *testing.T) {
 // yet synced: with it off, as in every preset, a store that forgets to
 // sync the directory after a rename passes every seed.
 func TestTheReportSaysWhetherDirectoryChangesCanBeLost(t *testing.T) {
-	idle := func(s *simtest.S) {
-		s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process {
-			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
-		}})
-		s.Sleep(time.Second)
-	}
 	on := chaos.Defaults()
 	on.Storage.LoseUnsyncedDirectories = true
 	offByName := on
@@ -135,7 +132,7 @@ func TestTheReportSaysWhetherDirectoryChangesCanBeLost(t *testing.T) {
 		{"off by name", []simtest.Option{simtest.Chaos(offByName)}, "; lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)"},
 		{"one disk", []simtest.Option{simtest.DiskStorage("p-0", lossy)}, "; lost directory changes: on for some disks (DiskStorage)"},
 	} {
-		res := simtest.Simulate(idle, append(c.opts, simtest.Seeds(2))...)
+		res := simtest.Simulate(oneWaiting, append(c.opts, simtest.Seeds(2))...)
 		assert.Contains(t, res.Report, c.want, c.name)
 	}
 }
@@ -144,9 +141,7 @@ func TestTheReportSaysWhetherDirectoryChangesCanBeLost(t *testing.T) {
 // Run of all their seeds, not the first shard's.
 func TestMergedShardsAddUpTheFaultsSeen(t *testing.T) {
 	body := func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process {
-			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
-		}})
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
 		// Half the seeds end before chaos begins, and see no fault.
 		d := time.Duration(s.Providers().Random.IntN(2)) * 2 * time.Minute
 		c.Run(simtest.Phases{Chaos: d, Settle: time.Millisecond}, idleFor(d))
