@@ -122,7 +122,10 @@ func JSONReport(path string) Option {
 // replayed seed under [Replay] or -simseed. The -simtimeline flag does the
 // same for every Run. Paths are as for [CoverProfile]; the file per test
 // ends in .jsonl, as [ResultsFile]'s does, and a Run refuses the two at
-// one path.
+// one path. A file that another Run wrote since the test binary started
+// (a subtest before this one) is not written over: the Run that failed
+// may have been that one. The Run writes beside it instead, the test's
+// name added to the file's (kv.TestKV_after.jsonl), and says so.
 func TimelineFile(path string) Option {
 	return optionFunc(func(c *config) error {
 		if path == "" {
@@ -141,7 +144,8 @@ func TimelineFile(path string) Option {
 // ([S.Attach]), such as a linearizability checker's picture of the
 // history, are written beside it and linked from it. The -simhtml flag
 // does the same for every Run. Paths are as for [CoverProfile]; the file
-// per test ends in .html.
+// per test ends in .html. As for [TimelineFile], a file another Run wrote
+// since the test binary started is not written over.
 func TimelineHTML(path string) Option {
 	return optionFunc(func(c *config) error {
 		if path == "" {

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
@@ -125,9 +126,13 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 	r.t.Helper()
 	c := r.cfg.asserts
 	if c.timelinePath != "" && ra.timeline != nil {
-		r.writeFile("the timeline", c.timelinePath, ".jsonl", func(w io.Writer) error {
-			return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline)
-		})
+		if path, err := r.timelinePath(c.timelinePath, ".jsonl"); err != nil {
+			r.t.Errorf("simtest: writing the timeline: %v", err)
+		} else {
+			r.writeTo("the timeline", path, func(w io.Writer) error {
+				return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline)
+			})
+		}
 	}
 	if c.drawsTimeline() && ra.timeline != nil {
 		doc := r.timelineDoc(ra, stopped)
@@ -146,24 +151,50 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 func (r *runner) filePath(path, ext string) (string, error) {
 	file := filePath(path, r.t.Name(), ext)
 	if file != path { // path names a directory
-		if err := os.MkdirAll(path, 0o777); err != nil {
-			return "", err
-		}
+		return file, os.MkdirAll(path, 0o777)
 	}
 	return file, nil
 }
+
+// timelinePath is filePath for a timeline's file, which a Run does not
+// write over when another Run wrote it since this process started (a
+// subtest before this one, or the test binary of another package given
+// the same flag): the Run that failed may have been that one, and its
+// timeline is the one wanted. The file goes beside it, named for the
+// test too.
+func (r *runner) timelinePath(path, ext string) (string, error) {
+	file, err := r.filePath(path, ext)
+	if err != nil || file != path {
+		return file, err
+	}
+	if st, err := os.Stat(file); err == nil && !st.ModTime().Before(processStart) {
+		base := strings.TrimSuffix(file, filepath.Ext(file))
+		return base + "." + fileName(r.t.Name()) + filepath.Ext(file), nil
+	}
+	return file, nil
+}
+
+// processStart is when this process started, near enough: a file written
+// since, this process or one started after it wrote.
+var processStart = time.Now()
 
 // writeFile writes one of a Run's files. A path that names a directory
 // (an existing one, or one ending in a slash) gets a file per test, named
 // after the test; any other path is the file itself.
 func (r *runner) writeFile(what, path, ext string, write func(io.Writer) error) {
-	t := r.t
-	t.Helper()
+	r.t.Helper()
 	path, err := r.filePath(path, ext)
 	if err != nil {
-		t.Errorf("simtest: writing %s: %v", what, err)
+		r.t.Errorf("simtest: writing %s: %v", what, err)
 		return
 	}
+	r.writeTo(what, path, write)
+}
+
+// writeTo writes one of a Run's files to path, and says so.
+func (r *runner) writeTo(what, path string, write func(io.Writer) error) {
+	t := r.t
+	t.Helper()
 	f, err := os.Create(path)
 	if err == nil {
 		err = write(f)

@@ -177,7 +177,7 @@ func eventKind(e sim.Entry) (timelinehtml.Kind, string) {
 func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
 	t := r.t
 	t.Helper()
-	path, err := r.filePath(path, ".html")
+	path, err := r.timelinePath(path, ".html")
 	if err != nil {
 		t.Errorf("simtest: writing the HTML timeline: %v", err)
 		return
@@ -197,7 +197,7 @@ func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
 			d.Links = append(d.Links, timelinehtml.Link{Name: a.name, Href: href})
 		}
 	}
-	r.writeFile("the HTML timeline", path, ".html", func(w io.Writer) error {
+	r.writeTo("the HTML timeline", path, func(w io.Writer) error {
 		return timelinehtml.Write(w, d)
 	})
 }

@@ -206,3 +206,33 @@ func TestTimelineHTMLOptionsNameTheirMistakes(t *testing.T) {
 	res = simtest.Simulate(func(s *simtest.S) { s.Attach("a/b.html", nil) }, simtest.Seeds(1))
 	assert.Contains(t, res.Report, `simtest: S.Attach("a/b.html"): the name must be a file name with no directory, such as "history.html"`)
 }
+
+// A Run does not write over a timeline that another Run wrote since the
+// test binary started, as a subtest after the failing one would: it
+// writes beside it, named for its test too. A file older than the test
+// binary is written over.
+func TestATimelineFileIsNotWrittenOverByALaterRun(t *testing.T) {
+	dir := t.TempDir()
+	page, lines := filepath.Join(dir, "t.html"), filepath.Join(dir, "t.jsonl")
+	stale := time.Now().Add(-time.Hour)
+	for _, f := range []string{page, lines} {
+		require.NoError(t, os.WriteFile(f, []byte("from an earlier go test"), 0o644))
+		require.NoError(t, os.Chtimes(f, stale, stale))
+	}
+	run := func(name string, body func(*simtest.S)) string {
+		return runIn(name, func(r *recorder) {
+			simtest.Run(r, body, simtest.Seeds(1), simtest.TimelineHTML(page), simtest.TimelineFile(lines))
+		}).output()
+	}
+	failed := run("TestTable/fails", func(s *simtest.S) { s.Errorf("the failure wanted") })
+	assert.Contains(t, failed, "wrote the HTML timeline to "+page)
+	assert.Contains(t, failed, "wrote the timeline to "+lines)
+	passed := run("TestTable/passes", func(s *simtest.S) { s.Sleep(time.Millisecond) })
+	assert.Contains(t, passed, "wrote the HTML timeline to "+filepath.Join(dir, "t.TestTable_passes.html"))
+	assert.Contains(t, passed, "wrote the timeline to "+filepath.Join(dir, "t.TestTable_passes.jsonl"))
+	for _, f := range []string{page, lines} {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.Contains(t, string(b), "the failure wanted", "%s keeps the failing Run's timeline", f)
+	}
+}
