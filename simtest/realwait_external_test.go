@@ -50,3 +50,18 @@ func TestTheSummaryCountsSeedsThatWaitedOnRealTime(t *testing.T) {
 	require.True(t, res.OK(), res.Report)
 	assert.Regexp(t, `\n    1 seed waited on real time outside the simulation, half a second or more: seed=\d+'s task "driver" waited [0-9.]+m?s \(sleep\) in time\.Sleep \(time\.go:\d+\); it passes while simulated time stands still`, res.Report)
 }
+
+// Seeds that took wall time while simulated time never moved are told of
+// in the summary, though each wait was too short to be named: the code
+// under test waited on the wall clock beside the simulation.
+func TestTheSummaryTellsOfWallTimeWithoutSimulatedTime(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		time.Sleep(300 * time.Millisecond) // a ticker's beat, say
+	}, simtest.Seeds(4))
+	require.True(t, res.OK(), res.Report)
+	assert.Regexp(t, `\n    simulated time never moved, yet the 4 seeds took [0-9.]+m?s of wall time: unless that was computation, the code under test waits on the wall clock`, res.Report)
+	assert.NotContains(t, res.Report, "waited on real time outside the simulation, half a second or more", "each wait too short to be named")
+
+	moved := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(4))
+	assert.NotContains(t, moved.Report, "simulated time never moved")
+}

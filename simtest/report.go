@@ -213,6 +213,7 @@ func (r *report) summary() string {
 	b.WriteString(r.notes)
 	b.WriteString(r.slowLine())
 	b.WriteString(r.waitedLine())
+	b.WriteString(r.stillLine())
 	if l := r.rebootsLine(); l != "" {
 		b.WriteString("\n    ")
 		b.WriteString(l)
@@ -381,6 +382,23 @@ func (r *report) waitedLine() string {
 		"it passes while simulated time stands still, and the code that waits keeps the wall clock (see docs/pitfalls.md)",
 		plural(r.waited, "seed"), r.firstWait.seed, wt.Task, wt.Wall, wt.State, fn, shortFile(strings.TrimSpace(loc)))
 }
+
+// stillLine tells of seeds that took wall time while simulated time
+// never moved, or "": unless they computed all along, the code under test
+// waited on the wall clock, in waits too short for the watchdog to name
+// each (waitedLine), beside a simulation that saw none of it.
+func (r *report) stillLine() string {
+	if r.zeroWall || r.seeds == 0 || r.simTime > 0 || r.wall < stillWall {
+		return ""
+	}
+	return fmt.Sprintf("\n    simulated time never moved, yet %s took %v of wall time: unless that was computation, the code under test waits on the wall clock "+
+		"(time.Sleep, a ticker, a channel fed by a goroutine of its own), beside the simulation, which sees none of it; run it on the providers (docs/production.md)",
+		pluralWord(r.seeds, "the seed", fmt.Sprintf("the %d seeds", r.seeds)), roundWall(r.wall))
+}
+
+// stillWall is the wall time past which seeds that never moved simulated
+// time are told of (stillLine).
+const stillWall = time.Second
 
 // topFrames is the first n frames of a stack of "function\n\tfile:line"
 // lines.
