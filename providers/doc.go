@@ -35,6 +35,8 @@
 //     cancels the others and is what Wait returns.
 //   - [Quorum] makes several calls at once and returns the first k
 //     answers, as FoundationDB's quorum does.
+//   - [Ticker] is a time.Ticker for a loop: [Ticker.Wait] waits for the
+//     next tick on a [Time], with no goroutine or channel of its own.
 //
 // A Chan, Mutex or WaitGroup is made with a Task, which decides its mode
 // for life: a plain chan T, a channel used as a lock, a counter with a

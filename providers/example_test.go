@@ -159,3 +159,19 @@ func ExampleGroup() {
 	fmt.Println(g.Wait(ctx))
 	// Output: the replica is down
 }
+
+func ExampleTicker() {
+	ctx := context.Background()
+	p := providers.Real()
+
+	tk := providers.NewTicker(p.Time, 10*time.Millisecond)
+	start := p.Time.Now()
+	for range 3 {
+		if err := tk.Wait(ctx); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	fmt.Println(p.Time.Now().Sub(start) >= 30*time.Millisecond)
+	// Output: true
+}
