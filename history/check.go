@@ -1,0 +1,235 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// A Model is the sequential specification a history is checked against:
+// the states S of the system, and what an operation with input I and
+// output O does to one. Init and Step are required.
+type Model[S, I, O any] struct {
+	// Init returns the state before any operation.
+	Init func() S
+	// Step reports whether the operation (in, out) may happen in state,
+	// and returns the state it leaves. It must not change state. For an
+	// operation whose outcome is unknown ([Call.Unknown]), out is the
+	// zero O and ok is not looked at: return the state the operation
+	// leaves if it took effect.
+	Step func(state S, in I, out O) (ok bool, next S)
+	// Equal reports whether two states are the same. Nil compares them
+	// with ==, which needs an S whose values are comparable.
+	Equal func(a, b S) bool
+	// Partition, when set, names the independent part of the state that
+	// an operation touches, such as a key: each part's operations are
+	// checked alone, which is much faster, and Init and Step then see one
+	// part's state only.
+	Partition func(in I) string
+	// DescribeOperation, when set, says what an operation did, for the
+	// error and the visualization ("read() -> 19"). Nil prints the
+	// input and output with %v.
+	DescribeOperation func(in I, out O) string
+	// DescribeState, when set, says what a state holds. Nil prints it
+	// with %v.
+	DescribeState func(state S) string
+}
+
+// An Option changes how [Check] checks.
+type Option interface {
+	apply(*config)
+}
+
+type config struct {
+	timeout time.Duration
+	attach  func(name string, data []byte)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// Timeout bounds the search for an order, in real time: a check that
+// has not finished by then fails with an error that says so, and never
+// passes. The search can take exponential time on a long history with
+// many overlapping operations. Zero, the default, waits as long as it
+// takes.
+func Timeout(d time.Duration) Option {
+	if d < 0 {
+		panic(fmt.Sprintf("history.Timeout(%v): the timeout must not be negative; give 0 for none", d))
+	}
+	return optionFunc(func(c *config) { c.timeout = d })
+}
+
+// Attach gives attach porcupine's visualization of a history that
+// failed its check, an HTML page, as a file named "porcupine.html":
+// history.Attach(s.Attach) links it from the seed's HTML timeline
+// (simtest's S.Attach). The page shows each client's operations on its
+// own lane, at the history's times, with the longest orders found.
+func Attach(attach func(name string, data []byte)) Option {
+	return optionFunc(func(c *config) { c.attach = attach })
+}
+
+// Check checks, with porcupine, that the history h is linearizable for
+// the model m: that its operations could have taken effect one at a
+// time, each at an instant between its call and its return, in an order
+// that m allows. It returns nil if so, and otherwise an [*Error] that
+// names the operations that no order can place. A check that timed out
+// is an [*Error] too, that wraps context.DeadlineExceeded.
+//
+// Operations still pending count as [Call.Unknown], and operations
+// recorded while Check runs are not seen. In a simulation, call it from
+// within S.Slow: the search runs on goroutines of its own, in real time.
+func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) error {
+	if m.Init == nil || m.Step == nil {
+		panic("history.Check: the model needs Init and Step")
+	}
+	var c config
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	ops := h.snapshot()
+	parts := partition(ops, m.Partition)
+	pm := m.porcupine(parts)
+	all := make([]porcupine.Operation, 0, len(ops))
+	for _, p := range parts {
+		for _, r := range p.ops {
+			all = append(all, porcupine.Operation{ClientId: r.client, Input: r, Call: r.call, Output: r, Return: r.ret})
+		}
+	}
+	res, info := porcupine.CheckOperationsVerbose(pm, all, c.timeout)
+	if res == porcupine.Ok {
+		return nil
+	}
+	if c.attach != nil {
+		var b bytes.Buffer
+		if porcupine.Visualize(pm, info, &b) == nil {
+			c.attach("porcupine.html", b.Bytes())
+		}
+	}
+	e := &Error{ops: len(ops), clients: clients(ops), start: h.start}
+	if res == porcupine.Unknown {
+		e.timeout = c.timeout
+		return e
+	}
+	explain(e, m, parts, info.PartialLinearizations())
+	return e
+}
+
+// snapshot copies the operations not dropped, in the order of their
+// calls; a pending one becomes unknown.
+func (h *History[I, O]) snapshot() []*record[I, O] {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	all := make([]record[I, O], 0, h.n)
+	for _, c := range h.chunks {
+		for _, r := range c {
+			switch r.end {
+			case dropped:
+				continue
+			case pending:
+				r.end, r.ret = unknown, math.MaxInt64
+			}
+			all = append(all, r)
+		}
+	}
+	ops := make([]*record[I, O], len(all))
+	for i := range all {
+		ops[i] = &all[i]
+	}
+	return ops
+}
+
+func clients[I, O any](ops []*record[I, O]) int {
+	seen := make(map[int]bool)
+	for _, r := range ops {
+		seen[r.client] = true
+	}
+	return len(seen)
+}
+
+// part is one partition's operations, in the order of their calls.
+type part[I, O any] struct {
+	name string
+	ops  []*record[I, O]
+}
+
+// partition groups ops by key, the parts in the order of their first
+// calls.
+func partition[I, O any](ops []*record[I, O], key func(I) string) []part[I, O] {
+	if key == nil {
+		return []part[I, O]{{ops: ops}}
+	}
+	index := make(map[string]int)
+	var parts []part[I, O]
+	for _, r := range ops {
+		k := key(r.in)
+		i, ok := index[k]
+		if !ok {
+			i = len(parts)
+			index[k] = i
+			parts = append(parts, part[I, O]{name: k})
+		}
+		parts[i].ops = append(parts[i].ops, r)
+	}
+	return parts
+}
+
+// porcupine returns m as porcupine takes it, for operations whose input
+// and output are both their *record, checked by the parts given.
+func (m Model[S, I, O]) porcupine(parts []part[I, O]) porcupine.Model {
+	pm := porcupine.Model{
+		Init: func() any { return m.Init() },
+		Step: func(state, in, _ any) (bool, any) {
+			r := in.(*record[I, O])
+			return m.step(state.(S), r)
+		},
+		DescribeOperation: func(in, _ any) string { return m.describe(in.(*record[I, O])) },
+		DescribeState:     func(state any) string { return m.describeState(state.(S)) },
+	}
+	if m.Equal != nil {
+		pm.Equal = func(a, b any) bool { return m.Equal(a.(S), b.(S)) }
+	}
+	if len(parts) > 1 {
+		// Check hands porcupine the parts one after another.
+		pm.Partition = func(all []porcupine.Operation) [][]porcupine.Operation {
+			out := make([][]porcupine.Operation, len(parts))
+			for i, p := range parts {
+				out[i], all = all[:len(p.ops):len(p.ops)], all[len(p.ops):]
+			}
+			return out
+		}
+	}
+	return pm
+}
+
+// step steps r from state; an operation whose outcome is unknown may
+// always take effect.
+func (m Model[S, I, O]) step(state S, r *record[I, O]) (bool, S) {
+	ok, next := m.Step(state, r.in, r.out)
+	return ok || r.end == unknown, next
+}
+
+func (m Model[S, I, O]) describe(r *record[I, O]) string {
+	if m.DescribeOperation != nil {
+		return m.DescribeOperation(r.in, r.out)
+	}
+	if r.end == unknown {
+		return fmt.Sprintf("%v -> ?", r.in)
+	}
+	return fmt.Sprintf("%v -> %v", r.in, r.out)
+}
+
+func (m Model[S, I, O]) describeState(state S) string {
+	if m.DescribeState != nil {
+		return m.DescribeState(state)
+	}
+	return fmt.Sprintf("%v", state)
+}
+
+// errTimeout is the cause of a check that timed out.
+var errTimeout = context.DeadlineExceeded

@@ -1,0 +1,173 @@
+package history
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// An Error is what [Check] returns for a history that is not
+// linearizable, or whose check did not finish within its [Timeout]. Its
+// text is the explanation: its first line names the first operation that
+// no order can place, and the lines after it, for each part of the
+// history that fails, the longest order found, the state it leaves, and
+// the operations that cannot follow it, each with its client, what it
+// did, and its call and return times since the history began ("?": an
+// unknown outcome).
+type Error struct {
+	ops, clients int
+	start        time.Time
+	timeout      time.Duration // a check that timed out
+	at           int64         // the call of the operation the first line names
+	first        string        // the first line's explanation
+	detail       strings.Builder
+}
+
+// At returns the time of the call of the first operation the error
+// names, on the history's clock: where a report of the run should look.
+// It returns the zero time for a check that timed out.
+func (e *Error) At() time.Time {
+	if e.timeout > 0 {
+		return time.Time{}
+	}
+	return e.start.Add(time.Duration(e.at))
+}
+
+func (e *Error) Error() string {
+	if e.timeout > 0 {
+		return fmt.Sprintf("history: the check of %d operations by %d clients did not finish within its timeout of %v, so whether they are linearizable is unknown: raise the Timeout, or split the model's state with Model.Partition",
+			e.ops, e.clients, e.timeout)
+	}
+	return fmt.Sprintf("history: %d operations by %d clients are not linearizable: %s%s", e.ops, e.clients, e.first, e.detail.String())
+}
+
+// Unwrap returns context.DeadlineExceeded for a check that timed out.
+func (e *Error) Unwrap() error {
+	if e.timeout > 0 {
+		return errTimeout
+	}
+	return nil
+}
+
+// tailOps is how many operations of the longest order the error shows:
+// the last ones, which made the state that the next cannot follow.
+const tailOps = 3
+
+// failure is one part's explanation.
+type failure[I, O any] struct {
+	part    string
+	n       int
+	order   []*record[I, O] // the longest order found
+	state   string
+	stuck   *record[I, O] // the first operation left out of it to return
+	cannot  []*record[I, O]
+	onePart bool
+}
+
+// explain fills e from the longest orders porcupine found in each part
+// (partials: for each part, orders as indices into its operations): for
+// each part that fails, the longest, and what cannot follow it.
+func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partials [][][]int) {
+	var fails []failure[I, O]
+	for p, pt := range parts {
+		var longest []int
+		if p < len(partials) {
+			for _, l := range partials[p] {
+				if len(l) > len(longest) || len(l) == len(longest) && slices.Compare(l, longest) < 0 {
+					longest = l
+				}
+			}
+		}
+		if len(longest) == len(pt.ops) {
+			continue // linearizable
+		}
+		f := failure[I, O]{part: pt.name, n: len(pt.ops), onePart: len(parts) == 1}
+		in := make([]bool, len(pt.ops))
+		state := m.Init()
+		for _, id := range longest {
+			in[id] = true
+			f.order = append(f.order, pt.ops[id])
+			_, state = m.step(state, pt.ops[id])
+		}
+		f.state = m.describeState(state)
+		// Whatever comes next must be called before the first left out
+		// returns.
+		for id, r := range pt.ops {
+			if !in[id] && (f.stuck == nil || r.ret < f.stuck.ret) {
+				f.stuck = r
+			}
+		}
+		for id, r := range pt.ops {
+			if in[id] || r.call > f.stuck.ret {
+				continue
+			}
+			if ok, _ := m.step(state, r); !ok || r == f.stuck {
+				f.cannot = append(f.cannot, r)
+			}
+		}
+		fails = append(fails, f)
+	}
+	if len(fails) == 0 {
+		// Porcupine found no failing part: it cannot say which.
+		e.first = "the check found no order, and no part that fails"
+		return
+	}
+	slices.SortStableFunc(fails, func(a, b failure[I, O]) int { return cmp.Compare(a.stuck.call, b.stuck.call) })
+	f := fails[0]
+	e.at = f.stuck.call
+	where := ""
+	if !f.onePart {
+		where = fmt.Sprintf("in part %q, ", f.part)
+	}
+	e.first = fmt.Sprintf("%sno order of the operations before it can take client %d's %s (%s)", where, f.stuck.client, m.describe(f.stuck), span(f.stuck))
+	if len(fails) > 1 {
+		e.first += fmt.Sprintf("; %d parts fail", len(fails))
+	}
+	for _, f := range fails {
+		ops := slices.Concat(f.order[max(0, len(f.order)-tailOps):], f.cannot)
+		width := 0
+		for _, r := range ops {
+			width = max(width, len(span(r)))
+		}
+		line := func(r *record[I, O]) {
+			what := m.describe(r)
+			if r.end == unknown {
+				what += ", outcome unknown"
+			}
+			fmt.Fprintf(&e.detail, "\n      %-*s  client %d  %s", width, span(r), r.client, what)
+		}
+		fmt.Fprintf(&e.detail, "\n  ")
+		if !f.onePart {
+			fmt.Fprintf(&e.detail, "part %q: ", f.part)
+		}
+		switch {
+		case len(f.order) == 0:
+			fmt.Fprintf(&e.detail, "no order of its %d operations can even begin: from the initial state %s, none of these can come first:", f.n, f.state)
+		default:
+			fmt.Fprintf(&e.detail, "the longest order found takes %d of its %d operations, ending with", len(f.order), f.n)
+			for _, r := range f.order[max(0, len(f.order)-tailOps):] {
+				line(r)
+			}
+			fmt.Fprintf(&e.detail, "\n    in state %s, which none of these can follow:", f.state)
+		}
+		for _, r := range f.cannot {
+			line(r)
+		}
+	}
+}
+
+// span gives r's call and return times since the history began, "?" for
+// an unknown outcome.
+func span[I, O any](r *record[I, O]) string {
+	return seconds(r.call) + "-" + seconds(r.ret)
+}
+
+func seconds(ns int64) string {
+	if ns == math.MaxInt64 {
+		return "?"
+	}
+	return fmt.Sprintf("%.3fs", float64(ns)/1e9)
+}

@@ -1,0 +1,135 @@
+package history
+
+import (
+	"math"
+	"sync"
+	"time"
+)
+
+// A History is what the clients of a system saw: each operation, its
+// input and output, and the times of its call and its return. Its methods
+// may be called from several goroutines (a test against real processes)
+// as well as from a simulation's tasks.
+type History[I, O any] struct {
+	now   func() time.Time
+	start time.Time
+	//simvet:allow sync never held across a call that parks, so no task ever waits on it
+	mu sync.Mutex
+	// The operations in the order of their calls, a chunk at a time, so
+	// that recording one does not allocate and a chunk never moves: a
+	// Call points into it.
+	chunks [][]record[I, O]
+	n      int
+}
+
+// New starts a history on the clock now: the simulation's (S.Now, or
+// p.Time.Now in a workload) or, against real processes, time.Now. Its
+// times count from now's first reading, at New: made in a simulation's
+// body, at the seed's beginning, they are the times of the report's
+// timeline.
+func New[I, O any](now func() time.Time) *History[I, O] {
+	return &History[I, O]{now: now, start: now()}
+}
+
+// ending is how an operation ended.
+type ending uint8
+
+const (
+	pending  ending = iota // called, not yet ended: an unknown outcome, if it never does
+	returned               // Call.Return
+	unknown                // Call.Unknown
+	dropped                // Call.Drop
+)
+
+// record is one operation. Its times count from the history's start.
+type record[I, O any] struct {
+	in        I
+	out       O
+	call, ret int64
+	client    int
+	end       ending
+}
+
+// firstChunk and lastChunk bound the chunks' sizes: each is twice the one
+// before, so that a short history takes little and a long one few.
+const (
+	firstChunk = 64
+	lastChunk  = 8192
+)
+
+// Call records the call of an operation by client (a small number, from
+// 0: porcupine's visualization gives each its own lane) with input in,
+// at the clock's time now. End it with one of its methods once its
+// outcome is known.
+func (h *History[I, O]) Call(client int, in I) Call[I, O] {
+	at := h.since()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	last := len(h.chunks) - 1
+	if last < 0 || len(h.chunks[last]) == cap(h.chunks[last]) {
+		size := firstChunk
+		if last >= 0 {
+			size = min(2*cap(h.chunks[last]), lastChunk)
+		}
+		h.chunks = append(h.chunks, make([]record[I, O], 0, size))
+		last++
+	}
+	h.chunks[last] = append(h.chunks[last], record[I, O]{in: in, call: at, client: client})
+	h.n++
+	return Call[I, O]{h: h, r: &h.chunks[last][len(h.chunks[last])-1]}
+}
+
+// Len returns how many operations the history holds, dropped ones
+// included.
+func (h *History[I, O]) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n
+}
+
+func (h *History[I, O]) since() int64 { return int64(h.now().Sub(h.start)) }
+
+// A Call is an operation of a [History] whose outcome is not yet
+// recorded. End it once, with [Call.Return], [Call.Unknown] or
+// [Call.Drop]; one never ended counts as [Call.Unknown].
+type Call[I, O any] struct {
+	h *History[I, O]
+	r *record[I, O]
+}
+
+// Return records the operation's output, at the clock's time now: it
+// took effect, between its call and now.
+func (c Call[I, O]) Return(out O) {
+	at := c.h.since()
+	c.end(returned, "Return", func(r *record[I, O]) { r.out, r.ret = out, at })
+}
+
+// Unknown records that the operation may or may not take effect, at any
+// time after its call: a write whose request was sent and whose reply
+// never came (a timeout, a connection lost). The check may place it
+// anywhere after its call, or nowhere. Its output is the zero O, which
+// the model's Step is given and must not judge ([Model]). A read whose
+// outcome is unknown tells nothing: [Call.Drop] it.
+func (c Call[I, O]) Unknown() {
+	c.end(unknown, "Unknown", func(r *record[I, O]) { r.ret = math.MaxInt64 })
+}
+
+// Drop leaves the operation out of the history: it did not happen (a
+// request refused, or never sent), or it changed nothing, as a read that
+// failed.
+func (c Call[I, O]) Drop() {
+	c.end(dropped, "Drop", func(*record[I, O]) {})
+}
+
+func (c Call[I, O]) end(how ending, name string, set func(*record[I, O])) {
+	if c.h == nil {
+		panic("history: Call." + name + " of a zero Call: use the Call that History.Call returns")
+	}
+	c.h.mu.Lock()
+	defer c.h.mu.Unlock()
+	if c.r.end != pending {
+		panic("history: Call." + name + " of an operation that has already ended: end each Call once, with Return, Unknown or Drop")
+	}
+	c.r.end = how
+	set(c.r)
+}
