@@ -36,7 +36,7 @@ var register = history.Model[int, Op, Result]{
 // clock is a clock the example moves by hand; a simulation's is S.Now.
 type clock struct{ now time.Time }
 
-func (c *clock) Now() time.Time           { return c.now }
+func (c *clock) Now() time.Time          { return c.now }
 func (c *clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 // A read that returns a value overwritten before it was called is stale:
