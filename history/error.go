@@ -38,10 +38,10 @@ func (e *Error) At() time.Time {
 
 func (e *Error) Error() string {
 	if e.timeout > 0 {
-		return fmt.Sprintf("history: the check of %d operations by %d clients did not finish within its timeout of %v, so whether they are linearizable is unknown: raise the Timeout, or split the model's state with Model.Partition",
-			e.ops, e.clients, e.timeout)
+		return fmt.Sprintf("the check of the history of %s by %s did not finish within its timeout of %v, so whether the history is linearizable is unknown: raise the Timeout, or split the model's state with Model.Partition",
+			count(e.ops, "operation"), count(e.clients, "client"), e.timeout)
 	}
-	return fmt.Sprintf("history: %d operations by %d clients are not linearizable: %s%s", e.ops, e.clients, e.first, e.detail.String())
+	return fmt.Sprintf("the history of %s by %s is not linearizable: %s%s", count(e.ops, "operation"), count(e.clients, "client"), e.first, e.detail.String())
 }
 
 // Unwrap returns context.DeadlineExceeded for a check that timed out.
@@ -170,4 +170,12 @@ func seconds(ns int64) string {
 		return "?"
 	}
 	return fmt.Sprintf("%.3fs", float64(ns)/1e9)
+}
+
+// count gives n things.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

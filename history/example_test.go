@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/history"
+	"github.com/moonpool-go/moonpool/simtest"
 )
 
 // Op is an operation on a register: a write of Value, or a read.
@@ -61,10 +62,99 @@ func Example() {
 	err := history.Check(h, register)
 	fmt.Println(err)
 	// Output:
-	// history: 3 operations by 3 clients are not linearizable: no order of the operations before it can take client 2's read() -> 1 (2.000s-3.000s)
+	// the history of 3 operations by 3 clients is not linearizable: no order of the operations before it can take client 2's read() -> 1 (2.000s-3.000s)
 	//   the longest order found takes 2 of its 3 operations, ending with
 	//       0.000s-1.000s  client 0  write(1)
 	//       1.500s-1.800s  client 1  write(2)
 	//     in state 2, which none of these can follow:
 	//       2.000s-3.000s  client 2  read() -> 1
+}
+
+// A write whose reply never came may have taken effect, at any time
+// after its call: Unknown lets the check place it anywhere from then on,
+// or nowhere. A read that failed changed nothing: Drop leaves it out.
+func ExampleCall_Unknown() {
+	c := &clock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	h := history.New[Op, Result](c.Now)
+
+	w := h.Call(0, Op{Write: true, Value: 7})
+	c.Advance(time.Second)
+	w.Unknown() // a timeout: the write may still land
+
+	failed := h.Call(1, Op{})
+	c.Advance(time.Second)
+	failed.Drop() // the read found no replica
+
+	r := h.Call(1, Op{})
+	c.Advance(time.Second)
+	r.Return(Result{Value: 7}) // the write landed after its timeout
+
+	fmt.Println(history.Check(h, register))
+	// Output: <nil>
+}
+
+// Model.Partition splits the state into independent parts, here the
+// keys of a map, which are checked one at a time; the error names the
+// part that fails.
+func ExampleModel_Partition() {
+	type put struct {
+		Key   string
+		Write bool
+		Value int
+	}
+	kv := history.Model[int, put, int]{
+		Init: func() int { return 0 },
+		Step: func(state int, op put, got int) (bool, int) {
+			if op.Write {
+				return true, op.Value
+			}
+			return got == state, state
+		},
+		Partition: func(op put) string { return op.Key },
+		DescribeOperation: func(op put, got int) string {
+			if op.Write {
+				return fmt.Sprintf("put(%s, %d)", op.Key, op.Value)
+			}
+			return fmt.Sprintf("get(%s) -> %d", op.Key, got)
+		},
+	}
+	c := &clock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	h := history.New[put, int](c.Now)
+	for _, op := range []put{{"a", true, 1}, {"b", true, 2}, {"a", false, 1}, {"b", false, 1}} {
+		call := h.Call(0, op)
+		c.Advance(100 * time.Millisecond)
+		got := 0
+		if !op.Write {
+			got = 1
+		}
+		call.Return(got)
+	}
+
+	fmt.Println(history.Check(h, kv))
+	// Output:
+	// the history of 4 operations by 1 client is not linearizable: in part "b", no order of the operations before it can take client 0's get(b) -> 1 (0.300s-0.400s)
+	//   part "b": the longest order found takes 1 of its 2 operations, ending with
+	//       0.100s-0.200s  client 0  put(b, 2)
+	//     in state 2, which none of these can follow:
+	//       0.300s-0.400s  client 0  get(b) -> 1
+}
+
+// In a simulation, make the history in the body with s.Now, so that its
+// times are the timeline's; check it in the workload's Check, inside
+// S.Slow (porcupine searches on goroutines of its own, in real time),
+// and attach porcupine's page to the seed's HTML timeline.
+func Example_simulation() {
+	var s *simtest.S // the seed's own, in simtest.Run's body
+	h := history.New[Op, Result](s.Now)
+
+	// In each client's task: record each operation around the call.
+	call := h.Call(0, Op{Write: true, Value: 1})
+	call.Return(Result{})
+
+	// In the workload's Check:
+	var err error
+	s.Slow(func() {
+		err = history.Check(h, register, history.Timeout(time.Minute), history.Attach(s.Attach))
+	})
+	_ = err // the workload's Check returns it
 }
