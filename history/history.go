@@ -100,6 +100,7 @@ type Call[I, O any] struct {
 // Return records the operation's output, at the clock's time now: it
 // took effect, between its call and now.
 func (c Call[I, O]) Return(out O) {
+	c.check("Return")
 	at := c.h.since()
 	c.end(returned, "Return", func(r *record[I, O]) { r.out, r.ret = out, at })
 }
@@ -121,10 +122,15 @@ func (c Call[I, O]) Drop() {
 	c.end(dropped, "Drop", func(*record[I, O]) {})
 }
 
-func (c Call[I, O]) end(how ending, name string, set func(*record[I, O])) {
+// check panics if c is the zero Call.
+func (c Call[I, O]) check(name string) {
 	if c.h == nil {
 		panic("history: Call." + name + " of a zero Call: use the Call that History.Call returns")
 	}
+}
+
+func (c Call[I, O]) end(how ending, name string, set func(*record[I, O])) {
+	c.check(name)
 	c.h.mu.Lock()
 	defer c.h.mu.Unlock()
 	if c.r.end != pending {
