@@ -1,0 +1,48 @@
+// Package history records what the clients of a system saw, and checks
+// with porcupine (github.com/anishathalye/porcupine) that it is
+// linearizable: that each operation could have taken effect at one
+// instant between its call and its return, in an order that a
+// sequential model of the system allows.
+//
+// A [History] holds operations with input I and output O. Each client
+// records an operation around the call that makes it:
+//
+//	h := history.New[Op, Result](s.Now) // in a simulation; time.Now against real processes
+//	call := h.Call(client, op)           // before the request
+//	call.Return(result)                  // a definite outcome
+//	call.Unknown()                       // may or may not take effect (a timeout after the request was sent)
+//	call.Drop()                          // did not happen, or changed nothing (a read that failed)
+//
+// Recording allocates nothing but a chunk of operations now and then,
+// and may be done from several goroutines at once.
+//
+// [Check] checks the history against a [Model], and returns nil when it
+// is linearizable. Otherwise its [*Error] says which operation no order
+// can place: for each part of the state that fails, the longest order
+// the search found, the state it leaves, and the operations that cannot
+// follow it, each with its client, what it did (the model's
+// DescribeOperation), and its call and return times since the history
+// began. [Error.At] gives the time of the first one, for a report to
+// look at. A check that does not finish within its [Timeout] is an error
+// too: it never passes.
+//
+// # In a simulation
+//
+// Make the history in simtest.Run's body, with s.Now, so that its times
+// are those of the seed's timeline; record in the clients' tasks; and
+// check in the workload's Check, once the faults have healed, inside
+// S.Slow: porcupine searches on goroutines of its own, in real time,
+// which the watchdog would otherwise take for a stuck step. With
+// [Attach](s.Attach), a seed drawn as HTML (-simhtml) links porcupine's
+// own picture of the failing history, porcupine.html.
+//
+// An outcome is unknown when the request may have been applied: record
+// it with [Call.Unknown], and the check may place it anywhere after its
+// call, or nowhere. Counting it as failed reports bugs that are not
+// there; counting it as done misses lost writes. A read whose outcome is
+// unknown tells nothing: drop it.
+//
+// Porcupine's search is exponential in the worst case. [Model.Partition]
+// splits the state into independent parts, such as the keys of a map,
+// each checked alone: on a long history, do.
+package history
