@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -52,9 +53,15 @@ func (e *Error) Unwrap() error {
 	return nil
 }
 
-// tailOps is how many operations of the longest order the error shows:
-// the last ones, which made the state that the next cannot follow.
-const tailOps = 3
+// tailOps is how many operations of the longest order the error shows
+// at least: the last ones, which made the state that the next cannot
+// follow. It shows more to reach back to the last that returned before
+// the first that cannot follow was called, which any order must place
+// before it, up to maxTail in all.
+const (
+	tailOps = 3
+	maxTail = 8
+)
 
 // failure is one part's explanation.
 type failure[I, O any] struct {
@@ -127,17 +134,31 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 		e.first += fmt.Sprintf("; %d parts fail", len(fails))
 	}
 	for _, f := range fails {
-		ops := slices.Concat(f.order[max(0, len(f.order)-tailOps):], f.cannot)
-		width := 0
+		tail := f.order[max(0, len(f.order)-tailOps):]
+		for i := len(f.order) - 1; i >= 0; i-- {
+			if f.order[i].ret < f.stuck.call {
+				tail = f.order[min(i, len(f.order)-len(tail)):]
+				break
+			}
+		}
+		var elided int
+		if len(tail) > maxTail {
+			// The one that returned before, and the last ones.
+			elided = len(tail) - maxTail
+			tail = slices.Concat(tail[:1], tail[1+elided:])
+		}
+		ops := slices.Concat(tail, f.cannot)
+		width, clientWidth := 0, 0
 		for _, r := range ops {
 			width = max(width, len(span(r)))
+			clientWidth = max(clientWidth, len(strconv.Itoa(r.client)))
 		}
 		line := func(r *record[I, O]) {
 			what := m.describe(r)
 			if r.end == unknown {
 				what += ", outcome unknown"
 			}
-			fmt.Fprintf(&e.detail, "\n      %-*s  client %d  %s", width, span(r), r.client, what)
+			fmt.Fprintf(&e.detail, "\n      %-*s  client %-*d  %s", width, span(r), clientWidth, r.client, what)
 		}
 		fmt.Fprintf(&e.detail, "\n  ")
 		if !f.onePart {
@@ -148,8 +169,11 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			fmt.Fprintf(&e.detail, "no order of its %d operations can even begin: from the initial state %s, none of these can come first:", f.n, f.state)
 		default:
 			fmt.Fprintf(&e.detail, "the longest order found takes %d of its %d operations, ending with", len(f.order), f.n)
-			for _, r := range f.order[max(0, len(f.order)-tailOps):] {
+			for i, r := range tail {
 				line(r)
+				if i == 0 && elided > 0 {
+					fmt.Fprintf(&e.detail, "\n      ... %d more", elided)
+				}
 			}
 			fmt.Fprintf(&e.detail, "\n    in state %s, which none of these can follow:", f.state)
 		}

@@ -155,6 +155,7 @@ func TestStaleReadIsNamed(t *testing.T) {
 		want := fmt.Sprintf("client 5's read() -> %d (%.3fs-%.3fs)", stale, from.Seconds(), (from + time.Second).Seconds())
 		assert.Contains(t, first, want)
 		assert.Contains(t, first, "is not linearizable")
+		assert.Contains(t, err.Error(), "client 4  write(1000)\n", "the write that returned before the read began")
 		assert.Equal(t, readAt, herr.At())
 		assert.NotErrorIs(t, err, context.DeadlineExceeded)
 	})
@@ -360,4 +361,28 @@ func TestRecordingDoesNotAllocate(t *testing.T) {
 		h.Call(0, Op{Write: true, Value: 1}).Return(Result{})
 	})
 	assert.Zero(t, allocs)
+}
+
+// TestLongTailIsCut checks that the error shows the last operation of
+// the longest order that returned before the one that cannot follow was
+// called, however far back, and cuts the operations between.
+func TestLongTailIsCut(t *testing.T) {
+	c := &clock{now: epoch}
+	h := history.New[Op, Result](c.Now)
+	w := h.Call(0, Op{Write: true, Value: 1})
+	c.Advance(time.Second)
+	w.Return(Result{})
+	for i := range 10 {
+		h.Call(i+1, Op{Write: true, Value: i + 2}).Unknown()
+		c.Advance(time.Second)
+	}
+	r := h.Call(11, Op{})
+	c.Advance(time.Second)
+	r.Return(Result{Value: 99})
+	err := history.Check(h, register)
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Contains(t, msg, "the longest order found takes 11 of its 12 operations, ending with\n      0.000s-1.000s    client 0   write(1)\n      ... 3 more\n")
+	assert.Contains(t, msg, "client 11  read() -> 99")
+	assert.Equal(t, 8+1+1, strings.Count(msg, "\n      "), "8 of the order, the cut, and the read:\n%s", msg)
 }
