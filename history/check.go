@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -87,6 +88,9 @@ func Attach(attach func(name string, data []byte)) Option {
 func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) error {
 	if m.Init == nil || m.Step == nil {
 		panic("history.Check: the model needs Init and Step")
+	}
+	if t := reflect.TypeFor[S](); m.Equal == nil && !t.Comparable() {
+		panic(fmt.Sprintf("history.Check: the model's states, of type %v, cannot be compared with ==: give the model an Equal", t))
 	}
 	var c config
 	for _, o := range opts {

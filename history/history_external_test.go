@@ -223,6 +223,12 @@ func TestEndTwicePanics(t *testing.T) {
 	assert.PanicsWithValue(t, "history.Check: the model needs Init and Step", func() {
 		_ = history.Check(h, history.Model[int, Op, Result]{})
 	})
+	assert.PanicsWithValue(t, "history.Check: the model's states, of type []int, cannot be compared with ==: give the model an Equal", func() {
+		_ = history.Check(h, history.Model[[]int, Op, Result]{
+			Init: func() []int { return nil },
+			Step: func(s []int, _ Op, _ Result) (bool, []int) { return true, s },
+		})
+	})
 }
 
 // TestTimeoutIsAnError checks that a check that runs out of time fails,
