@@ -71,6 +71,7 @@ type failure[I, O any] struct {
 	state   string
 	stuck   *record[I, O] // the first operation left out of it to return
 	cannot  []*record[I, O]
+	cut     bool // an operation could follow the order: the search was cut off
 	onePart bool
 }
 
@@ -111,11 +112,18 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			if in[id] || r.call > f.stuck.ret {
 				continue
 			}
-			if ok, _ := m.step(state, r); !ok || r == f.stuck {
+			ok, _ := m.step(state, r)
+			if !ok || r == f.stuck {
 				f.cannot = append(f.cannot, r)
 			}
+			f.cut = f.cut || ok
 		}
 		fails = append(fails, f)
+	}
+	// A part whose longest order could go on was cut off by the timeout,
+	// not found to fail: another part failed.
+	if proven := slices.DeleteFunc(slices.Clone(fails), func(f failure[I, O]) bool { return f.cut }); len(proven) > 0 {
+		fails = proven
 	}
 	if len(fails) == 0 {
 		// Porcupine found no failing part: it cannot say which.
