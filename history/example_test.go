@@ -1,6 +1,7 @@
 package history_test
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -137,6 +138,26 @@ func ExampleModel_Partition() {
 	//       0.100s-0.200s  client 0  put(b, 2)
 	//     in state 2, which none of these can follow:
 	//       0.300s-0.400s  client 0  get(b) -> 1
+}
+
+// At gives the time of the call of the operation that the error's first
+// line names, on the history's clock, for a report to point at.
+func ExampleError_At() {
+	c := &clock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	h := history.New[Op, Result](c.Now)
+	w := h.Call(0, Op{Write: true, Value: 1})
+	c.Advance(time.Second)
+	w.Return(Result{})
+	c.Advance(time.Second)
+	r := h.Call(1, Op{})
+	c.Advance(time.Second)
+	r.Return(Result{Value: 5}) // never written
+
+	var herr *history.Error
+	if errors.As(history.Check(h, register), &herr) {
+		fmt.Println(herr.At().Format(time.TimeOnly))
+	}
+	// Output: 00:00:02
 }
 
 // In a simulation, make the history in the body with s.Now, so that its
