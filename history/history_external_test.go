@@ -166,6 +166,7 @@ func TestStaleReadIsNamed(t *testing.T) {
 func TestPendingCountsAsUnknown(t *testing.T) {
 	c := &clock{now: epoch}
 	h := history.New[Op, Result](c.Now)
+	require.NoError(t, history.Check(h, register), "an empty history")
 	h.Call(0, Op{Write: true, Value: 3}) // never ended
 	c.Advance(time.Second)
 	r := h.Call(1, Op{})
