@@ -13,8 +13,7 @@ import (
 type History[I, O any] struct {
 	now   func() time.Time
 	start time.Time
-	//simvet:allow sync never held across a call that parks, so no task ever waits on it
-	mu sync.Mutex
+	mu    sync.Mutex
 	// The operations in the order of their calls, a chunk at a time, so
 	// that recording one does not allocate and a chunk never moves: a
 	// Call points into it.
