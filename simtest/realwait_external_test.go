@@ -65,3 +65,18 @@ func TestTheSummaryTellsOfWallTimeWithoutSimulatedTime(t *testing.T) {
 	moved := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(4))
 	assert.NotContains(t, moved.Report, "simulated time never moved")
 }
+
+// A wait on real time in the body itself, just past the half second, is
+// named by the body's own frames, as a task's is: the watchdog samples the
+// wait while it is under way, not once the body has come back into the
+// engine.
+func TestAWaitOnRealTimeInTheBodyIsNamedByItsOwnLine(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		time.Sleep(600 * time.Millisecond)
+		s.Errorf("the condition never held")
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Regexp(t, `task "driver" waited [0-9.]+m?s of real time outside the simulation \(sleep\), then went on, at:\n\s+time\.Sleep\n\s+\S+\n\s+\S*TestAWaitOnRealTimeInTheBodyIsNamedByItsOwnLine\.func1\n\s+\S*realwait_external_test\.go:\d+\n`, res.Report)
+	assert.Regexp(t, `task "driver" waited [0-9.]+m?s \(sleep\) in time\.Sleep \(time\.go:\d+\)`, res.Report)
+	assert.NotContains(t, res.Report, "iter.Pull")
+}

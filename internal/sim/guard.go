@@ -276,8 +276,10 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	var waiting *RealWait // the wait under way, once sampled
 	endWait := func(now time.Time) {
 		if waiting != nil && waiting.Task != "" {
-			waiting.Wall = now.Sub(since).Round(time.Millisecond)
-			waits = append(waits, *waiting)
+			if wall := now.Sub(since); wall >= realWaitMin {
+				waiting.Wall = wall.Round(time.Millisecond)
+				waits = append(waits, *waiting)
+			}
 		}
 		waiting = nil
 	}
@@ -306,8 +308,16 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			// A stray call is taken between steps: if none completed
 			// since, the running task waits for the stray goroutine.
 			idle := now.Sub(since)
-			if idle >= realWaitMin && waiting == nil && !w.strays.seen.Load() {
+			// The wait is sampled before it is long enough to tell, so
+			// that one just past realWaitMin is still under way when its
+			// goroutine is sampled; endWait keeps only the long ones.
+			if idle >= realWaitSample && waiting == nil && !w.strays.seen.Load() {
 				waiting = w.realWait()
+				if w.published() != last {
+					// It came back while sampled: the sample may show the
+					// goroutine after the wait, back in the engine.
+					waiting = &RealWait{}
+				}
 			}
 			if idle < limit && !w.strays.seen.Load() {
 				continue
@@ -325,12 +335,14 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 }
 
 // realWaitMin is the least real time a task must stay away from the
-// scheduler, blocked, for RunGuarded to tell the wait in Result.Waits,
-// and realWaitTick the longest between the watchdog's looks, which
-// time it.
+// scheduler, blocked, for RunGuarded to tell the wait in Result.Waits;
+// realWaitSample how long into the wait its goroutine is sampled; and
+// realWaitTick the longest between the watchdog's looks, which time the
+// wait: a wait starts up to a tick before the look that sees it.
 const (
-	realWaitMin  = 500 * time.Millisecond
-	realWaitTick = 100 * time.Millisecond
+	realWaitMin    = 500 * time.Millisecond
+	realWaitSample = 400 * time.Millisecond
+	realWaitTick   = 25 * time.Millisecond
 )
 
 // realWaitGoroutines is the most goroutines a process may have for
@@ -348,8 +360,10 @@ func (w *World) realWait() *RealWait {
 		return &RealWait{}
 	}
 	_, name, s := w.sampleAway()
-	if s.busy || s.helper != "" || s.stack == "" {
-		return &RealWait{} // sampled: not a wait to tell
+	if s.busy || s.helper != "" || ownFrames(s.stack) == "" {
+		// Sampled, not a wait to tell: work, or a goroutine with no
+		// frame of the task's own, which is back in the engine.
+		return &RealWait{}
 	}
 	return &RealWait{Task: name, State: s.state, Stack: s.stack}
 }
