@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,6 +30,30 @@ func newTestDeadline(t any) testDeadline {
 	}
 	return testDeadline{at: at, window: time.Until(at)}
 }
+
+// inBubble reports whether t is the testing.T of a synctest bubble
+// (synctest.Test), whose Deadline panics: the testing package says so in no
+// other way.
+func inBubble(t any) (in bool) {
+	d, ok := t.(interface{ Deadline() (time.Time, bool) })
+	if !ok {
+		return false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if msg, _ := r.(string); !strings.Contains(msg, "synctest bubble") {
+				panic(r)
+			}
+			in = true
+		}
+	}()
+	d.Deadline()
+	return false
+}
+
+// inBubbleError is the failure of a Run called inside a synctest bubble.
+const inBubbleError = "simtest: simtest.Run was called inside synctest.Test's bubble: the simulation keeps its own time and goroutines, " +
+	"which a bubble's fake clock and durable blocking cannot stand in for; call simtest.Run from the test itself, outside synctest.Test"
 
 // near reports whether the Run must stop, after a seed that took wall,
 // when the rest of its seeds would take rest: the time left is less than

@@ -216,6 +216,10 @@ func (r *runner) seeds() iter.Seq[uint64] {
 func (r *runner) run() {
 	t := r.t
 	t.Helper()
+	if inBubble(t) {
+		t.Fatal(inBubbleError)
+		return
+	}
 	if err := r.cfg.filesCollide(t.Name()); err != nil {
 		t.Fatal(err)
 		return
