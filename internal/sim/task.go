@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -301,6 +302,15 @@ func (w *World) worker() *worker {
 	return wk
 }
 
+// noBubble is the runtime's panic for synctest.Wait outside a synctest
+// bubble, and noBubbleHint what a task that calls it should do instead.
+const (
+	noBubble     = "goroutine is not in a bubble"
+	noBubbleHint = ": synctest.Wait has no bubble in a simulation; in a Run's body, check the tasks' work with s.Eventually " +
+		"(after s.Quiesce, when faults are on) or sleep past the instant it is due, and in code under test, wait through the providers " +
+		"(a Chan, a WaitGroup, p.Time.Sleep)"
+)
+
 // release returns an idle worker to the pool.
 func (w *World) release(wk *worker) { w.pool = append(w.pool, wk) }
 
@@ -339,6 +349,9 @@ func (t *task) body() {
 				break
 			}
 			f := &Failure{Kind: Panic, Task: t.name, Msg: fmt.Sprint(r), Stack: string(debug.Stack())}
+			if f.Msg == noBubble && strings.Contains(f.Stack, "testing/synctest.Wait(") {
+				f.Msg += noBubbleHint
+			}
 			if t.killed {
 				// The stack shows the kill's panic under this one; say
 				// what it is, or a deferred call's panic reads as the
