@@ -47,8 +47,9 @@
 //     program natively next to the simulation's tests.
 //   - In _test.go files, the bodies of Test, Benchmark, Fuzz and Example
 //     functions and TestMain run on go test's goroutine, outside any
-//     simulation; the function literals in them (a simtest.Run body, a
-//     task) are checked.
+//     simulation, and so do the function literals given to package
+//     testing and testing/synctest (t.Run, synctest.Test); the other
+//     function literals in them (a simtest.Run body, a task) are checked.
 //   - This module's own production side is exempt by rule: providers (the
 //     real implementations and the primitives' fallbacks to the runtime),
 //     simtest and internal/... (the engine, which runs its scheduler on
@@ -83,6 +84,8 @@
 //
 // [Sync]: sync.Mutex, RWMutex, WaitGroup and Cond block outside the
 // simulation. Use providers.NewMutex and providers.NewWaitGroup.
+// testing/synctest's Wait and Test need a bubble, which a simulation is
+// not.
 //
 // # wallclock
 //
@@ -184,7 +187,16 @@ watchdog reports it. Use the providers' primitives, which park the task:
 	wg := providers.NewWaitGroup(p.Task)    // wg.Add, wg.Done, wg.Wait(ctx)
 
 sync.Once, sync.Map, sync.Pool and sync/atomic do not wait for another
-task and are not reported.`
+task and are not reported.
+
+testing/synctest's Wait and Test are reported too: a simulation is no
+bubble. synctest.Wait panics in a task; in a body, check the tasks' work
+with s.Eventually (after s.Quiesce) or sleep past the instant it is due,
+and in code under test wait through the providers. synctest.Test in a
+simulation runs its function on a fake clock the simulation does not
+drive: call the code from the body instead, and keep synctest.Test for
+plain tests, outside simtest.Run, where its function literal runs on the
+test's side as t.Run's does.`
 
 	wallclockDoc = `the wall clock instead of the simulation's
 

@@ -45,6 +45,7 @@ var (
 const (
 	module        = "github.com/moonpool-go/moonpool"
 	providersPath = module + "/providers"
+	synctestPath  = "testing/synctest"
 )
 
 // exemptPackage reports whether simvet leaves the package at path alone
@@ -142,13 +143,14 @@ func newChecker(pass *analysis.Pass, rule string) *checker {
 				continue
 			}
 			c.test = append(c.test, span{fd.Body.Pos(), fd.Body.End()})
-			// Subtests, sub-benchmarks and fuzz targets run on the test's
-			// side too; any other function literal may be a task.
+			// Subtests, sub-benchmarks, fuzz targets and synctest's
+			// bubbles run on the test's side too; any other function
+			// literal may be a task.
 			sub := map[*ast.FuncLit]bool{}
 			ast.Inspect(fd.Body, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.CallExpr:
-					if fn := callee(pass.TypesInfo, n); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "testing" {
+					if fn := callee(pass.TypesInfo, n); fn != nil && fn.Pkg() != nil && (fn.Pkg().Path() == "testing" || fn.Pkg().Path() == synctestPath) {
 						for _, a := range n.Args {
 							if fl, ok := a.(*ast.FuncLit); ok {
 								sub[fl] = true

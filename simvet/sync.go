@@ -13,8 +13,24 @@ var syncTypes = map[string]string{
 	"NewCond":   "a providers.Chan, or providers.Select over several",
 }
 
+// synctestFuncs are testing/synctest's functions, with what goes wrong in
+// a simulation and what to do instead.
+var synctestFuncs = map[string]string{
+	"Wait": "waits for the goroutines of a synctest bubble, which a simulation has none of: in a task it panics (goroutine is not in a bubble); " +
+		"in a body, check the tasks' work with s.Eventually (after s.Quiesce, when faults are on) or sleep past the instant it is due (s.Sleep), " +
+		"and in code under test, wait through the providers (a Chan, a WaitGroup, p.Time.Sleep)",
+	"Test": "opens a bubble of its own, with a fake clock and goroutines that the simulation neither schedules nor sees, so nothing in it is simulated: " +
+		"call the code from the body or the task, and keep synctest.Test for plain tests, outside simtest.Run",
+}
+
 func runSync(c *checker) {
 	pkgUses(c, func(u pkgCall) {
+		if u.obj.Pkg().Path() == synctestPath {
+			if what, ok := synctestFuncs[u.obj.Name()]; ok {
+				c.report(u.at(), "synctest."+u.obj.Name()+" "+what)
+			}
+			return
+		}
 		alt, ok := syncTypes[u.obj.Name()]
 		if !ok {
 			return
@@ -22,5 +38,5 @@ func runSync(c *checker) {
 		if _, isType := u.obj.(*types.TypeName); isType || u.obj.Name() == "NewCond" {
 			c.report(u.ref, "sync."+u.obj.Name()+" blocks the goroutine outside the simulation, so a task waiting on it stops the whole run; use "+alt)
 		}
-	}, "sync")
+	}, "sync", synctestPath)
 }

@@ -137,6 +137,12 @@ func (c *checker) testingtBody(lit *ast.FuncLit, s *types.Var) {
 				done[arg] = true
 				param := paramType(sig, i)
 				fits := param != nil && types.AssignableTo(s.Type(), param)
+				if fn := callee(info, n); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == synctestPath {
+					// It takes only a *testing.T: no S can stand in.
+					c.report(arg, t.Name()+", the test's, given to "+c.text(n.Fun)+" in a simulation body opens a synctest bubble inside the simulation, "+
+						"whose fake clock and goroutines the simulation does not run; run synctest.Test outside simtest.Run, or call the code from the body")
+					continue
+				}
 				msg := t.Name() + ", the test's, given to " + c.text(n.Fun) + " in a simulation body " + testingtFail + "; "
 				if fits && named(s) {
 					msg += "pass " + s.Name() + ", the seed's"
