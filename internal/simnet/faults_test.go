@@ -3,11 +3,13 @@ package simnet_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -138,6 +140,44 @@ func TestRandomPartitions(t *testing.T) {
 	assert.GreaterOrEqual(t, len(parts), 2, "partitions happened: %v", parts)
 	assert.NotEmpty(t, events(res, "random partition healed"))
 	assert.Positive(t, cl.errs["timeout"], "calls across the partition timed out, and were retried")
+}
+
+// A random partition starts and ends on the network's own schedule, and is
+// told as the network's, not as the task whose operation came when it was
+// due: that task did not cause it.
+func TestRandomPartitionNamesNoTask(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.PartitionInterval = 2 * time.Second
+	cfg.PartitionDuration.Min, cfg.PartitionDuration.Max = 300*time.Millisecond, time.Second
+	res := simulate(t, 5, cfg, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":7")
+		if err != nil {
+			return err
+		}
+		serveEcho(ctx, server, l)
+		cl := newClient(client, "10.0.0.2:7")
+		return client.Task.Go(ctx, "caller", func(ctx context.Context) error {
+			for i := range 200 {
+				// An idle network between calls: the call's own operation
+				// is the first to see that a partition is due.
+				if err := client.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+					return err
+				}
+				if err := cl.call(ctx, []byte{byte(i)}); err != nil {
+					return fmt.Errorf("call %d: %w", i, err)
+				}
+			}
+			return nil
+		}).Join(ctx)
+	})
+	parts := events(res, "random partition")
+	require.GreaterOrEqual(t, len(parts), 2, "partitions happened")
+	for _, e := range res.Timeline {
+		if strings.Contains(e.Msg, "random partition") {
+			assert.Empty(t, e.Task, "the network's own fault names no task: %s", e)
+			assert.Empty(t, e.Process, "nor a process: %s", e)
+		}
+	}
 }
 
 func TestManualPartitionHoldsTrafficUntilHeal(t *testing.T) {

@@ -228,6 +228,14 @@ func (n *Net) event(format string, args ...any) {
 	n.w.Event(n.w.CurrentTask(), "net: "+fmt.Sprintf(format, args...))
 }
 
+// ownEvent is event for a fault the network starts or ends on its own
+// schedule, a random partition: it is stamped with no task, since the task
+// whose operation happened to notice that the time had come did not cause
+// it. The trace hashes only the message, so the traces are as they were.
+func (n *Net) ownEvent(format string, args ...any) {
+	n.w.Event("", "net: "+fmt.Sprintf(format, args...))
+}
+
 // hostEvent records that h's process ended as how says, with what became
 // of its sockets. The trace hashes every way of ending as the crash it
 // was once told as: the sockets end alike, and the traces stay as they
@@ -547,7 +555,7 @@ func (n *Net) tickAt(now int64) {
 	}
 	if r := n.random; r != nil && now >= r.until {
 		n.random = nil
-		n.event("random partition healed")
+		n.ownEvent("random partition healed")
 		if len(n.acks) > 0 {
 			n.settleAcks()
 		}
@@ -625,7 +633,7 @@ func (n *Net) startPartition(now int64) {
 	if oneWay {
 		sep = "->"
 	}
-	n.event("random partition %s %s %s for %v", names(a), sep, names(b), time.Duration(d))
+	n.ownEvent("random partition %s %s %s for %v", names(a), sep, names(b), time.Duration(d))
 }
 
 // Draws. Each is one value of the run's stream unless it says otherwise.
