@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -92,6 +93,9 @@ type server[Req, Resp any] struct {
 	h      Handler[Req, Resp]
 	name   string
 	stream *Stream[Req, Resp]
+	// inlineName is name with the transport's process first, the name of
+	// a reader that runs the handler inline (in a simulation).
+	inlineName string
 
 	mu   mutex
 	idle []*worker[Req, Resp] // handler tasks waiting for a request
@@ -248,9 +252,21 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, held bool) {
 func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
 	r := c.rd
 	r.handling = true
-	s.t.parker.OnPark(r.pass)
+	pk := s.t.parker
+	pk.OnPark(r.pass)
+	// The reader is named for the handler while it runs one, as the task
+	// of its own would be, so that the timeline tells which endpoint
+	// did what; the name is made once per endpoint.
+	read := pk.TaskName()
+	if s.inlineName == "" {
+		s.inlineName = strings.TrimSuffix(read, c.readName) + s.name
+	}
+	pk.SetTaskName(s.inlineName)
 	s.handle(s.t.ctx, w)
 	r.handling = false // the reader's next park, in its read, passes nothing
+	if !r.moved {
+		pk.SetTaskName(read)
+	}
 	s.idled(w)
 }
 

@@ -176,3 +176,64 @@ func serveBlockAndDouble(s *simtest.S, server *rpc.Transport) (block, dbl rpc.En
 	require.NoError(s, err)
 	return block, dbl
 }
+
+// A handler that runs inline in its connection's reader is named for its
+// endpoint, as one in a task of its own is, so that the timeline tells
+// which endpoint did what: one request's handler after another on the same
+// connection each carries its own name, and a handler that blocks keeps
+// it after the reading has moved on.
+func TestInlineHandlerIsNamedForItsEndpoint(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				tr, err := rpc.NewTransport(ctx, p, rpc.Config{Listen: ":4500"})
+				if err != nil {
+					return err
+				}
+				if _, err := rpc.Serve(tr, rpc.WellKnown(1), func(_ context.Context, r echoReq) (echoResp, error) {
+					p.Logger.Info("read served")
+					return echoResp{r.N}, nil
+				}); err != nil {
+					return err
+				}
+				if _, err := rpc.Serve(tr, rpc.WellKnown(2), func(ctx context.Context, r echoReq) (echoResp, error) {
+					p.Logger.Info("write served")
+					if err := p.Time.Sleep(ctx, time.Millisecond); err != nil { // the reading moves on
+						return echoResp{}, err
+					}
+					p.Logger.Info("write served after a wait")
+					return echoResp{r.N}, nil
+				}); err != nil {
+					return err
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		addr := c.Peers()[0].Host + ":4500"
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.9"), rpc.Config{})
+		require.NoError(s, err)
+		read := rpc.At[echoReq, echoResp](addr, rpc.WellKnown(1))
+		write := rpc.At[echoReq, echoResp](addr, rpc.WellKnown(2))
+		ctx := within(s, time.Minute)
+		for range 2 {
+			_, err := read.GetReply(ctx, client, echoReq{N: 1})
+			require.NoError(s, err)
+			_, err = write.GetReply(ctx, client, echoReq{N: 2})
+			require.NoError(s, err)
+		}
+		want := map[string]string{
+			"read served":               "srv-0/rpc handler wellknown/1",
+			"write served":              "srv-0/rpc handler wellknown/2",
+			"write served after a wait": "srv-0/rpc handler wellknown/2",
+		}
+		seen := 0
+		for _, e := range tl.Snapshot() {
+			if task, ok := want[e.Msg]; ok {
+				seen++
+				assert.Equal(s, task, e.Task, "%s", e)
+			}
+		}
+		assert.Equal(s, 6, seen)
+	}, quiet...)
+}

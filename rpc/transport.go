@@ -208,8 +208,14 @@ type Transport struct {
 }
 
 // A parker is a simulation's Task provider: OnPark has fn called once,
-// when the running task next gives up its turn.
-type parker interface{ OnPark(fn func()) }
+// when the running task next gives up its turn; TaskName and SetTaskName
+// name the running task, so that a reader running a handler inline is
+// named for the endpoint it serves.
+type parker interface {
+	OnPark(fn func())
+	TaskName() string
+	SetTaskName(name string)
+}
 
 // A receiver takes the frames sent to a token: a served endpoint, or a
 // call waiting for its reply. payload is valid only during the call.
