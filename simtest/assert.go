@@ -1,8 +1,6 @@
 package simtest
 
 import (
-	"strings"
-
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
@@ -86,8 +84,7 @@ func (o *observer) fail(msg string) {
 	s.failed = true
 	o.win.fail(o.w.Now())
 	s.errs = append(s.errs, s.stamp()+msg)
-	first, _, _ := strings.Cut(msg, "\n")
-	o.w.Log("error: " + first)
+	o.w.Log(errorEntry(msg))
 }
 
 func (o *observer) signal(p tally.Progress) {

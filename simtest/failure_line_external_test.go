@@ -22,8 +22,9 @@ type exitsWith struct{ err error }
 func (p exitsWith) Run(context.Context, providers.Providers) error { return p.err }
 
 // The report's "first at" (of a seed that got stuck after it failed) and
-// the timeline's "error:" line keep what a program's exit announces as the
-// results file does: the panic, or else the last line of its standard
+// the timeline's "error:" line in the report keep what a program's exit
+// announces as the results file does (the entry itself carries the whole
+// message): the panic, or else the last line of its standard
 // error, not the bare "its standard error ends:".
 func TestEveryFailureLineKeepsWhatAProgramsExitAnnounces(t *testing.T) {
 	for _, c := range []struct{ stderr, want string }{
@@ -48,15 +49,17 @@ func TestEveryFailureLineKeepsWhatAProgramsExitAnnounces(t *testing.T) {
 		first, _, _ := strings.Cut(res.Report, "\n")
 		assert.Contains(t, first, "failed: first at ")
 		assert.Contains(t, first, line+"; then: deadlock")
-		assert.Equal(t, []string{"error: " + line}, errorLines)
-		assert.Contains(t, res.Report, "error: "+line, "the timeline in the report")
+		require.Len(t, errorLines, 1)
+		assert.True(t, strings.HasPrefix(errorLines[0], "error: process store-0 failed: "), errorLines[0])
+		assert.Contains(t, errorLines[0], c.stderr, "the entry carries the whole message")
+		assert.Contains(t, res.Report, "error: "+line+"\n", "the timeline in the report, on one line")
 		assert.Contains(t, res.PerSeed[0].FirstFailure, line)
 	}
 }
 
 // A testify failure's one line keeps the test's own words (its Messages),
 // not the last line that testify writes, the test's name, nor the last
-// line of a diff.
+// line of a diff; its timeline entry carries the whole of it.
 func TestATestifyFailureLineKeepsItsMessages(t *testing.T) {
 	type pair struct{ A, B int }
 	for _, c := range []struct {
@@ -81,7 +84,9 @@ func TestATestifyFailureLineKeepsItsMessages(t *testing.T) {
 		}, simtest.Seeds(1), simtest.KeepFailures(false))
 		require.Len(t, res.PerSeed, 1, res.Report)
 		assert.Equal(t, c.want, res.PerSeed[0].FirstFailure)
-		assert.Equal(t, []string{"error: " + c.want}, errorLines)
+		require.Len(t, errorLines, 1)
+		assert.Contains(t, errorLines[0], "Error Trace:", "the entry carries the whole message")
+		assert.Contains(t, res.Report, "error: "+c.want+"\n", "the timeline in the report, on one line")
 	}
 }
 

@@ -115,6 +115,28 @@ func firstFailure(o *seedOutcome) string {
 // failureLine is msg's headline, with what it announces (withAnnounced).
 func failureLine(msg string) string { return withAnnounced(headline(msg), msg) }
 
+// errorEntry is the timeline's entry for a failure told as msg: the whole
+// message when it has more lines than one, so that the timeline file and
+// the HTML page carry all of it (a checker's list of the operations that
+// conflict); the report shows the entry as its one line (errorSummary).
+func errorEntry(msg string) string {
+	if strings.Contains(msg, "\n") {
+		return "error: " + msg
+	}
+	return "error: " + failureLine(msg)
+}
+
+// errorSummary is e's message on one line: for a failure's entry of
+// several lines (errorEntry), "error: " and the line that tells its cause,
+// as the report's other one-line accounts of it do; else the message.
+func errorSummary(e sim.Entry) string {
+	rest, ok := strings.CutPrefix(e.Msg, "error: ")
+	if !ok || e.Name != "error" || !strings.Contains(rest, "\n") {
+		return e.Msg
+	}
+	return "error: " + failureLine(rest)
+}
+
 // testifyTrace starts the stack that testify's failures carry.
 const testifyTrace = "Error Trace:"
 
@@ -128,10 +150,9 @@ const stderrEnds = "its standard error ends:"
 // the last line, which is where log.Fatal's message is; else testify's
 // Messages line, the test's own words, which also follows a testify
 // headline that announces nothing ("Should be false"). Every one-line
-// account of a failure
-// (the results file's, the report's "first at", the timeline's "error:"
-// and "error after crash") goes through it, so that each names the same
-// cause.
+// account of a failure (the results file's, the report's "first at", the
+// "error:" line of the report's timeline and "error after crash") goes
+// through it, so that each names the same cause.
 func withAnnounced(line, msg string) string {
 	i := strings.Index(msg, line)
 	if i < 0 || !strings.HasSuffix(line, ":") && !strings.Contains(msg, testifyTrace) {

@@ -667,7 +667,7 @@ func (s *S) failAt(loc, msg string) {
 		line = s.stamp() + loc + ": " + msg
 	}
 	s.errs = append(s.errs, line)
-	s.w.Log("error: " + failureLine(msg))
+	s.w.Log(errorEntry(msg))
 }
 
 // Fail marks the seed failed and goes on; see [S.Error] for a crashed

@@ -101,6 +101,9 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 		if e.Level.String() != "INFO" {
 			ev.Level = e.Level.String()
 		}
+		if s := errorSummary(e); s != e.Msg {
+			ev.Summary = s
+		}
 		d.Events = append(d.Events, ev)
 		d.EndNS = max(d.EndNS, int64(e.At))
 	}

@@ -236,3 +236,38 @@ func TestATimelineFileIsNotWrittenOverByALaterRun(t *testing.T) {
 		assert.Contains(t, string(b), "the failure wanted", "%s keeps the failing Run's timeline", f)
 	}
 }
+
+// A failure told in several lines (a checker's list of the operations that
+// conflict) reaches the timeline file and the HTML page whole; the report
+// still shows it on one line.
+func TestAFailureOfSeveralLinesIsWholeInTheTimeline(t *testing.T) {
+	dir := t.TempDir()
+	html, jsonl := filepath.Join(dir, "seed.html"), filepath.Join(dir, "seed.jsonl")
+	const msg = "check: the history is not linearizable:\n  no order takes next: write(2)\n  it overlaps: read() -> 1"
+	var doc *timelinehtml.Doc
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Sleep(time.Second)
+		s.Errorf("%s", msg)
+	}, simtest.Seeds(1), simtest.TimelineHTML(html), simtest.TimelineFile(jsonl),
+		simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.Equal(t, 1, res.Failed, res.Report)
+
+	require.NotNil(t, doc)
+	var failures []timelinehtml.Event
+	for _, e := range doc.Events {
+		if e.Kind == timelinehtml.KindFailure {
+			failures = append(failures, e)
+		}
+	}
+	require.Len(t, failures, 1)
+	assert.Equal(t, "error: "+msg, failures[0].Msg, "the page's details carry the whole message")
+	assert.Equal(t, "error: check: the history is not linearizable:", failures[0].Summary, "its list of failures, one line")
+
+	file, err := os.ReadFile(jsonl)
+	require.NoError(t, err)
+	assert.Contains(t, string(file), `"msg":"error: check: the history is not linearizable:\n  no order takes next: write(2)\n  it overlaps: read() -> 1"`)
+
+	assert.Contains(t, res.Report, "error: check: the history is not linearizable:\n", "the report's timeline shows the entry on one line")
+	assert.NotContains(t, res.Report, "error: check: the history is not linearizable:\n  no order", "the report's timeline shows the entry on one line")
+	assert.Contains(t, res.Report, "  no order takes next: write(2)", "the report's list of errors has it whole")
+}

@@ -605,7 +605,10 @@ func columnsOf(entries []sim.Entry) columns {
 	return c
 }
 
-func (c columns) format(e sim.Entry) string { return e.Columns(c.at, c.task) }
+func (c columns) format(e sim.Entry) string {
+	e.Msg = errorSummary(e) // a failure's message of several lines, on one
+	return e.Columns(c.at, c.task)
+}
 
 // maxFoldPeriod is the longest run of lines that folds when it repeats:
 // a retry loop's few lines (dial, refused, sleep) repeat as a block.

@@ -25,13 +25,16 @@ type Doc struct {
 
 // Event is one entry of the timeline, drawn as a mark on its lane.
 type Event struct {
-	AtNS  int64          `json:"at_ns"`
-	Lane  string         `json:"lane"`
-	Task  string         `json:"task,omitempty"`
-	Kind  Kind           `json:"kind"`
-	Msg   string         `json:"msg"`
-	Level string         `json:"level,omitempty"` // a log record's, when not INFO
-	Attrs map[string]any `json:"attrs,omitempty"`
+	AtNS int64  `json:"at_ns"`
+	Lane string `json:"lane"`
+	Task string `json:"task,omitempty"`
+	Kind Kind   `json:"kind"`
+	Msg  string `json:"msg"`
+	// Summary is Msg on one line, for a failure whose message has more:
+	// the page's list of failures shows it, and the details the whole.
+	Summary string         `json:"summary,omitempty"`
+	Level   string         `json:"level,omitempty"` // a log record's, when not INFO
+	Attrs   map[string]any `json:"attrs,omitempty"`
 }
 
 // Kind is how an Event is drawn.

@@ -78,7 +78,7 @@ var MoonpoolTimeline = (function () {
 		if (failures.length) {
 			var fl = html("ol", "mpt-failures", null, head);
 			failures.forEach(function (f) {
-				var li = html("li", null, fmtTime(f.at_ns) + "  " + (f.task ? f.task + ": " : "") + f.msg, fl);
+				var li = html("li", null, fmtTime(f.at_ns) + "  " + (f.task ? f.task + ": " : "") + (f.summary || f.msg), fl);
 				li.onclick = function () { focus(f.at_ns); show("failure", f); };
 			});
 		}
