@@ -83,6 +83,9 @@ func configReport(o *seedOutcome, what, replay string) string {
 // run again on as many workers.
 func (r *runner) replayFor(o *seedOutcome) string {
 	if o.s == nil || o.s.config == nil || o.s.config.workers < 2 {
+		if line := r.watchdogReplay(o); line != "" {
+			return line
+		}
 		return r.replayOf(o.res.Seed)
 	}
 	n := o.s.config.workers

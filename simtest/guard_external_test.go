@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -291,4 +293,35 @@ func TestInvariantThatEscapesIsNamed(t *testing.T) {
 	assert.Contains(t, out, "blocked outside the simulation at 1s in the scheduler: code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback) has not returned for ")
 	assert.Regexp(t, `stack of the scheduler's goroutine:\n\s+\S+TestInvariantThatEscapesIsNamed\S+\n\s+\S+guard_external_test.go:\d+`, out)
 	assert.NotContains(t, out, `task "driver"`)
+}
+
+// The replay line of a seed that the watchdog failed carries the Run's
+// watchdog when it is not the default, which would let the seed pass:
+// -simwatchdog in go test's line, the option in Simulate's.
+func TestAWatchdogFailureReplaysWithItsWatchdog(t *testing.T) {
+	// busy computes, as a long check does, until the Run has returned
+	// (the watchdog gave the seed up) or a minute has passed.
+	busy := func(over *atomic.Bool) func(s *simtest.S) {
+		return func(s *simtest.S) {
+			s.Sleep(time.Minute)
+			for start := time.Now(); !over.Load() && time.Since(start) < time.Minute; {
+			}
+		}
+	}
+	var runOver, simulateOver atomic.Bool
+	r := runIn("TestBusy", func(r *recorder) {
+		simtest.Run(r, busy(&runOver), simtest.Seeds(1), simtest.Watchdog(20*time.Millisecond))
+	})
+	runOver.Store(true)
+	require.True(t, r.failed)
+	assert.Regexp(t, `replay: go test -run '\^TestBusy\$' \S+ -simseed=\d+ -simwatchdog=20ms`, r.output())
+
+	res := simtest.Simulate(busy(&simulateOver), simtest.Seeds(1), simtest.Watchdog(20*time.Millisecond))
+	simulateOver.Store(true)
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Equal(t, fmt.Sprintf("simtest.Replay(%d), simtest.Watchdog(20*time.Millisecond)", res.FirstFailing), res.Replay)
+
+	res = simtest.Simulate(func(s *simtest.S) { s.Errorf("an ordinary failure") }, simtest.Seeds(1), simtest.Watchdog(20*time.Millisecond))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Equal(t, fmt.Sprintf("simtest.Replay(%d)", res.FirstFailing), res.Replay, "a failure of its own needs no watchdog to replay")
 }

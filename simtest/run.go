@@ -557,3 +557,45 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	r.fuzz.observe(&o.res)
 	return o
 }
+
+// watchdogReplay is the replay line of a seed that the watchdog failed,
+// when the Run's watchdog is not the default: the seed's own line with the
+// watchdog (-simwatchdog, or outside go test the option), since under the
+// default it would pass. It is "" for any other seed, and for a fuzz
+// input's or an exploration timeline's.
+func (r *runner) watchdogReplay(o *seedOutcome) string {
+	if r.fuzz != nil || !r.cfg.watchdogSet || r.cfg.watchdog == DefaultWatchdog || !watchdogFailed(o) || r.replayTimeline() != "" {
+		return ""
+	}
+	d := r.cfg.watchdog
+	if r.outside {
+		return fmt.Sprintf("simtest.Replay(%d), simtest.Watchdog(%s)", o.res.Seed, durationExpr(d))
+	}
+	return newReplayer().line(r.t.Name(), simseedArg(o.res.Seed)+" -simwatchdog="+d.String())
+}
+
+// watchdogFailed reports whether the watchdog failed o's seed: it gave the
+// run up, or found a task busy.
+func watchdogFailed(o *seedOutcome) bool {
+	var f *sim.Failure
+	return o.givenUp || errors.As(o.res.Err, &f) && f.Kind == sim.Busy
+}
+
+// durationExpr is d as Go source: 100*time.Millisecond, time.Second.
+func durationExpr(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"}, {time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"}} {
+		if d%u.d == 0 {
+			if d == u.d {
+				return "time." + u.name
+			}
+			return fmt.Sprintf("%d*time.%s", d/u.d, u.name)
+		}
+	}
+	return fmt.Sprintf("%d*time.Nanosecond", int64(d))
+}

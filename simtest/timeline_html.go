@@ -75,7 +75,7 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 	d.Title = r.t.Name() + ", " + runName(ra.timelineSeed, ra.timelineRecipe)
 	if stopped != nil && stopped.res.Seed == ra.timelineSeed && stopped.failed() {
 		d.Failed = true
-		d.Replay = r.replayOf(ra.timelineSeed)
+		d.Replay = r.replayFor(stopped)
 	}
 	lanes := map[string]bool{"driver": true}
 	lane := func(host string) string {
