@@ -129,7 +129,7 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 		if path, err := r.timelinePath(c.timelinePath, ".jsonl"); err != nil {
 			r.t.Errorf("simtest: writing the timeline: %v", err)
 		} else {
-			r.writeTo("the timeline", path, func(w io.Writer) error {
+			r.writeTo("the timeline", path, "", func(w io.Writer) error {
 				return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline)
 			})
 		}
@@ -188,11 +188,12 @@ func (r *runner) writeFile(what, path, ext string, write func(io.Writer) error) 
 		r.t.Errorf("simtest: writing %s: %v", what, err)
 		return
 	}
-	r.writeTo(what, path, write)
+	r.writeTo(what, path, "", write)
 }
 
-// writeTo writes one of a Run's files to path, and says so.
-func (r *runner) writeTo(what, path string, write func(io.Writer) error) {
+// writeTo writes one of a Run's files to path, and says so, with also
+// after the path when it is not "" (the files written beside it).
+func (r *runner) writeTo(what, path, also string, write func(io.Writer) error) {
 	t := r.t
 	t.Helper()
 	f, err := os.Create(path)
@@ -206,7 +207,7 @@ func (r *runner) writeTo(what, path string, write func(io.Writer) error) {
 		t.Errorf("simtest: writing %s: %v", what, err)
 		return
 	}
-	t.Logf("simtest: wrote %s to %s", what, path)
+	t.Logf("simtest: wrote %s to %s%s", what, path, also)
 }
 
 // fileName turns a test's name into a file name.

@@ -33,12 +33,15 @@ type attachment struct {
 	data []byte
 }
 
-// Attach keeps data as a file named name that the seed's HTML timeline
-// (-simhtml, [TimelineHTML]) links to, written beside the page: a
-// checker's own picture of what failed, such as porcupine's visualization
-// of a history that is not linearizable. It does nothing when no HTML
-// timeline is asked for; ask [S.Drawing] before making data that costs.
-// name is a file name, with no directory.
+// Attach keeps data as a file that the seed's HTML timeline (-simhtml,
+// [TimelineHTML]) links to, by name: a checker's own picture of what
+// failed, such as porcupine's visualization of a history that is not
+// linearizable. The file is written beside the page, named as the page
+// but for its extension, then name: "porcupine.html" beside seed.html is
+// seed.porcupine.html, so that the pages of several tests in one directory
+// keep their own. The report's line that names the page names it too. It
+// does nothing when no HTML timeline is asked for; ask [S.Drawing] before
+// making data that costs. name is a file name, with no directory.
 func (s *S) Attach(name string, data []byte) {
 	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
 		panic(fmt.Sprintf("simtest: S.Attach(%q): the name must be a file name with no directory, such as %q", name, "history.html"))
@@ -185,6 +188,7 @@ func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
 		t.Errorf("simtest: writing the HTML timeline: %v", err)
 		return
 	}
+	var written []string
 	if pic != nil {
 		base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 		for _, a := range pic.attachments {
@@ -193,6 +197,7 @@ func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
 				t.Errorf("simtest: writing the HTML timeline's attachment %s: %v", a.name, err)
 				continue
 			}
+			written = append(written, name)
 			// A reference, not a path: a test's name may hold a '#' (a
 			// subtest's second of one name), a '%' or a ':', which a
 			// browser would read as a fragment, an escape or a scheme.
@@ -200,7 +205,11 @@ func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
 			d.Links = append(d.Links, timelinehtml.Link{Name: a.name, Href: href})
 		}
 	}
-	r.writeTo("the HTML timeline", path, func(w io.Writer) error {
+	also := ""
+	if len(written) > 0 {
+		also = ", and beside it its " + pluralWord(len(written), "attachment ", "attachments ") + strings.Join(written, ", ")
+	}
+	r.writeTo("the HTML timeline", path, also, func(w io.Writer) error {
 		return timelinehtml.Write(w, d)
 	})
 }

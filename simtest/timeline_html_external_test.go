@@ -157,6 +157,8 @@ func TestAttachIsLinkedFromTheHTMLTimeline(t *testing.T) {
 	require.NoError(t, err, "the attachment is written beside the page")
 	assert.Equal(t, "<p>the history</p>", string(got))
 	assert.Regexp(t, regexp.MustCompile(`"links":\[\{"name":"history.html","href":"Simulate.history.html"\}\]`), string(page))
+	assert.Contains(t, res.Report, "simtest: wrote the HTML timeline to "+filepath.Join(dir, "Simulate.html")+
+		", and beside it its attachment Simulate.history.html\n", "the report names the attachment as written")
 
 	// Without an HTML timeline, nothing is kept.
 	res = simtest.Simulate(func(s *simtest.S) {
