@@ -40,6 +40,7 @@ type call struct {
 	prev, next *call
 	list       *callList
 	written    bool // on the current connection
+	sent       bool // on any connection: false, the request never went out
 	// lostErr is why the last connection the request was written on
 	// ended, for the error of a caller whose context ends before a
 	// resend is answered: a reply that can never arrive (larger than
@@ -187,7 +188,7 @@ func (t *Transport) newCallLocked() *call {
 func (t *Transport) putCall(x *call) {
 	t.mu.Lock()
 	x.peer, x.tok, x.target, x.mode, x.written, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, nil, false
-	x.lostErr = nil
+	x.sent, x.lostErr = false, nil
 	x.lent, x.readOn, x.view = nil, nil, nil
 	x.frame, x.reply = x.frame[:0], x.reply[:0]
 	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
@@ -290,7 +291,7 @@ func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.
 	case modeTry:
 		ok, err := pr.enqueueUnreliable(frame, x)
 		if err == nil && !ok {
-			err = &notSentError{fmt.Sprintf("%s: the request was dropped unsent, since the peer's unreliable queue is full (Config.MaxUnreliableBytes)", callAt(method, target, addr))}
+			err = &notSentError{msg: fmt.Sprintf("%s: the request was dropped unsent, since the peer's unreliable queue is full (Config.MaxUnreliableBytes)", callAt(method, target, addr))}
 		}
 		if err != nil {
 			x.complete(tok, nil, err)
@@ -379,11 +380,16 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		pr := x.peer
 		pr.mu.Lock()
 		lerr, cerr, dialing, redial := x.lostErr, pr.connectErr, pr.dialing, pr.redial
+		unsent := neverSent(pr, x)
 		pr.mu.Unlock()
 		if why := notConnected(t.p.Time.Now(), lerr, cerr, dialing, redial); why != "" {
 			err = fmt.Errorf("%w (%s)", err, why)
 		}
-		x.complete(tok, nil, fmt.Errorf("%s: %w", callAt(method, x.target, addr), err))
+		err = fmt.Errorf("%s: %w", callAt(method, x.target, addr), err)
+		if unsent {
+			err = &notSentError{msg: err.Error() + ": the request was not sent", err: err}
+		}
+		x.complete(tok, nil, err)
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
 	}
 	if c := x.lent; c != nil {
@@ -396,6 +402,22 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		return err
 	}
 	return nil
+}
+
+// neverSent reports whether x's request never went out, as its caller's
+// context ends: a request GetReply queues is sent once it is written on
+// a connection; one of TryGetReply's waits for a connection with the
+// unreliable frames, and every one a lost connection carried is settled
+// as it ends, so one that still waits while the peer has no connection
+// was never written. Called under the peer's mutex.
+func neverSent(pr *peer, x *call) bool {
+	switch x.list {
+	case &pr.rel:
+		return !x.sent
+	case &pr.tries:
+		return pr.cur == nil
+	}
+	return false
 }
 
 // notConnected says why a call whose context ended had no reply, when

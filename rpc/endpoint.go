@@ -577,6 +577,8 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //	                             could be made, or the queue was full)
 //	ErrEndpointNotFound          zero times
 //	ctx's error (wrapped)        zero or one times
+//	ctx's error and ErrNotSent   zero times: it ended while the request
+//	                             waited for a connection
 //	ErrClosed, an encode error   zero times
 func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
 	x, stop, err := start(tr, "TryGetReply", e.Addr, e.Token, &req, modeTry, 0)
@@ -601,6 +603,8 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	ErrEndpointNotFound          zero or more times (not at the last try)
 //	ErrQueueFull                 zero times
 //	ctx's error (wrapped)        zero or more times
+//	ctx's error and ErrNotSent   zero times: it ended before the request
+//	                             was first written on a connection
 //	ErrClosed, an encode error   zero times
 func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
 	x, stop, err := start(tr, "GetReply", e.Addr, e.Token, &req, modeReliable, 0)

@@ -23,10 +23,11 @@ var (
 	// or may not have received it.
 	ErrMaybeDelivered = errors.New("rpc: the request may or may not have been delivered")
 	// ErrNotSent: the request never left this process (the connection it
-	// waited for could not be made, or the unreliable queue was full), so
-	// it was not delivered, and sending it again cannot deliver it twice.
-	// An error that matches it matches ErrMaybeDelivered too, which it
-	// refines.
+	// waited for could not be made, the unreliable queue was full, or the
+	// caller's context ended while it waited for a connection, when the
+	// error matches the context's error too), so it was not delivered, and
+	// sending it again cannot deliver it twice. An error that matches it
+	// matches ErrMaybeDelivered too, which it refines.
 	ErrNotSent = errors.New("rpc: the request was not sent")
 	// ErrEndpointNotFound: the peer has no endpoint with the token. The
 	// request was not delivered. A dynamic token not found stays failed
@@ -212,13 +213,19 @@ func (e *failedError) Is(target error) bool {
 	return target == ErrBrokenPromise || target == ErrMaybeDelivered
 }
 
-// notSentError is a request dropped before it left this process: it
-// matches ErrNotSent, and ErrMaybeDelivered, which ErrNotSent refines.
-// Its message says what happened, where wrapping both sentinels would
-// tell two stories.
-type notSentError struct{ msg string }
+// notSentError is a request dropped before it left this process, or
+// whose caller's context ended before it did (err, the context's error,
+// wrapped): it matches ErrNotSent, and ErrMaybeDelivered, which ErrNotSent
+// refines. Its message says what happened, where wrapping both sentinels
+// would tell two stories.
+type notSentError struct {
+	msg string
+	err error
+}
 
 func (e *notSentError) Error() string { return e.msg }
+
+func (e *notSentError) Unwrap() error { return e.err }
 
 func (e *notSentError) Is(target error) bool {
 	return target == ErrNotSent || target == ErrMaybeDelivered

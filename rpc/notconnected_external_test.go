@@ -109,7 +109,49 @@ func TestTimeoutNamesTheConnectUnderWay(t *testing.T) {
 		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
 		_, err = ep.GetReply(within(s, 3*time.Second), client, echoReq{2})
 		require.ErrorIs(s, err, context.DeadlineExceeded)
-		assert.Regexp(s, `^rpc: GetReply to wellknown/1 at 10\.0\.0\.1:4500: context deadline exceeded \(not connected: a connect to the address has been under way for [0-9.]+m?s, and the one before it failed: dial tcp 10\.0\.0\.1:4500: connect: connection refused\)$`, err.Error())
+		assert.Regexp(s, `^rpc: GetReply to wellknown/1 at 10\.0\.0\.1:4500: context deadline exceeded \(not connected: a connect to the address has been under way for [0-9.]+m?s, and the one before it failed: dial tcp 10\.0\.0\.1:4500: connect: connection refused\): the request was not sent$`, err.Error())
+	}, quiet...)
+}
+
+// TestADeadlineBeforeTheRequestWentOutIsNotSent: a call whose context
+// ends while its request still waits for a connection matches ErrNotSent
+// as well as its context's error, so that a caller tells it from a request
+// that may have been delivered without reading the message; one whose
+// request went out does not.
+func TestADeadlineBeforeTheRequestWentOutIsNotSent(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		client, ep := toNowhere(s, rpc.Config{})
+		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"}) // the connect hangs
+		_, err := ep.TryGetReply(within(s, time.Second), client, echoReq{1})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		require.ErrorIs(s, err, rpc.ErrNotSent, "%v", err)
+		require.ErrorIs(s, err, rpc.ErrMaybeDelivered, "ErrNotSent refines it")
+		assert.Regexp(s, `^rpc: TryGetReply to wellknown/1 at 10\.0\.0\.1:4500: context deadline exceeded \(not connected: a connect to the address has been under way for [0-9.]+m?s\): the request was not sent$`, err.Error())
+
+		_, err = ep.GetReply(within(s, time.Second), client, echoReq{2})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		require.ErrorIs(s, err, rpc.ErrNotSent, "%v", err)
+	}, quiet...)
+
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return simtest.ProcessFunc(serverProcess) }})
+		addr := c.Peers()[0].Host + ":4500"
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.9"), rpc.Config{})
+		require.NoError(s, err)
+		ep := rpc.At[echoReq, echoResp](addr, rpc.WellKnown(2)) // never answers
+		_, err = ep.TryGetReply(within(s, time.Second), client, echoReq{1})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		assert.NotErrorIs(s, err, rpc.ErrNotSent, "the request went out: %v", err)
+
+		s.Go("stop", func(context.Context) error {
+			s.Sleep(time.Second)
+			c.Stop("srv-0", simtest.Crash)
+			return nil
+		})
+		_, err = ep.GetReply(within(s, 3*time.Second), client, echoReq{1})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		assert.NotErrorIs(s, err, rpc.ErrNotSent, "the request went out, and its connection then ended: %v", err)
+		assert.NotErrorIs(s, err, rpc.ErrMaybeDelivered, "a deadline is no outcome of its own")
 	}, quiet...)
 }
 

@@ -288,7 +288,7 @@ func (p *peer) lost(c *conn, err error) {
 	for _, x := range tries {
 		if c == nil {
 			// Queued for a connection that could not be made: never sent.
-			x.x.complete(x.tok, nil, &notSentError{fmt.Sprintf("%s: the request was dropped unsent, since no connection could be made: %v", callAt(x.method, x.target, p.addr), err)})
+			x.x.complete(x.tok, nil, &notSentError{msg: fmt.Sprintf("%s: the request was dropped unsent, since no connection could be made: %v", callAt(x.method, x.target, p.addr), err)})
 			continue
 		}
 		x.x.complete(x.tok, nil, fmt.Errorf("%s: the connection ended before the reply (%v): %w", callAt(x.method, x.target, p.addr), err, ErrMaybeDelivered))
@@ -306,7 +306,7 @@ func (p *peer) takePending(buf []byte, c *conn) []byte {
 	}
 	for x := p.relNext; x != nil; x = x.next {
 		buf = append(buf, x.frame...)
-		x.written = true
+		x.written, x.sent = true, true
 	}
 	p.relNext = nil
 	buf = append(buf, p.unrel...)
@@ -321,7 +321,7 @@ func (p *peer) takeOnly(c *conn, x *call) bool {
 	p.mu.Lock()
 	ok := p.cur == c && p.relNext == x && x.next == nil && len(p.unrel) == 0
 	if ok {
-		x.written = true
+		x.written, x.sent = true, true
 		p.relNext = nil
 	}
 	p.mu.Unlock()
