@@ -257,11 +257,10 @@ func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
 	// The reader is named for the handler while it runs one, as the task
 	// of its own would be, so that the timeline tells which endpoint
 	// did what; the name is made once per endpoint.
-	read := pk.TaskName()
 	if s.inlineName == "" {
-		s.inlineName = strings.TrimSuffix(read, c.readName) + s.name
+		s.inlineName = strings.TrimSuffix(pk.TaskName(), c.readName) + s.name
 	}
-	pk.SetTaskName(s.inlineName)
+	read := pk.SetTaskName(s.inlineName)
 	s.handle(s.t.ctx, w)
 	r.handling = false // the reader's next park, in its read, passes nothing
 	if !r.moved {

@@ -122,3 +122,41 @@ func TestOnParkThatParksIsAMisuse(t *testing.T) {
 		})
 	}
 }
+
+// SetTaskName renames the running task, whole, and gives its old name:
+// the timeline stamps what it does after with the new name, and the trace
+// does not change.
+func TestSetTaskNameRenamesTheRunningTask(t *testing.T) {
+	type namer interface {
+		TaskName() string
+		SetTaskName(name string) string
+	}
+	run := func(rename bool) Result {
+		w := New(Config{Seed: 3})
+		return w.Run(func(ctx context.Context, p providers.Providers) error {
+			g := w.NewGroup("proc")
+			return g.Go(ctx, "reader", func(ctx context.Context) error {
+				n := p.Task.(namer)
+				if rename {
+					assert.Equal(t, "proc/reader", n.SetTaskName("proc/handler"))
+					assert.Equal(t, "proc/handler", n.TaskName())
+				}
+				w.Log("served")
+				if rename {
+					n.SetTaskName("proc/reader")
+				}
+				w.Log("read")
+				return p.Time.Sleep(ctx, time.Second)
+			}).Join(ctx)
+		})
+	}
+	res := run(true)
+	require.NoError(t, res.Err)
+	tasks := map[string]string{}
+	for _, e := range res.Timeline {
+		tasks[e.Msg] = e.Task
+	}
+	assert.Equal(t, "proc/handler", tasks["served"])
+	assert.Equal(t, "proc/reader", tasks["read"])
+	assert.Equal(t, run(false).Trace, res.Trace, "task names are not hashed")
+}

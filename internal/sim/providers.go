@@ -364,19 +364,20 @@ func (p *taskProvider) TaskName() string {
 }
 
 // SetTaskName renames the running task to name, whole, as TaskName gives
-// it (with its process's prefix): the timeline stamps what the task does
-// from now on with name. A task that runs one piece of work after another
+// it (with its process's prefix), and returns the name it had: the
+// timeline stamps what the task does from now on with name. A task that runs one piece of work after another
 // (the rpc transport's connection reader, which runs handlers inline) is
 // named for the work it runs now. The trace does not hash task names, so
 // a rename leaves it alone. It is on no interface of package providers, as
 // with OnPark.
-func (p *taskProvider) SetTaskName(name string) {
+func (p *taskProvider) SetTaskName(name string) (was string) {
 	w := (*World)(p)
 	t := w.current("SetTaskName")
-	t.name = name
+	was, t.name = t.name, name
 	if w.cfg.NameTasks {
 		t.label()
 	}
+	return was
 }
 
 func (p *taskProvider) Wake(tok providers.WaitToken) bool {
