@@ -260,11 +260,11 @@ func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
 	if s.inlineName == "" {
 		s.inlineName = strings.TrimSuffix(pk.TaskName(), c.readName) + s.name
 	}
-	read := pk.SetTaskName(s.inlineName)
+	pk.SetTaskName(&s.inlineName)
 	s.handle(s.t.ctx, w)
 	r.handling = false // the reader's next park, in its read, passes nothing
 	if !r.moved {
-		pk.SetTaskName(read)
+		pk.SetTaskName(nil)
 	}
 	s.idled(w)
 }

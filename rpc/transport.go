@@ -214,7 +214,7 @@ type Transport struct {
 type parker interface {
 	OnPark(fn func())
 	TaskName() string
-	SetTaskName(name string) (was string)
+	SetTaskName(name *string)
 }
 
 // A receiver takes the frames sent to a token: a served endpoint, or a

@@ -58,7 +58,7 @@ func (w *World) buggifyAt(pc uintptr, name string, fire float64) bool {
 		}
 		w.sites[pc] = s
 		if s.on {
-			w.EventKeyed(w.cur.name, "buggify site on: "+s.key, "buggify site on: "+s.name)
+			w.EventKeyed(w.cur.shown(), "buggify site on: "+s.key, "buggify site on: "+s.name)
 		}
 	}
 	if !s.on {
@@ -70,7 +70,7 @@ func (w *World) buggifyAt(pc uintptr, name string, fire float64) bool {
 	if !w.rng.Bool(fire) {
 		return false
 	}
-	w.EventKeyed(w.cur.name, "buggify fired: "+s.key, "buggify fired: "+s.name)
+	w.EventKeyed(w.cur.shown(), "buggify fired: "+s.key, "buggify fired: "+s.name)
 	return true
 }
 

@@ -46,11 +46,11 @@ func (w *World) groupOf(task string) *Group {
 	if task == "" {
 		return nil
 	}
-	if c := w.cur; c != nil && c.name == task {
+	if c := w.cur; c != nil && (c.name == task || c.alias != nil && *c.alias == task) {
 		return c.group
 	}
 	for _, t := range w.tasks {
-		if t.name == task {
+		if t.name == task || t.alias != nil && *t.alias == task {
 			return t.group
 		}
 	}

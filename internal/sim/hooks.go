@@ -141,5 +141,5 @@ func (w *World) CurrentTask() string {
 	if w.cur == nil {
 		return ""
 	}
-	return w.cur.name
+	return w.cur.shown()
 }

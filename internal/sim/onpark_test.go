@@ -123,40 +123,45 @@ func TestOnParkThatParksIsAMisuse(t *testing.T) {
 	}
 }
 
-// SetTaskName renames the running task, whole, and gives its old name:
-// the timeline stamps what it does after with the new name, and the trace
-// does not change.
+// SetTaskName names the running task in the timeline, whole, until it is
+// set back (nil); the watchdog's name for it, and the trace, stay.
 func TestSetTaskNameRenamesTheRunningTask(t *testing.T) {
 	type namer interface {
 		TaskName() string
-		SetTaskName(name string) string
+		SetTaskName(name *string)
 	}
 	run := func(rename bool) Result {
 		w := New(Config{Seed: 3})
 		return w.Run(func(ctx context.Context, p providers.Providers) error {
 			g := w.NewGroup("proc")
-			return g.Go(ctx, "reader", func(ctx context.Context) error {
+			h := g.Go(ctx, "reader", func(ctx context.Context) error {
 				n := p.Task.(namer)
 				if rename {
-					assert.Equal(t, "proc/reader", n.SetTaskName("proc/handler"))
+					handler := "proc/handler"
+					n.SetTaskName(&handler)
 					assert.Equal(t, "proc/handler", n.TaskName())
 				}
 				w.Log("served")
+				w.Event(w.CurrentTask(), "an event of the handler")
 				if rename {
-					n.SetTaskName("proc/reader")
+					n.SetTaskName(nil)
 				}
 				w.Log("read")
 				return p.Time.Sleep(ctx, time.Second)
-			}).Join(ctx)
+			})
+			assert.Equal(t, "proc/reader", h.Name(), "the name it started with")
+			return h.Join(ctx)
 		})
 	}
 	res := run(true)
 	require.NoError(t, res.Err)
-	tasks := map[string]string{}
+	type stamp struct{ task, process string }
+	got := map[string]stamp{}
 	for _, e := range res.Timeline {
-		tasks[e.Msg] = e.Task
+		got[e.Msg] = stamp{e.Task, e.Process}
 	}
-	assert.Equal(t, "proc/handler", tasks["served"])
-	assert.Equal(t, "proc/reader", tasks["read"])
+	assert.Equal(t, stamp{"proc/handler", "proc"}, got["served"])
+	assert.Equal(t, stamp{"proc/handler", "proc"}, got["an event of the handler"], "found in its process by the name it has now")
+	assert.Equal(t, stamp{"proc/reader", "proc"}, got["read"])
 	assert.Equal(t, run(false).Trace, res.Trace, "task names are not hashed")
 }

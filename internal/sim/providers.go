@@ -358,26 +358,23 @@ func (p *taskProvider) ParkDescribed(ctx context.Context, tok providers.WaitToke
 // TaskName returns the name of the running task, "" outside any.
 func (p *taskProvider) TaskName() string {
 	if t := (*World)(p).cur; t != nil {
-		return t.name
+		return t.shown()
 	}
 	return ""
 }
 
-// SetTaskName renames the running task to name, whole, as TaskName gives
-// it (with its process's prefix), and returns the name it had: the
-// timeline stamps what the task does from now on with name. A task that runs one piece of work after another
-// (the rpc transport's connection reader, which runs handlers inline) is
-// named for the work it runs now. The trace does not hash task names, so
-// a rename leaves it alone. It is on no interface of package providers, as
-// with OnPark.
-func (p *taskProvider) SetTaskName(name string) (was string) {
-	w := (*World)(p)
-	t := w.current("SetTaskName")
-	was, t.name = t.name, name
-	if w.cfg.NameTasks {
-		t.label()
-	}
-	return was
+// SetTaskName has the timeline name the running task *name from now on,
+// whole, as TaskName gives it (with its process's prefix), or, for nil,
+// by the name it started with again. A task that runs one piece of work
+// after another (the rpc transport's connection reader, which runs
+// handlers inline) is named for the work it runs now. The string is kept
+// by its pointer, so that a rename costs no allocation: the caller leaves
+// it as it is. The name the watchdog's reports give, read from another
+// goroutine, stays the one the task started with; the trace hashes no
+// task name, so a rename leaves it alone. It is on no interface of
+// package providers, as with OnPark.
+func (p *taskProvider) SetTaskName(name *string) {
+	(*World)(p).current("SetTaskName").alias = name
 }
 
 func (p *taskProvider) Wake(tok providers.WaitToken) bool {

@@ -94,7 +94,11 @@ type task struct {
 	err      error
 	joiners  []providers.WaitToken
 
-	_ [8]byte // ownCtx starts on a cache line
+	// alias, when set (SetTaskName), is the name the timeline gives the
+	// task instead of name, which the watchdog's goroutine reads and so
+	// never changes. It fills what was padding: ownCtx starts on a cache
+	// line.
+	alias *string
 	// ownCtx is ctx when the world makes it (see spawnIn): a task and its
 	// context are one allocation, the context in the task's last two
 	// lines (TestATaskAndItsContextAreOneAllocation). A context kept
@@ -156,7 +160,7 @@ func (w *World) noteAfterCrash(name, what, how string) bool {
 		return false
 	}
 	t := w.cur
-	w.note(t.name, t.group, t.afterCrash(name, what, how))
+	w.note(t.shown(), t.group, t.afterCrash(name, what, how))
 	return true
 }
 
@@ -345,7 +349,7 @@ func (t *task) body() {
 				// (a crash is a power cut or a SIGKILL): what one raises
 				// as the task unwinds is no failure of the code's, only
 				// a part of the story.
-				t.w.note(t.name, t.group, t.afterCrash(panicAfterCrash, r, "raised"))
+				t.w.note(t.shown(), t.group, t.afterCrash(panicAfterCrash, r, "raised"))
 				break
 			}
 			f := &Failure{Kind: Panic, Task: t.name, Msg: fmt.Sprint(r), Stack: string(debug.Stack())}
@@ -421,9 +425,9 @@ func (t *task) finish() {
 	switch {
 	case t.quiet:
 	case t.killed:
-		w.note(t.name, t.group, "task killed")
+		w.note(t.shown(), t.group, "task killed")
 	default:
-		w.note(t.name, t.group, "task finished")
+		w.note(t.shown(), t.group, "task finished")
 	}
 	for _, tok := range t.joiners {
 		w.wakeToken(tok)
@@ -745,6 +749,14 @@ func (w *World) wakeToken(tok providers.WaitToken) bool {
 // Handle methods.
 
 func (t *task) Name() string { return t.name }
+
+// shown is the task's name in the timeline: its alias, if it has one.
+func (t *task) shown() string {
+	if t.alias != nil {
+		return *t.alias
+	}
+	return t.name
+}
 func (t *task) Cancel()      { t.w.enter("Handle.Cancel"); t.w.cancelTask(t) }
 
 // joinWhat is what a task parked in Join waits on; a report adds which
