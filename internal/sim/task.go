@@ -107,6 +107,14 @@ type task struct {
 	ownCtx simContext
 }
 
+// shown is the task's name in the timeline: its alias, if it has one.
+func (t *task) shown() string {
+	if t.alias != nil {
+		return *t.alias
+	}
+	return t.name
+}
+
 // panicAfterCrash names the timeline entry of a panic raised by a deferred
 // call of a crashed process's task: noted, not failed (see body).
 const panicAfterCrash = "panic after crash"
@@ -749,14 +757,6 @@ func (w *World) wakeToken(tok providers.WaitToken) bool {
 // Handle methods.
 
 func (t *task) Name() string { return t.name }
-
-// shown is the task's name in the timeline: its alias, if it has one.
-func (t *task) shown() string {
-	if t.alias != nil {
-		return *t.alias
-	}
-	return t.name
-}
 func (t *task) Cancel()      { t.w.enter("Handle.Cancel"); t.w.cancelTask(t) }
 
 // joinWhat is what a task parked in Join waits on; a report adds which
