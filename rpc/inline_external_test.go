@@ -3,6 +3,7 @@ package rpc_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,4 +237,26 @@ func TestInlineHandlerIsNamedForItsEndpoint(t *testing.T) {
 		}
 		assert.Equal(s, 6, seen)
 	}, quiet...)
+}
+
+// A handler run inline that computes past the watchdog fails its seed as
+// busy. The watchdog reads the task's name from a goroutine of its own,
+// so it reads the name the task started with, which nothing writes, not
+// the timeline's name for the handler.
+func TestABusyInlineHandlerIsReportedByItsReadersName(t *testing.T) {
+	var over atomic.Bool
+	res := simtest.Simulate(func(s *simtest.S) {
+		server, client := newPair(s)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(context.Context, echoReq) (echoResp, error) {
+			for start := time.Now(); !over.Load() && time.Since(start) < time.Minute; {
+			}
+			return echoResp{}, nil
+		})
+		require.NoError(s, err)
+		_, _ = ep.GetReply(within(s, time.Minute), client, echoReq{1})
+	}, simtest.Seeds(1), simtest.Watchdog(20*time.Millisecond))
+	over.Store(true)
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "busy at ")
+	assert.Contains(t, res.Report, `in task "rpc read `, "the watchdog names the task by the name it started with")
 }
