@@ -136,7 +136,7 @@ func (h *History[I, O]) snapshot() []*record[I, O] {
 			case dropped:
 				continue
 			case pending:
-				r.end, r.ret = unknown, math.MaxInt64
+				r.end, r.ret, r.retAt = unknown, math.MaxInt64, math.MaxInt64
 			}
 			all = append(all, r)
 		}

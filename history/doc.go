@@ -14,7 +14,10 @@
 //	call.Drop()                          // did not happen, or changed nothing (a read that failed)
 //
 // Recording allocates nothing but a chunk of operations now and then,
-// and may be done from several goroutines at once.
+// and may be done from several goroutines at once. Calls and returns
+// recorded at one instant of the clock keep the order in which they were
+// recorded: in a simulation, where a client's next call comes at the very
+// instant its last one returned, the two do not overlap.
 //
 // [Check] checks the history against a [Model], and returns nil when it
 // is linearizable. Otherwise its [*Error] says which operation no order

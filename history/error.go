@@ -132,7 +132,7 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 	}
 	slices.SortStableFunc(fails, func(a, b failure[I, O]) int { return cmp.Compare(a.stuck.call, b.stuck.call) })
 	f := fails[0]
-	e.at = f.stuck.call
+	e.at = f.stuck.callAt
 	where := ""
 	if !f.onePart {
 		where = fmt.Sprintf("in part %q, ", f.part)
@@ -194,7 +194,7 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 // span gives r's call and return times since the history began, "?" for
 // an unknown outcome.
 func span[I, O any](r *record[I, O]) string {
-	return seconds(r.call) + "-" + seconds(r.ret)
+	return seconds(r.callAt) + "-" + seconds(r.retAt)
 }
 
 func seconds(ns int64) string {

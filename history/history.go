@@ -19,6 +19,7 @@ type History[I, O any] struct {
 	// Call points into it.
 	chunks [][]record[I, O]
 	n      int
+	last   int64 // the latest time stamped (stamp)
 }
 
 // New starts a history on the clock now: the simulation's (S.Now, or
@@ -40,13 +41,16 @@ const (
 	dropped                // Call.Drop
 )
 
-// record is one operation. Its times count from the history's start.
+// record is one operation. Its times count from the history's start:
+// call and ret as the check orders them (History.stamp), callAt and retAt
+// as the clock read them, for the error to show.
 type record[I, O any] struct {
-	in        I
-	out       O
-	call, ret int64
-	client    int
-	end       ending
+	in            I
+	out           O
+	call, ret     int64
+	callAt, retAt int64
+	client        int
+	end           ending
 }
 
 // firstChunk and lastChunk bound the chunks' sizes: each is twice the one
@@ -61,9 +65,9 @@ const (
 // at the clock's time now. End it with one of its methods once its
 // outcome is known.
 func (h *History[I, O]) Call(client int, in I) Call[I, O] {
-	at := h.since()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	at, clock := h.stamp()
 	last := len(h.chunks) - 1
 	if last < 0 || len(h.chunks[last]) == cap(h.chunks[last]) {
 		size := firstChunk
@@ -73,7 +77,7 @@ func (h *History[I, O]) Call(client int, in I) Call[I, O] {
 		h.chunks = append(h.chunks, make([]record[I, O], 0, size))
 		last++
 	}
-	h.chunks[last] = append(h.chunks[last], record[I, O]{in: in, call: at, client: client})
+	h.chunks[last] = append(h.chunks[last], record[I, O]{in: in, call: at, callAt: clock, client: client})
 	h.n++
 	return Call[I, O]{h: h, r: &h.chunks[last][len(h.chunks[last])-1]}
 }
@@ -86,7 +90,19 @@ func (h *History[I, O]) Len() int {
 	return h.n
 }
 
-func (h *History[I, O]) since() int64 { return int64(h.now().Sub(h.start)) }
+// stamp returns the clock's time since the history's start, clock, and
+// the time the check orders the event by, at: clock, or just after every
+// time stamped before, so that calls and returns keep the order in which
+// they were recorded. In a simulation a client's next call often comes at
+// the very instant its last one returned, and porcupine, which puts calls
+// before returns at one time, would take the two for overlapping and
+// pass a stale read. h.mu is held.
+func (h *History[I, O]) stamp() (at, clock int64) {
+	clock = int64(h.now().Sub(h.start))
+	at = max(clock, h.last+1)
+	h.last = at
+	return at, clock
+}
 
 // A Call is an operation of a [History] whose outcome is not yet
 // recorded. End it once, with [Call.Return], [Call.Unknown] or
@@ -99,9 +115,10 @@ type Call[I, O any] struct {
 // Return records the operation's output, at the clock's time now: it
 // took effect, between its call and now.
 func (c Call[I, O]) Return(out O) {
-	c.check("Return")
-	at := c.h.since()
-	c.end(returned, "Return", func(r *record[I, O]) { r.out, r.ret = out, at })
+	c.end(returned, "Return", func(r *record[I, O]) {
+		r.out = out
+		r.ret, r.retAt = c.h.stamp()
+	})
 }
 
 // Unknown records that the operation may or may not take effect, at any
@@ -111,7 +128,7 @@ func (c Call[I, O]) Return(out O) {
 // the model's Step is given and must not judge ([Model]). A read whose
 // outcome is unknown tells nothing: [Call.Drop] it.
 func (c Call[I, O]) Unknown() {
-	c.end(unknown, "Unknown", func(r *record[I, O]) { r.ret = math.MaxInt64 })
+	c.end(unknown, "Unknown", func(r *record[I, O]) { r.ret, r.retAt = math.MaxInt64, math.MaxInt64 })
 }
 
 // Drop leaves the operation out of the history: it did not happen (a

@@ -161,6 +161,26 @@ func TestStaleReadIsNamed(t *testing.T) {
 	})
 }
 
+// TestBackToBackOperationsDoNotOverlap: in a simulation a client's next
+// call comes at the instant its last one returned. The two keep the order
+// they were recorded in, and do not overlap, so a stale read of a client's
+// own write is caught.
+func TestBackToBackOperationsDoNotOverlap(t *testing.T) {
+	c := &clock{now: epoch}
+	h := history.New[Op, Result](c.Now)
+	for _, v := range []int{1, 2} {
+		w := h.Call(0, Op{Write: true, Value: v})
+		c.Advance(time.Second)
+		w.Return(Result{})
+	}
+	r := h.Call(0, Op{})
+	c.Advance(time.Second)
+	r.Return(Result{Value: 1})
+	err := history.Check(h, register)
+	require.Error(t, err, "read() -> 1 after the client's own write(2) returned")
+	assert.Contains(t, err.Error(), "no order of the operations before it can take client 0's read() -> 1")
+}
+
 // TestPendingCountsAsUnknown checks that an operation never ended may
 // take effect: a read that saw its write passes.
 func TestPendingCountsAsUnknown(t *testing.T) {
