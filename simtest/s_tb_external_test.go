@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -482,4 +483,30 @@ func TestTempDirAfterTheSeedEndedIsTheTests(t *testing.T) {
 	})
 	assert.True(t, ok, "a late TempDir does not fail the test")
 	assert.NoDirExists(t, dir, "removed when the test ended")
+}
+
+// A raw goroutine that makes a deadline from the wall clock, on a host's
+// clock or the driver's, fails the seed as a stray goroutine, as any call
+// into the simulation from it does, before the deadline is looked at.
+func TestAWallClockDeadlineFromARawGoroutineIsAStray(t *testing.T) {
+	for name, providersOf := range map[string]func(s *simtest.S) providers.Providers{
+		"host":   func(s *simtest.S) providers.Providers { return s.HostProviders("a") },
+		"driver": func(s *simtest.S) providers.Providers { return s.Providers() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				p := providersOf(s)
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					_, cancel := p.Time.WithDeadline(context.Background(), time.Now().Add(time.Second))
+					cancel()
+				}()
+				<-done
+				s.Sleep(time.Second)
+			}, simtest.Seeds(1))
+			require.False(t, res.OK())
+			assert.Contains(t, res.Report, "a goroutine that the simulation does not run called into it (Time.WithDeadline)")
+		})
+	}
 }

@@ -116,6 +116,7 @@ func (w *World) RefuseWallTime(t time.Time, call string) {
 	if t == t.Round(0) {
 		return // no monotonic reading: not time.Now's
 	}
+	w.guard(call) // a goroutine the simulation does not run fails as a stray, first
 	w.refuseWall(fmt.Sprintf("%s given a time read from the wall clock (%s, from time.Now): simulated time does not keep pace with the wall clock, "+
 		"so that deadline would not end the wait as it does in production; take the time from p.Time.Now()",
 		call, t.Round(0).Format(time.RFC3339Nano)))
