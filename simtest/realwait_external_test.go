@@ -56,23 +56,26 @@ func TestTheSummaryCountsSeedsThatWaitedOnRealTime(t *testing.T) {
 // under test waited on the wall clock beside the simulation.
 func TestTheSummaryTellsOfWallTimeWithoutSimulatedTime(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) {
-		time.Sleep(300 * time.Millisecond) // a ticker's beat, say
-	}, simtest.Seeds(4))
+		for range 10 {
+			time.Sleep(15 * time.Millisecond) // a ticker's beat, say
+		}
+	}, simtest.Seeds(8))
 	require.True(t, res.OK(), res.Report)
-	assert.Regexp(t, `\n    simulated time never moved, yet the 4 seeds took [0-9.]+m?s of wall time: unless that was computation, the code under test waits on the wall clock`, res.Report)
+	assert.Regexp(t, `\n    simulated time never moved, yet the 8 seeds took [0-9.]+m?s of wall time: unless that was computation, the code under test waits on the wall clock`, res.Report)
 	assert.NotContains(t, res.Report, "waited on real time outside the simulation, half a second or more", "each wait too short to be named")
 
 	moved := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(4))
 	assert.NotContains(t, moved.Report, "simulated time never moved")
 }
 
-// A wait on real time in the body itself, just past the half second, is
-// named by the body's own frames, as a task's is: the watchdog samples the
-// wait while it is under way, not once the body has come back into the
-// engine.
+// A wait on real time in the body itself is named by the body's own
+// frames, as a task's is: the watchdog samples the wait while it is under
+// way, not once the body has come back into the engine. (The sleep is
+// long enough that a late watchdog on a loaded machine still finds it
+// under way.)
 func TestAWaitOnRealTimeInTheBodyIsNamedByItsOwnLine(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) {
-		time.Sleep(600 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond)
 		s.Errorf("the condition never held")
 	}, simtest.Seeds(1), simtest.KeepFailures(false))
 	require.Equal(t, 1, res.Failed, res.Report)
