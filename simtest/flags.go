@@ -255,6 +255,9 @@ func commandLine() flags {
 // would be dropped without a word, and the Run test something other than
 // what was asked.
 func unreadFlags(args []string) error {
+	if len(args) > 0 && args[0] != "." && (strings.HasPrefix(args[0], "./") || strings.HasPrefix(args[0], "../") || strings.HasSuffix(args[0], "/...")) {
+		return fmt.Errorf("simtest: the test binary was given the package path %q as an argument, so go test tested the package of the current directory, not that one (go test passes on, as they are, the arguments after a flag of the test's whose value follows a space); write such flags with = (-simseeds=100), or put the package path before them", args[0])
+	}
 	for i, a := range args {
 		if i > 0 && strings.HasPrefix(a, "-") && a != "-" {
 			return fmt.Errorf("simtest: the test binary stopped reading flags at %q, so it did not read %s (go test passes on, as they are, the arguments after a flag of the test's whose value follows a space, the package path among them); write such flags with = (-simseeds=100), or put the package path before them",

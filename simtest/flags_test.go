@@ -138,7 +138,13 @@ func TestFlagsAfterThePackageAreRefused(t *testing.T) {
 	out, err = childOutput(t, "", "SIMTEST_UNREAD_CHILD=1", "-test.run=^TestUnreadFlagsInAChild$", "--", "-planted")
 	require.NoError(t, err, "after --, arguments are the test's to read:\n%s", out)
 
-	assert.NoError(t, unreadFlags([]string{"."}), "an argument that is no flag is left alone")
+	assert.NoError(t, unreadFlags([]string{"."}), "the package that runs anyway")
+	assert.NoError(t, unreadFlags([]string{"in.txt"}), "an argument that is no flag or package is the test's")
+	for _, path := range []string{"./examples/kv", "../kv", "./..."} {
+		err := unreadFlags([]string{path})
+		require.Error(t, err, path)
+		assert.Contains(t, err.Error(), "simtest: the test binary was given the package path \""+path+"\" as an argument, so go test tested the package of the current directory")
+	}
 	assert.NoError(t, unreadFlags([]string{"in.txt", "-"}), "- is not a flag")
 	assert.NoError(t, unreadFlags(nil))
 }
