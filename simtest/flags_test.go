@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -569,6 +570,27 @@ func TestASubtestInABodyIsNamedAsTheCause(t *testing.T) {
 	require.Error(t, err, out)
 	assert.Contains(t, out, "a test's goroutine called into a running simulation (Sleep)")
 	assert.Contains(t, out, "t.Run inside the body runs its function on such a goroutine: put t.Run around simtest.Run instead, a Run for each subtest")
+}
+
+// TestBubbleInABodyInAChild calls synctest.Test inside a body, in the
+// child process of TestABubbleInABodyIsNamedAsTheCause.
+func TestBubbleInABodyInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_BUBBLE_CHILD") == "" {
+		t.Skip("run by TestABubbleInABodyIsNamedAsTheCause")
+	}
+	Run(t, func(s *S) {
+		synctest.Test(t, func(*testing.T) { s.Sleep(time.Second) })
+	}, Seeds(1))
+}
+
+// A synctest bubble inside a body calls the simulation from a goroutine
+// of its own: the panic names the bubble, not t.Run.
+func TestABubbleInABodyIsNamedAsTheCause(t *testing.T) {
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_BUBBLE_CHILD=1", "-test.run=^TestBubbleInABodyInAChild$")
+	require.Error(t, err, out)
+	assert.Contains(t, out, "a synctest bubble called into a running simulation (Sleep)")
+	assert.Contains(t, out, "run synctest.Test outside simtest.Run")
+	assert.NotContains(t, out, "put t.Run around simtest.Run")
 }
 
 // The rest of a Run is what its seeds left would take at the rate of

@@ -383,6 +383,10 @@ func (w *World) strayCall(op string) {
 		// message that names nothing; a panic names the test and the
 		// misuse.
 		panic(fmt.Sprintf("sim: %s after the simulation ended; %s", what, outlivedFix))
+	case onTest && strings.Contains(raw, "\ncreated by testing/synctest."):
+		panic(fmt.Sprintf("sim: a synctest bubble called into a running simulation (%s); only the simulation's tasks may: "+
+			"synctest.Test inside a simulation's body runs its function on a goroutine of its own, in a bubble of its own: "+
+			"run synctest.Test outside simtest.Run, and in the body call the code directly (docs/production.md, Coming from testing/synctest)", what))
 	case onTest:
 		panic(fmt.Sprintf("sim: a test's goroutine called into a running simulation (%s); only the simulation's tasks may: call it from the body, or from a task the body starts (p.Task.Go). "+
 			"t.Run inside the body runs its function on such a goroutine: put t.Run around simtest.Run instead, a Run for each subtest", what))
