@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"testing/synctest"
 
@@ -36,4 +37,24 @@ func TestRunInABubbleFailsWithTheFix(t *testing.T) {
 	assert.Contains(t, out, "simtest.Run was called inside synctest.Test's bubble")
 	assert.Contains(t, out, "call simtest.Run from the test itself, outside synctest.Test")
 	assert.NotContains(t, out, "panic:")
+}
+
+// TestSynctestWaitInATaskInAChild calls synctest.Wait in a task, in the
+// child process of TestSynctestWaitKeepsNoSeed.
+func TestSynctestWaitInATaskInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_WAIT_CHILD") == "" {
+		t.Skip("run by TestSynctestWaitKeepsNoSeed")
+	}
+	Run(t, func(s *S) { synctest.Wait() }, Seeds(1))
+}
+
+// synctest.Wait in a task is the test's mistake, which every seed meets:
+// the seed fails with what to use instead, and is not kept to run first.
+func TestSynctestWaitKeepsNoSeed(t *testing.T) {
+	dir := t.TempDir()
+	out, err := childOutput(t, dir, "SIMTEST_WAIT_CHILD=1", "-test.run=^TestSynctestWaitInATaskInAChild$")
+	require.Error(t, err, out)
+	assert.Contains(t, out, "synctest.Wait has no bubble in a simulation")
+	assert.NotContains(t, out, "kept seed")
+	assert.NoDirExists(t, filepath.Join(dir, "testdata"))
 }

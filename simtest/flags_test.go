@@ -575,7 +575,7 @@ func TestASubtestInABodyIsNamedAsTheCause(t *testing.T) {
 // TestBubbleInABodyInAChild calls synctest.Test inside a body, in the
 // child process of TestABubbleInABodyIsNamedAsTheCause.
 func TestBubbleInABodyInAChild(t *testing.T) {
-	if os.Getenv("SIMTEST_BUBBLE_CHILD") == "" {
+	if os.Getenv("SIMTEST_BODY_BUBBLE_CHILD") == "" {
 		t.Skip("run by TestABubbleInABodyIsNamedAsTheCause")
 	}
 	Run(t, func(s *S) {
@@ -586,7 +586,7 @@ func TestBubbleInABodyInAChild(t *testing.T) {
 // A synctest bubble inside a body calls the simulation from a goroutine
 // of its own: the panic names the bubble, not t.Run.
 func TestABubbleInABodyIsNamedAsTheCause(t *testing.T) {
-	out, err := childOutput(t, t.TempDir(), "SIMTEST_BUBBLE_CHILD=1", "-test.run=^TestBubbleInABodyInAChild$")
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_BODY_BUBBLE_CHILD=1", "-test.run=^TestBubbleInABodyInAChild$")
 	require.Error(t, err, out)
 	assert.Contains(t, out, "a synctest bubble called into a running simulation (Sleep)")
 	assert.Contains(t, out, "run synctest.Test outside simtest.Run")

@@ -308,7 +308,7 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 // file to delete when the bug is fixed.
 func (r *runner) keep(o *seedOutcome, replay string) {
 	r.t.Helper()
-	if r.fuzz != nil || r.cfg.replaySet || !keeps(r.t, r.cfg) || o.givenUp || o.s != nil && o.s.config != nil {
+	if r.fuzz != nil || r.cfg.replaySet || !keeps(r.t, r.cfg) || o.givenUp || o.s != nil && o.s.config != nil || misused(o) {
 		return
 	}
 	why := failureWords(o)
@@ -322,6 +322,13 @@ func (r *runner) keep(o *seedOutcome, replay string) {
 	case wrote:
 		r.t.Logf("simtest: kept seed %d in %s: every run of the test runs it first; delete the file once the bug is fixed (-simkeep=false keeps none)", o.res.Seed, path)
 	}
+}
+
+// misused reports whether o's seed failed by a mistake of the test's
+// (sim.Failure.Misuse), which every seed would meet: no seed to keep.
+func misused(o *seedOutcome) bool {
+	var f *sim.Failure
+	return errors.As(o.res.Err, &f) && f.Misuse
 }
 
 // keptPassed tells the test that a kept seed passed, and why that may

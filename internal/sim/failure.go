@@ -59,6 +59,10 @@ type Failure struct {
 	Msg   string        // what happened and what to do about it
 	Stack string        // where the task was, if known
 	Err   error         // the underlying error, for RootError and error panics
+	// Misuse marks a mistake of the test's, not a bug of the code under
+	// test (a synctest.Wait in a task): a seed that meets it is no seed
+	// to keep and run first.
+	Misuse bool
 }
 
 // SchedulerTask is a Failure's Task when the code at fault is none of a

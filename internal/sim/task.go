@@ -363,6 +363,7 @@ func (t *task) body() {
 			f := &Failure{Kind: Panic, Task: t.name, Msg: fmt.Sprint(r), Stack: string(debug.Stack())}
 			if f.Msg == noBubble && strings.Contains(f.Stack, "testing/synctest.Wait(") {
 				f.Msg += noBubbleHint
+				f.Misuse = true
 			}
 			if t.killed {
 				// The stack shows the kill's panic under this one; say
