@@ -404,11 +404,8 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	} else {
 		d.raddr = dst.addrIn(port, &d.space)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, opError("dial", nil, d.raddr, ctxError(err))
-	}
-	if h.dialPortsUsed == ephemeralCount {
-		return nil, noPortError(d.raddr)
+	if err := d.refusedAtOnce(ctx); err != nil {
+		return nil, err
 	}
 	n.tick()
 	var fail, hang bool
@@ -429,15 +426,8 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	default:
 		n.packet(h, dst, d.exempt, d, stepArrive)
 	}
-	for !d.done {
-		d.tok = n.park.WaitToken()
-		if err := n.park.Park(ctx, d.tok, h.dialText(addr, d.raddr).wait); err != nil && !d.done {
-			d.gaveUp = true
-			return nil, opError("dial", nil, d.raddr, d.ctxError(ctx, err))
-		}
-		if d.timedOut {
-			return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ETIMEDOUT))
-		}
+	if err := d.await(ctx, addr); err != nil {
+		return nil, err
 	}
 	if d.noPort {
 		h.spareDial = d
@@ -467,24 +457,44 @@ func (h *Host) dialNowhere(ctx context.Context, addr string, a netip.Addr, port 
 	defer d.stopGiveUp()
 	d.space.tcp = net.TCPAddr{IP: net.IP(a.AsSlice()), Port: port, Zone: a.Zone()}
 	d.raddr = &d.space.tcp
-	if err := ctx.Err(); err != nil {
-		return nil, opError("dial", nil, d.raddr, ctxError(err))
-	}
-	if h.dialPortsUsed == ephemeralCount {
-		return nil, noPortError(d.raddr)
+	if err := d.refusedAtOnce(ctx); err != nil {
+		return nil, err
 	}
 	n.log("connect %s -> %s goes unanswered: no host has that address", h.name, d.raddr)
 	d.holdConnect()
-	for {
+	return nil, d.await(ctx, addr) // never done: only the context or the give-up ends it
+}
+
+// refusedAtOnce is the error of dial d before its connect goes out: ctx
+// has ended, or every ephemeral port of the host holds a connection. It
+// is nil when the connect may go.
+func (d *dial) refusedAtOnce(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return opError("dial", nil, d.raddr, ctxError(err))
+	}
+	if d.h.dialPortsUsed == ephemeralCount {
+		return noPortError(d.raddr)
+	}
+	return nil
+}
+
+// await waits until d's connect is done, refused or answered, and is nil
+// then; it fails with ctx's error, in package net's shapes (ctxError), when
+// ctx ends first, and with ETIMEDOUT when the connect gives up after
+// [ConnectTimeout]. addr names the dial on the timeline.
+func (d *dial) await(ctx context.Context, addr string) error {
+	n := d.h.n
+	for !d.done {
 		d.tok = n.park.WaitToken()
-		if err := n.park.Park(ctx, d.tok, h.dialText(addr, d.raddr).wait); err != nil {
+		if err := n.park.Park(ctx, d.tok, d.h.dialText(addr, d.raddr).wait); err != nil && !d.done {
 			d.gaveUp = true
-			return nil, opError("dial", nil, d.raddr, d.ctxError(ctx, err))
+			return opError("dial", nil, d.raddr, d.ctxError(ctx, err))
 		}
 		if d.timedOut {
-			return nil, opError("dial", nil, d.raddr, sysErr("connect", syscall.ETIMEDOUT))
+			return opError("dial", nil, d.raddr, sysErr("connect", syscall.ETIMEDOUT))
 		}
 	}
+	return nil
 }
 
 // ctxError is the error of d, whose connect was on the wire when ctx
