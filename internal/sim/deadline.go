@@ -107,19 +107,36 @@ func (w *World) refuseWallDeadline(ctx context.Context, call, task string) {
 
 // RefuseWallTime fails the run as a wall-clock deadline does when t, given
 // to call (a connection's SetReadDeadline, Time.WithDeadline), was read
-// from the wall clock: time.Now's result, and times added to it, carry a
-// reading of the monotonic clock, which no time of the simulation has.
-// Such a deadline lies years past simulated time, so it would never end
-// the wait it bounds, and the seed would hang where production times
-// out.
+// from the wall clock. Such a deadline lies years past simulated time, so
+// it would never end the wait it bounds, and the seed would hang where
+// production times out.
 func (w *World) RefuseWallTime(t time.Time, call string) {
-	if t == t.Round(0) {
-		return // no monotonic reading: not time.Now's
+	how := wallReading(t, Epoch.Add(time.Duration(w.now)), time.Now())
+	if how == "" {
+		return
 	}
 	w.guard(call) // a goroutine the simulation does not run fails as a stray, first
-	w.refuseWall(fmt.Sprintf("%s given a time read from the wall clock (%s, from time.Now): simulated time does not keep pace with the wall clock, "+
+	w.refuseWall(fmt.Sprintf("%s given a time read from the wall clock (%s, %s): simulated time does not keep pace with the wall clock, "+
 		"so that deadline would not end the wait as it does in production; take the time from p.Time.Now()",
-		call, t.Round(0).Format(time.RFC3339Nano)))
+		call, t.Round(0).Format(time.RFC3339Nano), how))
+}
+
+// wallReading says how t shows it was read from the wall clock, or ""
+// when it does not. time.Now's result, and times added to it, carry a
+// reading of the monotonic clock, which no time of the simulation has.
+// One stripped of it (time.Now().UTC(), Round(0)) is known by where it
+// lies: within a day of the wall clock's time, which is years past the
+// simulation's Epoch, and weeks past simulated time. A simulation would
+// have to run years of simulated time to make such a deadline itself.
+func wallReading(t, simNow, wallNow time.Time) string {
+	if t != t.Round(0) {
+		return "from time.Now"
+	}
+	const near, ahead = 24 * time.Hour, 30 * 24 * time.Hour
+	if d := t.Sub(wallNow); d > -near && d < near && t.Sub(simNow) > ahead {
+		return fmt.Sprintf("within a day of the wall clock's time, while simulated time is %s", simNow.Format(time.RFC3339))
+	}
+	return ""
 }
 
 // refuseWall fails the run with a wall-clock deadline's failure, msg, and

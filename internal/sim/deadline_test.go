@@ -122,6 +122,53 @@ func TestAWallClockTimeIsRefusedAsADeadline(t *testing.T) {
 	assert.Contains(t, f.Stack, "deadline_test.go")
 }
 
+// A time read from the wall clock and stripped of its monotonic reading
+// is refused too, by where it lies; a deadline of the simulation's a year
+// ahead is not.
+func TestAWallClockTimeWithoutItsMonotonicReadingIsRefused(t *testing.T) {
+	for name, deadline := range map[string]func() time.Time{
+		"UTC":     func() time.Time { return time.Now().UTC().Add(time.Second) },
+		"Round":   func() time.Time { return time.Now().Add(time.Second).Round(0) },
+		"In":      func() time.Time { return time.Now().In(time.FixedZone("east", 3600)).Add(time.Second) },
+		"Unix":    func() time.Time { return time.Unix(time.Now().Unix()+1, 0) },
+		"UnixNow": func() time.Time { return time.UnixMilli(time.Now().UnixMilli()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := run(1, func(ctx context.Context, p providers.Providers) error {
+				_, cancel := p.Time.WithDeadline(ctx, p.Time.Now().Add(365*24*time.Hour))
+				cancel()
+				_, cancel = p.Time.WithDeadline(ctx, deadline())
+				cancel()
+				return nil
+			})
+			var f *Failure
+			require.ErrorAs(t, res.Err, &f)
+			assert.Equal(t, WallDeadline, f.Kind, f.Msg)
+			assert.Contains(t, f.Msg, "within a day of the wall clock's time, while simulated time is 2024-01-01T00:00:00Z")
+			assert.Contains(t, f.Msg, "take the time from p.Time.Now()")
+		})
+	}
+}
+
+func TestWallReading(t *testing.T) {
+	wall := time.Date(2026, time.December, 5, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name      string
+		t, simNow time.Time
+		refused   bool
+	}{
+		{"near the wall clock, far past simulated time", wall.Add(time.Hour), Epoch, true},
+		{"a day off the wall clock", wall.Add(25 * time.Hour), Epoch, false},
+		{"far past simulated time, far from the wall clock", Epoch.Add(365 * 24 * time.Hour), Epoch, false},
+		{"near both: a simulation years in", wall.Add(time.Minute), wall.Add(-time.Hour), false},
+		{"before simulated time", Epoch.Add(-time.Hour), Epoch, false},
+	} {
+		got := wallReading(c.t, c.simNow, wall)
+		assert.Equal(t, c.refused, got != "", "%s: %q", c.name, got)
+	}
+	assert.Equal(t, "from time.Now", wallReading(time.Now(), Epoch, wall))
+}
+
 // simDeadlines returns a deadline of the simulation's under ctx and
 // contexts package context makes under it, and what cancels them all.
 func simDeadlines(ctx context.Context, p providers.Providers) ([]context.Context, func()) {

@@ -552,6 +552,10 @@ func TestAWallClockDeadlineIsRefused(t *testing.T) {
 			c, _ := pair(t, ctx, client, server)
 			return c.SetDeadline(time.Now().Add(100 * time.Millisecond))
 		},
+		"read-utc": func(ctx context.Context, t *testing.T, client, server providers.Providers) error {
+			c, _ := pair(t, ctx, client, server)
+			return c.SetReadDeadline(time.Now().UTC().Add(100 * time.Millisecond))
+		},
 		"accept": func(ctx context.Context, t *testing.T, client, server providers.Providers) error {
 			l, err := server.Network.Listen(ctx, ":81")
 			require.NoError(t, err)
