@@ -39,7 +39,7 @@ type liveness struct {
 // The seed does not end before its windows close: when the body returns,
 // the driver waits, in simulated time, until every open window has closed
 // or its check has held. A window that never opened (the faults never
-// stopped) fails the seed.
+// stopped) fails the seed, unless a failure ended the seed first.
 //
 // Each property is an assertion named name in the report, of kind
 // Eventually. check runs on the scheduler, outside any task, under the
@@ -197,7 +197,8 @@ func (o *observer) closeWindow(l *liveness) {
 }
 
 // awaitLiveness runs when the body returns: it waits for every open window
-// to close, and fails the properties whose window never opened.
+// to close, and fails the properties whose window never opened, unless a
+// failure ended the seed first.
 func (o *observer) awaitLiveness() {
 	s := o.s
 	for {
@@ -218,6 +219,11 @@ func (o *observer) awaitLiveness() {
 		if s.p.Time.Sleep(o.w.Context(), next-o.w.Now()) != nil {
 			return
 		}
+	}
+	if o.w.Failed() {
+		// FailNow, or a failure of the engine's, cut the seed short:
+		// the windows were still to open, and the report has its cause.
+		return
 	}
 	for _, l := range o.liveness {
 		if !l.open && !l.closed {

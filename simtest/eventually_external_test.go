@@ -159,6 +159,47 @@ func TestEventuallyWindowThatNeverOpens(t *testing.T) {
 	assert.Contains(t, r.output(), "its window never opened: the seed ended with its faults still on; run the workload with Cluster.Run, call s.Quiesce")
 }
 
+// A seed that a failure cut short, before its faults stopped, reports
+// that failure alone: the window that never opened is its consequence,
+// and the advice to open it would send the user after a call they made.
+func TestEventuallyWindowASeedsFailureKeptShut(t *testing.T) {
+	for name, fail := range map[string]func(s *simtest.S, ctx context.Context, p providers.Providers) error{
+		"FailNow": func(s *simtest.S, ctx context.Context, p providers.Providers) error {
+			s.Fatalf("the lock is held twice")
+			return nil
+		},
+		"wall-clock deadline": func(s *simtest.S, ctx context.Context, p providers.Providers) error {
+			ctx, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			return p.Time.Sleep(ctx, time.Millisecond)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := runIn("TestEventuallyCutShort", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) {
+					s.Eventually("recovers", time.Second, func() error { return nil })
+					c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return sleeper(time.Hour) }})
+					c.Run(simtest.Phases{Chaos: 10 * time.Second}, cutShort(func(ctx context.Context, p providers.Providers) error {
+						if err := p.Time.Sleep(ctx, time.Second); err != nil {
+							return err
+						}
+						return fail(s, ctx, p)
+					}))
+				}, simtest.Replay(1))
+			})
+			require.True(t, r.failed)
+			assert.NotContains(t, r.output(), "never opened", r.output())
+		})
+	}
+}
+
+// cutShort is a workload whose Run is the function.
+type cutShort func(ctx context.Context, p providers.Providers) error
+
+func (cutShort) Setup(context.Context, providers.Providers) error       { return nil }
+func (f cutShort) Run(ctx context.Context, p providers.Providers) error { return f(ctx, p) }
+func (cutShort) Check(context.Context, providers.Providers) error       { return nil }
+
 func TestEventuallyAfterOpensAtItsTimeAndTheSeedWaitsForIt(t *testing.T) {
 	var held time.Duration
 	r := runIn("TestEventuallyAfter", func(r *recorder) {
