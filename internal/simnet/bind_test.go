@@ -48,6 +48,26 @@ func TestAListenerOnTheHostsAddressRefusesLoopback(t *testing.T) {
 	})
 }
 
+// A connect from another host that a listener on the loopback alone
+// would have taken is refused as on Linux, and its log line names that
+// listener, the usual cause: a service started with -listen 127.0.0.1.
+func TestARefusalByALoopbackListenerSaysSo(t *testing.T) {
+	res := simulate(t, 3, chaos.NoNetworkFaults(), func(ctx context.Context, client, server providers.Providers) error {
+		_, err := server.Network.Listen(ctx, "127.0.0.1:90")
+		require.NoError(t, err)
+		_, err = client.Network.Dial(ctx, "10.0.0.2:90")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+		assert.Equal(t, "dial tcp 10.0.0.2:90: connect: connection refused", err.Error(), "package net's error, unchanged")
+		_, err = client.Network.Dial(ctx, "10.0.0.2:91")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+		return nil
+	})
+	assert.Equal(t, []string{
+		`connect 10.0.0.1 -> 10.0.0.2:90 refused: 10.0.0.2 listens on 127.0.0.1:90 alone, which only its own host reaches; listen on ":90" or the host's address to take connects from others`,
+		"connect 10.0.0.1 -> 10.0.0.2:91 refused",
+	}, msgs(events(res, "refused")))
+}
+
 // Listeners on different addresses of a host share a port, as on Linux,
 // and a connect goes to the one on the address it was sent to; a listener
 // on every address shares its port with none.

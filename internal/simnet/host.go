@@ -313,8 +313,12 @@ type dial struct {
 	conn     *conn
 	accepted *conn // the dialler's end, once the listener took the connect
 	refused  bool
-	noPort   bool      // the dialling host had no ephemeral port free
-	space    addrSpace // raddr's
+	// onLoopback is the address of the listener that held the port on
+	// the loopback alone of the host a refused connect was sent to: the
+	// refusal's log line names it, the usual cause of the refusal.
+	onLoopback net.Addr
+	noPort     bool      // the dialling host had no ephemeral port free
+	space      addrSpace // raddr's
 }
 
 // The steps of a dial that a packet carries (Net.packet): a dial
@@ -435,7 +439,12 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	if d.refused {
 		t := h.dialText(addr, d.raddr)
-		n.w.Log(t.refused)
+		if d.onLoopback != nil {
+			n.w.Log(t.refused + ": " + d.dst.name + " listens on " + addrString(d.onLoopback) +
+				" alone, which only its own host reaches; listen on \":" + strconv.Itoa(d.port) + "\" or the host's address to take connects from others")
+		} else {
+			n.w.Log(t.refused)
+		}
 		// Nothing holds a refused dial any more (its packets have
 		// arrived, and its error is the address's): the host's next
 		// dial takes it.
@@ -591,6 +600,13 @@ func (d *dial) arrive() {
 		// No listener on the address dialled: a listener on a loopback
 		// address is not on the host's own, nor one on the host's own
 		// address on its loopback.
+		if d.lo == nil {
+			for _, l := range dst.listeners[d.port] {
+				if l.bind.lo != nil && !l.closed {
+					d.onLoopback = l.addr
+				}
+			}
+		}
 		n.packet(dst, d.h, d.exempt, d, stepRefuse)
 		return
 	}
