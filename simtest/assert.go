@@ -40,6 +40,7 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	o := &observer{run: ra, w: w, seed: seed, win: newWindow(r.cfg.asserts.tail)}
 	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.fail, Signal: o.signal})
 	w.SetAsserter(o.book)
+	w.ObserveRecoveredPanics(o.recovered)
 	// A fuzz input writes the timeline files only when a replay line runs
 	// it by name.
 	// Seeds run in parallel all keep theirs: which one the file gets is
@@ -85,6 +86,20 @@ func (o *observer) fail(msg string) {
 	o.win.fail(o.w.Now())
 	s.errs = append(s.errs, s.stamp()+msg)
 	o.w.Log(errorEntry(msg))
+}
+
+// recovered fails the seed with a panic that code under test recovered
+// and went on from (a simhttp handler's), as S.Errorf would at the line
+// that panicked, with the stack cut to the frames a task's panic shows:
+// from the panic down to the code that recovered it.
+func (o *observer) recovered(msg string, stack []byte) bool {
+	s := o.s
+	if s == nil {
+		return false
+	}
+	raw := string(stack)
+	s.failAt(panicSite(raw), msg+"\n  stack:\n    "+indent(panicStack(raw), "    "))
+	return true
 }
 
 func (o *observer) signal(p tally.Progress) {

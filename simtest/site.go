@@ -152,20 +152,34 @@ func panicSiteIn(stack, std string) string {
 // the task's own code, as "function\n\tfile:line" lines, without the
 // goroutine's header, the arguments and offsets, or the frames of the
 // runtime, the coroutine, the engine, simtest and the providers' primitives
-// around them. With no frame of the task's own, it is raw, whole.
+// around them. The frames above the panic took the stack (the deferred
+// call that recovered it), and those from the function that deferred that
+// call down ran the panicking code: the engine's task, or a server that
+// recovers its handler's panic (simhttp's): it shows neither. With no
+// frame of the task's own, it is raw, whole.
 func panicStack(raw string) string {
 	lines := strings.Split(strings.TrimSpace(raw), "\n")
 	if len(lines) > 0 && strings.HasPrefix(lines[0], "goroutine ") {
 		lines = lines[1:]
 	}
 	var out []string
+	recoverer := ""
 	for i := 0; i+1 < len(lines); i += 2 {
-		fn, loc := lines[i], strings.TrimSpace(lines[i+1])
+		if strings.HasPrefix(lines[i], "panic(") {
+			if i >= 2 {
+				recoverer = enclosingFunc(funcName(lines[i-2]))
+			}
+			lines = lines[i:]
+			break
+		}
+	}
+	for i := 0; i+1 < len(lines); i += 2 {
+		fn, loc := funcName(lines[i]), strings.TrimSpace(lines[i+1])
 		if !strings.HasPrefix(lines[i+1], "\t") {
 			return raw // not debug.Stack's text
 		}
-		if j := strings.LastIndex(fn, "("); j > 0 && strings.HasSuffix(fn, ")") {
-			fn = fn[:j]
+		if recoverer != "" && fn == recoverer {
+			break
 		}
 		if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "runtime/debug.") || fn == "panic" ||
 			strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") ||
@@ -182,4 +196,30 @@ func panicStack(raw string) string {
 		return raw
 	}
 	return strings.Join(out, "\n")
+}
+
+// funcName is a stack's line of a frame without its arguments:
+// "pkg.(*T).m" for "pkg.(*T).m(0x1, ...)".
+func funcName(line string) string {
+	if j := strings.LastIndex(line, "("); j > 0 && strings.HasSuffix(line, ")") {
+		return line[:j]
+	}
+	return line
+}
+
+// enclosingFunc is the function a closure is declared in, as a stack
+// names both: "pkg.F" for "pkg.F.func1" or "pkg.F.func1.2", fn itself for
+// a function that is no closure.
+func enclosingFunc(fn string) string {
+	for {
+		i := strings.LastIndexByte(fn, '.')
+		if i < 0 {
+			return fn
+		}
+		last := strings.TrimPrefix(fn[i+1:], "func")
+		if last == "" || strings.Trim(last, "0123456789") != "" {
+			return fn
+		}
+		fn = fn[:i]
+	}
 }

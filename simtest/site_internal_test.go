@@ -65,6 +65,51 @@ created by iter.Pull[...] in goroutine 73
 	assert.Equal(t, "not a stack", panicStack("not a stack"))
 }
 
+// A panic that code under test recovered and went on from (a simhttp
+// handler's) is shown as a task's is: from the panic down to the function
+// whose deferred call recovered it, without the frames that took the
+// stack or those of the server that called the handler.
+func TestPanicStackStopsAtTheRecoverer(t *testing.T) {
+	stack := `goroutine 31 [running]:
+github.com/moonpool-go/moonpool/simhttp.(*conn).serveHTTP.func1()
+	/src/moonpool/simhttp/server.go:578 +0x1a5
+panic({0x9d1f20?, 0xbd4a10?})
+	/usr/local/go/src/runtime/panic.go:860 +0x13a
+example.com/shop.(*Service).checkout(0xc0001a2000, {0xbe1c38, 0xc0002b6000}, 0xc0001c8000)
+	/src/shop/service.go:88 +0x3b
+net/http.HandlerFunc.ServeHTTP(0xc0000a4120?, {0xbe1c38?, 0xc0002b6000?}, 0xc0001d2000?)
+	/usr/local/go/src/net/http/server.go:2286 +0x29
+github.com/moonpool-go/moonpool/simhttp.(*conn).serveHTTP(0xc0001b8000, 0xc0002b6000)
+	/src/moonpool/simhttp/server.go:592 +0x10b
+github.com/moonpool-go/moonpool/simhttp.(*conn).handle(0xc0001b8000, 0xc0002b6000)
+	/src/moonpool/simhttp/server.go:547 +0x8a
+github.com/moonpool-go/moonpool/simhttp.(*Server).Serve.func1({0xbe1c00?, 0xc0001c0000?})
+	/src/moonpool/simhttp/server.go:152 +0x4b
+github.com/moonpool-go/moonpool/internal/sim.(*task).body(0xc0001c2000)
+	/src/moonpool/internal/sim/task.go:380 +0xcd
+iter.Pull[...].func1()
+	/usr/local/go/src/iter/iter.go:301 +0xe5
+created by iter.Pull[...] in goroutine 7
+	/usr/local/go/src/iter/iter.go:271 +0x90
+`
+	want := "example.com/shop.(*Service).checkout\n\t/src/shop/service.go:88\nnet/http.HandlerFunc.ServeHTTP\n\t/usr/local/go/src/net/http/server.go:2286"
+	assert.Equal(t, want, panicStack(stack))
+	assert.Equal(t, "service.go:88", panicSite(stack))
+}
+
+func TestEnclosingFunc(t *testing.T) {
+	for fn, want := range map[string]string{
+		"pkg.F.func1":                      "pkg.F",
+		"pkg.F.func1.2":                    "pkg.F",
+		"pkg.(*T).m.func3":                 "pkg.(*T).m",
+		"pkg.F":                            "pkg.F",
+		"pkg.(*T).function":                "pkg.(*T).function",
+		"example.com/a.b/pkg.G[...].func2": "example.com/a.b/pkg.G[...]",
+	} {
+		assert.Equal(t, want, enclosingFunc(fn), fn)
+	}
+}
+
 // A panic raised in the standard library on a bad argument
 // (slog.Value.Bool of a string) is the caller's to fix: its site is the
 // first frame of other code, and the library's own only when there is

@@ -51,6 +51,26 @@ func (a crashedAsserter) Assert(x simctx.Assertion) {
 	a.w.enter("an assertion")
 }
 
+// ObserveRecoveredPanics sets fn to hear the panics that code under test
+// recovered and reported (RecoveredPanic); nil removes it. fn reports
+// whether it took the report.
+func (w *World) ObserveRecoveredPanics(fn func(msg string, stack []byte) bool) { w.recovered = fn }
+
+var _ simctx.PanicReporter = (*World)(nil)
+
+// RecoveredPanic hands a panic that code under test recovered and went on
+// from (a simhttp handler's) to the function ObserveRecoveredPanics set,
+// and returns whether it took it (simctx.PanicReporter). Like an
+// assertion, it is a call into the simulation: a stray goroutine's fails
+// the run. Once the watchdog gave the run up, nothing takes it.
+func (w *World) RecoveredPanic(msg string, stack []byte) bool {
+	w.guard("a recovered panic's report")
+	if w.recovered == nil || w.abandoned.Load() {
+		return false
+	}
+	return w.recovered(msg, stack)
+}
+
 // AfterStep sets fn to run on the scheduler after every step: each time a
 // task parks or ends, and after each event callback. fn runs outside any
 // task, so it must not block; nil removes it.

@@ -171,9 +171,10 @@ type World struct {
 	cancelRoots context.CancelFunc
 
 	// What the test side hooks on; see observe.go.
-	asserter  Asserter // where assertions go
-	afterStep func()   // runs after every step when set
-	ops       func(Op) // hears device operations when set
+	asserter  Asserter                            // where assertions go
+	afterStep func()                              // runs after every step when set
+	ops       func(Op)                            // hears device operations when set
+	recovered func(msg string, stack []byte) bool // hears recovered panics when set
 
 	deadlineTimers []*deadlineTimer // fired or stopped, for the next WithDeadline
 	never          [2]chan struct{} // never closed; see neverDone and waitChan

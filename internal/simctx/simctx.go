@@ -43,3 +43,17 @@ func From(ctx context.Context) Sim {
 type Drawer interface {
 	Uint64N(n uint64) uint64
 }
+
+// PanicReporter is what a simulation that fails a run on a panic that code
+// under test recovered adds to [Sim]. A server that recovers a handler's
+// panic and goes on, as net/http's does (package simhttp), would let it
+// pass unseen in a simulation: it reports it here instead.
+type PanicReporter interface {
+	// RecoveredPanic fails the run with msg, which says what panicked and
+	// with what value; stack is runtime.Stack's text for the panicking
+	// goroutine, taken in the deferred call that recovered the panic. It
+	// returns whether the simulation took the report: false means nothing
+	// keeps it, and the caller goes on as it would outside a simulation.
+	// It never blocks and never draws randomness.
+	RecoveredPanic(msg string, stack []byte) bool
+}
