@@ -50,7 +50,11 @@
 //     returns context.Background() drops the simulation from every
 //     request's context, so Serve panics on it and names the fix.
 //   - A handler's panic is logged and its connection closed, as net/http
-//     does; http.ErrAbortHandler closes it without a log.
+//     does; http.ErrAbortHandler closes it without a log. In a simulation
+//     the panic fails the seed instead of being logged, naming the
+//     request, the panic and the handler's stack: the connection is
+//     closed all the same, and the seed goes on, as after a failed
+//     assertion.
 //   - Malformed requests get net/http's answers: 400 (with its reason),
 //     431 for a header past MaxHeaderBytes, 501 for an unknown transfer
 //     encoding.

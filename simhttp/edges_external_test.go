@@ -16,24 +16,6 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
-// TestHandlerPanicGivesClientError: a panicking handler ends the
-// connection; the client sees an error, not a hang.
-func TestHandlerPanicGivesClientError(t *testing.T) {
-	simtest.Run(t, func(s *simtest.S) {
-		p := s.Providers()
-		srv, _ := serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			panic("boom")
-		}))
-		srv.ErrorLog = discardLog()
-		ctx, cancel := p.Time.WithTimeout(s.Context(), time.Minute)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://10.0.0.1/", nil)
-		_, err := simhttp.NewClient(p).Do(req)
-		require.Error(s, err)
-		require.NotErrorIs(s, err, context.DeadlineExceeded)
-	}, quiet(), simtest.Seeds(3))
-}
-
 // TestCancelDuringBody: the context ends while the client reads the body.
 func TestCancelDuringBody(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {

@@ -48,7 +48,8 @@ type Server struct {
 	// http.DefaultMaxHeaderBytes (1 MB).
 	MaxHeaderBytes int
 	// ErrorLog receives handler panics and framing errors; nil means the
-	// Providers' Logger at level error (or log's standard logger).
+	// Providers' Logger at level error (or log's standard logger). In a
+	// simulation a handler's panic fails the seed instead.
 	ErrorLog *log.Logger
 	// BaseContext, if set, gives the base context of requests on l. In a
 	// simulation it must carry the simulation, as Serve's ctx does: derive
@@ -557,7 +558,10 @@ func (c *conn) handle(w *response) (keep bool) {
 
 // serveHTTP calls the handler and recovers its panic as net/http does: the
 // panic is logged (but for http.ErrAbortHandler) and the connection is
-// closed without the rest of the response. It reports false on a panic.
+// closed without the rest of the response. In a simulation the panic
+// fails the seed instead of being logged: a log line passes unseen, and
+// the client, seeing only a closed connection, may well retry. It
+// reports false on a panic.
 func (c *conn) serveHTTP(w *response) (ok bool) {
 	defer func() {
 		if ok {
@@ -573,7 +577,9 @@ func (c *conn) serveHTTP(w *response) (ok bool) {
 		if r != http.ErrAbortHandler {
 			buf := make([]byte, 64<<10)
 			buf = buf[:runtime.Stack(buf, false)]
-			c.s.logf("http: panic serving %v: %v\n%s", c.remote, r, buf)
+			if !c.reportPanic(w.req, r, buf) {
+				c.s.logf("http: panic serving %v: %v\n%s", c.remote, r, buf)
+			}
 		}
 		c.r.abortPendingRead()
 	}()
@@ -586,6 +592,21 @@ func (c *conn) serveHTTP(w *response) (ok bool) {
 	}
 	h.ServeHTTP(w, w.req)
 	return true
+}
+
+// reportPanic fails the simulation req's context carries, if any, with
+// the handler's panic r, whose goroutine's stack is stack. It reports
+// whether a simulation took it; outside one it does nothing.
+func (c *conn) reportPanic(req *http.Request, r any, stack []byte) bool {
+	rp, ok := simctx.From(req.Context()).(simctx.PanicReporter)
+	if !ok {
+		return false
+	}
+	path := req.URL.Path
+	if path == "" {
+		path = req.RequestURI
+	}
+	return rp.RecoveredPanic(fmt.Sprintf("simhttp: handler panic serving %s %s to %s: %v", req.Method, path, c.remote, r), stack)
 }
 
 type globalOptionsHandler struct{}
