@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -47,7 +48,8 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // the connection's reader until it first blocks, and the reading then
 // moves to a new task: the same behaviour, one task switch fewer per
 // request.) A handler that panics breaks the promise: the
-// caller gets ErrBrokenPromise, and the panic and its stack are logged.
+// caller gets ErrBrokenPromise, and the panic and its stack are logged,
+// or, in a simulation, fail the seed.
 // Serve fails with ErrTokenInUse when tok is served already, and with
 // ErrClosed on a closed transport. A transport that listens answers
 // ErrEndpointNotFound to requests for tokens it does not serve, except
@@ -297,6 +299,18 @@ func (s *server[Req, Resp]) undecodable(pr *promise, err error) {
 	pr.fail(fmt.Errorf("decode the request: %w", err))
 }
 
+// reportPanic fails the simulation ctx carries, if any, with the
+// handler's panic r, whose goroutine's stack is stack, and reports whether
+// a simulation took it. A log line would pass unseen in a seed that
+// passes, and the caller, seeing only a broken promise, may well retry.
+func (s *server[Req, Resp]) reportPanic(ctx context.Context, r any, stack []byte) bool {
+	rp, ok := simctx.From(ctx).(simctx.PanicReporter)
+	if !ok {
+		return false
+	}
+	return rp.RecoveredPanic(fmt.Sprintf("%s panicked: %v; its caller gets ErrBrokenPromise", s.name, r), stack)
+}
+
 // handle runs the handler on w's request and answers w's promise.
 func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	pr := &w.pr
@@ -310,7 +324,10 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 			panic(r) // the process is being killed: nothing reaches the world
 		}
 		if r != nil {
-			s.t.log.Error("rpc: a handler panicked; its promise is broken", "token", s.tok, "panic", r, "stack", string(debug.Stack()))
+			stack := debug.Stack()
+			if !s.reportPanic(ctx, r, stack) {
+				s.t.log.Error("rpc: a handler panicked; its promise is broken", "token", s.tok, "panic", r, "stack", string(stack))
+			}
 		}
 		pr.breakPromise()
 	}()

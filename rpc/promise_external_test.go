@@ -29,22 +29,31 @@ func TestHandlerBreaksPromise(t *testing.T) {
 	}, quiet...)
 }
 
+// A handler's panic breaks its promise, and the server lives on; in a
+// simulation it fails the seed too, named for the endpoint and the line
+// that panicked, where a log line would pass unseen.
 func TestPanickingHandlerBreaksPromise(t *testing.T) {
-	simtest.Run(t, func(s *simtest.S) {
+	var first, second error
+	var r echoResp
+	res := simtest.Simulate(func(s *simtest.S) {
 		server, client := newPair(s)
-		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, r echoReq) (echoResp, error) {
-			if r.N == 0 {
-				panic("division by zero")
-			}
-			return echoResp{100 / r.N}, nil
-		})
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), divide)
 		require.NoError(s, err)
-		_, err = ep.TryGetReply(s.Context(), client, echoReq{0})
-		require.ErrorIs(s, err, rpc.ErrBrokenPromise)
-		r, err := ep.TryGetReply(s.Context(), client, echoReq{5})
-		require.NoError(s, err, "the server lives on")
-		assert.Equal(s, 20, r.N)
+		_, first = ep.TryGetReply(s.Context(), client, echoReq{0})
+		r, second = ep.TryGetReply(s.Context(), client, echoReq{5})
 	}, quiet...)
+	require.ErrorIs(t, first, rpc.ErrBrokenPromise)
+	require.NoError(t, second, "the server lives on")
+	assert.Equal(t, 20, r.N)
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Regexp(t, `rpc handler wellknown/1 divide: promise_external_test\.go:\d+: rpc handler wellknown/1 divide panicked: runtime error: integer divide by zero; its caller gets ErrBrokenPromise\n`, res.Report)
+	assert.Contains(t, res.Report, "rpc_test.divide\n", "the handler's frame")
+	assert.NotContains(t, res.Report, "rpc.(*server", "the server's own frames are trimmed")
+}
+
+// divide is a handler with a bug: it divides by the request.
+func divide(_ context.Context, r echoReq) (echoResp, error) {
+	return echoResp{100 / r.N}, nil
 }
 
 func TestStreamRequestsBrokenAndAnswered(t *testing.T) {
