@@ -110,9 +110,9 @@ func (o *observer) signal(p tally.Progress) {
 
 // entry hears a timeline entry.
 func (o *observer) entry(e sim.Entry) {
-	k := kindOf(e)
-	o.faults.add(k)
-	o.win.add(e, k)
+	f := faultOf(e)
+	o.faults.add(f)
+	o.win.add(e, f.kind())
 	if o.keep {
 		o.timeline = append(o.timeline, e)
 	}

@@ -80,8 +80,8 @@ type (
 		// Reboots is the report's line on reboots and wipes, for a Run
 		// whose seeds booted processes.
 		Reboots string `json:"reboots,omitempty"`
-		// Faults are the faults the seeds saw, which a merge adds up
-		// (Reboots is one Run's line), in the results file's summary.
+		// Faults are the faults the seeds saw, by kind, which a merge
+		// of results files adds up (Reboots is one Run's line).
 		Faults *jsonFaults `json:"faults,omitempty"`
 		// MisusedCalls are the calls that seeds reached and misused:
 		// one with an empty message, or a message of another kind, has
@@ -96,6 +96,12 @@ type (
 		Network      int `json:"network"`
 		Disk         int `json:"disk"`
 		SeedsWithout int `json:"seeds_without"`
+		// Kinds counts the faults by kind ("crash", "partition",
+		// "write-corruption"...), and the disks' crashes that lost
+		// unsynced writes ("unsynced writes lost"). It is always written,
+		// {} for none: a file without it was written before faults were
+		// counted by kind, and a merge of it tells the totals alone.
+		Kinds map[string]int `json:"kinds"`
 		// Chaos is the report's line on the chaos configuration, for a
 		// Run whose seeds booted processes; InjectsNothing, whether the
 		// configuration injects no fault in any seed.
@@ -177,6 +183,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 		Trace:       fmt.Sprintf("%016x", r.rep.trace),
 		Assertions:  make([]jsonAssertion, 0, len(rows)),
 		Exploration: r.exp.json(),
+		Faults:      r.rep.faultsRecord(),
 	}
 	rp := newReplayer()
 	hit := func(h *tally.Hit) *jsonHit {

@@ -270,6 +270,13 @@ func readShardFile(path string) (*shardFile, error) {
 			return nil, fmt.Errorf("simtest: merging results: %s has an assertion of kind %q (%q), which this merge does not know: the file was written by another version of moonpool; merge with the version the shards ran", path, a.Kind, a.Message)
 		}
 	}
+	if f := sf.sum.Faults; f != nil {
+		for _, name := range slices.Sorted(maps.Keys(f.Kinds)) {
+			if faultNamed(name) == notAFault {
+				return nil, fmt.Errorf("simtest: merging results: %s counts faults of kind %q, which this merge does not know: the file was written by another version of moonpool; merge with the version the shards ran", path, name)
+			}
+		}
+	}
 	return sf, nil
 }
 

@@ -84,6 +84,10 @@ type report struct {
 	// the seeds that saw none.
 	faults    faultCounts
 	faultless int
+	// kindsUnknown is set when a merged results file counted its faults
+	// but not their kinds (one written before they were): the summary
+	// tells the totals alone.
+	kindsUnknown bool
 }
 
 // reportEnds is how many of the first seeds, and of the last, the report
@@ -456,7 +460,8 @@ func (r *report) injectsNothing() bool {
 // saw, for a merge to add up.
 func (r *report) faultsRecord() *jsonFaults {
 	f := &jsonFaults{
-		Reboots: r.faults[rebootFault-1], Network: r.faults[networkFault-1], Disk: r.faults[diskFault-1],
+		Reboots: r.faults.of(rebootFault), Network: r.faults.of(networkFault), Disk: r.faults.of(diskFault),
+		Kinds:        r.faults.kinds(),
 		SeedsWithout: r.faultless, InjectsNothing: r.injectsNothing(),
 	}
 	if r.clustered {
@@ -465,11 +470,19 @@ func (r *report) faultsRecord() *jsonFaults {
 	return f
 }
 
-// addFaults adds up the faults of a results file's summary, f.
+// addFaults adds up the faults of a results file's summary, f. A file
+// written before faults were counted by kind gives its totals alone: they
+// count as the "other" of their kind, and the merge tells no kinds.
 func (r *report) addFaults(f *jsonFaults) {
-	r.faults[rebootFault-1] += f.Reboots
-	r.faults[networkFault-1] += f.Network
-	r.faults[diskFault-1] += f.Disk
+	if f.Kinds == nil {
+		r.kindsUnknown = true
+		r.faults[rebootOther] += f.Reboots
+		r.faults[netOther] += f.Network
+		r.faults[diskOther] += f.Disk
+	}
+	for name, n := range f.Kinds {
+		r.faults[faultNamed(name)] += n
+	}
 	r.faultless += f.SeedsWithout
 	if f.Chaos != "" {
 		r.clustered = true
@@ -478,9 +491,11 @@ func (r *report) addFaults(f *jsonFaults) {
 	r.mergedQuiet = f.InjectsNothing
 }
 
-// faultsLine says how many faults the seeds saw, for the configuration is
-// not the run: a workload that ends before chaos strikes tests nothing
-// under it, and passes.
+// faultsLine says how many faults the seeds saw, and of which kinds, for
+// the configuration is not the run: a workload that ends before chaos
+// strikes tests nothing under it, and passes; and a store's test whose
+// disks never lost an unsynced write, or whose network never partitioned,
+// has not tested that.
 func (r *report) faultsLine() string {
 	switch {
 	case r.faults.none() && r.injectsNothing():
@@ -488,10 +503,27 @@ func (r *report) faultsLine() string {
 	case r.faults.none():
 		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural(r.seeds, "seed"))
 	}
-	line := fmt.Sprintf("faults seen: %s, %d of the network, %d of the disks",
-		plural(r.faults[rebootFault-1], "reboot"), r.faults[networkFault-1], r.faults[diskFault-1])
-	if r.faultless > 0 {
-		line += fmt.Sprintf("; %s of %d saw none", plural(r.faultless, "seed"), r.seeds)
+	var b strings.Builder
+	b.WriteString("faults seen: " + plural(r.faults.of(rebootFault), "reboot"))
+	r.faultKinds(&b, rebootFault)
+	fmt.Fprintf(&b, ", %d of the network", r.faults.of(networkFault))
+	r.faultKinds(&b, networkFault)
+	fmt.Fprintf(&b, ", %d of the disks", r.faults.of(diskFault))
+	r.faultKinds(&b, diskFault)
+	if n := r.faults[diskLostUnsynced]; n > 0 && !r.kindsUnknown {
+		lost := faultNames[diskLostUnsynced]
+		fmt.Fprintf(&b, ", unsynced writes lost in %d %s", n, pluralWord(n, lost.one, lost.many))
 	}
-	return line
+	if r.faultless > 0 {
+		fmt.Fprintf(&b, "; %s of %d saw none", plural(r.faultless, "seed"), r.seeds)
+	}
+	return b.String()
+}
+
+// faultKinds writes the kinds of the faults of family k the seeds saw,
+// unless a merged file did not count them.
+func (r *report) faultKinds(b *strings.Builder, k faultKind) {
+	if !r.kindsUnknown {
+		r.faults.family(b, k)
+	}
 }

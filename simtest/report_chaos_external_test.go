@@ -2,7 +2,11 @@ package simtest_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +72,7 @@ func TestTheReportCountsTheFaultsSeen(t *testing.T) {
 	assert.Contains(t, quick.Report, "\n    faults seen: none in 3 seeds: did the workload end before chaos began? (docs/workloads.md)\n")
 
 	long := simtest.Simulate(run(2*time.Minute), simtest.Seeds(3))
-	assert.Regexp(t, `\n    faults seen: [1-9]\d* reboots?, \d+ of the network, \d+ of the disks\n`, long.Report)
+	assert.Regexp(t, `\n    faults seen: [1-9]\d* reboots? \([^)]+\), \d+ of the network( \([^)]+\))?, \d+ of the disks( \([^)]+\))?\n`, long.Report)
 
 	off := simtest.Simulate(run(2*time.Minute), simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 	assert.Contains(t, off.Report, "\n    faults seen: none in 3 seeds, as the Run's chaos injects none\n", "no fault to see is no question to ask")
@@ -105,7 +109,7 @@ func TestTheReportCountsTheFaultsOfARunWithoutProcesses(t *testing.T) {
 	partitions.PartitionInterval = time.Second
 	partitions.PartitionDuration = chaos.Range{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond}
 	res := simtest.Simulate(pings, simtest.Network(partitions), simtest.Seeds(3))
-	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network, 0 of the disks`, res.Report)
+	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network \([1-9]\d* partitions?\), 0 of the disks`, res.Report)
 
 	quiet := simtest.Simulate(pings, simtest.Network(chaos.NoNetworkFaults()), simtest.Seeds(3))
 	assert.NotContains(t, quiet.Report, "faults seen", "a Run with no processes and no faults has no chaos to speak of")
@@ -156,8 +160,89 @@ func TestMergedShardsAddUpTheFaultsSeen(t *testing.T) {
 	require.NoError(t, err)
 	line := regexp.MustCompile(`\n    faults seen: [^\n]*\n`)
 	want := line.FindString(one.Report)
-	require.Regexp(t, `faults seen: [1-9]\d* reboots?, \d+ of the network, \d+ of the disks; [1-7] seeds? of 8 saw none`, want)
+	require.Regexp(t, `faults seen: [1-9]\d* reboots? \([^)]+\), \d+ of the network( \([^)]+\))?, \d+ of the disks( \([^)]+\))?; [1-7] seeds? of 8 saw none`, want)
 	assert.Equal(t, want, line.FindString(merged.Tests[0].Report))
 	chaosLine := regexp.MustCompile(`\n    random reboots[^\n]*\n`)
 	assert.Equal(t, chaosLine.FindString(one.Report), chaosLine.FindString(merged.Tests[0].Report))
+}
+
+// manyFaults reboots a process that leaves a write unsynced in every way
+// but a kill, and partitions and clogs the network by hand.
+func manyFaults(s *simtest.S) {
+	c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process { return unsyncedWriter{} }})
+	for _, how := range []simtest.Reboot{simtest.Crash, simtest.Graceful, simtest.Crash, simtest.PowerLoss} {
+		s.Sleep(time.Second)
+		c.Reboot("p-0", how)
+	}
+	s.Network().Partition([]string{"p-0"}, []string{"p-1"})
+	s.Sleep(time.Second)
+	s.Network().Heal()
+	s.Network().Isolate("p-1")
+	s.Network().Heal()
+	s.Network().Clog("p-0", "p-1", time.Second)
+	s.Sleep(2 * time.Second)
+}
+
+// The faults line tells the kinds of faults the seeds saw: a store's
+// test learns whether a crash lost unsynced writes, a network's whether
+// it was partitioned. The -simjson report counts them too.
+func TestTheFaultsLineTellsTheKindsOfFaults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(manyFaults, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.JSONReport(path))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "\n    faults seen: 8 reboots (2 graceful, 4 crashes, 2 power losses), 6 of the network (4 partitions, 2 clogs), "+
+		"0 of the disks, unsynced writes lost in 6 disk crashes\n", "a graceful stop writes the unsynced data out")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Faults struct {
+			Reboots, Network, Disk int
+			Kinds                  map[string]int
+		} `json:"faults"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep), string(data))
+	assert.Equal(t, 8, rep.Faults.Reboots)
+	assert.Equal(t, 6, rep.Faults.Network)
+	assert.Equal(t, 0, rep.Faults.Disk)
+	assert.Equal(t, map[string]int{"graceful": 2, "crash": 4, "power loss": 2, "partition": 4, "clog": 2, "unsynced writes lost": 6}, rep.Faults.Kinds)
+}
+
+// A results file written before faults were counted by kind still
+// merges: the merged line tells the totals alone. One of a kind this
+// merge does not know is refused.
+func TestMergeOfResultsWithoutFaultKinds(t *testing.T) {
+	dir := t.TempDir()
+	opts := []simtest.Option{simtest.Seeds(6), simtest.BaseSeed(5), simtest.Chaos(chaos.Off())}
+	one := simtest.Simulate(manyFaults, opts...)
+	for i := range 2 {
+		simtest.Simulate(manyFaults, append(opts, simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))...)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	require.NoError(t, err)
+	require.Len(t, files, 2)
+	kinds := regexp.MustCompile(`,"kinds":\{[^}]*\}`)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.Regexp(t, kinds, string(data))
+		require.NoError(t, os.WriteFile(f, kinds.ReplaceAll(data, nil), 0o666))
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	line := regexp.MustCompile(`\n    faults seen: [^\n]*\n`)
+	want := line.FindString(one.Report)
+	require.Contains(t, want, "faults seen: 24 reboots (")
+	want = regexp.MustCompile(` \([^)]*\)|, unsynced writes lost in [^;\n]*`).ReplaceAllString(want, "")
+	assert.Equal(t, "\n    faults seen: 24 reboots, 18 of the network, 0 of the disks\n", want)
+	assert.Equal(t, want, line.FindString(merged.Tests[0].Report))
+
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	newer := strings.Replace(string(data), `"faults":{`, `"faults":{"kinds":{"meteor strike":1},`, 1)
+	require.NotEqual(t, string(data), newer)
+	require.NoError(t, os.WriteFile(files[0], []byte(newer), 0o666))
+	_, err = simtest.MergeResults(dir)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `counts faults of kind "meteor strike", which this merge does not know`)
 }

@@ -377,7 +377,6 @@ func (r *runner) summaryRecord() jsonReport {
 	rep.StoppedBy = r.stoppedBy
 	rep.CutShort = r.cut
 	rep.Reboots = r.rep.rebootsLine()
-	rep.Faults = r.rep.faultsRecord()
 	return rep
 }
 

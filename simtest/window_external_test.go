@@ -90,7 +90,7 @@ func TestReportShowsTheFaultsBeforeTheWindow(t *testing.T) {
 	faults := out[i:j]
 	assert.Regexp(t, `^  faults before it \(\d+ earlier not shown\):\n`, faults, "ten crashes and the torn writes some left, the last eight shown")
 	assert.Equal(t, 9, strings.Count(faults, "\n"), "a fault a line, with what it did: %s", faults)
-	seen := regexp.MustCompile(`faults seen: (\d+) reboots, (\d+) of the network, (\d+) of the disks`).FindStringSubmatch(out)
+	seen := regexp.MustCompile(`faults seen: (\d+) reboots \(10 crashes\), (\d+) of the network, (\d+) of the disks \(\d+ torn writes?\), unsynced writes lost in [1-9]\d* disk crash(es)?`).FindStringSubmatch(out)
 	earlier := regexp.MustCompile(`faults before it \((\d+) earlier`).FindStringSubmatch(faults)
 	require.NotNil(t, seen, out)
 	require.NotNil(t, earlier, faults)

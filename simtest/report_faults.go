@@ -1,0 +1,327 @@
+package simtest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// A faultKind sorts a timeline entry by the family of fault it tells of.
+type faultKind int
+
+const (
+	noFault faultKind = iota
+	// the kinds a Run's report counts
+	rebootFault  // a reboot, by chaos or by hand, or a restart a process asked for
+	networkFault // a partition, clog, slow packet, bit flip, random close, dropped connection, or a datagram lost, duplicated or reordered
+	diskFault    // a disk's corruption, misdirected or phantom write, sync failure, stall...
+	// faultEffect is what a fault did, told on a line of its own: a
+	// process down, a host's sockets or a disk's unsynced data after a
+	// crash.
+	faultEffect
+)
+
+// counted reports whether k is a fault a report counts, not an effect.
+func (k faultKind) counted() bool { return k > noFault && k < faultEffect }
+
+// A fault sorts a timeline entry finer than its faultKind: how a process
+// was rebooted, what the network or a disk did. The order of the
+// constants is the order in which a report lists them.
+type fault uint8
+
+const (
+	notAFault fault = iota
+	anEffect        // an effect the report does not count
+
+	rebootGraceful
+	rebootCrash
+	rebootPowerLoss
+	rebootKill
+	rebootWipe
+	rebootRestart // a restart the process asked for
+	rebootOther
+
+	netPartition // manual, one way, an isolation, or random
+	netClog
+	netSlowPacket
+	netBitFlip
+	netReset  // a random close with a reset
+	netSilent // a random close in silence
+	netDropped
+	netDatagramLost
+	netDatagramDuplicated
+	netDatagramReordered
+	netOther
+
+	diskReadCorruption
+	diskWriteCorruption
+	diskMisdirectedRead
+	diskMisdirectedWrite
+	diskPhantomWrite
+	diskSyncFailure
+	diskTornWrite
+	diskUnsyncedDirectory
+	diskStall
+	diskThrottle
+	diskOther
+
+	// diskLostUnsynced is a disk's crash that lost unsynced sectors: an
+	// effect of the reboot (or the disk's crash) told apart, which a
+	// store built on syncs wants to know it met.
+	diskLostUnsynced
+
+	numFaults
+)
+
+// faultNames are each fault's kind, its name in the results file, and
+// how the report counts it, one and many.
+var faultNames = [numFaults]struct {
+	kind      faultKind
+	name      string
+	one, many string
+}{
+	notAFault: {noFault, "", "", ""},
+	anEffect:  {faultEffect, "", "", ""},
+
+	rebootGraceful:  {rebootFault, "graceful", "graceful", "graceful"},
+	rebootCrash:     {rebootFault, "crash", "crash", "crashes"},
+	rebootPowerLoss: {rebootFault, "power loss", "power loss", "power losses"},
+	rebootKill:      {rebootFault, "kill", "kill", "kills"},
+	rebootWipe:      {rebootFault, "wipe", "wipe", "wipes"},
+	rebootRestart:   {rebootFault, "restart", "restart asked for", "restarts asked for"},
+	rebootOther:     {rebootFault, "other reboot", "other", "other"},
+
+	netPartition:          {networkFault, "partition", "partition", "partitions"},
+	netClog:               {networkFault, "clog", "clog", "clogs"},
+	netSlowPacket:         {networkFault, "slow packet", "slow packet", "slow packets"},
+	netBitFlip:            {networkFault, "bit flip", "bit flip", "bit flips"},
+	netReset:              {networkFault, "random reset", "connection reset", "connections reset"},
+	netSilent:             {networkFault, "random silent close", "connection gone silent", "connections gone silent"},
+	netDropped:            {networkFault, "connection dropped", "connection dropped", "connections dropped"},
+	netDatagramLost:       {networkFault, "datagram lost", "datagram lost", "datagrams lost"},
+	netDatagramDuplicated: {networkFault, "datagram duplicated", "datagram duplicated", "datagrams duplicated"},
+	netDatagramReordered:  {networkFault, "datagram reordered", "datagram reordered", "datagrams reordered"},
+	netOther:              {networkFault, "other network", "other", "other"},
+
+	diskReadCorruption:    {diskFault, "read-corruption", "corrupted read", "corrupted reads"},
+	diskWriteCorruption:   {diskFault, "write-corruption", "corrupted write", "corrupted writes"},
+	diskMisdirectedRead:   {diskFault, "misdirected-read", "misdirected read", "misdirected reads"},
+	diskMisdirectedWrite:  {diskFault, "misdirected-write", "misdirected write", "misdirected writes"},
+	diskPhantomWrite:      {diskFault, "phantom-write", "phantom write", "phantom writes"},
+	diskSyncFailure:       {diskFault, "sync-failure", "failed sync", "failed syncs"},
+	diskTornWrite:         {diskFault, "torn-write", "torn write", "torn writes"},
+	diskUnsyncedDirectory: {diskFault, "unsynced-directory", "lost directory change", "lost directory changes"},
+	diskStall:             {diskFault, "stall", "stall", "stalls"},
+	diskThrottle:          {diskFault, "throttle", "throttle", "throttles"},
+	diskOther:             {diskFault, "other disk", "other", "other"},
+
+	diskLostUnsynced: {faultEffect, "unsynced writes lost", "disk crash", "disk crashes"},
+}
+
+// kind is the family of f.
+func (f fault) kind() faultKind { return faultNames[f].kind }
+
+// faultNamed is the fault the results file names name, or notAFault.
+func faultNamed(name string) fault {
+	for f := rebootGraceful; f < numFaults; f++ {
+		if faultNames[f].name == name {
+			return f
+		}
+	}
+	return notAFault
+}
+
+// kindOf sorts a timeline entry by its family of fault.
+func kindOf(e sim.Entry) faultKind { return faultOf(e).kind() }
+
+// faultOf sorts a timeline entry. It is cheap: it sees every entry of
+// every seed, and allocates nothing.
+func faultOf(e sim.Entry) fault {
+	switch e.Name {
+	case "reboot":
+		return rebootHow(e.Msg)
+	case "restart":
+		return rebootRestart
+	case "stop":
+		// A Stop's entry is the cluster's, of no task; a log line that
+		// reads "stop" is the code under test's.
+		if e.Task == "" && e.Process == "" {
+			return rebootHow(e.Msg)
+		}
+		return notAFault
+	case "down":
+		return anEffect
+	case "net":
+		return netFault(strings.TrimPrefix(e.Msg, "net: "))
+	}
+	// A disk's entry reads "disk kv-0: write-corruption: ...", its name
+	// the part before the first ": ".
+	if !strings.HasPrefix(e.Name, "disk ") || len(e.Msg) < len(e.Name)+2 {
+		return notAFault
+	}
+	what, _, _ := strings.Cut(e.Msg[len(e.Name)+2:], ":")
+	switch what {
+	case "stop", "full":
+		return notAFault
+	case "crash":
+		// "...: 3 sectors lost, 1 kept": the count follows the last ": ".
+		if tail := e.Msg[strings.LastIndex(e.Msg, ": ")+2:]; !strings.HasPrefix(tail, "0 sectors lost") {
+			return diskLostUnsynced
+		}
+		return anEffect
+	case "kill", "wipe":
+		return anEffect
+	case "read-corruption":
+		return diskReadCorruption
+	case "write-corruption":
+		return diskWriteCorruption
+	case "misdirected-read":
+		return diskMisdirectedRead
+	case "misdirected-write":
+		return diskMisdirectedWrite
+	case "phantom-write":
+		return diskPhantomWrite
+	case "sync-failure":
+		return diskSyncFailure
+	case "torn-write":
+		return diskTornWrite
+	case "unsynced-directory":
+		return diskUnsyncedDirectory
+	case "stall":
+		return diskStall
+	case "throttle":
+		return diskThrottle
+	}
+	return diskOther
+}
+
+// rebootHow sorts a reboot's or a stop's entry by how the process went
+// down: "reboot: kv-0 (crash)", "reboot: machine m1 (power loss): a b".
+func rebootHow(msg string) fault {
+	_, how, _ := strings.Cut(msg, " (")
+	how, _, _ = strings.Cut(how, ")")
+	switch how {
+	case "graceful":
+		return rebootGraceful
+	case "crash":
+		return rebootCrash
+	case "power loss":
+		return rebootPowerLoss
+	case "kill":
+		return rebootKill
+	case "wipe":
+		return rebootWipe
+	}
+	return rebootOther
+}
+
+// netFault sorts the network's entry whose message, past "net: ", is msg.
+func netFault(msg string) fault {
+	what, rest, _ := strings.Cut(msg, " ")
+	switch what {
+	case "partition", "isolate":
+		return netPartition
+	case "random":
+		switch {
+		case strings.HasPrefix(rest, "partition healed"):
+			// The end of a partition, as a manual heal, is no fault
+			// of its own.
+			return notAFault
+		case strings.HasPrefix(rest, "partition "):
+			return netPartition
+		case strings.HasPrefix(rest, "close ") && strings.HasSuffix(rest, ": reset"):
+			return netReset
+		case strings.HasPrefix(rest, "close "):
+			return netSilent
+		}
+		return netOther
+	case "clog":
+		return netClog
+	case "bit":
+		return netBitFlip
+	case "slow":
+		return netSlowPacket
+	case "connection":
+		return netDropped
+	case "host":
+		if strings.Contains(msg, " crashed: ") || strings.Contains(msg, " lost power: ") {
+			return anEffect
+		}
+	case "datagram":
+		// Lost, duplicated and reordered datagrams are the faults; one
+		// lost to a partition is the partition's effect, and one dropped
+		// by a full buffer the receiver's.
+		switch {
+		case strings.Contains(msg, " lost: "):
+			return netDatagramLost
+		case strings.Contains(msg, " duplicated: "):
+			return netDatagramDuplicated
+		case strings.Contains(msg, " reordered: "):
+			return netDatagramReordered
+		}
+	}
+	return notAFault
+}
+
+// faultCounts counts the faults a report counts, and the effects it tells
+// of, by fault.
+type faultCounts [numFaults]int
+
+func (c *faultCounts) add(f fault) { c[f]++ }
+
+// of is how many faults of kind k were counted.
+func (c *faultCounts) of(k faultKind) int {
+	n := 0
+	for f, info := range faultNames {
+		if info.kind == k {
+			n += c[f]
+		}
+	}
+	return n
+}
+
+// none reports whether no fault was counted: an effect is none.
+func (c *faultCounts) none() bool {
+	for f, n := range c {
+		if n > 0 && fault(f).kind().counted() {
+			return false
+		}
+	}
+	return true
+}
+
+// kinds names the faults counted and the effects told of, for the
+// results file; with no fault, it is empty and not nil, which is how a
+// merge tells a file that counts none from a file written before the
+// faults were counted by kind.
+func (c *faultCounts) kinds() map[string]int {
+	m := make(map[string]int)
+	for f, n := range c {
+		if n > 0 && faultNames[f].name != "" {
+			m[faultNames[f].name] = n
+		}
+	}
+	return m
+}
+
+// family writes the faults of kind k that were counted, in the order of
+// the constants, as "(402 graceful, 380 crashes)", or nothing for none.
+func (c *faultCounts) family(b *strings.Builder, k faultKind) {
+	sep := " ("
+	for f, info := range faultNames {
+		if info.kind != k || c[f] == 0 {
+			continue
+		}
+		b.WriteString(sep)
+		sep = ", "
+		what := info.many
+		if c[f] == 1 {
+			what = info.one
+		}
+		fmt.Fprintf(b, "%d %s", c[f], what)
+	}
+	if sep == ", " {
+		b.WriteByte(')')
+	}
+}

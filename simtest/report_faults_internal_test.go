@@ -1,0 +1,132 @@
+package simtest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
+)
+
+// engineEntry is the entry of an engine's event with message msg, named as
+// the engine names it: the message up to its first ": ".
+func engineEntry(msg string) sim.Entry {
+	name, _, _ := strings.Cut(msg, ": ")
+	return sim.Entry{Name: name, Msg: msg}
+}
+
+// Each fault the engine records is sorted into its kind, from the
+// messages the cluster, the network and the disks write.
+func TestFaultOfSortsTheEngineEntries(t *testing.T) {
+	for _, c := range []struct {
+		msg  string
+		want fault
+	}{
+		{"reboot: kv-0 (graceful)", rebootGraceful},
+		{"reboot: kv-0 (crash)", rebootCrash},
+		{"reboot: kv-0 (power loss)", rebootPowerLoss},
+		{"reboot: kv-0 (kill)", rebootKill},
+		{"reboot: kv-0 (wipe)", rebootWipe},
+		{"reboot: machine m1 (power loss): kv-0 kv-1", rebootPowerLoss},
+		{"stop: kv-1 (crash)", rebootCrash},
+		{"restart: kv-0 asked to be restarted: the log is corrupt", rebootRestart},
+		{"reboot: kv-0", rebootOther},
+		{"down: kv-0 (crash)", anEffect},
+		{"boot: kv-0 (after crash)", notAFault},
+
+		{"net: partition kv-0 | kv-1 kv-2", netPartition},
+		{"net: partition one way kv-0 -> kv-1", netPartition},
+		{"net: isolate kv-2", netPartition},
+		{"net: random partition kv-0 | kv-1 kv-2 for 1.2s", netPartition},
+		{"net: random partition healed", notAFault},
+		{"net: heal", notAFault},
+		{"net: clog kv-0 -> kv-1 for 300ms", netClog},
+		{"net: slow packet kv-0 -> kv-1: 2s", netSlowPacket},
+		{"net: bit flip: 3 bits in 100 bytes from kv-0:1 to kv-1:7", netBitFlip},
+		{"net: random close on read of kv-0:1->kv-1:7: reset", netReset},
+		{"net: random close on write of kv-0:1->kv-1:7: silent, no data will pass", netSilent},
+		{"net: random thing to come", netOther},
+		{"net: connection kv-0:1->kv-1:7 timed out: data unacknowledged for 15s", netDropped},
+		{"net: connection kv-0:1->kv-1:7 dropped: closed with data unacknowledged for 3s", netDropped},
+		{"net: datagram kv-0:1 -> kv-1:7 lost: 12 bytes", netDatagramLost},
+		{"net: datagram kv-0:1 -> kv-1:7 duplicated: 12 bytes", netDatagramDuplicated},
+		{"net: datagram kv-0:1 -> kv-1:7 reordered: 12 bytes held back 2ms", netDatagramReordered},
+		{"net: datagram kv-0:1 -> kv-1:7 lost to a partition or clog: 12 bytes", notAFault},
+		{"net: host kv-0 crashed: 2 connections closed, 1 of them reset; 1 listeners closed", anEffect},
+		{"net: host kv-0 lost power: 2 connections and 1 listeners vanished", anEffect},
+		{"net: connect kv-0 -> kv-1:7 refused", notAFault},
+
+		{"disk kv-0: read-corruption: wal: sector 3 read with 2 bits flipped", diskReadCorruption},
+		{"disk kv-0: write-corruption: wal: sector 3 stored with 2 bits flipped", diskWriteCorruption},
+		{"disk kv-0: misdirected-read: wal: sector 3 read from sector 5", diskMisdirectedRead},
+		{"disk kv-0: misdirected-write: wal: sector 3 written to sector 5", diskMisdirectedWrite},
+		{"disk kv-0: phantom-write: wal: 10 bytes at 0 acknowledged, not stored", diskPhantomWrite},
+		{"disk kv-0: sync-failure: wal: EIO; 2 unsynced sectors will never reach the disk", diskSyncFailure},
+		{"disk kv-0: torn-write: wal: 1 of 2 unsynced sectors reached the disk", diskTornWrite},
+		{"disk kv-0: unsynced-directory: crash lost the create of wal (its directory was not synced)", diskUnsyncedDirectory},
+		{"disk kv-0: stall: the disk stops serving for 1s", diskStall},
+		{"disk kv-0: throttle: the disk runs 10 times slower for 2s", diskThrottle},
+		{"disk kv-0: novel: what a later version does", diskOther},
+		{"disk kv-0: crash: unsynced changes in 2 files (a: b, wal): 3 sectors lost, 1 kept", diskLostUnsynced},
+		{"disk kv-0: crash: unsynced changes in 1 file (wal): 1 sector lost, 0 kept", diskLostUnsynced},
+		{"disk kv-0: crash: unsynced changes in 1 file (wal): 0 sectors lost, 2 kept", anEffect},
+		{"disk kv-0: crash: unsynced changes in 0 files: 0 sectors lost, 0 kept", anEffect},
+		{"disk kv-0: kill: open files closed; unsynced changes in 0 files kept unsynced", anEffect},
+		{"disk kv-0: wipe: every file erased", anEffect},
+		{"disk kv-0: stop: unsynced data written out", notAFault},
+		{"disk kv-0: full: the disk is full for 1s", notAFault},
+	} {
+		assert.Equal(t, c.want, faultOf(engineEntry(c.msg)), c.msg)
+	}
+	// A log line of the code under test that reads "stop" is no Stop.
+	assert.Equal(t, notAFault, faultOf(sim.Entry{Name: "stop", Msg: "stop", Task: "kv-0/main", Process: "kv-0"}))
+}
+
+// Every fault has a family, a unique name for the results file, and its
+// words in the report.
+func TestEveryFaultIsNamed(t *testing.T) {
+	names := make(map[string]fault)
+	for f := rebootGraceful; f < numFaults; f++ {
+		info := faultNames[f]
+		assert.NotEqual(t, noFault, info.kind, "fault %d", f)
+		assert.NotEmpty(t, info.one, "fault %d", f)
+		assert.NotEmpty(t, info.many, "fault %d", f)
+		if assert.NotEmpty(t, info.name, "fault %d", f) {
+			assert.NotContains(t, names, info.name, "fault %d", f)
+			names[info.name] = f
+			assert.Equal(t, f, faultNamed(info.name))
+		}
+	}
+	assert.Equal(t, notAFault, faultNamed("meteor strike"))
+	assert.Equal(t, notAFault, faultNamed(""))
+}
+
+// The report's line lists the kinds seen, in a fixed order, one and many
+// told apart, and the disks' lost unsynced writes after their faults.
+func TestTheFaultsLineListsTheKindsSeen(t *testing.T) {
+	r := report{seeds: 4, faultless: 1}
+	for f, n := range map[fault]int{
+		rebootWipe: 2, rebootCrash: 1, rebootGraceful: 3,
+		netReset: 1, netPartition: 4,
+		diskSyncFailure: 2, diskWriteCorruption: 1,
+		diskLostUnsynced: 1, anEffect: 7,
+	} {
+		r.faults[f] = n
+	}
+	assert.Equal(t, "faults seen: 6 reboots (3 graceful, 1 crash, 2 wipes), 5 of the network (4 partitions, 1 connection reset), "+
+		"3 of the disks (1 corrupted write, 2 failed syncs), unsynced writes lost in 1 disk crash; 1 seed of 4 saw none", r.faultsLine())
+
+	rec := r.faultsRecord()
+	assert.Equal(t, 6, rec.Reboots)
+	assert.Equal(t, 5, rec.Network)
+	assert.Equal(t, 3, rec.Disk)
+	assert.Equal(t, map[string]int{"graceful": 3, "crash": 1, "wipe": 2, "partition": 4, "random reset": 1,
+		"write-corruption": 1, "sync-failure": 2, "unsynced writes lost": 1}, rec.Kinds)
+
+	only := report{seeds: 1}
+	only.faults[diskLostUnsynced] = 2
+	assert.True(t, only.faults.none(), "a lost unsynced write is a crash's effect, not a fault of its own")
+	assert.NotNil(t, only.faultsRecord().Kinds)
+	assert.NotNil(t, (&report{}).faultsRecord().Kinds, "a file that counts no fault says so by kind too")
+}
