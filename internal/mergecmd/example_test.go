@@ -31,6 +31,7 @@ func ExampleMain() {
 	//
 	// Flags:
 	//   -o file
-	//     	write the report to this file as well as to standard output
+	//     	write the report to this file as well as to standard output;
+	//     	"-" is standard output alone (./- names a file called -)
 	// exit 2
 }

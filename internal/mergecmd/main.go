@@ -39,7 +39,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
-	out := fs.String("o", "", "write the report to this `file` as well as to standard output")
+	out := fs.String("o", "", "write the report to this `file` as well as to standard output;\n\"-\" is standard output alone (./- names a file called -)")
 	// Package flag stops at the first argument that is not a flag; the
 	// command takes its flags after the results too, parsing on past each
 	// path, up to a "--", after which every argument is a path.
@@ -71,7 +71,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	report := sw.String() + "\n"
 	fmt.Fprint(stdout, report)
-	if *out != "" {
+	// "-" names standard output, as for most commands, where the report
+	// is written already: a script that passes its output path through
+	// writes no file called "-".
+	if *out != "" && *out != "-" {
 		if err := os.WriteFile(*out, []byte(report), 0o666); err != nil {
 			fmt.Fprintf(stderr, "moonpool-merge: writing the report: %v\n", err)
 			return 2

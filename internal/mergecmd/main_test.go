@@ -2,6 +2,7 @@ package mergecmd_test
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,28 @@ func TestFlagsComeBeforeOrAfterTheResults(t *testing.T) {
 	code, _, errs = run(dir, "-x")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, "flag provided but not defined: -x")
+}
+
+// TestDashIsStandardOutput: "-o -" writes the report to standard output
+// once, and no file called "-"; "./-" names that file.
+func TestDashIsStandardOutput(t *testing.T) {
+	dir := t.TempDir()
+	shards(t, dir, 2, func(s *simtest.S) { s.Sleep(time.Second) })
+	t.Chdir(t.TempDir())
+	code, want, errs := run(dir)
+	require.Equal(t, 0, code, errs)
+	for _, args := range [][]string{{"-o", "-", dir}, {dir, "-o", "-"}, {dir, "-o=-"}} {
+		code, out, errs := run(args...)
+		assert.Equal(t, 0, code, "%v: %s", args, errs)
+		assert.Equal(t, want, out, args)
+		_, err := os.Stat("-")
+		assert.ErrorIs(t, err, fs.ErrNotExist, "%v wrote a file called -", args)
+	}
+	code, out, errs := run("-o", "./-", dir)
+	assert.Equal(t, 0, code, errs)
+	written, err := os.ReadFile("-")
+	require.NoError(t, err)
+	assert.Equal(t, out, string(written))
 }
 
 func TestMergePasses(t *testing.T) {
