@@ -208,9 +208,10 @@ func TestTheFaultsLineTellsTheKindsOfFaults(t *testing.T) {
 	assert.Equal(t, map[string]int{"graceful": 2, "crash": 4, "power loss": 2, "partition": 4, "clog": 2, "unsynced writes lost": 6}, rep.Faults.Kinds)
 }
 
-// A results file written before faults were counted by kind still
-// merges: the merged line tells the totals alone. One of a kind this
-// merge does not know is refused.
+// Shards merged tell the faults by kind as one process does; a results
+// file written before faults were counted by kind still merges, and the
+// merged line tells the totals alone. One of a kind this merge does not
+// know is refused.
 func TestMergeOfResultsWithoutFaultKinds(t *testing.T) {
 	dir := t.TempDir()
 	opts := []simtest.Option{simtest.Seeds(6), simtest.BaseSeed(5), simtest.Chaos(chaos.Off())}
@@ -218,6 +219,13 @@ func TestMergeOfResultsWithoutFaultKinds(t *testing.T) {
 	for i := range 2 {
 		simtest.Simulate(manyFaults, append(opts, simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))...)
 	}
+	line := regexp.MustCompile(`\n    faults seen: [^\n]*\n`)
+	whole, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.Equal(t, "\n    faults seen: 24 reboots (6 graceful, 12 crashes, 6 power losses), 18 of the network (12 partitions, 6 clogs), "+
+		"0 of the disks, unsynced writes lost in 18 disk crashes\n", line.FindString(whole.Tests[0].Report))
+	assert.Equal(t, line.FindString(one.Report), line.FindString(whole.Tests[0].Report))
+
 	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	require.NoError(t, err)
 	require.Len(t, files, 2)
@@ -230,7 +238,6 @@ func TestMergeOfResultsWithoutFaultKinds(t *testing.T) {
 	}
 	merged, err := simtest.MergeResults(dir)
 	require.NoError(t, err)
-	line := regexp.MustCompile(`\n    faults seen: [^\n]*\n`)
 	want := line.FindString(one.Report)
 	require.Contains(t, want, "faults seen: 24 reboots (")
 	want = regexp.MustCompile(` \([^)]*\)|, unsynced writes lost in [^;\n]*`).ReplaceAllString(want, "")
