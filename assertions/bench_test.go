@@ -17,7 +17,7 @@ import (
 func inSimulation(b *testing.B, f func(ctx context.Context)) {
 	b.Helper()
 	w := sim.New(sim.Config{Seed: 1})
-	seed := tally.New(nil).Begin(1, w, tally.Hooks{Fail: func(msg string) { b.Error(msg) }})
+	seed := tally.New(nil).Begin(1, w, tally.Hooks{Fail: func(msg string, _ []any) { b.Error(msg) }})
 	w.SetAsserter(seed)
 	res := w.Run(func(ctx context.Context, _ providers.Providers) error {
 		// A context one level below the task's, as code under test has.

@@ -1,6 +1,9 @@
 package simtest
 
 import (
+	"errors"
+	"log/slog"
+
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
@@ -28,17 +31,24 @@ type observer struct {
 	attached   []attachment // S.Attach's files, when drawing
 	win        *window      // the timeline around the first failure (window.go)
 	faults     faultCounts  // the faults the seed saw, by kind
+	// failing is the error an assertion's failure carries besides its
+	// details, while the assertion is checked: an Eventually's last.
+	failing error
 }
 
 // observe makes the observer of a world about to run seed, whose figures
 // go to book: the Run's, one of the seed's own when seeds run in parallel
 // (merged in seed order as they end), or a book dropped after when the
-// seed runs again for the determinism check (checking), which must not
-// count twice.
-func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking bool) *observer {
+// seed runs again (checking: for the determinism check, or to show its
+// window at another time), which must not count twice. win is the window
+// it keeps, or nil for one around the first failure.
+func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking bool, win *window) *observer {
 	ra := r.runAsserts()
-	o := &observer{run: ra, w: w, seed: seed, win: newWindow(r.cfg.asserts.tail)}
-	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.fail, Signal: o.signal})
+	if win == nil {
+		win = newWindow(r.cfg.asserts.tail)
+	}
+	o := &observer{run: ra, w: w, seed: seed, win: win}
+	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.failWith, Signal: o.signal})
 	w.SetAsserter(o.book)
 	w.ObserveRecoveredPanics(o.recovered)
 	// A fuzz input writes the timeline files only when a replay line runs
@@ -77,13 +87,27 @@ func (o *observer) end() {
 
 // fail fails the seed, as S.Errorf would, with an assertion's failure or
 // misuse.
-func (o *observer) fail(msg string) {
+func (o *observer) fail(msg string) { o.failWith(msg, nil) }
+
+// failWith is fail with the assertion's details, key/value pairs whose
+// values may be errors the failure carries, which may name an earlier
+// time for the report's window (namedTime); so may o.failing.
+func (o *observer) failWith(msg string, details []any) {
 	s := o.s
 	if s == nil {
 		return
 	}
 	s.failed = true
-	o.win.fail(o.w.Now())
+	errs := []error{o.failing}
+	for _, d := range details {
+		if a, ok := d.(slog.Attr); ok {
+			d = a.Value.Any()
+		}
+		if err, ok := d.(error); ok {
+			errs = append(errs, err)
+		}
+	}
+	o.win.fail(o.w.Now(), errors.Join(errs...))
 	s.errs = append(s.errs, s.stamp()+msg)
 	o.w.Log(errorEntry(msg))
 }

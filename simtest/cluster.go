@@ -324,7 +324,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		c.restart(p, inst, err)
 	case err != nil:
 		// The engine's line says nothing: name the process's Run.
-		s.failAt(runSite(inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err))
+		s.failAt(runSite(inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err), err)
 	default:
 		p.done = true
 		s.w.Event(p.peer.Name+"/main", "exit: returned")

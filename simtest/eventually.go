@@ -193,7 +193,9 @@ func (o *observer) closeWindow(l *liveness) {
 	l.closed = true
 	msg := fmt.Sprintf("still false %v after its window opened, when the window of %v closed; last error: %v",
 		o.w.Now()-l.opened, l.within, l.lastErr)
+	o.failing = l.lastErr
 	o.book.Check(l.entry, false, "error", msg)
+	o.failing = nil
 }
 
 // awaitLiveness runs when the body returns: it waits for every open window

@@ -523,6 +523,12 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 		t.SkipNow()
 	case o.failed():
 		ft.first.CompareAndSwap(0, n)
+		if named {
+			// While fuzzing, go test -fuzz runs a failing input again and
+			// again as it minimizes it: the input runs again to show its
+			// window elsewhere only when a replay line runs it by name.
+			r.windowAt(o)
+		}
 		ft.log(t, ft.failureReport(o, t.Name(), data, n))
 		t.Fail()
 		ft.log(t, ft.summary(t.Name(), in, o))

@@ -329,8 +329,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		fmt.Fprintf(&b, "  %s\n", o.unchecked)
 	}
 	if o.diverge != "" {
-		fmt.Fprintf(&b, "  the same seed ran twice and took different paths; something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source, or state shared between seeds such as a package variable? simvet's maporder, goroutine, wallclock, globalrand and globalstate rules find these before running):\n    %s\n",
-			indent(o.diverge, "    "))
+		fmt.Fprintf(&b, "  the same seed ran twice and took different paths; %s:\n    %s\n", escapes, indent(o.diverge, "    "))
 	}
 	if f != nil && f.Stack != "" {
 		stack := f.Stack
@@ -352,9 +351,17 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			fmt.Fprintf(&b, "    %s\n", indent(l, "      "))
 		}
 	}
+	if o.rerun != "" {
+		fmt.Fprintf(&b, "  %s\n", o.rerun)
+	}
 	o.win.write(&b, res.Timeline)
 	return strings.TrimRight(b.String(), "\n")
 }
+
+// escapes is what a report says of a seed that took different paths in
+// two runs.
+const escapes = "something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source, " +
+	"or state shared between seeds such as a package variable? simvet's maporder, goroutine, wallclock, globalrand and globalstate rules find these before running)"
 
 // writeRealWaits tells a failure report of the seed's waits on real time
 // (sim.RealWait): a wait for real time that a failure then follows, as

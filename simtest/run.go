@@ -116,6 +116,10 @@ type seedOutcome struct {
 	timeline []sim.Entry
 	pic      *picture // what the HTML timeline draws besides, when kept
 	diverge  string   // what CheckDeterminism found, if anything
+	// rerun says what the seed's run again to show its window at the
+	// time its first failure named found instead, if anything
+	// (window_at.go).
+	rerun string
 	// unchecked says why CheckDeterminism did not run the seed again.
 	unchecked string
 	// again is the steps and events of the seed's second run, under
@@ -328,6 +332,7 @@ func (r *runner) run() {
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
 		replay := r.replayFor(stopped)
+		r.windowAt(stopped)
 		t.Error(failureReport(stopped, r.failedName(seed), replay))
 		r.keep(stopped, replay)
 	}
@@ -377,7 +382,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	r.initAfter()
 	wasFailed, late := r.t.Failed(), r.lateReports()
 	start := time.Now()
-	o := r.onceOn(seed, r.cfg.check, pool, book, false, tl)
+	o := r.onceOn(seed, r.cfg.check, pool, book, false, tl, nil)
 	defer func() {
 		if !r.cfg.zeroWall {
 			o.wall = time.Since(start)
@@ -396,7 +401,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	}
 	// The same run again: a book of its own, dropped after, so that the
 	// seed counts once.
-	again := r.onceOn(seed, true, pool, tally.New(r.runAsserts().sites), true, tl)
+	again := r.onceOn(seed, true, pool, tally.New(r.runAsserts().sites), true, tl, nil)
 	o.again = max(again.res.Steps+again.res.Events, 1)
 	if o.res.Trace != again.res.Trace || o.res.Data != again.res.Data {
 		o.diverge = sim.Diverge(o.res.Record, again.res.Record)
@@ -470,13 +475,15 @@ func (r *runner) initAfter() {
 }
 
 func (r *runner) once(seed uint64, record bool) *seedOutcome {
-	return r.onceOn(seed, record, r.workers, r.runAsserts().book, false, r.exp.replayRun())
+	return r.onceOn(seed, record, r.workers, r.runAsserts().book, false, r.exp.replayRun(), nil)
 }
 
 // onceOn runs seed once, on task goroutines from pool, its assertions
-// counted in book; checking marks the determinism check's second run;
-// tl, when set, is the exploration timeline the seed's run is.
-func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally.Book, checking bool, tl *timelineRun) *seedOutcome {
+// counted in book; checking marks a run again of the seed (the
+// determinism check's, or windowAt's); tl, when set, is the exploration
+// timeline the seed's run is; win, when set, is the window the run
+// keeps, else one around the first failure.
+func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally.Book, checking bool, tl *timelineRun, win *window) *seedOutcome {
 	r.initAfter()
 	w := sim.New(sim.Config{
 		Seed:               seed,
@@ -495,7 +502,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		r.pinCrypto(seed, false)
 	}
 	r.beginCrypto(w, tl.branches())
-	obs := r.observe(w, seed, book, checking)
+	obs := r.observe(w, seed, book, checking, win)
 	r.late.watch(r.t, w, seed, tl.recipe(), func() string { return r.lineOf(newReplayer(), seed, tl.recipe()) })
 	o := &seedOutcome{}
 	// As runSeedOn takes a failure of the test's T for the seed's, so

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -581,10 +582,31 @@ func stampAt(at time.Duration, task string) string {
 // "error after crash" entry of the process; FailNow then unwinds the task
 // on. A graceful stop's leftovers, killed after the grace, report as a
 // live task does.
-func (s *S) Error(args ...any) { s.fail(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
+//
+// An error among args whose At method names an earlier time of the seed,
+// such as a *history.Error, moves the report's window there; see
+// [S.Errorf].
+func (s *S) Error(args ...any) {
+	var errs []error
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			errs = append(errs, err)
+		}
+	}
+	s.fail(strings.TrimSuffix(fmt.Sprintln(args...), "\n"), errors.Join(errs...))
+}
 
-// Errorf is Logf followed by Fail.
-func (s *S) Errorf(format string, args ...any) { s.fail(fmt.Sprintf(format, args...)) }
+// Errorf is Logf followed by Fail. It formats as fmt.Errorf does, so that
+// %w wraps an error, and an error it wraps that has a method At()
+// time.Time naming an earlier time of the seed (on its simulated clock,
+// as [S.Now] reads it), such as a *history.Error, moves the report's
+// window there: when the seed's first failure names such a time and the
+// window around that failure does not reach it, the Run runs the seed
+// again, once, to show the timeline around that time instead.
+func (s *S) Errorf(format string, args ...any) {
+	err := fmt.Errorf(format, args...)
+	s.fail(err.Error(), err)
+}
 
 // Fatal is Log followed by FailNow.
 func (s *S) Fatal(args ...any) { s.Error(args...); s.FailNow() }
@@ -592,11 +614,12 @@ func (s *S) Fatal(args ...any) { s.Error(args...); s.FailNow() }
 // Fatalf is Logf followed by FailNow.
 func (s *S) Fatalf(format string, args ...any) { s.Errorf(format, args...); s.FailNow() }
 
-func (s *S) fail(msg string) {
+// fail fails the seed with msg, and err, if not nil, the error it carries.
+func (s *S) fail(msg string, err error) {
 	if strings.Contains(msg, testifyTrace) {
 		msg = withoutMachinery(msg)
 	}
-	s.failAt(s.caller(), msg)
+	s.failAt(s.caller(), msg, err)
 }
 
 // withoutMachinery is a testify failure's message without the frames of
@@ -649,8 +672,9 @@ func isMachinery(f runtime.Frame) bool {
 }
 
 // failAt is fail with the error's location given: loc, such as
-// "server.go:42", or empty.
-func (s *S) failAt(loc, msg string) {
+// "server.go:42", or empty; err is the error the failure carries, or nil,
+// which may name an earlier time for the report's window (namedTime).
+func (s *S) failAt(loc, msg string, err error) {
 	if s.over() {
 		s.toldLate.Store(true)
 		s.after.fail(s.seed, s.recipe, "an error was reported to", loc, msg)
@@ -661,7 +685,7 @@ func (s *S) failAt(loc, msg string) {
 		return // a crashed process's defer: on the timeline, no failure
 	}
 	s.failed = true
-	s.obs.win.fail(s.w.Now())
+	s.obs.win.fail(s.w.Now(), err)
 	line := s.stamp() + msg
 	if loc != "" {
 		line = s.stamp() + loc + ": " + msg

@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -46,8 +47,18 @@ type window struct {
 	kept   []sim.Entry // once frozen: up to the first failure, then after
 	upTo   int         // the entries of kept up to the first failure's own
 	after  int         // entries kept after the first failure's
+	nafter int         // how many entries it keeps after the first failure's
 	total  int         // entries seen
 	seen   int         // entries seen up to the first failure's own
+
+	// named is the time the first failure's error names (namedTime),
+	// earlier than the failure, or -1.
+	named time.Duration
+	// at, for a window of a seed run again (windowAt), is the time the
+	// window is around, in place of the first failure, and failed the
+	// first failure's time; at is -1 for a window at the first failure.
+	at     time.Duration
+	failed time.Duration
 
 	// faults is a ring of the last faults and their effects up to the
 	// first failure (kindOf), nring the entries put in it, and nfaults
@@ -106,7 +117,19 @@ func newWindow(before int) *window {
 	if before <= 0 {
 		before = 64
 	}
-	return &window{before: before}
+	return &window{before: before, nafter: windowAfter, named: -1, at: -1}
+}
+
+// newWindowAt makes the window of a seed run again to show its timeline
+// around at, the time its first failure, at failed, named: as many
+// entries after at as up to it, as many in all as a window at the failure
+// holds. The first entry after at ends the part before it, as a failure's
+// own does.
+func newWindowAt(before int, at, failed time.Duration) *window {
+	w := newWindow(before)
+	half := (w.before + windowAfter + 1) / 2
+	w.before, w.nafter, w.at, w.failed = half+1, half-1, at, failed
+	return w
 }
 
 // isLife reports whether e tells of a task's start, end or kill.
@@ -122,11 +145,14 @@ func isLife(e sim.Entry) bool {
 func (w *window) add(e sim.Entry, k faultKind) {
 	w.total++
 	if w.frozen {
-		if w.after < windowAfter {
+		if w.after < w.nafter {
 			w.kept = append(w.kept, e)
 			w.after++
 		}
 		return
+	}
+	if w.at >= 0 && e.At > w.at {
+		w.marked = true // the first entry after at ends the part before it
 	}
 	if isLife(e) && !w.marked {
 		if e.Name == "task finished" {
@@ -246,14 +272,56 @@ func (w *window) nearby(task string) bool {
 	return false
 }
 
-// fail hears that the seed failed at simulated time at: the first time
-// counts, and the entry that records the failure, which comes next, ends
-// the part of the window before it.
-func (w *window) fail(at time.Duration) {
-	if w == nil || w.marked {
+// fail hears that the seed failed at simulated time at, with err when
+// the failure carries an error: the first time counts, and the entry that
+// records the failure, which comes next, ends the part of the window
+// before it. A window around a time of its own (at) ignores failures.
+func (w *window) fail(at time.Duration, err error) {
+	if w == nil || w.marked || w.at >= 0 {
 		return
 	}
 	w.marked, w.failAt = true, at
+	if named, ok := namedTime(err); ok && named < at {
+		w.named = named
+	}
+}
+
+// A timeNamer is an error that names a time of the seed, on its
+// simulated clock, earlier than the error was found: a history that is
+// not linearizable names the call of the operation no order can place
+// (*history.Error). A report of a failure whose error names one shows the
+// timeline there.
+type timeNamer interface {
+	At() time.Time
+}
+
+// namedTime is the simulated time that err, or an error it wraps, names
+// by its At method, if any: a zero time names none, nor does a time
+// before the simulation's start.
+func namedTime(err error) (time.Duration, bool) {
+	var n timeNamer
+	if err == nil || !errors.As(err, &n) {
+		return 0, false
+	}
+	t := n.At()
+	if t.IsZero() || t.Before(sim.Epoch) {
+		return 0, false
+	}
+	return t.Sub(sim.Epoch), true
+}
+
+// namedAway returns the time the first failure named, when the window
+// does not show it: the window reaches back neither to it nor to the
+// seed's start. A seed run again can show the timeline there.
+func (w *window) namedAway() (time.Duration, bool) {
+	if w == nil || !w.frozen || w.named < 0 || w.at >= 0 {
+		return 0, false
+	}
+	entries, _ := w.shown()
+	if w.gone == 0 || len(entries) > 0 && entries[0].At < w.named {
+		return 0, false
+	}
+	return w.named, true
 }
 
 // freeze merges the ring's entries and the lives since the last entry it
@@ -295,7 +363,7 @@ func ringOf(r []life, n int) []life {
 // length, else every entry but the lives of tasks with no other entry
 // there.
 func (w *window) shown() (entries []sim.Entry, n int) {
-	if len(w.kept) <= w.before+windowAfter {
+	if len(w.kept) <= w.before+w.nafter {
 		return w.kept, w.upTo
 	}
 	active := make(map[string]bool)
@@ -319,7 +387,8 @@ func (w *window) shown() (entries []sim.Entry, n int) {
 }
 
 // write writes the timeline part of a failure report: the window around
-// the first failure when the seed failed before it ended, its last
+// the first failure (or around the time it named, for a window of a seed
+// run again: newWindowAt) when the seed failed before it ended, its last
 // entries otherwise (a panic, a deadlock), repeated lines folded. The
 // last entries are the window's, kept as the window keeps them, when it
 // heard any; else the engine's tail.
@@ -343,9 +412,16 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	}
 	entries, upTo := w.shown()
 	cols := columnsOf(entries)
+	if w.at >= 0 {
+		fmt.Fprintf(b, "  the window is at %v, the time the first failure names; the failure itself came at %v\n", w.at, w.failed)
+	}
 	w.writeFaults(b, entries, upTo, cols)
 	earlier, later := w.seen-upTo, w.total-w.seen-(len(entries)-upTo)
-	fmt.Fprintf(b, "  timeline around the first failure, at %v", w.failAt)
+	if w.at >= 0 {
+		fmt.Fprintf(b, "  timeline around %v", w.at)
+	} else {
+		fmt.Fprintf(b, "  timeline around the first failure, at %v", w.failAt)
+	}
 	var notShown []string
 	if earlier > 0 {
 		notShown = append(notShown, fmt.Sprintf("%d earlier", earlier))

@@ -31,7 +31,7 @@ func TestWindowKeepsWhatLedToTheFailure(t *testing.T) {
 			switch kind := rapid.IntRange(0, 4).Draw(t, "kind"); {
 			case i == failAt:
 				e.Name, e.Msg = "error", "error: the failure"
-				w.fail(e.At)
+				w.fail(e.At, nil)
 			case kind < 2:
 				e.Name = []string{"task started", "task finished"}[kind]
 				e.Msg = e.Name
@@ -93,7 +93,7 @@ func TestAFloodOfLivesOfOneNameKeepsOtherTasksStarts(t *testing.T) {
 		}
 		add("worker", "log", fmt.Sprintf("round %d", round))
 	}
-	w.fail(at)
+	w.fail(at, nil)
 	add("driver", "failed", "failed: panic")
 	shown, _ := w.shown()
 	var lines []string

@@ -101,7 +101,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s.pauseFaults(true)
 	for i, w := range ws {
 		if err := w.Setup(ctx, p); err != nil {
-			s.failAt(workloadSiteOr(w, "Setup", loc), fmt.Sprintf("workload %s: setup: %v", names[i], err))
+			s.failAt(workloadSiteOr(w, "Setup", loc), fmt.Sprintf("workload %s: setup: %v", names[i], err), err)
 			s.FailNow()
 		}
 	}
@@ -127,7 +127,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	for i, w := range ws {
 		runs[i] = s.Go("workload "+names[i], func(ctx context.Context) error {
 			if err := w.Run(ctx, p); err != nil {
-				s.failAt(workloadSiteOr(w, "Run", loc), fmt.Sprintf("workload %s: run: %v", names[i], err))
+				s.failAt(workloadSiteOr(w, "Run", loc), fmt.Sprintf("workload %s: run: %v", names[i], err), err)
 			}
 			return nil
 		})
@@ -167,7 +167,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s.w.Event("", "phase: check")
 	for i, w := range ws {
 		if err := w.Check(ctx, p); err != nil {
-			s.failAt(workloadSiteOr(w, "Check", loc), fmt.Sprintf("workload %s: check: %v", names[i], err))
+			s.failAt(workloadSiteOr(w, "Check", loc), fmt.Sprintf("workload %s: check: %v", names[i], err), err)
 		}
 	}
 }

@@ -99,8 +99,10 @@ type Hooks struct {
 	// Fail hears that the seed failed an assertion, or misused one: the
 	// seed must fail. It is called once per assertion per seed, at the
 	// moment of the failure, with a sentence that says which assertion,
-	// where, and its details.
-	Fail func(msg string)
+	// where, and its details, and the details' key/value pairs as the
+	// assertion was given them (nil for a misuse), whose values may be
+	// errors the failure carries.
+	Fail func(msg string, details []any)
 	// Signal hears of each new thing the seed reached: a Sometimes first
 	// true in the seed, a better watermark, a frontier advanced, a new
 	// bucket or a better quality. p.Sig hashes what was reached, and p
@@ -252,7 +254,7 @@ func (s *Seed) record(e *Entry, ok bool, h Hit, args []any) {
 		case !ok && !e.sFailed:
 			e.sFailed = true
 			h.Details = details(args)
-			s.failed(e, h)
+			s.failed(e, h, args)
 		case ok && e.firstPass == nil:
 			// Where it first held: a Sometimes's first pass says where it
 			// came true, an Always's where it was first reached and held.
@@ -270,14 +272,15 @@ func (s *Seed) record(e *Entry, ok bool, h Hit, args []any) {
 	}
 }
 
-// failed reports the first failure of e in this seed.
-func (s *Seed) failed(e *Entry, h Hit) {
+// failed reports the first failure of e in this seed, whose details
+// were args.
+func (s *Seed) failed(e *Entry, h Hit, args []any) {
 	hp := s.hit(h)
 	if e.firstFail == nil {
 		e.firstFail = hp
 	}
 	if s.hooks.Fail != nil {
-		s.hooks.Fail(describeFailure(e, hp))
+		s.hooks.Fail(describeFailure(e, hp), args)
 	}
 }
 
@@ -324,7 +327,7 @@ func (s *Seed) misuseOf(e *Entry, why string) {
 
 func (s *Seed) misuse(site *Site, k simctx.AssertKind, msg, why string) {
 	if s.book.noteMisuse(site, k, msg, why) && s.hooks.Fail != nil {
-		s.hooks.Fail(describeMisuse(site, k, msg, why))
+		s.hooks.Fail(describeMisuse(site, k, msg, why), nil)
 	}
 }
 

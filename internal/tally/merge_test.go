@@ -159,7 +159,7 @@ func TestBucketsPastTheBoundAcrossSeeds(t *testing.T) {
 	half := assertions.MaxBuckets/2 + 1
 	for seed := range 2 {
 		own := New(sites)
-		s := own.Begin(uint64(seed), nil, Hooks{Fail: func(msg string) { t.Errorf("seed %d failed alone: %s", seed, msg) }})
+		s := own.Begin(uint64(seed), nil, Hooks{Fail: func(msg string, _ []any) { t.Errorf("seed %d failed alone: %s", seed, msg) }})
 		for i := range half {
 			s.Assert(simctx.Assertion{Kind: simctx.SometimesEach, Msg: "each", OK: true, Args: []any{"n", seed*half + i}, Where: where})
 		}

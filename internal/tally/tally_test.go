@@ -39,7 +39,7 @@ type signals struct {
 func (g *signals) hooks() Hooks {
 	return Hooks{
 		Signal: func(p Progress) { g.sigs = append(g.sigs, p.Sig) },
-		Fail:   func(msg string) { g.fails = append(g.fails, msg) },
+		Fail:   func(msg string, _ []any) { g.fails = append(g.fails, msg) },
 	}
 }
 
