@@ -26,8 +26,9 @@
 // follow it, each with its client, what it did (the model's
 // DescribeOperation), and its call and return times since the history
 // began. [Error.At] gives the time of the first one, for a report to
-// look at. A check that does not finish within its [Timeout] is an error
-// too: it never passes.
+// look at: a simtest report whose first failure is such an error shows
+// its timeline there. A check that does not finish within its [Timeout]
+// is an error too: it never passes.
 //
 // # In a simulation
 //

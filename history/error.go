@@ -30,6 +30,13 @@ type Error struct {
 // At returns the time of the call of the first operation the error
 // names, on the history's clock: where a report of the run should look.
 // It returns the zero time for a check that timed out.
+//
+// A simtest report looks there by itself, as it does for any error with
+// a method At() time.Time: when the error is a seed's first failure
+// (returned by a workload's Check, wrapped by S.Errorf's %w, or passed to
+// S.Error or S.Fatal) and the history was made with S.Now, the report's
+// timeline is around this time rather than around the check at the end
+// of the seed, which the Run runs once more to show it.
 func (e *Error) At() time.Time {
 	if e.timeout > 0 {
 		return time.Time{}

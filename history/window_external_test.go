@@ -1,0 +1,102 @@
+package history_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/history"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// staleRegister is a workload on a register in the driver's memory: a
+// writer writes 1, 2, 3... every 100 ms, and a reader reads 50 ms after
+// each write. Once, from staleAt on, the read returns the value before the
+// last write: a stale read, found by the check at the end of the seed.
+type staleRegister struct {
+	h       *history.History[Op, Result]
+	elapsed func() time.Duration // the seed's simulated time
+	staleAt time.Duration
+}
+
+func (w *staleRegister) Setup(context.Context, providers.Providers) error { return nil }
+
+func (w *staleRegister) Run(ctx context.Context, p providers.Providers) error {
+	value, prev, stale := 0, 0, false
+	op := func(client int, o Op) {
+		call := w.h.Call(client, o)
+		_ = p.Time.Sleep(ctx, 10*time.Millisecond)
+		if o.Write {
+			prev, value = value, o.Value
+			p.Logger.Info(fmt.Sprintf("write(%d)", o.Value))
+			call.Return(Result{})
+			return
+		}
+		got := value
+		if !stale && w.elapsed() >= w.staleAt {
+			stale, got = true, prev
+			p.Logger.Info(fmt.Sprintf("read() -> %d, the value before the last write", got))
+		} else {
+			p.Logger.Info(fmt.Sprintf("read() -> %d", got))
+		}
+		call.Return(Result{Value: got})
+	}
+	writer := p.Task.Go(ctx, "writer", func(ctx context.Context) error {
+		for i := 1; i <= 300; i++ {
+			op(0, Op{Write: true, Value: i})
+			_ = p.Time.Sleep(ctx, 90*time.Millisecond)
+		}
+		return nil
+	})
+	reader := p.Task.Go(ctx, "reader", func(ctx context.Context) error {
+		_ = p.Time.Sleep(ctx, 50*time.Millisecond)
+		for range 300 {
+			op(1, Op{})
+			_ = p.Time.Sleep(ctx, 90*time.Millisecond)
+		}
+		return nil
+	})
+	return errors.Join(writer.Join(ctx), reader.Join(ctx))
+}
+
+func (w *staleRegister) Check(context.Context, providers.Providers) error {
+	return history.Check(w.h, register)
+}
+
+// A history that is not linearizable names the call of a stale read
+// early in the seed, and the check at the end finds it: the report's
+// window is at the stale read, not at the check.
+func TestReportWindowIsAtTheStaleRead(t *testing.T) {
+	runs := 0
+	res := simtest.Simulate(func(s *simtest.S) {
+		runs++
+		c := s.Boot(simtest.Processes{Name: "reg", New: func() simtest.Process { return idle{} }})
+		c.Run(simtest.Phases{Chaos: 30 * time.Second},
+			&staleRegister{h: history.New[Op, Result](s.Now), elapsed: s.Elapsed, staleAt: 12600 * time.Millisecond})
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.False(t, res.OK())
+	assert.Equal(t, 2, runs, "the failing seed ran once more, to show its window at the stale read")
+	out := res.Report
+	assert.Contains(t, out, "no order of the operations before it can take client 1's read() -> 126 (12.650s-12.660s)")
+	i := strings.Index(out, "the window is at 12.65s, the time the first failure names; the failure itself came at 35.05s\n  timeline around 12.65s (")
+	require.GreaterOrEqual(t, i, 0, out)
+	timeline := out[i:strings.Index(out, "simtest: 1 seed")]
+	assert.Contains(t, timeline, "write(127)", "the write the read should have seen")
+	assert.Regexp(t, regexp.MustCompile(`12\.66s +reader +read\(\) -> 126, the value before the last write`), timeline)
+	assert.Contains(t, timeline, "read() -> 128", "the reads after it")
+	assert.NotContains(t, timeline, "phase: check", "the check at the end is not shown")
+}
+
+// idle is a process that waits to be stopped.
+type idle struct{}
+
+func (idle) Run(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) }
