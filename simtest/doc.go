@@ -150,9 +150,15 @@
 // and tasks that started and finished at one instant with nothing between
 // (timers that fired) left out.
 // A seed that failed only as it ended (a panic, a deadlock) shows its
-// last entries. -simtimeline ([TimelineFile]) writes the whole timeline;
-// -simhtml ([TimelineHTML]) draws it as one HTML page, with every message
-// and disk operation (package [timelinehtml]).
+// last entries. A first failure whose error (a workload's Check's, one
+// given to [S.Error] or [S.Fatal], or wrapped by [S.Errorf]'s %w) has a
+// method At() time.Time naming an earlier time of the seed's clock, as
+// a *history.Error does, shows the timeline around that time instead,
+// when the window around the failure does not reach it: the Run runs
+// that seed once more, after its seeds, to show it, and says so if the
+// seed then takes another path. -simtimeline ([TimelineFile]) writes the
+// whole timeline; -simhtml ([TimelineHTML]) draws it as one HTML page,
+// with every message and disk operation (package [timelinehtml]).
 // During the seed, [S.Watch] follows entries of some names and
 // [S.Timeline] answers for the timeline so far: a snapshot, counts by
 // name and process, the entries since a [Mark].
