@@ -3,10 +3,12 @@ package simtest_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
@@ -100,4 +102,99 @@ func TestWorkloadsBadInput(t *testing.T) {
 			assert.Contains(t, r.output(), c.want)
 		})
 	}
+}
+
+// onItsHost is a client whose clock matters, on a host of its own
+// (docs/processes.md, "Clients on hosts of their own"): its Run takes the
+// host's Network and Time in place of the driver's and keeps the rest of
+// its providers, and dials the cluster's one server until done.
+type onItsHost struct {
+	s     *simtest.S
+	id    simtest.WorkloadID
+	host  providers.Providers
+	dials int
+	saw   func(p providers.Providers, err error)
+}
+
+func (w *onItsHost) Name() string                                     { return w.id.Name }
+func (w *onItsHost) Setup(context.Context, providers.Providers) error { return nil }
+func (w *onItsHost) Check(context.Context, providers.Providers) error { return nil }
+func (w *onItsHost) Run(ctx context.Context, p providers.Providers) error {
+	p.Network, p.Time = w.host.Network, w.host.Time
+	peers := p.Cluster.Peers()
+	require.Len(w.s, peers, 1, "the cluster view is the workload's own")
+	for range w.dials {
+		dctx, cancel := p.Time.WithTimeout(ctx, time.Second)
+		conn, err := p.Network.Dial(dctx, peers[0].Host+":7")
+		cancel()
+		if err == nil {
+			conn.Close()
+		}
+		w.saw(p, err)
+		if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func acceptor() simtest.Process {
+	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+		l, err := p.Network.Listen(ctx, ":7")
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return nil
+			}
+			conn.Close()
+		}
+	})
+}
+
+// A workload that takes S.HostProviders' Network and Time reads its
+// host's skewed clock, dials from its host, and a partition that cuts the
+// host off cuts it off, where on the driver's host it would share the
+// driver's fate: random partitions put two such clients on opposite sides.
+func TestAWorkloadOnAHostOfItsOwn(t *testing.T) {
+	skewed := chaos.NoNetworkFaults()
+	skewed.MaxClockSkew = 100 * time.Millisecond
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "srv", New: acceptor})
+		s.Network().Isolate("client-0")
+		ws := s.Workloads(simtest.Workloads{Name: "client", Count: 2, New: func(id simtest.WorkloadID) simtest.Workload {
+			return &onItsHost{s: s, id: id, host: s.HostProviders(id.Name), dials: 1, saw: func(p providers.Providers, err error) {
+				assert.Equal(s, id.Name, p.Network.Host(), "it dials from its own host")
+				assert.NotZero(s, p.Time.Now().Sub(s.Now()), "its clock is its host's, skewed")
+				if id.Index == 0 {
+					assert.Error(s, err, "its host is isolated")
+				} else {
+					assert.NoError(s, err, "its host is not")
+				}
+			}}
+		}})
+		c.Run(simtest.Phases{Chaos: 5 * time.Second}, ws...)
+	}, simtest.Chaos(chaos.Off()), simtest.Network(skewed), simtest.Seeds(5))
+
+	partitions := chaos.NoNetworkFaults()
+	partitions.PartitionInterval = 500 * time.Millisecond
+	partitions.PartitionDuration = chaos.Range{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond}
+	apart := regexp.MustCompile(`random partition \{[^}]*\bclient-0\b[^}]*\} (\||->) \{[^}]*\bclient-1\b|random partition \{[^}]*\bclient-1\b[^}]*\} (\||->) \{[^}]*\bclient-0\b`)
+	split := 0
+	simtest.Run(t, func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "srv", New: acceptor})
+		c.Run(simtest.Phases{Chaos: 10 * time.Second}, s.Workloads(simtest.Workloads{Name: "client", Count: 2, New: func(id simtest.WorkloadID) simtest.Workload {
+			return &onItsHost{s: s, id: id, host: s.HostProviders(id.Name), dials: 50, saw: func(providers.Providers, error) {}}
+		}})...)
+		for _, e := range tl.Snapshot() {
+			if apart.MatchString(e.Msg) {
+				split++
+			}
+		}
+	}, simtest.Chaos(chaos.Off()), simtest.Network(partitions), simtest.Seeds(5))
+	assert.Positive(t, split, "a random partition put the two clients on opposite sides")
 }
