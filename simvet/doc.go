@@ -174,7 +174,11 @@ the task and lets the scheduler run another:
 	providers.Select(ctx, providers.OnRecv(ch, f), providers.OnSend(out, v, g))
 
 Any provider call given ctx returns ctx.Err() once ctx is done, in place
-of <-ctx.Done().`
+of <-ctx.Done().
+
+A channel that no task ever waits on (a buffer filled before it is read,
+a select with a default) may stay: put //simvet:allow chan and the
+reason on each line reported.`
 
 	syncDoc = `sync.Mutex, RWMutex, WaitGroup and Cond block outside the simulation
 
@@ -185,6 +189,12 @@ watchdog reports it. Use the providers' primitives, which park the task:
 
 	mu := providers.NewMutex(p.Task)        // mu.Lock(ctx), mu.Unlock()
 	wg := providers.NewWaitGroup(p.Task)    // wg.Add, wg.Done, wg.Wait(ctx)
+
+A Mutex or RWMutex that is never held across a call that parks makes no
+task wait, since one task runs at a time: it may stay, with the reason
+on its line:
+
+	mu sync.Mutex //simvet:allow sync never held across a call that parks
 
 sync.Once, sync.Map, sync.Pool and sync/atomic do not wait for another
 task and are not reported.

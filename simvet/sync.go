@@ -4,14 +4,18 @@ import "go/types"
 
 // syncTypes are the sync types that block, with their provider equivalent.
 // sync.Once, sync.Map, sync.Pool and sync/atomic do not park a task for
-// long and stay allowed.
+// long and stay allowed. A lock never held across a call that parks never
+// makes a task wait, since one task runs at a time, and may stay with an
+// allow directive; a WaitGroup or a Cond is there to wait.
 var syncTypes = map[string]string{
-	"Mutex":     "providers.NewMutex(p.Task)",
-	"RWMutex":   "providers.NewMutex(p.Task) (the providers have no read lock: one Mutex)",
+	"Mutex":     "providers.NewMutex(p.Task)" + lockAllow,
+	"RWMutex":   "providers.NewMutex(p.Task) (the providers have no read lock: one Mutex)" + lockAllow,
 	"WaitGroup": "providers.NewWaitGroup(p.Task), or a providers.Group",
 	"Cond":      "a providers.Chan, or providers.Select over several",
 	"NewCond":   "a providers.Chan, or providers.Select over several",
 }
+
+const lockAllow = ", or, if it is never held across a call that parks, //simvet:allow sync <reason>"
 
 // synctestFuncs are testing/synctest's functions, with what goes wrong in
 // a simulation and what to do instead.

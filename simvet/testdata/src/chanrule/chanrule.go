@@ -7,9 +7,9 @@ import (
 )
 
 func Native(ctx context.Context) {
-	ch := make(chan int, 1) // want `native channel type: its operations block outside the simulation; use providers.NewChan`
+	ch := make(chan int, 1) // want `native channel type: its operations block outside the simulation; use providers.NewChan.*; or, if it never waits in a simulation, //simvet:allow chan <reason>$`
 	ch <- 1                 // want `send on a native channel blocks outside the simulation`
-	v := <-ch               // want `receive from a native channel`
+	v := <-ch               // want `receive from a native channel .*//simvet:allow chan <reason>; for ctx.Done\(\)`
 	_ = v
 	select { // want `select on native channels blocks outside the simulation; use providers.Select`
 	case <-ctx.Done():
@@ -20,7 +20,7 @@ func Native(ctx context.Context) {
 	for range ch { // want `range over a native channel`
 	}
 	close(ch)    // want `close of a native channel`
-	<-ctx.Done() // want `receive from a native channel .*ctx.Done\(\), any provider call given ctx returns ctx.Err\(\)`
+	<-ctx.Done() // want `^chan: receive from a native channel blocks outside the simulation; use providers.NewChan\(p.Task, n\) with Send\(ctx, v\) and Recv\(ctx\), and providers.Select; for ctx.Done\(\), any provider call given ctx returns ctx.Err\(\)$`
 }
 
 func Param(done <-chan struct{}) {} // want `native channel type`

@@ -6,10 +6,10 @@ import (
 )
 
 type state struct {
-	mu   sync.Mutex     // want `sync.Mutex blocks the goroutine outside the simulation, so a task waiting on it stops the whole run; use providers.NewMutex\(p.Task\)`
-	rw   sync.RWMutex   // want `sync.RWMutex blocks`
-	wg   sync.WaitGroup // want `sync.WaitGroup blocks .*providers.NewWaitGroup`
-	cond *sync.Cond     // want `sync.Cond blocks`
+	mu   sync.Mutex     // want `^sync: sync.Mutex blocks the goroutine outside the simulation, so a task waiting on it stops the whole run; use providers.NewMutex\(p.Task\), or, if it is never held across a call that parks, //simvet:allow sync <reason>$`
+	rw   sync.RWMutex   // want `sync.RWMutex blocks .*one Mutex\), or, if it is never held across a call that parks, //simvet:allow sync <reason>$`
+	wg   sync.WaitGroup // want `sync.WaitGroup blocks .*providers.NewWaitGroup\(p.Task\), or a providers.Group$`
+	cond *sync.Cond     // want `sync.Cond blocks .*providers.Select over several$`
 	n    int
 }
 
