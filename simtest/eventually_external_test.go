@@ -138,6 +138,35 @@ func TestEventuallyOpensWhenClusterRunQuiesces(t *testing.T) {
 	assert.GreaterOrEqual(t, opened, 2*time.Second, "the window opens when the chaos phase ends, not before")
 }
 
+// A check's first call comes as its window opens, before anything else
+// runs, so that a check can note s.Elapsed() there as the instant the
+// faults stopped (docs/assertions.md): at s.Quiesce, and at once for a
+// property registered after it.
+func TestEventuallyChecksFirstAsItsWindowOpens(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		first := map[string]time.Duration{}
+		note := func(name string, until time.Duration) func() error {
+			return func() error {
+				if _, ok := first[name]; !ok {
+					first[name] = s.Elapsed()
+				}
+				if s.Elapsed() < until {
+					return fmt.Errorf("not until %v", until)
+				}
+				return nil
+			}
+		}
+		s.Eventually("registered before", 5*time.Second, note("registered before", 4*time.Second))
+		s.Sleep(1500 * time.Millisecond)
+		assert.Empty(s, first, "no check runs before its window opens")
+		s.Quiesce()
+		assert.Equal(s, map[string]time.Duration{"registered before": 1500 * time.Millisecond}, first)
+		s.Sleep(time.Second)
+		s.Eventually("registered after", time.Second, note("registered after", 0))
+		assert.Equal(s, 2500*time.Millisecond, first["registered after"])
+	}, simtest.Seeds(3))
+}
+
 // sleeper is a workload that runs for its duration.
 type sleeper time.Duration
 
