@@ -122,7 +122,7 @@ func (o *observer) recovered(msg string, stack []byte) bool {
 		return false
 	}
 	raw := string(stack)
-	s.failAt(panicSite(raw), msg+"\n  stack:\n    "+indent(panicStack(raw), "    "))
+	s.failAt(panicSite(raw), msg+"\n  stack:\n    "+indent(panicStack(raw), "    "), nil)
 	return true
 }
 
