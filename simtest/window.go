@@ -69,6 +69,12 @@ type window struct {
 	nring   int
 	nfaults int
 
+	// clocks holds the entries of the hosts' clocks as they were drawn
+	// (skew and drift), up to the first failure: a failure that clock
+	// skew caused is reported long after they were drawn, at a host's
+	// first use, and the window no longer reaches them.
+	clocks []sim.Entry
+
 	// datagrams counts the datagrams lost, duplicated or reordered before
 	// the first failure, which the window leaves out: a protocol over UDP
 	// under loss meets them by the dozen, and they would push its own
@@ -153,6 +159,12 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	}
 	if w.at >= 0 && e.At > w.at {
 		w.marked = true // the first entry after at ends the part before it
+	}
+	if e.Name == "net" && strings.HasPrefix(e.Msg, "net: host ") && strings.Contains(e.Msg, " clock: skew ") {
+		if w.clocks == nil {
+			w.clocks = make([]sim.Entry, 0, 8) // a cluster's hosts, at one allocation
+		}
+		w.clocks = append(w.clocks, e)
 	}
 	if isLife(e) && !w.marked {
 		if e.Name == "task finished" {
@@ -415,6 +427,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	if w.at >= 0 {
 		fmt.Fprintf(b, "  the window is at %v, the time the first failure names; the failure itself came at %v\n", w.at, w.failed)
 	}
+	w.writeClocks(b, entries)
 	w.writeFaults(b, entries, upTo, cols)
 	earlier, later := w.seen-upTo, w.total-w.seen-(len(entries)-upTo)
 	if w.at >= 0 {
@@ -456,6 +469,36 @@ func withoutTeardown(tail []sim.Entry) []sim.Entry {
 		}
 	}
 	return out
+}
+
+// maxClocks is how many hosts' clocks a report lists at most.
+const maxClocks = 12
+
+// writeClocks writes the clocks of the hosts drawn before the first entry
+// shown, a line each: a failure that clock skew or drift caused reads as
+// two hosts disagreeing, and nothing else in the report says by how much
+// their clocks did.
+func (w *window) writeClocks(b *strings.Builder, shown []sim.Entry) {
+	if len(shown) == 0 {
+		return
+	}
+	var before []sim.Entry
+	for _, e := range w.clocks {
+		if e.At < shown[0].At {
+			before = append(before, e)
+		}
+	}
+	if len(before) == 0 {
+		return
+	}
+	b.WriteString("  host clocks, against simulated time:\n")
+	for _, e := range before[:min(len(before), maxClocks)] {
+		host, clock, _ := strings.Cut(strings.TrimPrefix(e.Msg, "net: host "), " clock: ")
+		fmt.Fprintf(b, "    %s: %s\n", host, clock)
+	}
+	if len(before) > maxClocks {
+		fmt.Fprintf(b, "    (%d more; -simtimeline=FILE writes them all)\n", len(before)-maxClocks)
+	}
 }
 
 // writeFaults writes the last faults before the first entry shown,
@@ -501,7 +544,7 @@ func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int, co
 			earlier--
 		}
 	}
-	b.WriteString("  faults before it")
+	b.WriteString("  faults before the timeline below")
 	if earlier > 0 {
 		fmt.Fprintf(b, " (%d earlier not shown)", earlier)
 	}

@@ -331,7 +331,7 @@ func TestReportWindowAtANamedTimeHasTheFaultsBeforeIt(t *testing.T) {
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 	assert.Equal(t, int32(2), runs.Load())
 	assert.Regexp(t, `\n  the window is at 12\.6s, the time the first failure names; the failure itself came at 30s\n`+
-		`  faults before it:\n +5s  reboot: p-0 \(crash\)\n`+
+		`  faults before the timeline below:\n +5s  reboot: p-0 \(crash\)\n`+
 		`  timeline around 12\.6s \(`, res.Report)
 }
 

@@ -84,14 +84,14 @@ func TestReportShowsTheFaultsBeforeTheWindow(t *testing.T) {
 	}, simtest.Seeds(1))
 	require.False(t, res.OK())
 	out := res.Report
-	i := strings.Index(out, "  faults before it")
+	i := strings.Index(out, "  faults before the timeline below")
 	j := strings.Index(out, "timeline around the first failure")
 	require.True(t, 0 <= i && i < j, out)
 	faults := out[i:j]
-	assert.Regexp(t, `^  faults before it \(\d+ earlier not shown\):\n`, faults, "ten crashes and the torn writes some left, the last eight shown")
+	assert.Regexp(t, `^  faults before the timeline below \(\d+ earlier not shown\):\n`, faults, "ten crashes and the torn writes some left, the last eight shown")
 	assert.Equal(t, 9, strings.Count(faults, "\n"), "a fault a line, with what it did: %s", faults)
 	seen := regexp.MustCompile(`faults seen: (\d+) reboots \(10 crashes\), (\d+) of the network, (\d+) of the disks \(\d+ torn writes?\), unsynced writes lost in [1-9]\d* disk crash(es)?`).FindStringSubmatch(out)
-	earlier := regexp.MustCompile(`faults before it \((\d+) earlier`).FindStringSubmatch(faults)
+	earlier := regexp.MustCompile(`faults before the timeline below \((\d+) earlier`).FindStringSubmatch(faults)
 	require.NotNil(t, seen, out)
 	require.NotNil(t, earlier, faults)
 	assert.Equal(t, atoi(t, seen[1])+atoi(t, seen[2])+atoi(t, seen[3])-8, atoi(t, earlier[1]), "the faults not shown are those seen but the eight")
@@ -100,6 +100,45 @@ func TestReportShowsTheFaultsBeforeTheWindow(t *testing.T) {
 	assert.NotContains(t, faults, "down: p-0", "the reboot's line says what went down")
 	assert.NotContains(t, faults, "net: host", "a crash that closed nothing says nothing of it")
 	assert.NotContains(t, out[j:], "reboot: p-0", "the window holds the check, not the crashes")
+}
+
+// A failure long after the hosts' clocks were drawn lists them, skew and
+// drift, before its window: a bug of clocks that disagree reads as two
+// hosts disagreeing, and nothing else in the report says by how much.
+// Clocks that are exact say nothing.
+func TestReportListsTheHostsClocksBeforeTheWindow(t *testing.T) {
+	for name, c := range map[string]struct {
+		net  chaos.Network
+		want bool
+	}{
+		"skewed": {chaos.Network{MaxClockSkew: 100 * time.Millisecond, MaxClockDrift: 50e-6}, true},
+		"exact":  {chaos.Network{}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				s.Boot(simtest.Processes{Name: "lock", Count: 2, New: func() simtest.Process { return sleeper(time.Hour) }})
+				s.HostProviders("client-0")
+				for i := range 100 {
+					s.Logf("step %d of the check", i)
+					s.Sleep(time.Millisecond)
+				}
+				s.Errorf("two clients hold the lock")
+			}, simtest.Seeds(1), simtest.Network(c.net))
+			require.False(t, res.OK())
+			out := res.Report
+			i := strings.Index(out, "  host clocks, against simulated time:\n")
+			if !c.want {
+				assert.Equal(t, -1, i, out)
+				return
+			}
+			j := strings.Index(out, "timeline around the first failure")
+			require.True(t, 0 <= i && i < j, out)
+			assert.Regexp(t, `^  host clocks, against simulated time:\n`+
+				`    lock-0: skew -?[0-9.]+[mµn]?s, drift [+-]\d+ ppb\n`+
+				`    lock-1: skew -?[0-9.]+[mµn]?s, drift [+-]\d+ ppb\n`+
+				`    client-0: skew -?[0-9.]+[mµn]?s, drift [+-]\d+ ppb\n  $`, out[i:j])
+		})
+	}
 }
 
 // Two crashes at one instant each keep what they did on their own line.
