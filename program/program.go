@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/wasmbuild"
@@ -74,10 +76,19 @@ type ExitError = wasmhost.ExitError
 
 // Build builds c.Package for the simulation (GOOS=wasip1 GOARCH=wasm, with
 // the overlays that put its network and signals on the host) and compiles
-// it. Building takes seconds the first time; later builds of unchanged
-// sources come from Go's build cache, and compiled code from CacheDir.
-// Call it outside any simulation.
+// it. The first build on a machine compiles the standard library for
+// wasip1 too, a minute or two with a cold Go build cache; later builds come
+// from Go's build cache (an unchanged program in a second or two, an edited
+// one in seconds), and compiled code from CacheDir. A build that runs past
+// a few seconds says on standard error what it is doing, and then how long
+// it took. Call it outside any simulation.
 func Build(ctx context.Context, c Config) (*Program, error) {
+	return build(ctx, c, os.Stderr, realClock{})
+}
+
+// build is Build with the writer and the clock of its notice of a slow
+// build given, so that a test need not wait for one.
+func build(ctx context.Context, c Config, w io.Writer, clk clock) (_ *Program, err error) {
 	if c.Package == "" {
 		return nil, errors.New("program: Config.Package is empty; name the main package to run, as an import path or a ./relative path")
 	}
@@ -86,6 +97,8 @@ func Build(ctx context.Context, c Config) (*Program, error) {
 			return nil, fmt.Errorf("program: build tag %q is not one word; give each tag as its own element of Config.Tags", t)
 		}
 	}
+	done := noticeSlow(w, clk, programName(c))
+	defer func() { done(err) }()
 	overlay, err := wasmhost.GuestOverlay(ctx, "")
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
@@ -124,6 +137,61 @@ func Build(ctx context.Context, c Config) (*Program, error) {
 	}
 	return &Program{name: programName(c), wasm: wasm, mod: mod, cold: c.ColdStart}, nil
 }
+
+// slowBuild is how long a build runs before Build says what it is doing:
+// longer than a build from a warm cache takes, so that only a build that
+// compiles something says anything.
+const slowBuild = 5 * time.Second
+
+// noticeSlow starts the clock of a build of the program name. If the build
+// has not ended after slowBuild, it writes a line to w that says what is
+// being built and why the first build is slow; a test binary that prints
+// nothing for minutes looks hung. The returned func ends the build, with
+// its error: after such a line, it writes how long the build took.
+func noticeSlow(w io.Writer, clk clock, name string) (done func(error)) {
+	start := clk.Now()
+	var mu sync.Mutex // the timer's func and done may run at once
+	said, ended := false, false
+	stop := clk.AfterFunc(slowBuild, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if ended {
+			return
+		}
+		said = true
+		fmt.Fprintf(w, "program: building %s for wasip1 (GOOS=wasip1 GOARCH=wasm); the first build compiles the standard library for it, a minute or two on a cold cache\n", name)
+	})
+	return func(err error) {
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		ended = true
+		if !said {
+			return
+		}
+		took := clk.Now().Sub(start).Round(time.Second)
+		if err != nil {
+			fmt.Fprintf(w, "program: building %s failed after %v\n", name, took)
+			return
+		}
+		fmt.Fprintf(w, "program: built %s in %v\n", name, took)
+	}
+}
+
+// A clock times a build.
+type clock interface {
+	Now() time.Time
+	// AfterFunc calls f in its own goroutine after d; stop cancels the
+	// call if it has not begun.
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+// realClock is the machine's clock: a build takes real time.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) AfterFunc(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 
 // programName is the program's name, its first argument: the last
 // element of its package path, or of its directory for a relative path
