@@ -43,6 +43,7 @@ var fixtureRules = map[string]*analysis.Analyzer{
 // and fixdeps, which imports what a fix may import, for TestFixesBuild.
 var otherPackages = []string{
 	"production",
+	"productionabove",
 	"slips",
 	"github.com/moonpool-go/moonpool/providers",
 	"github.com/moonpool-go/moonpool/internal/engine",

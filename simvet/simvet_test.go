@@ -79,11 +79,12 @@ func TestDirectives(t *testing.T) {
 	checkFixtures(t, "directives", "malformed")
 }
 
-// A package that opts out, and this module's own packages but for
+// A package that opts out (with the directive at the end of its doc
+// comment, or above it), and this module's own packages but for
 // examples/, are not looked at by any rule.
 func TestOptedOutAndExempt(t *testing.T) {
 	t.Parallel()
-	for _, d := range runAll(t, "production", "github.com/moonpool-go/moonpool/providers", "github.com/moonpool-go/moonpool/internal/engine") {
+	for _, d := range runAll(t, "production", "productionabove", "github.com/moonpool-go/moonpool/providers", "github.com/moonpool-go/moonpool/internal/engine") {
 		t.Errorf("unexpected diagnostic: %s", d)
 	}
 	got := runAll(t, "github.com/moonpool-go/moonpool/examples/ex")
