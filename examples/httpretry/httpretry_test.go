@@ -18,6 +18,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/program"
 	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simhttp"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -141,15 +142,11 @@ func appliedByLedger(s *simtest.S) (map[string]int, error) {
 func getApplied(s *simtest.S) (map[string]int, error) {
 	ctx, cancel := s.Providers().Time.WithTimeout(s.Context(), time.Second)
 	defer cancel()
-	conn, err := s.Providers().Network.Dial(ctx, "ledger-0:8080")
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://ledger-0:8080/applied", nil)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
-	if _, err := fmt.Fprint(conn, "GET /applied HTTP/1.1\r\nHost: ledger-0\r\nConnection: close\r\n\r\n"); err != nil {
-		return nil, err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := simhttp.NewClient(s.Providers()).Do(req)
 	if err != nil {
 		return nil, err
 	}
