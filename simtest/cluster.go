@@ -63,6 +63,9 @@ type proc struct {
 	// diskFailures is the count of operations its disk failed (failedOps)
 	// at its boot.
 	diskFailures int
+	// bootSite is the line of the Boot call that declared it, where its
+	// failures are reported when its Run is none of the test's code.
+	bootSite string
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool
@@ -101,6 +104,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			placed: placements{hosts: map[string]string{}, disks: map[string]string{}}}
 	}
 	first := len(c.procs)
+	at := s.caller()
 	for gi := range groups {
 		ps := new(Processes)
 		*ps = groups[gi] // its own: a later boot calls the factory declared now
@@ -119,7 +123,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			if ps.Tags != nil {
 				tags = maps.Clone(ps.Tags(i))
 			}
-			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i}
+			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i, bootSite: at}
 			c.procs = append(c.procs, p)
 			c.byName[name] = p
 		}
@@ -324,7 +328,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		c.restart(p, inst, err)
 	case err != nil:
 		// The engine's line says nothing: name the process's Run.
-		s.failAt(runSite(inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err), err)
+		s.failAt(procSite(p, inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err), err)
 	default:
 		p.done = true
 		s.w.Event(p.peer.Name+"/main", "exit: returned")

@@ -667,8 +667,7 @@ func isMachinery(f runtime.Frame) bool {
 	if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "iter.") {
 		return true
 	}
-	const module = "github.com/moonpool-go/moonpool/"
-	return strings.HasPrefix(fn, module) && !strings.HasPrefix(fn, module+"examples/") && !strings.HasSuffix(f.File, "_test.go")
+	return isLibrary(fn, f.File)
 }
 
 // failAt is fail with the error's location given: loc, such as

@@ -7,10 +7,22 @@ import (
 	"strings"
 )
 
+// procSite is where a failure of the process p is reported, as
+// "server.go:42": the line of inst's Run (runSite), or, for a Run whose
+// code is none of the test's, such as a program's (program.Process's Run
+// is this module's), the line of the Boot call that declared it.
+func procSite(p *proc, inst Process) string {
+	if site := runSite(inst); site != "" {
+		return site
+	}
+	return p.bootSite
+}
+
 // runSite is where a process's code begins, as "server.go:42": the line
 // of its Run method, or of the function of a ProcessFunc. An error a
 // process returns is reported there, since the line that returned it is
-// no longer on any stack. It is "" when the code cannot be found.
+// no longer on any stack. It is "" when the code cannot be found, or is
+// this module's own (funcSite).
 func runSite(p Process) string {
 	if f, ok := p.(ProcessFunc); ok {
 		return funcSite(reflect.ValueOf(f).Pointer())
@@ -79,16 +91,29 @@ func elem(t reflect.Type) reflect.Type {
 	return nil
 }
 
+// funcSite is the line where the function at pc begins, as
+// "server.go:42", or "" when it has no file or is this module's own code
+// (but its examples and tests): a line of the library, such as
+// "program.go:220" for every program's exit, names nothing the test's
+// author can look at, and a file of that name of theirs would be taken
+// for it.
 func funcSite(pc uintptr) string {
 	fn := runtime.FuncForPC(pc)
 	if fn == nil {
 		return ""
 	}
 	file, line := fn.FileLine(fn.Entry())
-	if file == "" || strings.HasPrefix(file, "<") {
+	if file == "" || strings.HasPrefix(file, "<") || isLibrary(fn.Name(), file) {
 		return ""
 	}
 	return fmt.Sprintf("%s:%d", shortFile(file), line)
+}
+
+// isLibrary reports whether the function fn, in file, is this module's
+// own code: not its examples', which are code under test, nor a test's.
+func isLibrary(fn, file string) bool {
+	const module = "github.com/moonpool-go/moonpool/"
+	return strings.HasPrefix(fn, module) && !strings.HasPrefix(fn, module+"examples/") && !strings.HasSuffix(file, "_test.go")
 }
 
 // panicSite is the line that panicked, as "server.go:42", read from a

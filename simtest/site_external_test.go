@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/program"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -45,7 +48,7 @@ func TestFailingProcessIsReportedAtItsRun(t *testing.T) {
 			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
 				return errors.New("refused")
 			})
-		}, "site_external_test.go:45: process kv-0 failed: refused"},
+		}, "site_external_test.go:48: process kv-0 failed: refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := simtest.Simulate(func(s *simtest.S) {
@@ -55,6 +58,36 @@ func TestFailingProcessIsReportedAtItsRun(t *testing.T) {
 			assert.False(t, res.OK())
 			assert.Contains(t, res.Report, tc.want)
 			assert.NotContains(t, res.Report, "cluster.go:")
+		})
+	}
+}
+
+// node embeds a program's process, as a test's own type may.
+type node struct{ *program.Process }
+
+// A process whose Run is this module's code, as a program's is, is
+// reported at the line of the Boot call that declared it: a line of
+// program.go would name nothing the test's author can look at, and their
+// own file of that name would be taken for it.
+func TestAProgramsFailureIsReportedAtItsBoot(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		new  func() simtest.Process
+	}{
+		{"program", func() simtest.Process { return new(program.Process) }},
+		{"embedded", func() simtest.Process { return node{new(program.Process)} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var boot string
+			res := simtest.Simulate(func(s *simtest.S) {
+				_, _, l, _ := runtime.Caller(0)
+				boot = fmt.Sprintf("site_external_test.go:%d", l+2)
+				s.Boot(simtest.Processes{Name: "kv", New: tc.new})
+				s.Sleep(time.Second)
+			}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+			require.False(t, res.OK())
+			assert.Contains(t, res.Report, boot+": process kv-0 failed: program: the Process is of a nil *Program")
+			assert.NotContains(t, res.Report, "program.go:")
 		})
 	}
 }
