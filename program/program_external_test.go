@@ -3,7 +3,9 @@ package program_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -233,6 +235,33 @@ func TestRestartOnExitRestartsTheProgram(t *testing.T) {
 	assert.Contains(t, res.Report, "boot: svc-0 (after a crash)")
 	assert.NotContains(t, res.Report, "process svc-0 failed", "a restart asked for is not a failure")
 	assert.Contains(t, res.Report, "the end")
+}
+
+// A program that exits on every boot with a status that RestartOnExit
+// names is left down after the restart limit, and the failure speaks of a
+// program, at the test's Boot line: its exit, the last line of its
+// standard error, and that a restart does not mend what it starts from,
+// not the advice for a native Run (return providers.ErrRestart, retry
+// inside Run) nor program.go's line.
+func TestRestartOnExitOnEveryBootIsToldAsAProgram(t *testing.T) {
+	prog := build(t)
+	proc := prog.Process(
+		program.Args(func(providers.Peer) []string { return []string{"exit"} }), // status 2, every boot
+		program.RestartOnExit(2),
+	)
+	var boot string
+	res := simtest.Simulate(func(s *simtest.S) {
+		_, _, l, _ := runtime.Caller(0)
+		boot = fmt.Sprintf("program_external_test.go:%d", l+2)
+		s.Boot(simtest.Processes{Name: "svc", New: func() simtest.Process { return proc }})
+		s.Sleep(time.Minute)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, boot+": process svc-0 asked to be restarted 6 times within 10s, the last time with "+
+		`"program guest exited with status 2, which RestartOnExit restarts; its standard error ends: … cannot start: no configuration"`+
+		"; on every boot it exits with a status that program.RestartOnExit restarts, so it stays down.")
+	assert.NotContains(t, res.Report, "program.go:")
+	assert.NotContains(t, res.Report, "inside Run")
 }
 
 // A status that RestartOnExit does not name still fails the seed, with a

@@ -77,7 +77,8 @@ type restartAsked struct {
 // within RestartInterval stays down, the last time for err. It fails on
 // every boot, unless each restart came after a fault its disk returned to
 // it as an error: then those faults came faster than a restart apiece can
-// take them.
+// take them. A program (err wraps its exit: programExit) is told in its
+// own terms: it cannot return providers.ErrRestart or retry in a Run.
 func restartLimitMessage(name string, restarts []restartAsked, err error) string {
 	n, after := len(restarts), 0
 	for _, r := range restarts {
@@ -85,18 +86,42 @@ func restartLimitMessage(name string, restarts []restartAsked, err error) string
 			after++
 		}
 	}
-	head := fmt.Sprintf("process %s asked to be restarted %d times within %v, the last time with %q", name, n, RestartInterval, err.Error())
+	program := programExit(err)
+	last := fmt.Sprintf("%q", err.Error())
+	if program {
+		// Its standard error's end, on one line: the last line, where
+		// log.Fatal's message is, or a panic's.
+		last = fmt.Sprintf("%q", failureLine(err.Error()))
+	}
+	head := fmt.Sprintf("process %s asked to be restarted %d times within %v, the last time with %s", name, n, RestartInterval, last)
 	if after < n {
 		note := ""
 		if after > 0 {
 			note = fmt.Sprintf(" (%d of the %d came after its disk failed an operation, the others did not)", after, n)
 		}
+		if program {
+			return head + "; on every boot it exits with a status that program.RestartOnExit restarts, so it stays down" + note + ". " +
+				"A restart does not mend what the program starts from: its files (a crash may leave one torn, short, lost or older than the program expects) " +
+				"or its arguments. Make it start from whatever a crash can leave on its disk"
+		}
 		return head + "; it fails on every boot, so it stays down" + note + ". " +
 			"Return providers.ErrRestart for a fault that a fresh boot recovers from (a failed fsync); wait and retry inside Run for one that time heals (a peer not yet up)"
 	}
+	take := "Take in Run the failures the data allows (a failed sync of one copy of several)"
+	if program {
+		take = "Have the program go on, rather than exit, after the failures its data allows (a failed sync of one copy of several)"
+	}
 	return head + "; each came after its disk failed an operation (a failed sync, a full disk) since it booted, faster than a restart apiece can take them, " +
-		"so it stays down, as systemd's start limit leaves it. Take in Run the failures the data allows (a failed sync of one copy of several), " +
+		"so it stays down, as systemd's start limit leaves it. " + take + ", " +
 		"or lower the disk's fault rates (chaos.Storage) if they are beyond what the system is meant to survive"
+}
+
+// programExit reports whether err is a program's exit with a status
+// (program.ExitError, which tells its status as os/exec's ExitError
+// does), rather than an error a Run returned.
+func programExit(err error) bool {
+	var exit interface{ ExitCode() int }
+	return errors.As(err, &exit)
 }
 
 // failedOps counts the operations a disk's chaos failed with an error the

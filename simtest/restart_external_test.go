@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/program"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -100,7 +101,7 @@ func TestAProcessThatAsksToRestartOnEveryBootIsStopped(t *testing.T) {
 // its disk injects is left down as one that fails on every boot, but the
 // report says the faults came too fast rather than that it fails on boot.
 func TestARestartLimitReachedByInjectedFaultsSaysSo(t *testing.T) {
-	res := restartsUnderSyncFailures("wal", 0.2, false)
+	res := restartsUnderSyncFailures("wal", 0.2, false, false)
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Contains(t, res.Report, fmt.Sprintf("process wal-0 asked to be restarted %d times within 10s", simtest.RestartBurst+1))
 	assert.Contains(t, res.Report, "; each came after its disk failed an operation (a failed sync, a full disk) since it booted")
@@ -111,18 +112,62 @@ func TestARestartLimitReachedByInjectedFaultsSaysSo(t *testing.T) {
 // restarts came after its disk failed a sync: it asks whatever the disk
 // did.
 func TestABootBugIsNotBlamedOnTheDisk(t *testing.T) {
-	res := restartsUnderSyncFailures("bug", 0.5, true)
+	res := restartsUnderSyncFailures("bug", 0.5, true, false)
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Regexp(t, `it fails on every boot, so it stays down \([1-5] of the 6 came after its disk failed an operation, the others did not\)`, res.Report)
 	assert.NotContains(t, res.Report, "each came after")
+}
+
+// exitRestart is the error of a program's exit with a status that
+// program.RestartOnExit names, as program.Process.Run returns it.
+type exitRestart struct{ exit *program.ExitError }
+
+func (e exitRestart) Error() string {
+	return fmt.Sprintf("program counterd exited with status %d, which RestartOnExit restarts; its standard error ends:\n%s", e.exit.Code, e.exit.Stderr)
+}
+
+func (e exitRestart) Unwrap() []error { return []error{e.exit, providers.ErrRestart} }
+
+// A program that exits on every boot with a status that
+// program.RestartOnExit restarts is told what applies to a program, which
+// can neither return providers.ErrRestart nor retry inside a Run: its
+// exit, the last line of its standard error, and that a restart does not
+// mend what it starts from.
+func TestARestartLimitOfAProgramSpeaksOfItsExit(t *testing.T) {
+	exit := exitRestart{&program.ExitError{Code: 1, Stderr: "2024/01/01 00:00:00 starting\n2024/01/01 00:00:00 load state: /data/state.json: unexpected end of JSON input"}}
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "counter", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return exit })
+		}})
+		s.Sleep(time.Minute)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, fmt.Sprintf("process counter-0 asked to be restarted %d times within 10s, the last time with ", simtest.RestartBurst+1)+
+		`"program counterd exited with status 1, which RestartOnExit restarts; its standard error ends: … 2024/01/01 00:00:00 load state: /data/state.json: unexpected end of JSON input"`+
+		"; on every boot it exits with a status that program.RestartOnExit restarts, so it stays down. "+
+		"A restart does not mend what the program starts from: its files")
+	assert.NotContains(t, res.Report, "Return providers.ErrRestart")
+	assert.NotContains(t, res.Report, "inside Run")
+}
+
+// The same program, when each of its exits came after its disk failed an
+// operation, is told to go on after the failures its data allows, not to
+// take them in a Run.
+func TestARestartLimitOfAProgramReachedByInjectedFaultsSaysSo(t *testing.T) {
+	res := restartsUnderSyncFailures("wal", 0.2, false, true)
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "; each came after its disk failed an operation (a failed sync, a full disk) since it booted")
+	assert.Contains(t, res.Report, "Have the program go on, rather than exit, after the failures its data allows")
+	assert.NotContains(t, res.Report, "Take in Run")
 }
 
 // restartsUnderSyncFailures runs, for a minute, a process named name that
 // writes a record and syncs it every 10ms, on a disk whose syncs fail
 // with probability prob, and asks to be restarted when a sync fails; with
 // bootBug, it asks after its first sync whatever that did, as a process
-// that fails on every boot.
-func restartsUnderSyncFailures(name string, prob float64, bootBug bool) simtest.Result {
+// that fails on every boot. With asProgram, it asks as a program does, by
+// an exit with a status that program.RestartOnExit restarts.
+func restartsUnderSyncFailures(name string, prob float64, bootBug, asProgram bool) simtest.Result {
 	cfg := chaos.Off()
 	cfg.Storage.SyncFailureProb = prob
 	return simtest.Simulate(func(s *simtest.S) {
@@ -140,6 +185,8 @@ func restartsUnderSyncFailures(name string, prob float64, bootBug bool) simtest.
 					switch {
 					case bootBug:
 						return fmt.Errorf("config: %w: %w", fs.ErrNotExist, providers.ErrRestart)
+					case err != nil && asProgram:
+						return exitRestart{&program.ExitError{Code: 1, Stderr: "wal: " + err.Error()}}
 					case err != nil:
 						return fmt.Errorf("wal: %w: %w", err, providers.ErrRestart)
 					}

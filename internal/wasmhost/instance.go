@@ -56,6 +56,11 @@ type ExitError struct {
 	Terminated bool
 }
 
+// ExitCode is the status the program exited with, as os/exec's ExitError
+// tells it: code that does not import the program's package, such as
+// simtest's reports, tells a program's exit by this method.
+func (e *ExitError) ExitCode() int { return int(e.Code) }
+
 func (e *ExitError) Error() string {
 	if e.Terminated {
 		return "the program ended on SIGTERM, which it does not handle"
