@@ -141,4 +141,10 @@ type DiskStats struct {
 	// LostDirectoryChanges counts the namespace changes crashes undid
 	// (unsynced-directory).
 	LostDirectoryChanges int
+	// KeptDirectoryChanges counts the creates, renames and removes whose
+	// directories were not synced that crashes kept because
+	// chaos.Storage.LoseUnsyncedDirectories was off: a real disk could
+	// have lost them, and a store that needs them is worth a run with it
+	// on.
+	KeptDirectoryChanges int
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/testenv"
@@ -86,4 +87,41 @@ func TestASyncAllocatesNothing(t *testing.T) {
 		allocs = testing.AllocsPerRun(200, appendSync)
 	})
 	assert.Zero(t, allocs, "allocations per write and sync")
+}
+
+// A directory sync allocates nothing, with namespace changes pending or
+// not, the option on or off: its completion is a record the disk reuses,
+// as a file's is.
+func TestADirectorySyncAllocatesNothing(t *testing.T) {
+	if testenv.Race {
+		t.Skip("the race detector allocates")
+	}
+	for _, cfg := range []chaos.Storage{chaos.NoStorageFaults(), {LoseUnsyncedDirectories: true}} {
+		var renames, renameSyncs, syncs float64
+		run(t, 1, cfg, func(ctx context.Context, d *Disk, st providers.Storage) {
+			writeFile(t, st, "a", nil, true)
+			dir, err := st.Open(".")
+			require.NoError(t, err)
+			i := 0
+			rename := func() {
+				// Back and forth: the names are the same strings each time.
+				if i%2 == 0 {
+					_ = st.Rename("a", "b")
+				} else {
+					_ = st.Rename("b", "a")
+				}
+				i++
+			}
+			for range 10 {
+				rename()
+				_ = dir.Sync()
+			}
+			renames = testing.AllocsPerRun(100, rename)
+			_ = dir.Sync()
+			renameSyncs = testing.AllocsPerRun(100, func() { rename(); _ = dir.Sync() })
+			syncs = testing.AllocsPerRun(100, func() { _ = dir.Sync() })
+		})
+		assert.Equal(t, renames, renameSyncs, "allocations of a directory sync after a rename (option %v)", cfg.LoseUnsyncedDirectories)
+		assert.Zero(t, syncs, "allocations of a directory sync with nothing pending (option %v)", cfg.LoseUnsyncedDirectories)
+	}
 }

@@ -1,10 +1,14 @@
 package simdisk
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // The namespace changes a crash can lose (chaos.Storage.LoseUnsyncedDirectories).
 //
-// While the option is on, the disk logs each namespace change in order.
+// The disk logs each namespace change in order.
 // A change is durable once every directory it changed was synced after it
 // (both, for a rename between two); a durable change at the front of the
 // log leaves it. A crash keeps a prefix of the log, of a length it draws,
@@ -17,6 +21,16 @@ import "fmt"
 // rest, last first, which leaves every directory as it was after its last
 // kept change: a change undone touches no directory that a kept later
 // change touched.
+//
+// While the option is off, every change is durable at once, and the log
+// only tells, at a crash, which changes a real disk could have lost: a
+// store that renames without syncing the directory passes every seed
+// then, and the crash's timeline entry and the Run's summary say so. The
+// log keeps only the changes not yet durable, in any order, at most
+// maxUnsynced of them (a store that never syncs a directory would fill
+// it); past that it counts them, until a directory sync, after which it
+// cannot tell which of them are durable, and counts them no more. It
+// draws nothing.
 
 // nsKind is what a namespace change did.
 type nsKind uint8
@@ -26,6 +40,7 @@ const (
 	nsMkdir
 	nsRemove
 	nsRename
+	nsKinds // how many kinds there are
 )
 
 // nsChange is one namespace change not yet durable.
@@ -60,11 +75,15 @@ func (c *nsChange) durable() bool {
 	return (c.from == nil || c.fromSynced) && (c.to == nil || c.toSynced)
 }
 
-// logChange records a namespace change, when the disk loses those whose
-// directories were not synced. A file it unlinked is kept, pages and all,
-// while the change may be undone.
+// maxUnsynced is how many changes not yet durable the log keeps while
+// LoseUnsyncedDirectories is off.
+const maxUnsynced = 256
+
+// logChange records a namespace change. A file it unlinked is kept,
+// pages and all, while the change may be undone (revivable).
 func (d *Disk) logChange(c nsChange) {
-	if !d.cfg.LoseUnsyncedDirectories {
+	if !d.cfg.LoseUnsyncedDirectories && len(d.pending) >= maxUnsynced {
+		d.untracked[c.kind]++
 		return
 	}
 	d.nsSeq++
@@ -77,20 +96,6 @@ func (d *Disk) logChange(c nsChange) {
 func (d *Disk) revivable(n *node) {
 	if d.cfg.LoseUnsyncedDirectories && !n.dir {
 		n.revivable = true
-	}
-}
-
-// dirSyncedFn returns what a sync of dir, submitted now, does when it
-// completes in the disk's generation gen, or nil when it has nothing to do.
-func (d *Disk) dirSyncedFn(dir *node, gen uint64) func() {
-	if len(d.pending) == 0 {
-		return nil
-	}
-	upTo := d.nsSeq
-	return func() {
-		if d.gen == gen {
-			d.dirSynced(dir, upTo)
-		}
 	}
 }
 
@@ -108,6 +113,14 @@ func (d *Disk) dirSynced(dir *node, upTo uint64) {
 		if c.to == dir {
 			c.toSynced = true
 		}
+	}
+	if !d.cfg.LoseUnsyncedDirectories {
+		// Nothing is undone: what is durable leaves the log wherever
+		// it stands, and the changes past the log's end may be durable
+		// now.
+		d.pending = slices.DeleteFunc(d.pending, func(c nsChange) bool { return c.durable() })
+		d.untracked = [nsKinds]int{}
+		return
 	}
 	n := 0
 	for n < len(d.pending) && d.pending[n].durable() {
@@ -141,22 +154,27 @@ func (d *Disk) settled(c *nsChange) {
 }
 
 // commitNamespace makes every pending change durable: the option was
-// switched off, or the disk stopped or is being wiped.
+// switched on or off, or the disk stopped or is being wiped.
 func (d *Disk) commitNamespace() {
 	for i := range d.pending {
 		d.settled(&d.pending[i])
 	}
 	d.dropPending(len(d.pending))
+	d.untracked = [nsKinds]int{}
 }
 
 // crashNamespace is a crash's part in the namespace: it draws how long a
 // prefix of the pending changes reached the disk, and undoes the changes
 // neither in it nor made durable by a directory sync, nor earlier than a
 // kept change to the same directory. It draws only when changes are
-// pending.
-func (d *Disk) crashNamespace() {
-	if len(d.pending) == 0 { // always so while the option is off (act)
-		return
+// pending and the option is on. With the option off it keeps them all,
+// and returns what the crash's entry says of them (kept).
+func (d *Disk) crashNamespace() string {
+	if !d.cfg.LoseUnsyncedDirectories {
+		return d.kept()
+	}
+	if len(d.pending) == 0 {
+		return ""
 	}
 	k := d.w.Rand().IntN(len(d.pending) + 1)
 	kept := make([]bool, len(d.pending))
@@ -204,6 +222,91 @@ func (d *Disk) crashNamespace() {
 		}
 	}
 	d.dropPending(len(d.pending))
+	return ""
+}
+
+// kept is a crash's part in the namespace while the option is off: every
+// change stays, and the crash's entry tells of those a real disk could
+// have lost, by kind and naming the first two. The trace does not hear
+// of them: a run keeps the trace it had before crashes told of them.
+func (d *Disk) kept() string {
+	var counts [nsKinds]int
+	n := len(d.pending)
+	for i := range d.pending {
+		counts[d.pending[i].kind]++
+	}
+	for k, u := range d.untracked {
+		counts[k] += u
+		n += u
+	}
+	if n == 0 {
+		return ""
+	}
+	d.stats.KeptDirectoryChanges += n
+	var kinds []string
+	for _, k := range []nsKind{nsCreate, nsMkdir, nsRename, nsRemove} {
+		if counts[k] > 0 {
+			kinds = append(kinds, plural(counts[k], kindNames[k]))
+		}
+	}
+	// The first two, as a crash names files (namedFiles).
+	mixed := len(kinds) > 1
+	var names []string
+	for i := range d.pending[:min(len(d.pending), 2)] {
+		names = append(names, d.pending[i].short(mixed))
+	}
+	named := strings.Join(names, ", ")
+	if more := n - len(names); more > 0 {
+		named += fmt.Sprintf(" and %d more", more)
+	}
+	it := "it"
+	if n > 1 {
+		it = "them"
+	}
+	d.dropPending(len(d.pending))
+	d.untracked = [nsKinds]int{}
+	return fmt.Sprintf("%s %s (%s) %s %s (chaos.Storage.LoseUnsyncedDirectories loses such changes)",
+		andList(kinds), unsyncedWhose, named, keptNote, it)
+}
+
+// unsyncedWhose and keptNote are how a crash's entry tells of changes it
+// kept that a real disk could have lost (KeptUnsynced).
+const (
+	unsyncedWhose = "whose directory was not synced"
+	keptNote      = "kept: a real disk could lose"
+)
+
+// KeptUnsynced reports whether a crash's timeline entry, msg, tells of
+// namespace changes whose directory was not synced, kept because
+// chaos.Storage.LoseUnsyncedDirectories is off.
+func KeptUnsynced(msg string) bool {
+	return strings.Contains(msg, unsyncedWhose) && strings.Contains(msg, keptNote)
+}
+
+var kindNames = [...]string{nsCreate: "create", nsMkdir: "mkdir", nsRemove: "remove", nsRename: "rename"}
+
+// short names a change in a crash's entry: by its paths alone, or with
+// its kind too when the entry tells of several kinds.
+func (c *nsChange) short(kind bool) string {
+	s := c.newPath
+	switch c.kind {
+	case nsRemove:
+		s = c.oldPath
+	case nsRename:
+		s = c.oldPath + " -> " + c.newPath
+	}
+	if kind {
+		s = kindNames[c.kind] + " of " + s
+	}
+	return s
+}
+
+// andList joins "a", "a and b", "a, b and c".
+func andList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // what names a change for the timeline.

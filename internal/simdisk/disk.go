@@ -37,10 +37,14 @@ type Disk struct {
 	// as on a POSIX file system, their space is free only when their last
 	// handle closes, or the process that held it dies (handlesEnded).
 	orphans []*node
-	// pending is the namespace changes not yet durable, in order, while
-	// chaos.Storage.LoseUnsyncedDirectories is on; nsSeq numbers them.
-	pending []nsChange
-	nsSeq   uint64
+	// pending is the namespace changes not yet durable, in order; nsSeq
+	// numbers them. While chaos.Storage.LoseUnsyncedDirectories is off
+	// they are durable already, and pending keeps those a real disk could
+	// still lose, for a crash to tell of (dirlog.go); untracked counts, by
+	// kind, those past its end.
+	pending   []nsChange
+	nsSeq     uint64
+	untracked [nsKinds]int
 }
 
 // Stats counts what a disk did and suffered.
@@ -65,6 +69,10 @@ type Stats struct {
 	// LostDirectoryChanges counts the namespace changes crashes undid
 	// (unsynced-directory).
 	LostDirectoryChanges int
+	// KeptDirectoryChanges counts the namespace changes whose directories
+	// were not synced that crashes kept because LoseUnsyncedDirectories
+	// was off: a real disk could have lost them.
+	KeptDirectoryChanges int
 }
 
 // New returns the disk of addr in w, configured by cfg. A cfg with
@@ -95,13 +103,15 @@ func (d *Disk) SetConfig(cfg chaos.Storage) error {
 	return nil
 }
 
-// act makes cfg, effective, the configuration the disk acts on. Without
-// LoseUnsyncedDirectories every pending namespace change is durable.
+// act makes cfg, effective, the configuration the disk acts on. Switching
+// LoseUnsyncedDirectories either way makes every pending namespace change
+// durable: off, a crash loses none of them; on, none made while it was
+// off.
 func (d *Disk) act(cfg chaos.Storage) {
-	d.cfg = cfg
-	if !cfg.LoseUnsyncedDirectories {
+	if cfg.LoseUnsyncedDirectories != d.cfg.LoseUnsyncedDirectories {
 		d.commitNamespace()
 	}
+	d.cfg = cfg
 }
 
 // Config returns the configuration the disk acts on: faults named in Off
@@ -125,15 +135,16 @@ func (d *Disk) Storage() providers.Storage { return storage{d: d} }
 // chaos.Storage.TornWriteProb), drawn file by file in path order and sector
 // by sector in order. Directory metadata survives, unless
 // chaos.Storage.LoseUnsyncedDirectories is on: then the namespace changes
-// not made durable by syncing their directories may be undone first. Files
-// opened before the crash no longer work, and operations under way fail
-// when they complete.
+// not made durable by syncing their directories may be undone first.
+// Otherwise the crash's entry tells of those changes, which it keeps and a
+// real disk could lose. Files opened before the crash no longer work, and
+// operations under way fail when they complete.
 func (d *Disk) Crash() {
 	d.stats.Crashes++
 	d.gen++
-	d.crashNamespace()
+	kept := d.crashNamespace()
 	var files namedFiles
-	lost, kept := 0, 0
+	lost, torn := 0, 0
 	p := d.cfg.TornWriteProb
 	keep := func() bool {
 		if d.w.Rand().Bool(p) {
@@ -150,15 +161,15 @@ func (d *Disk) Crash() {
 		}
 		files.add(name)
 		lost += dirty - k
-		kept += k
+		torn += k
 		if k > 0 {
 			d.eventAs("", "torn-write", "%s: %d of %s reached the disk", name, k, plural(dirty, "unsynced sector"))
 		}
 	})
 	// The disk's own doing, not the task's that took the power away:
 	// it is told at no task, as the network's faults are.
-	d.eventNaming("crash", &files, func(files string) string {
-		return fmt.Sprintf("unsynced changes in %s: %s lost, %d kept", files, plural(lost, "sector"), kept)
+	d.eventNaming("crash", &files, kept, func(files string) string {
+		return fmt.Sprintf("unsynced changes in %s: %s lost, %d kept", files, plural(lost, "sector"), torn)
 	})
 	d.handlesEnded()
 }
@@ -169,15 +180,19 @@ const maxFilesNamed = 3
 // eventNaming records a fault of the disk itself, at no task, whose
 // message msg tells the files it touched: the timeline names the first
 // few, and the trace keeps their count alone, as it did before the names
-// were told.
-func (d *Disk) eventNaming(what string, files *namedFiles, msg func(files string) string) {
+// were told. A note, when not empty, ends the timeline's message after a
+// semicolon, and the trace does not hear it either.
+func (d *Disk) eventNaming(what string, files *namedFiles, note string, msg func(files string) string) {
 	prefix := d.about(what)
 	key := prefix + msg(plural(files.n, "file"))
-	if files.n == 0 {
-		d.w.EventKeyed("", key, key) // nothing to name
-		return
+	told := key // nothing to name
+	if files.n > 0 {
+		told = prefix + msg(files.String())
 	}
-	d.w.EventKeyed("", key, prefix+msg(files.String()))
+	if note != "" {
+		told += "; " + note
+	}
+	d.w.EventKeyed("", key, told)
 }
 
 // namedFiles counts files and keeps the names of the first few.
@@ -242,7 +257,7 @@ func (d *Disk) Kill() {
 			files.add(name)
 		}
 	})
-	d.eventNaming("kill", &files, func(files string) string {
+	d.eventNaming("kill", &files, "", func(files string) string {
 		return "open files closed; unsynced changes in " + files + " kept unsynced"
 	})
 	d.handlesEnded()

@@ -8,7 +8,9 @@
 // removing files, making directories) is durable as soon as the operation
 // returns, unless chaos.Storage.LoseUnsyncedDirectories is on: then each
 // such change waits in an ordered log of the disk until a sync of the
-// directories it changed, completed, makes it durable. A file's data is
+// directories it changed, completed, makes it durable. With the option
+// off the disk logs them all the same, drawing nothing, so that a crash can
+// tell of those a real disk could have lost. A file's data is
 // kept in 512-byte sectors, in two layers:
 //
 //   - the durable image, what a crash keeps, with the durable size;
@@ -35,9 +37,12 @@
 // namespace changes not yet durable are undone but for a prefix of them;
 // then each file goes back to its durable image, except that each unsynced
 // sector may reach it anyway (a torn write, chaos.Storage.TornWriteProb),
-// whole, and the file then grows to cover it. A kill keeps the pending
-// namespace changes pending; a stop, a wipe, and switching the option off
-// make them durable.
+// whole, and the file then grows to cover it. Without the option, the
+// crash keeps every namespace change, and its timeline entry counts those
+// whose directories were not synced and names the first two (not in the
+// trace, which stays what it was before it told them). A kill keeps the
+// pending namespace changes pending; a stop, a wipe, and switching the
+// option on or off make them durable.
 // [Disk.Stop] is a graceful shutdown: everything written is kept. [Disk.Wipe]
 // erases everything. [Disk.Kill] is the death of the disk's process, its
 // machine up: everything written stays, and what was not synced stays

@@ -201,9 +201,18 @@ func (f *file) sync(op string) error {
 	if f.n.dir {
 		// It makes the namespace changes before it durable, if the
 		// disk loses them (chaos.Storage.LoseUnsyncedDirectories);
-		// otherwise they are durable already.
+		// otherwise they are durable already, and it only tells the
+		// log that a crash would no longer lose them.
 		done := d.schedule(opSync, 0, "sync", f.name, "")
-		d.wait(opSync, done, d.dirSyncedFn(f.n, gen))
+		if len(d.pending) == 0 {
+			d.wait(opSync, done, nil)
+		} else {
+			s := d.syncDone()
+			s.dir, s.upTo, s.gen = f.n, d.nsSeq, gen
+			d.wait(opSync, done, s.fn)
+			*s = syncDone{d: d, fn: s.fn}
+			d.syncs = append(d.syncs, s)
+		}
 		if d.gen != gen {
 			return pathErr(op, f.name, goneError{d.addr})
 		}
@@ -241,6 +250,10 @@ type syncDone struct {
 	gen  uint64 // the disk's when the sync was submitted
 	fail bool   // drawn when it was submitted
 	task string // the syncing task, for the failure's event
+	// dir is the directory a sync of one syncs: it makes the namespace
+	// changes up to upTo durable there.
+	dir  *node
+	upTo uint64
 	fn   func() // run, made once
 }
 
@@ -259,6 +272,12 @@ func (d *Disk) syncDone() *syncDone {
 
 func (s *syncDone) run() {
 	d := s.d
+	if s.dir != nil {
+		if d.gen == s.gen {
+			d.dirSynced(s.dir, s.upTo)
+		}
+		return
+	}
 	s.c.syncs--
 	switch {
 	case d.gen != s.gen: // crashed first: nothing more reached the disk

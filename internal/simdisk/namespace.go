@@ -344,14 +344,19 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 		}
 		dir := d.root
 		elems := strings.Split(c, "/")
+		end := 0 // where elems[:i+1] ends in c
 		for i, e := range elems {
+			end += len(e)
+			if i > 0 {
+				end++
+			}
 			k, ok := dir.kids[e]
 			switch {
 			case !ok:
 				k = newDir(perm, d.w.Now())
 				dir.kids[e] = k
 				dir.mtime = d.w.Now()
-				d.logChange(nsChange{kind: nsMkdir, n: k, to: dir, toName: e, newPath: strings.Join(elems[:i+1], "/")})
+				d.logChange(nsChange{kind: nsMkdir, n: k, to: dir, toName: e, newPath: c[:end]})
 			case !k.dir && i == len(elems)-1:
 				return pathErr("mkdir", name, syscall.EEXIST)
 			case !k.dir:
