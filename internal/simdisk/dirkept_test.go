@@ -37,7 +37,9 @@ func TestACrashTellsOfTheRenameARealDiskCouldLose(t *testing.T) {
 		assert.Regexp(t, `^disk n1: crash: unsynced changes in \d+ files?.*: \d+ sectors? lost, \d+ kept; `+
 			`1 create and 1 rename whose directory was not synced \(create of tmp/MANIFEST, rename of tmp/MANIFEST -> MANIFEST\) `+
 			`kept: a real disk could lose them \(chaos.Storage.LoseUnsyncedDirectories loses such changes\)$`, entry)
-		assert.True(t, KeptUnsynced(entry))
+		crash, note := CrashNote(entry)
+		assert.Regexp(t, `^disk n1: crash: unsynced changes in \d+ files?.*: \d+ sectors? lost, \d+ kept$`, crash)
+		assert.True(t, strings.HasPrefix(note, "1 create and 1 rename "), note)
 		assert.NotContains(t, timeline(res), "unsynced-directory", "nothing was lost")
 	}
 
@@ -49,6 +51,20 @@ func TestACrashTellsOfTheRenameARealDiskCouldLose(t *testing.T) {
 		assert.Equal(t, "new", string(readFile(t, st, "state")))
 		assert.Equal(t, 1, d.Stats().KeptDirectoryChanges)
 	})
+}
+
+func TestCrashNote(t *testing.T) {
+	for _, tc := range []struct{ msg, crash, note string }{
+		{"disk a: crash: unsynced changes in 0 files: 0 sectors lost, 0 kept", "disk a: crash: unsynced changes in 0 files: 0 sectors lost, 0 kept", ""},
+		{"disk a: crash: unsynced changes in 1 file (x; y): 1 sector lost, 0 kept; 1 create whose directory was not synced (x; y) kept: a real disk could lose it (chaos.Storage.LoseUnsyncedDirectories loses such changes)",
+			"disk a: crash: unsynced changes in 1 file (x; y): 1 sector lost, 0 kept",
+			"1 create whose directory was not synced (x; y) kept: a real disk could lose it (chaos.Storage.LoseUnsyncedDirectories loses such changes)"},
+		{"disk a: kill: open files closed; unsynced changes in 0 files kept unsynced", "disk a: kill: open files closed; unsynced changes in 0 files kept unsynced", ""},
+	} {
+		crash, note := CrashNote(tc.msg)
+		assert.Equal(t, tc.crash, crash)
+		assert.Equal(t, tc.note, note)
+	}
 }
 
 // A crash whose changes were all made durable by directory syncs says

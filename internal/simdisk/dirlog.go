@@ -88,6 +88,11 @@ func (d *Disk) logChange(c nsChange) {
 	}
 	d.nsSeq++
 	c.seq = d.nsSeq
+	if d.pending == nil {
+		// Room for a save's few changes (a create, a rename, a
+		// remove) before its directory sync, in one allocation.
+		d.pending = make([]nsChange, 0, 4)
+	}
 	d.pending = append(d.pending, c)
 }
 
@@ -270,17 +275,28 @@ func (d *Disk) kept() string {
 }
 
 // unsyncedWhose and keptNote are how a crash's entry tells of changes it
-// kept that a real disk could have lost (KeptUnsynced).
+// kept that a real disk could have lost (CrashNote).
 const (
 	unsyncedWhose = "whose directory was not synced"
 	keptNote      = "kept: a real disk could lose"
 )
 
-// KeptUnsynced reports whether a crash's timeline entry, msg, tells of
-// namespace changes whose directory was not synced, kept because
-// chaos.Storage.LoseUnsyncedDirectories is off.
-func KeptUnsynced(msg string) bool {
-	return strings.Contains(msg, unsyncedWhose) && strings.Contains(msg, keptNote)
+// CrashNote splits the message of a crash's timeline entry into the
+// crash's own and its note on the namespace changes whose directory was
+// not synced, kept because chaos.Storage.LoseUnsyncedDirectories is off;
+// note is empty when the crash kept none.
+func CrashNote(msg string) (crash, note string) {
+	j := strings.Index(msg, " "+unsyncedWhose+" (")
+	if j < 0 || !strings.Contains(msg[j:], keptNote) {
+		return msg, ""
+	}
+	// The note follows the crash's counts after "; "; a file the crash
+	// names may hold "; " too, but only before the counts.
+	i := strings.LastIndex(msg[:j], "; ")
+	if i < 0 {
+		return msg, ""
+	}
+	return msg[:i], msg[i+2:]
 }
 
 var kindNames = [...]string{nsCreate: "create", nsMkdir: "mkdir", nsRemove: "remove", nsRename: "rename"}
