@@ -31,6 +31,9 @@ type observer struct {
 	attached   []attachment // S.Attach's files, when drawing
 	win        *window      // the timeline around the first failure (window.go)
 	faults     faultCounts  // the faults the seed saw, by kind
+	// unsyncedDirs: a disk's crash kept a namespace change whose
+	// directory was not synced, which a real disk could have lost.
+	unsyncedDirs bool
 	// failing is the error an assertion's failure carries besides its
 	// details, while the assertion is checked: an Eventually's last.
 	failing error
@@ -136,6 +139,9 @@ func (o *observer) signal(p tally.Progress) {
 func (o *observer) entry(e sim.Entry) {
 	f := faultOf(e)
 	o.faults.add(f)
+	if !o.unsyncedDirs && keptUnsyncedDirs(e, f) {
+		o.unsyncedDirs = true
+	}
 	o.win.add(e, f.kind())
 	if o.keep {
 		o.timeline = append(o.timeline, e)

@@ -107,6 +107,11 @@ type (
 		// configuration injects no fault in any seed.
 		Chaos          string `json:"chaos,omitempty"`
 		InjectsNothing bool   `json:"injects_nothing,omitempty"`
+		// SeedsUnsyncedDirs counts the seeds in which a disk's crash
+		// kept a create, rename or remove whose directory was not
+		// synced, which a real disk could have lost; Chaos, the
+		// configuration's line, leaves it out, and a merge adds it up.
+		SeedsUnsyncedDirs int `json:"seeds_unsynced_dirs,omitempty"`
 	}
 	jsonCall struct {
 		Kind string    `json:"kind"`

@@ -84,6 +84,9 @@ type report struct {
 	// the seeds that saw none.
 	faults    faultCounts
 	faultless int
+	// unsyncedDirs counts the seeds in which a disk's crash kept a
+	// namespace change whose directory was not synced.
+	unsyncedDirs int
 	// kindsUnknown is set when a merged results file counted its faults
 	// but not their kinds (one written before they were): the summary
 	// tells the totals alone.
@@ -116,6 +119,9 @@ func (r *report) add(o *seedOutcome) string {
 	}
 	if o.faults.none() {
 		r.faultless++
+	}
+	if o.unsyncedDirs {
+		r.unsyncedDirs++
 	}
 	if o.again > 0 {
 		r.checked++
@@ -446,8 +452,16 @@ func (r *report) rebootsLine() string {
 	return ""
 }
 
-// chaosLine is the summary's line on the Run's chaos configuration.
+// chaosLine is the summary's line on the Run's chaos configuration, and
+// on how many seeds crashed with directory changes that configuration
+// kept and a real disk could lose.
 func (r *report) chaosLine() string {
+	return withUnsyncedDirs(r.configLine(), r.unsyncedDirs, r.seeds)
+}
+
+// configLine is the chaos line of the configuration alone, as the
+// results file keeps it for a merge, which adds up the seeds' counts.
+func (r *report) configLine() string {
 	if r.fromFiles {
 		return r.mergedChaos
 	}
@@ -470,9 +484,10 @@ func (r *report) faultsRecord() *jsonFaults {
 		Reboots: r.faults.of(rebootFault), Network: r.faults.of(networkFault), Disk: r.faults.of(diskFault),
 		Kinds:        r.faults.kinds(),
 		SeedsWithout: r.faultless, InjectsNothing: r.injectsNothing(),
+		SeedsUnsyncedDirs: r.unsyncedDirs,
 	}
 	if r.clustered {
-		f.Chaos = r.chaosLine()
+		f.Chaos = r.configLine()
 	}
 	return f
 }
@@ -491,6 +506,7 @@ func (r *report) addFaults(f *jsonFaults) {
 		r.faults[faultNamed(name)] += n
 	}
 	r.faultless += f.SeedsWithout
+	r.unsyncedDirs += f.SeedsUnsyncedDirs
 	if f.Chaos != "" {
 		r.clustered = true
 		r.mergedChaos = cmp.Or(r.mergedChaos, f.Chaos)

@@ -57,6 +57,13 @@ func rebootLine(cfg chaos.Config) string {
 	return line + "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)"
 }
 
+// The dirLossLine sentences of disks that keep the changes whose
+// directory was not synced, which withUnsyncedDirs finds.
+const (
+	dirLossOff  = "lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)"
+	dirLossSome = "lost directory changes: on for some disks (DiskStorage)"
+)
+
 // dirLossLine tells whether a crash can undo the creates, renames and
 // removes whose directory was not synced (chaos.Storage's
 // LoseUnsyncedDirectories): off in every preset, where a store that
@@ -65,13 +72,27 @@ func dirLossLine(cfg chaos.Config, disks map[string]bool) string {
 	on := cfg.Storage.Effective().LoseUnsyncedDirectories
 	for _, d := range disks {
 		if d != on {
-			return "lost directory changes: on for some disks (DiskStorage)"
+			return dirLossSome
 		}
 	}
 	if !on {
-		return "lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)"
+		return dirLossOff
 	}
 	return "lost directory changes: on (a crash undoes creates, renames and removes whose directory was not synced)"
+}
+
+// withUnsyncedDirs adds to a chaos line that says disks keep the changes
+// whose directory was not synced how many seeds crashed with one: the
+// option's name alone says nothing of whether the store under test ever
+// left one unsynced, and one that renames without syncing the directory
+// passes every seed.
+func withUnsyncedDirs(line string, n, seeds int) string {
+	if n == 0 {
+		return line
+	}
+	what := fmt.Sprintf("%d of %s crashed with a create, rename or remove whose directory was not synced, which a real disk could lose", n, plural(seeds, "seed"))
+	line = strings.Replace(line, dirLossOff, "lost directory changes: off, yet "+what+" (chaos.Storage.LoseUnsyncedDirectories loses them)", 1)
+	return strings.Replace(line, dirLossSome, dirLossSome+", yet on the others "+what, 1)
 }
 
 // injectsNothing reports whether cfg injects no fault in any seed: no

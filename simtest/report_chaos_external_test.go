@@ -253,3 +253,117 @@ func TestMergeOfResultsWithoutFaultKinds(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `counts faults of kind "meteor strike", which this merge does not know`)
 }
+
+// replacer saves its state as the classic way does: a temporary file,
+// synced, renamed over the real one; it syncs the directory after only
+// when syncDir is set. Then it waits.
+type replacer struct{ syncDir bool }
+
+func (r replacer) Run(ctx context.Context, p providers.Providers) error {
+	f, err := p.Storage.Create("state.json.tmp")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write([]byte(`{"n":1}`)); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := p.Storage.Rename("state.json.tmp", "state.json"); err != nil {
+		return err
+	}
+	if r.syncDir {
+		d, err := p.Storage.Open(".")
+		if err != nil {
+			return err
+		}
+		if err := d.Sync(); err != nil {
+			return err
+		}
+		if err := d.Close(); err != nil {
+			return err
+		}
+	}
+	return providers.Wait(ctx, p.Task)
+}
+
+// crashesAReplacer boots a replacer, takes its power away once it saved,
+// and checks that its state survived.
+func crashesAReplacer(syncDir bool) func(s *simtest.S) {
+	return func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process { return replacer{syncDir} }})
+		s.Sleep(time.Second)
+		c.Stop("p-0", simtest.PowerLoss)
+		if _, err := s.Disk("p-0").Storage().Stat("state.json"); err != nil {
+			s.Errorf("the state is gone: %v", err)
+		}
+	}
+}
+
+// With LoseUnsyncedDirectories off, a store that renames without syncing
+// the directory passes every seed: the chaos line says how many seeds
+// crashed with such a change, which a real disk could have lost, and the
+// crash's timeline entry names it. Syncing the directory, or the option
+// on, leaves the line as it was.
+func TestTheChaosLineCountsTheSeedsThatCrashedWithAnUnsyncedRename(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.json")
+	res := simtest.Simulate(crashesAReplacer(false), simtest.Chaos(chaos.Off()), simtest.Seeds(3), simtest.JSONReport(path),
+		simtest.TimelineFile(filepath.Join(dir, "timeline.jsonl")))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "; lost directory changes: off, yet 3 of 3 seeds crashed with a create, rename or remove whose directory was not synced, "+
+		"which a real disk could lose (chaos.Storage.LoseUnsyncedDirectories loses them)\n")
+	assert.Contains(t, res.Report, "\n    faults seen: 3 reboots (3 power losses), 0 of the network, 0 of the disks\n", "the file was synced: no unsynced write lost")
+	data, err := os.ReadFile(filepath.Join(dir, "timeline.jsonl"))
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "; 1 create and 1 rename whose directory was not synced (create of state.json.tmp, rename of state.json.tmp -> state.json) "+
+		"kept: a real disk could lose them (chaos.Storage.LoseUnsyncedDirectories loses such changes)")
+
+	data, err = os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Faults struct {
+			Chaos             string
+			SeedsUnsyncedDirs int `json:"seeds_unsynced_dirs"`
+		} `json:"faults"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep), string(data))
+	assert.Equal(t, 3, rep.Faults.SeedsUnsyncedDirs)
+	assert.Contains(t, rep.Faults.Chaos, "; lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)", "the configuration's line, which a merge adds the count to")
+
+	synced := simtest.Simulate(crashesAReplacer(true), simtest.Chaos(chaos.Off()), simtest.Seeds(3))
+	require.True(t, synced.OK(), synced.Report)
+	assert.Contains(t, synced.Report, "; lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n")
+
+	on := chaos.Off()
+	on.Storage.LoseUnsyncedDirectories = true
+	lossy := simtest.Simulate(crashesAReplacer(false), simtest.Chaos(on), simtest.Seeds(20), simtest.KeepGoing())
+	assert.Contains(t, lossy.Report, "; lost directory changes: on (a crash undoes creates, renames and removes whose directory was not synced)\n")
+	assert.Positive(t, lossy.Failed, "the option loses the rename on some seeds")
+	assert.NotContains(t, lossy.Report, "could lose")
+}
+
+// A merge adds up the seeds that crashed with such changes: its chaos
+// line is the one of a Run of all their seeds.
+func TestMergedShardsAddUpTheSeedsWithUnsyncedRenames(t *testing.T) {
+	body := func(s *simtest.S) {
+		// Half the seeds sync the directory.
+		crashesAReplacer(s.Providers().Random.IntN(2) == 0)(s)
+	}
+	dir := t.TempDir()
+	opts := []simtest.Option{simtest.Seeds(8), simtest.BaseSeed(3), simtest.Chaos(chaos.Off())}
+	one := simtest.Simulate(body, opts...)
+	for i := range 3 {
+		simtest.Simulate(body, append(opts, simtest.Shard(i, 3), simtest.ResultsFile(dir+"/"))...)
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	chaosLine := regexp.MustCompile(`\n    random reboots[^\n]*\n`)
+	want := chaosLine.FindString(one.Report)
+	require.Regexp(t, `lost directory changes: off, yet [1-7] of 8 seeds crashed with`, want)
+	assert.Equal(t, want, chaosLine.FindString(merged.Tests[0].Report))
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simdisk"
 )
 
 // A faultKind sorts a timeline entry by the family of fault it tells of.
@@ -165,8 +166,10 @@ func faultOf(e sim.Entry) fault {
 	case "stop", "full":
 		return notAFault
 	case "crash":
-		// "...: 3 sectors lost, 1 kept": the count follows the last ": ".
-		if tail := e.Msg[strings.LastIndex(e.Msg, ": ")+2:]; !strings.HasPrefix(tail, "0 sectors lost") {
+		// "...: 3 sectors lost, 1 kept": the count follows the last ": "
+		// before the note on directory changes, if any.
+		msg, _ := simdisk.CrashNote(e.Msg)
+		if tail := msg[strings.LastIndex(msg, ": ")+2:]; !strings.HasPrefix(tail, "0 sectors lost") {
 			return diskLostUnsynced
 		}
 		return anEffect
@@ -194,6 +197,17 @@ func faultOf(e sim.Entry) fault {
 		return diskThrottle
 	}
 	return diskOther
+}
+
+// keptUnsyncedDirs reports whether e is a disk's crash that kept namespace
+// changes whose directory was not synced, which a real disk could have
+// lost (chaos.Storage.LoseUnsyncedDirectories off). f is faultOf(e).
+func keptUnsyncedDirs(e sim.Entry, f fault) bool {
+	if f != diskLostUnsynced && f != anEffect || !strings.HasPrefix(e.Name, "disk ") {
+		return false
+	}
+	_, note := simdisk.CrashNote(e.Msg)
+	return note != ""
 }
 
 // rebootHow sorts a reboot's or a stop's entry by how the process went

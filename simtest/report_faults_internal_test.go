@@ -72,6 +72,8 @@ func TestFaultOfSortsTheEngineEntries(t *testing.T) {
 		{"disk kv-0: crash: unsynced changes in 1 file (wal): 1 sector lost, 0 kept", diskLostUnsynced},
 		{"disk kv-0: crash: unsynced changes in 1 file (wal): 0 sectors lost, 2 kept", anEffect},
 		{"disk kv-0: crash: unsynced changes in 0 files: 0 sectors lost, 0 kept", anEffect},
+		{"disk kv-0: crash: unsynced changes in 0 files: 0 sectors lost, 0 kept; 1 rename whose directory was not synced (a -> b) kept: a real disk could lose it (chaos.Storage.LoseUnsyncedDirectories loses such changes)", anEffect},
+		{"disk kv-0: crash: unsynced changes in 1 file (wal): 1 sector lost, 0 kept; 1 rename whose directory was not synced (a -> b) kept: a real disk could lose it (chaos.Storage.LoseUnsyncedDirectories loses such changes)", diskLostUnsynced},
 		{"disk kv-0: kill: open files closed; unsynced changes in 0 files kept unsynced", anEffect},
 		{"disk kv-0: wipe: every file erased", anEffect},
 		{"disk kv-0: stop: unsynced data written out", notAFault},
@@ -81,6 +83,24 @@ func TestFaultOfSortsTheEngineEntries(t *testing.T) {
 	}
 	// A log line of the code under test that reads "stop" is no Stop.
 	assert.Equal(t, notAFault, faultOf(sim.Entry{Name: "stop", Msg: "stop", Task: "kv-0/main", Process: "kv-0"}))
+}
+
+// A disk's crash entry that notes namespace changes whose directory was
+// not synced, kept, is told apart from one that does not, whatever its
+// sectors did.
+func TestKeptUnsyncedDirsSortsCrashEntries(t *testing.T) {
+	note := "; 1 create whose directory was not synced (wal) kept: a real disk could lose it (chaos.Storage.LoseUnsyncedDirectories loses such changes)"
+	for msg, want := range map[string]bool{
+		"disk kv-0: crash: unsynced changes in 0 files: 0 sectors lost, 0 kept" + note:               true,
+		"disk kv-0: crash: unsynced changes in 1 file (wal): 2 sectors lost, 0 kept" + note:          true,
+		"disk kv-0: crash: unsynced changes in 1 file (wal): 2 sectors lost, 0 kept":                 false,
+		"disk kv-0: unsynced-directory: crash lost the create of wal (its directory was not synced)": false,
+		"disk kv-0: torn-write: wal" + note:                                                          false,
+	} {
+		e := engineEntry(msg)
+		assert.Equal(t, want, keptUnsyncedDirs(e, faultOf(e)), msg)
+	}
+	assert.False(t, keptUnsyncedDirs(sim.Entry{Name: "kv-0/main", Msg: "crash" + note}, notAFault), "the code under test's log line")
 }
 
 // Every fault has a family, a unique name for the results file, and its

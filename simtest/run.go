@@ -111,6 +111,9 @@ type seedOutcome struct {
 	s      *S
 	win    *window     // the timeline around the first failure
 	faults faultCounts // the faults the seed saw
+	// unsyncedDirs: a disk's crash kept a namespace change whose
+	// directory was not synced (observer.unsyncedDirs).
+	unsyncedDirs bool
 	// timeline is the seed's whole timeline, when the timeline file may
 	// be this seed's.
 	timeline []sim.Entry
@@ -556,7 +559,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	tl.ended(w)
 	o.tl = tl
 	o.res.Trace = tl.traceID(o.res.Trace)
-	o.win, o.faults = obs.win, obs.faults
+	o.win, o.faults, o.unsyncedDirs = obs.win, obs.faults, obs.unsyncedDirs
 	if obs.keep {
 		o.timeline = obs.timeline
 		o.pic = obs.picture()
