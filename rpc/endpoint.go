@@ -300,15 +300,20 @@ func (s *server[Req, Resp]) undecodable(pr *promise, err error) {
 }
 
 // reportPanic fails the simulation ctx carries, if any, with the
-// handler's panic r, whose goroutine's stack is stack, and reports whether
-// a simulation took it. A log line would pass unseen in a seed that
-// passes, and the caller, seeing only a broken promise, may well retry.
-func (s *server[Req, Resp]) reportPanic(ctx context.Context, r any, stack []byte) bool {
+// handler's panic r, whose goroutine's stack is stack, as it ran the
+// request of pr, and reports whether a simulation took it. A log line
+// would pass unseen in a seed that passes, and the caller, seeing only a
+// broken promise, may well retry.
+func (s *server[Req, Resp]) reportPanic(ctx context.Context, pr *promise, r any, stack []byte) bool {
 	rp, ok := simctx.From(ctx).(simctx.PanicReporter)
 	if !ok {
 		return false
 	}
-	return rp.RecoveredPanic(fmt.Sprintf("%s panicked: %v; its caller gets ErrBrokenPromise", s.name, r), stack)
+	caller := "its caller gets ErrBrokenPromise"
+	if pr.tok.IsZero() {
+		caller = "the request came by Send, which no caller waits on"
+	}
+	return rp.RecoveredPanic(fmt.Sprintf("%s panicked: %v; %s", s.name, r, caller), stack)
 }
 
 // handle runs the handler on w's request and answers w's promise.
@@ -325,7 +330,7 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 		}
 		if r != nil {
 			stack := debug.Stack()
-			if !s.reportPanic(ctx, r, stack) {
+			if !s.reportPanic(ctx, pr, r, stack) {
 				s.t.log.Error("rpc: a handler panicked; its promise is broken", "token", s.tok, "panic", r, "stack", string(stack))
 			}
 		}

@@ -51,6 +51,21 @@ func TestPanickingHandlerBreaksPromise(t *testing.T) {
 	assert.NotContains(t, res.Report, "rpc.(*server", "the server's own frames are trimmed")
 }
 
+// A Send's request has no caller waiting for its promise: the failure
+// of its handler's panic does not say one gets ErrBrokenPromise.
+func TestPanickingHandlerOfASendFailsTheSeed(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		server, client := newPair(s)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), divide)
+		require.NoError(s, err)
+		require.NoError(s, ep.Send(s.Context(), client, echoReq{0}))
+		s.Sleep(time.Second)
+	}, quiet...)
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Regexp(t, `rpc handler wellknown/1 divide panicked: runtime error: integer divide by zero; the request came by Send, which no caller waits on\n`, res.Report)
+	assert.NotContains(t, res.Report, "ErrBrokenPromise")
+}
+
 // divide is a handler with a bug: it divides by the request.
 func divide(_ context.Context, r echoReq) (echoResp, error) {
 	return echoResp{100 / r.N}, nil
