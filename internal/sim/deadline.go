@@ -107,36 +107,39 @@ func (w *World) refuseWallDeadline(ctx context.Context, call, task string) {
 
 // RefuseWallTime fails the run as a wall-clock deadline does when t, given
 // to call (a connection's SetReadDeadline, Time.WithDeadline), was read
-// from the wall clock. Such a deadline lies years past simulated time, so
-// it would never end the wait it bounds, and the seed would hang where
-// production times out.
+// from time.Now: its result, and times added to it, carry a reading of the
+// monotonic clock, which no time of the simulation has. Such a deadline
+// lies years past simulated time, so it would never end the wait it
+// bounds, and the seed would hang where production times out.
+//
+// A time stripped of that reading (time.Now().UTC(), Round(0),
+// time.Unix) cannot be told from a time of the simulation's for sure, so
+// it fails nothing: one that lies within a day of the wall clock's time,
+// and weeks past simulated time, is noted, and a seed that then runs out
+// of its time budget names it (budgetMsg).
 func (w *World) RefuseWallTime(t time.Time, call string) {
-	how := wallReading(t, Epoch.Add(time.Duration(w.now)), time.Now())
-	if how == "" {
+	if t != t.Round(0) {
+		w.guard(call) // a goroutine the simulation does not run fails as a stray, first
+		w.refuseWall(fmt.Sprintf("%s given a time read from the wall clock (%s, from time.Now): simulated time does not keep pace with the wall clock, "+
+			"so that deadline would not end the wait as it does in production; take the time from p.Time.Now()",
+			call, t.Round(0).Format(time.RFC3339Nano)))
+	}
+	if w.nearWall != "" || t.IsZero() {
 		return
 	}
-	w.guard(call) // a goroutine the simulation does not run fails as a stray, first
-	w.refuseWall(fmt.Sprintf("%s given a time read from the wall clock (%s, %s): simulated time does not keep pace with the wall clock, "+
-		"so that deadline would not end the wait as it does in production; take the time from p.Time.Now()",
-		call, t.Round(0).Format(time.RFC3339Nano), how))
+	// The wall clock is read only for a time weeks past simulated time.
+	if simNow := Epoch.Add(time.Duration(w.now)); t.Sub(simNow) > 30*24*time.Hour && nearWallClock(t, time.Now()) {
+		w.nearWall = fmt.Sprintf("%s was given %s at %v, a time within a day of the wall clock's and weeks past simulated time (%s): "+
+			"if it was read from the wall clock (time.Now().UTC(), time.Unix), it never ends the wait it bounds; take the time from p.Time.Now()",
+			call, t.Format(time.RFC3339Nano), time.Duration(w.now), simNow.Format(time.RFC3339))
+	}
 }
 
-// wallReading says how t shows it was read from the wall clock, or ""
-// when it does not. time.Now's result, and times added to it, carry a
-// reading of the monotonic clock, which no time of the simulation has.
-// One stripped of it (time.Now().UTC(), Round(0)) is known by where it
-// lies: within a day of the wall clock's time, which is years past the
-// simulation's Epoch, and weeks past simulated time. A simulation would
-// have to run years of simulated time to make such a deadline itself.
-func wallReading(t, simNow, wallNow time.Time) string {
-	if t != t.Round(0) {
-		return "from time.Now"
-	}
-	const near, ahead = 24 * time.Hour, 30 * 24 * time.Hour
-	if d := t.Sub(wallNow); d > -near && d < near && t.Sub(simNow) > ahead {
-		return fmt.Sprintf("within a day of the wall clock's time, while simulated time is %s", simNow.Format(time.RFC3339))
-	}
-	return ""
+// nearWallClock reports whether t lies within a day of wallNow, where a
+// time read from the wall clock lies.
+func nearWallClock(t, wallNow time.Time) bool {
+	d := t.Sub(wallNow)
+	return d > -24*time.Hour && d < 24*time.Hour
 }
 
 // refuseWall fails the run with a wall-clock deadline's failure, msg, and
@@ -166,6 +169,10 @@ func (w *World) deadlockMsg() string {
 
 // budgetMsg explains a seed that ran out of simulated time.
 func (w *World) budgetMsg() string {
-	return fmt.Sprintf("simulated time would pass the budget of %v while the root task has not returned; "+
+	msg := fmt.Sprintf("simulated time would pass the budget of %v while the root task has not returned; "+
 		"raise the budget with the TimeBudget option, or find the task that never finishes:\n", w.cfg.TimeBudget) + w.describeTasks()
+	if w.nearWall != "" {
+		msg += "\n" + w.nearWall
+	}
+	return msg
 }

@@ -123,9 +123,11 @@ func TestAWallClockTimeIsRefusedAsADeadline(t *testing.T) {
 }
 
 // A time read from the wall clock and stripped of its monotonic reading
-// is refused too, by where it lies; a deadline of the simulation's a year
-// ahead is not.
-func TestAWallClockTimeWithoutItsMonotonicReadingIsRefused(t *testing.T) {
+// cannot be told from a time of the simulation's for sure: it fails
+// nothing where it is given, but a seed that then runs out of its budget
+// names it, with the fix. A deadline of the simulation's a year ahead is
+// never named.
+func TestAWallClockTimeWithoutItsMonotonicReadingIsNamedWhenTheBudgetRunsOut(t *testing.T) {
 	for name, deadline := range map[string]func() time.Time{
 		"UTC":     func() time.Time { return time.Now().UTC().Add(time.Second) },
 		"Round":   func() time.Time { return time.Now().Add(time.Second).Round(0) },
@@ -134,39 +136,38 @@ func TestAWallClockTimeWithoutItsMonotonicReadingIsRefused(t *testing.T) {
 		"UnixNow": func() time.Time { return time.UnixMilli(time.Now().UnixMilli()) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			res := run(1, func(ctx context.Context, p providers.Providers) error {
+			res := New(Config{Seed: 1, TimeBudget: time.Minute}).Run(func(ctx context.Context, p providers.Providers) error {
 				_, cancel := p.Time.WithDeadline(ctx, p.Time.Now().Add(365*24*time.Hour))
 				cancel()
-				_, cancel = p.Time.WithDeadline(ctx, deadline())
-				cancel()
-				return nil
+				wctx, cancel := p.Time.WithDeadline(ctx, deadline())
+				defer cancel()
+				return p.Time.Sleep(wctx, time.Hour) // past the budget: the deadline never comes
 			})
 			var f *Failure
 			require.ErrorAs(t, res.Err, &f)
-			assert.Equal(t, WallDeadline, f.Kind, f.Msg)
-			assert.Contains(t, f.Msg, "within a day of the wall clock's time, while simulated time is 2024-01-01T00:00:00Z")
-			assert.Contains(t, f.Msg, "take the time from p.Time.Now()")
+			assert.Equal(t, TimeBudget, f.Kind, f.Msg)
+			assert.Contains(t, f.Msg, "Time.WithDeadline was given ")
+			assert.Contains(t, f.Msg, " at 0s, a time within a day of the wall clock's and weeks past simulated time (2024-01-01T00:00:00Z): "+
+				"if it was read from the wall clock (time.Now().UTC(), time.Unix), it never ends the wait it bounds; take the time from p.Time.Now()")
 		})
 	}
+	res := New(Config{Seed: 1, TimeBudget: time.Minute}).Run(func(ctx context.Context, p providers.Providers) error {
+		wctx, cancel := p.Time.WithDeadline(ctx, p.Time.Now().Add(365*24*time.Hour))
+		defer cancel()
+		return p.Time.Sleep(wctx, time.Hour)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, TimeBudget, f.Kind, f.Msg)
+	assert.NotContains(t, f.Msg, "wall clock", "a deadline of the simulation's")
 }
 
-func TestWallReading(t *testing.T) {
+func TestNearWallClock(t *testing.T) {
 	wall := time.Date(2026, time.December, 5, 12, 0, 0, 0, time.UTC)
-	for _, c := range []struct {
-		name      string
-		t, simNow time.Time
-		refused   bool
-	}{
-		{"near the wall clock, far past simulated time", wall.Add(time.Hour), Epoch, true},
-		{"a day off the wall clock", wall.Add(25 * time.Hour), Epoch, false},
-		{"far past simulated time, far from the wall clock", Epoch.Add(365 * 24 * time.Hour), Epoch, false},
-		{"near both: a simulation years in", wall.Add(time.Minute), wall.Add(-time.Hour), false},
-		{"before simulated time", Epoch.Add(-time.Hour), Epoch, false},
-	} {
-		got := wallReading(c.t, c.simNow, wall)
-		assert.Equal(t, c.refused, got != "", "%s: %q", c.name, got)
-	}
-	assert.Equal(t, "from time.Now", wallReading(time.Now(), Epoch, wall))
+	assert.True(t, nearWallClock(wall.Add(time.Hour), wall))
+	assert.True(t, nearWallClock(wall.Add(-23*time.Hour), wall))
+	assert.False(t, nearWallClock(wall.Add(25*time.Hour), wall))
+	assert.False(t, nearWallClock(Epoch, wall))
 }
 
 // simDeadlines returns a deadline of the simulation's under ctx and

@@ -180,6 +180,10 @@ type World struct {
 	never          [2]chan struct{} // never closed; see neverDone and waitChan
 	killPCs        []uintptr        // killed tasks' stacks; see keepPCs
 	store          *worldStore      // what New took from Workers, to give back
+
+	// nearWall names the first deadline given that lay near the wall
+	// clock's time (RefuseWallTime), for a run that runs out of its budget.
+	nearWall string
 }
 
 // New returns a world ready to Run.

@@ -552,10 +552,6 @@ func TestAWallClockDeadlineIsRefused(t *testing.T) {
 			c, _ := pair(t, ctx, client, server)
 			return c.SetDeadline(time.Now().Add(100 * time.Millisecond))
 		},
-		"read-utc": func(ctx context.Context, t *testing.T, client, server providers.Providers) error {
-			c, _ := pair(t, ctx, client, server)
-			return c.SetReadDeadline(time.Now().UTC().Add(100 * time.Millisecond))
-		},
 		"accept": func(ctx context.Context, t *testing.T, client, server providers.Providers) error {
 			l, err := server.Network.Listen(ctx, ":81")
 			require.NoError(t, err)
@@ -583,6 +579,25 @@ func TestAWallClockDeadlineIsRefused(t *testing.T) {
 			assert.Less(t, res.SimTime, time.Second, "refused where it is set")
 		})
 	}
+}
+
+// A read deadline read from the wall clock and stripped of its monotonic
+// reading is not refused, being a time the simulation could have made;
+// the read waits to the run's time budget, whose failure names it.
+func TestAWallClockDeadlineInUTCIsNamedWhenTheBudgetRunsOut(t *testing.T) {
+	w := newWorld(t, 1, chaos.NoNetworkFaults(), func(c *sim.Config) { c.TimeBudget = time.Minute })
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		client, server := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.Host("10.0.0.2"))
+		c, _ := pair(t, ctx, client, server)
+		require.NoError(t, c.SetReadDeadline(time.Now().UTC().Add(100*time.Millisecond)))
+		_, err := c.Read(make([]byte, 1))
+		return err
+	})
+	var f *sim.Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, sim.TimeBudget, f.Kind, f.Msg)
+	assert.Contains(t, f.Msg, "SetReadDeadline was given ")
+	assert.Contains(t, f.Msg, "take the time from p.Time.Now()")
 }
 
 // A connection is no *net.TCPConn, but has the methods of one that
