@@ -1,7 +1,6 @@
 package program_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/program"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -47,27 +47,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// lockedBuffer is a bytes.Buffer for output from parallel seeds.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 func TestArgsAndEnvPerProcess(t *testing.T) {
 	prog := build(t)
-	var out lockedBuffer
+	var out testenv.Buffer
 	proc := prog.Process(
 		program.Args(func(self providers.Peer) []string { return []string{"hello"} }),
 		program.Env(func(self providers.Peer) []string { return []string{"WHO=" + self.Name} }),
@@ -182,7 +164,7 @@ func TestMalformedGOMEMLIMITNamesTheVariable(t *testing.T) {
 // program's package initializer drew, and returns the two values.
 func initDraws(t *testing.T, prog *program.Program) []string {
 	t.Helper()
-	var out lockedBuffer
+	var out testenv.Buffer
 	proc := prog.Process(program.Args(func(providers.Peer) []string { return []string{"random"} }), program.Output(&out, nil))
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process { return proc }})

@@ -1,7 +1,6 @@
 package simhttp_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simhttp"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -37,32 +36,13 @@ func boomHandler(w http.ResponseWriter, r *http.Request) {
 	ledger[r.URL.Path]++ // a bug: the map was never made
 }
 
-// syncBuffer is a log's output, read after the server's goroutines wrote
-// to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // simulatePanicky runs one seed that serves panicky and asks for path,
 // then for /ok. It returns the Run's result, the first request's error,
 // the second's body, the timeline's error entries, and what the server's
 // ErrorLog got.
 func simulatePanicky(t *testing.T, path string) (res simtest.Result, first error, second string, errs []simtest.Entry, logged string) {
 	t.Helper()
-	var logBuf syncBuffer
+	var logBuf testenv.Buffer
 	res = simtest.Simulate(func(s *simtest.S) {
 		tl := s.Timeline()
 		srv, _ := serve(s, "10.0.0.1", panicky())
@@ -165,7 +145,7 @@ func TestHandlerPanicInProduction(t *testing.T) {
 		t.Run(sv.name, func(t *testing.T) {
 			l, err := net.Listen("tcp", "127.0.0.1:0")
 			require.NoError(t, err)
-			var logBuf syncBuffer
+			var logBuf testenv.Buffer
 			stop := sv.serve(l, log.New(&logBuf, "", 0))
 			defer stop()
 			tr := &http.Transport{}

@@ -2,7 +2,6 @@
 package kv_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/examples/internal/kvhistory"
 	"github.com/moonpool-go/moonpool/examples/kv"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -51,11 +51,11 @@ func TestThreeProcesses(t *testing.T) {
 	cluster := strings.Join(parts, ",")
 	dirs := make([]string, n)
 	procs := make([]*exec.Cmd, n)
-	logs := make([]*syncBuffer, n)
+	logs := make([]*testenv.Buffer, n)
 	start := func(i int) {
 		if dirs[i] == "" {
 			dirs[i] = t.TempDir()
-			logs[i] = &syncBuffer{}
+			logs[i] = &testenv.Buffer{}
 		}
 		cmd := exec.Command(bin, "-name", fmt.Sprintf("kv-%d", i+1), "-dir", dirs[i], "-cluster", cluster)
 		cmd.Stderr = logs[i]
@@ -142,23 +142,6 @@ func waitListening(t *testing.T, addr string) {
 		require.True(t, time.Now().Before(deadline), "nothing listens on %s: %v", addr, err)
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func lastLine(s string) string {

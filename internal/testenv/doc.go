@@ -1,6 +1,7 @@
 // Package testenv tells the project's tests and benchmarks two facts of
 // the process they run in: the CPU time it has used, and whether it was
-// built with the race detector.
+// built with the race detector. Its Buffer takes the output that seeds
+// run in parallel, or a server's goroutines, write at once.
 //
 // Benchmarks report CPU time beside wall time because the machines they
 // run on are shared: the wall time of a run says as much of its neighbours

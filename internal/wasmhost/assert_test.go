@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -34,7 +35,7 @@ func TestGuestAssertionsAndBuggify(t *testing.T) {
 // Inside a program, the simulation's seed is the run's.
 func TestGuestSeesTheSeed(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	var seed uint64
 	simtest.Run(t, func(s *simtest.S) {
 		seed = s.Seed()

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -29,7 +30,7 @@ type outcome struct {
 // timers, math/rand, crypto/rand, files and TCP, over n seeds.
 func busyRun(t *testing.T, mod *wasmhost.Module, n int) map[string]outcome {
 	t.Helper()
-	return seedRuns(t, n, func(s *simtest.S, out *syncBuffer) {
+	return seedRuns(t, n, func(s *simtest.S, out *testenv.Buffer) {
 		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, out, "serve=:7000") }})
 		s.Boot(simtest.Processes{Name: "cli", New: func() simtest.Process {
 			return process(mod, out, "goroutines", "random", "clock", "files", "dial=srv-0:7000")
@@ -40,13 +41,13 @@ func busyRun(t *testing.T, mod *wasmhost.Module, n int) map[string]outcome {
 
 // seedRuns runs body over n seeds, with opts, and returns each seed's
 // trace hash and what its programs wrote to out, keyed by the seed.
-func seedRuns(t *testing.T, n int, body func(s *simtest.S, out *syncBuffer), opts ...simtest.Option) map[string]outcome {
+func seedRuns(t *testing.T, n int, body func(s *simtest.S, out *testenv.Buffer), opts ...simtest.Option) map[string]outcome {
 	t.Helper()
 	var mu sync.Mutex
-	outs := map[uint64]*syncBuffer{}
+	outs := map[uint64]*testenv.Buffer{}
 	r := runIn(t.Name(), func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {
-			buf := &syncBuffer{}
+			buf := &testenv.Buffer{}
 			mu.Lock()
 			outs[s.Seed()] = buf
 			mu.Unlock()

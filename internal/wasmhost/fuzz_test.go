@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -21,7 +22,7 @@ func FuzzProgramRandomness(f *testing.F) {
 		}
 	})
 	simtest.Fuzz(f, func(s *simtest.S) {
-		var out syncBuffer
+		var out testenv.Buffer
 		s.Boot(simtest.Processes{Name: "r", New: func() simtest.Process { return process(mod, &out, "random") }})
 		s.Sleep(time.Second)
 		if out.String() == "" {

@@ -2,7 +2,6 @@ package wasmhost_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/internal/wasmbuild"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
 	"github.com/moonpool-go/moonpool/providers"
@@ -56,7 +56,7 @@ func guestModule(t testing.TB) *wasmhost.Module {
 
 // process runs the guest with args as a simulated process; its standard
 // output goes to out when out is not nil.
-func process(mod *wasmhost.Module, out *syncBuffer, args ...string) simtest.Process {
+func process(mod *wasmhost.Module, out *testenv.Buffer, args ...string) simtest.Process {
 	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
 		cfg := wasmhost.Config{Args: append([]string{"guest"}, args...), Env: []string{"WHO=" + p.Cluster.Self().Name}}
 		if out != nil {
@@ -64,24 +64,6 @@ func process(mod *wasmhost.Module, out *syncBuffer, args ...string) simtest.Proc
 		}
 		return mod.Run(ctx, p, cfg)
 	})
-}
-
-// syncBuffer collects output across seeds.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func TestMain(m *testing.M) {
@@ -101,7 +83,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestHelloClockRandomFiles(t *testing.T) {
-	var out syncBuffer
+	var out testenv.Buffer
 	mod := guestModule(t)
 	simtest.Run(t, func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process {
@@ -124,7 +106,7 @@ func TestHelloClockRandomFiles(t *testing.T) {
 // colors its output on a terminal (NATS checks os.ModeCharDevice) writes
 // plain lines. Standard input reads as /dev/null does, a character device.
 func TestStandardOutputIsNoTerminal(t *testing.T) {
-	var out syncBuffer
+	var out testenv.Buffer
 	mod := guestModule(t)
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, "stdstat") }})
@@ -134,7 +116,7 @@ func TestStandardOutputIsNoTerminal(t *testing.T) {
 }
 
 func TestTCPBetweenGuestsAndNative(t *testing.T) {
-	var out syncBuffer
+	var out testenv.Buffer
 	mod := guestModule(t)
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process {
@@ -170,7 +152,7 @@ func TestTCPBetweenGuestsAndNative(t *testing.T) {
 }
 
 func TestHTTPBetweenGuests(t *testing.T) {
-	var out syncBuffer
+	var out testenv.Buffer
 	mod := guestModule(t)
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "web", New: func() simtest.Process {
@@ -189,7 +171,7 @@ func TestHTTPBetweenGuests(t *testing.T) {
 // Megabytes cross the network through the sockets' buffers intact, with
 // the network's backpressure and faults.
 func TestLargeHTTPResponse(t *testing.T) {
-	var out syncBuffer
+	var out testenv.Buffer
 	mod := guestModule(t)
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "web", New: func() simtest.Process { return process(mod, &out, "http=:8080") }})
@@ -207,7 +189,7 @@ func TestLargeHTTPResponse(t *testing.T) {
 
 // A program dials a process written against the providers.
 func TestGuestDialsNativeProcess(t *testing.T) {
-	var out syncBuffer
+	var out testenv.Buffer
 	mod := guestModule(t)
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "native", New: func() simtest.Process {
@@ -327,7 +309,7 @@ func TestAWriteThatFillsTheDiskCountsWhatWent(t *testing.T) {
 func onDisk(t *testing.T, arg string, opt simtest.Option) string {
 	t.Helper()
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		p := s.Providers()
 		p.Storage = s.Storage()
@@ -346,7 +328,7 @@ func onDisk(t *testing.T, arg string, opt simtest.Option) string {
 func againstDriver(t *testing.T, mode string, seeds int, drive func(s *simtest.S, ln net.Listener)) string {
 	t.Helper()
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		ln, err := s.Providers().Network.Listen(s.Context(), ":7000")
 		require.NoError(s, err)

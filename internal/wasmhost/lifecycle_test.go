@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -42,7 +43,7 @@ func TestCrashDropsTheInstance(t *testing.T) {
 // cleanup runs and it exits within the grace period.
 func TestGracefulStopIsSIGTERM(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		exits := s.Watch()
 		c := s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, "signal") }})
@@ -62,7 +63,7 @@ func TestGracefulStopIsSIGTERM(t *testing.T) {
 // period ends.
 func TestGraceOverKillsTheProgram(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		w := s.Watch()
 		c := s.Boot(simtest.Processes{Name: "s", New: func() simtest.Process { return process(mod, &out, "stubborn") }})
@@ -103,7 +104,7 @@ func TestGracefulStopEndsAProgramThatIgnoresSIGTERM(t *testing.T) {
 // nanosecond of the host's clock may round to no simulated time at all.
 func TestNanosecondSleepsOnADriftingClock(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "n", Count: 4, New: func() simtest.Process { return process(mod, &out, "nanosleeps") }})
 		s.Sleep(time.Second)
@@ -117,7 +118,7 @@ func TestNanosecondSleepsOnADriftingClock(t *testing.T) {
 // ends at once.
 func TestAPollOfTheLongestTimeoutWaits(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process { return process(mod, &out, "pollforever") }})
 		s.Sleep(time.Hour)
@@ -281,7 +282,7 @@ func TestDiskWritesAreNotSpinning(t *testing.T) {
 // kills it, as systemd or Kubernetes would.
 func TestGracefulStopWaitsForAProgramThatIgnoresSIGTERM(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		w := s.Watch()
 		c := s.Boot(simtest.Processes{Name: "i", New: func() simtest.Process { return process(mod, &out, "ignoreterm") }})
@@ -301,7 +302,7 @@ func TestGracefulStopWaitsForAProgramThatIgnoresSIGTERM(t *testing.T) {
 // Linux: a graceful stop delivers it, and the program exits at once.
 func TestNotifyAfterIgnoreTakesSIGTERMAgain(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		w := s.Watch()
 		c := s.Boot(simtest.Processes{Name: "u", New: func() simtest.Process { return process(mod, &out, "unignore") }})

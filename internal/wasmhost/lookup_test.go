@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -17,7 +18,7 @@ import (
 // the driver's, and a host that native code runs on.
 func TestUnknownHostNamesFailAtLookup(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		s.HostProviders("svc")
 		s.Boot(simtest.Processes{Name: "peer", New: func() simtest.Process { return process(mod, nil, "nothing") }})
@@ -49,7 +50,7 @@ func TestUnknownHostNamesFailAtLookup(t *testing.T) {
 // them to find the address it tells its peers (NATS, memberlist).
 func TestInterfacesHoldTheHostsAddress(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "i", New: func() simtest.Process { return process(mod, &out, "interfaces=9000") }})
 		s.Sleep(5 * time.Second)

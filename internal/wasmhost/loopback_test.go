@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -21,7 +22,7 @@ import (
 // simulation as in production.
 func TestALoopbackListenerTakesItsOwnHostOnly(t *testing.T) {
 	mod := guestModule(t)
-	var srv, cli syncBuffer
+	var srv, cli testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, &srv, "loopback=8080") }})
 		s.Sleep(100 * time.Millisecond)
@@ -61,7 +62,7 @@ func TestALoopbackDatagramSocketHearsItsOwnHostOnly(t *testing.T) {
 // same holds for datagram sockets. Other hosts reach the address.
 func TestAListenerOnItsHostsAddressIsNotOnLoopback(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "b", New: func() simtest.Process { return process(mod, &out, "bound=8080") }})
 		s.Sleep(time.Second)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/internal/wasmhost"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -107,7 +108,7 @@ func TestAMappedLogAcrossCrashes(t *testing.T) {
 // writes back what is left.
 func TestAWritableMappingsStoresReachTheFile(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		p := s.Providers()
 		p.Storage = s.Storage()

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -19,7 +20,7 @@ import (
 // the close reset the connection.
 func TestAProgramsSocketOptionsSucceed(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, "sockopts") }})
 		s.Sleep(5 * time.Second)

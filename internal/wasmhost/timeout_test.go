@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -18,7 +19,7 @@ import (
 // ETIMEDOUT after the connect's give-up, instead of hanging the run.
 func TestADialNobodyAnswersTimesOut(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		_, err := s.Providers().Network.Listen(s.Context(), ":7000")
 		require.NoError(s, err)
@@ -58,7 +59,7 @@ func TestUnacknowledgedDataTimesOutAProgram(t *testing.T) {
 // and the second gets through at the heal.
 func TestADialEndingOnItsContextIsAnIOTimeout(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	cfg := chaos.NoNetworkFaults()
 	cfg.SleepDelayProb, cfg.MaxSleepDelay = 1, time.Hour
 	const seeds = 10

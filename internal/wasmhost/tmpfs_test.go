@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -18,7 +19,7 @@ import (
 // its first boot by an empty directory still sees one.
 func TestEachStartHasAnEmptyTmp(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "t", New: func() simtest.Process { return process(mod, &out, "tmp", "forever") }})
 		s.Sleep(500 * time.Millisecond)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -26,7 +27,7 @@ func (a udpAt) String() string  { return string(a) }
 func udpRun(t *testing.T, seeds int, args string, drive func(s *simtest.S)) string {
 	t.Helper()
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, args) }})
 		drive(s)
@@ -63,7 +64,7 @@ func TestAProgramEchoesTheDriversDatagrams(t *testing.T) {
 // holds is sent, and lost, without an error, as on Linux.
 func TestTwoProgramsExchangeDatagrams(t *testing.T) {
 	mod := guestModule(t)
-	var srv, cli syncBuffer
+	var srv, cli testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, &srv, "udpecho=:7000") }})
 		s.Sleep(100 * time.Millisecond)
@@ -174,7 +175,7 @@ func TestADatagramAcrossAPartitionIsLost(t *testing.T) {
 // that boots again binds the same port, and hears what is sent after.
 func TestARebootedProgramBindsItsUDPPortAgain(t *testing.T) {
 	mod := guestModule(t)
-	var out syncBuffer
+	var out testenv.Buffer
 	simtest.Run(t, func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "g", New: func() simtest.Process { return process(mod, &out, "udprecv=:7000,100") }})
 		s.Sleep(100 * time.Millisecond)
@@ -200,7 +201,7 @@ func TestARebootedProgramBindsItsUDPPortAgain(t *testing.T) {
 func udpBusyRun(t *testing.T, n int) map[string]outcome {
 	t.Helper()
 	mod := guestModule(t)
-	return seedRuns(t, n, func(s *simtest.S, out *syncBuffer) {
+	return seedRuns(t, n, func(s *simtest.S, out *testenv.Buffer) {
 		s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return process(mod, out, "udpecho=:7000") }})
 		s.Boot(simtest.Processes{Name: "cli", New: func() simtest.Process { return process(mod, out, "udpask=srv-0:7000,30") }})
 		s.Sleep(time.Minute)
