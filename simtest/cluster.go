@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"time"
 
@@ -63,9 +64,9 @@ type proc struct {
 	// diskFailures is the count of operations its disk failed (failedOps)
 	// at its boot.
 	diskFailures int
-	// bootSite is the line of the Boot call that declared it, where its
-	// failures are reported when its Run is none of the test's code.
-	bootSite string
+	// bootAt is the stack of the Boot call that declared it, whose line
+	// its failures name when its Run is none of the test's code (procSite).
+	bootAt []uintptr
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool
@@ -104,7 +105,10 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			placed: placements{hosts: map[string]string{}, disks: map[string]string{}}}
 	}
 	first := len(c.procs)
-	at := s.caller()
+	// The stack, not its line: the line is needed only for a failure,
+	// and finding it costs a process's boot allocations.
+	at := make([]uintptr, 16)
+	at = at[:runtime.Callers(2, at)]
 	for gi := range groups {
 		ps := new(Processes)
 		*ps = groups[gi] // its own: a later boot calls the factory declared now
@@ -123,7 +127,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			if ps.Tags != nil {
 				tags = maps.Clone(ps.Tags(i))
 			}
-			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i, bootSite: at}
+			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i, bootAt: at}
 			c.procs = append(c.procs, p)
 			c.byName[name] = p
 		}
@@ -328,7 +332,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		c.restart(p, inst, err)
 	case err != nil:
 		// The engine's line says nothing: name the process's Run.
-		s.failAt(procSite(p, inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err), err)
+		s.failAt(s.procSite(p, inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err), err)
 	default:
 		p.done = true
 		s.w.Event(p.peer.Name+"/main", "exit: returned")

@@ -75,7 +75,7 @@ func (c *Cluster) checkReady(settle time.Duration) {
 		if p.down || p.leaving || p.ready {
 			continue
 		}
-		s.failAt(procSite(p, p.inst), fmt.Sprintf("process %s said it was not ready (%s) at %v and was still not ready after %v of quiet settling; "+
+		s.failAt(s.procSite(p, p.inst), fmt.Sprintf("process %s said it was not ready (%s) at %v and was still not ready after %v of quiet settling; "+
 			"while it is not ready, attrition counts it as down. Call providers.SetReady(p.Cluster) once it serves again, or lengthen Phases.Settle if it needs longer to catch up",
 			p.peer.Name, p.notReadyWhy, p.notReadySince, settle), nil)
 	}

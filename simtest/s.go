@@ -870,10 +870,15 @@ const maxCallers = 64
 func (s *S) caller() string {
 	var pcs [maxCallers]uintptr
 	n := runtime.Callers(2, pcs[:]) // from caller's caller
+	return s.callerOf(pcs[:n])
+}
+
+// callerOf is caller for the stack pcs, taken earlier.
+func (s *S) callerOf(pcs []uintptr) string {
 	s.helpersMu.Lock()
 	first := helperFuncs(s.helperPCs)
 	s.helpersMu.Unlock()
-	return callerIn(pcs[:n], func(fn string) bool { _, ok := first[fn]; return ok })
+	return callerIn(pcs, func(fn string) bool { _, ok := first[fn]; return ok })
 }
 
 // callerIn finds, in the stack pcs, the first caller outside this

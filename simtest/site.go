@@ -11,11 +11,11 @@ import (
 // "server.go:42": the line of inst's Run (runSite), or, for a Run whose
 // code is none of the test's, such as a program's (program.Process's Run
 // is this module's), the line of the Boot call that declared it.
-func procSite(p *proc, inst Process) string {
+func (s *S) procSite(p *proc, inst Process) string {
 	if site := runSite(inst); site != "" {
 		return site
 	}
-	return p.bootSite
+	return s.callerOf(p.bootAt)
 }
 
 // runSite is where a process's code begins, as "server.go:42": the line
