@@ -305,15 +305,11 @@ func (s *server[Req, Resp]) undecodable(pr *promise, err error) {
 // would pass unseen in a seed that passes, and the caller, seeing only a
 // broken promise, may well retry.
 func (s *server[Req, Resp]) reportPanic(ctx context.Context, pr *promise, r any, stack []byte) bool {
-	rp, ok := simctx.From(ctx).(simctx.PanicReporter)
-	if !ok {
-		return false
-	}
 	caller := "its caller gets ErrBrokenPromise"
 	if pr.tok.IsZero() {
 		caller = "the request came by Send, which no caller waits on"
 	}
-	return rp.RecoveredPanic(fmt.Sprintf("%s panicked: %v; %s", s.name, r, caller), stack)
+	return simctx.ReportPanic(ctx, stack, "%s panicked: %v; %s", s.name, r, caller)
 }
 
 // handle runs the handler on w's request and answers w's promise.

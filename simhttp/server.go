@@ -598,15 +598,11 @@ func (c *conn) serveHTTP(w *response) (ok bool) {
 // the handler's panic r, whose goroutine's stack is stack. It reports
 // whether a simulation took it; outside one it does nothing.
 func (c *conn) reportPanic(req *http.Request, r any, stack []byte) bool {
-	rp, ok := simctx.From(req.Context()).(simctx.PanicReporter)
-	if !ok {
-		return false
-	}
 	path := req.URL.Path
 	if path == "" {
 		path = req.RequestURI
 	}
-	return rp.RecoveredPanic(fmt.Sprintf("simhttp: handler panic serving %s %s to %s: %v", req.Method, path, c.remote, r), stack)
+	return simctx.ReportPanic(req.Context(), stack, "simhttp: handler panic serving %s %s to %s: %v", req.Method, path, c.remote, r)
 }
 
 type globalOptionsHandler struct{}

@@ -5,7 +5,10 @@
 // From returns nil and they do nothing.
 package simctx
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // Sim is what production-side packages may ask of the simulation they run in.
 type Sim interface {
@@ -56,4 +59,13 @@ type PanicReporter interface {
 	// keeps it, and the caller goes on as it would outside a simulation.
 	// It never blocks and never draws randomness.
 	RecoveredPanic(msg string, stack []byte) bool
+}
+
+// ReportPanic hands a panic that code under test recovered to the
+// simulation ctx carries, if it keeps such reports (PanicReporter), and
+// returns whether it took it. The message is made from format and args
+// only then: outside a simulation the caller logs the panic its own way.
+func ReportPanic(ctx context.Context, stack []byte, format string, args ...any) bool {
+	rp, ok := From(ctx).(PanicReporter)
+	return ok && rp.RecoveredPanic(fmt.Sprintf(format, args...), stack)
 }
