@@ -2,7 +2,6 @@ package httpretry_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/program"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simhttp"
@@ -56,22 +56,11 @@ func TestMain(m *testing.M) {
 }
 
 // output collects a group of processes' standard output.
-type output struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
+type output struct{ testenv.Buffer }
 
 func (o *output) lines(prefix string) []string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(o.b.Bytes()))
+	sc := bufio.NewScanner(strings.NewReader(o.String()))
 	for sc.Scan() {
 		if strings.HasPrefix(sc.Text(), prefix) {
 			out = append(out, sc.Text())
