@@ -123,6 +123,7 @@ func (w *World) RefuseWallTime(t time.Time, call string) {
 		w.refuseWall(fmt.Sprintf("%s given a time read from the wall clock (%s, from time.Now): simulated time does not keep pace with the wall clock, "+
 			"so that deadline would not end the wait as it does in production; take the time from p.Time.Now()",
 			call, t.Round(0).Format(time.RFC3339Nano)))
+		return // refused: the run has failed
 	}
 	if w.nearWall != "" || t.IsZero() {
 		return
