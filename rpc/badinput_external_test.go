@@ -57,7 +57,7 @@ func TestBadFramesEndOnlyTheirConnection(t *testing.T) {
 		require.NoError(s, err)
 		_, err = c.Write(wire.AppendFrame(nil, wire.Token(rpc.WellKnown(99)), []byte{2, '{', '}'}))
 		require.NoError(s, err)
-		s.Sleep(rpc.ServeGrace) // a well-known token is held until then, in case it is served
+		s.Sleep(rpc.DefaultServeGrace) // a well-known token is held until then, in case it is served
 		assert.Equal(s, uint64(1), server.Stats().Orphans)
 		assert.Equal(s, uint64(1), server.Stats().NotFound)
 		// A corrupt frame: the connection ends.

@@ -26,7 +26,7 @@
 //
 // Endpoints: [Token] ([Token.IsWellKnown], [Token.IsZero], [Token.Index]), [WellKnown],
 // [NewToken], [Endpoint], [At], [Serve], [Handler], [Unserve],
-// [ServeGrace]; streams:
+// [Config.ServeGrace]; streams:
 // [ServeStream], [Stream] ([Stream.Next], [Stream.Endpoint],
 // [Stream.Close]), [Request] ([Request.Reply], [Request.Fail],
 // [Request.Break]).

@@ -53,7 +53,7 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // Serve fails with ErrTokenInUse when tok is served already, and with
 // ErrClosed on a closed transport. A transport that listens answers
 // ErrEndpointNotFound to requests for tokens it does not serve, except
-// that for [ServeGrace] (a second) after NewTransport it holds those for
+// that for [Config.ServeGrace] (a second by default) after NewTransport it holds those for
 // well-known tokens, and Serve hands them to h: serve the well-known
 // endpoints right after NewTransport, before anything that waits.
 func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpoint[Req, Resp], error) {
@@ -92,7 +92,7 @@ func handlerName(tok Token, h any) string {
 
 // Unserve stops serving tok: requests that arrive later are answered
 // ErrEndpointNotFound (a well-known token's, in the transport's first
-// [ServeGrace], once the grace is over, unless tok is served again
+// [Config.ServeGrace], once the grace is over, unless tok is served again
 // meanwhile); handlers running go on.
 func Unserve(tr *Transport, tok Token) {
 	if tr == nil {

@@ -33,7 +33,7 @@ var (
 	// request was not delivered. A dynamic token not found stays failed
 	// ([FailureMonitor.PermanentlyFailed]); a well-known one may be served
 	// later (a process still booting), and is answered not found only
-	// once its transport's first [ServeGrace] is over.
+	// once its transport's first [Config.ServeGrace] is over.
 	ErrEndpointNotFound = errors.New("rpc: endpoint not found")
 	// ErrClosed: the transport is closed; nothing more goes out or comes in.
 	ErrClosed = errors.New("rpc: the transport is closed")

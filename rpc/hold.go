@@ -1,21 +1,6 @@
 package rpc
 
-import (
-	"context"
-	"time"
-)
-
-// ServeGrace is how long after NewTransport a listening transport holds
-// the requests and messages that arrive for well-known tokens it does not
-// serve yet. A transport listens as NewTransport returns, before Serve
-// can be called, so a client that redials a restarted server in that
-// moment would otherwise be told that nothing serves the endpoint it has
-// always called. A held frame goes to its endpoint when Serve or
-// ServeStream serves the token, in the order the frames arrived; one
-// still held when the grace ends is answered ErrEndpointNotFound, as is
-// one that arrives later. Dynamic tokens are never held: one not served
-// is gone.
-const ServeGrace = time.Second
+import "context"
 
 // heldFrame is a request or a message held for a token not yet served.
 type heldFrame struct {

@@ -2,6 +2,7 @@ package rpc_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -76,7 +77,7 @@ func TestRequestHeldPastTheGraceIsNotFound(t *testing.T) {
 			_, err := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(9)).GetReply(ctx, client, echoReq{})
 			return err
 		})
-		s.Sleep(rpc.ServeGrace / 2)
+		s.Sleep(rpc.DefaultServeGrace / 2)
 		assert.Zero(s, server.Stats().NotFound, "held: the token may yet be served")
 		err = call.Join(s.Context())
 		require.ErrorIs(s, err, rpc.ErrEndpointNotFound)
@@ -87,4 +88,43 @@ func TestRequestHeldPastTheGraceIsNotFound(t *testing.T) {
 		require.NoError(s, err, "the served endpoint is answered all along")
 		assert.Equal(s, 4, r.N)
 	}, quiet...)
+}
+
+// TestServeGraceIsConfigured serves a well-known token three seconds
+// after NewTransport, as a server does that reads its disk first: with
+// the default grace of a second the caller is told the endpoint is not
+// found; with Config.ServeGrace raised past the wait it is answered.
+func TestServeGraceIsConfigured(t *testing.T) {
+	for _, tc := range []struct {
+		grace time.Duration
+		found bool
+	}{{0, false}, {5 * time.Second, true}} {
+		t.Run(fmt.Sprint(tc.grace), func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				ctx := s.Context()
+				server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500", ServeGrace: tc.grace})
+				require.NoError(s, err)
+				client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{})
+				require.NoError(s, err)
+				call := s.Go("caller", func(ctx context.Context) error {
+					r, err := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(1)).GetReply(ctx, client, echoReq{21})
+					if err == nil && r.N != 42 {
+						return assert.AnError
+					}
+					return err
+				})
+				s.Sleep(3 * time.Second) // the server reads its disk
+				_, err = rpc.Serve(server, rpc.WellKnown(1), double)
+				require.NoError(s, err)
+				err = call.Join(ctx)
+				if !tc.found {
+					require.ErrorIs(s, err, rpc.ErrEndpointNotFound)
+					assert.Contains(s, err.Error(), "raise Config.ServeGrace")
+					return
+				}
+				require.NoError(s, err)
+				assert.Zero(s, server.Stats().NotFound)
+			}, quiet...)
+		})
+	}
 }

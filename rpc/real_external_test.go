@@ -138,7 +138,7 @@ func TestRealConcurrent(t *testing.T) {
 					continue
 				}
 				// No ErrEndpointNotFound: the restarted server holds what
-				// arrives before it serves again (ServeGrace).
+				// arrives before it serves again (Config.ServeGrace).
 				if err != nil {
 					errs <- err
 					return

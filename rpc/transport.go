@@ -68,6 +68,19 @@ type Config struct {
 	// Zero means DefaultMaxBackoffQueued, or InitialBackoff if that is
 	// longer.
 	MaxBackoffQueued time.Duration
+	// ServeGrace is how long after NewTransport a listening transport
+	// holds the requests and messages that arrive for well-known tokens
+	// it does not serve yet. A transport listens as NewTransport returns,
+	// before Serve can be called, so a client that redials a restarted
+	// server in that moment would otherwise be told that nothing serves
+	// the endpoint it has always called. A held frame goes to its
+	// endpoint when Serve or ServeStream serves the token, in the order
+	// the frames arrived; one still held when the grace ends is answered
+	// ErrEndpointNotFound, as is one that arrives later. Dynamic tokens
+	// are never held: one not served is gone. Raise it for a server that
+	// reads its disk or joins its peers before it serves. Zero means
+	// DefaultServeGrace.
+	ServeGrace time.Duration
 	// Codec encodes messages; nil means JSONCodec.
 	Codec Codec
 }
@@ -83,6 +96,7 @@ const (
 	DefaultInitialBackoff     = 100 * time.Millisecond
 	DefaultMaxBackoff         = 30 * time.Second
 	DefaultMaxBackoffQueued   = time.Second
+	DefaultServeGrace         = time.Second
 )
 
 func (c Config) withDefaults() (Config, error) {
@@ -95,7 +109,7 @@ func (c Config) withDefaults() (Config, error) {
 		{"MaxUnreliableBytes", int64(c.MaxUnreliableBytes)}, {"ConnectTimeout", int64(c.ConnectTimeout)},
 		{"PingInterval", int64(c.PingInterval)}, {"PingTimeout", int64(c.PingTimeout)},
 		{"InitialBackoff", int64(c.InitialBackoff)}, {"MaxBackoff", int64(c.MaxBackoff)},
-		{"MaxBackoffQueued", int64(c.MaxBackoffQueued)},
+		{"MaxBackoffQueued", int64(c.MaxBackoffQueued)}, {"ServeGrace", int64(c.ServeGrace)},
 	} {
 		if f.v < 0 {
 			errs = append(errs, fmt.Errorf("rpc: Config.%s is negative; use zero for the default or a positive value", f.name))
@@ -120,6 +134,7 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.PingTimeout, DefaultPingTimeout)
 	def(&c.InitialBackoff, DefaultInitialBackoff)
 	def(&c.MaxBackoff, DefaultMaxBackoff)
+	def(&c.ServeGrace, DefaultServeGrace)
 	if c.MaxBackoff < c.InitialBackoff {
 		return c, fmt.Errorf("rpc: Config.MaxBackoff (%v) is less than InitialBackoff (%v); raise it", c.MaxBackoff, c.InitialBackoff)
 	}
@@ -194,7 +209,7 @@ type Transport struct {
 	freeSlots  []uint32 // the slots that no call holds
 
 	// What arrives for well-known tokens not yet served is held until
-	// holdUntil, ServeGrace after NewTransport (zero when the transport
+	// holdUntil, Config.ServeGrace after NewTransport (zero when the transport
 	// does not listen), or until graceOver (see hold).
 	holdUntil time.Time
 	graceOver bool
@@ -281,7 +296,7 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 			return nil, fmt.Errorf("rpc: listen on %s: %w", cfg.Listen, err)
 		}
 		t.ln = ln
-		t.holdUntil = p.Time.Now().Add(ServeGrace)
+		t.holdUntil = p.Time.Now().Add(cfg.ServeGrace)
 		t.addr = ln.Addr().String()
 		if host, port, err := net.SplitHostPort(cfg.Listen); err == nil && host == "" {
 			_, lport, _ := net.SplitHostPort(t.addr)
@@ -567,7 +582,7 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 	x := t.callLocked(reply)
 	t.mu.Unlock()
 	if x != nil {
-		why := "nothing serves the token there yet; serve it right after NewTransport, or check the address and the token"
+		why := "nothing serves the token there yet; serve it right after NewTransport (or raise Config.ServeGrace there), or check the address and the token"
 		if !missing.IsWellKnown() {
 			why = "it is no longer served there (its server stopped serving it, or restarted); ask its server for its endpoint again"
 		}

@@ -158,6 +158,8 @@ func TestConfigRejected(t *testing.T) {
 		require.ErrorContains(s, err, "MaxBackoff (30s) is less than InitialBackoff (1m0s)")
 		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{MaxBackoffQueued: -time.Second})
 		require.ErrorContains(s, err, "Config.MaxBackoffQueued is negative")
+		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{ServeGrace: -time.Second})
+		require.ErrorContains(s, err, "Config.ServeGrace is negative")
 		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{InitialBackoff: time.Second, MaxBackoffQueued: time.Millisecond})
 		require.ErrorContains(s, err, "MaxBackoffQueued (1ms) is less than InitialBackoff (1s)")
 		_, err = rpc.NewTransport(s.Context(), p, rpc.Config{PingInterval: 10 * time.Second})
