@@ -426,6 +426,9 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	cols := columnsOf(entries)
 	if w.at >= 0 {
 		fmt.Fprintf(b, "  the window is at %v, the time the first failure names; the failure itself came at %v\n", w.at, w.failed)
+		// What the body says through the test's own T, the Run cannot
+		// hold back: it comes again, and this says why.
+		b.WriteString("  the seed ran once more to show it: a line its body logs through the test's own t, not its S, is logged again\n")
 	}
 	w.writeClocks(b, entries)
 	w.writeFaults(b, entries, upTo, cols)

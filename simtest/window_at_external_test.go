@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -75,7 +76,7 @@ func TestReportWindowIsAtTheTimeTheFailureNames(t *testing.T) {
 			assert.Equal(t, 1, res.Seeds)
 			assert.Equal(t, int32(2), runs.Load(), "the failing seed ran once more, to show its window at the named time")
 			assert.Contains(t, res.Report, "a stale read, called at Jan  1 00:00:12.600", "the error's own text, wrapped or not")
-			timeline := failureWindow(t, res, "the window is at 12.6s, the time the first failure names; the failure itself came at "+tc.failedAt+"\n  timeline around 12.6s (")
+			timeline := failureWindow(t, res, "the window is at 12.6s, the time the first failure names; the failure itself came at "+tc.failedAt+"\n"+ranAgain+"  timeline around 12.6s (")
 			assert.Contains(t, timeline, "reboot: reg-1 (crash)", "the entry at the named time")
 			assert.Contains(t, timeline, "tick 125", "entries before it")
 			assert.Contains(t, timeline, "tick 127", "entries after it")
@@ -239,6 +240,10 @@ func (namingProcess) Run(ctx context.Context, p providers.Providers) error {
 	return staleRead{at}
 }
 
+// ranAgain is the line of a report whose window is at the time its
+// failure names, after the line that says so.
+const ranAgain = "  the seed ran once more to show it: a line its body logs through the test's own t, not its S, is logged again\n"
+
 // windowOf is the timeline part of the failure report in res, from its
 // heading, which begins with heading, to the summary.
 func windowOf(t *testing.T, res simtest.Result, heading string) string {
@@ -331,7 +336,7 @@ func TestReportWindowAtANamedTimeHasTheFaultsBeforeIt(t *testing.T) {
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 	assert.Equal(t, int32(2), runs.Load())
 	assert.Regexp(t, `\n  the window is at 12\.6s, the time the first failure names; the failure itself came at 30s\n`+
-		`  faults before the timeline below:\n +5s  reboot: p-0 \(crash\)\n`+
+		regexp.QuoteMeta(ranAgain)+`  faults before the timeline below:\n +5s  reboot: p-0 \(crash\)\n`+
 		`  timeline around 12\.6s \(`, res.Report)
 }
 
