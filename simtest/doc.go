@@ -156,9 +156,12 @@
 // a *history.Error does, shows the timeline around that time instead,
 // when the window around the failure does not reach it: the Run runs
 // that seed once more, after its seeds, to show it, and says so if the
-// seed then takes another path. -simtimeline ([TimelineFile]) writes the
-// whole timeline; -simhtml ([TimelineHTML]) draws it as one HTML page,
-// with every message and disk operation (package [timelinehtml]).
+// seed then takes another path. That run, like the determinism check's
+// second, tells the test nothing through its S (log lines, [S.Attr],
+// late reports); a line the body logs through the test's own T comes
+// again. -simtimeline ([TimelineFile]) writes the whole timeline;
+// -simhtml ([TimelineHTML]) draws it as one HTML page, with every
+// message and disk operation (package [timelinehtml]).
 // During the seed, [S.Watch] follows entries of some names and
 // [S.Timeline] answers for the timeline so far: a snapshot, counts by
 // name and process, the entries since a [Mark].

@@ -66,7 +66,7 @@ func (s *S) Eventually(name string, within time.Duration, check func() error) {
 // lateProperty reports a liveness property registered through method
 // after the seed ended: nothing would check it.
 func (s *S) lateProperty(method, name string) {
-	s.after.fail(s.seed, s.recipe, method+" was called on", s.caller(), fmt.Sprintf("the property %q is not checked: the seed's checks have run", name))
+	s.after.fail(s, method+" was called on", s.caller(), fmt.Sprintf("the property %q is not checked: the seed's checks have run", name))
 }
 
 // EventuallyAfter is [S.Eventually] with a window that opens at start, a

@@ -37,7 +37,7 @@ type invariant struct {
 // nothing and the task unwinds on, as [S.Cleanup] does there.
 func (s *S) Invariant(name string, check func() error) {
 	if s.over() {
-		s.after.fail(s.seed, s.recipe, "Invariant was called on", s.caller(), fmt.Sprintf("the invariant %q is not checked: the seed has no more steps", name))
+		s.after.fail(s, "Invariant was called on", s.caller(), fmt.Sprintf("the invariant %q is not checked: the seed has no more steps", name))
 		return
 	}
 	var site *tally.Site

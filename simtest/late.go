@@ -30,6 +30,44 @@ type afterSeeds struct {
 	// seed after the one it stopped at, still under way on another
 	// worker. Nothing they say reaches the test.
 	dropped map[string]bool
+	// told counts, for each text told of a run, how many times each S
+	// told it (by S.id). A seed run again (the determinism check's second
+	// run, or the run that shows a report's window at the time a failure
+	// names) has an S of its own, and its goroutines outlive it as the
+	// first run's do and say the same: a text is told as many times as
+	// one run's S said it, not once for each run.
+	told map[string]map[uint64]toldBy
+}
+
+// toldBy is how many times an S told a text, and whether that S is of a
+// seed run again (S.again).
+type toldBy struct {
+	n     int
+	again bool
+}
+
+// repeats reports whether s telling text now repeats what another run of
+// its seed told, when either run is a run again: s has told it no more
+// times, this one included, than the other did. a.mu is held.
+func (a *afterSeeds) repeats(s *S, text string) bool {
+	if a.told == nil {
+		a.told = make(map[string]map[uint64]toldBy)
+	}
+	by := a.told[text]
+	if by == nil {
+		by = make(map[uint64]toldBy)
+		a.told[text] = by
+	}
+	mine := by[s.id]
+	mine.n++
+	mine.again = s.again
+	by[s.id] = mine
+	for id, other := range by {
+		if id != s.id && (other.again || s.again) && other.n >= mine.n {
+			return true
+		}
+	}
+	return false
 }
 
 // drop drops what the S of seed (of the exploration timeline recipe, when
@@ -67,11 +105,11 @@ func (a *afterSeeds) close() {
 	a.mu.Unlock()
 }
 
-// fail reports that the S of seed (of the exploration timeline recipe,
-// when it is not "") failed after the seed ended: what happened, such as
-// "an error was reported to", with msg, made at loc. It reports whether
-// the test was still there to hear it.
-func (a *afterSeeds) fail(seed uint64, recipe, what, loc, msg string) bool {
+// fail reports that s failed after its seed ended: what happened, such
+// as "an error was reported to", with msg, made at loc. It reports
+// whether the test was still there to hear it.
+func (a *afterSeeds) fail(s *S, what, loc, msg string) bool {
+	seed, recipe := s.seed, s.recipe
 	if a.gone(seed, recipe) {
 		return false
 	}
@@ -90,7 +128,7 @@ func (a *afterSeeds) fail(seed uint64, recipe, what, loc, msg string) bool {
 	} else {
 		text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs (simvet's goroutine rule finds raw goroutines before running)."
 	}
-	return a.report(text)
+	return a.report(s, text)
 }
 
 // onTestGoroutine reports whether the caller runs on a test's own
@@ -110,10 +148,11 @@ func onTestGoroutine() bool {
 	}
 }
 
-// givenUpCleanup reports that a cleanup of the seed (of the exploration
-// timeline recipe, when it is not "") that the watchdog gave up, run
-// outside the simulation, failed: what it did, as "panicked: boom".
-func (a *afterSeeds) givenUpCleanup(seed uint64, recipe, what string) bool {
+// givenUpCleanup reports that a cleanup of s's seed, which the watchdog
+// gave up, run outside the simulation, failed: what it did, as
+// "panicked: boom".
+func (a *afterSeeds) givenUpCleanup(s *S, what string) bool {
+	seed, recipe := s.seed, s.recipe
 	if a.gone(seed, recipe) {
 		return false
 	}
@@ -121,14 +160,18 @@ func (a *afterSeeds) givenUpCleanup(seed uint64, recipe, what string) bool {
 	if line := a.replay(seed, recipe); line != "" {
 		text += "\n  replay: " + line
 	}
-	return a.report(text)
+	return a.report(s, text)
 }
 
-// report fails the test with text, if the test is still there to hear
-// it, and reports whether it was.
-func (a *afterSeeds) report(text string) bool {
+// report fails the test with text, told by s, if the test is still
+// there to hear it and another run of the seed has not told it, and
+// reports whether it was.
+func (a *afterSeeds) report(s *S, text string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.repeats(s, text) {
+		return false
+	}
 	if a.closed {
 		fmt.Fprintf(os.Stderr, "%s\n  (the test %s had ended, so it could not be failed)\n", text, a.t.Name())
 		return false
@@ -151,12 +194,13 @@ func (a *afterSeeds) say(text string) {
 	}
 }
 
-// log passes on a log line of an S whose seed ended.
-func (a *afterSeeds) log(seed uint64, recipe, msg string) {
+// log passes on a log line of s, whose seed ended.
+func (a *afterSeeds) log(s *S, msg string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.closed && !a.dropped[runName(seed, recipe)] {
-		a.say(fmt.Sprintf("simtest: after %s ended: %s", runName(seed, recipe), msg))
+	run := runName(s.seed, s.recipe)
+	if text := fmt.Sprintf("simtest: after %s ended: %s", run, msg); !a.closed && !a.dropped[run] && !a.repeats(s, text) {
+		a.say(text)
 	}
 }
 

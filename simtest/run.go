@@ -95,6 +95,8 @@ type runner struct {
 	// deadline is go test's -timeout, which the Run stops before
 	// (deadline.go).
 	deadline testDeadline
+	// sCount counts the S the Run has made, to number them (S.id).
+	sCount atomic.Uint64
 }
 
 // verbose reports whether every seed's line is logged as it ends.
@@ -516,7 +518,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	// seed up, the Run reads it (runGivenUp) while the driver may not
 	// have come back from the step that filled it in; began, set once
 	// o.s is, orders the driver's writes before the Run's reads.
-	s := &S{tb: r.t, w: w, seed: seed, recipe: tl.recipe(), after: r.after, viaT: viaT}
+	s := &S{tb: r.t, w: w, seed: seed, recipe: tl.recipe(), after: r.after, viaT: viaT, id: r.sCount.Add(1), again: checking}
 	if r.fuzz == nil {
 		s.workers = r.cfg.workers
 	}

@@ -96,6 +96,12 @@ type S struct {
 	ended    atomic.Bool
 	after    *afterSeeds
 	toldLate atomic.Bool // after has been told of a failure of this S
+	// id tells this S from the Run's others, for after; again is set for
+	// a run again of the seed (the determinism check's second run, or
+	// the one that shows a report's window at the time its failure names,
+	// window_at.go): it tells the test nothing the first run told.
+	id    uint64
+	again bool
 
 	disks *simdisk.Disks // the seed's disks, made on first use (storage.go)
 	net   *simnet.Net    // the seed's network (network.go)
@@ -143,7 +149,14 @@ func (s *S) Name() string { return s.tb.Name() }
 
 // Attr emits a test attribute through the test's testing.TB: go test
 // -json reports it as an attr event, once for each seed that calls it.
-func (s *S) Attr(key, value string) { s.tb.Attr(key, value) }
+// A seed that runs again (under [CheckDeterminism], or to show its
+// report's window at the time its failure names) emits it once.
+func (s *S) Attr(key, value string) {
+	if s.again && !s.ended.Load() {
+		return
+	}
+	s.tb.Attr(key, value)
+}
 
 // Providers returns the test driver's providers.
 func (s *S) Providers() providers.Providers { return s.p }
@@ -202,7 +215,7 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 // skip the seed.
 func (s *S) Cleanup(f func()) {
 	if s.over() {
-		s.after.fail(s.seed, s.recipe, "Cleanup was called on", s.caller(), "its function will not run: the seed's cleanups have run")
+		s.after.fail(s, "Cleanup was called on", s.caller(), "its function will not run: the seed's cleanups have run")
 		return
 	}
 	s.onTurn("S.Cleanup")
@@ -314,9 +327,9 @@ func (s *S) runGivenUp(quiet bool) {
 		<-done
 		switch {
 		case panicked != nil:
-			s.after.givenUpCleanup(s.seed, s.recipe, fmt.Sprintf("panicked: %v", panicked))
+			s.after.givenUpCleanup(s, fmt.Sprintf("panicked: %v", panicked))
 		case !returned && s.after.reported.Load() == told:
-			s.after.givenUpCleanup(s.seed, s.recipe, "was ended as it called into the simulation, which it cannot; "+
+			s.after.givenUpCleanup(s, "was ended as it called into the simulation, which it cannot; "+
 				"a cleanup that must wait in simulated time, or use the seed's network or disks, cannot run for a seed the watchdog gave up")
 		}
 	}
@@ -433,7 +446,7 @@ func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...
 // logs are never read.
 func (s *S) log(msg string) {
 	if s.over() {
-		s.after.log(s.seed, s.recipe, joinLoc(s.caller(), msg))
+		s.after.log(s, joinLoc(s.caller(), msg))
 		return
 	}
 	s.onTurn("S.Log")
@@ -452,7 +465,7 @@ func (s *S) log(msg string) {
 // of Output are.
 func (s *S) logLine(msg string) {
 	if s.over() {
-		s.after.log(s.seed, s.recipe, msg)
+		s.after.log(s, msg)
 		return
 	}
 	s.onTurn("S.Log")
@@ -676,7 +689,7 @@ func isMachinery(f runtime.Frame) bool {
 func (s *S) failAt(loc, msg string, err error) {
 	if s.over() {
 		s.toldLate.Store(true)
-		s.after.fail(s.seed, s.recipe, "an error was reported to", loc, msg)
+		s.after.fail(s, "an error was reported to", loc, msg)
 		return
 	}
 	s.onTurn("S.Error")
@@ -697,7 +710,7 @@ func (s *S) failAt(loc, msg string, err error) {
 // process's task.
 func (s *S) Fail() {
 	if s.over() {
-		s.after.fail(s.seed, s.recipe, "Fail was called on", s.caller(), "")
+		s.after.fail(s, "Fail was called on", s.caller(), "")
 		return
 	}
 	s.onTurn("S.Fail")
@@ -736,7 +749,7 @@ func (s *S) Failed() bool {
 func (s *S) FailNow() {
 	if s.over() {
 		if !s.toldLate.Load() {
-			s.after.fail(s.seed, s.recipe, "FailNow was called on", s.caller(), "")
+			s.after.fail(s, "FailNow was called on", s.caller(), "")
 		}
 		s.after.failNow(s.seed, s.recipe)
 	}
@@ -792,7 +805,7 @@ func (s *S) skip(method, msg string) {
 		if msg == "" {
 			msg = "skipped"
 		}
-		s.after.fail(s.seed, s.recipe, "Skip was called on", s.caller(), msg+" (a seed that has ended cannot be skipped)")
+		s.after.fail(s, "Skip was called on", s.caller(), msg+" (a seed that has ended cannot be skipped)")
 		s.after.failNow(s.seed, s.recipe)
 	}
 	s.onTurn("S.SkipNow")

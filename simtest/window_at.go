@@ -17,9 +17,10 @@ import (
 // time that its window does not reach (window.namedAway), with a window
 // around that time, and gives o that window. The run again counts nowhere:
 // not in the report's figures, the assertions, the results, the timeline
-// files or the kept seeds. If it takes another path than the first (its
-// trace differs), the seed is not deterministic: o.rerun says so, and o
-// keeps its window.
+// files or the kept seeds; and its S tells the test nothing the first
+// run's told (S.again: attributes, late reports). If it takes another
+// path than the first (its trace differs), the seed is not
+// deterministic: o.rerun says so, and o keeps its window.
 //
 // It is for the one seed a report shows, once the Run's seeds have ended,
 // so that it costs one seed, on failure only, and no worker's seeds run
