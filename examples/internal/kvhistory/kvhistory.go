@@ -174,8 +174,8 @@ func (h *History) Put(ctx context.Context, id int, key, value string, put func()
 }
 
 // Check asserts that the history is linearizable and, when it is not,
-// returns an error that lists, for each key whose history is not, its
-// operations by call time, and the story.
+// returns an [*Error] that names the first operation no order can place
+// and lists, for each key that fails, its operations, and the story.
 func (h *History) Check(ctx context.Context) error {
 	h.mu.Lock()
 	all := h.operations()
@@ -240,19 +240,42 @@ func (h *History) visualize(all []porcupine.Operation) {
 	}
 }
 
+// An Error is a history that is not linearizable. Its text names the
+// first operation that no order of the operations before it can place,
+// then lists, for each key whose history is not linearizable, its
+// operations by call time, and the story.
+type Error struct {
+	at   time.Time
+	text string
+}
+
+func (e *Error) Error() string { return e.text }
+
+// At returns the time of the call of the operation the first line
+// names, on the history's clock (New's now): where a report of the run
+// should look. A simtest report whose first failure is this error, made
+// on the seed's clock, shows its timeline around that time.
+func (e *Error) At() time.Time { return e.at }
+
 func (h *History) explain(all []porcupine.Operation) error {
 	var b strings.Builder
 	parts := model().Partition(all)
 	slices.SortFunc(parts, func(a, b []porcupine.Operation) int {
 		return strings.Compare(a[0].Input.(*op).key, b[0].Input.(*op).key)
 	})
+	var first porcupine.Operation // the stuck operation called first
+	found := false
 	for _, ops := range parts {
-		if porcupine.CheckOperations(porcupine.Model{Init: model().Init, Step: model().Step, Equal: model().Equal}, ops) {
+		slices.SortStableFunc(ops, func(a, b porcupine.Operation) int { return cmp.Compare(a.Call, b.Call) })
+		stuck, ok := stuckIn(ops)
+		if !ok {
 			continue
+		}
+		if !found || stuck.Call < first.Call {
+			first, found = stuck, true
 		}
 		key := ops[0].Input.(*op).key
 		fmt.Fprintf(&b, "\nthe history of %s is not linearizable; its operations, by call time:", key)
-		slices.SortStableFunc(ops, func(a, b porcupine.Operation) int { return cmp.Compare(a.Call, b.Call) })
 		for _, op := range ops {
 			fmt.Fprintf(&b, "\n  %s", h.describe(op))
 		}
@@ -263,7 +286,52 @@ func (h *History) explain(all []porcupine.Operation) error {
 			fmt.Fprintf(&b, "\n  %v", e)
 		}
 	}
-	return fmt.Errorf("a history that is not linearizable:%s", b.String())
+	if !found {
+		// No key's history alone fails, which the check by key cannot
+		// find: the error names no operation.
+		return &Error{text: "a history that is not linearizable:" + b.String()}
+	}
+	return &Error{
+		at: h.start.Add(time.Duration(first.Call)),
+		text: fmt.Sprintf("a history that is not linearizable: no order of the operations before it can take %s's %s, called at %v:%s",
+			h.who(first), opString(first.Input, first.Output), time.Duration(first.Call), b.String()),
+	}
+}
+
+// stuckIn checks one key's operations, ops, and when they are not
+// linearizable returns the first that no order can place: of those left
+// out of the longest order porcupine found, the first to return, as
+// history.Check names it. Any order must place before it every operation
+// that returned before it was called, and none can.
+func stuckIn(ops []porcupine.Operation) (porcupine.Operation, bool) {
+	m := model()
+	res, info := porcupine.CheckOperationsVerbose(porcupine.Model{Init: m.Init, Step: m.Step, Equal: m.Equal}, ops, 0)
+	if res == porcupine.Ok {
+		return porcupine.Operation{}, false
+	}
+	// One partition; its orders are indices into ops.
+	var longest []int
+	if partials := info.PartialLinearizations(); len(partials) > 0 {
+		for _, l := range partials[0] {
+			if len(l) > len(longest) || len(l) == len(longest) && slices.Compare(l, longest) < 0 {
+				longest = l
+			}
+		}
+	}
+	in := make([]bool, len(ops))
+	for _, id := range longest {
+		in[id] = true
+	}
+	stuck := -1
+	for id, o := range ops {
+		if !in[id] && (stuck < 0 || o.Return < ops[stuck].Return) {
+			stuck = id
+		}
+	}
+	if stuck < 0 {
+		return porcupine.Operation{}, false
+	}
+	return ops[stuck], true
 }
 
 // describe gives op's call and return times, its client (the final reads
@@ -278,6 +346,14 @@ func (h *History) describe(op porcupine.Operation) string {
 		who = "final read"
 	}
 	return fmt.Sprintf("%15v .. %15s  %-10s  %s", time.Duration(op.Call), ret, who, opString(op.Input, op.Output))
+}
+
+// who names op's client in a sentence: "client 2", or "the final read".
+func (h *History) who(op porcupine.Operation) string {
+	if op.ClientId == h.final {
+		return "the final read"
+	}
+	return fmt.Sprintf("client %d", op.ClientId)
 }
 
 func opString(in, _ any) string {

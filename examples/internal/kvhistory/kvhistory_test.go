@@ -186,6 +186,37 @@ func TestCheckExplainsByKey(t *testing.T) {
 	assert.Equal(t, 5, h.Len())
 }
 
+// TestCheckNamesTheOperationNoOrderCanPlace checks the failure's first
+// line and At: the operation porcupine's longest order leaves out that
+// returned first, of the key whose such operation was called first; not
+// the key's last operation, nor the first key's.
+func TestCheckNamesTheOperationNoOrderCanPlace(t *testing.T) {
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := New(func() time.Time { return start }, 9)
+	// k0 fails at its end, at 90; k1 at a read of a value never written,
+	// at 20, before two operations that are fine.
+	h.add(op{put: true, key: "k0", value: "a", client: 0, call: 0, ret: 10})
+	h.add(op{key: "k0", client: 9, call: 90, ret: 95})
+	h.add(op{put: true, key: "k1", value: "a", client: 0, call: 0, ret: 10})
+	h.add(op{key: "k1", value: "b", found: true, client: 1, call: 20, ret: 30})
+	h.add(op{put: true, key: "k1", value: "c", client: 2, call: 40, ret: 50})
+	h.add(op{key: "k1", value: "c", found: true, client: 9, call: 60, ret: 70})
+	err := h.Check(context.Background())
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, start.Add(20), e.At())
+	assert.True(t, strings.HasPrefix(err.Error(), "a history that is not linearizable: no order of the operations before it can take client 1's get k1 -> b, called at 20ns:\n"), err.Error())
+	assert.Contains(t, err.Error(), "the history of k0 is not linearizable")
+	assert.Contains(t, err.Error(), "the history of k1 is not linearizable")
+
+	h = New(func() time.Time { return start }, 9)
+	h.add(op{put: true, key: "k0", value: "a", client: 0, call: 0, ret: 10})
+	h.add(op{key: "k0", client: 9, call: 90, ret: 95})
+	require.ErrorAs(t, h.Check(context.Background()), &e)
+	assert.Equal(t, start.Add(90), e.At())
+	assert.Contains(t, e.Error(), "can take the final read's get k0 -> not found, called at 90ns:")
+}
+
 // TestRecordingAllocatesInChunks checks that recording the operations a
 // Run reserved room for allocates nothing per operation.
 func TestRecordingAllocatesInChunks(t *testing.T) {
