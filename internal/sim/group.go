@@ -32,6 +32,43 @@ func (g *Group) Go(ctx context.Context, name string, fn func(ctx context.Context
 	return g.w.spawnIn(g, ctx, name, fn)
 }
 
+// Task returns a Task provider that starts every task in the group,
+// whichever task calls it, where the world's puts a new task in the
+// process of the task that starts it; a Spawner taken from it starts its
+// tasks in the group too. The rest of it is the world's. It is the Task of
+// providers that act from a host of no process (simtest's HostProviders):
+// their tasks are named after the host and drawn on its lane.
+func (g *Group) Task() providers.Task { return groupTask{(*taskProvider)(g.w), g} }
+
+// groupTask is the world's Task provider, with Go and Spawner bound to a
+// group. Embedding the provider keeps every method that code finds on a
+// simulation's Task by an interface of its own (Parker, OnPark,
+// TaskName...).
+type groupTask struct {
+	*taskProvider
+	g *Group
+}
+
+func (p groupTask) Go(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	return p.g.Go(ctx, name, fn)
+}
+
+// Spawner is the world's Spawner, in the group rather than in the process
+// of the task that takes it.
+func (p groupTask) Spawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	g := p.g
+	return func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+		if g.dead {
+			return nil
+		}
+		return g.w.spawnIn(g, ctx, name, fn)
+	}
+}
+
+// CurrentProcess names the process (the group) of the running task: ""
+// outside any task, or for a task of none.
+func (w *World) CurrentProcess() string { return w.curGroup().process() }
+
 // process names the group in timeline entries: "" for nil, no group.
 func (g *Group) process() string {
 	if g == nil {
