@@ -3,6 +3,7 @@ package rpc_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -239,6 +240,43 @@ func TestInlineHandlerIsNamedForItsEndpoint(t *testing.T) {
 	}, quiet...)
 }
 
+// A transport made with S.HostProviders' providers, as a client on a host
+// of its own is, names its tasks and its handlers after that host, as a
+// process's are named after the process: the timeline tells which host
+// did what.
+func TestATransportOnAHostOfItsOwnNamesItsTasksAfterIt(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		tl := s.Timeline()
+		server, client := newPair(s)
+		log := server.Providers().Logger
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, r echoReq) (echoResp, error) {
+			log.Info("served")
+			return echoResp{r.N}, nil
+		})
+		require.NoError(s, err)
+		_, err = ep.GetReply(within(s, time.Minute), client, echoReq{N: 1})
+		require.NoError(s, err)
+		started := map[string]string{}
+		served := map[string]string{}
+		for _, e := range tl.Snapshot() {
+			switch {
+			case e.Name == "task started" && strings.Contains(e.Task, "rpc "):
+				started[e.Task] = e.Process
+			case e.Msg == "served":
+				served[e.Task] = e.Process
+			}
+		}
+		assert.Equal(s, map[string]string{"10.0.0.1/rpc handler wellknown/1": "10.0.0.1"}, served)
+		for task, process := range started {
+			host, _, _ := strings.Cut(task, "/")
+			assert.Contains(s, []string{"10.0.0.1", "10.0.0.2"}, host, "%s is named after its host", task)
+			assert.Equal(s, host, process, "%s", task)
+		}
+		assert.Contains(s, started, "10.0.0.2/rpc peer 10.0.0.1:4500")
+		assert.Contains(s, started, "10.0.0.1/rpc read 10.0.0.2:49152")
+	}, quiet...)
+}
+
 // A handler run inline that computes past the watchdog fails its seed as
 // busy. The watchdog reads the task's name from a goroutine of its own,
 // so it reads the name the task started with, which nothing writes, not
@@ -258,5 +296,5 @@ func TestABusyInlineHandlerIsReportedByItsReadersName(t *testing.T) {
 	over.Store(true)
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Contains(t, res.Report, "busy at ")
-	assert.Contains(t, res.Report, `in task "rpc read `, "the watchdog names the task by the name it started with")
+	assert.Contains(t, res.Report, `in task "10.0.0.1/rpc read `, "the watchdog names the task by the name it started with, after its host")
 }

@@ -98,7 +98,7 @@ func TestHandlerPanicFailsTheSeed(t *testing.T) {
 	assert.Empty(t, logged, "the failure tells the panic; the ErrorLog does not repeat it")
 
 	require.Len(t, errs, 1, "the timeline has the failure")
-	assert.True(t, strings.HasPrefix(errs[0].Task, "http conn from 10.0.0.254:"), "the failure is the handler's task's: %v", errs[0])
+	assert.True(t, strings.HasPrefix(errs[0].Task, "10.0.0.1/http conn from 10.0.0.254:"), "the failure is the handler's task's, named after the server's host: %v", errs[0])
 	assert.Contains(t, errs[0].Msg, "simhttp: handler panic serving GET /boom")
 	assert.Contains(t, errs[0].Msg, "boomHandler", "the timeline's entry carries the stack")
 }

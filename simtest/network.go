@@ -2,9 +2,11 @@ package simtest
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -56,24 +58,67 @@ func (s *S) network() *simnet.Net {
 // HostProviders returns the driver's providers as seen from another host,
 // made on first use: its Network, and its Time, a clock with the skew,
 // drift and delayed sleeps that the seed's network configuration draws for
-// it. Task and Random are the driver's. host is an IP literal such as
-// "10.0.0.1" or a name of letters, digits, '-', '.' and '_'.
+// it. Random is the driver's. host is an IP literal such as "10.0.0.1" or
+// a name of letters, digits, '-', '.' and '_'.
 //
 // Code started with these providers runs as if on that host: a server that
 // listens with them is dialled at host:port, and a partition that cuts host
-// off cuts it off. A context keeps reporting its deadline on the clock that
-// made it: one made on the driver's clock reads in simulated time, not on
-// host's clock. A time-out made with these providers' Time under it
-// reports the same end on host's clock, as a connection's SetDeadline
-// there takes it. A process's host that shares a machine reads the
-// machine's clock once the process first comes up: ask for its providers
-// after the cluster booted it.
+// off cuts it off. Their Task starts the driver's tasks named after the
+// host ("client-0/rpc peer kv-0:4500"), as a process's are named after
+// it, and what those tasks start is the host's too: the timeline's entries
+// of those tasks, and the records of their Logger, carry host as their
+// process, and the HTML timeline draws them on host's lane. Attrition
+// never ends them. Their Cluster tells the cluster's processes, once
+// [S.Boot] booted some, and names host as its Self; it keeps no
+// readiness.
+//
+// A context keeps reporting its deadline on the clock that made it: one
+// made on the driver's clock reads in simulated time, not on host's clock.
+// A time-out made with these providers' Time under it reports the same end
+// on host's clock, as a connection's SetDeadline there takes it. A
+// process's host that shares a machine reads the machine's clock once the
+// process first comes up: ask for its providers after the cluster booted
+// it. [DriverHost] gives the driver's own providers.
 func (s *S) HostProviders(host string) providers.Providers {
 	h := s.network().Host(host)
+	if host == DriverHost {
+		p := s.workloadProviders()
+		p.Network = h
+		p.Time = h.Time()
+		return p
+	}
 	p := s.p
 	p.Network = h
 	p.Time = h.Time()
+	g := s.hostTasks[host]
+	if g == nil {
+		if s.hostTasks == nil {
+			s.hostTasks = map[string]*sim.Group{}
+		}
+		g = s.w.NewGroup(host)
+		s.hostTasks[host] = g
+	}
+	p.Task = g.Task()
+	p.Logger = slog.New(&timelineHandler{w: s.w, host: host})
+	p.Cluster = hostView{s: s, self: providers.Peer{Name: host, Host: host}}
 	return p
+}
+
+// hostView is the Cluster of [S.HostProviders]: the cluster's processes,
+// seen from a host of none of them.
+type hostView struct {
+	s    *S
+	self providers.Peer
+}
+
+func (v hostView) Self() providers.Peer { return v.self }
+func (v hostView) Boot() providers.Boot { return providers.FirstBoot }
+
+func (v hostView) Peers() []providers.Peer {
+	if v.s.cluster == nil {
+		return nil
+	}
+	return v.s.cluster.Peers()
 }
 
 // Network returns the seed's simulated network, to cut, clog and heal by

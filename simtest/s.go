@@ -105,7 +105,10 @@ type S struct {
 
 	disks *simdisk.Disks // the seed's disks, made on first use (storage.go)
 	net   *simnet.Net    // the seed's network (network.go)
-	obs   *observer      // assertions, invariants, timeline (assert.go)
+	// hostTasks holds, by host, the group of the tasks started with
+	// [S.HostProviders]' Task, made on first use (network.go).
+	hostTasks map[string]*sim.Group
+	obs       *observer // assertions, invariants, timeline (assert.go)
 	// timeline is the seed's kept timeline, once S.Timeline is called
 	// (timeline_query.go).
 	timeline *Timeline

@@ -95,7 +95,10 @@ func (s *S) Logger() *slog.Logger {
 // timelineHandler is the slog.Handler of S.Logger. Attributes in groups
 // are kept with dotted keys ("g.id"), as slog's TextHandler writes them.
 type timelineHandler struct {
-	w      *sim.World
+	w *sim.World
+	// host is the host of S.HostProviders whose Logger this is: a record
+	// of a task of no process is that host's.
+	host   string
 	attrs  []slog.Attr // from WithAttrs, already qualified
 	prefix string      // the open groups, each followed by a dot
 }
@@ -108,7 +111,11 @@ func (h *timelineHandler) Handle(_ context.Context, r slog.Record) error {
 		attrs = appendAttr(attrs, h.prefix, a)
 		return true
 	})
-	h.w.Record(sim.Entry{Name: r.Message, Msg: r.Message, Level: r.Level, Attrs: attrs})
+	e := sim.Entry{Name: r.Message, Msg: r.Message, Level: r.Level, Attrs: attrs}
+	if h.host != "" && h.w.CurrentProcess() == "" {
+		e.Process = h.host
+	}
+	h.w.Record(e)
 	return nil
 }
 

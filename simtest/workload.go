@@ -265,15 +265,19 @@ func (s *S) pauseFaults(paused bool) {
 // waits for processes, without carrying the test's S. It returns nil for
 // providers of anything else.
 func ClusterOf(p providers.Providers) *Cluster {
-	if v, ok := p.Cluster.(clusterView); ok {
+	switch v := p.Cluster.(type) {
+	case clusterView:
 		return v.c
+	case hostView:
+		return v.s.cluster
 	}
 	return nil
 }
 
 // HostProviders returns providers for the driver's tasks on host, as
-// [S.HostProviders] does: a workload uses them to act from another host,
-// such as a client on the far side of a partition.
+// [S.HostProviders] does: a workload uses them, the whole bundle, to act
+// from another host, such as a client on the far side of a partition,
+// whose tasks are named after the host and drawn on its lane.
 func (c *Cluster) HostProviders(host string) providers.Providers {
 	return c.s.HostProviders(host)
 }
