@@ -12,6 +12,7 @@ import (
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
 
 // dialler is a client on a host of its own that takes the whole bundle of
@@ -84,6 +85,77 @@ func TestHostProvidersTasksAreNamedAfterTheirHost(t *testing.T) {
 			}
 		}
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+}
+
+// The HTML timeline draws a host of S.HostProviders as a lane of its own:
+// its tasks' entries, its records, the sockets the driver's tasks opened
+// on it and a fault that cuts it off, beside the messages it sent.
+func TestHTMLTimelineDrawsAHostOfItsOwnOnItsLane(t *testing.T) {
+	var doc *timelinehtml.Doc
+	simtest.Run(t, func(s *simtest.S) {
+		var tl *simtest.Timeline
+		clientHostsSeed(s, &tl)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.NotNil(t, doc)
+	assert.Equal(t, []string{"driver", "client-0", "client-1", "srv-0"}, doc.Lanes)
+	isolated, connected := false, false
+	for _, e := range doc.Events {
+		if host, _, ok := strings.Cut(e.Task, "/"); ok && strings.HasPrefix(host, "client-") {
+			assert.Equal(t, host, e.Lane, "%s %s", e.Task, e.Msg)
+		}
+		if e.Msg == "dialled" {
+			assert.Contains(t, []string{"client-0", "client-1"}, e.Lane, "a record of a client's Logger, from %s", e.Task)
+		}
+		if e.Msg == "net: isolate client-1" {
+			isolated = true
+			assert.Equal(t, timelinehtml.KindFault, e.Kind)
+			assert.Equal(t, "client-1", e.Lane, "the cut is drawn on the host it cut off")
+		}
+		if strings.HasPrefix(e.Msg, "net: connected client-0:") && !strings.Contains(e.Task, "/") {
+			connected = true
+			assert.Equal(t, "client-0", e.Lane, "a driver's task that dialled from client-0: %s", e.Task)
+		}
+	}
+	assert.True(t, isolated)
+	assert.True(t, connected, "the workload's Run dialled from client-0 itself")
+	sent := false
+	for _, m := range doc.Messages {
+		sent = sent || m.From == "client-0" && m.To == "srv-0"
+	}
+	assert.True(t, sent)
+}
+
+// A host of S.HostProviders that a process has is drawn on that process's
+// lane, whatever the host is called, as the host's fault lines and its
+// disk's events are.
+func TestHTMLTimelineDrawsAProcessHostsDriverTasksOnTheProcesssLane(t *testing.T) {
+	var doc *timelinehtml.Doc
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "srv", Hosts: []string{"10.0.0.1"}, New: acceptor})
+		hp := s.HostProviders("10.0.0.1")
+		require.NoError(s, hp.Task.Go(s.Context(), "probe", func(ctx context.Context) error {
+			hp.Logger.Info("probed")
+			return nil
+		}).Join(s.Context()))
+		s.Sleep(time.Millisecond)
+		c.Stop("srv-0", simtest.Crash)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.NotNil(t, doc)
+	assert.Equal(t, []string{"driver", "srv-0"}, doc.Lanes)
+	probed, crashed := false, false
+	for _, e := range doc.Events {
+		switch {
+		case e.Msg == "probed":
+			probed = true
+			assert.Equal(t, "10.0.0.1/probe", e.Task)
+			assert.Equal(t, "srv-0", e.Lane)
+		case strings.HasPrefix(e.Msg, "net: host 10.0.0.1 crashed"):
+			crashed = true
+			assert.Equal(t, "srv-0", e.Lane, "a fault's host line is drawn on the lane of the host's process")
+		}
+	}
+	assert.True(t, probed)
+	assert.True(t, crashed)
 }
 
 // S.HostProviders' Cluster names its host as Self and lists the cluster's

@@ -21,8 +21,11 @@ import (
 // the devices' operations, which lane each host is, when the seed ended,
 // and the files the seed attached.
 type picture struct {
-	ops         []sim.Op
-	hosts       map[string]string // host -> lane
+	ops   []sim.Op
+	hosts map[string]string // host -> lane
+	// onHost holds the hosts of S.HostProviders whose Task started tasks:
+	// their entries carry the host as their process.
+	onHost      map[string]bool
 	end         time.Duration
 	attachments []attachment
 }
@@ -65,6 +68,12 @@ func (o *observer) picture() *picture {
 			p.hosts[pr.peer.Host] = pr.peer.Name
 		}
 	}
+	if o.s != nil && len(o.s.hostTasks) > 0 {
+		p.onHost = map[string]bool{}
+		for h := range o.s.hostTasks {
+			p.onHost[h] = true
+		}
+	}
 	return p
 }
 
@@ -88,15 +97,26 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 		return host
 	}
 	for _, e := range ra.timeline {
-		kind, l := eventKind(e)
-		if e.Process == "" {
+		kind, l, isHost := eventKind(e)
+		switch {
+		case isHost:
+			l = lane(l)
+		case e.Process != "":
+			if pic.onHost[e.Process] {
+				l = lane(e.Process) // a task of S.HostProviders' host
+			}
+		default:
 			// A datagram lost on its way is the network's doing, at
-			// no task: draw it on its sender's lane.
+			// no task: draw it on its sender's lane. A socket of a
+			// host of S.HostProviders that a driver's task opened or
+			// closed is drawn on that host's lane.
 			if rest, ok := strings.CutPrefix(e.Msg, "net: datagram "); ok {
 				from, _, _ := strings.Cut(rest, " ")
 				if host, _, err := net.SplitHostPort(from); err == nil {
 					l = lane(host)
 				}
+			} else if host := socketHost(e.Msg); pic.onHost[host] {
+				l = lane(host)
 			}
 		}
 		lanes[l] = true
@@ -118,8 +138,8 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 			lanes[m.From], lanes[m.To] = true, true
 			d.Messages = append(d.Messages, m)
 		case sim.OpDisk:
-			l := op.From
-			if l == DriverDisk {
+			l := lane(op.From) // a disk is named after its process's host, or its machine
+			if op.From == DriverDisk {
 				l = "driver"
 			}
 			lanes[l] = true
@@ -137,11 +157,12 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 // line counts the resets of the connections it closed, as a crash's does,
 // so eventKind tells it apart by its words. A datagram's faults are told
 // by kindOf, as the report counts them.
-var faultRE = regexp.MustCompile(`partition|reset|partial (read|write)|slow packet|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop`)
+var faultRE = regexp.MustCompile(`partition|isolate|reset|partial (read|write)|slow packet|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop`)
 
 // eventKind sorts a timeline entry into the kind of mark it is drawn as,
-// and the lane it is drawn on.
-func eventKind(e sim.Entry) (timelinehtml.Kind, string) {
+// and the lane it is drawn on: a process's, or, when isHost, the lane of
+// the host (or the disk) it names.
+func eventKind(e sim.Entry) (kind timelinehtml.Kind, lane string, isHost bool) {
 	l := e.Process
 	if l == "" {
 		l = "driver"
@@ -150,32 +171,56 @@ func eventKind(e sim.Entry) (timelinehtml.Kind, string) {
 	subject, _, _ := strings.Cut(rest, " ")
 	switch {
 	case e.Name == "error":
-		return timelinehtml.KindFailure, l
+		return timelinehtml.KindFailure, l, false
 	case e.Name == "boot":
-		return timelinehtml.KindBoot, subject
+		return timelinehtml.KindBoot, subject, false
 	case e.Name == "reboot" || e.Name == "stop" && e.Task == "" && e.Process == "" || e.Name == "down":
-		return timelinehtml.KindReboot, subject
+		return timelinehtml.KindReboot, subject, false
 	case e.Name == "exit":
-		return timelinehtml.KindReboot, l
+		return timelinehtml.KindReboot, l, false
 	case strings.HasPrefix(e.Name, "disk "):
-		return timelinehtml.KindDisk, strings.TrimPrefix(e.Name, "disk ")
+		// A disk is named after its process's host, or its machine.
+		return timelinehtml.KindDisk, strings.TrimPrefix(e.Name, "disk "), true
 	case strings.HasPrefix(e.Name, "buggify"):
-		return timelinehtml.KindBuggify, l
+		return timelinehtml.KindBuggify, l, false
 	case strings.HasPrefix(e.Name, "task "):
-		return timelinehtml.KindTask, l
+		return timelinehtml.KindTask, l, false
 	case e.Name == "phase":
-		return timelinehtml.KindPhase, l
+		return timelinehtml.KindPhase, l, false
 	case e.Name == "net" && (faultRE.MatchString(rest) && !strings.Contains(rest, " stopped gracefully: ") ||
 		strings.HasPrefix(rest, "datagram ") && kindOf(e) == networkFault):
 		if h, ok := strings.CutPrefix(rest, "host "); ok {
 			host, _, _ := strings.Cut(h, " ")
-			return timelinehtml.KindFault, host
+			return timelinehtml.KindFault, host, true
 		}
-		return timelinehtml.KindFault, l
+		if host, ok := strings.CutPrefix(rest, "isolate "); ok {
+			return timelinehtml.KindFault, host, true
+		}
+		return timelinehtml.KindFault, l, false
 	case e.Name == "net":
-		return timelinehtml.KindNet, l
+		return timelinehtml.KindNet, l, false
 	}
-	return timelinehtml.KindLog, l
+	return timelinehtml.KindLog, l, false
+}
+
+// socketPrefixes begin the network's lines about a socket of the host
+// whose address follows: the task that wrote them acted on that host.
+var socketPrefixes = []string{"net: connected ", "net: close listener ", "net: close packet socket ", "net: close ", "net: reset ", "net: listen on ", "net: connect "}
+
+// socketHost returns the host whose socket a network's line is about, or
+// "".
+func socketHost(msg string) string {
+	for _, p := range socketPrefixes {
+		if rest, ok := strings.CutPrefix(msg, p); ok {
+			addr, _, _ := strings.Cut(rest, " ")
+			addr, _, _ = strings.Cut(addr, "->")
+			if host, _, err := net.SplitHostPort(addr); err == nil {
+				return host
+			}
+			return addr // a connect's line names its host alone
+		}
+	}
+	return ""
 }
 
 // writeHTML writes the HTML timeline to path (a file, or a directory for
