@@ -129,7 +129,7 @@ func (w *World) EventKeyed(task, key, msg string) {
 	h := fnv.New64a()
 	h.Write([]byte(key))
 	w.trace = mix(w.trace, h.Sum64())
-	w.note(task, w.groupOf(task), msg)
+	w.timeline.add(Entry{At: time.Duration(w.now), Task: task, Process: w.groupOf(task).process(), Name: EventName(msg), Msg: msg, Event: true})
 }
 
 // Running reports whether the world is running (Run has begun and not

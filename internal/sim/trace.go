@@ -309,6 +309,11 @@ type Entry struct {
 	Msg   string
 	Level slog.Level  // a slog record's level; Info for everything else
 	Attrs []slog.Attr // a slog record's attributes
+	// Event marks an entry of [World.Event] or [World.EventKeyed]: a
+	// happening the simulation records of its own (a fault, a reboot),
+	// which the trace hashes. A log line (Log, Record), of the code under
+	// test or of the test, never is one, whatever its words.
+	Event bool
 }
 
 func (e Entry) String() string { return e.Columns(12, 12) }
@@ -413,5 +418,6 @@ func (w *World) Record(e Entry) {
 	if e.Name == "" {
 		e.Name = EventName(e.Msg)
 	}
+	e.Event = false // a log line, whatever it reads
 	w.timeline.add(e)
 }

@@ -131,3 +131,26 @@ func TestAnEntryIsOneLine(t *testing.T) {
 	}}
 	assert.Equal(t, `          1s  kv-0/main    campaign failed err="refused\nrefused" epoch=3`, e.String())
 }
+
+// An entry of Event or EventKeyed is marked as the simulation's own; a
+// log line with the same words, of Log or Record, is not.
+func TestOnlyEventsAreMarkedAsEvents(t *testing.T) {
+	const msg = "reboot: kv-0 (crash)"
+	res := New(Config{Seed: 1, Timeline: 16}).Run(func(ctx context.Context, p providers.Providers) error {
+		w := simOf(ctx)
+		w.Event("", msg)
+		w.EventKeyed("", "key", msg)
+		w.Log(msg)
+		w.Record(Entry{Msg: msg, Event: true})
+		return nil
+	})
+	require.NoError(t, res.Err)
+	var marked []bool
+	for _, e := range res.Timeline {
+		if e.Msg == msg {
+			assert.Equal(t, "reboot", e.Name)
+			marked = append(marked, e.Event)
+		}
+	}
+	assert.Equal(t, []bool{true, true, false, false}, marked)
+}
