@@ -367,3 +367,60 @@ func TestMergedShardsAddUpTheSeedsWithUnsyncedRenames(t *testing.T) {
 	require.Regexp(t, `lost directory changes: off, yet [1-7] of 8 seeds crashed with`, want)
 	assert.Equal(t, want, chaosLine.FindString(merged.Tests[0].Report))
 }
+
+// The faults line counts the faults the network and the disks inject that
+// no other kind covers: partial reads and writes, connects refused or
+// left hanging, and disks full for a while.
+func TestTheFaultsLineCountsPartialIOConnectFaultsAndFullDisks(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Network.PartialReadProb, cfg.Network.PartialWriteProb = 0.5, 0.5
+	cfg.Network.ConnectFailProb, cfg.Network.ConnectHangProb = 0.4, 0.5
+	cfg.Storage.Full = chaos.StorageEpisode{Prob: 0.3, Duration: chaos.Range{Min: time.Millisecond, Max: 5 * time.Millisecond}}
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "n", Count: 3, New: chatty})
+		s.Sleep(2 * time.Second)
+	}, simtest.Chaos(cfg), simtest.Seeds(4), simtest.JSONReport(path))
+	require.True(t, res.OK(), res.Report)
+	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network \([1-9]\d* partial reads?, [1-9]\d* partial writes?, `+
+		`[1-9]\d* connects? refused, [1-9]\d* connects? hung\), [1-9]\d* of the disks \([1-9]\d* disk-full episodes?\)\n`, res.Report)
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Faults struct{ Kinds map[string]int } `json:"faults"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep), string(data))
+	for _, kind := range []string{"partial read", "partial write", "connect refused", "connect hung", "full"} {
+		assert.Positive(t, rep.Faults.Kinds[kind], kind)
+	}
+}
+
+// A log line is no fault, whatever its words: a process's or the test's
+// line that reads as the cluster's, the network's or a disk's own event
+// counts nothing.
+func TestALogLineThatReadsAsAFaultCountsNothing(t *testing.T) {
+	lines := []string{
+		"reboot", "reboot: p-0 (crash)", "stop: p-0 (power loss)", "restart: p-0 asked to be restarted: no",
+		"net: partition p-0 | p-1", "net: partial read of 1 of 2 bytes on a->b", "net: connect p-0 -> 10.0.0.2:7 refused",
+		"disk p-0: write-corruption: log: sector 0 stored with 1 bits flipped", "disk p-0: full: the disk is full for 1s",
+		"disk p-0: crash: unsynced changes in 1 file (log): 1 sector lost, 0 kept",
+	}
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				for _, l := range lines {
+					p.Logger.Info(l)
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		s.Sleep(time.Second)
+		for _, l := range lines {
+			s.Log(l)
+			s.Logger().Info(l)
+		}
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "\n    faults seen: none in 2 seeds, as the Run's chaos injects none\n")
+}

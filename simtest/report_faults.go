@@ -15,8 +15,8 @@ const (
 	noFault faultKind = iota
 	// the kinds a Run's report counts
 	rebootFault  // a reboot, by chaos or by hand, or a restart a process asked for
-	networkFault // a partition, clog, slow packet, bit flip, random close, dropped connection, or a datagram lost, duplicated or reordered
-	diskFault    // a disk's corruption, misdirected or phantom write, sync failure, stall...
+	networkFault // a partition, clog, slow packet, bit flip, partial read or write, random close, dropped connection, connect refused or hung, or a datagram lost, duplicated or reordered
+	diskFault    // a disk's corruption, misdirected or phantom write, sync failure, stall, full disk...
 	// faultEffect is what a fault did, told on a line of its own: a
 	// process down, a host's sockets or a disk's unsynced data after a
 	// crash.
@@ -47,9 +47,13 @@ const (
 	netClog
 	netSlowPacket
 	netBitFlip
+	netPartialRead
+	netPartialWrite
 	netReset  // a random close with a reset
 	netSilent // a random close in silence
 	netDropped
+	netConnectRefused // a connect refused by fault, though someone listens
+	netConnectHung    // a connect whose every SYN is lost until a heal
 	netDatagramLost
 	netDatagramDuplicated
 	netDatagramReordered
@@ -65,6 +69,7 @@ const (
 	diskUnsyncedDirectory
 	diskStall
 	diskThrottle
+	diskFull
 	diskOther
 
 	// diskLostUnsynced is a disk's crash that lost unsynced sectors: an
@@ -97,9 +102,13 @@ var faultNames = [numFaults]struct {
 	netClog:               {networkFault, "clog", "clog", "clogs"},
 	netSlowPacket:         {networkFault, "slow packet", "slow packet", "slow packets"},
 	netBitFlip:            {networkFault, "bit flip", "bit flip", "bit flips"},
+	netPartialRead:        {networkFault, "partial read", "partial read", "partial reads"},
+	netPartialWrite:       {networkFault, "partial write", "partial write", "partial writes"},
 	netReset:              {networkFault, "random reset", "connection reset", "connections reset"},
 	netSilent:             {networkFault, "random silent close", "connection gone silent", "connections gone silent"},
 	netDropped:            {networkFault, "connection dropped", "connection dropped", "connections dropped"},
+	netConnectRefused:     {networkFault, "connect refused", "connect refused", "connects refused"},
+	netConnectHung:        {networkFault, "connect hung", "connect hung", "connects hung"},
 	netDatagramLost:       {networkFault, "datagram lost", "datagram lost", "datagrams lost"},
 	netDatagramDuplicated: {networkFault, "datagram duplicated", "datagram duplicated", "datagrams duplicated"},
 	netDatagramReordered:  {networkFault, "datagram reordered", "datagram reordered", "datagrams reordered"},
@@ -115,6 +124,7 @@ var faultNames = [numFaults]struct {
 	diskUnsyncedDirectory: {diskFault, "unsynced-directory", "lost directory change", "lost directory changes"},
 	diskStall:             {diskFault, "stall", "stall", "stalls"},
 	diskThrottle:          {diskFault, "throttle", "throttle", "throttles"},
+	diskFull:              {diskFault, "full", "disk-full episode", "disk-full episodes"},
 	diskOther:             {diskFault, "other disk", "other", "other"},
 
 	diskLostUnsynced: {faultEffect, "unsynced writes lost", "disk crash", "disk crashes"},
@@ -137,20 +147,18 @@ func faultNamed(name string) fault {
 func kindOf(e sim.Entry) faultKind { return faultOf(e).kind() }
 
 // faultOf sorts a timeline entry. It is cheap: it sees every entry of
-// every seed, and allocates nothing.
+// every seed, and allocates nothing. Only the simulation's own events
+// (sim.Entry.Event: the cluster's, the network's, the disks') are
+// faults: a log line is none, whatever it reads.
 func faultOf(e sim.Entry) fault {
+	if !e.Event {
+		return notAFault
+	}
 	switch e.Name {
-	case "reboot":
+	case "reboot", "stop":
 		return rebootHow(e.Msg)
 	case "restart":
 		return rebootRestart
-	case "stop":
-		// A Stop's entry is the cluster's, of no task; a log line that
-		// reads "stop" is the code under test's.
-		if e.Task == "" && e.Process == "" {
-			return rebootHow(e.Msg)
-		}
-		return notAFault
 	case "down":
 		return anEffect
 	case "net":
@@ -163,7 +171,7 @@ func faultOf(e sim.Entry) fault {
 	}
 	what, _, _ := strings.Cut(e.Msg[len(e.Name)+2:], ":")
 	switch what {
-	case "stop", "full":
+	case "stop":
 		return notAFault
 	case "crash":
 		// "...: 3 sectors lost, 1 kept": the count follows the last ": "
@@ -195,6 +203,8 @@ func faultOf(e sim.Entry) fault {
 		return diskStall
 	case "throttle":
 		return diskThrottle
+	case "full":
+		return diskFull
 	}
 	return diskOther
 }
@@ -258,6 +268,23 @@ func netFault(msg string) fault {
 		return netSlowPacket
 	case "connection":
 		return netDropped
+	case "partial":
+		switch {
+		case strings.HasPrefix(rest, "read "):
+			return netPartialRead
+		case strings.HasPrefix(rest, "write "):
+			return netPartialWrite
+		}
+	case "connect":
+		// Only a connect the network refuses or holds by fault is told
+		// as an event: one refused for want of a listener, or timed out
+		// after a hang, is the effect of something else.
+		switch {
+		case strings.HasSuffix(msg, " refused"):
+			return netConnectRefused
+		case strings.HasSuffix(msg, " hangs"):
+			return netConnectHung
+		}
 	case "host":
 		if strings.Contains(msg, " crashed: ") || strings.Contains(msg, " lost power: ") {
 			return anEffect
