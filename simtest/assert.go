@@ -142,7 +142,7 @@ func (o *observer) entry(e sim.Entry) {
 	if !o.unsyncedDirs && keptUnsyncedDirs(e, f) {
 		o.unsyncedDirs = true
 	}
-	o.win.add(e, f.kind())
+	o.win.add(e, f.listedKind())
 	if o.keep {
 		o.timeline = append(o.timeline, e)
 	}

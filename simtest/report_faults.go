@@ -143,6 +143,17 @@ func faultNamed(name string) fault {
 	return notAFault
 }
 
+// listedKind is the kind of f as a failure's window lists the faults
+// before it. A partial read or write is one of many, as TCP allows: listed,
+// they would crowd out the partitions and reboots that tell a failure's
+// story, so the window keeps them among its entries, as any other line.
+func (f fault) listedKind() faultKind {
+	if f == netPartialRead || f == netPartialWrite {
+		return noFault
+	}
+	return f.kind()
+}
+
 // kindOf sorts a timeline entry by its family of fault.
 func kindOf(e sim.Entry) faultKind { return faultOf(e).kind() }
 

@@ -147,7 +147,8 @@ func isLife(e sim.Entry) bool {
 	return false
 }
 
-// add hears a timeline entry, of fault kind k.
+// add hears a timeline entry, of fault kind k as the window lists the
+// faults (fault.listedKind).
 func (w *window) add(e sim.Entry, k faultKind) {
 	w.total++
 	if w.frozen {
@@ -543,7 +544,7 @@ func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int, co
 		}
 	}
 	for _, e := range shown[:upTo] {
-		if kindOf(e).counted() {
+		if faultOf(e).listedKind().counted() {
 			earlier--
 		}
 	}

@@ -275,3 +275,25 @@ func failureWindow(t *testing.T, res simtest.Result, heading string) string {
 	require.GreaterOrEqual(t, i, 0, res.Report)
 	return res.Report[i:strings.Index(res.Report, "simtest: 1 seed")]
 }
+
+// Partial reads and writes are counted, but the faults listed before a
+// failure leave them out, and so does the count of those not shown: many,
+// as TCP allows, they would crowd out the reboots that tell the story.
+// The timeline keeps them as other lines.
+func TestTheFaultsBeforeAFailureLeavePartialReadsAndWritesOut(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Network.PartialReadProb, cfg.Network.PartialWriteProb = 0.5, 0.5
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "n", Count: 3, New: chatty})
+		for range 10 {
+			s.Sleep(time.Millisecond)
+			c.Reboot("n-0", simtest.Crash)
+		}
+		s.Sleep(2 * time.Second)
+		s.Errorf("a reboot lost a write")
+	}, simtest.Chaos(cfg), simtest.Seeds(1))
+	require.False(t, res.OK())
+	assert.Regexp(t, `\n *faults before the timeline below \(2 earlier not shown\):\n( +[\d.]+m?s  reboot: n-0 \(crash\) \[[^\n]*\]\n){8} *timeline around the first failure`, res.Report)
+	assert.Regexp(t, `faults seen: 10 reboots \(10 crashes\), [1-9]\d* of the network \([1-9]\d* partial reads?, [1-9]\d* partial writes?\)`, res.Report)
+	assert.Contains(t, res.Report, "net: partial read of ", "the timeline's lines")
+}
