@@ -88,8 +88,8 @@
 // first failing seed; under -simall ([KeepGoing]) it runs them all and
 // its summary lists the failing seeds and the failure rate, and
 // -simresults ([ResultsFile]) writes each seed's outcome as a line of
-// JSON (seed, trace, outcome, simulated time, steps, events, first
-// failure) for CI and sweeps. A Run that replays a seed keeps nothing.
+// JSON (seed, trace, outcome, simulated time, steps, events, faults
+// seen by kind, first failure) for CI and sweeps. A Run that replays a seed keeps nothing.
 //
 // # Sweeps
 //

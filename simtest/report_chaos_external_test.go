@@ -141,17 +141,23 @@ func TestTheReportSaysWhetherDirectoryChangesCanBeLost(t *testing.T) {
 	}
 }
 
-// A merge of shards adds up the faults each saw: its line is the one of a
-// Run of all their seeds, not the first shard's.
+// A merge of shards adds up the faults each saw, of every kind: its line
+// is the one of a Run of all their seeds, not the first shard's. Each
+// seed's line of the results files tells its own faults by kind, which
+// add up to the summary's.
 func TestMergedShardsAddUpTheFaultsSeen(t *testing.T) {
+	cfg := chaos.Defaults()
+	cfg.Network.PartialReadProb, cfg.Network.PartialWriteProb = 0.2, 0.2
+	cfg.Network.ConnectFailProb = 0.3
+	cfg.Storage.Full = chaos.StorageEpisode{Prob: 0.1, Duration: chaos.Range{Min: time.Millisecond, Max: 5 * time.Millisecond}}
 	body := func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: chatty})
 		// Half the seeds end before chaos begins, and see no fault.
 		d := time.Duration(s.Providers().Random.IntN(2)) * 2 * time.Minute
 		c.Run(simtest.Phases{Chaos: d, Settle: time.Millisecond}, idleFor(d))
 	}
 	dir := t.TempDir()
-	opts := []simtest.Option{simtest.Seeds(8), simtest.BaseSeed(3)}
+	opts := []simtest.Option{simtest.Seeds(8), simtest.BaseSeed(3), simtest.Chaos(cfg)}
 	one := simtest.Simulate(body, opts...)
 	for i := range 3 {
 		simtest.Simulate(body, append(opts, simtest.Shard(i, 3), simtest.ResultsFile(dir+"/"))...)
@@ -160,10 +166,55 @@ func TestMergedShardsAddUpTheFaultsSeen(t *testing.T) {
 	require.NoError(t, err)
 	line := regexp.MustCompile(`\n    faults seen: [^\n]*\n`)
 	want := line.FindString(one.Report)
-	require.Regexp(t, `faults seen: [1-9]\d* reboots? \([^)]+\), \d+ of the network( \([^)]+\))?, \d+ of the disks( \([^)]+\))?; [1-7] seeds? of 8 saw none`, want)
+	require.Regexp(t, `faults seen: [1-9]\d* reboots? \([^)]+\), \d+ of the network \([^)]*partial reads?, [^)]*partial writes?, [^)]*connects? refused[^)]*\), `+
+		`\d+ of the disks \([^)]*disk-full episodes?\); [1-7] seeds? of 8 saw none`, want)
 	assert.Equal(t, want, line.FindString(merged.Tests[0].Report))
 	chaosLine := regexp.MustCompile(`\n    random reboots[^\n]*\n`)
 	assert.Equal(t, chaosLine.FindString(one.Report), chaosLine.FindString(merged.Tests[0].Report))
+
+	// The seeds' own counts: those of one process's seeds, those of the
+	// shards' lines, and the sum that is the summary's.
+	perSeed := make(map[uint64]map[string]int)
+	sum := make(map[string]int)
+	without := 0
+	for _, sr := range one.PerSeed {
+		perSeed[sr.Seed] = sr.Faults
+		for kind, n := range sr.Faults {
+			sum[kind] += n
+		}
+		if len(sr.Faults) == 0 {
+			without++
+		}
+	}
+	assert.Positive(t, without)
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	require.NoError(t, err)
+	require.Len(t, files, 3)
+	inFiles := make(map[uint64]map[string]int)
+	summed := make(map[string]int)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var seed struct {
+				Seed    uint64
+				Faults  map[string]int
+				Summary *struct {
+					Faults struct{ Kinds map[string]int }
+				}
+			}
+			require.NoError(t, json.Unmarshal([]byte(l), &seed), l)
+			if seed.Summary != nil {
+				for kind, n := range seed.Summary.Faults.Kinds {
+					summed[kind] += n
+				}
+				continue
+			}
+			inFiles[seed.Seed] = seed.Faults
+		}
+	}
+	assert.Equal(t, perSeed, inFiles, "each seed's line tells the faults it saw in one process")
+	assert.Equal(t, sum, summed, "the seeds' faults add up to the summaries'")
 }
 
 // manyFaults reboots a process that leaves a write unsynced in every way
@@ -246,7 +297,7 @@ func TestMergeOfResultsWithoutFaultKinds(t *testing.T) {
 
 	data, err := os.ReadFile(files[0])
 	require.NoError(t, err)
-	newer := strings.Replace(string(data), `"faults":{`, `"faults":{"kinds":{"meteor strike":1},`, 1)
+	newer := strings.Replace(string(data), `"faults":{"reboots"`, `"faults":{"kinds":{"meteor strike":1},"reboots"`, 1) // the summary's
 	require.NotEqual(t, string(data), newer)
 	require.NoError(t, os.WriteFile(files[0], []byte(newer), 0o666))
 	_, err = simtest.MergeResults(dir)

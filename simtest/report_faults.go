@@ -348,13 +348,34 @@ func (c *faultCounts) none() bool {
 // merge tells a file that counts none from a file written before the
 // faults were counted by kind.
 func (c *faultCounts) kinds() map[string]int {
-	m := make(map[string]int)
+	m := make(map[string]int, c.named())
 	for f, n := range c {
 		if n > 0 && faultNames[f].name != "" {
 			m[faultNames[f].name] = n
 		}
 	}
 	return m
+}
+
+// named is how many kinds kinds names.
+func (c *faultCounts) named() int {
+	k := 0
+	for f, n := range c {
+		if n > 0 && faultNames[f].name != "" {
+			k++
+		}
+	}
+	return k
+}
+
+// seedKinds is kinds for a seed's line of the results file: nil when
+// the seed saw no fault and no lost unsynced write, so that a seed line
+// without faults stays as short as it was.
+func (c *faultCounts) seedKinds() map[string]int {
+	if c.named() == 0 {
+		return nil
+	}
+	return c.kinds()
 }
 
 // family writes the faults of kind k that were counted, in the order of

@@ -42,6 +42,12 @@ type SeedResult struct {
 	// branched from Seed's own run, as -simrecipe takes it; empty for a
 	// seed's own run.
 	Recipe string
+	// Faults counts the faults the seed saw by kind, named as the results
+	// file's summary names them ("crash", "partition", "partial read",
+	// "full"...), with the disks' crashes that lost unsynced writes
+	// ("unsynced writes lost"); nil when it saw none. A script finds in
+	// the results file the seeds that met a kind of fault.
+	Faults map[string]int
 }
 
 // The outcomes of a SeedResult.
@@ -65,13 +71,16 @@ type jsonSeed struct {
 	Place        int64  `json:"place"`
 	Replay       string `json:"replay,omitempty"`
 	Recipe       string `json:"recipe,omitempty"`
+	// Faults are the seed's faults by kind, as the summary's are; a merge
+	// adds up the summaries', not these.
+	Faults map[string]int `json:"faults,omitempty"`
 }
 
 // MarshalJSON writes r as a line of the results file does.
 func (r SeedResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
 		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
-		Place: r.Place, Replay: r.Replay, Recipe: r.Recipe})
+		Place: r.Place, Replay: r.Replay, Recipe: r.Recipe, Faults: r.Faults})
 }
 
 // seedResult sums up a seed's outcome.

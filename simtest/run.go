@@ -273,6 +273,11 @@ func (r *runner) run() {
 		}
 		sr := seedResult(o)
 		sr.Place = r.placeOf(seed)
+		if out != nil || r.seen != nil {
+			// A map a seed, made only for the results file and Simulate's
+			// PerSeed, which read it.
+			sr.Faults = o.faults.seedKinds()
+		}
 		if sr.Outcome == OutcomeFail {
 			sr.Replay = r.replayFor(o)
 			if r.rep.keepGoing && len(r.rep.failingWhy) < maxListedFailing {
