@@ -1,7 +1,6 @@
 package simtest
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -263,11 +262,13 @@ func (c *config) filesCollide(test string) error {
 		"the timeline would be written over the results; give the timeline a file or directory of its own", timeline)
 }
 
-// results writes the results file as the seeds end.
+// results writes the results file as the seeds end, a line at a time:
+// a Run killed before it ends (out of memory, a cancelled CI job) leaves
+// every seed that ended, and at most its last line cut, which a merge
+// reads as a shard cut off. A write a seed costs little beside a seed.
 type results struct {
 	path string
 	f    *os.File
-	bw   *bufio.Writer
 	err  error
 }
 
@@ -282,7 +283,7 @@ func openResults(path, test string) (*results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("simtest: writing the results: %w", err)
 	}
-	return &results{path: path, f: f, bw: bufio.NewWriter(f)}, nil
+	return &results{path: path, f: f}, nil
 }
 
 func (r *results) add(sr SeedResult) { r.line(sr) }
@@ -294,16 +295,13 @@ func (r *results) line(v any) {
 	}
 	b, err := json.Marshal(v)
 	if err == nil {
-		_, err = r.bw.Write(append(b, '\n'))
+		_, err = r.f.Write(append(b, '\n'))
 	}
 	r.err = err
 }
 
 func (r *results) close() error {
 	err := r.err
-	if ferr := r.bw.Flush(); err == nil {
-		err = ferr
-	}
 	if cerr := r.f.Close(); err == nil {
 		err = cerr
 	}

@@ -2,6 +2,8 @@ package simtest
 
 import (
 	"encoding/json"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,4 +21,20 @@ func TestAsJSONIsWhatJSONKeeps(t *testing.T) {
 		require.NoError(rt, json.Unmarshal(b, &back))
 		require.Equal(rt, back, asJSON(s))
 	})
+}
+
+// TestResultsAreWrittenAsSeedsEnd: each seed's line is in the file as
+// soon as it is added, so that a Run killed before it ends leaves the
+// seeds that ended.
+func TestResultsAreWrittenAsSeedsEnd(t *testing.T) {
+	r, err := openResults(t.TempDir()+"/", "TestKV")
+	require.NoError(t, err)
+	for i := range 3 {
+		r.add(SeedResult{Seed: uint64(i), Trace: 0xff, Outcome: OutcomePass})
+		data, err := os.ReadFile(r.path)
+		require.NoError(t, err)
+		require.Equal(t, i+1, strings.Count(string(data), "\n"), "the file before it closes: %q", data)
+		require.True(t, strings.HasSuffix(string(data), "}\n"), "whole lines only: %q", data)
+	}
+	require.NoError(t, r.close())
 }
