@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +38,13 @@ type SweepTest struct {
 	Files, Shards int
 	Missing       []int
 	BaseSeed      uint64
+	// Cut is the results files of the test's shards that end before
+	// their summary line: their Runs were killed (out of memory, a
+	// cancelled job, its time limit). Their shards are among Missing.
+	Cut []CutFile
+	// TimedOut is the shards that stopped short of their seeds before
+	// go test's -timeout: the sweep ran only the seeds they reached.
+	TimedOut []int
 
 	Seeds, Passed, Failed int
 	// Skipped counts the seeds that skipped their shard's test (S.Skip):
@@ -56,7 +66,8 @@ type SweepTest struct {
 }
 
 // OK reports whether every seed of every test passed, with no failed
-// assertion, no gap and no missing shard.
+// assertion, no gap, no missing shard, no file cut off and no shard
+// stopped at go test's -timeout.
 func (s Sweep) OK() bool {
 	for _, t := range s.Tests {
 		if !t.OK() {
@@ -66,10 +77,32 @@ func (s Sweep) OK() bool {
 	return true
 }
 
-// OK reports whether every seed passed, with no failed assertion, no gap
-// and no missing shard.
+// OK reports whether every seed passed, with no failed assertion, no gap,
+// no missing shard, no file cut off and no shard stopped at go test's
+// -timeout.
 func (t SweepTest) OK() bool {
-	return t.Failed == 0 && t.AssertionFailures == 0 && t.Gaps == 0 && len(t.Missing) == 0
+	return t.Failed == 0 && t.AssertionFailures == 0 && t.Gaps == 0 && len(t.Missing) == 0 && len(t.Cut) == 0 && len(t.TimedOut) == 0
+}
+
+// A CutFile is a results file that ends before its summary line, as a
+// Run killed before it ended leaves it: often in the middle of a line.
+// A merge counts none of its seeds, since without its summary nothing
+// says which sweep they belong to, nor what its assertions saw, and
+// lists its failing seeds, whose replay lines hold all the same.
+type CutFile struct {
+	Path string
+	// Line is the line the file is cut at, or the last line it holds
+	// whole, when it ends at the end of a line.
+	Line int
+	// MidLine says the file ends in the middle of line Line.
+	MidLine bool
+	// Shard and Shards are the shard the file's name says it is (its
+	// .shard-I-of-N.jsonl); Shards is 0 when the name does not say.
+	Shard, Shards int
+	// Seeds is the number of seeds the file holds whole; Failing the
+	// failing ones among them, in the order of the sequence.
+	Seeds   int
+	Failing []SeedResult
 }
 
 // String returns the tests' reports, one after the other.
@@ -92,7 +125,12 @@ func (s Sweep) String() string {
 // The shards of a test must agree on their base seed and number of
 // shards, no shard or file may come twice, and every file must be of
 // this version's format (its summary's format_version); a shard with no
-// file is reported as missing. Exploring shards ([Explore]) are summed, not replayed: each
+// file is reported as missing. A file that ends before its summary line,
+// cut off as a killed Run leaves it, is no error: its shard is missing,
+// none of its seeds count, and the report names the file, the line it
+// ends at and its failing seeds ([CutFile]). A shard that stopped at go
+// test's -timeout is reported too ([SweepTest.TimedOut]); both make the
+// Sweep not OK. Exploring shards ([Explore]) are summed, not replayed: each
 // explored on its own. As a Run that stopped at its first failure reports
 // no gaps in assertion coverage, a merge with such a shard (one run
 // without [KeepGoing]) reports none.
@@ -149,6 +187,10 @@ func MergeResults(paths ...string) (Sweep, error) {
 	}
 	type key struct{ pkg, test string }
 	groups := make(map[key][]*shardFile)
+	// named finds a test by where its files are and what they are
+	// called, for the files cut off, which do not say.
+	named := make(map[fileStem]key)
+	var cut []CutFile
 	for _, f := range files {
 		sf, err := readShardFile(f)
 		if errors.Is(err, errTimelineFile) && fromDir[f] {
@@ -157,22 +199,138 @@ func MergeResults(paths ...string) (Sweep, error) {
 		if err != nil {
 			return Sweep{}, err
 		}
+		if sf.cut != nil {
+			cut = append(cut, *sf.cut)
+			continue
+		}
 		k := key{sf.sum.Package, sf.sum.Test}
 		groups[k] = append(groups[k], sf)
+		named[stemOf(f)] = k
 	}
-	if len(groups) == 0 {
+	cutOf := make(map[key][]CutFile)
+	for _, c := range cut {
+		stem := stemOf(c.Path)
+		k, ok := named[stem]
+		if !ok {
+			// No shard of its test ended: the file is a test of its own,
+			// named as its file is.
+			k = key{"", stem.name}
+		}
+		cutOf[k] = append(cutOf[k], c)
+	}
+	if len(groups) == 0 && len(cut) == 0 {
 		return Sweep{}, fmt.Errorf("simtest: merging results: no results file in %s, only timelines (-simtimeline); name the directories the shards wrote their -simresults to", strings.Join(paths, ", "))
 	}
-	keys := slices.SortedFunc(maps.Keys(groups), func(a, b key) int { return cmp.Or(strings.Compare(a.pkg, b.pkg), strings.Compare(a.test, b.test)) })
+	keys := slices.Collect(maps.Keys(groups))
+	for k := range cutOf {
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(strings.Compare(a.pkg, b.pkg), strings.Compare(a.test, b.test)) })
 	var sw Sweep
 	for _, k := range keys {
-		t, err := mergeTest(groups[k])
-		if err != nil {
-			return Sweep{}, err
+		var t SweepTest
+		if files := groups[k]; files != nil {
+			var err error
+			if t, err = mergeTest(files, cutOf[k]); err != nil {
+				return Sweep{}, err
+			}
+		} else {
+			t = cutTest(k.test, cutOf[k])
 		}
 		sw.Tests = append(sw.Tests, t)
 	}
 	return sw, nil
+}
+
+// fileStem is where a results file is and the test it is named after,
+// without its shard.
+type fileStem struct{ dir, name string }
+
+// shardName matches a shard's results file name (shardSuffix).
+var shardName = regexp.MustCompile(`^(.*)\.shard-([0-9]+)-of-([0-9]+)\.jsonl$`)
+
+func stemOf(path string) fileStem {
+	base := filepath.Base(path)
+	if m := shardName.FindStringSubmatch(base); m != nil {
+		base = m[1]
+	} else {
+		base = strings.TrimSuffix(base, ".jsonl")
+	}
+	return fileStem{filepath.Dir(path), base}
+}
+
+// shardNamed is the shard a results file's name says it is: 0 of 0 when
+// it does not say.
+func shardNamed(path string) (shard, shards int) {
+	m := shardName.FindStringSubmatch(filepath.Base(path))
+	if m == nil {
+		return 0, 0
+	}
+	shard, err1 := strconv.Atoi(m[2])
+	shards, err2 := strconv.Atoi(m[3])
+	if err1 != nil || err2 != nil || shard >= shards {
+		return 0, 0
+	}
+	return shard, shards
+}
+
+// cutTest is the test of results files cut off, none of whose shards
+// ended: only the files' names say which test they are.
+func cutTest(name string, cut []CutFile) SweepTest {
+	t := SweepTest{Test: name, Shards: cut[0].Shards, Cut: cut}
+	seen := make(map[int]bool)
+	for _, c := range cut {
+		if c.Shards == t.Shards {
+			seen[c.Shard] = true
+		}
+	}
+	for i := range t.Shards {
+		if !seen[i] {
+			t.Missing = append(t.Missing, i)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "=== %s: no results file of it ended, %s cut off\n", name, plural(len(cut), "file"))
+	if len(t.Missing) > 0 {
+		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
+	}
+	b.WriteString(cutLines(cut))
+	t.Report = strings.TrimSuffix(b.String(), "\n")
+	return t
+}
+
+// cutLines tells of the files cut off, each with its failing seeds.
+func cutLines(cut []CutFile) string {
+	var b strings.Builder
+	for _, c := range cut {
+		which := "a results file"
+		if c.Shards > 0 {
+			which = fmt.Sprintf("shard %d of %d", c.Shard, c.Shards)
+		}
+		where := fmt.Sprintf("ends in the middle of line %d", c.Line)
+		switch {
+		case c.Line == 0:
+			where = "is empty"
+		case !c.MidLine:
+			where = fmt.Sprintf("ends after line %d, before its summary line", c.Line)
+		}
+		fmt.Fprintf(&b, "simtest: %s was cut off: %s %s, as a Run killed before it ends leaves it (out of memory, a cancelled job, the job's time limit); "+
+			"its %s are not counted here: run the shard again, with a go test -timeout under the job's limit\n", which, c.Path, where, plural(c.Seeds, "complete seed"))
+		if len(c.Failing) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "    failing seeds in it: %d, each with its first failure and replay line:", len(c.Failing))
+		for _, f := range c.Failing[:min(len(c.Failing), maxListedFailing)] {
+			fmt.Fprintf(&b, "\n        seed %d: %s\n          %s", f.Seed, f.FirstFailure, f.Replay)
+		}
+		if more := len(c.Failing) - maxListedFailing; more > 0 {
+			fmt.Fprintf(&b, "\n        ... and %d more (the file lists every one)", more)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // givenBy says how a file came to be named twice, by the arguments a
@@ -190,12 +348,14 @@ func givenBy(file, a, b string) string {
 	return by(a) + " and " + by(b)
 }
 
-// shardFile is one results file: its seeds, compactly, and its summary.
+// shardFile is one results file: its seeds, compactly, and its summary;
+// or, for a file that ends before its summary, what it holds (cut).
 type shardFile struct {
 	path    string
 	seeds   []seedFigures
 	failing []SeedResult
 	sum     *jsonReport
+	cut     *CutFile
 }
 
 // seedFigures is what a merge keeps of a seed that passed: what its
@@ -232,6 +392,10 @@ func readShardFile(path string) (*shardFile, error) {
 		}
 		var l jsonLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			if cutLine(sc.Bytes()) && !sc.Scan() && sc.Err() == nil && !endsLine(f) {
+				// The last line, cut off in its middle.
+				return sf.cutAt(n, true), nil
+			}
 			return nil, fmt.Errorf("simtest: merging results: %s:%d: %w; is it a -simresults file?", path, n, err)
 		}
 		if n == 1 && isTimelineLine(sc.Bytes()) {
@@ -256,7 +420,7 @@ func readShardFile(path string) (*shardFile, error) {
 		return nil, fmt.Errorf("simtest: merging results: %s: %w", path, err)
 	}
 	if sf.sum == nil {
-		return nil, fmt.Errorf("simtest: merging results: %s has no summary line; it is not the results file of a Run that ended (a shard cut off, or a file from before summaries were written): run the shard again", path)
+		return sf.cutAt(n, false), nil
 	}
 	if v := sf.sum.FormatVersion; v != resultsFormat {
 		written := fmt.Sprintf("of format %d", v)
@@ -280,6 +444,36 @@ func readShardFile(path string) (*shardFile, error) {
 	return sf, nil
 }
 
+// cutAt makes sf a file cut off at line n: in its middle, or after it.
+func (sf *shardFile) cutAt(n int, midLine bool) *shardFile {
+	c := &CutFile{Path: sf.path, Line: n, MidLine: midLine, Seeds: len(sf.seeds), Failing: sf.failing}
+	c.Shard, c.Shards = shardNamed(sf.path)
+	slices.SortFunc(c.Failing, func(a, b SeedResult) int { return cmp.Compare(a.Place, b.Place) })
+	return &shardFile{path: sf.path, cut: c}
+}
+
+// cutLine reports whether line may be the start of a results file's
+// line, a seed's or the summary, cut off.
+func cutLine(line []byte) bool {
+	for _, start := range []string{`{"seed":`, `{"summary":`} {
+		if bytes.HasPrefix(line, []byte(start)) || bytes.HasPrefix([]byte(start), line) {
+			return true
+		}
+	}
+	return false
+}
+
+// endsLine reports whether f's last byte ends a line.
+func endsLine(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return false
+	}
+	var last [1]byte
+	_, err = f.ReadAt(last[:], st.Size()-1)
+	return err == nil && last[0] == '\n'
+}
+
 // errTimelineFile is what reading a timeline as a results file returns:
 // a merge of a directory passes over it.
 var errTimelineFile = errors.New("a timeline is no shard's results")
@@ -296,10 +490,11 @@ func isTimelineLine(line []byte) bool {
 	return json.Unmarshal(line, &l) == nil && l.AtNS != nil && l.Level != nil && l.Outcome == nil && l.Summary == nil
 }
 
-// mergeTest merges one test's shard files.
-func mergeTest(files []*shardFile) (SweepTest, error) {
+// mergeTest merges one test's shard files, and tells of its files cut
+// off.
+func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	first := files[0].sum
-	t := SweepTest{Package: first.Package, Test: first.Test, Files: len(files), Shards: max(first.Shards, 1), BaseSeed: first.BaseSeed}
+	t := SweepTest{Package: first.Package, Test: first.Test, Files: len(files), Shards: max(first.Shards, 1), BaseSeed: first.BaseSeed, Cut: cutOff}
 	seen := make(map[int]string)
 	for _, f := range files {
 		s := f.sum
@@ -394,7 +589,11 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 		if f.sum.StoppedBy != "" {
 			stopped[f.sum.StoppedBy]++
 		}
+		if f.sum.StoppedBy == stoppedByTimeout {
+			t.TimedOut = append(t.TimedOut, f.sum.Shard)
+		}
 	}
+	slices.Sort(t.TimedOut)
 	ran := ranSeeds(rep.seeds)
 	for _, end := range []struct{ why, flag, more string }{
 		{stoppedByWall, "-simfor", "more wall time for the shards may reach them (a larger -simfor)"},
@@ -405,7 +604,13 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 		if n == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "simtest: %d of %s ended at their %s (%s): the seeds are those they reached\n", n, plural(t.Files, "shard"), end.why, end.flag)
+		fmt.Fprintf(&b, "simtest: %d of %s ended at their %s (%s): the seeds are those they reached", n, plural(t.Files, "shard"), end.why, end.flag)
+		if end.why == stoppedByTimeout {
+			// A budget chosen ends a shard where it should; a -timeout
+			// ends it short of the seeds it was given.
+			fmt.Fprintf(&b, "; shards %v did not run all their seeds, which fails the merge: raise their -timeout, or give them fewer seeds (-simseeds) or a -simfor that fits", t.TimedOut)
+		}
+		b.WriteString("\n")
 		if n == t.Files && end.more != "" {
 			ran.more = end.more // more seeds would change nothing
 		}
@@ -413,6 +618,7 @@ func mergeTest(files []*shardFile) (SweepTest, error) {
 	if len(t.Missing) > 0 {
 		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
 	}
+	b.WriteString(cutLines(cutOff))
 	b.WriteString(rep.summary())
 	if len(gaps) > 0 {
 		b.WriteString("\n" + gapReport(gaps, ran, !allow))

@@ -210,17 +210,25 @@ func TestMergeFindsMissingAndDoubleShards(t *testing.T) {
 
 func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
 	dir := t.TempDir()
-	cut := filepath.Join(dir, "cut.jsonl")
-	require.NoError(t, os.WriteFile(cut, []byte(`{"seed":1,"trace":"00000000000000ff","outcome":"pass","place":0}`+"\n"), 0o666))
-	_, err := simtest.MergeResults(cut)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "cut.jsonl has no summary line")
-
 	junk := filepath.Join(dir, "junk.jsonl")
 	require.NoError(t, os.WriteFile(junk, []byte("{\"at\":1}\n"), 0o666))
-	_, err = simtest.MergeResults(junk)
+	_, err := simtest.MergeResults(junk)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "junk.jsonl:1: not a seed's line")
+
+	// A last line that is no JSON is no file cut off when it ends the
+	// line, or does not start as a results file's lines do.
+	for name, text := range map[string]string{
+		"broken.jsonl": `{"seed":1,"trace":"00000000000000ff","outcome":"pass","place":0}` + "\n" + `{"seed":2,"tra` + "\n",
+		"text.jsonl":   `{"seed":1,"trace":"00000000000000ff","outcome":"pass","place":0}` + "\n" + `not json`,
+	} {
+		path := filepath.Join(t.TempDir(), name)
+		require.NoError(t, os.WriteFile(path, []byte(text), 0o666))
+		_, err = simtest.MergeResults(path)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), name+":2: ", name)
+		assert.Contains(t, err.Error(), "is it a -simresults file?", name)
+	}
 
 	// A file of another version, with a kind of assertion this one does
 	// not know.
@@ -257,6 +265,127 @@ func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
 	_, err = simtest.MergeResults(t.TempDir())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no .jsonl file in")
+}
+
+// TestMergeTakesACutFileAsAShardCutOff: a Run killed before it ends
+// leaves its results file cut, most often in the middle of a line. The
+// merge reports its shard as missing, names the file and the line, lists
+// its failing seeds, counts none of its seeds, and merges the rest.
+func TestMergeTakesACutFileAsAShardCutOff(t *testing.T) {
+	dir := t.TempDir()
+	opts := []simtest.Option{simtest.Seeds(60), simtest.BaseSeed(5), simtest.KeepGoing()}
+	var runs []simtest.Result
+	for i := range 3 {
+		runs = append(runs, simtest.Simulate(lossy, append(opts, simtest.Shard(i, 3), simtest.ResultsFile(dir+"/"))...))
+	}
+	whole := filepath.Join(dir, "Simulate.shard-2-of-3.jsonl")
+	data, err := os.ReadFile(whole)
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(data), "\n")
+	require.Greater(t, len(lines), 12)
+	// The seeds of its first 11 lines, and the failing ones among them.
+	var failing []uint64
+	for _, r := range runs[2].PerSeed[:11] {
+		if r.Outcome == simtest.OutcomeFail {
+			failing = append(failing, r.Seed)
+		}
+	}
+	require.NotEmpty(t, failing, "the seeds cut off include a failing one")
+	others := runs[0].Seeds + runs[1].Seeds
+
+	for _, c := range []struct {
+		name    string
+		text    string
+		line    int
+		midLine bool
+		says    string
+	}{
+		{"in a line", strings.Join(lines[:11], "") + lines[11][:20], 12, true, "ends in the middle of line 12"},
+		{"at a line's end", strings.Join(lines[:11], ""), 11, false, "ends after line 11, before its summary line"},
+		{"before its summary", strings.Join(lines[:len(lines)-2], "") + lines[len(lines)-2][:40], len(lines) - 1, true, fmt.Sprintf("ends in the middle of line %d", len(lines)-1)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			require.NoError(t, os.WriteFile(whole, []byte(c.text), 0o666))
+			sw, err := simtest.MergeResults(dir)
+			require.NoError(t, err)
+			require.Len(t, sw.Tests, 1)
+			st := sw.Tests[0]
+			assert.False(t, sw.OK(), "a file cut off fails the merge")
+			assert.Equal(t, []int{2}, st.Missing)
+			assert.Equal(t, 2, st.Files)
+			assert.Equal(t, others, st.Seeds, "the file's seeds do not count")
+			require.Len(t, st.Cut, 1)
+			cut := st.Cut[0]
+			assert.Equal(t, whole, cut.Path)
+			assert.Equal(t, c.line, cut.Line)
+			assert.Equal(t, c.midLine, cut.MidLine)
+			assert.Equal(t, 2, cut.Shard)
+			assert.Equal(t, 3, cut.Shards)
+			if c.line == 11 || c.line == 12 {
+				assert.Equal(t, 11, cut.Seeds)
+				assert.Equal(t, failing, seedsOf(cut.Failing))
+			}
+			assert.Contains(t, st.Report, "simtest: missing shards: [2] of 3")
+			assert.Contains(t, st.Report, "simtest: shard 2 of 3 was cut off: "+whole+" "+c.says)
+			assert.Contains(t, st.Report, fmt.Sprintf("its %d complete seeds are not counted here: run the shard again", cut.Seeds))
+			assert.Contains(t, st.Report, fmt.Sprintf("failing seeds in it: %d, each with its first failure and replay line:\n        seed %d: ", len(cut.Failing), cut.Failing[0].Seed))
+		})
+	}
+
+	// When no shard of a test ended, its files make a test of their own,
+	// named as the files are.
+	require.NoError(t, os.WriteFile(whole, []byte(strings.Join(lines[:11], "")+lines[11][:20]), 0o666))
+	alone := filepath.Join(t.TempDir(), "TestKV.shard-2-of-3.jsonl")
+	require.NoError(t, os.Rename(whole, alone))
+	sw, err := simtest.MergeResults(alone)
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	st := sw.Tests[0]
+	assert.False(t, sw.OK())
+	assert.Equal(t, "TestKV", st.Test)
+	assert.Equal(t, []int{0, 1}, st.Missing, "the shards with no file")
+	require.Len(t, st.Cut, 1)
+	assert.Equal(t, 11, st.Cut[0].Seeds)
+	assert.True(t, strings.HasPrefix(st.Report, "=== TestKV: no results file of it ended, 1 file cut off\n"), st.Report)
+	assert.Contains(t, st.Report, "simtest: shard 2 of 3 was cut off: "+alone+" ends in the middle of line 12")
+
+	// An empty file, as a Run killed before its first seed ended leaves
+	// it, and one not named as a shard's.
+	empty := filepath.Join(t.TempDir(), "TestKV.jsonl")
+	require.NoError(t, os.WriteFile(empty, nil, 0o666))
+	sw, err = simtest.MergeResults(empty)
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	assert.False(t, sw.OK())
+	assert.Empty(t, sw.Tests[0].Missing)
+	assert.Contains(t, sw.Tests[0].Report, "simtest: a results file was cut off: "+empty+" is empty")
+}
+
+// A shard that stopped before go test's -timeout ran some of its seeds
+// only: the merge says so and is not OK.
+func TestMergeFailsAShardStoppedAtItsTimeout(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 2 {
+		simtest.Simulate(naps, simtest.Seeds(20), simtest.BaseSeed(5), simtest.KeepGoing(), simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))
+	}
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.True(t, sw.OK(), sw.String())
+
+	// The summary a Run stopped at the -timeout writes (stopped_by).
+	path := filepath.Join(dir, "Simulate.shard-1-of-2.jsonl")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(data), `{"summary":{`)
+	stopped := strings.Replace(string(data), `{"summary":{`, `{"summary":{"stopped_by":"go test's -timeout","cut_short":true,`, 1)
+	require.NoError(t, os.WriteFile(path, []byte(stopped), 0o666))
+	sw, err = simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	assert.False(t, sw.OK(), "a shard that stopped at its -timeout fails the merge")
+	assert.Equal(t, []int{1}, sw.Tests[0].TimedOut)
+	assert.Contains(t, sw.String(), "simtest: 1 of 2 shards ended at their go test's -timeout (go test -timeout): the seeds are those they reached; "+
+		"shards [1] did not run all their seeds, which fails the merge: raise their -timeout, or give them fewer seeds (-simseeds) or a -simfor that fits\n")
 }
 
 // A merge says where its shards' budgets ended them, and its gaps' advice

@@ -23,7 +23,9 @@ func ExampleMain() {
 	// .jsonl file below it but the timelines (-simtimeline) written there too.
 	//
 	// It exits 0 when every seed passed with no failed assertion, no gap in
-	// assertion coverage and no missing shard; 1 otherwise; 2 when the files
+	// assertion coverage and no missing shard; 1 otherwise, and when a shard's
+	// file was cut off before its summary (its go test killed) or a shard
+	// stopped at its go test -timeout short of its seeds; 2 when the files
 	// cannot be merged.
 	//
 	// Flags may come before or after the results; after "--", every argument

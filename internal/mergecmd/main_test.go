@@ -135,3 +135,38 @@ func TestMergeErrors(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, "flag provided but not defined: -simseeds", "the command takes no test flags")
 }
+
+// TestACutShardExitsAsAMissingOne: a shard killed mid-run leaves its file
+// cut in the middle of a line; the merge reports the other shards and
+// exits 1, as for a missing shard, not 2.
+func TestACutShardExitsAsAMissingOne(t *testing.T) {
+	dir := t.TempDir()
+	shards(t, dir, 2, func(s *simtest.S) { s.Sleep(time.Second) })
+	cut := filepath.Join(dir, "Simulate.shard-1-of-2.jsonl")
+	data, err := os.ReadFile(cut)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cut, data[:len(data)/2], 0o666))
+	code, out, errs := run(dir)
+	assert.Equal(t, 1, code, errs)
+	assert.Empty(t, errs)
+	assert.Contains(t, out, "=== Simulate: 1 results file of 2 merged")
+	assert.Contains(t, out, "simtest: missing shards: [1] of 2")
+	assert.Contains(t, out, "simtest: shard 1 of 2 was cut off: "+cut+" ends in the middle of line ")
+	assert.Contains(t, out, "simtest: 50 seeds, 50 passed, 0 failed")
+}
+
+// TestAShardAtItsTimeoutFailsTheMerge: a shard that stopped before its
+// go test -timeout ran part of its seeds; the merge exits 1.
+func TestAShardAtItsTimeoutFailsTheMerge(t *testing.T) {
+	dir := t.TempDir()
+	shards(t, dir, 2, func(s *simtest.S) { s.Sleep(time.Second) })
+	path := filepath.Join(dir, "Simulate.shard-0-of-2.jsonl")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	stopped := strings.Replace(string(data), `{"summary":{`, `{"summary":{"stopped_by":"go test's -timeout","cut_short":true,`, 1)
+	require.NotEqual(t, string(data), stopped)
+	require.NoError(t, os.WriteFile(path, []byte(stopped), 0o666))
+	code, out, errs := run(dir)
+	assert.Equal(t, 1, code, errs)
+	assert.Contains(t, out, "simtest: 1 of 2 shards ended at their go test's -timeout (go test -timeout): the seeds are those they reached; shards [0] did not run all their seeds, which fails the merge")
+}
