@@ -29,6 +29,10 @@
 // each seed's report line carries a trace hash that checks it. Under go
 // test -v (or -simv) Run logs that line for every seed as it ends; without
 // it, the report counts the seeds and shows the first and last three.
+// Under -v alone, and go test -json, which implies it, a Run logs the
+// first 1,000 seeds' lines, says that it leaves out the rest, and ends its
+// report with the last three: -simv logs every one, -simv=false none, and
+// -simresults keeps every seed in a file.
 //
 // Built with Go 1.26 or later, a Run in a test that is not parallel pins
 // crypto/rand to each seed (testing/cryptotest) for the rest of the test;
@@ -54,7 +58,8 @@
 //	-simbase=N        derive the seeds from base seed N, not the test's name
 //	-simfresh         draw a fresh base seed (logged) for every Run
 //	-simcheck         run every seed twice and fail if the traces differ
-//	-simv             log every seed's log lines, not only a failing seed's
+//	-simv             log every seed's line and log lines, not only a failing
+//	                  seed's (-simv=false: no seed's line, even under -v)
 //	-simkeep=false    keep no failing seed under testdata/simtest
 //	-simall           run every seed, past failing ones
 //	-simallowgaps     log coverage gaps instead of failing (see [AllowGaps])

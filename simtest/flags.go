@@ -19,7 +19,8 @@ type cmdFlags struct {
 	seed                        seedsFlag
 	base                        seedFlag
 	seeds                       countFlag
-	fresh, check, v, keep       bool
+	fresh, check, keep          bool
+	v                           boolFlag
 	all, allowGaps              bool
 	cover, json, timeline, html string
 	results                     string
@@ -49,7 +50,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
 	fs.BoolVar(&f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
 	fs.BoolVar(&f.check, "simcheck", false, "simtest: run every seed twice and fail when the traces differ")
-	fs.BoolVar(&f.v, "simv", false, "simtest: log every seed's log lines, not only a failing seed's")
+	fs.Var(&f.v, "simv", "simtest: log every seed's line and log lines, not only a failing seed's; -simv=false logs no seed's line, even under -v or -json")
 	fs.BoolVar(&f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first")
 	fs.BoolVar(&f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
 	fs.BoolVar(&f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
@@ -83,6 +84,28 @@ func isOwnFlag(name string) bool {
 // when -simseeds is not given, as RAPID_CHECKS does for rapid: a nightly
 // job sets it once for every test of a go test ./... run.
 const seedsEnv = "MOONPOOL_SEEDS"
+
+// boolFlag is a bool flag that knows whether it was given: -simv=false
+// says something its default does not.
+type boolFlag struct{ v, set bool }
+
+func (f *boolFlag) IsBoolFlag() bool { return true }
+
+func (f *boolFlag) String() string {
+	if f == nil {
+		return "false"
+	}
+	return strconv.FormatBool(f.v)
+}
+
+func (f *boolFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("wants true or false; %q is neither", s)
+	}
+	f.v, f.set = v, true
+	return nil
+}
 
 // seedFlag is one seed, of the flag named by name (-simbase).
 type seedFlag struct {
@@ -200,6 +223,7 @@ type flags struct {
 	fresh   bool
 	check   bool
 	verbose bool
+	quiet   bool // -simv=false: no seed's line, even under -v
 	noKeep  bool
 	all     bool
 	results string
@@ -232,7 +256,7 @@ func commandLine() flags {
 			watchdog: f.watchdog.v, watchdogSet: f.watchdog.set,
 			base: f.base.v, baseSet: f.base.set,
 			seeds: f.seeds.v,
-			fresh: f.fresh, check: f.check, verbose: f.v, noKeep: !f.keep,
+			fresh: f.fresh, check: f.check, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep,
 			all: f.all, results: f.results, workers: f.workers, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 			explore: f.explore, budget: f.timelines.v,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
@@ -372,6 +396,9 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	c.fresh = c.fresh || fl.fresh
 	c.check = c.check || fl.check
 	c.verbose = c.verbose || fl.verbose
+	if fl.quiet {
+		c.verbose, c.quiet = false, true
+	}
 	c.keep = c.keep && !fl.noKeep
 	c.keepGoing = c.keepGoing || fl.all
 	if fl.results != "" {

@@ -59,6 +59,7 @@ type config struct {
 	maxSteps    uint64
 	check       bool
 	verbose     bool
+	quiet       bool       // -simv=false: no seed's line is logged as it ends
 	devices     []func(*S) // per-seed set-up of simulated devices
 	chaos       chaos.Config
 	// network and storage, when set by Network and Storage, replace the
@@ -222,8 +223,10 @@ func CheckDeterminism() Option {
 	})
 }
 
-// Verbose logs every seed's own log lines, not only a failing seed's; the
-// -simv flag does the same.
+// Verbose logs every seed's own log lines, not only a failing seed's, and
+// under go test -v every seed's line, where -v alone stops after the
+// first 1,000; the -simv flag does the same, and -simv=false, which wins
+// over the option, logs no seed's line even under -v.
 func Verbose() Option {
 	return optionFunc(func(c *config) error {
 		c.verbose = true

@@ -26,11 +26,14 @@ type report struct {
 	steps, events uint64
 	trace         uint64 // the seeds' traces folded together
 	assertions    string // the assertion table (assert_report.go)
-	// verbose is set when every seed's line was logged as it ended: the
-	// summary then repeats none.
-	verbose bool
-	first   []string // the first seeds' lines
-	last    []string // a ring of the last seeds' lines, the oldest at seeds%reportEnds
+	// verbose is set when the seeds' lines are logged as they end: the
+	// summary then repeats none. verboseMax, when not 0, is how many are:
+	// the seeds after them go to last, for the summary.
+	verbose    bool
+	verboseMax int
+	first      []string // the first seeds' lines
+	last       []string // a ring of the last seeds' lines, the oldest at lastN%reportEnds
+	lastN      int      // the lines put in last
 	// keepGoing is set when the Run went past failing seeds: the summary
 	// lists failingWhy, the first maxListedFailing of them, each with its
 	// first failure and replay line. The Run (or the merge) fills it.
@@ -172,15 +175,36 @@ func (r *report) addSeed(seed, trace uint64, outcome string, simTime time.Durati
 		line += " recipe=" + recipe
 	}
 	switch {
-	case r.verbose:
-	case len(r.first) < reportEnds:
+	case r.logsSeed():
+	case len(r.first) < reportEnds && !r.verbose:
 		r.first = append(r.first, line)
 	case len(r.last) < reportEnds:
 		r.last = append(r.last, line)
+		r.lastN++
 	default:
-		r.last[(r.seeds-reportEnds-1)%reportEnds] = line
+		r.last[r.lastN%reportEnds] = line
+		r.lastN++
 	}
 	return line
+}
+
+// logsSeed reports whether the line of the seed added last is logged as
+// it ends.
+func (r *report) logsSeed() bool {
+	return r.verbose && (r.verboseMax == 0 || r.seeds <= r.verboseMax)
+}
+
+// seedLog is what a Run logs for the seed whose line add has just made:
+// the line, while seeds' lines are logged; once, after the last of them,
+// that the rest are left out; else nothing.
+func (r *report) seedLog(line string) string {
+	switch {
+	case r.logsSeed():
+		return line
+	case r.verbose && r.seeds == r.verboseMax+1:
+		return fmt.Sprintf("go test -v logs the first %d seeds' lines and leaves out the rest; the summary ends with the last %d, -simv logs every one, and -simresults keeps every seed", r.verboseMax, reportEnds)
+	}
+	return ""
 }
 
 // tail returns the lines of the last seeds, oldest first.
@@ -188,7 +212,7 @@ func (r *report) tail() []string {
 	if len(r.last) < reportEnds {
 		return r.last
 	}
-	i := (r.seeds - reportEnds) % reportEnds
+	i := r.lastN % reportEnds
 	return append(slices.Clone(r.last[i:]), r.last[:i]...)
 }
 
@@ -228,13 +252,28 @@ func (r *report) summary() string {
 		b.WriteString("\n    ")
 		b.WriteString(l)
 	}
-	if !r.verbose {
+	switch {
+	case !r.verbose:
 		for _, l := range r.first {
 			b.WriteString("\n    ")
 			b.WriteString(l)
 		}
+		every := "go test -v or -simv lists every seed"
+		if r.seeds > maxSeedLines {
+			every = "-simv lists every seed"
+		}
 		if more := r.seeds - len(r.first) - len(r.last); more > 0 {
-			fmt.Fprintf(&b, "\n    ... %s more; %s", plural(more, "seed"), r.everySeed("go test -v or -simv lists every seed"))
+			fmt.Fprintf(&b, "\n    ... %s more; %s", plural(more, "seed"), r.everySeed(every))
+		}
+		for _, l := range r.tail() {
+			b.WriteString("\n    ")
+			b.WriteString(l)
+		}
+	case r.verboseMax > 0 && r.seeds > r.verboseMax:
+		// The lines logged stopped at verboseMax: the last few end the
+		// summary.
+		if more := r.seeds - r.verboseMax - len(r.last); more > 0 {
+			fmt.Fprintf(&b, "\n    ... %s more after the first %d logged; -simv lists every seed", plural(more, "seed"), r.verboseMax)
 		}
 		for _, l := range r.tail() {
 			b.WriteString("\n    ")

@@ -27,7 +27,10 @@ import (
 // run, passed and failed, wall and simulated time, steps and events, and
 // the first and last few seeds with their trace hashes. Under go test -v
 // (or -simv, or [Verbose]) each seed's line, its seed and trace hash, is
-// logged as the seed ends.
+// logged as the seed ends: under -v alone (and -json, which implies it)
+// the first 1,000 seeds' lines, then a line that says the rest are left
+// out, and the report ends with the last few; -simv logs every one, and
+// -simv=false none.
 //
 // Bad options or flags fail the test before any seed runs, with a message
 // naming the problem.
@@ -99,13 +102,23 @@ type runner struct {
 	sCount atomic.Uint64
 }
 
-// verbose reports whether every seed's line is logged as it ends.
-func (r *runner) verbose() bool {
-	if r.outside {
-		return r.cfg.verbose
+// verbose reports whether seeds' lines are logged as they end, and how
+// many at most (0: every one). -simv (Verbose) logs every one; go test -v
+// alone, which -json implies, the first maxSeedLines, so that a sweep's
+// Run under an IDE or gotestsum does not log a line for each of its
+// seeds; -simv=false none.
+func (r *runner) verbose() (bool, int) {
+	switch {
+	case r.cfg.verbose:
+		return true, 0
+	case r.outside || r.cfg.quiet:
+		return false, 0
 	}
-	return testing.Verbose() || r.cfg.verbose
+	return testing.Verbose(), maxSeedLines
 }
+
+// maxSeedLines is how many seeds' lines go test -v logs as they end.
+const maxSeedLines = 1000
 
 // seedOutcome is what one seed did.
 type seedOutcome struct {
@@ -245,9 +258,9 @@ func (r *runner) run() {
 	}
 	defer r.late.close()
 	start := time.Now()
-	// Under -v (or -simv) every seed's line is logged as the seed ends; the
+	// Under -v (or -simv) the seeds' lines are logged as the seeds end; the
 	// report at the end gives only the first and last few otherwise.
-	r.rep.verbose = r.verbose()
+	r.rep.verbose, r.rep.verboseMax = r.verbose()
 	// Several seeds replayed may run past failing ones, as a Run's seeds.
 	r.rep.keepGoing = r.cfg.keepGoing && (!r.cfg.replaySet || len(r.cfg.replays) > 1) && !r.exp.exploring()
 	r.rep.zeroWall = r.cfg.zeroWall
@@ -268,8 +281,8 @@ func (r *runner) run() {
 	commit := func(o *seedOutcome) bool {
 		t.Helper()
 		seed := o.res.Seed
-		if line := r.rep.add(o); r.rep.verbose {
-			t.Log("simtest: " + line)
+		if log := r.rep.seedLog(r.rep.add(o)); log != "" {
+			t.Log("simtest: " + log)
 		}
 		sr := seedResult(o)
 		sr.Place = r.placeOf(seed)
