@@ -225,18 +225,21 @@ type flags struct {
 	verbose bool
 	quiet   bool // -simv=false: no seed's line, even under -v
 	noKeep  bool
-	all     bool
-	results string
-	workers string        // -simworkers, checked by resolve
-	shard   string        // -simshard or $MOONPOOL_SHARD, checked by resolve
-	shardIn string        // where shard came from, for errors
-	runFor  string        // -simfor, checked by resolve
-	plateau int           // -simplateau
-	recipe  string        // -simrecipe (explore.go)
-	explore bool          // -simexplore
-	budget  int           // -simtimelines
-	slow    time.Duration // -simslow
-	slowSet bool
+	// keepGiven is set when -simkeep=true was given: a replay then keeps
+	// its seed if it fails, as a Run of the test's own seeds does.
+	keepGiven bool
+	all       bool
+	results   string
+	workers   string        // -simworkers, checked by resolve
+	shard     string        // -simshard or $MOONPOOL_SHARD, checked by resolve
+	shardIn   string        // where shard came from, for errors
+	runFor    string        // -simfor, checked by resolve
+	plateau   int           // -simplateau
+	recipe    string        // -simrecipe (explore.go)
+	explore   bool          // -simexplore
+	budget    int           // -simtimelines
+	slow      time.Duration // -simslow
+	slowSet   bool
 	// watchdog is -simwatchdog, when watchdogSet.
 	watchdog    time.Duration
 	watchdogSet bool
@@ -264,6 +267,9 @@ func commandLine() flags {
 	}
 	if f := flag.Lookup("test.run"); f != nil {
 		fl.run = f.Value.String()
+	}
+	if cmd != nil && flag.Parsed() {
+		flag.Visit(func(f *flag.Flag) { fl.keepGiven = fl.keepGiven || f.Name == "simkeep" && cmd.keep })
 	}
 	if flag.Parsed() {
 		fl.err = unreadFlags(flag.Args())
@@ -400,6 +406,7 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		c.verbose, c.quiet = false, true
 	}
 	c.keep = c.keep && !fl.noKeep
+	c.keepReplay = fl.keepGiven
 	c.keepGoing = c.keepGoing || fl.all
 	if fl.results != "" {
 		c.resultsPath = fl.results

@@ -69,7 +69,7 @@ func keepBaseOf(start, binPath, module string) string {
 // order: those in its directory (keepPath), and those in the directory an
 // earlier version named after the test as it was (oldKeepPath), when that
 // is safe. A missing directory is no seeds; a file whose name is not a
-// seed is ignored, so that a README may sit beside them.
+// seed does not run (strayKept names those of keepPath).
 func keptSeeds(name string) ([]uint64, error) {
 	out, err := seedsIn(keepPath(name), "")
 	if err != nil {
@@ -127,15 +127,77 @@ func keptFor(path, test string) bool {
 	return first == keptHeader(test)
 }
 
+// strayKept lists the files in the directory of the test called name
+// that are not kept seeds, and so do not run: a name that is not a seed
+// in decimal (a typo, a hex seed, "123abc"). Directories (a subtest's),
+// kept recipes (passOverRecipes speaks of them) and hidden files (.gitkeep)
+// are not listed.
+func strayKept(name string) []string {
+	entries, err := os.ReadDir(keepPath(name))
+	if err != nil {
+		return nil // keptSeeds reports a directory it cannot read
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if _, err := strconv.ParseUint(n, 10, 64); err == nil || e.IsDir() ||
+			strings.HasPrefix(n, recipePrefix) || strings.HasPrefix(n, ".") {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// strayKeptWarning is the warning about the files strayKept found in dir.
+func strayKeptWarning(dir string, stray []string) string {
+	what := fmt.Sprintf("the file %s is not a kept seed and does not run", filepath.Join(dir, stray[0]))
+	if len(stray) > 1 {
+		what = fmt.Sprintf("the files %s in %s are not kept seeds and do not run", strings.Join(stray, ", "), dir)
+	}
+	return fmt.Sprintf("simtest: %s: a kept seed's file is named by its seed, in decimal (such as 6679787058979195393); "+
+		"rename a file to the seed it keeps, or move it out of the directory", what)
+}
+
+// traceLine starts the line of a kept seed's file that holds the trace
+// of the run that failed, in hex: a later run of the seed with another
+// trace ran another execution (keptRan).
+const traceLine = "# trace: "
+
+// keptTrace reads the trace from the kept file at path: none in an empty
+// file, nor in one an earlier version wrote.
+func keptTrace(path string) (uint64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.Lines(string(b)) {
+		hex, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), traceLine)
+		if !ok {
+			continue
+		}
+		hex, _, _ = strings.Cut(hex, " ")
+		trace, err := strconv.ParseUint(hex, 16, 64)
+		return trace, err == nil
+	}
+	return 0, false
+}
+
 func keptHeader(test string) string {
 	return fmt.Sprintf("# This seed failed %s; simtest runs it first on every run of the test.", test)
 }
 
 // keepSeed writes a file for seed under the test's directory, saying why
-// it is there: why, the failure in its own words, every line commented.
-// It returns the file's path, and whether it wrote it: an existing file is
-// left alone.
-func keepSeed(name string, seed uint64, why, replay string) (string, bool, error) {
+// it is there: why, the failure in its own words, every line commented,
+// and the trace of the run that failed. It returns the file's path, and
+// whether it wrote it: an existing file is left alone.
+//
+// Only the file's name counts for the seed to run: an empty file named by
+// a seed works as well. The lines hold, in this order, the header that
+// names the test (keptFor), the replay line (replayFlags), the trace
+// (keptTrace) and the failure; a file without some of them (an earlier
+// version's, a hand-made one) still runs, and says less when it passes.
+func keepSeed(name string, seed, trace uint64, why, replay string) (string, bool, error) {
 	dir := keepPath(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
@@ -147,7 +209,7 @@ func keepSeed(name string, seed uint64, why, replay string) (string, bool, error
 	var b strings.Builder
 	// The replay line first: a failure that lists every stuck task
 	// would bury it.
-	fmt.Fprintf(&b, "%s\n# replay: %s\n# It failed with:\n", keptHeader(name), replay)
+	fmt.Fprintf(&b, "%s\n# replay: %s\n%s%016x\n# It failed with:\n", keptHeader(name), replay, traceLine, trace)
 	for _, line := range strings.Split(strings.TrimRight(why, "\n"), "\n") {
 		fmt.Fprintf(&b, "#   %s\n", line)
 	}
@@ -268,6 +330,9 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	if err != nil {
 		r.t.Error(err) // the Run goes on with its other seeds
 	}
+	if stray := strayKept(r.t.Name()); len(stray) > 0 {
+		r.t.Log(strayKeptWarning(keepPath(r.t.Name()), stray))
+	}
 	if r.cfg.shard == 0 {
 		r.passOverRecipes()
 	}
@@ -300,28 +365,44 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 }
 
 // keep keeps a failing seed, when the Run keeps failures; replay is the
-// seed's replay line. A replayed seed ([Replay], -simseed) is never kept:
-// running a replay line must not write a file each time. Nor is a seed the
-// watchdog gave up (blocked, busy, or waiting on a stray call's
+// seed's replay line. It returns what to tell the test, if anything, which
+// the Run logs after its failure report: a Run keeps its first failing
+// seed as soon as that seed's outcome is committed (so that a Run cut off
+// later, by a Ctrl-C or an out-of-memory kill, has kept it), and its report
+// says so at its end, as it would have.
+//
+// A replayed seed ([Replay], -simseed) is kept only when -simkeep=true is
+// given: running a replay line must not write a file each time, but a seed
+// found by a nightly run that keeps none may be kept on purpose. Nor is a
+// seed the watchdog gave up (blocked, busy, or waiting on a stray call's
 // goroutine): run first by every later run, it would leave one more
 // goroutine behind each time. A seed newly kept says so, once, with the
 // file to delete when the bug is fixed.
-func (r *runner) keep(o *seedOutcome, replay string) {
+func (r *runner) keep(o *seedOutcome, replay string) string {
 	r.t.Helper()
-	if r.fuzz != nil || r.cfg.replaySet || !keeps(r.t, r.cfg) || o.givenUp || o.s != nil && o.s.config != nil || misused(o) {
-		return
+	if r.fuzz != nil || r.cfg.replaySet && !r.cfg.keepReplay || !keeps(r.t, r.cfg) || o.givenUp || o.s != nil && o.s.config != nil || misused(o) {
+		return ""
 	}
 	why := failureWords(o)
 	if r.keepTimeline(why, replay) {
-		return
+		return ""
 	}
-	path, wrote, err := keepSeed(r.t.Name(), o.res.Seed, why, replay)
+	path, wrote, err := keepSeed(r.t.Name(), o.res.Seed, o.res.Trace, why, replay)
 	switch {
 	case err != nil:
-		r.t.Log(err)
+		return err.Error()
 	case wrote:
-		r.t.Logf("simtest: kept seed %d in %s: every run of the test runs it first; delete the file once the bug is fixed (-simkeep=false keeps none)", o.res.Seed, path)
+		return fmt.Sprintf("simtest: kept seed %d in %s: every run of the test runs it first; delete the file once the bug is fixed (-simkeep=false keeps none)", o.res.Seed, path)
+	case r.cfg.replaySet:
+		return fmt.Sprintf("simtest: seed %d is kept already, in %s", o.res.Seed, path)
 	}
+	return ""
+}
+
+// keptNothing is what a replay under -simkeep=true says of a seed that
+// did not fail, and so was not kept.
+func keptNothing(seed uint64) string {
+	return fmt.Sprintf("simtest: seed %d did not fail, so -simkeep=true kept nothing; a replay keeps its seed only if it fails", seed)
 }
 
 // misused reports whether o's seed failed by a mistake of the test's
@@ -331,27 +412,49 @@ func misused(o *seedOutcome) bool {
 	return errors.As(o.res.Err, &f) && f.Misuse
 }
 
-// keptPassed tells the test that a kept seed passed, and why that may
-// be: the bug it failed for is fixed, and its file can go; or it failed
-// under flags this run does not set (a -planted bug, a -tags build), and
-// this run did not run what failed.
-func (r *runner) keptPassed(seed uint64) {
-	r.t.Helper()
+// keptFile is the path of the file that keeps seed for the test.
+func (r *runner) keptFile(seed uint64) string {
 	path := filepath.Join(keepPath(r.t.Name()), strconv.FormatUint(seed, 10))
 	if old, ok := oldKeepPath(r.t.Name()); ok && !fileExists(path) {
 		path = filepath.Join(old, strconv.FormatUint(seed, 10))
+	}
+	return path
+}
+
+// keptRan tells the test what a kept seed's run says of it. One whose
+// trace is not the one its file records ran another execution than the
+// one that failed: the code along its path changed since (an unrelated
+// change will do), or the flags or the environment the test reads. Its
+// passing then proves little, and its failing may be another bug. One
+// that passed may also have failed under flags this run does not set (a
+// -planted bug, a -tags build): this run did not run what failed. Else
+// its bug is fixed, and its file can go.
+func (r *runner) keptRan(o *seedOutcome) {
+	r.t.Helper()
+	seed := o.res.Seed
+	path := r.keptFile(seed)
+	kept, traced := keptTrace(path)
+	moved := traced && kept != o.res.Trace
+	if o.failed() {
+		if moved {
+			r.t.Logf("simtest: kept seed %d failed, but not on the execution that was kept (trace %016x; kept %016x): "+
+				"the code along its path changed since, or the flags or the environment the test reads; the failure may be another one than %s records", seed, o.res.Trace, kept, path)
+		}
+		return
 	}
 	then, ok := replayFlags(path, simseedArg(seed))
 	rp := newReplayer()
 	now := strings.Join(append(rp.flags, rp.build...), " ")
 	switch {
-	case !ok:
-		return
-	case then != now:
+	case ok && then != now:
 		r.t.Logf("simtest: kept seed %d passed, but it failed under other flags (%s; this run: %s): "+
 			"run its replay line, in %s", seed, orNone(then), orNone(now), path)
+	case moved:
+		r.t.Logf("simtest: kept seed %d passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
+			"the code along its path changed since (a change elsewhere will do), or the environment the test reads, so its passing proves little; "+
+			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, o.res.Trace, kept, path)
 	default:
-		r.t.Logf("simtest: kept seed %d passed: once its bug is fixed for good, delete %s", seed, path)
+		r.t.Logf("simtest: kept seed %d passed: once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, path)
 	}
 }
 

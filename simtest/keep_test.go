@@ -2,10 +2,14 @@ package simtest
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,13 +26,13 @@ func TestKeptSeedsRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, seeds)
 
-	path, wrote, err := keepSeed("TestX/sub", 42, "deadlock at 1s: the first sentence.\nThe second line.\n", "go test ...")
+	path, wrote, err := keepSeed("TestX/sub", 42, 0x2c27ad92, "deadlock at 1s: the first sentence.\nThe second line.\n", "go test ...")
 	require.NoError(t, err)
 	assert.True(t, wrote)
 	assert.Equal(t, filepath.Join(keepDir, "TestX", "sub", "42"), path)
-	_, _, err = keepSeed("TestX/sub", 7, "boom", "go test ...")
+	_, _, err = keepSeed("TestX/sub", 7, 0, "boom", "go test ...")
 	require.NoError(t, err)
-	_, wrote, err = keepSeed("TestX/sub", 42, "again", "go test ...")
+	_, wrote, err = keepSeed("TestX/sub", 42, 0, "again", "go test ...")
 	require.NoError(t, err, "keeping a kept seed is a no-op")
 	assert.False(t, wrote)
 	require.NoError(t, os.WriteFile(filepath.Join(keepDir, "TestX", "sub", "README"), []byte("notes"), 0o644))
@@ -38,8 +42,36 @@ func TestKeptSeedsRoundTrip(t *testing.T) {
 	assert.Equal(t, []uint64{7, 42}, seeds)
 	b, err := os.ReadFile(filepath.Join(keepDir, "TestX", "sub", "42"))
 	require.NoError(t, err)
-	assert.Contains(t, string(b), "\n# replay: go test ...\n# It failed with:\n#   deadlock at 1s: the first sentence.\n#   The second line.\n", "the replay line, then the failure in its own words, commented")
+	assert.Contains(t, string(b), "\n# replay: go test ...\n# trace: 000000002c27ad92\n# It failed with:\n#   deadlock at 1s: the first sentence.\n#   The second line.\n", "the replay line, the trace, then the failure in its own words, commented")
 	assert.NotContains(t, string(b), "again")
+	trace, ok := keptTrace(path)
+	assert.True(t, ok)
+	assert.Equal(t, uint64(0x2c27ad92), trace)
+
+	// A file without a trace (empty, hand-made, an earlier version's)
+	// still keeps its seed.
+	dir := filepath.Join(keepDir, "TestX", "sub")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "9"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "11"), []byte(keptHeader("TestX/sub")+"\n# replay: go test ...\n# It failed with:\n#   boom\n"), 0o644))
+	seeds, err = keptSeeds("TestX/sub")
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{7, 9, 11, 42}, seeds)
+	for _, name := range []string{"9", "11"} {
+		_, ok = keptTrace(filepath.Join(dir, name))
+		assert.False(t, ok, "no trace in %s", name)
+	}
+
+	// Files that are not seeds are named, but for directories, recipes
+	// and hidden files.
+	for _, name := range []string{"123abc", ".gitkeep", recipePrefix + "5_1-2"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o644))
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "child"), 0o755))
+	assert.Equal(t, []string{"123abc", "README"}, strayKept("TestX/sub"))
+	assert.Equal(t, "simtest: the files 123abc, README in "+dir+" are not kept seeds and do not run: "+
+		"a kept seed's file is named by its seed, in decimal (such as 6679787058979195393); rename a file to the seed it keeps, or move it out of the directory",
+		strayKeptWarning(dir, strayKept("TestX/sub")))
+	assert.Contains(t, strayKeptWarning(dir, []string{"123abc"}), "simtest: the file "+filepath.Join(dir, "123abc")+" is not a kept seed and does not run: ")
 }
 
 // TestFailingSeedIsKeptAndRunFirst runs a failing test in a child process
@@ -65,8 +97,11 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	require.Len(t, seeds, 1, first)
 	b, err := os.ReadFile(filepath.Join(dir, keepPath("TestFailingSeedIsKeptAndRunFirst"), strconv.FormatUint(seeds[0], 10)))
 	require.NoError(t, err)
-	assert.Regexp(t, `\n# replay: go test -run '\^TestFailingSeedIsKeptAndRunFirst\$' \./simtest -simseed=\d+[^\n]*\n# It failed with:\n#   0s driver: (?:[^\n]*: )?one seed in three fails.\n#   This line says more.\n`, string(b),
+	assert.Regexp(t, `\n# replay: go test -run '\^TestFailingSeedIsKeptAndRunFirst\$' \./simtest -simseed=\d+[^\n]*\n# trace: [0-9a-f]{16}\n# It failed with:\n#   0s driver: (?:[^\n]*: )?one seed in three fails.\n#   This line says more.\n`, string(b),
 		"the kept file says why, in the failure's own words")
+	trace, ok := keptTrace(filepath.Join(dir, keepPath("TestFailingSeedIsKeptAndRunFirst"), strconv.FormatUint(seeds[0], 10)))
+	require.True(t, ok)
+	assert.Contains(t, first, fmt.Sprintf("seed=%d trace=%016x FAIL", seeds[0], trace), "the kept trace is the failing run's")
 	kept := filepath.Join(keepPath("TestFailingSeedIsKeptAndRunFirst"), strconv.FormatUint(seeds[0], 10))
 	assert.Equal(t, 1, strings.Count(first, "simtest: kept seed "+strconv.FormatUint(seeds[0], 10)+" in "+kept+":"), "a kept seed says so once, with its path: %s", first)
 	second := run()
@@ -84,6 +119,37 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	assert.NotContains(t, replay, "simtest: kept seed")
 	_, err = os.Stat(filepath.Join(dir, keepDir))
 	assert.True(t, os.IsNotExist(err), "a replayed seed is not kept: %v", err)
+
+	// Unless -simkeep=true is given: a nightly's seed, found with
+	// -simkeep=false, is kept on purpose.
+	kept = filepath.Join(dir, kept)
+	replay, _ = childOutput(t, dir, "SIMTEST_KEEP_CHILD=1", "-test.run=^TestFailingSeedIsKeptAndRunFirst$", "-simkeep=true", "-simseed="+strconv.FormatUint(seeds[0], 10))
+	assert.Contains(t, replay, "simtest: kept seed "+strconv.FormatUint(seeds[0], 10)+" in ", replay)
+	again, err := os.ReadFile(kept)
+	require.NoError(t, err, replay)
+	assert.Equal(t, string(b), string(again), "the replay keeps the file a Run keeps")
+	replay, _ = childOutput(t, dir, "SIMTEST_KEEP_CHILD=1", "-test.run=^TestFailingSeedIsKeptAndRunFirst$", "-simkeep=true", "-simseed="+strconv.FormatUint(seeds[0], 10))
+	assert.Contains(t, replay, "simtest: seed "+strconv.FormatUint(seeds[0], 10)+" is kept already, in ", replay)
+	// A seed that passes is not kept, and the replay says so.
+	passing := seedAt(baseSeedFor("TestFailingSeedIsKeptAndRunFirst"), 0)
+	if passing == seeds[0] {
+		passing = seedAt(baseSeedFor("TestFailingSeedIsKeptAndRunFirst"), 1)
+	}
+	replay, _ = childOutput(t, dir, "SIMTEST_KEEP_CHILD=1", "-test.run=^TestFailingSeedIsKeptAndRunFirst$", "-test.v", "-simkeep=true", "-simseed="+strconv.FormatUint(passing, 10))
+	require.Contains(t, replay, "1 seed, 1 passed", replay)
+	assert.Contains(t, replay, keptNothing(passing), replay)
+	assert.NoFileExists(t, filepath.Join(filepath.Dir(kept), strconv.FormatUint(passing, 10)))
+	// An explicit -simkeep=false on a replay keeps nothing either.
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, keepDir)))
+	replay, _ = childOutput(t, dir, "SIMTEST_KEEP_CHILD=1", "-test.run=^TestFailingSeedIsKeptAndRunFirst$", "-simkeep=false", "-simseed="+strconv.FormatUint(seeds[0], 10))
+	assert.NotContains(t, replay, "simtest: kept seed", replay)
+	assert.NoDirExists(t, filepath.Join(dir, keepDir))
+
+	// A file in the test's directory whose name is not a seed is named.
+	require.NoError(t, os.MkdirAll(filepath.Dir(kept), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(kept), "123abc"), nil, 0o644))
+	stray, _ := childOutput(t, dir, "SIMTEST_KEEP_CHILD=1", "-test.run=^TestFailingSeedIsKeptAndRunFirst$", "-test.v", "-simseeds=1")
+	assert.Contains(t, stray, "simtest: the file "+filepath.Join(keepPath("TestFailingSeedIsKeptAndRunFirst"), "123abc")+" is not a kept seed and does not run", stray)
 }
 
 // TestSeedsAreKeptInThePackageDirectory runs the failing test of
@@ -209,8 +275,9 @@ func TestAGivenUpSeedIsNotKept(t *testing.T) {
 }
 
 // TestAKeptSeedThatPassesSaysWhy runs a passing test in a child process
-// over a kept seed whose file says it failed, once under a flag the child
-// does not set, once under the child's own flags.
+// over a kept seed: an empty file, one whose run failed under a flag the
+// child does not set, one under the child's own flags with the trace the
+// seed still runs, and one with another trace.
 func TestAKeptSeedThatPassesSaysWhy(t *testing.T) {
 	const name = "TestAKeptSeedThatPassesSaysWhy"
 	if os.Getenv("SIMTEST_KEPT_PASSES_CHILD") != "" {
@@ -220,23 +287,100 @@ func TestAKeptSeedThatPassesSaysWhy(t *testing.T) {
 	dir := t.TempDir()
 	const seed = 77
 	path := filepath.Join(keepPath(name), strconv.Itoa(seed))
-	keptUnder := func(flags ...string) string {
-		require.NoError(t, os.RemoveAll(filepath.Join(dir, keepDir)))
-		line := strings.Join(append([]string{"go test -run '^" + name + "$' ./simtest", simseedArg(seed)}, flags...), " ")
-		wd, _ := os.Getwd()
-		require.NoError(t, os.Chdir(dir))
-		_, _, err := keepSeed(name, seed, "it failed", line)
-		require.NoError(t, os.Chdir(wd))
-		require.NoError(t, err)
+	run := func() string {
 		out, err := childOutput(t, dir, "SIMTEST_KEPT_PASSES_CHILD=1", "-test.run=^"+name+"$", "-test.v")
 		require.NoError(t, err, out)
 		return out
 	}
+	keptUnder := func(trace uint64, flags ...string) string {
+		require.NoError(t, os.RemoveAll(filepath.Join(dir, keepDir)))
+		line := strings.Join(append([]string{"go test -run '^" + name + "$' ./simtest", simseedArg(seed)}, flags...), " ")
+		wd, _ := os.Getwd()
+		require.NoError(t, os.Chdir(dir))
+		_, _, err := keepSeed(name, seed, trace, "it failed", line)
+		require.NoError(t, os.Chdir(wd))
+		require.NoError(t, err)
+		return run()
+	}
 
-	out := keptUnder(append([]string{"-planted"}, buildFlags()...)...)
+	// An empty file named by the seed keeps it.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, keepPath(name)), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, path), nil, 0o644))
+	out := run()
+	assert.Contains(t, out, "running 1 seed kept from earlier failures first", out)
+	assert.Contains(t, out, "simtest: kept seed 77 passed: once its bug is fixed, delete "+path+" and keep the bug's test as an assertion or a targeted test", out)
+	m := regexp.MustCompile(`seed=77 trace=([0-9a-f]{16}) ok`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	trace, err := strconv.ParseUint(m[1], 16, 64)
+	require.NoError(t, err)
+
+	out = keptUnder(trace, append([]string{"-planted"}, buildFlags()...)...)
 	assert.Contains(t, out, "simtest: kept seed 77 passed, but it failed under other flags (-planted", out)
 	assert.Contains(t, out, "run its replay line, in "+path, out)
 
-	out = keptUnder(buildFlags()...)
-	assert.Contains(t, out, "simtest: kept seed 77 passed: once its bug is fixed for good, delete "+path, out)
+	out = keptUnder(trace, buildFlags()...)
+	assert.Contains(t, out, "simtest: kept seed 77 passed: once its bug is fixed, delete "+path, out)
+	assert.NotContains(t, out, "no longer runs", out)
+
+	out = keptUnder(trace+1, buildFlags()...)
+	assert.Contains(t, out, fmt.Sprintf("simtest: kept seed 77 passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
+		"the code along its path changed since (a change elsewhere will do), or the environment the test reads, so its passing proves little; "+
+		"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", trace, trace+1, path), out)
+}
+
+// TestAKeptSeedThatFailsOnAnotherPathSaysSo runs a failing test in a
+// child process over a kept seed whose file records another trace.
+func TestAKeptSeedThatFailsOnAnotherPathSaysSo(t *testing.T) {
+	const name = "TestAKeptSeedThatFailsOnAnotherPathSaysSo"
+	if os.Getenv("SIMTEST_KEPT_MOVED_CHILD") != "" {
+		Run(t, func(s *S) { s.Fatalf("every seed fails") }, Seeds(1))
+		return
+	}
+	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	require.NoError(t, os.Chdir(dir))
+	path, _, err := keepSeed(name, 77, 1, "it failed", "go test ...")
+	require.NoError(t, os.Chdir(wd))
+	require.NoError(t, err)
+	out, err := childOutput(t, dir, "SIMTEST_KEPT_MOVED_CHILD=1", "-test.run=^"+name+"$", "-test.v")
+	require.Error(t, err, out)
+	assert.Regexp(t, `simtest: kept seed 77 failed, but not on the execution that was kept \(trace [0-9a-f]{16}; kept 0000000000000001\): `+
+		`the code along its path changed since, or the flags or the environment the test reads; the failure may be another one than `+regexp.QuoteMeta(path)+` records`, out)
+}
+
+// TestAFailingSeedIsKeptBeforeTheRunEnds runs, in a child process, a Run
+// of every seed that fails one seed in three, and ends the process at its
+// twelfth seed, as a Ctrl-C or an out-of-memory kill would: the first
+// failing seed was kept when it failed, on one worker or two.
+func TestAFailingSeedIsKeptBeforeTheRunEnds(t *testing.T) {
+	const name = "TestAFailingSeedIsKeptBeforeTheRunEnds"
+	if os.Getenv("SIMTEST_KEEP_EARLY_CHILD") != "" {
+		var started atomic.Int64
+		Run(t, func(s *S) {
+			if started.Add(1) == 12 {
+				os.Exit(3)
+			}
+			if s.Providers().Random.IntN(3) == 0 {
+				s.Fatalf("one seed in three fails")
+			}
+		}, Seeds(30), KeepGoing())
+		return
+	}
+	var want []uint64
+	for _, workers := range []string{"1", "2"} {
+		t.Run("workers="+workers, func(t *testing.T) {
+			dir := t.TempDir()
+			out, err := childOutput(t, dir, "SIMTEST_KEEP_EARLY_CHILD=1", "-test.run=^"+name+"$", "-simworkers="+workers)
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, out)
+			require.Equal(t, 3, exit.ExitCode(), out)
+			seeds, err := keptSeedsIn(dir, name)
+			require.NoError(t, err)
+			require.Len(t, seeds, 1, "the first failing seed is kept, and only it: %s", out)
+			if want == nil {
+				want = seeds
+			}
+			assert.Equal(t, want, seeds, "the same seed on any number of workers")
+		})
+	}
 }

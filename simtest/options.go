@@ -70,6 +70,9 @@ type config struct {
 	// its disk loses unsynced directory changes, for the summary.
 	diskDirLoss map[string]bool
 	keep        bool // keep failing seeds under testdata (keep.go)
+	// keepReplay keeps a replayed seed that fails too (-simkeep=true
+	// given on a replay line: keep.go).
+	keepReplay bool
 	// keepGoing runs past failing seeds; resultsPath is the results
 	// file's (results.go).
 	keepGoing   bool

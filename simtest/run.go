@@ -274,8 +274,10 @@ func (r *runner) run() {
 		}
 	}
 	// stopped is the seed the Run stopped at, failed or skipped; under
-	// KeepGoing, the first failing seed.
+	// KeepGoing, the first failing seed. kept is what keeping it says,
+	// logged after the failure report.
 	var stopped *seedOutcome
+	var kept string
 	// commit takes a seed's outcome into the Run, in seed order, and
 	// reports whether the Run stops there.
 	commit := func(o *seedOutcome) bool {
@@ -307,8 +309,16 @@ func (r *runner) run() {
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
 			ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = o.timeline, seed, o.tl.recipe(), o.pic
 		}
-		if !o.skippedOnly() && !o.failed() && sr.Place < 0 {
-			r.keptPassed(seed)
+		if !o.skippedOnly() && sr.Place < 0 {
+			r.keptRan(o)
+		}
+		if stopped == nil && o.failed() && !r.exp.exploring() {
+			// Kept now, not at the Run's end: a Run cut off before its
+			// end (Ctrl-C, an out-of-memory kill) has kept it.
+			kept = r.keep(o, sr.Replay)
+		}
+		if r.cfg.replaySet && r.cfg.keepReplay && !o.skippedOnly() && !o.failed() {
+			t.Log(keptNothing(seed))
 		}
 		if o.skippedOnly() || o.failed() {
 			if stopped == nil || o.skippedOnly() {
@@ -357,7 +367,12 @@ func (r *runner) run() {
 		replay := r.replayFor(stopped)
 		r.windowAt(stopped)
 		t.Error(failureReport(stopped, r.failedName(seed), replay))
-		r.keep(stopped, replay)
+		if r.exp.exploring() {
+			kept = r.keep(stopped, replay)
+		}
+	}
+	if kept != "" {
+		t.Log(kept)
 	}
 	r.closeAssertions(stopped)
 	if out != nil {
