@@ -70,6 +70,9 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	if clashes := ra.book.Clashes(); len(clashes) > 0 {
 		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
 	}
+	// A passing benchmark's Run lists no gaps that do not fail it: they
+	// would repeat in every round of b.N (Run).
+	warn := !r.benchmark()
 	if !r.cut {
 		var own, allowed, other []tally.Row
 		for _, g := range gapRows(rows) {
@@ -82,7 +85,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 				own = append(own, g)
 			}
 		}
-		if len(allowed) > 0 {
+		if len(allowed) > 0 && warn {
 			t.Log(gapReport(allowed, r.ran(), false) + allowedNote)
 		}
 		for _, m := range r.cfg.asserts.allowed {
@@ -93,16 +96,20 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		switch {
 		case len(own) == 0:
 		case r.cfg.asserts.allowGaps || r.cfg.replaySet:
-			t.Log(gapReport(own, r.ran(), false))
+			if warn {
+				t.Log(gapReport(own, r.ran(), false))
+			}
 		case r.cfg.sharded():
-			t.Log(gapReport(own, r.ran(), false) + "\n    (a shard runs part of the seeds: the merged report of every shard decides)")
+			if warn {
+				t.Log(gapReport(own, r.ran(), false) + "\n    (a shard runs part of the seeds: the merged report of every shard decides)")
+			}
 		default:
 			// The summary, logged next, says so too: its counts of seeds
 			// alone would read as a pass.
 			r.rep.gapsFail = len(own)
 			t.Error(gapReport(own, r.ran(), true))
 		}
-		if len(other) > 0 {
+		if len(other) > 0 && warn {
 			t.Log(gapReport(other, r.ran(), false) + otherModulesNote)
 		}
 	}

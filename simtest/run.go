@@ -32,6 +32,13 @@ import (
 // out, and the report ends with the last few; -simv logs every one, and
 // -simv=false none.
 //
+// In a benchmark (t a *testing.B, the seed count b.N), a Run that passes
+// logs its summary's first line alone: the benchmark runs its function
+// once per round of b.N, and go test prints every round's log under
+// --- BENCH, cut after a few lines. Each seed's line is logged only under
+// -simv or [Verbose], and coverage gaps that do not fail the Run are not
+// listed. A Run that fails logs its whole report.
+//
 // Bad options or flags fail the test before any seed runs, with a message
 // naming the problem.
 func Run(t testing.TB, body func(s *S), opts ...Option) {
@@ -106,12 +113,12 @@ type runner struct {
 // many at most (0: every one). -simv (Verbose) logs every one; go test -v
 // alone, which -json implies, the first maxSeedLines, so that a sweep's
 // Run under an IDE or gotestsum does not log a line for each of its
-// seeds; -simv=false none.
+// seeds; -simv=false none, and a benchmark's Run none.
 func (r *runner) verbose() (bool, int) {
 	switch {
 	case r.cfg.verbose:
 		return true, 0
-	case r.outside || r.cfg.quiet:
+	case r.outside || r.cfg.quiet || r.benchmark():
 		return false, 0
 	}
 	return testing.Verbose(), maxSeedLines
@@ -119,6 +126,23 @@ func (r *runner) verbose() (bool, int) {
 
 // maxSeedLines is how many seeds' lines go test -v logs as they end.
 const maxSeedLines = 1000
+
+// benchmark reports whether the Run is a benchmark's, whose report is its
+// summary's first line unless it fails (Run).
+func (r *runner) benchmark() bool {
+	_, ok := r.t.(*testing.B)
+	return ok
+}
+
+// summaryLog is the summary the Run logs: the whole, or a passing
+// benchmark's first line.
+func (r *runner) summaryLog() string {
+	s := r.rep.summary()
+	if r.benchmark() && !r.t.Failed() {
+		s, _, _ = strings.Cut(s, "\n")
+	}
+	return s
+}
 
 // seedOutcome is what one seed did.
 type seedOutcome struct {
@@ -383,7 +407,7 @@ func (r *runner) run() {
 			t.Logf("simtest: wrote the results to %s", out.path)
 		}
 	}
-	t.Log(r.rep.summary())
+	t.Log(r.summaryLog())
 	if s := r.exp.summary(r.rep.verbose); s != "" {
 		t.Log(s)
 	}
