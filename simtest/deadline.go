@@ -74,12 +74,14 @@ func (d *testDeadline) near(wall, rest time.Duration) bool {
 const reportTime = 250 * time.Millisecond
 
 // timeoutError is the failure of a Run that stopped before go test's
-// -timeout, after ran of its seeds, or of its timelines when it explored.
+// -timeout, after ran of its seeds, or of its timelines when it explored;
+// window is the time the Run had when it started, which a later Run of
+// the binary has less of than the -timeout given.
 func timeoutError(ran int, window time.Duration, explored bool) string {
 	if explored {
-		return fmt.Sprintf("simtest: the exploration stopped after %s, before go test's -timeout ends the test binary (%v from the Run's start), to report what its timelines found: "+
+		return fmt.Sprintf("simtest: the exploration stopped after %s, before go test's -timeout ends the test binary, %v after this Run started, to report what its timelines found: "+
 			"raise -timeout, or give it a smaller budget of timelines (-simtimelines)", plural(ran, "timeline"), window.Round(100*time.Millisecond))
 	}
-	return fmt.Sprintf("simtest: the Run stopped after %s, before go test's -timeout ends the test binary (%v from the Run's start), to report what its seeds found: "+
+	return fmt.Sprintf("simtest: the Run stopped after %s, before go test's -timeout ends the test binary, %v after this Run started, to report what its seeds found: "+
 		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits", plural(ran, "seed"), window.Round(100*time.Millisecond))
 }

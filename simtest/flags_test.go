@@ -548,7 +548,7 @@ func TestARunStopsBeforeTheTimeout(t *testing.T) {
 	out, err = childOutput(t, t.TempDir(), "SIMTEST_TIMEOUT_CHILD=1", "-test.run=^TestTimeoutInAChild$", "-test.timeout=3s")
 	require.Error(t, err, out)
 	assert.NotContains(t, out, "panic: test timed out")
-	assert.Regexp(t, `simtest: the Run stopped after \d+ seeds, before go test's -timeout ends the test binary \([\d.]+s from the Run's start\), to report what its seeds found: raise -timeout, run fewer seeds \(-simseeds\), or give the Run a budget of wall time \(-simfor\) that fits`, out)
+	assert.Regexp(t, `simtest: the Run stopped after \d+ seeds, before go test's -timeout ends the test binary, [\d.]+s after this Run started, to report what its seeds found: raise -timeout, run fewer seeds \(-simseeds\), or give the Run a budget of wall time \(-simfor\) that fits`, out)
 	assert.Regexp(t, `simtest: \d+ seeds, \d+ passed, 0 failed`, out, "the report of the seeds that ran")
 }
 
