@@ -61,6 +61,7 @@
 //	-simv             log every seed's line and log lines, not only a failing
 //	                  seed's (-simv=false: no seed's line, even under -v)
 //	-simkeep=false    keep no failing seed under testdata/simtest
+//	-simkeep=true     with -simseed, keep the replayed seed if it fails
 //	-simall           run every seed, past failing ones
 //	-simallowgaps     log coverage gaps instead of failing (see [AllowGaps])
 //	-simworkers=N     run N seeds at once (the report does not change)
@@ -94,7 +95,8 @@
 // its summary lists the failing seeds and the failure rate, and
 // -simresults ([ResultsFile]) writes each seed's outcome as a line of
 // JSON (seed, trace, outcome, simulated time, steps, events, faults
-// seen by kind, first failure) for CI and sweeps. A Run that replays a seed keeps nothing.
+// seen by kind, first failure) for CI and sweeps. A Run that replays a
+// seed keeps nothing unless -simkeep=true is given ("Kept seeds" below).
 //
 // # Sweeps
 //
@@ -201,15 +203,31 @@
 //
 // A failing seed of a test is kept in a file under the package's
 // testdata/simtest, in a directory for each level of the test's name, and
-// runs first on every later Run of it, so a bug found once stays a
-// regression test. The names are escaped so that every test has its own
+// runs first on every later Run of it, while its bug is being fixed. The
+// names are escaped so that every test has its own
 // directory under testdata/simtest: letters, digits, '_' and '-' stay,
 // and any other byte is '%' and its hex code: TestKV/a.b is kept in
-// testdata/simtest/TestKV/a%2Eb. The file
-// says why the seed failed, in the failure's own words, and how to replay
-// it; delete it once the bug is fixed and the seed passes. A directory of
-// kept seeds that cannot be read fails the test, naming it and why.
-// [KeepFailures] and -simkeep=false turn keeping off.
+// testdata/simtest/TestKV/a%2Eb. The file's name is the seed, in decimal;
+// its lines, all comments, say why the seed failed, in the failure's own
+// words, how to replay it, and the trace of the run that failed. Only the
+// name counts: an empty file named by a seed keeps it too. A file in the
+// directory whose name is not a seed is named in a warning, and does not
+// run. A Run keeps its first failing seed as soon as it fails, so that a
+// Run cut off later (a Ctrl-C, an out-of-memory kill, under -simall) has
+// kept it. A replay (-simseed) keeps nothing, unless -simkeep=true is
+// given: the way to keep a seed a nightly sweep found with -simkeep=false.
+//
+// A kept seed is a reproduction of an open bug, not a lasting regression
+// test: it replays the execution that failed only as long as the code
+// along its path, the test's flags and the environment the test reads
+// stay as they were. When its run's trace is not the one its file
+// records, the Run says so: the seed now runs another execution, and its
+// passing proves little. Commit kept seeds to share a bug's reproduction
+// (a branch that fixes it, a colleague, the CI of that branch); once the
+// bug is fixed, delete the file, and keep the bug's lasting test as an
+// assertion in the code or a targeted test. A directory of kept seeds
+// that cannot be read fails the test, naming it and why. [KeepFailures]
+// and -simkeep=false turn keeping off.
 //
 // # Guards
 //

@@ -238,9 +238,13 @@ func Verbose() Option {
 }
 
 // KeepFailures sets whether a failing seed is kept under
-// testdata/simtest/<TestName>/ and run first on every later run, so that a
-// bug found once stays a regression test (the default), as go test -fuzz
-// keeps failing inputs. The -simkeep=false flag turns it off too.
+// testdata/simtest/<TestName>/ and run first on every later run (the
+// default), as go test -fuzz keeps failing inputs: a reproduction that
+// every run replays while its bug is open. Delete the file once the bug is
+// fixed: a kept seed replays the execution that failed only until the code
+// along its path changes, so the bug's lasting test is an assertion or a
+// targeted test (the package doc, "Kept seeds"). The -simkeep=false flag
+// turns it off too.
 func KeepFailures(keep bool) Option {
 	return optionFunc(func(c *config) error {
 		c.keep = keep
