@@ -151,12 +151,12 @@ func strayKept(name string) []string {
 
 // strayKeptWarning is the warning about the files strayKept found in dir.
 func strayKeptWarning(dir string, stray []string) string {
-	what := fmt.Sprintf("the file %s is not a kept seed and does not run", filepath.Join(dir, stray[0]))
+	what, each := fmt.Sprintf("the file %s is not a kept seed and does not run", filepath.Join(dir, stray[0])), "it"
 	if len(stray) > 1 {
-		what = fmt.Sprintf("the files %s in %s are not kept seeds and do not run", strings.Join(stray, ", "), dir)
+		what, each = fmt.Sprintf("the files %s in %s are not kept seeds and do not run", strings.Join(stray, ", "), dir), "each"
 	}
 	return fmt.Sprintf("simtest: %s: a kept seed's file is named by its seed, in decimal (such as 6679787058979195393); "+
-		"rename a file to the seed it keeps, or move it out of the directory", what)
+		"rename %s to the seed it keeps, or move it out of the directory", what, each)
 }
 
 // traceLine starts the line of a kept seed's file that holds the trace

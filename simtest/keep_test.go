@@ -69,7 +69,7 @@ func TestKeptSeedsRoundTrip(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "child"), 0o755))
 	assert.Equal(t, []string{"123abc", "README"}, strayKept("TestX/sub"))
 	assert.Equal(t, "simtest: the files 123abc, README in "+dir+" are not kept seeds and do not run: "+
-		"a kept seed's file is named by its seed, in decimal (such as 6679787058979195393); rename a file to the seed it keeps, or move it out of the directory",
+		"a kept seed's file is named by its seed, in decimal (such as 6679787058979195393); rename each to the seed it keeps, or move it out of the directory",
 		strayKeptWarning(dir, strayKept("TestX/sub")))
 	assert.Contains(t, strayKeptWarning(dir, []string{"123abc"}), "simtest: the file "+filepath.Join(dir, "123abc")+" is not a kept seed and does not run: ")
 }
