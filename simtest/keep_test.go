@@ -322,6 +322,17 @@ func TestAKeptSeedThatPassesSaysWhy(t *testing.T) {
 	assert.Contains(t, out, "simtest: kept seed 77 passed: once its bug is fixed, delete "+path, out)
 	assert.NotContains(t, out, "no longer runs", out)
 
+	// A replayed seed is not a kept one, whatever its place in the
+	// test's sequence (one not of it has a place that means nothing, and
+	// may be negative, as a kept seed's is).
+	other := uint64(1)
+	for placeOf(baseSeedFor(name), other) >= 0 {
+		other++
+	}
+	replay, err := childOutput(t, dir, "SIMTEST_KEPT_PASSES_CHILD=1", "-test.run=^"+name+"$", "-test.v", "-simseed="+strconv.FormatUint(other, 10))
+	require.NoError(t, err, replay)
+	assert.NotContains(t, replay, "simtest: kept seed", replay)
+
 	out = keptUnder(trace+1, buildFlags()...)
 	assert.Contains(t, out, fmt.Sprintf("simtest: kept seed 77 passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
 		"the code along its path changed since (a change elsewhere will do), or the environment the test reads, so its passing proves little; "+

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -333,7 +334,9 @@ func (r *runner) run() {
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
 			ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = o.timeline, seed, o.tl.recipe(), o.pic
 		}
-		if !o.skippedOnly() && sr.Place < 0 {
+		// A kept seed's place is negative, but so may be that of a
+		// replayed seed not of the test's sequence.
+		if !o.skippedOnly() && slices.Contains(r.kept, seed) {
 			r.keptRan(o)
 		}
 		if stopped == nil && o.failed() && !r.exp.exploring() {
