@@ -18,6 +18,10 @@ type Group struct {
 	// quietTimers keeps its timers' tasks out of the timeline
 	// (World.QuietTimers).
 	quietTimers bool
+	// paused is set while the group is paused (Pause): its tasks made
+	// ready wait in held, in the order they were made ready, until Resume.
+	paused bool
+	held   []*task
 }
 
 // NewGroup returns an empty group whose tasks are named "name/…".
@@ -143,6 +147,7 @@ func (g *Group) Exit() { g.killOthers() }
 func (g *Group) killOthers() bool {
 	w := g.w
 	g.dead = true
+	g.unpause() // a stopped process is killed as it stands (SIGKILL)
 	var victims []*task
 	for _, t := range w.tasks {
 		if t.group == g {
@@ -158,6 +163,68 @@ func (g *Group) killOthers() bool {
 		w.kill(t)
 	}
 	return self
+}
+
+// Pause stops the group as SIGSTOP stops a process: from now until
+// Resume, none of its tasks runs. What would wake them still happens in
+// time (a sleep's end passes, a send to them lands, a context they wait
+// on ends, a timer of theirs starts its task), but a task made ready
+// waits, held, instead of joining the ready list. Its tasks that are
+// ready at the call are held too. Pause of a paused or dead group does
+// nothing. A group killed while paused (Kill, Crash, Exit) dies as it
+// stands: its tasks unwind as a killed group's do.
+//
+// Called from a task of the group, Pause lets the caller run on until it
+// next gives up its turn.
+func (g *Group) Pause() {
+	w := g.w
+	w.enter("Group.Pause")
+	if g.paused || g.dead {
+		return
+	}
+	g.paused = true
+	w.paused++
+	// In start order, so that the order of the held tasks, which Resume
+	// puts back in the ready list, is the seed's.
+	for _, t := range w.tasks {
+		if t.group == g && w.isReady(t) {
+			w.unready(t)
+			g.held = append(g.held, t)
+		}
+	}
+}
+
+// Resume lets a paused group run again: every task made ready while it
+// was paused joins the ready list at once, in the order it was made
+// ready, and the scheduler draws among them as among any ready tasks.
+// Resume of a group that is not paused does nothing.
+func (g *Group) Resume() {
+	w := g.w
+	w.enter("Group.Resume")
+	held := g.held
+	if !g.unpause() {
+		return
+	}
+	for _, t := range held {
+		if !t.finished && !t.killed {
+			listAdd(&w.ready, w.readyPos, t)
+		}
+	}
+}
+
+// Paused reports whether the group is paused.
+func (g *Group) Paused() bool { return g.paused }
+
+// unpause clears the group's pause, dropping its held tasks, and reports
+// whether it was paused.
+func (g *Group) unpause() bool {
+	if !g.paused {
+		return false
+	}
+	g.paused = false
+	g.held = nil
+	g.w.paused--
+	return true
 }
 
 // QuietTimers keeps the tasks that the timers (Time.AfterFunc) of the

@@ -150,6 +150,8 @@ func (w *World) describeTasks() string {
 			state = "has not started"
 		case w.isReady(t):
 			state = "is ready"
+		case t.group != nil && t.group.paused && t != w.cur:
+			state = "is ready, held while its process is paused"
 		default:
 			state = "is running"
 		}

@@ -603,6 +603,10 @@ func (w *World) wake(t *task) {
 }
 
 func (w *World) makeReady(t *task) {
+	if w.paused != 0 && t.group != nil && t.group.paused {
+		t.group.held = append(t.group.held, t)
+		return
+	}
 	listAdd(&w.ready, w.readyPos, t)
 }
 

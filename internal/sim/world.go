@@ -102,6 +102,9 @@ type World struct {
 	seq   uint64
 	queue eventQueue
 	ready []listEntry // tasks ready to run, in the order the draw indexes
+	// paused counts the groups paused (Group.Pause): while it is zero, a
+	// task made ready goes to the ready list without a look at its group.
+	paused int
 	// Where each task stands in the ready list and in its list of
 	// context waiters, by slot, and the slots free (tasklist.go).
 	readyPos  []int32

@@ -1,0 +1,170 @@
+package sim
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A paused group runs nothing: its sleep's end passes, a value sent to
+// it lands, its timer's task starts, but each waits until Resume, when
+// all of them run at the resume's instant. The world's other tasks run on.
+func TestPausedGroupRunsNothingUntilResumed(t *testing.T) {
+	type step struct {
+		what string
+		at   time.Duration
+	}
+	var got []step
+	world := New(Config{Seed: 5})
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		in := providers.NewChan[string](p.Task, 1)
+		note := func(what string) { got = append(got, step{what, world.Now()}) }
+		g := world.NewGroup("node")
+		g.Go(ctx, "sleeper", func(ctx context.Context) error {
+			if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+			note("slept")
+			return nil
+		})
+		g.Go(ctx, "reader", func(ctx context.Context) error {
+			v, _, err := in.Recv(ctx)
+			note("read " + v)
+			return err
+		})
+		g.Go(ctx, "timers", func(ctx context.Context) error {
+			p.Time.AfterFunc(2*time.Second, func() { note("timer") })
+			return nil
+		})
+		g.Go(ctx, "ready", func(ctx context.Context) error {
+			note("ran")
+			return nil
+		})
+		// Every task starts and parks (the timer set), then "late" is
+		// started, ready at the Pause, and held with the others.
+		require.NoError(t, p.Time.Sleep(ctx, time.Millisecond))
+		got = nil
+		g.Go(ctx, "late", func(ctx context.Context) error {
+			note("late")
+			return nil
+		})
+		g.Pause()
+		assert.True(t, g.Paused())
+		require.NoError(t, in.Send(ctx, "x"))
+		require.NoError(t, p.Time.Sleep(ctx, 3*time.Second))
+		assert.Empty(t, got, "no task of a paused group runs")
+		assert.Equal(t, 4, g.Alive(), "a paused group's tasks wait, alive")
+		g.Resume()
+		assert.False(t, g.Paused())
+		require.NoError(t, p.Time.Sleep(ctx, time.Millisecond))
+		return nil
+	})
+	require.NoError(t, res.Err)
+	resumed := 3*time.Second + time.Millisecond
+	want := map[string]time.Duration{"late": resumed, "read x": resumed, "slept": resumed, "timer": resumed}
+	have := map[string]time.Duration{}
+	for _, s := range got {
+		have[s.what] = s.at
+	}
+	assert.Equal(t, want, have, "every task woken while paused runs at the resume")
+}
+
+// A group killed or crashed while paused dies as it stands: its tasks
+// unwind, none of them runs again, and the world no longer counts a
+// paused group.
+func TestPausedGroupDiesWhenKilled(t *testing.T) {
+	for _, crash := range []bool{true, false} {
+		world := New(Config{Seed: 7})
+		var ran, unwound int
+		res := world.Run(func(ctx context.Context, p providers.Providers) error {
+			g := world.NewGroup("node")
+			for range 3 {
+				g.Go(ctx, "sleeper", func(ctx context.Context) error {
+					defer func() { unwound++ }()
+					_ = p.Time.Sleep(ctx, time.Second)
+					ran++
+					return nil
+				})
+			}
+			require.NoError(t, p.Time.Sleep(ctx, time.Millisecond))
+			g.Pause()
+			require.NoError(t, p.Time.Sleep(ctx, 2*time.Second)) // their sleeps end, held
+			if crash {
+				g.Crash()
+			} else {
+				g.Kill()
+			}
+			assert.False(t, g.Paused())
+			assert.Zero(t, world.paused)
+			assert.Zero(t, g.Alive())
+			g.Resume() // too late: nothing to do
+			require.NoError(t, p.Time.Sleep(ctx, time.Second))
+			return nil
+		})
+		require.NoError(t, res.Err)
+		assert.Zero(t, ran, "crash=%v: no task of a group killed while paused runs on", crash)
+		assert.Equal(t, 3, unwound, "crash=%v", crash)
+	}
+}
+
+// A task of a paused group killed alone is not resumed by Resume.
+func TestResumeSkipsAHeldTaskKilledAlone(t *testing.T) {
+	world := New(Config{Seed: 9})
+	var ran []string
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		g := world.NewGroup("node")
+		var hs []providers.Handle
+		for _, name := range []string{"a", "b"} {
+			hs = append(hs, g.Go(ctx, name, func(ctx context.Context) error {
+				_ = p.Time.Sleep(ctx, time.Second)
+				ran = append(ran, name)
+				return nil
+			}))
+		}
+		require.NoError(t, p.Time.Sleep(ctx, time.Millisecond))
+		g.Pause()
+		require.NoError(t, p.Time.Sleep(ctx, 2*time.Second))
+		world.Kill(hs[0])
+		g.Resume()
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, []string{"b"}, ran)
+}
+
+// The same seed pauses the same way: the held tasks go back to the ready
+// list in a fixed order, and the trace is the seed's.
+func TestPauseIsDeterministic(t *testing.T) {
+	run := func() (uint64, []int) {
+		var order []int
+		world := New(Config{Seed: 11})
+		res := world.Run(func(ctx context.Context, p providers.Providers) error {
+			g := world.NewGroup("node")
+			for i := range 8 {
+				g.Go(ctx, "t", func(ctx context.Context) error {
+					_ = p.Time.Sleep(ctx, time.Duration(i)*time.Millisecond)
+					order = append(order, i)
+					return nil
+				})
+			}
+			g.Pause()
+			require.NoError(t, p.Time.Sleep(ctx, time.Second))
+			g.Resume()
+			require.NoError(t, p.Time.Sleep(ctx, time.Second))
+			return nil
+		})
+		require.NoError(t, res.Err)
+		return res.Trace, order
+	}
+	t1, o1 := run()
+	t2, o2 := run()
+	assert.Equal(t, t1, t2)
+	assert.Equal(t, o1, o2)
+	assert.Len(t, o1, 8)
+}
