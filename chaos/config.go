@@ -75,7 +75,10 @@ func DefaultBuggify() BuggifyConfig {
 // disk), power loss (a crash of its machine: its connections vanish in
 // silence) or kill (a crash of the process alone, as kill -9: its
 // unsynced writes stay, in the machine's page cache). It comes back after
-// DownFor. With Unit set to a
+// DownFor. An attempt may instead pause a process (Pause, 0 in every
+// preset): it stops, as under SIGSTOP, a long GC pause or a VM's
+// migration, for a length drawn from PauseFor, while time and its peers
+// go on, and then runs on from where it stood. With Unit set to a
 // machine, a zone or a data center, every process of the unit goes down
 // and comes back at once, and its machines' disks take the reboot. A wipe
 // or a power loss drawn for one process that shares its machine with
@@ -94,13 +97,15 @@ type Attrition struct {
 	// or every process of one machine, zone or data center at once.
 	Unit Unit
 	// Graceful, Crash, Wipe, PowerLoss and Kill weigh the kinds of
-	// reboot. Only their ratios matter: each is finite and at least zero,
-	// at least one is positive, and their sum is finite. A power loss is
-	// a crash of the whole machine: its connections vanish without a FIN
-	// or a reset. A kill is kill -9 of the process, its machine still up:
-	// its unsynced writes stay in the page cache. Kill is 0 in every
-	// preset.
-	Graceful, Crash, Wipe, PowerLoss, Kill float64
+	// reboot, and Pause a pause among them. Only their ratios matter:
+	// each is finite and at least zero, at least one is positive, and
+	// their sum is finite. A power loss is a crash of the whole machine:
+	// its connections vanish without a FIN or a reset. A kill is kill -9
+	// of the process, its machine still up: its unsynced writes stay in
+	// the page cache. A pause stops every task of the process for
+	// PauseFor, and counts against MaxDead while it lasts. Kill and
+	// Pause are 0 in every preset.
+	Graceful, Crash, Wipe, PowerLoss, Kill, Pause float64
 	// Interval is the range of simulated time between two attempts. Its
 	// Min is at least [MinInterval], so that attempts cannot pile up at
 	// one instant.
@@ -112,6 +117,11 @@ type Attrition struct {
 	// When Graceful is positive, its Max is too: a graceful stop needs
 	// time to happen.
 	Grace Range
+	// PauseFor is the range of time a pause lasts: a stop-the-world
+	// garbage collection of a large heap, a VM's live migration or a
+	// SIGSTOP, 200 ms to 5 s in every preset. When Pause is positive, its
+	// Max is too.
+	PauseFor Range
 	// Swarm draws a regime of reboots for each seed: with probability
 	// 1/4 the seed never reboots; otherwise it reboots only with a random
 	// non-empty subset of the kinds whose weight is positive (every
@@ -178,7 +188,8 @@ func (r Range) Draw(src rand.Source) time.Duration {
 // than a process crash, as in production. There are no wipes: a wipe is
 // the loss of a disk, which a system that keeps a single copy of its data
 // cannot survive, and which a replicated system survives only with a
-// member-replacement protocol. [Harsh] adds wipes.
+// member-replacement protocol. [Harsh] adds wipes. Kills and pauses are
+// off (Kill and Pause 0); a pause, when Pause is set, lasts 200 ms to 5 s.
 func DefaultAttrition() Attrition {
 	return Attrition{
 		Enabled:  true,
@@ -187,6 +198,7 @@ func DefaultAttrition() Attrition {
 		Interval: Range{time.Second, 5 * time.Second},
 		DownFor:  Range{time.Second, 10 * time.Second},
 		Grace:    Range{2 * time.Second, 5 * time.Second},
+		PauseFor: Range{200 * time.Millisecond, 5 * time.Second},
 	}
 }
 
@@ -300,7 +312,7 @@ func (a Attrition) swarm(r *rand.Rand) Attrition {
 		a.Enabled = false
 		return a
 	}
-	kinds := []*float64{&a.Graceful, &a.Crash, &a.Wipe, &a.PowerLoss, &a.Kill}
+	kinds := []*float64{&a.Graceful, &a.Crash, &a.Wipe, &a.PowerLoss, &a.Kill, &a.Pause}
 	var on []*float64
 	for _, w := range kinds {
 		if *w > 0 {
@@ -380,7 +392,7 @@ func (a Attrition) validate(on bool) error {
 	weights := []struct {
 		name string
 		w    float64
-	}{{"Graceful", a.Graceful}, {"Crash", a.Crash}, {"Wipe", a.Wipe}, {"PowerLoss", a.PowerLoss}, {"Kill", a.Kill}}
+	}{{"Graceful", a.Graceful}, {"Crash", a.Crash}, {"Wipe", a.Wipe}, {"PowerLoss", a.PowerLoss}, {"Kill", a.Kill}, {"Pause", a.Pause}}
 	weightsOK := true
 	for _, w := range weights {
 		if !(w.w >= 0 && w.w <= math.MaxFloat64) { // NaN and the infinities fail too
@@ -388,14 +400,14 @@ func (a Attrition) validate(on bool) error {
 			weightsOK = false
 		}
 	}
-	sum := a.Graceful + a.Crash + a.Wipe + a.PowerLoss + a.Kill
+	sum := a.Graceful + a.Crash + a.Wipe + a.PowerLoss + a.Kill + a.Pause
 	if weightsOK && math.IsInf(sum, 0) {
-		bad("Graceful, Crash, Wipe, PowerLoss and Kill sum to %v; only their ratios matter, so scale them down", sum)
+		bad("Graceful, Crash, Wipe, PowerLoss, Kill and Pause sum to %v; only their ratios matter, so scale them down", sum)
 	}
 	for _, r := range []struct {
 		name string
 		r    Range
-	}{{"Interval", a.Interval}, {"DownFor", a.DownFor}, {"Grace", a.Grace}} {
+	}{{"Interval", a.Interval}, {"DownFor", a.DownFor}, {"Grace", a.Grace}, {"PauseFor", a.PauseFor}} {
 		if err := r.r.check(); err != "" {
 			bad("%s is [%v, %v]; %s", r.name, r.r.Min, r.r.Max, err)
 		}
@@ -410,13 +422,16 @@ func (a Attrition) validate(on bool) error {
 		bad("MaxDead is %d; at least one process must be allowed down, or set Enabled to false", a.MaxDead)
 	}
 	if weightsOK && sum == 0 {
-		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash, Wipe, PowerLoss and Kill a positive weight, or set Enabled to false"))
+		errs = append(errs, errors.New("chaos: Attrition weights are all zero; give at least one of Graceful, Crash, Wipe, PowerLoss, Kill and Pause a positive weight, or set Enabled to false"))
 	}
 	if a.Interval.Min >= 0 && a.Interval.Min < MinInterval {
 		bad("Interval.Min is %v; reboot attempts come at least chaos.MinInterval (%v) apart, so that they cannot pile up at one instant: raise Min to %v or more", a.Interval.Min, MinInterval, MinInterval)
 	}
 	if a.Graceful > 0 && a.Grace.Max == 0 {
 		bad("Grace is [0s, 0s] but Graceful is %v; give a graceful stop a positive grace period, or set Graceful to 0", a.Graceful)
+	}
+	if a.Pause > 0 && a.PauseFor.Max == 0 {
+		bad("PauseFor is [0s, 0s] but Pause is %v; give a pause a positive length (chaos.DefaultAttrition().PauseFor is 200ms to 5s), or set Pause to 0", a.Pause)
 	}
 	return errors.Join(errs...)
 }

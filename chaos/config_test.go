@@ -51,11 +51,27 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 
 	c = Defaults()
 	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss = 0, 0, 0, 0
-	assert.ErrorContains(t, c.Validate(), "give at least one of Graceful, Crash, Wipe, PowerLoss and Kill a positive weight")
+	assert.ErrorContains(t, c.Validate(), "give at least one of Graceful, Crash, Wipe, PowerLoss, Kill and Pause a positive weight")
 
 	c = Defaults()
 	c.Attrition.PowerLoss, c.Attrition.Kill = math.MaxFloat64, math.MaxFloat64
-	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Graceful, Crash, Wipe, PowerLoss and Kill sum to +Inf")
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Graceful, Crash, Wipe, PowerLoss, Kill and Pause sum to +Inf")
+
+	c = Defaults()
+	c.Attrition.Pause = -1
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.Pause is -1; a weight is finite and at least zero")
+
+	c = Defaults()
+	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss, c.Attrition.Pause = 0, 0, 0, 0, 1
+	assert.NoError(t, c.Validate(), "pauses alone are a valid attrition")
+
+	c = Defaults()
+	c.Attrition.Pause, c.Attrition.PauseFor = 1, Range{}
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.PauseFor is [0s, 0s] but Pause is 1; give a pause a positive length")
+
+	c = Defaults()
+	c.Attrition.PauseFor = Range{5 * time.Second, time.Second}
+	assert.ErrorContains(t, c.Validate(), "Attrition.PauseFor is [5s, 1s]; Min must not be above Max")
 
 	c = Defaults()
 	c.Attrition.MaxDead = 0

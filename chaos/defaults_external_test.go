@@ -96,6 +96,7 @@ func TestPresetConfigsAreWhatTheirDocsSay(t *testing.T) {
 		Interval: chaos.Range{Min: time.Second, Max: 5 * time.Second},
 		DownFor:  chaos.Range{Min: time.Second, Max: 10 * time.Second},
 		Grace:    chaos.Range{Min: 2 * time.Second, Max: 5 * time.Second},
+		PauseFor: chaos.Range{Min: 200 * time.Millisecond, Max: 5 * time.Second},
 	}
 	buggify := chaos.BuggifyConfig{Enabled: true, ActivationProb: 0.5, FireProb: 0.25}
 	defaults := chaos.Config{

@@ -21,6 +21,7 @@ var notProbabilities = map[string]string{
 	"Attrition.Wipe":         "a weight",
 	"Attrition.PowerLoss":    "a weight",
 	"Attrition.Kill":         "a weight",
+	"Attrition.Pause":        "a weight",
 	"Storage.ThrottleFactor": "a factor",
 	"Network.MaxClockDrift":  "a bound on a clock's rate error",
 }
