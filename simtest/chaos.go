@@ -53,7 +53,7 @@ func (s *S) noteChaos(cfg chaos.Config) {
 		for _, k := range []struct {
 			name string
 			w    float64
-		}{{"graceful", a.Graceful}, {"crash", a.Crash}, {"wipe", a.Wipe}, {"power loss", a.PowerLoss}, {"kill", a.Kill}} {
+		}{{"graceful", a.Graceful}, {"crash", a.Crash}, {"wipe", a.Wipe}, {"power loss", a.PowerLoss}, {"kill", a.Kill}, {"pause", a.Pause}} {
 			if k.w > 0 {
 				kinds = append(kinds, k.name)
 			}

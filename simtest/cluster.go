@@ -67,6 +67,10 @@ type proc struct {
 	// bootAt is the stack of the Boot call that declared it, whose line
 	// its failures name when its Run is none of the test's code (procSite).
 	bootAt []uintptr
+	// paused is set while a pause (Cluster.Pause, attrition) holds it,
+	// since pausedAt.
+	paused   bool
+	pausedAt time.Duration
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool
@@ -457,6 +461,7 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration) {
 	s := c.s
 	ctx := s.w.Context()
 	name := p.peer.Name
+	c.unpauseFor(p, how)
 	p.leaving, p.taker = true, by
 	// A Stop's process stays down until a Start: its entry says so, and
 	// hashes as it did when it said reboot, so that the traces stay.

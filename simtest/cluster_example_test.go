@@ -10,6 +10,31 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
+// A pause by hand: the process stops for 3 s while time goes on, and its
+// sleep, due in the middle of the pause, ends when it resumes.
+func ExampleCluster_Pause() {
+	simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "lock", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				for {
+					due := p.Time.Now().Add(time.Second)
+					if err := p.Time.Sleep(ctx, time.Second); err != nil {
+						return nil
+					}
+					if late := p.Time.Now().Sub(due); late > 0 {
+						fmt.Println(p.Cluster.Self().Name, "woke", late, "late")
+					}
+				}
+			})
+		}})
+		s.Sleep(1500 * time.Millisecond)
+		c.Pause("lock-0", 3*time.Second) // returns when it resumes
+		s.Sleep(2 * time.Second)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	// Output:
+	// lock-0 woke 2.5s late
+}
+
 // Reboots by hand, each timing named where it is given.
 func ExampleCluster_Reboot() {
 	simtest.Simulate(func(s *simtest.S) {

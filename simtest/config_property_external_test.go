@@ -346,7 +346,7 @@ func TestOverflowingValuesAreRejectedByName(t *testing.T) {
 		{func(c *chaos.Config) { c.Storage.ThrottleFactor = math.Inf(1) }, "chaos.Storage.ThrottleFactor is +Inf; it is a finite factor"},
 		{func(c *chaos.Config) { c.Attrition.Crash = math.NaN() }, "chaos: Attrition.Crash is NaN; a weight is finite and at least zero"},
 		{func(c *chaos.Config) { c.Attrition.Wipe = math.Inf(1) }, "chaos: Attrition.Wipe is +Inf; a weight is finite and at least zero"},
-		{func(c *chaos.Config) { c.Attrition.Crash, c.Attrition.Wipe = 1e308, 1e308 }, "chaos: Attrition.Graceful, Crash, Wipe, PowerLoss and Kill sum to +Inf; only their ratios matter, so scale them down"},
+		{func(c *chaos.Config) { c.Attrition.Crash, c.Attrition.Wipe = 1e308, 1e308 }, "chaos: Attrition.Graceful, Crash, Wipe, PowerLoss, Kill and Pause sum to +Inf; only their ratios matter, so scale them down"},
 		{func(c *chaos.Config) { c.Attrition.DownFor.Max = math.MaxInt64 }, "chaos: Attrition.DownFor is [1s, 2562047h47m16.854775807s]; durations are at most chaos.MaxDuration (8760h0m0s)"},
 		{func(c *chaos.Config) { c.Network.ClogDuration.Max = math.MaxInt64 }, "chaos.Network.ClogDuration is [100ms, 2562047h47m16.854775807s]; durations are at most chaos.MaxDuration"},
 		{func(c *chaos.Config) { c.Storage.Stall.Duration.Max = math.MaxInt64 }, "chaos.Storage.Stall.Duration is [10ms, 2562047h47m16.854775807s]; durations are at most chaos.MaxDuration"},

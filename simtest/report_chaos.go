@@ -36,7 +36,7 @@ func rebootLine(cfg chaos.Config) string {
 	for _, k := range []struct {
 		name string
 		w    float64
-	}{{"graceful", a.Graceful}, {"crash", a.Crash}, {"power loss", a.PowerLoss}, {"wipe", a.Wipe}, {"kill", a.Kill}} {
+	}{{"graceful", a.Graceful}, {"crash", a.Crash}, {"power loss", a.PowerLoss}, {"wipe", a.Wipe}, {"kill", a.Kill}, {"pause", a.Pause}} {
 		if k.w > 0 {
 			kinds = append(kinds, k.name+" "+strconv.FormatFloat(k.w, 'g', -1, 64))
 		}

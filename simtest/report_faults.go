@@ -40,6 +40,7 @@ const (
 	rebootPowerLoss
 	rebootKill
 	rebootWipe
+	rebootPause   // a pause, by chaos or by hand
 	rebootRestart // a restart the process asked for
 	rebootOther
 
@@ -95,6 +96,7 @@ var faultNames = [numFaults]struct {
 	rebootPowerLoss: {rebootFault, "power loss", "power loss", "power losses"},
 	rebootKill:      {rebootFault, "kill", "kill", "kills"},
 	rebootWipe:      {rebootFault, "wipe", "wipe", "wipes"},
+	rebootPause:     {rebootFault, "pause", "pause", "pauses"},
 	rebootRestart:   {rebootFault, "restart", "restart asked for", "restarts asked for"},
 	rebootOther:     {rebootFault, "other reboot", "other", "other"},
 
@@ -170,6 +172,8 @@ func faultOf(e sim.Entry) fault {
 		return rebootHow(e.Msg)
 	case "restart":
 		return rebootRestart
+	case "pause":
+		return rebootPause
 	case "down":
 		return anEffect
 	case "net":

@@ -273,6 +273,7 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = p.peer.Name
+		c.unpauseFor(p, how)
 		p.leaving, p.taker = true, byReboot
 	}
 	c.dead += len(ps)
@@ -344,7 +345,8 @@ func (c *Cluster) startUnit(ps []*proc) {
 // per attempt, are those of process attrition: the wait, then, when fewer
 // than MaxDead units have a process down or not ready, which unit (among
 // those whose processes are all up and ready, none of them protected or
-// done), which kind of reboot, the grace period and the recovery delay.
+// done), which kind of reboot, the grace period and the recovery delay;
+// or, for a pause, its length.
 func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
 	s := c.s
 	r := s.w.Rand()
@@ -355,7 +357,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		var up []string
 		down, spared := map[string]bool{}, map[string]bool{}
 		for _, p := range c.procs {
-			if p.down || p.leaving || !p.ready {
+			if p.down || p.leaving || !p.ready || p.paused {
 				down[unitOf(p, a.Unit)] = true
 			}
 			if p.spared() {
@@ -371,7 +373,20 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 			continue
 		}
 		name := up[r.IntN(len(up))]
-		how := pickReboot(a, r.Float64())
+		how, pause := pickReboot(a, r.Float64())
+		if pause {
+			// A unit's pause is its machines', as a hypervisor's: every
+			// process of it stops at once.
+			d := a.PauseFor.Draw(r)
+			ps := slices.DeleteFunc(slices.Clone(c.in(a.Unit, name)), func(p *proc) bool { return p.down || p.leaving })
+			for _, p := range ps {
+				*reboots = append(*reboots, s.Go("pause "+p.peer.Name, func(ctx context.Context) error {
+					c.pauseFor(p, d)
+					return nil
+				}))
+			}
+			continue
+		}
 		if how == Wipe && slices.ContainsFunc(c.in(a.Unit, name), func(p *proc) bool { return p.spec.SoleCopy }) {
 			how = Crash
 		}

@@ -601,7 +601,7 @@ func effectOf(before []shownFault, e sim.Entry) int {
 // "net: host kv-0 crashed: ...", "disk kv-0: crash: ...".
 func subject(e sim.Entry) string {
 	msg := e.Msg
-	for _, prefix := range []string{"reboot: ", "stop: ", "restart: ", "down: ", "net: host ", "disk "} {
+	for _, prefix := range []string{"reboot: ", "stop: ", "restart: ", "pause: ", "down: ", "net: host ", "disk "} {
 		if rest, ok := strings.CutPrefix(msg, prefix); ok {
 			name, _, _ := strings.Cut(rest, " ")
 			return strings.TrimSuffix(name, ":")

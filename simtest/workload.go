@@ -191,9 +191,10 @@ func (ph Phases) validate() error {
 
 // attrition reboots processes until ctx ends. Its draws, per attempt: the
 // wait before it, then, when fewer than MaxDead are down, which process,
-// which kind of reboot, the grace period and the recovery delay. A process
-// that is up but not ready counts as down, and is not picked; nor is one
-// protected, or one whose Run has returned.
+// which kind of reboot, the grace period and the recovery delay; or, for a
+// pause, its length. A process that is up but not ready counts as down,
+// and is not picked; nor is one paused, one protected, or one whose Run
+// has returned.
 func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
 	s := c.s
 	r := s.w.Rand()
@@ -201,7 +202,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		if err := s.p.Time.Sleep(ctx, a.Interval.Draw(r)); err != nil {
 			return
 		}
-		alive := slices.DeleteFunc(c.alive(), (*proc).spared)
+		alive := slices.DeleteFunc(c.alive(), func(p *proc) bool { return p.spared() || p.paused })
 		if notReady := c.notReady(); notReady > 0 {
 			alive = slices.DeleteFunc(alive, func(p *proc) bool { return !p.ready })
 			if c.dead+notReady >= a.MaxDead {
@@ -212,7 +213,17 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			continue
 		}
 		p := alive[r.IntN(len(alive))]
-		how := pickReboot(a, r.Float64())
+		how, pause := pickReboot(a, r.Float64())
+		if pause {
+			d := a.PauseFor.Draw(r)
+			c.dead++
+			*reboots = append(*reboots, s.Go("pause "+p.peer.Name, func(ctx context.Context) error {
+				c.pauseFor(p, d)
+				c.dead--
+				return nil
+			}))
+			continue
+		}
 		if how == Wipe && p.spec.SoleCopy {
 			how = Crash
 		}
@@ -231,21 +242,25 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 	}
 }
 
-func pickReboot(a chaos.Attrition, u float64) Reboot {
-	// PowerLoss, then Kill, come last, so that a zero weight leaves the
-	// others' draws as they were before it existed.
-	x := u * (a.Graceful + a.Crash + a.Wipe + a.PowerLoss + a.Kill)
+// pickReboot picks the kind of reboot by its weight for u in [0, 1), or
+// reports a pause.
+func pickReboot(a chaos.Attrition, u float64) (how Reboot, pause bool) {
+	// PowerLoss, then Kill, then Pause, come last, so that a zero weight
+	// leaves the others' draws as they were before it existed.
+	x := u * (a.Graceful + a.Crash + a.Wipe + a.PowerLoss + a.Kill + a.Pause)
 	switch {
 	case x < a.Graceful:
-		return Graceful
+		return Graceful, false
 	case x < a.Graceful+a.Crash:
-		return Crash
-	case x < a.Graceful+a.Crash+a.Wipe || a.PowerLoss+a.Kill == 0:
-		return Wipe
-	case x < a.Graceful+a.Crash+a.Wipe+a.PowerLoss || a.Kill == 0:
-		return PowerLoss
+		return Crash, false
+	case x < a.Graceful+a.Crash+a.Wipe || a.PowerLoss+a.Kill+a.Pause == 0:
+		return Wipe, false
+	case x < a.Graceful+a.Crash+a.Wipe+a.PowerLoss || a.Kill+a.Pause == 0:
+		return PowerLoss, false
+	case x < a.Graceful+a.Crash+a.Wipe+a.PowerLoss+a.Kill || a.Pause == 0:
+		return Kill, false
 	}
-	return Kill
+	return 0, true
 }
 
 // pauseFaults pauses the seed's faults (network, disks, buggify) or lets

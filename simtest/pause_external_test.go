@@ -1,0 +1,223 @@
+package simtest_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// pausable is a process that counts its ticks, one each 100 ms, and echoes
+// what it reads on :7 until it is asked to stop.
+type pausable struct {
+	ticks   int
+	stopped bool // its Run returned, asked to stop
+}
+
+func (tk *pausable) Run(ctx context.Context, p providers.Providers) error {
+	l, err := p.Network.Listen(ctx, ":7")
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	p.Task.Go(ctx, "accept", func(ctx context.Context) error {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return nil
+			}
+			p.Task.Go(ctx, "echo", func(ctx context.Context) error {
+				b := make([]byte, 64)
+				for {
+					n, err := conn.Read(b)
+					if err != nil {
+						return nil
+					}
+					if _, err := conn.Write(b[:n]); err != nil {
+						return nil
+					}
+				}
+			})
+		}
+	})
+	for p.Time.Sleep(ctx, 100*time.Millisecond) == nil {
+		tk.ticks++
+	}
+	tk.stopped = true
+	return nil
+}
+
+// messages returns the timeline's messages that start with one of the
+// prefixes.
+func messages(tl *simtest.Timeline, prefixes ...string) []string {
+	var out []string
+	for _, e := range tl.Snapshot() {
+		for _, p := range prefixes {
+			if strings.HasPrefix(e.Msg, p) {
+				out = append(out, e.Msg)
+			}
+		}
+	}
+	return out
+}
+
+// While a process is paused, none of its tasks runs, but the world goes
+// on: its host accepts a connect and takes the data sent to it, and
+// when it resumes it answers at once. The timeline names both ends.
+func TestAPausedProcessRunsNothingWhileTheWorldGoesOn(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		srv := &pausable{}
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return srv }})
+		s.Sleep(time.Second)
+		start := s.Now()
+		var back time.Time
+		h := s.Go("pause", func(ctx context.Context) error {
+			c.Pause("srv-0", 3*time.Second)
+			back = s.Now()
+			return nil
+		})
+		s.Sleep(time.Millisecond)
+		ticks := srv.ticks
+		conn, err := s.Providers().Network.Dial(s.Context(), "srv-0:7")
+		require.NoError(s, err, "a paused process's host accepts a connect")
+		_, err = conn.Write([]byte("hi"))
+		require.NoError(s, err)
+		assert.True(s, c.Alive("srv-0"), "a paused process is up")
+		s.Sleep(2 * time.Second)
+		assert.Equal(s, ticks, srv.ticks, "no task of a paused process runs")
+		b := make([]byte, 8)
+		n, err := conn.Read(b)
+		require.NoError(s, err)
+		assert.Equal(s, "hi", string(b[:n]))
+		assert.GreaterOrEqual(s, s.Now().Sub(start), 3*time.Second, "the answer comes once the process resumes")
+		require.NoError(s, h.Join(s.Context()))
+		assert.Equal(s, 3*time.Second, back.Sub(start), "Pause returns as the process resumes")
+		s.Sleep(time.Second)
+		assert.Greater(s, srv.ticks, ticks+5, "a resumed process runs on")
+		assert.Equal(s, 1, c.Boots("srv-0"), "a pause is no reboot")
+		assert.Equal(s, []string{"pause: srv-0 paused for 3s", "resume: srv-0 resumed after 3s"}, messages(tl, "pause:", "resume:"))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+}
+
+// A paused process can be crashed, as SIGKILL ends a stopped process: it
+// dies as it stands and boots again, and the pause's end finds nothing to
+// resume. A graceful stop resumes it, so that it hears it is asked to
+// stop, and it returns within its grace.
+func TestAPausedProcessCanBeStopped(t *testing.T) {
+	for _, how := range []simtest.Reboot{simtest.Crash, simtest.Kill, simtest.Graceful} {
+		t.Run(how.String(), func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				tl := s.Timeline()
+				var insts []*pausable
+				c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process {
+					insts = append(insts, &pausable{})
+					return insts[len(insts)-1]
+				}})
+				s.Sleep(time.Second)
+				start := s.Now()
+				h := s.Go("pause", func(ctx context.Context) error {
+					c.Pause("srv-0", 3*time.Second)
+					return nil
+				})
+				s.Sleep(time.Second)
+				ticks := insts[0].ticks
+				c.Reboot("srv-0", how, simtest.Grace(time.Second), simtest.DownFor(time.Second))
+				assert.Less(s, s.Now().Sub(start), 3*time.Second, "a stop does not wait for the pause to end")
+				assert.Equal(s, how == simtest.Graceful, insts[0].stopped, "only a graceful stop lets the paused process return")
+				if how != simtest.Graceful {
+					assert.Equal(s, ticks, insts[0].ticks, "a paused process crashed runs no step more")
+				}
+				require.NoError(s, h.Join(s.Context()))
+				s.Sleep(time.Second)
+				require.Len(s, insts, 2)
+				assert.Greater(s, insts[1].ticks, 5, "the process booted again runs")
+				want := []string{"pause: srv-0 paused for 3s"}
+				if how == simtest.Graceful {
+					want = append(want, "resume: srv-0 resumed after 1s, for a graceful stop (SIGCONT after SIGTERM)")
+				}
+				assert.Equal(s, want, messages(tl, "pause:", "resume:"))
+			}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+			require.True(t, res.OK(), res.Report)
+		})
+	}
+}
+
+// A Pause of a process that is paused already waits for it to resume,
+// then pauses it again.
+func TestPauseOfAPausedProcessWaits(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return &pausable{} }})
+		s.Sleep(time.Second)
+		start := s.Now()
+		h := s.Go("pause", func(ctx context.Context) error {
+			c.Pause("srv-0", 2*time.Second)
+			return nil
+		})
+		s.Sleep(time.Second)
+		c.Pause("srv-0", time.Second)
+		assert.Equal(s, 3*time.Second, s.Now().Sub(start))
+		require.NoError(s, h.Join(s.Context()))
+		assert.Equal(s, []string{
+			"pause: srv-0 paused for 2s",
+			"resume: srv-0 resumed after 2s",
+			"pause: srv-0 paused for 1s",
+			"resume: srv-0 resumed after 1s",
+		}, messages(tl, "pause:", "resume:"))
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+}
+
+// A pause lasts more than zero and at most chaos.MaxDuration.
+func TestPauseLengthIsChecked(t *testing.T) {
+	for _, d := range []time.Duration{0, -time.Second, chaos.MaxDuration + 1} {
+		res := simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return &pausable{} }})
+			c.Pause("srv-0", d)
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+		require.False(t, res.OK())
+		assert.Contains(t, res.Report, "a pause lasts more than zero and at most chaos.MaxDuration", "%v", d)
+	}
+}
+
+// Attrition's pauses count against MaxDead while they last, and the
+// report counts them with the reboots.
+func TestAttritionPausesWithinMaxDead(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.PowerLoss, cfg.Attrition.Pause = 0, 0, 0, 1
+	cfg.Attrition.Interval = chaos.Range{Min: 100 * time.Millisecond, Max: 500 * time.Millisecond}
+	seen := 0
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "srv", Count: 3, New: func() simtest.Process { return &pausable{} }})
+		c.Run(simtest.Phases{Chaos: 20 * time.Second}, nil...)
+		paused := 0
+		for _, m := range messages(tl, "pause:", "resume:") {
+			if strings.HasPrefix(m, "pause:") {
+				paused++
+				seen++
+			} else {
+				paused--
+			}
+			assert.LessOrEqual(s, paused, 1, "MaxDead 1: one pause at a time")
+			assert.GreaterOrEqual(s, paused, 0)
+		}
+		assert.Zero(s, paused, "every pause ends before the check")
+		for _, name := range c.Group("srv") {
+			assert.Equal(s, 1, c.Boots(name), "a pause is no reboot")
+		}
+	}, simtest.Seeds(5), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Greater(t, seen, 5)
+	assert.Contains(t, res.Report, "pauses)")
+}
