@@ -23,7 +23,9 @@
 // simulation: the timeline notes it as a "panic after crash", "error after
 // crash" or "skip after crash" entry of the process (World.ReportAfterCrash,
 // World.SkipAfterCrash). Group.Kill, for a graceful stop's leftovers, lets
-// the defers act.
+// the defers act. Group.Pause stops the group's tasks until Group.Resume,
+// as SIGSTOP and SIGCONT do: what wakes them still happens, and they wait,
+// held, until the group resumes.
 //
 // A Workers keeps what finished runs leave (idle task goroutines, an event
 // queue's storage) for the next run of the same sequence, so that a Run of
