@@ -248,13 +248,15 @@ func TestSwarmKeepsTheDisksPerformanceAndCapacity(t *testing.T) {
 	assert.Equal(t, want, c.Storage.NoFaults())
 }
 
-// Kills came after the presets' seeds were drawn: a preset with a kill
-// weight would draw its seeds' reboots anew.
+// Kills and pauses came after the presets' seeds were drawn: a preset
+// with a kill or pause weight would draw its seeds' reboots anew.
 func TestPresetsHaveNoKills(t *testing.T) {
 	for name, c := range map[string]Config{"Defaults": Defaults(), "Harsh": Harsh(), "Off": Off(), "Random": Random()} {
 		assert.Zero(t, c.Attrition.Kill, name)
+		assert.Zero(t, c.Attrition.Pause, name)
 	}
 	assert.Zero(t, DefaultAttrition().Kill)
+	assert.Zero(t, DefaultAttrition().Pause)
 }
 
 func TestSwarmKeepsKillsAmongTheKinds(t *testing.T) {
@@ -269,4 +271,23 @@ func TestSwarmKeepsKillsAmongTheKinds(t *testing.T) {
 		}
 	}
 	assert.Positive(t, only, "some seeds reboot by kills only")
+}
+
+func TestSwarmKeepsPausesAmongTheKinds(t *testing.T) {
+	c := Defaults()
+	c.Attrition.Swarm = true
+	c.Attrition.Pause = 1
+	only, none := 0, 0
+	for seed := range uint64(200) {
+		a := c.ForSeed(rand.NewPCG(seed, 3)).Attrition
+		switch {
+		case !a.Enabled:
+		case a.Pause > 0 && a.Graceful+a.Crash+a.Wipe+a.PowerLoss+a.Kill == 0:
+			only++
+		case a.Pause == 0:
+			none++
+		}
+	}
+	assert.Positive(t, only, "some seeds only pause")
+	assert.Positive(t, none, "some seeds never pause")
 }
