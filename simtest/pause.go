@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // Pause stops the named process for d, as SIGSTOP and SIGCONT, a long
@@ -51,21 +52,26 @@ func (c *Cluster) Pause(name string, d time.Duration) {
 		}
 	}
 	c.dead++
-	c.pauseFor(p, d)
+	c.pauseFor(d, p)
 	c.dead--
 }
 
-// pauseFor pauses p, which is up, for d, and resumes it, unless it went
-// down meanwhile.
-func (c *Cluster) pauseFor(p *proc, d time.Duration) {
+// pauseFor pauses ps, which are up, at once for d, and resumes each that
+// did not go down meanwhile.
+func (c *Cluster) pauseFor(d time.Duration, ps ...*proc) {
 	s := c.s
-	g := p.group
-	p.paused, p.pausedAt = true, s.w.Now()
-	g.Pause()
-	s.w.Event("", fmt.Sprintf("pause: %s paused for %v", p.peer.Name, d))
+	groups := make([]*sim.Group, len(ps))
+	for i, p := range ps {
+		groups[i] = p.group
+		p.paused, p.pausedAt = true, s.w.Now()
+		p.group.Pause()
+		s.w.Event("", fmt.Sprintf("pause: %s paused for %v", p.peer.Name, d))
+	}
 	_ = s.p.Time.Sleep(s.w.Context(), d)
-	if p.group == g && p.paused {
-		c.resume(p, "")
+	for i, p := range ps {
+		if p.group == groups[i] && p.paused {
+			c.resume(p, "")
+		}
 	}
 }
 

@@ -221,3 +221,41 @@ func TestAttritionPausesWithinMaxDead(t *testing.T) {
 	assert.Greater(t, seen, 5)
 	assert.Contains(t, res.Report, "pauses)")
 }
+
+// Attrition by machine pauses every process of the machine at once, as a
+// hypervisor stops a VM, and counts the machine against MaxDead until
+// they resume.
+func TestAttritionPausesAWholeMachine(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.Unit = chaos.Machine
+	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.PowerLoss, cfg.Attrition.Pause = 0, 0, 0, 1
+	seen := 0
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "p", Count: 4, Topology: simtest.Topology{Machines: 2, PerMachine: 2},
+			New: func() simtest.Process { return &pausable{} }})
+		c.Run(simtest.Phases{Chaos: 20 * time.Second})
+		byInstant := map[time.Duration][]string{}
+		var instants []time.Duration
+		for _, e := range tl.Snapshot() {
+			if name, ok := strings.CutPrefix(e.Msg, "pause: "); ok {
+				if byInstant[e.At] == nil {
+					instants = append(instants, e.At)
+				}
+				name, _, _ = strings.Cut(name, " ")
+				byInstant[e.At] = append(byInstant[e.At], name)
+			}
+		}
+		for i, at := range instants {
+			seen++
+			got := byInstant[at]
+			assert.Contains(s, [][]string{{"p-0", "p-1"}, {"p-2", "p-3"}}, got, "a machine's processes pause together")
+			if i > 0 {
+				assert.GreaterOrEqual(s, at-instants[i-1], 200*time.Millisecond, "MaxDead 1: the next pause comes after the last resumed")
+			}
+		}
+	}, simtest.Seeds(3), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Positive(t, seen)
+}

@@ -379,12 +379,10 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 			// process of it stops at once.
 			d := a.PauseFor.Draw(r)
 			ps := slices.DeleteFunc(slices.Clone(c.in(a.Unit, name)), func(p *proc) bool { return p.down || p.leaving })
-			for _, p := range ps {
-				*reboots = append(*reboots, s.Go("pause "+p.peer.Name, func(ctx context.Context) error {
-					c.pauseFor(p, d)
-					return nil
-				}))
-			}
+			*reboots = append(*reboots, s.Go(fmt.Sprintf("pause %v %s", a.Unit, name), func(ctx context.Context) error {
+				c.pauseFor(d, ps...)
+				return nil
+			}))
 			continue
 		}
 		if how == Wipe && slices.ContainsFunc(c.in(a.Unit, name), func(p *proc) bool { return p.spec.SoleCopy }) {
