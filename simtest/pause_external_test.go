@@ -12,6 +12,7 @@ import (
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
 
 // pausable is a process that counts its ticks, one each 100 ms, and echoes
@@ -258,4 +259,25 @@ func TestAttritionPausesAWholeMachine(t *testing.T) {
 	}, simtest.Seeds(3), simtest.Chaos(cfg))
 	require.True(t, res.OK(), res.Report)
 	assert.Positive(t, seen)
+}
+
+// The HTML timeline draws a pause and its resume on the process's lane,
+// as the marks of a process stopping.
+func TestTheHTMLTimelineDrawsPausesOnTheProcess(t *testing.T) {
+	var doc *timelinehtml.Doc
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return &pausable{} }})
+		s.Sleep(time.Second)
+		c.Pause("srv-0", time.Second)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.True(t, res.OK(), res.Report)
+	require.NotNil(t, doc)
+	var drawn []string
+	for _, e := range doc.Events {
+		if strings.HasPrefix(e.Msg, "pause: ") || strings.HasPrefix(e.Msg, "resume: ") {
+			assert.Equal(t, timelinehtml.KindReboot, e.Kind, e.Msg)
+			drawn = append(drawn, e.Lane)
+		}
+	}
+	assert.Equal(t, []string{"srv-0", "srv-0"}, drawn)
 }

@@ -176,6 +176,9 @@ func eventKind(e sim.Entry) (kind timelinehtml.Kind, lane string, isHost bool) {
 		return timelinehtml.KindBoot, subject, false
 	case e.Name == "reboot" || e.Name == "stop" && e.Task == "" && e.Process == "" || e.Name == "down":
 		return timelinehtml.KindReboot, subject, false
+	case (e.Name == "pause" || e.Name == "resume") && e.Task == "" && e.Process == "":
+		// A pause stops the process, on its lane, as a reboot does.
+		return timelinehtml.KindReboot, subject, false
 	case e.Name == "exit":
 		return timelinehtml.KindReboot, l, false
 	case strings.HasPrefix(e.Name, "disk "):
