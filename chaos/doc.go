@@ -19,7 +19,7 @@
 // and reordered datagrams), [Storage] (read and write corruption,
 // misdirected and phantom writes, sync failures, torn writes, stalls,
 // throttles, full disks, garbage in never-written sectors), [Attrition]
-// (graceful reboots, crashes, wipes, power losses) and [BuggifyConfig]. Every knob is a named field with a documented default,
+// (graceful reboots, crashes, wipes, power losses, kills, pauses) and [BuggifyConfig]. Every knob is a named field with a documented default,
 // from FoundationDB's simulator, TigerBeetle's VOPR and Moonpool.
 //
 // The presets: [Defaults] (everything on but wipes and bit flips in TCP
