@@ -281,3 +281,35 @@ func TestTheHTMLTimelineDrawsPausesOnTheProcess(t *testing.T) {
 	}
 	assert.Equal(t, []string{"srv-0", "srv-0"}, drawn)
 }
+
+// With room for two down, attrition pauses two processes at once, never
+// one already paused.
+func TestAttritionNeverPausesAPausedProcess(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.MaxDead = 2
+	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.PowerLoss, cfg.Attrition.Pause = 0, 0, 0, 1
+	cfg.Attrition.Interval = chaos.Range{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond}
+	overlapped := 0
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "srv", Count: 3, New: func() simtest.Process { return &pausable{} }})
+		c.Run(simtest.Phases{Chaos: 10 * time.Second})
+		paused := map[string]bool{}
+		for _, m := range messages(tl, "pause:", "resume:") {
+			verb, rest, _ := strings.Cut(m, ": ")
+			name, _, _ := strings.Cut(rest, " ")
+			if verb == "pause" {
+				assert.False(s, paused[name], "%s paused while paused", name)
+				paused[name] = true
+				if len(paused) == 2 {
+					overlapped++
+				}
+			} else {
+				delete(paused, name)
+			}
+		}
+	}, simtest.Seeds(3), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Positive(t, overlapped, "two processes were paused at once")
+}
