@@ -33,7 +33,9 @@ type Config struct {
 	// long as the marks' turn since the last root seed lasts; then the
 	// roots have theirs, whatever the pool holds. When
 	// Barren root seeds in a row have found nothing new, the next turn is
-	// a cut or spent mark's, with a turn's children more. A turn is Energy
+	// a cut or spent mark's, with a turn's children more; each such turn
+	// that finds nothing doubles the roots' next, until the roots run
+	// since the map last grew are half the marks' children. A turn is Energy
 	// children, or twice the cost of the mark's discovery when that is
 	// more: the timelines run since the coverage map grew before it. A
 	// discovery that took 1,000 timelines to come by may have a next step

@@ -137,7 +137,9 @@ func Run(cfg explore.Config, roots iter.Seq[uint64], run func(explore.Recipe) Ou
 // discovery when that is more (see turn); once the marks have run the
 // largest turn of theirs since the last root seed, the pool waits, and
 // the roots have their turn: Barren roots that find nothing, after which
-// the cut mark revived least often has a turn again.
+// the cut mark revived least often has a turn again. Each marks' turn
+// that finds nothing doubles the roots' next, until the roots run since
+// the map grew are half the marks' children (see rootsTurnOver).
 func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore.Recipe) []Outcome) Report {
 	var rep Report
 	cover := make(map[uint64]struct{})
@@ -150,6 +152,10 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 	// between the marks' turns: a pool of many marks' energy would
 	// otherwise keep every root seed from running until it ran dry.
 	turnSpent, turnWorth := 0, 0
+	// barrenTurns counts the roots' turns that ended, for a marks' turn,
+	// since the coverage map last grew: each doubles the roots' next
+	// turn (see rootsTurnOver).
+	barrenTurns := 0
 	// try takes one timeline's outcome into the exploration; it reports
 	// how many discoveries the timeline added to the coverage map, and
 	// whether the exploration goes on.
@@ -170,6 +176,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			cover[d.Sig] = struct{}{}
 			grew++
 			rep.GrewAt, rep.QuietRoots = rep.Timelines, 0
+			barrenTurns = 0
 			// Discoveries at the same draw are one branch point: their
 			// children would be the same timelines.
 			if made >= 0 && rep.PerMark[made].At == d.At {
@@ -219,8 +226,9 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		}
 		// Roots that keep adding nothing are a barren mark too: their
 		// turn goes to the marks, Barren children of the budget at a time.
-		if i := leastRevived(cut, rep.PerMark); len(stack) == 0 && i >= 0 && cfg.Barren > 0 && idleRoots >= cfg.Barren {
+		if i := leastRevived(cut, rep.PerMark); len(stack) == 0 && i >= 0 && cfg.Barren > 0 && rootsTurnOver(cfg, &rep, idleRoots, barrenTurns) {
 			idleRoots = 0
+			barrenTurns++
 			revive(i, cut[i].worth)
 		}
 		if len(stack) == 0 {
@@ -307,6 +315,25 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 	rep.Covered = len(cover)
 	rep.Exhausted = !rep.Failed && rep.Timelines >= cfg.Timelines
 	return rep
+}
+
+// rootsTurnOver reports whether the roots' turn is over, after idle root
+// seeds in a row that found nothing, and barren of the marks' turns since
+// the coverage map last grew. The first turn is Barren roots, and each
+// marks' turn that found nothing doubles the next: children of marks that
+// have found nothing for so long are no likelier to than fresh roots, and
+// a bug that only a root seed meets would otherwise cost five times the
+// timelines it costs plain seeds. The doubling stops once the roots run
+// since the map grew are half the marks' children: past that the roots
+// would starve a mark with a rare step beneath it, which its cost did not
+// foretell. At that share such a bug costs about three times the
+// timelines it costs plain seeds.
+func rootsTurnOver(cfg explore.Config, rep *Report, idle, barren int) bool {
+	if idle < cfg.Barren {
+		return false
+	}
+	children := rep.Timelines - rep.GrewAt - rep.QuietRoots
+	return idle >= cfg.Barren<<min(barren, 30) || 2*rep.QuietRoots >= children
 }
 
 // leastRevived picks the cut mark to revive, or -1 when none is cut: the

@@ -118,38 +118,61 @@ func TestNothingToFollowIsPlainSeeds(t *testing.T) {
 // worst a few times later.
 func TestRootsKeepTheirTurnBesideManyMarks(t *testing.T) {
 	cfg := explore.Defaults()
-	run := func(bug bool) func(explore.Recipe) Outcome {
-		return func(r explore.Recipe) Outcome {
-			s := rng.Branched(r.Seed, Branches(r))
-			var o Outcome
-			for i := range 22 {
-				s.IntN(1000)
-				o.Discoveries = append(o.Discoveries, Discovery{Sig: uint64(i + 1), At: s.Draws()})
-			}
-			o.Failed = bug && r.Depth() == 0 && s.IntN(400) == 0
-			s.IntN(1000)
-			o.Draws = s.Draws()
-			return o
-		}
-	}
-	rep := Run(cfg, from(0), run(false))
+	rep := Run(cfg, from(0), manyBarrenMarks(false))
 	require.False(t, rep.Failed)
 	t.Logf("%d timelines: %d root seeds, %d marks, %d revivals", rep.Timelines, rep.Roots, rep.Marks, rep.Revived)
 	assert.Equal(t, 22, rep.Marks)
 	// The first root's 22 marks have their first turn, 64 children each
-	// before they are cut; then a turn of 64 roots follows each of the
-	// marks' turns of 256.
+	// before they are cut; then a turn of 64 roots or more follows each
+	// of the marks' turns of 256.
 	assert.GreaterOrEqual(t, rep.Roots, (cfg.Timelines-22*cfg.Barren)/(cfg.Energy+cfg.Barren)*cfg.Barren, "root seeds")
 	assert.GreaterOrEqual(t, rep.QuietRoots, cfg.Barren, "the roots had a turn since the map last grew")
 
 	found := 0
 	for k := range 20 {
-		if Run(cfg, from(uint64(k)), run(true)).Failed {
+		if Run(cfg, from(uint64(k)), manyBarrenMarks(true)).Failed {
 			found++
 		}
 	}
 	t.Logf("the bug found in %d of 20 explorations", found)
 	assert.GreaterOrEqual(t, found, 10, "a bug that 1 root seed in 400 meets, in 20 explorations")
+}
+
+// manyBarrenMarks is a run that makes 22 discoveries that lead nowhere;
+// with bug, a root seed fails one time in 400.
+func manyBarrenMarks(bug bool) func(explore.Recipe) Outcome {
+	return func(r explore.Recipe) Outcome {
+		s := rng.Branched(r.Seed, Branches(r))
+		var o Outcome
+		for i := range 22 {
+			s.IntN(1000)
+			o.Discoveries = append(o.Discoveries, Discovery{Sig: uint64(i + 1), At: s.Draws()})
+		}
+		o.Failed = bug && r.Depth() == 0 && s.IntN(400) == 0
+		s.IntN(1000)
+		o.Draws = s.Draws()
+		return o
+	}
+}
+
+// TestASaturatedExplorationGivesTheRootsMore has every mark barren from
+// the first root seed on: each marks' turn that finds nothing doubles the
+// roots' next turn, until the roots are a third of the timelines run since
+// the map grew, where a fixed turn of Barren roots left them one in five.
+// The share stops there, however large the budget: a mark may yet have a
+// rare step beneath it.
+func TestASaturatedExplorationGivesTheRootsMore(t *testing.T) {
+	for _, budget := range []int{4096, 100_000} {
+		cfg := explore.Defaults()
+		cfg.Timelines = budget
+		rep := Run(cfg, from(0), manyBarrenMarks(false))
+		require.False(t, rep.Failed)
+		quiet := rep.Timelines - rep.GrewAt
+		share := float64(rep.QuietRoots) / float64(quiet)
+		t.Logf("budget %d: %d root seeds of the %d timelines after the map last grew, %.3f; %d revivals", budget, rep.QuietRoots, quiet, share, rep.Revived)
+		assert.Greater(t, share, 0.3, "the roots' share of a saturated exploration")
+		assert.Less(t, share, 0.34, "the roots' share of a saturated exploration")
+	}
 }
 
 func TestTwoRareEvents(t *testing.T) {
@@ -228,7 +251,7 @@ func TestTwoRareEventsCloseToTheFloor(t *testing.T) {
 	}
 	ratio := float64(ours) / float64(floor)
 	t.Logf("two 1-in-1,000 events: %d timelines against %d, %.3f", ours/100, floor/100, ratio)
-	assert.Less(t, ratio, 1.05, "timelines beside the first mark's children (1.105 when a mark's turn was Energy alone)")
+	assert.Less(t, ratio, 1.05, "timelines beside the first mark's children (1.105 when a mark's turn was Energy alone, 1.025 before the roots' turn grew in a saturated exploration)")
 }
 
 // sameChildren is the oracle of TestTwoRareEventsCloseToTheFloor.
