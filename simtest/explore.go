@@ -427,7 +427,13 @@ func (e *exploration) summary(verbose bool) string {
 			roots := plural(rp.QuietRoots, "root seed")
 			switch {
 			case e.saturated():
-				fmt.Fprintf(&b, " (saturated: nothing new in the %s after, %s among them)", plural(quiet, "timeline"), roots)
+				fmt.Fprintf(&b, " (saturated: nothing new in the %s after, %s among them", plural(quiet, "timeline"), roots)
+				// Say what the marks cost, unless one of their children
+				// failed: then they led to the bug after all.
+				if children := quiet - rp.QuietRoots; children > 0 && !(rp.Failed && rp.FailedFrom > 0) {
+					fmt.Fprintf(&b, "; the other %d were children of marks that found nothing, where plain seeds would have run %s more", children, plural(children, "root seed"))
+				}
+				b.WriteString(")")
 			case rp.QuietRoots == 0:
 				fmt.Fprintf(&b, " (nothing new in the %s after, and no root seed among them: not saturated)", plural(quiet, "timeline"))
 			default:

@@ -471,6 +471,40 @@ func TestASaturatedExplorationSaysSo(t *testing.T) {
 	assert.Regexp(t, `coverage last grew at timeline \d+ \(saturated: nothing new in the 1\d\d timelines after, 1\d\d root seeds among them\)`, res.Report)
 }
 
+// TestASaturatedExplorationSaysWhatItsMarksCost: every run makes the same
+// three discoveries, which lead nowhere. The summary counts the children
+// the barren marks had since the map last grew, as many root seeds as
+// plain seeds would have run in their place.
+func TestASaturatedExplorationSaysWhatItsMarksCost(t *testing.T) {
+	body := func(s *simtest.S) {
+		for _, msg := range []string{"first", "second", "third"} {
+			s.Providers().Random.IntN(10)
+			assertions.Sometimes(s.Context(), true, msg)
+		}
+		s.Providers().Random.IntN(10)
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 1000
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps(), simtest.JSONReport(path))
+	require.True(t, res.OK(), res.Report)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Exploration struct {
+			Quiet      int  `json:"timelines_after_last_growth"`
+			QuietRoots int  `json:"root_seeds_after_last_growth"`
+			Saturated  bool `json:"saturated"`
+		} `json:"exploration"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	require.True(t, rep.Exploration.Saturated, res.Report)
+	children := rep.Exploration.Quiet - rep.Exploration.QuietRoots
+	require.Positive(t, children)
+	assert.Contains(t, res.Report, fmt.Sprintf("(saturated: nothing new in the %d timelines after, %d root seeds among them; the other %d were children of marks that found nothing, where plain seeds would have run %d root seeds more)",
+		rep.Exploration.Quiet, rep.Exploration.QuietRoots, children, children))
+}
+
 // onceAMark makes a discovery in every run, midway: the first root seed's
 // run marks it, and no other timeline finds anything new.
 func onceAMark(s *simtest.S) {
