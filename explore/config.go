@@ -43,6 +43,12 @@ type Config struct {
 	// before the roots, barren for as long, are tried again. 0 splits a
 	// fixed count: every mark gets its Energy, no more and no less.
 	Barren int
+	// CoverageOnly names assertions, by message, that the exploration
+	// does not follow: a Sometimes kept to show that a test reaches
+	// something, not as a step toward a bug. Their progress makes no
+	// mark, so no children are spent on it; the assertion table counts
+	// them as ever, and their gaps are gaps.
+	CoverageOnly []string
 }
 
 // Defaults returns a Config that works for a first try: a budget of 4,096
@@ -79,6 +85,12 @@ func (c Config) Validate() error {
 	}
 	if c.Barren != 0 && (c.Barren < c.Branches || c.Barren > c.Energy) || c.Barren < 0 {
 		errs = append(errs, fmt.Errorf("explore: Barren is %d; give 0 to split a fixed count, or between Branches (%d) and Energy (%d) children (Defaults has %d)", c.Barren, c.Branches, c.Energy, Defaults().Barren))
+	}
+	for _, m := range c.CoverageOnly {
+		if m == "" {
+			errs = append(errs, errors.New("explore: CoverageOnly names an empty message; name each assertion by the message it was given"))
+			break
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package explore_test
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/assertions"
@@ -53,4 +54,32 @@ func Example() {
 	// Output:
 	// exploration found it: true in under 1,000 timelines: true
 	// as many plain seeds found it: false
+}
+
+// A Sometimes that every run meets early, kept to show the test serves
+// requests, would be a mark of the first run: its children would re-run
+// the start only to serve requests again. CoverageOnly keeps it in the
+// assertion table and out of the marks, so the children go to the locks.
+func ExampleConfig_coverageOnly() {
+	body := func(s *simtest.S) {
+		ctx, rnd := s.Context(), s.Providers().Random
+		s.Sleep(time.Millisecond)
+		assertions.Sometimes(ctx, true, "a request was served")
+		for lock := range 3 {
+			s.Sleep(time.Millisecond)
+			if rnd.IntN(30) != 0 {
+				return
+			}
+			assertions.SometimesEach(ctx, "a lock opened", "lock", lock)
+		}
+		s.Errorf("every lock is open")
+	}
+	cfg := explore.Defaults()
+	cfg.CoverageOnly = []string{"a request was served"}
+	ex := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	fmt.Println("exploration found it:", ex.Failed == 1)
+	fmt.Println("the table counts the request:", strings.Contains(ex.Report, `"a request was served"`))
+	// Output:
+	// exploration found it: true
+	// the table counts the request: true
 }

@@ -93,6 +93,13 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 				t.Logf("simtest: simtest.AllowGaps names %q, but no assertion of this Run has that message (no seed reached it, nor an assertion in its file): check the message", m)
 			}
 		}
+		if r.exp.exploring() {
+			for _, m := range r.exp.cfg.CoverageOnly {
+				if !slices.ContainsFunc(rows, func(row tally.Row) bool { return row.Msg == m }) {
+					t.Logf("simtest: explore.Config.CoverageOnly names %q, but no assertion of this Run has that message (no seed reached it, nor an assertion in its file): check the message", m)
+				}
+			}
+		}
 		switch {
 		case len(own) == 0:
 		case r.cfg.asserts.allowGaps || r.cfg.replaySet:

@@ -83,9 +83,12 @@ type exploration struct {
 type timelineRun struct {
 	rec    explore.Recipe
 	follow bool // record discoveries: the Run explores
-	w      *sim.World
-	found  []iexplore.Discovery // what it discovered so far
-	draws  uint64               // its draws, once it has ended
+	// coverageOnly is the messages of the assertions whose progress it
+	// does not record (explore.Config.CoverageOnly).
+	coverageOnly []string
+	w            *sim.World
+	found        []iexplore.Discovery // what it discovered so far
+	draws        uint64               // its draws, once it has ended
 }
 
 // startExploring sets up r.exp from the configuration.
@@ -213,7 +216,7 @@ func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter
 		ra := r.runAsserts()
 		one := func(i int, pool *sim.Workers) *seedOutcome {
 			book := tally.New(ra.sites)
-			o := r.runSeedOn(batch[i].Seed, pool, book, &timelineRun{rec: batch[i], follow: true})
+			o := r.runSeedOn(batch[i].Seed, pool, book, &timelineRun{rec: batch[i], follow: true, coverageOnly: r.exp.cfg.CoverageOnly})
 			o.book = book
 			return o
 		}
@@ -320,6 +323,9 @@ func (tl *timelineRun) hook() func(tally.Progress) {
 		return nil
 	}
 	return func(p tally.Progress) {
+		if slices.Contains(tl.coverageOnly, p.Message()) {
+			return
+		}
 		tl.found = append(tl.found, iexplore.Discovery{Sig: p.Sig, At: tl.w.Rand().Draws(), What: p})
 	}
 }

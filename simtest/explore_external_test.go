@@ -988,3 +988,54 @@ func TestAPlainRunTellsOfKeptRecipes(t *testing.T) {
 	require.False(t, r.failed, r.output())
 	assert.NotContains(t, r.output(), "passes over")
 }
+
+// TestCoverageOnlyAssertionsMakeNoMarks: a Sometimes true in every run
+// makes a mark of the first root seed's run, unless the exploration
+// keeps it for coverage only; it is counted in the assertion table
+// either way, and a CoverageOnly message that names no assertion is
+// noted.
+func TestCoverageOnlyAssertionsMakeNoMarks(t *testing.T) {
+	body := func(s *simtest.S) {
+		ctx, rnd := s.Context(), s.Providers().Random
+		rnd.IntN(10)
+		assertions.Sometimes(ctx, true, "a request was served")
+		rnd.IntN(10)
+		assertions.Sometimes(ctx, rnd.IntN(5) == 0, "a rare step")
+		rnd.IntN(10)
+	}
+	type exploration struct {
+		PerMark []struct {
+			Follows []struct {
+				Message string `json:"message"`
+			} `json:"follows"`
+		} `json:"per_mark"`
+	}
+	follows := func(cfg explore.Config) (msgs []string, report string) {
+		path := filepath.Join(t.TempDir(), "report.json")
+		res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps(), simtest.JSONReport(path))
+		require.True(t, res.OK(), res.Report)
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var rep struct {
+			Exploration exploration `json:"exploration"`
+		}
+		require.NoError(t, json.Unmarshal(b, &rep))
+		for _, m := range rep.Exploration.PerMark {
+			for _, f := range m.Follows {
+				msgs = append(msgs, f.Message)
+			}
+		}
+		return msgs, res.Report
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 100
+	msgs, _ := follows(cfg)
+	assert.Contains(t, msgs, "a request was served", "a Sometimes true in every run makes a mark")
+
+	cfg.CoverageOnly = []string{"a request was served", "a typo"}
+	msgs, report := follows(cfg)
+	assert.Equal(t, []string{"a rare step"}, msgs, "the marks follow the rare step alone")
+	assert.Regexp(t, `ok +Sometimes +100 +0 +100 +true in 100 seeds +"a request was served"`, report, "the assertion table counts it as ever")
+	assert.Contains(t, report, `simtest: explore.Config.CoverageOnly names "a typo", but no assertion of this Run has that message`)
+	assert.NotContains(t, report, `CoverageOnly names "a request was served"`)
+}
