@@ -309,7 +309,7 @@ func (s *server[Req, Resp]) reportPanic(ctx context.Context, pr *promise, r any,
 	if pr.tok.IsZero() {
 		caller = "the request came by Send, which no caller waits on"
 	}
-	return simctx.ReportPanic(ctx, stack, "%s panicked: %v; %s", s.name, r, caller)
+	return simctx.ReportPanic(ctx, r, stack, "%s panicked: %v; %s", s.name, r, caller)
 }
 
 // handle runs the handler on w's request and answers w's promise.

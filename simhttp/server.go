@@ -602,7 +602,7 @@ func (c *conn) reportPanic(req *http.Request, r any, stack []byte) bool {
 	if path == "" {
 		path = req.RequestURI
 	}
-	return simctx.ReportPanic(req.Context(), stack, "simhttp: handler panic serving %s %s to %s: %v", req.Method, path, c.remote, r)
+	return simctx.ReportPanic(req.Context(), r, stack, "simhttp: handler panic serving %s %s to %s: %v", req.Method, path, c.remote, r)
 }
 
 type globalOptionsHandler struct{}

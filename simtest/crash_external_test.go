@@ -3,8 +3,11 @@ package simtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -239,7 +242,7 @@ func TestAGracefulStopsLeftoverDeferThatPanicsFailsTheSeed(t *testing.T) {
 		c.Stop("server-0", simtest.Graceful, simtest.Grace(time.Second))
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
 	assert.Equal(t, 1, res.Failed)
-	assert.Contains(t, res.Report, "the log was left half written (raised by a deferred call while the task unwound from the kill of its process server-0 at 2s: ")
+	assert.Contains(t, res.Report, `a deferred call panicked while the kill of process server-0 at 2s unwound task "server-0/main": the log was left half written (`)
 }
 
 // reportsIfCut is a process whose defer reports a failure unless its Run
@@ -452,4 +455,61 @@ func TestACrashedProcessDeferThroughTheSFailsNothing(t *testing.T) {
 			})
 		}
 	}
+}
+
+// unlocksTwice is a process whose two tasks share a Mutex. The first
+// defers its Unlock, then unlocks by hand to let the second in while it
+// waits: a kill that unwinds both runs one Unlock too many, and the last
+// deferred Unlock panics. deferAt is set to the line of the second task's
+// defer statement.
+func unlocksTwice(deferAt *int) func() simtest.Process {
+	return func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			m := providers.NewMutex(p.Task)
+			deaf := context.WithoutCancel(ctx) // so that a graceful stop kills the tasks
+			p.Task.Go(ctx, "first", func(ctx context.Context) error {
+				if err := m.Lock(ctx); err != nil {
+					return err
+				}
+				defer m.Unlock()
+				m.Unlock()
+				return p.Time.Sleep(deaf, time.Hour)
+			})
+			p.Task.Go(ctx, "second", func(ctx context.Context) error {
+				if err := p.Time.Sleep(ctx, time.Millisecond); err != nil { // after the first
+					return err
+				}
+				if err := m.Lock(ctx); err != nil {
+					return err
+				}
+				_, _, *deferAt, _ = runtime.Caller(0)
+				defer m.Unlock()
+				return p.Time.Sleep(deaf, time.Hour)
+			})
+			return p.Time.Sleep(deaf, time.Hour)
+		})
+	}
+}
+
+// A deferred call that panics while a kill unwinds its task fails the
+// seed at the line that deferred it, with the stack of that panic, not
+// that of the kill's: here an Unlock that a dying task's other deferred
+// Unlock made one too many.
+func TestADeferredCallThatPanicsAsAKillUnwindsIsReportedAtItsDefer(t *testing.T) {
+	var deferAt int
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "server", New: unlocksTwice(&deferAt)})
+		s.Sleep(time.Second)
+		c.Stop("server-0", simtest.Graceful, simtest.Grace(time.Second))
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed, res.Report)
+	site := fmt.Sprintf("crash_external_test.go:%d", deferAt+1)
+	assert.Contains(t, res.Report, site+`: panic at 2s in task "server-0/second": a deferred call panicked while the kill of process server-0 at 2s `+
+		`unwound task "server-0/second": providers: unlock of unlocked Mutex (`)
+	stack := regexp.MustCompile(`(?s)stack of task "server-0/second":\n(.*?)\n  [a-z]`).FindStringSubmatch(res.Report)
+	require.Len(t, stack, 2, res.Report)
+	assert.Regexp(t, `^\s+github.com/moonpool-go/moonpool/providers.\(\*Mutex\).Unlock\n\s+\S+/providers/mutex.go:\d+\n`+
+		`\s+github.com/moonpool-go/moonpool/simtest_test\.\S*unlocksTwice\S*\n\s+\S+/`+regexp.QuoteMeta(site)+`$`, stack[1],
+		"the stack is the Unlock's, down to its defer statement, not where the kill found the task")
+	assert.NotContains(t, res.Report, "kill recovered")
 }

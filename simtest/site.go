@@ -2,8 +2,12 @@ package simtest
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -122,7 +126,11 @@ func isLibrary(fn, file string) bool {
 // primitive of package providers (whose panics name a misuse by its
 // caller), nor the standard library's when a frame of other code called
 // it: slog.Value.Bool panics on a string, and the line to fix is its
-// caller's. It is "" when there is none.
+// caller's. A panic raised by a deferred call while an earlier panic (a
+// kill's) unwound the task is the deferred call's: its line is found
+// among the frames above the earlier panic, or, when they are all a
+// primitive's (a deferred m.Unlock()), it is the defer statement (see
+// deferredFrame). It is "" when there is none.
 func panicSite(stack string) string {
 	return panicSiteIn(stack, stdSource())
 }
@@ -145,22 +153,35 @@ func panicSiteIn(stack, std string) string {
 	lines := strings.Split(stack, "\n")
 	below := false
 	stdSite := ""
+	deferred := "" // the outermost frame above the panic: the deferred call, should an earlier panic run it
 	for i := 0; i+1 < len(lines); i++ {
 		fn := lines[i]
 		if strings.HasPrefix(fn, "\t") {
 			continue
 		}
 		if strings.HasPrefix(fn, "panic(") {
+			if below {
+				// An earlier panic ran the frames above as a deferred
+				// call, and none is the code's: the line is the defer
+				// statement's.
+				if fn, loc := deferredFrame(lines[i+1:], deferred); loc != "" && (stdSite == "" || fn != "") {
+					return shortFile(loc)
+				}
+				if stdSite != "" {
+					return stdSite
+				}
+			}
 			below = true
 			continue
 		}
-		if !below || strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") || strings.Contains(fn, "moonpool/internal/") || strings.Contains(fn, "moonpool/providers.") {
+		if !below {
 			continue
 		}
-		loc := strings.TrimSpace(lines[i+1])
-		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
-			loc = loc[:j]
+		deferred = funcName(fn)
+		if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") || strings.Contains(fn, "moonpool/internal/") || strings.Contains(fn, "moonpool/providers.") {
+			continue
 		}
+		loc := frameLoc(lines[i+1])
 		if std != "" && strings.HasPrefix(loc, std) {
 			if stdSite == "" {
 				stdSite = shortFile(loc)
@@ -170,6 +191,112 @@ func panicSiteIn(stack, std string) string {
 		return shortFile(loc)
 	}
 	return stdSite
+}
+
+// frameLoc is a stack's line of a frame's place, "\tfile:line +0x1f",
+// as "file:line".
+func frameLoc(line string) string {
+	loc := strings.TrimSpace(line)
+	if j := strings.LastIndex(loc, " +0x"); j >= 0 {
+		loc = loc[:j]
+	}
+	return loc
+}
+
+// ownFrame reports whether fn, a stack's frame, is the code's own: not the
+// runtime's, the coroutine's, the engine's or its devices', simtest's or
+// the providers' primitives'.
+func ownFrame(fn string) bool {
+	return !(strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "runtime/debug.") || fn == "panic" ||
+		strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") ||
+		strings.Contains(fn, "moonpool/internal/") || strings.Contains(fn, "moonpool/simtest.") ||
+		strings.Contains(fn, "moonpool/providers."))
+}
+
+// deferredFrame finds the function that deferred call, the function a
+// deferred call ran when it panicked under an earlier panic, whose
+// frames, from that earlier panic's down, are below: the first of the
+// code's own frames, and the place of its defer statement that calls
+// call's function by name (defer m.Unlock() for a panic of
+// providers.(*Mutex).Unlock), read from its source. Go shows no frame for
+// such a statement: the call runs in a wrapper that tracebacks hide. With
+// no such statement (its source cannot be read, or call is a function
+// literal, whose own frame names it), loc is the frame's own place, where
+// the earlier panic passed through it, and fn is "". Both are "" when no
+// frame is the code's.
+func deferredFrame(below []string, call string) (fn, loc string) {
+	for i := 0; i+1 < len(below); i++ {
+		f := below[i]
+		if strings.HasPrefix(f, "\t") || strings.HasPrefix(f, "panic(") || !ownFrame(funcName(f)) {
+			continue
+		}
+		loc = frameLoc(below[i+1])
+		if j := strings.LastIndexByte(loc, ':'); j > 0 {
+			file := loc[:j]
+			if line, err := strconv.Atoi(loc[j+1:]); err == nil {
+				name := call[strings.LastIndexByte(call, '.')+1:]
+				if at := deferStatement(file, line, name); at > 0 {
+					return funcName(f), fmt.Sprintf("%s:%d", file, at)
+				}
+			}
+		}
+		return "", loc
+	}
+	return "", ""
+}
+
+// deferStatement is the line of the last defer statement before line, in
+// the innermost function of file whose body holds line (not in a function
+// literal inside it), that calls a function or method named name; 0 if
+// there is none or file cannot be read.
+func deferStatement(file string, line int, name string) int {
+	if name == "" {
+		return 0
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
+	if err != nil {
+		return 0
+	}
+	lineOf := func(p token.Pos) int { return fset.Position(p).Line }
+	var body *ast.BlockStmt
+	ast.Inspect(f, func(n ast.Node) bool {
+		var b *ast.BlockStmt
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			b = n.Body
+		case *ast.FuncLit:
+			b = n.Body
+		}
+		if b != nil && lineOf(b.Lbrace) <= line && line <= lineOf(b.Rbrace) {
+			body = b
+		}
+		return true
+	})
+	if body == nil {
+		return 0
+	}
+	at := 0
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			var called string
+			switch fn := n.Call.Fun.(type) {
+			case *ast.Ident:
+				called = fn.Name
+			case *ast.SelectorExpr:
+				called = fn.Sel.Name
+			}
+			if l := lineOf(n.Pos()); called == name && l <= line {
+				at = l
+			}
+			return false
+		}
+		return true
+	})
+	return at
 }
 
 // panicStack is a panicking task's stack (runtime/debug.Stack's text) as a
@@ -182,6 +309,13 @@ func panicSiteIn(stack, std string) string {
 // call down ran the panicking code: the engine's task, or a server that
 // recovers its handler's panic (simhttp's): it shows neither. With no
 // frame of the task's own, it is raw, whole.
+//
+// A panic raised by a deferred call while an earlier panic (a kill's)
+// unwound the task shows the deferred call's frames, a primitive's too
+// (the Unlock that found its Mutex unlocked), and then the one frame of
+// the code's that deferred the call (deferredFrame), at its defer
+// statement when it can be found: the frames below, where the earlier
+// panic came from, are that panic's story, not this one's.
 func panicStack(raw string) string {
 	lines := strings.Split(strings.TrimSpace(raw), "\n")
 	if len(lines) > 0 && strings.HasPrefix(lines[0], "goroutine ") {
@@ -198,29 +332,59 @@ func panicStack(raw string) string {
 			break
 		}
 	}
+	var deferred []string // the deferred call's frames, a primitive's among them
 	for i := 0; i+1 < len(lines); i += 2 {
-		fn, loc := funcName(lines[i]), strings.TrimSpace(lines[i+1])
-		if !strings.HasPrefix(lines[i+1], "\t") {
+		fn, loc := funcName(lines[i]), lines[i+1]
+		if !strings.HasPrefix(loc, "\t") {
 			return raw // not debug.Stack's text
+		}
+		if i > 0 && strings.HasPrefix(lines[i], "panic(") {
+			if len(out) == 0 {
+				out = deferred
+			}
+			if len(out) > 0 {
+				name := ""
+				if n := len(deferred); n > 0 {
+					name = deferred[n-2]
+				}
+				if f, at := deferredFrame(lines[i+1:], name); at != "" {
+					if f == "" {
+						f = deferredBy(lines[i+1:])
+					}
+					out = append(out, f, "\t"+at)
+				}
+				break
+			}
 		}
 		if recoverer != "" && fn == recoverer {
 			break
 		}
-		if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "runtime/debug.") || fn == "panic" ||
-			strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") ||
+		if strings.HasPrefix(fn, "runtime.") || fn == "panic" || strings.HasPrefix(fn, "runtime/debug.") {
+			continue
+		}
+		deferred = append(deferred, fn, "\t"+frameLoc(loc))
+		if strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") ||
 			strings.Contains(fn, "moonpool/internal/sim.") || strings.Contains(fn, "moonpool/simtest.") ||
 			strings.Contains(fn, "moonpool/providers.") {
 			continue
 		}
-		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
-			loc = loc[:j]
-		}
-		out = append(out, fn, "\t"+loc)
+		out = append(out, fn, "\t"+frameLoc(loc))
 	}
 	if len(out) == 0 {
 		return raw
 	}
 	return strings.Join(out, "\n")
+}
+
+// deferredBy is the first of the code's own frames in below, a stack's
+// lines: the function that deferredFrame found.
+func deferredBy(below []string) string {
+	for _, f := range below {
+		if !strings.HasPrefix(f, "\t") && !strings.HasPrefix(f, "panic(") && ownFrame(funcName(f)) {
+			return funcName(f)
+		}
+	}
+	return ""
 }
 
 // funcName is a stack's line of a frame without its arguments:

@@ -116,8 +116,8 @@ func TestAPanicWhileUnwindingAKillSaysSo(t *testing.T) {
 		name, kill string
 		runEnd     bool
 	}{
-		{"its process killed", "the kill of its process node at 1s", false},
-		{"the run's end", "its kill at 1s, at the run's end: the root task returned, and every task still alive is killed", true},
+		{"its process killed", "the kill of process node at 1s", false},
+		{"the run's end", "the kill at the run's end (at 1s the root task returned, and every task still alive is killed)", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			world := New(Config{Seed: 3})
@@ -145,8 +145,8 @@ func TestAPanicWhileUnwindingAKillSaysSo(t *testing.T) {
 			require.ErrorAs(t, res.Err, &f)
 			assert.Equal(t, Panic, f.Kind)
 			assert.Equal(t, "node/main", f.Task)
-			assert.Equal(t, "the batch was not committed (raised by a deferred call while the task unwound from "+tc.kill+": "+
-				"a killed task's defers run, so a defer must not assume that its function finished)", f.Msg)
+			assert.Equal(t, "a deferred call panicked while "+tc.kill+` unwound task "node/main": the batch was not committed `+
+				"(a killed task's defers run, so a defer must not assume that its function finished)", f.Msg)
 		})
 	}
 }

@@ -63,12 +63,44 @@ var _ simctx.PanicReporter = (*World)(nil)
 // and returns whether it took it (simctx.PanicReporter). Like an
 // assertion, it is a call into the simulation: a stray goroutine's fails
 // the run. Once the watchdog gave the run up, nothing takes it.
-func (w *World) RecoveredPanic(msg string, stack []byte) bool {
+//
+// A panic recovered in a task that unwinds from its kill was raised by
+// a deferred call as the kill unwound it, and took the kill's place: the
+// recover saw it, not the kill. It is reported as a killed task's own
+// recovery reports it (body), and RecoveredPanic does not return: it
+// throws the kill again, from the deferred call that recovered r, so the
+// task goes on unwinding and ends as a killed task.
+func (w *World) RecoveredPanic(r any, msg string, stack []byte) bool {
 	w.guard("a recovered panic's report")
-	if w.recovered == nil || w.abandoned.Load() {
+	if w.abandoned.Load() {
+		return false
+	}
+	if t := w.cur; t != nil && t.unwinding {
+		w.replacedKill(t, r, stack)
+	}
+	if w.recovered == nil {
 		return false
 	}
 	return w.recovered(msg, stack)
+}
+
+// replacedKill reports r, a panic that a deferred call of t raised while
+// t unwound from its kill, which code under test then recovered: a
+// crashed process's is noted on the timeline, any other kill's fails the
+// run (see body). It then throws the kill again. The caller runs in the
+// deferred call that recovered r, under the panic: unwind sees a task
+// still unwinding, not one that recovered its kill and went on.
+func (w *World) replacedKill(t *task, r any, stack []byte) {
+	if t.mute {
+		w.note(t.shown(), t.group, t.afterCrash(panicAfterCrash, r, "raised"))
+	} else {
+		f := &Failure{Kind: Panic, Task: t.shown(), Msg: t.deferPanicMsg(r), Stack: string(stack)}
+		if err, ok := r.(error); ok {
+			f.Err = err
+		}
+		w.fail(f)
+	}
+	t.unwind()
 }
 
 // AfterStep sets fn to run on the scheduler after every step: each time a

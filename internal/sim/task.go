@@ -369,8 +369,7 @@ func (t *task) body() {
 				// The stack shows the kill's panic under this one; say
 				// what it is, or a deferred call's panic reads as the
 				// code's own.
-				f.Msg += fmt.Sprintf(" (raised by a deferred call while the task unwound from %s: "+
-					"a killed task's defers run, so a defer must not assume that its function finished)", t.killNote())
+				f.Task, f.Msg = t.shown(), t.deferPanicMsg(r)
 			}
 			if err, ok := r.(error); ok {
 				f.Err = err
@@ -404,6 +403,26 @@ func (t *task) killNote() string {
 		return fmt.Sprintf("its kill at %v, at the run's end: the root task returned, and every task still alive is killed", at)
 	case t.group != nil && t.group.dead:
 		return fmt.Sprintf("the kill of its process %s at %v", t.group.name, at)
+	}
+	return fmt.Sprintf("its kill at %v", at)
+}
+
+// deferPanicMsg says what r is: a panic that a deferred call of t, a
+// killed task, raised while the kill unwound it, and that took the kill's
+// place.
+func (t *task) deferPanicMsg(r any) string {
+	return fmt.Sprintf("a deferred call panicked while %s unwound task %q: %v "+
+		"(a killed task's defers run, so a defer must not assume that its function finished)", t.killPhrase(), t.shown(), r)
+}
+
+// killPhrase names the kill t unwinds from, as the subject of a sentence.
+func (t *task) killPhrase() string {
+	at := time.Duration(t.killedAt)
+	switch {
+	case t.w.rootDone:
+		return fmt.Sprintf("the kill at the run's end (at %v the root task returned, and every task still alive is killed)", at)
+	case t.group != nil && t.group.dead:
+		return fmt.Sprintf("the kill of process %s at %v", t.group.name, at)
 	}
 	return fmt.Sprintf("its kill at %v", at)
 }

@@ -53,19 +53,27 @@ type Drawer interface {
 // pass unseen in a simulation: it reports it here instead.
 type PanicReporter interface {
 	// RecoveredPanic fails the run with msg, which says what panicked and
-	// with what value; stack is runtime.Stack's text for the panicking
+	// with what value, r; stack is runtime.Stack's text for the panicking
 	// goroutine, taken in the deferred call that recovered the panic. It
 	// returns whether the simulation took the report: false means nothing
 	// keeps it, and the caller goes on as it would outside a simulation.
 	// It never blocks and never draws randomness.
-	RecoveredPanic(msg string, stack []byte) bool
+	//
+	// Called in a task that the simulation is killing, it does not
+	// return: r was raised by a deferred call as the kill unwound the
+	// task, and took the kill's place. The simulation reports r as such
+	// and throws the kill again, so the task goes on unwinding; the
+	// caller must call it from the deferred call that recovered r.
+	RecoveredPanic(r any, msg string, stack []byte) bool
 }
 
-// ReportPanic hands a panic that code under test recovered to the
+// ReportPanic hands r, a panic that code under test recovered, to the
 // simulation ctx carries, if it keeps such reports (PanicReporter), and
 // returns whether it took it. The message is made from format and args
 // only then: outside a simulation the caller logs the panic its own way.
-func ReportPanic(ctx context.Context, stack []byte, format string, args ...any) bool {
+// In a task that the simulation is killing it does not return (see
+// PanicReporter): call it from the deferred call that recovered r.
+func ReportPanic(ctx context.Context, r any, stack []byte, format string, args ...any) bool {
 	rp, ok := From(ctx).(PanicReporter)
-	return ok && rp.RecoveredPanic(fmt.Sprintf(format, args...), stack)
+	return ok && rp.RecoveredPanic(r, fmt.Sprintf(format, args...), stack)
 }
