@@ -16,6 +16,10 @@ import (
 // first, it returns ctx's error. Either way it cancels the context of the
 // calls still under way as it returns, and does not wait for them.
 //
+// In a simulation the calls' tasks are named for the task that calls
+// Quorum, within its process: "reader/quorum call 0", "reader/quorum
+// call 1", and so on, so that a timeline tells two tasks' quorums apart.
+//
 // It is FoundationDB's quorum: a write that a majority of replicas must
 // take, a read of the first few of several answers. k must be between 1
 // and the number of calls; another k is a programmer error, and panics.
@@ -30,8 +34,16 @@ func Quorum[T any](ctx context.Context, t Task, k int, calls ...func(ctx context
 		err error
 	}
 	answers := NewChan[answer](t, len(calls))
+	// In a simulation, the calls are named after the task that makes
+	// them, so that two tasks' quorums tell apart in a timeline.
+	caller, sep := "", ""
+	if n, ok := t.(ownNamer); ok {
+		if caller = n.OwnTaskName(); caller != "" {
+			sep = "/"
+		}
+	}
 	for i, call := range calls {
-		t.Go(ctx, "quorum call "+strconv.Itoa(i), func(ctx context.Context) error {
+		t.Go(ctx, caller+sep+"quorum call "+strconv.Itoa(i), func(ctx context.Context) error {
 			v, err := call(ctx)
 			answers.TrySend(answer{v, err}) // room for every call's answer
 			return nil
@@ -55,6 +67,10 @@ func Quorum[T any](ctx context.Context, t Task, k int, calls ...func(ctx context
 	}
 	return got, nil
 }
+
+// ownNamer is a simulation's Task: OwnTaskName is the running task's
+// name, without its process's prefix, which a task it starts gets again.
+type ownNamer interface{ OwnTaskName() string }
 
 // failures is the errors of a quorum's calls that failed.
 type failures []error

@@ -11,7 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
 )
 
 // ending is how a replica's wait ended.
@@ -96,4 +98,30 @@ func TestQuorumOfAnImpossibleCountPanics(t *testing.T) {
 			_, _ = providers.Quorum(context.Background(), p.Task, k, call, call)
 		})
 	}
+}
+
+// In a simulation a quorum's calls are named after the task that makes
+// them, within its process, so that two tasks' quorums tell apart in a
+// timeline.
+func TestQuorumCallsAreNamedAfterTheirCaller(t *testing.T) {
+	var started []string
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		quorum := func(ctx context.Context, p providers.Providers) error {
+			call := func(context.Context) (int, error) { return 1, nil }
+			_, err := providers.Quorum(ctx, p.Task, 1, call, call)
+			return err
+		}
+		c := s.Boot(simtest.Processes{Name: "node", New: func() simtest.Process { return simtest.ProcessFunc(quorum) }})
+		reader := s.Go("reader", func(ctx context.Context) error { return quorum(ctx, s.Providers()) })
+		require.NoError(s, reader.Join(s.Context()))
+		require.NoError(s, c.Join(s.Context(), "node-0"))
+		for _, e := range tl.Snapshot() {
+			if e.Name == "task started" && strings.Contains(e.Task, "quorum") {
+				started = append(started, e.Task)
+			}
+		}
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.Zero(t, res.Failed, res.Report)
+	assert.ElementsMatch(t, []string{"reader/quorum call 0", "reader/quorum call 1", "node-0/main/quorum call 0", "node-0/main/quorum call 1"}, started)
 }

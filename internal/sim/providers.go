@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -361,6 +362,21 @@ func (p *taskProvider) TaskName() string {
 		return t.shown()
 	}
 	return ""
+}
+
+// OwnTaskName returns the running task's name as TaskName gives it,
+// without its process's prefix: a task it starts gets that prefix again
+// (spawnIn). It is "" outside any task.
+func (p *taskProvider) OwnTaskName() string {
+	t := (*World)(p).cur
+	if t == nil {
+		return ""
+	}
+	name := t.shown()
+	if t.group != nil {
+		name = strings.TrimPrefix(name, t.group.name+"/")
+	}
+	return name
 }
 
 // SetTaskName has the timeline name the running task *name from now on,
