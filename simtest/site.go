@@ -3,12 +3,12 @@ package simtest
 import (
 	"fmt"
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // procSite is where a failure of the process p is reported, as
@@ -253,26 +253,7 @@ func deferStatement(file string, line int, name string) int {
 	if name == "" {
 		return 0
 	}
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
-	if err != nil {
-		return 0
-	}
-	lineOf := func(p token.Pos) int { return fset.Position(p).Line }
-	var body *ast.BlockStmt
-	ast.Inspect(f, func(n ast.Node) bool {
-		var b *ast.BlockStmt
-		switch n := n.(type) {
-		case *ast.FuncDecl:
-			b = n.Body
-		case *ast.FuncLit:
-			b = n.Body
-		}
-		if b != nil && lineOf(b.Lbrace) <= line && line <= lineOf(b.Rbrace) {
-			body = b
-		}
-		return true
-	})
+	_, body, lineOf := sim.FuncBodyAt(file, line)
 	if body == nil {
 		return 0
 	}

@@ -143,18 +143,18 @@ func recoverSite(pcs []uintptr) string {
 	}
 }
 
-// deferredRecover returns the line of the defer statement, before line, of
-// the innermost function whose body holds line, that defers a call to
-// recover, and the line of that call; zeros if there is none.
-func deferredRecover(file string, line int) (deferAt, recoverAt int) {
+// FuncBodyAt parses file and returns it, the body of the innermost
+// function (declared or literal) that holds line, and the line of a
+// position in it; a nil body when file cannot be read or no function
+// holds line. A failure's report reads the source so: the frames of a
+// stack do not show a defer statement.
+func FuncBodyAt(file string, line int) (f *ast.File, body *ast.BlockStmt, lineOf func(token.Pos) int) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
 	if err != nil {
-		return 0, 0
+		return nil, nil, nil
 	}
-	lineOf := func(p token.Pos) int { return fset.Position(p).Line }
-	// The innermost function body around line.
-	var body *ast.BlockStmt
+	lineOf = func(p token.Pos) int { return fset.Position(p).Line }
 	ast.Inspect(f, func(n ast.Node) bool {
 		var b *ast.BlockStmt
 		switch n := n.(type) {
@@ -168,6 +168,14 @@ func deferredRecover(file string, line int) (deferAt, recoverAt int) {
 		}
 		return true
 	})
+	return f, body, lineOf
+}
+
+// deferredRecover returns the line of the defer statement, before line, of
+// the innermost function whose body holds line, that defers a call to
+// recover, and the line of that call; zeros if there is none.
+func deferredRecover(file string, line int) (deferAt, recoverAt int) {
+	f, body, lineOf := FuncBodyAt(file, line)
 	if body == nil {
 		return 0, 0
 	}
