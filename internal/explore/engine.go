@@ -333,7 +333,7 @@ func rootsTurnOver(cfg explore.Config, rep *Report, idle, barren int) bool {
 		return false
 	}
 	children := rep.Timelines - rep.GrewAt - rep.QuietRoots
-	return idle >= cfg.Barren<<min(barren, 30) || 2*rep.QuietRoots >= children
+	return idle>>min(barren, 62) >= cfg.Barren || 2*rep.QuietRoots >= children
 }
 
 // leastRevived picks the cut mark to revive, or -1 when none is cut: the

@@ -613,3 +613,14 @@ func TestExplorationKeepsItsBooks(t *testing.T) {
 		}
 	})
 }
+
+// TestTheRootsTurnDoesNotOverflow asks whether the roots' turn is over
+// after many barren turns of the marks: the turn doubles with each, up
+// to far past what an int of 32 bits holds, and must stay unfinished
+// rather than wrap to a negative length that ends it at once.
+func TestTheRootsTurnDoesNotOverflow(t *testing.T) {
+	cfg := explore.Config{Barren: 4}
+	rep := &Report{Timelines: 5000, GrewAt: 100, QuietRoots: 10}
+	assert.False(t, rootsTurnOver(cfg, rep, 1000, 40), "4<<40 timelines are not yet idle")
+	assert.True(t, rootsTurnOver(cfg, rep, 1<<20, 18), "1<<20 idle timelines end a turn of 4<<18")
+}
