@@ -99,6 +99,11 @@ const (
 	DefaultServeGrace         = time.Second
 )
 
+// ServeGrace is the serve grace of a Config that leaves it zero.
+//
+// Deprecated: set Config.ServeGrace; DefaultServeGrace is its default.
+const ServeGrace = DefaultServeGrace
+
 func (c Config) withDefaults() (Config, error) {
 	var errs []error
 	for _, f := range []struct {
