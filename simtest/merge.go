@@ -316,7 +316,7 @@ func cutLines(cut []CutFile) string {
 		case !c.MidLine:
 			where = fmt.Sprintf("ends after line %d, before its summary line", c.Line)
 		}
-		fmt.Fprintf(&b, "simtest: %s was cut off: %s %s, as a Run killed before it ends leaves it (out of memory, a cancelled job, the job's time limit); "+
+		fmt.Fprintf(&b, "simtest: %s was cut off: %s %s, as a Run killed before it ends leaves it (out of memory, a cancelled job, the job's time limit), or a version before summary lines; "+
 			"its %s are not counted here: run the shard again, with a go test -timeout under the job's limit\n", which, c.Path, where, plural(c.Seeds, "complete seed"))
 		if len(c.Failing) == 0 {
 			continue

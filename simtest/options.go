@@ -229,7 +229,7 @@ func CheckDeterminism() Option {
 // Verbose logs every seed's own log lines, not only a failing seed's, and
 // under go test -v every seed's line, where -v alone stops after the
 // first 1,000; the -simv flag does the same, and -simv=false, which wins
-// over the option, logs no seed's line even under -v.
+// over the option, logs neither, not a seed's line even under -v.
 func Verbose() Option {
 	return optionFunc(func(c *config) error {
 		c.verbose = true
