@@ -68,7 +68,8 @@ func (s *S) network() *simnet.Net {
 // it, and what those tasks start is the host's too: the timeline's entries
 // of those tasks, and the records of their Logger, carry host as their
 // process, and the HTML timeline draws them on host's lane. Attrition
-// never ends them. Their Cluster tells the cluster's processes, once
+// never ends them, nor does the crash of a process whose task started
+// them with these providers: they are the host's. Their Cluster tells the cluster's processes, once
 // [S.Boot] booted some, and names host as its Self; it keeps no
 // readiness.
 //
