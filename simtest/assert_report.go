@@ -92,9 +92,12 @@ type (
 		FormatVersion int `json:"format_version,omitempty"`
 	}
 	jsonFaults struct {
-		Reboots      int `json:"reboots"`
-		Network      int `json:"network"`
-		Disk         int `json:"disk"`
+		Reboots int `json:"reboots"`
+		Network int `json:"network"`
+		Disk    int `json:"disk"`
+		// ShortIO counts the partial reads and writes, which Network
+		// leaves out: TCP allows them, and a stream sees many.
+		ShortIO      int `json:"short_io,omitempty"`
 		SeedsWithout int `json:"seeds_without"`
 		// Kinds counts the faults by kind ("crash", "partition",
 		// "write-corruption"...), and the disks' crashes that lost

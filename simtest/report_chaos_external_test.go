@@ -166,8 +166,8 @@ func TestMergedShardsAddUpTheFaultsSeen(t *testing.T) {
 	require.NoError(t, err)
 	line := regexp.MustCompile(`\n    faults seen: [^\n]*\n`)
 	want := line.FindString(one.Report)
-	require.Regexp(t, `faults seen: [1-9]\d* reboots? \([^)]+\), \d+ of the network \([^)]*partial reads?, [^)]*partial writes?, [^)]*connects? refused[^)]*\), `+
-		`\d+ of the disks \([^)]*disk-full episodes?\); [1-7] seeds? of 8 saw none`, want)
+	require.Regexp(t, `faults seen: [1-9]\d* reboots? \([^)]+\), \d+ of the network \([^)]*connects? refused[^)]*\), `+
+		`\d+ of the disks \([^)]*disk-full episodes?\), [1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\); [1-7] seeds? of 8 saw none`, want)
 	assert.Equal(t, want, line.FindString(merged.Tests[0].Report))
 	chaosLine := regexp.MustCompile(`\n    random reboots[^\n]*\n`)
 	assert.Equal(t, chaosLine.FindString(one.Report), chaosLine.FindString(merged.Tests[0].Report))
@@ -420,8 +420,8 @@ func TestMergedShardsAddUpTheSeedsWithUnsyncedRenames(t *testing.T) {
 }
 
 // The faults line counts the faults the network and the disks inject that
-// no other kind covers: partial reads and writes, connects refused or
-// left hanging, and disks full for a while.
+// no other kind covers: connects refused or left hanging, disks full for a
+// while, and, apart from the network's, partial reads and writes.
 func TestTheFaultsLineCountsPartialIOConnectFaultsAndFullDisks(t *testing.T) {
 	cfg := chaos.Off()
 	cfg.Network.PartialReadProb, cfg.Network.PartialWriteProb = 0.5, 0.5
@@ -433,18 +433,25 @@ func TestTheFaultsLineCountsPartialIOConnectFaultsAndFullDisks(t *testing.T) {
 		s.Sleep(2 * time.Second)
 	}, simtest.Chaos(cfg), simtest.Seeds(4), simtest.JSONReport(path))
 	require.True(t, res.OK(), res.Report)
-	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network \([1-9]\d* partial reads?, [1-9]\d* partial writes?, `+
-		`[1-9]\d* connects? refused, [1-9]\d* connects? hung\), [1-9]\d* of the disks \([1-9]\d* disk-full episodes?\)\n`, res.Report)
+	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network \([1-9]\d* connects? refused, [1-9]\d* connects? hung\), `+
+		`[1-9]\d* of the disks \([1-9]\d* disk-full episodes?\), [1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\)\n`, res.Report)
 
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var rep struct {
-		Faults struct{ Kinds map[string]int } `json:"faults"`
+		Faults struct {
+			Network int            `json:"network"`
+			ShortIO int            `json:"short_io"`
+			Kinds   map[string]int `json:"kinds"`
+		} `json:"faults"`
 	}
 	require.NoError(t, json.Unmarshal(data, &rep), string(data))
 	for _, kind := range []string{"partial read", "partial write", "connect refused", "connect hung", "full"} {
 		assert.Positive(t, rep.Faults.Kinds[kind], kind)
 	}
+	kinds := rep.Faults.Kinds
+	assert.Equal(t, kinds["connect refused"]+kinds["connect hung"], rep.Faults.Network, "the network's count leaves partial reads and writes out")
+	assert.Equal(t, kinds["partial read"]+kinds["partial write"], rep.Faults.ShortIO)
 }
 
 // A log line is no fault, whatever its words: a process's or the test's

@@ -15,8 +15,12 @@ const (
 	noFault faultKind = iota
 	// the kinds a Run's report counts
 	rebootFault  // a reboot, by chaos or by hand, or a restart a process asked for
-	networkFault // a partition, clog, slow packet, bit flip, partial read or write, random close, dropped connection, connect refused or hung, or a datagram lost, duplicated or reordered
+	networkFault // a partition, clog, slow packet, bit flip, random close, dropped connection, connect refused or hung, or a datagram lost, duplicated or reordered
 	diskFault    // a disk's corruption, misdirected or phantom write, sync failure, stall, full disk...
+	// shortIOFault is a partial read or write: injected, but TCP allows it
+	// and a stream sees many, so the report counts it apart from the
+	// network's faults, whose count it would swamp.
+	shortIOFault
 	// faultEffect is what a fault did, told on a line of its own: a
 	// process down, a host's sockets or a disk's unsynced data after a
 	// crash.
@@ -104,8 +108,8 @@ var faultNames = [numFaults]struct {
 	netClog:               {networkFault, "clog", "clog", "clogs"},
 	netSlowPacket:         {networkFault, "slow packet", "slow packet", "slow packets"},
 	netBitFlip:            {networkFault, "bit flip", "bit flip", "bit flips"},
-	netPartialRead:        {networkFault, "partial read", "partial read", "partial reads"},
-	netPartialWrite:       {networkFault, "partial write", "partial write", "partial writes"},
+	netPartialRead:        {shortIOFault, "partial read", "read", "reads"},
+	netPartialWrite:       {shortIOFault, "partial write", "write", "writes"},
 	netReset:              {networkFault, "random reset", "connection reset", "connections reset"},
 	netSilent:             {networkFault, "random silent close", "connection gone silent", "connections gone silent"},
 	netDropped:            {networkFault, "connection dropped", "connection dropped", "connections dropped"},
@@ -150,7 +154,7 @@ func faultNamed(name string) fault {
 // they would crowd out the partitions and reboots that tell a failure's
 // story, so the window keeps them among its entries, as any other line.
 func (f fault) listedKind() faultKind {
-	if f == netPartialRead || f == netPartialWrite {
+	if f.kind() == shortIOFault {
 		return noFault
 	}
 	return f.kind()

@@ -161,3 +161,40 @@ func TestTheFaultsLineListsTheKindsSeen(t *testing.T) {
 	assert.NotNil(t, only.faultsRecord().Kinds)
 	assert.NotNil(t, (&report{}).faultsRecord().Kinds, "a file that counts no fault says so by kind too")
 }
+
+// Partial reads and writes are counted apart from the network's faults,
+// after them and the disks' lost unsynced writes: TCP allows them, and
+// counted among the network's they would swamp its partitions and resets.
+func TestTheFaultsLineCountsShortReadsAndWritesApart(t *testing.T) {
+	r := report{seeds: 2}
+	r.faults[netPartition] = 3
+	r.faults[netPartialRead] = 40
+	r.faults[netPartialWrite] = 2
+	r.faults[diskLostUnsynced] = 1
+	assert.Equal(t, "faults seen: 0 reboots, 3 of the network (3 partitions), 0 of the disks, unsynced writes lost in 1 disk crash, "+
+		"42 short reads and writes (40 reads, 2 writes)", r.faultsLine())
+	rec := r.faultsRecord()
+	assert.Equal(t, 3, rec.Network, "the network's faults leave partial reads and writes out")
+	assert.Equal(t, 42, rec.ShortIO)
+	assert.Equal(t, map[string]int{"partition": 3, "partial read": 40, "partial write": 2, "unsynced writes lost": 1}, rec.Kinds)
+
+	for _, c := range []struct {
+		reads, writes int
+		want          string
+	}{
+		{1, 0, "faults seen: 0 reboots, 0 of the network, 0 of the disks, 1 short read"},
+		{5, 0, "faults seen: 0 reboots, 0 of the network, 0 of the disks, 5 short reads"},
+		{0, 1, "faults seen: 0 reboots, 0 of the network, 0 of the disks, 1 short write"},
+		{1, 1, "faults seen: 0 reboots, 0 of the network, 0 of the disks, 2 short reads and writes (1 read, 1 write)"},
+	} {
+		only := report{seeds: 1}
+		only.faults[netPartialRead], only.faults[netPartialWrite] = c.reads, c.writes
+		assert.False(t, only.faults.none(), "a seed that saw short reads or writes saw chaos at work")
+		assert.Equal(t, c.want, only.faultsLine())
+	}
+
+	// A merge of a file that counted no kinds tells the total alone.
+	merged := report{seeds: 1, kindsUnknown: true}
+	merged.faults[netPartialRead] = 1
+	assert.Equal(t, "faults seen: 0 reboots, 0 of the network, 0 of the disks, 1 short read or write", merged.faultsLine())
+}
