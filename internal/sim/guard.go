@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -21,10 +22,13 @@ import (
 // trace, and task starts are frequent.
 const labelKey = "moonpool-task"
 
-// labelWorker gives wk its label: its address, which no other live worker
-// shares, in whichever world it runs (workers move between worlds).
+// labelWorker gives wk its label, in whichever world it runs (workers
+// move between worlds): its address, which no other live worker shares,
+// and a random number, since a goroutine that one of its tasks started
+// keeps the label after the worker is gone, and a later worker may be
+// allocated at the same address. The label names nothing in a trace.
 func labelWorker(wk *worker) {
-	wk.label = fmt.Sprintf("%p", wk)
+	wk.label = fmt.Sprintf("%p-%x", wk, rand.Uint64())
 	wk.labels = pprof.WithLabels(context.Background(), pprof.Labels(labelKey, wk.label))
 }
 
