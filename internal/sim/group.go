@@ -36,6 +36,16 @@ func (g *Group) Go(ctx context.Context, name string, fn func(ctx context.Context
 	return g.w.spawnIn(g, ctx, name, fn)
 }
 
+// GoUngrouped starts a task in no group, whichever task calls it, where
+// the world's Task puts a new task in the group of the task that starts
+// it: the task neither pauses nor dies with the caller's process. It is
+// for work of the test's own that a process's task sets going and that
+// must finish even if that process stops or dies (simtest's Pause). Give
+// it a context that is not the process's, which ends with the process.
+func (w *World) GoUngrouped(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	return w.spawnIn(nil, ctx, name, fn)
+}
+
 // Task returns a Task provider that starts every task in the group,
 // whichever task calls it, where the world's puts a new task in the
 // process of the task that starts it; a Spawner taken from it starts its

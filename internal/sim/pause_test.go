@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -167,4 +168,39 @@ func TestPauseIsDeterministic(t *testing.T) {
 	assert.Equal(t, t1, t2)
 	assert.Equal(t, o1, o2)
 	assert.Len(t, o1, 8)
+}
+
+// A task that a group's task starts with GoUngrouped is in no group: it
+// runs while the group is paused, and lives on when the group crashes.
+func TestGoUngroupedOutlivesTheCallersGroup(t *testing.T) {
+	var steps []string
+	world := New(Config{Seed: 5})
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		g := world.NewGroup("node")
+		started := providers.NewChan[struct{}](p.Task, 1)
+		outer := ctx
+		g.Go(ctx, "starter", func(ctx context.Context) error {
+			// With a context of its own: the caller's ends with its group.
+			world.GoUngrouped(outer, "outside", func(ctx context.Context) error {
+				for i := range 3 {
+					if err := p.Time.Sleep(ctx, time.Second); err != nil {
+						return err
+					}
+					steps = append(steps, fmt.Sprintf("tick %d in %q", i, world.CurrentProcess()))
+				}
+				return nil
+			})
+			_ = started.Send(ctx, struct{}{})
+			return p.Time.Sleep(ctx, time.Hour)
+		})
+		_, _, err := started.Recv(ctx)
+		require.NoError(t, err)
+		g.Pause()
+		require.NoError(t, p.Time.Sleep(ctx, 1500*time.Millisecond))
+		g.Crash()
+		require.NoError(t, p.Time.Sleep(ctx, 5*time.Second))
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, []string{`tick 0 in ""`, `tick 1 in ""`, `tick 2 in ""`}, steps)
 }
