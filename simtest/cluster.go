@@ -71,6 +71,7 @@ type proc struct {
 	// since pausedAt.
 	paused   bool
 	pausedAt time.Duration
+	hold     *pauseHold // the pause holding it, while paused
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool

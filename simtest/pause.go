@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -28,7 +29,13 @@ import (
 // ends with it. A graceful stop resumes it first, as a service manager
 // sends SIGCONT after SIGTERM (a stopped process would never see the
 // SIGTERM otherwise), and its grace period starts then. The process
-// counts as down against [chaos.Attrition].MaxDead while it is paused.
+// counts as down against [chaos.Attrition].MaxDead while it is paused,
+// and once only when a stop ends the pause early.
+//
+// A process may pause a peer, or itself, through [ClusterOf]. The pause
+// ends after d whatever becomes of the caller: a process that pauses
+// itself returns from Pause when it runs again, and a pause whose caller
+// is crashed before d still ends at d.
 //
 // A process down or going down is waited for, as by [Cluster.Reboot],
 // and so is one paused already, by attrition or another task: Pause
@@ -52,26 +59,69 @@ func (c *Cluster) Pause(name string, d time.Duration) {
 		}
 	}
 	c.dead++
-	c.pauseFor(d, p)
-	c.dead--
+	s := c.s
+	held := c.pauseNow(d, true, p)
+	// The pause ends in a task of the test's own: the caller may be paused
+	// with it, or be crashed before d is over, and never end it. Waiting
+	// for the task, a caller paused with the process runs again with it.
+	h := s.w.GoUngrouped(s.ctx, "pause "+name, func(context.Context) error {
+		c.resumeAfter(d, held)
+		return nil
+	})
+	_ = h.Join(s.w.Context())
+}
+
+// A pauseHold is one pause of one process.
+type pauseHold struct {
+	p     *proc
+	group *sim.Group // the instance paused
+	// counted is set while the pause counts the process as down against
+	// MaxDead (Cluster.dead): a Pause's or process attrition's does, until
+	// it ends, early or at its end.
+	counted bool
 }
 
 // pauseFor pauses ps, which are up, at once for d, and resumes each that
-// did not go down meanwhile.
-func (c *Cluster) pauseFor(d time.Duration, ps ...*proc) {
+// did not go down meanwhile. counted: each counts against MaxDead for
+// the pause, the caller having counted it already.
+func (c *Cluster) pauseFor(d time.Duration, counted bool, ps ...*proc) {
+	c.resumeAfter(d, c.pauseNow(d, counted, ps...))
+}
+
+// pauseNow pauses ps, which are up, for d, and returns the pauses for
+// resumeAfter to end.
+func (c *Cluster) pauseNow(d time.Duration, counted bool, ps ...*proc) []*pauseHold {
 	s := c.s
-	groups := make([]*sim.Group, len(ps))
+	held := make([]*pauseHold, len(ps))
 	for i, p := range ps {
-		groups[i] = p.group
-		p.paused, p.pausedAt = true, s.w.Now()
+		held[i] = &pauseHold{p: p, group: p.group, counted: counted}
+		p.paused, p.pausedAt, p.hold = true, s.w.Now(), held[i]
 		p.group.Pause()
 		s.w.Event("", fmt.Sprintf("pause: %s paused for %v", p.peer.Name, d))
 	}
+	return held
+}
+
+// resumeAfter ends, d from now, the pauses held that did not end
+// meanwhile, and gives back their counts against MaxDead.
+func (c *Cluster) resumeAfter(d time.Duration, held []*pauseHold) {
+	s := c.s
 	_ = s.p.Time.Sleep(s.w.Context(), d)
-	for i, p := range ps {
-		if p.group == groups[i] && p.paused {
+	for _, h := range held {
+		if p := h.p; p.hold == h && p.group == h.group && p.paused {
 			c.resume(p, "")
 		}
+	}
+	for _, h := range held {
+		c.uncount(h)
+	}
+}
+
+// uncount gives back pause h's count against MaxDead, if it holds one.
+func (c *Cluster) uncount(h *pauseHold) {
+	if h.counted {
+		h.counted = false
+		c.dead--
 	}
 }
 
@@ -80,6 +130,7 @@ func (c *Cluster) pauseFor(d time.Duration, ps ...*proc) {
 func (c *Cluster) resume(p *proc, why string) {
 	s := c.s
 	p.paused = false
+	c.unhold(p)
 	p.group.Resume()
 	s.w.Event("", fmt.Sprintf("resume: %s resumed after %v%s", p.peer.Name, s.w.Now()-p.pausedAt, why))
 	if p.back != nil { // a Pause waits for it
@@ -100,4 +151,15 @@ func (c *Cluster) unpauseFor(p *proc, how Reboot) {
 		return
 	}
 	p.paused = false
+	c.unhold(p)
+}
+
+// unhold ends p's pause hold, as its pause ends: it no longer counts as
+// down for the pause, which would otherwise count it to d's end, on top
+// of the stop that ends the pause early.
+func (c *Cluster) unhold(p *proc) {
+	if p.hold != nil {
+		c.uncount(p.hold)
+		p.hold = nil
+	}
 }

@@ -313,3 +313,54 @@ func TestAttritionNeverPausesAPausedProcess(t *testing.T) {
 	require.True(t, res.OK(), res.Report)
 	assert.Positive(t, overlapped, "two processes were paused at once")
 }
+
+// A process may pause itself: it resumes after d, and its Pause returns
+// then, though its own task was held with the others.
+func TestAProcessPausesItself(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		var back time.Duration
+		ticks := 0
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				simtest.ClusterOf(p).Pause(p.Cluster.Self().Name, time.Second)
+				back = s.Elapsed()
+				for p.Time.Sleep(ctx, 100*time.Millisecond) == nil {
+					ticks++
+				}
+				return nil
+			})
+		}})
+		s.Sleep(5 * time.Second)
+		assert.Equal(s, time.Second, back, "Pause returns as the process resumes")
+		assert.Greater(s, ticks, 30, "the process runs on after its pause")
+		assert.True(s, c.Alive("srv-0"))
+		assert.Equal(s, []string{"pause: srv-0 paused for 1s", "resume: srv-0 resumed after 1s"}, messages(tl, "pause:", "resume:"))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+}
+
+// A pause that a process started ends at d though that process is
+// crashed meanwhile: the process it paused runs again.
+func TestAPauseOutlivesThePauser(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		srv := &pausable{}
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return srv }},
+			simtest.Processes{Name: "a", New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					simtest.ClusterOf(p).Pause("srv-0", 3*time.Second)
+					return p.Time.Sleep(ctx, time.Hour)
+				})
+			}})
+		s.Sleep(time.Second)
+		ticks := srv.ticks
+		c.Stop("a-0", simtest.Crash)
+		s.Sleep(time.Second)
+		assert.Equal(s, ticks, srv.ticks, "the pause goes on after its pauser is crashed")
+		s.Sleep(2 * time.Second)
+		assert.Greater(s, srv.ticks, ticks+5, "the paused process runs again at d")
+		assert.Equal(s, []string{"pause: srv-0 paused for 3s", "resume: srv-0 resumed after 3s"}, messages(tl, "pause:", "resume:"))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+}

@@ -380,7 +380,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 			d := a.PauseFor.Draw(r)
 			ps := slices.DeleteFunc(slices.Clone(c.in(a.Unit, name)), func(p *proc) bool { return p.down || p.leaving })
 			*reboots = append(*reboots, s.Go(fmt.Sprintf("pause %v %s", a.Unit, name), func(ctx context.Context) error {
-				c.pauseFor(d, ps...)
+				c.pauseFor(d, false, ps...)
 				return nil
 			}))
 			continue

@@ -218,8 +218,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			d := a.PauseFor.Draw(r)
 			c.dead++
 			*reboots = append(*reboots, s.Go("pause "+p.peer.Name, func(ctx context.Context) error {
-				c.pauseFor(d, p)
-				c.dead--
+				c.pauseFor(d, true, p)
 				return nil
 			}))
 			continue

@@ -1,0 +1,73 @@
+package simtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// idle is a process that waits until it is stopped.
+func idle() Process {
+	return ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+		_ = p.Time.Sleep(ctx, time.Hour)
+		return nil
+	})
+}
+
+// A pause counts its process as down against MaxDead while it holds it,
+// and no longer: a stop that ends it early takes over the count, and a
+// pauser crashed meanwhile does not keep it.
+func TestAPauseCountsAgainstMaxDeadWhileItHolds(t *testing.T) {
+	for _, how := range []Reboot{Crash, Graceful} {
+		t.Run("stopped "+how.String(), func(t *testing.T) {
+			var dead []int
+			res := Simulate(func(s *S) {
+				c := s.Boot(Processes{Name: "srv", New: idle})
+				h := s.Go("pause", func(context.Context) error {
+					c.Pause("srv-0", 3*time.Second)
+					return nil
+				})
+				s.Sleep(time.Second)
+				dead = append(dead, c.dead)
+				r := s.Go("reboot", func(context.Context) error {
+					c.Reboot("srv-0", how, Grace(time.Second), DownFor(5*time.Second))
+					return nil
+				})
+				s.Sleep(time.Second)
+				dead = append(dead, c.dead) // down, its pause ended
+				s.Sleep(2 * time.Second)
+				dead = append(dead, c.dead) // past the pause's end
+				require.NoError(s, h.Join(s.Context()))
+				require.NoError(s, r.Join(s.Context()))
+				dead = append(dead, c.dead) // back up
+			}, Seeds(1), Chaos(chaos.Off()))
+			require.True(t, res.OK(), res.Report)
+			require.Equal(t, []int{1, 1, 1, 0}, dead)
+		})
+	}
+	t.Run("pauser crashed", func(t *testing.T) {
+		var dead []int
+		res := Simulate(func(s *S) {
+			c := s.Boot(Processes{Name: "srv", New: idle}, Processes{Name: "a", New: func() Process {
+				return ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					ClusterOf(p).Pause("srv-0", 3*time.Second)
+					return p.Time.Sleep(ctx, time.Hour)
+				})
+			}})
+			s.Sleep(time.Second)
+			c.Stop("a-0", Crash)
+			dead = append(dead, c.dead) // the pause and a-0
+			s.Sleep(3 * time.Second)
+			dead = append(dead, c.dead) // a-0 alone
+			c.Start("a-0")
+			dead = append(dead, c.dead)
+		}, Seeds(1), Chaos(chaos.Off()))
+		require.True(t, res.OK(), res.Report)
+		require.Equal(t, []int{2, 1, 0}, dead)
+	})
+}
