@@ -16,7 +16,9 @@ import (
 )
 
 // Cluster is the processes of a seed, booted by [S.Boot]. Its methods are
-// called from the test driver's tasks.
+// called from the test driver's tasks, or from a process's through
+// [ClusterOf]: a stop, reboot or pause that a process asks for, of a peer
+// or of itself, runs to its end whatever becomes of that process.
 type Cluster struct {
 	s      *S
 	procs  []*proc
@@ -364,7 +366,27 @@ func (p *proc) spared() bool { return p.spec.Protected || p.done }
 // that stays down for asking to be restarted too often ([RestartBurst]).
 func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Stop", fmt.Sprintf("%q", name), how, opts)
-	c.stopNow("Stop", name, how, t.grace)
+	c.outlivingCaller("stop "+name, func() { c.stopNow("Stop", name, how, t.grace) })
+}
+
+// outlivingCaller runs fn, which takes processes down or brings them
+// back, to its end whatever becomes of the caller. Called from a
+// process's task it runs in a task of no process, which the caller waits
+// for: the process may stop or crash itself, or be crashed, before fn is
+// done, and would leave a process down, or going down, for good. The
+// driver's tasks run it themselves, as they always have, so that their
+// seeds' traces stay as they were.
+func (c *Cluster) outlivingCaller(name string, fn func()) {
+	s := c.s
+	if s.w.CurrentProcess() == "" {
+		fn()
+		return
+	}
+	h := s.w.GoUngrouped(s.ctx, name, func(context.Context) error {
+		fn()
+		return nil
+	})
+	_ = h.Join(s.w.Context())
 }
 
 // stopNow takes a process down for op, Stop or Reboot, once it is up. It
@@ -444,7 +466,8 @@ func (c *Cluster) Start(name string) {
 //
 // A process down or going down by another way is waited for as by Stop.
 func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
-	c.reboot(name, how, c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts))
+	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
+	c.outlivingCaller("reboot "+name, func() { c.reboot(name, how, t) })
 }
 
 // reboot is Reboot with its timings read.

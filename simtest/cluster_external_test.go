@@ -517,3 +517,55 @@ func TestAStopIsToldAsAStop(t *testing.T) {
 	require.Empty(t, res.Failing(), res.Report)
 	assert.Contains(t, res.Report, "faults seen: 2 reboots")
 }
+
+// A reboot that a process started ends though that process is crashed
+// before its peer is back, and a process can reboot or stop itself: the
+// reboot or stop runs to its end, as one by the driver does.
+func TestARebootOutlivesTheProcessThatAsked(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		target string // whom a-0 reboots, from its first boot
+		stop   bool   // Stop rather than Reboot
+		crash  bool   // the test crashes a-0 a second in
+	}{
+		{name: "pauser crashed", target: "srv-0", crash: true},
+		{name: "itself", target: "a-0"},
+		{name: "stops itself", target: "a-0", stop: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				tl := s.Timeline()
+				c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return &pausable{} }},
+					simtest.Processes{Name: "a", New: func() simtest.Process {
+						return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+							if p.Cluster.Boot() == providers.FirstBoot {
+								c := simtest.ClusterOf(p)
+								if tc.stop {
+									c.Stop(tc.target, simtest.Graceful, simtest.Grace(time.Second))
+								} else {
+									c.Reboot(tc.target, simtest.Crash, simtest.DownFor(3*time.Second))
+								}
+							}
+							return p.Time.Sleep(ctx, time.Hour)
+						})
+					}})
+				s.Sleep(time.Second)
+				if tc.crash {
+					c.Stop("a-0", simtest.Crash)
+				}
+				s.Sleep(5 * time.Second)
+				want := []string{"down: " + tc.target + " (crash)", "boot: " + tc.target + " (after a crash)"}
+				if tc.stop {
+					want = []string{"down: a-0 (graceful)"}
+				} else {
+					assert.True(s, c.Alive(tc.target), "the process rebooted is back")
+				}
+				if tc.crash {
+					want = []string{"down: srv-0 (crash)", "down: a-0 (crash)", "boot: srv-0 (after a crash)"}
+				}
+				assert.Equal(s, want, messages(tl, "down:", "boot: "+tc.target+" (after"))
+			}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+			require.True(t, res.OK(), res.Report)
+		})
+	}
+}

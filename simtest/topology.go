@@ -226,7 +226,7 @@ func (c *Cluster) in(u chaos.Unit, name string) []*proc {
 //	c.RebootUnit(chaos.Zone, "dc0-z1", simtest.Crash, simtest.DownFor(10*time.Second))
 func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...RebootOption) {
 	call, t := c.rebootUnitChecked(u, name, how, opts)
-	c.rebootUnit(u, name, how, t, call)
+	c.outlivingCaller(fmt.Sprintf("reboot %v %s", u, name), func() { c.rebootUnit(u, name, how, t, call) })
 }
 
 // rebootUnitChecked fails the test for a RebootUnit the cluster cannot

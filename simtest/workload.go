@@ -276,8 +276,8 @@ func (s *S) pauseFaults(paused bool) {
 // ClusterOf returns the cluster of a workload's providers: p as
 // [Cluster.Run] hands it to Setup, Run and Check. Through it a workload
 // reboots processes, reaches other hosts ([Cluster.HostProviders]) and
-// waits for processes, without carrying the test's S. It returns nil for
-// providers of anything else.
+// waits for processes, without carrying the test's S. A process's
+// providers have it too. It returns nil for providers of anything else.
 func ClusterOf(p providers.Providers) *Cluster {
 	switch v := p.Cluster.(type) {
 	case clusterView:
