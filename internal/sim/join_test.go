@@ -46,7 +46,7 @@ func TestJoinOfAKilledTaskIsAnError(t *testing.T) {
 		g.Crash()
 		err := main.Join(ctx)
 		assert.ErrorIs(t, err, providers.ErrKilled, "a task of a crashed group")
-		assert.ErrorContains(t, err, "the kill of its process node1 at 2s", "the error says which kill")
+		assert.ErrorContains(t, err, "the kill of process node1 at 2s", "the error says which kill")
 		return nil
 	})
 	require.NoError(t, res.Err)

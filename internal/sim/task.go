@@ -393,20 +393,6 @@ func (t *task) body() {
 	t.finish()
 }
 
-// killNote says which kill a killed task unwinds from, for a report:
-// one at the run's end, which the report would not lead a reader to
-// think of, or its process's, named.
-func (t *task) killNote() string {
-	at := time.Duration(t.killedAt)
-	switch {
-	case t.w.rootDone:
-		return fmt.Sprintf("its kill at %v, at the run's end: the root task returned, and every task still alive is killed", at)
-	case t.group != nil && t.group.dead:
-		return fmt.Sprintf("the kill of its process %s at %v", t.group.name, at)
-	}
-	return fmt.Sprintf("its kill at %v", at)
-}
-
 // deferPanicMsg says what r is: a panic that a deferred call of t, a
 // killed task, raised while the kill unwound it, and that took the kill's
 // place.
@@ -806,7 +792,7 @@ func (t *task) Join(ctx context.Context) error {
 // and is killed all the same).
 func (t *task) result() error {
 	if t.killed {
-		return fmt.Errorf("task %s: %w (%s)", t.name, providers.ErrKilled, t.killNote())
+		return fmt.Errorf("task %s: %w (%s)", t.name, providers.ErrKilled, t.killPhrase())
 	}
 	return t.err
 }
