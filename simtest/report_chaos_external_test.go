@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
 
 // waiting is a process that waits to be stopped.
@@ -481,4 +483,35 @@ func TestALogLineThatReadsAsAFaultCountsNothing(t *testing.T) {
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
 	require.True(t, res.OK(), res.Report)
 	assert.Contains(t, res.Report, "\n    faults seen: none in 2 seeds, as the Run's chaos injects none\n")
+}
+
+// The HTML timeline draws such a line as a log line too, not as the
+// reboot, the fault or the disk's event it reads as.
+func TestALogLineThatReadsAsAFaultIsDrawnAsALogLine(t *testing.T) {
+	lines := []string{"reboot: p-0 (crash)", "stop: p-0 (power loss)", "pause: p-0 paused for 1s",
+		"net: partition p-0 | p-1", "disk p-0: write-corruption: log: sector 0 stored with 1 bits flipped"}
+	var doc *timelinehtml.Doc
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				for _, l := range lines {
+					p.Logger.Info(l)
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		s.Sleep(time.Second)
+		for _, l := range lines {
+			s.Logger().Info(l)
+		}
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.NotNil(t, doc)
+	drawn := 0
+	for _, e := range doc.Events {
+		if slices.Contains(lines, e.Msg) {
+			drawn++
+			assert.Equal(t, timelinehtml.KindLog, e.Kind, "%s, from %s", e.Msg, e.Task)
+		}
+	}
+	assert.Equal(t, 2*len(lines), drawn, "the process's lines and the driver's")
 }

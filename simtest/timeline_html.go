@@ -174,14 +174,14 @@ func eventKind(e sim.Entry) (kind timelinehtml.Kind, lane string, isHost bool) {
 		return timelinehtml.KindFailure, l, false
 	case e.Name == "boot":
 		return timelinehtml.KindBoot, subject, false
-	case e.Name == "reboot" || e.Name == "stop" && e.Task == "" && e.Process == "" || e.Name == "down":
+	case e.Event && (e.Name == "reboot" || e.Name == "stop" && e.Task == "" && e.Process == "" || e.Name == "down"):
 		return timelinehtml.KindReboot, subject, false
-	case (e.Name == "pause" || e.Name == "resume") && e.Task == "" && e.Process == "":
+	case e.Event && (e.Name == "pause" || e.Name == "resume") && e.Task == "" && e.Process == "":
 		// A pause stops the process, on its lane, as a reboot does.
 		return timelinehtml.KindReboot, subject, false
 	case e.Name == "exit":
 		return timelinehtml.KindReboot, l, false
-	case strings.HasPrefix(e.Name, "disk "):
+	case e.Event && strings.HasPrefix(e.Name, "disk "):
 		// A disk is named after its process's host, or its machine.
 		return timelinehtml.KindDisk, strings.TrimPrefix(e.Name, "disk "), true
 	case strings.HasPrefix(e.Name, "buggify"):
@@ -190,7 +190,7 @@ func eventKind(e sim.Entry) (kind timelinehtml.Kind, lane string, isHost bool) {
 		return timelinehtml.KindTask, l, false
 	case e.Name == "phase":
 		return timelinehtml.KindPhase, l, false
-	case e.Name == "net" && (faultRE.MatchString(rest) && !strings.Contains(rest, " stopped gracefully: ") ||
+	case e.Event && e.Name == "net" && (faultRE.MatchString(rest) && !strings.Contains(rest, " stopped gracefully: ") ||
 		strings.HasPrefix(rest, "datagram ") && kindOf(e) == networkFault):
 		if h, ok := strings.CutPrefix(rest, "host "); ok {
 			host, _, _ := strings.Cut(h, " ")
