@@ -95,6 +95,13 @@ func (c *Cluster) pauseNow(d time.Duration, counted bool, ps ...*proc) []*pauseH
 	held := make([]*pauseHold, len(ps))
 	for i, p := range ps {
 		held[i] = &pauseHold{p: p, group: p.group, counted: counted}
+		if p.down || p.leaving {
+			// It went down at the instant the pause was drawn, before
+			// the pause began: nothing is left to pause, and a mark
+			// would outlive the process into its next boot.
+			c.uncount(held[i])
+			continue
+		}
 		p.paused, p.pausedAt, p.hold = true, s.w.Now(), held[i]
 		p.group.Pause()
 		s.w.Event("", fmt.Sprintf("pause: %s paused for %v", p.peer.Name, d))

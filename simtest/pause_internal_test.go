@@ -71,3 +71,44 @@ func TestAPauseCountsAgainstMaxDeadWhileItHolds(t *testing.T) {
 		require.Equal(t, []int{2, 1, 0}, dead)
 	})
 }
+
+// A pause drawn for a process that goes down at the same instant, before
+// the pause begins, pauses nothing: the process comes back unmarked
+// while the pause would still last, its new instance runs, and the
+// pause's count against MaxDead is given back.
+func TestAPauseOfAProcessGoneDownPausesNothing(t *testing.T) {
+	var paused []bool
+	var dead []int
+	ran := false
+	res := Simulate(func(s *S) {
+		ticks := 0
+		c := s.Boot(Processes{Name: "srv", New: func() Process {
+			return ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				for p.Time.Sleep(ctx, 100*time.Millisecond) == nil {
+					ticks++
+				}
+				return nil
+			})
+		}})
+		p := c.procs[0]
+		s.Sleep(time.Second)
+		c.Stop("srv-0", Crash)
+		c.dead++ // as attrition counts the pause it drew
+		h := s.Go("pause", func(context.Context) error {
+			c.pauseFor(2*time.Second, true, p)
+			return nil
+		})
+		s.Sleep(100 * time.Millisecond)
+		c.Start("srv-0")
+		before := ticks
+		s.Sleep(time.Second)
+		ran = ticks > before
+		require.NoError(s, h.Join(s.Context()))
+		paused = append(paused, p.paused)
+		dead = append(dead, c.dead)
+	}, Seeds(1), Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+	require.True(t, ran, "the process's new instance runs")
+	require.Equal(t, []bool{false}, paused, "no pause mark outlives the pause")
+	require.Equal(t, []int{0}, dead)
+}
