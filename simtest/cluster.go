@@ -69,11 +69,9 @@ type proc struct {
 	// bootAt is the stack of the Boot call that declared it, whose line
 	// its failures name when its Run is none of the test's code (procSite).
 	bootAt []uintptr
-	// paused is set while a pause (Cluster.Pause, attrition) holds it,
-	// since pausedAt.
-	paused   bool
-	pausedAt time.Duration
-	hold     *pauseHold // the pause holding it, while paused
+	// hold is the pause (Cluster.Pause, attrition) that holds it, nil
+	// when it is not paused.
+	hold *pauseHold
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool

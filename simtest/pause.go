@@ -51,7 +51,7 @@ func (c *Cluster) Pause(name string, d time.Duration) {
 		if !c.upFor("Pause", call, p) {
 			return
 		}
-		if !p.paused {
+		if !p.paused() {
 			break
 		}
 		if !c.whenBack("Pause", p) {
@@ -74,7 +74,8 @@ func (c *Cluster) Pause(name string, d time.Duration) {
 // A pauseHold is one pause of one process.
 type pauseHold struct {
 	p     *proc
-	group *sim.Group // the instance paused
+	group *sim.Group    // the instance paused
+	at    time.Duration // when it began
 	// counted is set while the pause counts the process as down against
 	// MaxDead (Cluster.dead): a Pause's or process attrition's does, until
 	// it ends, early or at its end.
@@ -94,7 +95,7 @@ func (c *Cluster) pauseNow(d time.Duration, counted bool, ps ...*proc) []*pauseH
 	s := c.s
 	held := make([]*pauseHold, len(ps))
 	for i, p := range ps {
-		held[i] = &pauseHold{p: p, group: p.group, counted: counted}
+		held[i] = &pauseHold{p: p, group: p.group, at: s.w.Now(), counted: counted}
 		if p.down || p.leaving {
 			// It went down at the instant the pause was drawn, before
 			// the pause began: nothing is left to pause, and a mark
@@ -102,7 +103,7 @@ func (c *Cluster) pauseNow(d time.Duration, counted bool, ps ...*proc) []*pauseH
 			c.uncount(held[i])
 			continue
 		}
-		p.paused, p.pausedAt, p.hold = true, s.w.Now(), held[i]
+		p.hold = held[i]
 		p.group.Pause()
 		s.w.Event("", fmt.Sprintf("pause: %s paused for %v", p.peer.Name, d))
 	}
@@ -115,7 +116,7 @@ func (c *Cluster) resumeAfter(d time.Duration, held []*pauseHold) {
 	s := c.s
 	_ = s.p.Time.Sleep(s.w.Context(), d)
 	for _, h := range held {
-		if p := h.p; p.hold == h && p.group == h.group && p.paused {
+		if p := h.p; p.hold == h && p.group == h.group {
 			c.resume(p, "")
 		}
 	}
@@ -136,10 +137,10 @@ func (c *Cluster) uncount(h *pauseHold) {
 // resumes early.
 func (c *Cluster) resume(p *proc, why string) {
 	s := c.s
-	p.paused = false
+	at := p.hold.at
 	c.unhold(p)
 	p.group.Resume()
-	s.w.Event("", fmt.Sprintf("resume: %s resumed after %v%s", p.peer.Name, s.w.Now()-p.pausedAt, why))
+	s.w.Event("", fmt.Sprintf("resume: %s resumed after %v%s", p.peer.Name, s.w.Now()-at, why))
 	if p.back != nil { // a Pause waits for it
 		p.back.Close()
 		p.back = nil
@@ -150,16 +151,18 @@ func (c *Cluster) resume(p *proc, why string) {
 // graceful stop resumes it, so that it can hear it is asked to stop; any
 // other way kills it as it stands, its group's pause ending with it.
 func (c *Cluster) unpauseFor(p *proc, how Reboot) {
-	if !p.paused {
+	if !p.paused() {
 		return
 	}
 	if how == Graceful {
 		c.resume(p, ", for a graceful stop (SIGCONT after SIGTERM)")
 		return
 	}
-	p.paused = false
 	c.unhold(p)
 }
+
+// paused reports whether a pause holds p.
+func (p *proc) paused() bool { return p.hold != nil }
 
 // unhold ends p's pause hold, as its pause ends: it no longer counts as
 // down for the pause, which would otherwise count it to d's end, on top

@@ -104,7 +104,7 @@ func TestAPauseOfAProcessGoneDownPausesNothing(t *testing.T) {
 		s.Sleep(time.Second)
 		ran = ticks > before
 		require.NoError(s, h.Join(s.Context()))
-		paused = append(paused, p.paused)
+		paused = append(paused, p.paused())
 		dead = append(dead, c.dead)
 	}, Seeds(1), Chaos(chaos.Off()))
 	require.True(t, res.OK(), res.Report)

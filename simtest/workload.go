@@ -202,7 +202,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		if err := s.p.Time.Sleep(ctx, a.Interval.Draw(r)); err != nil {
 			return
 		}
-		alive := slices.DeleteFunc(c.alive(), func(p *proc) bool { return p.spared() || p.paused })
+		alive := slices.DeleteFunc(c.alive(), func(p *proc) bool { return p.spared() || p.paused() })
 		if notReady := c.notReady(); notReady > 0 {
 			alive = slices.DeleteFunc(alive, func(p *proc) bool { return !p.ready })
 			if c.dead+notReady >= a.MaxDead {
