@@ -322,12 +322,7 @@ func cutLines(cut []CutFile) string {
 			continue
 		}
 		fmt.Fprintf(&b, "    failing seeds in it: %d, each with its first failure and replay line:", len(c.Failing))
-		for _, f := range c.Failing[:min(len(c.Failing), maxListedFailing)] {
-			fmt.Fprintf(&b, "\n        seed %d: %s\n          %s", f.Seed, f.FirstFailure, f.Replay)
-		}
-		if more := len(c.Failing) - maxListedFailing; more > 0 {
-			fmt.Fprintf(&b, "\n        ... and %d more (the file lists every one)", more)
-		}
+		writeFailing(&b, c.Failing, len(c.Failing), "the file lists every one")
 		b.WriteString("\n")
 	}
 	return b.String()

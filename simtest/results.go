@@ -333,15 +333,23 @@ func (r *report) failingLine() string {
 		return b.String()
 	}
 	b.WriteString(", each with its first failure and replay line:")
-	for _, f := range r.failingWhy {
-		fmt.Fprintf(&b, "\n        seed %d: %s\n          %s", f.Seed, f.FirstFailure, f.Replay)
+	writeFailing(&b, r.failingWhy, r.failed, r.everySeed("-simresults lists every seed"))
+	return b.String()
+}
+
+// writeFailing lists the first maxListedFailing of failing, seeds of
+// total that failed, each with its first failure and replay line, and
+// then how many more there are, with where, which lists them all.
+func writeFailing(b *strings.Builder, failing []SeedResult, total int, where string) {
+	failing = failing[:min(len(failing), maxListedFailing)]
+	for _, f := range failing {
+		fmt.Fprintf(b, "\n        seed %d: %s\n          %s", f.Seed, f.FirstFailure, f.Replay)
 	}
-	if more := r.failed - len(r.failingWhy); more > 0 {
+	if more := total - len(failing); more > 0 {
 		// On a line of its own, not the last replay line, which is
 		// copied whole.
-		fmt.Fprintf(&b, "\n        ... and %d more (%s)", more, r.everySeed("-simresults lists every seed"))
+		fmt.Fprintf(b, "\n        ... and %d more (%s)", more, where)
 	}
-	return b.String()
 }
 
 // maxListedFailing bounds the failing seeds a summary lists.
