@@ -79,11 +79,18 @@ func TestHostProvidersTasksAreNamedAfterTheirHost(t *testing.T) {
 		assert.Equal(s, 4, tl.CountIn("client-0", "dialled"), "client-0's records are its host's, its Run's among them")
 		assert.Equal(s, 4, tl.CountIn("client-1", "dialled"))
 		assert.Zero(s, tl.CountIn("", "dialled"), "none is the driver's")
+		fromDriver := 0
 		for _, e := range tl.Snapshot() {
-			if e.Name == "dialled" && strings.HasPrefix(e.Task, "client-") {
+			switch {
+			case e.Name != "dialled":
+			case strings.HasPrefix(e.Task, "client-"):
 				assert.Regexp(s, `^\s*\S+\s+client-\d/ask\s+dialled ok=`, e.String(), "the text timeline names the host")
+			default:
+				fromDriver++
+				assert.Contains(s, e.String(), " "+e.Process+"/"+e.Task+" dialled ok=", "the text timeline names the host before the driver's task")
 			}
 		}
+		assert.Equal(s, 2, fromDriver, "each client's Run logged once from the driver's task")
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
 }
 

@@ -67,7 +67,9 @@ func (s *S) network() *simnet.Net {
 // host ("client-0/rpc peer kv-0:4500"), as a process's are named after
 // it, and what those tasks start is the host's too: the timeline's entries
 // of those tasks, and the records of their Logger, carry host as their
-// process, and the HTML timeline draws them on host's lane. Attrition
+// process, the HTML timeline draws them on host's lane, and the text
+// timeline names host before a driver's task that logged through that
+// Logger ("client-0/workload client 0"). Attrition
 // never ends them, nor does the crash of a process whose task started
 // them with these providers: they are the host's. Their Cluster tells the cluster's processes, once
 // [S.Boot] booted some, and names host as its Self; it keeps no

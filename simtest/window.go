@@ -642,7 +642,7 @@ func columnsOf(entries []sim.Entry) columns {
 	c := columns{at: 12, task: 12}
 	for _, e := range entries {
 		c.at = max(c.at, len(e.At.String()))
-		if n := len(e.Task); n <= maxTaskColumn {
+		if n := len(e.Who()); n <= maxTaskColumn {
 			c.task = max(c.task, n)
 		}
 	}

@@ -318,15 +318,26 @@ type Entry struct {
 
 func (e Entry) String() string { return e.Columns(12, 12) }
 
+// Who is the task a line of text names: e's task, or, for a record that a
+// task of no process logged as a host's (the host's Logger of
+// simtest.S.HostProviders), the host's name before the task's, as the
+// host's own tasks are named: "client-0/workload reader".
+func (e Entry) Who() string {
+	if e.Event || e.Process == "" || e.Task == "" || e.Task == e.Process || strings.HasPrefix(e.Task, e.Process+"/") {
+		return e.Task
+	}
+	return e.Process + "/" + e.Task
+}
+
 // Columns formats e as String does, with its time right-aligned in at
 // characters and its task padded to task, so that a list of entries
 // formatted with its widest time and task lines up.
 func (e Entry) Columns(at, task int) string {
 	var b strings.Builder
-	if e.Task == "" {
+	if who := e.Who(); who == "" {
 		fmt.Fprintf(&b, "%*v  %s", at, e.At, e.Msg)
 	} else {
-		fmt.Fprintf(&b, "%*v  %-*s %s", at, e.At, task, e.Task, e.Msg)
+		fmt.Fprintf(&b, "%*v  %-*s %s", at, e.At, task, who, e.Msg)
 	}
 	if e.Level != slog.LevelInfo {
 		fmt.Fprintf(&b, " level=%v", e.Level)
