@@ -22,6 +22,9 @@ type Group struct {
 	// ready wait in held, in the order they were made ready, until Resume.
 	paused bool
 	held   []*task
+	// onClockRead is set while the group is armed to pause at its next
+	// clock read (PauseAfterClockRead): it is called as the pause begins.
+	onClockRead func()
 }
 
 // NewGroup returns an empty group whose tasks are named "name/…".
@@ -158,6 +161,7 @@ func (g *Group) killOthers() bool {
 	w := g.w
 	g.dead = true
 	g.unpause() // a stopped process is killed as it stands (SIGKILL)
+	g.Disarm()
 	var victims []*task
 	for _, t := range w.tasks {
 		if t.group == g {
@@ -224,6 +228,69 @@ func (g *Group) Resume() {
 
 // Paused reports whether the group is paused.
 func (g *Group) Paused() bool { return g.paused }
+
+// PauseAfterClockRead arms the group to pause just after one of its tasks
+// next reads a clock: the world's Time.Now, or a clock that calls
+// ClockRead as it reads (a host's). The read returns its time, the group
+// pauses (Pause), started is called, and the reader gives up its turn
+// there, held with the rest of the group until Resume. What the reader
+// does with the time it read comes after the pause, as for a process
+// stopped between a read of its clock and its next instruction: a check
+// of a lease and the write it guards are split, with no wait between them.
+//
+// A read by a task that cannot give up its turn there (one being killed,
+// or inside an OnPark function) passes it by. A second call replaces
+// started; Disarm takes the arming back. A paused or dead group is not
+// armed.
+func (g *Group) PauseAfterClockRead(started func()) {
+	w := g.w
+	w.enter("Group.PauseAfterClockRead")
+	if started == nil {
+		panic("sim: Group.PauseAfterClockRead with a nil function; pass the function to call as the pause begins")
+	}
+	if g.dead || g.paused {
+		return
+	}
+	if g.onClockRead == nil {
+		w.clockArmed++
+	}
+	g.onClockRead = started
+}
+
+// Disarm takes back an arming of PauseAfterClockRead that no clock read
+// has taken, and reports whether there was one.
+func (g *Group) Disarm() bool {
+	if g.onClockRead == nil {
+		return false
+	}
+	g.onClockRead = nil
+	g.w.clockArmed--
+	return true
+}
+
+// ClockRead is called by a clock of the simulation as it reads the time
+// for the running task: a task of a group armed by PauseAfterClockRead
+// pauses there. While no group is armed it costs a compare.
+func (w *World) ClockRead() {
+	if w.clockArmed != 0 {
+		w.pauseAtClockRead()
+	}
+}
+
+// pauseAtClockRead pauses the running task's group, if it is armed, and
+// has the task give up its turn.
+func (w *World) pauseAtClockRead() {
+	t := w.cur
+	if t == nil || w.loadActive() != curG() || t.killed || t.inOnPark || t.group == nil || t.group.onClockRead == nil {
+		return
+	}
+	g := t.group
+	started := g.onClockRead
+	g.Disarm()
+	g.Pause()
+	started()
+	(*taskProvider)(w).Yield(t.ctx)
+}
 
 // unpause clears the group's pause, dropping its held tasks, and reports
 // whether it was paused.

@@ -204,3 +204,97 @@ func TestGoUngroupedOutlivesTheCallersGroup(t *testing.T) {
 	require.NoError(t, res.Err)
 	assert.Equal(t, []string{`tick 0 in ""`, `tick 1 in ""`, `tick 2 in ""`}, steps)
 }
+
+// A group armed to pause at a clock read pauses just after one of its
+// tasks next reads the time: the read returns the time before the pause,
+// and what the task does with it comes after the pause, with no wait of
+// the task's own between the two.
+func TestPauseAfterClockReadSplitsTheReadFromWhatFollows(t *testing.T) {
+	var read, acted, began time.Duration
+	world := New(Config{Seed: 3})
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		g := world.NewGroup("holder")
+		g.Go(ctx, "writer", func(ctx context.Context) error {
+			if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+			read = p.Time.Now().Sub(Epoch)
+			acted = world.Now()
+			return nil
+		})
+		require.NoError(t, p.Time.Sleep(ctx, 500*time.Millisecond))
+		g.PauseAfterClockRead(func() {
+			began = world.Now()
+			assert.True(t, g.Paused(), "the group pauses before started is called")
+		})
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		assert.True(t, g.Paused(), "the read at 1s paused the group")
+		assert.Zero(t, acted, "the reader has not gone on")
+		require.NoError(t, p.Time.Sleep(ctx, 2*time.Second))
+		g.Resume()
+		return p.Time.Sleep(ctx, time.Millisecond)
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, time.Second, read, "the read returns the time it was read")
+	assert.Equal(t, time.Second, began)
+	assert.Equal(t, 3500*time.Millisecond, acted, "the reader goes on at the resume")
+	assert.Zero(t, world.clockArmed)
+}
+
+// Disarm takes an arming back before a read takes it, and a group killed
+// while armed is armed no longer: neither pauses anything, and the world
+// counts no armed group after.
+func TestPauseAfterClockReadDisarmedOrKilled(t *testing.T) {
+	world := New(Config{Seed: 3})
+	var reads []time.Duration
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		reader := func(g *Group) {
+			g.Go(ctx, "reader", func(ctx context.Context) error {
+				for {
+					if err := p.Time.Sleep(ctx, time.Second); err != nil {
+						return err
+					}
+					reads = append(reads, p.Time.Now().Sub(Epoch))
+				}
+			})
+		}
+		a, b := world.NewGroup("a"), world.NewGroup("b")
+		reader(a)
+		reader(b)
+		a.PauseAfterClockRead(func() { t.Error("a disarmed group paused") })
+		assert.True(t, a.Disarm())
+		assert.False(t, a.Disarm(), "a second Disarm finds nothing armed")
+		b.PauseAfterClockRead(func() { t.Error("a killed group paused") })
+		b.Kill()
+		assert.Zero(t, world.clockArmed)
+		require.NoError(t, p.Time.Sleep(ctx, 2500*time.Millisecond))
+		assert.False(t, a.Paused())
+		a.Kill()
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second}, reads, "a read every second, by a alone")
+}
+
+// A task paused at its clock read and killed there dies as it stands: it
+// never goes on with the time it read.
+func TestPauseAfterClockReadKilledWhilePaused(t *testing.T) {
+	world := New(Config{Seed: 3})
+	went := false
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		g := world.NewGroup("holder")
+		g.Go(ctx, "writer", func(ctx context.Context) error {
+			_ = p.Time.Now()
+			went = true
+			return nil
+		})
+		g.PauseAfterClockRead(func() {})
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		assert.True(t, g.Paused())
+		g.Crash()
+		assert.Zero(t, g.Alive())
+		return p.Time.Sleep(ctx, time.Second)
+	})
+	require.NoError(t, res.Err)
+	assert.False(t, went)
+}

@@ -27,8 +27,11 @@ var (
 // Time.
 
 func (p *timeProvider) Now() time.Time {
-	(*World)(p).enter("Time.Now")
-	return Epoch.Add(time.Duration(p.now))
+	w := (*World)(p)
+	w.enter("Time.Now")
+	now := Epoch.Add(time.Duration(w.now))
+	w.ClockRead()
+	return now
 }
 
 func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {

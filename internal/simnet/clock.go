@@ -156,6 +156,17 @@ type hostClock struct {
 }
 
 func (c *hostClock) Now() time.Time {
+	now := c.KernelNow()
+	c.h.n.w.ClockRead()
+	return now
+}
+
+// KernelNow reads the host's clock as its kernel does on a process's
+// behalf, inside a system call (a poll's time-out, a program host's check
+// for spinning): unlike Now, which the process's own code calls, it is no
+// point where a pause armed for a clock read begins
+// (sim.Group.PauseAfterClockRead).
+func (c *hostClock) KernelNow() time.Time {
 	return sim.Epoch.Add(time.Duration(c.h.toLocal(c.h.n.now())))
 }
 

@@ -82,9 +82,12 @@ type instance struct {
 	ctx  context.Context // the process task's context, with the instance
 	wait context.Context // what waits use: ctx, until a stop is delivered
 	p    providers.Providers
-	cfg  Config
-	name string // the process's name, for the timeline
-	rec  recorder
+	// kernelNow reads p's clock for the host's own needs, where no pause
+	// begins (simnet's KernelNow): the program's reads are p.Time.Now.
+	kernelNow func() time.Time
+	cfg       Config
+	name      string // the process's name, for the timeline
+	rec       recorder
 
 	mod   api.Module
 	snap  *snapState        // taking a snapshot: off the simulation, p unset
@@ -133,7 +136,13 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	if c.Watchdog == 0 {
 		c.Watchdog = DefaultWatchdog
 	}
-	in := &instance{p: p, cfg: c, monoBase: p.Time.Now()}
+	in := &instance{p: p, cfg: c, kernelNow: p.Time.Now}
+	if k, ok := p.Time.(interface{ KernelNow() time.Time }); ok {
+		// The host's own reads are the kernel's: a pause that a clock
+		// read begins falls in the program's reads (clock_time_get).
+		in.kernelNow = k.KernelNow
+	}
+	in.monoBase = in.kernelNow()
 	if p.Cluster != nil {
 		in.name = p.Cluster.Self().Name
 	}
@@ -314,7 +323,7 @@ func (in *instance) host() {
 	in.calls++
 	if in.calls&4095 == 0 {
 		// Simulated time moves only while the program waits.
-		if now := in.p.Time.Now(); !now.Equal(in.lastCheck) {
+		if now := in.kernelNow(); !now.Equal(in.lastCheck) {
 			in.lastCheck = now
 			in.calls = 0
 		}
@@ -322,7 +331,7 @@ func (in *instance) host() {
 	if in.calls > in.cfg.SpinBudget && !in.spinning {
 		// Over the budget: spinning only if the clock stood still, which
 		// a budget below the check's stride must look at itself.
-		if now := in.p.Time.Now(); !now.Equal(in.lastCheck) {
+		if now := in.kernelNow(); !now.Equal(in.lastCheck) {
 			in.lastCheck = now
 			in.calls = 0
 		}

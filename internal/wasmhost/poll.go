@@ -40,7 +40,7 @@ func pollOneoff(in *instance, mem api.Memory, st []uint64) errno {
 	}
 	subs := in.subs[:nsubs]
 	clock := -1
-	start := in.p.Time.Now()
+	start := in.kernelNow()
 	for i := range subs {
 		b, ok := mem.Read(inPtr+uint32(i)*subSize, subSize)
 		if !ok {
@@ -97,7 +97,7 @@ func pollOneoff(in *instance, mem api.Memory, st []uint64) errno {
 		}
 		var left time.Duration
 		if clock >= 0 {
-			left = time.Duration(deadline - in.mono(in.p.Time.Now()))
+			left = time.Duration(deadline - in.mono(in.kernelNow()))
 			if n == 0 && left <= 0 {
 				if putEvent(mem, outPtr, &subs[clock], errSUCCESS) != errSUCCESS {
 					return errFAULT
