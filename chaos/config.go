@@ -78,7 +78,9 @@ func DefaultBuggify() BuggifyConfig {
 // DownFor. An attempt may instead pause a process (Pause, 0 in every
 // preset): it stops, as under SIGSTOP, a long GC pause or a VM's
 // migration, for a length drawn from PauseFor, while time and its peers
-// go on, and then runs on from where it stood. With Unit set to a
+// go on, and then runs on from where it stood; half of these pauses begin
+// at once, half just after the process next reads its clock, between
+// that read and what the process does with it. With Unit set to a
 // machine, a zone or a data center, every process of the unit goes down
 // and comes back at once, and its machines' disks take the reboot. A wipe
 // or a power loss drawn for one process that shares its machine with

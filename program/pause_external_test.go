@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +48,55 @@ func TestAPausedProgramAnswersOnceResumed(t *testing.T) {
 		assert.Equal(s, "AGAIN\n", ask("again"))
 		assert.GreaterOrEqual(s, s.Now().Sub(start), 3*time.Second, "the program answers once it resumes")
 		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+}
+
+// A program's own clock reads (the Go runtime's, its code's) are where a
+// pause after a clock read begins; the host's reads on its behalf are
+// not: the answer comes once the pause is over, and the pause began as
+// the program went on with the line it read.
+func TestAProgramPausesAfterItsClockRead(t *testing.T) {
+	prog := build(t)
+	proc := prog.Process(program.Args(func(providers.Peer) []string { return []string{"serve=:7000"} }))
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return proc }})
+		s.Sleep(time.Second)
+		conn, err := s.Providers().Network.Dial(s.Context(), "srv-0:7000")
+		require.NoError(s, err)
+		r := bufio.NewReader(conn)
+		ask := func(line string) string {
+			_, err := fmt.Fprintln(conn, line)
+			require.NoError(s, err)
+			got, err := r.ReadString('\n')
+			require.NoError(s, err)
+			return got
+		}
+		require.Equal(s, "HELLO\n", ask("hello"))
+		h := s.Go("pause", func(ctx context.Context) error {
+			c.PauseAfterClockRead("srv-0", 3*time.Second)
+			return nil
+		})
+		s.Sleep(time.Millisecond)
+		start := s.Now()
+		assert.Equal(s, "AGAIN\n", ask("again"), "a program that reads no clock answers at once")
+		got := ask("now?") // the program reads its clock to answer
+		answered := s.Now()
+		ns, err := strconv.ParseInt(strings.TrimSpace(got), 10, 64)
+		require.NoError(s, err)
+		read := time.Unix(0, ns)
+		assert.GreaterOrEqual(s, answered.Sub(start), 3*time.Second, "the program answers once it resumes")
+		assert.Less(s, read.Sub(start), time.Second, "with the time it read before the pause")
+		require.NoError(s, h.Join(s.Context()))
+		pauses := 0
+		for _, e := range tl.Snapshot() {
+			if e.Name == "pause" {
+				pauses++
+				assert.Contains(s, e.Msg, "just after srv-0", "the program's read began it")
+			}
+		}
+		assert.Equal(s, 1, pauses)
 	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 	require.True(t, res.OK(), res.Report)
 }

@@ -35,6 +35,36 @@ func ExampleCluster_Pause() {
 	// lock-0 woke 2.5s late
 }
 
+// A pause that falls between a check of a lease and the write it guards:
+// the holder reads its clock, the pause begins just after the read, and
+// the write goes out after the lease ran out, with no wait between the two
+// in the holder's code.
+func ExampleCluster_PauseAfterClockRead() {
+	simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "holder", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				leaseEnd := p.Time.Now().Add(2 * time.Second)
+				for {
+					if err := p.Time.Sleep(ctx, 500*time.Millisecond); err != nil {
+						return nil
+					}
+					if p.Time.Now().Before(leaseEnd) { // the check
+						sent := p.Time.Now() // the write
+						if sent.After(leaseEnd) {
+							fmt.Println("wrote", sent.Sub(leaseEnd), "after the lease ran out")
+						}
+					}
+				}
+			})
+		}})
+		s.Sleep(1200 * time.Millisecond)
+		c.PauseAfterClockRead("holder-0", 3*time.Second) // returns when it resumes
+		s.Sleep(time.Second)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	// Output:
+	// wrote 2.5s after the lease ran out
+}
+
 // Reboots by hand, each timing named where it is given.
 func ExampleCluster_Reboot() {
 	simtest.Simulate(func(s *simtest.S) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
 )
 
 // Pause stops the named process for d, as SIGSTOP and SIGCONT, a long
@@ -42,33 +43,61 @@ import (
 // pauses it once it runs again. d is positive and at most
 // [chaos.MaxDuration]; anything else is a configuration error.
 func (c *Cluster) Pause(name string, d time.Duration) {
-	call := fmt.Sprintf("Cluster.Pause(%q, %v)", name, d)
+	c.pause("Pause", name, d, func(p *proc) func() {
+		held := c.pauseNow(d, true, p)
+		return func() { c.resumeAfter(d, held) }
+	})
+}
+
+// PauseAfterClockRead is [Cluster.Pause], begun just after one of the
+// process's tasks next reads its clock (Time.Now, and what reads it: a
+// time-out's deadline, a program's clock) rather than wherever its tasks
+// wait:
+//
+//	c.PauseAfterClockRead("lock-0", 3*time.Second)
+//
+// The read returns the time before the pause, and the task goes on with
+// it after the pause, as a real pause can fall between any two
+// instructions: a lease checked against that read and the write the check
+// guards are split by the pause, with no wait between them. The timeline
+// reads "pause: lock-0 paused for 3s, just after lock-0/client read its
+// clock". If the process reads no clock within d, the pause begins then,
+// wherever its tasks wait. Half of the pauses that [chaos.Attrition]
+// draws for a process begin so.
+func (c *Cluster) PauseAfterClockRead(name string, d time.Duration) {
+	c.pause("PauseAfterClockRead", name, d, func(p *proc) func() { return c.armPause(d, p) })
+}
+
+// pause is Pause and PauseAfterClockRead: once the named process is up and
+// not paused, it counts it against MaxDead and has begin pause it, then
+// runs the end that begin returns in a task of the test's own.
+func (c *Cluster) pause(op, name string, d time.Duration, begin func(*proc) (end func())) {
+	call := fmt.Sprintf("Cluster.%s(%q, %v)", op, name, d)
 	if d <= 0 || d > chaos.MaxDuration {
 		c.s.configErrorf("simtest: %s: a pause lasts more than zero and at most chaos.MaxDuration (%v); give it a length in that range", call, chaos.MaxDuration)
 	}
 	p := c.get(name)
 	for {
-		if !c.upFor("Pause", call, p) {
+		if !c.upFor(op, call, p) {
 			return
 		}
 		if !p.paused() {
 			break
 		}
-		if !c.whenBack("Pause", p) {
+		if !c.whenBack(op, p) {
 			return
 		}
 	}
 	c.dead++
-	s := c.s
-	held := c.pauseNow(d, true, p)
+	end := begin(p)
 	// The pause ends in a task of the test's own: the caller may be paused
 	// with it, or be crashed before d is over, and never end it. Waiting
 	// for the task, a caller paused with the process runs again with it.
-	h := s.w.GoUngrouped(s.ctx, "pause "+name, func(context.Context) error {
-		c.resumeAfter(d, held)
+	h := c.s.w.GoUngrouped(c.s.ctx, "pause "+name, func(context.Context) error {
+		end()
 		return nil
 	})
-	_ = h.Join(s.w.Context())
+	_ = h.Join(c.s.w.Context())
 }
 
 // A pauseHold is one pause of one process.
@@ -80,6 +109,10 @@ type pauseHold struct {
 	// MaxDead (Cluster.dead): a Pause's or process attrition's does, until
 	// it ends, early or at its end.
 	counted bool
+	// armed is set while the pause waits for the process's next clock
+	// read (pauseAtClockRead): the process runs on meanwhile, but is
+	// counted and picked as paused.
+	armed bool
 }
 
 // pauseFor pauses ps, which are up, at once for d, and resumes each that
@@ -108,6 +141,53 @@ func (c *Cluster) pauseNow(d time.Duration, counted bool, ps ...*proc) []*pauseH
 		s.w.Event("", fmt.Sprintf("pause: %s paused for %v", p.peer.Name, d))
 	}
 	return held
+}
+
+// pauseAtClockRead pauses p, which is up, for d, from just after one of
+// its tasks next reads its clock, or from d on, wherever its tasks wait, if
+// none reads one by then; and resumes it at the pause's end if it did not
+// go down meanwhile. It counts against MaxDead from now to the pause's
+// end, the caller having counted it.
+func (c *Cluster) pauseAtClockRead(d time.Duration, p *proc) {
+	c.armPause(d, p)()
+}
+
+// armPause is pauseAtClockRead up to the wait for a read: it arms p's
+// pause, and returns the rest, which waits.
+func (c *Cluster) armPause(d time.Duration, p *proc) (wait func()) {
+	s := c.s
+	if p.down || p.leaving {
+		c.pauseNow(d, true, p) // nothing to pause: gives the count back
+		return func() {}
+	}
+	h := &pauseHold{p: p, group: p.group, at: s.w.Now(), counted: true, armed: true}
+	p.hold = h
+	var resumer providers.Handle
+	p.group.PauseAfterClockRead(func() {
+		// On the reader's task, paused with its process: the pause's end
+		// is a task of no process.
+		h.armed, h.at = false, s.w.Now()
+		s.w.Event("", fmt.Sprintf("pause: %s paused for %v, just after %s read its clock", p.peer.Name, d, s.w.CurrentTask()))
+		resumer = s.w.GoUngrouped(s.ctx, "resume "+p.peer.Name, func(context.Context) error {
+			c.resumeAfter(d, []*pauseHold{h})
+			return nil
+		})
+	})
+	return func() {
+		_ = s.p.Time.Sleep(s.w.Context(), d)
+		switch {
+		case resumer != nil:
+			_ = resumer.Join(s.w.Context())
+		case p.hold == h && h.armed:
+			// No clock read in d: the pause begins now, its count the
+			// arming's.
+			p.group.Disarm()
+			p.hold = nil
+			c.resumeAfter(d, c.pauseNow(d, true, p))
+		}
+		// Otherwise the process went down while armed, and its stop took
+		// the arming and its count back (unpauseFor).
+	}
 }
 
 // resumeAfter ends, d from now, the pauses held that did not end
@@ -152,6 +232,11 @@ func (c *Cluster) resume(p *proc, why string) {
 // other way kills it as it stands, its group's pause ending with it.
 func (c *Cluster) unpauseFor(p *proc, how Reboot) {
 	if !p.paused() {
+		return
+	}
+	if p.hold.armed { // no clock read yet: nothing to resume
+		p.group.Disarm()
+		c.unhold(p)
 		return
 	}
 	if how == Graceful {

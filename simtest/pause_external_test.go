@@ -364,3 +364,95 @@ func TestAPauseOutlivesThePauser(t *testing.T) {
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 	require.True(t, res.OK(), res.Report)
 }
+
+// clockReader is a process that reads its clock every 100 ms, and then
+// reads it again: the second read tells when it went on with the first.
+type clockReader struct {
+	reads [][2]time.Time // each first read, and the read after it
+}
+
+func (cr *clockReader) Run(ctx context.Context, p providers.Providers) error {
+	for p.Time.Sleep(ctx, 100*time.Millisecond) == nil {
+		read := p.Time.Now()
+		cr.reads = append(cr.reads, [2]time.Time{read, p.Time.Now()})
+	}
+	return nil
+}
+
+// A pause after a clock read falls between the read and what the task
+// does next, with no wait of the task's between them: the read returns
+// the time before the pause, the task goes on after it.
+func TestAPauseAfterAClockReadSplitsTheReadFromWhatFollows(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		cr := &clockReader{}
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return cr }})
+		s.Sleep(time.Second + 50*time.Millisecond)
+		start := s.Now()
+		c.PauseAfterClockRead("srv-0", 3*time.Second)
+		back := s.Now()
+		s.Sleep(time.Second)
+		var split [][2]time.Time
+		for _, r := range cr.reads {
+			if !r[0].Equal(r[1]) {
+				split = append(split, r)
+			}
+		}
+		require.Len(s, split, 1, "one read is split from what follows it")
+		assert.Equal(s, 3*time.Second, split[0][1].Sub(split[0][0]))
+		assert.Less(s, split[0][0].Sub(start), 100*time.Millisecond, "the pause begins at the next read")
+		assert.Equal(s, split[0][1], back, "PauseAfterClockRead returns as the process resumes")
+		assert.Regexp(s, `^pause: srv-0 paused for 3s, just after srv-0\S* read its clock$`, messages(tl, "pause:")[0])
+		assert.Equal(s, []string{"resume: srv-0 resumed after 3s"}, messages(tl, "resume:"))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+}
+
+// A process that reads no clock within the pause's length is paused then,
+// wherever its tasks wait, for the whole length.
+func TestAPauseAfterAClockReadThatNeverComesBeginsAtItsLength(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		srv := &pausable{} // sleeps, and reads no clock
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return srv }})
+		s.Sleep(time.Second)
+		start := s.Now()
+		var ticks []int
+		h := s.Go("pause", func(context.Context) error {
+			c.PauseAfterClockRead("srv-0", 2*time.Second)
+			return nil
+		})
+		s.Sleep(1900 * time.Millisecond)
+		ticks = append(ticks, srv.ticks)
+		s.Sleep(200 * time.Millisecond)
+		ticks = append(ticks, srv.ticks)
+		s.Sleep(1800 * time.Millisecond)
+		ticks = append(ticks, srv.ticks)
+		require.NoError(s, h.Join(s.Context()))
+		assert.Equal(s, 4*time.Second, s.Now().Sub(start), "the pause began at 2s and lasted 2s")
+		assert.Equal(s, ticks[1], ticks[2], "paused from 2s on")
+		assert.Greater(s, ticks[1], ticks[0]-1, "it ran until then")
+		assert.Equal(s, []string{"pause: srv-0 paused for 2s", "resume: srv-0 resumed after 2s"}, messages(tl, "pause:", "resume:"))
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+}
+
+// Attrition begins some of its pauses at once and some just after a
+// clock read.
+func TestAttritionPausesSomeProcessesAfterAClockRead(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.PowerLoss, cfg.Attrition.Pause = 0, 0, 0, 1
+	kinds := map[bool]int{}
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "srv", Count: 2, New: func() simtest.Process { return &clockReader{} }})
+		c.Run(simtest.Phases{Chaos: 30 * time.Second}, nil...)
+		for _, m := range messages(tl, "pause:") {
+			kinds[strings.Contains(m, "just after")]++
+		}
+	}, simtest.Seeds(5), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Greater(t, kinds[true], 2, "pauses just after a clock read")
+	assert.Greater(t, kinds[false], 2, "pauses at once")
+}

@@ -112,3 +112,36 @@ func TestAPauseOfAProcessGoneDownPausesNothing(t *testing.T) {
 	require.Equal(t, []bool{false}, paused, "no pause mark outlives the pause")
 	require.Equal(t, []int{0}, dead)
 }
+
+// A process stopped while its pause waits for a clock read is not paused
+// when it reads one after its reboot, nor resumed by a graceful stop, and
+// the arming's count against MaxDead is given back once, by the stop.
+func TestAPauseArmedForAClockReadEndsWithAStop(t *testing.T) {
+	for _, how := range []Reboot{Crash, Graceful} {
+		t.Run(how.String(), func(t *testing.T) {
+			var dead []int
+			var paused []bool
+			res := Simulate(func(s *S) {
+				tl := s.Timeline()
+				c := s.Boot(Processes{Name: "srv", New: idle})
+				h := s.Go("pause", func(context.Context) error {
+					c.PauseAfterClockRead("srv-0", 3*time.Second)
+					return nil
+				})
+				s.Sleep(time.Second)
+				dead = append(dead, c.dead) // armed
+				c.Reboot("srv-0", how, Grace(time.Second), DownFor(time.Second))
+				dead = append(dead, c.dead) // back up, the arming gone with the stop
+				paused = append(paused, c.get("srv-0").paused())
+				require.NoError(s, h.Join(s.Context()))
+				dead = append(dead, c.dead)
+				for _, e := range tl.Snapshot() {
+					require.NotRegexp(s, "^(pause|resume): srv-0", e.Msg, "nothing was paused")
+				}
+			}, Seeds(1), Chaos(chaos.Off()))
+			require.True(t, res.OK(), res.Report)
+			require.Equal(t, []int{1, 0, 0}, dead)
+			require.Equal(t, []bool{false}, paused)
+		})
+	}
+}

@@ -192,7 +192,7 @@ func (ph Phases) validate() error {
 // attrition reboots processes until ctx ends. Its draws, per attempt: the
 // wait before it, then, when fewer than MaxDead are down, which process,
 // which kind of reboot, the grace period and the recovery delay; or, for a
-// pause, its length. A process that is up but not ready counts as down,
+// pause, its length and whether it begins at once or at a clock read. A process that is up but not ready counts as down,
 // and is not picked; nor is one paused, one protected, or one whose Run
 // has returned.
 func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
@@ -216,9 +216,14 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		how, pause := pickReboot(a, r.Float64())
 		if pause {
 			d := a.PauseFor.Draw(r)
+			atClockRead := r.IntN(2) == 0
 			c.dead++
 			*reboots = append(*reboots, s.Go("pause "+p.peer.Name, func(ctx context.Context) error {
-				c.pauseFor(d, true, p)
+				if atClockRead {
+					c.pauseAtClockRead(d, p)
+				} else {
+					c.pauseFor(d, true, p)
+				}
 				return nil
 			}))
 			continue

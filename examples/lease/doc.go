@@ -19,6 +19,8 @@
 //
 // The test in this package runs two clients under attrition that only
 // pauses them, with the fenced store, and passes. With -planted the store
-// does not check tokens, and a seed among the first few dozen applies a
-// write out of order and prints the line that replays it.
+// does not check tokens, and the first seed applies a write out of order
+// and prints the line that replays it: half of attrition's pauses begin
+// just after the paused client reads its clock, between its check of the
+// lease and the write that follows.
 package lease

@@ -599,6 +599,10 @@ func serve(addr string) error {
 				if err != nil {
 					return
 				}
+				if line == "now?\n" { // the time read, as a lease holder's check would read it
+					fmt.Fprintln(c, time.Now().UnixNano())
+					continue
+				}
 				io.WriteString(c, strings.ToUpper(line))
 			}
 		}()
