@@ -26,9 +26,11 @@ func TestDemoInABrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the demo for WebAssembly: not under -short")
 	}
-	ctx := headless.Start(t)
+	// The build first: headless.Start's minute is the browser's, and a
+	// build for WebAssembly on a busy machine can take most of one.
 	dir := t.TempDir()
 	require.NoError(t, site.Build(context.Background(), dir))
+	ctx := headless.Start(t)
 	srv := httptest.NewServer(site.Handler(dir))
 	defer srv.Close()
 
