@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -43,7 +44,20 @@ func (s *S) attachNetwork() {
 		panic(fmt.Sprintf("simtest: the seed's network configuration does not validate: %v", err))
 	}
 	s.net = n
-	s.p.Network = n.SteadyHost(DriverHost)
+	drv := n.SteadyHost(DriverHost)
+	drv.OnOpen(func(op string) {
+		// A process on the driver's host would listen where the driver
+		// listens, and dial past its own host's partitions: its code
+		// holds the driver's providers, not its own.
+		if p := s.w.CurrentProcess(); p != "" {
+			if s.config == nil {
+				s.config = &configErr{where: codeSite()}
+			}
+			s.configErrorf("simtest: process %s called Network.%s on the test driver's host (%s), with the driver's providers (S.Providers, or those a workload is given): "+
+				"a process's code uses the providers its Run is given, which are its own host's; look for a New or factory that took the driver's", p, op, DriverHost)
+		}
+	})
+	s.p.Network = drv
 }
 
 // network returns the seed's network, which runner.once attaches before
@@ -182,3 +196,20 @@ func (n *Net) Heal() { n.s.network().Heal() }
 // seed; latency stays. A workload calls it before checking that the
 // system recovers.
 func (n *Net) Quiesce() { n.s.network().Quiesce() }
+
+// codeSite is the place, "file:line", of the first frame of the caller's
+// stack that is the code's own rather than the library's (ownFrame), or ""
+// when there is none.
+func codeSite() string {
+	var pcs [maxCallers]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if f.File != "" && ownFrame(f.Function) {
+			return fmt.Sprintf("%s:%d", shortFile(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}

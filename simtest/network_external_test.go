@@ -219,3 +219,41 @@ func TestADeadlineReadsOnTheClockThatMadeIt(t *testing.T) {
 		assert.Equal(s, end.Add(-skew), read(dl), "the read ends off by the host's skew")
 	}, simtest.Network(cfg), simtest.Seeds(3))
 }
+
+// A process whose code opens a socket with the driver's providers, which
+// its factory took, fails the seed as a mistake of the test's set-up,
+// naming the process, the call and the line, before it listens where the
+// driver listens or dials past its own host's partitions. The driver's
+// own tasks open sockets on its host as ever.
+func TestAProcessOnTheDriversNetworkIsASetUpMistake(t *testing.T) {
+	for _, op := range []string{"Listen", "Dial"} {
+		t.Run(op, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				drv := s.Providers()
+				l, err := drv.Network.Listen(s.Context(), ":81")
+				require.NoError(s, err, "the driver listens on its own host")
+				defer l.Close()
+				s.Boot(simtest.Processes{Name: "x", New: func() simtest.Process {
+					return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+						if op == "Listen" {
+							l, err := drv.Network.Listen(ctx, ":80")
+							if err == nil {
+								l.Close()
+							}
+						} else {
+							c, err := drv.Network.Dial(ctx, simtest.DriverHost+":81")
+							if err == nil {
+								c.Close()
+							}
+						}
+						return p.Time.Sleep(ctx, time.Hour)
+					})
+				}})
+				s.Sleep(time.Second)
+			}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+			require.False(t, res.OK())
+			assert.Contains(t, res.Report, "configuration error: process x-0 called Network."+op+" on the test driver's host (10.0.0.254)")
+			assert.Regexp(t, `\n\s+at network_external_test\.go:\d+\n`, res.Report, "the line of the call")
+		})
+	}
+}

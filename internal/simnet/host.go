@@ -56,6 +56,9 @@ type Host struct {
 	dialTexts map[string]*dialText
 	// spareDial is a refused dial, for the next.
 	spareDial *dial
+	// opening, if set, is called as a task opens a socket on the host
+	// (OnOpen).
+	opening func(op string)
 
 	pconns  map[int][]*packetConn // datagram sockets by port, as listeners
 	pcs     []*packetConn         // the same, in creation order, for crashes
@@ -186,6 +189,7 @@ func (h *Host) holdDialPort(p int, held bool) {
 // address.
 func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
 	h.n.w.Enter("net listen")
+	h.open("Listen")
 	host, port, err := splitAddr(addr)
 	if err != nil {
 		return nil, opError("listen", nil, nil, err)
@@ -382,6 +386,7 @@ func (d *dial) do(step dialStep) {
 // dial.ctxError).
 func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	h.n.w.Enter("net dial")
+	h.open("Dial")
 	n := h.n
 	host, port, err := splitAddr(addr)
 	if err != nil {
@@ -753,6 +758,17 @@ func (d *dial) abandon(c *conn) {
 // than asked (chaos.Network's SleepDelayProb). A steady host's clock is the
 // simulation's own. Give it, with the host, to the code that runs there:
 // connection deadlines on this host are times on this clock.
+// OnOpen has f called as a task opens a socket on the host (Listen, Dial,
+// ListenPacket), with the operation's name, before anything is opened:
+// simtest fails a process that opens one on the test driver's host.
+func (h *Host) OnOpen(f func(op string)) { h.opening = f }
+
+func (h *Host) open(op string) {
+	if h.opening != nil {
+		h.opening(op)
+	}
+}
+
 func (h *Host) Time() providers.Time {
 	if h.clock == nil {
 		if h.steady {

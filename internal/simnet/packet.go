@@ -132,6 +132,7 @@ var _ net.PacketConn = (*packetConn)(nil)
 // address, or by any socket when this one is on every address.
 func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, error) {
 	h.n.w.Enter("net listen packet")
+	h.open("ListenPacket")
 	host, port, err := splitAddr(addr)
 	if err != nil {
 		return nil, udpOpError("listen", nil, nil, err)
