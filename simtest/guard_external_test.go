@@ -325,3 +325,13 @@ func TestAWatchdogFailureReplaysWithItsWatchdog(t *testing.T) {
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Equal(t, fmt.Sprintf("simtest.Replay(%d)", res.FirstFailing), res.Replay, "a failure of its own needs no watchdog to replay")
 }
+
+// A library call that refuses its arguments with a panic is reported at
+// the line of the call, the one to fix, not at the library's own line.
+func TestALibrarysRefusalIsReportedAtItsCall(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		chaos.BuggifyWithProb(s.Context(), -3) // the line
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	assert.Regexp(t, `failed: guard_external_test\.go:\d+: panic at 0s in task "driver": chaos\.BuggifyWithProb: p is -3`, res.Report)
+}

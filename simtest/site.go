@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"reflect"
@@ -124,7 +125,9 @@ func isLibrary(fn, file string) bool {
 // panicking task's stack (runtime/debug.Stack's text): the first frame
 // below the panic that is not the runtime's, the engine's or that of a
 // primitive of package providers (whose panics name a misuse by its
-// caller), nor the standard library's when a frame of other code called
+// caller), nor the library's when it called panic itself (a refusal of
+// its arguments, chaos.BuggifyWithProb's of a p of -3) rather than
+// faulted, nor the standard library's when a frame of other code called
 // it: slog.Value.Bool panics on a string, and the line to fix is its
 // caller's. A panic raised by a deferred call while an earlier panic (a
 // kill's) unwound the task is the deferred call's: its line is found
@@ -153,6 +156,12 @@ func panicSiteIn(stack, std string) string {
 	lines := strings.Split(stack, "\n")
 	below := false
 	stdSite := ""
+	// explicit is set from the panic down to the first frame that is not
+	// the runtime's: a panic the code called, not a fault the runtime
+	// raised (a nil dereference, an index out of range). The library's
+	// explicit panics name a misuse by their caller, whose line is the
+	// one to fix; libSite is theirs, should no caller be found.
+	explicit, libSite := false, ""
 	deferred := "" // the outermost frame above the panic: the deferred call, should an earlier panic run it
 	for i := 0; i+1 < len(lines); i++ {
 		fn := lines[i]
@@ -171,17 +180,27 @@ func panicSiteIn(stack, std string) string {
 					return stdSite
 				}
 			}
-			below = true
+			below, explicit = true, true
 			continue
 		}
 		if !below {
 			continue
 		}
 		deferred = funcName(fn)
-		if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") || strings.Contains(fn, "moonpool/internal/") || strings.Contains(fn, "moonpool/providers.") {
+		if strings.HasPrefix(fn, "runtime.") {
+			explicit = false
+			continue
+		}
+		if strings.HasPrefix(fn, "iter.") || strings.HasPrefix(fn, "created by ") || strings.Contains(fn, "moonpool/internal/") || strings.Contains(fn, "moonpool/providers.") {
 			continue
 		}
 		loc := frameLoc(lines[i+1])
+		if explicit && isLibrary(funcName(fn), loc[:max(strings.LastIndexByte(loc, ':'), 0)]) {
+			if libSite == "" {
+				libSite = shortFile(loc)
+			}
+			continue
+		}
 		if std != "" && strings.HasPrefix(loc, std) {
 			if stdSite == "" {
 				stdSite = shortFile(loc)
@@ -190,7 +209,7 @@ func panicSiteIn(stack, std string) string {
 		}
 		return shortFile(loc)
 	}
-	return stdSite
+	return cmp.Or(stdSite, libSite)
 }
 
 // frameLoc is a stack's line of a frame's place, "\tfile:line +0x1f",

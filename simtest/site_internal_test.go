@@ -132,3 +132,29 @@ example.com/kv.check(...)
 	assert.Equal(t, "value.go:338", panicSite(onlyStd), "with no other code below it, the library's line")
 	assert.Equal(t, "value.go:338", panicSiteIn(stack, ""), "a -trimpath build tells no library apart")
 }
+
+// A panic that the library raised itself names a misuse by its caller:
+// the site is the caller's line. A fault the runtime raised in the
+// library's code (a nil dereference) is the library's, and names its line.
+func TestPanicSiteOfTheLibrarysOwnPanicIsItsCallers(t *testing.T) {
+	stack := `goroutine 12 [running]:
+github.com/moonpool-go/moonpool/internal/sim.(*task).body.func1()
+	/src/moonpool/internal/sim/task.go:245 +0x110
+panic({0xb6c9a0?, 0x1261f00?})
+	/usr/local/go/src/runtime/panic.go:860 +0x13a
+github.com/moonpool-go/moonpool/chaos.BuggifyWithProb({0xcac428?, 0x1633599a87e0?}, 0xc008000000000000)
+	/src/moonpool/chaos/buggify.go:58 +0x3b
+example.com/shop.TestShop.func1(0x16335a89b340)
+	/src/shop/shop_test.go:21 +0x25
+github.com/moonpool-go/moonpool/simtest.(*runner).onceOn.func2({0xcaa2c8?, 0x1199bddbe140?})
+	/src/moonpool/simtest/run.go:446 +0x714
+github.com/moonpool-go/moonpool/internal/sim.(*task).body(0x16335a89b880)
+	/src/moonpool/internal/sim/task.go:250 +0xcd
+`
+	assert.Equal(t, "shop_test.go:21", panicSite(stack))
+	fault := strings.Replace(stack, "\t/usr/local/go/src/runtime/panic.go:860 +0x13a\n",
+		"\t/usr/local/go/src/runtime/panic.go:860 +0x13a\nruntime.panicmem(...)\n\t/usr/local/go/src/runtime/panic.go:262\nruntime.sigpanic()\n\t/usr/local/go/src/runtime/signal_unix.go:925 +0x359\n", 1)
+	assert.Equal(t, "buggify.go:58", panicSite(fault), "the runtime's fault in the library's code")
+	alone := stack[:strings.Index(stack, "example.com/shop")]
+	assert.Equal(t, "buggify.go:58", panicSite(alone), "no caller of the code's own: the library's line")
+}
