@@ -25,6 +25,7 @@ const (
 	Busy                          // a task ran for too long in real time without returning
 	Stray                         // a goroutine the simulation does not run called into it
 	WallDeadline                  // a task met a deadline on the wall clock (refuseWallDeadline)
+	Overtime                      // the run had not ended by Config.StopBy (go test's -timeout was near)
 )
 
 var kindNames = [...]string{
@@ -42,6 +43,7 @@ var kindNames = [...]string{
 	Busy:          "busy",
 	Stray:         "stray goroutine",
 	WallDeadline:  "wall-clock deadline",
+	Overtime:      "out of wall time",
 }
 
 func (k Kind) String() string {

@@ -230,10 +230,15 @@ func (w *World) joinNote(t *task) string {
 // watchdog waits forever. A run whose Workers stop is given up too,
 // sooner (see Workers.Stop).
 //
+// A run still going at Config.StopBy is stopped between two steps with
+// an Overtime failure (halted), or given up if its task does not come
+// back within overtimeGrace.
+//
 // A task's runtime.Goexit tears the world down and sets Result.Goexit: the
 // caller, on a test's goroutine, should then call t.FailNow.
 func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers) error, watchdog time.Duration) Result {
 	done := make(chan Result, 1)
+	w.wallStart = time.Now()
 	w.cfg.Workers.goRun(func(goid int64) {
 		w.goid.Store(goid)
 		normal := false
@@ -249,7 +254,13 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		done <- r
 	})
 	stop := w.cfg.Workers.stopped()
-	if watchdog <= 0 && stop == nil {
+	var overtime <-chan time.Time // nil, which never fires, with no StopBy
+	if !w.cfg.StopBy.IsZero() {
+		timer := time.NewTimer(time.Until(w.cfg.StopBy))
+		defer timer.Stop()
+		overtime = timer.C
+	}
+	if watchdog <= 0 && stop == nil && overtime == nil {
 		return <-done
 	}
 	// The watchdog is off until a stop, when watchdog is zero: a nil
@@ -278,6 +289,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	}()
 	last, since := w.published(), time.Now()
 	stopping := false
+	var overAt time.Time // when StopBy passed, if it did
 	var waits []RealWait
 	var waiting *RealWait // the wait under way, once sampled
 	endWait := func(now time.Time) {
@@ -305,8 +317,17 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 				limit = stopGrace
 				watch(limit)
 			}
+		case now := <-overtime:
+			// The run stops at its next step; one whose task does not
+			// come back, in Slow or not, is given up after overtimeGrace.
+			overtime, overAt = nil, now
+			w.halt.Store(true)
+			if limit <= 0 || limit > overtimeGrace {
+				limit = overtimeGrace
+			}
+			watch(limit)
 		case now := <-ticks:
-			if p := w.published(); p != last || w.slow.Load() > 0 && !stopping {
+			if p := w.published(); p != last || w.slow.Load() > 0 && !stopping && overAt.IsZero() {
 				endWait(now)
 				last, since = p, now
 				continue
@@ -325,15 +346,23 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 					waiting = &RealWait{}
 				}
 			}
+			if !overAt.IsZero() {
+				// The grace counts from the request to stop, not from
+				// the last step before it.
+				idle = min(idle, now.Sub(overAt))
+			}
 			if idle < limit && !w.strays.seen.Load() {
 				continue
 			}
-			w.abandoned.Store(true)
+			w.abandon()
 			if stopping {
 				return w.stoppedResult()
 			}
 			if r, ok := w.strayed(); ok {
 				return r
+			}
+			if !overAt.IsZero() {
+				return w.overdue(w.escaped(idle))
 			}
 			return w.escaped(idle)
 		}
@@ -402,6 +431,14 @@ func (w *World) Slow(f func()) {
 	w.slow.Add(1)
 	defer w.slow.Add(-1)
 	f()
+}
+
+// abandon gives the run up (Abandoned): the run stops at its next step
+// (halted), and never runs user code again (givenUp). It is safe to call
+// from any goroutine.
+func (w *World) abandon() {
+	w.abandoned.Store(true)
+	w.halt.Store(true)
 }
 
 // Abandoned reports whether the watchdog gave the run up. It is safe to

@@ -103,7 +103,7 @@ func TestAnAbandonedWorldKeepsItsWorkers(t *testing.T) {
 	w := New(Config{Seed: 1, Workers: pool})
 	res := w.Run(func(ctx context.Context, p providers.Providers) error {
 		err := busy(ctx, p)
-		w.abandoned.Store(true) // as RunGuarded marks a world a task escaped
+		w.abandon() // as RunGuarded marks a world a task escaped
 		return err
 	})
 	var f *Failure

@@ -48,6 +48,13 @@ type Config struct {
 	// goroutines tells the tasks apart. It costs a few allocations a task
 	// start, and changes no trace.
 	NameTasks bool
+	// StopBy, when not zero, is the wall-clock time by which a run under
+	// RunGuarded must have ended: a little before go test's -timeout ends
+	// the test binary. A run still going then fails with an Overtime
+	// failure between two steps, and is torn down as any failed run is;
+	// one whose running task does not come back within overtimeGrace is
+	// given up, as the watchdog gives one up.
+	StopBy time.Time
 }
 
 // Result is the outcome of a run.
@@ -124,6 +131,13 @@ type World struct {
 	// the run must never run user code again (see givenUp), and its
 	// workers must not go back to Workers.
 	abandoned atomic.Bool
+	// halt is set, after abandoned or on its own, when the runner wants
+	// the run to stop (abandoned, or past Config.StopBy): the step loop
+	// reads this one word after each step (halted).
+	halt atomic.Bool
+	// wallStart is when RunGuarded started the run, for an Overtime
+	// failure's message.
+	wallStart time.Time
 	// workers counts the workers made.
 	workers int
 	// exiting is set when the engine ends a task's goroutine with
@@ -351,8 +365,7 @@ func (w *World) runReady() {
 		e.next()
 		w.setActive(w.strays.sched)
 		w.cur = nil
-		if w.abandoned.Load() {
-			w.givenUp(nil)
+		if w.halt.Load() && w.halted(t.name) {
 			return
 		}
 		if w.afterStep != nil {
@@ -404,7 +417,8 @@ func (w *World) fireEvents() {
 }
 
 // callback runs the callback of event e, out of the firing loop, which
-// mostly wakes tasks. It reports false when the run was given up.
+// mostly wakes tasks. It reports false when the run was given up or
+// stopped (halted).
 //
 //go:noinline
 func (w *World) callback(e *event) bool {
@@ -423,8 +437,7 @@ func (w *World) callback(e *event) bool {
 	if wakeTok {
 		w.wakeToken(tok)
 	}
-	if w.abandoned.Load() {
-		w.givenUp(nil)
+	if w.halt.Load() && w.halted(SchedulerTask) {
 		return false
 	}
 	if w.afterStep != nil {

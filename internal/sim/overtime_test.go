@@ -1,0 +1,104 @@
+package sim
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A run still going at Config.StopBy, which no guard stops (every step
+// moves simulated time on, and there is no time budget), fails between two
+// steps with an Overtime failure that says how far it got and what its
+// tasks were doing; it is torn down as any failed run, and every goroutine
+// of it ends.
+func TestARunPastStopByStopsBetweenTwoSteps(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	pool := NewWorkers()
+	w := New(Config{Seed: 9, Workers: pool, StopBy: time.Now().Add(50 * time.Millisecond)})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "bystander", func(ctx context.Context) error {
+			return p.Time.Sleep(ctx, 1000*time.Hour)
+		})
+		for {
+			if err := p.Time.Sleep(ctx, time.Millisecond); err != nil {
+				return err
+			}
+		}
+	}, 0) // no watchdog: StopBy alone stops the run
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Overtime, f.Kind)
+	assert.Equal(t, "driver", f.Task)
+	assert.False(t, w.Abandoned(), "stopped, not given up")
+	assert.Positive(t, res.Steps)
+	assert.Contains(t, f.Error(), `out of wall time at `+res.SimTime.String()+` in task "driver": the seed ran for `)
+	assert.Contains(t, f.Msg, " of simulated time, ")
+	assert.Contains(t, f.Msg, " without finishing before go test's -timeout, which would end the test binary with no report; "+
+		`it was stopped between two steps, after one of task "driver". `)
+	assert.Contains(t, f.Msg, "chaos.Storage.Capacity is 0")
+	assert.Contains(t, f.Msg, "the TimeBudget option; this seed's is none")
+	assert.Contains(t, f.Msg, "raise -timeout")
+	assert.Contains(t, f.Msg, `task "driver" waits on sleep`)
+	assert.Contains(t, f.Msg, `task "bystander" `, "every task is listed (it may not have started, on a loaded machine)")
+	assert.Contains(t, f.Msg, "overtime_test.go:", "the tasks' own stacks")
+
+	pool.Close()
+	goleak.VerifyNone(t, before)
+}
+
+// A run whose task does not come back to the scheduler once StopBy has
+// passed is given up after overtimeGrace, with the watchdog off, and its
+// Overtime failure keeps what the watchdog saw of the task.
+func TestARunPastStopByWhoseTaskDoesNotComeBackIsGivenUp(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	var stop atomic.Bool
+	w := New(Config{Seed: 9, StopBy: time.Now().Add(20 * time.Millisecond)})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		n := 0
+		for !stop.Load() {
+			n = n*3 + 1
+		}
+		return p.Time.Sleep(ctx, time.Minute)
+	}, 0)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Overtime, f.Kind)
+	assert.Equal(t, "driver", f.Task)
+	assert.True(t, w.Abandoned())
+	assert.Zero(t, res.SimTime)
+	assert.Contains(t, f.Msg, `it was to stop between two steps, but task "driver" did not come back to the scheduler. `)
+	assert.Contains(t, f.Msg, "What the watchdog saw: the task has run for ")
+	assert.Contains(t, f.Msg, "its goroutine is running, not waiting")
+	assert.Contains(t, f.Stack, "TestARunPastStopByWhoseTaskDoesNotComeBackIsGivenUp")
+
+	stop.Store(true)
+	goleak.VerifyNone(t, before) // the task comes back, and unwinds
+}
+
+// StopBy changes nothing of a run that ends before it: the same steps,
+// the same trace.
+func TestStopByChangesNoTrace(t *testing.T) {
+	run := func(stopBy time.Time) Result {
+		w := New(Config{Seed: 9, StopBy: stopBy})
+		return w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+			for i := range 100 {
+				p.Task.Go(ctx, "t", func(ctx context.Context) error {
+					return p.Time.Sleep(ctx, time.Duration(p.Random.IntN(1000)+i)*time.Millisecond)
+				})
+			}
+			return p.Time.Sleep(ctx, 2*time.Second)
+		}, 0)
+	}
+	plain, bounded := run(time.Time{}), run(time.Now().Add(time.Hour))
+	require.NoError(t, plain.Err)
+	require.NoError(t, bounded.Err)
+	assert.Equal(t, plain.Trace, bounded.Trace)
+	assert.Equal(t, plain.Steps, bounded.Steps)
+}
