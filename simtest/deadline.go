@@ -1,9 +1,12 @@
 package simtest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // stoppedByTimeout: go test's -timeout was near (a Run's stoppedBy).
@@ -84,4 +87,33 @@ func timeoutError(ran int, window time.Duration, explored bool) string {
 	}
 	return fmt.Sprintf("simtest: the Run stopped after %s, before go test's -timeout ends the test binary, %v after this Run started, to report what its seeds found: "+
 		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits", plural(ran, "seed"), window.Round(100*time.Millisecond))
+}
+
+// stopBy is when a seed still running is stopped (sim.Config.StopBy): a
+// twentieth of the time the Run had, and at least a second, before go
+// test's -timeout ends the test binary, which it would do with a dump of
+// its goroutines and no word of the seed. The seed then fails with its
+// replay line and what its tasks were doing. It is zero with no
+// deadline, and for a fuzz input, which go test -fuzz bounds itself.
+func (r *runner) stopBy() time.Time {
+	if r.fuzz != nil {
+		return time.Time{}
+	}
+	d := r.deadline
+	if d.at.IsZero() {
+		d = newTestDeadline(r.t) // a replay's, which runs no deadline between seeds
+	}
+	if d.at.IsZero() {
+		return time.Time{}
+	}
+	return d.at.Add(-max(time.Second, d.window/20))
+}
+
+// overtime reports whether o's seed was stopped because go test's
+// -timeout was near (sim.Overtime). Its failure depends on the wall clock,
+// not on the seed alone: it is not kept, run again or checked, and the
+// Run stops there.
+func overtime(o *seedOutcome) bool {
+	var f *sim.Failure
+	return errors.As(o.res.Err, &f) && f.Kind == sim.Overtime
 }

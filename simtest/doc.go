@@ -245,7 +245,10 @@
 // lists every task and where it waits. [TimeBudget] bounds simulated time
 // and [MaxStepsPerInstant] catches tasks that spin without letting time
 // move, or that let it crawl (more steps and events in 100 ms of simulated
-// time than the same bound), naming what fired most. docs/debugging.md
+// time than the same bound), naming what fired most. A seed still running
+// when go test's -timeout comes near is stopped between two steps and
+// fails as out of wall time, with its replay line and every task's stack,
+// rather than left to the timeout's dump of goroutines. docs/debugging.md
 // says what each report means.
 //
 // # Fuzzing

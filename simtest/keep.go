@@ -380,7 +380,7 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 // file to delete when the bug is fixed.
 func (r *runner) keep(o *seedOutcome, replay string) string {
 	r.t.Helper()
-	if r.fuzz != nil || r.cfg.replaySet && !r.cfg.keepReplay || !keeps(r.t, r.cfg) || o.givenUp || o.s != nil && o.s.config != nil || misused(o) {
+	if r.fuzz != nil || r.cfg.replaySet && !r.cfg.keepReplay || !keeps(r.t, r.cfg) || o.givenUp || o.s != nil && o.s.config != nil || misused(o) || overtime(o) {
 		return ""
 	}
 	why := failureWords(o)

@@ -354,7 +354,7 @@ func (r *runner) run() {
 			}
 			// A configuration error is the test's, not the seed's: every
 			// seed would meet it.
-			if !r.rep.keepGoing || o.skippedOnly() || o.s != nil && o.s.config != nil {
+			if !r.rep.keepGoing || o.skippedOnly() || o.s != nil && o.s.config != nil || overtime(o) {
 				r.cut = true
 				return true
 			}
@@ -458,7 +458,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	// seed speaking up (late.go) or a stray call into an earlier seed's
 	// world (stray.go).
 	defer func() { o.viaT = !wasFailed && r.t.Failed() && r.lateReports() == late }()
-	if !r.cfg.check || o.res.Goexit {
+	if !r.cfg.check || o.res.Goexit || overtime(o) {
 		return o
 	}
 	if o.unchecked = givenUpUnchecked(o); o.unchecked != "" {
@@ -561,6 +561,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		Timeline:           r.cfg.asserts.tail,
 		Workers:            pool,
 		NameTasks:          r.cfg.nameTasks,
+		StopBy:             r.stopBy(),
 	})
 	tl.begin(w)
 	if !r.parallel() {

@@ -29,7 +29,7 @@ import (
 // two paths does not run again.
 func (r *runner) windowAt(o *seedOutcome) {
 	at, ok := o.win.namedAway()
-	if !ok || o.res.Goexit || o.givenUp || o.diverge != "" || o.s == nil || o.s.config != nil {
+	if !ok || o.res.Goexit || o.givenUp || overtime(o) || o.diverge != "" || o.s == nil || o.s.config != nil {
 		return
 	}
 	tl := o.tl
