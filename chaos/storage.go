@@ -40,7 +40,9 @@ type Storage struct {
 	// rounded up to whole sectors. A write that needs more space than is
 	// free writes what fits and fails with ENOSPC, as a full file system
 	// does; a truncation that needs more fails with ENOSPC and changes
-	// nothing.
+	// nothing. A simulated disk holds its files in memory: with no
+	// limit, code that writes without end grows the test's memory until
+	// the seed ends.
 	Capacity     int64
 	ReadLatency  Range
 	WriteLatency Range // writes, and namespace changes (create, rename, remove, mkdir, truncate)
