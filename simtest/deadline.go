@@ -90,11 +90,15 @@ func timeoutError(ran int, window time.Duration, explored bool) string {
 }
 
 // stopBy is when a seed still running is stopped (sim.Config.StopBy): a
-// twentieth of the time the Run had, and at least a second, before go
+// fortieth of the time the Run had, and at least half a second, before go
 // test's -timeout ends the test binary, which it would do with a dump of
 // its goroutines and no word of the seed. The seed then fails with its
-// replay line and what its tasks were doing. It is zero with no
-// deadline, and for a fuzz input, which go test -fuzz bounds itself.
+// replay line and what its tasks were doing. The margin is well inside
+// the one near keeps between seeds (at least a second), so that a seed
+// the Run lets start has time to end, and wider than the grace the
+// engine gives a task that does not come back (a fifth of a second). It
+// is zero with no deadline, and for a fuzz input, which go test -fuzz
+// bounds itself.
 func (r *runner) stopBy() time.Time {
 	if r.fuzz != nil {
 		return time.Time{}
@@ -106,7 +110,7 @@ func (r *runner) stopBy() time.Time {
 	if d.at.IsZero() {
 		return time.Time{}
 	}
-	return d.at.Add(-max(time.Second, d.window/20))
+	return d.at.Add(-max(500*time.Millisecond, d.window/40))
 }
 
 // overtime reports whether o's seed was stopped because go test's

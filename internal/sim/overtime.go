@@ -10,7 +10,7 @@ import (
 // run stops between two steps. A task that does not is given up (the
 // watchdog's report of where it is), since go test's -timeout, a little
 // later, would end the test binary with no report at all.
-const overtimeGrace = 500 * time.Millisecond
+const overtimeGrace = 200 * time.Millisecond
 
 // halted is the step loop's check of halt, out of line: the runner asked
 // the run to stop. A run the watchdog gave up unwinds (givenUp); one past
