@@ -29,25 +29,30 @@ func diagnose(pkgPath string, pkgs []pkg) error {
 }
 
 // recipes are the modules that do not build for wasip1 as they are and
-// whose copy docs/programs.md tells how to make, by the paragraph that
-// does.
-var recipes = []struct{ module, where string }{
-	{"go.etcd.io/bbolt", "**bbolt.**, under \"What the program sees\""},
-	{"github.com/syndtr/goleveldb", "File locks, under \"What stays out\""},
+// whose copy docs/programs.md tells how to make: in the paragraph that
+// opens with lead, under the heading.
+var recipes = []struct{ module, lead, heading string }{
+	{"go.etcd.io/bbolt", "bbolt.", "What the program sees"},
+	{"github.com/hashicorp/go-sockaddr", "memberlist, Serf, Consul's libraries (go-sockaddr).", "What the program sees"},
+	{"github.com/syndtr/goleveldb", "File locks.", "What stays out"},
 }
 
 // stopped is the error for package p, which stops the build of the main
 // package mainPath for reason: go list's words, or the compiler's when
 // compiled is true. A package of a module that docs/programs.md has a
-// recipe for says where it is.
+// recipe for, whose code does not build for wasip1, says where the
+// recipe is, in place of the advice to keep the package out, which cannot
+// apply to a module that a library the program needs imports.
 func stopped(mainPath string, p pkg, via, reason string, compiled bool) error {
-	err := stoppedBy(mainPath, p, via, reason, compiled)
 	for _, r := range recipes {
 		if p.ImportPath == r.module || strings.HasPrefix(p.ImportPath, r.module+"/") {
-			return fmt.Errorf("%w; docs/programs.md tells how to build a copy of %s that does: %s", err, r.module, r.where)
+			if !compiled && !strings.HasPrefix(reason, "build constraints exclude all Go files") || len(cgoFiles(p)) > 0 {
+				break // not a matter of the system: a missing module, say
+			}
+			return fmt.Errorf("wasmbuild: %s%s does not build for wasip1: %s; build a copy of %s that does and point the program's go.mod at it with a replace directive, as docs/programs.md tells in the paragraph **%s**, under %q", p.ImportPath, via, reason, r.module, r.lead, r.heading)
 		}
 	}
-	return err
+	return stoppedBy(mainPath, p, via, reason, compiled)
 }
 
 func stoppedBy(mainPath string, p pkg, via, reason string, compiled bool) error {

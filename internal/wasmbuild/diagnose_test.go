@@ -3,6 +3,7 @@ package wasmbuild
 import (
 	"context"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -177,9 +178,56 @@ func TestBuildErrorOfAModuleWithARecipeNamesIt(t *testing.T) {
 	err := stopped("example.com/kvd", pkg{ImportPath: "go.etcd.io/bbolt/internal/common"}, " (imported by example.com/kvd → go.etcd.io/bbolt)",
 		"common/unsafe.go:10:24: undefined array length MaxAllocSize", true)
 	assert.Contains(t, err.Error(), "go.etcd.io/bbolt/internal/common (imported by example.com/kvd → go.etcd.io/bbolt) does not build for wasip1")
-	assert.Contains(t, err.Error(), `docs/programs.md tells how to build a copy of go.etcd.io/bbolt that does: **bbolt.**, under "What the program sees"`)
+	assert.Contains(t, err.Error(), `build a copy of go.etcd.io/bbolt that does and point the program's go.mod at it with a replace directive, as docs/programs.md tells in the paragraph **bbolt.**, under "What the program sees"`)
 	oneSentence(t, err)
 
 	err = stopped("example.com/kvd", pkg{ImportPath: "go.etcd.io/bboltish"}, "", "undefined: x", true)
 	assert.NotContains(t, err.Error(), "docs/programs.md", "a module path that only begins alike has no recipe")
+}
+
+// memberlist imports go-sockaddr whatever the system, so the advice to
+// keep the code that imports it out cannot apply: the error names the
+// recipe instead.
+func TestBuildErrorOfGoSockaddrNamesItsRecipe(t *testing.T) {
+	err := stopped("example.com/gossip/cmd/gossipd", pkg{ImportPath: "github.com/hashicorp/go-sockaddr"},
+		" (imported by example.com/gossip/cmd/gossipd → github.com/hashicorp/memberlist)",
+		"/go/pkg/mod/github.com/hashicorp/go-sockaddr@v1.0.7/ifaddrs.go:118:13: undefined: NewRouteInfo", true)
+	assert.Equal(t, "wasmbuild: github.com/hashicorp/go-sockaddr (imported by example.com/gossip/cmd/gossipd → github.com/hashicorp/memberlist) does not build for wasip1: "+
+		"/go/pkg/mod/github.com/hashicorp/go-sockaddr@v1.0.7/ifaddrs.go:118:13: undefined: NewRouteInfo; "+
+		"build a copy of github.com/hashicorp/go-sockaddr that does and point the program's go.mod at it with a replace directive, "+
+		`as docs/programs.md tells in the paragraph **memberlist, Serf, Consul's libraries (go-sockaddr).**, under "What the program sees"`, err.Error())
+	assert.NotContains(t, err.Error(), "keep the code that imports it out")
+	oneSentence(t, err)
+}
+
+// Every recipe's paragraph is where its error says: a paragraph or list
+// item opening with its bold lead, under its heading in docs/programs.md.
+func TestRecipesAreWhereTheErrorsSay(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "programs.md"))
+	require.NoError(t, err)
+	sections := map[string]string{}
+	var heading string
+	for _, line := range strings.Split(string(b), "\n") {
+		if h, ok := strings.CutPrefix(line, "## "); ok {
+			heading = h
+			continue
+		}
+		sections[heading] += line + "\n"
+	}
+	for _, r := range recipes {
+		section, ok := sections[r.heading]
+		require.True(t, ok, "docs/programs.md has no heading %q, which the error for %s names", r.heading, r.module)
+		lead := "**" + r.lead + "**"
+		assert.True(t, strings.Contains(section, "\n"+lead) || strings.Contains(section, "\n- "+lead),
+			"no paragraph under %q opens with %s, which the error for %s names", r.heading, lead, r.module)
+		assert.Contains(t, section, path.Base(r.module), "the paragraph for %s is under %q", r.module, r.heading)
+	}
+}
+
+// A recipe is for code that does not build for wasip1, not for a module
+// that cannot be found.
+func TestBuildErrorOfAModuleWithARecipeThatIsMissingNamesNoRecipe(t *testing.T) {
+	err := stopped("example.com/gossip/cmd/gossipd", pkg{ImportPath: "github.com/hashicorp/go-sockaddr"}, "",
+		"missing go.sum entry for module providing package github.com/hashicorp/go-sockaddr", false)
+	assert.NotContains(t, err.Error(), "docs/programs.md")
 }
