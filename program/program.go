@@ -80,8 +80,9 @@ type ExitError = wasmhost.ExitError
 // wasip1 too, a minute or two with a cold Go build cache; later builds come
 // from Go's build cache (an unchanged program in a second or two, an edited
 // one in seconds), and compiled code from CacheDir. A build that runs past
-// a few seconds says on standard error what it is doing, and then how long
-// it took. Call it outside any simulation.
+// a few seconds says on standard error what it is doing (and that it
+// compiles the standard library, when Go's build cache lacks it), and then
+// how long it took. Call it outside any simulation.
 func Build(ctx context.Context, c Config) (*Program, error) {
 	return build(ctx, c, os.Stderr, realClock{})
 }
@@ -97,8 +98,8 @@ func build(ctx context.Context, c Config, w io.Writer, clk clock) (_ *Program, e
 			return nil, fmt.Errorf("program: build tag %q is not one word; give each tag as its own element of Config.Tags", t)
 		}
 	}
-	done := noticeSlow(w, clk, programName(c))
-	defer func() { done(err) }()
+	n := noticeSlow(w, clk, programName(c))
+	defer func() { n.done(err) }()
 	overlay, err := wasmhost.GuestOverlay(ctx, "")
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
@@ -110,6 +111,7 @@ func build(ctx context.Context, c Config, w io.Writer, clk clock) (_ *Program, e
 		Tags:      append([]string{wasmhost.BuildTag}, c.Tags...),
 		MainFiles: wasmhost.MainFiles(),
 		BuildMode: "c-shared",
+		Compiling: n.compiling,
 	}
 	wasm, err := wasmbuild.Build(ctx, wc)
 	if errors.Is(err, wasmbuild.ErrMainFiles) {
@@ -143,39 +145,75 @@ func build(ctx context.Context, c Config, w io.Writer, clk clock) (_ *Program, e
 // compiles something says anything.
 const slowBuild = 5 * time.Second
 
+// A notice tells of a slow build: a test binary that prints nothing for
+// minutes looks hung.
+type notice struct {
+	w     io.Writer
+	clk   clock
+	name  string
+	start time.Time
+	stop  func() bool
+
+	mu      sync.Mutex // the timer's func and the build's calls may run at once
+	said    bool       // the line that says what is being built
+	ended   bool
+	coldStd bool // the build compiles the standard library
+}
+
 // noticeSlow starts the clock of a build of the program name. If the build
 // has not ended after slowBuild, it writes a line to w that says what is
-// being built and why the first build is slow; a test binary that prints
-// nothing for minutes looks hung. The returned func ends the build, with
-// its error: after such a line, it writes how long the build took.
-func noticeSlow(w io.Writer, clk clock, name string) (done func(error)) {
-	start := clk.Now()
-	var mu sync.Mutex // the timer's func and done may run at once
-	said, ended := false, false
-	stop := clk.AfterFunc(slowBuild, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if ended {
-			return
-		}
-		said = true
-		fmt.Fprintf(w, "program: building %s for wasip1 (GOOS=wasip1 GOARCH=wasm); the first build compiles the standard library for it, a minute or two on a cold cache\n", name)
-	})
-	return func(err error) {
-		stop()
-		mu.Lock()
-		defer mu.Unlock()
-		ended = true
-		if !said {
-			return
-		}
-		took := clk.Now().Sub(start).Round(time.Second)
-		if err != nil {
-			fmt.Fprintf(w, "program: building %s failed after %v\n", name, took)
-			return
-		}
-		fmt.Fprintf(w, "program: built %s in %v\n", name, took)
+// being built, and why it is slow when the build compiles the standard
+// library. done ends the build, with its error: after such a line, it
+// writes how long the build took.
+func noticeSlow(w io.Writer, clk clock, name string) *notice {
+	n := &notice{w: w, clk: clk, name: name, start: clk.Now()}
+	n.stop = clk.AfterFunc(slowBuild, n.slow)
+	return n
+}
+
+func (n *notice) slow() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.ended {
+		return
 	}
+	n.said = true
+	if n.coldStd {
+		fmt.Fprintf(n.w, "program: building %s for wasip1 (GOOS=wasip1 GOARCH=wasm); %s\n", n.name, coldStdWords)
+		return
+	}
+	fmt.Fprintf(n.w, "program: building %s for wasip1 (GOOS=wasip1 GOARCH=wasm)\n", n.name)
+}
+
+// coldStdWords say why a build that compiles the standard library is slow.
+const coldStdWords = "Go's build cache lacks the standard library compiled for wasip1 (as on a machine's first build, or after a Go upgrade or go clean -cache), so this build compiles it too, a minute or two"
+
+// compiling is told, before go build runs, whether the build compiles the
+// standard library. It says so if the line that says what is being built
+// is out already.
+func (n *notice) compiling(coldStd bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.coldStd = coldStd
+	if n.said && coldStd {
+		fmt.Fprintf(n.w, "program: %s\n", coldStdWords)
+	}
+}
+
+func (n *notice) done(err error) {
+	n.stop()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ended = true
+	if !n.said {
+		return
+	}
+	took := n.clk.Now().Sub(n.start).Round(time.Second)
+	if err != nil {
+		fmt.Fprintf(n.w, "program: building %s failed after %v\n", n.name, took)
+		return
+	}
+	fmt.Fprintf(n.w, "program: built %s in %v\n", n.name, took)
 }
 
 // A clock times a build.

@@ -38,6 +38,12 @@ type Config struct {
 	// runs the runtime's start and the package initializers and returns,
 	// leaving main to a function of MainFiles.
 	BuildMode string
+	// Compiling, if set, is called before go build runs (when no module
+	// built from the same inputs is kept), with coldStd true when Go's
+	// build cache lacks standard packages the program needs, compiled for
+	// wasip1, so that this build compiles them too: a minute or two for
+	// the whole library. It is false when that is not known.
+	Compiling func(coldStd bool)
 }
 
 // ErrMainFiles is the reason a main package cannot take Config.MainFiles:
@@ -162,6 +168,9 @@ func build(ctx context.Context, c Config, sched bool) (string, error) {
 		return dst, nil
 	}
 
+	if c.Compiling != nil {
+		c.Compiling(coldStd(ctx, c.Dir, goFlags, c.Package))
+	}
 	out := filepath.Join(work, "out.wasm")
 	args := append([]string{"build", "-trimpath", "-o", out}, goFlags...)
 	args = append(args, "--", c.Package)

@@ -3,6 +3,7 @@ package wasmbuild
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -83,4 +84,39 @@ func TestBuildMainFilesErrors(t *testing.T) {
 	require.ErrorContains(t, err, "not a Go file's name")
 	_, err = Build(context.Background(), Config{Package: "./testdata/hello", BuildMode: "pie"})
 	require.ErrorContains(t, err, `Config.BuildMode "pie"`)
+}
+
+// Compiling says whether a build compiles the standard library: a build
+// with an empty Go build cache does, and one after a build of the same
+// imports does not.
+func TestBuildSaysWhetherItCompilesTheStandardLibrary(t *testing.T) {
+	// A comment naming the test's own directory keeps an earlier run's
+	// module from being reused, so that go build runs each time.
+	program := func() string {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/p\n\ngo 1.25\n"), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\n// "+dir+"\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n"), 0o644))
+		return dir
+	}
+	var calls []bool
+	c := Config{Package: ".", Compiling: func(cold bool) { calls = append(calls, cold) }}
+	c.Dir = program()
+	_, err := Build(context.Background(), c)
+	require.NoError(t, err)
+	c.Dir = program()
+	_, err = Build(context.Background(), c)
+	require.NoError(t, err)
+	require.Len(t, calls, 2, "each build ran go build")
+	assert.False(t, calls[1], "the first build left the standard library in Go's build cache")
+
+	// An empty build cache: the build is stopped as soon as it says so.
+	t.Setenv("GOCACHE", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls = nil
+	c.Dir = program()
+	c.Compiling = func(cold bool) { calls = append(calls, cold); cancel() }
+	_, err = Build(ctx, c)
+	require.Error(t, err)
+	assert.Equal(t, []bool{true}, calls)
 }

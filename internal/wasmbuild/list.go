@@ -67,6 +67,30 @@ func list(ctx context.Context, dir string, flags []string, pkgPath string) ([]pk
 	return pkgs, nil
 }
 
+// coldStd reports whether go build, with flags, would compile standard
+// packages of pkgPath for wasip1: Go's build cache does not hold them.
+// go list tells it with the build's own flags (-trimpath among them,
+// which changes what is cached); it takes a fraction of a second, so
+// Build asks only when it is about to build. An error is no answer:
+// false.
+func coldStd(ctx context.Context, dir string, flags []string, pkgPath string) bool {
+	args := append([]string{"list", "-e", "-deps", "-trimpath", "-json=ImportPath,Standard,Stale"}, flags...)
+	out, err := runGo(ctx, dir, append(args, "--", pkgPath)...)
+	if err != nil {
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p struct{ Standard, Stale bool }
+		if err := d.Decode(&p); err != nil {
+			return false
+		}
+		if p.Standard && p.Stale {
+			return true
+		}
+	}
+}
+
 // key returns the cache key of a build: the hash of everything that can
 // change the module. Standard packages are named by the Go release and
 // GOROOT, and a package from the module cache by its module's version, since
