@@ -280,6 +280,31 @@ func TestTheHTMLTimelineDrawsPausesOnTheProcess(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"srv-0", "srv-0"}, drawn)
+	// The stretch between them is drawn as a band across the lane.
+	assert.Equal(t, []timelinehtml.Span{{StartNS: int64(time.Second), EndNS: int64(2 * time.Second), Lane: "srv-0",
+		Kind: timelinehtml.KindReboot, Msg: "pause: srv-0 paused for 1s"}}, doc.Spans)
+}
+
+// A paused process crashed is paused until it goes down: its band ends
+// there, not at the end of the pause's length.
+func TestTheHTMLTimelineEndsAPauseWhereItsProcessWentDown(t *testing.T) {
+	var doc *timelinehtml.Doc
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "srv", Count: 2, New: func() simtest.Process { return &pausable{} }})
+		s.Sleep(time.Second)
+		h := s.Go("pause", func(ctx context.Context) error {
+			c.Pause("srv-1", 3*time.Second)
+			return nil
+		})
+		s.Sleep(time.Second)
+		c.Reboot("srv-1", simtest.Crash, simtest.DownFor(5*time.Second))
+		require.NoError(s, h.Join(s.Context()))
+		s.Sleep(10 * time.Second)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.True(t, res.OK(), res.Report)
+	require.NotNil(t, doc)
+	assert.Equal(t, []timelinehtml.Span{{StartNS: int64(time.Second), EndNS: int64(2 * time.Second), Lane: "srv-1",
+		Kind: timelinehtml.KindReboot, Msg: "pause: srv-1 paused for 3s"}}, doc.Spans)
 }
 
 // With room for two down, attrition pauses two processes at once, never

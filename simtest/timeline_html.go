@@ -130,6 +130,7 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 		d.Events = append(d.Events, ev)
 		d.EndNS = max(d.EndNS, int64(e.At))
 	}
+	d.Spans = pauseSpans(d.Events, d.EndNS)
 	for _, op := range pic.ops {
 		switch op.Kind {
 		case sim.OpMessage:
@@ -150,6 +151,41 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 	delete(lanes, "driver")
 	d.Lanes = append(d.Lanes, slices.Sorted(maps.Keys(lanes))...)
 	return d
+}
+
+// pauseSpans returns the stretches that processes spent paused, drawn on
+// their lanes: from each pause ("pause: srv-0 paused for 3s", with what
+// may follow) to its resume, to the process going down first (a paused
+// process killed as it stands), or, when neither comes, to the end of its
+// length or of the seed, end.
+func pauseSpans(events []timelinehtml.Event, end int64) []timelinehtml.Span {
+	var spans []timelinehtml.Span
+	open := map[string]int{} // lane -> its pause's index in spans
+	for _, e := range events {
+		if e.Kind != timelinehtml.KindReboot {
+			continue
+		}
+		if i, ok := open[e.Lane]; ok {
+			spans[i].EndNS = e.AtNS // resumed, or went down
+			delete(open, e.Lane)
+		}
+		rest, ok := strings.CutPrefix(e.Msg, "pause: ")
+		if !ok {
+			continue
+		}
+		_, length, ok := strings.Cut(rest, " paused for ")
+		if !ok {
+			continue
+		}
+		length, _, _ = strings.Cut(length, ",")
+		stop := end
+		if d, err := time.ParseDuration(length); err == nil {
+			stop = min(end, e.AtNS+int64(d))
+		}
+		open[e.Lane] = len(spans)
+		spans = append(spans, timelinehtml.Span{StartNS: e.AtNS, EndNS: stop, Lane: e.Lane, Kind: timelinehtml.KindReboot, Msg: e.Msg})
+	}
+	return spans
 }
 
 // faultRE matches the network's events that are faults it injected, or

@@ -18,6 +18,8 @@ type Doc struct {
 	Events   []Event   `json:"events"`
 	Messages []Message `json:"messages"`
 	Disk     []DiskOp  `json:"disk"`
+	// Spans are stretches of a lane's time, such as a process paused.
+	Spans []Span `json:"spans,omitempty"`
 	// Links are shown at the top of the page, such as a linearizability
 	// checker's own picture of the failing history.
 	Links []Link `json:"links,omitempty"`
@@ -78,6 +80,18 @@ type DiskOp struct {
 	What    string `json:"what"` // read, write, sync, truncate, open, stat, readdir, mkdir, remove, rename
 	File    string `json:"file"` // its file or directory; a rename's "old -> new"
 	Bytes   int64  `json:"bytes"`
+}
+
+// Span is a stretch of time on a lane, drawn as a band across the lane
+// from its start to its end, under the marks: a process paused, from its
+// pause to its resume. It is shown and hidden with the events of its
+// Kind.
+type Span struct {
+	StartNS int64  `json:"start_ns"`
+	EndNS   int64  `json:"end_ns"`
+	Lane    string `json:"lane"`
+	Kind    Kind   `json:"kind"`
+	Msg     string `json:"msg"` // what the stretch is: the line that began it
 }
 
 // Link is a named address shown on the page, relative to the page's file.

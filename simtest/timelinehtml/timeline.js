@@ -49,17 +49,19 @@ var MoonpoolTimeline = (function () {
 		root.innerHTML = "";
 		root.classList.add("mpt");
 		var lanes = (doc.lanes || []).slice();
-		var events = doc.events || [], messages = doc.messages || [], disk = doc.disk || [];
+		var events = doc.events || [], messages = doc.messages || [], disk = doc.disk || [], spans = doc.spans || [];
 		function addLane(l) { if (l != null && lanes.indexOf(l) < 0) lanes.push(l); }
 		events.forEach(function (e) { addLane(e.lane); });
 		messages.forEach(function (m) { addLane(m.from); addLane(m.to); });
 		disk.forEach(function (d) { addLane(d.lane); });
+		spans.forEach(function (p) { addLane(p.lane); });
 		// No prototype: a lane may be named "__proto__" or "constructor".
 		var laneIx = Object.create(null);
 		lanes.forEach(function (l, i) { laneIx[l] = i; });
 		var end = Math.max(doc.end_ns || 0, 1);
 		events.forEach(function (e) { end = Math.max(end, e.at_ns); });
 		messages.forEach(function (m) { end = Math.max(end, m.arrived_ns); });
+		spans.forEach(function (p) { end = Math.max(end, p.end_ns); });
 		var failures = events.filter(function (e) { return e.kind === "failure"; });
 
 		// The head: what seed, how it ended, how to replay it.
@@ -161,6 +163,14 @@ var MoonpoolTimeline = (function () {
 			}
 			svg("line", { x1: LABEL_W, x2: LABEL_W, y1: 0, y2: height, "class": "mpt-label-edge" }, layer);
 
+			// Spans under everything else, cut to the time shown: a
+			// band across its lane, such as a process paused.
+			spans.forEach(function (p) {
+				if (hidden[p.kind] || !visible(p.start_ns, p.end_ns) || laneIx[p.lane] == null) return;
+				var a = x(Math.max(p.start_ns, t0)), b = Math.max(x(Math.min(p.end_ns, t1)), a + 2);
+				var r = svg("rect", { x: a, y: laneY(p.lane) + 2, width: b - a, height: LANE_H - 4, "class": "mpt-span mpt-span-" + p.kind, "data-kind": p.kind }, layer);
+				clickable(r, p.kind, p);
+			});
 			if (!hidden.diskop) disk.forEach(function (d) {
 				if (!visible(d.start_ns, d.end_ns) || laneIx[d.lane] == null) return;
 				var a = x(d.start_ns), b = Math.max(x(d.end_ns), a + 2);

@@ -51,3 +51,46 @@ func TestTimelinePageDrawsWhatUsersNameAsText(t *testing.T) {
 		assert.InDelta(t, bands[i]+8, ys[i], 0.5, "the mark of lane %q is in its band", lanes[i])
 	}
 }
+
+// TestTimelinePageDrawsAPauseAsASpan opens a timeline in which a process is
+// paused from 2 s to 5 s of 10: the paused stretch is a band across its
+// lane, between the marks of its pause and its resume, hidden with the
+// reboots.
+func TestTimelinePageDrawsAPauseAsASpan(t *testing.T) {
+	ctx := headless.Start(t)
+	doc := &timelinehtml.Doc{Title: "pause", Seed: 1, EndNS: 10e9, Lanes: []string{"driver", "srv-0", "srv-1"},
+		Events: []timelinehtml.Event{
+			{AtNS: 2e9, Lane: "srv-0", Kind: timelinehtml.KindReboot, Msg: "pause: srv-0 paused for 3s"},
+			{AtNS: 5e9, Lane: "srv-0", Kind: timelinehtml.KindReboot, Msg: "resume: srv-0 resumed after 3s"},
+		},
+		Spans: []timelinehtml.Span{{StartNS: 2e9, EndNS: 5e9, Lane: "srv-0", Kind: timelinehtml.KindReboot, Msg: "pause: srv-0 paused for 3s"}},
+	}
+	page := filepath.Join(t.TempDir(), "page.html")
+	f, err := os.Create(page)
+	require.NoError(t, err)
+	require.NoError(t, timelinehtml.Write(f, doc))
+	require.NoError(t, f.Close())
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#moonpool-timeline").dataset.rendered > 0`))
+	require.NoError(t, err, "the page draws its timeline")
+	t.Log("screenshot: ", headless.Screenshot(t, ctx, "timeline-pause.png"))
+
+	type box struct{ X, Y, W, H float64 }
+	const bbox = `(e => { const b = e.getBBox(); return {X: b.x, Y: b.y, W: b.width, H: b.height}; })`
+	spans := headless.Eval[[]box](t, ctx, `[...document.querySelectorAll("rect.mpt-span")].map(`+bbox+`)`)
+	require.Len(t, spans, 1, "the pause is one band")
+	marks := headless.Eval[[]box](t, ctx, `[...document.querySelectorAll("rect.mpt-reboot")].map(`+bbox+`)`)
+	require.Len(t, marks, 2, "its ends are marked as before")
+	lane := headless.Eval[box](t, ctx, bbox+`(document.querySelectorAll("rect.mpt-lane")[1])`)
+	span := spans[0]
+	assert.InDelta(t, marks[0].X+marks[0].W/2, span.X, 0.5, "the band starts at the pause's mark")
+	assert.InDelta(t, marks[1].X+marks[1].W/2, span.X+span.W, 0.5, "and ends at the resume's")
+	assert.Greater(t, span.W, 100.0, "three tenths of the seed's width")
+	assert.True(t, span.Y > lane.Y && span.Y+span.H < lane.Y+lane.H, "the band is inside srv-0's lane: %+v in %+v", span, lane)
+	assert.Contains(t, headless.Eval[string](t, ctx, `document.querySelector("rect.mpt-span title").textContent`), "pause: srv-0 paused for 3s")
+
+	// Hidden with the reboots' switch.
+	require.True(t, headless.Eval[bool](t, ctx, `(document.querySelector(".mpt-k-reboot input").click(), true)`))
+	assert.Zero(t, headless.Eval[int](t, ctx, `document.querySelectorAll("rect.mpt-span").length`))
+}
