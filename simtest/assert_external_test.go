@@ -66,7 +66,7 @@ func TestAssertionTableInReport(t *testing.T) {
 	out := r.output()
 	require.False(t, r.failed, out)
 	assert.Contains(t, out, "assertions: 14, 0 failed, 0 gaps")
-	assert.Regexp(t, `STATUS +KIND +PASSES +FAILS +SEEDS +PROGRESS +MESSAGE +SITE`, out)
+	assert.Regexp(t, `STATUS +KIND +TRUE +FALSE +SEEDS +PROGRESS +MESSAGE +SITE`, out)
 	for msg, want := range map[string]string{
 		"n is a digit":        `^ok Always 100 0 100 "n is a digit" assert_external_test.go:\d+$`,
 		"n is seven":          `^ok Sometimes (\d+) (\d+) 100 true in \d+ seeds "n is seven"`,

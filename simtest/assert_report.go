@@ -13,7 +13,10 @@ import (
 
 // assertionTable is the report's table of assertions, one line each, in
 // the order of the code; note, unless empty, is a line under its heading
-// that says how to read its counts.
+// that says how to read its counts. TRUE and FALSE count the calls whose
+// condition held and did not: a Sometimes false is a miss, not a failure,
+// so the columns are not named for passes and failures (the JSON
+// report's passes and failures are the same counts).
 func assertionTable(rows []tally.Row, note string) string {
 	if len(rows) == 0 {
 		return ""
@@ -33,7 +36,7 @@ func assertionTable(rows []tally.Row, note string) string {
 		b.WriteString("\n    " + note)
 	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprint(tw, "\n    STATUS\tKIND\tPASSES\tFAILS\tSEEDS\tPROGRESS\tMESSAGE\tSITE")
+	fmt.Fprint(tw, "\n    STATUS\tKIND\tTRUE\tFALSE\tSEEDS\tPROGRESS\tMESSAGE\tSITE")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "\n    %s\t%v\t%d\t%d\t%d\t%s\t%s\t%v", r.Status, r.Kind, r.Passes, r.Fails, r.Seeds, r.Progress(), messageOf(r), r.Site)
 	}
