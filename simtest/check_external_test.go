@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"testing"
@@ -143,4 +144,58 @@ func TestCheckDeterminismKeepsTheTrace(t *testing.T) {
 		got = append(got, m[1])
 	}
 	assert.Equal(t, got[0], got[1])
+}
+
+// TestCheckDeterminismSeesOutcomes: two runs of a seed that take the same
+// steps but end differently (a package variable, math/rand's global
+// source, a file the first run wrote decides) are not deterministic: the
+// replay line would not replay the first run's end.
+func TestCheckDeterminismSeesOutcomes(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		fail          func(run int) string // the error of the run, if any
+		first, second string
+	}{
+		{"FailsFirst", func(run int) string { return map[int]string{1: "only the first run"}[run] }, "failed with 0s driver: check_external_test.go:", "passed"},
+		{"FailsSecond", func(run int) string { return map[int]string{2: "only the second run"}[run] }, "passed", "failed with 0s driver: check_external_test.go:"},
+		{"FailsOtherwise", func(run int) string { return fmt.Sprintf("run %d", run) }, "failed with 0s driver: check_external_test.go:", "failed with 0s driver: check_external_test.go:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			runs := 0
+			r := runIn("TestOutcomes", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) {
+					runs++
+					if msg := tc.fail(runs); msg != "" {
+						s.Errorf("%s", msg)
+					}
+				}, simtest.Seeds(1), simtest.CheckDeterminism())
+			})
+			out := r.output()
+			require.True(t, r.failed, out)
+			assert.Contains(t, out, "failed: the run is not deterministic")
+			assert.Contains(t, out, "the same seed ran twice and took the same path, and ended differently; ")
+			assert.Contains(t, out, "math/rand's global source")
+			assert.Contains(t, out, "every step agrees, but the runs ended differently")
+			assert.Contains(t, out, "first run:  "+tc.first)
+			assert.Contains(t, out, "second run: "+tc.second)
+			assert.Contains(t, out, "determinism checked (-simcheck): every seed ran twice, and 1 seed took the same path and ended differently")
+			assert.NotContains(t, out, "took the same path both times")
+		})
+	}
+}
+
+// TestCheckDeterminismAcceptsTheSameFailure: a seed that fails the same
+// way twice fails as itself, with no word of determinism.
+func TestCheckDeterminismAcceptsTheSameFailure(t *testing.T) {
+	r := runIn("TestSameFailure", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Sleep(time.Second)
+			s.Errorf("always")
+		}, simtest.Seeds(1), simtest.CheckDeterminism())
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	assert.Contains(t, out, "always")
+	assert.NotContains(t, out, "not deterministic")
+	assert.Contains(t, out, "determinism checked (-simcheck): every seed ran twice, and took the same path both times")
 }

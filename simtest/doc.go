@@ -57,7 +57,7 @@
 //	-simseeds=N       run N seeds
 //	-simbase=N        derive the seeds from base seed N, not the test's name
 //	-simfresh         draw a fresh base seed (logged) for every Run
-//	-simcheck         run every seed twice and fail if the traces differ
+//	-simcheck         run every seed twice and fail if the two runs differ
 //	-simv             log every seed's line and log lines, not only a failing
 //	                  seed's (-simv=false: no seed's line, even under -v)
 //	-simkeep=false    keep no failing seed under testdata/simtest

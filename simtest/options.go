@@ -218,7 +218,9 @@ func MaxStepsPerInstant(n uint64) Option {
 // CheckDeterminism runs every seed twice and fails when the two runs'
 // traces differ, or the data they move (task names, bytes written to
 // connections and files, values drawn), naming the first step at which
-// they part and what differs there; the -simcheck flag does the same.
+// they part and what differs there; or when they take the same steps and
+// end differently (one fails and the other does not, or each fails its
+// own way), naming how each ended. The -simcheck flag does the same.
 func CheckDeterminism() Option {
 	return optionFunc(func(c *config) error {
 		c.check = true

@@ -80,9 +80,10 @@ type report struct {
 	}
 	// checked counts the seeds run twice under CheckDeterminism, diverged
 	// those whose two runs differed, and again the steps and events of
-	// the second runs, which the rate counts too.
-	checked, diverged int
-	again             uint64
+	// the second runs, which the rate counts too; endedOtherwise counts
+	// those of diverged that took the same steps and ended differently.
+	checked, diverged, endedOtherwise int
+	again                             uint64
 	// faults counts the faults the seeds saw, by kind; faultless counts
 	// the seeds that saw none.
 	faults    faultCounts
@@ -131,6 +132,9 @@ func (r *report) add(o *seedOutcome) string {
 		r.again += o.again
 		if o.diverge != "" {
 			r.diverged++
+		}
+		if o.sameSteps {
+			r.endedOtherwise++
 		}
 	}
 	res := o.res
@@ -299,7 +303,14 @@ func (r *report) checkLine() string {
 	if r.diverged == 0 {
 		return "\n    determinism checked (-simcheck): " + what + ", and took the same path both times"
 	}
-	return fmt.Sprintf("\n    determinism checked (-simcheck): %s, and %s took another path the second time", what, plural(r.diverged, "seed"))
+	var differed []string
+	if n := r.diverged - r.endedOtherwise; n > 0 {
+		differed = append(differed, plural(n, "seed")+" took another path the second time")
+	}
+	if r.endedOtherwise > 0 {
+		differed = append(differed, plural(r.endedOtherwise, "seed")+" took the same path and ended differently")
+	}
+	return fmt.Sprintf("\n    determinism checked (-simcheck): %s, and %s", what, strings.Join(differed, ", and "))
 }
 
 func plural(n int, what string) string {
@@ -374,7 +385,11 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		fmt.Fprintf(&b, "  %s\n", o.unchecked)
 	}
 	if o.diverge != "" {
-		fmt.Fprintf(&b, "  the same seed ran twice and took different paths; %s:\n    %s\n", escapes, indent(o.diverge, "    "))
+		what := "took different paths; " + escapes
+		if o.sameSteps {
+			what = "took the same path, and ended differently; " + escapesUnseen
+		}
+		fmt.Fprintf(&b, "  the same seed ran twice and %s:\n    %s\n", what, indent(o.diverge, "    "))
 	}
 	if f != nil && f.Stack != "" {
 		stack := f.Stack
@@ -407,6 +422,13 @@ func failureReport(o *seedOutcome, what, replay string) string {
 // two runs.
 const escapes = "something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source, " +
 	"or state shared between seeds such as a package variable? simvet's maporder, goroutine, wallclock, globalrand and globalstate rules find these before running)"
+
+// escapesUnseen is what a report says of a seed whose two runs took the
+// same steps and ended differently.
+const escapesUnseen = "what decided it escapes the simulation without changing its steps (state shared between seeds, " +
+	"or kept from the first run to the second: a package variable, math/rand's global source, a file outside the seed's simulated disks; " +
+	"or the wall clock?). Keep such state in values the body makes, draw from p.Random, keep files on the seed's disks (s.Storage) " +
+	"or in s.TempDir, read time from p.Time; simvet's globalstate, globalrand, osnet and wallclock rules find these before running"
 
 // writeRealWaits tells a failure report of the seed's waits on real time
 // (sim.RealWait): a wait for real time that a failure then follows, as

@@ -159,6 +159,9 @@ type seedOutcome struct {
 	timeline []sim.Entry
 	pic      *picture // what the HTML timeline draws besides, when kept
 	diverge  string   // what CheckDeterminism found, if anything
+	// sameSteps reports that the two runs of diverge took the same steps
+	// and ended differently (endedAs).
+	sameSteps bool
 	// rerun says what the seed's run again to show its window at the
 	// time its first failure named found instead, if anything
 	// (window_at.go).
@@ -475,9 +478,35 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 				o.res.Trace, again.res.Trace, o.res.Data, again.res.Data)
 		}
 		o.diverge += r.cryptoNote(o.cryptoReads)
+	} else if first, second := endedAs(o), endedAs(again); first != second {
+		// Every step agreed, yet one run failed and the other did not, or
+		// each failed its own way: the replay line would not replay it.
+		o.diverge = fmt.Sprintf("every step agrees, but the runs ended differently\n  first run:  %s\n  second run: %s", first, second)
+		o.sameSteps = true
+		o.diverge += r.cryptoNote(o.cryptoReads)
 	}
 	o.res.Record = sim.Recording{}
 	return o
+}
+
+// endedAs is how a run of a seed ended, as the determinism check compares
+// two runs: "passed", "was skipped", or "failed with" its first failure.
+// The watchdog's failures are told by their kind, task and time, without
+// their message, which counts real time.
+func endedAs(o *seedOutcome) string {
+	var f *sim.Failure
+	switch {
+	case o.skippedOnly():
+		return "was skipped"
+	case !o.failed():
+		return "passed"
+	case (o.s == nil || o.s.config == nil && len(o.s.errs) == 0) && errors.As(o.res.Err, &f) && (f.Kind == sim.Busy || f.Kind == sim.Escaped):
+		return fmt.Sprintf("failed with %s at %v in task %q", f.Kind, f.At, f.Task)
+	}
+	if first := firstFailure(o); first != "failed" {
+		return "failed with " + first
+	}
+	return "failed"
 }
 
 // replayOf is the replay line of seed, for a Run; a fuzz input has none.
