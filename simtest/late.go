@@ -2,8 +2,8 @@ package simtest
 
 import (
 	"fmt"
-	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,7 +113,7 @@ func (a *afterSeeds) fail(s *S, what, loc, msg string) bool {
 	if a.gone(seed, recipe) {
 		return false
 	}
-	text := fmt.Sprintf("simtest: %s the S of %s after the seed ended (by a goroutine that outlived the seed, or through an S kept after the body returned), so it fails the test instead of the seed", what, runName(seed, recipe))
+	text := fmt.Sprintf("simtest: %s the S of %s after the seed ended (by a goroutine that outlived the seed, or through an S kept after the body returned)%s", what, runName(seed, recipe), insteadOfSeed)
 	if loc != "" {
 		msg = loc + ": " + msg
 	}
@@ -123,13 +123,19 @@ func (a *afterSeeds) fail(s *S, what, loc, msg string) bool {
 	if line := a.replay(seed, recipe); line != "" {
 		text += "\n  replay: " + line
 	}
+	outlived := "an S was kept past its test"
 	if onTestGoroutine() {
 		text += "\n  An S is its seed's: use it only while the body runs, and after the Run report through the test's own t."
 	} else {
+		outlived = "a goroutine outlived its test"
 		text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs (simvet's goroutine rule finds raw goroutines before running)."
 	}
-	return a.report(s, text)
+	return a.report(s, text, outlived)
 }
+
+// insteadOfSeed is what fail says of its failure while the test is there
+// to take it.
+const insteadOfSeed = ", so it fails the test instead of the seed"
 
 // onTestGoroutine reports whether the caller runs on a test's own
 // goroutine, not one the test or a seed started: there, an S used late
@@ -160,21 +166,27 @@ func (a *afterSeeds) givenUpCleanup(s *S, what string) bool {
 	if line := a.replay(seed, recipe); line != "" {
 		text += "\n  replay: " + line
 	}
-	return a.report(s, text)
+	return a.report(s, text, "a cleanup the watchdog gave up outlived its test")
 }
 
-// report fails the test with text, told by s, if the test is still
-// there to hear it and another run of the seed has not told it, and
-// reports whether it was.
-func (a *afterSeeds) report(s *S, text string) bool {
+// report fails the test with text, told by s, if another run of the seed
+// has not told it, and reports whether it did. Once the test has ended,
+// nothing can be failed: report panics, as testing does for a t.Errorf
+// after its test completed, so that the test binary fails rather than
+// exit 0 with the failure printed and lost; outlived says what outlived
+// the test.
+func (a *afterSeeds) report(s *S, text, outlived string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.repeats(s, text) {
 		return false
 	}
 	if a.closed {
-		fmt.Fprintf(os.Stderr, "%s\n  (the test %s had ended, so it could not be failed)\n", text, a.t.Name())
-		return false
+		name := a.t.Name()
+		text = strings.Replace(text, insteadOfSeed, ", and after the test "+name+" ended", 1)
+		// The fix is in text already; say why the binary stops.
+		panic(fmt.Sprintf("%s\n  The test %s had ended, so it could not be failed: %s. "+
+			"The test binary stops here, as Go's testing stops it for a t.Errorf after its test has completed.", text, name, outlived))
 	}
 	a.reported.Add(1)
 	a.t.Fail()

@@ -110,16 +110,54 @@ func TestLateErrorIsNotTheRunningSeeds(t *testing.T) {
 	assert.Regexp(t, `an error was reported to the S of seed \d+ after the seed ended`, out)
 }
 
-// TestLateErrorAfterTheTestEndedDoesNotCrash reports through an S after its
-// test has ended, which testing would answer with a panic.
-func TestLateErrorAfterTheTestEndedDoesNotCrash(t *testing.T) {
+// TestLateErrorAfterTheTestEndedPanics reports through an S after its
+// test has ended: nothing can be failed then, so the call panics, as
+// testing's does, naming the test, the seed and the error; a log line is
+// dropped.
+func TestLateErrorAfterTheTestEndedPanics(t *testing.T) {
 	var kept *simtest.S
 	t.Run("inner", func(t *testing.T) {
 		simtest.Run(t, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
 	})
 	require.NotNil(t, kept)
-	assert.NotPanics(t, func() { kept.Errorf("after the test") })
+	var said any
+	func() {
+		defer func() { said = recover() }()
+		kept.Errorf("after the test")
+	}()
+	msg, ok := said.(string)
+	require.True(t, ok, "Errorf after the test panics with a message, not %v", said)
+	seed := strconv.FormatUint(kept.Seed(), 10)
+	assert.Contains(t, msg, "simtest: an error was reported to the S of seed "+seed+" after the seed ended")
+	assert.Contains(t, msg, "and after the test "+t.Name()+"/inner ended:")
+	assert.NotContains(t, msg, "so it fails the test instead of the seed")
+	assert.Contains(t, msg, "late_external_test.go:")
+	assert.Contains(t, msg, "after the test")
+	assert.Contains(t, msg, "The test "+t.Name()+"/inner had ended, so it could not be failed: an S was kept past its test")
 	assert.NotPanics(t, func() { kept.Logf("after the test") })
+}
+
+// TestLateGoroutineInAChild leaves a goroutine behind that reports an
+// error through its seed's S once the test has ended, in the child
+// process of TestLateGoroutineFailsTheBinary.
+func TestLateGoroutineInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_LATE_GOROUTINE_CHILD") == "" {
+		t.Skip("run by TestLateGoroutineFailsTheBinary")
+	}
+	release, done := make(chan struct{}), make(chan struct{})
+	// Registered before the Run's own cleanups, this one runs after them:
+	// the goroutine speaks once the test can no longer be failed.
+	t.Cleanup(func() {
+		close(release)
+		<-done
+	})
+	simtest.Run(t, func(s *simtest.S) {
+		go func() {
+			defer close(done)
+			<-release
+			s.Errorf("a late error")
+		}()
+	}, simtest.Seeds(1))
 }
 
 // TestLateUseInAChild keeps an S past its Run and uses it, in the child
