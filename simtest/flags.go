@@ -323,6 +323,27 @@ func (fl flags) withEnv() flags {
 	return fl
 }
 
+// replayConflicts refuses options that choose the seeds besides a replay
+// (Replay, ReplayRecipe), which runs only its own: a count (Seeds) or a
+// fresh base (FreshSeeds) would be dropped without a word. BaseSeed is
+// not among them: it gives a replayed seed its place in the sequence.
+func (c *config) replayConflicts() error {
+	if !c.replaySet {
+		return nil
+	}
+	what := "Replay replays the seeds it names"
+	if c.recipe != nil {
+		what = "ReplayRecipe replays one timeline"
+	}
+	switch {
+	case c.seedsSet:
+		return fmt.Errorf("simtest: %s and Seeds(%d) asks for a count of seeds; keep one of the two options", what, c.seeds)
+	case c.fresh:
+		return fmt.Errorf("simtest: %s and FreshSeeds draws new ones; keep one of the two options", what)
+	}
+	return nil
+}
+
 // resolve applies the options and then the flags, which win, and rejects
 // combinations that cannot be meant.
 func resolve(short bool, fl flags, opts []Option) (config, error) {
@@ -354,11 +375,17 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	if c.fresh && c.baseSet {
 		return c, fmt.Errorf("simtest: FreshSeeds and BaseSeed both choose the base seed; keep one")
 	}
+	if err := c.replayConflicts(); err != nil {
+		return c, err
+	}
 	if len(fl.replays) > 0 && fl.seeds > 0 {
 		return c, fmt.Errorf("simtest: -simseed replays the seeds it names and -simseeds asks for %d; give one of the two flags", fl.seeds)
 	}
 	if len(fl.replays) > 0 && fl.fresh {
 		return c, fmt.Errorf("simtest: -simseed replays the seeds it names and -simfresh draws new ones; give one of the two flags")
+	}
+	if len(fl.replays) > 0 && fl.baseSet {
+		return c, fmt.Errorf("simtest: -simseed replays the seeds it names, whatever the base seed, and -simbase gives the base seed of a sequence to run; give one of the two flags")
 	}
 	if len(fl.replays) > 0 {
 		// The flags win: a seed from a replay line runs as printed, not

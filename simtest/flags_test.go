@@ -90,8 +90,19 @@ func TestConflictingFlags(t *testing.T) {
 	assert.EqualError(t, err, "simtest: -simseed replays the seeds it names and -simseeds asks for 5; give one of the two flags")
 	_, err = resolve(false, flags{replays: []uint64{1}, fresh: true}, nil)
 	assert.EqualError(t, err, "simtest: -simseed replays the seeds it names and -simfresh draws new ones; give one of the two flags")
+	_, err = resolve(false, flags{replays: []uint64{7}, base: 5, baseSet: true}, nil)
+	assert.EqualError(t, err, "simtest: -simseed replays the seeds it names, whatever the base seed, and -simbase gives the base seed of a sequence to run; give one of the two flags")
 	_, err = resolve(false, flags{fresh: true}, []Option{BaseSeed(3)})
 	assert.NoError(t, err, "-simfresh on the command line overrides a BaseSeed option")
+	c, err := resolve(false, flags{}, []Option{Seeds(2), Seeds(500)})
+	require.NoError(t, err)
+	assert.Equal(t, 500, c.seeds, "the last Seeds counts, as the last of a flag given twice does")
+	c, err = resolve(false, flags{}, []Option{Replay(7), BaseSeed(5)})
+	require.NoError(t, err, "the base gives a replayed seed its place")
+	assert.Equal(t, []uint64{7}, c.replays)
+	c, err = resolve(false, flags{replays: []uint64{7}}, []Option{Seeds(50)})
+	require.NoError(t, err, "-simseed wins over a Seeds option, as flags win over options")
+	assert.Equal(t, []uint64{7}, c.replays)
 }
 
 func TestFlagValues(t *testing.T) {

@@ -116,7 +116,10 @@ func defaultConfig(short bool) config {
 }
 
 // Seeds sets how many seeds Run runs (default [DefaultSeeds], or
-// [DefaultShortSeeds] under -short). The -simseeds flag overrides it.
+// [DefaultShortSeeds] under -short). The -simseeds flag overrides it;
+// given twice, the last one counts, as a flag given twice does. With
+// [Replay] or [ReplayRecipe], which run only their own seeds, it is an
+// error.
 func Seeds(n int) Option {
 	return optionFunc(func(c *config) error {
 		if n <= 0 {
@@ -150,7 +153,9 @@ func FreshSeeds() Option {
 // one seed from a failure's replay line, or several to debug at once,
 // such as the failing seeds a -simall report lists. A replay of several
 // seeds stops at the first failing one, or under [KeepGoing] (-simall)
-// runs them all.
+// runs them all. With [Seeds] or [FreshSeeds], which choose other seeds,
+// it is an error; with [BaseSeed], the base gives each replayed seed its
+// place in the sequence (the results file's place).
 func Replay(seeds ...uint64) Option {
 	return optionFunc(func(c *config) error {
 		if len(seeds) == 0 {

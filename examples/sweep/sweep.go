@@ -59,12 +59,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sweep: no system is named %q; name payments or rare\n", name)
 		return 2
 	}
-	opts := []simtest.Option{simtest.Seeds(*seeds)}
+	var opts []simtest.Option
 	if *base != 0 {
 		opts = append(opts, simtest.BaseSeed(*base))
 	}
 	if *seed != 0 {
-		opts = append(opts, simtest.Replay(*seed))
+		opts = append(opts, simtest.Replay(*seed)) // the one seed, whatever -seeds says
+	} else {
+		opts = append(opts, simtest.Seeds(*seeds))
 	}
 	if *all {
 		opts = append(opts, simtest.KeepGoing())
