@@ -87,8 +87,8 @@
 // [ReplayRecipe] and [Explore]. Flags win over options. Two that choose
 // the seeds differently are an error, not one silently dropped: -simseed
 // with -simseeds, -simbase or -simfresh; [Replay] or [ReplayRecipe] with
-// [Seeds] or [FreshSeeds]. A flag or option given twice counts the last
-// time. The environment
+// [Seeds] or [FreshSeeds]. A flag given twice counts its last value, and
+// so does [Seeds]. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
 // of seeds of every Run, as a flag would (a replay by -simseed or
 // -simrecipe takes no count): a nightly job sets it once for a
