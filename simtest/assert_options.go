@@ -93,7 +93,11 @@ func AllowGaps(messages ...string) Option {
 // runs a test binary. A path that names a directory (an existing one, or
 // one ending in a slash) gets one file per test, named after the test
 // (TestPayments.cover); any other path is the file itself, which each Run
-// of the test binary writes over: select one test with -run.
+// of the test binary writes over: select one test with -run. A directory
+// on the path that does not exist is made before the first seed runs; one
+// that cannot be made fails the test there, not after the last seed. So
+// for every file a Run writes ([ResultsFile], [JSONReport],
+// [TimelineFile], [TimelineHTML] and their flags).
 func CoverProfile(path string) Option {
 	return optionFunc(func(c *config) error {
 		if path == "" {

@@ -76,6 +76,9 @@
 //	-simjson=FILE     write the report, with its assertion table, as JSON
 //	-simtimeline=FILE write the last seed's whole timeline as JSON lines
 //	-simhtml=FILE     draw the last seed's timeline as an HTML page
+//	                  (each FILE's missing directories are made before the
+//	                  first seed; a FILE ending in / is a directory, a file
+//	                  per test)
 //	-simrecipe=R      replay only the exploration timeline R (see [Explore])
 //	-simexplore       explore from the seeds (see [Explore])
 //	-simtimelines=N   an exploration's budget of timelines

@@ -262,6 +262,31 @@ func (c *config) filesCollide(test string) error {
 		"the timeline would be written over the results; give the timeline a file or directory of its own", timeline)
 }
 
+// makeDirs makes the directory of every file the Run writes (the results,
+// the coverage profile, the JSON report, the timeline and its HTML page),
+// before its first seed: a path whose directory cannot be made would
+// otherwise fail only once every seed had run. A directory that is
+// missing is made, as -simresults has always made its own.
+func (c *config) makeDirs(test string) error {
+	for _, f := range []struct{ path, what, flag, option, ext string }{
+		{c.resultsPath, "the results", "-simresults", "ResultsFile", ".jsonl"},
+		{c.asserts.coverPath, "the assertion coverage profile", "-simcover", "CoverProfile", ".cover"},
+		{c.asserts.jsonPath, "the JSON report", "-simjson", "JSONReport", ".json"},
+		{c.asserts.timelinePath, "the timeline", "-simtimeline", "TimelineFile", ".jsonl"},
+		{c.asserts.htmlPath, "the HTML timeline", "-simhtml", "TimelineHTML", ".html"},
+	} {
+		if f.path == "" {
+			continue
+		}
+		dir := filepath.Dir(filePath(f.path, test, f.ext))
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return fmt.Errorf("simtest: %s (%s, %s) goes to %s, whose directory cannot be made (%w); "+
+				"name a file in a directory that exists or that the test can make", f.what, f.flag, f.option, f.path, err)
+		}
+	}
+	return nil
+}
+
 // results writes the results file as the seeds end, a line at a time:
 // a Run killed before it ends (out of memory, a cancelled CI job) leaves
 // every seed that ended, and at most its last line cut, which a merge

@@ -274,6 +274,10 @@ func (r *runner) run() {
 		t.Fatal(err)
 		return
 	}
+	if err := r.cfg.makeDirs(t.Name()); err != nil {
+		t.Fatal(err)
+		return
+	}
 	if note := r.cfg.offUnderDebugger(tracerPID()); note != "" {
 		t.Log(note)
 	}
