@@ -48,12 +48,12 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line), or these seeds, comma-separated")
 	fs.Var(&f.base, "simbase", "simtest: derive each Run's seeds from this base `seed` instead of the test's name: the shards of a nightly sweep share one, such as the date")
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
-	fs.BoolVar(&f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
-	fs.BoolVar(&f.check, "simcheck", false, "simtest: run every seed twice and fail when the two runs differ: in their traces, or in how they end")
+	boolVar(fs, &f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
+	boolVar(fs, &f.check, "simcheck", false, "simtest: run every seed twice and fail when the two runs differ: in their traces, or in how they end")
 	fs.Var(&f.v, "simv", "simtest: log every seed's line and log lines, not only a failing seed's; -simv=false logs no seed's line, even under -v or -json")
-	fs.BoolVar(&f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first; given as -simkeep=true with -simseed, keep the replayed seed if it fails")
-	fs.BoolVar(&f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
-	fs.BoolVar(&f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
+	boolVar(fs, &f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first; given as -simkeep=true with -simseed, keep the replayed seed if it fails")
+	boolVar(fs, &f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
+	boolVar(fs, &f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.workers, "simworkers", "", "simtest: run this `many` seeds of each Run at once, on as many cores (default 1); what a Run reports does not change")
 	fs.StringVar(&f.shard, "simshard", "", "simtest: run shard `i/n` of each Run's seeds: the seeds at places i, i+n, i+2n... (default $"+shardEnv+"); cmd/moonpool-merge merges the shards' -simresults")
@@ -63,7 +63,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, one file per test)")
 	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file` (or into this directory, one file per test)")
-	fs.BoolVar(&f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
+	boolVar(fs, &f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
 	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
 	fs.Var(&f.watchdog, "simwatchdog", "simtest: fail a seed whose task has not come back to the scheduler for this `duration` of real time (default 10s; 0 turns it off, as a debugger attached does)")
 	fs.Var(&f.timelines, "simtimelines", "simtest: the budget of timelines of an exploring Run (default 4096)")
@@ -99,11 +99,50 @@ func (f *boolFlag) String() string {
 }
 
 func (f *boolFlag) Set(s string) error {
-	v, err := strconv.ParseBool(s)
+	v, err := parseBool(s)
 	if err != nil {
-		return fmt.Errorf("wants true or false; %q is neither", s)
+		return err
 	}
 	f.v, f.set = v, true
+	return nil
+}
+
+// parseBool reads a boolean flag's value, with the error every one of this
+// package's boolean flags gives: the flag package's own says only "parse
+// error".
+func parseBool(s string) (bool, error) {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, fmt.Errorf("wants true or false; %q is neither", s)
+	}
+	return v, nil
+}
+
+// boolValue is a plain boolean flag, as flag.BoolVar makes, that reads its
+// value with parseBool.
+type boolValue struct{ p *bool }
+
+// boolVar registers a boolValue on fs, as fs.BoolVar registers a bool.
+func boolVar(fs *flag.FlagSet, p *bool, name string, value bool, usage string) {
+	*p = value
+	fs.Var(&boolValue{p}, name, usage)
+}
+
+func (b *boolValue) IsBoolFlag() bool { return true }
+
+func (b *boolValue) String() string {
+	if b == nil || b.p == nil {
+		return "false"
+	}
+	return strconv.FormatBool(*b.p)
+}
+
+func (b *boolValue) Set(s string) error {
+	v, err := parseBool(s)
+	if err != nil {
+		return err
+	}
+	*b.p = v
 	return nil
 }
 

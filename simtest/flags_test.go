@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"flag"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -639,4 +640,30 @@ func TestNearTheDeadline(t *testing.T) {
 	assert.False(t, soon.near(10*time.Millisecond, 0), "the Run ends now")
 	slow := testDeadline{at: time.Now().Add(3 * time.Second), window: 10 * time.Second}
 	assert.True(t, slow.near(2*time.Second, time.Hour), "a seed of 2 s keeps 4 s to spare")
+}
+
+// Every boolean flag of the package refuses a value that is not a boolean
+// in the same words, where the flag package alone says "parse error", and
+// each still stands alone for true.
+func TestBooleanFlagsReadAlike(t *testing.T) {
+	for _, name := range []string{"simfresh", "simcheck", "simv", "simkeep", "simall", "simallowgaps", "simexplore"} {
+		t.Run(name, func(t *testing.T) {
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			registerFlags(fs)
+			err := fs.Parse([]string{"-" + name + "=nah"})
+			assert.EqualError(t, err, `invalid boolean value "nah" for -`+name+`: wants true or false; "nah" is neither`)
+
+			fs = flag.NewFlagSet("test", flag.ContinueOnError)
+			registerFlags(fs)
+			require.NoError(t, fs.Parse([]string{"-" + name}))
+			assert.Equal(t, "true", fs.Lookup(name).Value.String())
+		})
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	f := registerFlags(fs)
+	assert.True(t, f.keep, "-simkeep is on by default")
+	require.NoError(t, fs.Parse([]string{"-simkeep=false", "-simall"}))
+	assert.False(t, f.keep)
+	assert.True(t, f.all)
 }
