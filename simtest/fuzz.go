@@ -149,9 +149,31 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 	if turnMinimizingOff(flag.CommandLine, f.Name()) {
 		f.Logf("simtest: go test -fuzz minimizes no input of %s (-fuzzminimizetime=0): an input replays the same at any size, and minimizing one takes up to a minute of runs; give -fuzzminimizetime to minimize", f.Name())
 	}
+	// go test checks the seed corpus (f.Add's inputs, testdata/fuzz) against
+	// the target's one []byte before any input runs, and says only
+	// "mismatched types in corpus entry": say what the target takes.
+	var started atomic.Bool
+	returned := false
+	defer func() {
+		if !returned && !started.Load() && f.Failed() {
+			fmt.Fprintln(f.Output(), corpusHint(f.Name()))
+		}
+	}()
 	// Not a helper: testing calls this function through reflect, and the
 	// reflect frame would be named instead; an input's lines name site.
-	f.Fuzz(func(t *testing.T, data []byte) { ft.run(t, data) })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		started.Store(true)
+		ft.run(t, data)
+	})
+	returned = true
+}
+
+// corpusHint is what Fuzz says when go test refused the seed corpus of the
+// fuzz test name before any input ran.
+func corpusHint(name string) string {
+	return "simtest: the fuzz target of simtest.Fuzz takes one []byte, a decision stream, so every input of its seed corpus is one []byte: " +
+		"add inputs with f.Add(simtest.SeedInput(seed, draws)), or seeds with the FuzzSeeds option, and give each file under testdata/fuzz/" +
+		name + " one []byte (an f.Add of an int, a string or several values is refused with \"mismatched types\" or \"wrong number of values in corpus entry\")"
 }
 
 // fuzzSite is the line that called Fuzz, in the fuzz test named name:

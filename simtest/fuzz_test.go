@@ -358,3 +358,28 @@ func TestFuzzCountsGoroutinesLeftRunning(t *testing.T) {
 	require.NoError(t, err, out)
 	assert.Regexp(t, `\n    simtest: 6 goroutines that the seeds' tasks started with go statements still run after the inputs, outside the simulation`, out)
 }
+
+// FuzzAddsAnIntInAChild adds an int to the seed corpus of a Fuzz target,
+// which takes []byte, in the child process of TestFuzzSaysWhatItsCorpusTakes.
+func FuzzAddsAnIntInAChild(f *testing.F) {
+	if os.Getenv("SIMTEST_FUZZ_CHILD") == "" {
+		f.Skip("run by TestFuzzSaysWhatItsCorpusTakes")
+	}
+	f.Add(1)
+	Fuzz(f, func(s *S) { s.Providers().Random.IntN(2) }, Seeds(1))
+}
+
+// go test refuses an f.Add of an int before any input runs, in its own
+// words; Fuzz then says what its target takes and how to add an input.
+func TestFuzzSaysWhatItsCorpusTakes(t *testing.T) {
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzAddsAnIntInAChild$")
+	require.Error(t, err, out)
+	assert.Contains(t, out, "mismatched types in corpus entry: [int], want [[]uint8]")
+	assert.Contains(t, out, "simtest: the fuzz target of simtest.Fuzz takes one []byte, a decision stream")
+	assert.Contains(t, out, "f.Add(simtest.SeedInput(seed, draws))")
+	assert.Contains(t, out, "testdata/fuzz/FuzzAddsAnIntInAChild")
+
+	out, err = childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzFailsInAChild$")
+	require.Error(t, err, out)
+	assert.NotContains(t, out, "takes one []byte", "an input that fails is no corpus refused")
+}
