@@ -421,7 +421,8 @@ func failureReport(o *seedOutcome, what, replay string) string {
 // escapes is what a report says of a seed that took different paths in
 // two runs.
 const escapes = "something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source, " +
-	"or state shared between seeds such as a package variable? simvet's maporder, goroutine, wallclock, globalrand and globalstate rules find these before running)"
+	"a real file or socket (os.OpenFile where s.Storage was meant), " +
+	"or state shared between seeds such as a package variable? simvet's maporder, goroutine, wallclock, globalrand, osnet and globalstate rules find these before running)"
 
 // escapesUnseen is what a report says of a seed whose two runs took the
 // same steps and ended differently.

@@ -40,7 +40,7 @@ func TestEscapeReportsNameSimvetRules(t *testing.T) {
 			}, simtest.Seeds(1), simtest.CheckDeterminism())
 		})
 		assert.True(t, r.failed)
-		assert.Contains(t, r.output(), "simvet's maporder, goroutine, wallclock, globalrand and globalstate rules find these before running")
+		assert.Contains(t, r.output(), "simvet's maporder, goroutine, wallclock, globalrand, osnet and globalstate rules find these before running")
 	})
 	t.Run("stray goroutine", func(t *testing.T) {
 		var kept *simtest.S
