@@ -190,6 +190,7 @@ func keptSeedsIn(dir, name string) ([]uint64, error) {
 // labelled a configuration error, and keeps no seed.
 func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 	noop := func() Process { return ProcessFunc(func(context.Context, providers.Providers) error { return nil }) }
+	var self *testing.T // the child's own test, for a body that misuses it
 	cases := map[string]struct {
 		body func(s *S)
 		opts []Option
@@ -220,8 +221,11 @@ func TestConfigurationErrorIsReportedOnceAndNotKept(t *testing.T) {
 		"Setenv in a parallel test": {func(s *S) { s.Setenv("SIMTEST_CONFIG_ENV", "x") }, nil,
 			"S.Setenv changes the whole process, and the test is parallel",
 			`replay: go test -run '\^TestConfigurationErrorIsReportedOnceAndNotKept\$' \./simtest -simseed=\d+(?: -race)?\n`, true},
+		"t.Parallel in the body": {func(*S) { self.Parallel() }, nil,
+			"t.Parallel was called inside the Run's body", "", false},
 	}
 	if name := os.Getenv("SIMTEST_CONFIG_CHILD"); name != "" {
+		self = t
 		c := cases[name]
 		if c.parallel {
 			t.Parallel()

@@ -653,6 +653,9 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	o.cryptoReads = r.endCrypto(w)
 	o.givenUp = w.Abandoned()
 	if began.Load() {
+		parallelInBody(s, o.res.Err)
+	}
+	if began.Load() {
 		s.ended.Store(true)
 		if w.Abandoned() {
 			s.runGivenUp(pool.Stopped())
@@ -711,4 +714,19 @@ func durationExpr(d time.Duration) string {
 		}
 	}
 	return fmt.Sprintf("%d*time.Nanosecond", int64(d))
+}
+
+// parallelInBody takes a panic of testing.T's refusal of t.Parallel,
+// called in the body on the test's own t, for the mistake of set-up it
+// is: the Run pinned crypto/rand for the test (cryptotest.SetGlobalRandom),
+// as it may set its environment, and testing.T refuses either in a
+// parallel test. Every seed would meet it.
+func parallelInBody(s *S, err error) {
+	var f *sim.Failure
+	if s.config != nil || !errors.As(err, &f) || f.Kind != sim.Panic || !strings.Contains(f.Msg, "can not use t.Parallel") {
+		return
+	}
+	s.config = &configErr{err: errors.New("simtest: t.Parallel was called inside the Run's body; a Run pins crypto/rand to the seed for its test " +
+		"(testing/cryptotest), which testing.T refuses in a parallel test: call t.Parallel in the test function, before simtest.Run"),
+		where: panicSite(f.Stack)}
 }
