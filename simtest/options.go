@@ -188,8 +188,10 @@ func TimeBudget(d time.Duration) Option {
 // Watchdog sets how long, in real time, a task may run without returning to
 // the scheduler before the seed fails as blocked outside the simulation, or
 // as busy if the task's goroutine keeps running (default
-// [DefaultWatchdog]). [S.Slow] holds it off for a stretch that is meant to
-// take long. Zero turns the watchdog off; otherwise it is at least
+// [DefaultWatchdog]). It is also how long, in all, a seed's tasks may be
+// blocked outside the simulation in blocks that are each shorter: past
+// it, the seed fails as blocked too. [S.Slow] holds it off for a stretch
+// that is meant to take long. Zero turns the watchdog off; otherwise it is at least
 // [MinWatchdog]. The -simwatchdog flag overrides it. Under a debugger
 // (a process that traces the test, on Linux) the default watchdog is off,
 // so that a task held at a breakpoint does not fail its seed; one set by

@@ -223,6 +223,14 @@ func (w *World) joinNote(t *task) string {
 // checked sixteen times per watchdog period, so the report comes at most a
 // sixteenth late; Slow holds the watchdog off.
 //
+// Blocks that are each shorter than the watchdog add up: a stretch away
+// from the scheduler is sampled from blockSample on, and once the real
+// time the run's tasks spent blocked outside the simulation, the block
+// under way among them, adds up to the watchdog, the run is abandoned as
+// Escaped too, with how many blocks, how long in all, and where the latest
+// and the longest waited (blocks). Time in which the goroutine ran is
+// work, and does not count.
+//
 // An abandoned run never runs user code again: should the task come back,
 // it unwinds at its next call into the simulation, every other task is
 // unwound, and the run's goroutines end (see givenUp). A task that never
@@ -291,15 +299,27 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	stopping := false
 	var overAt time.Time // when StopBy passed, if it did
 	var waits []RealWait
-	var waiting *RealWait // the wait under way, once sampled
+	var waiting *RealWait // the wait under way, once a sample found one
+	var tally blocks
+	tally.away(since)
+	// The first sample of a stretch away from the scheduler comes at
+	// first, each later one at twice the stretch's length then: a long
+	// computation is sampled a few times, not at every tick.
+	first := blockSample
+	if watchdog > 0 {
+		first = min(first, watchdog/4)
+	}
+	next := first
 	endWait := func(now time.Time) {
-		if waiting != nil && waiting.Task != "" {
+		tally.end(now)
+		if waiting != nil {
 			if wall := now.Sub(since); wall >= realWaitMin {
 				waiting.Wall = wall.Round(time.Millisecond)
 				waits = append(waits, *waiting)
 			}
 		}
 		waiting = nil
+		next = first
 	}
 	for {
 		select {
@@ -330,6 +350,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			if p := w.published(); p != last || w.slow.Load() > 0 && !stopping && overAt.IsZero() {
 				endWait(now)
 				last, since = p, now
+				tally.away(since)
 				continue
 			}
 			// A stray call is taken between steps: if none completed
@@ -337,14 +358,24 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			idle := now.Sub(since)
 			// The wait is sampled before it is long enough to tell, so
 			// that one just past realWaitMin is still under way when its
-			// goroutine is sampled; endWait keeps only the long ones.
-			if idle >= realWaitSample && waiting == nil && !w.strays.seen.Load() {
-				waiting = w.realWait()
-				if w.published() != last {
-					// It came back while sampled: the sample may show the
-					// goroutine after the wait, back in the engine.
-					waiting = &RealWait{}
+			// goroutine is sampled; endWait keeps only the long ones, and
+			// tally counts every block sampled.
+			if idle >= next && !w.strays.seen.Load() {
+				next = 2 * idle
+				s, on := w.realWait()
+				// One that came back while sampled may show the goroutine
+				// after the wait, back in the engine or in its next step:
+				// the sample is dropped.
+				if w.published() == last {
+					tally.saw(s, on, time.Now())
+					if s.Task != "" {
+						waiting = s
+					}
 				}
+			}
+			if !stopping && overAt.IsZero() && watchdog > 0 && tally.over(now, limit) && !w.strays.seen.Load() {
+				w.abandoned.Store(true)
+				return w.blockedTooLong(&tally, now, limit)
 			}
 			if !overAt.IsZero() {
 				// The grace counts from the request to stop, not from
@@ -370,14 +401,13 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 }
 
 // realWaitMin is the least real time a task must stay away from the
-// scheduler, blocked, for RunGuarded to tell the wait in Result.Waits;
-// realWaitSample how long into the wait its goroutine is sampled; and
+// scheduler, blocked, for RunGuarded to tell the wait in Result.Waits; and
 // realWaitTick the longest between the watchdog's looks, which time the
-// wait: a wait starts up to a tick before the look that sees it.
+// wait: a wait starts up to a tick before the look that sees it. The wait
+// is sampled at blockSample, before it is long enough to tell.
 const (
-	realWaitMin    = 500 * time.Millisecond
-	realWaitSample = 400 * time.Millisecond
-	realWaitTick   = 25 * time.Millisecond
+	realWaitMin  = 500 * time.Millisecond
+	realWaitTick = 25 * time.Millisecond
 )
 
 // realWaitGoroutines is the most goroutines a process may have for
@@ -386,21 +416,21 @@ const (
 const realWaitGoroutines = 1000
 
 // realWait samples the goroutine that has not come back, and returns the
-// wait it is in, or a zero RealWait's pointer that records nothing when
-// it is running, or waiting for goroutines of its own that run: work,
-// not a wait on real time. It runs on the watcher's goroutine, and reads
+// wait it is in and what it may wait for (sample.on), or a zero RealWait's
+// pointer that records nothing when it is running, or waiting for
+// goroutines of its own that run: work, not a wait on real time. It runs on the watcher's goroutine, and reads
 // what escaped reads.
-func (w *World) realWait() *RealWait {
+func (w *World) realWait() (wait *RealWait, on string) {
 	if runtime.NumGoroutine() > realWaitGoroutines {
-		return &RealWait{}
+		return &RealWait{}, ""
 	}
 	_, name, s := w.sampleAway()
 	if s.busy || s.helper != "" || ownFrames(s.stack) == "" {
 		// Sampled, not a wait to tell: work, or a goroutine with no
 		// frame of the task's own, which is back in the engine.
-		return &RealWait{}
+		return &RealWait{}, ""
 	}
-	return &RealWait{Task: name, State: s.state, Stack: s.stack}
+	return &RealWait{Task: name, State: s.state, Stack: s.stack}, s.on
 }
 
 // stopGrace is how long RunGuarded waits, once its Workers stopped, for a
@@ -566,6 +596,9 @@ func (w *World) escaped(idle time.Duration) Result {
 			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, providers.Wait(ctx, p.Task) for a context's end, "+
 			"the simulated network and disk "+
 			"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, toSched, idle, state)
+		if s.on != "" {
+			f.Msg += "; it may wait for a goroutine it started, in " + s.on
+		}
 		if s.inProviders {
 			f.Msg += "; it waits in the providers' production code: a Chan, Mutex, WaitGroup, clock or network made with " +
 				"providers.Real() (or its Task) blocks outside the simulation, so make it with the simulation's providers (the p a task is given)"

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
 	"slices"
 	"strconv"
@@ -41,6 +42,9 @@ type sample struct {
 	// inProviders: the goroutine waits in package providers' production
 	// code, which a simulation's providers never block in.
 	inProviders bool
+	// on tells, of a goroutine that waits, the goroutine it started that
+	// it may wait for, and where that one waits (waitingDescendant), or "".
+	on string
 }
 
 // providersPkg begins the names of package providers' functions.
@@ -62,19 +66,25 @@ func waitsInProviders(stack string) bool {
 
 // sampleGoroutine samples goroutine id: its state, and the stack most of
 // the samples share at their top frame.
-func sampleGoroutine(id int64) sample {
-	var out sample
+func sampleGoroutine(id int64) (out sample) {
 	count := map[string]int{}
 	best := 0
+	var gs []dumpedG
+	defer func() {
+		if !out.busy && out.helper == "" && gs != nil {
+			out.on = waitingDescendant(gs, id)
+		}
+	}()
 	for i := range watchSamples {
 		if i > 0 {
 			time.Sleep(watchGap)
 		}
-		gs := goroutines()
-		g := slices.IndexFunc(gs, func(g dumpedG) bool { return g.id == id })
+		all := goroutines()
+		g := slices.IndexFunc(all, func(g dumpedG) bool { return g.id == id })
 		if g < 0 {
 			break // it ended
 		}
+		gs = all
 		state, stack := gs[g].state, gs[g].stack
 		out.busy = out.busy || runs(state)
 		if h := busyDescendant(gs, id); h != nil && out.helper == "" {
@@ -93,6 +103,66 @@ func sampleGoroutine(id int64) sample {
 		}
 	}
 	return out
+}
+
+// waitingDescendant tells of the goroutine that id started last, directly,
+// among those that wait, and of the goroutine deepest under it, also
+// waiting: what a goroutine that waits for work it handed off (an
+// http.Transport's dial, a DNS lookup) waits for, such as
+// "net.(*Resolver).lookupIPAddr (select), and under it net.(*netFD).Read (IO wait)".
+// It returns "" when id started none that waits. The simulation's own
+// workers are left out, as by busyDescendant.
+func waitingDescendant(gs []dumpedG, id int64) string {
+	children := map[int64][]int{}
+	for i, g := range gs {
+		if g.creator != 0 && !runs(g.state) && !strings.Contains(g.stack, workerFrame) {
+			children[g.creator] = append(children[g.creator], i)
+		}
+	}
+	var child *dumpedG
+	for _, i := range children[id] {
+		if child == nil || gs[i].id > child.id {
+			child = &gs[i]
+		}
+	}
+	if child == nil {
+		return ""
+	}
+	deepest := child
+	level := []int64{child.id}
+	for len(level) > 0 {
+		var next []int64
+		for _, parent := range level {
+			for _, i := range children[parent] {
+				deepest = &gs[i]
+				next = append(next, gs[i].id)
+			}
+		}
+		level = next
+	}
+	on := fmt.Sprintf("%s (%s)", innerFunc(child.stack), child.state)
+	if deepest != child {
+		on += fmt.Sprintf(", and under it %s (%s)", innerFunc(deepest.stack), deepest.state)
+	}
+	return on
+}
+
+// innerFunc names the innermost function of a stack outside the runtime
+// and the standard library's internal packages.
+func innerFunc(stack string) string {
+	fn := ""
+	for line := range strings.SplitSeq(stack, "\n") {
+		if strings.HasPrefix(line, "\t") {
+			continue
+		}
+		if fn == "" {
+			fn = line
+		}
+		if !strings.HasPrefix(line, "runtime.") && !strings.HasPrefix(line, "internal/") && !strings.HasPrefix(line, "syscall.") {
+			return line
+		}
+	}
+	return fn
 }
 
 // goFunc returns the function a goroutine was started with: its stack's

@@ -1,0 +1,108 @@
+package sim
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// answerer answers each question on ask after a real sleep of d, as a
+// slow real service would (a DNS lookup, a remote call), until ask closes.
+func answerer(ask <-chan chan struct{}, d time.Duration) {
+	for reply := range ask {
+		time.Sleep(d)
+		close(reply)
+	}
+}
+
+// askSlowly asks one question of an answerer and waits for the answer on
+// a raw channel: a block outside the simulation.
+func askSlowly(ask chan<- chan struct{}) {
+	reply := make(chan struct{})
+	ask <- reply
+	<-reply
+}
+
+// Blocks outside the simulation that are each shorter than the watchdog
+// fail the seed once they add up past it, with the watchdog's kind of
+// report: how many and how long in all, the task and where it waits.
+func TestBlocksOutsideTheSimulationAddUp(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	ask := make(chan chan struct{})
+	go answerer(ask, 300*time.Millisecond)
+	defer func() {
+		close(ask)
+		goleak.VerifyNone(t, before)
+	}()
+	res := New(Config{Seed: 9}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		h := p.Task.Go(ctx, "asker", func(ctx context.Context) error {
+			for range 20 { // 6s of real time in all, in blocks of 300ms
+				askSlowly(ask)
+				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return h.Join(ctx)
+	}, time.Second)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f, "20 blocks of 300ms against a watchdog of 1s")
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Equal(t, "asker", f.Task)
+	assert.Contains(t, f.Error(), `blocked outside the simulation at `)
+	assert.Contains(t, f.Msg, "of real time in all, in ")
+	assert.Contains(t, f.Msg, `task "asker" waited (chan receive) in github.com/moonpool-go/moonpool/internal/sim.askSlowly (blocked_test.go:`)
+	assert.Contains(t, f.Msg, "Block only through the providers")
+	assert.Contains(t, f.Stack, "blocked_test.go")
+	assert.Positive(t, res.SimTime, "the seed got past its first blocks")
+}
+
+// A task that computes for a while, step after step, is not blocked: its
+// time does not add up, however long in all, while each stretch is
+// shorter than the watchdog.
+func TestComputationDoesNotAddUpAsBlocks(t *testing.T) {
+	res := New(Config{Seed: 9}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		for range 5 { // 1.5s of real time in all, against a watchdog of 1s
+			spin(300 * time.Millisecond)
+			if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, time.Second)
+	assert.NoError(t, res.Err)
+}
+
+// spin keeps its goroutine running for d of real time.
+func spin(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+	}
+}
+
+// A block under way is told by what the task waits for when that is a
+// goroutine it started: a real http.Client's dial, whose DNS lookup runs
+// on goroutines of the transport's.
+func TestAWaitNamesTheGoroutineItWaitsFor(t *testing.T) {
+	gs := []dumpedG{
+		{id: 7, state: "select", stack: stackOf("net/http.(*Transport).getConn", "\t/go/src/net/http/transport.go:1552")},
+		{id: 8, creator: 7, state: "select", stack: stackOf(
+			"runtime.gopark", "\t/go/src/runtime/proc.go:460",
+			"net.(*Resolver).lookupIPAddr", "\t/go/src/net/lookup.go:343")},
+		{id: 9, creator: 8, state: "chan receive", stack: stackOf("net.(*Resolver).goLookupIPCNAMEOrder.func4", "\t/go/src/net/dnsclient_unix.go:673")},
+		{id: 10, creator: 9, state: "IO wait", stack: stackOf(
+			"internal/poll.runtime_pollWait", "\t/go/src/runtime/netpoll.go:351",
+			"net.(*netFD).Read", "\t/go/src/net/fd_posix.go:68")},
+		{id: 5, creator: 7, state: "chan receive", stack: stackOf("example.old", "\t/m/old.go:3")},
+	}
+	assert.Equal(t, "net.(*Resolver).lookupIPAddr (select), and under it net.(*netFD).Read (IO wait)", waitingDescendant(gs, 7),
+		"the goroutine it started last, and the deepest under it")
+	assert.Equal(t, "example.old (chan receive)", waitingDescendant(gs[4:], 7))
+	assert.Empty(t, waitingDescendant(gs, 10), "none started")
+}
