@@ -28,7 +28,7 @@ func runChan(c *checker) {
 				if !isDoneCall(n.X) {
 					msg += chanAllow
 				}
-				c.report(n, msg+"; for ctx.Done(), any provider call given ctx returns ctx.Err()")
+				c.report(n, msg+"; for ctx.Done(), providers.Wait(ctx, p.Task) waits for ctx's end, and any provider call given ctx returns ctx.Err()")
 			}
 		case *ast.SelectStmt:
 			// One report for the select, none for the operations of its

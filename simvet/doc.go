@@ -173,8 +173,8 @@ the task and lets the scheduler run another:
 	ch := providers.NewChan[T](p.Task, n)   // ch.Send(ctx, v), ch.Recv(ctx), ch.Close()
 	providers.Select(ctx, providers.OnRecv(ch, f), providers.OnSend(out, v, g))
 
-Any provider call given ctx returns ctx.Err() once ctx is done, in place
-of <-ctx.Done().
+In place of <-ctx.Done(), providers.Wait(ctx, p.Task) waits for ctx's
+end, and any provider call given ctx returns ctx.Err() once ctx is done.
 
 A channel that no task ever waits on (a buffer filled before it is read,
 a select with a default) may stay: put //simvet:allow chan and the
@@ -219,6 +219,7 @@ the Time provider:
 
 	p.Time.Now()   p.Time.Sleep(ctx, d)   p.Time.AfterFunc(d, f)
 	p.Time.WithTimeout(ctx, d)   p.Time.WithDeadline(ctx, t)
+	tk := providers.NewTicker(p.Time, d)   // tk.Wait(ctx) each round, for a ticker
 
 Suggested fixes, when a providers.Providers value is in scope: Now,
 Since, Until, WithTimeout and WithDeadline; Sleep when a context is in

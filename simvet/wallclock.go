@@ -15,9 +15,9 @@ var wallclockAlt = map[string]string{
 	"time.Sleep":           "p.Time.Sleep(ctx, d)",
 	"time.After":           "p.Time.Sleep(ctx, d), or p.Time.AfterFunc(d, f) sending on a providers.Chan",
 	"time.AfterFunc":       "p.Time.AfterFunc(d, f)",
-	"time.NewTimer":        "p.Time.AfterFunc(d, f)",
-	"time.NewTicker":       "a task that loops on p.Time.Sleep(ctx, d)",
-	"time.Tick":            "a task that loops on p.Time.Sleep(ctx, d)",
+	"time.NewTimer":        "p.Time.AfterFunc(d, f), or p.Time.Sleep(ctx, d) in a task",
+	"time.NewTicker":       ticker,
+	"time.Tick":            ticker,
 	"context.WithTimeout":  "p.Time.WithTimeout(ctx, d)",
 	"context.WithDeadline": "p.Time.WithDeadline(ctx, t)",
 	// The Cause variants time out on the same wall clock; the provider's
@@ -25,6 +25,11 @@ var wallclockAlt = map[string]string{
 	"context.WithTimeoutCause":  "p.Time.WithTimeout(ctx, d)",
 	"context.WithDeadlineCause": "p.Time.WithDeadline(ctx, t)",
 }
+
+// ticker is the Time provider's equivalent of a wall-clock ticker, as
+// docs/production.md's table gives it.
+const ticker = "tk := providers.NewTicker(p.Time, d), then tk.Wait(ctx) each round (the same cadence, missed ticks dropped); " +
+	"for a select on a ticker and a channel, a task that loops on tk.Wait and sends on a providers.Chan"
 
 func runWallclock(c *checker) {
 	pkgUses(c, func(u pkgCall) {

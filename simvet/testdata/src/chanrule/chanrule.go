@@ -20,7 +20,7 @@ func Native(ctx context.Context) {
 	for range ch { // want `range over a native channel`
 	}
 	close(ch)    // want `close of a native channel`
-	<-ctx.Done() // want `^chan: receive from a native channel blocks outside the simulation; use providers.NewChan\(p.Task, n\) with Send\(ctx, v\) and Recv\(ctx\), and providers.Select; for ctx.Done\(\), any provider call given ctx returns ctx.Err\(\)$`
+	<-ctx.Done() // want `^chan: receive from a native channel blocks outside the simulation; use providers.NewChan\(p.Task, n\) with Send\(ctx, v\) and Recv\(ctx\), and providers.Select; for ctx.Done\(\), providers.Wait\(ctx, p.Task\) waits for ctx's end, and any provider call given ctx returns ctx.Err\(\)$`
 }
 
 func Param(done <-chan struct{}) {} // want `native channel type`

@@ -17,7 +17,7 @@ func Use(ctx context.Context, p providers.Providers, t time.Time, d time.Duratio
 	_ = tm
 	_ = time.After(d)                          // want `time.After waits on the wall clock.*p.Time.Sleep`
 	_ = time.NewTimer(d)                       // want `time.NewTimer waits on the wall clock`
-	_ = time.NewTicker(d)                      // want `time.NewTicker.*a task that loops on p.Time.Sleep`
+	_ = time.NewTicker(d)                      // want `time.NewTicker.*providers.NewTicker\(p.Time, d\), then tk.Wait\(ctx\) each round`
 	_ = time.Tick(d)                           // want `time.Tick waits on the wall clock`
 	c1, cancel1 := context.WithTimeout(ctx, d) // want `context.WithTimeout waits on the wall clock.*p.Time.WithTimeout\(ctx, d\)`
 	defer cancel1()
