@@ -234,11 +234,12 @@ func (c *checker) reportRange(pos, end token.Pos, msg string, fixes ...analysis.
 		}
 	}
 	if c.pass.Pkg.Name() == "main" && !c.hinted && c.rule != "scope" {
-		// A main package is often a program, which runs in a simulation
-		// as it is (package program): its code is the standard library's
-		// on purpose, and none of these fixes are for it.
+		// A main package most often wires providers.Real() and never runs
+		// in a simulation, or is a program, which runs in one as it is
+		// (package program): its code is the standard library's on
+		// purpose. None of these fixes are for either.
 		c.hinted = true
-		msg += " (if this main package runs as a program, through package program, it is written against the standard library on purpose: mark one of its files //simvet:production, docs/programs.md)"
+		msg += " (if this main package wires providers.Real() for production and never runs in a simulation, or runs as a program through package program, written against the standard library on purpose: mark one of its files //simvet:production, docs/simvet.md)"
 	}
 	c.pass.Report(analysis.Diagnostic{
 		Pos:            pos,
