@@ -26,15 +26,20 @@ func askTheSlowService(ask chan<- chan struct{}) {
 // the report says how many and how long in all, and where.
 func TestBlocksOutsideTheSimulationAddUpToTheWatchdog(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	ask := make(chan chan struct{})
+	ask, done := make(chan chan struct{}), make(chan struct{})
 	go func() {
-		for reply := range ask {
-			time.Sleep(300 * time.Millisecond)
-			close(reply)
+		for {
+			select {
+			case reply := <-ask:
+				time.Sleep(300 * time.Millisecond)
+				close(reply)
+			case <-done:
+				return
+			}
 		}
 	}()
 	defer func() {
-		close(ask)
+		close(done)
 		goleak.VerifyNone(t, before)
 	}()
 	res := simtest.Simulate(func(s *simtest.S) {

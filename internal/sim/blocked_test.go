@@ -13,11 +13,17 @@ import (
 )
 
 // answerer answers each question on ask after a real sleep of d, as a
-// slow real service would (a DNS lookup, a remote call), until ask closes.
-func answerer(ask <-chan chan struct{}, d time.Duration) {
-	for reply := range ask {
-		time.Sleep(d)
-		close(reply)
+// slow real service would (a DNS lookup, a remote call), until done
+// closes.
+func answerer(ask <-chan chan struct{}, done <-chan struct{}, d time.Duration) {
+	for {
+		select {
+		case reply := <-ask:
+			time.Sleep(d)
+			close(reply)
+		case <-done:
+			return
+		}
 	}
 }
 
@@ -34,10 +40,10 @@ func askSlowly(ask chan<- chan struct{}) {
 // report: how many and how long in all, the task and where it waits.
 func TestBlocksOutsideTheSimulationAddUp(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	ask := make(chan chan struct{})
-	go answerer(ask, 300*time.Millisecond)
+	ask, done := make(chan chan struct{}), make(chan struct{})
+	go answerer(ask, done, 300*time.Millisecond)
 	defer func() {
-		close(ask)
+		close(done)
 		goleak.VerifyNone(t, before)
 	}()
 	res := New(Config{Seed: 9}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
