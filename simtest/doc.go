@@ -157,7 +157,8 @@
 // ended fails the test, naming the seed.
 //
 // The failure report gives the replay line, what failed, in which task and
-// at what simulated time, the errors and log lines of the seed, the last
+// at what simulated time, the errors and log lines of the seed (of a log
+// longer than 200 lines, its first and last 100; -simv logs them all), the last
 // faults before the window that follows, and its
 // timeline around the first failure: the entries that led to it and a
 // few after, with lines that repeat folded into one and a count ("x 37"),

@@ -405,17 +405,50 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		}
 	}
 	writeRealWaits(&b, res.Waits)
-	if o.s != nil && len(o.s.logs) > 0 {
-		b.WriteString("  log:\n")
-		for _, l := range o.s.logLines() {
-			fmt.Fprintf(&b, "    %s\n", indent(l, "      "))
-		}
+	if o.s != nil {
+		writeLog(&b, o.s)
 	}
 	if o.rerun != "" {
 		fmt.Fprintf(&b, "  %s\n", o.rerun)
 	}
 	o.win.write(&b, res.Timeline)
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// logHead and logTail are how many of a seed's first and last log lines
+// its failure report shows: a body that logs in a loop would otherwise
+// bury the replay line under its log, in a CI log with a size limit.
+// Its start says what the seed set out to do, its end what led to the
+// failure; -simv logs every line.
+const (
+	logHead = 100
+	logTail = 100
+)
+
+// writeLog writes the log part of a failure report: the seed's log, or
+// its first logHead and last logTail lines and how many are not shown.
+func writeLog(b *strings.Builder, s *S) {
+	n := len(s.logs)
+	if n == 0 {
+		return
+	}
+	if n <= logHead+logTail {
+		b.WriteString("  log:\n")
+		writeLogLines(b, s.logRange(0, n))
+		return
+	}
+	gone := n - logHead - logTail
+	fmt.Fprintf(b, "  log, its first %d and last %d lines (%d lines not shown; -simv logs them all, -simtimeline=FILE writes them with the timeline):\n",
+		logHead, logTail, gone)
+	writeLogLines(b, s.logRange(0, logHead))
+	fmt.Fprintf(b, "    ... %d lines not shown ...\n", gone)
+	writeLogLines(b, s.logRange(n-logTail, n))
+}
+
+func writeLogLines(b *strings.Builder, lines []string) {
+	for _, l := range lines {
+		fmt.Fprintf(b, "    %s\n", indent(l, "      "))
+	}
 }
 
 // escapes is what a report says of a seed that took different paths in

@@ -492,15 +492,20 @@ type logLine struct {
 
 // logLines is the seed's log as it is shown, each line stamped with its
 // simulated time, task, and the line of code that logged it.
-func (s *S) logLines() []string {
-	if len(s.logs) == 0 {
+func (s *S) logLines() []string { return s.logRange(0, len(s.logs)) }
+
+// logRange is the lines from to to of the seed's log, as logLines shows
+// them: only the lines shown have their line of code found, which takes
+// a while for each.
+func (s *S) logRange(from, to int) []string {
+	if from >= to {
 		return nil
 	}
 	s.helpersMu.Lock()
 	first := helperFuncs(s.helperPCs)
 	s.helpersMu.Unlock()
-	out := make([]string, len(s.logs))
-	for i, l := range s.logs {
+	out := make([]string, to-from)
+	for i, l := range s.logs[from:to] {
 		loc := ""
 		if l.npcs > 0 {
 			loc = callerIn(s.logPCs[l.pcs:l.pcs+int(l.npcs)], func(fn string) bool {
