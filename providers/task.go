@@ -18,7 +18,10 @@ import (
 type Task interface {
 	// Go starts fn as a new task called name. The task's context is derived
 	// from ctx and is cancelled by [Handle.Cancel]; ctx's values (the
-	// simulation among them) pass on to it.
+	// simulation among them) pass on to it. The error fn returns reaches
+	// only [Handle.Join], as a goroutine's reaches only the code that
+	// waits for it: returning one fails nothing and logs nothing (in a
+	// simulation, the timeline's line of the task's end names it).
 	Go(ctx context.Context, name string, fn func(ctx context.Context) error) Handle
 	// Yield lets other ready tasks run before the caller goes on.
 	Yield(ctx context.Context)

@@ -258,6 +258,11 @@ type exit struct{ err error }
 
 func (e exit) Error() string { return fmt.Sprint(e.err) }
 
+// SimulationTold tells the engine that the timeline tells of a process's
+// exit in lines of its own (exited), and that its main task's end need
+// not repeat it.
+func (exit) SimulationTold() {}
+
 // Instance returns the instance of the named process that New made for its
 // latest boot: the one running, or, while the process is down, the one
 // that last ran. An invariant or a check reads a process's state through

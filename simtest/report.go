@@ -406,6 +406,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	writeRealWaits(&b, res.Waits)
 	if o.s != nil {
+		writeUnjoined(&b, o.s)
 		writeLog(&b, o.s)
 	}
 	if o.rerun != "" {
@@ -414,6 +415,28 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	o.win.write(&b, res.Timeline)
 	return strings.TrimRight(b.String(), "\n")
 }
+
+// writeUnjoined tells of the errors that tasks S.Go started returned and
+// that no Join heard: nothing failed for them, yet one may be where the
+// failure began.
+func writeUnjoined(b *strings.Builder, s *S) {
+	errs := s.unjoinedErrs()
+	if len(errs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "  %s that S.Go started returned an error that no Join heard (an error reaches only Join; call s.Error in the task to fail the seed):\n",
+		pluralWord(len(errs), "a task", fmt.Sprintf("%d tasks", len(errs))))
+	for i, r := range errs {
+		if i == maxUnjoined {
+			fmt.Fprintf(b, "    and %d more\n", len(errs)-i)
+			break
+		}
+		fmt.Fprintf(b, "    %s%s\n", stampAt(r.at, r.name), indent(r.err, "      "))
+	}
+}
+
+// maxUnjoined is how many unjoined errors a report lists.
+const maxUnjoined = 8
 
 // logHead and logTail are how many of a seed's first and last log lines
 // its failure report shows: a body that logs in a loop would otherwise

@@ -67,6 +67,9 @@ type S struct {
 	skipCall string
 	errs     []string
 	logs     []logLine
+	// goErrs are the tasks S.Go started that returned an error, in the
+	// order they returned.
+	goErrs []*goTask
 	// logPCs holds the stacks of the log lines, each line's a span of
 	// it: one slice rather than one per line.
 	logPCs []uintptr
@@ -175,9 +178,57 @@ func (s *S) Providers() providers.Providers { return s.p }
 // or on context.WithoutCancel(s.Context()).
 func (s *S) Context() context.Context { return s.ctx }
 
-// Go starts fn as a task of the test driver.
+// Go starts fn as a task of the test driver. The error fn returns
+// reaches only the handle's [providers.Handle.Join], as a goroutine's
+// does only the code that waits for it: returning one fails nothing. The
+// timeline's line of the task's end names it ("task finished: returned
+// an error: ..."), and a failing seed's report lists the errors of the
+// tasks Go started that nobody joined. To fail the seed from the task,
+// call [S.Error] there, or Join the task and check what it gives.
 func (s *S) Go(name string, fn func(ctx context.Context) error) providers.Handle {
-	return s.p.Task.Go(s.ctx, name, fn)
+	r := &goTask{name: name}
+	h := s.p.Task.Go(s.ctx, name, func(ctx context.Context) error {
+		err := fn(ctx)
+		if err != nil {
+			r.at, r.err = s.w.Now(), err.Error()
+			s.goErrs = append(s.goErrs, r)
+		}
+		return err
+	})
+	return goHandle{h, r}
+}
+
+// A goTask is a task that S.Go started and that returned an error, as
+// the failure report lists it unless it was joined.
+type goTask struct {
+	name   string
+	at     time.Duration
+	err    string
+	joined bool
+}
+
+// goHandle is the handle of a task S.Go started: a Join marks its error
+// heard.
+type goHandle struct {
+	providers.Handle
+	r *goTask
+}
+
+func (h goHandle) Join(ctx context.Context) error {
+	h.r.joined = true
+	return h.Handle.Join(ctx)
+}
+
+// unjoinedErrs is what the seed's tasks started by S.Go returned that no
+// Join heard.
+func (s *S) unjoinedErrs() []*goTask {
+	var out []*goTask
+	for _, r := range s.goErrs {
+		if !r.joined {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Sleep pauses the calling task for d of simulated time. It does not end

@@ -138,11 +138,15 @@ func newWindowAt(before int, at, failed time.Duration) *window {
 	return w
 }
 
-// isLife reports whether e tells of a task's start, end or kill.
+// isLife reports whether e tells of a task's start, end or kill. A task
+// that returned an error ends in an entry of its own, kept as the others
+// are: the error may reach no one else.
 func isLife(e sim.Entry) bool {
 	switch e.Name {
-	case "task started", "task finished", "task killed":
+	case "task started", "task killed":
 		return true
+	case "task finished":
+		return e.Msg == "task finished"
 	}
 	return false
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -441,12 +442,31 @@ func (t *task) finish() {
 	case t.killed:
 		w.note(t.shown(), t.group, "task killed")
 	default:
-		w.note(t.shown(), t.group, "task finished")
+		w.note(t.shown(), t.group, finishedMsg(t.err))
 	}
 	for _, tok := range t.joiners {
 		w.wakeToken(tok)
 	}
 	t.joiners = nil
+}
+
+// finishedMsg is the timeline's line of a task that returned err. An
+// error reaches only the task's joiners, and a task that nobody joins
+// would drop it without a trace: the line keeps it, where the story of
+// the seed is told. It is a log line, not an event, so the trace hash
+// does not change with what an error says.
+func finishedMsg(err error) string {
+	if err == nil {
+		return "task finished"
+	}
+	if _, told := err.(interface{ SimulationTold() }); told {
+		return "task finished"
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") {
+		msg = strconv.Quote(msg) // one line, as the timeline's lines are
+	}
+	return "task finished: returned an error: " + msg
 }
 
 // park blocks the current task until wake. It returns the wake's error.

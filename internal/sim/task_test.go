@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"testing"
 	"time"
@@ -115,4 +116,36 @@ func startHolder(ctx context.Context, p providers.Providers, state *weak.Pointer
 func collect() {
 	runtime.GC()
 	runtime.GC()
+}
+
+// A task's error reaches its joiners only, so the timeline's line of its
+// end names it: a task nobody joins leaves a trace of what it returned.
+// The line is a log line, not an event, so the trace hash is the same
+// whatever the task returns; an error of many lines is quoted into one.
+func TestATasksEndNamesTheErrorItReturned(t *testing.T) {
+	run := func(err error) Result {
+		return New(Config{Seed: 3, Timeline: 64}).Run(func(ctx context.Context, p providers.Providers) error {
+			p.Task.Go(ctx, "w", func(ctx context.Context) error { return err })
+			p.Task.Go(ctx, "ok", func(ctx context.Context) error { return nil })
+			return p.Time.Sleep(ctx, time.Second)
+		})
+	}
+	ends := func(res Result) map[string]string {
+		require.NoError(t, res.Err)
+		out := map[string]string{}
+		for _, e := range res.Timeline {
+			if e.Name == "task finished" && e.Task != "driver" {
+				assert.False(t, e.Event, "a log line, not an event")
+				out[e.Task] = e.Msg
+			}
+		}
+		return out
+	}
+	failed := run(errors.New("task failed"))
+	assert.Equal(t, map[string]string{"w": "task finished: returned an error: task failed", "ok": "task finished"}, ends(failed))
+	clean := run(nil)
+	assert.Equal(t, map[string]string{"w": "task finished", "ok": "task finished"}, ends(clean))
+	assert.Equal(t, clean.Trace, failed.Trace, "what a task returns is not hashed")
+	lines := run(errors.New("two\nlines"))
+	assert.Equal(t, `task finished: returned an error: "two\nlines"`, ends(lines)["w"])
 }
