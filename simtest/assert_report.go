@@ -118,6 +118,12 @@ type (
 		// synced, which a real disk could have lost; Chaos, the
 		// configuration's line, leaves it out, and a merge adds it up.
 		SeedsUnsyncedDirs int `json:"seeds_unsynced_dirs,omitempty"`
+		// SeedsExitedBeforeChaos and SeedsExitedDuringChaos count the
+		// seeds whose processes had all exited of themselves (their Run
+		// returned) when the chaos phase began, or by its end: the
+		// faults line of seeds that saw none tells why.
+		SeedsExitedBeforeChaos int `json:"seeds_exited_before_chaos,omitempty"`
+		SeedsExitedDuringChaos int `json:"seeds_exited_during_chaos,omitempty"`
 	}
 	jsonCall struct {
 		Kind string    `json:"kind"`

@@ -36,6 +36,40 @@ type Cluster struct {
 	// clocks holds, by machine, the host of its first process to come up:
 	// the machine's clock, which its other processes read too.
 	clocks map[string]*simnet.Host
+	// allGone is when every process had exited of itself, as the last
+	// chaos phase of Run ended (allExited).
+	allGone exitedWhen
+}
+
+// exitedWhen tells when every process of a seed's cluster had exited of
+// itself (its Run returned nil), if they all had: a Run whose seeds saw
+// no fault asks why, and a cluster with no process left to reboot or
+// talk to is one answer.
+type exitedWhen uint8
+
+const (
+	notAllExited      exitedWhen = iota
+	exitedBeforeChaos            // at or before the instant the chaos phase began
+	exitedDuringChaos            // the last of them while it ran
+)
+
+// allExited is when every process had exited, for a chaos phase that
+// began at chaosAt.
+func (c *Cluster) allExited(chaosAt time.Duration) exitedWhen {
+	if len(c.procs) == 0 {
+		return notAllExited
+	}
+	var last time.Duration
+	for _, p := range c.procs {
+		if !p.done {
+			return notAllExited
+		}
+		last = max(last, p.doneAt)
+	}
+	if last <= chaosAt {
+		return exitedBeforeChaos
+	}
+	return exitedDuringChaos
 }
 
 // proc is one process slot: a name, a host and a disk that outlive its
@@ -52,9 +86,11 @@ type proc struct {
 	boot    providers.Boot
 	down    bool // down, until started again
 	leaving bool // a stop is under way
-	// done: its Run returned, and nothing runs until a reboot or Start.
-	done  bool
-	taker taker
+	// done: its Run returned, and nothing runs until a reboot or Start;
+	// doneAt is when.
+	done   bool
+	doneAt time.Duration
+	taker  taker
 	// back, once a Stop, Reboot or Start waits for the process to be up
 	// again, is closed when it boots.
 	back     *providers.Chan[struct{}]
@@ -344,7 +380,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		// The engine's line says nothing: name the process's Run.
 		s.failAt(s.procSite(p, inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err), err)
 	default:
-		p.done = true
+		p.done, p.doneAt = true, s.w.Now()
 		s.w.Event(p.peer.Name+"/main", "exit: returned")
 	}
 }

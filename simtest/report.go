@@ -88,6 +88,10 @@ type report struct {
 	// the seeds that saw none.
 	faults    faultCounts
 	faultless int
+	// exitedBefore and exitedDuring count the seeds whose processes had
+	// all exited of themselves before the chaos phase began, and before
+	// it ended (Cluster.allGone).
+	exitedBefore, exitedDuring int
 	// unsyncedDirs counts the seeds in which a disk's crash kept a
 	// namespace change whose directory was not synced.
 	unsyncedDirs int
@@ -105,6 +109,12 @@ const reportEnds = 3
 func (r *report) add(o *seedOutcome) string {
 	if o.s != nil && o.s.cluster != nil {
 		r.clustered = true
+		switch o.s.cluster.allGone {
+		case exitedBeforeChaos:
+			r.exitedBefore++
+		case exitedDuringChaos:
+			r.exitedDuring++
+		}
 	}
 	if r.slow > 0 && o.wall > r.slow {
 		r.slowSeeds++
@@ -603,7 +613,8 @@ func (r *report) faultsRecord() *jsonFaults {
 		ShortIO:      r.faults.of(shortIOFault),
 		Kinds:        r.faults.kinds(),
 		SeedsWithout: r.faultless, InjectsNothing: r.injectsNothing(),
-		SeedsUnsyncedDirs: r.unsyncedDirs,
+		SeedsUnsyncedDirs:      r.unsyncedDirs,
+		SeedsExitedBeforeChaos: r.exitedBefore, SeedsExitedDuringChaos: r.exitedDuring,
 	}
 	if r.clustered {
 		f.Chaos = r.configLine()
@@ -626,6 +637,8 @@ func (r *report) addFaults(f *jsonFaults) {
 	}
 	r.faultless += f.SeedsWithout
 	r.unsyncedDirs += f.SeedsUnsyncedDirs
+	r.exitedBefore += f.SeedsExitedBeforeChaos
+	r.exitedDuring += f.SeedsExitedDuringChaos
 	if f.Chaos != "" {
 		r.clustered = true
 		r.mergedChaos = cmp.Or(r.mergedChaos, f.Chaos)
@@ -642,6 +655,15 @@ func (r *report) faultsLine() string {
 	switch {
 	case r.faults.none() && r.injectsNothing():
 		return fmt.Sprintf("faults seen: none in %s, as the Run's chaos injects none", plural(r.seeds, "seed"))
+	case r.faults.none() && r.seeds > 0 && r.exitedBefore+r.exitedDuring == r.seeds:
+		// Nothing was left to reboot or to talk to: the processes, not
+		// the workload, ended before chaos could strike.
+		when := "before chaos began"
+		if r.exitedBefore < r.seeds {
+			when = "before the chaos phase ended"
+		}
+		return fmt.Sprintf("faults seen: none in %s: every process had exited %s (their Run returned), and attrition leaves an exited process alone; "+
+			"a server's Run returns only when it is asked to stop, as its ctx ends, and a program's main at SIGTERM (docs/processes.md)", plural(r.seeds, "seed"), when)
 	case r.faults.none():
 		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural(r.seeds, "seed"))
 	}

@@ -80,6 +80,40 @@ func TestTheReportCountsTheFaultsSeen(t *testing.T) {
 	assert.Contains(t, off.Report, "\n    faults seen: none in 3 seeds, as the Run's chaos injects none\n", "no fault to see is no question to ask")
 }
 
+// A Run whose seeds saw no fault because every process had exited (its
+// Run returned) says so, not that the workload ended early: attrition
+// leaves an exited process alone, and nothing was left to fault.
+func TestTheReportSaysWhenEveryProcessHadExitedBeforeChaos(t *testing.T) {
+	exitsAfter := func(d time.Duration) func(s *simtest.S) {
+		return func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return p.Time.Sleep(ctx, d) })
+			}})
+			c.Run(simtest.Phases{Chaos: 5 * time.Second, Settle: time.Millisecond}, idleFor(5*time.Second))
+		}
+	}
+	const fix = "(their Run returned), and attrition leaves an exited process alone; " +
+		"a server's Run returns only when it is asked to stop, as its ctx ends, and a program's main at SIGTERM (docs/processes.md)\n"
+	at := simtest.Simulate(exitsAfter(0), simtest.Seeds(3))
+	require.True(t, at.OK(), at.Report)
+	assert.Contains(t, at.Report, "\n    faults seen: none in 3 seeds: every process had exited before chaos began "+fix)
+
+	// Attrition's first try comes 1 s into chaos at the earliest.
+	during := simtest.Simulate(exitsAfter(500*time.Millisecond), simtest.Seeds(3))
+	require.True(t, during.OK(), during.Report)
+	assert.Contains(t, during.Report, "\n    faults seen: none in 3 seeds: every process had exited before the chaos phase ended "+fix)
+
+	// A merge of shards' results files says the same.
+	dir := t.TempDir()
+	for i := range 2 {
+		simtest.Simulate(exitsAfter(0), simtest.Seeds(4), simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	assert.Contains(t, merged.Tests[0].Report, "\n    faults seen: none in 4 seeds: every process had exited before chaos began "+fix)
+}
+
 // idleFor is a workload whose Run sleeps for d.
 type idleFor time.Duration
 

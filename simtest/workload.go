@@ -108,6 +108,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s.pauseFaults(false)
 
 	s.w.Event("", "phase: run, with chaos")
+	chaosAt := s.w.Now()
 	var attrition providers.Handle
 	var reboots []providers.Handle
 	if a.Enabled && len(c.procs) > 0 {
@@ -143,6 +144,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		_ = providers.Wait(window, s.p.Task) // chaos for the phase's length
 	}
 	cancel()
+	c.allGone = c.allExited(chaosAt)
 
 	s.w.Event("", "phase: quiesce")
 	for _, h := range injectors {
