@@ -137,8 +137,9 @@ func TestTheReplayLineIsNotBuriedUnderStuckTasks(t *testing.T) {
 	}, simtest.Seeds(1))
 	require.False(t, res.OK())
 	lines := strings.Split(res.Report, "\n")
-	require.Greater(t, len(lines), 40, res.Report)
+	require.Greater(t, len(lines), 5, res.Report)
 	assert.Contains(t, lines[0], "failed: time budget exceeded at 1h0m0s")
 	assert.Contains(t, lines[1], "replay: simtest.Replay(", "the line under the headline's first")
 	assert.Contains(t, lines[2], `task "driver" waits on sleep`, "the stuck tasks after it")
+	assert.Contains(t, lines[5], `20 tasks wait on chan receive, all at one place ("waiter" x20):`, "the waiters, told once")
 }

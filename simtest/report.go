@@ -388,6 +388,13 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		b.WriteString(rest)
 		b.WriteString("\n")
 	}
+	if f != nil && f.Kind == sim.TimeBudget {
+		if task := waitsInGetReply(f.Msg); task != "" {
+			fmt.Fprintf(&b, "  %s waits in rpc's GetReply, which waits for its reply as long as its context lets it, past any time budget when the reply never comes "+
+				"(a handler that never answers, a server gone for good); give the call's context a deadline with p.Time.WithTimeout, "+
+				"or call GetReplyUnlessFailedFor, which gives up when the server has failed (docs/rpc.md)\n", task)
+		}
+	}
 	if o.viaT {
 		fmt.Fprintf(&b, "  %s\n", viaTMessage)
 	}
@@ -482,6 +489,24 @@ func writeLogLines(b *strings.Builder, lines []string) {
 	for _, l := range lines {
 		fmt.Fprintf(b, "    %s\n", indent(l, "      "))
 	}
+}
+
+// waitsInGetReply is the task that a stuck run's list of tasks shows
+// waiting in rpc's GetReply ("task \"driver\""), or "".
+func waitsInGetReply(tasks string) string {
+	head := ""
+	for line := range strings.Lines(tasks) {
+		switch {
+		case !strings.HasPrefix(line, "\t"):
+			head = line
+		case strings.HasSuffix(strings.TrimSpace(line), "/rpc.Endpoint[...].GetReply"):
+			if name, _, ok := strings.Cut(head, " waits"); ok && strings.HasPrefix(name, "task ") {
+				return name
+			}
+			return "a task"
+		}
+	}
+	return ""
 }
 
 // escapes is what a report says of a seed that took different paths in

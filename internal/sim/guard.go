@@ -136,6 +136,11 @@ func (w *World) describeTasks() string {
 	var b strings.Builder
 	var hosted []string // process names, in the order of their first task
 	inside := map[string][]string{}
+	// Tasks in the same state at the same place are told once: a server
+	// whose handler never replies has one such task per request, and a
+	// report of a hundred copies of one stack buries the other tasks.
+	var groups []*waitGroup
+	same := map[string]*waitGroup{}
 	for _, t := range w.tasks {
 		var state string
 		switch {
@@ -168,12 +173,21 @@ func (w *World) describeTasks() string {
 			inside[proc] = append(inside[proc], fmt.Sprintf("%q %s", t.name, state))
 			continue
 		}
-		fmt.Fprintf(&b, "task %q %s", t.name, state)
+		frames := ""
 		if ok && t.started {
-			b.WriteString(":\n\t")
-			b.WriteString(strings.ReplaceAll(userFrames(stack), "\n", "\n\t"))
+			frames = userFrames(stack)
 		}
-		b.WriteString("\n")
+		key := state + "\x00" + frames
+		g, seen := same[key]
+		if !seen {
+			g = &waitGroup{state: state, frames: frames}
+			same[key] = g
+			groups = append(groups, g)
+		}
+		g.names = append(g.names, t.name)
+	}
+	for _, g := range groups {
+		g.write(&b)
 	}
 	if len(hosted) > 0 {
 		b.WriteString("tasks inside programs, whose goroutines run as WebAssembly and show no stack here (docs/programs.md, \"A program that hangs\"):\n")
@@ -188,6 +202,70 @@ func (w *World) describeTasks() string {
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// A waitGroup is the tasks that describeTasks finds in one state with
+// one stack (frames, "" for a task that has not started).
+type waitGroup struct {
+	state  string
+	frames string
+	names  []string
+}
+
+// groupNames is how many names of a group's tasks a report lists.
+const groupNames = 3
+
+func (g *waitGroup) write(b *strings.Builder) {
+	if len(g.names) == 1 {
+		fmt.Fprintf(b, "task %q %s", g.names[0], g.state)
+	} else {
+		fmt.Fprintf(b, "%d tasks %s, all at one place (", len(g.names), pluralState(g.state))
+		// A name many of them share (a pool's "worker") is listed once,
+		// with its count.
+		var names []string
+		count := map[string]int{}
+		for _, name := range g.names {
+			if count[name] == 0 {
+				names = append(names, name)
+			}
+			count[name]++
+		}
+		more := len(g.names)
+		for i, name := range names[:min(len(names), groupNames)] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(b, "%q", name)
+			if n := count[name]; n > 1 {
+				fmt.Fprintf(b, " x%d", n)
+			}
+			more -= count[name]
+		}
+		if more > 0 {
+			fmt.Fprintf(b, " and %d more", more)
+		}
+		b.WriteString(")")
+	}
+	if g.frames != "" {
+		b.WriteString(":\n\t")
+		b.WriteString(strings.ReplaceAll(g.frames, "\n", "\n\t"))
+	}
+	b.WriteString("\n")
+}
+
+// pluralState is a task's state, such as "waits on chan receive", said of
+// several tasks: "wait on chan receive".
+func pluralState(state string) string {
+	verb, rest, _ := strings.Cut(state, " ")
+	switch verb {
+	case "waits":
+		verb = "wait"
+	case "is":
+		verb = "are"
+	case "has":
+		verb = "have"
+	}
+	return verb + " " + rest
 }
 
 // wasmHostPkg is in the stack of every task of a program run as

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,4 +111,42 @@ func BenchmarkMutexLockUnlock(b *testing.B) {
 		}
 		return nil
 	})
+}
+
+// Tasks that wait in one state at one place are told once, with a count
+// and the first few names (a name they share, once): a hundred handlers
+// stuck on one line would otherwise bury the task that matters under a
+// hundred copies of a stack.
+func TestAStuckRunTellsTasksWaitingAtOnePlaceOnce(t *testing.T) {
+	var at int
+	res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+		c := providers.NewChan[int](p.Task, 0)
+		for i := range 5 {
+			p.Task.Go(ctx, fmt.Sprintf("handler-%d", i), func(ctx context.Context) error {
+				at = line() + 1
+				_, _, err := c.Recv(ctx)
+				return err
+			})
+		}
+		for range 2 {
+			p.Task.Go(ctx, "pool", func(ctx context.Context) error {
+				_, _, err := c.Recv(ctx)
+				return err
+			})
+		}
+		lone := p.Task.Go(ctx, "lone", func(ctx context.Context) error {
+			_, _, err := c.Recv(ctx)
+			return err
+		})
+		return lone.Join(ctx)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	require.Equal(t, Deadlock, f.Kind)
+	assert.Contains(t, f.Msg, `5 tasks wait on chan receive, all at one place ("handler-0", "handler-1", "handler-2" and 2 more):`+"\n\t")
+	assert.Equal(t, 1, strings.Count(f.Msg, fmt.Sprintf("holder_test.go:%d\n", at)), "the stack is shown once:\n%s", f.Msg)
+	assert.NotContains(t, f.Msg, `task "handler-`)
+	assert.Contains(t, f.Msg, `2 tasks wait on chan receive, all at one place ("pool" x2):`, "a name they share is listed once")
+	assert.Contains(t, f.Msg, `task "lone" waits on chan receive:`, "a task at another place is told alone")
+	assert.Contains(t, f.Msg, `task "driver" waits on task join (of task "lone"):`)
 }
