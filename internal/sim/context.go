@@ -486,7 +486,7 @@ func (w *World) withDeadline(parent context.Context, up *simContext, ext context
 		// Under a parent that is done, the timer runs all the same, as
 		// the world's timer of package context's deadline did: its event
 		// is part of the trace.
-		if at := int64(deadline.Sub(Epoch)); at <= w.now {
+		if at := SinceEpoch(deadline); at <= w.now {
 			c.cancel(ctxDeadline, true)
 		} else {
 			c.timer = w.deadlineTimer(nil, c)

@@ -161,7 +161,7 @@ func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (co
 	if cur, ok := ctx.Deadline(); !ok || worldDeadline(ctx, cur).After(deadline) { // else the parent's deadline comes first
 		d.ctx = deadlineCtx{Context: d.inner, deadline: deadline}
 		c = &d.ctx
-		if at := int64(deadline.Sub(Epoch)); at <= w.now {
+		if at := SinceEpoch(deadline); at <= w.now {
 			d.cancelInner(context.DeadlineExceeded)
 		} else {
 			d.timer = w.deadlineTimer(d, nil)

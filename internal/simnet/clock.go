@@ -250,7 +250,7 @@ func (c *localDeadline) takeDeadline(ctx context.Context) {
 		}
 		wd = l.WorldDeadline()
 	}
-	c.deadline = sim.Epoch.Add(time.Duration(c.h.toLocal(sinceEpoch(wd))))
+	c.deadline = sim.Epoch.Add(time.Duration(c.h.toLocal(sim.SinceEpoch(wd))))
 	c.parent = nil // the deadline c reports is its own
 }
 

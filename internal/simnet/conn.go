@@ -1353,18 +1353,7 @@ func (n *Net) setDeadline(d *deadline, h *Host, t time.Time, wake func(), call s
 // simAt converts a time on h's clock to simulated nanoseconds: the first
 // simulated instant at which h's clock reads t or later.
 func (h *Host) simAt(t time.Time) int64 {
-	return h.simUntil(sinceEpoch(t))
-}
-
-// sinceEpoch is int64(t.Sub(sim.Epoch)), without Sub's check for
-// overflow (an Add and an Equal) when the difference is well within
-// range: every deadline a run sets converts so.
-func sinceEpoch(t time.Time) int64 {
-	e := sim.Epoch
-	if sec := t.Unix() - e.Unix(); sec > -1<<33 && sec < 1<<33 {
-		return sec*int64(time.Second) + int64(t.Nanosecond()-e.Nanosecond())
-	}
-	return int64(t.Sub(e))
+	return h.simUntil(sim.SinceEpoch(t))
 }
 
 // The ring buffer.

@@ -652,7 +652,7 @@ func (d *dial) holdConnect() {
 		return
 	}
 	at := d.start + int64(ConnectTimeout)
-	if dl, ok := sim.WorldDeadline(d.ctx); ok && sinceEpoch(dl) <= at {
+	if dl, ok := sim.WorldDeadline(d.ctx); ok && sim.SinceEpoch(dl) <= at {
 		return
 	}
 	n := d.h.n

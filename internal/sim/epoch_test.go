@@ -1,4 +1,4 @@
-package simnet
+package sim
 
 import (
 	"math"
@@ -6,11 +6,9 @@ import (
 	"time"
 
 	"pgregory.net/rapid"
-
-	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
-// sinceEpoch is t.Sub(sim.Epoch) for every t: near the epoch, where its
+// SinceEpoch is t.Sub(Epoch) for every t: near the epoch, where its
 // arithmetic is its own, and far from it, where Sub saturates.
 func TestSinceEpochIsSub(t *testing.T) {
 	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("x", -7*3600)}
@@ -28,14 +26,14 @@ func TestSinceEpochIsSub(t *testing.T) {
 			sec = rapid.Int64Range(math.MinInt64/4, math.MaxInt64/4).Draw(t, "sec")
 		}
 		nsec := rapid.Int64Range(0, 1e9-1).Draw(t, "nsec")
-		at := time.Unix(sim.Epoch.Unix()+sec, nsec).In(zones[rapid.IntRange(0, len(zones)-1).Draw(t, "zone")])
-		if got, want := sinceEpoch(at), int64(at.Sub(sim.Epoch)); got != want {
-			t.Fatalf("sinceEpoch(%v) = %d, want %d as Sub gives", at, got, want)
+		at := time.Unix(Epoch.Unix()+sec, nsec).In(zones[rapid.IntRange(0, len(zones)-1).Draw(t, "zone")])
+		if got, want := SinceEpoch(at), int64(at.Sub(Epoch)); got != want {
+			t.Fatalf("SinceEpoch(%v) = %d, want %d as Sub gives", at, got, want)
 		}
 	})
 	// A time read from the wall clock carries a monotonic reading too.
 	now := time.Now()
-	if got, want := sinceEpoch(now), int64(now.Sub(sim.Epoch)); got != want {
-		t.Fatalf("sinceEpoch(time.Now()) = %d, want %d", got, want)
+	if got, want := SinceEpoch(now), int64(now.Sub(Epoch)); got != want {
+		t.Fatalf("SinceEpoch(time.Now()) = %d, want %d", got, want)
 	}
 }
