@@ -26,6 +26,9 @@ type site struct {
 	// run first reached it, which an edit that moves the site's line
 	// (a comment above it) does not change.
 	key string
+	// fired is the key and the message of a firing, made at the first:
+	// a site that fires does so again and again.
+	fired [2]string
 }
 
 // Buggify decides whether the buggify site at pc fires now (simctx.Sim).
@@ -70,7 +73,10 @@ func (w *World) buggifyAt(pc uintptr, name string, fire float64) bool {
 	if !w.rng.Bool(fire) {
 		return false
 	}
-	w.EventKeyed(w.cur.shown(), "buggify fired: "+s.key, "buggify fired: "+s.name)
+	if s.fired[0] == "" {
+		s.fired = [2]string{"buggify fired: " + s.key, "buggify fired: " + s.name}
+	}
+	w.EventKeyed(w.cur.shown(), s.fired[0], s.fired[1])
 	return true
 }
 
