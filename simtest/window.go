@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -662,14 +663,25 @@ func (c columns) format(e sim.Entry) string {
 // a retry loop's few lines (dial, refused, sleep) repeat as a block.
 const maxFoldPeriod = 4
 
+// ephemeralPort is a port a dial takes (49152 to 65535, simnet's range),
+// after the colon of an address.
+var ephemeralPort = regexp.MustCompile(`:(49(15[2-9]|1[6-9]\d|[2-9]\d\d)|5\d{4}|6([0-4]\d{3}|5([0-4]\d\d|5([0-2]\d|3[0-5]))))\b`)
+
+// withoutEphemeralPorts is line with the ports that dials took made one,
+// ":*": a client that dials again and again logs one line a connection,
+// each on a port of its own, and they fold as the same line.
+func withoutEphemeralPorts(line string) string {
+	return ephemeralPort.ReplaceAllLiteralString(line, ":*")
+}
+
 // writeFolded writes entries, one a line, folding a line or a block of up
-// to maxFoldPeriod lines that repeats (the same but for the time) into one
-// copy and a count.
+// to maxFoldPeriod lines that repeats (the same but for the time and the
+// ports that dials took) into one copy and a count.
 func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
 	keys := make([]string, len(entries))
 	for i, e := range entries {
 		e.At = 0
-		keys[i] = e.String()
+		keys[i] = withoutEphemeralPorts(e.String())
 	}
 	same := func(i, j, n int) bool {
 		for k := range n {
@@ -695,14 +707,17 @@ func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
 			i++
 			continue
 		}
-		last := entries[i+period*reps-1].At
+		to := ""
+		if last := entries[i+period*reps-1].At; last != entries[i].At {
+			to = fmt.Sprintf(", to %v", last)
+		}
 		if period == 1 {
-			fmt.Fprintf(b, "    %s  (x %d, to %v)\n", cols.format(entries[i]), reps, last)
+			fmt.Fprintf(b, "    %s  (x %d%s)\n", cols.format(entries[i]), reps, to)
 		} else {
 			for k := range period {
 				fmt.Fprintf(b, "    %s\n", cols.format(entries[i+k]))
 			}
-			fmt.Fprintf(b, "    %*s  (the %d lines above x %d, to %v)\n", cols.at, "...", period, reps, last)
+			fmt.Fprintf(b, "    %*s  (the %d lines above x %d%s)\n", cols.at, "...", period, reps, to)
 		}
 		i += period * reps
 	}

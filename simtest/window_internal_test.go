@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
@@ -130,5 +131,29 @@ func TestAReportsTimelineLinesUp(t *testing.T) {
 	tasked := []int{0, 1, 3, 4}
 	for _, i := range tasked {
 		require.Equal(t, column(lines[1], "log: "), column(lines[i], "log: "), "the messages start in one column:\n%s", b.String())
+	}
+}
+
+// Lines that differ only in the ports their dials took fold as one, as a
+// client that dials again and again logs a line a connection; a fold at
+// one instant names no end time; a port that is no dial's stays apart.
+func TestFoldedLinesIgnoreTheirDialsPorts(t *testing.T) {
+	conn := func(at time.Duration, port int) sim.Entry {
+		return sim.Entry{At: at, Task: "workload poller", Name: "net", Msg: fmt.Sprintf("net: connected 10.0.0.254:%d->gossip-2:8080", port)}
+	}
+	entries := []sim.Entry{conn(time.Second, 49468), conn(2*time.Second, 49469), conn(3*time.Second, 65535),
+		{At: 4 * time.Second, Task: "a", Name: "log", Msg: "log: x"}, {At: 4 * time.Second, Task: "a", Name: "log", Msg: "log: x"},
+		conn(5*time.Second, 8080), conn(6*time.Second, 8081)}
+	var b strings.Builder
+	writeFolded(&b, entries, columnsOf(entries))
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	require.Len(t, lines, 4, b.String())
+	assert.Contains(t, lines[0], "10.0.0.254:49468->gossip-2:8080  (x 3, to 3s)", "the first line is shown, the rest counted")
+	assert.True(t, strings.HasSuffix(lines[1], "log: x  (x 2)"), "one instant: no end time: %q", lines[1])
+	assert.Contains(t, lines[2], ":8080->")
+	assert.Contains(t, lines[3], ":8081->")
+	for port, ephemeral := range map[int]bool{49151: false, 49152: true, 49999: true, 50000: true, 59999: true, 65535: true, 65536: false, 8080: false} {
+		line := fmt.Sprintf("net: connected a:%d->b:7", port)
+		assert.Equal(t, ephemeral, withoutEphemeralPorts(line) != line, "port %d", port)
 	}
 }
