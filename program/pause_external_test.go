@@ -28,16 +28,7 @@ func TestAPausedProgramAnswersOnceResumed(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return proc }})
 		s.Sleep(time.Second)
-		conn, err := s.Providers().Network.Dial(s.Context(), "srv-0:7000")
-		require.NoError(s, err)
-		r := bufio.NewReader(conn)
-		ask := func(line string) string {
-			_, err := fmt.Fprintln(conn, line)
-			require.NoError(s, err)
-			got, err := r.ReadString('\n')
-			require.NoError(s, err)
-			return got
-		}
+		ask := asker(s, "srv-0:7000")
 		require.Equal(s, "HELLO\n", ask("hello"))
 		start := s.Now()
 		h := s.Go("pause", func(ctx context.Context) error {
@@ -63,16 +54,7 @@ func TestAProgramPausesAfterItsClockRead(t *testing.T) {
 		tl := s.Timeline()
 		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return proc }})
 		s.Sleep(time.Second)
-		conn, err := s.Providers().Network.Dial(s.Context(), "srv-0:7000")
-		require.NoError(s, err)
-		r := bufio.NewReader(conn)
-		ask := func(line string) string {
-			_, err := fmt.Fprintln(conn, line)
-			require.NoError(s, err)
-			got, err := r.ReadString('\n')
-			require.NoError(s, err)
-			return got
-		}
+		ask := asker(s, "srv-0:7000")
 		require.Equal(s, "HELLO\n", ask("hello"))
 		h := s.Go("pause", func(ctx context.Context) error {
 			c.PauseAfterClockRead("srv-0", 3*time.Second)
@@ -99,4 +81,19 @@ func TestAProgramPausesAfterItsClockRead(t *testing.T) {
 		assert.Equal(s, 1, pauses)
 	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 	require.True(t, res.OK(), res.Report)
+}
+
+// asker dials addr from the driver and returns a function that sends a
+// line there and returns the line it gets back.
+func asker(s *simtest.S, addr string) func(line string) string {
+	conn, err := s.Providers().Network.Dial(s.Context(), addr)
+	require.NoError(s, err)
+	r := bufio.NewReader(conn)
+	return func(line string) string {
+		_, err := fmt.Fprintln(conn, line)
+		require.NoError(s, err)
+		got, err := r.ReadString('\n')
+		require.NoError(s, err)
+		return got
+	}
 }
