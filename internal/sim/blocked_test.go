@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,4 +112,43 @@ func TestAWaitNamesTheGoroutineItWaitsFor(t *testing.T) {
 		"the goroutine it started last, and the deepest under it")
 	assert.Equal(t, "example.old (chan receive)", waitingDescendant(gs[4:], 7))
 	assert.Empty(t, waitingDescendant(gs, 10), "none started")
+}
+
+// A run whose blocks added up is given up as the watchdog gives one up:
+// once the blocked task comes back and its step ends, no other task runs
+// its code again.
+func TestBlocksThatAddUpStopTheRunAtItsNextStep(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	ask, done := make(chan chan struct{}), make(chan struct{})
+	go answerer(ask, done, 300*time.Millisecond)
+	release := make(chan struct{})
+	var ranAfter atomic.Bool
+	res := New(Config{Seed: 9}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "other", func(ctx context.Context) error {
+			if err := p.Time.Sleep(ctx, time.Hour); err != nil {
+				return err
+			}
+			ranAfter.Store(true)
+			return nil
+		})
+		p.Task.Go(ctx, "asker", func(ctx context.Context) error {
+			for range 3 { // 900ms of real time, short of the watchdog
+				askSlowly(ask)
+				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+			}
+			<-release  // the block that adds up past it
+			return nil // the step ends with no call into the simulation
+		})
+		return p.Time.Sleep(ctx, 2*time.Hour)
+	}, time.Second)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	require.Equal(t, Escaped, f.Kind)
+	require.Contains(t, f.Msg, "in all, in ")
+	close(release)
+	close(done)
+	goleak.VerifyNone(t, before) // the run's goroutines end, as it does
+	assert.False(t, ranAfter.Load(), "a task ran its code after the run was given up")
 }

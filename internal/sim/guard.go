@@ -452,7 +452,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 				}
 			}
 			if !stopping && overAt.IsZero() && watchdog > 0 && tally.over(now, limit) && !w.strays.seen.Load() {
-				w.abandoned.Store(true)
+				w.abandon()
 				return w.blockedTooLong(&tally, now, limit)
 			}
 			if !overAt.IsZero() {
