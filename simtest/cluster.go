@@ -367,6 +367,10 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	if p.group != g {
 		return // an older instance
 	}
+	// A pause armed for a clock read (PauseAfterClockRead) lets the
+	// process run, and so exit: the arming ends with this instance, as a
+	// stop ends it, and does not fall on the next.
+	c.unpauseFor(p, Crash)
 	switch {
 	case p.stopping:
 		// The process exits: its other tasks end with it, before any

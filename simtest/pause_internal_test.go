@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -144,4 +145,42 @@ func TestAPauseArmedForAClockReadEndsWithAStop(t *testing.T) {
 			require.Equal(t, []bool{false}, paused)
 		})
 	}
+}
+
+// A process that asks to be restarted while its pause waits for a clock
+// read goes down with the arming taken back, as a stop takes it: the
+// pause does not fall on its next instance, and the arming's count
+// against MaxDead is given back once.
+func TestAPauseArmedForAClockReadEndsWithARestart(t *testing.T) {
+	var dead []int
+	var paused []bool
+	res := Simulate(func(s *S) {
+		tl := s.Timeline()
+		boots := 0
+		c := s.Boot(Processes{Name: "srv", New: func() Process {
+			boots++
+			if boots > 1 {
+				return idle()
+			}
+			return ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				_ = p.Time.Sleep(ctx, time.Second) // reads no clock
+				return fmt.Errorf("wal: sync failed: %w", providers.ErrRestart)
+			})
+		}})
+		h := s.Go("pause", func(context.Context) error {
+			c.PauseAfterClockRead("srv-0", 3*time.Second)
+			return nil
+		})
+		s.Sleep(2 * time.Second)
+		dead = append(dead, c.dead) // restarted, and up again
+		paused = append(paused, c.get("srv-0").paused())
+		require.NoError(s, h.Join(s.Context()))
+		dead = append(dead, c.dead)
+		for _, e := range tl.Snapshot() {
+			require.NotRegexp(s, "^(pause|resume): srv-0", e.Msg, "nothing was paused")
+		}
+	}, Seeds(1), Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+	require.Equal(t, []int{0, 0}, dead)
+	require.Equal(t, []bool{false}, paused)
 }
