@@ -3,6 +3,7 @@ package simtest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,4 +184,38 @@ func TestAPauseArmedForAClockReadEndsWithARestart(t *testing.T) {
 	require.True(t, res.OK(), res.Report)
 	require.Equal(t, []int{0, 0}, dead)
 	require.Equal(t, []bool{false}, paused)
+}
+
+// A time-out made on a process's clock reads it: a pause armed for a
+// clock read begins there, and the time-out's deadline, counted from
+// before the pause, has passed when the task goes on.
+func TestAPauseArmedForAClockReadBeginsInATimeout(t *testing.T) {
+	var expired []bool
+	res := Simulate(func(s *S) {
+		tl := s.Timeline()
+		c := s.Boot(Processes{Name: "srv", New: func() Process {
+			return ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				for p.Time.Sleep(ctx, 100*time.Millisecond) == nil {
+					tctx, cancel := p.Time.WithTimeout(ctx, time.Second)
+					deadline, _ := tctx.Deadline()
+					expired = append(expired, !p.Time.Now().Before(deadline))
+					cancel()
+				}
+				return nil
+			})
+		}})
+		s.Sleep(time.Second + 50*time.Millisecond)
+		c.PauseAfterClockRead("srv-0", 3*time.Second)
+		s.Sleep(time.Second)
+		var pauses []string
+		for _, e := range tl.Snapshot() {
+			if strings.HasPrefix(e.Msg, "pause: ") {
+				pauses = append(pauses, e.Msg)
+			}
+		}
+		require.Len(s, pauses, 1)
+		require.Regexp(s, `^pause: srv-0 paused for 3s, just after srv-0\S* read its clock$`, pauses[0])
+	}, Seeds(1), Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+	require.Contains(t, expired, true, "the time-out ran out in the pause")
 }

@@ -199,6 +199,9 @@ func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.C
 	// the round trip through a time.Time that WithDeadline takes.
 	h := c.h
 	local := h.toLocal(h.n.now())
+	// A read of the clock for the task, as Now's: a pause armed for one
+	// begins here, and the deadline is counted from before it.
+	h.n.w.ClockRead()
 	end := local + int64(d)
 	if (end > local) != (d > 0) {
 		return c.WithDeadline(ctx, sim.Epoch.Add(time.Duration(local)).Add(d))
