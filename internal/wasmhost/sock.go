@@ -346,8 +346,10 @@ func sockDial(in *instance, mem api.Memory, st []uint64) errno {
 	s.dialing = true
 	s.dialer = in.p.Task.Go(context.WithoutCancel(in.ctx), "sock-dial", func(ctx context.Context) error {
 		if timeout >= 0 {
+			// The kernel's read of the clock, not the program's: a
+			// time-out would be a point where an armed pause begins.
 			var cancel context.CancelFunc
-			ctx, cancel = in.p.Time.WithTimeout(ctx, timeout)
+			ctx, cancel = in.p.Time.WithDeadline(ctx, in.kernelNow().Add(timeout))
 			defer cancel()
 		}
 		c, err := in.p.Network.Dial(ctx, a)
