@@ -172,7 +172,7 @@ func TestReportShowsTheLastEntriesOfASeedThatFailedAtItsEnd(t *testing.T) {
 	}, simtest.Seeds(1))
 	out := res.Report
 	assert.Contains(t, out, "timeline, its last entries")
-	assert.Regexp(t, `driver +retry\n +0s +driver +refused\n +\.\.\.  \(the 2 lines above x 10, to 0s\)`, out)
+	assert.Regexp(t, `driver +retry\n +0s +driver +refused\n +\.\.\.  \(the 2 lines above x 10\)\n`, out)
 }
 
 // A seed that panics while many tasks wait ends with a kill of each; the
