@@ -65,7 +65,7 @@ func (c *Cluster) Pause(name string, d time.Duration) {
 // wherever its tasks wait. Half of the pauses that [chaos.Attrition]
 // draws for a process begin so.
 func (c *Cluster) PauseAfterClockRead(name string, d time.Duration) {
-	c.pause("PauseAfterClockRead", name, d, func(p *proc) func() { return c.armPause(d, p) })
+	c.pause("PauseAfterClockRead", name, d, func(p *proc) func() { return c.armPause(d, p, false) })
 }
 
 // pause is Pause and PauseAfterClockRead: once the named process is up and
@@ -113,6 +113,9 @@ type pauseHold struct {
 	// read (pauseAtClockRead): the process runs on meanwhile, but is
 	// counted and picked as paused.
 	armed bool
+	// drawn marks a pause that attrition drew: one still armed as
+	// attrition ends is taken back (disarmDrawn).
+	drawn bool
 }
 
 // pauseFor pauses ps, which are up, at once for d, and resumes each that
@@ -148,19 +151,20 @@ func (c *Cluster) pauseNow(d time.Duration, counted bool, ps ...*proc) []*pauseH
 // none reads one by then; and resumes it at the pause's end if it did not
 // go down meanwhile. It counts against MaxDead from now to the pause's
 // end, the caller having counted it.
-func (c *Cluster) pauseAtClockRead(d time.Duration, p *proc) {
-	c.armPause(d, p)()
+// drawn: attrition drew it (disarmDrawn).
+func (c *Cluster) pauseAtClockRead(d time.Duration, p *proc, drawn bool) {
+	c.armPause(d, p, drawn)()
 }
 
 // armPause is pauseAtClockRead up to the wait for a read: it arms p's
 // pause, and returns the rest, which waits.
-func (c *Cluster) armPause(d time.Duration, p *proc) (wait func()) {
+func (c *Cluster) armPause(d time.Duration, p *proc, drawn bool) (wait func()) {
 	s := c.s
 	if p.down || p.leaving {
 		c.pauseNow(d, true, p) // nothing to pause: gives the count back
 		return func() {}
 	}
-	h := &pauseHold{p: p, group: p.group, at: s.w.Now(), counted: true, armed: true}
+	h := &pauseHold{p: p, group: p.group, at: s.w.Now(), counted: true, armed: true, drawn: drawn}
 	p.hold = h
 	var resumer providers.Handle
 	p.group.PauseAfterClockRead(func() {
@@ -186,7 +190,21 @@ func (c *Cluster) armPause(d time.Duration, p *proc) (wait func()) {
 			c.resumeAfter(d, c.pauseNow(d, true, p))
 		}
 		// Otherwise the process went down while armed, and its stop took
-		// the arming and its count back (unpauseFor).
+		// the arming and its count back (unpauseFor), or attrition ended
+		// and took it back (disarmDrawn).
+	}
+}
+
+// disarmDrawn takes back, as attrition ends, the pauses it drew that
+// still wait for a clock read, and their counts against MaxDead: a fault
+// drawn in the chaos phase does not begin in the quiesce. Those under way
+// run to their ends, as a reboot under way does.
+func (c *Cluster) disarmDrawn() {
+	for _, p := range c.procs {
+		if h := p.hold; h != nil && h.armed && h.drawn {
+			p.group.Disarm()
+			c.unhold(p)
+		}
 	}
 }
 

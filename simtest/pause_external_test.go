@@ -481,3 +481,35 @@ func TestAttritionPausesSomeProcessesAfterAClockRead(t *testing.T) {
 	assert.Greater(t, kinds[true], 2, "pauses just after a clock read")
 	assert.Greater(t, kinds[false], 2, "pauses at once")
 }
+
+// A pause that attrition drew in the chaos phase and that still waits for
+// a clock read when attrition ends is taken back: no pause begins in the
+// quiesce.
+func TestNoDrawnPauseBeginsAfterTheChaosPhase(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.PowerLoss, cfg.Attrition.Pause = 0, 0, 0, 1
+	cfg.Attrition.Interval = chaos.Range{Min: 100 * time.Millisecond, Max: 300 * time.Millisecond}
+	cfg.Attrition.PauseFor = chaos.Range{Min: 3 * time.Second, Max: 3 * time.Second}
+	armed := 0
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		// They read no clock: a pause that waits for a read waits for
+		// its whole length.
+		s.Boot(simtest.Processes{Name: "srv", Count: 3, New: func() simtest.Process { return &pausable{} }}).
+			Run(simtest.Phases{Chaos: time.Second})
+		var quiesce time.Duration
+		for _, e := range tl.Snapshot() {
+			switch {
+			case e.Msg == "phase: quiesce":
+				quiesce = e.At
+			case strings.HasPrefix(e.Msg, "pause:") && quiesce > 0:
+				s.Errorf("%v: %s, in the quiesce", e.At, e.Msg)
+			case strings.HasPrefix(e.Msg, "pause:"):
+				armed++
+			}
+		}
+	}, simtest.Seeds(8), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Positive(t, armed, "some pauses began at once, in the chaos phase")
+}

@@ -153,6 +153,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	if attrition != nil {
 		attrition.Cancel()
 		_ = attrition.Join(ctx)
+		c.disarmDrawn()
 		for _, h := range reboots {
 			_ = h.Join(ctx)
 		}
@@ -222,7 +223,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			c.dead++
 			*reboots = append(*reboots, s.Go("pause "+p.peer.Name, func(ctx context.Context) error {
 				if atClockRead {
-					c.pauseAtClockRead(d, p)
+					c.pauseAtClockRead(d, p, true)
 				} else {
 					c.pauseFor(d, true, p)
 				}
