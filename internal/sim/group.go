@@ -161,7 +161,7 @@ func (g *Group) killOthers() bool {
 	w := g.w
 	g.dead = true
 	g.unpause() // a stopped process is killed as it stands (SIGKILL)
-	g.Disarm()
+	g.disarm()
 	var victims []*task
 	for _, t := range w.tasks {
 		if t.group == g {
@@ -260,6 +260,13 @@ func (g *Group) PauseAfterClockRead(started func()) {
 // Disarm takes back an arming of PauseAfterClockRead that no clock read
 // has taken, and reports whether there was one.
 func (g *Group) Disarm() bool {
+	g.w.guard("Group.Disarm") // a stop of a dying process takes it back too
+	return g.disarm()
+}
+
+// disarm is Disarm for the engine's own bookkeeping: a kill's, and a
+// clock read's that takes the arming.
+func (g *Group) disarm() bool {
 	if g.onClockRead == nil {
 		return false
 	}
@@ -286,7 +293,7 @@ func (w *World) pauseAtClockRead() {
 	}
 	g := t.group
 	started := g.onClockRead
-	g.Disarm()
+	g.disarm()
 	g.Pause()
 	started()
 	(*taskProvider)(w).Yield(t.ctx)
