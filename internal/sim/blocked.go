@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -113,14 +112,7 @@ func (w *World) blockedTooLong(b *blocks, now time.Time, limit time.Duration) Re
 		"a sync.Mutex, time.Sleep or real file I/O? Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, " +
 		"providers.Wait(ctx, p.Task) for a context's end, the simulated network (simhttp.NewClient(p) for HTTP) and disk " +
 		"(simvet's chan, sync, wallclock and osnet rules find this before running); if the blocks are meant to be, run them inside S.Slow or raise the Watchdog"
-	return Result{
-		Seed:    w.cfg.Seed,
-		Trace:   atomic.LoadUint64(&w.pubTrace),
-		Steps:   progress - events,
-		Events:  events,
-		SimTime: time.Duration(at),
-		Err:     &Failure{Kind: Escaped, Task: cur.wait.Task, At: time.Duration(at), Stack: cur.wait.Stack, Msg: msg},
-	}
+	return w.publishedResult(progress, events, at, &Failure{Kind: Escaped, Task: cur.wait.Task, At: time.Duration(at), Stack: cur.wait.Stack, Msg: msg})
 }
 
 // describeBlock tells where a block was: its task, what its goroutine

@@ -521,14 +521,14 @@ const stopGrace = time.Second
 // builds its own.
 func (w *World) stoppedResult() Result {
 	progress, events, at := w.publishedCounts()
-	return Result{
-		Seed:    w.cfg.Seed,
-		Trace:   atomic.LoadUint64(&w.pubTrace),
-		Steps:   progress - events,
-		Events:  events,
-		SimTime: time.Duration(at),
-		Err:     &Failure{Kind: Abandoned, Msg: "the run was stopped before it ended"},
-	}
+	return w.publishedResult(progress, events, at, &Failure{Kind: Abandoned, Msg: "the run was stopped before it ended"})
+}
+
+// publishedResult is the Result, failed with f, of a run that the
+// watchdog's goroutine ends: its counters as publishedCounts read them,
+// and the trace hash that publish stored.
+func (w *World) publishedResult(progress, events uint64, at int64, f *Failure) Result {
+	return Result{Seed: w.cfg.Seed, Trace: atomic.LoadUint64(&w.pubTrace), Steps: progress - events, Events: events, SimTime: time.Duration(at), Err: f}
 }
 
 // Slow runs f with the watchdog held off: f may take as long as it needs
@@ -685,12 +685,5 @@ func (w *World) escaped(idle time.Duration) Result {
 	if w.killing.Load() {
 		f.Msg += "; the task was killed and has not finished unwinding since: did a deferred recover() stop the kill?"
 	}
-	return Result{
-		Seed:    w.cfg.Seed,
-		Trace:   atomic.LoadUint64(&w.pubTrace),
-		Steps:   progress - events,
-		Events:  events,
-		SimTime: now,
-		Err:     f,
-	}
+	return w.publishedResult(progress, events, at, f)
 }

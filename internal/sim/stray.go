@@ -338,8 +338,7 @@ func (w *World) strayed() (Result, bool) {
 	}
 	progress, events, now := w.publishedCounts()
 	stamped := Failure{Kind: f.Kind, Task: f.Task, At: time.Duration(now), Msg: f.Msg, Stack: f.Stack, Err: f.Err}
-	return Result{Seed: w.cfg.Seed, Trace: atomic.LoadUint64(&w.pubTrace), Steps: progress - events, Events: events,
-		SimTime: time.Duration(now), Err: &stamped}, true
+	return w.publishedResult(progress, events, now, &stamped), true
 }
 
 // OnLateStray sets fn to hear of stray calls made after the run ended,
