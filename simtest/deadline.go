@@ -103,14 +103,17 @@ func (r *runner) stopBy() time.Time {
 	if r.fuzz != nil {
 		return time.Time{}
 	}
-	d := r.deadline
-	if d.at.IsZero() {
-		d = newTestDeadline(r.t) // a replay's, which runs no deadline between seeds
+	// Field by field: the Run's goroutine writes the deadline's slowest
+	// seed (near) while workers read these two.
+	at, window := r.deadline.at, r.deadline.window
+	if at.IsZero() {
+		d := newTestDeadline(r.t) // a replay's, which runs no deadline between seeds
+		at, window = d.at, d.window
 	}
-	if d.at.IsZero() {
+	if at.IsZero() {
 		return time.Time{}
 	}
-	return d.at.Add(-max(500*time.Millisecond, d.window/40))
+	return at.Add(-max(500*time.Millisecond, window/40))
 }
 
 // overtime reports whether o's seed was stopped because go test's

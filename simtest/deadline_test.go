@@ -44,7 +44,7 @@ func TestASeedInProgressStopsBeforeTheTimeout(t *testing.T) {
 	assert.NotContains(t, out, "panic: test timed out")
 	assert.Regexp(t, `simtest: seed \d+ failed: out of wall time at \S+ in task "driver": the seed ran for [\d.]+m?s of wall time \(\S+ of simulated time, \d+ steps and \d+ events\) `+
 		`without finishing before go test's -timeout, which would end the test binary with no report; it was stopped between two steps, after one of task "driver"\.`, out)
-	assert.Regexp(t, `\n\s+replay: go test -run '\^TestOvertimeInAChild\$' \./simtest -simseed=\d+\n`, out)
+	assert.Regexp(t, `\n\s+replay: go test -run '\^TestOvertimeInAChild\$' \./simtest -simseed=\d+(?: -race)?\n`, out)
 	assert.Contains(t, out, "Give each seed less simulated time (the TimeBudget option; this seed's is 1h0m0s), bound what loops, or raise -timeout.")
 	assert.Regexp(t, `task "driver" waits on sleep[^\n]*:\n\s+github.com/moonpool-go/moonpool/simtest.TestOvertimeInAChild.func1\n\s+\S+deadline_test.go:\d+`, out)
 	assert.Contains(t, out, `task "bystander" `, "every task is listed")
