@@ -146,22 +146,22 @@ func (c *Cluster) pauseNow(d time.Duration, counted bool, ps ...*proc) []*pauseH
 	return held
 }
 
-// pauseAtClockRead pauses p, which is up, for d, from just after one of
-// its tasks next reads its clock, or from d on, wherever its tasks wait, if
-// none reads one by then; and resumes it at the pause's end if it did not
-// go down meanwhile. It counts against MaxDead from now to the pause's
-// end, the caller having counted it.
-// drawn: attrition drew it (disarmDrawn).
-func (c *Cluster) pauseAtClockRead(d time.Duration, p *proc, drawn bool) {
-	c.armPause(d, p, drawn)()
+// pauseAtClockRead is attrition's pause of p, which is up, for d, from
+// just after one of its tasks next reads its clock, or from d on, wherever
+// its tasks wait, if none reads one by then; it resumes p at the pause's
+// end if it did not go down meanwhile. It counts against MaxDead from now
+// to the pause's end, the caller having counted it.
+func (c *Cluster) pauseAtClockRead(d time.Duration, p *proc) {
+	c.armPause(d, p, true)()
 }
 
 // armPause is pauseAtClockRead up to the wait for a read: it arms p's
-// pause, and returns the rest, which waits.
+// pause, and returns the rest, which waits. drawn: attrition drew it
+// (disarmDrawn).
 func (c *Cluster) armPause(d time.Duration, p *proc, drawn bool) (wait func()) {
 	s := c.s
 	if p.down || p.leaving {
-		c.pauseNow(d, true, p) // nothing to pause: gives the count back
+		c.dead-- // nothing to pause: the caller's count goes back, as in pauseNow
 		return func() {}
 	}
 	h := &pauseHold{p: p, group: p.group, at: s.w.Now(), counted: true, armed: true, drawn: drawn}

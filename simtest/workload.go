@@ -223,7 +223,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			c.dead++
 			*reboots = append(*reboots, s.Go("pause "+p.peer.Name, func(ctx context.Context) error {
 				if atClockRead {
-					c.pauseAtClockRead(d, p, true)
+					c.pauseAtClockRead(d, p)
 				} else {
 					c.pauseFor(d, true, p)
 				}
