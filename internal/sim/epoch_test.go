@@ -37,3 +37,26 @@ func TestSinceEpochIsSub(t *testing.T) {
 		t.Fatalf("SinceEpoch(time.Now()) = %d, want %d", got, want)
 	}
 }
+
+// FromEpoch is Epoch.Add field for field (== compares a Time's location
+// too), for every count of nanoseconds a run's clocks may reach and past.
+func TestFromEpochIsAdd(t *testing.T) {
+	if Epoch.Unix() != epochUnix || Epoch.Nanosecond() != 0 {
+		t.Fatalf("epochUnix is %d, but Epoch is %d s and %d ns since 1970", epochUnix, Epoch.Unix(), Epoch.Nanosecond())
+	}
+	check := func(t interface{ Fatalf(string, ...any) }, ns int64) {
+		if got, want := FromEpoch(ns), Epoch.Add(time.Duration(ns)); got != want {
+			t.Fatalf("FromEpoch(%d) = %v (%#v), want %v (%#v) as Epoch.Add gives", ns, got, got, want, want)
+		}
+	}
+	for _, ns := range []int64{0, 1, 999_999_999, 1e9, 1e9 + 1, -1, -1e9, math.MaxInt64, math.MinInt64} {
+		check(t, ns)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		if rapid.Bool().Draw(t, "run") {
+			check(t, rapid.Int64Range(0, int64(1000*time.Hour)).Draw(t, "ns"))
+			return
+		}
+		check(t, rapid.Int64().Draw(t, "ns"))
+	})
+}

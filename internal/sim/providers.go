@@ -29,7 +29,7 @@ var (
 func (p *timeProvider) Now() time.Time {
 	w := (*World)(p)
 	w.enter("Time.Now")
-	now := Epoch.Add(time.Duration(w.now))
+	now := FromEpoch(w.now)
 	w.ClockRead()
 	return now
 }

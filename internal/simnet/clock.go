@@ -167,7 +167,7 @@ func (c *hostClock) Now() time.Time {
 // point where a pause armed for a clock read begins
 // (sim.Group.PauseAfterClockRead).
 func (c *hostClock) KernelNow() time.Time {
-	return sim.Epoch.Add(time.Duration(c.h.toLocal(c.h.n.now())))
+	return sim.FromEpoch(c.h.toLocal(c.h.n.now()))
 }
 
 func (c *hostClock) Sleep(ctx context.Context, d time.Duration) error {
@@ -206,7 +206,7 @@ func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.C
 	if (end > local) != (d > 0) {
 		return c.WithDeadline(ctx, sim.Epoch.Add(time.Duration(local)).Add(d))
 	}
-	return c.withLocal(ctx, sim.Epoch.Add(time.Duration(end)), h.simUntil(end))
+	return c.withLocal(ctx, sim.FromEpoch(end), h.simUntil(end))
 }
 
 // withLocal is a context under ctx that the world ends at simulated time
@@ -215,7 +215,7 @@ func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.C
 // own time: ctx may report its deadline on this host's clock, or on
 // another.
 func (c *hostClock) withLocal(ctx context.Context, deadline time.Time, at int64) (context.Context, context.CancelFunc) {
-	inner, cancel := c.base.WithDeadline(ctx, sim.Epoch.Add(time.Duration(at)))
+	inner, cancel := c.base.WithDeadline(ctx, sim.FromEpoch(at))
 	d := &localDeadline{Context: inner, h: c.h, deadline: deadline}
 	if inner.Value(sim.SimDeadline{}) != any(inner) { // the deadline is ctx's
 		d.takeDeadline(ctx)
@@ -253,7 +253,7 @@ func (c *localDeadline) takeDeadline(ctx context.Context) {
 		}
 		wd = l.WorldDeadline()
 	}
-	c.deadline = sim.Epoch.Add(time.Duration(c.h.toLocal(sim.SinceEpoch(wd))))
+	c.deadline = sim.FromEpoch(c.h.toLocal(sim.SinceEpoch(wd)))
 	c.parent = nil // the deadline c reports is its own
 }
 
