@@ -278,22 +278,25 @@ type decoder struct {
 
 // An interner hands out the strings a connection reads, so that a key or
 // a value read again and again is allocated once: the keys of a replica's
-// requests, the values of a client's replies. It keeps the last few.
+// requests, the values of a client's replies. It keeps one string in each
+// of its slots, the last one read whose bytes hash to that slot: a look-up
+// compares one string, not all of them.
 type interner struct {
-	s    [16]string
-	next int
+	s [32]string
 }
 
 func (in *interner) intern(b []byte) string {
-	for _, s := range in.s {
-		if s == string(b) {
-			return s
-		}
+	h := uint64(len(b))
+	for _, c := range b {
+		h = h*31 + uint64(c)
 	}
-	s := string(b)
-	in.s[in.next] = s
-	in.next = (in.next + 1) % len(in.s)
-	return s
+	// The top bits of a multiplicative hash: keys that differ in their
+	// last byte alone ("k1", "k2") fall in different slots.
+	s := &in.s[h*0x9e3779b97f4a7c15>>(64-5)]
+	if *s != string(b) {
+		*s = string(b)
+	}
+	return *s
 }
 
 func (d *decoder) fail(what string) {

@@ -131,8 +131,8 @@ func TestTagsOrderByTimeThenID(t *testing.T) {
 // read again is the string read before, with nothing allocated for it.
 func TestInternedDecodingReadsTheSame(t *testing.T) {
 	var keys, values interner
-	for i := range 40 { // more distinct keys than an interner keeps
-		e := entry{Key: fmt.Sprintf("k%d", i%20), Tag: Tag{Time: uint64(i), ID: 9}, Value: fmt.Sprintf("c1-%d", i%3)}
+	for i := range 80 { // more distinct keys than an interner has slots
+		e := entry{Key: fmt.Sprintf("k%d", i%40), Tag: Tag{Time: uint64(i), ID: 9}, Value: fmt.Sprintf("c1-%d", i%3)}
 		b := (&request{Op: opStore, ID: uint64(i), Entry: e}).appendTo(nil)
 		var plain, interned request
 		require.NoError(t, plain.decode(b))
