@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,6 +21,10 @@ func TestMessagesRoundTrip(t *testing.T) {
 		{Op: opQuery, ID: 1, Entry: entry{Key: "k1"}},
 		{Op: opStore, ID: 2, Entry: e},
 		{Op: opDump, ID: 3},
+		// Varints of one byte, of two, and of the most there are.
+		{Op: opQuery, ID: 127, Entry: entry{Key: "k1"}},
+		{Op: opQuery, ID: 128, Entry: entry{Key: strings.Repeat("k", MaxKey)}},
+		{Op: opStore, ID: math.MaxUint64, Entry: entry{Key: "k1", Tag: Tag{Time: 300, ID: 1}, Value: strings.Repeat("v", 200)}},
 	} {
 		var got request
 		require.NoError(t, got.decode(q.appendTo(nil)))
