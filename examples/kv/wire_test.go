@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"runtime"
@@ -155,4 +156,18 @@ func TestInternedDecodingReadsTheSame(t *testing.T) {
 	var q request
 	require.NoError(t, q.decodeWith(b, &keys, nil))
 	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = q.decodeWith(b, &keys, nil) }))
+}
+
+// A frame's length is summed as crc32.Checksum sums it.
+func TestLengthSumIsCastagnoli(t *testing.T) {
+	var b [4]byte
+	for _, n := range []uint32{0, 1, 0x7f, 0x80, 0xff, 0x100, 0xfeedface, math.MaxUint32} {
+		binary.BigEndian.PutUint32(b[:], n)
+		require.Equal(t, crc32.Checksum(b[:], castagnoli), lengthSum(b[:]), "length %#x", n)
+	}
+	for i := range uint32(100_000) { // a spread of lengths, up to the largest
+		n := i * 42_950
+		binary.BigEndian.PutUint32(b[:], n)
+		require.Equal(t, crc32.Checksum(b[:], castagnoli), lengthSum(b[:]), "length %#x", n)
+	}
 }
