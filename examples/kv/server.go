@@ -396,11 +396,13 @@ func (r *replica) putBufs(b *connBufs) {
 func (r *replica) serve(ctx context.Context, c net.Conn) {
 	b := r.takeBufs(c)
 	defer r.putBufs(b)
-	var deadline time.Time
+	// A deadline costs a timer: move it only once half of it passed, after
+	// renew.
+	var renew time.Time
 	for {
-		// A deadline costs a timer: move it only once half of it passed.
-		if now := r.p.Time.Now(); deadline.Sub(now) < idleTimeout/2 {
-			deadline = now.Add(idleTimeout)
+		if now := r.p.Time.Now(); now.After(renew) {
+			deadline := now.Add(idleTimeout)
+			renew = deadline.Add(-idleTimeout / 2)
 			if c.SetDeadline(deadline) != nil {
 				return
 			}
