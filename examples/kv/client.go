@@ -68,9 +68,11 @@ type link struct {
 	// blocks.
 	//simvet:allow sync never held across a call that parks, so no task ever waits on it
 	mu      sync.Mutex
-	conn    net.Conn  // nil while disconnected
-	pending uint64    // the request awaiting a reply, or 0
-	wdl     time.Time // the write deadline set on conn
+	conn    net.Conn // nil while disconnected
+	pending uint64   // the request awaiting a reply, or 0
+	// The write deadline set on conn was set at wdlSet, and is moved after
+	// wdlMove, once most of it has passed.
+	wdlSet, wdlMove time.Time
 
 	// What the link's task reads with, kept from one connection to the
 	// next (a client reconnects after every reboot of its replica); only
@@ -329,7 +331,7 @@ func (c *Client) keep(ctx context.Context, i int) {
 			backoff = first
 			l.want.TryRecv() // wanted before: it is here now
 			l.mu.Lock()
-			l.conn, l.wdl = conn, time.Time{}
+			l.conn, l.wdlSet, l.wdlMove = conn, time.Time{}, time.Time{}
 			l.mu.Unlock()
 			err = c.read(ctx, i, conn)
 			l.mu.Lock()
@@ -383,20 +385,22 @@ func (c *Client) read(ctx context.Context, i int, conn net.Conn) error {
 }
 
 // deadline makes sure that a write on the connection gives up, within d
-// from now: a write blocks only when the replica stopped reading, so the
-// bound is loose. Setting a deadline costs a timer, so it is moved only
-// once most of it has passed.
+// from now (a link's d is the same at every call): a write blocks only
+// when the replica stopped reading, so the bound is loose. Setting a
+// deadline costs a timer, so it is moved only once most of it has passed,
+// or if the clock reads earlier than when it was set.
 func (l *link) deadline(now time.Time, d time.Duration) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn == nil {
 		return net.ErrClosed
 	}
-	if left := l.wdl.Sub(now); left >= d/10 && left <= d {
+	if !now.Before(l.wdlSet) && !now.After(l.wdlMove) {
 		return nil
 	}
-	l.wdl = now.Add(d)
-	return l.conn.SetWriteDeadline(l.wdl)
+	wdl := now.Add(d)
+	l.wdlSet, l.wdlMove = now, wdl.Add(-d/10)
+	return l.conn.SetWriteDeadline(wdl)
 }
 
 // reset closes the connection, if any; its task dials again.
