@@ -25,6 +25,10 @@ type Mutex struct {
 	d      describer
 	holder lockSite
 	descFn func() string // m.describe, made once
+	// When p can find lock cycles: how m's holder is found when a
+	// task parks on m, made once.
+	cyc      cycleFinder
+	holderFn func() any
 }
 
 // A lockSite is a task that locked a Mutex, or waits to, and the return
@@ -35,7 +39,10 @@ type Mutex struct {
 // simulation's profile).
 type lockSite struct {
 	task string
-	pc   [2]uintptr
+	// owner is the task as the parker knows it (cycleFinder.LockOwner),
+	// nil when the parker finds no cycles.
+	owner any
+	pc    [2]uintptr
 }
 
 // describer is implemented by a parker that can name the running task and
@@ -47,6 +54,17 @@ type describer interface {
 	ParkDescribed(ctx context.Context, tok WaitToken, what string, describe func() string) error
 }
 
+// cycleFinder is implemented by a describer that finds lock cycles: the
+// simulation's. LockOwner returns the running task's name, as TaskName
+// does, and the task as ParkLock's holder must return it. ParkLock is
+// ParkDescribed for a wait on a lock that holder says who holds, checked
+// for a cycle of tasks that wait on each other's locks before the task
+// parks. A lock that is free costs what TaskName would: one call.
+type cycleFinder interface {
+	LockOwner() (string, any)
+	ParkLock(ctx context.Context, tok WaitToken, what string, describe func() string, holder func() any) error
+}
+
 // NewMutex returns an unlocked Mutex that blocks on t: through the Go
 // runtime, unless t is a simulation's Task.
 func NewMutex(t Task) *Mutex {
@@ -55,6 +73,10 @@ func NewMutex(t Task) *Mutex {
 		if d, ok := p.(describer); ok {
 			m.d = d
 			m.descFn = m.describe
+			if c, ok := p.(cycleFinder); ok {
+				m.cyc = c
+				m.holderFn = m.owner
+			}
 		}
 		return m
 	}
@@ -82,7 +104,10 @@ func (m *Mutex) Lock(ctx context.Context) error {
 	}
 	m.p.Enter("mutex lock")
 	var site lockSite
-	if m.d != nil {
+	if m.cyc != nil {
+		site.task, site.owner = m.cyc.LockOwner()
+		callsite.Callers(site.pc[:])
+	} else if m.d != nil {
 		site.task = m.d.TaskName()
 		callsite.Callers(site.pc[:])
 	}
@@ -106,7 +131,9 @@ func (m *Mutex) Lock(ctx context.Context) error {
 		}
 	}()
 	var err error
-	if m.d != nil {
+	if m.cyc != nil {
+		err = m.cyc.ParkLock(ctx, w.tok, "mutex lock", m.descFn, m.holderFn)
+	} else if m.d != nil {
 		err = m.d.ParkDescribed(ctx, w.tok, "mutex lock", m.descFn)
 	} else {
 		err = m.p.Park(ctx, w.tok, "mutex lock")
@@ -138,7 +165,10 @@ func (m *Mutex) TryLock() bool {
 		return false
 	}
 	m.locked = true
-	if m.d != nil {
+	if m.cyc != nil {
+		m.holder.task, m.holder.owner = m.cyc.LockOwner()
+		callsite.Callers(m.holder.pc[:])
+	} else if m.d != nil {
 		m.holder.task = m.d.TaskName()
 		callsite.Callers(m.holder.pc[:])
 	}
@@ -172,6 +202,14 @@ func (m *Mutex) handOn() {
 		m.locked = false
 		m.holder = lockSite{}
 	}
+}
+
+// owner returns the task that holds m, as the parker knows it, or nil.
+func (m *Mutex) owner() any {
+	if !m.locked {
+		return nil
+	}
+	return m.holder.owner
 }
 
 // describe says who holds m and where it locked it, for a deadlock report.

@@ -52,7 +52,9 @@
 // The guards: a real-time watchdog reports a task that does not return to the
 // scheduler (blocked outside the simulation, or busy) and gives the run up,
 // after which it runs no user code; a deadlock reports every parked task and
-// where it waits; a livelock guard bounds the steps taken at one instant, and
+// where it waits; a lock cycle (tasks parked on each other's Mutexes, whose
+// holders a Mutex records) is reported as a deadlock when the wait that
+// closes it begins, whatever other tasks still run; a livelock guard bounds the steps taken at one instant, and
 // a stall guard the steps and events of a short stretch of simulated time; a
 // budget bounds simulated time; and a killed task that recovers its kill is
 // reported at its next call into the simulation.

@@ -202,6 +202,11 @@ type World struct {
 	killPCs        []uintptr        // killed tasks' stacks; see keepPCs
 	store          *worldStore      // what New took from Workers, to give back
 
+	// lockWaits holds the tasks parked on a lock that someone holds
+	// (ParkLock), and what each waits for: the waits-for graph in which
+	// a lock cycle is looked for.
+	lockWaits map[*task]lockWait
+
 	// nearWall names the first deadline given that lay near the wall
 	// clock's time (RefuseWallTime), for a run that runs out of its budget.
 	nearWall string
