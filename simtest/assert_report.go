@@ -95,7 +95,10 @@ type (
 		FormatVersion int `json:"format_version,omitempty"`
 	}
 	jsonFaults struct {
+		// Reboots counts the reboots and, as it always has, the
+		// pauses, which Pauses counts apart.
 		Reboots int `json:"reboots"`
+		Pauses  int `json:"pauses,omitempty"`
 		Network int `json:"network"`
 		Disk    int `json:"disk"`
 		// ShortIO counts the partial reads and writes, which Network

@@ -220,7 +220,8 @@ func TestAttritionPausesWithinMaxDead(t *testing.T) {
 	}, simtest.Seeds(5), simtest.Chaos(cfg))
 	require.True(t, res.OK(), res.Report)
 	assert.Greater(t, seen, 5)
-	assert.Contains(t, res.Report, "pauses)")
+	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* pauses, 0 of the network, 0 of the disks\n`, res.Report,
+		"attrition's pauses are pauses, not reboots")
 }
 
 // Attrition by machine pauses every process of the machine at once, as a

@@ -634,7 +634,8 @@ func (r *report) injectsNothing() bool {
 // saw, for a merge to add up.
 func (r *report) faultsRecord() *jsonFaults {
 	f := &jsonFaults{
-		Reboots: r.faults.of(rebootFault), Network: r.faults.of(networkFault), Disk: r.faults.of(diskFault),
+		Reboots: r.faults.of(rebootFault) + r.faults.of(pauseFault), Pauses: r.faults.of(pauseFault),
+		Network: r.faults.of(networkFault), Disk: r.faults.of(diskFault),
 		ShortIO:      r.faults.of(shortIOFault),
 		Kinds:        r.faults.kinds(),
 		SeedsWithout: r.faultless, InjectsNothing: r.injectsNothing(),
@@ -695,6 +696,12 @@ func (r *report) faultsLine() string {
 	var b strings.Builder
 	b.WriteString("faults seen: " + plural(r.faults.of(rebootFault), "reboot"))
 	r.faultKinds(&b, rebootFault)
+	if n := r.faults.of(pauseFault); n > 0 {
+		// A pause stops a process that goes on where it stood: no
+		// reboot, and counted apart, whether attrition drew it or the
+		// workload paused the process by hand.
+		b.WriteString(", " + plural(n, "pause"))
+	}
 	fmt.Fprintf(&b, ", %d of the network", r.faults.of(networkFault))
 	r.faultKinds(&b, networkFault)
 	fmt.Fprintf(&b, ", %d of the disks", r.faults.of(diskFault))

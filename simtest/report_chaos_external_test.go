@@ -295,6 +295,35 @@ func TestTheFaultsLineTellsTheKindsOfFaults(t *testing.T) {
 	assert.Equal(t, map[string]int{"graceful": 2, "crash": 4, "power loss": 2, "partition": 4, "clog": 2, "unsynced writes lost": 6}, rep.Faults.Kinds)
 }
 
+// Pauses, by hand (Pause, PauseAfterClockRead) as by attrition, are
+// counted as pauses, not among the reboots. The -simjson report's Reboots
+// counts them still, as it always did, and Pauses counts them apart.
+func TestTheFaultsLineCountsPausesApartFromReboots(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+		c.Pause("p-0", time.Second)
+		c.PauseAfterClockRead("p-1", time.Second)
+		c.Pause("p-1", time.Second)
+		c.Reboot("p-0", simtest.Crash)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.JSONReport(path))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "\n    faults seen: 2 reboots (2 crashes), 6 pauses, 0 of the network, 0 of the disks\n")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Faults struct {
+			Reboots, Pauses int
+			Kinds           map[string]int
+		} `json:"faults"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep), string(data))
+	assert.Equal(t, 8, rep.Faults.Reboots, "reboots counts the pauses too, as before pauses were counted apart")
+	assert.Equal(t, 6, rep.Faults.Pauses)
+	assert.Equal(t, map[string]int{"crash": 2, "pause": 6}, rep.Faults.Kinds)
+}
+
 // Shards merged tell the faults by kind as one process does; a results
 // file written before faults were counted by kind still merges, and the
 // merged line tells the totals alone. One of a kind this merge does not

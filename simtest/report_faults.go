@@ -14,7 +14,11 @@ type faultKind int
 const (
 	noFault faultKind = iota
 	// the kinds a Run's report counts
-	rebootFault  // a reboot, by chaos or by hand, or a restart a process asked for
+	rebootFault // a reboot, by chaos or by hand, or a restart a process asked for
+	// pauseFault is a pause, by attrition or by hand (Cluster.Pause,
+	// PauseAfterClockRead): the process stops and goes on where it
+	// stood, which no reboot does, and the report counts it apart.
+	pauseFault
 	networkFault // a partition, clog, slow packet, bit flip, random close, dropped connection, connect refused or hung, or a datagram lost, duplicated or reordered
 	diskFault    // a disk's corruption, misdirected or phantom write, sync failure, stall, full disk...
 	// shortIOFault is a partial read or write: injected, but TCP allows it
@@ -44,7 +48,7 @@ const (
 	rebootPowerLoss
 	rebootKill
 	rebootWipe
-	rebootPause   // a pause, by chaos or by hand
+	rebootPause   // a pause, by chaos or by hand: a pauseFault
 	rebootRestart // a restart the process asked for
 	rebootOther
 
@@ -100,7 +104,7 @@ var faultNames = [numFaults]struct {
 	rebootPowerLoss: {rebootFault, "power loss", "power loss", "power losses"},
 	rebootKill:      {rebootFault, "kill", "kill", "kills"},
 	rebootWipe:      {rebootFault, "wipe", "wipe", "wipes"},
-	rebootPause:     {rebootFault, "pause", "pause", "pauses"},
+	rebootPause:     {pauseFault, "pause", "pause", "pauses"},
 	rebootRestart:   {rebootFault, "restart", "restart asked for", "restarts asked for"},
 	rebootOther:     {rebootFault, "other reboot", "other", "other"},
 

@@ -532,7 +532,7 @@ func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int, co
 		case allZero(e.Msg):
 		case at < 0:
 			before = append(before, shownFault{Entry: e})
-		case kindOf(before[at].Entry) != rebootFault || e.Name != "down":
+		case !stopsProcess(kindOf(before[at].Entry)) || e.Name != "down":
 			before[at].effects = append(before[at].effects, e.Msg)
 		}
 	}
@@ -567,6 +567,10 @@ func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int, co
 	}
 }
 
+// stopsProcess reports whether faults of kind k stop a process, which
+// then says it is down: a reboot's or a pause's.
+func stopsProcess(k faultKind) bool { return k == rebootFault || k == pauseFault }
+
 // A shownFault is a line of a report's faults before its window: a fault,
 // and what it did at once.
 type shownFault struct {
@@ -581,7 +585,7 @@ func effectOf(before []shownFault, e sim.Entry) int {
 	reboot, other := -1, -1
 	for j := len(before) - 1; j >= 0 && before[j].At == e.At; j-- {
 		switch kindOf(before[j].Entry) {
-		case rebootFault:
+		case rebootFault, pauseFault:
 			if subject(before[j].Entry) == subject(e) {
 				return j
 			}
