@@ -70,6 +70,15 @@ func (p groupTask) Go(ctx context.Context, name string, fn func(ctx context.Cont
 	return p.g.Go(ctx, name, fn)
 }
 
+// GoQuiet is the world's GoQuiet, in the group.
+func (p groupTask) GoQuiet(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	g := p.g
+	if g.dead {
+		panic("sim: task " + name + " started in group " + g.name + " after the group was killed; make a new Group for the restarted process")
+	}
+	return g.w.spawnTask(g, ctx, name, fn, true)
+}
+
 // Spawner is the world's Spawner, in the group rather than in the process
 // of the task that takes it.
 func (p groupTask) Spawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {

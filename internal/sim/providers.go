@@ -277,6 +277,18 @@ func (p *taskProvider) Go(ctx context.Context, name string, fn func(ctx context.
 	return (*World)(p).spawn(ctx, name, fn)
 }
 
+// GoQuiet is Go for a helper task whose start and end the timeline does
+// not show, as a quiet timer's (World.QuietTimers), unless it returns an
+// error: a program's host runs one such task for each socket's reads,
+// writes, accepts and dials, and their lines would crowd out, in a
+// failure report's window, what the program did. The task runs as Go's
+// would: the trace is the same. It is on no interface of package
+// providers, as with OnPark.
+func (p *taskProvider) GoQuiet(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	w := (*World)(p)
+	return w.spawnTask(w.curGroup(), ctx, name, fn, true)
+}
+
 func (p *taskProvider) Yield(ctx context.Context) {
 	w := (*World)(p)
 	t := w.current("Yield")

@@ -66,8 +66,9 @@ type task struct {
 	// runs on outside a panic recovered it (swallow.go).
 	unwinding bool
 	lastOwned bool // see lastDone
-	// quiet keeps its start and end out of the timeline: a timer's task
-	// of a process whose timers are the host's (World.QuietTimers).
+	// quiet keeps its start and end out of the timeline, but for an
+	// error it returns: a timer's task of a process whose timers are the
+	// host's (World.QuietTimers), a host's helper task (GoQuiet).
 	quiet bool
 
 	waitCtx context.Context // the context that may end the wait, unless waitOwn
@@ -438,7 +439,9 @@ func (t *task) finish() {
 		o.pos--
 	}
 	switch {
-	case t.quiet:
+	case t.quiet && (t.killed || finishedMsg(t.err) == "task finished"):
+		// A quiet task's end is told only when it returned an error:
+		// that line is the error's one trace.
 	case t.killed:
 		w.note(t.shown(), t.group, "task killed")
 	default:

@@ -302,7 +302,7 @@ func sockUDP(in *instance, mem api.Memory, st []uint64) errno {
 		// Its datagrams that find no socket come back as ECONNREFUSED.
 		cn.Connect()
 	}
-	s.tasks = append(s.tasks, in.p.Task.Go(context.WithoutCancel(in.ctx), "sock-read", s.dgramReader))
+	s.tasks = append(s.tasks, in.goHelper(context.WithoutCancel(in.ctx), "sock-read", s.dgramReader))
 	fd := in.add(&fdEntry{kind: kindSocket, sock: s})
 	return putU32(mem, u32(st, 4), uint32(fd))
 }

@@ -362,6 +362,20 @@ func (e spinError) Unwrap() error { return ErrSpinning }
 // waited notes that the program waited: it is not spinning.
 func (in *instance) waited() { in.calls = 0 }
 
+// goHelper starts one of the host's helper tasks (a socket's reader,
+// writer, acceptor or dialer): quietly, where the simulation can, so that
+// the timeline tells of them only an error one returns. Their two lines
+// each, start and end, say nothing of the program, and a program that
+// opens many connections would fill a failure report's window with them.
+func (in *instance) goHelper(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	if q, ok := in.p.Task.(interface {
+		GoQuiet(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
+	}); ok {
+		return q.GoQuiet(ctx, name, fn)
+	}
+	return in.p.Task.Go(ctx, name, fn)
+}
+
 // notify wakes a poll_oneoff that waits: a socket's state changed.
 func (in *instance) notify() { in.wake.TrySend(struct{}{}) }
 

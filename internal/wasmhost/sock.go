@@ -167,8 +167,8 @@ func (s *sock) start() {
 	in := s.in
 	ctx := context.WithoutCancel(in.ctx)
 	s.tasks = append(s.tasks,
-		in.p.Task.Go(ctx, "sock-read", s.reader),
-		in.p.Task.Go(ctx, "sock-write", s.writer))
+		in.goHelper(ctx, "sock-read", s.reader),
+		in.goHelper(ctx, "sock-write", s.writer))
 }
 
 func (s *sock) reader(ctx context.Context) error {
@@ -311,7 +311,7 @@ func sockListen(in *instance, mem api.Memory, st []uint64) errno {
 	}
 	s := newSock(in)
 	s.ln = ln
-	in.p.Task.Go(context.WithoutCancel(in.ctx), "sock-accept", func(ctx context.Context) error {
+	in.goHelper(context.WithoutCancel(in.ctx), "sock-accept", func(ctx context.Context) error {
 		for {
 			for len(s.pending) >= backlog {
 				if _, _, err := s.rwake.Recv(ctx); err != nil {
@@ -344,7 +344,7 @@ func sockDial(in *instance, mem api.Memory, st []uint64) errno {
 	timeout := time.Duration(int64(st[2]))
 	s := newSock(in)
 	s.dialing = true
-	s.dialer = in.p.Task.Go(context.WithoutCancel(in.ctx), "sock-dial", func(ctx context.Context) error {
+	s.dialer = in.goHelper(context.WithoutCancel(in.ctx), "sock-dial", func(ctx context.Context) error {
 		if timeout >= 0 {
 			// The kernel's read of the clock, not the program's: a
 			// time-out would be a point where an armed pause begins.
