@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"runtime/debug"
@@ -427,6 +428,9 @@ func (t *task) finish() {
 	// field) is ownCtx, and keeps the task's allocation: not, then, what
 	// its function holds, as a process's holds the whole of its state.
 	t.fn = nil
+	// Looked at before cancelTask ends the task's context: a task that
+	// returns the error of its context, ended, stops as it was asked to.
+	stopped := t.err != nil && stoppedByContext(t.ctx, t.err)
 	w.cancelTask(t)
 	w.unready(t)
 	w.unwaitCtx(t)
@@ -439,11 +443,15 @@ func (t *task) finish() {
 		o.pos--
 	}
 	switch {
-	case t.quiet && (t.killed || finishedMsg(t.err) == "task finished"):
+	case t.quiet && (t.killed || stopped || finishedMsg(t.err) == "task finished"):
 		// A quiet task's end is told only when it returned an error:
 		// that line is the error's one trace.
 	case t.killed:
 		w.note(t.shown(), t.group, "task killed")
+	case stopped:
+		// The normal way to stop: at a seed's end many tasks do, and
+		// their errors crowded the last lines of its timeline.
+		w.note(t.shown(), t.group, "task finished")
 	default:
 		w.note(t.shown(), t.group, finishedMsg(t.err))
 	}
@@ -451,6 +459,17 @@ func (t *task) finish() {
 		w.wakeToken(tok)
 	}
 	t.joiners = nil
+}
+
+// stoppedByContext reports whether err, which a task returned, is the
+// error of its context ctx, which has ended: ctx.Err(), or its cause,
+// wrapped or not, as a wait on ctx returns it.
+func stoppedByContext(ctx context.Context, err error) bool {
+	cerr := ctx.Err()
+	if cerr == nil {
+		return false
+	}
+	return errors.Is(err, cerr) || errors.Is(err, context.Cause(ctx))
 }
 
 // finishedMsg is the timeline's line of a task that returned err. An
