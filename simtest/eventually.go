@@ -1,10 +1,12 @@
 package simtest
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
@@ -193,10 +195,25 @@ func (o *observer) closeWindow(l *liveness) {
 	l.closed = true
 	msg := fmt.Sprintf("still false %v after its window opened, when the window of %v closed; last error: %v",
 		o.w.Now()-l.opened, l.within, l.lastErr)
-	o.failing = l.lastErr
+	// The last error first: a time it names (a stale read's call) is
+	// the more exact.
+	o.failing = errors.Join(l.lastErr, windowOpened(l.opened))
 	o.book.Check(l.entry, false, "error", msg)
 	o.failing = nil
 }
+
+// windowOpened is when an Eventually's window opened, which its failure
+// names for the report's window (namedTime): the failure comes when the
+// window closes, but what the system did as the faults stopped is where
+// its recovery went wrong, and a busy seed's window at the close no longer
+// reaches back to it.
+type windowOpened time.Duration
+
+func (w windowOpened) Error() string {
+	return fmt.Sprintf("the window opened at %v", time.Duration(w))
+}
+
+func (w windowOpened) At() time.Time { return sim.Epoch.Add(time.Duration(w)) }
 
 // awaitLiveness runs when the body returns: it waits for every open window
 // to close, and fails the properties whose window never opened, unless a

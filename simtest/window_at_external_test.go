@@ -349,3 +349,31 @@ func TestReportWindowUnderTheDeterminismCheck(t *testing.T) {
 	assert.Equal(t, int32(3), runs.Load())
 	windowOf(t, res, "the window is at 12.6s, the time the first failure names; the failure itself came at 30s\n")
 }
+
+// An Eventually that fails fails when its window closes, but what went
+// wrong began as the window opened, when the faults stopped: a seed busy
+// in between no longer reaches back there from the close, and its report
+// shows the timeline around the opening, with the failure's time.
+func TestReportWindowOfAFailedEventuallyIsWhereItsWindowOpened(t *testing.T) {
+	var runs atomic.Int32
+	res := simtest.Simulate(func(s *simtest.S) {
+		runs.Add(1)
+		log := s.Logger()
+		s.Sleep(2 * time.Second)
+		log.Info("the last fault ends")
+		s.Quiesce()
+		s.Eventually("the backlog drains", 5*time.Second, func() error { return errors.New("3 requests wait") })
+		for i := range 600 {
+			log.Info(fmt.Sprintf("retry %d", i))
+			s.Sleep(10 * time.Millisecond)
+		}
+	}, simtest.Seeds(1))
+	require.False(t, res.OK())
+	assert.Equal(t, int32(2), runs.Load(), "the failing seed ran once more, to show its window where the property's opened")
+	assert.Contains(t, res.Report, `7s: Eventually "the backlog drains" failed`)
+	timeline := failureWindow(t, res, "the window is at 2s, the time the first failure names; the failure itself came at 7s\n"+ranAgain+"  timeline around 2s (")
+	assert.Contains(t, timeline, "the last fault ends", "an entry before the window opened")
+	assert.Contains(t, timeline, `eventually "the backlog drains": its window of 5s opens`)
+	assert.Contains(t, timeline, "retry 3", "entries after it")
+	assert.NotContains(t, timeline, "retry 499", "the close is far off")
+}
