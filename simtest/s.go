@@ -183,19 +183,29 @@ func (s *S) Context() context.Context { return s.ctx }
 // does only the code that waits for it: returning one fails nothing. The
 // timeline's line of the task's end names it ("task finished: returned
 // an error: ..."), and a failing seed's report lists the errors of the
-// tasks Go started that nobody joined. To fail the seed from the task,
+// tasks Go started that nobody joined, but for the error of fn's own
+// context once it has ended (ctx.Err(), wrapped or not): that is how a
+// task stops. To fail the seed from the task,
 // call [S.Error] there, or Join the task and check what it gives.
 func (s *S) Go(name string, fn func(ctx context.Context) error) providers.Handle {
 	r := &goTask{name: name}
 	h := s.p.Task.Go(s.ctx, name, func(ctx context.Context) error {
 		err := fn(ctx)
-		if err != nil {
+		if err != nil && !stoppedByContext(ctx, err) {
 			r.at, r.err = s.w.Now(), err.Error()
 			s.goErrs = append(s.goErrs, r)
 		}
 		return err
 	})
 	return goHandle{h, r}
+}
+
+// stoppedByContext reports whether err, which a task returned, is the
+// error of its context ctx, which has ended: the normal way to stop, as
+// many tasks do at a seed's end, and no error that a Join missed.
+func stoppedByContext(ctx context.Context, err error) bool {
+	cerr := ctx.Err()
+	return cerr != nil && (errors.Is(err, cerr) || errors.Is(err, context.Cause(ctx)))
 }
 
 // A goTask is a task that S.Go started and that returned an error, as
