@@ -155,6 +155,13 @@ func (c *conn) remote() string {
 	return c.nc.RemoteAddr().String()
 }
 
+// name is the connection as the network's own lines name it,
+// "local->remote", for a log line that must tell one connection from the
+// next to the same address.
+func (c *conn) name() string {
+	return fmt.Sprintf("%v->%v", c.nc.LocalAddr(), c.nc.RemoteAddr())
+}
+
 // kick wakes the writer.
 func (c *conn) kick() { c.wake.TrySend(struct{}{}) }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -298,21 +300,77 @@ func (p *peer) lost(c *conn, err error) {
 
 // takePending appends to buf what c should write of the peer's queues:
 // the reliable requests not yet written on it, then the unreliable frames.
+// Requests that went out on an earlier connection are resent: counted,
+// and logged, since a resend is a second delivery the server may see
+// while it still handles the first.
 func (p *peer) takePending(buf []byte, c *conn) []byte {
 	p.mu.Lock()
 	if p.cur != c {
 		p.mu.Unlock()
 		return buf
 	}
+	var resent resends
 	for x := p.relNext; x != nil; x = x.next {
 		buf = append(buf, x.frame...)
+		if x.sent {
+			resent.add(x.target)
+		}
 		x.written, x.sent = true, true
 	}
 	p.relNext = nil
 	buf = append(buf, p.unrel...)
 	p.unrel, p.nunrel = p.unrel[:0], 0
 	p.mu.Unlock()
+	if resent.n > 0 {
+		p.t.stats.resent.Add(uint64(resent.n))
+		p.t.log.Info(resent.message(p.addr), "conn", c.name(), "requests", resent.String())
+	}
 	return buf
+}
+
+// resends tallies the requests resent on a connection by the endpoint
+// they call, in the order first met.
+type resends struct {
+	n       int
+	targets []Token
+	counts  []int
+}
+
+func (r *resends) add(tok Token) {
+	r.n++
+	if i := slices.Index(r.targets, tok); i >= 0 {
+		r.counts[i]++
+		return
+	}
+	r.targets = append(r.targets, tok)
+	r.counts = append(r.counts, 1)
+}
+
+// message is the log's line: "rpc: resent 3 requests to kv-0:4500 on a
+// new connection".
+func (r *resends) message(addr string) string {
+	noun := "requests"
+	if r.n == 1 {
+		noun = "request"
+	}
+	return fmt.Sprintf("rpc: resent %d %s to %s on a new connection", r.n, noun, addr)
+}
+
+// String names the endpoints called, with how many requests each:
+// "wellknown/1 x2, wellknown/2 x1"; past the fourth, how many more.
+func (r *resends) String() string {
+	const most = 4
+	var b strings.Builder
+	for i, tok := range r.targets[:min(len(r.targets), most)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%v x%d", tok, r.counts[i])
+	}
+	if more := len(r.targets) - most; more > 0 {
+		fmt.Fprintf(&b, ", and %d more endpoints", more)
+	}
+	return b.String()
 }
 
 // takeOnly takes x's request as written on c, when it is all that c has

@@ -223,7 +223,7 @@ type Transport struct {
 	heldBytes int
 
 	stats struct {
-		dropped, orphans, badFrames, notFound, connects, disconnects atomic.Uint64
+		dropped, orphans, badFrames, notFound, connects, disconnects, resent atomic.Uint64
 	}
 }
 
@@ -375,7 +375,7 @@ func (t *Transport) shutdown() {
 	t.cancel()
 }
 
-// Stats counts what the transport dropped or refused.
+// Stats counts what the transport dropped, refused or resent.
 type Stats struct {
 	Dropped     uint64 // unreliable messages dropped: queue full, or their connection ended first
 	Orphans     uint64 // replies that came for a request nobody waits for any more
@@ -383,6 +383,12 @@ type Stats struct {
 	NotFound    uint64 // requests and messages for tokens this transport does not serve
 	Connects    uint64 // connections established, both ways
 	Disconnects uint64 // connections ended
+	// Resent counts requests sent again on a new connection: those of
+	// GetReply and GetReplyUnlessFailedFor that went out on a connection
+	// that ended before their replies came. Each may reach its server
+	// twice; each resend is logged too ("rpc: resent 3 requests to
+	// kv-0:4500 on a new connection").
+	Resent uint64
 }
 
 // Stats returns the transport's counters.
@@ -390,6 +396,7 @@ func (t *Transport) Stats() Stats {
 	return Stats{
 		Dropped: t.stats.dropped.Load(), Orphans: t.stats.orphans.Load(), BadFrames: t.stats.badFrames.Load(),
 		NotFound: t.stats.notFound.Load(), Connects: t.stats.connects.Load(), Disconnects: t.stats.disconnects.Load(),
+		Resent: t.stats.resent.Load(),
 	}
 }
 

@@ -1,0 +1,112 @@
+package rpc_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/rpc"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// TestResendIsCountedAndLogged cuts the connection while three requests
+// to two endpoints wait for their replies: the next connection resends
+// them, and the transport counts them in Stats.Resent and logs one line
+// that names the peer, how many, the connection and the endpoints, so
+// that a second delivery shows in the seed's timeline.
+func TestResendIsCountedAndLogged(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		tl := s.Timeline()
+		server, client := newPair(s)
+		slow := func(ctx context.Context, r echoReq) (echoResp, error) {
+			// Slow the first time: the connection is cut meanwhile.
+			if r.N > 0 {
+				if err := server.Providers().Time.Sleep(ctx, 10*time.Second); err != nil {
+					return echoResp{}, err
+				}
+			}
+			return echoResp{r.N}, nil
+		}
+		deposit, err := rpc.Serve(server, rpc.WellKnown(1), slow)
+		require.NoError(s, err)
+		withdraw, err := rpc.Serve(server, rpc.WellKnown(2), slow)
+		require.NoError(s, err)
+
+		// A round trip first: a request answered on its first connection
+		// is not a resend.
+		_, err = deposit.GetReply(s.Context(), client, echoReq{})
+		require.NoError(s, err)
+		require.Zero(s, client.Stats().Resent)
+
+		var calls []providers.Handle
+		for i, ep := range []rpc.Endpoint[echoReq, echoResp]{deposit, deposit, withdraw} {
+			calls = append(calls, s.Go("call", func(ctx context.Context) error {
+				_, err := ep.GetReply(ctx, client, echoReq{N: i + 1})
+				return err
+			}))
+		}
+		s.Sleep(time.Second)
+		s.Network().Isolate("10.0.0.1")
+		s.Sleep(8 * time.Second) // past PingTimeout: the connection ends
+		s.Network().Heal()
+		for _, c := range calls {
+			require.NoError(s, c.Join(s.Context()))
+		}
+
+		assert.Equal(s, uint64(3), client.Stats().Resent)
+		assert.Zero(s, server.Stats().Resent, "a server's replies are never resent")
+		var lines []string
+		for _, e := range tl.Snapshot() {
+			if strings.HasPrefix(e.Msg, "rpc: resent") {
+				lines = append(lines, e.String())
+			}
+		}
+		require.Len(s, lines, 1, "one line for the one reconnect")
+		line := lines[0]
+		assert.Contains(s, line, "rpc: resent 3 requests to 10.0.0.1:4500 on a new connection")
+		// The endpoints in the order their requests were queued, which the
+		// seed decides.
+		_, requests, _ := strings.Cut(line, " requests=")
+		assert.ElementsMatch(s, []string{"wellknown/1 x2", "wellknown/2 x1"}, strings.Split(requests, ", "))
+		assert.Regexp(s, `conn=10\.0\.0\.2:\d+->10\.0\.0\.1:4500`, line)
+	}, quiet...)
+}
+
+// TestResendOfOneRequestReadsSingular: one request resent is "1 request".
+func TestResendOfOneRequestReadsSingular(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		tl := s.Timeline()
+		server, client := newPair(s)
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, r echoReq) (echoResp, error) {
+			return echoResp{}, server.Providers().Time.Sleep(ctx, 10*time.Second)
+		})
+		require.NoError(s, err)
+		call := s.Go("call", func(ctx context.Context) error {
+			_, err := ep.GetReply(ctx, client, echoReq{})
+			return err
+		})
+		s.Sleep(time.Second)
+		s.Network().Isolate("10.0.0.1")
+		s.Sleep(8 * time.Second)
+		s.Network().Heal()
+		require.NoError(s, call.Join(s.Context()))
+		var msgs []string
+		for _, e := range tl.Snapshot() {
+			if strings.HasPrefix(e.Msg, "rpc: resent") {
+				msgs = append(msgs, e.Msg)
+			}
+		}
+		// The first delivery's handler answers on the connection it came
+		// on, which ended, so only the resend's reply reaches the caller.
+		if diff := cmp.Diff([]string{"rpc: resent 1 request to 10.0.0.1:4500 on a new connection"}, msgs); diff != "" {
+			s.Errorf("resend lines (-want +got):\n%s", diff)
+		}
+		assert.Equal(s, uint64(1), client.Stats().Resent)
+	}, quiet...)
+}
