@@ -110,3 +110,55 @@ func TestResendOfOneRequestReadsSingular(t *testing.T) {
 		assert.Equal(s, uint64(1), client.Stats().Resent)
 	}, quiet...)
 }
+
+// TestResentCopyRunsBesideTheFirst is what docs/rpc.md's "Idempotence by
+// id" warns of: a request resent after a reconnect reaches the same
+// server, in the same incarnation, while its first copy is still in its
+// handler, waiting for a lock. A handler that looked its id up before
+// taking the lock would find it absent in both copies.
+func TestResentCopyRunsBesideTheFirst(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		p := server.Providers()
+		journal := providers.NewMutex(p.Task)
+		inside, most, caught := 0, 0, 0
+		applied := map[int]int{}
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, r echoReq) (echoResp, error) {
+			inside++
+			most = max(most, inside)
+			defer func() { inside-- }()
+			early := applied[r.N] > 0 // before the lock: both copies find it absent
+			if err := journal.Lock(ctx); err != nil {
+				return echoResp{}, err
+			}
+			defer journal.Unlock()
+			if applied[r.N] > 0 {
+				if !early {
+					caught++ // applied by the other copy while this one waited
+				}
+				return echoResp{applied[r.N]}, nil
+			}
+			// A slow write, held under the lock: the connection is cut
+			// meanwhile.
+			if err := p.Time.Sleep(ctx, 10*time.Second); err != nil {
+				return echoResp{}, err
+			}
+			applied[r.N]++
+			return echoResp{applied[r.N]}, nil
+		})
+		require.NoError(s, err)
+		call := s.Go("call", func(ctx context.Context) error {
+			_, err := ep.GetReply(ctx, client, echoReq{N: 7})
+			return err
+		})
+		s.Sleep(time.Second)
+		s.Network().Isolate("10.0.0.1")
+		s.Sleep(8 * time.Second) // past PingTimeout: the connection ends
+		s.Network().Heal()
+		require.NoError(s, call.Join(s.Context()))
+		assert.Equal(s, 2, most, "the resent copy ran while the first was in its handler")
+		assert.Equal(s, 1, caught, "only the lookup under the lock saw the first copy's apply")
+		assert.Equal(s, 1, applied[7], "looked up again under the lock: applied once")
+		assert.Equal(s, uint64(1), client.Stats().Resent)
+	}, quiet...)
+}
