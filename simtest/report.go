@@ -420,6 +420,9 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		for _, e := range o.s.errs {
 			fmt.Fprintf(&b, "    %s\n", indent(e, "      "))
 		}
+		if (f == nil || f.Kind == sim.Stopped) && o.diverge == "" && !o.viaT {
+			b.WriteString(checkHint(o))
+		}
 	}
 	writeRealWaits(&b, res.Waits)
 	if o.s != nil {
@@ -431,6 +434,30 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	o.win.write(&b, res.Timeline)
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// checkHint is the report's line for a seed whose only errors came from
+// its workloads' checks at the end: the state was found wrong there, and
+// the window around that moment rarely holds the cause. "" for any
+// other seed, and for one whose check's error names when it went wrong
+// (the window is there already).
+func checkHint(o *seedOutcome) string {
+	s := o.s
+	if n := len(s.errs); s.checkErrs.from != 0 || s.checkErrs.to != n {
+		return ""
+	}
+	at := ""
+	if w := o.win; w != nil {
+		if w.named >= 0 || w.at >= 0 {
+			return ""
+		}
+		if w.marked {
+			at = fmt.Sprintf(" at %v", w.failAt)
+		}
+	}
+	return fmt.Sprintf("  only the final check failed: it found the state wrong%s, and the cause may lie anywhere before it, not only in the window below; "+
+		"an assertions.Always where the state changes fails at the cause and moves the report's window there "+
+		"(docs/debugging.md#a-final-check-failed-finding-when-it-went-wrong)\n", at)
 }
 
 // writeUnjoined tells of the errors that tasks S.Go started returned and

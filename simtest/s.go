@@ -70,6 +70,11 @@ type S struct {
 	// goErrs are the tasks S.Go started that returned an error, in the
 	// order they returned.
 	goErrs []*goTask
+	// checkErrs bounds the errors of errs that Cluster.Run's check
+	// phase reported, errs[from:to]: a seed whose errors are all of
+	// them failed a final check only, and its report says how to find
+	// when the state went wrong (checkHint).
+	checkErrs struct{ from, to int }
 	// logPCs holds the stacks of the log lines, each line's a span of
 	// it: one slice rather than one per line.
 	logPCs []uintptr

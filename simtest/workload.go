@@ -168,6 +168,8 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s.Sleep(ph.Settle)
 	c.checkReady(ph.Settle)
 	s.w.Event("", "phase: check")
+	s.checkErrs.from = len(s.errs)
+	defer func() { s.checkErrs.to = len(s.errs) }() // a Check's FailNow too
 	for i, w := range ws {
 		if err := w.Check(ctx, p); err != nil {
 			s.failAt(workloadSiteOr(w, "Check", loc), fmt.Sprintf("workload %s: check: %v", names[i], err), err)
