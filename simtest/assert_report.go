@@ -80,6 +80,9 @@ type (
 		// seed before its other seeds: it reports no coverage gaps, and a
 		// merge does as it did.
 		CutShort bool `json:"cut_short,omitempty"`
+		// SeedsPlanned is how many seeds the Run set out to run, when it
+		// stopped at its first failing seed before the rest (Seeds ran).
+		SeedsPlanned int `json:"seeds_planned,omitempty"`
 		// Reboots is the report's line on reboots and wipes, for a Run
 		// whose seeds booted processes.
 		Reboots string `json:"reboots,omitempty"`
@@ -198,7 +201,7 @@ type (
 
 func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 	rep := jsonReport{
-		Test: r.t.Name(), Seeds: r.rep.seeds, Passed: r.rep.passed, Failed: r.rep.failed,
+		Test: r.t.Name(), Seeds: r.rep.seeds, SeedsPlanned: r.rep.planned, Passed: r.rep.passed, Failed: r.rep.failed,
 		SimNS: int64(r.rep.simTime), Steps: r.rep.steps, Events: r.rep.events,
 		Trace:       fmt.Sprintf("%016x", r.rep.trace),
 		Assertions:  make([]jsonAssertion, 0, len(rows)),

@@ -140,7 +140,7 @@ func (s *search) mutate(b []byte) []byte {
 	return b
 }
 
-var seedsRE = regexp.MustCompile(`simtest: (\d+) seeds?, \d+ passed, (\d+) failed`)
+var seedsRE = regexp.MustCompile(`simtest: (\d+)(?: of \d+)? seeds?(?: run \([^)]*\))?, \d+ passed, (\d+) failed`)
 
 // seedsUntilFailure runs body over plain seeds from base, as Run does, at
 // most budget of them, and returns how many ran and whether the last one

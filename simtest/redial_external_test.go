@@ -121,7 +121,7 @@ func redial(s *simtest.S) {
 	}
 }
 
-var seedsRunRE = regexp.MustCompile(`simtest: (\d+) seeds?, \d+ passed, 1 failed`)
+var seedsRunRE = regexp.MustCompile(`simtest: (\d+)(?: of \d+)? seeds?(?: run \([^)]*\))?, \d+ passed, 1 failed`)
 
 // seedsToFailure runs the redial case from base until a seed fails, at
 // most max seeds, and returns how many seeds ran (max+1 when none failed).

@@ -95,6 +95,10 @@ type report struct {
 	// unsyncedDirs counts the seeds in which a disk's crash kept a
 	// namespace change whose directory was not synced.
 	unsyncedDirs int
+	// planned is how many seeds the Run set out to run, when it stopped
+	// at its first failing seed before the rest (runner.stoppedAtFailure);
+	// 0 otherwise.
+	planned int
 	// kindsUnknown is set when a merged results file counted its faults
 	// but not their kinds (one written before they were): the summary
 	// tells the totals alone.
@@ -240,7 +244,13 @@ func (r *report) summary() string {
 	if r.zeroWall {
 		wall, perSec = 0, 0
 	}
-	fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed", plural(r.seeds, "seed"), r.passed, r.failed)
+	if r.planned > r.seeds {
+		// "50 seeds" alone, of a Run given 300, reads as a Run given 50.
+		fmt.Fprintf(&b, "simtest: %d of %d seeds run (a Run stops at its first failing seed; -simall or simtest.KeepGoing runs them all), %d passed, %d failed",
+			r.seeds, r.planned, r.passed, r.failed)
+	} else {
+		fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed", plural(r.seeds, "seed"), r.passed, r.failed)
+	}
 	if r.skipped > 0 {
 		// A seed's Skip reads as a seed left out; it is the test's.
 		fmt.Fprintf(&b, ", %d skipped (%s skips the whole test, as t.Skip does, and no seed runs after it; to leave one seed out, return from the body)",

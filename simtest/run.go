@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -143,6 +144,47 @@ func (r *runner) summaryLog() string {
 		s, _, _ = strings.Cut(s, "\n")
 	}
 	return s
+}
+
+// stoppedAtFailure tells the report how many seeds the Run set out to
+// run, when it stops at o, a failing seed, before the rest: its summary
+// says how many of them ran. Not for a skip, a configuration error or an
+// overtime, which -simall would not run past, nor for an exploration,
+// whose unit is timelines.
+func (r *runner) stoppedAtFailure(o *seedOutcome) {
+	if o.skippedOnly() || o.s != nil && o.s.config != nil || overtime(o) || r.exp.exploring() || r.fuzz != nil {
+		return
+	}
+	if n := r.plannedSeeds(); n > r.rep.seeds {
+		r.rep.planned = n
+	}
+}
+
+// plannedSeeds is how many seeds the Run sets out to run: the seeds
+// replayed, or its part of the sequence and the kept seeds not in it
+// (a kept seed of the sequence runs once, first); 0 for a Run that a
+// budget ends rather than a count, and for a shard but the first, which
+// passes over the kept seeds in its part without knowing them.
+func (r *runner) plannedSeeds() int {
+	c := r.cfg
+	if c.replaySet {
+		return len(c.replays)
+	}
+	n := c.seedCount()
+	if n == math.MaxInt || c.shard > 0 {
+		return 0
+	}
+	from, step := 0, 1
+	if c.sharded() {
+		from, step = c.shard, c.shards
+	}
+	planned := max(0, (n-from+step-1)/step)
+	for _, seed := range r.kept {
+		if p := placeOf(r.base, seed); p < 0 || p >= int64(n) || int(p)%step != from {
+			planned++
+		}
+	}
+	return planned
 }
 
 // seedOutcome is what one seed did.
@@ -363,6 +405,7 @@ func (r *runner) run() {
 			// seed would meet it.
 			if !r.rep.keepGoing || o.skippedOnly() || o.s != nil && o.s.config != nil || overtime(o) {
 				r.cut = true
+				r.stoppedAtFailure(o)
 				return true
 			}
 		}

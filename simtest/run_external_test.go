@@ -130,7 +130,7 @@ func TestFatalInTaskEndsSeedAtOnce(t *testing.T) {
 	out := res.Report
 	assert.Contains(t, out, "numbers differ")
 	assert.Contains(t, out, "checker: run_external_test.go:")
-	assert.Contains(t, out, "1 seed, 0 passed, 1 failed", "Run stops at the first failing seed")
+	assert.Contains(t, out, "simtest: 1 of 3 seeds run (a Run stops at its first failing seed; -simall or simtest.KeepGoing runs them all), 0 passed, 1 failed", "Run stops at the first failing seed")
 }
 
 func TestPanicInTaskFailsSeedWithStack(t *testing.T) {

@@ -17,6 +17,11 @@ import (
 // failing seeds, and the text go test would have printed.
 type Result struct {
 	Seeds, Passed, Failed int
+	// Planned is how many seeds the Run set out to run, when it stopped
+	// at its first failing seed before the rest (without [KeepGoing]):
+	// Seeds of Planned ran. It is 0 when the Run ran what it set out to,
+	// or stopped for another reason (a skip, a configuration error).
+	Planned int
 	// Skipped is set when the body skipped (S.Skip): the Run ended there.
 	Skipped bool
 	// FirstFailing is the first failing seed, and Replay the option that
@@ -112,7 +117,7 @@ func Simulate(body func(s *S), opts ...Option) Result {
 			}
 		}
 		r.run()
-		res.Wall = r.rep.wall
+		res.Wall, res.Planned = r.rep.wall, r.rep.planned
 	}()
 	<-done
 	res.Seeds = len(res.PerSeed)
