@@ -525,6 +525,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	in.trace = o.res.Trace
 	if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 		t.Logf("simtest: input log:\n    %s", strings.Join(o.s.logLines(), "\n    "))
+		o.logShown = true
 	}
 	if o.timeline != nil {
 		ra := r.runAsserts()

@@ -437,7 +437,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	writeRealWaits(&b, res.Waits)
 	if o.s != nil {
 		writeUnjoined(&b, o.s)
-		writeLog(&b, o.s)
+		writeLog(&b, o.s, o.logShown)
 	}
 	if o.rerun != "" {
 		fmt.Fprintf(&b, "  %s\n", o.rerun)
@@ -503,10 +503,16 @@ const (
 )
 
 // writeLog writes the log part of a failure report: the seed's log, or
-// its first logHead and last logTail lines and how many are not shown.
-func writeLog(b *strings.Builder, s *S) {
+// its first logHead and last logTail lines and how many are not shown; or,
+// when shown is set (-simv logged the whole log as the seed ended), where
+// to find it, rather than the same lines a second time.
+func writeLog(b *strings.Builder, s *S, shown bool) {
 	n := len(s.logs)
 	if n == 0 {
+		return
+	}
+	if shown {
+		fmt.Fprintf(b, "  log: %s, logged in full above (-simv)\n", plural(n, "line"))
 		return
 	}
 	if n <= logHead+logTail {

@@ -55,3 +55,24 @@ func TestAFailureReportShowsAShortLogWhole(t *testing.T) {
 		assert.True(t, strings.Contains(res.Report, fmt.Sprintf(": line %d\n", i)), "line %d is not shown", i)
 	}
 }
+
+// Under -simv a failing seed's log is logged whole as the seed ends; its
+// failure report says so rather than print the same lines again.
+func TestAFailureReportUnderSimvPointsToTheLogAbove(t *testing.T) {
+	r := runIn("TestSimvLog", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Logf("a line of the log")
+			s.Logf("another line")
+			s.Errorf("fail, to show the log")
+		}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Verbose())
+	})
+	require.True(t, r.failed)
+	// A log line is stamped with the line of code that logged it; the
+	// timeline's window shows its message alone.
+	out := r.output()
+	assert.Equal(t, 1, strings.Count(out, "report_log_external_test.go:64: a line of the log"), out)
+	assert.Equal(t, 1, strings.Count(out, "report_log_external_test.go:65: another line"), out)
+	require.Len(t, r.errors, 1)
+	assert.Contains(t, r.errors[0], "\n  log: 2 lines, logged in full above (-simv)\n")
+	assert.NotContains(t, r.errors[0], "report_log_external_test.go:64")
+}

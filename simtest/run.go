@@ -224,6 +224,9 @@ type seedOutcome struct {
 	// viaT reports that the test's own testing.T was marked failed while
 	// the seed ran: t.Errorf called from the body or a task, not s.Errorf.
 	viaT bool
+	// logShown is set when the seed's whole log was logged as the seed
+	// ended (-simv): its failure report does not repeat it.
+	logShown bool
 	// signals are the progress the seed reported, under UntilPlateau.
 	signals []uint64
 	// tl is the exploration timeline the seed's run was, if any, and
@@ -379,6 +382,7 @@ func (r *runner) run() {
 		}
 		if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 			t.Logf("simtest: seed %d log:\n    %s", seed, strings.Join(o.s.logLines(), "\n    "))
+			o.logShown = true
 		}
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
 			ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = o.timeline, seed, o.tl.recipe(), o.pic
