@@ -90,7 +90,12 @@
 // [ReplayRecipe] and [Explore]. Flags win over options. Two that choose
 // the seeds differently are an error, not one silently dropped: -simseed
 // with -simseeds, -simbase or -simfresh; [Replay] or [ReplayRecipe] with
-// [Seeds] or [FreshSeeds]. A flag given twice counts its last value, and
+// [Seeds] or [FreshSeeds]. One exception to flags winning: a [Replay] or
+// [ReplayRecipe] option names its Run's seeds, so the flags that choose
+// the seeds of every Run of a go test (-simseeds or MOONPOOL_SEEDS,
+// -simfresh, -simfor, -simplateau, -simshard) do not apply to that Run,
+// which logs a line naming them (-simseed and -simrecipe still win over
+// the option). A flag given twice counts its last value, and
 // so does [Seeds]. The environment
 // variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
 // of seeds of every Run, as a flag would (a replay by -simseed or

@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
@@ -259,6 +260,7 @@ type flags struct {
 	base    uint64
 	baseSet bool
 	seeds   int
+	seedsIn string // where seeds came from, when not -simseeds: $MOONPOOL_SEEDS
 	fresh   bool
 	check   bool
 	verbose bool
@@ -356,7 +358,7 @@ func (fl flags) withEnv() flags {
 				fl.err = fmt.Errorf("simtest: $%s is %q; set it to a positive number of seeds, such as 1000, or unset it", seedsEnv, v)
 				return fl
 			}
-			fl.seeds = n
+			fl.seeds, fl.seedsIn = n, "$"+seedsEnv
 		}
 	}
 	return fl
@@ -381,6 +383,50 @@ func (c *config) replayConflicts() error {
 		return fmt.Errorf("simtest: %s and FreshSeeds draws new ones; keep one of the two options", what)
 	}
 	return nil
+}
+
+// replayOverrides says which of the flags fl, which choose the seeds of
+// every Run of a go test, the Run configured by c leaves aside because its
+// Replay or ReplayRecipe option names its seeds; "" when none is given.
+// It is a note, not an error: a replay kept in a test file meets the flags
+// a CI job gives the whole package (go test ./... -simseeds=500), and an
+// error there would fail the package for a test that replays as it was
+// written to.
+func replayOverrides(c config, fl flags) string {
+	var given []string
+	if fl.seeds > 0 {
+		given = append(given, fmt.Sprintf("%s=%d", cmp.Or(fl.seedsIn, "-simseeds"), fl.seeds))
+	}
+	if fl.fresh {
+		given = append(given, "-simfresh")
+	}
+	if fl.runFor != "" {
+		given = append(given, "-simfor="+fl.runFor)
+	}
+	if fl.plateau > 0 {
+		given = append(given, fmt.Sprintf("-simplateau=%d", fl.plateau))
+	}
+	if fl.shard != "" {
+		given = append(given, cmp.Or(fl.shardIn, "-simshard")+"="+fl.shard)
+	}
+	if len(given) == 0 {
+		return ""
+	}
+	option := "simtest.Replay(" + strings.ReplaceAll((&seedsFlag{v: c.replays}).String(), ",", ", ") + ") runs only the seeds it names"
+	if c.recipe != nil {
+		option = fmt.Sprintf("simtest.ReplayRecipe(%q) runs only its timeline", c.recipe.String())
+	}
+	return fmt.Sprintf("simtest: %s, so this Run does not take %s, which choose the seeds of the Runs that run a sequence; "+
+		"to run this test's own seeds, take the option out (a failing seed kept under %s replays first without it)",
+		option, joinAnd(given), keepDir)
+}
+
+// joinAnd joins words as a sentence lists them: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // resolve applies the options and then the flags, which win, and rejects
@@ -425,6 +471,9 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	}
 	if len(fl.replays) > 0 && fl.baseSet {
 		return c, fmt.Errorf("simtest: -simseed replays the seeds it names, whatever the base seed, and -simbase gives the base seed of a sequence to run; give one of the two flags")
+	}
+	if c.replaySet && len(fl.replays) == 0 && fl.recipe == "" {
+		c.replayNote = replayOverrides(c, fl)
 	}
 	if len(fl.replays) > 0 {
 		// The flags win: a seed from a replay line runs as printed, not

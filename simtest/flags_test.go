@@ -667,3 +667,48 @@ func TestBooleanFlagsReadAlike(t *testing.T) {
 	assert.False(t, f.keep)
 	assert.True(t, f.all)
 }
+
+// A Replay option names the Run's seeds: the flags that choose the seeds
+// of every Run of a go test do not apply to it, and the Run says so in a
+// note rather than fail (a replay kept in a test file meets the flags CI
+// gives the whole package). -simseed and -simrecipe, which name seeds too,
+// win over the option as before, with no note.
+func TestReplayOptionNotesTheSeedFlagsItOverrides(t *testing.T) {
+	c, err := resolve(false, flags{seeds: 500, fresh: true}, []Option{Replay(7, 9)})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{7, 9}, c.replays)
+	assert.Equal(t, "simtest: simtest.Replay(7, 9) runs only the seeds it names, so this Run does not take -simseeds=500 and -simfresh, "+
+		"which choose the seeds of the Runs that run a sequence; to run this test's own seeds, take the option out "+
+		"(a failing seed kept under testdata/simtest replays first without it)", c.replayNote)
+
+	c, err = resolve(false, flags{seeds: 50, seedsIn: "$MOONPOOL_SEEDS", runFor: "30m", plateau: 200, shard: "1/4", shardIn: "-simshard"}, []Option{ReplayRecipe("1/0:3")})
+	require.NoError(t, err)
+	assert.Contains(t, c.replayNote, `simtest: simtest.ReplayRecipe("1/0:3") runs only its timeline, so this Run does not take $MOONPOOL_SEEDS=50, -simfor=30m, -simplateau=200 and -simshard=1/4, `)
+
+	for _, fl := range []flags{{}, {replays: []uint64{3}}, {recipe: "1/0:3"}, {base: 5, baseSet: true}, {check: true}} {
+		c, err := resolve(false, fl, []Option{Replay(1)})
+		require.NoError(t, err)
+		assert.Empty(t, c.replayNote, "%+v", fl)
+	}
+	c, err = resolve(false, flags{seeds: 500}, nil)
+	require.NoError(t, err)
+	assert.Empty(t, c.replayNote)
+}
+
+func TestReplayOptionInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_REPLAY_OPTION_CHILD") == "" {
+		t.Skip("run by TestReplayOptionRunsItsSeedsUnderSimseeds")
+	}
+	Run(t, func(*S) {}, Replay(7))
+}
+
+// A replay kept in a test file, in a go test given -simseeds and
+// -simfresh for the whole package, runs its one seed, passes, and logs
+// why it did not take the flags.
+func TestReplayOptionRunsItsSeedsUnderSimseeds(t *testing.T) {
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_REPLAY_OPTION_CHILD=1", "-test.run=^TestReplayOptionInAChild$", "-test.v", "-simseeds=500", "-simfresh")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "simtest: simtest.Replay(7) runs only the seeds it names, so this Run does not take -simseeds=500 and -simfresh, ")
+	assert.Contains(t, out, "simtest: 1 seed, 1 passed, 0 failed")
+	assert.NotContains(t, out, "fresh base seed")
+}

@@ -73,6 +73,10 @@ type config struct {
 	// keepReplay keeps a replayed seed that fails too (-simkeep=true
 	// given on a replay line: keep.go).
 	keepReplay bool
+	// replayNote, when not "", says which seed-choosing flags the Run
+	// leaves aside because a Replay or ReplayRecipe option names its
+	// seeds; the Run logs it.
+	replayNote string
 	// keepGoing runs past failing seeds; resultsPath is the results
 	// file's (results.go).
 	keepGoing   bool
@@ -155,7 +159,11 @@ func FreshSeeds() Option {
 // seeds stops at the first failing one, or under [KeepGoing] (-simall)
 // runs them all. With [Seeds] or [FreshSeeds], which choose other seeds,
 // it is an error; with [BaseSeed], the base gives each replayed seed its
-// place in the sequence (the results file's place).
+// place in the sequence (the results file's place). The flags that choose
+// the seeds of a whole go test (-simseeds or $MOONPOOL_SEEDS, -simfresh,
+// -simfor, -simplateau, -simshard) do not apply to a Run given Replay,
+// and the Run logs a line that says so; -simseed and -simrecipe win over
+// it, as flags win over options.
 func Replay(seeds ...uint64) Option {
 	return optionFunc(func(c *config) error {
 		if len(seeds) == 0 {

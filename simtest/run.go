@@ -326,6 +326,9 @@ func (r *runner) run() {
 	if note := r.cfg.offUnderDebugger(tracerPID()); note != "" {
 		t.Log(note)
 	}
+	if r.cfg.replayNote != "" {
+		t.Log(r.cfg.replayNote)
+	}
 	r.workers = r.newWorkers()
 	defer r.workers.Close()
 	r.startExploring()
