@@ -613,3 +613,31 @@ func TestJSONReportGivesAlwaysItsFirstPass(t *testing.T) {
 		assert.NotEqual(t, first, got["always but in the first seed"].Seed)
 	}
 }
+
+// A Sometimes that no seed reached is a coverage gap when it is its
+// Run's only assertion too: the Run reads the body's own function, not
+// only the files of the assertions its seeds reached.
+func TestAnUnreachedSometimesAloneIsAGap(t *testing.T) {
+	r := runIn("TestLoneSometimes", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			if n := s.Providers().Random.IntN(1000); n > 1000 {
+				assertions.Sometimes(s.Context(), true, "a lone Sometimes no seed reaches")
+			}
+		}, simtest.Seeds(5))
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	assert.Contains(t, out, "simtest: the test fails for 1 coverage gap")
+	assert.Regexp(t, `Sometimes "a lone Sometimes no seed reaches" \(assert_external_test.go:\d+\): no seed reached it`, out)
+	assert.Regexp(t, `^never reached Sometimes 0 0 0 "a lone Sometimes no seed reaches"`, tableLine(t, out, "a lone Sometimes no seed reaches"))
+}
+
+// The body's function is read alone: another test's assertions in the
+// same file are not this Run's.
+func TestABodyWithoutAssertionsHasNoGaps(t *testing.T) {
+	r := runIn("TestNoAssertions", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(3))
+	})
+	require.False(t, r.failed, r.output())
+	assert.NotContains(t, r.output(), "coverage gap")
+}

@@ -24,6 +24,9 @@ type Book struct {
 	// clashes are the misuses that only a merge sees: seeds that each
 	// used an assertion rightly, in ways that do not agree. See Clashes.
 	clashes []string
+	// entered are the functions Catalogue reads though no seed reached an
+	// assertion in them: the Run's body (see Enter).
+	entered []enteredFunc
 }
 
 // New returns an empty book that names call sites through sites, or

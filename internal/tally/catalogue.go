@@ -192,6 +192,11 @@ func (b *Book) Catalogue(dir string) int {
 			byFile[e.site.File] = append(byFile[e.site.File], e)
 		}
 	}
+	for _, f := range b.entered {
+		if _, ok := byFile[f.file]; !ok && Within(&Site{File: f.file}, dir) {
+			byFile[f.file] = nil
+		}
+	}
 	files := make([]string, 0, len(byFile))
 	for f := range byFile {
 		files = append(files, f)
@@ -211,6 +216,13 @@ func (b *Book) Catalogue(dir string) int {
 		decls := make(map[string]bool)
 		for _, e := range reached {
 			decls[src.declAt(e.site.Line)] = true
+		}
+		for _, f := range b.entered {
+			// A declaration of another name at the line is a file edited
+			// since the build: its calls are not the function's.
+			if d := src.declAt(f.line); f.file == file && d != "" && (f.name == d || strings.HasPrefix(f.name, d+".")) {
+				decls[d] = true
+			}
 		}
 		claimed := make([]bool, len(src.calls))
 		for m := range b.misused {
@@ -237,7 +249,9 @@ func (b *Book) Catalogue(dir string) int {
 				setSpan(e.site, sp)
 			}
 		}
-		testFile := strings.HasSuffix(file, "_test.go")
+		// In a file where only an entered function is known, that
+		// function alone is read, as in a _test.go file.
+		testFile := strings.HasSuffix(file, "_test.go") || len(reached) == 0
 		for i, c := range src.calls {
 			if claimed[i] || testFile && !decls[c.decl] {
 				continue
@@ -258,6 +272,36 @@ func (b *Book) Catalogue(dir string) int {
 		}
 	}
 	return added
+}
+
+// enteredFunc is a function that Catalogue reads as if a seed had
+// reached an assertion in it: name is its name as the runtime gives it,
+// without its package path ("TestKV.func1", "T.m"), and line one of its
+// lines in file.
+type enteredFunc struct {
+	file string
+	line int
+	name string
+}
+
+// Enter has Catalogue read the assertion calls of the function name
+// (the runtime's name, such as example.com/pkg_test.TestKV.func1), which
+// holds line of file, though no seed reached one of them: the body of a
+// Run, whose only assertions may be ones that no seed reached. In a
+// _test.go file the whole top-level function holding it is read, as for
+// a reached assertion; in another file, only that function too.
+func (b *Book) Enter(file string, line int, name string) {
+	if file == "" || name == "" {
+		return
+	}
+	name = name[strings.LastIndexByte(name, '/')+1:]
+	if _, rest, ok := strings.Cut(name, "."); ok {
+		name = rest // past the package's name
+	}
+	// A method's receiver as a declaration names it: (*T).m is T.m.
+	name = strings.NewReplacer("(*", "", ")", "", "[...]", "").Replace(name)
+	name = strings.TrimSuffix(name, "-fm") // a method value
+	b.entered = append(b.entered, enteredFunc{file: file, line: line, name: name})
 }
 
 // moved reports whether the source's calls say that some assertion reached

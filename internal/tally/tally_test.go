@@ -370,3 +370,63 @@ func TestBooksShareSites(t *testing.T) {
 	assert.Equal(t, "testing.tRunner", first.Func)
 	assert.NotSame(t, first, assertHere(New(nil)), "a book of its own names it again")
 }
+
+// An entered function (a Run's body) is read for the assertion calls no
+// seed reached, though none was reached: in a _test.go file or another,
+// that top-level function alone, and not when the name at its line is
+// another declaration's (a file edited since the build).
+func TestCatalogueReadsAnEnteredFunction(t *testing.T) {
+	dir := t.TempDir()
+	src := `package p
+
+import "github.com/moonpool-go/moonpool/assertions"
+
+func TestA(t *testing.T) {
+	run(t, func(ctx context.Context) {
+		if false {
+			assertions.Sometimes(ctx, true, "a's")
+		}
+	})
+}
+
+func TestB(t *testing.T) {
+	assertions.Sometimes(ctx, true, "b's")
+}
+`
+	for _, name := range []string{"p_test.go", "p.go"} {
+		file := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(file, []byte(src), 0o644))
+		msgs := func(b *Book) []string {
+			var out []string
+			for _, r := range b.Rows() {
+				out = append(out, r.Msg)
+			}
+			return out
+		}
+
+		b := New(nil)
+		b.Enter(file, 6, "example.com/p_test.TestA.func1")
+		assert.Equal(t, 1, b.Catalogue(dir), name)
+		assert.Equal(t, []string{"a's"}, msgs(b), name)
+
+		b = New(nil)
+		b.Enter(file, 6, "example.com/p_test.TestC.func1")
+		assert.Zero(t, b.Catalogue(dir), "%s: TestC is not at line 6 any more", name)
+
+		b = New(nil)
+		assert.Zero(t, b.Catalogue(dir), "%s: nothing entered, nothing reached", name)
+	}
+}
+
+func TestEnterNamesTheDeclaration(t *testing.T) {
+	b := New(nil)
+	b.Enter("f.go", 1, "example.com/a/p.(*T).run-fm")
+	b.Enter("f.go", 1, "example.com/a/p.F[...].func2")
+	b.Enter("f.go", 1, "p.TestX.func1.3")
+	b.Enter("", 1, "p.TestX")
+	var names []string
+	for _, f := range b.entered {
+		names = append(names, f.name)
+	}
+	assert.Equal(t, []string{"T.run", "F.func2", "TestX.func1.3"}, names)
+}
