@@ -123,14 +123,21 @@ func (a *afterSeeds) fail(s *S, what, loc, msg string) bool {
 	if line := a.replay(seed, recipe); line != "" {
 		text += "\n  replay: " + line
 	}
-	outlived := "an S was kept past its test"
+	outlived, fix := lateUse()
+	return a.report(s, text+"\n  "+fix, outlived)
+}
+
+// lateUse says, for a call on an S after its seed ended, what outlived
+// the test if the test has ended too, and how to fix it: on a test's own
+// goroutine an S was kept past its body; on another, a goroutine outlived
+// its seed.
+func lateUse() (outlived, fix string) {
 	if onTestGoroutine() {
-		text += "\n  An S is its seed's: use it only while the body runs, and after the Run report through the test's own t."
-	} else {
-		outlived = "a goroutine outlived its test"
-		text += "\n  Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs (simvet's goroutine rule finds raw goroutines before running)."
+		return "an S was kept past its test",
+			"An S is its seed's: use it only while the body runs, and after the Run report through the test's own t."
 	}
-	return a.report(s, text, outlived)
+	return "a goroutine outlived its test",
+		"Start goroutines that use the simulation with S.Go or the Task provider, and use an S only while its body runs (simvet's goroutine rule finds raw goroutines before running)."
 }
 
 // insteadOfSeed is what fail says of its failure while the test is there
@@ -206,14 +213,34 @@ func (a *afterSeeds) say(text string) {
 	}
 }
 
-// log passes on a log line of s, whose seed ended.
+// log passes on a log line of s, whose seed ended. Once the test has
+// ended too, it does what testing does with a t.Log after its test
+// completed: the line goes to the test while its cleanups run, else to
+// the nearest test above it still running, or, when none is, log panics,
+// so that the line is not lost without a word (a goroutine still logging
+// after its test is a leak).
 func (a *afterSeeds) log(s *S, msg string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	run := runName(s.seed, s.recipe)
-	if text := fmt.Sprintf("simtest: after %s ended: %s", run, msg); !a.closed && !a.dropped[run] && !a.repeats(s, text) {
-		a.say(text)
+	text := fmt.Sprintf("simtest: after %s ended: %s", run, msg)
+	if a.dropped[run] || a.repeats(s, text) {
+		return
 	}
+	if !a.closed {
+		a.say(text)
+		return
+	}
+	name := a.t.Name()
+	defer func() {
+		if recover() != nil { // testing's own panic: no test above is running
+			outlived, fix := lateUse()
+			panic(fmt.Sprintf("simtest: a line was logged to the S of %s after the seed ended, and after the test %s and every test above it ended:\n    %s\n  %s\n  "+
+				"No test was running to take the line: %s. The test binary stops here, as Go's testing stops it for a t.Log after its test has completed.",
+				run, name, indent(msg, "    "), fix, outlived))
+		}
+	}()
+	fmt.Fprintln(a.t.Output(), text+" (after the test "+name+" returned)")
 }
 
 // runName names the run of seed in a message: "seed 42", or for the

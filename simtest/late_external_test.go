@@ -112,8 +112,8 @@ func TestLateErrorIsNotTheRunningSeeds(t *testing.T) {
 
 // TestLateErrorAfterTheTestEndedPanics reports through an S after its
 // test has ended: nothing can be failed then, so the call panics, as
-// testing's does, naming the test, the seed and the error; a log line is
-// dropped.
+// testing's does, naming the test, the seed and the error; a log line
+// goes to the test above it, which still runs, as a t.Log's does.
 func TestLateErrorAfterTheTestEndedPanics(t *testing.T) {
 	var kept *simtest.S
 	t.Run("inner", func(t *testing.T) {
@@ -171,4 +171,38 @@ func TestLateUseInAChild(t *testing.T) {
 	kept.Errorf("through a kept S")
 	kept.Logf("a line from a kept S")
 	t.Log("seed=" + strconv.FormatUint(kept.Seed(), 10))
+}
+
+// TestLateLogInAChild leaves a goroutine behind that logs through its
+// seed's S once the test has returned: with SIMTEST_LATE_LOG_CHILD=parent,
+// in a subtest whose parent still runs, which takes the line; with
+// =cleanup, while the test's own cleanups run.
+func TestLateLogInAChild(t *testing.T) {
+	mode := os.Getenv("SIMTEST_LATE_LOG_CHILD")
+	if mode == "" {
+		t.Skip("run by TestLateLogGoesToTheParentOrStopsTheBinary")
+	}
+	release, done := make(chan struct{}), make(chan struct{})
+	inner := func(t *testing.T) {
+		simtest.Run(t, func(s *simtest.S) {
+			go func() {
+				defer close(done)
+				<-release
+				s.Logf("a late line")
+			}()
+		}, simtest.Seeds(1))
+	}
+	if mode == "cleanup" {
+		// Registered before the Run's own cleanups, this one runs after
+		// them: the goroutine logs once the test has ended.
+		t.Cleanup(func() {
+			close(release)
+			<-done
+		})
+		inner(t)
+		return
+	}
+	t.Run("inner", inner)
+	close(release)
+	<-done
 }

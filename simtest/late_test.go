@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"io"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,4 +31,45 @@ func TestLateGoroutineFailsTheBinary(t *testing.T) {
 	assert.Contains(t, out, "The test TestLateGoroutineInAChild had ended, so it could not be failed: a goroutine outlived its test")
 	assert.Contains(t, out, "Start goroutines that use the simulation with S.Go or the Task provider")
 	assert.NotContains(t, out, "\nok", "the binary does not pass")
+}
+
+// TestLateLogGoesToTheParentOrStopsTheBinary: a line logged through an S
+// after its test returned goes where a t.Log would: to the test while
+// its cleanups run, or to the test above it that still runs.
+func TestLateLogGoesToTheParentOrStopsTheBinary(t *testing.T) {
+	out, err := childOutput(t, "", "SIMTEST_LATE_LOG_CHILD=parent", "-test.run=^TestLateLogInAChild$", "-test.v")
+	require.NoError(t, err, out)
+	assert.Regexp(t, `\n {4}simtest: after seed \d+ ended: late_external_test.go:\d+: a late line \(after the test TestLateLogInAChild/inner returned\)\n`, out)
+	assert.Contains(t, out, "--- PASS: TestLateLogInAChild ")
+
+	out, err = childOutput(t, "", "SIMTEST_LATE_LOG_CHILD=cleanup", "-test.run=^TestLateLogInAChild$", "-test.v")
+	require.NoError(t, err, out)
+	assert.Regexp(t, `\n {4}simtest: after seed \d+ ended: late_external_test.go:\d+: a late line \(after the test TestLateLogInAChild returned\)\n`, out)
+}
+
+// outputGone is a testing.TB whose test and every test above it have
+// completed: Output panics, as testing's does.
+type outputGone struct{ testing.TB }
+
+func (outputGone) Name() string { return "TestGone" }
+func (outputGone) Output() io.Writer {
+	panic("Output called after TestGone has completed")
+}
+
+// With no test running to take it, a late line stops the binary with a
+// message that names the test, the seed and the line, rather than drop
+// it without a word.
+func TestLateLogWithNoTestRunningPanics(t *testing.T) {
+	a := &afterSeeds{t: outputGone{}, closed: true}
+	var said any
+	func() {
+		defer func() { said = recover() }()
+		a.log(&S{seed: 42}, "x_test.go:7: a late line")
+	}()
+	msg, ok := said.(string)
+	require.True(t, ok, "a late line with no test to take it panics with a message, not %v", said)
+	assert.Equal(t, "simtest: a line was logged to the S of seed 42 after the seed ended, and after the test TestGone and every test above it ended:\n"+
+		"    x_test.go:7: a late line\n"+
+		"  An S is its seed's: use it only while the body runs, and after the Run report through the test's own t.\n"+
+		"  No test was running to take the line: an S was kept past its test. The test binary stops here, as Go's testing stops it for a t.Log after its test has completed.", msg)
 }

@@ -37,7 +37,11 @@ import (
 // t.Errorf while a seed runs fails that seed too, but its report can only
 // say that the test's T failed. An S used after its seed ended (kept past
 // the body, or in a goroutine that outlived the seed) fails the test
-// instead, naming the seed. Unlike testing.T's, an S's methods are not
+// instead, naming the seed, and its log lines go to the test's log; once
+// the test has returned, an error panics and a log line goes where a
+// t.Log's would (the test's log while its cleanups run, else the nearest
+// test above it still running, else it panics), as testing.T's do after
+// their test. Unlike testing.T's, an S's methods are not
 // for goroutines the simulation does not run: a go statement's goroutine
 // that logs or reports an error through it while the seed runs fails the
 // seed as a stray goroutine.
