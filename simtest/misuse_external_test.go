@@ -1,6 +1,7 @@
 package simtest_test
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -226,4 +227,52 @@ func TestAClusterOfMaxProcessesBoots(t *testing.T) {
 		c = s.Boot(simtest.Processes{Name: "b", Count: simtest.MaxProcesses - 2, New: waitForStop})
 		assert.Len(s, c.Peers(), simtest.MaxProcesses)
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+}
+
+// A Run started inside a seed of another Run, with the seed's S or the
+// test's own TB, from the driver or another task, and a Simulate there,
+// is a configuration error of the outer seed at the line that started it:
+// the inner Run's seeds would all run within one step of the outer seed,
+// and no replay line would replay them. The inner body never runs.
+func TestARunInsideASeedIsAConfigurationError(t *testing.T) {
+	cases := []struct {
+		name, fn, tb string
+		start        func(r *recorder, s *simtest.S, inner func(*simtest.S))
+	}{
+		{"with the S", "simtest.Run", " (given the seed's *simtest.S as its testing.TB)", func(r *recorder, s *simtest.S, inner func(*simtest.S)) {
+			simtest.Run(s, inner, simtest.Seeds(2))
+		}},
+		{"with the test's TB", "simtest.Run", "", func(r *recorder, s *simtest.S, inner func(*simtest.S)) {
+			simtest.Run(r, inner, simtest.Seeds(2))
+		}},
+		{"from a task", "simtest.Run", "", func(r *recorder, s *simtest.S, inner func(*simtest.S)) {
+			h := s.Go("nester", func(context.Context) error {
+				simtest.Run(r, inner, simtest.Seeds(2))
+				return nil
+			})
+			_ = h.Join(s.Context())
+		}},
+		{"Simulate", "simtest.Simulate", "", func(r *recorder, s *simtest.S, inner func(*simtest.S)) {
+			simtest.Simulate(inner, simtest.Seeds(2))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ran := false
+			r := runIn("TestNested", func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) {
+					c.start(r, s, func(*simtest.S) { ran = true })
+				}, simtest.Seeds(3), simtest.KeepFailures(false))
+			})
+			out := r.output()
+			require.True(t, r.failed, out)
+			assert.False(t, ran, "the inner body ran")
+			assert.Contains(t, out, "simtest: configuration error: "+c.fn+" was called inside a seed of another Run"+c.tb+"; "+
+				"a Run's seeds each run in a simulated world of their own, and those of a Run started inside a seed would all run within one step of that seed, "+
+				"which no replay line of either Run replays: run the second simulation from the test function, after the first Run returns, or in a subtest of its own (t.Run)\n"+
+				"  at misuse_external_test.go:")
+			assert.Contains(t, out, "1 seed, 0 passed, 1 failed", "a configuration error ends the Run at its first seed")
+			assert.NotContains(t, out, "panic", "the refusal is no panic of the code's")
+		})
+	}
 }

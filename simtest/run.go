@@ -42,11 +42,19 @@ import (
 // listed. A Run that fails logs its whole report.
 //
 // Bad options or flags fail the test before any seed runs, with a message
-// naming the problem.
+// naming the problem. Run is called from a test, not inside a seed: a Run
+// started in a body or one of its tasks (with the body's S as its
+// testing.TB, or the test's own t) is a configuration error of that seed,
+// for its seeds would all run within one step of the seed, which no
+// replay line replays; run a second simulation after the first Run
+// returns, or in a subtest of its own.
 func Run(t testing.TB, body func(s *S), opts ...Option) {
 	t.Helper()
 	if body == nil {
 		t.Fatalf("simtest.Run: the body is nil; pass a func(s *simtest.S) that drives the simulation")
+		return
+	}
+	if refuseNested(t, "simtest.Run") {
 		return
 	}
 	c, err := resolve(testing.Short(), commandLine(), opts)
@@ -704,6 +712,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	o.givenUp = w.Abandoned()
 	if began.Load() {
 		parallelInBody(s, o.res.Err)
+		nestedInBody(s, o.res.Err)
 	}
 	if began.Load() {
 		s.ended.Store(true)

@@ -76,7 +76,10 @@ func (r Result) String() string { return r.Report }
 //
 // Simulate stops at the first failing seed unless [KeepGoing] is given.
 // A configuration error (a bad option, a nil body) is a failed Result
-// whose Report says what is wrong, not a panic.
+// whose Report says what is wrong, not a panic. Called inside a seed of a
+// Run or of another Simulate (in a body or one of its tasks), Simulate
+// does not return: that seed fails on a configuration error, as for a
+// [Run] started there.
 //
 // What an S passes on to the test under Run is Simulate's here: TempDir,
 // ArtifactDir, Setenv and Chdir last until Simulate returns (a seed's own
@@ -86,6 +89,7 @@ func (r Result) String() string { return r.Report }
 //	res := simtest.Simulate(body, simtest.Seeds(1000), simtest.KeepGoing())
 //	fmt.Printf("%d of %d seeds failed\n", res.Failed, res.Seeds)
 func Simulate(body func(s *S), opts ...Option) Result {
+	refuseNested(nil, "simtest.Simulate")
 	tb := &simTB{name: "Simulate"}
 	var res Result
 	done := make(chan struct{})
