@@ -58,7 +58,7 @@ type liveness struct {
 // nothing and the task unwinds on, as [S.Cleanup] does there.
 func (s *S) Eventually(name string, within time.Duration, check func() error) {
 	s.Helper()
-	if s.over() {
+	if s.over("S.Eventually") {
 		s.lateProperty("Eventually", name)
 		return
 	}
@@ -77,7 +77,7 @@ func (s *S) lateProperty(method, name string) {
 // start must not be in the past.
 func (s *S) EventuallyAfter(start time.Duration, name string, within time.Duration, check func() error) {
 	s.Helper()
-	if s.over() {
+	if s.over("S.EventuallyAfter") {
 		s.lateProperty("EventuallyAfter", name)
 		return
 	}

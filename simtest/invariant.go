@@ -36,7 +36,7 @@ type invariant struct {
 // Called by a crashed process's task as it unwinds, Invariant registers
 // nothing and the task unwinds on, as [S.Cleanup] does there.
 func (s *S) Invariant(name string, check func() error) {
-	if s.over() {
+	if s.over("S.Invariant") {
 		s.after.fail(s, "Invariant was called on", s.caller(), fmt.Sprintf("the invariant %q is not checked: the seed has no more steps", name))
 		return
 	}

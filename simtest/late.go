@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,11 @@ type afterSeeds struct {
 	// reported counts the failures given to t, so that the Run does not
 	// take one for a failure of the seed running at that moment.
 	reported atomic.Uint64
+
+	// home is the goroutine the Run was called on, when it is a test's
+	// (testing's tRunner); 0 otherwise. An S used from the goroutine of
+	// another test is that test's misuse, not t's (S.refuseForeign).
+	home int64
 
 	mu     sync.Mutex
 	closed bool // the test has ended: t must not be called
@@ -88,10 +94,14 @@ func (a *afterSeeds) gone(seed uint64, recipe string) bool {
 	return a.dropped[runName(seed, recipe)]
 }
 
-// newAfterSeeds returns the afterSeeds of a Run on t. It stops calling t
-// when t's test ends, for testing panics on a call after that.
+// newAfterSeeds returns the afterSeeds of a Run on t, made on the Run's
+// goroutine. It stops calling t when t's test ends, for testing panics on
+// a call after that.
 func newAfterSeeds(t testing.TB, replay func(seed uint64, recipe string) string) *afterSeeds {
 	a := &afterSeeds{t: t, replay: replay}
+	if onTestGoroutine() {
+		a.home = goroutineID()
+	}
 	switch t.(type) {
 	case *testing.T, *testing.B, *testing.F:
 		t.Cleanup(a.close)
@@ -262,4 +272,47 @@ func (a *afterSeeds) failNow(seed uint64, recipe string) {
 		a.t.FailNow()
 	}
 	runtime.Goexit()
+}
+
+// foreign reports whether the caller runs on the goroutine of a test
+// other than the one whose Run a serves: testing's goroutine of a test
+// (tRunner's) that is not the Run's. A goroutine that a test started is
+// not told apart from one a seed left behind.
+func (a *afterSeeds) foreign() bool {
+	return a != nil && a.home != 0 && onTestGoroutine() && goroutineID() != a.home
+}
+
+// refuseForeign panics when what (such as "S.Error") is called on s from
+// the goroutine of another test than s's: a test's S kept where a second
+// test reaches it. Failing s's seed or test would blame a test that did
+// nothing wrong, and the calling test's T is not at hand: the panic fails
+// the calling test, as Go's testing reports a panic in a test, and stops
+// the test binary.
+func (s *S) refuseForeign(what string) {
+	if !s.after.foreign() {
+		return
+	}
+	where := ""
+	if loc := s.caller(); loc != "" {
+		where = " at " + loc
+	}
+	name := s.after.t.Name()
+	subtest := ""
+	if !s.ended.Load() {
+		subtest = " (A subtest that the body started with t.Run runs on such a goroutine too: put t.Run around simtest.Run instead, a Run for each subtest.)"
+	}
+	panic(fmt.Sprintf("simtest: %s was called%s, on the goroutine of another test, on the S of %s of the test %s; "+
+		"an S belongs to its seed, in its own test's Run: keep it inside the body, and report through the calling test's own t. "+
+		"The test %[4]s is left as it was; this test cannot be failed through an S of another's, so simtest panics here, "+
+		"which fails this test and stops the test binary.%s", what, where, runName(s.seed, s.recipe), name, subtest))
+}
+
+// goroutineID is the calling goroutine's number, as its stack's first
+// line gives it ("goroutine 18 [running]:").
+func goroutineID() int64 {
+	var buf [64]byte
+	b := strings.TrimPrefix(string(buf[:runtime.Stack(buf[:], false)]), "goroutine ")
+	n, _, _ := strings.Cut(b, " ")
+	id, _ := strconv.ParseInt(n, 10, 64)
+	return id
 }

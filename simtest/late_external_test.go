@@ -111,30 +111,30 @@ func TestLateErrorIsNotTheRunningSeeds(t *testing.T) {
 }
 
 // TestLateErrorAfterTheTestEndedPanics reports through an S after its
-// test has ended: nothing can be failed then, so the call panics, as
-// testing's does, naming the test, the seed and the error; a log line
-// goes to the test above it, which still runs, as a t.Log's does.
+// test has ended, from the test above it: nothing of the S's test can be
+// failed then, and the test that used the S is another, so the call
+// panics there, naming the S's test, the seed and the line; a log line
+// does too.
 func TestLateErrorAfterTheTestEndedPanics(t *testing.T) {
 	var kept *simtest.S
 	t.Run("inner", func(t *testing.T) {
 		simtest.Run(t, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
 	})
 	require.NotNil(t, kept)
-	var said any
-	func() {
-		defer func() { said = recover() }()
-		kept.Errorf("after the test")
-	}()
-	msg, ok := said.(string)
-	require.True(t, ok, "Errorf after the test panics with a message, not %v", said)
 	seed := strconv.FormatUint(kept.Seed(), 10)
-	assert.Contains(t, msg, "simtest: an error was reported to the S of seed "+seed+" after the seed ended")
-	assert.Contains(t, msg, "and after the test "+t.Name()+"/inner ended:")
-	assert.NotContains(t, msg, "so it fails the test instead of the seed")
-	assert.Contains(t, msg, "late_external_test.go:")
-	assert.Contains(t, msg, "after the test")
-	assert.Contains(t, msg, "The test "+t.Name()+"/inner had ended, so it could not be failed: an S was kept past its test")
-	assert.NotPanics(t, func() { kept.Logf("after the test") })
+	for _, use := range []func(){func() { kept.Errorf("after the test") }, func() { kept.Logf("after the test") }} {
+		var said any
+		func() {
+			defer func() { said = recover() }()
+			use()
+		}()
+		msg, ok := said.(string)
+		require.True(t, ok, "a use after the test panics with a message, not %v", said)
+		assert.Regexp(t, `^simtest: S\.(Error|Log) was called at late_external_test.go:\d+, on the goroutine of another test, on the S of seed `+seed+
+			` of the test `+t.Name()+`/inner; `, msg)
+		assert.Contains(t, msg, "The test "+t.Name()+"/inner is left as it was;")
+		assert.NotContains(t, msg, "t.Run around simtest.Run", "the seed had ended: no subtest of its body")
+	}
 }
 
 // TestLateGoroutineInAChild leaves a goroutine behind that reports an
@@ -205,4 +205,59 @@ func TestLateLogInAChild(t *testing.T) {
 	t.Run("inner", inner)
 	close(release)
 	<-done
+}
+
+// TestAnSUsedByAnotherTestFailsThatTest keeps a test's S where a second
+// test, here a subtest the first one runs after its Run, reaches it: each
+// use of it there panics in the second test, naming the S's test and
+// seed, and the first test, which did nothing wrong, is left as it was.
+func TestAnSUsedByAnotherTestFailsThatTest(t *testing.T) {
+	uses := []struct {
+		what string
+		use  func(s *simtest.S)
+	}{
+		{"S.Error", func(s *simtest.S) { s.Errorf("through another test's S") }},
+		{"S.Log", func(s *simtest.S) { s.Logf("through another test's S") }},
+		{"S.Go", func(s *simtest.S) { s.Go("task", func(context.Context) error { return nil }) }},
+		{"S.FailNow", func(s *simtest.S) { s.FailNow() }},
+	}
+	for _, u := range uses {
+		t.Run(u.what, func(t *testing.T) {
+			var kept *simtest.S
+			var said any
+			ownerFailed := true
+			t.Run("owner", func(owner *testing.T) {
+				simtest.Run(owner, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
+				owner.Run("user", func(*testing.T) {
+					defer func() { said = recover() }()
+					u.use(kept)
+				})
+				ownerFailed = owner.Failed()
+			})
+			assert.False(t, ownerFailed, "the S's own test is failed for another's use of its S")
+			msg, ok := said.(string)
+			require.True(t, ok, "another test's use of the S panics with a message, not %v", said)
+			assert.Contains(t, msg, "simtest: "+u.what+" was called at late_external_test.go:")
+			assert.Contains(t, msg, ", on the goroutine of another test, on the S of seed "+strconv.FormatUint(kept.Seed(), 10)+" of the test "+t.Name()+"/owner; "+
+				"an S belongs to its seed, in its own test's Run: keep it inside the body, and report through the calling test's own t. "+
+				"The test "+t.Name()+"/owner is left as it was;")
+		})
+	}
+}
+
+// A subtest started inside a body runs on a test's goroutine of its own:
+// its use of the seed's S panics there with the fix (t.Run around
+// simtest.Run), and does not fail the seed, which did nothing wrong.
+func TestAnSUsedByASubtestOfItsBodyNamesTheFix(t *testing.T) {
+	var said any
+	simtest.Run(t, func(s *simtest.S) {
+		t.Run("sub", func(*testing.T) {
+			defer func() { said = recover() }()
+			s.Logf("from a subtest")
+		})
+	}, simtest.Seeds(1))
+	msg, ok := said.(string)
+	require.True(t, ok, "a subtest's use of the S panics with a message, not %v", said)
+	assert.Contains(t, msg, "simtest: S.Log was called at late_external_test.go:")
+	assert.Contains(t, msg, "put t.Run around simtest.Run instead, a Run for each subtest")
 }

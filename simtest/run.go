@@ -331,6 +331,7 @@ func (r *runner) run() {
 		t.Fatal(err)
 		return
 	}
+	r.initAfter() // on the Run's goroutine, which an S's test is (late.go)
 	if note := r.cfg.offUnderDebugger(tracerPID()); note != "" {
 		t.Log(note)
 	}

@@ -41,10 +41,12 @@ import (
 // the test has returned, an error panics and a log line goes where a
 // t.Log's would (the test's log while its cleanups run, else the nearest
 // test above it still running, else it panics), as testing.T's do after
-// their test. Unlike testing.T's, an S's methods are not
-// for goroutines the simulation does not run: a go statement's goroutine
-// that logs or reports an error through it while the seed runs fails the
-// seed as a stray goroutine.
+// their test. Used on the goroutine of another test than its own (an S
+// kept where a second test, or a subtest, reaches it), an S panics there,
+// which fails that test and leaves its own alone. Unlike testing.T's, an
+// S's methods are not for goroutines the simulation does not run: a go
+// statement's goroutine that logs or reports an error through it while
+// the seed runs fails the seed as a stray goroutine.
 type S struct {
 	// tb is the test's testing.TB: the methods S does not define (Name,
 	// ArtifactDir, Attr, Output...) go to it, and S is a testing.TB
@@ -197,6 +199,9 @@ func (s *S) Context() context.Context { return s.ctx }
 // task stops. To fail the seed from the task,
 // call [S.Error] there, or Join the task and check what it gives.
 func (s *S) Go(name string, fn func(ctx context.Context) error) providers.Handle {
+	if !s.w.OnTurn() {
+		s.refuseForeign("S.Go")
+	}
 	r := &goTask{name: name}
 	h := s.p.Task.Go(s.ctx, name, func(ctx context.Context) error {
 		err := fn(ctx)
@@ -287,7 +292,7 @@ func (s *S) Elapsed() time.Duration { return s.w.Now() }
 // simulation never runs, would run in the live driver and could fail or
 // skip the seed.
 func (s *S) Cleanup(f func()) {
-	if s.over() {
+	if s.over("S.Cleanup") {
 		s.after.fail(s, "Cleanup was called on", s.caller(), "its function will not run: the seed's cleanups have run")
 		return
 	}
@@ -518,7 +523,7 @@ func (s *S) Logf(format string, args ...any) { s.log(fmt.Sprintf(format, args...
 // line that logged only when the log is shown: most seeds pass, and their
 // logs are never read.
 func (s *S) log(msg string) {
-	if s.over() {
+	if s.over("S.Log") {
 		s.after.log(s, joinLoc(s.caller(), msg))
 		return
 	}
@@ -537,7 +542,7 @@ func (s *S) log(msg string) {
 // logLine logs msg without the line of code that wrote it, as the lines
 // of Output are.
 func (s *S) logLine(msg string) {
-	if s.over() {
+	if s.over("S.Output") {
 		s.after.log(s, msg)
 		return
 	}
@@ -648,10 +653,14 @@ func (s *S) stamp() string { return stampAt(s.w.Now(), s.w.CurrentTask()) }
 // outlived it: it unwinds here, as at any call into the simulation, and
 // what it says goes nowhere. The seed's cleanups, which the Run runs on
 // goroutines of their own, still speak to the test.
-func (s *S) over() bool {
+//
+// A call through what (such as "S.Errorf") from the goroutine of a test
+// other than the S's own panics (refuseForeign), ended or not.
+func (s *S) over(what string) bool {
 	if !s.ended.Load() {
 		return false
 	}
+	s.refuseForeign(what)
 	s.w.UnwindGivenUp()
 	return true
 }
@@ -765,7 +774,7 @@ func isMachinery(f runtime.Frame) bool {
 // "server.go:42", or empty; err is the error the failure carries, or nil,
 // which may name an earlier time for the report's window (namedTime).
 func (s *S) failAt(loc, msg string, err error) {
-	if s.over() {
+	if s.over("S.Error") {
 		s.toldLate.Store(true)
 		s.after.fail(s, "an error was reported to", loc, msg)
 		return
@@ -787,7 +796,7 @@ func (s *S) failAt(loc, msg string, err error) {
 // Fail marks the seed failed and goes on; see [S.Error] for a crashed
 // process's task.
 func (s *S) Fail() {
-	if s.over() {
+	if s.over("S.Fail") {
 		s.after.fail(s, "Fail was called on", s.caller(), "")
 		return
 	}
@@ -806,6 +815,7 @@ func (s *S) Fail() {
 // point of the run each time.
 func (s *S) onTurn(what string) {
 	if !s.w.OnTurn() {
+		s.refuseForeign(what)
 		s.w.Enter(what)
 	}
 }
@@ -825,7 +835,7 @@ func (s *S) Failed() bool {
 // later task of the seed runs. Once the seed has ended, it fails the test
 // and ends the calling goroutine, as testing.T.FailNow does.
 func (s *S) FailNow() {
-	if s.over() {
+	if s.over("S.FailNow") {
 		if !s.toldLate.Load() {
 			s.after.fail(s, "FailNow was called on", s.caller(), "")
 		}
@@ -879,7 +889,7 @@ func (s *S) SkipNow() { s.skip("S.SkipNow", "") }
 
 // skip is SkipNow, called as method with msg to log.
 func (s *S) skip(method, msg string) {
-	if s.over() {
+	if s.over(method) {
 		if msg == "" {
 			msg = "skipped"
 		}
