@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -23,6 +24,9 @@ import (
 type picture struct {
 	ops   []sim.Op
 	hosts map[string]string // host -> lane
+	// machines holds the machine of each process a Topology placed, by
+	// the process's lane: the machine's disk is a lane of its own.
+	machines map[string]string
 	// onHost holds the hosts of S.HostProviders whose Task started tasks:
 	// their entries carry the host as their process.
 	onHost      map[string]bool
@@ -66,6 +70,12 @@ func (o *observer) picture() *picture {
 	if o.s != nil && o.s.cluster != nil {
 		for _, pr := range o.s.cluster.procs {
 			p.hosts[pr.peer.Host] = pr.peer.Name
+			if m := pr.peer.Locality.Machine; m != "" {
+				if p.machines == nil {
+					p.machines = map[string]string{}
+				}
+				p.machines[pr.peer.Name] = m
+			}
 		}
 	}
 	if o.s != nil && len(o.s.hostTasks) > 0 {
@@ -149,8 +159,133 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 	}
 	d.Lanes = append(d.Lanes, "driver")
 	delete(lanes, "driver")
-	d.Lanes = append(d.Lanes, slices.Sorted(maps.Keys(lanes))...)
+	d.Lanes = append(d.Lanes, laneOrder(slices.Collect(maps.Keys(lanes)), pic.machines)...)
+	trimMessages(d, htmlMessageBudget)
 	return d
+}
+
+// htmlMessageBudget is how many messages a page draws at most: a browser
+// drawing a large cluster's hundreds of thousands of arrows takes minutes
+// to open the page, and shows a wall of them.
+const htmlMessageBudget = 20_000
+
+// trimMessages keeps the budget's worth of d's messages nearest its first
+// failure, or its end when none failed, and says on the page how many it
+// left out.
+func trimMessages(d *timelinehtml.Doc, budget int) {
+	if len(d.Messages) <= budget {
+		return
+	}
+	at, where := d.EndNS, "the end"
+	for _, e := range d.Events {
+		if e.Kind == timelinehtml.KindFailure {
+			at, where = e.AtNS, "the first failure"
+			break
+		}
+	}
+	distance := func(m timelinehtml.Message) int64 {
+		switch {
+		case m.ArrivedNS < at:
+			return at - m.ArrivedNS
+		case m.SentNS > at:
+			return m.SentNS - at
+		}
+		return 0 // in flight at the time
+	}
+	order := make([]int, len(d.Messages))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(distance(d.Messages[a]), distance(d.Messages[b]))
+	})
+	keep := make([]bool, len(d.Messages))
+	for _, i := range order[:budget] {
+		keep[i] = true
+	}
+	kept := make([]timelinehtml.Message, 0, budget)
+	for i, m := range d.Messages {
+		if keep[i] {
+			kept = append(kept, m)
+		}
+	}
+	left := len(d.Messages) - budget
+	d.Messages = kept
+	d.MessagesLeftOut = left
+	d.Notes = append(d.Notes, fmt.Sprintf("%d of %d messages are drawn, those nearest %s (sent from %v on); the other %d are left out. -simtimeline=FILE on the replay line writes the whole timeline as JSON lines.",
+		budget, budget+left, where, time.Duration(kept[0].SentNS), left))
+}
+
+// laneOrder sorts the lanes after the driver's: by name, numbers compared
+// as numbers (node-2 before node-10), and a machine's lane, its disk's,
+// right after the first of its processes' lanes, so that each process
+// keeps its machine beside it.
+func laneOrder(lanes []string, machines map[string]string) []string {
+	// A machine's lane sorts as its first process, after it.
+	firstOn := map[string]string{}
+	for proc, m := range machines {
+		if f, ok := firstOn[m]; !ok || naturalCompare(proc, f) < 0 {
+			firstOn[m] = proc
+		}
+	}
+	key := func(l string) (string, int) {
+		if p, ok := firstOn[l]; ok {
+			return p, 1
+		}
+		return l, 0
+	}
+	slices.SortFunc(lanes, func(a, b string) int {
+		ka, sa := key(a)
+		kb, sb := key(b)
+		if c := naturalCompare(ka, kb); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(sa, sb); c != 0 {
+			return c
+		}
+		return naturalCompare(a, b)
+	})
+	return lanes
+}
+
+// naturalCompare compares a and b as strings, but for runs of digits,
+// which compare as the numbers they write: "node-2" before "node-10".
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := isDigit(a[0]), isDigit(b[0])
+		if !da || !db {
+			if a[0] != b[0] {
+				return cmp.Compare(a[0], b[0])
+			}
+			a, b = a[1:], b[1:]
+			continue
+		}
+		na, nb := digitRun(a), digitRun(b)
+		// Without their leading zeros, the longer number is the larger.
+		ta, tb := strings.TrimLeft(a[:na], "0"), strings.TrimLeft(b[:nb], "0")
+		if c := cmp.Compare(len(ta), len(tb)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(ta, tb); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(na, nb); c != 0 {
+			return c // "01" after "1"
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// digitRun returns the length of the run of digits s begins with.
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && isDigit(s[n]) {
+		n++
+	}
+	return n
 }
 
 // pauseSpans returns the stretches that processes spent paused, drawn on

@@ -273,3 +273,41 @@ func TestAFailureOfSeveralLinesIsWholeInTheTimeline(t *testing.T) {
 	assert.NotContains(t, res.Report, "error: check: the history is not linearizable:\n  no order", "the report's timeline shows the entry on one line")
 	assert.Contains(t, res.Report, "  no order takes next: write(2)", "the report's list of errors has it whole")
 }
+
+// The lanes of a Topology's cluster: the processes by their numbers
+// (n-2 before n-10), each followed by its machine's, where its disk's
+// operations are drawn.
+func TestTimelineHTMLOrdersLanesByNumberWithTheirMachines(t *testing.T) {
+	var doc *timelinehtml.Doc
+	var want []string
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "n", Count: 11, Topology: simtest.Topology{Machines: 11}, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				f, err := p.Storage.OpenFile("data", os.O_CREATE|os.O_WRONLY, 0o666)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := f.Sync(); err != nil {
+					return err
+				}
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}})
+		s.Sleep(time.Second)
+		machines := map[string]string{}
+		for _, p := range c.Peers() {
+			machines[p.Name] = p.Locality.Machine
+		}
+		want = []string{"driver"}
+		for i := range 11 {
+			name := fmt.Sprintf("n-%d", i)
+			require.NotEmpty(s, machines[name])
+			want = append(want, name, machines[name])
+		}
+		s.Errorf("fail, to draw the seed")
+	}, simtest.Seeds(1), simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.Equal(t, 1, res.Failed, res.Report)
+	require.NotNil(t, doc)
+	assert.Equal(t, want, doc.Lanes)
+}

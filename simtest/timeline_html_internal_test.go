@@ -1,9 +1,12 @@
 package simtest
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
@@ -30,4 +33,86 @@ func TestPauseSpans(t *testing.T) {
 		{StartNS: 9e9, EndNS: 12e9, Lane: "a-0", Kind: timelinehtml.KindReboot, Msg: "pause: a-0 paused for 10s"},
 	}, pauseSpans(events, 12e9))
 	assert.Empty(t, pauseSpans(nil, 1e9))
+}
+
+// Lanes sort with numbers compared as numbers, and a machine's lane (its
+// disk's) comes right after its first process's, so that each process
+// has its machine beside it; a lane that is neither sorts by its name.
+func TestLaneOrder(t *testing.T) {
+	machines := map[string]string{
+		"node-0": "dc0-z0-m0", "node-1": "dc0-z1-m0", "node-2": "dc0-z0-m1",
+		"node-10": "dc0-z1-m3", "node-11": "dc0-z0-m4",
+		"kv-1": "m-shared", "kv-0": "m-shared", // two processes on one machine
+	}
+	lanes := []string{"node-10", "dc0-z0-m0", "node-2", "client-10", "dc0-z0-m4", "node-1", "dc0-z1-m3",
+		"kv-1", "m-shared", "kv-0", "client-9", "node-11", "node-0", "dc0-z1-m0", "dc0-z0-m1"}
+	assert.Equal(t, []string{
+		"client-9", "client-10",
+		"kv-0", "m-shared", "kv-1",
+		"node-0", "dc0-z0-m0", "node-1", "dc0-z1-m0", "node-2", "dc0-z0-m1",
+		"node-10", "dc0-z1-m3", "node-11", "dc0-z0-m4",
+	}, laneOrder(lanes, machines))
+	assert.Equal(t, []string{"a", "b-2", "b-10"}, laneOrder([]string{"b-10", "a", "b-2"}, nil), "no topology")
+}
+
+func TestNaturalCompare(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"node-2", "node-10", -1},
+		{"node-10", "node-2", 1},
+		{"node-10", "node-10", 0},
+		{"dc0-z0-m9", "dc0-z0-m10", -1},
+		{"dc1-z0-m0", "dc0-z9-m9", 1},
+		{"a1b2", "a1b10", -1},
+		{"n1", "n01", -1}, // equal numbers: the fewer zeros first
+		{"node", "node-0", -1},
+		{"node-0", "nodes", -1},
+		{"99999999999999999999999", "100000000000000000000000", -1}, // past int64
+		{"", "", 0},
+	} {
+		assert.Equal(t, c.want, naturalCompare(c.a, c.b), "%q vs %q", c.a, c.b)
+	}
+}
+
+// Past the budget, a page keeps the messages nearest the first failure
+// (those in flight at it first), in their order, and says how many it left
+// out and where to find them; a seed that did not fail keeps those nearest
+// its end.
+func TestTrimMessages(t *testing.T) {
+	msgs := func(n int) []timelinehtml.Message {
+		var out []timelinehtml.Message
+		for i := range n {
+			out = append(out, timelinehtml.Message{SentNS: int64(i) * 10, ArrivedNS: int64(i)*10 + 15, From: "a", To: "b", What: fmt.Sprint(i)})
+		}
+		return out
+	}
+	sent := func(ms []timelinehtml.Message) []int64 {
+		var out []int64
+		for _, m := range ms {
+			out = append(out, m.SentNS)
+		}
+		return out
+	}
+
+	d := &timelinehtml.Doc{EndNS: 1000, Messages: msgs(100),
+		Events: []timelinehtml.Event{{AtNS: 300, Kind: timelinehtml.KindLog}, {AtNS: 502, Kind: timelinehtml.KindFailure}, {AtNS: 800, Kind: timelinehtml.KindFailure}}}
+	trimMessages(d, 4)
+	// In flight at 502: sent at 490 and 500; then 480 (arrived 495) and 510.
+	assert.Equal(t, []int64{480, 490, 500, 510}, sent(d.Messages))
+	assert.Equal(t, 96, d.MessagesLeftOut)
+	require.Len(t, d.Notes, 1)
+	assert.Equal(t, "4 of 100 messages are drawn, those nearest the first failure (sent from 480ns on); the other 96 are left out. -simtimeline=FILE on the replay line writes the whole timeline as JSON lines.", d.Notes[0])
+
+	d = &timelinehtml.Doc{EndNS: 1000, Messages: msgs(100)}
+	trimMessages(d, 3)
+	assert.Equal(t, []int64{970, 980, 990}, sent(d.Messages), "no failure: the end")
+	assert.Equal(t, 97, d.MessagesLeftOut)
+
+	d = &timelinehtml.Doc{EndNS: 1000, Messages: msgs(5)}
+	trimMessages(d, 5)
+	assert.True(t, slices.Equal(msgs(5), d.Messages), "within the budget, all")
+	assert.Zero(t, d.MessagesLeftOut)
+	assert.Empty(t, d.Notes)
 }

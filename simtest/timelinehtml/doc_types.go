@@ -17,12 +17,19 @@ type Doc struct {
 	Lanes    []string  `json:"lanes"`
 	Events   []Event   `json:"events"`
 	Messages []Message `json:"messages"`
-	Disk     []DiskOp  `json:"disk"`
+	// MessagesLeftOut counts the seed's messages that are not among
+	// Messages: a page of a large cluster draws those nearest what
+	// matters, and Notes say which.
+	MessagesLeftOut int      `json:"messages_left_out,omitempty"`
+	Disk            []DiskOp `json:"disk"`
 	// Spans are stretches of a lane's time, such as a process paused.
 	Spans []Span `json:"spans,omitempty"`
 	// Links are shown at the top of the page, such as a linearizability
 	// checker's own picture of the failing history.
 	Links []Link `json:"links,omitempty"`
+	// Notes are sentences shown under the page's head, such as what was
+	// left out of the picture and where to find it.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Event is one entry of the timeline, drawn as a mark on its lane.

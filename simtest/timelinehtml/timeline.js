@@ -71,8 +71,10 @@ var MoonpoolTimeline = (function () {
 		html("span", doc.failed ? "mpt-status mpt-failed" : "mpt-status mpt-passed", doc.failed ? "FAILED" : "passed", meta);
 		html("span", null, "seed " + doc.seed, meta);
 		html("span", null, "simulated " + fmtTime(end), meta);
-		html("span", null, lanes.length + " lanes, " + events.length + " events, " + messages.length + " messages, " + disk.length + " disk operations", meta);
+		html("span", null, lanes.length + " lanes, " + events.length + " events, " + messages.length + " messages" +
+			(doc.messages_left_out ? " (" + doc.messages_left_out + " more left out)" : "") + ", " + disk.length + " disk operations", meta);
 		if (doc.replay) html("code", "mpt-replay", doc.replay, head);
+		(doc.notes || []).forEach(function (n) { html("p", "mpt-note", n, head); });
 		(doc.links || []).forEach(function (l) {
 			var a = html("a", "mpt-link", l.name, head);
 			a.href = l.href;
