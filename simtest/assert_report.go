@@ -17,7 +17,7 @@ import (
 // condition held and did not: a Sometimes false is a miss, not a failure,
 // so the columns are not named for passes and failures (the JSON
 // report's passes and failures are the same counts).
-func assertionTable(rows []tally.Row, note string) string {
+func assertionTable(rows []tally.Row, note string, stale []string) string {
 	if len(rows) == 0 {
 		return ""
 	}
@@ -32,6 +32,11 @@ func assertionTable(rows []tally.Row, note string) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "  assertions: %d, %d failed, %s", len(rows), failed, plural(gaps, "gap"))
+	if len(stale) > 0 {
+		// Their unreached assertions were not read: a count of none
+		// there would read as all covered.
+		fmt.Fprintf(&b, "; gaps unknown for %s (changed since the test binary was built: rebuild it to count them)", strings.Join(stale, ", "))
+	}
 	if note != "" {
 		b.WriteString("\n    " + note)
 	}

@@ -66,15 +66,17 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		ra.book.Enter(file, line, fn.Name())
 	}
 	ra.book.Catalogue(mod)
+	var stale []string
 	for _, file := range ra.book.Stale() {
 		if rel, err := filepath.Rel(mod, file); err == nil && mod != "" {
 			file = rel
 		}
+		stale = append(stale, file)
 		t.Logf("simtest: %s has changed since this test binary was built (its assertions are not where the binary ran them), so those in it that no seed reached are not listed: rebuild the binary to have them", file)
 	}
 	rows := ra.book.Rows()
 	r.rows = rows
-	r.rep.assertions = assertionTable(rows, r.exp.tableNote())
+	r.rep.assertions = assertionTable(rows, r.exp.tableNote(), stale)
 	if clashes := ra.book.Clashes(); len(clashes) > 0 {
 		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
 	}

@@ -542,7 +542,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	rep.wall = t.Wall
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
 	rows = dropMisused(rows, files)
-	rep.assertions = assertionTable(rows, "")
+	rep.assertions = assertionTable(rows, "", nil)
 	t.Seeds, t.Passed, t.Failed, t.Skipped = rep.seeds, rep.passed, rep.failed, rep.skipped
 
 	var gaps, allowed, other []tally.Row
