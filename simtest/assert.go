@@ -34,6 +34,8 @@ type observer struct {
 	// unsyncedDirs: a disk's crash kept a namespace change whose
 	// directory was not synced, which a real disk could have lost.
 	unsyncedDirs bool
+	// reach holds the processes the seed's reboots and pauses reached.
+	reach reach
 	// failing is the error an assertion's failure carries besides its
 	// details, while the assertion is checked: an Eventually's last.
 	failing error
@@ -142,6 +144,7 @@ func (o *observer) entry(e sim.Entry) {
 	if !o.unsyncedDirs && keptUnsyncedDirs(e, f) {
 		o.unsyncedDirs = true
 	}
+	o.reach.add(e, f)
 	o.win.add(e, f.listedKind())
 	if o.keep {
 		o.timeline = append(o.timeline, e)

@@ -119,6 +119,10 @@ type (
 		// {} for none: a file without it was written before faults were
 		// counted by kind, and a merge of it tells the totals alone.
 		Kinds map[string]int `json:"kinds"`
+		// Reach is how many processes the reboots and the pauses
+		// reached, least and most a seed; absent when no seed booted
+		// a cluster.
+		Reach *jsonReach `json:"reach,omitempty"`
 		// Chaos is the report's line on the chaos configuration, for a
 		// Run whose seeds booted processes; InjectsNothing, whether the
 		// configuration injects no fault in any seed.

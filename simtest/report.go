@@ -88,6 +88,9 @@ type report struct {
 	// the seeds that saw none.
 	faults    faultCounts
 	faultless int
+	// reach counts, over the seeds, the processes their reboots and
+	// pauses reached.
+	reach reachTally
 	// exitedBefore and exitedDuring count the seeds whose processes had
 	// all exited of themselves before the chaos phase began, and before
 	// it ended (Cluster.allGone).
@@ -138,6 +141,7 @@ func (r *report) add(o *seedOutcome) string {
 	if o.faults.none() {
 		r.faultless++
 	}
+	r.reach.add(o.reach)
 	if o.unsyncedDirs {
 		r.unsyncedDirs++
 	}
@@ -641,7 +645,11 @@ func (r *report) rebootsLine() string {
 	case r.merged != "":
 		return r.merged
 	case r.clustered:
-		return r.chaosLine() + "\n    " + r.faultsLine()
+		line := r.chaosLine() + "\n    " + r.faultsLine()
+		if reach := r.reach.line(r.seeds); reach != "" {
+			line += "\n    " + reach
+		}
+		return line
 	case !r.faults.none():
 		return r.faultsLine()
 	}
@@ -688,6 +696,7 @@ func (r *report) faultsRecord() *jsonFaults {
 	if r.clustered {
 		f.Chaos = r.configLine()
 	}
+	f.Reach = r.reach.record()
 	return f
 }
 
@@ -705,6 +714,7 @@ func (r *report) addFaults(f *jsonFaults) {
 		r.faults[faultNamed(name)] += n
 	}
 	r.faultless += f.SeedsWithout
+	r.reach.merge(f.Reach)
 	r.unsyncedDirs += f.SeedsUnsyncedDirs
 	r.exitedBefore += f.SeedsExitedBeforeChaos
 	r.exitedDuring += f.SeedsExitedDuringChaos

@@ -578,3 +578,31 @@ func TestALogLineThatReadsAsAFaultIsDrawnAsALogLine(t *testing.T) {
 	}
 	assert.Equal(t, 2*len(lines), drawn, "the process's lines and the driver's")
 }
+
+// The line after the faults says how many of the cluster's processes the
+// reboots and the pauses reached: counts by kind alone do not tell that
+// most of a large cluster saw none. A machine's reboot reaches each of
+// its processes; a process rebooted twice counts once.
+func TestTheReportSaysHowManyProcessesTheRebootsReached(t *testing.T) {
+	body := func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 8, Topology: simtest.Topology{Machines: 4, PerMachine: 2}, New: waiting})
+		s.Sleep(time.Second)
+		c.Reboot("p-0", simtest.Crash, simtest.DownFor(time.Second))
+		s.Sleep(3 * time.Second)
+		c.Reboot("p-0", simtest.Graceful, simtest.DownFor(time.Second))
+		s.Sleep(3 * time.Second)
+		c.RebootUnit(chaos.Machine, c.Peers()[7].Locality.Machine, simtest.Crash, simtest.DownFor(time.Second))
+		s.Sleep(3 * time.Second)
+		c.Pause("p-3", time.Second)
+		s.Sleep(3 * time.Second)
+	}
+	one := simtest.Simulate(body, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.Zero(t, one.Failed, one.Report)
+	assert.Regexp(t, `\n    faults seen: [^\n]+\n    reboots reached 3 of 8 processes, pauses 1\n`, one.Report)
+
+	two := simtest.Simulate(body, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	assert.Contains(t, two.Report, "\n    reboots reached 3 of 8 processes a seed, pauses 1\n")
+
+	none := simtest.Simulate(oneWaiting, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	assert.NotContains(t, none.Report, "reached", "nothing reached: no line")
+}

@@ -201,6 +201,7 @@ type seedOutcome struct {
 	s      *S
 	win    *window     // the timeline around the first failure
 	faults faultCounts // the faults the seed saw
+	reach  reach       // the processes its reboots and pauses reached
 	// unsyncedDirs: a disk's crash kept a namespace change whose
 	// directory was not synced (observer.unsyncedDirs).
 	unsyncedDirs bool
@@ -726,6 +727,10 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	o.tl = tl
 	o.res.Trace = tl.traceID(o.res.Trace)
 	o.win, o.faults, o.unsyncedDirs = obs.win, obs.faults, obs.unsyncedDirs
+	o.reach = obs.reach
+	if s.cluster != nil {
+		o.reach.procs = len(s.cluster.procs)
+	}
 	if obs.keep {
 		o.timeline = obs.timeline
 		o.pic = obs.picture()

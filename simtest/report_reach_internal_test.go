@@ -1,0 +1,54 @@
+package simtest
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func reachOf(procs int, down, paused []string) reach {
+	r := reach{procs: procs}
+	for _, n := range down {
+		if r.down == nil {
+			r.down = map[string]bool{}
+		}
+		r.down[n] = true
+	}
+	for _, n := range paused {
+		if r.paused == nil {
+			r.paused = map[string]bool{}
+		}
+		r.paused[n] = true
+	}
+	return r
+}
+
+// Over several seeds the line gives the least and the most a seed, and a
+// merge of results files adds up their records as the seeds' own.
+func TestReachTallyOverSeedsAndMerges(t *testing.T) {
+	var a reachTally
+	a.add(reachOf(60, []string{"n-1", "n-7"}, nil))
+	a.add(reachOf(60, []string{"n-3"}, nil))
+	assert.Equal(t, "reboots reached 1 to 2 of 60 processes a seed", a.line(2))
+
+	var b reachTally
+	b.add(reachOf(62, []string{"n-1", "n-2", "n-3", "n-4", "n-5"}, []string{"n-9"}))
+	data, err := json.Marshal(b.record())
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"rebooted":{"min":5,"max":5},"paused":{"min":1,"max":1},"processes":{"min":62,"max":62}}`, string(data))
+
+	var merged reachTally
+	merged.merge(a.record())
+	var back jsonReach
+	require.NoError(t, json.Unmarshal(data, &back))
+	merged.merge(&back)
+	merged.merge(nil) // a file written before reach was kept
+	assert.Equal(t, "reboots reached 1 to 5 of 60 to 62 processes a seed, pauses 0 to 1", merged.line(3))
+
+	var none reachTally
+	none.add(reachOf(5, nil, nil))
+	assert.Empty(t, none.line(1), "nothing reached")
+	assert.Nil(t, reachTally{}.record(), "no cluster")
+}
