@@ -763,6 +763,10 @@ func (r *report) faultsLine() string {
 		lost := faultNames[diskLostUnsynced]
 		fmt.Fprintf(&b, ", unsynced writes lost in %d %s", n, pluralWord(n, lost.one, lost.many))
 	}
+	if n := r.faults[netPeerLostPower]; n > 0 && !r.kindsUnknown {
+		gone := faultNames[netPeerLostPower]
+		fmt.Fprintf(&b, ", %d %s", n, pluralWord(n, gone.one, gone.many))
+	}
 	r.shortIO(&b)
 	if r.faultless > 0 {
 		fmt.Fprintf(&b, "; %s of %d saw none", plural(r.faultless, "seed"), r.seeds)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simdisk"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 )
 
 // A faultKind sorts a timeline entry by the family of fault it tells of.
@@ -86,6 +87,12 @@ const (
 	// store built on syncs wants to know it met.
 	diskLostUnsynced
 
+	// netPeerLostPower is a connection given up on (data unacknowledged,
+	// keep-alive probes unanswered) whose peer's host had lost power: an
+	// echo of the power loss, which counted among the network's faults
+	// would swamp them in a long run.
+	netPeerLostPower
+
 	numFaults
 )
 
@@ -138,6 +145,8 @@ var faultNames = [numFaults]struct {
 	diskOther:             {diskFault, "other disk", "other", "other"},
 
 	diskLostUnsynced: {faultEffect, "unsynced writes lost", "disk crash", "disk crashes"},
+
+	netPeerLostPower: {faultEffect, "connection given up on a peer without power", "connection given up after its peer's host lost power", "connections given up after their peer's host lost power"},
 }
 
 // kind is the family of f.
@@ -290,6 +299,9 @@ func netFault(msg string) fault {
 	case "slow":
 		return netSlowPacket
 	case "connection":
+		if strings.HasSuffix(msg, simnet.PeerLostPower) {
+			return netPeerLostPower
+		}
 		return netDropped
 	case "partial":
 		switch {

@@ -49,6 +49,9 @@ func TestFaultOfSortsTheEngineEntries(t *testing.T) {
 		{"net: random thing to come", netOther},
 		{"net: connection kv-0:1->kv-1:7 timed out: data unacknowledged for 15s", netDropped},
 		{"net: connection kv-0:1->kv-1:7 dropped: closed with data unacknowledged for 3s", netDropped},
+		{"net: connection kv-0:1->kv-1:7 dropped: closed with data unacknowledged for 1m42.2s; its peer's host had lost power", netPeerLostPower},
+		{"net: connection kv-0:1->kv-1:7 timed out: data unacknowledged for 15s; its peer's host had lost power", netPeerLostPower},
+		{"net: connection kv-0:1->kv-1:7 timed out: 9 keep-alive probes unanswered; its peer's host had lost power", netPeerLostPower},
 		{"net: datagram kv-0:1 -> kv-1:7 lost: 12 bytes", netDatagramLost},
 		{"net: datagram kv-0:1 -> kv-1:7 duplicated: 12 bytes", netDatagramDuplicated},
 		{"net: datagram kv-0:1 -> kv-1:7 reordered: 12 bytes held back 2ms", netDatagramReordered},
@@ -197,4 +200,30 @@ func TestTheFaultsLineCountsShortReadsAndWritesApart(t *testing.T) {
 	merged := report{seeds: 1, kindsUnknown: true}
 	merged.faults[netPartialRead] = 1
 	assert.Equal(t, "faults seen: 0 reboots, 0 of the network, 0 of the disks, 1 short read or write", merged.faultsLine())
+}
+
+// A connection given up on after its peer's host lost power is the power
+// loss's echo: counted apart from the network's faults, after the disks'
+// lost unsynced writes, and kept by kind for a merge.
+func TestTheFaultsLineCountsGiveUpsOnPeersWithoutPowerApart(t *testing.T) {
+	r := report{seeds: 20}
+	r.faults[rebootPowerLoss] = 3
+	r.faults[netDropped] = 2
+	r.faults[netPartition] = 39
+	r.faults[netPeerLostPower] = 1557
+	assert.Equal(t, "faults seen: 3 reboots (3 power losses), 41 of the network (39 partitions, 2 connections dropped), 0 of the disks, "+
+		"1557 connections given up after their peer's host lost power", r.faultsLine())
+	rec := r.faultsRecord()
+	assert.Equal(t, 41, rec.Network, "the echoes are not the network's faults")
+	assert.Equal(t, 1557, rec.Kinds["connection given up on a peer without power"])
+
+	var merged report
+	merged.seeds = 20
+	merged.addFaults(rec)
+	assert.Equal(t, r.faultsLine(), merged.faultsLine(), "a merge tells them alike")
+
+	one := report{seeds: 1}
+	one.faults[rebootPowerLoss] = 1
+	one.faults[netPeerLostPower] = 1
+	assert.Equal(t, "faults seen: 1 reboot (1 power loss), 0 of the network, 0 of the disks, 1 connection given up after its peer's host lost power", one.faultsLine())
 }

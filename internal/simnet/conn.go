@@ -1321,11 +1321,11 @@ func (c *conn) retxTimeout() {
 	}
 	if c.closed {
 		since, _ := out.unackedSince()
-		c.n.event("connection %s dropped: closed with data unacknowledged for %v", c, time.Duration(c.n.now()-since))
+		c.n.giveUpEvent(c, "connection %s dropped: closed with data unacknowledged for %v", c, time.Duration(c.n.now()-since))
 		c.giveUp()
 		return
 	}
-	c.n.event("connection %s timed out: data unacknowledged for %v", c, RetransmitTimeout)
+	c.n.giveUpEvent(c, "connection %s timed out: data unacknowledged for %v", c, RetransmitTimeout)
 	c.timedOut, c.resetUntold = true, true
 	c.giveUp()
 	// The peer heard its retransmissions; now it hears nothing.

@@ -298,7 +298,7 @@ func (c *conn) heard() {
 // the reset sent to the peer reaches it only if the way there is open.
 func (c *conn) dropUnanswered() {
 	n, p := c.n, c.peer
-	n.event("connection %s timed out: %d keep-alive probes unanswered", c, c.ka.count)
+	n.giveUpEvent(c, "connection %s timed out: %d keep-alive probes unanswered", c, c.ka.count)
 	c.timedOut, c.resetUntold = true, true
 	c.giveUp()
 	if _, cut := n.partitioned(c.h, p.h); !cut && !p.h.off && !c.out.blackhole {

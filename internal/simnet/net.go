@@ -249,6 +249,24 @@ func (n *Net) hostEvent(h *Host, how, what string) {
 	n.w.EventKeyed(n.w.CurrentTask(), key, msg)
 }
 
+// PeerLostPower ends the line of a connection given up on (its data
+// unacknowledged, its keep-alive probes unanswered) whose peer's end
+// vanished with its host's power: the give-up echoes the power loss, and
+// is no fault of the network's own.
+const PeerLostPower = "; its peer's host had lost power"
+
+// giveUpEvent records that c gave up on its connection, as format says;
+// when the peer's end vanished with its host's power, the line says so.
+// The trace hashes the line without it, so the traces are as they were.
+func (n *Net) giveUpEvent(c *conn, format string, args ...any) {
+	key := "net: " + fmt.Sprintf(format, args...)
+	msg := key
+	if c.peer != nil && c.peer.gone {
+		msg += PeerLostPower
+	}
+	n.w.EventKeyed(n.w.CurrentTask(), key, msg)
+}
+
 // log records a happening of the network in the timeline only.
 func (n *Net) log(format string, args ...any) {
 	n.w.Log("net: " + fmt.Sprintf(format, args...))

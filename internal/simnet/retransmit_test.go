@@ -3,6 +3,7 @@ package simnet_test
 import (
 	"context"
 	"io"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -238,4 +239,38 @@ func TestAPeerOfAHostBackFromAPowerLossIsResetAtItsNextRetransmission(t *testing
 		assert.InDelta(t, 3*time.Second, client.Time.Now().Sub(start), within, "the retransmission at 3.0 s draws the reset")
 		return nil
 	})
+}
+
+// A connection given up on for data its peer never acknowledged says so
+// when the peer's host had lost power: the give-up echoes the power loss.
+// One given up on across a partition says nothing of the kind.
+func TestAGiveUpOnAPeerWithoutPowerSaysSo(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		cut    func(w *world)
+		suffix bool
+	}{
+		{"host off", func(w *world) { w.net.Host("10.0.0.2").PowerOff() }, true},
+		{"partition", func(w *world) { w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"}) }, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 8, chaos.NoNetworkFaults())
+			res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+				conn, _ := pair(t, ctx, client, server)
+				c.cut(w)
+				_, err := conn.Write([]byte("hello?"))
+				require.NoError(t, err)
+				_, err = conn.Read(make([]byte, 1))
+				assert.ErrorIs(t, err, syscall.ETIMEDOUT)
+				return nil
+			})
+			gaveUp := events(res, "timed out: data unacknowledged for")
+			require.Len(t, gaveUp, 1)
+			if c.suffix {
+				assert.True(t, strings.HasSuffix(gaveUp[0], simnet.PeerLostPower), gaveUp[0])
+			} else {
+				assert.NotContains(t, gaveUp[0], "lost power")
+			}
+		})
+	}
 }
