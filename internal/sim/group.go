@@ -112,7 +112,7 @@ func (w *World) groupOf(task string) *Group {
 	if c := w.cur; c != nil && (c.name == task || c.alias != nil && *c.alias == task) {
 		return c.group
 	}
-	for _, t := range w.tasks {
+	for t := range w.liveTasks() {
 		if t.name == task || t.alias != nil && *t.alias == task {
 			return t.group
 		}
@@ -123,7 +123,7 @@ func (w *World) groupOf(task string) *Group {
 // Alive reports how many tasks of the group are alive.
 func (g *Group) Alive() int {
 	n := 0
-	for _, t := range g.w.tasks {
+	for t := range g.w.liveTasks() {
 		if t.group == g {
 			n++
 		}
@@ -172,7 +172,7 @@ func (g *Group) killOthers() bool {
 	g.unpause() // a stopped process is killed as it stands (SIGKILL)
 	g.disarm()
 	var victims []*task
-	for _, t := range w.tasks {
+	for t := range w.liveTasks() {
 		if t.group == g {
 			victims = append(victims, t)
 		}
@@ -209,7 +209,7 @@ func (g *Group) Pause() {
 	w.paused++
 	// In start order, so that the order of the held tasks, which Resume
 	// puts back in the ready list, is the seed's.
-	for _, t := range w.tasks {
+	for t := range w.liveTasks() {
 		if t.group == g && w.isReady(t) {
 			w.unready(t)
 			g.held = append(g.held, t)

@@ -141,7 +141,7 @@ func (w *World) describeTasks() string {
 	// report of a hundred copies of one stack buries the other tasks.
 	var groups []*waitGroup
 	same := map[string]*waitGroup{}
-	for _, t := range w.tasks {
+	for t := range w.liveTasks() {
 		var state string
 		switch {
 		case t.parked:
@@ -278,7 +278,7 @@ const wasmHostPkg = "github.com/moonpool-go/moonpool/internal/wasmhost."
 // fix.
 func (w *World) joinNote(t *task) string {
 	tok := t.waitToken()
-	for _, o := range w.tasks {
+	for o := range w.liveTasks() {
 		if !slices.Contains(o.joiners, tok) {
 			continue
 		}

@@ -224,7 +224,7 @@ func strayRunnable() bool {
 // "function\n\tfile:line" lines.
 func (w *World) taskGoroutines() (n int, stack string) {
 	labels := make(map[string]bool)
-	for _, t := range w.tasks {
+	for t := range w.liveTasks() {
 		labels[t.wk.label] = true
 	}
 	for _, wk := range w.pool {

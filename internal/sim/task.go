@@ -80,7 +80,7 @@ type task struct {
 	name   string
 	fn     func(ctx context.Context) error
 	cancel context.CancelFunc
-	pos    int // index in w.tasks
+	pos    int // index in w.tasks, which may hold ended tasks' nils before it
 
 	// describe, when set, adds to what at report time (ParkDescribed).
 	describe func() string
@@ -435,13 +435,7 @@ func (t *task) finish() {
 	w.unready(t)
 	w.unwaitCtx(t)
 	w.freeSlot(t)
-	// remove from w.tasks keeping start order, for reports and teardown
-	copy(w.tasks[t.pos:], w.tasks[t.pos+1:])
-	w.tasks[len(w.tasks)-1] = nil
-	w.tasks = w.tasks[:len(w.tasks)-1]
-	for _, o := range w.tasks[t.pos:] {
-		o.pos--
-	}
+	w.dropTask(t)
 	switch {
 	case t.quiet && (t.killed || stopped || finishedMsg(t.err) == "task finished"):
 		// A quiet task's end is told only when it returned an error:

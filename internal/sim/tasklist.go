@@ -1,6 +1,9 @@
 package sim
 
-import "context"
+import (
+	"context"
+	"iter"
+)
 
 // The ready list and the lists of context waiters are sets of tasks whose
 // order is part of the run: the scheduler draws an index into the ready
@@ -126,4 +129,63 @@ func (w *World) foreignRemove(i int) {
 	}
 	l[last] = ctxWaiter{}
 	w.foreignWaiters = l[:last]
+}
+
+// The world's tasks, w.tasks, are kept in start order, for reports, for
+// the kills of a group and of the teardown, and for Pause's held tasks. A
+// task that ends leaves a nil in its place, and the list is compacted once
+// the nils are more than half of it: an end costs O(1) amortized, where
+// closing the gap at once cost O(tasks), and a teardown of a large
+// cluster's tens of thousands of tasks O(tasks²).
+
+// dropTask takes t, which ended, out of the world's tasks.
+func (w *World) dropTask(t *task) {
+	w.tasks[t.pos] = nil
+	w.deadTasks++
+	if 2*w.deadTasks > len(w.tasks) {
+		w.compactTasks()
+	}
+}
+
+// compactTasks closes the gaps the ended tasks left in w.tasks.
+func (w *World) compactTasks() {
+	n := 0
+	for _, t := range w.tasks {
+		if t != nil {
+			t.pos = n
+			w.tasks[n] = t
+			n++
+		}
+	}
+	clear(w.tasks[n:])
+	w.tasks = w.tasks[:n]
+	w.deadTasks = 0
+	w.taskHead = 0
+}
+
+// liveTasks yields the live tasks in start order. Its caller must not end
+// tasks as it goes (compactTasks would move them under it): killAll
+// uses firstTask.
+func (w *World) liveTasks() iter.Seq[*task] {
+	return func(yield func(*task) bool) {
+		for _, t := range w.tasks {
+			if t != nil && !yield(t) {
+				return
+			}
+		}
+	}
+}
+
+// alive reports how many tasks are alive.
+func (w *World) alive() int { return len(w.tasks) - w.deadTasks }
+
+// firstTask returns the live task started first, or nil. The nils it
+// passes over stay passed (taskHead) until a compaction moves the tasks.
+func (w *World) firstTask() *task {
+	for ; w.taskHead < len(w.tasks); w.taskHead++ {
+		if t := w.tasks[w.taskHead]; t != nil {
+			return t
+		}
+	}
+	return nil
 }

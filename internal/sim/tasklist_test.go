@@ -201,3 +201,76 @@ func foreignSlots(w *World) []int32 {
 	}
 	return slots
 }
+
+// checkTasks reports where w.tasks, its count of nils and the tasks'
+// positions disagree.
+func (w *World) checkTasks() error {
+	dead := 0
+	for i, t := range w.tasks {
+		switch {
+		case t == nil:
+			dead++
+		case t.pos != i:
+			return fmt.Errorf("tasks[%d] is task %d, whose position reads %d", i, t.id, t.pos)
+		case t.finished:
+			return fmt.Errorf("tasks[%d] is task %d, which finished", i, t.id)
+		case i > 0 && w.tasks[i-1] != nil && w.tasks[i-1].id > t.id:
+			return fmt.Errorf("tasks[%d] is task %d, after task %d", i, t.id, w.tasks[i-1].id)
+		}
+	}
+	if dead != w.deadTasks {
+		return fmt.Errorf("tasks holds %d nils, and its count reads %d", dead, w.deadTasks)
+	}
+	if 2*dead > len(w.tasks) {
+		return fmt.Errorf("tasks holds %d nils of %d, more than half", dead, len(w.tasks))
+	}
+	return nil
+}
+
+// A task's end leaves the other tasks where they stand in the world's
+// list (it costs no renumbering of the later ones, which made a large
+// cluster's teardown quadratic), the list stays in start order through
+// its compactions, and the teardown kills the tasks left in start order.
+func TestATasksEndMovesNoOtherTask(t *testing.T) {
+	const n = 1000
+	w := New(Config{Seed: 1})
+	var killed []int
+	var bad error
+	w.AfterStep(func() {
+		if err := w.checkTasks(); err != nil && bad == nil {
+			bad = fmt.Errorf("at step %d: %w", w.steps, err)
+		}
+	})
+	res := w.Run(func(ctx context.Context, p providers.Providers) error {
+		for i := range n {
+			p.Task.Go(ctx, "task", func(ctx context.Context) error {
+				defer func() { killed = append(killed, i) }()
+				// Every third task ends at 1ms; the others wait for the
+				// teardown.
+				if i%3 == 0 {
+					return p.Time.Sleep(ctx, time.Millisecond)
+				}
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}
+		_ = p.Time.Sleep(ctx, time.Microsecond)
+		last := w.tasks[len(w.tasks)-1]
+		pos := last.pos
+		_ = p.Time.Sleep(ctx, time.Millisecond) // a third of the tasks end
+		if last.pos != pos {
+			return fmt.Errorf("the last task started moved from %d to %d as earlier tasks ended", pos, last.pos)
+		}
+		killed = nil
+		return nil
+	})
+	require.NoError(t, res.Err)
+	require.NoError(t, bad)
+	var want []int
+	for i := range n {
+		if i%3 != 0 {
+			want = append(want, i)
+		}
+	}
+	assert.Equal(t, want, killed, "the teardown kills the tasks left in start order")
+	assert.Empty(t, w.tasks, "every task was taken out")
+}

@@ -144,10 +144,13 @@ type World struct {
 	// runtime.Goexit (swallow.go): the Goexit that reaches the world's
 	// goroutine is the engine's, not a test's FailNow.
 	exiting bool
-	tasks   []*task // every live task, in start order
-	cur     *task
-	root    *task
-	state   state
+	tasks   []*task // every live task, in start order, and nils (dropTask)
+	// deadTasks counts the nils in tasks, and taskHead is where the
+	// first live task may be (firstTask).
+	deadTasks, taskHead int
+	cur                 *task
+	root                *task
+	state               state
 	// rootDone is set when the root task ends: the loop tests it after
 	// every step, where the root's own fields would be a cold line.
 	rootDone bool
@@ -642,12 +645,12 @@ func (w *World) teardown() {
 // with the rest.
 func (w *World) killAll() {
 	defer func() {
-		if len(w.tasks) > 0 {
+		if w.alive() > 0 {
 			w.killAll()
 		}
 	}()
-	for len(w.tasks) > 0 {
-		w.kill(w.tasks[0])
+	for t := w.firstTask(); t != nil; t = w.firstTask() {
+		w.kill(t)
 	}
 }
 
