@@ -51,8 +51,13 @@ type simContext struct {
 	hasDeadline bool
 	ownDeadline bool // the deadline is this context's, not its parent's
 	// waiters counts the tasks parked on it as an owned context other
-	// than their own, up to its maximum, which it then keeps (see quiet).
-	waiters uint16
+	// than their own (or on a context that adds values to it), up to its
+	// maximum, which it then keeps (see quiet); World.ctxWaiting lists
+	// them.
+	waiters uint8
+	// taskOwn is set on a task's own context (task.ownCtx): its end
+	// marks the task, if the task waits on it (markWaiters).
+	taskOwn bool
 	ext     context.Context // see above; nil when it is owned
 	w       *World
 	parent  context.Context
@@ -360,6 +365,9 @@ func (c *simContext) cancel(s uint32, unlink bool) bool {
 	if unlink {
 		c.unlink()
 	}
+	if (c.taskOwn || c.waiters != 0) && c.ext == nil {
+		c.w.markWaiters(c)
+	}
 	if end != nil {
 		end()
 	}
@@ -434,13 +442,13 @@ func (c *simContext) quiet() bool {
 // longer does, as an owned context other than its own. A count that
 // reaches its maximum stays there, and c is then never quiet.
 func (c *simContext) addWaiter() {
-	if c.waiters != math.MaxUint16 {
+	if c.waiters != math.MaxUint8 {
 		c.waiters++
 	}
 }
 
 func (c *simContext) dropWaiter() {
-	if c.waiters != math.MaxUint16 {
+	if c.waiters != math.MaxUint8 {
 		c.waiters--
 	}
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -71,6 +72,7 @@ func TestPollsWakeAsTheModel(t *testing.T) {
 		rounds := rapid.SliceOfN(rapid.SliceOfN(rapid.IntRange(0, 3*len(kinds)), 0, 4), 1, 6).Draw(rt, "rounds")
 		deadlines := rapid.SliceOfN(rapid.IntRange(1, len(rounds)+1), len(kinds), len(kinds)).Draw(rt, "deadlines")
 		w := New(Config{Seed: rapid.Uint64().Draw(rt, "seed")})
+		w.checkPoll = true
 		res := w.Run(func(root context.Context, p providers.Providers) error {
 			var cancels []func()
 			simParents := make([]context.Context, 2)
@@ -142,6 +144,9 @@ func TestPollsWakeAsTheModel(t *testing.T) {
 				}
 				want := modelPoll(w)
 				woke := w.pollContexts()
+				if w.pollDiff != "" {
+					return errors.New(w.pollDiff)
+				}
 				var got []uint32
 				for _, e := range w.ready {
 					got = append(got, e.id)
@@ -200,4 +205,100 @@ func TestForeignWaiterEntries(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, res.Err)
+}
+
+// A poll wakes the marked waiters in the order a scan of every waiter
+// wakes them, also when marks went stale before it (a marked task killed,
+// its slot taken by a new task that waits on its own context, or woken by
+// its token) and when many tasks share a context, directly or through
+// context.WithValue, and the contexts end by a parent's end.
+func TestMarkedPollsWakeAsAScan(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(1, 60).Draw(rt, "tasks")
+		rounds := rapid.IntRange(1, 6).Draw(rt, "rounds")
+		// What each start waits on, what each round does to each waiter,
+		// and which parent each round ends, drawn before the run.
+		kinds := rapid.SliceOfN(rapid.IntRange(0, 2), n*(rounds+1), n*(rounds+1)).Draw(rt, "kinds")
+		ops := rapid.SliceOfN(rapid.IntRange(0, 9), n*rounds, n*rounds).Draw(rt, "ops")
+		ends := rapid.SliceOfN(rapid.IntRange(0, 18), rounds, rounds).Draw(rt, "ends")
+		w := New(Config{Seed: rapid.Uint64().Draw(rt, "seed")})
+		w.checkPoll = true
+		res := w.Run(func(root context.Context, p providers.Providers) error {
+			type waiter struct {
+				h      providers.Handle
+				cancel func()
+			}
+			var parents []func()
+			var ctxs []context.Context
+			for range 3 {
+				c, cancel := w.WithCancel(root)
+				parents = append(parents, cancel)
+				ctxs = append(ctxs, c)
+				d, cancel := w.WithCancel(c)
+				parents = append(parents, cancel)
+				ctxs = append(ctxs, d, context.WithValue(d, waitValue, 1))
+			}
+			wait := func(ctx context.Context) error { _ = p.Time.Sleep(ctx, time.Hour); return nil }
+			starts := 0
+			start := func(i int) waiter {
+				k := kinds[starts]
+				starts++
+				switch k {
+				case 0: // its own, under a parent
+					return waiter{h: p.Task.Go(ctxs[i%len(ctxs)], "own", wait)}
+				case 1: // a shared one
+					c := ctxs[i%len(ctxs)]
+					return waiter{h: p.Task.Go(root, "shared", func(context.Context) error { return wait(c) })}
+				default: // one of its own making
+					c, cancel := w.WithCancel(ctxs[i%len(ctxs)])
+					return waiter{h: p.Task.Go(root, "made", func(context.Context) error { return wait(c) }), cancel: cancel}
+				}
+			}
+			ws := make([]waiter, n)
+			for i := range ws {
+				ws[i] = start(i)
+			}
+			for r := range rounds {
+				if err := p.Time.Sleep(root, time.Millisecond); err != nil {
+					return err
+				}
+				for i := range ws {
+					switch ops[r*n+i] {
+					case 0:
+						ws[i].h.Cancel()
+					case 1:
+						if ws[i].cancel != nil {
+							ws[i].cancel()
+						}
+					case 2: // marked, then killed: its slot goes to a new task
+						ws[i].h.Cancel()
+						w.Kill(ws[i].h)
+						ws[i] = start(i)
+					case 3: // marked, then woken by its token
+						ws[i].h.Cancel()
+						if tk := ws[i].h.(*task); tk.parked {
+							w.wakeToken(tk.waitToken())
+						}
+					}
+				}
+				if i := ends[r]; i < len(parents) {
+					parents[i]()
+				}
+				w.pollContexts()
+				if w.pollDiff != "" {
+					return errors.New(w.pollDiff)
+				}
+				if err := w.checkLists(); err != nil {
+					return err
+				}
+			}
+			for _, c := range parents {
+				c()
+			}
+			return nil
+		})
+		if res.Err != nil {
+			rt.Fatal(res.Err)
+		}
+	})
 }

@@ -248,6 +248,7 @@ func (w *World) spawnTask(g *Group, ctx context.Context, name string, fn func(ct
 	t.sleep.task = t
 	if ok {
 		w.initContext(&t.ownCtx, ctx, up, ext)
+		t.ownCtx.taskOwn = true
 		t.ctx, t.owned = &t.ownCtx, ext == nil
 	} else {
 		t.ctx, t.cancel = context.WithCancel(ctx)
@@ -534,13 +535,13 @@ func (w *World) parkTask(t *task, ctx context.Context, what string) error {
 		t.waitOwn = mine
 		if !mine {
 			t.waitCtx = ctx
-			if c, ok := ctx.(*simContext); ok && own && c.w == w {
-				c.addWaiter()
-			}
 		}
 		t.ctxOwned = own
 		if own {
 			waitAdd(&w.ownedWaiters, w.ctxPos, t)
+			if !mine {
+				w.watchCtx(t, ctx)
+			}
 		} else {
 			w.foreignAdd(t, ctx, d) // d is t.done or waitChan(ctx): looked at above
 		}
@@ -691,8 +692,8 @@ func (w *World) unwaitOther(t *task, i int32) {
 		waitRemove(&w.ownedWaiters, w.ctxPos, int(i))
 	}
 	if !t.waitOwn {
-		if c, ok := t.waitCtx.(*simContext); ok && t.ctxOwned && c.w == w {
-			c.dropWaiter()
+		if t.ctxOwned {
+			w.unwatchCtx(t)
 		}
 		t.waitCtx = nil
 	}

@@ -40,6 +40,9 @@ func (w *World) newSlot(t *task) {
 		w.ctxPos = append(w.ctxPos, -1)
 		w.slotTask = append(w.slotTask, nil)
 		w.slotGen = append(w.slotGen, 0)
+		w.waitNext = append(w.waitNext, -1)
+		w.waitPrev = append(w.waitPrev, -1)
+		w.waitBase = append(w.waitBase, nil)
 	}
 	w.slotTask[t.slot] = t
 	t.waitGen = w.slotGen[t.slot]

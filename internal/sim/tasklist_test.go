@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -56,18 +57,38 @@ func (w *World) checkLists() error {
 			}
 		}
 	}
-	waiters := make(map[*simContext]uint16)
+	waiters := make(map[*simContext]int)
 	for _, slot := range w.ownedWaiters {
 		if t := w.slotTask[slot]; !t.waitOwn {
-			if c, ok := t.waitCtx.(*simContext); ok && c.w == w {
-				waiters[c]++
+			c, ok := t.waitCtx.(*simContext)
+			if !ok {
+				c, _ = t.waitCtx.Value(simContextKey{}).(*simContext)
 			}
+			if c == nil || w.waitBase[slot] != c {
+				return fmt.Errorf("task %d waits on an owned context, and is not listed under its simContext", t.id)
+			}
+			waiters[c]++
+		} else if w.waitBase[slot] != nil {
+			return fmt.Errorf("task %d waits on its own context, and is listed under another", t.id)
 		}
 	}
 	for c, n := range waiters {
-		if c.waiters != n && c.waiters != math.MaxUint16 {
+		if int(c.waiters) != n && c.waiters != math.MaxUint8 {
 			return fmt.Errorf("a context has %d owned waiters, and its count reads %d", n, c.waiters)
 		}
+		listed := 0
+		for s := w.ctxWaiting[c]; s >= 0 && listed <= n; s = w.waitNext[s] {
+			if w.waitBase[s] != c {
+				return fmt.Errorf("slot %d is listed under a context it does not wait on", s)
+			}
+			listed++
+		}
+		if listed != n {
+			return fmt.Errorf("a context has %d owned waiters, and %d are listed", n, listed)
+		}
+	}
+	if len(w.ctxWaiting) != len(waiters) {
+		return fmt.Errorf("%d contexts have owned waiters, and %d have a list", len(waiters), len(w.ctxWaiting))
 	}
 	for i, e := range w.foreignWaiters {
 		t := w.slotTask[e.slot]
@@ -102,8 +123,12 @@ func TestTaskListsStayConsistent(t *testing.T) {
 			}), 0, 8).Draw(rt, "plan")
 		}
 		w := New(Config{Seed: seed})
+		w.checkPoll = true
 		var bad error
 		w.AfterStep(func() {
+			if w.pollDiff != "" && bad == nil {
+				bad = errors.New(w.pollDiff)
+			}
 			if err := w.checkLists(); err != nil && bad == nil {
 				bad = fmt.Errorf("at step %d: %w", w.steps, err)
 			}

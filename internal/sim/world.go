@@ -163,6 +163,7 @@ type World struct {
 	// may be cancelled by code the simulation cannot see, so its waiters
 	// are polled whenever no task is ready.
 	ownedWaiters   []int32 // slots (tasklist.go)
+	ownedMarks             // which of them may be done (marks.go)
 	foreignWaiters []ctxWaiter
 	cancelled      bool
 	cancels        uint64 // calls of cancelOwned
@@ -578,31 +579,6 @@ func (w *World) pollForeign() bool {
 		}
 		if done {
 			w.wakeEnded(w.slotTask[e.slot])
-			woke = true
-			continue // wake removed t; index i now holds another waiter
-		}
-		i++
-	}
-	return woke
-}
-
-// pollOwned wakes the owned waiters whose context is done, in list order.
-// A task that waits on its own context, the common wait, has that
-// context in its own allocation, and owned: it is done exactly when its
-// state says so.
-func (w *World) pollOwned() bool {
-	woke := false
-	for i := 0; i < len(w.ownedWaiters); {
-		t := w.slotTask[w.ownedWaiters[i]]
-		var done bool
-		if t.waitOwn {
-			done = t.ownCtx.state.Load() != ctxOpen
-		} else {
-			c := t.waitCtx
-			done = w.waitEnded(c, w.waitChan(c))
-		}
-		if done {
-			w.wakeEnded(t)
 			woke = true
 			continue // wake removed t; index i now holds another waiter
 		}
