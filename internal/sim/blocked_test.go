@@ -152,3 +152,27 @@ func TestBlocksThatAddUpStopTheRunAtItsNextStep(t *testing.T) {
 	goleak.VerifyNone(t, before) // the run's goroutines end, as it does
 	assert.False(t, ranAfter.Load(), "a task ran its code after the run was given up")
 }
+
+// A teardown that takes longer than the watchdog in all, a kill at a
+// time, is the engine's progress, not a task away from the scheduler: a
+// large cluster's teardown kills tens of thousands of tasks with no step
+// between, and the watchdog failed such a passing run as a task blocked
+// outside the simulation. Each killed task's defers here run (busy, not
+// blocked) for a tenth of the watchdog.
+func TestALongTeardownIsProgress(t *testing.T) {
+	const watchdog = 500 * time.Millisecond
+	w := New(Config{Seed: 1})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		for range 20 {
+			p.Task.Go(ctx, "slow to unwind", func(ctx context.Context) error {
+				defer func() {
+					for start := time.Now(); time.Since(start) < watchdog/10; {
+					}
+				}()
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}
+		return p.Time.Sleep(ctx, time.Second)
+	}, watchdog)
+	require.NoError(t, res.Err)
+}

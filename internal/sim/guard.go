@@ -587,13 +587,17 @@ type watched struct {
 	progress  uint64
 	pubEvents uint64
 	pubNow    int64
+	// kills counts the kills that came back (kill): the engine's own
+	// progress, which a teardown of tens of thousands of tasks makes
+	// with no step, and which published counts.
+	kills atomic.Uint64
 }
 
 // published reads the world's progress, its steps and events, from the
 // watchdog's goroutine.
 func (w *World) published() uint64 {
 	progress, _, _ := w.publishedCounts()
-	return progress
+	return progress + w.kills.Load()
 }
 
 // publishedTask reads the task that publish stored, from the watchdog's
@@ -622,14 +626,30 @@ func (w *World) givenUp(t *task) {
 // sampleAway samples the goroutine of the code that has not come back to
 // the scheduler: the task that publish stored, and its name, or the
 // scheduler's own goroutine (t nil). It runs on the watcher's goroutine.
+//
+// A task's goroutine found parked as a coroutine has given the turn back
+// (or not yet taken it): unless the scheduler's goroutine is parked so
+// too (the task then waits on a coroutine of its own), what runs is the
+// engine's own work, a teardown's, a kill's or a poll's, and the sample
+// is the scheduler's.
 func (w *World) sampleAway() (t *task, name string, s sample) {
 	t = w.publishedTask()
-	name, id := SchedulerTask, w.goid.Load()
-	if t != nil {
-		name, id = t.name, findGoroutine(t.wk.label)
+	sched := w.goid.Load()
+	if t == nil {
+		return nil, SchedulerTask, sampleGoroutine(sched)
 	}
-	return t, name, sampleGoroutine(id)
+	s = sampleGoroutine(findGoroutine(t.wk.label))
+	if s.state == coroutineState && !s.busy {
+		if e := sampleGoroutine(sched); e.state != coroutineState {
+			return nil, SchedulerTask, e
+		}
+	}
+	return t, t.name, s
 }
+
+// coroutineState is the state a stack trace gives a goroutine parked in a
+// coroutine switch: a task's between its park and its resume.
+const coroutineState = "coroutine"
 
 // escaped builds the result of a run whose running task has not come back
 // for idle of real time. It runs on the watcher's goroutine, and reads only
@@ -682,7 +702,7 @@ func (w *World) escaped(idle time.Duration) Result {
 				"providers.Real() (or its Task) blocks outside the simulation, so make it with the simulation's providers (the p a task is given)"
 		}
 	}
-	if w.killing.Load() {
+	if w.killing.Load() && t != nil {
 		f.Msg += "; the task was killed and has not finished unwinding since: did a deferred recover() stop the kill?"
 	}
 	return w.publishedResult(progress, events, at, f)

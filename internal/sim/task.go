@@ -754,6 +754,7 @@ func (w *World) kill(t *task) {
 	w.killing.Store(true)
 	t.wk.next()
 	w.killing.Store(false)
+	w.kills.Add(1) // progress for the watchdog, as a step is
 	w.cur = prev
 	w.setActive(a)
 	w.publish(prev)
