@@ -176,3 +176,16 @@ func TestALongTeardownIsProgress(t *testing.T) {
 	}, watchdog)
 	require.NoError(t, res.Err)
 }
+
+// Past realWaitGoroutines goroutines, the watchdog takes one stack trace
+// of them all where it takes watchSamples with fewer: each stops the world.
+func TestTheWatchdogSamplesOnceAmongManyGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	assert.Equal(t, watchSamples, samplesToTake(), "a test binary's few goroutines")
+	release := make(chan struct{})
+	for range realWaitGoroutines {
+		go func() { <-release }()
+	}
+	assert.Equal(t, 1, samplesToTake(), "past realWaitGoroutines goroutines")
+	close(release)
+}

@@ -29,6 +29,18 @@ const (
 	watchGap     = 10 * time.Millisecond
 )
 
+// samplesToTake is how many samples the watchdog takes of a goroutine, or
+// tries to find it: watchSamples, but one past realWaitGoroutines
+// goroutines, where each is a stack trace of them all that stops the
+// world for long (at 150 processes, tens of thousands of goroutines, the
+// samples of one report took a fifth of the run's CPU).
+func samplesToTake() int {
+	if runtime.NumGoroutine() > realWaitGoroutines {
+		return 1
+	}
+	return watchSamples
+}
+
 // sample is what the watchdog saw of a goroutine.
 type sample struct {
 	busy  bool   // running or runnable in some sample: not waiting
@@ -75,7 +87,7 @@ func sampleGoroutine(id int64) (out sample) {
 			out.on = waitingDescendant(gs, id)
 		}
 	}()
-	for i := range watchSamples {
+	for i := range samplesToTake() {
 		if i > 0 {
 			time.Sleep(watchGap)
 		}
@@ -214,7 +226,7 @@ func busyDescendant(gs []dumpedG, id int64) *dumpedG {
 func findGoroutine(label string) int64 {
 	var raw string
 	var gs []dumpedG
-	for range watchSamples {
+	for range samplesToTake() {
 		raw = stacks()[label]
 		want := loosen(raw)
 		if want == "" {
