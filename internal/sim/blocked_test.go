@@ -189,3 +189,48 @@ func TestTheWatchdogSamplesOnceAmongManyGoroutines(t *testing.T) {
 	assert.Equal(t, 1, samplesToTake(), "past realWaitGoroutines goroutines")
 	close(release)
 }
+
+// slowErrCtx is a context of another package's (one with AfterFunc, so
+// that the world's contexts under it look at it when asked) whose Err
+// computes for spin once armed: code the engine's poll runs.
+type slowErrCtx struct {
+	context.Context
+	armed *atomic.Bool
+	spin  time.Duration
+}
+
+func (c slowErrCtx) Err() error {
+	if c.armed.Swap(false) {
+		for start := time.Now(); time.Since(start) < c.spin; {
+		}
+	}
+	return c.Context.Err()
+}
+
+func (c slowErrCtx) AfterFunc(f func()) func() bool { return context.AfterFunc(c.Context, f) }
+
+// While the engine works between steps (here a poll that asks a
+// context's Err, which computes past the watchdog), the task that ran
+// last is parked as a coroutine: the watchdog names the scheduler, busy,
+// not that task as blocked outside the simulation.
+func TestTheEnginesWorkIsNotAParkedTasksBlock(t *testing.T) {
+	const watchdog = 300 * time.Millisecond
+	armed := new(atomic.Bool)
+	w := New(Config{Seed: 1})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		pkg, cancel := context.WithCancel(ctx)
+		defer cancel()
+		sim, simCancel := w.WithCancel(slowErrCtx{Context: pkg, armed: armed, spin: 3 * watchdog})
+		defer simCancel()
+		p.Task.Go(ctx, "waiter", func(context.Context) error { return p.Time.Sleep(sim, time.Hour) })
+		if err := p.Time.Sleep(ctx, time.Millisecond); err != nil { // the waiter parks
+			return err
+		}
+		armed.Store(true)
+		return p.Time.Sleep(ctx, time.Second)
+	}, watchdog)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, SchedulerTask, f.Task, "the failure names the scheduler: %v", f)
+	assert.Equal(t, Busy, f.Kind, "%v", f)
+}
