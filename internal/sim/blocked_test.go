@@ -195,13 +195,14 @@ func TestTheWatchdogSamplesOnceAmongManyGoroutines(t *testing.T) {
 // computes for spin once armed: code the engine's poll runs.
 type slowErrCtx struct {
 	context.Context
-	armed *atomic.Bool
-	spin  time.Duration
+	armed   *atomic.Bool
+	spin    time.Duration
+	release *atomic.Bool // ends the spin early
 }
 
 func (c slowErrCtx) Err() error {
 	if c.armed.Swap(false) {
-		for start := time.Now(); time.Since(start) < c.spin; {
+		for start := time.Now(); time.Since(start) < c.spin && !c.release.Load(); {
 		}
 	}
 	return c.Context.Err()
@@ -215,12 +216,15 @@ func (c slowErrCtx) AfterFunc(f func()) func() bool { return context.AfterFunc(c
 // not that task as blocked outside the simulation.
 func TestTheEnginesWorkIsNotAParkedTasksBlock(t *testing.T) {
 	const watchdog = 300 * time.Millisecond
-	armed := new(atomic.Bool)
+	// The run given up goes on, on its own goroutine, until the spin ends.
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	armed, release := new(atomic.Bool), new(atomic.Bool)
+	defer release.Store(true)
 	w := New(Config{Seed: 1})
 	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		pkg, cancel := context.WithCancel(ctx)
 		defer cancel()
-		sim, simCancel := w.WithCancel(slowErrCtx{Context: pkg, armed: armed, spin: 3 * watchdog})
+		sim, simCancel := w.WithCancel(slowErrCtx{Context: pkg, armed: armed, spin: 3 * watchdog, release: release})
 		defer simCancel()
 		p.Task.Go(ctx, "waiter", func(context.Context) error { return p.Time.Sleep(sim, time.Hour) })
 		if err := p.Time.Sleep(ctx, time.Millisecond); err != nil { // the waiter parks
