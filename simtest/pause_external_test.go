@@ -2,7 +2,9 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -513,4 +515,43 @@ func TestNoDrawnPauseBeginsAfterTheChaosPhase(t *testing.T) {
 	}, simtest.Seeds(8), simtest.Chaos(cfg))
 	require.True(t, res.OK(), res.Report)
 	assert.Positive(t, armed, "some pauses began at once, in the chaos phase")
+}
+
+// lockedClock is a process whose tasks share a sync.Mutex that each holds
+// across a read of its clock, and across nothing that parks.
+type lockedClock struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+func (lc *lockedClock) Run(ctx context.Context, p providers.Providers) error {
+	for i := range 4 {
+		p.Task.Go(ctx, fmt.Sprint("worker-", i), func(ctx context.Context) error {
+			for p.Time.Sleep(ctx, 10*time.Millisecond) == nil {
+				lc.mu.Lock()
+				if now := p.Time.Now(); now.After(lc.last) {
+					lc.last = now
+				}
+				lc.mu.Unlock()
+			}
+			return nil
+		})
+	}
+	return providers.Wait(ctx, p.Task)
+}
+
+// A pause just after a clock read resumes the task it interrupted first,
+// as a real pause resumes the thread it stopped: a sync.Mutex that the
+// task holds across the read is let go before another task of the
+// process can ask for it, and no task blocks on it outside the
+// simulation.
+func TestAPauseAfterAClockReadKeepsASyncMutexHeldAcrossTheReadSafe(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "lockd", New: func() simtest.Process { return &lockedClock{} }})
+		for range 10 {
+			s.Sleep(95 * time.Millisecond)
+			c.PauseAfterClockRead("lockd-0", 200*time.Millisecond)
+		}
+	}, simtest.Seeds(8), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"slices"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -22,6 +23,15 @@ type Group struct {
 	// ready wait in held, in the order they were made ready, until Resume.
 	paused bool
 	held   []*task
+	// reader is the task that paused the group in its clock read
+	// (PauseAfterClockRead), until it next gives up its turn after the
+	// resume. While resuming is set, Resume has made the reader ready
+	// alone: the group stays paused for its other tasks, so that the
+	// interrupted task goes on first, as the thread a real pause stopped
+	// does (a sync.Mutex it holds across the read is then released before
+	// another task of the process can ask for it).
+	reader   *task
+	resuming bool
 	// onClockRead is set while the group is armed to pause at its next
 	// clock read (PauseAfterClockRead): it is called as the pause begins.
 	onClockRead func()
@@ -170,6 +180,7 @@ func (g *Group) killOthers() bool {
 	w := g.w
 	g.dead = true
 	g.unpause() // a stopped process is killed as it stands (SIGKILL)
+	g.reader = nil
 	g.disarm()
 	var victims []*task
 	for t := range w.liveTasks() {
@@ -202,6 +213,17 @@ func (g *Group) killOthers() bool {
 func (g *Group) Pause() {
 	w := g.w
 	w.enter("Group.Pause")
+	if g.resuming {
+		// Paused again before the reader of a clock-read pause gave up
+		// its turn: the reader, ready, is held again, and will go on
+		// first at the next Resume.
+		g.resuming = false
+		if r := g.reader; w.isReady(r) {
+			w.unready(r)
+			g.held = append(g.held, r)
+		}
+		return
+	}
 	if g.paused || g.dead {
 		return
 	}
@@ -221,9 +243,33 @@ func (g *Group) Pause() {
 // was paused joins the ready list at once, in the order it was made
 // ready, and the scheduler draws among them as among any ready tasks.
 // Resume of a group that is not paused does nothing.
+//
+// A group that its task's clock read paused (PauseAfterClockRead) goes on
+// with that task alone, as a process resumes the thread the pause
+// interrupted where it stood: the other tasks join the ready list only
+// once the reader next gives up its turn (parks, yields, returns or is
+// killed), and a Pause before then holds them on.
 func (g *Group) Resume() {
 	w := g.w
 	w.enter("Group.Resume")
+	if g.resuming {
+		return
+	}
+	if r := g.reader; r != nil && g.paused && !r.finished && !r.killed {
+		if i := slices.Index(g.held, r); i >= 0 {
+			g.held = slices.Delete(g.held, i, i+1)
+			g.resuming = true
+			listAdd(&w.ready, w.readyPos, r)
+			return
+		}
+	}
+	g.resumeHeld()
+}
+
+// resumeHeld ends the group's pause and puts its held tasks in the ready
+// list, in the order they were made ready.
+func (g *Group) resumeHeld() {
+	w := g.w
 	held := g.held
 	if !g.unpause() {
 		return
@@ -235,8 +281,23 @@ func (g *Group) Resume() {
 	}
 }
 
-// Paused reports whether the group is paused.
-func (g *Group) Paused() bool { return g.paused }
+// readerGone is called when t, a task that paused its group in a clock
+// read, gives up its turn or ends: if the group was resumed, its other
+// tasks join the ready list now.
+func (g *Group) readerGone(t *task) {
+	if g.reader != t {
+		return
+	}
+	g.reader = nil
+	if g.resuming {
+		g.resuming = false
+		g.resumeHeld()
+	}
+}
+
+// Paused reports whether the group is paused. A group that goes on with
+// the reader of its clock-read pause (Resume) is not.
+func (g *Group) Paused() bool { return g.paused && !g.resuming }
 
 // PauseAfterClockRead arms the group to pause just after one of its tasks
 // next reads a clock: the world's Time.Now, or a clock that calls
@@ -257,7 +318,7 @@ func (g *Group) PauseAfterClockRead(started func()) {
 	if started == nil {
 		panic("sim: Group.PauseAfterClockRead with a nil function; pass the function to call as the pause begins")
 	}
-	if g.dead || g.paused {
+	if g.dead || g.Paused() {
 		return
 	}
 	if g.onClockRead == nil {
@@ -305,7 +366,15 @@ func (w *World) pauseAtClockRead() {
 	g.disarm()
 	g.Pause()
 	started()
-	(*taskProvider)(w).Yield(t.ctx)
+	// The reader gives up its turn here: what it was owed for an earlier
+	// pause is settled first (the group is paused, so its tasks stay
+	// held), and then it is this pause's reader, which Resume runs first.
+	t.fireOnPark()
+	g.reader = t
+	t.onPark = func() { g.readerGone(t) }
+	t.waitGen++
+	w.makeReady(t)
+	t.resumed(w, t.yield(struct{}{}))
 }
 
 // unpause clears the group's pause, dropping its held tasks, and reports

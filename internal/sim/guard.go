@@ -159,6 +159,8 @@ func (w *World) describeTasks() string {
 			state = "has not started"
 		case w.isReady(t):
 			state = "is ready"
+		case t.group != nil && t.group.resuming && t != w.cur:
+			state = "is ready, held until the task its process's pause interrupted gives up its turn"
 		case t.group != nil && t.group.paused && t != w.cur:
 			state = "is ready, held while its process is paused"
 		default:

@@ -319,7 +319,21 @@ func (p *taskProvider) Yield(ctx context.Context) {
 // finds it on the Task provider by an interface of its own, and does
 // without it in production.
 func (p *taskProvider) OnPark(fn func()) {
-	(*World)(p).current("OnPark").onPark = fn
+	t := (*World)(p).current("OnPark")
+	if g := t.group; g != nil && g.reader == t {
+		// The task goes on from a clock-read pause: its process's other
+		// tasks wait for its next park, which fn must not take away.
+		if fn == nil {
+			t.onPark = func() { g.readerGone(t) }
+			return
+		}
+		t.onPark = func() {
+			fn()
+			g.readerGone(t)
+		}
+		return
+	}
+	t.onPark = fn
 }
 
 // Spawner returns a function that starts tasks as Go does, but in the

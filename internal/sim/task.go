@@ -425,6 +425,9 @@ func (t *task) finish() {
 	}
 	t.parked = false // nothing may wake it: its slot goes to a later task
 	t.onPark = nil
+	if g := t.group; g != nil && g.reader == t {
+		g.readerGone(t) // a reader that panicked or was killed ends its turn too
+	}
 	// A context kept after the task ended (a child's parent, a struct's
 	// field) is ownCtx, and keeps the task's allocation: not, then, what
 	// its function holds, as a process's holds the whole of its state.
