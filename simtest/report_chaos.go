@@ -41,6 +41,14 @@ func rebootLine(cfg chaos.Config) string {
 			kinds = append(kinds, k.name+" "+strconv.FormatFloat(k.w, 'g', -1, 64))
 		}
 	}
+	// How long a process stays down or paused sits beside the kinds: a
+	// lease or a time-out shorter than the down time hides restart bugs.
+	if a.Graceful > 0 || a.Crash > 0 || a.PowerLoss > 0 || a.Wipe > 0 || a.Kill > 0 {
+		kinds = append(kinds, "down "+rangeText(a.DownFor))
+	}
+	if a.Pause > 0 {
+		kinds = append(kinds, "paused "+rangeText(a.PauseFor))
+	}
 	line := fmt.Sprintf("random reboots weighted %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
 	if cfg.Swarm {
 		line += ", swarm"
@@ -55,6 +63,14 @@ func rebootLine(cfg chaos.Config) string {
 		return line + "; random wipes: off (chaos.Harsh has them)"
 	}
 	return line + "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)"
+}
+
+// rangeText writes r as "1s-10s", or one length when its ends agree.
+func rangeText(r chaos.Range) string {
+	if r.Max <= r.Min {
+		return r.Min.String()
+	}
+	return r.Min.String() + "-" + r.Max.String()
 }
 
 // The dirLossLine sentences of disks that keep the changes whose

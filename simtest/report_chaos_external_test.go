@@ -40,18 +40,25 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 	varied.Attrition.Swarm, varied.SpikeProb = true, 0.05
 	kills := chaos.Defaults()
 	kills.Attrition.Kill = 3
+	short := chaos.Defaults()
+	short.Attrition.Pause, short.Attrition.DownFor = 1, chaos.Range{Max: 500 * time.Millisecond}
+	paused := chaos.Off()
+	paused.Attrition = chaos.DefaultAttrition()
+	paused.Attrition.Graceful, paused.Attrition.Crash, paused.Attrition.PowerLoss, paused.Attrition.Pause = 0, 0, 0, 1
 	for _, c := range []struct {
 		name string
 		cfg  chaos.Config
 		line string
 	}{
-		{"defaults", chaos.Defaults(), "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
-		{"harsh", chaos.Harsh(), "\n    random reboots weighted graceful 2, crash 2, power loss 1, wipe 1 (MaxDead 1); random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
-		{"kills", kills, "\n    random reboots weighted graceful 2, crash 2, power loss 1, kill 3 (MaxDead 1); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
+		{"defaults", chaos.Defaults(), "\n    random reboots weighted graceful 2, crash 2, power loss 1, down 1s-10s (MaxDead 1); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
+		{"harsh", chaos.Harsh(), "\n    random reboots weighted graceful 2, crash 2, power loss 1, wipe 1, down 1s-10s (MaxDead 1); random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
+		{"kills", kills, "\n    random reboots weighted graceful 2, crash 2, power loss 1, kill 3, down 1s-10s (MaxDead 1); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
+		{"short downs and pauses", short, "\n    random reboots weighted graceful 2, crash 2, power loss 1, pause 1, down 0s-500ms, paused 200ms-5s (MaxDead 1); random wipes: off"},
+		{"pauses alone", paused, "\n    random reboots weighted pause 1, paused 200ms-5s (MaxDead 1); random wipes: off"},
 		{"no attrition", off, "\n    random reboots: off (chaos.Defaults has them); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
-		{"random", chaos.Random(), "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
-		{"random with attrition off", randomOff, "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), on some seeds (Randomize); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
-		{"varied", varied, "\n    random reboots weighted graceful 2, crash 2, power loss 1 (MaxDead 1), a regime per seed (Attrition.Swarm); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them); network spikes on 5% of seeds (SpikeProb)\n"},
+		{"random", chaos.Random(), "\n    random reboots weighted graceful 2, crash 2, power loss 1, down 1s-10s (MaxDead 1), on some seeds (Randomize); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
+		{"random with attrition off", randomOff, "\n    random reboots weighted graceful 2, crash 2, power loss 1, down 1s-10s (MaxDead 1), on some seeds (Randomize); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"},
+		{"varied", varied, "\n    random reboots weighted graceful 2, crash 2, power loss 1, down 1s-10s (MaxDead 1), a regime per seed (Attrition.Swarm); random wipes: off (chaos.Harsh has them); lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them); network spikes on 5% of seeds (SpikeProb)\n"},
 	} {
 		res := simtest.Simulate(oneWaiting, simtest.Chaos(c.cfg), simtest.Seeds(2))
 		assert.Contains(t, res.Report, c.line, c.name)
