@@ -259,8 +259,22 @@ func (c *Cluster) Group(name string) []string {
 	return out
 }
 
-// Alive reports whether the named process is running.
+// Alive reports whether the named process is running. A paused process
+// ([Cluster.Pause]) is alive: it has stopped without going down.
 func (c *Cluster) Alive(name string) bool { return !c.get(name).down }
+
+// Paused reports whether the named process is paused now
+// ([Cluster.Pause], [Cluster.PauseAfterClockRead], or attrition's
+// pauses): none of its tasks runs until it resumes. A pause waiting for
+// the process's next clock read has not begun, and a process down is not
+// paused. An invariant that a live process must keep (a holder learns in
+// time that its lease ran out) can exempt a paused one:
+//
+//	if c.Alive(name) && !c.Paused(name) { ... }
+func (c *Cluster) Paused(name string) bool {
+	p := c.get(name)
+	return p.paused() && !p.hold.armed
+}
 
 // Join waits for the named process's running instance to end and returns
 // the error its Run returned: nil when it returned by itself, or was

@@ -555,3 +555,37 @@ func TestAPauseAfterAClockReadKeepsASyncMutexHeldAcrossTheReadSafe(t *testing.T)
 	}, simtest.Seeds(8), simtest.Chaos(chaos.Off()))
 	require.True(t, res.OK(), res.Report)
 }
+
+// Paused tells a paused process from a running one, both alive: from the
+// pause's start to its end, and not while a pause waits for a clock read
+// or once a crash ended the pause.
+func TestPausedReportsAPauseWhileItLasts(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "srv", New: func() simtest.Process { return &pausable{} }})
+		s.Sleep(time.Second)
+		assert.False(s, c.Paused("srv-0"), "running")
+		h := s.Go("pause", func(context.Context) error {
+			c.Pause("srv-0", 2*time.Second)
+			return nil
+		})
+		s.Sleep(time.Second)
+		assert.True(s, c.Paused("srv-0"), "paused")
+		assert.True(s, c.Alive("srv-0"), "a paused process is alive")
+		require.NoError(s, h.Join(s.Context()))
+		assert.False(s, c.Paused("srv-0"), "resumed")
+
+		// pausable reads no clock: the pause waits for 2s, then begins.
+		h = s.Go("pause after a read", func(context.Context) error {
+			c.PauseAfterClockRead("srv-0", 2*time.Second)
+			return nil
+		})
+		s.Sleep(time.Second)
+		assert.False(s, c.Paused("srv-0"), "a pause that waits for a clock read has not begun")
+		s.Sleep(1500 * time.Millisecond)
+		assert.True(s, c.Paused("srv-0"), "it began at its length")
+		c.Reboot("srv-0", simtest.Crash)
+		assert.False(s, c.Paused("srv-0"), "a crash ends the pause")
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+}
