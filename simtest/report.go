@@ -10,6 +10,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 )
 
 // report gathers the figures of a Run. It keeps the lines of the first and
@@ -438,6 +439,15 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			b.WriteString(checkHint(o))
 		}
 	}
+	if o.s != nil {
+		texts := o.s.errs
+		if f != nil {
+			texts = append(texts[:len(texts):len(texts)], f.Msg)
+		}
+		if h := realLookupHint(texts, o.s.net); h != "" {
+			fmt.Fprintf(&b, "  %s\n", h)
+		}
+	}
 	writeRealWaits(&b, res.Waits)
 	if o.s != nil {
 		writeUnjoined(&b, o.s)
@@ -472,6 +482,30 @@ func checkHint(o *seedOutcome) string {
 	return fmt.Sprintf("  only the final check failed: it found the state wrong%s, and the cause may lie anywhere before it, not only in the window below; "+
 		"an assertions.Always where the state changes fails at the cause and moves the report's window there "+
 		"(docs/debugging.md#a-final-check-failed-finding-when-it-went-wrong)\n", at)
+}
+
+// realLookupHint names the cause of an error that looked one of the
+// seed's simulated hosts up in the real resolver ("dial tcp: lookup
+// lockd-0 on 10.255.255.53:53: no such host"): the dial went to the real
+// network, whose resolver has never heard of the host. The error is the
+// code's own, and says nothing of the simulation.
+func realLookupHint(texts []string, n *simnet.Net) string {
+	if n == nil {
+		return ""
+	}
+	for _, e := range texts {
+		if !strings.Contains(e, "no such host") {
+			continue
+		}
+		for _, h := range n.Hosts() {
+			if strings.Contains(e, "lookup "+h+" ") || strings.Contains(e, "lookup "+h+":") {
+				return fmt.Sprintf("%s is a host of the simulation, yet it was looked up in the real resolver (no such host): "+
+					"the code dialed through the real network (net.Dial, a net.Dialer, http.DefaultTransport) instead of p.Network; "+
+					"pass the process's providers down to every dial (docs/pitfalls.md)", h)
+			}
+		}
+	}
+	return ""
 }
 
 // writeUnjoined tells of the errors that tasks S.Go started returned and
