@@ -65,6 +65,29 @@ func ExampleCluster_PauseAfterClockRead() {
 	// wrote 2.5s after the lease ran out
 }
 
+// A paused process is alive, and Paused tells it from a running one: an
+// invariant that a live process must keep can exempt it while it lasts.
+func ExampleCluster_Paused() {
+	simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "lock", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		s.Go("pause", func(context.Context) error {
+			c.Pause("lock-0", 3*time.Second)
+			return nil
+		})
+		for _, at := range []string{"2s", "4s"} {
+			s.Sleep(2 * time.Second)
+			fmt.Printf("at %s: alive %v, paused %v\n", at, c.Alive("lock-0"), c.Paused("lock-0"))
+		}
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	// Output:
+	// at 2s: alive true, paused true
+	// at 4s: alive true, paused false
+}
+
 // Reboots by hand, each timing named where it is given.
 func ExampleCluster_Reboot() {
 	simtest.Simulate(func(s *simtest.S) {
