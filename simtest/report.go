@@ -439,7 +439,9 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			b.WriteString(checkHint(o))
 		}
 	}
-	if o.s != nil {
+	// A seed the watchdog gave up may still run a task that makes hosts:
+	// its network is not read.
+	if o.s != nil && !o.givenUp {
 		texts := o.s.errs
 		if f != nil {
 			texts = append(texts[:len(texts):len(texts)], f.Msg)
