@@ -50,6 +50,11 @@ func (p *taskProvider) ParkLock(ctx context.Context, tok providers.WaitToken, wh
 		t.describe = nil
 		delete(w.lockWaits, t)
 	}()
+	if ctx == nil {
+		// parkTask's panic says what to pass; the walk would read
+		// the nil context's Err first.
+		return w.parkTask(t, ctx, what)
+	}
 	if cycle := w.lockCycle(t); cycle != nil {
 		stack := userFrames(callerStack(3))
 		w.fail(&Failure{Kind: Deadlock, Task: t.shown(), Stack: stack, Msg: w.lockCycleMsg(cycle, stack)})

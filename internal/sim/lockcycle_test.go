@@ -145,3 +145,23 @@ func TestTasksQueuedOnOneMutexAreNoCycle(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 }
+
+// A Lock given a nil context on a held Mutex panics as any wait with a nil
+// context does, naming the fix, not on a nil pointer in the walk for a
+// cycle.
+func TestALockWithANilContextOnAHeldMutexSaysWhatToPass(t *testing.T) {
+	world := New(Config{Seed: 1})
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		m := providers.NewMutex(p.Task)
+		_ = m.Lock(ctx)
+		h := p.Task.Go(ctx, "nil", func(context.Context) error {
+			var none context.Context
+			return m.Lock(none)
+		})
+		return h.Join(ctx)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	require.Equal(t, Panic, f.Kind)
+	assert.Contains(t, f.Msg, "sim: mutex lock with a nil context; pass the task's ctx, or a context made from it")
+}
