@@ -641,3 +641,23 @@ func TestABodyWithoutAssertionsHasNoGaps(t *testing.T) {
 	require.False(t, r.failed, r.output())
 	assert.NotContains(t, r.output(), "coverage gap")
 }
+
+// A body is read alone, not the test function around it: a Run that has
+// no assertions of its own, in a test function whose other Run has one,
+// has no gap for the other's.
+func TestABodyIsReadWithoutTheRunsBesideIt(t *testing.T) {
+	r := runIn("TestSiblings/quiet", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(2))
+	})
+	require.False(t, r.failed, r.output())
+	assert.NotContains(t, r.output(), "coverage gap")
+	r = runIn("TestSiblings/asserts", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			if s.Providers().Random.IntN(1000) > 1000 {
+				assertions.Sometimes(s.Context(), true, "the second Run's own Sometimes")
+			}
+		}, simtest.Seeds(2))
+	})
+	require.True(t, r.failed, "the second Run's own gap is its: %s", r.output())
+	assert.Contains(t, r.output(), `Sometimes "the second Run's own Sometimes"`)
+}

@@ -32,6 +32,7 @@ type source struct {
 	calls []call
 	spans []span // every call expression, outermost first on each line
 	decls []declSpan
+	lits  []span // every function literal, outermost first on each line
 }
 
 type declSpan struct {
@@ -96,6 +97,11 @@ func readSource(path string) (*source, error) {
 		pos, end := fset.Position(d.Pos()), fset.Position(d.End())
 		src.decls = append(src.decls, declSpan{name: name, line: pos.Line, endLine: end.Line})
 		ast.Inspect(d, func(n ast.Node) bool {
+			if l, ok := n.(*ast.FuncLit); ok {
+				pos, end := fset.Position(l.Pos()), fset.Position(l.End())
+				src.lits = append(src.lits, span{pos.Line, pos.Column, end.Line, end.Column})
+				return true
+			}
 			c, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true
@@ -162,6 +168,23 @@ func (s *source) declAt(line int) string {
 	return ""
 }
 
+// litAt returns the extent of the outermost function literal that begins
+// on line, if there is one.
+func (s *source) litAt(line int) (span, bool) {
+	for _, sp := range s.lits {
+		if sp.line == line {
+			return sp, true
+		}
+	}
+	return span{}, false
+}
+
+// holds reports whether sp lies within outer.
+func (outer span) holds(sp span) bool {
+	return (outer.line < sp.line || outer.line == sp.line && outer.col <= sp.col) &&
+		(sp.endLine < outer.endLine || sp.endLine == outer.endLine && sp.endCol <= outer.endCol)
+}
+
 // spanAt returns the extent of the outermost call expression that begins
 // on line, if there is one.
 func (s *source) spanAt(line int) (span, bool) {
@@ -217,11 +240,22 @@ func (b *Book) Catalogue(dir string) int {
 		for _, e := range reached {
 			decls[src.declAt(e.site.Line)] = true
 		}
+		// The entered functions' own calls: a declared function's, or a
+		// function literal's, not those of the function around it, which
+		// may hold the bodies of other Runs (subtests, a table of cases).
+		var bodies []span
 		for _, f := range b.entered {
 			// A declaration of another name at the line is a file edited
 			// since the build: its calls are not the function's.
-			if d := src.declAt(f.line); f.file == file && d != "" && (f.name == d || strings.HasPrefix(f.name, d+".")) {
+			d := src.declAt(f.line)
+			switch {
+			case f.file != file || d == "":
+			case f.name == d:
 				decls[d] = true
+			case strings.HasPrefix(f.name, d+"."):
+				if sp, ok := src.litAt(f.line); ok {
+					bodies = append(bodies, sp)
+				}
 			}
 		}
 		claimed := make([]bool, len(src.calls))
@@ -253,7 +287,7 @@ func (b *Book) Catalogue(dir string) int {
 		// function alone is read, as in a _test.go file.
 		testFile := strings.HasSuffix(file, "_test.go") || len(reached) == 0
 		for i, c := range src.calls {
-			if claimed[i] || testFile && !decls[c.decl] {
+			if claimed[i] || testFile && !decls[c.decl] && !slices.ContainsFunc(bodies, func(b span) bool { return b.holds(c.span) }) {
 				continue
 			}
 			site := &Site{File: file, Line: c.span.line}
@@ -276,8 +310,8 @@ func (b *Book) Catalogue(dir string) int {
 
 // enteredFunc is a function that Catalogue reads as if a seed had
 // reached an assertion in it: name is its name as the runtime gives it,
-// without its package path ("TestKV.func1", "T.m"), and line one of its
-// lines in file.
+// without its package path ("TestKV.func1", "T.m"), and line the line of
+// file it begins on.
 type enteredFunc struct {
 	file string
 	line int
@@ -286,10 +320,11 @@ type enteredFunc struct {
 
 // Enter has Catalogue read the assertion calls of the function name
 // (the runtime's name, such as example.com/pkg_test.TestKV.func1), which
-// holds line of file, though no seed reached one of them: the body of a
-// Run, whose only assertions may be ones that no seed reached. In a
-// _test.go file the whole top-level function holding it is read, as for
-// a reached assertion; in another file, only that function too.
+// begins at line of file, though no seed reached one of them: the body of
+// a Run, whose only assertions may be ones that no seed reached. Only the
+// function itself is read, in a _test.go file or another: a function
+// literal's calls, not those of the function around it, which may hold
+// the bodies of other Runs.
 func (b *Book) Enter(file string, line int, name string) {
 	if file == "" || name == "" {
 		return

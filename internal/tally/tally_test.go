@@ -373,8 +373,9 @@ func TestBooksShareSites(t *testing.T) {
 
 // An entered function (a Run's body) is read for the assertion calls no
 // seed reached, though none was reached: in a _test.go file or another,
-// that top-level function alone, and not when the name at its line is
-// another declaration's (a file edited since the build).
+// that function alone (not another Run's body beside it in the same test
+// function), and not when the name at its line is another declaration's
+// (a file edited since the build).
 func TestCatalogueReadsAnEnteredFunction(t *testing.T) {
 	dir := t.TempDir()
 	src := `package p
@@ -386,6 +387,9 @@ func TestA(t *testing.T) {
 		if false {
 			assertions.Sometimes(ctx, true, "a's")
 		}
+	})
+	run(t, func(ctx context.Context) {
+		assertions.Sometimes(ctx, true, "a second Run's")
 	})
 }
 
@@ -408,6 +412,16 @@ func TestB(t *testing.T) {
 		b.Enter(file, 6, "example.com/p_test.TestA.func1")
 		assert.Equal(t, 1, b.Catalogue(dir), name)
 		assert.Equal(t, []string{"a's"}, msgs(b), name)
+
+		b = New(nil)
+		b.Enter(file, 11, "example.com/p_test.TestA.func2")
+		assert.Equal(t, 1, b.Catalogue(dir), name)
+		assert.Equal(t, []string{"a second Run's"}, msgs(b), name)
+
+		b = New(nil)
+		b.Enter(file, 16, "example.com/p_test.TestB")
+		assert.Equal(t, 1, b.Catalogue(dir), name)
+		assert.Equal(t, []string{"b's"}, msgs(b), "%s: a declared function is read whole", name)
 
 		b = New(nil)
 		b.Enter(file, 6, "example.com/p_test.TestC.func1")
