@@ -12,7 +12,11 @@ import (
 // and gives up when it is done.
 //
 // As with sync.Mutex, a Mutex is not tied to a task: one task may lock it
-// and another unlock it.
+// and another unlock it. In a simulation, though, tasks that wait on each
+// other's Mutexes, with no deadline on their Locks, fail the run as a
+// deadlock as soon as the cycle forms, even where a third task would
+// unlock one of them later: a token handed from task to task is better a
+// Chan of capacity one (docs/debugging.md).
 type Mutex struct {
 	ch chan struct{} // production: holds a token while locked
 	p  parker        // simulation; nil in production
