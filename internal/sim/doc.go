@@ -54,8 +54,9 @@
 // after which it runs no user code; a deadlock reports every parked task and
 // where it waits; a lock cycle (tasks parked on each other's Mutexes, whose
 // holders a Mutex records) is reported as a deadlock when the wait that
-// closes it begins, whatever other tasks still run; a livelock guard bounds the steps taken at one instant, and
-// a stall guard the steps and events of a short stretch of simulated time; a
-// budget bounds simulated time; and a killed task that recovers its kill is
-// reported at its next call into the simulation.
+// closes it begins, whatever other tasks still run; a livelock guard
+// bounds the steps taken at one instant, and a stall guard the steps and
+// events of a short stretch of simulated time; a budget bounds simulated
+// time; and a killed task that recovers its kill is reported at its next
+// call into the simulation.
 package sim
