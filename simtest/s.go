@@ -205,21 +205,13 @@ func (s *S) Go(name string, fn func(ctx context.Context) error) providers.Handle
 	r := &goTask{name: name}
 	h := s.p.Task.Go(s.ctx, name, func(ctx context.Context) error {
 		err := fn(ctx)
-		if err != nil && !stoppedByContext(ctx, err) {
+		if err != nil && !sim.StoppedByContext(ctx, err) {
 			r.at, r.err = s.w.Now(), err.Error()
 			s.goErrs = append(s.goErrs, r)
 		}
 		return err
 	})
 	return goHandle{h, r}
-}
-
-// stoppedByContext reports whether err, which a task returned, is the
-// error of its context ctx, which has ended: the normal way to stop, as
-// many tasks do at a seed's end, and no error that a Join missed.
-func stoppedByContext(ctx context.Context, err error) bool {
-	cerr := ctx.Err()
-	return cerr != nil && (errors.Is(err, cerr) || errors.Is(err, context.Cause(ctx)))
 }
 
 // A goTask is a task that S.Go started and that returned an error, as

@@ -434,7 +434,7 @@ func (t *task) finish() {
 	t.fn = nil
 	// Looked at before cancelTask ends the task's context: a task that
 	// returns the error of its context, ended, stops as it was asked to.
-	stopped := t.err != nil && stoppedByContext(t.ctx, t.err)
+	stopped := t.err != nil && StoppedByContext(t.ctx, t.err)
 	w.cancelTask(t)
 	w.unready(t)
 	w.unwaitCtx(t)
@@ -459,10 +459,11 @@ func (t *task) finish() {
 	t.joiners = nil
 }
 
-// stoppedByContext reports whether err, which a task returned, is the
+// StoppedByContext reports whether err, which a task returned, is the
 // error of its context ctx, which has ended: ctx.Err(), or its cause,
-// wrapped or not, as a wait on ctx returns it.
-func stoppedByContext(ctx context.Context, err error) bool {
+// wrapped or not, as a wait on ctx returns it. That is how a task stops
+// when asked to, and the timeline tells it as a plain end.
+func StoppedByContext(ctx context.Context, err error) bool {
 	cerr := ctx.Err()
 	if cerr == nil {
 		return false
