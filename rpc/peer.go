@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/bits"
 	"slices"
 	"strings"
@@ -323,7 +324,9 @@ func (p *peer) takePending(buf []byte, c *conn) []byte {
 	p.mu.Unlock()
 	if resent.n > 0 {
 		p.t.stats.resent.Add(uint64(resent.n))
-		p.t.log.Info(resent.message(p.addr), "conn", c.name(), "requests", resent.String())
+		if p.t.log.Enabled(p.t.ctx, slog.LevelInfo) { // the line is made only to be logged
+			p.t.log.Info(resent.message(p.addr), "conn", c.name(), "requests", resent.String())
+		}
 	}
 	return buf
 }
