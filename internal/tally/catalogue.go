@@ -168,17 +168,6 @@ func (s *source) declAt(line int) string {
 	return ""
 }
 
-// litAt returns the extent of the outermost function literal that begins
-// on line, if there is one.
-func (s *source) litAt(line int) (span, bool) {
-	for _, sp := range s.lits {
-		if sp.line == line {
-			return sp, true
-		}
-	}
-	return span{}, false
-}
-
 // holds reports whether sp lies within outer.
 func (outer span) holds(sp span) bool {
 	return (outer.line < sp.line || outer.line == sp.line && outer.col <= sp.col) &&
@@ -187,8 +176,16 @@ func (outer span) holds(sp span) bool {
 
 // spanAt returns the extent of the outermost call expression that begins
 // on line, if there is one.
-func (s *source) spanAt(line int) (span, bool) {
-	for _, sp := range s.spans {
+func (s *source) spanAt(line int) (span, bool) { return firstAt(s.spans, line) }
+
+// litAt returns the extent of the outermost function literal that begins
+// on line, if there is one.
+func (s *source) litAt(line int) (span, bool) { return firstAt(s.lits, line) }
+
+// firstAt returns the first of spans, kept outermost first on each line,
+// that begins on line.
+func firstAt(spans []span, line int) (span, bool) {
+	for _, sp := range spans {
 		if sp.line == line {
 			return sp, true
 		}
