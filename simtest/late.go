@@ -3,11 +3,12 @@ package simtest
 import (
 	"fmt"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // afterSeeds takes what an S says once its seed has ended: an S kept
@@ -100,7 +101,7 @@ func (a *afterSeeds) gone(seed uint64, recipe string) bool {
 func newAfterSeeds(t testing.TB, replay func(seed uint64, recipe string) string) *afterSeeds {
 	a := &afterSeeds{t: t, replay: replay}
 	if onTestGoroutine() {
-		a.home = goroutineID()
+		a.home = sim.GoroutineID()
 	}
 	switch t.(type) {
 	case *testing.T, *testing.B, *testing.F:
@@ -279,7 +280,7 @@ func (a *afterSeeds) failNow(seed uint64, recipe string) {
 // (tRunner's) that is not the Run's. A goroutine that a test started is
 // not told apart from one a seed left behind.
 func (a *afterSeeds) foreign() bool {
-	return a != nil && a.home != 0 && onTestGoroutine() && goroutineID() != a.home
+	return a != nil && a.home != 0 && onTestGoroutine() && sim.GoroutineID() != a.home
 }
 
 // refuseForeign panics when what (such as "S.Error") is called on s from
@@ -305,14 +306,4 @@ func (s *S) refuseForeign(what string) {
 		"an S belongs to its seed, in its own test's Run: keep it inside the body, and report through the calling test's own t. "+
 		"The test %[4]s is left as it was; this test cannot be failed through an S of another's, so simtest panics here, "+
 		"which fails this test and stops the test binary.%s", what, where, runName(s.seed, s.recipe), name, subtest))
-}
-
-// goroutineID is the calling goroutine's number, as its stack's first
-// line gives it ("goroutine 18 [running]:").
-func goroutineID() int64 {
-	var buf [64]byte
-	b := strings.TrimPrefix(string(buf[:runtime.Stack(buf[:], false)]), "goroutine ")
-	n, _, _ := strings.Cut(b, " ")
-	id, _ := strconv.ParseInt(n, 10, 64)
-	return id
 }

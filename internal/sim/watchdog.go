@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// goid returns the id of the calling goroutine, read from the head of its
-// stack trace. It is read once per goroutine that runs worlds (goRun).
-func goid() int64 {
+// GoroutineID returns the id of the calling goroutine, read from the head
+// of its stack trace. The engine reads it once per goroutine that runs
+// worlds (goRun); simtest, to tell a test's goroutine from another's.
+func GoroutineID() int64 {
 	var buf [64]byte
 	b := bytes.TrimPrefix(buf[:runtime.Stack(buf[:], false)], []byte("goroutine "))
 	n, _, _ := bytes.Cut(b, []byte(" "))

@@ -118,7 +118,7 @@ type runLoop struct {
 // abandoned by the watchdog, a runtime.Goexit) is never used again.
 func (p *Workers) goRun(f func(goid int64)) {
 	if p == nil {
-		go func() { f(goid()) }()
+		go func() { f(GoroutineID()) }()
 		return
 	}
 	var l *runLoop
@@ -139,7 +139,7 @@ func (p *Workers) goRun(f func(goid int64)) {
 // serve runs l's jobs; it reads its goroutine's id once for all of them,
 // from a stack trace, which costs more than many a short run.
 func (l *runLoop) serve(p *Workers) {
-	id := goid()
+	id := GoroutineID()
 	for f := range l.jobs {
 		f(id)
 		p.mu.Lock()
