@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,20 +46,23 @@ import (
 type simContext struct {
 	// What the world's polls read (waitChan, Err) comes first, in the
 	// context's first cache line.
-	state       atomic.Uint32 // open, or which error ended it
+	state atomic.Uint32 // open, or which error ended it
+	// waitFirst is the slot, plus one, of the first of the tasks parked
+	// on it as an owned context other than their own (or on a context
+	// that adds values to it), 0 if none: World.waitNext links the rest
+	// (see ownedMarks).
+	waitFirst   int32
 	hasDeadline bool
 	ownDeadline bool // the deadline is this context's, not its parent's
-	// waiters counts the tasks parked on it as an owned context other
-	// than their own (or on a context that adds values to it), up to its
-	// maximum, which it then keeps (see quiet); World.ctxWaiting lists
-	// them.
-	waiters uint8
 	// taskOwn is set on a task's own context (task.ownCtx): its end
 	// marks the task, if the task waits on it (markWaiters).
 	taskOwn bool
-	ext     context.Context // see above; nil when it is owned
-	w       *World
-	parent  context.Context
+	// ext is nil when it is owned (see above). It is shared with the
+	// contexts made under it, and a word, not an interface's two: the
+	// context fits its size class with waitFirst.
+	ext    *extParent
+	w      *World
+	parent context.Context
 	// up is the simContext that cancels this one, nil when the parent is
 	// never cancelled; prev and next link the children of up.
 	up, prev, next *simContext
@@ -72,6 +74,17 @@ type simContext struct {
 	// class without these fields.
 	extra atomic.Pointer[ctxExtra]
 	mu    sync.Mutex
+}
+
+// An extParent holds a simContext's ext.
+type extParent struct{ ctx context.Context }
+
+// extCtx returns c's ext, nil if it is owned.
+func (c *simContext) extCtx() context.Context {
+	if c.ext == nil {
+		return nil
+	}
+	return c.ext.ctx
 }
 
 // A ctxExtra is what a simContext keeps once its Done channel is made.
@@ -145,7 +158,7 @@ func (w *World) parentOf(parent context.Context, call, task string) (up *simCont
 // links is parentOf without its check of the parent's deadline.
 func (w *World) links(parent context.Context) (up *simContext, ext context.Context, ok bool) {
 	if c, ok := parent.(*simContext); ok && c.w == w {
-		return c, c.ext, true
+		return c, c.extCtx(), true
 	}
 	if parent == nil {
 		panic("sim: a task or a deadline made from a nil context (Task.Go, Time.WithDeadline, Time.WithTimeout); pass the task's ctx, or a context made from it")
@@ -155,7 +168,7 @@ func (w *World) links(parent context.Context) (up *simContext, ext context.Conte
 		return nil, nil, true
 	}
 	if c, _ := parent.Value(simContextKey{}).(*simContext); c != nil && c.w == w && c.Done() == d {
-		return c, c.ext, true // parent only adds values to c
+		return c, c.extCtx(), true // parent only adds values to c
 	}
 	if cc, _ := parent.Value(cancelCtxKey).(context.Context); cc != nil && cc.Done() == d {
 		return nil, parent, true // package context's, or one that adds values to it
@@ -186,7 +199,14 @@ func (w *World) newContext(parent context.Context, up *simContext, ext context.C
 // initContext makes c, a zero simContext, what newContext returns: a task's
 // own context lives in the task's allocation (spawnIn).
 func (w *World) initContext(c *simContext, parent context.Context, up *simContext, ext context.Context) {
-	c.parent, c.w, c.ext = parent, w, ext
+	c.parent, c.w = parent, w
+	if ext != nil {
+		if up != nil && up.ext != nil {
+			c.ext = up.ext // links gave up's
+		} else {
+			c.ext = &extParent{ext}
+		}
+	}
 	c.deadline, c.hasDeadline = parent.Deadline()
 	if up == nil {
 		return
@@ -246,7 +266,7 @@ func (c *simContext) Err() error {
 		return context.DeadlineExceeded
 	}
 	if c.ext != nil {
-		return c.ext.Err()
+		return c.ext.ctx.Err()
 	}
 	return nil
 }
@@ -268,7 +288,7 @@ func (c *simContext) Value(key any) any {
 			shadow = s.shadow // set before s is stored, never changed
 		}
 		if shadow == nil && c.ext != nil && c.state.Load() == ctxOpen {
-			return c.ext.Value(key) // the cause of ext's end
+			return c.ext.ctx.Value(key) // the cause of ext's end
 		}
 		return shadow
 	}
@@ -343,7 +363,7 @@ func (w *World) waitEnded(ctx context.Context, d <-chan struct{}) bool {
 // part of the trace.
 func (c *simContext) cancel(s uint32, unlink bool) bool {
 	c.mu.Lock()
-	if c.state.Load() != ctxOpen || c.ext != nil && c.ext.Err() != nil {
+	if c.state.Load() != ctxOpen || c.ext != nil && c.ext.ctx.Err() != nil {
 		// Done already: by its own end, or by ext's, which package
 		// context handed on to its shadow and which its children see.
 		c.mu.Unlock()
@@ -365,7 +385,7 @@ func (c *simContext) cancel(s uint32, unlink bool) bool {
 	if unlink {
 		c.unlink()
 	}
-	if (c.taskOwn || c.waiters != 0) && c.ext == nil {
+	if (c.taskOwn || c.waitFirst != 0) && c.ext == nil {
 		c.w.markWaiters(c)
 	}
 	if end != nil {
@@ -423,34 +443,19 @@ func (c *simContext) cancelNoted() {
 // quiet reports whether ending c, open, changes nothing that the world's
 // polls and parks look at, other than a task's wait on c as its own
 // context, which the caller rules out: c is owned (no foreign waiter
-// reads its state), no task parks on it (waiters), and no context hangs
+// reads its state), no task parks on it (waitFirst), and no context hangs
 // under it (first, and extra: package context's contexts, and any Done
 // channel, are made through Done). The end of such a context, or of one
 // already done, need not be noted by cancelOwned: no poll would find a
 // waiter it ends, and a park on it looks at its state.
 func (c *simContext) quiet() bool {
-	if c.ext != nil || c.waiters != 0 || c.extra.Load() != nil {
+	if c.ext != nil || c.waitFirst != 0 || c.extra.Load() != nil {
 		return false
 	}
 	c.mu.Lock()
 	q := c.first == nil
 	c.mu.Unlock()
 	return q
-}
-
-// addWaiter and dropWaiter count a task that parks on c, and one that no
-// longer does, as an owned context other than its own. A count that
-// reaches its maximum stays there, and c is then never quiet.
-func (c *simContext) addWaiter() {
-	if c.waiters != math.MaxUint8 {
-		c.waiters++
-	}
-}
-
-func (c *simContext) dropWaiter() {
-	if c.waiters != math.MaxUint8 {
-		c.waiters--
-	}
 }
 
 // guardCancel is guard for the CancelFunc of World.WithCancel's

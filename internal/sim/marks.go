@@ -32,11 +32,10 @@ type ownedMarks struct {
 	marks []uint64
 	// polled is the poll's positions, kept for the next.
 	polled []int32
-	// ctxWaiting is the first of the waiters of each owned simContext
-	// that tasks wait on as other than their own, and waitNext and
-	// waitPrev link them, by slot; waitBase is the simContext a slot's
-	// task is listed under, nil if none.
-	ctxWaiting         map[*simContext]int32
+	// waitNext and waitPrev link, by slot, the waiters of an owned
+	// simContext that tasks wait on as other than their own, from its
+	// waitFirst; waitBase is the simContext a slot's task is listed
+	// under, nil if none.
 	waitNext, waitPrev []int32
 	waitBase           []*simContext
 	// checkPoll, set by tests, has each poll of the owned waiters compare
@@ -59,16 +58,12 @@ func (w *World) watchCtx(t *task, ctx context.Context) {
 		// marks would miss.
 		panic("sim: an owned wait on a context that adds no simContext of the world's")
 	}
-	c.addWaiter()
-	if w.ctxWaiting == nil {
-		w.ctxWaiting = make(map[*simContext]int32)
+	s, first := t.slot, c.waitFirst-1
+	w.waitBase[s], w.waitPrev[s], w.waitNext[s] = c, -1, first
+	if first >= 0 {
+		w.waitPrev[first] = s
 	}
-	s := t.slot
-	w.waitBase[s], w.waitPrev[s], w.waitNext[s] = c, -1, -1
-	if first, ok := w.ctxWaiting[c]; ok {
-		w.waitNext[s], w.waitPrev[first] = first, s
-	}
-	w.ctxWaiting[c] = s
+	c.waitFirst = s + 1
 }
 
 // unwatchCtx takes t out of the waiters of the simContext watchCtx listed
@@ -79,18 +74,14 @@ func (w *World) unwatchCtx(t *task) {
 	if c == nil {
 		return
 	}
-	c.dropWaiter()
 	prev, next := w.waitPrev[s], w.waitNext[s]
 	if next >= 0 {
 		w.waitPrev[next] = prev
 	}
-	switch {
-	case prev >= 0:
+	if prev >= 0 {
 		w.waitNext[prev] = next
-	case next >= 0:
-		w.ctxWaiting[c] = next
-	default:
-		delete(w.ctxWaiting, c)
+	} else {
+		c.waitFirst = next + 1
 	}
 	w.waitBase[s], w.waitPrev[s], w.waitNext[s] = nil, -1, -1
 }
@@ -105,14 +96,7 @@ func (w *World) markWaiters(c *simContext) {
 			w.marks = append(w.marks, uint64(t.waitToken()))
 		}
 	}
-	if c.waiters == 0 {
-		return
-	}
-	first, ok := w.ctxWaiting[c]
-	if !ok {
-		return
-	}
-	for s := first; s >= 0; s = w.waitNext[s] {
+	for s := c.waitFirst - 1; s >= 0; s = w.waitNext[s] {
 		w.marks = append(w.marks, uint64(w.slotTask[s].waitToken()))
 	}
 }

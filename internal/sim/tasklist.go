@@ -114,7 +114,7 @@ func (w *World) foreignAdd(t *task, ctx context.Context, d <-chan struct{}) {
 	e := ctxWaiter{slot: t.slot, done: d}
 	if d == w.never[1] {
 		c := ctx.(*simContext)
-		e.c, e.ext, e.done = c, c.ext, nil
+		e.c, e.ext, e.done = c, c.extCtx(), nil
 	}
 	w.ctxPos[t.slot] = int32(len(w.foreignWaiters))
 	w.foreignWaiters = append(w.foreignWaiters, e)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"testing"
 	"time"
@@ -73,11 +72,8 @@ func (w *World) checkLists() error {
 		}
 	}
 	for c, n := range waiters {
-		if int(c.waiters) != n && c.waiters != math.MaxUint8 {
-			return fmt.Errorf("a context has %d owned waiters, and its count reads %d", n, c.waiters)
-		}
 		listed := 0
-		for s := w.ctxWaiting[c]; s >= 0 && listed <= n; s = w.waitNext[s] {
+		for s := c.waitFirst - 1; s >= 0 && listed <= n; s = w.waitNext[s] {
 			if w.waitBase[s] != c {
 				return fmt.Errorf("slot %d is listed under a context it does not wait on", s)
 			}
@@ -87,9 +83,6 @@ func (w *World) checkLists() error {
 			return fmt.Errorf("a context has %d owned waiters, and %d are listed", n, listed)
 		}
 	}
-	if len(w.ctxWaiting) != len(waiters) {
-		return fmt.Errorf("%d contexts have owned waiters, and %d have a list", len(waiters), len(w.ctxWaiting))
-	}
 	for i, e := range w.foreignWaiters {
 		t := w.slotTask[e.slot]
 		ctx := t.waitCtx
@@ -97,7 +90,7 @@ func (w *World) checkLists() error {
 			ctx = t.ctx
 		}
 		if c, ok := ctx.(*simContext); ok && c.w == w {
-			if e.c != c || e.ext != c.ext || e.done != nil {
+			if e.c != c || e.ext != c.extCtx() || e.done != nil {
 				return fmt.Errorf("foreign waiters[%d], task %d, does not hold its simContext and ext", i, t.id)
 			}
 		} else if e.c != nil || e.ext != nil || e.done != ctx.Done() {
