@@ -12,10 +12,13 @@ import (
 // and gives up when it is done.
 //
 // As with sync.Mutex, a Mutex is not tied to a task: one task may lock it
-// and another unlock it. In a simulation, though, tasks that wait on each
-// other's Mutexes, with no deadline on their Locks, fail the run as a
-// deadlock as soon as the cycle forms, even where a third task would
-// unlock one of them later: a token handed from task to task is better a
+// and another unlock it. In a simulation, tasks that wait on each other's
+// Mutexes, with no deadline on their Locks, fail the run as a deadlock as
+// soon as the cycle forms. A Mutex that some task has unlocked while
+// another held it is a token handed from task to task, which a third task
+// may yet release: it takes no part in that check from then on, and a
+// cycle through it is told only when no task can run at all. Before its
+// first such Unlock it cannot be told from a lock, so a token is better a
 // Chan of capacity one (docs/debugging.md).
 type Mutex struct {
 	ch chan struct{} // production: holds a token while locked
@@ -23,6 +26,9 @@ type Mutex struct {
 
 	// Simulation state.
 	locked bool
+	// handed is set once a task unlocks m while another holds it: its
+	// holder is then not who will unlock it (owner).
+	handed bool
 	q      waitq[lockSite]
 	// What a deadlock report says of the holder, when p can describe
 	// waits: the task that holds m and where it locked it.
@@ -194,6 +200,11 @@ func (m *Mutex) Unlock() {
 	if !m.locked {
 		panic(unlockUnlocked)
 	}
+	if m.cyc != nil && !m.handed && m.holder.owner != nil {
+		if _, t := m.cyc.LockOwner(); t != m.holder.owner {
+			m.handed = true
+		}
+	}
 	m.handOn()
 }
 
@@ -208,9 +219,10 @@ func (m *Mutex) handOn() {
 	}
 }
 
-// owner returns the task that holds m, as the parker knows it, or nil.
+// owner returns the task that holds m, as the parker knows it, or nil:
+// nil too for a handed token, whose holder need not be who releases it.
 func (m *Mutex) owner() any {
-	if !m.locked {
+	if !m.locked || m.handed {
 		return nil
 	}
 	return m.holder.owner

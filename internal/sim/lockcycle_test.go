@@ -165,3 +165,76 @@ func TestALockWithANilContextOnAHeldMutexSaysWhatToPass(t *testing.T) {
 	require.Equal(t, Panic, f.Kind)
 	assert.Contains(t, f.Msg, "sim: mutex lock with a nil context; pass the task's ctx, or a context made from it")
 }
+
+// tokenCycle runs a Mutex used as a token that a third task releases:
+// "one" takes the token and then waits on b, which "two" holds while it
+// waits for the token; "releaser" unlocks the token for "one" at 5 ms and
+// breaks the seeming cycle. With handedBefore, the token has been locked
+// by one task and unlocked by another once before.
+func tokenCycle(ctx context.Context, p providers.Providers, handedBefore bool) error {
+	tok, b := providers.NewMutex(p.Task), providers.NewMutex(p.Task)
+	if handedBefore {
+		if err := tok.Lock(ctx); err != nil {
+			return err
+		}
+		if err := p.Task.Go(ctx, "returner", func(context.Context) error {
+			tok.Unlock()
+			return nil
+		}).Join(ctx); err != nil {
+			return err
+		}
+	}
+	one := p.Task.Go(ctx, "one", func(ctx context.Context) error {
+		if err := tok.Lock(ctx); err != nil {
+			return err
+		}
+		_ = p.Time.Sleep(ctx, time.Millisecond)
+		if err := b.Lock(ctx); err != nil {
+			return err
+		}
+		b.Unlock()
+		return nil
+	})
+	two := p.Task.Go(ctx, "two", func(ctx context.Context) error {
+		if err := b.Lock(ctx); err != nil {
+			return err
+		}
+		defer b.Unlock()
+		_ = p.Time.Sleep(ctx, 2*time.Millisecond)
+		if err := tok.Lock(ctx); err != nil {
+			return err
+		}
+		tok.Unlock()
+		return nil
+	})
+	rel := p.Task.Go(ctx, "releaser", func(ctx context.Context) error {
+		_ = p.Time.Sleep(ctx, 5*time.Millisecond)
+		tok.Unlock()
+		return nil
+	})
+	for _, h := range []providers.Handle{one, two, rel} {
+		if err := h.Join(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// A Mutex that a task has unlocked while another held it is a token,
+// which a third task may release: a cycle through it is no deadlock, and
+// the run goes on. Before its first such Unlock it is taken for a lock,
+// as the Mutex's doc says.
+func TestAMutexHandedBetweenTasksLeavesTheLockCycleCheck(t *testing.T) {
+	res := New(Config{Seed: 5}).Run(func(ctx context.Context, p providers.Providers) error {
+		return tokenCycle(ctx, p, true)
+	})
+	require.NoError(t, res.Err)
+
+	res = New(Config{Seed: 5}).Run(func(ctx context.Context, p providers.Providers) error {
+		return tokenCycle(ctx, p, false)
+	})
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Deadlock, f.Kind)
+	assert.Contains(t, f.Msg, "a lock cycle: 2 tasks")
+}
