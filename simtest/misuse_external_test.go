@@ -220,13 +220,15 @@ func TestACountPastMaxProcessesIsAConfigurationError(t *testing.T) {
 	}
 }
 
-// A cluster of exactly MaxProcesses boots.
+// A cluster of exactly MaxProcesses boots. Its one step starts them all,
+// which takes a couple of seconds under -race, more on a loaded machine:
+// the watchdog is raised so that only a real hang trips it.
 func TestAClusterOfMaxProcessesBoots(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "a", Count: 2, New: waitForStop})
 		c = s.Boot(simtest.Processes{Name: "b", Count: simtest.MaxProcesses - 2, New: waitForStop})
 		assert.Len(s, c.Peers(), simtest.MaxProcesses)
-	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.Watchdog(2*time.Minute))
 }
 
 // A Run started inside a seed of another Run, with the seed's S or the
