@@ -62,7 +62,9 @@ type Network struct {
 	// PartitionInterval is the mean time between random partitions, drawn
 	// from an exponential distribution; zero means none. A partition
 	// splits the hosts in two, with equal chance as random halves, as a
-	// random-size group against the rest, or as one host alone. Traffic
+	// random-size group against the rest, or as one host alone; where a
+	// Topology places the processes in two zones or more, a fourth shape,
+	// as likely, cuts one zone off from the rest. Traffic
 	// across the cut waits (it is not lost, as TCP retransmits), and goes
 	// on at its sender's next retransmission after the partition ends, on
 	// Linux's timer (200 ms after the send, backing off); connects

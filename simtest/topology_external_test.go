@@ -586,3 +586,47 @@ func TestAProcessUnitsRebootOfAStoppedProcessFailsTheTest(t *testing.T) {
 	assert.True(t, r.failed)
 	assert.Contains(t, r.output(), `Cluster.RebootUnit(process, "a-0", crash, ...) on a process that Stop took down; Start it first`)
 }
+
+// Processes a Topology places in zones are hosts in those zones: random
+// partitions cut a zone off from the rest, its processes all on one side.
+func TestRandomPartitionsCutATopologysZoneOff(t *testing.T) {
+	var cuts []string
+	simtest.Run(t, func(s *simtest.S) {
+		tl := s.Timeline()
+		s.Boot(simtest.Processes{Name: "p", Count: 6, Topology: simtest.Topology{Zones: 3, Machines: 2}, New: zoneDialer})
+		s.Sleep(5 * time.Minute)
+		for _, e := range tl.Snapshot() {
+			if _, rest, ok := strings.Cut(e.Msg, "random partition of zone "); ok {
+				cuts = append(cuts, rest)
+			}
+		}
+	}, simtest.Seeds(2), simtest.Chaos(func() chaos.Config {
+		cfg := chaos.Off()
+		cfg.Network.PartitionInterval = 5 * time.Second
+		cfg.Network.PartitionDuration = chaos.Range{Min: 100 * time.Millisecond, Max: time.Second}
+		return cfg
+	}()))
+	require.NotEmpty(t, cuts, "some random partition cut a zone off")
+	sides := map[string]string{"dc0-z0": "{p-0 p-1} ", "dc0-z1": "{p-2 p-3} ", "dc0-z2": "{p-4 p-5} "}
+	for _, c := range cuts {
+		zone, rest, _ := strings.Cut(c, ": ")
+		require.Contains(t, sides, zone, c)
+		assert.True(t, strings.HasPrefix(rest, sides[zone]), "the zone's processes on one side, alone: %s", c)
+	}
+}
+
+// zoneDialer is a process that dials a peer every 100 ms, so that the network
+// is in use and random partitions come, and ignores every error.
+func zoneDialer() simtest.Process {
+	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+		peers := p.Cluster.Peers()
+		for i := 0; p.Time.Sleep(ctx, 100*time.Millisecond) == nil; i++ {
+			dctx, cancel := p.Time.WithTimeout(ctx, 50*time.Millisecond)
+			if c, err := p.Network.Dial(dctx, peers[i%len(peers)].Host+":7"); err == nil {
+				_ = c.Close()
+			}
+			cancel()
+		}
+		return nil
+	})
+}

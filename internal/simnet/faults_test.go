@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -431,5 +432,71 @@ func TestEverythingAtOnce(t *testing.T) {
 	cfg.ClogProb = 0.01
 	for seed := range uint64(5) {
 		survive(t, seed, cfg, 300)
+	}
+}
+
+// zonedPartitions runs six hosts, each pair in a zone of its own when
+// zoned, that dial each other every 100 ms for ten simulated minutes
+// under frequent random partitions, and returns the partitions' events.
+func zonedPartitions(t *testing.T, zoned bool) []string {
+	cfg := chaos.NoNetworkFaults()
+	cfg.PartitionInterval = 2 * time.Second
+	cfg.PartitionDuration.Min, cfg.PartitionDuration.Max = 300*time.Millisecond, time.Second
+	w := newWorld(t, 7, cfg)
+	var hosts []*simnet.Host
+	for i := range 6 {
+		h := w.net.SteadyHost(fmt.Sprintf("10.0.0.%d", i+1))
+		if zoned {
+			h.SetZone(fmt.Sprintf("z%d", i/2))
+		}
+		hosts = append(hosts, h)
+	}
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		for i := range 6000 {
+			if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+				return err
+			}
+			dctx, cancel := p.Time.WithTimeout(ctx, 10*time.Millisecond)
+			if c, err := hosts[i%6].Dial(dctx, hosts[(i+1)%6].Host()+":7"); err == nil {
+				_ = c.Close()
+			}
+			cancel()
+		}
+		return nil
+	})
+	require.NoError(t, res.Err)
+	return events(res, "random partition")
+}
+
+// Where the hosts are in zones, a random partition may cut one zone off
+// from the rest: its hosts, all of them, on one side. Without zones no
+// partition says so.
+func TestRandomPartitionsCutAZoneOff(t *testing.T) {
+	members := map[string]string{
+		"z0": "{10.0.0.1 10.0.0.2} | {10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6}",
+		"z1": "{10.0.0.3 10.0.0.4} | {10.0.0.1 10.0.0.2 10.0.0.5 10.0.0.6}",
+		"z2": "{10.0.0.5 10.0.0.6} | {10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4}",
+	}
+	cut := map[string]int{}
+	for _, e := range zonedPartitions(t, true) {
+		_, rest, ok := strings.Cut(e, "random partition of zone ")
+		if !ok {
+			continue
+		}
+		zone, sides, _ := strings.Cut(rest, ": ")
+		require.Contains(t, members, zone, e)
+		want := members[zone]
+		if strings.Contains(sides, "->") {
+			want = strings.Replace(want, "|", "->", 1)
+		}
+		assert.True(t, strings.HasPrefix(sides, want), "a zone's hosts against the rest: %s", e)
+		cut[zone]++
+	}
+	assert.Len(t, cut, 3, "every zone was cut off in some partition: %v", cut)
+
+	plain := zonedPartitions(t, false)
+	assert.GreaterOrEqual(t, len(plain), 20, "partitions happened")
+	for _, e := range plain {
+		assert.NotContains(t, e, "of zone", "no zones, no zone's partition")
 	}
 }

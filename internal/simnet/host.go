@@ -33,6 +33,7 @@ type Host struct {
 	ip       net.IP // nil when the name is not an IP literal
 	steady   bool
 	isolated bool
+	zone     string // SetZone's; "" for none
 
 	// listeners holds, by port, the listeners on it: one on every
 	// address, or one on each address bound there (bind keeps their
@@ -80,6 +81,11 @@ var _ providers.Network = (*Host)(nil)
 func (h *Host) Host() string { return h.name }
 
 func (h *Host) String() string { return h.name }
+
+// SetZone places h in zone (an availability zone, a rack): where the hosts
+// are in two zones or more, a random partition may cut one zone off from
+// the rest (chaos.Network.PartitionInterval). "" takes h out of any.
+func (h *Host) SetZone(zone string) { h.zone = zone }
 
 // Resolves reports whether a dial from h to name, a host without a port,
 // would find its host: a local name, or a host made so far. A program's

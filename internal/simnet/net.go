@@ -612,26 +612,48 @@ func (n *Net) setIdle() {
 }
 
 // startPartition draws a random partition of the hosts: its shape, its
-// members (a shuffle of the hosts in creation order), whether it is one way,
-// and its length.
+// members (a shuffle of the hosts in creation order, or one of the zones
+// in the order their first hosts were made), whether it is one way, and
+// its length. The fourth shape, a zone alone, is drawn from only where
+// the hosts are in two zones or more, so that a network without zones
+// draws as it always did.
 func (n *Net) startPartition(now int64) {
 	hs := slices.Clone(n.hosts)
 	if len(hs) < 2 {
 		return
 	}
-	var k int
-	shape := n.rng.IntN(3)
-	switch shape {
+	var zones []string
+	for _, h := range hs {
+		if h.zone != "" && !slices.Contains(zones, h.zone) {
+			zones = append(zones, h.zone)
+		}
+	}
+	shapes := 3
+	if len(zones) > 1 {
+		shapes = 4
+	}
+	k, shuffle, what := 1, true, "random partition"
+	switch n.rng.IntN(shapes) {
 	case 0: // random halves
 		k = len(hs) / 2
 	case 1: // a random-size group
 		k = 1 + n.rng.IntN(len(hs)-1)
-	default: // one host alone
-		k = 1
+	case 2: // one host alone
+	default: // one zone alone: its hosts, then the rest, in creation order
+		cut := zones[n.rng.IntN(len(zones))]
+		hs = slices.DeleteFunc(hs, func(h *Host) bool { return h.zone != cut })
+		k, shuffle, what = len(hs), false, "random partition of zone "+cut+":"
+		for _, h := range n.hosts {
+			if h.zone != cut {
+				hs = append(hs, h)
+			}
+		}
 	}
-	for i := len(hs) - 1; i > 0; i-- {
-		j := n.rng.IntN(i + 1)
-		hs[i], hs[j] = hs[j], hs[i]
+	if shuffle {
+		for i := len(hs) - 1; i > 0; i-- {
+			j := n.rng.IntN(i + 1)
+			hs[i], hs[j] = hs[j], hs[i]
+		}
 	}
 	oneWay := n.rng.Bool(n.cfg.PartitionOneWayProb)
 	d := n.uniform(int64(n.cfg.PartitionDuration.Min), int64(n.cfg.PartitionDuration.Max))
@@ -651,7 +673,7 @@ func (n *Net) startPartition(now int64) {
 	if oneWay {
 		sep = "->"
 	}
-	n.ownEvent("random partition %s %s %s for %v", names(a), sep, names(b), time.Duration(d))
+	n.ownEvent("%s %s %s %s for %v", what, names(a), sep, names(b), time.Duration(d))
 }
 
 // Draws. Each is one value of the run's stream unless it says otherwise.
