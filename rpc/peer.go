@@ -62,6 +62,12 @@ func (p *peer) run(ctx context.Context) error {
 	t := p.t
 	var backoff time.Duration
 	now := false // redial without waiting: heard from the peer's host
+	// The failed connects since the last connection: the log tells the
+	// first, a change of error, and the connection that ends them, not
+	// each of an outage's redials (the network's timeline has those).
+	var fails int
+	var failErr string
+	var failedAt time.Time
 	for {
 		if backoff > 0 && !now && !p.backOff(ctx, backoff) {
 			return nil
@@ -80,12 +86,23 @@ func (p *peer) run(ctx context.Context) error {
 			if now {
 				continue // the host called meanwhile: dial again at once
 			}
-			t.log.Debug("rpc: connect failed", "addr", p.addr, "err", err, "backoff", backoff)
+			if msg := err.Error(); fails == 0 || msg != failErr {
+				t.log.Debug("rpc: connect failed; redialing with backoff", "addr", p.addr, "err", err, "max_backoff", t.cfg.MaxBackoff)
+				failErr = msg
+			}
+			if fails == 0 {
+				failedAt = t.p.Time.Now()
+			}
+			fails++
 			p.lost(nil, err)
 			backoff = min(max(2*backoff, t.cfg.InitialBackoff), t.cfg.MaxBackoff)
 			continue
 		}
 		now = false
+		if fails > 0 {
+			t.log.Debug("rpc: connected after failed connects", "addr", p.addr, "failed", fails, "over", t.p.Time.Now().Sub(failedAt))
+			fails = 0
+		}
 		p.established(c, inst)
 		c.serve(ctx, dec)
 		t.stats.disconnects.Add(1)

@@ -2,6 +2,7 @@ package rpc_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +161,47 @@ func TestResentCopyRunsBesideTheFirst(t *testing.T) {
 		assert.Equal(s, 1, caught, "only the lookup under the lock saw the first copy's apply")
 		assert.Equal(s, 1, applied[7], "looked up again under the lock: applied once")
 		assert.Equal(s, uint64(1), client.Stats().Resent)
+	}, quiet...)
+}
+
+// TestAnOutageLogsItsFirstFailedConnectAndItsEnd: while a peer refuses
+// connections, the transport redials with backoff, and the log tells the
+// first failure and the connection that ends the outage, with how many
+// connects failed, not every redial (the network's timeline has each).
+func TestAnOutageLogsItsFirstFailedConnectAndItsEnd(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		tl := s.Timeline()
+		serverHost := s.HostProviders("10.0.0.1") // up, with nothing listening yet
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		call := s.Go("call", func(ctx context.Context) error {
+			_, err := rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1)).GetReply(ctx, client, echoReq{N: 1})
+			return err
+		})
+		s.Sleep(10 * time.Second) // the server is not up: connects are refused
+		server, err := rpc.NewTransport(s.Context(), serverHost, rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		_, err = rpc.Serve(server, rpc.WellKnown(1), double)
+		require.NoError(s, err)
+		require.NoError(s, call.Join(s.Context()))
+
+		var failed, connected []string
+		refused := 0
+		for _, e := range tl.Snapshot() {
+			switch {
+			case strings.HasPrefix(e.Msg, "rpc: connect failed"):
+				failed = append(failed, e.String())
+			case strings.HasPrefix(e.Msg, "rpc: connected after failed connects"):
+				connected = append(connected, e.String())
+			case strings.Contains(e.Msg, "net: connect 10.0.0.2 -> 10.0.0.1:4500 refused"):
+				refused++
+			}
+		}
+		require.Greater(s, refused, 3, "the transport redialed through the outage")
+		require.Len(s, failed, 1, "one line for the outage's first failure: %v", failed)
+		assert.Contains(s, failed[0], "addr=10.0.0.1:4500")
+		assert.Contains(s, failed[0], "connection refused")
+		require.Len(s, connected, 1, "one line for its end")
+		assert.Contains(s, connected[0], fmt.Sprintf("failed=%d", refused))
 	}, quiet...)
 }
