@@ -2,7 +2,10 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -181,6 +184,7 @@ func (g *Group) killOthers() bool {
 	g.dead = true
 	g.unpause() // a stopped process is killed as it stands (SIGKILL)
 	g.reader = nil
+	w.notePausedRead(g, false)
 	g.disarm()
 	var victims []*task
 	for t := range w.liveTasks() {
@@ -259,6 +263,7 @@ func (g *Group) Resume() {
 		if i := slices.Index(g.held, r); i >= 0 {
 			g.held = slices.Delete(g.held, i, i+1)
 			g.resuming = true
+			w.notePausedRead(g, false)
 			listAdd(&w.ready, w.readyPos, r)
 			return
 		}
@@ -289,6 +294,7 @@ func (g *Group) readerGone(t *task) {
 		return
 	}
 	g.reader = nil
+	g.w.notePausedRead(g, false)
 	if g.resuming {
 		g.resuming = false
 		g.resumeHeld()
@@ -371,6 +377,7 @@ func (w *World) pauseAtClockRead() {
 	// held), and then it is this pause's reader, which Resume runs first.
 	t.fireOnPark()
 	g.reader = t
+	w.notePausedRead(g, true)
 	t.onPark = func() { g.readerGone(t) }
 	t.waitGen++
 	w.makeReady(t)
@@ -400,4 +407,34 @@ func (w *World) QuietTimers() {
 	if g := w.curGroup(); g != nil {
 		g.quietTimers = true
 	}
+}
+
+// notePausedRead adds g, paused in its reader's clock read, to the world's
+// readPauses, or takes it out once the reader goes on (or g is resumed
+// for it, or killed), and publishes what the watchdog says of them: a
+// task that another blocks on outside the simulation may be such a
+// reader, holding a sync.Mutex across its read.
+func (w *World) notePausedRead(g *Group, paused bool) {
+	i := slices.Index(w.readPauses, g)
+	switch {
+	case paused && i < 0:
+		w.readPauses = append(w.readPauses, g)
+	case !paused && i >= 0:
+		w.readPauses = slices.Delete(w.readPauses, i, i+1)
+	default:
+		return
+	}
+	if len(w.readPauses) == 0 {
+		w.readPauseNote.Store(nil)
+		return
+	}
+	var names []string
+	for _, g := range w.readPauses {
+		names = append(names, strconv.Quote(g.reader.shown()))
+	}
+	note := fmt.Sprintf("task %s is paused inside a clock read (its process is paused) and runs again only when the process resumes", names[0])
+	if len(names) > 1 {
+		note = fmt.Sprintf("tasks %s are paused inside clock reads (their processes are paused) and run again only when the processes resume", strings.Join(names, ", "))
+	}
+	w.readPauseNote.Store(&note)
 }

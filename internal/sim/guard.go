@@ -699,6 +699,10 @@ func (w *World) escaped(idle time.Duration) Result {
 		if s.on != "" {
 			f.Msg += "; it may wait for a goroutine it started, in " + s.on
 		}
+		if note := w.readPauseNote.Load(); note != nil {
+			f.Msg += "; meanwhile " + *note + ": a sync.Mutex or a channel it holds across the read blocks every task that wants it until then, " +
+				"so guard what is shared with the process's tasks with a providers.Mutex, whose waiters wait in the simulation while its holder is paused"
+		}
 		if s.inProviders {
 			f.Msg += "; it waits in the providers' production code: a Chan, Mutex, WaitGroup, clock or network made with " +
 				"providers.Real() (or its Task) blocks outside the simulation, so make it with the simulation's providers (the p a task is given)"

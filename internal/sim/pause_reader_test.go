@@ -182,3 +182,37 @@ func TestClockReadPauseReleasesTheOthersWhenTheReaderGivesUpItsTurn(t *testing.T
 		})
 	}
 }
+
+// A task outside a paused process that blocks on a sync.Mutex the
+// process's reader holds across its clock read is given up by the
+// watchdog, whose report names the paused reader and the fix.
+func TestAWatchdogBlockNamesATaskPausedInAClockRead(t *testing.T) {
+	var mu sync.Mutex
+	world := New(Config{Seed: 1})
+	res := world.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		g := world.NewGroup("node")
+		g.Go(ctx, "holder", func(ctx context.Context) error {
+			if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+			mu.Lock()
+			_ = p.Time.Now() // the pause begins here, the lock held
+			mu.Unlock()
+			return nil
+		})
+		g.PauseAfterClockRead(func() {})
+		if err := p.Time.Sleep(ctx, 2*time.Second); err != nil {
+			return err
+		}
+		mu.Lock() // held by the paused reader, which only this task would resume
+		mu.Unlock()
+		g.Resume()
+		return nil
+	}, 300*time.Millisecond)
+	mu.Unlock() // the holder's, so that the blocked root can go on and end
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Contains(t, f.Msg, `meanwhile task "node/holder" is paused inside a clock read (its process is paused) and runs again only when the process resumes`)
+	assert.Contains(t, f.Msg, "providers.Mutex")
+}

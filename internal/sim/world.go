@@ -177,23 +177,28 @@ type World struct {
 	// stepLimit is the step count past which the livelock guard fails the
 	// run: Config.MaxStepsPerInstant steps past the count at which time
 	// last moved on (or a device made progress), or no limit (armInstant).
-	stepLimit   uint64
-	spare       []*event // fired events of Schedule, for the next (hooks.go)
-	stall       stallGuard
-	failure     *Failure
-	record      Recording
-	data        dataTrace // Config.HashData: see trace.go
-	timeline    ring
-	pubCur      *task        // the task resumed last, for the watchdog; see publish
-	goid        atomic.Int64 // the goroutine running the world, under RunGuarded
-	slow        atomic.Int32 // how many Slow calls are under way
-	killing     atomic.Bool  // a task is unwinding from a kill, for the watchdog
-	nextID      uint32
-	buggify     Buggify
-	sites       map[uintptr]*site // buggify sites reached, by PC
-	chaosOff    bool
-	rootCtx     context.Context
-	cancelRoots context.CancelFunc
+	stepLimit uint64
+	spare     []*event // fired events of Schedule, for the next (hooks.go)
+	stall     stallGuard
+	failure   *Failure
+	record    Recording
+	data      dataTrace // Config.HashData: see trace.go
+	timeline  ring
+	pubCur    *task        // the task resumed last, for the watchdog; see publish
+	goid      atomic.Int64 // the goroutine running the world, under RunGuarded
+	slow      atomic.Int32 // how many Slow calls are under way
+	killing   atomic.Bool  // a task is unwinding from a kill, for the watchdog
+	// readPauses are the groups paused in a clock read whose reader has
+	// not gone on yet, and readPauseNote says so for the watchdog (see
+	// notePausedReads).
+	readPauses    []*Group
+	readPauseNote atomic.Pointer[string]
+	nextID        uint32
+	buggify       Buggify
+	sites         map[uintptr]*site // buggify sites reached, by PC
+	chaosOff      bool
+	rootCtx       context.Context
+	cancelRoots   context.CancelFunc
 
 	// What the test side hooks on; see observe.go.
 	asserter  Asserter                            // where assertions go
