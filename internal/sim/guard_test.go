@@ -229,7 +229,7 @@ func blockOutside(release chan struct{}) { <-release }
 func TestWatchdogTellsABusyTaskFromABlockedOne(t *testing.T) {
 	var stop atomic.Bool
 	defer stop.Store(true)
-	var from int
+	var from atomic.Int64 // the spinner, still running, wrote it: no edge to this goroutine
 	n := 0
 	w := New(Config{Seed: 9})
 	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
@@ -237,7 +237,7 @@ func TestWatchdogTellsABusyTaskFromABlockedOne(t *testing.T) {
 			return err
 		}
 		h := p.Task.Go(ctx, "spinner", func(ctx context.Context) error {
-			from = here() + 1
+			from.Store(int64(here() + 1))
 			for !stop.Load() {
 				n++
 				n *= 3
@@ -258,7 +258,8 @@ func TestWatchdogTellsABusyTaskFromABlockedOne(t *testing.T) {
 	_, loc, _ := strings.Cut(f.Stack, "TestWatchdogTellsABusyTaskFromABlockedOne.func1.1\n\t")
 	_, loc, _ = strings.Cut(loc, "guard_test.go:")
 	line, _ := strconv.Atoi(strings.SplitN(loc, "\n", 2)[0])
-	assert.True(t, from <= line && line <= from+3, "the stack names line %d, in the loop (%d-%d):\n%s", line, from, from+3, f.Stack)
+	first := int(from.Load())
+	assert.True(t, first <= line && line <= first+3, "the stack names line %d, in the loop (%d-%d):\n%s", line, first, first+3, f.Stack)
 }
 
 // workOutside is work of a goroutine outside the simulation: it runs
