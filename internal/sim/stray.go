@@ -52,6 +52,11 @@ type strays struct {
 	late   func(*Failure)
 }
 
+// finalizerFix is the fix for a finalizer or a cleanup that called into
+// the simulation.
+const finalizerFix = "release what the simulation made (a connection, a file) explicitly, from a task, as the code's Close does, " +
+	"and let finalizers and cleanups touch nothing of the simulation"
+
 // The fix, in the words every stray report ends with.
 const strayFix = "start it with the Task provider (p.Task.Go); for net/http, serve and dial through adapters that run connections as tasks; a library that starts goroutines of its own (grpc-go) runs in a program (docs/programs.md)"
 
@@ -411,6 +416,18 @@ func (w *World) strayCall(op string) {
 // goroutine was started by a go statement, in the code it names, the
 // user's or a library's.
 func strayOrigin(raw string) (started, fix string) {
+	// The runtime's own goroutines show no "created by" line; these run
+	// the user's functions under frames of their own.
+	switch {
+	case strings.Contains(raw, "\nruntime.runFinalizers(") || strings.Contains(raw, "\nruntime.runfinq("):
+		return "it is the runtime's finalizer goroutine, running a function given to runtime.SetFinalizer when the garbage collector chose to, " +
+				"which no seed decides; the call ends that goroutine, and no finalizer of this test binary runs after it",
+			finalizerFix
+	case strings.Contains(raw, "\nruntime.runCleanups("):
+		return "it is a goroutine of the runtime's that runs the functions given to runtime.AddCleanup when the garbage collector chose to, " +
+				"which no seed decides; the call ends that goroutine, and later cleanups of this test binary may never run",
+			finalizerFix
+	}
 	i := strings.LastIndex(raw, "\ncreated by ")
 	if i < 0 {
 		return "it was not started by the simulation", strayFix

@@ -363,3 +363,19 @@ func TestACancelAfterTheRunLeavesTheWorldAlone(t *testing.T) {
 type noValues struct{ context.Context }
 
 func (noValues) Value(any) any { return nil }
+
+// A stray call from the runtime's finalizer goroutine, or from one that
+// runs cleanups, is named as such, with what the call did to it: the
+// runtime starts no other, so later finalizers of the binary never run.
+// Stacks as Go 1.26 prints them (no "created by" line): a real call would
+// stop this binary's finalizers.
+func TestStrayOriginNamesFinalizersAndCleanups(t *testing.T) {
+	started, fix := strayOrigin("goroutine 18 [running]:\nexample.(*conn).finalize(0x0?)\n\t/m/conn.go:9 +0x1c\nruntime.runFinalizers()\n\t/usr/local/go/src/runtime/mfinal.go:272 +0x3f7\n")
+	assert.Contains(t, started, "runtime's finalizer goroutine, running a function given to runtime.SetFinalizer")
+	assert.Contains(t, started, "no finalizer of this test binary runs after it")
+	assert.Equal(t, finalizerFix, fix)
+
+	started, fix = strayOrigin("goroutine 19 [running]:\nexample.release(0x421de5?)\n\t/m/r.go:3 +0x1c\nruntime.runCleanups()\n\t/usr/local/go/src/runtime/mcleanup.go:745 +0xd9\n")
+	assert.Contains(t, started, "runtime.AddCleanup")
+	assert.Equal(t, finalizerFix, fix)
+}
