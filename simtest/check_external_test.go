@@ -184,6 +184,25 @@ func TestCheckDeterminismSeesOutcomes(t *testing.T) {
 	}
 }
 
+// TestCheckDeterminismAcceptsTheSameWallClockDeadline: a wait under a
+// deadline on the wall clock fails both runs alike, though the message of
+// each names the deadline the wall clock gave it.
+func TestCheckDeterminismAcceptsTheSameWallClockDeadline(t *testing.T) {
+	r := runIn("TestSameWallDeadline", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			ctx, cancel := context.WithTimeout(s.Context(), time.Hour)
+			defer cancel()
+			s.Sleep(time.Second)
+			_, _ = s.Providers().Network.Dial(ctx, "10.0.0.1:7")
+		}, simtest.Seeds(1), simtest.CheckDeterminism())
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	assert.Contains(t, out, "under a deadline on the wall clock")
+	assert.NotContains(t, out, "not deterministic")
+	assert.Contains(t, out, "determinism checked (-simcheck): every seed ran twice, and took the same path both times")
+}
+
 // TestCheckDeterminismAcceptsTheSameFailure: a seed that fails the same
 // way twice fails as itself, with no word of determinism.
 func TestCheckDeterminismAcceptsTheSameFailure(t *testing.T) {

@@ -438,7 +438,7 @@ func (r *runner) keptRan(o *seedOutcome) {
 	if o.failed() {
 		if moved {
 			r.t.Logf("simtest: kept seed %d failed, but not on the execution that was kept (trace %016x; kept %016x): "+
-				"the code along its path changed since, or the flags or the environment the test reads; the failure may be another one than %s records", seed, o.res.Trace, kept, path)
+				"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records", seed, o.res.Trace, kept, notDeterministic, path)
 		}
 		return
 	}
@@ -451,10 +451,36 @@ func (r *runner) keptRan(o *seedOutcome) {
 			"run its replay line, in %s", seed, orNone(then), orNone(now), path)
 	case moved:
 		r.t.Logf("simtest: kept seed %d passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
-			"the code along its path changed since (a change elsewhere will do), or the environment the test reads, so its passing proves little; "+
-			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, o.res.Trace, kept, path)
+			"the code along its path changed since (a change elsewhere will do), or the environment the test reads, or %s; so its passing proves little; "+
+			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, o.res.Trace, kept, notDeterministic, path)
 	default:
 		r.t.Logf("simtest: kept seed %d passed: once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, path)
+	}
+}
+
+// notDeterministic is the third reason a kept seed's trace moves.
+const notDeterministic = "the test is not deterministic (state an earlier seed or test left, such as a package variable, " +
+	"a map's order, a raw goroutine: -simcheck runs each seed twice and names where the two runs part)"
+
+// replayedKept tells a replay (-simseed, Replay) of a seed that the test
+// keeps how its run compares with the one kept: another trace is another
+// execution, and the kept execution passing means that what failed it is
+// not in what the trace hashes.
+func (r *runner) replayedKept(o *seedOutcome) {
+	r.t.Helper()
+	seed := o.res.Seed
+	path := r.keptFile(seed)
+	kept, traced := keptTrace(path)
+	switch {
+	case !traced:
+	case kept != o.res.Trace:
+		r.t.Logf("simtest: seed %d ran another execution than the one kept in %s (trace %016x; kept %016x): "+
+			"the code along its path changed since, or the flags or the environment the test reads, or %s",
+			seed, path, o.res.Trace, kept, notDeterministic)
+	case !o.failed():
+		r.t.Logf("simtest: seed %d ran the execution kept in %s (trace %016x), which failed, and passed: "+
+			"what failed it is outside what the trace hashes, such as state an earlier seed or test left (a package variable) "+
+			"or the bytes written; -simcheck compares those too", seed, path, kept)
 	}
 }
 

@@ -337,10 +337,24 @@ func TestAKeptSeedThatPassesSaysWhy(t *testing.T) {
 	require.NoError(t, err, replay)
 	assert.NotContains(t, replay, "simtest: kept seed", replay)
 
+	// A replay of a kept seed compares its trace with the kept one.
+	replayKept := func() string {
+		out, err := childOutput(t, dir, "SIMTEST_KEPT_PASSES_CHILD=1", "-test.run=^"+name+"$", "-test.v", "-simseed=77")
+		require.NoError(t, err, out)
+		return out
+	}
+	out = replayKept()
+	assert.Contains(t, out, fmt.Sprintf("simtest: seed 77 ran the execution kept in %s (trace %016x), which failed, and passed: "+
+		"what failed it is outside what the trace hashes", path, trace), out)
+
 	out = keptUnder(trace+1, buildFlags()...)
 	assert.Contains(t, out, fmt.Sprintf("simtest: kept seed 77 passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
-		"the code along its path changed since (a change elsewhere will do), or the environment the test reads, so its passing proves little; "+
-		"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", trace, trace+1, path), out)
+		"the code along its path changed since (a change elsewhere will do), or the environment the test reads, or the test is not deterministic ("+
+		"state an earlier seed or test left, such as a package variable, a map's order, a raw goroutine: -simcheck runs each seed twice and names where the two runs part); "+
+		"so its passing proves little; once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", trace, trace+1, path), out)
+	out = replayKept()
+	assert.Contains(t, out, fmt.Sprintf("simtest: seed 77 ran another execution than the one kept in %s (trace %016x; kept %016x): "+
+		"the code along its path changed since, or the flags or the environment the test reads, or the test is not deterministic", path, trace, trace+1), out)
 }
 
 // TestAKeptSeedThatFailsOnAnotherPathSaysSo runs a failing test in a
@@ -360,7 +374,8 @@ func TestAKeptSeedThatFailsOnAnotherPathSaysSo(t *testing.T) {
 	out, err := childOutput(t, dir, "SIMTEST_KEPT_MOVED_CHILD=1", "-test.run=^"+name+"$", "-test.v")
 	require.Error(t, err, out)
 	assert.Regexp(t, `simtest: kept seed 77 failed, but not on the execution that was kept \(trace [0-9a-f]{16}; kept 0000000000000001\): `+
-		`the code along its path changed since, or the flags or the environment the test reads; the failure may be another one than `+regexp.QuoteMeta(path)+` records`, out)
+		`the code along its path changed since, or the flags or the environment the test reads, or the test is not deterministic \(.*\); `+
+		`the failure may be another one than `+regexp.QuoteMeta(path)+` records`, out)
 }
 
 // TestAFailingSeedIsKeptBeforeTheRunEnds runs, in a child process, a Run

@@ -594,7 +594,8 @@ func waitsInGetReply(tasks string) string {
 
 // escapes is what a report says of a seed that took different paths in
 // two runs.
-const escapes = "something escapes the simulation (a map iteration, a raw goroutine, the wall clock, a global random source, " +
+const escapes = "something escapes the simulation (a map iteration, a raw goroutine, a select over Go channels ready at once, which picks one at random, " +
+	"the wall clock, a global random source, " +
 	"a real file or socket (os.OpenFile where s.Storage was meant), " +
 	"or state shared between seeds such as a package variable? simvet's maporder, goroutine, wallclock, globalrand, osnet and globalstate rules find these before running)"
 

@@ -405,6 +405,9 @@ func (r *runner) run() {
 		if !o.skippedOnly() && slices.Contains(r.kept, seed) {
 			r.keptRan(o)
 		}
+		if r.cfg.replaySet && !o.skippedOnly() && r.fuzz == nil {
+			r.replayedKept(o)
+		}
 		if stopped == nil && o.failed() && !r.exp.exploring() {
 			// Kept now, not at the Run's end: a Run cut off before its
 			// end (Ctrl-C, an out-of-memory kill) has kept it.
@@ -562,8 +565,9 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 
 // endedAs is how a run of a seed ended, as the determinism check compares
 // two runs: "passed", "was skipped", or "failed with" its first failure.
-// The watchdog's failures are told by their kind, task and time, without
-// their message, which counts real time.
+// The watchdog's failures, and a deadline on the wall clock, are told by
+// their kind, task and time, without their message, which tells real time
+// (a block's length, the deadline).
 func endedAs(o *seedOutcome) string {
 	var f *sim.Failure
 	switch {
@@ -571,7 +575,8 @@ func endedAs(o *seedOutcome) string {
 		return "was skipped"
 	case !o.failed():
 		return "passed"
-	case (o.s == nil || o.s.config == nil && len(o.s.errs) == 0) && errors.As(o.res.Err, &f) && (f.Kind == sim.Busy || f.Kind == sim.Escaped):
+	case (o.s == nil || o.s.config == nil && len(o.s.errs) == 0) && errors.As(o.res.Err, &f) &&
+		(f.Kind == sim.Busy || f.Kind == sim.Escaped || f.Kind == sim.WallDeadline):
 		return fmt.Sprintf("failed with %s at %v in task %q", f.Kind, f.At, f.Task)
 	}
 	if first := firstFailure(o); first != "failed" {
