@@ -25,8 +25,11 @@
 // number drawn from the Random provider, every fault. Simulated time moves
 // only when no task can run, straight to the next timer, so an hour of
 // timeouts takes microseconds. The same seed gives the same execution, event
-// for event, on any machine, under any GOMAXPROCS, with or without -race;
-// each seed's report line carries a trace hash that checks it. Under go
+// for event, on any machine, under any GOMAXPROCS, with or without -race
+// (as long as the code under test decides nothing by what escapes the
+// simulation: a sync.Pool, which -race empties at random, or a map's
+// order; docs/pitfalls.md); each seed's report line carries a trace hash
+// that checks its steps. Under go
 // test -v (or -simv) Run logs that line for every seed as it ends; without
 // it, the report counts the seeds and shows the first and last three.
 // Under -v alone, and go test -json, which implies it, a Run logs the
