@@ -661,3 +661,32 @@ func TestABodyIsReadWithoutTheRunsBesideIt(t *testing.T) {
 	require.True(t, r.failed, "the second Run's own gap is its: %s", r.output())
 	assert.Contains(t, r.output(), `Sometimes "the second Run's own Sometimes"`)
 }
+
+// Two Runs in one test function, each with a Sometimes its seeds reach:
+// each Run judges the assertions its own body can reach, and neither
+// lists the other's as never reached.
+func TestTwoRunsInOneFunctionKeepTheirOwnAssertions(t *testing.T) {
+	a := runIn("TestTwoRuns", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			assertions.Sometimes(s.Context(), true, "the first Run's Sometimes")
+		}, simtest.Seeds(2))
+	})
+	b := runIn("TestTwoRuns", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			assertions.Sometimes(s.Context(), true, "the second Run's Sometimes")
+		}, simtest.Seeds(2))
+	})
+	for _, c := range []struct {
+		r          *recorder
+		own, other string
+	}{
+		{a, "the first Run's Sometimes", "the second Run's Sometimes"},
+		{b, "the second Run's Sometimes", "the first Run's Sometimes"},
+	} {
+		out := c.r.output()
+		require.False(t, c.r.failed, out)
+		assert.NotContains(t, out, "coverage gap")
+		assert.Contains(t, out, c.own)
+		assert.NotContains(t, out, c.other, "a Run's table lists only the assertions its body can reach")
+	}
+}

@@ -15,6 +15,10 @@ import (
 // assertionsPath is the import path of package assertions.
 const assertionsPath = module + "assertions"
 
+// simtestPath is the import path of package simtest, whose S a Run's body
+// takes.
+const simtestPath = module + "simtest"
+
 // call is an assertion call found in a source file.
 type call struct {
 	kind simctx.AssertKind
@@ -33,6 +37,9 @@ type source struct {
 	spans []span // every call expression, outermost first on each line
 	decls []declSpan
 	lits  []span // every function literal, outermost first on each line
+	// runs are the function literals of a *simtest.S alone, the bodies
+	// given to Run (or Simulate, Fuzz), outermost first.
+	runs []span
 }
 
 type declSpan struct {
@@ -73,12 +80,25 @@ func readSource(path string) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	local := ""
+	local, sim := "", ""
+	if f.Name.Name == "simtest" {
+		sim = "." // simtest's own tests name S alone
+	}
 	for _, imp := range f.Imports {
-		if p, err := strconv.Unquote(imp.Path.Value); err == nil && p == assertionsPath {
+		p, err := strconv.Unquote(imp.Path.Value)
+		if err != nil {
+			continue
+		}
+		switch p {
+		case assertionsPath:
 			local = "assertions"
 			if imp.Name != nil {
 				local = imp.Name.Name
+			}
+		case simtestPath:
+			sim = "simtest"
+			if imp.Name != nil {
+				sim = imp.Name.Name
 			}
 		}
 	}
@@ -99,7 +119,11 @@ func readSource(path string) (*source, error) {
 		ast.Inspect(d, func(n ast.Node) bool {
 			if l, ok := n.(*ast.FuncLit); ok {
 				pos, end := fset.Position(l.Pos()), fset.Position(l.End())
-				src.lits = append(src.lits, span{pos.Line, pos.Column, end.Line, end.Column})
+				sp := span{pos.Line, pos.Column, end.Line, end.Column}
+				src.lits = append(src.lits, sp)
+				if takesS(l.Type, sim) {
+					src.runs = append(src.runs, sp)
+				}
 				return true
 			}
 			c, ok := n.(*ast.CallExpr)
@@ -143,6 +167,27 @@ func readSource(path string) (*source, error) {
 	return src, nil
 }
 
+// takesS reports whether a function's only parameter is a *simtest.S, as
+// a Run's body's is; sim is simtest's name in the file ("." when S is
+// named alone).
+func takesS(ft *ast.FuncType, sim string) bool {
+	if sim == "" || sim == "_" || ft.Params == nil || len(ft.Params.List) != 1 || len(ft.Params.List[0].Names) > 1 {
+		return false
+	}
+	star, ok := ft.Params.List[0].Type.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	switch x := star.X.(type) {
+	case *ast.Ident:
+		return sim == "." && x.Name == "S"
+	case *ast.SelectorExpr:
+		id, ok := x.X.(*ast.Ident)
+		return ok && id.Name == sim && x.Sel.Name == "S"
+	}
+	return false
+}
+
 // types names a receiver type, without its pointer or type parameters.
 func types(e ast.Expr) string {
 	switch x := e.(type) {
@@ -166,6 +211,20 @@ func (s *source) declAt(line int) string {
 		}
 	}
 	return ""
+}
+
+// holdsLine reports whether line is one of outer's.
+func (outer span) holdsLine(line int) bool { return outer.line <= line && line <= outer.endLine }
+
+// runAt returns the innermost function literal of a *simtest.S that holds
+// sp, or ok false when none does.
+func (s *source) runAt(sp span) (run span, ok bool) {
+	for _, r := range s.runs {
+		if r.holds(sp) && (!ok || run.holds(r)) {
+			run, ok = r, true
+		}
+	}
+	return run, ok
 }
 
 // holds reports whether sp lies within outer.
@@ -198,7 +257,10 @@ func firstAt(spans []span, line int) (span, bool) {
 // assertion calls there that no seed reached: in
 // a file of production code, every other call in the file; in a _test.go
 // file, every other call in the same top-level function, since the other
-// tests of the file belong to other Runs. It also gives every reached site
+// tests of the file belong to other Runs. In either, the calls in a
+// function literal of a *simtest.S that is not this Run's body (nor within
+// it) and in which no seed reached an assertion are left: that is another
+// Run's body, written beside this one's. It also gives every reached site
 // the extent of its call, for the coverage profile. Files that cannot be
 // read (a binary built with -trimpath, a file since deleted) are passed
 // over, and so is a file that no longer holds what the binary ran (edited
@@ -280,11 +342,35 @@ func (b *Book) Catalogue(dir string) int {
 				setSpan(e.site, sp)
 			}
 		}
+		// The body of another Run written beside this one's (two Runs
+		// in one test function) is that Run's: a function literal of a
+		// *simtest.S that is not within this Run's body, and in which no
+		// seed of this Run reached an assertion, holds calls that this
+		// Run's body cannot reach.
+		ours := func(run span) bool {
+			if slices.ContainsFunc(bodies, func(b span) bool { return b.holds(run) }) {
+				return true
+			}
+			for _, e := range reached {
+				sp := span{e.site.Line, e.site.Col, e.site.EndLine, e.site.EndCol}
+				if e.site.EndLine == 0 { // no call matched: its line alone is known
+					if run.holdsLine(e.site.Line) {
+						return true
+					}
+				} else if r, ok := src.runAt(sp); ok && r == run {
+					return true
+				}
+			}
+			return false
+		}
 		// In a file where only an entered function is known, that
 		// function alone is read, as in a _test.go file.
 		testFile := strings.HasSuffix(file, "_test.go") || len(reached) == 0
 		for i, c := range src.calls {
 			if claimed[i] || testFile && !decls[c.decl] && !slices.ContainsFunc(bodies, func(b span) bool { return b.holds(c.span) }) {
+				continue
+			}
+			if run, ok := src.runAt(c.span); ok && !ours(run) {
 				continue
 			}
 			site := &Site{File: file, Line: c.span.line}

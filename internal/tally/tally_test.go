@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -430,6 +431,71 @@ func TestB(t *testing.T) {
 		b = New(nil)
 		assert.Zero(t, b.Catalogue(dir), "%s: nothing entered, nothing reached", name)
 	}
+}
+
+// A reached assertion in a _test.go file has its top-level function read,
+// but not the body of another Run written beside its Run's (a function
+// literal of a *simtest.S): two Runs in one test function, each with its
+// own Sometimes, do not list each other's as never reached. A helper
+// literal that is not a body, and a body's own inner literals, are read.
+func TestCatalogueLeavesTheRunsBesideIt(t *testing.T) {
+	dir := t.TempDir()
+	src := `package p_test
+
+import (
+	"github.com/moonpool-go/moonpool/assertions"
+	st "github.com/moonpool-go/moonpool/simtest"
+)
+
+func TestTwo(t *testing.T) {
+	check := func(ctx context.Context, n int) {
+		assertions.Sometimes(ctx, n > 9, "the helper's")
+	}
+	st.Run(t, func(s *st.S) {
+		assertions.Sometimes(s.Context(), true, "the first's")
+		step := func(s *st.S) {
+			assertions.Sometimes(s.Context(), false, "the first's step")
+		}
+		_ = step
+	})
+	st.Run(t, func(*st.S) {
+		assertions.Sometimes(ctx, true, "the second's")
+	})
+}
+`
+	file := filepath.Join(dir, "p_test.go")
+	require.NoError(t, os.WriteFile(file, []byte(src), 0o644))
+	reach := func(line int, msg string) *Book {
+		b := New(nil)
+		e, err := b.Declare(simctx.Sometimes, msg, &Site{File: file, Line: line})
+		require.NoError(t, err)
+		s := b.Begin(1, nil, Hooks{})
+		s.Check(e, true)
+		s.End()
+		return b
+	}
+	msgs := func(b *Book) []string {
+		var out []string
+		for _, r := range b.Rows() {
+			out = append(out, r.Msg)
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	b := reach(13, "the first's")
+	b.Enter(file, 12, "example.com/p_test.TestTwo.func2")
+	b.Catalogue(dir)
+	assert.Equal(t, []string{"the first's", "the first's step", "the helper's"}, msgs(b))
+
+	b = reach(20, "the second's")
+	b.Enter(file, 19, "example.com/p_test.TestTwo.func4")
+	b.Catalogue(dir)
+	assert.Equal(t, []string{"the helper's", "the second's"}, msgs(b))
+
+	b = reach(10, "the helper's")
+	b.Catalogue(dir)
+	assert.Equal(t, []string{"the helper's"}, msgs(b), "no body entered: no Run's body is this one's")
 }
 
 func TestEnterNamesTheDeclaration(t *testing.T) {
