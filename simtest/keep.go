@@ -349,6 +349,13 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 		}
 	}
 	if r.cfg.shard > 0 {
+		// The seeds it sets out to run are its part less these.
+		n := r.cfg.seedCount()
+		for _, seed := range kept {
+			if p := placeOf(r.base, seed); p >= 0 && p < int64(n) && int(p)%r.cfg.shards == r.cfg.shard {
+				r.keptPassed++
+			}
+		}
 		return rest
 	}
 	r.kept = kept

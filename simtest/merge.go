@@ -47,6 +47,14 @@ type SweepTest struct {
 	TimedOut []int
 
 	Seeds, Passed, Failed int
+	// Planned is how many seeds the shards set out to run, when some
+	// stopped at their first failing seed before the rest (Seeds of
+	// Planned ran), as [Result.Planned] is a Run's: the shards' own counts
+	// added up, each shard's seeds for one that ran them all. It is 0 when
+	// the shards ran what they set out to, and when a shard stopped short
+	// of a count it did not know (one that a budget ends, -simfor or
+	// -simplateau).
+	Planned int
 	// Skipped counts the seeds that skipped their shard's test (S.Skip):
 	// neither passed nor failed.
 	Skipped int
@@ -544,6 +552,8 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	rows = dropMisused(rows, files)
 	rep.assertions = assertionTable(rows, "", nil)
 	t.Seeds, t.Passed, t.Failed, t.Skipped = rep.seeds, rep.passed, rep.failed, rep.skipped
+	t.Planned = plannedOf(files, rep.seeds)
+	rep.planned = t.Planned
 
 	var gaps, allowed, other []tally.Row
 	// A shard cut short at a failure did not run its other seeds: as its
@@ -629,6 +639,29 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	}
 	t.Report = b.String()
 	return t, nil
+}
+
+// plannedOf is how many seeds the shards of files set out to run, when
+// some stopped at a failing seed before the rest and more were planned
+// than the seeds that ran; 0 otherwise, and when a shard stopped short of
+// a count it does not say (a budget's, or a skip's).
+func plannedOf(files []*shardFile, seeds int) int {
+	planned := 0
+	for _, f := range files {
+		s := f.sum
+		switch {
+		case s.SeedsPlanned > 0:
+			planned += s.SeedsPlanned
+		case s.CutShort:
+			return 0
+		default:
+			planned += s.Seeds
+		}
+	}
+	if planned <= seeds {
+		return 0
+	}
+	return planned
 }
 
 // dropMisused drops the rows of calls that one shard found only in the

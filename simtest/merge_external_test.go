@@ -498,3 +498,53 @@ func TestMergePassesOverTimelinesInTheResults(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no results file in "+filepath.Join(dir, "timelines")+", only timelines (-simtimeline)")
 }
+
+// Shards that stop at their first failing seed each say how many seeds
+// they set out to run, and their merge says how many of the sweep's ran,
+// as one Run's summary does: "30 seeds" of a sweep of 40 does not read
+// as a sweep of 30.
+func TestMergeSaysHowManyOfTheSeedsRan(t *testing.T) {
+	dir := t.TempDir()
+	body := func(s *simtest.S) {
+		if s.Providers().Random.IntN(6) == 0 {
+			s.Errorf("an acknowledged write was lost")
+		}
+	}
+	opts := []simtest.Option{simtest.Seeds(40), simtest.BaseSeed(3)}
+	ran, passed := 0, 0
+	for i := range 2 {
+		part := simtest.Simulate(body, append(opts, simtest.Shard(i, 2), simtest.ResultsFile(filepath.Join(dir, "shards")+"/"))...)
+		require.Equal(t, 1, part.Failed, "shard %d stops at a failing seed", i)
+		assert.Equal(t, 20, part.Planned, "shard %d set out to run its half", i)
+		ran, passed = ran+part.Seeds, passed+part.Passed
+	}
+	require.Less(t, ran, 40, "the shards stopped before their last seeds")
+	sw, err := simtest.MergeResults(filepath.Join(dir, "shards"))
+	require.NoError(t, err)
+	m := sw.Tests[0]
+	assert.Equal(t, ran, m.Seeds)
+	assert.Equal(t, 40, m.Planned)
+	assert.Contains(t, m.Report, fmt.Sprintf("\nsimtest: %d of 40 seeds run (a Run stops at its first failing seed; -simall or simtest.KeepGoing runs them all), %d passed, 2 failed; wall ", ran, passed))
+
+	// The merge of one Run's file says what the Run said.
+	path := filepath.Join(dir, "one.jsonl")
+	one := simtest.Simulate(body, append(opts, simtest.ResultsFile(path))...)
+	require.NotZero(t, one.Planned)
+	sw, err = simtest.MergeResults(path)
+	require.NoError(t, err)
+	assert.Equal(t, one.Planned, sw.Tests[0].Planned)
+	summary := regexp.MustCompile(`\nsimtest: \d+ of \d+ seeds run .*? failed; wall `).FindString(one.Report)
+	require.NotEmpty(t, summary, one.Report)
+	assert.Contains(t, sw.Tests[0].Report, summary)
+
+	// Shards that ran every seed they were given planned no more.
+	all := filepath.Join(dir, "all")
+	for i := range 2 {
+		simtest.Simulate(body, append(opts, simtest.KeepGoing(), simtest.Shard(i, 2), simtest.ResultsFile(all+"/"))...)
+	}
+	sw, err = simtest.MergeResults(all)
+	require.NoError(t, err)
+	assert.Equal(t, 40, sw.Tests[0].Seeds)
+	assert.Zero(t, sw.Tests[0].Planned)
+	assert.Contains(t, sw.Tests[0].Report, "\nsimtest: 40 seeds, ")
+}

@@ -101,6 +101,10 @@ type runner struct {
 	// it; kept is the seeds kept under testdata that run first (keep.go).
 	base uint64
 	kept []uint64
+	// keptPassed counts, in a shard but the first, the kept seeds of its
+	// part of the sequence, which it passes over: the first shard runs
+	// them.
+	keptPassed int
 	// rows is the assertion table, once the seeds have run.
 	rows []tally.Row
 	// stoppedBy says what ended the Run's seeds, when it was not their
@@ -170,16 +174,16 @@ func (r *runner) stoppedAtFailure(o *seedOutcome) {
 
 // plannedSeeds is how many seeds the Run sets out to run: the seeds
 // replayed, or its part of the sequence and the kept seeds not in it
-// (a kept seed of the sequence runs once, first); 0 for a Run that a
-// budget ends rather than a count, and for a shard but the first, which
-// passes over the kept seeds in its part without knowing them.
+// (a kept seed of the sequence runs once, first, in the first shard,
+// and a shard but the first passes over those of its part); 0 for a Run
+// that a budget ends rather than a count.
 func (r *runner) plannedSeeds() int {
 	c := r.cfg
 	if c.replaySet {
 		return len(c.replays)
 	}
 	n := c.seedCount()
-	if n == math.MaxInt || c.shard > 0 {
+	if n == math.MaxInt {
 		return 0
 	}
 	from, step := 0, 1
@@ -187,6 +191,9 @@ func (r *runner) plannedSeeds() int {
 		from, step = c.shard, c.shards
 	}
 	planned := max(0, (n-from+step-1)/step)
+	if c.shard > 0 {
+		return planned - r.keptPassed
+	}
 	for _, seed := range r.kept {
 		if p := placeOf(r.base, seed); p < 0 || p >= int64(n) || int(p)%step != from {
 			planned++

@@ -17,9 +17,9 @@ import (
 // failing seeds, and the text go test would have printed.
 type Result struct {
 	Seeds, Passed, Failed int
-	// Planned is how many seeds the Run set out to run, when it stopped
-	// at its first failing seed before the rest (without [KeepGoing]):
-	// Seeds of Planned ran. It is 0 when the Run ran what it set out to,
+	// Planned is how many seeds the Run set out to run (a shard's, its
+	// part), when it stopped at its first failing seed before the rest
+	// (without [KeepGoing]): Seeds of Planned ran. It is 0 when the Run ran what it set out to,
 	// or stopped for another reason (a skip, a configuration error).
 	Planned int
 	// Skipped is set when the body skipped (S.Skip): the Run ended there.

@@ -121,4 +121,15 @@ func TestSummaryCountsKeptSeedsOnceAmongThoseSetOutToRun(t *testing.T) {
 	r = runIn("TestPlanned", func(r *recorder) { simtest.Run(r, failsThird, simtest.Seeds(10)) })
 	require.True(t, r.failed)
 	assert.Contains(t, r.output(), "simtest: 2 of 11 seeds run (", "seed 42 is not of the sequence; it passes, then the kept third fails")
+
+	// A shard but the first passes over the kept seeds of its part (the
+	// first runs them), and counts them out of those it sets out to run:
+	// shard 2 of 3 takes places 2, 5 and 8, and the third seed is kept.
+	fails := func(s *simtest.S) { s.Errorf("every seed fails") }
+	r = runIn("TestPlanned", func(r *recorder) { simtest.Run(r, fails, simtest.Seeds(10), simtest.Shard(2, 3)) })
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), "simtest: 1 of 2 seeds run (")
+	r = runIn("TestPlanned", func(r *recorder) { simtest.Run(r, fails, simtest.Seeds(10), simtest.Shard(1, 3)) })
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), "simtest: 1 of 3 seeds run (", "places 1, 4 and 7: no kept seed among them")
 }
