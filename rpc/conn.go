@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/callsite"
+	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/rpc/internal/wire"
 )
@@ -534,7 +536,7 @@ func (c *conn) monitor(ctx context.Context) error {
 		} else {
 			silent += t.cfg.PingInterval
 		}
-		if chaos.BuggifyWithProb(ctx, 0.02) {
+		if buggifyDrop(ctx) {
 			// Connections end now and then in production too: a
 			// simulation makes sure the reconnects are exercised.
 			c.close(errors.New("rpc: the connection was dropped (buggify)"))
@@ -552,4 +554,19 @@ func (c *conn) monitor(ctx context.Context) error {
 		}
 		lastR, lastS = r, s
 	}
+}
+
+// buggifyDrop reports whether the connection is dropped now, on purpose:
+// a buggify site that fires with probability 0.02 each time it is
+// reached. It names itself to the simulation (simctx.RPCDropSite), which
+// counts its firings among the faults a Run's seeds saw; the name changes
+// no draw, so the seeds run as they did under a site of file and line.
+//
+//go:noinline
+func buggifyDrop(ctx context.Context) bool {
+	const p = 0.02
+	if s, ok := simctx.From(ctx).(simctx.NamedBuggifier); ok {
+		return s.BuggifyNamed(callsite.Caller(), simctx.RPCDropSite, p)
+	}
+	return chaos.BuggifyWithProb(ctx, p)
 }

@@ -65,5 +65,7 @@
 // without finalizers: a handler's return, a panic, a connection's end, a
 // failure the monitor saw, or a new incarnation met at the same address.
 // Under buggify, connections are dropped now and then, so that every
-// simulation exercises reconnects.
+// simulation exercises reconnects; a Run's report counts each drop among
+// the faults of the network its seeds saw ("connections dropped by rpc's
+// buggify").
 package rpc

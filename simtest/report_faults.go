@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/internal/simdisk"
 	"github.com/moonpool-go/moonpool/internal/simnet"
 )
@@ -20,7 +21,7 @@ const (
 	// PauseAfterClockRead): the process stops and goes on where it
 	// stood, which no reboot does, and the report counts it apart.
 	pauseFault
-	networkFault // a partition, clog, slow packet, bit flip, random close, dropped connection, connect refused or hung, or a datagram lost, duplicated or reordered
+	networkFault // a partition, clog, slow packet, bit flip, random close, dropped connection (by the network or by rpc's buggify), connect refused or hung, or a datagram lost, duplicated or reordered
 	diskFault    // a disk's corruption, misdirected or phantom write, sync failure, stall, full disk...
 	// shortIOFault is a partial read or write: injected, but TCP allows it
 	// and a stream sees many, so the report counts it apart from the
@@ -62,6 +63,7 @@ const (
 	netReset  // a random close with a reset
 	netSilent // a random close in silence
 	netDropped
+	netRPCDrop        // a connection package rpc dropped on purpose, by its buggify site
 	netConnectRefused // a connect refused by fault, though someone listens
 	netConnectHung    // a connect whose every SYN is lost until a heal
 	netDatagramLost
@@ -124,6 +126,7 @@ var faultNames = [numFaults]struct {
 	netReset:              {networkFault, "random reset", "connection reset", "connections reset"},
 	netSilent:             {networkFault, "random silent close", "connection gone silent", "connections gone silent"},
 	netDropped:            {networkFault, "connection dropped", "connection dropped", "connections dropped"},
+	netRPCDrop:            {networkFault, "rpc drop", "connection dropped by rpc's buggify", "connections dropped by rpc's buggify"},
 	netConnectRefused:     {networkFault, "connect refused", "connect refused", "connects refused"},
 	netConnectHung:        {networkFault, "connect hung", "connect hung", "connects hung"},
 	netDatagramLost:       {networkFault, "datagram lost", "datagram lost", "datagrams lost"},
@@ -195,6 +198,13 @@ func faultOf(e sim.Entry) fault {
 		return anEffect
 	case "net":
 		return netFault(strings.TrimPrefix(e.Msg, "net: "))
+	case "buggify fired":
+		// A buggify site of the code under test injects what it will;
+		// rpc's names itself, and each firing drops a connection.
+		if strings.TrimPrefix(e.Msg, "buggify fired: ") == simctx.RPCDropSite {
+			return netRPCDrop
+		}
+		return notAFault
 	}
 	// A disk's entry reads "disk kv-0: write-corruption: ...", its name
 	// the part before the first ": ".

@@ -40,6 +40,20 @@ func From(ctx context.Context) Sim {
 	return guest()
 }
 
+// NamedBuggifier is what a simulation that lets a buggify site name itself
+// adds to [Sim]. BuggifyNamed is Sim.Buggify for the site key (a program
+// counter of the site's), told in the timeline as name rather than its
+// file and line; the name changes no draw and no trace hash.
+type NamedBuggifier interface {
+	BuggifyNamed(key uintptr, name string, fire float64) bool
+}
+
+// RPCDropSite names the buggify site at which package rpc drops a
+// connection on purpose. A report counts the site's firings ("buggify
+// fired: " and this name, in the timeline) among the faults its seeds saw:
+// each drops one connection.
+const RPCDropSite = "rpc drops a connection"
+
 // Drawer is what a simulation that can draw numbers for code under test
 // (chaos.KnobRange) adds to [Sim]. Uint64N returns a number in [0, n)
 // from the run's random stream; n == 0 draws a whole uint64.
