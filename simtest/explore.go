@@ -409,8 +409,8 @@ func replayConflict(rec explore.Recipe, seeds []uint64) error {
 }
 
 // summary is the exploration's part of the report; verbose adds a line
-// per mark.
-func (e *exploration) summary(verbose bool) string {
+// per mark, and everyMark, without it, says how to ask for them.
+func (e *exploration) summary(verbose bool, everyMark string) string {
 	if !e.exploring() {
 		return ""
 	}
@@ -480,7 +480,7 @@ func (e *exploration) summary(verbose bool) string {
 			fmt.Fprintf(&b, ", %s", plural(rp.Revived, "revival"))
 		}
 		if !verbose {
-			b.WriteString("; go test -v or -simv lists every mark")
+			b.WriteString("; " + everyMark)
 		}
 	}
 	if verbose {

@@ -38,10 +38,12 @@ func lossy(s *simtest.S) {
 var wallFigures = regexp.MustCompile(`wall [^,]+|[0-9.]+[kM]? steps\+events/s|added up is [^\n]+`)
 
 // masked is a report with its wall-clock figures masked, and the hint at
-// where every seed is listed as a Run gives it: a merge names its files.
+// where every seed is listed made one: a merge names its files, a
+// Simulate its Result.
 func masked(s string) string {
-	s = strings.ReplaceAll(s, "; the results files list every seed", "; go test -v or -simv lists every seed")
-	s = strings.ReplaceAll(s, " (the results files list every seed)", " (-simresults lists every seed)")
+	for _, every := range []string{"the results files list every seed", "Result.PerSeed has every seed, and simtest.Verbose() lists them in the report"} {
+		s = strings.ReplaceAll(s, every, "EVERY")
+	}
 	return wallFigures.ReplaceAllString(s, "WALL")
 }
 

@@ -64,6 +64,9 @@ type report struct {
 	// fromFiles: the report is a merge of results files, which list
 	// every seed; no flag of go test does for it.
 	fromFiles bool
+	// outside: the report is a Simulate's, which reads no flag of go
+	// test; its Result.PerSeed has every seed.
+	outside bool
 	// notes are lines about how the Run chose its seeds (a shard, a
 	// budget), each beginning with a newline.
 	notes string
@@ -664,8 +667,11 @@ func topFrames(stack string, n int) string {
 // everySeed says where every seed's line is, for a report that lists
 // some of them: where a Run's flag says, or the files a merge read.
 func (r *report) everySeed(flag string) string {
-	if r.fromFiles {
+	switch {
+	case r.fromFiles:
 		return "the results files list every seed"
+	case r.outside:
+		return "Result.PerSeed has every seed, and simtest.Verbose() lists them in the report"
 	}
 	return flag
 }

@@ -361,6 +361,7 @@ func (r *runner) run() {
 	// Several seeds replayed may run past failing ones, as a Run's seeds.
 	r.rep.keepGoing = r.cfg.keepGoing && (!r.cfg.replaySet || len(r.cfg.replays) > 1) && !r.exp.exploring()
 	r.rep.zeroWall = r.cfg.zeroWall
+	r.rep.outside = r.outside
 	r.rep.slow = r.cfg.slow
 	r.rep.chaos, r.rep.diskDirLoss = r.cfg.chaos, r.cfg.diskDirLoss
 	var out *results
@@ -488,7 +489,11 @@ func (r *runner) run() {
 		}
 	}
 	t.Log(r.summaryLog())
-	if s := r.exp.summary(r.rep.verbose); s != "" {
+	everyMark := "go test -v or -simv lists every mark"
+	if r.outside {
+		everyMark = "simtest.Verbose() lists every mark" // Simulate reads no flag
+	}
+	if s := r.exp.summary(r.rep.verbose, everyMark); s != "" {
 		t.Log(s)
 	}
 	switch {

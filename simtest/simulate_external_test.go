@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,6 +33,25 @@ func TestSimulatePasses(t *testing.T) {
 	assert.Equal(t, 5, res.Passed)
 	assert.Empty(t, res.Replay)
 	assert.Contains(t, res.String(), "5 seeds, 5 passed, 0 failed")
+}
+
+// Simulate's report points to what a Simulate has, not to the flags of
+// go test, which it reads none of.
+func TestSimulatesReportNamesWhereEverySeedIs(t *testing.T) {
+	idle := func(s *simtest.S) { s.Sleep(1) }
+	res := simtest.Simulate(idle, simtest.Seeds(20))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "... 14 seeds more; Result.PerSeed has every seed, and simtest.Verbose() lists them in the report")
+	assert.NotContains(t, res.Report, "-simv")
+	assert.Len(t, res.PerSeed, 20)
+
+	verbose := simtest.Simulate(idle, simtest.Seeds(20), simtest.Verbose())
+	assert.Equal(t, 20, strings.Count(verbose.Report, "seed="), "Verbose lists every seed, as the report says")
+
+	// Past the failing seeds it lists, the summary says where the rest are.
+	failing := simtest.Simulate(func(s *simtest.S) { s.Fatal("planted") }, simtest.Seeds(25), simtest.KeepGoing())
+	assert.Contains(t, failing.Report, "... and 5 more (Result.PerSeed has every seed")
+	assert.NotContains(t, failing.Report, "-simresults")
 }
 
 func TestSimulateBadInput(t *testing.T) {
