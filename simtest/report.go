@@ -792,6 +792,10 @@ func (r *report) faultsLine() string {
 	var b strings.Builder
 	b.WriteString("faults seen: " + plural(r.faults.of(rebootFault), "reboot"))
 	r.faultKinds(&b, rebootFault)
+	if n := r.faults[graceOver]; n > 0 && !r.kindsUnknown {
+		over := faultNames[graceOver]
+		fmt.Fprintf(&b, ", %d of them %s (a process's Run returns when its ctx ends: docs/processes.md)", n, pluralWord(n, over.one, over.many))
+	}
 	if n := r.faults.of(pauseFault); n > 0 {
 		// A pause stops a process that goes on where it stood: no
 		// reboot, and counted apart, whether attrition drew it or the

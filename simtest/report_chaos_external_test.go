@@ -302,6 +302,53 @@ func TestTheFaultsLineTellsTheKindsOfFaults(t *testing.T) {
 	assert.Equal(t, map[string]int{"graceful": 2, "crash": 4, "power loss": 2, "partition": 4, "clog": 2, "unsynced writes lost": 6}, rep.Faults.Kinds)
 }
 
+// A graceful stop that runs out of its grace kills the process, and the
+// seed passes: the faults line counts such stops, which would otherwise
+// show only on the timeline, so that a Run that never returns when its
+// ctx ends (every graceful stop a kill, SIGTERM ignored in production)
+// is seen.
+func TestTheFaultsLineCountsGracefulStopsThatRanOutOfGrace(t *testing.T) {
+	deaf := func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			return p.Time.Sleep(context.WithoutCancel(ctx), time.Hour) // deaf to its ctx
+		})
+	}
+	stops := func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "deaf", New: deaf}, simtest.Processes{Name: "ok", New: waiting})
+		s.Sleep(time.Second)
+		c.Reboot("deaf-0", simtest.Graceful, simtest.Grace(time.Second))
+		c.Stop("deaf-0", simtest.Graceful, simtest.Grace(time.Second))
+		c.Reboot("ok-0", simtest.Graceful)
+	}
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(stops, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.JSONReport(path))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "\n    faults seen: 6 reboots (6 graceful), 4 of them graceful stops killed when their grace ran out "+
+		"(a process's Run returns when its ctx ends: docs/processes.md), 0 of the network, 0 of the disks\n")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Faults struct{ Kinds map[string]int } `json:"faults"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep), string(data))
+	assert.Equal(t, map[string]int{"graceful": 6, "grace over": 4}, rep.Faults.Kinds)
+
+	one := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "deaf", New: deaf})
+		c.Stop("deaf-0", simtest.Graceful, simtest.Grace(time.Second))
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	assert.Contains(t, one.Report, "\n    faults seen: 1 reboot (1 graceful), 1 of them a graceful stop killed when its grace ran out (")
+
+	fine := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "ok", New: waiting})
+		s.Sleep(time.Second)
+		c.Reboot("ok-0", simtest.Graceful)
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2))
+	assert.Contains(t, fine.Report, "\n    faults seen: 2 reboots (2 graceful), 0 of the network")
+	assert.NotContains(t, fine.Report, "grace ran out")
+}
+
 // Pauses, by hand (Pause, PauseAfterClockRead) as by attrition, are
 // counted as pauses, not among the reboots. The -simjson report's Reboots
 // counts them still, as it always did, and Pauses counts them apart.

@@ -95,6 +95,12 @@ const (
 	// would swamp them in a long run.
 	netPeerLostPower
 
+	// graceOver is a graceful stop that ran out of its grace and killed
+	// the process: a Run that did not return when its ctx ended, whose
+	// graceful stops are all kills (and which ignores SIGTERM in
+	// production), though each seed passes.
+	graceOver
+
 	numFaults
 )
 
@@ -150,6 +156,8 @@ var faultNames = [numFaults]struct {
 	diskLostUnsynced: {faultEffect, "unsynced writes lost", "disk crash", "disk crashes"},
 
 	netPeerLostPower: {faultEffect, "connection given up on a peer without power", "connection given up after its peer's host lost power", "connections given up after their peer's host lost power"},
+
+	graceOver: {faultEffect, "grace over", "a graceful stop killed when its grace ran out", "graceful stops killed when their grace ran out"},
 }
 
 // kind is the family of f.
@@ -196,6 +204,8 @@ func faultOf(e sim.Entry) fault {
 		return rebootPause
 	case "down":
 		return anEffect
+	case "grace over":
+		return graceOver
 	case "net":
 		return netFault(strings.TrimPrefix(e.Msg, "net: "))
 	case "buggify fired":
