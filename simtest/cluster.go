@@ -27,6 +27,9 @@ type Cluster struct {
 	// restarting counts the processes down between a restart they asked
 	// for and their next boot.
 	restarting int
+	// chaosRan is set when the seed reached Run's run phase, the only
+	// place attrition reboots.
+	chaosRan bool
 
 	injectors []Injector
 	// taken and placed are what the groups booted so far take: their

@@ -50,6 +50,10 @@ type report struct {
 	// has the line they wrote instead (merged).
 	chaos     chaos.Config
 	clustered bool
+	// chaosRan is set when a seed reached the run phase of Cluster.Run,
+	// where attrition reboots: a Run that boots processes and drives
+	// them itself has none of its random reboots.
+	chaosRan bool
 	// diskDirLoss is the config's: the disks DiskStorage configures, and
 	// whether each loses unsynced directory changes.
 	diskDirLoss map[string]bool
@@ -120,6 +124,7 @@ const reportEnds = 3
 func (r *report) add(o *seedOutcome) string {
 	if o.s != nil && o.s.cluster != nil {
 		r.clustered = true
+		r.chaosRan = r.chaosRan || o.s.cluster.chaosRan
 		switch o.s.cluster.allGone {
 		case exitedBeforeChaos:
 			r.exitedBefore++
@@ -712,7 +717,7 @@ func (r *report) configLine() string {
 	if r.fromFiles {
 		return r.mergedChaos
 	}
-	return chaosLine(r.chaos, r.diskDirLoss)
+	return chaosLine(r.chaos, r.diskDirLoss, r.chaosRan)
 }
 
 // injectsNothing reports whether the Run's chaos injects no fault in any

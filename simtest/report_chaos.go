@@ -16,9 +16,16 @@ import (
 // to be weights: "graceful 2, crash 2" under a Run of 200 seeds reads as
 // four reboots in all. It says too whether a crash can lose the
 // directory changes not yet synced (dirLossLine), for disks is the
-// addresses DiskStorage configures, and whether each can.
-func chaosLine(cfg chaos.Config, disks map[string]bool) string {
-	line := rebootLine(cfg) + "; " + dirLossLine(cfg, disks)
+// addresses DiskStorage configures, and whether each can. ran says
+// whether a seed reached the run phase of Cluster.Run, where alone
+// attrition reboots: without it the weights would announce reboots that
+// none of the seeds could have.
+func chaosLine(cfg chaos.Config, disks map[string]bool, ran bool) string {
+	reboots := rebootLine(cfg)
+	if !ran && (cfg.Attrition.Enabled || cfg.Randomize) {
+		reboots = "random reboots and wipes: none, as no seed reached the run phase of Cluster.Run, where attrition reboots"
+	}
+	line := reboots + "; " + dirLossLine(cfg, disks)
 	if cfg.SpikeProb > 0 {
 		line += "; network spikes on " + strconv.FormatFloat(cfg.SpikeProb*100, 'g', 3, 64) + "% of seeds (SpikeProb)"
 	}

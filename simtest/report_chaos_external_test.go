@@ -25,10 +25,10 @@ func waiting() simtest.Process {
 	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
 }
 
-// oneWaiting boots a waiting process and sleeps a second.
+// oneWaiting boots a waiting process and runs a second of chaos.
 func oneWaiting(s *simtest.S) {
-	s.Boot(simtest.Processes{Name: "p", New: waiting})
-	s.Sleep(time.Second)
+	c := s.Boot(simtest.Processes{Name: "p", New: waiting})
+	c.Run(simtest.Phases{Chaos: time.Second, Settle: time.Millisecond}, idleFor(time.Second))
 }
 
 func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
@@ -65,6 +65,38 @@ func TestTheReportSaysWhetherWipesAreOn(t *testing.T) {
 	}
 	res := simtest.Simulate(func(s *simtest.S) { s.Sleep(time.Second) }, simtest.Seeds(2))
 	assert.NotContains(t, res.Report, "reboots:", "a Run with no processes has no reboots to tell of")
+}
+
+// Attrition reboots only in the run phase of Cluster.Run: a Run that boots
+// processes and drives them itself has none, and its chaos line says so
+// rather than announce the weights of reboots that cannot happen.
+func TestTheReportSaysNoRebootsWithoutClusterRun(t *testing.T) {
+	byHand := func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "p", New: waiting})
+		s.Sleep(time.Minute)
+	}
+	const none = "\n    random reboots and wipes: none, as no seed reached the run phase of Cluster.Run, where attrition reboots; " +
+		"lost directory changes: off (chaos.Storage.LoseUnsyncedDirectories has them)\n"
+	for _, cfg := range []chaos.Config{chaos.Defaults(), chaos.Harsh(), chaos.Random()} {
+		res := simtest.Simulate(byHand, simtest.Chaos(cfg), simtest.Seeds(2))
+		require.True(t, res.OK(), res.Report)
+		assert.Contains(t, res.Report, none)
+		assert.NotContains(t, res.Report, "weighted")
+	}
+	off := chaos.Defaults()
+	off.Attrition.Enabled = false
+	res := simtest.Simulate(byHand, simtest.Chaos(off), simtest.Seeds(2))
+	assert.Contains(t, res.Report, "\n    random reboots: off (chaos.Defaults has them)", "off is off, Cluster.Run or not")
+
+	// One seed that reaches the run phase is enough for the weights.
+	some := simtest.Simulate(func(s *simtest.S) {
+		if s.Providers().Random.IntN(2) == 0 {
+			byHand(s)
+			return
+		}
+		oneWaiting(s)
+	}, simtest.Seeds(8))
+	assert.Contains(t, some.Report, "\n    random reboots weighted graceful 2, crash 2, power loss 1")
 }
 
 // The report counts the faults the seeds saw, and says when they saw none:

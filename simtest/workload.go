@@ -108,6 +108,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s.pauseFaults(false)
 
 	s.w.Event("", "phase: run, with chaos")
+	c.chaosRan = true
 	chaosAt := s.w.Now()
 	var attrition providers.Handle
 	var reboots []providers.Handle
