@@ -687,7 +687,9 @@ func indent(s, prefix string) string {
 
 // rebootsLine is the summary's line on reboots and wipes, and on the
 // faults seen; a Run that booted no processes has only the faults line,
-// when its seeds saw any (a network's partitions, a disk's corruption).
+// when its seeds saw any (a network's partitions, a disk's corruption),
+// and the line on lost directory changes, when a seed crashed a disk
+// with one pending (a store tested on S.Disk alone).
 func (r *report) rebootsLine() string {
 	switch {
 	case r.merged != "":
@@ -698,10 +700,27 @@ func (r *report) rebootsLine() string {
 			line += "\n    " + reach
 		}
 		return line
-	case !r.faults.none():
-		return r.faultsLine()
 	}
-	return ""
+	var lines []string
+	if !r.faults.none() {
+		lines = append(lines, r.faultsLine())
+	}
+	if r.unsyncedDirs > 0 {
+		lines = append(lines, r.dirLossLine())
+	}
+	return strings.Join(lines, "\n    ")
+}
+
+// dirLossLine is the chaos line's part on lost directory changes, for a
+// Run that booted no processes and so has no chaos line; a merge, whose
+// files keep no configuration for such a Run, says "off", which the
+// seeds that kept a change show for some of the disks at least.
+func (r *report) dirLossLine() string {
+	line := dirLossOff
+	if !r.fromFiles {
+		line = dirLossLine(r.chaos, r.diskDirLoss)
+	}
+	return withUnsyncedDirs(line, r.unsyncedDirs, r.seeds)
 }
 
 // chaosLine is the summary's line on the Run's chaos configuration, and

@@ -570,6 +570,49 @@ func TestMergedShardsAddUpTheSeedsWithUnsyncedRenames(t *testing.T) {
 	assert.Equal(t, want, chaosLine.FindString(merged.Tests[0].Report))
 }
 
+// A store tested on S.Disk alone, with no process booted, has no chaos
+// line, and gets the count of seeds that crashed with a change whose
+// directory was not synced on a line of its own, as does a merge of its
+// shards.
+func TestTheReportCountsUnsyncedDirectoryChangesOnADiskAlone(t *testing.T) {
+	body := func(syncDir bool) func(s *simtest.S) {
+		return func(s *simtest.S) {
+			d := s.Disk("db")
+			st := d.Storage()
+			f, err := st.Create("log")
+			require.NoError(s, err)
+			require.NoError(s, f.Sync())
+			require.NoError(s, f.Close())
+			if syncDir {
+				dir, err := st.Open(".")
+				require.NoError(s, err)
+				require.NoError(s, dir.Sync())
+				require.NoError(s, dir.Close())
+			}
+			d.Crash()
+		}
+	}
+	const line = "\n    lost directory changes: off, yet 3 of 3 seeds crashed with a create, rename or remove whose directory was not synced, " +
+		"which a real disk could lose (chaos.Storage.LoseUnsyncedDirectories loses them)\n"
+	res := simtest.Simulate(body(false), simtest.Chaos(chaos.Off()), simtest.Seeds(3))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, line)
+	assert.NotContains(t, res.Report, "random reboots", "no process booted: no chaos line")
+
+	synced := simtest.Simulate(body(true), simtest.Chaos(chaos.Off()), simtest.Seeds(3))
+	require.True(t, synced.OK(), synced.Report)
+	assert.NotContains(t, synced.Report, "lost directory changes")
+
+	dir := t.TempDir()
+	for i := range 3 {
+		simtest.Simulate(body(false), simtest.Chaos(chaos.Off()), simtest.Seeds(3), simtest.Shard(i, 3), simtest.ResultsFile(dir+"/"))
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	assert.Contains(t, merged.Tests[0].Report, line)
+}
+
 // The faults line counts the faults the network and the disks inject that
 // no other kind covers: connects refused or left hanging, disks full for a
 // while, and, apart from the network's, partial reads and writes.
