@@ -16,6 +16,10 @@
 //     torn tail and syncs, always: a cut whose sync failed looks done but
 //     is not, and the next crash would bring the cut records back.
 //
+// A file's data is durable at its sync, its name only at its directory's:
+// Open syncs the directory that holds the log, or a crash could take the
+// file, with every record synced into it.
+//
 // A [Log] opened with Options.Careless breaks both rules: it syncs every
 // few records but acknowledges each at once, and recovery reads lengths
 // and bytes without checking them. The test in this package runs the safe

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -62,7 +63,8 @@ var ErrCorrupt = errors.New("wal: a record in the middle of the log is corrupt")
 // recovers it: it returns the records the file holds, oldest first. The
 // safe log stops at the first record whose checksum fails even after
 // reading it again (the tail that a crash tore), cuts the file there and
-// syncs, so that new records follow the last good one.
+// syncs, so that new records follow the last good one; then it syncs the
+// directory, so that the file itself survives a crash.
 func Open(st providers.Storage, name string, opts Options) (*Log, [][]byte, error) {
 	f, err := st.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -70,11 +72,34 @@ func Open(st providers.Storage, name string, opts Options) (*Log, [][]byte, erro
 	}
 	l := &Log{f: f, opts: opts}
 	recs, err := l.recover()
+	if err == nil && !opts.Careless {
+		err = syncDir(st, path.Dir(name))
+	}
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
 	return l, recs, nil
+}
+
+// syncDir syncs the directory that holds the log, so that the file's
+// entry in it is durable: a file created and synced, in a directory that
+// was not, may be gone after a crash, with every record in it. It syncs
+// on every Open, since the Open that created the file may have crashed
+// before its directory sync.
+func syncDir(st providers.Storage, dir string) error {
+	d, err := st.Open(dir)
+	if err != nil {
+		return fmt.Errorf("wal: open the log's directory to sync it: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("wal: sync the log's directory: %w", err)
+	}
+	return nil
 }
 
 func (l *Log) recover() ([][]byte, error) {

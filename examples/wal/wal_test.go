@@ -177,3 +177,14 @@ func (c *catcher) Errorf(format string, args ...any) {
 }
 func (c *catcher) Fail()        {}
 func (c *catcher) Failed() bool { return len(c.errors) > 0 }
+
+// TestWALKeepsItsFileWhenCrashesLoseDirectoryChanges runs the safe log
+// on a disk whose crashes undo the creates whose directory was not synced,
+// as a real file system may: a log that syncs its records but not the
+// directory it created its file in loses the file, and every record.
+func TestWALKeepsItsFileWhenCrashesLoseDirectoryChanges(t *testing.T) {
+	lossy := faults()
+	lossy.LoseUnsyncedDirectories = true
+	simtest.Run(t, func(s *simtest.S) { crashAndRecover(s, wal.Options{}) },
+		simtest.Storage(lossy), simtest.Seeds(30))
+}
