@@ -2,10 +2,13 @@ package sweep_test
 
 import (
 	"bytes"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/examples/sweep"
 )
@@ -54,4 +57,19 @@ func TestUnknownSystem(t *testing.T) {
 	code, _, errs := run("bank")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, `no system is named "bank"`)
+}
+
+// TestTheDebuggingChapterQuotesTheSweep keeps docs/debugging.md's quote of
+// this command's report true: the failing seed's line names a line of
+// sweep.go, which an edit of the file moves.
+func TestTheDebuggingChapterQuotesTheSweep(t *testing.T) {
+	code, out, _ := run("-seeds=1000", "-all", "rare")
+	assert.Equal(t, 1, code, out)
+	failing := regexp.MustCompile(`seed \d+: \S+ driver: sweep\.go:\d+: an acknowledged write was lost`).FindString(out)
+	require.NotEmpty(t, failing, out)
+	doc, err := os.ReadFile("../../docs/debugging.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(doc), failing, "docs/debugging.md quotes the failing seed's line as the command prints it")
+	_, first, _ := strings.Cut(failing, ": ")
+	assert.Contains(t, string(doc), `"first_failure":"`+first+`"`, "and its results file's line")
 }
