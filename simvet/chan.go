@@ -33,7 +33,19 @@ func runChan(c *checker) {
 		case *ast.SelectStmt:
 			// One report for the select, none for the operations of its
 			// cases; the bodies of the cases are looked at as usual.
-			c.reportRange(n.Select, n.Body.Lbrace, "select on native channels blocks outside the simulation; use providers.Select(ctx, providers.OnRecv(...), providers.OnSend(...), ...)"+chanAllow)
+			// A select of two channel cases or more also chooses among
+			// those ready at random, waiting or not.
+			cases := 0
+			for _, cc := range n.Body.List {
+				if cc.(*ast.CommClause).Comm != nil {
+					cases++
+				}
+			}
+			if cases < 2 {
+				c.reportRange(n.Select, n.Body.Lbrace, "select on native channels blocks outside the simulation; use providers.Select(ctx, providers.OnRecv(...), providers.OnSend(...), ...)"+chanAllow)
+			} else {
+				c.reportRange(n.Select, n.Body.Lbrace, "select on native channels blocks outside the simulation, and when several of its cases are ready it picks one at random, which no seed decides, even with a default; use providers.Select(ctx, providers.OnRecv(...), providers.OnSend(...), ...), which draws its pick from the run's stream")
+			}
 			for _, cc := range n.Body.List {
 				for _, s := range cc.(*ast.CommClause).Body {
 					ast.Inspect(s, visit)

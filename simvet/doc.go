@@ -77,8 +77,9 @@
 // # chan
 //
 // [Chan]: native channel types, sends, receives, select, range and close,
-// and io.Pipe and net.Pipe, block a task outside the simulation. Use
-// providers.NewChan, Send, Recv, Close and providers.Select.
+// and io.Pipe and net.Pipe, block a task outside the simulation, and a
+// select over ready channels picks one at random. Use providers.NewChan,
+// Send, Recv, Close and providers.Select.
 //
 // # sync
 //
@@ -176,9 +177,14 @@ the task and lets the scheduler run another:
 In place of <-ctx.Done(), providers.Wait(ctx, p.Task) waits for ctx's
 end, and any provider call given ctx returns ctx.Err() once ctx is done.
 
+A select over two channels or more escapes the seed even when it never
+waits: when several of its cases are ready, Go picks one at random, so
+the same seed takes another case on another run, with a default or
+without. providers.Select draws that pick from the run's stream.
+
 A channel that no task ever waits on (a buffer filled before it is read,
-a select with a default) may stay: put //simvet:allow chan and the
-reason on each line reported.`
+a select of one channel with a default) may stay: put //simvet:allow
+chan and the reason on each line reported.`
 
 	syncDoc = `sync.Mutex, RWMutex, WaitGroup and Cond block outside the simulation
 

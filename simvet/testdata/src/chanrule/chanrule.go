@@ -11,7 +11,7 @@ func Native(ctx context.Context) {
 	ch <- 1                 // want `send on a native channel blocks outside the simulation`
 	v := <-ch               // want `receive from a native channel .*//simvet:allow chan <reason>; for ctx.Done\(\)`
 	_ = v
-	select { // want `select on native channels blocks outside the simulation; use providers.Select`
+	select { // want `^chan: select on native channels blocks outside the simulation, and when several of its cases are ready it picks one at random, which no seed decides, even with a default; use providers.Select\(ctx, providers.OnRecv\(...\), providers.OnSend\(...\), ...\), which draws its pick from the run's stream$`
 	case <-ctx.Done():
 	case x := <-ch:
 		_ = x
@@ -24,6 +24,25 @@ func Native(ctx context.Context) {
 }
 
 func Param(done <-chan struct{}) {} // want `native channel type`
+
+// Two ready channels: the select picks one at random though it never
+// waits, so no allow is offered; one channel beside a default picks
+// nothing.
+func Ready(a, b chan int) int { // want `native channel type`
+	select { // want `select on native channels blocks outside the simulation, and when several of its cases are ready it picks one at random, which no seed decides, even with a default`
+	case v := <-a:
+		return v
+	case v := <-b:
+		return v
+	default:
+	}
+	select { // want `^chan: select on native channels blocks outside the simulation; use providers.Select\(ctx, providers.OnRecv\(...\), providers.OnSend\(...\), ...\); or, if it never waits in a simulation, //simvet:allow chan <reason>$`
+	case v := <-a:
+		return v
+	default:
+		return 0
+	}
+}
 
 // The providers' channel is fine.
 func Provided(ctx context.Context, p providers.Providers) error {
