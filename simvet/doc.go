@@ -71,7 +71,8 @@
 //
 // [Goroutine]: a go statement, context.AfterFunc, sync.WaitGroup.Go,
 // errgroup.Group.Go, or a finalizer or cleanup of package runtime, runs
-// code on a goroutine that the simulation neither schedules nor kills.
+// code on a goroutine that the simulation neither schedules nor kills,
+// and runtime.NumGoroutine counts goroutines that no seed decides.
 // Start a task with p.Task.Go(ctx, name, fn).
 //
 // # chan
@@ -157,6 +158,11 @@ or release a resource explicitly from the task that owns it:
 
 	p.Task.Go(ctx, "name", func(ctx context.Context) error { ...; return nil })
 	g, ctx := providers.NewGroup(ctx, p.Task)   // g.Go(name, fn), g.Wait(ctx)
+
+runtime.NumGoroutine is reported too: it counts every goroutine in the
+process, the runtime's, the test's and other tests' among them, so a
+decision on it differs between runs, processes and GOMAXPROCS settings,
+and no seed replays it. Count the tasks you start yourself.
 
 A suggested fix rewrites go func() { ... }() so when a providers.Providers
 value and a context are in scope and the body has no return statement.`

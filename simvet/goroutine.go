@@ -31,6 +31,8 @@ func runGoroutine(c *checker) {
 		switch name := u.obj.Pkg().Path() + "." + u.obj.Name(); name {
 		case "context.AfterFunc":
 			c.report(at, "context.AfterFunc runs its function on a goroutine of its own once the context is done, which the simulation neither schedules nor kills; start a task with p.Task.Go(ctx, name, fn) that makes a provider call given ctx (it returns once ctx is done) and then does the work")
+		case "runtime.NumGoroutine":
+			c.report(at, "runtime.NumGoroutine counts every goroutine in the process (the runtime's, the test's, other tests'), which no seed decides: the count differs between runs, processes and GOMAXPROCS settings, and a decision on it does not replay; count the tasks you start yourself")
 		case "runtime.SetFinalizer", "runtime.AddCleanup":
 			c.report(at, name+" runs its function on the runtime's goroutine when a garbage collection finds the value unreachable, at a moment no seed decides; release the resource explicitly (a Close) from the task that owns it")
 		}
