@@ -111,9 +111,11 @@
 //
 // # maporder
 //
-// [Maporder]: a range over a map, or a slice collected from one, whose
-// order reaches the outside: a send, a write, a task started, an append
-// used after the loop unsorted. Range over slices.Sorted(maps.Keys(m)).
+// [Maporder]: a range over a map, a sync.Map's Range or a
+// reflect.MapIter, or a slice collected from a map, whose order reaches
+// the outside (a send, a write, a task started, an append used after the
+// loop unsorted) or that stops at its first entry. Range over
+// slices.Sorted(maps.Keys(m)).
 //
 // # globalstate
 //
@@ -291,10 +293,19 @@ harmless; it is reported when the order leaves it: a send, a write or a
 log line, a task started (its name, its place in the ready set), any
 other provider call (a Cancel or an Unlock wakes tasks in that order), a
 go statement, or an append to a slice that outlives the function or is
-used after the loop before it is sorted. slices.Collect(maps.Keys(m))
-(or Values) is a slice in that order: reported when it is returned,
-ranged over as above, or stored in a variable that is package-level or
-used before it is sorted. Range over the sorted keys:
+used after the loop before it is sorted. It is reported too when the
+loop stops at its first entry and uses it (for k := range m { return k },
+or a break): the order picks the entry. A search, which stops only when
+an entry matches (if v == x { return k }), is not: it finds the same
+entry in any order when one entry matches.
+
+A sync.Map's Range and a reflect.MapIter (Value.MapRange) visit in the
+same order and are checked as a loop is; the callback's return false is
+its break. slices.Collect(maps.Keys(m)) (or Values, or slices.AppendSeq)
+and reflect's Value.MapKeys are slices in that order: reported when
+returned, indexed, ranged over as above, or stored in a variable that
+is package-level or used before it is sorted; iter.Pull of a map's
+iterator pulls in that order. Range over the sorted keys:
 
 	for _, k := range slices.Sorted(maps.Keys(m)) { v := m[k]; ... }
 

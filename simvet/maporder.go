@@ -2,8 +2,10 @@ package simvet
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -12,36 +14,106 @@ import (
 // Ranging over a map visits its keys in an order the runtime draws at
 // random, outside the seed: the same seed then gives another execution.
 // The loop is harmless while its order stays inside it (a sum, a lookup,
-// a delete); it is reported when the order reaches the outside.
+// a delete); it is reported when the order reaches the outside, or when
+// the loop stops at its first entry, which the order picks. A sync.Map's
+// Range and a reflect.MapIter visit in the same order, and a slice
+// collected from a map (slices.Collect(maps.Keys(m)), reflect's MapKeys)
+// lists its entries in it.
+
+// A mapWalk is code that visits a map's entries in the map's order: a
+// range loop, a sync.Map's Range callback, or a loop over a
+// reflect.MapIter.
+type mapWalk struct {
+	pos, end token.Pos // where a finding goes
+	span     ast.Node  // the whole loop or call
+	body     *ast.BlockStmt
+	// entry holds what carries an entry into the body: the key and value
+	// variables, the callback's parameters, the iterator.
+	entry []types.Object
+	// stored: the loop assigns each entry to variables declared outside
+	// it (for k = range m).
+	stored   bool
+	label    string // the loop's label, which continue may name
+	callback bool   // a Range callback: return false stops, return true goes on
+	// visits says what visits in map order, where the body is, and fix
+	// and first what to do instead.
+	visits, where, fix, first string
+	fixes                     []analysis.SuggestedFix
+}
 
 func runMaporder(c *checker) {
+	info := c.pass.TypesInfo
 	for _, f := range c.pass.Files {
+		labels := map[ast.Stmt]string{}
+		var loops []span             // the bodies of every loop, where a Next may go on
+		conds := map[ast.Expr]bool{} // the MapIter.Next calls that are a loop's condition
 		ast.Inspect(f, func(n ast.Node) bool {
-			rng, ok := n.(*ast.RangeStmt)
-			if !ok || !c.mapOrdered(rng.X) {
+			switch n := n.(type) {
+			case *ast.LabeledStmt:
+				labels[n.Stmt] = n.Label.Name
+			case *ast.RangeStmt:
+				loops = append(loops, span{n.Body.Pos(), n.Body.End()})
+				if c.mapOrdered(n.X) {
+					c.checkWalk(f, c.rangeWalk(n, labels[n]))
+				}
+			case *ast.ForStmt:
+				loops = append(loops, span{n.Body.Pos(), n.Body.End()})
+				if it := c.mapIterNext(n.Cond); it != nil {
+					conds[ast.Unparen(n.Cond)] = true
+					c.checkWalk(f, &mapWalk{
+						pos: n.For, end: n.Cond.End(), span: n, body: n.Body,
+						entry: []types.Object{it}, label: labels[n],
+						visits: "a reflect.MapIter visits a map's entries in an order no seed replays",
+						where:  "the loop",
+						fix:    "sort the keys (v.MapKeys(), with slices.SortFunc) and read each with v.MapIndex",
+						first:  "sort the keys (v.MapKeys(), with slices.SortFunc) and take the least, or choose the entry by a rule of your own",
+					})
+				}
+			case *ast.CallExpr:
+				if w := c.syncMapWalk(n); w != nil {
+					c.checkWalk(f, w)
+				}
+			}
+			return true
+		})
+		// Pulls and Next calls outside a loop take the first entries.
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
 				return true
 			}
-			if why := c.orderLeak(f, rng); why != "" {
-				c.reportRange(rng.For, rng.X.End(), "ranging over a map visits keys in an order no seed replays, and "+why+" carries that order out of the loop; range over slices.Sorted(maps.Keys(m)), or sort what the loop builds", c.maporderFix(rng)...)
+			if path, name := pkgFunc(callee(info, call)); path == "iter" && (name == "Pull" || name == "Pull2") && len(call.Args) == 1 && c.mapSeq(call.Args[0], nil) {
+				c.report(call, "iter."+name+" of a map's iterator pulls its entries in an order no seed replays, so the first pull takes the entry that order picks; pull from slices.Values(slices.Sorted(maps.Keys(m)))")
+			}
+			if c.mapIterNext(call) != nil && !conds[call] && !slices.ContainsFunc(loops, func(s span) bool { return s.contains(call.Pos()) }) {
+				c.report(call, "a reflect.MapIter visits a map's entries in an order no seed replays, and a Next outside a loop takes the first entry that order picks; sort the keys (v.MapKeys(), with slices.SortFunc) and take the least, or choose the entry by a rule of your own")
 			}
 			return true
 		})
 		// A slice collected from a map: slices.Collect(maps.Keys(m)).
 		ast.Inspect(f, func(n ast.Node) bool {
-			var x ast.Expr
 			switch n := n.(type) {
 			case *ast.AssignStmt:
-				if len(n.Lhs) == 1 && len(n.Rhs) == 1 && c.collected(n.Rhs[0]) {
-					x = n.Rhs[0]
-					if why := c.orderedInto(f, n.End(), n.Lhs[0], ""); why != "" {
-						c.report(x, "slices.Collect lists a map's entries in an order no seed replays, and "+why+" carries that order out; collect with slices.Sorted(maps.Keys(m)), or sort the slice first")
+				if len(n.Lhs) == 1 && len(n.Rhs) == 1 {
+					if src := c.collected(n.Rhs[0]); src != "" {
+						if why := c.orderedInto(f, n.End(), n.Lhs[0], ""); why != "" {
+							c.report(n.Rhs[0], src+" lists a map's entries in an order no seed replays, and "+why+" carries that order out; "+collectFix(src))
+						}
 					}
 				}
 			case *ast.ReturnStmt:
 				for _, r := range n.Results {
-					if c.collected(r) {
-						c.report(r, "slices.Collect lists a map's entries in an order no seed replays, and the return carries that order out; return slices.Sorted(maps.Keys(m)), or sort the slice first")
+					if src := c.collected(r); src != "" {
+						c.report(r, src+" lists a map's entries in an order no seed replays, and the return carries that order out; "+returnFix(src))
 					}
+				}
+			case *ast.IndexExpr:
+				if src := c.collected(n.X); src != "" {
+					c.report(n, src+" lists a map's entries in an order no seed replays, and an index takes the entry that order puts there; "+collectFix(src))
+				}
+			case *ast.SliceExpr:
+				if src := c.collected(n.X); src != "" {
+					c.report(n, src+" lists a map's entries in an order no seed replays, and a slice of it keeps the entries that order puts there; "+collectFix(src))
 				}
 			}
 			return true
@@ -49,47 +121,239 @@ func runMaporder(c *checker) {
 	}
 }
 
-// collected reports whether x is slices.Collect of maps.Keys or Values:
-// a slice in the map's order.
-func (c *checker) collected(x ast.Expr) bool {
-	call, ok := ast.Unparen(x).(*ast.CallExpr)
-	if !ok || len(call.Args) != 1 {
-		return false
+// collectFix and returnFix say how to collect a map's keys in order
+// instead of through src.
+func collectFix(src string) string {
+	if src == mapKeysName {
+		return "sort the keys first (slices.SortFunc)"
 	}
-	if path, name := pkgFunc(callee(c.pass.TypesInfo, call)); path != "slices" || name != "Collect" {
-		return false
-	}
-	inner, ok := ast.Unparen(call.Args[0]).(*ast.CallExpr)
-	if !ok {
-		return false
-	}
-	path, name := pkgFunc(callee(c.pass.TypesInfo, inner))
-	return path == "maps" && (name == "Keys" || name == "Values")
+	return "collect with slices.Sorted(maps.Keys(m)), or sort the slice first"
 }
 
-// mapOrdered reports whether ranging over x visits a map's entries in the
-// map's order: x is a map, maps.Keys, maps.Values or maps.All of one, or
-// a slice collected from the first two.
-func (c *checker) mapOrdered(x ast.Expr) bool {
-	if _, ok := c.pass.TypesInfo.TypeOf(x).Underlying().(*types.Map); ok {
-		return true
+func returnFix(src string) string {
+	if src == mapKeysName {
+		return "sort the keys first (slices.SortFunc)"
 	}
-	if c.collected(x) {
-		return true
+	return "return slices.Sorted(maps.Keys(m)), or sort the slice first"
+}
+
+const mapKeysName = "reflect.Value.MapKeys"
+
+// rangeWalk is the walk of a range loop over a map, or over something in
+// the map's order, labelled label.
+func (c *checker) rangeWalk(rng *ast.RangeStmt, label string) *mapWalk {
+	info := c.pass.TypesInfo
+	w := &mapWalk{
+		pos: rng.For, end: rng.X.End(), span: rng, body: rng.Body, label: label,
+		visits: "ranging over a map visits keys in an order no seed replays",
+		where:  "the loop",
+		fix:    "range over slices.Sorted(maps.Keys(m)), or sort what the loop builds",
+		first:  "range over slices.Sorted(maps.Keys(m)) to take the least key, or choose the entry by a rule of your own",
+		fixes:  c.maporderFix(rng),
 	}
-	if call, ok := ast.Unparen(x).(*ast.CallExpr); ok {
-		path, name := pkgFunc(callee(c.pass.TypesInfo, call))
+	vars := []ast.Expr{rng.Key, rng.Value}
+	if _, ok := info.TypeOf(rng.X).Underlying().(*types.Slice); ok {
+		vars = vars[1:] // the key is an index, in no map's order
+	}
+	for _, v := range vars {
+		id, ok := v.(*ast.Ident)
+		switch {
+		case v == nil || ok && id.Name == "_":
+		case rng.Tok == token.DEFINE && ok:
+			w.entry = append(w.entry, info.Defs[id])
+		default:
+			w.stored = true
+		}
+	}
+	return w
+}
+
+// syncMapWalk is the walk of a call of a sync.Map's Range with a function
+// literal, or nil if call is no such call.
+func (c *checker) syncMapWalk(call *ast.CallExpr) *mapWalk {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || len(call.Args) != 1 || !c.syncMapRange(sel) {
+		return nil
+	}
+	lit, ok := ast.Unparen(call.Args[0]).(*ast.FuncLit)
+	if !ok {
+		return nil
+	}
+	w := &mapWalk{
+		pos: sel.Pos(), end: call.Lparen, span: call, body: lit.Body, callback: true,
+		visits: "sync.Map's Range visits entries in an order no seed replays (its map's)",
+		where:  "the callback",
+		fix:    "collect the keys in the callback, sort them after it, and Load each",
+		first:  "collect the keys and take the least, or choose the entry by a rule of your own",
+	}
+	for _, field := range lit.Type.Params.List {
+		for _, name := range field.Names {
+			if name.Name != "_" {
+				w.entry = append(w.entry, c.pass.TypesInfo.Defs[name])
+			}
+		}
+	}
+	return w
+}
+
+// syncMapRange reports whether sel is the Range method of a sync.Map.
+func (c *checker) syncMapRange(sel *ast.SelectorExpr) bool {
+	fn, ok := c.pass.TypesInfo.Uses[sel.Sel].(*types.Func)
+	return ok && fn.Name() == "Range" && fn.Signature().Recv() != nil && isNamed(fn.Signature().Recv().Type(), "sync", "Map")
+}
+
+// mapIterNext returns the variable or field whose Next x calls, if x is a
+// call of a reflect.MapIter's Next on one, or nil.
+func (c *checker) mapIterNext(x ast.Expr) types.Object {
+	call, ok := ast.Unparen(x).(*ast.CallExpr)
+	if !ok {
+		return nil
+	}
+	fn := callee(c.pass.TypesInfo, call)
+	if fn == nil || fn.Name() != "Next" || fn.Signature().Recv() == nil || !isNamed(fn.Signature().Recv().Type(), "reflect", "MapIter") {
+		return nil
+	}
+	// The variable or field the iterator is in, which the body names to
+	// read an entry.
+	switch x := ast.Unparen(ast.Unparen(call.Fun).(*ast.SelectorExpr).X).(type) {
+	case *ast.Ident:
+		return c.pass.TypesInfo.Uses[x]
+	case *ast.SelectorExpr:
+		return c.pass.TypesInfo.Uses[x.Sel]
+	}
+	return nil
+}
+
+// checkWalk reports w if its order leaves it, or if it stops at its first
+// entry and uses that entry.
+func (c *checker) checkWalk(f *ast.File, w *mapWalk) {
+	if why := c.orderLeak(f, w.span, w.body); why != "" {
+		c.reportRange(w.pos, w.end, w.visits+", and "+why+" carries that order out of "+w.where+"; "+w.fix, w.fixes...)
+		return
+	}
+	how := ""
+	for _, s := range w.body.List {
+		if how = w.stops(c.pass.TypesInfo, s); how != "" {
+			break
+		}
+	}
+	if how == "" || !w.stored && !slices.ContainsFunc(w.entry, func(v types.Object) bool { return mentions(c.pass.TypesInfo, w.body, v) }) {
+		return
+	}
+	c.reportRange(w.pos, w.end, w.visits+", and "+w.where+" stops at its first entry ("+how+"), so that order picks the entry it takes; "+w.first, w.fixes...)
+}
+
+// stops says how s, a statement at the top level of w's body, always
+// leaves w once reached: "return", "break", "panic", ..., or "" if it may
+// go on to the next entry. A search, which leaves only when a condition
+// holds (if v == x { return k }), goes on.
+func (w *mapWalk) stops(info *types.Info, s ast.Stmt) string {
+	switch s := s.(type) {
+	case *ast.ReturnStmt:
+		if !w.callback {
+			return "return"
+		}
+		if len(s.Results) == 1 {
+			if tv, ok := info.Types[s.Results[0]]; ok && tv.Value != nil && tv.Value.Kind() == constant.Bool && !constant.BoolVal(tv.Value) {
+				return "return false"
+			}
+		}
+	case *ast.BranchStmt:
+		switch {
+		case s.Tok == token.BREAK:
+			return "break"
+		case s.Tok == token.CONTINUE && s.Label != nil && s.Label.Name != w.label:
+			return "continue " + s.Label.Name
+		}
+	case *ast.ExprStmt:
+		if call, ok := s.X.(*ast.CallExpr); ok && isBuiltin(info, call, "panic") {
+			return "panic"
+		}
+	case *ast.BlockStmt:
+		for _, s := range s.List {
+			if how := w.stops(info, s); how != "" {
+				return how
+			}
+		}
+	case *ast.IfStmt:
+		if s.Else != nil {
+			if how := w.stops(info, s.Body); how != "" && w.stops(info, s.Else) != "" {
+				return how
+			}
+		}
+	case *ast.LabeledStmt:
+		return w.stops(info, s.Stmt)
+	}
+	return ""
+}
+
+// collected names what x lists a map's entries in the map's order with,
+// if it does: slices.Collect or slices.AppendSeq of maps.Keys or Values,
+// or reflect's MapKeys; "" otherwise.
+func (c *checker) collected(x ast.Expr) string {
+	call, ok := ast.Unparen(x).(*ast.CallExpr)
+	if !ok {
+		return ""
+	}
+	fn := callee(c.pass.TypesInfo, call)
+	if fn != nil && fn.Name() == "MapKeys" && fn.Signature().Recv() != nil && isNamed(fn.Signature().Recv().Type(), "reflect", "Value") {
+		return mapKeysName
+	}
+	switch path, name := pkgFunc(fn); {
+	case path == "slices" && name == "Collect" && len(call.Args) == 1 && c.mapSeq(call.Args[0], nil):
+		return "slices.Collect"
+	case path == "slices" && name == "AppendSeq" && len(call.Args) == 2 && c.mapSeq(call.Args[1], nil):
+		return "slices.AppendSeq"
+	}
+	return ""
+}
+
+// mapSeq reports whether x is an iterator over a map's entries in the
+// map's order: maps.Keys, Values or All of one, a sync.Map's Range as a
+// value, or a local variable only ever assigned one of these.
+func (c *checker) mapSeq(x ast.Expr, seen []*types.Var) bool {
+	switch x := ast.Unparen(x).(type) {
+	case *ast.CallExpr:
+		path, name := pkgFunc(callee(c.pass.TypesInfo, x))
 		return path == "maps" && (name == "Keys" || name == "Values" || name == "All")
+	case *ast.SelectorExpr:
+		return c.syncMapRange(x)
+	case *ast.Ident:
+		v, ok := c.pass.TypesInfo.Uses[x].(*types.Var)
+		if !ok {
+			return false
+		}
+		vals, ok := c.assigned(v, seen)
+		if !ok || len(vals) == 0 {
+			return false
+		}
+		for _, val := range vals {
+			if val.index != 0 || !c.mapSeq(val.expr, append(seen, v)) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }
 
-// orderLeak says how the order of rng's iterations leaves the loop, or ""
-// if it does not.
-func (c *checker) orderLeak(f *ast.File, rng *ast.RangeStmt) string {
+// mapOrdered reports whether ranging over x visits a map's entries in the
+// map's order: x is a map, an iterator over one (see mapSeq), or a slice
+// collected from one.
+func (c *checker) mapOrdered(x ast.Expr) bool {
+	if _, ok := c.pass.TypesInfo.TypeOf(x).Underlying().(*types.Map); ok {
+		return true
+	}
+	return c.collected(x) != "" || c.mapSeq(x, nil)
+}
+
+// orderLeak says how the order of the visits of body, in loop (a range
+// loop, or a call whose callback body is), leaves it, or "" if it does
+// not.
+func (c *checker) orderLeak(f *ast.File, loop ast.Node, body *ast.BlockStmt) string {
 	info := c.pass.TypesInfo
 	why := ""
-	ast.Inspect(rng.Body, func(n ast.Node) bool {
+	ast.Inspect(body, func(n ast.Node) bool {
 		if why != "" {
 			return false
 		}
@@ -104,7 +368,7 @@ func (c *checker) orderLeak(f *ast.File, rng *ast.RangeStmt) string {
 				if !ok || len(n.Lhs) != len(n.Rhs) || !isBuiltin(info, call, "append") {
 					continue
 				}
-				if w := c.appendLeak(f, rng, n.Lhs[i]); w != "" {
+				if w := c.appendLeak(f, loop, n.Lhs[i]); w != "" {
 					why = w
 				}
 			}
@@ -154,11 +418,11 @@ func isBuiltin(info *types.Info, call *ast.CallExpr, name string) bool {
 	return ok && b.Name() == name
 }
 
-// appendLeak says how an append to lhs inside rng carries the map's order
-// out: lhs outlives the function (a field, an element, a package-level
-// variable), or it is a local variable used after the loop without being
-// sorted first.
-func (c *checker) appendLeak(f *ast.File, rng *ast.RangeStmt, lhs ast.Expr) string {
+// appendLeak says how an append to lhs inside loop carries the map's
+// order out: lhs outlives the function (a field, an element, a
+// package-level variable), or it is a local variable used after the loop
+// without being sorted first.
+func (c *checker) appendLeak(f *ast.File, loop ast.Node, lhs ast.Expr) string {
 	info := c.pass.TypesInfo
 	id, ok := ast.Unparen(lhs).(*ast.Ident)
 	if !ok {
@@ -168,7 +432,7 @@ func (c *checker) appendLeak(f *ast.File, rng *ast.RangeStmt, lhs ast.Expr) stri
 		sorted := false
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || call.Pos() < rng.End() || sorted {
+			if !ok || call.Pos() < loop.End() || sorted {
 				return !sorted
 			}
 			path, name := pkgFunc(callee(info, call))
@@ -183,10 +447,10 @@ func (c *checker) appendLeak(f *ast.File, rng *ast.RangeStmt, lhs ast.Expr) stri
 		return "an append to " + want
 	}
 	v, ok := info.ObjectOf(id).(*types.Var)
-	if !ok || v.Pos() > rng.Pos() && v.Pos() < rng.End() {
+	if !ok || v.Pos() > loop.Pos() && v.Pos() < loop.End() {
 		return "" // declared in the loop: the order stays in it
 	}
-	if why := c.orderedInto(f, rng.End(), lhs, " after the loop"); why != "" {
+	if why := c.orderedInto(f, loop.End(), lhs, " after the loop"); why != "" {
 		return "an append to " + why
 	}
 	return ""

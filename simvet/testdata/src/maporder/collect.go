@@ -30,3 +30,9 @@ func CollectedFine(m map[string]int) ([]string, int) {
 	vals := slices.Collect(maps.Values(m))
 	return append(keys, slices.Sorted(maps.Keys(m))...), len(vals)
 }
+
+// Appended from a map's iterator, or cut from a slice in the map's order.
+func Appended(m map[string]int) ([]string, []string) {
+	some := slices.Collect(maps.Keys(m))[:2]                   // want `slices.Collect lists a map's entries in an order no seed replays, and a slice of it keeps the entries that order puts there`
+	return some, slices.AppendSeq([]string{"a"}, maps.Keys(m)) // want `slices.AppendSeq lists a map's entries in an order no seed replays, and the return carries that order out`
+}
