@@ -426,6 +426,9 @@ func (c *checker) appendLeak(f *ast.File, loop ast.Node, lhs ast.Expr) string {
 	info := c.pass.TypesInfo
 	id, ok := ast.Unparen(lhs).(*ast.Ident)
 	if !ok {
+		if c.fieldOfLocal(lhs, loop) {
+			return "" // a field of a struct each visit makes anew
+		}
 		// A field or an element outlives the loop; it is fine if the
 		// function sorts it after the loop.
 		want := c.text(lhs)
@@ -454,6 +457,33 @@ func (c *checker) appendLeak(f *ast.File, loop ast.Node, lhs ast.Expr) string {
 		return "an append to " + why
 	}
 	return ""
+}
+
+// fieldOfLocal reports whether x is a field, or a field of a field, of a
+// struct variable declared inside loop, reached without a pointer: each
+// visit has its own, which the order of the visits does not reach.
+func (c *checker) fieldOfLocal(x ast.Expr, loop ast.Node) bool {
+	info := c.pass.TypesInfo
+	x = ast.Unparen(x)
+	if _, ok := x.(*ast.SelectorExpr); !ok {
+		return false
+	}
+	for {
+		sel, ok := x.(*ast.SelectorExpr)
+		if !ok {
+			break
+		}
+		if _, ok := info.TypeOf(sel.X).Underlying().(*types.Struct); !ok {
+			return false
+		}
+		x = ast.Unparen(sel.X)
+	}
+	id, ok := x.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := info.Uses[id].(*types.Var)
+	return ok && v.Pos() > loop.Pos() && v.Pos() < loop.End()
 }
 
 // orderedInto says how a slice in map order, stored in lhs by end, leaves:

@@ -107,3 +107,39 @@ func (w *walker) first() string {
 	}
 	return ""
 }
+
+type service struct {
+	name    string
+	methods map[string]int
+}
+
+type described struct {
+	name    string
+	methods []string
+}
+
+// Each visit builds a value of its own, sorts what it holds, and the
+// values are sorted after the Range: fine.
+func Describe(m *sync.Map) []described {
+	var out []described
+	m.Range(func(_, v any) bool {
+		s := v.(*service)
+		d := described{name: s.name}
+		for name := range s.methods {
+			d.methods = append(d.methods, name)
+		}
+		slices.Sort(d.methods)
+		out = append(out, d)
+		return true
+	})
+	slices.SortFunc(out, func(a, b described) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+// A pointer declared in the visit may reach a value every visit shares.
+func Shared(m map[int]string, all map[string]*described) {
+	for _, name := range m { // want `an append to d.methods`
+		d := all["x"]
+		d.methods = append(d.methods, name)
+	}
+}
