@@ -26,12 +26,9 @@ func TestClockReadPauseResumesTheReaderFirst(t *testing.T) {
 		res := world.Run(func(ctx context.Context, p providers.Providers) error {
 			g := world.NewGroup("node")
 			g.Go(ctx, "holder", func(ctx context.Context) error {
-				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				if err := holdAcrossRead(ctx, p, &mu); err != nil {
 					return err
 				}
-				mu.Lock()
-				_ = p.Time.Now() // the pause begins here, the lock held
-				mu.Unlock()
 				return p.Time.Sleep(ctx, time.Second)
 			})
 			for _, name := range []string{"a", "b", "c"} {
@@ -191,15 +188,7 @@ func TestAWatchdogBlockNamesATaskPausedInAClockRead(t *testing.T) {
 	world := New(Config{Seed: 1})
 	res := world.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		g := world.NewGroup("node")
-		g.Go(ctx, "holder", func(ctx context.Context) error {
-			if err := p.Time.Sleep(ctx, time.Second); err != nil {
-				return err
-			}
-			mu.Lock()
-			_ = p.Time.Now() // the pause begins here, the lock held
-			mu.Unlock()
-			return nil
-		})
+		g.Go(ctx, "holder", func(ctx context.Context) error { return holdAcrossRead(ctx, p, &mu) })
 		g.PauseAfterClockRead(func() {})
 		if err := p.Time.Sleep(ctx, 2*time.Second); err != nil {
 			return err
@@ -215,4 +204,16 @@ func TestAWatchdogBlockNamesATaskPausedInAClockRead(t *testing.T) {
 	assert.Equal(t, Escaped, f.Kind)
 	assert.Contains(t, f.Msg, `meanwhile task "node/holder" is paused inside a clock read (its process is paused) and runs again only when the process resumes`)
 	assert.Contains(t, f.Msg, "providers.Mutex")
+}
+
+// holdAcrossRead sleeps a second, then holds mu across a clock read, where
+// a clock-read pause of its group begins.
+func holdAcrossRead(ctx context.Context, p providers.Providers, mu *sync.Mutex) error {
+	if err := p.Time.Sleep(ctx, time.Second); err != nil {
+		return err
+	}
+	mu.Lock()
+	_ = p.Time.Now() // the pause begins here, the lock held
+	mu.Unlock()
+	return nil
 }
