@@ -110,7 +110,7 @@ func TestHTTPRetry(t *testing.T) {
 				s.Errorf("deposit %s was applied %d times", key, n)
 			}
 		}
-	})
+	}, simtest.KeepFailures(!*planted))
 }
 
 // appliedByLedger asks the ledger, over the simulated network, how many

@@ -47,7 +47,7 @@ func TestLease(t *testing.T) {
 			return order.check(c.Instance("store-0").(*lease.Store).Applied)
 		})
 		c.Run(simtest.Phases{Chaos: 30 * time.Second})
-	}, simtest.Chaos(pauses()))
+	}, simtest.Chaos(pauses()), simtest.KeepFailures(!*planted))
 }
 
 // inOrder checks, as the store applies them, that it applies no write of

@@ -21,7 +21,7 @@ var planted = flag.Bool("planted", false, "run the processor with its race: a le
 // at the end, and from the inside as it runs (the processor's assertions
 // and an invariant on the ledger).
 func TestPayments(t *testing.T) {
-	simtest.Run(t, processBatch)
+	simtest.Run(t, processBatch, simtest.KeepFailures(!*planted))
 }
 
 // processBatch is a seed of TestPayments.

@@ -17,7 +17,7 @@ var (
 // the way to the lost deposit are too rare for a hundred seeds to reach:
 // they are reported, not failed.
 func TestBank(t *testing.T) {
-	simtest.Run(t, shardmove.Workload(*planted), simtest.AllowGaps())
+	simtest.Run(t, shardmove.Workload(*planted), simtest.AllowGaps(), simtest.KeepFailures(!*planted))
 }
 
 // FuzzBank runs the workload under go test -fuzz.

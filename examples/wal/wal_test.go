@@ -35,7 +35,7 @@ func faults() chaos.Storage {
 // that were not, and nothing else.
 func TestWAL(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) { crashAndRecover(s, wal.Options{Careless: *planted}) },
-		simtest.Storage(faults()))
+		simtest.Storage(faults()), simtest.KeepFailures(!*planted))
 }
 
 func crashAndRecover(s *simtest.S, opts wal.Options) {

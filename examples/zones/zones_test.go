@@ -117,7 +117,7 @@ func TestStoreUnderZoneOutages(t *testing.T) {
 		c := boot(s)
 		c.Inject(zoneOutage)
 		c.Run(simtest.Phases{Chaos: 30 * time.Second}, &readers{place: place})
-	}, simtest.Chaos(crashes()), simtest.Seeds(seeds()))
+	}, simtest.Chaos(crashes()), simtest.Seeds(seeds()), simtest.KeepFailures(!*planted))
 }
 
 func seeds() int {
