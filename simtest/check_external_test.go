@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,30 @@ func TestCheckDeterminismSaysItChecked(t *testing.T) {
 	assert.NotContains(t, outs[0], "determinism checked")
 	assert.Contains(t, outs[1], "determinism checked (-simcheck): every seed ran twice, and took the same path both times")
 	assert.Equal(t, rate.FindStringSubmatch(outs[0])[1:3], rate.FindStringSubmatch(outs[1])[1:3], "the steps and events of one run of each seed")
+}
+
+// TestCheckDeterminismNamesTheSeedsThatDiverged: the summary names the
+// first seeds whose runs parted, so that a sweep whose first failure is
+// another one still says which seeds to replay with -simcheck.
+func TestCheckDeterminismNamesTheSeedsThatDiverged(t *testing.T) {
+	var m mapOrder
+	var seeds []string
+	r := runIn("TestNamesDiverged", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			for _, name := range m.keys("worker-1", "worker-2") {
+				s.Go(name, func(ctx context.Context) error { return nil })
+			}
+			s.Sleep(time.Second)
+		}, simtest.Seeds(5), simtest.CheckDeterminism(), simtest.KeepGoing())
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	for _, m := range regexp.MustCompile(`seed=([0-9]+) trace=`).FindAllStringSubmatch(out, -1) {
+		seeds = append(seeds, m[1])
+	}
+	require.Len(t, seeds, 5, out)
+	assert.Contains(t, out, "and 5 seeds took another path the second time (the first: seeds "+strings.Join(seeds[:3], ", ")+
+		"; -simseed=N -simcheck shows where a seed's runs part)")
 }
 
 func TestCheckDeterminismSeesTaskNames(t *testing.T) {
@@ -179,6 +204,7 @@ func TestCheckDeterminismSeesOutcomes(t *testing.T) {
 			assert.Contains(t, out, "first run:  "+tc.first)
 			assert.Contains(t, out, "second run: "+tc.second)
 			assert.Contains(t, out, "determinism checked (-simcheck): every seed ran twice, and 1 seed took the same path and ended differently")
+			assert.Regexp(t, `ended differently \(seed [0-9]+; -simseed=N -simcheck shows where a seed's runs part\)`, out, "the seed is named")
 			assert.NotContains(t, out, "took the same path both times")
 		})
 	}

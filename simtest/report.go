@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,7 +92,10 @@ type report struct {
 	// the second runs, which the rate counts too; endedOtherwise counts
 	// those of diverged that took the same steps and ended differently.
 	checked, diverged, endedOtherwise int
-	again                             uint64
+	// divergedSeeds are the first seeds that diverged, in the order they
+	// were taken: the check line names them.
+	divergedSeeds []uint64
+	again         uint64
 	// faults counts the faults the seeds saw, by kind; faultless counts
 	// the seeds that saw none.
 	faults    faultCounts
@@ -159,6 +163,9 @@ func (r *report) add(o *seedOutcome) string {
 		r.again += o.again
 		if o.diverge != "" {
 			r.diverged++
+			if len(r.divergedSeeds) < maxNamedDiverged {
+				r.divergedSeeds = append(r.divergedSeeds, o.res.Seed)
+			}
 		}
 		if o.sameSteps {
 			r.endedOtherwise++
@@ -343,8 +350,24 @@ func (r *report) checkLine() string {
 	if r.endedOtherwise > 0 {
 		differed = append(differed, plural(r.endedOtherwise, "seed")+" took the same path and ended differently")
 	}
-	return fmt.Sprintf("\n    determinism checked (-simcheck): %s, and %s", what, strings.Join(differed, ", and "))
+	seeds := make([]string, len(r.divergedSeeds))
+	for i, seed := range r.divergedSeeds {
+		seeds[i] = strconv.FormatUint(seed, 10)
+	}
+	first := "seed " + seeds[0]
+	if len(seeds) > 1 {
+		first = "seeds " + strings.Join(seeds, ", ")
+		if r.diverged > len(seeds) {
+			first = "the first: " + first
+		}
+	}
+	return fmt.Sprintf("\n    determinism checked (-simcheck): %s, and %s (%s; -simseed=N -simcheck shows where a seed's runs part)",
+		what, strings.Join(differed, ", and "), first)
 }
+
+// maxNamedDiverged is how many of the seeds that diverged the check line
+// names.
+const maxNamedDiverged = 3
 
 func plural(n int, what string) string {
 	if n == 1 {
