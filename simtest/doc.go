@@ -61,6 +61,8 @@
 //	-simbase=N        derive the seeds from base seed N, not the test's name
 //	-simfresh         draw a fresh base seed (logged) for every Run
 //	-simcheck         run every seed twice and fail if the two runs differ
+//	-simverify        run a failing seed's replay line in a fresh process and
+//	                  say whether it fails there the same way (see [VerifyReplay])
 //	-simv             log every seed's line and log lines, not only a failing
 //	                  seed's (-simv=false: no seed's line, even under -v)
 //	-simkeep=false    keep no failing seed under testdata/simtest

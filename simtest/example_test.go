@@ -90,3 +90,15 @@ func (idle) Run(ctx context.Context, p providers.Providers) error {
 	return p.Time.Sleep(ctx, time.Minute)
 }
 func (idle) Check(context.Context, providers.Providers) error { return nil }
+
+// A test that CI runs checks its failing seed's replay line in a fresh
+// process, the one a developer will run: the report says under the line
+// whether that process failed the same way. A passing Run starts no
+// process; -simverify does the same for every Run of a go test.
+func ExampleVerifyReplay() {
+	var t *testing.T // the test's own, in a real test function
+
+	simtest.Run(t, func(s *simtest.S) {
+		s.Sleep(time.Second)
+	}, simtest.VerifyReplay())
+}

@@ -20,7 +20,7 @@ type cmdFlags struct {
 	seed                        seedsFlag
 	base                        seedFlag
 	seeds                       countFlag
-	fresh, check, keep          bool
+	fresh, check, keep, verify  bool
 	v                           boolFlag
 	all, allowGaps              bool
 	cover, json, timeline, html string
@@ -51,6 +51,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
 	boolVar(fs, &f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
 	boolVar(fs, &f.check, "simcheck", false, "simtest: run every seed twice and fail when the two runs differ: in their traces, or in how they end")
+	boolVar(fs, &f.verify, "simverify", false, "simtest: run a failing seed's replay line once more in a fresh process of the test binary, and say in the report whether it fails there the same way (-simcheck's two runs share one process)")
 	fs.Var(&f.v, "simv", "simtest: log every seed's line and log lines, not only a failing seed's; -simv=false logs no seed's line, even under -v or -json")
 	boolVar(fs, &f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first; given as -simkeep=true with -simseed, keep the replayed seed if it fails")
 	boolVar(fs, &f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
@@ -75,7 +76,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simv", "simkeep", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog":
 		return true
 	}
 	return false
@@ -263,9 +264,14 @@ type flags struct {
 	seedsIn string // where seeds came from, when not -simseeds: $MOONPOOL_SEEDS
 	fresh   bool
 	check   bool
-	verbose bool
-	quiet   bool // -simv=false: no seed's line, even under -v
-	noKeep  bool
+	verify  bool // -simverify
+	// checking is set in the process that checks another's replay line
+	// ($MOONPOOL_REPLAY_CHECK): it checks none of its own, and writes no
+	// file.
+	checking bool
+	verbose  bool
+	quiet    bool // -simv=false: no seed's line, even under -v
+	noKeep   bool
 	// keepGiven is set when -simkeep=true was given: a replay then keeps
 	// its seed if it fails, as a Run of the test's own seeds does.
 	keepGiven bool
@@ -300,7 +306,7 @@ func commandLine() flags {
 			watchdog: f.watchdog.v, watchdogSet: f.watchdog.set,
 			base: f.base.v, baseSet: f.base.set,
 			seeds: f.seeds.v,
-			fresh: f.fresh, check: f.check, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep,
+			fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep,
 			all: f.all, results: f.results, workers: f.workers, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 			explore: f.explore, budget: f.timelines.v,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
@@ -347,6 +353,7 @@ func (fl flags) selectsSubtests() bool { return strings.Contains(fl.run, "/") }
 // line that replays (-simseed, -simrecipe) takes none, so that a replay
 // line runs as printed where $MOONPOOL_SEEDS is set.
 func (fl flags) withEnv() flags {
+	fl.checking = os.Getenv(replayCheckEnv) != ""
 	fl.shardIn = "-simshard"
 	if fl.shard == "" {
 		fl.shard, fl.shardIn = os.Getenv(shardEnv), "$"+shardEnv
@@ -516,6 +523,7 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	}
 	c.fresh = c.fresh || fl.fresh
 	c.check = c.check || fl.check
+	c.verify = c.verify || fl.verify
 	c.verbose = c.verbose || fl.verbose
 	if fl.quiet {
 		c.verbose, c.quiet = false, true
@@ -548,6 +556,9 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		c.shard, c.shards = i, n
 	}
 	c.asserts.override(fl.asserts)
+	if fl.checking {
+		c.checking()
+	}
 	if err := c.checkIteration(); err != nil {
 		return c, err
 	}

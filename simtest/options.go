@@ -58,10 +58,13 @@ type config struct {
 	watchdogSet bool
 	maxSteps    uint64
 	check       bool
-	verbose     bool
-	quiet       bool       // -simv=false: no seed's line is logged as it ends
-	devices     []func(*S) // per-seed set-up of simulated devices
-	chaos       chaos.Config
+	// verify runs a failing seed's replay line in a fresh process
+	// (verify.go).
+	verify  bool
+	verbose bool
+	quiet   bool       // -simv=false: no seed's line is logged as it ends
+	devices []func(*S) // per-seed set-up of simulated devices
+	chaos   chaos.Config
 	// network and storage, when set by Network and Storage, replace the
 	// matching part of chaos whatever the order of the options.
 	network *chaos.Network

@@ -430,6 +430,9 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	first, rest, _ := strings.Cut(head, "\n")
 	b.Reset()
 	fmt.Fprintf(&b, "%s\n  replay: %s\n", first, replay)
+	if o.replayCheck != "" {
+		fmt.Fprintf(&b, "  %s\n", indent(o.replayCheck, "    "))
+	}
 	if rest != "" {
 		b.WriteString(rest)
 		b.WriteString("\n")

@@ -47,6 +47,16 @@ func (rp replayer) line(name, simArg string) string {
 	return line
 }
 
+// packageLine is the command that runs every test of the package again,
+// with simArg and the flags a line repeats.
+func (rp replayer) packageLine(simArg string) string {
+	line := "go test " + shellQuote(rp.dir) + " " + simArg
+	for _, f := range append(rp.flags[:len(rp.flags):len(rp.flags)], rp.build...) {
+		line += " " + f
+	}
+	return line
+}
+
 // simseedArg is the -simseed flag, as typed, that replays seed.
 func simseedArg(seed uint64) string { return fmt.Sprintf("-simseed=%d", seed) }
 

@@ -37,6 +37,13 @@ type SeedResult struct {
 	// seed replayed alone does not meet, it runs the test again on as
 	// many workers (-simworkers=N, no -simseed).
 	Replay string
+	// ReplayCheck is the first line of what checking the replay line in a
+	// fresh process found ([VerifyReplay], -simverify), for the Run's
+	// first failing seed: it starts "replay checked:" when that process
+	// ran the seed to the same trace and failure, "replay differs:" when
+	// it did not, and "replay not checked:" when it could not run it;
+	// empty when the Run checked no replay.
+	ReplayCheck string
 	// Recipe is the exploration timeline the run was ([Explore]), when it
 	// branched from Seed's own run, as -simrecipe takes it; empty for a
 	// seed's own run.
@@ -69,6 +76,7 @@ type jsonSeed struct {
 	FirstFailure string `json:"first_failure,omitempty"`
 	Place        int64  `json:"place"`
 	Replay       string `json:"replay,omitempty"`
+	ReplayCheck  string `json:"replay_check,omitempty"`
 	Recipe       string `json:"recipe,omitempty"`
 	// Faults are the seed's faults by kind, as the summary's are; a merge
 	// adds up the summaries', not these.
@@ -79,7 +87,7 @@ type jsonSeed struct {
 func (r SeedResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
 		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
-		Place: r.Place, Replay: r.Replay, Recipe: r.Recipe, Faults: r.Faults})
+		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Faults: r.Faults})
 }
 
 // seedResult sums up a seed's outcome.
@@ -224,7 +232,8 @@ func KeepGoing() Option {
 // ResultsFile writes a line of JSON for every seed of the Run to path, as
 // the -simresults flag does: seed, trace (hex), outcome ("pass", "fail",
 // "skip"), sim_ns and sim (the simulated time), steps, events, place (in
-// the sequence of seeds), first_failure and replay for a failed seed, and
+// the sequence of seeds), first_failure and replay for a failed seed,
+// replay_check for the first failing seed under [VerifyReplay], and
 // recipe for an exploration's branched timeline.
 // A last line, {"summary": {...}}, is the Run's report as [JSONReport]
 // writes it (the counts, the assertion table) and how the Run chose its

@@ -229,6 +229,9 @@ type seedOutcome struct {
 	// again is the steps and events of the seed's second run, under
 	// CheckDeterminism; 0 when it did not run again.
 	again uint64
+	// replayCheck is what running the seed's replay line in a fresh
+	// process found, when the Run checked it (verify.go).
+	replayCheck string
 	// givenUp reports that the watchdog gave the seed's run up.
 	givenUp bool
 	// wall is the real time the seed took, both runs under
@@ -393,6 +396,11 @@ func (r *runner) run() {
 		}
 		if sr.Outcome == OutcomeFail {
 			sr.Replay = r.replayFor(o)
+			if stopped == nil {
+				// Before the results line is written, which records it.
+				o.replayCheck = r.checkReplay(o)
+				sr.ReplayCheck, _, _ = strings.Cut(o.replayCheck, "\n")
+			}
 			if r.rep.keepGoing && len(r.rep.failingWhy) < maxListedFailing {
 				r.rep.failingWhy = append(r.rep.failingWhy, sr)
 			}

@@ -1,0 +1,190 @@
+package simtest
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// replayCheckEnv is set in the environment of the process that runs a
+// failing seed's replay line to check it: its Runs check no replay of
+// their own, which would start a process per failure without end, and
+// write no file, which would be written over the checking Run's.
+const replayCheckEnv = "MOONPOOL_REPLAY_CHECK"
+
+// The bound on the process that checks a replay: replayCheckTimes the
+// real time the seed took, and replayCheckSlack for the binary to start
+// and the test to reach its Run.
+const (
+	replayCheckTimes = 3
+	replayCheckSlack = 20 * time.Second
+)
+
+// VerifyReplay checks the replay line of the Run's first failing seed
+// in a fresh process, as the -simverify flag does: the test binary runs
+// the line's test again, alone, with the line's seed and flags, and the
+// failure report says whether that process ran the seed to the same
+// trace and failure. [CheckDeterminism] runs a seed twice in one
+// process, so it cannot see state that is the same for both runs and
+// not for a fresh process: a package variable that an earlier test or
+// seed of the binary set, the process's pid or goroutines. Such a seed
+// passes -simcheck, and its replay line passes without a word; this
+// check says so where the failure is reported. It costs a passing Run
+// nothing: only a failing seed's line is run, once per Run. A Run
+// outside go test ([Simulate]), a fuzz input and an exploration's
+// timeline are not checked, and the report says why.
+func VerifyReplay() Option {
+	return optionFunc(func(c *config) error {
+		c.verify = true
+		return nil
+	})
+}
+
+// checking makes c the configuration of a Run in the process that checks
+// another's replay line: it checks no replay itself, keeps no seed and
+// writes no file, for the files are the checking Run's.
+func (c *config) checking() {
+	c.verify, c.keep = false, false
+	c.resultsPath = ""
+	c.asserts.coverPath, c.asserts.jsonPath, c.asserts.timelinePath, c.asserts.htmlPath = "", "", "", ""
+}
+
+// checkReplay runs the replay line of o, the Run's first failing seed, in
+// a fresh process of the test binary, and returns the failure report's
+// line that says what that process did; "" when the Run does not check
+// replays, or o failed in a way that a replay line does not replay (a
+// configuration error).
+func (r *runner) checkReplay(o *seedOutcome) string {
+	if !r.cfg.verify || o.s != nil && o.s.config != nil {
+		return ""
+	}
+	seed := o.res.Seed
+	switch {
+	case r.outside:
+		return "replay not checked: simtest.Simulate runs outside go test, and has no test binary to run the seed again in a fresh process"
+	case r.fuzz != nil:
+		return "replay not checked: a fuzz input is replayed from its corpus file, not by seed, and -simverify runs only a seed's replay line"
+	case r.exp.exploring() || r.replayTimeline() != "":
+		return "replay not checked: an exploration's timeline is replayed by its recipe (-simrecipe), and -simverify runs only a seed's replay line"
+	case o.diverge != "":
+		return "replay not checked: the seed does not run the same way twice in this process already (below), so no replay of it can match"
+	case overtime(o):
+		return "replay not checked: the seed was stopped as go test's -timeout came near"
+	case runtime.GOOS == "js" || runtime.GOOS == "wasip1":
+		return fmt.Sprintf("replay not checked: a test binary built for GOOS=%s runs under go test's -exec runner, and cannot start itself again; run the replay line as printed", runtime.GOOS)
+	}
+	bin := os.Args[0]
+	if !filepath.IsAbs(bin) {
+		bin = filepath.Join(startDir, bin)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Sprintf("replay not checked: the test binary %s is gone (%v), so no fresh process can run the seed; run the replay line as printed", bin, err)
+	}
+	bound, why := replayCheckTimes*o.wall+replayCheckSlack, fmt.Sprintf("%d times the %v the seed took, and %v", replayCheckTimes, o.wall.Round(time.Millisecond), replayCheckSlack)
+	if d := newTestDeadline(r.t); !d.at.IsZero() {
+		// Leave the Run time to report, as it does between seeds.
+		left := time.Until(d.at) - max(time.Second, d.window/20)
+		if left < time.Second {
+			return "replay not checked: go test's -timeout is too near to run the seed in a fresh process"
+		}
+		if left < bound {
+			bound, why = left, "what go test's -timeout leaves"
+		}
+	}
+	args := []string{"-test.run=" + runPattern(r.t.Name()), "-test.v", simseedArg(seed), "-simkeep=false"}
+	if r.watchdogReplay(o) != "" {
+		args = append(args, "-simwatchdog="+r.cfg.watchdog.String())
+	}
+	args = append(args, childFlags(flag.CommandLine)...)
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = startDir
+	cmd.Env = append(os.Environ(), replayCheckEnv+"=1")
+	// A process the child started may hold its output open after it is
+	// killed: stop reading then.
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Sprintf("replay not checked: a fresh process running seed %d had not ended after %v (%s), and was stopped", seed, bound.Round(time.Millisecond), why)
+	case err != nil && !errors.As(err, new(*exec.ExitError)):
+		return fmt.Sprintf("replay not checked: the test binary %s could not run the seed in a fresh process: %v", bin, err)
+	}
+	return replayVerdict(seed, o.res.Trace, string(out), err, r.t.Name())
+}
+
+// childFlags are the flags set in fs that the replay line repeats
+// (userFlags), as the test binary takes them: the user's own, and
+// -test.short.
+func childFlags(fs *flag.FlagSet) []string {
+	var out []string
+	fs.Visit(func(f *flag.Flag) {
+		switch {
+		case f.Name == "test.short":
+			out = append(out, "-test.short="+f.Value.String())
+		case strings.HasPrefix(f.Name, "test.") || isOwnFlag(f.Name):
+		default:
+			out = append(out, "-"+f.Name+"="+f.Value.String())
+		}
+	})
+	return out
+}
+
+// replayVerdict is the report's line for the replay of seed, which ran to
+// trace and failed, checked in a fresh process whose output is out and
+// whose exit is err; test is the test's name.
+func replayVerdict(seed, trace uint64, out string, err error, test string) string {
+	lines := regexp.MustCompile(`seed=`+strconv.FormatUint(seed, 10)+` trace=([0-9a-f]{16}) (ok|FAIL|SKIP)\b`).FindAllStringSubmatch(out, -1)
+	if len(lines) == 0 {
+		exit := "it exited cleanly"
+		if err != nil {
+			exit = err.Error()
+		}
+		return fmt.Sprintf("replay not checked: a fresh process ran the replay line and logged no line for seed %d (%s); its output ends:\n%s",
+			seed, exit, lastLines(out, 5))
+	}
+	// A test of several Runs logs a line for each: this Run's is the one
+	// with its trace, if any is.
+	m := lines[0]
+	for _, l := range lines {
+		if l[1] == fmt.Sprintf("%016x", trace) {
+			m = l
+			break
+		}
+	}
+	got, _ := strconv.ParseUint(m[1], 16, 64)
+	ended := map[string]string{"ok": "it passed", "FAIL": "it failed", "SKIP": "it was skipped"}[m[2]]
+	var head string
+	switch {
+	case got == trace && m[2] == "FAIL":
+		return fmt.Sprintf("replay checked: a fresh process ran seed %d to the same trace and failure", seed)
+	case got == trace:
+		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to the same trace, and %s", seed, ended)
+	default:
+		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to another trace (%016x, not %016x), and %s", seed, got, trace, ended)
+	}
+	rp := newReplayer()
+	return head + "\n" + fmt.Sprintf("this run depends on state from outside the seed that a fresh process does not have: a package variable that an earlier test "+
+		"or seed of this binary set, or the process itself (its pid, its goroutines, what it ran before); -simcheck cannot see it, for its two runs share one process, "+
+		"and the replay line does not replay this failure. To see it again, run the package's tests with the seed (%s), which runs seed %d in each of its Runs, "+
+		"those of the tests before this one too; or, for state that an earlier seed of this test left, the test's own seeds (%s). "+
+		"simvet's globalstate and osnet rules find such state before running (docs/debugging.md)",
+		rp.packageLine(simseedArg(seed)), seed, rp.line(test, ""))
+}
+
+// lastLines is the last n lines of out, indented.
+func lastLines(out string, n int) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	lines = lines[max(0, len(lines)-n):]
+	return "  " + strings.Join(lines, "\n  ")
+}

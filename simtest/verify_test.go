@@ -1,0 +1,194 @@
+package simtest
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// verifyPlanted is set by the first Run of TestReplayCheckChild's
+// "global" case and read by its second: state that an earlier Run of the
+// binary left, which a fresh process running the second alone does not
+// have. It is package state on purpose, the kind the check is for.
+var verifyPlanted bool
+
+// TestReplayCheckChild holds the Runs that the tests below run in a
+// child process, chosen by $SIMTEST_VERIFY_CHILD.
+func TestReplayCheckChild(t *testing.T) {
+	oneInThree := func(s *S) {
+		if s.Providers().Random.IntN(3) == 0 {
+			s.Fatalf("one seed in three fails")
+		}
+	}
+	switch os.Getenv("SIMTEST_VERIFY_CHILD") {
+	case "":
+		t.Skip("run as a child by the replay check's tests")
+	case "fails":
+		var opts []Option
+		if path := os.Getenv("SIMTEST_VERIFY_RESULTS"); path != "" {
+			opts = append(opts, ResultsFile(path))
+		}
+		Run(t, oneInThree, opts...)
+	case "global":
+		t.Run("first", func(t *testing.T) {
+			Run(t, func(*S) { verifyPlanted = true }, Seeds(1))
+		})
+		t.Run("second one", func(t *testing.T) {
+			Run(t, func(s *S) {
+				s.Providers().Random.IntN(10)
+				if verifyPlanted {
+					s.Fatalf("an earlier Run left its mark")
+				}
+			}, Seeds(1))
+		})
+	case "sub":
+		t.Run("a b", func(t *testing.T) { Run(t, oneInThree, VerifyReplay()) })
+	case "slow":
+		if os.Getenv(replayCheckEnv) != "" {
+			time.Sleep(time.Minute) // the fresh process never reaches its Run
+		}
+		Run(t, oneInThree)
+	}
+}
+
+// verifyChild runs TestReplayCheckChild's case in a child process, in
+// dir, with args.
+func verifyChild(t *testing.T, dir, child string, args ...string) string {
+	t.Helper()
+	out, err := childOutput(t, dir, "SIMTEST_VERIFY_CHILD="+child, append([]string{"-test.run=^TestReplayCheckChild$", "-test.v"}, args...)...)
+	require.Error(t, err, "the child's Run fails: %s", out)
+	return out
+}
+
+var replayCheckLine = regexp.MustCompile(`replay (checked|differs|not checked):`)
+
+func TestVerifyReplayChecksAFailingSeedInAFreshProcess(t *testing.T) {
+	dir := t.TempDir()
+	results := filepath.Join(dir, "out", "results.jsonl")
+	out := verifyChild(t, dir, "fails", "-simverify", "-simkeep=false")
+	m := regexp.MustCompile(`simtest: seed (\d+) failed\n\s+replay: [^\n]*\n\s+replay checked: a fresh process ran seed (\d+) to the same trace and failure\n`).FindStringSubmatch(out)
+	require.NotNil(t, m, "the line under the replay line says the replay was checked: %s", out)
+	assert.Equal(t, m[1], m[2])
+	assert.Equal(t, 1, len(replayCheckLine.FindAllString(out, -1)), "one check a Run: %s", out)
+	assert.NoDirExists(t, filepath.Join(dir, keepDir), "the fresh process keeps no seed")
+
+	// The results file, which the test's own option names, records it,
+	// and the fresh process, whose Run has the same option, leaves the
+	// file to the Run it checks.
+	t.Setenv("SIMTEST_VERIFY_RESULTS", results)
+	out, err := childOutput(t, dir, "SIMTEST_VERIFY_CHILD=fails", "-test.run=^TestReplayCheckChild$", "-simverify", "-simkeep=false")
+	require.Error(t, err, out)
+	b, err := os.ReadFile(results)
+	require.NoError(t, err, out)
+	var failing []jsonSeed
+	for line := range strings.SplitSeq(strings.TrimSpace(string(b)), "\n") {
+		var l jsonSeed
+		require.NoError(t, json.Unmarshal([]byte(line), &l), "every line of the results file is whole: %s", b)
+		if l.Outcome == OutcomeFail {
+			failing = append(failing, l)
+		}
+	}
+	require.Len(t, failing, 1, "%s", b)
+	assert.Equal(t, "replay checked: a fresh process ran seed "+m[1]+" to the same trace and failure", failing[0].ReplayCheck)
+}
+
+func TestVerifyReplaySaysAPackageVariableMadeTheFailure(t *testing.T) {
+	out := verifyChild(t, t.TempDir(), "global", "-simverify", "-simkeep=false")
+	assert.Contains(t, out, "simtest: seed ", out)
+	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^second_one\$' \./simtest -simseed=(\d+)[^\n]*\n\s+replay differs: a fresh process ran seed \d+ to the same trace, and it passed\n`, out)
+	assert.Contains(t, out, "this run depends on state from outside the seed that a fresh process does not have: a package variable", out)
+	assert.Regexp(t, `run the package's tests with the seed \(go test \./simtest -simseed=\d+`, out)
+	assert.Equal(t, 1, len(replayCheckLine.FindAllString(out, -1)), "only the failing Run checks: %s", out)
+}
+
+func TestVerifyReplayRunsASubtestsPattern(t *testing.T) {
+	out := verifyChild(t, t.TempDir(), "sub", "-simkeep=false")
+	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^a_b\$' \./simtest -simseed=\d+[^\n]*\n\s+replay checked: a fresh process ran seed \d+ to the same trace and failure\n`, out,
+		"the option alone checks, and the subtest's pattern selects it")
+}
+
+func TestVerifyReplayIsOptIn(t *testing.T) {
+	out := verifyChild(t, t.TempDir(), "fails", "-simkeep=false")
+	assert.Contains(t, out, "simtest: seed ", out)
+	assert.NotRegexp(t, replayCheckLine, out, "without -simverify no process checks the replay")
+}
+
+func TestVerifyReplayDoesNotRecurse(t *testing.T) {
+	out, err := childWithEnv(t, []string{"SIMTEST_VERIFY_CHILD=fails", replayCheckEnv + "=1"}, "-test.run=^TestReplayCheckChild$", "-test.v", "-simverify", "-simkeep=false")
+	require.Error(t, err, out)
+	assert.Contains(t, out, "simtest: seed ", out)
+	assert.NotRegexp(t, replayCheckLine, out, "a process that checks a replay checks none of its own")
+}
+
+// childWithEnv runs the test binary with args and the extra environment
+// env, in a scratch directory.
+func childWithEnv(t *testing.T, env []string, args ...string) (string, error) {
+	t.Helper()
+	bin, err := filepath.Abs(os.Args[0])
+	require.NoError(t, err)
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestVerifyReplayStopsAFreshProcessThatOutlivesItsBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the child's -timeout to come near")
+	}
+	out := verifyChild(t, t.TempDir(), "slow", "-simverify", "-simkeep=false", "-test.timeout=8s")
+	assert.Regexp(t, `replay not checked: a fresh process running seed \d+ had not ended after [^\n]* \(what go test's -timeout leaves\), and was stopped\n`, out)
+	assert.NotContains(t, out, "panic: test timed out", out)
+}
+
+func TestReplayVerdict(t *testing.T) {
+	const seed, trace = 42, 0xabc
+	fail := "    x_test.go:9: simtest: seed=42 trace=0000000000000abc FAIL sim=0s steps=1 events=0\n"
+	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(seed, trace, fail, errors.New("exit status 1"), "TestX"))
+
+	// A test of two Runs logs two lines; this Run's has its trace.
+	two := "    x_test.go:9: simtest: seed=42 trace=0000000000000def ok sim=0s\n" + fail
+	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(seed, trace, two, nil, "TestX"))
+
+	other := replayVerdict(seed, trace, "seed=42 trace=0000000000000def FAIL sim=0s\n", nil, "TestX")
+	assert.True(t, strings.HasPrefix(other, "replay differs: a fresh process ran seed 42 to another trace (0000000000000def, not 0000000000000abc), and it failed\n"), other)
+	assert.Contains(t, other, "simvet's globalstate and osnet rules")
+	assert.Contains(t, other, "the test's own seeds (go test -run '^TestX$' ./simtest")
+
+	skipped := replayVerdict(seed, trace, "seed=42 trace=0000000000000abc SKIP\n", nil, "TestX")
+	assert.True(t, strings.HasPrefix(skipped, "replay differs: a fresh process ran seed 42 to the same trace, and it was skipped\n"), skipped)
+
+	none := replayVerdict(seed, trace, "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\nFAIL\n", errors.New("exit status 2"), "TestX")
+	assert.Equal(t, "replay not checked: a fresh process ran the replay line and logged no line for seed 42 (exit status 2); its output ends:\n  panic: boom\n  \n  goroutine 1 [running]:\n  main.main()\n  FAIL", none)
+	assert.NotContains(t, replayVerdict(seed, trace, "seed=420 trace=0000000000000abc FAIL\n", nil, "TestX"), "replay checked", "another seed's line is not this one's")
+}
+
+func TestVerifyReplayOutsideGoTestSaysWhyItDidNotCheck(t *testing.T) {
+	res := Simulate(func(s *S) { s.Fatalf("every seed fails") }, Seeds(1), VerifyReplay())
+	require.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, "replay not checked: simtest.Simulate runs outside go test", res.Report)
+	require.Len(t, res.PerSeed, 1)
+	assert.True(t, strings.HasPrefix(res.PerSeed[0].ReplayCheck, "replay not checked: "), res.PerSeed[0].ReplayCheck)
+}
+
+func TestChildFlagsAreTheReplayLinesOwn(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.Bool("planted", false, "")
+	fs.String("mode", "", "")
+	fs.Bool("test.short", false, "")
+	fs.String("test.run", "", "")
+	fs.Bool("simcheck", false, "")
+	require.NoError(t, fs.Parse([]string{"-planted", "-mode=a b", "-test.short", "-test.run=^TestX$", "-simcheck"}))
+	assert.Equal(t, []string{"-mode=a b", "-planted=true", "-test.short=true"}, childFlags(fs), "as the binary takes them: no shell quotes, no flag of go test's or simtest's but -short")
+}
