@@ -64,6 +64,15 @@ func (c *config) checking() {
 // replays, or o failed in a way that a replay line does not replay (a
 // configuration error).
 func (r *runner) checkReplay(o *seedOutcome) string {
+	bin := os.Args[0]
+	if !filepath.IsAbs(bin) {
+		bin = filepath.Join(startDir, bin)
+	}
+	return r.checkReplayWith(o, bin)
+}
+
+// checkReplayWith is checkReplay with bin as the test binary.
+func (r *runner) checkReplayWith(o *seedOutcome, bin string) string {
 	if !r.cfg.verify || o.s != nil && o.s.config != nil {
 		return ""
 	}
@@ -81,10 +90,6 @@ func (r *runner) checkReplay(o *seedOutcome) string {
 		return "replay not checked: the seed was stopped as go test's -timeout came near"
 	case runtime.GOOS == "js" || runtime.GOOS == "wasip1":
 		return fmt.Sprintf("replay not checked: a test binary built for GOOS=%s runs under go test's -exec runner, and cannot start itself again; run the replay line as printed", runtime.GOOS)
-	}
-	bin := os.Args[0]
-	if !filepath.IsAbs(bin) {
-		bin = filepath.Join(startDir, bin)
 	}
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Sprintf("replay not checked: the test binary %s is gone (%v), so no fresh process can run the seed; run the replay line as printed", bin, err)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // verifyPlanted is set by the first Run of TestReplayCheckChild's
@@ -191,4 +193,18 @@ func TestChildFlagsAreTheReplayLinesOwn(t *testing.T) {
 	fs.Bool("simcheck", false, "")
 	require.NoError(t, fs.Parse([]string{"-planted", "-mode=a b", "-test.short", "-test.run=^TestX$", "-simcheck"}))
 	assert.Equal(t, []string{"-mode=a b", "-planted=true", "-test.short=true"}, childFlags(fs), "as the binary takes them: no shell quotes, no flag of go test's or simtest's but -short")
+}
+
+func TestVerifyReplaySaysWhyItDidNotCheck(t *testing.T) {
+	r := &runner{t: t, cfg: config{verify: true}}
+	o := &seedOutcome{res: sim.Result{Seed: 7, Err: errors.New("failed")}}
+	gone := filepath.Join(t.TempDir(), "removed.test")
+	assert.Equal(t, "replay not checked: the test binary "+gone+" is gone (stat "+gone+": no such file or directory), so no fresh process can run the seed; run the replay line as printed",
+		r.checkReplayWith(o, gone))
+	o.diverge = "step 2 differs"
+	assert.Equal(t, "replay not checked: the seed does not run the same way twice in this process already (below), so no replay of it can match", r.checkReplayWith(o, gone))
+	o.diverge, o.s = "", &S{config: &configErr{err: errors.New("bad")}}
+	assert.Empty(t, r.checkReplayWith(o, gone), "a configuration error is the test's, and no replay replays it")
+	r.cfg.verify, o.s = false, nil
+	assert.Empty(t, r.checkReplayWith(o, gone), "the Run checks no replay")
 }
