@@ -265,26 +265,37 @@ func (h *History) explain(all []porcupine.Operation) error {
 	})
 	var first porcupine.Operation // the stuck operation called first
 	found := false
+	var histories []string // by key
+	lead := 0              // the history of the stuck operation called first
 	for _, ops := range parts {
 		slices.SortStableFunc(ops, func(a, b porcupine.Operation) int { return cmp.Compare(a.Call, b.Call) })
 		stuck, ok := stuckIn(ops)
 		if !ok {
 			continue
 		}
-		if !found || stuck.Call < first.Call {
-			first, found = stuck, true
-		}
+		var hb strings.Builder
 		key := ops[0].Input.(*op).key
-		fmt.Fprintf(&b, "\nthe history of %s is not linearizable; its operations, by call time:", key)
+		fmt.Fprintf(&hb, "\nthe history of %s is not linearizable; its operations, by call time:", key)
 		for _, op := range ops {
-			fmt.Fprintf(&b, "\n  %s", h.describe(op))
+			fmt.Fprintf(&hb, "\n  %s", h.describe(op))
 		}
+		if !found || stuck.Call < first.Call {
+			first, found, lead = stuck, true, len(histories)
+		}
+		histories = append(histories, hb.String())
+	}
+	if found {
+		// The history of the key the error names first, then the others
+		// in key order.
+		b.WriteString(histories[lead])
+		histories = slices.Delete(histories, lead, lead+1)
+	}
+	for _, text := range histories {
+		b.WriteString(text)
 	}
 	if h.Story != nil {
 		fmt.Fprintf(&b, "\n%s:", h.StoryTitle)
-		for _, e := range h.Story() {
-			fmt.Fprintf(&b, "\n  %v", e)
-		}
+		b.WriteString(storyLines(h.Story()))
 	}
 	if !found {
 		// No key's history alone fails, which the check by key cannot
@@ -443,4 +454,22 @@ func partition(h []porcupine.Operation) [][]porcupine.Operation {
 		}
 	}
 	return out
+}
+
+// storyLines formats entries one to a line, their times right-aligned in
+// one column, as a report's timeline is.
+func storyLines(entries []simtest.Entry) string {
+	type line struct{ at, rest string }
+	lines := make([]line, len(entries))
+	width := 0
+	for i, e := range entries {
+		at, rest, _ := strings.Cut(strings.TrimLeft(e.String(), " "), "  ")
+		lines[i] = line{at, rest}
+		width = max(width, len(at))
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		fmt.Fprintf(&b, "\n  %*s  %s", width, l.at, l.rest)
+	}
+	return b.String()
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
+
+	"github.com/moonpool-go/moonpool/simtest"
 )
 
 // reference is the store's model in its plainest form: the whole map as
@@ -208,6 +210,8 @@ func TestCheckNamesTheOperationNoOrderCanPlace(t *testing.T) {
 	assert.True(t, strings.HasPrefix(err.Error(), "a history that is not linearizable: no order of the operations before it can take client 1's get k1 -> b, called at 20ns:\n"), err.Error())
 	assert.Contains(t, err.Error(), "the history of k0 is not linearizable")
 	assert.Contains(t, err.Error(), "the history of k1 is not linearizable")
+	assert.Less(t, strings.Index(err.Error(), "the history of k1"), strings.Index(err.Error(), "the history of k0"),
+		"the history of the key the first line names comes first")
 
 	h = New(func() time.Time { return start }, 9)
 	h.add(op{put: true, key: "k0", value: "a", client: 0, call: 0, ret: 10})
@@ -215,6 +219,19 @@ func TestCheckNamesTheOperationNoOrderCanPlace(t *testing.T) {
 	require.ErrorAs(t, h.Check(context.Background()), &e)
 	assert.Equal(t, start.Add(90), e.At())
 	assert.Contains(t, e.Error(), "can take the final read's get k0 -> not found, called at 90ns:")
+}
+
+// TestStoryTimesShareAColumn: the story under a failure right-aligns its
+// times, as a report's timeline does, past ten seconds too.
+func TestStoryTimesShareAColumn(t *testing.T) {
+	got := storyLines([]simtest.Entry{
+		{At: 6873886 * time.Nanosecond, Task: "kv-1/main", Msg: "booted"},
+		{At: 12566617718 * time.Nanosecond, Task: "kv-2/main", Msg: "recovered"},
+	})
+	lines := strings.Split(strings.TrimPrefix(got, "\n"), "\n")
+	require.Len(t, lines, 2)
+	assert.Equal(t, strings.Index(lines[0], "kv-1/main"), strings.Index(lines[1], "kv-2/main"), "one column:\n%s", got)
+	assert.True(t, strings.HasPrefix(lines[0], "     6.873886ms  "), "%q", lines[0])
 }
 
 // TestRecordingAllocatesInChunks checks that recording the operations a
