@@ -329,6 +329,11 @@ func (b *Book) Catalogue(dir string) int {
 			}
 		}
 		sites := make(map[*Site]bool)
+		// The Run bodies in which a seed reached an assertion, and the
+		// lines of reached sites no call matched (their line alone is
+		// known).
+		var reachedRuns []span
+		var reachedLines []int
 		for _, e := range reached {
 			if sites[e.site] {
 				continue
@@ -341,6 +346,11 @@ func (b *Book) Catalogue(dir string) int {
 			} else if sp, ok := src.spanAt(e.site.Line); ok {
 				setSpan(e.site, sp)
 			}
+			if e.site.EndLine == 0 {
+				reachedLines = append(reachedLines, e.site.Line)
+			} else if r, ok := src.runAt(span{e.site.Line, e.site.Col, e.site.EndLine, e.site.EndCol}); ok {
+				reachedRuns = append(reachedRuns, r)
+			}
 		}
 		// The body of another Run written beside this one's (two Runs
 		// in one test function) is that Run's: a function literal of a
@@ -348,20 +358,8 @@ func (b *Book) Catalogue(dir string) int {
 		// seed of this Run reached an assertion, holds calls that this
 		// Run's body cannot reach.
 		ours := func(run span) bool {
-			if slices.ContainsFunc(bodies, func(b span) bool { return b.holds(run) }) {
-				return true
-			}
-			for _, e := range reached {
-				sp := span{e.site.Line, e.site.Col, e.site.EndLine, e.site.EndCol}
-				if e.site.EndLine == 0 { // no call matched: its line alone is known
-					if run.holdsLine(e.site.Line) {
-						return true
-					}
-				} else if r, ok := src.runAt(sp); ok && r == run {
-					return true
-				}
-			}
-			return false
+			return slices.ContainsFunc(bodies, func(b span) bool { return b.holds(run) }) ||
+				slices.Contains(reachedRuns, run) || slices.ContainsFunc(reachedLines, run.holdsLine)
 		}
 		// In a file where only an entered function is known, that
 		// function alone is read, as in a _test.go file.
