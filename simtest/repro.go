@@ -65,12 +65,11 @@ func simseedArg(seed uint64) string { return fmt.Sprintf("-simseed=%d", seed) }
 // ask testing.Short and run another way under it.
 func userFlags(fs *flag.FlagSet) []string {
 	var out []string
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "test.short" && f.Value.String() == "true" {
-			out = append(out, "-short")
-			return
-		}
-		if strings.HasPrefix(f.Name, "test.") || isOwnFlag(f.Name) {
+	visitRepeated(fs, func(f *flag.Flag) {
+		if f.Name == "test.short" {
+			if f.Value.String() == "true" {
+				out = append(out, "-short")
+			}
 			return
 		}
 		v := f.Value.String()
@@ -81,6 +80,16 @@ func userFlags(fs *flag.FlagSet) []string {
 		out = append(out, fmt.Sprintf("-%s=%s", f.Name, shellQuote(v)))
 	})
 	return out
+}
+
+// visitRepeated calls fn for each flag set in fs that a replay repeats:
+// -test.short, and the flags of neither the testing package nor this one.
+func visitRepeated(fs *flag.FlagSet, fn func(*flag.Flag)) {
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "test.short" || !strings.HasPrefix(f.Name, "test.") && !isOwnFlag(f.Name) {
+			fn(f)
+		}
+	})
 }
 
 // buildFlags lists the build flags of the running binary that change

@@ -133,14 +133,12 @@ func (r *runner) checkReplayWith(o *seedOutcome, bin string) string {
 // -test.short.
 func childFlags(fs *flag.FlagSet) []string {
 	var out []string
-	fs.Visit(func(f *flag.Flag) {
-		switch {
-		case f.Name == "test.short":
+	visitRepeated(fs, func(f *flag.Flag) {
+		if f.Name == "test.short" {
 			out = append(out, "-test.short="+f.Value.String())
-		case strings.HasPrefix(f.Name, "test.") || isOwnFlag(f.Name):
-		default:
-			out = append(out, "-"+f.Name+"="+f.Value.String())
+			return
 		}
+		out = append(out, "-"+f.Name+"="+f.Value.String())
 	})
 	return out
 }
