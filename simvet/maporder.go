@@ -97,23 +97,23 @@ func runMaporder(c *checker) {
 				if len(n.Lhs) == 1 && len(n.Rhs) == 1 {
 					if src := c.collected(n.Rhs[0]); src != "" {
 						if why := c.orderedInto(f, n.End(), n.Lhs[0], ""); why != "" {
-							c.report(n.Rhs[0], src+" lists a map's entries in an order no seed replays, and "+why+" carries that order out; "+collectFix(src))
+							c.report(n.Rhs[0], src+" lists a map's entries in an order no seed replays, and "+why+" carries that order out; "+sortedFix(src, "collect with"))
 						}
 					}
 				}
 			case *ast.ReturnStmt:
 				for _, r := range n.Results {
 					if src := c.collected(r); src != "" {
-						c.report(r, src+" lists a map's entries in an order no seed replays, and the return carries that order out; "+returnFix(src))
+						c.report(r, src+" lists a map's entries in an order no seed replays, and the return carries that order out; "+sortedFix(src, "return"))
 					}
 				}
 			case *ast.IndexExpr:
 				if src := c.collected(n.X); src != "" {
-					c.report(n, src+" lists a map's entries in an order no seed replays, and an index takes the entry that order puts there; "+collectFix(src))
+					c.report(n, src+" lists a map's entries in an order no seed replays, and an index takes the entry that order puts there; "+sortedFix(src, "collect with"))
 				}
 			case *ast.SliceExpr:
 				if src := c.collected(n.X); src != "" {
-					c.report(n, src+" lists a map's entries in an order no seed replays, and a slice of it keeps the entries that order puts there; "+collectFix(src))
+					c.report(n, src+" lists a map's entries in an order no seed replays, and a slice of it keeps the entries that order puts there; "+sortedFix(src, "collect with"))
 				}
 			}
 			return true
@@ -121,20 +121,14 @@ func runMaporder(c *checker) {
 	}
 }
 
-// collectFix and returnFix say how to collect a map's keys in order
-// instead of through src.
-func collectFix(src string) string {
+// sortedFix says how to have a map's keys in order instead of through
+// src, which lists them in the map's: verb says what to do with the
+// sorted keys ("collect with", "return").
+func sortedFix(src, verb string) string {
 	if src == mapKeysName {
 		return "sort the keys first (slices.SortFunc)"
 	}
-	return "collect with slices.Sorted(maps.Keys(m)), or sort the slice first"
-}
-
-func returnFix(src string) string {
-	if src == mapKeysName {
-		return "sort the keys first (slices.SortFunc)"
-	}
-	return "return slices.Sorted(maps.Keys(m)), or sort the slice first"
+	return verb + " slices.Sorted(maps.Keys(m)), or sort the slice first"
 }
 
 const mapKeysName = "reflect.Value.MapKeys"
