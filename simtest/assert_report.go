@@ -128,6 +128,14 @@ type (
 		// configuration injects no fault in any seed.
 		Chaos          string `json:"chaos,omitempty"`
 		InjectsNothing bool   `json:"injects_nothing,omitempty"`
+		// ChaosRan tells that a seed reached the run phase of
+		// Cluster.Run, where alone attrition reboots: a merge takes the
+		// Chaos line of such a file over one whose seeds never did.
+		ChaosRan bool `json:"chaos_ran,omitempty"`
+		// DirLoss is, for a Run that booted no processes, and so has no
+		// Chaos line, whether its disks' crashes lose the directory
+		// changes not yet synced (off, on, on for some disks).
+		DirLoss string `json:"dir_loss,omitempty"`
 		// SeedsUnsyncedDirs counts the seeds in which a disk's crash
 		// kept a create, rename or remove whose directory was not
 		// synced, which a real disk could have lost; Chaos, the

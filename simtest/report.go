@@ -60,12 +60,14 @@ type report struct {
 	diskDirLoss map[string]bool
 	// merged is the line of the first results file a merge read that
 	// does not count its faults (a file written before they were); a
-	// merge of files that all do adds them up, and tells the chaos line
-	// and whether it injects anything as they do (mergedChaos,
-	// mergedQuiet).
-	merged      string
-	mergedChaos string
-	mergedQuiet bool
+	// merge of files that all do adds them up, and tells the chaos line,
+	// the line on lost directory changes of a Run without processes, and
+	// whether it injects anything as they do (mergedChaos,
+	// mergedDirLoss, mergedQuiet).
+	merged        string
+	mergedChaos   string
+	mergedDirLoss string
+	mergedQuiet   bool
 	// fromFiles: the report is a merge of results files, which list
 	// every seed; no flag of go test does for it.
 	fromFiles bool
@@ -738,11 +740,11 @@ func (r *report) rebootsLine() string {
 }
 
 // dirLossLine is the chaos line's part on lost directory changes, for a
-// Run that booted no processes and so has no chaos line; a merge, whose
-// files keep no configuration for such a Run, says "off", which the
-// seeds that kept a change show for some of the disks at least.
+// Run that booted no processes and so has no chaos line; a merge tells it
+// as its files do (a file written before they kept it says "off", which
+// the seeds that kept a change show for some of the disks at least).
 func (r *report) dirLossLine() string {
-	line := dirLossOff
+	line := cmp.Or(r.mergedDirLoss, dirLossOff)
 	if !r.fromFiles {
 		line = dirLossLine(r.chaos, r.diskDirLoss)
 	}
@@ -787,7 +789,9 @@ func (r *report) faultsRecord() *jsonFaults {
 		SeedsExitedBeforeChaos: r.exitedBefore, SeedsExitedDuringChaos: r.exitedDuring,
 	}
 	if r.clustered {
-		f.Chaos = r.configLine()
+		f.Chaos, f.ChaosRan = r.configLine(), r.chaosRan
+	} else {
+		f.DirLoss = dirLossLine(r.chaos, r.diskDirLoss)
 	}
 	f.Reach = r.reach.record()
 	return f
@@ -813,8 +817,16 @@ func (r *report) addFaults(f *jsonFaults) {
 	r.exitedDuring += f.SeedsExitedDuringChaos
 	if f.Chaos != "" {
 		r.clustered = true
-		r.mergedChaos = cmp.Or(r.mergedChaos, f.Chaos)
+		// A shard none of whose seeds reached Cluster.Run says that
+		// attrition rebooted nothing, which another shard's seeds may
+		// have reached: the line of a shard whose seeds did is the
+		// merge's.
+		if r.mergedChaos == "" || f.ChaosRan && !r.chaosRan {
+			r.mergedChaos = f.Chaos
+		}
+		r.chaosRan = r.chaosRan || f.ChaosRan
 	}
+	r.mergedDirLoss = cmp.Or(r.mergedDirLoss, f.DirLoss)
 	r.mergedQuiet = f.InjectsNothing
 }
 

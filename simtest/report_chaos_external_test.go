@@ -611,6 +611,57 @@ func TestTheReportCountsUnsyncedDirectoryChangesOnADiskAlone(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, merged.Tests, 1)
 	assert.Contains(t, merged.Tests[0].Report, line)
+
+	// A disk of another address that loses such changes: the line says
+	// "on for some disks", and so does a merge of the shards.
+	lossy := chaos.Off().Storage
+	lossy.LoseUnsyncedDirectories = true
+	opts := []simtest.Option{simtest.Chaos(chaos.Off()), simtest.DiskStorage("elsewhere", lossy), simtest.Seeds(3)}
+	some := simtest.Simulate(body(false), opts...)
+	require.True(t, some.OK(), some.Report)
+	const someLine = "\n    lost directory changes: on for some disks (DiskStorage), yet on the others 3 of 3 seeds crashed with a create, rename or remove " +
+		"whose directory was not synced, which a real disk could lose\n"
+	assert.Contains(t, some.Report, someLine)
+	dir = t.TempDir()
+	for i := range 3 {
+		simtest.Simulate(body(false), append(opts, simtest.Shard(i, 3), simtest.ResultsFile(dir+"/"))...)
+	}
+	merged, err = simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	assert.Contains(t, merged.Tests[0].Report, someLine)
+}
+
+// A merge of shards of which only some reached the run phase of
+// Cluster.Run tells the weights of the reboots, as one process running
+// every seed would, whichever shard it reads first.
+func TestMergedShardsTellRebootsThatOnlySomeShardsReached(t *testing.T) {
+	opts := []simtest.Option{simtest.Seeds(4), simtest.BaseSeed(5)}
+	all := simtest.Simulate(func(*simtest.S) {}, opts...)
+	require.Len(t, all.PerSeed, 4)
+	reaching := all.PerSeed[3].Seed // shard 1 of 2 runs it, and shard 0 none that reach
+	body := func(s *simtest.S) {
+		if s.Seed() == reaching {
+			oneWaiting(s)
+			return
+		}
+		s.Boot(simtest.Processes{Name: "p", New: waiting})
+		s.Sleep(time.Minute)
+	}
+	one := simtest.Simulate(body, opts...)
+	require.True(t, one.OK(), one.Report)
+	chaosLine := regexp.MustCompile(`\n    random reboots[^\n]*\n`)
+	want := chaosLine.FindString(one.Report)
+	require.Contains(t, want, "random reboots weighted graceful 2, crash 2, power loss 1")
+	dir := t.TempDir()
+	for i := range 2 {
+		res := simtest.Simulate(body, append(opts, simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))...)
+		require.True(t, res.OK(), res.Report)
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	assert.Equal(t, want, chaosLine.FindString(merged.Tests[0].Report))
 }
 
 // The faults line counts the faults the network and the disks inject that
