@@ -326,19 +326,23 @@ func commandLine() flags {
 
 // unreadFlags reports flags the test binary was given but did not read:
 // those after an argument that is not a flag, where the flag package
-// stops. go test hands the binary, as they are, every argument after a
-// flag it does not know whose value follows a space (-simseeds 100), the
-// package path among them: in go test -simseeds 100 . -planted, -planted
-// would be dropped without a word, and the Run test something other than
-// what was asked.
+// stops. go test hands the binary, as they are, every argument after the
+// first flag it does not know (a test's flag, -simseeds=100 or -simseeds
+// 100), the package path among them: in go test -simseeds=100 . -planted,
+// -planted would be dropped without a word, and the Run test something
+// other than what was asked.
 func unreadFlags(args []string) error {
+	const (
+		afterTestFlags = "go test passes on to the test binary, as they are, the arguments after the first flag it does not know, such as a test's -simseeds=100"
+		pathFirst      = "put the package path before the test's flags (go test ./pkg -simseeds=100 -planted)"
+	)
 	if len(args) > 0 && args[0] != "." && (strings.HasPrefix(args[0], "./") || strings.HasPrefix(args[0], "../") || strings.HasSuffix(args[0], "/...")) {
-		return fmt.Errorf("simtest: the test binary was given the package path %q as an argument, so go test tested the package of the current directory, not that one (go test passes on, as they are, the arguments after a flag of the test's whose value follows a space); write such flags with = (-simseeds=100), or put the package path before them", args[0])
+		return fmt.Errorf("simtest: the test binary was given the package path %q as an argument, so go test tested the package of the current directory, not that one (%s); %s", args[0], afterTestFlags, pathFirst)
 	}
 	for i, a := range args {
 		if i > 0 && strings.HasPrefix(a, "-") && a != "-" {
-			return fmt.Errorf("simtest: the test binary stopped reading flags at %q, so it did not read %s (go test passes on, as they are, the arguments after a flag of the test's whose value follows a space, the package path among them); write such flags with = (-simseeds=100), or put the package path before them",
-				args[0], strings.Join(args[i:], " "))
+			return fmt.Errorf("simtest: the test binary stopped reading flags at %q, so it did not read %s (%s, the package path among them); %s",
+				args[0], strings.Join(args[i:], " "), afterTestFlags, pathFirst)
 		}
 	}
 	return nil

@@ -145,8 +145,9 @@ func TestUnreadFlagsInAChild(t *testing.T) {
 func TestFlagsAfterThePackageAreRefused(t *testing.T) {
 	out, err := childOutput(t, "", "SIMTEST_UNREAD_CHILD=1", "-test.run=^TestUnreadFlagsInAChild$", ".", "-planted", "-simseeds", "3")
 	require.Error(t, err, out)
-	assert.Contains(t, out, `simtest: the test binary stopped reading flags at ".", so it did not read -planted -simseeds 3 (go test passes on`)
-	assert.Contains(t, out, "write such flags with = (-simseeds=100), or put the package path before them")
+	assert.Contains(t, out, `simtest: the test binary stopped reading flags at ".", so it did not read -planted -simseeds 3 (go test passes on to the test binary, as they are, `+
+		`the arguments after the first flag it does not know, such as a test's -simseeds=100, the package path among them); `+
+		`put the package path before the test's flags (go test ./pkg -simseeds=100 -planted)`)
 
 	out, err = childOutput(t, "", "SIMTEST_UNREAD_CHILD=1", "-test.run=^TestUnreadFlagsInAChild$", "--", "-planted")
 	require.NoError(t, err, "after --, arguments are the test's to read:\n%s", out)
