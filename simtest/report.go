@@ -153,7 +153,7 @@ func (r *report) add(o *seedOutcome) string {
 	for i, n := range o.faults {
 		r.faults[i] += n
 	}
-	if o.faults.none() {
+	if o.faults.quiet() {
 		r.faultless++
 	}
 	r.reach.add(o.reach)
@@ -848,6 +848,10 @@ func (r *report) faultsLine() string {
 		}
 		return fmt.Sprintf("faults seen: none in %s: every process had exited %s (their Run returned), and attrition leaves an exited process alone; "+
 			"a server's Run returns only when it is asked to stop, as its ctx ends, and a program's main at SIGTERM (docs/processes.md)", plural(r.seeds, "seed"), when)
+	case r.faults.none() && r.faults[buggifyFired] > 0 && !r.kindsUnknown:
+		// The code under test's buggify sites injected what they do:
+		// the workload ran under chaos of its own.
+		return fmt.Sprintf("faults seen: none in %s, but the code under test's buggify sites fired %s", plural(r.seeds, "seed"), plural(r.faults[buggifyFired], "time"))
 	case r.faults.none():
 		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural(r.seeds, "seed"))
 	}
@@ -877,7 +881,14 @@ func (r *report) faultsLine() string {
 		fmt.Fprintf(&b, ", %d %s", n, pluralWord(n, gone.one, gone.many))
 	}
 	r.shortIO(&b)
-	if r.faultless > 0 {
+	fired := r.faults[buggifyFired] > 0 && !r.kindsUnknown
+	if fired {
+		fmt.Fprintf(&b, "; the code under test's buggify sites fired %s", plural(r.faults[buggifyFired], "time"))
+	}
+	switch {
+	case r.faultless > 0 && fired:
+		fmt.Fprintf(&b, "; %s of %d saw none, nor a buggify firing", plural(r.faultless, "seed"), r.seeds)
+	case r.faultless > 0:
 		fmt.Fprintf(&b, "; %s of %d saw none", plural(r.faultless, "seed"), r.seeds)
 	}
 	return b.String()

@@ -119,6 +119,47 @@ func TestTheReportCountsTheFaultsSeen(t *testing.T) {
 	assert.Contains(t, off.Report, "\n    faults seen: none in 3 seeds, as the Run's chaos injects none\n", "no fault to see is no question to ask")
 }
 
+// The code under test's own buggify sites count among no family of
+// faults, but a seed in which one fired did not run quiet: the faults
+// line tells how often they fired, and asks no question of a workload
+// that ran under them.
+func TestTheFaultsLineTellsTheCodeUnderTestsBuggifyFirings(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Buggify = chaos.BuggifyConfig{Enabled: true, ActivationProb: 1, FireProb: 1}
+	fires := func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if chaos.Buggify(ctx) {
+					p.Time.Sleep(ctx, time.Millisecond)
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		c.Run(simtest.Phases{Chaos: time.Second, Settle: time.Millisecond}, idleFor(time.Second))
+	}
+	res := simtest.Simulate(fires, simtest.Seeds(3), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "\n    faults seen: none in 3 seeds, but the code under test's buggify sites fired 3 times\n")
+	assert.NotContains(t, res.Report, "did the workload end")
+	assert.Equal(t, map[string]int{"buggify fired": 1}, res.PerSeed[0].Faults)
+
+	// Beside other faults, the firings follow them: a process fires
+	// once a boot, and attrition reboots it.
+	defaults := chaos.Defaults()
+	defaults.Buggify = cfg.Buggify
+	both := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				chaos.Buggify(ctx)
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		c.Run(simtest.Phases{Chaos: time.Minute, Settle: time.Millisecond}, idleFor(time.Minute))
+	}, simtest.Seeds(3), simtest.Chaos(defaults))
+	require.True(t, both.OK(), both.Report)
+	assert.Regexp(t, `\n    faults seen: [1-9]\d* reboots .*; the code under test's buggify sites fired ([7-9]|[1-9]\d+) times\n`, both.Report)
+}
+
 // A Run whose seeds saw no fault because every process had exited (its
 // Run returned) says so, not that the workload ended early: attrition
 // leaves an exited process alone, and nothing was left to fault.

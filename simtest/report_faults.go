@@ -101,6 +101,12 @@ const (
 	// production), though each seed passes.
 	graceOver
 
+	// buggifyFired is a firing of a buggify site of the code under
+	// test's own: what it injects is its own to say, so it counts among
+	// no family of faults, but a seed in which it fired did not run
+	// quiet.
+	buggifyFired
+
 	numFaults
 )
 
@@ -158,6 +164,8 @@ var faultNames = [numFaults]struct {
 	netPeerLostPower: {faultEffect, "connection given up on a peer without power", "connection given up after its peer's host lost power", "connections given up after their peer's host lost power"},
 
 	graceOver: {faultEffect, "grace over", "a graceful stop killed when its grace ran out", "graceful stops killed when their grace ran out"},
+
+	buggifyFired: {faultEffect, "buggify fired", "firing", "firings"},
 }
 
 // kind is the family of f.
@@ -214,7 +222,7 @@ func faultOf(e sim.Entry) fault {
 		if strings.TrimPrefix(e.Msg, "buggify fired: ") == simctx.RPCDropSite {
 			return netRPCDrop
 		}
-		return notAFault
+		return buggifyFired
 	}
 	// A disk's entry reads "disk kv-0: write-corruption: ...", its name
 	// the part before the first ": ".
@@ -386,6 +394,10 @@ func (c *faultCounts) none() bool {
 	}
 	return true
 }
+
+// quiet reports whether no fault was counted and no buggify site of the
+// code under test fired.
+func (c *faultCounts) quiet() bool { return c.none() && c[buggifyFired] == 0 }
 
 // kinds names the faults counted and the effects told of, for the
 // results file; with no fault, it is empty and not nil, which is how a

@@ -65,7 +65,7 @@ func TestFaultOfSortsTheEngineEntries(t *testing.T) {
 		{"net: partial write of 3 of 10 bytes on kv-0:1->kv-1:7", netPartialWrite},
 		{"net: sleep on kv-0 delayed by 3ms", notAFault},
 		{"buggify fired: rpc drops a connection", netRPCDrop},
-		{"buggify fired: conn.go:537", notAFault}, // a site of the code under test's own
+		{"buggify fired: conn.go:537", buggifyFired}, // a site of the code under test's own
 		{"buggify site on: rpc drops a connection", notAFault},
 
 		{"disk kv-0: read-corruption: wal: sector 3 read with 2 bits flipped", diskReadCorruption},
