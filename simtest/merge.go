@@ -543,6 +543,9 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	slices.SortFunc(t.Failing, func(a, b SeedResult) int { return cmp.Compare(a.Place, b.Place) })
 	if rep.keepGoing {
 		rep.failingWhy = t.Failing[:min(len(t.Failing), maxListedFailing)]
+		for _, f := range t.Failing {
+			rep.failGroups.add(f)
+		}
 	}
 	for _, s := range seeds {
 		rep.addSeed(s.seed, s.trace, s.outcome, s.sim, s.steps, s.events, s.recipe)

@@ -41,6 +41,10 @@ type report struct {
 	// first failure and replay line. The Run (or the merge) fills it.
 	keepGoing  bool
 	failingWhy []SeedResult
+	// failGroups sorts every failing seed by where its first failure
+	// was, which the summary tells when the failures fell in several
+	// places: a sweep's failure rate says nothing of how many bugs.
+	failGroups failureGroups
 	// gapsFail counts the coverage gaps that fail the test, which the
 	// summary's first line tells: its counts of seeds alone would read as
 	// a pass.

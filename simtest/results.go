@@ -1,11 +1,13 @@
 package simtest
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -366,9 +368,70 @@ func (r *report) failingLine() string {
 	if r.failed == 0 {
 		return b.String()
 	}
-	b.WriteString(", each with its first failure and replay line:")
+	if r.failGroups.places() > 1 {
+		r.failGroups.write(&b)
+		b.WriteString("\n      each with its first failure and replay line:")
+	} else {
+		b.WriteString(", each with its first failure and replay line:")
+	}
 	writeFailing(&b, r.failingWhy, r.failed, r.everySeed("-simresults lists every seed"))
 	return b.String()
+}
+
+// failureGroups counts failing seeds by where their first failure was: a
+// call site (file.go:line) when the failure names one, else the failure's
+// words with their numbers left out.
+type failureGroups struct {
+	order []string // the places, in the order of their first seeds
+	by    map[string]*failureGroup
+}
+
+type failureGroup struct {
+	seeds int
+	first SeedResult
+}
+
+// maxListedPlaces bounds the places of failure a summary lists.
+const maxListedPlaces = 10
+
+var (
+	failureSite   = regexp.MustCompile(`[^\s:]+\.go:\d+`)
+	failureNumber = regexp.MustCompile(`\d+`)
+)
+
+// add counts f, a failing seed; seeds come in the Run's order.
+func (g *failureGroups) add(f SeedResult) {
+	place := failureSite.FindString(f.FirstFailure)
+	if place == "" {
+		place = failureNumber.ReplaceAllString(f.FirstFailure, "#")
+	}
+	if g.by == nil {
+		g.by = make(map[string]*failureGroup)
+	}
+	fg := g.by[place]
+	if fg == nil {
+		fg = &failureGroup{first: f}
+		g.by[place] = fg
+		g.order = append(g.order, place)
+	}
+	fg.seeds++
+}
+
+func (g *failureGroups) places() int { return len(g.order) }
+
+// write lists the places, most seeds first, each with the first seed that
+// failed there and its failure.
+func (g *failureGroups) write(b *strings.Builder) {
+	order := slices.Clone(g.order)
+	slices.SortStableFunc(order, func(x, y string) int { return cmp.Compare(g.by[y].seeds, g.by[x].seeds) })
+	fmt.Fprintf(b, ", their first failures in %d places:", len(order))
+	for _, place := range order[:min(len(order), maxListedPlaces)] {
+		fg := g.by[place]
+		fmt.Fprintf(b, "\n        %s like seed %d: %s", plural(fg.seeds, "seed"), fg.first.Seed, fg.first.FirstFailure)
+	}
+	if more := len(order) - maxListedPlaces; more > 0 {
+		fmt.Fprintf(b, "\n        ... and %s", plural(more, "other place"))
+	}
 }
 
 // writeFailing lists the first maxListedFailing of failing, seeds of

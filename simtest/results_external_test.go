@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,46 @@ func TestKeepGoingRunsPastFailuresAndWritesResults(t *testing.T) {
 `, out, "-simall and KeepGoing tell each failing seed's story in a line")
 	assert.Contains(t, out, "simtest: seed "+failing[0]+" failed", "the first failing seed gets the full report")
 	assert.Equal(t, 1, strings.Count(out, "replay: "), "and only the first")
+}
+
+// twoBugs fails about a third of its seeds at one line, with messages
+// that differ from seed to seed, and about a tenth at another.
+func twoBugs(s *simtest.S) {
+	switch n := s.Providers().Random.IntN(30); {
+	case n < 10:
+		s.Errorf("order o%d was charged twice", n)
+	case n < 13:
+		s.Errorf("an acknowledged order was lost")
+	}
+}
+
+// A sweep that goes on past its failures sorts them by where they were,
+// most seeds first: a failure rate alone does not tell one bug from two.
+// A merge of its shards sorts them the same.
+func TestKeepGoingSortsFailuresByPlace(t *testing.T) {
+	opts := []simtest.Option{simtest.Seeds(300), simtest.BaseSeed(2), simtest.KeepGoing()}
+	res := simtest.Simulate(twoBugs, opts...)
+	require.False(t, res.OK())
+	places := regexp.MustCompile(`(?s)failing seeds: \d+ of 300 \([^)]*\), their first failures in 2 places:
+        (\d+) seeds like seed \d+: \d*m?s driver: results_external_test.go:\d+: order o\d was charged twice
+        (\d+) seeds like seed \d+: \d*m?s driver: results_external_test.go:\d+: an acknowledged order was lost
+      each with its first failure and replay line:
+        seed `)
+	m := places.FindStringSubmatch(res.Report)
+	require.NotNil(t, m, res.Report)
+	assert.Equal(t, fmt.Sprint(res.Failed), fmt.Sprint(atoi(t, m[1])+atoi(t, m[2])), "every failing seed is in a place")
+
+	dir := t.TempDir()
+	for i := range 3 {
+		simtest.Simulate(twoBugs, append(opts, simtest.Shard(i, 3), simtest.ResultsFile(dir+"/"))...)
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	assert.Equal(t, places.FindString(res.Report), places.FindString(merged.Tests[0].Report))
+
+	one := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing())
+	assert.Contains(t, one.Report, "(0.20%), each with its first failure and replay line:", "one place: nothing to sort")
 }
 
 func TestKeepGoingAgreesWithAStoppingRun(t *testing.T) {

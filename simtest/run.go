@@ -404,6 +404,9 @@ func (r *runner) run() {
 			if r.rep.keepGoing && len(r.rep.failingWhy) < maxListedFailing {
 				r.rep.failingWhy = append(r.rep.failingWhy, sr)
 			}
+			if r.rep.keepGoing {
+				r.rep.failGroups.add(sr)
+			}
 		}
 		out.add(sr)
 		if r.seen != nil {
