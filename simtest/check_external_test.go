@@ -210,6 +210,27 @@ func TestCheckDeterminismSeesOutcomes(t *testing.T) {
 	}
 }
 
+// A seed that fails the same way twice but reports another error after
+// the first, from a map's order, did not run the same: the check says so,
+// naming the error that differs.
+func TestCheckDeterminismSeesALaterError(t *testing.T) {
+	r := runIn("TestLaterError", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Errorf("an order was charged twice")
+			charged := map[string]int{"o1": 2, "o2": 2, "o3": 2, "o4": 2, "o5": 2, "o6": 2, "o7": 2, "o8": 2}
+			for order := range charged {
+				s.Errorf("order %s was charged twice", order)
+				break
+			}
+		}, simtest.Seeds(20), simtest.KeepGoing(), simtest.CheckDeterminism())
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	assert.Contains(t, out, "every step agrees, and the runs ended differently: the first error is the same in both, the second is not")
+	assert.Regexp(t, `first run:  0s driver: check_external_test.go:\d+: order o\d was charged twice`, out)
+	assert.Regexp(t, `and [1-9]\d* seeds? took the same path and ended differently`, out)
+}
+
 // TestCheckDeterminismAcceptsTheSameWallClockDeadline: a wait under a
 // deadline on the wall clock fails both runs alike, though the message of
 // each names the deadline the wall clock gave it.

@@ -581,9 +581,43 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 		o.diverge = fmt.Sprintf("every step agrees, but the runs ended differently\n  first run:  %s\n  second run: %s", first, second)
 		o.sameSteps = true
 		o.diverge += r.cryptoNote(o.cryptoReads)
+	} else if i, first, second := laterErrorDiffers(o, again); i > 0 {
+		// The same first failure, and another message after it: a
+		// value that no seed decides made it, which a replay would not
+		// show as the sweep did.
+		same := "the first error is the same in both, the second is not"
+		if i > 1 {
+			same = fmt.Sprintf("the first %d errors are the same in both, error %d is not", i, i+1)
+		}
+		o.diverge = fmt.Sprintf("every step agrees, and the runs ended differently: %s\n  first run:  %s\n  second run: %s", same, first, second)
+		o.sameSteps = true
+		o.diverge += r.cryptoNote(o.cryptoReads)
 	}
 	o.res.Record = sim.Recording{}
 	return o
+}
+
+// laterErrorDiffers finds the first of the errors the two runs of a seed
+// reported through S that differs, past the first, which endedAs
+// compares: its index and the two errors, a missing one told as such; 0
+// when none differs.
+func laterErrorDiffers(a, b *seedOutcome) (int, string, string) {
+	if a.s == nil || b.s == nil {
+		return 0, "", ""
+	}
+	ea, eb := a.s.errs, b.s.errs
+	at := func(errs []string, i int) string {
+		if i < len(errs) {
+			return failureLine(errs[i])
+		}
+		return "(no such error)"
+	}
+	for i := 1; i < max(len(ea), len(eb)); i++ {
+		if x, y := at(ea, i), at(eb, i); x != y {
+			return i, x, y
+		}
+	}
+	return 0, "", ""
 }
 
 // endedAs is how a run of a seed ended, as the determinism check compares
