@@ -33,6 +33,8 @@ func runGoroutine(c *checker) {
 			c.report(at, "context.AfterFunc runs its function on a goroutine of its own once the context is done, which the simulation neither schedules nor kills; start a task with p.Task.Go(ctx, name, fn) that makes a provider call given ctx (it returns once ctx is done) and then does the work")
 		case "runtime.NumGoroutine":
 			c.report(at, "runtime.NumGoroutine counts every goroutine in the process (the runtime's, the test's, other tests'), which no seed decides: the count differs between runs, processes and GOMAXPROCS settings, and a decision on it does not replay; count the tasks you start yourself")
+		case "runtime.NumCPU", "runtime.GOMAXPROCS":
+			c.report(at, name+" reads the machine the test runs on (its CPUs, or the processes' limit), which no seed decides: a decision on it (a pool's size, a count of shards) differs between a laptop and a CI runner, so a seed found on one does not replay on the other; size it from a constant or the workload's configuration")
 		case "runtime.SetFinalizer", "runtime.AddCleanup":
 			c.report(at, name+" runs its function on the runtime's goroutine when a garbage collection finds the value unreachable, at a moment no seed decides; release the resource explicitly (a Close) from the task that owns it")
 		}
