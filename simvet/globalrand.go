@@ -22,6 +22,7 @@ var randFix = map[string]string{
 }
 
 func runGlobalrand(c *checker) {
+	checkPointerVerbs(c)
 	pkgUses(c, func(u pkgCall) {
 		path, name := u.obj.Pkg().Path(), u.obj.Name()
 		switch u.obj.(type) {
