@@ -165,6 +165,10 @@ runtime.NumGoroutine is reported too: it counts every goroutine in the
 process, the runtime's, the test's and other tests' among them, so a
 decision on it differs between runs, processes and GOMAXPROCS settings,
 and no seed replays it. Count the tasks you start yourself.
+runtime.NumCPU and runtime.GOMAXPROCS are reported for the same reason:
+they read the machine, so a pool or a shard count sized from them makes
+a seed found on a laptop take another path on a CI runner. Size it from
+a constant or the workload's configuration.
 
 A suggested fix rewrites go func() { ... }() so when a providers.Providers
 value and a context are in scope and the body has no return statement.`
@@ -257,7 +261,13 @@ Constructors (rand.New, NewPCG, NewChaCha8, ...) are not reported unless
 the clock seeds them, nor are a generator's draws unless it is a
 package-level variable. A suggested fix rewrites the four calls above,
 and math/rand's Intn and Int63n, when a providers.Providers value is in
-scope.`
+scope.
+
+A %p verb in a formatting call (fmt.Sprintf, Errorf, log.Printf, any
+printf-like function) is reported too: a pointer's address is the
+allocator's choice and differs between processes, so a payload, a name
+or an error that holds one differs on a replay. Every such call is
+reported, wherever its text goes; name the value by an id of your own.`
 
 	osnetDoc = `the real operating system and network
 
@@ -295,11 +305,22 @@ other provider call (a Cancel or an Unlock wakes tasks in that order), a
 go statement, or an append to a slice that outlives the function or is
 used after the loop before it is sorted. It is reported too when the
 loop stops at its first entry and uses it (for k := range m { return k },
-or a break): the order picks the entry. A search, which stops only when
-an entry matches (if v == x { return k }), is not: it finds the same
-entry in any order when one entry matches.
+or a break): the order picks the entry. So is a loop that keeps an entry
+in a variable declared outside it and read after it (last = k), or that
+stops at the first entry passing a condition (if v.ok { return k }):
+when several entries pass, the order picks the one kept. A max or a min
+(if v > best { best = v }) is not, unless it keeps something its
+comparison does not read (bestKey = k: a tie then goes to the last
+visited; compare the key too), nor is a combination no order changes (a
+sum, a count, min and max, a set), a check that every entry agrees, an
+error kept or returned under a condition, or a search: a condition that
+compares the entry for equality with something else (if v == x { return
+k }, k == want, bytes.Equal) lets one entry through, or equal ones.
 
-A sync.Map's Range and a reflect.MapIter (Value.MapRange) visit in the
+A sync.Map's Range (given a literal, a function or method of the package,
+or a local variable holding a literal), a reflect.MapIter
+(Value.MapRange) and reflect.Value's Seq and Seq2 of a map (of
+reflect.ValueOf(m), or under a v.Kind() == reflect.Map) visit in the
 same order and are checked as a loop is; the callback's return false is
 its break. slices.Collect(maps.Keys(m)) (or Values, or slices.AppendSeq)
 and reflect's Value.MapKeys are slices in that order: reported when

@@ -35,10 +35,11 @@ type mapWalk struct {
 	stored   bool
 	label    string // the loop's label, which continue may name
 	callback bool   // a Range callback: return false stops, return true goes on
-	// visits says what visits in map order, where the body is, and fix
-	// and first what to do instead.
-	visits, where, fix, first string
-	fixes                     []analysis.SuggestedFix
+	// visits says what visits in map order, where the body is, and fix,
+	// first and last what to do instead of letting the order leave, of
+	// taking the first entry, of keeping the last.
+	visits, where, fix, first, last string
+	fixes                           []analysis.SuggestedFix
 }
 
 func runMaporder(c *checker) {
@@ -67,6 +68,7 @@ func runMaporder(c *checker) {
 						where:  "the loop",
 						fix:    "sort the keys (v.MapKeys(), with slices.SortFunc) and read each with v.MapIndex",
 						first:  "sort the keys (v.MapKeys(), with slices.SortFunc) and take the least, or choose the entry by a rule of your own",
+						last:   "sort the keys (v.MapKeys(), with slices.SortFunc) and take the greatest, or choose the entry by a rule of your own",
 					})
 				}
 			case *ast.CallExpr:
@@ -143,6 +145,7 @@ func (c *checker) rangeWalk(rng *ast.RangeStmt, label string) *mapWalk {
 		where:  "the loop",
 		fix:    "range over slices.Sorted(maps.Keys(m)), or sort what the loop builds",
 		first:  "range over slices.Sorted(maps.Keys(m)) to take the least key, or choose the entry by a rule of your own",
+		last:   "range over slices.Sorted(maps.Keys(m)) to keep the greatest key, or choose the entry by a rule of your own",
 		fixes:  c.maporderFix(rng),
 	}
 	vars := []ast.Expr{rng.Key, rng.Value}
@@ -163,24 +166,44 @@ func (c *checker) rangeWalk(rng *ast.RangeStmt, label string) *mapWalk {
 }
 
 // syncMapWalk is the walk of a call of a sync.Map's Range with a function
-// literal, or nil if call is no such call.
+// literal, or a function of the package (named, a method value, or a
+// local variable only ever assigned a literal), or nil if call is no such
+// call.
 func (c *checker) syncMapWalk(call *ast.CallExpr) *mapWalk {
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok || len(call.Args) != 1 || !c.syncMapRange(sel) {
 		return nil
 	}
-	lit, ok := ast.Unparen(call.Args[0]).(*ast.FuncLit)
-	if !ok {
-		return nil
+	where := "the callback"
+	var span ast.Node
+	var typ *ast.FuncType
+	var body *ast.BlockStmt
+	switch fn := ast.Unparen(call.Args[0]).(type) {
+	case *ast.FuncLit:
+		span, typ, body = call, fn.Type, fn.Body
+	default:
+		lit, decl := c.funcOf(fn)
+		switch {
+		case lit != nil:
+			span, typ, body = lit, lit.Type, lit.Body
+		case decl != nil && decl.Body != nil:
+			// From the parameters on: the receiver is outside the walk,
+			// like a closure's variables.
+			span, typ, body = spanOf{decl.Type.Params.Pos(), decl.Body.End()}, decl.Type, decl.Body
+		default:
+			return nil
+		}
+		where = c.text(fn) + ", the callback"
 	}
 	w := &mapWalk{
-		pos: sel.Pos(), end: call.Lparen, span: call, body: lit.Body, callback: true,
+		pos: sel.Pos(), end: call.Lparen, span: span, body: body, callback: true,
 		visits: "sync.Map's Range visits entries in an order no seed replays (its map's)",
-		where:  "the callback",
+		where:  where,
 		fix:    "collect the keys in the callback, sort them after it, and Load each",
 		first:  "collect the keys and take the least, or choose the entry by a rule of your own",
+		last:   "collect the keys and take the greatest, or choose the entry by a rule of your own",
 	}
-	for _, field := range lit.Type.Params.List {
+	for _, field := range typ.Params.List {
 		for _, name := range field.Names {
 			if name.Name != "_" {
 				w.entry = append(w.entry, c.pass.TypesInfo.Defs[name])
@@ -188,6 +211,49 @@ func (c *checker) syncMapWalk(call *ast.CallExpr) *mapWalk {
 		}
 	}
 	return w
+}
+
+// spanOf is a stretch of source, as a node.
+type spanOf struct{ pos, end token.Pos }
+
+func (s spanOf) Pos() token.Pos { return s.pos }
+func (s spanOf) End() token.Pos { return s.end }
+
+// funcOf returns the function x names when its body is in the package: a
+// literal that a local variable x is only ever assigned, or the
+// declaration of a function or method (x a method value).
+func (c *checker) funcOf(x ast.Expr) (*ast.FuncLit, *ast.FuncDecl) {
+	info := c.pass.TypesInfo
+	var id *ast.Ident
+	switch x := x.(type) {
+	case *ast.Ident:
+		id = x
+	case *ast.SelectorExpr:
+		id = x.Sel
+	default:
+		return nil, nil
+	}
+	switch obj := info.Uses[id].(type) {
+	case *types.Var:
+		vals, ok := c.assigned(obj, nil)
+		if !ok || len(vals) != 1 || vals[0].index != 0 {
+			return nil, nil
+		}
+		lit, _ := ast.Unparen(vals[0].expr).(*ast.FuncLit)
+		return lit, nil
+	case *types.Func:
+		if obj.Pkg() != c.pass.Pkg {
+			return nil, nil
+		}
+		for _, f := range c.pass.Files {
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && info.Defs[fd.Name] == obj {
+					return nil, fd
+				}
+			}
+		}
+	}
+	return nil, nil
 }
 
 // syncMapRange reports whether sel is the Range method of a sync.Map.
@@ -221,20 +287,31 @@ func (c *checker) mapIterNext(x ast.Expr) types.Object {
 // checkWalk reports w if its order leaves it, or if it stops at its first
 // entry and uses that entry.
 func (c *checker) checkWalk(f *ast.File, w *mapWalk) {
+	if bf := fileOf(c.pass, w.body.Pos()); bf != nil {
+		f = bf // a callback declared in another file
+	}
 	if why := c.orderLeak(f, w.span, w.body); why != "" {
 		c.reportRange(w.pos, w.end, w.visits+", and "+why+" carries that order out of "+w.where+"; "+w.fix, w.fixes...)
 		return
 	}
 	how := ""
 	for _, s := range w.body.List {
+		if is, ok := s.(*ast.IfStmt); ok && is.Else == nil && c.goesOn(w, is.Body, keepCtx{}) {
+			break // what follows runs under a condition: keeps' to judge
+		}
 		if how = w.stops(c.pass.TypesInfo, s); how != "" {
 			break
 		}
 	}
-	if how == "" || !w.stored && !slices.ContainsFunc(w.entry, func(v types.Object) bool { return mentions(c.pass.TypesInfo, w.body, v) }) {
+	if how != "" {
+		if w.stored || slices.ContainsFunc(w.entry, func(v types.Object) bool { return mentions(c.pass.TypesInfo, w.body, v) }) {
+			c.reportRange(w.pos, w.end, w.visits+", and "+w.where+" stops at its first entry ("+how+"), so that order picks the entry it takes; "+w.first, w.fixes...)
+		}
 		return
 	}
-	c.reportRange(w.pos, w.end, w.visits+", and "+w.where+" stops at its first entry ("+how+"), so that order picks the entry it takes; "+w.first, w.fixes...)
+	if why, fix := c.keeps(f, w); why != "" {
+		c.reportRange(w.pos, w.end, w.visits+", and "+why+"; "+fix, w.fixes...)
+	}
 }
 
 // stops says how s, a statement at the top level of w's body, always
@@ -308,6 +385,9 @@ func (c *checker) collected(x ast.Expr) string {
 func (c *checker) mapSeq(x ast.Expr, seen []*types.Var) bool {
 	switch x := ast.Unparen(x).(type) {
 	case *ast.CallExpr:
+		if c.reflectMapSeq(x) {
+			return true
+		}
 		path, name := pkgFunc(callee(c.pass.TypesInfo, x))
 		return path == "maps" && (name == "Keys" || name == "Values" || name == "All")
 	case *ast.SelectorExpr:
@@ -329,6 +409,70 @@ func (c *checker) mapSeq(x ast.Expr, seen []*types.Var) bool {
 		return true
 	}
 	return false
+}
+
+// reflectMapSeq reports whether call is a reflect.Value's Seq or Seq2 of
+// a map: the value is reflect.ValueOf of one (or a local variable only
+// ever assigned that), or the call is under a condition or a case that
+// names reflect.Map (if v.Kind() == reflect.Map, case reflect.Map).
+func (c *checker) reflectMapSeq(call *ast.CallExpr) bool {
+	info := c.pass.TypesInfo
+	fn := callee(info, call)
+	if fn == nil || fn.Name() != "Seq" && fn.Name() != "Seq2" || fn.Signature().Recv() == nil || !isNamed(fn.Signature().Recv().Type(), "reflect", "Value") {
+		return false
+	}
+	var ofMap func(x ast.Expr, seen []*types.Var) bool
+	ofMap = func(x ast.Expr, seen []*types.Var) bool {
+		switch x := ast.Unparen(x).(type) {
+		case *ast.CallExpr:
+			path, name := pkgFunc(callee(info, x))
+			if path == "reflect" && name == "ValueOf" && len(x.Args) == 1 {
+				_, ok := info.TypeOf(x.Args[0]).Underlying().(*types.Map)
+				return ok
+			}
+		case *ast.Ident:
+			v, ok := info.Uses[x].(*types.Var)
+			if !ok {
+				return false
+			}
+			vals, ok := c.assigned(v, seen)
+			return ok && len(vals) > 0 && !slices.ContainsFunc(vals, func(a assignedValue) bool { return a.index != 0 || !ofMap(a.expr, append(seen, v)) })
+		}
+		return false
+	}
+	if ofMap(ast.Unparen(call.Fun).(*ast.SelectorExpr).X, nil) {
+		return true
+	}
+	f := fileOf(c.pass, call.Pos())
+	if f == nil {
+		return false
+	}
+	namesMap := func(n ast.Node) bool {
+		found := false
+		ast.Inspect(n, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				if k, ok := info.Uses[id].(*types.Const); ok && k.Pkg() != nil && k.Pkg().Path() == "reflect" && k.Name() == "Map" {
+					found = true
+				}
+			}
+			return !found
+		})
+		return found
+	}
+	under := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n == nil || under || !(n.Pos() <= call.Pos() && call.Pos() < n.End()) {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.IfStmt:
+			under = n.Body.Pos() <= call.Pos() && call.Pos() < n.Body.End() && namesMap(n.Cond)
+		case *ast.CaseClause:
+			under = slices.ContainsFunc(n.List, func(x ast.Expr) bool { return namesMap(x) })
+		}
+		return true
+	})
+	return under
 }
 
 // mapOrdered reports whether ranging over x visits a map's entries in the

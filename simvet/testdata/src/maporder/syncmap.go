@@ -143,3 +143,62 @@ func Shared(m map[int]string, all map[string]*described) {
 		d.methods = append(d.methods, name)
 	}
 }
+
+// A Range given a named function, a method value, or a local variable
+// holding a literal, is checked as one given the literal.
+
+func sendEach(ctx context.Context, ch *providers.Chan[any]) func(k, v any) bool {
+	return func(k, v any) bool { _ = ch.Send(ctx, v); return true }
+}
+
+type collector struct {
+	last  any
+	names []string
+}
+
+func (c *collector) visit(k, _ any) bool {
+	c.last = k
+	return true
+}
+
+func (c *collector) count(_, _ any) bool { return true }
+
+func firstOf(k, _ any) bool {
+	chosen = k
+	return false
+}
+
+var chosen any
+
+func NamedCallbacks(ctx context.Context, ch *providers.Chan[any], m *sync.Map) {
+	var c collector
+	m.Range(c.visit) // want `sync.Map's Range visits .*, and an assignment to c.last keeps the last entry visited, which that order picks`
+	m.Range(firstOf) // want `sync.Map's Range visits .*, and firstOf, the callback stops at its first entry \(return false\)`
+	send := func(_, v any) bool { _ = ch.Send(ctx, v); return true }
+	m.Range(send) // want `sync.Map's Range visits .*, and a send carries that order out of send, the callback`
+	m.Range(c.count)
+	m.Range(sendEach(ctx, ch)) // a function a call returns: not followed
+}
+
+// reflect.Value's Seq and Seq2 visit a map in its order.
+func ReflectSeq(ctx context.Context, p providers.Providers, m map[string]int, v reflect.Value) string {
+	for k := range reflect.ValueOf(m).Seq() { // want `ranging over a map visits keys in an order no seed replays, and a task started \(Go\)`
+		p.Task.Go(ctx, k.String(), func(ctx context.Context) error { return nil })
+	}
+	if v.Kind() == reflect.Map {
+		for k, e := range v.Seq2() { // want `ranging over a map visits keys in an order no seed replays, and the loop stops at the first entry that passes a condition \(return k.String\(\)\)`
+			if e.Int() > 0 {
+				return k.String()
+			}
+		}
+	}
+	switch v.Kind() {
+	case reflect.Map:
+		return slices.Collect(v.Seq())[0].String() // want `slices.Collect lists a map's entries in an order no seed replays, and an index takes the entry`
+	case reflect.Slice:
+		for i := range v.Seq() { // a slice's indices, in order
+			return i.String()
+		}
+	}
+	return ""
+}
