@@ -263,11 +263,13 @@ package-level variable. A suggested fix rewrites the four calls above,
 and math/rand's Intn and Int63n, when a providers.Providers value is in
 scope.
 
-A %p verb in a formatting call (fmt.Sprintf, Errorf, log.Printf, any
-printf-like function) is reported too: a pointer's address is the
-allocator's choice and differs between processes, so a payload, a name
-or an error that holds one differs on a replay. Every such call is
-reported, wherever its text goes; name the value by an id of your own.`
+A %p verb in a formatting call is reported too: a pointer's address is
+the allocator's choice and differs between processes, so a payload, a
+name or an error that holds one differs on a replay. Reported where the
+text becomes a value (fmt.Sprintf, Errorf, Appendf, any printf-like
+call whose result is used) or goes to a writer (Fprintf); a log line
+(Printf, log.Printf, t.Logf, a logger's own), which no trace hashes, is
+not. Name the value by an id of your own.`
 
 	osnetDoc = `the real operating system and network
 

@@ -9,21 +9,29 @@ import (
 
 // A %p verb formats a pointer's address, which the allocator chooses: it
 // differs between processes (and often between runs in one), so text
-// that holds one, a payload sent, a name, a key, an error compared or a
-// log line diffed, is not the same on a replay. Every formatting call of
-// code under test is reported, wherever the text goes: following it to a
-// write would take other functions' bodies, and an address is of no use
-// to a seed anyway.
+// that holds one, a payload sent, a name, a key, an error, is not the
+// same on a replay. A formatting call is reported when its text becomes a
+// value (Sprintf, Errorf, Appendf: the result is used) or goes to a
+// writer it is given (Fprintf), wherever it goes from there: following it
+// to a send would take other functions' bodies. One used as a statement
+// with no writer (Printf, log.Printf, t.Logf, a logger's own) writes a
+// log line, which no trace hashes.
 func checkPointerVerbs(c *checker) {
 	info := c.pass.TypesInfo
 	for _, f := range c.pass.Files {
+		stmts := map[*ast.CallExpr]bool{}
 		ast.Inspect(f, func(n ast.Node) bool {
+			if es, ok := n.(*ast.ExprStmt); ok {
+				if call, ok := ast.Unparen(es.X).(*ast.CallExpr); ok {
+					stmts[call] = true
+				}
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true
 			}
 			i := formatIndex(info, call)
-			if i < 0 || i >= len(call.Args) {
+			if i < 0 || i >= len(call.Args) || stmts[call] && !writesTo(callee(info, call)) {
 				return true
 			}
 			tv, ok := info.Types[call.Args[i]]
@@ -62,6 +70,17 @@ func formatIndex(info *types.Info, call *ast.CallExpr) int {
 		return -1
 	}
 	return params.Len() - 2
+}
+
+// writesTo reports whether fn's first parameter is a writer (Fprintf's).
+func writesTo(fn *types.Func) bool {
+	params := fn.Signature().Params()
+	if params.Len() == 0 {
+		return false
+	}
+	obj, _, _ := types.LookupFieldOrMethod(params.At(0).Type(), true, fn.Pkg(), "Write")
+	_, ok := obj.(*types.Func)
+	return ok
 }
 
 // hasPointerVerb reports whether format, fmt's, holds a %p verb.
