@@ -165,10 +165,11 @@ runtime.NumGoroutine is reported too: it counts every goroutine in the
 process, the runtime's, the test's and other tests' among them, so a
 decision on it differs between runs, processes and GOMAXPROCS settings,
 and no seed replays it. Count the tasks you start yourself.
-runtime.NumCPU and runtime.GOMAXPROCS are reported for the same reason:
-they read the machine, so a pool or a shard count sized from them makes
-a seed found on a laptop take another path on a CI runner. Size it from
-a constant or the workload's configuration.
+
+runtime.NumCPU and runtime.GOMAXPROCS are reported too: they read the
+machine, so a pool or a shard count sized from them makes a seed found
+on a laptop take another path on a CI runner. Size it from a constant
+or the workload's configuration.
 
 A suggested fix rewrites go func() { ... }() so when a providers.Providers
 value and a context are in scope and the body has no return statement.`

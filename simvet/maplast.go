@@ -173,14 +173,29 @@ func (c *checker) keeps(f *ast.File, w *mapWalk) (why, fix string) {
 			}
 			for _, r := range s.Results {
 				if fl.tainted(r) && !isError(c.pass.TypesInfo.TypeOf(r)) && !c.search(fl, k) {
-					why = w.where + " stops at the first entry that passes a condition (return " + c.text(r) + "), so when several pass, that order picks the one it takes"
+					how := "return " + c.text(r)
+					if len(how) > 30 || strings.Contains(how, "\n") {
+						how = "return"
+					}
+					why = w.where + " stops at the first entry that passes a condition (" + how + "), so when several pass, that order picks the one it takes"
 					return k
 				}
 			}
 		case *ast.BlockStmt:
 			list(s.List, k)
 		case *ast.LabeledStmt:
-			return stmt(s.Stmt, rest, k)
+			switch loop := s.Stmt.(type) {
+			case *ast.ForStmt:
+				list(loop.Body.List, innerLoop(k, s.Label.Name))
+				return k
+			case *ast.RangeStmt:
+				list(loop.Body.List, innerLoop(k, s.Label.Name))
+				return k
+			}
+			inner := k // a switch or a select, which break L leaves
+			inner.labels = append(slices.Clip(k.labels), s.Label.Name)
+			stmt(s.Stmt, rest, inner)
+			return k
 		case *ast.IfStmt:
 			if s.Init != nil {
 				stmt(s.Init, nil, k)
@@ -220,9 +235,9 @@ func (c *checker) keeps(f *ast.File, w *mapWalk) (why, fix string) {
 				list(cc.(*ast.CommClause).Body, inner.with(guard{}))
 			}
 		case *ast.ForStmt:
-			list(s.Body.List, c.innerLoop(k, s))
+			list(s.Body.List, innerLoop(k, ""))
 		case *ast.RangeStmt:
-			list(s.Body.List, c.innerLoop(k, s))
+			list(s.Body.List, innerLoop(k, ""))
 		}
 		return k
 	}
@@ -230,17 +245,12 @@ func (c *checker) keeps(f *ast.File, w *mapWalk) (why, fix string) {
 	return why, fix
 }
 
-// innerLoop is the context of the body of a loop inside a walk.
-func (c *checker) innerLoop(k keepCtx, loop ast.Stmt) keepCtx {
+// innerLoop is the context of the body of a loop inside a walk, labelled
+// label.
+func innerLoop(k keepCtx, label string) keepCtx {
 	k.innerBreak, k.innerContinue = true, true
-	k.labels = slices.Clip(k.labels)
-	for _, f := range c.pass.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			if l, ok := n.(*ast.LabeledStmt); ok && l.Stmt == loop {
-				k.labels = append(k.labels, l.Label.Name)
-			}
-			return f.Pos() <= loop.Pos() && loop.Pos() < f.End()
-		})
+	if label != "" {
+		k.labels = append(slices.Clip(k.labels), label)
 	}
 	return k
 }

@@ -229,3 +229,38 @@ func SetOnce(m map[string]*node) string {
 	}
 	return leader
 }
+
+// A break inside the loop leaves what it is in: an inner loop, a switch,
+// or the loop its label names.
+func Breaks(m map[string][]bool, n map[string]*node) (string, string, string) {
+	var pick, other, first string
+	for k, oks := range m { // want `an assignment to pick keeps an entry that passes the condition above it`
+		for _, ok := range oks {
+			if ok {
+				pick = k
+				break
+			}
+		}
+	}
+	for k, v := range n { // want `an assignment to other keeps an entry that passes the condition above it`
+	sw:
+		switch {
+		case v.ok:
+			other = k
+			break sw
+		}
+	}
+outer:
+	for k, v := range n { // want `the loop stops at the first entry that passes a condition, keeping it in first`
+		for i := range 3 {
+			if v.term == i {
+				continue
+			}
+			if v.ok {
+				first = k
+				break outer
+			}
+		}
+	}
+	return pick, other, first
+}
