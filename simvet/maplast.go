@@ -166,7 +166,9 @@ func (c *checker) keeps(f *ast.File, w *mapWalk) (why, fix string) {
 	stmt = func(s ast.Stmt, rest []ast.Stmt, k keepCtx) keepCtx {
 		switch s := s.(type) {
 		case *ast.AssignStmt:
-			why, fix = c.keptByAssign(f, w, fl, s, rest, k)
+			if y, x := c.keptByAssign(f, w, fl, s, rest, k); y != "" {
+				why, fix = y, x
+			}
 		case *ast.ReturnStmt:
 			if w.callback || len(k.guards) == 0 {
 				return k // an unconditional return is stops' to report

@@ -264,3 +264,15 @@ outer:
 	}
 	return pick, other, first
 }
+
+// A filter's return after an assignment that keeps nothing.
+func AfterAssign(m map[string]*node) string {
+	seen := 0
+	for k, n := range m { // want `the loop stops at the first entry that passes a condition \(return k\), so when several pass, that order picks the one it takes; range over slices.Sorted\(maps.Keys\(m\)\) to take the least key`
+		seen = n.term
+		if seen > 0 && n.ok {
+			return k
+		}
+	}
+	return ""
+}
