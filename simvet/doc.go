@@ -316,9 +316,12 @@ when several entries pass, the order picks the one kept. A max or a min
 comparison does not read (bestKey = k: a tie then goes to the last
 visited; compare the key too), nor is a combination no order changes (a
 sum, a count, min and max, a set), a check that every entry agrees, an
-error kept or returned under a condition, or a search: a condition that
-compares the entry for equality with something else (if v == x { return
-k }, k == want, bytes.Equal) lets one entry through, or equal ones.
+error kept or returned under a condition or checked at once, or a
+search: a condition that compares the entry for equality with a value
+looked for (if v == x { return k }, k == want, bytes.Equal), or the key
+with a constant, lets one entry through, or equal ones. The value
+compared with a constant or nil (v.state == Ready, v != nil) is a
+filter: many entries may be in that state.
 
 A sync.Map's Range (given a literal, a function or method of the package,
 or a local variable holding a literal), a reflect.MapIter

@@ -174,7 +174,7 @@ func (c *checker) keeps(f *ast.File, w *mapWalk) (why, fix string) {
 				return k // an unconditional return is stops' to report
 			}
 			for _, r := range s.Results {
-				if fl.tainted(r) && !isError(c.pass.TypesInfo.TypeOf(r)) && !c.search(fl, k) {
+				if fl.tainted(r) && !isError(c.pass.TypesInfo.TypeOf(r)) && !c.search(w, fl, k) {
 					how := "return " + c.text(r)
 					if len(how) > 30 || strings.Contains(how, "\n") {
 						how = "return"
@@ -330,7 +330,7 @@ func (c *checker) keptByAssign(f *ast.File, w *mapWalk, fl *flow, as *ast.Assign
 		name := c.text(lhs)
 		if slices.ContainsFunc(rest, func(s ast.Stmt) bool { return c.leaves(w, s, k) }) {
 			// pick = k; break: the first entry that passes the guards.
-			if len(k.guards) == 0 || isError(t) || c.search(fl, k) {
+			if len(k.guards) == 0 || isError(t) || c.search(w, fl, k) {
 				continue // unconditional: stops' to report
 			}
 			return w.where + " stops at the first entry that passes a condition, keeping it in " + name + ", so when several pass, that order picks the one it keeps", w.first
@@ -348,7 +348,7 @@ func (c *checker) keptByAssign(f *ast.File, w *mapWalk, fl *flow, as *ast.Assign
 		if c.combines(rhs, lhs, t) {
 			continue
 		}
-		if len(k.guards) > 0 && (isError(t) || c.search(fl, k)) || c.checked(w, k, lhs, rhs) {
+		if len(k.guards) > 0 && (isError(t) || c.search(w, fl, k)) || c.checked(w, k, lhs, rhs) || isError(t) && c.errChecked(w, rest, k, target) {
 			continue
 		}
 		if g, covered := c.extreme(fl, w, k, rhs); g {
@@ -493,11 +493,41 @@ func (c *checker) checked(w *mapWalk, k keepCtx, lhs, rhs ast.Expr) bool {
 	return found
 }
 
-// search reports whether a guard in k lets through one entry at most: a
-// conjunct of it compares something computed from the entry for equality
-// with something that is not.
-func (c *checker) search(fl *flow, k keepCtx) bool {
-	eq := func(a, b ast.Expr) bool { return fl.tainted(a) != fl.tainted(b) }
+// errChecked reports whether err, an error the walk assigns, is checked
+// by what follows it (if err != nil { return err }): the walk goes on only
+// while it is nil, so it is nil after the walk, whatever the order.
+func (c *checker) errChecked(w *mapWalk, rest []ast.Stmt, k keepCtx, err *types.Var) bool {
+	for _, s := range rest {
+		is, ok := s.(*ast.IfStmt)
+		if ok && mentions(c.pass.TypesInfo, is.Cond, err) && c.leaves(w, is.Body, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// search reports whether a guard in k lets through one entry, or entries
+// equal where it looks: a conjunct of it compares the key, or something
+// computed from the entry, for equality with something the entry does
+// not decide; with a variable (v == want: the value looked for), not a
+// constant or nil, unless it is the key (k == "a"). A constant is a
+// state that many entries may share (v.state == Ready, err == nil): a
+// filter.
+func (c *checker) search(w *mapWalk, fl *flow, k keepCtx) bool {
+	info := c.pass.TypesInfo
+	eq := func(a, b ast.Expr) bool {
+		if fl.tainted(b) {
+			a, b = b, a
+		}
+		if !fl.tainted(a) || fl.tainted(b) {
+			return false
+		}
+		if id, ok := ast.Unparen(a).(*ast.Ident); ok && w.key != nil && info.Uses[id] == w.key {
+			return true
+		}
+		tv, ok := info.Types[b]
+		return !ok || tv.Value == nil && !tv.IsNil()
+	}
 	for _, g := range k.guards {
 		if g.tag != nil {
 			if fl.tainted(g.tag) && len(g.cases) > 0 && !slices.ContainsFunc(g.cases, func(x ast.Expr) bool { return fl.tainted(x) }) {
@@ -520,7 +550,8 @@ func (c *checker) search(fl *flow, k keepCtx) bool {
 					return
 				}
 				fn := callee(c.pass.TypesInfo, x)
-				if fn == nil || !strings.HasSuffix(fn.Name(), "Equal") && fn.Name() != "Equals" && fn.Name() != "EqualFold" && fn.Name() != "Identical" {
+				if fn == nil || !strings.HasSuffix(fn.Name(), "Equal") && fn.Name() != "Equals" && fn.Name() != "EqualFold" && fn.Name() != "Identical" &&
+					!strings.HasPrefix(fn.Name(), "same") && !strings.HasPrefix(fn.Name(), "Same") {
 					return
 				}
 				args := slices.Clone(x.Args)

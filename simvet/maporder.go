@@ -30,6 +30,9 @@ type mapWalk struct {
 	// entry holds what carries an entry into the body: the key and value
 	// variables, the callback's parameters, the iterator.
 	entry []types.Object
+	// key is the entry's key, when a variable of the body holds it: no
+	// two entries have the same.
+	key types.Object
 	// stored: the loop assigns each entry to variables declared outside
 	// it (for k = range m).
 	stored   bool
@@ -158,6 +161,9 @@ func (c *checker) rangeWalk(rng *ast.RangeStmt, label string) *mapWalk {
 		case v == nil || ok && id.Name == "_":
 		case rng.Tok == token.DEFINE && ok:
 			w.entry = append(w.entry, info.Defs[id])
+			if _, isMap := info.TypeOf(rng.X).Underlying().(*types.Map); isMap && v == rng.Key {
+				w.key = info.Defs[id]
+			}
 		default:
 			w.stored = true
 		}
@@ -203,10 +209,13 @@ func (c *checker) syncMapWalk(call *ast.CallExpr) *mapWalk {
 		first:  "collect the keys and take the least, or choose the entry by a rule of your own",
 		last:   "collect the keys and take the greatest, or choose the entry by a rule of your own",
 	}
-	for _, field := range typ.Params.List {
-		for _, name := range field.Names {
+	for i, field := range typ.Params.List {
+		for j, name := range field.Names {
 			if name.Name != "_" {
 				w.entry = append(w.entry, c.pass.TypesInfo.Defs[name])
+				if i == 0 && j == 0 {
+					w.key = c.pass.TypesInfo.Defs[name]
+				}
 			}
 		}
 	}

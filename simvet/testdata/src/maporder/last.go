@@ -276,3 +276,50 @@ func AfterAssign(m map[string]*node) string {
 	}
 	return ""
 }
+
+// Equality with a constant or nil is a filter when the key is not what it
+// compares: many entries may be in one state.
+func ByState(m map[string]*node, states map[string]string) (string, string) {
+	for k, s := range states { // want `the loop stops at the first entry that passes a condition \(return k\)`
+		if s == "ready" {
+			return k, ""
+		}
+	}
+	var up string
+	for k, n := range m { // want `an assignment to up keeps an entry that passes the condition above it`
+		if n != nil {
+			up = k
+		}
+	}
+	return "", up
+}
+
+func sameName(a, b string) bool { return strings.EqualFold(a, b) }
+
+func parse(s string) (int, error) { return len(s), nil }
+
+// A constant key, a same… function, and an error checked at once: fine.
+func Checked(m map[string]string, want string) (string, int, error) {
+	var v string
+	for k, x := range m {
+		if k == "a" {
+			v = x
+		}
+	}
+	for k, x := range m {
+		if sameName(k, want) {
+			return x, 0, nil
+		}
+	}
+	total := 0
+	var err error
+	for _, x := range m {
+		var n int
+		n, err = parse(x)
+		if err != nil {
+			return "", 0, err
+		}
+		total += n
+	}
+	return v, total, err
+}
