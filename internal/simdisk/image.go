@@ -321,8 +321,9 @@ func (c *content) writeAt(p []byte, off int64) {
 	}
 }
 
-// newPage returns a page for the overlay: the spare one a sync freed, one
-// of the disk's free pages, or a fresh one, all zeros.
+// newPage returns a page for the overlay: the spare one a sync freed or
+// one of the disk's free pages, holding what it last held, or a fresh one,
+// all zeros, which fresh tells.
 func (c *content) newPage() (data *[pageBytes]byte, fresh bool) {
 	if d := c.spare; d != nil {
 		c.spare = nil
