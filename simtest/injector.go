@@ -129,7 +129,18 @@ func (f *Faults) Clog(from, to string, d time.Duration) {
 	}
 }
 
-// Heal ends every partition, isolation and clog, the chaos
+// Slow adds extra to the latency of every packet from host from to host
+// to, until Heal, as [Net.Slow]: a downstream that answers late.
+func (f *Faults) Slow(from, to string, extra time.Duration) {
+	if extra < 0 || extra > chaos.MaxDuration {
+		f.c.s.Fatalf("simtest: injector %s: Slow(%q, %q, %v): a slow link adds zero (none) or more, and at most chaos.MaxDuration (%v)", f.name, from, to, extra, chaos.MaxDuration)
+	}
+	if f.note("slow %s -> %s by %v", from, to, extra) {
+		f.c.s.network().Slow(from, to, extra)
+	}
+}
+
+// Heal ends every partition, isolation, clog and slow link, the chaos
 // configuration's too, as [Net.Heal].
 func (f *Faults) Heal() {
 	if f.note("heal") {

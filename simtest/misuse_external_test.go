@@ -29,6 +29,8 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 			`simtest: Net.Clog("10.0.0.1", "10.0.0.2", -1s): a clog lasts zero or more, and at most chaos.MaxDuration (8760h0m0s); to hold packets until Heal, use PartitionOneWay`},
 		{"endless clog", func(s *simtest.S) { s.Network().Clog("10.0.0.1", "10.0.0.2", math.MaxInt64) }, nil,
 			"a clog lasts zero or more, and at most chaos.MaxDuration"},
+		{"negative slow link", func(s *simtest.S) { s.Network().Slow("10.0.0.1", "10.0.0.2", -time.Second) }, nil,
+			`simtest: Net.Slow("10.0.0.1", "10.0.0.2", -1s): a slow link adds zero (none) or more, and at most chaos.MaxDuration (8760h0m0s)`},
 		{"Reboot(0) to Stop", func(s *simtest.S) { s.Boot(two).Stop("n-0", 0, simtest.Grace(time.Second)) }, nil,
 			`simtest: Cluster.Stop("n-0", Reboot(0), simtest.Grace(1s)): Reboot(0) is not a kind of reboot; use simtest.Graceful, simtest.Crash, simtest.Wipe, simtest.PowerLoss or simtest.Kill`},
 		{"Reboot(7) to Reboot", func(s *simtest.S) { s.Boot(two).Reboot("n-0", 7) }, nil,

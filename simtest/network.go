@@ -186,10 +186,23 @@ func (n *Net) Clog(from, to string, d time.Duration) {
 	n.s.network().Clog(from, to, d)
 }
 
-// Heal ends every partition, isolation and clog, manual or random, and
-// the hang of every connect that a connect fault hangs (it goes on at its
-// next retransmission of the SYN). Random partitions go on being drawn;
-// see [Net.Quiesce].
+// Slow adds extra to the latency of every packet from host from to host
+// to, until [Net.Heal]: a slow link, a congested route or a downstream
+// that answers late, where a clog holds packets and then lets them all go.
+// Slow both ways by calling it for each direction. The last extra set for
+// a pair replaces the one before, and 0 ends it; extra is at most
+// [chaos.MaxDuration]. A connection's data still arrives in order.
+func (n *Net) Slow(from, to string, extra time.Duration) {
+	if extra < 0 || extra > chaos.MaxDuration {
+		n.s.Fatalf("simtest: Net.Slow(%q, %q, %v): a slow link adds zero (none) or more, and at most chaos.MaxDuration (%v)", from, to, extra, chaos.MaxDuration)
+	}
+	n.s.network().Slow(from, to, extra)
+}
+
+// Heal ends every partition, isolation, clog and slow link, manual or
+// random, and the hang of every connect that a connect fault hangs (it
+// goes on at its next retransmission of the SYN). Random partitions go on
+// being drawn; see [Net.Quiesce].
 func (n *Net) Heal() { n.s.network().Heal() }
 
 // Quiesce heals the network and turns its faults off for the rest of the

@@ -56,6 +56,58 @@ func ExampleNet_Partition() {
 	}, simtest.Network(chaos.NoNetworkFaults()))
 }
 
+// A downstream that answers late: the server's replies take two seconds
+// more while its link back to the client is slow, and a client whose
+// deadline is one second times out, until the link heals.
+func ExampleNet_Slow() {
+	simtest.Simulate(func(s *simtest.S) {
+		server := s.HostProviders("10.0.0.1")
+		l, err := server.Network.Listen(s.Context(), ":7")
+		require.NoError(s, err)
+		server.Task.Go(s.Context(), "echo", func(ctx context.Context) error {
+			c, err := l.Accept()
+			if err != nil {
+				return err
+			}
+			r := bufio.NewReader(c)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return nil
+				}
+				fmt.Fprint(c, line)
+			}
+		})
+
+		p := s.Providers()
+		c, err := p.Network.Dial(s.Context(), "10.0.0.1:7")
+		require.NoError(s, err)
+		r := bufio.NewReader(c)
+		call := func() {
+			start := p.Time.Now()
+			c.SetDeadline(start.Add(time.Second))
+			fmt.Fprintln(c, "ping")
+			if _, err := r.ReadString('\n'); err != nil {
+				fmt.Println("timed out")
+				return
+			}
+			fmt.Println("answered in", p.Time.Now().Sub(start))
+		}
+		call()
+		s.Network().Slow("10.0.0.1", simtest.DriverHost, 2*time.Second)
+		call()
+		s.Network().Heal()
+		p.Time.Sleep(s.Context(), 3*time.Second) // the late answer arrives, and is read
+		c.SetDeadline(time.Time{})
+		r.ReadString('\n')
+		call()
+	}, simtest.Seeds(1), simtest.Network(chaos.Network{Latency: chaos.Latency{Fast: chaos.Range{Min: time.Millisecond, Max: time.Millisecond}}}))
+	// Output:
+	// answered in 2ms
+	// timed out
+	// answered in 2ms
+}
+
 // An idle connection cut off from its peer is dropped by its keep-alive
 // probes, on by default as Go turns them on: the read fails 150 s after
 // the ends last heard from each other.

@@ -94,6 +94,24 @@ func TestManualFaultsOnTheNetwork(t *testing.T) {
 		_, err = c.Read(make([]byte, 1))
 		require.NoError(s, err)
 		assert.GreaterOrEqual(s, s.Elapsed()-start, 300*time.Millisecond)
+
+		// A slow link delays every reply by its extra, until Heal.
+		s.Network().Slow("10.0.0.1", simtest.DriverHost, time.Second)
+		for range 2 {
+			start = s.Elapsed()
+			_, err = c.Write([]byte("z"))
+			require.NoError(s, err)
+			_, err = c.Read(make([]byte, 1))
+			require.NoError(s, err)
+			assert.GreaterOrEqual(s, s.Elapsed()-start, time.Second)
+		}
+		s.Network().Heal()
+		start = s.Elapsed()
+		_, err = c.Write([]byte("z"))
+		require.NoError(s, err)
+		_, err = c.Read(make([]byte, 1))
+		require.NoError(s, err)
+		assert.Less(s, s.Elapsed()-start, time.Second)
 	}, simtest.Network(chaos.NoNetworkFaults()), simtest.Seeds(3))
 }
 
@@ -256,4 +274,23 @@ func TestAProcessOnTheDriversNetworkIsASetUpMistake(t *testing.T) {
 			assert.Regexp(t, `\n\s+at network_external_test\.go:\d+\n`, res.Report, "the line of the call")
 		})
 	}
+}
+
+// An injector slows a link for a while: the timeline tells it, and the
+// faults line counts it among the network's faults.
+func TestAnInjectedSlowLinkIsAFault(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+		c.Inject(simtest.Injector{Name: "slow downstream", Run: func(ctx context.Context, f *simtest.Faults) error {
+			f.Slow("p-1", "p-0", 2*time.Second)
+			if err := f.Providers().Time.Sleep(ctx, 10*time.Second); err != nil {
+				return err
+			}
+			f.Heal()
+			return nil
+		}})
+		c.Run(simtest.Phases{Chaos: time.Minute, Settle: time.Millisecond}, idleFor(time.Minute))
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, "faults seen: 0 reboots, 2 of the network (2 slow links), 0 of the disks")
 }

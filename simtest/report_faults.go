@@ -57,6 +57,7 @@ const (
 	netPartition // manual, one way, an isolation, or random
 	netClog
 	netSlowPacket
+	netSlowLink // a link slowed by hand (Net.Slow), not its end
 	netBitFlip
 	netPartialRead
 	netPartialWrite
@@ -132,6 +133,7 @@ var faultNames = [numFaults]struct {
 	netPartition:          {networkFault, "partition", "partition", "partitions"},
 	netClog:               {networkFault, "clog", "clog", "clogs"},
 	netSlowPacket:         {networkFault, "slow packet", "slow packet", "slow packets"},
+	netSlowLink:           {networkFault, "slow link", "slow link", "slow links"},
 	netBitFlip:            {networkFault, "bit flip", "bit flip", "bit flips"},
 	netPartialRead:        {shortIOFault, "partial read", "read", "reads"},
 	netPartialWrite:       {shortIOFault, "partial write", "write", "writes"},
@@ -325,6 +327,12 @@ func netFault(msg string) fault {
 	case "bit":
 		return netBitFlip
 	case "slow":
+		switch {
+		case strings.HasSuffix(rest, " ends"):
+			return notAFault
+		case strings.HasPrefix(rest, "link "):
+			return netSlowLink
+		}
 		return netSlowPacket
 	case "connection":
 		if strings.HasSuffix(msg, simnet.PeerLostPower) {

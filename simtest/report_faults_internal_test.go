@@ -64,6 +64,8 @@ func TestFaultOfSortsTheEngineEntries(t *testing.T) {
 		{"net: partial read of 3 of 10 bytes on kv-0:1->kv-1:7", netPartialRead},
 		{"net: partial write of 3 of 10 bytes on kv-0:1->kv-1:7", netPartialWrite},
 		{"net: sleep on kv-0 delayed by 3ms", notAFault},
+		{"net: slow link kv-0 -> kv-1: 300ms more latency", netSlowLink},
+		{"net: slow link kv-0 -> kv-1 ends", notAFault},
 		{"buggify fired: rpc drops a connection", netRPCDrop},
 		{"buggify fired: conn.go:537", buggifyFired}, // a site of the code under test's own
 		{"buggify site on: rpc drops a connection", notAFault},

@@ -11,7 +11,7 @@ import (
 // latency draws the one-way delay of a packet from src to dst: the slow
 // tail's coin (when SlowProb > 0), then the fast or slow delay (when its
 // range is not a single value), then, the first time the pair talks, the
-// pair's stable extra delay.
+// pair's stable extra delay, and a slow link's ([Net.Slow]).
 func (n *Net) latency(src, dst *Host) int64 {
 	l := &n.cfg.Latency
 	var d int64
@@ -26,6 +26,9 @@ func (n *Net) latency(src, dst *Host) int64 {
 	}
 	if src != dst && n.cfg.MaxPairLatency > 0 {
 		d += n.pairLatency(src, dst)
+	}
+	if len(n.slows) > 0 {
+		d = satAdd(d, n.slows[pairKey(src, dst)])
 	}
 	return d
 }

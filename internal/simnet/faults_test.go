@@ -301,6 +301,50 @@ func TestClogging(t *testing.T) {
 	assert.Positive(t, cl.errs["timeout"])
 }
 
+// A slow link adds its latency to every packet one way, the other way
+// keeps its own, data arrives in order as the slowing starts and ends, and
+// Heal ends it.
+func TestSlowLink(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.Latency = chaos.Latency{Fast: chaos.Range{Min: time.Millisecond, Max: time.Millisecond}}
+	w := newWorld(t, 9, cfg)
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		a, b := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.SteadyHost("10.0.0.2"))
+		c, s := pair(t, ctx, a, b)
+		oneWay := func(from, to net.Conn) time.Duration {
+			start := p.Time.Now()
+			_, err := from.Write([]byte("x"))
+			require.NoError(t, err)
+			_, err = io.ReadFull(to, make([]byte, 1))
+			require.NoError(t, err)
+			return p.Time.Now().Sub(start)
+		}
+		w.net.Slow("10.0.0.1", "10.0.0.2", 300*time.Millisecond)
+		assert.Equal(t, 301*time.Millisecond, oneWay(c, s), "slowed")
+		assert.Equal(t, time.Millisecond, oneWay(s, c), "the other way is not")
+
+		// Data sent slowed, then after the slowing ends, arrives in order.
+		_, err := c.Write([]byte("1"))
+		require.NoError(t, err)
+		w.net.Slow("10.0.0.1", "10.0.0.2", 0)
+		_, err = c.Write([]byte("2"))
+		require.NoError(t, err)
+		got := make([]byte, 2)
+		_, err = io.ReadFull(s, got)
+		require.NoError(t, err)
+		assert.Equal(t, "12", string(got))
+		assert.Equal(t, time.Millisecond, oneWay(c, s), "0 ends it")
+
+		w.net.Slow("10.0.0.1", "10.0.0.2", time.Second)
+		w.net.Heal()
+		assert.Equal(t, time.Millisecond, oneWay(c, s), "Heal ends it")
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.NotEmpty(t, events(res, "slow link 10.0.0.1 -> 10.0.0.2: 300ms more latency"))
+	assert.NotEmpty(t, events(res, "slow link 10.0.0.1 -> 10.0.0.2 ends"))
+}
+
 func TestRandomCloseExplicit(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
 	cfg.CloseProb, cfg.CloseExplicitProb = 0.02, 1

@@ -43,6 +43,7 @@ type Net struct {
 	random        *partition
 	nextPartition int64
 	clogs         map[uint64]int64 // ordered host pair → clogged until
+	slows         map[uint64]int64 // ordered host pair → a slow link's extra latency, ns
 	// Deliveries and connects held by a cut or a clog, in the order they
 	// were held; Heal retries them at once. Entries whose hold ended are
 	// dropped now and then (heldCap).
@@ -347,8 +348,28 @@ func (n *Net) clog(from, to *Host, d int64) {
 	n.event("clog %s -> %s for %v", from.name, to.name, time.Duration(d))
 }
 
-// Heal ends every partition, isolation and clog, manual or random, and lets
-// the traffic they held go on at once. It ends the hang of the connects
+// Slow adds extra to the latency of every packet from host from to host
+// to, until [Net.Heal]: a slow link, a congested route or a downstream
+// that answers late, where [Net.Clog] holds the packets and lets them go
+// at once. The last extra set for a pair replaces the one before; 0 takes
+// it away. A connection's data still arrives in order.
+func (n *Net) Slow(from, to string, extra time.Duration) {
+	src, dst := n.Host(from), n.Host(to)
+	if n.slows == nil {
+		n.slows = make(map[uint64]int64)
+	}
+	k := pairKey(src, dst)
+	if extra <= 0 {
+		delete(n.slows, k)
+		n.event("slow link %s -> %s ends", src.name, dst.name)
+		return
+	}
+	n.slows[k] = int64(extra)
+	n.event("slow link %s -> %s: %v more latency", src.name, dst.name, extra)
+}
+
+// Heal ends every partition, isolation, clog and slow link, manual or
+// random, and lets the traffic they held go on at once. It ends the hang of the connects
 // that a connect fault hangs too: each goes on at its dialler's next
 // retransmission of the SYN, as a connect a partition held does. Random
 // partitions go on being drawn.
@@ -361,6 +382,7 @@ func (n *Net) Heal() {
 	n.random = nil
 	n.idleUntil = 0
 	clear(n.clogs)
+	clear(n.slows)
 	n.event("heal")
 	n.settleAcks()
 	n.settleKeepAlives(n.now())
