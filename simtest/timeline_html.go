@@ -328,7 +328,7 @@ func pauseSpans(events []timelinehtml.Event, end int64) []timelinehtml.Span {
 // line counts the resets of the connections it closed, as a crash's does,
 // so eventKind tells it apart by its words. A datagram's faults are told
 // by kindOf, as the report counts them.
-var faultRE = regexp.MustCompile(`partition|isolate|reset|partial (read|write)|slow packet|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop`)
+var faultRE = regexp.MustCompile(`partition|isolate|reset|partial (read|write)|slow packet|slow link [^ ]+ -> [^ ]+:|clog|flip|crashed|killed|lost power|hang|blackhole|silently|drop`)
 
 // eventKind sorts a timeline entry into the kind of mark it is drawn as,
 // and the lane it is drawn on: a process's, or, when isHost, the lane of

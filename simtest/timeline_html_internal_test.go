@@ -116,3 +116,20 @@ func TestTrimMessages(t *testing.T) {
 	assert.Zero(t, d.MessagesLeftOut)
 	assert.Empty(t, d.Notes)
 }
+
+// The network's manual faults are drawn as faults, its log lines as the
+// network's: a slow link's start is a fault, its end is not.
+func TestNetworkFaultsAreDrawnAsFaults(t *testing.T) {
+	for msg, want := range map[string]timelinehtml.Kind{
+		"net: clog a -> b for 1s":                timelinehtml.KindFault,
+		"net: slow packet a -> b: 30ms":          timelinehtml.KindFault,
+		"net: slow link a -> b: 2s more latency": timelinehtml.KindFault,
+		"net: slow link a -> b ends":             timelinehtml.KindNet,
+		"net: partition a | b":                   timelinehtml.KindFault,
+		"net: connected a:49152->b:7":            timelinehtml.KindNet,
+		"net: pair a <-> b: extra latency 3ms":   timelinehtml.KindNet,
+	} {
+		kind, _, _ := eventKind(engineEntry(msg))
+		assert.Equal(t, want, kind, msg)
+	}
+}
