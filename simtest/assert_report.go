@@ -49,6 +49,33 @@ func assertionTable(rows []tally.Row, note string, stale []string) string {
 	return b.String()
 }
 
+// withUnentered is table (assertionTable's) with a line under it for the
+// assertion calls no seed reached in files of the Run's packages that no
+// seed entered (tally.Unentered), the first few of them and a count of the
+// rest: not counted as gaps, since such a file may be another test's
+// code, yet listed, so that the table does not read as every assertion
+// of the code under test.
+func withUnentered(table string, calls []tally.Unentered) string {
+	if len(calls) == 0 {
+		return table
+	}
+	if table == "" {
+		table = "  assertions: 0, 0 failed, 0 gaps"
+	}
+	list := make([]string, 0, maxListedUnentered)
+	for _, c := range calls[:min(len(calls), maxListedUnentered)] {
+		list = append(list, fmt.Sprintf("%v %v %s", c.Site, c.Kind, messageOf(tally.Row{Msg: c.Msg})))
+	}
+	line := "\n    not reached, in files of the same packages that no seed entered (they may belong to other tests; not counted as gaps): " + strings.Join(list, ", ")
+	if more := len(calls) - len(list); more > 0 {
+		line += fmt.Sprintf("; and %d more (the JSON report, -simjson, lists them all)", more)
+	}
+	return table + line
+}
+
+// maxListedUnentered bounds the unentered calls the report lists.
+const maxListedUnentered = 5
+
 // The JSON report. Its fields are a stable format: add to them, never
 // rename or remove.
 type (
@@ -98,6 +125,11 @@ type (
 		// one with an empty message, or a message of another kind, has
 		// no row, and a merge learns from these that it was reached.
 		MisusedCalls []jsonCall `json:"misused_calls,omitempty"`
+		// Unentered are the assertion calls no seed reached in the files
+		// of the Run's packages that no seed entered (tally.Unentered):
+		// not gaps, and not in Assertions. A merge drops those that
+		// another shard reached or read into its table.
+		Unentered []jsonUnentered `json:"unentered_assertions,omitempty"`
 		// FormatVersion is the results file's format (resultsFormat in
 		// results.go), in its summary: a merge reads only its own.
 		FormatVersion int `json:"format_version,omitempty"`
@@ -147,6 +179,11 @@ type (
 		// faults line of seeds that saw none tells why.
 		SeedsExitedBeforeChaos int `json:"seeds_exited_before_chaos,omitempty"`
 		SeedsExitedDuringChaos int `json:"seeds_exited_during_chaos,omitempty"`
+	}
+	jsonUnentered struct {
+		Kind    string    `json:"kind"`
+		Message string    `json:"message"`
+		Site    *jsonSite `json:"site"`
 	}
 	jsonCall struct {
 		Kind string    `json:"kind"`
@@ -240,6 +277,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 		for _, c := range ra.book.MisusedCalls() {
 			rep.MisusedCalls = append(rep.MisusedCalls, jsonCall{Kind: c.Kind.String(), Site: &jsonSite{File: c.Site.File, Line: c.Site.Line, Function: c.Site.Func}})
 		}
+		rep.Unentered = jsonUnenteredOf(ra.book.Unentered())
 	}
 	mod := moduleRoot()
 	for _, row := range rows {
@@ -271,6 +309,15 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 		rep.Assertions = append(rep.Assertions, a)
 	}
 	return rep
+}
+
+// jsonUnenteredOf is the JSON report's list of calls.
+func jsonUnenteredOf(calls []tally.Unentered) []jsonUnentered {
+	var out []jsonUnentered
+	for _, c := range calls {
+		out = append(out, jsonUnentered{Kind: c.Kind.String(), Message: c.Msg, Site: &jsonSite{File: c.Site.File, Line: c.Site.Line}})
+	}
+	return out
 }
 
 // finite keeps a number JSON can write: an infinity becomes the largest

@@ -65,6 +65,11 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		file, line := fn.FileLine(fn.Entry())
 		ra.book.Enter(file, line, fn.Name())
 	}
+	// The test's own package is read for calls no seed reached in files
+	// no seed entered, as the packages whose files Catalogue reads are.
+	if mod != "" && !r.outside {
+		ra.book.ReadPackage(filepath.Join(mod, filepath.FromSlash(packageDir())))
+	}
 	ra.book.Catalogue(mod)
 	var stale []string
 	for _, file := range ra.book.Stale() {
@@ -76,7 +81,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	}
 	rows := ra.book.Rows()
 	r.rows = rows
-	r.rep.assertions = assertionTable(rows, r.exp.tableNote(), stale)
+	r.rep.assertions = withUnentered(assertionTable(rows, r.exp.tableNote(), stale), ra.book.Unentered())
 	if clashes := ra.book.Clashes(); len(clashes) > 0 {
 		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
 	}
@@ -98,14 +103,20 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		if len(allowed) > 0 && warn {
 			t.Log(gapReport(allowed, r.ran(), false) + allowedNote)
 		}
+		// A message of a call in a file no seed entered names an
+		// assertion all the same.
+		known := func(m string) bool {
+			return slices.ContainsFunc(rows, func(row tally.Row) bool { return row.Msg == m }) ||
+				slices.ContainsFunc(ra.book.Unentered(), func(c tally.Unentered) bool { return c.Msg == m })
+		}
 		for _, m := range r.cfg.asserts.allowed {
-			if !slices.ContainsFunc(rows, func(row tally.Row) bool { return row.Msg == m }) {
+			if !known(m) {
 				t.Logf("simtest: simtest.AllowGaps names %q, but no assertion of this Run has that message (no seed reached it, nor an assertion in its file): check the message", m)
 			}
 		}
 		if r.exp.exploring() {
 			for _, m := range r.exp.cfg.CoverageOnly {
-				if !slices.ContainsFunc(rows, func(row tally.Row) bool { return row.Msg == m }) {
+				if !known(m) {
 					t.Logf("simtest: explore.Config.CoverageOnly names %q, but no assertion of this Run has that message (no seed reached it, nor an assertion in its file): check the message", m)
 				}
 			}

@@ -553,7 +553,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	rep.wall = t.Wall
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
 	rows = dropMisused(rows, files)
-	rep.assertions = assertionTable(rows, "", nil)
+	rep.assertions = withUnentered(assertionTable(rows, "", nil), unenteredOf(rows, files))
 	t.Seeds, t.Passed, t.Failed, t.Skipped = rep.seeds, rep.passed, rep.failed, rep.skipped
 	t.Planned = plannedOf(files, rep.seeds)
 	rep.planned = t.Planned
@@ -665,6 +665,30 @@ func plannedOf(files []*shardFile, seeds int) int {
 		return 0
 	}
 	return planned
+}
+
+// unenteredOf is the merged list of calls no seed reached in files no
+// seed entered: those of every shard's list but the calls that rows hold
+// (another shard reached them, or entered their file) and those another
+// shard reached and misused.
+func unenteredOf(rows []tally.Row, files []*shardFile) []tally.Unentered {
+	misused := make(map[tally.CallKey]bool)
+	var lists [][]tally.Unentered
+	for _, f := range files {
+		for _, c := range f.sum.MisusedCalls {
+			if c.Site != nil {
+				misused[tally.CallKey{File: c.Site.File, Line: c.Site.Line, Kind: kindNamed(c.Kind)}] = true
+			}
+		}
+		var list []tally.Unentered
+		for _, c := range f.sum.Unentered {
+			if c.Site != nil {
+				list = append(list, tally.Unentered{Kind: kindNamed(c.Kind), Msg: c.Message, Site: &tally.Site{File: c.Site.File, Line: c.Site.Line}})
+			}
+		}
+		lists = append(lists, list)
+	}
+	return tally.MergeUnentered(lists, rows, misused)
 }
 
 // dropMisused drops the rows of calls that one shard found only in the

@@ -27,6 +27,11 @@ type Book struct {
 	// entered are the functions Catalogue reads though no seed reached an
 	// assertion in them: the Run's body (see Enter).
 	entered []enteredFunc
+	// packages are the directories ReadPackage names, and unentered the
+	// calls Catalogue found in them and beside the files it read (see
+	// Unentered).
+	packages  []string
+	unentered []Unentered
 }
 
 // New returns an empty book that names call sites through sites, or

@@ -1,10 +1,17 @@
 package tally
 
 import (
+	"bytes"
+	"cmp"
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
+	"io"
+	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,6 +87,11 @@ func readSource(path string) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
+	return sourceOf(fset, f), nil
+}
+
+// sourceOf finds the assertion calls of f, parsed in fset.
+func sourceOf(fset *token.FileSet, f *ast.File) *source {
 	local, sim := "", ""
 	if f.Name.Name == "simtest" {
 		sim = "." // simtest's own tests name S alone
@@ -164,7 +176,7 @@ func readSource(path string) (*source, error) {
 			return true
 		})
 	}
-	return src, nil
+	return src
 }
 
 // takesS reports whether a function's only parameter is a *simtest.S, as
@@ -266,8 +278,11 @@ func firstAt(spans []span, line int) (span, bool) {
 // over, and so is a file that no longer holds what the binary ran (edited
 // since the binary was built: see moved): Stale lists it. It returns the
 // number of calls it added.
+//
+// The other files of the packages it reads, and of those ReadPackage
+// names, are read too, for Unentered: their calls are not the table's.
 func (b *Book) Catalogue(dir string) int {
-	b.static, b.stale = nil, nil
+	b.static, b.stale, b.unentered = nil, nil, nil
 	byFile := make(map[string][]*Entry)
 	for _, e := range b.entries {
 		if e.site != nil && e.site.File != "" && Within(e.site, dir) {
@@ -386,7 +401,144 @@ func (b *Book) Catalogue(dir string) int {
 			added++
 		}
 	}
+	b.readUnentered(dir, byFile)
 	return added
+}
+
+// An Unentered is an assertion call that no seed reached, in a file that
+// Catalogue did not read for the table, since no seed entered it: no
+// assertion of it reached, and not the Run's body. It lies beside a
+// file that was read, in a directory of the same package, as a Reachable
+// in a branch no seed took lies in a library's file whose other code ran
+// every seed. It may belong to another test's code, so it is no gap: the
+// report lists it apart, so that the table does not look complete when it
+// is not.
+type Unentered struct {
+	Kind simctx.AssertKind
+	Msg  string // "" when the message is not a string literal
+	Site *Site
+}
+
+// ReadPackage has Catalogue read the package in dir for Unentered, as it
+// reads the packages of the files it catalogues: the test's own package,
+// whose directory go test runs the test binary in.
+func (b *Book) ReadPackage(dir string) {
+	if dir != "" && !slices.Contains(b.packages, dir) {
+		b.packages = append(b.packages, dir)
+	}
+}
+
+// Unentered returns the assertion calls that Catalogue found no seed
+// reached in the files of its packages that no seed entered, in the order
+// of their files and lines.
+func (b *Book) Unentered() []Unentered { return b.unentered }
+
+// readUnentered reads, for Unentered, the files of the packages of read
+// (the files Catalogue read, or passed over) and of those ReadPackage
+// named that Catalogue did not read. Only the module below dir is read
+// (nothing when dir is "": the module is not known, and the directories
+// of other modules' files are theirs), each directory once, and in it
+// only what go build would compile into the package: not its _test.go
+// files (other tests), not files that build constraints leave out, not
+// generated code, nor the directories testdata and vendor. A file that
+// does not mention package assertions is not parsed.
+func (b *Book) readUnentered(dir string, read map[string][]*Entry) {
+	if dir == "" {
+		return
+	}
+	dirs := slices.Clone(b.packages)
+	for f := range read {
+		dirs = append(dirs, filepath.Dir(f))
+	}
+	slices.Sort(dirs)
+	dirs = slices.Compact(dirs)
+	ctx := buildContext()
+	for _, d := range dirs {
+		rel, err := filepath.Rel(dir, d)
+		if err != nil || !filepath.IsLocal(rel) || slices.ContainsFunc(strings.Split(filepath.ToSlash(rel), "/"), func(p string) bool {
+			return p == "testdata" || p == "vendor"
+		}) {
+			continue
+		}
+		names, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			file := filepath.Join(d, n.Name())
+			if _, ok := read[file]; ok || !n.Type().IsRegular() || !strings.HasSuffix(n.Name(), ".go") || strings.HasSuffix(n.Name(), "_test.go") {
+				continue
+			}
+			b.unentered = append(b.unentered, b.unenteredIn(ctx, file)...)
+		}
+	}
+	slices.SortFunc(b.unentered, func(x, y Unentered) int {
+		return cmp.Or(compareSites(x.Site, y.Site), cmp.Compare(x.Kind, y.Kind))
+	})
+}
+
+// unenteredIn returns the assertion calls of file that count for
+// Unentered: not those of a Run's body (another test's, since this Run's
+// was read), those a seed reached and misused, those of an assertion
+// reached or listed elsewhere under the same message, nor an Unreachable
+// or an AlwaysOrUnreachable, which may rightly go unreached.
+func (b *Book) unenteredIn(ctx build.Context, file string) []Unentered {
+	text, err := os.ReadFile(file)
+	if err != nil || !bytes.Contains(text, []byte(assertionsPath)) {
+		return nil
+	}
+	ctx.OpenFile = func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(text)), nil }
+	if ok, err := ctx.MatchFile(filepath.Dir(file), filepath.Base(file)); err != nil || !ok {
+		return nil
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, file, text, parser.SkipObjectResolution|parser.ParseComments)
+	if err != nil || ast.IsGenerated(f) {
+		return nil
+	}
+	src := sourceOf(fset, f)
+	var out []Unentered
+	for _, c := range src.calls {
+		if mayGoUnreached(c.kind) || slices.ContainsFunc(src.runs, func(r span) bool { return r.holds(c.span) }) {
+			continue
+		}
+		site := &Site{File: file, Line: c.span.line}
+		same := func(e *Entry) bool { return e != nil && e.kind == c.kind && e.msg == c.msg }
+		if b.misusedAt(KeyOf(site, c.kind)) || c.msg != "" && (same(b.entries[c.msg]) || slices.ContainsFunc(b.static, same)) {
+			continue
+		}
+		setSpan(site, c.span)
+		out = append(out, Unentered{Kind: c.kind, Msg: c.msg, Site: site})
+	}
+	return out
+}
+
+// misusedAt reports whether a seed reached and misused the call at k.
+func (b *Book) misusedAt(k CallKey) bool {
+	for m := range b.misused {
+		if m.site != nil && KeyOf(m.site, m.kind) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// buildContext is the build context of the running binary, as far as it
+// says: its platform, and the build tags and cgo setting it was built with.
+func buildContext() build.Context {
+	ctx := build.Default
+	ctx.GOOS, ctx.GOARCH = runtime.GOOS, runtime.GOARCH
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "-tags":
+				ctx.BuildTags = strings.Split(s.Value, ",")
+			case "CGO_ENABLED":
+				ctx.CgoEnabled = s.Value == "1"
+			}
+		}
+	}
+	return ctx
 }
 
 // enteredFunc is a function that Catalogue reads as if a seed had

@@ -1,6 +1,7 @@
 package tally
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -175,4 +176,43 @@ func mergeBuckets(to, from []Bucket) []Bucket {
 		return strings.Compare(formatDetails(a.Identity), formatDetails(b.Identity))
 	})
 	return to
+}
+
+// MergeUnentered merges the Unentered lists of Runs over disjoint sets of
+// seeds into the list one Run over all of them would have made, as near
+// as their lists tell: each call once, and not one that rows (the merged
+// table) holds, which another Run reached or read for its table, at its
+// line or by its message, nor one that misused says another Run reached
+// and misused.
+func MergeUnentered(lists [][]Unentered, rows []Row, misused map[CallKey]bool) []Unentered {
+	type named struct {
+		kind simctx.AssertKind
+		msg  string
+	}
+	inTable := make(map[CallKey]bool)
+	byMsg := make(map[named]bool)
+	for _, r := range rows {
+		if r.Site != nil {
+			inTable[KeyOf(r.Site, r.Kind)] = true
+		}
+		if r.Msg != "" {
+			byMsg[named{r.Kind, r.Msg}] = true
+		}
+	}
+	seen := make(map[CallKey]bool)
+	var out []Unentered
+	for _, list := range lists {
+		for _, c := range list {
+			k := KeyOf(c.Site, c.Kind)
+			if seen[k] || inTable[k] || misused[k] || c.Msg != "" && byMsg[named{c.Kind, c.Msg}] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(x, y Unentered) int {
+		return cmp.Or(compareSites(x.Site, y.Site), cmp.Compare(x.Kind, y.Kind))
+	})
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
 	"pgregory.net/rapid"
 
 	"github.com/moonpool-go/moonpool/assertions"
@@ -208,4 +209,23 @@ func TestMergedTablesFindChangedConditions(t *testing.T) {
 	if len(got) != 1 || got[0].Misused {
 		t.Fatalf("merged rows = %+v, want one, not misused", got)
 	}
+}
+
+// A merge lists each unentered call once, and not one that another table
+// holds (reached, or read for its table) at its line or by its message,
+// nor one another Run reached and misused.
+func TestMergeUnentered(t *testing.T) {
+	at := func(line int) *Site { return &Site{File: "/m/p/rare.go", Line: line} }
+	lists := [][]Unentered{
+		{{simctx.Reachable, "rare", at(3)}, {simctx.Always, "kept", at(5)}, {simctx.Sometimes, "read", at(7)}},
+		{{simctx.Always, "kept", at(5)}, {simctx.Sometimes, "misused", at(9)}, {simctx.Reachable, "", at(11)}},
+	}
+	rows := []Row{
+		{Kind: simctx.Reachable, Msg: "rare", Site: &Site{File: "/m/p/other.go", Line: 40}, Status: OK},
+		{Kind: simctx.Sometimes, Msg: "read", Site: at(7), Static: true, Status: NeverReached},
+	}
+	misused := map[CallKey]bool{KeyOf(at(9), simctx.Sometimes): true}
+	got := MergeUnentered(lists, rows, misused)
+	want := []Unentered{{simctx.Always, "kept", at(5)}, {simctx.Reachable, "", at(11)}}
+	assert.Empty(t, cmp.Diff(want, got))
 }

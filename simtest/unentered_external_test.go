@@ -1,0 +1,64 @@
+package simtest_test
+
+import (
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/internal/gaplib"
+)
+
+// unenteredLine is the report's line of the assertions no seed reached in
+// files that no seed entered.
+var unenteredLine = regexp.MustCompile(`not reached, in files of the same packages that no seed entered \(they may belong to other tests; not counted as gaps\): rare\.go:\d+ Reachable "the rare branch was taken"`)
+
+// An assertion no seed reached, in a file of a package the Run entered
+// through another of its files, is listed under the table, where it does
+// not fail the test: the file may be another test's code.
+func TestUnreachedAssertionsOfFilesNoSeedEnteredAreListed(t *testing.T) {
+	r := runIn("TestUnentered", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			gaplib.Step(s.Context())
+			gaplib.Rare(s.Context(), s.Providers().Random.IntN(10))
+		}, simtest.Seeds(5))
+	})
+	out := r.output()
+	require.False(t, r.failed, "not a gap: %s", out)
+	assert.Regexp(t, unenteredLine, out)
+	assert.Contains(t, out, "assertions: 1, 0 failed, 0 gaps", "the table is the file entered's")
+}
+
+// A merge lists what a shard found in files no seed entered, unless
+// another shard reached it.
+func TestMergeDropsTheUnenteredCallsAnotherShardReached(t *testing.T) {
+	dir := t.TempDir()
+	shard := func(i int, n int) string {
+		path := filepath.Join(dir, "shards", "")
+		res := simtest.Simulate(func(s *simtest.S) {
+			gaplib.Step(s.Context())
+			gaplib.Rare(s.Context(), n)
+		}, simtest.Seeds(6), simtest.BaseSeed(3), simtest.Shard(i, 2), simtest.ResultsFile(path+"/"))
+		require.True(t, res.OK(), res.Report)
+		files, err := filepath.Glob(filepath.Join(path, "*.jsonl"))
+		require.NoError(t, err)
+		require.NotEmpty(t, files)
+		return path
+	}
+	path := shard(0, 1)
+	alone, err := simtest.MergeResults(path)
+	require.NoError(t, err)
+	require.Len(t, alone.Tests, 1)
+	assert.Regexp(t, unenteredLine, alone.Tests[0].Report, "the one shard's")
+
+	shard(1, 2000)
+	merged, err := simtest.MergeResults(path)
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	rep := merged.Tests[0].Report
+	assert.NotRegexp(t, unenteredLine, rep, "shard 1 reached it")
+	assert.Regexp(t, `ok\s+Reachable\s+\d+\s+0\s+\d+\s+.*"the rare branch was taken"`, rep)
+}
