@@ -179,6 +179,11 @@ type (
 		// faults line of seeds that saw none tells why.
 		SeedsExitedBeforeChaos int `json:"seeds_exited_before_chaos,omitempty"`
 		SeedsExitedDuringChaos int `json:"seeds_exited_during_chaos,omitempty"`
+		// Off lists the families of faults the chaos configuration
+		// switches off in every seed ("reboots", "network", "disks",
+		// "buggify"), which the advice under gaps names; a merge takes
+		// those off in every file.
+		Off []string `json:"off,omitempty"`
 	}
 	jsonUnentered struct {
 		Kind    string    `json:"kind"`

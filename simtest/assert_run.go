@@ -280,6 +280,9 @@ type ranRuns struct {
 	n    int
 	unit string
 	more string
+	// off says which families of faults are off in every run, which no
+	// number of them reaches; "" when none is (offAdvice).
+	off string
 }
 
 // ran is this Run's ranRuns. A larger count does nothing for a Run that a
@@ -298,6 +301,7 @@ func (r *runner) ran() ranRuns {
 	default:
 		out = ranSeeds(r.rep.seeds)
 	}
+	out.off = offAdvice(r.rep.familiesOff(), out.unit)
 	return out
 }
 
@@ -326,6 +330,9 @@ func gapReport(gaps []tally.Row, ran ranRuns, failing bool) string {
 	}
 	if failing {
 		fmt.Fprintf(&b, "\n  %s; or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps; given their messages, for those assertions alone)", ran.more)
+		if ran.off != "" {
+			b.WriteString("\n  " + ran.off)
+		}
 	}
 	return b.String()
 }

@@ -603,6 +603,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	}
 	slices.Sort(t.TimedOut)
 	ran := ranSeeds(rep.seeds)
+	ran.off = offAdvice(rep.familiesOff(), ran.unit)
 	for _, end := range []struct{ why, flag, more string }{
 		{stoppedByWall, "-simfor", "more wall time for the shards may reach them (a larger -simfor)"},
 		{stoppedByPlateau, "-simplateau", "a longer plateau for the shards may reach them (a larger -simplateau)"},

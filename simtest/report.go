@@ -72,6 +72,10 @@ type report struct {
 	mergedChaos   string
 	mergedDirLoss string
 	mergedQuiet   bool
+	// mergedOff are the families of faults off in every file merged
+	// (familiesOff), once offMerged says a file was.
+	mergedOff []string
+	offMerged bool
 	// fromFiles: the report is a merge of results files, which list
 	// every seed; no flag of go test does for it.
 	fromFiles bool
@@ -780,6 +784,15 @@ func (r *report) injectsNothing() bool {
 	return injectsNothing(r.chaos)
 }
 
+// familiesOff lists the families of faults the Run's chaos switches off
+// in every seed (familiesOff); a merge's, those its files all list.
+func (r *report) familiesOff() []string {
+	if r.fromFiles {
+		return r.mergedOff
+	}
+	return familiesOff(r.chaos, r.clustered, len(r.diskDirLoss) > 0)
+}
+
 // faultsRecord is what the results file keeps of the faults the seeds
 // saw, for a merge to add up.
 func (r *report) faultsRecord() *jsonFaults {
@@ -791,6 +804,7 @@ func (r *report) faultsRecord() *jsonFaults {
 		SeedsWithout: r.faultless, InjectsNothing: r.injectsNothing(),
 		SeedsUnsyncedDirs:      r.unsyncedDirs,
 		SeedsExitedBeforeChaos: r.exitedBefore, SeedsExitedDuringChaos: r.exitedDuring,
+		Off: r.familiesOff(),
 	}
 	if r.clustered {
 		f.Chaos, f.ChaosRan = r.configLine(), r.chaosRan
@@ -832,6 +846,12 @@ func (r *report) addFaults(f *jsonFaults) {
 	}
 	r.mergedDirLoss = cmp.Or(r.mergedDirLoss, f.DirLoss)
 	r.mergedQuiet = f.InjectsNothing
+	// A family is off for the merge when it is off in every file.
+	if !r.offMerged {
+		r.mergedOff, r.offMerged = f.Off, true
+	} else {
+		r.mergedOff = slices.DeleteFunc(slices.Clone(r.mergedOff), func(k string) bool { return !slices.Contains(f.Off, k) })
+	}
 }
 
 // faultsLine says how many faults the seeds saw, and of which kinds, for

@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -123,4 +124,78 @@ func withUnsyncedDirs(line string, n, seeds int) string {
 func injectsNothing(cfg chaos.Config) bool {
 	return !cfg.Attrition.Enabled && !cfg.Buggify.Enabled && !cfg.Randomize && cfg.SpikeProb == 0 &&
 		reflect.DeepEqual(cfg.Network, cfg.Network.NoFaults()) && reflect.DeepEqual(cfg.Storage, cfg.Storage.NoFaults())
+}
+
+// A fault family a Run's chaos can switch off for every seed, as the gap
+// advice names it.
+type family struct {
+	key    string // in the results file's faults.off
+	name   string
+	field  string
+	needs  string
+	plural bool
+}
+
+var families = []family{
+	{"reboots", "random reboots", "chaos.Config.Attrition", "a reboot", true},
+	{"network", "the network's faults", "chaos.Config.Network", "a network fault", true},
+	{"disks", "the disks' faults", "chaos.Config.Storage", "a disk fault", true},
+	{"buggify", "buggify", "chaos.Config.Buggify", "a buggify site to fire", false},
+}
+
+// familiesOff lists the keys of the families that cfg switches off in
+// every seed: not those a seed draws (Randomize, Swarm), and reboots only
+// when a seed booted processes (clustered), as attrition reboots nothing
+// else; the disks' faults not when DiskStorage configures a disk of its
+// own (disks). None when cfg injects nothing at all (chaos.Off): such a
+// Run tests without faults on purpose, and its summary says so.
+func familiesOff(cfg chaos.Config, clustered, disks bool) []string {
+	if injectsNothing(cfg) || cfg.Randomize {
+		return nil
+	}
+	var off []string
+	if clustered && !cfg.Attrition.Enabled {
+		off = append(off, "reboots")
+	}
+	if !cfg.Network.Randomize && reflect.DeepEqual(cfg.Network, cfg.Network.NoFaults()) {
+		off = append(off, "network")
+	}
+	if !disks && reflect.DeepEqual(cfg.Storage, cfg.Storage.NoFaults()) {
+		off = append(off, "disks")
+	}
+	if !cfg.Buggify.Enabled {
+		off = append(off, "buggify")
+	}
+	return off
+}
+
+// offAdvice is the sentence that the advice under failing gaps adds when
+// families of faults are off (familiesOff's keys): more runs, each a
+// unit, reach nothing that needs them. "" when none is.
+func offAdvice(off []string, unit string) string {
+	var names, fields, needs []string
+	plural := len(off) > 1
+	for _, f := range families {
+		if slices.Contains(off, f.key) {
+			names, fields, needs = append(names, f.name), append(fields, f.field), append(needs, f.needs)
+			plural = plural || f.plural
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	verb := "is"
+	if plural {
+		verb = "are"
+	}
+	return fmt.Sprintf("%s %s off in this Run (%s): an assertion that needs %s is reached by no number of %ss",
+		joinAnd(names), verb, strings.Join(fields, ", "), joinOr(needs), unit)
+}
+
+// joinOr is joinAnd for alternatives: "a", "a or b", "a, b or c".
+func joinOr(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
@@ -826,4 +827,38 @@ func TestTheReportSaysHowManyProcessesTheRebootsReached(t *testing.T) {
 
 	none := simtest.Simulate(oneWaiting, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 	assert.NotContains(t, none.Report, "reached", "nothing reached: no line")
+}
+
+// The advice under failing gaps says which families of faults are off in
+// every seed, which more seeds cannot reach; not when every fault is off
+// (chaos.Off), and a merge of the shards' results says it as their Run
+// does.
+func TestGapAdviceTellsOfTheFamiliesOff(t *testing.T) {
+	quiet := chaos.Defaults()
+	quiet.Network = quiet.Network.NoFaults()
+	body := func(s *simtest.S) {
+		assertions.Sometimes(s.Context(), s.Providers().Random.IntN(10) > 10, "a partition healed")
+	}
+	const off = "\n  the network's faults are off in this Run (chaos.Config.Network): an assertion that needs a network fault is reached by no number of seeds"
+	r := runIn("TestQuietNetwork", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(5), simtest.Chaos(quiet)) })
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), "more seeds may reach them (-simseeds=100, or simtest.Seeds); or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps; given their messages, for those assertions alone)"+off)
+
+	r = runIn("TestOff", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(5), simtest.Chaos(chaos.Off())) })
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), "more seeds may reach them")
+	assert.NotContains(t, r.output(), "off in this Run", "every fault off is what the Run meant")
+
+	r = runIn("TestDefaults", func(r *recorder) { simtest.Run(r, body, simtest.Seeds(5)) })
+	require.True(t, r.failed)
+	assert.NotContains(t, r.output(), "off in this Run")
+
+	dir := t.TempDir()
+	for i := range 2 {
+		simtest.Simulate(body, simtest.Seeds(6), simtest.Shard(i, 2), simtest.BaseSeed(3), simtest.KeepGoing(), simtest.Chaos(quiet), simtest.ResultsFile(dir+"/"))
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	assert.Contains(t, merged.Tests[0].Report, off)
 }
