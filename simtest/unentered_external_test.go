@@ -62,3 +62,17 @@ func TestMergeDropsTheUnenteredCallsAnotherShardReached(t *testing.T) {
 	assert.NotRegexp(t, unenteredLine, rep, "shard 1 reached it")
 	assert.Regexp(t, `ok\s+Reachable\s+\d+\s+0\s+\d+\s+.*"the rare branch was taken"`, rep)
 }
+
+// A message that simtest.AllowGaps names, of a call in a file no seed
+// entered, names an assertion: the log does not call it a mistake.
+func TestAllowGapsKnowsTheUnenteredMessages(t *testing.T) {
+	r := runIn("TestUnenteredAllowed", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			gaplib.Step(s.Context())
+		}, simtest.Seeds(3), simtest.AllowGaps("the rare branch was taken"))
+	})
+	out := r.output()
+	require.False(t, r.failed, out)
+	assert.Regexp(t, unenteredLine, out)
+	assert.NotContains(t, out, "simtest.AllowGaps names")
+}
