@@ -155,6 +155,9 @@ type (
 		// reached, least and most a seed; absent when no seed booted
 		// a cluster.
 		Reach *jsonReach `json:"reach,omitempty"`
+		// Injectors are what each injector did that its script did
+		// not say, over the seeds; absent when no injector ran.
+		Injectors []jsonInjector `json:"injectors,omitempty"`
 		// Chaos is the report's line on the chaos configuration, for a
 		// Run whose seeds booted processes; InjectsNothing, whether the
 		// configuration injects no fault in any seed.

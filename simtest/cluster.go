@@ -32,6 +32,9 @@ type Cluster struct {
 	chaosRan bool
 
 	injectors []Injector
+	// injected is what each injector did in the seed, in the order of
+	// injectors.
+	injected []*injectorSeen
 	// taken and placed are what the groups booted so far take: their
 	// names, and their processes' hosts and disks.
 	taken  map[string]bool

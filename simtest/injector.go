@@ -17,14 +17,24 @@ import (
 // checkpoint. Its Run runs in a task of the test driver during the chaos
 // phase of every [Cluster.Run] after [Cluster.Inject], beside the
 // workloads, and acts through its [Faults]; its context ends when the
-// chaos phase ends. It is no workload: the chaos phase does not wait for
-// it, and it has no setup or check.
+// chaos phase ends, which is when every workload's Run has returned, or
+// at Phases.Chaos. It is no workload: unless Hold is set, the chaos phase
+// does not wait for it, and it has no setup or check. An injector still
+// running when the phase ends early, as the workloads returned, is cut
+// short: the timeline and the Run's summary say so.
 type Injector struct {
 	// Name names the injector in the timeline and in failures.
 	Name string
-	// Run makes faults until ctx ends. An error other than ctx's fails
-	// the seed.
+	// Run makes faults until ctx ends, or until its script is played
+	// and it returns nil. An error other than ctx's fails the seed.
 	Run func(ctx context.Context, f *Faults) error
+	// Hold keeps the chaos phase open until Run returns, up to
+	// Phases.Chaos, though every workload has returned: for a script
+	// that must play whole. A Hold injector that Phases.Chaos ends
+	// first is cut short too. Leave it unset for an injector that makes
+	// faults until its ctx ends, which would hold every phase to its
+	// whole length.
+	Hold bool
 }
 
 // Inject adds fault injectors to the cluster: each runs during the chaos
@@ -45,18 +55,86 @@ func (c *Cluster) Inject(injs ...Injector) {
 			}
 		}
 		c.injectors = append(c.injectors, inj)
+		c.injected = append(c.injected, &injectorSeen{name: inj.Name})
 	}
 }
 
-// startInjectors starts the injectors' tasks for a chaos phase that ends
-// with window.
-func (c *Cluster) startInjectors(window context.Context) []providers.Handle {
+// chaosPhase is one chaos phase of Cluster.Run, as its injectors see it:
+// when it began and how long it may last, and, once it has ended, when
+// and whether early, as the workloads (and the injectors that hold it)
+// had returned before Phases.Chaos.
+type chaosPhase struct {
+	at, length, ended time.Duration
+	early             bool
+}
+
+// injectorSeen is what an injector did in a seed, for the Run's summary:
+// a script that the end of the chaos phase cut short, or whose reboots
+// found their process down, did not play as written, and the seed's
+// "ok" should not hide it.
+type injectorSeen struct {
+	name string
+	ran  bool // a chaos phase started it
+	// cut tells whether a chaos phase ended while the injector ran: early,
+	// as the workloads had returned (cutEarly), or at Phases.Chaos for an
+	// injector that held the phase open (cutAtLength); lasted is how
+	// long that phase lasted, and length its Phases.Chaos.
+	cut            injectorCut
+	lasted, length time.Duration
+	// reboots counts the reboots it asked for; rebootsIgnored, those of
+	// a process down or going down; late, the faults it asked for after
+	// the phase ended.
+	reboots, rebootsIgnored, late int
+}
+
+type injectorCut uint8
+
+const (
+	playedWhole injectorCut = iota
+	cutEarly
+	cutAtLength
+)
+
+// ended notes how an injector's Run ended in the chaos phase ph, and
+// tells the timeline when the phase cut it short. f is its Faults.
+func (seen *injectorSeen) ended(s *S, inj Injector, ph *chaosPhase, f *Faults) {
+	if f.window.Err() == nil {
+		return // played whole
+	}
+	var what string
+	switch {
+	case ph.early:
+		what = fmt.Sprintf("cut short: the chaos phase ended %v into its %v (Phases.Chaos), as every workload had returned", ph.ended-ph.at, ph.length)
+		if seen.cut == playedWhole {
+			seen.cut, seen.lasted, seen.length = cutEarly, ph.ended-ph.at, ph.length
+		}
+	case inj.Hold:
+		what = fmt.Sprintf("cut short: the chaos phase ended at its length, %v (Phases.Chaos), though the injector holds it", ph.length)
+		if seen.cut == playedWhole {
+			seen.cut, seen.lasted, seen.length = cutAtLength, ph.length, ph.length
+		}
+	default:
+		// An injector that makes faults until its ctx ends does so.
+		what = fmt.Sprintf("ended with the chaos phase, at its length, %v (Phases.Chaos)", ph.length)
+	}
+	if f.sleep.at != "" {
+		what += fmt.Sprintf("; it was in its sleep at %s, until %v into the phase", f.sleep.at, f.sleep.until-ph.at)
+	}
+	s.w.Event("", fmt.Sprintf("inject: %s: %s", inj.Name, what))
+}
+
+// startInjectors starts the injectors' tasks for the chaos phase ph,
+// which ends with window.
+func (c *Cluster) startInjectors(window context.Context, ph *chaosPhase) []providers.Handle {
 	s := c.s
 	var hs []providers.Handle
-	for _, inj := range c.injectors {
-		f := &Faults{c: c, name: inj.Name, window: window}
+	for i, inj := range c.injectors {
+		seen := c.injected[i]
+		seen.ran = true
+		f := &Faults{c: c, name: inj.Name, window: window, seen: seen}
 		hs = append(hs, s.Go("inject "+inj.Name, func(context.Context) error {
 			err := inj.Run(window, f)
+			seen.ended(s, inj, ph, f)
 			if err != nil && !(window.Err() != nil && errors.Is(err, window.Err())) {
 				s.Errorf("injector %s: %v", inj.Name, err)
 			}
@@ -74,12 +152,42 @@ type Faults struct {
 	c      *Cluster
 	name   string
 	window context.Context
+	seen   *injectorSeen
+	// sleep is the injector's sleep under way, if any: where it was
+	// called and when it ends, which the timeline names when the chaos
+	// phase cuts the injector short.
+	sleep struct {
+		at    string
+		until time.Duration
+	}
 }
 
 // Providers returns the test driver's providers, for the injector's
 // sleeps and draws: its Time is simulated time and its Random the seed's
 // stream.
-func (f *Faults) Providers() providers.Providers { return f.c.s.Providers() }
+func (f *Faults) Providers() providers.Providers {
+	p := f.c.s.Providers()
+	p.Time = injectorTime{p.Time, f}
+	return p
+}
+
+// injectorTime is the driver's clock, for an injector: it notes the
+// sleep under way, so that a script the chaos phase cuts short is told
+// with the line it waited at.
+type injectorTime struct {
+	providers.Time
+	f *Faults
+}
+
+func (t injectorTime) Sleep(ctx context.Context, d time.Duration) error {
+	f := t.f
+	f.sleep.at, f.sleep.until = f.c.s.caller(), f.c.s.w.Now()+max(d, 0)
+	err := t.Time.Sleep(ctx, d)
+	if err == nil {
+		f.sleep.at = ""
+	}
+	return err
+}
 
 // Cluster returns the cluster, to read which processes are alive and
 // where they run.
@@ -89,6 +197,7 @@ func (f *Faults) Cluster() *Cluster { return f.c }
 func (f *Faults) note(format string, args ...any) bool {
 	what := fmt.Sprintf(format, args...)
 	if f.window.Err() != nil {
+		f.seen.late++
 		f.c.s.w.Event("", fmt.Sprintf("inject: %s: %s: ignored, the chaos phase is over", f.name, what))
 		return false
 	}
@@ -158,7 +267,9 @@ func (f *Faults) Heal() {
 func (f *Faults) Reboot(name string, how Reboot, opts ...RebootOption) {
 	c := f.c
 	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
+	f.seen.reboots++
 	if p := c.get(name); (p.down || p.leaving) && f.window.Err() == nil {
+		f.seen.rebootsIgnored++
 		c.s.w.Event("", fmt.Sprintf("inject: %s: reboot %s (%v): ignored, %s is down or going down", f.name, name, how, name))
 		return
 	}
@@ -174,7 +285,9 @@ func (f *Faults) Reboot(name string, how Reboot, opts ...RebootOption) {
 func (f *Faults) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...RebootOption) {
 	c := f.c
 	call, t := c.rebootUnitChecked(u, name, how, opts)
+	f.seen.reboots++
 	if p := c.byName[name]; u == chaos.Process && (p.down || p.leaving) && f.window.Err() == nil {
+		f.seen.rebootsIgnored++
 		c.s.w.Event("", fmt.Sprintf("inject: %s: reboot %v %s (%v): ignored, %s is down or going down", f.name, u, name, how, name))
 		return
 	}

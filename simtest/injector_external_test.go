@@ -51,8 +51,10 @@ func TestInjectorRunsDuringTheChaosPhase(t *testing.T) {
 		for _, e := range injected.Next() {
 			msgs = append(msgs, e.Msg)
 		}
-		require.Len(s, msgs, 3)
+		require.Len(s, msgs, 4)
 		assert.Equal(s, []string{"inject: zone outage: partition p-0 | p-2", "inject: zone outage: heal"}, msgs[:2])
+		assert.Regexp(s, `^inject: zone outage: cut short: the chaos phase ended 10s into its 1m0s \(Phases\.Chaos\), as every workload had returned; `+
+			`it was in its sleep at injector_external_test\.go:\d+, until 1h0m\d+s into the phase$`, msgs[3], "the hour's sleep never ended")
 		zone, ok := strings.CutPrefix(msgs[2], "inject: zone outage: reboot zone ")
 		require.True(s, ok, msgs[2])
 		zone = strings.TrimSuffix(zone, " (power loss)")
@@ -78,8 +80,9 @@ func TestInjectorAfterTheChaosPhaseMakesNoFault(t *testing.T) {
 		c.Run(simtest.Phases{Chaos: time.Second}, quick{2 * time.Second})
 		assert.Equal(s, 1, c.Boots("p-0"), "the reboot was not made")
 		e := injected.Next()
-		require.Len(s, e, 1)
+		require.Len(s, e, 2)
 		assert.Equal(s, "inject: late: reboot p-0 (crash): ignored, the chaos phase is over", e[0].Msg)
+		assert.Equal(s, "inject: late: ended with the chaos phase, at its length, 1s (Phases.Chaos)", e[1].Msg)
 	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 }
 

@@ -113,6 +113,9 @@ type report struct {
 	// reach counts, over the seeds, the processes their reboots and
 	// pauses reached.
 	reach reachTally
+	// injects adds up what the injectors did that their scripts did not
+	// say.
+	injects injectTally
 	// exitedBefore and exitedDuring count the seeds whose processes had
 	// all exited of themselves before the chaos phase began, and before
 	// it ended (Cluster.allGone).
@@ -165,6 +168,7 @@ func (r *report) add(o *seedOutcome) string {
 		r.faultless++
 	}
 	r.reach.add(o.reach)
+	r.injects.add(o.injected)
 	if o.unsyncedDirs {
 		r.unsyncedDirs++
 	}
@@ -735,6 +739,9 @@ func (r *report) rebootsLine() string {
 		if reach := r.reach.line(r.seeds); reach != "" {
 			line += "\n    " + reach
 		}
+		if inj := r.injects.line(); inj != "" {
+			line += "\n    " + inj
+		}
 		return line
 	}
 	var lines []string
@@ -812,6 +819,7 @@ func (r *report) faultsRecord() *jsonFaults {
 		f.DirLoss = dirLossLine(r.chaos, r.diskDirLoss)
 	}
 	f.Reach = r.reach.record()
+	f.Injectors = r.injects.record()
 	return f
 }
 
@@ -830,6 +838,7 @@ func (r *report) addFaults(f *jsonFaults) {
 	}
 	r.faultless += f.SeedsWithout
 	r.reach.merge(f.Reach)
+	r.injects.merge(f.Injectors)
 	r.unsyncedDirs += f.SeedsUnsyncedDirs
 	r.exitedBefore += f.SeedsExitedBeforeChaos
 	r.exitedDuring += f.SeedsExitedDuringChaos

@@ -209,6 +209,8 @@ type seedOutcome struct {
 	win    *window     // the timeline around the first failure
 	faults faultCounts // the faults the seed saw
 	reach  reach       // the processes its reboots and pauses reached
+	// injected is what the cluster's injectors did.
+	injected []injectorSeen
 	// unsyncedDirs: a disk's crash kept a namespace change whose
 	// directory was not synced (observer.unsyncedDirs).
 	unsyncedDirs bool
@@ -792,6 +794,9 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	o.reach = obs.reach
 	if s.cluster != nil {
 		o.reach.procs = len(s.cluster.procs)
+		for _, seen := range s.cluster.injected {
+			o.injected = append(o.injected, *seen)
+		}
 	}
 	if obs.keep {
 		o.timeline = obs.timeline

@@ -123,3 +123,44 @@ func ExampleCluster_Inject() {
 	// 1s inject: rolling isolation: isolate node-1
 	// 2s inject: rolling isolation: heal
 }
+
+// quickWork is a workload whose Run is done after 5s.
+type quickWork struct{}
+
+func (quickWork) Setup(context.Context, providers.Providers) error { return nil }
+func (quickWork) Check(context.Context, providers.Providers) error { return nil }
+func (quickWork) Run(ctx context.Context, p providers.Providers) error {
+	return p.Time.Sleep(ctx, 5*time.Second)
+}
+
+// A script that must play whole holds the chaos phase open: the workload
+// is done after 5s, and the phase waits for the script's heal at 20s.
+// Without Hold, the phase would end at 5s, and the timeline would tell
+// the script cut short in its sleep.
+func ExampleInjector_hold() {
+	simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "node", Count: 2, New: waiter})
+		injected, phases := s.Watch("inject"), s.Watch("phase")
+		c.Inject(simtest.Injector{Name: "split", Hold: true, Run: func(ctx context.Context, f *simtest.Faults) error {
+			f.Partition([]string{"node-0"}, []string{"node-1"})
+			if err := f.Providers().Time.Sleep(ctx, 20*time.Second); err != nil {
+				return err
+			}
+			f.Heal()
+			return nil
+		}})
+		c.Run(simtest.Phases{Chaos: time.Minute}, quickWork{})
+		for _, e := range injected.Next() {
+			fmt.Println(e.At, e.Msg)
+		}
+		for _, e := range phases.Next() {
+			if e.Msg == "phase: quiesce" {
+				fmt.Println(e.At, e.Msg)
+			}
+		}
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	// Output:
+	// 0s inject: split: partition node-0 | node-1
+	// 20s inject: split: heal
+	// 20s phase: quiesce
+}

@@ -29,6 +29,8 @@ type Workload interface {
 type Phases struct {
 	// Chaos is how long, at most, the run phase keeps chaos on: reboots,
 	// network and disk faults, buggify. Zero means [DefaultChaosPhase].
+	// The phase ends sooner when every workload's Run has returned (and
+	// every injector that holds it, [Injector.Hold]).
 	// The workloads' contexts do not end with it: a Run still going
 	// finishes in quiet, and the seed waits for it, up to the time budget
 	// (docs/workloads.md, "Make the workload finish").
@@ -52,9 +54,11 @@ const (
 //  2. run: every workload's Run at once, with chaos on — the network's and
 //     the disks' faults, buggify, attrition rebooting processes, and the
 //     injectors of [Cluster.Inject] — for Phases.Chaos or until every Run
-//     has returned; with no workload, for Phases.Chaos;
+//     has returned, and every injector that holds the phase
+//     ([Injector.Hold]); with neither, for Phases.Chaos;
 //  3. quiesce: faults heal and chaos stops; injectors' contexts end and
-//     they are waited for; reboots under way complete;
+//     they are waited for (one still running is cut short, which the
+//     timeline and the summary tell); reboots under way complete;
 //     Runs still going finish in quiet;
 //  4. settle for Phases.Settle, then check: each workload's Check, in
 //     order.
@@ -135,15 +139,25 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		})
 	}
 	window, cancel := s.p.Time.WithTimeout(ctx, ph.Chaos)
-	injectors := c.startInjectors(window)
-	for _, h := range runs {
+	phase := &chaosPhase{at: chaosAt, length: ph.Chaos}
+	injectors := c.startInjectors(window, phase)
+	held := runs
+	for i, inj := range c.injectors {
+		if inj.Hold {
+			held = append(slices.Clip(held), injectors[i])
+		}
+	}
+	for _, h := range held {
 		if err := h.Join(window); err != nil && !errors.Is(err, providers.ErrKilled) {
 			break // the chaos window closed first
 		}
 	}
-	if len(runs) == 0 {
+	if len(held) == 0 {
 		_ = providers.Wait(window, s.p.Task) // chaos for the phase's length
 	}
+	// The injectors still running learn how the phase ended as their
+	// ctx ends with it.
+	phase.ended, phase.early = s.w.Now(), window.Err() == nil
 	cancel()
 	c.allGone = c.allExited(chaosAt)
 
