@@ -458,6 +458,13 @@ func failureReport(o *seedOutcome, what, replay string) string {
 				"or call GetReplyUnlessFailedFor, which gives up when the server has failed (docs/rpc.md)\n", task)
 		}
 	}
+	if f != nil && (f.Kind == sim.Deadlock || f.Kind == sim.TimeBudget) {
+		if task := workloadWaitsOnContext(f.Msg); task != "" {
+			fmt.Fprintf(&b, "  %s waits on a context: a workload's context does not end with the chaos phase, nor before the seed ends, "+
+				"so a Run that waits for it to end never returns; return from Run when the work is done, or sleep a set time "+
+				"(p.Time.Sleep) to keep the chaos phase going (docs/workloads.md, \"Make the workload finish\")\n", task)
+		}
+	}
 	if o.viaT {
 		fmt.Fprintf(&b, "  %s\n", viaTMessage)
 	}
@@ -635,6 +642,27 @@ func waitsInGetReply(tasks string) string {
 				return name
 			}
 			return "a task"
+		}
+	}
+	return ""
+}
+
+// workloadWaitsOnContext names the first workload's Run, in the stuck
+// tasks' list of a deadlock or of the time budget, that waits on a
+// context: most likely its own, waited on to hold the chaos phase open,
+// which never ends. A group of tasks at one place names its first.
+func workloadWaitsOnContext(tasks string) string {
+	for line := range strings.Lines(tasks) {
+		if strings.HasPrefix(line, "\t") {
+			continue
+		}
+		_, state, ok := strings.Cut(line, " wait")
+		if !ok || !strings.HasPrefix(state, "s on context") && !strings.HasPrefix(state, " on context") {
+			continue
+		}
+		if _, rest, ok := strings.Cut(line, `"workload `); ok {
+			name, _, _ := strings.Cut(rest, `"`)
+			return fmt.Sprintf("task %q", "workload "+name)
 		}
 	}
 	return ""

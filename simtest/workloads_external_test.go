@@ -198,3 +198,42 @@ func TestAWorkloadOnAHostOfItsOwn(t *testing.T) {
 	}, simtest.Chaos(chaos.Off()), simtest.Network(partitions), simtest.Seeds(5))
 	assert.Positive(t, split, "a random partition put the two clients on opposite sides")
 }
+
+// holder is a workload that holds the chaos phase open by waiting for its
+// context to end, which never comes.
+type holder struct{}
+
+func (holder) Name() string                                     { return "holder" }
+func (holder) Setup(context.Context, providers.Providers) error { return nil }
+func (holder) Check(context.Context, providers.Providers) error { return nil }
+func (holder) Run(ctx context.Context, p providers.Providers) error {
+	return providers.Wait(ctx, p.Task)
+}
+
+// A workload that waits for its context to end, to hold the chaos phase
+// open, deadlocks: the report names the task and the line, and says why
+// and what to do instead. A task of the test's own that waits on a
+// context is told nothing more.
+func TestAWorkloadWaitingOnItsContextIsToldWhy(t *testing.T) {
+	r := runIn("TestHolder", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "p", New: waiting}).Run(simtest.Phases{Chaos: time.Second}, holder{})
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+	})
+	assert.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, `task "workload holder" waits on context`)
+	assert.Contains(t, out, `task "workload holder" waits on a context: a workload's context does not end with the chaos phase, nor before the seed ends, `+
+		`so a Run that waits for it to end never returns; return from Run when the work is done, or sleep a set time (p.Time.Sleep) `+
+		`to keep the chaos phase going (docs/workloads.md, "Make the workload finish")`)
+
+	r = runIn("TestWaiter", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			h := s.Go("waiter", func(ctx context.Context) error { return providers.Wait(ctx, s.Providers().Task) })
+			_ = h.Join(s.Context())
+		}, simtest.Seeds(1), simtest.KeepFailures(false))
+	})
+	assert.True(t, r.failed)
+	assert.Contains(t, r.output(), `task "waiter" waits on context`)
+	assert.NotContains(t, r.output(), "a workload's context")
+}
