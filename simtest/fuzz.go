@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -159,6 +158,13 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 			fmt.Fprintln(f.Output(), corpusHint(f.Name()))
 		}
 	}()
+	// go test -fuzz writes the failing input it finds from this process,
+	// after its workers have stopped: the files in the corpus directory
+	// before fuzzing tell which it wrote.
+	var before map[string]bool
+	if ft.cfg.keep && fuzzedHere(flag.CommandLine, f.Name()) {
+		before, _ = corpusNames(f.Name())
+	}
 	// Not a helper: testing calls this function through reflect, and the
 	// reflect frame would be named instead; an input's lines name site.
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -166,6 +172,9 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 		ft.run(t, data)
 	})
 	returned = true
+	if before != nil && f.Failed() {
+		ft.keepFound(f, before)
+	}
 }
 
 // corpusHint is what Fuzz says when go test refused the seed corpus of the
@@ -211,14 +220,8 @@ func fuzzSite(name string) string {
 // run went from 100-250 runs a second to 15 in a minute. The flag is read
 // as Fuzz calls f.Fuzz, in the process that coordinates the fuzzing.
 func turnMinimizingOff(fs *flag.FlagSet, name string) bool {
-	pattern, worker, minimize := fs.Lookup("test.fuzz"), fs.Lookup("test.fuzzworker"), fs.Lookup("test.fuzzminimizetime")
-	if pattern == nil || minimize == nil || pattern.Value.String() == "" || worker != nil && worker.Value.String() == "true" {
-		return false
-	}
-	// go test matches -fuzz as -run, a pattern per level of names: the
-	// fuzz test's is the first.
-	top, _, _ := strings.Cut(pattern.Value.String(), "/")
-	if re, err := regexp.Compile(top); err != nil || !re.MatchString(name) {
+	minimize := fs.Lookup("test.fuzzminimizetime")
+	if minimize == nil || !fuzzedHere(fs, name) {
 		return false
 	}
 	given := false
@@ -518,6 +521,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	// While fuzzing, an input has no name; go test names each input it
 	// runs from the corpus, as a replay line does.
 	_, _, named := strings.Cut(t.Name(), "/")
+	file := ft.corpusInput(t.Name())
 	in := &fuzzInput{data: data, progress: ft.fz.progress, states: ft.fz.states, timelines: named && ft.timelines}
 	r := &runner{t: t, cfg: ft.cfg, body: ft.body, fuzz: in, workers: ft.workers, sites: ft.sites}
 	defer r.late.close()
@@ -555,13 +559,39 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 		ft.log(t, ft.failureReport(o, t.Name(), data, n))
 		t.Fail()
 		ft.log(t, ft.summary(t.Name(), in, o))
+		if file != "" {
+			if note := ft.keptInputRan(file, o); note != "" {
+				ft.log(t, note)
+			}
+			if keeps(t, ft.cfg) && ft.keepsInput(o) {
+				if note := ft.keepInput(file, o, newReplayer().line(t.Name(), "")); note != "" {
+					ft.log(t, note)
+				}
+			}
+		}
 		if o.res.Goexit {
 			t.FailNow() // a task called FailNow on the real test: honour it
 		}
 	case named:
 		ft.log(t, ft.summary(t.Name(), in, o))
+		if file != "" {
+			if note := ft.keptInputRan(file, o); note != "" {
+				ft.log(t, note)
+			}
+		}
 	}
 	return in
+}
+
+// corpusInput is the name of the file of go test's corpus directory that
+// the input run as the subtest called test is, or "": a seed-corpus entry
+// (seed#i) has no file, nor does an input while fuzzing.
+func (ft *fuzzTarget) corpusInput(test string) string {
+	_, sub, ok := strings.Cut(test, "/")
+	if !ok || strings.Contains(sub, "/") || !fileExists(corpusFile(ft.name, sub)) {
+		return ""
+	}
+	return sub
 }
 
 // atSite is an input's t whose lines are at the line that called Fuzz, as

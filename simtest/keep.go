@@ -130,8 +130,8 @@ func keptFor(path, test string) bool {
 // strayKept lists the files in the directory of the test called name
 // that are not kept seeds, and so do not run: a name that is not a seed
 // in decimal (a typo, a hex seed, "123abc"). Directories (a subtest's),
-// kept recipes (passOverRecipes speaks of them) and hidden files (.gitkeep)
-// are not listed.
+// kept recipes (passOverRecipes speaks of them), a fuzz test's kept inputs
+// and hidden files (.gitkeep) are not listed.
 func strayKept(name string) []string {
 	entries, err := os.ReadDir(keepPath(name))
 	if err != nil {
@@ -141,7 +141,7 @@ func strayKept(name string) []string {
 	for _, e := range entries {
 		n := e.Name()
 		if _, err := strconv.ParseUint(n, 10, 64); err == nil || e.IsDir() ||
-			strings.HasPrefix(n, recipePrefix) || strings.HasPrefix(n, ".") {
+			strings.HasPrefix(n, recipePrefix) || strings.HasPrefix(n, inputPrefix) || strings.HasPrefix(n, ".") {
 			continue
 		}
 		out = append(out, n)
@@ -203,20 +203,32 @@ func keepSeed(name string, seed, trace uint64, why, replay string) (string, bool
 		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
 	}
 	path := filepath.Join(dir, strconv.FormatUint(seed, 10))
+	wrote, err := writeKept(path, keptHeader(name), replay, trace, why)
+	if err != nil {
+		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
+	}
+	return path, wrote, nil
+}
+
+// writeKept writes the kept file at path, a seed's or a fuzz input's: the
+// header, the replay line, the trace and the failure, every line
+// commented. It reports whether it wrote the file: an existing one is left
+// alone.
+func writeKept(path, header, replay string, trace uint64, why string) (bool, error) {
 	if fileExists(path) {
-		return path, false, nil
+		return false, nil
 	}
 	var b strings.Builder
 	// The replay line first: a failure that lists every stuck task
 	// would bury it.
-	fmt.Fprintf(&b, "%s\n# replay: %s\n%s%016x\n# It failed with:\n", keptHeader(name), replay, traceLine, trace)
+	fmt.Fprintf(&b, "%s\n# replay: %s\n%s%016x\n# It failed with:\n", header, replay, traceLine, trace)
 	for _, line := range strings.Split(strings.TrimRight(why, "\n"), "\n") {
 		fmt.Fprintf(&b, "#   %s\n", line)
 	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
+		return false, err
 	}
-	return path, true, nil
+	return true, nil
 }
 
 // keepPath is the directory of the kept seeds of the test called name:
