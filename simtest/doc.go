@@ -67,6 +67,9 @@
 //	                  seed's (-simv=false: no seed's line, even under -v)
 //	-simkeep=false    keep no failing seed under testdata/simtest
 //	-simkeep=true     with -simseed, keep the replayed seed if it fails
+//	-simstrictkept    fail the test when a kept seed, or a fuzz input whose
+//	                  trace is kept, passes on another execution than the
+//	                  one that failed (it is logged under -v otherwise)
 //	-simall           run every seed, past failing ones
 //	-simallowgaps     log coverage gaps instead of failing (see [AllowGaps])
 //	-simworkers=N     run N seeds at once (the report does not change)
@@ -245,7 +248,9 @@
 // bug is fixed, delete the file, and keep the bug's lasting test as an
 // assertion in the code or a targeted test. A directory of kept seeds
 // that cannot be read fails the test, naming it and why. [KeepFailures]
-// and -simkeep=false turn keeping off.
+// and -simkeep=false turn keeping off. The note that a kept seed passed
+// on another execution is logged, and go test shows a passing test's log
+// only under -v: -simstrictkept, in CI, makes it fail the test.
 //
 // # Guards
 //
@@ -286,9 +291,12 @@
 //	go test -run '^$' -fuzz '^FuzzBank$' ./examples/shardmove
 //
 // A failing input prints the fuzzer's replay line, go test keeps it under
-// testdata/fuzz, and every later go test runs it. [FuzzSeeds] turns a seed
-// that a Run found failing into a corpus entry. docs/fuzzing.md is the
-// chapter.
+// testdata/fuzz, and every later go test runs it; Fuzz keeps the trace of
+// its failing run beside the kept seeds (testdata/simtest/FuzzBank/input-
+// and the input's name), so that a later run of the input that passes on
+// another execution says so, as a kept seed's does. [FuzzSeeds] turns a
+// seed that a Run found failing into a corpus entry. docs/fuzzing.md is
+// the chapter.
 //
 // # Outside go test
 //

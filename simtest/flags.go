@@ -21,6 +21,7 @@ type cmdFlags struct {
 	base                        seedFlag
 	seeds                       countFlag
 	fresh, check, keep, verify  bool
+	strictKept                  bool
 	v                           boolFlag
 	all, allowGaps              bool
 	cover, json, timeline, html string
@@ -54,6 +55,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	boolVar(fs, &f.verify, "simverify", false, "simtest: run a failing seed's replay line once more in a fresh process of the test binary, and say in the report whether it fails there the same way (-simcheck's two runs share one process)")
 	fs.Var(&f.v, "simv", "simtest: log every seed's line and log lines, not only a failing seed's; -simv=false logs no seed's line, even under -v or -json")
 	boolVar(fs, &f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first; given as -simkeep=true with -simseed, keep the replayed seed if it fails")
+	boolVar(fs, &f.strictKept, "simstrictkept", false, "simtest: fail the test when a kept seed, or a fuzz input whose trace is kept, passes on another execution than the one that failed: the code along its path changed, and its passing proves little")
 	boolVar(fs, &f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
 	boolVar(fs, &f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, one file per test)")
@@ -76,7 +78,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog":
 		return true
 	}
 	return false
@@ -272,6 +274,9 @@ type flags struct {
 	verbose  bool
 	quiet    bool // -simv=false: no seed's line, even under -v
 	noKeep   bool
+	// strictKept is -simstrictkept: a kept seed or input that passes on
+	// another execution fails the test.
+	strictKept bool
 	// keepGiven is set when -simkeep=true was given: a replay then keeps
 	// its seed if it fails, as a Run of the test's own seeds does.
 	keepGiven bool
@@ -306,7 +311,7 @@ func commandLine() flags {
 			watchdog: f.watchdog.v, watchdogSet: f.watchdog.set,
 			base: f.base.v, baseSet: f.base.set,
 			seeds: f.seeds.v,
-			fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep,
+			fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep, strictKept: f.strictKept,
 			all: f.all, results: f.results, workers: f.workers, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 			explore: f.explore, budget: f.timelines.v,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
@@ -534,6 +539,7 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	}
 	c.keep = c.keep && !fl.noKeep
 	c.keepReplay = fl.keepGiven
+	c.strictKept = fl.strictKept
 	c.keepGoing = c.keepGoing || fl.all
 	if fl.results != "" {
 		c.resultsPath = fl.results

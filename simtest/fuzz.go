@@ -60,10 +60,15 @@ const maxDecisions = rng.MaxDecisions
 //
 // A failing input found by go test -fuzz is written by go test to
 // testdata/fuzz/<FuzzName>/<hash>, the name that line shows, and is run by
-// every later go test as a regression test. An input is not a Run: Fuzz
-// reports no assertion table and no coverage gaps, while a failed Always
-// fails the input as it fails a seed. docs/fuzzing.md tells the whole
-// story, with the commands.
+// every later go test as a regression test. One draw more or less on its
+// path, after a change elsewhere, shifts every decision after it, and the
+// input then runs another execution: so Fuzz keeps the trace of its
+// failing run in testdata/simtest/<FuzzName>/input-<hash>, as a failing
+// seed is kept, and a later run of the input that passes on another trace
+// says so (under -v; -simstrictkept fails the test). Commit both files.
+// An input is not a Run: Fuzz reports no assertion table and no coverage
+// gaps, while a failed Always fails the input as it fails a seed.
+// docs/fuzzing.md tells the whole story, with the commands.
 //
 // go test minimizes every input it keeps, for up to a minute each by
 // default, and a simulation's input of thousands of decisions takes the
@@ -560,7 +565,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 		t.Fail()
 		ft.log(t, ft.summary(t.Name(), in, o))
 		if file != "" {
-			if note := ft.keptInputRan(file, o); note != "" {
+			if note, _ := ft.keptInputRan(file, o); note != "" {
 				ft.log(t, note)
 			}
 			if keeps(t, ft.cfg) && ft.keepsInput(o) {
@@ -575,7 +580,12 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	case named:
 		ft.log(t, ft.summary(t.Name(), in, o))
 		if file != "" {
-			if note := ft.keptInputRan(file, o); note != "" {
+			note, moved := ft.keptInputRan(file, o)
+			switch {
+			case moved && ft.cfg.strictKept:
+				ft.log(t, note+strictKeptNote)
+				t.Fail()
+			case note != "":
 				ft.log(t, note)
 			}
 		}

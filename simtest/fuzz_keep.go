@@ -82,20 +82,23 @@ func (ft *fuzzTarget) keepInput(input string, o *seedOutcome, replay string) str
 // have failed under flags this run does not set. One that passed on the
 // trace that failed changed outside what the trace hashes: the values
 // computed or checked (the bug's fix, often).
-func (ft *fuzzTarget) keptInputRan(input string, o *seedOutcome) string {
+//
+// It returns what to tell the test, and whether the input passed on
+// another execution, which -simstrictkept fails the test for.
+func (ft *fuzzTarget) keptInputRan(input string, o *seedOutcome) (string, bool) {
 	path := keptInputPath(ft.name, input)
 	if !fileExists(path) {
-		return ""
+		return "", false
 	}
 	kept, traced := keptTrace(path)
 	moved := traced && kept != o.res.Trace
 	if o.failed() {
 		if !moved {
-			return ""
+			return "", false
 		}
 		return fmt.Sprintf("simtest: input %s failed, but not on the execution that failed before (trace %016x; kept %016x): "+
 			"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records",
-			input, o.res.Trace, kept, notDeterministic, path)
+			input, o.res.Trace, kept, notDeterministic, path), false
 	}
 	rp := newReplayer()
 	then, ok := replayFlags(path, shellQuote(rp.dir))
@@ -103,20 +106,20 @@ func (ft *fuzzTarget) keptInputRan(input string, o *seedOutcome) string {
 	switch {
 	case ok && then != now:
 		return fmt.Sprintf("simtest: input %s passed, but it failed under other flags (%s; this run: %s): run its replay line, in %s",
-			input, orNone(then), orNone(now), path)
+			input, orNone(then), orNone(now), path), false
 	case moved:
 		return fmt.Sprintf("simtest: input %s passed, but it no longer runs the execution that failed (trace %016x; kept %016x): "+
 			"the code along its path changed since (a change elsewhere will do: one draw more or less shifts every decision after it), "+
 			"or the environment the test reads, or %s; so its passing proves little, and its bug may still be there: "+
 			"fuzz again to find an input that fails (go test -fuzz starts from this one), or keep the bug's test as an assertion or a targeted test; "+
 			"once its bug is fixed, delete %s (the input may stay, as an input like any other)",
-			input, o.res.Trace, kept, notDeterministic, path)
+			input, o.res.Trace, kept, notDeterministic, path), true
 	case traced:
 		return fmt.Sprintf("simtest: input %s passed, on the execution that failed (trace %016x): what changed since is outside what the trace hashes "+
 			"(when each task runs, how many draws it makes, not the values the code computes or checks): the bug's fix, if it is one, a check changed, "+
-			"or state an earlier test left (a package variable); once its bug is fixed, delete %s (the input may stay, as an input like any other)", input, kept, path)
+			"or state an earlier test left (a package variable); once its bug is fixed, delete %s (the input may stay, as an input like any other)", input, kept, path), false
 	}
-	return ""
+	return "", false
 }
 
 // fuzzedHere reports whether this process coordinates go test -fuzz of

@@ -121,6 +121,15 @@ func TestAFailingInputKeepsItsTrace(t *testing.T) {
 	assert.Contains(t, out, fmt.Sprintf("simtest: input %s passed, but it no longer runs the execution that failed (trace %016x; kept %016x): "+
 		"the code along its path changed since (a change elsewhere will do: one draw more or less shifts every decision after it)", input, moved, failed), out)
 	assert.Contains(t, out, "once its bug is fixed, delete "+keptInputPath(name, input), out)
+	// Without -v, go test shows nothing of a passing test: -simstrictkept
+	// makes the note a failure.
+	out, err = run(extra)
+	require.NoError(t, err, out)
+	assert.NotContains(t, out, "no longer runs", out)
+	out, err = run(extra, "-simstrictkept")
+	require.Error(t, err, out)
+	assert.Contains(t, out, fmt.Sprintf("simtest: input %s passed, but it no longer runs the execution that failed (trace %016x; kept %016x)", input, moved, failed), out)
+	assert.Contains(t, out, "(the input may stay, as an input like any other)"+strictKeptNote, out)
 
 	// The bug fixed on the same path: the input passes on the execution
 	// that failed.
@@ -129,6 +138,8 @@ func TestAFailingInputKeepsItsTrace(t *testing.T) {
 	assert.Equal(t, failed, traceOf(out, "ok"))
 	assert.Contains(t, out, fmt.Sprintf("simtest: input %s passed, on the execution that failed (trace %016x): what changed since is outside what the trace hashes", input, failed), out)
 	assert.NotContains(t, out, "no longer runs", out)
+	_, err = run([]string{"SIMTEST_FIXED=1"}, "-simstrictkept")
+	require.NoError(t, err, "-simstrictkept fails only an input that runs another execution")
 
 	// Run under a flag of the test's own, the input passes with the fix
 	// and says that it failed under other flags.

@@ -469,13 +469,22 @@ func (r *runner) keptRan(o *seedOutcome) {
 		r.t.Logf("simtest: kept seed %d passed, but it failed under other flags (%s; this run: %s): "+
 			"run its replay line, in %s", seed, orNone(then), orNone(now), path)
 	case moved:
-		r.t.Logf("simtest: kept seed %d passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
+		note := fmt.Sprintf("simtest: kept seed %d passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
 			"the code along its path changed since (a change elsewhere will do), or the environment the test reads, or %s; so its passing proves little; "+
 			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, o.res.Trace, kept, notDeterministic, path)
+		if r.cfg.strictKept {
+			r.t.Error(note + strictKeptNote)
+			return
+		}
+		r.t.Log(note)
 	default:
 		r.t.Logf("simtest: kept seed %d passed: once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, path)
 	}
 }
+
+// strictKeptNote ends what a kept seed or input that passed on another
+// execution says when -simstrictkept makes it fail the test.
+const strictKeptNote = " (-simstrictkept fails the test for it)"
 
 // notDeterministic is the third reason a kept seed's trace moves.
 const notDeterministic = "the test is not deterministic (state an earlier seed or test left, such as a package variable, " +

@@ -352,6 +352,9 @@ func TestAKeptSeedThatPassesSaysWhy(t *testing.T) {
 		"the code along its path changed since (a change elsewhere will do), or the environment the test reads, or the test is not deterministic ("+
 		"state an earlier seed or test left, such as a package variable, a map's order, a raw goroutine: -simcheck runs each seed twice and names where the two runs part); "+
 		"so its passing proves little; once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", trace, trace+1, path), out)
+	strict, err := childOutput(t, dir, "SIMTEST_KEPT_PASSES_CHILD=1", "-test.run=^"+name+"$", "-simstrictkept")
+	require.Error(t, err, "-simstrictkept fails the test: %s", strict)
+	assert.Contains(t, strict, "so its passing proves little; once its bug is fixed, delete "+path+" and keep the bug's test as an assertion or a targeted test"+strictKeptNote, strict)
 	out = replayKept()
 	assert.Contains(t, out, fmt.Sprintf("simtest: seed 77 ran another execution than the one kept in %s (trace %016x; kept %016x): "+
 		"the code along its path changed since, or the flags or the environment the test reads, or the test is not deterministic", path, trace, trace+1), out)
