@@ -94,7 +94,7 @@ func TestAFailingInputKeepsItsTrace(t *testing.T) {
 	b, err := os.ReadFile(kept)
 	require.NoError(t, err, out)
 	assert.Regexp(t, `^# The input `+input+` failed `+name+`; go test runs it from testdata/fuzz/`+name+`/`+input+`, `+
-		`[^\n]*\n# replay: go test -run '\^`+name+`\$/\^`+input+`\$' \./simtest\n# trace: [0-9a-f]{16}\n# It failed with:\n#   1ms driver: planted: a first decision of 0\n$`, string(b))
+		`[^\n]*\n# replay: go test -run '\^`+name+`\$/\^`+input+`\$' \./simtest[^\n]*\n# trace: [0-9a-f]{16}\n# It failed with:\n#   1ms driver: planted: a first decision of 0\n$`, string(b))
 	trace, ok := keptTrace(kept)
 	require.True(t, ok)
 	assert.Equal(t, failed, trace, "the kept trace is the failing run's")
