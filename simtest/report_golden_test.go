@@ -16,7 +16,7 @@ import (
 
 // The failure report and the summary are the text every user reads: these
 // tests pin them, so that a change to them is a reviewed diff of the files
-// under testdata/report. go test -run TestReportGolden -update ./simtest
+// under testdata/report. go test ./simtest -run TestReportGolden -update
 // writes them anew. The bodies sit in this file, whose lines the reports
 // name: an edit here may need -update too.
 
@@ -49,10 +49,10 @@ func TestReportGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v; go test -run TestReportGolden -update ./simtest writes it", err)
+				t.Fatalf("%v; go test ./simtest -run TestReportGolden -update writes it", err)
 			}
 			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("the report of %s changed (-%s +now); if the change is meant, run go test -run TestReportGolden -update ./simtest and review the diff:\n%s", tc.name, path, diff)
+				t.Errorf("the report of %s changed (-%s +now); if the change is meant, run go test ./simtest -run TestReportGolden -update and review the diff:\n%s", tc.name, path, diff)
 			}
 			again := simtest.Simulate(tc.body, append(tc.opts, simtest.ZeroWallClock())...)
 			if again.Report != res.Report {
