@@ -59,12 +59,14 @@ type config struct {
 	maxSteps    uint64
 	check       bool
 	// verify runs a failing seed's replay line in a fresh process
-	// (verify.go).
-	verify  bool
-	verbose bool
-	quiet   bool       // -simv=false: no seed's line is logged as it ends
-	devices []func(*S) // per-seed set-up of simulated devices
-	chaos   chaos.Config
+	// (verify.go); checkingReplay is set in that process, whose Run logs
+	// how each seed ended for the Run that checks it.
+	verify         bool
+	checkingReplay bool
+	verbose        bool
+	quiet          bool       // -simv=false: no seed's line is logged as it ends
+	devices        []func(*S) // per-seed set-up of simulated devices
+	chaos          chaos.Config
 	// network and storage, when set by Network and Storage, replace the
 	// matching part of chaos whatever the order of the options.
 	network *chaos.Network

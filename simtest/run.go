@@ -389,6 +389,9 @@ func (r *runner) run() {
 		if log := r.rep.seedLog(r.rep.add(o)); log != "" {
 			t.Log("simtest: " + log)
 		}
+		if r.cfg.checkingReplay {
+			t.Log(endedLine(o))
+		}
 		sr := seedResult(o)
 		sr.Place = r.placeOf(seed)
 		if out != nil || r.seen != nil {

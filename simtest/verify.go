@@ -33,10 +33,11 @@ const (
 // in a fresh process, as the -simverify flag does: the test binary runs
 // the line's test again, alone, with the line's seed and flags, and the
 // failure report says whether that process ran the seed to the same
-// trace and failure. [CheckDeterminism] runs a seed twice in one
-// process, so it cannot see state that is the same for both runs and
-// not for a fresh process: a package variable that an earlier test or
-// seed of the binary set, the process's pid or goroutines. Such a seed
+// trace and the same first failure, compared as [CheckDeterminism]
+// compares the ends of its two runs. That check runs a seed twice in
+// one process, so it cannot see state that is the same for both runs
+// and not for a fresh process: a package variable that an earlier test
+// or seed of the binary set, the process's pid or goroutines. Such a seed
 // passes -simcheck, and its replay line passes without a word; this
 // check says so where the failure is reported. It costs a passing Run
 // nothing: only a failing seed's line is run, once per Run. A Run
@@ -53,7 +54,7 @@ func VerifyReplay() Option {
 // another's replay line: it checks no replay itself, keeps no seed and
 // writes no file, for the files are the checking Run's.
 func (c *config) checking() {
-	c.verify, c.keep = false, false
+	c.verify, c.keep, c.checkingReplay = false, false, true
 	c.resultsPath = ""
 	c.asserts.coverPath, c.asserts.jsonPath, c.asserts.timelinePath, c.asserts.htmlPath = "", "", "", ""
 }
@@ -125,7 +126,15 @@ func (r *runner) checkReplayWith(o *seedOutcome, bin string) string {
 	case err != nil && !errors.As(err, new(*exec.ExitError)):
 		return fmt.Sprintf("replay not checked: the test binary %s could not run the seed in a fresh process: %v", bin, err)
 	}
-	return replayVerdict(seed, o.res.Trace, string(out), err, r.t.Name())
+	return replayVerdict(o, string(out), err, r.t.Name())
+}
+
+// endedLine is what the Run in a process that checks a replay logs of o,
+// the seed it ran, for the Run that checks it: its trace, and how it
+// ended as the determinism check compares runs (endedAs), quoted to stay
+// one line.
+func endedLine(o *seedOutcome) string {
+	return fmt.Sprintf("simtest: replay check: seed=%d trace=%016x ended %s", o.res.Seed, o.res.Trace, strconv.Quote(endedAs(o)))
 }
 
 // childFlags are the flags set in fs that the replay line repeats
@@ -143,11 +152,16 @@ func childFlags(fs *flag.FlagSet) []string {
 	return out
 }
 
-// replayVerdict is the report's line for the replay of seed, which ran to
-// trace and failed, checked in a fresh process whose output is out and
-// whose exit is err; test is the test's name.
-func replayVerdict(seed, trace uint64, out string, err error, test string) string {
-	lines := regexp.MustCompile(`seed=`+strconv.FormatUint(seed, 10)+` trace=([0-9a-f]{16}) (ok|FAIL|SKIP)\b`).FindAllStringSubmatch(out, -1)
+// replayVerdict is the report's line for the replay of o, a failing
+// seed, checked in a fresh process whose output is out and whose exit is
+// err; test is the test's name. The process's Run logs how the seed
+// ended (endedLine), which is compared with how it ended here as the
+// determinism check compares its two runs: a failure told another way
+// (another assertion, another task, a message that names the process) is
+// not the one the replay line replays.
+func replayVerdict(o *seedOutcome, out string, err error, test string) string {
+	seed, trace := o.res.Seed, o.res.Trace
+	lines := regexp.MustCompile(`simtest: replay check: seed=`+strconv.FormatUint(seed, 10)+` trace=([0-9a-f]{16}) ended ("(?:[^"\\]|\\.)*")`).FindAllStringSubmatch(out, -1)
 	if len(lines) == 0 {
 		exit := "it exited cleanly"
 		if err != nil {
@@ -166,15 +180,25 @@ func replayVerdict(seed, trace uint64, out string, err error, test string) strin
 		}
 	}
 	got, _ := strconv.ParseUint(m[1], 16, 64)
-	ended := map[string]string{"ok": "it passed", "FAIL": "it failed", "SKIP": "it was skipped"}[m[2]]
+	ended, uerr := strconv.Unquote(m[2])
+	if uerr != nil {
+		ended = m[2]
+	}
+	here := endedAs(o)
+	it := "it " + ended
+	if strings.HasPrefix(ended, "failed") {
+		it = "it failed"
+	}
 	var head string
 	switch {
-	case got == trace && m[2] == "FAIL":
+	case got == trace && ended == here:
 		return fmt.Sprintf("replay checked: a fresh process ran seed %d to the same trace and failure", seed)
+	case got == trace && it == "it failed":
+		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to the same trace, and it failed another way\n  this process:  %s\n  fresh process: %s", seed, here, ended)
 	case got == trace:
-		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to the same trace, and %s", seed, ended)
+		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to the same trace, and %s", seed, it)
 	default:
-		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to another trace (%016x, not %016x), and %s", seed, got, trace, ended)
+		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to another trace (%016x, not %016x), and %s", seed, got, trace, it)
 	}
 	rp := newReplayer()
 	return head + "\n" + fmt.Sprintf("this run depends on state from outside the seed that a fresh process does not have: a package variable that an earlier test "+

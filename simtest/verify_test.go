@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,12 @@ func TestReplayCheckChild(t *testing.T) {
 					s.Fatalf("an earlier Run left its mark")
 				}
 			}, Seeds(1))
+		})
+	case "pid":
+		Run(t, func(s *S) {
+			if s.Providers().Random.IntN(3) == 0 {
+				s.Fatalf("process %d fails one seed in three", os.Getpid())
+			}
 		})
 	case "sub":
 		t.Run("a b", func(t *testing.T) { Run(t, oneInThree, VerifyReplay()) })
@@ -113,6 +120,16 @@ func TestVerifyReplaySaysAPackageVariableMadeTheFailure(t *testing.T) {
 	assert.Equal(t, 1, len(replayCheckLine.FindAllString(out, -1)), "only the failing Run checks: %s", out)
 }
 
+func TestVerifyReplaySaysTheFreshProcessFailedAnotherWay(t *testing.T) {
+	out := verifyChild(t, t.TempDir(), "pid", "-simverify", "-simkeep=false")
+	m := regexp.MustCompile(`replay differs: a fresh process ran seed \d+ to the same trace, and it failed another way\n` +
+		`\s+this process:  failed with [^\n]*process (\d+) fails one seed in three\n` +
+		`\s+fresh process: failed with [^\n]*process (\d+) fails one seed in three\n` +
+		`\s+this run depends on state from outside the seed`).FindStringSubmatch(out)
+	require.NotNil(t, m, "the same trace failed with another message is no checked replay: %s", out)
+	assert.NotEqual(t, m[1], m[2])
+}
+
 func TestVerifyReplayRunsASubtestsPattern(t *testing.T) {
 	out := verifyChild(t, t.TempDir(), "sub", "-simkeep=false")
 	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^a_b\$' \./simtest -simseed=\d+[^\n]*\n\s+replay checked: a fresh process ran seed \d+ to the same trace and failure\n`, out,
@@ -155,25 +172,59 @@ func TestVerifyReplayStopsAFreshProcessThatOutlivesItsBound(t *testing.T) {
 }
 
 func TestReplayVerdict(t *testing.T) {
-	const seed, trace = 42, 0xabc
-	fail := "    x_test.go:9: simtest: seed=42 trace=0000000000000abc FAIL sim=0s steps=1 events=0\n"
-	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(seed, trace, fail, errors.New("exit status 1"), "TestX"))
+	o := &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, s: &S{failed: true, errs: []string{"0s driver: x_test.go:9: boom"}}}
+	ended := func(trace, how string) string {
+		return "    x_test.go:9: simtest: replay check: seed=42 trace=" + trace + " ended " + strconv.Quote(how) + "\n"
+	}
+	fail := ended("0000000000000abc", endedAs(o))
+	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(o, fail, errors.New("exit status 1"), "TestX"))
 
 	// A test of two Runs logs two lines; this Run's has its trace.
-	two := "    x_test.go:9: simtest: seed=42 trace=0000000000000def ok sim=0s\n" + fail
-	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(seed, trace, two, nil, "TestX"))
+	two := ended("0000000000000def", "passed") + fail
+	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(o, two, nil, "TestX"))
 
-	other := replayVerdict(seed, trace, "seed=42 trace=0000000000000def FAIL sim=0s\n", nil, "TestX")
+	other := replayVerdict(o, ended("0000000000000def", endedAs(o)), nil, "TestX")
 	assert.True(t, strings.HasPrefix(other, "replay differs: a fresh process ran seed 42 to another trace (0000000000000def, not 0000000000000abc), and it failed\n"), other)
 	assert.Contains(t, other, "simvet's globalstate and osnet rules")
 	assert.Contains(t, other, "the test's own seeds (go test -run '^TestX$' ./simtest")
 
-	skipped := replayVerdict(seed, trace, "seed=42 trace=0000000000000abc SKIP\n", nil, "TestX")
+	skipped := replayVerdict(o, ended("0000000000000abc", "was skipped"), nil, "TestX")
 	assert.True(t, strings.HasPrefix(skipped, "replay differs: a fresh process ran seed 42 to the same trace, and it was skipped\n"), skipped)
+	passed := replayVerdict(o, ended("0000000000000abc", "passed"), nil, "TestX")
+	assert.True(t, strings.HasPrefix(passed, "replay differs: a fresh process ran seed 42 to the same trace, and it passed\n"), passed)
 
-	none := replayVerdict(seed, trace, "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\nFAIL\n", errors.New("exit status 2"), "TestX")
+	none := replayVerdict(o, "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\nFAIL\n", errors.New("exit status 2"), "TestX")
 	assert.Equal(t, "replay not checked: a fresh process ran the replay line and logged no line for seed 42 (exit status 2); its output ends:\n  panic: boom\n  \n  goroutine 1 [running]:\n  main.main()\n  FAIL", none)
-	assert.NotContains(t, replayVerdict(seed, trace, "seed=420 trace=0000000000000abc FAIL\n", nil, "TestX"), "replay checked", "another seed's line is not this one's")
+	o420 := *o
+	o420.res.Seed = 420
+	assert.NotContains(t, replayVerdict(o, endedLine(&o420), nil, "TestX"), "replay checked", "another seed's line is not this one's")
+}
+
+// TestReplayVerdictComparesTheFailure checks that a fresh process that
+// ran the seed to the same trace but failed another way (another
+// assertion, a message that names the process) does not check the
+// replay, and that the line says how each failed.
+func TestReplayVerdictComparesTheFailure(t *testing.T) {
+	o := &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, s: &S{failed: true, errs: []string{"0s driver: x_test.go:9: pid 100 lost a write"}}}
+	fresh := *o
+	fresh.s = &S{failed: true, errs: []string{"0s driver: x_test.go:9: pid 200 lost a write"}}
+	got := replayVerdict(o, endedLine(&fresh), errors.New("exit status 1"), "TestX")
+	head, rest, _ := strings.Cut(got, "\nthis run depends on state from outside the seed")
+	assert.Equal(t, "replay differs: a fresh process ran seed 42 to the same trace, and it failed another way\n"+
+		"  this process:  failed with 0s driver: x_test.go:9: pid 100 lost a write\n"+
+		"  fresh process: failed with 0s driver: x_test.go:9: pid 200 lost a write", head)
+	assert.Contains(t, rest, "go test ./simtest -simseed=42")
+
+	// The watchdog's failures are told by their kind, task and time, as
+	// the determinism check tells them: their message names real time.
+	busy := func(msg string) *seedOutcome {
+		return &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc, Err: &sim.Failure{Kind: sim.Busy, Task: "worker", At: time.Second, Msg: msg}}}
+	}
+	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure",
+		replayVerdict(busy("busy for 2.1s of wall time"), endedLine(busy("busy for 3.4s of wall time")), nil, "TestX"))
+	other := busy("busy")
+	other.res.Err.(*sim.Failure).Task = "driver"
+	assert.True(t, strings.HasPrefix(replayVerdict(busy("busy"), endedLine(other), nil, "TestX"), "replay differs: a fresh process ran seed 42 to the same trace, and it failed another way\n"))
 }
 
 func TestVerifyReplayOutsideGoTestSaysWhyItDidNotCheck(t *testing.T) {
