@@ -166,7 +166,9 @@ func (r *runner) restOfRun(start time.Time) time.Duration {
 	if n == math.MaxInt || done == 0 {
 		return rest
 	}
-	if est := float64(spent) / float64(done) * float64(max(n-done, 0)); est < float64(rest) {
+	// The seeds left take what those done took, without the time a
+	// replay check took beside them.
+	if est := float64(spent-r.checkWall) / float64(done) * float64(max(n-done, 0)); est < float64(rest) {
 		rest = time.Duration(est)
 	}
 	return rest

@@ -119,6 +119,10 @@ type runner struct {
 	// deadline is go test's -timeout, which the Run stops before
 	// (deadline.go).
 	deadline testDeadline
+	// checkWall is the real time spent checking a failing seed's replay
+	// in a fresh process (verify.go): the Run's wall and rates leave it
+	// out, for they are its seeds'.
+	checkWall time.Duration
 	// sCount counts the S the Run has made, to number them (S.id).
 	sCount atomic.Uint64
 }
@@ -475,7 +479,7 @@ func (r *runner) run() {
 			}
 		}
 	}
-	r.rep.wall = time.Since(start)
+	r.rep.wall = time.Since(start) - r.checkWall
 	r.rep.notes = r.cfg.shardLine() + r.iterationLine() + r.leftoverLine()
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)

@@ -65,6 +65,8 @@ func (c *config) checking() {
 // replays, or o failed in a way that a replay line does not replay (a
 // configuration error).
 func (r *runner) checkReplay(o *seedOutcome) string {
+	start := time.Now()
+	defer func() { r.checkWall += time.Since(start) }()
 	bin := os.Args[0]
 	if !filepath.IsAbs(bin) {
 		bin = filepath.Join(startDir, bin)
@@ -119,14 +121,19 @@ func (r *runner) checkReplayWith(o *seedOutcome, bin string) string {
 	// A process the child started may hold its output open after it is
 	// killed: stop reading then.
 	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
 	out, err := cmd.CombinedOutput()
+	took := time.Since(start)
+	if r.cfg.zeroWall {
+		took = 0
+	}
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Sprintf("replay not checked: a fresh process running seed %d had not ended after %v (%s), and was stopped", seed, bound.Round(time.Millisecond), why)
 	case err != nil && !errors.As(err, new(*exec.ExitError)):
 		return fmt.Sprintf("replay not checked: the test binary %s could not run the seed in a fresh process: %v", bin, err)
 	}
-	return replayVerdict(o, string(out), err, r.t.Name())
+	return replayVerdict(o, took, string(out), err, r.t.Name())
 }
 
 // endedLine is what the Run in a process that checks a replay logs of o,
@@ -153,14 +160,18 @@ func childFlags(fs *flag.FlagSet) []string {
 }
 
 // replayVerdict is the report's line for the replay of o, a failing
-// seed, checked in a fresh process whose output is out and whose exit is
-// err; test is the test's name. The process's Run logs how the seed
+// seed, checked in a fresh process that took took (0: not told), whose
+// output is out and whose exit is err; test is the test's name. The process's Run logs how the seed
 // ended (endedLine), which is compared with how it ended here as the
 // determinism check compares its two runs: a failure told another way
 // (another assertion, another task, a message that names the process) is
 // not the one the replay line replays.
-func replayVerdict(o *seedOutcome, out string, err error, test string) string {
+func replayVerdict(o *seedOutcome, took time.Duration, out string, err error, test string) string {
 	seed, trace := o.res.Seed, o.res.Trace
+	ran := fmt.Sprintf("a fresh process ran seed %d", seed)
+	if took > 0 {
+		ran += " in " + roundWall(took).String()
+	}
 	lines := regexp.MustCompile(`simtest: replay check: seed=`+strconv.FormatUint(seed, 10)+` trace=([0-9a-f]{16}) ended ("(?:[^"\\]|\\.)*")`).FindAllStringSubmatch(out, -1)
 	if len(lines) == 0 {
 		exit := "it exited cleanly"
@@ -192,13 +203,13 @@ func replayVerdict(o *seedOutcome, out string, err error, test string) string {
 	var head string
 	switch {
 	case got == trace && ended == here:
-		return fmt.Sprintf("replay checked: a fresh process ran seed %d to the same trace and failure", seed)
+		return fmt.Sprintf("replay checked: %s to the same trace and failure", ran)
 	case got == trace && it == "it failed":
-		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to the same trace, and it failed another way\n  this process:  %s\n  fresh process: %s", seed, here, ended)
+		head = fmt.Sprintf("replay differs: %s to the same trace, and it failed another way\n  this process:  %s\n  fresh process: %s", ran, here, ended)
 	case got == trace:
-		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to the same trace, and %s", seed, it)
+		head = fmt.Sprintf("replay differs: %s to the same trace, and %s", ran, it)
 	default:
-		head = fmt.Sprintf("replay differs: a fresh process ran seed %d to another trace (%016x, not %016x), and %s", seed, got, trace, it)
+		head = fmt.Sprintf("replay differs: %s to another trace (%016x, not %016x), and %s", ran, got, trace, it)
 	}
 	rp := newReplayer()
 	return head + "\n" + fmt.Sprintf("this run depends on state from outside the seed that a fresh process does not have: a package variable that an earlier test "+

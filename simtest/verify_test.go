@@ -60,6 +60,11 @@ func TestReplayCheckChild(t *testing.T) {
 				s.Fatalf("process %d fails one seed in three", os.Getpid())
 			}
 		})
+	case "slowcheck":
+		if os.Getenv(replayCheckEnv) != "" {
+			time.Sleep(2 * time.Second) // the check takes longer than the Run's own seeds
+		}
+		Run(t, oneInThree)
 	case "sub":
 		t.Run("a b", func(t *testing.T) { Run(t, oneInThree, VerifyReplay()) })
 	case "slow":
@@ -85,7 +90,7 @@ func TestVerifyReplayChecksAFailingSeedInAFreshProcess(t *testing.T) {
 	dir := t.TempDir()
 	results := filepath.Join(dir, "out", "results.jsonl")
 	out := verifyChild(t, dir, "fails", "-simverify", "-simkeep=false")
-	m := regexp.MustCompile(`simtest: seed (\d+) failed\n\s+replay: [^\n]*\n\s+replay checked: a fresh process ran seed (\d+) to the same trace and failure\n`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`simtest: seed (\d+) failed\n\s+replay: [^\n]*\n\s+replay checked: a fresh process ran seed (\d+) in \S+ to the same trace and failure\n`).FindStringSubmatch(out)
 	require.NotNil(t, m, "the line under the replay line says the replay was checked: %s", out)
 	assert.Equal(t, m[1], m[2])
 	assert.Equal(t, 1, len(replayCheckLine.FindAllString(out, -1)), "one check a Run: %s", out)
@@ -108,13 +113,13 @@ func TestVerifyReplayChecksAFailingSeedInAFreshProcess(t *testing.T) {
 		}
 	}
 	require.Len(t, failing, 1, "%s", b)
-	assert.Equal(t, "replay checked: a fresh process ran seed "+m[1]+" to the same trace and failure", failing[0].ReplayCheck)
+	assert.Regexp(t, "^replay checked: a fresh process ran seed "+m[1]+` in \S+ to the same trace and failure$`, failing[0].ReplayCheck)
 }
 
 func TestVerifyReplaySaysAPackageVariableMadeTheFailure(t *testing.T) {
 	out := verifyChild(t, t.TempDir(), "global", "-simverify", "-simkeep=false")
 	assert.Contains(t, out, "simtest: seed ", out)
-	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^second_one\$' \./simtest -simseed=(\d+)[^\n]*\n\s+replay differs: a fresh process ran seed \d+ to the same trace, and it passed\n`, out)
+	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^second_one\$' \./simtest -simseed=(\d+)[^\n]*\n\s+replay differs: a fresh process ran seed \d+ in \S+ to the same trace, and it passed\n`, out)
 	assert.Contains(t, out, "this run depends on state from outside the seed that a fresh process does not have: a package variable", out)
 	assert.Regexp(t, `run the package's tests with the seed \(go test \./simtest -simseed=\d+`, out)
 	assert.Equal(t, 1, len(replayCheckLine.FindAllString(out, -1)), "only the failing Run checks: %s", out)
@@ -122,7 +127,7 @@ func TestVerifyReplaySaysAPackageVariableMadeTheFailure(t *testing.T) {
 
 func TestVerifyReplaySaysTheFreshProcessFailedAnotherWay(t *testing.T) {
 	out := verifyChild(t, t.TempDir(), "pid", "-simverify", "-simkeep=false")
-	m := regexp.MustCompile(`replay differs: a fresh process ran seed \d+ to the same trace, and it failed another way\n` +
+	m := regexp.MustCompile(`replay differs: a fresh process ran seed \d+ in \S+ to the same trace, and it failed another way\n` +
 		`\s+this process:  failed with [^\n]*process (\d+) fails one seed in three\n` +
 		`\s+fresh process: failed with [^\n]*process (\d+) fails one seed in three\n` +
 		`\s+this run depends on state from outside the seed`).FindStringSubmatch(out)
@@ -130,9 +135,28 @@ func TestVerifyReplaySaysTheFreshProcessFailedAnotherWay(t *testing.T) {
 	assert.NotEqual(t, m[1], m[2])
 }
 
+// TestVerifyReplayLeavesTheCheckOutOfTheRunsWall checks that the Run's
+// wall, and the rates made of it, are its seeds' own: a fresh process
+// that takes two seconds to check a replay once made a Run of a few
+// seeds at simulated time 0 report a wall of seconds, and a wall clock
+// the code under test never waited on.
+func TestVerifyReplayLeavesTheCheckOutOfTheRunsWall(t *testing.T) {
+	out := verifyChild(t, t.TempDir(), "slowcheck", "-simverify", "-simkeep=false")
+	check := regexp.MustCompile(`replay checked: a fresh process ran seed \d+ in (\S+) to the same trace and failure\n`).FindStringSubmatch(out)
+	require.NotNil(t, check, out)
+	summary := regexp.MustCompile(`seeds run \([^)]*\), 1 passed, 1 failed; wall (\S+), simulated 0s`).FindStringSubmatch(out)
+	require.NotNil(t, summary, out)
+	took, err := time.ParseDuration(check[1])
+	require.NoError(t, err)
+	wall, err := time.ParseDuration(strings.TrimSuffix(summary[1], ","))
+	require.NoError(t, err)
+	assert.Less(t, wall, took, "the Run's wall is its seeds' and not the check's, which slept 2s: %s", out)
+	assert.NotContains(t, out, "simulated time never moved", out)
+}
+
 func TestVerifyReplayRunsASubtestsPattern(t *testing.T) {
 	out := verifyChild(t, t.TempDir(), "sub", "-simkeep=false")
-	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^a_b\$' \./simtest -simseed=\d+[^\n]*\n\s+replay checked: a fresh process ran seed \d+ to the same trace and failure\n`, out,
+	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^a_b\$' \./simtest -simseed=\d+[^\n]*\n\s+replay checked: a fresh process ran seed \d+ in \S+ to the same trace and failure\n`, out,
 		"the option alone checks, and the subtest's pattern selects it")
 }
 
@@ -177,27 +201,29 @@ func TestReplayVerdict(t *testing.T) {
 		return "    x_test.go:9: simtest: replay check: seed=42 trace=" + trace + " ended " + strconv.Quote(how) + "\n"
 	}
 	fail := ended("0000000000000abc", endedAs(o))
-	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(o, fail, errors.New("exit status 1"), "TestX"))
+	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(o, 0, fail, errors.New("exit status 1"), "TestX"))
 
 	// A test of two Runs logs two lines; this Run's has its trace.
 	two := ended("0000000000000def", "passed") + fail
-	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(o, two, nil, "TestX"))
+	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(o, 0, two, nil, "TestX"))
+	assert.Equal(t, "replay checked: a fresh process ran seed 42 in 1.5s to the same trace and failure", replayVerdict(o, 1500*time.Millisecond, fail, nil, "TestX"),
+		"the line says how long the check took")
 
-	other := replayVerdict(o, ended("0000000000000def", endedAs(o)), nil, "TestX")
+	other := replayVerdict(o, 0, ended("0000000000000def", endedAs(o)), nil, "TestX")
 	assert.True(t, strings.HasPrefix(other, "replay differs: a fresh process ran seed 42 to another trace (0000000000000def, not 0000000000000abc), and it failed\n"), other)
 	assert.Contains(t, other, "simvet's globalstate and osnet rules")
 	assert.Contains(t, other, "the test's own seeds (go test -run '^TestX$' ./simtest")
 
-	skipped := replayVerdict(o, ended("0000000000000abc", "was skipped"), nil, "TestX")
+	skipped := replayVerdict(o, 0, ended("0000000000000abc", "was skipped"), nil, "TestX")
 	assert.True(t, strings.HasPrefix(skipped, "replay differs: a fresh process ran seed 42 to the same trace, and it was skipped\n"), skipped)
-	passed := replayVerdict(o, ended("0000000000000abc", "passed"), nil, "TestX")
+	passed := replayVerdict(o, 0, ended("0000000000000abc", "passed"), nil, "TestX")
 	assert.True(t, strings.HasPrefix(passed, "replay differs: a fresh process ran seed 42 to the same trace, and it passed\n"), passed)
 
-	none := replayVerdict(o, "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\nFAIL\n", errors.New("exit status 2"), "TestX")
+	none := replayVerdict(o, 0, "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\nFAIL\n", errors.New("exit status 2"), "TestX")
 	assert.Equal(t, "replay not checked: a fresh process ran the replay line and logged no line for seed 42 (exit status 2); its output ends:\n  panic: boom\n  \n  goroutine 1 [running]:\n  main.main()\n  FAIL", none)
 	o420 := *o
 	o420.res.Seed = 420
-	assert.NotContains(t, replayVerdict(o, endedLine(&o420), nil, "TestX"), "replay checked", "another seed's line is not this one's")
+	assert.NotContains(t, replayVerdict(o, 0, endedLine(&o420), nil, "TestX"), "replay checked", "another seed's line is not this one's")
 }
 
 // TestReplayVerdictComparesTheFailure checks that a fresh process that
@@ -208,7 +234,7 @@ func TestReplayVerdictComparesTheFailure(t *testing.T) {
 	o := &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, s: &S{failed: true, errs: []string{"0s driver: x_test.go:9: pid 100 lost a write"}}}
 	fresh := *o
 	fresh.s = &S{failed: true, errs: []string{"0s driver: x_test.go:9: pid 200 lost a write"}}
-	got := replayVerdict(o, endedLine(&fresh), errors.New("exit status 1"), "TestX")
+	got := replayVerdict(o, 0, endedLine(&fresh), errors.New("exit status 1"), "TestX")
 	head, rest, _ := strings.Cut(got, "\nthis run depends on state from outside the seed")
 	assert.Equal(t, "replay differs: a fresh process ran seed 42 to the same trace, and it failed another way\n"+
 		"  this process:  failed with 0s driver: x_test.go:9: pid 100 lost a write\n"+
@@ -221,10 +247,10 @@ func TestReplayVerdictComparesTheFailure(t *testing.T) {
 		return &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc, Err: &sim.Failure{Kind: sim.Busy, Task: "worker", At: time.Second, Msg: msg}}}
 	}
 	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure",
-		replayVerdict(busy("busy for 2.1s of wall time"), endedLine(busy("busy for 3.4s of wall time")), nil, "TestX"))
+		replayVerdict(busy("busy for 2.1s of wall time"), 0, endedLine(busy("busy for 3.4s of wall time")), nil, "TestX"))
 	other := busy("busy")
 	other.res.Err.(*sim.Failure).Task = "driver"
-	assert.True(t, strings.HasPrefix(replayVerdict(busy("busy"), endedLine(other), nil, "TestX"), "replay differs: a fresh process ran seed 42 to the same trace, and it failed another way\n"))
+	assert.True(t, strings.HasPrefix(replayVerdict(busy("busy"), 0, endedLine(other), nil, "TestX"), "replay differs: a fresh process ran seed 42 to the same trace, and it failed another way\n"))
 }
 
 func TestVerifyReplayOutsideGoTestSaysWhyItDidNotCheck(t *testing.T) {
@@ -258,4 +284,15 @@ func TestVerifyReplaySaysWhyItDidNotCheck(t *testing.T) {
 	assert.Empty(t, r.checkReplayWith(o, gone), "a configuration error is the test's, and no replay replays it")
 	r.cfg.verify, o.s = false, nil
 	assert.Empty(t, r.checkReplayWith(o, gone), "the Run checks no replay")
+}
+
+// TestRestOfRunLeavesTheCheckOut checks that the time a replay check took
+// is not counted as the seeds': a Run of -simall that estimates the rest
+// of its seeds from the time they took would otherwise stop short of go
+// test's -timeout, its one seed made to seem to take what the check did.
+func TestRestOfRunLeavesTheCheckOut(t *testing.T) {
+	r := &runner{t: t, cfg: config{seeds: 10}, checkWall: 99 * time.Second}
+	r.rep.seeds = 1
+	rest := r.restOfRun(time.Now().Add(-100 * time.Second))
+	assert.Less(t, rest, 90*time.Second, "nine seeds more of about a second each, not of the 100s the first took with its check")
 }
