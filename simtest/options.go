@@ -63,6 +63,7 @@ type config struct {
 	// how each seed ended for the Run that checks it.
 	verify         bool
 	checkingReplay bool
+	replaySlack    time.Duration // replayCheckSlack when zero (verify.go)
 	verbose        bool
 	quiet          bool       // -simv=false: no seed's line is logged as it ends
 	devices        []func(*S) // per-seed set-up of simulated devices

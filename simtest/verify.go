@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -23,7 +24,8 @@ const replayCheckEnv = "MOONPOOL_REPLAY_CHECK"
 
 // The bound on the process that checks a replay: replayCheckTimes the
 // real time the seed took, and replayCheckSlack for the binary to start
-// and the test to reach its Run.
+// and the test to reach its Run (config.replaySlack in this package's
+// tests, which stop a process at a bound of their own).
 const (
 	replayCheckTimes = 3
 	replayCheckSlack = 20 * time.Second
@@ -71,11 +73,18 @@ func (r *runner) checkReplay(o *seedOutcome) string {
 	if !filepath.IsAbs(bin) {
 		bin = filepath.Join(startDir, bin)
 	}
-	return r.checkReplayWith(o, bin)
+	return r.checkReplayWith(o, replayHost{bin: bin, goos: runtime.GOOS})
 }
 
-// checkReplayWith is checkReplay with bin as the test binary.
-func (r *runner) checkReplayWith(o *seedOutcome, bin string) string {
+// replayHost is what checkReplay runs on: the test binary, and the GOOS
+// it was built for.
+type replayHost struct {
+	bin, goos string
+}
+
+// checkReplayWith is checkReplay on host.
+func (r *runner) checkReplayWith(o *seedOutcome, host replayHost) string {
+	bin := host.bin
 	if !r.cfg.verify || o.s != nil && o.s.config != nil {
 		return ""
 	}
@@ -91,22 +100,15 @@ func (r *runner) checkReplayWith(o *seedOutcome, bin string) string {
 		return "replay not checked: the seed does not run the same way twice in this process already (below), so no replay of it can match"
 	case overtime(o):
 		return "replay not checked: the seed was stopped as go test's -timeout came near"
-	case runtime.GOOS == "js" || runtime.GOOS == "wasip1":
-		return fmt.Sprintf("replay not checked: a test binary built for GOOS=%s runs under go test's -exec runner, and cannot start itself again; run the replay line as printed", runtime.GOOS)
+	case host.goos == "js" || host.goos == "wasip1":
+		return fmt.Sprintf("replay not checked: a test binary built for GOOS=%s runs under go test's -exec runner, and cannot start itself again; run the replay line as printed", host.goos)
 	}
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Sprintf("replay not checked: the test binary %s is gone (%v), so no fresh process can run the seed; run the replay line as printed", bin, err)
 	}
-	bound, why := replayCheckTimes*o.wall+replayCheckSlack, fmt.Sprintf("%d times the %v the seed took, and %v", replayCheckTimes, o.wall.Round(time.Millisecond), replayCheckSlack)
-	if d := newTestDeadline(r.t); !d.at.IsZero() {
-		// Leave the Run time to report, as it does between seeds.
-		left := time.Until(d.at) - max(time.Second, d.window/20)
-		if left < time.Second {
-			return "replay not checked: go test's -timeout is too near to run the seed in a fresh process"
-		}
-		if left < bound {
-			bound, why = left, "what go test's -timeout leaves"
-		}
+	bound, why := replayBound(o.wall, cmp.Or(r.cfg.replaySlack, replayCheckSlack), newTestDeadline(r.t), time.Now())
+	if bound == 0 {
+		return "replay not checked: go test's -timeout is too near to run the seed in a fresh process"
 	}
 	args := []string{"-test.run=" + runPattern(r.t.Name()), "-test.v", simseedArg(seed), "-simkeep=false"}
 	if r.watchdogReplay(o) != "" {
@@ -142,6 +144,26 @@ func (r *runner) checkReplayWith(o *seedOutcome, bin string) string {
 // one line.
 func endedLine(o *seedOutcome) string {
 	return fmt.Sprintf("simtest: replay check: seed=%d trace=%016x ended %s", o.res.Seed, o.res.Trace, strconv.Quote(endedAs(o)))
+}
+
+// replayBound is how long, from now, the process that checks the replay
+// of a seed that took wall may run, and why: replayCheckTimes wall and
+// slack, or what go test's -timeout (d) leaves the Run if that is less;
+// 0 when it leaves too little.
+func replayBound(wall, slack time.Duration, d testDeadline, now time.Time) (time.Duration, string) {
+	bound, why := replayCheckTimes*wall+slack, fmt.Sprintf("%d times the %v the seed took, and %v", replayCheckTimes, roundWall(wall), slack)
+	if d.at.IsZero() {
+		return bound, why
+	}
+	// Leave the Run time to report, as it does between seeds.
+	left := d.at.Sub(now) - max(time.Second, d.window/20)
+	switch {
+	case left < time.Second:
+		return 0, ""
+	case left < bound:
+		return left, "what go test's -timeout leaves"
+	}
+	return bound, why
 }
 
 // childFlags are the flags set in fs that the replay line repeats

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,6 +66,11 @@ func TestReplayCheckChild(t *testing.T) {
 			time.Sleep(2 * time.Second) // the check takes longer than the Run's own seeds
 		}
 		Run(t, oneInThree)
+	case "hang":
+		Run(t, oneInThree, withReplaySlack(time.Second))
+		if os.Getenv(replayCheckEnv) != "" {
+			time.Sleep(time.Minute) // after its seed: the fresh process does not end
+		}
 	case "sub":
 		t.Run("a b", func(t *testing.T) { Run(t, oneInThree, VerifyReplay()) })
 	case "slow":
@@ -73,6 +79,15 @@ func TestReplayCheckChild(t *testing.T) {
 		}
 		Run(t, oneInThree)
 	}
+}
+
+// withReplaySlack sets the slack of the bound on the process that checks
+// a replay (config.replaySlack), for a test that has it stopped soon.
+func withReplaySlack(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		c.replaySlack = d
+		return nil
+	})
 }
 
 // verifyChild runs TestReplayCheckChild's case in a child process, in
@@ -195,6 +210,34 @@ func TestVerifyReplayStopsAFreshProcessThatOutlivesItsBound(t *testing.T) {
 	assert.NotContains(t, out, "panic: test timed out", out)
 }
 
+// TestVerifyReplayStopsAFreshProcessAtItsBound checks the bound of three
+// times the seed's time and the slack: a fresh process that sleeps after
+// its seed, with a slack of a second, is stopped, and the line says so.
+func TestVerifyReplayStopsAFreshProcessAtItsBound(t *testing.T) {
+	out := verifyChild(t, t.TempDir(), "hang", "-simverify", "-simkeep=false")
+	assert.Regexp(t, `replay not checked: a fresh process running seed \d+ had not ended after \S+ \(3 times the \S+ the seed took, and 1s\), and was stopped\n`, out)
+}
+
+func TestReplayBound(t *testing.T) {
+	now := time.Now()
+	bound, why := replayBound(2*time.Second, 20*time.Second, testDeadline{}, now)
+	assert.Equal(t, 26*time.Second, bound)
+	assert.Equal(t, "3 times the 2s the seed took, and 20s", why)
+
+	far := testDeadline{at: now.Add(10 * time.Minute), window: 10 * time.Minute}
+	bound, _ = replayBound(2*time.Second, 20*time.Second, far, now)
+	assert.Equal(t, 26*time.Second, bound, "a -timeout far off leaves the bound as it is")
+
+	// The Run keeps a twentieth of the window (30s here) to report.
+	near := testDeadline{at: now.Add(40 * time.Second), window: 10 * time.Minute}
+	bound, why = replayBound(2*time.Second, 20*time.Second, near, now)
+	assert.Equal(t, 10*time.Second, bound)
+	assert.Equal(t, "what go test's -timeout leaves", why)
+
+	bound, _ = replayBound(2*time.Second, 20*time.Second, testDeadline{at: now.Add(30 * time.Second), window: 10 * time.Minute}, now)
+	assert.Zero(t, bound, "too near to run the seed again")
+}
+
 func TestReplayVerdict(t *testing.T) {
 	o := &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, s: &S{failed: true, errs: []string{"0s driver: x_test.go:9: boom"}}}
 	ended := func(trace, how string) string {
@@ -275,9 +318,13 @@ func TestChildFlagsAreTheReplayLinesOwn(t *testing.T) {
 func TestVerifyReplaySaysWhyItDidNotCheck(t *testing.T) {
 	r := &runner{t: t, cfg: config{verify: true}}
 	o := &seedOutcome{res: sim.Result{Seed: 7, Err: errors.New("failed")}}
-	gone := filepath.Join(t.TempDir(), "removed.test")
-	assert.Regexp(t, "^replay not checked: the test binary "+regexp.QuoteMeta(gone)+` is gone \(stat [^)]*\), so no fresh process can run the seed; run the replay line as printed$`,
+	gone := replayHost{bin: filepath.Join(t.TempDir(), "removed.test"), goos: runtime.GOOS}
+	assert.Regexp(t, "^replay not checked: the test binary "+regexp.QuoteMeta(gone.bin)+` is gone \(stat [^)]*\), so no fresh process can run the seed; run the replay line as printed$`,
 		r.checkReplayWith(o, gone))
+	for _, goos := range []string{"js", "wasip1"} {
+		assert.Equal(t, "replay not checked: a test binary built for GOOS="+goos+" runs under go test's -exec runner, and cannot start itself again; run the replay line as printed",
+			r.checkReplayWith(o, replayHost{bin: gone.bin, goos: goos}), "a binary that cannot start itself is not run")
+	}
 	o.diverge = "step 2 differs"
 	assert.Equal(t, "replay not checked: the seed does not run the same way twice in this process already (below), so no replay of it can match", r.checkReplayWith(o, gone))
 	o.diverge, o.s = "", &S{config: &configErr{err: errors.New("bad")}}
