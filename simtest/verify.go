@@ -29,6 +29,9 @@ const replayCheckEnv = "MOONPOOL_REPLAY_CHECK"
 const (
 	replayCheckTimes = 3
 	replayCheckSlack = 20 * time.Second
+	// replayCheckOrphan is how long past its bound the process's own
+	// -timeout ends it, when this process is no longer there to.
+	replayCheckOrphan = 10 * time.Second
 )
 
 // VerifyReplay checks the replay line of the Run's first failing seed
@@ -114,14 +117,19 @@ func (r *runner) checkReplayWith(o *seedOutcome, host replayHost) string {
 	if r.watchdogReplay(o) != "" {
 		args = append(args, "-simwatchdog="+r.cfg.watchdog.String())
 	}
+	// In a process group of its own (inGroup), the child does not hear a
+	// Ctrl-C at the terminal, and would outlive this process if that ended
+	// it: its own -timeout ends it soon after the bound.
+	args = append(args, "-test.timeout="+(bound+replayCheckOrphan).String())
 	args = append(args, childFlags(flag.CommandLine)...)
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = startDir
 	cmd.Env = append(os.Environ(), replayCheckEnv+"=1")
-	// A process the child started may hold its output open after it is
-	// killed: stop reading then.
+	inGroup(cmd)
+	// Where there is no process group, a process the child started may
+	// hold its output open after the child is killed: stop reading then.
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	out, err := cmd.CombinedOutput()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,6 +72,21 @@ func TestReplayCheckChild(t *testing.T) {
 		if os.Getenv(replayCheckEnv) != "" {
 			time.Sleep(time.Minute) // after its seed: the fresh process does not end
 		}
+	case "hang with a child":
+		Run(t, oneInThree, withReplaySlack(3*time.Second))
+		if os.Getenv(replayCheckEnv) != "" {
+			// A process of its own, such as a server the test runs, that
+			// outlives it unless the bound kills it too.
+			cmd := exec.Command(os.Args[0], "-test.run=^TestReplayCheckChild$")
+			cmd.Env = append(os.Environ(), "SIMTEST_VERIFY_CHILD=sleep")
+			cmd.Stdout = os.Stdout
+			require.NoError(t, cmd.Start())
+			_, deadline := t.Deadline()
+			require.NoError(t, os.WriteFile(os.Getenv("SIMTEST_VERIFY_PIDFILE"), fmt.Appendf(nil, "%d %t", cmd.Process.Pid, deadline), 0o644))
+			time.Sleep(time.Minute)
+		}
+	case "sleep":
+		time.Sleep(time.Minute)
 	case "sub":
 		t.Run("a b", func(t *testing.T) { Run(t, oneInThree, VerifyReplay()) })
 	case "slow":
