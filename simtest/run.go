@@ -594,11 +594,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 		// The same first failure, and another message after it: a
 		// value that no seed decides made it, which a replay would not
 		// show as the sweep did.
-		same := "the first error is the same in both, the second is not"
-		if i > 1 {
-			same = fmt.Sprintf("the first %d errors are the same in both, error %d is not", i, i+1)
-		}
-		o.diverge = fmt.Sprintf("every step agrees, and the runs ended differently: %s\n  first run:  %s\n  second run: %s", same, first, second)
+		o.diverge = fmt.Sprintf("every step agrees, and the runs ended differently: %s\n  first run:  %s\n  second run: %s", laterErrorWords(i), first, second)
 		o.sameSteps = true
 		o.diverge += r.cryptoNote(o.cryptoReads)
 	}
@@ -627,6 +623,15 @@ func laterErrorDiffers(a, b *seedOutcome) (int, string, string) {
 		}
 	}
 	return 0, "", ""
+}
+
+// laterErrorWords says that error i+1 (laterErrorDiffers) is the first
+// of two runs' errors to differ.
+func laterErrorWords(i int) string {
+	if i > 1 {
+		return fmt.Sprintf("the first %d errors are the same in both, error %d is not", i, i+1)
+	}
+	return "the first error is the same in both, the second is not"
 }
 
 // endedAs is how a run of a seed ended, as the determinism check compares

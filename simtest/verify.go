@@ -3,6 +3,7 @@ package simtest
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -147,11 +148,16 @@ func (r *runner) checkReplayWith(o *seedOutcome, host replayHost) string {
 }
 
 // endedLine is what the Run in a process that checks a replay logs of o,
-// the seed it ran, for the Run that checks it: its trace, and how it
-// ended as the determinism check compares runs (endedAs), quoted to stay
-// one line.
+// the seed it ran, for the Run that checks it: its trace, how it ended
+// and the errors it reported through S, which the determinism check
+// compares (endedAs, laterErrorDiffers), quoted to stay one line.
 func endedLine(o *seedOutcome) string {
-	return fmt.Sprintf("simtest: replay check: seed=%d trace=%016x ended %s", o.res.Seed, o.res.Trace, strconv.Quote(endedAs(o)))
+	errs := []string{}
+	if o.s != nil && o.s.errs != nil {
+		errs = o.s.errs
+	}
+	b, _ := json.Marshal(errs) // a slice of strings always encodes
+	return fmt.Sprintf("simtest: replay check: seed=%d trace=%016x ended %s errors %s", o.res.Seed, o.res.Trace, strconv.Quote(endedAs(o)), b)
 }
 
 // replayBound is how long, from now, the process that checks the replay
@@ -202,7 +208,7 @@ func replayVerdict(o *seedOutcome, took time.Duration, out string, err error, te
 	if took > 0 {
 		ran += " in " + roundWall(took).String()
 	}
-	lines := regexp.MustCompile(`simtest: replay check: seed=`+strconv.FormatUint(seed, 10)+` trace=([0-9a-f]{16}) ended ("(?:[^"\\]|\\.)*")`).FindAllStringSubmatch(out, -1)
+	lines := regexp.MustCompile(`simtest: replay check: seed=`+strconv.FormatUint(seed, 10)+` trace=([0-9a-f]{16}) ended ("(?:[^"\\]|\\.)*") errors (\[.*\])`).FindAllStringSubmatch(out, -1)
 	if len(lines) == 0 {
 		exit := "it exited cleanly"
 		if err != nil {
@@ -230,8 +236,13 @@ func replayVerdict(o *seedOutcome, took time.Duration, out string, err error, te
 	if strings.HasPrefix(ended, "failed") {
 		it = "it failed"
 	}
+	var errs []string
+	_ = json.Unmarshal([]byte(m[3]), &errs) // none to compare if it does not parse
+	i, mine, theirs := laterErrorDiffers(o, &seedOutcome{s: &S{errs: errs}})
 	var head string
 	switch {
+	case got == trace && ended == here && i > 0:
+		head = fmt.Sprintf("replay differs: %s to the same trace and first failure, and then %s\n  this process:  %s\n  fresh process: %s", ran, laterErrorWords(i), mine, theirs)
 	case got == trace && ended == here:
 		return fmt.Sprintf("replay checked: %s to the same trace and failure", ran)
 	case got == trace && it == "it failed":

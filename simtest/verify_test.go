@@ -87,6 +87,13 @@ func TestReplayCheckChild(t *testing.T) {
 		}
 	case "sleep":
 		time.Sleep(time.Minute)
+	case "pid later":
+		Run(t, func(s *S) {
+			if s.Providers().Random.IntN(3) == 0 {
+				s.Errorf("one seed in three fails")
+				s.Errorf("in process %d", os.Getpid())
+			}
+		})
 	case "sub":
 		t.Run("a b", func(t *testing.T) { Run(t, oneInThree, VerifyReplay()) })
 	case "slow":
@@ -171,6 +178,15 @@ func TestVerifyReplaySaysTheFreshProcessFailedAnotherWay(t *testing.T) {
 // that takes two seconds to check a replay once made a Run of a few
 // seeds at simulated time 0 report a wall of seconds, and a wall clock
 // the code under test never waited on.
+func TestVerifyReplaySaysALaterErrorDiffers(t *testing.T) {
+	out := verifyChild(t, t.TempDir(), "pid later", "-simverify", "-simkeep=false")
+	m := regexp.MustCompile(`replay differs: a fresh process ran seed \d+ in \S+ to the same trace and first failure, and then the first error is the same in both, the second is not\n` +
+		`\s+this process:  [^\n]*in process (\d+)\n` +
+		`\s+fresh process: [^\n]*in process (\d+)\n`).FindStringSubmatch(out)
+	require.NotNil(t, m, "a second error that names the process is no checked replay: %s", out)
+	assert.NotEqual(t, m[1], m[2])
+}
+
 func TestVerifyReplayLeavesTheCheckOutOfTheRunsWall(t *testing.T) {
 	out := verifyChild(t, t.TempDir(), "slowcheck", "-simverify", "-simkeep=false")
 	check := regexp.MustCompile(`replay checked: a fresh process ran seed \d+ in (\S+) to the same trace and failure\n`).FindStringSubmatch(out)
@@ -257,7 +273,7 @@ func TestReplayBound(t *testing.T) {
 func TestReplayVerdict(t *testing.T) {
 	o := &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, s: &S{failed: true, errs: []string{"0s driver: x_test.go:9: boom"}}}
 	ended := func(trace, how string) string {
-		return "    x_test.go:9: simtest: replay check: seed=42 trace=" + trace + " ended " + strconv.Quote(how) + "\n"
+		return "    x_test.go:9: simtest: replay check: seed=42 trace=" + trace + " ended " + strconv.Quote(how) + " errors []\n"
 	}
 	fail := ended("0000000000000abc", endedAs(o))
 	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure", replayVerdict(o, 0, fail, errors.New("exit status 1"), "TestX"))
@@ -310,6 +326,20 @@ func TestReplayVerdictComparesTheFailure(t *testing.T) {
 	other := busy("busy")
 	other.res.Err.(*sim.Failure).Task = "driver"
 	assert.True(t, strings.HasPrefix(replayVerdict(busy("busy"), 0, endedLine(other), nil, "TestX"), "replay differs: a fresh process ran seed 42 to the same trace, and it failed another way\n"))
+
+	// The errors after the first are compared too, as the determinism
+	// check compares them: a check that reports a second error for a
+	// key a map's order picks.
+	two := func(second string) *seedOutcome {
+		return &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, s: &S{failed: true, errs: []string{"0s driver: x_test.go:9: lost writes", second}}}
+	}
+	later := replayVerdict(two("0s driver: x_test.go:9: lost key a"), 0, endedLine(two("0s driver: x_test.go:9: lost key b")), nil, "TestX")
+	head, _, _ = strings.Cut(later, "\nthis run depends on state from outside the seed")
+	assert.Equal(t, "replay differs: a fresh process ran seed 42 to the same trace and first failure, and then the first error is the same in both, the second is not\n"+
+		"  this process:  0s driver: x_test.go:9: lost key a\n"+
+		"  fresh process: 0s driver: x_test.go:9: lost key b", head)
+	assert.Equal(t, "replay checked: a fresh process ran seed 42 to the same trace and failure",
+		replayVerdict(two("0s driver: x_test.go:9: lost key a"), 0, endedLine(two("0s driver: x_test.go:9: lost key a")), nil, "TestX"))
 }
 
 func TestVerifyReplayOutsideGoTestSaysWhyItDidNotCheck(t *testing.T) {
