@@ -253,12 +253,23 @@ func replayVerdict(o *seedOutcome, took time.Duration, out string, err error, te
 		head = fmt.Sprintf("replay differs: %s to another trace (%016x, not %016x), and %s", ran, got, trace, it)
 	}
 	rp := newReplayer()
-	return head + "\n" + fmt.Sprintf("this run depends on state from outside the seed that a fresh process does not have: a package variable that an earlier test "+
-		"or seed of this binary set, or the process itself (its pid, its goroutines, what it ran before); -simcheck cannot see it, for its two runs share one process, "+
-		"and the replay line does not replay this failure. To see it again, run the package's tests with the seed (%s), which runs seed %d in each of its Runs, "+
+	outside := fmt.Sprintf("state from outside the seed that a fresh process does not have: a package variable that an earlier test "+
+		"or seed of this binary set, or the process itself (its pid, its goroutines, what it ran before), which -simcheck cannot see, for its two runs share one process. "+
+		"To see it again, run the package's tests with the seed (%s), which runs seed %d in each of its Runs, "+
 		"those of the tests before this one too; or, for state that an earlier seed of this test left, the test's own seeds (%s). "+
 		"simvet's globalstate and osnet rules find such state before running (docs/debugging.md)",
 		rp.packageLine(simseedArg(seed)), seed, rp.line(test, ""))
+	if o.again > 0 {
+		// This Run ran the seed twice, to the same end: what differs
+		// is outside the seed.
+		return head + "\n" + "the replay line does not replay this failure, and this Run's -simcheck ran the seed twice here to the same end: it depends on " + outside
+	}
+	// The trace leaves out what a seed's own nondeterminism may change
+	// without changing its steps (a map's order, a select over ready
+	// channels, the bytes written): -simcheck compares those.
+	return head + "\n" + fmt.Sprintf("the replay line does not replay this failure. Run it with -simcheck first (%s): if its two runs part, the seed itself is not deterministic "+
+		"(a map's order, a select over ready channels, a goroutine the simulation does not run) and the report says where; if they agree, it depends on %s",
+		rp.line(test, simseedArg(seed)+" -simcheck"), outside)
 }
 
 // lastLines is the last n lines of out, indented.

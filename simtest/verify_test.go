@@ -158,7 +158,8 @@ func TestVerifyReplaySaysAPackageVariableMadeTheFailure(t *testing.T) {
 	out := verifyChild(t, t.TempDir(), "global", "-simverify", "-simkeep=false")
 	assert.Contains(t, out, "simtest: seed ", out)
 	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^second_one\$' \./simtest -simseed=(\d+)[^\n]*\n\s+replay differs: a fresh process ran seed \d+ in \S+ to the same trace, and it passed\n`, out)
-	assert.Contains(t, out, "this run depends on state from outside the seed that a fresh process does not have: a package variable", out)
+	assert.Contains(t, out, "Run it with -simcheck first", out)
+	assert.Contains(t, out, "if they agree, it depends on state from outside the seed that a fresh process does not have: a package variable", out)
 	assert.Regexp(t, `run the package's tests with the seed \(go test \./simtest -simseed=\d+`, out)
 	assert.Equal(t, 1, len(replayCheckLine.FindAllString(out, -1)), "only the failing Run checks: %s", out)
 }
@@ -168,7 +169,7 @@ func TestVerifyReplaySaysTheFreshProcessFailedAnotherWay(t *testing.T) {
 	m := regexp.MustCompile(`replay differs: a fresh process ran seed \d+ in \S+ to the same trace, and it failed another way\n` +
 		`\s+this process:  failed with [^\n]*process (\d+) fails one seed in three\n` +
 		`\s+fresh process: failed with [^\n]*process (\d+) fails one seed in three\n` +
-		`\s+this run depends on state from outside the seed`).FindStringSubmatch(out)
+		`\s+the replay line does not replay this failure`).FindStringSubmatch(out)
 	require.NotNil(t, m, "the same trace failed with another message is no checked replay: %s", out)
 	assert.NotEqual(t, m[1], m[2])
 }
@@ -310,11 +311,21 @@ func TestReplayVerdictComparesTheFailure(t *testing.T) {
 	fresh := *o
 	fresh.s = &S{failed: true, errs: []string{"0s driver: x_test.go:9: pid 200 lost a write"}}
 	got := replayVerdict(o, 0, endedLine(&fresh), errors.New("exit status 1"), "TestX")
-	head, rest, _ := strings.Cut(got, "\nthis run depends on state from outside the seed")
+	head, rest, _ := strings.Cut(got, "\nthe replay line does not replay this failure")
 	assert.Equal(t, "replay differs: a fresh process ran seed 42 to the same trace, and it failed another way\n"+
 		"  this process:  failed with 0s driver: x_test.go:9: pid 100 lost a write\n"+
 		"  fresh process: failed with 0s driver: x_test.go:9: pid 200 lost a write", head)
 	assert.Contains(t, rest, "go test ./simtest -simseed=42")
+	assert.Contains(t, rest, "Run it with -simcheck first (go test -run '^TestX$' ./simtest -simseed=42 -simcheck): if its two runs part, the seed itself is not deterministic",
+		"the trace leaves out what a seed's own nondeterminism may change, which -simcheck compares")
+
+	// A Run that checked the seed twice here, to the same end, blames
+	// what lies outside the seed alone.
+	checked := *o
+	checked.again = 10
+	got = replayVerdict(&checked, 0, endedLine(&fresh), errors.New("exit status 1"), "TestX")
+	assert.Contains(t, got, "this Run's -simcheck ran the seed twice here to the same end: it depends on state from outside the seed")
+	assert.NotContains(t, got, "Run it with -simcheck first")
 
 	// The watchdog's failures are told by their kind, task and time, as
 	// the determinism check tells them: their message names real time.
@@ -334,7 +345,7 @@ func TestReplayVerdictComparesTheFailure(t *testing.T) {
 		return &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, s: &S{failed: true, errs: []string{"0s driver: x_test.go:9: lost writes", second}}}
 	}
 	later := replayVerdict(two("0s driver: x_test.go:9: lost key a"), 0, endedLine(two("0s driver: x_test.go:9: lost key b")), nil, "TestX")
-	head, _, _ = strings.Cut(later, "\nthis run depends on state from outside the seed")
+	head, _, _ = strings.Cut(later, "\nthe replay line does not replay this failure")
 	assert.Equal(t, "replay differs: a fresh process ran seed 42 to the same trace and first failure, and then the first error is the same in both, the second is not\n"+
 		"  this process:  0s driver: x_test.go:9: lost key a\n"+
 		"  fresh process: 0s driver: x_test.go:9: lost key b", head)
