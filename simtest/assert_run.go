@@ -143,12 +143,12 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	}
 	c := r.cfg.asserts
 	if c.coverPath != "" {
-		r.writeFile("the assertion coverage profile", c.coverPath, ".cover", func(w io.Writer) error {
+		r.writeFile("the assertion coverage profile", "-simcover", c.coverPath, ".cover", func(w io.Writer) error {
 			return tally.WriteProfile(w, ra.book.Profile())
 		})
 	}
 	if c.jsonPath != "" {
-		r.writeFile("the JSON report", c.jsonPath, ".json", func(w io.Writer) error {
+		r.writeFile("the JSON report", "-simjson", c.jsonPath, ".json", func(w io.Writer) error {
 			return writeJSONReport(w, r.jsonReport(rows))
 		})
 	}
@@ -213,15 +213,18 @@ func (r *runner) timelinePath(path, ext string) (string, error) {
 // since, this process or one started after it wrote.
 var processStart = time.Now()
 
-// writeFile writes one of a Run's files. A path that names a directory
-// (an existing one, or one ending in a slash) gets a file per test, named
-// after the test; any other path is the file itself.
-func (r *runner) writeFile(what, path, ext string, write func(io.Writer) error) {
+// writeFile writes one of a Run's files, which flag names. A path that
+// names a directory (an existing one, or one ending in a slash) gets a
+// file per test, named after the test; any other path is the file itself.
+func (r *runner) writeFile(what, flag, path, ext string, write func(io.Writer) error) {
 	r.t.Helper()
 	path, err := r.filePath(path, ext)
 	if err != nil {
 		r.t.Errorf("simtest: writing %s: %v", what, err)
 		return
+	}
+	if note := overwriteNote(what, path, flag); note != "" {
+		r.t.Log(note)
 	}
 	r.writeTo(what, path, "", write)
 }

@@ -243,7 +243,11 @@ func KeepGoing() Option {
 // format, format_version. With [KeepGoing] it is a sweep's
 // machine-readable result, for CI and scripts, and [MergeResults]
 // (cmd/moonpool-merge) merges the files of a sweep's shards. Paths are as
-// for [CoverProfile]; the file per test ends in .jsonl, and a shard's in
+// for [CoverProfile], but for a directory: its file per test goes under
+// the directory of the test's package in its module (DIR/examples/kv/
+// TestKV.jsonl; DIR/TestKV.jsonl for the module's root package), since
+// go test ./... runs packages' test binaries at once and two packages may
+// have tests of one name. The file ends in .jsonl, and a shard's in
 // .shard-I-of-N.jsonl. A Run refuses a results path that [TimelineFile]
 // also names: the two files would be one.
 func ResultsFile(path string) Option {
@@ -256,16 +260,37 @@ func ResultsFile(path string) Option {
 	})
 }
 
+// resultsFile is the file the Run writes its results to: the path itself,
+// or, for a path that names a directory, a file named after the test and
+// its shard in a directory named after the test's package, as it is in
+// the module (DIR/examples/kv/TestKV.shard-0-of-4.jsonl; a package at the
+// module's root writes DIR/TestKV.jsonl). go test ./... runs packages'
+// test binaries at once, and two packages may each have a TestKV: named
+// for the test alone, one file would be written over the other, and a
+// merge would miss a package's seeds without a word.
+func (r *runner) resultsFile() string {
+	name := r.t.Name() + r.cfg.shardSuffix()
+	file := filePath(r.cfg.resultsPath, name, ".jsonl")
+	if file == r.cfg.resultsPath || r.outside {
+		return file
+	}
+	if pkg := strings.TrimPrefix(packageDir(), "./"); pkg != "." && pkg != "" {
+		return filepath.Join(r.cfg.resultsPath, filepath.FromSlash(pkg), fileName(name)+".jsonl")
+	}
+	return file
+}
+
 // filesCollide refuses a results file and a timeline file at one path
 // (the same directory, or the same file): both are test.jsonl in a
 // directory, and one would be written over the other. A timeline
 // elsewhere in the results' directory is fine: a merge passes over it.
-func (c *config) filesCollide(test string) error {
+func (r *runner) filesCollide(test string) error {
+	c := r.cfg
 	results, timeline := c.resultsPath, c.asserts.timelinePath
 	if results == "" || timeline == "" {
 		return nil
 	}
-	file := filepath.Clean(filePath(results, test+c.shardSuffix(), ".jsonl"))
+	file := filepath.Clean(r.resultsFile())
 	if filepath.Clean(results) != filepath.Clean(timeline) && file != filepath.Clean(filePath(timeline, test, ".jsonl")) {
 		return nil
 	}
@@ -308,18 +333,35 @@ type results struct {
 	err  error
 }
 
-// openResults creates the results file at path; a path naming a directory
-// gets a file named after test.
-func openResults(path, test string) (*results, error) {
-	path = filePath(path, test, ".jsonl")
+// openResults creates the results file at path (runner.resultsFile), and
+// returns with it a note when it writes over a file that another Run
+// wrote since this process started (overwriteNote).
+func openResults(path string) (*results, string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-		return nil, fmt.Errorf("simtest: writing the results: %w", err)
+		return nil, "", fmt.Errorf("simtest: writing the results: %w", err)
 	}
+	note := overwriteNote("the results", path, "-simresults")
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("simtest: writing the results: %w", err)
+		return nil, "", fmt.Errorf("simtest: writing the results: %w", err)
 	}
-	return &results{path: path, f: f}, nil
+	return &results{path: path, f: f}, note, nil
+}
+
+// overwriteNote is the note a Run logs when the file it is about to write
+// at path was written since this process started: by an earlier Run of
+// this test binary (another test given the same file, or this test run
+// again by -count), or by another package's test binary that go test runs
+// at the same time. That Run's file is lost; say so, and how to keep one
+// file a test. "" when the file is older or absent.
+func overwriteNote(what, path, flag string) string {
+	st, err := os.Stat(path)
+	if err != nil || st.ModTime().Before(processStart) {
+		return ""
+	}
+	return fmt.Sprintf("simtest: this Run writes %s over %s, which another Run wrote since this test binary started "+
+		"(another test given the same file, the test run again, or another package's tests that go test ran at the same time), "+
+		"and that Run's file is lost: give %s a directory (a path ending in /), which gets a file a test, or select one test with -run", what, path, flag)
 }
 
 func (r *results) add(sr SeedResult) { r.line(sr) }

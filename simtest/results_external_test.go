@@ -217,3 +217,56 @@ func TestTheFailingSeedsPastTheListAreCountedApart(t *testing.T) {
 	assert.Equal(t, 20, strings.Count(res.Report, "\n          simtest.Replay("), res.Report)
 	assert.Regexp(t, `simtest\.Replay\(\d+\)\n        \.\.\. and 5 more \(`, res.Report)
 }
+
+// TestResultsDirectoryHasAFileAPackage: go test ./... runs packages' test
+// binaries at once, and two packages may each have a test of one name;
+// in a results directory each package's file goes under the package's
+// own directory, so that neither is written over the other, and a merge
+// of the directory tells both.
+func TestResultsDirectoryHasAFileAPackage(t *testing.T) {
+	dir := t.TempDir() + "/"
+	for i := range 2 {
+		r := runIn("TestSameName", func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) {}, simtest.Seeds(4), simtest.BaseSeed(2), simtest.Shard(i, 2), simtest.ResultsFile(dir))
+		})
+		require.False(t, r.failed, r.output())
+		file := filepath.Join(dir, "simtest", fmt.Sprintf("TestSameName.shard-%d-of-2.jsonl", i))
+		assert.Contains(t, r.output(), "simtest: wrote the results to "+file)
+		assert.FileExists(t, file)
+	}
+	// Another package's test of the same name, written beside it.
+	other := filepath.Join(dir, "other", "TestSameName.shard-0-of-1.jsonl")
+	require.NoError(t, os.MkdirAll(filepath.Dir(other), 0o777))
+	data, err := os.ReadFile(filepath.Join(dir, "simtest", "TestSameName.shard-0-of-2.jsonl"))
+	require.NoError(t, err)
+	data = []byte(strings.Replace(strings.Replace(string(data), `"package":"./simtest"`, `"package":"./other"`, 1), `"shards":2`, `"shards":1`, 1))
+	require.NoError(t, os.WriteFile(other, data, 0o666))
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 2, "a test a package")
+	assert.Equal(t, "./other", sw.Tests[0].Package)
+	assert.Equal(t, "./simtest", sw.Tests[1].Package)
+	assert.Equal(t, 4, sw.Tests[1].Seeds)
+	assert.Empty(t, sw.Tests[1].Missing)
+}
+
+// TestAFileWrittenOverSaysSo: a file path given to several Runs keeps the
+// last Run's file alone; the Run that writes over another's says so.
+func TestAFileWrittenOverSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	results, report := filepath.Join(dir, "results.jsonl"), filepath.Join(dir, "report.json")
+	var outs []string
+	for _, test := range []string{"TestFirst", "TestSecond"} {
+		r := runIn(test, func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) {}, simtest.Seeds(2), simtest.ResultsFile(results), simtest.JSONReport(report))
+		})
+		require.False(t, r.failed, r.output())
+		outs = append(outs, r.output())
+	}
+	assert.NotContains(t, outs[0], "which another Run wrote")
+	assert.Contains(t, outs[1], "simtest: this Run writes the results over "+results+", which another Run wrote since this test binary started "+
+		"(another test given the same file, the test run again, or another package's tests that go test ran at the same time), "+
+		"and that Run's file is lost: give -simresults a directory (a path ending in /), which gets a file a test, or select one test with -run")
+	assert.Contains(t, outs[1], "simtest: this Run writes the JSON report over "+report+", which another Run wrote")
+	assert.Contains(t, outs[1], "give -simjson a directory")
+}

@@ -3,6 +3,7 @@ package simtest
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestAsJSONIsWhatJSONKeeps(t *testing.T) {
 // soon as it is added, so that a Run killed before it ends leaves the
 // seeds that ended.
 func TestResultsAreWrittenAsSeedsEnd(t *testing.T) {
-	r, err := openResults(t.TempDir()+"/", "TestKV")
+	r, _, err := openResults(filepath.Join(t.TempDir(), "TestKV.jsonl"))
 	require.NoError(t, err)
 	for i := range 3 {
 		r.add(SeedResult{Seed: uint64(i), Trace: 0xff, Outcome: OutcomePass})

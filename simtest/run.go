@@ -340,7 +340,7 @@ func (r *runner) run() {
 		t.Fatal(inBubbleError)
 		return
 	}
-	if err := r.cfg.filesCollide(t.Name()); err != nil {
+	if err := r.filesCollide(t.Name()); err != nil {
 		t.Fatal(err)
 		return
 	}
@@ -376,8 +376,11 @@ func (r *runner) run() {
 	var out *results
 	if r.cfg.resultsPath != "" {
 		var err error
-		if out, err = openResults(r.cfg.resultsPath, t.Name()+r.cfg.shardSuffix()); err != nil {
+		var note string
+		if out, note, err = openResults(r.resultsFile()); err != nil {
 			t.Error(err)
+		} else if note != "" {
+			t.Log(note)
 		}
 	}
 	// stopped is the seed the Run stopped at, failed or skipped; under

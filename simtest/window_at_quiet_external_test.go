@@ -79,7 +79,7 @@ func TestARunAgainTellsTheTestNothingMore(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(out, "a late error"), out)
 			assert.Equal(t, int(tc.runs), strings.Count(out, "through the test's own T"), "once for each run: the Run cannot hold it back")
 
-			results, err := os.ReadFile(filepath.Join("results", "TestRunAgain.jsonl"))
+			results, err := os.ReadFile(filepath.Join("results", "simtest", "TestRunAgain.jsonl"))
 			require.NoError(t, err)
 			assert.Equal(t, 1, strings.Count(string(results), `"outcome":"fail"`), string(results))
 			raw, err := os.ReadFile(filepath.Join("report", "TestRunAgain.json"))
