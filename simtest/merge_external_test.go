@@ -1,6 +1,7 @@
 package simtest_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -549,4 +550,39 @@ func TestMergeSaysHowManyOfTheSeedsRan(t *testing.T) {
 	assert.Equal(t, 40, sw.Tests[0].Seeds)
 	assert.Zero(t, sw.Tests[0].Planned)
 	assert.Contains(t, sw.Tests[0].Report, "\nsimtest: 40 seeds, ")
+}
+
+// TestMergeTellsTheReplayChecks: a shard's first failing seed carries
+// what -simverify found of its replay line (replay_check), and the merged
+// report tells it under the line, as the shard's own failure report does:
+// a line known not to replay must not read as one that does.
+func TestMergeTellsTheReplayChecks(t *testing.T) {
+	dir := t.TempDir()
+	opts := []simtest.Option{simtest.Seeds(80), simtest.BaseSeed(5), simtest.KeepGoing()}
+	for i := range 2 {
+		simtest.Simulate(lossy, append(opts, simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))...)
+	}
+	file := filepath.Join(dir, "Simulate.shard-1-of-2.jsonl")
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	const check = "replay differs: a fresh process ran seed 1 to the same trace, and it passed"
+	lines := strings.Split(string(data), "\n")
+	seed := ""
+	for i, l := range lines {
+		if strings.Contains(l, `"outcome":"fail"`) {
+			var sr struct {
+				Seed uint64 `json:"seed"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(l), &sr))
+			seed = fmt.Sprint(sr.Seed)
+			lines[i] = strings.TrimSuffix(l, "}") + `,"replay_check":"` + check + `"}`
+			break
+		}
+	}
+	require.NotEmpty(t, seed, "shard 1 has a failing seed")
+	require.NoError(t, os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o666))
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.Contains(t, sw.Tests[0].Report, "\n          simtest.Replay("+seed+")\n          "+check+"\n")
+	assert.Equal(t, 1, strings.Count(sw.Tests[0].Report, "replay differs"), sw.Tests[0].Report)
 }

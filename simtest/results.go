@@ -478,11 +478,17 @@ func (g *failureGroups) write(b *strings.Builder) {
 
 // writeFailing lists the first maxListedFailing of failing, seeds of
 // total that failed, each with its first failure and replay line, and
-// then how many more there are, with where, which lists them all.
+// under it what checking that line in a fresh process found (-simverify),
+// as the failure report has it: a merge's reader must not be handed a
+// line known not to replay as if it did. Then how many more there are,
+// with where, which lists them all.
 func writeFailing(b *strings.Builder, failing []SeedResult, total int, where string) {
 	failing = failing[:min(len(failing), maxListedFailing)]
 	for _, f := range failing {
 		fmt.Fprintf(b, "\n        seed %d: %s\n          %s", f.Seed, f.FirstFailure, f.Replay)
+		if f.ReplayCheck != "" {
+			fmt.Fprintf(b, "\n          %s", f.ReplayCheck)
+		}
 	}
 	if more := total - len(failing); more > 0 {
 		// On a line of its own, not the last replay line, which is
