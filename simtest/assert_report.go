@@ -133,6 +133,12 @@ type (
 		// FormatVersion is the results file's format (resultsFormat in
 		// results.go), in its summary: a merge reads only its own.
 		FormatVersion int `json:"format_version,omitempty"`
+		// What the shards of a sweep must agree on, which a merge checks
+		// (results.go): the seeds of the whole Run, before sharding; the
+		// flags its replay lines carry; how the test binary was built.
+		SweepSeeds int        `json:"sweep_seeds,omitempty"`
+		Flags      *[]string  `json:"flags,omitempty"`
+		Build      *jsonBuild `json:"build,omitempty"`
 	}
 	jsonFaults struct {
 		// Reboots counts the reboots and, as it always has, the

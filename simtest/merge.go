@@ -130,15 +130,17 @@ func (s Sweep) String() string {
 // every .jsonl file below it but the timelines ([TimelineFile],
 // -simtimeline) written there too.
 //
-// The shards of a test must agree on their base seed and number of
-// shards, no shard or file may come twice, and every file must be of
+// The shards of a test must agree on their base seed, number of shards,
+// count of seeds for the whole sweep and flags of the test's own (those
+// their replay lines repeat), no shard or file may come twice, and every file must be of
 // this version's format (its summary's format_version); a shard with no
 // file is reported as missing. A file that ends before its summary line,
 // cut off as a killed Run leaves it, is no error: its shard is missing,
 // none of its seeds count, and the report names the file, the line it
 // ends at and its failing seeds ([CutFile]). A shard that stopped at go
 // test's -timeout is reported too ([SweepTest.TimedOut]); both make the
-// Sweep not OK. Exploring shards ([Explore]) are summed, not replayed: each
+// Sweep not OK. Shards whose test binaries were built differently (another
+// Go, another version of moonpool) merge with a warning in the report. Exploring shards ([Explore]) are summed, not replayed: each
 // explored on its own. As a Run that stopped at its first failure reports
 // no gaps in assertion coverage, a merge with such a shard (one run
 // without [KeepGoing]) reports none.
@@ -509,6 +511,9 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 		case seen[s.Shard] != "":
 			return t, fmt.Errorf("simtest: merging results of %s: %s and %s are both shard %d of %d; merge each shard once", t.Test, seen[s.Shard], f.path, s.Shard, t.Shards)
 		}
+		if err := agree(t.Test, files[0], f); err != nil {
+			return t, err
+		}
 		seen[s.Shard] = f.path
 	}
 	for i := range t.Shards {
@@ -627,6 +632,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	if len(t.Missing) > 0 {
 		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
 	}
+	b.WriteString(builtApart(files))
 	b.WriteString(cutLines(cutOff))
 	b.WriteString(rep.summary())
 	if len(gaps) > 0 {
@@ -643,6 +649,79 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	}
 	t.Report = b.String()
 	return t, nil
+}
+
+// agree refuses to merge f with first when they ran other seeds or
+// another test: a count of seeds for the whole Run or flags of their own
+// that differ. Either would merge into a report that no Run writes: the
+// merged trace hash belongs to no run, and a seed's failure may be the
+// other flags'. A file that does not record one (written before it was
+// recorded, or by Simulate, which reads no flag) is not checked on it.
+func agree(test string, first, f *shardFile) error {
+	a, b := first.sum, f.sum
+	if a.SweepSeeds > 0 && b.SweepSeeds > 0 && a.SweepSeeds != b.SweepSeeds {
+		return fmt.Errorf("simtest: merging results of %s: %s was given %d seeds for the whole sweep (before sharding: -simseeds, simtest.Seeds or MOONPOOL_SEEDS), and %s %d; "+
+			"the shards of a sweep must split one count, or their merge is the report of no Run: run every shard with one count", test, f.path, b.SweepSeeds, first.path, a.SweepSeeds)
+	}
+	if a.Flags != nil && b.Flags != nil && !slices.Equal(*a.Flags, *b.Flags) {
+		return fmt.Errorf("simtest: merging results of %s: %s ran with the flags %s, and %s with %s; "+
+			"a test's own flags (and -short, -tags, -race), which its replay lines repeat, may change what its seeds do: run every shard with the same flags", test, f.path, flagList(*b.Flags), first.path, flagList(*a.Flags))
+	}
+	return nil
+}
+
+// flagList is flags as a replay line has them, or "none".
+func flagList(flags []string) string {
+	if len(flags) == 0 {
+		return "none"
+	}
+	return strings.Join(flags, " ")
+}
+
+// builtApart is the merged report's warning that the shards' test
+// binaries were built differently (another Go, another version of the
+// module or of moonpool): their seeds may have run other code, and the
+// merge is of one sweep only if the code was the same. "" when they agree
+// or say nothing.
+func builtApart(files []*shardFile) string {
+	var parts []string
+	for _, what := range []struct {
+		name string
+		of   func(b *jsonBuild) string
+	}{
+		{"Go", func(b *jsonBuild) string { return b.Go }},
+		{"module version", func(b *jsonBuild) string { return b.ModuleVersion }},
+		{"moonpool", func(b *jsonBuild) string { return b.Moonpool }},
+		{"commit", func(b *jsonBuild) string {
+			if b.VCSRevision != "" && b.VCSModified {
+				return b.VCSRevision + " (modified)"
+			}
+			return b.VCSRevision
+		}},
+	} {
+		shards := make(map[string][]int)
+		for _, f := range files {
+			if f.sum.Build == nil {
+				continue
+			}
+			v := cmp.Or(what.of(f.sum.Build), "none")
+			shards[v] = append(shards[v], f.sum.Shard)
+		}
+		if len(shards) < 2 {
+			continue
+		}
+		var vs []string
+		for _, v := range slices.Sorted(maps.Keys(shards)) {
+			slices.Sort(shards[v])
+			vs = append(vs, fmt.Sprintf("%s in shards %v", v, shards[v]))
+		}
+		parts = append(parts, what.name+" "+strings.Join(vs, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "simtest: warning: the shards' test binaries were built differently (" + strings.Join(parts, "; ") + "): " +
+		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one commit with one Go\n"
 }
 
 // plannedOf is how many seeds the shards of files set out to run, when

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -585,4 +586,92 @@ func TestMergeTellsTheReplayChecks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, sw.Tests[0].Report, "\n          simtest.Replay("+seed+")\n          "+check+"\n")
 	assert.Equal(t, 1, strings.Count(sw.Tests[0].Report, "replay differs"), sw.Tests[0].Report)
+}
+
+// shardFiles runs n shards of a go test Run of a passing body, each
+// writing its results under dir, and returns the files, shard by shard.
+func shardFiles(t *testing.T, dir string, n int, opts ...simtest.Option) []string {
+	t.Helper()
+	var files []string
+	for i := range n {
+		r := runIn("TestAgree", func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) {}, append([]simtest.Option{simtest.Seeds(9), simtest.BaseSeed(4), simtest.Shard(i, n), simtest.ResultsFile(dir + "/")}, opts...)...)
+		})
+		require.False(t, r.failed, r.output())
+		files = append(files, filepath.Join(dir, "simtest", fmt.Sprintf("TestAgree.shard-%d-of-%d.jsonl", i, n)))
+	}
+	return files
+}
+
+// editFile replaces old with new in file, once.
+func editFile(t *testing.T, file, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Contains(t, string(data), old)
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(string(data), old, new, 1)), 0o666))
+}
+
+// TestSummaryRecordsWhatShardsMustAgreeOn: the summary records the seeds
+// of the whole sweep, the test's own flags and how the binary was built.
+func TestSummaryRecordsWhatShardsMustAgreeOn(t *testing.T) {
+	files := shardFiles(t, t.TempDir(), 2)
+	data, err := os.ReadFile(files[1])
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var sum struct {
+		Summary struct {
+			SweepSeeds int       `json:"sweep_seeds"`
+			Flags      *[]string `json:"flags"`
+			Build      struct {
+				Go     string `json:"go"`
+				Module string `json:"module"`
+			} `json:"build"`
+		} `json:"summary"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &sum))
+	assert.Equal(t, 9, sum.Summary.SweepSeeds, "the count before sharding")
+	require.NotNil(t, sum.Summary.Flags, "recorded, if empty")
+	assert.Equal(t, runtime.Version(), sum.Summary.Build.Go)
+	assert.Equal(t, "github.com/moonpool-go/moonpool", sum.Summary.Build.Module)
+}
+
+// TestMergeRefusesShardsOfAnotherCountOrFlags: shards given another count
+// of seeds, or other flags of the test's own, ran another sweep; their
+// merge would be the report of no Run.
+func TestMergeRefusesShardsOfAnotherCountOrFlags(t *testing.T) {
+	dir := t.TempDir()
+	files := shardFiles(t, dir, 2)
+	_, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+
+	editFile(t, files[1], `"sweep_seeds":9`, `"sweep_seeds":6`)
+	_, err = simtest.MergeResults(dir)
+	require.Error(t, err)
+	assert.Equal(t, "simtest: merging results of TestAgree: "+files[1]+" was given 6 seeds for the whole sweep (before sharding: -simseeds, simtest.Seeds or MOONPOOL_SEEDS), and "+files[0]+" 9; "+
+		"the shards of a sweep must split one count, or their merge is the report of no Run: run every shard with one count", err.Error())
+	editFile(t, files[1], `"sweep_seeds":6`, `"sweep_seeds":9`)
+
+	editFile(t, files[1], `"flags":[]`, `"flags":["-window=900ms","-tags=nightly"]`)
+	_, err = simtest.MergeResults(dir)
+	require.Error(t, err)
+	assert.Equal(t, "simtest: merging results of TestAgree: "+files[1]+" ran with the flags -window=900ms -tags=nightly, and "+files[0]+" with none; "+
+		"a test's own flags (and -short, -tags, -race), which its replay lines repeat, may change what its seeds do: run every shard with the same flags", err.Error())
+}
+
+// TestMergeWarnsOfShardsBuiltApart: shards built by another Go merge, with
+// a warning: their code may differ.
+func TestMergeWarnsOfShardsBuiltApart(t *testing.T) {
+	dir := t.TempDir()
+	files := shardFiles(t, dir, 3)
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.NotContains(t, sw.Tests[0].Report, "built differently")
+
+	editFile(t, files[1], `"go":"`+runtime.Version()+`"`, `"go":"go1.25.0"`)
+	sw, err = simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.True(t, sw.OK(), "a warning, not a failure")
+	assert.Contains(t, sw.Tests[0].Report, "\nsimtest: warning: the shards' test binaries were built differently (Go go1.25.0 in shards [1], "+runtime.Version()+" in shards [0 2]): "+
+		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one commit with one Go\n")
 }

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -537,7 +540,71 @@ func (r *runner) summaryRecord() jsonReport {
 	rep.StoppedBy = r.stoppedBy
 	rep.CutShort = r.cut
 	rep.Reboots = r.rep.rebootsLine()
+	if n := r.cfg.seedCount(); n != math.MaxInt && !r.cfg.replaySet {
+		rep.SweepSeeds = n
+	}
+	if !r.outside {
+		rp := newReplayer()
+		flags := append(rp.flags[:len(rp.flags):len(rp.flags)], rp.build...)
+		if flags == nil {
+			flags = []string{}
+		}
+		rep.Flags = &flags
+	}
+	rep.Build = buildRecord()
 	return rep
+}
+
+// jsonBuild is how the test binary was built, as it knows it
+// (debug.ReadBuildInfo): a merge warns of shards built differently. A
+// test binary's main module has no version ("(devel)") and go test stamps
+// no version control information into it, so only a binary built another
+// way (go build, a program calling Simulate) has VCS figures; moonpool's
+// own version is the one go.mod requires, with its replacement, if any.
+type jsonBuild struct {
+	Go            string `json:"go"`
+	Module        string `json:"module,omitempty"`
+	ModuleVersion string `json:"module_version,omitempty"`
+	Moonpool      string `json:"moonpool,omitempty"`
+	VCSRevision   string `json:"vcs_revision,omitempty"`
+	VCSTime       string `json:"vcs_time,omitempty"`
+	VCSModified   bool   `json:"vcs_modified,omitempty"`
+}
+
+// moonpoolModule is this module's path, as a binary's dependencies name
+// it.
+const moonpoolModule = "github.com/moonpool-go/moonpool"
+
+// buildRecord is the running binary's jsonBuild.
+func buildRecord() *jsonBuild {
+	b := &jsonBuild{Go: runtime.Version()}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	b.Module, b.ModuleVersion = bi.Main.Path, bi.Main.Version
+	if bi.Main.Path == moonpoolModule {
+		b.Moonpool = bi.Main.Version
+	}
+	for _, d := range bi.Deps {
+		if d.Path == moonpoolModule {
+			b.Moonpool = d.Version
+			if d.Replace != nil {
+				b.Moonpool += " => " + strings.TrimSpace(d.Replace.Path+" "+d.Replace.Version)
+			}
+		}
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.VCSRevision = s.Value
+		case "vcs.time":
+			b.VCSTime = s.Value
+		case "vcs.modified":
+			b.VCSModified = s.Value == "true"
+		}
+	}
+	return b
 }
 
 // placeOf is seed's place in the Run's sequence of seeds: negative for a
