@@ -106,7 +106,7 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(first, "simtest: kept seed "+strconv.FormatUint(seeds[0], 10)+" in "+kept+":"), "a kept seed says so once, with its path: %s", first)
 	second := run()
 	assert.Contains(t, second, "running 1 seed kept from earlier failures first")
-	assert.Regexp(t, `simtest: 1 of \d+ seeds run \(a Run stops at its first failing seed; [^)]*\), 0 passed, 1 failed`, second, "the kept seed fails again, first")
+	assert.Regexp(t, `simtest: 1 of \d+ seeds run \(a Run stops at its first failing seed; [^)]*\), of them 1 kept seed from testdata/simtest, 0 passed, 1 failed`, second, "the kept seed fails again, first")
 	assert.NotContains(t, second, "simtest: kept seed", "a seed kept already is not announced again")
 	all, _ := childOutput(t, dir, "SIMTEST_KEEP_CHILD=1", "-test.run=^TestFailingSeedIsKeptAndRunFirst$", "-test.v", "-simall", "-simseeds=5")
 	assert.Regexp(t, `\n\s+keep_test\.go:\d+: simtest: seed=\d+ trace=`, all, "the seeds after the kept ones are at the test's line")

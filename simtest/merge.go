@@ -332,7 +332,7 @@ func cutLines(cut []CutFile) string {
 			continue
 		}
 		fmt.Fprintf(&b, "    failing seeds in it: %d, each with its first failure and replay line:", len(c.Failing))
-		writeFailing(&b, c.Failing, len(c.Failing), "the file lists every one")
+		writeFailing(&b, c.Failing, len(c.Failing), "the file lists every one", nil)
 		b.WriteString("\n")
 	}
 	return b.String()
@@ -552,8 +552,19 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 			rep.failGroups.add(f)
 		}
 	}
+	// The kept seeds run first, at places -k to -1.
+	kept := 0
+	for _, f := range files {
+		kept = max(kept, f.sum.Kept)
+	}
 	for _, s := range seeds {
 		rep.addSeed(s.seed, s.trace, s.outcome, s.sim, s.steps, s.events, s.recipe)
+		if s.place < 0 && s.place >= -int64(kept) && s.outcome != OutcomeSkip {
+			if rep.kept == nil {
+				rep.kept = make(map[uint64]bool)
+			}
+			rep.kept[s.seed] = true
+		}
 	}
 	rep.wall = t.Wall
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })

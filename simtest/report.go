@@ -45,6 +45,9 @@ type report struct {
 	// was, which the summary tells when the failures fell in several
 	// places: a sweep's failure rate says nothing of how many bugs.
 	failGroups failureGroups
+	// kept is the seeds kept under testdata that ran among the seeds: the
+	// summary says how many, and marks those that failed (keptLine).
+	kept map[uint64]bool
 	// gapsFail counts the coverage gaps that fail the test, which the
 	// summary's first line tells: its counts of seeds alone would read as
 	// a pass.
@@ -280,10 +283,10 @@ func (r *report) summary() string {
 	}
 	if r.planned > r.seeds {
 		// "50 seeds" alone, of a Run given 300, reads as a Run given 50.
-		fmt.Fprintf(&b, "simtest: %d of %d seeds run (a Run stops at its first failing seed; -simall or simtest.KeepGoing runs them all), %d passed, %d failed",
-			r.seeds, r.planned, r.passed, r.failed)
+		fmt.Fprintf(&b, "simtest: %d of %d seeds run (a Run stops at its first failing seed; -simall or simtest.KeepGoing runs them all)%s, %d passed, %d failed",
+			r.seeds, r.planned, r.keptLine(), r.passed, r.failed)
 	} else {
-		fmt.Fprintf(&b, "simtest: %s, %d passed, %d failed", plural(r.seeds, "seed"), r.passed, r.failed)
+		fmt.Fprintf(&b, "simtest: %s%s, %d passed, %d failed", plural(r.seeds, "seed"), r.keptLine(), r.passed, r.failed)
 	}
 	if r.skipped > 0 {
 		// A seed's Skip reads as a seed left out; it is the test's.

@@ -419,7 +419,7 @@ func (r *report) failingLine() string {
 	} else {
 		b.WriteString(", each with its first failure and replay line:")
 	}
-	writeFailing(&b, r.failingWhy, r.failed, r.everySeed("-simresults lists every seed"))
+	writeFailing(&b, r.failingWhy, r.failed, r.everySeed("-simresults lists every seed"), r.kept)
 	return b.String()
 }
 
@@ -479,16 +479,31 @@ func (g *failureGroups) write(b *strings.Builder) {
 	}
 }
 
+// keptLine is what the summary's count of seeds says of the kept seeds
+// among them: they are no seeds of the sequence, and a failure rate that
+// counts a known bug's seed as found should say so.
+func (r *report) keptLine() string {
+	if len(r.kept) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", of them %s from %s", plural(len(r.kept), "kept seed"), keepDir)
+}
+
 // writeFailing lists the first maxListedFailing of failing, seeds of
-// total that failed, each with its first failure and replay line, and
+// total that failed, each with its first failure (and, for a seed of kept,
+// that it was kept) and replay line, and
 // under it what checking that line in a fresh process found (-simverify),
 // as the failure report has it: a merge's reader must not be handed a
 // line known not to replay as if it did. Then how many more there are,
 // with where, which lists them all.
-func writeFailing(b *strings.Builder, failing []SeedResult, total int, where string) {
+func writeFailing(b *strings.Builder, failing []SeedResult, total int, where string, kept map[uint64]bool) {
 	failing = failing[:min(len(failing), maxListedFailing)]
 	for _, f := range failing {
-		fmt.Fprintf(b, "\n        seed %d: %s\n          %s", f.Seed, f.FirstFailure, f.Replay)
+		what := ""
+		if kept[f.Seed] {
+			what = " (kept in " + keepDir + ")"
+		}
+		fmt.Fprintf(b, "\n        seed %d%s: %s\n          %s", f.Seed, what, f.FirstFailure, f.Replay)
 		if f.ReplayCheck != "" {
 			fmt.Fprintf(b, "\n          %s", f.ReplayCheck)
 		}

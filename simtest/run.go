@@ -435,6 +435,10 @@ func (r *runner) run() {
 		// replayed seed not of the test's sequence.
 		if !o.skippedOnly() && slices.Contains(r.kept, seed) {
 			r.keptRan(o)
+			if r.rep.kept == nil {
+				r.rep.kept = make(map[uint64]bool)
+			}
+			r.rep.kept[seed] = true
 		}
 		if r.cfg.replaySet && !o.skippedOnly() && r.fuzz == nil {
 			r.replayedKept(o)

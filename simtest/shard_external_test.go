@@ -169,3 +169,35 @@ func twoShardsKeeping(t *testing.T, test string, seed uint64) (runs [2][]uint64)
 	}
 	return runs
 }
+
+// TestReportsTellTheKeptSeeds: a kept seed runs among the Run's seeds, and
+// the summary, one process's and the merge's, says how many of the seeds
+// were kept ones and which failing seeds were: a failure rate that counts
+// a known bug's kept seed would otherwise read as the sweep's finding.
+func TestReportsTellTheKeptSeeds(t *testing.T) {
+	t.Chdir(t.TempDir())
+	const seed = 12345
+	dir := filepath.Join("testdata", "simtest", "TestKeptFails")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, strconv.FormatUint(seed, 10)), []byte("# kept\n"), 0o644))
+	var outs []string
+	for i := range 2 {
+		r := runIn("TestKeptFails", func(r *recorder) {
+			simtest.Run(r, func(s *simtest.S) {
+				if s.Seed() == seed {
+					s.Errorf("the known bug")
+				}
+			}, simtest.Seeds(6), simtest.BaseSeed(3), simtest.KeepGoing(), simtest.KeepFailures(false), simtest.Shard(i, 2), simtest.ResultsFile("results/"))
+		})
+		outs = append(outs, r.output())
+	}
+	assert.Contains(t, outs[0], "\nsimtest: 4 seeds, of them 1 kept seed from testdata/simtest, 3 passed, 1 failed; ")
+	assert.Contains(t, outs[0], "\n        seed 12345 (kept in testdata/simtest): ")
+	assert.Contains(t, outs[1], "\nsimtest: 3 seeds, 3 passed, 0 failed; ", "shard 1 runs no kept seed")
+
+	sw, err := simtest.MergeResults("results")
+	require.NoError(t, err)
+	rep := sw.Tests[0].Report
+	assert.Contains(t, rep, "\nsimtest: 7 seeds, of them 1 kept seed from testdata/simtest, 6 passed, 1 failed; ")
+	assert.Contains(t, rep, "\n        seed 12345 (kept in testdata/simtest): ")
+}
