@@ -139,6 +139,8 @@ type (
 		SweepSeeds int        `json:"sweep_seeds,omitempty"`
 		Flags      *[]string  `json:"flags,omitempty"`
 		Build      *jsonBuild `json:"build,omitempty"`
+		// Determinism is what -simcheck found, for a Run that checked.
+		Determinism *jsonDeterminism `json:"determinism,omitempty"`
 	}
 	jsonFaults struct {
 		// Reboots counts the reboots and, as it always has, the

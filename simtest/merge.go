@@ -567,6 +567,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 		}
 	}
 	rep.wall = t.Wall
+	mergeChecks(&rep, files)
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
 	rows = dropMisused(rows, files)
 	rep.assertions = withUnentered(assertionTable(rows, "", nil), unenteredOf(rows, files))
@@ -733,6 +734,34 @@ func builtApart(files []*shardFile) string {
 	}
 	return "simtest: warning: the shards' test binaries were built differently (" + strings.Join(parts, "; ") + "): " +
 		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one commit with one Go\n"
+}
+
+// mergeChecks adds up what the shards' determinism checks (-simcheck)
+// found, for the check line, which names the shards that checked when
+// not all did.
+func mergeChecks(rep *report, files []*shardFile) {
+	var checked, unchecked []int
+	for _, f := range files {
+		d := f.sum.Determinism
+		if d == nil {
+			unchecked = append(unchecked, f.sum.Shard)
+			continue
+		}
+		checked = append(checked, f.sum.Shard)
+		rep.checked += d.Checked
+		rep.diverged += d.Diverged
+		rep.endedOtherwise += d.EndedOtherwise
+		for _, s := range d.DivergedSeeds {
+			if len(rep.divergedSeeds) < maxNamedDiverged {
+				rep.divergedSeeds = append(rep.divergedSeeds, s)
+			}
+		}
+	}
+	if len(checked) > 0 && len(unchecked) > 0 {
+		slices.Sort(checked)
+		slices.Sort(unchecked)
+		rep.checkShards = fmt.Sprintf("; only shards %v checked, shards %v did not (-simcheck)", checked, unchecked)
+	}
 }
 
 // plannedOf is how many seeds the shards of files set out to run, when

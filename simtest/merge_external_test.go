@@ -675,3 +675,27 @@ func TestMergeWarnsOfShardsBuiltApart(t *testing.T) {
 	assert.Contains(t, sw.Tests[0].Report, "\nsimtest: warning: the shards' test binaries were built differently (Go go1.25.0 in shards [1], "+runtime.Version()+" in shards [0 2]): "+
 		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one commit with one Go\n")
 }
+
+// TestMergeTellsTheDeterminismCheck: shards run under -simcheck record
+// what it found, and the merge says it as one process does, and which
+// shards checked when not all did.
+func TestMergeTellsTheDeterminismCheck(t *testing.T) {
+	dir := t.TempDir()
+	opts := []simtest.Option{simtest.Seeds(40), simtest.BaseSeed(5), simtest.KeepGoing(), simtest.CheckDeterminism()}
+	one := simtest.Simulate(naps, opts...)
+	const line = "\n    determinism checked (-simcheck): every seed ran twice, and took the same path both times"
+	require.Contains(t, one.Report, line)
+	for i := range 2 {
+		simtest.Simulate(naps, append(opts, simtest.Shard(i, 2), simtest.ResultsFile(filepath.Join(dir, "all")+"/"))...)
+	}
+	sw, err := simtest.MergeResults(filepath.Join(dir, "all"))
+	require.NoError(t, err)
+	assert.Contains(t, sw.Tests[0].Report, line+"\n")
+
+	some := filepath.Join(dir, "some") + "/"
+	simtest.Simulate(naps, append(opts, simtest.Shard(0, 2), simtest.ResultsFile(some))...)
+	simtest.Simulate(naps, simtest.Seeds(40), simtest.BaseSeed(5), simtest.KeepGoing(), simtest.Shard(1, 2), simtest.ResultsFile(some))
+	sw, err = simtest.MergeResults(some)
+	require.NoError(t, err)
+	assert.Contains(t, sw.Tests[0].Report, "\n    determinism checked (-simcheck): 20 of the 40 seeds ran twice, and took the same path both times; only shards [0] checked, shards [1] did not (-simcheck)\n")
+}

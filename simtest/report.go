@@ -109,6 +109,9 @@ type report struct {
 	// were taken: the check line names them.
 	divergedSeeds []uint64
 	again         uint64
+	// checkShards, in a merge, says which shards checked determinism
+	// when not all did: the check line ends with it.
+	checkShards string
 	// faults counts the faults the seeds saw, by kind; faultless counts
 	// the seeds that saw none.
 	faults    faultCounts
@@ -358,7 +361,7 @@ func (r *report) checkLine() string {
 		what = fmt.Sprintf("%d of the %d seeds ran twice", r.checked, r.seeds)
 	}
 	if r.diverged == 0 {
-		return "\n    determinism checked (-simcheck): " + what + ", and took the same path both times"
+		return "\n    determinism checked (-simcheck): " + what + ", and took the same path both times" + r.checkShards
 	}
 	var differed []string
 	if n := r.diverged - r.endedOtherwise; n > 0 {
@@ -378,8 +381,8 @@ func (r *report) checkLine() string {
 			first = "the first: " + first
 		}
 	}
-	return fmt.Sprintf("\n    determinism checked (-simcheck): %s, and %s (%s; -simseed=N -simcheck shows where a seed's runs part)",
-		what, strings.Join(differed, ", and "), first)
+	return fmt.Sprintf("\n    determinism checked (-simcheck): %s, and %s (%s; -simseed=N -simcheck shows where a seed's runs part)%s",
+		what, strings.Join(differed, ", and "), first, r.checkShards)
 }
 
 // maxNamedDiverged is how many of the seeds that diverged the check line

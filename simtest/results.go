@@ -567,7 +567,20 @@ func (r *runner) summaryRecord() jsonReport {
 		rep.Flags = &flags
 	}
 	rep.Build = buildRecord()
+	if rp := &r.rep; rp.checked > 0 {
+		rep.Determinism = &jsonDeterminism{Checked: rp.checked, Diverged: rp.diverged, EndedOtherwise: rp.endedOtherwise, DivergedSeeds: rp.divergedSeeds}
+	}
 	return rep
+}
+
+// jsonDeterminism is what CheckDeterminism (-simcheck) found: the seeds
+// run twice, those whose runs differed, and of them those that took the
+// same path and ended differently; the first few that differed.
+type jsonDeterminism struct {
+	Checked        int      `json:"checked"`
+	Diverged       int      `json:"diverged"`
+	EndedOtherwise int      `json:"ended_otherwise,omitempty"`
+	DivergedSeeds  []uint64 `json:"diverged_seeds,omitempty"`
 }
 
 // jsonBuild is how the test binary was built, as it knows it
