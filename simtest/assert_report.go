@@ -96,9 +96,10 @@ type (
 
 		// How the Run chose its seeds, in the results file's summary
 		// (results.go); a merge (merge.go) checks that shards agree.
+		// Shard is written for shard 0 too, and for a Run of one shard.
 		Package   string `json:"package,omitempty"`
 		BaseSeed  uint64 `json:"base_seed,omitempty"`
-		Shard     int    `json:"shard,omitempty"`
+		Shard     int    `json:"shard"`
 		Shards    int    `json:"shards,omitempty"`
 		Kept      int    `json:"kept_seeds,omitempty"`
 		WallNS    int64  `json:"wall_ns,omitempty"`
@@ -112,11 +113,15 @@ type (
 		// seed before its other seeds: it reports no coverage gaps, and a
 		// merge does as it did.
 		CutShort bool `json:"cut_short,omitempty"`
-		// SeedsPlanned is how many seeds the Run set out to run, when it
-		// stopped at its first failing seed before the rest (Seeds ran).
+		// SeedsPlanned is how many seeds the Run (its shard, in a sweep)
+		// set out to run, when it stopped at its first failing seed or at
+		// go test's -timeout before the rest (Seeds ran).
 		SeedsPlanned int `json:"seeds_planned,omitempty"`
-		// Reboots is the report's line on reboots and wipes, for a Run
-		// whose seeds booted processes.
+		// Reboots is, despite its name, the summary's whole faults
+		// paragraph as text (rebootsLine): the chaos line, the "faults
+		// seen" line and the reboots' reach for a Run that booted
+		// processes; else the faults line, when its seeds saw any, and
+		// the line on lost directory changes. Faults has the figures.
 		Reboots string `json:"reboots,omitempty"`
 		// Faults are the faults the seeds saw, by kind, which a merge
 		// of results files adds up (Reboots is one Run's line).
@@ -141,6 +146,9 @@ type (
 		Build      *jsonBuild `json:"build,omitempty"`
 		// Determinism is what -simcheck found, for a Run that checked.
 		Determinism *jsonDeterminism `json:"determinism,omitempty"`
+		// FailingSeeds are the failing seeds, each as the results file's
+		// line, in the JSON report (-simjson) alone.
+		FailingSeeds []SeedResult `json:"failing_seeds,omitempty"`
 	}
 	jsonFaults struct {
 		// Reboots counts the reboots and, as it always has, the

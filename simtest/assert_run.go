@@ -149,7 +149,9 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	}
 	if c.jsonPath != "" {
 		r.writeFile("the JSON report", "-simjson", c.jsonPath, ".json", func(w io.Writer) error {
-			return writeJSONReport(w, r.jsonReport(rows))
+			rep := r.summaryRecord()
+			rep.FailingSeeds = r.failing
+			return writeJSONReport(w, rep)
 		})
 	}
 	r.writeTimelines(ra, stopped)

@@ -558,9 +558,16 @@ func TestARunStopsBeforeTheTimeout(t *testing.T) {
 	assert.NotContains(t, out, "panic: test timed out", "a Run that a plateau ends, whose rest is unbounded")
 	assert.Contains(t, out, "simtest: the Run stopped after ")
 
-	out, err = childOutput(t, t.TempDir(), "SIMTEST_TIMEOUT_CHILD=1", "-test.run=^TestTimeoutInAChild$", "-test.timeout=3s")
+	results := filepath.Join(t.TempDir(), "results.jsonl")
+	out, err = childOutput(t, t.TempDir(), "SIMTEST_TIMEOUT_CHILD=1", "-test.run=^TestTimeoutInAChild$", "-test.timeout=3s", "-simshard=0/2", "-simresults="+results)
 	require.Error(t, err, out)
 	assert.NotContains(t, out, "panic: test timed out")
+	// The summary says how many seeds the shard was given, and that it
+	// is shard 0.
+	data, err := os.ReadFile(results)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"shard":0,"shards":2,`)
+	assert.Contains(t, string(data), `"stopped_by":"go test's -timeout","cut_short":true,"seeds_planned":50000,`)
 	assert.Regexp(t, `simtest: the Run stopped after \d+ seeds, before go test's -timeout ends the test binary, [\d.]+s after this Run started, to report what its seeds found: raise -timeout, run fewer seeds \(-simseeds\), or give the Run a budget of wall time \(-simfor\) that fits`, out)
 	assert.Regexp(t, `simtest: \d+ seeds, \d+ passed, 0 failed`, out, "the report of the seeds that ran")
 }

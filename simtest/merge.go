@@ -610,12 +610,17 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	fmt.Fprintf(&b, ": %s of %d merged, base seed %d; the shards' wall time added up is %v\n",
 		plural(t.Files, "results file"), t.Shards, t.BaseSeed, roundWall(t.Wall))
 	stopped := make(map[string]int)
+	given := make(map[int]string) // what each shard stopped at its -timeout ran
 	for _, f := range files {
 		if f.sum.StoppedBy != "" {
 			stopped[f.sum.StoppedBy]++
 		}
-		if f.sum.StoppedBy == stoppedByTimeout {
-			t.TimedOut = append(t.TimedOut, f.sum.Shard)
+		if s := f.sum; s.StoppedBy == stoppedByTimeout {
+			t.TimedOut = append(t.TimedOut, s.Shard)
+			given[s.Shard] = fmt.Sprintf("shard %d ran %d", s.Shard, s.Seeds)
+			if s.SeedsPlanned > 0 {
+				given[s.Shard] += fmt.Sprintf(" of the %d it was given", s.SeedsPlanned)
+			}
 		}
 	}
 	slices.Sort(t.TimedOut)
@@ -634,7 +639,11 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 		if end.why == stoppedByTimeout {
 			// A budget chosen ends a shard where it should; a -timeout
 			// ends it short of the seeds it was given.
-			fmt.Fprintf(&b, "; shards %v did not run all their seeds, which fails the merge: raise their -timeout, or give them fewer seeds (-simseeds) or a -simfor that fits", t.TimedOut)
+			var ran []string
+			for _, i := range t.TimedOut {
+				ran = append(ran, given[i])
+			}
+			fmt.Fprintf(&b, "; shards %v did not run all their seeds (%s), which fails the merge: raise their -timeout, or give them fewer seeds (-simseeds) or a -simfor that fits", t.TimedOut, strings.Join(ran, ", "))
 		}
 		b.WriteString("\n")
 		if n == t.Files && end.more != "" {
@@ -773,6 +782,10 @@ func plannedOf(files []*shardFile, seeds int) int {
 	for _, f := range files {
 		s := f.sum
 		switch {
+		case s.StoppedBy == stoppedByTimeout:
+			// Its own line tells of it: the seeds it was given are no
+			// failure's.
+			return 0
 		case s.SeedsPlanned > 0:
 			planned += s.SeedsPlanned
 		case s.CutShort:

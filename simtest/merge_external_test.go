@@ -381,7 +381,7 @@ func TestMergeFailsAShardStoppedAtItsTimeout(t *testing.T) {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.Contains(t, string(data), `{"summary":{`)
-	stopped := strings.Replace(string(data), `{"summary":{`, `{"summary":{"stopped_by":"go test's -timeout","cut_short":true,`, 1)
+	stopped := strings.Replace(string(data), `{"summary":{`, `{"summary":{"stopped_by":"go test's -timeout","cut_short":true,"seeds_planned":25,`, 1)
 	require.NoError(t, os.WriteFile(path, []byte(stopped), 0o666))
 	sw, err = simtest.MergeResults(dir)
 	require.NoError(t, err)
@@ -389,7 +389,7 @@ func TestMergeFailsAShardStoppedAtItsTimeout(t *testing.T) {
 	assert.False(t, sw.OK(), "a shard that stopped at its -timeout fails the merge")
 	assert.Equal(t, []int{1}, sw.Tests[0].TimedOut)
 	assert.Contains(t, sw.String(), "simtest: 1 of 2 shards ended at their go test's -timeout (go test -timeout): the seeds are those they reached; "+
-		"shards [1] did not run all their seeds, which fails the merge: raise their -timeout, or give them fewer seeds (-simseeds) or a -simfor that fits\n")
+		"shards [1] did not run all their seeds (shard 1 ran 10 of the 25 it was given), which fails the merge: raise their -timeout, or give them fewer seeds (-simseeds) or a -simfor that fits\n")
 }
 
 // A merge says where its shards' budgets ended them, and its gaps' advice

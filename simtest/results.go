@@ -518,6 +518,10 @@ func writeFailing(b *strings.Builder, failing []SeedResult, total int, where str
 // maxListedFailing bounds the failing seeds a summary lists.
 const maxListedFailing = 20
 
+// maxJSONFailing bounds the failing seeds the JSON report (-simjson)
+// lists; the results file (-simresults) has every one.
+const maxJSONFailing = 1000
+
 // resultsFormat is the version of the results file's format, in its
 // summary: a merge reads only files of its own version. Raise it when a
 // file of the old format would merge wrong: 1 is the first with the
@@ -554,6 +558,10 @@ func (r *runner) summaryRecord() jsonReport {
 	rep.AllowedGaps = r.cfg.asserts.allowed
 	rep.StoppedBy = r.stoppedBy
 	rep.CutShort = r.cut
+	if n := r.plannedSeeds(); r.stoppedBy == stoppedByTimeout && n > r.rep.seeds {
+		// How many the shard was given, of which Seeds ran.
+		rep.SeedsPlanned = n
+	}
 	rep.Reboots = r.rep.rebootsLine()
 	if n := r.cfg.seedCount(); n != math.MaxInt && !r.cfg.replaySet {
 		rep.SweepSeeds = n

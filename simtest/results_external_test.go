@@ -270,3 +270,42 @@ func TestAFileWrittenOverSaysSo(t *testing.T) {
 	assert.Contains(t, outs[1], "simtest: this Run writes the JSON report over "+report+", which another Run wrote")
 	assert.Contains(t, outs[1], "give -simjson a directory")
 }
+
+// TestJSONReportCarriesTheFailingSeeds: the JSON report (-simjson) of a
+// failing Run lists its failing seeds with their replay lines, as the
+// results file's lines do, and says which package, base seed and format
+// it is.
+func TestJSONReportCarriesTheFailingSeeds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	r := runIn("TestJSONFailing", func(r *recorder) {
+		simtest.Run(r, rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(), simtest.KeepFailures(false), simtest.JSONReport(path))
+	})
+	require.True(t, r.failed)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		FormatVersion int    `json:"format_version"`
+		Package       string `json:"package"`
+		BaseSeed      uint64 `json:"base_seed"`
+		Shard         *int   `json:"shard"`
+		Failed        int    `json:"failed"`
+		FailingSeeds  []struct {
+			Seed         uint64 `json:"seed"`
+			Outcome      string `json:"outcome"`
+			FirstFailure string `json:"first_failure"`
+			Replay       string `json:"replay"`
+		} `json:"failing_seeds"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep))
+	assert.Equal(t, 2, rep.FormatVersion)
+	assert.Equal(t, "./simtest", rep.Package)
+	assert.Equal(t, uint64(1), rep.BaseSeed)
+	require.NotNil(t, rep.Shard)
+	assert.Equal(t, 2, rep.Failed)
+	require.Len(t, rep.FailingSeeds, 2)
+	for _, f := range rep.FailingSeeds {
+		assert.Equal(t, "fail", f.Outcome)
+		assert.Contains(t, f.FirstFailure, "the planted bug fired")
+		assert.True(t, strings.HasPrefix(f.Replay, fmt.Sprintf("go test -run '^TestJSONFailing$' ./simtest -simseed=%d", f.Seed)), f.Replay)
+	}
+}

@@ -107,6 +107,9 @@ type runner struct {
 	keptPassed int
 	// rows is the assertion table, once the seeds have run.
 	rows []tally.Row
+	// failing is the first maxJSONFailing failing seeds, for the JSON
+	// report (-simjson).
+	failing []SeedResult
 	// stoppedBy says what ended the Run's seeds, when it was not their
 	// count or a failure (iterate.go).
 	stoppedBy string
@@ -418,6 +421,9 @@ func (r *runner) run() {
 			}
 			if r.rep.keepGoing {
 				r.rep.failGroups.add(sr)
+			}
+			if r.cfg.asserts.jsonPath != "" && len(r.failing) < maxJSONFailing {
+				r.failing = append(r.failing, sr)
 			}
 		}
 		out.add(sr)
