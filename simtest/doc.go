@@ -58,7 +58,7 @@
 //
 //	-simseed=N        replay only seed N (or N,M,...: only those seeds)
 //	-simseeds=N       run N seeds
-//	-simbase=N        derive the seeds from base seed N, not the test's name
+//	-simbase=N        derive the seeds from base seed N and the test's name
 //	-simfresh         draw a fresh base seed (logged) for every Run
 //	-simcheck         run every seed twice and fail if the two runs differ
 //	-simverify        run a failing seed's replay line in a fresh process and

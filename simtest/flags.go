@@ -48,7 +48,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 		slow:     durationFlag{name: "-simslow", want: "a duration of real time such as 30s, or 0 to name no seed"},
 		watchdog: durationFlag{name: "-simwatchdog", want: "a duration of real time such as 1m, or 0 to turn the watchdog off"}}
 	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line), or these seeds, comma-separated")
-	fs.Var(&f.base, "simbase", "simtest: derive each Run's seeds from this base `seed` instead of the test's name: the shards of a nightly sweep share one, such as the date")
+	fs.Var(&f.base, "simbase", "simtest: derive each Run's seeds from this base `seed` and the test's name, instead of the name alone: the shards of a nightly sweep share one, such as the date")
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
 	boolVar(fs, &f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
 	boolVar(fs, &f.check, "simcheck", false, "simtest: run every seed twice and fail when the two runs differ: in their traces, or in how they end")
@@ -509,7 +509,7 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		if fl.fresh {
 			return c, fmt.Errorf("simtest: -simbase gives the base seed and -simfresh draws one; give one of the two flags")
 		}
-		c.baseSeed, c.baseSet, c.fresh = fl.base, true, false
+		c.baseSeed, c.baseSet, c.fresh, c.baseByFlag = fl.base, true, false, true
 	}
 	if err := c.replayRecipe(fl); err != nil {
 		return c, err

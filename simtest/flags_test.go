@@ -720,3 +720,45 @@ func TestReplayOptionRunsItsSeedsUnderSimseeds(t *testing.T) {
 	assert.Contains(t, out, "simtest: 1 seed, 1 passed, 0 failed")
 	assert.NotContains(t, out, "fresh base seed")
 }
+
+// TestBaseInAChild runs two subtests of one body, in the child process of
+// TestSimbaseGivesEachTestItsOwnSeeds.
+func TestBaseInAChild(t *testing.T) {
+	if os.Getenv("SIMTEST_BASE_CHILD") == "" {
+		t.Skip("run by TestSimbaseGivesEachTestItsOwnSeeds")
+	}
+	for _, name := range []string{"small", "large"} {
+		t.Run(name, func(t *testing.T) {
+			Run(t, func(s *S) {}, Seeds(3))
+		})
+	}
+}
+
+// -simbase gives every test of the binary one base seed; the test's name
+// is mixed into it, as into the default base, so that table subtests of
+// one body do not spend a sweep on the same seeds, and the same -simbase
+// runs the same seeds again.
+func TestSimbaseGivesEachTestItsOwnSeeds(t *testing.T) {
+	seedsOf := func(base string) map[string][]string {
+		out, err := childOutput(t, t.TempDir(), "SIMTEST_BASE_CHILD=1", "-test.run=^TestBaseInAChild$", "-test.v", "-simbase="+base)
+		require.NoError(t, err, out)
+		seeds := make(map[string][]string)
+		for _, m := range regexp.MustCompile(`(?m)^=== RUN   TestBaseInAChild/(\w+)$|simtest: seed=(\d+) `).FindAllStringSubmatch(out, -1) {
+			if m[1] != "" {
+				seeds["current"] = []string{m[1]}
+				continue
+			}
+			name := seeds["current"][0]
+			seeds[name] = append(seeds[name], m[2])
+		}
+		require.Len(t, seeds["small"], 3, out)
+		require.Len(t, seeds["large"], 3, out)
+		return seeds
+	}
+	first := seedsOf("20261206")
+	assert.NotEqual(t, first["small"], first["large"], "each subtest its own seeds")
+	again := seedsOf("20261206")
+	assert.Equal(t, first["small"], again["small"], "the same -simbase runs the same seeds")
+	other := seedsOf("1")
+	assert.NotEqual(t, first["small"], other["small"])
+}

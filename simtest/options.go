@@ -45,6 +45,7 @@ type config struct {
 	seedsSet   bool
 	baseSeed   uint64
 	baseSet    bool
+	baseByFlag bool // baseSeed is -simbase's: the test's name is mixed in (baseFor)
 	fresh      bool
 	replays    []uint64 // the seeds to replay, when replaySet
 	replaySet  bool
@@ -145,6 +146,9 @@ func Seeds(n int) Option {
 
 // BaseSeed sets the seed the run's seeds are derived from. By default it is
 // derived from the test's name, so a test runs the same seeds every time.
+// The base is used as given; the -simbase flag, which every test of the
+// binary is given, has the test's name mixed into it, so that each test
+// draws seeds of its own.
 func BaseSeed(seed uint64) Option {
 	return optionFunc(func(c *config) error {
 		c.baseSeed, c.baseSet = seed, true

@@ -547,7 +547,8 @@ func (r *runner) summaryRecord() jsonReport {
 	if !r.outside {
 		rep.Package = packageDir()
 	}
-	rep.BaseSeed = r.base
+	// As -simbase gave it: the shards of one test given one agree.
+	rep.BaseSeed = r.given
 	rep.Shard, rep.Shards = r.cfg.shard, max(r.cfg.shards, 1)
 	rep.Kept = len(r.kept)
 	if !r.rep.zeroWall {

@@ -101,6 +101,9 @@ type runner struct {
 	// it; kept is the seeds kept under testdata that run first (keep.go).
 	base uint64
 	kept []uint64
+	// given is the base seed as -simbase gave it or -simfresh drew it,
+	// before the test's name is mixed in (baseFor); else base.
+	given uint64
 	// keptPassed counts, in a shard but the first, the kept seeds of its
 	// part of the sequence, which it passes over: the first shard runs
 	// them.
@@ -300,8 +303,15 @@ func (r *runner) seeds() iter.Seq[uint64] {
 		// A replayed seed's place is the one it has in the test's own
 		// sequence, if it is of it.
 		r.base = c.baseSeed
-		if !c.baseSet {
+		switch {
+		case !c.baseSet:
 			r.base = baseSeedFor(r.t.Name())
+		case c.baseByFlag:
+			r.base = baseFor(c.baseSeed, r.t.Name())
+		}
+		r.given = r.base
+		if c.baseByFlag {
+			r.given = c.baseSeed
 		}
 		return func(yield func(uint64) bool) {
 			r.t.Helper() // the Run's loop body runs inside: its logs are the test's
@@ -319,6 +329,10 @@ func (r *runner) seeds() iter.Seq[uint64] {
 		r.t.Logf("simtest: fresh base seed %d (-simbase=%d runs these seeds again)", base, base)
 	case !c.baseSet:
 		base = baseSeedFor(r.t.Name())
+	}
+	r.given = base
+	if c.fresh || c.baseByFlag {
+		base = baseFor(base, r.t.Name())
 	}
 	r.base = base
 	n := c.seedCount()

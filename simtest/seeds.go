@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"encoding/binary"
 	"hash/fnv"
 	"math/rand/v2"
 )
@@ -9,6 +10,19 @@ import (
 // plain `go test` runs the same seeds every time.
 func baseSeedFor(name string) uint64 {
 	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64()
+}
+
+// baseFor is the base seed of the sequence of the test called name, given
+// a base seed by -simbase or drawn fresh: one base for every test of a
+// go test would give table subtests of one body, and tests alike across
+// packages, the same seeds, spending a sweep on identical runs, so the
+// test's name is mixed in, as it is into the default base (baseSeedFor).
+// Every shard of one test still draws one sequence.
+func baseFor(base uint64, name string) uint64 {
+	h := fnv.New64a()
+	h.Write(binary.LittleEndian.AppendUint64(nil, base))
 	h.Write([]byte(name))
 	return h.Sum64()
 }
