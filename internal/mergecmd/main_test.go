@@ -163,10 +163,10 @@ func TestAShardAtItsTimeoutFailsTheMerge(t *testing.T) {
 	path := filepath.Join(dir, "Simulate.shard-0-of-2.jsonl")
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	stopped := strings.Replace(string(data), `{"summary":{`, `{"summary":{"stopped_by":"go test's -timeout","cut_short":true,`, 1)
+	stopped := strings.Replace(string(data), `{"summary":{`, `{"summary":{"stopped_by":"go test's -timeout","cut_short":true,"seeds_planned":80,`, 1)
 	require.NotEqual(t, string(data), stopped)
 	require.NoError(t, os.WriteFile(path, []byte(stopped), 0o666))
 	code, out, errs := run(dir)
 	assert.Equal(t, 1, code, errs)
-	assert.Contains(t, out, "simtest: 1 of 2 shards ended at their go test's -timeout (go test -timeout): the seeds are those they reached; shards [0] did not run all their seeds, which fails the merge")
+	assert.Contains(t, out, "simtest: 1 of 2 shards ended at their go test's -timeout (go test -timeout): the seeds are those they reached; shards [0] did not run all their seeds (shard 0 ran 50 of the 80 it was given), which fails the merge")
 }
