@@ -61,23 +61,7 @@ func ExampleNet_Partition() {
 // deadline is one second times out, until the link heals.
 func ExampleNet_Slow() {
 	simtest.Simulate(func(s *simtest.S) {
-		server := s.HostProviders("10.0.0.1")
-		l, err := server.Network.Listen(s.Context(), ":7")
-		require.NoError(s, err)
-		server.Task.Go(s.Context(), "echo", func(ctx context.Context) error {
-			c, err := l.Accept()
-			if err != nil {
-				return err
-			}
-			r := bufio.NewReader(c)
-			for {
-				line, err := r.ReadString('\n')
-				if err != nil {
-					return nil
-				}
-				fmt.Fprint(c, line)
-			}
-		})
+		echoOn(s, "10.0.0.1") // an echo server on 10.0.0.1:7, as ExampleNet_Partition's
 
 		p := s.Providers()
 		c, err := p.Network.Dial(s.Context(), "10.0.0.1:7")
