@@ -238,16 +238,20 @@ func TestStoryTimesShareAColumn(t *testing.T) {
 // Run reserved room for allocates nothing per operation.
 func TestRecordingAllocatesInChunks(t *testing.T) {
 	h := New(epoch, 9)
-	// AllocsPerRun counts the whole process's allocations: runs enough
-	// that a goroutine an earlier test left (porcupine's search, ended by
-	// its deadline) cannot make the average.
-	allocs := testing.AllocsPerRun(50, func() {
-		h.reserve(1000)
-		for i := range 1000 {
-			h.add(op{key: "k", call: int64(i), ret: int64(i)})
-		}
-	})
-	assert.LessOrEqual(t, allocs, 3.0) // the chunk and the keys' map
+	// AllocsPerRun counts the whole process's allocations, a goroutine's
+	// that an earlier test left too (porcupine's search, ended by its
+	// deadline, which a loaded machine lets run on): such allocations
+	// only add, so the least of a few measures is the recording's own.
+	least := math.Inf(1)
+	for range 5 {
+		least = min(least, testing.AllocsPerRun(50, func() {
+			h.reserve(1000)
+			for i := range 1000 {
+				h.add(op{key: "k", call: int64(i), ret: int64(i)})
+			}
+		}))
+	}
+	assert.LessOrEqual(t, least, 3.0) // the chunk and the keys' map
 }
 
 // epoch is the clock of histories whose operations carry their own times.
