@@ -249,11 +249,13 @@ func TestMergeRefusesWhatIsNotAResultsFile(t *testing.T) {
 	// A file of another format: an older one, from before the summary
 	// said its format (and before seeds had places), whose seeds would
 	// merge in the wrong order; one from before an Always had a first
-	// pass; and one of a format to come.
+	// pass; one from before -simbase mixed in the test's name; and one
+	// of a format to come.
 	for _, c := range []struct{ from, to, says string }{
-		{`,"format_version":2`, ``, "with no format version"},
-		{`,"format_version":2`, `,"format_version":1`, "of format 1"},
-		{`,"format_version":2`, `,"format_version":3`, "of format 3"},
+		{`,"format_version":3`, ``, "with no format version"},
+		{`,"format_version":3`, `,"format_version":1`, "of format 1"},
+		{`,"format_version":3`, `,"format_version":2`, "of format 2"},
+		{`,"format_version":3`, `,"format_version":4`, "of format 4"},
 	} {
 		other := filepath.Join(dir, "other.jsonl")
 		require.NoError(t, os.WriteFile(other, []byte(strings.ReplaceAll(string(data), c.from, c.to)), 0o666))

@@ -528,8 +528,11 @@ const maxJSONFailing = 1000
 // version, and with seeds' places (a file from before places merges its
 // seeds out of the sequence's order); 2 gives an Always its first_pass
 // (a file without them would make a merge take a later shard's first
-// pass for the earliest).
-const resultsFormat = 2
+// pass for the earliest); 3 comes with -simbase's seeds drawn from the
+// base and the test's name (a file of 2 with the same base ran other
+// seeds) and the fields a merge checks shards agree on (sweep_seeds,
+// flags, build).
+const resultsFormat = 3
 
 // jsonSummary is the results file's last line.
 type jsonSummary struct {

@@ -297,7 +297,7 @@ func TestJSONReportCarriesTheFailingSeeds(t *testing.T) {
 		} `json:"failing_seeds"`
 	}
 	require.NoError(t, json.Unmarshal(data, &rep))
-	assert.Equal(t, 2, rep.FormatVersion)
+	assert.Equal(t, 3, rep.FormatVersion)
 	assert.Equal(t, "./simtest", rep.Package)
 	assert.Equal(t, uint64(1), rep.BaseSeed)
 	require.NotNil(t, rep.Shard)
