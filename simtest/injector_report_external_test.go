@@ -70,7 +70,8 @@ func TestAScriptCutShortByTheWorkloadsIsTold(t *testing.T) {
 	assert.Regexp(t, `^inject: script: cut short: the chaos phase ended 3s into its 20s \(Phases\.Chaos\), as every workload had returned; `+
 		`it was in its sleep at injector_report_external_test\.go:\d+, until 10s into the phase$`, entries[1])
 	assert.Equal(t, `injectors: "script" cut short by the end of the chaos phase in 3 of 3 seeds: the phase ends when every workload's Run has returned, `+
-		`here after 3s of its 20s (Phases.Chaos); for a script that must play whole, set Injector.Hold, or have the workloads run as long (docs/topology.md#fault-injectors)`,
+		`here after 3s of its 20s (Phases.Chaos); a script that must play whole needs Injector.Hold, or workloads that run as long, `+
+		`and an injector that makes faults until its ctx ends needs nothing (docs/topology.md#fault-injectors)`,
 		injectorsLine(res.Report))
 }
 
@@ -152,7 +153,8 @@ func TestTheSummaryCountsTheInjectedFaultsIgnored(t *testing.T) {
 	assert.Equal(t, `injectors: "bouncer" had 2 of its 2 reboots ignored, as the process was down or going down `+
 		`(taken down by attrition, restarting, or returned from its Run): for a script that must reboot it, `+
 		`turn attrition off (chaos.Attrition.Enabled), or keep attrition off the process (Processes.Protected); `+
-		`"late" asked for 2 faults after the chaos phase had ended, ignored: its Run goes on past its ctx's end`, injectorsLine(res.Report))
+		`"late" asked for 2 faults after the chaos phase had ended, ignored: its Run goes on past its ctx's end; `+
+		`return from Run once ctx is done (check ctx.Err() between faults)`, injectorsLine(res.Report))
 }
 
 // The results file's summary carries the injectors' counts, and a merge

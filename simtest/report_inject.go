@@ -122,9 +122,11 @@ func (j *jsonInjector) told() []string {
 		if most := time.Duration(j.LastedMaxNS).Round(100 * time.Millisecond).String(); most != lasted {
 			lasted += " to " + most
 		}
+		// An injector that makes faults until its ctx ends is cut
+		// short too, as it should be: the line says what each needs.
 		parts = append(parts, fmt.Sprintf("%q cut short by the end of the chaos phase in %d of %s: the phase ends when every workload's Run has returned, "+
-			"here after %s of its %v (Phases.Chaos); for a script that must play whole, set Injector.Hold, "+
-			"or have the workloads run as long (docs/topology.md#fault-injectors)",
+			"here after %s of its %v (Phases.Chaos); a script that must play whole needs Injector.Hold, "+
+			"or workloads that run as long, and an injector that makes faults until its ctx ends needs nothing (docs/topology.md#fault-injectors)",
 			j.Name, j.SeedsCutShort, plural(j.Seeds, "seed"), lasted, time.Duration(j.ChaosNS)))
 	}
 	if j.SeedsCutAtLength > 0 {
@@ -138,7 +140,7 @@ func (j *jsonInjector) told() []string {
 			j.Name, j.RebootsIgnored, plural(j.Reboots, "reboot")))
 	}
 	if j.Late > 0 {
-		parts = append(parts, fmt.Sprintf("%q asked for %s after the chaos phase had ended, ignored: its Run goes on past its ctx's end",
+		parts = append(parts, fmt.Sprintf("%q asked for %s after the chaos phase had ended, ignored: its Run goes on past its ctx's end; return from Run once ctx is done (check ctx.Err() between faults)",
 			j.Name, plural(j.Late, "fault")))
 	}
 	return parts
