@@ -54,8 +54,8 @@ func assertionTable(rows []tally.Row, note string, stale []string) string {
 // seed entered (tally.Unentered), the first few of them and a count of the
 // rest: not counted as gaps, since such a file may be another test's
 // code, yet listed, so that the table does not read as every assertion
-// of the code under test.
-func withUnentered(table string, calls []tally.Unentered) string {
+// of the code under test. all says where every one of them is listed.
+func withUnentered(table string, calls []tally.Unentered, all string) string {
 	if len(calls) == 0 {
 		return table
 	}
@@ -68,7 +68,7 @@ func withUnentered(table string, calls []tally.Unentered) string {
 	}
 	line := "\n    not reached, in files of the same packages that no seed entered (they may belong to other tests; not counted as gaps): " + strings.Join(list, ", ")
 	if more := len(calls) - len(list); more > 0 {
-		line += fmt.Sprintf("; and %d more (the JSON report, -simjson, lists them all)", more)
+		line += fmt.Sprintf("; and %d more (%s)", more, all)
 	}
 	return table + line
 }

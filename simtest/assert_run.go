@@ -81,7 +81,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	}
 	rows := ra.book.Rows()
 	r.rows = rows
-	r.rep.assertions = withUnentered(assertionTable(rows, r.exp.tableNote(), stale), ra.book.Unentered())
+	r.rep.assertions = withUnentered(assertionTable(rows, r.exp.tableNote(), stale), ra.book.Unentered(), "the JSON report, -simjson, lists them all")
 	if clashes := ra.book.Clashes(); len(clashes) > 0 {
 		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
 	}
@@ -111,13 +111,13 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		}
 		for _, m := range r.cfg.asserts.allowed {
 			if !known(m) {
-				t.Logf("simtest: simtest.AllowGaps names %q, but no assertion of this Run has that message (no seed reached it, nor an assertion in its file): check the message", m)
+				t.Logf("simtest: simtest.AllowGaps names %q, but no assertion of this Run has that message (no seed reached it, and no file of its packages has it): check the message", m)
 			}
 		}
 		if r.exp.exploring() {
 			for _, m := range r.exp.cfg.CoverageOnly {
 				if !known(m) {
-					t.Logf("simtest: explore.Config.CoverageOnly names %q, but no assertion of this Run has that message (no seed reached it, nor an assertion in its file): check the message", m)
+					t.Logf("simtest: explore.Config.CoverageOnly names %q, but no assertion of this Run has that message (no seed reached it, and no file of its packages has it): check the message", m)
 				}
 			}
 		}

@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,7 +170,7 @@ func (ft *fuzzTarget) keepFound(f *testing.F, before map[string]bool) {
 		ft.log(f, fmt.Sprintf("simtest: the failing input go test wrote cannot be found, so its trace is not kept: %v", err))
 		return
 	}
-	for name := range now {
+	for _, name := range slices.Sorted(maps.Keys(now)) {
 		if before[name] {
 			continue
 		}

@@ -239,7 +239,9 @@ func (f *Faults) Clog(from, to string, d time.Duration) {
 }
 
 // Slow adds extra to the latency of every packet from host from to host
-// to, until Heal, as [Net.Slow]: a downstream that answers late.
+// to, until Heal, as [Net.Slow]: a downstream that answers late. The last
+// extra set for a pair replaces the one before, and 0 ends it; extra is
+// at most [chaos.MaxDuration].
 func (f *Faults) Slow(from, to string, extra time.Duration) {
 	if extra < 0 || extra > chaos.MaxDuration {
 		f.c.s.Fatalf("simtest: injector %s: Slow(%q, %q, %v): a slow link adds zero (none) or more, and at most chaos.MaxDuration (%v)", f.name, from, to, extra, chaos.MaxDuration)

@@ -140,8 +140,10 @@ func (s Sweep) String() string {
 // ends at and its failing seeds ([CutFile]). A shard that stopped at go
 // test's -timeout is reported too ([SweepTest.TimedOut]); both make the
 // Sweep not OK. Shards whose test binaries were built differently (another
-// Go, another version of moonpool) merge with a warning in the report. Exploring shards ([Explore]) are summed, not replayed: each
-// explored on its own. As a Run that stopped at its first failure reports
+// Go, another version of moonpool) merge with a warning in the report; a
+// test binary records no commit of its own module, so shards built from
+// two commits of it merge without one. Exploring shards ([Explore]) are
+// summed, not replayed: each explored on its own. As a Run that stopped at its first failure reports
 // no gaps in assertion coverage, a merge with such a shard (one run
 // without [KeepGoing]) reports none.
 func MergeResults(paths ...string) (Sweep, error) {
@@ -570,7 +572,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	mergeChecks(&rep, files)
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
 	rows = dropMisused(rows, files)
-	rep.assertions = withUnentered(assertionTable(rows, "", nil), unenteredOf(rows, files))
+	rep.assertions = withUnentered(assertionTable(rows, "", nil), unenteredOf(rows, files), "the shards' results files list them all, under unentered_assertions")
 	t.Seeds, t.Passed, t.Failed, t.Skipped = rep.seeds, rep.passed, rep.failed, rep.skipped
 	t.Planned = plannedOf(files, rep.seeds)
 	rep.planned = t.Planned

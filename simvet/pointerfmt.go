@@ -39,7 +39,7 @@ func checkPointerVerbs(c *checker) {
 				return true
 			}
 			if hasPointerVerb(constant.StringVal(tv.Value)) {
-				c.report(call.Args[i], "%p formats a pointer's address, which the allocator chooses and no seed replays: it differs between processes, so text that holds it (a payload, a name, a key, an error, a log line) differs on a replay; name the value by an id of your own (a counter, p.Cluster.Self(), a key)")
+				c.report(call.Args[i], "%p formats a pointer's address, which the allocator chooses and no seed replays: it differs between processes, so text that holds it (a payload, a name, a key, an error) differs on a replay; name the value by an id of your own (a counter, p.Cluster.Self(), a key)")
 			}
 			return true
 		})

@@ -360,8 +360,10 @@ func (n *Net) Slow(from, to string, extra time.Duration) {
 	}
 	k := pairKey(src, dst)
 	if extra <= 0 {
-		delete(n.slows, k)
-		n.event("slow link %s -> %s ends", src.name, dst.name)
+		if _, ok := n.slows[k]; ok {
+			delete(n.slows, k)
+			n.event("slow link %s -> %s ends", src.name, dst.name)
+		}
 		return
 	}
 	n.slows[k] = int64(extra)
