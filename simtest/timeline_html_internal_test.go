@@ -133,3 +133,33 @@ func TestNetworkFaultsAreDrawnAsFaults(t *testing.T) {
 		assert.Equal(t, want, kind, msg)
 	}
 }
+
+// A partition's band runs on the lanes of its smaller side from its start
+// to the heal; a random partition's to its own end; an isolation's on its
+// host's lane; one that nothing heals to the seed's end. Hosts are drawn
+// on their lanes.
+func TestPartitionSpans(t *testing.T) {
+	net := func(at int64, msg string) timelinehtml.Event {
+		return timelinehtml.Event{AtNS: at, Lane: "driver", Kind: timelinehtml.KindFault, Msg: "net: " + msg}
+	}
+	events := []timelinehtml.Event{
+		net(1e9, "partition {inventory-0} | {orders-0 client}"),
+		net(2e9, "random partition {a b} -> {c} for 1s"),
+		net(3e9, "random partition healed"),
+		net(4e9, "heal"),
+		net(5e9, "isolate 10.0.0.7"),
+		net(6e9, "clog a -> b for 1s"),
+	}
+	lane := func(host string) string {
+		if host == "10.0.0.7" {
+			return "client-7"
+		}
+		return host
+	}
+	assert.Equal(t, []timelinehtml.Span{
+		{StartNS: 2e9, EndNS: 3e9, Lane: "c", Kind: timelinehtml.KindFault, Msg: "net: random partition {a b} -> {c} for 1s"},
+		{StartNS: 1e9, EndNS: 4e9, Lane: "inventory-0", Kind: timelinehtml.KindFault, Msg: "net: partition {inventory-0} | {orders-0 client}"},
+		{StartNS: 5e9, EndNS: 9e9, Lane: "client-7", Kind: timelinehtml.KindFault, Msg: "net: isolate 10.0.0.7"},
+	}, partitionSpans(events, 9e9, lane))
+	assert.Empty(t, partitionSpans(nil, 1e9, lane))
+}
