@@ -92,34 +92,26 @@ func (ft *fuzzTarget) keptInputRan(input string, o *seedOutcome) (string, bool) 
 	if !fileExists(path) {
 		return "", false
 	}
-	kept, traced := keptTrace(path)
-	moved := traced && kept != o.res.Trace
-	if o.failed() {
-		if !moved {
-			return "", false
-		}
+	switch k := compareKept(path, shellQuote(newReplayer().dir), o); {
+	case o.failed() && k.moved:
 		return fmt.Sprintf("simtest: input %s failed, but not on the execution that failed before (trace %016x; kept %016x): "+
 			"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records",
-			input, o.res.Trace, kept, notDeterministic, path), false
-	}
-	rp := newReplayer()
-	then, ok := replayFlags(path, shellQuote(rp.dir))
-	now := strings.Join(append(rp.flags, rp.build...), " ")
-	switch {
-	case ok && then != now:
+			input, o.res.Trace, k.kept, notDeterministic, path), false
+	case o.failed():
+	case k.otherFlags:
 		return fmt.Sprintf("simtest: input %s passed, but it failed under other flags (%s; this run: %s): run its replay line, in %s",
-			input, orNone(then), orNone(now), path), false
-	case moved:
+			input, orNone(k.then), orNone(k.now), path), false
+	case k.moved:
 		return fmt.Sprintf("simtest: input %s passed, but it no longer runs the execution that failed (trace %016x; kept %016x): "+
 			"the code along its path changed since (a change elsewhere will do: one draw more or less shifts every decision after it), "+
 			"or the environment the test reads, or %s; so its passing proves little, and its bug may still be there: "+
 			"fuzz again to find an input that fails (go test -fuzz starts from this one), or keep the bug's test as an assertion or a targeted test; "+
 			"once its bug is fixed, delete %s (the input may stay, as an input like any other)",
-			input, o.res.Trace, kept, notDeterministic, path), true
-	case traced:
+			input, o.res.Trace, k.kept, notDeterministic, path), true
+	case k.traced:
 		return fmt.Sprintf("simtest: input %s passed, on the execution that failed (trace %016x): what changed since is outside what the trace hashes "+
 			"(when each task runs, how many draws it makes, not the values the code computes or checks): the bug's fix, if it is one, a check changed, "+
-			"or state an earlier test left (a package variable); once its bug is fixed, delete %s (the input may stay, as an input like any other)", input, kept, path), false
+			"or state an earlier test left (a package variable); once its bug is fixed, delete %s (the input may stay, as an input like any other)", input, k.kept, path), false
 	}
 	return "", false
 }

@@ -452,26 +452,19 @@ func (r *runner) keptRan(o *seedOutcome) {
 	r.t.Helper()
 	seed := o.res.Seed
 	path := r.keptFile(seed)
-	kept, traced := keptTrace(path)
-	moved := traced && kept != o.res.Trace
-	if o.failed() {
-		if moved {
+	switch k := compareKept(path, simseedArg(seed), o); {
+	case o.failed():
+		if k.moved {
 			r.t.Logf("simtest: kept seed %d failed, but not on the execution that was kept (trace %016x; kept %016x): "+
-				"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records", seed, o.res.Trace, kept, notDeterministic, path)
+				"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records", seed, o.res.Trace, k.kept, notDeterministic, path)
 		}
-		return
-	}
-	then, ok := replayFlags(path, simseedArg(seed))
-	rp := newReplayer()
-	now := strings.Join(append(rp.flags, rp.build...), " ")
-	switch {
-	case ok && then != now:
+	case k.otherFlags:
 		r.t.Logf("simtest: kept seed %d passed, but it failed under other flags (%s; this run: %s): "+
-			"run its replay line, in %s", seed, orNone(then), orNone(now), path)
-	case moved:
+			"run its replay line, in %s", seed, orNone(k.then), orNone(k.now), path)
+	case k.moved:
 		note := fmt.Sprintf("simtest: kept seed %d passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
 			"the code along its path changed since (a change elsewhere will do), or the environment the test reads, or %s; so its passing proves little; "+
-			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, o.res.Trace, kept, notDeterministic, path)
+			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, o.res.Trace, k.kept, notDeterministic, path)
 		if r.cfg.strictKept {
 			r.t.Error(note + strictKeptNote)
 			return
@@ -480,6 +473,33 @@ func (r *runner) keptRan(o *seedOutcome) {
 	default:
 		r.t.Logf("simtest: kept seed %d passed: once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, path)
 	}
+}
+
+// A keptComparison is what a run of a kept seed or fuzz input says of the
+// run its file at path keeps.
+type keptComparison struct {
+	kept   uint64 // the trace the file keeps
+	traced bool   // the file keeps a trace
+	moved  bool   // the run's trace is another than the file's
+	// For a run that passed: the flags that followed the seed's argument
+	// in the file's replay line, this run's, and whether they differ.
+	then, now  string
+	otherFlags bool
+}
+
+// compareKept compares o, a run of the seed or input the file at path
+// keeps, with the file; arg is what precedes the flags in its replay
+// line (replayFlags).
+func compareKept(path, arg string, o *seedOutcome) keptComparison {
+	kept, traced := keptTrace(path)
+	k := keptComparison{kept: kept, traced: traced, moved: traced && kept != o.res.Trace}
+	if !o.failed() {
+		then, ok := replayFlags(path, arg)
+		rp := newReplayer()
+		k.then, k.now = then, strings.Join(append(rp.flags, rp.build...), " ")
+		k.otherFlags = ok && then != k.now
+	}
+	return k
 }
 
 // strictKeptNote ends what a kept seed or input that passed on another
