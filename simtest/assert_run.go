@@ -204,7 +204,7 @@ func (r *runner) timelinePath(path, ext string) (string, error) {
 	if err != nil || file != path {
 		return file, err
 	}
-	if st, err := os.Stat(file); err == nil && !st.ModTime().Before(processStart) {
+	if writtenSinceStart(file) {
 		base := strings.TrimSuffix(file, filepath.Ext(file))
 		return base + "." + fileName(r.t.Name()) + filepath.Ext(file), nil
 	}
@@ -214,6 +214,14 @@ func (r *runner) timelinePath(path, ext string) (string, error) {
 // processStart is when this process started, near enough: a file written
 // since, this process or one started after it wrote.
 var processStart = time.Now()
+
+// writtenSinceStart reports whether the file at path was written since
+// this process started: by an earlier Run of it, or by a test binary of
+// another package that go test runs at the same time.
+func writtenSinceStart(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.ModTime().Before(processStart)
+}
 
 // writeFile writes one of a Run's files, which flag names. A path that
 // names a directory (an existing one, or one ending in a slash) gets a

@@ -358,8 +358,7 @@ func openResults(path string) (*results, string, error) {
 // at the same time. That Run's file is lost; say so, and how to keep one
 // file a test. "" when the file is older or absent.
 func overwriteNote(what, path, flag string) string {
-	st, err := os.Stat(path)
-	if err != nil || st.ModTime().Before(processStart) {
+	if !writtenSinceStart(path) {
 		return ""
 	}
 	return fmt.Sprintf("simtest: this Run writes %s over %s, which another Run wrote since this test binary started "+
