@@ -562,10 +562,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	for _, s := range seeds {
 		rep.addSeed(s.seed, s.trace, s.outcome, s.sim, s.steps, s.events, s.recipe)
 		if s.place < 0 && s.place >= -int64(kept) && s.outcome != OutcomeSkip {
-			if rep.kept == nil {
-				rep.kept = make(map[uint64]bool)
-			}
-			rep.kept[s.seed] = true
+			rep.addKept(s.seed)
 		}
 	}
 	rep.wall = t.Wall

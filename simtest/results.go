@@ -478,6 +478,14 @@ func (g *failureGroups) write(b *strings.Builder) {
 	}
 }
 
+// addKept counts seed, which ran, among the kept seeds.
+func (r *report) addKept(seed uint64) {
+	if r.kept == nil {
+		r.kept = make(map[uint64]bool)
+	}
+	r.kept[seed] = true
+}
+
 // keptLine is what the summary's count of seeds says of the kept seeds
 // among them: they are no seeds of the sequence, and a failure rate that
 // counts a known bug's seed as found should say so.

@@ -455,10 +455,7 @@ func (r *runner) run() {
 		// replayed seed not of the test's sequence.
 		if !o.skippedOnly() && slices.Contains(r.kept, seed) {
 			r.keptRan(o)
-			if r.rep.kept == nil {
-				r.rep.kept = make(map[uint64]bool)
-			}
-			r.rep.kept[seed] = true
+			r.rep.addKept(seed)
 		}
 		if r.cfg.replaySet && !o.skippedOnly() && r.fuzz == nil {
 			r.replayedKept(o)
