@@ -392,6 +392,13 @@ Use the body's *simtest.S, which is a testing.TB of the seed:
 		s.Cleanup(stop)   require.NoError(s, err)   dir := s.TempDir()
 	})
 
+In a testify suite, cs.T() is the test's t too, and so are cs.Require(),
+cs.Assert() and the assertions the suite embeds (cs.Equal, cs.NoError),
+which fail cs.T(); cs.Run starts a subtest. In a body, give the S to
+package require or assert:
+
+	require.NoError(s, err)   assert.Equal(s, want, got)   r := require.New(s)
+
 A function literal with a *simtest.S parameter is a body. t.Name() is
 not reported (the S's is the same). A suggested fix passes the S in
 place of t where the S serves: a method the S has, or an argument of a

@@ -93,15 +93,80 @@ func (c *checker) testingVar(e ast.Expr, lit *ast.FuncLit) *types.Var {
 	return nil
 }
 
+// testT is a use of the test's own T in a body: a variable the body
+// closes over, or a testify suite's T().
+type testT struct {
+	name string     // as written: t, cs.T()
+	typ  types.Type // *testing.T, B or F
+}
+
+// testT returns the test's T that e is, in the body lit, or nil.
+func (c *checker) testT(e ast.Expr, lit *ast.FuncLit) *testT {
+	if v := c.testingVar(e, lit); v != nil {
+		return &testT{v.Name(), v.Type()}
+	}
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && len(call.Args) == 0 {
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && c.suiteMethod(sel) == "T" {
+			return &testT{c.text(e), c.pass.TypesInfo.TypeOf(e)}
+		}
+	}
+	return nil
+}
+
+// suitePath is testify's suite package: a suite's T() is the test's, and
+// so are its Require(), Assert() and the assertions it embeds.
+const suitePath = "github.com/stretchr/testify/suite"
+
+// suiteMethod returns the name of the method of testify's suite.Suite that
+// sel selects, or "".
+func (c *checker) suiteMethod(sel *ast.SelectorExpr) string {
+	m, ok := c.pass.TypesInfo.Uses[sel.Sel].(*types.Func)
+	if !ok || m.Pkg() == nil || m.Pkg().Path() != suitePath || m.Signature().Recv() == nil {
+		return ""
+	}
+	return m.Name()
+}
+
+// suiteAssertion returns the package (assert or require) of the assertion
+// method sel selects when its receiver is a testify suite, which embeds
+// the assertions of its T: cs.Equal, cs.NoError.
+func (c *checker) suiteAssertion(sel *ast.SelectorExpr) string {
+	m, ok := c.pass.TypesInfo.Uses[sel.Sel].(*types.Func)
+	if !ok || m.Pkg() == nil || m.Signature().Recv() == nil {
+		return ""
+	}
+	path := m.Pkg().Path()
+	if path != "github.com/stretchr/testify/assert" && path != "github.com/stretchr/testify/require" {
+		return ""
+	}
+	t := c.pass.TypesInfo.TypeOf(sel.X)
+	if t == nil {
+		return ""
+	}
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "T")
+	if f, ok := obj.(*types.Func); !ok || f.Pkg() == nil || f.Pkg().Path() != suitePath {
+		return ""
+	}
+	return m.Pkg().Name()
+}
+
 // testingtBody reports each use, in the simulation body lit whose S is s,
-// of the test's own T.
+// of the test's own T: a variable it closes over, or a testify suite's
+// T(), Require(), Assert() and assertions.
 func (c *checker) testingtBody(lit *ast.FuncLit, s *types.Var) {
 	info := c.pass.TypesInfo
 	done := map[ast.Expr]bool{}
+	sName := s.Name()
+	if !named(s) {
+		sName = "s"
+	}
 	ast.Inspect(lit.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			t := c.testingVar(n.X, lit)
+			if c.suiteSelector(n, sName) {
+				return false
+			}
+			t := c.testT(n.X, lit)
 			if t == nil {
 				return true
 			}
@@ -122,15 +187,21 @@ func (c *checker) testingtBody(lit *ast.FuncLit, s *types.Var) {
 			case obj == nil:
 				fix = "do it before the Run, outside the body"
 			}
-			c.report(n, t.Name()+"."+method+" in a simulation body "+what+"; "+fix, c.seedFix(n.X, s, obj != nil)...)
+			c.report(n, t.name+"."+method+" in a simulation body "+what+"; "+fix, c.seedFix(n.X, s, obj != nil)...)
 			return false
 		case *ast.CallExpr:
+			if t := c.testT(n, lit); t != nil {
+				if !done[n] {
+					c.report(n, t.name+", the test's *testing."+namedOf(t.typ)+", used in a simulation body is the whole test's, not the seed's; use the body's *simtest.S")
+				}
+				return false
+			}
 			sig, ok := types.Unalias(info.TypeOf(n.Fun)).Underlying().(*types.Signature)
 			if !ok {
 				return true
 			}
 			for i, arg := range n.Args {
-				t := c.testingVar(arg, lit)
+				t := c.testT(arg, lit)
 				if t == nil {
 					continue
 				}
@@ -139,11 +210,11 @@ func (c *checker) testingtBody(lit *ast.FuncLit, s *types.Var) {
 				fits := param != nil && types.AssignableTo(s.Type(), param)
 				if fn := callee(info, n); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == synctestPath {
 					// It takes only a *testing.T: no S can stand in.
-					c.report(arg, t.Name()+", the test's, given to "+c.text(n.Fun)+" in a simulation body opens a synctest bubble inside the simulation, "+
+					c.report(arg, t.name+", the test's, given to "+c.text(n.Fun)+" in a simulation body opens a synctest bubble inside the simulation, "+
 						"whose fake clock and goroutines the simulation does not run; run synctest.Test outside simtest.Run, or call the code from the body")
 					continue
 				}
-				msg := t.Name() + ", the test's, given to " + c.text(n.Fun) + " in a simulation body " + testingtFail + "; "
+				msg := t.name + ", the test's, given to " + c.text(n.Fun) + " in a simulation body " + testingtFail + "; "
 				if fits && named(s) {
 					msg += "pass " + s.Name() + ", the seed's"
 				} else if fits {
@@ -154,12 +225,44 @@ func (c *checker) testingtBody(lit *ast.FuncLit, s *types.Var) {
 				c.report(arg, msg, c.seedFix(arg, s, fits)...)
 			}
 		case *ast.Ident:
-			if t := c.testingVar(n, lit); t != nil && !done[n] {
-				c.report(n, t.Name()+", the test's *testing."+namedOf(t.Type())+", used in a simulation body is the whole test's, not the seed's; use the body's *simtest.S")
+			if t := c.testT(n, lit); t != nil && !done[n] {
+				c.report(n, t.name+", the test's *testing."+namedOf(t.typ)+", used in a simulation body is the whole test's, not the seed's; use the body's *simtest.S")
 			}
 		}
 		return true
 	})
+}
+
+// suiteSelector reports, and says so, sel when it selects a testify
+// suite's Require, Assert, Run or an assertion the suite embeds: each
+// reaches the suite's T, the test's. sName is the body's S as the fix
+// names it. The suite's T is left to the caller.
+func (c *checker) suiteSelector(sel *ast.SelectorExpr, sName string) bool {
+	recv := c.text(sel.X)
+	switch m := c.suiteMethod(sel); m {
+	case "", "T":
+	case "Require", "Assert":
+		pkg, example := "require", "require.NoError("+sName+", err)"
+		if m == "Assert" {
+			pkg, example = "assert", "assert.Equal("+sName+", want, got)"
+		}
+		c.report(sel, recv+"."+m+"() in a simulation body is the suite's "+pkg+" on the test's t: it "+testingtFail+
+			"; use "+example+" and the rest of package "+pkg+" given "+sName+", or "+pkg[:1]+" := "+pkg+".New("+sName+") in the body")
+		return true
+	case "Run":
+		c.report(sel, recv+".Run in a simulation body "+testingtConsequence("Run")+
+			"; run the simulation inside the subtest instead: "+recv+".Run(name, func() { simtest.Run("+recv+".T(), body) })")
+		return true
+	default:
+		c.report(sel, recv+"."+m+" in a simulation body is the suite's, on the test's t, not the seed's; do it before the Run, outside the body")
+		return true
+	}
+	if pkg := c.suiteAssertion(sel); pkg != "" {
+		c.report(sel, recv+"."+sel.Sel.Name+" in a simulation body is the suite's assertion on the test's t: it "+testingtFail+
+			"; use "+pkg+"."+sel.Sel.Name+"("+sName+", ...), the seed's")
+		return true
+	}
+	return false
 }
 
 // paramType is the type of the i-th argument of a call of sig.

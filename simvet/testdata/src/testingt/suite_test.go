@@ -1,0 +1,41 @@
+package testingt
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+type CacheSuite struct {
+	suite.Suite
+	calls int
+}
+
+func start(tb testing.TB) {}
+
+// In a body, the suite's T, Require, Assert and assertions are the test's t.
+func (cs *CacheSuite) TestSlips() {
+	cs.T().Log("before the Run: not reported")
+	cs.Require().NoError(nil)
+	simtest.Run(cs.T(), func(s *simtest.S) {
+		start(cs.T())                // want `cs.T\(\), the test's, given to start in a simulation body reports to the test, not the seed.*; pass s, the seed's`
+		cs.Require().NoError(nil)    // want `cs.Require\(\) in a simulation body is the suite's require on the test's t: it reports to the test, not the seed.*; use require.NoError\(s, err\) and the rest of package require given s, or r := require.New\(s\) in the body`
+		cs.Assert().Equal(1, 1)      // want `cs.Assert\(\) in a simulation body is the suite's assert on the test's t.*; use assert.Equal\(s, want, got\) and the rest of package assert given s, or a := assert.New\(s\) in the body`
+		cs.Equal(1, 1)               // want `cs.Equal in a simulation body is the suite's assertion on the test's t: it reports to the test, not the seed.*; use assert.Equal\(s, ...\), the seed's`
+		cs.NoError(nil)              // want `cs.NoError in a simulation body .*use assert.NoError\(s, ...\)`
+		require.NoError(cs.T(), nil) // want `cs.T\(\), the test's, given to require.NoError in a simulation body .*pass s, the seed's`
+		assert.Equal(cs.T(), 1, 1)   // want `cs.T\(\), the test's, given to assert.Equal`
+		cs.T().Cleanup(func() {})    // want `cs.T\(\).Cleanup in a simulation body registers on the test.*; use s.Cleanup, the seed's`
+		_ = cs.T().Name()            // the same as the S's: not reported
+		t := cs.T()                  // want `cs.T\(\), the test's \*testing.T, used in a simulation body is the whole test's, not the seed's; use the body's \*simtest.S`
+		_ = t
+		cs.Run("sub", func() {}) // want `cs.Run in a simulation body starts a subtest, which a seed cannot hold; run the simulation inside the subtest instead: cs.Run\(name, func\(\) { simtest.Run\(cs.T\(\), body\) }\)`
+		require.NoError(s, nil)  // the seed's: not reported
+	})
+}
+
+func TestCacheSuite(t *testing.T) { suite.Run(t, new(CacheSuite)) }
