@@ -3,10 +3,12 @@ package simvet_test
 import (
 	"flag"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/simvet"
@@ -75,4 +77,16 @@ func TestRuleTexts(t *testing.T) {
 		require.NotEmpty(t, body)
 	}
 	require.Equal(t, names, simvet.RuleNames())
+}
+
+// testingt's text says what a run does with the test's T in a task as the
+// simtest package doc does: a FailNow there ends the seed.
+func TestTestingtAgreesWithSimtest(t *testing.T) {
+	words := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n//", "\n")), " ") }
+	pkgDoc, err := os.ReadFile(filepath.Join("..", "simtest", "doc.go"))
+	require.NoError(t, err)
+	require.Contains(t, words(string(pkgDoc)), "Calling FailNow on the test's own testing.T from a task also works: the world is torn down, then the test stops")
+	doc := words(simvet.Testingt.Doc)
+	assert.Contains(t, doc, "A FailNow from a task (t.Fatal, require given t) tears the seed down and stops the test")
+	assert.NotContains(t, doc, "does not end the seed")
 }

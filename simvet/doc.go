@@ -385,7 +385,9 @@ have ended; t.TempDir is one directory every seed shares; t.Context
 carries no simulation; t.Setenv and t.Chdir last for the seeds after;
 and t.Errorf, t.Fatal and t.Log (or testify's require given t) report
 to the test, so the seed's report cannot name the task, the simulated
-time and the line, and a FailNow from a task does not end the seed.
+time and the line. A FailNow from a task (t.Fatal, require given t)
+tears the seed down and stops the test, but the seed's report names
+only a runtime.Goexit in the task, not the line that failed.
 Use the body's *simtest.S, which is a testing.TB of the seed:
 
 	simtest.Run(t, func(s *simtest.S) {
