@@ -47,9 +47,12 @@
 //     program natively next to the simulation's tests.
 //   - In _test.go files, the bodies of Test, Benchmark, Fuzz and Example
 //     functions and TestMain run on go test's goroutine, outside any
-//     simulation, and so do the function literals given to package
-//     testing and testing/synctest (t.Run, synctest.Test); the other
-//     function literals in them (a simtest.Run body, a task) are checked.
+//     simulation, and so do a testify suite's Test methods and its setup
+//     and teardown hooks, and the function literals given to package
+//     testing, testing/synctest and a suite's Run (t.Run, synctest.Test);
+//     the other function literals in them (a simtest.Run body, a task)
+//     are checked. So are the helpers of _test.go files, but for one that
+//     only such code calls (a golden-file helper called after the Run).
 //   - This module's own production side is exempt by rule: providers (the
 //     real implementations and the primitives' fallbacks to the runtime),
 //     simtest and internal/... (the engine, which runs its scheduler on

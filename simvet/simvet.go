@@ -3,6 +3,7 @@ package simvet
 import (
 	"go/ast"
 	"go/token"
+	"go/types"
 	"slices"
 	"strings"
 	"unicode"
@@ -133,41 +134,135 @@ func newChecker(pass *analysis.Pass, rule string) *checker {
 			c.allows = append(c.allows, d)
 		}
 	}
+	var helpers []*ast.FuncDecl
 	for _, f := range pass.Files {
 		if !strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go") {
 			continue
 		}
 		for _, decl := range f.Decls {
 			fd, ok := decl.(*ast.FuncDecl)
-			if !ok || fd.Recv != nil || fd.Body == nil || !testFunc(fd.Name.Name) {
+			if !ok || fd.Body == nil {
 				continue
 			}
-			c.test = append(c.test, span{fd.Body.Pos(), fd.Body.End()})
-			// Subtests, sub-benchmarks, fuzz targets and synctest's
-			// bubbles run on the test's side too; any other function
-			// literal may be a task.
-			sub := map[*ast.FuncLit]bool{}
-			ast.Inspect(fd.Body, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.CallExpr:
-					if fn := callee(pass.TypesInfo, n); fn != nil && fn.Pkg() != nil && (fn.Pkg().Path() == "testing" || fn.Pkg().Path() == synctestPath) {
-						for _, a := range n.Args {
-							if fl, ok := a.(*ast.FuncLit); ok {
-								sub[fl] = true
-							}
-						}
-					}
-				case *ast.FuncLit:
-					if !sub[n] {
-						c.tasks = append(c.tasks, span{n.Pos(), n.End()})
-						return false
-					}
-				}
-				return true
-			})
+			switch {
+			case fd.Recv == nil && testFunc(fd.Name.Name), fd.Recv != nil && suiteTestMethod(pass.TypesInfo, fd):
+				c.addTestBody(fd.Body)
+			case fd.Recv == nil && (!ast.IsExported(fd.Name.Name) || strings.HasSuffix(pass.Pkg.Name(), "_test")):
+				// No other package's code can call it.
+				helpers = append(helpers, fd)
+			}
 		}
 	}
+	c.addTestHelpers(helpers)
 	return c
+}
+
+// addTestBody adds body, which runs on the test goroutine, outside any
+// simulation. Subtests, sub-benchmarks, fuzz targets, a testify suite's
+// subtests and synctest's bubbles run on the test's side too; any other
+// function literal in it may be a task.
+func (c *checker) addTestBody(body *ast.BlockStmt) {
+	c.test = append(c.test, span{body.Pos(), body.End()})
+	sub := map[*ast.FuncLit]bool{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			if fn := callee(c.pass.TypesInfo, n); fn != nil && fn.Pkg() != nil && slices.Contains([]string{"testing", synctestPath, suitePath}, fn.Pkg().Path()) {
+				for _, a := range n.Args {
+					if fl, ok := a.(*ast.FuncLit); ok {
+						sub[fl] = true
+					}
+				}
+			}
+		case *ast.FuncLit:
+			if !sub[n] {
+				c.tasks = append(c.tasks, span{n.Pos(), n.End()})
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// addTestHelpers adds the bodies of the helpers (functions of _test.go
+// files that no other package can call) that run only on the test
+// goroutine: each is called, and only called, from test functions outside
+// their function literals, or from helpers that are. A helper called from
+// a simulation body or a task, or used other than by a call, may run in a
+// simulation, and stays checked; so does one never called.
+func (c *checker) addTestHelpers(helpers []*ast.FuncDecl) {
+	if len(helpers) == 0 {
+		return
+	}
+	info := c.pass.TypesInfo
+	byFunc := map[*types.Func]*ast.FuncDecl{}
+	for _, fd := range helpers {
+		if fn, ok := info.Defs[fd.Name].(*types.Func); ok {
+			byFunc[fn] = fd
+		}
+	}
+	called := map[*ast.Ident]bool{} // identifiers that name the function a call calls
+	uses := map[*types.Func][]*ast.Ident{}
+	for _, f := range c.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				fun := ast.Unparen(n.Fun)
+				if ix, ok := fun.(*ast.IndexExpr); ok {
+					fun = ast.Unparen(ix.X)
+				} else if ix, ok := fun.(*ast.IndexListExpr); ok {
+					fun = ast.Unparen(ix.X)
+				}
+				if id, ok := fun.(*ast.Ident); ok {
+					called[id] = true
+				}
+			case *ast.Ident:
+				if fn, ok := info.Uses[n].(*types.Func); ok && byFunc[fn.Origin()] != nil {
+					uses[fn.Origin()] = append(uses[fn.Origin()], n)
+				}
+			}
+			return true
+		})
+	}
+	onTest := map[*types.Func]bool{}
+	for changed := true; changed; {
+		changed = false
+		for fn, fd := range byFunc {
+			if onTest[fn] || len(uses[fn]) == 0 {
+				continue
+			}
+			all := true
+			for _, id := range uses[fn] {
+				all = all && called[id] && c.onTestGoroutine(id.Pos())
+			}
+			if all {
+				onTest[fn] = true
+				changed = true
+				c.addTestBody(fd.Body)
+			}
+		}
+	}
+}
+
+// suiteTestMethod reports whether fd is a method that testify's suite.Run
+// calls on the test goroutine: a Test method or a setup or teardown hook
+// of a type that embeds suite.Suite.
+func suiteTestMethod(info *types.Info, fd *ast.FuncDecl) bool {
+	fn, ok := info.Defs[fd.Name].(*types.Func)
+	if !ok {
+		return false
+	}
+	switch name := fn.Name(); name {
+	case "SetupSuite", "TearDownSuite", "SetupTest", "TearDownTest", "BeforeTest", "AfterTest",
+		"SetupSubTest", "TearDownSubTest", "HandleStats":
+	default:
+		if !strings.HasPrefix(name, "Test") {
+			return false
+		}
+	}
+	obj, _, _ := types.LookupFieldOrMethod(fn.Signature().Recv().Type(), true, nil, "T")
+	t, ok := obj.(*types.Func)
+	return ok && t.Pkg() != nil && t.Pkg().Path() == suitePath
 }
 
 // testFunc reports whether a top-level function of a _test.go file is run

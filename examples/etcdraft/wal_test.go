@@ -39,7 +39,6 @@ func open(t *testing.T, data [len(copies)][]byte) recovered {
 func write(t *testing.T, dir string, data [len(copies)][]byte) {
 	t.Helper()
 	for i, name := range copies {
-		//simvet:allow osnet a unit test of the log's recovery, outside any simulation, writes the copies it reads
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data[i], 0o666))
 	}
 }
