@@ -243,6 +243,13 @@ the Time provider:
 	p.Time.WithTimeout(ctx, d)   p.Time.WithDeadline(ctx, t)
 	tk := providers.NewTicker(p.Time, d)   // tk.Wait(ctx) each round, for a ticker
 
+testify's Eventually, EventuallyWithT and Never (assert's and require's,
+and their Assertions' methods) poll on a wall-clock ticker from a
+goroutine of their own, while simulated time stands still. In a body,
+register the property with the seed instead:
+
+	s.Eventually(name, within, check)   s.Invariant(name, check)   // for a Never
+
 Suggested fixes, when a providers.Providers value is in scope: Now,
 Since, Until, WithTimeout and WithDeadline; Sleep when a context is in
 scope too; AfterFunc when its result is unused. A fix that rewrites a

@@ -31,6 +31,15 @@ var wallclockAlt = map[string]string{
 const ticker = "tk := providers.NewTicker(p.Time, d), then tk.Wait(ctx) each round (the same cadence, missed ticks dropped); " +
 	"for a select on a ticker and a channel, a task that loops on tk.Wait and sends on a providers.Chan"
 
+// testifyPaths are testify's assert and require, whose Eventually,
+// EventuallyWithT and Never wait on the wall clock.
+var testifyPaths = []string{"github.com/stretchr/testify/assert", "github.com/stretchr/testify/require"}
+
+var testifyWaits = map[string]bool{
+	"Eventually": true, "Eventuallyf": true, "EventuallyWithT": true, "EventuallyWithTf": true,
+	"Never": true, "Neverf": true,
+}
+
 func runWallclock(c *checker) {
 	pkgUses(c, func(u pkgCall) {
 		name := u.obj.Pkg().Path() + "." + u.obj.Name()
@@ -47,6 +56,25 @@ func runWallclock(c *checker) {
 		at := u.at()
 		c.report(at, msg, c.wallclockFix(name, u)...)
 	}, "time", "context")
+	// testify's Eventually and Never poll on a wall-clock ticker, from a
+	// goroutine of their own.
+	testify := func(at ast.Node, pkg, name string) {
+		if !testifyWaits[name] {
+			return
+		}
+		alt := "s.Eventually(name, within, check)"
+		if name == "Never" || name == "Neverf" {
+			alt = "s.Invariant(name, check)"
+		}
+		c.report(at, pkg+"."+name+" polls on the wall clock, from a goroutine of its own, while simulated time stands still; "+
+			"in a simulation body use "+alt+", which the simulation checks in simulated time")
+	}
+	pkgUses(c, func(u pkgCall) { testify(u.at(), u.obj.Pkg().Name(), u.obj.Name()) }, testifyPaths...)
+	methodUses(c, func(u methodUse) {
+		if u.recvIs(u.fn.Pkg().Path(), "Assertions") {
+			testify(u.at(), u.fn.Pkg().Name(), u.fn.Name())
+		}
+	}, testifyPaths...)
 	// An http.Client's Timeout runs on a wall-clock timer.
 	const clientTimeout = "http.Client's Timeout runs on the wall clock, not the simulation's; bound each request with a context from p.Time.WithTimeout(ctx, d) (http.NewRequestWithContext)"
 	info := c.pass.TypesInfo
