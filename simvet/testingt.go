@@ -246,7 +246,7 @@ func (c *checker) suiteSelector(sel *ast.SelectorExpr, sName string) bool {
 		if m == "Assert" {
 			pkg, example = "assert", "assert.Equal("+sName+", want, got)"
 		}
-		c.report(sel, recv+"."+m+"() in a simulation body is the suite's "+pkg+" on the test's t: it "+testingtFail+
+		c.report(sel, recv+"."+m+"() in a simulation body is the suite's "+pkg+" on the test's t, so it "+testingtFail+
 			"; use "+example+" and the rest of package "+pkg+" given "+sName+", or "+pkg[:1]+" := "+pkg+".New("+sName+") in the body")
 		return true
 	case "Run":
@@ -258,7 +258,7 @@ func (c *checker) suiteSelector(sel *ast.SelectorExpr, sName string) bool {
 		return true
 	}
 	if pkg := c.suiteAssertion(sel); pkg != "" {
-		c.report(sel, recv+"."+sel.Sel.Name+" in a simulation body is the suite's assertion on the test's t: it "+testingtFail+
+		c.report(sel, recv+"."+sel.Sel.Name+" in a simulation body is the suite's assertion on the test's t, so it "+testingtFail+
 			"; use "+pkg+"."+sel.Sel.Name+"("+sName+", ...), the seed's")
 		return true
 	}

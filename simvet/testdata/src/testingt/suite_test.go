@@ -23,9 +23,9 @@ func (cs *CacheSuite) TestSlips() {
 	cs.Require().NoError(nil)
 	simtest.Run(cs.T(), func(s *simtest.S) {
 		start(cs.T())                // want `cs.T\(\), the test's, given to start in a simulation body reports to the test, not the seed.*; pass s, the seed's`
-		cs.Require().NoError(nil)    // want `cs.Require\(\) in a simulation body is the suite's require on the test's t: it reports to the test, not the seed.*; use require.NoError\(s, err\) and the rest of package require given s, or r := require.New\(s\) in the body`
+		cs.Require().NoError(nil)    // want `cs.Require\(\) in a simulation body is the suite's require on the test's t, so it reports to the test, not the seed.*; use require.NoError\(s, err\) and the rest of package require given s, or r := require.New\(s\) in the body`
 		cs.Assert().Equal(1, 1)      // want `cs.Assert\(\) in a simulation body is the suite's assert on the test's t.*; use assert.Equal\(s, want, got\) and the rest of package assert given s, or a := assert.New\(s\) in the body`
-		cs.Equal(1, 1)               // want `cs.Equal in a simulation body is the suite's assertion on the test's t: it reports to the test, not the seed.*; use assert.Equal\(s, ...\), the seed's`
+		cs.Equal(1, 1)               // want `cs.Equal in a simulation body is the suite's assertion on the test's t, so it reports to the test, not the seed.*; use assert.Equal\(s, ...\), the seed's`
 		cs.NoError(nil)              // want `cs.NoError in a simulation body .*use assert.NoError\(s, ...\)`
 		require.NoError(cs.T(), nil) // want `cs.T\(\), the test's, given to require.NoError in a simulation body .*pass s, the seed's`
 		assert.Equal(cs.T(), 1, 1)   // want `cs.T\(\), the test's, given to assert.Equal`
