@@ -123,8 +123,10 @@
 // # globalstate
 //
 // [Globalstate]: a function writes a package-level variable, or registers
-// on http.DefaultServeMux, which seeds and parallel Runs share. Keep state
-// in a value the process owns.
+// on http.DefaultServeMux, which seeds and parallel Runs share, or a
+// simulation body writes and reads a variable it captures (a testify
+// suite's field), which the seeds of its Run share. Keep state in a value
+// the process owns, or make it in the body, for each seed.
 //
 // # assertctx
 //
@@ -348,7 +350,7 @@ iterator pulls in that order. Range over the sorted keys:
 
 A suggested fix does this rewrite when the key type is ordered.`
 
-	globalstateDoc = `a function writes a package-level variable
+	globalstateDoc = `state that outlives a seed: a package-level variable, or one a body captures
 
 Many simulations run in one test binary (seeds one after another,
 parallel tests, -count, fuzz workers), and package-level variables are
@@ -359,7 +361,20 @@ variables (and their fields and elements) in functions are reported,
 and so are http.Handle and HandleFunc, which register on
 http.DefaultServeMux (the next seed's registration panics); init
 functions are not. Keep the state in a value the process or the
-workload owns.`
+workload owns.
+
+A variable a simtest.Run body captures from outside it (a local of the
+test, or a field of a value it holds, such as a testify suite's, set in
+SetupTest) is shared by every seed of the Run in the same way. A write
+to one in a body is reported when the body also reads it, elsewhere
+than in the write (cs.calls++ then if cs.calls == 4): what one seed
+left there, the next reads. A sum or a list kept for after the Run
+(total += d, ids = append(ids, id)) is not. Make the state in the body,
+for each seed:
+
+	simtest.Run(cs.T(), func(s *simtest.S) {
+		data := map[string]string{"a": "1"}   // not cs.data, set in SetupTest
+	})`
 
 	assertctxDoc = `an assertion given context.Background() checks nothing in a simulation
 

@@ -22,7 +22,7 @@ func ExampleAnalyzers() {
 	// globalrand  global randomness outside the run's stream
 	// osnet       the real operating system and network
 	// maporder    a map's random order reaches the outside
-	// globalstate a function writes a package-level variable
+	// globalstate state that outlives a seed: a package-level variable, or one a body captures
 	// assertctx   an assertion given context.Background() checks nothing in a simulation
 	// testingt    a simulation body uses the test's *testing.T instead of its S
 	// scope       what simvet could not analyze, and malformed directives

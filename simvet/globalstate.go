@@ -66,6 +66,169 @@ func runGlobalstate(c *checker) {
 			})
 		}
 	}
+	c.capturedWrites()
+}
+
+// capturedWrites reports, in each simulation body of the package, the
+// writes to a variable the body captures from outside it (a local of the
+// test, or a field of a value it holds: a testify suite's, set in
+// SetupTest) that the body also reads: every seed of the Run shares the
+// variable, as it shares a package-level one, so what one seed wrote,
+// the next reads. A write the body never reads back (a count, a list of
+// results kept for after the Run) carries nothing into the next seed.
+func (c *checker) capturedWrites() {
+	info := c.pass.TypesInfo
+	for _, f := range c.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.FuncLit)
+			if !ok || seedParam(info, lit) == nil {
+				return true
+			}
+			c.bodyWrites(lit)
+			return false
+		})
+	}
+}
+
+// capturedWrite is a write, in a body, to a place rooted in a variable the
+// body captures.
+type capturedWrite struct {
+	at    ast.Node // the statement
+	place ast.Expr
+	path  []types.Object // the root variable, then the fields selected
+	read  bool           // the body reads the place elsewhere
+}
+
+func (c *checker) bodyWrites(lit *ast.FuncLit) {
+	info := c.pass.TypesInfo
+	captured := func(v *types.Var) bool {
+		return !(lit.Pos() <= v.Pos() && v.Pos() < lit.End())
+	}
+	var writes []*capturedWrite
+	write := func(at ast.Node, x ast.Expr) {
+		if path := c.placePath(x); path != nil && captured(path[0].(*types.Var)) {
+			writes = append(writes, &capturedWrite{at: at, place: x, path: path})
+		}
+	}
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if n.Tok != token.DEFINE {
+				for _, lhs := range n.Lhs {
+					write(n, lhs)
+				}
+			}
+		case *ast.IncDecStmt:
+			write(n, n.X)
+		case *ast.CallExpr:
+			if isBuiltin(info, n, "delete") || isBuiltin(info, n, "clear") {
+				write(n, n.Args[0])
+			}
+		}
+		return true
+	})
+	if len(writes) == 0 {
+		return
+	}
+	// Every mention of a captured variable is a read of the place it
+	// reaches (x, x.f, x.f.g; an index or a method reads x.f whole), but
+	// for one inside a statement that writes that place: x++, x += d,
+	// x = append(x, v) accumulate, and read nothing another seed left.
+	var stack []ast.Node
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		stack = append(stack, n)
+		id, ok := n.(*ast.Ident)
+		if !ok {
+			return true
+		}
+		v, ok := info.Uses[id].(*types.Var)
+		if !ok || v.IsField() || v.Parent() == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() || !captured(v) {
+			return true
+		}
+		path := []types.Object{v}
+		for i := len(stack) - 2; i >= 0; i-- {
+			sel, ok := stack[i].(*ast.SelectorExpr)
+			if !ok || ast.Unparen(sel.X) != stack[i+1] && sel.X != stack[i+1] {
+				if _, paren := stack[i].(*ast.ParenExpr); paren {
+					continue
+				}
+				break
+			}
+			f, ok := info.Uses[sel.Sel].(*types.Var)
+			if !ok {
+				break
+			}
+			path = append(path, f)
+		}
+		for _, w := range writes {
+			if w.read || !overlaps(w.path, path) {
+				continue
+			}
+			if w.at.Pos() <= id.Pos() && id.Pos() < w.at.End() {
+				continue // the write's own statement
+			}
+			w.read = true
+		}
+		return true
+	})
+	for _, w := range writes {
+		if w.read {
+			c.report(w.at, "writes "+c.text(w.place)+", which the simulation body captures from outside it and reads: every seed of the Run shares it, "+
+				"so what one seed leaves there the next reads, and a failing seed passes when it runs alone; "+
+				"make the state in the body, for each seed (a testify suite's fields, set in SetupTest, live across the seeds)")
+		}
+	}
+}
+
+// placePath returns the variable that x, a place written, is rooted in,
+// then the fields selected from it, through indexes and dereferences: a
+// local variable, a parameter or a receiver. A package-level variable is
+// globalWrite's.
+func (c *checker) placePath(x ast.Expr) []types.Object {
+	var fields []types.Object
+	for {
+		switch e := ast.Unparen(x).(type) {
+		case *ast.Ident:
+			v, ok := c.pass.TypesInfo.Uses[e].(*types.Var)
+			if !ok || v.IsField() || v.Pkg() == nil || v.Parent() == nil || v.Parent() == v.Pkg().Scope() {
+				return nil
+			}
+			path := []types.Object{v}
+			for i := len(fields) - 1; i >= 0; i-- {
+				path = append(path, fields[i])
+			}
+			return path
+		case *ast.SelectorExpr:
+			f, ok := c.pass.TypesInfo.Uses[e.Sel].(*types.Var)
+			if !ok || !f.IsField() {
+				return nil
+			}
+			fields = append(fields, f)
+			x = e.X
+		case *ast.IndexExpr:
+			fields = fields[:0] // an element: the write reaches the whole of what is indexed
+			x = e.X
+		case *ast.StarExpr:
+			x = e.X
+		default:
+			return nil
+		}
+	}
+}
+
+// overlaps reports whether one of two paths of fields leads into the other.
+func overlaps(a, b []types.Object) bool {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func isLoad(name string) bool { return len(name) >= 4 && name[:4] == "Load" }
