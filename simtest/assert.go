@@ -31,6 +31,12 @@ type observer struct {
 	attached   []attachment // S.Attach's files, when drawing
 	win        *window      // the timeline around the first failure (window.go)
 	faults     faultCounts  // the faults the seed saw, by kind
+	// byHand counts, of faults, those the test made: an Injector's, or
+	// a call's of Cluster or Net, which the faults line tells apart from
+	// the chaos configuration's. hand is set while such a fault's entries
+	// are told (S.byHand).
+	byHand faultCounts
+	hand   bool
 	// unsyncedDirs: a disk's crash kept a namespace change whose
 	// directory was not synced, which a real disk could have lost.
 	unsyncedDirs bool
@@ -141,6 +147,9 @@ func (o *observer) signal(p tally.Progress) {
 func (o *observer) entry(e sim.Entry) {
 	f := faultOf(e)
 	o.faults.add(f)
+	if o.hand && f.kind().counted() {
+		o.byHand.add(f)
+	}
 	if !o.unsyncedDirs && keptUnsyncedDirs(e, f) {
 		o.unsyncedDirs = true
 	}

@@ -167,6 +167,12 @@ type (
 		// {} for none: a file without it was written before faults were
 		// counted by kind, and a merge of it tells the totals alone.
 		Kinds map[string]int `json:"kinds"`
+		// Injected counts, by kind as Kinds, those of the faults the
+		// test made itself (an Injector's, or a call of Cluster or
+		// Net). It is always written, {} for none: a file without it was
+		// written before they were counted, and a merge of it tells
+		// none.
+		Injected map[string]int `json:"injected"`
 		// Reach is how many processes the reboots and the pauses
 		// reached, least and most a seed; absent when no seed booted
 		// a cluster.

@@ -465,7 +465,7 @@ func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) *pro
 	if op == "Stop" {
 		by = byStop
 	}
-	c.stop(p, by, how, grace)
+	c.stop(p, by, how, grace, true)
 	return p
 }
 
@@ -544,7 +544,9 @@ func (c *Cluster) reboot(name string, how Reboot, t rebootTimes) {
 	c.start(p, p.boot)
 }
 
-func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration) {
+// stop takes p down. hand: the test asked for it (Cluster.Stop, Reboot, an
+// Injector's Reboot), not attrition.
+func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration, hand bool) {
 	s := c.s
 	ctx := s.w.Context()
 	name := p.peer.Name
@@ -557,7 +559,7 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration) {
 	if by == byStop {
 		msg = "stop: " + name + " (" + how.String() + ")"
 	}
-	s.w.EventKeyed("", key, msg)
+	s.faultEvent(hand, key, msg)
 	if how == Graceful {
 		p.stopping = true
 		p.main.Cancel()

@@ -209,7 +209,7 @@ func (f *Faults) note(format string, args ...any) bool {
 // Heal, as [Net.Partition].
 func (f *Faults) Partition(a, b []string) {
 	if f.note("partition %s | %s", strings.Join(a, " "), strings.Join(b, " ")) {
-		f.c.s.network().Partition(a, b)
+		f.c.s.byHand(func() { f.c.s.network().Partition(a, b) })
 	}
 }
 
@@ -217,14 +217,14 @@ func (f *Faults) Partition(a, b []string) {
 // of to, until Heal, as [Net.PartitionOneWay].
 func (f *Faults) PartitionOneWay(from, to []string) {
 	if f.note("partition one way %s -> %s", strings.Join(from, " "), strings.Join(to, " ")) {
-		f.c.s.network().PartitionOneWay(from, to)
+		f.c.s.byHand(func() { f.c.s.network().PartitionOneWay(from, to) })
 	}
 }
 
 // Isolate cuts host from every other host until Heal, as [Net.Isolate].
 func (f *Faults) Isolate(host string) {
 	if f.note("isolate %s", host) {
-		f.c.s.network().Isolate(host)
+		f.c.s.byHand(func() { f.c.s.network().Isolate(host) })
 	}
 }
 
@@ -234,7 +234,7 @@ func (f *Faults) Clog(from, to string, d time.Duration) {
 		f.c.s.Fatalf("simtest: injector %s: Clog(%q, %q, %v): a clog lasts zero or more, and at most chaos.MaxDuration (%v); to hold packets until Heal, use PartitionOneWay", f.name, from, to, d, chaos.MaxDuration)
 	}
 	if f.note("clog %s -> %s for %v", from, to, d) {
-		f.c.s.network().Clog(from, to, d)
+		f.c.s.byHand(func() { f.c.s.network().Clog(from, to, d) })
 	}
 }
 
@@ -247,7 +247,7 @@ func (f *Faults) Slow(from, to string, extra time.Duration) {
 		f.c.s.Fatalf("simtest: injector %s: Slow(%q, %q, %v): a slow link adds zero (none) or more, and at most chaos.MaxDuration (%v)", f.name, from, to, extra, chaos.MaxDuration)
 	}
 	if f.note("slow %s -> %s by %v", from, to, extra) {
-		f.c.s.network().Slow(from, to, extra)
+		f.c.s.byHand(func() { f.c.s.network().Slow(from, to, extra) })
 	}
 }
 

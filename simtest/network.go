@@ -69,6 +69,32 @@ func (s *S) network() *simnet.Net {
 	return s.net
 }
 
+// byHand runs fn, which makes a fault of the test's own (an Injector's,
+// or a call of Cluster or Net) and tells it at once: the faults line
+// counts the faults its entries tell apart from the chaos configuration's.
+// fn must not wait, or another task's faults meanwhile would count as the
+// test's.
+func (s *S) byHand(fn func()) {
+	o := s.obs
+	if o == nil || o.hand {
+		fn()
+		return
+	}
+	o.hand = true
+	defer func() { o.hand = false }()
+	fn()
+}
+
+// faultEvent tells a fault in the timeline, as the test's own when hand
+// is set (byHand).
+func (s *S) faultEvent(hand bool, key, msg string) {
+	if hand {
+		s.byHand(func() { s.w.EventKeyed("", key, msg) })
+		return
+	}
+	s.w.EventKeyed("", key, msg)
+}
+
 // HostProviders returns the driver's providers as seen from another host,
 // made on first use: its Network, and its Time, a clock with the skew,
 // drift and delayed sleeps that the seed's network configuration draws for
@@ -166,14 +192,20 @@ func (n *Net) Config() chaos.Network { return n.s.network().Config() }
 // 67 s after the first. An idle connection across it is dropped by its
 // ends' keep-alive probes, on by default as in Go, 150 s after they last
 // heard from each other.
-func (n *Net) Partition(a, b []string) { n.s.network().Partition(a, b) }
+func (n *Net) Partition(a, b []string) {
+	n.s.byHand(func() { n.s.network().Partition(a, b) })
+}
 
 // PartitionOneWay cuts the packets from every host of from to every host
 // of to, until [Net.Heal]; the other direction still flows.
-func (n *Net) PartitionOneWay(from, to []string) { n.s.network().PartitionOneWay(from, to) }
+func (n *Net) PartitionOneWay(from, to []string) {
+	n.s.byHand(func() { n.s.network().PartitionOneWay(from, to) })
+}
 
 // Isolate cuts host from every other host until [Net.Heal].
-func (n *Net) Isolate(host string) { n.s.network().Isolate(host) }
+func (n *Net) Isolate(host string) {
+	n.s.byHand(func() { n.s.network().Isolate(host) })
+}
 
 // Clog holds the packets from host from to host to for d of simulated
 // time: they arrive, in order, when the clog ends. d is zero (no clog) or
@@ -183,7 +215,7 @@ func (n *Net) Clog(from, to string, d time.Duration) {
 	if d < 0 || d > chaos.MaxDuration {
 		n.s.Fatalf("simtest: Net.Clog(%q, %q, %v): a clog lasts zero or more, and at most chaos.MaxDuration (%v); to hold packets until Heal, use PartitionOneWay", from, to, d, chaos.MaxDuration)
 	}
-	n.s.network().Clog(from, to, d)
+	n.s.byHand(func() { n.s.network().Clog(from, to, d) })
 }
 
 // Slow adds extra to the latency of every packet from host from to host
@@ -196,7 +228,7 @@ func (n *Net) Slow(from, to string, extra time.Duration) {
 	if extra < 0 || extra > chaos.MaxDuration {
 		n.s.Fatalf("simtest: Net.Slow(%q, %q, %v): a slow link adds zero (none) or more, and at most chaos.MaxDuration (%v)", from, to, extra, chaos.MaxDuration)
 	}
-	n.s.network().Slow(from, to, extra)
+	n.s.byHand(func() { n.s.network().Slow(from, to, extra) })
 }
 
 // Heal ends every partition, isolation, clog and slow link, manual or

@@ -44,7 +44,7 @@ import (
 // [chaos.MaxDuration]; anything else is a configuration error.
 func (c *Cluster) Pause(name string, d time.Duration) {
 	c.pause("Pause", name, d, func(p *proc) func() {
-		held := c.pauseNow(d, true, p)
+		held := c.pauseNow(d, true, true, p)
 		return func() { c.resumeAfter(d, held) }
 	})
 }
@@ -120,14 +120,16 @@ type pauseHold struct {
 
 // pauseFor pauses ps, which are up, at once for d, and resumes each that
 // did not go down meanwhile. counted: each counts against MaxDead for
-// the pause, the caller having counted it already.
+// the pause, the caller having counted it already. Attrition alone
+// calls it.
 func (c *Cluster) pauseFor(d time.Duration, counted bool, ps ...*proc) {
-	c.resumeAfter(d, c.pauseNow(d, counted, ps...))
+	c.resumeAfter(d, c.pauseNow(d, counted, false, ps...))
 }
 
 // pauseNow pauses ps, which are up, for d, and returns the pauses for
-// resumeAfter to end.
-func (c *Cluster) pauseNow(d time.Duration, counted bool, ps ...*proc) []*pauseHold {
+// resumeAfter to end. hand: the test asked for it (Cluster.Pause), not
+// attrition.
+func (c *Cluster) pauseNow(d time.Duration, counted, hand bool, ps ...*proc) []*pauseHold {
 	s := c.s
 	held := make([]*pauseHold, len(ps))
 	for i, p := range ps {
@@ -141,7 +143,8 @@ func (c *Cluster) pauseNow(d time.Duration, counted bool, ps ...*proc) []*pauseH
 		}
 		p.hold = held[i]
 		p.group.Pause()
-		s.w.Event("", fmt.Sprintf("pause: %s paused for %v", p.peer.Name, d))
+		msg := fmt.Sprintf("pause: %s paused for %v", p.peer.Name, d)
+		s.faultEvent(hand, msg, msg)
 	}
 	return held
 }
@@ -171,7 +174,8 @@ func (c *Cluster) armPause(d time.Duration, p *proc, drawn bool) (wait func()) {
 		// On the reader's task, paused with its process: the pause's end
 		// is a task of no process.
 		h.armed, h.at = false, s.w.Now()
-		s.w.Event("", fmt.Sprintf("pause: %s paused for %v, just after %s read its clock", p.peer.Name, d, s.w.CurrentTask()))
+		msg := fmt.Sprintf("pause: %s paused for %v, just after %s read its clock", p.peer.Name, d, s.w.CurrentTask())
+		s.faultEvent(!drawn, msg, msg)
 		resumer = s.w.GoUngrouped(s.ctx, "resume "+p.peer.Name, func(context.Context) error {
 			c.resumeAfter(d, []*pauseHold{h})
 			return nil
@@ -187,7 +191,7 @@ func (c *Cluster) armPause(d time.Duration, p *proc, drawn bool) (wait func()) {
 			// arming's.
 			p.group.Disarm()
 			p.hold = nil
-			c.resumeAfter(d, c.pauseNow(d, true, p))
+			c.resumeAfter(d, c.pauseNow(d, true, !drawn, p))
 		}
 		// Otherwise the process went down while armed, and its stop took
 		// the arming and its count back (unpauseFor), or attrition ended

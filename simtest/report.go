@@ -116,6 +116,12 @@ type report struct {
 	// the seeds that saw none.
 	faults    faultCounts
 	faultless int
+	// byHand counts, of faults, those the test made (an Injector's, or a
+	// call of Cluster or Net); byHandUnknown is set when a merged results
+	// file did not count them (one written before they were), and the
+	// faults line then tells none.
+	byHand        faultCounts
+	byHandUnknown bool
 	// reach counts, over the seeds, the processes their reboots and
 	// pauses reached.
 	reach reachTally
@@ -169,6 +175,9 @@ func (r *report) add(o *seedOutcome) string {
 	}
 	for i, n := range o.faults {
 		r.faults[i] += n
+	}
+	for i, n := range o.byHand {
+		r.byHand[i] += n
 	}
 	if o.faults.quiet() {
 		r.faultless++
@@ -842,6 +851,7 @@ func (r *report) faultsRecord() *jsonFaults {
 		Network: r.faults.of(networkFault), Disk: r.faults.of(diskFault),
 		ShortIO:      r.faults.of(shortIOFault),
 		Kinds:        r.faults.kinds(),
+		Injected:     r.byHand.kinds(),
 		SeedsWithout: r.faultless, InjectsNothing: r.injectsNothing(),
 		SeedsUnsyncedDirs:      r.unsyncedDirs,
 		SeedsExitedBeforeChaos: r.exitedBefore, SeedsExitedDuringChaos: r.exitedDuring,
@@ -869,6 +879,12 @@ func (r *report) addFaults(f *jsonFaults) {
 	}
 	for name, n := range f.Kinds {
 		r.faults[faultNamed(name)] += n
+	}
+	if f.Injected == nil {
+		r.byHandUnknown = true
+	}
+	for name, n := range f.Injected {
+		r.byHand[faultNamed(name)] += n
 	}
 	r.faultless += f.SeedsWithout
 	r.reach.merge(f.Reach)
@@ -948,6 +964,7 @@ func (r *report) faultsLine() string {
 		fmt.Fprintf(&b, ", %d %s", n, pluralWord(n, gone.one, gone.many))
 	}
 	r.shortIO(&b)
+	r.injected(&b)
 	fired := r.faults[buggifyFired] > 0 && !r.kindsUnknown
 	if fired {
 		fmt.Fprintf(&b, "; the code under test's buggify sites fired %s", plural(r.faults[buggifyFired], "time"))
@@ -976,6 +993,50 @@ func (r *report) shortIO(b *strings.Builder) {
 		fmt.Fprintf(b, ", %d short %s", n, pluralWord(n, "read", "reads"))
 	default:
 		fmt.Fprintf(b, ", %d short %s", n, pluralWord(n, "write", "writes"))
+	}
+}
+
+// injected writes the faults the test made itself, an Injector's or a
+// call's of Cluster or Net, which the counts before hide among the chaos
+// configuration's: "; 9 of them injected by the test (an Injector, or a
+// Cluster or Net call): 8 crashes, 1 partition", "; all of them injected
+// by the test (...)" when the configuration made none, or nothing for
+// none.
+func (r *report) injected(b *strings.Builder) {
+	if r.byHandUnknown || r.kindsUnknown || r.byHand.none() {
+		return
+	}
+	const by = "injected by the test (an Injector, or a Cluster or Net call)"
+	n, all := 0, 0
+	for f, info := range faultNames {
+		if info.kind.counted() {
+			n, all = n+r.byHand[f], all+r.faults[f]
+		}
+	}
+	if n == all {
+		b.WriteString("; all of them " + by)
+		return
+	}
+	fmt.Fprintf(b, "; %d of them %s: ", n, by)
+	sep := ""
+	for f, info := range faultNames {
+		k := r.byHand[f]
+		if k == 0 || !info.kind.counted() {
+			continue
+		}
+		what := info.many
+		if k == 1 {
+			what = info.one
+		}
+		// Out of its family's parentheses, a kind says what it is.
+		switch fault(f) {
+		case rebootGraceful:
+			what = pluralWord(k, "graceful reboot", "graceful reboots")
+		case rebootOther, netOther, diskOther:
+			what = info.name + " " + pluralWord(k, "fault", "faults")
+		}
+		fmt.Fprintf(b, "%s%d %s", sep, k, what)
+		sep = ", "
 	}
 }
 

@@ -218,6 +218,7 @@ type seedOutcome struct {
 	s      *S
 	win    *window     // the timeline around the first failure
 	faults faultCounts // the faults the seed saw
+	byHand faultCounts // those of them the test made (observer.byHand)
 	reach  reach       // the processes its reboots and pauses reached
 	// injected is what the cluster's injectors did.
 	injected []injectorSeen
@@ -826,7 +827,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	tl.ended(w)
 	o.tl = tl
 	o.res.Trace = tl.traceID(o.res.Trace)
-	o.win, o.faults, o.unsyncedDirs = obs.win, obs.faults, obs.unsyncedDirs
+	o.win, o.faults, o.byHand, o.unsyncedDirs = obs.win, obs.faults, obs.byHand, obs.unsyncedDirs
 	o.reach = obs.reach
 	if s.cluster != nil {
 		o.reach.procs = len(s.cluster.procs)

@@ -256,14 +256,14 @@ func (c *Cluster) rebootUnit(u chaos.Unit, name string, how Reboot, t rebootTime
 	if u == chaos.Process && !c.upFor("RebootUnit", call, c.get(name)) {
 		return
 	}
-	ps := c.stopUnit(u, name, how, t.grace)
+	ps := c.stopUnit(u, name, how, t.grace, true)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
 	c.startUnit(ps)
 }
 
 // stopUnit takes the processes of a unit that are up down together and
-// returns them.
-func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Duration) []*proc {
+// returns them. hand: the test asked for it, not attrition.
+func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Duration, hand bool) []*proc {
 	s := c.s
 	all := c.in(u, name)
 	ps := slices.DeleteFunc(slices.Clone(all), func(p *proc) bool { return p.down || p.leaving })
@@ -277,7 +277,8 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		p.leaving, p.taker = true, byReboot
 	}
 	c.dead += len(ps)
-	s.w.Event("", fmt.Sprintf("reboot: %v %s (%v): %s", u, name, how, strings.Join(names, " ")))
+	msg := fmt.Sprintf("reboot: %v %s (%v): %s", u, name, how, strings.Join(names, " "))
+	s.faultEvent(hand, msg, msg)
 	if how == Graceful {
 		for _, p := range ps {
 			p.stopping = true
@@ -392,7 +393,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		// The task marks the unit's processes as leaving at once, at this
 		// instant, before the next attempt (Interval.Min is positive).
 		*reboots = append(*reboots, s.Go(fmt.Sprintf("reboot %v %s", a.Unit, name), func(ctx context.Context) error {
-			ps := c.stopUnit(a.Unit, name, how, grace)
+			ps := c.stopUnit(a.Unit, name, how, grace, false)
 			_ = s.p.Time.Sleep(s.w.Context(), recovery)
 			c.startUnit(ps)
 			return nil
