@@ -653,6 +653,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
 	}
 	b.WriteString(builtApart(files))
+	b.WriteString(sourcesApart(files))
 	b.WriteString(cutLines(cutOff))
 	b.WriteString(rep.summary())
 	if len(gaps) > 0 {
@@ -742,6 +743,41 @@ func builtApart(files []*shardFile) string {
 	}
 	return "simtest: warning: the shards' test binaries were built differently (" + strings.Join(parts, "; ") + "): " +
 		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one commit with one Go\n"
+}
+
+// sourcesApart is the merged report's warning that the shards ran
+// different source (jsonBuild.Source): the test's package, a package of
+// its module that it imports, or go.mod or go.sum differed, as when
+// shards are built from two commits, which a test binary's build record
+// does not tell. It names a file of each source. "" when they agree, or
+// say nothing.
+func sourcesApart(files []*shardFile) string {
+	var sources []string
+	bySource := make(map[string][]string)
+	for _, f := range files {
+		if f.sum.Build == nil || f.sum.Build.Source == "" {
+			continue
+		}
+		s := f.sum.Build.Source
+		if bySource[s] == nil {
+			sources = append(sources, s)
+		}
+		bySource[s] = append(bySource[s], f.path)
+	}
+	if len(sources) < 2 {
+		return ""
+	}
+	var parts []string
+	for _, s := range sources {
+		part := bySource[s][0]
+		if n := len(bySource[s]) - 1; n > 0 {
+			part += fmt.Sprintf(" (and %d %s)", n, pluralWord(n, "other file", "other files"))
+		}
+		parts = append(parts, part+" ran source "+s)
+	}
+	return "simtest: warning: the shards were built from different source: " + strings.Join(parts, ", ") +
+		" (a hash of the test's package, the packages of its module it imports, go.mod and go.sum): " +
+		"the merged seeds ran different code and this report is no one Run's; build every shard from one checkout\n"
 }
 
 // mergeChecks adds up what the shards' determinism checks (-simcheck)

@@ -708,3 +708,28 @@ func TestMergeTellsTheDeterminismCheck(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, sw.Tests[0].Report, "\n    determinism checked (-simcheck): 20 of the 40 seeds ran twice, and took the same path both times; only shards [0] checked, shards [1] did not (-simcheck)\n")
 }
+
+// TestMergeWarnsOfShardsOfOtherSource: a test binary carries no commit,
+// but a results file carries a hash of the source its binary was built
+// from, and shards of two sources merge with a warning naming a file of
+// each.
+func TestMergeWarnsOfShardsOfOtherSource(t *testing.T) {
+	dir := t.TempDir()
+	files := shardFiles(t, dir, 3)
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.NotContains(t, sw.Tests[0].Report, "different source")
+
+	data, err := os.ReadFile(files[1])
+	require.NoError(t, err)
+	m := regexp.MustCompile(`"source":"([0-9a-f]{16})"`).FindSubmatch(data)
+	require.NotNil(t, m, "a test binary in its module records its source: %s", data)
+	editFile(t, files[1], string(m[0]), `"source":"0123456789abcdef"`)
+	sw, err = simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.True(t, sw.OK(), "a warning, not a failure")
+	assert.Contains(t, sw.Tests[0].Report, "\nsimtest: warning: the shards were built from different source: "+
+		files[0]+" (and 1 other file) ran source "+string(m[1])+", "+files[1]+" ran source 0123456789abcdef "+
+		"(a hash of the test's package, the packages of its module it imports, go.mod and go.sum): "+
+		"the merged seeds ran different code and this report is no one Run's; build every shard from one checkout\n")
+}

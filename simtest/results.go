@@ -608,6 +608,8 @@ type jsonDeterminism struct {
 // no version control information into it, so only a binary built another
 // way (go build, a program calling Simulate) has VCS figures; moonpool's
 // own version is the one go.mod requires, with its replacement, if any.
+// Source identifies the source a test binary was built from in its stead
+// (sourceHash).
 type jsonBuild struct {
 	Go            string `json:"go"`
 	Module        string `json:"module,omitempty"`
@@ -616,6 +618,7 @@ type jsonBuild struct {
 	VCSRevision   string `json:"vcs_revision,omitempty"`
 	VCSTime       string `json:"vcs_time,omitempty"`
 	VCSModified   bool   `json:"vcs_modified,omitempty"`
+	Source        string `json:"source,omitempty"`
 }
 
 // moonpoolModule is this module's path, as a binary's dependencies name
@@ -624,7 +627,7 @@ const moonpoolModule = "github.com/moonpool-go/moonpool"
 
 // buildRecord is the running binary's jsonBuild.
 func buildRecord() *jsonBuild {
-	b := &jsonBuild{Go: runtime.Version()}
+	b := &jsonBuild{Go: runtime.Version(), Source: sourceHash()}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return b
