@@ -66,7 +66,7 @@ func withUnentered(table string, calls []tally.Unentered, all string) string {
 	for _, c := range calls[:min(len(calls), maxListedUnentered)] {
 		list = append(list, fmt.Sprintf("%v %v %s", c.Site, c.Kind, messageOf(tally.Row{Msg: c.Msg})))
 	}
-	line := "\n    not reached, in files of the same packages that no seed entered (they may belong to other tests; not counted as gaps): " + strings.Join(list, ", ")
+	line := "\n    not reached, in code of the same packages that no seed entered (they may belong to other tests; not counted as gaps): " + strings.Join(list, ", ")
 	if more := len(calls) - len(list); more > 0 {
 		line += fmt.Sprintf("; and %d more (%s)", more, all)
 	}

@@ -4,17 +4,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/simtest"
 	"github.com/moonpool-go/moonpool/simtest/internal/gaplib"
 )
 
 // unenteredLine is the report's line of the assertions no seed reached in
 // files that no seed entered.
-var unenteredLine = regexp.MustCompile(`not reached, in files of the same packages that no seed entered \(they may belong to other tests; not counted as gaps\): rare\.go:\d+ Reachable "the rare branch was taken"`)
+var unenteredLine = regexp.MustCompile(`not reached, in code of the same packages that no seed entered \(they may belong to other tests; not counted as gaps\): rare\.go:\d+ Reachable "the rare branch was taken"`)
 
 // An assertion no seed reached, in a file of a package the Run entered
 // through another of its files, is listed under the table, where it does
@@ -75,4 +77,23 @@ func TestAllowGapsKnowsTheUnenteredMessages(t *testing.T) {
 	require.False(t, r.failed, out)
 	assert.Regexp(t, unenteredLine, out)
 	assert.NotContains(t, out, "simtest.AllowGaps names")
+}
+
+// A Sometimes in a method of a workload declared in a _test.go file of
+// its own, in a branch no seed takes, is listed under the table: the
+// Run's body names the workload's type. It is no gap, since another test
+// of the package may be the one that uses it.
+func TestAnUnreachedAssertionOfAWorkloadDeclaredApartIsListed(t *testing.T) {
+	r := runIn("TestUnenteredWorkload", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			assertions.Sometimes(s.Context(), true, "the body ran")
+			c := s.Boot(simtest.Processes{Name: "p", New: waiting})
+			c.Run(simtest.Phases{Chaos: time.Second}, rareCheck{n: 1})
+		}, simtest.Seeds(3))
+	})
+	out := r.output()
+	require.False(t, r.failed, "not a gap: %s", out)
+	assert.Contains(t, out, "assertions: 1, 0 failed, 0 gaps", out)
+	assert.Regexp(t, `\n    not reached, in code of the same packages that no seed entered \(they may belong to other tests; not counted as gaps\): `+
+		`(.*, )?unentered_workload_external_test\.go:\d+ Sometimes "a check met a thousand"`, out)
 }

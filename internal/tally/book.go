@@ -32,6 +32,9 @@ type Book struct {
 	// Unentered).
 	packages  []string
 	unentered []Unentered
+	// named are the identifiers that the functions Catalogue read in
+	// _test.go files use (see readUnentered).
+	named map[string]bool
 }
 
 // New returns an empty book that names call sites through sites, or

@@ -52,6 +52,9 @@ type source struct {
 type declSpan struct {
 	name          string
 	line, endLine int
+	// names are the identifiers it uses: a _test.go file's function that
+	// a Run's body names is tied to the Run (Book.named).
+	names map[string]bool
 }
 
 // messageArg is the position of the message among each function's
@@ -127,8 +130,13 @@ func sourceOf(fset *token.FileSet, f *ast.File) *source {
 			name = d.Tok.String()
 		}
 		pos, end := fset.Position(d.Pos()), fset.Position(d.End())
-		src.decls = append(src.decls, declSpan{name: name, line: pos.Line, endLine: end.Line})
+		names := make(map[string]bool)
+		src.decls = append(src.decls, declSpan{name: name, line: pos.Line, endLine: end.Line, names: names})
 		ast.Inspect(d, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				names[id.Name] = true
+				return true
+			}
 			if l, ok := n.(*ast.FuncLit); ok {
 				pos, end := fset.Position(l.Pos()), fset.Position(l.End())
 				sp := span{pos.Line, pos.Column, end.Line, end.Column}
@@ -282,7 +290,7 @@ func firstAt(spans []span, line int) (span, bool) {
 // The other files of the packages it reads, and of those ReadPackage
 // names, are read too, for Unentered: their calls are not the table's.
 func (b *Book) Catalogue(dir string) int {
-	b.static, b.stale, b.unentered = nil, nil, nil
+	b.static, b.stale, b.unentered, b.named = nil, nil, nil, make(map[string]bool)
 	byFile := make(map[string][]*Entry)
 	for _, e := range b.entries {
 		if e.site != nil && e.site.File != "" && Within(e.site, dir) {
@@ -379,6 +387,18 @@ func (b *Book) Catalogue(dir string) int {
 		// In a file where only an entered function is known, that
 		// function alone is read, as in a _test.go file.
 		testFile := strings.HasSuffix(file, "_test.go") || len(reached) == 0
+		if strings.HasSuffix(file, "_test.go") {
+			// What the functions read here name ties the file's other
+			// functions to the Run, for Unentered: a workload's type
+			// whose methods are declared apart, a helper.
+			for _, d := range src.decls {
+				if decls[d.name] || slices.ContainsFunc(bodies, func(b span) bool { return d.line <= b.line && b.line <= d.endLine }) {
+					for n := range d.names {
+						b.named[n] = true
+					}
+				}
+			}
+		}
 		for i, c := range src.calls {
 			if claimed[i] || testFile && !decls[c.decl] && !slices.ContainsFunc(bodies, func(b span) bool { return b.holds(c.span) }) {
 				continue
@@ -441,7 +461,12 @@ func (b *Book) Unentered() []Unentered { return b.unentered }
 // only what go build would compile into the package: not its _test.go
 // files (other tests), not files that build constraints leave out, not
 // generated code, nor the directories testdata and vendor. A file that
-// does not mention package assertions is not parsed.
+// does not mention package assertions is not parsed. Of their _test.go
+// files, read or not, it lists the calls of the functions that the
+// functions Catalogue read there name (Book.named), and of the methods of
+// the types they name, that Catalogue left out: a method of a workload
+// declared in its own file, or a helper, which the Run may call, or
+// another test, so no gap.
 func (b *Book) readUnentered(dir string, read map[string][]*Entry) {
 	if dir == "" {
 		return
@@ -466,10 +491,16 @@ func (b *Book) readUnentered(dir string, read map[string][]*Entry) {
 		}
 		for _, n := range names {
 			file := filepath.Join(d, n.Name())
-			if _, ok := read[file]; ok || !n.Type().IsRegular() || !strings.HasSuffix(n.Name(), ".go") || strings.HasSuffix(n.Name(), "_test.go") {
+			if !n.Type().IsRegular() || !strings.HasSuffix(n.Name(), ".go") {
 				continue
 			}
-			b.unentered = append(b.unentered, b.unenteredIn(ctx, file)...)
+			if strings.HasSuffix(n.Name(), "_test.go") {
+				b.unentered = append(b.unentered, b.unenteredIn(ctx, file, b.tied)...)
+				continue
+			}
+			if _, ok := read[file]; !ok {
+				b.unentered = append(b.unentered, b.unenteredIn(ctx, file, nil)...)
+			}
 		}
 	}
 	slices.SortFunc(b.unentered, func(x, y Unentered) int {
@@ -481,8 +512,9 @@ func (b *Book) readUnentered(dir string, read map[string][]*Entry) {
 // Unentered: not those of a Run's body (another test's, since this Run's
 // was read), those a seed reached and misused, those of an assertion
 // reached or listed elsewhere under the same message, nor an Unreachable
-// or an AlwaysOrUnreachable, which may rightly go unreached.
-func (b *Book) unenteredIn(ctx build.Context, file string) []Unentered {
+// or an AlwaysOrUnreachable, which may rightly go unreached. keep, when
+// not nil, picks the calls of the file that count.
+func (b *Book) unenteredIn(ctx build.Context, file string, keep func(file string, c call) bool) []Unentered {
 	text, err := os.ReadFile(file)
 	if err != nil || !bytes.Contains(text, []byte(assertionsPath)) {
 		return nil
@@ -499,7 +531,7 @@ func (b *Book) unenteredIn(ctx build.Context, file string) []Unentered {
 	src := sourceOf(fset, f)
 	var out []Unentered
 	for _, c := range src.calls {
-		if mayGoUnreached(c.kind) || slices.ContainsFunc(src.runs, func(r span) bool { return r.holds(c.span) }) {
+		if mayGoUnreached(c.kind) || slices.ContainsFunc(src.runs, func(r span) bool { return r.holds(c.span) }) || keep != nil && !keep(file, c) {
 			continue
 		}
 		site := &Site{File: file, Line: c.span.line}
@@ -511,6 +543,23 @@ func (b *Book) unenteredIn(ctx build.Context, file string) []Unentered {
 		out = append(out, Unentered{Kind: c.kind, Msg: c.msg, Site: site})
 	}
 	return out
+}
+
+// tied reports whether c, a call of a _test.go file, is in a function that
+// the functions Catalogue read in _test.go files name, or a method of a
+// type they name, and is not already the table's.
+func (b *Book) tied(file string, c call) bool {
+	recv, _, _ := strings.Cut(c.decl, ".")
+	if !b.named[recv] {
+		return false
+	}
+	at := func(s *Site) bool { return s != nil && s.File == file && s.Line == c.span.line }
+	for _, e := range b.entries {
+		if at(e.site) || slices.ContainsFunc(e.more, at) {
+			return false
+		}
+	}
+	return !slices.ContainsFunc(b.static, func(e *Entry) bool { return at(e.site) || slices.ContainsFunc(e.more, at) })
 }
 
 // misusedAt reports whether a seed reached and misused the call at k.

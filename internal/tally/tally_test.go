@@ -2,6 +2,7 @@ package tally
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -590,4 +591,69 @@ func TestCatalogueListsTheUnenteredFilesOfItsPackages(t *testing.T) {
 
 	assert.Equal(t, 1, b.Catalogue(""), "any module")
 	assert.Empty(t, b.Unentered(), "with no module known, no other directory is read")
+}
+
+// A Run's body that names a workload type, or a helper, declared apart in
+// a _test.go file of its package, ties their functions to the Run: their
+// calls that no seed reached are listed for Unentered, in a file no seed
+// entered or beside the function read; not gaps, since another test may
+// be the one that uses them. A function the Run does not name, another
+// test's, is not listed.
+func TestCatalogueListsTheUnenteredFunctionsTheRunNames(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		file := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(file, []byte(src), 0o666))
+		return file
+	}
+	const head = "package p_test\n\nimport (\n\t\"github.com/moonpool-go/moonpool/assertions\"\n\t\"github.com/moonpool-go/moonpool/simtest\"\n)\n\n"
+	body := write("p_test.go", head+`func TestA(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		assertions.Sometimes(s.Context(), true, "the body's")
+		check(s.Context(), 1)
+		s.Boot().Run(simtest.Phases{}, &wl{})
+	})
+}
+
+func check(ctx context.Context, n int) {
+	if n > 9 {
+		assertions.Reachable(ctx, "the helper's branch")
+	}
+}
+
+func other(ctx context.Context) {
+	assertions.Sometimes(ctx, true, "another test's")
+}
+`)
+	write("workload_test.go", head+`type wl struct{}
+
+func (w *wl) Check(ctx context.Context, p providers.Providers) error {
+	if w == nil {
+		assertions.Sometimes(ctx, true, "a check found nothing")
+	}
+	return nil
+}
+
+type unused struct{}
+
+func (unused) Check(ctx context.Context) { assertions.Sometimes(ctx, true, "unused's") }
+`)
+	b := New(nil)
+	s := b.Begin(1, nil, Hooks{})
+	e, err := b.Declare(simctx.Sometimes, "the body's", &Site{File: body, Line: 10})
+	require.NoError(t, err)
+	s.Check(e, true)
+	s.End()
+	b.Enter(body, 9, "example.com/p_test.TestA.func1")
+	b.Catalogue(dir)
+	var rows []string
+	for _, r := range b.Rows() {
+		rows = append(rows, r.Msg)
+	}
+	assert.Equal(t, []string{"the body's"}, rows, "no gap")
+	var got []string
+	for _, u := range b.Unentered() {
+		got = append(got, fmt.Sprintf("%s:%d %s", filepath.Base(u.Site.File), u.Site.Line, u.Msg))
+	}
+	assert.Equal(t, []string{"p_test.go:18 the helper's branch", "workload_test.go:12 a check found nothing"}, got)
 }
