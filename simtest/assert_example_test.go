@@ -76,8 +76,8 @@ func ExampleCoverProfile() {
 		assertions.Always(s.Context(), n < 100, "n is below 100", "n", n)
 		assertions.Sometimes(s.Context(), n == 0, "n is zero")
 	},
-		simtest.CoverProfile("testdata/out/"), // TestX.cover, one per test
-		simtest.JSONReport("testdata/out/"),   // TestX.json
+		simtest.CoverProfile("testdata/out/"), // PKG/TestX.cover, one per test, PKG the package's directory in its module
+		simtest.JSONReport("testdata/out/"),   // PKG/TestX.json
 		simtest.TimelineFile("testdata/out/"), // TestX.jsonl
 	)
 }

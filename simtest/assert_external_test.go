@@ -477,7 +477,9 @@ func TestCoverProfile(t *testing.T) {
 		}, simtest.Seeds(10), simtest.AllowGaps(), simtest.CoverProfile(dir))
 	})
 	require.False(t, r.failed, r.output())
-	path := filepath.Join(dir, "TestCover_sub.cover")
+	// Under the package's directory, as two packages may have tests of
+	// one name.
+	path := filepath.Join(dir, "simtest", "TestCover_sub.cover")
 	assert.Contains(t, r.output(), "wrote the assertion coverage profile to "+path)
 	profiles, err := cover.ParseProfiles(path)
 	require.NoError(t, err)

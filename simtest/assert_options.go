@@ -91,9 +91,13 @@ func AllowGaps(messages ...string) Option {
 //
 // A relative path is relative to the package's directory, where go test
 // runs a test binary. A path that names a directory (an existing one, or
-// one ending in a slash) gets one file per test, named after the test
-// (TestPayments.cover); any other path is the file itself, which each Run
-// of the test binary writes over: select one test with -run. A directory
+// one ending in a slash) gets one file per test, named after the test,
+// under the directory of the test's package in its module
+// (DIR/examples/payments/TestPayments.cover; DIR/TestPayments.cover for
+// the module's root package, or a Run of Simulate), since go test ./...
+// runs packages' test binaries at once and two packages may have tests of
+// one name; any other path is the file itself, which each Run of the test
+// binary writes over: select one test with -run. A directory
 // on the path that does not exist is made before the first seed runs; one
 // that cannot be made fails the test there, not after the last seed. So
 // for every file a Run writes ([ResultsFile], [JSONReport],

@@ -193,6 +193,22 @@ func (r *runner) filePath(path, ext string) (string, error) {
 	return file, nil
 }
 
+// packageFilePath is filePath for a report of the Run's (-simjson,
+// -simcover), whose file in a directory goes under the directory of the
+// test's package in its module, as a results file does
+// (runner.resultsFile): go test ./... runs packages' test binaries at
+// once, and two packages may each have a test of one name.
+func (r *runner) packageFilePath(path, ext string) (string, error) {
+	file := filePath(path, r.t.Name(), ext)
+	if file == path || r.outside {
+		return r.filePath(path, ext)
+	}
+	if pkg := strings.TrimPrefix(packageDir(), "./"); pkg != "." && pkg != "" {
+		file = filepath.Join(path, filepath.FromSlash(pkg), fileName(r.t.Name())+ext)
+	}
+	return file, os.MkdirAll(filepath.Dir(file), 0o777)
+}
+
 // timelinePath is filePath for a timeline's file, which a Run does not
 // write over when another Run wrote it since this process started (a
 // subtest before this one, or the test binary of another package given
@@ -228,7 +244,7 @@ func writtenSinceStart(path string) bool {
 // file per test, named after the test; any other path is the file itself.
 func (r *runner) writeFile(what, flag, path, ext string, write func(io.Writer) error) {
 	r.t.Helper()
-	path, err := r.filePath(path, ext)
+	path, err := r.packageFilePath(path, ext)
 	if err != nil {
 		r.t.Errorf("simtest: writing %s: %v", what, err)
 		return

@@ -246,11 +246,9 @@ func KeepGoing() Option {
 // format, format_version. With [KeepGoing] it is a sweep's
 // machine-readable result, for CI and scripts, and [MergeResults]
 // (cmd/moonpool-merge) merges the files of a sweep's shards. Paths are as
-// for [CoverProfile], but for a directory: its file per test goes under
-// the directory of the test's package in its module (DIR/examples/kv/
-// TestKV.jsonl; DIR/TestKV.jsonl for the module's root package), since
-// go test ./... runs packages' test binaries at once and two packages may
-// have tests of one name. The file ends in .jsonl, and a shard's in
+// for [CoverProfile]: a directory's file per test goes under the
+// directory of the test's package in its module (DIR/examples/kv/
+// TestKV.jsonl). The file ends in .jsonl, and a shard's in
 // .shard-I-of-N.jsonl. A Run refuses a results path that [TimelineFile]
 // also names: the two files would be one.
 func ResultsFile(path string) Option {

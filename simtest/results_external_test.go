@@ -309,3 +309,21 @@ func TestJSONReportCarriesTheFailingSeeds(t *testing.T) {
 		assert.True(t, strings.HasPrefix(f.Replay, fmt.Sprintf("go test -run '^TestJSONFailing$' ./simtest -simseed=%d", f.Seed)), f.Replay)
 	}
 }
+
+// TestReportDirectoriesHaveAFileAPackage: -simjson and -simcover given a
+// directory put their files under the package's directory too, as
+// results files are, so that two packages' tests of one name do not
+// write over each other.
+func TestReportDirectoriesHaveAFileAPackage(t *testing.T) {
+	dir := t.TempDir() + "/"
+	r := runIn("TestSameName", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {}, simtest.Seeds(2), simtest.JSONReport(dir), simtest.CoverProfile(dir))
+	})
+	require.False(t, r.failed, r.output())
+	for _, name := range []string{"TestSameName.json", "TestSameName.cover"} {
+		file := filepath.Join(dir, "simtest", name)
+		assert.Contains(t, r.output(), " to "+file)
+		assert.FileExists(t, file)
+		assert.NoFileExists(t, filepath.Join(dir, name))
+	}
+}

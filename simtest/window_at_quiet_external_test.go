@@ -82,7 +82,7 @@ func TestARunAgainTellsTheTestNothingMore(t *testing.T) {
 			results, err := os.ReadFile(filepath.Join("results", "simtest", "TestRunAgain.jsonl"))
 			require.NoError(t, err)
 			assert.Equal(t, 1, strings.Count(string(results), `"outcome":"fail"`), string(results))
-			raw, err := os.ReadFile(filepath.Join("report", "TestRunAgain.json"))
+			raw, err := os.ReadFile(filepath.Join("report", "simtest", "TestRunAgain.json"))
 			require.NoError(t, err)
 			var rep struct {
 				Seeds      int `json:"seeds"`
