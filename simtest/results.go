@@ -636,10 +636,7 @@ func buildRecord() *jsonBuild {
 	}
 	for _, d := range bi.Deps {
 		if d.Path == moonpoolModule {
-			b.Moonpool = d.Version
-			if d.Replace != nil {
-				b.Moonpool += " => " + strings.TrimSpace(d.Replace.Path+" "+d.Replace.Version)
-			}
+			b.Moonpool = moonpoolVersion(d)
 		}
 	}
 	for _, s := range bi.Settings {
@@ -653,6 +650,20 @@ func buildRecord() *jsonBuild {
 		}
 	}
 	return b
+}
+
+// moonpoolVersion is how a build record names moonpool, required as d: its
+// version, and its replacement's. A replacement by a directory names no
+// path, since one checkout sits at other paths on other machines and a
+// merge would call shards of one source built differently.
+func moonpoolVersion(d *debug.Module) string {
+	switch {
+	case d.Replace == nil:
+		return d.Version
+	case d.Replace.Version == "":
+		return d.Version + " => a local directory"
+	}
+	return d.Version + " => " + d.Replace.Path + " " + d.Replace.Version
 }
 
 // placeOf is seed's place in the Run's sequence of seeds: negative for a

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -38,4 +39,18 @@ func TestResultsAreWrittenAsSeedsEnd(t *testing.T) {
 		require.True(t, strings.HasSuffix(string(data), "}\n"), "whole lines only: %q", data)
 	}
 	require.NoError(t, r.close())
+}
+
+// TestMoonpoolVersionLeavesOutADirectoryPath: shards of one checkout
+// built on machines that keep it at other paths record one moonpool, so a
+// merge does not call them built differently.
+func TestMoonpoolVersionLeavesOutADirectoryPath(t *testing.T) {
+	dir := func(path string) *debug.Module {
+		return &debug.Module{Path: moonpoolModule, Version: "v0.0.0", Replace: &debug.Module{Path: path}}
+	}
+	require.Equal(t, moonpoolVersion(dir("/home/ci/src/moonpool")), moonpoolVersion(dir("/work/main")))
+	require.Equal(t, "v0.0.0 => a local directory", moonpoolVersion(dir("../moonpool")))
+	require.Equal(t, "v1.2.0", moonpoolVersion(&debug.Module{Path: moonpoolModule, Version: "v1.2.0"}))
+	require.Equal(t, "v1.2.0 => example.com/fork v1.2.1", moonpoolVersion(&debug.Module{Path: moonpoolModule, Version: "v1.2.0",
+		Replace: &debug.Module{Path: "example.com/fork", Version: "v1.2.1"}}))
 }
