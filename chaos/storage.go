@@ -79,8 +79,10 @@ type Storage struct {
 	// reaches the durable image anyway, as a device may have written part
 	// of its cache before the power went. Sectors are atomic: a sector is
 	// kept whole or not at all, and a file whose kept sectors lie past
-	// its synced size grows to cover them. With TornWriteProb at 0 a crash
-	// keeps exactly what was synced.
+	// its synced size grows to cover them. A truncation not yet synced
+	// reaches it with the same probability, whole, before the sectors, as
+	// a file system may commit one with no fsync. With TornWriteProb at 0
+	// a crash keeps exactly what was synced.
 	TornWriteProb float64
 	// Stall: at each operation, when the disk is not already stalled, the
 	// probability that it stops serving for a while (a firmware hiccup, a

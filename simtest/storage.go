@@ -86,7 +86,8 @@ func (d *Disk) Addr() string { return d.d.Addr() }
 func (d *Disk) Storage() providers.Storage { return d.d.Storage() }
 
 // Crash cuts the disk's power: every file loses what was not synced, but
-// for torn writes ([chaos.Storage.TornWriteProb]), and with
+// for torn writes ([chaos.Storage.TornWriteProb]: unsynced sectors, and
+// a truncation not yet synced, may reach the disk anyway), and with
 // [chaos.Storage.LoseUnsyncedDirectories] creates, renames and removes
 // whose directory was not synced may be undone. Files opened before the
 // crash fail from then on with an error matching fs.ErrClosed, and
@@ -147,4 +148,8 @@ type DiskStats struct {
 	// have lost them, and a store that needs them is worth a run with it
 	// on.
 	KeptDirectoryChanges int
+	// TornTruncates counts the truncations not yet synced that crashes
+	// carried onto the disk, as a file system may commit one with no
+	// fsync (torn-write).
+	TornTruncates int
 }

@@ -73,6 +73,9 @@ type Stats struct {
 	// were not synced that crashes kept because LoseUnsyncedDirectories
 	// was off: a real disk could have lost them.
 	KeptDirectoryChanges int
+	// TornTruncates counts the truncations not yet synced that crashes
+	// carried onto the disk (torn-write).
+	TornTruncates int
 }
 
 // New returns the disk of addr in w, configured by cfg. A cfg with
@@ -131,9 +134,9 @@ func (d *Disk) Stats() Stats { return d.stats }
 func (d *Disk) Storage() providers.Storage { return storage{d: d} }
 
 // Crash is a power loss: every file loses what was not synced, except
-// the sectors that torn writes carry onto the durable image (see
-// chaos.Storage.TornWriteProb), drawn file by file in path order and sector
-// by sector in order. Directory metadata survives, unless
+// the truncation and the sectors that torn writes carry onto the durable
+// image (see chaos.Storage.TornWriteProb), drawn file by file in path
+// order, a file's truncation first, then sector by sector in order. Directory metadata survives, unless
 // chaos.Storage.LoseUnsyncedDirectories is on: then the namespace changes
 // not made durable by syncing their directories may be undone first.
 // Otherwise the crash's entry tells of those changes, which it keeps and a
@@ -146,6 +149,13 @@ func (d *Disk) Crash() {
 	var files namedFiles
 	lost, torn := 0, 0
 	p := d.cfg.TornWriteProb
+	cut := func() bool {
+		if d.w.Rand().Bool(p) {
+			d.stats.TornTruncates++
+			return true
+		}
+		return false
+	}
 	keep := func() bool {
 		if d.w.Rand().Bool(p) {
 			d.stats.TornSectors++
@@ -155,13 +165,16 @@ func (d *Disk) Crash() {
 	}
 	d.walkFiles(func(name string, c *content) {
 		unsynced := c.unsynced()
-		dirty, k := c.crash(keep)
+		cutTo, dirty, k := c.crash(cut, keep)
 		if !unsynced {
 			return
 		}
 		files.add(name)
 		lost += dirty - k
 		torn += k
+		if cutTo != noTrunc {
+			d.eventAs("", "torn-write", "%s: a truncate to %d reached the disk without a sync", name, cutTo)
+		}
 		if k > 0 {
 			d.eventAs("", "torn-write", "%s: %d of %s reached the disk", name, k, plural(dirty, "unsynced sector"))
 		}

@@ -35,9 +35,12 @@
 //
 // [Disk.Crash] is a power loss: with LoseUnsyncedDirectories, the
 // namespace changes not yet durable are undone but for a prefix of them;
-// then each file goes back to its durable image, except that each unsynced
-// sector may reach it anyway (a torn write, chaos.Storage.TornWriteProb),
-// whole, and the file then grows to cover it. Without the option, the
+// then each file goes back to its durable image, except that a truncation
+// since its last sync that would cut it shorter may reach it anyway (as
+// ext4 and XFS may commit one with no fsync), cutting it to the lowest
+// size truncated to, and then each unsynced sector may reach it anyway
+// (a torn write), whole, and the file then grows to cover it; both with
+// chaos.Storage.TornWriteProb. Without the option, the
 // crash keeps every namespace change, and its timeline entry counts those
 // whose directories were not synced and names the first two (not in the
 // trace, which stays what it was before it told them). A kill keeps the
@@ -100,8 +103,10 @@
 //
 // A crash draws first, when LoseUnsyncedDirectories is on and namespace
 // changes are pending, how many of them, from the oldest, reach the disk;
-// then, file by file in path order and sector by sector in order, whether
-// each unsynced sector is torn onto the disk. A disk made with
+// then, file by file in path order, whether its pending truncation reaches
+// the disk (only for a file with one that would cut its durable size),
+// then sector by sector in order, whether each unsynced sector is torn
+// onto the disk. A disk made with
 // chaos.Storage.Randomize draws its intensities when it is made. A
 // probability of 0 or 1, or a range of one point, draws nothing.
 //

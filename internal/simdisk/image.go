@@ -442,11 +442,32 @@ func (c *content) dirtySectors() []int64 {
 	return out
 }
 
-// crash loses the overlay. Each dirty sector for which keep returns true
-// reaches the durable image first (a torn write), and the durable size
-// grows to cover it. It returns how many sectors were dirty and how many
-// were kept.
-func (c *content) crash(keep func() bool) (dirty, kept int) {
+// pendingCut returns the size a truncation since the last sync would cut
+// the durable file to, or noTrunc when none would shorten it.
+func (c *content) pendingCut() int64 {
+	if c.trunc < c.dsize {
+		return c.trunc
+	}
+	return noTrunc
+}
+
+// crash loses the overlay. A pending truncation that would shorten the
+// durable file reaches it first if cut returns true (a file system may
+// commit a truncation with no fsync, as ext4 and XFS do), and cut is
+// called only then. Then each dirty sector for which keep returns true
+// reaches the durable image (a torn write), whether or not the truncation
+// did, and the durable size grows to cover it. It returns the size the
+// truncation cut the durable file to, or noTrunc, and how many sectors
+// were dirty and how many were kept.
+func (c *content) crash(cut, keep func() bool) (cutTo int64, dirty, kept int) {
+	cutTo = c.pendingCut()
+	if cutTo != noTrunc {
+		if cut() {
+			c.cutDurable(cutTo)
+		} else {
+			cutTo = noTrunc
+		}
+	}
 	for _, s := range c.dirtySectors() {
 		dirty++
 		if !keep() {
@@ -460,7 +481,23 @@ func (c *content) crash(keep func() bool) (dirty, kept int) {
 	c.size = c.dsize
 	c.trunc = noTrunc
 	c.ndirty = 0
-	return dirty, kept
+	return cutTo, dirty, kept
+}
+
+// cutDurable truncates the durable image to n bytes, below the durable
+// size, as a truncation that reached the disk does: the rest of the
+// sector it ends in becomes never-written space, as truncate makes it in
+// the overlay.
+func (c *content) cutDurable(n int64) {
+	c.durable.dropFrom(ceilSectors(n))
+	if o := int(n % SectorSize); o != 0 {
+		if b := c.durable.get(n / SectorSize); b != nil {
+			var tail [SectorSize]byte
+			c.unwritten(n/SectorSize, tail[:])
+			copy(b[o:], tail[o:])
+		}
+	}
+	c.dsize = n
 }
 
 // stop is a graceful shutdown: what was written is synced, what a failed

@@ -22,7 +22,20 @@ import (
 // The model: a file is its current bytes and its durable bytes; a name
 // maps to a file; a handle holds a file, open or not.
 
-type mfile struct{ data, durable []byte }
+type mfile struct {
+	data, durable []byte
+	// cut is the lowest size the file was truncated to since its last
+	// sync, if cutting is set: a crash may carry it onto the disk.
+	cut     int64
+	cutting bool
+}
+
+// truncated notes a truncation to size.
+func (mf *mfile) truncated(size int64) {
+	if size < int64(len(mf.data)) && (!mf.cutting || size < mf.cut) {
+		mf.cut, mf.cutting = size, true
+	}
+}
 
 type mhandle struct {
 	f      *mfile
@@ -160,6 +173,7 @@ func exec(seed uint64, ops []mop, torn float64) error {
 					names[name] = mf
 				}
 				if o.Mode == modeTrunc {
+					mf.truncated(0)
 					mf.data = nil
 				}
 				handles = append(handles, &mhandle{f: mf, file: f, mode: o.Mode})
@@ -249,6 +263,7 @@ func exec(seed uint64, ops []mop, torn float64) error {
 				case err != nil:
 					fail("%s: truncate: %v", where, err)
 				default:
+					h.f.truncated(size)
 					h.f.data = resize(h.f.data, size)
 				}
 
@@ -266,6 +281,7 @@ func exec(seed uint64, ops []mop, torn float64) error {
 					fail("%s: sync: %v", where, err)
 				default:
 					h.f.durable = slices.Clone(h.f.data)
+					h.f.cutting = false
 				}
 
 			case mClose:
@@ -322,6 +338,7 @@ func exec(seed uint64, ops []mop, torn float64) error {
 						fail("%s: %s after the crash: %s", where, n, msg)
 					}
 					mf.data, mf.durable = got, slices.Clone(got)
+					mf.cutting = false
 				}
 			}
 		}
@@ -341,9 +358,10 @@ func exec(seed uint64, ops []mop, torn float64) error {
 }
 
 // crashOutcome checks what a file holds after a crash: exactly what was
-// synced when no write may tear; otherwise each sector holds either what
-// was synced or what was written since, and the file is no shorter than
-// what was synced and no longer than either.
+// synced when no write may tear; otherwise what was synced, cut to the
+// lowest size it was truncated to since if it was (always when every
+// write tears), with each sector holding either that or what was written
+// since, and the file no shorter than that and no longer than either.
 func crashOutcome(got []byte, mf *mfile, torn float64) string {
 	if torn <= 0 {
 		if !bytes.Equal(got, mf.durable) {
@@ -351,11 +369,25 @@ func crashOutcome(got []byte, mf *mfile, torn float64) string {
 		}
 		return ""
 	}
-	n := int64(len(got))
-	if n < int64(len(mf.durable)) || n > int64(max(len(mf.durable), len(mf.data))) {
-		return fmt.Sprintf("size %d outside [%d, %d]", n, len(mf.durable), max(len(mf.durable), len(mf.data)))
+	cut := mf.cutting && mf.cut < int64(len(mf.durable))
+	if !cut || torn < 1 {
+		msg := tornOutcome(got, mf.durable, mf.data)
+		if msg == "" || !cut {
+			return msg
+		}
 	}
-	durable, current := resize(mf.durable, n), resize(mf.data, n)
+	return tornOutcome(got, mf.durable[:mf.cut], mf.data)
+}
+
+// tornOutcome checks that each sector of got holds what the durable
+// bytes or the current ones hold there, and that got is no shorter than
+// the durable bytes and no longer than either.
+func tornOutcome(got, durableBytes, data []byte) string {
+	n := int64(len(got))
+	if n < int64(len(durableBytes)) || n > int64(max(len(durableBytes), len(data))) {
+		return fmt.Sprintf("size %d outside [%d, %d]", n, len(durableBytes), max(len(durableBytes), len(data)))
+	}
+	durable, current := resize(durableBytes, n), resize(data, n)
 	for s := int64(0); s*SectorSize < n; s++ {
 		lo, hi := s*SectorSize, min(n, (s+1)*SectorSize)
 		if !bytes.Equal(got[lo:hi], durable[lo:hi]) && !bytes.Equal(got[lo:hi], current[lo:hi]) {

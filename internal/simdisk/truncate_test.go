@@ -1,0 +1,142 @@
+package simdisk
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// truncateAndCrash syncs 2000 bytes into log, truncates it to 700
+// without a sync, crashes the disk, and returns what log holds then.
+func truncateAndCrash(t *testing.T, seed uint64, cfg chaos.Storage) ([]byte, Stats, string) {
+	t.Helper()
+	var got []byte
+	var stats Stats
+	res := run(t, seed, cfg, func(ctx context.Context, d *Disk, st providers.Storage) {
+		writeFile(t, st, "log", pattern(2000), true)
+		f, err := st.OpenFile("log", os.O_RDWR, 0)
+		require.NoError(t, err)
+		require.NoError(t, f.Truncate(700))
+		d.Crash()
+		got = readFile(t, st, "log")
+		stats = d.Stats()
+	})
+	return got, stats, timeline(res)
+}
+
+// A real file system may commit a truncation with no fsync (ext4 and XFS
+// journal it), so a crash may carry one onto the disk, as it carries
+// unsynced sectors, and the timeline says so.
+func TestAnUnsyncedTruncateMayReachTheDisk(t *testing.T) {
+	cfg := chaos.Storage{TornWriteProb: 1}
+	got, stats, tl := truncateAndCrash(t, 1, cfg)
+	assert.Equal(t, pattern(700), got, "the truncation reached the disk")
+	assert.Equal(t, 1, stats.TornTruncates)
+	assert.Contains(t, tl, "disk n1: torn-write: log: a truncate to 700 reached the disk without a sync\n")
+
+	got, stats, tl = truncateAndCrash(t, 1, chaos.Storage{})
+	assert.Equal(t, pattern(2000), got, "with torn writes off, a crash undoes the truncation")
+	assert.Zero(t, stats.TornTruncates)
+	assert.NotContains(t, tl, "torn-write")
+
+	// Half the time, at an even chance.
+	cfg.TornWriteProb = 0.5
+	cut := 0
+	for seed := range uint64(40) {
+		got, _, _ := truncateAndCrash(t, seed, cfg)
+		switch len(got) {
+		case 700:
+			cut++
+		case 2000:
+		default:
+			t.Fatalf("seed %d: %d bytes after the crash: the truncation reaches the disk whole or not at all", seed, len(got))
+		}
+	}
+	assert.Greater(t, cut, 5)
+	assert.Less(t, cut, 35)
+}
+
+// The rest of the sector a truncation that reached the disk ends in is
+// never-written space, whether or not the crash kept that sector's
+// unsynced tail: a file grown again reads zeros (or the disk's garbage)
+// there, not the old bytes.
+func TestATruncateThatReachedTheDiskLeavesNoOldBytes(t *testing.T) {
+	cut := 0
+	for seed := range uint64(40) {
+		run(t, seed, chaos.Storage{TornWriteProb: 0.5}, func(ctx context.Context, d *Disk, st providers.Storage) {
+			writeFile(t, st, "log", pattern(2000), true)
+			f, err := st.OpenFile("log", os.O_RDWR, 0)
+			require.NoError(t, err)
+			require.NoError(t, f.Truncate(700))
+			d.Crash()
+			if len(readFile(t, st, "log")) != 700 {
+				return
+			}
+			cut++
+			f, err = st.OpenFile("log", os.O_RDWR, 0)
+			require.NoError(t, err)
+			require.NoError(t, f.Truncate(1024))
+			got := readFile(t, st, "log")
+			assert.Equal(t, pattern(700), got[:700])
+			assert.Equal(t, make([]byte, 324), got[700:], "seed %d", seed)
+		})
+	}
+	assert.Greater(t, cut, 5)
+}
+
+// Writes after a truncation tear independently of it: a crash may keep the
+// truncation and some of them, the truncation alone, or some of them on
+// the old contents.
+func TestWritesAfterATruncateTearOnEitherSide(t *testing.T) {
+	seen := map[string]bool{}
+	for seed := range uint64(60) {
+		run(t, seed, chaos.Storage{TornWriteProb: 0.5}, func(ctx context.Context, d *Disk, st providers.Storage) {
+			writeFile(t, st, "log", pattern(2048), true)
+			f, err := st.Create("log") // O_TRUNC
+			require.NoError(t, err)
+			_, err = f.Write([]byte("new"))
+			require.NoError(t, err)
+			d.Crash()
+			got := readFile(t, st, "log")
+			switch {
+			case len(got) == 0:
+				seen["truncated"] = true
+			case len(got) == 3 && string(got) == "new":
+				seen["truncated, then written"] = true
+			case len(got) == 2048 && string(got[:3]) == "new":
+				assert.Equal(t, pattern(2048)[512:], got[512:])
+				seen["written over the old contents"] = true
+			case len(got) == 2048:
+				assert.Equal(t, pattern(2048), got)
+				seen["neither"] = true
+			default:
+				t.Fatalf("seed %d: %q after the crash", seed, got)
+			}
+		})
+	}
+	assert.Len(t, seen, 4, "each outcome in 60 seeds: %v", seen)
+}
+
+// A crash draws for a truncation only when one would shorten the durable
+// file: a run with none draws as it did before truncations could reach
+// the disk.
+func TestATruncateThatCutsNothingDurableDrawsNothing(t *testing.T) {
+	draws := func(to int64) uint64 {
+		return run(t, 1, chaos.Storage{TornWriteProb: 0.5}, func(ctx context.Context, d *Disk, st providers.Storage) {
+			writeFile(t, st, "log", pattern(1024), true)
+			f, err := st.OpenFile("log", os.O_RDWR, 0)
+			require.NoError(t, err)
+			require.NoError(t, f.Truncate(4096)) // grown, not synced
+			require.NoError(t, f.Truncate(to))
+			d.Crash()
+		}).Draws
+	}
+	assert.Zero(t, draws(1024), "back to the synced size: nothing durable is cut")
+	assert.Equal(t, uint64(1), draws(512), "one draw for the truncation")
+}
