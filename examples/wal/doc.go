@@ -11,8 +11,11 @@
 //     return corrupted or misdirected reads of intact data. Each record
 //     carries a checksum; recovery reads a record again when its checksum
 //     fails, and stops at the first record that never checks out, unless
-//     a valid record follows it: a crash tears only the last record, so
-//     that one was damaged at rest ([ErrCorrupt]). Recovery then cuts the
+//     a valid record follows it: each record is synced before the next
+//     is written, so a crash tears only the last one, and one followed by
+//     a valid record was damaged at rest ([ErrCorrupt]). A log that syncs
+//     several records at once cannot reason so, as sectors tear
+//     independently; docs/storage.md gives its rule. Recovery then cuts the
 //     torn tail and syncs, always: a cut whose sync failed looks done but
 //     is not, and the next crash would bring the cut records back.
 //

@@ -171,8 +171,11 @@ func (l *Log) readRecord(off, size int64) (rec []byte, ok bool, err error) {
 	if l.opts.Careless {
 		return nil, false, nil
 	}
-	// A crash tears only the last record: a valid record after this one
-	// proves that the disk damaged it where it was stored.
+	// Append syncs each record before it writes the next, so a crash
+	// tears only the last one: a valid record after this one proves that
+	// the disk damaged it where it was stored. (With several records per
+	// sync, sectors tear independently, and a crash alone can leave a
+	// valid record after a torn one.)
 	if after, err := l.validAfter(off, size); err != nil || after >= 0 {
 		if err == nil {
 			err = fmt.Errorf("%w: the record at offset %d fails its checksum, and a valid one follows at %d", ErrCorrupt, off, after)
