@@ -27,7 +27,8 @@ type observer struct {
 	keep       bool         // keep the whole timeline, for the timeline file
 	timeline   []sim.Entry  // the whole timeline, when kept
 	drawing    bool         // the timeline is kept for the HTML timeline
-	ops        []sim.Op     // the devices' operations, when drawing
+	ops        []sim.Op     // the devices' operations, when kept (observer.op)
+	opAt       []int        // for each op, how many entries came before it
 	attached   []attachment // S.Attach's files, when drawing
 	win        *window      // the timeline around the first failure (window.go)
 	faults     faultCounts  // the faults the seed saw, by kind
@@ -70,10 +71,20 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	o.keep = !checking && (r.fuzz == nil || r.fuzz.timelines) && c.keepsTimeline() && (r.cfg.workers > 1 || !ra.timelineKept)
 	w.ObserveTimeline(o.entry)
 	o.drawing = o.keep && c.drawsTimeline()
-	if o.drawing {
-		w.ObserveOps(func(op sim.Op) { o.ops = append(o.ops, op) })
+	if o.keep {
+		w.ObserveOps(o.op)
 	}
 	return o
+}
+
+// op hears a device operation, while the timeline is kept: the disks'
+// for the timeline file, the network's too when drawing.
+func (o *observer) op(op sim.Op) {
+	if op.Kind != sim.OpDisk && !o.drawing {
+		return
+	}
+	o.ops = append(o.ops, op)
+	o.opAt = append(o.opAt, len(o.timeline))
 }
 
 // runAsserts returns the Run's accounting, made on first use.

@@ -167,7 +167,7 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 			r.t.Errorf("simtest: writing the timeline: %v", err)
 		} else {
 			r.writeTo("the timeline", path, "", func(w io.Writer) error {
-				return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline)
+				return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline, ra.pic)
 			})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -177,18 +178,70 @@ type jsonEntry struct {
 
 // writeTimeline writes a seed's timeline as JSON lines; recipe is the
 // exploration timeline it is, when it branched from the seed's own run.
-func writeTimeline(w io.Writer, seed uint64, recipe string, entries []sim.Entry) error {
+// The disks' operations in pic, if any, come among the entries where they
+// happened.
+func writeTimeline(w io.Writer, seed uint64, recipe string, entries []sim.Entry, pic *picture) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	for _, e := range entries {
+	var ops []sim.Op
+	var opAt []int
+	if pic != nil {
+		ops, opAt = pic.ops, pic.opAt
+	}
+	k := 0 // the next op
+	writeOps := func(upTo int) error {
+		for ; k < len(ops) && opAt[k] <= upTo; k++ {
+			if op := ops[k]; op.Kind == sim.OpDisk {
+				if err := enc.Encode(diskOpEntry(seed, recipe, op)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for i, e := range entries {
+		if err := writeOps(i); err != nil {
+			return err
+		}
 		je := jsonEntry{Seed: seed, Recipe: recipe, AtNS: int64(e.At), At: e.At.String(), Task: e.Task, Process: e.Process,
 			Name: e.Name, Msg: e.Msg, Level: e.Level.String(), Attrs: attrMap(e.Attrs)}
 		if err := enc.Encode(je); err != nil {
 			return err
 		}
 	}
+	if err := writeOps(len(entries)); err != nil {
+		return err
+	}
 	return bw.Flush()
+}
+
+// diskOpName is the name of a disk operation's line in the timeline file.
+const diskOpName = "disk-op"
+
+// diskOpEntry is the timeline file's line for a disk operation, at its
+// submission: "disk db: write wal: 195 bytes at 841".
+func diskOpEntry(seed uint64, recipe string, op sim.Op) jsonEntry {
+	verb := strings.TrimPrefix(op.What, "disk ")
+	disk := op.From
+	msg := "disk " + disk + ": " + verb
+	if op.File != "" {
+		msg += " " + op.File
+	}
+	attrs := map[string]any{"disk": disk, "op": verb, "file": op.File, "bytes": op.Bytes, "done_ns": int64(op.End)}
+	switch {
+	case verb == "truncate" && op.Off >= 0:
+		msg += fmt.Sprintf(" to %d", op.Off)
+		attrs["size"] = op.Off
+		delete(attrs, "bytes")
+	case op.Off >= 0:
+		msg += fmt.Sprintf(": %d bytes at %d", op.Bytes, op.Off)
+		attrs["off"] = op.Off
+	case op.Bytes > 0:
+		msg += fmt.Sprintf(": %d bytes", op.Bytes)
+	}
+	return jsonEntry{Seed: seed, Recipe: recipe, AtNS: int64(op.Start), At: op.Start.String(), Task: op.Task,
+		Name: diskOpName, Msg: msg, Level: slog.LevelInfo.String(), Attrs: attrs}
 }
 
 // attrMap turns attributes into JSON values: numbers, strings and bools

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,7 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
 
 func TestLoggerJoinsTheTimeline(t *testing.T) {
@@ -100,4 +103,83 @@ func TestTimelineTail(t *testing.T) {
 	assert.Equal(t, 5, strings.Count(before, "\n    "), "the heading's line break and the 4 entries before the failure's: %s", events)
 	assert.Contains(t, events, "line 19")
 	assert.NotContains(t, events, "line 15")
+}
+
+// The timeline file lists the disks' operations among the entries, where
+// they were submitted, each with its file, length and offset; the HTML
+// timeline's disk bars carry the offsets too.
+func TestTimelineFileListsDiskOperations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	var doc *timelinehtml.Doc
+	r := runIn("TestTimelineFileListsDiskOperations", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			st := s.Disk("db").Storage()
+			f, err := st.Create("wal")
+			require.NoError(s, err)
+			s.Logf("before")
+			_, err = f.WriteAt([]byte("record"), 841)
+			require.NoError(s, err)
+			require.NoError(s, f.Sync())
+			require.NoError(s, f.Truncate(0))
+			s.Logf("after")
+		}, simtest.Seeds(1), simtest.Storage(chaos.NoStorageFaults()), simtest.TimelineFile(path),
+			simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	})
+	require.False(t, r.failed, r.output())
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	type line struct {
+		AtNS  int64          `json:"at_ns"`
+		Task  string         `json:"task"`
+		Name  string         `json:"name"`
+		Msg   string         `json:"msg"`
+		Attrs map[string]any `json:"attrs"`
+	}
+	var msgs []string
+	var write line
+	for _, raw := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var l line
+		require.NoError(t, json.Unmarshal([]byte(raw), &l), raw)
+		if l.Name == "disk-op" || l.Name == "before" || l.Name == "after" {
+			msgs = append(msgs, l.Msg)
+		}
+		if l.Name == "disk-op" && l.Attrs["op"] == "write" {
+			write = l
+		}
+	}
+	assert.Equal(t, []string{
+		"disk db: open wal", "before", "disk db: write wal: 6 bytes at 841", "disk db: sync wal: 512 bytes",
+		"disk db: truncate wal to 0", "after",
+	}, msgs)
+	assert.Equal(t, "driver", write.Task)
+	assert.Equal(t, map[string]any{"disk": "db", "op": "write", "file": "wal", "bytes": 6.0, "off": 841.0, "done_ns": write.Attrs["done_ns"]}, write.Attrs)
+	assert.Greater(t, write.Attrs["done_ns"], float64(write.AtNS), "done after it was submitted")
+
+	require.NotNil(t, doc)
+	var ops []string
+	for _, d := range doc.Disk {
+		op := d.What + " " + d.File
+		if d.Off != nil {
+			op += fmt.Sprintf(" at %d", *d.Off)
+		}
+		ops = append(ops, op)
+	}
+	assert.Equal(t, []string{"open wal", "write wal at 841", "sync wal", "truncate wal at 0"}, ops)
+}
+
+// The timeline file alone, with no HTML timeline asked for, lists them too.
+func TestTimelineFileAloneListsDiskOperations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	r := runIn("TestTimelineFileAloneListsDiskOperations", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			f, err := s.Disk("db").Storage().Create("wal")
+			require.NoError(s, err)
+			_, err = f.Write([]byte("record"))
+			require.NoError(s, err)
+		}, simtest.Seeds(1), simtest.TimelineFile(path))
+	})
+	require.False(t, r.failed, r.output())
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"name":"disk-op","msg":"disk db: write wal: 6 bytes at 0"`)
 }

@@ -23,6 +23,7 @@ import (
 // and the files the seed attached.
 type picture struct {
 	ops   []sim.Op
+	opAt  []int             // for each op, how many timeline entries came before it
 	hosts map[string]string // host -> lane
 	// machines holds the machine of each process a Topology placed, by
 	// the process's lane: the machine's disk is a lane of its own.
@@ -66,7 +67,7 @@ func (s *S) Drawing() bool {
 
 // picture gathers the seed's picture, as it ends.
 func (o *observer) picture() *picture {
-	p := &picture{ops: o.ops, end: o.w.Now(), attachments: o.attached, hosts: map[string]string{DriverHost: "driver"}}
+	p := &picture{ops: o.ops, opAt: o.opAt, end: o.w.Now(), attachments: o.attached, hosts: map[string]string{DriverHost: "driver"}}
 	if o.s != nil && o.s.cluster != nil {
 		for _, pr := range o.s.cluster.procs {
 			p.hosts[pr.peer.Host] = pr.peer.Name
@@ -154,7 +155,11 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 				l = "driver"
 			}
 			lanes[l] = true
-			d.Disk = append(d.Disk, timelinehtml.DiskOp{StartNS: int64(op.Start), EndNS: int64(op.End), Lane: l, What: strings.TrimPrefix(op.What, "disk "), File: op.File, Bytes: op.Bytes})
+			dop := timelinehtml.DiskOp{StartNS: int64(op.Start), EndNS: int64(op.End), Lane: l, What: strings.TrimPrefix(op.What, "disk "), File: op.File, Bytes: op.Bytes, Task: op.Task}
+			if op.Off >= 0 {
+				dop.Off = &op.Off
+			}
+			d.Disk = append(d.Disk, dop)
 		}
 	}
 	d.Lanes = append(d.Lanes, "driver")

@@ -144,6 +144,11 @@ type Op struct {
 	// "old -> new".
 	File  string
 	Bytes int64
+	// Off is a disk read's or write's offset, or the size a truncate
+	// sets; -1 for a disk operation with neither.
+	Off int64
+	// Task names the task that submitted a disk operation.
+	Task string
 	// Lost is set for a message that arrived at an end that could no
 	// longer take it (closed, reset, or its host without power).
 	Lost bool

@@ -165,11 +165,15 @@ func (d *Disk) Crash() {
 	}
 	d.walkFiles(func(name string, c *content) {
 		unsynced := c.unsynced()
+		var was pending
+		if unsynced && files.named() {
+			was = c.pending() // before the crash drops it
+		}
 		cutTo, dirty, k := c.crash(cut, keep)
 		if !unsynced {
 			return
 		}
-		files.add(name)
+		files.add(name, was.String(cutTo != noTrunc))
 		lost += dirty - k
 		torn += k
 		if cutTo != noTrunc {
@@ -208,27 +212,42 @@ func (d *Disk) eventNaming(what string, files *namedFiles, note string, msg func
 	d.w.EventKeyed("", key, told)
 }
 
-// namedFiles counts files and keeps the names of the first few.
+// namedFiles counts files and keeps the names of the first few, each
+// with what it had pending, if told.
 type namedFiles struct {
 	n     int
 	first [maxFilesNamed]string
 }
 
-func (f *namedFiles) add(name string) {
-	if f.n < len(f.first) {
+// named reports whether the next file added is named.
+func (f *namedFiles) named() bool { return f.n < len(f.first) }
+
+func (f *namedFiles) add(name, pending string) {
+	if f.named() {
+		if pending != "" {
+			name += ": " + pending
+		}
 		f.first[f.n] = name
 	}
 	f.n++
 }
 
-// String counts the files and names the first few: "2 files (a, b)".
+// String counts the files and names the first few: "2 files (a, b)", or,
+// told what they had pending, "2 files (a: bytes 0-511; b: a truncate
+// to 0)".
 func (f *namedFiles) String() string {
 	s := plural(f.n, "file")
 	if f.n == 0 {
 		return s
 	}
 	shown := f.first[:min(f.n, len(f.first))]
-	s += " (" + strings.Join(shown, ", ")
+	sep := ", "
+	for _, n := range shown {
+		if strings.Contains(n, ": ") {
+			sep = "; "
+		}
+	}
+	s += " (" + strings.Join(shown, sep)
 	if more := f.n - len(shown); more > 0 {
 		s += fmt.Sprintf(" and %d more", more)
 	}
@@ -266,9 +285,14 @@ func (d *Disk) Kill() {
 	d.gen++
 	var files namedFiles
 	d.walkFiles(func(name string, c *content) {
-		if c.unsynced() {
-			files.add(name)
+		if !c.unsynced() {
+			return
 		}
+		var was pending
+		if files.named() {
+			was = c.pending()
+		}
+		files.add(name, was.String(false))
 	})
 	d.eventNaming("kill", &files, "", func(files string) string {
 		return "open files closed; unsynced changes in " + files + " kept unsynced"

@@ -46,6 +46,10 @@
 // trace, which stays what it was before it told them). A kill keeps the
 // pending namespace changes pending; a stop, a wipe, and switching the
 // option on or off make them durable.
+// A crash's timeline entry, and a kill's, name the first files with
+// unsynced changes and what each had pending: the bytes of its unsynced
+// sectors, a truncation (and, at a crash, whether it reached the disk),
+// or else its size (not in the trace either).
 // [Disk.Stop] is a graceful shutdown: everything written is kept. [Disk.Wipe]
 // erases everything. [Disk.Kill] is the death of the disk's process, its
 // machine up: everything written stays, and what was not synced stays

@@ -228,7 +228,7 @@ func TestTornWrites(t *testing.T) {
 		if tc.p > 0 {
 			assert.Contains(t, timeline(res), "disk n1: torn-write: f: ")
 		}
-		assert.Contains(t, timeline(res), "disk n1: crash: unsynced changes in 1 file (f): ")
+		assert.Contains(t, timeline(res), "disk n1: crash: unsynced changes in 1 file (f: bytes 0-32767): ")
 	}
 }
 
@@ -279,7 +279,7 @@ func TestThrottleSaturatesInsteadOfOverflowing(t *testing.T) {
 	var d *Disk
 	run(t, 1, cfg, func(ctx context.Context, dd *Disk, st providers.Storage) {
 		d = dd
-		assert.Equal(t, maxService, d.schedule(opWrite, 1<<30, "write", "f", ""), "saturated, not wrapped")
+		assert.Equal(t, maxService, d.schedule(opWrite, 1<<30, 0, "write", "f", ""), "saturated, not wrapped")
 	})
 }
 

@@ -96,7 +96,7 @@ func (f *file) pread(op string, p []byte, off int64) (int, error) {
 	if off < c.size {
 		n = int(min(int64(len(p)), c.size-off))
 	}
-	done := d.schedule(opRead, int64(n), "read", f.name, "")
+	done := d.schedule(opRead, int64(n), off, "read", f.name, "")
 	if n > 0 {
 		if g := c.readAt(p[:n], off); g > 0 {
 			d.w.Log(fmt.Sprintf("disk %s: %s: read %s never written: garbage", d.addr, f.name, plural(g, "sector")))
@@ -168,7 +168,7 @@ func (f *file) pwrite(op string, p []byte, off int64) (int, error) {
 	if d.w.HashesData() {
 		d.w.Wrote(f, f.where, uint64(off), p)
 	}
-	done := d.schedule(opWrite, int64(len(p)), "write", f.name, "")
+	done := d.schedule(opWrite, int64(len(p)), off, "write", f.name, "")
 	f.put(p, off)
 	gen := d.gen
 	d.wait(opWrite, done, nil)
@@ -203,7 +203,7 @@ func (f *file) sync(op string) error {
 		// disk loses them (chaos.Storage.LoseUnsyncedDirectories);
 		// otherwise they are durable already, and it only tells the
 		// log that a crash would no longer lose them.
-		done := d.schedule(opSync, 0, "sync", f.name, "")
+		done := d.schedule(opSync, 0, -1, "sync", f.name, "")
 		if len(d.pending) == 0 {
 			d.wait(opSync, done, nil)
 		} else {
@@ -220,7 +220,7 @@ func (f *file) sync(op string) error {
 	}
 	c := f.n.c
 	unsynced := c.unsynced()
-	done := d.schedule(opSync, int64(c.ndirty)*SectorSize, "sync", f.name, "")
+	done := d.schedule(opSync, int64(c.ndirty)*SectorSize, -1, "sync", f.name, "")
 	fail := unsynced && d.w.Rand().Bool(d.cfg.SyncFailureProb)
 	d.stats.Syncs++
 	s := d.syncDone()
@@ -311,7 +311,7 @@ func (f *file) Truncate(size int64) error {
 			return pathErr("truncate", f.name, syscall.ENOSPC)
 		}
 	}
-	done := d.schedule(opWrite, 0, "truncate", f.name, "")
+	done := d.schedule(opWrite, 0, size, "truncate", f.name, "")
 	f.n.c.truncate(size)
 	f.n.mtime = d.w.Now()
 	gen := d.gen

@@ -2,10 +2,12 @@ package simdisk
 
 import (
 	"encoding/binary"
+	"fmt"
 	"maps"
 	"math"
 	"math/bits"
 	"slices"
+	"strings"
 )
 
 // SectorSize is the unit of the disk: faults strike whole sectors, and a
@@ -440,6 +442,73 @@ func (c *content) dirtySectors() []int64 {
 		}
 	}
 	return out
+}
+
+// pending is what a file had not synced, as a crash's or a kill's entry
+// tells it.
+type pending struct {
+	cut         int64  // the truncation a crash may carry, or noTrunc
+	ranges      string // the unsynced sectors' bytes: "0-1023, 4096-4399"
+	size, dsize int64
+}
+
+// maxRanges is how many ranges of unsynced bytes an entry names per file.
+const maxRanges = 3
+
+// pending returns what c has not synced.
+func (c *content) pending() pending {
+	p := pending{cut: c.pendingCut(), size: c.size, dsize: c.dsize}
+	var b strings.Builder
+	runs := 0
+	first, last := int64(-1), int64(-1)
+	flush := func() {
+		if first < 0 {
+			return
+		}
+		if runs < maxRanges {
+			if runs > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%d-%d", first*SectorSize, min((last+1)*SectorSize, c.size)-1)
+		}
+		runs++
+	}
+	for _, s := range c.dirtySectors() {
+		if first < 0 || s != last+1 {
+			flush()
+			first = s
+		}
+		last = s
+	}
+	flush()
+	if more := runs - maxRanges; more > 0 {
+		fmt.Fprintf(&b, " and %d more", more)
+	}
+	p.ranges = b.String()
+	return p
+}
+
+// String tells what was pending: "a truncate to 0 that reached the disk
+// without a sync, bytes 0-1023"; cut tells whether the crash carried the
+// truncation onto the disk.
+func (p pending) String(cut bool) string {
+	var b strings.Builder
+	if p.cut != noTrunc {
+		fmt.Fprintf(&b, "a truncate to %d", p.cut)
+		if cut {
+			b.WriteString(" that reached the disk without a sync")
+		}
+	}
+	if p.ranges != "" {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("bytes " + p.ranges)
+	}
+	if b.Len() == 0 && p.size != p.dsize {
+		fmt.Fprintf(&b, "its size %d, %d synced", p.size, p.dsize)
+	}
+	return b.String()
 }
 
 // pendingCut returns the size a truncation since the last sync would cut

@@ -166,7 +166,7 @@ func (d *Disk) lookup(op, name, c string) (*node, error) {
 // op runs a namespace operation: it admits it to the device, applies it,
 // and parks the calling task until it completes.
 func (d *Disk) op(kind opKind, verb, file, to string, f func() error) error {
-	done := d.schedule(kind, 0, verb, file, to)
+	done := d.schedule(kind, 0, -1, verb, file, to)
 	err := f()
 	gen := d.gen
 	d.wait(kind, done, nil)

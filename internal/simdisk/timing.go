@@ -29,10 +29,11 @@ type device struct {
 }
 
 // schedule admits an operation moving n bytes and returns when it
-// completes. verb, file and to (a rename's new name) describe it to a
-// picture of the run (ObserveOps). It draws, in order: whether a stall starts (and how long it
+// completes. verb, file, off (a read's or write's offset, a truncate's
+// size, or -1) and to (a rename's new name) describe it to a picture of
+// the run (ObserveOps). It draws, in order: whether a stall starts (and how long it
 // lasts), whether a throttle starts (and how long), and the latency.
-func (d *Disk) schedule(kind opKind, n int64, verb, file, to string) time.Duration {
+func (d *Disk) schedule(kind opKind, n, off int64, verb, file, to string) time.Duration {
 	now := d.w.Now()
 	cfg := &d.cfg
 	if now >= d.dev.stallEnd && d.w.Rand().Bool(cfg.Stall.Prob) {
@@ -76,7 +77,8 @@ func (d *Disk) schedule(kind opKind, n int64, verb, file, to string) time.Durati
 		if to != "" {
 			file += " -> " + to
 		}
-		d.w.Op(sim.Op{Kind: sim.OpDisk, Start: now, End: d.dev.busy + latency, From: d.addr, What: "disk " + verb, File: file, Bytes: n})
+		d.w.Op(sim.Op{Kind: sim.OpDisk, Start: now, End: d.dev.busy + latency, From: d.addr, What: "disk " + verb, File: file, Bytes: n,
+			Off: off, Task: d.w.CurrentTask()})
 	}
 	return d.dev.busy + latency
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -170,4 +171,53 @@ func TestACrashCanKeepARecordAfterATornOne(t *testing.T) {
 		})
 	}
 	assert.True(t, found, "in 100 seeds, no crash kept a record whole after a torn one")
+}
+
+// A crash's entry and a kill's say what each file had not synced: a
+// truncation, and whether it reached the disk, the unsynced bytes, or a
+// size alone.
+func TestCrashAndKillTellWhatWasPending(t *testing.T) {
+	entry := func(tl, what string) string {
+		for _, line := range strings.Split(tl, "\n") {
+			if i := strings.Index(line, "disk n1: "+what+": "); i >= 0 {
+				return line[i:]
+			}
+		}
+		t.Fatalf("no %s entry in:\n%s", what, tl)
+		return ""
+	}
+	body := func(ctx context.Context, d *Disk, st providers.Storage) {
+		writeFile(t, st, "a", pattern(4096), true)
+		writeFile(t, st, "b", pattern(1024), true)
+		writeFile(t, st, "c", nil, true)
+		f, err := st.OpenFile("a", os.O_RDWR, 0)
+		require.NoError(t, err)
+		require.NoError(t, f.Truncate(0))
+		_, err = f.Write(pattern(700))
+		require.NoError(t, err)
+		g, err := st.OpenFile("b", os.O_RDWR, 0)
+		require.NoError(t, err)
+		for _, off := range []int64{0, 1024, 2048, 3072, 4096} {
+			_, err = g.WriteAt([]byte("x"), off)
+			require.NoError(t, err)
+		}
+		h, err := st.OpenFile("c", os.O_RDWR, 0)
+		require.NoError(t, err)
+		require.NoError(t, h.Truncate(1024))
+		d.Kill()
+		d.Crash()
+	}
+	tl := timeline(run(t, 1, chaos.Storage{TornWriteProb: 1}, body))
+	assert.Equal(t, "disk n1: kill: open files closed; unsynced changes in 3 files "+
+		"(a: a truncate to 0, bytes 0-699; b: bytes 0-511, 1024-1535, 2048-2559 and 2 more; c: its size 1024, 0 synced) kept unsynced", entry(tl, "kill"))
+	crash, _ := CrashNote(entry(tl, "crash"))
+	assert.Equal(t, "disk n1: crash: unsynced changes in 3 files "+
+		"(a: a truncate to 0 that reached the disk without a sync, bytes 0-699; b: bytes 0-511, 1024-1535, 2048-2559 and 2 more; c: its size 1024, 0 synced): "+
+		"0 sectors lost, 7 kept", crash)
+
+	tl = timeline(run(t, 1, chaos.Storage{}, body))
+	crash, _ = CrashNote(entry(tl, "crash"))
+	assert.Equal(t, "disk n1: crash: unsynced changes in 3 files "+
+		"(a: a truncate to 0, bytes 0-699; b: bytes 0-511, 1024-1535, 2048-2559 and 2 more; c: its size 1024, 0 synced): "+
+		"7 sectors lost, 0 kept", crash)
 }

@@ -87,6 +87,10 @@ type DiskOp struct {
 	What    string `json:"what"` // read, write, sync, truncate, open, stat, readdir, mkdir, remove, rename
 	File    string `json:"file"` // its file or directory; a rename's "old -> new"
 	Bytes   int64  `json:"bytes"`
+	// Off is a read's or write's offset, or the size a truncate sets;
+	// nil for the other operations.
+	Off  *int64 `json:"off,omitempty"`
+	Task string `json:"task,omitempty"` // the task that submitted it
 }
 
 // Span is a stretch of time on a lane, drawn as a band across the lane

@@ -135,10 +135,18 @@ var MoonpoolTimeline = (function () {
 			if (o.start_ns != null) lines.push("duration: " + fmtTime(o.end_ns - o.start_ns));
 			details.textContent = lines.join("\n");
 		}
+		// diskDetail tells a disk operation's place: a truncate's size, a
+		// read's or write's length and offset, a sync's length.
+		function diskDetail(o) {
+			if (o.start_ns == null || o.what == null) return "";
+			if (o.what === "truncate" && o.off != null) return " to " + o.off;
+			if (o.off != null) return ", " + o.bytes + " bytes at " + o.off;
+			return o.bytes ? ", " + o.bytes + " bytes" : "";
+		}
 		function clickable(e, kind, o) {
 			e.addEventListener("click", function (ev) { ev.stopPropagation(); show(kind, o); });
 			var t = svg("title", {}, e);
-			t.textContent = kind + " " + (o.msg || o.what || "") + (o.file ? " " + o.file : "");
+			t.textContent = kind + " " + (o.msg || o.what || "") + (o.file ? " " + o.file : "") + diskDetail(o);
 		}
 
 		function draw() {
