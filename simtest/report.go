@@ -959,6 +959,10 @@ func (r *report) faultsLine() string {
 		lost := faultNames[diskLostUnsynced]
 		fmt.Fprintf(&b, ", unsynced writes lost in %d %s", n, pluralWord(n, lost.one, lost.many))
 	}
+	if n := r.faults[diskNoSpace]; n > 0 && !r.kindsUnknown {
+		full := faultNames[diskNoSpace]
+		fmt.Fprintf(&b, ", %d %s", n, pluralWord(n, full.one, full.many))
+	}
 	if n := r.faults[netPeerLostPower]; n > 0 && !r.kindsUnknown {
 		gone := faultNames[netPeerLostPower]
 		fmt.Fprintf(&b, ", %d %s", n, pluralWord(n, gone.one, gone.many))

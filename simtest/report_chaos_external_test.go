@@ -284,7 +284,8 @@ func TestMergedShardsAddUpTheFaultsSeen(t *testing.T) {
 	line := regexp.MustCompile(`\n    faults seen: [^\n]*\n`)
 	want := line.FindString(one.Report)
 	require.Regexp(t, `faults seen: [1-9]\d* reboots? \([^)]+\), \d+ of the network \([^)]*connects? refused[^)]*\), `+
-		`\d+ of the disks \([^)]*disk-full episodes?\), [1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\); [1-7] seeds? of 8 saw none`, want)
+		`\d+ of the disks \([^)]*disk-full episodes?\), [1-9]\d* writes? refused for lack of space \(ENOSPC\), `+
+		`[1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\); [1-7] seeds? of 8 saw none`, want)
 	assert.Equal(t, want, line.FindString(merged.Tests[0].Report))
 	chaosLine := regexp.MustCompile(`\n    random reboots[^\n]*\n`)
 	assert.Equal(t, chaosLine.FindString(one.Report), chaosLine.FindString(merged.Tests[0].Report))
@@ -722,7 +723,8 @@ func TestTheFaultsLineCountsPartialIOConnectFaultsAndFullDisks(t *testing.T) {
 	}, simtest.Chaos(cfg), simtest.Seeds(4), simtest.JSONReport(path))
 	require.True(t, res.OK(), res.Report)
 	assert.Regexp(t, `\n    faults seen: 0 reboots, [1-9]\d* of the network \([1-9]\d* connects? refused, [1-9]\d* connects? hung\), `+
-		`[1-9]\d* of the disks \([1-9]\d* disk-full episodes?\), [1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\)\n`, res.Report)
+		`[1-9]\d* of the disks \([1-9]\d* disk-full episodes?\), [1-9]\d* writes? refused for lack of space \(ENOSPC\), `+
+		`[1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\)\n`, res.Report)
 
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -862,4 +864,22 @@ func TestGapAdviceTellsOfTheFamiliesOff(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, merged.Tests, 1)
 	assert.Contains(t, merged.Tests[0].Report, off)
+}
+
+// The faults line counts the writes that a full disk refused (ENOSPC),
+// apart from the episodes: an episode no write met tested nothing.
+func TestTheFaultsLineCountsWritesRefusedForLackOfSpace(t *testing.T) {
+	cfg := chaos.NoStorageFaults()
+	cfg.Capacity = 4096
+	cfg.Full = chaos.StorageEpisode{Prob: 0.01, Duration: chaos.Range{Min: time.Millisecond, Max: time.Millisecond}}
+	res := simtest.Simulate(func(s *simtest.S) {
+		f, err := s.Storage().Create("log")
+		require.NoError(s, err)
+		for range 20 {
+			_, _ = f.Write(make([]byte, 1024)) // past 4 KiB, each fails
+		}
+	}, simtest.Storage(cfg), simtest.Seeds(20))
+	require.True(t, res.OK(), res.Report)
+	assert.Regexp(t, `\n    faults seen: 0 reboots, 0 of the network, [1-9]\d* of the disks \([1-9]\d* disk-full episodes?\), `+
+		`[1-9]\d* writes refused for lack of space \(ENOSPC\)`, res.Report)
 }

@@ -89,6 +89,10 @@ const (
 	// effect of the reboot (or the disk's crash) told apart, which a
 	// store built on syncs wants to know it met.
 	diskLostUnsynced
+	// diskNoSpace is a write or truncation a full disk refused (ENOSPC),
+	// counted from the disks' figures as a seed ends: an effect of a
+	// full-disk episode or a Capacity, which says whether the code met one.
+	diskNoSpace
 
 	// netPeerLostPower is a connection given up on (data unacknowledged,
 	// keep-alive probes unanswered) whose peer's host had lost power: an
@@ -162,6 +166,7 @@ var faultNames = [numFaults]struct {
 	diskOther:             {diskFault, "other disk", "other", "other"},
 
 	diskLostUnsynced: {faultEffect, "unsynced writes lost", "disk crash", "disk crashes"},
+	diskNoSpace:      {faultEffect, "no-space", "write refused for lack of space (ENOSPC)", "writes refused for lack of space (ENOSPC)"},
 
 	netPeerLostPower: {faultEffect, "connection given up on a peer without power", "connection given up after its peer's host lost power", "connections given up after their peer's host lost power"},
 

@@ -828,6 +828,9 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	o.tl = tl
 	o.res.Trace = tl.traceID(o.res.Trace)
 	o.win, o.faults, o.byHand, o.unsyncedDirs = obs.win, obs.faults, obs.byHand, obs.unsyncedDirs
+	if !w.Abandoned() { // else a task that escaped may still use the disks
+		o.faults[diskNoSpace] += s.noSpace()
+	}
 	o.reach = obs.reach
 	if s.cluster != nil {
 		o.reach.procs = len(s.cluster.procs)

@@ -153,3 +153,12 @@ type DiskStats struct {
 	// fsync (torn-write).
 	TornTruncates int
 }
+
+// noSpace counts the writes and truncations that the seed's disks refused
+// for lack of space.
+func (s *S) noSpace() int {
+	if s == nil || s.disks == nil {
+		return 0
+	}
+	return s.disks.NoSpace()
+}

@@ -499,5 +499,15 @@ func (ds *Disks) Disk(addr string) *Disk {
 	return d
 }
 
+// NoSpace counts the writes and truncations that the disks refused for
+// lack of space (Stats.NoSpace), all told.
+func (ds *Disks) NoSpace() int {
+	n := 0
+	for _, d := range ds.disks { // a sum: the order does not matter
+		n += d.stats.NoSpace
+	}
+	return n
+}
+
 // Addrs returns the addresses of the disks made so far, sorted.
 func (ds *Disks) Addrs() []string { return slices.Sorted(maps.Keys(ds.disks)) }
