@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"io/fs"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -152,4 +153,18 @@ func TestAForgottenDirectorySyncShowsInTheReport(t *testing.T) {
 		simtest.Run(r, func(s *simtest.S) { replaceManifest(s, false) }, simtest.Seeds(30), simtest.Storage(chaos.NoStorageFaults()))
 	})
 	assert.False(t, r.failed, "without the option a rename is durable at once: %s", r.output())
+}
+
+// A bad configuration given to a disk names the disk and the field, not a
+// package the user never imported.
+func TestDiskSetConfigErrorNamesTheDisk(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		bad := chaos.DefaultStorage()
+		bad.ReadCorruptionProb = -1
+		err := s.Disk("db").SetConfig(bad)
+		require.Error(s, err)
+		assert.True(s, strings.HasPrefix(err.Error(), `disk "db": chaos.Storage.ReadCorruptionProb is -1`), err.Error())
+		assert.NotContains(s, err.Error(), "simdisk")
+	}, simtest.Seeds(1))
+	require.True(t, res.OK(), res.Report)
 }

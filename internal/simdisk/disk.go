@@ -92,7 +92,7 @@ func New(w *sim.World, addr string, cfg chaos.Storage) (*Disk, error) {
 // Randomize set draws its intensities now, from the run's random stream.
 func (d *Disk) SetConfig(cfg chaos.Storage) error {
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("simdisk: disk %q: %w", d.addr, err)
+		return fmt.Errorf("disk %q: %w", d.addr, err)
 	}
 	if cfg.Randomize {
 		cfg = cfg.Draw(d.w.Rand())
@@ -410,7 +410,7 @@ type Disks struct {
 // says otherwise for an address.
 func NewDisks(w *sim.World, def chaos.Storage) (*Disks, error) {
 	if err := def.Validate(); err != nil {
-		return nil, fmt.Errorf("simdisk: %w", err)
+		return nil, err
 	}
 	return &Disks{w: w, def: def, per: map[string]chaos.Storage{}, disks: map[string]*Disk{}}, nil
 }
@@ -419,7 +419,7 @@ func NewDisks(w *sim.World, def chaos.Storage) (*Disks, error) {
 // configured by address.
 func (ds *Disks) SetDefault(cfg chaos.Storage) error {
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("simdisk: %w", err)
+		return err
 	}
 	ds.def = cfg
 	return nil
@@ -475,7 +475,7 @@ func (ds *Disks) Configure(addr string, cfg chaos.Storage) error {
 		return d.SetConfig(cfg)
 	}
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("simdisk: disk %q: %w", addr, err)
+		return fmt.Errorf("disk %q: %w", addr, err)
 	}
 	ds.per[addr] = cfg
 	return nil
