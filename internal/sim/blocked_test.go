@@ -238,3 +238,50 @@ func TestTheEnginesWorkIsNotAParkedTasksBlock(t *testing.T) {
 	assert.Equal(t, SchedulerTask, f.Task, "the failure names the scheduler: %v", f)
 	assert.Equal(t, Busy, f.Kind, "%v", f)
 }
+
+// A task's worker not yet started is a coroutine parked at its start,
+// which runs nothing anyone could wait for: a block names no goroutine the
+// task started when it started only a task, and still names one it
+// started with a go statement.
+func TestAWaitNamesNoUnstartedCoroutine(t *testing.T) {
+	unstarted := dumpedG{id: 8, creator: 7, state: "coroutine", stack: stackOf(
+		"runtime.corostart", "\t/go/src/runtime/coro.go:69",
+		"runtime.goexit", "\t/go/src/runtime/asm_amd64.s:1771")}
+	gs := []dumpedG{{id: 7, state: "chan receive", stack: stackOf("example.wait", "\t/m/wait.go:3")}, unstarted}
+	assert.Empty(t, waitingDescendant(gs, 7), "a task's worker at its start")
+	gs = append(gs, dumpedG{id: 9, creator: 7, state: "chan receive", stack: stackOf("example.serve", "\t/m/serve.go:9")})
+	assert.Equal(t, "example.serve (chan receive)", waitingDescendant(gs, 7))
+
+	for _, tc := range []struct {
+		name  string
+		start func(ctx context.Context, p providers.Providers, release <-chan struct{})
+		want  bool
+	}{
+		{"a task", func(ctx context.Context, p providers.Providers, _ <-chan struct{}) {
+			p.Task.Go(ctx, "idle", func(ctx context.Context) error { return p.Time.Sleep(ctx, time.Hour) })
+		}, false},
+		{"a goroutine", func(_ context.Context, _ providers.Providers, release <-chan struct{}) {
+			go func() { <-release }()
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := goleak.IgnoreCurrent()
+			release := make(chan struct{})
+			res := New(Config{Seed: 9}).RunGuarded(func(ctx context.Context, p providers.Providers) error {
+				tc.start(ctx, p, release)
+				<-release // a raw channel, before the task started has run
+				return nil
+			}, 300*time.Millisecond)
+			close(release)
+			var f *Failure
+			require.ErrorAs(t, res.Err, &f)
+			assert.Equal(t, Escaped, f.Kind)
+			if tc.want {
+				assert.Contains(t, f.Msg, "; it may wait for a goroutine it started, in ")
+			} else {
+				assert.NotContains(t, f.Msg, "it may wait for a goroutine", "the engine's own coroutine is no goroutine the task started")
+			}
+			goleak.VerifyNone(t, before)
+		})
+	}
+}

@@ -124,11 +124,13 @@ func sampleGoroutine(id int64) (out sample) {
 // http.Transport's dial, a DNS lookup) waits for, such as
 // "net.(*Resolver).lookupIPAddr (select), and under it net.(*netFD).Read (IO wait)".
 // It returns "" when id started none that waits. The simulation's own
-// workers are left out, as by busyDescendant.
+// workers are left out, as by busyDescendant, and so are coroutines not
+// yet started: a task's worker parked at its start has no worker's frame
+// yet, and runs no code that anything could wait for.
 func waitingDescendant(gs []dumpedG, id int64) string {
 	children := map[int64][]int{}
 	for i, g := range gs {
-		if g.creator != 0 && !runs(g.state) && !strings.Contains(g.stack, workerFrame) {
+		if g.creator != 0 && !runs(g.state) && !strings.Contains(g.stack, workerFrame) && !unstartedCoroutine(g) {
 			children[g.creator] = append(children[g.creator], i)
 		}
 	}
@@ -158,6 +160,28 @@ func waitingDescendant(gs []dumpedG, id int64) string {
 		on += fmt.Sprintf(", and under it %s (%s)", innerFunc(deepest.stack), deepest.state)
 	}
 	return on
+}
+
+// unstartedCoroutine reports whether g is a coroutine (iter.Pull's) that
+// has not begun to run: its stack holds nothing but the runtime's start of
+// a coroutine. The simulation starts each task's worker as one, and a
+// task that starts a task and blocks before it yields leaves the new
+// worker there.
+func unstartedCoroutine(g dumpedG) bool {
+	if g.state != "coroutine" {
+		return false
+	}
+	start := false
+	for line := range strings.SplitSeq(g.stack, "\n") {
+		if strings.HasPrefix(line, "\t") {
+			continue
+		}
+		if !strings.HasPrefix(line, "runtime.") {
+			return false
+		}
+		start = start || line == "runtime.corostart"
+	}
+	return start
 }
 
 // innerFunc names the innermost function of a stack outside the runtime
