@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -330,8 +331,10 @@ func TestSimulationValuesOutlivingTheRunSayWhatIsWrong(t *testing.T) {
 		simtest.Run(r, func(s *simtest.S) { kept = s }, simtest.Seeds(1))
 	})
 	require.False(t, r.failed, r.output())
-	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs",
-		func() { kept.Sleep(time.Second) })
-	assert.PanicsWithValue(t, "sim: Task.Go after the simulation ended; a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs",
-		func() { kept.Go("late", func(context.Context) error { return nil }) })
+	fix := fmt.Sprintf(" after the simulation ended (seed %d of the simtest.Run in TestOutlive); "+
+		"a value it made (its S, providers, connections, files) outlived it: use such values only while the seed runs; "+
+		"a cleanup that uses one registers with s.Cleanup, which runs at the seed's end (or the helper that registers it takes the body's s), "+
+		"not with the test's t.Cleanup, which runs after every seed has ended", kept.Seed())
+	assert.PanicsWithValue(t, "sim: Sleep"+fix, func() { kept.Sleep(time.Second) })
+	assert.PanicsWithValue(t, "sim: Task.Go"+fix, func() { kept.Go("late", func(context.Context) error { return nil }) })
 }

@@ -43,6 +43,13 @@ type lateStrays struct {
 func (l *lateStrays) watch(t testing.TB, w *sim.World, seed uint64, recipe string, replayOf func() string) {
 	name := t.Name()
 	run := runName(seed, recipe)
+	if name != "" {
+		// What a test's cleanup does with a value of the run after its
+		// end names the Run it came from.
+		w.SetOwner(fmt.Sprintf("%s of the simtest.Run in %s", run, name))
+	} else {
+		w.SetOwner(run)
+	}
 	w.OnLateStray(func(f *sim.Failure) {
 		l.mu.Lock()
 		defer l.mu.Unlock()

@@ -50,6 +50,9 @@ type strays struct {
 	f      *Failure // the first stray call during the run
 	over   bool     // the run ended: later stray calls are late
 	late   func(*Failure)
+	// owner names the run in what a call after its end is told, or is
+	// "" (SetOwner).
+	owner string
 }
 
 // finalizerFix is the fix for a finalizer or a cleanup that called into
@@ -346,6 +349,55 @@ func (w *World) strayed() (Result, bool) {
 	return w.publishedResult(progress, events, now, &stamped), true
 }
 
+// SetOwner names the run, as "seed 42 of the simtest.Run in TestX", in
+// what a call after its end is told: the panic of a call on the test's
+// own goroutine, and the error of a Close (EnterClose). Call it before
+// Run.
+func (w *World) SetOwner(owner string) { w.strays.owner = owner }
+
+// EnterClose is Enter for the Close of what the simulation made (a
+// connection, a listener, a file), with closed the error that closing it
+// twice wraps (net.ErrClosed, fs.ErrClosed). On the test's own goroutine
+// after the run ended, it returns an error that wraps closed, where any
+// other call panics: a test's cleanups (t.Cleanup) run after every seed
+// has ended, and closing there what a seed made is done with it, as a
+// second Close is in production; it needs no world, and the error says
+// where the Close belongs. Otherwise it is Enter, and returns nil.
+func (w *World) EnterClose(what string, closed error) error {
+	if w.loadActive() == runEnded && onTestStack(string(debug.Stack())) {
+		return fmt.Errorf("%w: the simulation it belonged to (%s) has ended; %s", closed, w.runName(), closeFix)
+	}
+	w.enter(what)
+	return nil
+}
+
+// closeFix is where a Close of what a seed made belongs.
+const closeFix = "register the cleanup that closes it with s.Cleanup, which runs at the seed's end " +
+	"(or give the helper that registers it the body's s), not with the test's t.Cleanup, which runs after every seed has ended"
+
+// runName names the run, as SetOwner named it, for a report of a call
+// after its end.
+func (w *World) runName() string {
+	if w.strays.owner == "" {
+		return "the simulation"
+	}
+	return w.strays.owner
+}
+
+// outlived is the panic of call what, made on the test's own goroutine
+// after the run ended.
+func (w *World) outlived(what string) string {
+	run := ""
+	if w.strays.owner != "" {
+		run = " (" + w.strays.owner + ")"
+	}
+	return fmt.Sprintf("sim: %s after the simulation ended%s; %s", what, run, outlivedFix)
+}
+
+// onTestStack reports whether raw, a goroutine's stack trace, is of a
+// test's own goroutine (testing's tRunner), its cleanups included.
+func onTestStack(raw string) bool { return strings.Contains(raw, "\ntesting.tRunner(") }
+
 // OnLateStray sets fn to hear of stray calls made after the run ended,
 // which no Result can report any more; fn runs on the stray goroutine,
 // which ends when fn returns. Without it, a late stray call is written to
@@ -354,7 +406,9 @@ func (w *World) OnLateStray(fn func(*Failure)) { w.strays.late = fn }
 
 // outlivedFix says what is wrong with a call into a simulation that has
 // ended, and what to do instead.
-const outlivedFix = "a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs"
+const outlivedFix = "a value it made (its S, providers, connections, files) outlived it: use such values only while the seed runs; " +
+	"a cleanup that uses one registers with s.Cleanup, which runs at the seed's end (or the helper that registers it takes the body's s), " +
+	"not with the test's t.Cleanup, which runs after every seed has ended"
 
 // strayCall records a stray call and ends the calling goroutine.
 func (w *World) strayCall(op string) {
@@ -382,14 +436,14 @@ func (w *World) strayCall(op string) {
 	}
 	lateFn := st.late
 	st.mu.Unlock()
-	onTest := strings.Contains(raw, "\ntesting.tRunner(")
+	onTest := onTestStack(raw)
 	switch {
 	case onTest && late:
 		// A test's own goroutine, after the run: the test kept a value
 		// of the simulation. A Goexit would end the test binary with a
 		// message that names nothing; a panic names the test and the
 		// misuse.
-		panic(fmt.Sprintf("sim: %s after the simulation ended; %s", what, outlivedFix))
+		panic(w.outlived(what))
 	case onTest && strings.Contains(raw, "\ncreated by testing/synctest."):
 		panic(fmt.Sprintf("sim: a synctest bubble called into a running simulation (%s); only the simulation's tasks may: "+
 			"synctest.Test inside a simulation's body runs its function on a goroutine of its own, in a bubble of its own: "+

@@ -616,7 +616,7 @@ func (w *World) current(what string) *task {
 		// caught: this is the world's own goroutine, or any before Run.
 		switch w.state {
 		case finished:
-			panic(fmt.Sprintf("sim: %s after the simulation ended; %s", what, outlivedFix))
+			panic(w.outlived(what))
 		case running:
 			panic(fmt.Sprintf("sim: %s outside any task, in code the scheduler runs between steps (an Invariant's or an Eventually's check, "+
 				"an event's callback), which must not wait: wait in a task (p.Task.Go starts one)", what))

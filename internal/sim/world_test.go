@@ -300,9 +300,19 @@ func TestStartAfterEndPanicsWithFix(t *testing.T) {
 	var ctx context.Context
 	res := run(1, func(c context.Context, pp providers.Providers) error { p, ctx = pp, c; return nil })
 	require.NoError(t, res.Err)
-	assert.PanicsWithValue(t, "sim: Task.Go after the simulation ended; a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs",
+	const fix = "a value it made (its S, providers, connections, files) outlived it: use such values only while the seed runs; " +
+		"a cleanup that uses one registers with s.Cleanup, which runs at the seed's end (or the helper that registers it takes the body's s), " +
+		"not with the test's t.Cleanup, which runs after every seed has ended"
+	assert.PanicsWithValue(t, "sim: Task.Go after the simulation ended; "+fix,
 		func() { p.Task.Go(ctx, "late", func(context.Context) error { return nil }) })
-	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; a value made by the simulation outlived its run: use what a simulation makes (its S, providers, connections, files) only while it runs",
+	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended; "+fix,
+		func() { _ = p.Time.Sleep(ctx, time.Second) })
+
+	// A world its runner named says which run it was.
+	w := New(Config{Seed: 1})
+	w.SetOwner("seed 1 of the simtest.Run in TestX")
+	require.NoError(t, w.Run(func(c context.Context, pp providers.Providers) error { p, ctx = pp, c; return nil }).Err)
+	assert.PanicsWithValue(t, "sim: Sleep after the simulation ended (seed 1 of the simtest.Run in TestX); "+fix,
 		func() { _ = p.Time.Sleep(ctx, time.Second) })
 }
 

@@ -358,7 +358,9 @@ func (f *file) Stat() (fs.FileInfo, error) {
 // opened, or whose process exited, succeeds: its process is gone, and so
 // are its open files.
 func (f *file) Close() error {
-	f.d.w.Enter("file close")
+	if err := f.d.w.EnterClose("file close", fs.ErrClosed); err != nil {
+		return pathErr("close", f.name, err)
+	}
 	if f.closed {
 		return pathErr("close", f.name, fs.ErrClosed)
 	}

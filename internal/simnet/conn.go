@@ -860,7 +860,9 @@ func (c *conn) gotReset() {
 // was called, as Linux does. Data that arrives after Close is answered
 // with a reset.
 func (c *conn) Close() error {
-	c.n.w.Enter("net close")
+	if err := c.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+		return c.opErr("close", err)
+	}
 	if c.closed {
 		return c.opErr("close", net.ErrClosed)
 	}
@@ -985,7 +987,9 @@ func (c *conn) shutWrite() {
 // and this end can still read. It fails with ENOTCONN once the connection
 // is over (see shutErr).
 func (c *conn) CloseWrite() error {
-	c.n.w.Enter("net close")
+	if err := c.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+		return c.opErr("close", err)
+	}
 	if err := c.shutErr(); err != nil {
 		return err
 	}
@@ -1011,7 +1015,9 @@ func (c *conn) shutErr() error {
 // CloseRead shuts down reading, as *net.TCPConn's: reads return EOF and
 // data that arrives is dropped. It fails as CloseWrite does.
 func (c *conn) CloseRead() error {
-	c.n.w.Enter("net close")
+	if err := c.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+		return c.opErr("close", err)
+	}
 	if err := c.shutErr(); err != nil {
 		return err
 	}

@@ -60,7 +60,9 @@ func (l *listener) Accept() (net.Conn, error) {
 // refused (those waiting on a full backlog too), and connections not yet
 // accepted are reset.
 func (l *listener) Close() error {
-	l.h.n.w.Enter("net close")
+	if err := l.h.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+		return opError("close", nil, l.addr, err)
+	}
 	if l.closed {
 		return opError("close", nil, l.addr, net.ErrClosed)
 	}

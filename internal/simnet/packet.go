@@ -519,7 +519,9 @@ func (n *Net) unreachable(sender *packetConn, dst *Host, exempt bool) {
 // Close closes the socket: ReadFrom and WriteTo fail with net.ErrClosed,
 // and datagrams that arrive for it are dropped.
 func (c *packetConn) Close() error {
-	c.n.w.Enter("net close")
+	if err := c.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+		return c.opErr("close", nil, err)
+	}
 	if c.closed {
 		return c.opErr("close", nil, net.ErrClosed)
 	}
