@@ -141,7 +141,8 @@
 //
 //   - The seed's: Error, Errorf, Fatal, Fatalf, Fail, FailNow, Failed, Log,
 //     Logf, Skip, Skipf, SkipNow, Skipped (a skip ends the seed and skips
-//     the test), Helper (a helper's frames are skipped in the seed's
+//     the test; a skip of the test's own t inside the body is a
+//     configuration error, which fails the test), Helper (a helper's frames are skipped in the seed's
 //     report, from any task), Cleanup (run in the driver's task when the
 //     body returns; outside the simulation, before the Run goes on, for
 //     a seed the [Watchdog] gave up), Context (the driver's, cancelled

@@ -775,6 +775,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	// As runSeedOn takes a failure of the test's T for the seed's, so
 	// does the S's Failed.
 	wasFailed, late := r.t.Failed(), r.lateReports()
+	wasSkipped := testingSkipped(r.t)
 	viaT := func() bool { return !wasFailed && r.t.Failed() && r.lateReports() == late }
 	// The S is made here, not by the driver: when the watchdog gives the
 	// seed up, the Run reads it (runGivenUp) while the driver may not
@@ -816,6 +817,9 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	if began.Load() {
 		parallelInBody(s, o.res.Err)
 		nestedInBody(s, o.res.Err)
+		if !wasSkipped && testingSkipped(r.t) {
+			skippedInBody(s, o.res.Err)
+		}
 	}
 	if began.Load() {
 		s.ended.Store(true)
@@ -886,6 +890,70 @@ func durationExpr(d time.Duration) string {
 		}
 	}
 	return fmt.Sprintf("%d*time.Nanosecond", int64(d))
+}
+
+// skippedInBody takes a skip of the test's own testing.T, called while
+// s's seed ran (t.Skip in the body, or a helper given t that skips), for
+// the mistake of set-up it is, as a nested Run is: SkipNow ends the
+// task it is called on, which the seed cannot tell from a failure, and
+// every seed that gets there would meet it. The test fails, as it does
+// for those, rather than skip: a skip would hide that the Run's seeds
+// never ran, and the line to fix is named.
+func skippedInBody(s *S, err error) {
+	if s.config != nil {
+		return
+	}
+	where := ""
+	var f *sim.Failure
+	if errors.As(err, &f) {
+		where = callerOfTesting(f.Stack)
+	}
+	s.config = &configErr{err: errors.New(outerSkipError), where: where}
+	s.failed = true
+}
+
+// testingSkipped reports whether t, a test of package testing's, was
+// skipped: there, SkipNow ends the goroutine it is called on. A
+// testing.TB of another kind (a wrapper that keeps what a Run tells it)
+// may leave Skipped to a nil testing.TB it embeds, and is not asked.
+func testingSkipped(t testing.TB) bool {
+	switch t := t.(type) {
+	case *testing.T:
+		return t.Skipped()
+	case *testing.B:
+		return t.Skipped()
+	case *testing.F:
+		return t.Skipped()
+	}
+	return false
+}
+
+// outerSkipError is the configuration error of the test's own t skipped
+// inside the body.
+const outerSkipError = "simtest: the test's own testing.T was skipped inside the Run's body (t.Skip, or a helper given the test's t that skips it); " +
+	"its SkipNow ends the task it is called on, not the test, and the seed cannot tell that from a failure: " +
+	"skip through the body's S instead (s.Skip, or give the helper s), which skips the whole test, or skip in the test function before simtest.Run"
+
+// callerOfTesting is the line, "file.go:12", of the innermost frame of
+// stack, a task's as a Failure holds it, outside package testing, the
+// runtime and the simulation: the code that called the testing.T.
+func callerOfTesting(stack string) string {
+	lines := strings.Split(stack, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		fn := lines[i]
+		if strings.HasPrefix(fn, "\t") {
+			continue
+		}
+		if strings.HasPrefix(fn, "testing.") || strings.HasPrefix(fn, "runtime.") || strings.Contains(fn, "moonpool/internal/") {
+			continue
+		}
+		loc := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndex(loc, " +0x"); j > 0 {
+			loc = loc[:j]
+		}
+		return shortFile(loc)
+	}
+	return ""
 }
 
 // parallelInBody takes a panic of testing.T's refusal of t.Parallel,
