@@ -495,9 +495,26 @@ func strayOrigin(raw string) (started, fix string) {
 	case fn == "time.goFunc":
 		return "it was started by time.AfterFunc, which runs its function on a goroutine of its own",
 			"use p.Time.AfterFunc(d, f), which runs f in a task of its own"
+	case testifyWait(fn):
+		return "it was started by testify's " + fn[strings.LastIndex(fn, "/")+1:] + ", which runs its condition on a goroutine of its own and waits on the wall clock, " +
+				"while simulated time stands still",
+			eventuallyFix
 	}
 	return "it was started by a go statement in " + fn, strayFix
 }
+
+// testifyWait reports whether fn, the function a goroutine was started
+// in, is one of testify's waits on the wall clock (Eventually,
+// EventuallyWithT, Never), which run their condition on a goroutine of
+// their own. require's call assert's.
+func testifyWait(fn string) bool {
+	_, name, ok := strings.Cut(fn, "github.com/stretchr/testify/assert.")
+	return ok && (strings.HasPrefix(name, "Eventually") || strings.HasPrefix(name, "Never"))
+}
+
+// eventuallyFix is the fix for testify's waits in a simulation.
+const eventuallyFix = "in a simulation, check a condition over simulated time with S.Eventually (a check that reads state, on the scheduler), " +
+	"or retry a call in the body or a task with s.Sleep between tries, not with testify's Eventually, EventuallyWithT or Never"
 
 // strayStack trims a debug.Stack trace to the stray goroutine's own frames,
 // as "function\n\tfile:line" lines: it drops the first line, the engine's

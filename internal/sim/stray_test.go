@@ -379,3 +379,21 @@ func TestStrayOriginNamesFinalizersAndCleanups(t *testing.T) {
 	assert.Contains(t, started, "runtime.AddCleanup")
 	assert.Equal(t, finalizerFix, fix)
 }
+
+// A stray call from the goroutine testify's EventuallyWithT (or
+// Eventually, Never) runs its condition on names testify's wait and
+// S.Eventually, not the Task provider and programs.
+func TestStrayOriginNamesTestifysEventually(t *testing.T) {
+	for _, fn := range []string{"EventuallyWithT", "Eventually", "Never"} {
+		started, fix := strayOrigin("goroutine 31 [running]:\nexample.(*Cache).Get(0x0?)\n\t/m/service.go:68 +0x1c\n" +
+			"github.com/stretchr/testify/assert." + fn + ".func1()\n\t/mod/github.com/stretchr/testify@v1.12.1/assert/assertions.go:2115 +0x3f\n" +
+			"created by github.com/stretchr/testify/assert." + fn + " in goroutine 23\n\t/mod/github.com/stretchr/testify@v1.12.1/assert/assertions.go:2127 +0x9d\n")
+		assert.Equal(t, "it was started by testify's assert."+fn+", which runs its condition on a goroutine of its own and waits on the wall clock, "+
+			"while simulated time stands still", started)
+		assert.Equal(t, "in a simulation, check a condition over simulated time with S.Eventually (a check that reads state, on the scheduler), "+
+			"or retry a call in the body or a task with s.Sleep between tries, not with testify's Eventually, EventuallyWithT or Never", fix)
+	}
+	started, fix := strayOrigin("goroutine 32 [running]:\nexample.f()\n\t/m/f.go:3 +0x1c\ncreated by github.com/stretchr/testify/assert.CallerInfo in goroutine 23\n\t/m/x.go:1 +0x9d\n")
+	assert.Equal(t, "it was started by a go statement in github.com/stretchr/testify/assert.CallerInfo", started)
+	assert.Equal(t, strayFix, fix)
+}
