@@ -590,7 +590,7 @@ func failureWords(o *seedOutcome) string {
 		parts = append(parts, errs...)
 	}
 	if o.viaT {
-		parts = append(parts, viaTMessage)
+		parts = append(parts, viaTWords(raceDetector))
 	}
 	if len(parts) == 0 {
 		return "it failed"

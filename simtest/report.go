@@ -481,7 +481,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		}
 	}
 	if o.viaT {
-		fmt.Fprintf(&b, "  %s\n", viaTMessage)
+		fmt.Fprintf(&b, "  %s\n", viaTWords(raceDetector))
 	}
 	if o.unchecked != "" {
 		fmt.Fprintf(&b, "  %s\n", o.unchecked)

@@ -269,8 +269,24 @@ type seedOutcome struct {
 
 // viaTMessage says what viaT means, in a failure report and a kept seed.
 const viaTMessage = "the test's own testing.T was marked failed while this seed ran " +
-	"(t.Error, t.Errorf or t.Fail called from the body or one of its tasks, or a data race found by the race detector); " +
+	"(t.Error, t.Errorf or t.Fail called from the body or one of its tasks); " +
 	"call s.Errorf on the body's *simtest.S instead, so that the failure belongs to the seed and its report"
+
+// viaTRaceMessage is viaTMessage under the race detector, for which
+// testing marks a test failed on a data race: no call to move to s.
+const viaTRaceMessage = "the test's own testing.T was marked failed while this seed ran: the race detector is on, and testing " +
+	"marks a test failed when it reports a data race, so a \"WARNING: DATA RACE\" report above may be the cause: fix the race it names " +
+	"(two goroutines that touch the same memory, one of them a goroutine the simulation does not run?); " +
+	"otherwise t.Error, t.Errorf or t.Fail was called from the body or one of its tasks: call s.Errorf on the body's *simtest.S instead, " +
+	"so that the failure belongs to the seed and its report"
+
+// viaTWords is what viaT means in this test binary.
+func viaTWords(race bool) string {
+	if race {
+		return viaTRaceMessage
+	}
+	return viaTMessage
+}
 
 func (o *seedOutcome) failed() bool {
 	if o.res.Err != nil || o.diverge != "" {
