@@ -594,10 +594,23 @@ func joinLoc(loc, msg string) string {
 }
 
 // Output returns a writer whose lines go to the seed's log, as
-// testing.T's go to the test's: each line as a line of Log, without the
-// line of code that wrote it; a last line without its newline is logged
-// when the seed ends. Hand it to a logger (slog.NewTextHandler) whose
-// lines belong with the seed's.
+// testing.T's go to the test's: each line as a line of Log, stamped with
+// the simulated time and the task, without the line of code that wrote
+// it; a last line without its newline is logged when the seed ends.
+//
+// For log/slog, [S.Logger] is the better fit: its records join the
+// seed's timeline with the simulated time. A handler of package slog
+// that writes to Output stamps each line with the wall clock too, beside
+// the seed's simulated time; drop its time attribute:
+//
+//	slog.New(slog.NewTextHandler(s.Output(), &slog.HandlerOptions{
+//		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+//			if a.Key == slog.TimeKey && len(groups) == 0 {
+//				return slog.Attr{} // the seed's log has the simulated time
+//			}
+//			return a
+//		},
+//	}))
 func (s *S) Output() io.Writer { return seedOutput{s} }
 
 type seedOutput struct{ s *S }

@@ -450,9 +450,9 @@ func TestFailNowInAnInvariantSaysWhatToDo(t *testing.T) {
 func TestOutputWritesToTheSeedsLog(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) {
 		logger := slog.New(slog.NewTextHandler(s.Output(), &slog.HandlerOptions{
-			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-				if a.Key == slog.TimeKey {
-					return slog.Attr{}
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey && len(groups) == 0 {
+					return slog.Attr{} // as Output's doc shows
 				}
 				return a
 			},
@@ -468,6 +468,7 @@ func TestOutputWritesToTheSeedsLog(t *testing.T) {
 	}, simtest.Seeds(1))
 	require.False(t, res.OK())
 	assert.Contains(t, res.Report, "    0s server: level=INFO msg=serving port=80\n")
+	assert.NotContains(t, res.Report, "time=", "no wall-clock stamp beside the simulated time")
 	assert.Contains(t, res.Report, "    0s driver: a last line, in two writes\n")
 }
 
