@@ -280,3 +280,30 @@ func TestARunInsideASeedIsAConfigurationError(t *testing.T) {
 		})
 	}
 }
+
+// A body that fails through a *require.Assertions made on the test's t
+// (require.New(t), or a testify suite's Require()) is told that those
+// are the test's t, and what to use instead; one made on the seed's S
+// fails the seed as any require does, without the note.
+func TestRequireAssertionsOnTheTestsTAreNamed(t *testing.T) {
+	const note = "it failed through a *require.Assertions, made on the test's own testing.T: require.New(t), or a testify suite's Require(), " +
+		"which asserts on the suite's T(), the test's t (as do the suite's own assertion methods, such as its Equal): " +
+		"in a body, assert through the seed's S, as require.New(s) or require.NoError(s, err)"
+	r := runIn("TestSuiteRequire", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			require.New(r).Equal(2, 1, "through the suite's Require") //simvet:allow testingt the slip this test is about
+		}, simtest.Seeds(1), simtest.KeepFailures(false))
+	})
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), "runtime.Goexit was called in a task")
+	assert.Contains(t, r.output(), note)
+
+	r = runIn("TestSeedRequire", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			require.New(s).Equal(2, 1, "through the seed's S")
+		}, simtest.Seeds(1), simtest.KeepFailures(false))
+	})
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), "through the seed's S")
+	assert.NotContains(t, r.output(), note)
+}

@@ -483,6 +483,9 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	if o.viaT {
 		fmt.Fprintf(&b, "  %s\n", viaTWords(raceDetector))
 	}
+	if f != nil && f.Kind == sim.Goexit && strings.Contains(f.Stack, requireAssertions) {
+		fmt.Fprintf(&b, "  %s\n", requireOnT)
+	}
 	if o.unchecked != "" {
 		fmt.Fprintf(&b, "  %s\n", o.unchecked)
 	}
@@ -696,6 +699,16 @@ const escapesUnseen = "what decided it escapes the simulation without changing i
 	"or kept from the first run to the second: a package variable, math/rand's global source, a file outside the seed's simulated disks; " +
 	"or the wall clock?). Keep such state in values the body makes, draw from p.Random, keep files on the seed's disks (s.Storage) " +
 	"or in s.TempDir, read time from p.Time; simvet's globalstate, globalrand, osnet and wallclock rules find these before running"
+
+// requireAssertions is in the stack of a task that failed through a
+// *require.Assertions: one that require.New made, or a testify suite's
+// Require().
+const requireAssertions = "\ngithub.com/stretchr/testify/require.(*Assertions)."
+
+// requireOnT says what a Goexit through a *require.Assertions was.
+const requireOnT = "it failed through a *require.Assertions, made on the test's own testing.T: require.New(t), or a testify suite's Require(), " +
+	"which asserts on the suite's T(), the test's t (as do the suite's own assertion methods, such as its Equal): " +
+	"in a body, assert through the seed's S, as require.New(s) or require.NoError(s, err)"
 
 // writeRealWaits tells a failure report of the seed's waits on real time
 // (sim.RealWait): a wait for real time that a failure then follows, as
