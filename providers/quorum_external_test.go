@@ -84,8 +84,14 @@ func TestQuorumGivesUpWithItsContext(t *testing.T) {
 		ended := providers.NewChan[ending](p.Task, 3)
 		ctx, cancel := p.Time.WithTimeout(ctx, 30*time.Millisecond)
 		defer cancel()
-		_, err := providers.Quorum(ctx, p.Task, 3,
-			replica(p, 0, nil, ended), replica(p, 1, nil, ended), replica(p, 2, nil, ended))
+		// The third answers only after an hour, so that a loaded machine's
+		// late wake-up of the deadline cannot let it in first.
+		late := func(ctx context.Context) (int, error) {
+			err := p.Time.Sleep(ctx, time.Hour)
+			ended.TrySend(ending{2, err})
+			return 2, err
+		}
+		_, err := providers.Quorum(ctx, p.Task, 3, replica(p, 0, nil, ended), replica(p, 1, nil, ended), late)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 }
