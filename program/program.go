@@ -38,8 +38,9 @@ type Config struct {
 	// seconds of real time the process fails with ErrSpinning. It costs
 	// checks in the program's loops, which about double the cost of its
 	// code. Without it such a goroutine fails the seed through the
-	// simulation's watchdog, as a task blocked outside the simulation, and
-	// goes on spinning until the test binary exits.
+	// simulation's watchdog, as a task busy in the program's code, and
+	// goes on spinning until the test binary exits, with the garbage
+	// collector off meanwhile (docs/programs.md, What stays out).
 	StopSpins bool
 	// ColdStart runs the program's package initializers in every process
 	// it starts, with that process's own random draws and clock. By

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -60,11 +61,16 @@ const bodyFrame = "/internal/sim.(*task).body"
 // stacks returns the stack of every labelled worker goroutine, by label, as
 // "function\n\tfile:line" lines, read from the goroutine profile. A
 // goroutine started by a task inherits its worker's label: the stack that
-// holds the worker's own frame wins over it.
+// holds the worker's own frame wins over it. It returns none while a
+// program's code runs, which would hold the profile's stop of the world
+// (canStopTheWorld).
 func stacks() map[string]string {
+	out := make(map[string]string)
+	if !canStopTheWorld() {
+		return out
+	}
 	var buf bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
-	out := make(map[string]string)
 	for _, rec := range strings.Split(buf.String(), "\n\n") {
 		var label string
 		var frames []string
@@ -673,6 +679,21 @@ func (w *World) escaped(idle time.Duration) Result {
 		who, toSched = "code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback)", ""
 	}
 	switch {
+	case t != nil && w.inForeign(t):
+		// Told from what the host knows: no sample can be taken of a
+		// goroutine in a program's code (ForeignCall). Nor can a garbage
+		// collection run, which stops the world too: the automatic ones
+		// are turned off, so that the binary goes on to report the seed
+		// and run the others.
+		debug.SetGCPercent(-1)
+		f.Kind = Busy
+		f.Msg = fmt.Sprintf("%s has run for %v of real time without returning%s, in the code of the program it runs, "+
+			"which has not called the host since: a goroutine of the program loops without blocking or calling out (for !flag.Load() {}), "+
+			"and WebAssembly has no preemption, so the program's other goroutines and the simulation never run again. "+
+			"Block on a channel, a timer or I/O instead of polling. Build the program with program.Config{StopSpins: true} "+
+			"for such a loop to be stopped after 5 s with the functions it spins in (docs/programs.md, What stays out); "+
+			"without it the goroutine spins on until the test binary exits, and the garbage collector is off until then, "+
+			"for a collection would wait for that goroutine forever", who, idle, toSched)
 	case s.busy:
 		f.Kind = Busy
 		f.Msg = fmt.Sprintf("%s has run for %v of real time without returning%s, and its goroutine is running, not waiting: "+

@@ -244,8 +244,13 @@ func (w *World) taskGoroutines() (n int, stack string) {
 // labelledGoroutines counts the live goroutines that carry one of labels
 // (a worker's) but are not a worker: goroutines that tasks started with
 // go statements, and those these started. It returns the stack of one of
-// them, as "function\n\tfile:line" lines.
+// them, as "function\n\tfile:line" lines. It counts none while a
+// program's code runs, which would hold the profile's stop of the world
+// (canStopTheWorld).
 func labelledGoroutines(labels map[string]bool) (n int, stack string) {
+	if !canStopTheWorld() {
+		return 0, ""
+	}
 	var buf bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
 	for _, rec := range strings.Split(buf.String(), "\n\n") {

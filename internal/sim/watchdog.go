@@ -357,8 +357,12 @@ type dumpedG struct {
 
 // goroutines returns every goroutine, read from a stack trace of all of
 // them: unlike a goroutine profile, it gives the exact line of a goroutine
-// stopped while running.
+// stopped while running. It returns none while a program's code runs,
+// which would hold the trace's stop of the world (canStopTheWorld).
 func goroutines() []dumpedG {
+	if !canStopTheWorld() {
+		return nil
+	}
 	buf := make([]byte, 64<<10)
 	for {
 		n := runtime.Stack(buf, true)

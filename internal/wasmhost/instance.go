@@ -13,6 +13,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -252,6 +253,11 @@ func (in *instance) watched(m *Module, f api.Function) error {
 	if m.stopSpins {
 		stopWatch = in.watch.start(cancel, in.cfg.Watchdog)
 	}
+	// The simulation's watchdog must not stop the world while the
+	// program's code runs: that code cannot be preempted, and a spin in it
+	// would hold the stop, and the test binary, forever.
+	fc := sim.EnterForeign(in.ctx, in.watch.inHost.Load)
+	defer fc.End()
 	_, err := f.Call(callCtx)
 	stopWatch()
 	cancel()
