@@ -2,7 +2,9 @@ package sim
 
 import (
 	"context"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/moonpool-go/moonpool/internal/simctx"
 )
@@ -17,9 +19,9 @@ import (
 // watchdog takes no such sample while a ForeignCall is out in its code,
 // and tells what the host knows instead.
 type ForeignCall struct {
-	inHost func() bool // the call is in a host function now, in Go code
-	world  *World      // the world whose task made the call; nil off any
-	task   *task
+	out   atomic.Bool // the call runs its own code, not a host function
+	world *World      // the world whose task made the call; nil off any
+	task  *task
 }
 
 // foreignCalls holds the ForeignCalls under way in the process. It is the
@@ -29,24 +31,53 @@ type ForeignCall struct {
 type foreignCalls struct {
 	mu    sync.Mutex
 	calls map[*ForeignCall]struct{}
+	// sampling counts the samples under way (stopWorld): a call does not
+	// go back out into its code meanwhile (Out).
+	sampling atomic.Int32
 }
 
 var foreign = foreignCalls{calls: map[*ForeignCall]struct{}{}}
 
 // EnterForeign notes that the calling goroutine is about to run code that
-// the Go runtime cannot preempt, until End is called. inHost reports,
-// from any goroutine, whether that code has called out to Go and is there
-// now (the code may then be stopped). ctx is the calling task's, or one
-// of no simulation (a program's initializers run for its snapshot).
-func EnterForeign(ctx context.Context, inHost func() bool) *ForeignCall {
-	c := &ForeignCall{inHost: inHost}
+// the Go runtime cannot preempt, until End is called, and returns once it
+// may (Out). The host tells each call out to Go with In, and each return
+// to the code with Out. ctx is the calling task's, or one of no
+// simulation (a program's initializers run for its snapshot).
+func EnterForeign(ctx context.Context) *ForeignCall {
+	c := &ForeignCall{}
 	if w, ok := simctx.From(ctx).(*World); ok && w.cur != nil {
 		c.world, c.task = w, w.cur
 	}
 	foreign.mu.Lock()
 	foreign.calls[c] = struct{}{}
 	foreign.mu.Unlock()
+	c.Out()
 	return c
+}
+
+// In notes that the call's code called out to Go, where it may be
+// stopped (a nil call has none).
+func (c *ForeignCall) In() {
+	if c != nil {
+		c.out.Store(false)
+	}
+}
+
+// Out notes that the calling goroutine goes back into the call's code
+// (a nil call has none), once no sample is under way: one that began may have found the call in
+// Go, and must not find it gone when the world stops. (Each side stores,
+// then loads what the other stores, so one of them sees the other.)
+func (c *ForeignCall) Out() {
+	for c != nil {
+		c.out.Store(true)
+		if foreign.sampling.Load() == 0 {
+			return
+		}
+		c.out.Store(false)
+		for foreign.sampling.Load() > 0 {
+			runtime.Gosched()
+		}
+	}
 }
 
 // End notes that the call returned: its goroutine runs Go code again.
@@ -56,18 +87,22 @@ func (c *ForeignCall) End() {
 	foreign.mu.Unlock()
 }
 
-// canStopTheWorld reports whether a stack trace of every goroutine may be
-// taken: no ForeignCall in the process is out in its code, where it could
-// not be stopped. A call that leaves a host function just after may still
-// hold the sample up, until it next calls the host.
-func canStopTheWorld() bool {
+// stopWorld runs sample, which stops the world (a stack trace of every
+// goroutine, a goroutine profile), unless a ForeignCall in the process is
+// out in its code, where it could not be stopped; it reports whether
+// sample ran. No call goes back out into its code while sample runs.
+func stopWorld(sample func()) bool {
+	foreign.sampling.Add(1)
+	defer foreign.sampling.Add(-1)
 	foreign.mu.Lock()
-	defer foreign.mu.Unlock()
 	for c := range foreign.calls {
-		if !c.inHost() {
+		if c.out.Load() {
+			foreign.mu.Unlock()
 			return false
 		}
 	}
+	foreign.mu.Unlock()
+	sample()
 	return true
 }
 
@@ -77,7 +112,7 @@ func (w *World) inForeign(t *task) bool {
 	foreign.mu.Lock()
 	defer foreign.mu.Unlock()
 	for c := range foreign.calls {
-		if c.world == w && c.task == t && !c.inHost() {
+		if c.world == w && c.task == t && c.out.Load() {
 			return true
 		}
 	}

@@ -63,14 +63,13 @@ const bodyFrame = "/internal/sim.(*task).body"
 // goroutine started by a task inherits its worker's label: the stack that
 // holds the worker's own frame wins over it. It returns none while a
 // program's code runs, which would hold the profile's stop of the world
-// (canStopTheWorld).
+// (stopWorld).
 func stacks() map[string]string {
 	out := make(map[string]string)
-	if !canStopTheWorld() {
+	var buf bytes.Buffer
+	if !stopWorld(func() { _ = pprof.Lookup("goroutine").WriteTo(&buf, 1) }) {
 		return out
 	}
-	var buf bytes.Buffer
-	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
 	for _, rec := range strings.Split(buf.String(), "\n\n") {
 		var label string
 		var frames []string

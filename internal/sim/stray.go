@@ -246,13 +246,12 @@ func (w *World) taskGoroutines() (n int, stack string) {
 // go statements, and those these started. It returns the stack of one of
 // them, as "function\n\tfile:line" lines. It counts none while a
 // program's code runs, which would hold the profile's stop of the world
-// (canStopTheWorld).
+// (stopWorld).
 func labelledGoroutines(labels map[string]bool) (n int, stack string) {
-	if !canStopTheWorld() {
+	var buf bytes.Buffer
+	if !stopWorld(func() { _ = pprof.Lookup("goroutine").WriteTo(&buf, 1) }) {
 		return 0, ""
 	}
-	var buf bytes.Buffer
-	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
 	for _, rec := range strings.Split(buf.String(), "\n\n") {
 		_, rest, ok := strings.Cut(rec, `"`+labelKey+`":"`)
 		if !ok {

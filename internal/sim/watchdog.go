@@ -358,19 +358,21 @@ type dumpedG struct {
 // goroutines returns every goroutine, read from a stack trace of all of
 // them: unlike a goroutine profile, it gives the exact line of a goroutine
 // stopped while running. It returns none while a program's code runs,
-// which would hold the trace's stop of the world (canStopTheWorld).
+// which would hold the trace's stop of the world (stopWorld).
 func goroutines() []dumpedG {
-	if !canStopTheWorld() {
-		return nil
-	}
 	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
+	trace := func() {
+		for {
+			n := runtime.Stack(buf, true)
+			if n < len(buf) {
+				buf = buf[:n]
+				return
+			}
+			buf = make([]byte, 2*len(buf))
 		}
-		buf = make([]byte, 2*len(buf))
+	}
+	if !stopWorld(trace) {
+		return nil
 	}
 	var out []dumpedG
 	for _, rec := range strings.Split(string(buf), "\n\n") {

@@ -110,12 +110,15 @@ type instance struct {
 	// termIgnored: the program ignores SIGTERM (signal.Ignore).
 	termIgnored bool
 
-	calls      int // host calls since the last wait
-	lastCheck  time.Time
-	panicked   any // what a host function panicked with, for the kill to go on
-	spinning   bool
-	threw      bool // the clock failed once, for the runtime to throw
-	watch      watch
+	calls     int // host calls since the last wait
+	lastCheck time.Time
+	panicked  any // what a host function panicked with, for the kill to go on
+	spinning  bool
+	threw     bool // the clock failed once, for the runtime to throw
+	watch     watch
+	// foreign tells the simulation's watchdog whether the program's code
+	// runs (sim.ForeignCall), during a call.
+	foreign    *sim.ForeignCall
 	out, errs  lineBuffer
 	stderrTail []byte
 }
@@ -256,8 +259,8 @@ func (in *instance) watched(m *Module, f api.Function) error {
 	// The simulation's watchdog must not stop the world while the
 	// program's code runs: that code cannot be preempted, and a spin in it
 	// would hold the stop, and the test binary, forever.
-	fc := sim.EnterForeign(in.ctx, in.watch.inHost.Load)
-	defer fc.End()
+	in.foreign = sim.EnterForeign(in.ctx)
+	defer in.foreign.End()
 	_, err := f.Call(callCtx)
 	stopWatch()
 	cancel()
@@ -323,6 +326,7 @@ func (in *instance) closeAll() {
 // a program that spins, and notes panics raised under it.
 func (in *instance) host() {
 	in.watch.enter()
+	in.foreign.In()
 	if in.cfg.hostCalls != nil {
 		*in.cfg.hostCalls++
 	}
@@ -389,6 +393,7 @@ func (in *instance) notify() { in.wake.TrySend(struct{}{}) }
 // simulation killing the task, before wazero turns it into an error.
 func (in *instance) catch() {
 	in.watch.leave()
+	in.foreign.Out()
 	if r := recover(); r != nil {
 		switch r.(type) {
 		case *sys.ExitError, spinError:

@@ -200,6 +200,7 @@ const pageSize = 65536
 // watchdog that the program called the host.
 func (in *instance) snapshotHost() {
 	in.watch.enter()
+	in.foreign.In()
 	in.snap.calls++
 	if in.snap.calls > snapshotCalls {
 		panic(unsafeCall{fmt.Sprintf("more than %d host calls", snapshotCalls)})
