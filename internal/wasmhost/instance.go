@@ -45,8 +45,10 @@ type Config struct {
 	ColdStart bool
 }
 
-// ErrSpinning is the reason a program that never waits is stopped.
-var ErrSpinning = errors.New("the program calls the host in a loop without ever waiting; a goroutine spins (WebAssembly has no preemption): block on a channel, a timer or I/O instead of polling")
+// ErrSpinning is the reason a program that never waits is stopped: a
+// goroutine that loops, whether it calls the host or not. Each error that
+// wraps it says which.
+var ErrSpinning = errors.New("a goroutine of the program spins (WebAssembly has no preemption): block on a channel, a timer or I/O instead of polling")
 
 // An ExitError is a program's exit with a non-zero status.
 type ExitError struct {
@@ -269,13 +271,16 @@ func (in *instance) watched(m *Module, f api.Function) error {
 
 func (in *instance) exitError(err error) error {
 	if in.watch.fired.Load() {
-		return fmt.Errorf("the program ran for %v of real time without calling the host: %w", in.watch.limit, ErrSpinning)
+		return fmt.Errorf("the program ran its own code for %v of real time without calling the host (no clock read, no I/O, no sleep): "+
+			"a goroutine loops on something only another goroutine changes (for !flag.Load() {}), which never runs; "+
+			"WebAssembly stops such code without a stack, so the host cannot name the loop: %w", in.watch.limit, ErrSpinning)
 	}
 	if in.spinning {
 		var exit *sys.ExitError
 		if errors.As(err, &exit) {
 			// The runtime threw: its standard error holds the stacks.
-			return fmt.Errorf("%d host calls while the simulated clock stood still: %w; the program's goroutines:\n%s",
+			return fmt.Errorf("%d host calls while the simulated clock stood still: the program calls the host in a loop without ever waiting; %w; "+
+				"the program's goroutines, the spinning one first:\n%s",
 				in.cfg.SpinBudget, ErrSpinning, strings.TrimRight(string(in.stderrTail), "\n"))
 		}
 		// wazero's error holds the spinning goroutine's stack.
@@ -364,7 +369,7 @@ func (in *instance) host() {
 type spinError struct{ calls int }
 
 func (e spinError) Error() string {
-	return fmt.Sprintf("%d host calls without waiting: %v", e.calls, ErrSpinning)
+	return fmt.Sprintf("%d host calls while the simulated clock stood still: the program calls the host in a loop without ever waiting; %v", e.calls, ErrSpinning)
 }
 
 func (e spinError) Unwrap() error { return ErrSpinning }

@@ -147,7 +147,8 @@ func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
 	if in.watch.fired.Load() {
 		// Not a cold start: whether the watchdog fires depends on the
 		// machine, and the way a program starts must not.
-		return nil, fmt.Errorf("the program's package initializers ran for %v of real time without calling the host: %w", in.watch.limit, ErrSpinning)
+		return nil, fmt.Errorf("the program's package initializers ran for %v of real time without calling the host (no clock read, no I/O, no sleep): "+
+			"an initializer loops without end, and WebAssembly stops such code without a stack, so the host cannot name the loop: %w", in.watch.limit, ErrSpinning)
 	}
 	if u, ok := in.panicked.(unsafeCall); ok {
 		return nil, u
