@@ -110,7 +110,9 @@
 // process's pid and host name, log.Fatal, os/exec, net's and crypto/tls's
 // dial, listen and lookup, and net/http's default client, own transports
 // and servers reach the real machine. Use p.Storage, p.Network and
-// package simhttp.
+// package simhttp. grpc-go's servers and client connections (NewServer,
+// Serve, NewClient, Dial, DialContext) run goroutines of their own: run
+// gRPC code as a program.
 //
 // # maporder
 //
@@ -298,7 +300,11 @@ binary. net/http's Get, Post, DefaultClient and DefaultTransport, an
 http.Client without a Transport and an http.Transport of one's own
 dial for real or read on goroutines of their own, and http.Serve,
 ListenAndServe, an http.Server's Serve and httptest's servers serve each
-connection on a goroutine of its own. Use the providers, and package
+connection on a goroutine of its own. grpc-go's grpc.NewServer, a
+grpc.Server's Serve, grpc.NewClient, grpc.Dial and grpc.DialContext
+serve, dial and read on goroutines of grpc-go's own, which fail the seed
+as stray goroutines at the first connection: run the gRPC code as a
+program ([programs.md](programs.md)). Use the providers, and package
 simhttp for HTTP:
 
 	p.Storage.Create(name)   p.Storage.Open(name)   p.Storage.Rename(a, b)

@@ -61,6 +61,19 @@ var httpNames = map[string]string{
 	"Serve": httpServe, "ServeTLS": httpServe,
 }
 
+// grpcPath is grpc-go's import path. simvet does not depend on it: the
+// rule knows its names by path.
+const grpcPath = "google.golang.org/grpc"
+
+// grpcNames are grpc-go's functions that start a server or a client
+// connection, whose goroutines are grpc-go's own.
+var grpcNames = map[string]bool{"NewServer": true, "NewClient": true, "Dial": true, "DialContext": true}
+
+// grpcNative is what grpc-go does in native code, and the way out.
+const grpcNative = ": grpc-go serves, dials and reads on goroutines of its own, which the simulation neither schedules nor kills, " +
+	"so a native server or client fails the seed as a stray goroutine at its first connection; " +
+	"run the gRPC code as a program (program.Build, docs/programs.md), where its goroutines are the program's"
+
 // What net/http does outside the simulation, and what to use instead.
 const (
 	httpClient = "uses the real network, through the default transport, which reads and writes on goroutines of its own; use simhttp.NewClient(p), an *http.Client over p.Network"
@@ -123,8 +136,12 @@ func runOsnet(c *checker) {
 			if strings.HasPrefix(name, "Fatal") {
 				c.report(at, logFatal("log."+name))
 			}
+		case grpcPath:
+			if grpcNames[name] {
+				c.report(at, "grpc."+name+grpcNative)
+			}
 		}
-	}, "os", "os/exec", "net", "net/http", "net/http/httptest", "crypto/tls", "log", "io/ioutil", "path/filepath")
+	}, "os", "os/exec", "net", "net/http", "net/http/httptest", "crypto/tls", "log", "io/ioutil", "path/filepath", grpcPath)
 	// Methods that dial, listen, resolve or serve for real, called or
 	// taken as a value, on the type or on a struct that embeds it.
 	methodUses(c, func(u methodUse) {
@@ -142,8 +159,10 @@ func runOsnet(c *checker) {
 			c.report(u.at(), "http.Server."+name+" "+httpServe)
 		case u.recvIs("log", "Logger") && strings.HasPrefix(name, "Fatal"):
 			c.report(u.at(), logFatal("log.Logger."+name))
+		case u.recvIs(grpcPath, "Server") && name == "Serve":
+			c.report(u.at(), "grpc.Server.Serve"+grpcNative)
 		}
-	}, "net", "net/http", "crypto/tls", "log")
+	}, "net", "net/http", "crypto/tls", "log", grpcPath)
 	// An http.Client without a Transport sends through the default one,
 	// and an http.Transport of one's own dials and reads on goroutines of
 	// its own.
