@@ -161,6 +161,9 @@ type (
 		// leaves out: TCP allows them, and a stream sees many.
 		ShortIO      int `json:"short_io,omitempty"`
 		SeedsWithout int `json:"seeds_without"`
+		// SeedsFailedWithout counts those of SeedsWithout that failed:
+		// they ended before any fault, not chaos before them.
+		SeedsFailedWithout int `json:"seeds_failed_without,omitempty"`
 		// Kinds counts the faults by kind ("crash", "partition",
 		// "write-corruption"...), and the disks' crashes that lost
 		// unsynced writes ("unsynced writes lost"). It is always written,

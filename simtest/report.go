@@ -116,6 +116,9 @@ type report struct {
 	// the seeds that saw none.
 	faults    faultCounts
 	faultless int
+	// failedFaultless counts those of faultless that failed: they ended
+	// before any fault came, whatever the workload did.
+	failedFaultless int
 	// byHand counts, of faults, those the test made (an Injector's, or a
 	// call of Cluster or Net); byHandUnknown is set when a merged results
 	// file did not count them (one written before they were), and the
@@ -181,6 +184,9 @@ func (r *report) add(o *seedOutcome) string {
 	}
 	if o.faults.quiet() {
 		r.faultless++
+		if o.failed() {
+			r.failedFaultless++
+		}
 	}
 	r.reach.add(o.reach)
 	r.injects.add(o.injected)
@@ -865,7 +871,7 @@ func (r *report) faultsRecord() *jsonFaults {
 		ShortIO:      r.faults.of(shortIOFault),
 		Kinds:        r.faults.kinds(),
 		Injected:     r.byHand.kinds(),
-		SeedsWithout: r.faultless, InjectsNothing: r.injectsNothing(),
+		SeedsWithout: r.faultless, SeedsFailedWithout: r.failedFaultless, InjectsNothing: r.injectsNothing(),
 		SeedsUnsyncedDirs:      r.unsyncedDirs,
 		SeedsExitedBeforeChaos: r.exitedBefore, SeedsExitedDuringChaos: r.exitedDuring,
 		Off: r.familiesOff(),
@@ -900,6 +906,7 @@ func (r *report) addFaults(f *jsonFaults) {
 		r.byHand[faultNamed(name)] += n
 	}
 	r.faultless += f.SeedsWithout
+	r.failedFaultless += f.SeedsFailedWithout
 	r.reach.merge(f.Reach)
 	r.injects.merge(f.Injectors)
 	r.unsyncedDirs += f.SeedsUnsyncedDirs
@@ -948,6 +955,13 @@ func (r *report) faultsLine() string {
 		// The code under test's buggify sites injected what they do:
 		// the workload ran under chaos of its own.
 		return fmt.Sprintf("faults seen: none in %s, but the code under test's buggify sites fired %s", plural(r.seeds, "seed"), plural(r.faults[buggifyFired], "time"))
+	case r.faults.none() && r.failedFaultless == r.seeds:
+		// A seed that failed first ended before chaos could strike: the
+		// workload's length is not the question.
+		return fmt.Sprintf("faults seen: none in %s, which failed before any fault came", plural(r.seeds, "seed"))
+	case r.faults.none() && r.failedFaultless > 0:
+		return fmt.Sprintf("faults seen: none in %s; %d failed before any fault came, and for the others: did the workload end before chaos began? (docs/workloads.md)",
+			plural(r.seeds, "seed"), r.failedFaultless)
 	case r.faults.none():
 		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural(r.seeds, "seed"))
 	}

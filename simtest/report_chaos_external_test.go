@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -883,3 +884,43 @@ func TestTheFaultsLineCountsWritesRefusedForLackOfSpace(t *testing.T) {
 	assert.Regexp(t, `\n    faults seen: 0 reboots, 0 of the network, [1-9]\d* of the disks \([1-9]\d* disk-full episodes?\), `+
 		`[1-9]\d* writes refused for lack of space \(ENOSPC\)`, res.Report)
 }
+
+// Protected processes, which attrition never reboots, are not counted
+// among those the reboots could reach, and the line says how many there
+// were.
+func TestTheReachLineLeavesProtectedProcessesOut(t *testing.T) {
+	body := func(s *simtest.S) {
+		c := s.Boot(
+			simtest.Processes{Name: "p", Count: 2, New: waiting},
+			simtest.Processes{Name: "client", Count: 2, Protected: true, New: waiting},
+		)
+		s.Sleep(time.Second)
+		c.Reboot("p-0", simtest.Crash, simtest.DownFor(time.Second))
+		s.Sleep(3 * time.Second)
+	}
+	res := simtest.Simulate(body, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.Zero(t, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "\n    reboots reached 1 of 2 processes that attrition may reboot (2 more protected)\n")
+}
+
+// A seed that fails before any fault came is not asked whether its
+// workload ended before chaos began: it failed first.
+func TestTheFaultsLineSaysASeedFailedFirst(t *testing.T) {
+	body := func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+		c.Run(simtest.Phases{Chaos: time.Minute, Settle: time.Millisecond}, failAtOnce{})
+	}
+	res := simtest.Simulate(body, simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "\n    faults seen: none in 1 seed, which failed before any fault came\n")
+	assert.NotContains(t, res.Report, "did the workload end before chaos began")
+}
+
+// failAtOnce fails as chaos begins, as a client whose first dial fails.
+type failAtOnce struct{}
+
+func (failAtOnce) Setup(context.Context, providers.Providers) error { return nil }
+func (failAtOnce) Run(context.Context, providers.Providers) error {
+	return errors.New("the first dial failed")
+}
+func (failAtOnce) Check(context.Context, providers.Providers) error { return nil }

@@ -13,7 +13,8 @@ import (
 // do not tell.
 type reach struct {
 	down, paused map[string]bool
-	procs        int // the cluster's processes, as the seed ended
+	procs        int // the cluster's processes attrition may reboot, as the seed ended
+	protected    int // and those it never touches (Processes.Protected)
 }
 
 // add notes the process an entry took down ("down: kv-0 (crash)", a line
@@ -72,16 +73,17 @@ func (s span) String() string {
 
 // reachTally adds up the seeds' reach for the report.
 type reachTally struct {
-	down, paused, procs span
+	down, paused, procs, protected span
 }
 
 func (t *reachTally) add(r reach) {
-	if r.procs == 0 {
+	if r.procs+r.protected == 0 {
 		return // no cluster
 	}
 	t.down.add(len(r.down))
 	t.paused.add(len(r.paused))
 	t.procs.add(r.procs)
+	t.protected.add(r.protected)
 }
 
 // record is what the results file keeps of t, for a merge; nil when no
@@ -90,7 +92,11 @@ func (t reachTally) record() *jsonReach {
 	if !t.procs.set {
 		return nil
 	}
-	return &jsonReach{Rebooted: t.down, Paused: t.paused, Processes: t.procs}
+	j := &jsonReach{Rebooted: t.down, Paused: t.paused, Processes: t.procs}
+	if t.protected.Max > 0 {
+		j.Protected = t.protected
+	}
+	return j
 }
 
 // merge adds up a results file's record.
@@ -99,15 +105,21 @@ func (t *reachTally) merge(j *jsonReach) {
 		t.down.merge(j.Rebooted)
 		t.paused.merge(j.Paused)
 		t.procs.merge(j.Processes)
+		if j.Protected.Max > 0 {
+			t.protected.merge(j.Protected)
+		}
 	}
 }
 
 // jsonReach is the results file's (and -simjson's) record of how many
 // processes the seeds' reboots and pauses reached, least and most a seed.
 type jsonReach struct {
-	Rebooted  span `json:"rebooted"`
-	Paused    span `json:"paused"`
+	Rebooted span `json:"rebooted"`
+	Paused   span `json:"paused"`
+	// Processes counts those attrition may reboot; Protected, those it
+	// never touches (Processes.Protected).
 	Processes span `json:"processes"`
+	Protected span `json:"protected,omitzero"`
 }
 
 // line is the summary's line on how many processes the reboots and
@@ -123,6 +135,9 @@ func (t reachTally) line(seeds int) string {
 		each = " a seed"
 	}
 	line := fmt.Sprintf("reboots reached %v of %v %s%s", t.down, t.procs, pluralWord(t.procs.Max, "process", "processes"), each)
+	if t.protected.Max > 0 {
+		line += fmt.Sprintf(" that attrition may reboot (%v more protected)", t.protected)
+	}
 	if t.paused.Max > 0 {
 		line += fmt.Sprintf(", pauses %v", t.paused)
 	}
