@@ -9,15 +9,12 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
-	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
 // keepDir is where failing seeds are kept, below the test's package
@@ -30,24 +27,14 @@ const keepDir = "testdata/simtest"
 // test -c runs elsewhere in its module (from the module root, say), so
 // that go test ./pkg runs the seeds it keeps; "" again when the package
 // directory cannot be found (a binary run outside its module).
-var keepBase = sync.OnceValue(func() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	return keepBaseOf(startDir, bi.Path, bi.Main.Path)
-})
+var keepBase = ofThisBinary(keepBaseOf)
 
 // keepBaseOf is keepBase for a test binary of binPath (such as
 // "example.com/m/kv.test") in module, started in start: the package's
 // directory, found below the nearest go.mod above start that names
 // module, relative to start.
 func keepBaseOf(start, binPath, module string) string {
-	rel, ok := packageDirOf(binPath, module)
-	if !ok || start == "" {
-		return ""
-	}
-	root, _ := tally.ModuleRoot(start, module)
+	root, rel := packageInModule(start, binPath, module)
 	if root == "" {
 		return ""
 	}

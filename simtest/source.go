@@ -24,13 +24,36 @@ import (
 // cannot tell two commits apart. It is read once a process, when a results
 // file is first written, and is "" when the package's directory cannot be
 // found (a binary run outside its module).
-var sourceHash = sync.OnceValue(func() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
+var sourceHash = ofThisBinary(sourceHashOf)
+
+// ofThisBinary is f of the running test binary, computed once: f is given
+// the directory the binary started in, its package path ("example.com/m/kv.test")
+// and its main module's; "" when the binary records no build information.
+func ofThisBinary(f func(start, binPath, module string) string) func() string {
+	return sync.OnceValue(func() string {
+		bi, ok := debug.ReadBuildInfo()
+		if !ok {
+			return ""
+		}
+		return f(startDir, bi.Path, bi.Main.Path)
+	})
+}
+
+// packageInModule is where the test binary of binPath, started in start,
+// has its package: the root directory of module, the nearest above start
+// that go.mod names so, and the package's directory relative to it, in
+// slashes. Both are "" when either cannot be found (a binary built from a
+// list of files, or run outside its module).
+func packageInModule(start, binPath, module string) (root, rel string) {
+	rel, ok := packageDirOf(binPath, module)
+	if !ok || start == "" {
+		return "", ""
 	}
-	return sourceHashOf(startDir, bi.Path, bi.Main.Path)
-})
+	if root, _ = tally.ModuleRoot(start, module); root == "" {
+		return "", ""
+	}
+	return root, rel
+}
 
 // sourceHashOf is sourceHash for a test binary of binPath (such as
 // "example.com/m/kv.test") in module, started in start: the first 16 hex
@@ -42,11 +65,7 @@ var sourceHash = sync.OnceValue(func() string {
 // build tag leaves out is hashed all the same; one of another kind (an
 // embedded file, assembly) is not.
 func sourceHashOf(start, binPath, module string) string {
-	rel, ok := packageDirOf(binPath, module)
-	if !ok || start == "" {
-		return ""
-	}
-	root, _ := tally.ModuleRoot(start, module)
+	root, rel := packageInModule(start, binPath, module)
 	if root == "" {
 		return ""
 	}
