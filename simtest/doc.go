@@ -67,9 +67,10 @@
 //	                  seed's (-simv=false: no seed's line, even under -v)
 //	-simkeep=false    keep no failing seed under testdata/simtest
 //	-simkeep=true     with -simseed, keep the replayed seed if it fails
-//	-simstrictkept    fail the test when a kept seed, or a fuzz input whose
-//	                  trace is kept, passes on another execution than the
-//	                  one that failed (it is logged under -v otherwise)
+//	-simstrictkept    fail the test when a kept seed or exploration recipe,
+//	                  or a fuzz input whose trace is kept, passes on another
+//	                  execution than the one that failed (it is logged
+//	                  under -v otherwise)
 //	-simall           run every seed, past failing ones
 //	-simallowgaps     log coverage gaps instead of failing (see [AllowGaps])
 //	-simworkers=N     run N seeds at once (the report does not change)

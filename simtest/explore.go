@@ -76,6 +76,9 @@ type exploration struct {
 	// before it explored ("failed", "skipped the test"), if one did: the
 	// last of the kept that ran.
 	keptStopped string
+	// inKept is set while the kept timelines run, for commit to compare
+	// each kept recipe's run with its file (keptRecipeRan).
+	inKept bool
 }
 
 // timelineRun is one run of one timeline: a world of its own, so that
@@ -100,6 +103,9 @@ func (r *runner) startExploring() {
 		r.exp = &exploration{cfg: *r.cfg.explore}
 	}
 }
+
+// runningKept reports an exploring Run running its kept timelines.
+func (e *exploration) runningKept() bool { return e != nil && e.inKept }
 
 // exploring reports a Run that explores (not one that replays a recipe).
 func (e *exploration) exploring() bool { return e != nil && e.cfg.Timelines > 0 }
@@ -143,7 +149,9 @@ func (r *runner) explore(commit func(*seedOutcome) bool) {
 		return out, false
 	}
 	if kept := r.keptTimelines(); len(kept) > 0 {
+		e.inKept = true
 		out, stopped := run(kept)
+		e.inKept = false
 		e.kept = len(out)
 		r.staleKept(kept, out)
 		if stopped {

@@ -1,8 +1,11 @@
 package simtest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,11 +36,11 @@ func TestSimrecipeRejectsBadInput(t *testing.T) {
 func TestKeptRecipesRoundTrip(t *testing.T) {
 	t.Chdir(t.TempDir())
 	rec := explore.Recipe{Seed: 42}.Child(1034, 99).Child(2051, 7)
-	path, wrote, err := keepRecipe("TestX", rec, "it failed", "go test -simrecipe="+rec.String())
+	path, wrote, err := keepRecipe("TestX", rec, 0, "it failed", "go test -simrecipe="+rec.String())
 	require.NoError(t, err)
 	assert.True(t, wrote)
 	assert.Equal(t, "recipe-42_1034-99_2051-7", filepath.Base(path))
-	_, wrote, err = keepRecipe("TestX", rec, "it failed", "")
+	_, wrote, err = keepRecipe("TestX", rec, 0, "it failed", "")
 	require.NoError(t, err)
 	assert.False(t, wrote, "a kept recipe is written once")
 	got, err := keptRecipes("TestX")
@@ -89,17 +92,17 @@ func TestADeepKeptRecipeRoundTrips(t *testing.T) {
 	for i := range 20 {
 		rec = rec.Child(uint64(i+1), 18446744073709551615-uint64(i))
 	}
-	path, wrote, err := keepRecipe("TestX", rec, "it failed", "go test -simrecipe="+rec.String())
+	path, wrote, err := keepRecipe("TestX", rec, 0, "it failed", "go test -simrecipe="+rec.String())
 	require.NoError(t, err)
 	assert.True(t, wrote)
 	assert.LessOrEqual(t, len(filepath.Base(path)), 255, "a file system takes the name")
 	assert.True(t, strings.HasPrefix(filepath.Base(path), "recipe-12022735018023616522~"), path)
-	_, wrote, err = keepRecipe("TestX", rec, "it failed", "")
+	_, wrote, err = keepRecipe("TestX", rec, 0, "it failed", "")
 	require.NoError(t, err)
 	assert.False(t, wrote, "a kept recipe is written once")
 
 	short := explore.Recipe{Seed: 42}.Child(1034, 99)
-	_, _, err = keepRecipe("TestX", short, "it failed", "")
+	_, _, err = keepRecipe("TestX", short, 0, "it failed", "")
 	require.NoError(t, err)
 	got, err := keptRecipes("TestX")
 	require.NoError(t, err)
@@ -147,4 +150,74 @@ func TestKeptTimelineLogsNameTheTest(t *testing.T) {
 	for _, out := range []string{first, again} {
 		assert.NotRegexp(t, `\n\s+(explore_)?keep\.go:\d+:`, out)
 	}
+}
+
+// TestAKeptRecipeThatPassesSaysWhy runs a passing exploring test in a
+// child process over a kept recipe, as TestAKeptSeedThatPassesSaysWhy
+// does over a kept seed: a file without a trace (an earlier version's),
+// one with the trace the recipe still runs, one kept under a flag the
+// child does not set, and one with another trace, which -simstrictkept
+// makes fail the test.
+func TestAKeptRecipeThatPassesSaysWhy(t *testing.T) {
+	const name = "TestAKeptRecipeThatPassesSaysWhy"
+	if os.Getenv("SIMTEST_KEPT_RECIPE_CHILD") != "" {
+		cfg := explore.Defaults()
+		cfg.Timelines = 2
+		Run(t, func(s *S) {
+			for range 10 {
+				s.Providers().Random.IntN(2)
+			}
+		}, Explore(cfg))
+		return
+	}
+	dir := t.TempDir()
+	rec := explore.Recipe{Seed: 42}.Child(3, 5)
+	path := filepath.Join(keepPath(name), recipeFile(rec))
+	run := func(args ...string) (string, error) {
+		return childOutput(t, dir, "SIMTEST_KEPT_RECIPE_CHILD=1", append([]string{"-test.run=^" + name + "$"}, args...)...)
+	}
+	keptUnder := func(trace uint64, flags ...string) {
+		t.Helper()
+		require.NoError(t, os.RemoveAll(filepath.Join(dir, keepDir)))
+		line := strings.Join(append([]string{"go test -run '^" + name + "$' ./simtest", "-simrecipe=" + rec.String()}, flags...), " ")
+		wd, _ := os.Getwd()
+		require.NoError(t, os.Chdir(dir))
+		_, _, err := keepRecipe(name, rec, trace, "it failed", line)
+		require.NoError(t, os.Chdir(wd))
+		require.NoError(t, err)
+	}
+
+	// A file an earlier version wrote, without a trace.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, keepPath(name)), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, path), nil, 0o644))
+	out, err := run("-test.v")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "running 1 timeline kept from earlier failures first", out)
+	assert.Contains(t, out, "simtest: kept timeline 42/3:5 passed; its file predates kept traces", out)
+	m := regexp.MustCompile(`seed=42 trace=([0-9a-f]{16}) ok [^\n]*recipe=42/3:5`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	trace, err := strconv.ParseUint(m[1], 16, 64)
+	require.NoError(t, err)
+
+	keptUnder(trace, buildFlags()...)
+	b, err := os.ReadFile(filepath.Join(dir, path))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), fmt.Sprintf("\n# trace: %016x\n# recipe: 42/3:5\n", trace), "the file keeps the trace")
+	out, err = run("-test.v")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "simtest: kept timeline 42/3:5 passed: once its bug is fixed, delete "+path, out)
+	assert.NotContains(t, out, "no longer runs", out)
+
+	keptUnder(trace, append([]string{"-planted"}, buildFlags()...)...)
+	out, err = run("-test.v")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "simtest: kept timeline 42/3:5 passed, but it failed under other flags (-planted", out)
+
+	keptUnder(trace+1, buildFlags()...)
+	out, err = run("-test.v")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, fmt.Sprintf("simtest: kept timeline 42/3:5 passed, but it no longer runs the execution that was kept (trace %016x; kept %016x)", trace, trace+1), out)
+	strict, err := run("-simstrictkept")
+	require.Error(t, err, "-simstrictkept fails the test: %s", strict)
+	assert.Contains(t, strict, "once its bug is fixed, delete "+path+" and keep the bug's test as an assertion or a targeted test"+strictKeptNote, strict)
 }

@@ -93,8 +93,9 @@ func keptRecipes(name string) ([]explore.Recipe, error) {
 }
 
 // keepRecipe keeps the failing timeline rec of the test called name, as
-// keepSeed keeps a seed.
-func keepRecipe(name string, rec explore.Recipe, why, replay string) (string, bool, error) {
+// keepSeed keeps a seed: with the trace of the run that failed, which a
+// later run of the recipe compares its own with (keptRecipeRan).
+func keepRecipe(name string, rec explore.Recipe, trace uint64, why, replay string) (string, bool, error) {
 	dir := keepPath(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, fmt.Errorf("simtest: keeping timeline %s: %w", rec, err)
@@ -108,7 +109,7 @@ func keepRecipe(name string, rec explore.Recipe, why, replay string) (string, bo
 	for _, line := range strings.Split(strings.TrimRight(why, "\n"), "\n") {
 		fmt.Fprintf(&b, "#   %s\n", line)
 	}
-	fmt.Fprintf(&b, "# replay: %s\n%s%s\n", replay, recipeLine, rec)
+	fmt.Fprintf(&b, "# replay: %s\n%s%016x\n%s%s\n", replay, traceLine, trace, recipeLine, rec)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return "", false, fmt.Errorf("simtest: keeping timeline %s: %w", rec, err)
 	}
@@ -175,12 +176,12 @@ func (r *runner) passOverRecipes() {
 
 // keepTimeline keeps the Run's failing timeline when it is a branched
 // one, and reports whether it was; a root seed is kept as a seed.
-func (r *runner) keepTimeline(why, replay string) bool {
+func (r *runner) keepTimeline(trace uint64, why, replay string) bool {
 	r.t.Helper()
 	if r.exp == nil || len(r.exp.current.Branches) == 0 {
 		return false
 	}
-	path, wrote, err := keepRecipe(r.t.Name(), r.exp.current, why, replay)
+	path, wrote, err := keepRecipe(r.t.Name(), r.exp.current, trace, why, replay)
 	switch {
 	case err != nil:
 		r.t.Log(err)
@@ -188,4 +189,42 @@ func (r *runner) keepTimeline(why, replay string) bool {
 		r.t.Logf("simtest: kept timeline %s in %s: every exploring run of the test runs it first; delete the file once the bug is fixed (-simkeep=false keeps none)", r.exp.current, path)
 	}
 	return true
+}
+
+// keptRecipeRan tells the test what the run of a kept recipe says of it,
+// as keptRan does of a kept seed's, through the same comparison with the
+// trace its file records. A recipe that branches past the end of its run
+// is reported by staleKept, and a file an earlier version wrote records
+// no trace: of those it says only what it can.
+func (r *runner) keptRecipeRan(o *seedOutcome) {
+	r.t.Helper()
+	rec := o.tl.rec
+	if _, past := pastRun(rec, o.tl.draws); past {
+		return
+	}
+	path := filepath.Join(keepPath(r.t.Name()), recipeFile(rec))
+	switch k := compareKept(path, "-simrecipe="+rec.String(), o); {
+	case o.failed():
+		if k.moved {
+			r.t.Logf("simtest: kept timeline %s failed, but not on the execution that was kept (trace %016x; kept %016x): "+
+				"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records", rec, o.res.Trace, k.kept, notDeterministic, path)
+		}
+	case k.otherFlags:
+		r.t.Logf("simtest: kept timeline %s passed, but it failed under other flags (%s; this run: %s): "+
+			"run its replay line, in %s", rec, orNone(k.then), orNone(k.now), path)
+	case k.moved:
+		note := fmt.Sprintf("simtest: kept timeline %s passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
+			"the code along its path changed since (one draw more or less before a branch point moves every decision after it), or the environment the test reads, or %s; so its passing proves little; "+
+			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", rec, o.res.Trace, k.kept, notDeterministic, path)
+		if r.cfg.strictKept {
+			r.t.Error(note + strictKeptNote)
+			return
+		}
+		r.t.Log(note)
+	case !k.traced:
+		r.t.Logf("simtest: kept timeline %s passed; its file predates kept traces, so whether it still runs the execution that failed is unknown: "+
+			"once its bug is fixed, delete %s", rec, path)
+	default:
+		r.t.Logf("simtest: kept timeline %s passed: once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", rec, path)
+	}
 }

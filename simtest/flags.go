@@ -55,7 +55,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	boolVar(fs, &f.verify, "simverify", false, "simtest: run a failing seed's replay line once more in a fresh process of the test binary, and say in the report whether it fails there the same way (-simcheck's two runs share one process)")
 	fs.Var(&f.v, "simv", "simtest: log every seed's line and log lines, not only a failing seed's; -simv=false logs no seed's line, even under -v or -json")
 	boolVar(fs, &f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first; given as -simkeep=true with -simseed, keep the replayed seed if it fails")
-	boolVar(fs, &f.strictKept, "simstrictkept", false, "simtest: fail the test when a kept seed, or a fuzz input whose trace is kept, passes on another execution than the one that failed: the code along its path changed, and its passing proves little")
+	boolVar(fs, &f.strictKept, "simstrictkept", false, "simtest: fail the test when a kept seed or exploration recipe, or a fuzz input whose trace is kept, passes on another execution than the one that failed: the code along its path changed, and its passing proves little")
 	boolVar(fs, &f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
 	boolVar(fs, &f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, a file per test under its package's directory)")

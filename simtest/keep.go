@@ -390,7 +390,7 @@ func (r *runner) keep(o *seedOutcome, replay string) string {
 		return ""
 	}
 	why := failureWords(o)
-	if r.keepTimeline(why, replay) {
+	if r.keepTimeline(o.res.Trace, why, replay) {
 		return ""
 	}
 	path, wrote, err := keepSeed(r.t.Name(), o.res.Seed, o.res.Trace, why, replay)

@@ -80,8 +80,9 @@ type config struct {
 	// keepReplay keeps a replayed seed that fails too (-simkeep=true
 	// given on a replay line: keep.go).
 	keepReplay bool
-	// strictKept fails the test when a kept seed or a fuzz input's kept
-	// trace passes on another execution (-simstrictkept: keep.go).
+	// strictKept fails the test when a kept seed or recipe, or a fuzz
+	// input's kept trace, passes on another execution (-simstrictkept:
+	// keep.go).
 	strictKept bool
 	// replayNote, when not "", says which seed-choosing flags the Run
 	// leaves aside because a Replay or ReplayRecipe option names its

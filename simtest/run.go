@@ -470,9 +470,12 @@ func (r *runner) run() {
 		}
 		// A kept seed's place is negative, but so may be that of a
 		// replayed seed not of the test's sequence.
-		if !o.skippedOnly() && slices.Contains(r.kept, seed) {
+		if !o.skippedOnly() && o.tl.recipe() == "" && slices.Contains(r.kept, seed) {
 			r.keptRan(o)
 			r.rep.addKept(seed)
+		}
+		if !o.skippedOnly() && r.exp.runningKept() && o.tl.recipe() != "" {
+			r.keptRecipeRan(o)
 		}
 		if r.cfg.replaySet && !o.skippedOnly() && r.fuzz == nil {
 			r.replayedKept(o)
