@@ -79,6 +79,9 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		stale = append(stale, file)
 		t.Logf("simtest: %s has changed since this test binary was built (its assertions are not where the binary ran them), so those in it that no seed reached are not listed: rebuild the binary to have them", file)
 	}
+	if rec := r.exp.replayRun().recipe(); rec != "" {
+		ra.book.InTimeline(rec) // every hit is the replayed timeline's
+	}
 	rows := ra.book.Rows()
 	r.rows = rows
 	r.rep.assertions = withUnentered(assertionTable(rows, r.exp.tableNote(), stale), ra.book.Unentered(), "the JSON report, -simjson, lists them all")

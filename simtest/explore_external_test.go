@@ -1040,3 +1040,52 @@ func TestCoverageOnlyAssertionsMakeNoMarks(t *testing.T) {
 	assert.Contains(t, report, `simtest: explore.Config.CoverageOnly names "a typo", but no assertion of this Run has that message`)
 	assert.NotContains(t, report, `CoverageOnly names "a request was served"`)
 }
+
+// TestTheTableNamesTheTimelineAFailureWasFirstSeenIn: an Always that
+// fails in a branched timeline was not failed by its seed's own run, and
+// the assertion table names the timeline, which the JSON report's replay
+// and a replay of the recipe agree with.
+func TestTheTableNamesTheTimelineAFailureWasFirstSeenIn(t *testing.T) {
+	body := func(s *simtest.S) {
+		ctx, rnd := s.Context(), s.Providers().Random
+		both := true
+		for i := range 2 {
+			s.Sleep(time.Millisecond)
+			hit := rnd.IntN(50) == 0
+			assertions.Sometimes(ctx, hit, []string{"first rare event", "second rare event"}[i])
+			both = both && hit
+		}
+		assertions.Always(ctx, !both, "the rare events never meet")
+	}
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(body, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.JSONReport(path))
+	require.Equal(t, 1, res.Failed, res.Report)
+	rec, ok := strings.CutPrefix(res.Replay, "simtest.ReplayRecipe(")
+	require.True(t, ok, res.Replay)
+	rec, err := strconv.Unquote(strings.TrimSuffix(rec, ")"))
+	require.NoError(t, err)
+	assert.Regexp(t, `^FAILED Always \d+ 1 \d+ first in timeline `+regexp.QuoteMeta(rec)+` `, tableLine(t, res.Report, "the rare events never meet"))
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Assertions []struct {
+			Message   string `json:"message"`
+			FirstFail *struct {
+				Replay string `json:"replay"`
+			} `json:"first_failure"`
+		} `json:"assertions"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	var replay string
+	for _, a := range rep.Assertions {
+		if a.Message == "the rare events never meet" && a.FirstFail != nil {
+			replay = a.FirstFail.Replay
+		}
+	}
+	assert.Equal(t, res.Replay, replay, "the JSON report's first failure replays the same timeline:\n%s", b)
+
+	again := simtest.Simulate(body, simtest.ReplayRecipe(rec), simtest.AllowGaps())
+	assert.Equal(t, 1, again.Failed, again.Report)
+	assert.Regexp(t, `^FAILED Always 0 1 1 first in timeline `+regexp.QuoteMeta(rec)+` `, tableLine(t, again.Report, "the rare events never meet"))
+}

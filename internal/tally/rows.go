@@ -101,11 +101,28 @@ func (r Row) Progress() string {
 		}
 		return fmt.Sprintf("%d buckets", len(r.Buckets))
 	case r.FirstFail != nil:
-		return fmt.Sprintf("first in seed %d", r.FirstFail.Seed)
+		return "first in " + r.FirstFail.where()
 	case !r.Kind.IsAlways() && r.SeedsTrue > 0:
 		return fmt.Sprintf("true in %s", plural(r.SeedsTrue, "seed"))
 	}
 	return ""
+}
+
+// maxRecipeShown is the longest recipe the table gives whole: one or two
+// branch points. A deeper one would stretch every row of the table.
+const maxRecipeShown = 100
+
+// where names the run the hit was seen in, so that what a reader copies
+// from the table replays it: a timeline that branched from its seed's
+// run is not the seed's run, and the seed alone passes.
+func (h *Hit) where() string {
+	switch {
+	case h.Recipe == "":
+		return fmt.Sprintf("seed %d", h.Seed)
+	case len(h.Recipe) <= maxRecipeShown:
+		return "timeline " + h.Recipe
+	}
+	return fmt.Sprintf("a timeline branched from seed %d (its recipe is on the replay line)", h.Seed)
 }
 
 func plural(n int, what string) string {

@@ -657,3 +657,14 @@ func (unused) Check(ctx context.Context) { assertions.Sometimes(ctx, true, "unus
 	}
 	assert.Equal(t, []string{"p_test.go:18 the helper's branch", "workload_test.go:12 a check found nothing"}, got)
 }
+
+// TestFirstFailureNamesItsTimeline: a failure first seen in a timeline
+// that branched from its seed's run is not the seed's, and the table
+// names the timeline, whole when it is short.
+func TestFirstFailureNamesItsTimeline(t *testing.T) {
+	row := func(h Hit) string { return Row{Kind: simctx.Always, FirstFail: &h}.Progress() }
+	assert.Equal(t, "first in seed 42", row(Hit{Seed: 42}))
+	assert.Equal(t, "first in timeline 42/162:7/402:9", row(Hit{Seed: 42, Recipe: "42/162:7/402:9"}))
+	deep := "42" + strings.Repeat("/1034:8312757572264196209", 5)
+	assert.Equal(t, "first in a timeline branched from seed 42 (its recipe is on the replay line)", row(Hit{Seed: 42, Recipe: deep}))
+}
