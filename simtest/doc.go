@@ -68,9 +68,10 @@
 //	-simkeep=false    keep no failing seed under testdata/simtest
 //	-simkeep=true     with -simseed, keep the replayed seed if it fails
 //	-simstrictkept    fail the test when a kept seed or exploration recipe,
-//	                  or a fuzz input whose trace is kept, passes on another
-//	                  execution than the one that failed (it is logged
-//	                  under -v otherwise)
+//	                  or a fuzz input whose trace is kept, run under the
+//	                  flags it failed under, passes on another execution
+//	                  than the one that failed (it is logged under -v
+//	                  otherwise; one kept under other flags is only noted)
 //	-simall           run every seed, past failing ones
 //	-simallowgaps     log coverage gaps instead of failing (see [AllowGaps])
 //	-simworkers=N     run N seeds at once (the report does not change)

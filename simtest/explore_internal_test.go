@@ -212,6 +212,13 @@ func TestAKeptRecipeThatPassesSaysWhy(t *testing.T) {
 	out, err = run("-test.v")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "simtest: kept timeline 42/3:5 passed, but it failed under other flags (-planted", out)
+	// Kept under other flags, on whatever trace, it is only noted, even
+	// under -simstrictkept, as README and debugging.md say: this run did
+	// not run what failed.
+	keptUnder(trace+1, append([]string{"-planted"}, buildFlags()...)...)
+	out, err = run("-test.v", "-simstrictkept")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "simtest: kept timeline 42/3:5 passed, but it failed under other flags (-planted", out)
 
 	keptUnder(trace+1, buildFlags()...)
 	out, err = run("-test.v")
