@@ -442,9 +442,15 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 			switch {
 			case e.saturated():
 				fmt.Fprintf(&b, " (saturated: nothing new in the %s after, %s among them", plural(quiet, "timeline"), roots)
-				// Say what the marks cost, unless one of their children
-				// failed: then they led to the bug after all.
-				if children := quiet - rp.QuietRoots; children > 0 && !(rp.Failed && rp.FailedFrom > 0) {
+				// Say what the marks cost: when one of their children
+				// failed, it is the last of them, and the count is what
+				// the branching cost before it led to the bug, the case
+				// where plain seeds may have got there sooner.
+				switch children := quiet - rp.QuietRoots; {
+				case children <= 0:
+				case rp.Failed && rp.FailedFrom > 0:
+					fmt.Fprintf(&b, "; the other %d were children of marks, the last of them the one that failed, where plain seeds would have run %s more", children, plural(children, "root seed"))
+				default:
 					fmt.Fprintf(&b, "; the other %d were children of marks that found nothing, where plain seeds would have run %s more", children, plural(children, "root seed"))
 				}
 				b.WriteString(")")

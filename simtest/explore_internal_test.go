@@ -15,6 +15,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/explore"
+	iexplore "github.com/moonpool-go/moonpool/internal/explore"
 )
 
 func TestSimrecipeReplaysOneTimeline(t *testing.T) {
@@ -227,4 +228,19 @@ func TestAKeptRecipeThatPassesSaysWhy(t *testing.T) {
 	strict, err := run("-simstrictkept")
 	require.Error(t, err, "-simstrictkept fails the test: %s", strict)
 	assert.Contains(t, strict, "once its bug is fixed, delete "+path+" and keep the bug's test as an assertion or a targeted test"+strictKeptNote, strict)
+}
+
+// TestASaturatedExplorationThatFailedInAChildSaysWhatItsMarksCost: when
+// the failing timeline is a mark's child, found after the map stopped
+// growing, the summary still counts the children since, the failing one
+// last: the case where plain seeds may have got there sooner.
+func TestASaturatedExplorationThatFailedInAChildSaysWhatItsMarksCost(t *testing.T) {
+	e := &exploration{cfg: explore.Config{Timelines: 20000, Barren: 1}, rep: iexplore.Report{
+		Timelines: 8840, Roots: 3000, Marks: 3, GrewAt: 17, QuietRoots: 2940,
+		Failed: true, FailedFrom: 3, FoundAfter: 8840, Failure: explore.Recipe{Seed: 42}.Child(7, 9),
+	}}
+	got := e.summary(false, "")
+	assert.Contains(t, got, "(saturated: nothing new in the 8823 timelines after, 2940 root seeds among them; "+
+		"the other 5883 were children of marks, the last of them the one that failed, where plain seeds would have run 5883 root seeds more)", got)
+	assert.Contains(t, got, "; timeline 8840 failed, a child of mark 3 at depth 1: recipe 42/7:9", got)
 }
