@@ -474,7 +474,7 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 		fmt.Fprintf(&b, "; %d of the budget of %s left", e.cfg.Timelines-rp.Timelines, plural(e.cfg.Timelines, "timeline"))
 	}
 	if rp.Drawn > 0 {
-		fmt.Fprintf(&b, "; %.0f%% of draws re-ran prefixes", 100*float64(rp.Replayed)/float64(rp.Drawn))
+		fmt.Fprintf(&b, "; %s of draws re-ran prefixes", percent(int(rp.Replayed), int(rp.Drawn), 0))
 	}
 	if rp.Marks > 0 {
 		fmt.Fprintf(&b, "\nsimtest: energy: %d children spent, %d left", rp.Timelines-rp.Roots, rp.EnergyLeft)

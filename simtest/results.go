@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -399,6 +400,25 @@ func filePath(path, test, ext string) string {
 	return path
 }
 
+// percent writes n of all as a percentage with prec decimals, never
+// rounding a count that is not zero to 0 (a rare bug's one seed of
+// 30,000 is "<0.01%"), nor one short of all to 100.
+func percent(n, all, prec int) string {
+	if all <= 0 {
+		return "0%"
+	}
+	p := 100 * float64(n) / float64(all)
+	text := strconv.FormatFloat(p, 'f', prec, 64)
+	least := strconv.FormatFloat(math.Pow(10, -float64(prec)), 'f', prec, 64)
+	switch zero := strconv.FormatFloat(0, 'f', prec, 64); {
+	case n > 0 && text == zero:
+		return "<" + least + "%"
+	case n < all && text == strconv.FormatFloat(100, 'f', prec, 64):
+		return ">" + strconv.FormatFloat(100-math.Pow(10, -float64(prec)), 'f', prec, 64) + "%"
+	}
+	return text + "%"
+}
+
 // failingLine is the summary's list of failing seeds and the failure
 // rate; empty when the Run did not go past a failure.
 func (r *report) failingLine() string {
@@ -406,7 +426,7 @@ func (r *report) failingLine() string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n    failing seeds: %d of %d (%.2f%%)", r.failed, r.seeds, 100*float64(r.failed)/float64(r.seeds))
+	fmt.Fprintf(&b, "\n    failing seeds: %d of %d (%s)", r.failed, r.seeds, percent(r.failed, r.seeds, 2))
 	if r.failed == 0 {
 		return b.String()
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 )
@@ -53,4 +54,26 @@ func TestMoonpoolVersionLeavesOutADirectoryPath(t *testing.T) {
 	require.Equal(t, "v1.2.0", moonpoolVersion(&debug.Module{Path: moonpoolModule, Version: "v1.2.0"}))
 	require.Equal(t, "v1.2.0 => example.com/fork v1.2.1", moonpoolVersion(&debug.Module{Path: moonpoolModule, Version: "v1.2.0",
 		Replace: &debug.Module{Path: "example.com/fork", Version: "v1.2.1"}}))
+}
+
+// TestPercentNeverRoundsACountToNone: one failing seed of 30,000 is a
+// rate, not 0.00%, and one passing seed of 30,000 is not 100.00%.
+func TestPercentNeverRoundsACountToNone(t *testing.T) {
+	for _, c := range []struct {
+		n, all, prec int
+		want         string
+	}{
+		{0, 30000, 2, "0.00%"},
+		{1, 30000, 2, "<0.01%"},
+		{5, 30000, 2, "0.02%"},
+		{1, 1000, 2, "0.10%"},
+		{29999, 30000, 2, ">99.99%"},
+		{30000, 30000, 2, "100.00%"},
+		{1, 1000, 0, "<1%"},
+		{91, 100, 0, "91%"},
+		{999, 1000, 0, ">99%"},
+		{0, 0, 2, "0%"},
+	} {
+		assert.Equal(t, c.want, percent(c.n, c.all, c.prec), "%d of %d", c.n, c.all)
+	}
 }
