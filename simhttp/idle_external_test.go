@@ -128,8 +128,9 @@ const unsolicited = "HTTP/1.1 500 Unsolicited\r\nContent-Length: 0\r\n\r\n"
 // serveThenBabble answers the first request on each connection accepted
 // from l with "ok" and, with the answer's bytes or once pause returns,
 // sends an unsolicited answer; it reads on and answers nothing more, and
-// closes the connection when the client does. It counts the connections.
-func serveThenBabble(l net.Listener, accepted *atomic.Int64, spawn func(func()), pause func()) {
+// closes the connection when the client does, then calls closed if it is
+// not nil. It counts the connections.
+func serveThenBabble(l net.Listener, accepted *atomic.Int64, spawn func(func()), pause, closed func()) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -153,6 +154,9 @@ func serveThenBabble(l net.Listener, accepted *atomic.Int64, spawn func(func()),
 				io.WriteString(c, unsolicited)
 			}
 			io.Copy(io.Discard, br)
+			if closed != nil {
+				closed()
+			}
 		})
 	}
 }
@@ -185,7 +189,7 @@ func TestUnsolicitedAnswerEndsIdleConnection(t *testing.T) {
 				sp.Task.Go(s.Context(), "server", func(ctx context.Context) error {
 					serveThenBabble(l, &accepted, func(f func()) {
 						sp.Task.Go(ctx, "conn", func(context.Context) error { f(); return nil })
-					}, pause)
+					}, pause, nil)
 					return nil
 				})
 				ctx, cancel := p.Time.WithTimeout(s.Context(), time.Minute)
@@ -215,13 +219,20 @@ func TestUnsolicitedAnswerOnLoopback(t *testing.T) {
 				if tc.later {
 					pause = func() { time.Sleep(20 * time.Millisecond) }
 				}
-				go serveThenBabble(l, &accepted, func(f func()) { go f() }, pause)
+				closed := make(chan struct{}, 2)
+				go serveThenBabble(l, &accepted, func(f func()) { go f() }, pause, func() { closed <- struct{}{} })
 				tr := client.new()
 				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
 				got, err := getThenPost(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String(), func() {
-					time.Sleep(100 * time.Millisecond) // the unsolicited answer arrives
+					// The client closes the connection once the unsolicited
+					// answer arrives: waiting for that, not for a time a
+					// loaded machine may overrun, keeps the POST off it.
+					select {
+					case <-closed:
+					case <-ctx.Done():
+					}
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "200 OK ok", got)
