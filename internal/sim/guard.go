@@ -61,15 +61,15 @@ const bodyFrame = "/internal/sim.(*task).body"
 // stacks returns the stack of every labelled worker goroutine, by label, as
 // "function\n\tfile:line" lines, read from the goroutine profile. A
 // goroutine started by a task inherits its worker's label: the stack that
-// holds the worker's own frame wins over it. It returns none while a
-// program's code runs, which would hold the profile's stop of the world
-// (stopWorld).
+// holds the worker's own frame wins over it. It returns nil, could not
+// look, while a program's code runs that would hold the profile's stop of
+// the world (stopWorld).
 func stacks() map[string]string {
-	out := make(map[string]string)
 	var buf bytes.Buffer
 	if !stopWorld(func() { _ = pprof.Lookup("goroutine").WriteTo(&buf, 1) }) {
-		return out
+		return nil
 	}
+	out := make(map[string]string)
 	for _, rec := range strings.Split(buf.String(), "\n\n") {
 		var label string
 		var frames []string
@@ -208,8 +208,15 @@ func (w *World) describeTasks() string {
 			b.WriteString("\n")
 		}
 	}
+	if st == nil {
+		b.WriteString(noStacks + "\n")
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
+
+// noStacks is told of tasks listed without stacks because none could be
+// taken (stacks).
+const noStacks = "(no stack could be taken: a program's code was running elsewhere in this test binary, and had not called the host for a second)"
 
 // A waitGroup is the tasks that describeTasks finds in one state with
 // one stack (frames, "" for a task that has not started).
@@ -645,7 +652,16 @@ func (w *World) sampleAway() (t *task, name string, s sample) {
 	if t == nil {
 		return nil, SchedulerTask, sampleGoroutine(sched)
 	}
-	s = sampleGoroutine(findGoroutine(t.wk.label))
+	if in, _ := w.inForeign(t); in {
+		// In a program's code, which no stop of the world can stop:
+		// escaped tells from what the host knows.
+		return t, t.name, sample{blind: true}
+	}
+	id, looked := findGoroutine(t.wk.label)
+	if !looked {
+		return t, t.name, sample{blind: true}
+	}
+	s = sampleGoroutine(id)
 	if s.state == coroutineState && !s.busy {
 		if e := sampleGoroutine(sched); e.state != coroutineState {
 			return nil, SchedulerTask, e
@@ -668,31 +684,43 @@ func (w *World) escaped(idle time.Duration) Result {
 	progress, events, at := w.publishedCounts() // before the samples, which take time
 	now := time.Duration(at)
 	t, name, s := w.sampleAway()
-	if s.stack == "" && t != nil { // not found in a stack trace
+	if s.stack == "" && t != nil && !s.blind { // not found in a stack trace
 		s.stack = userFrames(stacks()[t.wk.label])
 	}
 	idle = idle.Round(time.Millisecond)
+	var foreignIn bool
+	var stopsAfter time.Duration
+	if t != nil {
+		foreignIn, stopsAfter = w.inForeign(t)
+	}
 	f := &Failure{Kind: Escaped, Task: name, At: now, Stack: s.stack}
 	who, toSched := "the task", " to the scheduler"
 	if t == nil {
 		who, toSched = "code the scheduler runs between steps (an Invariant's or an Eventually's check, an event's callback)", ""
 	}
 	switch {
-	case t != nil && w.inForeign(t):
+	case t != nil && foreignIn:
+		f.Kind = Busy
+		f.Msg = fmt.Sprintf("%s has run for %v of real time without returning%s, in the code of the program it runs, "+
+			"which has not called the host since: a goroutine of the program loops without blocking or calling out (for !flag.Load() {}), "+
+			"and WebAssembly has no preemption, so the program's other goroutines and the simulation never run again. "+
+			"Block on a channel, a timer or I/O instead of polling", who, idle, toSched)
+		if stopsAfter > 0 {
+			// The host stops the code: a garbage collection, which
+			// stops the world, waits for it until then.
+			f.Msg += fmt.Sprintf("; the program is built with program.Config{StopSpins: true}, so the loop is stopped once it has run "+
+				"for %v without calling the host, with an error that cannot name it (docs/programs.md, What stays out)", stopsAfter)
+			break
+		}
 		// Told from what the host knows: no sample can be taken of a
 		// goroutine in a program's code (ForeignCall). Nor can a garbage
 		// collection run, which stops the world too: the automatic ones
 		// are turned off, so that the binary goes on to report the seed
 		// and run the others.
 		debug.SetGCPercent(-1)
-		f.Kind = Busy
-		f.Msg = fmt.Sprintf("%s has run for %v of real time without returning%s, in the code of the program it runs, "+
-			"which has not called the host since: a goroutine of the program loops without blocking or calling out (for !flag.Load() {}), "+
-			"and WebAssembly has no preemption, so the program's other goroutines and the simulation never run again. "+
-			"Block on a channel, a timer or I/O instead of polling. Build the program with program.Config{StopSpins: true} "+
-			"for such a loop to be stopped after 5 s with the functions it spins in (docs/programs.md, What stays out); "+
-			"without it the goroutine spins on until the test binary exits, and the garbage collector is off until then, "+
-			"for a collection would wait for that goroutine forever", who, idle, toSched)
+		f.Msg += ". Build the program with program.Config{StopSpins: true} for such a loop to be stopped after 5 s " +
+			"(docs/programs.md, What stays out); without it the goroutine spins on until the test binary exits, " +
+			"and the garbage collector is off until then, for a collection would wait for that goroutine forever"
 	case s.busy:
 		f.Kind = Busy
 		f.Msg = fmt.Sprintf("%s has run for %v of real time without returning%s, and its goroutine is running, not waiting: "+
@@ -706,6 +734,11 @@ func (w *World) escaped(idle time.Duration) Result {
 			"work handed to goroutines of its own (a linearizability check...), or a loop that never ends? The stack is where it waits; "+
 			"the goroutine that runs was started as %s. If the work is meant to take long, run it inside S.Slow or raise the Watchdog; "+
 			"if it is the system's own work, start it with Task.Go, so that it runs in the simulation", who, idle, goFunc(s.helper))
+	case s.blind:
+		f.Msg = fmt.Sprintf("%s has not returned%s for %v of real time, and no stack could be taken: a program's code was running elsewhere in this test binary "+
+			"(another test's or seed's, which had not called the host for %v), and a stack trace, which stops the world, cannot stop that code. "+
+			"Its goroutine may run or be blocked outside the simulation: on a raw channel, a sync.Mutex, time.Sleep, or real I/O? "+
+			"Run the seed alone (-run and -simseed) to see where it is", who, toSched, idle, foreignWait)
 	default:
 		state := ""
 		if s.state != "" {

@@ -130,6 +130,9 @@ func (w *World) lockCycleMsg(cycle []*task, stack string) string {
 		}
 		g.write(&b)
 	}
+	if st == nil && len(cycle) > 1 {
+		b.WriteString(noStacks + "\n")
+	}
 	b.WriteString("take the Mutexes in one order in every task (a task that holds one never waits on one taken earlier in that order), " +
 		"or give up and retry when a Lock's context ends")
 	return b.String()

@@ -147,7 +147,9 @@ func (w *World) settleStrays() {
 		return
 	}
 	if w.failure != nil {
-		if n, _ := w.taskGoroutines(); n == 0 {
+		// A count that could not be taken is not none: the stray may
+		// yet call in.
+		if n, _, looked := w.taskGoroutines(); n == 0 && looked {
 			return
 		}
 		if w.awaitStray() {
@@ -156,7 +158,7 @@ func (w *World) settleStrays() {
 		if w.failure.Kind == Deadlock {
 			// Scanned again: a goroutine that had not begun to run
 			// shows no stack.
-			n, stack := w.taskGoroutines()
+			n, stack, _ := w.taskGoroutines()
 			if n == 0 {
 				return
 			}
@@ -201,9 +203,13 @@ func (w *World) awaitStray() bool {
 // a goroutine, and so on) is runnable or running: it may yet call in. A
 // task's worker is known by its frame, and the goroutines it started by
 // the creator their stack trace names. Workers of other worlds count
-// too, which can only lengthen the wait.
+// too, which can only lengthen the wait, and so does a stack trace that
+// could not be taken (stopWorld): up to strayLimit.
 func strayRunnable() bool {
 	gs := goroutines()
+	if gs == nil {
+		return true
+	}
 	started := make(map[int64]bool) // workers, and the goroutines they started
 	for _, g := range gs {
 		if strings.Contains(g.stack, workerFrame) {
@@ -229,8 +235,9 @@ func strayRunnable() bool {
 // taskGoroutines counts the live goroutines started by the run's tasks
 // with go statements: goroutines that carry the label of one of the run's
 // workers but are not a worker. It returns the stack of one of them, as
-// "function\n\tfile:line" lines.
-func (w *World) taskGoroutines() (n int, stack string) {
+// "function\n\tfile:line" lines, and whether it could look
+// (labelledGoroutines).
+func (w *World) taskGoroutines() (n int, stack string, looked bool) {
 	labels := make(map[string]bool)
 	for t := range w.liveTasks() {
 		labels[t.wk.label] = true
@@ -244,13 +251,13 @@ func (w *World) taskGoroutines() (n int, stack string) {
 // labelledGoroutines counts the live goroutines that carry one of labels
 // (a worker's) but are not a worker: goroutines that tasks started with
 // go statements, and those these started. It returns the stack of one of
-// them, as "function\n\tfile:line" lines. It counts none while a
-// program's code runs, which would hold the profile's stop of the world
-// (stopWorld).
-func labelledGoroutines(labels map[string]bool) (n int, stack string) {
+// them, as "function\n\tfile:line" lines. looked is false, and n 0,
+// when it could not look: a program's code ran that would hold the
+// profile's stop of the world (stopWorld).
+func labelledGoroutines(labels map[string]bool) (n int, stack string, looked bool) {
 	var buf bytes.Buffer
 	if !stopWorld(func() { _ = pprof.Lookup("goroutine").WriteTo(&buf, 1) }) {
-		return 0, ""
+		return 0, "", false
 	}
 	for _, rec := range strings.Split(buf.String(), "\n\n") {
 		_, rest, ok := strings.Cut(rec, `"`+labelKey+`":"`)
@@ -282,7 +289,7 @@ func labelledGoroutines(labels map[string]bool) (n int, stack string) {
 			stack = strings.Join(frames, "\n")
 		}
 	}
-	return n, stack
+	return n, stack, true
 }
 
 // unstartedWorker reports whether rec, a goroutine profile's record, is a

@@ -44,7 +44,10 @@ func samplesToTake() int {
 
 // sample is what the watchdog saw of a goroutine.
 type sample struct {
-	busy  bool   // running or runnable in some sample: not waiting
+	busy bool // running or runnable in some sample: not waiting
+	// blind tells that no sample could be taken: a program's code ran in
+	// the process, out of reach of a stop of the world (stopWorld).
+	blind bool
 	state string // the goroutine's state in the samples shown
 	stack string // the task's own frames, as userFrames gives them
 	// helper is the stack of a goroutine that the goroutine started,
@@ -93,6 +96,10 @@ func sampleGoroutine(id int64) (out sample) {
 			time.Sleep(watchGap)
 		}
 		all := goroutines()
+		if all == nil {
+			out.blind = i == 0
+			break
+		}
 		g := slices.IndexFunc(all, func(g dumpedG) bool { return g.id == id })
 		if g < 0 {
 			break // it ended
@@ -247,25 +254,31 @@ func busyDescendant(gs []dumpedG, id int64) *dumpedG {
 //
 // A running goroutine may be one call deeper or shallower in one than in
 // the other, so a stack one frame shorter matches too, and a few tries are
-// made.
-func findGoroutine(label string) int64 {
+// made. looked is false when no stack could be taken (stopWorld).
+func findGoroutine(label string) (id int64, looked bool) {
 	var raw string
 	var gs []dumpedG
 	for range samplesToTake() {
-		raw = stacks()[label]
+		st := stacks()
+		if st == nil {
+			return 0, false
+		}
+		raw = st[label]
 		want := loosen(raw)
 		if want == "" {
-			return 0
+			return 0, true
 		}
-		gs = goroutines()
+		if gs = goroutines(); gs == nil {
+			return 0, false
+		}
 		for _, g := range gs {
 			have := loosen(g.stack)
 			if have == want || have == outer(want) || outer(have) == want {
-				return g.id
+				return g.id, true
 			}
 		}
 	}
-	return closest(raw, gs)
+	return closest(raw, gs), true
 }
 
 // closest is findGoroutine's last resort, for a goroutine that moved by
@@ -357,8 +370,9 @@ type dumpedG struct {
 
 // goroutines returns every goroutine, read from a stack trace of all of
 // them: unlike a goroutine profile, it gives the exact line of a goroutine
-// stopped while running. It returns none while a program's code runs,
-// which would hold the trace's stop of the world (stopWorld).
+// stopped while running. It returns nil, could not look, while a
+// program's code runs that would hold the trace's stop of the world
+// (stopWorld).
 func goroutines() []dumpedG {
 	buf := make([]byte, 64<<10)
 	trace := func() {

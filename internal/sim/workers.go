@@ -174,7 +174,10 @@ func (p *Workers) made(wk *worker) {
 // simulation, after the runs ended (a library's janitor or ticker): seed
 // after seed they pile up. Of one of them it returns the function it was
 // started as and the one it is in. Ask it once the runs are over: a
-// goroutine of a run under way counts too.
+// goroutine of a run under way counts too. It counts none when it could
+// not look: a program's code ran for over a second without calling the
+// host, meanwhile, somewhere in the process (a spin), and a count would
+// stop the world, which waits for that code.
 func (p *Workers) Leftover() (n int, startedAs, in string) {
 	if p == nil {
 		return 0, "", ""
@@ -185,7 +188,7 @@ func (p *Workers) Leftover() (n int, startedAs, in string) {
 	if len(labels) == 0 {
 		return 0, "", ""
 	}
-	n, stack := labelledGoroutines(labels)
+	n, stack, _ := labelledGoroutines(labels)
 	if n == 0 {
 		return 0, "", ""
 	}

@@ -255,13 +255,15 @@ func (in *instance) watched(m *Module, f api.Function) error {
 	// it, for a program that runs without ever calling the host.
 	callCtx, cancel := context.WithCancel(context.WithoutCancel(in.ctx))
 	stopWatch := func() {}
+	var stopSpinsAfter time.Duration // 0: the code is never stopped
 	if m.stopSpins {
 		stopWatch = in.watch.start(cancel, in.cfg.Watchdog)
+		stopSpinsAfter = max(in.cfg.Watchdog, 0)
 	}
 	// The simulation's watchdog must not stop the world while the
 	// program's code runs: that code cannot be preempted, and a spin in it
 	// would hold the stop, and the test binary, forever.
-	in.foreign = sim.EnterForeign(in.ctx)
+	in.foreign = sim.EnterForeign(in.ctx, stopSpinsAfter)
 	defer in.foreign.End()
 	_, err := f.Call(callCtx)
 	stopWatch()

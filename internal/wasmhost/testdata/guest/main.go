@@ -30,6 +30,9 @@ import (
 	"github.com/moonpool-go/moonpool/internal/simctx"
 )
 
+// computeStretches is how many stretches of computation "compute" runs.
+const computeStretches = 75
+
 // initDraw is drawn by a package initializer: the same in every process
 // started from one snapshot.
 var initDraw = rand.Int63()
@@ -121,6 +124,18 @@ func run(what string) error {
 		for {
 			_ = time.Now()
 		}
+	case "compute":
+		// Stretches of computation, each some tens of milliseconds,
+		// with a call of the host (the clock) between them.
+		fmt.Println("computing")
+		n := uint64(1)
+		for range computeStretches {
+			for range 20_000_000 {
+				n = n*6364136223846793005 + 1442695040888963407
+			}
+			_ = time.Now()
+		}
+		fmt.Println("computed", n%2)
 	case "slog":
 		slog.New(slog.NewTextHandler(os.Stderr, nil)).Warn("guest says", "k", 1, "who", "g w")
 	case "hostname":

@@ -1,0 +1,61 @@
+package sim
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// A sample waits for a call out in its code to call out to Go, and no
+// longer than foreignWait: a call that does not (a spin) makes it give
+// up, and the samples that follow give up at once until the call comes
+// in.
+func TestStopWorldWaitsForACallToComeIn(t *testing.T) {
+	c := EnterForeign(context.Background(), 0)
+	defer c.End()
+	in := make(chan struct{})
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		c.In()
+		close(in)
+	}()
+	assert.True(t, stopWorld(func() {}), "the call came in")
+	<-in
+
+	c.Out()
+	assert.False(t, stopWorld(func() { t.Error("sampled while a call ran its code") }))
+	assert.True(t, c.stuck.Load(), "the call made a sample wait in vain")
+	assert.False(t, stopWorld(func() { t.Error("sampled while a call ran its code") }))
+	c.In()
+	assert.False(t, c.stuck.Load(), "a call that comes in is waited for again")
+	assert.True(t, stopWorld(func() {}))
+}
+
+// A busy task whose stack cannot be taken, for a program's code spins
+// elsewhere in the process, is told so, not blocked outside the
+// simulation.
+func TestTheWatchdogSaysWhenNoStackCouldBeTaken(t *testing.T) {
+	c := EnterForeign(context.Background(), 0) // out in its code, and never back
+	defer c.End()
+	var stop atomic.Bool
+	defer stop.Store(true)
+	n := 0
+	w := New(Config{Seed: 9})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		for !stop.Load() {
+			n = n*3 + 1
+		}
+		return nil
+	}, 200*time.Millisecond) // a bound only
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Escaped, f.Kind)
+	assert.Contains(t, f.Msg, "no stack could be taken: a program's code was running elsewhere in this test binary")
+	assert.NotContains(t, f.Msg, "its goroutine is blocked outside the simulation")
+}
