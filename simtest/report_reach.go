@@ -13,8 +13,10 @@ import (
 // do not tell.
 type reach struct {
 	down, paused map[string]bool
-	procs        int // the cluster's processes attrition may reboot, as the seed ended
-	protected    int // and those it never touches (Processes.Protected)
+	procs        int // the cluster's processes, as the seed ended
+	// protected counts those of procs that attrition never reboots
+	// (Processes.Protected); a reboot by hand still reaches them.
+	protected int
 }
 
 // add notes the process an entry took down ("down: kv-0 (crash)", a line
@@ -77,7 +79,7 @@ type reachTally struct {
 }
 
 func (t *reachTally) add(r reach) {
-	if r.procs+r.protected == 0 {
+	if r.procs == 0 {
 		return // no cluster
 	}
 	t.down.add(len(r.down))
@@ -116,16 +118,18 @@ func (t *reachTally) merge(j *jsonReach) {
 type jsonReach struct {
 	Rebooted span `json:"rebooted"`
 	Paused   span `json:"paused"`
-	// Processes counts those attrition may reboot; Protected, those it
-	// never touches (Processes.Protected).
+	// Processes counts all the cluster's processes; Protected, those of
+	// them that attrition never reboots (Processes.Protected).
 	Processes span `json:"processes"`
 	Protected span `json:"protected,omitzero"`
 }
 
 // line is the summary's line on how many processes the reboots and
 // pauses reached: "reboots reached 8 of 60 processes", or "... 3 to 9 of
-// 60 processes a seed" over several seeds, with the pauses' when there
-// were any; "" when no seed booted a cluster, or none was reached.
+// 60 processes a seed" over several seeds, with how many of them are
+// protected from attrition when any are (a reboot by hand reaches them
+// too), and the pauses' when there were any; "" when no seed booted a
+// cluster, or none was reached.
 func (t reachTally) line(seeds int) string {
 	if !t.procs.set || t.down.Max == 0 && t.paused.Max == 0 {
 		return ""
@@ -136,7 +140,7 @@ func (t reachTally) line(seeds int) string {
 	}
 	line := fmt.Sprintf("reboots reached %v of %v %s%s", t.down, t.procs, pluralWord(t.procs.Max, "process", "processes"), each)
 	if t.protected.Max > 0 {
-		line += fmt.Sprintf(" that attrition may reboot (%v more protected)", t.protected)
+		line += fmt.Sprintf(" (%v of them protected from attrition)", t.protected)
 	}
 	if t.paused.Max > 0 {
 		line += fmt.Sprintf(", pauses %v", t.paused)

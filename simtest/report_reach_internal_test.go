@@ -47,6 +47,15 @@ func TestReachTallyOverSeedsAndMerges(t *testing.T) {
 	merged.merge(nil) // a file written before reach was kept
 	assert.Equal(t, "reboots reached 1 to 5 of 60 to 62 processes a seed, pauses 0 to 1", merged.line(3))
 
+	// A results file's processes are all the cluster's, protected or not,
+	// as they were before protected ones were counted apart.
+	var guarded reachTally
+	guarded.add(reach{procs: 5, protected: 2, down: map[string]bool{"c-0": true}})
+	data, err = json.Marshal(guarded.record())
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"rebooted":{"min":1,"max":1},"paused":{"min":0,"max":0},"processes":{"min":5,"max":5},"protected":{"min":2,"max":2}}`, string(data))
+	assert.Equal(t, "reboots reached 1 of 5 processes (2 of them protected from attrition)", guarded.line(1))
+
 	var none reachTally
 	none.add(reachOf(5, nil, nil))
 	assert.Empty(t, none.line(1), "nothing reached")

@@ -856,11 +856,10 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	}
 	o.reach = obs.reach
 	if s.cluster != nil {
+		o.reach.procs = len(s.cluster.procs)
 		for _, p := range s.cluster.procs {
 			if p.spec.Protected {
 				o.reach.protected++
-			} else {
-				o.reach.procs++
 			}
 		}
 		for _, seen := range s.cluster.injected {
