@@ -148,10 +148,11 @@ type DiskStats struct {
 	// have lost them, and a store that needs them is worth a run with it
 	// on.
 	KeptDirectoryChanges int
-	// TornTruncates counts the truncations not yet synced that crashes
+	// TornTruncations counts the truncations not yet synced that crashes
 	// carried onto the disk, as a file system may commit one with no
-	// fsync (torn-write).
-	TornTruncates int
+	// fsync (with chaos.Storage.TornWriteProb); the faults line counts
+	// each among the torn writes.
+	TornTruncations int
 }
 
 // noSpace counts the writes and truncations that the seed's disks refused

@@ -73,9 +73,10 @@ type Stats struct {
 	// were not synced that crashes kept because LoseUnsyncedDirectories
 	// was off: a real disk could have lost them.
 	KeptDirectoryChanges int
-	// TornTruncates counts the truncations not yet synced that crashes
-	// carried onto the disk (torn-write).
-	TornTruncates int
+	// TornTruncations counts the truncations not yet synced that crashes
+	// carried onto the disk (with chaos.Storage.TornWriteProb); their
+	// events are torn writes.
+	TornTruncations int
 }
 
 // New returns the disk of addr in w, configured by cfg. A cfg with
@@ -136,7 +137,8 @@ func (d *Disk) Storage() providers.Storage { return storage{d: d} }
 // Crash is a power loss: every file loses what was not synced, except
 // the truncation and the sectors that torn writes carry onto the durable
 // image (see chaos.Storage.TornWriteProb), drawn file by file in path
-// order, a file's truncation first, then sector by sector in order. Directory metadata survives, unless
+// order, a file's truncation first, then sector by sector in order.
+// Directory metadata survives, unless
 // chaos.Storage.LoseUnsyncedDirectories is on: then the namespace changes
 // not made durable by syncing their directories may be undone first.
 // Otherwise the crash's entry tells of those changes, which it keeps and a
@@ -151,7 +153,7 @@ func (d *Disk) Crash() {
 	p := d.cfg.TornWriteProb
 	cut := func() bool {
 		if d.w.Rand().Bool(p) {
-			d.stats.TornTruncates++
+			d.stats.TornTruncations++
 			return true
 		}
 		return false

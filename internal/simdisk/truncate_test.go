@@ -39,12 +39,12 @@ func TestAnUnsyncedTruncateMayReachTheDisk(t *testing.T) {
 	cfg := chaos.Storage{TornWriteProb: 1}
 	got, stats, tl := truncateAndCrash(t, 1, cfg)
 	assert.Equal(t, pattern(700), got, "the truncation reached the disk")
-	assert.Equal(t, 1, stats.TornTruncates)
+	assert.Equal(t, 1, stats.TornTruncations)
 	assert.Contains(t, tl, "disk n1: torn-write: log: a truncate to 700 reached the disk without a sync\n")
 
 	got, stats, tl = truncateAndCrash(t, 1, chaos.Storage{})
 	assert.Equal(t, pattern(2000), got, "with torn writes off, a crash undoes the truncation")
-	assert.Zero(t, stats.TornTruncates)
+	assert.Zero(t, stats.TornTruncations)
 	assert.NotContains(t, tl, "torn-write")
 
 	// Half the time, at an even chance.
