@@ -162,7 +162,7 @@ type (
 		ShortIO      int `json:"short_io,omitempty"`
 		SeedsWithout int `json:"seeds_without"`
 		// SeedsFailedWithout counts those of SeedsWithout that failed:
-		// they ended before any fault, not chaos before them.
+		// they ended before any fault came.
 		SeedsFailedWithout int `json:"seeds_failed_without,omitempty"`
 		// Kinds counts the faults by kind ("crash", "partition",
 		// "write-corruption"...), and the disks' crashes that lost
@@ -170,12 +170,12 @@ type (
 		// {} for none: a file without it was written before faults were
 		// counted by kind, and a merge of it tells the totals alone.
 		Kinds map[string]int `json:"kinds"`
-		// Injected counts, by kind as Kinds, those of the faults the
+		// ByTest counts, by kind as Kinds, those of the faults the
 		// test made itself (an Injector's, or a call of Cluster or
 		// Net). It is always written, {} for none: a file without it was
 		// written before they were counted, and a merge of it tells
 		// none.
-		Injected map[string]int `json:"injected"`
+		ByTest map[string]int `json:"by_test"`
 		// Reach is how many processes the reboots and the pauses
 		// reached, least and most a seed; absent when no seed booted
 		// a cluster.

@@ -126,7 +126,7 @@ func TestAMergeAddsUpTheInjectedFaults(t *testing.T) {
 	require.Len(t, shards, 3)
 	old, err := os.ReadFile(shards[0])
 	require.NoError(t, err)
-	injected := regexp.MustCompile(`"injected":\{[^}]*\},?`)
+	injected := regexp.MustCompile(`"by_test":\{[^}]*\},?`)
 	require.True(t, injected.Match(old))
 	require.NoError(t, os.WriteFile(shards[0], injected.ReplaceAll(old, nil), 0o644))
 	merged, err = simtest.MergeResults(filepath.Join(dir, "shards"))

@@ -870,7 +870,7 @@ func (r *report) faultsRecord() *jsonFaults {
 		Network: r.faults.of(networkFault), Disk: r.faults.of(diskFault),
 		ShortIO:      r.faults.of(shortIOFault),
 		Kinds:        r.faults.kinds(),
-		Injected:     r.byHand.kinds(),
+		ByTest:       r.byHand.kinds(),
 		SeedsWithout: r.faultless, SeedsFailedWithout: r.failedFaultless, InjectsNothing: r.injectsNothing(),
 		SeedsUnsyncedDirs:      r.unsyncedDirs,
 		SeedsExitedBeforeChaos: r.exitedBefore, SeedsExitedDuringChaos: r.exitedDuring,
@@ -899,10 +899,10 @@ func (r *report) addFaults(f *jsonFaults) {
 	for name, n := range f.Kinds {
 		r.faults[faultNamed(name)] += n
 	}
-	if f.Injected == nil {
+	if f.ByTest == nil {
 		r.byHandUnknown = true
 	}
-	for name, n := range f.Injected {
+	for name, n := range f.ByTest {
 		r.byHand[faultNamed(name)] += n
 	}
 	r.faultless += f.SeedsWithout
