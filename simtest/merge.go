@@ -746,7 +746,7 @@ func builtApart(files []*shardFile) string {
 }
 
 // sourcesApart is the merged report's warning that the shards ran
-// different source (jsonBuild.Source): the test's package, a package of
+// different source (jsonBuild.SourceHash): the test's package, a package of
 // its module that it imports, or go.mod or go.sum differed, as when
 // shards are built from two commits, which a test binary's build record
 // does not tell. It names a file of each source. "" when they agree, or
@@ -755,10 +755,10 @@ func sourcesApart(files []*shardFile) string {
 	var sources []string
 	bySource := make(map[string][]string)
 	for _, f := range files {
-		if f.sum.Build == nil || f.sum.Build.Source == "" {
+		if f.sum.Build == nil || f.sum.Build.SourceHash == "" {
 			continue
 		}
-		s := f.sum.Build.Source
+		s := f.sum.Build.SourceHash
 		if bySource[s] == nil {
 			sources = append(sources, s)
 		}

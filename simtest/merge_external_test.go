@@ -722,9 +722,9 @@ func TestMergeWarnsOfShardsOfOtherSource(t *testing.T) {
 
 	data, err := os.ReadFile(files[1])
 	require.NoError(t, err)
-	m := regexp.MustCompile(`"source":"([0-9a-f]{16})"`).FindSubmatch(data)
+	m := regexp.MustCompile(`"source_hash":"([0-9a-f]{16})"`).FindSubmatch(data)
 	require.NotNil(t, m, "a test binary in its module records its source: %s", data)
-	editFile(t, files[1], string(m[0]), `"source":"0123456789abcdef"`)
+	editFile(t, files[1], string(m[0]), `"source_hash":"0123456789abcdef"`)
 	sw, err = simtest.MergeResults(dir)
 	require.NoError(t, err)
 	assert.True(t, sw.OK(), "a warning, not a failure")

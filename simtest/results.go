@@ -626,8 +626,8 @@ type jsonDeterminism struct {
 // no version control information into it, so only a binary built another
 // way (go build, a program calling Simulate) has VCS figures; moonpool's
 // own version is the one go.mod requires, with its replacement, if any.
-// Source identifies the source a test binary was built from in its stead
-// (sourceHash).
+// SourceHash identifies a test binary's source in place of the VCS
+// revision, which go test does not stamp (sourceHash).
 type jsonBuild struct {
 	Go            string `json:"go"`
 	Module        string `json:"module,omitempty"`
@@ -636,7 +636,7 @@ type jsonBuild struct {
 	VCSRevision   string `json:"vcs_revision,omitempty"`
 	VCSTime       string `json:"vcs_time,omitempty"`
 	VCSModified   bool   `json:"vcs_modified,omitempty"`
-	Source        string `json:"source,omitempty"`
+	SourceHash    string `json:"source_hash,omitempty"`
 }
 
 // moonpoolModule is this module's path, as a binary's dependencies name
@@ -645,7 +645,7 @@ const moonpoolModule = "github.com/moonpool-go/moonpool"
 
 // buildRecord is the running binary's jsonBuild.
 func buildRecord() *jsonBuild {
-	b := &jsonBuild{Go: runtime.Version(), Source: sourceHash()}
+	b := &jsonBuild{Go: runtime.Version(), SourceHash: sourceHash()}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return b
