@@ -18,10 +18,13 @@ import (
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
-// sourceHash identifies the source the test binary was built from, for a
-// merge to warn of shards built from different source: go test stamps no
-// version control information into a test binary, so its build record
-// cannot tell two commits apart. It is read once a process, when a results
+// sourceHash identifies the source found in the test package's module
+// when the binary ran, for a merge to warn of shards that ran different
+// source: go test stamps no version control information into a test
+// binary, so its build record cannot tell two commits apart. The files
+// are read at run time, not at the build: a binary built with go test -c
+// and run after a checkout of another commit, or in another checkout,
+// hashes what it finds there. It is read once a process, when a results
 // file is first written, and is "" when the package's directory cannot be
 // found (a binary run outside its module).
 var sourceHash = ofThisBinary(sourceHashOf)
