@@ -140,9 +140,8 @@ func (s Sweep) String() string {
 // ends at and its failing seeds ([CutFile]). A shard that stopped at go
 // test's -timeout is reported too ([SweepTest.TimedOut]); both make the
 // Sweep not OK. Shards whose test binaries were built differently (another
-// Go, another version of moonpool) merge with a warning in the report; a
-// test binary records no commit of its own module, so shards built from
-// two commits of it merge without one. Exploring shards ([Explore]) are
+// Go, another version of moonpool, another hash of the source found in
+// the test package's module) merge with a warning in the report. Exploring shards ([Explore]) are
 // summed, not replayed: each explored on its own. As a Run that stopped at its first failure reports
 // no gaps in assertion coverage, a merge with such a shard (one run
 // without [KeepGoing]) reports none.
@@ -653,7 +652,6 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
 	}
 	b.WriteString(builtApart(files))
-	b.WriteString(sourcesApart(files))
 	b.WriteString(cutLines(cutOff))
 	b.WriteString(rep.summary())
 	if len(gaps) > 0 {
@@ -701,8 +699,12 @@ func flagList(flags []string) string {
 
 // builtApart is the merged report's warning that the shards' test
 // binaries were built differently (another Go, another version of the
-// module or of moonpool): their seeds may have run other code, and the
-// merge is of one sweep only if the code was the same. "" when they agree
+// module or of moonpool, another commit) or ran other source (another
+// jsonBuild.SourceHash, as when shards are built from two commits, which
+// a test binary's build record does not tell): their seeds may have run
+// other code, and the merge is of one sweep only if the code was the
+// same. A shard that recorded no value where others did is named with
+// "none"; a file without a build record is left out. "" when they agree
 // or say nothing.
 func builtApart(files []*shardFile) string {
 	var parts []string
@@ -719,6 +721,7 @@ func builtApart(files []*shardFile) string {
 			}
 			return b.VCSRevision
 		}},
+		{"source hash", func(b *jsonBuild) string { return b.SourceHash }},
 	} {
 		shards := make(map[string][]int)
 		for _, f := range files {
@@ -742,42 +745,7 @@ func builtApart(files []*shardFile) string {
 		return ""
 	}
 	return "simtest: warning: the shards' test binaries were built differently (" + strings.Join(parts, "; ") + "): " +
-		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one commit with one Go\n"
-}
-
-// sourcesApart is the merged report's warning that the shards ran
-// different source (jsonBuild.SourceHash): the test's package, a package of
-// its module that it imports, or go.mod or go.sum differed, as when
-// shards are built from two commits, which a test binary's build record
-// does not tell. It names a file of each source. "" when they agree, or
-// say nothing.
-func sourcesApart(files []*shardFile) string {
-	var sources []string
-	bySource := make(map[string][]string)
-	for _, f := range files {
-		if f.sum.Build == nil || f.sum.Build.SourceHash == "" {
-			continue
-		}
-		s := f.sum.Build.SourceHash
-		if bySource[s] == nil {
-			sources = append(sources, s)
-		}
-		bySource[s] = append(bySource[s], f.path)
-	}
-	if len(sources) < 2 {
-		return ""
-	}
-	var parts []string
-	for _, s := range sources {
-		part := bySource[s][0]
-		if n := len(bySource[s]) - 1; n > 0 {
-			part += fmt.Sprintf(" (and %d %s)", n, pluralWord(n, "other file", "other files"))
-		}
-		parts = append(parts, part+" ran source "+s)
-	}
-	return "simtest: warning: the shards were built from different source: " + strings.Join(parts, ", ") +
-		" (a hash of the test's package, the packages of its module it imports, go.mod and go.sum): " +
-		"the merged seeds ran different code and this report is no one Run's; build every shard from one checkout\n"
+		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one checkout of one commit with one Go\n"
 }
 
 // mergeChecks adds up what the shards' determinism checks (-simcheck)

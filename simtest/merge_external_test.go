@@ -682,7 +682,7 @@ func TestMergeWarnsOfShardsBuiltApart(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, sw.OK(), "a warning, not a failure")
 	assert.Contains(t, sw.Tests[0].Report, "\nsimtest: warning: the shards' test binaries were built differently (Go go1.25.0 in shards [1], "+runtime.Version()+" in shards [0 2]): "+
-		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one commit with one Go\n")
+		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one checkout of one commit with one Go\n")
 }
 
 // TestMergeTellsTheDeterminismCheck: shards run under -simcheck record
@@ -710,26 +710,40 @@ func TestMergeTellsTheDeterminismCheck(t *testing.T) {
 }
 
 // TestMergeWarnsOfShardsOfOtherSource: a test binary carries no commit,
-// but a results file carries a hash of the source its binary was built
-// from, and shards of two sources merge with a warning naming a file of
-// each.
+// but a results file carries a hash of the source found in its module,
+// and shards of two sources merge with the warning of shards built
+// differently, which names the shards of each hash, and those that
+// recorded none when others did.
 func TestMergeWarnsOfShardsOfOtherSource(t *testing.T) {
 	dir := t.TempDir()
 	files := shardFiles(t, dir, 3)
 	sw, err := simtest.MergeResults(dir)
 	require.NoError(t, err)
-	assert.NotContains(t, sw.Tests[0].Report, "different source")
+	assert.NotContains(t, sw.Tests[0].Report, "built differently")
 
 	data, err := os.ReadFile(files[1])
 	require.NoError(t, err)
 	m := regexp.MustCompile(`"source_hash":"([0-9a-f]{16})"`).FindSubmatch(data)
 	require.NotNil(t, m, "a test binary in its module records its source: %s", data)
-	editFile(t, files[1], string(m[0]), `"source_hash":"0123456789abcdef"`)
+	require.NotEqual(t, "ffffffffffffffff", string(m[1]))
+	editFile(t, files[1], string(m[0]), `"source_hash":"ffffffffffffffff"`)
 	sw, err = simtest.MergeResults(dir)
 	require.NoError(t, err)
 	assert.True(t, sw.OK(), "a warning, not a failure")
-	assert.Contains(t, sw.Tests[0].Report, "\nsimtest: warning: the shards were built from different source: "+
-		files[0]+" (and 1 other file) ran source "+string(m[1])+", "+files[1]+" ran source 0123456789abcdef "+
-		"(a hash of the test's package, the packages of its module it imports, go.mod and go.sum): "+
-		"the merged seeds ran different code and this report is no one Run's; build every shard from one checkout\n")
+	warning := "\nsimtest: warning: the shards' test binaries were built differently (source hash " + string(m[1]) + " in shards [0 2], ffffffffffffffff in shards [1]): " +
+		"if their code differs too, the merged seeds ran different tests and this report is no one Run's; build every shard from one checkout of one commit with one Go\n"
+	assert.Contains(t, sw.Tests[0].Report, warning)
+	assert.Equal(t, 1, strings.Count(sw.Tests[0].Report, "simtest: warning:"), "one warning")
+
+	// A shard run outside its module records no hash: it is named, not
+	// left out of the comparison.
+	editFile(t, files[2], ","+string(m[0]), "")
+	sw, err = simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.Contains(t, sw.Tests[0].Report, "(source hash "+string(m[1])+" in shards [0], ffffffffffffffff in shards [1], none in shards [2])")
+
+	editFile(t, files[1], `,"source_hash":"ffffffffffffffff"`, "")
+	sw, err = simtest.MergeResults(dir)
+	require.NoError(t, err)
+	assert.Contains(t, sw.Tests[0].Report, "(source hash "+string(m[1])+" in shards [0], none in shards [1 2])")
 }
