@@ -994,8 +994,14 @@ func (r *report) faultsLine() string {
 		gone := faultNames[netPeerLostPower]
 		fmt.Fprintf(&b, ", %d %s", n, pluralWord(n, gone.one, gone.many))
 	}
-	r.shortIO(&b)
-	r.injected(&b)
+	// The injected clause counts the faults before it: the short reads
+	// and writes, which chaos makes, come after, set apart by a
+	// semicolon when the clause was written.
+	sep := ", "
+	if r.injected(&b) {
+		sep = "; "
+	}
+	r.shortIO(&b, sep)
 	fired := r.faults[buggifyFired] > 0 && !r.kindsUnknown
 	if fired {
 		fmt.Fprintf(&b, "; the code under test's buggify sites fired %s", plural(r.faults[buggifyFired], "time"))
@@ -1012,18 +1018,19 @@ func (r *report) faultsLine() string {
 // shortIO writes the partial reads and writes the seeds saw, apart from
 // the network's faults, as TCP allows them and a stream sees many: ",
 // 2774 short reads and writes (1405 reads, 1369 writes)", or ", 12 short
-// reads" when there were reads alone, or nothing for none.
-func (r *report) shortIO(b *strings.Builder) {
+// reads" when there were reads alone, or nothing for none; sep comes
+// first.
+func (r *report) shortIO(b *strings.Builder, sep string) {
 	reads, writes := r.faults[netPartialRead], r.faults[netPartialWrite]
 	switch n := reads + writes; {
 	case n == 0:
 	case reads > 0 && writes > 0 || r.kindsUnknown:
-		fmt.Fprintf(b, ", %d short %s", n, pluralWord(n, "read or write", "reads and writes"))
+		fmt.Fprintf(b, "%s%d short %s", sep, n, pluralWord(n, "read or write", "reads and writes"))
 		r.faultKinds(b, shortIOFault)
 	case reads > 0:
-		fmt.Fprintf(b, ", %d short %s", n, pluralWord(n, "read", "reads"))
+		fmt.Fprintf(b, "%s%d short %s", sep, n, pluralWord(n, "read", "reads"))
 	default:
-		fmt.Fprintf(b, ", %d short %s", n, pluralWord(n, "write", "writes"))
+		fmt.Fprintf(b, "%s%d short %s", sep, n, pluralWord(n, "write", "writes"))
 	}
 }
 
@@ -1032,27 +1039,31 @@ func (r *report) shortIO(b *strings.Builder) {
 // configuration's: "; 9 of them injected by the test (an Injector, or a
 // Cluster or Net call): 8 crashes, 1 partition", "; all of them injected
 // by the test (...)" when the configuration made none, or nothing for
-// none.
-func (r *report) injected(b *strings.Builder) {
+// none. It reports whether it wrote anything. The short reads and
+// writes, which the line counts after it, are left out.
+func (r *report) injected(b *strings.Builder) (wrote bool) {
 	if r.byHandUnknown || r.kindsUnknown || r.byHand.none() {
-		return
+		return false
 	}
 	const by = "injected by the test (an Injector, or a Cluster or Net call)"
 	n, all := 0, 0
 	for f, info := range faultNames {
-		if info.kind.counted() {
+		if info.kind.counted() && info.kind != shortIOFault {
 			n, all = n+r.byHand[f], all+r.faults[f]
 		}
 	}
+	if n == 0 {
+		return false
+	}
 	if n == all {
 		b.WriteString("; all of them " + by)
-		return
+		return true
 	}
 	fmt.Fprintf(b, "; %d of them %s: ", n, by)
 	sep := ""
 	for f, info := range faultNames {
 		k := r.byHand[f]
-		if k == 0 || !info.kind.counted() {
+		if k == 0 || !info.kind.counted() || info.kind == shortIOFault {
 			continue
 		}
 		what := info.many
@@ -1069,6 +1080,7 @@ func (r *report) injected(b *strings.Builder) {
 		fmt.Fprintf(b, "%s%d %s", sep, k, what)
 		sep = ", "
 	}
+	return true
 }
 
 // faultKinds writes the kinds of the faults of family k the seeds saw,

@@ -232,3 +232,20 @@ func TestTheFaultsLineCountsGiveUpsOnPeersWithoutPowerApart(t *testing.T) {
 	one.faults[netPeerLostPower] = 1
 	assert.Equal(t, "faults seen: 1 reboot (1 power loss), 0 of the network, 0 of the disks, 1 connection given up after its peer's host lost power", one.faultsLine())
 }
+
+// The injected clause counts the faults before it, not the short reads
+// and writes, which come after it: it never reads as "60 of the 34 short
+// reads", and "all of them" holds when the test made every other fault.
+func TestTheInjectedClauseLeavesShortReadsAndWritesOut(t *testing.T) {
+	r := report{seeds: 1}
+	r.faults[rebootCrash], r.byHand[rebootCrash] = 2, 2
+	r.faults[netPartialRead], r.faults[netPartialWrite] = 20, 14
+	assert.Equal(t, "faults seen: 2 reboots (2 crashes), 0 of the network, 0 of the disks; "+
+		"all of them injected by the test (an Injector, or a Cluster or Net call); "+
+		"34 short reads and writes (20 reads, 14 writes)", r.faultsLine())
+
+	r.faults[netPartition], r.byHand[netPartition] = 3, 1
+	assert.Equal(t, "faults seen: 2 reboots (2 crashes), 3 of the network (3 partitions), 0 of the disks; "+
+		"3 of them injected by the test (an Injector, or a Cluster or Net call): 2 crashes, 1 partition; "+
+		"34 short reads and writes (20 reads, 14 writes)", r.faultsLine())
+}
