@@ -202,14 +202,28 @@ func (r *runner) filePath(path, ext string) (string, error) {
 // (runner.resultsFile): go test ./... runs packages' test binaries at
 // once, and two packages may each have a test of one name.
 func (r *runner) packageFilePath(path, ext string) (string, error) {
-	file := filePath(path, r.t.Name(), ext)
-	if file == path || r.outside {
-		return r.filePath(path, ext)
-	}
-	if pkg := strings.TrimPrefix(packageDir(), "./"); pkg != "." && pkg != "" {
-		file = filepath.Join(path, filepath.FromSlash(pkg), fileName(r.t.Name())+ext)
+	file := r.packageFile(path, r.t.Name(), ext)
+	if file == path {
+		return file, nil
 	}
 	return file, os.MkdirAll(filepath.Dir(file), 0o777)
+}
+
+// packageFile is the file that path names for one of a Run's files:
+// path itself, or, for a path that names a directory, the file named
+// after name (the test's, with its shard's for a results file) in a
+// directory named after the test's package, as it is in the module
+// (DIR/examples/kv/TestKV.jsonl); a package at the module's root, or a
+// test run outside its module, has it in DIR itself.
+func (r *runner) packageFile(path, name, ext string) string {
+	file := filePath(path, name, ext)
+	if file == path || r.outside {
+		return file
+	}
+	if pkg := strings.TrimPrefix(packageDir(), "./"); pkg != "." && pkg != "" {
+		return filepath.Join(path, filepath.FromSlash(pkg), fileName(name)+ext)
+	}
+	return file
 }
 
 // timelinePath is filePath for a timeline's file, which a Run does not

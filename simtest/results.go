@@ -271,15 +271,7 @@ func ResultsFile(path string) Option {
 // for the test alone, one file would be written over the other, and a
 // merge would miss a package's seeds without a word.
 func (r *runner) resultsFile() string {
-	name := r.t.Name() + r.cfg.shardSuffix()
-	file := filePath(r.cfg.resultsPath, name, ".jsonl")
-	if file == r.cfg.resultsPath || r.outside {
-		return file
-	}
-	if pkg := strings.TrimPrefix(packageDir(), "./"); pkg != "." && pkg != "" {
-		return filepath.Join(r.cfg.resultsPath, filepath.FromSlash(pkg), fileName(name)+".jsonl")
-	}
-	return file
+	return r.packageFile(r.cfg.resultsPath, r.t.Name()+r.cfg.shardSuffix(), ".jsonl")
 }
 
 // filesCollide refuses a results file and a timeline file at one path
