@@ -922,17 +922,16 @@ func durationExpr(d time.Duration) string {
 // task it is called on, which the seed cannot tell from a failure, and
 // every seed that gets there would meet it. The test fails, as it does
 // for those, rather than skip: a skip would hide that the Run's seeds
-// never ran, and the line to fix is named.
+// never ran, and the line to fix is named. The test's t is the Run's
+// workers' alike, so seeds that ran at the same time see the skip too:
+// only the seed whose task the skip ended (a Goexit) reports it, with its
+// line.
 func skippedInBody(s *S, err error) {
-	if s.config != nil {
+	var f *sim.Failure
+	if s.config != nil || !errors.As(err, &f) || f.Kind != sim.Goexit {
 		return
 	}
-	where := ""
-	var f *sim.Failure
-	if errors.As(err, &f) {
-		where = callerOfTesting(f.Stack)
-	}
-	s.config = &configErr{err: errors.New(outerSkipError), where: where}
+	s.config = &configErr{err: errors.New(outerSkipError), where: callerOfTesting(f.Stack)}
 	s.failed = true
 }
 
