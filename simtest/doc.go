@@ -144,12 +144,13 @@
 //   - The seed's: Error, Errorf, Fatal, Fatalf, Fail, FailNow, Failed, Log,
 //     Logf, Skip, Skipf, SkipNow, Skipped (a skip ends the seed and skips
 //     the test; a skip of the test's own t inside the body is a
-//     configuration error, which fails the test), Helper (a helper's frames are skipped in the seed's
-//     report, from any task), Cleanup (run in the driver's task when the
-//     body returns; outside the simulation, before the Run goes on, for
-//     a seed the [Watchdog] gave up), Context (the driver's, cancelled
-//     when the body returns, before the cleanups run, as testing.T's) and
-//     Output (a writer whose lines go to the seed's log, as Log's do).
+//     configuration error, which fails the test), Helper (a helper's
+//     frames are skipped in the seed's report, from any task), Cleanup
+//     (run in the driver's task when the body returns; outside the
+//     simulation, before the Run goes on, for a seed the [Watchdog] gave
+//     up), Context (the driver's, cancelled when the body returns,
+//     before the cleanups run, as testing.T's) and Output (a writer whose
+//     lines go to the seed's log, as Log's do).
 //   - The test's, through the testing.TB Run was given: Name,
 //     ArtifactDir and Attr. They are not part of the seed: the artifact
 //     directory outlives it.
