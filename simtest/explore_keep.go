@@ -202,29 +202,6 @@ func (r *runner) keptRecipeRan(o *seedOutcome) {
 	if _, past := pastRun(rec, o.tl.draws); past {
 		return
 	}
-	path := filepath.Join(keepPath(r.t.Name()), recipeFile(rec))
-	switch k := compareKept(path, "-simrecipe="+rec.String(), o); {
-	case o.failed():
-		if k.moved {
-			r.t.Logf("simtest: kept timeline %s failed, but not on the execution that was kept (trace %016x; kept %016x): "+
-				"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records", rec, o.res.Trace, k.kept, notDeterministic, path)
-		}
-	case k.otherFlags:
-		r.t.Logf("simtest: kept timeline %s passed, but it failed under other flags (%s; this run: %s): "+
-			"run its replay line, in %s", rec, orNone(k.then), orNone(k.now), path)
-	case k.moved:
-		note := fmt.Sprintf("simtest: kept timeline %s passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
-			"the code along its path changed since (one draw more or less before a branch point moves every decision after it), or the environment the test reads, or %s; so its passing proves little; "+
-			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", rec, o.res.Trace, k.kept, notDeterministic, path)
-		if r.cfg.strictKept {
-			r.t.Error(note + strictKeptNote)
-			return
-		}
-		r.t.Log(note)
-	case !k.traced:
-		r.t.Logf("simtest: kept timeline %s passed; its file predates kept traces, so whether it still runs the execution that failed is unknown: "+
-			"once its bug is fixed, delete %s", rec, path)
-	default:
-		r.t.Logf("simtest: kept timeline %s passed: once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", rec, path)
-	}
+	r.tellKept(o, "timeline "+rec.String(), filepath.Join(keepPath(r.t.Name()), recipeFile(rec)), "-simrecipe="+rec.String(),
+		"one draw more or less before a branch point moves every decision after it", true)
 }

@@ -438,27 +438,40 @@ func (r *runner) keptFile(seed uint64) string {
 func (r *runner) keptRan(o *seedOutcome) {
 	r.t.Helper()
 	seed := o.res.Seed
-	path := r.keptFile(seed)
-	switch k := compareKept(path, simseedArg(seed), o); {
+	r.tellKept(o, fmt.Sprintf("seed %d", seed), r.keptFile(seed), simseedArg(seed), "a change elsewhere will do", false)
+}
+
+// tellKept tells the test what the run o of a kept seed or timeline
+// (what, "seed 77") says of it, by the trace its file at path records
+// and the flags of its replay line, whose argument naming the run is arg.
+// shift says how an unrelated change moves the run; untraced, that a
+// file without a trace was written before files kept one, rather than by
+// hand.
+func (r *runner) tellKept(o *seedOutcome, what, path, arg, shift string, untraced bool) {
+	r.t.Helper()
+	switch k := compareKept(path, arg, o); {
 	case o.failed():
 		if k.moved {
-			r.t.Logf("simtest: kept seed %d failed, but not on the execution that was kept (trace %016x; kept %016x): "+
-				"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records", seed, o.res.Trace, k.kept, notDeterministic, path)
+			r.t.Logf("simtest: kept %s failed, but not on the execution that was kept (trace %016x; kept %016x): "+
+				"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records", what, o.res.Trace, k.kept, notDeterministic, path)
 		}
 	case k.otherFlags:
-		r.t.Logf("simtest: kept seed %d passed, but it failed under other flags (%s; this run: %s): "+
-			"run its replay line, in %s", seed, orNone(k.then), orNone(k.now), path)
+		r.t.Logf("simtest: kept %s passed, but it failed under other flags (%s; this run: %s): "+
+			"run its replay line, in %s", what, orNone(k.then), orNone(k.now), path)
 	case k.moved:
-		note := fmt.Sprintf("simtest: kept seed %d passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
-			"the code along its path changed since (a change elsewhere will do), or the environment the test reads, or %s; so its passing proves little; "+
-			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, o.res.Trace, k.kept, notDeterministic, path)
+		note := fmt.Sprintf("simtest: kept %s passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
+			"the code along its path changed since (%s), or the environment the test reads, or %s; so its passing proves little; "+
+			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", what, o.res.Trace, k.kept, shift, notDeterministic, path)
 		if r.cfg.strictKept {
 			r.t.Error(note + strictKeptNote)
 			return
 		}
 		r.t.Log(note)
+	case untraced && !k.traced:
+		r.t.Logf("simtest: kept %s passed; its file predates kept traces, so whether it still runs the execution that failed is unknown: "+
+			"once its bug is fixed, delete %s", what, path)
 	default:
-		r.t.Logf("simtest: kept seed %d passed: once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", seed, path)
+		r.t.Logf("simtest: kept %s passed: once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", what, path)
 	}
 }
 
