@@ -1046,9 +1046,10 @@ func (r *report) injected(b *strings.Builder) (wrote bool) {
 		return false
 	}
 	const by = "injected by the test (an Injector, or a Cluster or Net call)"
+	inClause := func(f int) bool { k := faultNames[f].kind; return k.counted() && k != shortIOFault }
 	n, all := 0, 0
-	for f, info := range faultNames {
-		if info.kind.counted() && info.kind != shortIOFault {
+	for f := range faultNames {
+		if inClause(f) {
 			n, all = n+r.byHand[f], all+r.faults[f]
 		}
 	}
@@ -1063,13 +1064,10 @@ func (r *report) injected(b *strings.Builder) (wrote bool) {
 	sep := ""
 	for f, info := range faultNames {
 		k := r.byHand[f]
-		if k == 0 || !info.kind.counted() || info.kind == shortIOFault {
+		if k == 0 || !inClause(f) {
 			continue
 		}
-		what := info.many
-		if k == 1 {
-			what = info.one
-		}
+		what := pluralWord(k, info.one, info.many)
 		// Out of its family's parentheses, a kind says what it is.
 		switch fault(f) {
 		case rebootGraceful:

@@ -457,11 +457,7 @@ func (c *faultCounts) family(b *strings.Builder, k faultKind) {
 		}
 		b.WriteString(sep)
 		sep = ", "
-		what := info.many
-		if c[f] == 1 {
-			what = info.one
-		}
-		fmt.Fprintf(b, "%d %s", c[f], what)
+		fmt.Fprintf(b, "%d %s", c[f], pluralWord(c[f], info.one, info.many))
 	}
 	if sep == ", " {
 		b.WriteByte(')')
