@@ -151,20 +151,18 @@ func (d *Disk) Crash() {
 	var files namedFiles
 	lost, torn := 0, 0
 	p := d.cfg.TornWriteProb
-	cut := func() bool {
-		if d.w.Rand().Bool(p) {
-			d.stats.TornTruncations++
-			return true
+	// tear draws whether a torn write carries one more thing onto the
+	// disk, and counts it in counted if so.
+	tear := func(counted *int) func() bool {
+		return func() bool {
+			if d.w.Rand().Bool(p) {
+				*counted++
+				return true
+			}
+			return false
 		}
-		return false
 	}
-	keep := func() bool {
-		if d.w.Rand().Bool(p) {
-			d.stats.TornSectors++
-			return true
-		}
-		return false
-	}
+	cut, keep := tear(&d.stats.TornTruncations), tear(&d.stats.TornSectors)
 	d.walkFiles(func(name string, c *content) {
 		unsynced := c.unsynced()
 		var was pending
