@@ -2,10 +2,12 @@ package simtest_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,7 +44,7 @@ func TestACloseInTheTestsCleanupAfterTheRunReturnsAnError(t *testing.T) {
 	})
 	require.Len(t, errs, 4)
 	want := fmt.Sprintf("the simulation it belonged to (seed %d of the simtest.Run in %s) has ended; "+
-		"register the cleanup that closes it with s.Cleanup, which runs at the seed's end (or give the helper that registers it the body's s), "+
+		"register the cleanup that uses it with s.Cleanup, which runs at the seed's end (or give the helper that registers it the body's s), "+
 		"not with the test's t.Cleanup, which runs after every seed has ended", seed, inner)
 	for what, err := range errs {
 		closed := net.ErrClosed
@@ -54,4 +56,68 @@ func TestACloseInTheTestsCleanupAfterTheRunReturnsAnError(t *testing.T) {
 	}
 	assert.True(t, strings.HasPrefix(errs["conn"].Error(), "close tcp "), "a *net.OpError, as production's: %v", errs["conn"])
 	assert.True(t, strings.HasPrefix(errs["file"].Error(), "close data: file already closed: "), "a *fs.PathError, as production's: %v", errs["file"])
+}
+
+// A read, a write, a deadline, a sync or a stat in a cleanup on the test's
+// own t fails as a Close there does, with an error that wraps the closed
+// error and names the Run and the fix, instead of a panic that stops the
+// test binary; one that would wait (a Read with nothing to read, an
+// Accept) returns at once.
+func TestAReadOrWriteInTheTestsCleanupAfterTheRunReturnsAnError(t *testing.T) {
+	var seed uint64
+	var errs map[string]error
+	var inner string
+	t.Run("inner", func(t *testing.T) {
+		inner = t.Name()
+		simtest.Run(t, func(s *simtest.S) {
+			seed = s.Seed()
+			server := s.HostProviders("10.0.0.1")
+			ln, err := server.Network.Listen(s.Context(), ":7000")
+			require.NoError(s, err)
+			p := s.Providers()
+			conn, err := p.Network.Dial(s.Context(), "10.0.0.1:7000")
+			require.NoError(s, err)
+			pc, err := p.Network.ListenPacket(s.Context(), ":9000")
+			require.NoError(s, err)
+			f, err := p.Storage.Create("data")
+			require.NoError(s, err)
+			t.Cleanup(func() { //simvet:allow testingt the slip this test is about
+				buf := make([]byte, 8)
+				errs = map[string]error{}
+				_, errs["conn read"] = conn.Read(buf)
+				_, errs["conn write"] = conn.Write([]byte("late"))
+				errs["conn deadline"] = conn.SetDeadline(time.Time{})
+				errs["conn read deadline"] = conn.SetReadDeadline(time.Time{})
+				_, errs["accept"] = ln.Accept()
+				if dl, ok := ln.(interface{ SetDeadline(time.Time) error }); ok {
+					errs["listener deadline"] = dl.SetDeadline(time.Time{})
+				}
+				_, _, errs["packet read"] = pc.ReadFrom(buf)
+				_, errs["packet write"] = pc.WriteTo([]byte("late"), conn.RemoteAddr())
+				errs["packet deadline"] = pc.SetDeadline(time.Time{})
+				_, errs["file read"] = f.Read(buf)
+				_, errs["file read at"] = f.ReadAt(buf, 0)
+				_, errs["file write"] = f.Write([]byte("late"))
+				_, errs["file write at"] = f.WriteAt([]byte("late"), 0)
+				_, errs["file seek"] = f.Seek(0, io.SeekStart)
+				errs["file sync"] = f.Sync()
+				errs["file truncate"] = f.Truncate(0)
+				_, errs["file stat"] = f.Stat()
+			})
+		}, simtest.Seeds(1))
+	})
+	require.Len(t, errs, 17)
+	want := fmt.Sprintf("the simulation it belonged to (seed %d of the simtest.Run in %s) has ended; "+
+		"register the cleanup that uses it with s.Cleanup", seed, inner)
+	for what, err := range errs {
+		closed := net.ErrClosed
+		if strings.HasPrefix(what, "file") {
+			closed = os.ErrClosed
+		}
+		require.ErrorIs(t, err, closed, what)
+		assert.Contains(t, err.Error(), want, what)
+	}
+	assert.True(t, strings.HasPrefix(errs["conn read"].Error(), "read tcp "), "a *net.OpError, as production's: %v", errs["conn read"])
+	assert.True(t, strings.HasPrefix(errs["packet write"].Error(), "write udp "), "a *net.OpError, as production's: %v", errs["packet write"])
+	assert.True(t, strings.HasPrefix(errs["file sync"].Error(), "sync data: file already closed: "), "a *fs.PathError, as production's: %v", errs["file sync"])
 }

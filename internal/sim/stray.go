@@ -368,22 +368,35 @@ func (w *World) SetOwner(owner string) { w.strays.owner = owner }
 
 // EnterClose is Enter for the Close of what the simulation made (a
 // connection, a listener, a file), with closed the error that closing it
-// twice wraps (net.ErrClosed, fs.ErrClosed). On the test's own goroutine
-// after the run ended, it returns an error that wraps closed, where any
-// other call panics: a test's cleanups (t.Cleanup) run after every seed
-// has ended, and closing there what a seed made is done with it, as a
-// second Close is in production; it needs no world, and the error says
-// where the Close belongs. Otherwise it is Enter, and returns nil.
+// twice wraps (net.ErrClosed, fs.ErrClosed): it returns Outlived's error,
+// or enters and returns nil. A Close after the end needs no world: the
+// value is done with either way.
 func (w *World) EnterClose(what string, closed error) error {
-	if w.loadActive() == runEnded && onTestStack(string(debug.Stack())) {
-		return fmt.Errorf("%w: the simulation it belonged to (%s) has ended; %s", closed, w.runName(), closeFix)
+	if err := w.Outlived(closed); err != nil {
+		return err
 	}
 	w.enter(what)
 	return nil
 }
 
-// closeFix is where a Close of what a seed made belongs.
-const closeFix = "register the cleanup that closes it with s.Cleanup, which runs at the seed's end " +
+// Outlived returns, for a call on the test's own goroutine after the run
+// ended, an error that wraps closed (net.ErrClosed, fs.ErrClosed) and
+// names the run and the fix; otherwise nil, and the call goes on to
+// Enter. The devices call it first in each operation on what the
+// simulation made (a connection's read, write or deadline, a file's read,
+// write, sync or stat, a Close): a test's cleanups (t.Cleanup) run after
+// every seed has ended, and a panic there would stop the test binary. The
+// value is as good as closed, and fails as a closed one does in
+// production, at once: a read has no simulation left to wait in.
+func (w *World) Outlived(closed error) error {
+	if w.loadActive() == runEnded && onTestStack(string(debug.Stack())) {
+		return fmt.Errorf("%w: the simulation it belonged to (%s) has ended; %s", closed, w.runName(), closeFix)
+	}
+	return nil
+}
+
+// closeFix is where a cleanup that uses what a seed made belongs.
+const closeFix = "register the cleanup that uses it with s.Cleanup, which runs at the seed's end " +
 	"(or give the helper that registers it the body's s), not with the test's t.Cleanup, which runs after every seed has ended"
 
 // runName names the run, as SetOwner named it, for a report of a call

@@ -38,6 +38,11 @@ func (f *file) where() string { return "file " + f.name + " on " + f.d.addr }
 // check returns the error of an operation on a closed file, or on one
 // whose disk went down since it was opened, or whose process exited.
 func (f *file) check(op string) error {
+	if err := f.d.w.Outlived(fs.ErrClosed); err != nil {
+		// After the simulation ended, in a test's cleanup: there is
+		// no disk left to ask.
+		return pathErr(op, f.name, err)
+	}
 	f.d.w.EnterOp("file", op)
 	if f.closed {
 		return pathErr(op, f.name, fs.ErrClosed)

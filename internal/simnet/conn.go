@@ -372,6 +372,18 @@ func (c *conn) RemoteAddr() net.Addr { return c.raddr }
 
 func (c *conn) opErr(op string, err error) error { return opError(op, c.laddr, c.raddr, err) }
 
+// enter is Enter for c's operation op ("read", "set"), named what in a
+// report, or the error of one made after the simulation ended, in a
+// test's cleanup (sim.World.Outlived): it then has no simulation to wait
+// in, and returns at once.
+func (c *conn) enter(what, op string) error {
+	if err := c.n.w.Outlived(net.ErrClosed); err != nil {
+		return c.opErr(op, err)
+	}
+	c.n.w.Enter(what)
+	return nil
+}
+
 // Read reads what has arrived, waiting for at least one byte; see net.Conn.
 func (c *conn) Read(b []byte) (int, error) { return c.ReadContext(context.Background(), b) }
 
@@ -380,7 +392,9 @@ func (c *conn) Read(b []byte) (int, error) { return c.ReadContext(context.Backgr
 // call; the rpc transport finds it by an interface of its own, for a
 // caller that reads its own reply and whose context may end first.
 func (c *conn) ReadContext(ctx context.Context, b []byte) (int, error) {
-	c.n.w.Enter("net read")
+	if err := c.enter("net read", "read"); err != nil {
+		return 0, err
+	}
 	n := c.n
 	if c.closed {
 		return 0, c.opErr("read", net.ErrClosed)
@@ -456,7 +470,9 @@ func (c *conn) resetErrno() syscall.Errno {
 // net.Conn. Its bytes travel as one segment, or as several when the buffer
 // has room for part only or a partial write is injected.
 func (c *conn) Write(b []byte) (int, error) {
-	c.n.w.Enter("net write")
+	if err := c.enter("net write", "write"); err != nil {
+		return 0, err
+	}
 	n := c.n
 	if c.closed {
 		return 0, c.opErr("write", net.ErrClosed)
@@ -1030,7 +1046,9 @@ func (c *conn) CloseRead() error {
 // SetLinger is *net.TCPConn's: with 0, Close resets the connection instead
 // of closing it gracefully. Other values keep the graceful close.
 func (c *conn) SetLinger(sec int) error {
-	c.n.w.Enter("net set linger")
+	if err := c.enter("net set linger", "set"); err != nil {
+		return err
+	}
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
@@ -1052,7 +1070,9 @@ func (c *conn) SetWriteBuffer(int) error { return c.setNothing("net set write bu
 // setNothing is a socket option the simulation does not model: it fails
 // on a closed connection, as package net's, and does nothing otherwise.
 func (c *conn) setNothing(what string) error {
-	c.n.w.Enter(what)
+	if err := c.enter(what, "set"); err != nil {
+		return err
+	}
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
@@ -1062,7 +1082,9 @@ func (c *conn) setNothing(what string) error {
 // SetDeadline sets both deadlines; see net.Conn. t is a time on the host's
 // clock ([Host.Time]).
 func (c *conn) SetDeadline(t time.Time) error {
-	c.n.w.Enter("net set deadline")
+	if err := c.enter("net set deadline", "set"); err != nil {
+		return err
+	}
 	if err := c.SetReadDeadline(t); err != nil {
 		return err
 	}
@@ -1071,7 +1093,9 @@ func (c *conn) SetDeadline(t time.Time) error {
 
 // SetReadDeadline sets the read deadline; see net.Conn.
 func (c *conn) SetReadDeadline(t time.Time) error {
-	c.n.w.Enter("net set deadline")
+	if err := c.enter("net set deadline", "set"); err != nil {
+		return err
+	}
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
@@ -1084,7 +1108,9 @@ func (c *conn) SetReadDeadline(t time.Time) error {
 
 // SetWriteDeadline sets the write deadline; see net.Conn.
 func (c *conn) SetWriteDeadline(t time.Time) error {
-	c.n.w.Enter("net set deadline")
+	if err := c.enter("net set deadline", "set"); err != nil {
+		return err
+	}
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}

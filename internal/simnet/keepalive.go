@@ -326,7 +326,9 @@ func (c *conn) SetKeepAlivePeriod(d time.Duration) error {
 // reads them each time it fires, new settings apply to a count under way,
 // and turning the probes off ends it.
 func (c *conn) SetKeepAliveConfig(cfg net.KeepAliveConfig) error {
-	c.n.w.Enter("net set keep-alive")
+	if err := c.enter("net set keep-alive", "set"); err != nil {
+		return err
+	}
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}

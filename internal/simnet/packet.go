@@ -203,10 +203,22 @@ func (c *packetConn) opErr(op string, addr net.Addr, err error) error {
 	return udpOpError(op, c.laddr, addr, err)
 }
 
+// enter is Enter for c's operation op, named what in a report, or the
+// error of one made after the simulation ended (conn.enter).
+func (c *packetConn) enter(what, op string, addr net.Addr) error {
+	if err := c.n.w.Outlived(net.ErrClosed); err != nil {
+		return c.opErr(op, addr, err)
+	}
+	c.n.w.Enter(what)
+	return nil
+}
+
 // ReadFrom waits for a datagram and copies it into b; see net.PacketConn.
 // A datagram longer than b is cut to len(b) bytes, the rest dropped.
 func (c *packetConn) ReadFrom(b []byte) (int, net.Addr, error) {
-	c.n.w.Enter("net read")
+	if err := c.enter("net read", "read", nil); err != nil {
+		return 0, nil, err
+	}
 	n := c.n
 	for {
 		switch {
@@ -249,7 +261,9 @@ func (e *datagramSizeError) Unwrap() error { return os.NewSyscallError("sendto",
 // bound to the host's name; one from a socket on a loopback address to
 // another host fails with EINVAL, as on Linux.
 func (c *packetConn) WriteTo(b []byte, addr net.Addr) (int, error) {
-	c.n.w.Enter("net write")
+	if err := c.enter("net write", "write", addr); err != nil {
+		return 0, err
+	}
 	n := c.n
 	switch {
 	case c.closed:
@@ -551,7 +565,9 @@ func (c *packetConn) close() {
 // SetDeadline sets both deadlines; see net.PacketConn. t is a time on the
 // host's clock ([Host.Time]).
 func (c *packetConn) SetDeadline(t time.Time) error {
-	c.n.w.Enter("net set deadline")
+	if err := c.enter("net set deadline", "set", nil); err != nil {
+		return err
+	}
 	if err := c.SetReadDeadline(t); err != nil {
 		return err
 	}
@@ -560,7 +576,9 @@ func (c *packetConn) SetDeadline(t time.Time) error {
 
 // SetReadDeadline sets the deadline for ReadFrom; see net.PacketConn.
 func (c *packetConn) SetReadDeadline(t time.Time) error {
-	c.n.w.Enter("net set deadline")
+	if err := c.enter("net set deadline", "set", nil); err != nil {
+		return err
+	}
 	if c.closed {
 		return c.opErr("set", nil, net.ErrClosed)
 	}
@@ -571,7 +589,9 @@ func (c *packetConn) SetReadDeadline(t time.Time) error {
 // SetWriteDeadline sets the deadline for WriteTo; see net.PacketConn. A
 // WriteTo never waits, so only a deadline already passed fails it.
 func (c *packetConn) SetWriteDeadline(t time.Time) error {
-	c.n.w.Enter("net set deadline")
+	if err := c.enter("net set deadline", "set", nil); err != nil {
+		return err
+	}
 	if c.closed {
 		return c.opErr("set", nil, net.ErrClosed)
 	}
