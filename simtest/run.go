@@ -691,7 +691,7 @@ func endedAs(o *seedOutcome) string {
 	case !o.failed():
 		return "passed"
 	case (o.s == nil || o.s.config == nil && len(o.s.errs) == 0) && errors.As(o.res.Err, &f) &&
-		(f.Kind == sim.Busy || f.Kind == sim.Escaped || f.Kind == sim.WallDeadline):
+		(f.Kind == sim.Busy || f.Kind == sim.Escaped || f.Kind == sim.Unseen || f.Kind == sim.WallDeadline):
 		return fmt.Sprintf("failed with %s at %v in task %q", f.Kind, f.At, f.Task)
 	}
 	if first := firstFailure(o); first != "failed" {
@@ -741,6 +741,8 @@ func givenUpUnchecked(o *seedOutcome) string {
 	case !errors.As(o.res.Err, &f):
 	case f.Kind == sim.Busy:
 		how = "busy"
+	case f.Kind == sim.Unseen:
+		how = "did not return to the simulation, and its stack could not be taken"
 	case f.Kind == sim.Stray:
 		how += " (waiting for a goroutine that its stray call ended)"
 	}

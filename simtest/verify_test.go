@@ -400,3 +400,15 @@ func TestRestOfRunLeavesTheCheckOut(t *testing.T) {
 	rest := r.restOfRun(time.Now().Add(-100 * time.Second))
 	assert.Less(t, rest, 90*time.Second, "nine seeds more of about a second each, not of the 100s the first took with its check")
 }
+
+// A seed given up on a task whose stack could not be taken is told as
+// such, not as blocked outside the simulation, and is compared by its
+// kind, task and time alone, as the watchdog's other failures are: its
+// message tells real time.
+func TestAnUnseenTaskIsNotCalledBlocked(t *testing.T) {
+	f := &sim.Failure{Kind: sim.Unseen, Task: "driver", At: time.Second, Msg: "the task has not returned to the scheduler for 10.2s of real time, ..."}
+	o := &seedOutcome{res: sim.Result{Seed: 42, Err: f}, givenUp: true}
+	assert.Equal(t, "not checked for determinism: the watchdog gave the seed up, its task did not return to the simulation, and its stack could not be taken; "+
+		"a second run would leave behind a second goroutine that Go cannot stop", givenUpUnchecked(o))
+	assert.Equal(t, `failed with did not return to the simulation, and its stack could not be taken (a program's code was running) at 1s in task "driver"`, endedAs(o))
+}

@@ -26,6 +26,10 @@ const (
 	Stray                         // a goroutine the simulation does not run called into it
 	WallDeadline                  // a task met a deadline on the wall clock (refuseWallDeadline)
 	Overtime                      // the run had not ended by Config.StopBy (go test's -timeout was near)
+	// Unseen: a task did not return to the simulation, and no stack
+	// could be taken to tell whether it waits or runs, for a program's
+	// code ran elsewhere in the test binary (stopWorld).
+	Unseen
 )
 
 var kindNames = [...]string{
@@ -44,6 +48,7 @@ var kindNames = [...]string{
 	Stray:         "stray goroutine",
 	WallDeadline:  "wall-clock deadline",
 	Overtime:      "out of wall time",
+	Unseen:        "did not return to the simulation, and its stack could not be taken (a program's code was running)",
 }
 
 func (k Kind) String() string {

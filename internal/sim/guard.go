@@ -735,6 +735,8 @@ func (w *World) escaped(idle time.Duration) Result {
 			"the goroutine that runs was started as %s. If the work is meant to take long, run it inside S.Slow or raise the Watchdog; "+
 			"if it is the system's own work, start it with Task.Go, so that it runs in the simulation", who, idle, goFunc(s.helper))
 	case s.blind:
+		// Not Escaped: nothing was seen of where it is.
+		f.Kind = Unseen
 		f.Msg = fmt.Sprintf("%s has not returned%s for %v of real time, and no stack could be taken: a program's code was running elsewhere in this test binary "+
 			"(another test's or seed's, which had not called the host for %v), and a stack trace, which stops the world, cannot stop that code. "+
 			"Its goroutine may run or be blocked outside the simulation: on a raw channel, a sync.Mutex, time.Sleep, or real I/O? "+
