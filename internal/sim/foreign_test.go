@@ -63,3 +63,29 @@ func TestTheWatchdogSaysWhenNoStackCouldBeTaken(t *testing.T) {
 	headline, _, _ := strings.Cut(f.Error(), ": ")
 	assert.Equal(t, `did not return to the simulation, and its stack could not be taken (a program's code was running) at 0s in task "driver"`, headline)
 }
+
+// Workers.Leftover, which cannot count while a program's code spins
+// elsewhere in the process, says it could not look rather than that no
+// goroutine was left.
+func TestLeftoverSaysWhenItCouldNotLook(t *testing.T) {
+	pool := NewWorkers()
+	defer pool.Close()
+	stop := make(chan struct{})
+	defer close(stop)
+	res := New(Config{Seed: 1, Workers: pool}).Run(func(ctx context.Context, p providers.Providers) error {
+		go func() { <-stop }() // left behind
+		return nil
+	})
+	require.NoError(t, res.Err)
+	n, _, _, looked := pool.Leftover()
+	require.True(t, looked)
+	require.Equal(t, 1, n)
+
+	c := EnterForeign(context.Background(), 0) // out in its code, and never back
+	defer c.End()
+	n, startedAs, in, looked := pool.Leftover()
+	assert.False(t, looked, "a count that could not be taken is not none")
+	assert.Zero(t, n)
+	assert.Empty(t, startedAs)
+	assert.Empty(t, in)
+}

@@ -174,26 +174,26 @@ func (p *Workers) made(wk *worker) {
 // simulation, after the runs ended (a library's janitor or ticker): seed
 // after seed they pile up. Of one of them it returns the function it was
 // started as and the one it is in. Ask it once the runs are over: a
-// goroutine of a run under way counts too. It counts none when it could
-// not look: a program's code ran for over a second without calling the
-// host, meanwhile, somewhere in the process (a spin), and a count would
-// stop the world, which waits for that code.
-func (p *Workers) Leftover() (n int, startedAs, in string) {
+// goroutine of a run under way counts too. looked is false, and n 0, when
+// it could not look, which is not "none": a program's code ran for over a
+// second without calling the host, meanwhile, somewhere in the process (a
+// spin), and a count would stop the world, which waits for that code.
+func (p *Workers) Leftover() (n int, startedAs, in string, looked bool) {
 	if p == nil {
-		return 0, "", ""
+		return 0, "", "", true
 	}
 	p.mu.Lock()
 	labels := maps.Clone(p.labels)
 	p.mu.Unlock()
 	if len(labels) == 0 {
-		return 0, "", ""
+		return 0, "", "", true
 	}
-	n, stack, _ := labelledGoroutines(labels)
+	n, stack, looked := labelledGoroutines(labels)
 	if n == 0 {
-		return 0, "", ""
+		return 0, "", "", looked
 	}
 	in, _, _ = strings.Cut(stack, "\n")
-	return n, goFunc(stack), in
+	return n, goFunc(stack), in, true
 }
 
 // Stop tells the runs that use p, those under way and those to come,
