@@ -159,7 +159,9 @@ type (
 		Disk    int `json:"disk"`
 		// ShortIO counts the partial reads and writes, which Network
 		// leaves out: TCP allows them, and a stream sees many.
-		ShortIO      int `json:"short_io,omitempty"`
+		ShortIO int `json:"short_io,omitempty"`
+		// SeedsWithout counts the seeds that saw no fault, no write
+		// refused for lack of space, and no buggify site fire.
 		SeedsWithout int `json:"seeds_without"`
 		// SeedsFailedWithout counts those of SeedsWithout that failed:
 		// they ended before any fault came.

@@ -807,7 +807,7 @@ func (r *report) rebootsLine() string {
 		return line
 	}
 	var lines []string
-	if !r.faults.none() {
+	if !r.faults.calm() {
 		lines = append(lines, r.faultsLine())
 	}
 	if r.unsyncedDirs > 0 {
@@ -940,9 +940,9 @@ func (r *report) addFaults(f *jsonFaults) {
 // has not tested that.
 func (r *report) faultsLine() string {
 	switch {
-	case r.faults.none() && r.injectsNothing():
+	case r.faults.calm() && r.injectsNothing():
 		return fmt.Sprintf("faults seen: none in %s, as the Run's chaos injects none", plural(r.seeds, "seed"))
-	case r.faults.none() && r.seeds > 0 && r.exitedBefore+r.exitedDuring == r.seeds:
+	case r.faults.calm() && r.seeds > 0 && r.exitedBefore+r.exitedDuring == r.seeds:
 		// Nothing was left to reboot or to talk to: the processes, not
 		// the workload, ended before chaos could strike.
 		when := "before chaos began"
@@ -951,18 +951,18 @@ func (r *report) faultsLine() string {
 		}
 		return fmt.Sprintf("faults seen: none in %s: every process had exited %s (their Run returned), and attrition leaves an exited process alone; "+
 			"a server's Run returns only when it is asked to stop, as its ctx ends, and a program's main at SIGTERM (docs/processes.md)", plural(r.seeds, "seed"), when)
-	case r.faults.none() && r.faults[buggifyFired] > 0 && !r.kindsUnknown:
+	case r.faults.calm() && r.faults[buggifyFired] > 0 && !r.kindsUnknown:
 		// The code under test's buggify sites injected what they do:
 		// the workload ran under chaos of its own.
 		return fmt.Sprintf("faults seen: none in %s, but the code under test's buggify sites fired %s", plural(r.seeds, "seed"), plural(r.faults[buggifyFired], "time"))
-	case r.faults.none() && r.failedFaultless == r.seeds:
+	case r.faults.calm() && r.failedFaultless == r.seeds:
 		// A seed that failed first ended before chaos could strike: the
 		// workload's length is not the question.
 		return fmt.Sprintf("faults seen: none in %s, which failed before any fault came", plural(r.seeds, "seed"))
-	case r.faults.none() && r.failedFaultless > 0:
+	case r.faults.calm() && r.failedFaultless > 0:
 		return fmt.Sprintf("faults seen: none in %s; %d failed before any fault came, and for the others: did the workload end before chaos began? (docs/workloads.md)",
 			plural(r.seeds, "seed"), r.failedFaultless)
-	case r.faults.none():
+	case r.faults.calm():
 		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural(r.seeds, "seed"))
 	}
 	var b strings.Builder
@@ -989,6 +989,10 @@ func (r *report) faultsLine() string {
 	if n := r.faults[diskNoSpace]; n > 0 && !r.kindsUnknown {
 		full := faultNames[diskNoSpace]
 		fmt.Fprintf(&b, ", %d %s", n, pluralWord(n, full.one, full.many))
+		if r.faults[diskFull] == 0 {
+			// No episode: the disks were as full as their Capacity.
+			b.WriteString(" at the disks' Capacity")
+		}
 	}
 	if n := r.faults[netPeerLostPower]; n > 0 && !r.kindsUnknown {
 		gone := faultNames[netPeerLostPower]

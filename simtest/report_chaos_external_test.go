@@ -936,3 +936,37 @@ func (failAtOnce) Run(context.Context, providers.Providers) error {
 	return errors.New("the first dial failed")
 }
 func (failAtOnce) Check(context.Context, providers.Providers) error { return nil }
+
+// Writes that a disk refused at its Capacity are trouble the code met,
+// though no fault was injected: the faults line shows them as what they
+// were rather than opening with none, and a Run of no processes, which
+// has a faults line only when its seeds saw something, has one.
+func TestTheFaultsLineShowsWritesRefusedAtCapacityAlone(t *testing.T) {
+	fill := func(s *simtest.S, st providers.Storage) {
+		f, err := st.Create("log")
+		require.NoError(s, err)
+		for range 6 {
+			_, _ = f.Write(make([]byte, 1024)) // past 4 KiB, each fails
+		}
+	}
+	cfg := chaos.Off()
+	cfg.Storage.Capacity = 4096
+	clustered := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				fill(s, p.Storage)
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		s.Sleep(time.Second)
+	}, simtest.Chaos(cfg), simtest.Seeds(2))
+	require.True(t, clustered.OK(), clustered.Report)
+	assert.Contains(t, clustered.Report, "\n    faults seen: 0 reboots, 0 of the network, 0 of the disks, "+
+		"4 writes refused for lack of space (ENOSPC) at the disks' Capacity\n")
+
+	alone := simtest.Simulate(func(s *simtest.S) { fill(s, s.Storage()) },
+		simtest.Storage(cfg.Storage), simtest.Seeds(2))
+	require.True(t, alone.OK(), alone.Report)
+	assert.Contains(t, alone.Report, "\n    faults seen: 0 reboots, 0 of the network, 0 of the disks, "+
+		"4 writes refused for lack of space (ENOSPC) at the disks' Capacity\n")
+}

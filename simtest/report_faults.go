@@ -408,9 +408,14 @@ func (c *faultCounts) none() bool {
 	return true
 }
 
-// quiet reports whether no fault was counted and no buggify site of the
-// code under test fired.
-func (c *faultCounts) quiet() bool { return c.none() && c[buggifyFired] == 0 }
+// calm reports whether no fault was counted and no disk refused a write
+// for lack of space: a write refused at a disk's Capacity is no fault,
+// but the code met a full disk, which the faults line tells.
+func (c *faultCounts) calm() bool { return c.none() && c[diskNoSpace] == 0 }
+
+// quiet reports whether the seed was calm and no buggify site of the code
+// under test fired.
+func (c *faultCounts) quiet() bool { return c.calm() && c[buggifyFired] == 0 }
 
 // kinds names the faults counted and the effects told of, for the
 // results file; with no fault, it is empty and not nil, which is how a
