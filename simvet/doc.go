@@ -432,6 +432,14 @@ package require or assert:
 
 	require.NoError(s, err)   assert.Equal(s, want, got)   r := require.New(s)
 
+A method of the suite, in the same package, that the body calls
+(cs.load()) and that uses the suite's T, Require, Assert or assertions
+in its own body is reported at the call: have it take a testing.TB and
+pass it the S. The methods it calls in turn are not looked at. The
+suite's Eventually and Never (cs.Eventually, cs.Require().Eventually)
+are wallclock's alone: they poll on the wall clock whatever T they are
+given, and s.Eventually mends both.
+
 A function literal with a *simtest.S parameter is a body. t.Name() is
 not reported (the S's is the same). A suggested fix passes the S in
 place of t where the S serves: a method the S has, or an argument of a

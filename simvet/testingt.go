@@ -3,6 +3,8 @@ package simvet
 import (
 	"go/ast"
 	"go/types"
+	"path/filepath"
+	"strconv"
 
 	"golang.org/x/tools/go/analysis"
 )
@@ -163,6 +165,9 @@ func (c *checker) testingtBody(lit *ast.FuncLit, s *types.Var) {
 	ast.Inspect(lit.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
+			if c.suiteWait(n) {
+				return false // wallclock's
+			}
 			if c.suiteSelector(n, sName) {
 				return false
 			}
@@ -190,6 +195,9 @@ func (c *checker) testingtBody(lit *ast.FuncLit, s *types.Var) {
 			c.report(n, t.name+"."+method+" in a simulation body "+what+"; "+fix, c.seedFix(n.X, s, obj != nil)...)
 			return false
 		case *ast.CallExpr:
+			if c.suiteHelperCall(n, s) {
+				return true
+			}
 			if t := c.testT(n, lit); t != nil {
 				if !done[n] {
 					c.report(n, t.name+", the test's *testing."+namedOf(t.typ)+", used in a simulation body is the whole test's, not the seed's; use the body's *simtest.S")
@@ -258,6 +266,13 @@ func (c *checker) suiteSelector(sel *ast.SelectorExpr, sName string) bool {
 		return true
 	}
 	if pkg := c.suiteAssertion(sel); pkg != "" {
+		if testifyWaits[sel.Sel.Name] {
+			// cs.Eventually polls on the wall clock whatever T it is
+			// given: assert.Eventually(s, ...) would fail the seed and
+			// still not wait in simulated time. wallclock reports it,
+			// with s.Eventually, which mends both.
+			return true
+		}
 		c.report(sel, recv+"."+sel.Sel.Name+" in a simulation body is the suite's assertion on the test's t, so it "+testingtFail+
 			"; use "+pkg+"."+sel.Sel.Name+"("+sName+", ...), the seed's")
 		return true
@@ -294,4 +309,115 @@ func (c *checker) seedFix(e ast.Expr, s *types.Var, fits bool) []analysis.Sugges
 		return nil
 	}
 	return []analysis.SuggestedFix{fix("use "+s.Name(), replace(e, s.Name()))}
+}
+
+// suiteWait reports whether sel selects testify's Eventually or Never
+// (or their kin) through a suite's Require() or Assert(). As for the
+// suite's own cs.Eventually, the finding is wallclock's: it polls on the
+// wall clock whatever T it is given, and s.Eventually mends both.
+func (c *checker) suiteWait(sel *ast.SelectorExpr) bool {
+	if !testifyWaits[sel.Sel.Name] {
+		return false
+	}
+	call, ok := ast.Unparen(sel.X).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	inner, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	m := c.suiteMethod(inner)
+	return m == "Require" || m == "Assert"
+}
+
+// suiteHelperCall reports, and says so, call when it calls a method of a
+// testify suite declared in this package whose body uses the suite's T
+// (cs.T(), cs.Require(), cs.Assert(), the suite's assertions): the body
+// that calls it reaches the test's t through it. Only the method's own
+// body is looked at, not the methods it calls in turn.
+func (c *checker) suiteHelperCall(call *ast.CallExpr, s *types.Var) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	fn, ok := c.pass.TypesInfo.Uses[sel.Sel].(*types.Func)
+	if !ok || fn.Pkg() != c.pass.Pkg || fn.Signature().Recv() == nil || !isSuite(fn.Signature().Recv().Type()) {
+		return false
+	}
+	fd := c.funcDecl(fn.Origin())
+	if fd == nil || fd.Body == nil || fd.Recv == nil || len(fd.Recv.List[0].Names) == 0 {
+		return false
+	}
+	use := c.suiteTUse(fd)
+	if use == "" {
+		return false
+	}
+	pass := "pass the body's *simtest.S in"
+	if named(s) {
+		pass = "pass " + s.Name() + " in"
+	}
+	c.report(call, c.text(call.Fun)+" in a simulation body calls the suite's method "+fn.Name()+", which uses "+use+
+		", the test's t, so it "+testingtFail+"; "+pass+": have "+fn.Name()+" take a testing.TB and use it in place of the suite's T, Require, Assert and assertions")
+	return true
+}
+
+// isSuite reports whether t, or what it points to, is a testify suite:
+// a type whose T method embedding suite.Suite gives it.
+func isSuite(t types.Type) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "T")
+	f, ok := obj.(*types.Func)
+	return ok && f.Pkg() != nil && f.Pkg().Path() == suitePath
+}
+
+// funcDecl returns the declaration of fn in the package, or nil.
+func (c *checker) funcDecl(fn *types.Func) *ast.FuncDecl {
+	for _, f := range c.pass.Files {
+		if f.Pos() > fn.Pos() || fn.Pos() >= f.End() {
+			continue
+		}
+		for _, decl := range f.Decls {
+			if fd, ok := decl.(*ast.FuncDecl); ok && c.pass.TypesInfo.Defs[fd.Name] == fn {
+				return fd
+			}
+		}
+	}
+	return nil
+}
+
+// suiteTUse returns the first use, in the method fd of a suite, of its
+// receiver's T, Require, Assert or assertions, as written and with its
+// line (cs.T() at suite_test.go:40), or "". The T's Name is the S's too,
+// and Eventually and Never are wallclock's.
+func (c *checker) suiteTUse(fd *ast.FuncDecl) string {
+	recv, ok := c.pass.TypesInfo.Defs[fd.Recv.List[0].Names[0]].(*types.Var)
+	if !ok {
+		return ""
+	}
+	use := ""
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if use != "" || !ok {
+			return use == ""
+		}
+		if id, ok := ast.Unparen(sel.X).(*ast.Ident); !ok || c.pass.TypesInfo.Uses[id] != recv {
+			if sel.Sel.Name == "Name" || c.suiteWait(sel) {
+				return false // cs.T().Name(), cs.Require().Eventually
+			}
+			return true
+		}
+		written := c.text(sel)
+		switch m := c.suiteMethod(sel); m {
+		case "T", "Require", "Assert":
+			written += "()"
+		case "":
+			if c.suiteAssertion(sel) == "" || testifyWaits[sel.Sel.Name] {
+				return true
+			}
+		}
+		pos := c.pass.Fset.Position(sel.Pos())
+		use = written + " at " + filepath.Base(pos.Filename) + ":" + strconv.Itoa(pos.Line)
+		return false
+	})
+	return use
 }

@@ -1,7 +1,9 @@
 package testingt
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,6 +37,52 @@ func (cs *CacheSuite) TestSlips() {
 		_ = t
 		cs.Run("sub", func() {}) // want `cs.Run in a simulation body starts a subtest, which a seed cannot hold; run the simulation inside the subtest instead: cs.Run\(name, func\(\) { simtest.Run\(cs.T\(\), body\) }\)`
 		require.NoError(s, nil)  // the seed's: not reported
+	})
+}
+
+// A method of the suite that the body calls reaches the test's t for it.
+func (cs *CacheSuite) load() {
+	cs.Require().NoError(nil)
+}
+
+func (cs *CacheSuite) check(n int) { cs.Equal(1, n) }
+
+func (cs *CacheSuite) logT() { cs.T().Log("x") }
+
+func (cs *CacheSuite) named() string { return cs.T().Name() }
+
+func (cs *CacheSuite) waits() {
+	cs.Eventually(func() bool { return true }, time.Second, time.Millisecond)
+}
+
+func (cs *CacheSuite) count() { cs.calls++ }
+
+func (cs *CacheSuite) loadTB(tb testing.TB) { require.NoError(tb, nil) }
+
+func (cs *CacheSuite) TestHelpers() {
+	simtest.Run(cs.T(), func(s *simtest.S) {
+		cs.load()      // want `cs.load in a simulation body calls the suite's method load, which uses cs.Require\(\) at suite_test.go:45, the test's t, so it reports to the test, not the seed.*; pass s in: have load take a testing.TB and use it in place of the suite's T, Require, Assert and assertions`
+		cs.check(1)    // want `cs.check in a simulation body calls the suite's method check, which uses cs.Equal at suite_test.go:48`
+		cs.logT()      // want `which uses cs.T\(\) at suite_test.go:50`
+		_ = cs.named() // the T's Name is the S's: not reported
+		cs.waits()     // wallclock's, in the method: not reported
+		cs.count()     // reaches no T: not reported
+		cs.loadTB(s)   // given the S: not reported
+		s.Go("task", func(context.Context) error {
+			cs.load() // want `cs.load in a simulation body calls the suite's method load`
+			return nil
+		})
+	})
+	cs.load() // on the test goroutine: not reported
+}
+
+// The suite's Eventually and Never poll on the wall clock whatever T they
+// are given: wallclock reports them, with s.Eventually, not testingt.
+func (cs *CacheSuite) TestWaits() {
+	simtest.Run(cs.T(), func(s *simtest.S) {
+		cs.Eventually(func() bool { return true }, time.Second, time.Millisecond)
+		cs.Require().Eventually(func() bool { return true }, time.Second, time.Millisecond)
+		cs.Assert().Never(func() bool { return false }, time.Second, time.Millisecond)
 	})
 }
 

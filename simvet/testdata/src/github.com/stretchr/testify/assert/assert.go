@@ -39,3 +39,7 @@ func (a *Assertions) NoError(err error, msgAndArgs ...any) bool { return true }
 func (a *Assertions) Eventually(condition func() bool, waitFor, tick time.Duration, msgAndArgs ...any) bool {
 	return true
 }
+
+func (a *Assertions) Never(condition func() bool, waitFor, tick time.Duration, msgAndArgs ...any) bool {
+	return true
+}

@@ -35,3 +35,6 @@ func (a *Assertions) NoError(err error, msgAndArgs ...any) {}
 
 func (a *Assertions) EventuallyWithT(condition func(collect *assert.CollectT), waitFor, tick time.Duration, msgAndArgs ...any) {
 }
+
+func (a *Assertions) Eventually(condition func() bool, waitFor, tick time.Duration, msgAndArgs ...any) {
+}
