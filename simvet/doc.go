@@ -375,8 +375,13 @@ SetupTest) is shared by every seed of the Run in the same way. A write
 to one in a body is reported when the body also reads it, elsewhere
 than in the write (cs.calls++ then if cs.calls == 4): what one seed
 left there, the next reads. A sum or a list kept for after the Run
-(total += d, ids = append(ids, id)) is not. Make the state in the body,
-for each seed:
+(total += d, ids = append(ids, id)) is not. A field of a testify suite
+declared in the package is reported too when the body writes it and a
+method of the suite reads it (cs.last checked in TearDownTest, in a
+helper, or in the test method after the Run returns): that method finds
+what the last seed left, or all of them together. Only the suite's own
+methods are looked at, not a function the suite is given to. Make the
+state in the body, for each seed:
 
 	simtest.Run(cs.T(), func(s *simtest.S) {
 		data := map[string]string{"a": "1"}   // not cs.data, set in SetupTest

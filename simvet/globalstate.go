@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
+	"strconv"
 )
 
 func runGlobalstate(c *checker) {
@@ -134,8 +136,41 @@ func (c *checker) bodyWrites(lit *ast.FuncLit) {
 	// reaches (x, x.f, x.f.g; an index or a method reads x.f whole), but
 	// for one inside a statement that writes that place: x++, x += d,
 	// x = append(x, v) accumulate, and read nothing another seed left.
+	c.mentions(lit.Body, captured, func(id *ast.Ident, path []types.Object) {
+		for _, w := range writes {
+			if w.read || !overlaps(w.path, path) {
+				continue
+			}
+			if w.at.Pos() <= id.Pos() && id.Pos() < w.at.End() {
+				continue // the write's own statement
+			}
+			w.read = true
+		}
+	})
+	for _, w := range writes {
+		if w.read {
+			c.report(w.at, "writes "+c.text(w.place)+", which the simulation body captures from outside it and reads: every seed of the Run shares it, "+
+				"so what one seed leaves there the next reads, and a failing seed passes when it runs alone; "+
+				"make the state in the body, for each seed (a testify suite's fields, set in SetupTest, live across the seeds)")
+			continue
+		}
+		if reader, at := c.suiteFieldReader(lit, w.path); reader != "" {
+			c.report(w.at, "writes "+c.text(w.place)+", a field of the testify suite that the simulation body captures, which "+reader+
+				" reads ("+at+"): every seed of the Run shares the field, so "+reader+" finds what the last seed left there, or all of them together, "+
+				"not one seed's, and what it finds changes with the seeds run and their order; "+
+				"make the state in the body, for each seed, and check it there (in the body, s.Cleanup or the workload's Check)")
+		}
+	}
+}
+
+// mentions calls fn for every mention, under root, of a local variable,
+// parameter or receiver v for which keep(v) holds, with the place it
+// reaches: v, then the fields selected from it (v.f.g). An index or a
+// method call ends the path: it reads what it is applied to whole.
+func (c *checker) mentions(root ast.Node, keep func(*types.Var) bool, fn func(id *ast.Ident, path []types.Object)) {
+	info := c.pass.TypesInfo
 	var stack []ast.Node
-	ast.Inspect(lit.Body, func(n ast.Node) bool {
+	ast.Inspect(root, func(n ast.Node) bool {
 		if n == nil {
 			stack = stack[:len(stack)-1]
 			return true
@@ -146,7 +181,7 @@ func (c *checker) bodyWrites(lit *ast.FuncLit) {
 			return true
 		}
 		v, ok := info.Uses[id].(*types.Var)
-		if !ok || v.IsField() || v.Parent() == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() || !captured(v) {
+		if !ok || v.IsField() || v.Parent() == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() || !keep(v) {
 			return true
 		}
 		path := []types.Object{v}
@@ -164,24 +199,96 @@ func (c *checker) bodyWrites(lit *ast.FuncLit) {
 			}
 			path = append(path, f)
 		}
-		for _, w := range writes {
-			if w.read || !overlaps(w.path, path) {
-				continue
-			}
-			if w.at.Pos() <= id.Pos() && id.Pos() < w.at.End() {
-				continue // the write's own statement
-			}
-			w.read = true
-		}
+		fn(id, path)
 		return true
 	})
-	for _, w := range writes {
-		if w.read {
-			c.report(w.at, "writes "+c.text(w.place)+", which the simulation body captures from outside it and reads: every seed of the Run shares it, "+
-				"so what one seed leaves there the next reads, and a failing seed passes when it runs alone; "+
-				"make the state in the body, for each seed (a testify suite's fields, set in SetupTest, live across the seeds)")
+}
+
+// suiteFieldReader returns, when path (written in the body lit) is a
+// field of a testify suite declared in this package, the first method of
+// the suite, outside lit, that reads the field, and where it reads it
+// (suite_test.go:40), or "". A method reads it where it selects it but
+// for a statement that writes it (cs.calls = 0 in SetupTest): SetupTest,
+// TearDownTest, a helper, or the test method itself after the Run
+// returns. Only the suite's own methods are looked at, not functions the
+// suite is given to.
+func (c *checker) suiteFieldReader(lit *ast.FuncLit, path []types.Object) (method, at string) {
+	if len(path) < 2 {
+		return "", ""
+	}
+	st := suiteNamed(path[0].Type())
+	if st == nil || st.Obj().Pkg() != c.pass.Pkg {
+		return "", ""
+	}
+	info := c.pass.TypesInfo
+	ofSuite := func(v *types.Var) bool { return suiteNamed(v.Type()) == st }
+	for _, f := range c.pass.Files {
+		for _, decl := range f.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil || fd.Body == nil {
+				continue
+			}
+			fn, ok := info.Defs[fd.Name].(*types.Func)
+			if !ok || suiteNamed(fn.Signature().Recv().Type()) != st {
+				continue
+			}
+			// The statements of the method that write the field, whose
+			// own mentions of it read nothing.
+			var writes []ast.Node
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				var places []ast.Expr
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					if n.Tok != token.DEFINE {
+						places = n.Lhs
+					}
+				case *ast.IncDecStmt:
+					places = []ast.Expr{n.X}
+				case *ast.CallExpr:
+					if isBuiltin(info, n, "delete") || isBuiltin(info, n, "clear") {
+						places = n.Args[:1]
+					}
+				}
+				for _, x := range places {
+					if p := c.placePath(x); len(p) >= 2 && overlaps(p[1:], path[1:]) {
+						writes = append(writes, n)
+					}
+				}
+				return true
+			})
+			found := token.NoPos
+			c.mentions(fd.Body, ofSuite, func(id *ast.Ident, p []types.Object) {
+				if found.IsValid() || len(p) < 2 || !overlaps(p[1:], path[1:]) ||
+					lit.Pos() <= id.Pos() && id.Pos() < lit.End() {
+					return
+				}
+				for _, w := range writes {
+					if w.Pos() <= id.Pos() && id.Pos() < w.End() {
+						return
+					}
+				}
+				found = id.Pos()
+			})
+			if found.IsValid() {
+				pos := c.pass.Fset.Position(found)
+				return fn.Name(), filepath.Base(pos.Filename) + ":" + strconv.Itoa(pos.Line)
+			}
 		}
 	}
+	return "", ""
+}
+
+// suiteNamed returns the named type of a testify suite that t is, or
+// points to, or nil.
+func suiteNamed(t types.Type) *types.Named {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || !isSuite(n) {
+		return nil
+	}
+	return n
 }
 
 // placePath returns the variable that x, a place written, is rooted in,

@@ -55,3 +55,36 @@ func TestCaptured(t *testing.T) {
 	})
 	_, _ = simulated, results
 }
+
+// A field the body writes and reads nowhere but that a method of the
+// suite reads: a hook, a helper, or the test method after the Run.
+type StoreSuite struct {
+	suite.Suite
+	last    string
+	applied map[string]int
+	seen    int
+	sum     int
+	note    string
+}
+
+func (ss *StoreSuite) SetupTest() {
+	ss.applied = map[string]int{} // a write, not a read
+	ss.seen = 0
+}
+
+func (ss *StoreSuite) TearDownTest() {
+	ss.Equal("done", ss.last)
+}
+
+func (ss *StoreSuite) count() int { return len(ss.applied) }
+
+func (ss *StoreSuite) TestHooks() {
+	simtest.Run(ss.T(), func(s *simtest.S) {
+		ss.last = "done"    // want `globalstate: writes ss.last, a field of the testify suite that the simulation body captures, which TearDownTest reads \(captured_test.go:76\): every seed of the Run shares the field, so TearDownTest finds what the last seed left there, or all of them together, not one seed's, and what it finds changes with the seeds run and their order; make the state in the body, for each seed, and check it there \(in the body, s.Cleanup or the workload's Check\)`
+		ss.applied["k"] = 1 // want `writes ss.applied\["k"\], a field of the testify suite that the simulation body captures, which count reads \(captured_test.go:79\)`
+		ss.seen++           // written by SetupTest only: not reported
+		ss.sum += 2         // want `writes ss.sum, a field of the testify suite .*, which TestHooks reads \(captured_test.go:89\)`
+		ss.note = "n"       // read by no method: not reported
+	})
+	ss.Equal(2, ss.sum)
+}
