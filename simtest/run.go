@@ -839,7 +839,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		parallelInBody(s, o.res.Err)
 		nestedInBody(s, o.res.Err)
 		if !wasSkipped && testingSkipped(r.t) {
-			skippedInBody(s, o.res.Err)
+			skippedInBody(s, o.res.Err, r.body)
 		}
 	}
 	if began.Load() {
@@ -927,13 +927,18 @@ func durationExpr(d time.Duration) string {
 // never ran, and the line to fix is named. The test's t is the Run's
 // workers' alike, so seeds that ran at the same time see the skip too:
 // only the seed whose task the skip ended (a Goexit) reports it, with its
-// line.
-func skippedInBody(s *S, err error) {
+// line, and, when the skip was in a helper the body called, the body's
+// line that called it.
+func skippedInBody(s *S, err error, body func(*S)) {
 	var f *sim.Failure
 	if s.config != nil || !errors.As(err, &f) || f.Kind != sim.Goexit {
 		return
 	}
-	s.config = &configErr{err: errors.New(outerSkipError), where: callerOfTesting(f.Stack)}
+	where := callerOfTesting(f.Stack)
+	if at := bodyLine(f.Stack, body); at != "" && at != where {
+		where += ", called from the body at " + at
+	}
+	s.config = &configErr{err: errors.New(outerSkipError), where: where}
 	s.failed = true
 }
 

@@ -412,3 +412,35 @@ func enclosingFunc(fn string) string {
 		fn = fn[:i]
 	}
 }
+
+// bodyLine is the line, "file.go:12", of the innermost frame of stack (a
+// task's, as a Failure holds it) in body's function or a closure declared
+// in it (a task's function), or "" when no frame is: the body's line
+// that led to the frames above.
+func bodyLine(stack string, body func(*S)) string {
+	if body == nil {
+		return ""
+	}
+	fn := runtime.FuncForPC(reflect.ValueOf(body).Pointer())
+	if fn == nil {
+		return ""
+	}
+	// A method value runs through a wrapper; the stack names the method.
+	name := strings.TrimSuffix(fn.Name(), "-fm")
+	lines := strings.Split(stack, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		f := lines[i]
+		if strings.HasPrefix(f, "\t") {
+			continue
+		}
+		if f = funcName(f); f != name && !strings.HasPrefix(f, name+".") {
+			continue
+		}
+		loc := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndex(loc, " +0x"); j > 0 {
+			loc = loc[:j]
+		}
+		return shortFile(loc)
+	}
+	return ""
+}
