@@ -21,6 +21,7 @@ import (
 	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/explore"
 	"github.com/moonpool-go/moonpool/simtest"
+	"github.com/moonpool-go/moonpool/simtest/internal/closurelib"
 )
 
 var siteAtEnd = regexp.MustCompile(`\.go:\d+\s*$`)
@@ -691,4 +692,33 @@ func TestTwoRunsInOneFunctionKeepTheirOwnAssertions(t *testing.T) {
 		assert.Contains(t, out, c.own)
 		assert.NotContains(t, out, c.other, "a Run's table lists only the assertions its body can reach")
 	}
+}
+
+// An assertion in a closure that the compiler copied into the test, in
+// inlining the function that declares it, is named in the JSON report by
+// the function the source declares (closurelib.Checker.func1), not by the
+// copy the frame names (simtest_test.TestJSONReportNamesTheSourcesFunction.Checker.func1).
+func TestJSONReportNamesTheSourcesFunction(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	res := simtest.Simulate(func(s *simtest.S) {
+		check := closurelib.Checker(s.Context())
+		check(s.Providers().Random.IntN(10))
+	}, simtest.Seeds(3), simtest.JSONReport(path))
+	require.Zero(t, res.Failed, res.Report)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Assertions []struct {
+			Message string `json:"message"`
+			Site    struct {
+				File     string `json:"file"`
+				Function string `json:"function"`
+			} `json:"site"`
+		} `json:"assertions"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep), string(data))
+	require.Len(t, rep.Assertions, 1, string(data))
+	a := rep.Assertions[0]
+	assert.Equal(t, "closurelib.go", filepath.Base(a.Site.File))
+	assert.Equal(t, "github.com/moonpool-go/moonpool/simtest/internal/closurelib.Checker.func1", a.Site.Function)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -288,13 +289,32 @@ type (
 	}
 )
 
+// siteOf is the JSON of s, its function named as the source declares it
+// (see tally.FuncNames).
+func siteOf(s *tally.Site, names *tally.FuncNames) *jsonSite {
+	return &jsonSite{File: s.File, Line: s.Line, Function: names.Of(s)}
+}
+
+// funcNames names the functions of the test module's sites.
+func funcNames() *tally.FuncNames {
+	module := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		module = bi.Main.Path
+	}
+	if startDir == "" {
+		return tally.NewFuncNames("", "")
+	}
+	return tally.NewFuncNames(tally.ModuleRoot(startDir, module))
+}
+
 func (r *runner) jsonReport(rows []tally.Row) jsonReport {
+	names := funcNames()
 	rep := jsonReport{
 		Test: r.t.Name(), Seeds: r.rep.seeds, SeedsPlanned: r.rep.planned, Passed: r.rep.passed, Failed: r.rep.failed,
 		SimNS: int64(r.rep.simTime), Steps: r.rep.steps, Events: r.rep.events,
 		Trace:       fmt.Sprintf("%016x", r.rep.trace),
 		Assertions:  make([]jsonAssertion, 0, len(rows)),
-		Exploration: r.exp.json(),
+		Exploration: r.exp.json(names),
 		Faults:      r.rep.faultsRecord(),
 	}
 	rp := newReplayer()
@@ -310,7 +330,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 	}
 	if ra := r.asserts; ra != nil {
 		for _, c := range ra.book.MisusedCalls() {
-			rep.MisusedCalls = append(rep.MisusedCalls, jsonCall{Kind: c.Kind.String(), Site: &jsonSite{File: c.Site.File, Line: c.Site.Line, Function: c.Site.Func}})
+			rep.MisusedCalls = append(rep.MisusedCalls, jsonCall{Kind: c.Kind.String(), Site: siteOf(c.Site, names)})
 		}
 		rep.Unentered = jsonUnenteredOf(ra.book.Unentered())
 	}
@@ -323,7 +343,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 			Misused: row.Misused, OtherModule: row.Site != nil && !tally.Within(row.Site, mod),
 		}
 		if s := row.Site; s != nil {
-			a.Site = &jsonSite{File: s.File, Line: s.Line, Function: s.Func}
+			a.Site = siteOf(s, names)
 		}
 		if w := row.Watermark; w != nil {
 			a.Watermark = &jsonWatermark{Left: finite(w.Left), Op: w.Op, Right: finite(w.Right), Margin: finite(w.Margin), Text: w.String(),

@@ -663,7 +663,7 @@ type jsonFollowed struct {
 	Progress string    `json:"progress,omitempty"`
 }
 
-func (e *exploration) json() *jsonExploration {
+func (e *exploration) json(names *tally.FuncNames) *jsonExploration {
 	if !e.exploring() {
 		return nil
 	}
@@ -681,7 +681,7 @@ func (e *exploration) json() *jsonExploration {
 		for _, p := range followed(m) {
 			f := jsonFollowed{Kind: p.Kind().String(), Message: p.Message(), Progress: p.How()}
 			if s := p.Site(); s != nil {
-				f.Site = &jsonSite{File: s.File, Line: s.Line, Function: s.Func}
+				f.Site = siteOf(s, names)
 			}
 			jm.Follows = append(jm.Follows, f)
 		}
