@@ -195,9 +195,7 @@ func (c *checker) testingtBody(lit *ast.FuncLit, s *types.Var) {
 			c.report(n, t.name+"."+method+" in a simulation body "+what+"; "+fix, c.seedFix(n.X, s, obj != nil)...)
 			return false
 		case *ast.CallExpr:
-			if c.suiteHelperCall(n, s) {
-				return true
-			}
+			c.suiteHelperCall(n, s)
 			if t := c.testT(n, lit); t != nil {
 				if !done[n] {
 					c.report(n, t.name+", the test's *testing."+namedOf(t.typ)+", used in a simulation body is the whole test's, not the seed's; use the body's *simtest.S")
@@ -331,27 +329,27 @@ func (c *checker) suiteWait(sel *ast.SelectorExpr) bool {
 	return m == "Require" || m == "Assert"
 }
 
-// suiteHelperCall reports, and says so, call when it calls a method of a
+// suiteHelperCall reports call when it calls a method of a
 // testify suite declared in this package whose body uses the suite's T
 // (cs.T(), cs.Require(), cs.Assert(), the suite's assertions): the body
 // that calls it reaches the test's t through it. Only the method's own
 // body is looked at, not the methods it calls in turn.
-func (c *checker) suiteHelperCall(call *ast.CallExpr, s *types.Var) bool {
+func (c *checker) suiteHelperCall(call *ast.CallExpr, s *types.Var) {
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok {
-		return false
+		return
 	}
 	fn, ok := c.pass.TypesInfo.Uses[sel.Sel].(*types.Func)
 	if !ok || fn.Pkg() != c.pass.Pkg || fn.Signature().Recv() == nil || !isSuite(fn.Signature().Recv().Type()) {
-		return false
+		return
 	}
 	fd := c.funcDecl(fn.Origin())
 	if fd == nil || fd.Body == nil || fd.Recv == nil || len(fd.Recv.List[0].Names) == 0 {
-		return false
+		return
 	}
 	use := c.suiteTUse(fd)
 	if use == "" {
-		return false
+		return
 	}
 	pass := "pass the body's *simtest.S in"
 	if named(s) {
@@ -359,7 +357,6 @@ func (c *checker) suiteHelperCall(call *ast.CallExpr, s *types.Var) bool {
 	}
 	c.report(call, c.text(call.Fun)+" in a simulation body calls the suite's method "+fn.Name()+", which uses "+use+
 		", the test's t, so it "+testingtFail+"; "+pass+": have "+fn.Name()+" take a testing.TB and use it in place of the suite's T, Require, Assert and assertions")
-	return true
 }
 
 // isSuite reports whether t, or what it points to, is a testify suite:

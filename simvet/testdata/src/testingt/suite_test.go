@@ -59,15 +59,18 @@ func (cs *CacheSuite) count() { cs.calls++ }
 
 func (cs *CacheSuite) loadTB(tb testing.TB) { require.NoError(tb, nil) }
 
+func (cs *CacheSuite) loadBoth(tb testing.TB) { cs.Require().NoError(nil) }
+
 func (cs *CacheSuite) TestHelpers() {
 	simtest.Run(cs.T(), func(s *simtest.S) {
-		cs.load()      // want `cs.load in a simulation body calls the suite's method load, which uses cs.Require\(\) at suite_test.go:45, the test's t, so it reports to the test, not the seed.*; pass s in: have load take a testing.TB and use it in place of the suite's T, Require, Assert and assertions`
-		cs.check(1)    // want `cs.check in a simulation body calls the suite's method check, which uses cs.Equal at suite_test.go:48`
-		cs.logT()      // want `which uses cs.T\(\) at suite_test.go:50`
-		_ = cs.named() // the T's Name is the S's: not reported
-		cs.waits()     // wallclock's, in the method: not reported
-		cs.count()     // reaches no T: not reported
-		cs.loadTB(s)   // given the S: not reported
+		cs.load()           // want `cs.load in a simulation body calls the suite's method load, which uses cs.Require\(\) at suite_test.go:45, the test's t, so it reports to the test, not the seed.*; pass s in: have load take a testing.TB and use it in place of the suite's T, Require, Assert and assertions`
+		cs.check(1)         // want `cs.check in a simulation body calls the suite's method check, which uses cs.Equal at suite_test.go:48`
+		cs.logT()           // want `which uses cs.T\(\) at suite_test.go:50`
+		_ = cs.named()      // the T's Name is the S's: not reported
+		cs.waits()          // wallclock's, in the method: not reported
+		cs.count()          // reaches no T: not reported
+		cs.loadTB(s)        // given the S: not reported
+		cs.loadBoth(cs.T()) // want `cs.loadBoth in a simulation body calls the suite's method loadBoth, which uses cs.Require\(\)` `cs.T\(\), the test's, given to cs.loadBoth in a simulation body .*; pass s, the seed's`
 		s.Go("task", func(context.Context) error {
 			cs.load() // want `cs.load in a simulation body calls the suite's method load`
 			return nil
