@@ -121,3 +121,44 @@ func TestAReadOrWriteInTheTestsCleanupAfterTheRunReturnsAnError(t *testing.T) {
 	assert.True(t, strings.HasPrefix(errs["packet write"].Error(), "write udp "), "a *net.OpError, as production's: %v", errs["packet write"])
 	assert.True(t, strings.HasPrefix(errs["file sync"].Error(), "sync data: file already closed: "), "a *fs.PathError, as production's: %v", errs["file sync"])
 }
+
+// The storage's own calls in the test's cleanup (removing what a seed
+// wrote is the usual one) fail the same way: the disk ended with the
+// simulation.
+func TestAStorageCallInTheTestsCleanupAfterTheRunReturnsAnError(t *testing.T) {
+	var seed uint64
+	var errs map[string]error
+	var inner string
+	t.Run("inner", func(t *testing.T) {
+		inner = t.Name()
+		simtest.Run(t, func(s *simtest.S) {
+			seed = s.Seed()
+			st := s.Providers().Storage
+			require.NoError(s, st.MkdirAll("dir", 0o755))
+			t.Cleanup(func() { //simvet:allow testingt the slip this test is about
+				errs = map[string]error{}
+				_, errs["open"] = st.Open("dir/a")
+				_, errs["create"] = st.Create("dir/b")
+				_, errs["stat"] = st.Stat("dir")
+				_, errs["readdir"] = st.ReadDir("dir")
+				errs["mkdir"] = st.Mkdir("other", 0o755)
+				errs["mkdirall"] = st.MkdirAll("other/deeper", 0o755)
+				errs["remove"] = st.Remove("dir")
+				errs["rename"] = st.Rename("dir", "moved")
+			})
+		}, simtest.Seeds(1))
+	})
+	require.Len(t, errs, 8)
+	want := fmt.Sprintf("the simulation it belonged to (seed %d of the simtest.Run in %s) has ended; "+
+		"register the cleanup that uses it with s.Cleanup", seed, inner)
+	for what, err := range errs {
+		require.ErrorIs(t, err, os.ErrClosed, what)
+		assert.Contains(t, err.Error(), want, what)
+	}
+	var pe *os.PathError
+	require.ErrorAs(t, errs["remove"], &pe)
+	assert.Equal(t, "remove", pe.Op)
+	var le *os.LinkError
+	require.ErrorAs(t, errs["rename"], &le)
+	assert.Equal(t, [2]string{"dir", "moved"}, [2]string{le.Old, le.New})
+}

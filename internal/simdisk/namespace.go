@@ -189,13 +189,26 @@ func (s storage) Open(name string) (providers.File, error) {
 	return s.OpenFile(name, os.O_RDONLY, 0)
 }
 
+// enter is Enter for the storage operation op on name, named what in a
+// report, or the error of one made after the simulation ended, in a
+// test's cleanup (sim.World.Outlived): the disk ended with it.
+func (s storage) enter(what, op, name string) error {
+	if err := s.d.w.Outlived(fs.ErrClosed); err != nil {
+		return pathErr(op, name, err)
+	}
+	s.d.w.Enter(what)
+	return nil
+}
+
 func (s storage) Create(name string) (providers.File, error) {
 	return s.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
 }
 
 func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.File, error) {
 	d := s.d
-	d.w.Enter("storage open")
+	if err := s.enter("storage open", "open", name); err != nil {
+		return nil, err
+	}
 	c, err := pathcheck.Name("open", name)
 	if err != nil {
 		return nil, err
@@ -266,7 +279,9 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 
 func (s storage) Stat(name string) (fs.FileInfo, error) {
 	d := s.d
-	d.w.Enter("storage stat")
+	if err := s.enter("storage stat", "stat", name); err != nil {
+		return nil, err
+	}
 	c, err := pathcheck.Name("stat", name)
 	if err != nil {
 		return nil, err
@@ -284,7 +299,9 @@ func (s storage) Stat(name string) (fs.FileInfo, error) {
 
 func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 	d := s.d
-	d.w.Enter("storage readdir")
+	if err := s.enter("storage readdir", "readdir", name); err != nil {
+		return nil, err
+	}
 	c, err := pathcheck.Name("readdir", name)
 	if err != nil {
 		return nil, err
@@ -308,7 +325,9 @@ func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 
 func (s storage) Mkdir(name string, perm fs.FileMode) error {
 	d := s.d
-	d.w.Enter("storage mkdir")
+	if err := s.enter("storage mkdir", "mkdir", name); err != nil {
+		return err
+	}
 	c, err := pathcheck.Name("mkdir", name)
 	if err != nil {
 		return err
@@ -333,7 +352,9 @@ func (s storage) Mkdir(name string, perm fs.FileMode) error {
 
 func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 	d := s.d
-	d.w.Enter("storage mkdir")
+	if err := s.enter("storage mkdir", "mkdir", name); err != nil {
+		return err
+	}
 	c, err := pathcheck.Name("mkdir", name)
 	if err != nil {
 		return err
@@ -370,7 +391,9 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 
 func (s storage) Remove(name string) error {
 	d := s.d
-	d.w.Enter("storage remove")
+	if err := s.enter("storage remove", "remove", name); err != nil {
+		return err
+	}
 	c, err := pathcheck.Name("remove", name)
 	if err != nil {
 		return err
@@ -401,7 +424,9 @@ func (s storage) Remove(name string) error {
 
 func (s storage) Rename(oldname, newname string) error {
 	d := s.d
-	d.w.Enter("storage rename")
+	if err := s.enter("storage rename", "rename", oldname); err != nil {
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err.(*fs.PathError).Err}
+	}
 	oc, nc, err := pathcheck.Rename(oldname, newname)
 	if err != nil {
 		return err
