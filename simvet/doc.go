@@ -97,6 +97,10 @@
 // [Wallclock]: time.Now, Since, Until, Sleep, After, AfterFunc, NewTimer,
 // NewTicker, Tick, context.WithTimeout and WithDeadline (and their Cause
 // variants) and http.Client's Timeout read the wall clock. Use p.Time.
+// The calls of popular libraries that keep their own time (x/time/rate,
+// backoff, gobreaker, golang-lru's expirable, go-cache, clockwork,
+// benbjohnson/clock, cron) are reported where the code makes them, with
+// the way out of each.
 //
 // # globalrand
 //
@@ -253,6 +257,34 @@ goroutine of their own, while simulated time stands still. In a body,
 register the property with the seed instead:
 
 	s.Eventually(name, within, check)   s.Invariant(name, check)   // for a Never
+
+Popular libraries that keep their own time are reported where your code
+calls them, naming what goes wrong in a simulation and the way out
+(docs/production.md, "Libraries that keep their own time"). simvet
+knows these by name, and does not look inside them:
+
+	golang.org/x/time/rate
+	    a Limiter's Wait, WaitN, Allow, Reserve, Tokens, SetLimit and
+	    SetBurst, and a Reservation's Delay and Cancel; not the forms that
+	    take the time (AllowN, ReserveN, TokensAt, DelayFrom, ...)
+	github.com/cenkalti/backoff/v4
+	    Retry, RetryWithData, RetryNotify, RetryNotifyWithData,
+	    RetryNotifyWithTimer and RetryNotifyWithTimerAndData given a nil
+	    Timer, NewTicker, NewTickerWithTimer
+	github.com/cenkalti/backoff/v5
+	    Retry, NewTicker
+	github.com/sony/gobreaker, github.com/sony/gobreaker/v2
+	    NewCircuitBreaker, NewTwoStepCircuitBreaker, NewDistributedCircuitBreaker
+	github.com/hashicorp/golang-lru/v2/expirable
+	    NewLRU
+	github.com/patrickmn/go-cache
+	    New, NewFrom
+	github.com/jonboulle/clockwork
+	    NewRealClock
+	github.com/benbjohnson/clock
+	    New
+	github.com/robfig/cron/v3
+	    New
 
 Suggested fixes, when a providers.Providers value is in scope: Now,
 Since, Until, WithTimeout and WithDeadline; Sleep when a context is in

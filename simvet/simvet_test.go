@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
@@ -170,4 +171,42 @@ func TestOutsideFile(t *testing.T) {
 func TestAMainPackageHearsOfProgramsOnce(t *testing.T) {
 	t.Parallel()
 	checkFixtures(t, "mainprog")
+}
+
+// The wallclock rule's text lists every library call the rule knows, under
+// the library's import path, so that docs/simvet.md lists them too.
+func TestWallclockLibrariesListed(t *testing.T) {
+	t.Parallel()
+	// Each library is a line "\tpath[, path]" followed by lines of names
+	// indented further.
+	listed := map[string]string{}
+	var paths []string
+	for _, line := range strings.Split(simvet.Wallclock.Doc, "\n") {
+		switch {
+		case strings.HasPrefix(line, "\t    "):
+			for _, p := range paths {
+				listed[p] += " " + line
+			}
+		case strings.HasPrefix(line, "\t"):
+			paths = strings.Split(strings.TrimSpace(line), ", ")
+		default:
+			paths = nil
+		}
+	}
+	words := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	}
+	calls := simvet.TimeLibCalls()
+	require.NotEmpty(t, calls)
+	for _, c := range calls {
+		path, recv, name := c[0], c[1], c[2]
+		names, ok := listed[path]
+		if !assert.True(t, ok, "wallclock's text does not list %s", path) {
+			continue
+		}
+		assert.Contains(t, words(names), name, "wallclock's text does not list %s's %s", path, name)
+		if recv != "" {
+			assert.Contains(t, words(names), recv, "wallclock's text does not name %s's %s", path, recv)
+		}
+	}
 }
