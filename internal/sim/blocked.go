@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -108,10 +109,14 @@ func (w *World) blockedTooLong(b *blocks, now time.Time, limit time.Duration) Re
 	default:
 		msg += fmt.Sprintf("The longest lasted %v: %s. ", round(longest.wall), describeBlock(longest))
 	}
-	msg += "A real network call (a real http.Client or net.Dial, whose DNS lookup shows as net.(*Resolver)...), a raw channel, " +
-		"a sync.Mutex, time.Sleep or real file I/O? Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, " +
-		"providers.Wait(ctx, p.Task) for a context's end, the simulated network (simhttp.NewClient(p) for HTTP) and disk " +
-		"(simvet's chan, sync, wallclock and osnet rules find this before running); if the blocks are meant to be, run them inside S.Slow or raise the Watchdog"
+	if lib := libraryWait(cur.wait.Stack, mainModule()); lib != "" {
+		msg += "This block is in " + lib + ", " + libraryOwnWait + "; if the blocks are meant to be, run them inside S.Slow or raise the Watchdog"
+	} else {
+		msg += "A real network call (a real http.Client or net.Dial, whose DNS lookup shows as net.(*Resolver)...), a raw channel, " +
+			"a sync.Mutex, time.Sleep or real file I/O? Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, " +
+			"providers.Wait(ctx, p.Task) for a context's end, the simulated network (simhttp.NewClient(p) for HTTP) and disk " +
+			"(simvet's chan, sync, wallclock and osnet rules find this before running); if the blocks are meant to be, run them inside S.Slow or raise the Watchdog"
+	}
 	return w.publishedResult(progress, events, at, &Failure{Kind: Escaped, Task: cur.wait.Task, At: time.Duration(at), Stack: cur.wait.Stack, Msg: msg})
 }
 
@@ -135,4 +140,68 @@ func stackTop(stack string) string {
 		return fn
 	}
 	return fmt.Sprintf("%s (%s)", fn, filepath.Base(loc))
+}
+
+// libraryOwnWait is what a report of a wait in a library's own code says,
+// after the library's package: no line of the user's code shows it, and
+// simvet finds only the calls of the libraries it knows.
+const libraryOwnWait = "a dependency outside the test's module: the library's own wait (on a timer, a channel, a lock or real I/O of its own), " +
+	"which simulated time does not end, not a line of yours. Use the library's clock hooks, replace it with a few lines on the providers, " +
+	"or run the code as a program (docs/production.md, \"Libraries that keep their own time\"); " +
+	"simvet finds such a call where your code makes it only for the libraries its wallclock and osnet rules know (docs/simvet.md, Limits)"
+
+// ownModule is this module's path. Its frames are the simulation's or its
+// adapters', never a library's own wait.
+const ownModule = "github.com/moonpool-go/moonpool"
+
+// mainModule is the test binary's main module, the module of the package
+// under test, or "" when the binary carries no build information.
+func mainModule() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.Main.Path
+	}
+	return ""
+}
+
+// libraryWait returns the package of the innermost frame of stack (a
+// task's own frames, as userFrames gives them) outside the standard
+// library, when that package belongs to a dependency: neither to main, the
+// test binary's main module, nor to this module. It returns "" for the
+// user's own code, and when main is unknown.
+func libraryWait(stack, main string) string {
+	if main == "" {
+		return ""
+	}
+	for line := range strings.SplitSeq(stack, "\n") {
+		if line == "" || strings.HasPrefix(line, "\t") {
+			continue
+		}
+		pkg := funcPackage(line)
+		switch first, _, _ := strings.Cut(pkg, "/"); {
+		case inModule(pkg, main) || inModule(pkg, ownModule):
+			return ""
+		case !strings.Contains(first, "."):
+			continue // the standard library, or the test binary's main package
+		}
+		return strings.ReplaceAll(pkg, "%2e", ".") // a stack trace escapes dots after the last slash
+	}
+	return ""
+}
+
+// funcPackage returns the package path of a function as a stack trace
+// names it: golang.org/x/time/rate for golang.org/x/time/rate.(*Limiter).wait.
+func funcPackage(fn string) string {
+	slash := strings.LastIndex(fn, "/")
+	dot := strings.Index(fn[slash+1:], ".")
+	if dot < 0 {
+		return fn
+	}
+	return fn[:slash+1+dot]
+}
+
+// inModule reports whether the package at path, or the external test
+// package at path, is in module.
+func inModule(path, module string) bool {
+	path = strings.TrimSuffix(path, "_test")
+	return path == module || strings.HasPrefix(path, module+"/")
 }

@@ -746,11 +746,16 @@ func (w *World) escaped(idle time.Duration) Result {
 		if s.state != "" {
 			state = " (" + s.state + ")"
 		}
-		f.Msg = fmt.Sprintf("%s has not returned%s for %v of real time: its goroutine is blocked outside the simulation%s, "+
-			"on a raw channel (<-ctx.Done() among them), a sync.Mutex, time.Sleep, or real I/O? "+
-			"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, providers.Wait(ctx, p.Task) for a context's end, "+
-			"the simulated network and disk "+
-			"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, toSched, idle, state)
+		if lib := libraryWait(s.stack, mainModule()); lib != "" && !s.inProviders {
+			f.Msg = fmt.Sprintf("%s has not returned%s for %v of real time: its goroutine is blocked outside the simulation%s, in %s, %s",
+				who, toSched, idle, state, lib, libraryOwnWait)
+		} else {
+			f.Msg = fmt.Sprintf("%s has not returned%s for %v of real time: its goroutine is blocked outside the simulation%s, "+
+				"on a raw channel (<-ctx.Done() among them), a sync.Mutex, time.Sleep, or real I/O? "+
+				"Block only through the providers: Time.Sleep, Chan, Mutex, WaitGroup, Select, providers.Wait(ctx, p.Task) for a context's end, "+
+				"the simulated network and disk "+
+				"(simvet's chan, sync, wallclock and osnet rules find this before running)", who, toSched, idle, state)
+		}
 		if s.on != "" {
 			f.Msg += "; it may wait for a goroutine it started, in " + s.on
 		}
