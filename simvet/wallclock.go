@@ -222,7 +222,7 @@ var timeLibs = []timeLib{
 		fix:  "give it a clockwork.Clock on p.Time for Now, Since, Until, Sleep and AfterFunc; the channels of its After, NewTimer and NewTicker cannot be waited on in a task, so run code that waits on them as a program"},
 	{paths: []string{"github.com/benbjohnson/clock"}, names: []string{"New"},
 		does: "is the wall clock behind clock.Clock: the code given it reads and waits on the wall clock",
-		fix:  "give it a clock.Clock on p.Time for Now, Since, Until, Sleep, AfterFunc, WithTimeout and WithDeadline; the channels of its After, Tick, Timer and Ticker cannot be waited on in a task, so run code that waits on them as a program"},
+		fix:  "give it a clock.Clock on p.Time for Now, Since, Until, Sleep, WithTimeout and WithDeadline; the channels of its After, Tick, Timer and Ticker cannot be waited on in a task, and its AfterFunc returns a *clock.Timer that only the wall clock and its Mock can make, so run code that uses them as a program"},
 	{paths: []string{"github.com/robfig/cron/v3"}, names: []string{"New"},
 		does: "schedules on time.Now and a real time.Timer, from a goroutine of its own that Start starts: jobs fire on the wall clock, never in simulated time, and a job that calls into the simulation fails the seed as a stray goroutine",
 		fix:  "run the schedule in a task that sleeps on p.Time until its next instant (sched, err := cron.ParseStandard(spec); now := p.Time.Now(); p.Time.Sleep(ctx, sched.Next(now).Sub(now))), or run the code as a program"},

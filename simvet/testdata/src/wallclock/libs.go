@@ -76,7 +76,7 @@ func Libraries(ctx context.Context, p providers.Providers, op backoff4.Operation
 
 	_ = clockwork.NewRealClock() // want `clockwork.NewRealClock is the wall clock behind clockwork.Clock.*a clockwork.Clock on p.Time for Now, Since, Until, Sleep and AfterFunc; the channels of its After, NewTimer and NewTicker cannot be waited on in a task, so run code that waits on them as a program`
 	_ = clockwork.NewFakeClock() // a fake clock: fine
-	_ = clock.New()              // want `clock.New is the wall clock behind clock.Clock`
+	_ = clock.New()              // want `clock.New is the wall clock behind clock.Clock.*WithTimeout and WithDeadline; .*its AfterFunc returns a \*clock.Timer that only the wall clock and its Mock can make`
 	_ = clock.NewMock()          // a mock: fine
 	_ = cron.New()               // want `cron.New schedules on time.Now and a real time.Timer.*cron.ParseStandard\(spec\)`
 	_, _ = cron.ParseStandard("@every 1m")
