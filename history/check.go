@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sync/atomic"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -18,11 +19,18 @@ type Model[S, I, O any] struct {
 	// Init returns the state before any operation.
 	Init func() S
 	// Step reports whether the operation (in, out) may happen in state,
-	// and returns the state it leaves. It must not change state. For an
-	// operation whose outcome is unknown ([Call.Unknown]), out is the
-	// zero O and ok is not looked at: return the state the operation
-	// leaves if it took effect.
+	// and returns the state it leaves. It must not change state.
 	Step func(state S, in I, out O) (ok bool, next S)
+	// StepUnknown returns the state that an operation whose outcome is
+	// unknown ([Call.Unknown]) leaves if it takes effect in state, from
+	// its input alone: a compare-and-swap's new value if state holds its
+	// old one, else state. It must not change state. Nil steps such an
+	// operation with Step and the zero O, whose verdict is not looked
+	// at: right for a Step that ignores the output of whatever may be
+	// unknown (a write), wrong for one that judges by it (a
+	// compare-and-swap's OK, false in the zero O, takes it as having
+	// failed).
+	StepUnknown func(state S, in I) (next S)
 	// Equal reports whether two states are the same. Nil compares them
 	// with ==, which needs an S whose values are comparable.
 	Equal func(a, b S) bool
@@ -46,24 +54,45 @@ type Option interface {
 }
 
 type config struct {
-	timeout time.Duration
-	attach  func(name string, data []byte)
+	timeout  time.Duration
+	maxSteps int
+	attach   func(name string, data []byte)
 }
 
 type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// Timeout bounds the search for an order, in real time: a check that
-// has not finished by then fails with an error that says so, and never
+// Timeout bounds the search for an order in real time: a check that has
+// not finished by then fails with an error that says so, and never
 // passes. The search can take exponential time on a long history with
 // many overlapping operations. Zero, the default, waits as long as it
 // takes.
+//
+// Where the timeout cuts the search, the machine's speed decided the
+// outcome, and the same history may check otherwise on another machine
+// or in another run: in a simulation, a replay of the seed, or the
+// second run of -simcheck. Bound the search with [MaxSteps], the same
+// on every machine, and keep a Timeout well above it as a backstop.
 func Timeout(d time.Duration) Option {
 	if d < 0 {
 		panic(fmt.Sprintf("history.Timeout(%v): the timeout must not be negative; give 0 for none", d))
 	}
 	return optionFunc(func(c *config) { c.timeout = d })
+}
+
+// MaxSteps bounds the search for an order in each part of the history
+// (each of [Model.Partition]'s parts, or the whole history) to n steps
+// of the model: a part whose search takes more is left unchecked, and a
+// check that leaves a part unchecked fails, never passes, with an error
+// that says whether the history is linearizable is unknown. Unlike
+// [Timeout] it counts work, not time, so a history checks the same way
+// on every machine and in every run. Zero, the default, sets no bound.
+func MaxSteps(n int) Option {
+	if n < 0 {
+		panic(fmt.Sprintf("history.MaxSteps(%d): the bound must not be negative; give 0 for none", n))
+	}
+	return optionFunc(func(c *config) { c.maxSteps = n })
 }
 
 // Attach gives attach porcupine's visualization of a history that
@@ -79,8 +108,9 @@ func Attach(attach func(name string, data []byte)) Option {
 // the model m: that its operations could have taken effect one at a
 // time, each at an instant between its call and its return, in an order
 // that m allows. It returns nil if so, and otherwise an [*Error] that
-// names the operations that no order can place. A check that timed out
-// is an [*Error] too, that wraps context.DeadlineExceeded.
+// names the operations that no order can place. A check that could not
+// finish ([MaxSteps], [Timeout]) is an [*Error] too, whose Unknown method
+// reports true; one cut by its Timeout wraps context.DeadlineExceeded.
 //
 // Operations still pending count as [Call.Unknown], and operations
 // recorded while Check runs are not seen. In a simulation, call it from
@@ -96,32 +126,89 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 	for _, o := range opts {
 		o.apply(&c)
 	}
+	checked := h.now()
 	ops := h.snapshot()
 	parts := partition(ops, m.Partition)
-	pm := m.porcupine(parts)
 	all := make([]porcupine.Operation, 0, len(ops))
 	for _, p := range parts {
 		for _, r := range p.ops {
 			all = append(all, porcupine.Operation{ClientId: r.client, Input: r, Call: r.call, Output: r, Return: r.ret})
 		}
 	}
-	res, info := porcupine.CheckOperationsVerbose(pm, all, c.timeout)
+	// The bounds are the model's own, counted per part, rather than
+	// porcupine's timeout, which stops every part at once and does not
+	// say which it cut.
+	b := newBounds(len(parts), c)
+	res, info := porcupine.CheckOperationsVerbose(m.porcupine(parts, b), all, 0)
+	b.stop()
 	if res == porcupine.Ok {
 		return nil
 	}
 	if c.attach != nil {
-		var b bytes.Buffer
-		if porcupine.Visualize(pm, info, &b) == nil {
-			c.attach("porcupine.html", b.Bytes())
+		var page bytes.Buffer
+		if porcupine.Visualize(m.porcupine(parts, nil), info, &page) == nil {
+			c.attach("porcupine.html", page.Bytes())
 		}
 	}
-	e := &Error{ops: len(ops), clients: clients(ops), start: h.start}
-	if res == porcupine.Unknown {
-		e.timeout = c.timeout
-		return e
-	}
-	explain(e, m, parts, info.PartialLinearizations())
+	e := &Error{ops: len(ops), clients: clients(ops), start: h.start, checked: checked, timeout: c.timeout, maxSteps: c.maxSteps}
+	explain(e, m, parts, info.PartialLinearizations(), b.cut)
 	return e
+}
+
+// cutBy is what cut a part's search short.
+type cutBy uint8
+
+const (
+	notCut  cutBy = iota
+	bySteps       // MaxSteps
+	byTime        // Timeout
+)
+
+// bounds bounds a check's search: each part's steps, and the real time
+// of all. A step past a bound is refused, which winds the part's search
+// down to a result of "not linearizable" that the check, seeing the
+// part cut, takes as unknown: a refused step never lets an order through.
+type bounds struct {
+	maxSteps int
+	steps    []int   // each part's, counted by the goroutine that searches it
+	cut      []cutBy // each part's, set by that goroutine; read once the check is done
+	late     atomic.Bool
+	timer    *time.Timer
+}
+
+func newBounds(parts int, c config) *bounds {
+	b := &bounds{maxSteps: c.maxSteps, steps: make([]int, parts), cut: make([]cutBy, parts)}
+	if c.timeout > 0 {
+		b.timer = time.AfterFunc(c.timeout, func() { b.late.Store(true) })
+	}
+	return b
+}
+
+// allow reports whether part may take one more step; nil bounds allow
+// every step.
+func (b *bounds) allow(part int) bool {
+	if b == nil {
+		return true
+	}
+	if b.cut[part] != notCut {
+		return false
+	}
+	if b.maxSteps > 0 && b.steps[part] >= b.maxSteps {
+		b.cut[part] = bySteps
+		return false
+	}
+	if b.late.Load() {
+		b.cut[part] = byTime
+		return false
+	}
+	b.steps[part]++
+	return true
+}
+
+func (b *bounds) stop() {
+	if b.timer != nil {
+		b.timer.Stop()
+	}
 }
 
 // snapshot copies the operations not dropped, in the order of their
@@ -178,18 +265,23 @@ func partition[I, O any](ops []*record[I, O], key func(I) string) []part[I, O] {
 			index[k] = i
 			parts = append(parts, part[I, O]{name: k})
 		}
+		r.part = i
 		parts[i].ops = append(parts[i].ops, r)
 	}
 	return parts
 }
 
 // porcupine returns m as porcupine takes it, for operations whose input
-// and output are both their *record, checked by the parts given.
-func (m Model[S, I, O]) porcupine(parts []part[I, O]) porcupine.Model {
+// and output are both their *record, checked by the parts given, each
+// part's steps within b (nil: no bound).
+func (m Model[S, I, O]) porcupine(parts []part[I, O], b *bounds) porcupine.Model {
 	pm := porcupine.Model{
 		Init: func() any { return m.Init() },
 		Step: func(state, in, _ any) (bool, any) {
 			r := in.(*record[I, O])
+			if !b.allow(r.part) {
+				return false, state
+			}
 			return m.step(state.(S), r)
 		},
 		DescribeOperation: func(in, _ any) string { return m.describe(in.(*record[I, O])) },
@@ -214,6 +306,9 @@ func (m Model[S, I, O]) porcupine(parts []part[I, O]) porcupine.Model {
 // step steps r from state; an operation whose outcome is unknown may
 // always take effect.
 func (m Model[S, I, O]) step(state S, r *record[I, O]) (bool, S) {
+	if r.end == unknown && m.StepUnknown != nil {
+		return true, m.StepUnknown(state, r.in)
+	}
 	ok, next := m.Step(state, r.in, r.out)
 	return ok || r.end == unknown, next
 }

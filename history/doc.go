@@ -27,8 +27,15 @@
 // DescribeOperation), and its call and return times since the history
 // began. [Error.At] gives the time of the first one, for a report to
 // look at: a simtest report whose first failure is such an error shows
-// its timeline there. A check that does not finish within its [Timeout]
-// is an error too: it never passes.
+// its timeline there. A check that does not finish within its
+// [MaxSteps], counted in the model's steps, or its [Timeout], in real
+// time, is an error too ([Error.Unknown]): it never passes. MaxSteps
+// decides the same way on every machine; where the Timeout decided, the
+// error says so ([Error.TimedOut]).
+//
+// A check that passes says only that what the history holds is
+// linearizable: [History.Outcomes] counts what it held, for the test to
+// assert that operations did return.
 //
 // # In a simulation
 //
@@ -44,7 +51,9 @@
 // it with [Call.Unknown], and the check may place it anywhere after its
 // call, or nowhere. Counting it as failed reports bugs that are not
 // there; counting it as done misses lost writes. A read whose outcome is
-// unknown tells nothing: drop it.
+// unknown tells nothing: drop it. An operation whose effect depends on
+// the state it meets, as a compare-and-swap, needs the model's
+// [Model.StepUnknown], which says what it does with no output to judge.
 //
 // Porcupine's search is exponential in the worst case. [Model.Partition]
 // splits the state into independent parts, such as the keys of a map,

@@ -11,50 +11,90 @@ import (
 )
 
 // An Error is what [Check] returns for a history that is not
-// linearizable, or whose check did not finish within its [Timeout]. Its
-// text is the explanation: its first line names the first operation that
-// no order can place, and the lines after it, for each part of the
-// history that fails, the longest order found, the state it leaves, and
-// the operations that cannot follow it, each with its client, what it
-// did, and its call and return times since the history began ("?": an
-// unknown outcome).
+// linearizable, or whose check could not finish within its [MaxSteps] or
+// its [Timeout] (see [Error.Unknown]). Its text is the explanation: its
+// first line names the first operation that no order can place, and the
+// lines after it, for each part of the history that fails, the longest
+// order found, the state it leaves, and the operations that cannot
+// follow it, each with its client, what it did, and its call and return
+// times since the history began ("?": an unknown outcome); then the
+// parts that went unchecked, if any.
 type Error struct {
 	ops, clients int
 	start        time.Time
-	timeout      time.Duration // a check that timed out
-	at           int64         // the call of the operation the first line names
-	first        string        // the first line's explanation
+	checked      time.Time // the history's clock when the check began
+	timeout      time.Duration
+	maxSteps     int
+	unknown      bool     // no part failed, and some went unchecked
+	timedOut     bool     // the Timeout cut some part's search
+	cut          []string // what went unchecked, for the message of an unknown outcome
+	at           int64    // the call of the operation the first line names
+	first        string   // the first line's explanation
 	detail       strings.Builder
 }
 
 // At returns the time of the call of the first operation the error
-// names, on the history's clock: where a report of the run should look.
-// It returns the zero time for a check that timed out.
+// names, on the history's clock (the one [New] was given): where a report
+// of the run should look. It returns the zero time for a check that
+// could not finish.
 //
 // A simtest report looks there by itself, as it does for any error with
 // a method At() time.Time: when the error is a seed's first failure
 // (returned by a workload's Check, wrapped by S.Errorf's %w, or passed to
-// S.Error or S.Fatal) and the history was made with S.Now, the report's
-// timeline is around this time rather than around the check at the end
-// of the seed, which the Run runs once more to show it.
+// S.Error or S.Fatal), the report's timeline is around this time rather
+// than around the check at the end of the seed, which the Run runs once
+// more to show it. As the error also has [Error.CheckedAt], the report
+// places the time by how long before the check it came, so a history on
+// a host's clock, skewed from the seed's, is placed right too.
 func (e *Error) At() time.Time {
-	if e.timeout > 0 {
+	if e.unknown {
 		return time.Time{}
 	}
 	return e.start.Add(time.Duration(e.at))
 }
 
+// CheckedAt returns the time on the history's clock when [Check] began:
+// with [Error.At], on the same clock, it tells how long before the check
+// the first operation the error names was called, whatever that clock's
+// offset from another's.
+func (e *Error) CheckedAt() time.Time { return e.checked }
+
+// Unknown reports whether the check could not tell whether the history
+// is linearizable: it found no part that fails, and left a part
+// unchecked, its search cut short by [MaxSteps] or [Timeout].
+func (e *Error) Unknown() bool { return e.unknown }
+
+// TimedOut reports whether the check's [Timeout] cut the search of a
+// part, in real time: then the machine's speed decided what the error
+// says (an unknown outcome, or which parts went unchecked besides those
+// that fail), and another run of the same history, a replay of the seed
+// or the second run of -simcheck, may end otherwise.
+func (e *Error) TimedOut() bool { return e.timedOut }
+
+// machineWords is what an error says of an outcome the Timeout decided.
+const machineWords = "this outcome depends on the machine's speed, so a replay or -simcheck may differ; MaxSteps bounds the search the same way on every machine"
+
 func (e *Error) Error() string {
-	if e.timeout > 0 {
-		return fmt.Sprintf("the check of the history of %s by %s did not finish within its timeout of %v, so whether the history is linearizable is unknown: raise the Timeout, or split the model's state with Model.Partition",
-			count(e.ops, "operation"), count(e.clients, "client"), e.timeout)
+	if e.unknown {
+		what := count(e.ops, "operation") + " by " + count(e.clients, "client")
+		if e.timedOut {
+			also := ""
+			if len(e.cut) > 0 {
+				also = "; before it, " + strings.Join(e.cut, "; ")
+			}
+			return fmt.Sprintf("the check of the history of %s did not finish within its timeout of %v, so whether the history is linearizable is unknown: raise the Timeout, or split the model's state with Model.Partition%s; %s",
+				what, e.timeout, also, machineWords)
+		}
+		return fmt.Sprintf("the check of the history of %s did not finish: %s, so whether the history is linearizable is unknown: raise MaxSteps, or split the model's state with Model.Partition",
+			what, strings.Join(e.cut, "; "))
 	}
 	return fmt.Sprintf("the history of %s by %s is not linearizable: %s%s", count(e.ops, "operation"), count(e.clients, "client"), e.first, e.detail.String())
 }
 
-// Unwrap returns context.DeadlineExceeded for a check that timed out.
+// Unwrap returns context.DeadlineExceeded for a check whose Timeout left
+// the outcome unknown.
 func (e *Error) Unwrap() error {
-	if e.timeout > 0 {
+	if e.unknown && e.timedOut {
 		return errTimeout
 	}
 	return nil
@@ -72,21 +112,24 @@ const (
 
 // failure is one part's explanation.
 type failure[I, O any] struct {
-	part    string
-	n       int
-	order   []*record[I, O] // the longest order found
-	state   string
-	stuck   *record[I, O] // the first operation left out of it to return
-	cannot  []*record[I, O]
-	cut     bool // an operation could follow the order: the search was cut off
-	onePart bool
+	part     string
+	n        int
+	order    []*record[I, O] // the longest order found
+	state    string
+	stuck    *record[I, O] // the first operation left out of it to return
+	cannot   []*record[I, O]
+	unknowns bool // the part holds an operation whose outcome is unknown
+	onePart  bool
 }
 
 // explain fills e from the longest orders porcupine found in each part
-// (partials: for each part, orders as indices into its operations): for
-// each part that fails, the longest, and what cannot follow it.
-func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partials [][][]int) {
+// (partials: for each part, orders as indices into its operations) and
+// what cut each part's search (cut; nil when none was): for each part
+// that fails, the longest, and what cannot follow it; then the parts
+// that went unchecked.
+func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partials [][][]int, cut []cutBy) {
 	var fails []failure[I, O]
+	var stepCut, timeCut []string
 	for p, pt := range parts {
 		var longest []int
 		if p < len(partials) {
@@ -98,6 +141,15 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 		}
 		if len(longest) == len(pt.ops) {
 			continue // linearizable
+		}
+		if p < len(cut) && cut[p] != notCut {
+			// Not found to fail: its search was cut short.
+			if cut[p] == byTime {
+				timeCut = append(timeCut, pt.name)
+			} else {
+				stepCut = append(stepCut, pt.name)
+			}
+			continue
 		}
 		f := failure[I, O]{part: pt.name, n: len(pt.ops), onePart: len(parts) == 1}
 		in := make([]bool, len(pt.ops))
@@ -123,14 +175,22 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			if !ok || r == f.stuck {
 				f.cannot = append(f.cannot, r)
 			}
-			f.cut = f.cut || ok
 		}
+		f.unknowns = slices.ContainsFunc(pt.ops, func(r *record[I, O]) bool { return r.end == unknown })
 		fails = append(fails, f)
 	}
-	// A part whose longest order could go on was cut off by the timeout,
-	// not found to fail: another part failed.
-	if proven := slices.DeleteFunc(slices.Clone(fails), func(f failure[I, O]) bool { return f.cut }); len(proven) > 0 {
-		fails = proven
+	e.timedOut = len(timeCut) > 0
+	onePart := len(parts) == 1
+	if len(fails) == 0 && (len(timeCut) > 0 || len(stepCut) > 0) {
+		e.unknown = true
+		if len(stepCut) > 0 {
+			of := ""
+			if !onePart {
+				of = " of " + partNames(stepCut)
+			}
+			e.cut = append(e.cut, fmt.Sprintf("the search%s took more than its %s (MaxSteps)", of, count(e.maxSteps, "step")))
+		}
+		return
 	}
 	if len(fails) == 0 {
 		// Porcupine found no failing part: it cannot say which.
@@ -196,6 +256,51 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			line(r)
 		}
 	}
+	if len(stepCut) > 0 {
+		fmt.Fprintf(&e.detail, "\n  %s unchecked: the search took more than its %s (MaxSteps), so whether %s linearizable is unknown",
+			wentUnchecked(stepCut), count(e.maxSteps, "step"), itOrThey(stepCut))
+	}
+	if len(timeCut) > 0 {
+		fmt.Fprintf(&e.detail, "\n  %s unchecked: the check's timeout of %v cut the search, so whether %s linearizable is unknown; which parts it cuts depends on the machine's speed, so a replay or -simcheck may differ; MaxSteps bounds the search the same way on every machine",
+			wentUnchecked(timeCut), e.timeout, itOrThey(timeCut))
+	}
+	if m.StepUnknown == nil && slices.ContainsFunc(fails, func(f failure[I, O]) bool { return f.unknowns }) {
+		where := "the history holds"
+		if !onePart {
+			where = "a part that fails holds"
+		}
+		fmt.Fprintf(&e.detail, "\n  %s operations whose outcome is unknown, and the model has no StepUnknown, so Step took each with the zero output: "+
+			"a Step that judges by the output, as a compare-and-swap by whether it succeeded, takes such an operation as one that failed and changed nothing, "+
+			"and may find a history that is fine not linearizable; give the model a StepUnknown, the state the operation leaves if it took effect, from its input alone", where)
+	}
+}
+
+// partNames names the parts given: "part \"k1\"", or "parts \"k1\" and
+// \"k2\"".
+func partNames(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	if len(quoted) == 1 {
+		return "part " + quoted[0]
+	}
+	return "parts " + strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
+}
+
+// wentUnchecked says that the parts named went unchecked.
+func wentUnchecked(names []string) string {
+	if len(names) == 1 {
+		return partNames(names) + " went"
+	}
+	return fmt.Sprintf("%d other parts went (%s)", len(names), strings.TrimPrefix(partNames(names), "parts "))
+}
+
+func itOrThey(names []string) string {
+	if len(names) == 1 {
+		return "it is"
+	}
+	return "they are"
 }
 
 // span gives r's call and return times since the history began, "?" for

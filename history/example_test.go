@@ -94,6 +94,68 @@ func ExampleCall_Unknown() {
 	// Output: <nil>
 }
 
+// A compare-and-swap's effect depends on the state it meets, and its
+// Step judges it by whether it swapped. One whose reply never came has no
+// output to judge by: StepUnknown says what it does if it took effect,
+// from its input alone. Without it, Step would get the zero output (OK
+// false), take the swap as one that failed, and find this history, in
+// which a read saw the swap land, not linearizable.
+func ExampleModel_StepUnknown() {
+	type cas struct {
+		Read     bool
+		Old, New int
+	}
+	type result struct {
+		OK    bool // the swap was made
+		Value int  // what a read saw
+	}
+	register := history.Model[int, cas, result]{
+		Init: func() int { return 0 },
+		Step: func(state int, op cas, r result) (bool, int) {
+			switch {
+			case op.Read:
+				return r.Value == state, state
+			case r.OK:
+				return state == op.Old, op.New
+			default:
+				return state != op.Old, state
+			}
+		},
+		StepUnknown: func(state int, op cas) int {
+			if state == op.Old {
+				return op.New
+			}
+			return state
+		},
+		DescribeOperation: func(op cas, r result) string {
+			if op.Read {
+				return fmt.Sprintf("read() -> %d", r.Value)
+			}
+			return fmt.Sprintf("cas(%d -> %d) -> %v", op.Old, op.New, r.OK)
+		},
+	}
+	c := &clock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	h := history.New[cas, result](c.Now)
+
+	swap := h.Call(0, cas{Old: 0, New: 1})
+	c.Advance(time.Second)
+	swap.Unknown() // a timeout: the swap may still land
+
+	r := h.Call(1, cas{Read: true})
+	c.Advance(time.Second)
+	r.Return(result{Value: 1}) // it did
+
+	lost := h.Call(1, cas{Old: 0, New: 2})
+	c.Advance(time.Second)
+	lost.Return(result{OK: false}) // too late: the state is 1
+
+	fmt.Println(history.Check(h, register))
+	fmt.Printf("%+v\n", h.Outcomes())
+	// Output:
+	// <nil>
+	// {Returned:2 Unknown:1 Dropped:0 Pending:0}
+}
+
 // Model.Partition splits the state into independent parts, here the
 // keys of a map, which are checked one at a time; the error names the
 // part that fails.
@@ -175,7 +237,30 @@ func Example_simulation() {
 	// In the workload's Check:
 	var err error
 	s.Slow(func() {
-		err = history.Check(h, register, history.Timeout(time.Minute), history.Attach(s.Attach))
+		err = history.Check(h, register, history.MaxSteps(10_000_000), history.Timeout(10*time.Minute), history.Attach(s.Attach))
 	})
 	_ = err // the workload's Check returns it
+}
+
+// MaxSteps bounds the search in each part by the model's steps, the same
+// on every machine: a check that needs more fails as unknown, and so
+// does it in a replay of the seed. Timeout stays a backstop in real time.
+func ExampleMaxSteps() {
+	c := &clock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	h := history.New[Op, Result](c.Now)
+	for i := range 4 {
+		w := h.Call(0, Op{Write: true, Value: i + 1})
+		c.Advance(time.Second)
+		w.Return(Result{})
+	}
+
+	err := history.Check(h, register, history.MaxSteps(3), history.Timeout(time.Minute))
+	var herr *history.Error
+	if errors.As(err, &herr) {
+		fmt.Println(herr.Unknown(), herr.TimedOut())
+	}
+	fmt.Println(err)
+	// Output:
+	// true false
+	// the check of the history of 4 operations by 1 client did not finish: the search took more than its 3 steps (MaxSteps), so whether the history is linearizable is unknown: raise MaxSteps, or split the model's state with Model.Partition
 }

@@ -20,13 +20,17 @@ type History[I, O any] struct {
 	chunks [][]record[I, O]
 	n      int
 	last   int64 // the latest time stamped (stamp)
+	// How many operations ended each way, for Outcomes.
+	returned, unknown, dropped int
 }
 
 // New starts a history on the clock now: the simulation's (S.Now, or
 // p.Time.Now in a workload) or, against real processes, time.Now. Its
 // times count from now's first reading, at New: made in a simulation's
 // body, at the seed's beginning, they are the times of the report's
-// timeline.
+// timeline. A host's p.Time reads the seed's time offset by the host's
+// clock skew, which [Error.At] then carries; a simtest report still
+// places the failure at its simulated time ([Error.CheckedAt]).
 func New[I, O any](now func() time.Time) *History[I, O] {
 	return &History[I, O]{now: now, start: now()}
 }
@@ -51,6 +55,7 @@ type record[I, O any] struct {
 	callAt, retAt int64
 	client        int
 	end           ending
+	part          int // the index of its part, in a check (partition)
 }
 
 // firstChunk and lastChunk bound the chunks' sizes: each is twice the one
@@ -82,12 +87,39 @@ func (h *History[I, O]) Call(client int, in I) Call[I, O] {
 	return Call[I, O]{h: h, r: &h.chunks[last][len(h.chunks[last])-1]}
 }
 
-// Len returns how many operations the history holds, dropped ones
-// included.
+// Len returns how many operations the history holds: every call
+// recorded, however it ended or whether it has, dropped ones included.
+// [Check] sees all but the dropped ones; [History.Outcomes] counts each
+// kind.
 func (h *History[I, O]) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.n
+}
+
+// Outcomes counts the operations of a [History] by how they ended.
+type Outcomes struct {
+	Returned int // ended by Call.Return: a definite outcome
+	Unknown  int // ended by Call.Unknown
+	Dropped  int // ended by Call.Drop, which Check leaves out
+	Pending  int // not ended yet, which Check counts as unknown
+}
+
+// Outcomes counts the history's operations by how they ended. A check
+// that passes says only that what the history holds is linearizable: a
+// system that answered nothing passes too, with every operation dropped
+// or unknown. Assert on what was checked, as
+// assertions.Sometimes(ctx, h.Outcomes().Returned > 0, ...) does, or count
+// the reads that returned as the clients record them.
+func (h *History[I, O]) Outcomes() Outcomes {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Outcomes{
+		Returned: h.returned,
+		Unknown:  h.unknown,
+		Dropped:  h.dropped,
+		Pending:  h.n - h.returned - h.unknown - h.dropped,
+	}
 }
 
 // stamp returns the clock's time since the history's start, clock, and
@@ -124,9 +156,9 @@ func (c Call[I, O]) Return(out O) {
 // Unknown records that the operation may or may not take effect, at any
 // time after its call: a write whose request was sent and whose reply
 // never came (a timeout, a connection lost). The check may place it
-// anywhere after its call, or nowhere. Its output is the zero O, which
-// the model's Step is given and must not judge ([Model]). A read whose
-// outcome is unknown tells nothing: [Call.Drop] it.
+// anywhere after its call, or nowhere. The model's StepUnknown says what
+// it does to a state ([Model]). A read whose outcome is unknown tells
+// nothing: [Call.Drop] it.
 func (c Call[I, O]) Unknown() {
 	c.end(unknown, "Unknown", func(r *record[I, O]) { r.ret, r.retAt = math.MaxInt64, math.MaxInt64 })
 }
@@ -154,4 +186,12 @@ func (c Call[I, O]) end(how ending, name string, set func(*record[I, O])) {
 	}
 	c.r.end = how
 	set(c.r)
+	switch how {
+	case returned:
+		c.h.returned++
+	case unknown:
+		c.h.unknown++
+	case dropped:
+		c.h.dropped++
+	}
 }
