@@ -206,3 +206,31 @@ func TestCheckedAtIsOnTheHistorysClock(t *testing.T) {
 	assert.Equal(t, skewed.Add(13*time.Second), herr.CheckedAt())
 	assert.Equal(t, 11*time.Second, herr.CheckedAt().Sub(herr.At()), fmt.Sprint(herr))
 }
+
+// TestTimeoutNamesThePartsItCut checks that a failure in one part while
+// the Timeout cut another's search names the failure, then the part cut,
+// and says that real time decided it.
+func TestTimeoutNamesThePartsItCut(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	slow := kvModel
+	slow.Step = func(state int, op kvOp, got int) (bool, int) {
+		if op.Key == "slow" {
+			time.Sleep(10 * time.Millisecond) // 400 of them outlast the timeout
+		}
+		return kvModel.Step(state, op, got)
+	}
+	c := &clock{now: epoch}
+	h := history.New[kvOp, int](c.Now)
+	recordKV(c, h, kvStep{kvOp{"stale", false, 0}, 7})
+	recordKV(c, h, writes("slow", 400)...)
+	err := history.Check(h, slow, history.Timeout(time.Second))
+	require.Error(t, err)
+	var herr *history.Error
+	require.ErrorAs(t, err, &herr)
+	assert.False(t, herr.Unknown(), "a part failed")
+	assert.True(t, herr.TimedOut())
+	assert.NotErrorIs(t, err, context.DeadlineExceeded, "the failure is proven")
+	assert.Contains(t, err.Error(), `in part "stale", no order of the operations before it can take client 0's {stale false 0} -> 7`)
+	assert.Contains(t, err.Error(), "\n  part \"slow\" went unchecked: the check's timeout of 1s cut the search, so whether it is linearizable is unknown; "+
+		"which parts it cuts depends on the machine's speed, so a replay or -simcheck may differ")
+}

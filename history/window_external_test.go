@@ -76,12 +76,23 @@ func (w *staleRegister) Check(context.Context, providers.Providers) error {
 // early in the seed, and the check at the end finds it: the report's
 // window is at the stale read, not at the check.
 func TestReportWindowIsAtTheStaleRead(t *testing.T) {
+	for _, skew := range []time.Duration{0, -921 * time.Millisecond, 2 * time.Second} {
+		t.Run(fmt.Sprint("skew ", skew), func(t *testing.T) { testReportWindowIsAtTheStaleRead(t, skew) })
+	}
+}
+
+// testReportWindowIsAtTheStaleRead is TestReportWindowIsAtTheStaleRead
+// with the history on a clock skew ahead of the seed's, as a client's
+// host's p.Time.Now reads it: the window is at the stale read's
+// simulated time all the same.
+func testReportWindowIsAtTheStaleRead(t *testing.T, skew time.Duration) {
 	runs := 0
 	res := simtest.Simulate(func(s *simtest.S) {
 		runs++
 		c := s.Boot(simtest.Processes{Name: "reg", New: func() simtest.Process { return idle{} }})
+		hostNow := func() time.Time { return s.Now().Add(skew) }
 		c.Run(simtest.Phases{Chaos: 30 * time.Second},
-			&staleRegister{h: history.New[Op, Result](s.Now), elapsed: s.Elapsed, staleAt: 12600 * time.Millisecond})
+			&staleRegister{h: history.New[Op, Result](hostNow), elapsed: s.Elapsed, staleAt: 12600 * time.Millisecond})
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 	require.False(t, res.OK())
 	assert.Equal(t, 2, runs, "the failing seed ran once more, to show its window at the stale read")

@@ -186,7 +186,10 @@
 // last entries. A first failure whose error (a workload's Check's, one
 // given to [S.Error] or [S.Fatal], or wrapped by [S.Errorf]'s %w) has a
 // method At() time.Time naming an earlier time of the seed's clock, as
-// a *history.Error does, shows the timeline around that time instead,
+// a *history.Error does, shows the timeline around that time instead (an
+// error that also has a method CheckedAt() time.Time names a time on a
+// clock of its own, as long before the failure as At is before
+// CheckedAt: a history on a host's skewed clock),
 // when the window around the failure does not reach it: the Run runs
 // that seed once more, after its seeds, to show it, and says so if the
 // seed then takes another path. That run, like the determinism check's

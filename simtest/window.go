@@ -299,7 +299,7 @@ func (w *window) fail(at time.Duration, err error) {
 		return
 	}
 	w.marked, w.failAt = true, at
-	if named, ok := namedTime(err); ok && named < at {
+	if named, ok := namedTime(err, at); ok && named < at {
 		w.named = named
 	}
 }
@@ -313,19 +313,65 @@ type timeNamer interface {
 	At() time.Time
 }
 
+// A checkedNamer is a timeNamer whose At is on a clock of its own, such
+// as a host's, skewed from the seed's: CheckedAt reads that clock at the
+// check that found the error, and the time named is as long before the
+// failure as At is before CheckedAt (*history.Error).
+type checkedNamer interface {
+	CheckedAt() time.Time
+}
+
 // namedTime is the simulated time that err, or an error it wraps, names
-// by its At method, if any: a zero time names none, nor does a time
-// before the simulation's start.
-func namedTime(err error) (time.Duration, bool) {
+// by its At method, if any, for a failure at simulated time failAt: a
+// zero time names none, nor does a time before the simulation's start.
+func namedTime(err error, failAt time.Duration) (time.Duration, bool) {
 	var n timeNamer
 	if err == nil || !errors.As(err, &n) {
 		return 0, false
 	}
 	t := n.At()
-	if t.IsZero() || t.Before(sim.Epoch) {
+	if t.IsZero() {
+		return 0, false
+	}
+	if c, ok := n.(checkedNamer); ok && !c.CheckedAt().IsZero() {
+		ago := c.CheckedAt().Sub(t)
+		if ago < 0 || ago > failAt {
+			return 0, false
+		}
+		return failAt - ago, true
+	}
+	if t.Before(sim.Epoch) {
 		return 0, false
 	}
 	return t.Sub(sim.Epoch), true
+}
+
+// An unfinished error is a check that could not finish, whose Unknown
+// method reports true: it found nothing wrong, and ran out of the steps
+// or the time it was given (*history.Error).
+type unfinished interface {
+	Unknown() bool
+}
+
+// unfinishedCheck reports whether err, or an error it wraps, is a check
+// that could not finish.
+func unfinishedCheck(err error) bool {
+	var u unfinished
+	return err != nil && errors.As(err, &u) && u.Unknown()
+}
+
+// A timedOut error is a check whose TimedOut method reports true: real
+// time cut its search short, so the machine's speed decided what it says
+// (*history.Error).
+type timedOut interface {
+	TimedOut() bool
+}
+
+// cutByTime reports whether err, or an error it wraps, is a check that
+// real time cut short.
+func cutByTime(err error) bool {
+	var t timedOut
+	return err != nil && errors.As(err, &t) && t.TimedOut()
 }
 
 // namedAway returns the time the first failure named, when the window
