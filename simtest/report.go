@@ -453,6 +453,8 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			}
 		}
 		fmt.Fprintf(&b, ": %v", f)
+	} else if o.diverge != "" && o.byTime {
+		b.WriteString(": its two runs ended differently, as real time cut a check short")
 	} else if o.diverge != "" {
 		b.WriteString(": the run is not deterministic")
 	} else if o.viaT && (o.s == nil || !o.s.failed) {
@@ -497,7 +499,10 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	if o.diverge != "" {
 		what := "took different paths; " + escapes
-		if o.sameSteps {
+		switch {
+		case o.sameSteps && o.byTime:
+			what = "took the same path, and ended differently; " + cutByRealTime
+		case o.sameSteps:
 			what = "took the same path, and ended differently; " + escapesUnseen
 		}
 		fmt.Fprintf(&b, "  the same seed ran twice and %s:\n    %s\n", what, indent(o.diverge, "    "))
@@ -543,7 +548,8 @@ func failureReport(o *seedOutcome, what, replay string) string {
 
 // checkHint is the report's line for a seed whose only errors came from
 // its workloads' checks at the end: the state was found wrong there, and
-// the window around that moment rarely holds the cause. "" for any
+// the window around that moment rarely holds the cause; or, when each of
+// those checks could not finish, that it found nothing wrong. "" for any
 // other seed, and for one whose check's error names when it went wrong
 // (the window is there already).
 func checkHint(o *seedOutcome) string {
@@ -560,9 +566,25 @@ func checkHint(o *seedOutcome) string {
 			at = fmt.Sprintf(" at %v", w.failAt)
 		}
 	}
+	if unfinishedOnly(s) {
+		return fmt.Sprintf("  only the final check failed, and it could not finish%s: it found nothing wrong, and whether the state is right is unknown; "+
+			"give the check more to work with (history's MaxSteps and Timeout) or less to do (Model.Partition)\n", at)
+	}
 	return fmt.Sprintf("  only the final check failed: it found the state wrong%s, and the cause may lie anywhere before it, not only in the window below; "+
 		"an assertions.Always where the state changes fails at the cause and moves the report's window there "+
 		"(docs/debugging.md#a-final-check-failed-finding-when-it-went-wrong)\n", at)
+}
+
+// unfinishedOnly reports whether every error of s's final checks came
+// from a check that could not finish (S.unfinished).
+func unfinishedOnly(s *S) bool {
+	n := 0
+	for _, i := range s.unfinished {
+		if i >= s.checkErrs.from && i < s.checkErrs.to {
+			n++
+		}
+	}
+	return n > 0 && n == s.checkErrs.to-s.checkErrs.from
 }
 
 // realLookupHint names the cause of an error that looked one of the
@@ -705,6 +727,13 @@ const escapesUnseen = "what decided it escapes the simulation without changing i
 	"or kept from the first run to the second: a package variable, math/rand's global source, a file outside the seed's simulated disks; " +
 	"or the wall clock?). Keep such state in values the body makes, draw from p.Random, keep files on the seed's disks (s.Storage) " +
 	"or in s.TempDir, read time from p.Time; simvet's globalstate, globalrand, osnet and wallclock rules find these before running"
+
+// cutByRealTime is what a report says of a seed whose two runs took the
+// same steps and ended differently, where a check that real time bounds
+// was cut short in at least one of them.
+const cutByRealTime = "a check in it was cut short by its real-time limit (history's Timeout) in one run at least, " +
+	"so the machine's speed, not the code under test, may be what decided it; bound the check by its work instead " +
+	"(history's MaxSteps, the same on every machine) and keep the Timeout well above it, as a backstop"
 
 // requireAssertions is in the stack of a task that failed through a
 // *require.Assertions: one that require.New made, or a testify suite's

@@ -233,6 +233,10 @@ type seedOutcome struct {
 	// sameSteps reports that the two runs of diverge took the same steps
 	// and ended differently (endedAs).
 	sameSteps bool
+	// byTime reports that a run of diverge, which took the same steps as
+	// the other, reported an error from a check that real time cut short
+	// (S.timedOut): the machine's speed may have decided the difference.
+	byTime bool
 	// rerun says what the seed's run again to show its window at the
 	// time its first failure named found instead, if anything
 	// (window_at.go).
@@ -632,18 +636,24 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 		// Every step agreed, yet one run failed and the other did not, or
 		// each failed its own way: the replay line would not replay it.
 		o.diverge = fmt.Sprintf("every step agrees, but the runs ended differently\n  first run:  %s\n  second run: %s", first, second)
-		o.sameSteps = true
+		o.sameSteps, o.byTime = true, timedOutIn(o, again)
 		o.diverge += r.cryptoNote(o.cryptoReads)
 	} else if i, first, second := laterErrorDiffers(o, again); i > 0 {
 		// The same first failure, and another message after it: a
 		// value that no seed decides made it, which a replay would not
 		// show as the sweep did.
 		o.diverge = fmt.Sprintf("every step agrees, and the runs ended differently: %s\n  first run:  %s\n  second run: %s", laterErrorWords(i), first, second)
-		o.sameSteps = true
+		o.sameSteps, o.byTime = true, timedOutIn(o, again)
 		o.diverge += r.cryptoNote(o.cryptoReads)
 	}
 	o.res.Record = sim.Recording{}
 	return o
+}
+
+// timedOutIn reports whether either run reported an error from a check
+// that real time cut short.
+func timedOutIn(a, b *seedOutcome) bool {
+	return a.s != nil && a.s.timedOut || b.s != nil && b.s.timedOut
 }
 
 // laterErrorDiffers finds the first of the errors the two runs of a seed

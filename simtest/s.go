@@ -81,6 +81,13 @@ type S struct {
 	// them failed a final check only, and its report says how to find
 	// when the state went wrong (checkHint).
 	checkErrs struct{ from, to int }
+	// unfinished holds the indices in errs of the errors that carry a
+	// check that could not finish (unfinishedCheck), and timedOut
+	// reports whether any error carries one that real time cut short
+	// (cutByTime): what the report says of a final check, and of two
+	// runs that ended differently, hangs on them.
+	unfinished []int
+	timedOut   bool
 	// logPCs holds the stacks of the log lines, each line's a span of
 	// it: one slice rather than one per line.
 	logPCs []uintptr
@@ -790,6 +797,10 @@ func (s *S) failAt(loc, msg string, err error) {
 	}
 	s.failed = true
 	s.obs.win.fail(s.w.Now(), err)
+	if unfinishedCheck(err) {
+		s.unfinished = append(s.unfinished, len(s.errs))
+	}
+	s.timedOut = s.timedOut || cutByTime(err)
 	line := s.stamp() + msg
 	if loc != "" {
 		line = s.stamp() + loc + ": " + msg
