@@ -152,7 +152,8 @@ func casHistory() *history.History[casOp, casResult] {
 func TestUnknownCASNeedsStepUnknown(t *testing.T) {
 	err := history.Check(casHistory(), naiveCAS)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "\n  the history holds operations whose outcome is unknown, and the model has no StepUnknown, so Step took each with the zero output")
+	assert.Contains(t, err.Error(), "\n  the model has no StepUnknown, so Step took each operation whose outcome is unknown with the zero output, and it judged that output: "+
+		"it refused client 0's {false 0 1} -> ? (0.000s-?) in state 0.")
 	assert.Contains(t, err.Error(), "give the model a StepUnknown")
 
 	fixed := naiveCAS
@@ -169,6 +170,20 @@ func TestUnknownCASNeedsStepUnknown(t *testing.T) {
 	h := casHistory()
 	h.Call(2, casOp{Read: true}).Return(casResult{Value: 5})
 	err = history.Check(h, fixed)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "StepUnknown")
+}
+
+// TestUnknownWriteNeedsNoStepUnknown checks that a failure with unknown
+// operations that Step does not judge, as a register's writes, does not
+// name the trap.
+func TestUnknownWriteNeedsNoStepUnknown(t *testing.T) {
+	c := &clock{now: epoch}
+	h := history.New[Op, Result](c.Now)
+	h.Call(0, Op{Write: true, Value: 1}).Unknown()
+	c.Advance(time.Second)
+	h.Call(1, Op{}).Return(Result{Value: 5})
+	err := history.Check(h, register)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "StepUnknown")
 }

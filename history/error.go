@@ -112,13 +112,17 @@ const (
 
 // failure is one part's explanation.
 type failure[I, O any] struct {
-	part     string
-	n        int
-	order    []*record[I, O] // the longest order found
-	state    string
-	stuck    *record[I, O] // the first operation left out of it to return
-	cannot   []*record[I, O]
-	unknowns bool // the part holds an operation whose outcome is unknown
+	part   string
+	n      int
+	order  []*record[I, O] // the longest order found
+	state  string
+	stuck  *record[I, O] // the first operation left out of it to return
+	cannot []*record[I, O]
+	// judged is an operation whose outcome is unknown that Step, given
+	// the zero output, refused in judgedIn, a state of the order: Step
+	// judges by the output, and the model has no StepUnknown.
+	judged   *record[I, O]
+	judgedIn string
 	onePart  bool
 }
 
@@ -154,12 +158,17 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 		f := failure[I, O]{part: pt.name, n: len(pt.ops), onePart: len(parts) == 1}
 		in := make([]bool, len(pt.ops))
 		state := m.Init()
+		states := []S{state}
 		for _, id := range longest {
 			in[id] = true
 			f.order = append(f.order, pt.ops[id])
 			_, state = m.step(state, pt.ops[id])
+			states = append(states, state)
 		}
 		f.state = m.describeState(state)
+		if m.StepUnknown == nil {
+			f.judged, f.judgedIn = judgedUnknown(m, pt.ops, states)
+		}
 		// Whatever comes next must be called before the first left out
 		// returns.
 		for id, r := range pt.ops {
@@ -176,7 +185,6 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 				f.cannot = append(f.cannot, r)
 			}
 		}
-		f.unknowns = slices.ContainsFunc(pt.ops, func(r *record[I, O]) bool { return r.end == unknown })
 		fails = append(fails, f)
 	}
 	e.timedOut = len(timeCut) > 0
@@ -264,15 +272,32 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 		fmt.Fprintf(&e.detail, "\n  %s unchecked: the check's timeout of %v cut the search, so whether %s linearizable is unknown; which parts it cuts depends on the machine's speed, so a replay or -simcheck may differ; MaxSteps bounds the search the same way on every machine",
 			wentUnchecked(timeCut), e.timeout, itOrThey(timeCut))
 	}
-	if m.StepUnknown == nil && slices.ContainsFunc(fails, func(f failure[I, O]) bool { return f.unknowns }) {
-		where := "the history holds"
-		if !onePart {
-			where = "a part that fails holds"
-		}
-		fmt.Fprintf(&e.detail, "\n  %s operations whose outcome is unknown, and the model has no StepUnknown, so Step took each with the zero output: "+
-			"a Step that judges by the output, as a compare-and-swap by whether it succeeded, takes such an operation as one that failed and changed nothing, "+
-			"and may find a history that is fine not linearizable; give the model a StepUnknown, the state the operation leaves if it took effect, from its input alone", where)
+	if i := slices.IndexFunc(fails, func(f failure[I, O]) bool { return f.judged != nil }); i >= 0 {
+		f := fails[i]
+		fmt.Fprintf(&e.detail, "\n  the model has no StepUnknown, so Step took each operation whose outcome is unknown with the zero output, and it judged that output: "+
+			"it refused client %d's %s (%s) in state %s. A Step that judges by the output, as a compare-and-swap by whether it succeeded, "+
+			"takes such an operation as one that failed and changed nothing, and may find a history that is fine not linearizable; "+
+			"give the model a StepUnknown, the state the operation leaves if it took effect, from its input alone",
+			f.judged.client, m.describe(f.judged), span(f.judged), f.judgedIn)
 	}
+}
+
+// judgedUnknown finds an operation of ops whose outcome is unknown that
+// m.Step, given the zero output, refuses in one of states: the first,
+// and the state it refuses it in.
+func judgedUnknown[S, I, O any](m Model[S, I, O], ops []*record[I, O], states []S) (*record[I, O], string) {
+	var zero O
+	for _, r := range ops {
+		if r.end != unknown {
+			continue
+		}
+		for _, st := range states {
+			if ok, _ := m.Step(st, r.in, zero); !ok {
+				return r, m.describeState(st)
+			}
+		}
+	}
+	return nil, ""
 }
 
 // partNames names the parts given: "part \"k1\"", or "parts \"k1\" and
