@@ -580,7 +580,7 @@ func failureWords(o *seedOutcome) string {
 		parts = append(parts, o.res.Err.Error())
 	}
 	if o.diverge != "" {
-		parts = append(parts, "the run is not deterministic: "+o.diverge)
+		parts = append(parts, divergedHead(o)+": "+o.diverge)
 	}
 	if o.s != nil {
 		errs := o.s.errs

@@ -453,10 +453,8 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			}
 		}
 		fmt.Fprintf(&b, ": %v", f)
-	} else if o.diverge != "" && o.byTime {
-		b.WriteString(": its two runs ended differently, as real time cut a check short")
 	} else if o.diverge != "" {
-		b.WriteString(": the run is not deterministic")
+		b.WriteString(": " + divergedHead(o))
 	} else if o.viaT && (o.s == nil || !o.s.failed) {
 		b.WriteString(": the test failed through its own testing.T")
 	}
@@ -727,6 +725,15 @@ const escapesUnseen = "what decided it escapes the simulation without changing i
 	"or kept from the first run to the second: a package variable, math/rand's global source, a file outside the seed's simulated disks; " +
 	"or the wall clock?). Keep such state in values the body makes, draw from p.Random, keep files on the seed's disks (s.Storage) " +
 	"or in s.TempDir, read time from p.Time; simvet's globalstate, globalrand, osnet and wallclock rules find these before running"
+
+// divergedHead heads what a report says of a seed whose two runs
+// differed (seedOutcome.diverge).
+func divergedHead(o *seedOutcome) string {
+	if o.byTime {
+		return "its two runs ended differently, as real time cut a check short"
+	}
+	return "the run is not deterministic"
+}
 
 // cutByRealTime is what a report says of a seed whose two runs took the
 // same steps and ended differently, where a check that real time bounds

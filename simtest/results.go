@@ -127,7 +127,7 @@ func firstFailure(o *seedOutcome) string {
 		}
 		return failureLine(f.Error())
 	case o.diverge != "":
-		return "the run is not deterministic: " + headline(o.diverge)
+		return divergedHead(o) + ": " + headline(o.diverge)
 	case o.viaT:
 		return "the test failed through its own testing.T"
 	}

@@ -62,10 +62,10 @@ func TestCheckDeterminismNamesACheckCutByRealTime(t *testing.T) {
 		r := runIn("TestCutByRealTime", func(r *recorder) {
 			simtest.Run(r, func(s *simtest.S) {
 				runs++
-				if runs == 2 {
+				if runs%2 == 0 { // each seed's second run
 					s.Errorf("workload check: %w", unfinishedCheck{timedOut: timedOut})
 				}
-			}, simtest.Seeds(1), simtest.CheckDeterminism())
+			}, simtest.Seeds(2), simtest.KeepGoing(), simtest.CheckDeterminism())
 		})
 		out := r.output()
 		require.True(t, r.failed, out)
@@ -78,6 +78,7 @@ func TestCheckDeterminismNamesACheckCutByRealTime(t *testing.T) {
 		assert.Contains(t, out, "failed: its two runs ended differently, as real time cut a check short")
 		assert.Contains(t, out, "the same seed ran twice and took the same path, and ended differently; a check in it was cut short by its real-time limit (history's Timeout) in one run at least, "+
 			"so the machine's speed, not the code under test, may be what decided it; bound the check by its work instead")
+		assert.Regexp(t, `seed \d+: its two runs ended differently, as real time cut a check short: every step agrees`, out)
 		assert.NotContains(t, out, "package variable")
 		assert.NotContains(t, out, "not deterministic")
 	}
