@@ -64,6 +64,7 @@ func TestMaxStepsLeavesTheOutcomeUnknown(t *testing.T) {
 	h := history.New[kvOp, int](c.Now)
 	recordKV(c, h, writes("short", 2)...)
 	recordKV(c, h, writes("long", 5)...)
+	recordKV(c, h, writes("longer", 6)...)
 	var first string
 	for i := range 3 {
 		err := history.Check(h, kvModel, history.MaxSteps(3), history.Timeout(time.Minute))
@@ -76,12 +77,12 @@ func TestMaxStepsLeavesTheOutcomeUnknown(t *testing.T) {
 		assert.True(t, herr.At().IsZero())
 		if i == 0 {
 			first = err.Error()
-			assert.Equal(t, `the check of the history of 7 operations by 1 client did not finish: the search of part "long" took more than its 3 steps (MaxSteps), `+
+			assert.Equal(t, `the check of the history of 13 operations by 1 client did not finish: the searches of parts "long" and "longer" each took more than their 3 steps (MaxSteps), `+
 				"so whether the history is linearizable is unknown: raise MaxSteps, or split the model's state with Model.Partition", first)
 		}
 		assert.Equal(t, first, err.Error(), "run %d", i)
 	}
-	require.NoError(t, history.Check(h, kvModel, history.MaxSteps(5)), "five steps check five writes")
+	require.NoError(t, history.Check(h, kvModel, history.MaxSteps(6)), "six steps check six writes")
 }
 
 // TestUncheckedPartsAreNamed checks that a failure in one part names the
@@ -100,7 +101,7 @@ func TestUncheckedPartsAreNamed(t *testing.T) {
 	assert.False(t, herr.TimedOut())
 	first, _, _ := strings.Cut(err.Error(), "\n")
 	assert.Equal(t, `the history of 11 operations by 1 client is not linearizable: in part "stale", no order of the operations before it can take client 0's {stale false 0} -> 7 (5.000s-6.000s)`, first)
-	assert.Contains(t, err.Error(), "\n  2 other parts went (\"a\" and \"b\") unchecked: the search took more than its 3 steps (MaxSteps), so whether they are linearizable is unknown")
+	assert.Contains(t, err.Error(), "\n  2 other parts went (\"a\" and \"b\") unchecked: the search of each took more than its 3 steps (MaxSteps), so whether they are linearizable is unknown")
 	assert.NotContains(t, err.Error(), "machine's speed")
 }
 

@@ -192,11 +192,14 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 	if len(fails) == 0 && (len(timeCut) > 0 || len(stepCut) > 0) {
 		e.unknown = true
 		if len(stepCut) > 0 {
-			of := ""
-			if !onePart {
-				of = " of " + partNames(stepCut)
+			what := "the search took more than its"
+			switch {
+			case len(stepCut) > 1:
+				what = "the searches of " + partNames(stepCut) + " each took more than their"
+			case !onePart:
+				what = "the search of " + partNames(stepCut) + " took more than its"
 			}
-			e.cut = append(e.cut, fmt.Sprintf("the search%s took more than its %s (MaxSteps)", of, count(e.maxSteps, "step")))
+			e.cut = append(e.cut, fmt.Sprintf("%s %s (MaxSteps)", what, count(e.maxSteps, "step")))
 		}
 		return
 	}
@@ -265,8 +268,12 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 		}
 	}
 	if len(stepCut) > 0 {
-		fmt.Fprintf(&e.detail, "\n  %s unchecked: the search took more than its %s (MaxSteps), so whether %s linearizable is unknown",
-			wentUnchecked(stepCut), count(e.maxSteps, "step"), itOrThey(stepCut))
+		search := "its search"
+		if len(stepCut) > 1 {
+			search = "the search of each"
+		}
+		fmt.Fprintf(&e.detail, "\n  %s unchecked: %s took more than its %s (MaxSteps), so whether %s linearizable is unknown",
+			wentUnchecked(stepCut), search, count(e.maxSteps, "step"), itOrThey(stepCut))
 	}
 	if len(timeCut) > 0 {
 		fmt.Fprintf(&e.detail, "\n  %s unchecked: the check's timeout of %v cut the search, so whether %s linearizable is unknown; which parts it cuts depends on the machine's speed, so a replay or -simcheck may differ; MaxSteps bounds the search the same way on every machine",
