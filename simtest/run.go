@@ -978,22 +978,9 @@ const outerSkipError = "simtest: the test's own testing.T was skipped inside the
 // stack, a task's as a Failure holds it, outside package testing, the
 // runtime and the simulation: the code that called the testing.T.
 func callerOfTesting(stack string) string {
-	lines := strings.Split(stack, "\n")
-	for i := 0; i+1 < len(lines); i++ {
-		fn := lines[i]
-		if strings.HasPrefix(fn, "\t") {
-			continue
-		}
-		if strings.HasPrefix(fn, "testing.") || strings.HasPrefix(fn, "runtime.") || strings.Contains(fn, "moonpool/internal/") {
-			continue
-		}
-		loc := strings.TrimSpace(lines[i+1])
-		if j := strings.LastIndex(loc, " +0x"); j > 0 {
-			loc = loc[:j]
-		}
-		return shortFile(loc)
-	}
-	return ""
+	return frameLine(stack, func(fn string) bool {
+		return !strings.HasPrefix(fn, "testing.") && !strings.HasPrefix(fn, "runtime.") && !strings.Contains(fn, "moonpool/internal/")
+	})
 }
 
 // parallelInBody takes a panic of testing.T's refusal of t.Parallel,

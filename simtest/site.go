@@ -427,13 +427,18 @@ func bodyLine(stack string, body func(*S)) string {
 	}
 	// A method value runs through a wrapper; the stack names the method.
 	name := strings.TrimSuffix(fn.Name(), "-fm")
+	return frameLine(stack, func(frame string) bool {
+		f := funcName(frame)
+		return f == name || strings.HasPrefix(f, name+".")
+	})
+}
+
+// frameLine is the line, "file.go:12", of the innermost frame of stack
+// whose function line (as a stack trace prints it) is, or "" when none is.
+func frameLine(stack string, is func(frame string) bool) string {
 	lines := strings.Split(stack, "\n")
 	for i := 0; i+1 < len(lines); i++ {
-		f := lines[i]
-		if strings.HasPrefix(f, "\t") {
-			continue
-		}
-		if f = funcName(f); f != name && !strings.HasPrefix(f, name+".") {
+		if f := lines[i]; strings.HasPrefix(f, "\t") || !is(f) {
 			continue
 		}
 		loc := strings.TrimSpace(lines[i+1])
