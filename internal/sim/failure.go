@@ -48,7 +48,7 @@ var kindNames = [...]string{
 	Stray:         "stray goroutine",
 	WallDeadline:  "wall-clock deadline",
 	Overtime:      "out of wall time",
-	Unseen:        "did not return to the simulation, and its stack could not be taken (a program's code was running)",
+	Unseen:        "stack not taken",
 }
 
 func (k Kind) String() string {
