@@ -145,10 +145,12 @@ func stackTop(stack string) string {
 // libraryOwnWait is what a report of a wait in a library's own code says,
 // after the library's package: no line of the user's code shows it, and
 // simvet finds only the calls of the libraries it knows.
-const libraryOwnWait = "a dependency outside the test's module: the library's own wait (on a timer, a channel, a lock or real I/O of its own), " +
-	"which simulated time does not end, not a line of yours. Use the library's clock hooks, replace it with a few lines on the providers, " +
+const libraryOwnWait = "a dependency outside the test's module. If it is the library's own wait (on a timer, a channel, a lock or real I/O of its own), " +
+	"simulated time does not end it: use the library's clock hooks, replace it with a few lines on the providers, " +
 	"or run the code as a program (docs/production.md, \"Libraries that keep their own time\"); " +
-	"simvet finds such a call where your code makes it only for the libraries its wallclock and osnet rules know (docs/simvet.md, Limits)"
+	"simvet finds such a call where your code makes it only for the libraries its wallclock and osnet rules know (docs/simvet.md, Limits). " +
+	"If it waits on something of yours (goroutines started with go, as an errgroup's Wait does, a raw channel, or a real connection you gave it), " +
+	"start them with Task.Go and block only through the providers and the simulated network"
 
 // ownModule is this module's path. Its frames are the simulation's or its
 // adapters', never a library's own wait.

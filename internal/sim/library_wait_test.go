@@ -63,10 +63,11 @@ func TestTheWatchdogTellsALibrarysOwnWait(t *testing.T) {
 	var f *Failure
 	require.ErrorAs(t, res.Err, &f)
 	assert.Equal(t, Escaped, f.Kind)
-	assert.Contains(t, f.Msg, "blocked outside the simulation (select), in github.com/hashicorp/go-retryablehttp, a dependency outside the test's module: the library's own wait")
+	assert.Contains(t, f.Msg, "blocked outside the simulation (select), in github.com/hashicorp/go-retryablehttp, a dependency outside the test's module. If it is the library's own wait")
 	assert.Contains(t, f.Msg, `docs/production.md, "Libraries that keep their own time"`)
 	assert.Contains(t, f.Msg, "simvet finds such a call where your code makes it only for the libraries its wallclock and osnet rules know")
 	assert.NotContains(t, f.Msg, "find this before running")
+	assert.Contains(t, f.Msg, "If it waits on something of yours (goroutines started with go, as an errgroup's Wait does", "a dependency may wait on the user's own goroutines")
 	assert.Contains(t, f.Stack, "retryablehttp.(*Client).Do")
 	goleak.VerifyNone(t, before)
 }
