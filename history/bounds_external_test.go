@@ -72,7 +72,7 @@ func TestMaxStepsLeavesTheOutcomeUnknown(t *testing.T) {
 		assert.NotErrorIs(t, err, context.DeadlineExceeded)
 		var herr *history.Error
 		require.ErrorAs(t, err, &herr)
-		assert.True(t, herr.Unknown())
+		assert.True(t, herr.Inconclusive())
 		assert.False(t, herr.TimedOut())
 		assert.True(t, herr.At().IsZero())
 		if i == 0 {
@@ -97,7 +97,7 @@ func TestUncheckedPartsAreNamed(t *testing.T) {
 	require.Error(t, err)
 	var herr *history.Error
 	require.ErrorAs(t, err, &herr)
-	assert.False(t, herr.Unknown(), "a part failed")
+	assert.False(t, herr.Inconclusive(), "a part failed")
 	assert.False(t, herr.TimedOut())
 	first, _, _ := strings.Cut(err.Error(), "\n")
 	assert.Equal(t, `the history of 11 operations by 1 client is not linearizable: in part "stale", no order of the operations before it can take client 0's {stale false 0} -> 7 (5.000s-6.000s)`, first)
@@ -243,7 +243,7 @@ func TestTimeoutNamesThePartsItCut(t *testing.T) {
 	require.Error(t, err)
 	var herr *history.Error
 	require.ErrorAs(t, err, &herr)
-	assert.False(t, herr.Unknown(), "a part failed")
+	assert.False(t, herr.Inconclusive(), "a part failed")
 	assert.True(t, herr.TimedOut())
 	assert.NotErrorIs(t, err, context.DeadlineExceeded, "the failure is proven")
 	assert.Contains(t, err.Error(), `in part "stale", no order of the operations before it can take client 0's {stale false 0} -> 7`)

@@ -109,8 +109,10 @@ func Attach(attach func(name string, data []byte)) Option {
 // time, each at an instant between its call and its return, in an order
 // that m allows. It returns nil if so, and otherwise an [*Error] that
 // names the operations that no order can place. A check that could not
-// finish ([MaxSteps], [Timeout]) is an [*Error] too, whose Unknown method
-// reports true; one cut by its Timeout wraps context.DeadlineExceeded.
+// finish ([MaxSteps], [Timeout]) is an [*Error] too, whose Inconclusive
+// method reports true; one cut by its Timeout wraps
+// context.DeadlineExceeded. Only a check that fails reads the history's
+// clock, once, for [Error.CheckedAt].
 //
 // Operations still pending count as [Call.Unknown], and operations
 // recorded while Check runs are not seen. In a simulation, call it from
@@ -126,7 +128,6 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 	for _, o := range opts {
 		o.apply(&c)
 	}
-	checked := h.now()
 	ops := h.snapshot()
 	parts := partition(ops, m.Partition)
 	all := make([]porcupine.Operation, 0, len(ops))
@@ -150,7 +151,7 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 			c.attach("porcupine.html", page.Bytes())
 		}
 	}
-	e := &Error{ops: len(ops), clients: clients(ops), start: h.start, checked: checked, timeout: c.timeout, maxSteps: c.maxSteps}
+	e := &Error{ops: len(ops), clients: clients(ops), start: h.start, checked: h.clockNow(), timeout: c.timeout, maxSteps: c.maxSteps}
 	explain(e, m, parts, info.PartialLinearizations(), b.cut)
 	return e
 }
@@ -209,6 +210,20 @@ func (b *bounds) stop() {
 	if b.timer != nil {
 		b.timer.Stop()
 	}
+}
+
+// clockNow reads the history's clock for [Error.CheckedAt], or returns
+// the zero time when that clock cannot be read any more: a simulated
+// clock panics after its seed ended, and a check made then (a history
+// kept past its seed) still returns its error, whose At the report then
+// reads on the seed's clock.
+func (h *History[I, O]) clockNow() (t time.Time) {
+	defer func() {
+		if recover() != nil {
+			t = time.Time{}
+		}
+	}()
+	return h.now()
 }
 
 // snapshot copies the operations not dropped, in the order of their

@@ -59,10 +59,10 @@ func (e *Error) At() time.Time {
 // offset from another's.
 func (e *Error) CheckedAt() time.Time { return e.checked }
 
-// Unknown reports whether the check could not tell whether the history
-// is linearizable: it found no part that fails, and left a part
+// Inconclusive reports whether the check could not tell whether the
+// history is linearizable: it found no part that fails, and left a part
 // unchecked, its search cut short by [MaxSteps] or [Timeout].
-func (e *Error) Unknown() bool { return e.unknown }
+func (e *Error) Inconclusive() bool { return e.unknown }
 
 // TimedOut reports whether the check's [Timeout] cut the search of a
 // part, in real time: then the machine's speed decided what the error
@@ -80,10 +80,14 @@ func (e *Error) Error() string {
 		if e.timedOut {
 			also := ""
 			if len(e.cut) > 0 {
-				also = "; before it, " + strings.Join(e.cut, "; ")
+				also = "; besides, " + strings.Join(e.cut, "; ")
 			}
-			return fmt.Sprintf("the check of the history of %s did not finish within its timeout of %v, so whether the history is linearizable is unknown: raise the Timeout, or split the model's state with Model.Partition%s; %s",
-				what, e.timeout, also, machineWords)
+			raise := "the Timeout"
+			if e.maxSteps > 0 && len(e.cut) > 0 {
+				raise = "MaxSteps and the Timeout"
+			}
+			return fmt.Sprintf("the check of the history of %s did not finish within its timeout of %v, so whether the history is linearizable is unknown: raise %s, or split the model's state with Model.Partition%s; %s",
+				what, e.timeout, raise, also, machineWords)
 		}
 		return fmt.Sprintf("the check of the history of %s did not finish: %s, so whether the history is linearizable is unknown: raise MaxSteps, or split the model's state with Model.Partition",
 			what, strings.Join(e.cut, "; "))
@@ -284,7 +288,8 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 		fmt.Fprintf(&e.detail, "\n  the model has no StepUnknown, so Step took each operation whose outcome is unknown with the zero output, and it judged that output: "+
 			"it refused client %d's %s (%s) in state %s. A Step that judges by the output, as a compare-and-swap by whether it succeeded, "+
 			"takes such an operation as one that failed and changed nothing, and may find a history that is fine not linearizable; "+
-			"give the model a StepUnknown, the state the operation leaves if it took effect, from its input alone",
+			"if that operation changes the state, give the model a StepUnknown, the state the operation leaves if it took effect, from its input alone "+
+			"(if it is a read, Step's refusal did no harm: a read whose outcome is unknown tells nothing, and Drop records it so)",
 			f.judged.client, m.describe(f.judged), span(f.judged), f.judgedIn)
 	}
 }

@@ -257,7 +257,7 @@ func ExampleMaxSteps() {
 	err := history.Check(h, register, history.MaxSteps(3), history.Timeout(time.Minute))
 	var herr *history.Error
 	if errors.As(err, &herr) {
-		fmt.Println(herr.Unknown(), herr.TimedOut())
+		fmt.Println(herr.Inconclusive(), herr.TimedOut())
 	}
 	fmt.Println(err)
 	// Output:

@@ -108,9 +108,11 @@ type Outcomes struct {
 // Outcomes counts the history's operations by how they ended. A check
 // that passes says only that what the history holds is linearizable: a
 // system that answered nothing passes too, with every operation dropped
-// or unknown. Assert on what was checked, as
-// assertions.Sometimes(ctx, h.Outcomes().Returned > 0, ...) does, or count
-// the reads that returned as the clients record them.
+// or unknown. Assert on what was checked: a Sometimes such as
+// assertions.Sometimes(ctx, h.Outcomes().Returned > 0, ...) holds when
+// some seed of the Run saw answers; a seed that must see its own fails
+// without them; or count the reads that returned as the clients record
+// them.
 func (h *History[I, O]) Outcomes() Outcomes {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -276,7 +276,7 @@ func TestTimeoutIsAnError(t *testing.T) {
 	var herr *history.Error
 	require.ErrorAs(t, err, &herr)
 	assert.True(t, herr.At().IsZero())
-	assert.True(t, herr.Unknown())
+	assert.True(t, herr.Inconclusive())
 	assert.True(t, herr.TimedOut())
 }
 
@@ -415,4 +415,36 @@ func TestLongTailIsCut(t *testing.T) {
 	assert.Contains(t, msg, "the longest order found takes 11 of its 12 operations, ending with\n      0.000s-1.000s    client 0   write(1)\n      ... 3 more\n")
 	assert.Contains(t, msg, "client 11  read() -> 99")
 	assert.Equal(t, 8+1+1, strings.Count(msg, "\n      "), "8 of the order, the cut, and the read:\n%s", msg)
+}
+
+// A check reads the history's clock only when it fails, and a clock that
+// can no longer be read (a simulated one after its seed ended) fails no
+// check: a passing history passes, a failing one returns its error with
+// no CheckedAt.
+func TestACheckAfterTheClockEndedStillChecks(t *testing.T) {
+	c := &clock{now: epoch}
+	ended := false
+	now := func() time.Time {
+		if ended {
+			panic("sim: Time.Now after the simulation ended")
+		}
+		return c.Now()
+	}
+	h := history.New[Op, Result](now)
+	w := h.Call(0, Op{Write: true, Value: 1})
+	c.Advance(time.Second)
+	w.Return(Result{})
+	ended = true
+	require.NoError(t, history.Check(h, register), "a passing check reads no clock")
+
+	ended = false
+	r := h.Call(1, Op{})
+	c.Advance(time.Second)
+	r.Return(Result{Value: 7}) // never written
+	ended = true
+	err := history.Check(h, register)
+	var herr *history.Error
+	require.ErrorAs(t, err, &herr)
+	assert.True(t, herr.CheckedAt().IsZero(), "a clock that cannot be read gives no CheckedAt")
+	assert.Equal(t, epoch.Add(time.Second), herr.At())
 }

@@ -21,9 +21,9 @@ type unfinishedCheck struct{ timedOut bool }
 func (e unfinishedCheck) Error() string {
 	return "the check of the history did not finish, so whether it is linearizable is unknown"
 }
-func (unfinishedCheck) Unknown() bool    { return true }
-func (unfinishedCheck) At() time.Time    { return time.Time{} }
-func (e unfinishedCheck) TimedOut() bool { return e.timedOut }
+func (unfinishedCheck) Inconclusive() bool { return true }
+func (unfinishedCheck) At() time.Time      { return time.Time{} }
+func (e unfinishedCheck) TimedOut() bool   { return e.timedOut }
 
 // checkUnfinished is a workload whose Check could not finish.
 type checkUnfinished struct{ checkFails }

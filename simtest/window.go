@@ -346,24 +346,26 @@ func namedTime(err error, failAt time.Duration) (time.Duration, bool) {
 	return t.Sub(sim.Epoch), true
 }
 
-// An unfinished error is a check that could not finish, whose Unknown
-// method reports true: it found nothing wrong, and ran out of the steps
-// or the time it was given (*history.Error).
+// An unfinished error is a check that could not finish, whose
+// Inconclusive method reports true: it found nothing wrong, and ran out
+// of the steps or the time it was given (*history.Error).
 type unfinished interface {
-	Unknown() bool
+	Inconclusive() bool
 }
 
 // unfinishedCheck reports whether err, or an error it wraps, is a check
 // that could not finish.
 func unfinishedCheck(err error) bool {
 	var u unfinished
-	return err != nil && errors.As(err, &u) && u.Unknown()
+	return err != nil && errors.As(err, &u) && u.Inconclusive()
 }
 
 // A timedOut error is a check whose TimedOut method reports true: real
 // time cut its search short, so the machine's speed decided what it says
-// (*history.Error).
+// (*history.Error). Inconclusive marks it as a check's, as many errors
+// have a TimedOut of their own.
 type timedOut interface {
+	Inconclusive() bool
 	TimedOut() bool
 }
 
