@@ -362,16 +362,16 @@ func (w *World) strayed() (Result, bool) {
 
 // SetOwner names the run, as "seed 42 of the simtest.Run in TestX", in
 // what a call after its end is told: the panic of a call on the test's
-// own goroutine, and the error of a Close (EnterClose). Call it before
+// own goroutine, and the error of a device's call (EnterUnlessEnded).
+// Call it before
 // Run.
 func (w *World) SetOwner(owner string) { w.strays.owner = owner }
 
-// EnterClose is Enter for the Close of what the simulation made (a
-// connection, a listener, a file), with closed the error that closing it
-// twice wraps (net.ErrClosed, fs.ErrClosed): it returns Outlived's error,
-// or enters and returns nil. A Close after the end needs no world: the
-// value is done with either way.
-func (w *World) EnterClose(what string, closed error) error {
+// EnterUnlessEnded is Enter for a call on what the simulation made (a
+// connection's read, a listener's Accept, a Close, a storage call), with
+// closed the error a closed one returns (net.ErrClosed, fs.ErrClosed): it
+// returns Outlived's error, or enters and returns nil.
+func (w *World) EnterUnlessEnded(what string, closed error) error {
 	if err := w.Outlived(closed); err != nil {
 		return err
 	}

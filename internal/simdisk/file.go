@@ -363,7 +363,7 @@ func (f *file) Stat() (fs.FileInfo, error) {
 // opened, or whose process exited, succeeds: its process is gone, and so
 // are its open files.
 func (f *file) Close() error {
-	if err := f.d.w.EnterClose("file close", fs.ErrClosed); err != nil {
+	if err := f.d.w.EnterUnlessEnded("file close", fs.ErrClosed); err != nil {
 		return pathErr("close", f.name, err)
 	}
 	if f.closed {

@@ -193,10 +193,9 @@ func (s storage) Open(name string) (providers.File, error) {
 // report, or the error of one made after the simulation ended, in a
 // test's cleanup (sim.World.Outlived): the disk ended with it.
 func (s storage) enter(what, op, name string) error {
-	if err := s.d.w.Outlived(fs.ErrClosed); err != nil {
+	if err := s.d.w.EnterUnlessEnded(what, fs.ErrClosed); err != nil {
 		return pathErr(op, name, err)
 	}
-	s.d.w.Enter(what)
 	return nil
 }
 

@@ -377,10 +377,9 @@ func (c *conn) opErr(op string, err error) error { return opError(op, c.laddr, c
 // test's cleanup (sim.World.Outlived): it then has no simulation to wait
 // in, and returns at once.
 func (c *conn) enter(what, op string) error {
-	if err := c.n.w.Outlived(net.ErrClosed); err != nil {
+	if err := c.n.w.EnterUnlessEnded(what, net.ErrClosed); err != nil {
 		return c.opErr(op, err)
 	}
-	c.n.w.Enter(what)
 	return nil
 }
 
@@ -876,7 +875,7 @@ func (c *conn) gotReset() {
 // was called, as Linux does. Data that arrives after Close is answered
 // with a reset.
 func (c *conn) Close() error {
-	if err := c.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+	if err := c.n.w.EnterUnlessEnded("net close", net.ErrClosed); err != nil {
 		return c.opErr("close", err)
 	}
 	if c.closed {
@@ -1003,7 +1002,7 @@ func (c *conn) shutWrite() {
 // and this end can still read. It fails with ENOTCONN once the connection
 // is over (see shutErr).
 func (c *conn) CloseWrite() error {
-	if err := c.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+	if err := c.n.w.EnterUnlessEnded("net close", net.ErrClosed); err != nil {
 		return c.opErr("close", err)
 	}
 	if err := c.shutErr(); err != nil {
@@ -1031,7 +1030,7 @@ func (c *conn) shutErr() error {
 // CloseRead shuts down reading, as *net.TCPConn's: reads return EOF and
 // data that arrives is dropped. It fails as CloseWrite does.
 func (c *conn) CloseRead() error {
-	if err := c.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+	if err := c.n.w.EnterUnlessEnded("net close", net.ErrClosed); err != nil {
 		return c.opErr("close", err)
 	}
 	if err := c.shutErr(); err != nil {

@@ -33,10 +33,9 @@ var _ net.Listener = (*listener)(nil)
 
 // Accept waits for the next connection; see net.Listener.
 func (l *listener) Accept() (net.Conn, error) {
-	if err := l.h.n.w.Outlived(net.ErrClosed); err != nil {
+	if err := l.h.n.w.EnterUnlessEnded("net accept", net.ErrClosed); err != nil {
 		return nil, opError("accept", nil, l.addr, err)
 	}
-	l.h.n.w.Enter("net accept")
 	n := l.h.n
 	for {
 		switch {
@@ -63,7 +62,7 @@ func (l *listener) Accept() (net.Conn, error) {
 // refused (those waiting on a full backlog too), and connections not yet
 // accepted are reset.
 func (l *listener) Close() error {
-	if err := l.h.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+	if err := l.h.n.w.EnterUnlessEnded("net close", net.ErrClosed); err != nil {
 		return opError("close", nil, l.addr, err)
 	}
 	if l.closed {
@@ -132,10 +131,9 @@ func (l *listener) Addr() net.Addr { return l.addr }
 // SetDeadline sets the deadline for Accept, as *net.TCPListener's: a time
 // on the host's clock; the zero time clears it.
 func (l *listener) SetDeadline(t time.Time) error {
-	if err := l.h.n.w.Outlived(net.ErrClosed); err != nil {
+	if err := l.h.n.w.EnterUnlessEnded("net set deadline", net.ErrClosed); err != nil {
 		return opError("set", nil, l.addr, err)
 	}
-	l.h.n.w.Enter("net set deadline")
 	if l.closed {
 		return opError("set", nil, l.addr, net.ErrClosed)
 	}

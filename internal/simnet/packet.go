@@ -206,10 +206,9 @@ func (c *packetConn) opErr(op string, addr net.Addr, err error) error {
 // enter is Enter for c's operation op, named what in a report, or the
 // error of one made after the simulation ended (conn.enter).
 func (c *packetConn) enter(what, op string, addr net.Addr) error {
-	if err := c.n.w.Outlived(net.ErrClosed); err != nil {
+	if err := c.n.w.EnterUnlessEnded(what, net.ErrClosed); err != nil {
 		return c.opErr(op, addr, err)
 	}
-	c.n.w.Enter(what)
 	return nil
 }
 
@@ -491,7 +490,9 @@ func (n *Net) observeDatagram(src, dst *Host, from net.Addr, port, size int, sen
 // caller reads from, and writes to, its peer alone. It draws nothing; the
 // notices it makes possible draw their latency.
 func (c *packetConn) Connect() {
-	c.n.w.Enter("net connect packet")
+	if c.enter("net connect packet", "connect", nil) != nil {
+		return // after the simulation ended: the socket is as good as closed
+	}
 	c.connected = true
 }
 
@@ -502,7 +503,9 @@ func (c *packetConn) Connect() {
 // holds a datagram while the error comes: Linux reports the error before
 // the datagrams queued. It draws nothing.
 func (c *packetConn) TakeError() error {
-	c.n.w.Enter("net take error")
+	if err := c.enter("net take error", "read", nil); err != nil {
+		return err
+	}
 	if !c.refused || c.closed {
 		return nil
 	}
@@ -533,7 +536,7 @@ func (n *Net) unreachable(sender *packetConn, dst *Host, exempt bool) {
 // Close closes the socket: ReadFrom and WriteTo fail with net.ErrClosed,
 // and datagrams that arrive for it are dropped.
 func (c *packetConn) Close() error {
-	if err := c.n.w.EnterClose("net close", net.ErrClosed); err != nil {
+	if err := c.n.w.EnterUnlessEnded("net close", net.ErrClosed); err != nil {
 		return c.opErr("close", nil, err)
 	}
 	if c.closed {
