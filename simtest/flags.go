@@ -26,7 +26,7 @@ type cmdFlags struct {
 	all, allowGaps              bool
 	cover, json, timeline, html string
 	results                     string
-	workers                     string
+	workers                     givenString
 	shard                       string
 	runFor                      string
 	plateau                     countFlag
@@ -59,7 +59,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	boolVar(fs, &f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
 	boolVar(fs, &f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, a file per test under its package's directory)")
-	fs.StringVar(&f.workers, "simworkers", "", "simtest: run this `many` seeds of each Run at once, on as many cores (default 1); what a Run reports does not change")
+	fs.Var(&f.workers, "simworkers", "simtest: run this `many` seeds of each Run at once, on as many cores (default 1); what a Run reports does not change")
 	fs.StringVar(&f.shard, "simshard", "", "simtest: run shard `i/n` of each Run's seeds: the seeds at places i, i+n, i+2n... (default $"+shardEnv+"); cmd/moonpool-merge merges the shards' -simresults")
 	fs.StringVar(&f.runFor, "simfor", "", "simtest: run seeds until this much wall `time` is spent, such as 30m (the count then varies from run to run; each seed's replay line does not)")
 	fs.Var(&f.plateau, "simplateau", "simtest: run seeds until `n` seeds in a row reach no new assertion coverage")
@@ -88,6 +88,25 @@ func isOwnFlag(name string) bool {
 // when -simseeds is not given, as RAPID_CHECKS does for rapid: a nightly
 // job sets it once for every test of a go test ./... run.
 const seedsEnv = "MOONPOOL_SEEDS"
+
+// givenString is a string flag that knows whether it was given: an
+// empty -simworkers= is a mistake, not the default.
+type givenString struct {
+	v   string
+	set bool
+}
+
+func (f *givenString) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.v
+}
+
+func (f *givenString) Set(s string) error {
+	f.v, f.set = s, true
+	return nil
+}
 
 // boolFlag is a bool flag that knows whether it was given: -simv=false
 // says something its default does not.
@@ -282,16 +301,19 @@ type flags struct {
 	keepGiven bool
 	all       bool
 	results   string
-	workers   string        // -simworkers, checked by resolve
-	shard     string        // -simshard or $MOONPOOL_SHARD, checked by resolve
-	shardIn   string        // where shard came from, for errors
-	runFor    string        // -simfor, checked by resolve
-	plateau   int           // -simplateau
-	recipe    string        // -simrecipe (explore.go)
-	explore   bool          // -simexplore
-	budget    int           // -simtimelines
-	slow      time.Duration // -simslow
-	slowSet   bool
+	workers   string // -simworkers, checked by resolve
+	// workersSet is set when -simworkers was given, even empty: an empty
+	// count is as wrong as a word.
+	workersSet bool
+	shard      string        // -simshard or $MOONPOOL_SHARD, checked by resolve
+	shardIn    string        // where shard came from, for errors
+	runFor     string        // -simfor, checked by resolve
+	plateau    int           // -simplateau
+	recipe     string        // -simrecipe (explore.go)
+	explore    bool          // -simexplore
+	budget     int           // -simtimelines
+	slow       time.Duration // -simslow
+	slowSet    bool
 	// watchdog is -simwatchdog, when watchdogSet.
 	watchdog    time.Duration
 	watchdogSet bool
@@ -312,7 +334,7 @@ func commandLine() flags {
 			base: f.base.v, baseSet: f.base.set,
 			seeds: f.seeds.v,
 			fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep, strictKept: f.strictKept,
-			all: f.all, results: f.results, workers: f.workers, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
+			all: f.all, results: f.results, workers: f.workers.v, workersSet: f.workers.set, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 			explore: f.explore, budget: f.timelines.v,
 			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
 		}
@@ -544,7 +566,7 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 	if fl.results != "" {
 		c.resultsPath = fl.results
 	}
-	if fl.workers != "" {
+	if fl.workers != "" || fl.workersSet {
 		n, err := strconv.Atoi(fl.workers)
 		if err != nil {
 			return c, fmt.Errorf("-simworkers wants a number of seeds to run at once, such as 2; %q is not one", fl.workers)

@@ -298,10 +298,27 @@ func TestWorkersFlag(t *testing.T) {
 		"99999": "-simworkers=99999: the worker count is at most simtest.MaxWorkers (1024)",
 		"two":   `-simworkers wants a number of seeds to run at once, such as 2; "two" is not one`,
 	} {
-		_, err := resolve(false, flags{workers: value}, nil)
+		_, err := resolve(false, flags{workers: value, workersSet: true}, nil)
 		require.Error(t, err, value)
 		assert.Contains(t, err.Error(), want)
 	}
+}
+
+// An empty -simworkers= is a mistake as a word is, not the default.
+func TestWorkersFlagEmpty(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	f := registerFlags(fs)
+	require.NoError(t, fs.Parse([]string{"-simworkers="}))
+	assert.True(t, f.workers.set, "an empty -simworkers= is given")
+	_, err := resolve(false, flags{workers: f.workers.v, workersSet: f.workers.set}, nil)
+	require.EqualError(t, err, `-simworkers wants a number of seeds to run at once, such as 2; "" is not one`)
+
+	fs = flag.NewFlagSet("test", flag.ContinueOnError)
+	f = registerFlags(fs)
+	require.NoError(t, fs.Parse(nil))
+	c, err := resolve(false, flags{workers: f.workers.v, workersSet: f.workers.set}, nil)
+	require.NoError(t, err, "no -simworkers is the default")
+	assert.Equal(t, 1, c.workers)
 }
 
 func TestShardFlag(t *testing.T) {

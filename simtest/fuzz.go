@@ -438,7 +438,7 @@ func passedOver(fl flags) string {
 		names []string
 		why   string
 	}{
-		{[]bool{fl.workers != ""}, []string{"-simworkers=" + fl.workers}, "go test runs the seed corpus one input at a time, and go test -fuzz runs as many workers as -parallel says"},
+		{[]bool{fl.workers != "" || fl.workersSet}, []string{"-simworkers=" + fl.workers}, "go test runs the seed corpus one input at a time, and go test -fuzz runs as many workers as -parallel says"},
 		{[]bool{fl.all}, []string{"-simall"}, "go test runs every input of the seed corpus whatever fails, and go test -fuzz stops at the first failing input"},
 		{[]bool{fl.runFor != "", fl.plateau > 0}, []string{"-simfor", "-simplateau"}, "the seed corpus is a count of seeds, and go test -fuzztime bounds fuzzing"},
 		{[]bool{fl.explore, fl.budget > 0}, []string{"-simexplore", "-simtimelines"}, "go test -fuzz explores by mutating inputs"},
