@@ -63,7 +63,7 @@ func (ft *fuzzTarget) keepInput(input string, o *seedOutcome, replay string) str
 	err := os.MkdirAll(filepath.Dir(path), 0o755)
 	wrote := false
 	if err == nil {
-		wrote, err = writeKept(path, keptInputHeader(ft.name, input), replay, o.res.Trace, failureWords(o))
+		wrote, err = writeKept(path, keptInputHeader(ft.name, input), replay, o.res.Trace, 0, failureWords(o))
 	}
 	switch {
 	case err != nil:

@@ -180,7 +180,7 @@ func keepInputFor(name, input string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
-	_, err := writeKept(path, keptInputHeader(name, input), "go test ...", 1, "it failed")
+	_, err := writeKept(path, keptInputHeader(name, input), "go test ...", 1, 0, "it failed")
 	return path, err
 }
 

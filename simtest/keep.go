@@ -151,6 +151,30 @@ func strayKeptWarning(dir string, stray []string) string {
 // trace ran another execution (keptRan).
 const traceLine = "# trace: "
 
+// workersLine starts the line of a kept seed's file that says on how
+// many workers the Run that failed it ran, when more than one: a seed that
+// failed beside other seeds may not fail alone.
+const workersLine = "# workers: "
+
+// keptWorkers reads the workers line from the kept file at path: 0 when
+// it has none (a seed that failed alone).
+func keptWorkers(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		n, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), workersLine)
+		if !ok {
+			continue
+		}
+		n, _, _ = strings.Cut(n, " ")
+		w, _ := strconv.Atoi(n)
+		return w
+	}
+	return 0
+}
+
 // keptTrace reads the trace from the kept file at path: none in an empty
 // file, nor in one an earlier version wrote.
 func keptTrace(path string) (uint64, bool) {
@@ -182,15 +206,16 @@ func keptHeader(test string) string {
 // Only the file's name counts for the seed to run: an empty file named by
 // a seed works as well. The lines hold, in this order, the header that
 // names the test (keptFor), the replay line (replayFlags), the trace
-// (keptTrace) and the failure; a file without some of them (an earlier
+// (keptTrace), the workers of a Run that ran it beside other seeds
+// (keptWorkers) and the failure; a file without some of them (an earlier
 // version's, a hand-made one) still runs, and says less when it passes.
-func keepSeed(name string, seed, trace uint64, why, replay string) (string, bool, error) {
+func keepSeed(name string, seed, trace uint64, workers int, why, replay string) (string, bool, error) {
 	dir := keepPath(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
 	}
 	path := filepath.Join(dir, strconv.FormatUint(seed, 10))
-	wrote, err := writeKept(path, keptHeader(name), replay, trace, why)
+	wrote, err := writeKept(path, keptHeader(name), replay, trace, workers, why)
 	if err != nil {
 		return "", false, fmt.Errorf("simtest: keeping seed %d: %w", seed, err)
 	}
@@ -198,17 +223,22 @@ func keepSeed(name string, seed, trace uint64, why, replay string) (string, bool
 }
 
 // writeKept writes the kept file at path, a seed's or a fuzz input's: the
-// header, the replay line, the trace and the failure, every line
-// commented. It reports whether it wrote the file: an existing one is left
-// alone.
-func writeKept(path, header, replay string, trace uint64, why string) (bool, error) {
+// header, the replay line, the trace, how many workers the Run had when
+// it ran beside other seeds (workers above 1), and the failure, every
+// line commented. It reports whether it wrote the file: an existing one
+// is left alone.
+func writeKept(path, header, replay string, trace uint64, workers int, why string) (bool, error) {
 	if fileExists(path) {
 		return false, nil
 	}
 	var b strings.Builder
 	// The replay line first: a failure that lists every stuck task
 	// would bury it.
-	fmt.Fprintf(&b, "%s\n# replay: %s\n%s%016x\n# It failed with:\n", header, replay, traceLine, trace)
+	fmt.Fprintf(&b, "%s\n# replay: %s\n%s%016x\n", header, replay, traceLine, trace)
+	if workers > 1 {
+		fmt.Fprintf(&b, "%s%d (it failed beside other seeds that ran at once)\n", workersLine, workers)
+	}
+	b.WriteString("# It failed with:\n")
 	for _, line := range strings.Split(strings.TrimRight(why, "\n"), "\n") {
 		fmt.Fprintf(&b, "#   %s\n", line)
 	}
@@ -393,7 +423,7 @@ func (r *runner) keep(o *seedOutcome, replay string) string {
 	if r.keepTimeline(o.res.Trace, why, replay) {
 		return ""
 	}
-	path, wrote, err := keepSeed(r.t.Name(), o.res.Seed, o.res.Trace, why, replay)
+	path, wrote, err := keepSeed(r.t.Name(), o.res.Seed, o.res.Trace, o.workers, why, replay)
 	switch {
 	case err != nil:
 		return err.Error()
@@ -453,15 +483,17 @@ func (r *runner) tellKept(o *seedOutcome, what, path, arg, shift string, untrace
 	case o.failed():
 		if k.moved {
 			r.t.Logf("simtest: kept %s failed, but not on the execution that was kept (trace %016x; kept %016x): "+
-				"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records", what, o.res.Trace, k.kept, notDeterministic, path)
+				"the code along its path changed since, or the flags or the environment the test reads, or %s%s; the failure may be another one than %s records",
+				what, o.res.Trace, k.kept, notDeterministic, r.besideWords(k.workers, o.workers), path)
 		}
 	case k.otherFlags:
 		r.t.Logf("simtest: kept %s passed, but it failed under other flags (%s; this run: %s): "+
 			"run its replay line, in %s", what, orNone(k.then), orNone(k.now), path)
 	case k.moved:
 		note := fmt.Sprintf("simtest: kept %s passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
-			"the code along its path changed since (%s), or the environment the test reads, or %s; so its passing proves little; "+
-			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", what, o.res.Trace, k.kept, shift, notDeterministic, path)
+			"the code along its path changed since (%s), or the environment the test reads, or %s%s; so its passing proves little; "+
+			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test",
+			what, o.res.Trace, k.kept, shift, notDeterministic, r.besideWords(k.workers, o.workers), path)
 		if r.cfg.strictKept {
 			r.t.Error(note + strictKeptNote)
 			return
@@ -485,6 +517,9 @@ type keptComparison struct {
 	// in the file's replay line, this run's, and whether they differ.
 	then, now  string
 	otherFlags bool
+	// workers is how many workers the Run that kept it had, when it ran
+	// beside other seeds (keptWorkers).
+	workers int
 }
 
 // compareKept compares o, a run of the seed or input the file at path
@@ -492,7 +527,7 @@ type keptComparison struct {
 // line (replayFlags).
 func compareKept(path, arg string, o *seedOutcome) keptComparison {
 	kept, traced := keptTrace(path)
-	k := keptComparison{kept: kept, traced: traced, moved: traced && kept != o.res.Trace}
+	k := keptComparison{kept: kept, traced: traced, moved: traced && kept != o.res.Trace, workers: keptWorkers(path)}
 	if !o.failed() {
 		then, ok := replayFlags(path, arg)
 		rp := newReplayer()
@@ -500,6 +535,27 @@ func compareKept(path, arg string, o *seedOutcome) keptComparison {
 		k.otherFlags = ok && then != k.now
 	}
 	return k
+}
+
+// besideWords is what a kept seed's note adds when the seed ran beside
+// other seeds: when it failed (then, the workers its file records) or in
+// this run (now, the seed's workers); "" when it ran alone both times.
+// Seeds that share state, such as a package variable, run otherwise
+// beside one another than alone.
+func (r *runner) besideWords(then, now int) string {
+	const shared = "seeds that share state (a package variable; simvet's globalstate rule finds it before running) run otherwise beside one another than alone"
+	switch {
+	case then > 1 && now > 1:
+		return fmt.Sprintf("; it failed beside other seeds on %d workers, and ran beside others on %d in this run, and %s: "+
+			"on one worker (%s) the seeds run apart", then, now, shared, r.workersLine(1))
+	case then > 1:
+		return fmt.Sprintf("; it failed beside other seeds on %d workers, and ran alone in this run, and %s: "+
+			"the test's seeds on %d workers (%s) run it beside others again", then, shared, then, r.workersLine(then))
+	case now > 1:
+		return fmt.Sprintf("; it ran beside other seeds on %d workers in this run, and %s: "+
+			"on one worker (%s) the seeds run apart", now, shared, r.workersLine(1))
+	}
+	return ""
 }
 
 // strictKeptNote ends what a kept seed or input that passed on another

@@ -119,7 +119,7 @@ func TestOldKeptSeedsAreReadWhereSafe(t *testing.T) {
 	}
 	old("TestX/a.b", "TestX/a.b", 5)
 	old("TestX/a.b", "TestX/other", 6) // not its file
-	_, _, err := keepSeed("TestX/a.b", 7, 0, "new", "go test ...")
+	_, _, err := keepSeed("TestX/a.b", 7, 0, 0, "new", "go test ...")
 	require.NoError(t, err)
 	seeds, err := keptSeeds("TestX/a.b")
 	require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -26,13 +27,13 @@ func TestKeptSeedsRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, seeds)
 
-	path, wrote, err := keepSeed("TestX/sub", 42, 0x2c27ad92, "deadlock at 1s: the first sentence.\nThe second line.\n", "go test ...")
+	path, wrote, err := keepSeed("TestX/sub", 42, 0x2c27ad92, 0, "deadlock at 1s: the first sentence.\nThe second line.\n", "go test ...")
 	require.NoError(t, err)
 	assert.True(t, wrote)
 	assert.Equal(t, filepath.Join(keepDir, "TestX", "sub", "42"), path)
-	_, _, err = keepSeed("TestX/sub", 7, 0, "boom", "go test ...")
+	_, _, err = keepSeed("TestX/sub", 7, 0, 0, "boom", "go test ...")
 	require.NoError(t, err)
-	_, wrote, err = keepSeed("TestX/sub", 42, 0, "again", "go test ...")
+	_, wrote, err = keepSeed("TestX/sub", 42, 0, 0, "again", "go test ...")
 	require.NoError(t, err, "keeping a kept seed is a no-op")
 	assert.False(t, wrote)
 	require.NoError(t, os.WriteFile(filepath.Join(keepDir, "TestX", "sub", "README"), []byte("notes"), 0o644))
@@ -301,7 +302,7 @@ func TestAKeptSeedThatPassesSaysWhy(t *testing.T) {
 		line := strings.Join(append([]string{"go test -run '^" + name + "$' ./simtest", simseedArg(seed)}, flags...), " ")
 		wd, _ := os.Getwd()
 		require.NoError(t, os.Chdir(dir))
-		_, _, err := keepSeed(name, seed, trace, "it failed", line)
+		_, _, err := keepSeed(name, seed, trace, 0, "it failed", line)
 		require.NoError(t, os.Chdir(wd))
 		require.NoError(t, err)
 		return run()
@@ -371,7 +372,7 @@ func TestAKeptSeedThatFailsOnAnotherPathSaysSo(t *testing.T) {
 	dir := t.TempDir()
 	wd, _ := os.Getwd()
 	require.NoError(t, os.Chdir(dir))
-	path, _, err := keepSeed(name, 77, 1, "it failed", "go test ...")
+	path, _, err := keepSeed(name, 77, 1, 0, "it failed", "go test ...")
 	require.NoError(t, os.Chdir(wd))
 	require.NoError(t, err)
 	out, err := childOutput(t, dir, "SIMTEST_KEPT_MOVED_CHILD=1", "-test.run=^"+name+"$", "-test.v")
@@ -416,4 +417,43 @@ func TestAFailingSeedIsKeptBeforeTheRunEnds(t *testing.T) {
 			assert.Equal(t, want, seeds, "the same seed on any number of workers")
 		})
 	}
+}
+
+// namedLogTB is a logTB named TestX, for the lines a note names.
+type namedLogTB struct{ logTB }
+
+func (l *namedLogTB) Helper()      {}
+func (l *namedLogTB) Name() string { return "TestX" }
+
+// A kept seed that failed beside other seeds records the workers, and its
+// note, when it no longer runs the execution kept, says that it ran
+// beside others then, or now, as seeds that share state run otherwise.
+func TestAKeptSeedSaysItRanBesideOtherSeeds(t *testing.T) {
+	dir := t.TempDir()
+	beside, alone := filepath.Join(dir, "77"), filepath.Join(dir, "78")
+	_, err := writeKept(beside, keptHeader("TestX"), "go test ...", 1, 2, "it failed")
+	require.NoError(t, err)
+	_, err = writeKept(alone, keptHeader("TestX"), "go test ...", 1, 0, "it failed")
+	require.NoError(t, err)
+	b, err := os.ReadFile(beside)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "# trace: 0000000000000001\n# workers: 2 (it failed beside other seeds that ran at once)\n# It failed with:\n")
+	assert.Equal(t, 2, keptWorkers(beside))
+	assert.Zero(t, keptWorkers(alone))
+
+	note := func(path string, workers int) string {
+		tb := &namedLogTB{}
+		r := &runner{t: tb}
+		o := &seedOutcome{res: sim.Result{Seed: 77, Trace: 2}, workers: workers}
+		r.tellKept(o, "seed 77", path, "-simseed=77", "a change elsewhere will do", false)
+		require.Len(t, tb.logs, 1)
+		return tb.logs[0]
+	}
+	got := note(beside, 0)
+	assert.Contains(t, got, "no longer runs the execution that was kept")
+	assert.Contains(t, got, "; it failed beside other seeds on 2 workers, and ran alone in this run, and seeds that share state (a package variable; "+
+		"simvet's globalstate rule finds it before running) run otherwise beside one another than alone: the test's seeds on 2 workers (go test -run '^TestX$' ")
+	assert.Contains(t, note(beside, 3), "; it failed beside other seeds on 2 workers, and ran beside others on 3 in this run")
+	assert.Contains(t, note(alone, 2), "; it ran beside other seeds on 2 workers in this run, and seeds that share state")
+	assert.NotContains(t, note(alone, 0), "beside")
 }

@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"iter"
+	"strings"
 	"sync"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -100,6 +101,7 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 			for j := range jobs {
 				j.book = tally.New(ra.sites)
 				j.o = r.runSeedOn(j.o.res.Seed, pool, j.book, nil)
+				j.o.workers = n
 				done <- j
 			}
 		}(pools[i])
@@ -162,4 +164,64 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 	go func() { wg.Wait(); close(done) }()
 	for range done {
 	}
+}
+
+// runsAlone reports whether the Run runs o, its first failing seed, again
+// alone after its seeds (windowAt), in this process, as one worker would
+// run it: o ran beside other seeds, and a seed that fails beside others
+// and not alone shares state with them (a package variable), which no
+// replay line shows, for a replay runs its seed alone. It costs one seed,
+// on failure only. A seed that failed through the test's own testing.T,
+// which no run again can tell once the test has failed, does not run
+// again.
+func (r *runner) runsAlone(o *seedOutcome) bool {
+	return o.workers > 1 && !o.viaT
+}
+
+// aloneOnce runs seed again, counting nowhere (windowAt); alone, as one
+// worker runs it: crypto/rand pinned for this seed alone. The Run's note
+// on crypto/rand (cryptoNote) still tells of the Run's seeds.
+func (r *runner) aloneOnce(seed uint64, alone bool, tl *timelineRun, win *window) *seedOutcome {
+	if !alone || !r.parallel() {
+		return r.onceOn(seed, false, r.workers, tally.New(r.runAsserts().sites), true, tl, win)
+	}
+	shared := r.crypto != nil && r.crypto.shared
+	r.pinCrypto(seed, false)
+	again := r.onceOn(seed, false, r.workers, tally.New(r.runAsserts().sites), true, tl, win)
+	r.crypto.shared = shared
+	return again
+}
+
+// tellAlone compares o, a seed that failed beside other seeds, with
+// again, its run alone, and reports whether they differ: again passed, or
+// took another path, or ended otherwise. Then o.alone says so.
+func (r *runner) tellAlone(o, again *seedOutcome) bool {
+	first, second := endedAs(o), endedAs(again)
+	var found string
+	switch {
+	case again.givenUp || overtime(again):
+		return false // it did not end: nothing to compare
+	case again.res.Trace == o.res.Trace && first == second:
+		return false
+	case again.res.Trace == o.res.Trace:
+		found = fmt.Sprintf("it took the same path (trace %016x) and %s", o.res.Trace, strings.TrimPrefix(second, "was "))
+	default:
+		found = fmt.Sprintf("it took another path (trace %016x, not %016x) and %s", again.res.Trace, o.res.Trace, strings.TrimPrefix(second, "was "))
+	}
+	n := o.workers
+	o.alone = fmt.Sprintf("seed %d failed beside other seeds on %d workers, and not alone: run again alone after the Run's seeds, in this process, %s. "+
+		"So the seeds share state, such as a package variable that the body or the code under test writes (simvet's globalstate rule finds it before running), "+
+		"and the replay line, which runs the seed alone, does not replay this failure. "+
+		"The test's seeds on %d workers (%s) run it beside others again, where it may fail on another seed; on one worker (%s) they run apart",
+		o.res.Seed, n, found, n, r.workersLine(n), r.workersLine(1))
+	return true
+}
+
+// workersLine is the line that runs the test's seeds on n workers: a go
+// test command, or outside go test the option.
+func (r *runner) workersLine(n int) string {
+	if r.outside {
+		return fmt.Sprintf("simtest.Workers(%d)", n)
+	}
+	return newReplayer().line(r.t.Name(), fmt.Sprintf("-simworkers=%d", n))
 }

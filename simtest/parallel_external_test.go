@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -199,3 +200,49 @@ func TestCheckDeterminismFindsStateSharedBetweenSeeds(t *testing.T) {
 }
 
 var wallNS = regexp.MustCompile(`"wall_ns":\d+`)
+
+// meetTwice is a body whose first two seeds fail only when they run at
+// once: each waits, outside the simulation, until both have come, and
+// fails if the other came; a seed that comes third, or alone after them,
+// finds them gone and passes. It is the shape of a package variable that
+// seeds share, made to fire on two workers every time.
+func meetTwice(first, second uint64) func(s *simtest.S) {
+	var came atomic.Int32
+	met := make(chan struct{})
+	return func(s *simtest.S) {
+		if s.Seed() != first && s.Seed() != second {
+			return
+		}
+		if n := came.Add(1); n <= 2 {
+			if n == 2 {
+				close(met)
+			}
+			s.Slow(func() { <-met })
+			s.Errorf("seed %d met another seed", s.Seed())
+		}
+	}
+}
+
+// A seed that fails beside other seeds and not alone is run again alone
+// after the Run's seeds, and the report says so by the replay line, which
+// runs it alone and passes: seeds share state, and the test's seeds on as
+// many workers show it.
+func TestAFailureOnlyBesideOtherSeedsIsSaidSo(t *testing.T) {
+	probe := simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(2), simtest.BaseSeed(11))
+	first, second := probe.PerSeed[0].Seed, probe.PerSeed[1].Seed
+	res := simtest.Simulate(meetTwice(first, second), simtest.Seeds(6), simtest.BaseSeed(11), simtest.Workers(2))
+	require.Equal(t, first, res.FirstFailing, res.Report)
+	assert.Contains(t, res.Report, fmt.Sprintf("seed %d failed beside other seeds on 2 workers, and not alone: "+
+		"run again alone after the Run's seeds, in this process, it took the same path", first))
+	assert.Contains(t, res.Report, "and passed. So the seeds share state, such as a package variable")
+	assert.Contains(t, res.Report, "simvet's globalstate rule")
+	assert.Contains(t, res.Report, "The test's seeds on 2 workers (simtest.Workers(2)) run it beside others again")
+	assert.Contains(t, res.Report, "on one worker (simtest.Workers(1)) they run apart")
+	assert.Equal(t, 1, strings.Count(res.Report, "failed beside other seeds"), "the first failing seed alone runs again")
+
+	// A seed that fails alone as it failed beside others: not a word.
+	fails := func(s *simtest.S) { s.Errorf("seed %d fails anyway", s.Seed()) }
+	res = simtest.Simulate(fails, simtest.Seeds(6), simtest.BaseSeed(11), simtest.Workers(2))
+	require.False(t, res.OK())
+	assert.NotContains(t, res.Report, "beside other seeds")
+}

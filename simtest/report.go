@@ -465,6 +465,9 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	first, rest, _ := strings.Cut(head, "\n")
 	b.Reset()
 	fmt.Fprintf(&b, "%s\n  replay: %s\n", first, replay)
+	if o.alone != "" {
+		fmt.Fprintf(&b, "  %s\n", o.alone)
+	}
 	if o.replayCheck != "" {
 		fmt.Fprintf(&b, "  %s\n", indent(o.replayCheck, "    "))
 	}

@@ -249,6 +249,13 @@ type seedOutcome struct {
 	// replayCheck is what running the seed's replay line in a fresh
 	// process found, when the Run checked it (verify.go).
 	replayCheck string
+	// workers is how many seeds the Run ran at once when this seed ran
+	// beside others (more than one); 0 or 1 when it ran alone.
+	workers int
+	// alone says what the seed's run again alone found, when the Run
+	// ran it beside others and it failed, and that run differed
+	// (parallel.go): "" when it did not run again, or ran the same.
+	alone string
 	// givenUp reports that the watchdog gave the seed's run up.
 	givenUp bool
 	// wall is the real time the seed took, both runs under

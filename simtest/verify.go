@@ -259,6 +259,14 @@ func replayVerdict(o *seedOutcome, took time.Duration, out string, err error, te
 		"those of the tests before this one too; or, for state that an earlier seed of this test left, the test's own seeds (%s). "+
 		"simvet's globalstate and osnet rules find such state before running (docs/debugging.md)",
 		rp.packageLine(simseedArg(seed)), seed, rp.line(test, ""))
+	if n := o.workers; n > 1 {
+		// Beside other seeds is where such state most often comes from:
+		// said first, with the lines that run the seeds as the Run did.
+		head += "\n" + fmt.Sprintf("this Run ran the seed beside other seeds, on %d workers, and the replay line runs it alone: "+
+			"seeds that share state (a package variable that the body or the code under test writes; simvet's globalstate rule finds it before running) "+
+			"fail beside one another and pass alone. The test's seeds on %d workers (%s) run it beside others again, and on one worker (%s) apart",
+			n, n, rp.line(test, fmt.Sprintf("-simworkers=%d", n)), rp.line(test, "-simworkers=1"))
+	}
 	if o.again > 0 {
 		// This Run ran the seed twice, to the same end: what differs
 		// is outside the seed.

@@ -300,6 +300,20 @@ func TestReplayVerdict(t *testing.T) {
 	o420 := *o
 	o420.res.Seed = 420
 	assert.NotContains(t, replayVerdict(o, 0, endedLine(&o420), nil, "TestX"), "replay checked", "another seed's line is not this one's")
+	assert.NotContains(t, passed, "workers", "a seed that ran alone")
+
+	// A seed that ran beside others: the advice says so first, with the
+	// lines that run the test's seeds as the Run did, and apart.
+	beside := *o
+	beside.workers = 2
+	got := replayVerdict(&beside, 0, ended("0000000000000def", "passed"), nil, "TestX")
+	head, advice, _ := strings.Cut(got, "\n")
+	assert.Equal(t, "replay differs: a fresh process ran seed 42 to another trace (0000000000000def, not 0000000000000abc), and it passed", head)
+	assert.True(t, strings.HasPrefix(advice, "this Run ran the seed beside other seeds, on 2 workers, and the replay line runs it alone: "), advice)
+	assert.Contains(t, advice, "simvet's globalstate rule")
+	assert.Contains(t, advice, "The test's seeds on 2 workers (go test -run '^TestX$' ./simtest -simworkers=2")
+	assert.Contains(t, advice, "and on one worker (go test -run '^TestX$' ./simtest -simworkers=1")
+	assert.Contains(t, advice, "the replay line does not replay this failure", "the rest of the advice follows")
 }
 
 // TestReplayVerdictComparesTheFailure checks that a fresh process that

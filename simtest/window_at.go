@@ -1,10 +1,6 @@
 package simtest
 
-import (
-	"fmt"
-
-	"github.com/moonpool-go/moonpool/internal/tally"
-)
+import "fmt"
 
 // A failure that a check finds at the end of a seed (a history that is
 // not linearizable) often names an earlier time: the call of the
@@ -27,9 +23,15 @@ import (
 // beside it. A seed that ended by the test's own FailNow, that the
 // watchdog gave up, or that the determinism check already found to take
 // two paths does not run again.
+//
+// The seed of a Run on several workers runs again alone even when its
+// window needs no other time (runsAlone): a seed that fails beside other
+// seeds and not alone shares state with them, which the run again tells
+// (tellAlone); one run serves both.
 func (r *runner) windowAt(o *seedOutcome) {
-	at, ok := o.win.namedAway()
-	if !ok || o.res.Goexit || o.givenUp || overtime(o) || o.diverge != "" || o.s == nil || o.s.config != nil {
+	at, named := o.win.namedAway()
+	alone := r.runsAlone(o)
+	if !named && !alone || o.res.Goexit || o.givenUp || overtime(o) || o.diverge != "" || o.s == nil || o.s.config != nil {
 		return
 	}
 	tl := o.tl
@@ -38,8 +40,16 @@ func (r *runner) windowAt(o *seedOutcome) {
 		// exploration's record of the first run as it is.
 		tl = &timelineRun{rec: tl.rec}
 	}
-	again := r.onceOn(o.res.Seed, false, r.workers, tally.New(r.runAsserts().sites), true, tl,
-		newWindowAt(r.cfg.asserts.tail, at, o.win.failAt))
+	var win *window
+	if named {
+		win = newWindowAt(r.cfg.asserts.tail, at, o.win.failAt)
+	}
+	again := r.aloneOnce(o.res.Seed, alone, tl, win)
+	if alone && r.tellAlone(o, again) || !named {
+		// A run that differs from the first tells of the seeds' shared
+		// state, not of the window.
+		return
+	}
 	switch {
 	case again.givenUp:
 		o.rerun = fmt.Sprintf("the seed ran again to show the timeline at %v, the time its first failure names, but the watchdog gave that run up: the window below is around the failure", at)
