@@ -158,6 +158,11 @@ func (r *runner) cryptoNote(reads int) string {
 			"which draws its election timeouts from it) runs differently every time; " +
 			"draw from p.Random in your own code, and run a library that reads crypto/rand " +
 			"in a test that is not parallel, built with Go 1.26 or later, where a Run pins crypto/rand to each seed"
+	case c.shared && reads <= 0:
+		// The seed read none: the advice below, to run on one worker,
+		// would hide the state seeds share, which is what several workers
+		// most often find (the report's words on workers, workersWords).
+		return ""
 	}
 	note := fmt.Sprintf("\n  crypto/rand: read %d times in this seed through crypto/rand.Read or rand.Reader, pinned to the seed", reads)
 	if reads <= 0 {

@@ -26,11 +26,16 @@ func TestCryptoNote(t *testing.T) {
 		r.cryptoNote(0), "no reader was read, so none was given to the crypto packages")
 
 	r.crypto = &cryptoRand{shared: true}
-	note := r.cryptoNote(0)
-	assert.Contains(t, note, "not read in this seed")
+	note := r.cryptoNote(2)
+	assert.Contains(t, note, "read 2 times in this seed")
 	assert.Contains(t, note, "one stream for the whole Run while its seeds run on several workers")
 	assert.Contains(t, note, "run with -simworkers=1")
 	assert.NotContains(t, note, "not the cause")
+	// On several workers, a seed that read no crypto/rand gets no note: its
+	// advice to run on one worker would hide the state seeds share, which
+	// the report's words on workers name (workersWords).
+	assert.Empty(t, r.cryptoNote(0))
+	assert.Empty(t, r.cryptoNote(-1))
 }
 
 func TestGodebugValue(t *testing.T) {

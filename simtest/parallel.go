@@ -30,13 +30,23 @@ const MaxWorkers = 1024
 //
 // A body must not share state between seeds, through a package variable
 // or anything else its seeds reach: with more than one worker, seeds run
-// at the same time and such state makes them differ from run to run. The
-// determinism check (-simcheck, [CheckDeterminism]) finds it, as a seed
-// whose second run differs from its first.
+// at the same time and such state makes them differ from run to run.
+// simvet's globalstate rule finds a package variable that a body or the
+// code under test writes before anything runs. The determinism check
+// (-simcheck, [CheckDeterminism]) finds such state when it runs on more
+// than one worker, as a seed whose second run differs from its first; on
+// one worker it may not (a body that resets the variable at each seed
+// runs the same twice). A Run on several workers that fails runs its
+// first failing seed again alone, after its seeds, and when that run
+// passes or takes another path, the report says that the seed failed
+// beside others and not alone: its replay line, which runs it alone, does
+// not replay that failure.
 //
 // With more than one worker, a failure of the test's own testing.T (a
-// t.Errorf from the body rather than s.Errorf) is the first seed in seed
-// order that was running when it happened. [Fuzz] runs its inputs one
+// t.Errorf from the body rather than s.Errorf) is charged to the first
+// seed in seed order that was running when it happened: a guess, which the
+// report names as one, with the seeds that were running; one worker pins
+// it to the seed that made it. [Fuzz] runs its inputs one
 // after the other, and refuses n > 1: go test -fuzz -parallel=n runs n
 // fuzzing workers.
 func Workers(n int) Option {

@@ -197,6 +197,16 @@ func TestCheckDeterminismFindsStateSharedBetweenSeeds(t *testing.T) {
 	res := simtest.Simulate(sharesState, simtest.Seeds(20), simtest.Workers(2), simtest.CheckDeterminism())
 	require.False(t, res.OK())
 	assert.Contains(t, res.Report, "shared between seeds")
+	// Beside other seeds, the report says so first: shared state is the
+	// likeliest cause, and one worker may not show it.
+	assert.Contains(t, res.Report, "the same seed ran twice and took different paths; both runs ran beside other seeds, on 2 workers, "+
+		"so state the seeds share is the likeliest cause: a package variable that the body or the code under test writes (simvet's globalstate rule finds it before running; "+
+		"on one worker it may not show")
+
+	res = simtest.Simulate(sharesState, simtest.Seeds(20), simtest.Workers(1), simtest.CheckDeterminism())
+	require.False(t, res.OK(), "the variable grows from one run to the next")
+	assert.Contains(t, res.Report, "the same seed ran twice and took different paths; something escapes the simulation")
+	assert.NotContains(t, res.Report, "beside other seeds", "the seeds ran one after the other")
 }
 
 var wallNS = regexp.MustCompile(`"wall_ns":\d+`)

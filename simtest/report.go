@@ -499,12 +499,12 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		fmt.Fprintf(&b, "  %s\n", o.unchecked)
 	}
 	if o.diverge != "" {
-		what := "took different paths; " + escapes
+		what := "took different paths; " + workersWords(o.workers) + escapes
 		switch {
 		case o.sameSteps && o.byTime:
 			what = "took the same path, and ended differently; " + cutByRealTime
 		case o.sameSteps:
-			what = "took the same path, and ended differently; " + escapesUnseen
+			what = "took the same path, and ended differently; " + workersWords(o.workers) + escapesUnseen
 		}
 		fmt.Fprintf(&b, "  the same seed ran twice and %s:\n    %s\n", what, indent(o.diverge, "    "))
 	}
@@ -713,6 +713,21 @@ func workloadWaitsOnContext(tasks string) string {
 		}
 	}
 	return ""
+}
+
+// workersWords is what a report says first of a seed whose two runs
+// differed, when they ran beside other seeds on n workers: state the
+// seeds share is then the likeliest cause, and one worker may not show
+// it (a body that resets a package variable at each seed); "" for a seed
+// that ran alone.
+func workersWords(n int) string {
+	if n < 2 {
+		return ""
+	}
+	return fmt.Sprintf("both runs ran beside other seeds, on %d workers, so state the seeds share is the likeliest cause: "+
+		"a package variable that the body or the code under test writes (simvet's globalstate rule finds it before running; "+
+		"on one worker it may not show, as when the body resets it at each seed), "+
+		"or the crypto packages' own randomness (key generation, signatures), one stream for a Run on several workers. Else ", n)
 }
 
 // escapes is what a report says of a seed that took different paths in
