@@ -1,8 +1,11 @@
 package simtest
 
 import (
+	"errors"
 	"fmt"
 	"iter"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -118,6 +121,8 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 	}
 	next, sent := 0, 0
 	stop := false
+	var during viaTSeeds
+	defer func() { r.viaTSeeds = during.sorted() }()
 	pending := make(map[int]seedDone)
 	pull, end := iter.Pull(seeds)
 	defer end()
@@ -135,6 +140,7 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 			break
 		}
 		d := <-done
+		during.see(d)
 		pending[d.i] = d
 		for {
 			d, ok := pending[next]
@@ -172,8 +178,55 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 	// and with them their goroutines; but for a task stuck outside the
 	// simulation, whose seed its pool's Stop gave up.
 	go func() { wg.Wait(); close(done) }()
-	for range done {
+	for d := range done {
+		during.see(d)
 	}
+}
+
+// viaTSeeds are the seeds of a Run on several workers that were running
+// when the test's own testing.T was marked failed (seedOutcome.viaT),
+// those the Run dropped after it stopped included: the failure is charged
+// to the first in seed order, but any of them may have made it.
+type viaTSeeds []seedDone
+
+// see takes d into v if its seed was running when the test failed.
+func (v *viaTSeeds) see(d seedDone) {
+	if d.o.viaT {
+		*v = append(*v, d)
+	}
+}
+
+// sorted is v in seed order.
+func (v viaTSeeds) sorted() viaTSeeds {
+	slices.SortFunc(v, func(a, b seedDone) int { return a.i - b.i })
+	return v
+}
+
+// viaTGuess is what the report of o, a seed charged with a failure of the
+// test's own testing.T on several workers, adds: that the charge is a
+// guess among the seeds that were running then, which it names, with the
+// one whose task called FailNow on it if one did; "" for any other seed.
+func (r *runner) viaTGuess(o *seedOutcome) string {
+	if !o.viaT || o.workers < 2 || len(r.viaTSeeds) == 0 {
+		return ""
+	}
+	var seeds []string
+	var ended string // a seed whose task the test's FailNow ended
+	for _, d := range r.viaTSeeds {
+		seeds = append(seeds, strconv.FormatUint(d.o.res.Seed, 10))
+		var f *sim.Failure
+		if ended == "" && d.o.res.Goexit && errors.As(d.o.res.Err, &f) {
+			ended = fmt.Sprintf("; seed %d's task %q called FailNow on the test's testing.T (%s at %v), so the failure is likely that seed's", d.o.res.Seed, f.Task, f.Kind, f.At)
+		}
+	}
+	running := "seed " + seeds[0] + " was"
+	if len(seeds) > 1 {
+		running = "seeds " + strings.Join(seeds, ", ") + " were"
+	}
+	return fmt.Sprintf("this seed is a guess: the Run ran %d seeds at once, %s running when the test's testing.T was marked failed, "+
+		"and a failure of the test's own testing.T is charged to the first of them in seed order%s; "+
+		"on one worker (%s) the seeds run one at a time, which pins it to the seed that made it",
+		o.workers, running, ended, r.workersLine(1))
 }
 
 // runsAlone reports whether the Run runs o, its first failing seed, again

@@ -256,3 +256,43 @@ func TestAFailureOnlyBesideOtherSeedsIsSaidSo(t *testing.T) {
 	require.False(t, res.OK())
 	assert.NotContains(t, res.Report, "beside other seeds")
 }
+
+// On several workers, a failure of the test's own testing.T is charged
+// to the first seed in seed order that was running when it came: the
+// report says it is a guess, names the seeds that were running, and the
+// one whose task called FailNow on it.
+func TestAFailureOfTheTestsOwnTOnSeveralWorkersIsAGuess(t *testing.T) {
+	probe := simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(2), simtest.BaseSeed(13))
+	first, second := probe.PerSeed[0].Seed, probe.PerSeed[1].Seed
+	r := runIn("TestOwnT", func(r *recorder) {
+		var came atomic.Int32
+		met := make(chan struct{})
+		simtest.Run(r, func(s *simtest.S) {
+			if s.Seed() != first && s.Seed() != second {
+				return
+			}
+			if came.Add(1) == 2 {
+				close(met)
+			}
+			s.Slow(func() { <-met })
+			if s.Seed() == second {
+				r.Fatalf("the second seed fails the test's own t")
+			}
+			// The first seed ends once the test has failed: it was
+			// running then.
+			s.Slow(func() {
+				for !r.Failed() {
+					time.Sleep(time.Millisecond)
+				}
+			})
+		}, simtest.Seeds(4), simtest.BaseSeed(13), simtest.Workers(2))
+	})
+	out := r.output()
+	require.True(t, r.failed)
+	assert.Contains(t, out, fmt.Sprintf("seed %d failed: the test failed through its own testing.T", first), out)
+	assert.Contains(t, out, fmt.Sprintf("this seed is a guess: the Run ran 2 seeds at once, seeds %d, %d were running when the test's testing.T was marked failed, "+
+		"and a failure of the test's own testing.T is charged to the first of them in seed order; "+
+		"seed %d's task \"driver\" called FailNow on the test's testing.T (goexit at 0s), so the failure is likely that seed's; "+
+		"on one worker (go test -run '^TestOwnT$' ", first, second, second), out)
+	assert.Contains(t, out, "-simworkers=1) the seeds run one at a time, which pins it to the seed that made it")
+}

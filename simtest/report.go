@@ -492,6 +492,9 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	if o.viaT {
 		fmt.Fprintf(&b, "  %s\n", viaTWords(raceDetector))
 	}
+	if o.guess != "" {
+		fmt.Fprintf(&b, "  %s\n", o.guess)
+	}
 	if f != nil && f.Kind == sim.Goexit && strings.Contains(f.Stack, requireAssertions) {
 		fmt.Fprintf(&b, "  %s\n", requireOnT)
 	}

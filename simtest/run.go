@@ -125,6 +125,9 @@ type runner struct {
 	// deadline is go test's -timeout, which the Run stops before
 	// (deadline.go).
 	deadline testDeadline
+	// viaTSeeds are the seeds that were running when the test's own
+	// testing.T was marked failed, on several workers (parallel.go).
+	viaTSeeds viaTSeeds
 	// checkWall is the real time spent checking a failing seed's replay
 	// in a fresh process (verify.go): the Run's wall and rates leave it
 	// out, for they are its seeds'.
@@ -252,6 +255,9 @@ type seedOutcome struct {
 	// workers is how many seeds the Run ran at once when this seed ran
 	// beside others (more than one); 0 or 1 when it ran alone.
 	workers int
+	// guess says that the seed was charged with a failure of the test's
+	// testing.T by guess, among the seeds running then (viaTGuess).
+	guess string
 	// alone says what the seed's run again alone found, when the Run
 	// ran it beside others and it failed, and that run differed
 	// (parallel.go): "" when it did not run again, or ran the same.
@@ -546,6 +552,7 @@ func (r *runner) run() {
 		seed := stopped.res.Seed
 		replay := r.replayFor(stopped)
 		r.windowAt(stopped)
+		stopped.guess = r.viaTGuess(stopped)
 		t.Error(failureReport(stopped, r.failedName(seed), replay))
 		if r.exp.exploring() {
 			kept = r.keep(stopped, replay)
