@@ -98,14 +98,18 @@ type (
 		// How the Run chose its seeds, in the results file's summary
 		// (results.go); a merge (merge.go) checks that shards agree.
 		// Shard is written for shard 0 too, and for a Run of one shard.
-		Package   string `json:"package,omitempty"`
-		BaseSeed  uint64 `json:"base_seed,omitempty"`
-		Shard     int    `json:"shard"`
-		Shards    int    `json:"shards,omitempty"`
-		Kept      int    `json:"kept_seeds,omitempty"`
-		WallNS    int64  `json:"wall_ns,omitempty"`
-		KeepGoing bool   `json:"keep_going,omitempty"`
-		AllowGaps bool   `json:"allow_gaps,omitempty"`
+		Package  string `json:"package,omitempty"`
+		BaseSeed uint64 `json:"base_seed,omitempty"`
+		Shard    int    `json:"shard"`
+		Shards   int    `json:"shards,omitempty"`
+		Kept     int    `json:"kept_seeds,omitempty"`
+		WallNS   int64  `json:"wall_ns,omitempty"`
+		// Workers is how many seeds the Run ran at once, when more than
+		// one (-simworkers, simtest.Workers): WallNS is that of as many
+		// cores. Absent, one.
+		Workers   int  `json:"workers,omitempty"`
+		KeepGoing bool `json:"keep_going,omitempty"`
+		AllowGaps bool `json:"allow_gaps,omitempty"`
 		// AllowedGaps are the messages of the assertions whose gaps the
 		// Run allows (simtest.AllowGaps with messages).
 		AllowedGaps []string `json:"allowed_gaps,omitempty"`
@@ -311,7 +315,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 	names := funcNames()
 	rep := jsonReport{
 		Test: r.t.Name(), Seeds: r.rep.seeds, SeedsPlanned: r.rep.planned, Passed: r.rep.passed, Failed: r.rep.failed,
-		SimNS: int64(r.rep.simTime), Steps: r.rep.steps, Events: r.rep.events,
+		SimNS: int64(r.rep.simTime), Steps: r.rep.steps, Events: r.rep.events, Workers: r.rep.workers,
 		Trace:       fmt.Sprintf("%016x", r.rep.trace),
 		Assertions:  make([]jsonAssertion, 0, len(rows)),
 		Exploration: r.exp.json(names),

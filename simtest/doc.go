@@ -74,7 +74,7 @@
 //	                  otherwise; one kept under other flags is only noted)
 //	-simall           run every seed, past failing ones
 //	-simallowgaps     log coverage gaps instead of failing (see [AllowGaps])
-//	-simworkers=N     run N seeds at once (the report does not change)
+//	-simworkers=N     run N seeds at once (the same seeds and report, which names the workers)
 //	-simshard=I/N     run shard I of N of the seeds (see [Shard])
 //	-simfor=D         run seeds until D of wall time is spent (see [RunFor])
 //	-simplateau=N     run seeds until N in a row reach no new coverage

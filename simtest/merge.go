@@ -605,8 +605,8 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	if t.Package != "" {
 		fmt.Fprintf(&b, " (%s)", t.Package)
 	}
-	fmt.Fprintf(&b, ": %s of %d merged, base seed %d; the shards' wall time added up is %v\n",
-		plural(t.Files, "results file"), t.Shards, t.BaseSeed, roundWall(t.Wall))
+	fmt.Fprintf(&b, ": %s of %d merged, base seed %d; the shards' wall time added up is %v%s\n",
+		plural(t.Files, "results file"), t.Shards, t.BaseSeed, roundWall(t.Wall), shardWorkers(files))
 	stopped := make(map[string]int)
 	given := make(map[int]string) // what each shard stopped at its -timeout ran
 	for _, f := range files {
@@ -910,4 +910,27 @@ func kindNamed(name string) simctx.AssertKind {
 		}
 	}
 	return 0
+}
+
+// shardWorkers says, for the merge's first line, on how many workers the
+// shards ran their seeds, when any ran more than one at once: their wall
+// times are then those of as many cores. "" when every shard ran one.
+func shardWorkers(files []*shardFile) string {
+	least, most := 0, 0
+	for _, f := range files {
+		n := max(f.sum.Workers, 1)
+		if least == 0 || n < least {
+			least = n
+		}
+		most = max(most, n)
+	}
+	switch {
+	case most <= 1:
+		return ""
+	case least == most && len(files) == 1:
+		return fmt.Sprintf(", on %d workers", most)
+	case least == most:
+		return fmt.Sprintf(", each shard on %d workers", most)
+	}
+	return fmt.Sprintf(", the shards on %d to %d workers", least, most)
 }

@@ -23,7 +23,9 @@ const MaxWorkers = 1024
 // after the other); the -simworkers flag overrides it. Seeds are
 // independent worlds, so a Run on a machine of many cores runs n times as
 // many seeds in the same time. What the Run reports does not change with
-// n: the same seeds, each with the same trace, results committed in seed
+// n, but for the count its summary names when above 1 ("wall 8s on 2
+// workers"; workers in the -simjson report and the results file): the
+// same seeds, each with the same trace, results committed in seed
 // order (a failure on a later seed never hides one on an earlier seed,
 // and the Run stops at the first failing seed in seed order), the same
 // assertion table, made of each seed's figures merged in seed order. The

@@ -78,7 +78,7 @@ func TestWorkersChangeNothingAUserSees(t *testing.T) {
 			assert.Empty(t, cmp.Diff(lines(one), lines(other)), "every seed's line, in seed order")
 			assert.Equal(t, one.FirstFailing, other.FirstFailing)
 			assert.Equal(t, one.Replay, other.Replay)
-			assert.Empty(t, cmp.Diff(one.Report, other.Report), "the report, with its assertion table")
+			assert.Empty(t, cmp.Diff(one.Report, onWorkers.ReplaceAllString(other.Report, "")), "the report, with its assertion table, but for its workers")
 		}
 	}
 }
@@ -97,6 +97,8 @@ func TestWorkersWriteTheSameFiles(t *testing.T) {
 			// The results' summary says how long the Run took: that
 			// alone may differ.
 			out[name] = wallNS.ReplaceAllString(string(b), `"wall_ns":0`)
+			// And on how many workers.
+			out[name] = workersField.ReplaceAllString(out[name], "")
 		}
 		return out
 	}
@@ -210,6 +212,42 @@ func TestCheckDeterminismFindsStateSharedBetweenSeeds(t *testing.T) {
 }
 
 var wallNS = regexp.MustCompile(`"wall_ns":\d+`)
+
+// onWorkers is what a summary says of its workers, and workersField what
+// a results file's summary does.
+var (
+	onWorkers    = regexp.MustCompile(` on \d+ workers`)
+	workersField = regexp.MustCompile(`,"workers":\d+`)
+)
+
+// The summary, the JSON report, the results file's summary and a merge of
+// results files say how many workers ran the seeds, when more than one.
+func TestTheReportsSayHowManyWorkersRan(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		dir := t.TempDir()
+		res := simtest.Simulate(busySeeds, simtest.Seeds(20), simtest.BaseSeed(3), simtest.KeepGoing(), simtest.AllowGaps(), simtest.Workers(workers),
+			simtest.ZeroWallClock(), simtest.ResultsFile(filepath.Join(dir, "results.jsonl")), simtest.JSONReport(filepath.Join(dir, "report.json")))
+		results, err := os.ReadFile(filepath.Join(dir, "results.jsonl"))
+		require.NoError(t, err)
+		report, err := os.ReadFile(filepath.Join(dir, "report.json"))
+		require.NoError(t, err)
+		merged, err := simtest.MergeResults(filepath.Join(dir, "results.jsonl"))
+		require.NoError(t, err)
+		require.Len(t, merged.Tests, 1)
+		first, _, _ := strings.Cut(merged.Tests[0].Report, "\n")
+		if workers == 1 {
+			assert.Contains(t, res.Report, "; wall 0s, simulated", "one worker's summary is as it was")
+			assert.NotContains(t, string(results), `"workers"`)
+			assert.NotContains(t, string(report), `"workers"`)
+			assert.NotContains(t, first, "workers")
+			continue
+		}
+		assert.Contains(t, res.Report, "; wall 0s on 2 workers, simulated")
+		assert.Contains(t, string(results), `"workers":2`)
+		assert.Contains(t, string(report), `"workers": 2,`)
+		assert.Contains(t, first, "the shards' wall time added up is 0s, on 2 workers", merged.Tests[0].Report)
+	}
+}
 
 // meetTwice is a body whose first two seeds fail only when they run at
 // once: each waits, outside the simulation, until both have come, and

@@ -21,9 +21,12 @@ type report struct {
 	seeds, passed, failed int
 	// skipped counts the seeds that skipped the test; skipCall is the
 	// first one's call of Skip, and where, if known.
-	skipped       int
-	skipCall      string
-	wall          time.Duration
+	skipped  int
+	skipCall string
+	wall     time.Duration
+	// workers is how many seeds the Run ran at once, when more than one:
+	// its wall and rates are those of as many cores.
+	workers       int
 	simTime       time.Duration
 	steps, events uint64
 	trace         uint64 // the seeds' traces folded together
@@ -319,8 +322,12 @@ func (r *report) summary() string {
 		}
 		fmt.Fprintf(&b, ", %s %s %s the test", conj, plural(r.gapsFail, "coverage gap"), verb)
 	}
-	fmt.Fprintf(&b, "; wall %v, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
-		roundWall(wall), r.simTime, r.steps, r.events, human(perSec), r.trace)
+	on := ""
+	if r.workers > 1 {
+		on = fmt.Sprintf(" on %d workers", r.workers)
+	}
+	fmt.Fprintf(&b, "; wall %v%s, simulated %v; %d steps, %d events, %s steps+events/s; trace=%016x",
+		roundWall(wall), on, r.simTime, r.steps, r.events, human(perSec), r.trace)
 	b.WriteString(r.failingLine())
 	b.WriteString(r.checkLine())
 	b.WriteString(r.notes)

@@ -421,6 +421,9 @@ func (r *runner) run() {
 	// Several seeds replayed may run past failing ones, as a Run's seeds.
 	r.rep.keepGoing = r.cfg.keepGoing && (!r.cfg.replaySet || len(r.cfg.replays) > 1) && !r.exp.exploring()
 	r.rep.zeroWall = r.cfg.zeroWall
+	if r.parallel() {
+		r.rep.workers = r.cfg.workers
+	}
 	r.rep.outside = r.outside
 	r.rep.slow = r.cfg.slow
 	r.rep.chaos, r.rep.diskDirLoss = r.cfg.chaos, r.cfg.diskDirLoss
