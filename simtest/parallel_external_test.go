@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -333,4 +334,19 @@ func TestAFailureOfTheTestsOwnTOnSeveralWorkersIsAGuess(t *testing.T) {
 		"seed %d's task \"driver\" called FailNow on the test's testing.T (goexit at 0s), so the failure is likely that seed's; "+
 		"on one worker (go test -run '^TestOwnT$' ", first, second, second), out)
 	assert.Contains(t, out, "-simworkers=1) the seeds run one at a time, which pins it to the seed that made it")
+}
+
+// More workers than cores are accepted, and the Run says what they cost.
+func TestMoreWorkersThanCoresAreSaidSo(t *testing.T) {
+	cores := runtime.GOMAXPROCS(0)
+	res := simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(2), simtest.Workers(cores+1))
+	require.True(t, res.OK(), res.Report)
+	assert.Contains(t, res.Report, fmt.Sprintf("simtest: this Run runs %d seeds at once, on %d workers, and the process has %d core", cores+1, cores+1, cores))
+	assert.Contains(t, res.Report, "so memory grows with the workers")
+	assert.Contains(t, res.Report, fmt.Sprintf("give at most %d (simtest.Workers(%d))", cores, cores))
+
+	res = simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(2), simtest.Workers(cores))
+	assert.NotContains(t, res.Report, "runtime.GOMAXPROCS", "as many workers as cores")
+	res = simtest.Simulate(func(*simtest.S) {}, simtest.Replay(1), simtest.Workers(cores+1))
+	assert.NotContains(t, res.Report, "runtime.GOMAXPROCS", "one seed runs on one worker")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -405,6 +406,9 @@ func (r *runner) run() {
 	}
 	if r.cfg.replayNote != "" {
 		t.Log(r.cfg.replayNote)
+	}
+	if note := r.overCores(runtime.GOMAXPROCS(0)); note != "" {
+		t.Log(note)
 	}
 	r.workers = r.newWorkers()
 	defer r.workers.Close()
