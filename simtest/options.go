@@ -173,7 +173,9 @@ func FreshSeeds() Option {
 // seeds stops at the first failing one, or under [KeepGoing] (-simall)
 // runs them all. With [Seeds] or [FreshSeeds], which choose other seeds,
 // it is an error; with [BaseSeed], the base gives each replayed seed its
-// place in the sequence (the results file's place). The flags that choose
+// place in the sequence (the results file's place). Several seeds run on
+// the Run's [Workers] as its own seeds would, with the same results in
+// seed order. The flags that choose
 // the seeds of a whole go test (-simseeds or $MOONPOOL_SEEDS, -simfresh,
 // -simfor, -simplateau, -simshard) do not apply to a Run given Replay,
 // and the Run logs a line that says so; -simseed and -simrecipe win over

@@ -97,9 +97,11 @@ func (r *runner) overCores(cores int) string {
 
 // parallel reports whether the Run runs its seeds on more than one
 // worker (an exploration, its batches of timelines: explore.go). A
-// replay runs one seed, and a fuzz input is one seed.
+// replay of several seeds (-simseed=A,B,C) runs on the workers as the
+// test's seeds do, so that failing seeds replayed together run beside
+// one another again; a replay of one seed, and a fuzz input, is one seed.
 func (r *runner) parallel() bool {
-	return r.cfg.workers > 1 && r.fuzz == nil && !r.cfg.replaySet
+	return r.cfg.workers > 1 && r.fuzz == nil && (!r.cfg.replaySet || len(r.cfg.replays) > 1)
 }
 
 // seedDone is a seed run by a worker: its place in the Run, its outcome

@@ -254,7 +254,8 @@ func TestTheReportsSayHowManyWorkersRan(t *testing.T) {
 // once: each waits, outside the simulation, until both have come, and
 // fails if the other came; a seed that comes third, or alone after them,
 // finds them gone and passes. It is the shape of a package variable that
-// seeds share, made to fire on two workers every time.
+// seeds share, made to fire on two workers every time. (On one worker,
+// the first gives up waiting after a bound, and passes.)
 func meetTwice(first, second uint64) func(s *simtest.S) {
 	var came atomic.Int32
 	met := make(chan struct{})
@@ -266,8 +267,17 @@ func meetTwice(first, second uint64) func(s *simtest.S) {
 			if n == 2 {
 				close(met)
 			}
-			s.Slow(func() { <-met })
-			s.Errorf("seed %d met another seed", s.Seed())
+			other := false
+			s.Slow(func() {
+				select {
+				case <-met:
+					other = true
+				case <-time.After(10 * time.Second): // a bound only
+				}
+			})
+			if other {
+				s.Errorf("seed %d met another seed", s.Seed())
+			}
 		}
 	}
 }
@@ -349,4 +359,26 @@ func TestMoreWorkersThanCoresAreSaidSo(t *testing.T) {
 	assert.NotContains(t, res.Report, "runtime.GOMAXPROCS", "as many workers as cores")
 	res = simtest.Simulate(func(*simtest.S) {}, simtest.Replay(1), simtest.Workers(cores+1))
 	assert.NotContains(t, res.Report, "runtime.GOMAXPROCS", "one seed runs on one worker")
+}
+
+// A replay of several seeds runs on the Run's workers, as its own seeds
+// do, with the same results in seed order.
+func TestAReplayOfSeveralSeedsRunsOnTheWorkers(t *testing.T) {
+	probe := simtest.Simulate(busySeeds, simtest.Seeds(12), simtest.BaseSeed(7), simtest.AllowGaps(), simtest.KeepGoing())
+	var seeds []uint64
+	for _, sr := range probe.PerSeed {
+		seeds = append(seeds, sr.Seed)
+	}
+	run := func(workers int, body func(*simtest.S)) simtest.Result {
+		return simtest.Simulate(body, simtest.Replay(seeds...), simtest.BaseSeed(7), simtest.AllowGaps(), simtest.KeepGoing(),
+			simtest.ZeroWallClock(), simtest.Workers(workers))
+	}
+	one, two := run(1, busySeeds), run(2, busySeeds)
+	assert.Empty(t, cmp.Diff(lines(probe), lines(one)), "the replay runs the seeds as the Run did")
+	assert.Empty(t, cmp.Diff(lines(one), lines(two)), "every seed's line, in seed order")
+	assert.Contains(t, two.Report, "on 2 workers")
+
+	// The seeds run at once: the first two meet, and fail only so.
+	met := run(2, meetTwice(seeds[0], seeds[1]))
+	assert.Equal(t, seeds[0], met.FirstFailing, met.Report)
 }
