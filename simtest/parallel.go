@@ -31,7 +31,9 @@ const MaxWorkers = 1024
 // assertion table, made of each seed's figures merged in seed order. The
 // seeds after the one it stops at that are under way are dropped; one
 // stuck outside the simulation is given up after a second, not the
-// whole [Watchdog].
+// whole [Watchdog], and its goroutines (its task's, and the simulation's
+// own for its world) outlive the Run until the task comes back: the
+// summary names it, and where its task was stuck.
 //
 // A body must not share state between seeds, through a package variable
 // or anything else its seeds reach: with more than one worker, seeds run
@@ -146,7 +148,8 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 	next, sent := 0, 0
 	stop := false
 	var during viaTSeeds
-	defer func() { r.viaTSeeds = during.sorted() }()
+	var left leftSeeds
+	defer func() { r.viaTSeeds, r.left = during.sorted(), left.sorted() }()
 	pending := make(map[int]seedDone)
 	pull, end := iter.Pull(seeds)
 	defer end()
@@ -189,6 +192,13 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 			break
 		}
 	}
+	// Seeds that ended after the one the Run stopped at are dropped; one
+	// that the watchdog or the Run's stop gave up is told of (leftSeeds).
+	for i, d := range pending {
+		if i >= next {
+			left.see(d)
+		}
+	}
 	// Seeds not yet started after the Run stopped are not run.
 	for drained := false; !drained; {
 		select {
@@ -204,7 +214,55 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 	go func() { wg.Wait(); close(done) }()
 	for d := range done {
 		during.see(d)
+		left.see(d)
 	}
+}
+
+// leftSeeds are the seeds a Run on several workers started beside the one
+// it stopped at and gave up, their task stuck outside the simulation:
+// their goroutines, the task's and the simulation's own for its world,
+// outlive the Run until the task comes back.
+type leftSeeds []seedDone
+
+// see takes d, a seed the Run dropped, into v if it was given up.
+func (v *leftSeeds) see(d seedDone) {
+	if d.o.givenUp {
+		*v = append(*v, d)
+	}
+}
+
+// sorted is v in seed order.
+func (v leftSeeds) sorted() leftSeeds {
+	slices.SortFunc(v, func(a, b seedDone) int { return a.i - b.i })
+	return v
+}
+
+// leftLine is the report's line of the seeds the Run gave up after it
+// stopped (leftSeeds), or "": the first with its task and where it was
+// stuck, when known.
+func (r *runner) leftLine() string {
+	if len(r.left) == 0 {
+		return ""
+	}
+	d := r.left[0]
+	where := ""
+	var f *sim.Failure
+	if errors.As(d.o.res.Err, &f) && f.Task != "" {
+		where = fmt.Sprintf(" (task %q", f.Task)
+		if fn, loc, ok := strings.Cut(topFrames(f.Stack, 1), "\n"); ok {
+			where += fmt.Sprintf(" in %s, %s", fn, shortFile(strings.TrimSpace(loc)))
+		}
+		where += ")"
+	}
+	seeds := fmt.Sprintf("seed %d", d.o.res.Seed)
+	if n := len(r.left); n > 1 {
+		seeds = fmt.Sprintf("%d seeds, the first %d", n, d.o.res.Seed)
+	}
+	return fmt.Sprintf("\n    %s, run beside the seed the Run stopped at, %s stuck outside the simulation when the Run stopped%s, "+
+		"and %s given up: %s goroutines, the task's and the simulation's own for its world, outlive the Run until the task comes back "+
+		"(goleak finds them); nothing else of %s is reported",
+		seeds, pluralWord(len(r.left), "was", "were"), where, pluralWord(len(r.left), "was", "were"),
+		pluralWord(len(r.left), "its", "their"), pluralWord(len(r.left), "it", "them"))
 }
 
 // viaTSeeds are the seeds of a Run on several workers that were running

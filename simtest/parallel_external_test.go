@@ -129,8 +129,9 @@ func TestWorkersStopAtTheFirstFailingSeedInSeedOrder(t *testing.T) {
 
 // A Run that stops at a failing seed does not wait the whole watchdog for
 // the later seeds, under way on other workers, whose tasks are stuck
-// outside the simulation, in S.Slow or not; nothing of them reaches the
-// test.
+// outside the simulation, in S.Slow or not; its summary says they were
+// given up, and where the first was stuck, and nothing else of them
+// reaches the test.
 func TestAStoppedRunLeavesAStuckLaterSeedSoon(t *testing.T) {
 	before := goleak.IgnoreCurrent()
 	probe := simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(3), simtest.BaseSeed(9))
@@ -168,7 +169,10 @@ func TestAStoppedRunLeavesAStuckLaterSeedSoon(t *testing.T) {
 	assert.True(t, r.failed)
 	assert.Contains(t, out, fmt.Sprintf("seed %d failed", first))
 	assert.Contains(t, out, "the first seed fails")
-	assert.NotContains(t, out, "outside the simulation", "the stuck seed is not reported")
+	assert.Contains(t, out, fmt.Sprintf("\n    2 seeds, the first %d, run beside the seed the Run stopped at, were stuck outside the simulation when the Run stopped "+
+		"(task \"driver\" in github.com/moonpool-go/moonpool/simtest_test.TestAStoppedRunLeavesAStuckLaterSeedSoon.", second), out)
+	assert.Regexp(t, `, parallel_external_test.go:\d+\), and were given up`, out, "where the first seed's task was stuck")
+	assert.Contains(t, out, "and were given up: their goroutines, the task's and the simulation's own for its world, outlive the Run until the task comes back")
 	assert.NotContains(t, out, "cleanup")
 	assert.NotContains(t, out, "after the seed ended")
 	goleak.VerifyNone(t, before) // waits for the stuck seeds' goroutines to end

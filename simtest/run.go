@@ -126,6 +126,9 @@ type runner struct {
 	// deadline is go test's -timeout, which the Run stops before
 	// (deadline.go).
 	deadline testDeadline
+	// left are the seeds the Run gave up after it stopped, on several
+	// workers (parallel.go).
+	left leftSeeds
 	// viaTSeeds are the seeds that were running when the test's own
 	// testing.T was marked failed, on several workers (parallel.go).
 	viaTSeeds viaTSeeds
@@ -548,7 +551,7 @@ func (r *runner) run() {
 		}
 	}
 	r.rep.wall = time.Since(start) - r.checkWall
-	r.rep.notes = r.cfg.shardLine() + r.iterationLine() + r.leftoverLine()
+	r.rep.notes = r.cfg.shardLine() + r.iterationLine() + r.leftoverLine() + r.leftLine()
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)
 	}

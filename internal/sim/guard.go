@@ -532,10 +532,19 @@ const stopGrace = time.Second
 
 // stoppedResult is the result of a run given up after its Workers
 // stopped: the Abandoned failure, from what publish stored, as escaped
-// builds its own.
+// builds its own. It names the task that had not come back
+// and where it was, when a sample finds it (sampleAway): the goroutine
+// that outlives the run, which the Run that stopped may tell of.
 func (w *World) stoppedResult() Result {
 	progress, events, at := w.publishedCounts()
-	return w.publishedResult(progress, events, at, &Failure{Kind: Abandoned, Msg: "the run was stopped before it ended"})
+	f := &Failure{Kind: Abandoned, Msg: "the run was stopped before it ended"}
+	if runtime.NumGoroutine() <= realWaitGoroutines {
+		_, name, s := w.sampleAway()
+		if !s.blind {
+			f.Task, f.Stack = name, s.stack
+		}
+	}
+	return w.publishedResult(progress, events, at, f)
 }
 
 // publishedResult is the Result, failed with f, of a run that the

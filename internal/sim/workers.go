@@ -200,8 +200,8 @@ func (p *Workers) Leftover() (n int, startedAs, in string, looked bool) {
 // that nobody wants their outcomes any longer (a Run that stopped at an
 // earlier seed's failure). Under RunGuarded such a run goes on, but one
 // whose task does not come back is given up after stopGrace rather than
-// the whole watchdog, with the Abandoned failure and no report of where
-// its task is. It is safe to call from any goroutine, more than once.
+// the whole watchdog, with the Abandoned failure, which names the task and
+// where it was when a sample of its goroutine finds it. It is safe to call from any goroutine, more than once.
 func (p *Workers) Stop() { p.stopOnce.Do(func() { close(p.stop) }) }
 
 // Stopped reports whether Stop was called.
