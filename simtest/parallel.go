@@ -231,6 +231,46 @@ func (v *leftSeeds) see(d seedDone) {
 	}
 }
 
+// stuckAt is where a stack, a task's as a Failure holds it, was stuck:
+// its innermost frame, "time.Sleep, time.go:363", and when that is the
+// standard library's, the first frame of other code that called it; ""
+// for an empty stack.
+func stuckAt(stack string) string {
+	lines := strings.Split(strings.TrimSpace(stack), "\n")
+	var first string
+	for i := 0; i+1 < len(lines); i += 2 {
+		fn := strings.TrimSpace(lines[i])
+		if j := strings.LastIndexByte(fn, '('); j > 0 && strings.HasSuffix(fn, ")") {
+			fn = fn[:j] // the arguments
+		}
+		loc := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndex(loc, " +0x"); j > 0 {
+			loc = loc[:j]
+		}
+		at := fn + ", " + shortFile(loc)
+		switch {
+		case first == "":
+			first = at
+			if !stdlibFunc(fn) {
+				return first
+			}
+		case !stdlibFunc(fn):
+			return first + ", called from " + at
+		}
+	}
+	return first
+}
+
+// stdlibFunc reports whether fn, a function's name as a stack gives it,
+// is of the standard library's: its package's path begins with no domain.
+func stdlibFunc(fn string) bool {
+	pkg, _, ok := strings.Cut(fn, "/")
+	if !ok {
+		pkg, _, _ = strings.Cut(fn, ".")
+	}
+	return !strings.Contains(pkg, ".")
+}
+
 // sorted is v in seed order.
 func (v leftSeeds) sorted() leftSeeds {
 	slices.SortFunc(v, func(a, b seedDone) int { return a.i - b.i })
@@ -249,8 +289,8 @@ func (r *runner) leftLine() string {
 	var f *sim.Failure
 	if errors.As(d.o.res.Err, &f) && f.Task != "" {
 		where = fmt.Sprintf(" (task %q", f.Task)
-		if fn, loc, ok := strings.Cut(topFrames(f.Stack, 1), "\n"); ok {
-			where += fmt.Sprintf(" in %s, %s", fn, shortFile(strings.TrimSpace(loc)))
+		if at := stuckAt(f.Stack); at != "" {
+			where += " in " + at
 		}
 		where += ")"
 	}
