@@ -325,6 +325,9 @@
 // task goroutines on to the next seed's world, so that starting a task
 // rarely starts a goroutine; the Run stops them when it ends. Under
 // [Workers], a Run's own seeds run at once: a body must share no state
-// between its seeds, which -simcheck finds as a seed whose second run
-// differs from its first.
+// between its seeds. simvet's globalstate rule finds a package variable
+// that a body writes before running; -simcheck, when it runs on more than
+// one worker, finds such state as a seed whose second run differs from
+// its first; and a failing seed that passes when run again alone is told
+// as one that failed beside other seeds.
 package simtest
