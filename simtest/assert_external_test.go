@@ -541,7 +541,7 @@ func TestSeedsThatDisagreeOnAnAssertion(t *testing.T) {
 	assert.Regexp(t, `assertions.Sometimes "one message" at assert_external_test.go:\d+: the message is already used by an Always at assert_external_test.go:\d+, in an earlier seed; give each assertion its own message`, one.Report)
 	assert.Regexp(t, `assertions.SometimesAll "shifting" at assert_external_test.go:\d+: the conditions changed; they were \[a\] in an earlier seed and are \[a b\] in a later one`, one.Report)
 	assert.Regexp(t, `FAILED +SometimesAll`, one.Report)
-	assert.Empty(t, cmp.Diff(one.Report, two.Report))
+	assert.Empty(t, cmp.Diff(one.Report, strings.Replace(two.Report, "wall 0s on 2 workers", "wall 0s", 1)), "the same report, but for its workers")
 	assert.False(t, two.OK())
 }
 
