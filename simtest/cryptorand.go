@@ -158,11 +158,6 @@ func (r *runner) cryptoNote(reads int) string {
 			"which draws its election timeouts from it) runs differently every time; " +
 			"draw from p.Random in your own code, and run a library that reads crypto/rand " +
 			"in a test that is not parallel, built with Go 1.26 or later, where a Run pins crypto/rand to each seed"
-	case c.shared && reads <= 0:
-		// The seed read none: the advice below, to run on one worker,
-		// would hide the state seeds share, which is what several workers
-		// most often find (the report's words on workers, workersWords).
-		return ""
 	}
 	note := fmt.Sprintf("\n  crypto/rand: read %d times in this seed through crypto/rand.Read or rand.Reader, pinned to the seed", reads)
 	if reads <= 0 {
@@ -171,8 +166,9 @@ func (r *runner) cryptoNote(reads int) string {
 	cause := true
 	if c.shared {
 		cause = false
-		note += "; the crypto packages' own randomness (key generation, signatures) is one stream for the whole Run " +
-			"while its seeds run on several workers, so it depends on how they interleave: run with -simworkers=1 to pin it to each seed too"
+		note += "; the crypto packages' own randomness (key generation, signatures), which no count here sees, is one stream for the whole Run " +
+			"while its seeds run on several workers, so it depends on how they interleave: if the code generates keys or signs, " +
+			"-simworkers=1 pins it to each seed too (and hides state the seeds share, which several workers show)"
 	}
 	// The crypto packages read the rand.Reader they are given through
 	// it, so a seed that never read it gave them none.

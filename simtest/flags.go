@@ -59,7 +59,7 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	boolVar(fs, &f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
 	boolVar(fs, &f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, a file per test under its package's directory)")
-	fs.Var(&f.workers, "simworkers", "simtest: run this `many` seeds of each Run at once, on as many cores (default 1); what a Run reports does not change, but for the workers its summary names")
+	fs.Var(&f.workers, "simworkers", "simtest: run this `many` seeds of each Run at once (default 1; more than the cores only costs memory); a passing Run reports the same, but for the workers its summary names")
 	fs.StringVar(&f.shard, "simshard", "", "simtest: run shard `i/n` of each Run's seeds: the seeds at places i, i+n, i+2n... (default $"+shardEnv+"); cmd/moonpool-merge merges the shards' -simresults")
 	fs.StringVar(&f.runFor, "simfor", "", "simtest: run seeds until this much wall `time` is spent, such as 30m (the count then varies from run to run; each seed's replay line does not)")
 	fs.Var(&f.plateau, "simplateau", "simtest: run seeds until `n` seeds in a row reach no new assertion coverage")

@@ -22,9 +22,10 @@ const MaxWorkers = 1024
 // Workers runs the Run's seeds on n workers at once (default 1: one seed
 // after the other); the -simworkers flag overrides it. Seeds are
 // independent worlds, so a Run on a machine of many cores runs n times as
-// many seeds in the same time. What the Run reports does not change with
-// n, but for the count its summary names when above 1 ("wall 8s on 2
-// workers"; workers in the -simjson report and the results file): the
+// many seeds in the same time. What a passing Run reports does not change
+// with n, but for the count its summary names when above 1 ("wall 8s on
+// 2 workers"; workers in the -simjson report and the results file); a
+// failing one adds what only several workers show (below): the
 // same seeds, each with the same trace, results committed in seed
 // order (a failure on a later seed never hides one on an earlier seed,
 // and the Run stops at the first failing seed in seed order), the same
@@ -329,8 +330,8 @@ func (v viaTSeeds) sorted() viaTSeeds {
 // guess among the seeds that were running then, which it names, with the
 // one whose task called FailNow on it if one did; "" for any other seed.
 func (r *runner) viaTGuess(o *seedOutcome) string {
-	if !o.viaT || o.workers < 2 || len(r.viaTSeeds) == 0 {
-		return ""
+	if !o.viaT || o.workers < 2 || len(r.viaTSeeds) < 2 {
+		return "" // one seed running then: the charge is certain
 	}
 	var seeds []string
 	var ended string // a seed whose task the test's FailNow ended
@@ -386,6 +387,8 @@ func (r *runner) tellAlone(o, again *seedOutcome) bool {
 	switch {
 	case again.givenUp || overtime(again):
 		return false // it did not end: nothing to compare
+	case timedOutIn(o, again):
+		return false // a check cut by real time, not by other seeds (cutByRealTime)
 	case again.res.Trace == o.res.Trace && first == second:
 		return false
 	case again.res.Trace == o.res.Trace:
@@ -394,11 +397,21 @@ func (r *runner) tellAlone(o, again *seedOutcome) bool {
 		found = fmt.Sprintf("it took another path (trace %016x, not %016x) and %s", again.res.Trace, o.res.Trace, strings.TrimPrefix(second, "was "))
 	}
 	n := o.workers
-	o.alone = fmt.Sprintf("seed %d failed beside other seeds on %d workers, and not alone: run again alone after the Run's seeds, in this process, %s. "+
-		"So the seeds share state, such as a package variable that the body or the code under test writes (simvet's globalstate rule finds it before running), "+
-		"and the replay line, which runs the seed alone, does not replay this failure. "+
-		"The test's seeds on %d workers (%s) run it beside others again, where it may fail on another seed; on one worker (%s) they run apart",
-		o.res.Seed, n, found, n, r.workersLine(n), r.workersLine(1))
+	how := "failed beside other seeds on %d workers, and not alone"
+	if again.failed() {
+		how = "failed beside other seeds on %d workers, and otherwise alone"
+	}
+	crypto := ""
+	if r.crypto != nil && r.crypto.shared {
+		crypto = ", or the crypto packages' own randomness (key generation, signatures), one stream for the Run's seeds on several workers and the seed's own alone"
+	}
+	o.alone = fmt.Sprintf("seed %d "+how+": run again alone after the Run's seeds, in this process, %s. "+
+		"So the seeds most likely share state, such as a package variable that the body or the code under test writes "+
+		"(simvet's globalstate rule finds it before running)%s; "+
+		"the replay line, which runs the seed alone, does not replay this failure. "+
+		"The test's seeds on %d workers (%s) run it beside others again, where it may fail on another seed; on one worker (%s) they run apart, "+
+		"and with -simcheck each seed runs twice alone, which tells a seed that is not deterministic on its own",
+		o.res.Seed, n, found, crypto, n, r.workersLine(n), r.workersLine(1))
 	return true
 }
 
