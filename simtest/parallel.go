@@ -148,8 +148,8 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 	}
 	next, sent := 0, 0
 	stop := false
-	var during viaTSeeds
-	var left leftSeeds
+	during := seedsWhere{is: func(o *seedOutcome) bool { return o.viaT }}
+	left := seedsWhere{is: func(o *seedOutcome) bool { return o.givenUp }}
 	defer func() { r.viaTSeeds, r.left = during.sorted(), left.sorted() }()
 	pending := make(map[int]seedDone)
 	pull, end := iter.Pull(seeds)
@@ -194,7 +194,7 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 		}
 	}
 	// Seeds that ended after the one the Run stopped at are dropped; one
-	// that the watchdog or the Run's stop gave up is told of (leftSeeds).
+	// that the watchdog or the Run's stop gave up is told of (leftLine).
 	for i, d := range pending {
 		if i >= next {
 			left.see(d)
@@ -219,17 +219,30 @@ func (r *runner) runParallel(seeds iter.Seq[uint64], commit func(*seedOutcome) b
 	}
 }
 
-// leftSeeds are the seeds a Run on several workers started beside the one
-// it stopped at and gave up, their task stuck outside the simulation:
-// their goroutines, the task's and the simulation's own for its world,
-// outlive the Run until the task comes back.
-type leftSeeds []seedDone
+// seedsWhere are the seeds of a Run on several workers that ended as
+// one of its fields says, kept in seed order: those it started beside
+// the one it stopped at and gave up, their task stuck outside the
+// simulation (seedOutcome.givenUp: their goroutines, the task's and the
+// simulation's own for its world, outlive the Run until the task comes
+// back), or those running when the test's own testing.T was marked
+// failed (seedOutcome.viaT: the failure is charged to the first in seed
+// order, but any of them may have made it).
+type seedsWhere struct {
+	is    func(*seedOutcome) bool
+	seeds []seedDone
+}
 
-// see takes d, a seed the Run dropped, into v if it was given up.
-func (v *leftSeeds) see(d seedDone) {
-	if d.o.givenUp {
-		*v = append(*v, d)
+// see takes d into v if it is one of v's.
+func (v *seedsWhere) see(d seedDone) {
+	if v.is(d.o) {
+		v.seeds = append(v.seeds, d)
 	}
+}
+
+// sorted is v's seeds in seed order.
+func (v *seedsWhere) sorted() []seedDone {
+	slices.SortFunc(v.seeds, func(a, b seedDone) int { return a.i - b.i })
+	return v.seeds
 }
 
 // stuckAt is where a stack, a task's as a Failure holds it, was stuck:
@@ -272,14 +285,8 @@ func stdlibFunc(fn string) bool {
 	return !strings.Contains(pkg, ".")
 }
 
-// sorted is v in seed order.
-func (v leftSeeds) sorted() leftSeeds {
-	slices.SortFunc(v, func(a, b seedDone) int { return a.i - b.i })
-	return v
-}
-
 // leftLine is the report's line of the seeds the Run gave up after it
-// stopped (leftSeeds), or "": the first with its task and where it was
+// stopped (seedsWhere), or "": the first with its task and where it was
 // stuck, when known.
 func (r *runner) leftLine() string {
 	if len(r.left) == 0 {
@@ -304,25 +311,6 @@ func (r *runner) leftLine() string {
 		"(goleak finds them); nothing else of %s is reported",
 		seeds, pluralWord(len(r.left), "was", "were"), where, pluralWord(len(r.left), "was", "were"),
 		pluralWord(len(r.left), "its", "their"), pluralWord(len(r.left), "it", "them"))
-}
-
-// viaTSeeds are the seeds of a Run on several workers that were running
-// when the test's own testing.T was marked failed (seedOutcome.viaT),
-// those the Run dropped after it stopped included: the failure is charged
-// to the first in seed order, but any of them may have made it.
-type viaTSeeds []seedDone
-
-// see takes d into v if its seed was running when the test failed.
-func (v *viaTSeeds) see(d seedDone) {
-	if d.o.viaT {
-		*v = append(*v, d)
-	}
-}
-
-// sorted is v in seed order.
-func (v viaTSeeds) sorted() viaTSeeds {
-	slices.SortFunc(v, func(a, b seedDone) int { return a.i - b.i })
-	return v
 }
 
 // viaTGuess is what the report of o, a seed charged with a failure of the

@@ -128,10 +128,10 @@ type runner struct {
 	deadline testDeadline
 	// left are the seeds the Run gave up after it stopped, on several
 	// workers (parallel.go).
-	left leftSeeds
+	left []seedDone
 	// viaTSeeds are the seeds that were running when the test's own
 	// testing.T was marked failed, on several workers (parallel.go).
-	viaTSeeds viaTSeeds
+	viaTSeeds []seedDone
 	// checkWall is the real time spent checking a failing seed's replay
 	// in a fresh process (verify.go): the Run's wall and rates leave it
 	// out, for they are its seeds'.

@@ -56,7 +56,7 @@ func TestASeedRunAgainAloneIsToldAsItEnded(t *testing.T) {
 // that seed's, not a guess.
 func TestOneSeedRunningIsNoGuess(t *testing.T) {
 	o := &seedOutcome{res: sim.Result{Seed: 7}, viaT: true, workers: 2}
-	r := &runner{outside: true, viaTSeeds: viaTSeeds{{o: o}}}
+	r := &runner{outside: true, viaTSeeds: []seedDone{{o: o}}}
 	assert.Empty(t, r.viaTGuess(o))
 	r.viaTSeeds = append(r.viaTSeeds, seedDone{i: 1, o: &seedOutcome{res: sim.Result{Seed: 8}, viaT: true, workers: 2}})
 	assert.Contains(t, r.viaTGuess(o), "this seed is a guess: the Run ran 2 seeds at once, seeds 7, 8 were running")
