@@ -91,11 +91,10 @@ func (r *runner) overCores(cores int) string {
 	if r.outside {
 		give = fmt.Sprintf("simtest.Workers(%d)", cores)
 	}
-	return fmt.Sprintf("simtest: this Run runs %d seeds at once, on %d workers, and the process has %s (runtime.GOMAXPROCS(0)): "+
+	return fmt.Sprintf("simtest: this Run runs %d seeds at once, and the process has %s (runtime.GOMAXPROCS(0)): "+
 		"each worker holds a seed's world in memory, so memory grows with the workers, and the workers past the cores take turns on them, "+
-		"which costs CPU in switching and garbage collection and gains no speed "+
-		"(64 workers on 2 cores have taken 3.6 times the CPU and 44 times the memory of one worker for the same seeds); give at most %d (%s)",
-		n, n, plural(cores, "core"), cores, give)
+		"which costs CPU in switching and garbage collection and gains no speed; give at most %d (%s)",
+		n, plural(cores, "core"), cores, give)
 }
 
 // parallel reports whether the Run runs its seeds on more than one
