@@ -150,15 +150,24 @@ func (r *runner) checkReplayWith(o *seedOutcome, host replayHost) string {
 // endedLine is what the Run in a process that checks a replay logs of o,
 // the seed it ran, for the Run that checks it: its trace, how it ended
 // and the errors it reported through S, which the determinism check
-// compares (endedAs, laterErrorDiffers), quoted to stay one line.
+// compares (endedAs, laterErrorDiffers), quoted to stay one line, and
+// endedCutMark when a check in it was cut short by real time (cutByTime).
 func endedLine(o *seedOutcome) string {
 	errs := []string{}
 	if o.s != nil && o.s.errs != nil {
 		errs = o.s.errs
 	}
 	b, _ := json.Marshal(errs) // a slice of strings always encodes
-	return fmt.Sprintf("simtest: replay check: seed=%d trace=%016x ended %s errors %s", o.res.Seed, o.res.Trace, strconv.Quote(endedAs(o)), b)
+	line := fmt.Sprintf("simtest: replay check: seed=%d trace=%016x ended %s errors %s", o.res.Seed, o.res.Trace, strconv.Quote(endedAs(o)), b)
+	if o.s != nil && o.s.timedOut {
+		line += endedCutMark
+	}
+	return line
 }
+
+// endedCutMark ends an endedLine whose seed had a check cut short by real
+// time, which the checking Run tells as -simcheck does (cutByRealTime).
+const endedCutMark = " cut by real time"
 
 // replayBound is how long, from now, the process that checks the replay
 // of a seed that took wall may run, and why: replayCheckTimes wall and
@@ -208,7 +217,7 @@ func replayVerdict(o *seedOutcome, took time.Duration, out string, err error, te
 	if took > 0 {
 		ran += " in " + roundWall(took).String()
 	}
-	lines := regexp.MustCompile(`simtest: replay check: seed=`+strconv.FormatUint(seed, 10)+` trace=([0-9a-f]{16}) ended ("(?:[^"\\]|\\.)*") errors (\[.*\])`).FindAllStringSubmatch(out, -1)
+	lines := regexp.MustCompile(`simtest: replay check: seed=`+strconv.FormatUint(seed, 10)+` trace=([0-9a-f]{16}) ended ("(?:[^"\\]|\\.)*") errors (\[.*\])(`+endedCutMark+`)?`).FindAllStringSubmatch(out, -1)
 	if len(lines) == 0 {
 		exit := "it exited cleanly"
 		if err != nil {
@@ -239,6 +248,9 @@ func replayVerdict(o *seedOutcome, took time.Duration, out string, err error, te
 	var errs []string
 	_ = json.Unmarshal([]byte(m[3]), &errs) // none to compare if it does not parse
 	i, mine, theirs := laterErrorDiffers(o, &seedOutcome{s: &S{errs: errs}})
+	// The same steps, ended otherwise, where real time cut a check short
+	// in either run: what -simcheck says of its two runs (timedOutIn).
+	byTime := got == trace && (o.s != nil && o.s.timedOut || m[4] != "")
 	var head string
 	switch {
 	case got == trace && ended == here && i > 0:
@@ -251,6 +263,9 @@ func replayVerdict(o *seedOutcome, took time.Duration, out string, err error, te
 		head = fmt.Sprintf("replay differs: %s to the same trace, and %s", ran, it)
 	default:
 		head = fmt.Sprintf("replay differs: %s to another trace (%016x, not %016x), and %s", ran, got, trace, it)
+	}
+	if byTime {
+		return head + "\n" + "the replay line does not replay this failure, though the seed took the same steps in both processes: " + cutByRealTime
 	}
 	rp := newReplayer()
 	outside := fmt.Sprintf("state from outside the seed that a fresh process does not have: a package variable that an earlier test "+

@@ -426,3 +426,34 @@ func TestAnUnseenTaskIsNotCalledBlocked(t *testing.T) {
 		"a second run would leave behind a second goroutine that Go cannot stop", givenUpUnchecked(o))
 	assert.Equal(t, `failed with stack not taken at 1s in task "driver"`, endedAs(o))
 }
+
+// TestReplayVerdictCutByRealTime checks that a replay that took the
+// same steps and ended otherwise, where a check real time cut short in
+// either run, is told as -simcheck tells it, not as state from outside
+// the seed.
+func TestReplayVerdictCutByRealTime(t *testing.T) {
+	cut := func(msg string, timedOut bool) *seedOutcome {
+		return &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, workers: 2,
+			s: &S{failed: true, timedOut: timedOut, errs: []string{"0s driver: x_test.go:9: " + msg}}}
+	}
+	passed := &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, s: &S{}}
+	for name, c := range map[string]struct{ here, fresh *seedOutcome }{
+		"here":  {cut("check inconclusive: timed out", true), passed},
+		"fresh": {cut("lost a write", false), cut("check inconclusive: timed out", true)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			line := endedLine(c.fresh)
+			got := replayVerdict(c.here, 0, "    x_test.go:9: "+line+"\n", nil, "TestX")
+			i := strings.Index(got, "\nthe replay line")
+			require.GreaterOrEqual(t, i, 0, got)
+			advice := got[i+1:]
+			assert.Equal(t, "the replay line does not replay this failure, though the seed took the same steps in both processes: "+cutByRealTime, advice)
+			assert.NotContains(t, got, "state from outside the seed")
+		})
+	}
+	// Another trace is more than a check cut short.
+	other := *passed
+	other.res.Trace = 0xdef
+	got := replayVerdict(cut("check inconclusive: timed out", true), 0, endedLine(&other), nil, "TestX")
+	assert.Contains(t, got, "state from outside the seed")
+}
