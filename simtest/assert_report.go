@@ -154,6 +154,10 @@ type (
 		// FailingSeeds are the failing seeds, each as the results file's
 		// line, in the JSON report (-simjson) alone.
 		FailingSeeds []SeedResult `json:"failing_seeds,omitempty"`
+		// Alone is the run again alone of the Run's first failing seed
+		// (SeedResult.Alone), with its seed, in the results file alone:
+		// the JSON report has it under that seed in FailingSeeds.
+		Alone *jsonAlone `json:"alone,omitempty"`
 	}
 	jsonFaults struct {
 		// Reboots counts the reboots and, as it always has, the

@@ -153,7 +153,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	if c.jsonPath != "" {
 		r.writeFile("the JSON report", "-simjson", c.jsonPath, ".json", func(w io.Writer) error {
 			rep := r.summaryRecord()
-			rep.FailingSeeds = r.failing
+			rep.FailingSeeds, rep.Alone = r.failing, nil
 			return writeJSONReport(w, rep)
 		})
 	}

@@ -419,7 +419,7 @@ func readShardFile(path string) (*shardFile, error) {
 			steps: l.Steps, events: l.Events, outcome: l.Outcome, recipe: l.Recipe})
 		if l.Outcome == OutcomeFail {
 			sf.failing = append(sf.failing, SeedResult{Seed: l.Seed, Trace: trace, Outcome: l.Outcome, SimTime: time.Duration(l.SimNS),
-				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, ReplayCheck: l.ReplayCheck, Recipe: l.Recipe, Faults: l.Faults})
+				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, ReplayCheck: l.ReplayCheck, Recipe: l.Recipe, Alone: l.Alone.fromJSON(), Faults: l.Faults})
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -434,6 +434,16 @@ func readShardFile(path string) (*shardFile, error) {
 			written = "with no format version (written before moonpool versioned its results, whose seeds may merge out of order)"
 		}
 		return nil, fmt.Errorf("simtest: merging results: %s is a results file %s, and this merge reads format %d: run the shard again with this version of moonpool, or merge with the version that wrote it", path, written, resultsFormat)
+	}
+	if a := sf.sum.Alone; a != nil {
+		// Written in the summary, after the seed's line: under the seed
+		// again, as the JSON report has it.
+		for i := range sf.failing {
+			if sf.failing[i].Seed == a.Seed && sf.failing[i].Alone == nil {
+				sf.failing[i].Alone = a.fromJSON()
+				break
+			}
+		}
 	}
 	for _, a := range sf.sum.Assertions {
 		if kindNamed(a.Kind) == 0 {

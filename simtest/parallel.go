@@ -383,6 +383,8 @@ func (r *runner) tellAlone(o, again *seedOutcome) bool {
 	default:
 		found = fmt.Sprintf("it took another path (trace %016x, not %016x) and %s", again.res.Trace, o.res.Trace, strings.TrimPrefix(second, "was "))
 	}
+	sr := seedResult(again)
+	o.aloneRun = &AloneRun{Trace: again.res.Trace, Outcome: sr.Outcome, FirstFailure: sr.FirstFailure}
 	n := o.workers
 	how := "failed beside other seeds on %d workers, and not alone"
 	if again.failed() {

@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -388,4 +389,75 @@ func TestAReplayOfSeveralSeedsRunsOnTheWorkers(t *testing.T) {
 	// The seeds run at once: the first two meet, and fail only so.
 	met := run(2, meetTwice(seeds[0], seeds[1]))
 	assert.Equal(t, seeds[0], met.FirstFailing, met.Report)
+}
+
+// The run again alone of a seed that fails beside other seeds and not
+// alone is in the JSON report, under the seed, and in the results file's
+// summary, which a merge puts back under the seed and lists.
+func TestAFailureOnlyBesideOtherSeedsIsInTheFiles(t *testing.T) {
+	probe := simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(2), simtest.BaseSeed(11))
+	first, second := probe.PerSeed[0].Seed, probe.PerSeed[1].Seed
+	dir := t.TempDir()
+	results, report := filepath.Join(dir, "r.jsonl"), filepath.Join(dir, "r.json")
+	res := simtest.Simulate(meetTwice(first, second), simtest.Seeds(6), simtest.BaseSeed(11), simtest.Workers(2),
+		simtest.KeepGoing(), simtest.ResultsFile(results), simtest.JSONReport(report))
+	require.Equal(t, first, res.FirstFailing, res.Report)
+
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	var rep struct {
+		FailingSeeds []struct {
+			Seed  uint64
+			Trace string
+			Alone *struct {
+				Seed                         uint64
+				Trace, Outcome, FirstFailure string
+			} `json:"alone"`
+		} `json:"failing_seeds"`
+		Alone any `json:"alone"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	require.NotEmpty(t, rep.FailingSeeds)
+	got := rep.FailingSeeds[0]
+	require.Equal(t, first, got.Seed)
+	require.NotNil(t, got.Alone, string(b))
+	assert.Equal(t, "pass", got.Alone.Outcome)
+	assert.Equal(t, got.Trace, got.Alone.Trace, "it took the same path")
+	assert.Zero(t, got.Alone.Seed, "under its seed, the seed is not repeated")
+	assert.Nil(t, rep.Alone, "the JSON report has it under the seed alone")
+
+	b, err = os.ReadFile(results)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var sum struct {
+		Summary struct {
+			Alone *struct {
+				Seed           uint64
+				Trace, Outcome string
+			} `json:"alone"`
+		} `json:"summary"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &sum))
+	require.NotNil(t, sum.Summary.Alone, lines[len(lines)-1])
+	assert.Equal(t, first, sum.Summary.Alone.Seed)
+	assert.Equal(t, "pass", sum.Summary.Alone.Outcome)
+
+	sweep, err := simtest.MergeResults(results)
+	require.NoError(t, err)
+	require.Len(t, sweep.Tests, 1)
+	require.NotEmpty(t, sweep.Tests[0].Failing)
+	f := sweep.Tests[0].Failing[0]
+	require.Equal(t, first, f.Seed)
+	require.NotNil(t, f.Alone)
+	assert.Equal(t, simtest.AloneRun{Trace: f.Trace, Outcome: simtest.OutcomePass}, *f.Alone)
+	assert.Contains(t, sweep.String(), fmt.Sprintf("run again alone (trace %016x), it passed: the seeds most likely share state", f.Trace))
+
+	// A seed that fails alone as it failed beside others: nothing.
+	results2 := filepath.Join(dir, "r2.jsonl")
+	fails := func(s *simtest.S) { s.Errorf("seed %d fails anyway", s.Seed()) }
+	res = simtest.Simulate(fails, simtest.Seeds(6), simtest.BaseSeed(11), simtest.Workers(2), simtest.ResultsFile(results2))
+	require.False(t, res.OK())
+	b, err = os.ReadFile(results2)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), `"alone"`)
 }

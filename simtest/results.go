@@ -54,12 +54,62 @@ type SeedResult struct {
 	// branched from Seed's own run, as -simrecipe takes it; empty for a
 	// seed's own run.
 	Recipe string
+	// Alone is what running the seed again alone found, for the first
+	// failing seed of a Run on several workers, when that run passed or
+	// took another path or failed another way: the seed fails beside
+	// other seeds and not alone, so they likely share state; nil when it
+	// did not run again, or ran the same. The results file, whose seed
+	// lines are written as the seeds end, before that run, has it in its
+	// summary line (alone, with its seed), and [MergeResults] puts it
+	// back under the seed.
+	Alone *AloneRun
 	// Faults counts the faults the seed saw by kind, named as the results
 	// file's summary names them ("crash", "partition", "partial read",
 	// "full"...), with the disks' crashes that lost unsynced writes
 	// ("unsynced writes lost"); nil when it saw none. A script finds in
 	// the results file the seeds that met a kind of fault.
 	Faults map[string]int
+}
+
+// AloneRun is the run again alone of a seed that failed beside other
+// seeds ([SeedResult.Alone]).
+type AloneRun struct {
+	Trace   uint64 // the trace hash of the run alone
+	Outcome string // "pass", "fail" or "skip"
+	// FirstFailure is the run's first failure in one line, when it
+	// failed, another way than the seed beside others.
+	FirstFailure string
+}
+
+// jsonAlone is an AloneRun in the results file and the JSON report:
+// under its seed, or in the results file's summary with the seed's
+// number, as a seed's line was written before the run alone.
+type jsonAlone struct {
+	Seed         uint64 `json:"seed,omitempty"`
+	Trace        string `json:"trace"`
+	Outcome      string `json:"outcome"`
+	FirstFailure string `json:"first_failure,omitempty"`
+}
+
+// toJSON is a as the results file has it; nil for nil.
+func (a *AloneRun) toJSON(seed uint64) *jsonAlone {
+	if a == nil {
+		return nil
+	}
+	return &jsonAlone{Seed: seed, Trace: fmt.Sprintf("%016x", a.Trace), Outcome: a.Outcome, FirstFailure: a.FirstFailure}
+}
+
+// fromJSON is the AloneRun that j writes; nil for nil or a trace that is
+// not a hash.
+func (j *jsonAlone) fromJSON() *AloneRun {
+	var trace uint64
+	if j == nil {
+		return nil
+	}
+	if _, err := fmt.Sscanf(j.Trace, "%x", &trace); err != nil {
+		return nil
+	}
+	return &AloneRun{Trace: trace, Outcome: j.Outcome, FirstFailure: j.FirstFailure}
 }
 
 // The outcomes of a SeedResult.
@@ -84,6 +134,9 @@ type jsonSeed struct {
 	Replay       string `json:"replay,omitempty"`
 	ReplayCheck  string `json:"replay_check,omitempty"`
 	Recipe       string `json:"recipe,omitempty"`
+	// Alone is the run again alone of a seed that failed beside others
+	// (SeedResult.Alone), under its seed in the JSON report.
+	Alone *jsonAlone `json:"alone,omitempty"`
 	// Faults are the seed's faults by kind, as the summary's are; a merge
 	// adds up the summaries', not these.
 	Faults map[string]int `json:"faults,omitempty"`
@@ -93,7 +146,7 @@ type jsonSeed struct {
 func (r SeedResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
 		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
-		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Faults: r.Faults})
+		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Alone: r.Alone.toJSON(0), Faults: r.Faults})
 }
 
 // seedResult sums up a seed's outcome.
@@ -240,7 +293,9 @@ func KeepGoing() Option {
 // "skip"), sim_ns and sim (the simulated time), steps, events, place (in
 // the sequence of seeds), first_failure and replay for a failed seed,
 // replay_check for the first failing seed under [VerifyReplay], and
-// recipe for an exploration's branched timeline.
+// recipe for an exploration's branched timeline; the summary's alone is
+// the first failing seed's run again alone on several workers, when it
+// ran otherwise ([SeedResult.Alone]).
 // A last line, {"summary": {...}}, is the Run's report as [JSONReport]
 // writes it (the counts, the assertion table) and how the Run chose its
 // seeds (base seed, shard, wall time), and the version of the file's
@@ -524,12 +579,31 @@ func writeFailing(b *strings.Builder, failing []SeedResult, total int, where str
 		if f.ReplayCheck != "" {
 			fmt.Fprintf(b, "\n          %s", f.ReplayCheck)
 		}
+		if f.Alone != nil {
+			fmt.Fprintf(b, "\n          %s", f.Alone.line())
+		}
 	}
 	if more := total - len(failing); more > 0 {
 		// On a line of its own, not the last replay line, which is
 		// copied whole.
 		fmt.Fprintf(b, "\n        ... and %d more (%s)", more, where)
 	}
+}
+
+// line says what a's run found, under its seed in a list of failing
+// seeds.
+func (a *AloneRun) line() string {
+	how := "passed"
+	switch a.Outcome {
+	case OutcomeFail:
+		how = "failed another way"
+		if a.FirstFailure != "" {
+			how += ": " + a.FirstFailure
+		}
+	case OutcomeSkip:
+		how = "skipped"
+	}
+	return fmt.Sprintf("run again alone (trace %016x), it %s: the seeds most likely share state, and the replay line, which runs the seed alone, does not replay this failure", a.Trace, how)
 }
 
 // maxListedFailing bounds the failing seeds a summary lists.
@@ -596,6 +670,7 @@ func (r *runner) summaryRecord() jsonReport {
 		rep.Flags = &flags
 	}
 	rep.Build = buildRecord()
+	rep.Alone = r.alone.toJSON(r.aloneSeed)
 	if rp := &r.rep; rp.checked > 0 {
 		rep.Determinism = &jsonDeterminism{Checked: rp.checked, Diverged: rp.diverged, EndedOtherwise: rp.endedOtherwise, DivergedSeeds: rp.divergedSeeds}
 	}

@@ -114,6 +114,10 @@ type runner struct {
 	// failing is the first maxJSONFailing failing seeds, for the JSON
 	// report (-simjson).
 	failing []SeedResult
+	// alone is what the first failing seed's run again alone found
+	// (seedOutcome.aloneRun), aloneSeed that seed.
+	alone     *AloneRun
+	aloneSeed uint64
 	// stoppedBy says what ended the Run's seeds, when it was not their
 	// count or a failure (iterate.go).
 	stoppedBy string
@@ -266,6 +270,9 @@ type seedOutcome struct {
 	// ran it beside others and it failed, and that run differed
 	// (parallel.go): "" when it did not run again, or ran the same.
 	alone string
+	// aloneRun is that run, for the JSON report and the results file;
+	// nil with alone "".
+	aloneRun *AloneRun
 	// givenUp reports that the watchdog gave the seed's run up.
 	givenUp bool
 	// wall is the real time the seed took, both runs under
@@ -562,6 +569,7 @@ func (r *runner) run() {
 		seed := stopped.res.Seed
 		replay := r.replayFor(stopped)
 		r.windowAt(stopped)
+		r.tookAlone(stopped)
 		stopped.guess = r.viaTGuess(stopped)
 		t.Error(failureReport(stopped, r.failedName(seed), replay))
 		if r.exp.exploring() {
@@ -594,6 +602,21 @@ func (r *runner) run() {
 		stopped.s.skipTest(t)
 	case stopped.res.Goexit:
 		t.FailNow() // a task called FailNow on the real test: honour it
+	}
+}
+
+// tookAlone records what o's run again alone found (o.aloneRun), for the
+// results file's summary and under o in the JSON report's failing seeds.
+func (r *runner) tookAlone(o *seedOutcome) {
+	if o.aloneRun == nil {
+		return
+	}
+	r.alone, r.aloneSeed = o.aloneRun, o.res.Seed
+	for i := range r.failing {
+		if r.failing[i].Seed == o.res.Seed {
+			r.failing[i].Alone = o.aloneRun
+			break
+		}
 	}
 }
 
