@@ -278,7 +278,8 @@ knows these by name, and does not look inside them:
 	github.com/hashicorp/golang-lru/v2/expirable
 	    NewLRU
 	github.com/patrickmn/go-cache
-	    New, NewFrom
+	    New, NewFrom; not given constants of at most 0 (NoExpiration, 0)
+	    for both the expiration and the cleanup interval
 	github.com/jonboulle/clockwork
 	    NewRealClock
 	github.com/benbjohnson/clock

@@ -2,6 +2,7 @@ package simvet
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/types"
 	"slices"
 
@@ -175,8 +176,12 @@ type timeLib struct {
 	// off the wall clock (a Timer): the call is reported only when that
 	// argument is nil.
 	hook int
-	does string // what the call does with time, and what follows in a simulation
-	fix  string // the way out
+	// timeArgs, when nonzero, is how many of the first arguments are
+	// durations that put the call on the wall clock when positive: the
+	// call is reported unless each is a constant of at most 0.
+	timeArgs int
+	does     string // what the call does with time, and what follows in a simulation
+	fix      string // the way out
 }
 
 // timeLibs are the libraries that the wallclock rule knows at the call
@@ -213,7 +218,9 @@ var timeLibs = []timeLib{
 	{paths: []string{"github.com/hashicorp/golang-lru/v2/expirable"}, names: []string{"NewLRU"},
 		does: "starts a goroutine per cache, on a time.Ticker, that never ends, and expires entries on time.Now: an entry outlives its TTL by simulated minutes, the goroutine outlives the seed, and an onEvict callback that calls into the simulation from it fails the seed as a stray goroutine",
 		fix:  "use golang-lru's plain lru.Cache, each entry stamped with p.Time.Now() and checked against the TTL when read"},
-	{paths: []string{"github.com/patrickmn/go-cache"}, names: []string{"New", "NewFrom"},
+	// Its expiration and cleanup interval at NoExpiration (-1) or 0 read
+	// no clock and start no janitor.
+	{paths: []string{"github.com/patrickmn/go-cache"}, names: []string{"New", "NewFrom"}, timeArgs: 2,
 		does: "expires items on time.Now, and given a cleanup interval starts a janitor goroutine on a time.Ticker: an item outlives its expiration by simulated minutes, the janitor outlives the seed, and an OnEvicted callback runs on it, outside the simulation",
 		fix:  "keep the items in a map or golang-lru's lru.Cache, each stamped with p.Time.Now() and checked against its expiration when read"},
 
@@ -294,6 +301,12 @@ func reportTimeLibs(c *checker) {
 	report := func(at ast.Node, call *ast.CallExpr, l *timeLib, name string) {
 		if l.hook > 0 && (call == nil || len(call.Args) <= l.hook || !c.pass.TypesInfo.Types[call.Args[l.hook]].IsNil()) {
 			return // a hook given, or a function value whose arguments are not seen
+		}
+		if l.timeArgs > 0 && call != nil && len(call.Args) >= l.timeArgs && !slices.ContainsFunc(call.Args[:l.timeArgs], func(a ast.Expr) bool {
+			v := c.pass.TypesInfo.Types[a].Value
+			return v == nil || v.Kind() != constant.Int || constant.Sign(v) > 0
+		}) {
+			return // no expiration, no janitor
 		}
 		c.report(at, name+" "+l.does+"; "+l.fix+keepOwnTime)
 	}

@@ -73,6 +73,14 @@ func Libraries(ctx context.Context, p providers.Providers, op backoff4.Operation
 	_ = expirable.NewLRU(8, func(string, int) {}, time.Second) // want `expirable.NewLRU starts`
 	_ = cache.New(time.Minute, time.Minute)                    // want `cache.New expires items on time.Now, and given a cleanup interval starts a janitor goroutine`
 	_ = cache.NewFrom(time.Minute, 0, nil)                     // want `cache.NewFrom expires items`
+	_ = cache.New(cache.NoExpiration, 0)                       // no expiration, no janitor: fine
+	_ = cache.New(cache.DefaultExpiration, cache.NoExpiration) // fine
+	_ = cache.NewFrom(cache.NoExpiration, 0, nil)              // fine
+	_ = cache.New(cache.NoExpiration, time.Minute)             // want `cache.New expires items`
+	ttl := time.Duration(0)
+	_ = cache.New(ttl, 0) // want `cache.New expires items`
+	newCache := cache.New // want `cache.New expires items`
+	_ = newCache
 
 	_ = clockwork.NewRealClock() // want `clockwork.NewRealClock is the wall clock behind clockwork.Clock.*a clockwork.Clock on p.Time for Now, Since, Until, Sleep and AfterFunc; the channels of its After, NewTimer and NewTicker cannot be waited on in a task, so run code that waits on them as a program`
 	_ = clockwork.NewFakeClock() // a fake clock: fine

@@ -4,6 +4,11 @@ package cache
 
 import "time"
 
+const (
+	NoExpiration      time.Duration = -1
+	DefaultExpiration time.Duration = 0
+)
+
 type Item struct {
 	Object     interface{}
 	Expiration int64
