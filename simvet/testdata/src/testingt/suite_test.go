@@ -57,6 +57,10 @@ func (cs *CacheSuite) waits() {
 
 func (cs *CacheSuite) count() { cs.calls++ }
 
+func (cs *CacheSuite) waitsOnT() {
+	cs.Require().Eventually(func() bool { cs.T().Log("x"); return true }, time.Second, time.Millisecond)
+}
+
 func (cs *CacheSuite) loadTB(tb testing.TB) { require.NoError(tb, nil) }
 
 func (cs *CacheSuite) loadBoth(tb testing.TB) { cs.Require().NoError(nil) }
@@ -69,6 +73,7 @@ func (cs *CacheSuite) TestHelpers() {
 		_ = cs.named()      // the T's Name is the S's: not reported
 		cs.waits()          // wallclock's, in the method: not reported
 		cs.count()          // reaches no T: not reported
+		cs.waitsOnT()       // want `cs.waitsOnT in a simulation body calls the suite's method waitsOnT, which uses cs.T\(\) at suite_test.go:61`
 		cs.loadTB(s)        // given the S: not reported
 		cs.loadBoth(cs.T()) // want `cs.loadBoth in a simulation body calls the suite's method loadBoth, which uses cs.Require\(\)` `cs.T\(\), the test's, given to cs.loadBoth in a simulation body .*; pass s, the seed's`
 		s.Go("task", func(context.Context) error {
@@ -86,6 +91,14 @@ func (cs *CacheSuite) TestWaits() {
 		cs.Eventually(func() bool { return true }, time.Second, time.Millisecond)
 		cs.Require().Eventually(func() bool { return true }, time.Second, time.Millisecond)
 		cs.Assert().Never(func() bool { return false }, time.Second, time.Millisecond)
+		cs.Require().Eventually(func() bool {
+			cs.Require().NoError(nil) // want `cs.Require\(\) in a simulation body is the suite's require on the test's t`
+			return true
+		}, time.Second, time.Millisecond)
+		cs.Assert().Eventually(func() bool {
+			cs.T().Log("x")       // want `cs.T\(\).Log in a simulation body`
+			return cs.Equal(1, 1) // want `cs.Equal in a simulation body is the suite's assertion on the test's t`
+		}, time.Second, time.Millisecond)
 	})
 }
 
