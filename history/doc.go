@@ -29,7 +29,7 @@
 // look at: a simtest report whose first failure is such an error shows
 // its timeline there. A check that does not finish within its
 // [MaxSteps], counted in the model's steps, or its [Timeout], in real
-// time, is an error too ([Error.Unknown]): it never passes. MaxSteps
+// time, is an error too ([Error.Inconclusive]): it never passes. MaxSteps
 // decides the same way on every machine; where the Timeout decided, the
 // error says so ([Error.TimedOut]).
 //

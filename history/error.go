@@ -12,7 +12,7 @@ import (
 
 // An Error is what [Check] returns for a history that is not
 // linearizable, or whose check could not finish within its [MaxSteps] or
-// its [Timeout] (see [Error.Unknown]). Its text is the explanation: its
+// its [Timeout] (see [Error.Inconclusive]). Its text is the explanation: its
 // first line names the first operation that no order can place, and the
 // lines after it, for each part of the history that fails, the longest
 // order found, the state it leaves, and the operations that cannot
