@@ -159,39 +159,31 @@ const workersLine = "# workers: "
 // keptWorkers reads the workers line from the kept file at path: 0 when
 // it has none (a seed that failed alone).
 func keptWorkers(path string) int {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(b)) {
-		n, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), workersLine)
-		if !ok {
-			continue
-		}
-		n, _, _ = strings.Cut(n, " ")
-		w, _ := strconv.Atoi(n)
-		return w
-	}
-	return 0
+	n, _ := strconv.Atoi(keptField(path, workersLine))
+	return n
 }
 
 // keptTrace reads the trace from the kept file at path: none in an empty
 // file, nor in one an earlier version wrote.
 func keptTrace(path string) (uint64, bool) {
+	trace, err := strconv.ParseUint(keptField(path, traceLine), 16, 64)
+	return trace, err == nil
+}
+
+// keptField returns the first word after prefix on the first line of the
+// kept file at path that starts with it, or "" when none does.
+func keptField(path, prefix string) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, false
+		return ""
 	}
 	for line := range strings.Lines(string(b)) {
-		hex, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), traceLine)
-		if !ok {
-			continue
+		if rest, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), prefix); ok {
+			word, _, _ := strings.Cut(rest, " ")
+			return word
 		}
-		hex, _, _ = strings.Cut(hex, " ")
-		trace, err := strconv.ParseUint(hex, 16, 64)
-		return trace, err == nil
 	}
-	return 0, false
+	return ""
 }
 
 func keptHeader(test string) string {
