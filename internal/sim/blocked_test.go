@@ -216,7 +216,9 @@ func (c slowErrCtx) AfterFunc(f func()) func() bool { return context.AfterFunc(c
 // not that task as blocked outside the simulation.
 func TestTheEnginesWorkIsNotAParkedTasksBlock(t *testing.T) {
 	const watchdog = 300 * time.Millisecond
-	// The run given up goes on, on its own goroutine, until the spin ends.
+	// The run given up goes on, on its own goroutine, until the spin ends:
+	// it is released once the watchdog has given up, however long a loaded
+	// machine makes that take (a minute bounds it should the watchdog not).
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	armed, release := new(atomic.Bool), new(atomic.Bool)
 	defer release.Store(true)
@@ -224,7 +226,7 @@ func TestTheEnginesWorkIsNotAParkedTasksBlock(t *testing.T) {
 	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
 		pkg, cancel := context.WithCancel(ctx)
 		defer cancel()
-		sim, simCancel := w.WithCancel(slowErrCtx{Context: pkg, armed: armed, spin: 3 * watchdog, release: release})
+		sim, simCancel := w.WithCancel(slowErrCtx{Context: pkg, armed: armed, spin: time.Minute, release: release})
 		defer simCancel()
 		p.Task.Go(ctx, "waiter", func(context.Context) error { return p.Time.Sleep(sim, time.Hour) })
 		if err := p.Time.Sleep(ctx, time.Millisecond); err != nil { // the waiter parks
