@@ -111,11 +111,11 @@ func (h *History) add(o op) {
 	h.n++
 }
 
-// operations returns the history as porcupine takes it, grouped by key in
-// the order of the keys' numbers, so that model's Partition hands out
-// parts of it and copies nothing. h.mu is held.
-func (h *History) operations() []porcupine.Operation {
-	start := make([]int, len(h.parts)+1)
+// grouped returns the history's operations grouped by key, in the order
+// of the keys' numbers and each key's in the order recorded: key p's are
+// ops[start[p]:start[p+1]]. h.mu is held.
+func (h *History) grouped() (ops []*op, start []int) {
+	start = make([]int, len(h.parts)+1)
 	for _, c := range h.chunks {
 		for i := range c {
 			start[c[i].part+1]++
@@ -124,15 +124,33 @@ func (h *History) operations() []porcupine.Operation {
 	for p := 1; p < len(start); p++ {
 		start[p] += start[p-1]
 	}
-	all := make([]porcupine.Operation, h.n)
+	next := slices.Clone(start)
+	ops = make([]*op, h.n)
 	for _, c := range h.chunks {
 		for i := range c {
 			o := &c[i]
-			all[start[o.part]] = porcupine.Operation{ClientId: o.client, Input: o, Call: o.call, Output: o, Return: o.ret}
-			start[o.part]++
+			ops[next[o.part]] = o
+			next[o.part]++
 		}
 	}
+	return ops, start
+}
+
+// operations returns the history as porcupine takes it, grouped by key in
+// the order of the keys' numbers, so that model's Partition hands out
+// parts of it and copies nothing. h.mu is held.
+func (h *History) operations() []porcupine.Operation {
+	ops, _ := h.grouped()
+	all := make([]porcupine.Operation, len(ops))
+	for i, o := range ops {
+		all[i] = o.operation()
+	}
 	return all
+}
+
+// operation is o as porcupine takes it: o is its input and its output.
+func (o *op) operation() porcupine.Operation {
+	return porcupine.Operation{ClientId: o.client, Input: o, Call: o.call, Output: o, Return: o.ret}
 }
 
 // Len returns how many operations the history holds.
@@ -178,52 +196,58 @@ func (h *History) Put(ctx context.Context, id int, key, value string, put func()
 // and lists, for each key that fails, its operations, and the story.
 func (h *History) Check(ctx context.Context) error {
 	h.mu.Lock()
-	all := h.operations()
+	ok := h.linearizable()
 	h.mu.Unlock()
-	ok := linearizable(all)
 	assertions.Always(ctx, ok, "the history is linearizable")
 	if ok {
 		return nil
 	}
+	h.mu.Lock()
+	all := h.operations()
+	h.mu.Unlock()
 	if h.Attach != nil {
 		h.visualize(all)
 	}
 	return h.explain(all)
 }
 
-// linearizable reports what porcupine.CheckOperations(model(), all) does.
-// A key whose operations each returned before the next was called has one
-// order only, which is checked in place; porcupine searches the others.
-// In a simulated run most keys' histories are so: clients think for
-// seconds between operations that take milliseconds.
-func linearizable(all []porcupine.Operation) bool {
-	var rest, order []porcupine.Operation
+// linearizable reports what porcupine.CheckOperations(model(),
+// h.operations()) does. A key whose operations each returned before the
+// next was called has one order only, which is checked in place; porcupine
+// searches the others. In a simulated run most keys' histories are so:
+// clients think for seconds between operations that take milliseconds,
+// and only the others are made into porcupine's operations. h.mu is held.
+func (h *History) linearizable() bool {
+	ops, start := h.grouped()
+	var rest []porcupine.Operation
 	m := model()
-	for _, ops := range partition(all) {
-		order = append(order[:0], ops...)
-		slices.SortFunc(order, func(a, b porcupine.Operation) int { return cmp.Compare(a.Call, b.Call) })
-		if ok, alone := sequential(m, order); !alone {
-			rest = append(rest, ops...)
+	for p := 1; p < len(start); p++ {
+		key := ops[start[p-1]:start[p]]
+		slices.SortFunc(key, func(a, b *op) int { return cmp.Compare(a.call, b.call) })
+		if ok, alone := sequential(m, key); !alone {
+			for _, o := range key {
+				rest = append(rest, o.operation())
+			}
 		} else if !ok {
 			return false
 		}
 	}
-	// rest is grouped by key as all is: partition splits it in place.
+	// rest is grouped by key: partition splits it in place.
 	return len(rest) == 0 || porcupine.CheckOperations(m, rest)
 }
 
 // sequential checks ops, one key's by call time, when none overlaps the
 // next (alone): each returned strictly before the next was called, so
 // that the order of the calls is the only one there is.
-func sequential(m porcupine.Model, ops []porcupine.Operation) (ok, alone bool) {
+func sequential(m porcupine.Model, ops []*op) (ok, alone bool) {
 	for i := 1; i < len(ops); i++ {
-		if ops[i-1].Return >= ops[i].Call {
+		if ops[i-1].ret >= ops[i].call {
 			return false, false
 		}
 	}
 	state := m.Init()
 	for _, o := range ops {
-		if ok, state = m.Step(state, o.Input, o.Output); !ok {
+		if ok, state = m.Step(state, o, o); !ok {
 			return false, true
 		}
 	}
