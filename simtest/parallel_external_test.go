@@ -404,6 +404,22 @@ func TestAFailureOnlyBesideOtherSeedsIsInTheFiles(t *testing.T) {
 	res := simtest.Simulate(meetTwice(first, second), simtest.Seeds(6), simtest.BaseSeed(11), simtest.Workers(2),
 		simtest.KeepGoing(), simtest.ResultsFile(results), simtest.JSONReport(report))
 	require.Equal(t, first, res.FirstFailing, res.Report)
+	require.NotEmpty(t, res.PerSeed)
+	var inResult *simtest.SeedResult
+	for i := range res.PerSeed {
+		if res.PerSeed[i].Seed == first {
+			inResult = &res.PerSeed[i]
+			break
+		}
+	}
+	require.NotNil(t, inResult)
+	require.NotNil(t, inResult.Alone, "Simulate's PerSeed has the run again alone under the seed")
+	assert.Equal(t, simtest.AloneRun{Trace: inResult.Trace, Outcome: simtest.OutcomePass}, *inResult.Alone)
+	for _, sr := range res.PerSeed {
+		if sr.Seed != first {
+			assert.Nil(t, sr.Alone, "seed %d did not run again alone", sr.Seed)
+		}
+	}
 
 	b, err := os.ReadFile(report)
 	require.NoError(t, err)
@@ -459,6 +475,9 @@ func TestAFailureOnlyBesideOtherSeedsIsInTheFiles(t *testing.T) {
 	fails := func(s *simtest.S) { s.Errorf("seed %d fails anyway", s.Seed()) }
 	res = simtest.Simulate(fails, simtest.Seeds(6), simtest.BaseSeed(11), simtest.Workers(2), simtest.ResultsFile(results2))
 	require.False(t, res.OK())
+	for _, sr := range res.PerSeed {
+		assert.Nil(t, sr.Alone, "seed %d ran alone as it ran beside others", sr.Seed)
+	}
 	b, err = os.ReadFile(results2)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), `"alone"`)

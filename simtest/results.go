@@ -61,7 +61,8 @@ type SeedResult struct {
 	// did not run again, or ran the same. The results file, whose seed
 	// lines are written as the seeds end, before that run, has it in its
 	// summary line (alone, with its seed), and [MergeResults] puts it
-	// back under the seed.
+	// back under the seed; [Simulate]'s [Result.PerSeed] has it under
+	// the seed, as the JSON report (-simjson) does.
 	Alone *AloneRun
 	// Faults counts the faults the seed saw by kind, named as the results
 	// file's summary names them ("crash", "partition", "partial read",

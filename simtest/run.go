@@ -115,9 +115,11 @@ type runner struct {
 	// report (-simjson).
 	failing []SeedResult
 	// alone is what the first failing seed's run again alone found
-	// (seedOutcome.aloneRun), aloneSeed that seed.
-	alone     *AloneRun
-	aloneSeed uint64
+	// (seedOutcome.aloneRun), aloneSeed that seed and aloneRecipe its
+	// timeline's recipe, if it branched (explore.go).
+	alone       *AloneRun
+	aloneSeed   uint64
+	aloneRecipe string
 	// stoppedBy says what ended the Run's seeds, when it was not their
 	// count or a failure (iterate.go).
 	stoppedBy string
@@ -606,16 +608,28 @@ func (r *runner) run() {
 }
 
 // tookAlone records what o's run again alone found (o.aloneRun), for the
-// results file's summary and under o in the JSON report's failing seeds.
+// results file's summary and under o in the JSON report's failing seeds
+// and Simulate's PerSeed (putAlone).
 func (r *runner) tookAlone(o *seedOutcome) {
 	if o.aloneRun == nil {
 		return
 	}
-	r.alone, r.aloneSeed = o.aloneRun, o.res.Seed
-	for i := range r.failing {
-		if r.failing[i].Seed == o.res.Seed {
-			r.failing[i].Alone = o.aloneRun
-			break
+	r.alone, r.aloneSeed, r.aloneRecipe = o.aloneRun, o.res.Seed, o.tl.recipe()
+	r.putAlone(r.failing)
+}
+
+// putAlone gives the Run's run again alone (tookAlone), if any, to its
+// seed among results, seeds' results committed before that run: the first
+// failing one of that seed and timeline.
+func (r *runner) putAlone(results []SeedResult) {
+	if r.alone == nil {
+		return
+	}
+	for i := range results {
+		sr := &results[i]
+		if sr.Seed == r.aloneSeed && sr.Recipe == r.aloneRecipe && sr.Outcome == OutcomeFail {
+			sr.Alone = r.alone
+			return
 		}
 	}
 }

@@ -39,7 +39,9 @@ type Result struct {
 	Steps, Events uint64
 	Wall          time.Duration
 	// PerSeed has every seed's result, in the order they ran; the same
-	// values as the lines of [ResultsFile].
+	// values as the lines of [ResultsFile], and the first failing seed's
+	// run again alone ([SeedResult.Alone]), which the results file has in
+	// its summary line.
 	PerSeed []SeedResult
 	// Report is the text a test would have logged: the failure report of
 	// the first failing seed, the summary with its assertion table, and
@@ -121,6 +123,7 @@ func Simulate(body func(s *S), opts ...Option) Result {
 			}
 		}
 		r.run()
+		r.putAlone(res.PerSeed)
 		res.Wall, res.Planned = r.rep.wall, r.rep.planned
 	}()
 	<-done
