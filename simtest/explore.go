@@ -30,7 +30,12 @@ import (
 // kept seeds, on every exploring run of the test. On several workers
 // ([Workers], -simworkers) the children of a mark run at once, and the
 // exploration is the same as on one: the same timelines, failure and
-// report. The report says what the exploration did; under -v it gives
+// report, but for what only several workers show, as for a Run's seeds
+// ([Workers]): a failing timeline that ran beside others runs again alone
+// after, and the report says when that run passed or took another path,
+// and a failure of the test's own testing.T is charged to the first
+// timeline in the batch's order that was running then, a guess that the
+// report names as one. The report says what the exploration did; under -v it gives
 // every mark's account. It is an option of Run and Simulate: a [Fuzz]
 // input is one seed's run, and Fuzz rejects it.
 func Explore(cfg explore.Config) Option {
@@ -216,7 +221,8 @@ func pastRun(rec explore.Recipe, draws uint64) (last uint64, past bool) {
 // at once as the Run has workers, and returns their outcomes in the
 // batch's order, each with its assertions counted in a book of its own
 // that commit merges. With one worker the timelines run one after the
-// other and the batch stops at the first that fails.
+// other and the batch stops at the first that fails; on several, each
+// timeline's outcome says how many ran at once (seedOutcome.workers).
 func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter.Seq2[int, *seedOutcome] {
 	return func(yield func(int, *seedOutcome) bool) {
 		r.t.Helper()
@@ -261,6 +267,15 @@ func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter
 			})
 		}
 		wg.Wait()
+		// As runParallel does for a Run's seeds: a timeline that failed
+		// runs again alone (runsAlone), and a failure of the test's own
+		// testing.T is a guess among those running then (viaTGuess).
+		during := seedsWhere{is: func(o *seedOutcome) bool { return o.viaT }}
+		for i, o := range outs {
+			o.workers = n
+			during.see(seedDone{i: i, o: o})
+		}
+		r.viaTSeeds = during.sorted()
 		for i, o := range outs {
 			if !commit(i, o) {
 				return

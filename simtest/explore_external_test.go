@@ -1089,3 +1089,88 @@ func TestTheTableNamesTheTimelineAFailureWasFirstSeenIn(t *testing.T) {
 	assert.Equal(t, 1, again.Failed, again.Report)
 	assert.Regexp(t, `^FAILED Always 0 1 1 first in timeline `+regexp.QuoteMeta(rec)+` `, tableLine(t, again.Report, "the rare events never meet"))
 }
+
+// rareThenMeet makes one mark, on a Sometimes of 1 in 50: the root seed
+// that first hits it is the first timeline past it, and its children
+// follow, drawing afresh after it. The next two past it wait (in real time, a bound only) for each
+// other, and then does meet what they were given; later ones, such as a
+// timeline run again alone, pass.
+func rareThenMeet(meet func(s *simtest.S, n int32, other bool)) func(s *simtest.S) {
+	var came atomic.Int32
+	met := make(chan struct{})
+	return func(s *simtest.S) {
+		s.Sleep(time.Millisecond)
+		hit := s.Providers().Random.IntN(50) == 0
+		assertions.Sometimes(s.Context(), hit, "the rare event")
+		if !hit {
+			return
+		}
+		// A draw after the mark, for its children to draw afresh.
+		s.Sleep(time.Duration(1+s.Providers().Random.IntN(10)) * time.Millisecond)
+		n := came.Add(1)
+		if n == 1 || n > 3 {
+			return
+		}
+		if n == 3 {
+			close(met)
+		}
+		other := false
+		s.Slow(func() {
+			select {
+			case <-met:
+				other = true
+			case <-time.After(10 * time.Second): // a bound only
+			}
+		})
+		meet(s, n, other)
+	}
+}
+
+// An exploration on several workers runs a mark's children at once: a
+// timeline that fails beside another and not alone is run again alone
+// after, and the report and PerSeed say so, as for a plain Run's seeds.
+func TestExplorationRunsATimelineThatFailedBesideOthersAgainAlone(t *testing.T) {
+	body := rareThenMeet(func(s *simtest.S, _ int32, other bool) {
+		if other {
+			s.Errorf("this timeline met another")
+		}
+	})
+	res := simtest.Simulate(body, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Workers(2))
+	require.Equal(t, 1, res.Failed, res.Report)
+	last := res.PerSeed[len(res.PerSeed)-1]
+	require.NotEmpty(t, last.Recipe, "a child failed: %s", res.Report)
+	assert.Contains(t, res.Report, fmt.Sprintf("timeline %s failed beside other timelines on 2 workers, and not alone: "+
+		"run again alone after the Run's timelines, in this process, it took the same path", last.Recipe), res.Report)
+	require.NotNil(t, last.Alone, res.Report)
+	assert.Equal(t, simtest.AloneRun{Trace: last.Trace, Outcome: simtest.OutcomePass}, *last.Alone)
+}
+
+// An exploration on several workers charges a failure of the test's own
+// testing.T to the first timeline in the batch's order that was running
+// then, and says it is a guess among the timelines then running, as a
+// plain Run on several workers does.
+func TestExplorationChargesTheTestsOwnTByGuess(t *testing.T) {
+	var recipe string
+	r := runIn("TestOwnTExplored", func(r *recorder) {
+		body := rareThenMeet(func(s *simtest.S, n int32, _ bool) {
+			if n == 3 {
+				r.Errorf("a timeline fails the test's own t")
+				return
+			}
+			s.Slow(func() {
+				for end := time.Now().Add(10 * time.Second); !r.Failed() && time.Now().Before(end); { // a bound only
+					time.Sleep(time.Millisecond)
+				}
+			})
+		})
+		simtest.Run(r, body, simtest.Explore(explore.Defaults()), simtest.AllowGaps(), simtest.Workers(2))
+	})
+	out := r.output()
+	require.True(t, r.failed)
+	m := regexp.MustCompile(`timeline (\S+) failed: the test failed through its own testing.T`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	recipe = m[1]
+	assert.Regexp(t, `this timeline is a guess: the Run ran 2 timelines at once, timelines `+regexp.QuoteMeta(recipe)+`, \S+ were running when the test's testing.T was marked failed, `+
+		`and a failure of the test's own testing.T is charged to the first of them in the batch's order; `+
+		`on one worker \(go test -run '\^TestOwnTExplored\$' [^)]*-simworkers=1[^)]*\) the timelines run one at a time, which pins it to the timeline that made it`, out)
+}

@@ -54,7 +54,8 @@ const MaxWorkers = 1024
 // t.Errorf from the body rather than s.Errorf) is charged to the first
 // seed in seed order that was running when it happened: a guess, which the
 // report names as one, with the seeds that were running; one worker pins
-// it to the seed that made it. [Fuzz] runs its inputs one
+// it to the seed that made it. An exploration ([Explore]) runs a mark's
+// children at once, and tells of its timelines both ways too. [Fuzz] runs its inputs one
 // after the other, and refuses n > 1: go test -fuzz -parallel=n runs n
 // fuzzing workers.
 func Workers(n int) Option {
@@ -320,23 +321,37 @@ func (r *runner) viaTGuess(o *seedOutcome) string {
 	if !o.viaT || o.workers < 2 || len(r.viaTSeeds) < 2 {
 		return "" // one seed running then: the charge is certain
 	}
+	unit, order := "seed", "seed order"
+	if r.exp.exploring() {
+		unit, order = "timeline", "the batch's order"
+	}
 	var seeds []string
 	var ended string // a seed whose task the test's FailNow ended
 	for _, d := range r.viaTSeeds {
-		seeds = append(seeds, strconv.FormatUint(d.o.res.Seed, 10))
+		seeds = append(seeds, runID(d.o))
 		var f *sim.Failure
 		if ended == "" && d.o.res.Goexit && errors.As(d.o.res.Err, &f) {
-			ended = fmt.Sprintf("; seed %d's task %q called FailNow on the test's testing.T (%s at %v), so the failure is likely that seed's", d.o.res.Seed, f.Task, f.Kind, f.At)
+			ended = fmt.Sprintf("; %s %s's task %q called FailNow on the test's testing.T (%s at %v), so the failure is likely that %s's",
+				unit, runID(d.o), f.Task, f.Kind, f.At, unit)
 		}
 	}
-	running := "seed " + seeds[0] + " was"
+	running := unit + " " + seeds[0] + " was"
 	if len(seeds) > 1 {
-		running = "seeds " + strings.Join(seeds, ", ") + " were"
+		running = unit + "s " + strings.Join(seeds, ", ") + " were"
 	}
-	return fmt.Sprintf("this seed is a guess: the Run ran %d seeds at once, %s running when the test's testing.T was marked failed, "+
-		"and a failure of the test's own testing.T is charged to the first of them in seed order%s; "+
-		"on one worker (%s) the seeds run one at a time, which pins it to the seed that made it",
-		o.workers, running, ended, r.workersLine(1))
+	return fmt.Sprintf("this %s is a guess: the Run ran %d %ss at once, %s running when the test's testing.T was marked failed, "+
+		"and a failure of the test's own testing.T is charged to the first of them in %s%s; "+
+		"on one worker (%s) the %ss run one at a time, which pins it to the %s that made it",
+		unit, o.workers, unit, running, order, ended, r.workersLine(1), unit, unit)
+}
+
+// runID names o's run as a report lists it: its seed, or under an
+// exploration its timeline's recipe, which is the seed for a root.
+func runID(o *seedOutcome) string {
+	if o.tl != nil {
+		return o.tl.rec.String()
+	}
+	return strconv.FormatUint(o.res.Seed, 10)
 }
 
 // runsAlone reports whether the Run runs o, its first failing seed, again
@@ -394,13 +409,19 @@ func (r *runner) tellAlone(o, again *seedOutcome) bool {
 	if r.crypto != nil && r.crypto.shared {
 		crypto = ", or the crypto packages' own randomness (key generation, signatures), one stream for the Run's seeds on several workers and the seed's own alone"
 	}
-	o.alone = fmt.Sprintf("seed %d "+how+": run again alone after the Run's seeds, in this process, %s. "+
-		"So the seeds most likely share state, such as a package variable that the body or the code under test writes "+
+	// A timeline of an exploration is told as one, by its recipe.
+	unit, name := "seed", fmt.Sprintf("seed %d", o.res.Seed)
+	if o.tl != nil {
+		unit, name = "timeline", "timeline "+runID(o)
+	}
+	how = strings.ReplaceAll(how, "seeds", unit+"s")
+	o.alone = fmt.Sprintf("%s "+how+": run again alone after the Run's %ss, in this process, %s. "+
+		"So the %ss most likely share state, such as a package variable that the body or the code under test writes "+
 		"(simvet's globalstate rule finds it before running)%s; "+
-		"the replay line, which runs the seed alone, does not replay this failure. "+
-		"The test's seeds on %d workers (%s) run it beside others again, where it may fail on another seed; on one worker (%s) they run apart, "+
-		"and with -simcheck each seed runs twice alone, which tells a seed that is not deterministic on its own",
-		o.res.Seed, n, found, crypto, n, r.workersLine(n), r.workersLine(1))
+		"the replay line, which runs the %s alone, does not replay this failure. "+
+		"The test's %ss on %d workers (%s) run it beside others again, where it may fail on another %s; on one worker (%s) they run apart, "+
+		"and with -simcheck each %s runs twice alone, which tells a %s that is not deterministic on its own",
+		name, n, unit, found, unit, crypto, unit, unit, n, r.workersLine(n), unit, r.workersLine(1), unit, unit)
 	return true
 }
 
