@@ -250,39 +250,20 @@ func (v *seedsWhere) sorted() []seedDone {
 // standard library's, the first frame of other code that called it; ""
 // for an empty stack.
 func stuckAt(stack string) string {
-	lines := strings.Split(strings.TrimSpace(stack), "\n")
 	var first string
-	for i := 0; i+1 < len(lines); i += 2 {
-		fn := strings.TrimSpace(lines[i])
-		if j := strings.LastIndexByte(fn, '('); j > 0 && strings.HasSuffix(fn, ")") {
-			fn = fn[:j] // the arguments
-		}
-		loc := strings.TrimSpace(lines[i+1])
-		if j := strings.LastIndex(loc, " +0x"); j > 0 {
-			loc = loc[:j]
-		}
-		at := fn + ", " + shortFile(loc)
+	for _, f := range sim.StackFrames(stack) {
+		at := f.Func + ", " + shortFile(f.Loc)
 		switch {
 		case first == "":
 			first = at
-			if !stdlibFunc(fn) {
+			if !sim.StdlibFunc(f.Func) {
 				return first
 			}
-		case !stdlibFunc(fn):
+		case !sim.StdlibFunc(f.Func):
 			return first + ", called from " + at
 		}
 	}
 	return first
-}
-
-// stdlibFunc reports whether fn, a function's name as a stack gives it,
-// is of the standard library's: its package's path begins with no domain.
-func stdlibFunc(fn string) bool {
-	pkg, _, ok := strings.Cut(fn, "/")
-	if !ok {
-		pkg, _, _ = strings.Cut(fn, ".")
-	}
-	return !strings.Contains(pkg, ".")
 }
 
 // leftLine is the report's line of the seeds the Run gave up after it

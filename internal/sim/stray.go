@@ -544,22 +544,17 @@ const eventuallyFix = "in a simulation, check a condition over simulated time wi
 // as "function\n\tfile:line" lines: it drops the first line, the engine's
 // frames on top, and the arguments and offsets.
 func strayStack(raw string) string {
-	lines := strings.Split(strings.TrimSpace(raw), "\n")
-	if len(lines) > 0 && strings.HasPrefix(lines[0], "goroutine ") {
-		lines = lines[1:]
+	raw = strings.TrimSpace(raw)
+	if strings.HasPrefix(raw, "goroutine ") {
+		_, raw, _ = strings.Cut(raw, "\n")
 	}
-	for i := range lines {
-		l := strings.TrimSpace(lines[i])
-		if i%2 == 1 {
-			l, _, _ = strings.Cut(l, " +0x")
-			l = "\t" + l
-		} else if j := strings.LastIndexByte(l, '('); j > 0 && strings.HasSuffix(l, ")") {
-			l = l[:j]
-		}
-		lines[i] = l
+	frames := StackFrames(raw)
+	for len(frames) > 0 && (strings.HasPrefix(frames[0].Func, "runtime/debug.") || isEngineFrame(frames[0].Func, frames[0].Loc)) {
+		frames = frames[1:]
 	}
-	for len(lines) >= 2 && (strings.HasPrefix(lines[0], "runtime/debug.") || isEngineFrame(lines[0], lines[1])) {
-		lines = lines[2:]
+	lines := make([]string, 0, 2*len(frames))
+	for _, f := range frames {
+		lines = append(lines, f.Func, "\t"+f.Loc)
 	}
 	return strings.Join(lines, "\n")
 }
