@@ -1,6 +1,7 @@
 package simtest_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -161,4 +162,53 @@ func TestAStorageCallInTheTestsCleanupAfterTheRunReturnsAnError(t *testing.T) {
 	var le *os.LinkError
 	require.ErrorAs(t, errs["rename"], &le)
 	assert.Equal(t, [2]string{"dir", "moved"}, [2]string{le.Old, le.New})
+}
+
+// A dial or a listen (stream or packet) in a cleanup on the test's own t
+// fails as a Close there does, with a *net.OpError that wraps
+// net.ErrClosed and names the Run and the fix; a call with no error to
+// return (a sleep, starting a task) panics, naming the same.
+func TestADialOrListenInTheTestsCleanupAfterTheRunReturnsAnError(t *testing.T) {
+	var seed uint64
+	var errs map[string]error
+	var panics map[string]any
+	var inner string
+	t.Run("inner", func(t *testing.T) {
+		inner = t.Name()
+		simtest.Run(t, func(s *simtest.S) {
+			seed = s.Seed()
+			p := s.Providers()
+			t.Cleanup(func() { //simvet:allow testingt the slip this test is about
+				ctx := context.Background()
+				errs = map[string]error{}
+				_, errs["dial"] = p.Network.Dial(ctx, "10.0.0.1:7000")
+				_, errs["listen"] = p.Network.Listen(ctx, ":7000")
+				_, errs["listen packet"] = p.Network.ListenPacket(ctx, ":9000")
+				panics = map[string]any{}
+				catch := func(what string, f func()) {
+					defer func() { panics[what] = recover() }()
+					f()
+				}
+				catch("sleep", func() { s.Sleep(time.Second) })
+				catch("go", func() { s.Go("late", func(context.Context) error { return nil }) })
+			})
+		}, simtest.Seeds(1))
+	})
+	require.Len(t, errs, 3)
+	want := fmt.Sprintf("the simulation it belonged to (seed %d of the simtest.Run in %s) has ended; "+
+		"register the cleanup that uses it with s.Cleanup", seed, inner)
+	for what, err := range errs {
+		require.ErrorIs(t, err, net.ErrClosed, what)
+		assert.Contains(t, err.Error(), want, what)
+		var oe *net.OpError
+		require.ErrorAs(t, err, &oe, what)
+	}
+	assert.True(t, strings.HasPrefix(errs["dial"].Error(), "dial tcp: "), "a *net.OpError, as production's: %v", errs["dial"])
+	assert.True(t, strings.HasPrefix(errs["listen packet"].Error(), "listen udp: "), "a *net.OpError, as production's: %v", errs["listen packet"])
+
+	fix := fmt.Sprintf(" after the simulation ended (seed %d of the simtest.Run in %s); "+
+		"a value it made (its S, providers, connections, files) outlived it: use such values only while the seed runs; "+
+		"a cleanup that uses one registers with s.Cleanup, which runs at the seed's end (or the helper that registers it takes the body's s), "+
+		"not with the test's t.Cleanup, which runs after every seed has ended", seed, inner)
+	assert.Equal(t, map[string]any{"sleep": "sim: Sleep" + fix, "go": "sim: Task.Go" + fix}, panics)
 }

@@ -368,7 +368,8 @@ func (w *World) strayed() (Result, bool) {
 func (w *World) SetOwner(owner string) { w.strays.owner = owner }
 
 // EnterUnlessEnded is Enter for a call on what the simulation made (a
-// connection's read, a listener's Accept, a Close, a storage call), with
+// connection's read, a listener's Accept, a Close, a storage call, a dial
+// or a listen), with
 // closed the error a closed one returns (net.ErrClosed, fs.ErrClosed): it
 // returns Outlived's error, or enters and returns nil.
 func (w *World) EnterUnlessEnded(what string, closed error) error {

@@ -194,7 +194,10 @@ func (h *Host) holdDialPort(p int, held bool) {
 // holds it on the same address, or on any when this one is on every
 // address.
 func (h *Host) Listen(ctx context.Context, addr string) (net.Listener, error) {
-	h.n.w.Enter("net listen")
+	// After the simulation ended, in a test's cleanup, as a closed one.
+	if err := h.n.w.EnterUnlessEnded("net listen", net.ErrClosed); err != nil {
+		return nil, opError("listen", nil, nil, err)
+	}
 	h.open("Listen")
 	host, port, err := splitAddr(addr)
 	if err != nil {
@@ -391,7 +394,9 @@ func (d *dial) do(step dialStep) {
 // when ctx ends first (a timeout in either of package net's shapes: see
 // dial.ctxError).
 func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
-	h.n.w.Enter("net dial")
+	if err := h.n.w.EnterUnlessEnded("net dial", net.ErrClosed); err != nil {
+		return nil, opError("dial", nil, nil, err)
+	}
 	h.open("Dial")
 	n := h.n
 	host, port, err := splitAddr(addr)

@@ -131,7 +131,9 @@ var _ net.PacketConn = (*packetConn)(nil)
 // [Host.Listen] does: on a port held on the same address, or on every
 // address, or by any socket when this one is on every address.
 func (h *Host) ListenPacket(ctx context.Context, addr string) (net.PacketConn, error) {
-	h.n.w.Enter("net listen packet")
+	if err := h.n.w.EnterUnlessEnded("net listen packet", net.ErrClosed); err != nil {
+		return nil, udpOpError("listen", nil, nil, err)
+	}
 	h.open("ListenPacket")
 	host, port, err := splitAddr(addr)
 	if err != nil {
