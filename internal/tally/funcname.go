@@ -39,6 +39,10 @@ func NewFuncNames(root, module string) *FuncNames {
 // Of returns the name of the function s is in: s.Func, or when that names
 // a copy of a closure that the compiler made in inlining (see FuncNames),
 // the closure's name where the source declares it, such as
+// example.com/m/hunt.Body.func1. A range-over-func loop's body and a go or
+// defer statement's wrapper, functions the compiler makes (Body-range1,
+// Body.func1.gowrap1, copied or not), are named for the function or
+// closure the source declares around them: example.com/m/hunt.Body,
 // example.com/m/hunt.Body.func1. A site outside the module, in a file
 // that cannot be read, or whose function the source does not tell, keeps
 // s.Func.
@@ -49,7 +53,8 @@ func (n *FuncNames) Of(s *Site) string {
 	name := s.Func
 	slash := strings.LastIndexByte(name, '/')
 	dot := strings.IndexByte(name[slash+1:], '.')
-	if s.File == "" || n == nil || n.module == "" || dot < 0 || !closure(name) {
+	made := compilerMade(name)
+	if s.File == "" || n == nil || n.module == "" || dot < 0 || !made && !closure(name) {
 		return name // only a closure is copied
 	}
 	rest := name[slash+1+dot+1:]
@@ -58,13 +63,15 @@ func (n *FuncNames) Of(s *Site) string {
 		return name
 	}
 	decl, lits := funcAt(f, s.Line, s.Col)
-	if decl == "" || len(lits) == 0 {
+	if decl == "" || len(lits) == 0 && !made {
 		return name
 	}
 	// A copy's name is the function it was inlined into, then the
 	// inlined function's, then its own number: TestHunt.Body.func2, or
-	// TestHunt.func1.Body.2 within a closure of TestHunt.
-	if strings.HasPrefix(rest, decl+".") || !strings.Contains(rest, "."+decl+".") {
+	// TestHunt.func1.Body.2 within a closure of TestHunt. A loop body or
+	// a go or defer statement's wrapper, copied or not, is named for the
+	// function the source declares around it.
+	if !made && (strings.HasPrefix(rest, decl+".") || !strings.Contains(rest, "."+decl+".")) {
 		return name // the closure itself, or a name this does not know
 	}
 	pkg := n.pkgPath(s.File, f.file.Name.Name)
@@ -72,9 +79,14 @@ func (n *FuncNames) Of(s *Site) string {
 		return name
 	}
 	b := strings.Builder{}
-	b.WriteString(pkg + "." + decl + ".func" + strconv.Itoa(lits[0]))
-	for _, i := range lits[1:] {
-		b.WriteString("." + strconv.Itoa(i))
+	b.WriteString(pkg + "." + decl)
+	for j, i := range lits {
+		if j == 0 {
+			b.WriteString(".func")
+		} else {
+			b.WriteString(".")
+		}
+		b.WriteString(strconv.Itoa(i))
 	}
 	return b.String()
 }
@@ -184,6 +196,24 @@ func funcDeclName(fd *ast.FuncDecl) string {
 		recv = "(*" + recv + ")"
 	}
 	return recv + "." + name
+}
+
+// compilerMade reports whether name is of a function the compiler made
+// that the source declares none of: a range-over-func loop's body
+// (F-range1, F.func1-range1-range2) or the wrapper of a go or defer
+// statement's call (F.gowrap1, F.func1.deferwrap2). Its frames' sites are
+// in the function the source declares around it.
+func compilerMade(name string) bool {
+	last := name[strings.LastIndexByte(name, '.')+1:]
+	if _, r, ok := strings.Cut(last, "-range"); ok {
+		return strings.Trim(strings.ReplaceAll(r, "-range", ""), "0123456789") == "" && r != ""
+	}
+	for _, w := range []string{"gowrap", "deferwrap"} {
+		if n, ok := strings.CutPrefix(last, w); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // closure reports whether name is a closure's as the compiler names it:

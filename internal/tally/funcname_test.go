@@ -3,10 +3,13 @@ package tally
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/internal/callsite"
 )
 
 // A copy of a closure that the compiler made in inlining the function
@@ -52,6 +55,11 @@ func check() {}
 		{6, 3, "example.com/m/hunt.Body.func7", "example.com/m/hunt.Body.func7", "the closure itself, as the runtime numbers it"},
 		{19, 1, "example.com/m/hunt.check", "example.com/m/hunt.check", "no closure"},
 		{6, 3, "example.com/m/hunt_test.TestHunt.func3", "example.com/m/hunt_test.TestHunt.func3", "a name that does not say whose copy it is"},
+		{6, 3, "example.com/m/hunt_test.TestHunt.Body.func2-range2", "example.com/m/hunt.Body.func2", "a loop body in a copy of a closure"},
+		{6, 3, "example.com/m/hunt_test.TestHunt.Body.func2.gowrap1", "example.com/m/hunt.Body.func2", "a go statement's wrapper in a copy"},
+		{8, 4, "example.com/m/hunt.Body.func2.1.deferwrap2", "example.com/m/hunt.Body.func2.1", "a defer statement's wrapper in a closure"},
+		{18, 14, "example.com/m/hunt_test.TestHunt.check-range1-range1", "example.com/m/hunt.check", "nested loop bodies in a copy of a declared function"},
+		{6, 3, "example.com/m/hunt.Body.func2-rangeX", "example.com/m/hunt.Body.func2-rangeX", "a name the compiler does not make"},
 	} {
 		assert.Equal(t, c.want, names.Of(&Site{File: file, Line: c.line, Col: c.col, Func: c.runtime}), c.why)
 	}
@@ -60,4 +68,90 @@ func check() {}
 	missing := &Site{File: filepath.Join(dir, "gone.go"), Line: 6, Func: "example.com/m/hunt_test.TestHunt.Body.func2"}
 	assert.Equal(t, missing.Func, names.Of(missing), "a file that cannot be read keeps the runtime's name")
 	assert.Equal(t, "", names.Of(nil))
+}
+
+// capture records the site of its caller's call as a Book does: the
+// return address read from the frame pointers (internal/callsite), which
+// keeps the compiler's wrappers that runtime.Callers steps over.
+//
+//go:noinline
+func capture(s *Site) {
+	var pcs [1]uintptr
+	callsite.Callers(pcs[:])
+	*s = *siteOf(pcs[0])
+}
+
+// captureDone is capture for a go statement, which then says so.
+//
+//go:noinline
+func captureDone(s *Site, done chan<- struct{}) {
+	var pcs [1]uintptr
+	callsite.Callers(pcs[:])
+	*s = *siteOf(pcs[0])
+	close(done)
+}
+
+// siteOf is the site at return PC pc, as Sites.outside finds it.
+func siteOf(pc uintptr) *Site {
+	f := callsite.First([]uintptr{pc})
+	return &Site{File: f.File, Line: f.Line, Func: f.Function}
+}
+
+func once(yield func(int) bool) { yield(1) }
+
+func siteInRange() (s Site) {
+	for range once {
+		capture(&s)
+	}
+	return s
+}
+
+func siteInRangeInClosure() (s Site) {
+	f := func() {
+		for range once {
+			for range once {
+				capture(&s)
+			}
+		}
+	}
+	f()
+	return s
+}
+
+func siteOfGo() (s Site) {
+	done := make(chan struct{})
+	go captureDone(&s, done)
+	<-done
+	return s
+}
+
+func siteOfDefer() (s Site) {
+	func() {
+		defer capture(&s)
+	}()
+	return s
+}
+
+// Sites in the functions the compiler makes for a range-over-func loop's
+// body and for a go or defer statement's call are named for the function
+// or closure the source declares around them, as compiled here.
+func TestFuncNamesNameTheSourcesFunctionAroundCompilerMadeOnes(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	names := NewFuncNames(root, "github.com/moonpool-go/moonpool")
+	const pkg = "github.com/moonpool-go/moonpool/internal/tally."
+	for _, c := range []struct {
+		site       Site
+		made, want string
+	}{
+		{siteInRange(), "-range1", pkg + "siteInRange"},
+		{siteInRangeInClosure(), "func1-range", pkg + "siteInRangeInClosure.func1"},
+		{siteOfGo(), ".gowrap1", pkg + "siteOfGo"},
+		{siteOfDefer(), ".deferwrap1", pkg + "siteOfDefer.func1"},
+	} {
+		require.True(t, strings.Contains(c.site.Func, c.made),
+			"the compiler names the function %s, not ...%s", c.site.Func, c.made)
+		assert.Equal(t, c.want, names.Of(&c.site), c.site.Func)
+	}
+
 }
