@@ -107,12 +107,27 @@
 // -simfresh, -simfor, -simplateau, -simshard) do not apply to that Run,
 // which logs a line naming them (-simseed and -simrecipe still win over
 // the option). A flag given twice counts its last value, and
-// so does [Seeds]. The environment
-// variable MOONPOOL_SEEDS, when -simseeds is not given, sets the number
-// of seeds of every Run, as a flag would (a replay by -simseed or
-// -simrecipe takes no count): a nightly job sets it once for a
-// whole go test ./..., and MOONPOOL_SHARD, when -simshard is not given,
-// its shard. The flags are registered only in test binaries: a
+// so does [Seeds].
+//
+// The environment variable MOONPOOL_FLAGS gives the flags to every test
+// binary of a go test, as the command line writes them, separated by
+// spaces and without quotes:
+//
+//	MOONPOOL_FLAGS="-simv=false -simseeds=50" go test ./...
+//
+// gives them to the packages whose tests use simtest, where go test ./...
+// -simv=false fails every package that does not, on a flag it does not
+// define. A flag on the command line wins over the variable's, and a bad
+// value fails the test with an error that names the variable.
+// MOONPOOL_SEEDS=N and MOONPOOL_SHARD=I/N are short for its -simseeds=N
+// and -simshard=I/N, which MOONPOOL_FLAGS wins over. A replay (-simseed,
+// -simrecipe on the command line) takes from the environment none of the
+// flags that choose a sequence's seeds (-simseeds, -simbase, -simfresh,
+// -simfor, -simplateau, -simshard), so its line runs as printed. go test
+// caches a test's result under the environment variables it read, these
+// among them, so a cached result never stands for other settings (a -sim
+// flag on the command line makes go test cache nothing). The flags are
+// registered only in test binaries: a
 // command that imports simtest takes none of them. Run stops at the
 // first failing seed; under -simall ([KeepGoing]) it runs them all and
 // its summary lists the failing seeds and the failure rate, and

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,6 +46,11 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 	if !testing.Testing() {
 		return nil
 	}
+	return newFlags(fs)
+}
+
+// newFlags registers the flags on fs, in any binary.
+func newFlags(fs *flag.FlagSet) *cmdFlags {
 	f := &cmdFlags{base: seedFlag{name: "-simbase"}, plateau: countFlag{name: "-simplateau"},
 		slow:     durationFlag{name: "-simslow", want: "a duration of real time such as 30s, or 0 to name no seed"},
 		watchdog: durationFlag{name: "-simwatchdog", want: "a duration of real time such as 1m, or 0 to turn the watchdog off"}}
@@ -88,6 +95,13 @@ func isOwnFlag(name string) bool {
 // when -simseeds is not given, as RAPID_CHECKS does for rapid: a nightly
 // job sets it once for every test of a go test ./... run.
 const seedsEnv = "MOONPOOL_SEEDS"
+
+// flagsEnv names the environment variable that gives this package's flags
+// to every test binary of a go test: go test ./... -simv=false gives them
+// also to the packages that do not link simtest, which fail on a flag
+// they do not define. $MOONPOOL_SEEDS and $MOONPOOL_SHARD are short for
+// its -simseeds and -simshard.
+const flagsEnv = "MOONPOOL_FLAGS"
 
 // givenString is a string flag that knows whether it was given: an
 // empty -simworkers= is a mistake, not the default.
@@ -282,7 +296,7 @@ type flags struct {
 	base    uint64
 	baseSet bool
 	seeds   int
-	seedsIn string // where seeds came from, when not -simseeds: $MOONPOOL_SEEDS
+	seedsIn string // where seeds came from, when not -simseeds: $MOONPOOL_SEEDS, $MOONPOOL_FLAGS's -simseeds
 	fresh   bool
 	check   bool
 	verify  bool // -simverify
@@ -320,35 +334,141 @@ type flags struct {
 	asserts     assertFlags // assert_options.go
 	run         string      // go test's -run
 	err         error       // a bad setting, found reading them
+	// env names the variables that set flags, as they are, when any did:
+	// an error of the settings then names them.
+	env string
 }
 
-// commandLine reads the flags, and the environment for what they leave
-// unset; a bad environment variable is an error that resolve reports.
+// commandLine reads the flags: those given on the command line, and for
+// those it leaves unset, the environment's ($MOONPOOL_FLAGS, and its
+// shorthands $MOONPOOL_SEEDS and $MOONPOOL_SHARD). A bad setting is an
+// error that resolve reports.
 func commandLine() flags {
-	var fl flags
-	if f := cmd; f != nil {
-		fl = flags{
-			replays: f.seed.v,
-			slow:    f.slow.v, slowSet: f.slow.set,
-			watchdog: f.watchdog.v, watchdogSet: f.watchdog.set,
-			base: f.base.v, baseSet: f.base.set,
-			seeds: f.seeds.v,
-			fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep, strictKept: f.strictKept,
-			all: f.all, results: f.results, workers: f.workers.v, workersSet: f.workers.set, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
-			explore: f.explore, budget: f.timelines.v,
-			asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
-		}
+	var given []string
+	if cmd != nil && flag.Parsed() {
+		flag.Visit(func(f *flag.Flag) {
+			if isOwnFlag(f.Name) {
+				given = append(given, "-"+f.Name+"="+f.Value.String())
+			}
+		})
 	}
+	fl := readFlags(given, os.LookupEnv)
 	if f := flag.Lookup("test.run"); f != nil {
 		fl.run = f.Value.String()
 	}
-	if cmd != nil && flag.Parsed() {
-		flag.Visit(func(f *flag.Flag) { fl.keepGiven = fl.keepGiven || f.Name == "simkeep" && cmd.keep })
-	}
-	if flag.Parsed() {
+	if flag.Parsed() && fl.err == nil {
 		fl.err = unreadFlags(flag.Args())
 	}
-	return fl.withEnv()
+	fl.checking = os.Getenv(replayCheckEnv) != ""
+	return fl
+}
+
+// readFlags reads this package's flags from given, the command line's
+// (each as -name=value), and from the environment that lookup reads, in
+// one flag set, so that a flag takes the same values, and gives the same
+// errors, wherever it is given. A flag on the command line wins over the
+// environment's. The variables are read even when unset: go test's cache
+// keys a test's result on the variables it read (os.LookupEnv reports
+// them), so a cached result never stands for other settings.
+func readFlags(given []string, lookup func(string) (string, bool)) flags {
+	fs := flag.NewFlagSet(flagsEnv, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := newFlags(fs)
+	replays := false
+	for _, a := range given {
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		replays = replays || name == "simseed" || name == "simrecipe"
+	}
+	// A replay line runs as printed where the environment holds a sweep's
+	// flags: those that choose the seeds of a sequence give way to the
+	// seeds the command line names.
+	skip := func(name string) bool {
+		return replays && slices.Contains([]string{"simseeds", "simbase", "simfresh", "simfor", "simplateau", "simshard"}, name)
+	}
+	var fl flags
+	from := map[string]string{} // the flags the environment set, and where
+	var env []string            // the variables read that set any
+	for _, short := range []struct{ env, name string }{{seedsEnv, "simseeds"}, {shardEnv, "simshard"}} {
+		v, _ := lookup(short.env)
+		if v == "" || skip(short.name) {
+			continue
+		}
+		if err := fs.Set(short.name, v); err != nil {
+			fl.err = fmt.Errorf("simtest: $%s is %q: %w; fix it or unset it", short.env, v, err)
+			if short.env == seedsEnv {
+				fl.err = fmt.Errorf("simtest: $%s is %q; set it to a positive number of seeds, such as 1000, or unset it", seedsEnv, v)
+			}
+			return fl
+		}
+		from[short.name] = "$" + short.env
+		env = append(env, fmt.Sprintf("$%s=%s", short.env, v))
+	}
+	if v, _ := lookup(flagsEnv); strings.TrimSpace(v) != "" {
+		args, err := envFlags(v)
+		if err != nil {
+			fl.err = err
+			return fl
+		}
+		for _, a := range args {
+			name, value, _ := strings.Cut(a, "=")
+			if skip(name) {
+				continue
+			}
+			if err := fs.Set(name, value); err != nil {
+				fl.err = fmt.Errorf("simtest: $%s is %q, and its -%s: %w; fix it or unset it", flagsEnv, v, a, err)
+				return fl
+			}
+			from[name] = "$" + flagsEnv + "'s -" + name
+		}
+		env = append(env, fmt.Sprintf("$%s=%q", flagsEnv, v))
+	}
+	for _, a := range given {
+		name, value, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		if err := fs.Set(name, value); err != nil {
+			fl.err = fmt.Errorf("simtest: -%s: %w", name, err)
+			return fl
+		}
+		delete(from, name)
+	}
+	fl = flags{
+		replays: f.seed.v,
+		slow:    f.slow.v, slowSet: f.slow.set,
+		watchdog: f.watchdog.v, watchdogSet: f.watchdog.set,
+		base: f.base.v, baseSet: f.base.set,
+		seeds: f.seeds.v,
+		fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep, strictKept: f.strictKept,
+		all: f.all, results: f.results, workers: f.workers.v, workersSet: f.workers.set, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
+		explore: f.explore, budget: f.timelines.v,
+		asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
+		seedsIn: from["simseeds"], shardIn: from["simshard"],
+	}
+	if len(from) > 0 {
+		fl.env = strings.Join(env, " and ")
+	}
+	fs.Visit(func(g *flag.Flag) { fl.keepGiven = fl.keepGiven || g.Name == "simkeep" && f.keep })
+	return fl
+}
+
+// envFlags splits $MOONPOOL_FLAGS into its flags, each as name=value
+// (a boolean flag given bare as name=true), and refuses what is not one
+// of this package's flags.
+func envFlags(v string) ([]string, error) {
+	const want = "it holds this package's -sim flags, separated by spaces and without quotes, such as " + flagsEnv + `="-simv=false -simseeds=50"`
+	if strings.ContainsAny(v, `"'`) {
+		return nil, fmt.Errorf("simtest: $%s is %q, with quotes in it; %s; fix it or unset it", flagsEnv, v, want)
+	}
+	fs := flag.NewFlagSet(flagsEnv, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	newFlags(fs)
+	if err := fs.Parse(strings.Fields(v)); err != nil {
+		return nil, fmt.Errorf("simtest: $%s is %q: %w; %s; fix it or unset it", flagsEnv, v, err, want)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("simtest: $%s is %q, and %q is not a flag; %s; fix it or unset it", flagsEnv, v, fs.Arg(0), want)
+	}
+	var out []string
+	fs.Visit(func(g *flag.Flag) { out = append(out, g.Name+"="+g.Value.String()) })
+	return out, nil
 }
 
 // unreadFlags reports flags the test binary was given but did not read:
@@ -378,29 +498,6 @@ func unreadFlags(args []string) error {
 // selectsSubtests reports whether go test's -run pattern names subtests,
 // as a fuzz input's replay line does: -run '^FuzzKV$/^30c8c1a56ec36eca$'.
 func (fl flags) selectsSubtests() bool { return strings.Contains(fl.run, "/") }
-
-// withEnv fills in from the environment what the flags leave unset. A
-// seed count from the environment is for Runs of many seeds: a command
-// line that replays (-simseed, -simrecipe) takes none, so that a replay
-// line runs as printed where $MOONPOOL_SEEDS is set.
-func (fl flags) withEnv() flags {
-	fl.checking = os.Getenv(replayCheckEnv) != ""
-	fl.shardIn = "-simshard"
-	if fl.shard == "" {
-		fl.shard, fl.shardIn = os.Getenv(shardEnv), "$"+shardEnv
-	}
-	if fl.seeds == 0 && len(fl.replays) == 0 && fl.recipe == "" {
-		if v, ok := os.LookupEnv(seedsEnv); ok && v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n <= 0 {
-				fl.err = fmt.Errorf("simtest: $%s is %q; set it to a positive number of seeds, such as 1000, or unset it", seedsEnv, v)
-				return fl
-			}
-			fl.seeds, fl.seedsIn = n, "$"+seedsEnv
-		}
-	}
-	return fl
-}
 
 // replayConflicts refuses options that choose the seeds besides a replay
 // (Replay, ReplayRecipe), which runs only its own: a count (Seeds) or a
@@ -468,12 +565,22 @@ func joinAnd(words []string) string {
 }
 
 // resolve applies the options and then the flags, which win, and rejects
-// combinations that cannot be meant.
+// combinations that cannot be meant. An error of settings that the
+// environment gave in part names the variables, which a reader of the
+// command line does not see.
 func resolve(short bool, fl flags, opts []Option) (config, error) {
-	c := defaultConfig(short)
 	if fl.err != nil {
-		return c, fl.err
+		return defaultConfig(short), fl.err
 	}
+	c, err := resolveFlags(short, fl, opts)
+	if err != nil && fl.env != "" && !strings.Contains(err.Error(), "$MOONPOOL_") {
+		err = fmt.Errorf("%w (the environment gave flags too: %s)", err, fl.env)
+	}
+	return c, err
+}
+
+func resolveFlags(short bool, fl flags, opts []Option) (config, error) {
+	c := defaultConfig(short)
 	for _, o := range opts {
 		if o == nil {
 			return c, fmt.Errorf("simtest: a nil Option was passed; remove it")

@@ -2,11 +2,13 @@ package simtest
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,6 +42,7 @@ func TestDocListsEveryFlag(t *testing.T) {
 		assert.True(t, slices.Contains(own, name), "doc.go lists -%s, which is not a flag", name)
 	}
 	assert.Contains(t, string(doc), seedsEnv)
+	assert.Contains(t, string(doc), flagsEnv)
 
 	// The README's list of flags, the first a reader sees, names each too.
 	readme, err := os.ReadFile("../README.md")
@@ -69,16 +72,109 @@ func TestSeedsFromTheEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 7, c.seeds, "like -simseeds, the variable wins over the option")
 
-	c, err = resolve(false, flags{replays: []uint64{3}}.withEnv(), nil)
+	c, err = resolve(false, readFlags([]string{"-simseed=3"}, os.LookupEnv), nil)
 	require.NoError(t, err, "a replay line runs as printed where the variable is set")
 	assert.Equal(t, []uint64{3}, c.replays)
-	c, err = resolve(false, flags{recipe: "42/10:7"}.withEnv(), nil)
+	c, err = resolve(false, readFlags([]string{"-simrecipe=42/10:7"}, os.LookupEnv), nil)
 	require.NoError(t, err, "a timeline's replay line runs as printed where the variable is set")
 	assert.Equal(t, "42/10:7", c.recipe.String())
-	_, err = resolve(false, flags{replays: []uint64{3}, seeds: 5}.withEnv(), nil)
+	_, err = resolve(false, readFlags([]string{"-simseed=3", "-simseeds=5"}, os.LookupEnv), nil)
 	assert.ErrorContains(t, err, "-simseed replays the seeds it names and -simseeds asks for 5", "the flags given together are still an error")
 
 	t.Setenv(seedsEnv, "lots")
 	_, err = resolve(false, commandLine(), nil)
 	assert.EqualError(t, err, `simtest: $MOONPOOL_SEEDS is "lots"; set it to a positive number of seeds, such as 1000, or unset it`)
+}
+
+// env is an environment for readFlags: the variables set, and those read.
+type env struct {
+	vars map[string]string
+	read []string
+}
+
+func (e *env) lookup(name string) (string, bool) {
+	e.read = append(e.read, name)
+	v, ok := e.vars[name]
+	return v, ok
+}
+
+func TestFlagsFromTheEnvironment(t *testing.T) {
+	read := func(vars map[string]string, given ...string) (config, error) {
+		return resolve(false, readFlags(given, (&env{vars: vars}).lookup), nil)
+	}
+
+	c, err := read(map[string]string{flagsEnv: " -simv=false  -simseeds=50 -simall -simworkers=2 "})
+	require.NoError(t, err)
+	assert.Equal(t, 50, c.seeds)
+	assert.True(t, c.quiet, "-simv=false from the variable")
+	assert.True(t, c.keepGoing, "a bare boolean flag from the variable")
+	assert.Equal(t, 2, c.workers)
+
+	c, err = read(map[string]string{flagsEnv: "-simseeds=50 -simv=false"}, "-simseeds=7", "-simv=true")
+	require.NoError(t, err)
+	assert.Equal(t, 7, c.seeds, "the command line wins over the variable")
+	assert.True(t, c.verbose, "the command line wins over the variable")
+
+	c, err = read(map[string]string{flagsEnv: "-simseeds=50", seedsEnv: "9"})
+	require.NoError(t, err)
+	assert.Equal(t, 50, c.seeds, "$MOONPOOL_FLAGS wins over its shorthand")
+	c, err = read(map[string]string{flagsEnv: "-simv=false", seedsEnv: "9", shardEnv: "1/3"})
+	require.NoError(t, err)
+	assert.Equal(t, 9, c.seeds, "the shorthands are flags in the same set")
+	assert.Equal(t, [2]int{1, 3}, [2]int{c.shard, c.shards})
+
+	c, err = read(map[string]string{flagsEnv: "-simseeds=50 -simfresh -simfor=1m -simplateau=9 -simshard=1/2 -simall"}, "-simseed=3")
+	require.NoError(t, err, "a replay line runs as printed where the variable holds a sweep's flags")
+	assert.Equal(t, []uint64{3}, c.replays)
+	assert.True(t, c.keepGoing, "flags that do not choose seeds still apply")
+
+	for value, want := range map[string]string{
+		"-simseeds=lots": `simtest: $MOONPOOL_FLAGS is "-simseeds=lots": invalid value "lots" for flag -simseeds: -simseeds wants a positive number of seeds, such as 1000; "lots" is not one; ` +
+			`it holds this package's -sim flags, separated by spaces and without quotes, such as MOONPOOL_FLAGS="-simv=false -simseeds=50"; fix it or unset it`,
+		"-simv=false -run=x": `simtest: $MOONPOOL_FLAGS is "-simv=false -run=x": flag provided but not defined: -run; it holds this package's -sim flags`,
+		"-simv=false 50":     `simtest: $MOONPOOL_FLAGS is "-simv=false 50", and "50" is not a flag; it holds this package's -sim flags`,
+		`-simjson="a b"`:     `simtest: $MOONPOOL_FLAGS is "-simjson=\"a b\"", with quotes in it; it holds this package's -sim flags`,
+		"-simworkers=none":   `-simworkers wants a number of seeds to run at once, such as 2; "none" is not one (the environment gave flags too: $MOONPOOL_FLAGS="-simworkers=none")`,
+		"-simshard=2/2":      `simtest: $MOONPOOL_FLAGS's -simshard=2/2: the shard is counted from 0 and must be below the number of shards; give 0 to 1`,
+	} {
+		_, err := read(map[string]string{flagsEnv: value})
+		require.Error(t, err, value)
+		assert.Contains(t, err.Error(), want, value)
+	}
+	_, err = read(map[string]string{flagsEnv: "-simworkers=none"}, "-simworkers=1")
+	assert.NoError(t, err, "the command line's value is the one checked")
+}
+
+// TestFlagsFromTheEnvironmentAreReadEvenUnset checks that every variable is
+// looked up whatever the command line gives: go test's cache keys a
+// result on the variables the test looked up, set or not.
+func TestFlagsFromTheEnvironmentAreReadEvenUnset(t *testing.T) {
+	for _, given := range [][]string{nil, {"-simseed=3"}, {"-simseeds=5", "-simshard=0/2"}} {
+		e := &env{}
+		readFlags(given, e.lookup)
+		assert.ElementsMatch(t, []string{flagsEnv, seedsEnv, shardEnv}, e.read, "given %q", given)
+	}
+}
+
+// TestGoTestCacheKeysOnFlagsFromTheEnvironment runs go test on a package
+// of one Run, under one $MOONPOOL_FLAGS and then another: go test's cache
+// keys on the variables a test read, so the second result is not the
+// first's, cached; and under the first again, it is.
+func TestGoTestCacheKeysOnFlagsFromTheEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a test binary")
+	}
+	goTest := func(flags string) string {
+		cmd := exec.Command("go", "test", "./testdata/envcache")
+		cmd.Env = append(os.Environ(), flagsEnv+"="+flags, "GOFLAGS=")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		return string(out)
+	}
+	// A base of its own, so that no result of an earlier go test is cached.
+	first := fmt.Sprintf("-simbase=%d", time.Now().UnixNano())
+	assert.NotContains(t, goTest(first), "(cached)")
+	assert.Contains(t, goTest(first), "(cached)", "the same variable: the result is cached")
+	out := goTest(first + " -simseeds=3")
+	assert.NotContains(t, out, "(cached)", "another variable: the test runs again")
 }

@@ -36,9 +36,13 @@ type report struct {
 	// the seeds after them go to last, for the summary.
 	verbose    bool
 	verboseMax int
-	first      []string // the first seeds' lines
-	last       []string // a ring of the last seeds' lines, the oldest at lastN%reportEnds
-	lastN      int      // the lines put in last
+	// verboseBy names what made go test verbose, for the note at
+	// verboseMax: -json implies -v, and a reader who gave -json did not
+	// give -v.
+	verboseBy string
+	first     []string // the first seeds' lines
+	last      []string // a ring of the last seeds' lines, the oldest at lastN%reportEnds
+	lastN     int      // the lines put in last
 	// keepGoing is set when the Run went past failing seeds: the summary
 	// lists failingWhy, the first maxListedFailing of them, each with its
 	// first failure and replay line. The Run (or the merge) fills it.
@@ -278,7 +282,8 @@ func (r *report) seedLog(line string) string {
 	case r.logsSeed():
 		return line
 	case r.verbose && r.seeds == r.verboseMax+1:
-		return fmt.Sprintf("go test -v logs the first %d seeds' lines and leaves out the rest; the summary ends with the last %d, -simv logs every one, and -simresults keeps every seed", r.verboseMax, reportEnds)
+		return fmt.Sprintf("%s logs the first %d seeds' lines and leaves out the rest; the summary ends with the last %d, -simv logs every one, -simv=false none (%s=-simv=false for a whole go test ./...), and -simresults keeps every seed",
+			cmp.Or(r.verboseBy, "go test -v"), r.verboseMax, reportEnds, flagsEnv)
 	}
 	return ""
 }

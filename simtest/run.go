@@ -3,6 +3,7 @@ package simtest
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"iter"
 	"math"
@@ -159,6 +160,15 @@ func (r *runner) verbose() (bool, int) {
 		return false, 0
 	}
 	return testing.Verbose(), maxSeedLines
+}
+
+// verboseBy names what made go test verbose: go test -json runs the test
+// binary with -test.v=test2json.
+func verboseBy() string {
+	if f := flag.Lookup("test.v"); f != nil && f.Value.String() == "test2json" {
+		return "go test -json, which implies -v,"
+	}
+	return "go test -v"
 }
 
 // maxSeedLines is how many seeds' lines go test -v logs as they end.
@@ -434,6 +444,7 @@ func (r *runner) run() {
 	// Under -v (or -simv) the seeds' lines are logged as the seeds end; the
 	// report at the end gives only the first and last few otherwise.
 	r.rep.verbose, r.rep.verboseMax = r.verbose()
+	r.rep.verboseBy = verboseBy()
 	// Several seeds replayed may run past failing ones, as a Run's seeds.
 	r.rep.keepGoing = r.cfg.keepGoing && (!r.cfg.replaySet || len(r.cfg.replays) > 1) && !r.exp.exploring()
 	r.rep.zeroWall = r.cfg.zeroWall

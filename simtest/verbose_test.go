@@ -33,7 +33,7 @@ func TestSeedLinesUnderVerbose(t *testing.T) {
 		require.NoError(t, err, out)
 		return out
 	}
-	const left = "go test -v logs the first 1000 seeds' lines and leaves out the rest; the summary ends with the last 3, -simv logs every one, and -simresults keeps every seed"
+	const left = "logs the first 1000 seeds' lines and leaves out the rest; the summary ends with the last 3, -simv logs every one, -simv=false none (MOONPOOL_FLAGS=-simv=false for a whole go test ./...), and -simresults keeps every seed"
 
 	// A Run of a few hundred seeds logs them all, as it always has.
 	out := run("-test.v", "-simseeds=300")
@@ -44,6 +44,8 @@ func TestSeedLinesUnderVerbose(t *testing.T) {
 		out = run(v, "-simseeds=1005")
 		assert.Equal(t, 1000, len(loggedSeed.FindAllString(out, -1)), v)
 		assert.Equal(t, 1, strings.Count(out, left), v)
+		says := map[string]string{"-test.v": "go test -v " + left, "-test.v=test2json": "go test -json, which implies -v, " + left}[v]
+		assert.Contains(t, out, says, "the note names the flag given")
 		assert.Regexp(t, `\n\s+\.\.\. 2 seeds more after the first 1000 logged; -simv lists every seed\n(\s+seed=[0-9]+ trace=[0-9a-f]+ ok [^\n]+\n){3}`, out, v)
 	}
 
