@@ -47,8 +47,19 @@
 //
 //	go test -run '^TestPayments$' ./examples/payments -simseed=6679787058979195393 -planted
 //
-// (The package comes before -simseed because go test stops reading package
-// names at the first flag it does not know.)
+// The package comes before -simseed because go test stops reading package
+// names at the first flag it does not know: every -sim flag and every flag
+// of the test's own goes after the packages (go test -simseeds=5 ./pkg
+// gives ./pkg to the test binary of the current directory's package, and
+// fails: the test says why, or go test says [setup failed] where the
+// directory has no package). A wrapper
+// that puts its flags before the packages, as gotestsum does with
+// --packages, takes them after -args, where go test passes them on
+// unread, with go test's own flags before it:
+//
+//	gotestsum --packages ./pkg -- -run '^TestPayments$' -args -simv=false -planted
+//
+// MOONPOOL_FLAGS (below) gives the -sim flags without the command line.
 //
 // # Seeds
 //
