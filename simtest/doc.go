@@ -275,12 +275,13 @@
 // A kept seed is a reproduction of an open bug, not a lasting regression
 // test: it replays the execution that failed only as long as the code
 // along its path, the test's flags and the environment the test reads
-// stay as they were. When its run's trace is not the one its file
-// records, the Run says so: the seed now runs another execution, and its
-// passing proves little. Commit kept seeds to share a bug's reproduction
-// (a branch that fixes it, a colleague, the CI of that branch); once the
-// bug is fixed, delete the file, and keep the bug's lasting test as an
-// assertion in the code or a targeted test. A directory of kept seeds
+// stay as they were (its file records the flags, not the environment).
+// When its run's trace is not the one its file records, the Run says so:
+// the seed now runs another execution, and its passing proves little.
+// Commit kept seeds to share a bug's reproduction (a branch that fixes
+// it, a colleague, the CI of that branch); once the bug is fixed, delete
+// the file, and keep the bug's lasting test as an assertion in the code
+// or a targeted test. A directory of kept seeds
 // that cannot be read fails the test, naming it and why. [KeepFailures]
 // and -simkeep=false turn keeping off. The note that a kept seed passed
 // on another execution is logged, and go test shows a passing test's log

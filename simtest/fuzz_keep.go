@@ -95,7 +95,7 @@ func (ft *fuzzTarget) keptInputRan(input string, o *seedOutcome) (string, bool) 
 	switch k := compareKept(path, shellQuote(newReplayer().dir), o); {
 	case o.failed() && k.moved:
 		return fmt.Sprintf("simtest: input %s failed, but not on the execution that failed before (trace %016x; kept %016x): "+
-			"the code along its path changed since, or the flags or the environment the test reads, or %s; the failure may be another one than %s records",
+			"the code along its path changed since, or the flags or the environment variables the test reads (a kept file records the flags, not the environment), or %s; the failure may be another one than %s records",
 			input, o.res.Trace, k.kept, notDeterministic, path), false
 	case o.failed():
 	case k.otherFlags:
@@ -104,7 +104,7 @@ func (ft *fuzzTarget) keptInputRan(input string, o *seedOutcome) (string, bool) 
 	case k.moved:
 		return fmt.Sprintf("simtest: input %s passed, but it no longer runs the execution that failed (trace %016x; kept %016x): "+
 			"the code along its path changed since (a change elsewhere will do: one draw more or less shifts every decision after it), "+
-			"or the environment the test reads, or %s; so its passing proves little, and its bug may still be there: "+
+			"or the environment variables the test reads (a kept file records the flags, not the environment), or %s; so its passing proves little, and its bug may still be there: "+
 			"fuzz again to find an input that fails (go test -fuzz starts from this one), or keep the bug's test as an assertion or a targeted test; "+
 			"once its bug is fixed, delete %s (the input may stay, as an input like any other)",
 			input, o.res.Trace, k.kept, notDeterministic, path), true

@@ -475,7 +475,7 @@ func (r *runner) tellKept(o *seedOutcome, what, path, arg, shift string, untrace
 	case o.failed():
 		if k.moved {
 			r.t.Logf("simtest: kept %s failed, but not on the execution that was kept (trace %016x; kept %016x): "+
-				"the code along its path changed since, or the flags or the environment the test reads, or %s%s; the failure may be another one than %s records",
+				"the code along its path changed since, or the flags or the environment variables the test reads (a kept file records the flags, not the environment), or %s%s; the failure may be another one than %s records",
 				what, o.res.Trace, k.kept, notDeterministic, r.besideWords(k.workers, o.workers), path)
 		}
 	case k.otherFlags:
@@ -483,7 +483,7 @@ func (r *runner) tellKept(o *seedOutcome, what, path, arg, shift string, untrace
 			"run its replay line, in %s", what, orNone(k.then), orNone(k.now), path)
 	case k.moved:
 		note := fmt.Sprintf("simtest: kept %s passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
-			"the code along its path changed since (%s), or the environment the test reads, or %s%s; so its passing proves little; "+
+			"the code along its path changed since (%s), or the environment variables the test reads (a kept file records the flags, not the environment), or %s%s; so its passing proves little; "+
 			"once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test",
 			what, o.res.Trace, k.kept, shift, notDeterministic, r.besideWords(k.workers, o.workers), path)
 		if r.cfg.strictKept {
@@ -571,7 +571,7 @@ func (r *runner) replayedKept(o *seedOutcome) {
 	case !traced:
 	case kept != o.res.Trace:
 		r.t.Logf("simtest: seed %d ran another execution than the one kept in %s (trace %016x; kept %016x): "+
-			"the code along its path changed since, or the flags or the environment the test reads, or %s",
+			"the code along its path changed since, or the flags or the environment variables the test reads (a kept file records the flags, not the environment), or %s",
 			seed, path, o.res.Trace, kept, notDeterministic)
 	case !o.failed():
 		r.t.Logf("simtest: seed %d ran the execution kept in %s (trace %016x), which failed, and passed: "+

@@ -350,7 +350,7 @@ func TestAKeptSeedThatPassesSaysWhy(t *testing.T) {
 
 	out = keptUnder(trace+1, buildFlags()...)
 	assert.Contains(t, out, fmt.Sprintf("simtest: kept seed 77 passed, but it no longer runs the execution that was kept (trace %016x; kept %016x): "+
-		"the code along its path changed since (a change elsewhere will do), or the environment the test reads, or the test is not deterministic ("+
+		"the code along its path changed since (a change elsewhere will do), or the environment variables the test reads (a kept file records the flags, not the environment), or the test is not deterministic ("+
 		"state an earlier seed or test left, such as a package variable, a map's order, a raw goroutine: -simcheck runs each seed twice and names where the two runs part); "+
 		"so its passing proves little; once its bug is fixed, delete %s and keep the bug's test as an assertion or a targeted test", trace, trace+1, path), out)
 	strict, err := childOutput(t, dir, "SIMTEST_KEPT_PASSES_CHILD=1", "-test.run=^"+name+"$", "-simstrictkept")
@@ -358,7 +358,7 @@ func TestAKeptSeedThatPassesSaysWhy(t *testing.T) {
 	assert.Contains(t, strict, "so its passing proves little; once its bug is fixed, delete "+path+" and keep the bug's test as an assertion or a targeted test"+strictKeptNote, strict)
 	out = replayKept()
 	assert.Contains(t, out, fmt.Sprintf("simtest: seed 77 ran another execution than the one kept in %s (trace %016x; kept %016x): "+
-		"the code along its path changed since, or the flags or the environment the test reads, or the test is not deterministic", path, trace, trace+1), out)
+		"the code along its path changed since, or the flags or the environment variables the test reads (a kept file records the flags, not the environment), or the test is not deterministic", path, trace, trace+1), out)
 }
 
 // TestAKeptSeedThatFailsOnAnotherPathSaysSo runs a failing test in a
@@ -378,7 +378,7 @@ func TestAKeptSeedThatFailsOnAnotherPathSaysSo(t *testing.T) {
 	out, err := childOutput(t, dir, "SIMTEST_KEPT_MOVED_CHILD=1", "-test.run=^"+name+"$", "-test.v")
 	require.Error(t, err, out)
 	assert.Regexp(t, `simtest: kept seed 77 failed, but not on the execution that was kept \(trace [0-9a-f]{16}; kept 0000000000000001\): `+
-		`the code along its path changed since, or the flags or the environment the test reads, or the test is not deterministic \(.*\); `+
+		`the code along its path changed since, or the flags or the environment variables the test reads \(a kept file records the flags, not the environment\), or the test is not deterministic \(.*\); `+
 		`the failure may be another one than `+regexp.QuoteMeta(path)+` records`, out)
 }
 

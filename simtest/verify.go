@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,10 @@ const (
 // and not for a fresh process: a package variable that an earlier test
 // or seed of the binary set, the process's pid or goroutines. Such a seed
 // passes -simcheck, and its replay line passes without a word; this
-// check says so where the failure is reported. It costs a passing Run
+// check says so where the failure is reported. The fresh process runs in
+// this one's environment, which the replay line does not carry: a checked
+// replay names the environment variables the test read, each set here or
+// not, for a line that fails only under one. It costs a passing Run
 // nothing: only a failing seed's line is run, once per Run. A Run
 // outside go test ([Simulate]), a fuzz input and an exploration's
 // timeline are not checked, and the report says why.
@@ -123,6 +127,15 @@ func (r *runner) checkReplayWith(o *seedOutcome, host replayHost) string {
 	// it: its own -timeout ends it soon after the bound.
 	args = append(args, "-test.timeout="+(bound+replayCheckOrphan).String())
 	args = append(args, childFlags(flag.CommandLine)...)
+	// The testing package logs to this file each environment variable the
+	// process looks up, as it does for go test's cache: the variables
+	// the verdict names, which the replay line does not carry.
+	var testlog string
+	if dir, err := os.MkdirTemp("", "simtest-replay-check"); err == nil {
+		defer os.RemoveAll(dir)
+		testlog = filepath.Join(dir, "testlog")
+		args = append(args, "-test.testlogfile="+testlog)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -144,7 +157,62 @@ func (r *runner) checkReplayWith(o *seedOutcome, host replayHost) string {
 	case err != nil && !errors.As(err, new(*exec.ExitError)):
 		return fmt.Sprintf("replay not checked: the test binary %s could not run the seed in a fresh process: %v", bin, err)
 	}
-	return replayVerdict(o, took, string(out), err, r.t.Name())
+	verdict := replayVerdict(o, took, string(out), err, r.t.Name())
+	if strings.HasPrefix(verdict, "replay checked:") {
+		verdict += envScope(readTestlogEnv(testlog), os.Environ())
+	}
+	return verdict
+}
+
+// readTestlogEnv lists the environment variables that a test process
+// looked up, from the file its -test.testlogfile names, leaving out this
+// package's own; nil when the file cannot be read.
+func readTestlogEnv(path string) []string {
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	read := []string{}
+	for line := range strings.Lines(string(b)) {
+		name, ok := strings.CutPrefix(strings.TrimRight(line, "\n"), "getenv ")
+		if !ok || slices.Contains([]string{flagsEnv, seedsEnv, shardEnv, replayCheckEnv}, name) || slices.Contains(read, name) {
+			continue
+		}
+		read = append(read, name)
+	}
+	slices.Sort(read)
+	return read
+}
+
+// envScope is what a checked replay's verdict adds of its scope: the
+// process ran in this one's environment, which the replay line does not
+// carry, and the variables the test read (read; nil when unknown), each
+// said to be set or unset in environ. Their values are left out: a CI
+// job's environment holds secrets.
+func envScope(read []string, environ []string) string {
+	const scope = ", in this process's environment, which the replay line does not carry"
+	switch {
+	case read == nil:
+		return scope
+	case len(read) == 0:
+		return scope + "; the test read no environment variable"
+	}
+	var words []string
+	for _, name := range read {
+		state := "unset here"
+		if slices.ContainsFunc(environ, func(kv string) bool { return strings.HasPrefix(kv, name+"=") }) {
+			state = "set here"
+		}
+		words = append(words, fmt.Sprintf("%s (%s)", name, state))
+	}
+	them := "them"
+	if len(words) == 1 {
+		them = "it"
+	}
+	return scope + "; the test read " + joinAnd(words) + ", so run the line with " + them + " as here"
 }
 
 // endedLine is what the Run in a process that checks a replay logs of o,

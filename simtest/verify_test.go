@@ -128,7 +128,8 @@ func TestVerifyReplayChecksAFailingSeedInAFreshProcess(t *testing.T) {
 	dir := t.TempDir()
 	results := filepath.Join(dir, "out", "results.jsonl")
 	out := verifyChild(t, dir, "fails", "-simverify", "-simkeep=false")
-	m := regexp.MustCompile(`simtest: seed (\d+) failed\n\s+replay: [^\n]*\n\s+replay checked: a fresh process ran seed (\d+) in \S+ to the same trace and failure\n`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`simtest: seed (\d+) failed\n\s+replay: [^\n]*\n\s+replay checked: a fresh process ran seed (\d+) in \S+ to the same trace and failure, ` +
+		`in this process's environment, which the replay line does not carry; the test read SIMTEST_VERIFY_CHILD \(set here\) and SIMTEST_VERIFY_RESULTS \(unset here\), so run the line with them as here\n`).FindStringSubmatch(out)
 	require.NotNil(t, m, "the line under the replay line says the replay was checked: %s", out)
 	assert.Equal(t, m[1], m[2])
 	assert.Equal(t, 1, len(replayCheckLine.FindAllString(out, -1)), "one check a Run: %s", out)
@@ -151,7 +152,8 @@ func TestVerifyReplayChecksAFailingSeedInAFreshProcess(t *testing.T) {
 		}
 	}
 	require.Len(t, failing, 1, "%s", b)
-	assert.Regexp(t, "^replay checked: a fresh process ran seed "+m[1]+` in \S+ to the same trace and failure$`, failing[0].ReplayCheck)
+	assert.Regexp(t, "^replay checked: a fresh process ran seed "+m[1]+` in \S+ to the same trace and failure, in this process's environment, which the replay line does not carry; `+
+		`the test read SIMTEST_VERIFY_CHILD \(set here\) and SIMTEST_VERIFY_RESULTS \(set here\), so run the line with them as here$`, failing[0].ReplayCheck)
 }
 
 func TestVerifyReplaySaysAPackageVariableMadeTheFailure(t *testing.T) {
@@ -190,7 +192,7 @@ func TestVerifyReplaySaysALaterErrorDiffers(t *testing.T) {
 
 func TestVerifyReplayLeavesTheCheckOutOfTheRunsWall(t *testing.T) {
 	out := verifyChild(t, t.TempDir(), "slowcheck", "-simverify", "-simkeep=false")
-	check := regexp.MustCompile(`replay checked: a fresh process ran seed \d+ in (\S+) to the same trace and failure\n`).FindStringSubmatch(out)
+	check := regexp.MustCompile(`replay checked: a fresh process ran seed \d+ in (\S+) to the same trace and failure, in this process's environment`).FindStringSubmatch(out)
 	require.NotNil(t, check, out)
 	summary := regexp.MustCompile(`seeds run \([^)]*\), 1 passed, 1 failed; wall (\S+), simulated 0s`).FindStringSubmatch(out)
 	require.NotNil(t, summary, out)
@@ -204,7 +206,7 @@ func TestVerifyReplayLeavesTheCheckOutOfTheRunsWall(t *testing.T) {
 
 func TestVerifyReplayRunsASubtestsPattern(t *testing.T) {
 	out := verifyChild(t, t.TempDir(), "sub", "-simkeep=false")
-	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^a_b\$' \./simtest -simseed=\d+[^\n]*\n\s+replay checked: a fresh process ran seed \d+ in \S+ to the same trace and failure\n`, out,
+	assert.Regexp(t, `replay: go test -run '\^TestReplayCheckChild\$/\^a_b\$' \./simtest -simseed=\d+[^\n]*\n\s+replay checked: a fresh process ran seed \d+ in \S+ to the same trace and failure, in this process's environment`, out,
 		"the option alone checks, and the subtest's pattern selects it")
 }
 
@@ -456,4 +458,22 @@ func TestReplayVerdictCutByRealTime(t *testing.T) {
 	other.res.Trace = 0xdef
 	got := replayVerdict(cut("check inconclusive: timed out", true), 0, endedLine(&other), nil, "TestX")
 	assert.Contains(t, got, "state from outside the seed")
+}
+
+func TestEnvScopeNamesTheVariablesTheTestRead(t *testing.T) {
+	const scope = "replay checked: ..., in this process's environment, which the replay line does not carry"
+	environ := []string{"COUNTER_BUG=1", "CI=true", "COUNTER=x"}
+	assert.Equal(t, scope, "replay checked: ..."+envScope(nil, environ), "the variables read are not known")
+	assert.Equal(t, scope+"; the test read no environment variable", "replay checked: ..."+envScope([]string{}, environ))
+	assert.Equal(t, scope+"; the test read COUNTER_BUG (set here), so run the line with it as here", "replay checked: ..."+envScope([]string{"COUNTER_BUG"}, environ))
+	assert.Equal(t, scope+"; the test read COUNTER (set here) and HANG (unset here), so run the line with them as here",
+		"replay checked: ..."+envScope([]string{"COUNTER", "HANG"}, environ), "a name is not taken for a longer one's prefix, and its value is left out")
+}
+
+func TestReadTestlogEnvListsTheTestsVariables(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "testlog")
+	require.NoError(t, os.WriteFile(path, []byte("# test log\ngetenv ZED\nopen /etc/hosts\ngetenv "+flagsEnv+"\ngetenv COUNTER_BUG\ngetenv ZED\ngetenv "+replayCheckEnv+"\nstat x\n"), 0o644))
+	assert.Equal(t, []string{"COUNTER_BUG", "ZED"}, readTestlogEnv(path), "sorted, once each, and none of simtest's own")
+	assert.Nil(t, readTestlogEnv(filepath.Join(t.TempDir(), "none")), "unknown when there is no log")
+	assert.Nil(t, readTestlogEnv(""))
 }
