@@ -83,7 +83,8 @@
 //	                  flags it failed under, passes on another execution
 //	                  than the one that failed (it is logged under -v
 //	                  otherwise; one kept under other flags is only noted)
-//	-simall           run every seed, past failing ones
+//	-simall           run every seed, past failing ones (go test's -failfast
+//	                  stops between tests, not between a Run's seeds)
 //	-simallowgaps     log coverage gaps instead of failing (see [AllowGaps])
 //	-simworkers=N     run N seeds at once (the same seeds and report, which names the workers)
 //	-simshard=I/N     run shard I of N of the seeds (see [Shard])

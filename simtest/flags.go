@@ -63,7 +63,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.Var(&f.v, "simv", "simtest: log every seed's line and log lines, not only a failing seed's; -simv=false logs no seed's line, even under -v or -json")
 	boolVar(fs, &f.keep, "simkeep", true, "simtest: keep failing seeds under testdata/simtest and run them first; given as -simkeep=true with -simseed, keep the replayed seed if it fails")
 	boolVar(fs, &f.strictKept, "simstrictkept", false, "simtest: fail the test when a kept seed or exploration recipe, or a fuzz input whose trace is kept, run under the flags it failed under, passes on another execution than the one that failed: the code along its path changed, and its passing proves little (one kept under other flags is only noted)")
-	boolVar(fs, &f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate")
+	boolVar(fs, &f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate (go test's -failfast stops between tests, not between a Run's seeds)")
 	boolVar(fs, &f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
 	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, a file per test under its package's directory)")
 	fs.Var(&f.workers, "simworkers", "simtest: run this `many` seeds of each Run at once (default 1; more than the cores only costs memory); a passing Run reports the same, but for the workers its summary names")

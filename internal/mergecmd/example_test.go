@@ -13,7 +13,7 @@ func ExampleMain() {
 	code := mergecmd.Main(nil, io.Discard, os.Stdout)
 	fmt.Println("exit", code)
 	// Output:
-	// usage: moonpool-merge [-o file] results...
+	// usage: moonpool-merge [-o file] [-junit file] results...
 	//
 	// moonpool-merge merges the -simresults files of a sweep's shards (go test
 	// ... -simall -simshard=i/n -simresults=dir/) into one report per test: the
@@ -21,6 +21,8 @@ func ExampleMain() {
 	// every failing seed with its replay line, as one process running all the
 	// shards' seeds would have reported them. A directory stands for every
 	// .jsonl file below it but the timelines (-simtimeline) written there too.
+	// The report ends with a verdict line: the tests merged, how many fail and
+	// why, and the seeds run and failed.
 	//
 	// It exits 0 when every seed passed with no failed assertion, no gap in
 	// assertion coverage and no missing shard; 1 otherwise, and when a shard's
@@ -32,6 +34,9 @@ func ExampleMain() {
 	// is a result.
 	//
 	// Flags:
+	//   -junit file
+	//     	write the merged result as JUnit XML to this file, for CI's test view: a testcase per test;
+	//     	a failing one's body starting with each failing seed's replay line
 	//   -o file
 	//     	write the report to this file as well as to standard output;
 	//     	"-" is standard output alone (./- names a file called -)

@@ -11,7 +11,7 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
-const usage = `usage: moonpool-merge [-o file] results...
+const usage = `usage: moonpool-merge [-o file] [-junit file] results...
 
 moonpool-merge merges the -simresults files of a sweep's shards (go test
 ... -simall -simshard=i/n -simresults=dir/) into one report per test: the
@@ -19,6 +19,8 @@ seeds run, passed and failed, the trace hash, the assertion table, and
 every failing seed with its replay line, as one process running all the
 shards' seeds would have reported them. A directory stands for every
 .jsonl file below it but the timelines (-simtimeline) written there too.
+The report ends with a verdict line: the tests merged, how many fail and
+why, and the seeds run and failed.
 
 It exits 0 when every seed passed with no failed assertion, no gap in
 assertion coverage and no missing shard; 1 otherwise, and when a shard's
@@ -42,6 +44,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	out := fs.String("o", "", "write the report to this `file` as well as to standard output;\n\"-\" is standard output alone (./- names a file called -)")
+	junitOut := fs.String("junit", "", "write the merged result as JUnit XML to this `file`, for CI's test view: a testcase per test;\na failing one's body starting with each failing seed's replay line")
 	// Package flag stops at the first argument that is not a flag; the
 	// command takes its flags after the results too, parsing on past each
 	// path, up to a "--", after which every argument is a path.
@@ -71,7 +74,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "moonpool-merge: %v\n", strings.TrimPrefix(err.Error(), "simtest: "))
 		return 2
 	}
-	report := sw.String() + "\n"
+	report := sw.String() + "\n\n" + verdict(sw) + "\n"
 	fmt.Fprint(stdout, report)
 	// "-" names standard output, as for most commands, where the report
 	// is written already: a script that passes its output path through
@@ -79,6 +82,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if *out != "" && *out != "-" {
 		if err := os.WriteFile(*out, []byte(report), 0o666); err != nil {
 			fmt.Fprintf(stderr, "moonpool-merge: writing the report: %v\n", err)
+			return 2
+		}
+	}
+	if *junitOut != "" {
+		x, err := junit(sw)
+		if err == nil {
+			err = os.WriteFile(*junitOut, x, 0o666)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "moonpool-merge: writing the JUnit XML: %v\n", err)
 			return 2
 		}
 	}

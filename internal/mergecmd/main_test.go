@@ -2,6 +2,7 @@ package mergecmd_test
 
 import (
 	"bytes"
+	"encoding/xml"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -41,7 +42,7 @@ func TestUsageWithoutArguments(t *testing.T) {
 	code, out, errs := run()
 	assert.Equal(t, 2, code)
 	assert.Empty(t, out)
-	assert.True(t, strings.HasPrefix(errs, "usage: moonpool-merge [-o file] results..."), errs)
+	assert.True(t, strings.HasPrefix(errs, "usage: moonpool-merge [-o file] [-junit file] results..."), errs)
 	assert.Contains(t, errs, "-o file")
 }
 
@@ -124,6 +125,81 @@ func TestMergePasses(t *testing.T) {
 	code, out, _ := run(dir)
 	assert.Equal(t, 0, code, out)
 	assert.Contains(t, out, "100 seeds, 100 passed, 0 failed")
+	assert.True(t, strings.HasSuffix(out, "\n\nmoonpool-merge: 1 test merged, all passed; 100 seeds, none failed\n"), "the report ends with the verdict: %s", out)
+}
+
+// TestMergeEndsWithAVerdict: the last line of the report counts the tests,
+// those that fail and why, and the seeds, whatever the tests' reports
+// end with.
+func TestMergeEndsWithAVerdict(t *testing.T) {
+	dir := t.TempDir()
+	shards(t, filepath.Join(dir, "a"), 3, rare)
+	shards(t, filepath.Join(dir, "b"), 2, func(s *simtest.S) { s.Sleep(time.Second) })
+	require.NoError(t, os.Remove(filepath.Join(dir, "b", "Simulate.shard-1-of-2.jsonl")))
+	// Another test's shards: the summary names the test.
+	other := filepath.Join(dir, "b", "Simulate.shard-0-of-2.jsonl")
+	data, err := os.ReadFile(other)
+	require.NoError(t, err)
+	renamed := strings.ReplaceAll(string(data), `"test":"Simulate"`, `"test":"TestOther"`)
+	require.NotEqual(t, string(data), renamed)
+	require.NoError(t, os.WriteFile(other, []byte(renamed), 0o666))
+	code, out, errs := run(dir)
+	assert.Equal(t, 1, code, errs)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	assert.Regexp(t, `^moonpool-merge: 2 tests merged, 2 failed \(1 with failing seeds, 1 with missing shards\); 150 seeds, [1-9]\d* failed$`, lines[len(lines)-1])
+}
+
+// TestMergeWritesJUnit: -junit writes a testcase per test, and a failing
+// one's body starts with its failing seeds' replay lines.
+func TestMergeWritesJUnit(t *testing.T) {
+	dir := t.TempDir()
+	shards(t, filepath.Join(dir, "fails"), 3, rare)
+	xmlPath := filepath.Join(t.TempDir(), "junit.xml")
+	code, _, errs := run("-junit", xmlPath, dir)
+	assert.Equal(t, 1, code, errs)
+	b, err := os.ReadFile(xmlPath)
+	require.NoError(t, err)
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Classname string `xml:"classname,attr"`
+				Name      string `xml:"name,attr"`
+				Failure   *struct {
+					Message string `xml:"message,attr"`
+					Body    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(b, &doc), "%s", b)
+	assert.Contains(t, string(b), "<![CDATA[seed ", "the body's lines stay readable in the file")
+	assert.Equal(t, 1, doc.Tests)
+	assert.Equal(t, 1, doc.Failures)
+	require.Len(t, doc.Suites, 1)
+	require.Len(t, doc.Suites[0].Cases, 1)
+	c := doc.Suites[0].Cases[0]
+	assert.Equal(t, "Simulate", c.Name)
+	require.NotNil(t, c.Failure, "%s", b)
+	assert.Regexp(t, `^[1-9]\d* of 100 seeds failed$`, c.Failure.Message)
+	assert.Regexp(t, `^seed \d+ failed: [^\n]*an acknowledged write was lost\n  replay: simtest.Replay\(\d+\)`, c.Failure.Body, "the replay lines come first")
+	assert.Contains(t, c.Failure.Body, "simtest: 100 seeds, ", "then the whole report")
+
+	// A passing merge's testcase has no failure.
+	pass := t.TempDir()
+	shards(t, pass, 2, func(s *simtest.S) { s.Sleep(time.Second) })
+	code, _, errs = run(pass, "-junit", xmlPath)
+	assert.Equal(t, 0, code, errs)
+	b, err = os.ReadFile(xmlPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `<testsuites tests="1" failures="0">`)
+	assert.NotContains(t, string(b), "<failure")
+
+	code, _, errs = run(pass, "-junit", filepath.Join(t.TempDir(), "no", "such", "dir", "junit.xml"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "moonpool-merge: writing the JUnit XML: ")
 }
 
 func TestMergeErrors(t *testing.T) {

@@ -1,0 +1,151 @@
+package mergecmd
+
+import (
+	"encoding/xml"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// verdict is the report's last line: how many tests were merged, and how
+// many of them fail the merge and why, so that a log read from its end
+// says at once what the sweep found.
+func verdict(sw simtest.Sweep) string {
+	var seeds, failed, bad int
+	counts := map[string]int{}
+	for _, t := range sw.Tests {
+		seeds, failed = seeds+t.Seeds, failed+t.Failed
+		if !t.OK() {
+			bad++
+		}
+		for _, why := range failures(t) {
+			counts[why]++
+		}
+	}
+	tests := plural(len(sw.Tests), "test")
+	seedWords := plural(seeds, "seed")
+	if bad == 0 {
+		return fmt.Sprintf("moonpool-merge: %s merged, all passed; %s, none failed", tests, seedWords)
+	}
+	var whys []string
+	for _, why := range failureKinds {
+		if n := counts[why]; n > 0 {
+			whys = append(whys, fmt.Sprintf("%d %s", n, why))
+		}
+	}
+	return fmt.Sprintf("moonpool-merge: %s merged, %d failed (%s); %s, %d failed", tests, bad, strings.Join(whys, ", "), seedWords, failed)
+}
+
+// failureKinds are the reasons a test fails the merge, in the order the
+// verdict names them.
+var failureKinds = []string{"with failing seeds", "with failed assertions", "with coverage gaps", "with missing shards", "with files cut off", "with shards stopped at go test's -timeout"}
+
+// failures lists why t fails the merge, in failureKinds' words.
+func failures(t simtest.SweepTest) []string {
+	var out []string
+	for i, bad := range []bool{t.Failed > 0, t.AssertionFailures > 0, t.Gaps > 0, len(t.Missing) > 0, len(t.Cut) > 0, len(t.TimedOut) > 0} {
+		if bad {
+			out = append(out, failureKinds[i])
+		}
+	}
+	return out
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// The JUnit XML that CI systems read (GitLab, Jenkins, GitHub's test
+// reporters): a testsuite per package and a testcase per test, as
+// gotestsum writes go test's.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	SystemOut *junitText    `xml:"system-out,omitempty"`
+}
+
+// junitText is an element's text, as CDATA, which keeps the report's lines
+// readable in the file.
+type junitText struct {
+	Text string `xml:",cdata"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Body    string `xml:",cdata"`
+}
+
+// junit is the merged sweep as JUnit XML: a testcase per test, whose
+// time is the shards' wall added up. A test that fails the merge has a
+// failure whose message says why and whose body starts with each failing
+// seed's first failure and replay line, before the whole report, so that
+// a CI view that cuts long text keeps them; a passing one has its report
+// as its output.
+func junit(sw simtest.Sweep) ([]byte, error) {
+	doc := junitSuites{}
+	var walls []time.Duration // each suite's tests' walls added up
+	for _, t := range sw.Tests {
+		if len(doc.Suites) == 0 || doc.Suites[len(doc.Suites)-1].Name != t.Package {
+			doc.Suites = append(doc.Suites, junitSuite{Name: t.Package})
+			walls = append(walls, 0)
+		}
+		suite := &doc.Suites[len(doc.Suites)-1]
+		walls[len(walls)-1] += t.Wall
+		c := junitCase{Classname: t.Package, Name: t.Test, Time: fmt.Sprintf("%.3f", t.Wall.Seconds())}
+		if t.OK() {
+			c.SystemOut = &junitText{t.Report}
+		} else {
+			var b strings.Builder
+			for _, s := range t.Failing {
+				fmt.Fprintf(&b, "seed %d failed: %s\n  replay: %s\n", s.Seed, s.FirstFailure, s.Replay)
+				if s.ReplayCheck != "" {
+					fmt.Fprintf(&b, "  %s\n", s.ReplayCheck)
+				}
+			}
+			if b.Len() > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString(t.Report)
+			message := strings.Join(failures(t), ", ")
+			if t.Failed > 0 {
+				message = fmt.Sprintf("%d of %s failed", t.Failed, plural(t.Seeds, "seed")) + strings.TrimPrefix(message, failureKinds[0])
+			}
+			c.Failure = &junitFailure{Message: message, Body: b.String()}
+			suite.Failures++
+			doc.Failures++
+		}
+		suite.Tests++
+		doc.Tests++
+		suite.Cases = append(suite.Cases, c)
+	}
+	for i, wall := range walls {
+		doc.Suites[i].Time = fmt.Sprintf("%.3f", wall.Seconds())
+	}
+	out, err := xml.MarshalIndent(doc, "", "\t")
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(xml.Header), append(out, '\n')...), nil
+}
