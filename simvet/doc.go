@@ -49,9 +49,10 @@
 //     functions and TestMain run on go test's goroutine, outside any
 //     simulation, and so do a testify suite's Test methods and its setup
 //     and teardown hooks, and the function literals given to package
-//     testing, testing/synctest and a suite's Run (t.Run, synctest.Test);
-//     the other function literals in them (a simtest.Run body, a task)
-//     are checked. So are the helpers of _test.go files, but for one that
+//     testing, testing/synctest and a suite's Run (t.Run, synctest.Test),
+//     with the function literals that a bubble's function starts with go
+//     statements (the bubble's goroutines); the other function literals
+//     in them (a simtest.Run body, a task) are checked. So are the helpers of _test.go files, but for one that
 //     only such code calls (a golden-file helper called after the Run).
 //   - This module's own production side is exempt by rule: providers (the
 //     real implementations and the primitives' fallbacks to the runtime),

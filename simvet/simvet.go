@@ -159,18 +159,30 @@ func newChecker(pass *analysis.Pass, rule string) *checker {
 
 // addTestBody adds body, which runs on the test goroutine, outside any
 // simulation. Subtests, sub-benchmarks, fuzz targets, a testify suite's
-// subtests and synctest's bubbles run on the test's side too; any other
-// function literal in it may be a task.
+// subtests and synctest's bubbles run on the test's side too, and so do
+// the goroutines a bubble starts with go statements of function literals;
+// any other function literal in it may be a task.
 func (c *checker) addTestBody(body *ast.BlockStmt) {
 	c.test = append(c.test, span{body.Pos(), body.End()})
 	sub := map[*ast.FuncLit]bool{}
+	var bubbles []span // synctest.Test's functions
+	inBubble := func(pos token.Pos) bool {
+		return slices.ContainsFunc(bubbles, func(b span) bool { return b.contains(pos) })
+	}
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.GoStmt:
+			if fl, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok && inBubble(n.Pos()) {
+				sub[fl] = true
+			}
 		case *ast.CallExpr:
 			if fn := callee(c.pass.TypesInfo, n); fn != nil && fn.Pkg() != nil && slices.Contains([]string{"testing", synctestPath, suitePath}, fn.Pkg().Path()) {
 				for _, a := range n.Args {
 					if fl, ok := a.(*ast.FuncLit); ok {
 						sub[fl] = true
+						if fn.Pkg().Path() == synctestPath {
+							bubbles = append(bubbles, span{fl.Pos(), fl.End()})
+						}
 					}
 				}
 			}

@@ -21,6 +21,46 @@ func TestInABubble(t *testing.T) {
 	})
 }
 
+// A bubble's goroutines are the bubble's too: a go statement's function
+// literal in the bubble's function, and one inside that, run on the
+// bubble's fake clock, not in a simulation.
+func TestGoroutinesInABubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		done := make(chan error)
+		go func() {
+			var mu sync.Mutex
+			mu.Lock()
+			time.Sleep(time.Second)
+			mu.Unlock()
+			go func() { done <- nil }()
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+		}
+	})
+}
+
+// A literal that a bubble's function gives to something else than a go
+// statement may be a task, and stays checked, with the go statements'
+// literals in it; so does a go statement's literal outside a bubble.
+func TestLiteralsBesideABubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		simtest.Run(t, func(s *simtest.S) {
+			go func() {
+				var mu sync.Mutex // want `sync.Mutex blocks the goroutine outside the simulation`
+				mu.Lock()
+			}()
+		})
+	})
+	simtest.Run(t, func(s *simtest.S) {
+		go func() {
+			var mu sync.Mutex // want `sync.Mutex blocks the goroutine outside the simulation`
+			mu.Lock()
+		}()
+	})
+}
+
 func TestSynctestInASimulation(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		synctest.Wait() // want `synctest.Wait waits for the goroutines of a synctest bubble, which a simulation has none of: .*in a body, check the tasks' work with s.Eventually \(after s.Quiesce, when faults are on\)`
