@@ -2,44 +2,95 @@ package simtest
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
+// AllowWallClock names functions that may keep the wall clock beside the
+// simulation, for code the test cannot change: a library's janitor that
+// it starts and never stops, a rate limiter that sleeps. A Run fails the
+// test, though its seeds pass, when a goroutine that the seeds' tasks
+// started with a go statement still runs after the Run, or when a seed's
+// task waited half a second or more on real time: both keep the wall
+// clock, which the simulation does not see, and test nothing of what they
+// wait for (docs/pitfalls.md). A goroutine or a wait with one of funcs
+// anywhere in its stack is let be and not told of.
+//
+// A function is named as a stack names it, by its package path and name:
+// "github.com/patrickmn/go-cache.(*janitor).Run". The failure names the
+// function a leftover goroutine was started as.
+func AllowWallClock(funcs ...string) Option {
+	return optionFunc(func(c *config) error {
+		if len(funcs) == 0 {
+			return fmt.Errorf("simtest.AllowWallClock names no function; give the functions, by package path and name as a stack prints them, whose goroutines and waits may keep the wall clock")
+		}
+		for _, f := range funcs {
+			if f == "" || strings.ContainsAny(f, " \t\n") {
+				return fmt.Errorf("simtest.AllowWallClock: %q is no function's name; name it by package path and name as a stack prints it, such as \"example.com/cache.(*janitor).Run\"", f)
+			}
+		}
+		c.wallClock = append(c.wallClock, funcs...)
+		return nil
+	})
+}
+
+// inStack reports whether one of funcs is a function of stack, as
+// "function\n\tfile:line" lines.
+func inStack(stack string, funcs []string) bool {
+	if len(funcs) == 0 {
+		return false
+	}
+	for line := range strings.SplitSeq(stack, "\n") {
+		if line != "" && line[0] != '\t' && slices.Contains(funcs, strings.TrimSpace(line)) {
+			return true
+		}
+	}
+	return false
+}
+
 // newWorkers makes a Workers for the Run's seeds and keeps it in pools,
-// where leftoverLine looks.
+// where leftover looks.
 func (r *runner) newWorkers() *sim.Workers {
 	p := sim.NewWorkers()
 	r.pools = append(r.pools, p)
 	return p
 }
 
-// leftoverSettle is how long leftoverLine gives goroutines that were
+// leftoverSettle is how long leftoverNote gives goroutines that were
 // ending as the last seed ended (woken by its tasks' contexts) to end.
 const leftoverSettle = 20 * time.Millisecond
 
-// leftoverLine is the report's line of the goroutines that the seeds'
-// tasks started with go statements and that still run after the Run, or
-// "" (leftoverNote).
-func (r *runner) leftoverLine() string {
-	if note := leftoverNote(r.pools); note != "" {
-		return "\n    " + note
+// leftover tells of the goroutines that the seeds' tasks started with go
+// statements and that still run after the Run: note is the summary's line
+// when they could not be counted, failure the test's failure when some
+// were (leftoverNote).
+func (r *runner) leftover() (note, failure string) {
+	text, counted := leftoverNote(r.pools, r.cfg.wallClock)
+	switch {
+	case text == "":
+		return "", ""
+	case !counted:
+		return "\n    " + text, ""
 	}
-	return ""
+	return "", "simtest: no goroutine may outlive a simulation, and the test fails: " + text
 }
 
 // leftoverNote tells of the goroutines that tasks run on pools started
-// with go statements and that still run (sim.Workers.Leftover), or "".
-// They run on the wall clock, outside the simulation, and a library that
-// starts one per use (a cache's janitor, a ticker) piles them up seed
-// after seed, until the process is slow enough to fail a seed that has
-// nothing wrong with it. When they could not be counted it says so: that
-// is not "none".
-func leftoverNote(pools []*sim.Workers) string {
+// with go statements and that still run (sim.Workers.Leftover), but those
+// with a function of allowed in their stack, or "". counted is set when
+// some were counted. They run on the wall clock, outside the simulation,
+// and a library that starts one per use (a cache's janitor, a ticker)
+// piles them up seed after seed, until the process is slow enough to fail
+// a seed that has nothing wrong with it. When they could not be counted
+// it says so: that is not "none".
+func leftoverNote(pools []*sim.Workers, allowed []string) (text string, counted bool) {
+	let := func(stack string) bool { return inStack(stack, allowed) }
 	count := func() (n int, startedAs, in string, blind bool) {
 		for _, p := range pools {
-			k, s, i, looked := p.Leftover()
+			k, s, i, looked := p.Leftover(let)
 			n += k
 			blind = blind || !looked
 			if startedAs == "" {
@@ -49,25 +100,27 @@ func leftoverNote(pools []*sim.Workers) string {
 		return n, startedAs, in, blind
 	}
 	if n, _, _, blind := count(); n == 0 && !blind {
-		return ""
+		return "", false
 	}
 	time.Sleep(leftoverSettle)
 	n, startedAs, in, blind := count()
 	switch {
 	case n == 0 && !blind:
-		return ""
+		return "", false
 	case n == 0:
 		return "whether goroutines that the seeds' tasks started with go statements still run after the Run is not known: " +
 			"they could not be counted, for a count stops the world, which waits for a program's code to call the host, " +
 			"and a program's code in this test binary had run for over a second without calling it " +
-			"(a spin, which the watchdog reports in the seed it belongs to: docs/programs.md)"
+			"(a spin, which the watchdog reports in the seed it belongs to: docs/programs.md)", false
 	}
 	least := ""
 	if blind {
 		least = "at least "
 	}
-	return fmt.Sprintf("%s%s that the seeds' tasks started with go statements still %s after the Run, outside the simulation, and pile up seed after seed: "+
-		"stop each when its seed ends, or start the work with p.Task.Go (a library that starts its own, a cache's janitor or a ticker, runs in a program: docs/production.md); "+
-		"one was started as %s and is in %s",
-		least, plural(n, "goroutine"), pluralWord(n, "runs", "run"), startedAs, in)
+	return fmt.Sprintf("%s%s that the seeds' tasks started with go statements still %s after the Run, outside the simulation, where such goroutines pile up seed after seed: "+
+		"one was started as %s and is in %s; "+
+		"stop each when its seed ends (give it s.Context(), or the context of the task that starts it), or start the work with p.Task.Go; "+
+		"a library that starts its own, a cache's janitor or a ticker, runs in a program (docs/production.md), "+
+		"or, when the test cannot change it, simtest.AllowWallClock(%q) lets it run on",
+		least, plural(n, "goroutine"), pluralWord(n, "runs", "run"), startedAs, in, startedAs), true
 }

@@ -25,18 +25,30 @@ func janitor(stop <-chan struct{}) {
 	}
 }
 
-// A goroutine a seed's task started that runs on after the Run is counted
-// in the report, with where it was started: such goroutines pile up seed
-// after seed, outside the simulation. One that ends with its seed is not,
-// nor the goroutine of a task that never took a step.
-func TestTheReportCountsGoroutinesLeftRunning(t *testing.T) {
+// A goroutine a seed's task started that runs on after the Run fails the
+// test, though not its seeds, with where it was started and how to stop
+// it: such goroutines pile up seed after seed, outside the simulation. One
+// that ends with its seed does not, nor the goroutine of a task that never
+// took a step, nor one that AllowWallClock names.
+func TestARunFailsOnGoroutinesLeftRunning(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
 	res := simtest.Simulate(func(s *simtest.S) {
 		go janitor(stop)
 	}, simtest.Seeds(3))
-	require.True(t, res.OK(), res.Report)
-	assert.Regexp(t, `\n    3 goroutines that the seeds' tasks started with go statements still run after the Run, outside the simulation, and pile up seed after seed: .* one was started as \S+janitor\b`, res.Report)
+	require.False(t, res.OK(), res.Report)
+	assert.Equal(t, 3, res.Passed, "the seeds pass; the test fails")
+	assert.Regexp(t, `(?m)^simtest: no goroutine may outlive a simulation, and the test fails: 3 goroutines that the seeds' tasks started with go statements still run after the Run, outside the simulation, where such goroutines pile up seed after seed: one was started as \S+janitor\b`, res.Report)
+	assert.Contains(t, res.Report, `stop each when its seed ends (give it s.Context(), or the context of the task that starts it), or start the work with p.Task.Go; `+
+		`a library that starts its own, a cache's janitor or a ticker, runs in a program (docs/production.md), `+
+		`or, when the test cannot change it, simtest.AllowWallClock("github.com/moonpool-go/moonpool/simtest_test.janitor") lets it run on`)
+	assert.Contains(t, res.Report, "3 seeds, 3 passed, 0 failed, but code that keeps the wall clock fails the test;")
+
+	allowed := simtest.Simulate(func(s *simtest.S) {
+		go janitor(stop)
+	}, simtest.Seeds(3), simtest.AllowWallClock("github.com/moonpool-go/moonpool/simtest_test.janitor"))
+	require.True(t, allowed.OK(), allowed.Report)
+	assert.NotContains(t, allowed.Report, "still run after the Run")
 
 	clean := simtest.Simulate(func(s *simtest.S) {
 		done := make(chan struct{})
@@ -46,5 +58,17 @@ func TestTheReportCountsGoroutinesLeftRunning(t *testing.T) {
 			s.Go("never runs", func(context.Context) error { return nil })
 		}
 	}, simtest.Seeds(3))
+	require.True(t, clean.OK(), clean.Report)
 	assert.NotContains(t, clean.Report, "still run after the Run")
+}
+
+// AllowWallClock names functions; a name that is none fails the test
+// before any seed runs.
+func TestAllowWallClockRefusesWhatNamesNoFunction(t *testing.T) {
+	for _, funcs := range [][]string{nil, {""}, {"a b"}} {
+		res := simtest.Simulate(func(s *simtest.S) {}, simtest.AllowWallClock(funcs...))
+		require.False(t, res.OK())
+		assert.Zero(t, res.Seeds)
+		assert.Contains(t, res.Report, "simtest.AllowWallClock")
+	}
 }

@@ -95,6 +95,9 @@ type config struct {
 	// zeroWall writes wall-clock figures as zero, so that a report is
 	// the same text every time (the golden files' tests).
 	zeroWall bool
+	// wallClock names the functions whose goroutines and waits may keep
+	// the wall clock (AllowWallClock: leftover.go).
+	wallClock []string
 	// workers is how many seeds run at once (parallel.go).
 	workers int
 	// shard of shards is the part of the seeds the Run takes; shards is

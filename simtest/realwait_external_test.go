@@ -36,10 +36,11 @@ func TestAFailureTellsOfAWaitOnRealTime(t *testing.T) {
 	assert.NotContains(t, quick.Report, "waited on real time")
 }
 
-// A seed that waits on real time and passes is counted in the Run's
-// summary, with where the first such wait was: code that keeps the wall
-// clock tests nothing of what it waits for.
-func TestTheSummaryCountsSeedsThatWaitedOnRealTime(t *testing.T) {
+// A seed that waits on real time and passes fails the test, though not
+// the seed, with where the first such wait was and how to mend it: code
+// that keeps the wall clock tests nothing of what it waits for. A wait in
+// a function that AllowWallClock names is let be.
+func TestARunFailsWhenASeedWaitedOnRealTime(t *testing.T) {
 	first := true
 	res := simtest.Simulate(func(s *simtest.S) {
 		if first {
@@ -47,8 +48,22 @@ func TestTheSummaryCountsSeedsThatWaitedOnRealTime(t *testing.T) {
 			waitsOnTheWallClock()
 		}
 	}, simtest.Seeds(2), simtest.Watchdog(2*time.Second))
-	require.True(t, res.OK(), res.Report)
-	assert.Regexp(t, `\n    1 seed waited on real time outside the simulation, half a second or more: seed=\d+'s task "driver" waited [0-9.]+m?s \(sleep\) in time\.Sleep \(time\.go:\d+\); it passes while simulated time stands still`, res.Report)
+	require.False(t, res.OK(), res.Report)
+	assert.Equal(t, 2, res.Passed, "the seeds pass; the test fails")
+	assert.Regexp(t, `(?m)^simtest: 1 seed waited on real time outside the simulation, half a second or more: seed=\d+'s task "driver" waited [0-9.]+m?s \(sleep\) in time\.Sleep \(time\.go:\d+\), at:\n(.*\n){2}\s+\S*waitsOnTheWallClock\n`, res.Report)
+	assert.Contains(t, res.Report, "the test fails, though they passed: wait with the providers (s.Sleep, p.Time.Sleep, providers.Wait, or S.Eventually for a condition over time; docs/pitfalls.md), "+
+		"or, for a library that waits and that the test cannot change, let it with simtest.AllowWallClock")
+	assert.Contains(t, res.Report, "2 seeds, 2 passed, 0 failed, but code that keeps the wall clock fails the test;")
+
+	first = true
+	allowed := simtest.Simulate(func(s *simtest.S) {
+		if first {
+			first = false
+			waitsOnTheWallClock()
+		}
+	}, simtest.Seeds(2), simtest.Watchdog(2*time.Second), simtest.AllowWallClock("github.com/moonpool-go/moonpool/simtest_test.waitsOnTheWallClock"))
+	require.True(t, allowed.OK(), allowed.Report)
+	assert.NotContains(t, allowed.Report, "waited on real time")
 }
 
 // Seeds that took wall time while simulated time never moved are told of

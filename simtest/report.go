@@ -59,7 +59,13 @@ type report struct {
 	// summary's first line tells: its counts of seeds alone would read as
 	// a pass.
 	gapsFail int
-	zeroWall bool // wall-clock figures are written as zero (config.zeroWall)
+	// wallFail is set when code that kept the wall clock fails the test
+	// (leftover, waitedError), which the summary's first line tells.
+	wallFail bool
+	// wallClock is the Run's AllowWallClock: waits in these functions
+	// are not counted in waited.
+	wallClock []string
+	zeroWall  bool // wall-clock figures are written as zero (config.zeroWall)
 	// chaos is the Run's chaos configuration, told in the summary when
 	// a seed booted processes (clustered); a merge of shards' results
 	// has the line they wrote instead (merged).
@@ -177,11 +183,15 @@ func (r *report) add(o *seedOutcome) string {
 			r.slowest = append(r.slowest, slowSeed{o.res.Seed, o.wall})
 		}
 	}
-	if len(o.res.Waits) > 0 {
+	for _, wt := range o.res.Waits {
+		if inStack(wt.Stack, r.wallClock) {
+			continue
+		}
 		if r.waited == 0 {
-			r.firstWait.seed, r.firstWait.wait = o.res.Seed, o.res.Waits[0]
+			r.firstWait.seed, r.firstWait.wait = o.res.Seed, wt
 		}
 		r.waited++
+		break
 	}
 	for i, n := range o.faults {
 		r.faults[i] += n
@@ -327,6 +337,13 @@ func (r *report) summary() string {
 		}
 		fmt.Fprintf(&b, ", %s %s %s the test", conj, plural(r.gapsFail, "coverage gap"), verb)
 	}
+	if r.wallFail {
+		conj := "and"
+		if r.failed == 0 && r.gapsFail == 0 {
+			conj = "but"
+		}
+		fmt.Fprintf(&b, ", %s code that keeps the wall clock fails the test", conj)
+	}
 	on := ""
 	if r.workers > 1 {
 		on = fmt.Sprintf(" on %d workers", r.workers)
@@ -337,7 +354,6 @@ func (r *report) summary() string {
 	b.WriteString(r.checkLine())
 	b.WriteString(r.notes)
 	b.WriteString(r.slowLine())
-	b.WriteString(r.waitedLine())
 	b.WriteString(r.stillLine())
 	if l := r.rebootsLine(); l != "" {
 		b.WriteString("\n    ")
@@ -801,19 +817,22 @@ func writeRealWaits(b *strings.Builder, waits []sim.RealWait) {
 	}
 }
 
-// waitedLine is the report's line of the seeds that waited on real time,
-// failing or not, or "": a wait that a passing seed made tells of code
-// (a library's rate limiter, a retry's backoff) that keeps the wall
-// clock, and tests nothing of what it waits for.
-func (r *report) waitedLine() string {
+// waitedError is the test's failure for the seeds that waited on real
+// time, failing or not, or "": a wait that a passing seed made tells of
+// code (a library's rate limiter, a retry's backoff, a time.Sleep in the
+// body) that keeps the wall clock, and tests nothing of what it waits
+// for.
+func (r *report) waitedError() string {
 	if r.waited == 0 {
 		return ""
 	}
 	wt := r.firstWait.wait
 	fn, loc, _ := strings.Cut(topFrames(wt.Stack, 1), "\n")
-	return fmt.Sprintf("\n    %s waited on real time outside the simulation, half a second or more: seed=%d's task %q waited %v (%s) in %s (%s); "+
-		"it passes while simulated time stands still, and the code that waits keeps the wall clock (see docs/pitfalls.md)",
-		plural(r.waited, "seed"), r.firstWait.seed, wt.Task, wt.Wall, wt.State, fn, shortFile(strings.TrimSpace(loc)))
+	return fmt.Sprintf("simtest: %s waited on real time outside the simulation, half a second or more: seed=%d's task %q waited %v (%s) in %s (%s), at:\n    %s\n"+
+		"    it passes while simulated time stands still, and the code that waits keeps the wall clock, so the seeds tested nothing of what it waits for "+
+		"and the test fails, though they passed: wait with the providers (s.Sleep, p.Time.Sleep, providers.Wait, or S.Eventually for a condition over time; docs/pitfalls.md), "+
+		"or, for a library that waits and that the test cannot change, let it with simtest.AllowWallClock and a function of the stack above",
+		plural(r.waited, "seed"), r.firstWait.seed, wt.Task, wt.Wall, wt.State, fn, shortFile(strings.TrimSpace(loc)), indent(topFrames(wt.Stack, 6), "    "))
 }
 
 // stillLine tells of seeds that took wall time while simulated time

@@ -453,6 +453,7 @@ func (r *runner) run() {
 	}
 	r.rep.outside = r.outside
 	r.rep.slow = r.cfg.slow
+	r.rep.wallClock = r.cfg.wallClock
 	r.rep.chaos, r.rep.diskDirLoss = r.cfg.chaos, r.cfg.diskDirLoss
 	var out *results
 	if r.cfg.resultsPath != "" {
@@ -571,7 +572,8 @@ func (r *runner) run() {
 		}
 	}
 	r.rep.wall = time.Since(start) - r.checkWall
-	r.rep.notes = r.cfg.shardLine() + r.iterationLine() + r.leftoverLine() + r.leftLine()
+	leftover, left := r.leftover()
+	r.rep.notes = r.cfg.shardLine() + r.iterationLine() + leftover + r.leftLine()
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)
 	}
@@ -593,6 +595,12 @@ func (r *runner) run() {
 		t.Log(kept)
 	}
 	r.closeAssertions(stopped)
+	for _, e := range []string{left, r.rep.waitedError()} {
+		if e != "" {
+			r.rep.wallFail = true
+			t.Error(e)
+		}
+	}
 	if out != nil {
 		out.summary(r.summaryRecord())
 		if err := out.close(); err != nil {

@@ -77,13 +77,13 @@ func TestLeftoverSaysWhenItCouldNotLook(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, res.Err)
-	n, _, _, looked := pool.Leftover()
+	n, _, _, looked := pool.Leftover(nil)
 	require.True(t, looked)
 	require.Equal(t, 1, n)
 
 	c := EnterForeign(context.Background(), 0) // out in its code, and never back
 	defer c.End()
-	n, startedAs, in, looked := pool.Leftover()
+	n, startedAs, in, looked := pool.Leftover(nil)
 	assert.False(t, looked, "a count that could not be taken is not none")
 	assert.Zero(t, n)
 	assert.Empty(t, startedAs)

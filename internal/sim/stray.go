@@ -245,7 +245,7 @@ func (w *World) taskGoroutines() (n int, stack string, looked bool) {
 	for _, wk := range w.pool {
 		labels[wk.label] = true
 	}
-	return labelledGoroutines(labels)
+	return labelledGoroutines(labels, nil)
 }
 
 // labelledGoroutines counts the live goroutines that carry one of labels
@@ -253,8 +253,9 @@ func (w *World) taskGoroutines() (n int, stack string, looked bool) {
 // go statements, and those these started. It returns the stack of one of
 // them, as "function\n\tfile:line" lines. looked is false, and n 0,
 // when it could not look: a program's code ran that would hold the
-// profile's stop of the world (stopWorld).
-func labelledGoroutines(labels map[string]bool) (n int, stack string, looked bool) {
+// profile's stop of the world (stopWorld). Goroutines whose stack allowed,
+// when not nil, accepts are left out.
+func labelledGoroutines(labels map[string]bool, allowed func(stack string) bool) (n int, stack string, looked bool) {
 	var buf bytes.Buffer
 	if !stopWorld(func() { _ = pprof.Lookup("goroutine").WriteTo(&buf, 1) }) {
 		return 0, "", false
@@ -268,6 +269,10 @@ func labelledGoroutines(labels map[string]bool) (n int, stack string, looked boo
 		if !labels[label] || strings.Contains(rec, workerFrame) || unstartedWorker(rec) {
 			continue
 		}
+		frames := recordFrames(rec)
+		if allowed != nil && allowed(frames) {
+			continue
+		}
 		// A profile record counts the goroutines that share its stack:
 		// "1 @ 0x...".
 		count, _, _ := strings.Cut(rec, " @ ")
@@ -278,18 +283,24 @@ func labelledGoroutines(labels map[string]bool) (n int, stack string, looked boo
 		}
 		n += k
 		if stack == "" {
-			var frames []string
-			for _, line := range strings.Split(rec, "\n") {
-				// "#\t0x51bed0\tpkg.fn+0xb0\t/path/file.go:851"
-				if f := strings.Split(line, "\t"); len(f) >= 4 && f[0] == "#" {
-					fn, _, _ := strings.Cut(f[2], "+0x")
-					frames = append(frames, fn, "\t"+strings.TrimSpace(f[len(f)-1]))
-				}
-			}
-			stack = strings.Join(frames, "\n")
+			stack = frames
 		}
 	}
 	return n, stack, true
+}
+
+// recordFrames is the stack of rec, a goroutine profile's record, as
+// "function\n\tfile:line" lines.
+func recordFrames(rec string) string {
+	var frames []string
+	for _, line := range strings.Split(rec, "\n") {
+		// "#\t0x51bed0\tpkg.fn+0xb0\t/path/file.go:851"
+		if f := strings.Split(line, "\t"); len(f) >= 4 && f[0] == "#" {
+			fn, _, _ := strings.Cut(f[2], "+0x")
+			frames = append(frames, fn, "\t"+strings.TrimSpace(f[len(f)-1]))
+		}
+	}
+	return strings.Join(frames, "\n")
 }
 
 // unstartedWorker reports whether rec, a goroutine profile's record, is a

@@ -178,7 +178,9 @@ func (p *Workers) made(wk *worker) {
 // it could not look, which is not "none": a program's code ran for over a
 // second without calling the host, meanwhile, somewhere in the process (a
 // spin), and a count would stop the world, which waits for that code.
-func (p *Workers) Leftover() (n int, startedAs, in string, looked bool) {
+// Goroutines whose stack, as "function\n\tfile:line" lines, allowed
+// accepts are not counted; allowed may be nil.
+func (p *Workers) Leftover(allowed func(stack string) bool) (n int, startedAs, in string, looked bool) {
 	if p == nil {
 		return 0, "", "", true
 	}
@@ -188,7 +190,7 @@ func (p *Workers) Leftover() (n int, startedAs, in string, looked bool) {
 	if len(labels) == 0 {
 		return 0, "", "", true
 	}
-	n, stack, looked := labelledGoroutines(labels)
+	n, stack, looked := labelledGoroutines(labels, allowed)
 	if n == 0 {
 		return 0, "", "", looked
 	}
