@@ -40,8 +40,11 @@ type liveness struct {
 //
 // The seed does not end before its windows close: when the body returns,
 // the driver waits, in simulated time, until every open window has closed
-// or its check has held. A window that never opened (the faults never
-// stopped) fails the seed, unless a failure ended the seed first.
+// or its check has held, and only then does the body's context
+// ([S.Context]) end and are its tasks killed, so that a body may start the
+// work, register the property and return, as a test that ends with
+// synctest.Wait and a check does. A window that never opened (the faults
+// never stopped) fails the seed, unless a failure ended the seed first.
 //
 // Each property is an assertion named name in the report, of kind
 // Eventually. check runs on the scheduler, outside any task, under the
@@ -215,9 +218,11 @@ func (w windowOpened) Error() string {
 
 func (w windowOpened) At() time.Time { return sim.Epoch.Add(time.Duration(w)) }
 
-// awaitLiveness runs when the body returns: it waits for every open window
-// to close, and fails the properties whose window never opened, unless a
-// failure ended the seed first.
+// awaitLiveness runs when the body returns, before its context ends, and
+// again as a cleanup, for a body that did not return (FailNow): it waits
+// for every open window to close, and fails the properties whose window
+// never opened, unless a failure ended the seed first. Run again, it has
+// nothing left to do.
 func (o *observer) awaitLiveness() {
 	s := o.s
 	for {

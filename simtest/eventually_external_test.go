@@ -304,3 +304,33 @@ func TestEntryAttr(t *testing.T) {
 	assert.False(t, ok, "a path through a value that is not a group finds nothing")
 	assert.True(t, strings.HasPrefix(fmt.Sprint(e.Attr("req")), "[id=r-1"), "a group is found as its value")
 }
+
+// The body's tasks, and its context, live until the windows close: a
+// body that starts the work, registers the property and returns, as a
+// test that ends with synctest.Wait and a check does, sees the work done.
+func TestEventuallyTheBodysTasksLiveUntilTheWindowsClose(t *testing.T) {
+	var ctxDoneAt time.Duration = -1
+	res := simtest.Simulate(func(s *simtest.S) {
+		left := 3
+		s.Go("janitor", func(ctx context.Context) error {
+			for left > 0 {
+				if err := s.Providers().Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+				left--
+			}
+			return nil
+		})
+		s.Cleanup(func() { ctxDoneAt = s.Elapsed() })
+		s.Quiesce()
+		s.Eventually("the janitor empties the table", 5*time.Second, func() error {
+			if left > 0 {
+				return fmt.Errorf("%d entries left", left)
+			}
+			return nil
+		})
+	}, simtest.Seeds(20))
+	require.True(t, res.OK(), res.Report)
+	assert.Equal(t, 20, res.Passed)
+	assert.Equal(t, 5*time.Second, ctxDoneAt, "the body's context ends as the window closes")
+}
