@@ -554,6 +554,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 		if (f == nil || f.Kind == sim.Stopped) && o.diverge == "" && !o.viaT {
 			b.WriteString(checkHint(o))
 		}
+		b.WriteString(readyHint(o.s.readyAtFirst))
 	}
 	// A seed the watchdog gave up may still run a task that makes hosts:
 	// its network is not read.
@@ -800,6 +801,32 @@ const requireAssertions = "\ngithub.com/stretchr/testify/require.(*Assertions)."
 const requireOnT = "it failed through a *require.Assertions, made on the test's own testing.T: require.New(t), or a testify suite's Require(), " +
 	"which asserts on the suite's T(), the test's t (as do the suite's own assertion methods, such as its Equal): " +
 	"in a body, assert through the seed's S, as require.New(s) or require.NoError(s, err)"
+
+// maxReadyNamed is how many of the tasks due at a failing instant
+// readyHint names.
+const maxReadyNamed = 5
+
+// readyHint tells of the tasks that were due at the instant of the
+// seed's first error and had not yet run (ready), or "": tasks due at one
+// instant run in the order the seed draws, so a check made at the instant
+// the work is due sees it on some seeds and not on others, which reads as
+// a flaky test.
+func readyHint(ready []string) string {
+	if len(ready) == 0 {
+		return ""
+	}
+	names := make([]string, 0, maxReadyNamed)
+	for _, n := range ready[:min(len(ready), maxReadyNamed)] {
+		names = append(names, strconv.Quote(n))
+	}
+	more := ""
+	if len(ready) > maxReadyNamed {
+		more = fmt.Sprintf(" and %d more", len(ready)-maxReadyNamed)
+	}
+	return fmt.Sprintf("  at the instant of the first error, %s %s%s %s due and had not run yet: tasks due at one instant run in the order the seed draws, "+
+		"so a check made at the instant their work is due sees it on some seeds and not on others; to check their work, sleep past the instant (s.Sleep) or check with S.Eventually\n",
+		pluralWord(len(ready), "task", "tasks"), strings.Join(names, ", "), more, pluralWord(len(ready), "was", "were"))
+}
 
 // writeRealWaits tells a failure report of the seed's waits on real time
 // (sim.RealWait): a wait for real time that a failure then follows, as

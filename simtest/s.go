@@ -88,6 +88,9 @@ type S struct {
 	// runs that ended differently, hangs on them.
 	unfinished []int
 	timedOut   bool
+	// readyAtFirst names the tasks that were due, and had not yet run, at
+	// the instant of the first error (sim.World.ReadyNow).
+	readyAtFirst []string
 	// logPCs holds the stacks of the log lines, each line's a span of
 	// it: one slice rather than one per line.
 	logPCs []uintptr
@@ -801,6 +804,9 @@ func (s *S) failAt(loc, msg string, err error) {
 		s.unfinished = append(s.unfinished, len(s.errs))
 	}
 	s.timedOut = s.timedOut || cutByTime(err)
+	if len(s.errs) == 0 {
+		s.readyAtFirst = s.w.ReadyNow()
+	}
 	line := s.stamp() + msg
 	if loc != "" {
 		line = s.stamp() + loc + ": " + msg

@@ -192,3 +192,17 @@ func (w *World) firstTask() *task {
 	}
 	return nil
 }
+
+// ReadyNow names the tasks, other than the running one, that are ready
+// to run at the current simulated instant and have not run since they
+// became so: due at this instant, in an order that the seed draws. It is
+// for a failure's report (it allocates), and leaves the run as it is.
+func (w *World) ReadyNow() []string {
+	var names []string
+	for _, e := range w.ready {
+		if t := e.t; t != w.cur && !t.quiet {
+			names = append(names, t.name)
+		}
+	}
+	return names
+}

@@ -1,0 +1,44 @@
+package simtest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// A check that fails at the instant another task's work is due names
+// that task, which had not run yet: tasks due at one instant run in the
+// order the seed draws, so the check passes on some seeds only, and
+// reads as a flaky test.
+func TestAFailureNamesTheTasksDueAtItsInstant(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		left := 1
+		s.Go("janitor", func(ctx context.Context) error {
+			if err := s.Providers().Time.Sleep(ctx, 5*time.Second); err != nil {
+				return err
+			}
+			left = 0
+			return nil
+		})
+		s.Sleep(5 * time.Second)
+		assert.Equal(s, 0, left)
+	}, simtest.Seeds(30), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+	require.NotZero(t, res.Failed, res.Report)
+	require.NotZero(t, res.Passed, "the order at one instant is the seed's")
+	assert.Contains(t, res.Report, `at the instant of the first error, task "janitor" was due and had not run yet: tasks due at one instant run in the order the seed draws, `+
+		"so a check made at the instant their work is due sees it on some seeds and not on others; to check their work, sleep past the instant (s.Sleep) or check with S.Eventually\n")
+
+	alone := simtest.Simulate(func(s *simtest.S) {
+		s.Go("janitor", func(ctx context.Context) error { return s.Providers().Time.Sleep(ctx, time.Second) })
+		s.Sleep(5 * time.Second)
+		s.Errorf("the condition never held")
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, alone.Failed)
+	assert.NotContains(t, alone.Report, "at the instant of the first error", "no other task was due then")
+}
