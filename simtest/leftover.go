@@ -60,8 +60,12 @@ func (r *runner) newWorkers() *sim.Workers {
 }
 
 // leftoverSettle is how long leftoverNote gives goroutines that were
-// ending as the last seed ended (woken by its tasks' contexts) to end.
-const leftoverSettle = 20 * time.Millisecond
+// ending as the last seed ended (woken by its tasks' contexts) to end: a
+// loaded machine may not run a woken goroutine for a while, and a count
+// taken before it ran would fail a test that has nothing wrong with it.
+// It counts again at doubling intervals, so that goroutines that end
+// cost little of it and only those that stay cost it all.
+const leftoverSettle = 2 * time.Second
 
 // leftover tells of the goroutines that the seeds' tasks started with go
 // statements and that still run after the Run: note is the summary's line
@@ -99,11 +103,14 @@ func leftoverNote(pools []*sim.Workers, allowed []string) (text string, counted 
 		}
 		return n, startedAs, in, blind
 	}
-	if n, _, _, blind := count(); n == 0 && !blind {
-		return "", false
-	}
-	time.Sleep(leftoverSettle)
 	n, startedAs, in, blind := count()
+	for wait, deadline := time.Millisecond, time.Now().Add(leftoverSettle); n > 0; wait *= 2 {
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(min(wait, time.Until(deadline)))
+		n, startedAs, in, blind = count()
+	}
 	switch {
 	case n == 0 && !blind:
 		return "", false
