@@ -73,9 +73,10 @@ type ref struct {
 	x           *call
 	tok, target Token
 	method      string
+	sent        bool
 }
 
-func (x *call) ref() ref { return ref{x, x.tok, x.target, x.method} }
+func (x *call) ref() ref { return ref{x, x.tok, x.target, x.method, x.sent} }
 
 func (x *call) receive(c *conn, tok Token, payload []byte) {
 	if len(payload) == 0 {
@@ -380,7 +381,9 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		pr := x.peer
 		pr.mu.Lock()
 		lerr, cerr, dialing, redial := x.lostErr, pr.connectErr, pr.dialing, pr.redial
-		unsent := neverSent(pr, x)
+		// A request not yet written is taken out of the queue, under
+		// the lock that writing it takes: it will never be sent.
+		unsent := pr.withdraw(x)
 		pr.mu.Unlock()
 		if why := notConnected(t.p.Time.Now(), lerr, cerr, dialing, redial); why != "" {
 			err = fmt.Errorf("%w (%s)", err, why)
@@ -402,22 +405,6 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		return err
 	}
 	return nil
-}
-
-// neverSent reports whether x's request never went out, as its caller's
-// context ends: a request GetReply queues is sent once it is written on
-// a connection; one of TryGetReply's waits for a connection with the
-// unreliable frames, and every one a lost connection carried is settled
-// as it ends, so one that still waits while the peer has no connection
-// was never written. Called under the peer's mutex.
-func neverSent(pr *peer, x *call) bool {
-	switch x.list {
-	case &pr.rel:
-		return !x.sent
-	case &pr.tries:
-		return pr.cur == nil
-	}
-	return false
 }
 
 // notConnected says why a call whose context ended had no reply, when

@@ -613,12 +613,22 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //	ErrBrokenPromise             exactly once; the handler did not reply
 //	ErrMaybeDelivered            zero or one times: the connection ended first
 //	ErrNotSent (and the above)   zero times: dropped unsent (no connection
-//	                             could be made, or the queue was full)
+//	                             could be made, the connection ended before
+//	                             the request was written, or the queue was
+//	                             full)
 //	ErrEndpointNotFound          zero times
 //	ctx's error (wrapped)        zero or one times
-//	ctx's error and ErrNotSent   zero times: it ended while the request
-//	                             waited for a connection
-//	ErrClosed, an encode error   zero times
+//	ctx's error and ErrNotSent   zero times: it ended before the request
+//	                             was written, which is taken out of the
+//	                             queue and never goes out
+//	ErrClosed and ErrNotSent     zero times: closed before it was written
+//	ErrClosed and                zero or one times: closed after it was
+//	ErrMaybeDelivered            written, before the reply
+//	an encode error              zero times
+//
+// A caller whose context ends before its request was written takes the
+// request out of the queue, so ErrNotSent is true: sending it again
+// cannot deliver it twice.
 func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
 	x, stop, err := start(tr, "TryGetReply", e.Addr, e.Token, &req, modeTry, 0)
 	if x != nil {
@@ -643,8 +653,12 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	ErrQueueFull                 zero times
 //	ctx's error (wrapped)        zero or more times
 //	ctx's error and ErrNotSent   zero times: it ended before the request
-//	                             was first written on a connection
-//	ErrClosed, an encode error   zero times
+//	                             was first written on a connection, and
+//	                             the request was taken out of the queue
+//	ErrClosed and ErrNotSent     zero times: closed before it was written
+//	ErrClosed and                zero or more times: closed after it was
+//	ErrMaybeDelivered            written, before the reply
+//	an encode error              zero times
 func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
 	x, stop, err := start(tr, "GetReply", e.Addr, e.Token, &req, modeReliable, 0)
 	if x != nil {

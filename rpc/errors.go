@@ -22,12 +22,14 @@ var (
 	// the request was dropped before it, and no reply came; the server may
 	// or may not have received it.
 	ErrMaybeDelivered = errors.New("rpc: the request may or may not have been delivered")
-	// ErrNotSent: the request never left this process (the connection it
-	// waited for could not be made, the unreliable queue was full, or the
-	// caller's context ended while it waited for a connection, when the
-	// error matches the context's error too), so it was not delivered, and
-	// sending it again cannot deliver it twice. An error that matches it
-	// matches ErrMaybeDelivered too, which it refines.
+	// ErrNotSent: the request never left this process, and never will (the
+	// connection it waited for could not be made or ended before it was
+	// written, the unreliable queue was full, the transport was closed
+	// first, when the error matches ErrClosed too, or the caller's context
+	// ended first, when the error matches the context's error too: the
+	// request is then taken out of the queue), so it was not delivered,
+	// and sending it again cannot deliver it twice. An error that matches
+	// it matches ErrMaybeDelivered too, which it refines.
 	ErrNotSent = errors.New("rpc: the request was not sent")
 	// ErrEndpointNotFound: the peer has no endpoint with the token. The
 	// request was not delivered. A dynamic token not found stays failed
@@ -36,6 +38,9 @@ var (
 	// once its transport's first [Config.ServeGrace] is over.
 	ErrEndpointNotFound = errors.New("rpc: endpoint not found")
 	// ErrClosed: the transport is closed; nothing more goes out or comes in.
+	// A call that waited as it closed gets an error that matches ErrClosed
+	// and ErrNotSent when its request was never written, or ErrClosed and
+	// ErrMaybeDelivered when it was.
 	ErrClosed = errors.New("rpc: the transport is closed")
 	// ErrQueueFull: the peer's reliable queue holds Config.MaxQueued
 	// requests already; the request was not queued. See [Config].
@@ -250,4 +255,24 @@ func nilTransport(method string) error {
 // host:port", which every error of a call begins with.
 func callAt(method string, target Token, addr string) string {
 	return fmt.Sprintf("rpc: %s to %v at %s", method, target, addr)
+}
+
+// maybeError is an outcome that leaves the request's delivery unknown,
+// for the reason err: it matches ErrMaybeDelivered, and err.
+type maybeError struct {
+	msg string
+	err error
+}
+
+func (e *maybeError) Error() string { return e.msg }
+
+func (e *maybeError) Unwrap() error { return e.err }
+
+func (e *maybeError) Is(target error) bool { return target == ErrMaybeDelivered }
+
+// closedUnsent is the error of the call at (callAt) whose transport was
+// closed before its request was sent: it matches ErrClosed and
+// ErrNotSent.
+func closedUnsent(at string) error {
+	return &notSentError{msg: fmt.Sprintf("%s: the transport was closed before the request was sent: %v", at, ErrClosed), err: ErrClosed}
 }

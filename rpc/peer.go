@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"math/bits"
@@ -21,13 +22,15 @@ type peer struct {
 	addr string
 	host string // addr's host, to find the peer by a connection from it
 
-	mu       mutex
-	closed   bool
-	rel      callList // GetReply's requests, until answered: resent on each connection
-	relNext  *call    // the first of rel not yet written on cur
-	tries    callList // TryGetReply's requests in flight on this connection
-	unrel    []byte   // unreliable frames for cur, or for the next connection
-	nunrel   int      // how many frames unrel holds
+	mu      mutex
+	closed  bool
+	rel     callList // GetReply's requests, until answered: resent on each connection
+	relNext *call    // the first of rel not yet written on cur
+	// tries holds TryGetReply's requests in flight: those written on
+	// cur (sent), then those whose frames still wait in unrel.
+	tries    callList
+	unrel    []byte // unreliable frames for cur, or for the next connection
+	nunrel   int    // how many frames unrel holds
 	cur      *conn
 	gen      uint64
 	instance uint64 // the incarnation at addr last met
@@ -306,12 +309,16 @@ func (p *peer) lost(c *conn, err error) {
 		p.t.stats.dropped.Add(uint64(dropped))
 	}
 	for _, x := range tries {
-		if c == nil {
+		switch {
+		case c == nil:
 			// Queued for a connection that could not be made: never sent.
 			x.x.complete(x.tok, nil, &notSentError{msg: fmt.Sprintf("%s: the request was dropped unsent, since no connection could be made: %v", callAt(x.method, x.target, p.addr), err)})
-			continue
+		case !x.sent:
+			// Queued for c, which ended before it wrote the frame.
+			x.x.complete(x.tok, nil, &notSentError{msg: fmt.Sprintf("%s: the request was dropped unsent, since its connection ended before it was written: %v", callAt(x.method, x.target, p.addr), err)})
+		default:
+			x.x.complete(x.tok, nil, fmt.Errorf("%s: the connection ended before the reply (%v): %w", callAt(x.method, x.target, p.addr), err, ErrMaybeDelivered))
 		}
-		x.x.complete(x.tok, nil, fmt.Errorf("%s: the connection ended before the reply (%v): %w", callAt(x.method, x.target, p.addr), err, ErrMaybeDelivered))
 	}
 	p.t.monitor.setFailed(p.addr)
 }
@@ -338,6 +345,10 @@ func (p *peer) takePending(buf []byte, c *conn) []byte {
 	p.relNext = nil
 	buf = append(buf, p.unrel...)
 	p.unrel, p.nunrel = p.unrel[:0], 0
+	// The tries whose frames were in unrel are the unsent end of tries.
+	for x := p.tries.tail; x != nil && !x.sent; x = x.prev {
+		x.sent = true
+	}
 	p.mu.Unlock()
 	if resent.n > 0 {
 		p.t.stats.resent.Add(uint64(resent.n))
@@ -475,6 +486,15 @@ func (p *peer) enqueueUnreliable(frame []byte, x *call) (bool, error) {
 // remove takes x off the peer's queues.
 func (p *peer) remove(x *call) {
 	p.mu.Lock()
+	p.withdraw(x)
+	p.mu.Unlock()
+}
+
+// withdraw takes x off the peer's queues, with its frame, if it waits
+// there still, and reports whether x's request was never sent: a caller
+// that gives up on it then knows that it never will be. Called under
+// the peer's mutex.
+func (p *peer) withdraw(x *call) (unsent bool) {
 	switch x.list {
 	case &p.rel:
 		if p.relNext == x {
@@ -482,24 +502,53 @@ func (p *peer) remove(x *call) {
 		}
 		p.rel.remove(x)
 	case &p.tries:
+		if !x.sent {
+			p.cutFrame(x.tok)
+		}
 		p.tries.remove(x)
+	default:
+		return false
 	}
-	p.mu.Unlock()
+	return !x.sent
 }
 
-// shutdown fails every request waiting on the peer with ErrClosed.
+// cutFrame takes the request frame whose reply token is tok out of
+// unrel, where it waits to be written. Called under the peer's mutex.
+func (p *peer) cutFrame(tok Token) {
+	const at = wire.HeaderSize + 1 // the reply token, after the kind
+	for off := 0; off+wire.HeaderSize <= len(p.unrel); {
+		n := int(binary.LittleEndian.Uint32(p.unrel[off:]))
+		f := p.unrel[off : off+n]
+		if len(f) >= at+len(tok) && f[wire.HeaderSize] == kindRequest && Token(f[at:at+len(tok)]) == tok {
+			p.unrel = append(p.unrel[:off], p.unrel[off+n:]...)
+			p.nunrel--
+			return
+		}
+		off += n
+	}
+}
+
+// shutdown fails every request waiting on the peer with ErrClosed: one
+// never sent matches ErrNotSent too, one sent ErrMaybeDelivered. What
+// waits to be written is dropped, so that none of it goes out later.
 func (p *peer) shutdown() {
 	p.mu.Lock()
 	p.closed = true
 	calls := append(p.rel.take(), p.tries.take()...)
 	p.relNext = nil
+	p.unrel, p.nunrel = p.unrel[:0], 0
 	cur := p.cur
 	p.mu.Unlock()
 	if cur != nil {
 		cur.close(ErrClosed)
 	}
 	for _, x := range calls {
-		x.x.complete(x.tok, nil, fmt.Errorf("%s: %w", callAt(x.method, x.target, p.addr), ErrClosed))
+		at := callAt(x.method, x.target, p.addr)
+		if !x.sent {
+			x.x.complete(x.tok, nil, closedUnsent(at))
+			continue
+		}
+		x.x.complete(x.tok, nil, &maybeError{msg: fmt.Sprintf("%s: the transport was closed after the request was sent, before its reply: %v", at, ErrClosed), err: ErrClosed})
 	}
 }
 
