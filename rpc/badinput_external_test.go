@@ -41,7 +41,7 @@ func TestBadFramesEndOnlyTheirConnection(t *testing.T) {
 		dial := func() io.ReadWriteCloser {
 			c, err := raw.Network.Dial(ctx, server.Addr())
 			require.NoError(s, err)
-			_, err = c.Write(hello(1))
+			_, err = c.Write(hello(2))
 			require.NoError(s, err)
 			dec := wire.NewDecoder(c, 0)
 			_, _, err = dec.Next() // the server's hello
@@ -73,12 +73,12 @@ func TestBadFramesEndOnlyTheirConnection(t *testing.T) {
 		}
 		assert.Equal(s, uint64(1), server.Stats().BadFrames)
 
-		// Another protocol version: refused at the handshake.
-		v2, err := raw.Network.Dial(ctx, server.Addr())
+		// Another protocol version (an older one): refused at the handshake.
+		v1, err := raw.Network.Dial(ctx, server.Addr())
 		require.NoError(s, err)
-		_, err = v2.Write(hello(2))
+		_, err = v1.Write(hello(1))
 		require.NoError(s, err)
-		_, err = io.ReadAll(v2)
+		_, err = io.ReadAll(v1)
 		assert.NoError(s, err, "the server closes the connection")
 
 		r, err := ep.GetReply(ctx, client, echoReq{2})

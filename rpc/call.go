@@ -83,7 +83,7 @@ func (x *call) receive(c *conn, tok Token, payload []byte) {
 		return
 	}
 	switch payload[0] {
-	case kindReply, kindRemoteErr, kindRemoteErrWrapping, kindBroken:
+	case kindReply, kindRemoteErr, kindRemoteErrWrapping, kindBroken, kindReplyLost, kindUndecodable:
 	default:
 		return
 	}
@@ -124,6 +124,10 @@ func (x *call) settle(tok Token, c *conn, reply []byte, err error) bool {
 			inPlace, reply = x.readOn == c && c.rstate == readByCaller, body
 		case kindRemoteErr, kindRemoteErrWrapping:
 			err, reply = remoteErr(c.remote(), x.target, kind, body), nil
+		case kindReplyLost:
+			err, reply = &replyLostError{fmt.Sprintf("%s: the handler ran and replied, but its reply could not be sent: %s; what the handler did stands", callAt(x.method, x.target, c.remote()), body)}, nil
+		case kindUndecodable:
+			err, reply = &RemoteError{Addr: c.remote(), Token: x.target, Msg: string(body), undecoded: true}, nil
 		default: // kindBroken
 			err, reply = fmt.Errorf("%s: %w", callAt(x.method, x.target, c.remote()), ErrBrokenPromise), nil
 		}

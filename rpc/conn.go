@@ -19,7 +19,7 @@ import (
 
 // protocolVersion is told in the handshake; a peer of another version is
 // refused.
-const protocolVersion = 1
+const protocolVersion = 2
 
 // conn is one TCP connection, dialled (peer set) or accepted (peer nil).
 // A reader task decodes frames and dispatches them; a writer writes what

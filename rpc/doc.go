@@ -37,7 +37,8 @@
 // the server fails).
 //
 // Outcomes: [ErrBrokenPromise], [ErrMaybeDelivered] (refined by
-// [ErrNotSent]), [ErrEndpointNotFound], [ErrClosed], [ErrQueueFull],
+// [ErrNotSent]: never sent, and [ErrReplyLost]: handled, its reply
+// lost), [ErrEndpointNotFound], [ErrClosed], [ErrQueueFull],
 // [ErrTokenInUse], [ErrAnswered], [RemoteError]; a context's end is its
 // own error, wrapped.
 //

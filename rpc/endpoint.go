@@ -34,7 +34,9 @@ func (e Endpoint[Req, Resp]) String() string { return e.Token.String() + "@" + e
 
 // Handler answers a request. A returned error reaches the caller as a
 // [*RemoteError], which carries its message and those of the errors it
-// wraps (errors.Is matches them by message). An error that matches
+// wraps (errors.Is matches them by message). A reply the transport
+// cannot send (it does not encode, or is larger than a frame) reaches
+// the caller as [ErrReplyLost]: the handler ran, and its reply is gone. An error that matches
 // [ErrBrokenPromise] breaks the promise instead, as if the handler had
 // returned without replying; so does one that matches the error or the
 // cause of the handler's context once it has ended (the transport is
@@ -296,7 +298,9 @@ func (s *server[Req, Resp]) inline(c *conn, w *worker[Req, Resp]) {
 // undecodable answers a request that does not decode.
 func (s *server[Req, Resp]) undecodable(pr *promise, err error) {
 	s.t.log.Warn("rpc: a request does not decode", "token", s.tok, "err", err)
-	pr.fail(fmt.Errorf("decode the request: %w", err))
+	if pr.settle() {
+		pr.queueText(kindUndecodable, err.Error())
+	}
 }
 
 // reportPanic fails the simulation ctx carries, if any, with the
@@ -401,12 +405,30 @@ func (p *promise) reply(v appender) error {
 		return p.answered()
 	}
 	if err := p.queue(kindReply, v, nil); err != nil {
-		p.t.log.Error("rpc: a reply does not encode; the caller gets a RemoteError", "token", p.from, "err", err)
-		p.queueFailure(fmt.Errorf("encode the reply: %w", err))
+		p.t.log.Error("rpc: a reply does not encode; the caller gets ErrReplyLost", "token", p.from, "err", err)
+		p.queueText(kindReplyLost, "encode the reply: "+err.Error())
 		return fmt.Errorf("rpc: encode the reply: %w", err)
 	}
 	return nil
 }
+
+// queueText queues an answer of kind whose body is msg, cut to fit a
+// frame.
+func (p *promise) queueText(kind byte, msg string) {
+	if room := max(p.t.cfg.MaxPayload-64, 0); len(msg) > room {
+		cut := room
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "..."
+	}
+	_ = p.queue(kind, text(msg), nil)
+}
+
+// text is a message's body as it is: an appender of its bytes.
+type text string
+
+func (s text) appendTo(_ *Transport, dst []byte) ([]byte, error) { return append(dst, s...), nil }
 
 func (p *promise) fail(err error) error {
 	if !p.settle() {
@@ -473,7 +495,8 @@ type Request[Req, Resp any] struct {
 }
 
 // Reply answers the request with resp. A second answer returns
-// ErrAnswered. A Send's request needs no answer; answering it does
+// ErrAnswered. A reply that does not encode, or is too large, returns
+// the error, and the caller gets [ErrReplyLost]. A Send's request needs no answer; answering it does
 // nothing.
 func (r *Request[Req, Resp]) Reply(resp Resp) error {
 	b := &msgBox[Resp]{v: resp}
@@ -609,7 +632,12 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //
 //	TryGetReply returns          the request was delivered
 //	a reply                      exactly once
-//	*RemoteError                 exactly once; the handler failed
+//	*RemoteError                 exactly once; the handler failed (or
+//	                             zero times: the request does not decode,
+//	                             and the error says so)
+//	ErrReplyLost                 exactly once; the handler replied, and its
+//	                             reply could not be sent (it does not
+//	                             encode, or is too large)
 //	ErrBrokenPromise             exactly once; the handler did not reply
 //	ErrMaybeDelivered            zero or one times: the connection ended first
 //	ErrNotSent (and the above)   zero times: dropped unsent (no connection
@@ -647,7 +675,11 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //
 //	GetReply returns             the request was delivered
 //	a reply                      one or more times
-//	*RemoteError                 one or more times; the handler failed
+//	*RemoteError                 one or more times; the handler failed (or
+//	                             zero times: the request does not decode,
+//	                             and the error says so)
+//	ErrReplyLost                 one or more times; the handler replied,
+//	                             and its reply could not be sent
 //	ErrBrokenPromise             one or more times; a handler did not reply
 //	ErrEndpointNotFound          zero or more times (not at the last try)
 //	ErrQueueFull                 zero times

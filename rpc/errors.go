@@ -49,10 +49,20 @@ var (
 	ErrTokenInUse = errors.New("rpc: the token is already served")
 	// ErrAnswered: a request was answered already; a promise is kept once.
 	ErrAnswered = errors.New("rpc: the request was answered already")
+	// ErrReplyLost: the request was delivered and handled, and its handler
+	// returned a reply, which the server could not send (it does not
+	// encode, or is larger than a frame may be): what the handler did
+	// stands, and its reply is gone. Sending the request again runs the
+	// handler again, most likely to the same end; fix the reply. An error
+	// that matches it matches ErrMaybeDelivered too, which it refines, so
+	// that a caller that tests only for that reads the outcome as unknown.
+	ErrReplyLost = errors.New("rpc: the handler replied, and its reply was lost")
 )
 
 // RemoteError is what a peer's handler returned instead of a reply: the
-// request was delivered and handled, and the handler said no. The
+// request was delivered and handled, and the handler said no. (Or the
+// server refused a request that does not decode, before any handler
+// ran: its Error says so, and Msg is the codec's error.) The
 // error's message travels, and so do the messages of the errors it wraps;
 // their types stay on the server.
 //
@@ -75,9 +85,14 @@ type RemoteError struct {
 	// each ended by a NUL byte: a string, so that a RemoteError stays
 	// comparable.
 	wrapped string
+	// undecoded: the request did not decode, and no handler ran.
+	undecoded bool
 }
 
 func (e *RemoteError) Error() string {
+	if e.undecoded {
+		return fmt.Sprintf("rpc: %v at %s refused the request, which does not decode, so no handler ran (both ends must use the same Codec and message types): %s", e.Token, e.Addr, e.Msg)
+	}
 	return fmt.Sprintf("rpc: the handler of %v at %s failed: %s", e.Token, e.Addr, e.Msg)
 }
 
@@ -107,7 +122,7 @@ func messageOf(target error) (msg string, ok bool) {
 func aboutTheCall(target error) bool {
 	switch target {
 	case ErrBrokenPromise, ErrMaybeDelivered, ErrNotSent, ErrEndpointNotFound,
-		ErrClosed, ErrQueueFull, ErrTokenInUse, ErrAnswered,
+		ErrClosed, ErrQueueFull, ErrTokenInUse, ErrAnswered, ErrReplyLost,
 		context.Canceled, context.DeadlineExceeded, os.ErrDeadlineExceeded:
 		return true
 	}
@@ -275,4 +290,14 @@ func (e *maybeError) Is(target error) bool { return target == ErrMaybeDelivered 
 // ErrNotSent.
 func closedUnsent(at string) error {
 	return &notSentError{msg: fmt.Sprintf("%s: the transport was closed before the request was sent: %v", at, ErrClosed), err: ErrClosed}
+}
+
+// replyLostError is a reply its server could not send: it matches
+// ErrReplyLost, and ErrMaybeDelivered, which ErrReplyLost refines.
+type replyLostError struct{ msg string }
+
+func (e *replyLostError) Error() string { return e.msg }
+
+func (e *replyLostError) Is(target error) bool {
+	return target == ErrReplyLost || target == ErrMaybeDelivered
 }

@@ -348,6 +348,10 @@ func (badCodec) Append(dst []byte, v any) ([]byte, error) {
 	return rpc.JSONCodec{}.Append(dst, v)
 }
 
+// TestCodecFails: a reply that does not encode, or is too large, is no
+// refusal of the handler's: the handler ran, and the caller learns that
+// its reply was lost (ErrReplyLost), not a RemoteError. A request that
+// does not decode is refused before any handler runs, and says so.
 func TestCodecFails(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		ctx := s.Context()
@@ -355,21 +359,39 @@ func TestCodecFails(t *testing.T) {
 		require.NoError(s, err)
 		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{Codec: badCodec{}})
 		require.NoError(s, err)
+		ran := 0
 		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, r echoReq) (echoResp, error) {
+			ran++
 			return echoResp{-r.N}, nil
 		})
 		require.NoError(s, err)
 		_, err = ep.GetReply(ctx, client, echoReq{-1})
 		require.ErrorContains(s, err, "encode the request: negative")
-		_, err = ep.GetReply(ctx, client, echoReq{1})
+		_, err = ep.TryGetReply(ctx, client, echoReq{1})
 		var re *rpc.RemoteError
-		require.ErrorAs(s, err, &re)
-		assert.Contains(s, re.Msg, "encode the reply: negative")
+		require.ErrorIs(s, err, rpc.ErrReplyLost)
+		require.ErrorIs(s, err, rpc.ErrMaybeDelivered, "ErrReplyLost refines it")
+		assert.NotErrorIs(s, err, rpc.ErrNotSent)
+		assert.NotErrorIs(s, err, rpc.ErrBrokenPromise, "alone, a broken promise says the handler decided nothing")
+		assert.False(s, errors.As(err, &re), "not the handler's refusal: %v", err)
+		assert.Equal(s, "rpc: TryGetReply to wellknown/1 at 10.0.0.1:4500: the handler ran and replied, but its reply could not be sent: encode the reply: negative; what the handler did stands", err.Error())
+		assert.Equal(s, 1, ran)
 
 		bad := rpc.At[string, echoResp](server.Addr(), rpc.WellKnown(1)) // the server wants an echoReq
 		_, err = bad.GetReply(ctx, client, "not an object")
-		require.ErrorAs(s, err, &re)
-		assert.Contains(s, re.Msg, "decode the request")
+		require.ErrorAs(s, err, &re, "refused, as a handler's no is: nothing ran")
+		assert.Equal(s, "rpc: wellknown/1 at 10.0.0.1:4500 refused the request, which does not decode, so no handler ran (both ends must use the same Codec and message types): json: cannot unmarshal string into Go value of type rpc_test.echoReq", err.Error())
+		assert.Equal(s, 1, ran, "the handler did not run")
+
+		huge, err := rpc.Serve(server, rpc.WellKnown(2), func(_ context.Context, r echoReq) ([]byte, error) {
+			ran++
+			return make([]byte, rpc.DefaultMaxPayload), nil
+		})
+		require.NoError(s, err)
+		_, err = huge.GetReply(ctx, client, echoReq{1})
+		require.ErrorIs(s, err, rpc.ErrReplyLost)
+		assert.Contains(s, err.Error(), "the handler ran and replied, but its reply could not be sent: encode the reply: wire: a frame of ")
+		assert.Equal(s, 2, ran)
 
 		big := rpc.At[[]byte, echoResp](server.Addr(), rpc.WellKnown(1))
 		_, err = big.GetReply(ctx, client, make([]byte, rpc.DefaultMaxPayload))

@@ -253,6 +253,11 @@ const (
 	// then the messages of the handler's error and of those it wraps,
 	// each after its length (appendRemoteErr)
 	kindRemoteErrWrapping = 6
+	// the handler replied, and its reply could not be sent (it does not
+	// encode, or is too large): then why
+	kindReplyLost = 7
+	// the request does not decode, so no handler ran: then why
+	kindUndecodable = 8
 )
 
 // NewTransport starts a transport over p: it listens on cfg.Listen, when
