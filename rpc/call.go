@@ -220,7 +220,7 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 	if pr == nil {
 		var err error
 		if pr, err = t.peer(addr); err != nil {
-			return nil, fmt.Errorf("rpc: %s: %w", method, err)
+			return nil, notSent(fmt.Errorf("rpc: %s: %w", method, err))
 		}
 	}
 	// Only dynamic tokens are found permanently failed (notFound).
@@ -232,7 +232,7 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 	// task did not run: a crash of its process kills that task.
 	if t.closed || t.ctx.Err() != nil {
 		t.mu.Unlock()
-		return nil, fmt.Errorf("rpc: %s: %w", method, ErrClosed)
+		return nil, notSent(fmt.Errorf("rpc: %s: %w", method, ErrClosed))
 	}
 	var x *call
 	if n := len(t.free); n > 0 {
@@ -249,7 +249,7 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 			t.calls = append(t.calls, nil)
 		} else {
 			t.mu.Unlock()
-			return nil, fmt.Errorf("rpc: %s: %d calls wait for replies already, the most a transport keeps: %w; wait for fewer at once", method, maxSlots, ErrQueueFull)
+			return nil, notSent(fmt.Errorf("rpc: %s: %d calls wait for replies already, the most a transport keeps: %w; wait for fewer at once", method, maxSlots, ErrQueueFull))
 		}
 		x = t.newCallLocked()
 		x.slot = slot
@@ -289,13 +289,15 @@ func encode[Req any](x *call, b *msgBox[Req]) error {
 func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.Duration) (stop func()) {
 	pr, tok, target, m, frame := x.peer, x.tok, x.target, x.mode, x.frame
 	if encErr != nil {
-		x.complete(tok, nil, fmt.Errorf("%s: encode the request: %w", callAt(method, target, addr), encErr))
+		x.complete(tok, nil, notSent(fmt.Errorf("%s: encode the request: %w", callAt(method, target, addr), encErr)))
 		return nil
 	}
 	switch m {
 	case modeTry:
 		ok, err := pr.enqueueUnreliable(frame, x)
-		if err == nil && !ok {
+		if err != nil {
+			err = closedUnsent(callAt(method, target, addr))
+		} else if !ok {
 			err = &notSentError{msg: fmt.Sprintf("%s: the request was dropped unsent, since the peer's unreliable queue is full (Config.MaxUnreliableBytes)", callAt(method, target, addr))}
 		}
 		if err != nil {
@@ -447,7 +449,7 @@ func notConnected(now time.Time, lerr, cerr error, dialing, redial time.Time) st
 func (t *Transport) send(addr string, target Token, msg any) error {
 	pr, err := t.peer(addr)
 	if err != nil {
-		return fmt.Errorf("rpc: Send: %w", err)
+		return notSent(fmt.Errorf("rpc: Send: %w", err))
 	}
 	frame, at := wire.Begin(nil, wire.Token(target))
 	frame = append(frame, kindSend)
@@ -456,10 +458,10 @@ func (t *Transport) send(addr string, target Token, msg any) error {
 		frame, err = wire.Finish(frame, at, t.cfg.MaxPayload)
 	}
 	if err != nil {
-		return fmt.Errorf("rpc: Send to %v at %s: encode the message: %w", target, addr, err)
+		return notSent(fmt.Errorf("rpc: Send to %v at %s: encode the message: %w", target, addr, err))
 	}
 	if _, err := pr.enqueueUnreliable(frame, nil); err != nil {
-		return fmt.Errorf("rpc: Send to %v at %s: %w", target, addr, err)
+		return notSent(fmt.Errorf("rpc: Send to %v at %s: %w", target, addr, err))
 	}
 	return nil
 }

@@ -617,7 +617,8 @@ func (s *server[Req, Resp]) closeStream() {
 //	Send returns   the request was delivered
 //	nil            zero or one times
 //	an error       zero times (the transport is closed, the message does
-//	               not encode, or it is larger than Config.MaxPayload)
+//	               not encode, or it is larger than Config.MaxPayload);
+//	               it matches ErrNotSent
 func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) error {
 	if tr == nil {
 		return nilTransport("Send")
@@ -652,7 +653,8 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //	ErrClosed and ErrNotSent     zero times: closed before it was written
 //	ErrClosed and                zero or one times: closed after it was
 //	ErrMaybeDelivered            written, before the reply
-//	an encode error              zero times
+//	an encode error, or a        zero times; it matches ErrNotSent
+//	request over MaxPayload
 //
 // A caller whose context ends before its request was written takes the
 // request out of the queue, so ErrNotSent is true: sending it again
@@ -682,7 +684,7 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	                             and its reply could not be sent
 //	ErrBrokenPromise             one or more times; a handler did not reply
 //	ErrEndpointNotFound          zero or more times (not at the last try)
-//	ErrQueueFull                 zero times
+//	ErrQueueFull                 zero times; it matches ErrNotSent
 //	ctx's error (wrapped)        zero or more times
 //	ctx's error and ErrNotSent   zero times: it ended before the request
 //	                             was first written on a connection, and
@@ -690,7 +692,8 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	ErrClosed and ErrNotSent     zero times: closed before it was written
 //	ErrClosed and                zero or more times: closed after it was
 //	ErrMaybeDelivered            written, before the reply
-//	an encode error              zero times
+//	an encode error, or a        zero times; it matches ErrNotSent
+//	request over MaxPayload
 func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
 	x, stop, err := start(tr, "GetReply", e.Addr, e.Token, &req, modeReliable, 0)
 	if x != nil {

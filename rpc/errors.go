@@ -22,14 +22,16 @@ var (
 	// the request was dropped before it, and no reply came; the server may
 	// or may not have received it.
 	ErrMaybeDelivered = errors.New("rpc: the request may or may not have been delivered")
-	// ErrNotSent: the request never left this process, and never will (the
-	// connection it waited for could not be made or ended before it was
-	// written, the unreliable queue was full, the transport was closed
-	// first, when the error matches ErrClosed too, or the caller's context
-	// ended first, when the error matches the context's error too: the
-	// request is then taken out of the queue), so it was not delivered,
-	// and sending it again cannot deliver it twice. An error that matches
-	// it matches ErrMaybeDelivered too, which it refines.
+	// ErrNotSent: the request never left this process, and never will, so
+	// it was not delivered, and sending it again cannot deliver it twice.
+	// It does not encode, or is larger than Config.MaxPayload; a queue was
+	// full (a reliable queue's error matches ErrQueueFull too); the
+	// connection it waited for could not be made, or ended before it was
+	// written; the transport was closed first (the error matches ErrClosed
+	// too); or the caller's context ended first (the error matches the
+	// context's error too), and the request was taken out of the queue.
+	// An error that matches it matches ErrMaybeDelivered too, which it
+	// refines.
 	ErrNotSent = errors.New("rpc: the request was not sent")
 	// ErrEndpointNotFound: the peer has no endpoint with the token. The
 	// request was not delivered. A dynamic token not found stays failed
@@ -43,7 +45,8 @@ var (
 	// ErrMaybeDelivered when it was.
 	ErrClosed = errors.New("rpc: the transport is closed")
 	// ErrQueueFull: the peer's reliable queue holds Config.MaxQueued
-	// requests already; the request was not queued. See [Config].
+	// requests already; the request was not queued, and its error matches
+	// ErrNotSent too. See [Config].
 	ErrQueueFull = errors.New("rpc: the peer's reliable queue is full")
 	// ErrTokenInUse: an endpoint is already served at the token.
 	ErrTokenInUse = errors.New("rpc: the token is already served")
@@ -301,3 +304,8 @@ func (e *replyLostError) Error() string { return e.msg }
 func (e *replyLostError) Is(target error) bool {
 	return target == ErrReplyLost || target == ErrMaybeDelivered
 }
+
+// notSent is err, whose request never left this process, made to match
+// ErrNotSent (and ErrMaybeDelivered) as well as what err matches, with
+// err's message.
+func notSent(err error) error { return &notSentError{msg: err.Error(), err: err} }

@@ -2,6 +2,7 @@ package rpc_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"testing"
@@ -174,4 +175,88 @@ func TestCloseTellsWhatWasSent(t *testing.T) {
 		assert.Equal(s, "rpc: GetReply to wellknown/2 at 10.0.0.3:4500: the transport was closed before the request was sent: rpc: the transport is closed", errs[2].Error())
 		assert.Equal(s, "rpc: GetReply to wellknown/2 at 10.0.0.1:4500: the transport was closed after the request was sent, before its reply: rpc: the transport is closed", errs[0].Error())
 	}, quiet...)
+}
+
+// TestErrorsOfRequestsNeverSentMatchErrNotSent: a request refused before
+// it left the process (a full queue, a request that does not encode or is
+// too large, a closed transport) matches ErrNotSent, the test a retry
+// classifier makes, as well as its own error.
+func TestErrorsOfRequestsNeverSentMatchErrNotSent(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		client, ep := toNowhere(s, rpc.Config{MaxQueued: 1})
+		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"}) // the connect hangs
+		s.Go("first", func(context.Context) error {
+			_, _ = ep.GetReply(within(s, 10*time.Second), client, echoReq{1})
+			return nil
+		})
+		s.Sleep(time.Millisecond)
+		_, err := ep.GetReply(s.Context(), client, echoReq{2})
+		require.ErrorIs(s, err, rpc.ErrQueueFull)
+		assert.ErrorIs(s, err, rpc.ErrNotSent, "%v", err)
+		assert.ErrorIs(s, err, rpc.ErrMaybeDelivered, "ErrNotSent refines it")
+
+		_, err = rpc.At[func(), echoResp](ep.Addr, ep.Token).GetReply(s.Context(), client, func() {})
+		require.ErrorContains(s, err, "encode the request: json: unsupported type: func()")
+		assert.ErrorIs(s, err, rpc.ErrNotSent, "%v", err)
+		_, err = rpc.At[[]byte, echoResp](ep.Addr, ep.Token).TryGetReply(s.Context(), client, make([]byte, rpc.DefaultMaxPayload))
+		require.ErrorContains(s, err, "more than the maximum")
+		assert.ErrorIs(s, err, rpc.ErrNotSent, "%v", err)
+		err = rpc.At[func(), echoResp](ep.Addr, ep.Token).Send(s.Context(), client, func() {})
+		assert.ErrorIs(s, err, rpc.ErrNotSent, "%v", err)
+
+		require.NoError(s, client.Close())
+		for _, call := range []func() error{
+			func() error { _, err := ep.GetReply(s.Context(), client, echoReq{3}); return err },
+			func() error { _, err := ep.TryGetReply(s.Context(), client, echoReq{3}); return err },
+			func() error { return ep.Send(s.Context(), client, echoReq{3}) },
+		} {
+			err := call()
+			require.ErrorIs(s, err, rpc.ErrClosed)
+			assert.ErrorIs(s, err, rpc.ErrNotSent, "%v", err)
+		}
+	}, quiet...)
+}
+
+// TestErrorsOfRequestsNeverSentMatchErrNotSentOnLoopback: as above, on
+// real TCP, with a peer that refuses connections.
+func TestErrorsOfRequestsNeverSentMatchErrNotSentOnLoopback(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p := providers.Real()
+	client, err := rpc.NewTransport(ctx, p, rpc.Config{MaxQueued: 1})
+	require.NoError(t, err)
+	ep := rpc.At[echoReq, echoResp](restartableAddr(t), rpc.WellKnown(1)) // nothing listens
+	firstCtx, stopFirst := context.WithCancel(ctx)
+	first := make(chan error, 1)
+	go func() {
+		for {
+			// The probes below may hold the one place for a moment.
+			if _, err := ep.GetReply(firstCtx, client, echoReq{1}); !errors.Is(err, rpc.ErrQueueFull) {
+				first <- err
+				return
+			}
+		}
+	}()
+	// A call whose context has ended queues its request and takes it out
+	// at once, unless the queue is full: the first call is queued then.
+	done, stop := context.WithCancel(ctx)
+	stop()
+	for ctx.Err() == nil {
+		_, err = ep.GetReply(done, client, echoReq{2})
+		if errors.Is(err, rpc.ErrQueueFull) {
+			break
+		}
+		require.ErrorIs(t, err, rpc.ErrNotSent)
+	}
+	assert.ErrorIs(t, err, rpc.ErrNotSent, "%v", err)
+	stopFirst()
+	require.ErrorIs(t, <-first, rpc.ErrNotSent)
+
+	_, err = rpc.At[func(), echoResp](ep.Addr, ep.Token).GetReply(ctx, client, func() {})
+	assert.ErrorIs(t, err, rpc.ErrNotSent, "%v", err)
+	require.NoError(t, client.Close())
+	_, err = ep.GetReply(ctx, client, echoReq{3})
+	require.ErrorIs(t, err, rpc.ErrClosed)
+	assert.ErrorIs(t, err, rpc.ErrNotSent, "%v", err)
 }

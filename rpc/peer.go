@@ -430,11 +430,11 @@ func (p *peer) enqueueReliable(x *call) error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return ErrClosed
+		return closedUnsent(callAt(x.method, x.target, p.addr))
 	}
 	if p.rel.n >= p.t.cfg.MaxQueued {
 		p.mu.Unlock()
-		return fmt.Errorf("%s: %d requests wait for replies already: %w; raise Config.MaxQueued, or wait for fewer at once", callAt(x.method, x.target, p.addr), p.rel.n, ErrQueueFull)
+		return notSent(fmt.Errorf("%s: %d requests wait for replies already: %w; raise Config.MaxQueued, or wait for fewer at once", callAt(x.method, x.target, p.addr), p.rel.n, ErrQueueFull))
 	}
 	p.rel.push(x)
 	if p.relNext == nil {
