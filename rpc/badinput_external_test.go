@@ -15,8 +15,9 @@ import (
 
 // hello is the handshake frame of protocol version v.
 func hello(v uint16) []byte {
-	var p [10]byte
+	var p [14]byte
 	binary.LittleEndian.PutUint16(p[:], v)
+	binary.LittleEndian.PutUint32(p[10:], rpc.DefaultMaxPayload)
 	var tok wire.Token
 	binary.BigEndian.PutUint64(tok[:8], 0xFFFF_FFFF_FFFF_FFFE)
 	binary.BigEndian.PutUint64(tok[8:], 1)

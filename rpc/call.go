@@ -275,7 +275,13 @@ func encode[Req any](x *call, b *msgBox[Req]) error {
 	frame = append(frame, x.tok[:]...)
 	frame, err := b.appendTo(t, frame)
 	if err == nil {
-		frame, err = wire.Finish(frame, at, t.cfg.MaxPayload)
+		limit := t.cfg.MaxPayload
+		if m := int(x.peer.max.Load()); m > 0 && m < limit {
+			limit = m // the server's, learned from its hello
+		}
+		if frame, err = wire.Finish(frame, at, limit); err != nil && limit < t.cfg.MaxPayload {
+			err = fmt.Errorf("the server accepts at most %d bytes of payload (its Config.MaxPayload), less than this end's %d: %w", limit, t.cfg.MaxPayload, err)
+		}
 	}
 	x.frame = frame
 	return err

@@ -25,9 +25,13 @@ const protocolVersion = 2
 // A reader task decodes frames and dispatches them; a writer writes what
 // is queued, in batches; a monitor checks liveness.
 type conn struct {
-	t        *Transport
-	nc       net.Conn
-	peer     *peer  // the peer that dialled it; nil for an accepted connection
+	t    *Transport
+	nc   net.Conn
+	peer *peer // the peer that dialled it; nil for an accepted connection
+	// peerMax is the other end's Config.MaxPayload, from its hello: a
+	// frame larger than it would end the connection there, so none is
+	// written. Set before the connection serves.
+	peerMax  int
 	fromHost string // the host an accepted connection came from, for heardFrom
 	gen      uint64 // the peer's connection number
 	ctx      context.Context
@@ -190,17 +194,20 @@ func (c *conn) queueMessage(tok Token, kind byte, v appender, failure error) (bo
 		return false, nil
 	}
 	out, at := wire.Begin(c.out, wire.Token(tok))
+	limit := c.maxOut()
 	var err error
 	switch {
 	case v != nil:
 		out, err = v.appendTo(c.t, append(out, kind))
 	case failure != nil:
-		out = appendRemoteErr(out, failure, c.t.cfg.MaxPayload) // which picks the kind
+		out = appendRemoteErr(out, failure, limit) // which picks the kind
 	default:
 		out = append(out, kind)
 	}
 	if err == nil {
-		out, err = wire.Finish(out, at, c.t.cfg.MaxPayload)
+		if out, err = wire.Finish(out, at, limit); err != nil && limit < c.t.cfg.MaxPayload {
+			err = fmt.Errorf("%s accepts frames of at most %d bytes of payload (its Config.MaxPayload), less than this end's %d: %w", c.remote(), limit, c.t.cfg.MaxPayload, err)
+		}
 	}
 	if err != nil {
 		out = out[:at]
@@ -208,6 +215,15 @@ func (c *conn) queueMessage(tok Token, kind byte, v appender, failure error) (bo
 	c.out = out
 	c.mu.Unlock()
 	return true, err
+}
+
+// maxOut is the largest payload c may carry to the other end: this
+// end's maximum, or the other end's if lower.
+func (c *conn) maxOut() int {
+	if c.peerMax > 0 && c.peerMax < c.t.cfg.MaxPayload {
+		return c.peerMax
+	}
+	return c.t.cfg.MaxPayload
 }
 
 // close ends the connection, once.
@@ -245,9 +261,10 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 	if err := c.nc.SetDeadline(t.p.Time.Now().Add(t.cfg.ConnectTimeout)); err != nil {
 		return nil, 0, err
 	}
-	var hello [10]byte
+	var hello [14]byte
 	binary.LittleEndian.PutUint16(hello[:], protocolVersion)
 	binary.LittleEndian.PutUint64(hello[2:], t.instance)
+	binary.LittleEndian.PutUint32(hello[10:], uint32(t.cfg.MaxPayload))
 	frame := wire.AppendFrame(nil, wire.Token(tokHello), hello[:])
 	if dialler {
 		if _, err := c.nc.Write(frame); err != nil {
@@ -268,13 +285,17 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 		return nil, 0, fmt.Errorf("rpc: the first bytes from %s (%q) do not begin a hello frame: what answers there does not speak this protocol, or the bytes were corrupted on the way; check the address: %w", c.nc.RemoteAddr(), first, wire.ErrBadFrame)
 	case err != nil:
 		return nil, 0, fmt.Errorf("rpc: the hello from %s: %w", c.nc.RemoteAddr(), err)
-	case Token(tok) != tokHello || len(p) != len(hello):
+	case Token(tok) != tokHello || len(p) < 2:
 		return nil, 0, fmt.Errorf("rpc: the first frame from %s is not a hello: it does not speak this protocol", c.nc.RemoteAddr())
 	}
 	if v := binary.LittleEndian.Uint16(p); v != protocolVersion {
 		return nil, 0, fmt.Errorf("rpc: %s speaks protocol version %d, this transport %d; run the same version on both ends", c.nc.RemoteAddr(), v, protocolVersion)
 	}
+	if len(p) != len(hello) {
+		return nil, 0, fmt.Errorf("rpc: the hello from %s is %d bytes, not %d: it does not speak this protocol", c.nc.RemoteAddr(), len(p), len(hello))
+	}
 	inst := binary.LittleEndian.Uint64(p[2:])
+	c.peerMax = int(binary.LittleEndian.Uint32(p[10:]))
 	if !dialler {
 		if _, err := c.nc.Write(frame); err != nil {
 			return nil, 0, err

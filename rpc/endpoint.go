@@ -415,7 +415,7 @@ func (p *promise) reply(v appender) error {
 // queueText queues an answer of kind whose body is msg, cut to fit a
 // frame.
 func (p *promise) queueText(kind byte, msg string) {
-	if room := max(p.t.cfg.MaxPayload-64, 0); len(msg) > room {
+	if room := max(p.c.maxOut()-64, 0); len(msg) > room {
 		cut := room
 		for cut > 0 && !utf8.RuneStart(msg[cut]) {
 			cut--
@@ -451,7 +451,7 @@ func (p *promise) queueFailure(err error) {
 		return
 	}
 	note := fmt.Sprintf("... (cut: the error was %d bytes, more than a frame holds)", len(msg))
-	cut := min(max(p.t.cfg.MaxPayload-len(note)-16, 0), len(msg)) // 16: the kind, and room
+	cut := min(max(p.c.maxOut()-len(note)-16, 0), len(msg)) // 16: the kind, and room
 	for cut > 0 && cut < len(msg) && !utf8.RuneStart(msg[cut]) {
 		cut--
 	}

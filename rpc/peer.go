@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -34,7 +35,10 @@ type peer struct {
 	cur      *conn
 	gen      uint64
 	instance uint64 // the incarnation at addr last met
-	known    bool   // instance is set
+	// max is the Config.MaxPayload of the incarnation at addr last met
+	// (0 before one is): a request larger is not sent.
+	max   atomic.Int64
+	known bool // instance is set
 	// wake ends the backoff's wait, while the peer waits to redial.
 	// long: the wait is longer than MaxBackoffQueued, so something queued
 	// meanwhile cuts it short too (see enqueued); queuedWoke says that it
@@ -264,18 +268,36 @@ func (p *peer) established(c *conn, inst uint64) {
 	p.known, p.instance = true, inst
 	p.cur = c
 	p.connectErr = nil
-	p.relNext = p.rel.head
-	var broken []ref
-	for x := p.rel.head; x != nil; x = x.next {
-		if restarted && x.written && x.mode == modeUnlessFailed {
+	p.max.Store(int64(c.peerMax))
+	var broken, large []ref
+	for x := p.rel.head; x != nil; {
+		next := x.next
+		switch {
+		case restarted && x.written && x.mode == modeUnlessFailed:
 			broken = append(broken, x.ref())
+		case c.peerMax > 0 && len(x.frame)-wire.HeaderSize > c.peerMax:
+			// The peer would end the connection on it, and it would be
+			// sent again on the next, and the next: it leaves the queue.
+			large = append(large, x.ref())
+			p.rel.remove(x)
 		}
 		x.written = false
+		x = next
 	}
+	p.relNext = p.rel.head
 	p.mu.Unlock()
 	p.t.stats.connects.Add(1)
 	for _, x := range broken {
 		x.x.complete(x.tok, nil, &failedError{fmt.Sprintf("%s: the process restarted while it held the request; its promise is broken and the request may have been delivered", callAt(x.method, x.target, p.addr))})
+	}
+	for _, x := range large {
+		at := callAt(x.method, x.target, p.addr)
+		msg := fmt.Sprintf("%s: the request is larger than the server accepts: %d bytes of payload at most (its Config.MaxPayload); raise it there, or send less", at, c.peerMax)
+		if x.sent {
+			x.x.complete(x.tok, nil, &maybeError{msg: msg + "; it was sent before, and may have been delivered"})
+			continue
+		}
+		x.x.complete(x.tok, nil, &notSentError{msg: msg})
 	}
 	p.t.monitor.setAvailable(p.addr)
 	c.kick()

@@ -25,7 +25,11 @@ type Config struct {
 	Listen string
 	// MaxPayload bounds a frame's payload, on both ends: a larger message
 	// is refused when sent, and a larger frame received ends its
-	// connection. Zero means DefaultMaxPayload.
+	// connection. The ends tell each other theirs in the hello, and
+	// neither sends the other more than it accepts: a request larger than
+	// the server's fails as not sent (ErrNotSent), a reply larger than
+	// the caller's as lost (ErrReplyLost), once, naming the bound to
+	// raise. Zero means DefaultMaxPayload.
 	MaxPayload int
 	// MaxQueued bounds each peer's reliable queue: the requests of
 	// GetReply and GetReplyUnlessFailedFor waiting for their replies. A
