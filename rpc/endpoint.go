@@ -95,7 +95,8 @@ func handlerName(tok Token, h any) string {
 // Unserve stops serving tok: requests that arrive later are answered
 // ErrEndpointNotFound (a well-known token's, in the transport's first
 // [Config.ServeGrace], once the grace is over, unless tok is served again
-// meanwhile); handlers running go on.
+// meanwhile), whose message says that the token was unserved; handlers
+// running go on.
 func Unserve(tr *Transport, tok Token) {
 	if tr == nil {
 		panic(nilTransport("Unserve"))

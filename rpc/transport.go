@@ -206,9 +206,13 @@ type Transport struct {
 	spawn func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
 
 	endpoints map[Token]receiver
-	peers     map[string]*peer
-	peerList  []*peer            // in the order made, for Close
-	byHost    map[string][]*peer // the peers at each host, in the order made
+	// unserved holds the well-known tokens Unserve stopped serving, until
+	// they are served again: a "not found" answer for one says so. (A
+	// dynamic token's answer says so anyway.)
+	unserved map[Token]bool
+	peers    map[string]*peer
+	peerList []*peer            // in the order made, for Close
+	byHost   map[string][]*peer // the peers at each host, in the order made
 	// backingOff counts the peers that wait out a backoff, or dial again
 	// after a failure: while none does, a connection from a peer's host
 	// has nothing to hurry.
@@ -422,6 +426,7 @@ func (t *Transport) register(tok Token, r receiver) error {
 	if _, ok := t.endpoints[tok]; ok {
 		return fmt.Errorf("rpc: serve %v: %w; stop the first endpoint or pick another token", tok, ErrTokenInUse)
 	}
+	delete(t.unserved, tok)
 	if len(t.held) > 0 {
 		if frames := t.takeHeldLocked(tok); len(frames) > 0 {
 			t.handOverLocked(tok, r, frames)
@@ -438,6 +443,12 @@ func (t *Transport) unregister(tok Token, r receiver) {
 	if t.endpoints[tok] == r {
 		delete(t.endpoints, tok)
 		t.epGen++
+		if tok.IsWellKnown() && !t.closed {
+			if t.unserved == nil {
+				t.unserved = make(map[Token]bool)
+			}
+			t.unserved[tok] = true
+		}
 	}
 	t.mu.Unlock()
 }
@@ -581,21 +592,32 @@ func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
 // arrived on c, that nothing serves tok.
 func (t *Transport) answerNotFound(c *conn, tok Token, payload []byte) {
 	t.stats.notFound.Add(1)
-	var nf [32]byte
+	var nf [33]byte
 	copy(nf[:16], tok[:])
 	if payload[0] == kindRequest && len(payload) >= 17 {
 		copy(nf[16:], payload[1:17])
 	}
+	t.mu.Lock()
+	if t.unserved[tok] {
+		nf[32] = notFoundUnserved
+	}
+	t.mu.Unlock()
 	c.queueFrame(tokNotFound, nf[:])
 }
+
+// The last byte of a "not found" answer: why the token is not served.
+const (
+	notFoundNever    = 0 // not served (yet), as far as the server knows
+	notFoundUnserved = 1 // Unserve stopped serving it
+)
 
 // notFound handles the peer's answer that a token we sent to is not
 // served there.
 func (t *Transport) notFound(c *conn, payload []byte) {
-	if len(payload) != 32 {
+	if len(payload) != 33 {
 		return
 	}
-	missing, reply := Token(payload[:16]), Token(payload[16:])
+	missing, reply := Token(payload[:16]), Token(payload[16:32])
 	if c.peer != nil && !missing.IsWellKnown() {
 		t.monitor.endpointFailed(c.peer.addr, missing)
 	}
@@ -604,7 +626,10 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 	t.mu.Unlock()
 	if x != nil {
 		why := "nothing serves the token there yet; serve it right after NewTransport (or raise Config.ServeGrace there), or check the address and the token"
-		if !missing.IsWellKnown() {
+		switch {
+		case payload[32] == notFoundUnserved:
+			why = "its server stopped serving it (Unserve: it drains, or the endpoint moved); call another server, or this one once it serves the token again"
+		case !missing.IsWellKnown():
 			why = "it is no longer served there (its server stopped serving it, or restarted); ask its server for its endpoint again"
 		}
 		x.complete(reply, nil, fmt.Errorf("rpc: %v at %s: %s: %w", missing, c.remote(), why, ErrEndpointNotFound))
