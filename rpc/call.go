@@ -267,12 +267,19 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 }
 
 // encode writes x's request frame: the request in b, encoded for x's
-// target.
-func encode[Req any](x *call, b *msgBox[Req]) error {
+// target, with the time left before ctx's deadline, if it has one of the
+// caller's own (see budget).
+func encode[Req any](ctx context.Context, x *call, b *msgBox[Req]) error {
 	t := x.t
 	frame, at := wire.Begin(x.frame[:0], wire.Token(x.target))
-	frame = append(frame, kindRequest)
-	frame = append(frame, x.tok[:]...)
+	if left := t.budget(ctx); left > 0 {
+		frame = append(frame, kindRequestBy)
+		frame = append(frame, x.tok[:]...)
+		frame = binary.LittleEndian.AppendUint64(frame, uint64(left))
+	} else {
+		frame = append(frame, kindRequest)
+		frame = append(frame, x.tok[:]...)
+	}
 	frame, err := b.appendTo(t, frame)
 	if err == nil {
 		limit := t.cfg.MaxPayload
@@ -285,6 +292,22 @@ func encode[Req any](x *call, b *msgBox[Req]) error {
 	}
 	x.frame = frame
 	return err
+}
+
+// budget is the time left before ctx's deadline, which travels with a
+// request: 0 when ctx has none, or none sooner than the transport's own
+// context's (a handler's context has that deadline in a simulation, and
+// it is no deadline of a call), and at least a nanosecond when it has
+// passed, which the server then finds passed too.
+func (t *Transport) budget(ctx context.Context) time.Duration {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return 0
+	}
+	if td, ok := t.ctx.Deadline(); ok && !d.Before(td) {
+		return 0
+	}
+	return max(d.Sub(t.p.Time.Now()), 1)
 }
 
 // exchange sends x's request, unless encoding it failed with encErr,

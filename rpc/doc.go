@@ -7,7 +7,10 @@
 // sent again on each new connection) and an unreliable one (dropped when
 // a connection ends). An endpoint is a [Token] served by a handler or read
 // as a stream; its address, an [Endpoint], is plain data that travels in
-// messages. Each way of sending says what it guarantees:
+// messages. A call's deadline travels with its request: the handler's
+// context ends when the caller's time is up, counted on the server's
+// clock from the request's arrival. Each way of sending says what it
+// guarantees:
 //
 //	tr, err := rpc.NewTransport(ctx, p, rpc.Config{Listen: ":4500"})
 //	put, err := rpc.Serve(tr, rpc.WellKnown(1), srv.put) // rpc.Endpoint[PutReq, PutResp]

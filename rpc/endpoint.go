@@ -2,8 +2,10 @@ package rpc
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -36,16 +38,22 @@ func (e Endpoint[Req, Resp]) String() string { return e.Token.String() + "@" + e
 // [*RemoteError], which carries its message and those of the errors it
 // wraps (errors.Is matches them by message). A reply the transport
 // cannot send (it does not encode, or is larger than a frame) reaches
-// the caller as [ErrReplyLost]: the handler ran, and its reply is gone. An error that matches
-// [ErrBrokenPromise] breaks the promise instead, as if the handler had
-// returned without replying; so does one that matches the error or the
-// cause of the handler's context once it has ended (the transport is
-// closing, as its process stops), which is no answer to the request.
+// the caller as [ErrReplyLost]: the handler ran, and its reply is gone.
+// An error that matches [ErrBrokenPromise] breaks the promise instead,
+// as if the handler had returned without replying; so does one that
+// matches the error or the cause of the transport's context once it has
+// ended (the transport is closing, as its process stops), which is no
+// answer to the request. The end of the caller's deadline, which ctx
+// carries too, is no close: an error it causes is an answer, which
+// nobody may be waiting for.
 type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
 // Serve serves h at tok on tr and returns the endpoint. Each request runs
 // h in a task of its own, with the transport's context (cancelled when it
-// closes), and the handler's return is the reply; the tasks are reused, up
+// closes) and, when the caller's context had a deadline, that deadline:
+// the time the caller had left, from the request's arrival on this
+// server's clock (see docs/rpc.md, "Deadlines travel"), so that the
+// handler's nested calls inherit it. The handler's return is the reply; the tasks are reused, up
 // to 16 of them waiting for work per endpoint. (In a simulation h runs in
 // the connection's reader until it first blocks, and the reading then
 // moves to a new task: the same behaviour, one task switch fewer per
@@ -143,6 +151,9 @@ type worker[Req, Resp any] struct {
 	req  msgBox[Req]
 	resp msgBox[Resp]
 	pr   promise
+	// deadline is the caller's, on this server's clock: the time the
+	// caller had left, from the request's arrival; zero for none.
+	deadline time.Time
 }
 
 // worker takes an idle worker, or makes one not yet started (fresh).
@@ -218,10 +229,17 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, held bool) {
 	}
 	var tok Token
 	var body []byte
+	var deadline time.Time
 	switch {
 	case payload[0] == kindRequest && len(payload) >= 17:
 		tok = Token(payload[1:17])
 		body = payload[17:]
+	case payload[0] == kindRequestBy && len(payload) >= 25:
+		tok = Token(payload[1:17])
+		// The time left counts from the arrival, on this server's clock:
+		// the clocks of the two ends need not agree.
+		deadline = t.p.Time.Now().Add(time.Duration(min(binary.LittleEndian.Uint64(payload[17:]), math.MaxInt64)))
+		body = payload[25:]
 	case payload[0] == kindSend:
 		body = payload[1:]
 	default:
@@ -243,6 +261,7 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, held bool) {
 	w.req.v = zero
 	// The promise's transport, endpoint and mutex stay from the last.
 	w.pr.c, w.pr.tok, w.pr.inReader, w.pr.done = c, tok, false, false
+	w.deadline = deadline
 	if err := w.req.decode(t, body); err != nil {
 		w.req.v = zero
 		w.pr.inReader = true
@@ -340,7 +359,13 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	req := w.req.v
 	var zeroReq Req
 	w.req.v = zeroReq
-	resp, err := s.h(ctx, req)
+	hctx := ctx
+	if !w.deadline.IsZero() {
+		var cancel context.CancelFunc
+		hctx, cancel = s.t.p.Time.WithDeadline(ctx, w.deadline)
+		defer cancel()
+	}
+	resp, err := s.h(hctx, req)
 	returned = true
 	switch {
 	case err == nil:
@@ -661,7 +686,7 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 // request out of the queue, so ErrNotSent is true: sending it again
 // cannot deliver it twice.
 func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
-	x, stop, err := start(tr, "TryGetReply", e.Addr, e.Token, &req, modeTry, 0)
+	x, stop, err := start(ctx, tr, "TryGetReply", e.Addr, e.Token, &req, modeTry, 0)
 	if x != nil {
 		err = tr.wait(ctx, x, x.tok, "TryGetReply", e.Addr)
 	}
@@ -696,7 +721,7 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	an encode error, or a        zero times; it matches ErrNotSent
 //	request over MaxPayload
 func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Req) (Resp, error) {
-	x, stop, err := start(tr, "GetReply", e.Addr, e.Token, &req, modeReliable, 0)
+	x, stop, err := start(ctx, tr, "GetReply", e.Addr, e.Token, &req, modeReliable, 0)
 	if x != nil {
 		err = tr.wait(ctx, x, x.tok, "GetReply", e.Addr)
 	}
@@ -716,7 +741,7 @@ func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Re
 //	ErrBrokenPromise and ErrMaybeDelivered zero or more times; the server failed
 //	the rest                               as GetReply
 func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Transport, req Req, d time.Duration) (Resp, error) {
-	x, stop, err := start(tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, &req, modeUnlessFailed, d)
+	x, stop, err := start(ctx, tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, &req, modeUnlessFailed, d)
 	if x != nil {
 		err = tr.wait(ctx, x, x.tok, "GetReplyUnlessFailedFor", e.Addr)
 	}
@@ -731,7 +756,7 @@ func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Tr
 // start makes the call of req to tok at addr in mode m and sends it. On
 // an error x is nil; otherwise the caller waits for x with wait, then
 // finishes it.
-func start[Req any](tr *Transport, method, addr string, tok Token, req *Req, m mode, d time.Duration) (x *call, stop func(), err error) {
+func start[Req any](ctx context.Context, tr *Transport, method, addr string, tok Token, req *Req, m mode, d time.Duration) (x *call, stop func(), err error) {
 	if tr == nil {
 		return nil, nil, nilTransport(method)
 	}
@@ -741,7 +766,7 @@ func start[Req any](tr *Transport, method, addr string, tok Token, req *Req, m m
 	}
 	in := box[Req](tr, &x.reqBox)
 	in.v = *req
-	err = encode(x, in)
+	err = encode(ctx, x, in)
 	var zeroReq Req
 	in.v = zeroReq
 	return x, tr.exchange(x, err, method, addr, d), nil

@@ -541,7 +541,7 @@ func (p *peer) cutFrame(tok Token) {
 	for off := 0; off+wire.HeaderSize <= len(p.unrel); {
 		n := int(binary.LittleEndian.Uint32(p.unrel[off:]))
 		f := p.unrel[off : off+n]
-		if len(f) >= at+len(tok) && f[wire.HeaderSize] == kindRequest && Token(f[at:at+len(tok)]) == tok {
+		if len(f) >= at+len(tok) && isRequest(f[wire.HeaderSize]) && Token(f[at:at+len(tok)]) == tok {
 			p.unrel = append(p.unrel[:off], p.unrel[off+n:]...)
 			p.nunrel--
 			return

@@ -266,7 +266,15 @@ const (
 	kindReplyLost = 7
 	// the request does not decode, so no handler ran: then why
 	kindUndecodable = 8
+	// a request with the caller's deadline: then the reply token, the
+	// time the caller had left (nanoseconds, uint64 little-endian), then
+	// the request
+	kindRequestBy = 9
 )
+
+// isRequest reports whether kind is a request's, which a reply token
+// follows.
+func isRequest(kind byte) bool { return kind == kindRequest || kind == kindRequestBy }
 
 // NewTransport starts a transport over p: it listens on cfg.Listen, when
 // set, and runs until ctx is done or Close is called. Its tasks start
@@ -576,7 +584,7 @@ func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
 		r.receive(c, tok, payload)
 		return
 	}
-	if len(payload) == 0 || (payload[0] != kindRequest && payload[0] != kindSend) {
+	if len(payload) == 0 || (!isRequest(payload[0]) && payload[0] != kindSend) {
 		t.stats.orphans.Add(1) // a reply for a call that gave up, or a duplicate
 		return
 	}
@@ -594,7 +602,7 @@ func (t *Transport) answerNotFound(c *conn, tok Token, payload []byte) {
 	t.stats.notFound.Add(1)
 	var nf [33]byte
 	copy(nf[:16], tok[:])
-	if payload[0] == kindRequest && len(payload) >= 17 {
+	if isRequest(payload[0]) && len(payload) >= 17 {
 		copy(nf[16:], payload[1:17])
 	}
 	t.mu.Lock()

@@ -1,0 +1,119 @@
+package rpc_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/rpc"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// A handler's view of its context: its deadline, if any, and the time
+// left until it by the server's clock.
+type seen struct {
+	Deadline time.Time
+	Has      bool
+	Left     time.Duration
+}
+
+// serveDeadlines serves, on tr, WellKnown(1): a handler that tells its
+// context's deadline, and WellKnown(2): one that calls WellKnown(1) at
+// inner with its own context, as a nested call, and tells what that saw.
+func serveDeadlines(t require.TestingT, tr *rpc.Transport, inner string) {
+	_, err := rpc.Serve(tr, rpc.WellKnown(1), func(ctx context.Context, _ echoReq) (seen, error) {
+		d, ok := ctx.Deadline()
+		return seen{d, ok, d.Sub(tr.Providers().Time.Now())}, nil
+	})
+	require.NoError(t, err)
+	_, err = rpc.Serve(tr, rpc.WellKnown(2), func(ctx context.Context, r echoReq) (seen, error) {
+		return rpc.At[echoReq, seen](inner, rpc.WellKnown(1)).GetReply(ctx, tr, r)
+	})
+	require.NoError(t, err)
+}
+
+// TestTheCallersDeadlineTravels: a handler's context carries its caller's
+// deadline, counted on the server's clock from the request's arrival,
+// so never earlier than the caller's; a nested call inherits it; and the
+// handler's context ends when it passes.
+func TestTheCallersDeadlineTravels(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		serveDeadlines(s, server, server.Addr())
+		// The hosts' clocks disagree by up to 10 minutes: what travels is
+		// the time left, not a reading of the caller's clock.
+		p := client.Providers()
+		for _, tok := range []rpc.Token{rpc.WellKnown(1), rpc.WellKnown(2)} {
+			ctx, cancel := p.Time.WithTimeout(s.Context(), 3*time.Second)
+			got, err := rpc.At[echoReq, seen](server.Addr(), tok).GetReply(ctx, client, echoReq{1})
+			cancel()
+			require.NoError(s, err)
+			require.True(s, got.Has, "%v: the handler's context has a deadline", tok)
+			assert.LessOrEqual(s, got.Left, 3*time.Second, "%v: the time left when the request arrived, at most", tok)
+			assert.Greater(s, got.Left, 2*time.Second, "%v: less the request's transit only", tok)
+		}
+
+		ended := make(chan error, 1)
+		_, err := rpc.Serve(server, rpc.WellKnown(3), func(ctx context.Context, _ echoReq) (echoResp, error) {
+			ended <- providers.Wait(ctx, server.Providers().Task)
+			return echoResp{}, nil
+		})
+		require.NoError(s, err)
+		ctx, cancel := p.Time.WithTimeout(s.Context(), time.Second) // on the caller's clock, as its transport's
+		defer cancel()
+		_, err = rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(3)).GetReply(ctx, client, echoReq{1})
+		require.ErrorIs(s, err, context.DeadlineExceeded)
+		s.Sleep(time.Second)
+		select {
+		case err := <-ended:
+			assert.ErrorIs(s, err, context.DeadlineExceeded, "the handler's context ended at the caller's deadline")
+		default:
+			s.Errorf("the handler still waits, a second after its caller's deadline")
+		}
+	}, simtest.Chaos(skewed()), simtest.Seeds(5))
+}
+
+// skewed is a simulation without faults, whose hosts' clocks are up to
+// 5 minutes off simulated time.
+func skewed() chaos.Config {
+	c := chaos.Off()
+	c.Network.MaxClockSkew = 5 * time.Minute
+	return c
+}
+
+// TestTheCallersDeadlineTravelsOnLoopback: as above, on real TCP, and a
+// call without a deadline gives its handler none.
+func TestTheCallersDeadlineTravelsOnLoopback(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p := providers.Real()
+	base := context.Background() // no deadline of the transports'
+	server, err := rpc.NewTransport(base, p, rpc.Config{Listen: "127.0.0.1:0"})
+	require.NoError(t, err)
+	defer server.Close()
+	serveDeadlines(t, server, server.Addr())
+	client, err := rpc.NewTransport(base, p, rpc.Config{})
+	require.NoError(t, err)
+	defer client.Close()
+
+	for _, tok := range []rpc.Token{rpc.WellKnown(1), rpc.WellKnown(2)} {
+		want, _ := ctx.Deadline()
+		got, err := rpc.At[echoReq, seen](server.Addr(), tok).GetReply(ctx, client, echoReq{1})
+		require.NoError(t, err)
+		require.True(t, got.Has, "%v", tok)
+		assert.False(t, got.Deadline.Before(want), "%v: one clock: never earlier than the caller's: %v < %v", tok, got.Deadline, want)
+
+		got, err = rpc.At[echoReq, seen](server.Addr(), tok).GetReply(base, client, echoReq{1})
+		require.NoError(t, err)
+		assert.False(t, got.Has, "%v: no deadline, none travels", tok)
+	}
+	require.NoError(t, client.Close())
+	require.NoError(t, server.Close())
+}
