@@ -558,9 +558,13 @@ func (p *peer) shutdown() {
 	p.closed = true
 	calls := append(p.rel.take(), p.tries.take()...)
 	p.relNext = nil
+	dropped := p.nunrel
 	p.unrel, p.nunrel = p.unrel[:0], 0
 	cur := p.cur
 	p.mu.Unlock()
+	if dropped > 0 {
+		p.t.stats.dropped.Add(uint64(dropped))
+	}
 	if cur != nil {
 		cur.close(ErrClosed)
 	}
