@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -68,10 +69,23 @@ func (e *ExitError) Error() string {
 	if e.Terminated {
 		return "the program ended on SIGTERM, which it does not handle"
 	}
-	if e.Stderr == "" {
-		return fmt.Sprintf("the program exited with status %d", e.Code)
+	msg := fmt.Sprintf("the program exited with status %d", e.Code)
+	if sig := e.Code - 128; sig >= 1 && sig <= 31 {
+		// WASI has no signals: Go's wasip1 runtime ends a process that
+		// signals itself with the status a shell gives one that signal
+		// ended, and a program that meant to catch it never hears why.
+		msg += fmt.Sprintf(" (128+%d, as a process that signal %d, %s, ended: a program that sends a signal to itself, "+
+			"syscall.Kill(os.Getpid(), sig) or os.Process.Signal, exits so, for WASI has no signals; only SIGTERM, "+
+			"from a graceful stop, reaches os/signal.Notify: docs/programs.md)", sig, sig, syscall.Signal(sig))
 	}
-	return fmt.Sprintf("the program exited with status %d; its standard error ends:\n%s", e.Code, e.Stderr)
+	if strings.Contains(e.Stderr, "all goroutines are asleep - deadlock!") && strings.Contains(e.Stderr, "net_fake.go") {
+		msg += " (its goroutines waited on Go's in-process fake network, which a Unix or raw socket, or a network the simulation does not give, uses under wasip1: " +
+			"no other process can reach it, so a wait for one never ends; serve and dial TCP or UDP instead: docs/programs.md)"
+	}
+	if e.Stderr == "" {
+		return msg
+	}
+	return msg + "; its standard error ends:\n" + e.Stderr
 }
 
 type instanceKey struct{}
