@@ -149,7 +149,7 @@ func (d *Disk) Crash() {
 	d.gen++
 	kept := d.crashNamespace()
 	var files namedFiles
-	lost, torn := 0, 0
+	lost, torn, failed := 0, 0, 0
 	p := d.cfg.TornWriteProb
 	// tear draws whether a torn write carries one more thing onto the
 	// disk, and counts it in counted if so.
@@ -169,7 +169,8 @@ func (d *Disk) Crash() {
 		if unsynced && files.named() {
 			was = c.pending() // before the crash drops it
 		}
-		cutTo, dirty, k := c.crash(cut, keep)
+		cutTo, dirty, k, f := c.crash(cut, keep)
+		failed += f
 		if !unsynced {
 			return
 		}
@@ -185,6 +186,17 @@ func (d *Disk) Crash() {
 	})
 	// The disk's own doing, not the task's that took the power away:
 	// it is told at no task, as the network's faults are.
+	if failed > 0 {
+		// Counted apart from the sectors lost, which the trace hears: a
+		// reader who sees none lost here and a file unreadable after it
+		// learns where its bytes went.
+		verb := "are"
+		if failed == 1 {
+			verb = "is"
+		}
+		gone := fmt.Sprintf("%s that a failed sync kept from the disk, readable until now, %s gone", plural(failed, "sector"), verb)
+		kept = strings.TrimPrefix(kept+"; "+gone, "; ")
+	}
 	d.eventNaming("crash", &files, kept, func(files string) string {
 		return fmt.Sprintf("unsynced changes in %s: %s lost, %d kept", files, plural(lost, "sector"), torn)
 	})

@@ -526,9 +526,13 @@ func (c *content) pendingCut() int64 {
 // called only then. Then each dirty sector for which keep returns true
 // reaches the durable image (a torn write), whether or not the truncation
 // did, and the durable size grows to cover it. It returns the size the
-// truncation cut the durable file to, or noTrunc, and how many sectors
-// were dirty and how many were kept.
-func (c *content) crash(cut, keep func() bool) (cutTo int64, dirty, kept int) {
+// truncation cut the durable file to, or noTrunc, how many sectors were
+// dirty and how many were kept, and how many a failed sync had kept from
+// the disk, readable until now.
+func (c *content) crash(cut, keep func() bool) (cutTo int64, dirty, kept, failed int) {
+	for _, sl := range c.over {
+		failed += bits.OnesCount8(sl.present &^ sl.dirty)
+	}
 	cutTo = c.pendingCut()
 	if cutTo != noTrunc {
 		if cut() {
@@ -550,7 +554,7 @@ func (c *content) crash(cut, keep func() bool) (cutTo int64, dirty, kept int) {
 	c.size = c.dsize
 	c.trunc = noTrunc
 	c.ndirty = 0
-	return cutTo, dirty, kept
+	return cutTo, dirty, kept, failed
 }
 
 // cutDurable truncates the durable image to n bytes, below the durable
