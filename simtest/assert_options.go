@@ -97,7 +97,8 @@ func AllowGaps(messages ...string) Option {
 // the module's root package, or a Run of Simulate), since go test ./...
 // runs packages' test binaries at once and two packages may have tests of
 // one name; any other path is the file itself, which each Run of the test
-// binary writes over: select one test with -run. A directory
+// binary writes over, and so does every package's test binary under go
+// test ./...: select one test with -run, or give a directory. A directory
 // on the path that does not exist is made before the first seed runs; one
 // that cannot be made fails the test there, not after the last seed. So
 // for every file a Run writes ([ResultsFile], [JSONReport],

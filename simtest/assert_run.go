@@ -185,22 +185,12 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 	}
 }
 
-// filePath is the file that path names for one of a Run's files: path
-// itself, or a file named after the test when path names a directory,
-// made if need be.
-func (r *runner) filePath(path, ext string) (string, error) {
-	file := filePath(path, r.t.Name(), ext)
-	if file != path { // path names a directory
-		return file, os.MkdirAll(path, 0o777)
-	}
-	return file, nil
-}
-
-// packageFilePath is filePath for a report of the Run's (-simjson,
-// -simcover), whose file in a directory goes under the directory of the
-// test's package in its module, as a results file does
-// (runner.resultsFile): go test ./... runs packages' test binaries at
-// once, and two packages may each have a test of one name.
+// packageFilePath is the file that path names for one of a Run's files
+// (-simjson, -simcover, -simtimeline, -simhtml), its directory made if
+// need be: in a directory, a file named after the test under the
+// directory of the test's package in its module, as a results file's
+// (runner.resultsFile), since go test ./... runs packages' test binaries
+// at once and two packages may each have a test of one name.
 func (r *runner) packageFilePath(path, ext string) (string, error) {
 	file := r.packageFile(path, r.t.Name(), ext)
 	if file == path {
@@ -226,14 +216,14 @@ func (r *runner) packageFile(path, name, ext string) string {
 	return file
 }
 
-// timelinePath is filePath for a timeline's file, which a Run does not
-// write over when another Run wrote it since this process started (a
+// timelinePath is packageFilePath for a timeline's file, which a Run does
+// not write over when another Run wrote it since this process started (a
 // subtest before this one, or the test binary of another package given
 // the same flag): the Run that failed may have been that one, and its
 // timeline is the one wanted. The file goes beside it, named for the
 // test too.
 func (r *runner) timelinePath(path, ext string) (string, error) {
-	file, err := r.filePath(path, ext)
+	file, err := r.packageFilePath(path, ext)
 	if err != nil || file != path {
 		return file, err
 	}

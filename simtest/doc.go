@@ -100,8 +100,9 @@
 //	-simhtml=FILE     draw the last seed's timeline as an HTML page
 //	                  (each FILE's missing directories are made before the
 //	                  first seed; a FILE ending in / is a directory, a file
-//	                  per test, and -simresults's, -simcover's and
-//	                  -simjson's under the package's directory in the module)
+//	                  per test under the package's directory in the module,
+//	                  the form for go test ./..., whose packages' test
+//	                  binaries would all write one FILE)
 //	-simrecipe=R      replay only the exploration timeline R (see [Explore])
 //	-simexplore       explore from the seeds (see [Explore])
 //	-simtimelines=N   an exploration's budget of timelines

@@ -40,6 +40,10 @@ type cmdFlags struct {
 
 var cmd = registerFlags(flag.CommandLine)
 
+// fileOrDir ends the usage of the flags that name a Run's file.
+const fileOrDir = " (or into this directory, a path ending in /, a file per test under its package's directory; " +
+	"under go test ./... every package's test binary writes to one file, so give a directory)"
+
 // registerFlags registers the flags on fs in a test binary, and returns
 // nil elsewhere.
 func registerFlags(fs *flag.FlagSet) *cmdFlags {
@@ -65,15 +69,15 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 	boolVar(fs, &f.strictKept, "simstrictkept", false, "simtest: fail the test when a kept seed or exploration recipe, or a fuzz input whose trace is kept, run under the flags it failed under, passes on another execution than the one that failed: the code along its path changed, and its passing proves little (one kept under other flags is only noted)")
 	boolVar(fs, &f.all, "simall", false, "simtest: run every seed, past failing ones, and report the failing seeds and the failure rate (go test's -failfast stops between tests, not between a Run's seeds)")
 	boolVar(fs, &f.allowGaps, "simallowgaps", false, "simtest: log coverage gaps (a Sometimes never true, an Always never reached) as warnings instead of failing the test, as simtest.AllowGaps does")
-	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file` (or into this directory, a file per test under its package's directory)")
+	fs.StringVar(&f.results, "simresults", "", "simtest: write a line of JSON for every seed (seed, trace, outcome, simulated time, steps, first failure) to this `file`"+fileOrDir)
 	fs.Var(&f.workers, "simworkers", "simtest: run this `many` seeds of each Run at once (default 1; more than the cores only costs memory); a passing Run reports the same, but for the workers its summary names")
 	fs.StringVar(&f.shard, "simshard", "", "simtest: run shard `i/n` of each Run's seeds: the seeds at places i, i+n, i+2n... (default $"+shardEnv+"); cmd/moonpool-merge merges the shards' -simresults")
 	fs.StringVar(&f.runFor, "simfor", "", "simtest: run seeds until this much wall `time` is spent, such as 30m (the count then varies from run to run; each seed's replay line does not)")
 	fs.Var(&f.plateau, "simplateau", "simtest: run seeds until `n` seeds in a row reach no new assertion coverage")
-	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file` (or into this directory, a file per test under its package's directory)")
-	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file` (or into this directory, a file per test under its package's directory)")
-	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file` (or into this directory, a file per test under its package's directory)")
-	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file` (or into this directory, a file per test under its package's directory)")
+	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file`"+fileOrDir)
+	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file`"+fileOrDir)
+	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file`"+fileOrDir)
+	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file`"+fileOrDir)
 	boolVar(fs, &f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
 	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
 	fs.Var(&f.watchdog, "simwatchdog", "simtest: fail a seed whose task has not come back to the scheduler for this `duration` of real time (default 10s; 0 turns it off, as a debugger attached does)")

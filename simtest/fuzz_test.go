@@ -314,12 +314,12 @@ func TestANamedInputWritesItsTimeline(t *testing.T) {
 	out, err := childOutput(t, dir, "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzFailsInAChild$/^seed#0$",
 		"-simtimeline="+dir+"/", "-simhtml="+dir+"/")
 	require.Error(t, err, "the input fails")
-	line := filepath.Join(dir, "FuzzFailsInAChild_seed#0.jsonl")
+	line := filepath.Join(dir, "simtest", "FuzzFailsInAChild_seed#0.jsonl") // under the package's directory
 	assert.Regexp(t, `\n\s+fuzz_test\.go:\d+: simtest: wrote the timeline to `+regexp.QuoteMeta(line), out)
 	tl, err := os.ReadFile(line)
 	require.NoError(t, err, out)
 	assert.Contains(t, string(tl), `"msg":"error: planted in a child"`)
-	html, err := os.ReadFile(filepath.Join(dir, "FuzzFailsInAChild_seed#0.html"))
+	html, err := os.ReadFile(filepath.Join(dir, "simtest", "FuzzFailsInAChild_seed#0.html"))
 	require.NoError(t, err, out)
 	assert.Contains(t, string(html), "planted in a child")
 	assert.NotContains(t, out, "passes over")

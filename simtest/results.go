@@ -341,7 +341,7 @@ func (r *runner) filesCollide(test string) error {
 		return nil
 	}
 	file := filepath.Clean(r.resultsFile())
-	if filepath.Clean(results) != filepath.Clean(timeline) && file != filepath.Clean(filePath(timeline, test, ".jsonl")) {
+	if filepath.Clean(results) != filepath.Clean(timeline) && file != filepath.Clean(r.packageFile(timeline, test, ".jsonl")) {
 		return nil
 	}
 	return fmt.Errorf("simtest: the results (-simresults, ResultsFile) and the timeline (-simtimeline, TimelineFile) are both written to %s: "+

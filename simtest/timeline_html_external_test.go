@@ -186,7 +186,7 @@ func TestAttachLinksReachTheirFiles(t *testing.T) {
 	})
 	require.True(t, r.failed)
 	require.NotNil(t, doc)
-	page := &url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "TestAttach_case#01.html"))}
+	page := &url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "simtest", "TestAttach_case#01.html"))}
 	require.Len(t, doc.Links, len(names), r.output())
 	for i, l := range doc.Links {
 		ref, err := url.Parse(l.Href)
@@ -237,6 +237,31 @@ func TestATimelineFileIsNotWrittenOverByALaterRun(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, string(b), "the failure wanted", "%s keeps the failing Run's timeline", f)
 	}
+}
+
+// TestATimelineDirectoryHasAFileAPackage: go test ./... runs packages'
+// test binaries at once, and two packages may each have a test of one
+// name; in a directory given to -simtimeline or -simhtml each package's
+// files go under the package's own directory, as a results file's do, so
+// that a passing package's page never replaces a failing one's.
+func TestATimelineDirectoryHasAFileAPackage(t *testing.T) {
+	dir := t.TempDir()
+	pages, lines := filepath.Join(dir, "pages")+"/", filepath.Join(dir, "lines")+"/"
+	r := runIn("TestSameName/sub", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Errorf("the failure wanted") }, simtest.Seeds(1), simtest.KeepFailures(false),
+			simtest.TimelineHTML(pages), simtest.TimelineFile(lines))
+	})
+	require.True(t, r.failed, r.output())
+	page := filepath.Join(dir, "pages", "simtest", "TestSameName_sub.html")
+	file := filepath.Join(dir, "lines", "simtest", "TestSameName_sub.jsonl")
+	assert.Contains(t, r.output(), "simtest: wrote the HTML timeline to "+page)
+	assert.Contains(t, r.output(), "simtest: wrote the timeline to "+file)
+	for _, f := range []string{page, file} {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.Contains(t, string(b), "the failure wanted", f)
+	}
+	assert.NoFileExists(t, filepath.Join(dir, "pages", "TestSameName_sub.html"), "not in the directory itself, where another package's test of this name writes")
 }
 
 // A failure told in several lines (a checker's list of the operations that
