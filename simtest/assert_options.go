@@ -96,9 +96,14 @@ func AllowGaps(messages ...string) Option {
 // (DIR/examples/payments/TestPayments.cover; DIR/TestPayments.cover for
 // the module's root package, or a Run of Simulate), since go test ./...
 // runs packages' test binaries at once and two packages may have tests of
-// one name; any other path is the file itself, which each Run of the test
-// binary writes over, and so does every package's test binary under go
-// test ./...: select one test with -run, or give a directory. A directory
+// one name. Any other path is the file itself for the first Run of the
+// test binary to write it; a later Run (the next subtest of a table)
+// writes beside it, its test's name added (pay.TestTable_b.cover), rather
+// than over a file that may be the failing Run's, and its log names the
+// file. A file written before the test binary started is written over,
+// and so is one that another package's test binary, given the same path
+// by go test ./..., wrote before this one started: under go test ./...
+// give a directory. A directory
 // on the path that does not exist is made before the first seed runs; one
 // that cannot be made fails the test there, not after the last seed. So
 // for every file a Run writes ([ResultsFile], [JSONReport],
@@ -131,10 +136,11 @@ func JSONReport(path string) Option {
 // replayed seed under [Replay] or -simseed. The -simtimeline flag does the
 // same for every Run. Paths are as for [CoverProfile]; the file per test
 // ends in .jsonl, as [ResultsFile]'s does, and a Run refuses the two at
-// one path. A file that another Run wrote since the test binary started
-// (a subtest before this one) is not written over: the Run that failed
-// may have been that one. The Run writes beside it instead, the test's
-// name added to the file's (kv.TestKV_after.jsonl), and says so.
+// one path. As for every file a Run writes, one that another Run wrote
+// since the test binary started (a subtest before this one) is not
+// written over: the Run that failed may have been that one. The Run
+// writes beside it instead, the test's name added to the file's
+// (kv.TestKV_after.jsonl), and says so.
 func TimelineFile(path string) Option {
 	return optionFunc(func(c *config) error {
 		if path == "" {

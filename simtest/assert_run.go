@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -166,13 +167,9 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 	r.t.Helper()
 	c := r.cfg.asserts
 	if c.timelinePath != "" && ra.timeline != nil {
-		if path, err := r.timelinePath(c.timelinePath, ".jsonl"); err != nil {
-			r.t.Errorf("simtest: writing the timeline: %v", err)
-		} else {
-			r.writeTo("the timeline", path, "", func(w io.Writer) error {
-				return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline, ra.pic)
-			})
-		}
+		r.writeFile("the timeline", "-simtimeline", c.timelinePath, ".jsonl", func(w io.Writer) error {
+			return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline, ra.pic)
+		})
 	}
 	if c.drawsTimeline() && ra.timeline != nil {
 		doc := r.timelineDoc(ra, stopped)
@@ -183,20 +180,6 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 			r.writeHTML(c.htmlPath, doc, ra.pic)
 		}
 	}
-}
-
-// packageFilePath is the file that path names for one of a Run's files
-// (-simjson, -simcover, -simtimeline, -simhtml), its directory made if
-// need be: in a directory, a file named after the test under the
-// directory of the test's package in its module, as a results file's
-// (runner.resultsFile), since go test ./... runs packages' test binaries
-// at once and two packages may each have a test of one name.
-func (r *runner) packageFilePath(path, ext string) (string, error) {
-	file := r.packageFile(path, r.t.Name(), ext)
-	if file == path {
-		return file, nil
-	}
-	return file, os.MkdirAll(filepath.Dir(file), 0o777)
 }
 
 // packageFile is the file that path names for one of a Run's files:
@@ -216,22 +199,41 @@ func (r *runner) packageFile(path, name, ext string) string {
 	return file
 }
 
-// timelinePath is packageFilePath for a timeline's file, which a Run does
-// not write over when another Run wrote it since this process started (a
-// subtest before this one, or the test binary of another package given
-// the same flag): the Run that failed may have been that one, and its
-// timeline is the one wanted. The file goes beside it, named for the
-// test too.
-func (r *runner) timelinePath(path, ext string) (string, error) {
-	file, err := r.packageFilePath(path, ext)
-	if err != nil || file != path {
-		return file, err
+// outputMu orders the Runs of this process as each takes the path of a
+// file it writes: without it, two Runs that end at once (parallel
+// subtests) could both find a FILE that no Run wrote yet, and both take
+// it. It guards the file system, not the package's memory.
+var outputMu sync.Mutex
+
+// createOutput creates the file that path names for one of a Run's
+// files (what, which flag sets: the results, the coverage profile, the
+// JSON report, the timeline and its page), and returns it with the note
+// to log when it writes over a file another Run wrote ("" when not).
+//
+// In a directory, the file is named after name (the test's, with its
+// shard's for a results file) under the directory of the test's package
+// (packageFile). Any other path is the file itself, unless another Run
+// wrote it since this process started (a subtest before this one): the
+// Run that failed may have been that one, and its file is the one wanted,
+// so this Run's goes beside it, named for the test too
+// (report.TestTable_b.json). Another package's test binary, given the
+// same path by go test ./..., is told apart only when it wrote the file
+// after this one started: one written before is as one an earlier go test
+// left, and is written over.
+func (r *runner) createOutput(what, flag, path, name, ext string) (*os.File, string, error) {
+	file := r.packageFile(path, name, ext)
+	outputMu.Lock()
+	defer outputMu.Unlock()
+	if file == path && writtenSinceStart(file) {
+		e := filepath.Ext(file)
+		file = strings.TrimSuffix(file, e) + "." + fileName(name) + e
 	}
-	if writtenSinceStart(file) {
-		base := strings.TrimSuffix(file, filepath.Ext(file))
-		return base + "." + fileName(r.t.Name()) + filepath.Ext(file), nil
+	if err := os.MkdirAll(filepath.Dir(file), 0o777); err != nil {
+		return nil, "", err
 	}
-	return file, nil
+	note := overwriteNote(what, file, flag)
+	f, err := os.Create(file)
+	return f, note, err
 }
 
 // processStart is when this process started, near enough: a file written
@@ -246,39 +248,35 @@ func writtenSinceStart(path string) bool {
 	return err == nil && !st.ModTime().Before(processStart)
 }
 
-// writeFile writes one of a Run's files, which flag names. A path that
-// names a directory (an existing one, or one ending in a slash) gets a
-// file per test, named after the test; any other path is the file itself.
+// writeFile writes one of a Run's files, which flag names, where
+// createOutput puts it.
 func (r *runner) writeFile(what, flag, path, ext string, write func(io.Writer) error) {
 	r.t.Helper()
-	path, err := r.packageFilePath(path, ext)
+	f, note, err := r.createOutput(what, flag, path, r.t.Name(), ext)
 	if err != nil {
 		r.t.Errorf("simtest: writing %s: %v", what, err)
 		return
 	}
-	if note := overwriteNote(what, path, flag); note != "" {
+	if note != "" {
 		r.t.Log(note)
 	}
-	r.writeTo(what, path, "", write)
+	r.writeTo(what, f, "", write)
 }
 
-// writeTo writes one of a Run's files to path, and says so, with also
-// after the path when it is not "" (the files written beside it).
-func (r *runner) writeTo(what, path, also string, write func(io.Writer) error) {
+// writeTo writes one of a Run's files to f, closes it, and says so, with
+// also after the path when it is not "" (the files written beside it).
+func (r *runner) writeTo(what string, f *os.File, also string, write func(io.Writer) error) {
 	t := r.t
 	t.Helper()
-	f, err := os.Create(path)
-	if err == nil {
-		err = write(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
+	err := write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		t.Errorf("simtest: writing %s: %v", what, err)
 		return
 	}
-	t.Logf("simtest: wrote %s to %s%s", what, path, also)
+	t.Logf("simtest: wrote %s to %s%s", what, f.Name(), also)
 }
 
 // fileName turns a test's name into a file name.

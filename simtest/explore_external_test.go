@@ -802,6 +802,8 @@ func TestKeptTimelinesCountAmongTheTimelines(t *testing.T) {
 	require.NoError(t, os.RemoveAll(dir))
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "42"), nil, 0o644))
+	// Else this Run's report would go beside the first's, which it keeps.
+	require.NoError(t, os.Remove("report.json"))
 	cfg := explore.Defaults()
 	cfg.Timelines = 20
 	r = runIn("TestKeptCount", func(r *recorder) {

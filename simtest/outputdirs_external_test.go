@@ -1,8 +1,11 @@
 package simtest_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,4 +65,32 @@ func TestOutputDirectoryIsMade(t *testing.T) {
 			assert.FileExists(t, path)
 		})
 	}
+}
+
+// TestRunsEndingAtOnceTakeAFileEach: Runs that end at once (parallel
+// subtests) given one file each write a file of their own, the first
+// to take the path writing it, the others beside it.
+func TestRunsEndingAtOnceTakeAFileEach(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	const runs = 8
+	outs := make([]string, runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Go(func() {
+			outs[i] = runIn(fmt.Sprintf("TestTable/case%d", i), func(r *recorder) {
+				simtest.Run(r, func(s *simtest.S) {}, simtest.Seeds(1), simtest.JSONReport(path))
+			}).output()
+		})
+	}
+	wg.Wait()
+	written := map[string]bool{}
+	for _, out := range outs {
+		_, after, ok := strings.Cut(out, "simtest: wrote the JSON report to ")
+		require.True(t, ok, out)
+		file, _, _ := strings.Cut(after, "\n")
+		assert.False(t, written[file], "%s written twice", file)
+		written[file] = true
+		assert.FileExists(t, file)
+	}
+	assert.True(t, written[path], "one Run writes the file itself")
 }

@@ -383,33 +383,30 @@ type results struct {
 	err  error
 }
 
-// openResults creates the results file at path (runner.resultsFile), and
-// returns with it a note when it writes over a file that another Run
-// wrote since this process started (overwriteNote).
-func openResults(path string) (*results, string, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-		return nil, "", fmt.Errorf("simtest: writing the results: %w", err)
-	}
-	note := overwriteNote("the results", path, "-simresults")
-	f, err := os.Create(path)
+// openResults creates the results file where createOutput puts it
+// (runner.resultsFile for a directory), and returns with it a note when
+// it writes over a file that another Run wrote since this process
+// started (overwriteNote).
+func (r *runner) openResults() (*results, string, error) {
+	f, note, err := r.createOutput("the results", "-simresults", r.cfg.resultsPath, r.t.Name()+r.cfg.shardSuffix(), ".jsonl")
 	if err != nil {
 		return nil, "", fmt.Errorf("simtest: writing the results: %w", err)
 	}
-	return &results{path: path, f: f}, note, nil
+	return &results{path: f.Name(), f: f}, note, nil
 }
 
 // overwriteNote is the note a Run logs when the file it is about to write
 // at path was written since this process started: by an earlier Run of
-// this test binary (another test given the same file, or this test run
-// again by -count), or by another package's test binary that go test runs
-// at the same time. That Run's file is lost; say so, and how to keep one
+// this test binary (this test run again by -count, whose file beside
+// another's has the same name), or by another package's test binary that
+// go test runs at the same time. That Run's file is lost; say so, and how to keep one
 // file a test. "" when the file is older or absent.
 func overwriteNote(what, path, flag string) string {
 	if !writtenSinceStart(path) {
 		return ""
 	}
 	return fmt.Sprintf("simtest: this Run writes %s over %s, which another Run wrote since this test binary started "+
-		"(another test given the same file, the test run again, or another package's tests that go test ran at the same time), "+
+		"(the test run again, as under -count, or another package's tests that go test ran at the same time), "+
 		"and that Run's file is lost: give %s a directory (a path ending in /), which gets a file a test, or select one test with -run", what, path, flag)
 }
 

@@ -250,25 +250,42 @@ func TestResultsDirectoryHasAFileAPackage(t *testing.T) {
 	assert.Empty(t, sw.Tests[1].Missing)
 }
 
-// TestAFileWrittenOverSaysSo: a file path given to several Runs keeps the
-// last Run's file alone; the Run that writes over another's says so.
-func TestAFileWrittenOverSaysSo(t *testing.T) {
+// TestAFileAnotherRunWroteGetsOneBeside: a file path given to several
+// Runs of one test binary (the subtests of a table) keeps the first Run's
+// file, and each later Run writes its own beside it, named for its test
+// too, as the timeline and its page do, each Run's log naming its file;
+// one that writes over another's (the test again, under -count) says so.
+func TestAFileAnotherRunWroteGetsOneBeside(t *testing.T) {
 	dir := t.TempDir()
-	results, report := filepath.Join(dir, "results.jsonl"), filepath.Join(dir, "report.json")
+	results, report, cover := filepath.Join(dir, "results.jsonl"), filepath.Join(dir, "report.json"), filepath.Join(dir, "a.cover")
 	var outs []string
-	for _, test := range []string{"TestFirst", "TestSecond"} {
+	for _, test := range []string{"TestTable/first", "TestTable/second", "TestTable/second"} {
 		r := runIn(test, func(r *recorder) {
-			simtest.Run(r, func(s *simtest.S) {}, simtest.Seeds(2), simtest.ResultsFile(results), simtest.JSONReport(report))
+			simtest.Run(r, func(s *simtest.S) {}, simtest.Seeds(2), simtest.ResultsFile(results), simtest.JSONReport(report), simtest.CoverProfile(cover))
 		})
 		require.False(t, r.failed, r.output())
 		outs = append(outs, r.output())
 	}
-	assert.NotContains(t, outs[0], "which another Run wrote")
-	assert.Contains(t, outs[1], "simtest: this Run writes the results over "+results+", which another Run wrote since this test binary started "+
-		"(another test given the same file, the test run again, or another package's tests that go test ran at the same time), "+
-		"and that Run's file is lost: give -simresults a directory (a path ending in /), which gets a file a test, or select one test with -run")
-	assert.Contains(t, outs[1], "simtest: this Run writes the JSON report over "+report+", which another Run wrote")
-	assert.Contains(t, outs[1], "give -simjson a directory")
+	beside := func(path string) string {
+		ext := filepath.Ext(path)
+		return strings.TrimSuffix(path, ext) + ".TestTable_second" + ext
+	}
+	for _, f := range []struct{ what, path string }{{"the results", results}, {"the JSON report", report}, {"the assertion coverage profile", cover}} {
+		assert.Contains(t, outs[0], "simtest: wrote "+f.what+" to "+f.path+"\n")
+		assert.Contains(t, outs[1], "simtest: wrote "+f.what+" to "+beside(f.path)+"\n")
+		assert.Contains(t, outs[2], "simtest: this Run writes "+f.what+" over "+beside(f.path)+", which another Run wrote since this test binary started")
+	}
+	assert.NotContains(t, outs[0]+outs[1], "which another Run wrote")
+	assert.Contains(t, outs[2], "give -simresults a directory (a path ending in /), which gets a file a test, or select one test with -run")
+	for path, test := range map[string]string{report: "TestTable/first", beside(report): "TestTable/second"} {
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var rep struct {
+			Test string `json:"test"`
+		}
+		require.NoError(t, json.Unmarshal(data, &rep))
+		assert.Equal(t, test, rep.Test, path)
+	}
 }
 
 // TestJSONReportCarriesTheFailingSeeds: the JSON report (-simjson) of a

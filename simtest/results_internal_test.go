@@ -30,7 +30,9 @@ func TestAsJSONIsWhatJSONKeeps(t *testing.T) {
 // soon as it is added, so that a Run killed before it ends leaves the
 // seeds that ended.
 func TestResultsAreWrittenAsSeedsEnd(t *testing.T) {
-	r, _, err := openResults(filepath.Join(t.TempDir(), "TestKV.jsonl"))
+	rn := &runner{t: t}
+	rn.cfg.resultsPath = filepath.Join(t.TempDir(), "TestKV.jsonl")
+	r, _, err := rn.openResults()
 	require.NoError(t, err)
 	for i := range 3 {
 		r.add(SeedResult{Seed: uint64(i), Trace: 0xff, Outcome: OutcomePass})

@@ -460,7 +460,7 @@ func (r *runner) run() {
 	if r.cfg.resultsPath != "" {
 		var err error
 		var note string
-		if out, note, err = openResults(r.resultsFile()); err != nil {
+		if out, note, err = r.openResults(); err != nil {
 			t.Error(err)
 		} else if note != "" {
 			t.Log(note)

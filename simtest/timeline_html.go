@@ -468,11 +468,15 @@ func socketHost(msg string) string {
 func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
 	t := r.t
 	t.Helper()
-	path, err := r.timelinePath(path, ".html")
+	f, note, err := r.createOutput("the HTML timeline", "-simhtml", path, t.Name(), ".html")
 	if err != nil {
 		t.Errorf("simtest: writing the HTML timeline: %v", err)
 		return
 	}
+	if note != "" {
+		t.Log(note)
+	}
+	path = f.Name()
 	var written []string
 	if pic != nil {
 		base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
@@ -494,7 +498,7 @@ func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
 	if len(written) > 0 {
 		also = ", and beside it its " + pluralWord(len(written), "attachment ", "attachments ") + strings.Join(written, ", ")
 	}
-	r.writeTo("the HTML timeline", path, also, func(w io.Writer) error {
+	r.writeTo("the HTML timeline", f, also, func(w io.Writer) error {
 		return timelinehtml.Write(w, d)
 	})
 }
