@@ -16,12 +16,16 @@ type assertConfig struct {
 	htmlPath     string                  // the HTML timeline's file
 	docFunc      func(*timelinehtml.Doc) // hears the HTML timeline's Doc
 	tail         int                     // timeline entries a failure report shows; 0 for the engine's default
+	// artifacts is go test -artifacts: a failing seed's timeline and its
+	// page go to the test's artifact directory, each unless a path is given.
+	artifacts bool
 }
 
 // assertFlags are the command-line settings of this file.
 type assertFlags struct {
 	cover, json, timeline, html string
 	allowGaps                   bool // -simallowgaps
+	artifacts                   bool // go test -artifacts (-test.artifacts)
 }
 
 // keepsTimeline reports whether a seed's whole timeline is kept, for a
@@ -30,12 +34,16 @@ func (c *assertConfig) keepsTimeline() bool {
 	return c.timelinePath != "" || c.drawsTimeline()
 }
 
-// drawsTimeline reports whether the HTML timeline is asked for.
-func (c *assertConfig) drawsTimeline() bool { return c.htmlPath != "" || c.docFunc != nil }
+// drawsTimeline reports whether the HTML timeline is asked for: under go
+// test -artifacts it is, for a seed that fails.
+func (c *assertConfig) drawsTimeline() bool {
+	return c.htmlPath != "" || c.docFunc != nil || c.artifacts
+}
 
 // override applies the flags, which win over the options.
 func (c *assertConfig) override(fl assertFlags) {
 	c.allowGaps = c.allowGaps || fl.allowGaps
+	c.artifacts = fl.artifacts
 	if fl.cover != "" {
 		c.coverPath = fl.cover
 	}

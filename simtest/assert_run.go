@@ -162,24 +162,83 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 }
 
 // writeTimelines writes the timeline kept in ra to the timeline file, and
-// draws it, as the options and flags ask.
+// draws it, as the options and flags ask; under go test -artifacts, a
+// failing seed's go to the test's artifact directory too, each unless
+// its flag or option names a path.
 func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 	r.t.Helper()
+	if ra.timeline == nil {
+		return
+	}
 	c := r.cfg.asserts
-	if c.timelinePath != "" && ra.timeline != nil {
-		r.writeFile("the timeline", "-simtimeline", c.timelinePath, ".jsonl", func(w io.Writer) error {
-			return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline, ra.pic)
-		})
+	var art *artifacts
+	if c.artifacts && (c.timelinePath == "" || c.htmlPath == "") && stopped != nil && stopped.failed() && stopped.res.Seed == ra.timelineSeed {
+		art = r.artifacts(ra.timelineSeed)
 	}
-	if c.drawsTimeline() && ra.timeline != nil {
-		doc := r.timelineDoc(ra, stopped)
-		if c.docFunc != nil {
-			c.docFunc(doc)
-		}
-		if c.htmlPath != "" {
-			r.writeHTML(c.htmlPath, doc, ra.pic)
+	timeline := func(w io.Writer) error {
+		return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline, ra.pic)
+	}
+	if c.timelinePath != "" {
+		r.writeFile("the timeline", "-simtimeline", c.timelinePath, ".jsonl", timeline)
+	} else if art != nil {
+		if f, err := art.create(".jsonl"); err != nil {
+			r.t.Errorf("simtest: writing the timeline to the test's artifact directory: %v", err)
+		} else {
+			r.writeTo("the timeline", f, artifactsNote, timeline)
 		}
 	}
+	if !c.drawsTimeline() {
+		return
+	}
+	doc := r.timelineDoc(ra, stopped)
+	if c.docFunc != nil {
+		c.docFunc(doc)
+	}
+	if c.htmlPath != "" {
+		f, note, err := r.createOutput("the HTML timeline", "-simhtml", c.htmlPath, r.t.Name(), ".html")
+		if err != nil {
+			r.t.Errorf("simtest: writing the HTML timeline: %v", err)
+			return
+		}
+		if note != "" {
+			r.t.Log(note)
+		}
+		r.writeHTML(f, "", doc, ra.pic)
+	} else if art != nil {
+		if f, err := art.create(".html"); err != nil {
+			r.t.Errorf("simtest: writing the HTML timeline to the test's artifact directory: %v", err)
+		} else {
+			r.writeHTML(f, artifactsNote, doc, ra.pic)
+		}
+	}
+}
+
+// artifactsNote follows the path of a file written to the test's
+// artifact directory, in the line that names it.
+const artifactsNote = ", the test's artifact directory (go test -artifacts)"
+
+// artifacts is where a failing seed's timeline and page go under go test
+// -artifacts: the test's artifact directory, which the testing package
+// makes a directory apart for each test and subtest of each package
+// (-outputdir/_artifacts/PKG/TEST/RANDOM), and the files' name in it.
+type artifacts struct {
+	dir, base string
+}
+
+// artifacts returns the test's artifact directory for seed's files; nil
+// when the test has none: a testing.TB of Go before 1.26, or one of a
+// test's own making, a Run of Simulate.
+func (r *runner) artifacts(seed uint64) *artifacts {
+	t, ok := r.t.(interface{ ArtifactDir() string })
+	if !ok || r.outside {
+		return nil
+	}
+	return &artifacts{dir: t.ArtifactDir(), base: fmt.Sprintf("timeline-%d", seed)}
+}
+
+// create creates the file of the seed's that ends in ext.
+func (a *artifacts) create(ext string) (*os.File, error) {
+	return os.Create(filepath.Join(a.dir, a.base+ext))
 }
 
 // packageFile is the file that path names for one of a Run's files:

@@ -98,6 +98,8 @@
 //	-simjson=FILE     write the report, with its assertion table, as JSON
 //	-simtimeline=FILE write the last seed's whole timeline as JSON lines
 //	-simhtml=FILE     draw the last seed's timeline as an HTML page
+//	                  (without them, under Go 1.26's go test -artifacts,
+//	                  a failing seed's go to the test's artifact directory)
 //	                  (each FILE's missing directories are made before the
 //	                  first seed; a FILE ending in / is a directory, a file
 //	                  per test under the package's directory in the module,

@@ -44,6 +44,9 @@ var cmd = registerFlags(flag.CommandLine)
 const fileOrDir = " (or into this directory, a path ending in /, a file per test under its package's directory; " +
 	"under go test ./... every package's test binary writes to one file, so give a directory)"
 
+// artifactsUsage ends the usage of -simtimeline and -simhtml.
+const artifactsUsage = "; without it, under go test -artifacts, a failing seed's goes to the test's artifact directory"
+
 // registerFlags registers the flags on fs in a test binary, and returns
 // nil elsewhere.
 func registerFlags(fs *flag.FlagSet) *cmdFlags {
@@ -76,8 +79,8 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.Var(&f.plateau, "simplateau", "simtest: run seeds until `n` seeds in a row reach no new assertion coverage")
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file`"+fileOrDir)
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file`"+fileOrDir)
-	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file`"+fileOrDir)
-	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file`"+fileOrDir)
+	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file`"+fileOrDir+artifactsUsage)
+	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file`"+fileOrDir+artifactsUsage)
 	boolVar(fs, &f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
 	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
 	fs.Var(&f.watchdog, "simwatchdog", "simtest: fail a seed whose task has not come back to the scheduler for this `duration` of real time (default 10s; 0 turns it off, as a debugger attached does)")
@@ -359,6 +362,10 @@ func commandLine() flags {
 	fl := readFlags(given, os.LookupEnv)
 	if f := flag.Lookup("test.run"); f != nil {
 		fl.run = f.Value.String()
+	}
+	// Go 1.26's go test -artifacts; a Go before it has no such flag.
+	if f := flag.Lookup("test.artifacts"); f != nil {
+		fl.asserts.artifacts = f.Value.String() == "true"
 	}
 	if flag.Parsed() && fl.err == nil {
 		fl.err = unreadFlags(flag.Args())

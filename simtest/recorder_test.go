@@ -2,6 +2,8 @@ package simtest_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -26,7 +28,17 @@ type recorder struct {
 func newRecorder(name string) *recorder { return &recorder{name: name} }
 
 func (r *recorder) Name() string { return r.name }
-func (r *recorder) Helper()      {}
+
+// ArtifactDir is where a Run writes a failing seed's timeline under go
+// test -artifacts: one directory for every recorder, so that a run of
+// this package's tests under -artifacts leaves one behind, not one a
+// test.
+func (r *recorder) ArtifactDir() string {
+	dir := filepath.Join(os.TempDir(), "simtest-recorder-artifacts")
+	_ = os.MkdirAll(dir, 0o777) // if it cannot be made, the Run says so as it writes there
+	return dir
+}
+func (r *recorder) Helper() {}
 
 func (r *recorder) Error(args ...any) { r.record(&r.errors, fmt.Sprint(args...)); r.Fail() }
 func (r *recorder) Errorf(format string, args ...any) {

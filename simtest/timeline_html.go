@@ -463,20 +463,13 @@ func socketHost(msg string) string {
 	return ""
 }
 
-// writeHTML writes the HTML timeline to path (a file, or a directory for
-// a file per test), and the seed's attachments beside it, linked.
-func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
+// writeHTML writes the HTML timeline to f, which it closes, and the
+// seed's attachments beside it, linked; also follows the page's path in
+// the line that names it.
+func (r *runner) writeHTML(f *os.File, also string, d *timelinehtml.Doc, pic *picture) {
 	t := r.t
 	t.Helper()
-	f, note, err := r.createOutput("the HTML timeline", "-simhtml", path, t.Name(), ".html")
-	if err != nil {
-		t.Errorf("simtest: writing the HTML timeline: %v", err)
-		return
-	}
-	if note != "" {
-		t.Log(note)
-	}
-	path = f.Name()
+	path := f.Name()
 	var written []string
 	if pic != nil {
 		base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
@@ -494,9 +487,8 @@ func (r *runner) writeHTML(path string, d *timelinehtml.Doc, pic *picture) {
 			d.Links = append(d.Links, timelinehtml.Link{Name: a.name, Href: href})
 		}
 	}
-	also := ""
 	if len(written) > 0 {
-		also = ", and beside it its " + pluralWord(len(written), "attachment ", "attachments ") + strings.Join(written, ", ")
+		also += ", and beside it its " + pluralWord(len(written), "attachment ", "attachments ") + strings.Join(written, ", ")
 	}
 	r.writeTo("the HTML timeline", f, also, func(w io.Writer) error {
 		return timelinehtml.Write(w, d)

@@ -67,6 +67,7 @@ func (c *config) checking() {
 	c.verify, c.keep, c.checkingReplay = false, false, true
 	c.resultsPath = ""
 	c.asserts.coverPath, c.asserts.jsonPath, c.asserts.timelinePath, c.asserts.htmlPath = "", "", "", ""
+	c.asserts.artifacts = false
 }
 
 // checkReplay runs the replay line of o, the Run's first failing seed, in

@@ -1,0 +1,84 @@
+package simtest
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestArtifactsChild is run by TestArtifactsHoldTheFailingSeedsTimeline
+// in a child process given go test -artifacts: a Run whose seed fails,
+// and one whose seeds pass.
+func TestArtifactsChild(t *testing.T) {
+	if os.Getenv("SIMTEST_ARTIFACTS_CHILD") == "" {
+		t.Skip("run by TestArtifactsHoldTheFailingSeedsTimeline")
+	}
+	t.Run("fails", func(t *testing.T) {
+		Run(t, func(s *S) {
+			s.Sleep(time.Millisecond)
+			if s.Providers().Random.IntN(2) == 0 {
+				s.Errorf("the failure wanted")
+			}
+		}, KeepFailures(false))
+	})
+	t.Run("passes", func(t *testing.T) {
+		Run(t, func(s *S) { s.Sleep(time.Millisecond) }, Seeds(3))
+	})
+}
+
+// TestArtifactsHoldTheFailingSeedsTimeline: under go test -artifacts
+// (Go 1.26), a failing seed's timeline and its page go to the failing
+// test's artifact directory, a directory apart for each test and subtest
+// of each package, and the lines that name them say so; a passing Run
+// writes none there, and a flag that names a path keeps its file there.
+func TestArtifactsHoldTheFailingSeedsTimeline(t *testing.T) {
+	if flag.Lookup("test.artifacts") == nil {
+		t.Skip("go test -artifacts came with Go 1.26")
+	}
+	const note = ", the test's artifact directory (go test -artifacts)"
+	run := func(args ...string) (string, string) {
+		outdir := t.TempDir()
+		out, err := childOutput(t, t.TempDir(), "SIMTEST_ARTIFACTS_CHILD=1",
+			append([]string{"-test.run=^TestArtifactsChild$", "-test.v", "-test.artifacts", "-test.outputdir=" + outdir}, args...)...)
+		require.Error(t, err, "the subtest fails: %s", out)
+		// Where the testing package made the failing test's directory, as
+		// it says under -v.
+		m := regexp.MustCompile(`=== ARTIFACTS TestArtifactsChild/fails (\S+)`).FindStringSubmatch(out)
+		require.NotNil(t, m, out)
+		assert.NotContains(t, out, "=== ARTIFACTS TestArtifactsChild/passes", "a passing Run asks for no directory")
+		dirs, err := filepath.Glob(filepath.Join(outdir, "_artifacts", "*"))
+		require.NoError(t, err)
+		assert.Len(t, dirs, 1, "the failing test's alone")
+		return out, m[1]
+	}
+	out, art := run()
+	m := regexp.MustCompile(`simtest: seed (\d+) failed`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	line := filepath.Join(art, "timeline-"+m[1]+".jsonl")
+	page := filepath.Join(art, "timeline-"+m[1]+".html")
+	assert.Contains(t, out, "simtest: wrote the timeline to "+line+note+"\n")
+	assert.Contains(t, out, "simtest: wrote the HTML timeline to "+page+note+"\n")
+	for _, f := range []string{line, page} {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.Contains(t, string(b), "the failure wanted", f)
+	}
+
+	// A page asked for by -simhtml goes where it says; the timeline, which
+	// no flag names, to the artifact directory.
+	pages := t.TempDir() + "/"
+	out, art = run("-simhtml=" + pages)
+	pageAt := filepath.Join(pages, "simtest", "TestArtifactsChild_fails.html")
+	assert.Contains(t, out, "simtest: wrote the HTML timeline to "+pageAt+"\n")
+	assert.FileExists(t, pageAt)
+	files, err := os.ReadDir(art)
+	require.NoError(t, err)
+	require.Len(t, files, 1, out)
+	assert.Equal(t, "timeline-"+m[1]+".jsonl", files[0].Name())
+}
