@@ -1,8 +1,10 @@
 package simtest_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,4 +29,50 @@ func TestUnreadableKeptSeedsFailTheTest(t *testing.T) {
 	assert.Contains(t, out, "the kept seeds in "+dir+" cannot be read")
 	assert.Contains(t, out, "not a directory")
 	assert.Contains(t, out, "3 seeds, 3 passed, 0 failed")
+}
+
+// TestAKeptSeedThatFailsAgainSaysSo: a kept seed that fails again is a
+// known failure, not a new one: the report's first line says it is the
+// kept seed and names its file, and so do its line in the results file
+// and the JSON report, which CI reads to tell the two apart.
+func TestAKeptSeedThatFailsAgainSaysSo(t *testing.T) {
+	t.Chdir(t.TempDir())
+	file := filepath.Join("testdata", "simtest", "TestKeptAgain", "42")
+	require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	r := runIn("TestKeptAgain", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Errorf("the bug") }, simtest.Seeds(3),
+			simtest.ResultsFile("results.jsonl"), simtest.JSONReport("report.json"))
+	})
+	require.True(t, r.failed)
+	assert.Contains(t, r.output(), "simtest: kept seed 42 ("+file+") failed again\n  replay: ")
+
+	data, err := os.ReadFile("results.jsonl")
+	require.NoError(t, err)
+	var line struct {
+		Seed uint64 `json:"seed"`
+		Kept string `json:"kept"`
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	require.NoError(t, json.Unmarshal([]byte(first), &line))
+	assert.Equal(t, uint64(42), line.Seed)
+	assert.Equal(t, file, line.Kept)
+
+	data, err = os.ReadFile("report.json")
+	require.NoError(t, err)
+	var rep struct {
+		Failing []struct {
+			Seed uint64 `json:"seed"`
+			Kept string `json:"kept"`
+		} `json:"failing_seeds"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep))
+	require.Len(t, rep.Failing, 1, string(data))
+	assert.Equal(t, file, rep.Failing[0].Kept)
+
+	sw, err := simtest.MergeResults("results.jsonl")
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	require.Len(t, sw.Tests[0].Failing, 1)
+	assert.Equal(t, file, sw.Tests[0].Failing[0].Kept, "a merge keeps it")
 }

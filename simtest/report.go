@@ -465,7 +465,12 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	var b strings.Builder
 	res := o.res
-	fmt.Fprintf(&b, "simtest: %s failed", what)
+	if o.keptFile != "" {
+		// Known, not new: CI triage tells the two apart by this line.
+		fmt.Fprintf(&b, "simtest: kept %s (%s) failed again", what, o.keptFile)
+	} else {
+		fmt.Fprintf(&b, "simtest: %s failed", what)
+	}
 	var f *sim.Failure
 	if errors.As(res.Err, &f) && f.Kind != sim.Stopped {
 		if stuck := f.Kind == sim.TimeBudget || f.Kind == sim.Deadlock || f.Kind == sim.Livelock || f.Kind == sim.Stalled; stuck && o.s != nil && len(o.s.errs) > 0 {

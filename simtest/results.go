@@ -64,6 +64,11 @@ type SeedResult struct {
 	// back under the seed; [Simulate]'s [Result.PerSeed] has it under
 	// the seed, as the JSON report (-simjson) does.
 	Alone *AloneRun
+	// Kept is the file under testdata/simtest that keeps the seed from an
+	// earlier failure ([KeepFailures]), for a kept seed, which runs first:
+	// one that fails again is a known failure, not a new one. Empty for
+	// the other seeds.
+	Kept string
 	// Faults counts the faults the seed saw by kind, named as the results
 	// file's summary names them ("crash", "partition", "partial read",
 	// "full"...), with the disks' crashes that lost unsynced writes
@@ -135,6 +140,8 @@ type jsonSeed struct {
 	Replay       string `json:"replay,omitempty"`
 	ReplayCheck  string `json:"replay_check,omitempty"`
 	Recipe       string `json:"recipe,omitempty"`
+	// Kept is a kept seed's file (SeedResult.Kept).
+	Kept string `json:"kept,omitempty"`
 	// Alone is the run again alone of a seed that failed beside others
 	// (SeedResult.Alone), under its seed in the JSON report.
 	Alone *jsonAlone `json:"alone,omitempty"`
@@ -147,7 +154,7 @@ type jsonSeed struct {
 func (r SeedResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
 		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
-		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Alone: r.Alone.toJSON(0), Faults: r.Faults})
+		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Kept: r.Kept, Alone: r.Alone.toJSON(0), Faults: r.Faults})
 }
 
 // seedResult sums up a seed's outcome.
@@ -294,7 +301,8 @@ func KeepGoing() Option {
 // "skip"), sim_ns and sim (the simulated time), steps, events, place (in
 // the sequence of seeds), first_failure and replay for a failed seed,
 // replay_check for the first failing seed under [VerifyReplay], and
-// recipe for an exploration's branched timeline; the summary's alone is
+// recipe for an exploration's branched timeline, kept for a seed kept
+// under testdata/simtest from an earlier failure (its file); the summary's alone is
 // the first failing seed's run again alone on several workers, when it
 // ran otherwise ([SeedResult.Alone]).
 // A last line, {"summary": {...}}, is the Run's report as [JSONReport]

@@ -238,12 +238,15 @@ func (r *runner) plannedSeeds() int {
 
 // seedOutcome is what one seed did.
 type seedOutcome struct {
-	res    sim.Result
-	s      *S
-	win    *window     // the timeline around the first failure
-	faults faultCounts // the faults the seed saw
-	byHand faultCounts // those of them the test made (observer.byHand)
-	reach  reach       // the processes its reboots and pauses reached
+	res sim.Result
+	s   *S
+	// keptFile is the file that keeps the seed, for a seed kept from an
+	// earlier failure; "" otherwise.
+	keptFile string
+	win      *window     // the timeline around the first failure
+	faults   faultCounts // the faults the seed saw
+	byHand   faultCounts // those of them the test made (observer.byHand)
+	reach    reach       // the processes its reboots and pauses reached
 	// injected is what the cluster's injectors did.
 	injected []injectorSeen
 	// unsyncedDirs: a disk's crash kept a namespace change whose
@@ -484,6 +487,13 @@ func (r *runner) run() {
 		}
 		sr := seedResult(o)
 		sr.Place = r.placeOf(seed)
+		// A kept seed's place is negative, but so may be that of a
+		// replayed seed not of the test's sequence.
+		keptSeed := !o.skippedOnly() && o.tl.recipe() == "" && slices.Contains(r.kept, seed)
+		if keptSeed {
+			o.keptFile = r.keptFile(seed)
+			sr.Kept = o.keptFile
+		}
 		if out != nil || r.seen != nil {
 			// A map a seed, made only for the results file and Simulate's
 			// PerSeed, which read it.
@@ -517,9 +527,7 @@ func (r *runner) run() {
 		if ra := r.asserts; ra != nil && o.timeline != nil && !ra.timelineKept {
 			ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = o.timeline, seed, o.tl.recipe(), o.pic
 		}
-		// A kept seed's place is negative, but so may be that of a
-		// replayed seed not of the test's sequence.
-		if !o.skippedOnly() && o.tl.recipe() == "" && slices.Contains(r.kept, seed) {
+		if keptSeed {
 			r.keptRan(o)
 			r.rep.addKept(seed)
 		}
