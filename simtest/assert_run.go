@@ -299,12 +299,21 @@ func (r *runner) createOutput(what, flag, path, name, ext string) (*os.File, str
 // since, this process or one started after it wrote.
 var processStart = time.Now()
 
+// mtimeSlack is how far a file's time may lag the clock: the kernel
+// stamps it with a coarse clock, some milliseconds behind time.Now, and
+// some file systems round it to the second (to two, FAT).
+const mtimeSlack = 2 * time.Second
+
 // writtenSinceStart reports whether the file at path was written since
 // this process started: by an earlier Run of it, or by a test binary of
-// another package that go test runs at the same time.
+// another package that go test runs at the same time. A file written just
+// after the start bears a time before it (mtimeSlack), as two parallel
+// subtests' results files opened at once would; one written that little
+// before the start counts too, and is written beside, not over: the safe
+// side.
 func writtenSinceStart(path string) bool {
 	st, err := os.Stat(path)
-	return err == nil && !st.ModTime().Before(processStart)
+	return err == nil && !st.ModTime().Before(processStart.Add(-mtimeSlack))
 }
 
 // writeFile writes one of a Run's files, which flag names, where

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,6 +43,20 @@ func TestResultsAreWrittenAsSeedsEnd(t *testing.T) {
 		require.True(t, strings.HasSuffix(string(data), "}\n"), "whole lines only: %q", data)
 	}
 	require.NoError(t, r.close())
+}
+
+// TestAFileWrittenJustAfterStartCountsAsWritten: a file's time comes from
+// a coarser clock than time.Now, and one written just after the process
+// started bears a time a little before it; it is still written since the
+// start, so that the Run after (a parallel subtest's, opening its results
+// file at once) writes beside it, not over it. An old file does not count.
+func TestAFileWrittenJustAfterStartCountsAsWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	require.NoError(t, os.WriteFile(path, nil, 0o666))
+	require.NoError(t, os.Chtimes(path, processStart, processStart.Add(-5*time.Millisecond)))
+	assert.True(t, writtenSinceStart(path))
+	require.NoError(t, os.Chtimes(path, processStart, processStart.Add(-time.Hour)))
+	assert.False(t, writtenSinceStart(path))
 }
 
 // TestMoonpoolVersionLeavesOutADirectoryPath: shards of one checkout
