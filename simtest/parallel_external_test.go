@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -139,12 +140,17 @@ func TestAStoppedRunLeavesAStuckLaterSeedSoon(t *testing.T) {
 	probe := simtest.Simulate(func(*simtest.S) {}, simtest.Seeds(3), simtest.BaseSeed(9))
 	first, second, third := probe.PerSeed[0].Seed, probe.PerSeed[1].Seed, probe.PerSeed[2].Seed
 	release := make(chan struct{})
+	// The first seed fails once the two beside it are stuck, however late
+	// a loaded machine starts their workers.
+	stuck := make(chan struct{}, 2)
+	var waitStuck sync.Once
 	finished := make(chan *recorder, 1)
 	go func() {
 		finished <- runIn("TestStuck", func(r *recorder) {
 			simtest.Run(r, func(s *simtest.S) {
 				switch s.Seed() {
 				case first:
+					waitStuck.Do(func() { <-stuck; <-stuck }) // not in the run again alone
 					s.Errorf("the first seed fails")
 				case second:
 					// Cleanups that complain, or cannot run outside the
@@ -152,9 +158,13 @@ func TestAStoppedRunLeavesAStuckLaterSeedSoon(t *testing.T) {
 					// reported.
 					s.Cleanup(func() { s.Sleep(time.Second) })
 					s.Cleanup(func() { s.Errorf("a cleanup of the dropped seed complains") })
+					stuck <- struct{}{}
 					<-release // a raw channel: the simulation cannot see it
 				case third:
-					s.Slow(func() { <-release }) // stuck, in a stretch the watchdog is held off
+					s.Slow(func() { // stuck, in a stretch the watchdog is held off
+						stuck <- struct{}{}
+						<-release
+					})
 				}
 			}, simtest.Seeds(8), simtest.BaseSeed(9), simtest.Workers(3), simtest.Watchdog(time.Hour))
 		})
