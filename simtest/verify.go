@@ -48,8 +48,10 @@ const (
 // passes -simcheck, and its replay line passes without a word; this
 // check says so where the failure is reported. The fresh process runs in
 // this one's environment, which the replay line does not carry: a checked
-// replay names the environment variables the test read, each set here or
-// not, for a line that fails only under one. It costs a passing Run
+// replay names the environment variables the test looked up while it
+// ran, each set here or not, for a line that fails only under one; one
+// read before the tests began, by a package variable's initializer or
+// TestMain, is not seen, and the verdict says so. It costs a passing Run
 // nothing: only a failing seed's line is run, once per Run. A Run
 // outside go test ([Simulate]), a fuzz input and an exploration's
 // timeline are not checked, and the report says why.
@@ -190,16 +192,20 @@ func readTestlogEnv(path string) []string {
 
 // envScope is what a checked replay's verdict adds of its scope: the
 // process ran in this one's environment, which the replay line does not
-// carry, and the variables the test read (read; nil when unknown), each
-// said to be set or unset in environ. Their values are left out: a CI
-// job's environment holds secrets.
+// carry, and the variables the test looked up while it ran (read; nil
+// when unknown), each said to be set or unset in environ. Their values
+// are left out: a CI job's environment holds secrets. The testing
+// package logs lookups only once its tests begin, so one made before, by
+// a package variable's initializer or TestMain, is not among them: the
+// verdict says so rather than that the line needs no variable.
 func envScope(read []string, environ []string) string {
 	const scope = ", in this process's environment, which the replay line does not carry"
+	const unseen = "; a variable read before the tests began (by a package variable's initializer or TestMain) is not seen"
 	switch {
 	case read == nil:
 		return scope
 	case len(read) == 0:
-		return scope + "; the test read no environment variable"
+		return scope + "; the test looked up no environment variable while it ran" + unseen
 	}
 	var words []string
 	for _, name := range read {
@@ -213,7 +219,7 @@ func envScope(read []string, environ []string) string {
 	if len(words) == 1 {
 		them = "it"
 	}
-	return scope + "; the test read " + joinAnd(words) + ", so run the line with " + them + " as here"
+	return scope + "; the test looked up " + joinAnd(words) + " while it ran, so run the line with " + them + " as here" + unseen
 }
 
 // endedLine is what the Run in a process that checks a replay logs of o,

@@ -27,6 +27,24 @@ import (
 // have. It is package state on purpose, the kind the check is for.
 var verifyPlanted bool
 
+// verifyInitPlanted is a planted bug's switch read by a package
+// variable's initializer, before the testing package logs the lookups
+// of the tests, as many a test reads one.
+var verifyInitPlanted = os.Getenv("SIMTEST_VERIFY_INIT")
+
+// TestReplayCheckInitChild fails one seed in three when the initializer
+// above read its switch, and looks up no variable while it runs.
+func TestReplayCheckInitChild(t *testing.T) {
+	if verifyInitPlanted == "" {
+		t.Skip("run as a child by TestVerifyReplayDoesNotSayALineNeedsNoVariable")
+	}
+	Run(t, func(s *S) {
+		if s.Providers().Random.IntN(3) == 0 {
+			s.Fatalf("one seed in three fails")
+		}
+	})
+}
+
 // TestReplayCheckChild holds the Runs that the tests below run in a
 // child process, chosen by $SIMTEST_VERIFY_CHILD.
 func TestReplayCheckChild(t *testing.T) {
@@ -129,7 +147,7 @@ func TestVerifyReplayChecksAFailingSeedInAFreshProcess(t *testing.T) {
 	results := filepath.Join(dir, "out", "results.jsonl")
 	out := verifyChild(t, dir, "fails", "-simverify", "-simkeep=false")
 	m := regexp.MustCompile(`simtest: seed (\d+) failed\n\s+replay: [^\n]*\n\s+replay checked: a fresh process ran seed (\d+) in \S+ to the same trace and failure, ` +
-		`in this process's environment, which the replay line does not carry; the test read SIMTEST_VERIFY_CHILD \(set here\) and SIMTEST_VERIFY_RESULTS \(unset here\), so run the line with them as here\n`).FindStringSubmatch(out)
+		`in this process's environment, which the replay line does not carry; the test looked up SIMTEST_VERIFY_CHILD \(set here\) and SIMTEST_VERIFY_RESULTS \(unset here\) while it ran, so run the line with them as here; a variable read before the tests began \(by a package variable's initializer or TestMain\) is not seen\n`).FindStringSubmatch(out)
 	require.NotNil(t, m, "the line under the replay line says the replay was checked: %s", out)
 	assert.Equal(t, m[1], m[2])
 	assert.Equal(t, 1, len(replayCheckLine.FindAllString(out, -1)), "one check a Run: %s", out)
@@ -153,7 +171,16 @@ func TestVerifyReplayChecksAFailingSeedInAFreshProcess(t *testing.T) {
 	}
 	require.Len(t, failing, 1, "%s", b)
 	assert.Regexp(t, "^replay checked: a fresh process ran seed "+m[1]+` in \S+ to the same trace and failure, in this process's environment, which the replay line does not carry; `+
-		`the test read SIMTEST_VERIFY_CHILD \(set here\) and SIMTEST_VERIFY_RESULTS \(set here\), so run the line with them as here$`, failing[0].ReplayCheck)
+		`the test looked up SIMTEST_VERIFY_CHILD \(set here\) and SIMTEST_VERIFY_RESULTS \(set here\) while it ran, so run the line with them as here; a variable read before the tests began \(by a package variable's initializer or TestMain\) is not seen$`, failing[0].ReplayCheck)
+}
+
+func TestVerifyReplayDoesNotSayALineNeedsNoVariable(t *testing.T) {
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_VERIFY_INIT=1", "-test.run=^TestReplayCheckInitChild$", "-test.v", "-simverify", "-simkeep=false")
+	require.Error(t, err, "the child's Run fails: %s", out)
+	assert.Regexp(t, `replay checked: a fresh process ran seed \d+ in \S+ to the same trace and failure, in this process's environment, which the replay line does not carry; `+
+		`the test looked up no environment variable while it ran; a variable read before the tests began \(by a package variable's initializer or TestMain\) is not seen\n`, out,
+		"the initializer's lookup is not in the testing package's log, and the verdict does not call the line one that needs no variable")
+	assert.NotContains(t, out, "read no environment variable")
 }
 
 func TestVerifyReplaySaysAPackageVariableMadeTheFailure(t *testing.T) {
@@ -464,9 +491,10 @@ func TestEnvScopeNamesTheVariablesTheTestRead(t *testing.T) {
 	const scope = "replay checked: ..., in this process's environment, which the replay line does not carry"
 	environ := []string{"COUNTER_BUG=1", "CI=true", "COUNTER=x"}
 	assert.Equal(t, scope, "replay checked: ..."+envScope(nil, environ), "the variables read are not known")
-	assert.Equal(t, scope+"; the test read no environment variable", "replay checked: ..."+envScope([]string{}, environ))
-	assert.Equal(t, scope+"; the test read COUNTER_BUG (set here), so run the line with it as here", "replay checked: ..."+envScope([]string{"COUNTER_BUG"}, environ))
-	assert.Equal(t, scope+"; the test read COUNTER (set here) and HANG (unset here), so run the line with them as here",
+	const unseen = "; a variable read before the tests began (by a package variable's initializer or TestMain) is not seen"
+	assert.Equal(t, scope+"; the test looked up no environment variable while it ran"+unseen, "replay checked: ..."+envScope([]string{}, environ))
+	assert.Equal(t, scope+"; the test looked up COUNTER_BUG (set here) while it ran, so run the line with it as here"+unseen, "replay checked: ..."+envScope([]string{"COUNTER_BUG"}, environ))
+	assert.Equal(t, scope+"; the test looked up COUNTER (set here) and HANG (unset here) while it ran, so run the line with them as here"+unseen,
 		"replay checked: ..."+envScope([]string{"COUNTER", "HANG"}, environ), "a name is not taken for a longer one's prefix, and its value is left out")
 }
 
