@@ -3,8 +3,10 @@ package mergecmd
 import (
 	"encoding/xml"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -115,7 +117,7 @@ func junit(sw simtest.Sweep) ([]byte, error) {
 		walls[len(walls)-1] += t.Wall
 		c := junitCase{Classname: t.Package, Name: t.Test, Time: fmt.Sprintf("%.3f", t.Wall.Seconds())}
 		if t.OK() {
-			c.SystemOut = &junitText{t.Report}
+			c.SystemOut = &junitText{xmlChars(t.Report)}
 		} else {
 			var b strings.Builder
 			for _, s := range t.Failing {
@@ -132,7 +134,7 @@ func junit(sw simtest.Sweep) ([]byte, error) {
 			if t.Failed > 0 {
 				message = fmt.Sprintf("%d of %s failed", t.Failed, plural(t.Seeds, "seed")) + strings.TrimPrefix(message, failureKinds[0])
 			}
-			c.Failure = &junitFailure{Message: message, Body: b.String()}
+			c.Failure = &junitFailure{Message: xmlChars(message), Body: xmlChars(b.String())}
 			suite.Failures++
 			doc.Failures++
 		}
@@ -148,4 +150,31 @@ func junit(sw simtest.Sweep) ([]byte, error) {
 		return nil, err
 	}
 	return append([]byte(xml.Header), append(out, '\n')...), nil
+}
+
+// xmlChars is s with each rune that XML 1.0 forbids, even in CDATA (a
+// control character such as a coloured log's ESC, or NUL), written as
+// its Go escape (\x1b), and each byte that is not UTF-8 as U+FFFD: the
+// encoder leaves CDATA as it is, and one such rune makes the whole file
+// one that CI cannot read.
+func xmlChars(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return !xmlChar(r) }) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s { // a byte that is not UTF-8 comes as U+FFFD
+		if xmlChar(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
+}
+
+// xmlChar reports whether XML 1.0 allows r in a document (its Char).
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' ||
+		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }

@@ -1,0 +1,44 @@
+package mergecmd
+
+import (
+	"encoding/xml"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// TestJUnitIsXMLWhateverTheReportHolds: a failure's message and a
+// report may hold what XML forbids even in CDATA (a coloured log's ESC,
+// NUL, BEL, a byte that is not UTF-8) and CDATA's own end; the file
+// parses all the same, and shows each such rune by its escape.
+func TestJUnitIsXMLWhateverTheReportHolds(t *testing.T) {
+	odd := "bad \x1b[31mred\x1b[0m ]]> <&> \x00 \x07 \xff é"
+	sw := simtest.Sweep{Tests: []simtest.SweepTest{
+		{Package: "./p", Test: "TestFails", Seeds: 2, Failed: 1, Failing: []simtest.SeedResult{{Seed: 7, FirstFailure: odd, Replay: "go test -run '^TestFails$' ./p -simseed=7"}}, Report: "report: " + odd},
+		{Package: "./p", Test: "TestPasses", Seeds: 2, Passed: 2, Report: "passed: " + odd},
+	}}
+	b, err := junit(sw)
+	require.NoError(t, err)
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Body string `xml:",chardata"`
+				} `xml:"failure"`
+				SystemOut string `xml:"system-out"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(b, &doc), "%q", b)
+	require.Len(t, doc.Suites, 1)
+	require.Len(t, doc.Suites[0].Cases, 2)
+	const shown = `bad \x1b[31mred\x1b[0m ]]> <&> \x00 \a ` + "\uFFFD é"
+	require.NotNil(t, doc.Suites[0].Cases[0].Failure)
+	assert.Contains(t, doc.Suites[0].Cases[0].Failure.Body, "seed 7 failed: "+shown+"\n")
+	assert.Contains(t, doc.Suites[0].Cases[0].Failure.Body, "report: "+shown)
+	assert.Equal(t, "passed: "+shown, doc.Suites[0].Cases[1].SystemOut)
+}
