@@ -303,7 +303,7 @@ type flags struct {
 	base    uint64
 	baseSet bool
 	seeds   int
-	seedsIn string // where seeds came from, when not -simseeds: $MOONPOOL_SEEDS, $MOONPOOL_FLAGS's -simseeds
+	seedsIn string // where seeds came from: -simseeds, $MOONPOOL_SEEDS or $MOONPOOL_FLAGS's -simseeds
 	fresh   bool
 	check   bool
 	verify  bool // -simverify
@@ -451,7 +451,8 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 		all: f.all, results: f.results, workers: f.workers.v, workersSet: f.workers.set, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 		explore: f.explore, budget: f.timelines.v,
 		asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
-		seedsIn: from["simseeds"], shardIn: from["simshard"],
+		// Where the command line gave one, from has no entry for it.
+		seedsIn: cmp.Or(from["simseeds"], "-simseeds"), shardIn: cmp.Or(from["simshard"], "-simshard"),
 	}
 	if len(from) > 0 {
 		fl.env = strings.Join(env, " and ")
@@ -541,7 +542,7 @@ func (c *config) replayConflicts() error {
 func replayOverrides(c config, fl flags) string {
 	var given []string
 	if fl.seeds > 0 {
-		given = append(given, fmt.Sprintf("%s=%d", cmp.Or(fl.seedsIn, "-simseeds"), fl.seeds))
+		given = append(given, fmt.Sprintf("%s=%d", fl.seedsIn, fl.seeds))
 	}
 	if fl.fresh {
 		given = append(given, "-simfresh")
@@ -553,7 +554,7 @@ func replayOverrides(c config, fl flags) string {
 		given = append(given, fmt.Sprintf("-simplateau=%d", fl.plateau))
 	}
 	if fl.shard != "" {
-		given = append(given, cmp.Or(fl.shardIn, "-simshard")+"="+fl.shard)
+		given = append(given, fl.shardIn+"="+fl.shard)
 	}
 	if len(given) == 0 {
 		return ""
@@ -695,11 +696,7 @@ func resolveFlags(short bool, fl flags, opts []Option) (config, error) {
 		c.workers = n
 	}
 	if fl.shard != "" {
-		where := fl.shardIn
-		if where == "" {
-			where = "-simshard"
-		}
-		i, n, err := parseShard(fl.shard, where)
+		i, n, err := parseShard(fl.shard, fl.shardIn)
 		if err != nil {
 			return c, fmt.Errorf("simtest: %w", err)
 		}

@@ -145,6 +145,24 @@ func TestFlagsFromTheEnvironment(t *testing.T) {
 	assert.NoError(t, err, "the command line's value is the one checked")
 }
 
+func TestFlagsSayWhereTheShardAndSeedsCameFrom(t *testing.T) {
+	for _, tc := range []struct {
+		vars             map[string]string
+		given            []string
+		seedsIn, shardIn string
+	}{
+		{nil, []string{"-simseeds=5", "-simshard=0/2"}, "-simseeds", "-simshard"},
+		{map[string]string{seedsEnv: "5", shardEnv: "0/2"}, nil, "$" + seedsEnv, "$" + shardEnv},
+		{map[string]string{flagsEnv: "-simseeds=5 -simshard=0/2"}, nil, "$" + flagsEnv + "'s -simseeds", "$" + flagsEnv + "'s -simshard"},
+		{map[string]string{seedsEnv: "5", shardEnv: "0/2"}, []string{"-simseeds=6", "-simshard=1/2"}, "-simseeds", "-simshard"},
+	} {
+		fl := readFlags(tc.given, (&env{vars: tc.vars}).lookup)
+		require.NoError(t, fl.err)
+		assert.Equal(t, tc.seedsIn, fl.seedsIn, "%v %q", tc.vars, tc.given)
+		assert.Equal(t, tc.shardIn, fl.shardIn, "%v %q", tc.vars, tc.given)
+	}
+}
+
 // TestFlagsFromTheEnvironmentAreReadEvenUnset checks that every variable is
 // looked up whatever the command line gives: go test's cache keys a
 // result on the variables the test looked up, set or not.

@@ -699,7 +699,7 @@ func TestBooleanFlagsReadAlike(t *testing.T) {
 // gives the whole package). -simseed and -simrecipe, which name seeds too,
 // win over the option as before, with no note.
 func TestReplayOptionNotesTheSeedFlagsItOverrides(t *testing.T) {
-	c, err := resolve(false, flags{seeds: 500, fresh: true}, []Option{Replay(7, 9)})
+	c, err := resolve(false, flags{seeds: 500, seedsIn: "-simseeds", fresh: true}, []Option{Replay(7, 9)})
 	require.NoError(t, err)
 	assert.Equal(t, []uint64{7, 9}, c.replays)
 	assert.Equal(t, "simtest: simtest.Replay(7, 9) runs only the seeds it names, so this Run does not take -simseeds=500 and -simfresh, "+
@@ -715,7 +715,7 @@ func TestReplayOptionNotesTheSeedFlagsItOverrides(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, c.replayNote, "%+v", fl)
 	}
-	c, err = resolve(false, flags{seeds: 500}, nil)
+	c, err = resolve(false, flags{seeds: 500, seedsIn: "-simseeds"}, nil)
 	require.NoError(t, err)
 	assert.Empty(t, c.replayNote)
 }

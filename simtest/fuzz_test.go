@@ -201,6 +201,9 @@ func TestFuzzShardsItsSeedCorpus(t *testing.T) {
 	got, logs := corpus(flags{seeds: 8, shard: "1/4", shardIn: "$MOONPOOL_SHARD"})
 	assert.Equal(t, []uint64{whole[1], whole[5]}, got, "FuzzSeeds are shard 0's")
 	assert.Equal(t, []string{"simtest: shard 1 of 4 ($MOONPOOL_SHARD=1/4): the seed corpus is this shard's part of the seeds, those at places 1, 5, 9... of the sequence; FuzzSeeds are shard 0's"}, logs)
+	_, logs = corpus(readFlags([]string{"-simseeds=8", "-simshard=1/4"}, (&env{vars: map[string]string{shardEnv: "0/2"}}).lookup))
+	assert.Equal(t, []string{"simtest: shard 1 of 4 (-simshard=1/4): the seed corpus is this shard's part of the seeds, those at places 1, 5, 9... of the sequence; FuzzSeeds are shard 0's"}, logs,
+		"the command line's -simshard, which wins over the variable, is named")
 	got, _ = corpus(flags{seeds: 8, shard: "0/4", shardIn: "-simshard"})
 	assert.Equal(t, []uint64{whole[0], whole[4], 5}, got)
 	got, logs = corpus(flags{replays: []uint64{42}, shard: "1/4", shardIn: "-simshard"})
