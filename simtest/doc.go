@@ -133,7 +133,9 @@
 // gives them to the packages whose tests use simtest, where go test ./...
 // -simv=false fails every package that does not, on a flag it does not
 // define. A flag on the command line wins over the variable's, and a bad
-// value fails the test with an error that names the variable.
+// value fails the test with an error that names the variable; a value
+// that another wins over, or that a replay does not take (below), is not
+// read, and fails nothing.
 // MOONPOOL_SEEDS=N and MOONPOOL_SHARD=I/N are short for its -simseeds=N
 // and -simshard=I/N, which MOONPOOL_FLAGS wins over. A replay (-simseed,
 // -simrecipe on the command line) takes from the environment none of the

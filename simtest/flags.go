@@ -397,41 +397,61 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 		return replays && slices.Contains([]string{"simseeds", "simbase", "simfresh", "simfor", "simplateau", "simshard"}, name)
 	}
 	var fl flags
+	// Every variable is looked up first, whatever the command line gives.
+	var short [2]string
+	for i, env := range []string{seedsEnv, shardEnv} {
+		short[i], _ = lookup(env)
+	}
+	all, _ := lookup(flagsEnv)
+	var envArgs []string // $MOONPOOL_FLAGS's flags, each as name=value
+	if strings.TrimSpace(all) != "" {
+		var err error
+		if envArgs, err = envFlags(all); err != nil {
+			fl.err = err
+			return fl
+		}
+	}
+	// A value the command line, or $MOONPOOL_FLAGS over its shorthand,
+	// overrides, or one a replay skips, is not read at all: a bad one
+	// there fails nothing, as the one that wins is the one checked.
+	overridden := func(name string, by []string) bool {
+		return slices.ContainsFunc(by, func(a string) bool {
+			n, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+			return n == name
+		})
+	}
 	from := map[string]string{} // the flags the environment set, and where
 	var env []string            // the variables read that set any
-	for _, short := range []struct{ env, name string }{{seedsEnv, "simseeds"}, {shardEnv, "simshard"}} {
-		v, _ := lookup(short.env)
-		if v == "" || skip(short.name) {
+	for i, sh := range []struct{ env, name string }{{seedsEnv, "simseeds"}, {shardEnv, "simshard"}} {
+		v := short[i]
+		if v == "" || skip(sh.name) || overridden(sh.name, given) || overridden(sh.name, envArgs) {
 			continue
 		}
-		if err := fs.Set(short.name, v); err != nil {
-			fl.err = fmt.Errorf("simtest: $%s is %q: %w; fix it or unset it", short.env, v, err)
-			if short.env == seedsEnv {
+		if err := fs.Set(sh.name, v); err != nil {
+			fl.err = fmt.Errorf("simtest: $%s is %q: %w; fix it or unset it", sh.env, v, err)
+			if sh.env == seedsEnv {
 				fl.err = fmt.Errorf("simtest: $%s is %q; set it to a positive number of seeds, such as 1000, or unset it", seedsEnv, v)
 			}
 			return fl
 		}
-		from[short.name] = "$" + short.env
-		env = append(env, fmt.Sprintf("$%s=%s", short.env, v))
+		from[sh.name] = "$" + sh.env
+		env = append(env, fmt.Sprintf("$%s=%s", sh.env, v))
 	}
-	if v, _ := lookup(flagsEnv); strings.TrimSpace(v) != "" {
-		args, err := envFlags(v)
-		if err != nil {
-			fl.err = err
+	applied := false
+	for _, a := range envArgs {
+		name, value, _ := strings.Cut(a, "=")
+		if skip(name) || overridden(name, given) {
+			continue
+		}
+		if err := fs.Set(name, value); err != nil {
+			fl.err = fmt.Errorf("simtest: $%s is %q, and its -%s: %w; fix it or unset it", flagsEnv, all, a, err)
 			return fl
 		}
-		for _, a := range args {
-			name, value, _ := strings.Cut(a, "=")
-			if skip(name) {
-				continue
-			}
-			if err := fs.Set(name, value); err != nil {
-				fl.err = fmt.Errorf("simtest: $%s is %q, and its -%s: %w; fix it or unset it", flagsEnv, v, a, err)
-				return fl
-			}
-			from[name] = "$" + flagsEnv + "'s -" + name
-		}
-		env = append(env, fmt.Sprintf("$%s=%q", flagsEnv, v))
+		from[name] = "$" + flagsEnv + "'s -" + name
+		applied = true
+	}
+	if applied {
+		env = append(env, fmt.Sprintf("$%s=%q", flagsEnv, all))
 	}
 	for _, a := range given {
 		name, value, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
@@ -462,24 +482,43 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 }
 
 // envFlags splits $MOONPOOL_FLAGS into its flags, each as name=value
-// (a boolean flag given bare as name=true), and refuses what is not one
-// of this package's flags.
+// (a boolean flag given bare as name=true), in their order, and refuses
+// what is not one of this package's flags. It checks the syntax, not the
+// values: readFlags sets those that are not overridden, and names a bad
+// one's flag.
 func envFlags(v string) ([]string, error) {
 	const want = "it holds this package's -sim flags, separated by spaces and without quotes, such as " + flagsEnv + `="-simv=false -simseeds=50"`
 	if strings.ContainsAny(v, `"'`) {
 		return nil, fmt.Errorf("simtest: $%s is %q, with quotes in it; %s; fix it or unset it", flagsEnv, v, want)
 	}
 	fs := flag.NewFlagSet(flagsEnv, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	newFlags(fs)
-	if err := fs.Parse(strings.Fields(v)); err != nil {
-		return nil, fmt.Errorf("simtest: $%s is %q: %w; %s; fix it or unset it", flagsEnv, v, err, want)
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("simtest: $%s is %q, and %q is not a flag; %s; fix it or unset it", flagsEnv, v, fs.Arg(0), want)
-	}
 	var out []string
-	fs.Visit(func(g *flag.Flag) { out = append(out, g.Name+"="+g.Value.String()) })
+	for args := strings.Fields(v); len(args) > 0; args = args[1:] {
+		// The flag package's syntax: -name, --name, -name=value, and
+		// -name value for a flag that is not a boolean.
+		name, ok := strings.CutPrefix(args[0], "-")
+		name = strings.TrimPrefix(name, "-")
+		if !ok || name == "" || name[0] == '=' {
+			return nil, fmt.Errorf("simtest: $%s is %q, and %q is not a flag; %s; fix it or unset it", flagsEnv, v, args[0], want)
+		}
+		name, value, hasValue := strings.Cut(name, "=")
+		f := fs.Lookup(name)
+		if f == nil {
+			return nil, fmt.Errorf("simtest: $%s is %q, and -%s is not one of this package's flags; %s; fix it or unset it", flagsEnv, v, name, want)
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasValue && ok && b.IsBoolFlag() {
+			value, hasValue = "true", true
+		}
+		if !hasValue {
+			if len(args) < 2 {
+				return nil, fmt.Errorf("simtest: $%s is %q, and its -%s has no value; %s; fix it or unset it", flagsEnv, v, name, want)
+			}
+			args = args[1:]
+			value = args[0]
+		}
+		out = append(out, name+"="+value)
+	}
 	return out, nil
 }
 

@@ -129,9 +129,12 @@ func TestFlagsFromTheEnvironment(t *testing.T) {
 	assert.True(t, c.keepGoing, "flags that do not choose seeds still apply")
 
 	for value, want := range map[string]string{
-		"-simseeds=lots": `simtest: $MOONPOOL_FLAGS is "-simseeds=lots": invalid value "lots" for flag -simseeds: -simseeds wants a positive number of seeds, such as 1000; "lots" is not one; ` +
-			`it holds this package's -sim flags, separated by spaces and without quotes, such as MOONPOOL_FLAGS="-simv=false -simseeds=50"; fix it or unset it`,
-		"-simv=false -run=x": `simtest: $MOONPOOL_FLAGS is "-simv=false -run=x": flag provided but not defined: -run; it holds this package's -sim flags`,
+		"-simseeds=lots":     `simtest: $MOONPOOL_FLAGS is "-simseeds=lots", and its -simseeds=lots: -simseeds wants a positive number of seeds, such as 1000; "lots" is not one; fix it or unset it`,
+		"-simseeds lots":     `simtest: $MOONPOOL_FLAGS is "-simseeds lots", and its -simseeds=lots: -simseeds wants a positive number of seeds`,
+		"-simv=false -run=x": `simtest: $MOONPOOL_FLAGS is "-simv=false -run=x", and -run is not one of this package's flags; it holds this package's -sim flags, separated by spaces and without quotes, such as MOONPOOL_FLAGS="-simv=false -simseeds=50"; fix it or unset it`,
+		"-test.v":            `simtest: $MOONPOOL_FLAGS is "-test.v", and -test.v is not one of this package's flags; it holds this package's -sim flags`,
+		"simv=false":         `simtest: $MOONPOOL_FLAGS is "simv=false", and "simv=false" is not a flag; it holds this package's -sim flags`,
+		"-simseeds":          `simtest: $MOONPOOL_FLAGS is "-simseeds", and its -simseeds has no value; it holds this package's -sim flags`,
 		"-simv=false 50":     `simtest: $MOONPOOL_FLAGS is "-simv=false 50", and "50" is not a flag; it holds this package's -sim flags`,
 		`-simjson="a b"`:     `simtest: $MOONPOOL_FLAGS is "-simjson=\"a b\"", with quotes in it; it holds this package's -sim flags`,
 		"-simworkers=none":   `-simworkers wants a number of seeds to run at once, such as 2; "none" is not one (the environment gave flags too: $MOONPOOL_FLAGS="-simworkers=none")`,
@@ -143,6 +146,24 @@ func TestFlagsFromTheEnvironment(t *testing.T) {
 	}
 	_, err = read(map[string]string{flagsEnv: "-simworkers=none"}, "-simworkers=1")
 	assert.NoError(t, err, "the command line's value is the one checked")
+	for _, tc := range []struct {
+		vars  map[string]string
+		given []string
+		why   string
+	}{
+		{map[string]string{seedsEnv: "0"}, []string{"-simseeds=5"}, "the command line's -simseeds wins over $MOONPOOL_SEEDS"},
+		{map[string]string{shardEnv: "9/2"}, []string{"-simshard=0/2"}, "the command line's -simshard wins over $MOONPOOL_SHARD"},
+		{map[string]string{flagsEnv: "-simseeds=0"}, []string{"-simseeds=5"}, "the command line's -simseeds wins over $MOONPOOL_FLAGS's"},
+		{map[string]string{seedsEnv: "0", flagsEnv: "-simseeds=5"}, nil, "$MOONPOOL_FLAGS's -simseeds wins over $MOONPOOL_SEEDS"},
+		{map[string]string{flagsEnv: "-simseeds=0 -simshard=9/2 -simfor=never"}, []string{"-simseed=5"}, "a replay line takes none of the flags that choose the seeds"},
+		{map[string]string{seedsEnv: "0", shardEnv: "x"}, []string{"-simseed=5"}, "a replay line takes neither shorthand"},
+	} {
+		c, err := read(tc.vars, tc.given...)
+		require.NoError(t, err, tc.why)
+		if slices.Contains(tc.given, "-simseeds=5") || tc.vars[flagsEnv] == "-simseeds=5" {
+			assert.Equal(t, 5, c.seeds, tc.why)
+		}
+	}
 }
 
 func TestFlagsSayWhereTheShardAndSeedsCameFrom(t *testing.T) {
