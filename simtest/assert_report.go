@@ -98,12 +98,15 @@ type (
 		// How the Run chose its seeds, in the results file's summary
 		// (results.go); a merge (merge.go) checks that shards agree.
 		// Shard is written for shard 0 too, and for a Run of one shard.
-		Package  string `json:"package,omitempty"`
-		BaseSeed uint64 `json:"base_seed,omitempty"`
-		Shard    int    `json:"shard"`
-		Shards   int    `json:"shards,omitempty"`
-		Kept     int    `json:"kept_seeds,omitempty"`
-		WallNS   int64  `json:"wall_ns,omitempty"`
+		Package string `json:"package,omitempty"`
+		// ImportPath is the package's, as go test names it
+		// (example.com/m/kv), for a merge's JUnit.
+		ImportPath string `json:"import_path,omitempty"`
+		BaseSeed   uint64 `json:"base_seed,omitempty"`
+		Shard      int    `json:"shard"`
+		Shards     int    `json:"shards,omitempty"`
+		Kept       int    `json:"kept_seeds,omitempty"`
+		WallNS     int64  `json:"wall_ns,omitempty"`
 		// Workers is how many seeds the Run ran at once, when more than
 		// one (-simworkers, simtest.Workers): WallNS is that of as many
 		// cores. Absent, one.

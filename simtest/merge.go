@@ -31,7 +31,11 @@ type Sweep struct {
 // SweepTest is one test's merged results.
 type SweepTest struct {
 	Package string // the package's directory in its module, such as ./examples/kv
-	Test    string
+	// ImportPath is the package's import path, as go test names it
+	// (github.com/moonpool-go/moonpool/examples/kv); "" when the files do
+	// not hold it (written before it was recorded).
+	ImportPath string
+	Test       string
 	// Files is the number of results files merged; Shards the number of
 	// shards the seeds were split into, and Missing those of them that
 	// no file holds.
@@ -510,7 +514,7 @@ func isTimelineLine(line []byte) bool {
 // off.
 func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	first := files[0].sum
-	t := SweepTest{Package: first.Package, Test: first.Test, Files: len(files), Shards: max(first.Shards, 1), BaseSeed: first.BaseSeed, Cut: cutOff}
+	t := SweepTest{Package: first.Package, ImportPath: first.ImportPath, Test: first.Test, Files: len(files), Shards: max(first.Shards, 1), BaseSeed: first.BaseSeed, Cut: cutOff}
 	seen := make(map[int]string)
 	for _, f := range files {
 		s := f.sum

@@ -161,6 +161,21 @@ func packageDir() string {
 	return "./" + filepath.ToSlash(rel)
 }
 
+// importPath is the import path of the test binary's package, as go
+// test names it (example.com/m/kv); "" for a binary built from a list of
+// files, or when the binary has no build information.
+func importPath() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	pkg, ok := strings.CutSuffix(bi.Path, ".test")
+	if !ok || pkg == "command-line-arguments" {
+		return ""
+	}
+	return pkg
+}
+
 // packageDirOf is the directory of a test binary's package relative to its
 // module's root, from the binary's path ("example.com/m/kv.test") and its
 // module's ("example.com/m"). It is false for a binary built from a list

@@ -645,7 +645,7 @@ func (r *runner) summaryRecord() jsonReport {
 	rep := r.jsonReport(r.rows)
 	rep.FormatVersion = resultsFormat
 	if !r.outside {
-		rep.Package = packageDir()
+		rep.Package, rep.ImportPath = packageDir(), importPath()
 	}
 	// As -simbase gave it: the shards of one test given one agree.
 	rep.BaseSeed = r.given

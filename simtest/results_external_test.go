@@ -246,6 +246,7 @@ func TestResultsDirectoryHasAFileAPackage(t *testing.T) {
 	require.Len(t, sw.Tests, 2, "a test a package")
 	assert.Equal(t, "./other", sw.Tests[0].Package)
 	assert.Equal(t, "./simtest", sw.Tests[1].Package)
+	assert.Equal(t, "github.com/moonpool-go/moonpool/simtest", sw.Tests[1].ImportPath, "the import path, as go test names the package")
 	assert.Equal(t, 4, sw.Tests[1].Seeds)
 	assert.Empty(t, sw.Tests[1].Missing)
 }

@@ -1,6 +1,7 @@
 package mergecmd
 
 import (
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"strconv"
@@ -109,13 +110,17 @@ func junit(sw simtest.Sweep) ([]byte, error) {
 	doc := junitSuites{}
 	var walls []time.Duration // each suite's tests' walls added up
 	for _, t := range sw.Tests {
-		if len(doc.Suites) == 0 || doc.Suites[len(doc.Suites)-1].Name != t.Package {
-			doc.Suites = append(doc.Suites, junitSuite{Name: t.Package})
+		// Named by import path, as go test and gotestsum name a package,
+		// so that a CI view takes a test here for the pull requests' one;
+		// by directory for files written before the path was recorded.
+		pkg := cmp.Or(t.ImportPath, t.Package)
+		if len(doc.Suites) == 0 || doc.Suites[len(doc.Suites)-1].Name != pkg {
+			doc.Suites = append(doc.Suites, junitSuite{Name: pkg})
 			walls = append(walls, 0)
 		}
 		suite := &doc.Suites[len(doc.Suites)-1]
 		walls[len(walls)-1] += t.Wall
-		c := junitCase{Classname: t.Package, Name: t.Test, Time: fmt.Sprintf("%.3f", t.Wall.Seconds())}
+		c := junitCase{Classname: pkg, Name: t.Test, Time: fmt.Sprintf("%.3f", t.Wall.Seconds())}
 		if t.OK() {
 			c.SystemOut = &junitText{xmlChars(t.Report)}
 		} else {

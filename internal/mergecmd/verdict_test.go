@@ -42,3 +42,35 @@ func TestJUnitIsXMLWhateverTheReportHolds(t *testing.T) {
 	assert.Contains(t, doc.Suites[0].Cases[0].Failure.Body, "report: "+shown)
 	assert.Equal(t, "passed: "+shown, doc.Suites[0].Cases[1].SystemOut)
 }
+
+// TestJUnitNamesPackagesAsGoTestDoes: suites and classnames are import
+// paths, as go test's and gotestsum's JUnit name them, so that a CI view
+// takes a merged test for the pull requests' one; a file written before
+// the path was recorded gives the directory.
+func TestJUnitNamesPackagesAsGoTestDoes(t *testing.T) {
+	sw := simtest.Sweep{Tests: []simtest.SweepTest{
+		{Package: "./kv", ImportPath: "example.com/m/kv", Test: "TestA", Seeds: 1, Passed: 1},
+		{Package: "./kv", ImportPath: "example.com/m/kv", Test: "TestB", Seeds: 1, Passed: 1},
+		{Package: "./old", Test: "TestC", Seeds: 1, Passed: 1},
+	}}
+	b, err := junit(sw)
+	require.NoError(t, err)
+	var doc struct {
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Classname string `xml:"classname,attr"`
+				Name      string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(b, &doc), "%s", b)
+	require.Len(t, doc.Suites, 2, "%s", b)
+	assert.Equal(t, "example.com/m/kv", doc.Suites[0].Name)
+	require.Len(t, doc.Suites[0].Cases, 2)
+	for _, c := range doc.Suites[0].Cases {
+		assert.Equal(t, "example.com/m/kv", c.Classname)
+	}
+	assert.Equal(t, "./old", doc.Suites[1].Name)
+	assert.Equal(t, "./old", doc.Suites[1].Cases[0].Classname)
+}
