@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,6 +100,10 @@ type S struct {
 	// up, while its tasks' goroutines may still run (runGivenUp).
 	cleanMu  sync.Mutex
 	cleanups []func()
+	// envSet names the variables Setenv set and Chdir (PWD) changed, under
+	// cleanMu: their lookups, to put them back, are simtest's, not the
+	// test's, and a checked replay does not list them (envScope).
+	envSet []string
 	// partial is what Output was given after its last newline; outMu
 	// guards it for writes after the seed ended, from any goroutine.
 	outMu   sync.Mutex
@@ -443,6 +448,7 @@ func (s *S) Setenv(key, value string) {
 	s.refuseWorkers("Setenv")
 	prev, had := os.LookupEnv(key)
 	s.refuseParallel("Setenv", func() { s.tb.Setenv(key, value) })
+	s.setsEnv(key)
 	s.addCleanup(func() { restoreEnv(key, prev, had) })
 }
 
@@ -462,12 +468,22 @@ func (s *S) Chdir(dir string) {
 	}
 	pwd, hadPWD := os.LookupEnv("PWD")
 	s.refuseParallel("Chdir", func() { s.tb.Chdir(dir) })
+	s.setsEnv("PWD")
 	s.addCleanup(func() {
 		if err := os.Chdir(old); err != nil {
 			s.Errorf("simtest: the seed cannot come back to the working directory %s it changed with Chdir: %v", old, err)
 		}
 		restoreEnv("PWD", pwd, hadPWD)
 	})
+}
+
+// setsEnv records that the seed set the variable key (envSet).
+func (s *S) setsEnv(key string) {
+	s.cleanMu.Lock()
+	defer s.cleanMu.Unlock()
+	if !slices.Contains(s.envSet, key) {
+		s.envSet = append(s.envSet, key)
+	}
 }
 
 // refuseWorkers ends the seed on a configuration error, naming the fix,

@@ -162,10 +162,24 @@ func (r *runner) checkReplayWith(o *seedOutcome, host replayHost) string {
 	}
 	verdict := replayVerdict(o, took, string(out), err, r.t.Name())
 	if strings.HasPrefix(verdict, "replay checked:") {
-		verdict += envScope(readTestlogEnv(testlog), os.Environ())
+		read := readTestlogEnv(testlog)
+		if o.s != nil && read != nil {
+			// The seed's own S.Setenv and S.Chdir looked these up to put
+			// them back: the test sets them, and reads none from here.
+			o.s.cleanMu.Lock()
+			read = slices.DeleteFunc(read, func(name string) bool { return slices.Contains(o.s.envSet, name) })
+			o.s.cleanMu.Unlock()
+		}
+		verdict += envScope(read, startEnviron)
 	}
 	return verdict
 }
+
+// startEnviron is the environment the test binary started in, which a
+// checked replay's verdict says a variable is set or unset in: a
+// developer's shell has no variable the test set itself (t.Setenv), and
+// the replay line runs in such a shell.
+var startEnviron = os.Environ()
 
 // readTestlogEnv lists the environment variables that a test process
 // looked up, from the file its -test.testlogfile names, leaving out this

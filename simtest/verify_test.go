@@ -74,6 +74,13 @@ func TestReplayCheckChild(t *testing.T) {
 				}
 			}, Seeds(1))
 		})
+	case "setenv":
+		t.Setenv("SIMTEST_VERIFY_MODE", "strict")
+		Run(t, func(s *S) {
+			s.Setenv("SIMTEST_VERIFY_WRITTEN", "1")
+			s.Chdir(s.TempDir())
+			oneInThree(s)
+		})
 	case "pid":
 		Run(t, func(s *S) {
 			if s.Providers().Random.IntN(3) == 0 {
@@ -181,6 +188,20 @@ func TestVerifyReplayDoesNotSayALineNeedsNoVariable(t *testing.T) {
 		`the test looked up no environment variable while it ran; a variable read before the tests began \(by a package variable's initializer or TestMain\) is not seen\n`, out,
 		"the initializer's lookup is not in the testing package's log, and the verdict does not call the line one that needs no variable")
 	assert.NotContains(t, out, "read no environment variable")
+}
+
+// TestVerifyReplayListsOnlyTheVariablesToSet: a variable the test sets
+// itself, with t.Setenv, is unset in the shell the line is run in, and
+// those S.Setenv and S.Chdir (PWD) set, whose lookups are simtest's, to
+// put them back, are not listed.
+func TestVerifyReplayListsOnlyTheVariablesToSet(t *testing.T) {
+	out := verifyChild(t, t.TempDir(), "setenv", "-simverify", "-simkeep=false")
+	m := regexp.MustCompile(`replay checked: [^\n]*; the test looked up ([^\n]*) while it ran, so run the line with them as here`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	assert.Contains(t, m[1], "SIMTEST_VERIFY_CHILD (set here)")
+	assert.Contains(t, m[1], "SIMTEST_VERIFY_MODE (unset here)", "the test sets it itself")
+	assert.NotContains(t, m[1], "SIMTEST_VERIFY_WRITTEN")
+	assert.NotContains(t, m[1], "PWD")
 }
 
 func TestVerifyReplaySaysAPackageVariableMadeTheFailure(t *testing.T) {
