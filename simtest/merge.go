@@ -91,9 +91,33 @@ func (s Sweep) OK() bool {
 
 // OK reports whether every seed passed, with no failed assertion, no gap,
 // no missing shard, no file cut off and no shard stopped at go test's
-// -timeout.
+// -timeout: whether [SweepTest.Failures] is empty.
 func (t SweepTest) OK() bool {
-	return t.Failed == 0 && t.AssertionFailures == 0 && t.Gaps == 0 && len(t.Missing) == 0 && len(t.Cut) == 0 && len(t.TimedOut) == 0
+	return len(t.Failures()) == 0
+}
+
+// Failures lists why the test fails the merge, in this order: "failing
+// seeds", "failed assertions", "coverage gaps", "missing shards", "files
+// cut off" and "shards stopped at go test's -timeout"; none when it
+// passes.
+func (t SweepTest) Failures() []string {
+	var out []string
+	for _, f := range []struct {
+		bad bool
+		why string
+	}{
+		{t.Failed > 0, "failing seeds"},
+		{t.AssertionFailures > 0, "failed assertions"},
+		{t.Gaps > 0, "coverage gaps"},
+		{len(t.Missing) > 0, "missing shards"},
+		{len(t.Cut) > 0, "files cut off"},
+		{len(t.TimedOut) > 0, "shards stopped at go test's -timeout"},
+	} {
+		if f.bad {
+			out = append(out, f.why)
+		}
+	}
+	return out
 }
 
 // A CutFile is a results file that ends before its summary line, as a

@@ -747,3 +747,24 @@ func TestMergeWarnsOfShardsOfOtherSource(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, sw.Tests[0].Report, "(source hash "+string(m[1])+" in shards [0], none in shards [1 2])")
 }
+
+// TestSweepTestFailuresSayWhyItIsNotOK: each way a test fails a merge has
+// its reason, and a test is OK when it has none.
+func TestSweepTestFailuresSayWhyItIsNotOK(t *testing.T) {
+	for _, tc := range []struct {
+		test simtest.SweepTest
+		want []string
+	}{
+		{simtest.SweepTest{Seeds: 3, Passed: 3}, nil},
+		{simtest.SweepTest{Failed: 1}, []string{"failing seeds"}},
+		{simtest.SweepTest{AssertionFailures: 1}, []string{"failed assertions"}},
+		{simtest.SweepTest{Gaps: 1}, []string{"coverage gaps"}},
+		{simtest.SweepTest{Missing: []int{2}}, []string{"missing shards"}},
+		{simtest.SweepTest{Cut: []simtest.CutFile{{Path: "x"}}}, []string{"files cut off"}},
+		{simtest.SweepTest{TimedOut: []int{0}}, []string{"shards stopped at go test's -timeout"}},
+		{simtest.SweepTest{Failed: 1, TimedOut: []int{0}, Gaps: 2}, []string{"failing seeds", "coverage gaps", "shards stopped at go test's -timeout"}},
+	} {
+		assert.Equal(t, tc.want, tc.test.Failures(), "%+v", tc.test)
+		assert.Equal(t, tc.want == nil, tc.test.OK(), "%+v", tc.test)
+	}
+}

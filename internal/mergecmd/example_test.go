@@ -36,7 +36,7 @@ func ExampleMain() {
 	// Flags:
 	//   -junit file
 	//     	write the merged result as JUnit XML to this file, for CI's test view: a testcase per test;
-	//     	a failing one's body starting with each failing seed's replay line
+	//     	a failing one's body starting with each failing seed's replay line; not "-", as standard output has the report
 	//   -o file
 	//     	write the report to this file as well as to standard output;
 	//     	"-" is standard output alone (./- names a file called -)

@@ -44,7 +44,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	out := fs.String("o", "", "write the report to this `file` as well as to standard output;\n\"-\" is standard output alone (./- names a file called -)")
-	junitOut := fs.String("junit", "", "write the merged result as JUnit XML to this `file`, for CI's test view: a testcase per test;\na failing one's body starting with each failing seed's replay line")
+	junitOut := fs.String("junit", "", "write the merged result as JUnit XML to this `file`, for CI's test view: a testcase per test;\na failing one's body starting with each failing seed's replay line; not \"-\", as standard output has the report")
 	// Package flag stops at the first argument that is not a flag; the
 	// command takes its flags after the results too, parsing on past each
 	// path, up to a "--", after which every argument is a path.
@@ -67,6 +67,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(paths) == 0 {
 		fs.Usage()
+		return 2
+	}
+	if *junitOut == "-" {
+		// Standard output has the report: XML mixed into it would serve
+		// neither reader.
+		fmt.Fprintln(stderr, `moonpool-merge: -junit - would mix the XML into the report on standard output; name a file, such as -junit junit.xml (./- names a file called -)`)
 		return 2
 	}
 	sw, err := simtest.MergeResults(paths...)

@@ -200,6 +200,16 @@ func TestMergeWritesJUnit(t *testing.T) {
 	code, _, errs = run(pass, "-junit", filepath.Join(t.TempDir(), "no", "such", "dir", "junit.xml"))
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, "moonpool-merge: writing the JUnit XML: ")
+
+	// "-" is not standard output, which has the report, nor a file.
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	code, out, errs := run(filepath.Join(wd, pass), "-junit", "-")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errs, "moonpool-merge: -junit - would mix the XML into the report on standard output; name a file")
+	assert.NoFileExists(t, "-")
 }
 
 func TestMergeErrors(t *testing.T) {

@@ -18,12 +18,17 @@ import (
 func verdict(sw simtest.Sweep) string {
 	var seeds, failed, bad int
 	counts := map[string]int{}
+	var whys []string // the reasons, in the order the tests first give them
 	for _, t := range sw.Tests {
 		seeds, failed = seeds+t.Seeds, failed+t.Failed
-		if !t.OK() {
+		fails := t.Failures()
+		if len(fails) > 0 {
 			bad++
 		}
-		for _, why := range failures(t) {
+		for _, why := range fails {
+			if counts[why] == 0 {
+				whys = append(whys, why)
+			}
 			counts[why]++
 		}
 	}
@@ -32,28 +37,10 @@ func verdict(sw simtest.Sweep) string {
 	if bad == 0 {
 		return fmt.Sprintf("moonpool-merge: %s merged, all passed; %s, none failed", tests, seedWords)
 	}
-	var whys []string
-	for _, why := range failureKinds {
-		if n := counts[why]; n > 0 {
-			whys = append(whys, fmt.Sprintf("%d %s", n, why))
-		}
+	for i, why := range whys {
+		whys[i] = fmt.Sprintf("%d with %s", counts[why], why)
 	}
 	return fmt.Sprintf("moonpool-merge: %s merged, %d failed (%s); %s, %d failed", tests, bad, strings.Join(whys, ", "), seedWords, failed)
-}
-
-// failureKinds are the reasons a test fails the merge, in the order the
-// verdict names them.
-var failureKinds = []string{"with failing seeds", "with failed assertions", "with coverage gaps", "with missing shards", "with files cut off", "with shards stopped at go test's -timeout"}
-
-// failures lists why t fails the merge, in failureKinds' words.
-func failures(t simtest.SweepTest) []string {
-	var out []string
-	for i, bad := range []bool{t.Failed > 0, t.AssertionFailures > 0, t.Gaps > 0, len(t.Missing) > 0, len(t.Cut) > 0, len(t.TimedOut) > 0} {
-		if bad {
-			out = append(out, failureKinds[i])
-		}
-	}
-	return out
 }
 
 func plural(n int, word string) string {
@@ -135,9 +122,13 @@ func junit(sw simtest.Sweep) ([]byte, error) {
 				b.WriteString("\n")
 			}
 			b.WriteString(t.Report)
-			message := strings.Join(failures(t), ", ")
+			fails := t.Failures()
+			message := "failed: " + strings.Join(fails, ", ")
 			if t.Failed > 0 {
-				message = fmt.Sprintf("%d of %s failed", t.Failed, plural(t.Seeds, "seed")) + strings.TrimPrefix(message, failureKinds[0])
+				message = fmt.Sprintf("%d of %s failed", t.Failed, plural(t.Seeds, "seed"))
+				if len(fails) > 1 {
+					message += ", with " + strings.Join(fails[1:], ", ")
+				}
 			}
 			c.Failure = &junitFailure{Message: xmlChars(message), Body: xmlChars(b.String())}
 			suite.Failures++

@@ -74,3 +74,34 @@ func TestJUnitNamesPackagesAsGoTestDoes(t *testing.T) {
 	assert.Equal(t, "./old", doc.Suites[1].Name)
 	assert.Equal(t, "./old", doc.Suites[1].Cases[0].Classname)
 }
+
+// TestJUnitFailureMessageSaysWhy: a test's failure message says why it
+// fails the merge, in SweepTest.Failures' words, whether or not a seed
+// failed.
+func TestJUnitFailureMessageSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		test simtest.SweepTest
+		want string
+	}{
+		{simtest.SweepTest{Seeds: 10, Failed: 3}, "3 of 10 seeds failed"},
+		{simtest.SweepTest{Seeds: 10, Failed: 1, Gaps: 2, Missing: []int{1}}, "1 of 10 seeds failed, with coverage gaps, missing shards"},
+		{simtest.SweepTest{Seeds: 10, Passed: 10, Missing: []int{1}}, "failed: missing shards"},
+		{simtest.SweepTest{Seeds: 10, Passed: 10, AssertionFailures: 1, TimedOut: []int{0}}, "failed: failed assertions, shards stopped at go test's -timeout"},
+	} {
+		tc.test.Package, tc.test.Test = "./p", "TestX"
+		b, err := junit(simtest.Sweep{Tests: []simtest.SweepTest{tc.test}})
+		require.NoError(t, err)
+		var c struct {
+			Suites []struct {
+				Cases []struct {
+					Failure *struct {
+						Message string `xml:"message,attr"`
+					} `xml:"failure"`
+				} `xml:"testcase"`
+			} `xml:"testsuite"`
+		}
+		require.NoError(t, xml.Unmarshal(b, &c), "%s", b)
+		require.NotNil(t, c.Suites[0].Cases[0].Failure, "%s", b)
+		assert.Equal(t, tc.want, c.Suites[0].Cases[0].Failure.Message)
+	}
+}
