@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"cmp"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -394,7 +395,7 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 	// flags: those that choose the seeds of a sequence give way to the
 	// seeds the command line names.
 	skip := func(name string) bool {
-		return replays && slices.Contains([]string{"simseeds", "simbase", "simfresh", "simfor", "simplateau", "simshard"}, name)
+		return replays && slices.Contains(seedChoosingFlags(), name)
 	}
 	var fl flags
 	// Every variable is looked up first, whatever the command line gives.
@@ -479,6 +480,13 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 	}
 	fs.Visit(func(g *flag.Flag) { fl.keepGiven = fl.keepGiven || g.Name == "simkeep" && f.keep })
 	return fl
+}
+
+// seedChoosingFlags are the flags that choose the seeds of a sequence,
+// which a replay line does not take from the environment, as doc.go
+// lists them.
+func seedChoosingFlags() []string {
+	return []string{"simseeds", "simbase", "simfresh", "simfor", "simplateau", "simshard"}
 }
 
 // envFlags splits $MOONPOOL_FLAGS into its flags, each as name=value
@@ -624,20 +632,27 @@ func resolve(short bool, fl flags, opts []Option) (config, error) {
 		return defaultConfig(short), fl.err
 	}
 	c, err := resolveFlags(short, fl, opts)
-	if err != nil && fl.env != "" && !strings.Contains(err.Error(), "$MOONPOOL_") {
+	if err != nil && fl.env != "" && !errors.As(err, new(noEnvNote)) {
 		err = fmt.Errorf("%w (the environment gave flags too: %s)", err, fl.env)
 	}
 	return c, err
 }
 
+// noEnvNote marks an error of resolveFlags that resolve notes no
+// variable on: an option's, which no flag is part of, and one that names
+// the variable that gave the flag already.
+type noEnvNote struct{ error }
+
+func (e noEnvNote) Unwrap() error { return e.error }
+
 func resolveFlags(short bool, fl flags, opts []Option) (config, error) {
 	c := defaultConfig(short)
 	for _, o := range opts {
 		if o == nil {
-			return c, fmt.Errorf("simtest: a nil Option was passed; remove it")
+			return c, noEnvNote{fmt.Errorf("simtest: a nil Option was passed; remove it")}
 		}
 		if err := o.apply(&c); err != nil {
-			return c, err
+			return c, noEnvNote{err}
 		}
 	}
 	if c.network != nil {
@@ -737,7 +752,11 @@ func resolveFlags(short bool, fl flags, opts []Option) (config, error) {
 	if fl.shard != "" {
 		i, n, err := parseShard(fl.shard, fl.shardIn)
 		if err != nil {
-			return c, fmt.Errorf("simtest: %w", err)
+			err = fmt.Errorf("simtest: %w", err)
+			if fl.shardIn != "-simshard" {
+				err = noEnvNote{err} // it names the variable
+			}
+			return c, err
 		}
 		c.shard, c.shards = i, n
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,21 @@ func TestDocListsEveryFlag(t *testing.T) {
 	for _, name := range own {
 		assert.Regexp(t, "`-"+name+`\b`, string(readme), "README.md's flags name -%s", name)
 	}
+}
+
+// TestDocListsTheFlagsAReplayDoesNotTake: doc.go names the flags a
+// replay takes none of from the environment, those readFlags skips.
+func TestDocListsTheFlagsAReplayDoesNotTake(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	text := strings.ReplaceAll(string(doc), "\n// ", " ")
+	m := regexp.MustCompile(`none of the flags that choose a sequence's seeds \(([^)]*)\)`).FindStringSubmatch(text)
+	require.NotNil(t, m, "doc.go says which flags a replay does not take from the environment")
+	var listed []string
+	for f := range strings.SplitSeq(m[1], ", ") {
+		listed = append(listed, strings.TrimPrefix(f, "-"))
+	}
+	assert.ElementsMatch(t, seedChoosingFlags(), listed)
 }
 
 func TestReplayLineKeepsUserFlagsThatStartWithSim(t *testing.T) {
@@ -216,4 +232,26 @@ func TestGoTestCacheKeysOnFlagsFromTheEnvironment(t *testing.T) {
 	assert.Contains(t, goTest(first), "(cached)", "the same variable: the result is cached")
 	out := goTest(first + " -simseeds=3")
 	assert.NotContains(t, out, "(cached)", "another variable: the test runs again")
+}
+
+// TestAnErrorNotesTheEnvironmentOnlyWhereItHelps: an error of settings
+// the environment gave in part names the variables, unless it names one
+// already or no flag is part of it (an option's).
+func TestAnErrorNotesTheEnvironmentOnlyWhereItHelps(t *testing.T) {
+	fl := readFlags(nil, (&env{vars: map[string]string{seedsEnv: "5"}}).lookup)
+	_, err := resolve(false, fl, []Option{nil})
+	assert.EqualError(t, err, "simtest: a nil Option was passed; remove it")
+	_, err = resolve(false, fl, []Option{Seeds(0)})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "the environment gave flags too")
+
+	fl = readFlags(nil, (&env{vars: map[string]string{shardEnv: "2/2"}}).lookup)
+	_, err = resolve(false, fl, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "$MOONPOOL_SHARD=2/2: the shard")
+	assert.NotContains(t, err.Error(), "the environment gave flags too", "the error names the variable already")
+
+	fl = readFlags(nil, (&env{vars: map[string]string{flagsEnv: "-simworkers=none"}}).lookup)
+	_, err = resolve(false, fl, nil)
+	assert.ErrorContains(t, err, `(the environment gave flags too: $MOONPOOL_FLAGS="-simworkers=none")`)
 }

@@ -382,9 +382,9 @@ func (r *runner) tellAlone(o, again *seedOutcome) bool {
 	sr := seedResult(again)
 	o.aloneRun = &AloneRun{Trace: again.res.Trace, Outcome: sr.Outcome, FirstFailure: sr.FirstFailure}
 	n := o.workers
-	how := "failed beside other seeds on %d workers, and not alone"
+	alone := "not alone"
 	if again.failed() {
-		how = "failed beside other seeds on %d workers, and otherwise alone"
+		alone = "otherwise alone"
 	}
 	crypto := ""
 	if r.crypto != nil && r.crypto.shared {
@@ -395,14 +395,13 @@ func (r *runner) tellAlone(o, again *seedOutcome) bool {
 	if o.tl != nil {
 		unit, name = "timeline", "timeline "+runID(o)
 	}
-	how = strings.ReplaceAll(how, "seeds", unit+"s")
-	o.alone = fmt.Sprintf("%s "+how+": run again alone after the Run's %ss, in this process, %s. "+
+	o.alone = fmt.Sprintf("%s failed beside other %ss on %d workers, and %s: run again alone after the Run's %ss, in this process, %s. "+
 		"So the %ss most likely share state, such as a package variable that the body or the code under test writes "+
 		"(simvet's globalstate rule finds it before running)%s; "+
 		"the replay line, which runs the %s alone, does not replay this failure. "+
 		"The test's %ss on %d workers (%s) run it beside others again, where it may fail on another %s; on one worker (%s) they run apart, "+
 		"and with -simcheck each %s runs twice alone, which tells a %s that is not deterministic on its own",
-		name, n, unit, found, unit, crypto, unit, unit, n, r.workersLine(n), unit, r.workersLine(1), unit, unit)
+		name, unit, n, alone, unit, found, unit, crypto, unit, unit, n, r.workersLine(n), unit, r.workersLine(1), unit, unit)
 	return true
 }
 
