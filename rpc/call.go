@@ -74,9 +74,12 @@ type ref struct {
 	tok, target Token
 	method      string
 	sent        bool
+	frameLen    int // for a request too large for its connection (peer.established)
 }
 
-func (x *call) ref() ref { return ref{x, x.tok, x.target, x.method, x.sent} }
+func (x *call) ref() ref {
+	return ref{x: x, tok: x.tok, target: x.target, method: x.method, sent: x.sent}
+}
 
 func (x *call) receive(c *conn, tok Token, payload []byte) {
 	if len(payload) == 0 {
@@ -282,13 +285,7 @@ func encode[Req any](ctx context.Context, x *call, b *msgBox[Req]) error {
 	}
 	frame, err := b.appendTo(t, frame)
 	if err == nil {
-		limit := t.cfg.MaxPayload
-		if m := int(x.peer.max.Load()); m > 0 && m < limit {
-			limit = m // the server's, learned from its hello
-		}
-		if frame, err = wire.Finish(frame, at, limit); err != nil && limit < t.cfg.MaxPayload {
-			err = fmt.Errorf("the server accepts at most %d bytes of payload (its Config.MaxPayload), less than this end's %d: %w", limit, t.cfg.MaxPayload, err)
-		}
+		frame, err = t.finishFor(frame, at, x.peer, x.peer.maxOut())
 	}
 	x.frame = frame
 	return err
@@ -474,6 +471,24 @@ func notConnected(now time.Time, lerr, cerr error, dialing, redial time.Time) st
 	return strings.Join(parts, "; ")
 }
 
+// finishFor finishes a frame for the other end, to, which accepts
+// payloads of at most limit bytes (maxOut): a larger one is an error
+// naming the bound, and the end whose bound it is. to is asked its
+// address only then: a connection's is made each time it is asked.
+func (t *Transport) finishFor(frame []byte, at int, to interface{ remote() string }, limit int) ([]byte, error) {
+	frame, err := wire.Finish(frame, at, limit)
+	if err != nil && limit < t.cfg.MaxPayload {
+		err = t.tooLargeFor(to.remote(), limit, err)
+	}
+	return frame, err
+}
+
+// tooLargeFor is the error of a frame too large for the other end at
+// addr, whose bound, lower than this end's, is limit: err says how large.
+func (t *Transport) tooLargeFor(addr string, limit int, err error) error {
+	return fmt.Errorf("%s accepts at most %d bytes of payload (its Config.MaxPayload), less than this end's %d: %w", addr, limit, t.cfg.MaxPayload, err)
+}
+
 // send sends msg to target at addr, unreliably, with no reply.
 func (t *Transport) send(addr string, target Token, msg any) error {
 	pr, err := t.peer(addr)
@@ -484,7 +499,7 @@ func (t *Transport) send(addr string, target Token, msg any) error {
 	frame = append(frame, kindSend)
 	frame, err = t.cfg.Codec.Append(frame, msg)
 	if err == nil {
-		frame, err = wire.Finish(frame, at, t.cfg.MaxPayload)
+		frame, err = t.finishFor(frame, at, pr, pr.maxOut())
 	}
 	if err != nil {
 		return notSent(fmt.Errorf("rpc: Send to %v at %s: encode the message: %w", target, addr, err))

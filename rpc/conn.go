@@ -205,9 +205,7 @@ func (c *conn) queueMessage(tok Token, kind byte, v appender, failure error) (bo
 		out = append(out, kind)
 	}
 	if err == nil {
-		if out, err = wire.Finish(out, at, limit); err != nil && limit < c.t.cfg.MaxPayload {
-			err = fmt.Errorf("%s accepts frames of at most %d bytes of payload (its Config.MaxPayload), less than this end's %d: %w", c.remote(), limit, c.t.cfg.MaxPayload, err)
-		}
+		out, err = c.t.finishFor(out, at, c, limit)
 	}
 	if err != nil {
 		out = out[:at]
@@ -217,13 +215,18 @@ func (c *conn) queueMessage(tok Token, kind byte, v appender, failure error) (bo
 	return true, err
 }
 
-// maxOut is the largest payload c may carry to the other end: this
-// end's maximum, or the other end's if lower.
-func (c *conn) maxOut() int {
-	if c.peerMax > 0 && c.peerMax < c.t.cfg.MaxPayload {
-		return c.peerMax
+// maxOut is the largest payload c may carry to the other end.
+func (c *conn) maxOut() int { return maxOut(c.t.cfg.MaxPayload, c.peerMax) }
+
+// maxOut is the largest payload a frame may carry to the other end:
+// own, this end's Config.MaxPayload, or other, the other end's from its
+// hello (0 while unknown), if lower. Every frame sent is bounded by it,
+// as the other end ends a connection that brings it a larger one.
+func maxOut(own, other int) int {
+	if other > 0 && other < own {
+		return other
 	}
-	return c.t.cfg.MaxPayload
+	return own
 }
 
 // close ends the connection, once.

@@ -114,7 +114,7 @@ func TestReplyAboveRequesterMax(t *testing.T) {
 		require.NoError(s, err)
 		_, err = big.GetReply(within(s, 10*time.Second), client, textMsg{"x"})
 		require.ErrorIs(s, err, rpc.ErrReplyLost, "the server knows the caller's bound from its hello, and sends no reply that would end the connection")
-		assert.Contains(s, err.Error(), "accepts frames of at most 1000 bytes of payload (its Config.MaxPayload)", "the error names the bound to raise")
+		assert.Contains(s, err.Error(), "accepts at most 1000 bytes of payload (its Config.MaxPayload)", "the error names the bound to raise")
 		assert.Zero(s, client.Stats().Resent)
 	}, quiet...)
 }

@@ -441,12 +441,8 @@ func (p *promise) reply(v appender) error {
 // queueText queues an answer of kind whose body is msg, cut to fit a
 // frame.
 func (p *promise) queueText(kind byte, msg string) {
-	if room := max(p.c.maxOut()-64, 0); len(msg) > room {
-		cut := room
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "..."
+	if room := p.c.maxOut() - 64; len(msg) > room {
+		msg = cutToFit(msg, room) + "..."
 	}
 	_ = p.queue(kind, text(msg), nil)
 }
@@ -477,11 +473,19 @@ func (p *promise) queueFailure(err error) {
 		return
 	}
 	note := fmt.Sprintf("... (cut: the error was %d bytes, more than a frame holds)", len(msg))
-	cut := min(max(p.c.maxOut()-len(note)-16, 0), len(msg)) // 16: the kind, and room
-	for cut > 0 && cut < len(msg) && !utf8.RuneStart(msg[cut]) {
+	p.queue(kindRemoteErr, nil, errors.New(cutToFit(msg, p.c.maxOut()-len(note)-16)+note)) // 16: the kind, and room
+}
+
+// cutToFit returns the start of msg that fits in room bytes, whole runes.
+func cutToFit(msg string, room int) string {
+	if len(msg) <= room {
+		return msg
+	}
+	cut := max(room, 0)
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
 		cut--
 	}
-	p.queue(kindRemoteErr, nil, errors.New(msg[:cut]+note))
+	return msg[:cut]
 }
 
 func (p *promise) breakPromise() {

@@ -42,7 +42,7 @@ func TestAReplyLargerThanTheCallerAcceptsFailsOnce(t *testing.T) {
 		ep := bigReply(s, server, &ran)
 		_, err = ep.GetReply(within(s, 10*time.Second), client, echoReq{1})
 		require.ErrorIs(s, err, rpc.ErrReplyLost)
-		assert.Regexp(s, `^rpc: GetReply to wellknown/1 at 10\.0\.0\.1:4500: the handler ran and replied, but its reply could not be sent: encode the reply: 10\.0\.0\.2:\d+ accepts frames of at most 1048576 bytes of payload \(its Config\.MaxPayload\), less than this end's 4194304: wire: a frame of \d+ bytes`, err.Error())
+		assert.Regexp(s, `^rpc: GetReply to wellknown/1 at 10\.0\.0\.1:4500: the handler ran and replied, but its reply could not be sent: encode the reply: 10\.0\.0\.2:\d+ accepts at most 1048576 bytes of payload \(its Config\.MaxPayload\), less than this end's 4194304: wire: a frame of \d+ bytes`, err.Error())
 		assert.Equal(s, int64(1), ran.Load(), "the handler ran once")
 		st := client.Stats()
 		assert.Zero(s, st.BadFrames)
@@ -73,11 +73,11 @@ func TestARequestLargerThanTheServerAcceptsIsNotSent(t *testing.T) {
 		// Queued before the first connection: its hello tells.
 		_, err = ep.GetReply(within(s, 10*time.Second), client, make([]byte, 2<<20))
 		require.ErrorIs(s, err, rpc.ErrNotSent)
-		assert.Equal(s, "rpc: GetReply to wellknown/1 at 10.0.0.1:4500: the request is larger than the server accepts: 1048576 bytes of payload at most (its Config.MaxPayload); raise it there, or send less", err.Error())
+		assert.Regexp(s, `^rpc: GetReply to wellknown/1 at 10\.0\.0\.1:4500: the request is too large: 10\.0\.0\.1:4500 accepts at most 1048576 bytes of payload \(its Config\.MaxPayload\), less than this end's 4194304: wire: a frame of \d+ bytes`, err.Error())
 		// Encoded once the bound is known.
 		_, err = ep.GetReply(within(s, 10*time.Second), client, make([]byte, 2<<20))
 		require.ErrorIs(s, err, rpc.ErrNotSent)
-		assert.Contains(s, err.Error(), "encode the request: the server accepts at most 1048576 bytes of payload (its Config.MaxPayload), less than this end's 4194304: wire: a frame of ")
+		assert.Contains(s, err.Error(), "encode the request: 10.0.0.1:4500 accepts at most 1048576 bytes of payload (its Config.MaxPayload), less than this end's 4194304: wire: a frame of ")
 		r, err := ep.GetReply(within(s, 10*time.Second), client, []byte("ok"))
 		require.NoError(s, err)
 		assert.Equal(s, 2, r.N)
@@ -103,9 +103,53 @@ func TestAReplyLargerThanTheCallerAcceptsFailsOnceOnLoopback(t *testing.T) {
 	defer client.Close()
 	_, err = ep.GetReply(ctx, client, echoReq{1})
 	require.ErrorIs(t, err, rpc.ErrReplyLost)
-	assert.Contains(t, err.Error(), "accepts frames of at most 1048576 bytes of payload (its Config.MaxPayload)")
+	assert.Contains(t, err.Error(), "accepts at most 1048576 bytes of payload (its Config.MaxPayload)")
 	assert.Equal(t, int64(1), ran.Load())
 	assert.Zero(t, client.Stats().Resent)
 	require.NoError(t, client.Close())
 	require.NoError(t, server.Close())
+}
+
+// TestUnreliableFramesLargerThanTheServerAcceptsAreNotSent: a Send, or a
+// TryGetReply, larger than the server's MaxPayload is not sent, whether
+// its bound was known when it was encoded or it waited for the hello that
+// told it: the server never sees a frame it would end the connection on,
+// so the calls in flight on that connection go on.
+func TestUnreliableFramesLargerThanTheServerAcceptsAreNotSent(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{MaxPayload: 4 << 20})
+		require.NoError(s, err)
+		ran := 0
+		_, err = rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, b []byte) (echoResp, error) {
+			ran++
+			return echoResp{len(b)}, nil
+		})
+		require.NoError(s, err)
+		ep := rpc.At[[]byte, echoResp](server.Addr(), rpc.WellKnown(1))
+		big := make([]byte, 2<<20)
+
+		// Queued before the first connection: a Send, then a TryGetReply.
+		require.NoError(s, ep.Send(ctx, client, big), "queued unsent; the hello has not told the bound")
+		_, err = ep.TryGetReply(within(s, 10*time.Second), client, big)
+		require.ErrorIs(s, err, rpc.ErrNotSent)
+		assert.Regexp(s, `^rpc: TryGetReply to wellknown/1 at 10\.0\.0\.1:4500: the request is too large: 10\.0\.0\.1:4500 accepts at most 1048576 bytes of payload`, err.Error())
+		assert.Equal(s, uint64(1), client.Stats().Dropped, "the Send queued before the hello")
+
+		// Encoded once the bound is known.
+		err = ep.Send(ctx, client, big)
+		require.ErrorIs(s, err, rpc.ErrNotSent)
+		assert.Contains(s, err.Error(), "10.0.0.1:4500 accepts at most 1048576 bytes of payload (its Config.MaxPayload), less than this end's 4194304")
+		_, err = ep.TryGetReply(within(s, 10*time.Second), client, big)
+		require.ErrorIs(s, err, rpc.ErrNotSent)
+
+		r, err := ep.TryGetReply(within(s, 10*time.Second), client, []byte("ok"))
+		require.NoError(s, err)
+		assert.Equal(s, 2, r.N)
+		assert.Equal(s, 1, ran)
+		assert.Zero(s, server.Stats().BadFrames)
+		assert.Zero(s, client.Stats().Disconnects)
+	}, quiet...)
 }

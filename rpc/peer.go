@@ -57,6 +57,13 @@ type peer struct {
 	dialing, redial time.Time
 }
 
+// maxOut is the largest payload a frame to the peer may carry, as far
+// as this end knows (see maxOut).
+func (p *peer) maxOut() int { return maxOut(p.t.cfg.MaxPayload, int(p.max.Load())) }
+
+// remote is the peer's address.
+func (p *peer) remote() string { return p.addr }
+
 func newPeer(t *Transport, addr, host string) *peer {
 	return &peer{t: t, addr: addr, host: host, mu: mutex{off: t.sim}}
 }
@@ -269,35 +276,42 @@ func (p *peer) established(c *conn, inst uint64) {
 	p.cur = c
 	p.connectErr = nil
 	p.max.Store(int64(c.peerMax))
+	limit := c.maxOut()
 	var broken, large []ref
 	for x := p.rel.head; x != nil; {
 		next := x.next
 		switch {
 		case restarted && x.written && x.mode == modeUnlessFailed:
 			broken = append(broken, x.ref())
-		case c.peerMax > 0 && len(x.frame)-wire.HeaderSize > c.peerMax:
+		case len(x.frame)-wire.HeaderSize > limit:
 			// The peer would end the connection on it, and it would be
 			// sent again on the next, and the next: it leaves the queue.
-			large = append(large, x.ref())
+			r := x.ref()
+			r.frameLen = len(x.frame)
+			large = append(large, r)
 			p.rel.remove(x)
 		}
 		x.written = false
 		x = next
 	}
 	p.relNext = p.rel.head
+	// So do the unreliable frames queued before the bound was known.
+	large, sends := p.cutLarge(limit, large)
 	p.mu.Unlock()
 	p.t.stats.connects.Add(1)
+	if sends > 0 {
+		p.t.stats.dropped.Add(uint64(sends))
+	}
 	for _, x := range broken {
 		x.x.complete(x.tok, nil, &failedError{fmt.Sprintf("%s: the process restarted while it held the request; its promise is broken and the request may have been delivered", callAt(x.method, x.target, p.addr))})
 	}
 	for _, x := range large {
-		at := callAt(x.method, x.target, p.addr)
-		msg := fmt.Sprintf("%s: the request is larger than the server accepts: %d bytes of payload at most (its Config.MaxPayload); raise it there, or send less", at, c.peerMax)
+		err := fmt.Errorf("%s: the request is too large: %w", callAt(x.method, x.target, p.addr), p.t.tooLargeFor(p.addr, limit, &wire.Error{Kind: wire.TooLarge, Length: uint64(x.frameLen), Max: limit}))
 		if x.sent {
-			x.x.complete(x.tok, nil, &maybeError{msg: msg + "; it was sent before, and may have been delivered"})
+			x.x.complete(x.tok, nil, &maybeError{msg: err.Error() + "; it was sent before, and may have been delivered", err: err})
 			continue
 		}
-		x.x.complete(x.tok, nil, &notSentError{msg: msg})
+		x.x.complete(x.tok, nil, notSent(err))
 	}
 	p.t.monitor.setAvailable(p.addr)
 	c.kick()
@@ -548,6 +562,42 @@ func (p *peer) cutFrame(tok Token) {
 		}
 		off += n
 	}
+}
+
+// cutLarge takes out of unrel the frames whose payload is larger than
+// limit, the peer's bound learned from its hello: those queued before it
+// was known. The tries whose frames they were leave tries too, appended
+// to large; sends is how many of Send's were cut. Called under the
+// peer's mutex.
+func (p *peer) cutLarge(limit int, large []ref) (_ []ref, sends int) {
+	const at = wire.HeaderSize + 1 // the reply token, after the kind
+	kept := p.unrel[:0]
+	for off := 0; off+wire.HeaderSize <= len(p.unrel); {
+		n := int(binary.LittleEndian.Uint32(p.unrel[off:]))
+		f := p.unrel[off : off+n]
+		off += n
+		if n-wire.HeaderSize <= limit {
+			kept = append(kept, f...) // never ahead of f: copy is safe
+			continue
+		}
+		p.nunrel--
+		if len(f) < at+len(Token{}) || !isRequest(f[wire.HeaderSize]) {
+			sends++
+			continue
+		}
+		tok := Token(f[at : at+len(Token{})])
+		for x := p.tries.tail; x != nil && !x.sent; x = x.prev {
+			if x.tok == tok {
+				r := x.ref()
+				r.frameLen = n
+				large = append(large, r)
+				p.tries.remove(x)
+				break
+			}
+		}
+	}
+	p.unrel = kept
+	return large, sends
 }
 
 // shutdown fails every request waiting on the peer with ErrClosed: one
