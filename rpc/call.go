@@ -228,7 +228,7 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 	}
 	// Only dynamic tokens are found permanently failed (notFound).
 	if !target.IsWellKnown() && t.monitor.PermanentlyFailed(addr, target) {
-		return nil, fmt.Errorf("rpc: %s: %v at %s is permanently failed: its server answered that it no longer serves it; ask its server for its endpoint again: %w", method, target, addr, ErrEndpointNotFound)
+		return nil, notSent(fmt.Errorf("rpc: %s: %v at %s is permanently failed: its server answered that it no longer serves it; ask its server for its endpoint again: %w", method, target, addr, ErrEndpointNotFound))
 	}
 	t.mu.Lock()
 	// A transport whose context ended is closed, even when its close
@@ -340,7 +340,23 @@ func (t *Transport) exchange(x *call, encErr error, method, addr string, d time.
 		// failed before, and that no connection was tried to since (the
 		// peer waits out its backoff), has not failed this request yet.
 		return t.monitor.onFailedFor(addr, d, t.p.Time.Now(), func() {
-			x.complete(tok, nil, &failedError{fmt.Sprintf("%s: the address has failed for %v: the promise is broken and the request may have been delivered", callAt(method, target, addr), d)})
+			// A request never written leaves the queue, under the lock
+			// that writing it takes, and its caller learns so. Under t.mu,
+			// x is still this call's while it is not settled.
+			t.mu.Lock()
+			unsent := false
+			if x.tok == tok && !x.finished {
+				pr.mu.Lock()
+				unsent = pr.withdraw(x)
+				pr.mu.Unlock()
+			}
+			t.mu.Unlock()
+			at := callAt(method, target, addr)
+			if unsent {
+				x.complete(tok, nil, &notSentError{msg: fmt.Sprintf("%s: the address has failed for %v before the request was sent: the promise is broken and the request was not sent", at, d), err: ErrBrokenPromise})
+				return
+			}
+			x.complete(tok, nil, &failedError{fmt.Sprintf("%s: the address has failed for %v: the promise is broken and the request may have been delivered", at, d)})
 		})
 	}
 	return nil

@@ -143,6 +143,35 @@ func TestFailedForCountsFromTheRequest(t *testing.T) {
 	}, quiet...)
 }
 
+// TestFailedForBeforeTheRequestWasSent: a GetReplyUnlessFailedFor whose
+// address fails for its d before its request was ever written learns that
+// it was not sent, and it never is: its server does not run it later.
+func TestFailedForBeforeTheRequestWasSent(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{})
+		require.NoError(s, err)
+		ran := 0
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, r echoReq) (echoResp, error) {
+			ran++
+			return echoResp{r.N}, nil
+		})
+		require.NoError(s, err)
+		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		_, err = ep.GetReplyUnlessFailedFor(within(s, time.Minute), client, echoReq{1}, 2*time.Second)
+		require.ErrorIs(s, err, rpc.ErrNotSent)
+		require.ErrorIs(s, err, rpc.ErrBrokenPromise)
+		assert.Contains(s, err.Error(), "the address has failed for 2s before the request was sent")
+		s.Network().Heal()
+		r, err := ep.GetReply(within(s, time.Minute), client, echoReq{2})
+		require.NoError(s, err)
+		assert.Equal(s, 2, r.N)
+		assert.Equal(s, 1, ran, "the request that was not sent never runs")
+	}, quiet...)
+}
+
 // A nil transport, a nil handler or a nil error is a mistake in the
 // caller's code: each is refused with an error that names it and the fix,
 // not a nil dereference in the transport or in a handler's task.

@@ -675,7 +675,8 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //	                             could be made, the connection ended before
 //	                             the request was written, or the queue was
 //	                             full)
-//	ErrEndpointNotFound          zero times
+//	ErrEndpointNotFound          zero times (with ErrNotSent when the
+//	                             token is permanently failed)
 //	ctx's error (wrapped)        zero or one times
 //	ctx's error and ErrNotSent   zero times: it ended before the request
 //	                             was written, which is taken out of the
@@ -713,7 +714,9 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	ErrReplyLost                 one or more times; the handler replied,
 //	                             and its reply could not be sent
 //	ErrBrokenPromise             one or more times; a handler did not reply
-//	ErrEndpointNotFound          zero or more times (not at the last try)
+//	ErrEndpointNotFound          zero or more times (not at the last try);
+//	                             with ErrNotSent, zero times: the token is
+//	                             permanently failed
 //	ErrQueueFull                 zero times; it matches ErrNotSent
 //	ctx's error (wrapped)        zero or more times
 //	ctx's error and ErrNotSent   zero times: it ended before the request
@@ -737,12 +740,16 @@ func (e Endpoint[Req, Resp]) GetReply(ctx context.Context, tr *Transport, req Re
 // without a break while the request waited (a failure that began earlier
 // counts from the request's start), or when the peer's process restarted
 // while it held the request. Then the error matches both ErrBrokenPromise
-// and ErrMaybeDelivered. With a request the server never answers, it is the
-// WaitFailure pattern: it returns when the server dies.
+// and ErrMaybeDelivered, and ErrNotSent too when the request was never
+// written: it leaves the queue and never goes out. With a request the
+// server never answers, it is the WaitFailure pattern: it returns when the
+// server dies.
 //
 //	GetReplyUnlessFailedFor returns        the request was delivered
 //	a reply                                one or more times
 //	ErrBrokenPromise and ErrMaybeDelivered zero or more times; the server failed
+//	ErrBrokenPromise and ErrNotSent        zero times; the address failed
+//	                                       before the request was written
 //	the rest                               as GetReply
 func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Transport, req Req, d time.Duration) (Resp, error) {
 	x, stop, err := start(ctx, tr, "GetReplyUnlessFailedFor", e.Addr, e.Token, &req, modeUnlessFailed, d)

@@ -75,6 +75,7 @@ func TestEndpointNotFound(t *testing.T) {
 		assert.True(s, client.Monitor().PermanentlyFailed(server.Addr(), dyn.Token))
 		_, err = dyn.GetReply(ctx, client, echoReq{})
 		require.ErrorIs(s, err, rpc.ErrEndpointNotFound, "a permanently failed endpoint fails at once")
+		require.ErrorIs(s, err, rpc.ErrNotSent, "nothing was sent")
 		assert.Contains(s, err.Error(), "ask its server for its endpoint again", "the error names the fix")
 		assert.Equal(s, uint64(2), server.Stats().NotFound)
 	}, quiet...)
