@@ -294,8 +294,8 @@ func encode[Req any](ctx context.Context, x *call, b *msgBox[Req]) error {
 // budget is the time left before ctx's deadline, which travels with a
 // request: 0 when ctx has none, or none sooner than the transport's own
 // context's (a handler's context has that deadline in a simulation, and
-// it is no deadline of a call), and at least a nanosecond when it has
-// passed, which the server then finds passed too.
+// it is no deadline of a call), and a nanosecond when it has passed on
+// this end's clock, which the server takes as spent: no handler starts.
 func (t *Transport) budget(ctx context.Context) time.Duration {
 	d, ok := ctx.Deadline()
 	if !ok {

@@ -117,3 +117,46 @@ func TestTheCallersDeadlineTravelsOnLoopback(t *testing.T) {
 	require.NoError(t, client.Close())
 	require.NoError(t, server.Close())
 }
+
+// spent is a context whose deadline has passed, as one made on a clock
+// behind the caller transport's reads it, and which has not ended.
+type spent struct{ context.Context }
+
+func (c spent) Deadline() (time.Time, bool) { return time.Unix(0, 0), true }
+
+// TestACallWhoseContextEndedIsNotSent: a call whose context has ended
+// sends nothing, and says so; a request whose budget is spent when it
+// arrives runs no handler, which would start with no time left.
+func TestACallWhoseContextEndedIsNotSent(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ran := 0
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, r echoReq) (echoResp, error) {
+			ran++
+			return echoResp{r.N}, nil
+		})
+		require.NoError(s, err)
+		_, err = ep.GetReply(s.Context(), client, echoReq{1}) // connected
+		require.NoError(s, err)
+
+		past, cancel := client.Providers().Time.WithTimeout(s.Context(), -time.Second)
+		defer cancel()
+		cancelled, cancel2 := context.WithCancel(s.Context())
+		cancel2()
+		for _, ctx := range []context.Context{past, cancelled} {
+			_, err = ep.GetReply(ctx, client, echoReq{2})
+			require.ErrorIs(s, err, rpc.ErrNotSent)
+			require.ErrorIs(s, err, ctx.Err())
+			assert.Regexp(s, `^rpc: GetReply to wellknown/1 at .*: context (deadline exceeded|canceled): the request was not sent$`, err.Error())
+			_, err = ep.TryGetReply(ctx, client, echoReq{2})
+			require.ErrorIs(s, err, rpc.ErrNotSent)
+			_, err = ep.GetReplyUnlessFailedFor(ctx, client, echoReq{2}, time.Second)
+			require.ErrorIs(s, err, rpc.ErrNotSent)
+		}
+
+		_, err = ep.GetReply(spent{s.Context()}, client, echoReq{3})
+		require.ErrorIs(s, err, rpc.ErrBrokenPromise, "the server answers that no handler ran")
+		s.Sleep(time.Second)
+		assert.Equal(s, 1, ran, "only the first request ran a handler")
+	}, quiet...)
+}

@@ -238,7 +238,13 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, held bool) {
 		tok = Token(payload[1:17])
 		// The time left counts from the arrival, on this server's clock:
 		// the clocks of the two ends need not agree.
-		deadline = t.p.Time.Now().Add(time.Duration(min(binary.LittleEndian.Uint64(payload[17:]), math.MaxInt64)))
+		// A nanosecond is the budget of a caller whose deadline had
+		// passed (Transport.budget): it is spent, and no handler starts.
+		left := time.Duration(min(binary.LittleEndian.Uint64(payload[17:]), math.MaxInt64))
+		if left <= 1 {
+			left = 0
+		}
+		deadline = t.p.Time.Now().Add(left)
 		body = payload[25:]
 	case payload[0] == kindSend:
 		body = payload[1:]
@@ -339,6 +345,13 @@ func (s *server[Req, Resp]) reportPanic(ctx context.Context, pr *promise, r any,
 // handle runs the handler on w's request and answers w's promise.
 func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	pr := &w.pr
+	if !w.deadline.IsZero() && !w.deadline.After(s.t.p.Time.Now()) {
+		// The caller's deadline has passed: it waits no more, and a
+		// handler would start with its budget spent.
+		w.req.v = *new(Req)
+		pr.breakPromise()
+		return
+	}
 	returned := false
 	defer func() {
 		if returned {
@@ -770,6 +783,12 @@ func (e Endpoint[Req, Resp]) GetReplyUnlessFailedFor(ctx context.Context, tr *Tr
 func start[Req any](ctx context.Context, tr *Transport, method, addr string, tok Token, req *Req, m mode, d time.Duration) (x *call, stop func(), err error) {
 	if tr == nil {
 		return nil, nil, nilTransport(method)
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		// Its caller has given up already: the request would only run a
+		// handler for nobody.
+		err := fmt.Errorf("%s: %w", callAt(method, tok, addr), cerr)
+		return nil, nil, &notSentError{msg: err.Error() + ": the request was not sent", err: err}
 	}
 	x, err = tr.newCall(method, addr, tok, m)
 	if err != nil {

@@ -238,12 +238,16 @@ func TestErrorsOfRequestsNeverSentMatchErrNotSentOnLoopback(t *testing.T) {
 			}
 		}
 	}()
-	// A call whose context has ended queues its request and takes it out
-	// at once, unless the queue is full: the first call is queued then.
+	// A call whose context ends while it waits takes its request out of
+	// the queue, unless the queue is full: the first call is queued then.
 	done, stop := context.WithCancel(ctx)
 	stop()
+	_, err = ep.GetReply(done, client, echoReq{2})
+	require.ErrorIs(t, err, rpc.ErrNotSent, "a context ended already: nothing is queued")
 	for ctx.Err() == nil {
-		_, err = ep.GetReply(done, client, echoReq{2})
+		brief, stop := context.WithTimeout(ctx, 10*time.Millisecond)
+		_, err = ep.GetReply(brief, client, echoReq{2})
+		stop()
 		if errors.Is(err, rpc.ErrQueueFull) {
 			break
 		}
