@@ -31,6 +31,10 @@ type call struct {
 	mode   mode
 	method string // TryGetReply, GetReply or GetReplyUnlessFailedFor, for errors
 	frame  []byte // the request's frame, for resends
+	// by is the caller's deadline when the frame carries the time left
+	// before it (zero otherwise): each write of the frame carries the
+	// time left then (rebudget).
+	by time.Time
 	// The boxes of the request and the reply (a *Req and a *Resp),
 	// kept with the call for its next use.
 	reqBox, respBox any
@@ -196,7 +200,7 @@ func (t *Transport) newCallLocked() *call {
 func (t *Transport) putCall(x *call) {
 	t.mu.Lock()
 	x.peer, x.tok, x.target, x.mode, x.written, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, nil, false
-	x.sent, x.lostErr = false, nil
+	x.sent, x.lostErr, x.by = false, nil, time.Time{}
 	x.lent, x.readOn, x.view = nil, nil, nil
 	x.frame, x.reply = x.frame[:0], x.reply[:0]
 	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
@@ -275,10 +279,11 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 func encode[Req any](ctx context.Context, x *call, b *msgBox[Req]) error {
 	t := x.t
 	frame, at := wire.Begin(x.frame[:0], wire.Token(x.target))
-	if left := t.budget(ctx); left > 0 {
+	if left, by := t.budget(ctx); left > 0 {
 		frame = append(frame, kindRequestBy)
 		frame = append(frame, x.tok[:]...)
 		frame = binary.LittleEndian.AppendUint64(frame, uint64(left))
+		x.by = by
 	} else {
 		frame = append(frame, kindRequest)
 		frame = append(frame, x.tok[:]...)
@@ -296,15 +301,35 @@ func encode[Req any](ctx context.Context, x *call, b *msgBox[Req]) error {
 // context's (a handler's context has that deadline in a simulation, and
 // it is no deadline of a call), and a nanosecond when it has passed on
 // this end's clock, which the server takes as spent: no handler starts.
-func (t *Transport) budget(ctx context.Context) time.Duration {
+// The deadline itself is returned too, for the writes of the request
+// after this one (rebudget).
+func (t *Transport) budget(ctx context.Context) (time.Duration, time.Time) {
 	d, ok := ctx.Deadline()
 	if !ok {
-		return 0
+		return 0, time.Time{}
 	}
 	if td, ok := t.ctx.Deadline(); ok && !d.Before(td) {
-		return 0
+		return 0, time.Time{}
 	}
-	return max(d.Sub(t.p.Time.Now()), 1)
+	return max(d.Sub(t.p.Time.Now()), 1), d
+}
+
+// budgetAt is where a request frame's budget is: after the header, the
+// kind and the reply token.
+const budgetAt = wire.HeaderSize + 1 + len(Token{})
+
+// rebudget has the request frame f, whose caller's deadline is by, carry
+// the time left before it at now, as the frame is written again, or
+// later than it was encoded: the handler's deadline is then its caller's,
+// give or take the network's transit, not later by how long the request
+// waited for a connection.
+func rebudget(f []byte, by, now time.Time) {
+	left := uint64(max(by.Sub(now), 1))
+	if binary.LittleEndian.Uint64(f[budgetAt:]) == left {
+		return
+	}
+	binary.LittleEndian.PutUint64(f[budgetAt:], left)
+	wire.Reseal(f)
 }
 
 // exchange sends x's request, unless encoding it failed with encErr,

@@ -160,3 +160,86 @@ func TestACallWhoseContextEndedIsNotSent(t *testing.T) {
 		assert.Equal(s, 1, ran, "only the first request ran a handler")
 	}, quiet...)
 }
+
+// serveSeen serves, at WellKnown(1) on tr, a handler that tells on
+// seen when it started and its context's deadline.
+func serveSeen(t require.TestingT, tr *rpc.Transport, seen chan<- [2]time.Time) {
+	_, err := rpc.Serve(tr, rpc.WellKnown(1), func(ctx context.Context, r echoReq) (echoResp, error) {
+		d, _ := ctx.Deadline()
+		seen <- [2]time.Time{tr.Providers().Time.Now(), d}
+		return echoResp{r.N}, nil
+	})
+	require.NoError(t, err)
+}
+
+// TestAResentRequestCarriesTheTimeLeftThen: a request written again on a
+// new connection, after a partition, carries the time left when it is
+// written, not when it was encoded: its handler's deadline is its
+// caller's, give or take the network's transit.
+func TestAResentRequestCarriesTheTimeLeftThen(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		seen := make(chan [2]time.Time, 2)
+		serveSeen(s, server, seen)
+		ep := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(1))
+		_, err := ep.GetReply(s.Context(), client, echoReq{1}) // connected
+		require.NoError(s, err)
+		<-seen
+		p := client.Providers()
+		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		s.Go("heal", func(context.Context) error {
+			s.Sleep(12 * time.Second)
+			s.Network().Heal()
+			return nil
+		})
+		ctx, cancel := p.Time.WithTimeout(s.Context(), 20*time.Second)
+		defer cancel()
+		want, _ := ctx.Deadline()
+		_, err = ep.GetReply(ctx, client, echoReq{2})
+		require.NoError(s, err)
+		got := <-seen
+		assert.GreaterOrEqual(s, got[0].Sub(want), -8*time.Second, "the handler ran after the partition healed")
+		assert.WithinDuration(s, want, got[1], 100*time.Millisecond, "the handler's deadline is the caller's")
+		assert.NotZero(s, client.Stats().Resent, "the request was resent")
+	}, quiet...)
+}
+
+// TestAHeldRequestsBudgetCountsFromItsArrival: a request held until its
+// endpoint is served has the time left from its arrival, not from when
+// it was handed over; one whose budget was spent while held runs no
+// handler.
+func TestAHeldRequestsBudgetCountsFromItsArrival(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{})
+		require.NoError(s, err)
+		ep := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(1))
+		p := client.Providers()
+		done := make(chan error, 2)
+		var want time.Time
+		for _, d := range []time.Duration{2 * time.Second, 500 * time.Millisecond} {
+			cctx, cancel := p.Time.WithTimeout(ctx, d)
+			s.Cleanup(cancel)
+			if want.IsZero() {
+				want, _ = cctx.Deadline()
+			}
+			s.Go("call", func(context.Context) error {
+				_, err := ep.GetReply(cctx, client, echoReq{int(d / time.Millisecond)})
+				done <- err
+				return nil
+			})
+		}
+		s.Sleep(900 * time.Millisecond) // within ServeGrace: both are held
+		seen := make(chan [2]time.Time, 2)
+		serveSeen(s, server, seen)
+		s.Sleep(2 * time.Second) // both calls are over
+		require.Len(s, done, 2)
+		require.ErrorIs(s, <-done, context.DeadlineExceeded, "the 500ms call, at 500ms")
+		require.NoError(s, <-done, "the 2s call")
+		require.Len(s, seen, 1, "the request whose budget was spent while held ran no handler")
+		got := <-seen
+		assert.WithinDuration(s, want, got[1], 100*time.Millisecond, "the handler's deadline is the caller's")
+	}, quiet...)
+}

@@ -209,24 +209,27 @@ func (s *server[Req, Resp]) run(w *worker[Req, Resp], fresh bool) {
 }
 
 func (s *server[Req, Resp]) receive(c *conn, _ Token, payload []byte) {
-	s.take(c, payload, false)
+	s.take(c, payload, time.Time{})
 }
 
 // receiveHeld is receive for a frame held until the endpoint was served
 // (see Transport.hold), handed over by the task that served it, which is
-// no connection's reader.
-func (s *server[Req, Resp]) receiveHeld(c *conn, payload []byte) {
-	s.take(c, payload, true)
+// no connection's reader; it arrived at arrived.
+func (s *server[Req, Resp]) receiveHeld(c *conn, payload []byte, arrived time.Time) {
+	s.take(c, payload, arrived)
 }
 
-// take takes a request or a message that arrived on c. held says that
-// the running task is not c's reader (receiveHeld): in a simulation the
-// handler then runs in a task of its own, not inline.
-func (s *server[Req, Resp]) take(c *conn, payload []byte, held bool) {
+// take takes a request or a message that arrived on c. A frame held
+// until the endpoint was served has its arrival, arrived (zero for one
+// that arrives now): the running task is not c's reader (receiveHeld),
+// so in a simulation the handler then runs in a task of its own, not
+// inline.
+func (s *server[Req, Resp]) take(c *conn, payload []byte, arrived time.Time) {
 	t := s.t
 	if len(payload) == 0 {
 		return
 	}
+	held := !arrived.IsZero()
 	var tok Token
 	var body []byte
 	var deadline time.Time
@@ -236,15 +239,19 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, held bool) {
 		body = payload[17:]
 	case payload[0] == kindRequestBy && len(payload) >= 25:
 		tok = Token(payload[1:17])
-		// The time left counts from the arrival, on this server's clock:
-		// the clocks of the two ends need not agree.
+		// The time left counts from the arrival, on this server's clock
+		// (the clocks of the two ends need not agree), however long the
+		// request was held.
 		// A nanosecond is the budget of a caller whose deadline had
 		// passed (Transport.budget): it is spent, and no handler starts.
 		left := time.Duration(min(binary.LittleEndian.Uint64(payload[17:]), math.MaxInt64))
 		if left <= 1 {
 			left = 0
 		}
-		deadline = t.p.Time.Now().Add(left)
+		if !held {
+			arrived = t.p.Time.Now()
+		}
+		deadline = arrived.Add(left)
 		body = payload[25:]
 	case payload[0] == kindSend:
 		body = payload[1:]

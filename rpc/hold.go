@@ -1,12 +1,16 @@
 package rpc
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // heldFrame is a request or a message held for a token not yet served.
 type heldFrame struct {
 	c       *conn
 	tok     Token
-	payload []byte // a copy
+	payload []byte    // a copy
+	at      time.Time // its arrival, from which a request's budget counts
 }
 
 // hold holds payload, a request or a message for tok that nothing
@@ -44,7 +48,7 @@ func (t *Transport) hold(c *conn, tok Token, payload []byte) (r receiver, held b
 		}
 		t.expiring = true
 	}
-	t.held = append(t.held, heldFrame{c: c, tok: tok, payload: append([]byte(nil), payload...)})
+	t.held = append(t.held, heldFrame{c: c, tok: tok, payload: append([]byte(nil), payload...), at: t.p.Time.Now()})
 	t.heldBytes += len(payload)
 	return nil, true
 }
@@ -110,7 +114,7 @@ func (t *Transport) handOver(r heldReceiver, frames []heldFrame) {
 	defer t.mu.Lock()
 	for _, h := range frames {
 		if !h.c.isClosed() {
-			r.receiveHeld(h.c, h.payload)
+			r.receiveHeld(h.c, h.payload, h.at)
 		}
 	}
 }
@@ -118,7 +122,7 @@ func (t *Transport) handOver(r heldReceiver, frames []heldFrame) {
 // A heldReceiver takes a frame that was held for it, in a task that is
 // not the connection's reader.
 type heldReceiver interface {
-	receiveHeld(c *conn, payload []byte)
+	receiveHeld(c *conn, payload []byte, arrived time.Time)
 }
 
 // handover stands for an endpoint while the frames held for it are
@@ -135,7 +139,7 @@ func (ho *handover) receive(c *conn, tok Token, payload []byte) {
 	t := ho.t
 	t.mu.Lock()
 	if !ho.done {
-		ho.frames = append(ho.frames, heldFrame{c: c, tok: tok, payload: append([]byte(nil), payload...)})
+		ho.frames = append(ho.frames, heldFrame{c: c, tok: tok, payload: append([]byte(nil), payload...), at: t.p.Time.Now()})
 		t.mu.Unlock()
 		return
 	}

@@ -371,20 +371,38 @@ func (p *peer) takePending(buf []byte, c *conn) []byte {
 		return buf
 	}
 	var resent resends
+	var now time.Time // read once, for the first request with a budget
 	for x := p.relNext; x != nil; x = x.next {
+		start := len(buf)
 		buf = append(buf, x.frame...)
+		if !x.by.IsZero() {
+			// In the copy: x.frame may be in an earlier connection's
+			// write still (takeOnly), which has failed.
+			if now.IsZero() {
+				now = p.t.p.Time.Now()
+			}
+			rebudget(buf[start:], x.by, now)
+		}
 		if x.sent {
 			resent.add(x.target)
 		}
 		x.written, x.sent = true, true
 	}
 	p.relNext = nil
-	buf = append(buf, p.unrel...)
-	p.unrel, p.nunrel = p.unrel[:0], 0
-	// The tries whose frames were in unrel are the unsent end of tries.
+	// The tries whose frames are in unrel are the unsent end of tries.
 	for x := p.tries.tail; x != nil && !x.sent; x = x.prev {
+		if !x.by.IsZero() {
+			if now.IsZero() {
+				now = p.t.p.Time.Now()
+			}
+			if off, n := p.findFrame(x.tok); n > 0 {
+				rebudget(p.unrel[off:off+n], x.by, now)
+			}
+		}
 		x.sent = true
 	}
+	buf = append(buf, p.unrel...)
+	p.unrel, p.nunrel = p.unrel[:0], 0
 	p.mu.Unlock()
 	if resent.n > 0 {
 		p.t.stats.resent.Add(uint64(resent.n))
@@ -551,17 +569,25 @@ func (p *peer) withdraw(x *call) (unsent bool) {
 // cutFrame takes the request frame whose reply token is tok out of
 // unrel, where it waits to be written. Called under the peer's mutex.
 func (p *peer) cutFrame(tok Token) {
+	if off, n := p.findFrame(tok); n > 0 {
+		p.unrel = append(p.unrel[:off], p.unrel[off+n:]...)
+		p.nunrel--
+	}
+}
+
+// findFrame finds in unrel the request frame whose reply token is tok:
+// its offset and length, or a length of 0. Called under the peer's mutex.
+func (p *peer) findFrame(tok Token) (off, n int) {
 	const at = wire.HeaderSize + 1 // the reply token, after the kind
 	for off := 0; off+wire.HeaderSize <= len(p.unrel); {
 		n := int(binary.LittleEndian.Uint32(p.unrel[off:]))
 		f := p.unrel[off : off+n]
 		if len(f) >= at+len(tok) && isRequest(f[wire.HeaderSize]) && Token(f[at:at+len(tok)]) == tok {
-			p.unrel = append(p.unrel[:off], p.unrel[off+n:]...)
-			p.nunrel--
-			return
+			return off, n
 		}
 		off += n
 	}
+	return 0, 0
 }
 
 // cutLarge takes out of unrel the frames whose payload is larger than

@@ -68,6 +68,12 @@ func Finish(dst []byte, at, max int) ([]byte, error) {
 	return dst, nil
 }
 
+// Reseal sums the frame f again, whose token or payload was changed in
+// place since Finish.
+func Reseal(f []byte) {
+	binary.LittleEndian.PutUint32(f[4:], crc32.Checksum(f[8:], castagnoli))
+}
+
 // ErrorKind says what was wrong with a frame.
 type ErrorKind int
 
