@@ -492,8 +492,16 @@ func (p *promise) queueFailure(err error) {
 	if p.queue(kindRemoteErr, nil, errors.New(msg)) == nil {
 		return
 	}
+	// What fits: the kind, then as much of msg as the note that it was
+	// cut leaves room for; a frame too small for the note has "...".
+	room := p.c.maxOut() - 1
 	note := fmt.Sprintf("... (cut: the error was %d bytes, more than a frame holds)", len(msg))
-	p.queue(kindRemoteErr, nil, errors.New(cutToFit(msg, p.c.maxOut()-len(note)-16)+note)) // 16: the kind, and room
+	if len(note) >= room {
+		note = "..."
+	}
+	if p.queue(kindRemoteErr, nil, errors.New(cutToFit(msg, room-len(note))+note)) != nil {
+		p.queue(kindRemoteErr, nil, errors.New("")) // never no answer
+	}
 }
 
 // cutToFit returns the start of msg that fits in room bytes, whole runes.

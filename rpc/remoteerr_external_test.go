@@ -114,3 +114,24 @@ func TestRemoteErrorTooLargeForAFrameArrivesCut(t *testing.T) {
 		assert.Less(s, len(re.Msg), rpc.DefaultMaxPayload)
 	}, quiet...)
 }
+
+// TestAnErrorLargerThanATinyFrameIsCut: a handler's error longer than
+// the caller's MaxPayload allows reaches it cut to fit, however small
+// that is, not as no answer at all.
+func TestAnErrorLargerThanATinyFrameIsCut(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
+		require.NoError(s, err)
+		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{MaxPayload: 40})
+		require.NoError(s, err)
+		_, err = rpc.Serve(server, rpc.WellKnown(1), func(context.Context, echoReq) (echoResp, error) {
+			return echoResp{}, errors.New(strings.Repeat("x", 200))
+		})
+		require.NoError(s, err)
+		_, err = rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(1)).GetReply(within(s, 10*time.Second), client, echoReq{1})
+		var re *rpc.RemoteError
+		require.ErrorAs(s, err, &re)
+		assert.Equal(s, strings.Repeat("x", 36)+"...", re.Msg)
+	}, quiet...)
+}
