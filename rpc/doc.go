@@ -42,8 +42,9 @@
 // Outcomes: [ErrBrokenPromise], [ErrMaybeDelivered] (refined by
 // [ErrNotSent]: never sent, and [ErrReplyLost]: handled, its reply
 // lost), [ErrEndpointNotFound], [ErrClosed], [ErrQueueFull],
-// [ErrTokenInUse], [ErrAnswered], [RemoteError]; a context's end is its
-// own error, wrapped.
+// [ErrTokenInUse], [ErrAnswered], [RemoteError] (with
+// [RemoteError.HandlerRan]: false for a request that does not decode); a
+// context's end is its own error, wrapped.
 //
 // Failures: [FailureMonitor] with [FailureMonitor.State] (a [State]),
 // [FailureMonitor.WaitChange], [FailureMonitor.WaitFailedFor] and

@@ -693,7 +693,7 @@ func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) e
 //	a reply                      exactly once
 //	*RemoteError                 exactly once; the handler failed (or
 //	                             zero times: the request does not decode,
-//	                             and the error says so)
+//	                             and its HandlerRan reports false)
 //	ErrReplyLost                 exactly once; the handler replied, and its
 //	                             reply could not be sent (it does not
 //	                             encode, or is too large)
@@ -738,7 +738,7 @@ func (e Endpoint[Req, Resp]) TryGetReply(ctx context.Context, tr *Transport, req
 //	a reply                      one or more times
 //	*RemoteError                 one or more times; the handler failed (or
 //	                             zero times: the request does not decode,
-//	                             and the error says so)
+//	                             and its HandlerRan reports false)
 //	ErrReplyLost                 one or more times; the handler replied,
 //	                             and its reply could not be sent
 //	ErrBrokenPromise             one or more times; a handler did not reply

@@ -65,7 +65,8 @@ var (
 // RemoteError is what a peer's handler returned instead of a reply: the
 // request was delivered and handled, and the handler said no. (Or the
 // server refused a request that does not decode, before any handler
-// ran: its Error says so, and Msg is the codec's error.) The
+// ran: [RemoteError.HandlerRan] reports false, its Error says so, and Msg
+// is the codec's error.) The
 // error's message travels, and so do the messages of the errors it wraps;
 // their types stay on the server.
 //
@@ -91,6 +92,12 @@ type RemoteError struct {
 	// undecoded: the request did not decode, and no handler ran.
 	undecoded bool
 }
+
+// HandlerRan reports whether a handler ran on the request and returned
+// the error: false when the server refused the request, before any
+// handler ran, as it does not decode (the two ends disagree on the
+// message type or the Codec), so nothing was done.
+func (e *RemoteError) HandlerRan() bool { return !e.undecoded }
 
 func (e *RemoteError) Error() string {
 	if e.undecoded {

@@ -381,6 +381,7 @@ func TestCodecFails(t *testing.T) {
 		_, err = bad.GetReply(ctx, client, "not an object")
 		require.ErrorAs(s, err, &re, "refused, as a handler's no is: nothing ran")
 		assert.Equal(s, "rpc: wellknown/1 at 10.0.0.1:4500 refused the request, which does not decode, so no handler ran (both ends must use the same Codec and message types): json: cannot unmarshal string into Go value of type rpc_test.echoReq", err.Error())
+		assert.False(s, re.HandlerRan(), "code can tell that no handler ran")
 		assert.Equal(s, 1, ran, "the handler did not run")
 
 		huge, err := rpc.Serve(server, rpc.WellKnown(2), func(_ context.Context, r echoReq) ([]byte, error) {

@@ -133,5 +133,6 @@ func TestAnErrorLargerThanATinyFrameIsCut(t *testing.T) {
 		var re *rpc.RemoteError
 		require.ErrorAs(s, err, &re)
 		assert.Equal(s, strings.Repeat("x", 36)+"...", re.Msg)
+		assert.True(s, re.HandlerRan())
 	}, quiet...)
 }
