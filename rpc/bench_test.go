@@ -96,12 +96,24 @@ func pingPonger(s *simtest.S) (func(n int) error, error) {
 // getReplier serves an echo of T and returns a function that makes n
 // GetReply round trips of req.
 func getReplier[T any](s *simtest.S, req T) (func(n int) error, error) {
+	return getReplierBy(s, req, 0)
+}
+
+// getReplierBy is getReplier whose calls have a deadline, d from the
+// start, when d is not 0: one context for every call, so that what is
+// counted is the transport's work for a deadline, not the caller's.
+func getReplierBy[T any](s *simtest.S, req T, d time.Duration) (func(n int) error, error) {
 	server, client := newPair(s)
 	ep, err := rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, r T) (T, error) { return r, nil })
 	if err != nil {
 		return nil, err
 	}
 	ctx := s.Context()
+	if d != 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = client.Providers().Time.WithTimeout(ctx, d)
+		s.Cleanup(cancel)
+	}
 	return func(n int) error {
 		for range n {
 			if _, err := ep.GetReply(ctx, client, req); err != nil {
@@ -168,6 +180,9 @@ func BenchmarkGetReply(b *testing.B) {
 	}
 	b.Run("binary", func(b *testing.B) {
 		run(b, func(s *simtest.S) (func(int) error, error) { return getReplier(s, blob{}) })
+	})
+	b.Run("binary-deadline", func(b *testing.B) {
+		run(b, func(s *simtest.S) (func(int) error, error) { return getReplierBy(s, blob{}, time.Hour) })
 	})
 	b.Run("json", func(b *testing.B) {
 		msg := jsonMsg{S: string(bytes.Repeat([]byte("x"), pingSize-len(`{"S":""}`)))}
