@@ -1,9 +1,11 @@
 package rpc_test
 
 import (
+	"context"
 	"encoding/binary"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,6 +24,44 @@ func hello(v uint16) []byte {
 	binary.BigEndian.PutUint64(tok[:8], 0xFFFF_FFFF_FFFF_FFFE)
 	binary.BigEndian.PutUint64(tok[8:], 1)
 	return wire.AppendFrame(nil, tok, p[:])
+}
+
+// shortHello is a hello of this version with 4 bytes too few: a
+// well-formed frame, of the wrong length for a hello.
+func shortHello() []byte {
+	f := hello(2)
+	f = f[:len(f)-4]
+	binary.LittleEndian.PutUint32(f, uint32(len(f))) // the length field
+	wire.Reseal(f)
+	return f
+}
+
+// TestAHelloOfTheWrongLengthIsRefused: a client whose server's hello has
+// this version but the wrong length makes no connection, and a call that
+// times out says why.
+func TestAHelloOfTheWrongLengthIsRefused(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		ctx := s.Context()
+		raw := s.HostProviders("10.0.0.7")
+		l, err := raw.Network.Listen(ctx, ":4500")
+		require.NoError(s, err)
+		s.Go("short hello", func(context.Context) error {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return nil
+				}
+				dec := wire.NewDecoder(c, 0)
+				_, _, _ = dec.Next() // the client's hello
+				_, _ = c.Write(shortHello())
+			}
+		})
+		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{})
+		require.NoError(s, err)
+		_, err = rpc.At[echoReq, echoResp]("10.0.0.7:4500", rpc.WellKnown(1)).GetReply(within(s, 2*time.Second), client, echoReq{1})
+		require.ErrorIs(s, err, rpc.ErrNotSent)
+		assert.Contains(s, err.Error(), "the hello from 10.0.0.7:4500 is 10 bytes, not 14: it does not speak this protocol")
+	}, quiet...)
 }
 
 // TestBadFramesEndOnlyTheirConnection writes, on raw connections to a
@@ -81,6 +121,16 @@ func TestBadFramesEndOnlyTheirConnection(t *testing.T) {
 		require.NoError(s, err)
 		_, err = io.ReadAll(v1)
 		assert.NoError(s, err, "the server closes the connection")
+
+		// This version's hello cut short: refused, before the server
+		// says its own.
+		v2, err := raw.Network.Dial(ctx, server.Addr())
+		require.NoError(s, err)
+		_, err = v2.Write(shortHello())
+		require.NoError(s, err)
+		got, err := io.ReadAll(v2)
+		assert.NoError(s, err, "the server closes the connection")
+		assert.Empty(s, got, "no hello comes back")
 
 		r, err := ep.GetReply(ctx, client, echoReq{2})
 		require.NoError(s, err, "the well-behaved client is served all along")
