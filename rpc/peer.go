@@ -486,9 +486,9 @@ func (p *peer) enqueueReliable(x *call) error {
 		p.mu.Unlock()
 		return closedUnsent(callAt(x.method, x.target, p.addr))
 	}
-	if p.rel.n >= p.t.cfg.MaxQueued {
+	if n := p.rel.n; n >= p.t.cfg.MaxQueued {
 		p.mu.Unlock()
-		return notSent(fmt.Errorf("%s: %d requests wait for replies already: %w; raise Config.MaxQueued, or wait for fewer at once", callAt(x.method, x.target, p.addr), p.rel.n, ErrQueueFull))
+		return notSent(fmt.Errorf("%s: %d requests wait for replies already: %w; raise Config.MaxQueued, or wait for fewer at once", callAt(x.method, x.target, p.addr), n, ErrQueueFull))
 	}
 	p.rel.push(x)
 	if p.relNext == nil {
