@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -40,11 +41,14 @@ type liveness struct {
 //
 // The seed does not end before its windows close: when the body returns,
 // the driver waits, in simulated time, until every open window has closed
-// or its check has held, and only then does the body's context
-// ([S.Context]) end and are its tasks killed, so that a body may start the
-// work, register the property and return, as a test that ends with
-// synctest.Wait and a check does. A window that never opened (the faults
-// never stopped) fails the seed, unless a failure ended the seed first.
+// or its check has held. The body's context ends when the body returns,
+// before that wait, and stops the tasks on it: a load stops, as a drain
+// property needs. A task whose work the check waits for must outlive the
+// body: keep the body running through the window ([S.Sleep]), or start the
+// task on context.WithoutCancel([S.Context]). A failing property names
+// the tasks [S.Go] started that ended with the context before its window
+// closed. A window that never opened (the faults never stopped) fails the
+// seed, unless a failure ended the seed first.
 //
 // Each property is an assertion named name in the report, of kind
 // Eventually. check runs on the scheduler, outside any task, under the
@@ -197,12 +201,34 @@ func (o *observer) closeWindow(l *liveness) {
 	}
 	l.closed = true
 	msg := fmt.Sprintf("still false %v after its window opened, when the window of %v closed; last error: %v",
-		o.w.Now()-l.opened, l.within, l.lastErr)
+		o.w.Now()-l.opened, l.within, l.lastErr) + o.s.endedWithBody(l)
 	// The last error first: a time it names (a stale read's call) is
 	// the more exact.
 	o.failing = errors.Join(l.lastErr, windowOpened(l.opened))
 	o.book.Check(l.entry, false, "error", msg)
 	o.failing = nil
+}
+
+// endedWithBody tells, for l's failure, which tasks the body started
+// ended as its context did, before l's window closed: a check that waited
+// for their work could not see it.
+func (s *S) endedWithBody(l *liveness) string {
+	if len(s.endedWithCtx) == 0 {
+		return ""
+	}
+	var names []string
+	for _, t := range s.endedWithCtx {
+		names = append(names, fmt.Sprintf("%q at %v", t.name, t.at))
+	}
+	what, them := "task", "it"
+	if len(names) > 1 {
+		what, them = "tasks", "them"
+	}
+	return fmt.Sprintf("; the body had returned, which ends its context (the context ends when the body returns), "+
+		"and the %s it started with s.Go ended with it before the window closed (%s), so the check waited for work that had stopped: "+
+		"to keep %s running through the window, keep the body running past it (s.Sleep(%v) after s.Eventually), "+
+		"or start %s with s.Providers().Task.Go(context.WithoutCancel(s.Context()), name, fn), which only the seed's end stops",
+		what, strings.Join(names, ", "), them, l.within, them)
 }
 
 // windowOpened is when an Eventually's window opened, which its failure
@@ -218,11 +244,9 @@ func (w windowOpened) Error() string {
 
 func (w windowOpened) At() time.Time { return sim.Epoch.Add(time.Duration(w)) }
 
-// awaitLiveness runs when the body returns, before its context ends, and
-// again as a cleanup, for a body that did not return (FailNow): it waits
-// for every open window to close, and fails the properties whose window
-// never opened, unless a failure ended the seed first. Run again, it has
-// nothing left to do.
+// awaitLiveness runs when the body returns: it waits for every open window
+// to close, and fails the properties whose window never opened, unless a
+// failure ended the seed first.
 func (o *observer) awaitLiveness() {
 	s := o.s
 	for {

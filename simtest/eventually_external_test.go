@@ -305,32 +305,46 @@ func TestEntryAttr(t *testing.T) {
 	assert.True(t, strings.HasPrefix(fmt.Sprint(e.Attr("req")), "[id=r-1"), "a group is found as its value")
 }
 
-// The body's tasks, and its context, live until the windows close: a
-// body that starts the work, registers the property and returns, as a
-// test that ends with synctest.Wait and a check does, sees the work done.
-func TestEventuallyTheBodysTasksLiveUntilTheWindowsClose(t *testing.T) {
-	var ctxDoneAt time.Duration = -1
-	res := simtest.Simulate(func(s *simtest.S) {
-		left := 3
-		s.Go("janitor", func(ctx context.Context) error {
-			for left > 0 {
-				if err := s.Providers().Time.Sleep(ctx, time.Second); err != nil {
-					return err
+// The context ends when the body returns, and with it a janitor started
+// with s.Go: an Eventually that waited for its work fails, and says which
+// task ended and how to keep it running through the window. A janitor on
+// a context that outlives the body does its work.
+func TestEventuallyNamesTheTasksThatEndedWithTheBody(t *testing.T) {
+	body := func(outlive bool) func(s *simtest.S) {
+		return func(s *simtest.S) {
+			left := 3
+			janitor := func(ctx context.Context) error {
+				for left > 0 {
+					if err := s.Providers().Time.Sleep(ctx, time.Second); err != nil {
+						return nil // stops with its context, as a janitor does
+					}
+					left--
 				}
-				left--
+				return nil
 			}
-			return nil
-		})
-		s.Cleanup(func() { ctxDoneAt = s.Elapsed() })
-		s.Quiesce()
-		s.Eventually("the janitor empties the table", 5*time.Second, func() error {
-			if left > 0 {
-				return fmt.Errorf("%d entries left", left)
+			if outlive {
+				s.Providers().Task.Go(context.WithoutCancel(s.Context()), "janitor", janitor)
+			} else {
+				s.Go("janitor", janitor)
 			}
-			return nil
-		})
-	}, simtest.Seeds(20))
+			s.Sleep(500 * time.Millisecond)
+			s.Quiesce()
+			s.Eventually("the janitor empties the table", 5*time.Second, func() error {
+				if left > 0 {
+					return fmt.Errorf("%d entries left", left)
+				}
+				return nil
+			})
+		}
+	}
+	res := simtest.Simulate(body(false), simtest.Seeds(5))
+	require.False(t, res.OK(), "the janitor stopped when the body returned")
+	assert.Contains(t, res.Report, `the task it started with s.Go ended with it before the window closed (\"janitor\" at 500ms)`)
+	assert.Contains(t, res.Report, "the context ends when the body returns")
+	assert.Contains(t, res.Report, "s.Sleep(5s) after s.Eventually")
+	assert.Contains(t, res.Report, "context.WithoutCancel(s.Context())")
+
+	res = simtest.Simulate(body(true), simtest.Seeds(5))
 	require.True(t, res.OK(), res.Report)
-	assert.Equal(t, 20, res.Passed)
-	assert.Equal(t, 5*time.Second, ctxDoneAt, "the body's context ends as the window closes")
+	assert.NotContains(t, res.Report, "ended with it")
 }

@@ -22,8 +22,7 @@ import (
 // Run runs body once per seed, each time in a fresh simulated world, and
 // reports the outcome on t. The body is the test driver: the root task of
 // the world. It starts tasks, sleeps, checks; when it returns the seed ends
-// and every task still alive is killed, once the windows of the properties
-// it registered with [S.Eventually] have closed.
+// and every task still alive is killed.
 //
 // Run stops at the first failing seed. It prints the seed's replay line,
 // how it failed (the task, its stack, the simulated time), the errors the
@@ -925,19 +924,11 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 			setup(s)
 		}
 		defer s.flushOutput() // after the cleanups, which may write too
-		returned := false
 		defer func() {
-			if returned {
-				// The seed does not end before its windows close, nor do
-				// the body's tasks, whose work the checks wait for: the
-				// context ends after the windows.
-				obs.awaitLiveness()
-			}
 			cancel()
 			s.runCleanups()
 		}()
 		r.body(s)
-		returned = true
 		return nil
 	}, r.cfg.watchdog)
 	o.cryptoReads = r.endCrypto(w)

@@ -77,6 +77,9 @@ type S struct {
 	// goErrs are the tasks S.Go started that returned an error, in the
 	// order they returned.
 	goErrs []*goTask
+	// endedWithCtx are the tasks S.Go started that ended after the body's
+	// context did, as an Eventually that fails names them.
+	endedWithCtx []endedTask
 	// checkErrs bounds the errors of errs that Cluster.Run's check
 	// phase reported, errs[from:to]: a seed whose errors are all of
 	// them failed a final check only, and its report says how to find
@@ -220,6 +223,9 @@ func (s *S) Go(name string, fn func(ctx context.Context) error) providers.Handle
 	r := &goTask{name: name}
 	h := s.p.Task.Go(s.ctx, name, func(ctx context.Context) error {
 		err := fn(ctx)
+		if s.ctx.Err() != nil {
+			s.endedWithCtx = append(s.endedWithCtx, endedTask{name, s.w.Now()})
+		}
 		if err != nil && !sim.StoppedByContext(ctx, err) {
 			r.at, r.err = s.w.Now(), err.Error()
 			s.goErrs = append(s.goErrs, r)
@@ -236,6 +242,13 @@ type goTask struct {
 	at     time.Duration
 	err    string
 	joined bool
+}
+
+// An endedTask is a task S.Go started that ended after the body's
+// context ended, and when.
+type endedTask struct {
+	name string
+	at   time.Duration
 }
 
 // goHandle is the handle of a task S.Go started: a Join marks its error
