@@ -14,7 +14,7 @@ import (
 // it starts and never stops, a rate limiter that sleeps. A Run fails the
 // test, though its seeds pass, when a goroutine that the seeds' tasks
 // started with a go statement still runs after the Run, or when a seed's
-// task waited half a second or more on real time: both keep the wall
+// task waited half a second or more in time.Sleep: both keep the wall
 // clock, which the simulation does not see, and test nothing of what they
 // wait for (docs/pitfalls.md). A goroutine or a wait with one of funcs
 // anywhere in its stack is let be and not told of.

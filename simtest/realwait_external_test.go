@@ -2,6 +2,8 @@ package simtest_test
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,4 +99,32 @@ func TestAWaitOnRealTimeInTheBodyIsNamedByItsOwnLine(t *testing.T) {
 	assert.Regexp(t, `task "driver" waited [0-9.]+m?s of real time outside the simulation \(sleep\), then went on, at:\n\s+time\.Sleep\n\s+\S+\n\s+\S*TestAWaitOnRealTimeInTheBodyIsNamedByItsOwnLine\.func1\n\s+\S*realwait_external_test\.go:\d+\n`, res.Report)
 	assert.Regexp(t, `task "driver" waited [0-9.]+m?s \(sleep\) in time\.Sleep \(time\.go:\d+\)`, res.Report)
 	assert.NotContains(t, res.Report, "iter.Pull")
+}
+
+// onceFixture is a fixture built once for the binary, behind a
+// sync.OnceValue: computation, not a wait.
+var onceFixture = sync.OnceValue(func() int {
+	end := time.Now().Add(1200 * time.Millisecond)
+	n := 0
+	for time.Now().Before(end) {
+		n++
+	}
+	return n
+})
+
+// A seed that waits on a sync.Once that another seed holds while it
+// computes waited on real time, but not on the wall clock: the test
+// passes, and the summary's note names the code that waited, not the
+// frames of package sync.
+func TestAWaitOnAnotherSeedsComputationFailsNothing(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		if onceFixture() == 0 {
+			s.Error("the fixture computed nothing")
+		}
+	}, simtest.Seeds(4), simtest.Workers(2), simtest.Watchdog(5*time.Second))
+	require.True(t, res.OK(), res.Report)
+	assert.NotContains(t, res.Report, "fails the test")
+	if strings.Contains(res.Report, "waited on real time") { // as the machine schedules the workers
+		assert.Regexp(t, `waited [0-9.]+m?s \(sync\.Mutex\.Lock\) in \S+/simtest_test\.TestAWaitOnAnotherSeedsComputationFailsNothing\.func1 \(realwait_external_test\.go:\d+\); .*unless another seed or a parallel Run held what it waited for`, res.Report)
+	}
 }

@@ -106,13 +106,15 @@ type report struct {
 	slow      time.Duration
 	slowSeeds int
 	slowest   []slowSeed
-	// waited counts the seeds that waited on real time (sim.RealWait),
-	// and firstWait is the first such wait, with its seed.
-	waited    int
-	firstWait struct {
-		seed uint64
-		wait sim.RealWait
-	}
+	// waited counts the seeds that waited on the wall clock (a
+	// sim.RealWait in time.Sleep, onWallClock), and firstWait is the
+	// first such wait, with its seed; blocked and firstBlock are the same
+	// for their other waits on real time (a lock another seed holds while
+	// it computes), which the summary only notes.
+	waited     int
+	firstWait  seedWait
+	blocked    int
+	firstBlock seedWait
 	// checked counts the seeds run twice under CheckDeterminism, diverged
 	// those whose two runs differed, and again the steps and events of
 	// the second runs, which the rate counts too; endedOtherwise counts
@@ -183,16 +185,7 @@ func (r *report) add(o *seedOutcome) string {
 			r.slowest = append(r.slowest, slowSeed{o.res.Seed, o.wall})
 		}
 	}
-	for _, wt := range o.res.Waits {
-		if inStack(wt.Stack, r.wallClock) {
-			continue
-		}
-		if r.waited == 0 {
-			r.firstWait.seed, r.firstWait.wait = o.res.Seed, wt
-		}
-		r.waited++
-		break
-	}
+	r.addWaits(o.res.Seed, o.res.Waits)
 	for i, n := range o.faults {
 		r.faults[i] += n
 	}
@@ -354,6 +347,7 @@ func (r *report) summary() string {
 	b.WriteString(r.checkLine())
 	b.WriteString(r.notes)
 	b.WriteString(r.slowLine())
+	b.WriteString(r.waitedLine())
 	b.WriteString(r.stillLine())
 	if l := r.rebootsLine(); l != "" {
 		b.WriteString("\n    ")
@@ -849,8 +843,83 @@ func writeRealWaits(b *strings.Builder, waits []sim.RealWait) {
 	}
 }
 
-// waitedError is the test's failure for the seeds that waited on real
-// time, failing or not, or "": a wait that a passing seed made tells of
+// A seedWait is a seed's wait on real time.
+type seedWait struct {
+	seed uint64
+	wait sim.RealWait
+}
+
+// addWaits counts a seed's waits on real time: once among the
+// seeds that waited on the wall clock, if one of its waits did, else once
+// among those that waited otherwise. AllowWallClock's functions are let
+// be.
+func (r *report) addWaits(seed uint64, waits []sim.RealWait) {
+	var block *sim.RealWait
+	for i, wt := range waits {
+		switch {
+		case inStack(wt.Stack, r.wallClock):
+		case onWallClock(wt):
+			if r.waited == 0 {
+				r.firstWait = seedWait{seed, wt}
+			}
+			r.waited++
+			return
+		case block == nil:
+			block = &waits[i]
+		}
+	}
+	if block != nil {
+		if r.blocked == 0 {
+			r.firstBlock = seedWait{seed, *block}
+		}
+		r.blocked++
+	}
+}
+
+// onWallClock tells whether a wait's stack shows it waiting on the wall
+// clock: in time.Sleep. Any other wait on real time, on a lock or a
+// channel, may be on a goroutine that computes (a sync.Once's function
+// run by another seed, or by a parallel Run), which is no fault of the
+// code that waits; nor does a stack show a timer's channel as one.
+func onWallClock(wt sim.RealWait) bool {
+	return inStack(wt.Stack, []string{"time.Sleep"})
+}
+
+// waitedLine is the summary's note of the passing seeds that waited on
+// real time, not on the wall clock as far as their stacks show (a lock
+// or a channel), or "": a wait on code that keeps the wall clock tests
+// nothing of what it waits for, but a wait on another seed's computation
+// is no fault.
+func (r *report) waitedLine() string {
+	if r.blocked == 0 {
+		return ""
+	}
+	wt := r.firstBlock.wait
+	fn, loc, _ := strings.Cut(topFrames(userFrames(wt.Stack), 1), "\n")
+	return fmt.Sprintf("\n    %s waited on real time outside the simulation, half a second or more: seed=%d's task %q waited %v (%s) in %s (%s); "+
+		"it passes while simulated time stands still: unless another seed or a parallel Run held what it waited for (a sync.Once, a lock) while it computed, "+
+		"the code that waits keeps the wall clock (see docs/pitfalls.md)",
+		plural(r.blocked, "seed"), r.firstBlock.seed, wt.Task, wt.Wall, wt.State, fn, shortFile(strings.TrimSpace(loc)))
+}
+
+// userFrames is stack without its leading frames of package sync (a
+// sync.OnceValue's are named for the package that instantiates it, but
+// are in sync's files), which a wait on a lock shows first, so that the
+// code that waits is shown.
+func userFrames(stack string) string {
+	lines := strings.Split(strings.TrimSpace(stack), "\n")
+	inSync := func(fn, file string) bool {
+		return strings.HasPrefix(fn, "sync.") || strings.HasPrefix(fn, "internal/sync.") ||
+			strings.Contains(file, "/src/sync/") || strings.Contains(file, "/src/internal/sync/")
+	}
+	for len(lines) > 2 && inSync(lines[0], lines[1]) {
+		lines = lines[2:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// waitedError is the test's failure for the seeds that waited on
+// the wall clock, or "": a wait that a passing seed made tells of
 // code (a library's rate limiter, a retry's backoff, a time.Sleep in the
 // body) that keeps the wall clock, and tests nothing of what it waits
 // for.
