@@ -106,7 +106,7 @@ type report struct {
 	slow      time.Duration
 	slowSeeds int
 	slowest   []slowSeed
-	// waited counts the seeds that waited on the wall clock (a
+	// waited counts the passing seeds that waited on the wall clock (a
 	// sim.RealWait in time.Sleep, onWallClock), and firstWait is the
 	// first such wait, with its seed; blocked and firstBlock are the same
 	// for their other waits on real time (a lock another seed holds while
@@ -185,7 +185,9 @@ func (r *report) add(o *seedOutcome) string {
 			r.slowest = append(r.slowest, slowSeed{o.res.Seed, o.wall})
 		}
 	}
-	r.addWaits(o.res.Seed, o.res.Waits)
+	if !o.failed() { // a failing seed's report tells its waits
+		r.addWaits(o.res.Seed, o.res.Waits)
+	}
 	for i, n := range o.faults {
 		r.faults[i] += n
 	}
@@ -849,7 +851,7 @@ type seedWait struct {
 	wait sim.RealWait
 }
 
-// addWaits counts a seed's waits on real time: once among the
+// addWaits counts a passing seed's waits on real time: once among the
 // seeds that waited on the wall clock, if one of its waits did, else once
 // among those that waited otherwise. AllowWallClock's functions are let
 // be.
@@ -918,7 +920,7 @@ func userFrames(stack string) string {
 	return strings.Join(lines, "\n")
 }
 
-// waitedError is the test's failure for the seeds that waited on
+// waitedError is the test's failure for the passing seeds that waited on
 // the wall clock, or "": a wait that a passing seed made tells of
 // code (a library's rate limiter, a retry's backoff, a time.Sleep in the
 // body) that keeps the wall clock, and tests nothing of what it waits
