@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -41,4 +42,21 @@ func TestAFailureNamesTheTasksDueAtItsInstant(t *testing.T) {
 	}, simtest.Seeds(1), simtest.KeepFailures(false))
 	require.Equal(t, 1, alone.Failed)
 	assert.NotContains(t, alone.Report, "at the instant of the first error", "no other task was due then")
+}
+
+// A task that the failing task started, or woke, since it last yielded
+// could not have run before the check on any seed: the failure does not
+// name it.
+func TestAFailureDoesNotNameTheTasksItsOwnStepMadeReady(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Go("server", func(ctx context.Context) error { return s.Providers().Time.Sleep(ctx, time.Hour) })
+		wake := providers.NewChan[struct{}](s.Providers().Task, 1)
+		s.Go("waiter", func(ctx context.Context) error { _, _, err := wake.Recv(ctx); return err })
+		s.Sleep(time.Second)
+		_ = wake.Send(s.Context(), struct{}{}) // wakes the waiter, which has not run since
+		s.Go("late", func(ctx context.Context) error { return nil })
+		s.Error("config invalid")
+	}, simtest.Seeds(10), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.NotContains(t, res.Report, "at the instant of the first error", res.Report)
 }

@@ -264,7 +264,7 @@ func (g *Group) Resume() {
 			g.held = slices.Delete(g.held, i, i+1)
 			g.resuming = true
 			w.notePausedRead(g, false)
-			listAdd(&w.ready, w.readyPos, r)
+			w.addReady(r)
 			return
 		}
 	}
@@ -281,7 +281,7 @@ func (g *Group) resumeHeld() {
 	}
 	for _, t := range held {
 		if !t.finished && !t.killed {
-			listAdd(&w.ready, w.readyPos, t)
+			w.addReady(t)
 		}
 	}
 }

@@ -656,6 +656,12 @@ func (w *World) makeReady(t *task) {
 		t.group.held = append(t.group.held, t)
 		return
 	}
+	w.addReady(t)
+}
+
+// addReady puts t in the ready list.
+func (w *World) addReady(t *task) {
+	w.readyStep[t.slot] = w.steps
 	listAdd(&w.ready, w.readyPos, t)
 }
 

@@ -37,6 +37,7 @@ func (w *World) newSlot(t *task) {
 	} else {
 		t.slot = int32(len(w.readyPos))
 		w.readyPos = append(w.readyPos, -1)
+		w.readyStep = append(w.readyStep, 0)
 		w.ctxPos = append(w.ctxPos, -1)
 		w.slotTask = append(w.slotTask, nil)
 		w.slotGen = append(w.slotGen, 0)
@@ -193,14 +194,18 @@ func (w *World) firstTask() *task {
 	return nil
 }
 
-// ReadyNow names the tasks, other than the running one, that are ready
-// to run at the current simulated instant and have not run since they
-// became so: due at this instant, in an order that the seed draws. It is
-// for a failure's report (it allocates), and leaves the run as it is.
+// ReadyNow names the tasks, other than the running one, that were ready
+// to run before the current step began and have not run since: due at
+// this instant, they could have run before it on another seed, as tasks
+// due at one instant run in an order that the seed draws. Those the step
+// made ready (a task it started or woke) could not have, nor could those
+// made ready by the events since the last step, as no task runs between
+// them. They are in the ready list's order, not the draw's. It is for a
+// failure's report (it allocates), and leaves the run as it is.
 func (w *World) ReadyNow() []string {
 	var names []string
 	for _, e := range w.ready {
-		if t := e.t; t != w.cur && !t.quiet {
+		if t := e.t; t != w.cur && !t.quiet && w.readyStep[t.slot] < w.steps {
 			names = append(names, t.name)
 		}
 	}

@@ -118,7 +118,11 @@ type World struct {
 	clockArmed int
 	// Where each task stands in the ready list and in its list of
 	// context waiters, by slot, and the slots free (tasklist.go).
-	readyPos  []int32
+	readyPos []int32
+	// readyStep is, by slot, the step (steps) during which, or after
+	// which, the task last became ready: one that the running task's step
+	// made ready could not have run before it (ReadyNow).
+	readyStep []uint64
 	ctxPos    []int32
 	freeSlots []int32
 	slotTask  []*task // the task of each slot in use
