@@ -17,7 +17,9 @@ import (
 // task waited half a second or more in time.Sleep: both keep the wall
 // clock, which the simulation does not see, and test nothing of what they
 // wait for (docs/pitfalls.md). A goroutine or a wait with one of funcs
-// anywhere in its stack is let be and not told of.
+// anywhere in its stack is let be and not told of, and so is a goroutine
+// that one of funcs started with a go statement, or that such a goroutine
+// started, and so on: a library janitor's helpers.
 //
 // A function is named as a stack names it, by its package path and name:
 // "github.com/patrickmn/go-cache.(*janitor).Run". The failure names the

@@ -72,3 +72,43 @@ func TestAllowWallClockRefusesWhatNamesNoFunction(t *testing.T) {
 		assert.Contains(t, res.Report, "simtest.AllowWallClock")
 	}
 }
+
+// janitorHelper is a goroutine that a library's janitor starts.
+func janitorHelper(stop <-chan struct{}) { <-stop }
+
+// janitorWithHelper is a library's janitor that starts a helper and runs
+// on; janitorHandingOff starts one and ends.
+func janitorWithHelper(stop <-chan struct{}) {
+	go janitorHelper(stop)
+	<-stop
+}
+
+func janitorHandingOff(stop <-chan struct{}) { go janitorHelper(stop) }
+
+// AllowWallClock lets be the goroutines that an allowed function started,
+// and those these started, as well as the allowed function's own: a
+// library's janitor may start helpers, which the test cannot name one by
+// one.
+func TestAllowWallClockLetsBeWhatAnAllowedGoroutineStarted(t *testing.T) {
+	// First, while no other helper runs: goroutines of one stack are
+	// matched to their starters as one.
+	stopHelper := make(chan struct{})
+	helper := simtest.Simulate(func(s *simtest.S) {
+		go janitorWithHelper(stopHelper)
+	}, simtest.Seeds(1), simtest.AllowWallClock("github.com/moonpool-go/moonpool/simtest_test.janitorHandingOff"))
+	close(stopHelper)
+	require.False(t, helper.OK(), "a janitor not allowed, and its helper, still fail the test")
+	assert.Contains(t, helper.Report, "2 goroutines that the seeds' tasks started with go statements still run after the Run")
+
+	stop := make(chan struct{})
+	defer close(stop)
+	for _, start := range []func(<-chan struct{}){janitorWithHelper, janitorHandingOff} {
+		allowed := simtest.Simulate(func(s *simtest.S) {
+			go start(stop)
+		}, simtest.Seeds(2), simtest.AllowWallClock(
+			"github.com/moonpool-go/moonpool/simtest_test.janitorWithHelper",
+			"github.com/moonpool-go/moonpool/simtest_test.janitorHandingOff"))
+		require.True(t, allowed.OK(), allowed.Report)
+		assert.NotContains(t, allowed.Report, "still run after the Run")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -256,6 +257,7 @@ func (w *World) taskGoroutines() (n int, stack string, looked bool) {
 // profile's stop of the world (stopWorld). Goroutines whose stack allowed,
 // when not nil, accepts are left out.
 func labelledGoroutines(labels map[string]bool, allowed func(stack string) bool) (n int, stack string, looked bool) {
+	var lineage map[string][]string
 	var buf bytes.Buffer
 	if !stopWorld(func() { _ = pprof.Lookup("goroutine").WriteTo(&buf, 1) }) {
 		return 0, "", false
@@ -273,6 +275,14 @@ func labelledGoroutines(labels map[string]bool, allowed func(stack string) bool)
 		if allowed != nil && allowed(frames) {
 			continue
 		}
+		if allowed != nil {
+			if lineage == nil {
+				lineage = lineages()
+			}
+			if slices.ContainsFunc(lineage[funcKey(frames)], allowed) {
+				continue
+			}
+		}
 		// A profile record counts the goroutines that share its stack:
 		// "1 @ 0x...".
 		count, _, _ := strings.Cut(rec, " @ ")
@@ -287,6 +297,49 @@ func labelledGoroutines(labels map[string]bool, allowed func(stack string) bool)
 		}
 	}
 	return n, stack, true
+}
+
+// lineages maps the functions of each goroutine's stack (funcKey) to its
+// lineage: the functions whose go statements started it and its
+// ancestors, and the stacks of those ancestors that still run, as
+// function lines, one lineage for each goroutine of that stack. A
+// profile's record names no creator; a stack trace of all goroutines
+// does, but has no labels, so the two are matched by their functions.
+// allowed in labelledGoroutines then lets be the goroutines that an
+// allowed one started (a library janitor's helper).
+func lineages() map[string][]string {
+	gs := goroutines()
+	byID := make(map[int64]*dumpedG, len(gs))
+	for i := range gs {
+		byID[gs[i].id] = &gs[i]
+	}
+	out := make(map[string][]string, len(gs))
+	for i := range gs {
+		var b strings.Builder
+		g := &gs[i]
+		for depth := 0; g != nil && g.createdBy != "" && depth < 64; depth++ {
+			b.WriteString(g.createdBy + "\n")
+			if g = byID[g.creator]; g != nil {
+				b.WriteString(g.stack + "\n")
+			}
+		}
+		k := funcKey(gs[i].stack)
+		out[k] = append(out[k], b.String())
+	}
+	return out
+}
+
+// funcKey is the functions of a stack of "function\n\tfile:line" lines,
+// but the runtime's, which a profile shows and a stack trace hides.
+func funcKey(stack string) string {
+	var fns []string
+	for line := range strings.SplitSeq(stack, "\n") {
+		if line == "" || line[0] == '\t' || strings.HasPrefix(line, "runtime.") || strings.HasPrefix(line, "internal/runtime") {
+			continue
+		}
+		fns = append(fns, line)
+	}
+	return strings.Join(fns, "\n")
 }
 
 // recordFrames is the stack of rec, a goroutine profile's record, as

@@ -363,9 +363,12 @@ func loosen(stack string) string {
 
 type dumpedG struct {
 	id      int64
-	creator int64  // the goroutine that started it; 0 if none is named
-	state   string // "chan receive", "running"...
-	stack   string // "function\n\tfile:line" lines, as stacks gives them
+	creator int64 // the goroutine that started it; 0 if none is named
+	// createdBy is the function whose go statement started it, as the
+	// trace's "created by" line names it.
+	createdBy string
+	state     string // "chan receive", "running"...
+	stack     string // "function\n\tfile:line" lines, as stacks gives them
 }
 
 // goroutines returns every goroutine, read from a stack trace of all of
@@ -405,9 +408,11 @@ func goroutines() []dumpedG {
 			fn := lines[i]
 			if strings.HasPrefix(fn, "created by ") {
 				// "created by pkg.fn in goroutine 7"
-				if _, by, ok := strings.Cut(fn, " in goroutine "); ok {
+				in, by, ok := strings.Cut(fn, " in goroutine ")
+				if ok {
 					g.creator, _ = strconv.ParseInt(by, 10, 64)
 				}
+				g.createdBy = strings.TrimPrefix(in, "created by ")
 				break
 			}
 			if !strings.HasPrefix(lines[i+1], "\t") {
