@@ -169,6 +169,7 @@ func (c *checker) addTestBody(body *ast.BlockStmt) {
 	inBubble := func(pos token.Pos) bool {
 		return slices.ContainsFunc(bubbles, func(b span) bool { return b.contains(pos) })
 	}
+	c.namedGoLits(body, sub)
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.GoStmt:
@@ -194,6 +195,78 @@ func (c *checker) addTestBody(body *ast.BlockStmt) {
 		}
 		return true
 	})
+}
+
+// namedGoLits marks in sub the function literals of body that a bubble
+// binds to a local variable, once, and starts with a go statement of the
+// variable (worker := func() {...}; go worker()): the bubble's goroutines,
+// as a go statement's literal is.
+func (c *checker) namedGoLits(body *ast.BlockStmt, sub map[*ast.FuncLit]bool) {
+	info := c.pass.TypesInfo
+	var bubbles []span
+	ast.Inspect(body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if fn := callee(info, call); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == synctestPath {
+				for _, a := range call.Args {
+					if fl, ok := a.(*ast.FuncLit); ok {
+						bubbles = append(bubbles, span{fl.Pos(), fl.End()})
+					}
+				}
+			}
+		}
+		return true
+	})
+	if len(bubbles) == 0 {
+		return
+	}
+	inBubble := func(pos token.Pos) bool {
+		return slices.ContainsFunc(bubbles, func(b span) bool { return b.contains(pos) })
+	}
+	started := map[types.Object]bool{} // variables a bubble's go statement calls
+	bound := map[types.Object][]*ast.FuncLit{}
+	assigned := map[types.Object]int{} // how many times each is assigned
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.GoStmt:
+			if id, ok := ast.Unparen(n.Call.Fun).(*ast.Ident); ok && inBubble(n.Pos()) {
+				if v, ok := info.Uses[id].(*types.Var); ok {
+					started[v] = true
+				}
+			}
+		case *ast.AssignStmt:
+			for i, lhs := range n.Lhs {
+				id, ok := lhs.(*ast.Ident)
+				if !ok {
+					continue
+				}
+				obj := info.Defs[id]
+				if obj == nil {
+					obj = info.Uses[id]
+				}
+				if obj == nil {
+					continue
+				}
+				assigned[obj]++
+				if len(n.Rhs) == len(n.Lhs) {
+					if fl, ok := ast.Unparen(n.Rhs[i]).(*ast.FuncLit); ok && inBubble(fl.Pos()) {
+						bound[obj] = append(bound[obj], fl)
+					}
+				}
+			}
+		case *ast.UnaryExpr: // &worker: it may be assigned elsewhere
+			if id, ok := n.X.(*ast.Ident); ok && n.Op == token.AND {
+				if obj := info.Uses[id]; obj != nil {
+					assigned[obj] += 2
+				}
+			}
+		}
+		return true
+	})
+	for obj, lits := range bound {
+		if started[obj] && assigned[obj] == 1 && len(lits) == 1 {
+			sub[lits[0]] = true
+		}
+	}
 }
 
 // addTestHelpers adds the bodies of the helpers (functions of _test.go

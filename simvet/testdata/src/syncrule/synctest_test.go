@@ -41,6 +41,29 @@ func TestGoroutinesInABubble(t *testing.T) {
 	})
 }
 
+// A literal that a bubble binds to a variable, once, and starts with a
+// go statement of the variable is the bubble's goroutine too; one the
+// variable is bound to again may be anything, and stays checked.
+func TestNamedGoroutinesInABubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		worker := func() {
+			var mu sync.Mutex
+			mu.Lock()
+		}
+		go worker()
+		other := func() {
+			var mu sync.Mutex // want `sync.Mutex blocks the goroutine outside the simulation`
+			mu.Lock()
+		}
+		other = func() {
+			var mu sync.Mutex // want `sync.Mutex blocks the goroutine outside the simulation`
+			mu.Lock()
+		}
+		go other()
+		synctest.Wait()
+	})
+}
+
 // A literal that a bubble's function gives to something else than a go
 // statement may be a task, and stays checked, with the go statements'
 // literals in it; so does a go statement's literal outside a bubble.
