@@ -141,7 +141,7 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 	ft.workers = sim.NewWorkers()
 	f.Cleanup(ft.workers.Close)
 	f.Cleanup(func() { // before the Close: cleanups run last first
-		if note, _ := leftoverNote([]*sim.Workers{ft.workers}, ft.cfg.wallClock); note != "" {
+		if note, _ := leftoverNote([]*sim.Workers{ft.workers}, ft.cfg.wallClock, nil); note != "" {
 			// Not Log: it would name this line, not the test's.
 			fmt.Fprintln(f.Output(), "simtest: "+strings.Replace(note, "after the Run", "after the inputs", 1))
 		}

@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +20,9 @@ import (
 // wait for (docs/pitfalls.md). A goroutine or a wait with one of funcs
 // anywhere in its stack is let be and not told of, and so is a goroutine
 // that one of funcs started with a go statement, or that such a goroutine
-// started, and so on: a library janitor's helpers.
+// started, and so on: a library janitor's helpers. A name that lets
+// nothing be in a Run is noted in its summary (go test -v shows it), as a
+// name a stack does not print matches nothing.
 //
 // A function is named as a stack names it, by its package path and name:
 // "github.com/patrickmn/go-cache.(*janitor).Run". The failure names the
@@ -41,16 +44,44 @@ func AllowWallClock(funcs ...string) Option {
 
 // inStack reports whether one of funcs is a function of stack, as
 // "function\n\tfile:line" lines.
-func inStack(stack string, funcs []string) bool {
+func inStack(stack string, funcs []string) bool { return inStackHit(stack, funcs, nil) }
+
+// inStackHit is inStack, and marks in hit, when it is not nil, the
+// function of funcs it found.
+func inStackHit(stack string, funcs []string, hit map[string]bool) bool {
 	if len(funcs) == 0 {
 		return false
 	}
 	for line := range strings.SplitSeq(stack, "\n") {
-		if line != "" && line[0] != '\t' && slices.Contains(funcs, strings.TrimSpace(line)) {
+		if line == "" || line[0] == '\t' {
+			continue
+		}
+		if fn := strings.TrimSpace(line); slices.Contains(funcs, fn) {
+			if hit != nil {
+				hit[fn] = true
+			}
 			return true
 		}
 	}
 	return false
+}
+
+// unmatchedLine is the summary's note of the functions AllowWallClock
+// named that let nothing be in the Run, or "": a name a stack does not
+// print (no package path, a typo) matches nothing.
+func unmatchedLine(allowed []string, hit map[string]bool) string {
+	var none []string
+	for _, fn := range allowed {
+		if q := strconv.Quote(fn); !hit[fn] && !slices.Contains(none, q) {
+			none = append(none, q)
+		}
+	}
+	if len(none) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\n    simtest.AllowWallClock(%s) let nothing be in this Run: no goroutine left running and no wait on real time of half a second or more had %s in its stack; "+
+		"if one was meant to, name it as a stack prints it, by package path and name, such as \"example.com/cache.(*janitor).Run\"",
+		strings.Join(none, ", "), pluralWord(len(none), "it", "them"))
 }
 
 // newWorkers makes a Workers for the Run's seeds and keeps it in pools,
@@ -74,7 +105,7 @@ const leftoverSettle = 2 * time.Second
 // when they could not be counted, failure the test's failure when some
 // were (leftoverNote).
 func (r *runner) leftover() (note, failure string) {
-	text, counted := leftoverNote(r.pools, r.cfg.wallClock)
+	text, counted := leftoverNote(r.pools, r.cfg.wallClock, r.rep.allowedHit)
 	switch {
 	case text == "":
 		return "", ""
@@ -92,8 +123,8 @@ func (r *runner) leftover() (note, failure string) {
 // piles them up seed after seed, until the process is slow enough to fail
 // a seed that has nothing wrong with it. When they could not be counted
 // it says so: that is not "none".
-func leftoverNote(pools []*sim.Workers, allowed []string) (text string, counted bool) {
-	let := func(stack string) bool { return inStack(stack, allowed) }
+func leftoverNote(pools []*sim.Workers, allowed []string, hit map[string]bool) (text string, counted bool) {
+	let := func(stack string) bool { return inStackHit(stack, allowed, hit) }
 	count := func() (n int, startedAs, in string, blind bool) {
 		for _, p := range pools {
 			k, s, i, looked := p.Leftover(let)

@@ -65,7 +65,10 @@ type report struct {
 	// wallClock is the Run's AllowWallClock: waits in these functions
 	// are not counted in waited.
 	wallClock []string
-	zeroWall  bool // wall-clock figures are written as zero (config.zeroWall)
+	// allowedHit marks the functions of wallClock that let a wait or a
+	// goroutine be (unmatchedLine).
+	allowedHit map[string]bool
+	zeroWall   bool // wall-clock figures are written as zero (config.zeroWall)
 	// chaos is the Run's chaos configuration, told in the summary when
 	// a seed booted processes (clustered); a merge of shards' results
 	// has the line they wrote instead (merged).
@@ -859,7 +862,7 @@ func (r *report) addWaits(seed uint64, waits []sim.RealWait) {
 	var block *sim.RealWait
 	for i, wt := range waits {
 		switch {
-		case inStack(wt.Stack, r.wallClock):
+		case inStackHit(wt.Stack, r.wallClock, r.allowedHit):
 		case onWallClock(wt):
 			if r.waited == 0 {
 				r.firstWait = seedWait{seed, wt}

@@ -456,7 +456,7 @@ func (r *runner) run() {
 	}
 	r.rep.outside = r.outside
 	r.rep.slow = r.cfg.slow
-	r.rep.wallClock = r.cfg.wallClock
+	r.rep.wallClock, r.rep.allowedHit = r.cfg.wallClock, map[string]bool{}
 	r.rep.chaos, r.rep.diskDirLoss = r.cfg.chaos, r.cfg.diskDirLoss
 	var out *results
 	if r.cfg.resultsPath != "" {
@@ -581,7 +581,7 @@ func (r *runner) run() {
 	}
 	r.rep.wall = time.Since(start) - r.checkWall
 	leftover, left := r.leftover()
-	r.rep.notes = r.cfg.shardLine() + r.iterationLine() + leftover + r.leftLine()
+	r.rep.notes = r.cfg.shardLine() + r.iterationLine() + leftover + unmatchedLine(r.cfg.wallClock, r.rep.allowedHit) + r.leftLine()
 	if err := r.exp.fits(); err != nil {
 		t.Error(err)
 	}
