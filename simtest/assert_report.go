@@ -157,6 +157,11 @@ type (
 		// FailingSeeds are the failing seeds, each as the results file's
 		// line, in the JSON report (-simjson) alone.
 		FailingSeeds []SeedResult `json:"failing_seeds,omitempty"`
+		// WallClock are the failures of the test beside its seeds'
+		// (code that kept the wall clock: goroutines that outlived the
+		// Run, waits in time.Sleep), which fail a merge as they failed
+		// the Run.
+		WallClock []string `json:"wall_clock_failures,omitempty"`
 		// Alone is the run again alone of the Run's first failing seed
 		// (SeedResult.Alone), with its seed, in the results file alone:
 		// the JSON report has it under that seed in FailingSeeds.
@@ -327,6 +332,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 		Assertions:  make([]jsonAssertion, 0, len(rows)),
 		Exploration: r.exp.json(names),
 		Faults:      r.rep.faultsRecord(),
+		WallClock:   r.rep.wallFailures,
 	}
 	rp := newReplayer()
 	hit := func(h *tally.Hit) *jsonHit {

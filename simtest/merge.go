@@ -49,6 +49,11 @@ type SweepTest struct {
 	// TimedOut is the shards that stopped short of their seeds before
 	// go test's -timeout: the sweep ran only the seeds they reached.
 	TimedOut []int
+	// WallClock are the shards' failures of the test beside its seeds,
+	// each with its shard: code that kept the wall clock, goroutines that
+	// outlived a shard's Run or waits in time.Sleep, fails the merge as
+	// it failed the Run, though the seeds passed.
+	WallClock []string
 
 	Seeds, Passed, Failed int
 	// Planned is how many seeds the shards set out to run, when some
@@ -112,6 +117,7 @@ func (t SweepTest) Failures() []string {
 		{len(t.Missing) > 0, "missing shards"},
 		{len(t.Cut) > 0, "files cut off"},
 		{len(t.TimedOut) > 0, "shards stopped at go test's -timeout"},
+		{len(t.WallClock) > 0, "code that keeps the wall clock"},
 	} {
 		if f.bad {
 			out = append(out, f.why)
@@ -660,6 +666,12 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 		}
 	}
 	slices.Sort(t.TimedOut)
+	for _, f := range files {
+		for _, e := range f.sum.WallClock {
+			t.WallClock = append(t.WallClock, fmt.Sprintf("shard %d: %s", f.sum.Shard, e))
+		}
+	}
+	rep.wallFail = len(t.WallClock) > 0
 	ran := ranSeeds(rep.seeds)
 	ran.off = offAdvice(rep.familiesOff(), ran.unit)
 	for _, end := range []struct{ why, flag, more string }{
@@ -691,6 +703,9 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	}
 	b.WriteString(builtApart(files))
 	b.WriteString(cutLines(cutOff))
+	for _, e := range t.WallClock {
+		b.WriteString(e + "\n")
+	}
 	b.WriteString(rep.summary())
 	if len(gaps) > 0 {
 		b.WriteString("\n" + gapReport(gaps, ran, !allow))

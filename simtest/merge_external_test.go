@@ -768,3 +768,27 @@ func TestSweepTestFailuresSayWhyItIsNotOK(t *testing.T) {
 		assert.Equal(t, tc.want == nil, tc.test.OK(), "%+v", tc.test)
 	}
 }
+
+// A shard whose Run failed the test on code that kept the wall clock,
+// though its seeds passed, fails the merge too, and the merge says why.
+func TestMergeFailsOnCodeThatKeptTheWallClock(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	dir := t.TempDir()
+	for i := range 2 {
+		body := func(s *simtest.S) {}
+		if i == 1 {
+			body = func(s *simtest.S) { go janitor(stop) }
+		}
+		res := simtest.Simulate(body, simtest.Seeds(6), simtest.BaseSeed(5), simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))
+		require.Equal(t, i == 0, res.OK(), res.Report)
+	}
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	assert.False(t, sw.OK(), "a shard that failed on a goroutine left running fails the merge: %s", sw.String())
+	require.Len(t, sw.Tests[0].WallClock, 1)
+	assert.Contains(t, sw.Tests[0].WallClock[0], "shard 1: simtest: no goroutine may outlive a simulation, and the test fails: ")
+	assert.Equal(t, []string{"code that keeps the wall clock"}, sw.Tests[0].Failures())
+	assert.Contains(t, sw.String(), "6 seeds, 6 passed, 0 failed, but code that keeps the wall clock fails the test;")
+}

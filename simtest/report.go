@@ -60,8 +60,11 @@ type report struct {
 	// a pass.
 	gapsFail int
 	// wallFail is set when code that kept the wall clock fails the test
-	// (leftover, waitedError), which the summary's first line tells.
-	wallFail bool
+	// (leftover, waitedError), which the summary's first line tells;
+	// wallFailures are those failures, for the results file, whose merge
+	// fails on them too.
+	wallFail     bool
+	wallFailures []string
 	// wallClock is the Run's AllowWallClock: waits in these functions
 	// are not counted in waited.
 	wallClock []string

@@ -606,6 +606,7 @@ func (r *runner) run() {
 	for _, e := range []string{left, r.rep.waitedError()} {
 		if e != "" {
 			r.rep.wallFail = true
+			r.rep.wallFailures = append(r.rep.wallFailures, e)
 			t.Error(e)
 		}
 	}
