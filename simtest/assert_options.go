@@ -108,11 +108,9 @@ func AllowGaps(messages ...string) Option {
 // test binary to write it; a later Run (the next subtest of a table)
 // writes beside it, its test's name added (pay.TestTable_b.cover), rather
 // than over a file that may be the failing Run's, and its log names the
-// file. A file written before the test binary started (over two seconds
-// before: file times are coarser than the clock) is written over,
-// and so is one that another package's test binary, given the same path
-// by go test ./..., wrote before this one started: under go test ./...
-// give a directory. A directory
+// file. The first Run writes over a file an earlier go test left, and
+// over one another package's test binary wrote, given the same path by
+// go test ./...: under go test ./... give a directory. A directory
 // on the path that does not exist is made before the first seed runs; one
 // that cannot be made fails the test there, not after the last seed. So
 // for every file a Run writes ([ResultsFile], [JSONReport],

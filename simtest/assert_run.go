@@ -261,8 +261,15 @@ func (r *runner) packageFile(path, name, ext string) string {
 // outputMu orders the Runs of this process as each takes the path of a
 // file it writes: without it, two Runs that end at once (parallel
 // subtests) could both find a FILE that no Run wrote yet, and both take
-// it. It guards the file system, not the package's memory.
+// it. It guards the file system, and written, the record of what this
+// process wrote there.
 var outputMu sync.Mutex
+
+// written holds the files that this process's Runs wrote (absolute
+// paths), so that a Run tells exactly a file an earlier Run of this test
+// binary wrote, which it keeps, from one that an earlier process left,
+// which it writes over. Guarded by outputMu.
+var written = map[string]bool{}
 
 // createOutput creates the file that path names for one of a Run's
 // files (what, which flag sets: the results, the coverage profile, the
@@ -271,26 +278,27 @@ var outputMu sync.Mutex
 //
 // In a directory, the file is named after name (the test's, with its
 // shard's for a results file) under the directory of the test's package
-// (packageFile). Any other path is the file itself, unless another Run
-// wrote it since this process started (a subtest before this one): the
-// Run that failed may have been that one, and its file is the one wanted,
-// so this Run's goes beside it, named for the test too
-// (report.TestTable_b.json). Another package's test binary, given the
-// same path by go test ./..., is told apart only when it wrote the file
-// after this one started: one written before is as one an earlier go test
-// left, and is written over.
+// (packageFile). Any other path is the file itself for the first Run of
+// this test binary to write it, whatever an earlier go test left there;
+// a later Run of the binary (a subtest after the one that failed, whose
+// file is the one wanted) writes its own beside it, named for the test
+// too (report.TestTable_b.json).
 func (r *runner) createOutput(what, flag, path, name, ext string) (*os.File, string, error) {
 	file := r.packageFile(path, name, ext)
 	outputMu.Lock()
 	defer outputMu.Unlock()
-	if file == path && writtenSinceStart(file) {
+	inDir := file != path
+	if !inDir && wroteHere(file) {
 		e := filepath.Ext(file)
 		file = strings.TrimSuffix(file, e) + "." + fileName(name) + e
 	}
 	if err := os.MkdirAll(filepath.Dir(file), 0o777); err != nil {
 		return nil, "", err
 	}
-	note := overwriteNote(what, file, flag)
+	note := overwriteNote(what, file, flag, inDir)
+	if abs, err := filepath.Abs(file); err == nil {
+		written[abs] = true
+	}
 	f, err := os.Create(file)
 	return f, note, err
 }
@@ -299,21 +307,29 @@ func (r *runner) createOutput(what, flag, path, name, ext string) (*os.File, str
 // since, this process or one started after it wrote.
 var processStart = time.Now()
 
-// mtimeSlack is how far a file's time may lag the clock: the kernel
-// stamps it with a coarse clock, some milliseconds behind time.Now, and
-// some file systems round it to the second (to two, FAT).
-const mtimeSlack = 2 * time.Second
+// wroteHere reports whether a Run of this process wrote the file at path,
+// and it is still there. The caller holds outputMu.
+func wroteHere(path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil || !written[abs] {
+		return false
+	}
+	_, err = os.Stat(abs)
+	return err == nil
+}
 
-// writtenSinceStart reports whether the file at path was written since
-// this process started: by an earlier Run of it, or by a test binary of
-// another package that go test runs at the same time. A file written just
-// after the start bears a time before it (mtimeSlack), as two parallel
-// subtests' results files opened at once would; one written that little
-// before the start counts too, and is written beside, not over: the safe
-// side.
-func writtenSinceStart(path string) bool {
+// writtenElsewhereSinceStart reports whether another process wrote the
+// file at path since this one started: a test binary of another package
+// that go test ./... runs at the same time. A file's time comes from a
+// coarser clock than time.Now, a little behind it, so a file written
+// just after the start may pass for older: the note it would get is
+// lost, no more. The caller holds outputMu.
+func writtenElsewhereSinceStart(path string) bool {
+	if wroteHere(path) {
+		return false
+	}
 	st, err := os.Stat(path)
-	return err == nil && !st.ModTime().Before(processStart.Add(-mtimeSlack))
+	return err == nil && st.ModTime().After(processStart)
 }
 
 // writeFile writes one of a Run's files, which flag names, where

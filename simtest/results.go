@@ -404,18 +404,24 @@ func (r *runner) openResults() (*results, string, error) {
 }
 
 // overwriteNote is the note a Run logs when the file it is about to write
-// at path was written since this process started: by an earlier Run of
-// this test binary (this test run again by -count, whose file beside
-// another's has the same name), or by another package's test binary that
-// go test runs at the same time. That Run's file is lost; say so, and how to keep one
-// file a test. "" when the file is older or absent.
-func overwriteNote(what, path, flag string) string {
-	if !writtenSinceStart(path) {
-		return ""
+// at path is another Run's, whose file is then lost: one that a Run of
+// this test binary wrote for the same test name (the test run again by
+// -count, or a test with several Runs), or, for a FILE (inDir false), one
+// that another package's test binary wrote since this one started, as go
+// test ./... runs them at the same time. "" when the file is neither:
+// absent, or left by an earlier process. The caller holds outputMu.
+func overwriteNote(what, path, flag string, inDir bool) string {
+	switch {
+	case wroteHere(path):
+		return fmt.Sprintf("simtest: this Run writes %s over %s, which an earlier Run of this test binary wrote for the same test "+
+			"(run again, as under -count, or a test with several Runs), and that Run's file is lost: "+
+			"each test name gets one file, so run with -count=1, and give each of a test's several Runs a path of its own", what, path)
+	case !inDir && writtenElsewhereSinceStart(path):
+		return fmt.Sprintf("simtest: this Run writes %s over %s, which another test binary wrote since this one started "+
+			"(another package's, as go test ./... runs them at the same time), and that file is lost: "+
+			"give %s a directory (a path ending in /), which gets a file a package and test", what, path, flag)
 	}
-	return fmt.Sprintf("simtest: this Run writes %s over %s, which another Run wrote since this test binary started "+
-		"(the test run again, as under -count, or another package's tests that go test ran at the same time), "+
-		"and that Run's file is lost: give %s a directory (a path ending in /), which gets a file a test, or select one test with -run", what, path, flag)
+	return ""
 }
 
 func (r *results) add(sr SeedResult) { r.line(sr) }

@@ -274,10 +274,10 @@ func TestAFileAnotherRunWroteGetsOneBeside(t *testing.T) {
 	for _, f := range []struct{ what, path string }{{"the results", results}, {"the JSON report", report}, {"the assertion coverage profile", cover}} {
 		assert.Contains(t, outs[0], "simtest: wrote "+f.what+" to "+f.path+"\n")
 		assert.Contains(t, outs[1], "simtest: wrote "+f.what+" to "+beside(f.path)+"\n")
-		assert.Contains(t, outs[2], "simtest: this Run writes "+f.what+" over "+beside(f.path)+", which another Run wrote since this test binary started")
+		assert.Contains(t, outs[2], "simtest: this Run writes "+f.what+" over "+beside(f.path)+", which an earlier Run of this test binary wrote for the same test")
 	}
-	assert.NotContains(t, outs[0]+outs[1], "which another Run wrote")
-	assert.Contains(t, outs[2], "give -simresults a directory (a path ending in /), which gets a file a test, or select one test with -run")
+	assert.NotContains(t, outs[0]+outs[1], "this Run writes")
+	assert.Contains(t, outs[2], "run with -count=1, and give each of a test's several Runs a path of its own")
 	for path, test := range map[string]string{report: "TestTable/first", beside(report): "TestTable/second"} {
 		data, err := os.ReadFile(path)
 		require.NoError(t, err)

@@ -45,18 +45,50 @@ func TestResultsAreWrittenAsSeedsEnd(t *testing.T) {
 	require.NoError(t, r.close())
 }
 
-// TestAFileWrittenJustAfterStartCountsAsWritten: a file's time comes from
-// a coarser clock than time.Now, and one written just after the process
-// started bears a time a little before it; it is still written since the
-// start, so that the Run after (a parallel subtest's, opening its results
-// file at once) writes beside it, not over it. An old file does not count.
-func TestAFileWrittenJustAfterStartCountsAsWritten(t *testing.T) {
+// TestAFileAnEarlierProcessLeftIsWrittenOver: a FILE that an earlier
+// process wrote, even a moment before this one started, is written over
+// by the first Run of this process to write it, with no note; only a
+// file that a Run of this process wrote is kept, and the next Run writes
+// beside it. No file time decides it.
+func TestAFileAnEarlierProcessLeftIsWrittenOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	require.NoError(t, os.WriteFile(path, []byte("an earlier go test's"), 0o666))
+	just := processStart.Add(-time.Second)
+	require.NoError(t, os.Chtimes(path, just, just))
+	create := func(name string) (string, string) {
+		rn := &runner{t: t}
+		f, note, err := rn.createOutput("the JSON report", "-simjson", path, name, ".json")
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		return f.Name(), note
+	}
+	file, note := create("TestTable/a")
+	assert.Equal(t, path, file, "the first Run takes the path")
+	assert.Empty(t, note)
+	file, note = create("TestTable/b")
+	assert.Equal(t, filepath.Join(filepath.Dir(path), "report.TestTable_b.json"), file, "a later Run writes beside it")
+	assert.Empty(t, note)
+	_, note = create("TestTable/b")
+	assert.Contains(t, note, "which an earlier Run of this test binary wrote for the same test (run again, as under -count, or a test with several Runs)")
+	assert.Contains(t, note, "run with -count=1, and give each of a test's several Runs a path of its own")
+}
+
+// TestAFileAnotherBinaryWroteSinceStartIsNamed: a FILE that another
+// process wrote after this one started (another package's test binary,
+// under go test ./...) is written over, and the note says so, with the
+// directory form to use.
+func TestAFileAnotherBinaryWroteSinceStartIsNamed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "results.jsonl")
 	require.NoError(t, os.WriteFile(path, nil, 0o666))
-	require.NoError(t, os.Chtimes(path, processStart, processStart.Add(-5*time.Millisecond)))
-	assert.True(t, writtenSinceStart(path))
-	require.NoError(t, os.Chtimes(path, processStart, processStart.Add(-time.Hour)))
-	assert.False(t, writtenSinceStart(path))
+	later := processStart.Add(time.Second)
+	require.NoError(t, os.Chtimes(path, later, later))
+	rn := &runner{t: t}
+	f, note, err := rn.createOutput("the results", "-simresults", path, "TestX", ".jsonl")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	assert.Equal(t, path, f.Name())
+	assert.Contains(t, note, "which another test binary wrote since this one started (another package's, as go test ./... runs them at the same time)")
+	assert.Contains(t, note, "give -simresults a directory (a path ending in /)")
 }
 
 // TestMoonpoolVersionLeavesOutADirectoryPath: shards of one checkout
