@@ -110,7 +110,8 @@ func AllowGaps(messages ...string) Option {
 // than over a file that may be the failing Run's, and its log names the
 // file. The first Run writes over a file an earlier go test left, and
 // over one another package's test binary wrote, given the same path by
-// go test ./...: under go test ./... give a directory. A directory
+// go test ./...: under go test ./... give a directory. A Run of
+// [Simulate] writes over the path at each call. A directory
 // on the path that does not exist is made before the first seed runs; one
 // that cannot be made fails the test there, not after the last seed. So
 // for every file a Run writes ([ResultsFile], [JSONReport],

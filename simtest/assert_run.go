@@ -282,9 +282,18 @@ var written = map[string]bool{}
 // this test binary to write it, whatever an earlier go test left there;
 // a later Run of the binary (a subtest after the one that failed, whose
 // file is the one wanted) writes its own beside it, named for the test
-// too (report.TestTable_b.json).
+// too (report.TestTable_b.json). A Run of Simulate is no test binary's:
+// it writes over the path at each call, as a program that calls it for
+// one configuration after another reads the path after each.
 func (r *runner) createOutput(what, flag, path, name, ext string) (*os.File, string, error) {
 	file := r.packageFile(path, name, ext)
+	if r.outside {
+		if err := os.MkdirAll(filepath.Dir(file), 0o777); err != nil {
+			return nil, "", err
+		}
+		f, err := os.Create(file)
+		return f, "", err
+	}
 	outputMu.Lock()
 	defer outputMu.Unlock()
 	inDir := file != path

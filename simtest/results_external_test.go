@@ -345,3 +345,26 @@ func TestReportDirectoriesHaveAFileAPackage(t *testing.T) {
 		assert.NoFileExists(t, filepath.Join(dir, name))
 	}
 }
+
+// TestSimulateWritesOverItsFileEachCall: a program that calls Simulate
+// for one configuration after another, with one path, reads each call's
+// report there: Simulate is no test binary's Run, and writes no file
+// beside, nor a note of -count.
+func TestSimulateWritesOverItsFileEachCall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	for _, seeds := range []int{1, 2, 3} {
+		res := simtest.Simulate(func(s *simtest.S) {}, simtest.Seeds(seeds), simtest.JSONReport(path))
+		assert.Contains(t, res.Report, "simtest: wrote the JSON report to "+path+"\n")
+		assert.NotContains(t, res.Report, "this Run writes")
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var rep struct {
+			Passed int `json:"passed"`
+		}
+		require.NoError(t, json.Unmarshal(data, &rep))
+		assert.Equal(t, seeds, rep.Passed, "the call's own report")
+	}
+	entries, err := os.ReadDir(filepath.Dir(path))
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no file beside")
+}
