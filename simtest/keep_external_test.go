@@ -76,3 +76,37 @@ func TestAKeptSeedThatFailsAgainSaysSo(t *testing.T) {
 	require.Len(t, sw.Tests[0].Failing, 1)
 	assert.Equal(t, file, sw.Tests[0].Failing[0].Kept, "a merge keeps it")
 }
+
+// TestAKeptSeedThatFailsOnAnotherExecutionIsNotCalledKnown: a kept seed
+// whose run has another trace than its file keeps ran another execution,
+// so its failure may be a new one: the report's first line says it
+// failed on another execution, not again, and the results line, the JSON
+// report and a merge carry kept_moved, for CI to tell it from the known
+// failure.
+func TestAKeptSeedThatFailsOnAnotherExecutionIsNotCalledKnown(t *testing.T) {
+	t.Chdir(t.TempDir())
+	file := filepath.Join("testdata", "simtest", "TestKeptMoved", "42")
+	require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
+	require.NoError(t, os.WriteFile(file, []byte("# trace: 0000000000000001\n"), 0o644))
+	r := runIn("TestKeptMoved", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) { s.Errorf("the bug") }, simtest.Seeds(3),
+			simtest.ResultsFile("results.jsonl"), simtest.JSONReport("report.json"))
+	})
+	require.True(t, r.failed)
+	out := r.output()
+	assert.Contains(t, out, "simtest: kept seed 42 ("+file+") failed, on another execution than the one kept\n  replay: ")
+	assert.NotContains(t, out, "failed again")
+
+	data, err := os.ReadFile("results.jsonl")
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(data), "\n")
+	assert.Contains(t, first, `"kept":"`+filepath.ToSlash(file)+`","kept_moved":true`)
+	data, err = os.ReadFile("report.json")
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"kept_moved": true`)
+	sw, err := simtest.MergeResults("results.jsonl")
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	require.Len(t, sw.Tests[0].Failing, 1)
+	assert.True(t, sw.Tests[0].Failing[0].KeptMoved, "a merge keeps it")
+}

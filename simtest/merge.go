@@ -453,7 +453,7 @@ func readShardFile(path string) (*shardFile, error) {
 			steps: l.Steps, events: l.Events, outcome: l.Outcome, recipe: l.Recipe})
 		if l.Outcome == OutcomeFail {
 			sf.failing = append(sf.failing, SeedResult{Seed: l.Seed, Trace: trace, Outcome: l.Outcome, SimTime: time.Duration(l.SimNS),
-				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, ReplayCheck: l.ReplayCheck, Recipe: l.Recipe, Kept: l.Kept, Alone: l.Alone.fromJSON(), Faults: l.Faults})
+				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, ReplayCheck: l.ReplayCheck, Recipe: l.Recipe, Kept: l.Kept, KeptMoved: l.KeptMoved, Alone: l.Alone.fromJSON(), Faults: l.Faults})
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -467,10 +467,14 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	var b strings.Builder
 	res := o.res
-	if o.keptFile != "" {
+	switch {
+	case o.keptFile != "" && o.keptMoved:
+		// Not known to be the kept failure: its trace is another.
+		fmt.Fprintf(&b, "simtest: kept %s (%s) failed, on another execution than the one kept", what, o.keptFile)
+	case o.keptFile != "":
 		// Known, not new: CI triage tells the two apart by this line.
 		fmt.Fprintf(&b, "simtest: kept %s (%s) failed again", what, o.keptFile)
-	} else {
+	default:
 		fmt.Fprintf(&b, "simtest: %s failed", what)
 	}
 	var f *sim.Failure

@@ -69,6 +69,11 @@ type SeedResult struct {
 	// one that fails again is a known failure, not a new one. Empty for
 	// the other seeds.
 	Kept string
+	// KeptMoved reports that the kept seed ran another execution than
+	// the one its file keeps (its trace is another than the file's): the
+	// code along its path changed, or the environment the test reads, so
+	// its failure may be another one than the kept, not a known failure.
+	KeptMoved bool
 	// Faults counts the faults the seed saw by kind, named as the results
 	// file's summary names them ("crash", "partition", "partial read",
 	// "full"...), with the disks' crashes that lost unsynced writes
@@ -142,6 +147,9 @@ type jsonSeed struct {
 	Recipe       string `json:"recipe,omitempty"`
 	// Kept is a kept seed's file (SeedResult.Kept).
 	Kept string `json:"kept,omitempty"`
+	// KeptMoved: the kept seed ran another execution than the one kept
+	// (SeedResult.KeptMoved).
+	KeptMoved bool `json:"kept_moved,omitempty"`
 	// Alone is the run again alone of a seed that failed beside others
 	// (SeedResult.Alone), under its seed in the JSON report.
 	Alone *jsonAlone `json:"alone,omitempty"`
@@ -154,7 +162,7 @@ type jsonSeed struct {
 func (r SeedResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
 		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
-		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Kept: r.Kept, Alone: r.Alone.toJSON(0), Faults: r.Faults})
+		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Kept: r.Kept, KeptMoved: r.KeptMoved, Alone: r.Alone.toJSON(0), Faults: r.Faults})
 }
 
 // seedResult sums up a seed's outcome.

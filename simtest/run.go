@@ -242,10 +242,14 @@ type seedOutcome struct {
 	// keptFile is the file that keeps the seed, for a seed kept from an
 	// earlier failure; "" otherwise.
 	keptFile string
-	win      *window     // the timeline around the first failure
-	faults   faultCounts // the faults the seed saw
-	byHand   faultCounts // those of them the test made (observer.byHand)
-	reach    reach       // the processes its reboots and pauses reached
+	// keptMoved reports that the kept seed ran another execution than
+	// the one its file keeps (its trace is another): its failure may be
+	// another one than the kept.
+	keptMoved bool
+	win       *window     // the timeline around the first failure
+	faults    faultCounts // the faults the seed saw
+	byHand    faultCounts // those of them the test made (observer.byHand)
+	reach     reach       // the processes its reboots and pauses reached
 	// injected is what the cluster's injectors did.
 	injected []injectorSeen
 	// unsyncedDirs: a disk's crash kept a namespace change whose
@@ -492,6 +496,9 @@ func (r *runner) run() {
 		if keptSeed {
 			o.keptFile = r.keptFile(seed)
 			sr.Kept = o.keptFile
+			if trace, traced := keptTrace(o.keptFile); traced && trace != o.res.Trace {
+				o.keptMoved, sr.KeptMoved = true, true
+			}
 		}
 		if out != nil || r.seen != nil {
 			// A map a seed, made only for the results file and Simulate's
