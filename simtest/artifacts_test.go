@@ -70,6 +70,14 @@ func TestArtifactsHoldTheFailingSeedsTimeline(t *testing.T) {
 		assert.Contains(t, string(b), "the failure wanted", f)
 	}
 
+	// On two workers too: the seed runs again alone to keep its timeline.
+	out, art = run("-simworkers=2")
+	m = regexp.MustCompile(`simtest: seed (\d+) failed`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	b, err := os.ReadFile(filepath.Join(art, "timeline-"+m[1]+".html"))
+	require.NoError(t, err, out)
+	assert.Contains(t, string(b), "the failure wanted")
+
 	// A page asked for by -simhtml goes where it says; the timeline, which
 	// no flag names, to the artifact directory.
 	pages := t.TempDir() + "/"

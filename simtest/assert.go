@@ -68,7 +68,7 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	// Seeds run in parallel all keep theirs: which one the file gets is
 	// known only once the seeds before it have ended.
 	c := r.cfg.asserts
-	o.keep = !checking && (r.fuzz == nil || r.fuzz.timelines) && c.keepsTimeline() && (r.cfg.workers > 1 || !ra.timelineKept)
+	o.keep = r.keepAgain || !checking && (r.fuzz == nil || r.fuzz.timelines) && c.keepsTimeline() && (r.cfg.workers > 1 || !ra.timelineKept)
 	w.ObserveTimeline(o.entry)
 	o.drawing = o.keep && c.drawsTimeline()
 	if o.keep {

@@ -28,10 +28,12 @@ type assertFlags struct {
 	artifacts                   bool // go test -artifacts (-test.artifacts)
 }
 
-// keepsTimeline reports whether a seed's whole timeline is kept, for a
-// file or a Doc.
+// keepsTimeline reports whether every seed's whole timeline is kept as
+// it runs, for a file or a Doc. Not for go test -artifacts alone, which
+// wants the failing seed's only: that seed runs again to keep it
+// (timelineAgain), so that passing Runs pay nothing.
 func (c *assertConfig) keepsTimeline() bool {
-	return c.timelinePath != "" || c.drawsTimeline()
+	return c.timelinePath != "" || c.htmlPath != "" || c.docFunc != nil
 }
 
 // drawsTimeline reports whether the HTML timeline is asked for: under go

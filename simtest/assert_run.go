@@ -167,10 +167,13 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 // its flag or option names a path.
 func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 	r.t.Helper()
+	c := r.cfg.asserts
+	if ra.timeline == nil && c.artifacts && stopped != nil && stopped.failed() {
+		r.timelineAgain(ra, stopped)
+	}
 	if ra.timeline == nil {
 		return
 	}
-	c := r.cfg.asserts
 	var art *artifacts
 	if c.artifacts && (c.timelinePath == "" || c.htmlPath == "") && stopped != nil && stopped.failed() && stopped.res.Seed == ra.timelineSeed {
 		art = r.artifacts(ra.timelineSeed)
@@ -187,7 +190,7 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 			r.writeTo("the timeline", f, artifactsNote, timeline)
 		}
 	}
-	if !c.drawsTimeline() {
+	if c.htmlPath == "" && c.docFunc == nil && art == nil {
 		return
 	}
 	doc := r.timelineDoc(ra, stopped)
@@ -211,6 +214,32 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 			r.writeHTML(f, artifactsNote, doc, ra.pic)
 		}
 	}
+}
+
+// timelineAgain keeps in ra the timeline of stopped, the failing seed,
+// for go test -artifacts, which keeps no seed's as it runs: the seed runs
+// again, alone, keeping it, as the run again alone of a seed that failed
+// beside others does. Determinism makes it the same run; one that is not
+// (it took another path: the seed shares state with the seeds it ran
+// beside) is said, and no timeline is written.
+func (r *runner) timelineAgain(ra *runAsserts, stopped *seedOutcome) {
+	r.t.Helper()
+	if r.fuzz != nil || r.outside || stopped.s != nil && stopped.s.config != nil {
+		return
+	}
+	if _, ok := r.t.(interface{ ArtifactDir() string }); !ok {
+		return
+	}
+	seed := stopped.res.Seed
+	r.keepAgain = true
+	again := r.aloneOnce(seed, true, stopped.tl, nil)
+	r.keepAgain = false
+	if again.res.Trace != stopped.res.Trace {
+		r.t.Logf("simtest: no timeline of seed %d in the test's artifact directory (go test -artifacts): run again to keep it, it took another path "+
+			"(trace %016x; it failed on %016x); -simtimeline or -simhtml keep it as it fails", seed, again.res.Trace, stopped.res.Trace)
+		return
+	}
+	ra.timeline, ra.timelineSeed, ra.timelineRecipe, ra.pic = again.timeline, seed, again.tl.recipe(), again.pic
 }
 
 // artifactsNote follows the path of a file written to the test's

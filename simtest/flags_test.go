@@ -779,3 +779,13 @@ func TestSimbaseGivesEachTestItsOwnSeeds(t *testing.T) {
 	other := seedsOf("1")
 	assert.NotEqual(t, first["small"], other["small"])
 }
+
+// TestArtifactsAloneKeepNoSeedsTimeline: go test -artifacts wants the
+// failing seed's timeline only, which that seed's run again keeps, so
+// that a passing Run records no seed's timeline as it runs.
+func TestArtifactsAloneKeepNoSeedsTimeline(t *testing.T) {
+	c, err := resolve(false, flags{asserts: assertFlags{artifacts: true}}, nil)
+	require.NoError(t, err)
+	assert.False(t, c.asserts.keepsTimeline(), "no seed keeps its timeline as it runs")
+	assert.True(t, c.asserts.drawsTimeline(), "the failing seed's run again draws it")
+}

@@ -77,6 +77,9 @@ type runner struct {
 	// asserts is the Run's assertions, invariants and timeline, made by
 	// the first seed (assert_run.go).
 	asserts *runAsserts
+	// keepAgain makes the run again of a seed keep its timeline: the
+	// failing seed's, for go test -artifacts (timelineAgain).
+	keepAgain bool
 	// workers carries task goroutines from one seed's world to the next.
 	workers *sim.Workers
 	// pools are every Workers the Run's seeds ran on, workers first
