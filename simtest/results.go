@@ -67,7 +67,9 @@ type SeedResult struct {
 	// Kept is the file under testdata/simtest that keeps the seed from an
 	// earlier failure ([KeepFailures]), for a kept seed, which runs first:
 	// one that fails again is a known failure, not a new one. Empty for
-	// the other seeds.
+	// the other seeds. Its separators are slashes on every OS, as in
+	// testdata/simtest/TestKV/42, so that shards from Windows and
+	// elsewhere merge to one form.
 	Kept string
 	// KeptMoved reports that the kept seed ran another execution than
 	// the one its file keeps (its trace is another than the file's): the
@@ -461,10 +463,16 @@ func (r *results) close() error {
 // existing one, or one ending in a slash) gets a file per test, named
 // after the test with ext; any other path is the file itself.
 func filePath(path, test, ext string) string {
-	if st, err := os.Stat(path); strings.HasSuffix(path, "/") || err == nil && st.IsDir() {
+	if st, err := os.Stat(path); endsInSeparator(path) || err == nil && st.IsDir() {
 		return filepath.Join(path, fileName(test)+ext)
 	}
 	return path
+}
+
+// endsInSeparator reports whether path ends in a slash, or in the OS's
+// separator (DIR\ on Windows): a directory, even one not made yet.
+func endsInSeparator(path string) bool {
+	return strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(os.PathSeparator))
 }
 
 // percent writes n of all as a percentage with prec decimals, never

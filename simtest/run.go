@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -498,7 +499,7 @@ func (r *runner) run() {
 		keptSeed := !o.skippedOnly() && o.tl.recipe() == "" && slices.Contains(r.kept, seed)
 		if keptSeed {
 			o.keptFile = r.keptFile(seed)
-			sr.Kept = o.keptFile
+			sr.Kept = filepath.ToSlash(o.keptFile) // one form on every OS, for a merge of shards
 			if trace, traced := keptTrace(o.keptFile); traced && trace != o.res.Trace {
 				o.keptMoved, sr.KeptMoved = true, true
 			}
