@@ -248,8 +248,10 @@ const artifactsNote = ", the test's artifact directory (go test -artifacts)"
 
 // artifacts is where a failing seed's timeline and page go under go test
 // -artifacts: the test's artifact directory, which the testing package
-// makes a directory apart for each test and subtest of each package
-// (-outputdir/_artifacts/PKG/TEST/RANDOM), and the files' name in it.
+// makes a directory apart for each test and subtest of each package, of
+// its choosing under -outputdir/_artifacts, named on the === ARTIFACTS
+// line (Go 1.26 names it by a random number alone), and the files' name
+// in it.
 type artifacts struct {
 	dir, base string
 }
