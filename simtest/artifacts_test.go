@@ -64,6 +64,7 @@ func TestArtifactsHoldTheFailingSeedsTimeline(t *testing.T) {
 	page := filepath.Join(art, "timeline-"+m[1]+".html")
 	assert.Contains(t, out, "simtest: wrote the timeline to "+line+note+"\n")
 	assert.Contains(t, out, "simtest: wrote the HTML timeline to "+page+note+"\n")
+	assert.Regexp(t, `artifacts_test\.go:\d+: simtest: wrote the timeline to `, out, "the line names the test's call of Run")
 	for _, f := range []string{line, page} {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
@@ -89,4 +90,38 @@ func TestArtifactsHoldTheFailingSeedsTimeline(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, files, 1, out)
 	assert.Equal(t, "timeline-"+m[1]+".jsonl", files[0].Name())
+}
+
+// TestArtifactsBrokenChild is run by
+// TestAnArtifactDirThatCannotBeMadeKeepsTheResultsSummary in a child
+// process given go test -artifacts: a file stands where the testing
+// package makes the test's artifact directory, and the Run's seed fails.
+func TestArtifactsBrokenChild(t *testing.T) {
+	outdir := os.Getenv("SIMTEST_ARTIFACTS_BROKEN")
+	if outdir == "" {
+		t.Skip("run by TestAnArtifactDirThatCannotBeMadeKeepsTheResultsSummary")
+	}
+	art := filepath.Join(outdir, "_artifacts")
+	require.NoError(t, os.RemoveAll(art))
+	require.NoError(t, os.WriteFile(art, nil, 0o666))
+	Run(t, func(s *S) { s.Errorf("the failure wanted") }, Seeds(2), KeepFailures(false),
+		ResultsFile(filepath.Join(outdir, "results.jsonl")))
+}
+
+// TestAnArtifactDirThatCannotBeMadeKeepsTheResultsSummary: the testing
+// package ends the test when it cannot make the test's artifact
+// directory; the Run writes there only once its results file is closed,
+// so that the file still ends in its summary line, which a merge needs.
+func TestAnArtifactDirThatCannotBeMadeKeepsTheResultsSummary(t *testing.T) {
+	if flag.Lookup("test.artifacts") == nil {
+		t.Skip("go test -artifacts came with Go 1.26")
+	}
+	outdir := t.TempDir()
+	out, err := childOutput(t, t.TempDir(), "SIMTEST_ARTIFACTS_BROKEN="+outdir,
+		"-test.run=^TestArtifactsBrokenChild$", "-test.v", "-test.artifacts", "-test.outputdir="+outdir)
+	require.Error(t, err, "the test fails: %s", out)
+	assert.Contains(t, out, "simtest: wrote the results to ", out)
+	data, err := os.ReadFile(filepath.Join(outdir, "results.jsonl"))
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `{"summary":`, "the results file ends in its summary")
 }

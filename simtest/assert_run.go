@@ -15,6 +15,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
+	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
 
 // runAsserts is a Run's assertions, invariants and timeline, across its
@@ -174,23 +175,17 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 	if ra.timeline == nil {
 		return
 	}
-	var art *artifacts
-	if c.artifacts && (c.timelinePath == "" || c.htmlPath == "") && stopped != nil && stopped.failed() && stopped.res.Seed == ra.timelineSeed {
-		art = r.artifacts(ra.timelineSeed)
-	}
+	_, hasDir := r.t.(interface{ ArtifactDir() string })
+	toArtifacts := hasDir && !r.outside && c.artifacts && (c.timelinePath == "" || c.htmlPath == "") &&
+		stopped != nil && stopped.failed() && stopped.res.Seed == ra.timelineSeed
+	seed, pic := ra.timelineSeed, ra.pic
 	timeline := func(w io.Writer) error {
-		return writeTimeline(w, ra.timelineSeed, ra.timelineRecipe, ra.timeline, ra.pic)
+		return writeTimeline(w, seed, ra.timelineRecipe, ra.timeline, pic)
 	}
 	if c.timelinePath != "" {
 		r.writeFile("the timeline", "-simtimeline", c.timelinePath, ".jsonl", timeline)
-	} else if art != nil {
-		if f, err := art.create(".jsonl"); err != nil {
-			r.t.Errorf("simtest: writing the timeline to the test's artifact directory: %v", err)
-		} else {
-			r.writeTo("the timeline", f, artifactsNote, timeline)
-		}
 	}
-	if c.htmlPath == "" && c.docFunc == nil && art == nil {
+	if c.htmlPath == "" && c.docFunc == nil && !toArtifacts {
 		return
 	}
 	doc := r.timelineDoc(ra, stopped)
@@ -198,22 +193,63 @@ func (r *runner) writeTimelines(ra *runAsserts, stopped *seedOutcome) {
 		c.docFunc(doc)
 	}
 	if c.htmlPath != "" {
-		f, note, err := r.createOutput("the HTML timeline", "-simhtml", c.htmlPath, r.t.Name(), ".html")
-		if err != nil {
+		if f, note, err := r.createOutput("the HTML timeline", "-simhtml", c.htmlPath, r.t.Name(), ".html"); err != nil {
 			r.t.Errorf("simtest: writing the HTML timeline: %v", err)
-			return
-		}
-		if note != "" {
-			r.t.Log(note)
-		}
-		r.writeHTML(f, "", doc, ra.pic)
-	} else if art != nil {
-		if f, err := art.create(".html"); err != nil {
-			r.t.Errorf("simtest: writing the HTML timeline to the test's artifact directory: %v", err)
 		} else {
-			r.writeHTML(f, artifactsNote, doc, ra.pic)
+			if note != "" {
+				r.t.Log(note)
+			}
+			r.writeHTML(f, "", doc, pic)
 		}
 	}
+	if toArtifacts {
+		lines, page := c.timelinePath == "", c.htmlPath == ""
+		r.afterResults = append(r.afterResults, func() {
+			r.t.Helper()
+			r.writeArtifacts(seed, lines, page, timeline, doc, pic)
+		})
+	}
+}
+
+// writeArtifacts writes the failing seed's timeline (lines) and its page
+// (page), those that no flag or option names a path for, to the test's
+// artifact directory. It runs once the results file is closed
+// (runAfterResults): the testing package ends the test (Fatalf) when it
+// cannot make that directory, which must not cost the results file its
+// summary line.
+func (r *runner) writeArtifacts(seed uint64, lines, page bool, timeline func(io.Writer) error, doc *timelinehtml.Doc, pic *picture) {
+	r.t.Helper()
+	art := r.artifacts(seed)
+	if art == nil {
+		return
+	}
+	create := func(want bool, what, ext string) *os.File {
+		if !want {
+			return nil
+		}
+		f, err := art.create(ext)
+		if err != nil {
+			r.t.Errorf("simtest: writing %s to the test's artifact directory: %v", what, err)
+			return nil
+		}
+		return f
+	}
+	if f := create(lines, "the timeline", ".jsonl"); f != nil {
+		r.writeTo("the timeline", f, artifactsNote, timeline)
+	}
+	if f := create(page, "the HTML timeline", ".html"); f != nil {
+		r.writeHTML(f, artifactsNote, doc, pic)
+	}
+}
+
+// runAfterResults does what the Run left for after its results file is
+// closed (writeArtifacts).
+func (r *runner) runAfterResults() {
+	r.t.Helper()
+	for _, f := range r.afterResults {
+		f()
+	}
+	r.afterResults = nil
 }
 
 // timelineAgain keeps in ra the timeline of stopped, the failing seed,

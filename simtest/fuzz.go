@@ -541,6 +541,7 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 		ra.timeline, ra.timelineSeed, ra.pic = o.timeline, o.res.Seed, o.pic
 		r.t = atSite{t, ft}
 		r.writeTimelines(ra, o)
+		r.runAfterResults()
 		r.t = t
 	}
 	// While fuzzing, a passing input logs nothing: the formatting code is

@@ -81,6 +81,9 @@ type runner struct {
 	// keepAgain makes the run again of a seed keep its timeline: the
 	// failing seed's, for go test -artifacts (timelineAgain).
 	keepAgain bool
+	// afterResults is what the Run does once its results file is closed:
+	// write to the test's artifact directory (runAfterResults).
+	afterResults []func()
 	// workers carries task goroutines from one seed's world to the next.
 	workers *sim.Workers
 	// pools are every Workers the Run's seeds ran on, workers first
@@ -629,6 +632,7 @@ func (r *runner) run() {
 			t.Logf("simtest: wrote the results to %s", out.path)
 		}
 	}
+	r.runAfterResults()
 	t.Log(r.summaryLog())
 	everyMark := "go test -v or -simv lists every mark"
 	if r.outside {
