@@ -57,21 +57,10 @@ func TestAReplyLargerThanTheCallerAcceptsFailsOnce(t *testing.T) {
 // the hello of the connection the request waited for.
 func TestARequestLargerThanTheServerAcceptsIsNotSent(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		ctx := s.Context()
-		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
-		require.NoError(s, err)
-		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{MaxPayload: 4 << 20})
-		require.NoError(s, err)
-		ran := 0
-		_, err = rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, b []byte) (echoResp, error) {
-			ran++
-			return echoResp{len(b)}, nil
-		})
-		require.NoError(s, err)
-		ep := rpc.At[[]byte, echoResp](server.Addr(), rpc.WellKnown(1))
+		server, client, ep, ran := smallServer(s)
 
 		// Queued before the first connection: its hello tells.
-		_, err = ep.GetReply(within(s, 10*time.Second), client, make([]byte, 2<<20))
+		_, err := ep.GetReply(within(s, 10*time.Second), client, make([]byte, 2<<20))
 		require.ErrorIs(s, err, rpc.ErrNotSent)
 		assert.Regexp(s, `^rpc: GetReply to wellknown/1 at 10\.0\.0\.1:4500: the request is too large: 10\.0\.0\.1:4500 accepts at most 1048576 bytes of payload \(its Config\.MaxPayload\), less than this end's 4194304: wire: a frame of \d+ bytes`, err.Error())
 		// Encoded once the bound is known.
@@ -81,7 +70,7 @@ func TestARequestLargerThanTheServerAcceptsIsNotSent(t *testing.T) {
 		r, err := ep.GetReply(within(s, 10*time.Second), client, []byte("ok"))
 		require.NoError(s, err)
 		assert.Equal(s, 2, r.N)
-		assert.Equal(s, 1, ran)
+		assert.Equal(s, 1, *ran)
 		assert.Zero(s, server.Stats().BadFrames)
 	}, quiet...)
 }
@@ -118,17 +107,8 @@ func TestAReplyLargerThanTheCallerAcceptsFailsOnceOnLoopback(t *testing.T) {
 func TestUnreliableFramesLargerThanTheServerAcceptsAreNotSent(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		ctx := s.Context()
-		server, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
-		require.NoError(s, err)
-		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{MaxPayload: 4 << 20})
-		require.NoError(s, err)
-		ran := 0
-		_, err = rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, b []byte) (echoResp, error) {
-			ran++
-			return echoResp{len(b)}, nil
-		})
-		require.NoError(s, err)
-		ep := rpc.At[[]byte, echoResp](server.Addr(), rpc.WellKnown(1))
+		server, client, ep, ran := smallServer(s)
+		var err error
 		big := make([]byte, 2<<20)
 
 		// Queued before the first connection: a Send, then a TryGetReply.
@@ -148,8 +128,25 @@ func TestUnreliableFramesLargerThanTheServerAcceptsAreNotSent(t *testing.T) {
 		r, err := ep.TryGetReply(within(s, 10*time.Second), client, []byte("ok"))
 		require.NoError(s, err)
 		assert.Equal(s, 2, r.N)
-		assert.Equal(s, 1, ran)
+		assert.Equal(s, 1, *ran)
 		assert.Zero(s, server.Stats().BadFrames)
 		assert.Zero(s, client.Stats().Disconnects)
 	}, quiet...)
+}
+
+// smallServer starts a server that accepts the default MaxPayload, 1 MiB,
+// with an endpoint that echoes a request's length and counts its runs in
+// ran, and a client that accepts 4 MiB.
+func smallServer(s *simtest.S) (server, client *rpc.Transport, ep rpc.Endpoint[[]byte, echoResp], ran *int) {
+	server, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.1"), rpc.Config{Listen: ":4500"})
+	require.NoError(s, err)
+	client, err = rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{MaxPayload: 4 << 20})
+	require.NoError(s, err)
+	ran = new(int)
+	_, err = rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, b []byte) (echoResp, error) {
+		*ran++
+		return echoResp{len(b)}, nil
+	})
+	require.NoError(s, err)
+	return server, client, rpc.At[[]byte, echoResp](server.Addr(), rpc.WellKnown(1)), ran
 }
