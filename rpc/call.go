@@ -316,7 +316,7 @@ func (t *Transport) budget(ctx context.Context) (time.Duration, time.Time) {
 
 // budgetAt is where a request frame's budget is: after the header, the
 // kind and the reply token.
-const budgetAt = wire.HeaderSize + 1 + len(Token{})
+const budgetAt = replyTokenAt + len(Token{})
 
 // rebudget has the request frame f, whose caller's deadline is by, carry
 // the time left before it at now, as the frame is written again, or

@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"math/bits"
@@ -578,14 +577,10 @@ func (p *peer) cutFrame(tok Token) {
 // findFrame finds in unrel the request frame whose reply token is tok:
 // its offset and length, or a length of 0. Called under the peer's mutex.
 func (p *peer) findFrame(tok Token) (off, n int) {
-	const at = wire.HeaderSize + 1 // the reply token, after the kind
-	for off := 0; off+wire.HeaderSize <= len(p.unrel); {
-		n := int(binary.LittleEndian.Uint32(p.unrel[off:]))
-		f := p.unrel[off : off+n]
-		if len(f) >= at+len(tok) && isRequest(f[wire.HeaderSize]) && Token(f[at:at+len(tok)]) == tok {
-			return off, n
+	for off, f := range framesIn(p.unrel) {
+		if t, ok := requestToken(f); ok && t == tok {
+			return off, len(f)
 		}
-		off += n
 	}
 	return 0, 0
 }
@@ -596,22 +591,19 @@ func (p *peer) findFrame(tok Token) (off, n int) {
 // to large; sends is how many of Send's were cut. Called under the
 // peer's mutex.
 func (p *peer) cutLarge(limit int, large []ref) (_ []ref, sends int) {
-	const at = wire.HeaderSize + 1 // the reply token, after the kind
 	kept := p.unrel[:0]
-	for off := 0; off+wire.HeaderSize <= len(p.unrel); {
-		n := int(binary.LittleEndian.Uint32(p.unrel[off:]))
-		f := p.unrel[off : off+n]
-		off += n
+	for _, f := range framesIn(p.unrel) {
+		n := len(f)
 		if n-wire.HeaderSize <= limit {
 			kept = append(kept, f...) // never ahead of f: copy is safe
 			continue
 		}
 		p.nunrel--
-		if len(f) < at+len(Token{}) || !isRequest(f[wire.HeaderSize]) {
+		tok, ok := requestToken(f)
+		if !ok {
 			sends++
 			continue
 		}
-		tok := Token(f[at : at+len(Token{})])
 		for x := p.tries.tail; x != nil && !x.sent; x = x.prev {
 			if x.tok == tok {
 				r := x.ref()

@@ -3,8 +3,10 @@ package rpc
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"maps"
 	"net"
@@ -275,6 +277,33 @@ const (
 // isRequest reports whether kind is a request's, which a reply token
 // follows.
 func isRequest(kind byte) bool { return kind == kindRequest || kind == kindRequestBy }
+
+// replyTokenAt is where a request frame's reply token is: after the
+// header and the kind.
+const replyTokenAt = wire.HeaderSize + 1
+
+// requestToken returns the reply token of the frame f, and whether f is a
+// request's, which has one.
+func requestToken(f []byte) (Token, bool) {
+	if len(f) < replyTokenAt+len(Token{}) || !isRequest(f[wire.HeaderSize]) {
+		return Token{}, false
+	}
+	return Token(f[replyTokenAt : replyTokenAt+len(Token{})]), true
+}
+
+// framesIn yields the frames of b, frames one after the other as unrel
+// holds them, each with its offset.
+func framesIn(b []byte) iter.Seq2[int, []byte] {
+	return func(yield func(int, []byte) bool) {
+		for off := 0; off+wire.HeaderSize <= len(b); {
+			n := int(binary.LittleEndian.Uint32(b[off:]))
+			if !yield(off, b[off:off+n]) {
+				return
+			}
+			off += n
+		}
+	}
+}
 
 // NewTransport starts a transport over p: it listens on cfg.Listen, when
 // set, and runs until ctx is done or Close is called. Its tasks start
