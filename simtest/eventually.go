@@ -220,10 +220,7 @@ func (s *S) endedWithBody(l *liveness) string {
 	for _, t := range s.endedWithCtx {
 		names = append(names, fmt.Sprintf("%q at %v", t.name, t.at))
 	}
-	what, them := "task", "it"
-	if len(names) > 1 {
-		what, them = "tasks", "them"
-	}
+	what, them := pluralWord(len(names), "task", "tasks"), pluralWord(len(names), "it", "them")
 	return fmt.Sprintf("; the body had returned, which ends its context (the context ends when the body returns), "+
 		"and the %s it started with s.Go ended with it before the window closed (%s), so the check waited for work that had stopped: "+
 		"to keep %s running through the window, keep the body running past it (s.Sleep(%v) after s.Eventually), "+

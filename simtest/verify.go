@@ -229,11 +229,7 @@ func envScope(read []string, environ []string) string {
 		}
 		words = append(words, fmt.Sprintf("%s (%s)", name, state))
 	}
-	them := "them"
-	if len(words) == 1 {
-		them = "it"
-	}
-	return scope + "; the test looked up " + joinAnd(words) + " while it ran, so run the line with " + them + " as here" + unseen
+	return scope + "; the test looked up " + joinAnd(words) + " while it ran, so run the line with " + pluralWord(len(words), "it", "them") + " as here" + unseen
 }
 
 // endedLine is what the Run in a process that checks a replay logs of o,
