@@ -907,27 +907,32 @@ func (r *report) waitedLine() string {
 		return ""
 	}
 	wt := r.firstBlock.wait
-	fn, loc, _ := strings.Cut(topFrames(userFrames(wt.Stack), 1), "\n")
+	fn, loc := waitSite(wt.Stack, true)
 	return fmt.Sprintf("\n    %s waited on real time outside the simulation, half a second or more: seed=%d's task %q waited %v (%s) in %s (%s); "+
 		"it passes while simulated time stands still: unless another seed or a parallel Run held what it waited for (a sync.Once, a lock) while it computed, "+
 		"the code that waits keeps the wall clock (see docs/pitfalls.md)",
-		plural(r.blocked, "seed"), r.firstBlock.seed, wt.Task, wt.Wall, wt.State, fn, shortFile(strings.TrimSpace(loc)))
+		plural(r.blocked, "seed"), r.firstBlock.seed, wt.Task, wt.Wall, wt.State, fn, loc)
 }
 
-// userFrames is stack without its leading frames of package sync (a
-// sync.OnceValue's are named for the package that instantiates it, but
-// are in sync's files), which a wait on a lock shows first, so that the
-// code that waits is shown.
-func userFrames(stack string) string {
-	lines := strings.Split(strings.TrimSpace(stack), "\n")
-	inSync := func(fn, file string) bool {
-		return strings.HasPrefix(fn, "sync.") || strings.HasPrefix(fn, "internal/sync.") ||
-			strings.Contains(file, "/src/sync/") || strings.Contains(file, "/src/internal/sync/")
+// waitSite is where a wait's stack shows it waiting: the function and
+// "file.go:12" of its innermost frame, or, with pastSync, of its innermost
+// outside package sync (a sync.OnceValue's frames are named for the
+// package that instantiates it, but are in sync's files), which a wait on
+// a lock shows first, so that the code that waits is named; its last
+// frame when every one is sync's.
+func waitSite(stack string, pastSync bool) (fn, loc string) {
+	frames := sim.StackFrames(stack)
+	if len(frames) == 0 {
+		return "", ""
 	}
-	for len(lines) > 2 && inSync(lines[0], lines[1]) {
-		lines = lines[2:]
+	inSync := func(f sim.StackFrame) bool {
+		return strings.HasPrefix(f.Func, "sync.") || strings.HasPrefix(f.Func, "internal/sync.") ||
+			strings.Contains(f.Loc, "/src/sync/") || strings.Contains(f.Loc, "/src/internal/sync/")
 	}
-	return strings.Join(lines, "\n")
+	for pastSync && len(frames) > 1 && inSync(frames[0]) {
+		frames = frames[1:]
+	}
+	return frames[0].Func, shortFile(frames[0].Loc)
 }
 
 // waitedError is the test's failure for the passing seeds that waited on
@@ -940,12 +945,12 @@ func (r *report) waitedError() string {
 		return ""
 	}
 	wt := r.firstWait.wait
-	fn, loc, _ := strings.Cut(topFrames(wt.Stack, 1), "\n")
+	fn, loc := waitSite(wt.Stack, false)
 	return fmt.Sprintf("simtest: %s waited on real time outside the simulation, half a second or more: seed=%d's task %q waited %v (%s) in %s (%s), at:\n    %s\n"+
 		"    it passes while simulated time stands still, and the code that waits keeps the wall clock, so the seeds tested nothing of what it waits for "+
 		"and the test fails, though they passed: wait with the providers (s.Sleep, p.Time.Sleep, providers.Wait, or S.Eventually for a condition over time; docs/pitfalls.md), "+
 		"or, for a library that waits and that the test cannot change, let it with simtest.AllowWallClock and a function of the stack above",
-		plural(r.waited, "seed"), r.firstWait.seed, wt.Task, wt.Wall, wt.State, fn, shortFile(strings.TrimSpace(loc)), indent(topFrames(wt.Stack, 6), "    "))
+		plural(r.waited, "seed"), r.firstWait.seed, wt.Task, wt.Wall, wt.State, fn, loc, indent(topFrames(wt.Stack, 6), "    "))
 }
 
 // stillLine tells of seeds that took wall time while simulated time
