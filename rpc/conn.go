@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -33,10 +34,13 @@ type conn struct {
 	// written. Set before the connection serves.
 	peerMax  int
 	fromHost string // the host an accepted connection came from, for heardFrom
-	gen      uint64 // the peer's connection number
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wake     *providers.Chan[struct{}]
+	// sealed is what a TLS connection writes to in a simulation, drained
+	// after each write (see sealBuffer); nil otherwise.
+	sealed *sealBuffer
+	gen    uint64 // the peer's connection number
+	ctx    context.Context
+	cancel context.CancelFunc
+	wake   *providers.Chan[struct{}]
 
 	// The reading: dec decodes what arrives; rd is the reader whose turn
 	// it is (see reader); readDone gets a value when the reading ends.
@@ -238,7 +242,7 @@ func (c *conn) close(err error) {
 	}
 	c.closed, c.err = true, err
 	c.mu.Unlock()
-	c.nc.Close()
+	closeConn(c.nc)
 	c.cancel()
 }
 
@@ -264,6 +268,11 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 	if err := c.nc.SetDeadline(t.p.Time.Now().Add(t.cfg.ConnectTimeout)); err != nil {
 		return nil, 0, err
 	}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		if err := tlsHandshake(tc, dialler, t.p.Time.Now()); err != nil {
+			return nil, 0, err
+		}
+	}
 	var hello [14]byte
 	binary.LittleEndian.PutUint16(hello[:], protocolVersion)
 	binary.LittleEndian.PutUint64(hello[2:], t.instance)
@@ -279,7 +288,7 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 	var werr *wire.Error
 	switch {
 	case errors.Is(err, io.EOF):
-		return nil, 0, fmt.Errorf("rpc: %s closed the connection during the handshake: %w", c.nc.RemoteAddr(), io.ErrUnexpectedEOF)
+		return nil, 0, fmt.Errorf("rpc: %s closed the connection during the handshake (if it uses TLS, set Config.TLS here too): %w", c.nc.RemoteAddr(), io.ErrUnexpectedEOF)
 	case errors.As(err, &werr) && (werr.Kind == wire.TooLarge || werr.Kind == wire.TooShort):
 		// A first frame's length that is out of bounds is most likely no
 		// frame at all: not a bound to raise, but a peer that speaks
@@ -287,6 +296,11 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 		first := binary.LittleEndian.AppendUint32(nil, uint32(werr.Length))
 		return nil, 0, fmt.Errorf("rpc: the first bytes from %s (%q) do not begin a hello frame: what answers there does not speak this protocol, or the bytes were corrupted on the way; check the address: %w", c.nc.RemoteAddr(), first, wire.ErrBadFrame)
 	case err != nil:
+		if _, ok := c.nc.(*tls.Conn); ok {
+			if why := tlsFailure(c.nc.RemoteAddr(), err, dialler, t.p.Time.Now()); why != nil {
+				return nil, 0, why
+			}
+		}
 		return nil, 0, fmt.Errorf("rpc: the hello from %s: %w", c.nc.RemoteAddr(), err)
 	case Token(tok) != tokHello || len(p) < 2:
 		return nil, 0, fmt.Errorf("rpc: the first frame from %s is not a hello: it does not speak this protocol", c.nc.RemoteAddr())
@@ -306,6 +320,9 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 	}
 	if err := c.nc.SetDeadline(time.Time{}); err != nil {
 		return nil, 0, err
+	}
+	if c.sealed != nil {
+		c.sealed.buffering = true
 	}
 	return dec, inst, nil
 }
@@ -396,9 +413,14 @@ func (r *reader) run(context.Context) error {
 
 // readFailed ends the connection on a read's error.
 func (c *conn) readFailed(err error) {
-	if errors.Is(err, wire.ErrBadFrame) {
+	switch {
+	case errors.Is(err, wire.ErrBadFrame):
 		c.t.stats.badFrames.Add(1)
 		c.t.log.Warn("rpc: a bad frame ends the connection", "remote", c.nc.RemoteAddr(), "err", err)
+	case tlsRecordFailed(c.nc, err):
+		c.t.stats.badFrames.Add(1)
+		err = fmt.Errorf("rpc: a TLS record from %s failed its check (corrupted on the way, or tampered with); the connection ends, and a peer dials again: %w", c.nc.RemoteAddr(), err)
+		c.t.log.Warn("rpc: a bad TLS record ends the connection", "remote", c.nc.RemoteAddr(), "err", err)
 	}
 	c.close(err)
 }
@@ -502,6 +524,9 @@ func (c *conn) flush(own *call) error {
 		var err error
 		if len(frames) > 0 {
 			_, err = c.nc.Write(frames)
+			if err == nil && c.sealed != nil {
+				err = c.sealed.drain()
+			}
 			c.sent.Add(1)
 		}
 		c.mu.Lock()

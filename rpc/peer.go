@@ -253,9 +253,14 @@ func (p *peer) connect(ctx context.Context, hurried bool) (*conn, uint64, *wire.
 	if err != nil {
 		return nil, 0, nil, err
 	}
+	var sealed *sealBuffer
+	if t.tls != nil {
+		nc, sealed = t.secure(nc, p.host, true)
+	}
 	p.mu.Lock()
 	p.gen++
 	c := newConn(t, nc, p, p.gen)
+	c.sealed = sealed
 	p.mu.Unlock()
 	dec, inst, err := c.handshake(ctx, true)
 	if err != nil {

@@ -3,6 +3,7 @@ package rpc
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -89,6 +90,22 @@ type Config struct {
 	ServeGrace time.Duration
 	// Codec encodes messages; nil means JSONCodec.
 	Codec Codec
+	// TLS, when set, encrypts and authenticates every connection, both
+	// ways, with one configuration for the transport's two roles: it
+	// dials as a TLS client, verifying the server's certificate against
+	// RootCAs for the host of the address dialled (unless ServerName is
+	// set) and presenting Certificates when asked; it accepts as a TLS
+	// server, presenting Certificates and, with ClientAuth set to
+	// tls.RequireAndVerifyClientCert, requiring a caller's certificate
+	// signed by one of ClientCAs. A nil Time is the Time provider's
+	// clock, so that a simulation checks validity at simulated time. The
+	// TLS handshake comes before the hello, within ConnectTimeout; one
+	// that fails fails the connect, which is retried with backoff, and a
+	// call that times out says why (an unknown authority, a name or a
+	// time the certificate does not cover, a certificate missing or
+	// refused). Both ends set it, or neither. In a simulation, see
+	// docs/rpc.md for what keeps a seed's run the same over TLS.
+	TLS *tls.Config
 }
 
 // The defaults of Config.
@@ -198,6 +215,7 @@ type Transport struct {
 	addr     string
 	instance uint64 // this incarnation, told to peers in the handshake
 	ln       net.Listener
+	tls      *tls.Config // Config.TLS with the Time provider's clock; nil without it
 	monitor  *FailureMonitor
 	tasks    *providers.WaitGroup
 	// spawn starts the transport's own tasks (peers, connections,
@@ -343,6 +361,12 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 		t.parker, t.sim = h, true
 		t.mu.off = true
 	}
+	if cfg.TLS != nil {
+		if t.tls, err = newTLSConfig(cfg.TLS, p.Time.Now, cfg.Listen != "", t.sim); err != nil {
+			cancel()
+			return nil, err
+		}
+	}
 	t.monitor = &FailureMonitor{t: t, mu: mutex{off: t.sim}, addrs: make(map[string]*addrState), failed: make(map[endpointKey]bool)}
 	if cfg.Listen != "" {
 		ln, err := p.Network.Listen(ctx, cfg.Listen)
@@ -429,7 +453,7 @@ func (t *Transport) shutdown() {
 type Stats struct {
 	Dropped     uint64 // unreliable messages dropped: queue full, or their connection ended first
 	Orphans     uint64 // replies that came for a request nobody waits for any more
-	BadFrames   uint64 // connections ended by a frame that did not decode
+	BadFrames   uint64 // connections ended by a frame that did not decode, or over TLS a record that failed its check
 	NotFound    uint64 // requests and messages for tokens this transport does not serve
 	Connects    uint64 // connections established, both ways
 	Disconnects uint64 // connections ended
@@ -512,7 +536,12 @@ func (t *Transport) accept(ctx context.Context) error {
 		}
 		t.nconns++
 		id := t.nconns
+		var sealed *sealBuffer
+		if t.tls != nil {
+			nc, sealed = t.secure(nc, "", false)
+		}
 		c := newConn(t, nc, nil, 0)
+		c.sealed = sealed
 		c.fromHost, _, _ = net.SplitHostPort(nc.RemoteAddr().String())
 		t.inbound[id] = c
 		t.mu.Unlock()
@@ -524,6 +553,11 @@ func (t *Transport) accept(ctx context.Context) error {
 			}()
 			dec, _, err := c.handshake(ctx, false)
 			if err != nil {
+				if t.tls != nil {
+					// The caller learns little more than that it was
+					// refused: the reason is for this end's log.
+					t.log.Warn("rpc: an inbound connection failed its handshake", "remote", nc.RemoteAddr(), "err", err)
+				}
 				c.close(err)
 				return nil
 			}

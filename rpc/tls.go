@@ -1,0 +1,199 @@
+package rpc
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+)
+
+// newTLSConfig copies cfg, with the Time provider's clock where cfg has
+// none, so that certificates are checked against simulated time in a
+// simulation. It refuses a listening transport a configuration with no
+// certificate to present.
+//
+// In a simulation it also refuses certificates with ECDSA keys: an ECDSA
+// signature's DER encoding varies in length from one handshake to the
+// next, and a seed's path follows the sizes of what connections carry,
+// so the same seed would run differently each time. Ed25519 and RSA
+// signatures have a fixed length.
+func newTLSConfig(cfg *tls.Config, now func() time.Time, listens, sim bool) (*tls.Config, error) {
+	if listens && len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
+		return nil, errors.New("rpc: Config.TLS has no certificate, and the transport listens, so no caller could complete a handshake with it; set TLS.Certificates (or GetCertificate)")
+	}
+	if sim {
+		for i, c := range cfg.Certificates {
+			if s, ok := c.PrivateKey.(crypto.Signer); ok {
+				if _, ok := s.Public().(*ecdsa.PublicKey); ok {
+					return nil, fmt.Errorf("rpc: Config.TLS.Certificates[%d] has an ECDSA key, whose signatures vary in length from one handshake to the next, so a seed would not run the same twice in a simulation; give the simulation's certificates Ed25519 (or RSA) keys", i)
+				}
+			}
+		}
+	}
+	cfg = cfg.Clone()
+	if cfg.Time == nil {
+		cfg.Time = now
+	}
+	return cfg, nil
+}
+
+// secure wraps nc, a connection just dialled (to host) or accepted, in
+// TLS. A dialled connection verifies the server's certificate for host,
+// unless Config.TLS names a ServerName. In a simulation the TLS connection writes into a sealBuffer,
+// which the connection's writer drains (see sealBuffer), and which is
+// returned too; nil in production.
+func (t *Transport) secure(nc net.Conn, host string, dialled bool) (net.Conn, *sealBuffer) {
+	var sb *sealBuffer
+	if t.sim {
+		sb = &sealBuffer{Conn: nc}
+		nc = sb
+	}
+	if !dialled {
+		return tls.Server(nc, t.tls), sb
+	}
+	cfg := t.tls
+	if cfg.ServerName == "" {
+		cfg = cfg.Clone()
+		cfg.ServerName = host
+	}
+	return tls.Client(nc, cfg), sb
+}
+
+// A sealBuffer is what a TLS connection writes to in a simulation, once
+// its handshake is done: the sealed records are kept, and drained to the
+// connection underneath by the writer, after the TLS write returns. A
+// TLS connection holds its write lock, a sync.Mutex, for the whole of a
+// write, and its reader takes that lock to send an alert when a record
+// fails its check (a bit flipped on the way); a write that parked on a
+// full send buffer under it would block the reader's goroutine outside
+// the simulation. Drained by the writer alone, outside that lock, it
+// never parks under it. What the reader writes (an alert) waits for the
+// next drain, or goes nowhere as its connection ends.
+type sealBuffer struct {
+	net.Conn
+	buffering bool // the handshake is done: writes are kept
+	buf       []byte
+	spare     []byte
+}
+
+func (b *sealBuffer) Write(p []byte) (int, error) {
+	if !b.buffering {
+		return b.Conn.Write(p)
+	}
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+// drain writes what was kept to the connection underneath.
+func (b *sealBuffer) drain() error {
+	if len(b.buf) == 0 {
+		return nil
+	}
+	out := b.buf
+	b.buf, b.spare = b.spare[:0], nil
+	_, err := b.Conn.Write(out)
+	b.spare = out[:0]
+	return err
+}
+
+// closeConn closes nc. A TLS connection's own Close would first write
+// a close_notify alert with a write deadline read from the wall clock,
+// which in a simulation is years past its clock, and block on a full
+// send buffer; rpc's frames carry their lengths, so a truncation shows
+// without it, and the connection underneath is closed at once.
+func closeConn(nc net.Conn) error {
+	if tc, ok := nc.(*tls.Conn); ok {
+		return tc.NetConn().Close()
+	}
+	return nc.Close()
+}
+
+// tlsHandshake runs tc's TLS handshake, within the deadline the caller
+// set (Handshake, not HandshakeContext, which would start a goroutine to
+// watch its context), and says what a failure means and how to fix it.
+func tlsHandshake(tc *tls.Conn, dialler bool, now time.Time) error {
+	err := tc.Handshake()
+	if err == nil {
+		return nil
+	}
+	if why := tlsFailure(tc.RemoteAddr(), err, dialler, now); why != nil {
+		return why
+	}
+	return fmt.Errorf("rpc: TLS handshake with %s failed: %w", tc.RemoteAddr(), err)
+}
+
+// tlsFailure says what err, an error of the TLS handshake with remote or
+// of the first read after it, means and how to fix it; nil when err is
+// none that it knows. In TLS 1.3 a client's handshake is done before its
+// server has checked the client's certificate, so the server's refusal
+// of it comes to the client's first read, the hello's.
+func tlsFailure(remote net.Addr, err error, dialler bool, now time.Time) error {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		op       *net.OpError
+		recHdr   tls.RecordHeaderError
+	)
+	whose := fmt.Sprintf("the certificate of %s", remote)
+	trust := "RootCAs"
+	if !dialler {
+		whose = fmt.Sprintf("the client certificate of %s", remote)
+		trust = "ClientCAs"
+	}
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("rpc: TLS handshake with %s failed: %s is signed by an authority this transport does not trust; add the CA that signed it to Config.TLS.%s: %w", remote, whose, trust, err)
+	case errors.As(err, &hostname):
+		return fmt.Errorf("rpc: TLS handshake with %s failed: %s is not valid for %q, the host dialled (or Config.TLS.ServerName); issue it for that name (an IP address needs an IP address SAN), or set Config.TLS.ServerName to a name it holds: %w", remote, whose, hostname.Host, err)
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return fmt.Errorf("rpc: TLS handshake with %s failed: %s is valid from %v to %v, and the transport's time is %v; renew it (or check the clock): %w",
+			remote, whose, invalid.Cert.NotBefore.UTC(), invalid.Cert.NotAfter.UTC(), now.UTC(), err)
+	case errors.As(err, &op) && op.Op == "remote error":
+		// The alert's type is crypto/tls's own; its text names it.
+		return fmt.Errorf("rpc: TLS handshake with %s failed: it refused this transport (%v); %s: %w", remote, op.Err, alertFix(op.Err.Error(), dialler), err)
+	case errors.As(err, &recHdr):
+		return fmt.Errorf("rpc: TLS handshake with %s failed: it does not answer in TLS; set Config.TLS on both ends, or neither: %w", remote, err)
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("rpc: TLS handshake with %s failed: it closed the connection; it may not use TLS (set Config.TLS on both ends, or neither), or it refused this transport's certificate (its log says why): %w", remote, io.ErrUnexpectedEOF)
+	case !dialler && err.Error() == "tls: client didn't provide a certificate":
+		return fmt.Errorf("rpc: TLS handshake with %s failed: it presented no client certificate signed by one of Config.TLS.ClientCAs, which this transport requires (Config.TLS.ClientAuth); give it one in its Config.TLS.Certificates: %w", remote, err)
+	}
+	return nil
+}
+
+// alertFix says what to change about alert, the text of an alert that
+// the other end sent during the handshake.
+func alertFix(alert string, dialler bool) string {
+	mine := "this transport's certificate (Config.TLS.Certificates)"
+	theirs := "ClientCAs"
+	if !dialler {
+		theirs = "RootCAs"
+	}
+	switch alert {
+	case "tls: certificate required":
+		return "it requires a client certificate signed by one of its Config.TLS.ClientCAs, and this transport sent none, having none that such a CA signed; set Config.TLS.Certificates to one, or add its CA to the server's ClientCAs"
+	case "tls: unknown certificate authority", "tls: bad certificate", "tls: unknown certificate":
+		return fmt.Sprintf("it does not accept %s; add the CA that signed it to its Config.TLS.%s, or give this transport a certificate that CA signed", mine, theirs)
+	case "tls: expired certificate":
+		return fmt.Sprintf("%s has expired or is not valid yet by its clock; renew it", mine)
+	}
+	return "both ends need TLS configurations that agree (versions, cipher suites, certificates)"
+}
+
+// tlsRecordFailed reports whether err, a read's, is the TLS layer's own
+// refusal of what arrived (a record that fails its integrity check: bytes
+// corrupted on the way, or tampered with), as a bad frame is the
+// plaintext protocol's.
+func tlsRecordFailed(nc net.Conn, err error) bool {
+	if _, ok := nc.(*tls.Conn); !ok {
+		return false
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "local error"
+}

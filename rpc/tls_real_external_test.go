@@ -1,0 +1,102 @@
+package rpc_test
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/rpc"
+)
+
+// TestTLSRealLoopback runs the transport over providers.Real() with
+// mutual TLS on loopback TCP: calls both ways with certificates a test
+// authority signed, and, for each way a handshake can fail, the error a
+// call gets when its time is up: it names the problem and the fix.
+func TestTLSRealLoopback(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ca, other := newCA(t, "test CA"), newCA(t, "another CA")
+	good := ca.issue(t, "server", time.Time{}, "127.0.0.1", "localhost")
+	client := ca.issue(t, "client", time.Time{})
+
+	p := providers.Real()
+	p.Logger = slog.New(slog.DiscardHandler)
+	base := rpc.Config{InitialBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, ConnectTimeout: 2 * time.Second}
+	serve := func(t *testing.T, cfg *tls.Config) *rpc.Transport {
+		c := base
+		c.Listen, c.TLS = "127.0.0.1:0", cfg
+		srv, err := rpc.NewTransport(context.Background(), p, c)
+		require.NoError(t, err)
+		t.Cleanup(func() { srv.Close() })
+		_, err = rpc.Serve(srv, rpc.WellKnown(1), double)
+		require.NoError(t, err)
+		return srv
+	}
+	dial := func(t *testing.T, cfg *tls.Config) *rpc.Transport {
+		c := base
+		c.TLS = cfg
+		tr, err := rpc.NewTransport(context.Background(), p, c)
+		require.NoError(t, err)
+		t.Cleanup(func() { tr.Close() })
+		return tr
+	}
+	call := func(srv, cl *rpc.Transport, d time.Duration) (echoResp, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		return rpc.At[echoReq, echoResp](srv.Addr(), rpc.WellKnown(1)).GetReply(ctx, cl, echoReq{21})
+	}
+
+	t.Run("mutual", func(t *testing.T) {
+		srv := serve(t, mutualTLS(ca, good))
+		cl := dial(t, mutualTLS(ca, client))
+		for range 20 {
+			r, err := call(srv, cl, 5*time.Second)
+			require.NoError(t, err)
+			require.Equal(t, 42, r.N)
+		}
+		assert.Equal(t, uint64(1), cl.Stats().Connects)
+	})
+	for _, tc := range []struct {
+		name     string
+		srv, cl  *tls.Config
+		wantErrs []string
+	}{
+		{"unknown authority", mutualTLS(ca, good), mutualTLS(other, other.issue(t, "client", time.Time{})),
+			[]string{"is signed by an authority this transport does not trust; add the CA that signed it to Config.TLS.RootCAs"}},
+		{"wrong name", mutualTLS(ca, ca.issue(t, "server", time.Time{}, "kv-0.example")), mutualTLS(ca, client),
+			[]string{`is not valid for "127.0.0.1", the host dialled (or Config.TLS.ServerName); issue it for that name`}},
+		{"expired", mutualTLS(ca, ca.issue(t, "server", time.Now().Add(-time.Hour), "127.0.0.1")), mutualTLS(ca, client),
+			[]string{"the certificate of 127.0.0.1:", "and the transport's time is", "renew it"}},
+		{"no client certificate", mutualTLS(ca, good), &tls.Config{RootCAs: ca.pool},
+			[]string{"it requires a client certificate signed by one of its Config.TLS.ClientCAs, and this transport sent none", "set Config.TLS.Certificates"}},
+		{"client certificate not trusted", mutualTLS(ca, good), &tls.Config{RootCAs: ca.pool, Certificates: []tls.Certificate{other.issue(t, "client", time.Time{})}},
+			[]string{"refused this transport (tls: certificate required)", "add its CA to the server's ClientCAs"}},
+		{"plaintext server", nil, mutualTLS(ca, client),
+			[]string{"it closed the connection; it may not use TLS (set Config.TLS on both ends, or neither)"}},
+		{"plaintext client", mutualTLS(ca, good), nil,
+			[]string{"closed the connection during the handshake (if it uses TLS, set Config.TLS here too)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, cl := serve(t, tc.srv), dial(t, tc.cl)
+			_, err := call(srv, cl, 300*time.Millisecond)
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			for _, want := range tc.wantErrs {
+				assert.ErrorContains(t, err, want)
+			}
+			assert.Zero(t, cl.Stats().Connects)
+		})
+	}
+}
+
+// A listening transport given a TLS configuration with no certificate
+// is refused at once, with what to set.
+func TestTLSListenerNeedsACertificate(t *testing.T) {
+	_, err := rpc.NewTransport(context.Background(), providers.Real(), rpc.Config{Listen: "127.0.0.1:0", TLS: &tls.Config{}})
+	require.ErrorContains(t, err, "rpc: Config.TLS has no certificate, and the transport listens")
+}
