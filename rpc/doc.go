@@ -25,7 +25,7 @@
 //
 // The transport: [NewTransport], [Config], [Transport.Addr],
 // [Transport.Close], [Transport.Stats] and [Stats], [Transport.Monitor],
-// [Transport.Providers].
+// [Transport.Providers]; mutual TLS: [Config.TLS].
 //
 // Endpoints: [Token] ([Token.IsWellKnown], [Token.IsZero], [Token.Index]), [WellKnown],
 // [NewToken], [Endpoint], [At], [Serve], [Handler], [Unserve],
@@ -60,6 +60,21 @@
 // length or checksum is wrong ends its connection, and only that one; the
 // payload is at most [Config.MaxPayload] (1 MiB by default). The chapter
 // docs/rpc.md has the payloads and the handshake.
+//
+// # TLS
+//
+// With [Config.TLS] set, every connection runs a TLS handshake before the
+// hello, within ConnectTimeout: the transport dials as a TLS client that
+// checks the server's certificate for the host it dials, and accepts as
+// a TLS server that, with ClientAuth set, requires the caller's.
+// Certificates are checked at the Time provider's time, so a simulation
+// can let one expire. A failed handshake fails the connect, which backs
+// off and is retried as a refused one is; a call that times out meanwhile
+// says what failed and what to change. In a simulation the handshake
+// runs over the simulated network as in production; certificates with
+// ECDSA keys are refused there (their signatures vary in length, and a
+// seed's path with them), and docs/rpc.md says what else keeps a seed's
+// run the same over TLS.
 //
 // # Determinism
 //
