@@ -20,7 +20,8 @@ import (
 // authority signed, and, for each way a handshake can fail, the error a
 // call gets when its time is up: it names the problem and the fix.
 func TestTLSRealLoopback(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // after the parallel subtests
 	ca, other := newCA(t, "test CA"), newCA(t, "another CA")
 	good := ca.issue(t, "server", time.Time{}, "127.0.0.1", "localhost")
 	client := ca.issue(t, "client", time.Time{})
@@ -83,6 +84,7 @@ func TestTLSRealLoopback(t *testing.T) {
 			[]string{"closed the connection during the handshake (if it uses TLS, set Config.TLS here too)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv, cl := serve(t, tc.srv), dial(t, tc.cl)
 			_, err := call(srv, cl, 300*time.Millisecond)
 			require.ErrorIs(t, err, context.DeadlineExceeded)
