@@ -674,12 +674,15 @@ func (s *server[Req, Resp]) closeStream() {
 //
 //	Send returns   the request was delivered
 //	nil            zero or one times
-//	an error       zero times (the transport is closed, the message does
-//	               not encode, or it is larger than Config.MaxPayload);
-//	               it matches ErrNotSent
+//	an error       zero times (ctx has ended, the transport is closed,
+//	               the message does not encode, or it is larger than
+//	               Config.MaxPayload); it matches ErrNotSent
 func (e Endpoint[Req, Resp]) Send(ctx context.Context, tr *Transport, req Req) error {
 	if tr == nil {
 		return nilTransport("Send")
+	}
+	if err := context.Cause(ctx); err != nil {
+		return notSent(fmt.Errorf("%s: its context ended before it was queued: %w", callAt("Send", e.Token, e.Addr), err))
 	}
 	return tr.send(e.Addr, e.Token, req)
 }
