@@ -203,11 +203,20 @@ func withSchedPatch(tc toolchain, overlay map[string][]byte) (map[string][]byte,
 	if err != nil {
 		return nil, err
 	}
-	files := make(map[string][]byte, len(overlay)+2)
+	files := make(map[string][]byte, len(overlay)+3)
 	for k, v := range overlay {
 		files[k] = v
 	}
 	files[procPath] = patched
+	if _, ok := overlay[memPath]; !ok {
+		src, err := os.ReadFile(filepath.Join(tc.goroot, filepath.FromSlash(memPath)))
+		if err != nil {
+			return nil, fmt.Errorf("wasmbuild: reading the runtime's break: %w", err)
+		}
+		if files[memPath], err = patchMem(src, tc.version); err != nil {
+			return nil, err
+		}
+	}
 	if _, ok := overlay[atomicPath]; !ok {
 		src, err := os.ReadFile(filepath.Join(tc.goroot, filepath.FromSlash(atomicPath)))
 		if err != nil {

@@ -32,7 +32,7 @@ func SchedOverlay(ctx context.Context, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(bytes.Join([][]byte{[]byte(tc.goroot), files[procPath], files[atomicPath]}, []byte("\n")))
+	sum := sha256.Sum256(bytes.Join([][]byte{[]byte(tc.goroot), files[procPath], files[atomicPath], files[memPath]}, []byte("\n")))
 	name := "sched-" + hex.EncodeToString(sum[:12])
 	dst := filepath.Join(cache, name)
 	if used(filepath.Join(dst, "overlay.json")) {

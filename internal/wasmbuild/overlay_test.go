@@ -21,12 +21,13 @@ func TestSchedOverlay(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &ov))
 	env, err := goEnv(ctx, "")
 	require.NoError(t, err)
-	require.Len(t, ov.Replace, 2, "the scheduler and the atomics")
+	require.Len(t, ov.Replace, 3, "the scheduler, the atomics and the break")
 	patched := ov.Replace[filepath.Join(env.goroot, "src", "runtime", "proc.go")]
 	src, err := os.ReadFile(patched)
 	require.NoError(t, err)
 	assert.Contains(t, string(src), "// moonpool:")
 	require.Contains(t, ov.Replace, filepath.Join(env.goroot, filepath.FromSlash(atomicPath)))
+	require.Contains(t, ov.Replace, filepath.Join(env.goroot, filepath.FromSlash(memPath)))
 
 	again, err := SchedOverlay(ctx, "")
 	require.NoError(t, err)

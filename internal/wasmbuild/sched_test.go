@@ -124,3 +124,21 @@ func TestPatchProcGo125Gosched(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(out), "runqput(getg().m.p.ptr(), gp, false)")
 }
+
+func TestPatchMemFitsThisGo(t *testing.T) {
+	env, err := goEnv(context.Background(), "")
+	require.NoError(t, err)
+	src, err := os.ReadFile(filepath.Join(env.goroot, filepath.FromSlash(memPath)))
+	require.NoError(t, err)
+	out, err := patchMem(src, env.version)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "blocMax = max(blocMax, uintptr(currentMemory())*physPageSize)")
+	assert.NotContains(t, string(src), "moonpool", "the toolchain's own file is left alone")
+}
+
+func TestPatchMemAnchorMissing(t *testing.T) {
+	_, err := patchMem([]byte("package runtime\n\nfunc sbrk(n uintptr) unsafe.Pointer {\n\treturn nil\n}\n"), "go1.99.1")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "go1.99.1")
+	assert.Contains(t, err.Error(), "memHunk")
+}
