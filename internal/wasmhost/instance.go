@@ -107,6 +107,8 @@ type instance struct {
 	rec       recorder
 
 	mod   api.Module
+	idle  *idlePool         // where mod goes when the program ends, or nil
+	mem   *linear           // mod's memory, when idle is set
 	snap  *snapState        // taking a snapshot: off the simulation, p unset
 	fds   []*fdEntry        // by fd number; nil for a free number
 	files providers.Storage // the disk with the tmpfs at /tmp; see storage
@@ -188,17 +190,34 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 		}
 		// Any other error leaves snap nil: the program starts cold.
 	}
-	mod, mem, err := m.instantiate(in.ctx, snap)
+	var mod api.Module
+	var mem *linear
+	var err error
+	if snap != nil {
+		mod, mem = m.idle.take()
+	}
+	if mod == nil {
+		mod, mem, err = m.instantiate(in.ctx, snap)
+	}
+	if err != nil {
+		if mem != nil {
+			mem.end()
+		}
+		return err
+	}
+	in.mod = mod
+	if snap != nil && mem != nil {
+		// The snapshot's restore rewrites all of the instance's state
+		// the program reads: the next process may start in it.
+		in.idle, in.mem = &m.idle, mem
+	}
+	defer in.closeAll()
+	// Before closeAll, which may hand the instance to the next process.
 	defer func() {
 		if mem != nil {
 			mem.end()
 		}
 	}()
-	if err != nil {
-		return err
-	}
-	in.mod = mod
-	defer in.closeAll()
 	entry := mod.ExportedFunction("_start")
 	switch {
 	case snap != nil:
@@ -339,6 +358,9 @@ func (in *instance) closeAll() {
 			e.drop()
 			in.fds[i] = nil
 		}
+	}
+	if in.idle != nil && !in.mod.IsClosed() && in.idle.put(in.mod, in.mem) {
+		return
 	}
 	_ = in.mod.Close(context.WithoutCancel(in.ctx))
 }

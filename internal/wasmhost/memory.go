@@ -191,6 +191,18 @@ func (l *linear) Free() { l.ms.done(l, true, false) }
 // end tells that the instance's code no longer runs.
 func (l *linear) end() { l.ms.done(l, false, true) }
 
+// begin tells that the instance's code runs again, in a new process (see
+// idlePool); it reports false if the memory was freed meanwhile.
+func (l *linear) begin() bool {
+	l.ms.mu.Lock()
+	defer l.ms.mu.Unlock()
+	if l.freed || l.r == nil {
+		return false
+	}
+	l.ended = false
+	return true
+}
+
 func (ms *memories) done(l *linear, freed, ended bool) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()

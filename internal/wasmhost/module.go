@@ -24,6 +24,7 @@ type Module struct {
 	globals   []string  // a reactor's globals, by export name
 	data      []segment // a reactor's data segments, which the host writes
 	snaps     snapshots
+	idle      idlePool // instances whose processes ended
 }
 
 // Options are how a program is compiled.

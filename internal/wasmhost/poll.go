@@ -166,7 +166,9 @@ func (in *instance) stop() {
 // terminate ends the program as SIGTERM's default action does.
 func (in *instance) terminate() {
 	in.flushOutput()
-	_ = in.mod.CloseWithExitCode(in.ctx, exitSIGTERM)
+	if in.idle == nil {
+		_ = in.mod.CloseWithExitCode(in.ctx, exitSIGTERM)
+	}
 	panic(sys.NewExitError(exitSIGTERM))
 }
 

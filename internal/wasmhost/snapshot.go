@@ -170,7 +170,8 @@ func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
 	return s, nil
 }
 
-// restore gives mod, just instantiated, the snapshot's memory and globals.
+// restore gives mod, just instantiated or idle, the snapshot's memory
+// and globals.
 func (s *snapshot) restore(mod api.Module, globals []string) error {
 	mem := mod.Memory()
 	if size := uint32(len(s.mem)); mem.Size() < size {
@@ -183,6 +184,14 @@ func (s *snapshot) restore(mod api.Module, globals []string) error {
 		return errors.New("wasmhost: cannot restore a memory from its snapshot")
 	}
 	copy(b, s.mem)
+	if size := mem.Size(); size > uint32(len(s.mem)) {
+		// An instance that an earlier process ran in (idlePool).
+		rest, ok := mem.Read(uint32(len(s.mem)), size-uint32(len(s.mem)))
+		if !ok {
+			return errors.New("wasmhost: cannot clear a memory past its snapshot")
+		}
+		clear(rest)
+	}
 	for i, name := range globals {
 		g, ok := mod.ExportedGlobal(name).(api.MutableGlobal)
 		if !ok {

@@ -2,6 +2,8 @@ package wasmhost_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -79,4 +81,41 @@ func TestUnsafeInitializersStartCold(t *testing.T) {
 			}, simtest.Seeds(1), simtest.KeepFailures(false))
 		})
 	}
+}
+
+// A process that starts in an instance another process ran in, and grew,
+// runs as one that starts in a new instance: the memory past the
+// snapshot's comes zeroed, and the runtime lays out its heap at the same
+// addresses.
+func TestAnIdleInstanceStartsTheProgramAsANewOne(t *testing.T) {
+	guestModule(t)
+	// A module of its own, whose instances no other test leaves idle.
+	mod, err := wasmhost.CompileFile(context.Background(), guest.path, wasmhost.Options{CacheDir: wasmhost.DefaultCacheDir()})
+	require.NoError(t, err)
+	defer mod.Close(context.Background())
+	var lines []string
+	var idle [][]uint32
+	simtest.Run(t, func(s *simtest.S) {
+		for _, mib := range []int{24, 16, 24} {
+			var out bytes.Buffer
+			c := wasmhost.Config{Args: []string{"guest", fmt.Sprintf("heap=%d", mib)}, Stdout: &out}
+			require.NoError(s, mod.Run(s.Context(), s.Providers(), c))
+			lines = append(lines, out.String())
+			idle = append(idle, wasmhost.IdleMemories(mod))
+		}
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Len(t, lines, 3)
+	assert.Contains(t, lines[0], "dirty 0 ")
+	assert.Equal(t, lines[0], lines[2], "the third process, in the instance the first two grew, runs as the first, in a new one")
+	assert.Contains(t, lines[1], "dirty 0 ")
+	assert.NotEqual(t, lines[0], lines[1], "a smaller heap ends lower")
+	require.Len(t, idle[0], 1, "the first process leaves its instance for the next")
+	assert.Equal(t, idle[0], idle[1], "the second process uses the memory the first grew")
+	assert.Equal(t, idle[0], idle[2], "the third process, as large as the first, grows it no further")
+
+	// The memory the processes filled past the snapshot's is cleared.
+	dirty, past, err := wasmhost.RestoreIdle(mod, wasmhost.Config{Args: []string{"guest", "heap=1"}})
+	require.NoError(t, err)
+	assert.Greater(t, past, 24<<20)
+	assert.Zero(t, dirty)
 }

@@ -185,11 +185,14 @@ func schedYield(in *instance, mem api.Memory, s []uint64) errno {
 }
 
 // procExit ends the program, as wazero's own proc_exit does: close the
-// module with the code, and unwind the call with an exit error.
+// module with the code (unless the instance is to start another process:
+// see idlePool), and unwind the call with an exit error.
 func procExit(ctx context.Context, mod api.Module, s []uint64) {
 	code := u32(s, 0)
 	in := instanceOf(ctx)
 	in.flushOutput()
-	_ = mod.CloseWithExitCode(ctx, code)
+	if in.idle == nil {
+		_ = mod.CloseWithExitCode(ctx, code)
+	}
 	panic(sys.NewExitError(code))
 }

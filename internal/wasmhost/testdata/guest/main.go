@@ -326,6 +326,23 @@ func run(what string) error {
 		fmt.Print("a line without its end")
 		time.Sleep(time.Hour)
 	case "nothing":
+	case "heap":
+		// Takes arg MiB of fresh heap, counts the MiB that did not come
+		// zeroed, fills each, and tells where the last lies.
+		n, _ := strconv.Atoi(arg)
+		var held [][]byte
+		dirty := 0
+		for range n {
+			b := make([]byte, 1<<20)
+			if !bytes.Equal(b, make([]byte, len(b))) {
+				dirty++
+			}
+			for i := range b {
+				b[i] = 0xff
+			}
+			held = append(held, b)
+		}
+		fmt.Printf("dirty %d last %p\n", dirty, &held[n-1][0])
 	case "pollforever":
 		fmt.Println("woke", pollForever())
 	case "sleeps":
