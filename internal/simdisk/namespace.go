@@ -37,14 +37,51 @@ type node struct {
 	revivable bool
 }
 
+// umask is the mask a process's creations pass through, the usual 022 of
+// Linux: a file created 0o666 is -rw-r--r--, as in production.
+const umask fs.FileMode = 0o022
+
+// The owner's permission bits, the ones a process that owns the disk's
+// files is held to.
+const (
+	permRead  fs.FileMode = 0o400
+	permWrite fs.FileMode = 0o200
+	permExec  fs.FileMode = 0o100 // for a directory: search, to reach what it holds
+)
+
 func newDir(perm fs.FileMode, now time.Duration) *node {
-	return &node{dir: true, mode: fs.ModeDir | perm.Perm(), mtime: now, kids: map[string]*node{}}
+	return &node{dir: true, mode: fs.ModeDir | perm.Perm()&^umask, mtime: now, kids: map[string]*node{}}
 }
 
 // newFile makes a file of d.
 func (d *Disk) newFile(perm fs.FileMode, now time.Duration) *node {
 	d.files++
-	return &node{mode: perm.Perm(), mtime: now, c: newContent(d.files, d.noise, &d.pages)}
+	return &node{mode: perm.Perm() &^ umask, mtime: now, c: newContent(d.files, d.noise, &d.pages)}
+}
+
+// allows reports whether n's owner bits grant all of want, as Linux
+// checks them for a process that owns n and is not root.
+func (n *node) allows(want fs.FileMode) bool { return n.mode&want == want }
+
+// openPerm is what opening an existing file with flag needs of it:
+// reading, r; writing or truncating, w.
+func openPerm(flag int) fs.FileMode {
+	var want fs.FileMode
+	if flag&os.O_WRONLY == 0 {
+		want |= permRead
+	}
+	if flag&(os.O_WRONLY|os.O_RDWR|os.O_TRUNC) != 0 {
+		want |= permWrite
+	}
+	return want
+}
+
+// permitted is nil when n grants want, and op's EACCES on name otherwise.
+func permitted(n *node, want fs.FileMode, op, name string) error {
+	if n.allows(want) {
+		return nil
+	}
+	return pathErr(op, name, syscall.EACCES)
 }
 
 // opened counts a handle of n that works.
@@ -127,7 +164,8 @@ func (fi fileInfo) IsDir() bool        { return fi.mode.IsDir() }
 func (fi fileInfo) Sys() any           { return nil }
 
 // walk returns the directory holding the cleaned name c, and c's last
-// element ("." for the root, whose parent is itself).
+// element ("." for the root, whose parent is itself). Each directory it
+// passes through must grant search (x), as on Linux.
 func (d *Disk) walk(op, name, c string) (*node, string, error) {
 	if c == "." {
 		return d.root, ".", nil
@@ -135,6 +173,9 @@ func (d *Disk) walk(op, name, c string) (*node, string, error) {
 	elems := strings.Split(c, "/")
 	dir := d.root
 	for _, e := range elems[:len(elems)-1] {
+		if err := permitted(dir, permExec, op, name); err != nil {
+			return nil, "", err
+		}
 		k, ok := dir.kids[e]
 		switch {
 		case !ok:
@@ -143,6 +184,10 @@ func (d *Disk) walk(op, name, c string) (*node, string, error) {
 			return nil, "", pathErr(op, name, syscall.ENOTDIR)
 		}
 		dir = k
+	}
+	// Looking up the last name searches its directory too.
+	if err := permitted(dir, permExec, op, name); err != nil {
+		return nil, "", err
 	}
 	return dir, elems[len(elems)-1], nil
 }
@@ -237,6 +282,8 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 			return werr
 		case n == nil && flag&os.O_CREATE == 0:
 			return pathErr("open", name, syscall.ENOENT)
+		case n == nil && !dir.allows(permWrite):
+			return pathErr("open", name, syscall.EACCES)
 		case n == nil:
 			n = d.newFile(perm, d.w.Now())
 			dir.kids[base] = n
@@ -247,7 +294,11 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 			return pathErr("open", name, syscall.EEXIST)
 		case n.dir && (write || flag&(os.O_CREATE|os.O_TRUNC) != 0):
 			return pathErr("open", name, syscall.EISDIR)
-		case flag&os.O_TRUNC != 0 && n.c.size > 0:
+		}
+		if err := permitted(n, openPerm(flag), "open", name); err != nil {
+			return err
+		}
+		if flag&os.O_TRUNC != 0 && n.c.size > 0 {
 			n.c.truncate(0)
 			n.mtime = d.w.Now()
 		}
@@ -311,6 +362,8 @@ func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 		switch {
 		case err != nil:
 			return err
+		case !n.allows(permRead):
+			return pathErr("readdir", name, syscall.EACCES)
 		case !n.dir:
 			return pathErr("readdir", name, syscall.ENOTDIR)
 		}
@@ -340,6 +393,8 @@ func (s storage) Mkdir(name string, perm fs.FileMode) error {
 			return pathErr("mkdir", name, syscall.EEXIST)
 		case dir.kids[base] != nil:
 			return pathErr("mkdir", name, syscall.EEXIST)
+		case !dir.allows(permWrite):
+			return pathErr("mkdir", name, syscall.EACCES)
 		}
 		n := newDir(perm, d.w.Now())
 		dir.kids[base] = n
@@ -370,8 +425,13 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 			if i > 0 {
 				end++
 			}
+			if err := permitted(dir, permExec, "mkdir", name); err != nil {
+				return err
+			}
 			k, ok := dir.kids[e]
 			switch {
+			case !ok && !dir.allows(permWrite):
+				return pathErr("mkdir", name, syscall.EACCES)
 			case !ok:
 				k = newDir(perm, d.w.Now())
 				dir.kids[e] = k
@@ -409,6 +469,8 @@ func (s storage) Remove(name string) error {
 		switch {
 		case !ok:
 			return pathErr("remove", name, syscall.ENOENT)
+		case !dir.allows(permWrite):
+			return pathErr("remove", name, syscall.EACCES)
 		case n.dir && len(n.kids) > 0:
 			return pathErr("remove", name, syscall.ENOTEMPTY)
 		}
@@ -469,6 +531,11 @@ func (s storage) Rename(oldname, newname string) error {
 			return fail(syscall.ENOENT)
 		case oc == nc:
 			return nil
+		case !odir.allows(permWrite) || !ndir.allows(permWrite):
+			return fail(syscall.EACCES)
+		case n.dir && odir != ndir && !n.allows(permWrite):
+			// Its ".." changes, as Linux requires.
+			return fail(syscall.EACCES)
 		case n.dir && strings.HasPrefix(nc, oc+"/"):
 			return fail(errRenameInside)
 		case exists && n.dir:

@@ -108,6 +108,8 @@ func errnoOf(err error) errno {
 			return errBUSY
 		case syscall.EMSGSIZE:
 			return errMSGSIZE
+		case syscall.EACCES:
+			return errACCES
 		}
 	}
 	var dnsErr *net.DNSError
