@@ -116,6 +116,15 @@ func (r *runner) stopBy() time.Time {
 	return at.Add(-max(500*time.Millisecond, window/40))
 }
 
+// maxStill is the Run's MaxWallPerInstant, or none for a fuzz input,
+// whose failures must depend on the input alone, as for stopBy.
+func (r *runner) maxStill() time.Duration {
+	if r.fuzz != nil {
+		return 0
+	}
+	return r.cfg.maxStill
+}
+
 // overtime reports whether o's seed was stopped because go test's
 // -timeout was near (sim.Overtime). Its failure depends on the wall clock,
 // not on the seed alone: it is not kept, run again or checked, and the

@@ -35,7 +35,8 @@ func tracerIn(status string) int {
 // scheduler for as long as the user looks, and would fail the seed as
 // blocked outside the simulation, which changes its replay. The default
 // naming of slow seeds goes off with it, since every seed the user stops
-// in is slow. A watchdog or slow seed set by an option or a flag is left
+// in is slow, and so does the bound on an instant's wall time
+// (MaxWallPerInstant), which a breakpoint's pause would count. A watchdog or slow seed set by an option or a flag is left
 // as it is. And each task's goroutine is labelled with the task's name,
 // which a debugger's list of goroutines shows.
 //
@@ -48,6 +49,9 @@ func (c *config) offUnderDebugger(tracer int) string {
 	c.nameTasks = true
 	if !c.slowSet {
 		c.slow = 0
+	}
+	if !c.maxStillSet {
+		c.maxStill = 0 // a breakpoint holds the clock still too
 	}
 	if c.watchdog == 0 || c.watchdogSet {
 		return ""

@@ -312,7 +312,10 @@
 // time than the same bound), naming what fired most. A seed still running
 // when go test's -timeout comes near is stopped between two steps and
 // fails as out of wall time, with its replay line and every task's stack,
-// rather than left to the timeout's dump of goroutines. docs/debugging.md
+// rather than left to the timeout's dump of goroutines; so does, sooner, a
+// seed whose simulated time stood still for [MaxWallPerInstant] of wall
+// time while its tasks ran (over a network with no latency, tasks that
+// keep data moving hold the clock still). docs/debugging.md
 // says what each report means.
 //
 // # Fuzzing

@@ -26,6 +26,7 @@ const (
 	DefaultTimeBudget         = time.Hour
 	DefaultWatchdog           = 10 * time.Second
 	DefaultMaxStepsPerInstant = 10_000_000
+	DefaultMaxWallPerInstant  = time.Minute
 )
 
 // The limits of the options' durations.
@@ -58,6 +59,8 @@ type config struct {
 	// attached then leaves as it is.
 	watchdogSet bool
 	maxSteps    uint64
+	maxStill    time.Duration // MaxWallPerInstant
+	maxStillSet bool
 	check       bool
 	// verify runs a failing seed's replay line in a fresh process
 	// (verify.go); checkingReplay is set in that process, whose Run logs
@@ -122,6 +125,7 @@ func defaultConfig(short bool) config {
 		timeBudget: DefaultTimeBudget,
 		watchdog:   DefaultWatchdog,
 		maxSteps:   DefaultMaxStepsPerInstant,
+		maxStill:   DefaultMaxWallPerInstant,
 		workers:    1,
 		slow:       DefaultSlowSeed,
 	}
@@ -245,6 +249,29 @@ func Watchdog(d time.Duration) Option {
 func MaxStepsPerInstant(n uint64) Option {
 	return optionFunc(func(c *config) error {
 		c.maxSteps = n
+		return nil
+	})
+}
+
+// MaxWallPerInstant bounds the wall time during which simulated time may
+// stand still while tasks run (default [DefaultMaxWallPerInstant]); past
+// it the seed is stopped between two steps and fails as out of wall time,
+// naming the instant and, when the network has no latency, that cause.
+// Simulated time moves on only when no task can run, so tasks that keep
+// working without waiting on the clock (a loop that polls, a reader and a
+// writer that keep data moving over a network with no latency) hold it
+// still, and a task that sleeps meanwhile never wakes. Millions of round
+// trips at one instant are a legitimate workload, which MaxStepsPerInstant
+// lets run as long as data moves; this bound on wall time ends the ones
+// that would otherwise run until go test's -timeout. Zero removes the
+// bound. It depends on the machine's speed, as the -timeout does: a seed
+// it stops is not kept, run again or checked.
+func MaxWallPerInstant(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("simtest.MaxWallPerInstant(%v): the bound must be zero (none) or positive", d)
+		}
+		c.maxStill, c.maxStillSet = d, true
 		return nil
 	})
 }

@@ -898,6 +898,7 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		Workers:            pool,
 		NameTasks:          r.cfg.nameTasks,
 		StopBy:             r.stopBy(),
+		MaxWallPerInstant:  r.maxStill(),
 	})
 	tl.begin(w)
 	if !r.parallel() {

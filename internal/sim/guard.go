@@ -360,7 +360,15 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		defer timer.Stop()
 		overtime = timer.C
 	}
-	if watchdog <= 0 && stop == nil && overtime == nil {
+	// The clock's standstill is looked at a few times per bound, and at
+	// least every second.
+	var stillTicks <-chan time.Time
+	if still := w.cfg.MaxWallPerInstant; still > 0 {
+		t := time.NewTicker(min(max(still/8, time.Millisecond), time.Second))
+		defer t.Stop()
+		stillTicks = t.C
+	}
+	if watchdog <= 0 && stop == nil && overtime == nil && stillTicks == nil {
 		return <-done
 	}
 	// The watchdog is off until a stop, when watchdog is zero: a nil
@@ -388,6 +396,10 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		}
 	}()
 	last, since := w.published(), time.Now()
+	// stillAt is the simulated time last seen, since when it has stood, and
+	// stillFrom the progress then.
+	_, _, stillAt := w.publishedCounts()
+	stillSince, stillFrom := since, last
 	stopping := false
 	var overAt time.Time // when StopBy passed, if it did
 	var waits []RealWait
@@ -433,6 +445,27 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			// The run stops at its next step; one whose task does not
 			// come back, in Slow or not, is given up after overtimeGrace.
 			overtime, overAt = nil, now
+			w.halt.Store(true)
+			if limit <= 0 || limit > overtimeGrace {
+				limit = overtimeGrace
+			}
+			watch(limit)
+		case now := <-stillTicks:
+			p := w.published()
+			_, _, at := w.publishedCounts()
+			if at != stillAt || w.slow.Load() > 0 {
+				stillAt, stillSince, stillFrom = at, now, p
+				continue
+			}
+			// A run that stands still with no step (a task blocked
+			// outside the simulation) is the watchdog's.
+			if now.Sub(stillSince) < w.cfg.MaxWallPerInstant || p == stillFrom || stopping || !overAt.IsZero() {
+				continue
+			}
+			// The run stops at its next step, as at StopBy.
+			stillTicks, overtime, overAt = nil, nil, now
+			w.stillFor.Store(int64(now.Sub(stillSince)))
+			w.stillRan.Store(p - stillFrom)
 			w.halt.Store(true)
 			if limit <= 0 || limit > overtimeGrace {
 				limit = overtimeGrace

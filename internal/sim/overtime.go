@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -14,7 +15,8 @@ const overtimeGrace = 200 * time.Millisecond
 
 // halted is the step loop's check of halt, out of line: the runner asked
 // the run to stop. A run the watchdog gave up unwinds (givenUp); one past
-// Config.StopBy fails with an Overtime failure that names last, the task
+// Config.StopBy, or standing still past Config.MaxWallPerInstant, fails
+// with an Overtime failure that names last, the task
 // whose step just ended (or SchedulerTask), and ends at the loop's next
 // turn as any failure does. It reports true in both cases.
 //
@@ -24,9 +26,50 @@ func (w *World) halted(last string) bool {
 		w.givenUp(nil)
 		return true
 	}
-	w.fail(&Failure{Kind: Overtime, Task: last, Msg: w.overtimeMsg(time.Since(w.wallStart), time.Duration(w.now), w.steps, w.events,
-		"it was stopped between two steps, after one of "+taskWords(last), "Every task, and where it waits:\n"+w.describeTasks())})
+	how := "it was stopped between two steps, after one of " + taskWords(last)
+	detail := "Every task, and where it waits:\n" + w.describeTasks()
+	var msg string
+	if w.stillFor.Load() > 0 {
+		msg = w.stillMsg(time.Duration(w.now), how, w.notes(), detail)
+	} else {
+		msg = w.overtimeMsg(time.Since(w.wallStart), time.Duration(w.now), w.steps, w.events, how, w.notes(), detail)
+	}
+	w.fail(&Failure{Kind: Overtime, Task: last, Msg: msg})
 	return true
+}
+
+// StillNote adds a device's words to the failure of a run that stood
+// still at one instant for Config.MaxWallPerInstant, or ran out of wall
+// time: note returns why the device may hold the clock still (a network
+// with no latency), or "". It is called on the world's goroutine, when
+// the run fails.
+func (w *World) StillNote(note func() string) { w.stillNotes = append(w.stillNotes, note) }
+
+// notes are the devices' StillNote words, each followed by a space.
+func (w *World) notes() string {
+	var b strings.Builder
+	for _, note := range w.stillNotes {
+		if s := note(); s != "" {
+			b.WriteString(s)
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// stillMsg is the message of an Overtime failure of a run whose simulated
+// time stood still at at for Config.MaxWallPerInstant of wall time while
+// its tasks ran; how says how it stopped, notes are the devices' words
+// (notes, read on the world's goroutine only), and detail what its tasks
+// were doing.
+func (w *World) stillMsg(at time.Duration, how, notes, detail string) string {
+	return fmt.Sprintf("simulated time stood still at %v for %v of wall time while tasks ran (%d steps and events at that instant), "+
+		"past the bound of %v (the MaxWallPerInstant option); %s. Simulated time moves on only when no task can run, "+
+		"so tasks that keep working without waiting on the clock hold it still: a loop that polls, a writer and a reader that keep data moving "+
+		"while another task sleeps or waits for a deadline that never comes. %s"+
+		"Make the loop wait on the simulated clock (a sleep, a timer, a read with a deadline), "+
+		"or raise the bound if so long a workload at one instant is expected. %s",
+		at, time.Duration(w.stillFor.Load()).Round(time.Millisecond), w.stillRan.Load(), w.cfg.MaxWallPerInstant, how, notes, detail)
 }
 
 // taskWords names task for a sentence: task "x", or the scheduler's own
@@ -40,15 +83,15 @@ func taskWords(task string) string {
 
 // overtimeMsg is the message of an Overtime failure of a run that ran for
 // wall of real time and reached simulated time at, after steps steps and
-// events events; how says how it stopped, and detail what its tasks were
-// doing.
-func (w *World) overtimeMsg(wall, at time.Duration, steps, events uint64, how, detail string) string {
+// events events; how says how it stopped, notes are the devices' words
+// (notes), and detail what its tasks were doing.
+func (w *World) overtimeMsg(wall, at time.Duration, steps, events uint64, how, notes, detail string) string {
 	return fmt.Sprintf("the seed ran for %v of wall time (%v of simulated time, %d steps and %d events) without finishing before go test's -timeout, "+
 		"which would end the test binary with no report; %s. A seed that runs this long usually loops: "+
 		"code that keeps writing to a disk with no capacity and ignores the errors (chaos.Storage.Capacity is 0, no limit, by default), "+
 		"a retry loop with no end, a timer that re-arms itself; or its workload is too long for the timeout. "+
-		"Give each seed less simulated time (the TimeBudget option; this seed's is %s), bound what loops, or raise -timeout. %s",
-		wall.Round(time.Millisecond), at, steps, events, how, w.budgetWords(), detail)
+		"Give each seed less simulated time (the TimeBudget option; this seed's is %s), bound what loops, or raise -timeout. %s%s",
+		wall.Round(time.Millisecond), at, steps, events, how, w.budgetWords(), notes, detail)
 }
 
 // budgetWords is the time budget, for a message.
@@ -69,7 +112,11 @@ func (w *World) overdue(r Result) Result {
 		return r
 	}
 	how := "it was to stop between two steps, but " + taskWords(f.Task) + " did not come back to the scheduler"
-	f.Msg = w.overtimeMsg(time.Since(w.wallStart), r.SimTime, r.Steps, r.Events, how, "What the watchdog saw: "+f.Msg)
+	if w.stillFor.Load() > 0 {
+		f.Msg = w.stillMsg(r.SimTime, how, "", "What the watchdog saw: "+f.Msg)
+	} else {
+		f.Msg = w.overtimeMsg(time.Since(w.wallStart), r.SimTime, r.Steps, r.Events, how, "", "What the watchdog saw: "+f.Msg)
+	}
 	f.Kind = Overtime
 	return r
 }

@@ -102,3 +102,57 @@ func TestStopByChangesNoTrace(t *testing.T) {
 	assert.Equal(t, plain.Trace, bounded.Trace)
 	assert.Equal(t, plain.Steps, bounded.Steps)
 }
+
+// A run whose simulated time stands still while its tasks run, for
+// Config.MaxWallPerInstant of wall time, stops between two steps with an
+// Overtime failure that names the instant and the devices' words on why,
+// long before go test's -timeout: here a task yields in a loop, which no
+// step bound catches, while another waits for time to pass.
+func TestARunStandingStillPastMaxWallPerInstantStops(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	w := New(Config{Seed: 9, MaxWallPerInstant: 100 * time.Millisecond, StopBy: time.Now().Add(time.Hour)})
+	w.StillNote(func() string { return "" })
+	w.StillNote(func() string { return "The device moved data in no time." })
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		if err := p.Time.Sleep(ctx, time.Second); err != nil {
+			return err
+		}
+		p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+			return p.Time.Sleep(ctx, 100*time.Millisecond)
+		})
+		for {
+			p.Task.Yield(ctx)
+			w.Progress() // as a device that moves data does: no livelock
+		}
+	}, 0)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Overtime, f.Kind)
+	assert.Equal(t, "driver", f.Task)
+	assert.Equal(t, time.Second, res.SimTime)
+	assert.Contains(t, f.Error(), `out of wall time at 1s in task "driver": simulated time stood still at 1s for `)
+	assert.Contains(t, f.Msg, " of wall time while tasks ran (")
+	assert.Contains(t, f.Msg, "past the bound of 100ms (the MaxWallPerInstant option); it was stopped between two steps, after one of task \"driver\". ")
+	assert.Contains(t, f.Msg, "while another task sleeps or waits for a deadline that never comes. The device moved data in no time. Make the loop wait")
+	assert.NotContains(t, f.Msg, "-timeout")
+	assert.Contains(t, f.Msg, `task "sleeper" waits on sleep`)
+	goleak.VerifyNone(t, before)
+}
+
+// A long workload at one instant whose clock does move on before the
+// bound passes, and one under no bound, are left alone.
+func TestMaxWallPerInstantLeavesAClockThatMoves(t *testing.T) {
+	for _, still := range []time.Duration{0, 50 * time.Millisecond} {
+		w := New(Config{Seed: 9, MaxWallPerInstant: still})
+		start := time.Now()
+		res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+			for time.Since(start) < 200*time.Millisecond {
+				if err := p.Time.Sleep(ctx, time.Millisecond); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, 0)
+		require.NoError(t, res.Err, "bound %v", still)
+	}
+}

@@ -55,6 +55,15 @@ type Config struct {
 	// one whose running task does not come back within overtimeGrace is
 	// given up, as the watchdog gives one up.
 	StopBy time.Time
+	// MaxWallPerInstant, when not zero, bounds the wall time during which
+	// simulated time may stand still while tasks run, under RunGuarded: a
+	// run past it fails with an Overtime failure between two steps, which
+	// names the cause its devices see (StillNote). Time stands still while
+	// any task can run, so work that never waits for time, a network with
+	// no latency moving data, holds it; a long workload at one instant
+	// (millions of round trips) is legitimate, so the bound is on wall
+	// time, where MaxStepsPerInstant counts steps without progress.
+	MaxWallPerInstant time.Duration
 }
 
 // Result is the outcome of a run.
@@ -139,6 +148,13 @@ type World struct {
 	// the run to stop (abandoned, or past Config.StopBy): the step loop
 	// reads this one word after each step (halted).
 	halt atomic.Bool
+	// stillFor is, when the runner halts a run for standing still at one
+	// instant (Config.MaxWallPerInstant), how long it stood, and stillRan
+	// the steps and events it ran meanwhile; stillNotes are the devices'
+	// words on why (StillNote).
+	stillFor   atomic.Int64
+	stillRan   atomic.Uint64
+	stillNotes []func() string
 	// wallStart is when RunGuarded started the run, for an Overtime
 	// failure's message.
 	wallStart time.Time

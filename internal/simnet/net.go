@@ -101,7 +101,19 @@ func New(w *sim.World, cfg chaos.Network) (*Net, error) {
 		nextPartition: -1,
 	}
 	n.setConfig(cfg)
+	w.StillNote(n.stillNote)
 	return n, nil
+}
+
+// stillNote is the network's word on a run whose clock stood still at
+// one instant: with no latency, data crosses in no simulated time.
+func (n *Net) stillNote() string {
+	if l := n.cfg.Latency; l.Fast.Max > 0 || l.SlowProb > 0 || n.cfg.MaxPairLatency > 0 {
+		return ""
+	}
+	return "The network has no latency (chaos.Network's Latency and MaxPairLatency are zero, as in chaos.Network{}): " +
+		"data crosses it in no simulated time, so a loop that waits for time to pass while data flows never sees it pass. " +
+		"Give the network latency: chaos.NoNetworkFaults(), or set Latency."
 }
 
 func (n *Net) setConfig(cfg chaos.Network) {
