@@ -13,16 +13,6 @@ import (
 // providers.OSStorage.
 type invalidError = pathcheck.Invalid
 
-// einvalError is a reason Linux reports as EINVAL, where package os
-// returns the bare syscall.EINVAL: it matches syscall.EINVAL, and, as
-// syscall.EINVAL does not, not fs.ErrInvalid, so that code that tests for
-// either sees the same in simulation as in production, while its text
-// says what was wrong.
-type einvalError string
-
-func (e einvalError) Error() string        { return string(e) }
-func (e einvalError) Is(target error) bool { return target == syscall.EINVAL }
-
 // goneError is the reason a File opened before a crash, kill, stop or wipe
 // of its disk fails: the process that opened it is gone. It matches
 // fs.ErrClosed.
@@ -43,13 +33,18 @@ func (e exitedError) Error() string {
 }
 func (e exitedError) Is(target error) bool { return target == fs.ErrClosed }
 
+// The reasons Linux reports as EINVAL are package os's: the bare
+// syscall.EINVAL, which errors.As finds as a syscall.Errno, whose text is
+// Linux's ("invalid argument"), and which does not match fs.ErrInvalid,
+// so that code that tests for either, or logs the error, sees the same in
+// simulation as in production.
 const (
-	errOffsetTooLarge = einvalError("offset too large: the write would end past the largest int64 offset")
-	errRemoveRoot     = einvalError("the root of the storage cannot be removed")
-	errRenameInside   = einvalError("a directory cannot be moved inside itself")
-	errBadWhence      = einvalError("invalid whence; use io.SeekStart, io.SeekCurrent or io.SeekEnd")
-	errNegativeSize   = einvalError("negative size")
-	errNegativeSeek   = einvalError("the position would be negative")
+	errOffsetTooLarge = syscall.EINVAL // the write would end past the largest int64 offset
+	errRemoveRoot     = syscall.EINVAL // the root of the storage cannot be removed
+	errRenameInside   = syscall.EINVAL // a directory cannot be moved inside itself
+	errBadWhence      = syscall.EINVAL // not io.SeekStart, io.SeekCurrent or io.SeekEnd
+	errNegativeSize   = syscall.EINVAL
+	errNegativeSeek   = syscall.EINVAL // the position would be negative
 )
 
 // The errors *os.File gives ReadAt and WriteAt, with its words, so that
