@@ -45,7 +45,7 @@ func ExampleOpenOSStorage() {
 	_, err = p.Storage.Open("../outside")
 	fmt.Println(err)
 	// Output:
-	// open ../outside: the path is outside the storage root; name files relative to the root, without a leading / or a .. that climbs out
+	// openat ../outside: the path is outside the storage root; name files relative to the root, without a leading / or a .. that climbs out
 }
 
 // StorageFS reads a Storage with the io/fs functions.

@@ -70,7 +70,7 @@ func (s *OSStorage) Create(name string) (File, error) {
 
 // OpenFile opens the named file with flag and, when it creates it, perm.
 func (s *OSStorage) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
-	n, err := osName("open", name)
+	n, err := osName("openat", name)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (f *osFile) Name() string { return f.name }
 
 // Stat describes the named file or directory.
 func (s *OSStorage) Stat(name string) (fs.FileInfo, error) {
-	n, err := osName("stat", name)
+	n, err := osName("statat", name)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (s *OSStorage) Stat(name string) (fs.FileInfo, error) {
 
 // ReadDir lists the named directory, sorted by name.
 func (s *OSStorage) ReadDir(name string) ([]fs.DirEntry, error) {
-	n, err := osName("readdir", name)
+	n, err := osName("openat", name)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (s *OSStorage) ReadDir(name string) ([]fs.DirEntry, error) {
 
 // Mkdir makes the named directory.
 func (s *OSStorage) Mkdir(name string, perm fs.FileMode) error {
-	n, err := osName("mkdir", name)
+	n, err := osName("mkdirat", name)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *OSStorage) Mkdir(name string, perm fs.FileMode) error {
 
 // MkdirAll makes the named directory and any missing parents.
 func (s *OSStorage) MkdirAll(name string, perm fs.FileMode) error {
-	n, err := osName("mkdir", name)
+	n, err := osName("mkdirat", name)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *OSStorage) MkdirAll(name string, perm fs.FileMode) error {
 
 // Remove removes the named file or empty directory.
 func (s *OSStorage) Remove(name string) error {
-	n, err := osName("remove", name)
+	n, err := osName("removeat", name)
 	if err != nil {
 		return err
 	}

@@ -158,7 +158,7 @@ func TestAStorageCallInTheTestsCleanupAfterTheRunReturnsAnError(t *testing.T) {
 	}
 	var pe *os.PathError
 	require.ErrorAs(t, errs["remove"], &pe)
-	assert.Equal(t, "remove", pe.Op)
+	assert.Equal(t, "removeat", pe.Op)
 	var le *os.LinkError
 	require.ErrorAs(t, errs["rename"], &le)
 	assert.Equal(t, [2]string{"dir", "moved"}, [2]string{le.Old, le.New})

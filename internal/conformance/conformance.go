@@ -89,6 +89,7 @@ func Contracts() []Contract {
 		{"NegativeOffsetIsOSError", negativeOffset},
 		{"WriteAtInAppendModeIsOSError", appendWriteAt},
 		{"RenameOutsideTheRootIsALinkError", renameOutside},
+		{"StorageErrorsNameOSRootsOps", storageOps},
 	}
 }
 
@@ -925,4 +926,46 @@ func renameOutside(t require.TestingT, e Env) {
 	}
 	require.ErrorIs(t, st.Rename("x", "../y"), providers.ErrOutsideRoot)
 	require.ErrorIs(t, st.Rename("x", ""), fs.ErrNotExist)
+}
+
+// storageOps: a Storage's errors name the operation as os.Root's do on
+// Linux (openat, statat, mkdirat, removeat, renameat, readdirent) and the
+// path as given, so that code that logs them or switches on Op sees the
+// same in a simulation as in production. ReadDir opens the directory
+// first, as os.Root's does.
+func storageOps(t require.TestingT, e Env) {
+	st := e.P.Storage
+	require.NoError(t, st.Mkdir("d", 0o755))
+	f, err := st.Create("f")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	_, openErr := st.Open("missing")
+	_, statErr := st.Stat("d/missing")
+	_, listErr := st.ReadDir("missing")
+	for _, c := range []struct {
+		err      error
+		op, path string
+	}{
+		{openErr, "openat", "missing"},
+		{statErr, "statat", "d/missing"},
+		{st.Mkdir("d", 0o755), "mkdirat", "d"},
+		{st.MkdirAll("f/x", 0o755), "openat", "f"},
+		{st.MkdirAll("f", 0o755), "mkdirat", "f"},
+		{st.Remove("d/missing"), "removeat", "d/missing"},
+		{listErr, "openat", "missing"},
+	} {
+		var pe *fs.PathError
+		require.ErrorAs(t, c.err, &pe, c.op+" "+c.path)
+		require.Equal(t, c.op, pe.Op)
+		require.Equal(t, c.path, pe.Path)
+	}
+	_, err = st.ReadDir("f")
+	var pe *fs.PathError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, "readdirent", pe.Op, "listing a file")
+	err = st.Rename("missing", "y")
+	var le *os.LinkError
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, "renameat", le.Op)
+	require.EqualError(t, err, "renameat missing y: no such file or directory")
 }

@@ -74,12 +74,12 @@ func Name(op, name string) (string, error) {
 // *os.LinkError that refuses them, with Name's reason: os.Root's Rename
 // fails with an *os.LinkError whatever was wrong.
 func Rename(oldname, newname string) (o, n string, err error) {
-	o, err = Name("rename", oldname)
+	o, err = Name("renameat", oldname)
 	if err == nil {
-		n, err = Name("rename", newname)
+		n, err = Name("renameat", newname)
 	}
 	if err != nil {
-		return "", "", &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err.(*fs.PathError).Err}
+		return "", "", &os.LinkError{Op: "renameat", Old: oldname, New: newname, Err: err.(*fs.PathError).Err}
 	}
 	return o, n, nil
 }
@@ -89,10 +89,10 @@ func Rename(oldname, newname string) (o, n string, err error) {
 // os.O_RDWR ([ErrFlagsAccess]).
 func Flags(name string, flag int) error {
 	if flag&^OpenFlags != 0 {
-		return &fs.PathError{Op: "open", Path: name, Err: ErrFlags}
+		return &fs.PathError{Op: "openat", Path: name, Err: ErrFlags}
 	}
 	if flag&(os.O_WRONLY|os.O_RDWR) == os.O_WRONLY|os.O_RDWR {
-		return &fs.PathError{Op: "open", Path: name, Err: ErrFlagsAccess}
+		return &fs.PathError{Op: "openat", Path: name, Err: ErrFlagsAccess}
 	}
 	return nil
 }

@@ -52,8 +52,8 @@ func TestFlags(t *testing.T) {
 		flag int
 		msg  string
 	}{
-		{os.O_RDWR | 1<<30, "open f: unsupported open flags; use os.O_RDONLY, O_WRONLY or O_RDWR, with O_APPEND, O_CREATE, O_EXCL, O_TRUNC or O_SYNC"},
-		{os.O_WRONLY | os.O_RDWR, "open f: os.O_WRONLY and os.O_RDWR together; use os.O_RDWR to read and write"},
+		{os.O_RDWR | 1<<30, "openat f: unsupported open flags; use os.O_RDONLY, O_WRONLY or O_RDWR, with O_APPEND, O_CREATE, O_EXCL, O_TRUNC or O_SYNC"},
+		{os.O_WRONLY | os.O_RDWR, "openat f: os.O_WRONLY and os.O_RDWR together; use os.O_RDWR to read and write"},
 	} {
 		err := Flags("f", c.flag)
 		if err == nil || err.Error() != c.msg || !errors.Is(err, fs.ErrInvalid) {
@@ -70,7 +70,7 @@ func TestRename(t *testing.T) {
 	for _, c := range [][2]string{{"../x", "y"}, {"x", "/y"}, {"", "y"}} {
 		_, _, err := Rename(c[0], c[1])
 		var le *os.LinkError
-		if !errors.As(err, &le) || le.Op != "rename" || le.Old != c[0] || le.New != c[1] {
+		if !errors.As(err, &le) || le.Op != "renameat" || le.Old != c[0] || le.New != c[1] {
 			t.Errorf("Rename(%q, %q): %#v; want an *os.LinkError naming both", c[0], c[1], err)
 		}
 	}

@@ -275,7 +275,7 @@ func TestBadInput(t *testing.T) {
 		assert.ErrorIs(t, err, fs.ErrInvalid)
 		_, err = st.Open("missing")
 		assert.ErrorIs(t, err, fs.ErrNotExist)
-		assert.EqualError(t, err, "open missing: no such file or directory")
+		assert.EqualError(t, err, "openat missing: no such file or directory")
 
 		f, err := st.Create("f")
 		require.NoError(t, err)

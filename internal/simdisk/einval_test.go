@@ -37,8 +37,8 @@ func TestEINVALIsTheErrno(t *testing.T) {
 			{truncErr, "truncate f: invalid argument"},
 			{seekErr, "seek f: invalid argument"},
 			{whenceErr, "seek f: invalid argument"},
-			{st.Remove("."), "remove .: invalid argument"},
-			{renameErr, "rename d d/e: invalid argument"},
+			{st.Remove("."), "removeat .: invalid argument"},
+			{renameErr, "renameat d d/e: invalid argument"},
 		} {
 			var errno syscall.Errno
 			require.ErrorAs(t, c.err, &errno, c.want)

@@ -250,15 +250,15 @@ func (s storage) Create(name string) (providers.File, error) {
 
 func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.File, error) {
 	d := s.d
-	if err := s.enter("storage open", "open", name); err != nil {
+	if err := s.enter("storage open", "openat", name); err != nil {
 		return nil, err
 	}
-	c, err := pathcheck.Name("open", name)
+	c, err := pathcheck.Name("openat", name)
 	if err != nil {
 		return nil, err
 	}
 	if s.p != nil && s.p.exited {
-		return nil, pathErr("open", name, exitedError{d.addr})
+		return nil, pathErr("openat", name, exitedError{d.addr})
 	}
 	if err := pathcheck.Flags(name, flag); err != nil {
 		return nil, err
@@ -266,7 +266,7 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 	write := flag&(os.O_WRONLY|os.O_RDWR) != 0
 	kind := opRead
 	var n *node
-	dir, base, werr := d.walk("open", name, c)
+	dir, base, werr := d.walk("openat", name, c)
 	if werr == nil {
 		n = dir.kids[base]
 		if base == "." {
@@ -281,9 +281,9 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 		case werr != nil:
 			return werr
 		case n == nil && flag&os.O_CREATE == 0:
-			return pathErr("open", name, syscall.ENOENT)
+			return pathErr("openat", name, syscall.ENOENT)
 		case n == nil && !dir.allows(permWrite):
-			return pathErr("open", name, syscall.EACCES)
+			return pathErr("openat", name, syscall.EACCES)
 		case n == nil:
 			n = d.newFile(perm, d.w.Now())
 			dir.kids[base] = n
@@ -291,11 +291,11 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 			d.logChange(nsChange{kind: nsCreate, n: n, to: dir, toName: base, newPath: c})
 			return nil
 		case flag&(os.O_CREATE|os.O_EXCL) == os.O_CREATE|os.O_EXCL:
-			return pathErr("open", name, syscall.EEXIST)
+			return pathErr("openat", name, syscall.EEXIST)
 		case n.dir && (write || flag&(os.O_CREATE|os.O_TRUNC) != 0):
-			return pathErr("open", name, syscall.EISDIR)
+			return pathErr("openat", name, syscall.EISDIR)
 		}
-		if err := permitted(n, openPerm(flag), "open", name); err != nil {
+		if err := permitted(n, openPerm(flag), "openat", name); err != nil {
 			return err
 		}
 		if flag&os.O_TRUNC != 0 && n.c.size > 0 {
@@ -329,16 +329,16 @@ func (s storage) OpenFile(name string, flag int, perm fs.FileMode) (providers.Fi
 
 func (s storage) Stat(name string) (fs.FileInfo, error) {
 	d := s.d
-	if err := s.enter("storage stat", "stat", name); err != nil {
+	if err := s.enter("storage stat", "statat", name); err != nil {
 		return nil, err
 	}
-	c, err := pathcheck.Name("stat", name)
+	c, err := pathcheck.Name("statat", name)
 	if err != nil {
 		return nil, err
 	}
 	var fi fs.FileInfo
 	err = d.op(opRead, "stat", name, "", func() error {
-		n, err := d.lookup("stat", name, c)
+		n, err := d.lookup("statat", name, c)
 		if err == nil {
 			fi = n.info(c)
 		}
@@ -349,23 +349,23 @@ func (s storage) Stat(name string) (fs.FileInfo, error) {
 
 func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 	d := s.d
-	if err := s.enter("storage readdir", "readdir", name); err != nil {
+	if err := s.enter("storage readdir", "openat", name); err != nil {
 		return nil, err
 	}
-	c, err := pathcheck.Name("readdir", name)
+	c, err := pathcheck.Name("openat", name)
 	if err != nil {
 		return nil, err
 	}
 	var out []fs.DirEntry
 	err = d.op(opRead, "readdir", name, "", func() error {
-		n, err := d.lookup("readdir", name, c)
+		n, err := d.lookup("openat", name, c)
 		switch {
 		case err != nil:
 			return err
 		case !n.allows(permRead):
-			return pathErr("readdir", name, syscall.EACCES)
+			return pathErr("openat", name, syscall.EACCES)
 		case !n.dir:
-			return pathErr("readdir", name, syscall.ENOTDIR)
+			return pathErr("readdirent", name, syscall.ENOTDIR)
 		}
 		for _, k := range slices.Sorted(maps.Keys(n.kids)) {
 			out = append(out, fs.FileInfoToDirEntry(n.kids[k].info(k)))
@@ -377,24 +377,24 @@ func (s storage) ReadDir(name string) ([]fs.DirEntry, error) {
 
 func (s storage) Mkdir(name string, perm fs.FileMode) error {
 	d := s.d
-	if err := s.enter("storage mkdir", "mkdir", name); err != nil {
+	if err := s.enter("storage mkdir", "mkdirat", name); err != nil {
 		return err
 	}
-	c, err := pathcheck.Name("mkdir", name)
+	c, err := pathcheck.Name("mkdirat", name)
 	if err != nil {
 		return err
 	}
 	return d.op(opWrite, "mkdir", name, "", func() error {
-		dir, base, err := d.walk("mkdir", name, c)
+		dir, base, err := d.walk("mkdirat", name, c)
 		switch {
 		case err != nil:
 			return err
 		case base == ".":
-			return pathErr("mkdir", name, syscall.EEXIST)
+			return pathErr("mkdirat", name, syscall.EEXIST)
 		case dir.kids[base] != nil:
-			return pathErr("mkdir", name, syscall.EEXIST)
+			return pathErr("mkdirat", name, syscall.EEXIST)
 		case !dir.allows(permWrite):
-			return pathErr("mkdir", name, syscall.EACCES)
+			return pathErr("mkdirat", name, syscall.EACCES)
 		}
 		n := newDir(perm, d.w.Now())
 		dir.kids[base] = n
@@ -406,10 +406,10 @@ func (s storage) Mkdir(name string, perm fs.FileMode) error {
 
 func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 	d := s.d
-	if err := s.enter("storage mkdir", "mkdir", name); err != nil {
+	if err := s.enter("storage mkdir", "mkdirat", name); err != nil {
 		return err
 	}
-	c, err := pathcheck.Name("mkdir", name)
+	c, err := pathcheck.Name("mkdirat", name)
 	if err != nil {
 		return err
 	}
@@ -425,22 +425,25 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 			if i > 0 {
 				end++
 			}
-			if err := permitted(dir, permExec, "mkdir", name); err != nil {
-				return err
-			}
+			// The errors name the directory the step was at, as
+			// os.Root's MkdirAll does: it opens each, making those
+			// missing.
+			at := c[:end]
 			k, ok := dir.kids[e]
 			switch {
+			case !dir.allows(permExec):
+				return pathErr("openat", at, syscall.EACCES)
 			case !ok && !dir.allows(permWrite):
-				return pathErr("mkdir", name, syscall.EACCES)
+				return pathErr("mkdirat", at, syscall.EACCES)
 			case !ok:
 				k = newDir(perm, d.w.Now())
 				dir.kids[e] = k
 				dir.mtime = d.w.Now()
 				d.logChange(nsChange{kind: nsMkdir, n: k, to: dir, toName: e, newPath: c[:end]})
 			case !k.dir && i == len(elems)-1:
-				return pathErr("mkdir", name, syscall.EEXIST)
+				return pathErr("mkdirat", at, syscall.EEXIST)
 			case !k.dir:
-				return pathErr("mkdir", name, syscall.ENOTDIR)
+				return pathErr("openat", at, syscall.ENOTDIR)
 			}
 			dir = k
 		}
@@ -450,29 +453,29 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 
 func (s storage) Remove(name string) error {
 	d := s.d
-	if err := s.enter("storage remove", "remove", name); err != nil {
+	if err := s.enter("storage remove", "removeat", name); err != nil {
 		return err
 	}
-	c, err := pathcheck.Name("remove", name)
+	c, err := pathcheck.Name("removeat", name)
 	if err != nil {
 		return err
 	}
 	return d.op(opWrite, "remove", name, "", func() error {
 		if c == "." {
-			return pathErr("remove", name, errRemoveRoot)
+			return pathErr("removeat", name, errRemoveRoot)
 		}
-		dir, base, err := d.walk("remove", name, c)
+		dir, base, err := d.walk("removeat", name, c)
 		if err != nil {
 			return err
 		}
 		n, ok := dir.kids[base]
 		switch {
 		case !ok:
-			return pathErr("remove", name, syscall.ENOENT)
+			return pathErr("removeat", name, syscall.ENOENT)
 		case !dir.allows(permWrite):
-			return pathErr("remove", name, syscall.EACCES)
+			return pathErr("removeat", name, syscall.EACCES)
 		case n.dir && len(n.kids) > 0:
-			return pathErr("remove", name, syscall.ENOTEMPTY)
+			return pathErr("removeat", name, syscall.ENOTEMPTY)
 		}
 		delete(dir.kids, base)
 		dir.mtime = d.w.Now()
@@ -485,8 +488,8 @@ func (s storage) Remove(name string) error {
 
 func (s storage) Rename(oldname, newname string) error {
 	d := s.d
-	if err := s.enter("storage rename", "rename", oldname); err != nil {
-		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err.(*fs.PathError).Err}
+	if err := s.enter("storage rename", "renameat", oldname); err != nil {
+		return &os.LinkError{Op: "renameat", Old: oldname, New: newname, Err: err.(*fs.PathError).Err}
 	}
 	oc, nc, err := pathcheck.Rename(oldname, newname)
 	if err != nil {
@@ -494,16 +497,16 @@ func (s storage) Rename(oldname, newname string) error {
 	}
 	// The errors name both paths, as os.LinkError does.
 	fail := func(err error) error {
-		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
+		return &os.LinkError{Op: "renameat", Old: oldname, New: newname, Err: err}
 	}
 	return d.op(opWrite, "rename", oldname, newname, func() error {
 		// The checks in the order package os makes them (os.Root):
 		// both parents, then a directory at newname, then oldname.
-		odir, obase, err := d.walk("rename", oldname, oc)
+		odir, obase, err := d.walk("renameat", oldname, oc)
 		if err != nil {
 			return fail(err.(*fs.PathError).Err)
 		}
-		ndir, nbase, err := d.walk("rename", newname, nc)
+		ndir, nbase, err := d.walk("renameat", newname, nc)
 		if err != nil {
 			return fail(err.(*fs.PathError).Err)
 		}
