@@ -84,14 +84,47 @@ func taskWords(task string) string {
 // overtimeMsg is the message of an Overtime failure of a run that ran for
 // wall of real time and reached simulated time at, after steps steps and
 // events events; how says how it stopped, notes are the devices' words
-// (notes), and detail what its tasks were doing.
+// (notes), and detail what its tasks were doing. A run whose clock moved
+// and has a time budget is told how long the rest would take at the rate
+// it ran: a long seed and a looping one both end here, and the figure
+// tells them apart.
 func (w *World) overtimeMsg(wall, at time.Duration, steps, events uint64, how, notes, detail string) string {
+	why := "A seed that runs this long usually loops: "
+	if need, ok := projected(wall, at, w.cfg.TimeBudget); ok {
+		why = fmt.Sprintf("Its clock moved %v a wall second, so the rest of its time budget of %v would take about %v more: "+
+			"if the workload is that long, the seed is long, not stuck; if not, it loops: ",
+			rate(wall, at), w.cfg.TimeBudget, need)
+	}
 	return fmt.Sprintf("the seed ran for %v of wall time (%v of simulated time, %d steps and %d events) without finishing before go test's -timeout, "+
-		"which would end the test binary with no report; %s. A seed that runs this long usually loops: "+
+		"which would end the test binary with no report; %s. %s"+
 		"code that keeps writing to a disk with no capacity and ignores the errors (chaos.Storage.Capacity is 0, no limit, by default), "+
 		"a retry loop with no end, a timer that re-arms itself; or its workload is too long for the timeout. "+
 		"Give each seed less simulated time (the TimeBudget option; this seed's is %s), bound what loops, or raise -timeout. %s%s",
-		wall.Round(time.Millisecond), at, steps, events, how, w.budgetWords(), notes, detail)
+		wall.Round(time.Millisecond), at, steps, events, how, why, w.budgetWords(), notes, detail)
+}
+
+// projected is the wall time a run that reached at in wall would take to
+// reach budget at the same rate, rounded; false when the clock has not
+// moved, the run has no budget, or has reached it.
+func projected(wall, at, budget time.Duration) (time.Duration, bool) {
+	if at <= 0 || wall <= 0 || budget <= at {
+		return 0, false
+	}
+	rest := time.Duration(float64(wall) * float64(budget-at) / float64(at))
+	return rest.Round(time.Second), true
+}
+
+// rate is how much simulated time a run that reached at in wall moved a
+// wall second, rounded for a sentence.
+func rate(wall, at time.Duration) time.Duration {
+	r := time.Duration(float64(at) / wall.Seconds())
+	switch {
+	case r >= time.Minute:
+		return r.Round(time.Second)
+	case r >= time.Second:
+		return r.Round(time.Millisecond)
+	}
+	return r.Round(time.Microsecond)
 }
 
 // budgetWords is the time budget, for a message.

@@ -156,3 +156,42 @@ func TestMaxWallPerInstantLeavesAClockThatMoves(t *testing.T) {
 		require.NoError(t, res.Err, "bound %v", still)
 	}
 }
+
+// A run out of wall time whose clock moved and which has a time budget is
+// told how long the rest of the budget would take at the rate it ran, so
+// that a long seed is not read as a looping one.
+func TestARunPastStopByWithABudgetIsToldWhatTheRestWouldTake(t *testing.T) {
+	pool := NewWorkers()
+	defer pool.Close()
+	w := New(Config{Seed: 9, Workers: pool, TimeBudget: 1000 * time.Hour, StopBy: time.Now().Add(50 * time.Millisecond)})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		for {
+			if err := p.Time.Sleep(ctx, time.Millisecond); err != nil {
+				return err
+			}
+		}
+	}, 0)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Overtime, f.Kind)
+	assert.Contains(t, f.Msg, " a wall second, so the rest of its time budget of 1000h0m0s would take about ")
+	assert.Contains(t, f.Msg, "if the workload is that long, the seed is long, not stuck; if not, it loops: code that keeps writing")
+	assert.NotContains(t, f.Msg, "usually loops")
+}
+
+func TestProjected(t *testing.T) {
+	at := 5*time.Hour + 28*time.Minute + 35*time.Second
+	need, ok := projected(14500*time.Millisecond, at, 26*time.Hour)
+	assert.True(t, ok)
+	assert.Equal(t, 54*time.Second, need, "the soak seed that reached 5h28m35s of 26h in 14.5 s")
+	assert.Equal(t, 22*time.Minute+40*time.Second, rate(14500*time.Millisecond, at))
+	for _, c := range []struct{ wall, at, budget time.Duration }{
+		{time.Second, 0, time.Hour},         // the clock stood still
+		{time.Second, time.Minute, 0},       // no budget
+		{time.Second, time.Hour, time.Hour}, // the budget reached
+		{0, time.Minute, time.Hour},         // no wall time
+	} {
+		_, ok := projected(c.wall, c.at, c.budget)
+		assert.False(t, ok, "%+v", c)
+	}
+}
