@@ -159,6 +159,9 @@ type report struct {
 	// unsyncedDirs counts the seeds in which a disk's crash kept a
 	// namespace change whose directory was not synced.
 	unsyncedDirs int
+	// conns keeps the seeds whose hosts held many connections open, or
+	// ran out of ephemeral ports.
+	conns connsTally
 	// planned is how many seeds the Run set out to run, when it stopped
 	// at its first failing seed before the rest (runner.stoppedAtFailure);
 	// 0 otherwise.
@@ -211,6 +214,7 @@ func (r *report) add(o *seedOutcome) string {
 	if o.unsyncedDirs {
 		r.unsyncedDirs++
 	}
+	r.conns.add(o.res.Seed, o.conns)
 	if o.again > 0 {
 		r.checked++
 		r.again += o.again
@@ -358,6 +362,10 @@ func (r *report) summary() string {
 	b.WriteString(r.waitedLine())
 	b.WriteString(r.stillLine())
 	if l := r.rebootsLine(); l != "" {
+		b.WriteString("\n    ")
+		b.WriteString(l)
+	}
+	if l := r.conns.line(r.seeds); l != "" {
 		b.WriteString("\n    ")
 		b.WriteString(l)
 	}

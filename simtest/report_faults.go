@@ -100,6 +100,10 @@ const (
 	// would swamp them in a long run.
 	netPeerLostPower
 
+	// netNoPort is a host whose dials found no ephemeral port free
+	// (notedConns): what a program's own leak did, which no fault did.
+	netNoPort
+
 	// graceOver is a graceful stop that ran out of its grace and killed
 	// the process: a Run that did not return when its ctx ended, whose
 	// graceful stops are all kills (and which ignores SIGTERM in
@@ -169,6 +173,8 @@ var faultNames = [numFaults]struct {
 	diskNoSpace:      {faultEffect, "no-space", "write refused for lack of space (ENOSPC)", "writes refused for lack of space (ENOSPC)"},
 
 	netPeerLostPower: {faultEffect, "connection given up on a peer without power", "connection given up after its peer's host lost power", "connections given up after their peer's host lost power"},
+
+	netNoPort: {faultEffect, "out of ephemeral ports", "host out of ephemeral ports", "hosts out of ephemeral ports"},
 
 	graceOver: {faultEffect, "grace over", "a graceful stop killed when its grace ran out", "graceful stops killed when their grace ran out"},
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/internal/tally"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -262,6 +263,8 @@ type seedOutcome struct {
 	// unsyncedDirs: a disk's crash kept a namespace change whose
 	// directory was not synced (observer.unsyncedDirs).
 	unsyncedDirs bool
+	// conns are the hosts whose connections the report notes (notedConns).
+	conns []simnet.HostConns
 	// timeline is the seed's whole timeline, when the timeline file may
 	// be this seed's.
 	timeline []sim.Entry
@@ -970,6 +973,8 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 	o.win, o.faults, o.byHand, o.unsyncedDirs = obs.win, obs.faults, obs.byHand, obs.unsyncedDirs
 	if !w.Abandoned() { // else a task that escaped may still use the disks
 		o.faults[diskNoSpace] += s.noSpace()
+		o.conns = s.notedConns()
+		o.faults.addConns(o.conns)
 	}
 	o.reach = obs.reach
 	if s.cluster != nil {

@@ -23,6 +23,10 @@ const (
 	ephemeralCount = lastEphemeral - firstEphemeral + 1
 )
 
+// EphemeralPorts is how many ports a host dials from: a host whose open
+// connections hold them all cannot dial.
+const EphemeralPorts = ephemeralCount
+
 // Host is one machine of the simulated network. It is the
 // [providers.Network] of the process, or test driver, that runs there, and
 // [Host.Time] is its clock.
@@ -60,6 +64,12 @@ type Host struct {
 	// opening, if set, is called as a task opens a socket on the host
 	// (OnOpen).
 	opening func(op string)
+	// peakConns is the most connection ends the host held open at once;
+	// portsOutAt is when its dials first found no ephemeral port free
+	// (-1 before), and portsHeld how many its open connections held then.
+	peakConns  int
+	portsOutAt int64
+	portsHeld  int
 
 	pconns  map[int][]*packetConn // datagram sockets by port, as listeners
 	pcs     []*packetConn         // the same, in creation order, for crashes
@@ -498,9 +508,24 @@ func (d *dial) refusedAtOnce(ctx context.Context) error {
 		return opError("dial", nil, d.raddr, ctxError(err))
 	}
 	if d.h.dialPortsUsed == ephemeralCount {
+		d.h.outOfPorts()
 		return noPortError(d.raddr)
 	}
 	return nil
+}
+
+// outOfPorts tells the timeline, the first time h's dials find no
+// ephemeral port free, how many its open connections hold and what
+// usually holds them: every dial fails with EADDRNOTAVAIL from then on,
+// and a client that retries leaves no other mark of it. It is a log
+// line: the trace stays as it was.
+func (h *Host) outOfPorts() {
+	if h.portsOutAt >= 0 {
+		return
+	}
+	h.portsOutAt, h.portsHeld = h.n.now(), h.dialPortsUsed
+	h.n.log("host %s has no free ephemeral port: %d of them held by connections it dialled that are still open, and its dials fail with EADDRNOTAVAIL until some close; "+
+		"connections never closed (dropped without Close) are the usual cause", h.name, h.dialPortsUsed)
 }
 
 // await waits until d's connect is done, refused or answered, and is nil
@@ -639,6 +664,7 @@ func (d *dial) arrive() {
 		// Every port of the dialler is taken (by connects that arrived
 		// since it dialled): its connect cannot be made.
 		d.noPort = true
+		d.h.outOfPorts()
 		n.packet(dst, d.h, d.exempt, d, stepRefuse)
 		return
 	}

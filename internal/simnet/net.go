@@ -155,6 +155,30 @@ func (n *Net) Hosts() []string {
 	return names
 }
 
+// HostConns is what a host's connections came to in a run.
+type HostConns struct {
+	Host string
+	Open int // connection ends open on the host now
+	Peak int // the most it held open at once
+	// OutOfPorts is when the host's dials first found no ephemeral port
+	// free, and PortsHeld how many its open connections held then; -1
+	// and 0 if that never happened.
+	OutOfPorts time.Duration
+	PortsHeld  int
+}
+
+// Conns returns, for each host made so far in the order they were made,
+// its open connections, their high-water mark, and when it ran out of
+// ephemeral ports: connections a program never closes show here, though
+// no fault does.
+func (n *Net) Conns() []HostConns {
+	cs := make([]HostConns, len(n.hosts))
+	for i, h := range n.hosts {
+		cs[i] = HostConns{Host: h.name, Open: len(h.conns), Peak: h.peakConns, OutOfPorts: time.Duration(h.portsOutAt), PortsHeld: h.portsHeld}
+	}
+	return cs
+}
+
 // Config returns the configuration the network acts on now.
 func (n *Net) Config() chaos.Network { return n.cfg }
 
@@ -169,13 +193,14 @@ func (n *Net) host(name string, steady bool) *Host {
 		panic(fmt.Sprintf("simnet: %q cannot name a host; use an IP literal such as \"10.0.0.1\" or a name of letters, digits, '-', '.' and '_' (not localhost or a loopback or wildcard address)", name))
 	}
 	h := &Host{
-		n:         n,
-		name:      name,
-		id:        len(n.hosts),
-		ip:        parseIP(name),
-		steady:    steady,
-		listeners: make(map[int][]*listener),
-		nextPort:  firstEphemeral,
+		n:          n,
+		name:       name,
+		id:         len(n.hosts),
+		ip:         parseIP(name),
+		steady:     steady,
+		listeners:  make(map[int][]*listener),
+		nextPort:   firstEphemeral,
+		portsOutAt: -1,
 	}
 	n.hosts = append(n.hosts, h)
 	n.byName[name] = h

@@ -5,11 +5,13 @@ import (
 	"net"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -97,4 +99,58 @@ func TestDialFromEveryPortInUseFails(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A host that runs out of ephemeral ports says so on the timeline once,
+// with the count its open connections hold, when it first happens: a
+// client that retries its dials leaves no other mark of it. Conns tells
+// when, and the most connections the host held open at once.
+func TestRunningOutOfPortsIsToldOnce(t *testing.T) {
+	w := newWorld(t, 3, chaos.Network{})
+	var outAt time.Duration
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		addr := serveAndKeep(t, ctx, server)
+		for range ephemeralPorts {
+			_, err := client.Network.Dial(ctx, addr)
+			require.NoError(t, err)
+		}
+		require.NoError(t, client.Time.Sleep(ctx, time.Second))
+		outAt = time.Duration(w.w.Now())
+		for range 3 {
+			_, err := client.Network.Dial(ctx, addr)
+			require.ErrorIs(t, err, syscall.EADDRNOTAVAIL)
+		}
+		return nil
+	})
+	told := events(res, "no free ephemeral port")
+	require.Len(t, told, 1, "the timeline tells it once")
+	assert.Contains(t, told[0], "net: host 10.0.0.1 has no free ephemeral port: 16384 of them held by connections it dialled that are still open")
+	assert.Contains(t, told[0], "connections never closed (dropped without Close) are the usual cause")
+	want := []simnet.HostConns{
+		{Host: "10.0.0.1", Open: ephemeralPorts, Peak: ephemeralPorts, OutOfPorts: outAt, PortsHeld: ephemeralPorts},
+		{Host: "10.0.0.2", Open: ephemeralPorts, Peak: ephemeralPorts, OutOfPorts: -1},
+	}
+	assert.Equal(t, want, w.net.Conns())
+}
+
+// A host that closes its connections holds few at once, and never runs
+// out of ports.
+func TestConnsCountsOpenAndPeak(t *testing.T) {
+	w := newWorld(t, 4, chaos.Network{})
+	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		addr := serveAndKeep(t, ctx, server)
+		var open []net.Conn
+		for range 5 {
+			c, err := client.Network.Dial(ctx, addr)
+			require.NoError(t, err)
+			open = append(open, c)
+		}
+		for _, c := range open[:3] {
+			require.NoError(t, c.Close())
+		}
+		return nil
+	})
+	assert.Empty(t, events(res, "ephemeral port"))
+	client := w.net.Conns()[0]
+	assert.Equal(t, simnet.HostConns{Host: "10.0.0.1", Open: 2, Peak: 5, OutOfPorts: -1}, client)
 }
