@@ -8,15 +8,23 @@ import (
 	"github.com/moonpool-go/moonpool/internal/simnet"
 )
 
+// connsNoted is how many connection ends one host may hold open at once
+// before the report notes it. The examples' hosts hold 16 at most, and a
+// pool keeps a few per peer; a program that drops connections without
+// Close passes it in a long seed well before its host runs out of
+// ephemeral ports, which no fault and no check would show.
+const connsNoted = 256
+
 // notedConns returns the seed's hosts whose connections the report
-// notes: those that ran out of ephemeral ports.
+// notes: those that ran out of ephemeral ports, and those that held
+// connsNoted or more open at once.
 func (s *S) notedConns() []simnet.HostConns {
 	if s == nil || s.net == nil {
 		return nil
 	}
 	var noted []simnet.HostConns
 	for _, c := range s.net.Conns() {
-		if c.OutOfPorts >= 0 {
+		if c.OutOfPorts >= 0 || c.Peak >= connsNoted {
 			noted = append(noted, c)
 		}
 	}
@@ -26,7 +34,13 @@ func (s *S) notedConns() []simnet.HostConns {
 // addConns counts the hosts of noted, as effects: what the program did,
 // not a fault the simulation injected.
 func (c *faultCounts) addConns(noted []simnet.HostConns) {
-	c[netNoPort] += len(noted)
+	for _, h := range noted {
+		if h.OutOfPorts >= 0 {
+			c[netNoPort]++
+		} else {
+			c[netManyConns]++
+		}
+	}
 }
 
 // connsTally keeps, over a Run's seeds, how many had a host whose
@@ -56,11 +70,22 @@ func (t *connsTally) line(seeds int) string {
 	}
 	var b strings.Builder
 	b.WriteString("connections: ")
+	// The host out of ports first, if any: the worse.
 	h := t.first[0]
+	for _, c := range t.first {
+		if c.OutOfPorts >= 0 {
+			h = c
+			break
+		}
+	}
 	if seeds > 1 {
 		fmt.Fprintf(&b, "in seed %d, ", t.firstSeed)
 	}
-	fmt.Fprintf(&b, "host %s ran out of ephemeral ports at %v, its open connections holding %d, and its dials failed with EADDRNOTAVAIL from then on", h.Host, h.OutOfPorts.Round(time.Millisecond), h.PortsHeld)
+	if h.OutOfPorts >= 0 {
+		fmt.Fprintf(&b, "host %s ran out of ephemeral ports at %v, its open connections holding %d, and its dials failed with EADDRNOTAVAIL from then on", h.Host, h.OutOfPorts.Round(time.Millisecond), h.PortsHeld)
+	} else {
+		fmt.Fprintf(&b, "host %s held %d connections open at once", h.Host, h.Peak)
+	}
 	if h.Open > 0 {
 		fmt.Fprintf(&b, " (%d open at the seed's end)", h.Open)
 	}
@@ -70,6 +95,10 @@ func (t *connsTally) line(seeds int) string {
 	if more := t.seeds - 1; more > 0 {
 		fmt.Fprintf(&b, "; %d more of the %d seeds did alike", more, seeds)
 	}
-	b.WriteString("; no fault did this: connections never closed (dropped without Close) hold their ports, and the timeline marks when they ran out (docs/network.md)")
+	if h.OutOfPorts >= 0 {
+		b.WriteString("; no fault did this: connections never closed (dropped without Close) hold their ports, and the timeline marks when they ran out (docs/network.md)")
+	} else {
+		fmt.Fprintf(&b, "; a program that closes its connections holds a few per peer: connections dropped without Close leak, and a longer seed would run the host out of its %d ephemeral ports (docs/network.md)", simnet.EphemeralPorts)
+	}
 	return b.String()
 }

@@ -62,7 +62,44 @@ func TestAHostOutOfPortsIsReported(t *testing.T) {
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 	require.True(t, res.OK(), res.Report)
 	assert.Regexp(t, `\n    connections: host 10\.0\.0\.254 ran out of ephemeral ports at [0-9.]+m?s, its open connections holding 16384, `+
-		`and its dials failed with EADDRNOTAVAIL from then on \(16384 open at the seed's end\); no fault did this: connections never closed`, res.Report)
+		`and its dials failed with EADDRNOTAVAIL from then on \(16384 open at the seed's end\), and 1 more host; no fault did this: connections never closed`, res.Report)
 	require.Len(t, res.PerSeed, 1)
 	assert.Equal(t, 1, res.PerSeed[0].Faults["out of ephemeral ports"], "the seed's results count the host")
+}
+
+// A slow leak passes every seed that does not run the host out of ports:
+// the report notes a host that held many connections open at once, and
+// the seed's results count it.
+func TestManyOpenConnectionsAreNoted(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		addr := serveOn(s, "server")
+		assert.Zero(s, dialAndKeep(s, addr, 300))
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+	assert.Regexp(t, `\n    connections: in seed \d+, host 10\.0\.0\.254 held 300 connections open at once \(300 open at the seed's end\), and 1 more host; `+
+		`1 more of the 2 seeds did alike; a program that closes its connections holds a few per peer: connections dropped without Close leak, `+
+		`and a longer seed would run the host out of its 16384 ephemeral ports \(docs/network.md\)\n`, res.Report)
+	require.Len(t, res.PerSeed, 2)
+	for _, sr := range res.PerSeed {
+		assert.Equal(t, map[string]int{"many open connections": 2}, sr.Faults, "both hosts of seed %d", sr.Seed)
+	}
+}
+
+// A program that keeps a pool of connections open, and closes the rest,
+// is not noted.
+func TestAPoolOfConnectionsIsNotNoted(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		addr := serveOn(s, "server")
+		assert.Zero(s, dialAndKeep(s, addr, 32))
+		for range 1000 {
+			c, err := s.Providers().Network.Dial(s.Context(), addr)
+			require.NoError(s, err)
+			require.NoError(s, c.Close())
+		}
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+	assert.NotContains(t, res.Report, "connections:")
+	for _, sr := range res.PerSeed {
+		assert.Nil(t, sr.Faults)
+	}
 }

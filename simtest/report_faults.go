@@ -100,9 +100,11 @@ const (
 	// would swamp them in a long run.
 	netPeerLostPower
 
-	// netNoPort is a host whose dials found no ephemeral port free
+	// netNoPort is a host whose dials found no ephemeral port free, and
+	// netManyConns one that held many connections open at once
 	// (notedConns): what a program's own leak did, which no fault did.
 	netNoPort
+	netManyConns
 
 	// graceOver is a graceful stop that ran out of its grace and killed
 	// the process: a Run that did not return when its ctx ended, whose
@@ -174,7 +176,8 @@ var faultNames = [numFaults]struct {
 
 	netPeerLostPower: {faultEffect, "connection given up on a peer without power", "connection given up after its peer's host lost power", "connections given up after their peer's host lost power"},
 
-	netNoPort: {faultEffect, "out of ephemeral ports", "host out of ephemeral ports", "hosts out of ephemeral ports"},
+	netNoPort:    {faultEffect, "out of ephemeral ports", "host out of ephemeral ports", "hosts out of ephemeral ports"},
+	netManyConns: {faultEffect, "many open connections", "host with many connections open", "hosts with many connections open"},
 
 	graceOver: {faultEffect, "grace over", "a graceful stop killed when its grace ran out", "graceful stops killed when their grace ran out"},
 
