@@ -40,7 +40,8 @@ func (t *task) unwind() {
 // a slice of one array each, not an allocation each. The copies are not
 // written again while the run lasts; once it is over, and every task gone,
 // Workers hands the array to the next run (worldStore), which writes over
-// them.
+// them. A task lets go of its copy as it ends (finish), so that a seed
+// of many reboots keeps the arrays of the tasks still unwinding alone.
 func (w *World) keepPCs(pcs []uintptr) []uintptr {
 	if cap(w.killPCs)-len(w.killPCs) < len(pcs) {
 		w.killPCs = make([]uintptr, 0, max(1024, len(pcs)))

@@ -432,6 +432,11 @@ func (t *task) finish() {
 	// field) is ownCtx, and keeps the task's allocation: not, then, what
 	// its function holds, as a process's holds the whole of its state.
 	t.fn = nil
+	// Nor the stack it was killed at, read only while it unwound
+	// (swallowed): a slice of the world's store of them (keepPCs), it
+	// would keep the whole array for as long as anything holds the
+	// task, a handle or a timer of a process rebooted long ago.
+	t.killPCs = nil
 	// Looked at before cancelTask ends the task's context: a task that
 	// returns the error of its context, ended, stops as it was asked to.
 	stopped := t.err != nil && StoppedByContext(t.ctx, t.err)
