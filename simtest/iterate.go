@@ -58,6 +58,7 @@ const (
 // iteration is the state of a Run under RunFor or UntilPlateau.
 type iteration struct {
 	start   time.Time
+	spent   time.Duration   // the wall time the Run had taken when its budget of wall time ended it
 	covered map[uint64]bool // every progress signal the Run's seeds sent
 	grew    int             // the seed count when coverage last grew
 }
@@ -112,8 +113,8 @@ func (r *runner) stopIterating(o *seedOutcome, seeds int) bool {
 			return true
 		}
 	}
-	if r.cfg.runFor > 0 && time.Since(it.start) >= r.cfg.runFor {
-		r.stoppedBy = stoppedByWall
+	if spent := time.Since(it.start); r.cfg.runFor > 0 && spent >= r.cfg.runFor {
+		r.stoppedBy, it.spent = stoppedByWall, spent
 		return true
 	}
 	return false
@@ -130,6 +131,7 @@ func (r *runner) iterationLine() string {
 	case r.stoppedBy == stoppedByWall:
 		s = fmt.Sprintf("\n    wall time of %v spent (-simfor): %s ran; how many depends on the machine, each seed's trace and replay line do not",
 			r.cfg.runFor, plural(r.rep.seeds, "seed"))
+		s += overshot(r.cfg.runFor, it.spent)
 	case r.cfg.runFor > 0:
 		s = fmt.Sprintf("\n    %s ran within the wall time of %v (-simfor)", plural(r.rep.seeds, "seed"), r.cfg.runFor)
 	}
@@ -149,6 +151,17 @@ func (r *runner) iterationLine() string {
 		s += fmt.Sprintf("\n    the count of %d seeds (simtest.Seeds or -simseeds) ended the Run before its budget; give -simseeds a larger count for the budget to decide", r.cfg.seeds)
 	}
 	return s
+}
+
+// overshot says how long a Run whose budget of wall time was budget took,
+// spent, when that is more than a tenth over: the budget is checked
+// between seeds, and a long seed runs to its end past it. "" otherwise.
+func overshot(budget, spent time.Duration) string {
+	if spent-budget <= budget/10 {
+		return ""
+	}
+	return fmt.Sprintf("; the Run took %v in all, past the budget, which is checked between seeds: the last seed ran on past it (a Run that must end in time gives -simfor less by its slowest seed)",
+		roundWall(spent))
 }
 
 // restOfRun is how much wall time the Run's other seeds would take, at

@@ -78,3 +78,14 @@ func TestBadIteration(t *testing.T) {
 		assert.Contains(t, res.Report, tc.want)
 	}
 }
+
+// A seed runs to its end past a budget of wall time, which is checked
+// between seeds: the report says how long the Run took when that is well
+// past the budget. No seed ends within a nanosecond.
+func TestRunForSaysWhenTheLastSeedRanPastIt(t *testing.T) {
+	res := simtest.Simulate(naps, simtest.RunFor(time.Nanosecond))
+	require.True(t, res.OK(), res.Report)
+	assert.Equal(t, 1, res.Seeds)
+	assert.Regexp(t, `wall time of 1ns spent \(-simfor\): 1 seed ran; how many depends on the machine, each seed's trace and replay line do not; `+
+		`the Run took [0-9.]+[µm]?s in all, past the budget, which is checked between seeds: the last seed ran on past it`, res.Report)
+}
