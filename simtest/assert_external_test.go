@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,9 +165,9 @@ func TestCoverageGapsFailTheRunByDefault(t *testing.T) {
 	require.True(t, r.failed, "gaps fail the test")
 	assert.Contains(t, out, "simtest: the test fails for 5 coverage gaps, assertions that the Run's 20 seeds did not exercise as they should:")
 	assert.Contains(t, out, "\n  more seeds may reach them (-simseeds=200, or simtest.Seeds); or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps; given their messages, for those assertions alone)")
-	assert.Regexp(t, `Sometimes "n reaches 1000" \(assert_external_test.go:\d+\): never true in 20 seeds, reached 20 times`, out)
-	assert.Regexp(t, `SometimesGreaterThan "n passes 5000" .*: never true in 20 seeds, reached 20 times; the best was \d+ > 5000`, out)
-	assert.Regexp(t, `SometimesAll "n is odd and even" .*: never all true at once in 20 seeds; at most 1 of 2 \((odd|even)\)`, out)
+	assert.Regexp(t, `Sometimes "n reaches 1000" \(assert_external_test.go:\d+\): never true in all 20 seeds, which reached it 20 times in all`, out)
+	assert.Regexp(t, `SometimesGreaterThan "n passes 5000" .*: never true in all 20 seeds, which reached it 20 times in all; the best was \d+ > 5000`, out)
+	assert.Regexp(t, `SometimesAll "n is odd and even" .*: never all true at once in all 20 seeds, which reached it; at most 1 of 2 \((odd|even)\)`, out)
 	assert.Regexp(t, `Always "never reached: n is below 1000" .*: no seed reached it`, out)
 	assert.Regexp(t, `Reachable "n is over 1000" .*: no seed reached it`, out)
 	assert.Regexp(t, `^never reached Always 0 0 0 "never reached: n is below 1000"`, tableLine(t, out, "never reached: n is below 1000"))
@@ -202,7 +203,7 @@ func TestAllowGapsWithMessagesAllowsThoseAlone(t *testing.T) {
 	assert.Contains(t, r.errors[0], `"a lease was renewed"`)
 	assert.NotContains(t, r.errors[0], `"a leader took over"`)
 	assert.Regexp(t, `simtest: 1 coverage gap \(warnings\), an assertion that the Run's 5 seeds did not exercise as it should:
-    Sometimes "a leader took over" \(assert_external_test.go:\d+\): never true in 5 seeds, reached 5 times
+    Sometimes "a leader took over" \(assert_external_test.go:\d+\): never true in all 5 seeds, which reached it 5 times in all
     \(allowed for this Run by simtest.AllowGaps\)`, out)
 	assert.Contains(t, out, `simtest.AllowGaps names "a lock was released", but no assertion of this Run has that message`, "a message that names nothing is noted")
 
@@ -238,10 +239,10 @@ func TestAGapsAdviceFitsWhatEndedTheRun(t *testing.T) {
 		require.NotEmpty(t, r.errors, name)
 		gaps := r.errors[len(r.errors)-1]
 		assert.Contains(t, gaps, "\n  "+c.want+"; or make gaps warnings", name)
-		assert.Regexp(t, `SometimesAll "n is big and small" .*: never all true at once in \d+ (seeds?|timelines); none of its 2 conditions was ever true`, gaps, name)
+		assert.Regexp(t, `SometimesAll "n is big and small" .*: never all true at once in (all \d+ (seeds|timelines), which|the 1 seed, which) reached it; none of its 2 conditions was ever true`, gaps, name)
 		if name == "explored" {
 			assert.Contains(t, gaps, "the Run's 30 timelines did not exercise", "an exploration counts timelines")
-			assert.Contains(t, gaps, "never true in 30 timelines")
+			assert.Contains(t, gaps, "never true in all 30 timelines, which reached it 30 times in all")
 		}
 	}
 }
@@ -250,6 +251,28 @@ func thirtyTimelines() explore.Config {
 	c := explore.Defaults()
 	c.Timelines = 30
 	return c
+}
+
+// A gap's line said "never true in 2 seeds, reached 3 times" of a Run of
+// 3 seeds, 2 of which reached the assertion, 3 times in all: it read as if
+// 2 seeds ran. It says which of the seeds reached it.
+func TestAGapSaysHowManyOfTheSeedsReachedIt(t *testing.T) {
+	var started atomic.Int32
+	body := func(s *simtest.S) {
+		if started.Add(1) == 1 {
+			return // one seed of the Run does not reach them
+		}
+		assertions.Sometimes(s.Context(), false, "a node compacts twice")
+		assertions.Sometimes(s.Context(), false, "a node compacts twice")
+		assertions.SometimesGreaterThan(s.Context(), 1, 2, "one passes two")
+	}
+	res := simtest.Simulate(body, simtest.Seeds(3))
+	require.Equal(t, 3, res.Seeds)
+	assert.Regexp(t, `Sometimes "a node compacts twice" \(assert_external_test.go:\d+\): never true in the 2 of 3 seeds that reached it, 4 times in all\n`, res.Report)
+	assert.Regexp(t, `SometimesGreaterThan "one passes two" .*: never true in the 2 of 3 seeds that reached it, 2 times in all; the best was 1 > 2`, res.Report)
+
+	res = simtest.Simulate(body, simtest.Seeds(1))
+	assert.Regexp(t, `Sometimes "a node compacts twice" .*: never true in the 1 seed, which reached it 2 times in all`, res.Report)
 }
 
 // TestAGapFailureReadsAsOne: a Run whose seeds all passed but which fails
@@ -266,7 +289,7 @@ func TestAGapFailureReadsAsOne(t *testing.T) {
 	require.True(t, r.failed)
 	require.Len(t, r.errors, 1)
 	assert.Regexp(t, `^simtest: the test fails for 1 coverage gap, an assertion that the Run's 3 seeds did not exercise as it should:
-    Sometimes "n reaches 1000" \(assert_external_test.go:\d+\): never true in 3 seeds, reached 3 times
+    Sometimes "n reaches 1000" \(assert_external_test.go:\d+\): never true in all 3 seeds, which reached it 3 times in all
   more seeds may reach them \(-simseeds=100, or simtest.Seeds\); or make gaps warnings, for one go test \(-simallowgaps\) or for this Run \(simtest.AllowGaps; given their messages, for those assertions alone\)$`, r.errors[0])
 	summary := r.logs[len(r.logs)-1]
 	assert.Regexp(t, `^simtest: 3 seeds, 3 passed, 0 failed, but 1 coverage gap fails the test; wall `, summary)

@@ -520,7 +520,7 @@ func gapReport(gaps []tally.Row, ran ranRuns, failing bool) string {
 		fmt.Fprintf(&b, "simtest: %s (warnings), %s:", plural(len(gaps), "coverage gap"), what)
 	}
 	for _, g := range gaps {
-		fmt.Fprintf(&b, "\n    %v %s (%v): %s", g.Kind, messageOf(g), g.Site, gapWhy(g, ran.unit))
+		fmt.Fprintf(&b, "\n    %v %s (%v): %s", g.Kind, messageOf(g), g.Site, gapWhy(g, ran))
 	}
 	if failing {
 		fmt.Fprintf(&b, "\n  %s; or make gaps warnings, for one go test (-simallowgaps) or for this Run (simtest.AllowGaps; given their messages, for those assertions alone)", ran.more)
@@ -531,21 +531,45 @@ func gapReport(gaps []tally.Row, ran ranRuns, failing bool) string {
 	return b.String()
 }
 
-// gapWhy says how near the runs, each a unit, came to exercising g.
-func gapWhy(g tally.Row, unit string) string {
+// gapWhy says how near the runs came to exercising g.
+func gapWhy(g tally.Row, ran ranRuns) string {
 	switch {
 	case g.Static:
-		return "no " + unit + " reached it"
+		return "no " + ran.unit + " reached it"
 	case g.Status == tally.NeverReached:
 		return "registered, but no step ran after it"
 	case g.Watermark != nil:
-		return fmt.Sprintf("never true in %s, reached %s; the best was %v", plural(g.Seeds, unit), plural(int(g.Calls), "time"), g.Watermark)
+		return fmt.Sprintf("never true in %s; the best was %v", reachedIn(g, ran, true), g.Watermark)
 	case g.Conditions != nil && g.Frontier == 0:
-		return fmt.Sprintf("never all true at once in %s; none of its %d conditions was ever true", plural(g.Seeds, unit), len(g.Conditions))
+		return fmt.Sprintf("never all true at once in %s; none of its %d conditions was ever true", reachedIn(g, ran, false), len(g.Conditions))
 	case g.Conditions != nil:
-		return fmt.Sprintf("never all true at once in %s; at most %d of %d (%s)", plural(g.Seeds, unit), g.Frontier, len(g.Conditions), asJSON(strings.Join(g.AtFrontier, ", ")))
+		return fmt.Sprintf("never all true at once in %s; at most %d of %d (%s)", reachedIn(g, ran, false), g.Frontier, len(g.Conditions), asJSON(strings.Join(g.AtFrontier, ", ")))
 	}
-	return fmt.Sprintf("never true in %s, reached %s", plural(g.Seeds, unit), plural(int(g.Calls), "time"))
+	return "never true in " + reachedIn(g, ran, true)
+}
+
+// reachedIn names the runs, of those ran counts, that reached g, with how
+// many times in all when calls: "all 3 seeds, which reached it 7 times in
+// all" when every run did, "the 2 of 3 seeds that reached it, 7 times in
+// all" when some did not.
+func reachedIn(g tally.Row, ran ranRuns, calls bool) string {
+	times := ""
+	if calls {
+		times = fmt.Sprintf(" %d times in all", g.Calls)
+		if g.Calls == 1 {
+			times = " once"
+		}
+	}
+	switch {
+	case g.Seeds < ran.n:
+		if times != "" {
+			times = "," + times
+		}
+		return fmt.Sprintf("the %d of %s that reached it%s", g.Seeds, plural(ran.n, ran.unit), times)
+	case g.Seeds == 1:
+		return fmt.Sprintf("the 1 %s, which reached it%s", ran.unit, times)
+	}
+	return fmt.Sprintf("all %s, which reached it%s", plural(g.Seeds, ran.unit), times)
 }
 
 func messageOf(r tally.Row) string {
