@@ -265,3 +265,56 @@ func TestCheckDeterminismAcceptsTheSameFailure(t *testing.T) {
 	assert.NotContains(t, out, "not deterministic")
 	assert.Contains(t, out, "determinism checked (-simcheck): every seed ran twice, and took the same path both times")
 }
+
+// naps is a seed of 4000 naps of a millisecond, thousands of steps, whose
+// nth run (from 1) naps 2 ms at the nap plant(n), none when it is negative.
+func napsPlanted(plant func(run int) int) func(s *simtest.S) {
+	runs := 0
+	return func(s *simtest.S) {
+		runs++
+		at := plant(runs)
+		for i := range 4000 {
+			d := time.Millisecond
+			if i == at {
+				d = 2 * time.Millisecond
+			}
+			s.Sleep(d)
+		}
+	}
+}
+
+// The determinism check keeps a hash of each chunk of a run's steps, not
+// the steps: a seed whose runs part late, thousands of steps in, is still
+// told by its first differing step, both runs' versions of it and the
+// steps before.
+func TestCheckDeterminismTellsALateStep(t *testing.T) {
+	out := checked(t, napsPlanted(func(run int) int {
+		if run == 2 {
+			return 3500
+		}
+		return -1
+	}))
+	assert.Regexp(t, `step 7002 differs\n\s+first run:  at 3\.501s fire an event \(draw \d+\)\n\s+second run: at 3\.502s fire an event \(draw \d+\)\n`+
+		`\s+the steps before, common to both:\n\s+at 3\.499s resume task "driver" \(draw 0\)\n\s+at 3\.5s fire an event`, out)
+}
+
+// When a run again of the seed, made to show the first run's steps where
+// the second parted from it, parts from the first run earlier, that is the
+// divergence told; and when every run again parts, the report says where
+// the first two did.
+func TestCheckDeterminismTellsARunAgainThatPartsEarlier(t *testing.T) {
+	out := checked(t, napsPlanted(func(run int) int {
+		switch run {
+		case 2:
+			return 3500
+		case 3:
+			return 1000
+		}
+		return -1
+	}))
+	assert.Regexp(t, `step 2002 differs\n\s+first run:  at 1\.001s fire an event \(draw \d+\)\n\s+second run: at 1\.002s fire an event \(draw \d+\)`, out)
+	assert.NotContains(t, out, "3.502s")
+
+	out = checked(t, napsPlanted(func(run int) int { return max(0, 4000-run*700) }))
+	assert.Regexp(t, `the runs part in steps \d+ to \d+ \(the hash of those steps differs\), and the runs again of the seed that would show the first run's steps there parted from it too`, out)
+}

@@ -506,7 +506,7 @@ func (ft *fuzzTarget) corpus(t testing.TB) [][]byte {
 	}
 	var out [][]byte
 	for _, seed := range seeds {
-		o := r.once(seed, false)
+		o := r.once(seed)
 		if o.res.Goexit {
 			t.FailNow() // a task called FailNow on the real test: honour it
 		}

@@ -352,11 +352,11 @@ func (r *runner) runsAlone(o *seedOutcome) bool {
 // on crypto/rand (cryptoNote) still tells of the Run's seeds.
 func (r *runner) aloneOnce(seed uint64, alone bool, tl *timelineRun, win *window) *seedOutcome {
 	if !alone || !r.parallel() {
-		return r.onceOn(seed, false, r.workers, tally.New(r.runAsserts().sites), true, tl, win)
+		return r.onceOn(seed, nil, r.workers, tally.New(r.runAsserts().sites), true, tl, win)
 	}
 	shared := r.crypto != nil && r.crypto.shared
 	r.pinCrypto(seed, false)
-	again := r.onceOn(seed, false, r.workers, tally.New(r.runAsserts().sites), true, tl, win)
+	again := r.onceOn(seed, nil, r.workers, tally.New(r.runAsserts().sites), true, tl, win)
 	r.crypto.shared = shared
 	return again
 }

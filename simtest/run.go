@@ -704,7 +704,12 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	r.initAfter()
 	wasFailed, late := r.t.Failed(), r.lateReports()
 	start := time.Now()
-	o := r.onceOn(seed, r.cfg.check, pool, book, false, tl, nil)
+	var plan *sim.ChunkPlan
+	if r.cfg.check {
+		// The first run keeps a hash of each chunk of steps, no step.
+		plan = &sim.ChunkPlan{Hold: -1}
+	}
+	o := r.onceOn(seed, plan, pool, book, false, tl, nil)
 	defer func() {
 		if !r.cfg.zeroWall {
 			o.wall = time.Since(start)
@@ -723,7 +728,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	}
 	// The same run again: a book of its own, dropped after, so that the
 	// seed counts once.
-	again := r.onceOn(seed, true, pool, tally.New(r.runAsserts().sites), true, tl, nil)
+	again := r.onceOn(seed, &sim.ChunkPlan{Details: true, Ref: o.res.Record.Chunks, Hold: -1}, pool, tally.New(r.runAsserts().sites), true, tl, nil)
 	if overtime(again) {
 		// Stopped short as go test's -timeout came near: it ran fewer
 		// steps, which tells nothing of the seed's determinism.
@@ -733,7 +738,7 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	}
 	o.again = max(again.res.Steps+again.res.Events, 1)
 	if o.res.Trace != again.res.Trace || o.res.Data != again.res.Data {
-		o.diverge = sim.Diverge(o.res.Record, again.res.Record)
+		o.diverge = r.divergence(seed, o.res.Record, again.res.Record, pool, tl)
 		if o.diverge == "" {
 			o.diverge = fmt.Sprintf("the hashes differ (trace %016x, then %016x; data %016x, then %016x) though every recorded step agrees",
 				o.res.Trace, again.res.Trace, o.res.Data, again.res.Data)
@@ -755,6 +760,53 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	}
 	o.res.Record = sim.Recording{}
 	return o
+}
+
+// chunksUnlessFuzzing is the ChunkPlan of a run that records for a
+// determinism check: none for a fuzz input's run, which keeps every step
+// for its coverage (fuzzInput.observe), and is short.
+func chunksUnlessFuzzing(record *sim.ChunkPlan, fuzzing bool) *sim.ChunkPlan {
+	if fuzzing {
+		return nil
+	}
+	return record
+}
+
+// divergenceRuns bounds how many more runs of a seed divergence makes.
+const divergenceRuns = 3
+
+// divergence describes where the two runs of seed, which recorded first
+// and second, part, or returns "" when every step they recorded agrees.
+// The first run kept a hash of each chunk of its steps; the second, the
+// steps of the first chunk that differs (and of the one before it, for
+// context). A run again of the seed that agrees with the first run's
+// hashes up to that chunk, and holds its steps there, stands for the
+// first run, whose steps it then has: what the check keeps does not grow
+// with the seed's length. A run again that departs from the first run's
+// hashes before, or there, is a divergence too, the earliest known, and
+// the next run again holds its chunk.
+func (r *runner) divergence(seed uint64, first, second sim.Recording, pool *sim.Workers, tl *timelineRun) string {
+	if !second.Windowed() {
+		return sim.Diverge(first, second) // whole records
+	}
+	if second.Held < 0 {
+		return ""
+	}
+	other := second
+	for range divergenceRuns {
+		again := r.onceOn(seed, &sim.ChunkPlan{Details: true, Ref: first.Chunks, Hold: other.Held}, pool, tally.New(r.runAsserts().sites), true, tl, nil)
+		rec := again.res.Record
+		if overtime(again) || again.res.Goexit {
+			break
+		}
+		if !rec.Departs {
+			return sim.Diverge(rec, other)
+		}
+		other = rec
+	}
+	from := other.Held * sim.ChunkSteps
+	return fmt.Sprintf("the runs part in steps %d to %d (the hash of those steps differs), and the runs again of the seed that would show the first run's steps there parted from it too, at or before them",
+		from, from+sim.ChunkSteps-1)
 }
 
 // timedOutIn reports whether either run reported an error from a check
@@ -878,16 +930,17 @@ func (r *runner) initAfter() {
 	}
 }
 
-func (r *runner) once(seed uint64, record bool) *seedOutcome {
-	return r.onceOn(seed, record, r.workers, r.runAsserts().book, false, r.exp.replayRun(), nil)
+func (r *runner) once(seed uint64) *seedOutcome {
+	return r.onceOn(seed, nil, r.workers, r.runAsserts().book, false, r.exp.replayRun(), nil)
 }
 
 // onceOn runs seed once, on task goroutines from pool, its assertions
-// counted in book; checking marks a run again of the seed (the
+// counted in book; record, when set, is what the run records of its
+// steps for a determinism check, which hashes data too; checking marks a run again of the seed (the
 // determinism check's, or windowAt's); tl, when set, is the exploration
 // timeline the seed's run is; win, when set, is the window the run
 // keeps, else one around the first failure.
-func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally.Book, checking bool, tl *timelineRun, win *window) *seedOutcome {
+func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, book *tally.Book, checking bool, tl *timelineRun, win *window) *seedOutcome {
 	r.initAfter()
 	w := sim.New(sim.Config{
 		Seed:               seed,
@@ -895,8 +948,9 @@ func (r *runner) onceOn(seed uint64, record bool, pool *sim.Workers, book *tally
 		Branches:           tl.branches(),
 		TimeBudget:         r.cfg.timeBudget,
 		MaxStepsPerInstant: r.cfg.maxSteps,
-		Record:             record || r.fuzz.recording(),
-		HashData:           record,
+		Record:             record != nil || r.fuzz.recording(),
+		Chunks:             chunksUnlessFuzzing(record, r.fuzz.recording()),
+		HashData:           record != nil,
 		Timeline:           r.cfg.asserts.tail,
 		Workers:            pool,
 		NameTasks:          r.cfg.nameTasks,

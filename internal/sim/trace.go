@@ -46,11 +46,23 @@ type Write struct {
 }
 
 // Recording is the record of a run (Config.Record): its steps, and the
-// task names and writes they refer to.
+// task names and writes they refer to. A run given a ChunkPlan keeps a
+// hash of every chunk of ChunkSteps steps instead, and the steps of a
+// window of them alone (chunks.go).
 type Recording struct {
-	Steps  []Step
+	// Steps are the steps kept: every step, or those of the window, the
+	// first of them the run's step Base.
+	Steps []Step
+	Base  int
+	// Len is how many steps the run recorded, kept or not.
+	Len    int
 	tasks  []string // task names, by id - 1
-	writes []Write
+	writes []Write  // the writes of the steps kept, the first the run's write writesBase
+	// writesBase is the index among the run's writes of writes[0].
+	writesBase int
+
+	chunked bool // the run keeps chunk hashes and a window (ChunkPlan)
+	chunkState
 }
 
 // Task is the name of the task of step s, or "" for none.
@@ -63,15 +75,25 @@ func (r *Recording) Task(s Step) string {
 
 // Write is what step s wrote, if it is a StepWrite.
 func (r *Recording) Write(s Step) (Write, bool) {
-	if s.write == 0 {
+	if s.write == 0 || int(s.write)-1-r.writesBase >= len(r.writes) || int(s.write)-1 < r.writesBase {
 		return Write{}, false
 	}
-	return r.writes[s.write-1], true
+	return r.writes[int(s.write)-1-r.writesBase], true
 }
 
-// add appends s. It doubles the capacity when full, where append would
-// grow so long a slice by a quarter at a time and copy it over and over.
-func (r *Recording) add(s Step) {
+// add appends s, which wrote wr when it is a StepWrite. It doubles the
+// capacity when full, where append would grow so long a slice by a
+// quarter at a time and copy it over and over.
+func (r *Recording) add(s Step, wr *Write) {
+	r.Len++
+	if r.chunked {
+		r.addChunked(s, wr)
+		return
+	}
+	if wr != nil {
+		r.writes = append(r.writes, *wr)
+		s.write = uint32(len(r.writes))
+	}
 	if len(r.Steps) == cap(r.Steps) {
 		r.Steps = slices.Grow(r.Steps, max(len(r.Steps), 1024))
 	}
@@ -105,14 +127,19 @@ func same(a, b *Recording, x, y Step) bool {
 
 // Diverge compares the records of two runs of one seed and describes the
 // first step at which they differ, and what differs there, or returns ""
-// when they agree.
+// when they agree. Two windows (ChunkPlan) are compared where both hold
+// steps, from the same Base.
 func Diverge(a, b Recording) string {
+	if a.Base != b.Base {
+		return ""
+	}
 	n := min(len(a.Steps), len(b.Steps))
 	for i := range n {
 		x, y := a.Steps[i], b.Steps[i]
 		if same(&a, &b, x, y) {
 			continue
 		}
+		at := a.Base + i
 		what := differs(&a, &b, i)
 		dx, dy := a.describe(x), b.describe(y)
 		switch {
@@ -121,18 +148,18 @@ func Diverge(a, b Recording) string {
 			// one line twice.
 			return fmt.Sprintf("step %d is the same in both runs (%s), but the trace hashes differ there (%016x, then %016x): "+
 				"what ran before it did something different in each run that the trace records (it started other tasks, or recorded other events)%s",
-				i, dx, x.Hash, y.Hash, a.before(i))
+				at, dx, x.Hash, y.Hash, a.before(i))
 		case dx == dy:
-			return fmt.Sprintf("step %d differs: %s\n  in both runs: %s%s", i, what, dx, a.before(i))
+			return fmt.Sprintf("step %d differs: %s\n  in both runs: %s%s", at, what, dx, a.before(i))
 		}
-		head := fmt.Sprintf("step %d differs", i)
+		head := fmt.Sprintf("step %d differs", at)
 		if what != "" {
 			head += ": " + what
 		}
 		return fmt.Sprintf("%s\n  first run:  %s\n  second run: %s%s", head, dx, dy, a.before(i))
 	}
-	if len(a.Steps) != len(b.Steps) {
-		return fmt.Sprintf("the runs agree for %d steps, then one ends: the first run took %d steps, the second %d", n, len(a.Steps), len(b.Steps))
+	if a.Len != b.Len {
+		return fmt.Sprintf("the runs agree for %d steps, then one ends: the first run took %d steps, the second %d", a.Base+n, a.Len, b.Len)
 	}
 	return ""
 }
@@ -245,10 +272,8 @@ func (w *World) Wrote(dev any, where func() string, off uint64, b []byte) {
 	if w.cur != nil {
 		id = w.cur.id
 	}
-	r := &w.record
-	r.writes = append(r.writes, Write{Where: name, N: n, Off: off, Len: len(b), Bytes: h})
-	r.add(Step{Kind: StepWrite, ID: id, write: uint32(len(r.writes)),
-		At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
+	w.record.add(Step{Kind: StepWrite, ID: id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace},
+		&Write{Where: name, N: n, Off: off, Len: len(b), Bytes: h})
 }
 
 // recordStart hashes the start of task t, and records it, as the run
@@ -265,8 +290,11 @@ func (w *World) recordStart(t *task) {
 		r.tasks = append(r.tasks, "") // ids count from 1 in start order: none is skipped
 	}
 	r.tasks = append(r.tasks, t.name)
+	if r.chunked {
+		r.named(t.name)
+	}
 	if w.cfg.HashData {
-		r.add(Step{Kind: StepStart, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
+		r.add(Step{Kind: StepStart, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace}, nil)
 	}
 }
 

@@ -32,6 +32,10 @@ type Config struct {
 	MaxStepsPerInstant uint64
 	// Record keeps every step, so that Diverge can compare two runs.
 	Record bool
+	// Chunks, with Record, keeps a hash of each chunk of steps instead,
+	// and the steps of a window of them at most (ChunkPlan): what a
+	// run keeps does not grow with its length.
+	Chunks *ChunkPlan
 	// HashData hashes the data the run moves into Result.Data: the names
 	// of tasks, the bytes written to connections and files, the values
 	// drawn. With Record, the starts and writes are kept as steps too. A
@@ -262,6 +266,9 @@ func New(cfg Config) *World {
 	w.stall.arm(cfg.MaxStepsPerInstant)
 	w.armInstant()
 	w.trace = mix(0x6d6f6f6e706f6f6c, cfg.Seed)
+	if cfg.Record && cfg.Chunks != nil {
+		w.record.plan(*cfg.Chunks)
+	}
 	if cfg.HashData {
 		w.rng.HashValues()
 	}
@@ -334,6 +341,7 @@ const goexitMsg = "runtime.Goexit was called in a task (t.FailNow or t.SkipNow o
 	"inside a simulation, fail or skip through the body's S (s.Fatalf, require.NoError(s, err), s.Skip) instead of the test's testing.T"
 
 func (w *World) result() Result {
+	w.record.finish()
 	r := Result{
 		Seed:     w.cfg.Seed,
 		Trace:    w.trace,
@@ -491,7 +499,7 @@ func (w *World) guardEvent(n uint64, e *event) bool { return w.stall.count(n, w,
 //
 //go:noinline
 func (w *World) recordEvent() {
-	w.record.add(Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
+	w.record.add(Step{Kind: StepEvent, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace}, nil)
 }
 
 // guardStep is the livelock and stall guards' check of t's step, out of
@@ -511,7 +519,7 @@ func (w *World) guardStep(t *task) bool {
 //
 //go:noinline
 func (w *World) recordStep(t *task) {
-	w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace})
+	w.record.add(Step{Kind: StepRun, ID: t.id, At: time.Duration(w.now), Draws: w.rng.Draws(), Values: w.rng.Values(), Hash: w.trace}, nil)
 }
 
 // armInstant starts the livelock guard's count of the steps at one
