@@ -3,6 +3,8 @@ package simtest
 import (
 	"errors"
 	"log/slog"
+	"slices"
+	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
@@ -25,10 +27,12 @@ type observer struct {
 	stepping   bool        // the world calls afterStep
 	watches    []*Watch
 	keep       bool         // keep the whole timeline, for the timeline file
-	timeline   []sim.Entry  // the whole timeline, when kept
+	timeline   []sim.Entry  // the whole timeline, when kept: its last entries, past keepMax
 	drawing    bool         // the timeline is kept for the HTML timeline
-	ops        []sim.Op     // the devices' operations, when kept (observer.op)
-	opAt       []int        // for each op, how many entries came before it
+	ops        []sim.Op     // the devices' operations, when kept (observer.op): the last ones, past keepMax
+	opAt       []int        // for each op, how many entries came before it, those left out included
+	keepMax    int          // how many entries and ops together the timeline keeps at most; 0 for all
+	cut        timelineCut  // what the timeline left out
 	attached   []attachment // S.Attach's files, when drawing
 	win        *window      // the timeline around the first failure (window.go)
 	faults     faultCounts  // the faults the seed saw, by kind
@@ -71,6 +75,7 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	o.keep = r.keepAgain || !checking && (r.fuzz == nil || r.fuzz.timelines) && c.keepsTimeline() && (r.cfg.workers > 1 || !ra.timelineKept)
 	w.ObserveTimeline(o.entry)
 	o.drawing = o.keep && c.drawsTimeline()
+	o.keepMax = c.timelineMax()
 	if o.keep {
 		w.ObserveOps(o.op)
 	}
@@ -83,8 +88,100 @@ func (o *observer) op(op sim.Op) {
 	if op.Kind != sim.OpDisk && !o.drawing {
 		return
 	}
+	if o.full() {
+		o.cut.laterOps++
+		return
+	}
+	if len(o.ops) == cap(o.ops) {
+		// Double, where append grows a long slice by a quarter at a
+		// time and copies it over and over.
+		o.ops = slices.Grow(o.ops, max(len(o.ops), 256))
+		o.opAt = slices.Grow(o.opAt, max(len(o.opAt), 256))
+	}
 	o.ops = append(o.ops, op)
-	o.opAt = append(o.opAt, len(o.timeline))
+	o.opAt = append(o.opAt, o.cut.entries+len(o.timeline))
+	o.bound()
+}
+
+// timelineCut is what a kept timeline left out, its oldest entries and
+// ops, past its bound (TimelineMax).
+type timelineCut struct {
+	entries, ops int
+	upTo         time.Duration // when the last of them happened
+	// failed: the seed failed, and the timeline keeps what comes after
+	// its first failure up to its bound, then leaves out the later
+	// entries and ops, from laterFrom on.
+	failed                 bool
+	laterEntries, laterOps int
+	laterFrom              time.Duration
+}
+
+// failedNow tells the kept timeline that the seed failed: it keeps the
+// three quarters of its bound nearest before the first failure, and the
+// quarter after it, rather than those nearest the seed's end, which may
+// be hours later.
+func (o *observer) failedNow() {
+	if !o.keep || o.keepMax <= 0 || o.cut.failed {
+		return
+	}
+	o.cut.failed = true
+	o.cutTo(o.keepMax - o.keepMax/4)
+}
+
+// full reports whether the kept timeline, of a seed that failed, holds
+// its bound, and leaves out what comes now.
+func (o *observer) full() bool {
+	if !o.cut.failed || len(o.timeline)+len(o.ops) < o.keepMax {
+		return false
+	}
+	if o.cut.laterEntries+o.cut.laterOps == 0 {
+		o.cut.laterFrom = o.w.Now()
+	}
+	return true
+}
+
+// bound cuts the kept timeline back to its bound, its entries and ops
+// together, once it holds a quarter more: keeping an entry costs the
+// same however long the seed, memory for the bound and a quarter, and
+// four copies at most.
+func (o *observer) bound() {
+	if o.keepMax > 0 && !o.cut.failed && len(o.timeline)+len(o.ops) >= o.keepMax+max(o.keepMax/4, 1) {
+		o.cutTo(o.keepMax)
+	}
+}
+
+// cutTo leaves out the oldest entries and ops, in the order they came,
+// past the last n.
+func (o *observer) cutTo(n int) {
+	drop := len(o.timeline) + len(o.ops) - n
+	if drop <= 0 {
+		return
+	}
+	e, k := 0, 0 // the entries and ops left out
+	for ; drop > 0; drop-- {
+		// An op came before the entry that many entries had come before.
+		if k < len(o.ops) && (e == len(o.timeline) || o.opAt[k] <= o.cut.entries+e) {
+			o.cut.upTo = max(o.cut.upTo, o.ops[k].Start)
+			k++
+		} else {
+			o.cut.upTo = max(o.cut.upTo, o.timeline[e].At)
+			e++
+		}
+	}
+	o.cut.entries += e
+	o.cut.ops += k
+	o.timeline = o.timeline[:copy(o.timeline, o.timeline[e:])]
+	clear(o.timeline[len(o.timeline):cap(o.timeline)][:e])
+	o.ops = o.ops[:copy(o.ops, o.ops[k:])]
+	clear(o.ops[len(o.ops):cap(o.ops)][:k])
+	o.opAt = o.opAt[:copy(o.opAt, o.opAt[k:])]
+}
+
+// trimTimeline cuts the kept timeline to its bound, as the seed ends.
+func (o *observer) trimTimeline() {
+	if o.keepMax > 0 && !o.cut.failed {
+		o.cutTo(o.keepMax)
+	}
 }
 
 // runAsserts returns the Run's accounting, made on first use.
@@ -130,6 +227,7 @@ func (o *observer) failWith(msg string, details []any) {
 		}
 	}
 	o.win.fail(o.w.Now(), errors.Join(errs...))
+	o.failedNow()
 	s.errs = append(s.errs, s.stamp()+msg)
 	o.w.Log(errorEntry(msg))
 }
@@ -167,7 +265,15 @@ func (o *observer) entry(e sim.Entry) {
 	o.reach.add(e, f)
 	o.win.add(e, f.listedKind())
 	if o.keep {
-		o.timeline = append(o.timeline, e)
+		if o.full() {
+			o.cut.laterEntries++
+		} else {
+			if len(o.timeline) == cap(o.timeline) {
+				o.timeline = slices.Grow(o.timeline, max(len(o.timeline), 256))
+			}
+			o.timeline = append(o.timeline, e)
+			o.bound()
+		}
 	}
 	for _, w := range o.watches {
 		w.offer(e)

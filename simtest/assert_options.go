@@ -16,6 +16,10 @@ type assertConfig struct {
 	htmlPath     string                  // the HTML timeline's file
 	docFunc      func(*timelinehtml.Doc) // hears the HTML timeline's Doc
 	tail         int                     // timeline entries a failure report shows; 0 for the engine's default
+	// keepMax bounds the whole timeline kept (TimelineMax), when
+	// keepMaxSet; DefaultTimelineMax otherwise.
+	keepMax    int
+	keepMaxSet bool
 	// artifacts is go test -artifacts: a failing seed's timeline and its
 	// page go to the test's artifact directory, each unless a path is given.
 	artifacts bool
@@ -26,6 +30,22 @@ type assertFlags struct {
 	cover, json, timeline, html string
 	allowGaps                   bool // -simallowgaps
 	artifacts                   bool // go test -artifacts (-test.artifacts)
+	keepMax                     int  // -simtimelinemax, when keepMaxSet
+	keepMaxSet                  bool
+}
+
+// DefaultTimelineMax is how many of its entries, and how many of its
+// devices' operations, a seed's whole timeline keeps at most (the
+// timeline file, the HTML timeline): those nearest the seed's end, which
+// a failure ends. [TimelineMax] and -simtimelinemax change it.
+const DefaultTimelineMax = 100_000
+
+// timelineMax is the bound on the whole timeline kept; 0 for none.
+func (c *assertConfig) timelineMax() int {
+	if c.keepMaxSet {
+		return c.keepMax
+	}
+	return DefaultTimelineMax
 }
 
 // keepsTimeline reports whether every seed's whole timeline is kept as
@@ -57,6 +77,9 @@ func (c *assertConfig) override(fl assertFlags) {
 	}
 	if fl.html != "" {
 		c.htmlPath = fl.html
+	}
+	if fl.keepMaxSet {
+		c.keepMax, c.keepMaxSet = fl.keepMax, true
 	}
 }
 
@@ -177,6 +200,25 @@ func TimelineHTML(path string) Option {
 			return fmt.Errorf("simtest.TimelineHTML: the path is empty; name the file to write the page to")
 		}
 		c.asserts.htmlPath = path
+		return nil
+	})
+}
+
+// TimelineMax bounds the whole timeline a seed keeps for [TimelineFile],
+// [TimelineHTML], [TimelineDoc] and go test -artifacts: its last n
+// entries, and its devices' last n operations (messages and disk
+// operations), those nearest the seed's end, which a failure ends
+// (default [DefaultTimelineMax]); 0 keeps them all. A long seed's whole
+// timeline runs to millions of entries, each costing memory as the seed
+// runs and bytes in the file. What is left out is said at the head of
+// the file and the page. The -simtimelinemax flag does the same for
+// every Run.
+func TimelineMax(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("simtest.TimelineMax(%d): the number of entries must be at least 0 (0 keeps them all)", n)
+		}
+		c.asserts.keepMax, c.asserts.keepMaxSet = n, true
 		return nil
 	})
 }

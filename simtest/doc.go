@@ -98,6 +98,9 @@
 //	-simjson=FILE     write the report, with its assertion table, as JSON
 //	-simtimeline=FILE write the last seed's whole timeline as JSON lines
 //	-simhtml=FILE     draw the last seed's timeline as an HTML page
+//	-simtimelinemax=N keep N entries of the timeline, device operations
+//	                  among them, those nearest the end or the first
+//	                  failure (default 100000; 0 keeps all; see [TimelineMax])
 //	                  (without them, under Go 1.26's go test -artifacts,
 //	                  a failing seed's go to the test's artifact directory)
 //	                  (each FILE's missing directories are made before the

@@ -37,6 +37,7 @@ type cmdFlags struct {
 	explore                     bool
 	timelines                   timelinesFlag
 	slow, watchdog              durationFlag
+	timelineMax                 sizeFlag
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -81,6 +82,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.cover, "simcover", "", "simtest: write each Run's assertion coverage profile, for go tool cover -html, to this `file`"+fileOrDir)
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file`"+fileOrDir)
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file`"+fileOrDir+artifactsUsage)
+	fs.Var(&f.timelineMax, "simtimelinemax", fmt.Sprintf("simtest: keep this `many` of the last entries of the timeline that -simtimeline, -simhtml and go test -artifacts write, and of its devices' operations (default %d; 0 keeps them all)", DefaultTimelineMax))
 	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file`"+fileOrDir+artifactsUsage)
 	boolVar(fs, &f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
 	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
@@ -93,7 +95,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog", "simtimelinemax":
 		return true
 	}
 	return false
@@ -265,6 +267,28 @@ func (f *durationFlag) Set(s string) error {
 	v, err := time.ParseDuration(s)
 	if err != nil || v < 0 {
 		return fmt.Errorf("%s wants %s; %q is not one", f.name, f.want, s)
+	}
+	f.v, f.set = v, true
+	return nil
+}
+
+// sizeFlag is a number, at least zero: -simtimelinemax.
+type sizeFlag struct {
+	v   int
+	set bool
+}
+
+func (f *sizeFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.Itoa(f.v)
+}
+
+func (f *sizeFlag) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("-simtimelinemax wants a number of entries, such as 1000000, or 0 to keep them all; %q is not one", s)
 	}
 	f.v, f.set = v, true
 	return nil
@@ -471,7 +495,8 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 		fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep, strictKept: f.strictKept,
 		all: f.all, results: f.results, workers: f.workers.v, workersSet: f.workers.set, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 		explore: f.explore, budget: f.timelines.v,
-		asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps},
+		asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps,
+			keepMax: f.timelineMax.v, keepMaxSet: f.timelineMax.set},
 		// Where the command line gave one, from has no entry for it.
 		seedsIn: cmp.Or(from["simseeds"], "-simseeds"), shardIn: cmp.Or(from["simshard"], "-simshard"),
 	}

@@ -38,7 +38,7 @@ func TestDocListsEveryFlag(t *testing.T) {
 			assert.True(t, documented[f.Name], "doc.go's flag table lists -%s", f.Name)
 		}
 	})
-	assert.Len(t, own, 25, "every flag isOwnFlag names is registered")
+	assert.Len(t, own, 26, "every flag isOwnFlag names is registered")
 	for name := range documented {
 		assert.True(t, slices.Contains(own, name), "doc.go lists -%s, which is not a flag", name)
 	}
@@ -254,4 +254,19 @@ func TestAnErrorNotesTheEnvironmentOnlyWhereItHelps(t *testing.T) {
 	fl = readFlags(nil, (&env{vars: map[string]string{flagsEnv: "-simworkers=none"}}).lookup)
 	_, err = resolve(false, fl, nil)
 	assert.ErrorContains(t, err, `(the environment gave flags too: $MOONPOOL_FLAGS="-simworkers=none")`)
+}
+
+func TestTimelineMaxFlag(t *testing.T) {
+	var f sizeFlag
+	require.NoError(t, f.Set("0"))
+	assert.Equal(t, 0, f.v)
+	assert.True(t, f.set)
+	require.NoError(t, f.Set("2000000"))
+	assert.Equal(t, 2000000, f.v)
+	assert.EqualError(t, f.Set("-1"), `-simtimelinemax wants a number of entries, such as 1000000, or 0 to keep them all; "-1" is not one`)
+
+	c := assertConfig{}
+	assert.Equal(t, DefaultTimelineMax, c.timelineMax())
+	c.override(assertFlags{keepMax: 0, keepMaxSet: true})
+	assert.Equal(t, 0, c.timelineMax(), "0 keeps all")
 }

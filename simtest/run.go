@@ -1043,6 +1043,7 @@ func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, b
 		}
 	}
 	if obs.keep {
+		obs.trimTimeline()
 		o.timeline = obs.timeline
 		o.pic = obs.picture()
 	}

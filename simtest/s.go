@@ -829,6 +829,7 @@ func (s *S) failAt(loc, msg string, err error) {
 	}
 	s.failed = true
 	s.obs.win.fail(s.w.Now(), err)
+	s.obs.failedNow()
 	if unfinishedCheck(err) {
 		s.unfinished = append(s.unfinished, len(s.errs))
 	}

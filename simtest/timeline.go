@@ -186,8 +186,16 @@ func writeTimeline(w io.Writer, seed uint64, recipe string, entries []sim.Entry,
 	enc.SetEscapeHTML(false)
 	var ops []sim.Op
 	var opAt []int
+	base := 0 // the entries left out before entries[0]
 	if pic != nil {
-		ops, opAt = pic.ops, pic.opAt
+		ops, opAt, base = pic.ops, pic.opAt, pic.cut.entries
+		if note := pic.cutNote(); note != "" {
+			je := jsonEntry{Seed: seed, Recipe: recipe, AtNS: int64(pic.cut.upTo), At: pic.cut.upTo.String(), Name: cutName, Msg: note,
+				Level: slog.LevelInfo.String(), Attrs: map[string]any{"entries_left_out": pic.cut.entries + pic.cut.laterEntries, "ops_left_out": pic.cut.ops + pic.cut.laterOps}}
+			if err := enc.Encode(je); err != nil {
+				return err
+			}
+		}
 	}
 	k := 0 // the next op
 	writeOps := func(upTo int) error {
@@ -201,7 +209,7 @@ func writeTimeline(w io.Writer, seed uint64, recipe string, entries []sim.Entry,
 		return nil
 	}
 	for i, e := range entries {
-		if err := writeOps(i); err != nil {
+		if err := writeOps(base + i); err != nil {
 			return err
 		}
 		je := jsonEntry{Seed: seed, Recipe: recipe, AtNS: int64(e.At), At: e.At.String(), Task: e.Task, Process: e.Process,
@@ -210,10 +218,36 @@ func writeTimeline(w io.Writer, seed uint64, recipe string, entries []sim.Entry,
 			return err
 		}
 	}
-	if err := writeOps(len(entries)); err != nil {
+	if err := writeOps(base + len(entries)); err != nil {
 		return err
 	}
 	return bw.Flush()
+}
+
+// cutName is the name of the timeline file's first line when the
+// timeline left out its oldest entries (TimelineMax).
+const cutName = "timeline cut"
+
+// cutNote says what the kept timeline left out, past its bound, or "".
+func (p *picture) cutNote() string {
+	c := p.cut
+	if c.entries+c.ops+c.laterEntries+c.laterOps == 0 {
+		return ""
+	}
+	nearest := "the seed's end"
+	if c.failed {
+		nearest = "the first failure"
+	}
+	var left []string
+	if c.entries+c.ops > 0 {
+		left = append(left, fmt.Sprintf("the %d entries and %d operations before them, up to %v", c.entries, c.ops, c.upTo))
+	}
+	if c.laterEntries+c.laterOps > 0 {
+		left = append(left, fmt.Sprintf("the %d entries and %d operations after them, from %v on", c.laterEntries, c.laterOps, c.laterFrom))
+	}
+	return fmt.Sprintf("the timeline keeps %d entries and device operations (messages and disk operations) together, those nearest %s: "+
+		"%s, are left out (-simtimelinemax=N keeps more, -simtimelinemax=0 keeps all; or simtest.TimelineMax)",
+		p.keepMax, nearest, strings.Join(left, ", and "))
 }
 
 // diskOpName is the name of a disk operation's line in the timeline file.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,4 +183,101 @@ func TestTimelineFileAloneListsDiskOperations(t *testing.T) {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `"name":"disk-op","msg":"disk db: write wal: 6 bytes at 0"`)
+}
+
+// A long seed's whole timeline runs to millions of entries: the timeline
+// kept for the file and the page is bounded (simtest.TimelineMax), to
+// the entries and operations nearest the seed's end, and what it left out
+// is said at the head of both.
+func TestTimelineMaxBoundsTheTimelineKept(t *testing.T) {
+	failAt := -1
+	body := func(s *simtest.S) {
+		f, err := s.Storage().Create("log")
+		require.NoError(s, err)
+		for i := range 2500 {
+			if i == failAt {
+				s.Errorf("the first failure")
+			}
+			s.Logger().Info("tick", "i", i)
+			_, err := f.Write([]byte("x"))
+			require.NoError(s, err)
+		}
+		s.Sleep(time.Second)
+		s.Logger().Info("last")
+	}
+	type line struct {
+		Name  string         `json:"name"`
+		Msg   string         `json:"msg"`
+		Attrs map[string]any `json:"attrs"`
+	}
+	read := func(path string) []line {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var lines []line
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var x line
+			require.NoError(t, json.Unmarshal([]byte(l), &x))
+			lines = append(lines, x)
+		}
+		return lines
+	}
+	count := func(lines []line, name string) int {
+		n := 0
+		for _, l := range lines {
+			if l.Name == name {
+				n++
+			}
+		}
+		return n
+	}
+
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	var doc *timelinehtml.Doc
+	res := simtest.Simulate(body, simtest.Seeds(1), simtest.TimelineFile(path), simtest.TimelineMax(1000),
+		simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
+	require.True(t, res.OK(), res.Report)
+	lines := read(path)
+	require.NotEmpty(t, lines)
+	head := lines[0]
+	assert.Equal(t, "timeline cut", head.Name)
+	assert.Regexp(t, `^the timeline keeps 1000 entries and device operations \(messages and disk operations\) together, those nearest the seed's end: `+
+		`the \d+ entries and \d+ operations before them, up to [0-9.]+m?s, are left out \(-simtimelinemax=N keeps more, -simtimelinemax=0 keeps all; or simtest.TimelineMax\)$`, head.Msg)
+	assert.Equal(t, 1000, len(lines)-1, "the last 1000 entries and disk operations")
+	assert.Greater(t, count(lines, "disk-op"), 400, "the two interleaved")
+	assert.Equal(t, "last", lines[len(lines)-2].Name, "those nearest the end, the driver's end after it")
+	entriesOut, opsOut := head.Attrs["entries_left_out"].(float64), head.Attrs["ops_left_out"].(float64)
+	assert.Greater(t, entriesOut, 1500.0)
+	assert.Greater(t, opsOut, 1500.0)
+	require.NotNil(t, doc)
+	assert.Contains(t, doc.Notes, head.Msg+".", "the page says so too")
+
+	all := filepath.Join(t.TempDir(), "all.jsonl")
+	res = simtest.Simulate(body, simtest.Seeds(1), simtest.TimelineFile(all), simtest.TimelineMax(0))
+	require.True(t, res.OK(), res.Report)
+	lines = read(all)
+	assert.NotEqual(t, "timeline cut", lines[0].Name, "0 keeps every entry")
+	assert.Equal(t, 1000+int(entriesOut+opsOut), len(lines), "0 keeps every entry")
+	assert.Equal(t, 2501, count(lines, "disk-op"), "a create and 2500 writes")
+
+	// A seed that failed keeps those nearest its first failure: three
+	// quarters of the bound before it, a quarter after.
+	failAt = 1200
+	failing := filepath.Join(t.TempDir(), "failing.jsonl")
+	res = simtest.Simulate(body, simtest.Seeds(1), simtest.TimelineFile(failing), simtest.TimelineMax(1000))
+	require.False(t, res.OK())
+	lines = read(failing)
+	assert.Regexp(t, `^the timeline keeps 1000 entries and device operations \(messages and disk operations\) together, those nearest the first failure: `+
+		`the \d+ entries and \d+ operations before them, up to [0-9.]+m?s, and the \d+ entries and \d+ operations after them, from [0-9.]+m?s on, are left out`, lines[0].Msg)
+	assert.Equal(t, 1000, len(lines)-1)
+	at := slices.IndexFunc(lines, func(l line) bool { return l.Name == "error" })
+	require.Positive(t, at, "the failure is kept")
+	assert.InDelta(t, 750, at, 5, "three quarters before it")
+	assert.InDelta(t, 1200+250/2, lines[len(lines)-1].Attrs["i"], 2, "a quarter after it, ticks and disk operations")
+}
+
+func TestTimelineMaxRefusesANegativeBound(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {}, simtest.TimelineMax(-1))
+	assert.False(t, res.OK())
+	assert.Contains(t, res.Report, "simtest.TimelineMax(-1): the number of entries must be at least 0 (0 keeps them all)")
 }

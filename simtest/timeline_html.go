@@ -22,9 +22,12 @@ import (
 // the devices' operations, which lane each host is, when the seed ended,
 // and the files the seed attached.
 type picture struct {
-	ops   []sim.Op
-	opAt  []int             // for each op, how many timeline entries came before it
-	hosts map[string]string // host -> lane
+	ops  []sim.Op
+	opAt []int // for each op, how many timeline entries came before it, those left out included
+	// cut is what the kept timeline left out, past its bound, keepMax.
+	cut     timelineCut
+	keepMax int
+	hosts   map[string]string // host -> lane
 	// machines holds the machine of each process a Topology placed, by
 	// the process's lane: the machine's disk is a lane of its own.
 	machines map[string]string
@@ -67,7 +70,8 @@ func (s *S) Drawing() bool {
 
 // picture gathers the seed's picture, as it ends.
 func (o *observer) picture() *picture {
-	p := &picture{ops: o.ops, opAt: o.opAt, end: o.w.Now(), attachments: o.attached, hosts: map[string]string{DriverHost: "driver"}}
+	o.trimTimeline()
+	p := &picture{ops: o.ops, opAt: o.opAt, cut: o.cut, keepMax: o.keepMax, end: o.w.Now(), attachments: o.attached, hosts: map[string]string{DriverHost: "driver"}}
 	if o.s != nil && o.s.cluster != nil {
 		for _, pr := range o.s.cluster.procs {
 			p.hosts[pr.peer.Host] = pr.peer.Name
@@ -157,7 +161,8 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 			lanes[l] = true
 			dop := timelinehtml.DiskOp{StartNS: int64(op.Start), EndNS: int64(op.End), Lane: l, What: strings.TrimPrefix(op.What, "disk "), File: op.File, Bytes: op.Bytes, Task: op.Task}
 			if op.Off >= 0 {
-				dop.Off = &op.Off
+				off := op.Off // not &op.Off, which would keep the whole op on the heap
+				dop.Off = &off
 			}
 			d.Disk = append(d.Disk, dop)
 		}
@@ -165,7 +170,11 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 	d.Lanes = append(d.Lanes, "driver")
 	delete(lanes, "driver")
 	d.Lanes = append(d.Lanes, laneOrder(slices.Collect(maps.Keys(lanes)), pic.machines)...)
+	if note := pic.cutNote(); note != "" {
+		d.Notes = append(d.Notes, note+".")
+	}
 	trimMessages(d, htmlMessageBudget)
+	trimDisk(d, htmlDiskBudget)
 	return d
 }
 
@@ -174,12 +183,46 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 // to open the page, and shows a wall of them.
 const htmlMessageBudget = 20_000
 
+// htmlDiskBudget is how many disk operations a page draws at most, as
+// htmlMessageBudget bounds its messages: a long seed's disks do hundreds
+// of thousands.
+const htmlDiskBudget = 20_000
+
 // trimMessages keeps the budget's worth of d's messages nearest its first
 // failure, or its end when none failed, and says on the page how many it
 // left out.
 func trimMessages(d *timelinehtml.Doc, budget int) {
-	if len(d.Messages) <= budget {
+	kept, left, at, where := nearest(d, d.Messages, budget, func(m timelinehtml.Message) (int64, int64) { return m.SentNS, m.ArrivedNS })
+	if left == 0 {
 		return
+	}
+	d.Messages = kept
+	d.MessagesLeftOut = left
+	d.Notes = append(d.Notes, fmt.Sprintf("%d of %d messages are drawn, those nearest %s (sent from %v on); the other %d are left out. -simtimeline=FILE on the replay line writes the whole timeline as JSON lines.",
+		budget, budget+left, where, time.Duration(at), left))
+}
+
+// trimDisk keeps the budget's worth of d's disk operations nearest its
+// first failure, or its end, as trimMessages does messages.
+func trimDisk(d *timelinehtml.Doc, budget int) {
+	kept, left, at, where := nearest(d, d.Disk, budget, func(op timelinehtml.DiskOp) (int64, int64) { return op.StartNS, op.EndNS })
+	if left == 0 {
+		return
+	}
+	d.Disk = kept
+	d.DiskLeftOut = left
+	d.Notes = append(d.Notes, fmt.Sprintf("%d of %d disk operations are drawn, those nearest %s (submitted from %v on); the other %d are left out. -simtimeline=FILE on the replay line writes them as JSON lines.",
+		budget, budget+left, where, time.Duration(at), left))
+}
+
+// nearest keeps, in their order, the budget's worth of items whose
+// stretch of time (span) is nearest d's first failure, or its end when
+// none failed: the items kept, how many it left out, the start of the
+// first kept, and what they are nearest ("the end", "the first
+// failure").
+func nearest[T any](d *timelinehtml.Doc, items []T, budget int, span func(T) (int64, int64)) (kept []T, left int, first int64, where string) {
+	if len(items) <= budget {
+		return items, 0, 0, ""
 	}
 	at, where := d.EndNS, "the end"
 	for _, e := range d.Events {
@@ -188,37 +231,34 @@ func trimMessages(d *timelinehtml.Doc, budget int) {
 			break
 		}
 	}
-	distance := func(m timelinehtml.Message) int64 {
-		switch {
-		case m.ArrivedNS < at:
-			return at - m.ArrivedNS
-		case m.SentNS > at:
-			return m.SentNS - at
+	distance := func(x T) int64 {
+		switch start, end := span(x); {
+		case end < at:
+			return at - end
+		case start > at:
+			return start - at
 		}
-		return 0 // in flight at the time
+		return 0 // under way at the time
 	}
-	order := make([]int, len(d.Messages))
+	order := make([]int, len(items))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Compare(distance(d.Messages[a]), distance(d.Messages[b]))
+		return cmp.Compare(distance(items[a]), distance(items[b]))
 	})
-	keep := make([]bool, len(d.Messages))
+	keep := make([]bool, len(items))
 	for _, i := range order[:budget] {
 		keep[i] = true
 	}
-	kept := make([]timelinehtml.Message, 0, budget)
-	for i, m := range d.Messages {
+	kept = make([]T, 0, budget)
+	for i, x := range items {
 		if keep[i] {
-			kept = append(kept, m)
+			kept = append(kept, x)
 		}
 	}
-	left := len(d.Messages) - budget
-	d.Messages = kept
-	d.MessagesLeftOut = left
-	d.Notes = append(d.Notes, fmt.Sprintf("%d of %d messages are drawn, those nearest %s (sent from %v on); the other %d are left out. -simtimeline=FILE on the replay line writes the whole timeline as JSON lines.",
-		budget, budget+left, where, time.Duration(kept[0].SentNS), left))
+	first, _ = span(kept[0])
+	return kept, len(items) - budget, first, where
 }
 
 // laneOrder sorts the lanes after the driver's: by name, numbers compared

@@ -117,6 +117,38 @@ func TestTrimMessages(t *testing.T) {
 	assert.Empty(t, d.Notes)
 }
 
+// A long seed's disks do hundreds of thousands of operations: the page
+// draws the budget's worth nearest the first failure, as it does
+// messages, and says so.
+func TestTrimDiskKeepsThoseNearestTheFailure(t *testing.T) {
+	ops := func(n int) []timelinehtml.DiskOp {
+		var out []timelinehtml.DiskOp
+		for i := range n {
+			out = append(out, timelinehtml.DiskOp{StartNS: int64(10 * i), EndNS: int64(10*i + 5), What: "write"})
+		}
+		return out
+	}
+	starts := func(ops []timelinehtml.DiskOp) []int64 {
+		var out []int64
+		for _, op := range ops {
+			out = append(out, op.StartNS)
+		}
+		return out
+	}
+	d := &timelinehtml.Doc{EndNS: 1000, Disk: ops(100), Events: []timelinehtml.Event{{AtNS: 502, Kind: timelinehtml.KindFailure}}}
+	trimDisk(d, 3)
+	assert.Equal(t, []int64{490, 500, 510}, starts(d.Disk))
+	assert.Equal(t, 97, d.DiskLeftOut)
+	require.Len(t, d.Notes, 1)
+	assert.Equal(t, "3 of 100 disk operations are drawn, those nearest the first failure (submitted from 490ns on); the other 97 are left out. -simtimeline=FILE on the replay line writes them as JSON lines.", d.Notes[0])
+
+	d = &timelinehtml.Doc{EndNS: 1000, Disk: ops(5)}
+	trimDisk(d, 5)
+	assert.Len(t, d.Disk, 5, "within the budget, all")
+	assert.Zero(t, d.DiskLeftOut)
+	assert.Empty(t, d.Notes)
+}
+
 // The network's manual faults are drawn as faults, its log lines as the
 // network's: a slow link's start is a fault, its end is not.
 func TestNetworkFaultsAreDrawnAsFaults(t *testing.T) {

@@ -128,6 +128,9 @@ func (w *World) ObserveTimeline(fn func(Entry)) {
 // (ObserveOps); like timeline entries they never enter the trace hash.
 type Op struct {
 	Kind OpKind
+	// Lost is set for a message that arrived at an end that could no
+	// longer take it (closed, reset, or its host without power).
+	Lost bool
 	// Start and End are when a message was sent and arrived, or when a
 	// disk operation was submitted and done.
 	Start, End time.Duration
@@ -149,9 +152,6 @@ type Op struct {
 	Off int64
 	// Task names the task that submitted a disk operation.
 	Task string
-	// Lost is set for a message that arrived at an end that could no
-	// longer take it (closed, reset, or its host without power).
-	Lost bool
 }
 
 // OpKind is what kind of operation an Op is.

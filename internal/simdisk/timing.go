@@ -77,10 +77,39 @@ func (d *Disk) schedule(kind opKind, n, off int64, verb, file, to string) time.D
 		if to != "" {
 			file += " -> " + to
 		}
-		d.w.Op(sim.Op{Kind: sim.OpDisk, Start: now, End: d.dev.busy + latency, From: d.addr, What: "disk " + verb, File: file, Bytes: n,
+		d.w.Op(sim.Op{Kind: sim.OpDisk, Start: now, End: d.dev.busy + latency, From: d.addr, What: opName(verb), File: file, Bytes: n,
 			Off: off, Task: d.w.CurrentTask()})
 	}
 	return d.dev.busy + latency
+}
+
+// opName is an operation's name in its sim.Op: "disk " and its verb,
+// made once for the verbs there are, not for every operation a long seed
+// observes.
+func opName(verb string) string {
+	switch verb {
+	case "read":
+		return "disk read"
+	case "write":
+		return "disk write"
+	case "sync":
+		return "disk sync"
+	case "truncate":
+		return "disk truncate"
+	case "open":
+		return "disk open"
+	case "stat":
+		return "disk stat"
+	case "readdir":
+		return "disk readdir"
+	case "mkdir":
+		return "disk mkdir"
+	case "remove":
+		return "disk remove"
+	case "rename":
+		return "disk rename"
+	}
+	return "disk " + verb
 }
 
 // maxService is the longest time one operation occupies a device, about

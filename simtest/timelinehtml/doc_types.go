@@ -22,6 +22,9 @@ type Doc struct {
 	// matters, and Notes say which.
 	MessagesLeftOut int      `json:"messages_left_out,omitempty"`
 	Disk            []DiskOp `json:"disk"`
+	// DiskLeftOut counts the seed's disk operations that are not among
+	// Disk, as MessagesLeftOut counts messages.
+	DiskLeftOut int `json:"disk_left_out,omitempty"`
 	// Spans are stretches of a lane's time, such as a process paused.
 	Spans []Span `json:"spans,omitempty"`
 	// Links are shown at the top of the page, such as a linearizability

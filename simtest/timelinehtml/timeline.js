@@ -72,7 +72,8 @@ var MoonpoolTimeline = (function () {
 		html("span", null, "seed " + doc.seed, meta);
 		html("span", null, "simulated " + fmtTime(end), meta);
 		html("span", null, lanes.length + " lanes, " + events.length + " events, " + messages.length + " messages" +
-			(doc.messages_left_out ? " (" + doc.messages_left_out + " more left out)" : "") + ", " + disk.length + " disk operations", meta);
+			(doc.messages_left_out ? " (" + doc.messages_left_out + " more left out)" : "") + ", " + disk.length + " disk operations" +
+			(doc.disk_left_out ? " (" + doc.disk_left_out + " more left out)" : ""), meta);
 		if (doc.replay) html("code", "mpt-replay", doc.replay, head);
 		(doc.notes || []).forEach(function (n) { html("p", "mpt-note", n, head); });
 		(doc.links || []).forEach(function (l) {
