@@ -50,7 +50,7 @@ func RestoreIdle(m *Module, c Config) (dirty, past int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := snap.restore(mod, m.globals); err != nil {
+	if err := snap.restore(mod, m.globals, 0); err != nil {
 		return 0, 0, err
 	}
 	rest, _ := mod.Memory().Read(uint32(len(snap.mem)), mod.Memory().Size()-uint32(len(snap.mem)))
@@ -60,4 +60,17 @@ func RestoreIdle(m *Module, c Config) (dirty, past int, err error) {
 		}
 	}
 	return dirty, len(rest), nil
+}
+
+// GrowIdleToLimit grows the memory of m's last idle instance to the
+// largest a memory can be, 4 GiB, as a process that used all of it would
+// leave it, and returns its pages.
+func GrowIdleToLimit(m *Module) (uint32, bool) {
+	m.idle.mu.Lock()
+	defer m.idle.mu.Unlock()
+	it := m.idle.list[len(m.idle.list)-1]
+	pages, _ := it.mod.Memory().Grow(0)
+	_, ok := it.mod.Memory().Grow(65536 - pages)
+	pages, _ = it.mod.Memory().Grow(0)
+	return pages, ok
 }

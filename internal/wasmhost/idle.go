@@ -21,7 +21,9 @@ import (
 // (internal/wasmbuild, memHunk) uses that memory before growing it.
 //
 // Only memories on a reservation (see memories) are kept, and only up to
-// maxIdleMemory: the restore clears all of the memory past the snapshot's.
+// maxIdleMemory. A kept memory gives its pages past the snapshot's and
+// idleKeep back to the kernel (linear.trim), so that the instance holds
+// no more than that while it waits, and the restore clears no more.
 type idlePool struct {
 	mu   sync.Mutex
 	list []idleInstance
@@ -37,7 +39,7 @@ const (
 	// simulation's processes of the program run at once, on each worker.
 	maxIdle = 16
 	// maxIdleMemory is the largest memory an instance may have to be
-	// kept: clearing it costs as much at the next start as instantiating.
+	// kept.
 	maxIdleMemory = 256 << 20
 )
 
@@ -59,7 +61,8 @@ func (p *idlePool) take() (api.Module, *linear) {
 // put keeps mod, whose process ended, unless the pool is full or its
 // memory too large; it reports whether it kept it.
 func (p *idlePool) put(mod api.Module, mem *linear) bool {
-	if mod.Memory().Size() > maxIdleMemory {
+	// In pages: Size is a uint32 and reads 0 for a memory of 4 GiB.
+	if pages, _ := mod.Memory().Grow(0); uint64(pages)*pageSize > maxIdleMemory {
 		return false
 	}
 	p.mu.Lock()

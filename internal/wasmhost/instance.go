@@ -193,8 +193,22 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	var mod api.Module
 	var mem *linear
 	var err error
+	restored := false
 	if snap != nil {
 		mod, mem = m.idle.take()
+	}
+	if mod != nil {
+		zeroFrom := mem.zeroFrom
+		mem.zeroFrom = 0
+		if snap.restore(mod, m.globals, zeroFrom) == nil {
+			restored = true
+		} else {
+			// An idle instance that cannot take this snapshot (its
+			// memory is at the limit): a new one can.
+			mem.end()
+			_ = mod.Close(context.WithoutCancel(in.ctx))
+			mod, mem = nil, nil
+		}
 	}
 	if mod == nil {
 		mod, mem, err = m.instantiate(in.ctx, snap)
@@ -221,8 +235,11 @@ func (m *Module) Run(ctx context.Context, p providers.Providers, c Config) error
 	entry := mod.ExportedFunction("_start")
 	switch {
 	case snap != nil:
-		if err := snap.restore(mod, m.globals); err != nil {
-			return err
+		if !restored {
+			if err := snap.restore(mod, m.globals, 0); err != nil {
+				in.idle = nil // nor may a later process start in it
+				return err
+			}
 		}
 		entry = mod.ExportedFunction(mainExport)
 	case m.reactor:
@@ -358,6 +375,9 @@ func (in *instance) closeAll() {
 			e.drop()
 			in.fds[i] = nil
 		}
+	}
+	if in.idle != nil && !in.mod.IsClosed() {
+		in.mem.trim()
 	}
 	if in.idle != nil && !in.mod.IsClosed() && in.idle.put(in.mod, in.mem) {
 		return

@@ -169,6 +169,27 @@ type linear struct {
 	started      bool   // the instance has its first memory
 	data         []span // what the instance's start writes over
 	whole        bool   // and not only in its first memory
+	// zeroFrom, when not zero, is where the memory reads zeros from on,
+	// as trim left it: the next restore clears no further.
+	zeroFrom uint64
+}
+
+// idleKeep is how much of an idle instance's memory past its first
+// snapshot stays resident: clearing it costs about what instantiating does.
+const idleKeep = 16 << 20
+
+// trim gives back the pages of an idle instance's memory past its first
+// snapshot and idleKeep, which then read as zeros.
+func (l *linear) trim() {
+	l.ms.mu.Lock()
+	defer l.ms.mu.Unlock()
+	if l.r == nil || len(l.data) == 0 {
+		return
+	}
+	lo := (l.data[len(l.data)-1].hi + idleKeep + openStep - 1) / openStep * openStep
+	if lo < l.r.open && discard(l.r.mem[lo:l.r.open]) {
+		l.zeroFrom = lo
+	}
 }
 
 func (l *linear) Reallocate(size uint64) []byte {

@@ -172,7 +172,7 @@ func (m *Module) takeSnapshot(c Config) (*snapshot, error) {
 
 // restore gives mod, just instantiated or idle, the snapshot's memory
 // and globals.
-func (s *snapshot) restore(mod api.Module, globals []string) error {
+func (s *snapshot) restore(mod api.Module, globals []string, zeroFrom uint64) error {
 	mem := mod.Memory()
 	if size := uint32(len(s.mem)); mem.Size() < size {
 		if _, ok := mem.Grow((size - mem.Size()) / pageSize); !ok {
@@ -186,7 +186,11 @@ func (s *snapshot) restore(mod api.Module, globals []string) error {
 	copy(b, s.mem)
 	if size := mem.Size(); size > uint32(len(s.mem)) {
 		// An instance that an earlier process ran in (idlePool).
-		rest, ok := mem.Read(uint32(len(s.mem)), size-uint32(len(s.mem)))
+		end := uint64(size)
+		if zeroFrom > uint64(len(s.mem)) {
+			end = min(end, zeroFrom)
+		}
+		rest, ok := mem.Read(uint32(len(s.mem)), uint32(end)-uint32(len(s.mem)))
 		if !ok {
 			return errors.New("wasmhost: cannot clear a memory past its snapshot")
 		}

@@ -119,3 +119,24 @@ func TestAnIdleInstanceStartsTheProgramAsANewOne(t *testing.T) {
 	assert.Greater(t, past, 24<<20)
 	assert.Zero(t, dirty)
 }
+
+// An instance a process left with all the memory a program can have, 4
+// GiB, where the memory's size in bytes no longer fits its uint32, is not
+// one a later process fails to start in.
+func TestAnInstanceAtTheMemoryLimitStartsNoProcess(t *testing.T) {
+	guestModule(t)
+	mod, err := wasmhost.CompileFile(context.Background(), guest.path, wasmhost.Options{CacheDir: wasmhost.DefaultCacheDir()})
+	require.NoError(t, err)
+	defer mod.Close(context.Background())
+	simtest.Run(t, func(s *simtest.S) {
+		c := wasmhost.Config{Args: []string{"guest", "nothing"}}
+		require.NoError(s, mod.Run(s.Context(), s.Providers(), c))
+		pages, ok := wasmhost.GrowIdleToLimit(mod)
+		require.True(s, ok)
+		require.EqualValues(s, 65536, pages)
+		for range 2 {
+			require.NoError(s, mod.Run(s.Context(), s.Providers(), c), "a start after the instance at the limit")
+			assert.NotContains(s, wasmhost.IdleMemories(mod), uint32(0), "a new instance took its place")
+		}
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+}
