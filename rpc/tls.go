@@ -15,7 +15,9 @@ import (
 // newTLSConfig copies cfg, with the Time provider's clock where cfg has
 // none, so that certificates are checked against simulated time in a
 // simulation. It refuses a listening transport a configuration with no
-// certificate to present.
+// certificate to present. A configuration that GetConfigForClient
+// returns gets the same clock and the same checks, as it is used in
+// cfg's place.
 //
 // In a simulation it also refuses certificates with ECDSA keys: an ECDSA
 // signature's DER encoding varies in length from one handshake to the
@@ -26,12 +28,19 @@ func newTLSConfig(cfg *tls.Config, now func() time.Time, listens, sim bool) (*tl
 	if listens && len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
 		return nil, errors.New("rpc: Config.TLS has no certificate, and the transport listens, so no caller could complete a handshake with it; set TLS.Certificates (or GetCertificate)")
 	}
+	return prepareTLS(cfg, now, sim, func(field string) string { return "Config.TLS." + field })
+}
+
+// prepareTLS is newTLSConfig's work on cfg, whose fields name names in
+// errors:
+// a copy with now as its clock where it has none, refused (in a
+// simulation) for an ECDSA key among its Certificates, and whose
+// GetConfigForClient returns configurations prepared the same way.
+func prepareTLS(cfg *tls.Config, now func() time.Time, sim bool, name func(field string) string) (*tls.Config, error) {
 	if sim {
-		for i, c := range cfg.Certificates {
-			if s, ok := c.PrivateKey.(crypto.Signer); ok {
-				if _, ok := s.Public().(*ecdsa.PublicKey); ok {
-					return nil, fmt.Errorf("rpc: Config.TLS.Certificates[%d] has an ECDSA key, whose signatures vary in length from one handshake to the next, so a seed would not run the same twice in a simulation; give the simulation's certificates Ed25519 (or RSA) keys", i)
-				}
+		for i := range cfg.Certificates {
+			if err := refuseECDSA(&cfg.Certificates[i], name(fmt.Sprintf("Certificates[%d]", i))); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -39,7 +48,39 @@ func newTLSConfig(cfg *tls.Config, now func() time.Time, listens, sim bool) (*tl
 	if cfg.Time == nil {
 		cfg.Time = now
 	}
+	if get := cfg.GetConfigForClient; get != nil {
+		// crypto/tls uses the configuration returned in cfg's place,
+		// Time and all: without this, a nil Time there is the wall
+		// clock's, even in a simulation.
+		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+			c, err := get(hello)
+			if c == nil || err != nil {
+				return c, err
+			}
+			return prepareTLS(c, now, sim, returned)
+		}
+	}
 	return cfg, nil
+}
+
+// returned names field of a configuration that GetConfigForClient
+// returned.
+func returned(field string) string {
+	return field + " of the configuration that Config.TLS.GetConfigForClient returned"
+}
+
+// refuseECDSA says why c, named what, cannot serve in a simulation when
+// its key is ECDSA; nil otherwise.
+func refuseECDSA(c *tls.Certificate, what string) error {
+	if c == nil {
+		return nil
+	}
+	if s, ok := c.PrivateKey.(crypto.Signer); ok {
+		if _, ok := s.Public().(*ecdsa.PublicKey); ok {
+			return fmt.Errorf("rpc: %s has an ECDSA key, whose signatures vary in length from one handshake to the next, so a seed would not run the same twice in a simulation; give the simulation's certificates Ed25519 (or RSA) keys", what)
+		}
+	}
+	return nil
 }
 
 // secure wraps nc, a connection just dialled (to host) or accepted, in

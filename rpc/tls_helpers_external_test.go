@@ -5,13 +5,16 @@
 package rpc_test
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"log/slog"
 	"math/big"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,11 +67,18 @@ func (ca *testCA) issue(t testing.TB, name string, notAfter time.Time, hosts ...
 	if notAfter.IsZero() {
 		notAfter = time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
+	return ca.issueBetween(t, name, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), notAfter, hosts...)
+}
+
+// issueBetween signs a certificate as issue does, valid from notBefore
+// until notAfter.
+func (ca *testCA) issueBetween(t testing.TB, name string, notBefore, notAfter time.Time, hosts ...string) tls.Certificate {
+	t.Helper()
 	key := testKey(ca.cert.Subject.CommonName + "/" + name)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
 		Subject:      pkix.Name{CommonName: name},
-		NotBefore:    time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotBefore:    notBefore,
 		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
@@ -94,4 +104,45 @@ func mutualTLS(ca *testCA, cert tls.Certificate) *tls.Config {
 		ClientCAs:    ca.pool,
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 	}
+}
+
+// A logRecorder is a slog.Handler that keeps what is logged, for a test
+// to read: each record as its message and its attributes' values.
+type logRecorder struct {
+	mu   sync.Mutex
+	recs []loggedRecord
+}
+
+type loggedRecord struct {
+	level slog.Level
+	text  string
+}
+
+func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
+
+func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
+	text := rec.Message
+	rec.Attrs(func(a slog.Attr) bool {
+		text += " " + a.Key + "=" + a.Value.String()
+		return true
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recs = append(r.recs, loggedRecord{rec.Level, text})
+	return nil
+}
+
+// at returns what was logged at level.
+func (r *logRecorder) at(level slog.Level) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, rec := range r.recs {
+		if rec.level == level {
+			out = append(out, rec.text)
+		}
+	}
+	return out
 }

@@ -98,7 +98,8 @@ type Config struct {
 	// server, presenting Certificates and, with ClientAuth set to
 	// tls.RequireAndVerifyClientCert, requiring a caller's certificate
 	// signed by one of ClientCAs. A nil Time is the Time provider's
-	// clock, so that a simulation checks validity at simulated time. The
+	// clock, so that a simulation checks validity at simulated time, in
+	// a configuration that GetConfigForClient returns too. The
 	// TLS handshake comes before the hello, within ConnectTimeout; one
 	// that fails fails the connect, which is retried with backoff, and a
 	// call that times out says why (an unknown authority, a name or a

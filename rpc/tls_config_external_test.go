@@ -1,0 +1,75 @@
+package rpc_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/rpc"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// ecdsaCert is a certificate with a P-256 key: what a simulation
+// refuses, wherever the certificate comes from, before crypto/tls reads
+// its bytes (which are none here).
+func ecdsaCert(t testing.TB) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	return tls.Certificate{Certificate: [][]byte{{0}}, PrivateKey: key}
+}
+
+// loggedServer is a transport on 10.0.0.1:4500 serving double, with
+// srvTLS, whose log is kept.
+func loggedServer(s *simtest.S, srvTLS *tls.Config) (*rpc.Transport, *logRecorder) {
+	log := &logRecorder{}
+	p := s.HostProviders("10.0.0.1")
+	p.Logger = slog.New(log)
+	server, err := rpc.NewTransport(s.Context(), p, rpc.Config{Listen: ":4500", TLS: srvTLS})
+	require.NoError(s, err)
+	_, err = rpc.Serve(server, rpc.WellKnown(1), double)
+	require.NoError(s, err)
+	return server, log
+}
+
+// A configuration that GetConfigForClient returns is used in place of
+// Config.TLS, so it gets what Config.TLS gets: the Time provider's clock
+// where its Time is nil (certificates valid for an hour either side of
+// simulated time pass, which the wall clock, years later, would not),
+// and in a simulation the refusal of ECDSA keys.
+func TestTLSGetConfigForClientIsPreparedToo(t *testing.T) {
+	ca := newCA(t, "test CA")
+	simtest.Run(t, func(s *simtest.S) {
+		now := s.Providers().Time.Now()
+		srvCert := ca.issueBetween(s, "server", now.Add(-time.Hour), now.Add(time.Hour), "10.0.0.1")
+		clCert := ca.issueBetween(s, "client", now.Add(-time.Hour), now.Add(time.Hour))
+		inner := mutualTLS(ca, srvCert)
+		server, _ := loggedServer(s, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return inner, nil }})
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{TLS: mutualTLS(ca, clCert)})
+		require.NoError(s, err)
+		r, err := rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(1)).GetReply(within(s, 5*time.Second), client, echoReq{4})
+		require.NoError(s, err, "the client's certificate is valid at simulated time")
+		assert.Equal(s, 8, r.N)
+		assert.Nil(s, inner.Time, "the configuration returned is left as it was")
+	}, quiet...)
+
+	ec := ecdsaCert(t)
+	simtest.Run(t, func(s *simtest.S) {
+		inner := mutualTLS(ca, ec)
+		server, log := loggedServer(s, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return inner, nil }})
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{TLS: mutualTLS(ca, ca.issue(s, "client", time.Time{}))})
+		require.NoError(s, err)
+		_, err = rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(1)).GetReply(within(s, 2*time.Second), client, echoReq{4})
+		require.Error(s, err)
+		warns := log.at(slog.LevelWarn)
+		require.NotEmpty(s, warns)
+		assert.Contains(s, warns[0], "rpc: Certificates[0] of the configuration that Config.TLS.GetConfigForClient returned has an ECDSA key")
+	}, quiet...)
+}
