@@ -32,10 +32,10 @@ func newTLSConfig(cfg *tls.Config, now func() time.Time, listens, sim bool) (*tl
 }
 
 // prepareTLS is newTLSConfig's work on cfg, whose fields name names in
-// errors:
-// a copy with now as its clock where it has none, refused (in a
-// simulation) for an ECDSA key among its Certificates, and whose
-// GetConfigForClient returns configurations prepared the same way.
+// errors: a copy with now as its clock where it has none, whose
+// GetConfigForClient returns configurations prepared the same way; in a
+// simulation, refused for an ECDSA key among its Certificates, and whose
+// GetCertificate and GetClientCertificate fail the handshake on one.
 func prepareTLS(cfg *tls.Config, now func() time.Time, sim bool, name func(field string) string) (*tls.Config, error) {
 	if sim {
 		for i := range cfg.Certificates {
@@ -58,6 +58,32 @@ func prepareTLS(cfg *tls.Config, now func() time.Time, sim bool, name func(field
 				return c, err
 			}
 			return prepareTLS(c, now, sim, returned)
+		}
+	}
+	if !sim {
+		return cfg, nil
+	}
+	// The certificates the callbacks choose are checked as they are
+	// chosen: one with an ECDSA key fails the handshake, the same way
+	// every time, saying why.
+	if get := cfg.GetCertificate; get != nil {
+		what := "the certificate that " + name("GetCertificate") + " returned"
+		cfg.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			c, err := get(hello)
+			if err == nil {
+				err = refuseECDSA(c, what)
+			}
+			return c, err
+		}
+	}
+	if get := cfg.GetClientCertificate; get != nil {
+		what := "the certificate that " + name("GetClientCertificate") + " returned"
+		cfg.GetClientCertificate = func(req *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			c, err := get(req)
+			if err == nil {
+				err = refuseECDSA(c, what)
+			}
+			return c, err
 		}
 	}
 	return cfg, nil
@@ -223,6 +249,8 @@ func alertFix(alert string, dialler bool) string {
 		return fmt.Sprintf("it does not accept %s; add the CA that signed it to its Config.TLS.%s, or give this transport a certificate that CA signed", mine, theirs)
 	case "tls: expired certificate":
 		return fmt.Sprintf("%s has expired or is not valid yet by its clock; renew it", mine)
+	case "tls: internal error":
+		return "it failed on its side of the handshake (its certificate or configuration could not serve); its log says why"
 	}
 	return "both ends need TLS configurations that agree (versions, cipher suites, certificates)"
 }

@@ -73,3 +73,52 @@ func TestTLSGetConfigForClientIsPreparedToo(t *testing.T) {
 		assert.Contains(s, warns[0], "rpc: Certificates[0] of the configuration that Config.TLS.GetConfigForClient returned has an ECDSA key")
 	}, quiet...)
 }
+
+// In a simulation, a certificate with an ECDSA key is refused whichever
+// way it arrives: one that GetCertificate or GetClientCertificate
+// returns fails the handshake, every time, saying why (in the server's
+// log, and in the error of the client's call), where it would otherwise
+// make a seed's path vary from run to run. The key is a real P-256 one,
+// which crypto/tls would take.
+func TestTLSRefusesECDSAFromCallbacksInASimulation(t *testing.T) {
+	ca := newCA(t, "test CA")
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	always := time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC)
+	srvEC := ca.issueKey(t, "server", key, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), always, "10.0.0.1")
+	clEC := ca.issueKey(t, "client", key, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), always)
+	call := func(s *simtest.S, server *rpc.Transport, clTLS *tls.Config) error {
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{TLS: clTLS})
+		require.NoError(s, err)
+		_, err = rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(1)).GetReply(within(s, 2*time.Second), client, echoReq{4})
+		return err
+	}
+
+	t.Run("GetCertificate", func(t *testing.T) {
+		simtest.Run(t, func(s *simtest.S) {
+			srvTLS := mutualTLS(ca, srvEC)
+			srvTLS.Certificates = nil
+			srvTLS.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &srvEC, nil }
+			server, log := loggedServer(s, srvTLS)
+			err := call(s, server, mutualTLS(ca, ca.issue(s, "client", time.Time{})))
+			require.Error(s, err)
+			assert.ErrorContains(s, err, "it refused this transport (tls: internal error); it failed on its side of the handshake")
+			assert.ErrorContains(s, err, "its log says why")
+			warns := log.at(slog.LevelWarn)
+			require.NotEmpty(s, warns)
+			assert.Contains(s, warns[0], "rpc: the certificate that Config.TLS.GetCertificate returned has an ECDSA key, whose signatures vary in length")
+		}, quiet...)
+	})
+	t.Run("GetClientCertificate", func(t *testing.T) {
+		simtest.Run(t, func(s *simtest.S) {
+			server, _ := loggedServer(s, mutualTLS(ca, ca.issue(s, "server", time.Time{}, "10.0.0.1")))
+			clTLS := mutualTLS(ca, clEC)
+			clTLS.Certificates = nil
+			clTLS.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &clEC, nil }
+			err := call(s, server, clTLS)
+			require.Error(s, err)
+			assert.ErrorContains(s, err, "rpc: the certificate that Config.TLS.GetClientCertificate returned has an ECDSA key")
+			assert.ErrorContains(s, err, "give the simulation's certificates Ed25519 (or RSA) keys")
+		}, quiet...)
+	})
+}

@@ -6,6 +6,7 @@ package rpc_test
 
 import (
 	"context"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/tls"
@@ -74,7 +75,12 @@ func (ca *testCA) issue(t testing.TB, name string, notAfter time.Time, hosts ...
 // until notAfter.
 func (ca *testCA) issueBetween(t testing.TB, name string, notBefore, notAfter time.Time, hosts ...string) tls.Certificate {
 	t.Helper()
-	key := testKey(ca.cert.Subject.CommonName + "/" + name)
+	return ca.issueKey(t, name, testKey(ca.cert.Subject.CommonName+"/"+name), notBefore, notAfter, hosts...)
+}
+
+// issueKey signs a certificate as issueBetween does, for key.
+func (ca *testCA) issueKey(t testing.TB, name string, key crypto.Signer, notBefore, notAfter time.Time, hosts ...string) tls.Certificate {
+	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
 		Subject:      pkix.Name{CommonName: name},
