@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -286,7 +287,11 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 	dec := wire.NewDecoder(counter{c}, t.cfg.MaxPayload)
 	tok, p, err := dec.Next()
 	var werr *wire.Error
+	tc, secured := c.nc.(*tls.Conn)
 	switch {
+	case secured && dialler && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)):
+		// The peer speaks TLS: its handshake with this end completed.
+		return nil, 0, closedAfterTLS(tc, err, t.tls.Certificates != nil || t.tls.GetClientCertificate != nil)
 	case errors.Is(err, io.EOF):
 		return nil, 0, fmt.Errorf("rpc: %s closed the connection during the handshake (if it uses TLS, set Config.TLS here too): %w", c.nc.RemoteAddr(), io.ErrUnexpectedEOF)
 	case errors.As(err, &werr) && (werr.Kind == wire.TooLarge || werr.Kind == wire.TooShort):
@@ -296,7 +301,7 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 		first := binary.LittleEndian.AppendUint32(nil, uint32(werr.Length))
 		return nil, 0, fmt.Errorf("rpc: the first bytes from %s (%q) do not begin a hello frame: what answers there does not speak this protocol, or the bytes were corrupted on the way; check the address: %w", c.nc.RemoteAddr(), first, wire.ErrBadFrame)
 	case err != nil:
-		if _, ok := c.nc.(*tls.Conn); ok {
+		if secured {
 			if why := tlsFailure(c.nc.RemoteAddr(), err, dialler, t.p.Time.Now()); why != nil {
 				return nil, 0, why
 			}

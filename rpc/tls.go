@@ -234,6 +234,27 @@ func tlsFailure(remote net.Addr, err error, dialler bool, now time.Time) error {
 	return nil
 }
 
+// closedAfterTLS says what it means that tc's server closed the
+// connection (err) once the TLS handshake was done, before its hello;
+// hasCert is whether this transport has a client certificate to give.
+// In TLS 1.3 a client's handshake is done before the server has checked
+// the client's certificate, and the alert with which a server refuses it
+// is lost when its close resets the connection with the client's hello
+// unread: a refusal is then most likely, and the server's log says why.
+func closedAfterTLS(tc *tls.Conn, err error, hasCert bool) error {
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	remote := tc.RemoteAddr()
+	switch {
+	case tc.ConnectionState().Version != tls.VersionTLS13:
+		return fmt.Errorf("rpc: %s closed the connection after the TLS handshake, before its hello; it may be shutting down (its log says more): %w", remote, err)
+	case !hasCert:
+		return fmt.Errorf("rpc: %s closed the connection after the TLS handshake, before its hello: it most likely requires a client certificate, and this transport has none (its log says why); set Config.TLS.Certificates to one that one of its Config.TLS.ClientCAs signed: %w", remote, err)
+	}
+	return fmt.Errorf("rpc: %s closed the connection after the TLS handshake, before its hello: it most likely refused this transport's client certificate (its log says why): one that none of its Config.TLS.ClientCAs signed (this transport then sends none), or that its own checks refused; give this transport one that its ClientCAs take: %w", remote, err)
+}
+
 // alertFix says what to change about alert, the text of an alert that
 // the other end sent during the handshake.
 func alertFix(alert string, dialler bool) string {
