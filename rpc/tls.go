@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 )
 
@@ -121,7 +122,7 @@ func (t *Transport) secure(nc net.Conn, host string, dialled bool) (net.Conn, *s
 		nc = sb
 	}
 	if !dialled {
-		return tls.Server(nc, t.tls), sb
+		return tls.Server(&heardConn{Conn: nc}, t.tls), sb
 	}
 	cfg := t.tls
 	if cfg.ServerName == "" {
@@ -129,6 +130,34 @@ func (t *Transport) secure(nc net.Conn, host string, dialled bool) (net.Conn, *s
 		cfg.ServerName = host
 	}
 	return tls.Client(nc, cfg), sb
+}
+
+// A heardConn is an accepted connection under TLS, which notes whether
+// a byte came from the caller: one that closes before it sent any is a
+// health check or a port scan, not a caller refused.
+type heardConn struct {
+	net.Conn
+	heard bool
+}
+
+func (h *heardConn) Read(p []byte) (int, error) {
+	n, err := h.Conn.Read(p)
+	if n > 0 {
+		h.heard = true
+	}
+	return n, err
+}
+
+// silent reports whether nc, accepted under TLS, ended with err before
+// its caller sent a byte: closed or reset, not stalled until the
+// deadline.
+func silent(nc net.Conn, err error) bool {
+	tc, ok := nc.(*tls.Conn)
+	if !ok {
+		return false
+	}
+	h, ok := tc.NetConn().(*heardConn)
+	return ok && !h.heard && !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // A sealBuffer is what a TLS connection writes to in a simulation, once

@@ -161,3 +161,27 @@ func TestTLSRefusedClientIsToldSoAfterItsHandshake(t *testing.T) {
 		})
 	}
 }
+
+// In a simulation too, a connection closed before it sent anything is
+// logged at Debug, not warned of.
+func TestTLSProbesAreNotWarnedOfInASimulation(t *testing.T) {
+	ca := newCA(t, "test CA")
+	simtest.Run(t, func(s *simtest.S) {
+		server, log := loggedServer(s, mutualTLS(ca, ca.issue(s, "server", time.Time{}, "10.0.0.1")))
+		prober := s.HostProviders("10.0.0.3").Network
+		for range 5 {
+			c, err := prober.Dial(s.Context(), server.Addr())
+			require.NoError(s, err)
+			require.NoError(s, c.Close())
+		}
+		s.Sleep(time.Second)
+		assert.Empty(s, log.at(slog.LevelWarn))
+		n := 0
+		for _, l := range log.at(slog.LevelDebug) {
+			if strings.Contains(l, "rpc: an inbound connection closed before it sent anything") {
+				n++
+			}
+		}
+		assert.Equal(s, 5, n)
+	}, quiet...)
+}

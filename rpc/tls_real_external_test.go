@@ -3,7 +3,10 @@ package rpc_test
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"log/slog"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,4 +104,47 @@ func TestTLSRealLoopback(t *testing.T) {
 func TestTLSListenerNeedsACertificate(t *testing.T) {
 	_, err := rpc.NewTransport(context.Background(), providers.Real(), rpc.Config{Listen: "127.0.0.1:0", TLS: &tls.Config{}})
 	require.ErrorContains(t, err, "rpc: Config.TLS has no certificate, and the transport listens")
+}
+
+// A TCP health check or a port scan (connect, close, nothing sent) is
+// no refused caller: a TLS server logs it at Debug, where ten of them
+// logged ten warnings; a caller that sends something other than TLS is
+// still warned of.
+func TestTLSProbesAreNotWarnedOf(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ca := newCA(t, "test CA")
+	log := &logRecorder{}
+	p := providers.Real()
+	p.Logger = slog.New(log)
+	srv, err := rpc.NewTransport(context.Background(), p, rpc.Config{Listen: "127.0.0.1:0", TLS: mutualTLS(ca, ca.issue(t, "server", time.Time{}, "127.0.0.1"))})
+	require.NoError(t, err)
+	defer srv.Close()
+	probed := func() int {
+		n := 0
+		for _, l := range log.at(slog.LevelDebug) {
+			if strings.Contains(l, "rpc: an inbound connection closed before it sent anything") {
+				n++
+			}
+		}
+		return n
+	}
+	for range 10 {
+		c, err := net.Dial("tcp", srv.Addr())
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+	}
+	require.Eventually(t, func() bool { return probed() == 10 }, 10*time.Second, 5*time.Millisecond)
+	assert.Empty(t, log.at(slog.LevelWarn))
+
+	c, err := net.Dial("tcp", srv.Addr())
+	require.NoError(t, err)
+	_, err = c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	require.NoError(t, err)
+	_, _ = io.ReadAll(c) // until the server closes (or resets) it, having logged why
+	require.NoError(t, c.Close())
+	warns := log.at(slog.LevelWarn)
+	require.Len(t, warns, 1)
+	assert.Contains(t, warns[0], "rpc: an inbound connection failed its handshake")
+	assert.Equal(t, 10, probed())
+	require.NoError(t, srv.Close())
 }

@@ -554,7 +554,12 @@ func (t *Transport) accept(ctx context.Context) error {
 			}()
 			dec, _, err := c.handshake(ctx, false)
 			if err != nil {
-				if t.tls != nil {
+				switch {
+				case silent(c.nc, err):
+					// A health check, a port scan: not worth a
+					// warning each time (plaintext logs none).
+					t.log.Debug("rpc: an inbound connection closed before it sent anything", "remote", nc.RemoteAddr(), "err", err)
+				case t.tls != nil:
 					// The caller learns little more than that it was
 					// refused: the reason is for this end's log.
 					t.log.Warn("rpc: an inbound connection failed its handshake", "remote", nc.RemoteAddr(), "err", err)
