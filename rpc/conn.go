@@ -270,7 +270,7 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 		return nil, 0, err
 	}
 	if tc, ok := c.nc.(*tls.Conn); ok {
-		if err := tlsHandshake(tc, dialler, t.p.Time.Now()); err != nil {
+		if err := tlsHandshake(tc, t.tls, dialler, t.p.Time.Now(), t.cfg.ConnectTimeout); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -291,7 +291,7 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 	switch {
 	case secured && dialler && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)):
 		// The peer speaks TLS: its handshake with this end completed.
-		return nil, 0, closedAfterTLS(tc, err, t.tls.Certificates != nil || t.tls.GetClientCertificate != nil)
+		return nil, 0, closedAfterTLS(tc, err, hasClientCert(t.tls))
 	case errors.Is(err, io.EOF):
 		return nil, 0, fmt.Errorf("rpc: %s closed the connection during the handshake (if it uses TLS, set Config.TLS here too): %w", c.nc.RemoteAddr(), io.ErrUnexpectedEOF)
 	case errors.As(err, &werr) && (werr.Kind == wire.TooLarge || werr.Kind == wire.TooShort):
@@ -300,9 +300,11 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 		// something else (an HTTP server answering "HTTP/1.1 400").
 		first := binary.LittleEndian.AppendUint32(nil, uint32(werr.Length))
 		return nil, 0, fmt.Errorf("rpc: the first bytes from %s (%q) do not begin a hello frame: what answers there does not speak this protocol, or the bytes were corrupted on the way; check the address: %w", c.nc.RemoteAddr(), first, wire.ErrBadFrame)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, 0, fmt.Errorf("rpc: %s sent no hello within Config.ConnectTimeout (%v): it may be overloaded, or not speak this protocol; check the address, or raise Config.ConnectTimeout: %w", c.nc.RemoteAddr(), t.cfg.ConnectTimeout, err)
 	case err != nil:
 		if secured {
-			if why := tlsFailure(c.nc.RemoteAddr(), err, dialler, t.p.Time.Now()); why != nil {
+			if why := tlsFailure(c.nc.RemoteAddr(), err, dialler, hasClientCert(t.tls), t.p.Time.Now()); why != nil {
 				return nil, 0, why
 			}
 		}

@@ -210,25 +210,39 @@ func closeConn(nc net.Conn) error {
 }
 
 // tlsHandshake runs tc's TLS handshake, within the deadline the caller
-// set (Handshake, not HandshakeContext, which would start a goroutine to
-// watch its context), and says what a failure means and how to fix it.
-func tlsHandshake(tc *tls.Conn, dialler bool, now time.Time) error {
+// set, timeout from now (Handshake, not HandshakeContext, which would
+// start a goroutine to watch its context), and says what a failure means
+// and how to fix it.
+func tlsHandshake(tc *tls.Conn, cfg *tls.Config, dialler bool, now time.Time, timeout time.Duration) error {
 	err := tc.Handshake()
 	if err == nil {
 		return nil
 	}
-	if why := tlsFailure(tc.RemoteAddr(), err, dialler, now); why != nil {
+	if errors.Is(err, os.ErrDeadlineExceeded) && !dialler {
+		return fmt.Errorf("rpc: TLS handshake with %s failed: the caller did not complete it within Config.ConnectTimeout (%v); it may not speak TLS (set Config.TLS on both ends, or neither), or be slow: %w", tc.RemoteAddr(), timeout, err)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("rpc: TLS handshake with %s failed: it did not answer within Config.ConnectTimeout (%v); what answers there may not speak TLS (set Config.TLS on both ends, or neither), or may be overloaded: check the address, or raise Config.ConnectTimeout: %w", tc.RemoteAddr(), timeout, err)
+	}
+	if why := tlsFailure(tc.RemoteAddr(), err, dialler, hasClientCert(cfg), now); why != nil {
 		return why
 	}
 	return fmt.Errorf("rpc: TLS handshake with %s failed: %w", tc.RemoteAddr(), err)
 }
 
+// hasClientCert reports whether cfg has a certificate to give a server
+// that asks for one.
+func hasClientCert(cfg *tls.Config) bool {
+	return len(cfg.Certificates) > 0 || cfg.GetClientCertificate != nil
+}
+
 // tlsFailure says what err, an error of the TLS handshake with remote or
 // of the first read after it, means and how to fix it; nil when err is
-// none that it knows. In TLS 1.3 a client's handshake is done before its
-// server has checked the client's certificate, so the server's refusal
-// of it comes to the client's first read, the hello's.
-func tlsFailure(remote net.Addr, err error, dialler bool, now time.Time) error {
+// none that it knows. hasCert is whether this transport has a client
+// certificate. In TLS 1.3 a client's handshake is done before its server
+// has checked the client's certificate, so the server's refusal of it
+// comes to the client's first read, the hello's.
+func tlsFailure(remote net.Addr, err error, dialler, hasCert bool, now time.Time) error {
 	var (
 		unknown  x509.UnknownAuthorityError
 		hostname x509.HostnameError
@@ -252,7 +266,7 @@ func tlsFailure(remote net.Addr, err error, dialler bool, now time.Time) error {
 			remote, whose, invalid.Cert.NotBefore.UTC(), invalid.Cert.NotAfter.UTC(), now.UTC(), err)
 	case errors.As(err, &op) && op.Op == "remote error":
 		// The alert's type is crypto/tls's own; its text names it.
-		return fmt.Errorf("rpc: TLS handshake with %s failed: it refused this transport (%v); %s: %w", remote, op.Err, alertFix(op.Err.Error(), dialler), err)
+		return fmt.Errorf("rpc: TLS handshake with %s failed: it refused this transport (%v); %s: %w", remote, op.Err, alertFix(op.Err.Error(), dialler, hasCert), err)
 	case errors.As(err, &recHdr):
 		return fmt.Errorf("rpc: TLS handshake with %s failed: it does not answer in TLS; set Config.TLS on both ends, or neither: %w", remote, err)
 	case errors.Is(err, io.EOF):
@@ -279,14 +293,15 @@ func closedAfterTLS(tc *tls.Conn, err error, hasCert bool) error {
 	case tc.ConnectionState().Version != tls.VersionTLS13:
 		return fmt.Errorf("rpc: %s closed the connection after the TLS handshake, before its hello; it may be shutting down (its log says more): %w", remote, err)
 	case !hasCert:
-		return fmt.Errorf("rpc: %s closed the connection after the TLS handshake, before its hello: it most likely requires a client certificate, and this transport has none (its log says why); set Config.TLS.Certificates to one that one of its Config.TLS.ClientCAs signed: %w", remote, err)
+		return fmt.Errorf("rpc: %s closed the connection after the TLS handshake, before its hello: it most likely requires a client certificate, and this transport has none; set Config.TLS.Certificates to one that one of its Config.TLS.ClientCAs signed (its log says why): %w", remote, err)
 	}
-	return fmt.Errorf("rpc: %s closed the connection after the TLS handshake, before its hello: it most likely refused this transport's client certificate (its log says why): one that none of its Config.TLS.ClientCAs signed (this transport then sends none), or that its own checks refused; give this transport one that its ClientCAs take: %w", remote, err)
+	return fmt.Errorf("rpc: %s closed the connection after the TLS handshake, before its hello: it most likely refused this transport's client certificate (Config.TLS.Certificates): none of its Config.TLS.ClientCAs signed it (this transport then sends none), or a check of its own refused it (VerifyConnection, VerifyPeerCertificate); its log says which: %w", remote, err)
 }
 
 // alertFix says what to change about alert, the text of an alert that
-// the other end sent during the handshake.
-func alertFix(alert string, dialler bool) string {
+// the other end sent during the handshake; hasCert is whether this
+// transport has a client certificate.
+func alertFix(alert string, dialler, hasCert bool) string {
 	mine := "this transport's certificate (Config.TLS.Certificates)"
 	theirs := "ClientCAs"
 	if !dialler {
@@ -295,12 +310,26 @@ func alertFix(alert string, dialler bool) string {
 	switch alert {
 	case "tls: certificate required":
 		return "it requires a client certificate signed by one of its Config.TLS.ClientCAs, and this transport sent none, having none that such a CA signed; set Config.TLS.Certificates to one, or add its CA to the server's ClientCAs"
-	case "tls: unknown certificate authority", "tls: bad certificate", "tls: unknown certificate":
+	case "tls: unknown certificate authority":
 		return fmt.Sprintf("it does not accept %s; add the CA that signed it to its Config.TLS.%s, or give this transport a certificate that CA signed", mine, theirs)
+	case "tls: bad certificate", "tls: unknown certificate", "tls: unsupported certificate":
+		// Go sends these when a check of the caller's own
+		// (VerifyConnection, VerifyPeerCertificate) refuses, and other
+		// implementations for an unknown authority too.
+		return fmt.Sprintf("it does not accept %s: its Config.TLS.%s did not sign it, or a check of its own refused it (VerifyConnection, VerifyPeerCertificate); its log says which", mine, theirs)
 	case "tls: expired certificate":
 		return fmt.Sprintf("%s has expired or is not valid yet by its clock; renew it", mine)
 	case "tls: internal error":
 		return "it failed on its side of the handshake (its certificate or configuration could not serve); its log says why"
+	case "tls: handshake failure":
+		// TLS 1.2's refusal of a client without a certificate, as
+		// well as of a configuration that does not agree.
+		switch {
+		case dialler && !hasCert:
+			return "it may require a client certificate, and this transport sent none, having none; set Config.TLS.Certificates to one that one of its Config.TLS.ClientCAs signed. Otherwise both ends need TLS configurations that agree (versions, cipher suites)"
+		case dialler:
+			return "both ends need TLS configurations that agree (versions, cipher suites, certificates); in TLS 1.2 it is also how a server refuses a client that sent no certificate, as this transport does when none of the server's Config.TLS.ClientCAs signed its own"
+		}
 	}
 	return "both ends need TLS configurations that agree (versions, cipher suites, certificates)"
 }

@@ -1,12 +1,14 @@
 package rpc_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -184,4 +186,62 @@ func TestTLSProbesAreNotWarnedOfInASimulation(t *testing.T) {
 		}
 		assert.Equal(s, 5, n)
 	}, quiet...)
+}
+
+// Each way a handshake fails that the messages misnamed: the error names
+// the problem and the fix.
+func TestTLSFailuresNameTheProblem(t *testing.T) {
+	ca := newCA(t, "test CA")
+	clCert := ca.issue(t, "client", time.Time{})
+	for _, tc := range []struct {
+		name  string
+		srv   func(s *simtest.S) *tls.Config // nil: a listener that accepts and never speaks
+		cl    *tls.Config
+		wants []string
+	}{
+		{"a stalled handshake", nil, mutualTLS(ca, clCert),
+			[]string{"rpc: TLS handshake with 10.0.0.1:4500 failed: it did not answer within Config.ConnectTimeout (1s)", "raise Config.ConnectTimeout"}},
+		{"a stalled hello, plaintext", nil, nil,
+			[]string{"rpc: 10.0.0.1:4500 sent no hello within Config.ConnectTimeout (1s): it may be overloaded, or not speak this protocol"}},
+		{"no client certificate, TLS 1.2", func(s *simtest.S) *tls.Config {
+			return tls12(mutualTLS(ca, ca.issue(s, "server", time.Time{}, "10.0.0.1")))
+		}, tls12(&tls.Config{RootCAs: ca.pool}),
+			[]string{"it refused this transport (tls: handshake failure); it may require a client certificate, and this transport sent none, having none", "set Config.TLS.Certificates"}},
+		{"refused by the server's VerifyConnection", func(s *simtest.S) *tls.Config {
+			return refuseCallers(mutualTLS(ca, ca.issue(s, "server", time.Time{}, "10.0.0.1")))
+		}, mutualTLS(ca, clCert),
+			// The alert, or the connection's end when the alert is lost.
+			[]string{"it does not accept this transport's certificate (Config.TLS.Certificates)|it most likely refused this transport's client certificate (Config.TLS.Certificates)",
+				"or a check of its own refused it (VerifyConnection, VerifyPeerCertificate); its log says which"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				if tc.srv == nil {
+					ln, err := s.HostProviders("10.0.0.1").Network.Listen(s.Context(), ":4500")
+					require.NoError(s, err)
+					s.Go("mute", func(context.Context) error {
+						for {
+							if _, err := ln.Accept(); err != nil {
+								return nil
+							}
+						}
+					})
+					defer ln.Close()
+				} else {
+					loggedServer(s, tc.srv(s))
+				}
+				client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{TLS: tc.cl, ConnectTimeout: time.Second})
+				require.NoError(s, err)
+				_, err = rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1)).GetReply(within(s, 3*time.Second), client, echoReq{4})
+				require.ErrorIs(s, err, context.DeadlineExceeded)
+				for _, want := range tc.wants { // "|" between texts any of which will do
+					alts := strings.Split(want, "|")
+					for i := range alts {
+						alts[i] = regexp.QuoteMeta(alts[i])
+					}
+					assert.Regexp(s, strings.Join(alts, "|"), err.Error())
+				}
+			}, quiet...)
+		})
+	}
 }

@@ -3,6 +3,7 @@ package rpc_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -81,6 +82,10 @@ func TestTLSRealLoopback(t *testing.T) {
 			[]string{"it requires a client certificate signed by one of its Config.TLS.ClientCAs, and this transport sent none", "set Config.TLS.Certificates"}},
 		{"client certificate not trusted", mutualTLS(ca, good), &tls.Config{RootCAs: ca.pool, Certificates: []tls.Certificate{other.issue(t, "client", time.Time{})}},
 			[]string{"refused this transport (tls: certificate required)", "add its CA to the server's ClientCAs"}},
+		{"no client certificate, TLS 1.2", tls12(mutualTLS(ca, good)), tls12(&tls.Config{RootCAs: ca.pool}),
+			[]string{"it refused this transport (tls: handshake failure); it may require a client certificate, and this transport sent none, having none"}},
+		{"refused by the server's VerifyConnection", refuseCallers(mutualTLS(ca, good)), mutualTLS(ca, client),
+			[]string{"or a check of its own refused it (VerifyConnection, VerifyPeerCertificate); its log says which"}},
 		{"plaintext server", nil, mutualTLS(ca, client),
 			[]string{"it closed the connection; it may not use TLS (set Config.TLS on both ends, or neither)"}},
 		{"plaintext client", mutualTLS(ca, good), nil,
@@ -97,6 +102,20 @@ func TestTLSRealLoopback(t *testing.T) {
 			assert.Zero(t, cl.Stats().Connects)
 		})
 	}
+}
+
+// tls12 is c limited to TLS 1.2.
+func tls12(c *tls.Config) *tls.Config {
+	c.MaxVersion = tls.VersionTLS12
+	return c
+}
+
+// refuseCallers is c with a VerifyConnection that refuses every caller.
+func refuseCallers(c *tls.Config) *tls.Config {
+	c.VerifyConnection = func(cs tls.ConnectionState) error {
+		return fmt.Errorf("%q is not a caller of this service", cs.PeerCertificates[0].Subject.CommonName)
+	}
+	return c
 }
 
 // A listening transport given a TLS configuration with no certificate

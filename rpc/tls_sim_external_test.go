@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
+	"log/slog"
 	"net"
 	"runtime"
 	"testing"
@@ -236,4 +237,25 @@ func TestTLSRefusesECDSAInASimulation(t *testing.T) {
 	tr, err := rpc.NewTransport(context.Background(), providers.Real(), rpc.Config{Listen: "127.0.0.1:0", TLS: cfg})
 	require.NoError(t, err)
 	require.NoError(t, tr.Close())
+}
+
+// A caller that connects and sends nothing is not a probe that closed:
+// when ConnectTimeout ends the handshake, the server warns of it, naming
+// ConnectTimeout.
+func TestTLSStalledCallerIsWarnedOf(t *testing.T) {
+	ca := newCA(t, "test CA")
+	simtest.Run(t, func(s *simtest.S) {
+		log := &logRecorder{}
+		p := s.HostProviders("10.0.0.1")
+		p.Logger = slog.New(log)
+		server, err := rpc.NewTransport(s.Context(), p, rpc.Config{Listen: ":4500", ConnectTimeout: time.Second, TLS: mutualTLS(ca, ca.issue(s, "server", time.Time{}, "10.0.0.1"))})
+		require.NoError(s, err)
+		c, err := s.HostProviders("10.0.0.3").Network.Dial(s.Context(), server.Addr())
+		require.NoError(s, err)
+		defer c.Close()
+		s.Sleep(2 * time.Second)
+		warns := log.at(slog.LevelWarn)
+		require.Len(s, warns, 1)
+		assert.Contains(s, warns[0], "the caller did not complete it within Config.ConnectTimeout (1s)")
+	}, quiet...)
 }
