@@ -16,9 +16,10 @@ import (
 // newTLSConfig copies cfg, with the Time provider's clock where cfg has
 // none, so that certificates are checked against simulated time in a
 // simulation. It refuses a listening transport a configuration with no
-// certificate to present. A configuration that GetConfigForClient
-// returns gets the same clock and the same checks, as it is used in
-// cfg's place.
+// certificate to present, or one whose ClientAuth does not check
+// callers against its ClientCAs (see checkClientAuth). A configuration
+// that GetConfigForClient returns gets the same clock and the same
+// checks, as it is used in cfg's place.
 //
 // In a simulation it also refuses certificates with ECDSA keys: an ECDSA
 // signature's DER encoding varies in length from one handshake to the
@@ -29,7 +30,34 @@ func newTLSConfig(cfg *tls.Config, now func() time.Time, listens, sim bool) (*tl
 	if listens && len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
 		return nil, errors.New("rpc: Config.TLS has no certificate, and the transport listens, so no caller could complete a handshake with it; set TLS.Certificates (or GetCertificate)")
 	}
+	if listens {
+		if err := checkClientAuth(cfg, "Config.TLS"); err != nil {
+			return nil, err
+		}
+	}
 	return prepareTLS(cfg, now, sim, func(field string) string { return "Config.TLS." + field })
+}
+
+// checkClientAuth refuses cfg, a server's configuration that where
+// names, when it names its callers' authorities in ClientCAs but its
+// ClientAuth checks no caller's certificate against them: a caller with
+// no certificate, or any, would be taken, which ClientCAs says it is
+// not. (crypto/tls ignores ClientCAs with NoClientCert.)
+func checkClientAuth(cfg *tls.Config, where string) error {
+	if cfg.ClientCAs == nil {
+		return nil
+	}
+	switch cfg.ClientAuth {
+	case tls.NoClientCert:
+		return fmt.Errorf("rpc: %s sets ClientCAs but not ClientAuth, so the transport would accept callers with no certificate at all, and ClientCAs goes unused; set ClientAuth to tls.RequireAndVerifyClientCert to require a certificate that one of ClientCAs signed, or leave ClientCAs nil to accept any caller", where)
+	case tls.RequestClientCert, tls.RequireAnyClientCert:
+		// Checks of its own may serve in place of ClientCAs, which
+		// then only tells callers which authorities to pick from.
+		if cfg.VerifyPeerCertificate == nil && cfg.VerifyConnection == nil {
+			return fmt.Errorf("rpc: %s sets ClientCAs, and ClientAuth to tls.%v, which checks no caller's certificate against them, so the transport would take any certificate a caller presents (or, with RequestClientCert, none); set ClientAuth to tls.RequireAndVerifyClientCert (or tls.VerifyClientCertIfGiven), check certificates in VerifyConnection, or leave ClientCAs nil", where, cfg.ClientAuth)
+		}
+	}
+	return nil
 }
 
 // prepareTLS is newTLSConfig's work on cfg, whose fields name names in
@@ -57,6 +85,9 @@ func prepareTLS(cfg *tls.Config, now func() time.Time, sim bool, name func(field
 			c, err := get(hello)
 			if c == nil || err != nil {
 				return c, err
+			}
+			if err := checkClientAuth(c, "the configuration that Config.TLS.GetConfigForClient returned"); err != nil {
+				return nil, err
 			}
 			return prepareTLS(c, now, sim, returned)
 		}

@@ -245,3 +245,22 @@ func TestTLSFailuresNameTheProblem(t *testing.T) {
 		})
 	}
 }
+
+// A configuration that GetConfigForClient returns is held to the same
+// rule as Config.TLS: ClientCAs set and ClientAuth not fails the
+// handshake, and the server's log says why, where the caller with no
+// certificate would have been taken.
+func TestTLSGetConfigForClientNeedsClientAuthToo(t *testing.T) {
+	ca := newCA(t, "test CA")
+	simtest.Run(t, func(s *simtest.S) {
+		inner := &tls.Config{Certificates: []tls.Certificate{ca.issue(s, "server", time.Time{}, "10.0.0.1")}, ClientCAs: ca.pool}
+		server, log := loggedServer(s, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return inner, nil }})
+		client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{TLS: &tls.Config{RootCAs: ca.pool}})
+		require.NoError(s, err)
+		_, err = rpc.At[echoReq, echoResp](server.Addr(), rpc.WellKnown(1)).GetReply(within(s, 2*time.Second), client, echoReq{4})
+		require.Error(s, err, "a caller with no certificate")
+		warns := log.at(slog.LevelWarn)
+		require.NotEmpty(s, warns)
+		assert.Contains(s, warns[0], "rpc: the configuration that Config.TLS.GetConfigForClient returned sets ClientCAs but not ClientAuth")
+	}, quiet...)
+}

@@ -167,3 +167,39 @@ func TestTLSProbesAreNotWarnedOf(t *testing.T) {
 	assert.Equal(t, 10, probed())
 	require.NoError(t, srv.Close())
 }
+
+// A listening transport whose Config.TLS names its callers' authorities
+// in ClientCAs but whose ClientAuth checks no caller's certificate
+// against them is refused, with what to set: it would take callers with
+// no certificate (or any). ClientAuth that checks them, or checks of
+// its own with RequireAnyClientCert, pass, as does the same
+// configuration on a transport that does not listen.
+func TestTLSClientCAsNeedClientAuth(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ca := newCA(t, "test CA")
+	cert := ca.issue(t, "server", time.Time{}, "127.0.0.1")
+	listen := func(cfg *tls.Config, listen string) error {
+		tr, err := rpc.NewTransport(context.Background(), providers.Real(), rpc.Config{Listen: listen, TLS: cfg})
+		if err == nil {
+			require.NoError(t, tr.Close())
+		}
+		return err
+	}
+	with := func(auth tls.ClientAuthType) *tls.Config {
+		return &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: ca.pool, ClientAuth: auth}
+	}
+
+	err := listen(with(tls.NoClientCert), "127.0.0.1:0")
+	require.ErrorContains(t, err, "rpc: Config.TLS sets ClientCAs but not ClientAuth, so the transport would accept callers with no certificate at all")
+	require.ErrorContains(t, err, "set ClientAuth to tls.RequireAndVerifyClientCert to require a certificate that one of ClientCAs signed, or leave ClientCAs nil to accept any caller")
+	err = listen(with(tls.RequireAnyClientCert), "127.0.0.1:0")
+	require.ErrorContains(t, err, "rpc: Config.TLS sets ClientCAs, and ClientAuth to tls.RequireAnyClientCert, which checks no caller's certificate against them")
+
+	require.NoError(t, listen(with(tls.RequireAndVerifyClientCert), "127.0.0.1:0"))
+	require.NoError(t, listen(with(tls.VerifyClientCertIfGiven), "127.0.0.1:0"))
+	own := with(tls.RequireAnyClientCert)
+	own.VerifyConnection = func(tls.ConnectionState) error { return nil }
+	require.NoError(t, listen(own, "127.0.0.1:0"))
+	require.NoError(t, listen(&tls.Config{Certificates: []tls.Certificate{cert}}, "127.0.0.1:0"))
+	require.NoError(t, listen(with(tls.NoClientCert), ""), "a transport that does not listen uses no ClientCAs")
+}

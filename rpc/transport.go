@@ -97,7 +97,8 @@ type Config struct {
 	// set) and presenting Certificates when asked; it accepts as a TLS
 	// server, presenting Certificates and, with ClientAuth set to
 	// tls.RequireAndVerifyClientCert, requiring a caller's certificate
-	// signed by one of ClientCAs. A nil Time is the Time provider's
+	// signed by one of ClientCAs (a listening transport with ClientCAs
+	// and no ClientAuth is refused). A nil Time is the Time provider's
 	// clock, so that a simulation checks validity at simulated time, in
 	// a configuration that GetConfigForClient returns too. The
 	// TLS handshake comes before the hello, within ConnectTimeout; one
