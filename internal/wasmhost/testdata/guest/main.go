@@ -31,7 +31,7 @@ import (
 )
 
 // computeStretches is how many stretches of computation "compute" runs.
-const computeStretches = 75
+const computeStretches = 300
 
 // initDraw is drawn by a package initializer: the same in every process
 // started from one snapshot.
@@ -125,12 +125,14 @@ func run(what string) error {
 			_ = time.Now()
 		}
 	case "compute":
-		// Stretches of computation, each some tens of milliseconds,
-		// with a call of the host (the clock) between them.
+		// Stretches of computation, each some milliseconds, with a call
+		// of the host (the clock) between them: short, so that a loaded
+		// machine under -race still calls the host within the second a
+		// stack sample waits for it.
 		fmt.Println("computing")
 		n := uint64(1)
 		for range computeStretches {
-			for range 20_000_000 {
+			for range 5_000_000 {
 				n = n*6364136223846793005 + 1442695040888963407
 			}
 			_ = time.Now()
