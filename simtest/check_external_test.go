@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -269,11 +270,16 @@ func TestCheckDeterminismAcceptsTheSameFailure(t *testing.T) {
 // naps is a seed of 4000 naps of a millisecond, thousands of steps, whose
 // nth run (from 1) naps 2 ms at the nap plant(n), none when it is negative.
 func napsPlanted(plant func(run int) int) func(s *simtest.S) {
+	return napsOf(4000, plant)
+}
+
+// napsOf is napsPlanted with n naps.
+func napsOf(n int, plant func(run int) int) func(s *simtest.S) {
 	runs := 0
 	return func(s *simtest.S) {
 		runs++
 		at := plant(runs)
-		for i := range 4000 {
+		for i := range n {
 			d := time.Millisecond
 			if i == at {
 				d = 2 * time.Millisecond
@@ -298,12 +304,20 @@ func TestCheckDeterminismTellsALateStep(t *testing.T) {
 		`\s+the steps before, common to both:\n\s+at 3\.499s resume task "driver" \(draw 0\)\n\s+at 3\.5s fire an event`, out)
 }
 
-// When a run again of the seed, made to show the first run's steps where
-// the second parted from it, parts from the first run earlier, that is the
-// divergence told; and when every run again parts, the report says where
-// the first two did.
+// longNaps is more naps than the first run keeps the steps of
+// (sim.KeepSteps): two steps a nap.
+const longNaps = sim.KeepSteps/2 + 20_000
+
+// Past the steps the first run keeps whole, a run again of the seed shows
+// the first run's steps where the second parted from it; when that run
+// again parts from the first run earlier, that is the divergence told;
+// and when every run again parts, the first run's hash of each step
+// still names the step, with the second run's line. A short seed needs no
+// run again: the first run's steps tell it.
 func TestCheckDeterminismTellsARunAgainThatPartsEarlier(t *testing.T) {
+	runs := 0
 	out := checked(t, napsPlanted(func(run int) int {
+		runs = run
 		switch run {
 		case 2:
 			return 3500
@@ -312,9 +326,76 @@ func TestCheckDeterminismTellsARunAgainThatPartsEarlier(t *testing.T) {
 		}
 		return -1
 	}))
-	assert.Regexp(t, `step 2002 differs\n\s+first run:  at 1\.001s fire an event \(draw \d+\)\n\s+second run: at 1\.002s fire an event \(draw \d+\)`, out)
-	assert.NotContains(t, out, "3.502s")
+	assert.Regexp(t, `step 7002 differs\n\s+first run:  at 3\.501s fire an event \(draw \d+\)\n\s+second run: at 3\.502s fire an event \(draw \d+\)`, out)
+	assert.Equal(t, 2, runs, "a short seed is told from its first run's steps, with no run again")
 
-	out = checked(t, napsPlanted(func(run int) int { return max(0, 4000-run*700) }))
-	assert.Regexp(t, `the runs part in steps \d+ to \d+ \(the hash of those steps differs\), and the runs again of the seed that would show the first run's steps there parted from it too`, out)
+	if testing.Short() {
+		t.Skip("a seed of a million steps")
+	}
+	at := longNaps - 5000
+	out = checked(t, napsOf(longNaps, func(run int) int {
+		switch run {
+		case 2:
+			return at
+		case 3:
+			return at - 3000
+		}
+		return -1
+	}))
+	assert.Regexp(t, fmt.Sprintf(`step %d differs\n\s+first run:  at \S+ fire an event \(draw \d+\)\n\s+second run: at \S+ fire an event`, 2*(at-3000)+2), out)
+
+	out = checked(t, napsOf(longNaps, func(run int) int { return at - 700*run }))
+	assert.Regexp(t, fmt.Sprintf(`step %d differs\n\s+first run:  \(not kept: past its first %d steps, the first run keeps a hash of each step\)\n\s+second run: at \S+ fire an event`, 2*(at-3500)+2, sim.KeepSteps), out)
+	assert.NotContains(t, out, "state kept from the first run")
+}
+
+// A seed whose first run alone takes another path, as state it leaves
+// behind (a package variable, a sync.Once, a cache, a sync.Pool) sends
+// every later run another way, is told by the step at which the runs part
+// and both runs' lines, as its first run keeps its steps; past them, by
+// the step and the second run's line, and the state kept is named as the
+// likely cause.
+func TestCheckDeterminismTellsAFirstRunThatAloneDiffers(t *testing.T) {
+	warm := func(n int) func(s *simtest.S) {
+		warmed := false // as a package variable would be
+		return func(s *simtest.S) {
+			for i := range n {
+				s.Sleep(time.Millisecond)
+				if i == n-3 && !warmed {
+					warmed = true
+					s.Sleep(time.Millisecond)
+				}
+			}
+		}
+	}
+	named := func(n int) func(s *simtest.S) {
+		runs := 0
+		return func(s *simtest.S) {
+			runs++
+			for range n {
+				s.Sleep(time.Millisecond)
+			}
+			name := "w0"
+			if runs == 1 {
+				name = "w1"
+			}
+			s.Go(name, func(context.Context) error { s.Sleep(time.Millisecond); return nil })
+			s.Sleep(time.Second)
+		}
+	}
+
+	out := checked(t, warm(10))
+	assert.Contains(t, out, "the runs agree for 22 steps, then one ends: the first run took 24 steps, the second 22")
+	out = checked(t, named(10))
+	assert.Regexp(t, `step 22 differs: task 2 was named "w1" in the first run, "w0" in the second\n\s+first run:  at 10ms start task 2 named "w1" \(draw 0\)\n\s+second run: at 10ms start task 2 named "w0" \(draw 0\)\n\s+the steps before, common to both:`, out)
+
+	if testing.Short() {
+		t.Skip("a seed of a million steps")
+	}
+	out = checked(t, warm(longNaps))
+	assert.Contains(t, out, fmt.Sprintf("the runs agree for %d steps, then one ends: the first run took %d steps, the second %d", 2*longNaps+2, 2*longNaps+4, 2*longNaps+2))
+	assert.Contains(t, out, "the first run differs from every later run (the second and 3 runs again), which all took one path: state kept from the first run (a package variable, a sync.Once, a cache, a sync.Pool) is the likely cause")
+	out = checked(t, named(longNaps))
+	assert.Regexp(t, fmt.Sprintf(`step %d differs\n\s+first run:  \(not kept: past its first \d+ steps, the first run keeps a hash of each step\)\n\s+second run: at \S+ start task 2 named "w0" \(draw 0\)`, 2*longNaps+2), out)
+	assert.Contains(t, out, "state kept from the first run (a package variable, a sync.Once, a cache, a sync.Pool) is the likely cause")
 }

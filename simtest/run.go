@@ -706,8 +706,9 @@ func (r *runner) runSeedOn(seed uint64, pool *sim.Workers, book *tally.Book, tl 
 	start := time.Now()
 	var plan *sim.ChunkPlan
 	if r.cfg.check {
-		// The first run keeps a hash of each chunk of steps, no step.
-		plan = &sim.ChunkPlan{Hold: -1}
+		// The first run keeps its steps while they are few, then a hash
+		// of each step, and one of each chunk of steps.
+		plan = &sim.ChunkPlan{Hold: -1, Keep: sim.KeepSteps, Hashes: sim.SumSteps}
 	}
 	o := r.onceOn(seed, plan, pool, book, false, tl, nil)
 	defer func() {
@@ -777,14 +778,17 @@ const divergenceRuns = 3
 
 // divergence describes where the two runs of seed, which recorded first
 // and second, part, or returns "" when every step they recorded agrees.
-// The first run kept a hash of each chunk of its steps; the second, the
-// steps of the first chunk that differs (and of the one before it, for
-// context). A run again of the seed that agrees with the first run's
-// hashes up to that chunk, and holds its steps there, stands for the
-// first run, whose steps it then has: what the check keeps does not grow
-// with the seed's length. A run again that departs from the first run's
-// hashes before, or there, is a divergence too, the earliest known, and
-// the next run again holds its chunk.
+// The first run kept its first steps whole, a hash of each of those
+// after, and a hash of each chunk of its steps; the second, the steps of
+// the first chunk that differs (and of the one before it, for context).
+// Where the first run kept its steps, they tell the divergence. Past
+// them, a run again of the seed that agrees with the first run's hashes
+// up to that chunk, and holds its steps there, stands for the first run,
+// whose steps it then has: what the check keeps does not grow with the
+// seed's length. A run again that departs from the first run's hashes
+// before, or there, is a divergence too, the earliest known, and the next
+// run again holds its chunk. When no run again takes the first run's
+// path, the first run's step hashes still name the step.
 func (r *runner) divergence(seed uint64, first, second sim.Recording, pool *sim.Workers, tl *timelineRun) string {
 	if !second.Windowed() {
 		return sim.Diverge(first, second) // whole records
@@ -792,21 +796,40 @@ func (r *runner) divergence(seed uint64, first, second sim.Recording, pool *sim.
 	if second.Held < 0 {
 		return ""
 	}
-	other := second
+	if msg, lines := sim.DivergeKept(first, second); lines {
+		return msg
+	}
+	other, asSecond, stopped := second, true, false
 	for range divergenceRuns {
 		again := r.onceOn(seed, &sim.ChunkPlan{Details: true, Ref: first.Chunks, Hold: other.Held}, pool, tally.New(r.runAsserts().sites), true, tl, nil)
 		rec := again.res.Record
 		if overtime(again) || again.res.Goexit {
+			stopped = true
 			break
 		}
 		if !rec.Departs {
 			return sim.Diverge(rec, other)
 		}
+		asSecond = asSecond && slices.Equal(rec.Chunks, second.Chunks)
 		other = rec
 	}
+	note := ""
+	if asSecond && !stopped {
+		note = fmt.Sprintf("\n  the first run differs from every later run (the second and %d runs again), which all took one path: state kept from the first run (a package variable, a sync.Once, a cache, a sync.Pool) is the likely cause", divergenceRuns)
+	}
+	if msg, _ := sim.DivergeKept(first, other); msg != "" {
+		return msg + note
+	}
 	from := other.Held * sim.ChunkSteps
+	to := min(from+sim.ChunkSteps, max(first.Len, other.Len)) - 1
+	if stopped {
+		return fmt.Sprintf("the runs part in steps %d to %d (the hash of those steps differs); a run again of the seed that would show the first run's steps there was cut short", from, to)
+	}
+	if asSecond {
+		return fmt.Sprintf("the runs part in steps %d to %d (the hash of those steps differs)%s", from, to, note)
+	}
 	return fmt.Sprintf("the runs part in steps %d to %d (the hash of those steps differs), and the runs again of the seed that would show the first run's steps there parted from it too, at or before them",
-		from, from+sim.ChunkSteps-1)
+		from, to)
 }
 
 // timedOutIn reports whether either run reported an error from a check

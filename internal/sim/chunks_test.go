@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 	"time"
 
@@ -90,8 +91,58 @@ func TestChunkedRecordsDivergeAsWholeOnes(t *testing.T) {
 			assert.False(t, third.Departs, "%s: the first run again agrees with it", name)
 			assert.LessOrEqual(t, len(third.Steps), 2*ChunkSteps, name)
 			assert.Equal(t, whole, Diverge(third, again), name)
+
+			// A first run that keeps its steps, or their hashes, tells
+			// the same step with no third run.
+			for _, keep := range []int{KeepSteps, 2000, 100} {
+				cfg.Chunks = &ChunkPlan{Hold: -1, Keep: keep, Hashes: 1 << 20}
+				kept := base.run(cfg).Record
+				assert.Equal(t, first.Chunks, kept.Chunks, name)
+				assert.LessOrEqual(t, len(kept.Steps), keep, name)
+				msg, lines := DivergeKept(kept, again)
+				if lines {
+					assert.Equal(t, whole, msg, "%s, keep %d", name, keep)
+					continue
+				}
+				head := regexp.MustCompile(`^(step \d+ differs|the runs agree for \d+ steps, then one ends.*)`)
+				require.NotEmpty(t, msg, "%s, keep %d", name, keep)
+				assert.Equal(t, head.FindString(whole), head.FindString(msg), "%s, keep %d", name, keep)
+				assert.Less(t, kept.Len, first.Len+1)
+			}
 		}
 	}
+}
+
+// The first run of a determinism check keeps its first KeepSteps steps
+// whole and a hash of each of the SumSteps after them, no more, however
+// long it runs; past both, DivergeKept cannot tell a step.
+func TestKeptStepsAreBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a run of a million naps")
+	}
+	million := napper{n: 1_000_000, plant: -1, bytes: -1}
+	cfg := Config{Seed: 1, Record: true, HashData: true, Chunks: &ChunkPlan{Hold: -1, Keep: KeepSteps, Hashes: SumSteps}}
+	first := million.run(cfg).Record
+	require.Greater(t, first.Len, 2_000_000)
+	assert.Len(t, first.Steps, KeepSteps)
+	assert.Equal(t, KeepSteps, cap(first.Steps), "the steps kept grow to KeepSteps and no further")
+	assert.LessOrEqual(t, len(first.writes), KeepSteps)
+	assert.Len(t, first.Sums, first.Len-KeepSteps)
+
+	small := napper{n: 20000, plant: -1, bytes: -1}
+	cfg.Chunks = &ChunkPlan{Hold: -1, Keep: 1000, Hashes: 5000}
+	first = small.run(cfg).Record
+	assert.Len(t, first.Steps, 1000)
+	assert.Len(t, first.Sums, 5000)
+	assert.LessOrEqual(t, cap(first.Sums), 5000)
+
+	late := napper{n: 20000, plant: 15000, bytes: -1}
+	cfg.Chunks = &ChunkPlan{Details: true, Ref: first.Chunks, Hold: -1}
+	again := late.run(cfg).Record
+	require.GreaterOrEqual(t, again.Held, 0)
+	msg, lines := DivergeKept(first, again)
+	assert.Empty(t, msg, "past the hashes kept, the step is not known")
+	assert.False(t, lines)
 }
 
 // A run that agrees with its reference in every chunk holds nothing, and
