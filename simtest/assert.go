@@ -76,6 +76,7 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	w.ObserveTimeline(o.entry)
 	o.drawing = o.keep && c.drawsTimeline()
 	o.keepMax = c.timelineMax()
+	win.keepMax = o.keepMax
 	if o.keep {
 		w.ObserveOps(o.op)
 	}
@@ -114,24 +115,32 @@ type timelineCut struct {
 	failed                 bool
 	laterEntries, laterOps int
 	laterFrom              time.Duration
+	// before and after, once the seed failed: how many entries and ops
+	// were kept before its first failure, and how many it keeps after.
+	before, after int
 }
 
 // failedNow tells the kept timeline that the seed failed: it keeps the
-// three quarters of its bound nearest before the first failure, and the
-// quarter after it, rather than those nearest the seed's end, which may
-// be hours later.
+// entries and ops nearest before the first failure, and after it those
+// that the bound leaves room for, a quarter of it at least (and the
+// failure's own entry, however small the bound), rather than those
+// nearest the seed's end, which may be hours later. What comes after and
+// is not used is left to those before (trimTimeline).
 func (o *observer) failedNow() {
 	if !o.keep || o.keepMax <= 0 || o.cut.failed {
 		return
 	}
 	o.cut.failed = true
-	o.cutTo(o.keepMax - o.keepMax/4)
+	o.cutTo(o.keepMax)
+	before := len(o.timeline) + len(o.ops)
+	o.cut.after = max(o.keepMax-min(before, o.keepMax-o.keepMax/4), 1)
+	o.cut.before = before
 }
 
 // full reports whether the kept timeline, of a seed that failed, holds
-// its bound, and leaves out what comes now.
+// what it keeps after the first failure, and leaves out what comes now.
 func (o *observer) full() bool {
-	if !o.cut.failed || len(o.timeline)+len(o.ops) < o.keepMax {
+	if !o.cut.failed || len(o.timeline)+len(o.ops)-o.cut.before < o.cut.after {
 		return false
 	}
 	if o.cut.laterEntries+o.cut.laterOps == 0 {
@@ -177,9 +186,11 @@ func (o *observer) cutTo(n int) {
 	o.opAt = o.opAt[:copy(o.opAt, o.opAt[k:])]
 }
 
-// trimTimeline cuts the kept timeline to its bound, as the seed ends.
+// trimTimeline cuts the kept timeline to its bound, as the seed ends: of
+// a seed that failed, the oldest entries and ops before its failure go,
+// as many as came after it.
 func (o *observer) trimTimeline() {
-	if o.keepMax > 0 && !o.cut.failed {
+	if o.keepMax > 0 {
 		o.cutTo(o.keepMax)
 	}
 }

@@ -240,14 +240,19 @@ func (p *picture) cutNote() string {
 	}
 	var left []string
 	if c.entries+c.ops > 0 {
-		left = append(left, fmt.Sprintf("the %d entries and %d operations before them, up to %v", c.entries, c.ops, c.upTo))
+		left = append(left, fmt.Sprintf("the %s and %s before them, up to %v", counted(c.entries, "entry", "entries"), counted(c.ops, "operation", "operations"), c.upTo))
 	}
 	if c.laterEntries+c.laterOps > 0 {
-		left = append(left, fmt.Sprintf("the %d entries and %d operations after them, from %v on", c.laterEntries, c.laterOps, c.laterFrom))
+		left = append(left, fmt.Sprintf("the %s and %s after them, from %v on", counted(c.laterEntries, "entry", "entries"), counted(c.laterOps, "operation", "operations"), c.laterFrom))
 	}
-	return fmt.Sprintf("the timeline keeps %d entries and device operations (messages and disk operations) together, those nearest %s: "+
+	return fmt.Sprintf("the timeline keeps %d %s and device operations (messages and disk operations) together, those nearest %s: "+
 		"%s, are left out (-simtimelinemax=N keeps more, -simtimelinemax=0 keeps all; or simtest.TimelineMax)",
-		p.keepMax, nearest, strings.Join(left, ", and "))
+		p.keepMax, pluralWord(p.keepMax, "entry", "entries"), nearest, strings.Join(left, ", and "))
+}
+
+// counted is n with the word for one or many of what it counts.
+func counted(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, pluralWord(n, one, many))
 }
 
 // diskOpName is the name of a disk operation's line in the timeline file.

@@ -274,6 +274,33 @@ func TestTimelineMaxBoundsTheTimelineKept(t *testing.T) {
 	require.Positive(t, at, "the failure is kept")
 	assert.InDelta(t, 750, at, 5, "three quarters before it")
 	assert.InDelta(t, 1200+250/2, lines[len(lines)-1].Attrs["i"], 2, "a quarter after it, ticks and disk operations")
+	assert.Contains(t, res.Report, "-simtimeline=FILE writes the 1000 entries and device operations nearest the first failure, -simtimelinemax=0 all of them)",
+		"the report does not promise the file all of a timeline past the bound")
+
+	// A failure near the seed's end leaves the rest of the bound to the
+	// entries before it.
+	failAt = 2490
+	res = simtest.Simulate(body, simtest.Seeds(1), simtest.TimelineFile(failing), simtest.TimelineMax(1000))
+	require.False(t, res.OK())
+	lines = read(failing)
+	assert.Equal(t, 1000, len(lines)-1)
+	assert.Regexp(t, `those nearest the first failure: the \d+ entries and \d+ operations before them, up to [0-9.]+m?s, are left out`, lines[0].Msg)
+	at = slices.IndexFunc(lines, func(l line) bool { return l.Name == "error" })
+	assert.Greater(t, at, 960, "all but the few entries after it are before it")
+
+	// However small the bound, the failure's own entry is kept.
+	failAt = 1200
+	for _, n := range []int{1, 2, 3, 4} {
+		res = simtest.Simulate(body, simtest.Seeds(1), simtest.TimelineFile(failing), simtest.TimelineMax(n))
+		require.False(t, res.OK())
+		lines = read(failing)
+		assert.Len(t, lines, n+1, "bound %d", n)
+		assert.Equal(t, "error", lines[len(lines)-1].Name, "bound %d: the failure's own entry is kept", n)
+		if n == 1 {
+			assert.Regexp(t, `^the timeline keeps 1 entry and device operations \(messages and disk operations\) together, those nearest the first failure: `+
+				`the \d+ entries and \d+ operations before them, up to [0-9.]+m?s, and the \d+ entries and \d+ operations after them`, lines[0].Msg)
+		}
+	}
 }
 
 func TestTimelineMaxRefusesANegativeBound(t *testing.T) {

@@ -50,7 +50,10 @@ type window struct {
 	after  int         // entries kept after the first failure's
 	nafter int         // how many entries it keeps after the first failure's
 	total  int         // entries seen
-	seen   int         // entries seen up to the first failure's own
+	// keepMax is the bound of the timeline -simtimeline writes
+	// (TimelineMax), 0 for none.
+	keepMax int
+	seen    int // entries seen up to the first failure's own
 
 	// named is the time the first failure's error names (namedTime),
 	// earlier than the failure, or -1.
@@ -471,7 +474,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		if w != nil && w.datagrams > 0 {
 			fmt.Fprintf(b, " but %s lost, duplicated or reordered", plural(w.datagrams, "datagram"))
 		}
-		b.WriteString(" (-simtimeline=FILE writes it whole):\n")
+		fmt.Fprintf(b, " (%s):\n", w.fileHint("it whole", "the seed's end"))
 		tail = withoutTeardown(tail)
 		writeFolded(b, tail, columnsOf(tail))
 		return
@@ -504,10 +507,20 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		if w.datagrams > 0 {
 			fmt.Fprintf(b, ", among them %s lost, duplicated or reordered", plural(w.datagrams, "datagram"))
 		}
-		b.WriteString("; -simtimeline=FILE writes them all)")
+		fmt.Fprintf(b, "; %s)", w.fileHint("them all", "the first failure"))
 	}
 	b.WriteString(":\n")
 	writeFolded(b, entries, cols)
+}
+
+// fileHint says what -simtimeline writes of the seed's timeline: all of
+// it, told as all, unless it is longer than the bound it keeps
+// (TimelineMax): then those nearest the first failure, or the seed's end.
+func (w *window) fileHint(all, nearest string) string {
+	if w == nil || w.keepMax <= 0 || w.total <= w.keepMax {
+		return "-simtimeline=FILE writes " + all
+	}
+	return fmt.Sprintf("-simtimeline=FILE writes the %d entries and device operations nearest %s, -simtimelinemax=0 all of them", w.keepMax, nearest)
 }
 
 // withoutTeardown is the last entries of a seed that failed as it ended
@@ -554,7 +567,7 @@ func (w *window) writeClocks(b *strings.Builder, shown []sim.Entry) {
 		fmt.Fprintf(b, "    %s: %s\n", host, clock)
 	}
 	if len(before) > maxClocks {
-		fmt.Fprintf(b, "    (%d more; -simtimeline=FILE writes them all)\n", len(before)-maxClocks)
+		fmt.Fprintf(b, "    (%d more; %s)\n", len(before)-maxClocks, w.fileHint("them all", "the first failure"))
 	}
 }
 
