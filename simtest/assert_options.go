@@ -164,8 +164,8 @@ func JSONReport(path string) Option {
 	})
 }
 
-// TimelineFile writes the whole timeline of the Run's last seed to path,
-// one JSON object per line: the failing seed when a seed failed, the
+// TimelineFile writes the timeline of the Run's last seed to path, up to
+// [TimelineMax] entries and device operations, one JSON object per line: the failing seed when a seed failed, the
 // replayed seed under [Replay] or -simseed. The -simtimeline flag does the
 // same for every Run. Paths are as for [CoverProfile]; the file per test
 // ends in .jsonl, as [ResultsFile]'s does, and a Run refuses the two at

@@ -230,9 +230,10 @@
 // seed then takes another path. That run, like the determinism check's
 // second, tells the test nothing through its S (log lines, [S.Attr],
 // late reports); a line the body logs through the test's own T comes
-// again. -simtimeline ([TimelineFile]) writes the whole timeline;
-// -simhtml ([TimelineHTML]) draws it as one HTML page, with every
-// message and disk operation (package [timelinehtml]).
+// again. -simtimeline ([TimelineFile]) writes the timeline, up to
+// -simtimelinemax ([TimelineMax]) entries and device operations;
+// -simhtml ([TimelineHTML]) draws it as one HTML page, with its messages
+// and disk operations, 20,000 of each at most (package [timelinehtml]).
 // During the seed, [S.Watch] follows entries of some names and
 // [S.Timeline] answers for the timeline so far: a snapshot, counts by
 // name and process, the entries since a [Mark].

@@ -198,7 +198,7 @@ func trimMessages(d *timelinehtml.Doc, budget int) {
 	}
 	d.Messages = kept
 	d.MessagesLeftOut = left
-	d.Notes = append(d.Notes, fmt.Sprintf("%d of %d messages are drawn, those nearest %s (sent from %v on); the other %d are left out. -simtimeline=FILE on the replay line writes the whole timeline as JSON lines.",
+	d.Notes = append(d.Notes, fmt.Sprintf("%d of %d messages are drawn, those nearest %s (sent from %v on); the other %d are left out, and the JSON lines of -simtimeline do not carry messages.",
 		budget, budget+left, where, time.Duration(at), left))
 }
 
@@ -211,7 +211,7 @@ func trimDisk(d *timelinehtml.Doc, budget int) {
 	}
 	d.Disk = kept
 	d.DiskLeftOut = left
-	d.Notes = append(d.Notes, fmt.Sprintf("%d of %d disk operations are drawn, those nearest %s (submitted from %v on); the other %d are left out. -simtimeline=FILE on the replay line writes them as JSON lines.",
+	d.Notes = append(d.Notes, fmt.Sprintf("%d of %d disk operations are drawn, those nearest %s (submitted from %v on); the other %d are left out. -simtimeline=FILE on the replay line writes them as JSON lines, up to -simtimelinemax.",
 		budget, budget+left, where, time.Duration(at), left))
 }
 

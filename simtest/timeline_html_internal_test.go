@@ -103,7 +103,7 @@ func TestTrimMessages(t *testing.T) {
 	assert.Equal(t, []int64{480, 490, 500, 510}, sent(d.Messages))
 	assert.Equal(t, 96, d.MessagesLeftOut)
 	require.Len(t, d.Notes, 1)
-	assert.Equal(t, "4 of 100 messages are drawn, those nearest the first failure (sent from 480ns on); the other 96 are left out. -simtimeline=FILE on the replay line writes the whole timeline as JSON lines.", d.Notes[0])
+	assert.Equal(t, "4 of 100 messages are drawn, those nearest the first failure (sent from 480ns on); the other 96 are left out, and the JSON lines of -simtimeline do not carry messages.", d.Notes[0])
 
 	d = &timelinehtml.Doc{EndNS: 1000, Messages: msgs(100)}
 	trimMessages(d, 3)
@@ -140,7 +140,7 @@ func TestTrimDiskKeepsThoseNearestTheFailure(t *testing.T) {
 	assert.Equal(t, []int64{490, 500, 510}, starts(d.Disk))
 	assert.Equal(t, 97, d.DiskLeftOut)
 	require.Len(t, d.Notes, 1)
-	assert.Equal(t, "3 of 100 disk operations are drawn, those nearest the first failure (submitted from 490ns on); the other 97 are left out. -simtimeline=FILE on the replay line writes them as JSON lines.", d.Notes[0])
+	assert.Equal(t, "3 of 100 disk operations are drawn, those nearest the first failure (submitted from 490ns on); the other 97 are left out. -simtimeline=FILE on the replay line writes them as JSON lines, up to -simtimelinemax.", d.Notes[0])
 
 	d = &timelinehtml.Doc{EndNS: 1000, Disk: ops(5)}
 	trimDisk(d, 5)
