@@ -47,6 +47,10 @@ const (
 	permRead  fs.FileMode = 0o400
 	permWrite fs.FileMode = 0o200
 	permExec  fs.FileMode = 0o100 // for a directory: search, to reach what it holds
+
+	// permPass is what passing through a directory needs: os.Root,
+	// which OSStorage is, opens it to reach what it holds.
+	permPass = permRead | permExec
 )
 
 func newDir(perm fs.FileMode, now time.Duration) *node {
@@ -165,7 +169,9 @@ func (fi fileInfo) Sys() any           { return nil }
 
 // walk returns the directory holding the cleaned name c, and c's last
 // element ("." for the root, whose parent is itself). Each directory it
-// passes through must grant search (x), as on Linux.
+// passes through must grant read and search (r and x), as OSStorage's
+// os.Root requires: it opens each one O_RDONLY|O_DIRECTORY, where the
+// kernel alone would need only x.
 func (d *Disk) walk(op, name, c string) (*node, string, error) {
 	if c == "." {
 		return d.root, ".", nil
@@ -173,7 +179,7 @@ func (d *Disk) walk(op, name, c string) (*node, string, error) {
 	elems := strings.Split(c, "/")
 	dir := d.root
 	for _, e := range elems[:len(elems)-1] {
-		if err := permitted(dir, permExec, op, name); err != nil {
+		if err := permitted(dir, permPass, op, name); err != nil {
 			return nil, "", err
 		}
 		k, ok := dir.kids[e]
@@ -185,8 +191,8 @@ func (d *Disk) walk(op, name, c string) (*node, string, error) {
 		}
 		dir = k
 	}
-	// Looking up the last name searches its directory too.
-	if err := permitted(dir, permExec, op, name); err != nil {
+	// Looking up the last name opens its directory too.
+	if err := permitted(dir, permPass, op, name); err != nil {
 		return nil, "", err
 	}
 	return dir, elems[len(elems)-1], nil
@@ -426,13 +432,18 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 				end++
 			}
 			// The errors name the directory the step was at, as
-			// os.Root's MkdirAll does: it opens each, making those
-			// missing.
+			// os.Root's MkdirAll does: it opens each directory short of
+			// the last, making those missing, and makes the last.
 			at := c[:end]
+			last := i == len(elems)-1
+			if !dir.allows(permExec) {
+				if last {
+					return pathErr("mkdirat", at, syscall.EACCES)
+				}
+				return pathErr("openat", at, syscall.EACCES)
+			}
 			k, ok := dir.kids[e]
 			switch {
-			case !dir.allows(permExec):
-				return pathErr("openat", at, syscall.EACCES)
 			case !ok && !dir.allows(permWrite):
 				return pathErr("mkdirat", at, syscall.EACCES)
 			case !ok:
@@ -440,10 +451,14 @@ func (s storage) MkdirAll(name string, perm fs.FileMode) error {
 				dir.kids[e] = k
 				dir.mtime = d.w.Now()
 				d.logChange(nsChange{kind: nsMkdir, n: k, to: dir, toName: e, newPath: c[:end]})
-			case !k.dir && i == len(elems)-1:
+			case !k.dir && last:
 				return pathErr("mkdirat", at, syscall.EEXIST)
 			case !k.dir:
 				return pathErr("openat", at, syscall.ENOTDIR)
+			}
+			// Opening it, O_RDONLY, needs its r.
+			if !last && !k.allows(permRead) {
+				return pathErr("openat", at, syscall.EACCES)
 			}
 			dir = k
 		}

@@ -2,6 +2,7 @@ package simdisk
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
@@ -102,15 +103,16 @@ func TestPermissionsOfDirectories(t *testing.T) {
 		require.NoError(t, err, "the files in it keep their own modes")
 		require.NoError(t, f.Close())
 
-		// No r: it cannot be listed or opened, but what it holds can be
-		// reached by name.
+		// No r: it cannot be listed or opened, and, as os.Root opens
+		// each directory it passes through, nothing in it can be
+		// reached either (the kernel alone would let x reach it).
 		dir.mode = fs.ModeDir | 0o300
 		_, err = st.ReadDir("d")
 		requireDenied(t, err, "openat", "d")
 		_, err = st.Open("d")
 		requireDenied(t, err, "openat", "d")
 		_, err = st.Stat("d/x")
-		require.NoError(t, err)
+		requireDenied(t, err, "statat", "d/x")
 
 		// No x: nothing in it can be reached, though it can be stated.
 		dir.mode = fs.ModeDir | 0o600
@@ -127,6 +129,46 @@ func TestPermissionsOfDirectories(t *testing.T) {
 		d.root.kids["d"].kids["sub"].mode = fs.ModeDir | 0o500
 		assert.ErrorIs(t, st.Rename("d/sub", "sub"), fs.ErrPermission)
 		require.NoError(t, st.Rename("d/sub", "d/sub2"))
+	})
+}
+
+// OSStorage's os.Root opens every directory a path passes through
+// O_RDONLY|O_DIRECTORY, so each needs r as well as x: a -wx or --x
+// directory refuses what plain Linux would let through it.
+func TestADirectoryPassedThroughNeedsReadAndSearch(t *testing.T) {
+	run(t, 1, fast, func(ctx context.Context, d *Disk, st providers.Storage) {
+		for _, m := range []fs.FileMode{0o300, 0o100} {
+			p := fmt.Sprintf("d%03o", m)
+			require.NoError(t, st.Mkdir(p, m))
+			_, err := st.Create(p + "/x")
+			requireDenied(t, err, "openat", p+"/x")
+			requireDenied(t, st.Mkdir(p+"/y", 0o755), "mkdirat", p+"/y")
+			requireDenied(t, st.MkdirAll(p+"/z/w", 0o755), "openat", p)
+			requireDenied(t, st.Remove(p+"/missing"), "removeat", p+"/missing")
+			_, err = st.Stat(p + "/missing")
+			requireDenied(t, err, "statat", p+"/missing")
+			writeFile(t, st, "g"+p, nil, false)
+			err = st.Rename("g"+p, p+"/g")
+			assert.ErrorIs(t, err, fs.ErrPermission)
+			assert.Equal(t, "renameat g"+p+" "+p+"/g: permission denied", err.Error())
+			_, err = st.Stat(p)
+			require.NoError(t, err, "the directory itself is reached through the root")
+		}
+
+		// MkdirAll makes the first and cannot open it to go on.
+		requireDenied(t, st.MkdirAll("m300/a/b", 0o300), "openat", "m300")
+		requireDenied(t, st.MkdirAll("m100/a/b", 0o100), "openat", "m100")
+		fi, err := st.Stat("m300")
+		require.NoError(t, err)
+		assert.Equal(t, fs.ModeDir|0o300, fi.Mode())
+		require.NoError(t, st.MkdirAll("m700/a/b", 0o700))
+
+		// A directory with r but no x is opened, and what is made in it
+		// is refused by the mkdirat, as os.Root's MkdirAll names it.
+		require.NoError(t, st.Mkdir("r", 0o700))
+		d.root.kids["r"].mode = fs.ModeDir | 0o600
+		requireDenied(t, st.MkdirAll("r/a", 0o755), "mkdirat", "r/a")
+		requireDenied(t, st.MkdirAll("r/a/b", 0o755), "openat", "r/a")
 	})
 }
 
