@@ -93,6 +93,10 @@
 //	-simslow=D        name the seeds that take over D of real time (default 10s)
 //	-simwatchdog=D    fail a seed whose task has not come back for D of real time
 //	                  (default 10s; 0 turns it off, as a debugger attached does)
+//	-simmaxwall=D     fail a seed whose simulated time stands still for D of
+//	                  real time while tasks run and one waits for it to move
+//	                  (default 1m, 10m under -race; 0 for none; see
+//	                  [MaxWallPerInstant])
 //	-simresults=FILE  write a line of JSON for every seed
 //	-simcover=FILE    write the assertion coverage profile
 //	-simjson=FILE     write the report, with its assertion table, as JSON
@@ -318,8 +322,9 @@
 // fails as out of wall time, with its replay line and every task's stack,
 // rather than left to the timeout's dump of goroutines; so does, sooner, a
 // seed whose simulated time stood still for [MaxWallPerInstant] of wall
-// time while its tasks ran (over a network with no latency, tasks that
-// keep data moving hold the clock still). docs/debugging.md
+// time while its tasks ran and one waited for it to move (over a network
+// with no latency, tasks that keep data moving hold the clock still, and
+// a sleeper never wakes). docs/debugging.md
 // says what each report means.
 //
 // # Fuzzing

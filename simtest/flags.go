@@ -36,7 +36,7 @@ type cmdFlags struct {
 	recipe                      string
 	explore                     bool
 	timelines                   timelinesFlag
-	slow, watchdog              durationFlag
+	slow, watchdog, maxWall     durationFlag
 	timelineMax                 sizeFlag
 }
 
@@ -62,7 +62,8 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 func newFlags(fs *flag.FlagSet) *cmdFlags {
 	f := &cmdFlags{base: seedFlag{name: "-simbase"}, plateau: countFlag{name: "-simplateau"},
 		slow:     durationFlag{name: "-simslow", want: "a duration of real time such as 30s, or 0 to name no seed"},
-		watchdog: durationFlag{name: "-simwatchdog", want: "a duration of real time such as 1m, or 0 to turn the watchdog off"}}
+		watchdog: durationFlag{name: "-simwatchdog", want: "a duration of real time such as 1m, or 0 to turn the watchdog off"},
+		maxWall:  durationFlag{name: "-simmaxwall", want: "a duration of real time such as 5m, or 0 to remove the bound"}}
 	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line), or these seeds, comma-separated")
 	fs.Var(&f.base, "simbase", "simtest: derive each Run's seeds from this base `seed` and the test's name, instead of the name alone: the shards of a nightly sweep share one, such as the date")
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
@@ -87,6 +88,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 	boolVar(fs, &f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
 	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
 	fs.Var(&f.watchdog, "simwatchdog", "simtest: fail a seed whose task has not come back to the scheduler for this `duration` of real time (default 10s; 0 turns it off, as a debugger attached does)")
+	fs.Var(&f.maxWall, "simmaxwall", fmt.Sprintf("simtest: fail a seed whose simulated time stands still for this `duration` of real time while its tasks run and one waits for the clock to move (default %v, %v under the race detector; 0 removes the bound), as simtest.MaxWallPerInstant sets it", DefaultMaxWallPerInstant, DefaultMaxWallPerInstant*10))
 	fs.Var(&f.timelines, "simtimelines", "simtest: the budget of timelines of an exploring Run (default 4096)")
 	fs.StringVar(&f.recipe, "simrecipe", "", "simtest: replay only this exploration timeline (a `recipe` such as 42/1034:99 from a failure's replay line)")
 	return f
@@ -95,7 +97,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog", "simtimelinemax":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog", "simmaxwall", "simtimelinemax":
 		return true
 	}
 	return false
@@ -363,9 +365,12 @@ type flags struct {
 	// watchdog is -simwatchdog, when watchdogSet.
 	watchdog    time.Duration
 	watchdogSet bool
-	asserts     assertFlags // assert_options.go
-	run         string      // go test's -run
-	err         error       // a bad setting, found reading them
+	// maxWall is -simmaxwall, when maxWallSet.
+	maxWall    time.Duration
+	maxWallSet bool
+	asserts    assertFlags // assert_options.go
+	run        string      // go test's -run
+	err        error       // a bad setting, found reading them
 	// env names the variables that set flags, as they are, when any did:
 	// an error of the settings then names them.
 	env string
@@ -490,6 +495,7 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 		replays: f.seed.v,
 		slow:    f.slow.v, slowSet: f.slow.set,
 		watchdog: f.watchdog.v, watchdogSet: f.watchdog.set,
+		maxWall: f.maxWall.v, maxWallSet: f.maxWall.set,
 		base: f.base.v, baseSet: f.base.set,
 		seeds: f.seeds.v,
 		fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep, strictKept: f.strictKept,
@@ -724,6 +730,9 @@ func resolveFlags(short bool, fl flags, opts []Option) (config, error) {
 			return c, fmt.Errorf("simtest: -simwatchdog=%v: the watchdog is 0 (off) or at least simtest.MinWatchdog (%v); raise it", fl.watchdog, MinWatchdog)
 		}
 		c.watchdog, c.watchdogSet = fl.watchdog, true
+	}
+	if fl.maxWallSet {
+		c.maxStill, c.maxStillSet = fl.maxWall, true
 	}
 	if fl.baseSet {
 		if fl.fresh {

@@ -438,6 +438,33 @@ func TestSimwatchdogFlag(t *testing.T) {
 	assert.ErrorContains(t, err, "-simwatchdog=1µs: the watchdog is 0 (off) or at least simtest.MinWatchdog")
 }
 
+// -simmaxwall sets MaxWallPerInstant, over the option, so that a run
+// under -race or on a slow machine raises it without a change of code;
+// the default is ten times longer under the race detector.
+func TestSimmaxwallFlag(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	f := &registerFlags(fs).maxWall
+	assert.EqualError(t, f.Set("-1s"), `-simmaxwall wants a duration of real time such as 5m, or 0 to remove the bound; "-1s" is not one`)
+	require.NoError(t, fs.Parse([]string{"-simmaxwall=5m"}))
+	assert.Equal(t, 5*time.Minute, f.v)
+	assert.True(t, isOwnFlag("simmaxwall"))
+
+	c, err := resolve(false, flags{}, nil)
+	require.NoError(t, err)
+	want := DefaultMaxWallPerInstant
+	if raceDetector {
+		want *= 10
+	}
+	assert.Equal(t, want, c.maxStill)
+	c, err = resolve(false, flags{maxWall: 5 * time.Minute, maxWallSet: true}, []Option{MaxWallPerInstant(time.Second)})
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Minute, c.maxStill, "the flag wins over the option")
+	assert.True(t, c.maxStillSet, "a debugger leaves a bound the flag set")
+	c, err = resolve(false, flags{maxWall: 0, maxWallSet: true}, nil)
+	require.NoError(t, err)
+	assert.Zero(t, c.maxStill, "0 removes the bound")
+}
+
 func TestWatchdogOffUnderADebugger(t *testing.T) {
 	c := config{watchdog: DefaultWatchdog, slow: DefaultSlowSeed}
 	assert.Empty(t, c.offUnderDebugger(0))

@@ -125,7 +125,7 @@ func defaultConfig(short bool) config {
 		timeBudget: DefaultTimeBudget,
 		watchdog:   DefaultWatchdog,
 		maxSteps:   DefaultMaxStepsPerInstant,
-		maxStill:   DefaultMaxWallPerInstant,
+		maxStill:   DefaultMaxWallPerInstant * raceSlowdown,
 		workers:    1,
 		slow:       DefaultSlowSeed,
 	}
@@ -254,18 +254,23 @@ func MaxStepsPerInstant(n uint64) Option {
 }
 
 // MaxWallPerInstant bounds the wall time during which simulated time may
-// stand still while tasks run (default [DefaultMaxWallPerInstant]); past
-// it the seed is stopped between two steps and fails as out of wall time,
-// naming the instant and, when the network has no latency, that cause.
-// Simulated time moves on only when no task can run, so tasks that keep
-// working without waiting on the clock (a loop that polls, a reader and a
-// writer that keep data moving over a network with no latency) hold it
-// still, and a task that sleeps meanwhile never wakes. Millions of round
-// trips at one instant are a legitimate workload, which MaxStepsPerInstant
-// lets run as long as data moves; this bound on wall time ends the ones
-// that would otherwise run until go test's -timeout. Zero removes the
-// bound. It depends on the machine's speed, as the -timeout does: a seed
-// it stops is not kept, run again or checked.
+// stand still while tasks run and another task waits for it to move (a
+// sleep, a timer or a deadline of a later instant) (default
+// [DefaultMaxWallPerInstant], ten times that under the race detector);
+// past it the seed is stopped between two steps and fails as out of wall
+// time, naming the instant and, when the network has no latency, that
+// cause. Simulated time moves on only when no task can run, so tasks that
+// keep working without waiting on the clock (a loop that polls, a reader
+// and a writer that keep data moving over a network with no latency) hold
+// it still, and a task that sleeps meanwhile never wakes. Millions of
+// round trips at one instant are a legitimate workload, which
+// MaxStepsPerInstant lets run as long as data moves, and which this bound
+// leaves be while nothing waits for a later instant; it ends the ones
+// that would otherwise run until go test's -timeout. The wall time is
+// counted up to the start of the step under way: one long step is the
+// watchdog's. Zero removes the bound. The -simmaxwall flag overrides it.
+// It depends on the machine's speed, as the -timeout does: a seed it
+// stops is not kept, run again or checked.
 func MaxWallPerInstant(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {

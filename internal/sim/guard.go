@@ -397,9 +397,12 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	}()
 	last, since := w.published(), time.Now()
 	// stillAt is the simulated time last seen, since when it has stood, and
-	// stillFrom the progress then.
+	// stillFrom the progress then; stillSeen is when a sample last found
+	// that steps had run, at progress stillStep. The standstill is counted
+	// up to stillSeen: one long step is the watchdog's, not this bound's.
 	_, _, stillAt := w.publishedCounts()
 	stillSince, stillFrom := since, last
+	stillSeen, stillStep := since, last
 	stopping := false
 	var overAt time.Time // when StopBy passed, if it did
 	var waits []RealWait
@@ -455,16 +458,24 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			_, _, at := w.publishedCounts()
 			if at != stillAt || w.slow.Load() > 0 {
 				stillAt, stillSince, stillFrom = at, now, p
+				stillSeen, stillStep = now, p
 				continue
 			}
+			if p != stillStep {
+				stillSeen, stillStep = now, p
+			}
 			// A run that stands still with no step (a task blocked
-			// outside the simulation) is the watchdog's.
-			if now.Sub(stillSince) < w.cfg.MaxWallPerInstant || p == stillFrom || stopping || !overAt.IsZero() {
+			// outside the simulation), or in one long step, is the
+			// watchdog's. One where nothing waits for the clock to move
+			// (no sleep, timer or deadline of a later instant) loses
+			// nothing by it: millions of round trips at one instant are
+			// a workload.
+			if stillSeen.Sub(stillSince) < w.cfg.MaxWallPerInstant || p == stillFrom || stopping || !overAt.IsZero() || !w.publishedLater() {
 				continue
 			}
 			// The run stops at its next step, as at StopBy.
 			stillTicks, overtime, overAt = nil, nil, now
-			w.stillFor.Store(int64(now.Sub(stillSince)))
+			w.stillFor.Store(int64(stillSeen.Sub(stillSince)))
 			w.stillRan.Store(p - stillFrom)
 			w.halt.Store(true)
 			if limit <= 0 || limit > overtimeGrace {
@@ -643,6 +654,7 @@ type watched struct {
 	progress  uint64
 	pubEvents uint64
 	pubNow    int64
+	pubFull   uint64 // the queue's full
 	// kills counts the kills that came back (kill): the engine's own
 	// progress, which a teardown of tens of thousands of tasks makes
 	// with no step, and which published counts.

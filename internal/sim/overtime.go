@@ -63,8 +63,8 @@ func (w *World) notes() string {
 // (notes, read on the world's goroutine only), and detail what its tasks
 // were doing.
 func (w *World) stillMsg(at time.Duration, how, notes, detail string) string {
-	return fmt.Sprintf("simulated time stood still at %v for %v of wall time while tasks ran (%d steps and events at that instant), "+
-		"past the bound of %v (the MaxWallPerInstant option); %s. Simulated time moves on only when no task can run, "+
+	return fmt.Sprintf("simulated time stood still at %v for %v of wall time while tasks ran (%d steps and events at that instant) "+
+		"and another waited for it to move, past the bound of %v (the MaxWallPerInstant option, or -simmaxwall); %s. Simulated time moves on only when no task can run, "+
 		"so tasks that keep working without waiting on the clock hold it still: a loop that polls, a writer and a reader that keep data moving "+
 		"while another task sleeps or waits for a deadline that never comes. %s"+
 		"Make the loop wait on the simulated clock (a sleep, a timer, a read with a deadline), "+

@@ -132,11 +132,47 @@ func TestARunStandingStillPastMaxWallPerInstantStops(t *testing.T) {
 	assert.Equal(t, time.Second, res.SimTime)
 	assert.Contains(t, f.Error(), `out of wall time at 1s in task "driver": simulated time stood still at 1s for `)
 	assert.Contains(t, f.Msg, " of wall time while tasks ran (")
-	assert.Contains(t, f.Msg, "past the bound of 100ms (the MaxWallPerInstant option); it was stopped between two steps, after one of task \"driver\". ")
+	assert.Contains(t, f.Msg, "and another waited for it to move, past the bound of 100ms (the MaxWallPerInstant option, or -simmaxwall); it was stopped between two steps, after one of task \"driver\". ")
 	assert.Contains(t, f.Msg, "while another task sleeps or waits for a deadline that never comes. The device moved data in no time. Make the loop wait")
 	assert.NotContains(t, f.Msg, "-timeout")
 	assert.Contains(t, f.Msg, `task "sleeper" waits on sleep`)
 	goleak.VerifyNone(t, before)
+}
+
+// A workload at one instant while nothing waits for a later one (no
+// sleep, timer or deadline: millions of round trips over a network with
+// no latency) loses nothing by the clock standing still, and is left
+// alone past the bound.
+func TestAStandstillWithNothingWaitingForTheClockIsLeftAlone(t *testing.T) {
+	w := New(Config{Seed: 9, MaxWallPerInstant: 50 * time.Millisecond})
+	start := time.Now()
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		for time.Since(start) < 300*time.Millisecond {
+			p.Task.Yield(ctx)
+			w.Progress()
+		}
+		return nil
+	}, 0)
+	require.NoError(t, res.Err)
+}
+
+// One long step after a few quick ones at an instant, while a sleeper
+// waits, is not a standstill of many steps: it is the watchdog's, and
+// with the watchdog off it runs to its end.
+func TestOneLongStepIsNotAStandstill(t *testing.T) {
+	w := New(Config{Seed: 9, MaxWallPerInstant: 100 * time.Millisecond})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+			return p.Time.Sleep(ctx, time.Second)
+		})
+		for range 10 {
+			p.Task.Yield(ctx)
+		}
+		for start := time.Now(); time.Since(start) < 500*time.Millisecond; {
+		}
+		return nil
+	}, 0)
+	require.NoError(t, res.Err)
 }
 
 // A long workload at one instant whose clock does move on before the

@@ -33,3 +33,11 @@ func (w *World) publishedCounts() (progress, events uint64, now int64) {
 	steps, events := atomic.LoadUint64(&w.steps), atomic.LoadUint64(&w.events)
 	return steps + events, events, atomic.LoadInt64(&w.now)
 }
+
+// publishedLater reports, from the watchdog's goroutine, whether an event
+// may be queued at an instant later than the queue's last: a task asleep,
+// a timer or a deadline waiting for the clock to move. It reads the
+// queue's own word, as publishedCounts reads the counters.
+func (w *World) publishedLater() bool {
+	return atomic.LoadUint64(&w.queue.full)&^1 != 0
+}

@@ -60,8 +60,10 @@ type Config struct {
 	// given up, as the watchdog gives one up.
 	StopBy time.Time
 	// MaxWallPerInstant, when not zero, bounds the wall time during which
-	// simulated time may stand still while tasks run, under RunGuarded: a
-	// run past it fails with an Overtime failure between two steps, which
+	// simulated time may stand still while tasks run and an event waits
+	// at a later instant (a sleep, a timer, a deadline), under
+	// RunGuarded; the time counts up to the start of the step under way,
+	// for a long step is the watchdog's. A run past it fails with an Overtime failure between two steps, which
 	// names the cause its devices see (StillNote). Time stands still while
 	// any task can run, so work that never waits for time, a network with
 	// no latency moving data, holds it; a long workload at one instant
