@@ -8,28 +8,30 @@ import (
 	"github.com/moonpool-go/moonpool/internal/simnet"
 )
 
-// connsNoted is how many connection ends one host may hold open at once
-// before the report notes it. The examples' hosts hold 16 at most, and a
-// pool keeps a few per peer; a program that drops connections without
-// Close passes it in a long seed well before its host runs out of
-// ephemeral ports, which no fault and no check would show.
-const connsNoted = 256
-
 // notedConns returns the seed's hosts whose connections the report
-// notes: those that ran out of ephemeral ports, and those that held
-// connsNoted or more open at once.
-func (s *S) notedConns() []simnet.HostConns {
+// notes: those that ran out of ephemeral ports, those that left n or more
+// connections they dialled open when the seed ended, and those whose
+// dialled connections open at once reached peakNoted(n). n is 0 to note
+// only the first.
+func (s *S) notedConns(n int) []simnet.HostConns {
 	if s == nil || s.net == nil {
 		return nil
 	}
 	var noted []simnet.HostConns
 	for _, c := range s.net.Conns() {
-		if c.OutOfPorts >= 0 || c.Peak >= connsNoted {
+		if c.OutOfPorts >= 0 || n > 0 && (c.Open >= n || c.Peak >= peakNoted(n)) {
 			noted = append(noted, c)
 		}
 	}
 	return noted
 }
+
+// peakNoted is how many dialled connections a host may hold open at once
+// before the report notes it, whatever it left open at the end: a
+// quarter of its ephemeral ports, or n if more. A process's connections
+// close as it stops at the seed's end, so only this shows its leak; a
+// pool, or a busy client, holds far fewer.
+func peakNoted(n int) int { return max(n, simnet.EphemeralPorts/4) }
 
 // addConns counts the hosts of noted, as effects: what the program did,
 // not a fault the simulation injected.
@@ -82,12 +84,12 @@ func (t *connsTally) line(seeds int) string {
 		fmt.Fprintf(&b, "in seed %d, ", t.firstSeed)
 	}
 	if h.OutOfPorts >= 0 {
-		fmt.Fprintf(&b, "host %s ran out of ephemeral ports at %v, its open connections holding %d, and its dials failed with EADDRNOTAVAIL from then on", h.Host, h.OutOfPorts.Round(time.Millisecond), h.PortsHeld)
+		fmt.Fprintf(&b, "host %s ran out of ephemeral ports at %v, the connections it dialled holding %d, and its dials failed with EADDRNOTAVAIL from then on", h.Host, h.OutOfPorts.Round(time.Millisecond), h.PortsHeld)
+		if h.Open > 0 {
+			fmt.Fprintf(&b, " (%d still open at the seed's end)", h.Open)
+		}
 	} else {
-		fmt.Fprintf(&b, "host %s held %d connections open at once", h.Host, h.Peak)
-	}
-	if h.Open > 0 {
-		fmt.Fprintf(&b, " (%d open at the seed's end)", h.Open)
+		fmt.Fprintf(&b, "host %s left %d connections it dialled open at the seed's end, %d at most at once", h.Host, h.Open, h.Peak)
 	}
 	if more := len(t.first) - 1; more > 0 {
 		fmt.Fprintf(&b, ", and %d more %s", more, pluralWord(more, "host", "hosts"))
@@ -98,7 +100,7 @@ func (t *connsTally) line(seeds int) string {
 	if h.OutOfPorts >= 0 {
 		b.WriteString("; no fault did this: connections never closed (dropped without Close) hold their ports, and the timeline marks when they ran out (docs/network.md)")
 	} else {
-		fmt.Fprintf(&b, "; a program that closes its connections holds a few per peer: connections dropped without Close leak, and a longer seed would run the host out of its %d ephemeral ports (docs/network.md)", simnet.EphemeralPorts)
+		fmt.Fprintf(&b, "; each holds one of the host's %d ephemeral ports: connections dropped without Close leak them, and a longer seed would run it out (simtest.ConnsNoted raises the count a program that keeps more on purpose may hold; docs/network.md)", simnet.EphemeralPorts)
 	}
 	return b.String()
 }

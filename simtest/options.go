@@ -27,6 +27,7 @@ const (
 	DefaultWatchdog           = 10 * time.Second
 	DefaultMaxStepsPerInstant = 10_000_000
 	DefaultMaxWallPerInstant  = time.Minute
+	DefaultConnsNoted         = 256
 )
 
 // The limits of the options' durations.
@@ -60,6 +61,7 @@ type config struct {
 	watchdogSet bool
 	maxSteps    uint64
 	maxStill    time.Duration // MaxWallPerInstant
+	connsNoted  int           // ConnsNoted
 	maxStillSet bool
 	check       bool
 	// verify runs a failing seed's replay line in a fresh process
@@ -126,6 +128,7 @@ func defaultConfig(short bool) config {
 		watchdog:   DefaultWatchdog,
 		maxSteps:   DefaultMaxStepsPerInstant,
 		maxStill:   DefaultMaxWallPerInstant * raceSlowdown,
+		connsNoted: DefaultConnsNoted,
 		workers:    1,
 		slow:       DefaultSlowSeed,
 	}
@@ -277,6 +280,28 @@ func MaxWallPerInstant(d time.Duration) Option {
 			return fmt.Errorf("simtest.MaxWallPerInstant(%v): the bound must be zero (none) or positive", d)
 		}
 		c.maxStill, c.maxStillSet = d, true
+		return nil
+	})
+}
+
+// ConnsNoted sets how many connections one host may have dialled and
+// left open, at both ends, when a seed ends before the report's
+// connections line notes the host (default [DefaultConnsNoted]); a host
+// whose dialled connections open at once reached a quarter of its
+// ephemeral ports, or n if that is more, is noted too, for the processes'
+// connections close as they stop. A connection counts once, on the host
+// that dialled it, and only while it holds an ephemeral port: a server's
+// accepted connections are not counted, nor one whose peer has closed.
+// The note fails nothing; it points at connections dropped without
+// Close, which in a longer seed run the host out of ephemeral ports. A
+// program that keeps more open on purpose raises n; 0 notes none. A host
+// that did run out of ports is reported whatever n is.
+func ConnsNoted(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("simtest.ConnsNoted(%d): the count must be zero (note none) or positive", n)
+		}
+		c.connsNoted = n
 		return nil
 	})
 }

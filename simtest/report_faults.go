@@ -101,8 +101,8 @@ const (
 	netPeerLostPower
 
 	// netNoPort is a host whose dials found no ephemeral port free, and
-	// netManyConns one that held many connections open at once
-	// (notedConns): what a program's own leak did, which no fault did.
+	// netManyConns one that left many connections it dialled open, or
+	// held very many open at once (notedConns): what a program's own leak did, which no fault did.
 	netNoPort
 	netManyConns
 

@@ -1050,7 +1050,7 @@ func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, b
 	o.win, o.faults, o.byHand, o.unsyncedDirs = obs.win, obs.faults, obs.byHand, obs.unsyncedDirs
 	if !w.Abandoned() { // else a task that escaped may still use the disks
 		o.faults[diskNoSpace] += s.noSpace()
-		o.conns = s.notedConns()
+		o.conns = s.notedConns(r.cfg.connsNoted)
 		o.faults.addConns(o.conns)
 	}
 	o.reach = obs.reach

@@ -244,7 +244,6 @@ func (n *Net) newConn(a, b *Host, lport, port int, to net.Addr, lo net.IP) (clie
 	for _, c := range []*conn{client, server} {
 		c.hidx = int32(len(c.h.conns))
 		c.h.conns = append(c.h.conns, c)
-		c.h.peakConns = max(c.h.peakConns, len(c.h.conns))
 	}
 	return client, server
 }

@@ -64,12 +64,14 @@ type Host struct {
 	// opening, if set, is called as a task opens a socket on the host
 	// (OnOpen).
 	opening func(op string)
-	// peakConns is the most connection ends the host held open at once;
-	// portsOutAt is when its dials first found no ephemeral port free
-	// (-1 before), and portsHeld how many its open connections held then.
-	peakConns  int
-	portsOutAt int64
-	portsHeld  int
+	// peakDialled is the most connections the host dialled that it held
+	// open at once, each holding an ephemeral port (an accepted end holds
+	// none); portsOutAt is when its dials first found no ephemeral port
+	// free (-1 before), and portsHeld how many its open connections held
+	// then.
+	peakDialled int
+	portsOutAt  int64
+	portsHeld   int
 
 	pconns  map[int][]*packetConn // datagram sockets by port, as listeners
 	pcs     []*packetConn         // the same, in creation order, for crashes
@@ -166,6 +168,7 @@ func (h *Host) dialPortHeld(p int) bool {
 func (h *Host) holdDialPort(p int, held bool) {
 	if held {
 		h.dialPortsUsed++
+		h.peakDialled = max(h.peakDialled, h.dialPortsUsed)
 	} else {
 		h.dialPortsUsed--
 	}

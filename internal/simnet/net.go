@@ -155,11 +155,16 @@ func (n *Net) Hosts() []string {
 	return names
 }
 
-// HostConns is what a host's connections came to in a run.
+// HostConns is what the connections a host dialled came to in a run:
+// those hold its ephemeral ports, and a connection counts once, on the
+// host that dialled it (an accepted end holds no port).
 type HostConns struct {
 	Host string
-	Open int // connection ends open on the host now
-	Peak int // the most it held open at once
+	// Open counts the connections the host dialled that are open now at
+	// both ends: one whose peer closed, its close still on its way, is
+	// not counted.
+	Open int
+	Peak int // the most it dialled held open at once
 	// OutOfPorts is when the host's dials first found no ephemeral port
 	// free, and PortsHeld how many its open connections held then; -1
 	// and 0 if that never happened.
@@ -168,13 +173,19 @@ type HostConns struct {
 }
 
 // Conns returns, for each host made so far in the order they were made,
-// its open connections, their high-water mark, and when it ran out of
-// ephemeral ports: connections a program never closes show here, though
-// no fault does.
+// the connections it dialled that are open, their high-water mark, and
+// when it ran out of ephemeral ports: connections a program never closes
+// show here, though no fault does.
 func (n *Net) Conns() []HostConns {
 	cs := make([]HostConns, len(n.hosts))
 	for i, h := range n.hosts {
-		cs[i] = HostConns{Host: h.name, Open: len(h.conns), Peak: h.peakConns, OutOfPorts: time.Duration(h.portsOutAt), PortsHeld: h.portsHeld}
+		open := 0
+		for _, c := range h.conns {
+			if c.dialPort != 0 && !c.closed && (c.peer == nil || !c.peer.closed) {
+				open++
+			}
+		}
+		cs[i] = HostConns{Host: h.name, Open: open, Peak: h.peakDialled, OutOfPorts: time.Duration(h.portsOutAt), PortsHeld: h.portsHeld}
 	}
 	return cs
 }

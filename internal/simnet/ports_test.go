@@ -128,13 +128,14 @@ func TestRunningOutOfPortsIsToldOnce(t *testing.T) {
 	assert.Contains(t, told[0], "connections never closed (dropped without Close) are the usual cause")
 	want := []simnet.HostConns{
 		{Host: "10.0.0.1", Open: ephemeralPorts, Peak: ephemeralPorts, OutOfPorts: outAt, PortsHeld: ephemeralPorts},
-		{Host: "10.0.0.2", Open: ephemeralPorts, Peak: ephemeralPorts, OutOfPorts: -1},
+		{Host: "10.0.0.2", OutOfPorts: -1}, // accepted ends hold no port
 	}
 	assert.Equal(t, want, w.net.Conns())
 }
 
 // A host that closes its connections holds few at once, and never runs
-// out of ports.
+// out of ports. Conns counts the connections a host dialled, once each,
+// and not those whose peer has closed.
 func TestConnsCountsOpenAndPeak(t *testing.T) {
 	w := newWorld(t, 4, chaos.Network{})
 	res := w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
@@ -148,9 +149,38 @@ func TestConnsCountsOpenAndPeak(t *testing.T) {
 		for _, c := range open[:3] {
 			require.NoError(t, c.Close())
 		}
+		// Over loopback, both ends are the client's: the connection
+		// counts once.
+		l, err := client.Network.Listen(ctx, ":90")
+		require.NoError(t, err)
+		_, err = client.Network.Dial(ctx, "10.0.0.1:90")
+		require.NoError(t, err)
+		_, err = l.Accept()
+		require.NoError(t, err)
 		return nil
 	})
 	assert.Empty(t, events(res, "ephemeral port"))
-	client := w.net.Conns()[0]
-	assert.Equal(t, simnet.HostConns{Host: "10.0.0.1", Open: 2, Peak: 5, OutOfPorts: -1}, client)
+	assert.Equal(t, []simnet.HostConns{
+		{Host: "10.0.0.1", Open: 3, Peak: 5, OutOfPorts: -1},
+		{Host: "10.0.0.2", OutOfPorts: -1},
+	}, w.net.Conns())
+}
+
+// A connection whose peer has closed, its close still on its way, is not
+// counted as open.
+func TestConnsLeavesOutClosesInFlight(t *testing.T) {
+	w := newWorld(t, 5, chaos.NoNetworkFaults())
+	var during []simnet.HostConns
+	w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+		l, err := server.Network.Listen(ctx, ":80")
+		require.NoError(t, err)
+		c, err := client.Network.Dial(ctx, "10.0.0.2:80")
+		require.NoError(t, err)
+		s, err := l.Accept()
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+		during = w.net.Conns() // the FIN has a latency to cross
+		return c.Close()
+	})
+	assert.Equal(t, []simnet.HostConns{{Host: "10.0.0.1", Peak: 1, OutOfPorts: -1}, {Host: "10.0.0.2", OutOfPorts: -1}}, during)
 }
