@@ -202,6 +202,13 @@ type (
 		// Injectors are what each injector did that its script did
 		// not say, over the seeds; absent when no injector ran.
 		Injectors []jsonInjector `json:"injectors,omitempty"`
+		// Connections is the report's connections line, absent when no
+		// seed's hosts were noted (ConnsNoted); ConnsSeed is the first
+		// seed it tells of, and ConnsHosts that seed's noted hosts. Each
+		// seed's results line has its own, which a merge tells again.
+		Connections string     `json:"connections,omitempty"`
+		ConnsSeed   uint64     `json:"conns_seed,omitempty"`
+		ConnsHosts  []jsonHost `json:"conns_hosts,omitempty"`
 		// Chaos is the report's line on the chaos configuration, for a
 		// Run whose seeds booted processes; InjectsNothing, whether the
 		// configuration injects no fault in any seed.

@@ -8,19 +8,71 @@ import (
 	"github.com/moonpool-go/moonpool/internal/simnet"
 )
 
+// NotedHost is a host whose connections a seed's report notes
+// ([ConnsNoted]), as [SeedResult.Conns] and the results file carry it, so
+// that a merge of shards tells the same connections line as one process.
+type NotedHost struct {
+	Host string
+	// Open counts the connections the host dialled that were open at both
+	// ends at the seed's end, and Peak the most it held open at once.
+	Open, Peak int
+	// OutOfPorts is when the host's dials first found no ephemeral port
+	// free, and PortsHeld how many its connections held then; -1 and 0 if
+	// that never happened.
+	OutOfPorts time.Duration
+	PortsHeld  int
+}
+
+// jsonHost is a NotedHost in the results file and the JSON report.
+type jsonHost struct {
+	Host       string `json:"host"`
+	Open       int    `json:"open"`
+	Peak       int    `json:"peak"`
+	OutOfPorts string `json:"out_of_ports,omitempty"`
+	// OutOfPortsNS is OutOfPorts in nanoseconds; absent when the host
+	// never ran out.
+	OutOfPortsNS *int64 `json:"out_of_ports_ns,omitempty"`
+	PortsHeld    int    `json:"ports_held,omitempty"`
+}
+
+func hostsToJSON(hs []NotedHost) []jsonHost {
+	var js []jsonHost
+	for _, h := range hs {
+		j := jsonHost{Host: h.Host, Open: h.Open, Peak: h.Peak, PortsHeld: h.PortsHeld}
+		if h.OutOfPorts >= 0 {
+			ns := int64(h.OutOfPorts)
+			j.OutOfPorts, j.OutOfPortsNS = h.OutOfPorts.String(), &ns
+		}
+		js = append(js, j)
+	}
+	return js
+}
+
+func hostsFromJSON(js []jsonHost) []NotedHost {
+	var hs []NotedHost
+	for _, j := range js {
+		h := NotedHost{Host: j.Host, Open: j.Open, Peak: j.Peak, OutOfPorts: -1, PortsHeld: j.PortsHeld}
+		if j.OutOfPortsNS != nil {
+			h.OutOfPorts = time.Duration(*j.OutOfPortsNS)
+		}
+		hs = append(hs, h)
+	}
+	return hs
+}
+
 // notedConns returns the seed's hosts whose connections the report
 // notes: those that ran out of ephemeral ports, those that left n or more
 // connections they dialled open when the seed ended, and those whose
 // dialled connections open at once reached peakNoted(n). n is 0 to note
 // only the first.
-func (s *S) notedConns(n int) []simnet.HostConns {
+func (s *S) notedConns(n int) []NotedHost {
 	if s == nil || s.net == nil {
 		return nil
 	}
-	var noted []simnet.HostConns
+	var noted []NotedHost
 	for _, c := range s.net.Conns() {
 		if c.OutOfPorts >= 0 || n > 0 && (c.Open >= n || c.Peak >= peakNoted(n)) {
-			noted = append(noted, c)
+			noted = append(noted, NotedHost(c))
 		}
 	}
 	return noted
@@ -35,7 +87,7 @@ func peakNoted(n int) int { return max(n, simnet.EphemeralPorts/4) }
 
 // addConns counts the hosts of noted, as effects: what the program did,
 // not a fault the simulation injected.
-func (c *faultCounts) addConns(noted []simnet.HostConns) {
+func (c *faultCounts) addConns(noted []NotedHost) {
 	for _, h := range noted {
 		if h.OutOfPorts >= 0 {
 			c[netNoPort]++
@@ -50,10 +102,10 @@ func (c *faultCounts) addConns(noted []simnet.HostConns) {
 type connsTally struct {
 	seeds     int
 	firstSeed uint64
-	first     []simnet.HostConns
+	first     []NotedHost
 }
 
-func (t *connsTally) add(seed uint64, noted []simnet.HostConns) {
+func (t *connsTally) add(seed uint64, noted []NotedHost) {
 	if len(noted) == 0 {
 		return
 	}

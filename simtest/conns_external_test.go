@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
+	"regexp"
 	"syscall"
 	"testing"
 
@@ -168,4 +172,44 @@ func TestAPoolOfConnectionsIsNotNoted(t *testing.T) {
 	for _, sr := range res.PerSeed {
 		assert.Nil(t, sr.Faults)
 	}
+}
+
+// The results file carries the hosts the connections line notes, with
+// what the line says of them, and a merge of shards tells the line one
+// Run writes.
+func TestAMergeTellsTheConnectionsLine(t *testing.T) {
+	dir := t.TempDir()
+	leak := func(s *simtest.S) {
+		addr := serveOn(s, "server")
+		assert.Zero(s, dialAndKeep(s, addr, 300))
+	}
+	opts := []simtest.Option{simtest.Seeds(4), simtest.BaseSeed(5), simtest.Chaos(chaos.Off())}
+	one := simtest.Simulate(leak, opts...)
+	require.True(t, one.OK(), one.Report)
+	require.Len(t, one.PerSeed, 4)
+	assert.Equal(t, []simtest.NotedHost{{Host: "10.0.0.254", Open: 300, Peak: 300, OutOfPorts: -1}}, one.PerSeed[0].Conns)
+	for i := range 2 {
+		simtest.Simulate(leak, append(opts, simtest.Shard(i, 2), simtest.ResultsFile(filepath.Join(dir, "shards")+"/"))...)
+	}
+	merged, err := simtest.MergeResults(filepath.Join(dir, "shards"))
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	line := regexp.MustCompile(`(?m)^ *connections: .*$`)
+	want := line.FindString(one.Report)
+	require.NotEmpty(t, want, one.Report)
+	assert.Equal(t, want, line.FindString(merged.Tests[0].Report))
+
+	var files []string
+	require.NoError(t, filepath.WalkDir(filepath.Join(dir, "shards"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return err
+	}))
+	require.NotEmpty(t, files)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"conns":[{"host":"10.0.0.254","open":300,"peak":300}]`)
+	assert.Contains(t, string(data), `"conns_hosts":[{"host":"10.0.0.254","open":300,"peak":300}]`, "the summary has the line's seed")
+	assert.Contains(t, string(data), `"connections":"connections: in seed `)
 }

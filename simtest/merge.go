@@ -407,6 +407,7 @@ type seedFigures struct {
 	steps, events uint64
 	outcome       string
 	recipe        string
+	conns         []NotedHost // the hosts its connections line notes
 }
 
 // jsonLine is a line of a results file: a seed, or the summary.
@@ -450,10 +451,10 @@ func readShardFile(path string) (*shardFile, error) {
 			return nil, fmt.Errorf("simtest: merging results: %s:%d: not a seed's line (no trace or outcome); is it a -simresults file?", path, n)
 		}
 		sf.seeds = append(sf.seeds, seedFigures{place: l.Place, seed: l.Seed, trace: trace, sim: time.Duration(l.SimNS),
-			steps: l.Steps, events: l.Events, outcome: l.Outcome, recipe: l.Recipe})
+			steps: l.Steps, events: l.Events, outcome: l.Outcome, recipe: l.Recipe, conns: hostsFromJSON(l.Conns)})
 		if l.Outcome == OutcomeFail {
 			sf.failing = append(sf.failing, SeedResult{Seed: l.Seed, Trace: trace, Outcome: l.Outcome, SimTime: time.Duration(l.SimNS),
-				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, ReplayCheck: l.ReplayCheck, Recipe: l.Recipe, Kept: l.Kept, KeptMoved: l.KeptMoved, Alone: l.Alone.fromJSON(), Faults: l.Faults})
+				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, ReplayCheck: l.ReplayCheck, Recipe: l.Recipe, Kept: l.Kept, KeptMoved: l.KeptMoved, Alone: l.Alone.fromJSON(), Faults: l.Faults, Conns: hostsFromJSON(l.Conns)})
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -604,6 +605,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	}
 	for _, s := range seeds {
 		rep.addSeed(s.seed, s.trace, s.outcome, s.sim, s.steps, s.events, s.recipe)
+		rep.conns.add(s.seed, s.conns)
 		if s.place < 0 && s.place >= -int64(kept) && s.outcome != OutcomeSkip {
 			rep.addKept(s.seed)
 		}

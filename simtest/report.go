@@ -1097,6 +1097,9 @@ func (r *report) faultsRecord() *jsonFaults {
 	}
 	f.Reach = r.reach.record()
 	f.Injectors = r.injects.record()
+	if f.Connections = r.conns.line(r.seeds); f.Connections != "" {
+		f.ConnsSeed, f.ConnsHosts = r.conns.firstSeed, hostsToJSON(r.conns.first)
+	}
 	return f
 }
 

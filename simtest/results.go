@@ -82,6 +82,9 @@ type SeedResult struct {
 	// ("unsynced writes lost"); nil when it saw none. A script finds in
 	// the results file the seeds that met a kind of fault.
 	Faults map[string]int
+	// Conns are the hosts whose connections the report's connections
+	// line notes ([ConnsNoted]); nil when it notes none.
+	Conns []NotedHost
 }
 
 // AloneRun is the run again alone of a seed that failed beside other
@@ -158,20 +161,24 @@ type jsonSeed struct {
 	// Faults are the seed's faults by kind, as the summary's are; a merge
 	// adds up the summaries', not these.
 	Faults map[string]int `json:"faults,omitempty"`
+	// Conns are the hosts the connections line notes (SeedResult.Conns),
+	// which a merge tells again.
+	Conns []jsonHost `json:"conns,omitempty"`
 }
 
 // MarshalJSON writes r as a line of the results file does.
 func (r SeedResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
 		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
-		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Kept: r.Kept, KeptMoved: r.KeptMoved, Alone: r.Alone.toJSON(0), Faults: r.Faults})
+		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Kept: r.Kept, KeptMoved: r.KeptMoved, Alone: r.Alone.toJSON(0), Faults: r.Faults,
+		Conns: hostsToJSON(r.Conns)})
 }
 
 // seedResult sums up a seed's outcome.
 func seedResult(o *seedOutcome) SeedResult {
 	res := o.res
 	out := SeedResult{Seed: res.Seed, Trace: res.Trace, Outcome: OutcomePass, SimTime: res.SimTime, Steps: res.Steps, Events: res.Events,
-		Recipe: o.tl.recipe()}
+		Recipe: o.tl.recipe(), Conns: o.conns}
 	switch {
 	case o.skippedOnly():
 		out.Outcome = OutcomeSkip

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
-	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/internal/tally"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -264,7 +263,7 @@ type seedOutcome struct {
 	// directory was not synced (observer.unsyncedDirs).
 	unsyncedDirs bool
 	// conns are the hosts whose connections the report notes (notedConns).
-	conns []simnet.HostConns
+	conns []NotedHost
 	// timeline is the seed's whole timeline, when the timeline file may
 	// be this seed's.
 	timeline []sim.Entry
