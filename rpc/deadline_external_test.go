@@ -124,8 +124,8 @@ type spent struct{ context.Context }
 
 func (c spent) Deadline() (time.Time, bool) { return time.Unix(0, 0), true }
 
-// TestACallWhoseContextEndedIsNotSent: a call whose context has ended
-// sends nothing, and says so; a request whose budget is spent when it
+// TestACallWhoseContextEndedIsNotSent: a call or a Send whose context
+// has ended sends nothing, and says so; a request whose budget is spent when it
 // arrives runs no handler, which would start with no time left.
 func TestACallWhoseContextEndedIsNotSent(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
@@ -152,12 +152,17 @@ func TestACallWhoseContextEndedIsNotSent(t *testing.T) {
 			require.ErrorIs(s, err, rpc.ErrNotSent)
 			_, err = ep.GetReplyUnlessFailedFor(ctx, client, echoReq{2}, time.Second)
 			require.ErrorIs(s, err, rpc.ErrNotSent)
+			err = ep.Send(ctx, client, echoReq{2})
+			require.ErrorIs(s, err, rpc.ErrNotSent)
+			require.ErrorIs(s, err, ctx.Err())
+			assert.ErrorContains(s, err, "its context ended before it was queued")
 		}
 
 		_, err = ep.GetReply(spent{s.Context()}, client, echoReq{3})
 		require.ErrorIs(s, err, rpc.ErrBrokenPromise, "the server answers that no handler ran")
+		require.NoError(s, ep.Send(s.Context(), client, echoReq{4}))
 		s.Sleep(time.Second)
-		assert.Equal(s, 1, ran, "only the first request ran a handler")
+		assert.Equal(s, 2, ran, "only the first request and the last Send ran a handler; none whose context had ended")
 	}, quiet...)
 }
 

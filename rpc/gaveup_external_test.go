@@ -264,30 +264,3 @@ func TestErrorsOfRequestsNeverSentMatchErrNotSentOnLoopback(t *testing.T) {
 	require.ErrorIs(t, err, rpc.ErrClosed)
 	assert.ErrorIs(t, err, rpc.ErrNotSent, "%v", err)
 }
-
-// TestSendWithAnEndedContextSendsNothing: a Send whose context has ended
-// is refused before it is queued, as a call's is, so its message never
-// reaches the handler, and the error says so and carries the context's.
-func TestSendWithAnEndedContextSendsNothing(t *testing.T) {
-	simtest.Run(t, func(s *simtest.S) {
-		server, client := newPair(s)
-		ran := 0
-		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(_ context.Context, r echoReq) (echoResp, error) {
-			ran++
-			return echoResp{r.N}, nil
-		})
-		require.NoError(s, err)
-		_, err = ep.GetReply(s.Context(), client, echoReq{1}) // connected
-		require.NoError(s, err)
-
-		ctx, cancel := context.WithCancel(s.Context())
-		cancel()
-		err = ep.Send(ctx, client, echoReq{2})
-		require.ErrorIs(s, err, rpc.ErrNotSent)
-		assert.ErrorIs(s, err, context.Canceled)
-		assert.ErrorContains(s, err, "its context ended before it was queued")
-		require.NoError(s, ep.Send(s.Context(), client, echoReq{3}))
-		s.Sleep(time.Second)
-		assert.Equal(s, 2, ran, "the first call and the last Send; not the one whose context had ended")
-	}, quiet...)
-}
