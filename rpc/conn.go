@@ -42,6 +42,11 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wake   *providers.Chan[struct{}]
+	// caller is who is at the other end, known once the handshake is
+	// done; handlerCtx, the transport's context carrying it, is the one
+	// the handlers of its requests get (see knowCaller).
+	caller     Caller
+	handlerCtx context.Context
 
 	// The reading: dec decodes what arrives; rd is the reader whose turn
 	// it is (see reader); readDone gets a value when the reading ends.
@@ -339,7 +344,8 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 func (c *conn) serve(ctx context.Context, dec *wire.Decoder) {
 	t := c.t
 	c.dec = dec
-	name := c.nc.RemoteAddr().String()
+	c.knowCaller()
+	name := c.caller.RemoteAddr
 	c.readName = "rpc read " + name
 	c.startReader()
 	monitor := t.spawn(c.ctx, "rpc ping "+name, c.monitor)

@@ -27,6 +27,9 @@
 // [Transport.Close], [Transport.Stats] and [Stats], [Transport.Monitor],
 // [Transport.Providers]; mutual TLS: [Config.TLS].
 //
+// Who called: [CallerOf] (in a handler), [Request.Caller] (a stream's
+// request), [Caller] ([Caller.Certificate]).
+//
 // Endpoints: [Token] ([Token.IsWellKnown], [Token.IsZero], [Token.Index]), [WellKnown],
 // [NewToken], [Endpoint], [At], [Serve], [Handler], [Unserve],
 // [Config.ServeGrace]; streams:
@@ -70,11 +73,12 @@
 // Certificates are checked at the Time provider's time, so a simulation
 // can let one expire. A failed handshake fails the connect, which backs
 // off and is retried as a refused one is; a call that times out meanwhile
-// says what failed and what to change. In a simulation the handshake
-// runs over the simulated network as in production; certificates with
-// ECDSA keys are refused there (their signatures vary in length, and a
-// seed's path with them), and docs/rpc.md says what else keeps a seed's
-// run the same over TLS.
+// says what failed and what to change. A handler authorises a request
+// by its caller's certificate, which [CallerOf] reads from its context.
+// In a simulation the handshake runs over the simulated network as in
+// production; certificates with ECDSA keys are refused there (their
+// signatures vary in length, and a seed's path with them), and
+// docs/rpc.md says what else keeps a seed's run the same over TLS.
 //
 // # Determinism
 //

@@ -50,7 +50,8 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
 // Serve serves h at tok on tr and returns the endpoint. Each request runs
 // h in a task of its own, with the transport's context (cancelled when it
-// closes) and, when the caller's context had a deadline, that deadline:
+// closes), which carries the request's caller ([CallerOf]), and, when
+// the caller's context had a deadline, that deadline:
 // the time the caller had left, from the request's arrival on this
 // server's clock (see docs/rpc.md, "Deadlines travel"), so that the
 // handler's nested calls inherit it. The handler's return is the reply; the tasks are reused, up
@@ -379,10 +380,15 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	req := w.req.v
 	var zeroReq Req
 	w.req.v = zeroReq
+	// The handler's context is the transport's, which the connection
+	// made once to carry its caller (CallerOf): none is made per request.
 	hctx := ctx
+	if pr.c.handlerCtx != nil {
+		hctx = pr.c.handlerCtx
+	}
 	if !w.deadline.IsZero() {
 		var cancel context.CancelFunc
-		hctx, cancel = s.t.p.Time.WithDeadline(ctx, w.deadline)
+		hctx, cancel = s.t.p.Time.WithDeadline(hctx, w.deadline)
 		defer cancel()
 	}
 	resp, err := s.h(hctx, req)

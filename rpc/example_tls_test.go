@@ -60,6 +60,49 @@ func Example_tls() {
 	// true
 }
 
+// A handler authorises each request by its caller's certificate, which
+// CallerOf reads from the handler's context: here the clients whose
+// certificate names "backup" may read, and others, signed by the same
+// authority, are refused with an error their call returns.
+func ExampleCallerOf() {
+	ctx := context.Background()
+	p := realProviders()
+	ca, caKey := newAuthority("example CA")
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	mtls := func(cert tls.Certificate) *tls.Config {
+		return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert}
+	}
+	errForbidden := errors.New("forbidden")
+
+	server, _ := rpc.NewTransport(ctx, p, rpc.Config{Listen: "127.0.0.1:0", TLS: mtls(issue(ca, caKey, "server", "127.0.0.1"))})
+	defer server.Close()
+	read, _ := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, r GreetReq) (GreetResp, error) {
+		caller, _ := rpc.CallerOf(ctx)
+		cert := caller.Certificate() // never nil here: ClientAuth requires one, verified
+		if cert.Subject.CommonName != "backup" {
+			return GreetResp{}, fmt.Errorf("%q may not read: %w", cert.Subject.CommonName, errForbidden)
+		}
+		return GreetResp{"all of " + r.Name}, nil
+	})
+
+	for _, name := range []string{"backup", "eve"} {
+		client, _ := rpc.NewTransport(ctx, p, rpc.Config{TLS: mtls(issue(ca, caKey, name))})
+		defer client.Close()
+		resp, err := read.GetReply(ctx, client, GreetReq{"the log"})
+		var remote *rpc.RemoteError
+		switch {
+		case errors.As(err, &remote):
+			fmt.Printf("%s: refused: %s (errors.Is forbidden: %v)\n", name, remote.Msg, errors.Is(err, errForbidden))
+		default:
+			fmt.Printf("%s: %s, %v\n", name, resp.Text, err)
+		}
+	}
+	// Output:
+	// backup: all of the log, <nil>
+	// eve: refused: "eve" may not read: forbidden (errors.Is forbidden: true)
+}
+
 // newAuthority makes a certificate authority with an Ed25519 key.
 func newAuthority(name string) (*x509.Certificate, ed25519.PrivateKey) {
 	pub, key, _ := ed25519.GenerateKey(rand.Reader)

@@ -105,8 +105,10 @@ type Config struct {
 	// that fails fails the connect, which is retried with backoff, and a
 	// call that times out says why (an unknown authority, a name or a
 	// time the certificate does not cover, a certificate missing or
-	// refused). Both ends set it, or neither. In a simulation, see
-	// docs/rpc.md for what keeps a seed's run the same over TLS.
+	// refused). Both ends set it, or neither. A handler learns who
+	// called, the caller's certificate among it, with CallerOf. In a
+	// simulation, see docs/rpc.md for what keeps a seed's run the same
+	// over TLS.
 	TLS *tls.Config
 }
 
