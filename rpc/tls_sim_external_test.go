@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
+	"errors"
 	"log/slog"
 	"net"
 	"runtime"
@@ -257,5 +258,145 @@ func TestTLSStalledCallerIsWarnedOf(t *testing.T) {
 		warns := log.at(slog.LevelWarn)
 		require.Len(s, warns, 1)
 		assert.Contains(s, warns[0], "the caller did not complete it within Config.ConnectTimeout (1s)")
+	}, quiet...)
+}
+
+// TestTLSClosedAfterTheHandshake: a server that completes the TLS
+// handshake and closes the connection before its hello. In TLS 1.2 its
+// handshake ends after the client's certificate is checked, so the
+// close is no refusal of it: the client is told that the server may be
+// shutting down. In TLS 1.3 the client's handshake ends first, and such
+// a close is most likely the server's refusal of the client's
+// certificate, or of its lack of one, whose alert was lost.
+func TestTLSClosedAfterTheHandshake(t *testing.T) {
+	ca := newCA(t, "test CA")
+	srvCert, clCert := ca.issue(t, "server", time.Time{}, "10.0.0.1"), ca.issue(t, "client", time.Time{})
+	for _, tc := range []struct {
+		name    string
+		version uint16
+		cl      *tls.Config
+		want    string
+	}{
+		{"TLS 1.2", tls.VersionTLS12, mutualTLS(ca, clCert),
+			"10.0.0.1:4500 closed the connection after the TLS handshake, before its hello; it may be shutting down (its log says more)"},
+		{"TLS 1.3", tls.VersionTLS13, mutualTLS(ca, clCert),
+			"10.0.0.1:4500 closed the connection after the TLS handshake, before its hello: it most likely refused this transport's client certificate"},
+		{"TLS 1.3, no client certificate", tls.VersionTLS13, &tls.Config{RootCAs: ca.pool},
+			"10.0.0.1:4500 closed the connection after the TLS handshake, before its hello: it most likely requires a client certificate, and this transport has none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				p := s.HostProviders("10.0.0.1")
+				ln, err := p.Network.Listen(s.Context(), ":4500")
+				require.NoError(s, err)
+				s.Cleanup(func() { ln.Close() })
+				s.Go("handshakes and closes", func(ctx context.Context) error {
+					for {
+						nc, err := ln.Accept()
+						if err != nil {
+							return nil
+						}
+						tc := tls.Server(nc, &tls.Config{Certificates: []tls.Certificate{srvCert}, MaxVersion: tc.version, Time: p.Time.Now})
+						_ = nc.SetDeadline(p.Time.Now().Add(time.Second))
+						_ = tc.Handshake()
+						nc.Close()
+					}
+				})
+				client, err := rpc.NewTransport(s.Context(), s.HostProviders("10.0.0.2"), rpc.Config{TLS: tc.cl})
+				require.NoError(s, err)
+				_, err = rpc.At[echoReq, echoResp]("10.0.0.1:4500", rpc.WellKnown(1)).GetReply(within(s, 5*time.Second), client, echoReq{1})
+				require.ErrorIs(s, err, context.DeadlineExceeded)
+				assert.ErrorContains(s, err, tc.want)
+			}, quiet...)
+		})
+	}
+}
+
+// TestTLSRotatesByGetCertificate: a server that presents the certificate
+// its GetCertificate returns, and a client the one its
+// GetClientCertificate returns, rotate them without a restart: a
+// connection made before the rotation lives on with the old ones, and
+// the next one, made after a partition ended the first, carries the new
+// ones, each end's checked by the other (the handler reads the client's
+// from its caller).
+func TestTLSRotatesByGetCertificate(t *testing.T) {
+	ca := newCA(t, "test CA")
+	srvOld, srvNew := ca.issue(t, "server-1", time.Time{}, "10.0.0.1"), ca.issue(t, "server-2", time.Time{}, "10.0.0.1")
+	clOld, clNew := ca.issue(t, "client-1", time.Time{}), ca.issue(t, "client-2", time.Time{})
+	simtest.Run(t, func(s *simtest.S) {
+		srvCert, clCert := &srvOld, &clOld
+		srvTLS := mutualTLS(ca, srvOld)
+		srvTLS.Certificates = nil
+		srvTLS.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return srvCert, nil }
+		var served []string // the names of the server's certificates, as the client saw them
+		clTLS := mutualTLS(ca, clOld)
+		clTLS.Certificates = nil
+		clTLS.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return clCert, nil }
+		clTLS.VerifyConnection = func(cs tls.ConnectionState) error {
+			served = append(served, cs.PeerCertificates[0].Subject.CommonName)
+			return nil
+		}
+		server, client := tlsPair(s, srvTLS, clTLS)
+		ep, err := rpc.Serve(server, rpc.WellKnown(2), func(ctx context.Context, _ echoReq) (echoResp, error) {
+			c, _ := rpc.CallerOf(ctx)
+			return echoResp{}, errors.New(c.Certificate().Subject.CommonName)
+		})
+		require.NoError(s, err)
+		caller := func() string {
+			_, err := ep.GetReply(s.Context(), client, echoReq{})
+			var remote *rpc.RemoteError
+			require.ErrorAs(s, err, &remote)
+			return remote.Msg
+		}
+		assert.Equal(s, "client-1", caller())
+
+		srvCert, clCert = &srvNew, &clNew
+		assert.Equal(s, "client-1", caller(), "the connection made before the rotation lives on")
+		assert.Equal(s, []string{"server-1"}, served)
+
+		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		s.Sleep(time.Minute)
+		s.Network().Heal()
+		assert.Equal(s, "client-2", caller())
+		assert.Equal(s, []string{"server-1", "server-2"}, served)
+	}, quiet...)
+}
+
+// TestTLSResumesAcrossAReconnect: a client with a session cache resumes
+// its TLS 1.3 session on the connection it makes after a partition ended
+// the first, with the ticket the server gave it; the handler's caller
+// still has the client's verified certificate, as the session kept it.
+func TestTLSResumesAcrossAReconnect(t *testing.T) {
+	ca := newCA(t, "test CA")
+	srvCert, clCert := ca.issue(t, "server", time.Time{}, "10.0.0.1"), ca.issue(t, "client", time.Time{})
+	simtest.Run(t, func(s *simtest.S) {
+		clTLS := mutualTLS(ca, clCert)
+		clTLS.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+		server, client := tlsPair(s, mutualTLS(ca, srvCert), clTLS)
+		var got []rpc.Caller
+		ep, err := rpc.Serve(server, rpc.WellKnown(2), func(ctx context.Context, _ echoReq) (echoResp, error) {
+			c, _ := rpc.CallerOf(ctx)
+			got = append(got, c)
+			return echoResp{}, nil
+		})
+		require.NoError(s, err)
+		_, err = ep.GetReply(s.Context(), client, echoReq{})
+		require.NoError(s, err)
+
+		s.Network().Partition([]string{"10.0.0.1"}, []string{"10.0.0.2"})
+		s.Sleep(time.Minute)
+		s.Network().Heal()
+		_, err = ep.GetReply(s.Context(), client, echoReq{})
+		require.NoError(s, err)
+		assert.Equal(s, uint64(2), client.Stats().Connects)
+
+		require.Len(s, got, 2)
+		first, again := got[0].TLS, got[1].TLS
+		assert.Equal(s, uint16(tls.VersionTLS13), again.Version)
+		assert.False(s, first.DidResume, "the first connection's handshake is a full one")
+		assert.True(s, again.DidResume, "the second resumes the first's session")
+		require.NotNil(s, got[1].Certificate())
+		assert.Equal(s, "client", got[1].Certificate().Subject.CommonName)
+		assert.NotEmpty(s, again.VerifiedChains)
 	}, quiet...)
 }
