@@ -26,19 +26,24 @@ type Caller struct {
 	// ClientAuth asks for none) and, when ClientAuth verified them,
 	// VerifiedChains, each leading from the caller's certificate to one
 	// of Config.TLS.ClientCAs. Every request of the connection shares
-	// it: read it, do not change it.
+	// it: read it, do not change it, as a change is what every later
+	// request on the connection sees.
 	TLS *tls.ConnectionState
 }
 
-// Certificate returns the caller's own certificate: the first of
-// TLS.PeerCertificates, or nil when the caller gave none (or the
-// connection is plaintext). Check its Subject, DNSNames, URIs and the
-// like only once the server verified it: with ClientAuth set to
+// Certificate returns the caller's own certificate once the server
+// verified it against Config.TLS.ClientCAs (ClientAuth set to
 // tls.RequireAndVerifyClientCert, or tls.VerifyClientCertIfGiven and a
-// certificate given (len(TLS.VerifiedChains) > 0), or by a check of
-// its own (VerifyConnection).
+// certificate given): the first of TLS.PeerCertificates when
+// TLS.VerifiedChains holds a chain. It is nil when the caller gave no
+// certificate, when the connection is plaintext, and when nothing
+// verified the certificate (ClientAuth tls.RequireAnyClientCert, whose
+// certificates anyone can make), so that a check of its Subject, DNS
+// names or URIs trusts only what a CA vouched for. A server that
+// verifies callers by a check of its own (VerifyConnection) reads
+// TLS.PeerCertificates instead.
 func (c Caller) Certificate() *x509.Certificate {
-	if c.TLS == nil || len(c.TLS.PeerCertificates) == 0 {
+	if c.TLS == nil || len(c.TLS.VerifiedChains) == 0 || len(c.TLS.PeerCertificates) == 0 {
 		return nil
 	}
 	return c.TLS.PeerCertificates[0]

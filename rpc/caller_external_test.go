@@ -3,6 +3,7 @@ package rpc_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -31,7 +32,7 @@ func authorised(ctx context.Context, r echoReq) (echoResp, error) {
 		return echoResp{}, errors.New("no caller in the handler's context")
 	}
 	cert := caller.Certificate()
-	if cert == nil || len(caller.TLS.VerifiedChains) == 0 {
+	if cert == nil {
 		return echoResp{}, fmt.Errorf("%s gave no verified certificate: %w", caller.RemoteAddr, errNotAllowed)
 	}
 	if cert.Subject.CommonName != "backup" && !slices.Contains(cert.DNSNames, "backup") {
@@ -242,4 +243,19 @@ func TestCallerRealLoopback(t *testing.T) {
 	_, err = call(nil, nil)
 	require.ErrorAs(t, err, &remote)
 	assert.Regexp(t, `^127\.0\.0\.1:\d+ gave no verified certificate: not allowed$`, remote.Msg)
+}
+
+// Certificate gives a caller's certificate only once the server verified
+// it: under tls.RequireAnyClientCert anyone can make the certificate a
+// handler would read a name from.
+func TestCallerCertificateIsOnlyAVerifiedOne(t *testing.T) {
+	own := &x509.Certificate{}
+	unverified := rpc.Caller{TLS: &tls.ConnectionState{PeerCertificates: []*x509.Certificate{own}}}
+	assert.Nil(t, unverified.Certificate(), "a certificate nothing verified")
+	verified := rpc.Caller{TLS: &tls.ConnectionState{
+		PeerCertificates: []*x509.Certificate{own},
+		VerifiedChains:   [][]*x509.Certificate{{own}},
+	}}
+	assert.Same(t, own, verified.Certificate())
+	assert.Nil(t, rpc.Caller{}.Certificate(), "plaintext")
 }

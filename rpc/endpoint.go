@@ -382,10 +382,7 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	w.req.v = zeroReq
 	// The handler's context is the transport's, which the connection
 	// made once to carry its caller (CallerOf): none is made per request.
-	hctx := ctx
-	if pr.c.handlerCtx != nil {
-		hctx = pr.c.handlerCtx
-	}
+	hctx := pr.c.handlerCtx
 	if !w.deadline.IsZero() {
 		var cancel context.CancelFunc
 		hctx, cancel = s.t.p.Time.WithDeadline(hctx, w.deadline)

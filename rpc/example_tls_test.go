@@ -79,7 +79,10 @@ func ExampleCallerOf() {
 	defer server.Close()
 	read, _ := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, r GreetReq) (GreetResp, error) {
 		caller, _ := rpc.CallerOf(ctx)
-		cert := caller.Certificate() // never nil here: ClientAuth requires one, verified
+		cert := caller.Certificate() // verified against ClientCAs, or nil
+		if cert == nil {
+			return GreetResp{}, fmt.Errorf("a caller without a verified certificate may not read: %w", errForbidden)
+		}
 		if cert.Subject.CommonName != "backup" {
 			return GreetResp{}, fmt.Errorf("%q may not read: %w", cert.Subject.CommonName, errForbidden)
 		}

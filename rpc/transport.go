@@ -645,6 +645,18 @@ func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
 	var r receiver
 	if x := t.callLocked(tok); x != nil {
 		r = x
+	} else if c.peer != nil {
+		// A connection this end dialled carries the replies to its
+		// calls, never a request: its far end was verified as a server
+		// (RootCAs), not as a caller (ClientCAs), and a handler's
+		// CallerOf would name it as one.
+		t.mu.Unlock()
+		if len(payload) > 0 && (isRequest(payload[0]) || payload[0] == kindSend) {
+			t.answerNotFound(c, tok, payload)
+		} else {
+			t.stats.orphans.Add(1)
+		}
+		return
 	} else if tok == c.epTok && t.epGen == c.epGen {
 		r = c.epRecv
 	} else if e := t.endpoints[tok]; e != nil {
