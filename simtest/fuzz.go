@@ -68,6 +68,11 @@ const maxDecisions = rng.MaxDecisions
 // says so (under -v; -simstrictkept fails the test). Commit both files.
 // An input is not a Run: Fuzz reports no assertion table and no coverage
 // gaps, while a failed Always fails the input as it fails a seed.
+// Goroutines that the inputs' tasks started with go statements and that
+// still run after them fail the fuzz test, as they fail a Run (see
+// [AllowWallClock]), but under go test -fuzz, whose worker processes run
+// the inputs it fuzzes unseen: there only the runs that built the seed
+// corpus are counted.
 // docs/fuzzing.md tells the whole story, with the commands.
 //
 // go test minimizes every input it keeps, for up to a minute each by
@@ -140,12 +145,7 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 	}
 	ft.workers = sim.NewWorkers()
 	f.Cleanup(ft.workers.Close)
-	f.Cleanup(func() { // before the Close: cleanups run last first
-		if note, _ := leftoverNote([]*sim.Workers{ft.workers}, ft.cfg.wallClock, nil); note != "" {
-			// Not Log: it would name this line, not the test's.
-			fmt.Fprintln(f.Output(), "simtest: "+strings.Replace(note, "after the Run", "after the inputs", 1))
-		}
-	})
+	f.Cleanup(func() { ft.leftover(f, flag.CommandLine) }) // before the Close: cleanups run last first
 	for _, in := range ft.corpus(f) {
 		f.Add(in)
 	}
@@ -180,6 +180,49 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 	if before != nil && f.Failed() {
 		ft.keepFound(f, before)
 	}
+}
+
+// leftover fails the fuzz test f, as a Run fails its test, when
+// goroutines that its inputs' tasks started with go statements still run
+// after them (leftoverNote), and logs that they could not be counted when
+// they could not. fs is the command line.
+//
+// A worker process of go test -fuzz, which runs the inputs it fuzzes,
+// does not look: go test discards what it writes (its output goes nowhere,
+// and its test's to io.Discard), and once it has stopped the worker, at
+// the end of fuzzing, it ignores how the worker exited; a look that finds
+// goroutines waits up to leftoverSettle for them to end, past the second
+// go test gives a worker to exit before it interrupts it. Nor could such
+// a failure be an input's: goroutines end on the wall clock, so which
+// input left the one counted after another is not known. The process that
+// coordinates the fuzzing looks, at the goroutines of the runs that built
+// the seed corpus there, and says so.
+func (ft *fuzzTarget) leftover(f *testing.F, fs *flag.FlagSet) {
+	if inFuzzWorker(fs) {
+		return
+	}
+	text, counted := leftoverNote([]*sim.Workers{ft.workers}, ft.cfg.wallClock, nil, inputsLeft)
+	switch {
+	case text == "":
+		return
+	case !counted:
+		// Not Log: it would name this line, not the test's.
+		fmt.Fprintln(f.Output(), "simtest: "+text)
+		return
+	}
+	if fuzzedHere(fs, f.Name()) {
+		text += "; go test -fuzz counts them in the process that coordinates the fuzzing, whose runs are those that built the seed corpus: " +
+			"the inputs it fuzzes run in worker processes, whose goroutines it does not count, and go test (without -fuzz) counts those of every input of the seed corpus and testdata/fuzz (docs/fuzzing.md)"
+	}
+	fmt.Fprintln(f.Output(), leftoverFailure+text)
+	f.Fail()
+}
+
+// inFuzzWorker reports whether this process is a worker of go test -fuzz,
+// by fs, the command line.
+func inFuzzWorker(fs *flag.FlagSet) bool {
+	w := fs.Lookup("test.fuzzworker")
+	return w != nil && w.Value.String() == "true"
 }
 
 // corpusHint is what Fuzz says when go test refused the seed corpus of the

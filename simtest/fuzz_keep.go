@@ -120,8 +120,8 @@ func (ft *fuzzTarget) keptInputRan(input string, o *seedOutcome) (string, bool) 
 // the fuzz test called name, as read from fs, the command line: -fuzz
 // matches it, and the process is not one of go test's fuzz workers.
 func fuzzedHere(fs *flag.FlagSet, name string) bool {
-	pattern, worker := fs.Lookup("test.fuzz"), fs.Lookup("test.fuzzworker")
-	if pattern == nil || pattern.Value.String() == "" || worker != nil && worker.Value.String() == "true" {
+	pattern := fs.Lookup("test.fuzz")
+	if pattern == nil || pattern.Value.String() == "" || inFuzzWorker(fs) {
 		return false
 	}
 	// go test matches -fuzz as -run, a pattern per level of names: the

@@ -341,25 +341,63 @@ func TestANamedInputWritesItsTimeline(t *testing.T) {
 	}
 }
 
+// leftRunning is a goroutine that an input's task starts with a go
+// statement and that runs until stop closes, after the input.
+func leftRunning(stop <-chan struct{}) { <-stop }
+
 // FuzzLeavesGoroutinesInAChild starts, from each input, a goroutine that
-// outlives it, in the child process of TestFuzzCountsGoroutinesLeftRunning.
+// outlives it, in the child processes of TestFuzzFailsOnGoroutinesLeftRunning;
+// with SIMTEST_FUZZ_CHILD=allow, AllowWallClock names it.
 func FuzzLeavesGoroutinesInAChild(f *testing.F) {
 	if os.Getenv("SIMTEST_FUZZ_CHILD") == "" {
-		f.Skip("run by TestFuzzCountsGoroutinesLeftRunning")
+		f.Skip("run by TestFuzzFailsOnGoroutinesLeftRunning")
 	}
 	stop := make(chan struct{})
 	f.Cleanup(func() { close(stop) })
+	var opts []Option
+	if os.Getenv("SIMTEST_FUZZ_CHILD") == "allow" {
+		opts = append(opts, AllowWallClock("github.com/moonpool-go/moonpool/simtest.leftRunning"))
+	}
 	Fuzz(f, func(s *S) {
-		go func() { <-stop }()
-	}, Seeds(3))
+		s.Providers().Random.IntN(2)
+		go leftRunning(stop)
+	}, append(opts, Seeds(3))...)
 }
 
-// As a Run's report, a fuzz test's log counts the goroutines that its
-// inputs' tasks started and that still run after the inputs.
-func TestFuzzCountsGoroutinesLeftRunning(t *testing.T) {
+// As a Run fails its test, go test fails a fuzz test whose inputs' tasks
+// started goroutines that still run after the inputs, though every input
+// passed, with where one was started and the fix; AllowWallClock lets a
+// library's run on. Under go test -fuzz the process that coordinates
+// counts those of the runs that built its seed corpus, and says so: the
+// failure is no input's.
+func TestFuzzFailsOnGoroutinesLeftRunning(t *testing.T) {
+	const failure = "simtest: no goroutine may outlive a simulation, and the test fails: %d goroutines that the inputs' tasks started with go statements still run after the inputs, " +
+		"outside the simulation, where such goroutines pile up input after input: one was started as github.com/moonpool-go/moonpool/simtest.leftRunning and is in "
 	out, err := childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzLeavesGoroutinesInAChild$", "-test.v")
+	require.Error(t, err, out)
+	assert.Contains(t, out, "--- FAIL: FuzzLeavesGoroutinesInAChild (")
+	for i := range 3 {
+		assert.Contains(t, out, fmt.Sprintf("--- PASS: FuzzLeavesGoroutinesInAChild/seed#%d (", i), "every input passed")
+	}
+	assert.Contains(t, out, "\n    "+fmt.Sprintf(failure, 6), "the runs that built the seed corpus, and the corpus's inputs")
+	assert.Contains(t, out, "stop each when its input ends (give it s.Context(), or the context of the task that starts it), or start the work with p.Task.Go; "+
+		"a library that starts its own, a cache's janitor or a ticker, runs in a program (docs/production.md), "+
+		`or, when the test cannot change it, simtest.AllowWallClock("github.com/moonpool-go/moonpool/simtest.leftRunning") lets it run on`)
+	assert.NotContains(t, out, "go test -fuzz counts them")
+
+	out, err = childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=allow", "-test.run=^FuzzLeavesGoroutinesInAChild$", "-test.v")
 	require.NoError(t, err, out)
-	assert.Regexp(t, `\n    simtest: 6 goroutines that the seeds' tasks started with go statements still run after the inputs, outside the simulation`, out)
+	assert.NotContains(t, out, "still run after the inputs")
+
+	dir := t.TempDir()
+	out, err = childOutput(t, dir, "SIMTEST_FUZZ_CHILD=1", "-test.run=^$", "-test.fuzz=^FuzzLeavesGoroutinesInAChild$",
+		"-test.fuzztime=20x", "-test.fuzzcachedir="+filepath.Join(dir, "cache"), "-test.parallel=1")
+	require.Error(t, err, out)
+	assert.Contains(t, out, fmt.Sprintf(failure, 3), "the coordinator's own runs, which built the seed corpus")
+	assert.Contains(t, out, "; go test -fuzz counts them in the process that coordinates the fuzzing, whose runs are those that built the seed corpus: "+
+		"the inputs it fuzzes run in worker processes, whose goroutines it does not count")
+	assert.NotContains(t, out, "Failing input written", "no input failed")
+	assert.NoDirExists(t, filepath.Join(dir, "testdata", "fuzz"), "nor was one kept")
 }
 
 // FuzzAddsAnIntInAChild adds an int to the seed corpus of a Fuzz target,

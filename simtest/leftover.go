@@ -17,7 +17,8 @@ import (
 // started with a go statement still runs after the Run, or when a seed's
 // task waited half a second or more in time.Sleep: both keep the wall
 // clock, which the simulation does not see, and test nothing of what they
-// wait for (docs/pitfalls.md). A goroutine or a wait with one of funcs
+// wait for (docs/pitfalls.md). A fuzz test fails on such goroutines too,
+// after its inputs ([Fuzz]). A goroutine or a wait with one of funcs
 // anywhere in its stack is let be and not told of, and so is a goroutine
 // that one of funcs started with a go statement, or that such a goroutine
 // started, and so on: a library janitor's helpers. A name that lets
@@ -105,14 +106,36 @@ const leftoverSettle = 2 * time.Second
 // when they could not be counted, failure the test's failure when some
 // were (leftoverNote).
 func (r *runner) leftover() (note, failure string) {
-	text, counted := leftoverNote(r.pools, r.cfg.wallClock, r.rep.allowedHit)
+	text, counted := leftoverNote(r.pools, r.cfg.wallClock, r.rep.allowedHit, seedsLeft)
 	switch {
 	case text == "":
 		return "", ""
 	case !counted:
 		return "\n    " + text, ""
 	}
-	return "", "simtest: no goroutine may outlive a simulation, and the test fails: " + text
+	return "", leftoverFailure + text
+}
+
+// leftoverFailure starts the failure of a Run or a fuzz test that left
+// goroutines running.
+const leftoverFailure = "simtest: no goroutine may outlive a simulation, and the test fails: "
+
+// leftWords is what leftoverNote calls one of the runs whose goroutines
+// it counts: a Run's seed (seedsLeft) or a fuzz test's input
+// (inputsLeft).
+type leftWords string
+
+const (
+	seedsLeft  leftWords = "seed"
+	inputsLeft leftWords = "input"
+)
+
+// after is what the runs all ran in: the Run, or the fuzz test's inputs.
+func (w leftWords) after() string {
+	if w == seedsLeft {
+		return "the Run"
+	}
+	return "the " + string(w) + "s"
 }
 
 // leftoverNote tells of the goroutines that tasks run on pools started
@@ -123,7 +146,7 @@ func (r *runner) leftover() (note, failure string) {
 // piles them up seed after seed, until the process is slow enough to fail
 // a seed that has nothing wrong with it. When they could not be counted
 // it says so: that is not "none".
-func leftoverNote(pools []*sim.Workers, allowed []string, hit map[string]bool) (text string, counted bool) {
+func leftoverNote(pools []*sim.Workers, allowed []string, hit map[string]bool, w leftWords) (text string, counted bool) {
 	let := func(stack string) bool { return inStackHit(stack, allowed, hit) }
 	count := func() (n int, startedAs, in string, blind bool) {
 		for _, p := range pools {
@@ -148,7 +171,7 @@ func leftoverNote(pools []*sim.Workers, allowed []string, hit map[string]bool) (
 	case n == 0 && !blind:
 		return "", false
 	case n == 0:
-		return "whether goroutines that the seeds' tasks started with go statements still run after the Run is not known: " +
+		return "whether goroutines that the " + string(w) + "s' tasks started with go statements still run after " + w.after() + " is not known: " +
 			"they could not be counted, for a count stops the world, which waits for a program's code to call the host, " +
 			"and a program's code in this test binary had run for over a second without calling it " +
 			"(a spin, which the watchdog reports in the seed it belongs to: docs/programs.md)", false
@@ -157,10 +180,10 @@ func leftoverNote(pools []*sim.Workers, allowed []string, hit map[string]bool) (
 	if blind {
 		least = "at least "
 	}
-	return fmt.Sprintf("%s%s that the seeds' tasks started with go statements still %s after the Run, outside the simulation, where such goroutines pile up seed after seed: "+
+	return fmt.Sprintf("%s%s that the %ss' tasks started with go statements still %s after %s, outside the simulation, where such goroutines pile up %s after %s: "+
 		"one was started as %s and is in %s; "+
-		"stop each when its seed ends (give it s.Context(), or the context of the task that starts it), or start the work with p.Task.Go; "+
+		"stop each when its %s ends (give it s.Context(), or the context of the task that starts it), or start the work with p.Task.Go; "+
 		"a library that starts its own, a cache's janitor or a ticker, runs in a program (docs/production.md), "+
 		"or, when the test cannot change it, simtest.AllowWallClock(%q) lets it run on",
-		least, plural(n, "goroutine"), pluralWord(n, "runs", "run"), startedAs, in, startedAs), true
+		least, plural(n, "goroutine"), w, pluralWord(n, "runs", "run"), w.after(), w, w, startedAs, in, w, startedAs), true
 }

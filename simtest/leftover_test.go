@@ -22,13 +22,13 @@ func TestTheLeftoverLineSaysWhenItCouldNotCount(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 	pools := []*sim.Workers{pool}
-	text, counted := leftoverNote(pools, nil, nil)
+	text, counted := leftoverNote(pools, nil, nil, seedsLeft)
 	require.Empty(t, text, "none left")
 	require.False(t, counted)
 
 	c := sim.EnterForeign(context.Background(), 0) // out in its code, and never back
 	defer c.End()
-	text, counted = leftoverNote(pools, nil, nil)
+	text, counted = leftoverNote(pools, nil, nil, seedsLeft)
 	assert.False(t, counted, "not counted: no failure")
 	assert.Equal(t, "whether goroutines that the seeds' tasks started with go statements still run after the Run is not known: "+
 		"they could not be counted, for a count stops the world, which waits for a program's code to call the host, "+
