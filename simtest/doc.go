@@ -281,7 +281,12 @@
 // words, how to replay it, and the trace of the run that failed. Only the
 // name counts: an empty file named by a seed keeps it too. A file in the
 // directory whose name is not a seed is named in a warning, and does not
-// run. A Run keeps its first failing seed as soon as it fails, so that a
+// run. A directory of a test renamed or deleted is left behind, and what
+// it keeps never runs: the first Run of a process that reads its kept
+// seeds names, once, each directory of testdata/simtest that is no Test or
+// Fuzz function's of the package's _test.go files, with the fix (rename it
+// to the test's new name, or delete it), in its log, never failing the
+// test. A Run keeps its first failing seed as soon as it fails, so that a
 // Run cut off later (a Ctrl-C, an out-of-memory kill, under -simall) has
 // kept it. A replay (-simseed) keeps nothing, unless -simkeep=true is
 // given: the way to keep a seed a nightly sweep found with -simkeep=false.

@@ -347,6 +347,7 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 	if r.cfg.replaySet || r.fuzz != nil || r.outside || r.exp.exploring() {
 		return seeds
 	}
+	r.tellGoneKept()
 	kept, err := keptSeeds(r.t.Name())
 	if err != nil {
 		r.t.Error(err) // the Run goes on with its other seeds
