@@ -38,6 +38,7 @@ func TestOvertimeInAChild(t *testing.T) {
 // goroutines end, and the seed, whose failure depends on the wall clock,
 // is not kept.
 func TestASeedInProgressStopsBeforeTheTimeout(t *testing.T) {
+	t.Parallel() // waits on a process of its own, beside the others that do
 	dir := t.TempDir()
 	out, err := childOutput(t, dir, "SIMTEST_OVERTIME_CHILD=1", "-test.run=^TestOvertimeInAChild$", "-test.timeout=3s")
 	require.Error(t, err, out)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestFlagsAreOnlyATestBinarysOwn(t *testing.T) {
+	t.Parallel() // waits on a process of its own, beside the others that do
 	if testing.Short() {
 		t.Skip("builds a command")
 	}
@@ -216,6 +217,7 @@ func TestFlagsFromTheEnvironmentAreReadEvenUnset(t *testing.T) {
 // keys on the variables a test read, so the second result is not the
 // first's, cached; and under the first again, it is.
 func TestGoTestCacheKeysOnFlagsFromTheEnvironment(t *testing.T) {
+	t.Parallel() // waits on a process of its own, beside the others that do
 	if testing.Short() {
 		t.Skip("builds and runs a test binary")
 	}

@@ -597,6 +597,7 @@ func TestTimeoutInAChild(t *testing.T) {
 // its seeds did, and fails the test saying why, where the timeout would
 // have ended the binary with a dump of its goroutines and no report.
 func TestARunStopsBeforeTheTimeout(t *testing.T) {
+	t.Parallel() // waits on a process of its own, beside the others that do
 	out, err := childOutput(t, t.TempDir(), "SIMTEST_TIMEOUT_CHILD=plateau", "-test.run=^TestTimeoutInAChild$", "-test.timeout=3s")
 	require.Error(t, err, out)
 	assert.NotContains(t, out, "panic: test timed out", "a Run that a plateau ends, whose rest is unbounded")

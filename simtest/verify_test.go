@@ -239,6 +239,7 @@ func TestVerifyReplaySaysALaterErrorDiffers(t *testing.T) {
 }
 
 func TestVerifyReplayLeavesTheCheckOutOfTheRunsWall(t *testing.T) {
+	t.Parallel() // waits on a process of its own, beside the others that do
 	out := verifyChild(t, t.TempDir(), "slowcheck", "-simverify", "-simkeep=false")
 	check := regexp.MustCompile(`replay checked: a fresh process ran seed \d+ in (\S+) to the same trace and failure, in this process's environment`).FindStringSubmatch(out)
 	require.NotNil(t, check, out)
@@ -285,6 +286,7 @@ func childWithEnv(t *testing.T, env []string, args ...string) (string, error) {
 }
 
 func TestVerifyReplayStopsAFreshProcessThatOutlivesItsBound(t *testing.T) {
+	t.Parallel() // waits on a process of its own, beside the others that do
 	if testing.Short() {
 		t.Skip("waits for the child's -timeout to come near")
 	}
@@ -297,6 +299,7 @@ func TestVerifyReplayStopsAFreshProcessThatOutlivesItsBound(t *testing.T) {
 // times the seed's time and the slack: a fresh process that sleeps after
 // its seed, with a slack of a second, is stopped, and the line says so.
 func TestVerifyReplayStopsAFreshProcessAtItsBound(t *testing.T) {
+	t.Parallel() // waits on a process of its own, beside the others that do
 	out := verifyChild(t, t.TempDir(), "hang", "-simverify", "-simkeep=false")
 	assert.Regexp(t, `replay not checked: a fresh process running seed \d+ had not ended after \S+ \(3 times the \S+ the seed took, and 1s\), and was stopped\n`, out)
 }
