@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/moonpool-go/moonpool/internal/simctx"
 )
@@ -85,12 +86,54 @@ func kindNamed(name string) simctx.AssertKind {
 
 // readSource parses a Go file and finds its assertion calls.
 func readSource(path string) (*source, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+	text, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return sourceOf(fset, f), nil
+	src, _, err := parsed.of(path, text)
+	return src, err
+}
+
+// parsed is what the files of this process's Runs say, by name and text:
+// every Run's table reads the files its seeds reached and the other files
+// of their packages, the same files Run after Run, and parsing them was
+// most of a short Run's report. A file is parsed again when its text is
+// not what was parsed; what a Run reads depends on the text alone, so no
+// Run sees another's.
+var parsed = &sourceMemo{files: make(map[string]parsedFile)}
+
+type sourceMemo struct {
+	mu    sync.Mutex
+	files map[string]parsedFile
+}
+
+type parsedFile struct {
+	text      []byte
+	src       *source // nil when the text does not parse
+	generated bool
+	err       error
+}
+
+// of returns the source of the file named path whose text is text, and
+// whether it is generated code. The source is shared: read it, do not
+// change it.
+func (m *sourceMemo) of(path string, text []byte) (*source, bool, error) {
+	m.mu.Lock()
+	p, ok := m.files[path]
+	m.mu.Unlock()
+	if ok && bytes.Equal(p.text, text) {
+		return p.src, p.generated, p.err
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, text, parser.SkipObjectResolution|parser.ParseComments)
+	p = parsedFile{text: text, err: err}
+	if err == nil {
+		p.src, p.generated = sourceOf(fset, f), ast.IsGenerated(f)
+	}
+	m.mu.Lock()
+	m.files[path] = p
+	m.mu.Unlock()
+	return p.src, p.generated, p.err
 }
 
 // sourceOf finds the assertion calls of f, parsed in fset.
@@ -523,12 +566,10 @@ func (b *Book) unenteredIn(ctx build.Context, file string, keep func(file string
 	if ok, err := ctx.MatchFile(filepath.Dir(file), filepath.Base(file)); err != nil || !ok {
 		return nil
 	}
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, file, text, parser.SkipObjectResolution|parser.ParseComments)
-	if err != nil || ast.IsGenerated(f) {
+	src, generated, err := parsed.of(file, text)
+	if err != nil || generated {
 		return nil
 	}
-	src := sourceOf(fset, f)
 	var out []Unentered
 	for _, c := range src.calls {
 		if mayGoUnreached(c.kind) || slices.ContainsFunc(src.runs, func(r span) bool { return r.holds(c.span) }) || keep != nil && !keep(file, c) {
