@@ -122,7 +122,7 @@ func uneven(s *simtest.S) {
 // and seeds, and the workers of each shard, the merged report is the one
 // of one Run of all the seeds.
 func TestAnySplitIntoShardsMergesAsOneRun(t *testing.T) {
-	checkFewer(t, 30, func(rt *rapid.T) {
+	rapid.Check(t, func(rt *rapid.T) {
 		n := rapid.IntRange(1, 5).Draw(rt, "shards")
 		seeds := rapid.IntRange(1, 25).Draw(rt, "seeds")
 		base := rapid.Uint64Range(1, 1000).Draw(rt, "base")

@@ -1,7 +1,6 @@
 package simtest_test
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,7 +23,7 @@ func naps(s *simtest.S) {
 }
 
 func TestShardsRunEverySeedOnce(t *testing.T) {
-	checkFewer(t, 30, func(rt *rapid.T) {
+	rapid.Check(t, func(rt *rapid.T) {
 		seeds := rapid.IntRange(1, 60).Draw(rt, "seeds")
 		n := rapid.IntRange(1, 8).Draw(rt, "shards")
 		whole := simtest.Simulate(naps, simtest.Seeds(seeds), simtest.BaseSeed(7))
@@ -41,26 +40,6 @@ func TestShardsRunEverySeedOnce(t *testing.T) {
 		slices.SortFunc(got, func(a, b simtest.SeedResult) int { return cmpSeed(a.Seed, b.Seed) })
 		require.Equal(rt, want, got, "the same seeds, none twice, each with the same trace")
 	})
-}
-
-// checkFewer is rapid.Check with checks checks (rapid's fifth of them
-// under -short) unless -rapid.checks or $RAPID_CHECKS says how many: for a
-// property whose every check runs several Runs, each of which reads the
-// package's test files for its assertion table, so that rapid's default
-// hundred made it the package's longest test. It sets rapid's flag, so
-// its test must not be parallel.
-func checkFewer(t *testing.T, checks int, prop func(*rapid.T)) {
-	t.Helper()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "rapid.checks" })
-	if _, env := os.LookupEnv("RAPID_CHECKS"); !given && !env {
-		f := flag.Lookup("rapid.checks")
-		require.NotNil(t, f, "rapid registers -rapid.checks")
-		was := f.Value.String()
-		require.NoError(t, f.Value.Set(strconv.Itoa(checks)))
-		defer func() { require.NoError(t, f.Value.Set(was)) }()
-	}
-	rapid.Check(t, prop)
 }
 
 func cmpSeed(a, b uint64) int {
