@@ -268,8 +268,10 @@ func MaxStepsPerInstant(n uint64) Option {
 // it still, and a task that sleeps meanwhile never wakes. Millions of
 // round trips at one instant are a legitimate workload, which
 // MaxStepsPerInstant lets run as long as data moves, and which this bound
-// leaves be while nothing waits for a later instant; it ends the ones
-// that would otherwise run until go test's -timeout. The wall time is
+// leaves be while nothing waits for a later instant (a deadline cancelled
+// or cleared is no wait, nor one that each request sets and its reply
+// clears); it ends the ones that would otherwise run until go test's
+// -timeout. The wall time is
 // counted up to the start of the step under way: one long step is the
 // watchdog's. Zero removes the bound. The -simmaxwall flag overrides it.
 // It depends on the machine's speed, as the -timeout does: a seed it

@@ -77,3 +77,49 @@ func TestMaxWallPerInstantRefusesANegativeBound(t *testing.T) {
 	require.True(t, r.failed)
 	assert.Contains(t, r.output(), "simtest.MaxWallPerInstant(-1s): the bound must be zero (none) or positive")
 }
+
+// echoRounds is a request and reply over a network with no latency, rounds
+// times, each under a deadline that the reply clears: the clock never
+// moves, and only cleared deadlines wait for it.
+func echoRounds(rounds int) func(s *simtest.S) {
+	return func(s *simtest.S) {
+		srv := s.HostProviders("10.0.0.1")
+		ln, err := srv.Network.Listen(s.Context(), "10.0.0.1:7000")
+		require.NoError(s, err)
+		s.Go("echo", func(ctx context.Context) error {
+			c, err := ln.Accept()
+			if err != nil {
+				return err
+			}
+			buf := make([]byte, 8)
+			for {
+				if _, err := io.ReadFull(c, buf); err != nil {
+					return nil
+				}
+				if _, err := c.Write(buf); err != nil {
+					return nil
+				}
+			}
+		})
+		c, err := s.Providers().Network.Dial(s.Context(), "10.0.0.1:7000")
+		require.NoError(s, err)
+		buf := make([]byte, 8)
+		for range rounds {
+			require.NoError(s, c.SetDeadline(s.Now().Add(time.Second)))
+			_, err := c.Write(buf)
+			require.NoError(s, err)
+			_, err = io.ReadFull(c, buf)
+			require.NoError(s, err)
+			require.NoError(s, c.SetDeadline(time.Time{}))
+		}
+		require.NoError(s, c.Close())
+	}
+}
+
+// A seed of many round trips at one instant, each under a deadline that is
+// cleared at its reply, loses nothing by the clock standing still: it runs
+// past the bound and passes.
+func TestClearedDeadlinesAtOneInstantAreNotAStandstill(t *testing.T) {
+	simtest.Run(t, echoRounds(100_000), simtest.Seeds(1), simtest.Network(chaos.Network{}),
+		simtest.MaxWallPerInstant(100*time.Millisecond))
+}

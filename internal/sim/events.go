@@ -164,6 +164,31 @@ func (q *eventQueue) sweep(b int) []instantRef {
 	return refs[:n]
 }
 
+// laterLive appends to live the live events queued at instants later
+// than the last pop's, the sleeps, timers and deadlines that wait for the
+// clock to move, and returns it. full alone cannot tell whether there are
+// any, for a cancelled event stays queued until the queue comes to it. On
+// the way it lets go of the instants of later buckets that hold only
+// cancelled events (sweep), and clears the bits of the buckets left
+// empty; order is kept, as at every sweep.
+func (q *eventQueue) laterLive(live []queued) []queued {
+	for b := q.full &^ 1; b != 0; b &= b - 1 {
+		i := bits.TrailingZeros64(b)
+		refs := q.sweep(i)
+		if len(refs) == 0 {
+			q.full &^= 1 << i
+		}
+		for _, r := range refs {
+			for _, s := range r.in.slots[r.in.head:] {
+				if !s.stale() {
+					live = append(live, s)
+				}
+			}
+		}
+	}
+	return live
+}
+
 // newInstant returns an empty instant for time when.
 func (q *eventQueue) newInstant(when int64) *instant {
 	if n := len(q.free); n > 0 {

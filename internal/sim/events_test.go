@@ -37,10 +37,11 @@ func TestEventQueueOrder(t *testing.T) {
 			model = append(model, slot{when: when, seq: seq, e: e})
 		}
 		// Ops 0-1 cancel, 2 pops, 3 pushes, 4 pushes a deadline and
-		// cancels it, and 5 pops at the instant of the last pop, as the
-		// firing loop does between callbacks; a history draws how often
-		// it does each.
-		ops := rapid.SliceOfN(rapid.IntRange(0, 5), 1, 8).Draw(t, "op mix")
+		// cancels it, 5 pops at the instant of the last pop, as the
+		// firing loop does between callbacks, and 6 asks whether a live
+		// event waits at a later instant, as the standstill bound does; a
+		// history draws how often it does each.
+		ops := rapid.SliceOfN(rapid.IntRange(0, 6), 1, 8).Draw(t, "op mix")
 		for range rapid.IntRange(0, 300).Draw(t, "ops") {
 			switch op := ops[rapid.IntRange(0, len(ops)-1).Draw(t, "op")]; {
 			case op == 0 && len(events) > 0:
@@ -106,6 +107,25 @@ func TestEventQueueOrder(t *testing.T) {
 					t.Fatalf("popped (%d,%d) %v, want (%d,%d)", got.when, got.seq, ok, want.when, want.seq)
 				}
 				model = slices.Delete(model, find(got.e), find(got.e)+1)
+			case op == 6:
+				var want []uint64
+				for _, s := range model {
+					if s.when > now {
+						want = append(want, s.seq)
+					}
+				}
+				var got []uint64
+				for _, s := range q.laterLive(nil) {
+					got = append(got, s.seq)
+				}
+				slices.Sort(want)
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Fatalf("laterLive found %v at %d, want %v", got, now, want)
+				}
+				if len(want) == 0 && q.full&^1 != 0 {
+					t.Fatalf("nothing waits later, but full still marks buckets %#x", q.full&^1)
+				}
 			case op == 4:
 				e := &event{}
 				events = append(events, e)

@@ -404,6 +404,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 	stillSince, stillFrom := since, last
 	stillSeen, stillStep := since, last
 	stopping := false
+	asked := false       // the step loop was asked whether a task waits for a later instant
 	var overAt time.Time // when StopBy passed, if it did
 	var waits []RealWait
 	var waiting *RealWait // the wait under way, once a sample found one
@@ -448,7 +449,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			// The run stops at its next step; one whose task does not
 			// come back, in Slow or not, is given up after overtimeGrace.
 			overtime, overAt = nil, now
-			w.halt.Store(true)
+			w.halt.Or(haltStop)
 			if limit <= 0 || limit > overtimeGrace {
 				limit = overtimeGrace
 			}
@@ -457,7 +458,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			p := w.published()
 			_, _, at := w.publishedCounts()
 			if at != stillAt || w.slow.Load() > 0 {
-				stillAt, stillSince, stillFrom = at, now, p
+				stillAt, stillSince, stillFrom, asked = at, now, p, false
 				stillSeen, stillStep = now, p
 				continue
 			}
@@ -470,14 +471,43 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			// (no sleep, timer or deadline of a later instant) loses
 			// nothing by it: millions of round trips at one instant are
 			// a workload.
-			if stillSeen.Sub(stillSince) < w.cfg.MaxWallPerInstant || p == stillFrom || stopping || !overAt.IsZero() || !w.publishedLater() {
+			if stillSeen.Sub(stillSince) < w.cfg.MaxWallPerInstant || p == stillFrom || stopping || !overAt.IsZero() {
 				continue
 			}
+			// The queue's word tells that nothing waits, but not that
+			// something does: an event cancelled (a context's deadline, a
+			// net deadline cleared) stays queued until the queue comes to
+			// it, and a request's deadline is live until its reply. The
+			// step loop, asked, tells whether an event live at its last
+			// ask still is (waitedLater), and the next tick has its
+			// answer: a wait that lasted from one tick to the next stops
+			// the run, a tick or two past the bound. A run whose word
+			// stays clear is never asked.
+			if asked {
+				switch w.stillAnswer.Load() {
+				case 0: // not yet: the running task has not come back
+					continue
+				case stillNone:
+					asked = false
+				}
+			}
+			if !asked {
+				// An ask of an instant gone by may still be unanswered: a
+				// new one waits for it, so that its answer is not taken
+				// for the new one's.
+				if w.publishedLater() && w.halt.Load()&haltAsk == 0 {
+					asked = true
+					w.stillAnswer.Store(0)
+					w.halt.Or(haltAsk)
+				}
+				continue
+			}
+			asked = false
 			// The run stops at its next step, as at StopBy.
 			stillTicks, overtime, overAt = nil, nil, now
 			w.stillFor.Store(int64(stillSeen.Sub(stillSince)))
 			w.stillRan.Store(p - stillFrom)
-			w.halt.Store(true)
+			w.halt.Or(haltStop)
 			if limit <= 0 || limit > overtimeGrace {
 				limit = overtimeGrace
 			}
@@ -613,7 +643,7 @@ func (w *World) Slow(f func()) {
 // from any goroutine.
 func (w *World) abandon() {
 	w.abandoned.Store(true)
-	w.halt.Store(true)
+	w.halt.Or(haltStop)
 }
 
 // Abandoned reports whether the watchdog gave the run up. It is safe to

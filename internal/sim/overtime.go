@@ -13,15 +13,72 @@ import (
 // later, would end the test binary with no report at all.
 const overtimeGrace = 200 * time.Millisecond
 
-// halted is the step loop's check of halt, out of line: the runner asked
-// the run to stop. A run the watchdog gave up unwinds (givenUp); one past
-// Config.StopBy, or standing still past Config.MaxWallPerInstant, fails
-// with an Overtime failure that names last, the task
-// whose step just ended (or SchedulerTask), and ends at the loop's next
-// turn as any failure does. It reports true in both cases.
+// The bits of World.halt.
+const (
+	haltStop = 1 << iota // the run stops at its next step
+	haltAsk              // the step loop answers whether a task waits for a later instant
+)
+
+// The answers to haltAsk, in World.stillAnswer.
+const (
+	stillNone  = 1 + iota // no event of a later instant has stayed live since the last ask
+	stillWaits            // a sleep, timer or deadline waits for the clock to move
+)
+
+// stillSteps is how many steps and events must run between two asks for
+// an event live at both to count as a wait: the asks come a tick of wall
+// time apart, and a run slowed down (the race detector, a loaded machine,
+// a pause of its goroutine) may take only a few steps in a tick, during
+// which a request's deadline is live throughout.
+const stillSteps = 4096
+
+// waitedLater reports whether an event of a later instant that was live
+// at the last ask is live still, stillSteps steps and events later: a
+// sleep, a timer or a deadline that has waited for the clock to move
+// since then. A live one alone would not tell: a ping-pong at one instant
+// sets a deadline on every request and cancels it at the reply, and one
+// is live at almost every step. The events live now are kept for the
+// next ask.
+func (w *World) waitedLater() bool {
+	n := w.steps + w.events
+	if len(w.stillLive) > 0 && n-w.stillMark < stillSteps {
+		return false // too soon to tell: the same events are looked at again
+	}
+	for _, s := range w.stillLive {
+		if s.e.queued && !s.stale() {
+			return true
+		}
+	}
+	clear(w.stillLive)
+	w.stillLive, w.stillMark = w.queue.laterLive(w.stillLive[:0]), n
+	return false
+}
+
+// halted is the step loop's check of halt, out of line. To an ask alone
+// it answers whether a live event waits at a later instant, which only
+// the step loop can tell (the queue keeps cancelled events until it comes
+// to them), and the run goes on: it reports false. Otherwise the runner
+// asked the run to stop. A run the watchdog gave up unwinds (givenUp); one
+// past Config.StopBy, or standing still past Config.MaxWallPerInstant,
+// fails with an Overtime failure that names last, the task whose step
+// just ended (or SchedulerTask), and ends at the loop's next turn as any
+// failure does. It reports true in both cases.
 //
 //go:noinline
 func (w *World) halted(last string) bool {
+	if w.halt.Load() == haltAsk {
+		answer := uint32(stillNone)
+		if w.waitedLater() {
+			answer = stillWaits
+		}
+		// The answer is stored before the ask is cleared, so that a later
+		// ask, made once it is, never finds this one's. A stop asked for
+		// meanwhile is not lost: the swap fails, and the run stops.
+		w.stillAnswer.Store(answer)
+		if w.halt.CompareAndSwap(haltAsk, 0) {
+			return false
+		}
+	}
 	if w.abandoned.Load() {
 		w.givenUp(nil)
 		return true

@@ -156,6 +156,74 @@ func TestAStandstillWithNothingWaitingForTheClockIsLeftAlone(t *testing.T) {
 	require.NoError(t, res.Err)
 }
 
+// pingPong has two tasks hand a turn to each other at one instant, each
+// turn under a deadline and a timer of a later instant that the turn
+// cancels, as a request over a network with no latency does, for at
+// least rounds turns and until stop reports true; then it returns what
+// the body returned, if anything. Only cancelled events wait for the
+// clock to move.
+func pingPong(ctx context.Context, p providers.Providers, rounds int, stop func() bool) error {
+	turn := 0
+	p.Task.Go(ctx, "pong", func(ctx context.Context) error {
+		for {
+			if turn%2 == 1 {
+				turn++
+			}
+			p.Task.Yield(ctx)
+		}
+	})
+	for i := 0; i < rounds || !stop(); i++ {
+		dctx, cancel := p.Time.WithTimeout(ctx, time.Second)
+		timer := p.Time.AfterFunc(time.Hour, func() {})
+		for turn%2 == 0 {
+			turn++
+		}
+		for turn%2 == 1 {
+			p.Task.Yield(dctx)
+		}
+		timer.Stop()
+		cancel()
+	}
+	return nil
+}
+
+// A ping-pong at one instant whose every turn sets and cancels a deadline
+// and a timer runs past the bound: the cancelled events stay queued until
+// the queue comes to them, but no task waits for them, and the run is left
+// alone. It runs four bounds of wall time, so that the bound would have
+// tripped several times over.
+func TestCancelledDeadlinesAreNotAWaitForTheClock(t *testing.T) {
+	const still = 50 * time.Millisecond
+	w := New(Config{Seed: 9, MaxWallPerInstant: still})
+	start := time.Now()
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		return pingPong(ctx, p, 1000, func() bool { return time.Since(start) > 4*still })
+	}, 0)
+	require.NoError(t, res.Err)
+	assert.Equal(t, time.Duration(0), res.SimTime)
+}
+
+// The same ping-pong while a task sleeps for a later instant that never
+// comes stands still with a live wait among the cancelled ones, nearer
+// and further than it, and stops with the standstill's failure.
+func TestACancelledDeadlineDoesNotHideALiveWait(t *testing.T) {
+	w := New(Config{Seed: 9, MaxWallPerInstant: 50 * time.Millisecond, StopBy: time.Now().Add(time.Hour)})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+			return p.Time.Sleep(ctx, time.Minute)
+		})
+		return pingPong(ctx, p, 0, func() bool { return false })
+	}, 0)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Overtime, f.Kind)
+	assert.Equal(t, time.Duration(0), res.SimTime)
+	assert.Contains(t, f.Error(), `out of wall time at 0s in task `)
+	assert.Contains(t, f.Msg, "simulated time stood still at 0s for ")
+	assert.Contains(t, f.Msg, "and another waited for it to move, past the bound of 50ms (the MaxWallPerInstant option, or -simmaxwall)")
+	assert.Contains(t, f.Msg, `task "sleeper" waits on sleep`)
+}
+
 // One long step after a few quick ones at an instant, while a sleeper
 // waits, is not a standstill of many steps: it is the watchdog's, and
 // with the watchdog off it runs to its end.

@@ -61,8 +61,9 @@ type Config struct {
 	StopBy time.Time
 	// MaxWallPerInstant, when not zero, bounds the wall time during which
 	// simulated time may stand still while tasks run and an event waits
-	// at a later instant (a sleep, a timer, a deadline), under
-	// RunGuarded; the time counts up to the start of the step under way,
+	// at a later instant (a sleep, a timer, a deadline live across two of
+	// the runner's looks, not one cancelled or set and cleared between
+	// them: see waitedLater), under RunGuarded; the time counts up to the start of the step under way,
 	// for a long step is the watchdog's. A run past it fails with an Overtime failure between two steps, which
 	// names the cause its devices see (StillNote). Time stands still while
 	// any task can run, so work that never waits for time, a network with
@@ -151,9 +152,17 @@ type World struct {
 	// workers must not go back to Workers.
 	abandoned atomic.Bool
 	// halt is set, after abandoned or on its own, when the runner wants
-	// the run to stop (abandoned, or past Config.StopBy): the step loop
-	// reads this one word after each step (halted).
-	halt atomic.Bool
+	// the run to stop (haltStop: abandoned, past Config.StopBy, or standing
+	// still) or asks whether a task waits for a later instant (haltAsk):
+	// the step loop reads this one word after each step (halted).
+	halt atomic.Uint32
+	// stillAnswer is the step loop's answer to haltAsk (stillNone or
+	// stillWaits), zero until it answered; stillLive holds the events of
+	// later instants live at the ask that looked (waitedLater), when the
+	// world had run stillMark steps and events.
+	stillAnswer atomic.Uint32
+	stillLive   []queued
+	stillMark   uint64
 	// stillFor is, when the runner halts a run for standing still at one
 	// instant (Config.MaxWallPerInstant), how long it stood, and stillRan
 	// the steps and events it ran meanwhile; stillNotes are the devices'
@@ -409,7 +418,7 @@ func (w *World) runReady() {
 		e.next()
 		w.setActive(w.strays.sched)
 		w.cur = nil
-		if w.halt.Load() && w.halted(t.name) {
+		if w.halt.Load() != 0 && w.halted(t.name) {
 			return
 		}
 		if w.afterStep != nil {
@@ -481,7 +490,7 @@ func (w *World) callback(e *event) bool {
 	if wakeTok {
 		w.wakeToken(tok)
 	}
-	if w.halt.Load() && w.halted(SchedulerTask) {
+	if w.halt.Load() != 0 && w.halted(SchedulerTask) {
 		return false
 	}
 	if w.afterStep != nil {
