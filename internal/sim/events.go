@@ -270,6 +270,16 @@ func (in *instant) live() bool {
 
 // release gives back an instant with no live slots, which the queue no
 // longer holds.
+//
+// An instant whose slots outgrew first lets go of what it holds beyond
+// them. first still points to the events it held before it grew, which
+// would stay alive (a killed task with its context) for as long as the
+// instant is reused. And an instant reused at other times would keep the
+// room of the largest burst it ever held (a crashed process's deadlines,
+// all of one time): over a long run every instant would, and the queue's
+// storage would grow with the run. Room it filled a quarter of it keeps,
+// so that instants of many events each (tasks that wake by the hundred)
+// do not grow again at every reuse.
 func (q *eventQueue) release(in *instant) {
 	if len(in.slots) <= shortClear {
 		for i := range in.slots {
@@ -278,10 +288,20 @@ func (q *eventQueue) release(in *instant) {
 	} else {
 		clear(in.slots)
 	}
+	if n := cap(in.slots); n > len(in.first) {
+		in.first = [2]queued{}
+		if n > keepRoom && n > 4*len(in.slots) {
+			in.slots = in.first[:0]
+		}
+	}
 	in.slots, in.head = in.slots[:0], 0
 	in.when = -1 // no time: recent may still hold it
 	q.free = append(q.free, in)
 }
+
+// keepRoom is the most slots an instant given back keeps room for, unless
+// it filled a quarter of them.
+const keepRoom = 16
 
 // refill moves the instants with live events of the lowest bucket that
 // has any into lower ones, with last set to the earliest of them, so that

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -232,4 +233,88 @@ func TestCancelledDeadlinesDoNotPileUp(t *testing.T) {
 	}
 	assert.LessOrEqual(t, held(&q), 8, "instants held")
 	assert.LessOrEqual(t, held(&q)+len(q.free), 2*instantChunk, "instants made")
+}
+
+// kept is how many slots the instants of q have room for, in its buckets
+// and its free list, and pinned how many events they point to outside the
+// slots they use: a pointer there keeps the event, and what holds it (a
+// task and its context are one allocation), alive.
+func kept(q *eventQueue) (slots, pinned int) {
+	count := func(in *instant, free bool) {
+		slots += cap(in.slots)
+		inFirst := cap(in.slots) > 0 && &in.slots[:1][0] == &in.first[0]
+		if !inFirst {
+			for _, s := range in.first {
+				if s.e != nil {
+					pinned++
+				}
+			}
+		}
+		used := len(in.slots)
+		if free {
+			used = 0
+		}
+		for _, s := range in.slots[used:cap(in.slots)] {
+			if s.e != nil {
+				pinned++
+			}
+		}
+	}
+	for _, refs := range q.buckets {
+		for _, r := range refs {
+			count(r.in, false)
+		}
+	}
+	for _, in := range q.free {
+		count(in, true)
+	}
+	return slots, pinned
+}
+
+// A run that now and then cancels a burst of events of one time (the
+// deadlines of a process's requests, when it crashes) while its clock moves
+// on through many instants (its tasks' sleeps) reuses the instants the
+// queue lets go of. An instant given back keeps no room for the burst it
+// once held, or the room of every instant would grow, burst by burst, to
+// the largest burst it ever saw; nor any event it held.
+func TestReusedInstantsDoNotKeepWhatTheyOnceHeld(t *testing.T) {
+	var q eventQueue
+	var seq uint64
+	push := func(e *event, when int64) {
+		seq++
+		q.push(e, when, seq)
+	}
+	const sleepers, burst, every = 64, 200, 500
+	sleeps := make([]event, sleepers)
+	for i := range sleeps {
+		push(&sleeps[i], int64(i+1)*int64(time.Millisecond))
+	}
+	// The least room over a stretch of rounds between two bursts is what
+	// the instants keep, the burst's own instant aside.
+	least := func(from, to, round, slots int, m *int) {
+		if round >= from && round < to {
+			*m = min(*m, slots)
+		}
+	}
+	early, late := math.MaxInt, math.MaxInt
+	for round := range 20_000 {
+		if round%every == 0 {
+			at := q.last + int64(100*time.Millisecond)
+			for range burst {
+				e := &event{}
+				push(e, at)
+				unschedule(e)
+			}
+		}
+		require.True(t, q.peek())
+		s, ok := q.popDue()
+		require.True(t, ok)
+		push(s.e, q.next()+sleepers*int64(time.Millisecond))
+		slots, _ := kept(&q)
+		least(4*every, 5*every, round, slots, &early)
+		least(39*every, 40*every, round, slots, &late)
+	}
+	assert.LessOrEqual(t, late, early+early/2, "the instants' room for slots grows with the bursts: %d after 5 bursts, %d after 40", early, late)
+	_, pinned := kept(&q)
+	assert.Zero(t, pinned, "events the instants no longer use but still point to")
 }
