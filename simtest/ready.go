@@ -69,14 +69,40 @@ func (c *Cluster) notReady() int {
 // checkReady fails the seed for every process that is up and has stayed
 // not ready through the quiet of the settle phase: attrition counted it
 // as down all along, and a flag that is never set back is a mistake.
+// When every process of its group is stuck so, they are likely waiting on
+// each other, which neither SetReady nor a longer settle mends: the
+// failure says so.
 func (c *Cluster) checkReady(settle time.Duration) {
 	s := c.s
 	for _, p := range c.procs {
 		if p.down || p.leaving || p.ready {
 			continue
 		}
+		if n := c.groupNotReady(p.spec); n > 1 {
+			s.failAt(s.procSite(p, p.inst), fmt.Sprintf("process %s said it was not ready (%s) at %v and was still not ready after %v of quiet settling, "+
+				"as were all %d processes of %s at once: each may be waiting on another to be ready, which no settling ends. "+
+				"Let one of them serve without the others being ready (the one with the newest state, or once a majority answers), then call providers.SetReady(p.Cluster)",
+				p.peer.Name, p.notReadyWhy, p.notReadySince, settle, n, p.spec.Name), nil)
+			continue
+		}
 		s.failAt(s.procSite(p, p.inst), fmt.Sprintf("process %s said it was not ready (%s) at %v and was still not ready after %v of quiet settling; "+
 			"while it is not ready, attrition counts it as down. Call providers.SetReady(p.Cluster) once it serves again, or lengthen Phases.Settle if it needs longer to catch up",
 			p.peer.Name, p.notReadyWhy, p.notReadySince, settle), nil)
 	}
+}
+
+// groupNotReady is the size of the group declared by spec when every one
+// of its processes is up and not ready, 0 otherwise.
+func (c *Cluster) groupNotReady(spec *Processes) int {
+	n := 0
+	for _, q := range c.procs {
+		if q.spec != spec {
+			continue
+		}
+		if q.down || q.leaving || q.ready {
+			return 0
+		}
+		n++
+	}
+	return n
 }

@@ -76,6 +76,24 @@ func TestANotReadyFlagNeverSetBackIsNamed(t *testing.T) {
 	assert.Contains(t, res.Report, "not ready: waiting for a snapshot", "the timeline has it")
 }
 
+func TestAGroupNotReadyAllAtOnceIsToldItMayWaitOnItself(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "jq", Count: 3, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				providers.SetNotReady(p.Cluster, "catching up from a peer")
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		c.Run(simtest.Phases{Chaos: time.Second, Settle: time.Second})
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.Equal(t, 1, res.Failed)
+	for _, name := range []string{"jq-0", "jq-1", "jq-2"} {
+		assert.Contains(t, res.Report, "process "+name+" said it was not ready (catching up from a peer) at 0s and was still not ready after 1s of quiet settling, "+
+			"as were all 3 processes of jq at once: each may be waiting on another to be ready")
+	}
+	assert.NotContains(t, res.Report, "lengthen Phases.Settle", "a longer settle does not end a wait on each other")
+}
+
 func TestReadinessIsPerBoot(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) {
 		var first providers.Cluster
