@@ -77,6 +77,7 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	o.drawing = o.keep && c.drawsTimeline()
 	o.keepMax = c.timelineMax()
 	win.keepMax = o.keepMax
+	win.filed = o.keep && c.timelinePath != ""
 	if o.keep {
 		w.ObserveOps(o.op)
 	}

@@ -589,7 +589,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	writeRealWaits(&b, res.Waits)
 	if o.s != nil {
 		writeUnjoined(&b, o.s)
-		writeLog(&b, o.s, o.logShown)
+		writeLog(&b, o.s, o.logShown, o.win.logHint())
 	}
 	if o.rerun != "" {
 		fmt.Fprintf(&b, "  %s\n", o.rerun)
@@ -698,8 +698,9 @@ const (
 // writeLog writes the log part of a failure report: the seed's log, or
 // its first logHead and last logTail lines and how many are not shown; or,
 // when shown is set (-simv logged the whole log as the seed ended), where
-// to find it, rather than the same lines a second time.
-func writeLog(b *strings.Builder, s *S, shown bool) {
+// to find it, rather than the same lines a second time. file says where
+// the timeline file has them (window.logHint).
+func writeLog(b *strings.Builder, s *S, shown bool, file string) {
 	n := len(s.logs)
 	if n == 0 {
 		return
@@ -714,8 +715,8 @@ func writeLog(b *strings.Builder, s *S, shown bool) {
 		return
 	}
 	gone := n - logHead - logTail
-	fmt.Fprintf(b, "  log, its first %d and last %d lines (%d lines not shown; -simv logs them all, -simtimeline=FILE writes them with the timeline):\n",
-		logHead, logTail, gone)
+	fmt.Fprintf(b, "  log, its first %d and last %d lines (%d lines not shown; -simv logs them all, %s):\n",
+		logHead, logTail, gone, file)
 	writeLogLines(b, s.logRange(0, logHead))
 	fmt.Fprintf(b, "    ... %d lines not shown ...\n", gone)
 	writeLogLines(b, s.logRange(n-logTail, n))

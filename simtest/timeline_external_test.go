@@ -274,7 +274,7 @@ func TestTimelineMaxBoundsTheTimelineKept(t *testing.T) {
 	require.Positive(t, at, "the failure is kept")
 	assert.InDelta(t, 750, at, 5, "three quarters before it")
 	assert.InDelta(t, 1200+250/2, lines[len(lines)-1].Attrs["i"], 2, "a quarter after it, ticks and disk operations")
-	assert.Contains(t, res.Report, "-simtimeline=FILE writes the 1000 entries and device operations nearest the first failure, -simtimelinemax=0 all of them)",
+	assert.Contains(t, res.Report, "the timeline file has the 1000 entries and device operations nearest the first failure, -simtimelinemax=0 all of them)",
 		"the report does not promise the file all of a timeline past the bound")
 
 	// A failure near the seed's end leaves the rest of the bound to the

@@ -53,7 +53,10 @@ type window struct {
 	// keepMax is the bound of the timeline -simtimeline writes
 	// (TimelineMax), 0 for none.
 	keepMax int
-	seen    int // entries seen up to the first failure's own
+	// filed: the seed's timeline goes to the file -simtimeline names,
+	// so the report need not say how to get it.
+	filed bool
+	seen  int // entries seen up to the first failure's own
 
 	// named is the time the first failure's error names (namedTime),
 	// earlier than the failure, or -1.
@@ -474,7 +477,10 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		if w != nil && w.datagrams > 0 {
 			fmt.Fprintf(b, " but %s lost, duplicated or reordered", plural(w.datagrams, "datagram"))
 		}
-		fmt.Fprintf(b, " (%s):\n", w.fileHint("it whole", "the seed's end"))
+		if hint := w.fileHint("it whole", "the seed's end"); hint != "" {
+			fmt.Fprintf(b, " (%s)", hint)
+		}
+		b.WriteString(":\n")
 		tail = withoutTeardown(tail)
 		writeFolded(b, tail, columnsOf(tail))
 		return
@@ -507,7 +513,10 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		if w.datagrams > 0 {
 			fmt.Fprintf(b, ", among them %s lost, duplicated or reordered", plural(w.datagrams, "datagram"))
 		}
-		fmt.Fprintf(b, "; %s)", w.fileHint("them all", "the first failure"))
+		if hint := w.fileHint("them all", "the first failure"); hint != "" {
+			fmt.Fprintf(b, "; %s", hint)
+		}
+		b.WriteString(")")
 	}
 	b.WriteString(":\n")
 	writeFolded(b, entries, cols)
@@ -516,11 +525,32 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 // fileHint says what -simtimeline writes of the seed's timeline: all of
 // it, told as all, unless it is longer than the bound it keeps
 // (TimelineMax): then those nearest the first failure, or the seed's end.
+// When the file is being written it says nothing, or, for a timeline past
+// the bound, how to write it all.
 func (w *window) fileHint(all, nearest string) string {
-	if w == nil || w.keepMax <= 0 || w.total <= w.keepMax {
+	bounded := w != nil && w.keepMax > 0 && w.total > w.keepMax
+	switch {
+	case w != nil && w.filed && !bounded:
+		return ""
+	case w != nil && w.filed:
+		return fmt.Sprintf("the timeline file has the %d entries and device operations nearest %s, -simtimelinemax=0 all of them", w.keepMax, nearest)
+	case !bounded:
 		return "-simtimeline=FILE writes " + all
 	}
 	return fmt.Sprintf("-simtimeline=FILE writes the %d entries and device operations nearest %s, -simtimelinemax=0 all of them", w.keepMax, nearest)
+}
+
+// logHint says how the timeline file gets the log lines a report leaves
+// out: they are entries of the timeline.
+func (w *window) logHint() string {
+	bounded := w != nil && w.keepMax > 0 && w.total > w.keepMax
+	switch {
+	case w != nil && w.filed && !bounded:
+		return "the timeline file has them"
+	case w != nil && w.filed:
+		return "-simtimelinemax=0 writes them all to the timeline file"
+	}
+	return "-simtimeline=FILE writes them with the timeline"
 }
 
 // withoutTeardown is the last entries of a seed that failed as it ended
@@ -567,7 +597,11 @@ func (w *window) writeClocks(b *strings.Builder, shown []sim.Entry) {
 		fmt.Fprintf(b, "    %s: %s\n", host, clock)
 	}
 	if len(before) > maxClocks {
-		fmt.Fprintf(b, "    (%d more; %s)\n", len(before)-maxClocks, w.fileHint("them all", "the first failure"))
+		if hint := w.fileHint("them all", "the first failure"); hint != "" {
+			fmt.Fprintf(b, "    (%d more; %s)\n", len(before)-maxClocks, hint)
+		} else {
+			fmt.Fprintf(b, "    (%d more)\n", len(before)-maxClocks)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -43,6 +44,25 @@ func TestReportShowsTheTimelineAroundTheFirstFailure(t *testing.T) {
 	assert.Regexp(t, regexp.MustCompile(`dialer +connect refused peer=kv-2  \(x \d+, to 7\.\d+s\)`), timeline, "repeated lines fold")
 	assert.Contains(t, timeline, "-simtimeline=FILE writes them all")
 	assert.Less(t, strings.Count(timeline, "\n"), 30, timeline)
+}
+
+// Under -simtimeline the report does not tell how to get the timeline
+// the run is already writing.
+func TestTheReportDoesNotAskForTheTimelineFileItWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	res := simtest.Simulate(func(s *simtest.S) {
+		for i := range 300 {
+			s.Logf("step %d", i)
+			s.Sleep(time.Millisecond)
+		}
+		s.Errorf("an acknowledged write was lost")
+		s.Sleep(time.Second)
+	}, simtest.Seeds(1), simtest.TimelineFile(path))
+	timeline := failureWindow(t, res, "timeline around the first failure")
+	assert.Regexp(t, `^timeline around the first failure, at 300ms \(\d+ earlier entries not shown\):`, timeline)
+	assert.NotContains(t, res.Report, "-simtimeline=FILE")
+	assert.Contains(t, res.Report, "lines not shown; -simv logs them all, the timeline file has them)")
+	assert.FileExists(t, path)
 }
 
 // stopWaiter is a process that waits to be stopped.
