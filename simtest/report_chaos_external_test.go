@@ -563,7 +563,7 @@ func TestTheChaosLineCountsTheSeedsThatCrashedWithAnUnsyncedRename(t *testing.T)
 		simtest.TimelineFile(filepath.Join(dir, "timeline.jsonl")))
 	require.True(t, res.OK(), res.Report)
 	assert.Contains(t, res.Report, "; lost directory changes: off, yet 3 of 3 seeds crashed with a create, rename or remove whose directory was not synced, "+
-		"which a real disk could lose (chaos.Storage.LoseUnsyncedDirectories loses them)\n")
+		"which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them (chaos.Storage.LoseUnsyncedDirectories loses them)\n")
 	assert.Contains(t, res.Report, "\n    faults seen: 3 reboots (3 power losses), 0 of the network, 0 of the disks; all of them injected by the test (an Injector, or a Cluster or Net call)\n", "the file was synced: no unsynced write lost")
 	data, err := os.ReadFile(filepath.Join(dir, "timeline.jsonl"))
 	require.NoError(t, err)
@@ -638,7 +638,7 @@ func TestTheReportCountsUnsyncedDirectoryChangesOnADiskAlone(t *testing.T) {
 		}
 	}
 	const line = "\n    lost directory changes: off, yet 3 of 3 seeds crashed with a create, rename or remove whose directory was not synced, " +
-		"which a real disk could lose (chaos.Storage.LoseUnsyncedDirectories loses them)\n"
+		"which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them (chaos.Storage.LoseUnsyncedDirectories loses them)\n"
 	res := simtest.Simulate(body(false), simtest.Chaos(chaos.Off()), simtest.Seeds(3))
 	require.True(t, res.OK(), res.Report)
 	assert.Contains(t, res.Report, line)
@@ -665,7 +665,7 @@ func TestTheReportCountsUnsyncedDirectoryChangesOnADiskAlone(t *testing.T) {
 	some := simtest.Simulate(body(false), opts...)
 	require.True(t, some.OK(), some.Report)
 	const someLine = "\n    lost directory changes: on for some disks (DiskStorage), yet on the others 3 of 3 seeds crashed with a create, rename or remove " +
-		"whose directory was not synced, which a real disk could lose\n"
+		"whose directory was not synced, which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them\n"
 	assert.Contains(t, some.Report, someLine)
 	dir = t.TempDir()
 	for i := range 3 {
