@@ -522,7 +522,10 @@ func (c *Cluster) Start(name string) {
 
 // Reboot stops the named process the given way, keeps it down for the
 // time [DownFor] gives (none without it), and boots it again. It returns
-// when the process is back. how and [Grace] are as for [Cluster.Stop]:
+// when the process is back. how and [Grace] are as for [Cluster.Stop].
+// The kinds: [Graceful], [Crash], [Wipe], [PowerLoss] (the machine's power,
+// connections vanishing in silence) and [Kill] (kill -9, the disk keeping
+// unsynced writes):
 //
 //	c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
 //	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
