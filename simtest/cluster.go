@@ -45,6 +45,9 @@ type Cluster struct {
 	// allGone is when every process had exited of itself, as the last
 	// chaos phase of Run ended (allExited).
 	allGone exitedWhen
+	// finishing, while Run waits in quiet for workloads still going, is
+	// what it waits for.
+	finishing *finishing
 }
 
 // exitedWhen tells when every process of a seed's cluster had exited of

@@ -489,7 +489,8 @@ func TestAStuckSeedNamesItsFirstErrorFirst(t *testing.T) {
 	assert.True(t, r.failed)
 	first, _, _ := strings.Cut(r.output(), "\n")
 	assert.Contains(t, first, "failed: first at 1s workload early: ")
-	assert.Contains(t, first, "workload early: run: early went wrong; then: time budget exceeded")
+	assert.Contains(t, first, "workload early: run: early went wrong; then: workload workload-1 is still running 59s after the chaos phase ended "+
+		"(Phases.Chaos 1s; settle, 5s, and the checks wait for it); then: time budget exceeded")
 }
 
 // A Stop's entry in the timeline says stop, for the process stays down

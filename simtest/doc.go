@@ -319,8 +319,10 @@
 // where it unwinds, and the seed's other tasks unwind. A killed task that recovers its kill is
 // reported at once, with the line that recovered it. A deadlock — no
 // task can run and no timer is pending while the body has not returned —
-// lists every task and where it waits. [TimeBudget] bounds simulated time
-// and [MaxStepsPerInstant] catches tasks that spin without letting time
+// lists every task and where it waits. [TimeBudget] bounds simulated time,
+// [Phases].Finish how long Cluster.Run waits in quiet for a workload whose
+// Run goes on past its chaos phase (a loop on ctx.Err(), which that phase
+// does not end), naming the workload, and [MaxStepsPerInstant] catches tasks that spin without letting time
 // move, or that let it crawl (more steps and events in 100 ms of simulated
 // time than the same bound), naming what fired most. A seed still running
 // when go test's -timeout comes near is stopped between two steps and

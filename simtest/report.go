@@ -487,12 +487,17 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	var f *sim.Failure
 	if errors.As(res.Err, &f) && f.Kind != sim.Stopped {
-		if stuck := f.Kind == sim.TimeBudget || f.Kind == sim.Deadlock || f.Kind == sim.Livelock || f.Kind == sim.Stalled; stuck && o.s != nil && len(o.s.errs) > 0 {
+		if stuck := f.Kind == sim.TimeBudget || f.Kind == sim.Deadlock || f.Kind == sim.Livelock || f.Kind == sim.Stalled || f.Kind == sim.Limit; stuck && o.s != nil && len(o.s.errs) > 0 {
 			// The seed had failed before it got stuck, and that error is
 			// usually the cause (a server left down, a client waiting on
 			// it): say so before the stuck tasks' dump buries it.
 			first, _, _ := strings.Cut(o.s.errs[0], "\n")
 			fmt.Fprintf(&b, ": first at %s; then", withAnnounced(first, o.s.errs[0]))
+		}
+		if fin := o.finishing(); fin != nil && f.Kind != sim.Limit {
+			// Whatever stopped the seed, the driver was waiting for
+			// these: the likelier cause than the task the failure names.
+			fmt.Fprintf(&b, ": %s; then", fin.head(f.At))
 		}
 		if f.Kind == sim.Panic {
 			if site := panicSite(f.Stack); site != "" {
@@ -529,7 +534,10 @@ func failureReport(o *seedOutcome, what, replay string) string {
 				"or call GetReplyUnlessFailedFor, which gives up when the server has failed (docs/rpc.md)\n", task)
 		}
 	}
-	if f != nil && (f.Kind == sim.Deadlock || f.Kind == sim.TimeBudget) {
+	if fin := o.finishing(); fin != nil && f != nil && f.Kind != sim.Stopped && f.Kind != sim.Limit {
+		fmt.Fprintf(&b, "  %s\n", fin.fix())
+	}
+	if f != nil && (f.Kind == sim.Deadlock || f.Kind == sim.TimeBudget || f.Kind == sim.Limit) {
 		if task := workloadWaitsOnContext(f.Msg); task != "" {
 			fmt.Fprintf(&b, "  %s waits on a context: a workload's context does not end with the chaos phase, nor before the seed ends, "+
 				"so a Run that waits for it to end never returns; return from Run when the work is done, or sleep a set time "+
@@ -744,6 +752,15 @@ func waitsInGetReply(tasks string) string {
 		}
 	}
 	return ""
+}
+
+// finishing is what Cluster.Run waited for, the faults healed, when the
+// seed ended: workloads whose Run was still going after the chaos phase.
+func (o *seedOutcome) finishing() *finishing {
+	if o.s == nil || o.s.cluster == nil {
+		return nil
+	}
+	return o.s.cluster.finishing
 }
 
 // workloadWaitsOnContext names the first workload's Run, in the stuck

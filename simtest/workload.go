@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -32,18 +33,26 @@ type Phases struct {
 	// The phase ends sooner when every workload's Run has returned (and
 	// every injector that holds it, [Injector.Hold]).
 	// The workloads' contexts do not end with it: a Run still going
-	// finishes in quiet, and the seed waits for it, up to the time budget
+	// finishes in quiet, and the seed waits for it, up to Finish
 	// (docs/workloads.md, "Make the workload finish").
 	Chaos time.Duration
 	// Settle is how long the system runs, quiet, between the end of the
 	// workloads and their checks. Zero means [DefaultSettlePhase].
 	Settle time.Duration
+	// Finish bounds how long a Run still going when the faults heal may
+	// take to return, in quiet: one still running then fails the seed at
+	// that simulated time, named, rather than running on to the time
+	// budget. Zero means the longer of Chaos and [DefaultFinishPhase].
+	Finish time.Duration
 }
 
 // The default phase lengths.
 const (
 	DefaultChaosPhase  = 30 * time.Second
 	DefaultSettlePhase = 5 * time.Second
+	// DefaultFinishPhase is the least time a Run still going after its
+	// chaos phase is given to return (Phases.Finish).
+	DefaultFinishPhase = time.Minute
 )
 
 // Run runs the workloads against the cluster, phase by phase:
@@ -59,13 +68,14 @@ const (
 //  3. quiesce: faults heal and chaos stops; injectors' contexts end and
 //     they are waited for (one still running is cut short, which the
 //     timeline and the summary tell); reboots under way complete;
-//     Runs still going finish in quiet;
+//     Runs still going finish in quiet, within Phases.Finish;
 //  4. settle for Phases.Settle, then check: each workload's Check, in
 //     order.
 //
 // An error from any phase fails the seed, naming the workload and the
 // phase, at the line of the workload's method that returned it. A
-// workload that never returns is caught by the time budget.
+// workload whose Run never returns fails the seed when Phases.Finish has
+// passed after the faults healed, naming it.
 func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s := c.s
 	s.Helper()
@@ -74,6 +84,9 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	}
 	if ph.Settle == 0 {
 		ph.Settle = DefaultSettlePhase
+	}
+	if ph.Finish == 0 {
+		ph.Finish = max(ph.Chaos, DefaultFinishPhase)
 	}
 	if err := ph.validate(); err != nil {
 		s.configError(err)
@@ -127,12 +140,15 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		})
 	}
 	runs := make([]providers.Handle, len(ws))
+	returned := make([]bool, len(ws))
 	// A Run that fails is reported as it returns, by its own task, so
 	// that the report's time and the timeline around the first failure
 	// are where it failed, not where the last workload finished.
 	for i, w := range ws {
 		runs[i] = s.Go("workload "+names[i], func(ctx context.Context) error {
-			if err := w.Run(ctx, p); err != nil {
+			err := w.Run(ctx, p)
+			returned[i] = true
+			if err != nil {
 				s.failAt(workloadSiteOr(w, "Run", loc), fmt.Sprintf("workload %s: run: %v", names[i], err), err)
 			}
 			return nil
@@ -175,8 +191,16 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	}
 	c.awaitRestarts()
 	s.Quiesce()
-	for _, h := range runs {
-		_ = h.Join(ctx)
+	if slices.Contains(returned, false) {
+		// The limit schedules nothing: a seed whose Runs return in time
+		// keeps its trace.
+		c.finishing = &finishing{ph: ph, chaosEnded: phase.ended, names: names, returned: returned}
+		s.w.SetLimit(s.w.Now()+ph.Finish, c.finishing.limitMsg(s))
+		for _, h := range runs {
+			_ = h.Join(ctx)
+		}
+		s.w.SetLimit(0, nil)
+		c.finishing = nil
 	}
 
 	s.w.Event("", "phase: settle")
@@ -198,7 +222,7 @@ func (ph Phases) validate() error {
 	for _, f := range []struct {
 		name string
 		d    time.Duration
-	}{{"Chaos", ph.Chaos}, {"Settle", ph.Settle}} {
+	}{{"Chaos", ph.Chaos}, {"Settle", ph.Settle}, {"Finish", ph.Finish}} {
 		if f.d < 0 {
 			errs = append(errs, fmt.Errorf("simtest: Phases.%s is %v; a phase lasts zero (the default) or more", f.name, f.d))
 		}
@@ -343,4 +367,52 @@ func workloadName(w Workload, i int) string {
 		return n.Name()
 	}
 	return fmt.Sprintf("workload-%d", i)
+}
+
+// finishing is what Cluster.Run knows while it waits, the faults healed,
+// for the workloads whose Run was still going when the chaos phase ended:
+// a seed that fails meanwhile names them, whatever failed it.
+type finishing struct {
+	ph         Phases
+	chaosEnded time.Duration
+	names      []string
+	returned   []bool
+}
+
+// running lists the workloads whose Run has not returned.
+func (f *finishing) running() []string {
+	var out []string
+	for i, done := range f.returned {
+		if !done {
+			out = append(out, "workload "+f.names[i])
+		}
+	}
+	return out
+}
+
+// head says, for a failure at at, which workloads run on and for how
+// long since their chaos phase ended.
+func (f *finishing) head(at time.Duration) string {
+	run := f.running()
+	verb := "is"
+	if len(run) > 1 {
+		verb = "are"
+	}
+	return fmt.Sprintf("%s %s still running %v after the chaos phase ended (Phases.Chaos %v; settle, %v, and the checks wait for it)",
+		strings.Join(run, ", "), verb, at-f.chaosEnded, f.ph.Chaos, f.ph.Settle)
+}
+
+// fix says why a workload runs on and what to change.
+func (f *finishing) fix() string {
+	return fmt.Sprintf("a workload's context does not end with the chaos phase, so its Run must return on its own: "+
+		"after a set number of operations, or once p.Time.Since(its start) passes the chaos phase's length; "+
+		"Phases.Finish (%v here) bounds how long Cluster.Run waits for it (docs/workloads.md, \"Make the workload finish\")", f.ph.Finish)
+}
+
+// limitMsg is the message of the failure of a seed whose workloads run
+// past Phases.Finish.
+func (f *finishing) limitMsg(s *S) func() string {
+	return func() string {
+		return f.head(s.w.Now()) + ", past Phases.Finish (" + f.ph.Finish.String() + "): " + f.fix()
+	}
 }

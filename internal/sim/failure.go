@@ -30,6 +30,9 @@ const (
 	// could be taken to tell whether it waits or runs, for a program's
 	// code ran elsewhere in the test binary (stopWorld).
 	Unseen
+	// Limit: simulated time would pass the limit World.SetLimit set
+	// (a workload's Run still going long after its chaos phase).
+	Limit
 )
 
 var kindNames = [...]string{
@@ -49,6 +52,7 @@ var kindNames = [...]string{
 	WallDeadline:  "wall-clock deadline",
 	Overtime:      "out of wall time",
 	Unseen:        "stack not taken",
+	Limit:         "limit reached",
 }
 
 func (k Kind) String() string {

@@ -206,6 +206,11 @@ type World struct {
 	// pollForeign.
 	foreignAt uint64
 
+	// limit, when above zero, is the instant simulated time must not
+	// pass, and limitMsg says why (SetLimit).
+	limit    int64
+	limitMsg func() string
+
 	trace   uint64
 	watched // now, steps, events, and what publish stores (guard.go)
 	started uint64
@@ -291,6 +296,15 @@ func (w *World) Seed() uint64 { return w.cfg.Seed }
 
 // Now returns the simulated time since the start of the run.
 func (w *World) Now() time.Duration { return time.Duration(w.now) }
+
+// SetLimit bounds simulated time at at, below the time budget: the first
+// event due after it fails the run with a Limit failure, whose message is
+// msg's, followed by every task and where it waits. Zero lifts the limit.
+// It schedules nothing, so a run that ends, or lifts it, before at has
+// the trace it would have had without it.
+func (w *World) SetLimit(at time.Duration, msg func() string) {
+	w.limit, w.limitMsg = int64(at), msg
+}
 
 // Rand is the run's random stream.
 func (w *World) Rand() *rng.Stream { return w.rng }
@@ -438,6 +452,11 @@ func (w *World) fireEvents() {
 	if w.cfg.TimeBudget > 0 && when > int64(w.cfg.TimeBudget) {
 		w.now = int64(w.cfg.TimeBudget)
 		w.fail(&Failure{Kind: TimeBudget, Msg: w.budgetMsg()})
+		return
+	}
+	if w.limit > 0 && when > w.limit {
+		w.now = w.limit
+		w.fail(&Failure{Kind: Limit, Msg: w.limitMsg() + ":\n" + w.describeTasks()})
 		return
 	}
 	if when != w.now {

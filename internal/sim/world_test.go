@@ -605,3 +605,46 @@ func TestGuardsFailAtTheirBound(t *testing.T) {
 	assert.Equal(t, [3]uint64{1, 10_000, 13430472960319599025}, [3]uint64{res.Steps, res.Events, res.Trace}, "an event passes the stall guard's bound; it is not counted")
 	assert.Contains(t, res.Err.Error(), "Of the last 1000, 1000 were the event callback")
 }
+
+// A limit fails the run with its message at the limit, listing the tasks;
+// one lifted, or never reached, leaves the run's trace as it was without
+// it, since it schedules nothing.
+func TestSetLimit(t *testing.T) {
+	body := func(w *World, limit time.Duration, lift bool) func(context.Context, providers.Providers) error {
+		return func(ctx context.Context, p providers.Providers) error {
+			if limit > 0 {
+				w.SetLimit(limit, func() string { return "past the limit" })
+			}
+			for i := range 30 {
+				if i == 10 && lift {
+					w.SetLimit(0, nil)
+				}
+				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	w := New(Config{Seed: 1})
+	res := w.Run(body(w, 20*time.Second, false))
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, Limit, f.Kind)
+	assert.Equal(t, 20*time.Second, f.At)
+	assert.Contains(t, f.Msg, "past the limit:\n")
+	assert.Contains(t, f.Msg, `task "driver" waits on sleep`)
+
+	w = New(Config{Seed: 1})
+	plain := w.Run(body(w, 0, false))
+	require.NoError(t, plain.Err)
+	for _, tc := range []struct {
+		limit time.Duration
+		lift  bool
+	}{{time.Hour, false}, {20 * time.Second, true}} {
+		w = New(Config{Seed: 1})
+		res := w.Run(body(w, tc.limit, tc.lift))
+		require.NoError(t, res.Err)
+		assert.Equal(t, plain.Trace, res.Trace)
+	}
+}
