@@ -49,6 +49,17 @@ type Config struct {
 	// mark, so no children are spent on it; the assertion table counts
 	// them as ever, and their gaps are gaps.
 	CoverageOnly []string
+	// FaultMarks makes the beginning of a fault the simulator injects a
+	// branch point: a pause, reboot, partition, clog, disk stall,
+	// throttle or full episode, or a failed sync. A fault's extent (how
+	// long it lasts, which process or hosts it strikes) is drawn as it
+	// begins, so a mark made by an assertion after it keeps that extent
+	// in its children's prefix. With FaultMarks, progress made after a
+	// fault began (a Sometimes first true, a watermark) is a discovery at
+	// the beginning of the last fault begun before it too, new the first
+	// time that progress follows a fault of that kind; its children draw
+	// the fault afresh, and all that follows.
+	FaultMarks bool
 }
 
 // Defaults returns a Config that works for a first try: a budget of 4,096

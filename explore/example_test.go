@@ -1,12 +1,15 @@
 package explore_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/explore"
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -82,4 +85,52 @@ func ExampleConfig_coverageOnly() {
 	// Output:
 	// exploration found it: true
 	// the table counts the request: true
+}
+
+// A bug that needs a pause of the process longer than 4.95 s (of 0.1 to
+// 5 s), begun after an unasserted 1 in 20: the assertion that sees it
+// comes once the pause has begun and its length is drawn, so its
+// children cannot lengthen it. FaultMarks branches where the pause
+// began, and its children draw the pause again.
+func ExampleConfig_faultMarks() {
+	body := func(s *simtest.S) {
+		var longest time.Duration
+		c := s.Boot(simtest.Processes{Name: "srv", Count: 1, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				last := p.Time.Now()
+				for p.Time.Sleep(ctx, 10*time.Millisecond) == nil {
+					longest, last = max(longest, p.Time.Now().Sub(last)), p.Time.Now()
+				}
+				return nil
+			})
+		}})
+		armed := false
+		s.Go("arm", func(ctx context.Context) error {
+			s.Sleep(500 * time.Millisecond)
+			armed = s.Providers().Random.IntN(20) == 0
+			s.Sleep(600 * time.Millisecond) // the pause began at 1 s
+			assertions.Sometimes(ctx, armed && c.Paused("srv-0"), "armed while the process was paused")
+			return nil
+		})
+		c.Run(simtest.Phases{Chaos: 1500 * time.Millisecond, Settle: 5 * time.Second})
+		if armed && longest > 4950*time.Millisecond {
+			s.Errorf("armed, then paused for %v", longest)
+		}
+	}
+	faults := chaos.Off()
+	faults.Attrition = chaos.DefaultAttrition()
+	faults.Attrition.Graceful, faults.Attrition.Crash, faults.Attrition.PowerLoss, faults.Attrition.Pause = 0, 0, 0, 1
+	faults.Attrition.Interval = chaos.Range{Min: time.Second, Max: time.Second}
+	faults.Attrition.PauseFor = chaos.Range{Min: 100 * time.Millisecond, Max: 5 * time.Second}
+
+	cfg := explore.Defaults()
+	cfg.Timelines = 1000
+	without := simtest.Simulate(body, simtest.Explore(cfg), simtest.Chaos(faults), simtest.AllowGaps())
+	cfg.FaultMarks = true
+	with := simtest.Simulate(body, simtest.Explore(cfg), simtest.Chaos(faults), simtest.AllowGaps())
+	fmt.Println("without fault marks, found:", without.Failed == 1)
+	fmt.Println("with fault marks, found:", with.Failed == 1)
+	// Output:
+	// without fault marks, found: false
+	// with fault marks, found: true
 }

@@ -114,6 +114,8 @@
 //	                  binaries would all write one FILE)
 //	-simrecipe=R      replay only the exploration timeline R (see [Explore])
 //	-simexplore       explore from the seeds (see [Explore])
+//	-simfaultmarks    with -simexplore: branch progress after an injected
+//	                  fault also where it began (explore.Config.FaultMarks)
 //	-simtimelines=N   an exploration's budget of timelines
 //
 // and so do the options: [Seeds], [BaseSeed], [FreshSeeds], [Replay],

@@ -94,9 +94,15 @@ type timelineRun struct {
 	// coverageOnly is the messages of the assertions whose progress it
 	// does not record (explore.Config.CoverageOnly).
 	coverageOnly []string
-	w            *sim.World
-	found        []iexplore.Discovery // what it discovered so far
-	draws        uint64               // its draws, once it has ended
+	// faultMarks makes progress after a fault began a discovery at its
+	// beginning too (explore.Config.FaultMarks).
+	faultMarks bool
+	w          *sim.World
+	found      []iexplore.Discovery // what it discovered so far
+	draws      uint64               // its draws, once it has ended
+	// lastFault is the fault begun last in the run, if any: progress made
+	// after it marks its beginning too (faultBegun).
+	lastFault *faultFound
 }
 
 // startExploring sets up r.exp from the configuration.
@@ -230,7 +236,8 @@ func (r *runner) runTimelines(batch []explore.Recipe, pools []*sim.Workers) iter
 		ra := r.runAsserts()
 		one := func(i int, pool *sim.Workers) *seedOutcome {
 			book := tally.New(ra.sites)
-			o := r.runSeedOn(batch[i].Seed, pool, book, &timelineRun{rec: batch[i], follow: true, coverageOnly: r.exp.cfg.CoverageOnly})
+			tl := &timelineRun{rec: batch[i], follow: true, coverageOnly: r.exp.cfg.CoverageOnly, faultMarks: r.exp.cfg.FaultMarks}
+			o := r.runSeedOn(batch[i].Seed, pool, book, tl)
 			o.book = book
 			return o
 		}
@@ -329,7 +336,56 @@ func (tl *timelineRun) branches() []rng.Branch {
 func (tl *timelineRun) begin(w *sim.World) {
 	if tl != nil {
 		tl.w, tl.found, tl.draws = w, nil, 0
+		tl.lastFault = nil
+		if tl.follow && tl.faultMarks {
+			w.OnFault(tl.faultBegun)
+		}
 	}
+}
+
+// faultBegun notes a fault begun in the timeline, at draw count at,
+// before the draws of its extent: the progress the run makes after it is
+// a discovery there too (sinceFault).
+func (tl *timelineRun) faultBegun(kind string, at uint64) {
+	tl.lastFault = &faultFound{kind: kind, at: at}
+}
+
+// sinceFault records progress p, made after the run's last fault began,
+// as a discovery at that fault's beginning, new to the coverage map the
+// first time p follows a fault of that kind: its children draw the
+// fault's extent afresh, where p's own children, branched after the
+// fault began, keep the extent it had. A fault begun is no discovery of
+// its own: every run has its first pause, and a mark at each would spend
+// the budget on faults that led to nothing the test asserts.
+func (tl *timelineRun) sinceFault(p tally.Progress) {
+	f := tl.lastFault
+	if f == nil {
+		return
+	}
+	tl.found = append(tl.found, iexplore.Discovery{Sig: faultSig(f.kind, p.Sig), At: f.at, What: &faultFound{kind: f.kind, at: f.at, then: p}})
+}
+
+// faultSig is the coverage map's key of progress sig made after a fault
+// of kind began.
+func faultSig(kind string, sig uint64) uint64 {
+	h := uint64(0x6661756c74) // "fault"
+	for i := 0; i < len(kind); i++ {
+		h = seedAt(h^uint64(kind[i]), 0)
+	}
+	return seedAt(h^sig, 1)
+}
+
+// faultFound is a fault begun, as a mark's report names it: its kind,
+// the draw count as it began, and the progress made after it that makes
+// it a discovery.
+type faultFound struct {
+	kind string
+	at   uint64
+	then tally.Progress
+}
+
+func (f *faultFound) String() string {
+	return fmt.Sprintf("an injected %s, before %v", f.kind, f.then)
 }
 
 // ended records the draws of the timeline run in w.
@@ -350,6 +406,9 @@ func (tl *timelineRun) hook() func(tally.Progress) {
 			return
 		}
 		tl.found = append(tl.found, iexplore.Discovery{Sig: p.Sig, At: tl.w.Rand().Draws(), What: p})
+		if tl.faultMarks {
+			tl.sinceFault(p)
+		}
 	}
 }
 
@@ -527,11 +586,14 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 			if m.Left > 0 {
 				fmt.Fprintf(&b, ", %d left", m.Left)
 			}
-			if fs := followed(m); len(fs) > 0 {
-				names := make([]string, len(fs))
-				for i, p := range fs {
-					names[i] = p.String()
-				}
+			var names []string
+			for _, p := range followed(m) {
+				names = append(names, p.String())
+			}
+			for _, f := range faultsFollowed(m) {
+				names = append(names, f.String())
+			}
+			if len(names) > 0 {
 				fmt.Fprintf(&b, "; follows %s", strings.Join(names, " and "))
 			}
 		}
@@ -566,6 +628,18 @@ func followed(m iexplore.MarkReport) []tally.Progress {
 			out[i] = p
 		case !slices.ContainsFunc(out, func(q tally.Progress) bool { return same(q) && q.How() == p.How() }):
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// faultsFollowed is the faults begun that made mark m, or that it stands
+// for too (explore.Config.FaultMarks).
+func faultsFollowed(m iexplore.MarkReport) []*faultFound {
+	var out []*faultFound
+	for _, s := range m.Follows {
+		if f, ok := s.(*faultFound); ok {
+			out = append(out, f)
 		}
 	}
 	return out
@@ -700,6 +774,10 @@ func (e *exploration) json(names *tally.FuncNames) *jsonExploration {
 			}
 			jm.Follows = append(jm.Follows, f)
 		}
+		for _, f := range faultsFollowed(m) {
+			jf := jsonFollowed{Kind: "Fault", Message: f.kind, Progress: "begun before " + f.then.String()}
+			jm.Follows = append(jm.Follows, jf)
+		}
 		j.PerMark = append(j.PerMark, jm)
 	}
 	switch {
@@ -731,11 +809,20 @@ func (f *timelinesFlag) Set(s string) error {
 	return nil
 }
 
-// exploreFlags applies -simexplore and -simtimelines: exploration with
-// the Run's own Config (or Defaults), and its budget.
+// exploreFlags applies -simexplore, -simfaultmarks and -simtimelines:
+// exploration with the Run's own Config (or Defaults), faults followed,
+// and its budget.
 func (c *config) exploreFlags(fl flags) error {
 	if fl.explore && c.explore == nil {
 		cfg := explore.Defaults()
+		c.explore = &cfg
+	}
+	if fl.faultMarks {
+		if c.explore == nil {
+			return fmt.Errorf("simtest: -simfaultmarks makes an exploration branch where faults begin, and this Run does not explore; add -simexplore")
+		}
+		cfg := *c.explore
+		cfg.FaultMarks = true
 		c.explore = &cfg
 	}
 	if fl.budget > 0 {

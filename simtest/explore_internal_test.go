@@ -75,6 +75,16 @@ func TestSimexploreExploresWithDefaults(t *testing.T) {
 	assert.Equal(t, own, *c.explore, "the Run's own Config, with the flag's budget")
 }
 
+func TestSimfaultmarksFollowsFaults(t *testing.T) {
+	c, err := resolve(false, flags{explore: true, faultMarks: true}, nil)
+	require.NoError(t, err)
+	want := explore.Defaults()
+	want.FaultMarks = true
+	assert.Equal(t, want, *c.explore)
+	_, err = resolve(false, flags{faultMarks: true}, nil)
+	assert.EqualError(t, err, "simtest: -simfaultmarks makes an exploration branch where faults begin, and this Run does not explore; add -simexplore")
+}
+
 func TestSimtimelinesWantsAnExploration(t *testing.T) {
 	_, err := resolve(false, flags{budget: 100}, nil)
 	assert.EqualError(t, err, "simtest: -simtimelines sets an exploration's budget, and this Run does not explore; add -simexplore")

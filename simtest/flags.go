@@ -35,6 +35,7 @@ type cmdFlags struct {
 	plateau                     countFlag
 	recipe                      string
 	explore                     bool
+	faultMarks                  bool
 	timelines                   timelinesFlag
 	slow, watchdog, maxWall     durationFlag
 	timelineMax                 sizeFlag
@@ -89,6 +90,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
 	fs.Var(&f.watchdog, "simwatchdog", "simtest: fail a seed whose task has not come back to the scheduler for this `duration` of real time (default 10s; 0 turns it off, as a debugger attached does)")
 	fs.Var(&f.maxWall, "simmaxwall", fmt.Sprintf("simtest: fail a seed whose simulated time stands still for this `duration` of real time while its tasks run and one waits for the clock to move (default %v, %v under the race detector; 0 removes the bound), as simtest.MaxWallPerInstant sets it", DefaultMaxWallPerInstant, DefaultMaxWallPerInstant*10))
+	boolVar(fs, &f.faultMarks, "simfaultmarks", false, "simtest: an exploring Run branches progress made after an injected fault also where the fault began, so that children draw its length and hosts afresh (explore.Config.FaultMarks)")
 	fs.Var(&f.timelines, "simtimelines", "simtest: the budget of timelines of an exploring Run (default 4096)")
 	fs.StringVar(&f.recipe, "simrecipe", "", "simtest: replay only this exploration timeline (a `recipe` such as 42/1034:99 from a failure's replay line)")
 	return f
@@ -97,7 +99,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simtimelines", "simslow", "simwatchdog", "simmaxwall", "simtimelinemax":
+	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simfaultmarks", "simtimelines", "simslow", "simwatchdog", "simmaxwall", "simtimelinemax":
 		return true
 	}
 	return false
@@ -359,6 +361,7 @@ type flags struct {
 	plateau    int           // -simplateau
 	recipe     string        // -simrecipe (explore.go)
 	explore    bool          // -simexplore
+	faultMarks bool          // -simfaultmarks
 	budget     int           // -simtimelines
 	slow       time.Duration // -simslow
 	slowSet    bool
@@ -500,7 +503,7 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 		seeds: f.seeds.v,
 		fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep, strictKept: f.strictKept,
 		all: f.all, results: f.results, workers: f.workers.v, workersSet: f.workers.set, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
-		explore: f.explore, budget: f.timelines.v,
+		explore: f.explore, faultMarks: f.faultMarks, budget: f.timelines.v,
 		asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps,
 			keepMax: f.timelineMax.v, keepMaxSet: f.timelineMax.set},
 		// Where the command line gave one, from has no entry for it.

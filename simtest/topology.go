@@ -355,6 +355,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		if err := s.p.Time.Sleep(ctx, a.Interval.Draw(r)); err != nil {
 			return
 		}
+		at := r.Draws() // before the draws of which unit and how
 		var up []string
 		down, spared := map[string]bool{}, map[string]bool{}
 		for _, p := range c.procs {
@@ -378,6 +379,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		if pause {
 			// A unit's pause is its machines', as a hypervisor's: every
 			// process of it stops at once.
+			s.w.FaultBegins("pause", at)
 			d := a.PauseFor.Draw(r)
 			ps := slices.DeleteFunc(slices.Clone(c.in(a.Unit, name)), func(p *proc) bool { return p.down || p.leaving })
 			*reboots = append(*reboots, s.Go(fmt.Sprintf("pause %v %s", a.Unit, name), func(ctx context.Context) error {
@@ -389,6 +391,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		if how == Wipe && slices.ContainsFunc(c.in(a.Unit, name), func(p *proc) bool { return p.spec.SoleCopy }) {
 			how = Crash
 		}
+		s.w.FaultBegins(rebootFaultKind(how), at)
 		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
 		// The task marks the unit's processes as leaving at once, at this
 		// instant, before the next attempt (Interval.Min is positive).

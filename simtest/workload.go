@@ -246,6 +246,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		if err := s.p.Time.Sleep(ctx, a.Interval.Draw(r)); err != nil {
 			return
 		}
+		at := r.Draws() // before the draws of which process and how
 		alive := slices.DeleteFunc(c.alive(), func(p *proc) bool { return p.spared() || p.paused() })
 		if notReady := c.notReady(); notReady > 0 {
 			alive = slices.DeleteFunc(alive, func(p *proc) bool { return !p.ready })
@@ -259,6 +260,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		p := alive[r.IntN(len(alive))]
 		how, pause := pickReboot(a, r.Float64())
 		if pause {
+			s.w.FaultBegins("pause", at)
 			d := a.PauseFor.Draw(r)
 			atClockRead := r.IntN(2) == 0
 			c.dead++
@@ -278,6 +280,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 			how = Crash // the machine's fate: see Topology
 		}
+		s.w.FaultBegins(rebootFaultKind(how), at)
 		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
 		c.dead++
 		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(ctx context.Context) error {
@@ -288,6 +291,22 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			return nil
 		}))
 	}
+}
+
+// rebootFaultKind names a reboot as attrition's fault of its kind
+// (sim.World.FaultBegins).
+func rebootFaultKind(how Reboot) string {
+	switch how {
+	case Graceful:
+		return "graceful reboot"
+	case Crash:
+		return "crash"
+	case Wipe:
+		return "wipe"
+	case PowerLoss:
+		return "power loss"
+	}
+	return "kill"
 }
 
 // pickReboot picks the kind of reboot by its weight for u in [0, 1), or

@@ -168,7 +168,7 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 		}
 		grew := 0
 		cost := rep.Timelines - rep.GrewAt // timelines since the map grew before
-		made := -1                         // the mark this timeline made last
+		var made []int                     // the marks this timeline made
 		for _, d := range o.Discoveries {
 			if _, ok := cover[d.Sig]; ok {
 				continue
@@ -178,23 +178,25 @@ func RunBatches(cfg explore.Config, roots iter.Seq[uint64], batch func([]explore
 			rep.GrewAt, rep.QuietRoots = rep.Timelines, 0
 			barrenTurns = 0
 			// Discoveries at the same draw are one branch point: their
-			// children would be the same timelines.
-			if made >= 0 && rep.PerMark[made].At == d.At {
+			// children would be the same timelines. They come in the
+			// order of their draws, but for one that names an earlier
+			// draw as its branch point (a fault's beginning).
+			if i := slices.IndexFunc(made, func(i int) bool { return rep.PerMark[i].At == d.At }); i >= 0 {
 				if d.What != nil {
-					rep.PerMark[made].Follows = append(rep.PerMark[made].Follows, d.What)
+					rep.PerMark[made[i]].Follows = append(rep.PerMark[made[i]].Follows, d.What)
 				}
 				continue
 			}
 			// A discovery at the run's last draw leaves its children
 			// nothing to draw afresh: they would all be the parent again.
 			if r.Depth() < cfg.MaxDepth && d.At < o.Draws && (r.Depth() == 0 || d.At > r.Branches[r.Depth()-1].At) {
-				made = len(rep.PerMark)
+				made = append(made, len(rep.PerMark))
 				rep.PerMark = append(rep.PerMark, MarkReport{Sig: d.Sig, Parent: r, From: from, At: d.At, Depth: r.Depth() + 1})
 				if d.What != nil {
-					rep.PerMark[made].Follows = []fmt.Stringer{d.What}
+					rep.PerMark[len(rep.PerMark)-1].Follows = []fmt.Stringer{d.What}
 				}
 				w := turn(cfg, cost)
-				stack = append(stack, &mark{parent: r, at: d.At, energy: w, worth: w, rep: made})
+				stack = append(stack, &mark{parent: r, at: d.At, energy: w, worth: w, rep: len(rep.PerMark) - 1})
 				rep.Marks++
 				turnWorth = max(turnWorth, w)
 			}

@@ -114,6 +114,22 @@ type Parker interface {
 	Enter(what string)
 }
 
+// OnFault makes fn hear of each fault the devices inject as it begins
+// (FaultBegins): its kind, and the draw count before the draws of its
+// extent. It draws nothing and hashes nothing, so a run that listens is
+// the run that does not.
+func (w *World) OnFault(fn func(kind string, at uint64)) { w.onFault = fn }
+
+// FaultBegins tells the listener (OnFault), if any, that a fault of kind
+// begins, at draw count at: the count before the draws that decide its
+// extent (its length, which hosts), so that a run branched there draws
+// them afresh.
+func (w *World) FaultBegins(kind string, at uint64) {
+	if w.onFault != nil {
+		w.onFault(kind, at)
+	}
+}
+
 // Event records a happening of the run, such as a fault, in the timeline and
 // in the trace hash, attributed to task (empty for the world itself) and,
 // while task is alive, to its process.

@@ -259,6 +259,9 @@ type World struct {
 	// nearWall names the first deadline given that lay near the wall
 	// clock's time (RefuseWallTime), for a run that runs out of its budget.
 	nearWall string
+	// onFault hears of each injected fault as it begins (OnFault); nil
+	// when nothing listens, and then a fault costs a nil test.
+	onFault func(kind string, at uint64)
 }
 
 // New returns a world ready to Run.

@@ -227,6 +227,9 @@ func (f *file) sync(op string) error {
 	unsynced := c.unsynced()
 	done := d.schedule(opSync, int64(c.ndirty)*SectorSize, -1, "sync", f.name, "")
 	fail := unsynced && d.w.Rand().Bool(d.cfg.SyncFailureProb)
+	if fail {
+		d.w.FaultBegins("sync failure", d.w.Rand().Draws())
+	}
 	d.stats.Syncs++
 	s := d.syncDone()
 	s.f, s.c, s.gen, s.fail, s.task = f, c, gen, fail, d.w.CurrentTask()

@@ -120,6 +120,7 @@ func (n *Net) rollClog(src, dst *Host) {
 	if p <= 0 || n.paused || src == dst || !n.rng.Bool(p) {
 		return
 	}
+	n.w.FaultBegins("clog", n.rng.Draws())
 	n.clog(src, dst, n.uniform(int64(n.cfg.ClogDuration.Min), int64(n.cfg.ClogDuration.Max)))
 }
 

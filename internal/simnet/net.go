@@ -694,6 +694,7 @@ func (n *Net) startPartition(now int64) {
 	if len(hs) < 2 {
 		return
 	}
+	n.w.FaultBegins("partition", n.rng.Draws())
 	var zones []string
 	for _, h := range hs {
 		if h.zone != "" && !slices.Contains(zones, h.zone) {
