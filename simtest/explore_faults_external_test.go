@@ -127,6 +127,35 @@ func TestFaultMarksAreTheSameEveryTime(t *testing.T) {
 	assert.Regexp(t, `branched at 2 marks\)`, first.Report, "the pause's mark and the assertion's own")
 }
 
+// TestFaultMarksAreTheSameOnAnyNumberOfWorkers: the timelines, the
+// failure and the exploration's report do not change with the workers.
+func TestFaultMarksAreTheSameOnAnyNumberOfWorkers(t *testing.T) {
+	type run struct {
+		PerSeed     []simtest.SeedResult
+		Replay      string
+		Exploration json.RawMessage
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 300
+	cfg.FaultMarks = true
+	explored := func(workers int) run {
+		path := filepath.Join(t.TempDir(), "report.json")
+		res := simtest.Simulate(armedLongPause, simtest.Explore(cfg), simtest.Chaos(pauseAtOneSecond()), simtest.AllowGaps(),
+			simtest.Workers(workers), simtest.JSONReport(path))
+		require.Equal(t, 1, res.Failed, res.Report)
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var rep struct {
+			Exploration json.RawMessage `json:"exploration"`
+		}
+		require.NoError(t, json.Unmarshal(b, &rep))
+		return run{res.PerSeed, res.Replay, rep.Exploration}
+	}
+	if d := cmp.Diff(explored(1), explored(2)); d != "" {
+		t.Errorf("the exploration on 2 workers differs from one worker's (-1 +2):\n%s", d)
+	}
+}
+
 // TestFaultMarksInTheJSONReport: a mark made by a fault names it.
 func TestFaultMarksInTheJSONReport(t *testing.T) {
 	cfg := explore.Defaults()
