@@ -26,31 +26,37 @@ const (
 )
 
 // stillSteps is how many steps and events must run between two asks for
-// an event live at both to count as a wait: the asks come a tick of wall
-// time apart, and a run slowed down (the race detector, a loaded machine,
-// a pause of its goroutine) may take only a few steps in a tick, during
-// which a request's deadline is live throughout.
+// an event live at both to count as a wait, unless a whole bound of wall
+// time has passed since the first: the asks come a tick of wall time
+// apart, and a run slowed down (the race detector, a loaded machine, a
+// pause of its goroutine) may take only a few steps in a tick, during
+// which a request's deadline is live throughout. A run whose steps are
+// slow enough that stillSteps of them take longer than the bound still
+// stops, a bound later.
 const stillSteps = 4096
 
 // waitedLater reports whether an event of a later instant that was live
-// at the last ask is live still, stillSteps steps and events later: a
-// sleep, a timer or a deadline that has waited for the clock to move
-// since then. A live one alone would not tell: a ping-pong at one instant
-// sets a deadline on every request and cancels it at the reply, and one
-// is live at almost every step. The events live now are kept for the
-// next ask.
+// at the last ask, at this instant, is live still, stillSteps steps and
+// events or a bound of wall time later: a sleep, a timer or a deadline
+// that has waited for the clock to move since then. A live one alone
+// would not tell: a ping-pong at one instant sets a deadline on every
+// request and cancels it at the reply, and one is live at almost every
+// step. The events live now are kept for the next ask.
 func (w *World) waitedLater() bool {
 	n := w.steps + w.events
-	if len(w.stillLive) > 0 && n-w.stillMark < stillSteps {
-		return false // too soon to tell: the same events are looked at again
-	}
-	for _, s := range w.stillLive {
-		if s.e.queued && !s.stale() {
-			return true
+	if len(w.stillLive) > 0 && w.stillNow == w.now {
+		if n-w.stillMark < stillSteps && time.Since(w.stillSince) < w.cfg.MaxWallPerInstant {
+			return false // too soon to tell: the same events are looked at again
+		}
+		for _, s := range w.stillLive {
+			if s.e.queued && !s.stale() {
+				return true
+			}
 		}
 	}
 	clear(w.stillLive)
-	w.stillLive, w.stillMark = w.queue.laterLive(w.stillLive[:0]), n
+	w.stillLive = w.queue.laterLive(w.stillLive[:0])
+	w.stillMark, w.stillNow, w.stillSince = n, w.now, time.Now()
 	return false
 }
 

@@ -224,6 +224,29 @@ func TestACancelledDeadlineDoesNotHideALiveWait(t *testing.T) {
 	assert.Contains(t, f.Msg, `task "sleeper" waits on sleep`)
 }
 
+// Steps too slow for 4,096 of them to run in a bound of wall time still
+// stand still: a wait that outlived a whole bound since the last look
+// stops the run, though fewer steps ran than a quick run's look needs.
+func TestSlowStepsStandingStillAreStopped(t *testing.T) {
+	w := New(Config{Seed: 9, MaxWallPerInstant: 50 * time.Millisecond, StopBy: time.Now().Add(time.Hour)})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		p.Task.Go(ctx, "sleeper", func(ctx context.Context) error {
+			return p.Time.Sleep(ctx, time.Minute)
+		})
+		for range 3000 { // 6 s of steps of 2 ms: a bound's look needs 4,096
+			for start := time.Now(); time.Since(start) < 2*time.Millisecond; {
+			}
+			p.Task.Yield(ctx)
+		}
+		return nil
+	}, 0)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f, "3,000 slow steps at one instant while a task waits for a later one")
+	assert.Equal(t, Overtime, f.Kind)
+	assert.Contains(t, f.Msg, "simulated time stood still at 0s for ")
+	assert.Contains(t, f.Msg, `task "sleeper" waits on sleep`)
+}
+
 // One long step after a few quick ones at an instant, while a sleeper
 // waits, is not a standstill of many steps: it is the watchdog's, and
 // with the watchdog off it runs to its end.

@@ -159,10 +159,13 @@ type World struct {
 	// stillAnswer is the step loop's answer to haltAsk (stillNone or
 	// stillWaits), zero until it answered; stillLive holds the events of
 	// later instants live at the ask that looked (waitedLater), when the
-	// world had run stillMark steps and events.
+	// world had run stillMark steps and events, at instant stillNow and
+	// wall time stillSince.
 	stillAnswer atomic.Uint32
 	stillLive   []queued
 	stillMark   uint64
+	stillNow    int64
+	stillSince  time.Time
 	// stillFor is, when the runner halts a run for standing still at one
 	// instant (Config.MaxWallPerInstant), how long it stood, and stillRan
 	// the steps and events it ran meanwhile; stillNotes are the devices'
