@@ -50,6 +50,9 @@ type instant struct {
 	when  int64
 	head  int // the next slot to pop
 	slots []queued
+	// idle counts the uses in a row that filled under a quarter of
+	// slots' room (release).
+	idle uint8
 	// first backs slots until they outgrow it: where events are spread
 	// over time (network latencies), most instants hold one or two.
 	first [2]queued
@@ -277,9 +280,9 @@ func (in *instant) live() bool {
 // instant is reused. And an instant reused at other times would keep the
 // room of the largest burst it ever held (a crashed process's deadlines,
 // all of one time): over a long run every instant would, and the queue's
-// storage would grow with the run. Room it filled a quarter of it keeps,
-// so that instants of many events each (tasks that wake by the hundred)
-// do not grow again at every reuse.
+// storage would grow with the run. Room it filled a quarter of in one of
+// its last keepIdle uses it keeps, so that instants of many events each
+// (tasks that wake by the hundred) do not grow again at every reuse.
 func (q *eventQueue) release(in *instant) {
 	if len(in.slots) <= shortClear {
 		for i := range in.slots {
@@ -290,8 +293,13 @@ func (q *eventQueue) release(in *instant) {
 	}
 	if n := cap(in.slots); n > len(in.first) {
 		in.first = [2]queued{}
-		if n > keepRoom && n > 4*len(in.slots) {
-			in.slots = in.first[:0]
+		switch {
+		case n <= keepRoom || n <= 4*len(in.slots):
+			in.idle = 0
+		case in.idle < keepIdle:
+			in.idle++
+		default:
+			in.slots, in.idle = in.first[:0], 0
 		}
 	}
 	in.slots, in.head = in.slots[:0], 0
@@ -300,8 +308,13 @@ func (q *eventQueue) release(in *instant) {
 }
 
 // keepRoom is the most slots an instant given back keeps room for, unless
-// it filled a quarter of them.
-const keepRoom = 16
+// it filled a quarter of them in one of its last keepIdle uses: instants
+// are reused for any time, and one that dropped its room at its first
+// small use would grow it again at its next large one, use after use.
+const (
+	keepRoom = 16
+	keepIdle = 8
+)
 
 // refill moves the instants with live events of the lowest bucket that
 // has any into lower ones, with last set to the earliest of them, so that
