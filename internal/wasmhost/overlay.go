@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -88,7 +89,11 @@ func GuestOverlay(ctx context.Context, goroot string) (map[string][]byte, error)
 	if goroot == "" {
 		out, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
 		if err != nil {
-			return nil, fmt.Errorf("wasmhost: go env GOROOT: %w", err)
+			var exit *exec.ExitError
+			if errors.As(err, &exit) && len(exit.Stderr) > 0 {
+				err = fmt.Errorf("%w: %s", err, bytes.TrimSpace(exit.Stderr))
+			}
+			return nil, fmt.Errorf("wasmhost: go env GOROOT, to find the standard library's files a program's build patches, failed (is the go command on PATH, and the working directory there?): %w", err)
 		}
 		goroot = strings.TrimSpace(string(out))
 	}

@@ -32,3 +32,14 @@ func TestGuestOverlayNamesAFileThatDoesNotFit(t *testing.T) {
 	require.ErrorContains(t, err, "src/net/net_fake.go of the Go toolchain in "+goroot+" does not hold the text the simulation patches")
 	require.ErrorContains(t, err, "use the Go release this moonpool version supports")
 }
+
+// When go env cannot say where the toolchain is, the error says why, in
+// the go command's words.
+func TestGuestOverlaySaysWhyGoEnvFailed(t *testing.T) {
+	gone := t.TempDir()
+	t.Chdir(gone)
+	require.NoError(t, os.Remove(gone))
+	_, err := wasmhost.GuestOverlay(context.Background(), "")
+	require.ErrorContains(t, err, "wasmhost: go env GOROOT")
+	require.ErrorContains(t, err, "no such file or directory", "the go command's own reason")
+}
