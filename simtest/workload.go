@@ -296,17 +296,10 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 // rebootFaultKind names a reboot as attrition's fault of its kind
 // (sim.World.FaultBegins).
 func rebootFaultKind(how Reboot) string {
-	switch how {
-	case Graceful:
+	if how == Graceful {
 		return "graceful reboot"
-	case Crash:
-		return "crash"
-	case Wipe:
-		return "wipe"
-	case PowerLoss:
-		return "power loss"
 	}
-	return "kill"
+	return how.String()
 }
 
 // pickReboot picks the kind of reboot by its weight for u in [0, 1), or
