@@ -209,8 +209,10 @@ type World struct {
 	// pollForeign.
 	foreignAt uint64
 
-	// limit, when above zero, is the instant simulated time must not
-	// pass, and limitMsg says why (SetLimit).
+	// bound, when above zero, is the instant simulated time must not
+	// pass: the time budget, or limit if SetLimit set an earlier one,
+	// whose message limitMsg gives.
+	bound    int64
 	limit    int64
 	limitMsg func() string
 
@@ -269,7 +271,7 @@ type World struct {
 
 // New returns a world ready to Run.
 func New(cfg Config) *World {
-	w := &World{cfg: cfg, never: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
+	w := &World{cfg: cfg, bound: max(int64(cfg.TimeBudget), 0), never: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
 	if len(cfg.Decisions) > 0 {
 		w.rng = rng.Decided(cfg.Seed, cfg.Decisions)
 	} else if len(cfg.Branches) > 0 {
@@ -310,6 +312,21 @@ func (w *World) Now() time.Duration { return time.Duration(w.now) }
 // the trace it would have had without it.
 func (w *World) SetLimit(at time.Duration, msg func() string) {
 	w.limit, w.limitMsg = int64(at), msg
+	w.bound = max(int64(w.cfg.TimeBudget), 0)
+	if w.limit > 0 && (w.bound == 0 || w.limit < w.bound) {
+		w.bound = w.limit
+	}
+}
+
+// passBound fails the run whose next event lies past its bound: out of
+// its time budget, or past the limit SetLimit set before it.
+func (w *World) passBound() {
+	w.now = w.bound
+	if w.bound == w.limit && w.bound != int64(w.cfg.TimeBudget) {
+		w.fail(&Failure{Kind: Limit, Msg: w.limitMsg() + ":\n" + w.describeTasks()})
+		return
+	}
+	w.fail(&Failure{Kind: TimeBudget, Msg: w.budgetMsg()})
 }
 
 // Rand is the run's random stream.
@@ -455,14 +472,8 @@ func (w *World) runReady() {
 
 func (w *World) fireEvents() {
 	when := w.queue.next() // the caller peeked
-	if w.cfg.TimeBudget > 0 && when > int64(w.cfg.TimeBudget) {
-		w.now = int64(w.cfg.TimeBudget)
-		w.fail(&Failure{Kind: TimeBudget, Msg: w.budgetMsg()})
-		return
-	}
-	if w.limit > 0 && when > w.limit {
-		w.now = w.limit
-		w.fail(&Failure{Kind: Limit, Msg: w.limitMsg() + ":\n" + w.describeTasks()})
+	if w.bound > 0 && when > w.bound {
+		w.passBound()
 		return
 	}
 	if when != w.now {
