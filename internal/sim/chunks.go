@@ -99,15 +99,9 @@ func (r *Recording) addChunked(s Step, wr *Write) {
 			r.writes = append(r.writes, *wr)
 			s.write = uint32(len(r.writes))
 		}
-		if len(r.Steps) == cap(r.Steps) {
-			r.Steps = growExactly(r.Steps, min(max(len(r.Steps), 1024), r.Keep-len(r.Steps)))
-		}
-		r.Steps = append(r.Steps, s)
+		r.Steps = appendWithin(r.Steps, s, r.Keep)
 	case len(r.Sums) < r.Hashes:
-		if len(r.Sums) == cap(r.Sums) {
-			r.Sums = growExactly(r.Sums, min(max(len(r.Sums), 1024), r.Hashes-len(r.Sums)))
-		}
-		r.Sums = append(r.Sums, h)
+		r.Sums = appendWithin(r.Sums, h, r.Hashes)
 	}
 	if r.Details && r.Held < 0 {
 		if wr != nil {
@@ -121,12 +115,16 @@ func (r *Recording) addChunked(s Step, wr *Write) {
 	}
 }
 
-// growExactly is s with room for exactly n more: slices.Grow may round
-// up past a bound the caller keeps.
-func growExactly[T any](s []T, n int) []T {
-	g := make([]T, len(s), len(s)+n)
-	copy(g, s)
-	return g
+// appendWithin appends v to s, which holds fewer than limit, growing it
+// to at most limit: append and slices.Grow may round up past the bound
+// the caller keeps.
+func appendWithin[T any](s []T, v T, limit int) []T {
+	if len(s) == cap(s) {
+		g := make([]T, len(s), len(s)+min(max(len(s), 1024), limit-len(s)))
+		copy(g, s)
+		s = g
+	}
+	return append(s, v)
 }
 
 // stepSum hashes what Diverge compares of step s: its fields, the hash
