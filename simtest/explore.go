@@ -368,11 +368,7 @@ func (tl *timelineRun) sinceFault(p tally.Progress) {
 // faultSig is the coverage map's key of progress sig made after a fault
 // of kind began.
 func faultSig(kind string, sig uint64) uint64 {
-	h := uint64(0x6661756c74) // "fault"
-	for i := 0; i < len(kind); i++ {
-		h = seedAt(h^uint64(kind[i]), 0)
-	}
-	return seedAt(h^sig, 1)
+	return seedAt(baseSeedFor("fault "+kind)^sig, 1) // the name's FNV hash
 }
 
 // faultFound is a fault begun, as a mark's report names it: its kind,

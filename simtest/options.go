@@ -61,8 +61,8 @@ type config struct {
 	watchdogSet bool
 	maxSteps    uint64
 	maxStill    time.Duration // MaxWallPerInstant
-	connsNoted  int           // ConnsNoted
 	maxStillSet bool
+	connsNoted  int // ConnsNoted
 	check       bool
 	// verify runs a failing seed's replay line in a fresh process
 	// (verify.go); checkingReplay is set in that process, whose Run logs

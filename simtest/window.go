@@ -528,7 +528,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 // When the file is being written it says nothing, or, for a timeline past
 // the bound, how to write it all.
 func (w *window) fileHint(all, nearest string) string {
-	bounded := w != nil && w.keepMax > 0 && w.total > w.keepMax
+	bounded := w.pastBound()
 	switch {
 	case w != nil && w.filed && !bounded:
 		return ""
@@ -540,10 +540,14 @@ func (w *window) fileHint(all, nearest string) string {
 	return fmt.Sprintf("-simtimeline=FILE writes the %d entries and device operations nearest %s, -simtimelinemax=0 all of them", w.keepMax, nearest)
 }
 
+// pastBound reports whether the seed's timeline is longer than the bound
+// the timeline file keeps (TimelineMax).
+func (w *window) pastBound() bool { return w != nil && w.keepMax > 0 && w.total > w.keepMax }
+
 // logHint says how the timeline file gets the log lines a report leaves
 // out: they are entries of the timeline.
 func (w *window) logHint() string {
-	bounded := w != nil && w.keepMax > 0 && w.total > w.keepMax
+	bounded := w.pastBound()
 	switch {
 	case w != nil && w.filed && !bounded:
 		return "the timeline file has them"

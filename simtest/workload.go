@@ -406,12 +406,8 @@ func (f *finishing) running() []string {
 // long since their chaos phase ended.
 func (f *finishing) head(at time.Duration) string {
 	run := f.running()
-	verb := "is"
-	if len(run) > 1 {
-		verb = "are"
-	}
 	return fmt.Sprintf("%s %s still running %v after the chaos phase ended (Phases.Chaos %v; settle, %v, and the checks wait for it)",
-		strings.Join(run, ", "), verb, at-f.chaosEnded, f.ph.Chaos, f.ph.Settle)
+		strings.Join(run, ", "), pluralWord(len(run), "is", "are"), at-f.chaosEnded, f.ph.Chaos, f.ph.Settle)
 }
 
 // fix says why a workload runs on and what to change.
