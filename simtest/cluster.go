@@ -48,6 +48,8 @@ type Cluster struct {
 	// finishing, while Run waits in quiet for workloads still going, is
 	// what it waits for.
 	finishing *finishing
+	// run is the Run under way, for ChaosContext; nil outside one.
+	run *chaosRun
 }
 
 // exitedWhen tells when every process of a seed's cluster had exited of

@@ -250,7 +250,8 @@
 // ([Processes]), placed on machines, zones and data centers by a
 // [Topology]; [Cluster.Run] takes workloads ([S.Workloads] makes them by
 // count) through setup, chaos, quiesce and check, with the fault
-// schedules of [Cluster.Inject] beside them. docs/processes.md,
+// schedules of [Cluster.Inject] beside them; a workload runs for the
+// chaos phase by looping on [ChaosContext]. docs/processes.md,
 // docs/reboots.md and docs/topology.md are the chapters.
 //
 // # Liveness
@@ -324,7 +325,7 @@
 // lists every task and where it waits. [TimeBudget] bounds simulated time,
 // [Phases].Finish how long Cluster.Run waits in quiet for a workload whose
 // Run goes on past its chaos phase (a loop on ctx.Err(), which that phase
-// does not end), naming the workload, and [MaxStepsPerInstant] catches tasks that spin without letting time
+// does not end, where [ChaosContext]'s does), naming the workload, and [MaxStepsPerInstant] catches tasks that spin without letting time
 // move, or that let it crawl (more steps and events in 100 ms of simulated
 // time than the same bound), naming what fired most. A seed still running
 // when go test's -timeout comes near is stopped between two steps and

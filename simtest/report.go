@@ -540,8 +540,8 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	if f != nil && (f.Kind == sim.Deadlock || f.Kind == sim.TimeBudget || f.Kind == sim.Limit) {
 		if task := workloadWaitsOnContext(f.Msg); task != "" {
 			fmt.Fprintf(&b, "  %s waits on a context: a workload's context does not end with the chaos phase, nor before the seed ends, "+
-				"so a Run that waits for it to end never returns; return from Run when the work is done, or sleep a set time "+
-				"(p.Time.Sleep) to keep the chaos phase going (docs/workloads.md, \"Make the workload finish\")\n", task)
+				"so a Run that waits for it to end never returns; to keep the chaos phase going, wait on simtest.ChaosContext(ctx) instead, "+
+				"which ends with the phase, or return from Run when the work is done (docs/workloads.md, \"Make the workload finish\")\n", task)
 		}
 	}
 	if o.viaT {

@@ -997,6 +997,7 @@ func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, b
 	// have come back from the step that filled it in; began, set once
 	// o.s is, orders the driver's writes before the Run's reads.
 	s := &S{tb: r.t, w: w, seed: seed, recipe: tl.recipe(), after: r.after, viaT: viaT, id: r.sCount.Add(1), again: checking}
+	w.SetTestSide(s) // for ChaosContext, which has only a context
 	if r.fuzz == nil {
 		s.workers = r.cfg.workers
 	}

@@ -34,7 +34,8 @@ type Phases struct {
 	// every injector that holds it, [Injector.Hold]).
 	// The workloads' contexts do not end with it: a Run still going
 	// finishes in quiet, and the seed waits for it, up to Finish
-	// (docs/workloads.md, "Make the workload finish").
+	// (docs/workloads.md, "Make the workload finish"). A Run that
+	// should run as long as the phase loops on [ChaosContext].
 	Chaos time.Duration
 	// Settle is how long the system runs, quiet, between the end of the
 	// workloads and their checks. Zero means [DefaultSettlePhase].
@@ -65,15 +66,17 @@ const (
 //     injectors of [Cluster.Inject] — for Phases.Chaos or until every Run
 //     has returned, and every injector that holds the phase
 //     ([Injector.Hold]); with neither, for Phases.Chaos;
-//  3. quiesce: faults heal and chaos stops; injectors' contexts end and
-//     they are waited for (one still running is cut short, which the
+//  3. quiesce: the contexts of [ChaosContext] end; faults heal and chaos
+//     stops; injectors' contexts end and they are waited for (one still running is cut short, which the
 //     timeline and the summary tell); reboots under way complete;
 //     Runs still going finish in quiet, within Phases.Finish;
 //  4. settle for Phases.Settle, then check: each workload's Check, in
 //     order.
 //
-// An error from any phase fails the seed, naming the workload and the
-// phase, at the line of the workload's method that returned it. A
+// A workload's context does not end with the chaos phase; the context
+// [ChaosContext] returns does, for a Run that goes on as long as the
+// phase. An error from any phase fails the seed, naming the workload and
+// the phase, at the line of the workload's method that returned it. A
 // workload whose Run never returns fails the seed when Phases.Finish has
 // passed after the faults healed, naming it.
 func (c *Cluster) Run(ph Phases, ws ...Workload) {
@@ -108,6 +111,10 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	}
 	ctx := s.Context()
 	p := s.workloadProviders()
+	run := &chaosRun{}
+	prev := c.run
+	c.run = run
+	defer func() { c.run = prev }()
 	loc := s.caller() // Run's line: where an error is told whose method has no line
 	names := make([]string, len(ws))
 	for i, w := range ws {
@@ -175,6 +182,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	// ctx ends with it.
 	phase.ended, phase.early = s.w.Now(), window.Err() == nil
 	cancel()
+	run.end() // the workloads' ChaosContext
 	c.allGone = c.allExited(chaosAt)
 
 	s.w.Event("", "phase: quiesce")
@@ -413,7 +421,7 @@ func (f *finishing) head(at time.Duration) string {
 // fix says why a workload runs on and what to change.
 func (f *finishing) fix() string {
 	return fmt.Sprintf("a workload's context does not end with the chaos phase, so its Run must return on its own: "+
-		"after a set number of operations, or once p.Time.Since(its start) passes the chaos phase's length; "+
+		"loop while simtest.ChaosContext(ctx).Err() == nil (that context ends with the phase), or stop after a set number of operations; "+
 		"Phases.Finish (%v here) bounds how long Cluster.Run waits for it (docs/workloads.md, \"Make the workload finish\")", f.ph.Finish)
 }
 

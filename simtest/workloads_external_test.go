@@ -224,8 +224,8 @@ func TestAWorkloadWaitingOnItsContextIsToldWhy(t *testing.T) {
 	out := r.output()
 	assert.Contains(t, out, `task "workload holder" waits on context`)
 	assert.Contains(t, out, `task "workload holder" waits on a context: a workload's context does not end with the chaos phase, nor before the seed ends, `+
-		`so a Run that waits for it to end never returns; return from Run when the work is done, or sleep a set time (p.Time.Sleep) `+
-		`to keep the chaos phase going (docs/workloads.md, "Make the workload finish")`)
+		`so a Run that waits for it to end never returns; to keep the chaos phase going, wait on simtest.ChaosContext(ctx) instead, `+
+		`which ends with the phase, or return from Run when the work is done (docs/workloads.md, "Make the workload finish")`)
 
 	r = runIn("TestWaiter", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {

@@ -17,6 +17,14 @@ type Asserter = simctx.Asserter
 // SetAsserter sends the run's assertions to a; nil drops them.
 func (w *World) SetAsserter(a Asserter) { w.asserter = a }
 
+// SetTestSide records what the test side keeps of the run (simtest's
+// seed), for its code that holds only a context of the run: simctx.From
+// finds the world, and TestSide what runs it.
+func (w *World) SetTestSide(v any) { w.testSide = v }
+
+// TestSide returns what SetTestSide recorded, or nil.
+func (w *World) TestSide() any { return w.testSide }
+
 // Asserter returns where the run's assertions go (simctx.Sim). An assertion
 // is a call into the simulation: a stray goroutine's fails the run. It is
 // nil once the watchdog gave the run up: the assertions of a task that

@@ -247,6 +247,7 @@ type World struct {
 
 	// What the test side hooks on; see observe.go.
 	asserter  Asserter                            // where assertions go
+	testSide  any                                 // the test side's record of the run (SetTestSide)
 	afterStep func()                              // runs after every step when set
 	ops       func(Op)                            // hears device operations when set
 	recovered func(msg string, stack []byte) bool // hears recovered panics when set
