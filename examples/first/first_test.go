@@ -34,16 +34,17 @@ func (echo) Run(ctx context.Context, p providers.Providers) error {
 	return ln.Close()
 }
 
-// client is the workload: it sends lines while the faults strike, and
-// once they have healed requires an answer.
+// client is the workload: it sends lines while the faults strike, for
+// the whole chaos phase, and once they have healed requires an answer.
 type client struct{}
 
 func (client) Setup(context.Context, providers.Providers) error { return nil }
 
 func (c client) Run(ctx context.Context, p providers.Providers) error {
-	for range 50 {
+	phase := simtest.ChaosContext(ctx) // ends with the chaos phase, where ctx does not
+	for phase.Err() == nil {
 		_ = c.send(ctx, p, "hello\n") // a fault may fail a call: not retried
-		_ = p.Time.Sleep(ctx, 200*time.Millisecond)
+		_ = p.Time.Sleep(phase, 200*time.Millisecond)
 	}
 	return nil
 }
