@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"fmt"
 )
 
 // Caller is who sent a request, as the connection it came on tells: what
@@ -69,14 +71,68 @@ func CallerOf(ctx context.Context) (Caller, bool) {
 // [CallerOf] tells a handler.
 func (r *Request[Req, Resp]) Caller() Caller { return r.p.c.caller }
 
+// Context returns the context of the request, what a [Handler]'s would
+// be without a deadline: it carries the caller ([CallerOf]), and ends
+// when the connection the request came on closes or fails, its cause
+// (context.Cause) then matching [ErrCallerGone], or when the transport
+// closes. A reader that holds requests to answer later (a long poll, a
+// queue of waiters for a lock) tests it to drop those whose caller is
+// gone, whose answers could reach no one. A Send's request, which no
+// caller waits on, ends only as the transport closes. The caller's
+// deadline is not in it: a stream's requests do not carry one.
+func (r *Request[Req, Resp]) Context() context.Context {
+	if r.p.tok.IsZero() {
+		return r.p.c.callerCtx
+	}
+	return r.p.c.handlerCtx
+}
+
 // knowCaller notes who is at the other end of c, its handshake done,
-// and makes the context its requests' handlers get: the transport's,
-// which carries it.
+// and makes the contexts its handlers get: the transport's, which
+// carries it, and on a connection that carries requests (an accepted
+// one: see Transport.dispatch) a child of it that ends with the
+// connection, with a cause that says so (callerGone). Both are made once
+// per connection, so that a request costs no allocation for them.
 func (c *conn) knowCaller() {
 	c.caller.RemoteAddr = c.nc.RemoteAddr().String()
 	if tc, ok := c.nc.(*tls.Conn); ok {
 		st := tc.ConnectionState()
 		c.caller.TLS = &st
 	}
-	c.handlerCtx = context.WithValue(c.t.ctx, callerKey{}, &c.caller)
+	c.callerCtx = context.WithValue(c.t.ctx, callerKey{}, &c.caller)
+	c.handlerCtx = c.callerCtx
+	if c.peer != nil {
+		return
+	}
+	ctx, end := context.WithCancelCause(c.callerCtx)
+	c.handlerCtx = ctx
+	if c.t.sim {
+		// A context of the simulation's own under it, made once: the
+		// deadline a request with one gets is made under it (see
+		// server.handle), and shares what links it to ctx instead of
+		// allocating its own link per request. No timer: the deadline of
+		// withCancel is after the transport's, which it inherits.
+		c.handlerCtx, _ = withCancel(ctx, c.t.p)
+	}
+	c.mu.Lock()
+	c.endHandlers = end
+	closed, err := c.closed, c.err
+	c.mu.Unlock()
+	if closed {
+		end(c.callerGone(err))
+	}
+}
+
+// callerGone is the cause with which the contexts of the handlers of c's
+// requests end as c ends with err: the caller is gone, or this transport
+// is closing.
+func (c *conn) callerGone(err error) error {
+	from := c.nc.RemoteAddr()
+	switch {
+	case errors.Is(err, ErrClosed):
+		return fmt.Errorf("rpc: this transport is closing, and with it the connection from the caller %s, so no reply can reach it: %w", from, ErrClosed)
+	case err == nil:
+		return fmt.Errorf("%w: its connection from %s closed, so no reply can reach it", ErrCallerGone, from)
+	}
+	return fmt.Errorf("%w: its connection from %s ended (%w), so no reply can reach it", ErrCallerGone, from, err)
 }

@@ -43,10 +43,15 @@ type conn struct {
 	cancel context.CancelFunc
 	wake   *providers.Chan[struct{}]
 	// caller is who is at the other end, known once the handshake is
-	// done; handlerCtx, the transport's context carrying it, is the one
-	// the handlers of its requests get (see knowCaller).
-	caller     Caller
-	handlerCtx context.Context
+	// done. The handlers of what arrives on the connection get contexts
+	// made once (see knowCaller): callerCtx, the transport's context
+	// carrying the caller, for a Send's; handlerCtx, which ends as the
+	// connection does, for a request's; endHandlers ends it, with the
+	// cause (nil while it is not made, and on a dialled connection).
+	caller      Caller
+	callerCtx   context.Context
+	handlerCtx  context.Context
+	endHandlers context.CancelCauseFunc
 
 	// The reading: dec decodes what arrives; rd is the reader whose turn
 	// it is (see reader); readDone gets a value when the reading ends.
@@ -247,8 +252,12 @@ func (c *conn) close(err error) {
 		return
 	}
 	c.closed, c.err = true, err
+	end := c.endHandlers
 	c.mu.Unlock()
 	closeConn(c.nc)
+	if end != nil {
+		end(c.callerGone(err))
+	}
 	c.cancel()
 }
 

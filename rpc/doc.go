@@ -9,8 +9,14 @@
 // as a stream; its address, an [Endpoint], is plain data that travels in
 // messages. A call's deadline travels with its request: the handler's
 // context ends when the caller's time is up, counted on the server's
-// clock from the request's arrival. Each way of sending says what it
-// guarantees:
+// clock from the request's arrival. It ends too when the caller is gone:
+// when the connection the request came on closes or fails (the caller's
+// transport closed, its host crashed, the network cut it), no reply
+// could reach the caller, and the context's cause matches
+// [ErrCallerGone], so that a long handler stops working for nobody; a
+// stream's request has that context too, [Request.Context]. A caller
+// that cancels its own context does not tell the server. Each way of
+// sending says what it guarantees:
 //
 //	tr, err := rpc.NewTransport(ctx, p, rpc.Config{Listen: ":4500"})
 //	put, err := rpc.Serve(tr, rpc.WellKnown(1), srv.put) // rpc.Endpoint[PutReq, PutResp]
@@ -35,7 +41,7 @@
 // [Config.ServeGrace]; streams:
 // [ServeStream], [Stream] ([Stream.Next], [Stream.Endpoint],
 // [Stream.Close]), [Request] ([Request.Reply], [Request.Fail],
-// [Request.Break]).
+// [Request.Break], [Request.Context]).
 //
 // Delivery modes, each with its outcome table: [Endpoint.Send] (fire and
 // forget), [Endpoint.TryGetReply] (at most once), [Endpoint.GetReply] (at
@@ -45,7 +51,8 @@
 // Outcomes: [ErrBrokenPromise], [ErrMaybeDelivered] (refined by
 // [ErrNotSent]: never sent, and [ErrReplyLost]: handled, its reply
 // lost), [ErrEndpointNotFound], [ErrClosed], [ErrQueueFull],
-// [ErrTokenInUse], [ErrAnswered], [RemoteError] (with
+// [ErrTokenInUse], [ErrAnswered], [ErrCallerGone] (a handler's context's
+// cause), [RemoteError] (with
 // [RemoteError.HandlerRan]: false for a request that does not decode); a
 // context's end is its own error, wrapped.
 //

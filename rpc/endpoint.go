@@ -45,16 +45,23 @@ func (e Endpoint[Req, Resp]) String() string { return e.Token.String() + "@" + e
 // ended (the transport is closing, as its process stops), which is no
 // answer to the request. The end of the caller's deadline, which ctx
 // carries too, is no close: an error it causes is an answer, which
-// nobody may be waiting for.
+// nobody may be waiting for. Once the caller is gone (ctx's cause
+// matches [ErrCallerGone]), whatever the handler returns is dropped,
+// quietly: no reply can reach it.
 type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
 // Serve serves h at tok on tr and returns the endpoint. Each request runs
-// h in a task of its own, with the transport's context (cancelled when it
-// closes), which carries the request's caller ([CallerOf]), and, when
-// the caller's context had a deadline, that deadline:
-// the time the caller had left, from the request's arrival on this
-// server's clock (see docs/rpc.md, "Deadlines travel"), so that the
-// handler's nested calls inherit it. The handler's return is the reply; the tasks are reused, up
+// h in a task of its own. Its context carries the request's caller
+// ([CallerOf]) and, when the caller's context had a deadline, that
+// deadline: the time the caller had left, from the request's arrival on
+// this server's clock (see docs/rpc.md, "Deadlines travel"), so that the
+// handler's nested calls inherit it. It ends at that deadline, when the
+// transport closes (its cause then matches [ErrClosed]), and when the
+// connection the request came on closes or fails, since no reply could
+// reach the caller then (its cause matches [ErrCallerGone]); a Send's
+// handler, which no caller waits on, is not cancelled by its
+// connection's end. A caller that cancels its context before its
+// deadline does not tell the server. The handler's return is the reply; the tasks are reused, up
 // to 16 of them waiting for work per endpoint. (In a simulation h runs in
 // the connection's reader until it first blocks, and the reading then
 // moves to a new task: the same behaviour, one task switch fewer per
@@ -353,9 +360,19 @@ func (s *server[Req, Resp]) reportPanic(ctx context.Context, pr *promise, r any,
 // handle runs the handler on w's request and answers w's promise.
 func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	pr := &w.pr
-	if !w.deadline.IsZero() && !w.deadline.After(s.t.p.Time.Now()) {
-		// The caller's deadline has passed: it waits no more, and a
-		// handler would start with its budget spent.
+	// The handler's context is one its connection made once, which
+	// carries its caller (CallerOf): none is made per request. A
+	// request's ends as its connection does, when no reply could reach
+	// the caller any more; a Send's, which no caller waits on, only as
+	// the transport closes.
+	hctx := pr.c.handlerCtx
+	if pr.tok.IsZero() {
+		hctx = pr.c.callerCtx
+	}
+	if !w.deadline.IsZero() && !w.deadline.After(s.t.p.Time.Now()) || hctx.Err() != nil {
+		// The caller's deadline has passed, or its connection ended
+		// before the handler could start: it waits no more here, and a
+		// handler would start with its budget spent, or for nobody.
 		w.req.v = *new(Req)
 		pr.breakPromise()
 		return
@@ -380,9 +397,6 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	req := w.req.v
 	var zeroReq Req
 	w.req.v = zeroReq
-	// The handler's context is the transport's, which the connection
-	// made once to carry its caller (CallerOf): none is made per request.
-	hctx := pr.c.handlerCtx
 	if !w.deadline.IsZero() {
 		var cancel context.CancelFunc
 		hctx, cancel = s.t.p.Time.WithDeadline(hctx, w.deadline)

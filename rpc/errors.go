@@ -60,6 +60,13 @@ var (
 	// that matches it matches ErrMaybeDelivered too, which it refines, so
 	// that a caller that tests only for that reads the outcome as unknown.
 	ErrReplyLost = errors.New("rpc: the handler replied, and its reply was lost")
+	// ErrCallerGone is, on the server, the cause (context.Cause) of a
+	// handler's context that ended because the connection its request
+	// came on closed or failed: no reply can reach the caller there, so
+	// the handler may stop its work. A caller that still waits sends the
+	// request again on its next connection (GetReply), where another
+	// handler runs for it.
+	ErrCallerGone = errors.New("rpc: the caller is gone")
 )
 
 // RemoteError is what a peer's handler returned instead of a reply: the
@@ -132,7 +139,7 @@ func messageOf(target error) (msg string, ok bool) {
 func aboutTheCall(target error) bool {
 	switch target {
 	case ErrBrokenPromise, ErrMaybeDelivered, ErrNotSent, ErrEndpointNotFound,
-		ErrClosed, ErrQueueFull, ErrTokenInUse, ErrAnswered, ErrReplyLost,
+		ErrClosed, ErrQueueFull, ErrTokenInUse, ErrAnswered, ErrReplyLost, ErrCallerGone,
 		context.Canceled, context.DeadlineExceeded, os.ErrDeadlineExceeded:
 		return true
 	}

@@ -116,7 +116,9 @@ func TestResendOfOneRequestReadsSingular(t *testing.T) {
 // id" warns of: a request resent after a reconnect reaches the same
 // server, in the same incarnation, while its first copy is still in its
 // handler, waiting for a lock. A handler that looked its id up before
-// taking the lock would find it absent in both copies.
+// taking the lock would find it absent in both copies. The first copy's
+// context ended with its connection, but the write it had begun under
+// the lock does not stop for it, as a journal's append would not.
 func TestResentCopyRunsBesideTheFirst(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		server, client := newPair(s)
@@ -139,9 +141,9 @@ func TestResentCopyRunsBesideTheFirst(t *testing.T) {
 				}
 				return echoResp{applied[r.N]}, nil
 			}
-			// A slow write, held under the lock: the connection is cut
-			// meanwhile.
-			if err := p.Time.Sleep(ctx, 10*time.Second); err != nil {
+			// A slow write, held under the lock, that finishes once begun:
+			// the connection is cut meanwhile.
+			if err := p.Time.Sleep(context.WithoutCancel(ctx), 10*time.Second); err != nil {
 				return echoResp{}, err
 			}
 			applied[r.N]++
