@@ -70,8 +70,9 @@
 // SIGTERM ends at once, as SIGTERM's default action ends a process; one
 // that ignores it (signal.Ignore) runs on until the grace period ends,
 // and is killed. A program that exits with a non-zero status returns an
-// [ExitError] that quotes the end of its standard error, which fails the
-// seed; a fatal error of the Go runtime, such as a malformed GOMEMLIMIT,
+// [ExitError], which fails the seed and quotes the last lines of its
+// standard error (a few KiB at most), or the panic and the stack of the
+// goroutine it ends in (every line is in the run's timeline); a fatal error of the Go runtime, such as a malformed GOMEMLIMIT,
 // is status 2, as for a native binary. [RestartOnExit] names the statuses
 // after which a supervisor would start the program again: an exit with one
 // of them is a crash and a boot, as for a process that returns

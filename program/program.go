@@ -72,7 +72,9 @@ type Program struct {
 var ErrSpinning = wasmhost.ErrSpinning
 
 // An ExitError is a program's exit with a non-zero status, with the end of
-// what it wrote to standard error.
+// what it wrote to standard error. Its message quotes the last lines of it,
+// a few KiB at most, or a Go panic or fatal error it ends in and the stack
+// of the goroutine that failed; the run's timeline has every line.
 type ExitError = wasmhost.ExitError
 
 // Build builds c.Package for the simulation (GOOS=wasip1 GOARCH=wasm, with
@@ -386,7 +388,7 @@ type restartError struct {
 func (e *restartError) Error() string {
 	msg := fmt.Sprintf("program %s exited with status %d, which RestartOnExit restarts", e.name, e.exit.Code)
 	if e.exit.Stderr != "" {
-		msg += "; its standard error ends:\n" + e.exit.Stderr
+		msg += "; its standard error ends:\n" + wasmhost.QuotedStderr(e.exit)
 	}
 	return msg
 }

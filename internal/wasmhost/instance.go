@@ -53,8 +53,12 @@ var ErrSpinning = errors.New("a goroutine of the program spins (WebAssembly has 
 
 // An ExitError is a program's exit with a non-zero status.
 type ExitError struct {
-	Code   uint32
-	Stderr string // the last lines the program wrote to standard error
+	Code uint32
+	// Stderr is the end of what the program wrote to standard error,
+	// up to 16 KiB; the message quotes its last lines, or the panic it
+	// ends in, and says that the timeline has every line.
+	Stderr string
+	quoted string // what the message quotes of Stderr, when set
 	// Terminated tells that SIGTERM ended the program (a graceful stop),
 	// which it does not handle with os/signal.Notify.
 	Terminated bool
@@ -85,7 +89,7 @@ func (e *ExitError) Error() string {
 	if e.Stderr == "" {
 		return msg
 	}
-	return msg + "; its standard error ends:\n" + e.Stderr
+	return msg + "; its standard error ends:\n" + QuotedStderr(e)
 }
 
 type instanceKey struct{}
@@ -139,6 +143,7 @@ type instance struct {
 	foreign    *sim.ForeignCall
 	out, errs  lineBuffer
 	stderrTail []byte
+	errScan    stderrScan // standard error's lines, for what an error quotes
 }
 
 // Run runs one instance of the program to its end on the calling task:
@@ -344,11 +349,12 @@ func (in *instance) exitError(err error) error {
 			return nil
 		}
 		code := exit.ExitCode()
-		return &ExitError{Code: code, Stderr: strings.TrimRight(string(in.stderrTail), "\n"), Terminated: in.stopping && !in.sigOpen && code == exitSIGTERM}
+		tail := strings.TrimRight(string(in.stderrTail), "\n")
+		return &ExitError{Code: code, Stderr: tail, quoted: in.errScan.quote(tail), Terminated: in.stopping && !in.sigOpen && code == exitSIGTERM}
 	}
 	if err != nil {
 		if tail := strings.TrimRight(string(in.stderrTail), "\n"); tail != "" {
-			return fmt.Errorf("the program failed: %w; its standard error ends:\n%s", err, tail)
+			return fmt.Errorf("the program failed: %w; its standard error ends:\n%s", err, in.errScan.quote(tail))
 		}
 		return fmt.Errorf("the program failed: %w", err)
 	}

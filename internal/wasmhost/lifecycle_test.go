@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -340,4 +341,48 @@ func TestAMalformedGOMEMLIMITExitsWithStatus2(t *testing.T) {
 	require.ErrorAs(t, got, &exit, "%v", got)
 	require.EqualValues(t, 2, exit.Code)
 	require.True(t, strings.HasPrefix(exit.Stderr, "GOMEMLIMIT=abc\nfatal error: malformed GOMEMLIMIT; see `go doc runtime/debug.SetMemoryLimit`\n"), exit.Stderr)
+}
+
+// runToExit runs the guest with args to its exit, and returns the error.
+func runToExit(t *testing.T, args ...string) *wasmhost.ExitError {
+	t.Helper()
+	mod := guestModule(t)
+	var got error
+	simtest.Run(t, func(s *simtest.S) {
+		h := s.Go("run", func(ctx context.Context) error {
+			got = mod.Run(ctx, s.Providers(), wasmhost.Config{Args: append([]string{"guest"}, args...)})
+			return nil
+		})
+		require.NoError(s, h.Join(s.Context()))
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	var exit *wasmhost.ExitError
+	require.ErrorAs(t, got, &exit, "%v", got)
+	return exit
+}
+
+// A program that logged a hundred lines of JSON before it exited fails
+// with its last lines, a few KiB at most; ExitError.Stderr keeps more.
+func TestAnExitAfterMuchLoggingQuotesItsLastLines(t *testing.T) {
+	exit := runToExit(t, "logexit=200")
+	require.EqualValues(t, 1, exit.Code)
+	msg := exit.Error()
+	assert.Less(t, len(msg), 2500, msg)
+	assert.Contains(t, msg, "its standard error ends:\n… (the last ")
+	assert.Contains(t, msg, " of 201 lines; the timeline has them all: -simtimeline=FILE)\n")
+	assert.True(t, strings.HasSuffix(msg, `"msg":"final","err":"gave up after 8 tries"}`), msg)
+	assert.Greater(t, len(exit.Stderr), 16<<10)
+}
+
+// A panic whose goroutines' stacks run past the end of standard error
+// that ExitError.Stderr keeps is still quoted by its line and the stack
+// of the goroutine that panicked.
+func TestAPanicPastTheKeptEndIsQuoted(t *testing.T) {
+	exit := runToExit(t, "logpanic=50")
+	require.EqualValues(t, 2, exit.Code)
+	require.NotContains(t, exit.Stderr, "panic: the journal is corrupt", "the goroutines' stacks pushed it out of the tail")
+	msg := exit.Error()
+	assert.Less(t, len(msg), 8<<10, msg)
+	assert.Contains(t, msg, "its standard error ends:\n… (49 lines before; the timeline has them all: -simtimeline=FILE)\n"+
+		"applied add 49\npanic: the journal is corrupt\n\ngoroutine 1 [running]:\nmain.run(")
+	assert.Regexp(t, `\n… \(\d+ lines more, the stacks of \d+ more goroutines; the timeline has them all: -simtimeline=FILE\)$`, msg)
 }

@@ -21,7 +21,8 @@ func recorderOf(ctx context.Context) recorder {
 // lineBuffer holds the part of an output stream after its last newline.
 type lineBuffer struct{ partial []byte }
 
-// tailSize is how much of standard error an error message quotes.
+// tailSize is how much of standard error an ExitError keeps; its
+// message quotes less (stderrScan.quote).
 const tailSize = 16 << 10
 
 // output takes what the program wrote to fd 1 or 2: copies go to the
@@ -46,7 +47,11 @@ func (in *instance) output(fd uint32, b []byte) {
 		if i < 0 {
 			break
 		}
-		in.line(name, string(lb.partial[:i]))
+		text := string(lb.partial[:i])
+		if fd == 2 {
+			in.errScan.add(text)
+		}
+		in.line(name, text)
 		lb.partial = lb.partial[i+1:]
 	}
 	if len(lb.partial) == 0 {
@@ -73,7 +78,9 @@ func (in *instance) flushOutput() {
 		in.out.partial = nil
 	}
 	if len(in.errs.partial) > 0 {
-		in.line("stderr", string(in.errs.partial))
+		text := string(in.errs.partial)
+		in.errScan.add(text)
+		in.line("stderr", text)
 		in.errs.partial = nil
 	}
 }

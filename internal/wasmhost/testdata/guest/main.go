@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -496,6 +497,30 @@ func run(what string) error {
 		fmt.Println("rename out of /tmp:", errors.Is(err, syscall.EXDEV))
 		root, err := os.ReadDir("/")
 		fmt.Println("root lists", len(root), err)
+	case "logexit":
+		// Many lines of slog JSON, then an exit on purpose.
+		n, _ := strconv.Atoi(arg)
+		log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		for i := range n {
+			log.Info("op done", "i", i, "req_id", fmt.Sprintf("%016x", i*7919), "account", "quoter-0", "amount", i)
+		}
+		log.Error("final", "err", "gave up after 8 tries")
+		os.Exit(1)
+	case "logpanic":
+		// Many lines of log, goroutines waiting, and a panic whose
+		// every goroutine's stack runs past the end of standard error
+		// that an ExitError keeps.
+		n, _ := strconv.Atoi(arg)
+		for i := range n {
+			fmt.Fprintf(os.Stderr, "applied add %d\n", i)
+		}
+		debug.SetTraceback("all")
+		block := make(chan int)
+		for range 400 {
+			go func() { <-block }()
+		}
+		time.Sleep(time.Millisecond)
+		panic("the journal is corrupt")
 	case "exitfirst":
 		// The first boot on a disk exits with status arg, as a service
 		// does on a fault a restart recovers from; later boots go on.
