@@ -369,9 +369,13 @@ func (p *Process) Run(ctx context.Context, prov providers.Providers) error {
 		}
 		if exit != nil && !exit.Terminated && exit.Code != 2 && exit.Code <= 255 {
 			// Status 2 is a panic or the runtime's fatal error: a bug.
-			// Another may be an exit on purpose that a supervisor
-			// restarts in production: say how to have it restarted.
-			return fmt.Errorf("program %s (not restarted: program.RestartOnExit(%d) restarts it, as a supervisor would): %w", p.prog.name, exit.Code, err)
+			// Another may be a service's exit on purpose that a
+			// supervisor restarts in production: say how to have it
+			// restarted. A client's (a Protected group's, which the
+			// program cannot tell) is its failure, which a restart
+			// would only hide by running its work again.
+			return fmt.Errorf("program %s (not restarted: if a supervisor restarts it on this status in production, program.RestartOnExit(%d) does so here; "+
+				"a client's exit stands, for a restart would run its work again): %w", p.prog.name, exit.Code, err)
 		}
 		return fmt.Errorf("program %s: %w", p.prog.name, err)
 	}

@@ -256,8 +256,10 @@ func TestRestartOnExitOnlyTheStatusesItNames(t *testing.T) {
 		statuses []int
 		want     string
 	}{
-		{"other status", []int{3}, "process svc-0 failed: program guest (not restarted: program.RestartOnExit(1) restarts it, as a supervisor would): the program exited with status 1"},
-		{"none", nil, "process svc-0 failed: program guest (not restarted: program.RestartOnExit(1) restarts it, as a supervisor would): the program exited with status 1"},
+		{"other status", []int{3}, "process svc-0 failed: program guest (not restarted: if a supervisor restarts it on this status in production, program.RestartOnExit(1) does so here; " +
+			"a client's exit stands, for a restart would run its work again): the program exited with status 1"},
+		{"none", nil, "process svc-0 failed: program guest (not restarted: if a supervisor restarts it on this status in production, program.RestartOnExit(1) does so here; " +
+			"a client's exit stands, for a restart would run its work again): the program exited with status 1"},
 		{"status 0", []int{1, 0}, "program: RestartOnExit status 0 of guest is not a failure status; give statuses from 1 to 255"},
 		{"status 256", []int{256}, "program: RestartOnExit status 256 of guest is not a failure status"},
 	} {
@@ -296,4 +298,22 @@ func TestAProgramThatHangsIsListedWithoutTheHostsStacks(t *testing.T) {
 	assert.NotContains(t, report, "wazero", "no frame of the host's")
 	assert.NotContains(t, report, "internal/wasmhost")
 	assert.Regexp(t, `task "driver" waits on [^\n]+:\n\s+github.com/moonpool-go/moonpool/program_test\.TestAProgramThatHangs`, report, "the test's own tasks keep their stacks")
+}
+
+// A client in a Protected group that exits with a failure status fails
+// the seed, and the message does not urge RestartOnExit on it as the fix:
+// a restart would run the client's work again and hide its failure.
+func TestAClientsExitIsNotUrgedToRestart(t *testing.T) {
+	prog := build(t)
+	proc := prog.Process(program.Args(func(providers.Peer) []string { return []string{"exitfirst=1"} }))
+	var joined error
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "client", Protected: true, New: func() simtest.Process { return proc }})
+		joined = c.Join(s.Context(), "client-0")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed)
+	require.Error(t, joined)
+	assert.Contains(t, res.Report, "process client-0 failed: program guest (not restarted: if a supervisor restarts it on this status in production, "+
+		"program.RestartOnExit(1) does so here; a client's exit stands, for a restart would run its work again)")
+	assert.NotContains(t, res.Report, "as a supervisor would")
 }
