@@ -51,9 +51,12 @@
 //     and teardown hooks, and the function literals given to package
 //     testing, testing/synctest and a suite's Run (t.Run, synctest.Test),
 //     with the function literals that a bubble's function starts with go
-//     statements (the bubble's goroutines); the other function literals
-//     in them (a simtest.Run body, a task) are checked. So are the helpers of _test.go files, but for one that
-//     only such code calls (a golden-file helper called after the Run).
+//     statements (the bubble's goroutines) and those given to a
+//     sync.Once's Do, which runs them on the caller's goroutine; the other
+//     function literals in them (a simtest.Run body, a task) are checked.
+//     So are the helpers of _test.go files, but for one that only such
+//     code calls (a golden-file helper called after the Run, a helper
+//     that builds the programs once, behind a sync.Once, before it).
 //   - This module's own production side is exempt by rule: providers (the
 //     real implementations and the primitives' fallbacks to the runtime),
 //     simtest and internal/... (the engine, which runs its scheduler on

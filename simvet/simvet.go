@@ -160,8 +160,9 @@ func newChecker(pass *analysis.Pass, rule string) *checker {
 // addTestBody adds body, which runs on the test goroutine, outside any
 // simulation. Subtests, sub-benchmarks, fuzz targets, a testify suite's
 // subtests and synctest's bubbles run on the test's side too, and so do
-// the goroutines a bubble starts with go statements of function literals;
-// any other function literal in it may be a task.
+// the goroutines a bubble starts with go statements of function literals,
+// and the function a sync.Once's Do runs; any other function literal in
+// it may be a task.
 func (c *checker) addTestBody(body *ast.BlockStmt) {
 	c.test = append(c.test, span{body.Pos(), body.End()})
 	sub := map[*ast.FuncLit]bool{}
@@ -177,7 +178,13 @@ func (c *checker) addTestBody(body *ast.BlockStmt) {
 				sub[fl] = true
 			}
 		case *ast.CallExpr:
-			if fn := callee(c.pass.TypesInfo, n); fn != nil && fn.Pkg() != nil && slices.Contains([]string{"testing", synctestPath, suitePath}, fn.Pkg().Path()) {
+			if fn := callee(c.pass.TypesInfo, n); onceDo(fn) {
+				// sync.Once.Do runs its function before it returns, on
+				// the caller's goroutine: a build-once helper's.
+				if fl, ok := ast.Unparen(n.Args[0]).(*ast.FuncLit); ok {
+					sub[fl] = true
+				}
+			} else if fn != nil && fn.Pkg() != nil && slices.Contains([]string{"testing", synctestPath, suitePath}, fn.Pkg().Path()) {
 				for _, a := range n.Args {
 					if fl, ok := a.(*ast.FuncLit); ok {
 						sub[fl] = true
@@ -195,6 +202,23 @@ func (c *checker) addTestBody(body *ast.BlockStmt) {
 		}
 		return true
 	})
+}
+
+// onceDo reports whether fn is sync.Once's Do.
+func onceDo(fn *types.Func) bool {
+	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "sync" || fn.Name() != "Do" {
+		return false
+	}
+	recv := fn.Signature().Recv()
+	if recv == nil {
+		return false
+	}
+	t := recv.Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	named, ok := t.(*types.Named)
+	return ok && named.Obj().Name() == "Once"
 }
 
 // namedGoLits marks in sub the function literals of body that a bubble
