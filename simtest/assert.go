@@ -23,7 +23,8 @@ type observer struct {
 
 	invariants []*invariant
 	liveness   []*liveness // S.Eventually's properties
-	quiesced   bool        // the faults have stopped
+	quiesced   bool        // the faults have stopped and the windows of Eventually opened
+	faultsOff  bool        // the faults have stopped
 	stepping   bool        // the world calls afterStep
 	watches    []*Watch
 	keep       bool         // keep the whole timeline, for the timeline file

@@ -147,9 +147,7 @@ func (s *S) eventually(name string, start, within time.Duration, check func() er
 // disks stop faulting, buggify stops firing. The windows of [S.Eventually]
 // open. Processes keep running.
 func (s *S) Quiesce() {
-	s.network().Quiesce()
-	s.diskSet().Quiesce()
-	s.w.ChaosOff(true)
+	s.faultsOff()
 	o := s.obs
 	o.quiesced = true
 	for _, l := range o.liveness {
@@ -157,6 +155,19 @@ func (s *S) Quiesce() {
 			o.openWindow(l)
 		}
 	}
+}
+
+// faultsOff is Quiesce's end of the faults, once: the network heals and
+// stops faulting, the disks stop faulting, buggify stops firing, and
+// nothing turns them on again.
+func (s *S) faultsOff() {
+	if s.obs.faultsOff {
+		return
+	}
+	s.obs.faultsOff = true
+	s.network().Quiesce()
+	s.diskSet().Quiesce()
+	s.w.ChaosOff(true)
 }
 
 // openWindow starts l's window now.

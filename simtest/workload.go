@@ -185,13 +185,19 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	run.end() // the workloads' ChaosContext
 	c.allGone = c.allExited(chaosAt)
 
+	// No fault begins once the phase has ended: attrition stops drawing
+	// reboots, and the network and disks heal before the reboots under
+	// way are waited for, which can take a reboot's whole DownFor.
 	s.w.Event("", "phase: quiesce")
+	if attrition != nil {
+		attrition.Cancel()
+		_ = attrition.Join(ctx)
+	}
+	s.faultsOff()
 	for _, h := range injectors {
 		_ = h.Join(ctx) // their reboots under way complete
 	}
 	if attrition != nil {
-		attrition.Cancel()
-		_ = attrition.Join(ctx)
 		c.disarmDrawn()
 		for _, h := range reboots {
 			_ = h.Join(ctx)
@@ -332,9 +338,9 @@ func pickReboot(a chaos.Attrition, u float64) (how Reboot, pause bool) {
 }
 
 // pauseFaults pauses the seed's faults (network, disks, buggify) or lets
-// them go on; once the seed has quiesced, they stay off.
+// them go on; once the seed's faults are off, they stay off.
 func (s *S) pauseFaults(paused bool) {
-	if s.obs.quiesced {
+	if s.obs.faultsOff {
 		return
 	}
 	s.network().Pause(paused)
