@@ -28,6 +28,8 @@ func ExampleServer() {
 		if err != nil {
 			s.Fatal(err)
 		}
+		// Serve's task ends as Shutdown begins; the requests in flight keep
+		// their contexts and finish.
 		p.Task.Go(s.Context(), "http server", func(ctx context.Context) error {
 			return srv.Serve(ctx, l)
 		})

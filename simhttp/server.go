@@ -55,7 +55,10 @@ type Server struct {
 	// simulation it must carry the simulation, as Serve's ctx does: derive
 	// it from that ctx, never from context.Background(), or assertions and
 	// buggify in handlers do nothing and their waits leave the simulation.
-	// Serve panics on a BaseContext that drops it.
+	// Serve panics on a BaseContext that drops it. As net/http's, its end
+	// cancels every request's context: to keep only ctx's values, as
+	// Serve does without a BaseContext, derive it from
+	// context.WithoutCancel(ctx).
 	BaseContext func(l net.Listener) context.Context
 	// ConnContext, if set, derives the context of a connection's requests
 	// from ctx; as for BaseContext, Serve panics on one that drops the
@@ -102,10 +105,17 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 
 // Serve accepts connections on l and serves each in its own task, started
 // through the Providers' Task with ctx's values. It returns
-// http.ErrServerClosed after Shutdown or Close, or l's Accept error. ctx
-// is the parent of every connection's task: cancelling it stops nothing
-// gracefully (use Shutdown), but a simulation that kills the process kills
-// them with it.
+// http.ErrServerClosed after Shutdown or Close, or l's Accept error.
+//
+// Requests' contexts carry ctx's values (the simulation among them) but
+// not its end: as net/http's, a request's context ends only when its
+// client goes away, when Close closes its connection, or when its handler
+// returns. So ctx may be the context of the task that calls Serve, which
+// ends as Serve returns at Shutdown: the requests in flight still finish
+// gracefully. Cancelling ctx stops nothing (use Shutdown or Close); a
+// simulation that kills the process kills the connections' tasks with it.
+// A BaseContext or ConnContext that returns a context that can end is
+// taken as net/http takes it: its end cancels the requests' contexts.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	p := s.providers()
 	if l == nil {
@@ -115,7 +125,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		return http.ErrServerClosed
 	}
 	defer s.trackListener(&l, false)
-	base := ctx
+	// ctx's end is not the requests': Serve returns at Shutdown, and
+	// when ctx is its task's, that ends ctx while the requests drain.
+	base := context.WithoutCancel(ctx)
 	if s.BaseContext != nil {
 		base = s.BaseContext(l)
 		if base == nil {
