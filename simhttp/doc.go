@@ -24,8 +24,10 @@
 //   - HTTP/1.1 and HTTP/1.0 (answered in HTTP/1.0; other major versions
 //     get 505), keep-alive, pipelined requests read in turn.
 //   - Request bodies sized and chunked; Expect: 100-continue (the 100
-//     Continue goes out on the handler's first read of the body; any other
-//     Expect gets 417).
+//     Continue goes out on the handler's first read of the body; a
+//     handler that answers without reading it closes the connection
+//     after the answer, lingering as below, so that a client sending the
+//     body all the same reads the answer; any other Expect gets 417).
 //   - Responses framed as net/http frames them: Content-Length when the
 //     handler sets it or finishes within 2 KiB, chunked otherwise, the end
 //     of the connection for HTTP/1.0; Date and a sniffed Content-Type added;

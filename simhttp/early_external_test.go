@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +134,87 @@ func TestEarlyAnswerInSimulation(t *testing.T) {
 				assert.Equal(s, tc.wantBody, body)
 			}, quiet(), simtest.Seeds(20), simtest.CheckDeterminism())
 		})
+	}
+}
+
+// rejectUnread answers 401 without reading the request's body, as an
+// auth check in front of an upload does.
+func rejectUnread() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusUnauthorized)
+	})
+}
+
+// expectRequest PUTs size bytes with Expect: 100-continue to base and
+// returns the status, or the error.
+func expectRequest(ctx context.Context, c *http.Client, base string, size int) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+"/upload", strings.NewReader(strings.Repeat("y", size)))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Expect", "100-continue")
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, err = io.ReadAll(resp.Body)
+	return resp.StatusCode, err
+}
+
+// TestExpectContinueAnsweredUnread: a handler that answers an upload sent
+// with Expect: 100-continue without reading it gets its answer to the
+// client, which (simhttp's Transport, and net/http's without an
+// ExpectContinueTimeout) sends the body without waiting for the 100
+// Continue: the server closes the connection after the answer, and does
+// not reset it under the client's upload. With no faults, every seed.
+func TestExpectContinueAnsweredUnread(t *testing.T) {
+	for _, size := range []int{100 << 10, 300 << 10, 4 << 20} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				serve(s, "10.0.0.1", rejectUnread())
+				ctx, cancel := s.Providers().Time.WithTimeout(s.Context(), time.Minute)
+				defer cancel()
+				code, err := expectRequest(ctx, simhttp.NewClient(s.Providers()), "http://10.0.0.1", size)
+				require.NoError(s, err)
+				assert.Equal(s, http.StatusUnauthorized, code)
+			}, quiet(), simtest.Seeds(30), simtest.CheckDeterminism())
+		})
+	}
+}
+
+// TestExpectContinueAnsweredUnreadOnLoopback: the same on loopback, with
+// net/http's server and simhttp's, and each client.
+func TestExpectContinueAnsweredUnreadOnLoopback(t *testing.T) {
+	servers := []struct {
+		name  string
+		start func(l net.Listener) (stop func() error)
+	}{
+		{"net/http server", func(l net.Listener) func() error {
+			srv := &http.Server{Handler: rejectUnread(), ErrorLog: discardLog()}
+			go srv.Serve(l)
+			return srv.Close
+		}},
+		{"simhttp server", func(l net.Listener) func() error {
+			srv := &simhttp.Server{Providers: providers.Real(), Handler: rejectUnread(), ErrorLog: discardLog()}
+			go srv.Serve(context.Background(), l)
+			return srv.Close
+		}},
+	}
+	for _, srv := range servers {
+		for _, client := range loopbackClients {
+			t.Run(srv.name+"/"+client.name, func(t *testing.T) {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				require.NoError(t, err)
+				defer srv.start(l)()
+				tr := client.new()
+				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				code, err := expectRequest(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String(), 100<<10)
+				require.NoError(t, err)
+				assert.Equal(t, http.StatusUnauthorized, code)
+			})
+		}
 	}
 }

@@ -776,8 +776,13 @@ func (b *requestBody) discard(max int64) bool {
 		return true
 	}
 	if b.w.expectContinue && !b.w.wroteContinue {
-		// The client waits for our word before it sends the body: it
-		// will not come, so the connection cannot be kept.
+		// The client may wait for our word before it sends the body, so
+		// the connection cannot be kept; or it may be sending it all the
+		// same (simhttp's Transport does, and net/http's without an
+		// ExpectContinueTimeout), and a close at once would reset the
+		// connection under it before it reads the answer. So the close
+		// lingers, as after any answer to a request partly unread.
+		b.w.c.lingerOnClose = true
 		return false
 	}
 	switch _, err := io.CopyN(io.Discard, b.rc, max+1); err {
