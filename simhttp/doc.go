@@ -88,7 +88,10 @@
 //     *bytes.Buffer, a *strings.Reader); a GET, HEAD, OPTIONS or TRACE,
 //     or a request with an Idempotency-Key, whose connection ended before
 //     the first byte of the answer. A body without GetBody is never sent
-//     twice; a retry whose GetBody fails returns GetBody's error.
+//     twice; a retry whose GetBody fails returns GetBody's error. A
+//     request that was written and is not sent again gets the read's
+//     error, as from net/http: io.EOF for a connection the server closed
+//     (it may have acted on the request).
 //
 // # Not supported
 //

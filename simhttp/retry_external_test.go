@@ -331,3 +331,120 @@ func TestRetryWhoseGetBodyFailsOnLoopback(t *testing.T) {
 		})
 	}
 }
+
+// serveThenDrop answers the first request on the first connection
+// accepted from l with "ok", then reads the second and closes the
+// connection without answering it, as a server that crashes while it
+// handles a request; it answers every request on later connections. It
+// counts the connections accepted.
+func serveThenDrop(l net.Listener, accepted *atomic.Int64, spawn func(func())) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		n := accepted.Add(1)
+		spawn(func() {
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for i := 0; ; i++ {
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				if n == 1 && i == 1 {
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			}
+		})
+	}
+}
+
+// droppedCases are requests sent on a kept-alive connection that the
+// server closes after reading them, without an answer.
+var droppedCases = []struct {
+	name string
+	new  func(ctx context.Context, url string) *http.Request
+	// retried: sent again on a new connection, as net/http sends a
+	// request that may be replayed; otherwise the caller gets the read's
+	// io.EOF, not "server closed idle connection", which would say the
+	// request was never sent.
+	retried bool
+}{
+	{name: "GET", retried: true, new: func(ctx context.Context, url string) *http.Request {
+		return newRequest(ctx, http.MethodGet, url, nil)
+	}},
+	{name: "POST", retried: false, new: func(ctx context.Context, url string) *http.Request {
+		return newRequest(ctx, http.MethodPost, url, bytes.NewReader([]byte("deposit 5")))
+	}},
+	{name: "DELETE", retried: false, new: func(ctx context.Context, url string) *http.Request {
+		return newRequest(ctx, http.MethodDelete, url, nil)
+	}},
+}
+
+// checkDropped checks what the request of a dropped case gave: body and
+// err of the second request, accepted connections.
+func checkDropped(t require.TestingT, retried bool, body string, err error, accepted int64) {
+	if retried {
+		require.NoError(t, err)
+		assert.Equal(t, "ok", body)
+		assert.Equal(t, int64(2), accepted)
+		return
+	}
+	require.ErrorIs(t, err, io.EOF)
+	assert.NotContains(t, err.Error(), "server closed idle connection")
+	assert.Equal(t, int64(1), accepted)
+}
+
+// TestDroppedRequestOnKeptConnectionGivesEOF: a request written on a
+// kept-alive connection that the server then closes without an answer is
+// sent again if it may be replayed, and otherwise fails with the read's
+// io.EOF, as with net/http's Transport
+// (TestDroppedRequestOnKeptConnectionOnLoopback).
+func TestDroppedRequestOnKeptConnectionGivesEOF(t *testing.T) {
+	for _, tc := range droppedCases {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				sp := s.HostProviders("10.0.0.1")
+				l, err := sp.Network.Listen(s.Context(), ":80")
+				require.NoError(s, err)
+				var accepted atomic.Int64
+				sp.Task.Go(s.Context(), "server", func(ctx context.Context) error {
+					serveThenDrop(l, &accepted, func(f func()) {
+						sp.Task.Go(ctx, "conn", func(context.Context) error { f(); return nil })
+					})
+					return nil
+				})
+				ctx, cancel := s.Providers().Time.WithTimeout(s.Context(), time.Minute)
+				defer cancel()
+				body, err := twoRequests(ctx, simhttp.NewClient(s.Providers()), "http://10.0.0.1/", retryCase{new: tc.new}, false, func() {})
+				checkDropped(s, tc.retried, body, err, accepted.Load())
+			}, quiet(), simtest.Seeds(10), simtest.CheckDeterminism())
+		})
+	}
+}
+
+// TestDroppedRequestOnKeptConnectionOnLoopback: the check of
+// TestDroppedRequestOnKeptConnectionGivesEOF over loopback, net/http's
+// Transport beside simhttp's over providers.Real.
+func TestDroppedRequestOnKeptConnectionOnLoopback(t *testing.T) {
+	for _, tc := range droppedCases {
+		for _, client := range loopbackClients {
+			t.Run(tc.name+"/"+client.name, func(t *testing.T) {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				require.NoError(t, err)
+				defer l.Close()
+				var accepted atomic.Int64
+				go serveThenDrop(l, &accepted, func(f func()) { go f() })
+				tr := client.new()
+				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				body, err := twoRequests(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String()+"/", retryCase{new: tc.new}, false, func() {})
+				checkDropped(t, tc.retried, body, err, accepted.Load())
+			})
+		}
+	}
+}

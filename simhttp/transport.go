@@ -70,7 +70,7 @@ func (e *timeoutError) Timeout() bool   { return true }
 func (e *timeoutError) Temporary() bool { return true }
 
 // readFromServerError is a read that failed on a kept-alive connection
-// before the first byte of the answer (a reset, say): as net/http, the
+// before the first byte of the answer (its end, a reset): as net/http, the
 // request is sent again on a new connection if it is replayable, and
 // otherwise its caller gets err.
 type readFromServerError struct{ err error }
@@ -87,10 +87,12 @@ type nothingWrittenError struct{ error }
 
 func (e nothingWrittenError) Unwrap() error { return e.error }
 
-var (
-	errServerClosedIdle = errors.New("http: server closed idle connection")
-	errHeaderTimeout    = &timeoutError{"net/http: timeout awaiting response headers"}
-)
+// errHeaderTimeout is ResponseHeaderTimeout's error. net/http's other
+// error of a kept-alive connection, "http: server closed idle connection",
+// has no counterpart: it comes from its idle read loop, whose close of a
+// connection a request has just taken fails that request, where getIdle
+// drops such a connection before a byte is written and takes another.
+var errHeaderTimeout = &timeoutError{"net/http: timeout awaiting response headers"}
 
 // RoundTrip sends req and reads the response's header; see
 // http.RoundTripper. Its errors are net/http's: the dial's *net.OpError
@@ -189,7 +191,7 @@ func shouldRetry(req *http.Request, err error) bool {
 		return false
 	}
 	_, ok := err.(readFromServerError)
-	return ok || err == errServerClosedIdle
+	return ok
 }
 
 // replayable reports whether req may be sent again after a kept-alive
@@ -536,7 +538,7 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 		// As net/http's mapRoundTripError: a connection that failed
 		// before any of the request left it says so, so that RoundTrip
 		// may send the request again whatever its method.
-		if err != errServerClosedIdle && pc.nwrite.Load() == start {
+		if pc.nwrite.Load() == start {
 			err = nothingWrittenError{err}
 		}
 		return nil, err
@@ -600,17 +602,15 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 	for {
 		pc.lr.on, pc.lr.n, pc.lr.hit = true, max, false
 		// As net/http: a connection that ends before the first byte of
-		// the answer gives the read's own error (io.EOF), or, kept alive
-		// from an earlier request, says the server closed it (or, reset,
-		// lets RoundTrip send a replayable request again); one that ends
-		// within the answer is a broken connection.
+		// the answer gives the read's own error (io.EOF, a reset); kept
+		// alive from an earlier request, it lets RoundTrip send a
+		// replayable request again. One that ends within the answer is
+		// a broken connection.
 		if _, err := pc.br.Peek(1); err != nil {
 			var ne net.Error
 			switch {
 			case t.ResponseHeaderTimeout > 0 && errors.As(err, &ne) && ne.Timeout():
 				err = errHeaderTimeout
-			case err == io.EOF && reused:
-				err = errServerClosedIdle
 			case reused:
 				err = readFromServerError{err}
 			}
