@@ -45,7 +45,9 @@ type Transport struct {
 	// so the server sees the close then. Zero means no limit.
 	IdleConnTimeout time.Duration
 	// ResponseHeaderTimeout bounds the wait for a response's header once
-	// the request is written; zero means no limit.
+	// the request is written; zero means no limit. As net/http's, its
+	// error is a net.Error whose Timeout is true, and matches
+	// context.DeadlineExceeded under errors.Is.
 	ResponseHeaderTimeout time.Duration
 	// MaxResponseHeaderBytes bounds a response's header; zero means 10 MB.
 	MaxResponseHeaderBytes int64
@@ -68,6 +70,10 @@ type timeoutError struct{ msg string }
 func (e *timeoutError) Error() string   { return e.msg }
 func (e *timeoutError) Timeout() bool   { return true }
 func (e *timeoutError) Temporary() bool { return true }
+
+// Is makes errors.Is(err, context.DeadlineExceeded) true, as for
+// net/http's: code that tells a timeout from other failures so sees one.
+func (e *timeoutError) Is(err error) bool { return err == context.DeadlineExceeded }
 
 // readFromServerError is a read that failed on a kept-alive connection
 // before the first byte of the answer (its end, a reset): as net/http, the

@@ -113,7 +113,41 @@ func TestResponseHeaderTimeout(t *testing.T) {
 		require.ErrorAs(s, err, &ne)
 		require.True(s, ne.Timeout())
 		require.Contains(s, err.Error(), "timeout awaiting response headers")
+		require.ErrorIs(s, err, context.DeadlineExceeded, "as net/http's (TestResponseHeaderTimeoutOnLoopback)")
 	}, quiet(), simtest.Seeds(3))
+}
+
+// TestResponseHeaderTimeoutOnLoopback: net/http's Transport and simhttp's
+// give the same error when ResponseHeaderTimeout passes.
+func TestResponseHeaderTimeoutOnLoopback(t *testing.T) {
+	clients := []struct {
+		name string
+		new  func(d time.Duration) http.RoundTripper
+	}{
+		{"net/http client", func(d time.Duration) http.RoundTripper { return &http.Transport{ResponseHeaderTimeout: d} }},
+		{"simhttp client", func(d time.Duration) http.RoundTripper {
+			return &simhttp.Transport{Providers: providers.Real(), ResponseHeaderTimeout: d}
+		}},
+	}
+	for _, client := range clients {
+		t.Run(client.name, func(t *testing.T) {
+			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			})}
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			go srv.Serve(l)
+			defer srv.Close()
+			tr := client.new(20 * time.Millisecond)
+			defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+			_, err = (&http.Client{Transport: tr}).Get("http://" + l.Addr().String() + "/")
+			var ne net.Error
+			require.ErrorAs(t, err, &ne)
+			require.True(t, ne.Timeout())
+			require.Contains(t, err.Error(), "timeout awaiting response headers")
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+		})
+	}
 }
 
 func TestClientGoneCancelsRequestContext(t *testing.T) {
