@@ -49,7 +49,8 @@
 //     and closed 500 ms later on the Providers' clock, so that a client
 //     still sending reads the early answer (413, 431) before the reset.
 //   - Shutdown (graceful, polling on the Providers' clock; a connection
-//     with no request yet is left 5 seconds for its first), Close,
+//     with no request yet is left 5 seconds for its first),
+//     RegisterOnShutdown (each function in a task of its own), Close,
 //     SetKeepAlivesEnabled, BaseContext, ConnContext, ConnState. In a
 //     simulation BaseContext and ConnContext must derive from the context
 //     they have (Serve's ctx, captured, or ConnContext's argument): one that

@@ -70,6 +70,7 @@ type Server struct {
 	mu         sync.Mutex               // held only between calls that never block
 	listeners  map[*net.Listener]uint64 // in the order Serve took them
 	conns      map[*conn]http.ConnState
+	onShutdown []func()
 	shutdown   bool
 	keepAlives bool // set: keep-alives disabled
 	nconns     uint64
@@ -168,15 +169,23 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 }
 
-// Shutdown stops the server gracefully: it closes the listeners, then the
-// idle connections, and waits on the Providers' clock for the active ones
-// to finish their response and close, or for ctx to end, whose error it
-// then returns.
+// Shutdown stops the server gracefully: it closes the listeners, starts
+// the functions given to RegisterOnShutdown, then closes the idle
+// connections and waits on the Providers' clock for the active ones to
+// finish their response and close, or for ctx to end, whose error it then
+// returns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shutdown = true
 	lnerr := s.closeListenersLocked()
+	onShutdown := slices.Clone(s.onShutdown)
 	s.mu.Unlock()
+	for _, f := range onShutdown {
+		s.providers().Task.Go(context.WithoutCancel(ctx), "http on shutdown", func(context.Context) error {
+			f()
+			return nil
+		})
+	}
 	wait := time.Millisecond
 	for {
 		if s.closeIdleConns() {
@@ -187,6 +196,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		wait = min(2*wait, 500*time.Millisecond)
 	}
+}
+
+// RegisterOnShutdown registers f to be called as Shutdown begins, in a
+// task of its own started through the Providers' Task, as
+// http.Server.RegisterOnShutdown calls it on a goroutine of its own. f
+// should start the graceful end of what Shutdown does not see (long
+// polls, streams, websockets: tell them to finish), and not wait for it.
+func (s *Server) RegisterOnShutdown(f func()) {
+	s.mu.Lock()
+	s.onShutdown = append(s.onShutdown, f)
+	s.mu.Unlock()
 }
 
 // Close closes the listeners and every connection at once, as

@@ -203,3 +203,44 @@ func TestShutdownKeepsRequestsContextsOnLoopback(t *testing.T) {
 		})
 	}
 }
+
+// TestRegisterOnShutdownEndsLongPolls: functions registered with
+// RegisterOnShutdown run as Shutdown begins, each in a task of its own,
+// as net/http runs each on a goroutine: here one tells a long poll to
+// answer, so Shutdown need not wait for it, and one that blocks does not
+// hold Shutdown up.
+func TestRegisterOnShutdownEndsLongPolls(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p := s.Providers()
+		sp := s.HostProviders("10.0.0.1")
+		stopping := providers.NewChan[struct{}](sp.Task, 0)
+		srv := &simhttp.Server{Providers: sp, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, _, err := stopping.Recv(r.Context()); err != nil {
+				return
+			}
+			io.WriteString(w, "server stopping")
+		})}
+		var ran []string
+		srv.RegisterOnShutdown(func() {
+			ran = append(ran, "blocks")
+			sp.Time.Sleep(context.Background(), time.Hour)
+		})
+		srv.RegisterOnShutdown(func() {
+			ran = append(ran, "closes")
+			stopping.Close()
+		})
+		serveInTask(s, srv)
+		got := getInTask(s, "http://10.0.0.1/poll")
+		p.Time.Sleep(s.Context(), 100*time.Millisecond)
+		assert.Empty(s, ran, "nothing runs before Shutdown")
+		start := p.Time.Now()
+		sctx, cancel := p.Time.WithTimeout(s.Context(), time.Minute)
+		defer cancel()
+		require.NoError(s, srv.Shutdown(sctx))
+		assert.Less(s, p.Time.Now().Sub(start), time.Second, "the long poll answered at once")
+		assert.ElementsMatch(s, []string{"blocks", "closes"}, ran, "each ran")
+		body, _, err := got.Recv(s.Context())
+		require.NoError(s, err)
+		assert.Equal(s, "server stopping", body)
+	}, quiet(), simtest.Seeds(5), simtest.CheckDeterminism())
+}
