@@ -31,7 +31,10 @@
 //   - Responses framed as net/http frames them: Content-Length when the
 //     handler sets it or finishes within 2 KiB, chunked otherwise, the end
 //     of the connection for HTTP/1.0; Date and a sniffed Content-Type added;
-//     HEAD, 204 and 304 without a body; informational 1xx answers; Flush;
+//     HEAD, 204 and 304 without a body; informational 1xx answers;
+//     trailers, declared in the Trailer header or set with
+//     http.TrailerPrefix, which make the answer chunked as in net/http
+//     (request trailers reach the handler in Request.Trailer); Flush;
 //     http.ResponseController's Flush, SetReadDeadline, SetWriteDeadline.
 //   - ReadTimeout, ReadHeaderTimeout, WriteTimeout, IdleTimeout and
 //     MaxHeaderBytes, on the Providers' clock.
@@ -100,7 +103,7 @@
 //     serve TLS with http.Server and call with http.DefaultTransport.
 //   - http.Client's Timeout, which runs on the wall clock: bound a request
 //     with a context from p.Time.WithTimeout instead.
-//   - Hijacking (http.Hijacker), trailers, CONNECT, proxies, and the
+//   - Hijacking (http.Hijacker), CONNECT, proxies, and the
 //     Transport's transparent gzip.
 //   - A second Host header is not rejected (http.ReadRequest keeps the
 //     first), and header values are checked less strictly than net/http's.

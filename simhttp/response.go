@@ -27,6 +27,7 @@ type response struct {
 	written       int64
 	buf           []byte // body held until the framing is decided
 	chunking      bool
+	trailers      []string // declared in the Trailer header, canonical
 
 	expectContinue bool
 	wroteContinue  bool
@@ -182,7 +183,26 @@ func (w *response) sendHeader() {
 	h := w.header
 	isHEAD := w.req.Method == http.MethodHead
 	_, hasTE := h["Transfer-Encoding"]
-	if w.handlerDone && w.contentLength == -1 && w.bodyAllowed() && !hasTE && (!isHEAD || len(w.buf) > 0) {
+	// As net/http: a handler that declares trailers, or sets a header
+	// with http.TrailerPrefix, gets a chunked answer to carry them,
+	// unless it set a Content-Length; the prefixed ones go only in the
+	// trailer.
+	hasTrailers := false
+	for k := range h {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			delete(h, k)
+			hasTrailers = true
+		}
+	}
+	for _, v := range h["Trailer"] {
+		hasTrailers = true
+		for k := range strings.SplitSeq(v, ",") {
+			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" && validTrailer(k) {
+				w.trailers = append(w.trailers, k)
+			}
+		}
+	}
+	if w.handlerDone && w.contentLength == -1 && w.bodyAllowed() && !hasTE && !hasTrailers && (!isHEAD || len(w.buf) > 0) {
 		w.contentLength = int64(len(w.buf))
 		h.Set("Content-Length", strconv.Itoa(len(w.buf)))
 	}
@@ -249,7 +269,9 @@ func (w *response) finish() {
 		w.sendHeaderAndHeld()
 	}
 	if w.chunking {
-		w.c.bw.WriteString("0\r\n\r\n")
+		w.c.bw.WriteString("0\r\n")
+		w.finalTrailers().Write(w.c.bw)
+		w.c.bw.WriteString("\r\n")
 	}
 	if w.contentLength != -1 && w.bodyAllowed() && w.req.Method != http.MethodHead && w.written != w.contentLength {
 		// Too short: the client would wait for the rest.
@@ -263,4 +285,41 @@ func (w *response) finish() {
 			w.closeAfter = true
 		}
 	}
+}
+
+// finalTrailers is the trailer sent after the last chunk, as net/http
+// makes it: the values of the declared keys as the handler left them, and
+// every header set with http.TrailerPrefix, without it.
+func (w *response) finalTrailers() http.Header {
+	t := http.Header{}
+	for k, vv := range w.handlerHeader {
+		if kk, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+			t[kk] = vv
+		}
+	}
+	for _, k := range w.trailers {
+		for _, v := range w.handlerHeader[k] {
+			t.Add(k, v)
+		}
+	}
+	return t
+}
+
+// validTrailer reports whether k, canonical, may be sent in a trailer: RFC
+// 7230's section 4.1.2 forbids those that frame, route, authenticate or
+// make a request conditional, and net/http drops them (httpguts'
+// ValidTrailerHeader).
+func validTrailer(k string) bool {
+	if strings.HasPrefix(k, "If-") {
+		return false
+	}
+	switch k {
+	case "Authorization", "Cache-Control", "Connection", "Content-Encoding",
+		"Content-Length", "Content-Range", "Content-Type", "Expect", "Host",
+		"Keep-Alive", "Max-Forwards", "Pragma", "Proxy-Authenticate",
+		"Proxy-Authorization", "Proxy-Connection", "Range", "Realm", "Te",
+		"Trailer", "Transfer-Encoding", "Www-Authenticate":
+		return false
+	}
+	return true
 }
