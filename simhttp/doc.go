@@ -103,8 +103,36 @@
 //     serve TLS with http.Server and call with http.DefaultTransport.
 //   - http.Client's Timeout, which runs on the wall clock: bound a request
 //     with a context from p.Time.WithTimeout instead.
-//   - Hijacking (http.Hijacker), CONNECT, proxies, and the
-//     Transport's transparent gzip.
+//   - Hijacking (http.Hijacker), CONNECT, and proxies (the Transport's
+//     Proxy).
+//   - The Transport's transparent gzip: it sends no Accept-Encoding, so a
+//     handler's compression middleware takes its uncompressed path in a
+//     simulation, where net/http's client always asks for gzip. To test
+//     the compressed path, set Accept-Encoding: gzip on the request and
+//     decompress the answer yourself, as net/http's Transport leaves it
+//     to a caller that sets the header.
+//   - http.TimeoutHandler runs the handler on a goroutine of its own under
+//     a deadline on the wall clock: in a simulation the handler's first
+//     call into it fails the seed, naming TimeoutHandler, and a handler
+//     that makes none passes under a deadline that simulated time never
+//     reaches. Bound the handler with a context from p.Time.WithTimeout
+//     (r.WithContext) and answer 503 when it ends.
+//   - httputil.ReverseProxy flushes a streamed answer (one without a
+//     Content-Length, or text/event-stream), and any answer under a
+//     FlushInterval, from a time.AfterFunc timer on the wall clock: in a
+//     simulation whether that flush lands inside the seed is a race, so
+//     such seeds fail at random and do not replay. With its Transport a
+//     simhttp.Transport, FlushInterval zero and upstream answers of known
+//     length, it runs as it does in production; proxy a streamed answer
+//     with a handler that copies it and calls Flush after each write.
+//   - Smaller differences of the handler's side:
+//     r.Context().Value(http.ServerContextKey) is the *Server, not an
+//     *http.Server; http.ResponseController's EnableFullDuplex returns
+//     an error that matches http.ErrNotSupported (net/http's returns nil);
+//     the ResponseWriter is not an io.ReaderFrom, so io.Copy into it
+//     copies through a buffer; response headers go out sorted by name,
+//     in another order than net/http's, which matters only to byte-exact
+//     comparisons.
 //   - A second Host header is not rejected (http.ReadRequest keeps the
 //     first), and header values are checked less strictly than net/http's.
 //   - The Transport does not wait for 100 Continue before sending a body.

@@ -581,9 +581,16 @@ func strayOrigin(raw string) (started, fix string) {
 	case strings.HasPrefix(fn, "context.(*afterFuncCtx)"), strings.HasPrefix(fn, "context.AfterFunc"):
 		return "it was started by context.AfterFunc, which runs its function on a goroutine of its own once the context is done",
 			"instead, start a task with p.Task.Go(ctx, name, fn) that waits on ctx with a provider call (providers.Wait(ctx, p.Task) returns once ctx is done) and then does the work"
+	case fn == "time.goFunc" && strings.Contains(raw, "\nnet/http/httputil.(*maxLatencyWriter)."):
+		return "it was started by httputil.ReverseProxy, which flushes a streamed answer (one without a Content-Length, or text/event-stream), " +
+				"or any answer under a FlushInterval, from a time.AfterFunc timer of its own, on the wall clock",
+			reverseProxyFix
 	case fn == "time.goFunc":
 		return "it was started by time.AfterFunc, which runs its function on a goroutine of its own",
 			"use p.Time.AfterFunc(d, f), which runs f in a task of its own"
+	case strings.HasPrefix(fn, "net/http.(*timeoutHandler).ServeHTTP"):
+		return "it was started by http.TimeoutHandler, which runs the handler on a goroutine of its own under a deadline on the wall clock",
+			timeoutHandlerFix
 	case testifyWait(fn):
 		return "it was started by testify's " + fn[strings.LastIndex(fn, "/")+1:] + ", which runs its condition on a goroutine of its own and waits on the wall clock, " +
 				"while simulated time stands still",
@@ -600,6 +607,16 @@ func testifyWait(fn string) bool {
 	_, name, ok := strings.Cut(fn, "github.com/stretchr/testify/assert.")
 	return ok && (strings.HasPrefix(name, "Eventually") || strings.HasPrefix(name, "Never"))
 }
+
+// timeoutHandlerFix and reverseProxyFix are the fixes for the net/http
+// wrappers that start goroutines of their own in a handler served by
+// simhttp.
+const (
+	timeoutHandlerFix = "in a simulation, serve the handler without http.TimeoutHandler and bound it with a context from p.Time.WithTimeout " +
+		"(r.WithContext), answering 503 yourself when it ends (docs/http.md)"
+	reverseProxyFix = "in a simulation, proxy a streamed answer with a handler of your own: send the request with a simhttp.Transport " +
+		"and copy the answer's body, calling http.NewResponseController(w).Flush after each write (docs/http.md)"
+)
 
 // eventuallyFix is the fix for testify's waits in a simulation.
 const eventuallyFix = "in a simulation, check a condition over simulated time with S.Eventually (a check that reads state, on the scheduler), " +

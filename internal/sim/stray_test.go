@@ -397,3 +397,25 @@ func TestStrayOriginNamesTestifysEventually(t *testing.T) {
 	assert.Equal(t, "it was started by a go statement in github.com/stretchr/testify/assert.CallerInfo", started)
 	assert.Equal(t, strayFix, fix)
 }
+
+// A stray call from the goroutine http.TimeoutHandler runs its handler
+// on, or from the timer httputil.ReverseProxy flushes a streamed answer
+// from, names the wrapper and what a simhttp user does instead. Stacks as
+// Go 1.26 prints them.
+func TestStrayOriginNamesNetHTTPWrappers(t *testing.T) {
+	started, fix := strayOrigin("goroutine 40 [running]:\nexample.(*Service).slow(0x0?)\n\t/m/service.go:12 +0x1c\n" +
+		"net/http.HandlerFunc.ServeHTTP(0x0?, {0x0, 0x0}, 0x0)\n\t/usr/local/go/src/net/http/server.go:2322 +0x29\n" +
+		"net/http.(*timeoutHandler).ServeHTTP.func1()\n\t/usr/local/go/src/net/http/server.go:3837 +0x6f\n" +
+		"created by net/http.(*timeoutHandler).ServeHTTP in goroutine 38\n\t/usr/local/go/src/net/http/server.go:3831 +0x2a5\n")
+	assert.Equal(t, "it was started by http.TimeoutHandler, which runs the handler on a goroutine of its own under a deadline on the wall clock", started)
+	assert.Equal(t, timeoutHandlerFix, fix)
+
+	started, fix = strayOrigin("goroutine 41 [running]:\nexample.(*response).FlushError(0x0?)\n\t/m/response.go:9 +0x1c\n" +
+		"net/http/httputil.(*maxLatencyWriter).delayedFlush(0xc000123450)\n\t/usr/local/go/src/net/http/httputil/reverseproxy.go:800 +0x8a\n" +
+		"created by time.goFunc\n\t/usr/local/go/src/time/sleep.go:215 +0x2d\n")
+	assert.Contains(t, started, "it was started by httputil.ReverseProxy, which flushes a streamed answer")
+	assert.Equal(t, reverseProxyFix, fix)
+
+	_, fix = strayOrigin("goroutine 42 [running]:\nexample.tick()\n\t/m/t.go:3 +0x1c\ncreated by time.goFunc\n\t/usr/local/go/src/time/sleep.go:215 +0x2d\n")
+	assert.Equal(t, "use p.Time.AfterFunc(d, f), which runs f in a task of its own", fix)
+}
