@@ -36,6 +36,15 @@
 //     http.TrailerPrefix, which make the answer chunked as in net/http
 //     (request trailers reach the handler in Request.Trailer); Flush;
 //     http.ResponseController's Flush, SetReadDeadline, SetWriteDeadline.
+//   - Hijacking (http.Hijacker, http.ResponseController's Hijack), as
+//     net/http's: the handler gets the connection, the Network's, and a
+//     bufio.ReadWriter holding what the client sent past the request;
+//     the server no longer counts the connection (Shutdown and Close
+//     leave it to the handler). The Transport hands back the connection
+//     of a 101 Switching Protocols answer as its Body, an
+//     io.ReadWriteCloser, as net/http's does. So a protocol upgrade, a
+//     websocket's, runs in a simulation, with code (a library) that
+//     starts no goroutines of its own.
 //   - ReadTimeout, ReadHeaderTimeout, WriteTimeout, IdleTimeout and
 //     MaxHeaderBytes, on the Providers' clock.
 //   - Request.Context() is cancelled when the client closes or resets its
@@ -103,8 +112,7 @@
 //     serve TLS with http.Server and call with http.DefaultTransport.
 //   - http.Client's Timeout, which runs on the wall clock: bound a request
 //     with a context from p.Time.WithTimeout instead.
-//   - Hijacking (http.Hijacker), CONNECT, and proxies (the Transport's
-//     Proxy).
+//   - CONNECT, and proxies (the Transport's Proxy).
 //   - The Transport's transparent gzip: it sends no Accept-Encoding, so a
 //     handler's compression middleware takes its uncompressed path in a
 //     simulation, where net/http's client always asks for gzip. To test

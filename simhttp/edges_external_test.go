@@ -55,23 +55,6 @@ func TestCancelAfterResponse(t *testing.T) {
 	}, quiet(), simtest.Seeds(3))
 }
 
-// TestHijackNotSupported: a handler asking to hijack gets a clear error.
-func TestHijackNotSupported(t *testing.T) {
-	simtest.Run(t, func(s *simtest.S) {
-		p := s.Providers()
-		errs := make(chan error, 1)
-		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _, err := http.NewResponseController(w).Hijack()
-			errs <- err
-			io.WriteString(w, "ok")
-		}))
-		resp, err := simhttp.NewClient(p).Get("http://10.0.0.1/")
-		require.NoError(s, err)
-		resp.Body.Close()
-		require.ErrorIs(s, <-errs, http.ErrNotSupported)
-	}, quiet(), simtest.Seeds(1))
-}
-
 // TestKeptConnectionAcrossServerCrash: the server's process crashed and
 // came back while the client kept a connection to it; the next GET, sent
 // on that connection and met by a reset, is retried on a new one, as

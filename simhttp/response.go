@@ -1,7 +1,9 @@
 package simhttp
 
 import (
+	"bufio"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,11 +43,52 @@ type response struct {
 var (
 	_ http.ResponseWriter = (*response)(nil)
 	_ http.Flusher        = (*response)(nil)
+	_ http.Hijacker       = (*response)(nil)
 )
+
+// Hijack hands the connection to the handler, as net/http's does: a
+// header already written goes out first, the server stops its read of
+// the connection and leaves it to the handler, who closes it. The
+// bufio.ReadWriter's reader holds what the client sent past the request.
+// The connection is the Network's, so the handler reads and writes it
+// through the simulation as any other.
+func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.handlerDone {
+		panic("simhttp: Hijack called after the handler returned")
+	}
+	c := w.c
+	if c.hijacked {
+		return nil, nil, http.ErrHijacked
+	}
+	w.expectContinue = false // no 100 Continue on a connection that is the handler's
+	if w.wroteHeader {
+		if !w.headerSent {
+			w.sendHeaderAndHeld()
+		}
+		if err := c.bw.Flush(); err != nil {
+			w.fail(err)
+		}
+	}
+	c.r.abortPendingRead()
+	c.hijacked = true
+	c.rwc.SetDeadline(time.Time{})
+	if c.r.hasByte {
+		// The background read's byte goes to the handler with the rest.
+		if _, err := c.br.Peek(c.br.Buffered() + 1); err != nil {
+			return nil, nil, fmt.Errorf("simhttp: Hijack: reading the byte the server had read: %w", err)
+		}
+	}
+	c.setState(http.StateHijacked)
+	return c.rwc, bufio.NewReadWriter(c.br, bufio.NewWriter(c.rwc)), nil
+}
 
 func (w *response) Header() http.Header { return w.handlerHeader }
 
 func (w *response) WriteHeader(code int) {
+	if w.c.hijacked {
+		w.c.s.logf("http: response.WriteHeader on hijacked connection")
+		return
+	}
 	if w.wroteHeader {
 		w.c.s.logf("http: superfluous response.WriteHeader call")
 		return
@@ -86,6 +129,9 @@ func (w *response) bodyAllowed() bool {
 }
 
 func (w *response) Write(p []byte) (int, error) {
+	if w.c.hijacked {
+		return 0, http.ErrHijacked
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -126,6 +172,9 @@ func (w *response) Flush() { w.FlushError() }
 // FlushError is Flush that reports the connection's error, for
 // http.ResponseController.
 func (w *response) FlushError() error {
+	if w.c.hijacked {
+		return http.ErrHijacked
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}

@@ -361,6 +361,9 @@ type conn struct {
 	// lingerOnClose: the connection is closed with a request partly
 	// unread, so the answer goes out before the close (see closeWriteAndWait).
 	lingerOnClose bool
+	// hijacked: a handler took the connection (Hijack); the server
+	// neither reads, writes nor closes it any more.
+	hijacked bool
 }
 
 func (c *conn) setState(st http.ConnState) {
@@ -388,6 +391,9 @@ var errTooLarge = errors.New("http: request too large")
 // connection ends or is not to be kept.
 func (c *conn) serve(ctx, tctx context.Context) {
 	defer func() {
+		if c.hijacked {
+			return // the handler's now, to close
+		}
 		if c.lingerOnClose {
 			c.closeWriteAndWait(tctx)
 		}
@@ -577,7 +583,7 @@ func (c *conn) handle(w *response) (keep bool) {
 	if w.body.sawEOF {
 		c.r.startBackgroundRead()
 	}
-	if !c.serveHTTP(w) {
+	if !c.serveHTTP(w) || c.hijacked {
 		return false
 	}
 	c.r.abortPendingRead()

@@ -643,6 +643,17 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 	x.answered = true
 	pc.conn.SetReadDeadline(time.Time{})
 	x.mu.Unlock()
+	if resp.StatusCode == http.StatusSwitchingProtocols && resp.Header.Get("Upgrade") != "" && hasToken(resp.Header["Connection"], "upgrade") {
+		// As net/http: the connection is the caller's now, as the
+		// Body, an io.ReadWriteCloser; the request's context no longer
+		// ends it.
+		if cerr := x.finish(); cerr != nil {
+			pc.conn.Close()
+			return nil, cerr
+		}
+		resp.Body = &switchedBody{br: pc.br, ReadWriteCloser: pc.conn}
+		return resp, nil
+	}
 	keep := !resp.Close && !w.Close && !t.DisableKeepAlives
 	if resp.Body == nil || resp.Body == http.NoBody || req.Method == http.MethodHead {
 		if cerr := x.finish(); cerr != nil {
@@ -730,4 +741,39 @@ func (b *bodyEOFSignal) end(eof bool) {
 		return
 	}
 	b.pc.conn.Close()
+}
+
+// hasToken reports whether the comma-separated values vv hold token,
+// whatever its case.
+func hasToken(vv []string, token string) bool {
+	for _, v := range vv {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// switchedBody is the Body of a 101 Switching Protocols answer, as
+// net/http's: the connection, read first from what the Transport had
+// buffered past the answer's header.
+type switchedBody struct {
+	br *bufio.Reader // used until empty
+	io.ReadWriteCloser
+}
+
+func (b *switchedBody) Read(p []byte) (int, error) {
+	if b.br != nil {
+		if n := b.br.Buffered(); len(p) > n {
+			p = p[:n]
+		}
+		n, err := b.br.Read(p)
+		if b.br.Buffered() == 0 {
+			b.br = nil
+		}
+		return n, err
+	}
+	return b.ReadWriteCloser.Read(p)
 }
