@@ -9,7 +9,8 @@
 // [Transport] is an [http.RoundTripper] that does a round trip in the
 // calling task. Both hand back the standard types: handlers see an
 // *http.Request and an http.ResponseWriter, clients get an *http.Response.
-// [NewClient] returns an *http.Client over a Transport.
+// [NewClient] returns an *http.Client over a Transport, and
+// [TimeoutHandler] is http.TimeoutHandler on the Providers' clock.
 //
 //	srv := &simhttp.Server{Providers: p, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 //	p.Task.Go(ctx, "http", func(ctx context.Context) error { return srv.Serve(ctx, l) })
@@ -123,8 +124,8 @@
 //     a deadline on the wall clock: in a simulation the handler's first
 //     call into it fails the seed, naming TimeoutHandler, and a handler
 //     that makes none passes under a deadline that simulated time never
-//     reaches. Bound the handler with a context from p.Time.WithTimeout
-//     (r.WithContext) and answer 503 when it ends.
+//     reaches. Use [TimeoutHandler], which runs the handler in a task and
+//     times it on the Providers' clock.
 //   - httputil.ReverseProxy flushes a streamed answer (one without a
 //     Content-Length, or text/event-stream), and any answer under a
 //     FlushInterval, from a time.AfterFunc timer on the wall clock: in a

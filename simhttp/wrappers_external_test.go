@@ -33,7 +33,7 @@ func TestTimeoutHandlerIsNamed(t *testing.T) {
 	}, quiet(), simtest.Seeds(1))
 	require.Equal(t, 1, res.Failed, res.Report)
 	require.Contains(t, res.Report, "it was started by http.TimeoutHandler")
-	require.Contains(t, res.Report, "bound it with a context from p.Time.WithTimeout")
+	require.Contains(t, res.Report, "wrap the handler with simhttp.TimeoutHandler(p, h, dt, msg) instead")
 }
 
 // TestReverseProxyOfKnownLengthAnswers: httputil.ReverseProxy over a

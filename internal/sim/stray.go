@@ -612,8 +612,8 @@ func testifyWait(fn string) bool {
 // wrappers that start goroutines of their own in a handler served by
 // simhttp.
 const (
-	timeoutHandlerFix = "in a simulation, serve the handler without http.TimeoutHandler and bound it with a context from p.Time.WithTimeout " +
-		"(r.WithContext), answering 503 yourself when it ends (docs/http.md)"
+	timeoutHandlerFix = "wrap the handler with simhttp.TimeoutHandler(p, h, dt, msg) instead, which runs it in a task and times it on p.Time, " +
+		"in a simulation and in production (docs/http.md)"
 	reverseProxyFix = "in a simulation, proxy a streamed answer with a handler of your own: send the request with a simhttp.Transport " +
 		"and copy the answer's body, calling http.NewResponseController(w).Flush after each write (docs/http.md)"
 )
