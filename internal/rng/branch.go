@@ -28,11 +28,23 @@ func Branched(seed uint64, branches []Branch) *Stream {
 // switchSource moves the stream onto the next branch's source when the
 // draw about to be made is its branch point.
 func (s *Stream) switchSource(i uint64) {
+	switched := false
 	for len(s.branches) > 0 && s.branches[0].At <= i {
 		s.src = rand.NewChaCha8(key(s.branches[0].Seed ^ branchSalt))
 		s.branches = s.branches[1:]
+		switched = true
+	}
+	if switched && s.switched != nil {
+		s.switched()
 	}
 }
+
+// OnSwitch makes f run each time the stream switches to a branch's
+// source, before the draw at the branch point: what was drawn ahead of
+// it, a time at which something is to happen, can be drawn again from the
+// new source. f must not draw from the stream. A stream with no branch
+// points never calls it.
+func (s *Stream) OnSwitch(f func()) { s.switched = f }
 
 // branchSalt keeps a branch's source apart from a root stream of the same
 // seed, so that a child seed equal to some root seed does not replay it.

@@ -43,3 +43,18 @@ func TestBranchSourceIsNotARootStream(t *testing.T) {
 	got := draw(Branched(3, []Branch{{At: 0, Seed: 4}}), 10)
 	assert.NotEqual(t, draw(New(4), 10), got, "a child seed equal to a root seed must not replay that root")
 }
+
+// OnSwitch's function runs once at each branch point, before the draw at
+// it, and never on a stream with no branch points.
+func TestOnSwitchRunsAtEachBranchPoint(t *testing.T) {
+	s := Branched(3, []Branch{{At: 2, Seed: 4}, {At: 6, Seed: 5}, {At: 6, Seed: 6}})
+	var at []uint64
+	s.OnSwitch(func() { at = append(at, s.Draws()) })
+	draw(s, 10)
+	// Draws counts the draw being made: the switch comes before its value.
+	assert.Equal(t, []uint64{3, 7}, at, "one call a point where the source switches, two branches at one draw making one switch")
+
+	plain := New(3)
+	plain.OnSwitch(func() { t.Error("a stream without branch points switched") })
+	draw(plain, 10)
+}

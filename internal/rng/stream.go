@@ -24,6 +24,7 @@ type Stream struct {
 	values  uint64
 
 	branches []Branch // the branch points not reached yet (Branched)
+	switched func()   // runs as the stream switches source (OnSwitch)
 }
 
 // decided is what Decided adds to a stream: the base seed's draws, whose

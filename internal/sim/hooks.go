@@ -130,6 +130,27 @@ func (w *World) FaultBegins(kind string, at uint64) {
 	}
 }
 
+// OnBranch makes fn run when the run's stream switches to a branch's
+// source (Config.Branches), before the draw at the branch point: a device
+// that drew ahead when something is to happen (the start of the next
+// random partition) forgets it there, and draws it again from the
+// branch's source, so that an exploration that branches after that draw
+// can change it. fn must not draw. A run with no branches never calls
+// it; every function given is called, in the order given.
+func (w *World) OnBranch(fn func()) {
+	if len(w.cfg.Branches) == 0 {
+		return
+	}
+	w.onBranch = append(w.onBranch, fn)
+	if len(w.onBranch) == 1 {
+		w.rng.OnSwitch(func() {
+			for _, f := range w.onBranch {
+				f()
+			}
+		})
+	}
+}
+
 // Event records a happening of the run, such as a fault, in the timeline and
 // in the trace hash, attributed to task (empty for the world itself) and,
 // while task is alive, to its process.

@@ -268,6 +268,8 @@ type World struct {
 	// onFault hears of each injected fault as it begins (OnFault); nil
 	// when nothing listens, and then a fault costs a nil test.
 	onFault func(kind string, at uint64)
+	// onBranch run as the stream switches to a branch's source (OnBranch).
+	onBranch []func()
 }
 
 // New returns a world ready to Run.

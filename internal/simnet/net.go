@@ -102,7 +102,19 @@ func New(w *sim.World, cfg chaos.Network) (*Net, error) {
 	}
 	n.setConfig(cfg)
 	w.StillNote(n.stillNote)
+	w.OnBranch(n.branched)
 	return n, nil
+}
+
+// branched forgets the start of the next random partition, drawn ahead,
+// so that the next look draws it again from the branch's source: an
+// exploration that branches after the draw can bring the partition sooner
+// or later. The wait before a partition is exponential, so one drawn
+// afresh from any moment is as likely as the rest of the one drawn
+// before; a partition in force keeps its end.
+func (n *Net) branched() {
+	n.nextPartition = -1
+	n.idleUntil = 0
 }
 
 // stillNote is the network's word on a run whose clock stood still at
