@@ -44,6 +44,9 @@ type strays struct {
 	goroutines int
 
 	seen atomic.Bool // a stray call was recorded; the scheduler takes it
+	// exiting is the goroutine of a task that a killed task's Goexit
+	// came back through (kill), on its way to the world's goroutine.
+	exiting atomic.Uintptr
 	// called is closed when the first stray call is recorded: a failed
 	// run that waits for one (settleStrays) hears of it at once.
 	called chan struct{}
@@ -501,6 +504,12 @@ const outlivedFix = "a value it made (its S, providers, connections, files) outl
 
 // strayCall records a stray call and ends the calling goroutine.
 func (w *World) strayCall(op string) {
+	if g := w.strays.exiting.Load(); g != 0 && goroutine(g) == curG() {
+		// A defer of the task that killed, on the way of the killed
+		// task's Goexit, which the turn did not follow: the Goexit goes
+		// on, and the run fails as the killed task made it.
+		runtime.Goexit()
+	}
 	what := strings.Clone(op) // op does not escape: callers may build it on their stack
 	raw := string(debug.Stack())
 	stack := strayStack(raw)

@@ -57,6 +57,35 @@ func TestSwallowedKillIsReportedAtOnce(t *testing.T) {
 	assert.Equal(t, 2, loops, "the task ran once more, up to its next call")
 }
 
+// The engine's Goexit, from a killed task that recovered its kill, comes
+// back through the task that killed it, whose defers run on the way: a
+// call into the world there is that Goexit's, not a stray goroutine's,
+// and the run fails as the killed task made it, whichever of the run and
+// the watchdog's goroutine ends it.
+func TestSwallowedKillsGoexitThroughTheKillerIsNoStray(t *testing.T) {
+	w := New(Config{Seed: 1})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		ctx, cancel := w.WithCancel(ctx)
+		defer cancel() // runs on the Goexit's way
+		g := w.NewGroup("node")
+		g.Go(ctx, "main", func(ctx context.Context) error {
+			for {
+				func() {
+					defer func() { _ = recover() }()
+					_ = p.Time.Sleep(ctx, time.Hour)
+				}()
+			}
+		})
+		_ = p.Time.Sleep(ctx, time.Second)
+		g.Kill()
+		return nil
+	}, time.Minute)
+	var f *Failure
+	require.ErrorAs(t, res.Err, &f)
+	assert.Equal(t, SwallowedKill, f.Kind, f.Error())
+	assert.False(t, w.strays.seen.Load(), "the killer's deferred cancel was taken for a stray call: %v", w.strays.f)
+}
+
 func TestSwallowedKillOfTheRunningTask(t *testing.T) {
 	var at int
 	w := New(Config{Seed: 1})

@@ -767,7 +767,19 @@ func (w *World) kill(t *task) {
 	w.cur = t
 	w.publish(t) // the watchdog names the killed task while it unwinds
 	w.killing.Store(true)
+	exited := true
+	defer func() {
+		if exited {
+			// The task's Goexit (a kill it recovered, then a call into
+			// the world: swallowed) came back through next. It ends this
+			// goroutine too, on its way to the world's, and the calls
+			// into the world that the defers on the way make are its
+			// own, not a stray goroutine's (strayCall).
+			w.strays.exiting.Store(uintptr(curG()))
+		}
+	}()
 	t.wk.next()
+	exited = false
 	w.killing.Store(false)
 	w.kills.Add(1) // progress for the watchdog, as a step is
 	w.cur = prev
