@@ -429,12 +429,15 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 		waiting = nil
 		next = first
 	}
+	ended := func(r Result) Result {
+		endWait(time.Now())
+		r.Waits = waits
+		return r
+	}
 	for {
 		select {
 		case r := <-done:
-			endWait(time.Now())
-			r.Waits = waits
-			return r
+			return ended(r)
 		case <-stop:
 			// The run goes on, for a run given up runs its cleanups
 			// outside the simulation; but one whose task does not come
@@ -550,6 +553,14 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 			}
 			if idle < limit && !w.strays.seen.Load() {
 				continue
+			}
+			// A run that ended while this goroutine waited for a
+			// processor (a loaded machine) has its result ready beside
+			// the tick, and select takes either: the result is the run's.
+			select {
+			case r := <-done:
+				return ended(r)
+			default:
 			}
 			w.abandon()
 			if stopping {

@@ -76,6 +76,11 @@ func (w *World) halted(last string) bool {
 		answer := uint32(stillNone)
 		if w.waitedLater() {
 			answer = stillWaits
+			// A stop follows this answer. The devices' words are taken
+			// now, on the world's goroutine, for a run whose task does
+			// not come back at the stop, which the watcher fails.
+			words := w.notes()
+			w.stillWords.Store(&words)
 		}
 		// The answer is stored before the ask is cleared, so that a later
 		// ask, made once it is, never finds this one's. A stop asked for
@@ -201,7 +206,8 @@ func (w *World) budgetWords() string {
 // overdue turns the result of a run that Config.StopBy stopped and whose
 // running task did not come back within overtimeGrace (the watchdog's
 // report, escaped's) into an Overtime failure that keeps what the
-// watchdog saw. It runs on the watcher's goroutine.
+// watchdog saw, and for a run that stood still the devices' words as the
+// step loop took them (stillWords). It runs on the watcher's goroutine.
 func (w *World) overdue(r Result) Result {
 	f, _ := r.Err.(*Failure)
 	if f == nil {
@@ -209,7 +215,11 @@ func (w *World) overdue(r Result) Result {
 	}
 	how := "it was to stop between two steps, but " + taskWords(f.Task) + " did not come back to the scheduler"
 	if w.stillFor.Load() > 0 {
-		f.Msg = w.stillMsg(r.SimTime, how, "", "What the watchdog saw: "+f.Msg)
+		notes := ""
+		if words := w.stillWords.Load(); words != nil {
+			notes = *words
+		}
+		f.Msg = w.stillMsg(r.SimTime, how, notes, "What the watchdog saw: "+f.Msg)
 	} else {
 		f.Msg = w.overtimeMsg(time.Since(w.wallStart), r.SimTime, r.Steps, r.Events, how, "", "What the watchdog saw: "+f.Msg)
 	}

@@ -169,10 +169,13 @@ type World struct {
 	// stillFor is, when the runner halts a run for standing still at one
 	// instant (Config.MaxWallPerInstant), how long it stood, and stillRan
 	// the steps and events it ran meanwhile; stillNotes are the devices'
-	// words on why (StillNote).
+	// words on why (StillNote), and stillWords what they said when the
+	// step loop answered that a task waits (stillWaits), for a run given
+	// up on the watcher's goroutine, which may not call them (overdue).
 	stillFor   atomic.Int64
 	stillRan   atomic.Uint64
 	stillNotes []func() string
+	stillWords atomic.Pointer[string]
 	// wallStart is when RunGuarded started the run, for an Overtime
 	// failure's message.
 	wallStart time.Time
