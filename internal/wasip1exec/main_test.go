@@ -104,56 +104,86 @@ func TestMountFlag(t *testing.T) {
 	assert.Error(t, m.Set("/a:b"))
 }
 
-// TestGoTestExec runs a package's tests for wasip1 through go test -exec
-// with the command built from cmd/moonpool-wasip1-exec, twice with one seed.
+// TestGoTestExec runs packages' tests for wasip1 through go test -exec with
+// the command built from cmd/moonpool-wasip1-exec, and runs the test
+// binaries that go test built and kept again through the command, with one
+// seed and with several: a go command costs more than the runs, so there
+// are three.
 func TestGoTestExec(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the command and a test binary for wasip1; skipped under -short")
+		t.Skip("builds the command and test binaries for wasip1; skipped under -short")
 	}
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "moonpool-wasip1-exec")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "moonpool-wasip1-exec")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/moonpool-wasip1-exec")
 	build.Dir = root
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	built, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", built)
 
-	goTest := func(seed string, pkg string, args ...string) (string, error) {
-		cmd := exec.Command("go", append([]string{"test", "-count=1", "-exec=" + bin + " -seed=" + seed, pkg}, args...)...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		out, err := cmd.CombinedOutput()
-		return string(out), err
+	// One go test -exec for a package whose tests pass, the order
+	// program's, and one whose test fails; -o keeps their binaries.
+	out, err := goWasip1(root, "test", "-count=1", "-exec="+bin+" -seed=3", "-o", dir+string(filepath.Separator), "-v",
+		"./internal/rng", "./internal/wasip1exec/testdata/order", "./internal/wasip1exec/testdata/failing")
+	require.Error(t, err, "a failing test binary's exit code reaches go test:\n%s", out)
+	assert.Contains(t, out, "--- PASS")
+	assert.Regexp(t, `(?m)^ok\s+github.com/moonpool-go/moonpool/internal/rng\s`, out)
+	assert.Regexp(t, `(?m)^ok\s+github.com/moonpool-go/moonpool/internal/wasip1exec/testdata/order\s`, out)
+	assert.Regexp(t, `(?m)^FAIL\s+github.com/moonpool-go/moonpool/internal/wasip1exec/testdata/failing\s`, out)
+	assert.Contains(t, out, "exit status 1 with -seed=3")
+	stock3 := orderLine(out)
+	require.NotEmpty(t, stock3, out)
+
+	// One seed, one run: rng's test binary run twice with a seed, in
+	// its package's directory, as go test runs it.
+	rng := filepath.Join(dir, "rng.test")
+	a := runTest(t, bin, filepath.Join(root, "internal", "rng"), "3", rng)
+	b := runTest(t, bin, filepath.Join(root, "internal", "rng"), "3", rng)
+	assert.Contains(t, a, "--- PASS")
+	assert.Equal(t, strip(a), strip(b), "one seed, one run")
+
+	// Without the scheduler patch the order is the same whatever the
+	// seed.
+	orderDir := filepath.Join(root, "internal", "wasip1exec", "testdata", "order")
+	stock := filepath.Join(dir, "order.test")
+	for _, seed := range []string{"1", "2"} {
+		assert.Equal(t, stock3, orderLine(runTest(t, bin, orderDir, seed, stock)), "without the patch the order is the same whatever the seed (seed %s, seed 3)", seed)
 	}
-	out1, err := goTest("3", "./internal/rng", "-v")
-	require.NoError(t, err, out1)
-	assert.Contains(t, out1, "--- PASS")
-	out2, err := goTest("3", "./internal/rng", "-v")
-	require.NoError(t, err, out2)
-	assert.Equal(t, strip(out1), strip(out2), "one seed, one run")
 
 	// With the scheduler patch from -print-overlay, goroutine order
 	// follows the seed.
 	var ovOut bytes.Buffer
 	require.Equal(t, 0, Main([]string{"-print-overlay"}, nil, nil, &ovOut, os.Stderr))
-	overlay := "-overlay=" + strings.TrimSpace(ovOut.String())
+	patched := filepath.Join(dir, "order-patched.test")
+	out, err = goWasip1(root, "test", "-c", "-overlay="+strings.TrimSpace(ovOut.String()), "-o", patched, "./internal/wasip1exec/testdata/order")
+	require.NoError(t, err, out)
 	orders := map[string]bool{}
 	for _, seed := range []string{"1", "2", "3", "4"} {
-		out, err := goTest(seed, "./internal/wasip1exec/testdata/order", "-v", overlay)
-		require.NoError(t, err, out)
-		orders[orderLine(out)] = true
+		orders[orderLine(runTest(t, bin, orderDir, seed, patched))] = true
 	}
 	assert.Greater(t, len(orders), 2, "goroutine order should follow the seed: %v", orders)
-	stock1, err := goTest("1", "./internal/wasip1exec/testdata/order", "-v")
-	require.NoError(t, err, stock1)
-	stock2, err := goTest("2", "./internal/wasip1exec/testdata/order", "-v")
-	require.NoError(t, err, stock2)
-	assert.Equal(t, orderLine(stock1), orderLine(stock2), "without the patch the order is the same whatever the seed")
+}
 
-	// A failing test binary's exit code reaches go test.
-	out3, err := goTest("3", "./internal/wasip1exec/testdata/failing")
-	require.Error(t, err)
-	assert.Contains(t, out3, "exit status 1 with -seed=3")
+// goWasip1 runs the go command in dir for wasip1 and returns its output.
+func goWasip1(dir string, args ...string) (string, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// runTest runs the wasip1 test binary test with -test.v in dir through
+// the command bin with seed, as go test -exec runs it, and returns its
+// output; the tests must pass.
+func runTest(t *testing.T, bin, dir, seed, test string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "-seed="+seed, test, "-test.v=true", "-test.count=1")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s with -seed=%s:\n%s", test, seed, out)
+	return string(out)
 }
 
 // strip drops the timing go test prints ("ok  pkg 0.123s", "(0.00s)").
