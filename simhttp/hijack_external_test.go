@@ -230,3 +230,36 @@ func TestHijackKeepsWhatTheServerReadAhead(t *testing.T) {
 		})
 	}
 }
+
+// TestASwitchedBodysFirstReadWaitsForData: the first Read of a 101's Body,
+// with nothing read ahead behind the answer, waits for what the server
+// sends, as net/http's does, where it returned 0 bytes and no error.
+func TestASwitchedBodysFirstReadWaitsForData(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		p, sp := s.Providers(), s.HostProviders("10.0.0.1")
+		serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+			buf.Flush()
+			sp.Time.Sleep(r.Context(), time.Second) // the client reads meanwhile
+			buf.WriteString("hi\n")
+			buf.Flush()
+		}))
+		req, err := http.NewRequestWithContext(s.Context(), http.MethodGet, "http://10.0.0.1/", nil)
+		require.NoError(s, err)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "echo")
+		resp, err := simhttp.NewClient(p).Do(req)
+		require.NoError(s, err)
+		defer resp.Body.Close()
+		require.Equal(s, http.StatusSwitchingProtocols, resp.StatusCode)
+		buf := make([]byte, 16)
+		n, err := resp.Body.Read(buf)
+		require.NoError(s, err)
+		assert.Equal(s, "hi\n", string(buf[:n]))
+	}, quiet(), simtest.Seeds(10))
+}

@@ -651,7 +651,11 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 			pc.conn.Close()
 			return nil, cerr
 		}
-		resp.Body = &switchedBody{br: pc.br, ReadWriteCloser: pc.conn}
+		body := &switchedBody{ReadWriteCloser: pc.conn}
+		if pc.br.Buffered() != 0 { // else a first Read would return 0, nil
+			body.br = pc.br
+		}
+		resp.Body = body
 		return resp, nil
 	}
 	keep := !resp.Close && !w.Close && !t.DisableKeepAlives
