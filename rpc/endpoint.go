@@ -56,11 +56,13 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // deadline: the time the caller had left, from the request's arrival on
 // this server's clock (see docs/rpc.md, "Deadlines travel"), so that the
 // handler's nested calls inherit it. It ends at that deadline, when the
-// transport closes (its cause then matches [ErrClosed]), and when the
-// connection the request came on closes or fails, since no reply could
-// reach the caller then (its cause matches [ErrCallerGone]); a Send's
-// handler, which no caller waits on, is not cancelled by its
-// connection's end. A caller that cancels its context before its
+// transport closes or its context ends (its process stopping), and when
+// the connection the request came on closes or fails, since no reply
+// could reach the caller then (its cause matches [ErrCallerGone]). Only
+// Close gives a cause of its own, matching [ErrClosed], and only to a
+// request's handler; the end of the transport's context gives
+// [context.Canceled]. A Send's handler, which no caller waits on, is not
+// cancelled by its connection's end. A caller that cancels its context before its
 // deadline does not tell the server. The handler's return is the reply; the tasks are reused, up
 // to 16 of them waiting for work per endpoint. (In a simulation h runs in
 // the connection's reader until it first blocks, and the reading then

@@ -49,12 +49,12 @@
 //   - ReadTimeout, ReadHeaderTimeout, WriteTimeout, IdleTimeout and
 //     MaxHeaderBytes, on the Providers' clock.
 //   - Request.Context() is cancelled when the client closes or resets its
-//     end while the handler runs (once the body is read), when Close
-//     closes its connection, and when the handler returns. It carries the
-//     values of Serve's ctx, the simulation among them, but not its end:
-//     Serve returns as Shutdown begins, and when ctx is the context of
-//     Serve's task, as above, it ends then, while the requests in flight
-//     drain as net/http's do.
+//     end while the handler runs, or when Close closes its connection,
+//     each once the body is read (as net/http's), and when the handler
+//     returns. It carries the values of Serve's ctx, the simulation
+//     among them, but not its end: Serve returns as Shutdown begins, and
+//     when ctx is the context of Serve's task, as above, it ends then,
+//     while the requests in flight drain as net/http's do.
 //   - A body the handler leaves unread: up to 256 KiB is read and dropped
 //     to keep the connection, past that the connection is closed. As
 //     net/http's, a connection closed with a request partly unread (that

@@ -110,8 +110,8 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 //
 // Requests' contexts carry ctx's values (the simulation among them) but
 // not its end: as net/http's, a request's context ends only when its
-// client goes away, when Close closes its connection, or when its handler
-// returns. So ctx may be the context of the task that calls Serve, which
+// client goes away or Close closes its connection (each noticed once the
+// request's body has been read), or when its handler returns. So ctx may be the context of the task that calls Serve, which
 // ends as Serve returns at Shutdown: the requests in flight still finish
 // gracefully. Cancelling ctx stops nothing (use Shutdown or Close); a
 // simulation that kills the process kills the connections' tasks with it.
