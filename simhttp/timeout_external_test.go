@@ -142,6 +142,12 @@ func TestTimeoutHandlerOnLoopback(t *testing.T) {
 			}
 			end := <-late
 			assert.ErrorIs(t, end[0], context.DeadlineExceeded)
+			if srv.name == "net/http server" && end[1] == nil {
+				// net/http's handler may see its deadline before the
+				// TimeoutHandler takes the writer: its late write then
+				// succeeds, and is dropped. simhttp's always fails.
+				return
+			}
 			assert.ErrorIs(t, end[1], http.ErrHandlerTimeout)
 		})
 	}
