@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/moonpool-go/moonpool/explore"
 	iexplore "github.com/moonpool-go/moonpool/internal/explore"
@@ -338,16 +339,25 @@ func (tl *timelineRun) begin(w *sim.World) {
 		tl.w, tl.found, tl.draws = w, nil, 0
 		tl.lastFault = nil
 		if tl.follow && tl.faultMarks {
-			w.OnFault(tl.faultBegun)
+			w.OnFault(tl.faultBegun, tl.faultStrikes)
 		}
 	}
 }
 
-// faultBegun notes a fault begun in the timeline, at draw count at,
+// faultBegun notes fault f begun in the timeline, at draw count f.At,
 // before the draws of its extent: the progress the run makes after it is
-// a discovery there too (sinceFault).
-func (tl *timelineRun) faultBegun(kind string, at uint64) {
-	tl.lastFault = &faultFound{kind: kind, at: at}
+// a discovery there too (sinceFault). What it strikes and when go into
+// the mark's line, so that a reader can tell the cause from a bystander.
+func (tl *timelineRun) faultBegun(f sim.Fault) {
+	tl.lastFault = &faultFound{kind: f.Kind, at: f.At, on: f.On, to: f.To, when: tl.w.Now()}
+}
+
+// faultStrikes notes what the fault begun last strikes, drawn after it
+// began (a partition's sides).
+func (tl *timelineRun) faultStrikes(where string) {
+	if tl.lastFault != nil {
+		tl.lastFault.strikes = where
+	}
 }
 
 // sinceFault records progress p, made after the run's last fault began,
@@ -362,7 +372,9 @@ func (tl *timelineRun) sinceFault(p tally.Progress) {
 	if f == nil {
 		return
 	}
-	tl.found = append(tl.found, iexplore.Discovery{Sig: faultSig(f.kind, p.Sig), At: f.at, What: &faultFound{kind: f.kind, at: f.at, then: p}})
+	found := *f
+	found.then = p
+	tl.found = append(tl.found, iexplore.Discovery{Sig: faultSig(f.kind, p.Sig), At: f.at, What: &found})
 }
 
 // faultSig is the coverage map's key of progress sig made after a fault
@@ -372,16 +384,54 @@ func faultSig(kind string, sig uint64) uint64 {
 }
 
 // faultFound is a fault begun, as a mark's report names it: its kind,
-// the draw count as it began, and the progress made after it that makes
-// it a discovery.
+// the draw count as it began, what it struck and when, and the progress
+// made after it that makes it a discovery.
 type faultFound struct {
 	kind string
 	at   uint64
-	then tally.Progress
+	// on is the host, disk or process struck, to the far end of a
+	// link's, and strikes the sides of a partition ("{a} | {b c}").
+	on, to, strikes string
+	when            time.Duration // the simulated time it began
+	then            tally.Progress
 }
 
 func (f *faultFound) String() string {
-	return fmt.Sprintf("an injected %s, before %v", f.kind, f.then)
+	return fmt.Sprintf("an injected %s begun at %v, before %v", f.fault(), f.when.Round(time.Millisecond), f.then)
+}
+
+// fault is the kind of fault and what it struck, as in "clog 10.0.0.1 ->
+// 10.0.0.3", "partition {10.0.0.1} | {10.0.0.2 10.0.0.3}", "disk stall on
+// 10.0.0.2" or "pause of srv-0".
+func (f *faultFound) fault() string {
+	if w := f.target(); w != "" {
+		return f.kind + " " + w
+	}
+	return f.kind
+}
+
+// target is what the fault struck, as fault words it, or "".
+func (f *faultFound) target() string {
+	switch t := f.struck(); {
+	case t == "" || f.strikes != "" || f.to != "":
+		return t
+	case strings.HasPrefix(f.kind, "disk ") || f.kind == "sync failure":
+		return "on " + t
+	default:
+		return "of " + t
+	}
+}
+
+// struck is what the fault struck, bare: "10.0.0.2", "srv-0", "10.0.0.1
+// -> 10.0.0.3", a partition's sides; "" when the device did not say.
+func (f *faultFound) struck() string {
+	switch {
+	case f.strikes != "":
+		return f.strikes
+	case f.to != "":
+		return f.on + " -> " + f.to
+	}
+	return f.on
 }
 
 // ended records the draws of the timeline run in w.
@@ -586,9 +636,7 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 			for _, p := range followed(m) {
 				names = append(names, p.String())
 			}
-			for _, f := range faultsFollowed(m) {
-				names = append(names, f.String())
-			}
+			names = append(names, faultsWorded(faultsFollowed(m))...)
 			if len(names) > 0 {
 				fmt.Fprintf(&b, "; follows %s", strings.Join(names, " and "))
 			}
@@ -637,6 +685,23 @@ func faultsFollowed(m iexplore.MarkReport) []*faultFound {
 		if f, ok := s.(*faultFound); ok {
 			out = append(out, f)
 		}
+	}
+	return out
+}
+
+// faultsWorded is the faults begun that made a mark, each once with the
+// progress that followed it: "an injected clog a -> b begun at 2.1s,
+// before Sometimes "x", Sometimes "y"".
+func faultsWorded(faults []*faultFound) []string {
+	var out []string
+	var last *faultFound
+	for _, f := range faults {
+		if last != nil && f.fault() == last.fault() && f.when == last.when {
+			out[len(out)-1] += fmt.Sprintf(", %v", f.then)
+			continue
+		}
+		out = append(out, f.String())
+		last = f
 	}
 	return out
 }
@@ -746,6 +811,10 @@ type jsonFollowed struct {
 	Message  string    `json:"message"`
 	Site     *jsonSite `json:"site,omitempty"`
 	Progress string    `json:"progress,omitempty"`
+	// Target and BegunNS are a fault's (Kind "Fault"): what it struck in
+	// the timeline the mark is in, and when it began there.
+	Target  string `json:"target,omitempty"`
+	BegunNS *int64 `json:"begun_at_ns,omitempty"`
 }
 
 func (e *exploration) json(names *tally.FuncNames) *jsonExploration {
@@ -771,7 +840,8 @@ func (e *exploration) json(names *tally.FuncNames) *jsonExploration {
 			jm.Follows = append(jm.Follows, f)
 		}
 		for _, f := range faultsFollowed(m) {
-			jf := jsonFollowed{Kind: "Fault", Message: f.kind, Progress: "begun before " + f.then.String()}
+			ns := int64(f.when)
+			jf := jsonFollowed{Kind: "Fault", Message: f.kind, Progress: "begun before " + f.then.String(), Target: f.struck(), BegunNS: &ns}
 			jm.Follows = append(jm.Follows, jf)
 		}
 		j.PerMark = append(j.PerMark, jm)

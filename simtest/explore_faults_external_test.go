@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -97,7 +98,7 @@ func TestFaultMarksDrawAPauseAfresh(t *testing.T) {
 	require.Equal(t, 1, with.Failed, with.Report)
 	assert.Contains(t, with.Report, "armed, then paused for")
 	assert.Regexp(t, `timeline \d+ failed, a child of mark \d+ at depth \d`, with.Report)
-	assert.Contains(t, with.Report, `follows an injected pause, before Sometimes "armed while the process was paused"`)
+	assert.Contains(t, with.Report, `follows an injected pause of srv-0 begun at 1s, before Sometimes "armed while the process was paused"`)
 	assert.Less(t, with.Seeds, 200, "a pause of 1 in 100, drawn afresh from the mark where it began")
 	t.Logf("found after %d timelines; without fault marks, %d timelines found nothing", with.Seeds, without.Seeds)
 
@@ -123,7 +124,7 @@ func TestFaultMarksAreTheSameEveryTime(t *testing.T) {
 	if d := cmp.Diff(first.PerSeed, second.PerSeed); d != "" {
 		t.Fatalf("two explorations differ (-first +second):\n%s", d)
 	}
-	assert.Equal(t, 1, strings.Count(first.Report, `follows an injected pause, before Sometimes "armed while the process was paused"`), first.Report)
+	assert.Equal(t, 1, strings.Count(first.Report, `follows an injected pause of srv-0 begun at 1s, before Sometimes "armed while the process was paused"`), first.Report)
 	assert.Regexp(t, `branched at 2 marks\)`, first.Report, "the pause's mark and the assertion's own")
 }
 
@@ -168,7 +169,10 @@ func TestFaultMarksInTheJSONReport(t *testing.T) {
 	var rep struct {
 		Exploration struct {
 			PerMark []struct {
-				Follows []struct{ Kind, Message, Progress string } `json:"follows"`
+				Follows []struct {
+					Kind, Message, Progress, Target string
+					BegunNS                         *int64 `json:"begun_at_ns"`
+				} `json:"follows"`
 			} `json:"per_mark"`
 		} `json:"exploration"`
 	}
@@ -178,9 +182,54 @@ func TestFaultMarksInTheJSONReport(t *testing.T) {
 		for _, f := range m.Follows {
 			if f.Kind == "Fault" {
 				faults = append(faults, f.Message+": "+f.Progress)
+				assert.Equal(t, "srv-0", f.Target, "the process the pause struck")
+				if assert.NotNil(t, f.BegunNS) {
+					assert.Equal(t, time.Second, time.Duration(*f.BegunNS), "attrition's one pause begins at 1 s")
+				}
 			}
 		}
 	}
 	require.Len(t, faults, 1, string(b))
 	assert.Regexp(t, `^pause: begun before Sometimes "armed while the process was paused" \(explore_faults_external_test\.go:\d+\)$`, faults[0])
+}
+
+// TestFaultMarksNameTheFaultsTargetAndTime: under random partitions and
+// clogs, a mark made by a fault names the link a clog struck, the sides a
+// partition cut and when each began, so that a reader can tell the fault
+// that mattered from a bystander.
+func TestFaultMarksNameTheFaultsTargetAndTime(t *testing.T) {
+	net := chaos.Off()
+	net.Network = chaos.DefaultNetwork()
+	net.Network.PartitionInterval, net.Network.ClogProb = time.Second, 0.3
+	cfg := explore.Defaults()
+	cfg.Timelines = 20
+	cfg.FaultMarks = true
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "srv", Count: 3, New: func() simtest.Process { return &pausable{} }})
+		s.Go("pinger", func(ctx context.Context) error {
+			p := s.Providers()
+			for p.Time.Sleep(ctx, 10*time.Millisecond) == nil {
+				for _, srv := range []string{"srv-0:7", "srv-1:7", "srv-2:7"} {
+					if conn, err := p.Network.Dial(ctx, srv); err == nil {
+						_, _ = conn.Write([]byte("ping"))
+						_, _ = conn.Read(make([]byte, 4))
+						conn.Close()
+					}
+				}
+			}
+			return nil
+		})
+		// Progress every 100 ms, after whichever fault began last.
+		s.Go("ticker", func(ctx context.Context) error {
+			p := s.Providers()
+			for i := 1; p.Time.Sleep(ctx, 100*time.Millisecond) == nil; i++ {
+				assertions.Sometimes(ctx, true, fmt.Sprintf("tick %d", i))
+			}
+			return nil
+		})
+		c.Run(simtest.Phases{Chaos: 3 * time.Second})
+	}, simtest.Explore(cfg), simtest.Chaos(net), simtest.AllowGaps(), simtest.Verbose())
+	require.True(t, res.OK(), res.Report)
+	assert.Regexp(t, `follows an injected clog \S+ -> \S+ begun at \d+(\.\d+)?m?s, before Sometimes "tick \d+"`, res.Report)
+	assert.Regexp(t, `follows an injected partition \{[^}]+\} (\||->) \{[^}]+\} begun at \d+(\.\d+)?m?s, before Sometimes "tick \d+"`, res.Report)
 }

@@ -254,3 +254,21 @@ func TestASaturatedExplorationThatFailedInAChildSaysWhatItsMarksCost(t *testing.
 		"the other 5883 were children of marks, the last of them the one that failed, where plain seeds would have run 5883 root seeds more)", got)
 	assert.Contains(t, got, "; timeline 8840 failed, a child of mark 3 at depth 1: recipe 42/7:9", got)
 }
+
+// TestAFaultMarkNamesWhatTheFaultStruck: a mark's line words each kind of
+// fault with what it struck, as the device told it.
+func TestAFaultMarkNamesWhatTheFaultStruck(t *testing.T) {
+	for _, c := range []struct {
+		f    faultFound
+		want string
+	}{
+		{faultFound{kind: "clog", on: "10.0.0.1", to: "10.0.0.3"}, "clog 10.0.0.1 -> 10.0.0.3"},
+		{faultFound{kind: "partition", strikes: "{10.0.0.1} | {10.0.0.2 10.0.0.3}"}, "partition {10.0.0.1} | {10.0.0.2 10.0.0.3}"},
+		{faultFound{kind: "disk stall", on: "10.0.0.2"}, "disk stall on 10.0.0.2"},
+		{faultFound{kind: "sync failure", on: "10.0.0.2"}, "sync failure on 10.0.0.2"},
+		{faultFound{kind: "pause", on: "srv-0"}, "pause of srv-0"},
+		{faultFound{kind: "crash"}, "crash"},
+	} {
+		assert.Equal(t, c.want, c.f.fault())
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -379,7 +380,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		if pause {
 			// A unit's pause is its machines', as a hypervisor's: every
 			// process of it stops at once.
-			s.w.FaultBegins("pause", at)
+			s.w.FaultBegins(sim.Fault{Kind: "pause", At: at, On: name})
 			d := a.PauseFor.Draw(r)
 			ps := slices.DeleteFunc(slices.Clone(c.in(a.Unit, name)), func(p *proc) bool { return p.down || p.leaving })
 			*reboots = append(*reboots, s.Go(fmt.Sprintf("pause %v %s", a.Unit, name), func(ctx context.Context) error {
@@ -391,7 +392,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		if how == Wipe && slices.ContainsFunc(c.in(a.Unit, name), func(p *proc) bool { return p.spec.SoleCopy }) {
 			how = Crash
 		}
-		s.w.FaultBegins(rebootFaultKind(how), at)
+		s.w.FaultBegins(sim.Fault{Kind: rebootFaultKind(how), At: at, On: name})
 		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
 		// The task marks the unit's processes as leaving at once, at this
 		// instant, before the next attempt (Interval.Min is positive).

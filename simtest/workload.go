@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -274,7 +275,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		p := alive[r.IntN(len(alive))]
 		how, pause := pickReboot(a, r.Float64())
 		if pause {
-			s.w.FaultBegins("pause", at)
+			s.w.FaultBegins(sim.Fault{Kind: "pause", At: at, On: p.peer.Name})
 			d := a.PauseFor.Draw(r)
 			atClockRead := r.IntN(2) == 0
 			c.dead++
@@ -294,7 +295,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		if (how == Wipe || how == PowerLoss) && c.sharesMachine(p) {
 			how = Crash // the machine's fate: see Topology
 		}
-		s.w.FaultBegins(rebootFaultKind(how), at)
+		s.w.FaultBegins(sim.Fault{Kind: rebootFaultKind(how), At: at, On: p.peer.Name})
 		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
 		c.dead++
 		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(ctx context.Context) error {

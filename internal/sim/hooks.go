@@ -114,19 +114,46 @@ type Parker interface {
 	Enter(what string)
 }
 
-// OnFault makes fn hear of each fault the devices inject as it begins
-// (FaultBegins): its kind, and the draw count before the draws of its
-// extent. It draws nothing and hashes nothing, so a run that listens is
-// the run that does not.
-func (w *World) OnFault(fn func(kind string, at uint64)) { w.onFault = fn }
+// A Fault is an injected fault as it begins (FaultBegins): its kind
+// ("clog", "disk stall", "pause"), the draw count before the draws of its
+// extent, and what it strikes where that is known as it begins: the host,
+// disk or process (On), and for a link the far end (To).
+type Fault struct {
+	Kind string
+	At   uint64
+	On   string
+	To   string
+}
 
-// FaultBegins tells the listener (OnFault), if any, that a fault of kind
-// begins, at draw count at: the count before the draws that decide its
-// extent (its length, which hosts), so that a run branched there draws
-// them afresh.
-func (w *World) FaultBegins(kind string, at uint64) {
+// OnFault makes fn hear of each fault the devices inject as it begins
+// (FaultBegins), and struck of what a fault begun strikes where that is
+// drawn after it began (FaultStrikes): the hosts a random partition cuts.
+// It draws nothing and hashes nothing, so a run that listens is the run
+// that does not.
+func (w *World) OnFault(fn func(Fault), struck func(where string)) {
+	w.onFault, w.onFaultStrikes = fn, struck
+}
+
+// FaultBegins tells the listener (OnFault), if any, that fault f begins:
+// f.At is the draw count before the draws that decide its extent (its
+// length, which hosts), so that a run branched there draws them afresh.
+// f holds strings the caller has, so that a run nothing listens to
+// allocates nothing for it.
+func (w *World) FaultBegins(f Fault) {
 	if w.onFault != nil {
-		w.onFault(kind, at)
+		w.onFault(f)
+	}
+}
+
+// HearsFaults reports a listener (OnFault): a device describes what a
+// fault strikes (FaultStrikes) only then, as the description costs.
+func (w *World) HearsFaults() bool { return w.onFault != nil }
+
+// FaultStrikes tells the listener (OnFault), if any, what the fault begun
+// last strikes, drawn after it began: "{a b} | {c}" for a partition.
+func (w *World) FaultStrikes(where string) {
+	if w.onFaultStrikes != nil {
+		w.onFaultStrikes(where)
 	}
 }
 

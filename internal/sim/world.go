@@ -270,7 +270,9 @@ type World struct {
 	nearWall string
 	// onFault hears of each injected fault as it begins (OnFault); nil
 	// when nothing listens, and then a fault costs a nil test.
-	onFault func(kind string, at uint64)
+	onFault func(Fault)
+	// onFaultStrikes hears what the fault begun last strikes (FaultStrikes).
+	onFaultStrikes func(where string)
 	// onBranch run as the stream switches to a branch's source (OnBranch).
 	onBranch []func()
 }

@@ -348,7 +348,7 @@ func (d *Disk) free() int64 {
 	cfg := &d.cfg
 	now := d.w.Now()
 	if now >= d.dev.fullEnd && d.w.Rand().Bool(cfg.Full.Prob) {
-		d.w.FaultBegins("disk full", d.w.Rand().Draws())
+		d.w.FaultBegins(sim.Fault{Kind: "disk full", At: d.w.Rand().Draws(), On: d.addr})
 		dur := d.span(cfg.Full.Duration.Min, cfg.Full.Duration.Max)
 		d.dev.fullEnd = now + dur
 		d.stats.Fulls++

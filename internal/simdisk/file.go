@@ -8,6 +8,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -228,7 +229,7 @@ func (f *file) sync(op string) error {
 	done := d.schedule(opSync, int64(c.ndirty)*SectorSize, -1, "sync", f.name, "")
 	fail := unsynced && d.w.Rand().Bool(d.cfg.SyncFailureProb)
 	if fail {
-		d.w.FaultBegins("sync failure", d.w.Rand().Draws())
+		d.w.FaultBegins(sim.Fault{Kind: "sync failure", At: d.w.Rand().Draws(), On: d.addr})
 	}
 	d.stats.Syncs++
 	s := d.syncDone()

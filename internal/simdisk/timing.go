@@ -37,7 +37,7 @@ func (d *Disk) schedule(kind opKind, n, off int64, verb, file, to string) time.D
 	now := d.w.Now()
 	cfg := &d.cfg
 	if now >= d.dev.stallEnd && d.w.Rand().Bool(cfg.Stall.Prob) {
-		d.w.FaultBegins("disk stall", d.w.Rand().Draws())
+		d.w.FaultBegins(sim.Fault{Kind: "disk stall", At: d.w.Rand().Draws(), On: d.addr})
 		dur := d.span(cfg.Stall.Duration.Min, cfg.Stall.Duration.Max)
 		d.dev.stallEnd = now + dur
 		d.stats.Stalls++
@@ -45,7 +45,7 @@ func (d *Disk) schedule(kind opKind, n, off int64, verb, file, to string) time.D
 	}
 	throttled := now < d.dev.throttleEnd
 	if !throttled && d.w.Rand().Bool(cfg.Throttle.Prob) {
-		d.w.FaultBegins("disk throttle", d.w.Rand().Draws())
+		d.w.FaultBegins(sim.Fault{Kind: "disk throttle", At: d.w.Rand().Draws(), On: d.addr})
 		dur := d.span(cfg.Throttle.Duration.Min, cfg.Throttle.Duration.Max)
 		d.dev.throttleEnd = now + dur
 		throttled = true

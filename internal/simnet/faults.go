@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 // latency draws the one-way delay of a packet from src to dst: the slow
@@ -120,7 +121,7 @@ func (n *Net) rollClog(src, dst *Host) {
 	if p <= 0 || n.paused || src == dst || !n.rng.Bool(p) {
 		return
 	}
-	n.w.FaultBegins("clog", n.rng.Draws())
+	n.w.FaultBegins(sim.Fault{Kind: "clog", At: n.rng.Draws(), On: src.name, To: dst.name})
 	n.clog(src, dst, n.uniform(int64(n.cfg.ClogDuration.Min), int64(n.cfg.ClogDuration.Max)))
 }
 

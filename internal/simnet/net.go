@@ -706,7 +706,7 @@ func (n *Net) startPartition(now int64) {
 	if len(hs) < 2 {
 		return
 	}
-	n.w.FaultBegins("partition", n.rng.Draws())
+	n.w.FaultBegins(sim.Fault{Kind: "partition", At: n.rng.Draws()})
 	var zones []string
 	for _, h := range hs {
 		if h.zone != "" && !slices.Contains(zones, h.zone) {
@@ -759,6 +759,9 @@ func (n *Net) startPartition(now int64) {
 		sep = "->"
 	}
 	n.ownEvent("%s %s %s %s for %v", what, names(a), sep, names(b), time.Duration(d))
+	if n.w.HearsFaults() {
+		n.w.FaultStrikes(names(a) + " " + sep + " " + names(b))
+	}
 }
 
 // Draws. Each is one value of the run's stream unless it says otherwise.
