@@ -272,3 +272,11 @@ func TestAFaultMarkNamesWhatTheFaultStruck(t *testing.T) {
 		assert.Equal(t, c.want, c.f.fault())
 	}
 }
+
+// TestEveryMarkHintNamesSimvFalse: under go test -v with -simv=false the
+// summary lists no mark, and its hint says why instead of naming -v.
+func TestEveryMarkHintNamesSimvFalse(t *testing.T) {
+	assert.Equal(t, "go test -v or -simv lists every mark", everyMarkHint(false, false))
+	assert.Equal(t, "-simv=false lists no mark, even under go test -v; -simv lists every one", everyMarkHint(false, true))
+	assert.Equal(t, "simtest.Verbose() lists every mark", everyMarkHint(true, false), "Simulate reads no flag")
+}

@@ -169,6 +169,19 @@ func (r *runner) verbose() (bool, int) {
 	return testing.Verbose(), maxSeedLines
 }
 
+// everyMarkHint says how to have an exploration's summary list every
+// mark, where it lists none: Simulate reads no flag, and -simv=false
+// keeps them out even under go test -v.
+func everyMarkHint(outside, quiet bool) string {
+	switch {
+	case outside:
+		return "simtest.Verbose() lists every mark"
+	case quiet:
+		return "-simv=false lists no mark, even under go test -v; -simv lists every one"
+	}
+	return "go test -v or -simv lists every mark"
+}
+
 // verboseBy names what made go test verbose: go test -json runs the test
 // binary with -test.v=test2json.
 func verboseBy() string {
@@ -636,11 +649,7 @@ func (r *runner) run() {
 	}
 	r.runAfterResults()
 	t.Log(r.summaryLog())
-	everyMark := "go test -v or -simv lists every mark"
-	if r.outside {
-		everyMark = "simtest.Verbose() lists every mark" // Simulate reads no flag
-	}
-	if s := r.exp.summary(r.rep.verbose, everyMark); s != "" {
+	if s := r.exp.summary(r.rep.verbose, everyMarkHint(r.outside, r.cfg.quiet)); s != "" {
 		t.Log(s)
 	}
 	switch {
