@@ -788,6 +788,21 @@ type jsonExploration struct {
 	// branch led to; FailedFrom is the mark it is a child of otherwise.
 	FailedRoot bool `json:"failing_timeline_is_root,omitempty"`
 	FailedFrom int  `json:"failing_from_mark,omitempty"`
+	// Config is the explore.Config the exploration ran with, so that
+	// two runs' reports can be compared knob for knob.
+	Config jsonExploreConfig `json:"config"`
+}
+
+// jsonExploreConfig is an exploration's explore.Config in the JSON
+// report: what changes which timelines run.
+type jsonExploreConfig struct {
+	Timelines    int      `json:"timelines"`
+	Branches     int      `json:"branches"`
+	Energy       int      `json:"energy"`
+	MaxDepth     int      `json:"max_depth"`
+	Barren       int      `json:"barren"`
+	CoverageOnly []string `json:"coverage_only"`
+	FaultMarks   bool     `json:"fault_marks"`
 }
 
 // jsonMark is one mark's account in the JSON report.
@@ -828,6 +843,8 @@ func (e *exploration) json(names *tally.FuncNames) *jsonExploration {
 		GrewAt: e.grewAt(), Quiet: e.timelines() - e.grewAt(), QuietRoots: rp.QuietRoots, Saturated: e.saturated(), Replayed: rp.Replayed, Drawn: rp.Drawn, Followed: e.signals,
 		Spent: rp.Timelines - rp.Roots, EnergyLeft: rp.EnergyLeft, Cuts: rp.Cuts, Revived: rp.Revived,
 		PerMark: []jsonMark{},
+		Config: jsonExploreConfig{Timelines: e.cfg.Timelines, Branches: e.cfg.Branches, Energy: e.cfg.Energy,
+			MaxDepth: e.cfg.MaxDepth, Barren: e.cfg.Barren, CoverageOnly: append([]string{}, e.cfg.CoverageOnly...), FaultMarks: e.cfg.FaultMarks},
 	}
 	for _, m := range rp.PerMark {
 		jm := jsonMark{Parent: m.Parent.String(), From: m.From, At: m.At, Depth: m.Depth,

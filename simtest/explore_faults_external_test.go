@@ -174,9 +174,15 @@ func TestFaultMarksInTheJSONReport(t *testing.T) {
 					BegunNS                         *int64 `json:"begun_at_ns"`
 				} `json:"follows"`
 			} `json:"per_mark"`
+			Config map[string]any `json:"config"`
 		} `json:"exploration"`
 	}
 	require.NoError(t, json.Unmarshal(b, &rep))
+	want := map[string]any{"timelines": 30.0, "branches": float64(cfg.Branches), "energy": float64(cfg.Energy),
+		"max_depth": float64(cfg.MaxDepth), "barren": float64(cfg.Barren), "coverage_only": []any{}, "fault_marks": true}
+	if d := cmp.Diff(want, rep.Exploration.Config); d != "" {
+		t.Errorf("the exploration's config in the JSON report (-want +got):\n%s", d)
+	}
 	var faults []string
 	for _, m := range rep.Exploration.PerMark {
 		for _, f := range m.Follows {
