@@ -31,6 +31,11 @@ const (
 	// process down, a host's sockets or a disk's unsynced data after a
 	// crash.
 	faultEffect
+	// faultEnded is the end of a fault that lasts: a heal, a random
+	// partition's end, a slow link's, a pause's resume. A failure's
+	// window lists it among the faults before it, so that a reader can
+	// tell whether a cut was still on; it is no fault to count.
+	faultEnded
 )
 
 // counted reports whether k is a fault a report counts, not an effect.
@@ -44,6 +49,7 @@ type fault uint8
 const (
 	notAFault fault = iota
 	anEffect        // an effect the report does not count
+	faultEnds       // the end of a fault that lasts (faultEnded)
 
 	rebootGraceful
 	rebootCrash
@@ -130,6 +136,7 @@ var faultNames = [numFaults]struct {
 }{
 	notAFault: {noFault, "", "", ""},
 	anEffect:  {faultEffect, "", "", ""},
+	faultEnds: {faultEnded, "", "", ""},
 
 	rebootGraceful:  {rebootFault, "graceful", "graceful", "graceful"},
 	rebootCrash:     {rebootFault, "crash", "crash", "crashes"},
@@ -226,6 +233,8 @@ func faultOf(e sim.Entry) fault {
 		return rebootRestart
 	case "pause":
 		return rebootPause
+	case "resume":
+		return faultEnds
 	case "down":
 		return anEffect
 	case "grace over":
@@ -322,12 +331,12 @@ func netFault(msg string) fault {
 	switch what {
 	case "partition", "isolate":
 		return netPartition
+	case "heal":
+		return faultEnds
 	case "random":
 		switch {
 		case strings.HasPrefix(rest, "partition healed"):
-			// The end of a partition, as a manual heal, is no fault
-			// of its own.
-			return notAFault
+			return faultEnds
 		case strings.HasPrefix(rest, "partition "):
 			return netPartition
 		case strings.HasPrefix(rest, "close ") && strings.HasSuffix(rest, ": reset"):
@@ -343,7 +352,7 @@ func netFault(msg string) fault {
 	case "slow":
 		switch {
 		case strings.HasSuffix(rest, " ends"):
-			return notAFault
+			return faultEnds
 		case strings.HasPrefix(rest, "link "):
 			return netSlowLink
 		}

@@ -691,7 +691,7 @@ func effectOf(before []shownFault, e sim.Entry) int {
 			if reboot < 0 {
 				reboot = j
 			}
-		case faultEffect:
+		case faultEffect, faultEnded:
 		default:
 			if other < 0 {
 				other = j

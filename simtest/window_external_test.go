@@ -317,3 +317,25 @@ func TestTheFaultsBeforeAFailureLeavePartialReadsAndWritesOut(t *testing.T) {
 	assert.Regexp(t, `faults seen: 10 reboots \(10 crashes\), 0 of the network, 0 of the disks; all of them injected by the test \(an Injector, or a Cluster or Net call\); [1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\)`, res.Report)
 	assert.Contains(t, res.Report, "net: partial read of ", "the timeline's lines")
 }
+
+// The faults before a failure list the heal that ended a cut the test
+// made, so that a reader can tell whether the cut was still on.
+func TestTheFaultsBeforeAFailureListTheHeals(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "n", Count: 3, New: chatty})
+		s.Sleep(time.Millisecond)
+		s.Network().Partition([]string{"n-0"}, []string{"n-1", "n-2"})
+		s.Sleep(time.Millisecond)
+		s.Network().Heal()
+		s.Sleep(time.Millisecond)
+		s.Network().Partition([]string{"n-1"}, []string{"n-0", "n-2"})
+		for i := range 3000 { // lines enough to push the cuts out of the window
+			s.Sleep(time.Millisecond)
+			s.Logf("tick %d", i)
+		}
+		s.Errorf("a cut lost a write")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	require.False(t, res.OK())
+	assert.Regexp(t, `\n *faults before the timeline below:\n +1ms  driver +net: partition \{n-0\} \| \{n-1 n-2\}\n +2ms  driver +net: heal\n +3ms  driver +net: partition \{n-1\} \| \{n-0 n-2\}\n *timeline around the first failure`, res.Report)
+	assert.Contains(t, res.Report, "faults seen: 0 reboots, 2 of the network (2 partitions)", "a heal is no fault to count")
+}
