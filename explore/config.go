@@ -58,7 +58,11 @@ type Config struct {
 	// fault began (a Sometimes first true, a watermark) is a discovery at
 	// the beginning of the last fault begun before it too, new the first
 	// time that progress follows a fault of that kind; its children draw
-	// the fault afresh, and all that follows.
+	// the fault afresh, and all that follows. The last fault begun may be
+	// a bystander under a busy mix; the mark's report line names it.
+	// Faults drawn per operation (a refused connect, a lost datagram) and
+	// those the test injects itself are no marks: a Sometimes after the
+	// test's own injection is.
 	FaultMarks bool
 }
 
