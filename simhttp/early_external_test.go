@@ -186,35 +186,9 @@ func TestExpectContinueAnsweredUnread(t *testing.T) {
 // TestExpectContinueAnsweredUnreadOnLoopback: the same on loopback, with
 // net/http's server and simhttp's, and each client.
 func TestExpectContinueAnsweredUnreadOnLoopback(t *testing.T) {
-	servers := []struct {
-		name  string
-		start func(l net.Listener) (stop func() error)
-	}{
-		{"net/http server", func(l net.Listener) func() error {
-			srv := &http.Server{Handler: rejectUnread(), ErrorLog: discardLog()}
-			go srv.Serve(l)
-			return srv.Close
-		}},
-		{"simhttp server", func(l net.Listener) func() error {
-			srv := &simhttp.Server{Providers: providers.Real(), Handler: rejectUnread(), ErrorLog: discardLog()}
-			go srv.Serve(context.Background(), l)
-			return srv.Close
-		}},
-	}
-	for _, srv := range servers {
-		for _, client := range loopbackClients {
-			t.Run(srv.name+"/"+client.name, func(t *testing.T) {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				require.NoError(t, err)
-				defer srv.start(l)()
-				tr := client.new()
-				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				code, err := expectRequest(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String(), 100<<10)
-				require.NoError(t, err)
-				assert.Equal(t, http.StatusUnauthorized, code)
-			})
-		}
-	}
+	eachLoopbackPair(t, rejectUnread(), func(t *testing.T, ctx context.Context, c *http.Client, base string) {
+		code, err := expectRequest(ctx, c, base, 100<<10)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusUnauthorized, code)
+	})
 }

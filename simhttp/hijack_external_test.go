@@ -117,37 +117,11 @@ func TestHijackUpgradesConnection(t *testing.T) {
 // TestHijackUpgradesConnectionOnLoopback: the upgrade of
 // TestHijackUpgradesConnection between each server and each client.
 func TestHijackUpgradesConnectionOnLoopback(t *testing.T) {
-	servers := []struct {
-		name  string
-		start func(l net.Listener) (stop func() error)
-	}{
-		{"net/http server", func(l net.Listener) func() error {
-			srv := &http.Server{Handler: echoUpgrade()}
-			go srv.Serve(l)
-			return srv.Close
-		}},
-		{"simhttp server", func(l net.Listener) func() error {
-			srv := &simhttp.Server{Providers: providers.Real(), Handler: echoUpgrade()}
-			go srv.Serve(context.Background(), l)
-			return srv.Close
-		}},
-	}
-	for _, srv := range servers {
-		for _, client := range loopbackClients {
-			t.Run(srv.name+"/"+client.name, func(t *testing.T) {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				require.NoError(t, err)
-				defer srv.start(l)()
-				tr := client.new()
-				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				got, err := upgradeAndEcho(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String())
-				require.NoError(t, err)
-				assert.Equal(t, "echo: one\necho: two\n", got)
-			})
-		}
-	}
+	eachLoopbackPair(t, echoUpgrade(), func(t *testing.T, ctx context.Context, c *http.Client, base string) {
+		got, err := upgradeAndEcho(ctx, c, base)
+		require.NoError(t, err)
+		assert.Equal(t, "echo: one\necho: two\n", got)
+	})
 }
 
 // rawUpgrade sends the upgrade request and the first line of the new

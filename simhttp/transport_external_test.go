@@ -47,6 +47,42 @@ var loopbackClients = []struct {
 	{"simhttp client", func() http.RoundTripper { return &simhttp.Transport{Providers: providers.Real()} }},
 }
 
+// eachLoopbackPair runs check in a subtest for each of net/http's server
+// and simhttp's serving h on a loopback listener of its own, with each of
+// loopbackClients: the same check of the two servers and two clients
+// over real sockets, under a deadline of ten seconds.
+func eachLoopbackPair(t *testing.T, h http.Handler, check func(t *testing.T, ctx context.Context, c *http.Client, base string)) {
+	servers := []struct {
+		name  string
+		start func(l net.Listener) (stop func() error)
+	}{
+		{"net/http server", func(l net.Listener) func() error {
+			srv := &http.Server{Handler: h, ErrorLog: discardLog()}
+			go srv.Serve(l)
+			return srv.Close
+		}},
+		{"simhttp server", func(l net.Listener) func() error {
+			srv := &simhttp.Server{Providers: providers.Real(), Handler: h, ErrorLog: discardLog()}
+			go srv.Serve(context.Background(), l)
+			return srv.Close
+		}},
+	}
+	for _, srv := range servers {
+		for _, client := range loopbackClients {
+			t.Run(srv.name+"/"+client.name, func(t *testing.T) {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				require.NoError(t, err)
+				defer srv.start(l)()
+				tr := client.new()
+				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				check(t, ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String())
+			})
+		}
+	}
+}
+
 func TestRefusedDial(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		s.HostProviders("10.0.0.9") // a host with nothing listening
