@@ -62,20 +62,22 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // Close gives a cause of its own, matching [ErrClosed], and only to a
 // request's handler; the end of the transport's context gives
 // [context.Canceled]. A Send's handler, which no caller waits on, is not
-// cancelled by its connection's end. A caller that cancels its context before its
-// deadline does not tell the server. The handler's return is the reply; the tasks are reused, up
-// to 16 of them waiting for work per endpoint. (In a simulation h runs in
-// the connection's reader until it first blocks, and the reading then
-// moves to a new task: the same behaviour, one task switch fewer per
-// request.) A handler that panics breaks the promise: the
-// caller gets ErrBrokenPromise, and the panic and its stack are logged,
-// or, in a simulation, fail the seed.
+// cancelled by its connection's end. A caller that cancels its context
+// before its deadline does not tell the server. The handler's return is
+// the reply; the tasks are reused, up to 16 of them waiting for work per
+// endpoint. (In a simulation h runs in the connection's reader until it
+// first blocks, and the reading then moves to a new task: the same
+// behaviour, one task switch fewer per request.) A handler that panics
+// breaks the promise: the caller gets ErrBrokenPromise, and the panic and
+// its stack are logged, or, in a simulation, fail the seed.
+//
 // Serve fails with ErrTokenInUse when tok is served already, and with
 // ErrClosed on a closed transport. A transport that listens answers
 // ErrEndpointNotFound to requests for tokens it does not serve, except
-// that for [Config.ServeGrace] (a second by default) after NewTransport it holds those for
-// well-known tokens, and Serve hands them to h: serve the well-known
-// endpoints right after NewTransport, before anything that waits.
+// that for [Config.ServeGrace] (a second by default) after NewTransport
+// it holds those for well-known tokens, and Serve hands them to h: serve
+// the well-known endpoints right after NewTransport, before anything
+// that waits.
 func Serve[Req, Resp any](tr *Transport, tok Token, h Handler[Req, Resp]) (Endpoint[Req, Resp], error) {
 	if tr == nil {
 		return Endpoint[Req, Resp]{}, nilTransport("Serve")
