@@ -50,6 +50,11 @@ type Cluster struct {
 	finishing *finishing
 	// run is the Run under way, for ChaosContext; nil outside one.
 	run *chaosRun
+	// redraw, while attrition waits before its next attempt in a run an
+	// exploration branched, ends the wait so that it is drawn again
+	// (attritionWait); hooked is set once the world calls it at branches.
+	redraw func()
+	hooked bool
 }
 
 // exitedWhen tells when every process of a seed's cluster had exited of

@@ -353,7 +353,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 	s := c.s
 	r := s.w.Rand()
 	for {
-		if err := s.p.Time.Sleep(ctx, a.Interval.Draw(r)); err != nil {
+		if err := c.attritionWait(ctx, a); err != nil {
 			return
 		}
 		at := r.Draws() // before the draws of which unit and how

@@ -258,7 +258,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 	s := c.s
 	r := s.w.Rand()
 	for {
-		if err := s.p.Time.Sleep(ctx, a.Interval.Draw(r)); err != nil {
+		if err := c.attritionWait(ctx, a); err != nil {
 			return
 		}
 		at := r.Draws() // before the draws of which process and how
@@ -305,6 +305,39 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			c.start(p, p.boot)
 			return nil
 		}))
+	}
+}
+
+// attritionWait sleeps out the interval before attrition's next attempt,
+// drawn from the run's stream, and returns ctx's error if ctx ends first.
+// In a run an exploration branched, a branch point met while it waits
+// ends the wait, and the interval is drawn again from the branch's
+// source, from then: a child branched between two reboots can bring the
+// next one sooner or later, where it kept its root's time.
+func (c *Cluster) attritionWait(ctx context.Context, a chaos.Attrition) error {
+	s := c.s
+	r := s.w.Rand()
+	if !s.w.Branched() {
+		return s.p.Time.Sleep(ctx, a.Interval.Draw(r))
+	}
+	if !c.hooked {
+		c.hooked = true
+		s.w.OnBranch(func() {
+			if c.redraw != nil {
+				c.redraw()
+			}
+		})
+	}
+	for {
+		d := a.Interval.Draw(r) // a branch at this draw draws it from the branch's source
+		wait, cancel := s.w.WithCancel(ctx)
+		c.redraw = cancel
+		err := s.p.Time.Sleep(wait, d)
+		c.redraw = nil
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
 	}
 }
 

@@ -157,6 +157,10 @@ func (w *World) FaultStrikes(where string) {
 	}
 }
 
+// Branched reports whether the run has branch points (Config.Branches):
+// whether OnBranch's functions may be called.
+func (w *World) Branched() bool { return len(w.cfg.Branches) > 0 }
+
 // OnBranch makes fn run when the run's stream switches to a branch's
 // source (Config.Branches), before the draw at the branch point: a device
 // that drew ahead when something is to happen (the start of the next
