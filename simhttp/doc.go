@@ -86,6 +86,11 @@
 //     request's context (a task watches it while the exchange runs);
 //     errors as net/http gives them. [Transport.OpenBodies] names the
 //     responses whose body was left open.
+//   - The Transport's transparent gzip, as net/http's: a request with no
+//     Accept-Encoding of its own asks for gzip, and a gzip answer is
+//     decompressed as it is read (Response.Uncompressed), so a handler's
+//     compression middleware takes the path production takes;
+//     DisableCompression turns it off.
 //   - An idle connection is watched, as net/http's Transport watches it:
 //     a task per idle connection reads it, so a server that closes or
 //     resets it while it is idle (its IdleTimeout, a restart) takes it
@@ -114,12 +119,6 @@
 //   - http.Client's Timeout, which runs on the wall clock: bound a request
 //     with a context from p.Time.WithTimeout instead.
 //   - CONNECT, and proxies (the Transport's Proxy).
-//   - The Transport's transparent gzip: it sends no Accept-Encoding, so a
-//     handler's compression middleware takes its uncompressed path in a
-//     simulation, where net/http's client always asks for gzip. To test
-//     the compressed path, set Accept-Encoding: gzip on the request and
-//     decompress the answer yourself, as net/http's Transport leaves it
-//     to a caller that sets the header.
 //   - http.TimeoutHandler runs the handler on a goroutine of its own under
 //     a deadline on the wall clock: in a simulation the handler's first
 //     call into it fails the seed, naming TimeoutHandler, and a handler

@@ -2,6 +2,7 @@ package simhttp
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -51,6 +52,13 @@ type Transport struct {
 	ResponseHeaderTimeout time.Duration
 	// MaxResponseHeaderBytes bounds a response's header; zero means 10 MB.
 	MaxResponseHeaderBytes int64
+	// DisableCompression, if true, keeps the Transport from asking for a
+	// gzip answer. As net/http's, a request with no Accept-Encoding of
+	// its own (and no Range, and not a HEAD) goes out with
+	// "Accept-Encoding: gzip", and a gzip answer to it is decompressed as
+	// the Body is read, with its Content-Encoding and Content-Length
+	// removed and Response.Uncompressed set.
+	DisableCompression bool
 
 	mu   sync.Mutex // held only between calls that never block
 	idle map[string][]*persistConn
@@ -554,6 +562,20 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 		w = req.WithContext(ctx)
 		w.Close = true
 	}
+	// As net/http's: ask for gzip where the caller did not choose, on
+	// the request written, not the caller's.
+	addedGzip := !t.DisableCompression && req.Header.Get("Accept-Encoding") == "" &&
+		req.Header.Get("Range") == "" && req.Method != http.MethodHead
+	if addedGzip {
+		if w == req {
+			w = req.WithContext(ctx)
+		}
+		w.Header = req.Header.Clone()
+		if w.Header == nil {
+			w.Header = http.Header{}
+		}
+		w.Header.Set("Accept-Encoding", "gzip")
+	}
 	pc.conn.SetDeadline(time.Time{})
 	write := func() error {
 		err := w.Write(pc.bw)
@@ -679,8 +701,38 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 	t.open[b] = req.Method + " " + req.URL.String()
 	t.mu.Unlock()
 	resp.Body = b
+	if addedGzip && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		resp.Body = &gzipReader{body: b}
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+		resp.Uncompressed = true
+	}
 	return resp, nil
 }
+
+// gzipReader is the Body of a gzip answer the Transport asked for: it
+// decompresses body as it is read, the decompressor made at the first
+// Read, as net/http's is.
+type gzipReader struct {
+	body io.ReadCloser
+	zr   *gzip.Reader
+	err  error // the decompressor's error, once it failed to start
+}
+
+func (g *gzipReader) Read(p []byte) (int, error) {
+	if g.zr == nil {
+		if g.err == nil {
+			g.zr, g.err = gzip.NewReader(g.body)
+		}
+		if g.err != nil {
+			return 0, g.err
+		}
+	}
+	return g.zr.Read(p)
+}
+
+func (g *gzipReader) Close() error { return g.body.Close() }
 
 // bodyEOFSignal is a response's Body: it hands the connection back to the
 // pool when read to its end, and closes it when closed before.
