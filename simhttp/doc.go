@@ -86,6 +86,9 @@
 //     request's context (a task watches it while the exchange runs);
 //     errors as net/http gives them. [Transport.OpenBodies] names the
 //     responses whose body was left open.
+//   - http.ResponseController's EnableFullDuplex, as net/http's HTTP/1
+//     server: the handler reads the request's body on after it began to
+//     answer, for a bidirectional stream.
 //   - The Transport's transparent gzip, as net/http's: a request with no
 //     Accept-Encoding of its own asks for gzip, and a gzip answer is
 //     decompressed as it is read (Response.Uncompressed), so a handler's
@@ -135,12 +138,10 @@
 //     with a handler that copies it and calls Flush after each write.
 //   - Smaller differences of the handler's side:
 //     r.Context().Value(http.ServerContextKey) is the *Server, not an
-//     *http.Server; http.ResponseController's EnableFullDuplex returns
-//     an error that matches http.ErrNotSupported (net/http's returns nil);
-//     the ResponseWriter is not an io.ReaderFrom, so io.Copy into it
-//     copies through a buffer; response headers go out sorted by name,
-//     in another order than net/http's, which matters only to byte-exact
-//     comparisons.
+//     *http.Server; the ResponseWriter is not an io.ReaderFrom, so
+//     io.Copy into it copies through a buffer; response headers go out
+//     sorted by name, in another order than net/http's, which matters
+//     only to byte-exact comparisons.
 //   - A second Host header is not rejected (http.ReadRequest keeps the
 //     first), and header values are checked less strictly than net/http's.
 //   - The Transport does not wait for 100 Continue before sending a body.

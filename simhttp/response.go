@@ -36,6 +36,7 @@ type response struct {
 	expectFailed   bool
 	keepAlive10    bool
 	closeAfter     bool
+	fullDuplex     bool // EnableFullDuplex: the handler reads the body on after the header
 	handlerDone    bool
 	werr           error // the first failed write to the connection
 }
@@ -188,6 +189,15 @@ func (w *response) FlushError() error {
 	return nil
 }
 
+// EnableFullDuplex lets the handler read the request's body after it has
+// begun to answer, for http.ResponseController, as net/http's HTTP/1
+// server does: the server no longer reads what is left of the body when
+// it sends the header.
+func (w *response) EnableFullDuplex() error {
+	w.fullDuplex = true
+	return nil
+}
+
 // SetReadDeadline sets the connection's read deadline, for
 // http.ResponseController; t is on the Providers' clock.
 func (w *response) SetReadDeadline(t time.Time) error { return w.c.rwc.SetReadDeadline(t) }
@@ -257,7 +267,9 @@ func (w *response) sendHeader() {
 	}
 	// Read what the handler left of the request body, a bounded amount,
 	// so that the connection can carry the next request.
-	if !w.body.sawEOF && w.req.ContentLength != 0 && !w.closeAfter {
+	// A full-duplex handler reads the body on after the header: it is
+	// left for it.
+	if !w.body.sawEOF && w.req.ContentLength != 0 && !w.closeAfter && !w.fullDuplex {
 		if !w.body.discard(maxPostHandlerReadBytes) {
 			w.closeAfter = true
 		}
