@@ -349,7 +349,7 @@ func (tl *timelineRun) begin(w *sim.World) {
 // a discovery there too (sinceFault). What it strikes and when go into
 // the mark's line, so that a reader can tell the cause from a bystander.
 func (tl *timelineRun) faultBegun(f sim.Fault) {
-	tl.lastFault = &faultFound{kind: f.Kind, at: f.At, on: f.On, to: f.To, when: tl.w.Now()}
+	tl.lastFault = &faultFound{Fault: f, when: tl.w.Now()}
 }
 
 // faultStrikes notes what the fault begun last strikes, drawn after it
@@ -374,7 +374,7 @@ func (tl *timelineRun) sinceFault(p tally.Progress) {
 	}
 	found := *f
 	found.then = p
-	tl.found = append(tl.found, iexplore.Discovery{Sig: faultSig(f.kind, p.Sig), At: f.at, What: &found})
+	tl.found = append(tl.found, iexplore.Discovery{Sig: faultSig(f.Kind, p.Sig), At: f.At, What: &found})
 }
 
 // faultSig is the coverage map's key of progress sig made after a fault
@@ -383,17 +383,16 @@ func faultSig(kind string, sig uint64) uint64 {
 	return seedAt(baseSeedFor("fault "+kind)^sig, 1) // the name's FNV hash
 }
 
-// faultFound is a fault begun, as a mark's report names it: its kind,
-// the draw count as it began, what it struck and when, and the progress
-// made after it that makes it a discovery.
+// faultFound is a fault begun, as a mark's report names it: the fault as
+// the device told it (its kind, the draw count as it began, what it
+// struck), the sides of a partition ("{a} | {b c}", drawn after it
+// began), when it began, and the progress made after it that makes it a
+// discovery.
 type faultFound struct {
-	kind string
-	at   uint64
-	// on is the host, disk or process struck, to the far end of a
-	// link's, and strikes the sides of a partition ("{a} | {b c}").
-	on, to, strikes string
-	when            time.Duration // the simulated time it began
-	then            tally.Progress
+	sim.Fault
+	strikes string
+	when    time.Duration // the simulated time it began
+	then    tally.Progress
 }
 
 func (f *faultFound) String() string {
@@ -405,17 +404,17 @@ func (f *faultFound) String() string {
 // 10.0.0.2" or "pause of srv-0".
 func (f *faultFound) fault() string {
 	if w := f.target(); w != "" {
-		return f.kind + " " + w
+		return f.Kind + " " + w
 	}
-	return f.kind
+	return f.Kind
 }
 
 // target is what the fault struck, as fault words it, or "".
 func (f *faultFound) target() string {
 	switch t := f.struck(); {
-	case t == "" || f.strikes != "" || f.to != "":
+	case t == "" || f.strikes != "" || f.To != "":
 		return t
-	case strings.HasPrefix(f.kind, "disk ") || f.kind == "sync failure":
+	case strings.HasPrefix(f.Kind, "disk ") || f.Kind == "sync failure":
 		return "on " + t
 	default:
 		return "of " + t
@@ -428,10 +427,10 @@ func (f *faultFound) struck() string {
 	switch {
 	case f.strikes != "":
 		return f.strikes
-	case f.to != "":
-		return f.on + " -> " + f.to
+	case f.To != "":
+		return f.On + " -> " + f.To
 	}
-	return f.on
+	return f.On
 }
 
 // ended records the draws of the timeline run in w.
@@ -858,7 +857,7 @@ func (e *exploration) json(names *tally.FuncNames) *jsonExploration {
 		}
 		for _, f := range faultsFollowed(m) {
 			ns := int64(f.when)
-			jf := jsonFollowed{Kind: "Fault", Message: f.kind, Progress: "begun before " + f.then.String(), Target: f.struck(), BegunNS: &ns}
+			jf := jsonFollowed{Kind: "Fault", Message: f.Kind, Progress: "begun before " + f.then.String(), Target: f.struck(), BegunNS: &ns}
 			jm.Follows = append(jm.Follows, jf)
 		}
 		j.PerMark = append(j.PerMark, jm)

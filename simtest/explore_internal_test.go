@@ -16,6 +16,7 @@ import (
 	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/explore"
 	iexplore "github.com/moonpool-go/moonpool/internal/explore"
+	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
 func TestSimrecipeReplaysOneTimeline(t *testing.T) {
@@ -262,12 +263,12 @@ func TestAFaultMarkNamesWhatTheFaultStruck(t *testing.T) {
 		f    faultFound
 		want string
 	}{
-		{faultFound{kind: "clog", on: "10.0.0.1", to: "10.0.0.3"}, "clog 10.0.0.1 -> 10.0.0.3"},
-		{faultFound{kind: "partition", strikes: "{10.0.0.1} | {10.0.0.2 10.0.0.3}"}, "partition {10.0.0.1} | {10.0.0.2 10.0.0.3}"},
-		{faultFound{kind: "disk stall", on: "10.0.0.2"}, "disk stall on 10.0.0.2"},
-		{faultFound{kind: "sync failure", on: "10.0.0.2"}, "sync failure on 10.0.0.2"},
-		{faultFound{kind: "pause", on: "srv-0"}, "pause of srv-0"},
-		{faultFound{kind: "crash"}, "crash"},
+		{faultFound{Fault: sim.Fault{Kind: "clog", On: "10.0.0.1", To: "10.0.0.3"}}, "clog 10.0.0.1 -> 10.0.0.3"},
+		{faultFound{Fault: sim.Fault{Kind: "partition"}, strikes: "{10.0.0.1} | {10.0.0.2 10.0.0.3}"}, "partition {10.0.0.1} | {10.0.0.2 10.0.0.3}"},
+		{faultFound{Fault: sim.Fault{Kind: "disk stall", On: "10.0.0.2"}}, "disk stall on 10.0.0.2"},
+		{faultFound{Fault: sim.Fault{Kind: "sync failure", On: "10.0.0.2"}}, "sync failure on 10.0.0.2"},
+		{faultFound{Fault: sim.Fault{Kind: "pause", On: "srv-0"}}, "pause of srv-0"},
+		{faultFound{Fault: sim.Fault{Kind: "crash"}}, "crash"},
 	} {
 		assert.Equal(t, c.want, c.f.fault())
 	}
