@@ -2,7 +2,6 @@ package simtest
 
 import (
 	"context"
-	"reflect"
 	"slices"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
@@ -75,7 +74,7 @@ type chaosEnd struct {
 
 // context returns ChaosContext(ctx) for the run r of world w.
 func (r *chaosRun) context(w *sim.World, ctx context.Context) context.Context {
-	if r.last.ctx != nil && sameContext(r.last.parent, ctx) {
+	if r.last.ctx != nil && sim.SameContext(r.last.parent, ctx) {
 		return r.last.ctx // a loop that asks at each turn makes one
 	}
 	c, cancel := w.WithCancel(ctx)
@@ -100,12 +99,4 @@ func (r *chaosRun) end() {
 		e.cancel()
 	}
 	r.ends = nil
-}
-
-// sameContext reports whether a and b are one context. It compares
-// pointers only: == on two values of a type that cannot be compared
-// panics.
-func sameContext(a, b context.Context) bool {
-	t := reflect.TypeOf(a)
-	return t != nil && t.Kind() == reflect.Pointer && t == reflect.TypeOf(b) && a == b
 }

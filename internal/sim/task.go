@@ -599,6 +599,12 @@ func (t *task) fireOnPark() {
 // blocks: the park it runs in would never be woken.
 const errParkInOnPark = "sim: an OnPark function parked (it slept, waited or yielded); it runs inside a park and must not block: start a task for work that waits"
 
+// SameContext is sameCtx, for a caller outside the package that asks
+// whether two contexts are one without the panic == gives on a value of
+// a type that cannot be compared: a false answer for one context of a
+// value type boxed twice sends it down its general path, as here.
+func SameContext(a, b context.Context) bool { return sameCtx(a, b) }
+
 // sameCtx reports whether a and b hold the same dynamic type and the
 // same data word, which makes them the same context. It is a == without
 // the call to the runtime that comparing interfaces makes; a context of a
