@@ -68,9 +68,10 @@ const (
 //     has returned, and every injector that holds the phase
 //     ([Injector.Hold]); with neither, for Phases.Chaos;
 //  3. quiesce: the contexts of [ChaosContext] end; faults heal and chaos
-//     stops; injectors' contexts end and they are waited for (one still running is cut short, which the
-//     timeline and the summary tell); reboots under way complete;
-//     Runs still going finish in quiet, within Phases.Finish;
+//     stops; injectors' contexts end and they are waited for (one still
+//     running is cut short, which the timeline and the summary tell);
+//     reboots under way complete; Runs still going finish in quiet,
+//     within Phases.Finish;
 //  4. settle for Phases.Settle, then check: each workload's Check, in
 //     order.
 //

@@ -169,7 +169,7 @@ func (w *World) Branched() bool { return len(w.cfg.Branches) > 0 }
 // can change it. fn must not draw. A run with no branches never calls
 // it; every function given is called, in the order given.
 func (w *World) OnBranch(fn func()) {
-	if len(w.cfg.Branches) == 0 {
+	if !w.Branched() {
 		return
 	}
 	w.onBranch = append(w.onBranch, fn)
