@@ -83,14 +83,14 @@ func (th *timeoutHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(tw.code)
 		w.Write(tw.wbuf.Bytes())
-	case ctx.Err() == context.DeadlineExceeded:
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, th.errorBody())
-		tw.err = http.ErrHandlerTimeout
 	default:
-		// The request's own context ended (its client went away).
+		// The time is up, or the request's own context ended (its
+		// client went away): h's writes fail from now on.
+		tw.checkTimeLocked()
 		w.WriteHeader(http.StatusServiceUnavailable)
-		tw.err = ctx.Err()
+		if tw.err == http.ErrHandlerTimeout {
+			io.WriteString(w, th.errorBody())
+		}
 	}
 }
 
