@@ -206,19 +206,11 @@ func (c *checker) addTestBody(body *ast.BlockStmt) {
 
 // onceDo reports whether fn is sync.Once's Do.
 func onceDo(fn *types.Func) bool {
-	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "sync" || fn.Name() != "Do" {
+	if fn == nil || fn.Name() != "Do" {
 		return false
 	}
 	recv := fn.Signature().Recv()
-	if recv == nil {
-		return false
-	}
-	t := recv.Type()
-	if p, ok := t.(*types.Pointer); ok {
-		t = p.Elem()
-	}
-	named, ok := t.(*types.Named)
-	return ok && named.Obj().Name() == "Once"
+	return recv != nil && isNamed(recv.Type(), "sync", "Once")
 }
 
 // namedGoLits marks in sub the function literals of body that a bubble
