@@ -80,11 +80,18 @@ func (r *Request[Req, Resp]) Caller() Caller { return r.p.c.caller }
 // gone, whose answers could reach no one. A Send's request, which no
 // caller waits on, ends only as the transport closes. The caller's
 // deadline is not in it: a stream's requests do not carry one.
-func (r *Request[Req, Resp]) Context() context.Context {
-	if r.p.tok.IsZero() {
-		return r.p.c.callerCtx
+func (r *Request[Req, Resp]) Context() context.Context { return r.p.handlerCtx() }
+
+// handlerCtx is the context the handler of p's request runs in, made
+// once by its connection (knowCaller), which carries its caller: a
+// request's ends as its connection does, when no reply could reach the
+// caller any more; a Send's, which no caller waits on, only as the
+// transport closes.
+func (p *promise) handlerCtx() context.Context {
+	if p.tok.IsZero() {
+		return p.c.callerCtx
 	}
-	return r.p.c.handlerCtx
+	return p.c.handlerCtx
 }
 
 // knowCaller notes who is at the other end of c, its handshake done,

@@ -364,15 +364,7 @@ func (s *server[Req, Resp]) reportPanic(ctx context.Context, pr *promise, r any,
 // handle runs the handler on w's request and answers w's promise.
 func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	pr := &w.pr
-	// The handler's context is one its connection made once, which
-	// carries its caller (CallerOf): none is made per request. A
-	// request's ends as its connection does, when no reply could reach
-	// the caller any more; a Send's, which no caller waits on, only as
-	// the transport closes.
-	hctx := pr.c.handlerCtx
-	if pr.tok.IsZero() {
-		hctx = pr.c.callerCtx
-	}
+	hctx := pr.handlerCtx() // none is made per request
 	if !w.deadline.IsZero() && !w.deadline.After(s.t.p.Time.Now()) || hctx.Err() != nil {
 		// The caller's deadline has passed, or its connection ended
 		// before the handler could start: it waits no more here, and a
