@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // An Error is what [Check] returns for a history that is not
@@ -76,7 +78,7 @@ const machineWords = "this outcome depends on the machine's speed, so a replay o
 
 func (e *Error) Error() string {
 	if e.unknown {
-		what := count(e.ops, "operation") + " by " + count(e.clients, "client")
+		what := plural.Count(e.ops, "operation") + " by " + plural.Count(e.clients, "client")
 		if e.timedOut {
 			also := ""
 			if len(e.cut) > 0 {
@@ -92,7 +94,7 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("the check of the history of %s did not finish: %s, so whether the history is linearizable is unknown: raise MaxSteps, or split the model's state with Model.Partition",
 			what, strings.Join(e.cut, "; "))
 	}
-	return fmt.Sprintf("the history of %s by %s is not linearizable: %s%s", count(e.ops, "operation"), count(e.clients, "client"), e.first, e.detail.String())
+	return fmt.Sprintf("the history of %s by %s is not linearizable: %s%s", plural.Count(e.ops, "operation"), plural.Count(e.clients, "client"), e.first, e.detail.String())
 }
 
 // Unwrap returns context.DeadlineExceeded for a check whose Timeout left
@@ -203,7 +205,7 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			case !onePart:
 				what = "the search of " + partNames(stepCut) + " took more than its"
 			}
-			e.cut = append(e.cut, fmt.Sprintf("%s %s (MaxSteps)", what, count(e.maxSteps, "step")))
+			e.cut = append(e.cut, fmt.Sprintf("%s %s (MaxSteps)", what, plural.Count(e.maxSteps, "step")))
 		}
 		return
 	}
@@ -277,7 +279,7 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			search = "the search of each"
 		}
 		fmt.Fprintf(&e.detail, "\n  %s unchecked: %s took more than its %s (MaxSteps), so whether %s linearizable is unknown",
-			wentUnchecked(stepCut), search, count(e.maxSteps, "step"), itOrThey(stepCut))
+			wentUnchecked(stepCut), search, plural.Count(e.maxSteps, "step"), itOrThey(stepCut))
 	}
 	if len(timeCut) > 0 {
 		fmt.Fprintf(&e.detail, "\n  %s unchecked: the check's timeout of %v cut the search, so whether %s linearizable is unknown; which parts it cuts depends on the machine's speed, so a replay or -simcheck may differ; MaxSteps bounds the search the same way on every machine",
@@ -351,12 +353,4 @@ func seconds(ns int64) string {
 		return "?"
 	}
 	return fmt.Sprintf("%.3fs", float64(ns)/1e9)
-}
-
-// count gives n things.
-func count(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
@@ -32,7 +33,7 @@ func assertionTable(rows []tally.Row, note string, stale []string) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "  assertions: %d, %d failed, %s", len(rows), failed, plural(gaps, "gap"))
+	fmt.Fprintf(&b, "  assertions: %d, %d failed, %s", len(rows), failed, plural.Count(gaps, "gap"))
 	if len(stale) > 0 {
 		// Their unreached assertions were not read: a count of none
 		// there would read as all covered.

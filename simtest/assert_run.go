@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
 	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
@@ -513,11 +514,11 @@ func gapReport(gaps []tally.Row, ran ranRuns, failing bool) string {
 	if len(gaps) > 1 {
 		what = "assertions that the Run's %s did not exercise as they should"
 	}
-	what = fmt.Sprintf(what, plural(ran.n, ran.unit))
+	what = fmt.Sprintf(what, plural.Count(ran.n, ran.unit))
 	if failing {
-		fmt.Fprintf(&b, "simtest: the test fails for %s, %s:", plural(len(gaps), "coverage gap"), what)
+		fmt.Fprintf(&b, "simtest: the test fails for %s, %s:", plural.Count(len(gaps), "coverage gap"), what)
 	} else {
-		fmt.Fprintf(&b, "simtest: %s (warnings), %s:", plural(len(gaps), "coverage gap"), what)
+		fmt.Fprintf(&b, "simtest: %s (warnings), %s:", plural.Count(len(gaps), "coverage gap"), what)
 	}
 	for _, g := range gaps {
 		fmt.Fprintf(&b, "\n    %v %s (%v): %s", g.Kind, messageOf(g), g.Site, gapWhy(g, ran))
@@ -565,11 +566,11 @@ func reachedIn(g tally.Row, ran ranRuns, calls bool) string {
 		if times != "" {
 			times = "," + times
 		}
-		return fmt.Sprintf("the %d of %s that reached it%s", g.Seeds, plural(ran.n, ran.unit), times)
+		return fmt.Sprintf("the %d of %s that reached it%s", g.Seeds, plural.Count(ran.n, ran.unit), times)
 	case g.Seeds == 1:
 		return fmt.Sprintf("the 1 %s, which reached it%s", ran.unit, times)
 	}
-	return fmt.Sprintf("all %s, which reached it%s", plural(g.Seeds, ran.unit), times)
+	return fmt.Sprintf("all %s, which reached it%s", plural.Count(g.Seeds, ran.unit), times)
 }
 
 func messageOf(r tally.Row) string {

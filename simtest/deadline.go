@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
@@ -83,10 +84,10 @@ const reportTime = 250 * time.Millisecond
 func timeoutError(ran int, window time.Duration, explored bool) string {
 	if explored {
 		return fmt.Sprintf("simtest: the exploration stopped after %s, before go test's -timeout ends the test binary, %v after this Run started, to report what its timelines found: "+
-			"raise -timeout, or give it a smaller budget of timelines (-simtimelines)", plural(ran, "timeline"), window.Round(100*time.Millisecond))
+			"raise -timeout, or give it a smaller budget of timelines (-simtimelines)", plural.Count(ran, "timeline"), window.Round(100*time.Millisecond))
 	}
 	return fmt.Sprintf("simtest: the Run stopped after %s, before go test's -timeout ends the test binary, %v after this Run started, to report what its seeds found: "+
-		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits", plural(ran, "seed"), window.Round(100*time.Millisecond))
+		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits", plural.Count(ran, "seed"), window.Round(100*time.Millisecond))
 }
 
 // stopBy is when a seed still running is stopped (sim.Config.StopBy): a

@@ -13,6 +13,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/explore"
 	iexplore "github.com/moonpool-go/moonpool/internal/explore"
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/rng"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
@@ -207,7 +208,7 @@ func (r *runner) staleKept(kept []explore.Recipe, out []iexplore.Outcome) {
 			continue
 		}
 		r.t.Errorf("simtest: the kept timeline %s branches at draw %d (counting from 0), but its run made only %s: the test changed since it was kept, and it no longer replays the failure it was kept for; delete %s",
-			rec, last, plural(int(o.Draws), "draw"), filepath.Join(keepPath(r.t.Name()), recipeFile(rec)))
+			rec, last, plural.Count(int(o.Draws), "draw"), filepath.Join(keepPath(r.t.Name()), recipeFile(rec)))
 	}
 }
 
@@ -490,7 +491,7 @@ func (e *exploration) fits() error {
 		return nil
 	}
 	if last, past := pastRun(e.current, e.replay.draws); past {
-		return fmt.Errorf("simtest: -simrecipe=%s branches at draw %d (counting from 0), but the run made only %s; the recipe is not of this test (or the test changed since it was printed)", e.current, last, plural(int(e.replay.draws), "draw"))
+		return fmt.Errorf("simtest: -simrecipe=%s branches at draw %d (counting from 0), but the run made only %s; the recipe is not of this test (or the test changed since it was printed)", e.current, last, plural.Count(int(e.replay.draws), "draw"))
 	}
 	return nil
 }
@@ -548,8 +549,8 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 		kept = fmt.Sprintf("%d kept from earlier failures, ", e.kept)
 	}
 	fmt.Fprintf(&b, "simtest: explored %s (%s%s, %d branched at %s), %s covered, depth %d",
-		plural(e.timelines(), "timeline"), kept, plural(rp.Roots, "root seed"), rp.Timelines-rp.Roots,
-		plural(rp.Marks, "mark"), pluralWord(rp.Covered, "1 discovery", fmt.Sprintf("%d discoveries", rp.Covered)), rp.MaxDepth)
+		plural.Count(e.timelines(), "timeline"), kept, plural.Count(rp.Roots, "root seed"), rp.Timelines-rp.Roots,
+		plural.Count(rp.Marks, "mark"), pluralWord(rp.Covered, "1 discovery", fmt.Sprintf("%d discoveries", rp.Covered)), rp.MaxDepth)
 	if e.keptStopped != "" {
 		fmt.Fprintf(&b, "; a kept timeline %s, so the exploration did not start: timeline %d, recipe %s", e.keptStopped, e.kept, e.current)
 		return b.String()
@@ -557,10 +558,10 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 	if at := e.grewAt(); at > 0 {
 		fmt.Fprintf(&b, "; coverage last grew at timeline %d", at)
 		if quiet := e.timelines() - at; quiet > 0 {
-			roots := plural(rp.QuietRoots, "root seed")
+			roots := plural.Count(rp.QuietRoots, "root seed")
 			switch {
 			case e.saturated():
-				fmt.Fprintf(&b, " (saturated: nothing new in the %s after, %s among them", plural(quiet, "timeline"), roots)
+				fmt.Fprintf(&b, " (saturated: nothing new in the %s after, %s among them", plural.Count(quiet, "timeline"), roots)
 				// Say what the marks cost: when one of their children
 				// failed, it is the last of them, and the count is what
 				// the branching cost before it led to the bug, the case
@@ -568,15 +569,15 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 				switch children := quiet - rp.QuietRoots; {
 				case children <= 0:
 				case rp.Failed && rp.FailedFrom > 0:
-					fmt.Fprintf(&b, "; the other %d were children of marks, the last of them the one that failed, where plain seeds would have run %s more", children, plural(children, "root seed"))
+					fmt.Fprintf(&b, "; the other %d were children of marks, the last of them the one that failed, where plain seeds would have run %s more", children, plural.Count(children, "root seed"))
 				default:
-					fmt.Fprintf(&b, "; the other %d were children of marks that found nothing, where plain seeds would have run %s more", children, plural(children, "root seed"))
+					fmt.Fprintf(&b, "; the other %d were children of marks that found nothing, where plain seeds would have run %s more", children, plural.Count(children, "root seed"))
 				}
 				b.WriteString(")")
 			case rp.QuietRoots == 0:
-				fmt.Fprintf(&b, " (nothing new in the %s after, and no root seed among them: not saturated)", plural(quiet, "timeline"))
+				fmt.Fprintf(&b, " (nothing new in the %s after, and no root seed among them: not saturated)", plural.Count(quiet, "timeline"))
 			default:
-				fmt.Fprintf(&b, " (nothing new in the %s after, but only %s among them: not saturated)", plural(quiet, "timeline"), roots)
+				fmt.Fprintf(&b, " (nothing new in the %s after, but only %s among them: not saturated)", plural.Count(quiet, "timeline"), roots)
 			}
 		}
 	}
@@ -588,9 +589,9 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 	case rp.Failed:
 		fmt.Fprintf(&b, "; timeline %d failed, a child of mark %d at depth %d: recipe %s", e.kept+rp.FoundAfter, rp.FailedFrom, rp.Failure.Depth(), rp.Failure)
 	case rp.Exhausted:
-		fmt.Fprintf(&b, "; the budget of %s is spent", plural(e.cfg.Timelines, "timeline"))
+		fmt.Fprintf(&b, "; the budget of %s is spent", plural.Count(e.cfg.Timelines, "timeline"))
 	default:
-		fmt.Fprintf(&b, "; %d of the budget of %s left", e.cfg.Timelines-rp.Timelines, plural(e.cfg.Timelines, "timeline"))
+		fmt.Fprintf(&b, "; %d of the budget of %s left", e.cfg.Timelines-rp.Timelines, plural.Count(e.cfg.Timelines, "timeline"))
 	}
 	if rp.Drawn > 0 {
 		fmt.Fprintf(&b, "; %s of draws re-ran prefixes", percent(int(rp.Replayed), int(rp.Drawn), 0))
@@ -610,7 +611,7 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 			if rp.Cuts > marks {
 				fmt.Fprintf(&b, " %d times", rp.Cuts)
 			}
-			fmt.Fprintf(&b, ", %s", plural(rp.Revived, "revival"))
+			fmt.Fprintf(&b, ", %s", plural.Count(rp.Revived, "revival"))
 		}
 		if !verbose {
 			b.WriteString("; " + everyMark)
@@ -623,7 +624,7 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 				from = fmt.Sprintf("root seed %d", m.Parent.Seed)
 			}
 			fmt.Fprintf(&b, "\n    mark %d: depth %d, at draw %d of %s: %s, %s",
-				i+1, m.Depth, m.At, from, plural(m.Timelines, "timeline"),
+				i+1, m.Depth, m.At, from, plural.Count(m.Timelines, "timeline"),
 				pluralWord(m.Found, "1 discovery", fmt.Sprintf("%d discoveries", m.Found)))
 			if m.Cuts > 0 {
 				fmt.Fprintf(&b, ", cut %s", pluralWord(m.Cuts, "once", fmt.Sprintf("%d times", m.Cuts)))
@@ -713,7 +714,7 @@ func (e *exploration) tableNote() string {
 		return ""
 	}
 	return fmt.Sprintf("(explored: SEEDS and \"true in\" count the %s, %d of them branches that re-ran the start of the timeline they branched from; a step's count does not say how rare it is among plain seeds)",
-		plural(e.timelines(), "timeline"), e.rep.Timelines-e.rep.Roots)
+		plural.Count(e.timelines(), "timeline"), e.rep.Timelines-e.rep.Roots)
 }
 
 // timelines is how many timelines ran: the kept ones, then the

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/moonpool-go/moonpool/explore"
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // A failing branched timeline is kept beside the kept seeds, in a file
@@ -138,7 +139,7 @@ func (r *runner) keptTimelines() []explore.Recipe {
 	}
 	out = append(out, recipes...)
 	if len(out) > 0 {
-		r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural(len(out), "timeline"), keepPath(r.t.Name()))
+		r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural.Count(len(out), "timeline"), keepPath(r.t.Name()))
 	}
 	return out
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // RunFor runs seeds until d of wall time is spent, as the -simfor flag
@@ -130,16 +132,16 @@ func (r *runner) iterationLine() string {
 	switch {
 	case r.stoppedBy == stoppedByWall:
 		s = fmt.Sprintf("\n    wall time of %v spent (-simfor): %s ran; how many depends on the machine, each seed's trace and replay line do not",
-			r.cfg.runFor, plural(r.rep.seeds, "seed"))
+			r.cfg.runFor, plural.Count(r.rep.seeds, "seed"))
 		s += overshot(r.cfg.runFor, it.spent)
 	case r.cfg.runFor > 0:
-		s = fmt.Sprintf("\n    %s ran within the wall time of %v (-simfor)", plural(r.rep.seeds, "seed"), r.cfg.runFor)
+		s = fmt.Sprintf("\n    %s ran within the wall time of %v (-simfor)", plural.Count(r.rep.seeds, "seed"), r.cfg.runFor)
 	}
 	if it.covered != nil {
 		what := pluralWord(len(it.covered), "1 thing", fmt.Sprintf("%d things", len(it.covered)))
 		if r.stoppedBy == stoppedByPlateau {
 			s += fmt.Sprintf("\n    coverage stopped growing (-simplateau=%d): %s reached nothing new; it last grew at seed %d of %d, to %s reached",
-				r.cfg.plateau, plural(r.cfg.plateau, "seed"), it.grew, r.rep.seeds, what)
+				r.cfg.plateau, plural.Count(r.cfg.plateau, "seed"), it.grew, r.rep.seeds, what)
 		} else {
 			s += fmt.Sprintf("\n    coverage still growing (-simplateau=%d): it last grew at seed %d of %d, to %s reached",
 				r.cfg.plateau, it.grew, r.rep.seeds, what)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
@@ -381,7 +382,7 @@ func (r *runner) withKept(seeds iter.Seq[uint64]) iter.Seq[uint64] {
 		return rest
 	}
 	r.kept = kept
-	r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural(len(kept), "seed"), keepPath(r.t.Name()))
+	r.t.Logf("simtest: running %s kept from earlier failures first (%s)", plural.Count(len(kept), "seed"), keepPath(r.t.Name()))
 	return func(yield func(uint64) bool) {
 		r.t.Helper()
 		for _, seed := range kept {

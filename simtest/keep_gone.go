@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // goneKeptTold makes the first Run of the process that reads its kept
@@ -92,7 +94,7 @@ func goneKept(base, self string) string {
 		name := unescapeName(d)
 		lines = append(lines, fmt.Sprintf("simtest: %s keeps %s (%s) of %s, a test this package no longer has (its _test.go files have no function %s), so %s never %s: "+
 			"if the test was renamed, rename the directory to its new name; if it was deleted, or the bugs are fixed, delete the directory",
-			filepath.Join(dir, d), plural(len(files), "file"), listed, name, name,
+			filepath.Join(dir, d), plural.Count(len(files), "file"), listed, name, name,
 			pluralWord(len(files), "it", "they"), pluralWord(len(files), "runs", "run")))
 	}
 	return strings.Join(lines, "\n")

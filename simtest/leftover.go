@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
@@ -185,5 +186,5 @@ func leftoverNote(pools []*sim.Workers, allowed []string, hit map[string]bool, w
 		"stop each when its %s ends (give it s.Context(), or the context of the task that starts it), or start the work with p.Task.Go; "+
 		"a library that starts its own, a cache's janitor or a ticker, runs in a program (docs/production.md), "+
 		"or, when the test cannot change it, simtest.AllowWallClock(%q) lets it run on",
-		least, plural(n, "goroutine"), w, pluralWord(n, "runs", "run"), w.after(), w, w, startedAs, in, w, startedAs), true
+		least, plural.Count(n, "goroutine"), w, pluralWord(n, "runs", "run"), w.after(), w, w, startedAs, in, w, startedAs), true
 }

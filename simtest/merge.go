@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
@@ -337,7 +338,7 @@ func cutTest(name string, cut []CutFile) SweepTest {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "=== %s: no results file of it ended, %s cut off\n", name, plural(len(cut), "file"))
+	fmt.Fprintf(&b, "=== %s: no results file of it ended, %s cut off\n", name, plural.Count(len(cut), "file"))
 	if len(t.Missing) > 0 {
 		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
 	}
@@ -362,7 +363,7 @@ func cutLines(cut []CutFile) string {
 			where = fmt.Sprintf("ends after line %d, before its summary line", c.Line)
 		}
 		fmt.Fprintf(&b, "simtest: %s was cut off: %s %s, as a Run killed before it ends leaves it (out of memory, a cancelled job, the job's time limit), or a version before summary lines; "+
-			"its %s are not counted here: run the shard again, with a go test -timeout under the job's limit\n", which, c.Path, where, plural(c.Seeds, "complete seed"))
+			"its %s are not counted here: run the shard again, with a go test -timeout under the job's limit\n", which, c.Path, where, plural.Count(c.Seeds, "complete seed"))
 		if len(c.Failing) == 0 {
 			continue
 		}
@@ -652,7 +653,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 		fmt.Fprintf(&b, " (%s)", t.Package)
 	}
 	fmt.Fprintf(&b, ": %s of %d merged, base seed %d; the shards' wall time added up is %v%s\n",
-		plural(t.Files, "results file"), t.Shards, t.BaseSeed, roundWall(t.Wall), shardWorkers(files))
+		plural.Count(t.Files, "results file"), t.Shards, t.BaseSeed, roundWall(t.Wall), shardWorkers(files))
 	stopped := make(map[string]int)
 	given := make(map[int]string) // what each shard stopped at its -timeout ran
 	for _, f := range files {
@@ -685,7 +686,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 		if n == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "simtest: %d of %s ended at their %s (%s): the seeds are those they reached", n, plural(t.Files, "shard"), end.why, end.flag)
+		fmt.Fprintf(&b, "simtest: %d of %s ended at their %s (%s): the seeds are those they reached", n, plural.Count(t.Files, "shard"), end.why, end.flag)
 		if end.why == stoppedByTimeout {
 			// A budget chosen ends a shard where it should; a -timeout
 			// ends it short of the seeds it was given.

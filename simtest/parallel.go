@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
@@ -95,7 +96,7 @@ func (r *runner) overCores(cores int) string {
 	return fmt.Sprintf("simtest: this Run runs %d seeds at once, and the process has %s (runtime.GOMAXPROCS(0)): "+
 		"each worker holds a seed's world in memory, so memory grows with the workers, and the workers past the cores take turns on them, "+
 		"which costs CPU in switching and garbage collection and gains no speed; give at most %d (%s)",
-		n, plural(cores, "core"), cores, give)
+		n, plural.Count(cores, "core"), cores, give)
 }
 
 // parallel reports whether the Run runs its seeds on more than one

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simnet"
 )
@@ -327,7 +328,7 @@ func (r *report) summary() string {
 		fmt.Fprintf(&b, "simtest: %d of %d seeds run (a Run stops at its first failing seed; -simall or simtest.KeepGoing runs them all)%s, %d passed, %d failed",
 			r.seeds, r.planned, r.keptLine(), r.passed, r.failed)
 	} else {
-		fmt.Fprintf(&b, "simtest: %s%s, %d passed, %d failed", plural(r.seeds, "seed"), r.keptLine(), r.passed, r.failed)
+		fmt.Fprintf(&b, "simtest: %s%s, %d passed, %d failed", plural.Count(r.seeds, "seed"), r.keptLine(), r.passed, r.failed)
 	}
 	if r.skipped > 0 {
 		// A seed's Skip reads as a seed left out; it is the test's.
@@ -340,7 +341,7 @@ func (r *report) summary() string {
 		if r.failed == 0 {
 			conj = "but"
 		}
-		fmt.Fprintf(&b, ", %s %s %s the test", conj, plural(r.gapsFail, "coverage gap"), verb)
+		fmt.Fprintf(&b, ", %s %s %s the test", conj, plural.Count(r.gapsFail, "coverage gap"), verb)
 	}
 	if r.wallFail {
 		conj := "and"
@@ -380,7 +381,7 @@ func (r *report) summary() string {
 			every = "-simv lists every seed"
 		}
 		if more := r.seeds - len(r.first) - len(r.last); more > 0 {
-			fmt.Fprintf(&b, "\n    ... %s more; %s", plural(more, "seed"), r.everySeed(every))
+			fmt.Fprintf(&b, "\n    ... %s more; %s", plural.Count(more, "seed"), r.everySeed(every))
 		}
 		for _, l := range r.tail() {
 			b.WriteString("\n    ")
@@ -390,7 +391,7 @@ func (r *report) summary() string {
 		// The lines logged stopped at verboseMax: the last few end the
 		// summary.
 		if more := r.seeds - r.verboseMax - len(r.last); more > 0 {
-			fmt.Fprintf(&b, "\n    ... %s more after the first %d logged; -simv lists every seed", plural(more, "seed"), r.verboseMax)
+			fmt.Fprintf(&b, "\n    ... %s more after the first %d logged; -simv lists every seed", plural.Count(more, "seed"), r.verboseMax)
 		}
 		for _, l := range r.tail() {
 			b.WriteString("\n    ")
@@ -418,10 +419,10 @@ func (r *report) checkLine() string {
 	}
 	var differed []string
 	if n := r.diverged - r.endedOtherwise; n > 0 {
-		differed = append(differed, plural(n, "seed")+" took another path the second time")
+		differed = append(differed, plural.Count(n, "seed")+" took another path the second time")
 	}
 	if r.endedOtherwise > 0 {
-		differed = append(differed, plural(r.endedOtherwise, "seed")+" took the same path and ended differently")
+		differed = append(differed, plural.Count(r.endedOtherwise, "seed")+" took the same path and ended differently")
 	}
 	seeds := make([]string, len(r.divergedSeeds))
 	for i, seed := range r.divergedSeeds {
@@ -441,13 +442,6 @@ func (r *report) checkLine() string {
 // maxNamedDiverged is how many of the seeds that diverged the check line
 // names.
 const maxNamedDiverged = 3
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
 
 func roundWall(d time.Duration) time.Duration {
 	if d < 10*time.Millisecond {
@@ -714,7 +708,7 @@ func writeLog(b *strings.Builder, s *S, shown bool, file string) {
 		return
 	}
 	if shown {
-		fmt.Fprintf(b, "  log: %s, logged in full above (-simv)\n", plural(n, "line"))
+		fmt.Fprintf(b, "  log: %s, logged in full above (-simv)\n", plural.Count(n, "line"))
 		return
 	}
 	if n <= logHead+logTail {
@@ -937,7 +931,7 @@ func (r *report) waitedLine() string {
 	return fmt.Sprintf("\n    %s waited on real time outside the simulation, half a second or more: seed=%d's task %q waited %v (%s) in %s (%s); "+
 		"it passes while simulated time stands still: unless another seed or a parallel Run held what it waited for (a sync.Once, a lock) while it computed, "+
 		"the code that waits keeps the wall clock (see docs/pitfalls.md)",
-		plural(r.blocked, "seed"), r.firstBlock.seed, wt.Task, wt.Wall, wt.State, fn, loc)
+		plural.Count(r.blocked, "seed"), r.firstBlock.seed, wt.Task, wt.Wall, wt.State, fn, loc)
 }
 
 // waitSite is where a wait's stack shows it waiting: the function and
@@ -976,7 +970,7 @@ func (r *report) waitedError() string {
 		"    it passes while simulated time stands still, and the code that waits keeps the wall clock, so the seeds tested nothing of what it waits for "+
 		"and the test fails, though they passed: wait with the providers (s.Sleep, p.Time.Sleep, providers.Wait, or S.Eventually for a condition over time; docs/pitfalls.md), "+
 		"or, for a library that waits and that the test cannot change, let it with simtest.AllowWallClock and a function of the stack above",
-		plural(r.waited, "seed"), r.firstWait.seed, wt.Task, wt.Wall, wt.State, fn, loc, indent(topFrames(wt.Stack, 6), "    "))
+		plural.Count(r.waited, "seed"), r.firstWait.seed, wt.Task, wt.Wall, wt.State, fn, loc, indent(topFrames(wt.Stack, 6), "    "))
 }
 
 // stillLine tells of seeds that took wall time while simulated time
@@ -1176,7 +1170,7 @@ func (r *report) addFaults(f *jsonFaults) {
 func (r *report) faultsLine() string {
 	switch {
 	case r.faults.calm() && r.injectsNothing():
-		return fmt.Sprintf("faults seen: none in %s, as the Run's chaos injects none", plural(r.seeds, "seed"))
+		return fmt.Sprintf("faults seen: none in %s, as the Run's chaos injects none", plural.Count(r.seeds, "seed"))
 	case r.faults.calm() && r.seeds > 0 && r.exitedBefore+r.exitedDuring == r.seeds:
 		// Nothing was left to reboot or to talk to: the processes, not
 		// the workload, ended before chaos could strike.
@@ -1185,23 +1179,23 @@ func (r *report) faultsLine() string {
 			when = "before the chaos phase ended"
 		}
 		return fmt.Sprintf("faults seen: none in %s: every process had exited %s (their Run returned), and attrition leaves an exited process alone; "+
-			"a server's Run returns only when it is asked to stop, as its ctx ends, and a program's main at SIGTERM (docs/processes.md)", plural(r.seeds, "seed"), when)
+			"a server's Run returns only when it is asked to stop, as its ctx ends, and a program's main at SIGTERM (docs/processes.md)", plural.Count(r.seeds, "seed"), when)
 	case r.faults.calm() && r.faults[buggifyFired] > 0 && !r.kindsUnknown:
 		// The code under test's buggify sites injected what they do:
 		// the workload ran under chaos of its own.
-		return fmt.Sprintf("faults seen: none in %s, but the code under test's buggify sites fired %s", plural(r.seeds, "seed"), plural(r.faults[buggifyFired], "time"))
+		return fmt.Sprintf("faults seen: none in %s, but the code under test's buggify sites fired %s", plural.Count(r.seeds, "seed"), plural.Count(r.faults[buggifyFired], "time"))
 	case r.faults.calm() && r.failedFaultless == r.seeds:
 		// A seed that failed first ended before chaos could strike: the
 		// workload's length is not the question.
-		return fmt.Sprintf("faults seen: none in %s, which failed before any fault came", plural(r.seeds, "seed"))
+		return fmt.Sprintf("faults seen: none in %s, which failed before any fault came", plural.Count(r.seeds, "seed"))
 	case r.faults.calm() && r.failedFaultless > 0:
 		return fmt.Sprintf("faults seen: none in %s; %d failed before any fault came, and for the others: did the workload end before chaos began? (docs/workloads.md)",
-			plural(r.seeds, "seed"), r.failedFaultless)
+			plural.Count(r.seeds, "seed"), r.failedFaultless)
 	case r.faults.calm():
-		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural(r.seeds, "seed"))
+		return fmt.Sprintf("faults seen: none in %s: did the workload end before chaos began? (docs/workloads.md)", plural.Count(r.seeds, "seed"))
 	}
 	var b strings.Builder
-	b.WriteString("faults seen: " + plural(r.faults.of(rebootFault), "reboot"))
+	b.WriteString("faults seen: " + plural.Count(r.faults.of(rebootFault), "reboot"))
 	r.faultKinds(&b, rebootFault)
 	if n := r.faults[graceOver]; n > 0 && !r.kindsUnknown {
 		over := faultNames[graceOver]
@@ -1211,7 +1205,7 @@ func (r *report) faultsLine() string {
 		// A pause stops a process that goes on where it stood: no
 		// reboot, and counted apart, whether attrition drew it or the
 		// workload paused the process by hand.
-		b.WriteString(", " + plural(n, "pause"))
+		b.WriteString(", " + plural.Count(n, "pause"))
 	}
 	fmt.Fprintf(&b, ", %d of the network", r.faults.of(networkFault))
 	r.faultKinds(&b, networkFault)
@@ -1243,13 +1237,13 @@ func (r *report) faultsLine() string {
 	r.shortIO(&b, sep)
 	fired := r.faults[buggifyFired] > 0 && !r.kindsUnknown
 	if fired {
-		fmt.Fprintf(&b, "; the code under test's buggify sites fired %s", plural(r.faults[buggifyFired], "time"))
+		fmt.Fprintf(&b, "; the code under test's buggify sites fired %s", plural.Count(r.faults[buggifyFired], "time"))
 	}
 	switch {
 	case r.faultless > 0 && fired:
-		fmt.Fprintf(&b, "; %s of %d saw none, nor a buggify firing", plural(r.faultless, "seed"), r.seeds)
+		fmt.Fprintf(&b, "; %s of %d saw none, nor a buggify firing", plural.Count(r.faultless, "seed"), r.seeds)
 	case r.faultless > 0:
-		fmt.Fprintf(&b, "; %s of %d saw none", plural(r.faultless, "seed"), r.seeds)
+		fmt.Fprintf(&b, "; %s of %d saw none", plural.Count(r.faultless, "seed"), r.seeds)
 	}
 	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // chaosLine tells, in a Run's summary, how attrition reboots the cluster's
@@ -114,7 +115,7 @@ func withUnsyncedDirs(line string, n, seeds int) string {
 	if n == 0 {
 		return line
 	}
-	what := fmt.Sprintf("%d of %s crashed with a create, rename or remove whose directory was not synced, which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them", n, plural(seeds, "seed"))
+	what := fmt.Sprintf("%d of %s crashed with a create, rename or remove whose directory was not synced, which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them", n, plural.Count(seeds, "seed"))
 	line = strings.Replace(line, dirLossOff, "lost directory changes: off, yet "+what+" (chaos.Storage.LoseUnsyncedDirectories loses them)", 1)
 	return strings.Replace(line, dirLossSome, dirLossSome+", yet on the others "+what, 1)
 }

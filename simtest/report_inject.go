@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // injectTally adds up, over the seeds, what each injector did that its
@@ -127,21 +129,21 @@ func (j *jsonInjector) told() []string {
 		parts = append(parts, fmt.Sprintf("%q cut short by the end of the chaos phase in %d of %s: the phase ends when every workload's Run has returned, "+
 			"here after %s of its %v (Phases.Chaos); a script that must play whole needs Injector.Hold, "+
 			"or workloads that run as long, and an injector that makes faults until its ctx ends needs nothing (docs/topology.md#fault-injectors)",
-			j.Name, j.SeedsCutShort, plural(j.Seeds, "seed"), lasted, time.Duration(j.ChaosNS)))
+			j.Name, j.SeedsCutShort, plural.Count(j.Seeds, "seed"), lasted, time.Duration(j.ChaosNS)))
 	}
 	if j.SeedsCutAtLength > 0 {
 		parts = append(parts, fmt.Sprintf("%q cut short by the end of the chaos phase in %d of %s: it holds the phase open (Injector.Hold), and was still running at its length, %v (Phases.Chaos); lengthen the phase, or shorten the script",
-			j.Name, j.SeedsCutAtLength, plural(j.Seeds, "seed"), time.Duration(j.ChaosNS)))
+			j.Name, j.SeedsCutAtLength, plural.Count(j.Seeds, "seed"), time.Duration(j.ChaosNS)))
 	}
 	if j.RebootsIgnored > 0 {
 		parts = append(parts, fmt.Sprintf("%q had %d of its %s ignored, as the process was down or going down "+
 			"(taken down by attrition, restarting, or returned from its Run): for a script that must reboot it, "+
 			"turn attrition off (chaos.Attrition.Enabled), or keep attrition off the process (Processes.Protected)",
-			j.Name, j.RebootsIgnored, plural(j.Reboots, "reboot")))
+			j.Name, j.RebootsIgnored, plural.Count(j.Reboots, "reboot")))
 	}
 	if j.Late > 0 {
 		parts = append(parts, fmt.Sprintf("%q asked for %s after the chaos phase had ended, ignored: its Run goes on past its ctx's end; return from Run once ctx is done (check ctx.Err() between faults)",
-			j.Name, plural(j.Late, "fault")))
+			j.Name, plural.Count(j.Late, "fault")))
 	}
 	return parts
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
@@ -571,10 +572,10 @@ func (g *failureGroups) write(b *strings.Builder) {
 	fmt.Fprintf(b, ", their first failures in %d places:", len(order))
 	for _, place := range order[:min(len(order), maxListedPlaces)] {
 		fg := g.by[place]
-		fmt.Fprintf(b, "\n        %s like seed %d: %s", plural(fg.seeds, "seed"), fg.first.Seed, fg.first.FirstFailure)
+		fmt.Fprintf(b, "\n        %s like seed %d: %s", plural.Count(fg.seeds, "seed"), fg.first.Seed, fg.first.FirstFailure)
 	}
 	if more := len(order) - maxListedPlaces; more > 0 {
-		fmt.Fprintf(b, "\n        ... and %s", plural(more, "other place"))
+		fmt.Fprintf(b, "\n        ... and %s", plural.Count(more, "other place"))
 	}
 }
 
@@ -593,7 +594,7 @@ func (r *report) keptLine() string {
 	if len(r.kept) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(", of them %s from %s", plural(len(r.kept), "kept seed"), keepDir)
+	return fmt.Sprintf(", of them %s from %s", plural.Count(len(r.kept), "kept seed"), keepDir)
 }
 
 // writeFailing lists the first maxListedFailing of failing, seeds of

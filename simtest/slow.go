@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // Slow runs f, a stretch of the seed that may take long in real time (a
@@ -48,7 +50,7 @@ func (r *report) slowLine() string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n    %s took longer than %v of real time (-simslow, simtest.SlowSeed):", plural(r.slowSeeds, "seed"), r.slow)
+	fmt.Fprintf(&b, "\n    %s took longer than %v of real time (-simslow, simtest.SlowSeed):", plural.Count(r.slowSeeds, "seed"), r.slow)
 	for _, s := range r.slowest {
 		fmt.Fprintf(&b, " seed=%d (%v)", s.seed, roundWall(s.wall))
 	}

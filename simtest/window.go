@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
 
@@ -475,7 +476,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		}
 		b.WriteString("  timeline, its last entries")
 		if w != nil && w.datagrams > 0 {
-			fmt.Fprintf(b, " but %s lost, duplicated or reordered", plural(w.datagrams, "datagram"))
+			fmt.Fprintf(b, " but %s lost, duplicated or reordered", plural.Count(w.datagrams, "datagram"))
 		}
 		if hint := w.fileHint("it whole", "the seed's end"); hint != "" {
 			fmt.Fprintf(b, " (%s)", hint)
@@ -511,7 +512,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	if len(notShown) > 0 {
 		fmt.Fprintf(b, " (%s %s not shown", strings.Join(notShown, " and "), pluralWord(earlier+later, "entry", "entries"))
 		if w.datagrams > 0 {
-			fmt.Fprintf(b, ", among them %s lost, duplicated or reordered", plural(w.datagrams, "datagram"))
+			fmt.Fprintf(b, ", among them %s lost, duplicated or reordered", plural.Count(w.datagrams, "datagram"))
 		}
 		if hint := w.fileHint("them all", "the first failure"); hint != "" {
 			fmt.Fprintf(b, "; %s", hint)

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -32,8 +33,8 @@ func verdict(sw simtest.Sweep) string {
 			counts[why]++
 		}
 	}
-	tests := plural(len(sw.Tests), "test")
-	seedWords := plural(seeds, "seed")
+	tests := plural.Count(len(sw.Tests), "test")
+	seedWords := plural.Count(seeds, "seed")
 	if bad == 0 {
 		return fmt.Sprintf("moonpool-merge: %s merged, all passed; %s, none failed", tests, seedWords)
 	}
@@ -41,13 +42,6 @@ func verdict(sw simtest.Sweep) string {
 		whys[i] = fmt.Sprintf("%d with %s", counts[why], why)
 	}
 	return fmt.Sprintf("moonpool-merge: %s merged, %d failed (%s); %s, %d failed", tests, bad, strings.Join(whys, ", "), seedWords, failed)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // The JUnit XML that CI systems read (GitLab, Jenkins, GitHub's test
@@ -125,7 +119,7 @@ func junit(sw simtest.Sweep) ([]byte, error) {
 			fails := t.Failures()
 			message := "failed: " + strings.Join(fails, ", ")
 			if t.Failed > 0 {
-				message = fmt.Sprintf("%d of %s failed", t.Failed, plural(t.Seeds, "seed"))
+				message = fmt.Sprintf("%d of %s failed", t.Failed, plural.Count(t.Seeds, "seed"))
 				if len(fails) > 1 {
 					message += ", with " + strings.Join(fails[1:], ", ")
 				}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // The namespace changes a crash can lose (chaos.Storage.LoseUnsyncedDirectories).
@@ -251,7 +253,7 @@ func (d *Disk) kept() string {
 	var kinds []string
 	for _, k := range []nsKind{nsCreate, nsMkdir, nsRename, nsRemove} {
 		if counts[k] > 0 {
-			kinds = append(kinds, plural(counts[k], kindNames[k]))
+			kinds = append(kinds, plural.Count(counts[k], kindNames[k]))
 		}
 	}
 	// The first two, as a crash names files (namedFiles).

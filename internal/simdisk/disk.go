@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -181,7 +182,7 @@ func (d *Disk) Crash() {
 			d.eventAs("", "torn-write", "%s: a truncate to %d reached the disk without a sync", name, cutTo)
 		}
 		if k > 0 {
-			d.eventAs("", "torn-write", "%s: %d of %s reached the disk", name, k, plural(dirty, "unsynced sector"))
+			d.eventAs("", "torn-write", "%s: %d of %s reached the disk", name, k, plural.Count(dirty, "unsynced sector"))
 		}
 	})
 	// The disk's own doing, not the task's that took the power away:
@@ -194,11 +195,11 @@ func (d *Disk) Crash() {
 		if failed == 1 {
 			verb = "is"
 		}
-		gone := fmt.Sprintf("%s that a failed sync kept from the disk, readable until now, %s gone", plural(failed, "sector"), verb)
+		gone := fmt.Sprintf("%s that a failed sync kept from the disk, readable until now, %s gone", plural.Count(failed, "sector"), verb)
 		kept = strings.TrimPrefix(kept+"; "+gone, "; ")
 	}
 	d.eventNaming("crash", &files, kept, func(files string) string {
-		return fmt.Sprintf("unsynced changes in %s: %s lost, %d kept", files, plural(lost, "sector"), torn)
+		return fmt.Sprintf("unsynced changes in %s: %s lost, %d kept", files, plural.Count(lost, "sector"), torn)
 	})
 	d.handlesEnded()
 }
@@ -213,7 +214,7 @@ const maxFilesNamed = 3
 // semicolon, and the trace does not hear it either.
 func (d *Disk) eventNaming(what string, files *namedFiles, note string, msg func(files string) string) {
 	prefix := d.about(what)
-	key := prefix + msg(plural(files.n, "file"))
+	key := prefix + msg(plural.Count(files.n, "file"))
 	told := key // nothing to name
 	if files.n > 0 {
 		told = prefix + msg(files.String())
@@ -248,7 +249,7 @@ func (f *namedFiles) add(name, pending string) {
 // told what they had pending, "2 files (a: bytes 0-511; b: a truncate
 // to 0)".
 func (f *namedFiles) String() string {
-	s := plural(f.n, "file")
+	s := plural.Count(f.n, "file")
 	if f.n == 0 {
 		return s
 	}
@@ -264,14 +265,6 @@ func (f *namedFiles) String() string {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s + ")"
-}
-
-// plural counts n things called one.
-func plural(n int, one string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %ss", n, one)
 }
 
 // Stop is a graceful shutdown: everything written reaches the durable

@@ -8,6 +8,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -105,7 +106,7 @@ func (f *file) pread(op string, p []byte, off int64) (int, error) {
 	done := d.schedule(opRead, int64(n), off, "read", f.name, "")
 	if n > 0 {
 		if g := c.readAt(p[:n], off); g > 0 {
-			d.w.Log(fmt.Sprintf("disk %s: %s: read %s never written: garbage", d.addr, f.name, plural(g, "sector")))
+			d.w.Log(fmt.Sprintf("disk %s: %s: read %s never written: garbage", d.addr, f.name, plural.Count(g, "sector")))
 		}
 		d.readFaults(f.name, c, p[:n], off)
 	}

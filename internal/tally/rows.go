@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/simctx"
 )
 
@@ -103,7 +104,7 @@ func (r Row) Progress() string {
 	case r.FirstFail != nil:
 		return "first in " + r.FirstFail.where()
 	case !r.Kind.IsAlways() && r.SeedsTrue > 0:
-		return fmt.Sprintf("true in %s", plural(r.SeedsTrue, "seed"))
+		return fmt.Sprintf("true in %s", plural.Count(r.SeedsTrue, "seed"))
 	}
 	return ""
 }
@@ -123,13 +124,6 @@ func (h *Hit) where() string {
 		return "timeline " + h.Recipe
 	}
 	return fmt.Sprintf("a timeline branched from seed %d (its recipe is on the replay line)", h.Seed)
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // Rows returns the table of the Run's assertions, ordered by site (file,

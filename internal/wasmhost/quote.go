@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // What an error quotes of a program's standard error: its last
@@ -136,7 +138,7 @@ func (s *stderrScan) quote(tail string) string {
 	var b strings.Builder
 	if s.trace != nil && (s.goroutines > 0 || s.runtimeStack) {
 		if s.traceFrom > 0 {
-			fmt.Fprintf(&b, "… (%s before; %s)\n", linesWord(s.traceFrom), wholeIn)
+			fmt.Fprintf(&b, "… (%s before; %s)\n", plural.Count(s.traceFrom, "line"), wholeIn)
 		}
 		trace := s.trace
 		for len(trace) > 0 && trace[len(trace)-1] == "" {
@@ -148,7 +150,7 @@ func (s *stderrScan) quote(tail string) string {
 			if s.goroutines > 1 {
 				more = fmt.Sprintf(", the stacks of %d more goroutines", s.goroutines-1)
 			}
-			fmt.Fprintf(&b, "\n… (%s more%s; %s)", linesWord(rest), more, wholeIn)
+			fmt.Fprintf(&b, "\n… (%s more%s; %s)", plural.Count(rest, "line"), more, wholeIn)
 		}
 		return b.String()
 	}
@@ -167,17 +169,10 @@ func (s *stderrScan) quote(tail string) string {
 		kept, n = []string{cutLine(lines[len(lines)-1], quoteBytes)}, 1
 	}
 	if earlier := written - n; earlier > 0 {
-		fmt.Fprintf(&b, "… (the last %d of %s; %s)\n", n, linesWord(written), wholeIn)
+		fmt.Fprintf(&b, "… (the last %d of %s; %s)\n", n, plural.Count(written, "line"), wholeIn)
 	}
 	b.WriteString(strings.Join(kept, "\n"))
 	return b.String()
-}
-
-func linesWord(n int) string {
-	if n == 1 {
-		return "1 line"
-	}
-	return fmt.Sprintf("%d lines", n)
 }
 
 // quoteOf is what an error quotes of stderr, the end of a program's
