@@ -782,15 +782,16 @@ func workloadWaitsOnContext(tasks string) string {
 // differed, when they ran beside other seeds on n workers: state the
 // seeds share is then the likeliest cause, and one worker may not show
 // it (a body that resets a package variable at each seed); "" for a seed
-// that ran alone.
+// that ran alone. A Run on several workers always has a crypto/rand line
+// (runner.cryptoNote), which says the rest.
 func workersWords(n int) string {
 	if n < 2 {
 		return ""
 	}
 	return fmt.Sprintf("both runs ran beside other seeds, on %d workers, so state the seeds share is the likeliest cause: "+
 		"a package variable that the body or the code under test writes (simvet's globalstate rule finds it before running; "+
-		"on one worker it may not show, as when the body resets it at each seed), "+
-		"or the crypto packages' own randomness (key generation, signatures), one stream for a Run on several workers. Else ", n)
+		"on one worker it may not show, as when the body resets it at each seed); "+
+		"the crypto/rand line below says whether crypto/rand could be the cause. Else ", n)
 }
 
 // escapes is what a report says of a seed that took different paths in
