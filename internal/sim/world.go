@@ -279,7 +279,8 @@ type World struct {
 
 // New returns a world ready to Run.
 func New(cfg Config) *World {
-	w := &World{cfg: cfg, bound: max(int64(cfg.TimeBudget), 0), never: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
+	w := &World{cfg: cfg, never: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
+	w.SetLimit(0, nil) // the bound is the time budget's
 	if len(cfg.Decisions) > 0 {
 		w.rng = rng.Decided(cfg.Seed, cfg.Decisions)
 	} else if len(cfg.Branches) > 0 {
