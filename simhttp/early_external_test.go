@@ -99,21 +99,13 @@ func TestEarlyAnswerOnLoopback(t *testing.T) {
 	}
 	for _, tc := range earlyCases {
 		for _, srv := range servers {
-			for _, client := range loopbackClients {
-				t.Run(tc.name+"/"+srv.name+"/"+client.name, func(t *testing.T) {
-					l, err := net.Listen("tcp", "127.0.0.1:0")
-					require.NoError(t, err)
-					defer srv.start(l)()
-					tr := client.new()
-					defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
-					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-					defer cancel()
-					code, body, err := earlyRequest(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String(), tc)
-					require.NoError(t, err)
-					assert.Equal(t, tc.wantStatus, code)
-					assert.Equal(t, tc.wantBody, body)
-				})
-			}
+			eachLoopbackClient(t, tc.name+"/"+srv.name, func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener) {
+				defer srv.start(l)()
+				code, body, err := earlyRequest(ctx, c, "http://"+l.Addr().String(), tc)
+				require.NoError(t, err)
+				assert.Equal(t, tc.wantStatus, code)
+				assert.Equal(t, tc.wantBody, body)
+			})
 		}
 	}
 }

@@ -101,24 +101,16 @@ func TestServerClosesIdleConnectionOnLoopback(t *testing.T) {
 		}},
 	}
 	for _, srv := range servers {
-		for _, client := range loopbackClients {
-			t.Run(srv.name+"/"+client.name, func(t *testing.T) {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				require.NoError(t, err)
-				var conns atomic.Int64
-				defer srv.start(l, &conns)()
-				tr := client.new()
-				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				got, err := getThenPost(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String(), func() {
-					time.Sleep(200 * time.Millisecond) // past the server's IdleTimeout
-				})
-				require.NoError(t, err)
-				assert.Equal(t, "200 OK stored deposit 5", got)
-				assert.Equal(t, int64(2), conns.Load(), "the POST went out on a new connection")
+		eachLoopbackClient(t, srv.name, func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener) {
+			var conns atomic.Int64
+			defer srv.start(l, &conns)()
+			got, err := getThenPost(ctx, c, "http://"+l.Addr().String(), func() {
+				time.Sleep(200 * time.Millisecond) // past the server's IdleTimeout
 			})
-		}
+			require.NoError(t, err)
+			assert.Equal(t, "200 OK stored deposit 5", got)
+			assert.Equal(t, int64(2), conns.Load(), "the POST went out on a new connection")
+		})
 	}
 }
 
@@ -209,36 +201,27 @@ func TestUnsolicitedAnswerEndsIdleConnection(t *testing.T) {
 // net/http's Transport beside simhttp's over providers.Real.
 func TestUnsolicitedAnswerOnLoopback(t *testing.T) {
 	for _, tc := range babbleCases {
-		for _, client := range loopbackClients {
-			t.Run(tc.name+"/"+client.name, func(t *testing.T) {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				require.NoError(t, err)
-				defer l.Close()
-				var accepted atomic.Int64
-				var pause func()
-				if tc.later {
-					pause = func() { time.Sleep(20 * time.Millisecond) }
+		eachLoopbackClient(t, tc.name, func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener) {
+			var accepted atomic.Int64
+			var pause func()
+			if tc.later {
+				pause = func() { time.Sleep(20 * time.Millisecond) }
+			}
+			closed := make(chan struct{}, 2)
+			go serveThenBabble(l, &accepted, func(f func()) { go f() }, pause, func() { closed <- struct{}{} })
+			got, err := getThenPost(ctx, c, "http://"+l.Addr().String(), func() {
+				// The client closes the connection once the unsolicited
+				// answer arrives: waiting for that, not for a time a
+				// loaded machine may overrun, keeps the POST off it.
+				select {
+				case <-closed:
+				case <-ctx.Done():
 				}
-				closed := make(chan struct{}, 2)
-				go serveThenBabble(l, &accepted, func(f func()) { go f() }, pause, func() { closed <- struct{}{} })
-				tr := client.new()
-				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				got, err := getThenPost(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String(), func() {
-					// The client closes the connection once the unsolicited
-					// answer arrives: waiting for that, not for a time a
-					// loaded machine may overrun, keeps the POST off it.
-					select {
-					case <-closed:
-					case <-ctx.Done():
-					}
-				})
-				require.NoError(t, err)
-				assert.Equal(t, "200 OK ok", got)
-				assert.Equal(t, int64(2), accepted.Load(), "the POST went out on a new connection")
 			})
-		}
+			require.NoError(t, err)
+			assert.Equal(t, "200 OK ok", got)
+			assert.Equal(t, int64(2), accepted.Load(), "the POST went out on a new connection")
+		})
 	}
 }
 

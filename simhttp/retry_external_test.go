@@ -190,35 +190,26 @@ func serveThenResetSim(s *simtest.S, host string) *atomic.Int64 {
 // a POST whose body it cannot have again.
 func TestRetryOnResetKeptConnectionOnLoopback(t *testing.T) {
 	for _, tc := range retryCases {
-		for _, client := range loopbackClients {
-			t.Run(tc.name+"/"+client.name, func(t *testing.T) {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				require.NoError(t, err)
-				defer l.Close()
-				var accepted atomic.Int64
-				reset := make(chan struct{}, 2) // a connection's handler has reset it
-				go serveThenReset(l, &accepted, func(f func()) {
-					go func() {
-						f()
-						reset <- struct{}{}
-					}()
-				}, func() { time.Sleep(20 * time.Millisecond) })
-				tr := client.new()
-				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				body, err := twoRequests(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String()+"/", tc, false, func() {
-					select { // the reset is sent, however busy the machine
-					case <-reset:
-					case <-ctx.Done():
-					}
-					time.Sleep(50 * time.Millisecond) // and arrives
-				})
-				require.NoError(t, err)
-				assert.Equal(t, "ok", body)
-				assert.Equal(t, int64(2), accepted.Load())
+		eachLoopbackClient(t, tc.name, func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener) {
+			var accepted atomic.Int64
+			reset := make(chan struct{}, 2) // a connection's handler has reset it
+			go serveThenReset(l, &accepted, func(f func()) {
+				go func() {
+					f()
+					reset <- struct{}{}
+				}()
+			}, func() { time.Sleep(20 * time.Millisecond) })
+			body, err := twoRequests(ctx, c, "http://"+l.Addr().String()+"/", tc, false, func() {
+				select { // the reset is sent, however busy the machine
+				case <-reset:
+				case <-ctx.Done():
+				}
+				time.Sleep(50 * time.Millisecond) // and arrives
 			})
-		}
+			require.NoError(t, err)
+			assert.Equal(t, "ok", body)
+			assert.Equal(t, int64(2), accepted.Load())
+		})
 	}
 }
 
@@ -431,20 +422,11 @@ func TestDroppedRequestOnKeptConnectionGivesEOF(t *testing.T) {
 // Transport beside simhttp's over providers.Real.
 func TestDroppedRequestOnKeptConnectionOnLoopback(t *testing.T) {
 	for _, tc := range droppedCases {
-		for _, client := range loopbackClients {
-			t.Run(tc.name+"/"+client.name, func(t *testing.T) {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				require.NoError(t, err)
-				defer l.Close()
-				var accepted atomic.Int64
-				go serveThenDrop(l, &accepted, func(f func()) { go f() })
-				tr := client.new()
-				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				body, err := twoRequests(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String()+"/", retryCase{new: tc.new}, false, func() {})
-				checkDropped(t, tc.retried, body, err, accepted.Load())
-			})
-		}
+		eachLoopbackClient(t, tc.name, func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener) {
+			var accepted atomic.Int64
+			go serveThenDrop(l, &accepted, func(f func()) { go f() })
+			body, err := twoRequests(ctx, c, "http://"+l.Addr().String()+"/", retryCase{new: tc.new}, false, func() {})
+			checkDropped(t, tc.retried, body, err, accepted.Load())
+		})
 	}
 }

@@ -68,18 +68,28 @@ func eachLoopbackPair(t *testing.T, h http.Handler, check func(t *testing.T, ctx
 		}},
 	}
 	for _, srv := range servers {
-		for _, client := range loopbackClients {
-			t.Run(srv.name+"/"+client.name, func(t *testing.T) {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				require.NoError(t, err)
-				defer srv.start(l)()
-				tr := client.new()
-				defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				check(t, ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String())
-			})
-		}
+		eachLoopbackClient(t, srv.name, func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener) {
+			defer srv.start(l)()
+			check(t, ctx, c, "http://"+l.Addr().String())
+		})
+	}
+}
+
+// eachLoopbackClient runs check in a subtest for each of loopbackClients,
+// named name/client, with a loopback listener for check to serve on, under
+// a deadline of ten seconds; the listener is closed when check returns.
+func eachLoopbackClient(t *testing.T, name string, check func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener)) {
+	for _, client := range loopbackClients {
+		t.Run(name+"/"+client.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			defer l.Close()
+			tr := client.new()
+			defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			check(t, ctx, &http.Client{Transport: tr}, l)
+		})
 	}
 }
 
