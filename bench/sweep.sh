@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # sweep.sh BASE OUT: runs every seed (-simall) of the examples' sweep from
-# base seed BASE, at the counts BENCHMARKS.md gives, from the module's
-# root. Each test's output goes to OUT, and a line per test (its exit
-# status and wall seconds) to OUT/sweep-BASE.txt.
+# base seed BASE, at the counts of the sweeps in bench/HISTORY.md, from the
+# module's root. Each test's output goes to OUT, and a line per test (its
+# exit status and wall seconds) to OUT/sweep-BASE.txt.
 set -u
 if [ $# -lt 2 ] || [ -z "$1" ] || [ -z "$2" ]; then
 	echo "usage: bench/sweep.sh BASE OUT: BASE is the base seed, OUT the directory for the outputs" >&2
