@@ -1,6 +1,7 @@
 package rpc_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"io"
@@ -20,10 +21,34 @@ func hello(v uint16) []byte {
 	var p [14]byte
 	binary.LittleEndian.PutUint16(p[:], v)
 	binary.LittleEndian.PutUint32(p[10:], rpc.DefaultMaxPayload)
+	return helloFrame(p[:])
+}
+
+// newerHello is the hello of a protocol version v after 2, whose sender
+// still speaks every version from oldest on, with n bytes more of what
+// version v adds.
+func newerHello(v, oldest uint16, n int) []byte {
+	p := make([]byte, 16+n)
+	binary.LittleEndian.PutUint16(p, v)
+	binary.LittleEndian.PutUint32(p[10:], rpc.DefaultMaxPayload)
+	binary.LittleEndian.PutUint16(p[14:], oldest)
+	return helloFrame(p)
+}
+
+func helloFrame(p []byte) []byte {
 	var tok wire.Token
 	binary.BigEndian.PutUint64(tok[:8], 0xFFFF_FFFF_FFFF_FFFE)
 	binary.BigEndian.PutUint64(tok[8:], 1)
-	return wire.AppendFrame(nil, tok, p[:])
+	return wire.AppendFrame(nil, tok, p)
+}
+
+// helloVersion is the protocol version of the hello frame f.
+func helloVersion(t require.TestingT, f []byte) uint16 {
+	dec := wire.NewDecoder(bytes.NewReader(f), 0)
+	_, p, err := dec.Next()
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(p), 2)
+	return binary.LittleEndian.Uint16(p)
 }
 
 // shortHello is a hello of this version with 4 bytes too few: a
@@ -41,27 +66,57 @@ func shortHello() []byte {
 // times out says why.
 func TestAHelloOfTheWrongLengthIsRefused(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		ctx := s.Context()
-		raw := s.HostProviders("10.0.0.7")
-		l, err := raw.Network.Listen(ctx, ":4500")
-		require.NoError(s, err)
-		s.Go("short hello", func(context.Context) error {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return nil
-				}
-				dec := wire.NewDecoder(c, 0)
-				_, _, _ = dec.Next() // the client's hello
-				_, _ = c.Write(shortHello())
-			}
-		})
-		client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{})
-		require.NoError(s, err)
-		_, err = rpc.At[echoReq, echoResp]("10.0.0.7:4500", rpc.WellKnown(1)).GetReply(within(s, 2*time.Second), client, echoReq{1})
+		err := callServerSaying(s, shortHello())
 		require.ErrorIs(s, err, rpc.ErrNotSent)
 		assert.Contains(s, err.Error(), "the hello from 10.0.0.7:4500 is 10 bytes, not 14: it does not speak this protocol")
 	}, quiet...)
+}
+
+// TestAServerOfAnotherProtocolVersionIsNamed: a client makes no
+// connection to a server whose hello is of a version it does not speak,
+// and a call that times out says which end to upgrade.
+func TestAServerOfAnotherProtocolVersionIsNamed(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		hello []byte
+		want  string
+	}{
+		{"older", hello(1), "rpc: 10.0.0.7:4500 speaks protocol version 1, older than this transport's 2, which speaks no older one: upgrade the package's release at 10.0.0.7:4500"},
+		{"newer and no longer 2", newerHello(4, 3, 2), "rpc: 10.0.0.7:4500 speaks protocol versions 3 to 4, and this transport only 2: upgrade the package's release here, or run a release at 10.0.0.7:4500 that still speaks 2"},
+		{"newer and too short", hello(3), "the hello from 10.0.0.7:4500, of protocol version 3, is 14 bytes, under the 16 of every version after 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				err := callServerSaying(s, tc.hello)
+				require.ErrorIs(s, err, rpc.ErrNotSent)
+				assert.Contains(s, err.Error(), tc.want)
+			}, quiet...)
+		})
+	}
+}
+
+// callServerSaying calls 10.0.0.7:4500, where every connection is
+// answered with the hello given, and returns the call's error.
+func callServerSaying(s *simtest.S, hello []byte) error {
+	ctx := s.Context()
+	raw := s.HostProviders("10.0.0.7")
+	l, err := raw.Network.Listen(ctx, ":4500")
+	require.NoError(s, err)
+	s.Go("hello", func(context.Context) error {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return nil
+			}
+			dec := wire.NewDecoder(c, 0)
+			_, _, _ = dec.Next() // the client's hello
+			_, _ = c.Write(hello)
+		}
+	})
+	client, err := rpc.NewTransport(ctx, s.HostProviders("10.0.0.2"), rpc.Config{})
+	require.NoError(s, err)
+	_, err = rpc.At[echoReq, echoResp]("10.0.0.7:4500", rpc.WellKnown(1)).GetReply(within(s, 2*time.Second), client, echoReq{1})
+	return err
 }
 
 // TestBadFramesEndOnlyTheirConnection writes, on raw connections to a
@@ -114,13 +169,32 @@ func TestBadFramesEndOnlyTheirConnection(t *testing.T) {
 		}
 		assert.Equal(s, uint64(1), server.Stats().BadFrames)
 
-		// Another protocol version (an older one): refused at the handshake.
+		// Another protocol version (an older one): refused at the
+		// handshake, after the server's own hello, from which the old
+		// peer's check learns what to upgrade.
 		v1, err := raw.Network.Dial(ctx, server.Addr())
 		require.NoError(s, err)
 		_, err = v1.Write(hello(1))
 		require.NoError(s, err)
-		_, err = io.ReadAll(v1)
+		got, err := io.ReadAll(v1)
 		assert.NoError(s, err, "the server closes the connection")
+		assert.Equal(s, uint16(2), helloVersion(s, got))
+
+		// A newer version that still speaks this one: served in this
+		// one, whatever its hello adds.
+		v3, err := raw.Network.Dial(ctx, server.Addr())
+		require.NoError(s, err)
+		_, err = v3.Write(newerHello(3, 2, 8))
+		require.NoError(s, err)
+		dec := wire.NewDecoder(v3, 0)
+		_, p, err := dec.Next()
+		require.NoError(s, err, "the server's hello")
+		assert.Equal(s, uint16(2), binary.LittleEndian.Uint16(p))
+		notFound := server.Stats().NotFound
+		_, err = v3.Write(wire.AppendFrame(nil, wire.Token(rpc.WellKnown(98)), []byte{2, '{', '}'}))
+		require.NoError(s, err)
+		s.Sleep(rpc.DefaultServeGrace)
+		assert.Equal(s, notFound+1, server.Stats().NotFound, "the newer peer's message is read as any other")
 
 		// This version's hello cut short: refused, before the server
 		// says its own.
@@ -128,7 +202,7 @@ func TestBadFramesEndOnlyTheirConnection(t *testing.T) {
 		require.NoError(s, err)
 		_, err = v2.Write(shortHello())
 		require.NoError(s, err)
-		got, err := io.ReadAll(v2)
+		got, err = io.ReadAll(v2)
 		assert.NoError(s, err, "the server closes the connection")
 		assert.Empty(s, got, "no hello comes back")
 

@@ -19,9 +19,19 @@ import (
 	"github.com/moonpool-go/moonpool/rpc/internal/wire"
 )
 
-// protocolVersion is told in the handshake; a peer of another version is
-// refused.
+// protocolVersion is told in the handshake. A transport speaks its own
+// version and none older; a peer's hello of a newer version carries the
+// oldest it still speaks (helloV3Len), so that the two ends can speak the
+// older of their versions, and a rolling upgrade to a release of the
+// package with a new protocol keeps its old and new processes talking.
 const protocolVersion = 2
+
+// helloLen is the length of a version 2 hello; helloV3Len the least of a
+// newer one, which adds the oldest version its sender speaks.
+const (
+	helloLen   = 14
+	helloV3Len = 16
+)
 
 // conn is one TCP connection, dialled (peer set) or accepted (peer nil).
 // A reader task decodes frames and dispatches them; a writer writes what
@@ -275,6 +285,27 @@ func (c *conn) closeErr() error {
 	return c.err
 }
 
+// checkVersion checks the protocol version of the hello p that addr sent:
+// this transport speaks version protocolVersion and none older. A newer
+// peer is spoken to in this end's version if it still speaks it, as its
+// hello says; it then speaks it too.
+func checkVersion(addr net.Addr, p []byte) error {
+	v := binary.LittleEndian.Uint16(p)
+	switch {
+	case v < protocolVersion:
+		return fmt.Errorf("rpc: %s speaks protocol version %d, older than this transport's %d, which speaks no older one: upgrade the package's release at %s", addr, v, protocolVersion, addr)
+	case v == protocolVersion && len(p) != helloLen:
+		return fmt.Errorf("rpc: the hello from %s is %d bytes, not %d: it does not speak this protocol", addr, len(p), helloLen)
+	case v > protocolVersion && len(p) < helloV3Len:
+		return fmt.Errorf("rpc: the hello from %s, of protocol version %d, is %d bytes, under the %d of every version after %d: it does not speak this protocol", addr, v, len(p), helloV3Len, protocolVersion)
+	case v > protocolVersion:
+		if oldest := binary.LittleEndian.Uint16(p[helloLen:]); oldest > protocolVersion {
+			return fmt.Errorf("rpc: %s speaks protocol versions %d to %d, and this transport only %d: upgrade the package's release here, or run a release at %s that still speaks %d", addr, oldest, v, protocolVersion, addr, protocolVersion)
+		}
+	}
+	return nil
+}
+
 // handshake exchanges hellos, the dialler first, within the connect
 // timeout. It returns the decoder that goes on reading the connection,
 // and the peer's incarnation.
@@ -288,7 +319,7 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 			return nil, 0, err
 		}
 	}
-	var hello [14]byte
+	var hello [helloLen]byte
 	binary.LittleEndian.PutUint16(hello[:], protocolVersion)
 	binary.LittleEndian.PutUint64(hello[2:], t.instance)
 	binary.LittleEndian.PutUint32(hello[10:], uint32(t.cfg.MaxPayload))
@@ -326,11 +357,13 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 	case Token(tok) != tokHello || len(p) < 2:
 		return nil, 0, fmt.Errorf("rpc: the first frame from %s is not a hello: it does not speak this protocol", c.nc.RemoteAddr())
 	}
-	if v := binary.LittleEndian.Uint16(p); v != protocolVersion {
-		return nil, 0, fmt.Errorf("rpc: %s speaks protocol version %d, this transport %d; run the same version on both ends", c.nc.RemoteAddr(), v, protocolVersion)
-	}
-	if len(p) != len(hello) {
-		return nil, 0, fmt.Errorf("rpc: the hello from %s is %d bytes, not %d: it does not speak this protocol", c.nc.RemoteAddr(), len(p), len(hello))
+	if err := checkVersion(c.nc.RemoteAddr(), p); err != nil {
+		if !dialler && binary.LittleEndian.Uint16(p) != protocolVersion {
+			// A peer of another version is told this end's, so that its
+			// own check says what to upgrade there too.
+			_, _ = c.nc.Write(frame)
+		}
+		return nil, 0, err
 	}
 	inst := binary.LittleEndian.Uint64(p[2:])
 	c.peerMax = int(binary.LittleEndian.Uint32(p[10:]))
