@@ -102,6 +102,10 @@ type proc struct {
 	boot    providers.Boot
 	down    bool // down, until started again
 	leaving bool // a stop is under way
+	// release is the release of its group's Releases that it runs, or,
+	// once a reboot or stop into another has begun, boots into next; ""
+	// for a group without Releases.
+	release string
 	// done: its Run returned, and nothing runs until a reboot or Start;
 	// doneAt is when.
 	done   bool
@@ -170,6 +174,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 		ps := new(Processes)
 		*ps = groups[gi] // its own: a later boot calls the factory declared now
 		ps.Hosts = slices.Clone(ps.Hosts)
+		ps.Releases = maps.Clone(ps.Releases)
 		if err := ps.validate(c.taken, len(c.placed.hosts)); err != nil {
 			s.configError(err)
 		}
@@ -184,7 +189,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			if ps.Tags != nil {
 				tags = maps.Clone(ps.Tags(i))
 			}
-			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i, bootAt: at}
+			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i, bootAt: at, release: ps.Release}
 			c.procs = append(c.procs, p)
 			c.byName[name] = p
 		}
@@ -339,6 +344,12 @@ func (c *Cluster) Instance(name string) Process { return c.get(name).inst }
 // Boots reports how many times the named process has booted.
 func (c *Cluster) Boots(name string) int { return c.get(name).boots }
 
+// Release reports the release of its group's [Processes.Releases] that
+// the named process runs or, once a reboot [Into] another has begun,
+// boots into next; "" for a group without Releases. An invariant that
+// holds only once every process runs a release reads it here.
+func (c *Cluster) Release(name string) string { return c.get(name).release }
+
 func (c *Cluster) get(name string) *proc {
 	p := c.byName[name]
 	if p == nil {
@@ -371,15 +382,24 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	prov := c.providersOf(p)
 	var inst Process
 	factory := "New"
-	if p.spec.NewFor != nil {
+	id := ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots, Locality: p.peer.Locality, Release: p.release}
+	switch {
+	case p.release != "":
+		factory = fmt.Sprintf("Releases[%q]", p.release)
+		inst = p.spec.Releases[p.release](id)
+	case p.spec.NewFor != nil:
 		factory = "NewFor"
-		inst = p.spec.NewFor(ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots, Locality: p.peer.Locality})
-	} else {
+		inst = p.spec.NewFor(id)
+	default:
 		inst = p.spec.New()
 	}
 	p.inst = inst
 	g := p.group
-	s.w.Event("", "boot: "+p.peer.Name+" ("+how.String()+")")
+	if p.release != "" {
+		s.w.Event("", "boot: "+p.peer.Name+" ("+how.String()+", release "+p.release+")")
+	} else {
+		s.w.Event("", "boot: "+p.peer.Name+" ("+how.String()+")")
+	}
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
 		if inst == nil {
 			// Told here, in a task: a restart boots from a timer.
@@ -439,7 +459,8 @@ func (p *proc) spared() bool { return p.spec.Protected || p.done }
 // that stays down for asking to be restarted too often ([RestartBurst]).
 func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Stop", fmt.Sprintf("%q", name), how, opts)
-	c.outlivingCaller("stop "+name, func() { c.stopNow("Stop", name, how, t.grace) })
+	c.checkInto(t, c.get(name))
+	c.outlivingCaller("stop "+name, func() { c.stopNow("Stop", name, how, t) })
 }
 
 // outlivingCaller runs fn, which takes processes down or brings them
@@ -462,9 +483,10 @@ func (c *Cluster) outlivingCaller(name string, fn func()) {
 	_ = h.Join(s.w.Context())
 }
 
-// stopNow takes a process down for op, Stop or Reboot, once it is up. It
-// returns nil if the seed ended first.
-func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) *proc {
+// stopNow takes a process down for op, Stop or Reboot, with the timings
+// and release of t, once it is up. It returns nil if the seed ended
+// first.
+func (c *Cluster) stopNow(op, name string, how Reboot, t rebootTimes) *proc {
 	p := c.get(name)
 	if !c.upFor(op, fmt.Sprintf("%s(%q)", op, name), p) {
 		return nil
@@ -475,7 +497,7 @@ func (c *Cluster) stopNow(op, name string, how Reboot, grace time.Duration) *pro
 	if op == "Stop" {
 		by = byStop
 	}
-	c.stop(p, by, how, grace, true)
+	c.stop(p, by, how, t.grace, true, t.into)
 	return p
 }
 
@@ -543,12 +565,13 @@ func (c *Cluster) Start(name string) {
 // A process down or going down by another way is waited for as by Stop.
 func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
+	c.checkInto(t, c.get(name))
 	c.outlivingCaller("reboot "+name, func() { c.reboot(name, how, t) })
 }
 
 // reboot is Reboot with its timings read.
 func (c *Cluster) reboot(name string, how Reboot, t rebootTimes) {
-	p := c.stopNow("Reboot", name, how, t.grace)
+	p := c.stopNow("Reboot", name, how, t)
 	if p == nil {
 		return
 	}
@@ -557,9 +580,10 @@ func (c *Cluster) reboot(name string, how Reboot, t rebootTimes) {
 	c.start(p, p.boot)
 }
 
-// stop takes p down. hand: the test asked for it (Cluster.Stop, Reboot, an
+// stop takes p down, to boot next into the release into ("" for the one
+// it has). hand: the test asked for it (Cluster.Stop, Reboot, an
 // Injector's Reboot), not attrition.
-func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration, hand bool) {
+func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration, hand bool, into string) {
 	s := c.s
 	ctx := s.w.Context()
 	name := p.peer.Name
@@ -567,10 +591,13 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration, hand 
 	p.leaving, p.taker = true, by
 	// A Stop's process stays down until a Start: its entry says so, and
 	// hashes as it did when it said reboot, so that the traces stay.
-	key := "reboot: " + name + " (" + how.String() + ")"
+	// A change of release is told, and hashed: only a group with
+	// Releases has one.
+	what := how.String() + p.into(into)
+	key := "reboot: " + name + " (" + what + ")"
 	msg := key
 	if by == byStop {
-		msg = "stop: " + name + " (" + how.String() + ")"
+		msg = "stop: " + name + " (" + what + ")"
 	}
 	s.faultEvent(hand, key, msg)
 	if how == Graceful {

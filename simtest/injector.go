@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -265,17 +266,23 @@ func (f *Faults) Heal() {
 // restarting at its own request, or returned from its Run) is left to
 // whatever took it down, as a [Cluster.RebootUnit] of a machine or a
 // larger unit leaves one, and the timeline says so: the injector cannot
-// see that race coming.
+// see that race coming. Given [Into], such a process still takes the
+// release, and boots into it when it comes back; a script whose reboot
+// must happen (the graceful restart of an upgrade) calls
+// f.Cluster().Reboot, which waits until the process is back, then
+// reboots it.
 func (f *Faults) Reboot(name string, how Reboot, opts ...RebootOption) {
 	c := f.c
 	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
+	p := c.get(name)
+	c.checkInto(t, p)
 	f.seen.reboots++
-	if p := c.get(name); (p.down || p.leaving) && f.window.Err() == nil {
+	if (p.down || p.leaving) && f.window.Err() == nil {
 		f.seen.rebootsIgnored++
-		c.s.w.Event("", fmt.Sprintf("inject: %s: reboot %s (%v): ignored, %s is down or going down", f.name, name, how, name))
+		c.s.w.Event("", fmt.Sprintf("inject: %s: reboot %s (%v): ignored, %s is down or going down", f.name, name, how, name)+p.intoLater(t.into))
 		return
 	}
-	if f.note("reboot %s (%v)", name, how) {
+	if f.note("reboot %s (%v%s)", name, how, p.intoNote(t.into)) {
 		c.reboot(name, how, t)
 	}
 }
@@ -290,12 +297,36 @@ func (f *Faults) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...Reboo
 	f.seen.reboots++
 	if p := c.byName[name]; u == chaos.Process && (p.down || p.leaving) && f.window.Err() == nil {
 		f.seen.rebootsIgnored++
-		c.s.w.Event("", fmt.Sprintf("inject: %s: reboot %v %s (%v): ignored, %s is down or going down", f.name, u, name, how, name))
+		c.s.w.Event("", fmt.Sprintf("inject: %s: reboot %v %s (%v): ignored, %s is down or going down", f.name, u, name, how, name)+p.intoLater(t.into))
 		return
 	}
-	if f.note("reboot %v %s (%v)", u, name, how) {
+	into := ""
+	if t.into != "" && slices.ContainsFunc(c.in(u, name), func(p *proc) bool { return p.release != t.into }) {
+		into = ", into " + t.into
+	}
+	if f.note("reboot %v %s (%v%s)", u, name, how, into) {
 		c.rebootUnit(u, name, how, t, call)
 	}
+}
+
+// intoNote is what an injector's line on a reboot of p into release
+// adds to its kind: ", into v2" when the release changes.
+func (p *proc) intoNote(release string) string {
+	if release == "" || release == p.release {
+		return ""
+	}
+	return ", into " + release
+}
+
+// intoLater sets the release of p, a process down or going down that an
+// injector's reboot into release left alone, and returns what the
+// timeline's line on the ignored reboot adds: "; it boots into v2 when it
+// is back".
+func (p *proc) intoLater(release string) string {
+	if p.into(release) == "" {
+		return ""
+	}
+	return "; it boots into " + release + " when it is back"
 }
 
 // CrashDisk cuts the power of the disk at addr (a process's host, or a

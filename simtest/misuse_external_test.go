@@ -19,6 +19,11 @@ import (
 // names the call, the value and the fix.
 func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 	two := simtest.Processes{Name: "n", Count: 2, New: waitForStop}
+	builds := map[string]func(simtest.ProcessID) simtest.Process{
+		"v1": func(simtest.ProcessID) simtest.Process { return waitForStop() },
+		"v2": func(simtest.ProcessID) simtest.Process { return waitForStop() },
+	}
+	rel := simtest.Processes{Name: "r", Releases: builds, Release: "v1"}
 	cases := []struct {
 		name string
 		body func(s *simtest.S)
@@ -58,6 +63,32 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 		{"New and NewFor", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "n", New: waitForStop, NewFor: func(simtest.ProcessID) simtest.Process { return waitForStop() }})
 		}, nil, `simtest: Processes "n" has both New and NewFor; give one of them`},
+		{"Releases and New", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "r", New: waitForStop, Releases: builds, Release: "v1"})
+		}, nil, `simtest: Processes "r" has Releases and New or NewFor too; Releases are its factories, so leave New and NewFor out`},
+		{"Releases and no Release", func(s *simtest.S) { s.Boot(simtest.Processes{Name: "r", Releases: builds}) }, nil,
+			`simtest: Processes "r" has Releases but no Release; set Release to the one every process boots first (one of v1, v2)`},
+		{"Release of no Releases", func(s *simtest.S) { s.Boot(simtest.Processes{Name: "r", New: waitForStop, Release: "v1"}) }, nil,
+			`simtest: Processes "r" has Release "v1" but no Releases; give Releases a factory per release, or leave Release out`},
+		{"unknown Release", func(s *simtest.S) { s.Boot(simtest.Processes{Name: "r", Releases: builds, Release: "v3"}) }, nil,
+			`simtest: Processes "r" has Release "v3", which is none of its Releases (v1, v2); name one of them`},
+		{"nil release factory", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "r", Releases: map[string]func(simtest.ProcessID) simtest.Process{"v1": builds["v1"], "v2": nil}, Release: "v1"})
+		}, nil, `simtest: Processes "r" has a nil factory for release "v2"; give Releases["v2"] a function that makes a fresh Process for every boot`},
+		{"release with no name", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "r", Releases: map[string]func(simtest.ProcessID) simtest.Process{"": builds["v1"]}, Release: ""})
+		}, nil, `simtest: Processes "r" has a release with no name in Releases; name each release ("v1", "v2")`},
+		{"Into a group without Releases", func(s *simtest.S) { s.Boot(two).Reboot("n-0", simtest.Crash, simtest.Into("v2")) }, nil,
+			`simtest: Cluster.Reboot("n-0", crash, simtest.Into("v2")): n-0's group "n" has no Releases; declare the group's builds in Processes.Releases to boot a process into one`},
+		{"Into an unknown release", func(s *simtest.S) { s.Boot(rel).Stop("r-0", simtest.Crash, simtest.Into("v3")) }, nil,
+			`simtest: Cluster.Stop("r-0", crash, simtest.Into("v3")): "v3" is none of the Releases of r-0's group "r" (v1, v2); name one of them`},
+		{"Into a unit without Releases", func(s *simtest.S) {
+			s.Boot(rel, two).RebootUnit(chaos.Process, "n-1", simtest.Crash, simtest.Into("v2"))
+		}, nil, `simtest: Cluster.RebootUnit(process, "n-1", crash, simtest.Into("v2")): n-1's group "n" has no Releases`},
+		{"Into given twice", func(s *simtest.S) { s.Boot(rel).Reboot("r-0", simtest.Crash, simtest.Into("v2"), simtest.Into("v1")) }, nil,
+			`simtest: Cluster.Reboot("r-0", crash, simtest.Into("v2"), simtest.Into("v1")): Into is given twice; give it once`},
+		{"Into no release", func(s *simtest.S) { s.Boot(rel).Reboot("r-0", simtest.Crash, simtest.Into("")) }, nil,
+			`simtest: Cluster.Reboot("r-0", crash, simtest.Into("")): simtest.Into(""): the release has no name; name one of the group's Releases`},
 		{"process on the driver's host", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "n", New: waitForStop, Hosts: []string{simtest.DriverHost}})
 		}, nil, `simtest: Processes "n" places n-0 on "10.0.0.254", the test driver's host (simtest.DriverHost); give it a host of its own`},

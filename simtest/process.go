@@ -3,6 +3,9 @@ package simtest
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -25,10 +28,10 @@ type ProcessFunc func(ctx context.Context, p providers.Providers) error
 // Run calls f.
 func (f ProcessFunc) Run(ctx context.Context, p providers.Providers) error { return f(ctx, p) }
 
-// Processes declares a group of processes made by one factory: Count of
-// them, named Name-0, Name-1 and so on, each on a host of the same name
-// with its own disk and tasks (or, placed by a Topology, its machine's
-// disk).
+// Processes declares a group of processes made by one factory (or one
+// per release, Releases): Count of them, named Name-0, Name-1 and so on,
+// each on a host of the same name with its own disk and tasks (or, placed
+// by a Topology, its machine's disk).
 type Processes struct {
 	// Name names the group; it must be unique in the cluster.
 	Name string
@@ -42,8 +45,20 @@ type Processes struct {
 	// NewFor, in place of New, makes a fresh process for every boot and
 	// is told which process it makes: an instance that needs its identity
 	// before Run (to name its metrics, to pick its configuration) takes it
-	// here. Give one of New and NewFor.
+	// here. Give one of New, NewFor and Releases.
 	NewFor func(id ProcessID) Process
+	// Releases, in place of New and NewFor, are the group's factories by
+	// release name ("v1", "v2"): builds of the program that an upgrade or
+	// a rollback moves a process between. Each process boots first into
+	// Release, and a reboot or Stop given [Into] boots it into another;
+	// every later boot (attrition's, a restart, Start) keeps the release
+	// it last went into. The release is the cluster's, per seed, as the
+	// disks are: a seed's upgrades never reach the next seed. See
+	// docs/reboots.md#upgrades-and-rollbacks.
+	Releases map[string]func(id ProcessID) Process
+	// Release names the release of Releases that every process of the
+	// group boots first. It is set exactly when Releases is.
+	Release string
 	// Hosts, when set, gives the i-th process the host Hosts[i] instead of
 	// its name; it must hold a host for each process the group can have
 	// (Count, or MaxCount).
@@ -73,16 +88,19 @@ type Processes struct {
 	Protected bool
 }
 
-// ProcessID is the identity of a process, as [Processes.NewFor] is told it:
-// its name (the group's name, a dash, its index), its index in the group,
-// its host, its boot count, 1 at the first boot, and where it runs (zero
-// for a process that no [Topology] placed).
+// ProcessID is the identity of a process, as [Processes.NewFor] and
+// [Processes.Releases] are told it: its name (the group's name, a dash,
+// its index), its index in the group, its host, its boot count, 1 at the
+// first boot, where it runs (zero for a process that no [Topology]
+// placed), and the release the boot makes (empty for a group without
+// Releases).
 type ProcessID struct {
 	Name     string
 	Index    int
 	Host     string
 	Boot     int
 	Locality providers.Locality
+	Release  string
 }
 
 // Reboot is a way to restart a process.
@@ -165,6 +183,10 @@ func (ps *Processes) validate(taken map[string]bool, declared int) error {
 	switch {
 	case ps.Name == "":
 		return fmt.Errorf("simtest: a Processes has no Name; name each group of processes")
+	case len(ps.Releases) > 0 || ps.Release != "":
+		if err := ps.checkReleases(); err != nil {
+			return err
+		}
 	case ps.New == nil && ps.NewFor == nil:
 		return fmt.Errorf("simtest: Processes %q has no New; give it a function that makes a fresh Process for every boot", ps.Name)
 	case ps.New != nil && ps.NewFor != nil:
@@ -184,6 +206,38 @@ func (ps *Processes) validate(taken map[string]bool, declared int) error {
 		return fmt.Errorf("simtest: Processes %q has %d Hosts for up to %d processes (Count, MaxCount); give one host per process", ps.Name, len(ps.Hosts), n)
 	}
 	return ps.Topology.check(ps.Name, n)
+}
+
+// checkReleases checks a group declared with Releases or Release.
+func (ps *Processes) checkReleases() error {
+	names := ps.releaseNames()
+	switch {
+	case len(ps.Releases) == 0:
+		return fmt.Errorf("simtest: Processes %q has Release %q but no Releases; give Releases a factory per release, or leave Release out", ps.Name, ps.Release)
+	case ps.New != nil || ps.NewFor != nil:
+		return fmt.Errorf("simtest: Processes %q has Releases and New or NewFor too; Releases are its factories, so leave New and NewFor out", ps.Name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(ps.Releases)) {
+		switch {
+		case name == "":
+			return fmt.Errorf("simtest: Processes %q has a release with no name in Releases; name each release (\"v1\", \"v2\")", ps.Name)
+		case ps.Releases[name] == nil:
+			return fmt.Errorf("simtest: Processes %q has a nil factory for release %q; give Releases[%q] a function that makes a fresh Process for every boot", ps.Name, name, name)
+		}
+	}
+	switch {
+	case ps.Release == "":
+		return fmt.Errorf("simtest: Processes %q has Releases but no Release; set Release to the one every process boots first (one of %s)", ps.Name, names)
+	case ps.Releases[ps.Release] == nil:
+		return fmt.Errorf("simtest: Processes %q has Release %q, which is none of its Releases (%s); name one of them", ps.Name, ps.Release, names)
+	}
+	return nil
+}
+
+// releaseNames lists the names of the group's Releases, sorted, for its
+// errors: "v1, v2".
+func (ps *Processes) releaseNames() string {
+	return strings.Join(slices.Sorted(maps.Keys(ps.Releases)), ", ")
 }
 
 // checkBound refuses a group that would take the cluster past

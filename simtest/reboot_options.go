@@ -8,14 +8,18 @@ import (
 	"github.com/moonpool-go/moonpool/chaos"
 )
 
-// A RebootOption sets a timing of [Cluster.Stop] or [Cluster.Reboot], so
-// that each duration is named where it is given:
+// A RebootOption sets a timing of [Cluster.Stop], [Cluster.Reboot] or
+// [Cluster.RebootUnit] (and of an injector's [Faults.Reboot] and
+// [Faults.RebootUnit]), so that each duration is named where it is given,
+// or the release the process boots into next:
 //
 //	c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
 //	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
+//	c.Reboot("kv-2", simtest.Graceful, simtest.Into("v2")) // an upgrade
 //	c.Stop("kv-2", simtest.Crash)
 //
-// The options are [Grace] and [DownFor].
+// The options are [Grace], [DownFor] and [Into]; each is given at most
+// once.
 type RebootOption interface {
 	fmt.Stringer
 	apply(*rebootTimes) error
@@ -41,6 +45,32 @@ const DefaultGrace = 5 * time.Second
 // takes no DownFor.
 func DownFor(d time.Duration) RebootOption { return rebootTime{"DownFor", d} }
 
+// Into makes the reboot an upgrade or a rollback: the process boots into
+// release, one of its group's [Processes.Releases], and every later boot
+// (attrition's reboots and wipes, a restart, [Cluster.Start]) keeps it
+// until the next Into. Given to [Cluster.Stop], it is the release that
+// [Cluster.Start] boots; given to [Cluster.RebootUnit], it reaches every
+// process of the unit. A process that an injector's [Faults.Reboot]
+// finds down, or going down, is not rebooted, but its release is set: it
+// boots into it when it comes back. Into on a group without Releases, or
+// naming a release the group lacks, is a configuration error.
+func Into(release string) RebootOption { return rebootInto(release) }
+
+type rebootInto string
+
+func (o rebootInto) String() string { return fmt.Sprintf("simtest.Into(%q)", string(o)) }
+
+func (o rebootInto) apply(t *rebootTimes) error {
+	switch {
+	case t.into != "":
+		return fmt.Errorf("Into is given twice; give it once")
+	case o == "":
+		return fmt.Errorf("%v: the release has no name; name one of the group's Releases", o)
+	}
+	t.into = string(o)
+	return nil
+}
+
 type rebootTime struct {
 	name string
 	d    time.Duration
@@ -63,10 +93,15 @@ func (o rebootTime) apply(t *rebootTimes) error {
 	return nil
 }
 
-// rebootTimes are the timings a Stop or Reboot was given.
+// rebootTimes are the timings a Stop or Reboot was given, and the
+// release it boots into ("" for the one the process has).
 type rebootTimes struct {
 	grace, down       time.Duration
 	graceSet, downSet bool
+	into              string
+	// call is the call as the report writes it, for the errors found
+	// once the processes it reaches are known (checkInto).
+	call string
 }
 
 // rebootTimesOf reads opts for a call of method on target (its first
@@ -107,5 +142,34 @@ func (c *Cluster) rebootTimesOf(method, target string, how Reboot, opts []Reboot
 	if how == Graceful && t.grace == 0 {
 		c.s.configErrorf("simtest: %s: a graceful stop needs a positive grace period to stop in; give simtest.Grace a positive duration, leave it out for simtest.DefaultGrace (%v), or use simtest.Crash to stop at once", call, DefaultGrace)
 	}
+	t.call = call
 	return t
+}
+
+// checkInto fails the test for an Into that a process of ps cannot boot
+// into: its group has no Releases, or none of that name.
+func (c *Cluster) checkInto(t rebootTimes, ps ...*proc) {
+	if t.into == "" {
+		return
+	}
+	for _, p := range ps {
+		spec := p.spec
+		switch {
+		case len(spec.Releases) == 0:
+			c.s.configErrorf("simtest: %s: %s's group %q has no Releases; declare the group's builds in Processes.Releases to boot a process into one", t.call, p.peer.Name, spec.Name)
+		case spec.Releases[t.into] == nil:
+			c.s.configErrorf("simtest: %s: %q is none of the Releases of %s's group %q (%s); name one of them", t.call, t.into, p.peer.Name, spec.Name, spec.releaseNames())
+		}
+	}
+}
+
+// into sets the release p boots into next, when given one, and returns
+// what the timeline adds to the reboot's kind: ", into v2" when the
+// release changes, "" when it does not.
+func (p *proc) into(release string) string {
+	if release == "" || release == p.release {
+		return ""
+	}
+	p.release = release
+	return ", into " + release
 }

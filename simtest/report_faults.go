@@ -306,10 +306,12 @@ func keptUnsyncedDirs(e sim.Entry, f fault) bool {
 }
 
 // rebootHow sorts a reboot's or a stop's entry by how the process went
-// down: "reboot: kv-0 (crash)", "reboot: machine m1 (power loss): a b".
+// down: "reboot: kv-0 (crash)", "reboot: machine m1 (power loss): a b",
+// "reboot: kv-0 (graceful, into v2)".
 func rebootHow(msg string) fault {
 	_, how, _ := strings.Cut(msg, " (")
 	how, _, _ = strings.Cut(how, ")")
+	how, _, _ = strings.Cut(how, ",")
 	switch how {
 	case "graceful":
 		return rebootGraceful

@@ -246,6 +246,7 @@ func (c *Cluster) rebootUnitChecked(u chaos.Unit, name string, how Reboot, opts 
 	if u == chaos.Process {
 		c.refuseMachineWide(call, c.get(name), how)
 	}
+	c.checkInto(t, c.in(u, name)...)
 	return call, t
 }
 
@@ -257,14 +258,16 @@ func (c *Cluster) rebootUnit(u chaos.Unit, name string, how Reboot, t rebootTime
 	if u == chaos.Process && !c.upFor("RebootUnit", call, c.get(name)) {
 		return
 	}
-	ps := c.stopUnit(u, name, how, t.grace, true)
+	ps := c.stopUnit(u, name, how, t.grace, true, t.into)
 	_ = c.s.p.Time.Sleep(c.s.w.Context(), t.down)
 	c.startUnit(ps)
 }
 
 // stopUnit takes the processes of a unit that are up down together and
-// returns them. hand: the test asked for it, not attrition.
-func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Duration, hand bool) []*proc {
+// returns them. Every process of the unit, down or up, boots next into
+// the release into ("" for the one it has). hand: the test asked for it,
+// not attrition.
+func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Duration, hand bool, into string) []*proc {
 	s := c.s
 	all := c.in(u, name)
 	ps := slices.DeleteFunc(slices.Clone(all), func(p *proc) bool { return p.down || p.leaving })
@@ -278,7 +281,13 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		p.leaving, p.taker = true, byReboot
 	}
 	c.dead += len(ps)
-	msg := fmt.Sprintf("reboot: %v %s (%v): %s", u, name, how, strings.Join(names, " "))
+	what := how.String()
+	for _, p := range all {
+		if p.into(into) != "" {
+			what = fmt.Sprintf("%v, into %s", how, into)
+		}
+	}
+	msg := fmt.Sprintf("reboot: %v %s (%s): %s", u, name, what, strings.Join(names, " "))
 	s.faultEvent(hand, msg, msg)
 	if how == Graceful {
 		for _, p := range ps {
@@ -397,7 +406,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		// The task marks the unit's processes as leaving at once, at this
 		// instant, before the next attempt (Interval.Min is positive).
 		*reboots = append(*reboots, s.Go(fmt.Sprintf("reboot %v %s", a.Unit, name), func(ctx context.Context) error {
-			ps := c.stopUnit(a.Unit, name, how, grace, false)
+			ps := c.stopUnit(a.Unit, name, how, grace, false, "")
 			_ = s.p.Time.Sleep(s.w.Context(), recovery)
 			c.startUnit(ps)
 			return nil

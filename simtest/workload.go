@@ -300,7 +300,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
 		c.dead++
 		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(ctx context.Context) error {
-			c.stop(p, byReboot, how, grace, false)
+			c.stop(p, byReboot, how, grace, false, "")
 			_ = s.p.Time.Sleep(s.w.Context(), recovery)
 			c.dead--
 			c.start(p, p.boot)
