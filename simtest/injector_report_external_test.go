@@ -151,8 +151,9 @@ func TestTheSummaryCountsTheInjectedFaultsIgnored(t *testing.T) {
 	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 	require.Zero(t, res.Failed, res.Report)
 	assert.Equal(t, `injectors: "bouncer" had 2 of its 2 reboots ignored, as the process was down or going down `+
-		`(taken down by attrition, restarting, or returned from its Run): for a script that must reboot it, `+
-		`turn attrition off (chaos.Attrition.Enabled), or keep attrition off the process (Processes.Protected); `+
+		`(taken down by attrition, restarting, or returned from its Run): for a scripted step that must happen `+
+		`(an upgrade's reboot Into a release), call f.Cluster().Reboot, which waits until the process is back; `+
+		`for a script that must reboot it at its own times, turn attrition off (chaos.Attrition.Enabled), or keep attrition off the process (Processes.Protected); `+
 		`"late" asked for 2 faults after the chaos phase had ended, ignored: its Run goes on past its ctx's end; `+
 		`return from Run once ctx is done (check ctx.Err() between faults)`, injectorsLine(res.Report))
 }

@@ -137,7 +137,9 @@ func (j *jsonInjector) told() []string {
 	}
 	if j.RebootsIgnored > 0 {
 		parts = append(parts, fmt.Sprintf("%q had %d of its %s ignored, as the process was down or going down "+
-			"(taken down by attrition, restarting, or returned from its Run): for a script that must reboot it, "+
+			"(taken down by attrition, restarting, or returned from its Run): for a scripted step that must happen "+
+			"(an upgrade's reboot Into a release), call f.Cluster().Reboot, which waits until the process is back; "+
+			"for a script that must reboot it at its own times, "+
 			"turn attrition off (chaos.Attrition.Enabled), or keep attrition off the process (Processes.Protected)",
 			j.Name, j.RebootsIgnored, plural.Count(j.Reboots, "reboot")))
 	}
