@@ -452,6 +452,7 @@ func (p *proc) spared() bool { return p.spec.Protected || p.done }
 //	c.Stop("kv-0", simtest.Graceful, simtest.Grace(2*time.Second))
 //	c.Stop("kv-1", simtest.Crash)
 //
+// Given [Into], it leaves the process to boot into that release at Start.
 // A process that a reboot (attrition's, an injector's, another task's) or
 // its own restart request has taken down comes back by itself: Stop waits
 // until it is back, then stops it. Stop of a process that a Stop took
@@ -561,8 +562,10 @@ func (c *Cluster) Start(name string) {
 //
 //	c.Reboot("kv-0", simtest.Graceful, simtest.Grace(2*time.Second), simtest.DownFor(5*time.Second))
 //	c.Reboot("kv-1", simtest.Wipe, simtest.DownFor(time.Second))
+//	c.Reboot("kv-2", simtest.Graceful, simtest.Into("v2")) // an upgrade
 //
-// A process down or going down by another way is waited for as by Stop.
+// [Into] boots it into another of its group's [Processes.Releases]. A
+// process down or going down by another way is waited for as by Stop.
 func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
 	c.checkInto(t, c.get(name))

@@ -251,7 +251,9 @@
 // [Topology]; [Cluster.Run] takes workloads ([S.Workloads] makes them by
 // count) through setup, chaos, quiesce and check, with the fault
 // schedules of [Cluster.Inject] beside them; a workload runs for the
-// chaos phase by looping on [ChaosContext]. docs/processes.md,
+// chaos phase by looping on [ChaosContext]. A group of several builds
+// declares them as [Processes.Releases], and a reboot given [Into] boots
+// a process into another: an upgrade, or a rollback. docs/processes.md,
 // docs/reboots.md and docs/topology.md are the chapters.
 //
 // # Liveness
@@ -266,7 +268,8 @@
 // A mistake in the test's set-up rather than in the system under test (a
 // bad [Processes] declaration, a MaxDead above the number of processes, a
 // [Cluster.RebootUnit] of a unit the cluster lacks, a graceful reboot
-// with a zero [Grace], a negative phase) is a
+// with a zero [Grace], an [Into] a release the group lacks, a negative
+// phase) is a
 // configuration error: the Run stops at the seed that meets it and says
 // so, and does not keep that seed. A declaration is checked at its
 // largest count, so that the first seed meets its mistakes.
