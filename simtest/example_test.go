@@ -2,11 +2,13 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -101,4 +103,39 @@ func ExampleVerifyReplay() {
 	simtest.Run(t, func(s *simtest.S) {
 		s.Sleep(time.Second)
 	}, simtest.VerifyReplay())
+}
+
+// A rolling upgrade by hand: each process reboots into v2 in turn, then a
+// rollback takes one back to v1, and a later wipe keeps it there. The
+// release is the cluster's, per seed, and each boot's factory is told it.
+func ExampleInto() {
+	node := func(version int) func(simtest.ProcessID) simtest.Process {
+		return func(id simtest.ProcessID) simtest.Process {
+			fmt.Printf("%s boot %d: %s (version %d)\n", id.Name, id.Boot, id.Release, version)
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				return p.Time.Sleep(ctx, time.Hour)
+			})
+		}
+	}
+	simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "kv", Count: 2,
+			Releases: map[string]func(simtest.ProcessID) simtest.Process{"v1": node(1), "v2": node(2)},
+			Release:  "v1", // what every process boots first
+		})
+		for _, name := range c.Group("kv") {
+			s.Sleep(time.Second)
+			c.Reboot(name, simtest.Graceful, simtest.Into("v2"), simtest.DownFor(time.Second))
+		}
+		c.Reboot("kv-1", simtest.Crash, simtest.Into("v1")) // a rollback
+		c.Reboot("kv-1", simtest.Wipe)                      // keeps v1
+		fmt.Println("kv-0 runs", c.Release("kv-0"), "and kv-1 runs", c.Release("kv-1"))
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	// Output:
+	// kv-0 boot 1: v1 (version 1)
+	// kv-1 boot 1: v1 (version 1)
+	// kv-0 boot 2: v2 (version 2)
+	// kv-1 boot 2: v2 (version 2)
+	// kv-1 boot 3: v1 (version 1)
+	// kv-1 boot 4: v1 (version 1)
+	// kv-0 runs v2 and kv-1 runs v1
 }
