@@ -381,12 +381,11 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	var inst Process
-	factory := "New"
-	id := ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots, Locality: p.peer.Locality, Release: p.release}
+	factory, release := "New", p.release
+	id := ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots, Locality: p.peer.Locality, Release: release}
 	switch {
-	case p.release != "":
-		factory = fmt.Sprintf("Releases[%q]", p.release)
-		inst = p.spec.Releases[p.release](id)
+	case release != "":
+		inst = p.spec.Releases[release](id)
 	case p.spec.NewFor != nil:
 		factory = "NewFor"
 		inst = p.spec.NewFor(id)
@@ -395,14 +394,17 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	}
 	p.inst = inst
 	g := p.group
-	if p.release != "" {
-		s.w.Event("", "boot: "+p.peer.Name+" ("+how.String()+", release "+p.release+")")
+	if release != "" {
+		s.w.Event("", "boot: "+p.peer.Name+" ("+how.String()+", release "+release+")")
 	} else {
 		s.w.Event("", "boot: "+p.peer.Name+" ("+how.String()+")")
 	}
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
 		if inst == nil {
 			// Told here, in a task: a restart boots from a timer.
+			if release != "" {
+				factory = fmt.Sprintf("Releases[%q]", release)
+			}
 			s.configErrorf("simtest: Processes %q: %s returned nil for %s; return a Process", p.spec.Name, factory, p.peer.Name)
 		}
 		err := inst.Run(ctx, prov)

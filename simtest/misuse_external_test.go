@@ -75,6 +75,11 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 		{"nil release factory", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "r", Releases: map[string]func(simtest.ProcessID) simtest.Process{"v1": builds["v1"], "v2": nil}, Release: "v1"})
 		}, nil, `simtest: Processes "r" has a nil factory for release "v2"; give Releases["v2"] a function that makes a fresh Process for every boot`},
+		{"release factory returns nil", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "r", Releases: map[string]func(simtest.ProcessID) simtest.Process{
+				"v1": func(simtest.ProcessID) simtest.Process { return nil }}, Release: "v1"})
+			s.Sleep(time.Second)
+		}, nil, `simtest: Processes "r": Releases["v1"] returned nil for r-0; return a Process`},
 		{"release with no name", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "r", Releases: map[string]func(simtest.ProcessID) simtest.Process{"": builds["v1"]}, Release: ""})
 		}, nil, `simtest: Processes "r" has a release with no name in Releases; name each release ("v1", "v2")`},
