@@ -243,6 +243,28 @@ func TestSlogReachesTheTimeline(t *testing.T) {
 	}, simtest.Seeds(1), simtest.KeepFailures(false))
 }
 
+// A program's lines of the log package with a level in brackets
+// ("[DEBUG] memberlist: ...") reach the timeline with that level and
+// without the date and the bracket, named for their stream as any line.
+func TestLeveledLogLinesReachTheTimeline(t *testing.T) {
+	mod := guestModule(t)
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch("stderr")
+		s.Boot(simtest.Processes{Name: "l", New: func() simtest.Process { return process(mod, nil, "stdlog") }})
+		s.Sleep(time.Second)
+		var got []string
+		for _, e := range w.Next() {
+			require.Equal(s, "l-0", e.Process)
+			got = append(got, fmt.Sprintf("%v %s", e.Level, e.Msg))
+		}
+		require.Equal(s, []string{
+			"DEBUG memberlist: Stream connection from=10.0.0.1:49161",
+			"WARN memberlist: Refuting a suspect message (from: n-1)",
+			"INFO 2024/01/01 00:00:00 a plain line",
+		}, got)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+}
+
 // A program that exits right after writing still delivers what it wrote,
 // as a process's exit leaves its socket buffers to the kernel.
 func TestExitFlushesSockets(t *testing.T) {

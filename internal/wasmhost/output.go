@@ -59,13 +59,20 @@ func (in *instance) output(fd uint32, b []byte) {
 	}
 }
 
-// line records one line of output in the timeline.
+// line records one line of output in the timeline: a log/slog record as
+// one, a line of the log package with a level in brackets ("[DEBUG] ...")
+// with that level, named for its stream as any other line, so that a
+// report's window can leave out a library's debug lines.
 func (in *instance) line(stream, text string) {
 	if in.rec == nil {
 		return
 	}
 	if e, ok := logRecord(text); ok {
 		in.rec.Record(e)
+		return
+	}
+	if level, msg, ok := leveledLine(text); ok {
+		in.rec.Record(sim.Entry{Name: stream, Msg: msg, Level: level})
 		return
 	}
 	in.rec.Record(sim.Entry{Name: stream, Msg: text})

@@ -24,6 +24,63 @@ func logRecord(line string) (e sim.Entry, ok bool) {
 	return sim.Entry{}, false
 }
 
+// levelTags are the levels of the standard log package's lines in
+// HashiCorp's convention ("[DEBUG] memberlist: ..."), which its libraries
+// (memberlist, Serf, Raft) and many others write.
+var levelTags = []struct {
+	tag   string
+	level slog.Level
+}{
+	{"[TRACE] ", slog.LevelDebug - 4},
+	{"[DEBUG] ", slog.LevelDebug},
+	{"[INFO] ", slog.LevelInfo},
+	{"[WARN] ", slog.LevelWarn},
+	{"[ERR] ", slog.LevelError},
+	{"[ERROR] ", slog.LevelError},
+}
+
+// leveledLine reads a line of the standard log package whose message
+// begins with a level in brackets, after log.LstdFlags' date and time
+// (2006/01/02 15:04:05, with log.Lmicroseconds .000000) or none: msg is
+// the message without them. ok is false for any other line.
+func leveledLine(line string) (level slog.Level, msg string, ok bool) {
+	rest := skipLogTime(line)
+	for _, t := range levelTags {
+		if m, found := strings.CutPrefix(rest, t.tag); found {
+			return t.level, m, true
+		}
+	}
+	return 0, "", false
+}
+
+// skipLogTime returns line past the date and time the log package's
+// LstdFlags write before a message, and its space; line itself when it
+// does not begin with them.
+func skipLogTime(line string) string {
+	const layout = "2006/01/02 15:04:05"
+	if len(line) < len(layout)+1 {
+		return line
+	}
+	for i := range len(layout) {
+		digit := line[i] >= '0' && line[i] <= '9'
+		if l := layout[i]; (l >= '0' && l <= '9') != digit || !digit && line[i] != l {
+			return line
+		}
+	}
+	rest := line[len(layout):]
+	if frac, ok := strings.CutPrefix(rest, "."); ok {
+		n := len(frac) - len(strings.TrimLeft(frac, "0123456789"))
+		if n == 0 {
+			return line
+		}
+		rest = frac[n:]
+	}
+	if r, ok := strings.CutPrefix(rest, " "); ok {
+		return r
+	}
+	return line
+}
+
 func textRecord(line string) (sim.Entry, bool) {
 	var e sim.Entry
 	level, msg := false, false

@@ -34,3 +34,33 @@ func TestLogRecord(t *testing.T) {
 		}
 	}
 }
+
+// A line of the log package in HashiCorp's convention, a level in
+// brackets after the date and time or none, is read with that level; its
+// message is what follows the bracket.
+func TestLeveledLine(t *testing.T) {
+	for _, c := range []struct {
+		line  string
+		level slog.Level
+		msg   string
+		ok    bool
+	}{
+		{`2024/01/01 00:01:42 [DEBUG] memberlist: Stream connection from=10.0.0.1:49161`, slog.LevelDebug, `memberlist: Stream connection from=10.0.0.1:49161`, true},
+		{`2024/01/01 00:01:42.123456 [WARN] memberlist: Was able to connect to gossip-0 over TCP but UDP probes failed`, slog.LevelWarn, `memberlist: Was able to connect to gossip-0 over TCP but UDP probes failed`, true},
+		{`[INFO] memberlist: Marking gossip-1 as failed`, slog.LevelInfo, `memberlist: Marking gossip-1 as failed`, true},
+		{`2024/01/01 00:00:07 [ERR] memberlist: Failed fallback TCP ping`, slog.LevelError, `memberlist: Failed fallback TCP ping`, true},
+		{`2024/01/01 00:00:07 [ERROR] raft: failed to contact`, slog.LevelError, `raft: failed to contact`, true},
+		{`2024/01/01 00:00:07 [TRACE] raft: heartbeat`, slog.LevelDebug - 4, `raft: heartbeat`, true},
+		{`2024/01/01 00:00:07 started`, 0, ``, false},
+		{`2024/01/01 00:00:07 [NOTICE] something`, 0, ``, false},
+		{`2024/01/01 [DEBUG] no time`, 0, ``, false},
+		{`2024/01/01 00:00:07.[DEBUG] no fraction`, 0, ``, false},
+		{`[DEBUG]no space`, 0, ``, false},
+		{`panic: [DEBUG] in a panic's words`, 0, ``, false},
+	} {
+		level, msg, ok := leveledLine(c.line)
+		require.Equal(t, c.ok, ok, c.line)
+		require.Equal(t, c.level, level, c.line)
+		require.Equal(t, c.msg, msg, c.line)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"math/rand"
 	"net"
@@ -141,6 +142,13 @@ func run(what string) error {
 		fmt.Println("computed", n%2)
 	case "slog":
 		slog.New(slog.NewTextHandler(os.Stderr, nil)).Warn("guest says", "k", 1, "who", "g w")
+	case "stdlog":
+		// The log package's lines in HashiCorp's convention, as memberlist
+		// writes them.
+		l := log.New(os.Stderr, "", log.LstdFlags)
+		l.Printf("[DEBUG] memberlist: Stream connection from=%s", "10.0.0.1:49161")
+		l.Printf("[WARN] memberlist: Refuting a suspect message (from: %s)", "n-1")
+		l.Printf("a plain line")
 	case "hostname":
 		h, err := os.Hostname()
 		fmt.Println("hostname", h, err)
