@@ -79,6 +79,7 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	o.keepMax = c.timelineMax()
 	win.keepMax = o.keepMax
 	win.filed = o.keep && c.timelinePath != ""
+	win.drawn = o.drawing
 	if o.keep {
 		w.ObserveOps(o.op)
 	}

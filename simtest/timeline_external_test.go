@@ -27,7 +27,7 @@ func TestLoggerJoinsTheTimeline(t *testing.T) {
 		s.Go("replica", func(ctx context.Context) error {
 			s.Sleep(250 * time.Millisecond)
 			log.WithGroup("req").Info("write applied", "id", 7, "bytes", 512)
-			log.Debug("idle")
+			log.Warn("slow apply")
 			return nil
 		})
 		s.Sleep(time.Second)
@@ -36,7 +36,7 @@ func TestLoggerJoinsTheTimeline(t *testing.T) {
 	out := res.Report
 	assert.Contains(t, out, "timeline around the first failure")
 	assert.Regexp(t, `250ms  replica +write applied node=2 req.id=7 req.bytes=512\n`, out)
-	assert.Regexp(t, `250ms  replica +idle level=DEBUG node=2\n`, out)
+	assert.Regexp(t, `250ms  replica +slow apply level=WARN node=2\n`, out)
 	assert.Regexp(t, `0s  replica +task started\n`, out, "the engine's events are in the same timeline")
 }
 

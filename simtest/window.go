@@ -57,6 +57,8 @@ type window struct {
 	// filed: the seed's timeline goes to the file -simtimeline names,
 	// so the report need not say how to get it.
 	filed bool
+	// drawn: the seed's timeline goes to an HTML page (-simhtml).
+	drawn bool
 	seen  int // entries seen up to the first failure's own
 
 	// named is the time the first failure's error names (namedTime),
@@ -88,6 +90,12 @@ type window struct {
 	// under loss meets them by the dozen, and they would push its own
 	// lines, which tell why it failed, out of the window.
 	datagrams int
+
+	// quiet counts the log records below slog.LevelInfo the window left
+	// out, before the first failure and after it: a library's debug lines
+	// come by the hundred, and would push out of the window the lines
+	// that tell why it failed. The timeline file and page keep them.
+	quiet int
 }
 
 // A numbered entry is one the window keeps, with its number in the
@@ -163,6 +171,10 @@ func isLife(e sim.Entry) bool {
 // faults (fault.listedKind).
 func (w *window) add(e sim.Entry, k faultKind) {
 	w.total++
+	if e.Level < slog.LevelInfo && !e.Event && (w.frozen || !w.marked) {
+		w.quiet++
+		return
+	}
 	if w.frozen {
 		if w.after < w.nafter {
 			w.kept = append(w.kept, e)
@@ -467,7 +479,8 @@ func (w *window) shown() (entries []sim.Entry, n int) {
 // heard any; else the engine's tail.
 func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	if w == nil || !w.frozen {
-		if w != nil && w.ring != nil {
+		fromWindow := w != nil && w.ring != nil
+		if fromWindow {
 			w.freeze() // at the seed's end: what it holds is its last entries
 			tail, _ = w.shown()
 		}
@@ -475,11 +488,27 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 			return
 		}
 		b.WriteString("  timeline, its last entries")
-		if w != nil && w.datagrams > 0 {
-			fmt.Fprintf(b, " but %s lost, duplicated or reordered", plural.Count(w.datagrams, "datagram"))
+		if w != nil {
+			var but []string
+			if w.datagrams > 0 {
+				but = append(but, plural.Count(w.datagrams, "datagram")+" lost, duplicated or reordered")
+			}
+			if w.quiet > 0 && fromWindow {
+				but = append(but, w.quietCount())
+			}
+			if len(but) > 0 {
+				b.WriteString(" but " + strings.Join(but, " and "))
+			}
 		}
+		var hints []string
 		if hint := w.fileHint("it whole", "the seed's end"); hint != "" {
-			fmt.Fprintf(b, " (%s)", hint)
+			hints = append(hints, hint)
+		}
+		if fromWindow && w.quiet > 0 {
+			hints = append(hints, w.pageHint())
+		}
+		if len(hints) > 0 {
+			fmt.Fprintf(b, " (%s)", strings.Join(hints, "; "))
 		}
 		b.WriteString(":\n")
 		tail = withoutTeardown(tail)
@@ -511,16 +540,39 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	}
 	if len(notShown) > 0 {
 		fmt.Fprintf(b, " (%s %s not shown", strings.Join(notShown, " and "), pluralWord(earlier+later, "entry", "entries"))
+		var among []string
 		if w.datagrams > 0 {
-			fmt.Fprintf(b, ", among them %s lost, duplicated or reordered", plural.Count(w.datagrams, "datagram"))
+			among = append(among, plural.Count(w.datagrams, "datagram")+" lost, duplicated or reordered")
+		}
+		if w.quiet > 0 {
+			among = append(among, w.quietCount())
+		}
+		if len(among) > 0 {
+			b.WriteString(", among them " + strings.Join(among, " and "))
 		}
 		if hint := w.fileHint("them all", "the first failure"); hint != "" {
 			fmt.Fprintf(b, "; %s", hint)
+		}
+		if w.quiet > 0 {
+			b.WriteString("; " + w.pageHint())
 		}
 		b.WriteString(")")
 	}
 	b.WriteString(":\n")
 	writeFolded(b, entries, cols)
+}
+
+// quietCount tells the records below INFO the window left out.
+func (w *window) quietCount() string {
+	return fmt.Sprintf("%d %s below level INFO", w.quiet, pluralWord(w.quiet, "record", "records"))
+}
+
+// pageHint says where the HTML page that shows every entry is.
+func (w *window) pageHint() string {
+	if w.drawn {
+		return "the HTML page draws them"
+	}
+	return "-simhtml=FILE draws them"
 }
 
 // fileHint says what -simtimeline writes of the seed's timeline: all of

@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -338,4 +339,60 @@ func TestTheFaultsBeforeAFailureListTheHeals(t *testing.T) {
 	require.False(t, res.OK())
 	assert.Regexp(t, `\n *faults before the timeline below:\n +1ms  driver +net: partition \{n-0\} \| \{n-1 n-2\}\n +2ms  driver +net: heal\n +3ms  driver +net: partition \{n-1\} \| \{n-0 n-2\}\n *timeline around the first failure`, res.Report)
 	assert.Contains(t, res.Report, "faults seen: 0 reboots, 2 of the network (2 partitions)", "a heal is no fault to count")
+}
+
+// A failure's window leaves out the records below INFO, of the code under
+// test and of programs alike, before the failure and after it, and its
+// heading counts them and says where they are: a library's debug lines
+// come by the hundred and would push out of the window the lines that
+// tell why it failed. The timeline file keeps them.
+func TestTheFailureWindowLeavesRecordsBelowInfoOut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	body := func(s *simtest.S) {
+		log := s.Logger()
+		for i := range 200 {
+			log.Debug("push/pull sync", "n", i)
+			if i == 150 {
+				log.Warn("marking kv-1 as failed")
+			}
+			s.Sleep(10 * time.Millisecond)
+		}
+		s.Errorf("the members did not agree")
+		log.Debug("after the failure")
+		log.Info("still running")
+	}
+	res := simtest.Simulate(body, simtest.Seeds(1), simtest.KeepFailures(false))
+	window := failureWindow(t, res, "timeline around the first failure")
+	assert.NotContains(t, window, "push/pull sync")
+	assert.NotContains(t, window, "after the failure")
+	assert.Contains(t, window, "marking kv-1 as failed level=WARN")
+	assert.Contains(t, window, "still running")
+	assert.Regexp(t, `^timeline around the first failure, at 2s \(\d+ earlier and \d+ later entries not shown, among them 201 records below level INFO; -simtimeline=FILE writes them all; -simhtml=FILE draws them\):`, window)
+
+	res = simtest.Simulate(body, simtest.Seeds(1), simtest.KeepFailures(false), simtest.TimelineFile(path))
+	window = failureWindow(t, res, "timeline around the first failure")
+	assert.Regexp(t, `^timeline around the first failure, at 2s \(\d+ earlier and \d+ later entries not shown, among them 201 records below level INFO; -simhtml=FILE draws them\):`, window)
+	file, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, 200, strings.Count(string(file), `"msg":"push/pull sync","level":"DEBUG"`), "the timeline file keeps every record")
+}
+
+// A seed that fails as it ends (a deadlock) shows its last entries
+// without the records below INFO, and says so.
+func TestTheLastEntriesOfASeedLeaveRecordsBelowInfoOut(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		log := s.Logger()
+		log.Info("waiting for a reply")
+		for i := range 100 {
+			log.Debug("tick", "n", i)
+		}
+		never := providers.NewChan[int](s.Providers().Task, 0)
+		never.Recv(s.Context()) // nothing sends: a deadlock
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed, res.Report)
+	_, tail, ok := strings.Cut(res.Report, "timeline, its last entries")
+	require.True(t, ok, res.Report)
+	assert.Regexp(t, `^ but 100 records below level INFO \(-simtimeline=FILE writes it whole; -simhtml=FILE draws them\):\n`, tail)
+	assert.NotContains(t, tail, "tick")
+	assert.Contains(t, tail, "waiting for a reply")
 }
