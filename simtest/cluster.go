@@ -434,7 +434,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		c.restart(p, inst, err)
 	case err != nil:
 		// The engine's line says nothing: name the process's Run.
-		s.failAt(s.procSite(p, inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err), err)
+		s.failOf(s.procSite(p, inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err), err, false)
 	default:
 		p.done, p.doneAt = true, s.w.Now()
 		s.w.Event(p.peer.Name+"/main", "exit: returned")

@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -58,5 +59,26 @@ func TestAFailureDoesNotNameTheTasksItsOwnStepMadeReady(t *testing.T) {
 		s.Error("config invalid")
 	}, simtest.Seeds(10), simtest.KeepFailures(false))
 	require.Equal(t, 1, res.Failed, res.Report)
+	assert.NotContains(t, res.Report, "at the instant of the first error", res.Report)
+}
+
+// failsAtStart is a process that fails as it starts, as a program that
+// cannot bind its port exits with status 1.
+type failsAtStart struct{}
+
+func (failsAtStart) Run(context.Context, providers.Providers) error {
+	return errors.New("listen tcp 0.0.0.0:70000: bind: invalid argument")
+}
+
+// Processes that fail as they start are no check made too soon: the
+// others' starts due at that instant are not named, with advice that fits
+// a check alone.
+func TestAProcessFailingDoesNotNameTheTasksDueAtItsInstant(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "gossip", Count: 5, New: func() simtest.Process { return failsAtStart{} }})
+		s.Sleep(time.Second)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "process gossip-")
 	assert.NotContains(t, res.Report, "at the instant of the first error", res.Report)
 }

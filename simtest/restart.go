@@ -39,7 +39,7 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 	p.restarts = append(p.restarts, restartAsked{at: now, afterFailure: failedOps(s.diskSet().Disk(p.diskAddr()).Stats()) > p.diskFailures})
 	loops := len(p.restarts) > RestartBurst
 	if loops {
-		s.failAt(s.procSite(p, inst), restartLimitMessage(name, p.restarts, err), err)
+		s.failOf(s.procSite(p, inst), restartLimitMessage(name, p.restarts, err), err, false)
 	}
 	c.dead++
 	p.leaving, p.taker = true, byRestart

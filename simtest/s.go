@@ -817,7 +817,13 @@ func isMachinery(f runtime.Frame) bool {
 // failAt is fail with the error's location given: loc, such as
 // "server.go:42", or empty; err is the error the failure carries, or nil,
 // which may name an earlier time for the report's window (namedTime).
-func (s *S) failAt(loc, msg string, err error) {
+func (s *S) failAt(loc, msg string, err error) { s.failOf(loc, msg, err, true) }
+
+// failOf is failAt, for a failure that a check made (checked) or one that
+// no check made, such as a process's exit: only a check's report names
+// the tasks due at its instant (readyHint), which a check made too soon
+// would have seen do their work.
+func (s *S) failOf(loc, msg string, err error, checked bool) {
 	if s.over("S.Error") {
 		s.toldLate.Store(true)
 		s.after.fail(s, "an error was reported to", loc, msg)
@@ -834,7 +840,7 @@ func (s *S) failAt(loc, msg string, err error) {
 		s.unfinished = append(s.unfinished, len(s.errs))
 	}
 	s.timedOut = s.timedOut || cutByTime(err)
-	if len(s.errs) == 0 {
+	if len(s.errs) == 0 && checked {
 		s.readyAtFirst = s.w.ReadyNow()
 	}
 	line := s.stamp() + msg
