@@ -80,3 +80,20 @@ func TestAListenerOnItsHostsAddressIsNotOnLoopback(t *testing.T) {
 		"bound: udp 127.0.0.1 beside it: <nil>\n"
 	require.Equal(t, strings.Repeat(want, 3), out.String())
 }
+
+// A port out of range is an invalid argument, as Linux answers a bind or a
+// connect to it, not an I/O error.
+func TestAPortOutOfRangeIsAnInvalidArgument(t *testing.T) {
+	mod := guestModule(t)
+	var out testenv.Buffer
+	simtest.Run(t, func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "b", New: func() simtest.Process { return process(mod, &out, "badport=70000") }})
+		s.Sleep(2 * time.Second)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+	// What the same calls print natively on Linux, but for WASI's
+	// capital.
+	require.Equal(t, "listen: listen tcp 0.0.0.0:70000: bind: Invalid argument true\n"+
+		"listenudp: listen udp 0.0.0.0:70000: bind: Invalid argument true\n"+
+		"dial: dial tcp 127.0.0.1:70000: connect: Invalid argument true\n"+
+		"dialudp: dial udp 127.0.0.1:70000: connect: Invalid argument true\n", out.String())
+}

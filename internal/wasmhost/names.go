@@ -1,6 +1,7 @@
 package wasmhost
 
 import (
+	"fmt"
 	"hash/fnv"
 	"net"
 	"net/netip"
@@ -96,6 +97,11 @@ func (n *names) netAddr(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", err
+	}
+	// A port out of range is the program's to be told of, as Linux tells
+	// a bind or a connect to it: EINVAL, not the network's error.
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "", fmt.Errorf("port %s of %s is out of range: %w", port, addr, err)
 	}
 	switch host {
 	case "", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost":

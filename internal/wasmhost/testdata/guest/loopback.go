@@ -67,6 +67,22 @@ func dialOnce(addr string) error {
 	return nil
 }
 
+// badPort listens, binds a datagram socket and dials at port, one
+// Linux refuses (out of range), as a program that builds its address
+// from a number does, and tells each error.
+func badPort(arg string) {
+	port, _ := strconv.Atoi(arg)
+	lo := net.IPv4(127, 0, 0, 1)
+	_, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4zero, Port: port})
+	fmt.Println("listen:", err, errors.Is(err, syscall.EINVAL))
+	_, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4zero, Port: port})
+	fmt.Println("listenudp:", err, errors.Is(err, syscall.EINVAL))
+	_, err = net.DialTCP("tcp", nil, &net.TCPAddr{IP: lo, Port: port})
+	fmt.Println("dial:", err, errors.Is(err, syscall.EINVAL))
+	_, err = net.DialUDP("udp", nil, &net.UDPAddr{IP: lo, Port: port})
+	fmt.Println("dialudp:", err, errors.Is(err, syscall.EINVAL))
+}
+
 // udpLoopback binds a UDP socket to 127.0.0.1 at port, tells where,
 // sends it a datagram from the same host over loopback and reads it, then
 // echoes what arrives, telling who sent it.

@@ -105,6 +105,8 @@ func run(what string) error {
 		return bound(arg)
 	case "dialonce":
 		return dialOnce(arg)
+	case "badport":
+		badPort(arg)
 	case "udploopback":
 		return udpLoopback(arg)
 	case "sockopts":
