@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"time"
 )
 
@@ -35,6 +36,12 @@ type Config struct {
 	Buggify   BuggifyConfig
 	// Swarm switches a random subset of the families off for each seed.
 	Swarm bool
+	// SwarmOff names, in a seed's configuration (what [Config.ForSeed]
+	// returns, and simtest's S.ChaosConfig), the families that Swarm
+	// switched off for that seed, of those that had faults on: "Network",
+	// "Storage", "Attrition", "Buggify", in that order. ForSeed sets it,
+	// whatever c holds; a Run reads it from no Config it is given.
+	SwarmOff []string
 	// Randomize makes each seed draw its own intensities for every
 	// family, as [Random] does: see [Config.ForSeed].
 	Randomize bool
@@ -264,9 +271,11 @@ func Random() Config {
 // nothing of seeds that do not set them. The result has Randomize
 // cleared, and its Network's too, and Attrition.Swarm cleared; its
 // SpikeProb, when c's is positive, is 1 for a seed that spiked and 0 for
-// one that did not.
+// one that did not; its SwarmOff names the families that swarm mode
+// switched off, and is empty outside swarm mode.
 func (c Config) ForSeed(src rand.Source) Config {
 	out := c
+	out.SwarmOff = nil
 	if c.Randomize || c.Network.Randomize {
 		out.Network = c.Network.Draw(src)
 	}
@@ -281,15 +290,29 @@ func (c Config) ForSeed(src rand.Source) Config {
 	if c.Swarm {
 		r := rand.New(src)
 		if r.IntN(2) == 0 {
-			out.Network = out.Network.NoFaults()
+			off := out.Network.NoFaults()
+			if !reflect.DeepEqual(off, out.Network) {
+				out.SwarmOff = append(out.SwarmOff, "Network")
+			}
+			out.Network = off
 		}
 		if r.IntN(2) == 0 {
-			out.Storage = out.Storage.NoFaults()
+			off := out.Storage.NoFaults()
+			if !reflect.DeepEqual(off, out.Storage) {
+				out.SwarmOff = append(out.SwarmOff, "Storage")
+			}
+			out.Storage = off
 		}
 		if r.IntN(2) == 0 {
+			if out.Attrition.Enabled {
+				out.SwarmOff = append(out.SwarmOff, "Attrition")
+			}
 			out.Attrition.Enabled = false
 		}
 		if r.IntN(2) == 0 {
+			if out.Buggify.Enabled {
+				out.SwarmOff = append(out.SwarmOff, "Buggify")
+			}
 			out.Buggify.Enabled = false
 		}
 	}

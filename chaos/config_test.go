@@ -130,6 +130,46 @@ func TestSwarmSwitchesFamiliesOff(t *testing.T) {
 	assert.Equal(t, d, d.ForSeed(rand.NewPCG(1, 1)), "without Random or Swarm, ForSeed draws nothing")
 }
 
+// A seed's configuration in swarm mode names the families it switched
+// off, of those that had faults on, and only those.
+func TestSwarmNamesTheFamiliesItSwitchedOff(t *testing.T) {
+	c := Defaults()
+	c.Swarm = true
+	named := map[string]int{}
+	for seed := range uint64(200) {
+		s := c.ForSeed(rand.NewPCG(seed, 2))
+		var want []string
+		if s.Network.ClogProb == 0 {
+			want = append(want, "Network")
+		}
+		if s.Storage.ReadCorruptionProb == 0 {
+			want = append(want, "Storage")
+		}
+		if !s.Attrition.Enabled {
+			want = append(want, "Attrition")
+		}
+		if !s.Buggify.Enabled {
+			want = append(want, "Buggify")
+		}
+		require.Equal(t, want, s.SwarmOff, "seed %d", seed)
+		for _, f := range s.SwarmOff {
+			named[f]++
+		}
+	}
+	assert.Len(t, named, 4, "each family is off on some seed")
+
+	c.Attrition.Enabled, c.Buggify.Enabled = false, false
+	c.SwarmOff = []string{"Network"}
+	for seed := range uint64(50) {
+		s := c.ForSeed(rand.NewPCG(seed, 2))
+		assert.NotContains(t, s.SwarmOff, "Attrition", "a family the Run had off is not Swarm's doing")
+		assert.NotContains(t, s.SwarmOff, "Buggify")
+	}
+	assert.Empty(t, Defaults().ForSeed(rand.NewPCG(1, 1)).SwarmOff, "outside swarm mode none")
+	c.Swarm = false
+	assert.Empty(t, c.ForSeed(rand.NewPCG(1, 1)).SwarmOff, "what a Config given holds is not read")
+}
+
 func TestRangeDraw(t *testing.T) {
 	r := Range{time.Second, 2 * time.Second}
 	src := rand.NewPCG(1, 2)

@@ -41,12 +41,19 @@ func (s *S) ChaosConfig() chaos.Config { return s.chaos }
 // vary one seed from the next more than the presets do: a spike of the
 // network, the regime of reboots. The notes leave the trace hash alone.
 func (s *S) noteChaos(cfg chaos.Config) {
+	if cfg.Swarm {
+		if off := s.chaos.SwarmOff; len(off) > 0 {
+			s.noteChaosLine("chaos: Swarm switches off " + joinAnd(off) + " this seed")
+		} else {
+			s.noteChaosLine("chaos: Swarm switches no family off this seed")
+		}
+	}
 	if cfg.SpikeProb > 0 && s.chaos.SpikeProb == 1 {
-		s.w.Log("chaos: the network spikes this seed (SpikeProb): clogs and partitions pushed to extremes")
+		s.noteChaosLine("chaos: the network spikes this seed (SpikeProb): clogs and partitions pushed to extremes")
 	}
 	if a := s.chaos.Attrition; cfg.Attrition.Swarm && cfg.Attrition.Enabled {
 		if !a.Enabled {
-			s.w.Log("chaos: no reboots this seed")
+			s.noteChaosLine("chaos: no reboots this seed")
 			return
 		}
 		var kinds []string
@@ -58,6 +65,14 @@ func (s *S) noteChaos(cfg chaos.Config) {
 				kinds = append(kinds, k.name)
 			}
 		}
-		s.w.Log("chaos: reboots this seed by " + strings.Join(kinds, ", ") + " only (Attrition.Swarm)")
+		s.noteChaosLine("chaos: reboots this seed by " + strings.Join(kinds, ", ") + " only (Attrition.Swarm)")
 	}
+}
+
+// noteChaosLine adds a note of the seed's chaos to its timeline, and keeps
+// it for its failure report, whose window rarely reaches back to the
+// seed's start.
+func (s *S) noteChaosLine(msg string) {
+	s.chaosNotes = append(s.chaosNotes, msg)
+	s.w.Log(msg)
 }

@@ -592,6 +592,11 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	if o.s != nil {
 		writeUnjoined(&b, o.s)
 		writeLog(&b, o.s, o.logShown, o.win.logHint())
+		// What the seed drew of its chaos opens its timeline, before the
+		// window of all but the shortest seeds.
+		for _, n := range o.s.chaosNotes {
+			fmt.Fprintf(&b, "  %s\n", n)
+		}
 	}
 	if o.rerun != "" {
 		fmt.Fprintf(&b, "  %s\n", o.rerun)

@@ -95,6 +95,9 @@ type S struct {
 	// readyAtFirst names the tasks that were due, and had not yet run, at
 	// the instant of the first error (sim.World.ReadyNow).
 	readyAtFirst []string
+	// chaosNotes are the timeline's notes of what the seed drew of its
+	// chaos (noteChaos), which its failure report repeats.
+	chaosNotes []string
 	// logPCs holds the stacks of the log lines, each line's a span of
 	// it: one slice rather than one per line.
 	logPCs []uintptr

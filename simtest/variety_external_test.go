@@ -116,3 +116,37 @@ func TestTheTimelineTellsWhatTheSeedDrew(t *testing.T) {
 	plain := simtest.Simulate(func(s *simtest.S) { s.Errorf("look") }, simtest.Seeds(1))
 	assert.NotContains(t, plain.Report, "chaos:", "a Config without them notes nothing")
 }
+
+// A seed in swarm mode opens its timeline with the families Swarm
+// switched off, and its failure report repeats it, though its window is
+// far from the seed's start.
+func TestAFailingSeedsReportNamesWhatSwarmSwitchedOff(t *testing.T) {
+	cfg := chaos.Defaults()
+	cfg.Swarm = true
+	seen := map[string]bool{}
+	for seed := range uint64(8) {
+		var off []string
+		res := simtest.Simulate(func(s *simtest.S) {
+			off = s.ChaosConfig().SwarmOff
+			for i := range 100 {
+				s.Logf("step %d", i)
+				s.Sleep(time.Second)
+			}
+			s.Errorf("look")
+		}, simtest.Chaos(cfg), simtest.Replay(seed+1), simtest.KeepFailures(false))
+		require.Equal(t, 1, res.Failed, res.Report)
+		note := "chaos: Swarm switches no family off this seed"
+		if len(off) > 0 {
+			note = "chaos: Swarm switches off " + strings.Join(off, ", ") + " this seed"
+			if len(off) > 1 {
+				note = "chaos: Swarm switches off " + strings.Join(off[:len(off)-1], ", ") + " and " + off[len(off)-1] + " this seed"
+			}
+		}
+		seen[note] = true
+		head, window, ok := strings.Cut(res.Report, "timeline around the first failure")
+		require.True(t, ok, res.Report)
+		assert.Contains(t, head, "\n  "+note+"\n", "the report's header")
+		assert.NotContains(t, window, "chaos:", "the window does not reach the seed's start")
+	}
+	assert.Greater(t, len(seen), 2, "seeds differ in what they switch off")
+}
