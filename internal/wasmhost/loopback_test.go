@@ -82,7 +82,8 @@ func TestAListenerOnItsHostsAddressIsNotOnLoopback(t *testing.T) {
 }
 
 // A port out of range is an invalid argument, as Linux answers a bind or a
-// connect to it, not an I/O error.
+// connect to it, and Go a datagram sent to it, not an I/O error nor a
+// datagram to the port its low 16 bits name.
 func TestAPortOutOfRangeIsAnInvalidArgument(t *testing.T) {
 	mod := guestModule(t)
 	var out testenv.Buffer
@@ -95,5 +96,6 @@ func TestAPortOutOfRangeIsAnInvalidArgument(t *testing.T) {
 	require.Equal(t, "listen: listen tcp 0.0.0.0:70000: bind: Invalid argument true\n"+
 		"listenudp: listen udp 0.0.0.0:70000: bind: Invalid argument true\n"+
 		"dial: dial tcp 127.0.0.1:70000: connect: Invalid argument true\n"+
-		"dialudp: dial udp 127.0.0.1:70000: connect: Invalid argument true\n", out.String())
+		"dialudp: dial udp 127.0.0.1:70000: connect: Invalid argument true\n"+
+		"writeto: write udp 127.0.0.1:4000->127.0.0.1:70000: sendto: Invalid argument true\n", out.String())
 }

@@ -81,6 +81,12 @@ func badPort(arg string) {
 	fmt.Println("dial:", err, errors.Is(err, syscall.EINVAL))
 	_, err = net.DialUDP("udp", nil, &net.UDPAddr{IP: lo, Port: port})
 	fmt.Println("dialudp:", err, errors.Is(err, syscall.EINVAL))
+	u, err := net.ListenUDP("udp", &net.UDPAddr{IP: lo, Port: 4000})
+	if err == nil {
+		_, err = u.WriteToUDP([]byte("x"), &net.UDPAddr{IP: lo, Port: port})
+		u.Close()
+	}
+	fmt.Println("writeto:", err, errors.Is(err, syscall.EINVAL))
 }
 
 // udpLoopback binds a UDP socket to 127.0.0.1 at port, tells where,
