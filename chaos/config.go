@@ -271,7 +271,8 @@ func Random() Config {
 // nothing of seeds that do not set them. The result has Randomize
 // cleared, and its Network's too, and Attrition.Swarm cleared; its
 // SpikeProb, when c's is positive, is 1 for a seed that spiked and 0 for
-// one that did not; its SwarmOff names the families that swarm mode
+// one that did not, as a seed whose network has neither clogs nor
+// partitions (one that Swarm switched off) does not; its SwarmOff names the families that swarm mode
 // switched off, and is empty outside swarm mode.
 func (c Config) ForSeed(src rand.Source) Config {
 	out := c
@@ -318,8 +319,11 @@ func (c Config) ForSeed(src rand.Source) Config {
 	}
 	if c.SpikeProb > 0 {
 		out.SpikeProb = 0
-		if rand.New(src).Float64() < c.SpikeProb {
-			out.Network = out.Network.Spike()
+		// A network with neither clogs nor partitions (Swarm switched it
+		// off, or Randomize drew them off) has nothing to spike: the
+		// draw is made all the same, and the seed does not spike.
+		if n := out.Network; rand.New(src).Float64() < c.SpikeProb && (n.ClogProb > 0 || n.PartitionInterval > 0) {
+			out.Network = n.Spike()
 			out.SpikeProb = 1
 		}
 	}

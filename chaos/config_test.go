@@ -3,6 +3,7 @@ package chaos
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -168,6 +169,28 @@ func TestSwarmNamesTheFamiliesItSwitchedOff(t *testing.T) {
 	assert.Empty(t, Defaults().ForSeed(rand.NewPCG(1, 1)).SwarmOff, "outside swarm mode none")
 	c.Swarm = false
 	assert.Empty(t, c.ForSeed(rand.NewPCG(1, 1)).SwarmOff, "what a Config given holds is not read")
+}
+
+// A seed whose network Swarm switched off does not spike: Spike leaves
+// a network without clogs and partitions as it is, and the seed's
+// configuration, which its timeline's notes read, says it did not.
+func TestASeedWithTheNetworkOffDoesNotSpike(t *testing.T) {
+	c := Defaults()
+	c.Swarm, c.SpikeProb = true, 0.5
+	spiked, off := 0, 0
+	for seed := range uint64(200) {
+		s := c.ForSeed(rand.NewPCG(seed, 0))
+		if slices.Contains(s.SwarmOff, "Network") {
+			off++
+			require.Zero(t, s.SpikeProb, "seed %d: Swarm switched the network off, yet it spiked", seed)
+		}
+		if s.SpikeProb == 1 {
+			spiked++
+			require.Positive(t, s.Network.ClogProb, "seed %d", seed)
+		}
+	}
+	assert.Positive(t, off)
+	assert.Positive(t, spiked)
 }
 
 func TestRangeDraw(t *testing.T) {
