@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -117,6 +118,47 @@ func callServerSaying(s *simtest.S, hello []byte) error {
 	require.NoError(s, err)
 	_, err = rpc.At[echoReq, echoResp]("10.0.0.7:4500", rpc.WellKnown(1)).GetReply(within(s, 2*time.Second), client, echoReq{1})
 	return err
+}
+
+// TestAClientOfAnotherProtocolVersionIsLogged: the accepting end of a
+// connection refused for its version logs why, with TLS or without, as
+// docs/rpc.md says each end's error names which end to upgrade; a
+// connection that sends nothing is left unlogged.
+func TestAClientOfAnotherProtocolVersionIsLogged(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		hello []byte
+		want  string
+	}{
+		{"older", hello(1), "speaks protocol version 1, older than this transport's 2"},
+		{"newer and no longer 2", newerHello(4, 3, 2), "speaks protocol versions 3 to 4, and this transport only 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				ctx := s.Context()
+				var rec logRecorder
+				p := s.HostProviders("10.0.0.1")
+				p.Logger = slog.New(&rec)
+				server, err := rpc.NewTransport(ctx, p, rpc.Config{Listen: ":4500"})
+				require.NoError(s, err)
+				raw := s.HostProviders("10.0.0.7")
+				silent, err := raw.Network.Dial(ctx, server.Addr())
+				require.NoError(s, err)
+				require.NoError(s, silent.Close())
+				c, err := raw.Network.Dial(ctx, server.Addr())
+				require.NoError(s, err)
+				_, err = c.Write(tc.hello)
+				require.NoError(s, err)
+				got, err := io.ReadAll(c)
+				require.NoError(s, err, "the server closes the connection")
+				assert.Equal(s, uint16(2), helloVersion(s, got))
+				warned := rec.at(slog.LevelWarn)
+				require.Len(s, warned, 1, "only the refused hello is logged")
+				assert.Contains(s, warned[0], "rpc: an inbound connection failed its handshake")
+				assert.Contains(s, warned[0], tc.want)
+			}, quiet...)
+		})
+	}
 }
 
 // TestBadFramesEndOnlyTheirConnection writes, on raw connections to a

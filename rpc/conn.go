@@ -290,6 +290,21 @@ func (c *conn) closeErr() error {
 // peer is spoken to in this end's version if it still speaks it, as its
 // hello says; it then speaks it too.
 func checkVersion(addr net.Addr, p []byte) error {
+	if err := versionMismatch(addr, p); err != nil {
+		return &versionError{err}
+	}
+	return nil
+}
+
+// A versionError refuses a peer that speaks the protocol, but no version
+// of it in common with this end: the accepting end logs it, as it is a
+// release to upgrade, not a stray connection.
+type versionError struct{ error }
+
+func (e *versionError) Unwrap() error { return e.error }
+
+// versionMismatch is checkVersion's error, unmarked.
+func versionMismatch(addr net.Addr, p []byte) error {
 	v := binary.LittleEndian.Uint16(p)
 	switch {
 	case v < protocolVersion:

@@ -562,9 +562,11 @@ func (t *Transport) accept(ctx context.Context) error {
 					// A health check, a port scan: not worth a
 					// warning each time (plaintext logs none).
 					t.log.Debug("rpc: an inbound connection closed before it sent anything", "remote", nc.RemoteAddr(), "err", err)
-				case t.tls != nil:
+				case t.tls != nil || errors.As(err, new(*versionError)):
 					// The caller learns little more than that it was
-					// refused: the reason is for this end's log.
+					// refused: the reason is for this end's log. A
+					// peer of another protocol version is logged in
+					// plaintext too: one end of it is to upgrade.
 					t.log.Warn("rpc: an inbound connection failed its handshake", "remote", nc.RemoteAddr(), "err", err)
 				}
 				c.close(err)
