@@ -3,6 +3,8 @@ package simtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simhttp"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -80,5 +83,39 @@ func TestAProcessFailingDoesNotNameTheTasksDueAtItsInstant(t *testing.T) {
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Contains(t, res.Report, "process gossip-")
+	assert.NotContains(t, res.Report, "at the instant of the first error", res.Report)
+}
+
+// A panic that a handler raised and simhttp recovered is no check made
+// too soon either: the tasks due at its instant are not named.
+func TestARecoveredPanicDoesNotNameTheTasksDueAtItsInstant(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		p := s.HostProviders("10.0.0.1")
+		// untilSecond sleeps until the next whole second of the clock:
+		// the handler and the tickers are due at the same instants.
+		untilSecond := func(ctx context.Context, p providers.Providers) error {
+			return p.Time.Sleep(ctx, time.Second-time.Duration(p.Time.Now().UnixNano())%time.Second)
+		}
+		srv := &simhttp.Server{Providers: p, Handler: http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			_ = untilSecond(r.Context(), p)
+			panic("assignment to entry in nil map")
+		})}
+		l, err := p.Network.Listen(s.Context(), ":80")
+		require.NoError(s, err)
+		p.Task.Go(s.Context(), "http server", func(ctx context.Context) error { return srv.Serve(ctx, l) })
+		for i := range 5 {
+			s.Go(fmt.Sprintf("ticker %d", i), func(ctx context.Context) error {
+				for untilSecond(ctx, s.Providers()) == nil {
+				}
+				return nil
+			})
+		}
+		if resp, err := simhttp.NewClient(s.Providers()).Get("http://10.0.0.1/"); err == nil {
+			_ = resp.Body.Close()
+		}
+		s.Sleep(time.Second)
+	}, simtest.Seeds(5), simtest.Chaos(chaos.Off()), simtest.KeepGoing(), simtest.KeepFailures(false))
+	require.Equal(t, 5, res.Failed, res.Report)
+	assert.Contains(t, res.Report, "simhttp: handler panic serving GET /")
 	assert.NotContains(t, res.Report, "at the instant of the first error", res.Report)
 }
