@@ -24,9 +24,10 @@ func logRecord(line string) (e sim.Entry, ok bool) {
 	return sim.Entry{}, false
 }
 
-// levelTags are the levels of the standard log package's lines in
-// HashiCorp's convention ("[DEBUG] memberlist: ..."), which its libraries
-// (memberlist, Serf, Raft) and many others write.
+// levelTags are the levels of log lines in HashiCorp's convention: the
+// standard log package's ("[DEBUG] memberlist: ..."), as memberlist and
+// many others write them, and hclog's, which Raft, Consul and Nomad
+// write, and which pads "[INFO]" and "[WARN]" to the others' width.
 var levelTags = []struct {
 	tag   string
 	level slog.Level
@@ -39,35 +40,35 @@ var levelTags = []struct {
 	{"[ERROR] ", slog.LevelError},
 }
 
-// leveledLine reads a line of the standard log package whose message
-// begins with a level in brackets, after log.LstdFlags' date and time
-// (2006/01/02 15:04:05, with log.Lmicroseconds .000000) or none: msg is
-// the message without them. ok is false for any other line.
+// leveledLine reads a log line whose message begins with a level in
+// brackets, after the log package's date and time (2006/01/02 15:04:05,
+// with log.Lmicroseconds .000000), hclog's (2006-01-02T15:04:05.000Z0700)
+// or none: msg is the message without them. ok is false for any other
+// line.
 func leveledLine(line string) (level slog.Level, msg string, ok bool) {
 	rest := skipLogTime(line)
 	for _, t := range levelTags {
 		if m, found := strings.CutPrefix(rest, t.tag); found {
+			if len(t.tag) < len("[DEBUG] ") {
+				m = strings.TrimPrefix(m, " ") // hclog's padding
+			}
 			return t.level, m, true
 		}
 	}
 	return 0, "", false
 }
 
-// skipLogTime returns line past the date and time the log package's
-// LstdFlags write before a message, and its space; line itself when it
-// does not begin with them.
+// skipLogTime returns line past the date and time that the log package's
+// LstdFlags, or hclog, write before a message, and its space; line itself
+// when it does not begin with them.
 func skipLogTime(line string) string {
-	const layout = "2006/01/02 15:04:05"
-	if len(line) < len(layout)+1 {
-		return line
-	}
-	for i := range len(layout) {
-		digit := line[i] >= '0' && line[i] <= '9'
-		if l := layout[i]; (l >= '0' && l <= '9') != digit || !digit && line[i] != l {
+	rest, ok := cutDigits(line, "2006/01/02 15:04:05")
+	hclog := !ok
+	if hclog {
+		if rest, ok = cutDigits(line, "2006-01-02T15:04:05"); !ok {
 			return line
 		}
 	}
-	rest := line[len(layout):]
 	if frac, ok := strings.CutPrefix(rest, "."); ok {
 		n := len(frac) - len(strings.TrimLeft(frac, "0123456789"))
 		if n == 0 {
@@ -75,10 +76,35 @@ func skipLogTime(line string) string {
 		}
 		rest = frac[n:]
 	}
+	if hclog { // its zone: Z, or +0100
+		if z, ok := strings.CutPrefix(rest, "Z"); ok {
+			rest = z
+		} else if len(rest) > 0 && (rest[0] == '+' || rest[0] == '-') {
+			if rest, ok = cutDigits(rest[1:], "0700"); !ok {
+				return line
+			}
+		}
+	}
 	if r, ok := strings.CutPrefix(rest, " "); ok {
 		return r
 	}
 	return line
+}
+
+// cutDigits returns s past a prefix that has layout's shape, a digit for
+// each digit of layout and its other bytes as they are, and whether s had
+// one.
+func cutDigits(s, layout string) (string, bool) {
+	if len(s) < len(layout) {
+		return s, false
+	}
+	for i := range len(layout) {
+		digit := s[i] >= '0' && s[i] <= '9'
+		if l := layout[i]; (l >= '0' && l <= '9') != digit || !digit && s[i] != l {
+			return s, false
+		}
+	}
+	return s[len(layout):], true
 }
 
 func textRecord(line string) (sim.Entry, bool) {

@@ -56,6 +56,15 @@ func TestLeveledLine(t *testing.T) {
 		{`2024/01/01 [DEBUG] no time`, 0, ``, false},
 		{`2024/01/01 00:00:07.[DEBUG] no fraction`, 0, ``, false},
 		{`[DEBUG]no space`, 0, ``, false},
+		// hclog's lines (Raft, Consul), its INFO and WARN padded.
+		{`2024-01-02T15:04:05.123Z [DEBUG] raft: vote granted: from=raft-1`, slog.LevelDebug, `raft: vote granted: from=raft-1`, true},
+		{`2024-01-02T15:04:05.123Z [INFO]  raft: entering follower state`, slog.LevelInfo, `raft: entering follower state`, true},
+		{`2024-01-02T15:04:05.123+0100 [WARN]  raft: heartbeat timeout reached`, slog.LevelWarn, `raft: heartbeat timeout reached`, true},
+		{`2024-01-02T15:04:05.123Z [ERROR] raft: failed to appendEntries`, slog.LevelError, `raft: failed to appendEntries`, true},
+		{`[INFO]  raft: no time`, slog.LevelInfo, `raft: no time`, true},
+		{`2024-01-02T15:04:05.123+01 [WARN]  a short zone`, 0, ``, false},
+		{`2024-01-02 15:04:05 [WARN] another layout`, 0, ``, false},
+		{`a line with [ERR] in its middle`, 0, ``, false},
 		{`panic: [DEBUG] in a panic's words`, 0, ``, false},
 	} {
 		level, msg, ok := leveledLine(c.line)
