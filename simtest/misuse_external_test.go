@@ -90,6 +90,13 @@ func TestMisuseNamesTheProblemAndTheFix(t *testing.T) {
 		{"Into a unit without Releases", func(s *simtest.S) {
 			s.Boot(rel, two).RebootUnit(chaos.Process, "n-1", simtest.Crash, simtest.Into("v2"))
 		}, nil, `simtest: Cluster.RebootUnit(process, "n-1", crash, simtest.Into("v2")): n-1's group "n" has no Releases`},
+		{"Into a machine where no group has the release", func(s *simtest.S) {
+			c := s.Boot(
+				simtest.Processes{Name: "a", Topology: simtest.Topology{Machines: 1}, Releases: map[string]func(simtest.ProcessID) simtest.Process{"v1": func(simtest.ProcessID) simtest.Process { return waiting() }}, Release: "v1"},
+				simtest.Processes{Name: "b", Topology: simtest.Topology{Machines: 1}, New: waiting},
+			)
+			c.RebootUnit(chaos.Machine, c.Units(chaos.Machine)[0], simtest.Crash, simtest.Into("v2"))
+		}, nil, `no process of the unit has a group with the release "v2" among its Releases; name a release that one of its groups declares`},
 		{"Into given twice", func(s *simtest.S) { s.Boot(rel).Reboot("r-0", simtest.Crash, simtest.Into("v2"), simtest.Into("v1")) }, nil,
 			`simtest: Cluster.Reboot("r-0", crash, simtest.Into("v2"), simtest.Into("v1")): Into is given twice; give it once`},
 		{"Into no release", func(s *simtest.S) { s.Boot(rel).Reboot("r-0", simtest.Crash, simtest.Into("")) }, nil,

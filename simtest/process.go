@@ -188,7 +188,7 @@ func (ps *Processes) validate(taken map[string]bool, declared int) error {
 			return err
 		}
 	case ps.New == nil && ps.NewFor == nil:
-		return fmt.Errorf("simtest: Processes %q has no New; give it a function that makes a fresh Process for every boot", ps.Name)
+		return fmt.Errorf("simtest: Processes %q has no New; give it a function that makes a fresh Process for every boot (or NewFor, to be told which process it makes, or Releases, a factory for each release)", ps.Name)
 	case ps.New != nil && ps.NewFor != nil:
 		return fmt.Errorf("simtest: Processes %q has both New and NewFor; give one of them", ps.Name)
 	}

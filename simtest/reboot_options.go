@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,11 +50,14 @@ func DownFor(d time.Duration) RebootOption { return rebootTime{"DownFor", d} }
 // release, one of its group's [Processes.Releases], and every later boot
 // (attrition's reboots and wipes, a restart, [Cluster.Start]) keeps it
 // until the next Into. Given to [Cluster.Stop], it is the release that
-// [Cluster.Start] boots; given to [Cluster.RebootUnit], it reaches every
-// process of the unit. A process that an injector's [Faults.Reboot]
-// finds down, or going down, is not rebooted, but its release is set: it
-// boots into it when it comes back. Into on a group without Releases, or
-// naming a release the group lacks, is a configuration error.
+// [Cluster.Start] boots; given to [Cluster.RebootUnit], it reaches the
+// processes of the unit whose groups have the release, and the others
+// reboot as they are. A process that an injector's [Faults.Reboot] finds
+// down, or going down, is not rebooted, but its release is set: it boots
+// into it when it comes back, even if the reboot under way was into
+// another (the last Into given wins). Into on a group without Releases,
+// or naming a release the group lacks (for a unit, that none of its
+// groups has), is a configuration error.
 func Into(release string) RebootOption { return rebootInto(release) }
 
 type rebootInto string
@@ -146,28 +150,41 @@ func (c *Cluster) rebootTimesOf(method, target string, how Reboot, opts []Reboot
 	return t
 }
 
-// checkInto fails the test for an Into that a process of ps cannot boot
-// into: its group has no Releases, or none of that name.
-func (c *Cluster) checkInto(t rebootTimes, ps ...*proc) {
+// checkInto fails the test for an Into that p cannot boot into: its
+// group has no Releases, or not that one.
+func (c *Cluster) checkInto(t rebootTimes, p *proc) {
 	if t.into == "" {
 		return
 	}
-	for _, p := range ps {
-		spec := p.spec
-		switch {
-		case len(spec.Releases) == 0:
-			c.s.configErrorf("simtest: %s: %s's group %q has no Releases; declare the group's builds in Processes.Releases to boot a process into one", t.call, p.peer.Name, spec.Name)
-		case spec.Releases[t.into] == nil:
-			c.s.configErrorf("simtest: %s: %q is none of the Releases of %s's group %q (%s); name one of them", t.call, t.into, p.peer.Name, spec.Name, spec.releaseNames())
-		}
+	spec := p.spec
+	switch {
+	case len(spec.Releases) == 0:
+		c.s.configErrorf("simtest: %s: %s's group %q has no Releases; declare the group's builds in Processes.Releases to boot a process into one", t.call, p.peer.Name, spec.Name)
+	case spec.Releases[t.into] == nil:
+		c.s.configErrorf("simtest: %s: %q is none of the Releases of %s's group %q (%s); name one of them", t.call, t.into, p.peer.Name, spec.Name, spec.releaseNames())
 	}
+}
+
+// checkUnitInto fails the test for an Into that no process of a unit,
+// ps, can boot into. A machine or a zone holds groups of other builds
+// too (a log beside the storage servers): Into reaches the processes
+// whose groups have the release, and the others reboot as they are.
+func (c *Cluster) checkUnitInto(t rebootTimes, ps []*proc) {
+	if t.into == "" || slices.ContainsFunc(ps, func(p *proc) bool { return p.spec.Releases[t.into] != nil }) {
+		return
+	}
+	if len(ps) == 1 {
+		c.checkInto(t, ps[0])
+		return
+	}
+	c.s.configErrorf("simtest: %s: no process of the unit has a group with the release %q among its Releases; name a release that one of its groups declares", t.call, t.into)
 }
 
 // into sets the release p boots into next, when given one, and returns
 // what the timeline adds to the reboot's kind: ", into v2" when the
 // release changes, "" when it does not.
 func (p *proc) into(release string) string {
-	if release == "" || release == p.release {
+	if release == "" || release == p.release || p.spec.Releases[release] == nil {
 		return ""
 	}
 	p.release = release

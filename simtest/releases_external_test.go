@@ -248,3 +248,23 @@ func TestTheReportNamesTheReleaseOfAReboot(t *testing.T) {
 	require.Equal(t, 1, res.Failed)
 	assert.Regexp(t, `faults before the timeline below:\n +1s +reboot: kv-1 \(graceful, into v2\)`, res.Report)
 }
+
+// A machine's reboot Into a release upgrades the processes on it whose
+// group has the release, and reboots the others as they are: a log
+// beside the storage servers, of one build.
+func TestUnitIntoReachesTheGroupsThatHaveTheRelease(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		var boots []string
+		c := s.Boot(
+			simtest.Processes{Name: "storage", Topology: simtest.Topology{Machines: 1}, Releases: releases(s, &boots), Release: "v1"},
+			simtest.Processes{Name: "log", Topology: simtest.Topology{Machines: 1}, New: waiting},
+		)
+		m := c.Units(chaos.Machine)[0]
+		require.ElementsMatch(s, []string{"storage-0", "log-0"}, c.ProcessesIn(chaos.Machine, m))
+		c.RebootUnit(chaos.Machine, m, simtest.Graceful, simtest.Into("v2"))
+		assert.Equal(s, []string{"storage-0 v1 1", "storage-0 v2 2"}, bootsOf(boots, "storage-0"))
+		assert.Equal(s, "v2", c.Release("storage-0"))
+		assert.Equal(s, "", c.Release("log-0"))
+		assert.Equal(s, 2, c.Boots("log-0"), "the log rebooted as it was")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(3))
+}

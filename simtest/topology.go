@@ -246,7 +246,7 @@ func (c *Cluster) rebootUnitChecked(u chaos.Unit, name string, how Reboot, opts 
 	if u == chaos.Process {
 		c.refuseMachineWide(call, c.get(name), how)
 	}
-	c.checkInto(t, c.in(u, name)...)
+	c.checkUnitInto(t, c.in(u, name))
 	return call, t
 }
 
