@@ -96,6 +96,11 @@ type window struct {
 	// come by the hundred, and would push out of the window the lines
 	// that tell why it failed. The timeline file and page keep them.
 	quiet int
+	// hushed are the last records left out before the first failure:
+	// those of its instant join the window as the failure comes, for the
+	// debug line that says why is often logged just before the error.
+	hushed  [4]numbered
+	nhushed int
 }
 
 // A numbered entry is one the window keeps, with its number in the
@@ -173,6 +178,10 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	w.total++
 	if e.Level < slog.LevelInfo && !e.Event && (w.frozen || !w.marked) {
 		w.quiet++
+		if !w.marked {
+			w.hushed[w.nhushed%len(w.hushed)] = numbered{e, w.total}
+			w.nhushed++
+		}
 		return
 	}
 	if w.frozen {
@@ -214,7 +223,7 @@ func (w *window) add(e sim.Entry, k faultKind) {
 		w.datagrams++
 		return
 	}
-	w.keep(e)
+	w.keep(e, w.total)
 	if k != noFault {
 		w.faults[w.nring%len(w.faults)] = e
 		w.nring++
@@ -232,7 +241,7 @@ func (w *window) add(e sim.Entry, k faultKind) {
 // of the last few entries, are pinned; so is the start of e's task among
 // the lives the entry before put in past. The others go to past, up to
 // maxLives of them.
-func (w *window) keep(e sim.Entry) {
+func (w *window) keep(e sim.Entry, n int) {
 	if w.ring == nil {
 		w.ring = make([]numbered, w.before)
 		w.past = make([]life, w.before)
@@ -283,7 +292,7 @@ func (w *window) keep(e sim.Entry) {
 	}
 	w.lives = w.lives[:0]
 	w.gone = w.ring[w.next].n
-	w.ring[w.next] = numbered{e, w.total}
+	w.ring[w.next] = numbered{e, n}
 	w.next++
 	if w.next == len(w.ring) {
 		w.next, w.full = 0, true
@@ -320,6 +329,12 @@ func (w *window) fail(at time.Duration, err error) {
 	w.marked, w.failAt = true, at
 	if named, ok := namedTime(err, at); ok && named < at {
 		w.named = named
+	}
+	for i := max(w.nhushed-len(w.hushed), 0); i < w.nhushed; i++ {
+		if h := w.hushed[i%len(w.hushed)]; h.e.At == at && h.n > w.gone {
+			w.keep(h.e, h.n)
+			w.quiet--
+		}
 	}
 }
 
@@ -417,6 +432,8 @@ func (w *window) freeze() {
 	if w.full {
 		entries = append(w.ring[w.next:len(w.ring):len(w.ring)], entries...)
 	}
+	// The records fail took back from the hushed came after later entries.
+	slices.SortStableFunc(entries, func(a, b numbered) int { return a.n - b.n })
 	lives := append(ringOf(w.pinned, w.npin), ringOf(w.past, w.npast)...)
 	slices.SortFunc(lives, func(a, b life) int { return a.n - b.n })
 	j := 0

@@ -396,3 +396,20 @@ func TestTheLastEntriesOfASeedLeaveRecordsBelowInfoOut(t *testing.T) {
 	assert.NotContains(t, tail, "tick")
 	assert.Contains(t, tail, "waiting for a reply")
 }
+
+// The records below INFO of the first failure's instant join its window:
+// the debug line that says why often comes just before the error.
+func TestTheFailureWindowKeepsTheRecordsOfItsInstant(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		log := s.Logger()
+		log.Debug("an earlier tick")
+		s.Sleep(time.Millisecond)
+		log.Debug("the reason: disk full")
+		s.Errorf("the write failed")
+	}, simtest.Seeds(1), simtest.KeepFailures(false))
+	window := failureWindow(t, res, "timeline around the first failure")
+	assert.Contains(t, window, "the reason: disk full level=DEBUG")
+	assert.Less(t, strings.Index(window, "the reason: disk full"), strings.Index(window, "the write failed"), "in the order they came")
+	assert.NotContains(t, window, "an earlier tick")
+	assert.Contains(t, window, "among them 1 record below level INFO")
+}
