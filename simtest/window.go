@@ -90,6 +90,12 @@ type window struct {
 	// under loss meets them by the dozen, and they would push its own
 	// lines, which tell why it failed, out of the window.
 	datagrams int
+	// delays counts the sleeps and timers that the network's buggified
+	// delay pushed back by under a millisecond (chaos.Network's
+	// SleepDelayProb), which the window leaves out as it does datagrams:
+	// a program's timers meet them by the dozen, most of them by a few
+	// nanoseconds. Longer ones, which can make a timer late, stay.
+	delays int
 
 	// quiet counts the log records below slog.LevelInfo the window left
 	// out, before the first failure and after it: a library's debug lines
@@ -101,6 +107,38 @@ type window struct {
 	// debug line that says why is often logged just before the error.
 	hushed  [4]numbered
 	nhushed int
+}
+
+// leftOut says what the window left out of the entries it does not show,
+// by kind: the datagrams lost, duplicated or reordered, the short delays
+// of sleeps, and, with quiet, the records below INFO.
+func (w *window) leftOut(quiet bool) []string {
+	var out []string
+	if w.datagrams > 0 {
+		out = append(out, plural.Count(w.datagrams, "datagram")+" lost, duplicated or reordered")
+	}
+	if w.delays > 0 {
+		out = append(out, plural.Count(w.delays, "sleep")+" delayed by under 1ms")
+	}
+	if w.quiet > 0 && quiet {
+		out = append(out, w.quietCount())
+	}
+	return out
+}
+
+// sleepDelay reads the delay of the network's entry "net: sleep on kv-0
+// delayed by 3ms" (simnet's buggified delay of a sleep or timer).
+func sleepDelay(e sim.Entry) (time.Duration, bool) {
+	rest, ok := strings.CutPrefix(e.Msg, "net: sleep on ")
+	if !ok || !e.Event {
+		return 0, false
+	}
+	_, d, ok := strings.Cut(rest, " delayed by ")
+	if !ok {
+		return 0, false
+	}
+	v, err := time.ParseDuration(d)
+	return v, err == nil
 }
 
 // A numbered entry is one the window keeps, with its number in the
@@ -221,6 +259,10 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	// the partitions and reboots that tell its story.
 	if k == networkFault && strings.HasPrefix(e.Msg, "net: datagram ") {
 		w.datagrams++
+		return
+	}
+	if d, ok := sleepDelay(e); ok && d < time.Millisecond {
+		w.delays++
 		return
 	}
 	w.keep(e, w.total)
@@ -506,14 +548,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		}
 		b.WriteString("  timeline, its last entries")
 		if w != nil {
-			var but []string
-			if w.datagrams > 0 {
-				but = append(but, plural.Count(w.datagrams, "datagram")+" lost, duplicated or reordered")
-			}
-			if w.quiet > 0 && fromWindow {
-				but = append(but, w.quietCount())
-			}
-			if len(but) > 0 {
+			if but := w.leftOut(fromWindow); len(but) > 0 {
 				b.WriteString(" but " + strings.Join(but, " and "))
 			}
 		}
@@ -557,14 +592,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	}
 	if len(notShown) > 0 {
 		fmt.Fprintf(b, " (%s %s not shown", strings.Join(notShown, " and "), pluralWord(earlier+later, "entry", "entries"))
-		var among []string
-		if w.datagrams > 0 {
-			among = append(among, plural.Count(w.datagrams, "datagram")+" lost, duplicated or reordered")
-		}
-		if w.quiet > 0 {
-			among = append(among, w.quietCount())
-		}
-		if len(among) > 0 {
+		if among := w.leftOut(true); len(among) > 0 {
 			b.WriteString(", among them " + strings.Join(among, " and "))
 		}
 		if hint := w.fileHint("them all", "the first failure"); hint != "" {

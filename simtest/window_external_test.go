@@ -413,3 +413,31 @@ func TestTheFailureWindowKeepsTheRecordsOfItsInstant(t *testing.T) {
 	assert.NotContains(t, window, "an earlier tick")
 	assert.Contains(t, window, "among them 1 record below level INFO")
 }
+
+// The sleeps the network's buggified delay pushed back by under a
+// millisecond are left out of a failure's window and counted, as a
+// program's timers meet them by the dozen; longer delays, which can make
+// a timer late, stay.
+func TestTheFailureWindowLeavesShortSleepDelaysOut(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.SleepDelayProb, cfg.MaxSleepDelay = 1, 100*time.Millisecond
+	res := simtest.Simulate(func(s *simtest.S) {
+		p := s.HostProviders("10.0.0.1")
+		for range 2000 {
+			p.Time.Sleep(s.Context(), time.Millisecond)
+		}
+		s.Errorf("the timers ran late")
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Network(cfg))
+	window := failureWindow(t, res, "timeline around the first failure")
+	long := 0
+	for _, line := range strings.Split(window, "\n") {
+		if _, d, ok := strings.Cut(line, "net: sleep on 10.0.0.1 delayed by "); ok {
+			v, err := time.ParseDuration(strings.Fields(d)[0])
+			require.NoError(t, err, line)
+			assert.GreaterOrEqual(t, v, time.Millisecond, "a short delay in the window: %s", line)
+			long++
+		}
+	}
+	assert.Positive(t, long, "the longer delays stay: %s", window)
+	assert.Regexp(t, `among them \d+ sleeps delayed by under 1ms`, window)
+}
