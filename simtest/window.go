@@ -109,6 +109,32 @@ type window struct {
 	nhushed int
 }
 
+// foldClose folds e, the close of a connection, into the window's last
+// entry when that entry is the connection's connect: a protocol that
+// opens a connection for each exchange (memberlist's push/pull syncs, an
+// HTTP client without keep-alives) leaves a connect and two closes a
+// time, and three lines of it would fill the window. The connect's line
+// then says when its closes came: "net: connected a:1->b:2, closed
+// 430µs later".
+func (w *window) foldClose(e sim.Entry) bool {
+	ends, ok := strings.CutPrefix(e.Msg, "net: close ")
+	if !ok || w.ring == nil || w.next == 0 && !w.full {
+		return false
+	}
+	last := &w.ring[(w.next-1+len(w.ring))%len(w.ring)].e
+	conn, ok := strings.CutPrefix(last.Msg, "net: connected ")
+	if !ok {
+		return false
+	}
+	conn, _, _ = strings.Cut(conn, ", closed ")
+	local, remote, ok := strings.Cut(ends, "->")
+	if !ok || conn != ends && conn != remote+"->"+local {
+		return false
+	}
+	last.Msg = "net: connected " + conn + ", closed " + (e.At - last.At).String() + " later"
+	return true
+}
+
 // leftOut says what the window left out of the entries it does not show,
 // by kind: the datagrams lost, duplicated or reordered, the short delays
 // of sleeps, and, with quiet, the records below INFO.
@@ -263,6 +289,9 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	}
 	if d, ok := sleepDelay(e); ok && d < time.Millisecond {
 		w.delays++
+		return
+	}
+	if w.foldClose(e) {
 		return
 	}
 	w.keep(e, w.total)

@@ -441,3 +441,38 @@ func TestTheFailureWindowLeavesShortSleepDelaysOut(t *testing.T) {
 	assert.Positive(t, long, "the longer delays stay: %s", window)
 	assert.Regexp(t, `among them \d+ sleeps delayed by under 1ms`, window)
 }
+
+// A connection opened and closed with nothing between shows in a
+// failure's window as one line, its connect's, which says when it was
+// closed: a protocol that opens one for each exchange would fill the
+// window with three lines an exchange.
+func TestTheFailureWindowFoldsAShortConnectionIntoOneLine(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		server := s.HostProviders("10.0.0.1")
+		l, err := server.Network.Listen(s.Context(), ":7946")
+		require.NoError(s, err)
+		server.Task.Go(s.Context(), "accept", func(ctx context.Context) error {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return nil
+				}
+				_, _ = c.Read(make([]byte, 1)) // until the caller closes
+				c.Close()
+			}
+		})
+		for i := range 5 {
+			s.Sleep(time.Duration(i) * time.Millisecond) // no two exchanges alike
+			c, err := s.Providers().Network.Dial(s.Context(), "10.0.0.1:7946")
+			require.NoError(s, err)
+			s.Sleep(time.Millisecond)
+			c.Close()
+			s.Sleep(time.Second)
+		}
+		s.Errorf("the members did not agree")
+	}, simtest.Seeds(1), simtest.KeepFailures(false), simtest.Network(chaos.NoNetworkFaults()))
+	window := failureWindow(t, res, "timeline around the first failure")
+	assert.Equal(t, 5, strings.Count(window, "net: connected 10.0.0.254:"), window)
+	assert.Regexp(t, `net: connected 10\.0\.0\.254:\d+->10\.0\.0\.1:7946, closed 1\.\d+ms later\n`, window)
+	assert.NotContains(t, window, "net: close ", "every close folded into its connect's line")
+}
