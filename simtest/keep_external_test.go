@@ -109,4 +109,5 @@ func TestAKeptSeedThatFailsOnAnotherExecutionIsNotCalledKnown(t *testing.T) {
 	require.Len(t, sw.Tests, 1)
 	require.Len(t, sw.Tests[0].Failing, 1)
 	assert.True(t, sw.Tests[0].Failing[0].KeptMoved, "a merge keeps it")
+	assert.Contains(t, sw.Tests[0].Report, "\n        seed 42 (kept in testdata/simtest, failed on another execution than the one kept): ", "and says it")
 }

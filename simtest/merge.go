@@ -71,6 +71,11 @@ type SweepTest struct {
 	// Failing is every failing seed, in the order of the sequence, with
 	// its first failure and replay line.
 	Failing []SeedResult
+	// Groups sorts the failing seeds by where they failed and how
+	// ([FailureGroup]), most seeds first, as the report lists them when
+	// there are several: a failure rate alone does not tell one bug from
+	// two.
+	Groups []FailureGroup
 	// AssertionFailures and Gaps count the merged assertion table's
 	// failed assertions, and its gaps in the test's own module (unless
 	// the Runs allowed gaps).
@@ -368,7 +373,7 @@ func cutLines(cut []CutFile) string {
 			continue
 		}
 		fmt.Fprintf(&b, "    failing seeds in it: %d, each with its first failure and replay line:", len(c.Failing))
-		writeFailing(&b, c.Failing, len(c.Failing), "the file lists every one", nil)
+		writeFailing(&b, c.Failing, len(c.Failing), "the file lists every one")
 		b.WriteString("\n")
 	}
 	return b.String()
@@ -593,12 +598,13 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	}
 	slices.SortFunc(seeds, func(a, b seedFigures) int { return cmp.Compare(a.place, b.place) })
 	slices.SortFunc(t.Failing, func(a, b SeedResult) int { return cmp.Compare(a.Place, b.Place) })
-	if rep.keepGoing {
-		rep.failingWhy = t.Failing[:min(len(t.Failing), maxListedFailing)]
-		for _, f := range t.Failing {
-			rep.failGroups.add(f)
-		}
+	// Listed whether or not the shards went past their failures: a merge
+	// has no failure report of a first failing seed to show them.
+	rep.failingWhy = t.Failing[:min(len(t.Failing), maxListedFailing)]
+	for _, f := range t.Failing {
+		rep.failGroups.add(f)
 	}
+	t.Groups = rep.failGroups.list()
 	// The kept seeds run first, at places -k to -1.
 	kept := 0
 	for _, f := range files {

@@ -303,8 +303,10 @@ func asJSON(s string) string {
 // KeepGoing runs every seed of the Run, past failing ones, as the -simall
 // flag does; by default a Run stops at its first failing seed. The first
 // failing seed gets the full failure report (and is the one kept under
-// testdata/simtest); the summary lists every failing seed and the failure
-// rate, and [ResultsFile] has a line for each seed. Use it to measure how
+// testdata/simtest); the summary gives the failure rate, sorts the failing
+// seeds into groups by where and how they failed ([FailureGroup]), each
+// with its first seed's replay line, and lists the first failing seeds,
+// and [ResultsFile] has a line for each seed. Use it to measure how
 // often a bug shows (seeds to first failure, failures per thousand seeds).
 // [Fuzz] refuses it: go test runs every input of a seed corpus already.
 func KeepGoing() Option {
@@ -503,80 +505,178 @@ func percent(n, all, prec int) string {
 }
 
 // failingLine is the summary's list of failing seeds and the failure
-// rate; empty when the Run did not go past a failure.
+// rate; empty when the Run did not go past a failure. A merge lists the
+// failing seeds of shards that stopped at their first failure too: its
+// report has no failure report of its own to show them.
 func (r *report) failingLine() string {
-	if !r.keepGoing || r.seeds == 0 {
+	if !r.keepGoing && (!r.fromFiles || r.failed == 0) || r.seeds == 0 {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n    failing seeds: %d of %d (%s)", r.failed, r.seeds, percent(r.failed, r.seeds, 2))
+	fmt.Fprintf(&b, "\n    failing seeds: %d of %d", r.failed, r.seeds)
+	if kept := r.failGroups.kept; kept > 0 && kept <= r.failed && len(r.kept) < r.seeds {
+		// A kept seed is a known bug's: the rate is of the others.
+		fmt.Fprintf(&b, ", %d of them kept (%s of the other %d)", kept,
+			percent(r.failed-kept, r.seeds-len(r.kept), 2), r.seeds-len(r.kept))
+	} else {
+		fmt.Fprintf(&b, " (%s)", percent(r.failed, r.seeds, 2))
+	}
 	if r.failed == 0 {
 		return b.String()
 	}
-	if r.failGroups.places() > 1 {
+	if r.failGroups.groups() > 1 {
 		r.failGroups.write(&b)
 		b.WriteString("\n      each with its first failure and replay line:")
 	} else {
 		b.WriteString(", each with its first failure and replay line:")
 	}
-	writeFailing(&b, r.failingWhy, r.failed, r.everySeed("-simresults lists every seed"), r.kept)
+	writeFailing(&b, r.failingWhy, r.failed, r.everySeed("-simresults lists every seed"))
 	return b.String()
 }
 
-// failureGroups counts failing seeds by where their first failure was: a
-// call site (file.go:line) when the failure names one, else the failure's
-// words with their numbers left out.
+// A FailureGroup is the failing seeds of a Run or a sweep whose first
+// failures were alike: at one call site (file.go:line) with the same
+// words, their numbers aside; or, for failures that name no site, with
+// the same words. Two bugs reported from one site, as a Workload's Check
+// or a helper's S.Errorf reports every failure its checks find, are two
+// groups; one bug whose message carries a key, a count or a node's
+// number is one.
+type FailureGroup struct {
+	// Site is the call site the failures name, as file.go:line; "" when
+	// they name none.
+	Site string
+	// Shape is the failures' words after the site (all of them but the
+	// simulated time and task that stamp them when there is none), with
+	// each number written as #: "acknowledged
+	// payment c#-p# is missing". An assertion's failure ("Always … failed
+	// (file.go:line): details") has none: its site names its one message,
+	// and its details vary.
+	Shape string
+	// Seeds counts the group's seeds; Kept those of them kept under
+	// testdata/simtest ([SeedResult.Kept]), known failures.
+	Seeds, Kept int
+	// First is the group's first seed in the order of the sequence, with
+	// its first failure and replay line.
+	First SeedResult
+	// KeptFile is the file of the group's first kept seed, which, as kept
+	// seeds run first, is First when there is one; "" when none is kept.
+	KeptFile string
+}
+
+// Known reports whether the group holds a kept seed that failed on the
+// execution its file keeps: the known failure of an open bug, not a new
+// finding (though its other seeds may be another bug that fails alike).
+func (g FailureGroup) Known() bool { return g.KeptFile != "" && !g.First.KeptMoved }
+
+// failureGroups sorts failing seeds into FailureGroups.
 type failureGroups struct {
-	order []string // the places, in the order of their first seeds
-	by    map[string]*failureGroup
+	order []string // the groups' keys, in the order of their first seeds
+	by    map[string]*FailureGroup
+	kept  int // the kept seeds among the failing
 }
 
-type failureGroup struct {
-	seeds int
-	first SeedResult
-}
-
-// maxListedPlaces bounds the places of failure a summary lists.
+// maxListedPlaces bounds the groups of failures a summary lists.
 const maxListedPlaces = 10
 
 var (
-	failureSite   = regexp.MustCompile(`[^\s:]+\.go:\d+`)
+	failureSite   = regexp.MustCompile(`[^\s:()"'\x60]+\.go:\d+`)
 	failureNumber = regexp.MustCompile(`\d+`)
+	// failureStamp is a first failure's stamp: its simulated time and
+	// task (stampAt), which differ from seed to seed.
+	failureStamp = regexp.MustCompile(`^(?:\d+(?:\.\d+)?(?:h|m|s|ms|µs|us|ns))+(?: [^:\s]+)?: `)
 )
 
-// add counts f, a failing seed; seeds come in the Run's order.
-func (g *failureGroups) add(f SeedResult) {
-	place := failureSite.FindString(f.FirstFailure)
-	if place == "" {
-		place = failureNumber.ReplaceAllString(f.FirstFailure, "#")
+// failureShape is where a first failure was and its words: the group it
+// goes in.
+func failureShape(firstFailure string) (site, shape string) {
+	rest := failureStamp.ReplaceAllString(firstFailure, "")
+	if loc := failureSite.FindStringIndex(rest); loc != nil {
+		site = rest[loc[0]:loc[1]]
+		after, ok := strings.CutPrefix(rest[loc[1]:], ": ")
+		if !ok {
+			// An assertion's: the site names its message.
+			return site, ""
+		}
+		rest = after
 	}
-	if g.by == nil {
-		g.by = make(map[string]*failureGroup)
-	}
-	fg := g.by[place]
-	if fg == nil {
-		fg = &failureGroup{first: f}
-		g.by[place] = fg
-		g.order = append(g.order, place)
-	}
-	fg.seeds++
+	return site, failureNumber.ReplaceAllString(rest, "#")
 }
 
-func (g *failureGroups) places() int { return len(g.order) }
+// add counts f, a failing seed; seeds come in the order of the sequence.
+func (g *failureGroups) add(f SeedResult) {
+	site, shape := failureShape(f.FirstFailure)
+	key := site + "\x00" + shape
+	if g.by == nil {
+		g.by = make(map[string]*FailureGroup)
+	}
+	fg := g.by[key]
+	if fg == nil {
+		fg = &FailureGroup{Site: site, Shape: shape, First: f}
+		g.by[key] = fg
+		g.order = append(g.order, key)
+	}
+	fg.Seeds++
+	if f.Kept != "" {
+		g.kept++
+		fg.Kept++
+		if fg.KeptFile == "" {
+			fg.KeptFile = f.Kept
+		}
+	}
+}
 
-// write lists the places, most seeds first, each with the first seed that
-// failed there and its failure.
+func (g *failureGroups) groups() int { return len(g.order) }
+
+// list is the groups, most seeds first, and in the order of their first
+// seeds among equals.
+func (g *failureGroups) list() []FailureGroup {
+	out := make([]FailureGroup, len(g.order))
+	for i, key := range g.order {
+		out[i] = *g.by[key]
+	}
+	slices.SortStableFunc(out, func(x, y FailureGroup) int { return cmp.Compare(y.Seeds, x.Seeds) })
+	return out
+}
+
+// sites counts the call sites among the groups, each failure that names
+// none a place of its own.
+func (g *failureGroups) sites() int {
+	seen := make(map[string]bool)
+	for _, key := range g.order {
+		fg := g.by[key]
+		seen[cmp.Or(fg.Site, "\x00"+fg.Shape)] = true
+	}
+	return len(seen)
+}
+
+// write lists the groups, most seeds first, each with the first seed
+// that failed so, its failure and replay line: a rare bug's replay line
+// is then never left to the luck of the first failing seeds listed.
 func (g *failureGroups) write(b *strings.Builder) {
-	order := slices.Clone(g.order)
-	slices.SortStableFunc(order, func(x, y string) int { return cmp.Compare(g.by[y].seeds, g.by[x].seeds) })
-	fmt.Fprintf(b, ", their first failures in %d places:", len(order))
-	for _, place := range order[:min(len(order), maxListedPlaces)] {
-		fg := g.by[place]
-		fmt.Fprintf(b, "\n        %s like seed %d: %s", plural.Count(fg.seeds, "seed"), fg.first.Seed, fg.first.FirstFailure)
+	groups := g.list()
+	if sites := g.sites(); sites < len(groups) {
+		fmt.Fprintf(b, ", their first failures of %d kinds in %s:", len(groups), plural.Count(sites, "place"))
+	} else {
+		fmt.Fprintf(b, ", their first failures in %d places:", len(groups))
 	}
-	if more := len(order) - maxListedPlaces; more > 0 {
-		fmt.Fprintf(b, "\n        ... and %s", plural.Count(more, "other place"))
+	for _, fg := range groups[:min(len(groups), maxListedPlaces)] {
+		fmt.Fprintf(b, "\n        %s like seed %d%s: %s\n          %s", plural.Count(fg.Seeds, "seed"), fg.First.Seed, fg.keptNote(), fg.First.FirstFailure, fg.First.Replay)
 	}
+	if more := len(groups) - maxListedPlaces; more > 0 {
+		fmt.Fprintf(b, "\n        ... and %s", plural.Count(more, "other kind"))
+	}
+}
+
+// keptNote is what a group's head says of the kept seeds among its
+// seeds: "" when it holds none.
+func (g FailureGroup) keptNote() string {
+	switch {
+	case g.KeptFile == "":
+		return ""
+	case g.First.KeptMoved && g.First.Kept == g.KeptFile:
+		return " (kept in " + g.KeptFile + ", but failed on another execution than the one kept: maybe another bug)"
+	}
+	return " (known: kept in " + g.KeptFile + ")"
 }
 
 // addKept counts seed, which ran, among the kept seeds.
@@ -598,20 +698,16 @@ func (r *report) keptLine() string {
 }
 
 // writeFailing lists the first maxListedFailing of failing, seeds of
-// total that failed, each with its first failure (and, for a seed of kept,
-// that it was kept) and replay line, and
-// under it what checking that line in a fresh process found (-simverify),
-// as the failure report has it: a merge's reader must not be handed a
-// line known not to replay as if it did. Then how many more there are,
-// with where, which lists them all.
-func writeFailing(b *strings.Builder, failing []SeedResult, total int, where string, kept map[uint64]bool) {
+// total that failed, each with its first failure (and, for a kept seed,
+// that it was kept, and whether on the execution kept) and replay line,
+// and under it what checking that line in a fresh process found
+// (-simverify), as the failure report has it: a merge's reader must not
+// be handed a line known not to replay as if it did. Then how many more
+// there are, with where, which lists them all.
+func writeFailing(b *strings.Builder, failing []SeedResult, total int, where string) {
 	failing = failing[:min(len(failing), maxListedFailing)]
 	for _, f := range failing {
-		what := ""
-		if kept[f.Seed] {
-			what = " (kept in " + keepDir + ")"
-		}
-		fmt.Fprintf(b, "\n        seed %d%s: %s\n          %s", f.Seed, what, f.FirstFailure, f.Replay)
+		fmt.Fprintf(b, "\n        seed %d%s: %s\n          %s", f.Seed, f.keptMark(), f.FirstFailure, f.Replay)
 		if f.ReplayCheck != "" {
 			fmt.Fprintf(b, "\n          %s", f.ReplayCheck)
 		}
@@ -624,6 +720,19 @@ func writeFailing(b *strings.Builder, failing []SeedResult, total int, where str
 		// copied whole.
 		fmt.Fprintf(b, "\n        ... and %d more (%s)", more, where)
 	}
+}
+
+// keptMark is what a list of failing seeds says after a kept seed's
+// number: CI triage tells a known failure from a new one by it. "" for a
+// seed not kept.
+func (r SeedResult) keptMark() string {
+	switch {
+	case r.Kept == "":
+		return ""
+	case r.KeptMoved:
+		return " (kept in " + keepDir + ", failed on another execution than the one kept)"
+	}
+	return " (kept in " + keepDir + ")"
 }
 
 // line says what a's run found, under its seed in a list of failing

@@ -116,13 +116,17 @@ func TestKeepGoingSortsFailuresByPlace(t *testing.T) {
 	res := simtest.Simulate(twoBugs, opts...)
 	require.False(t, res.OK())
 	places := regexp.MustCompile(`(?s)failing seeds: \d+ of 300 \([^)]*\), their first failures in 2 places:
-        (\d+) seeds like seed \d+: \d*m?s driver: results_external_test.go:\d+: order o\d was charged twice
-        (\d+) seeds like seed \d+: \d*m?s driver: results_external_test.go:\d+: an acknowledged order was lost
+        (\d+) seeds like seed (\d+): \d*m?s driver: results_external_test.go:\d+: order o\d was charged twice
+          simtest.Replay\((\d+)\)
+        (\d+) seeds like seed (\d+): \d*m?s driver: results_external_test.go:\d+: an acknowledged order was lost
+          simtest.Replay\((\d+)\)
       each with its first failure and replay line:
         seed `)
 	m := places.FindStringSubmatch(res.Report)
 	require.NotNil(t, m, res.Report)
-	assert.Equal(t, fmt.Sprint(res.Failed), fmt.Sprint(atoi(t, m[1])+atoi(t, m[2])), "every failing seed is in a place")
+	assert.Equal(t, fmt.Sprint(res.Failed), fmt.Sprint(atoi(t, m[1])+atoi(t, m[4])), "every failing seed is in a place")
+	assert.Equal(t, m[2], m[3], "each place with its first seed's replay line")
+	assert.Equal(t, m[5], m[6], "each place with its first seed's replay line")
 
 	dir := t.TempDir()
 	for i := range 3 {
@@ -135,6 +139,88 @@ func TestKeepGoingSortsFailuresByPlace(t *testing.T) {
 
 	one := simtest.Simulate(rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing())
 	assert.Contains(t, one.Report, "(0.20%), each with its first failure and replay line:", "one place: nothing to sort")
+}
+
+// oneSiteTwoBugs reports both of its bugs from one call site, as a
+// Workload's Check or a helper does: about a third of its seeds find a
+// negative balance (of accounts with numbers that differ from seed to
+// seed), and about a tenth a lost deposit.
+func oneSiteTwoBugs(s *simtest.S) {
+	var err error
+	switch n := s.Providers().Random.IntN(30); {
+	case n < 10:
+		err = fmt.Errorf("balance of account a%d went negative: %d", n, -n-1)
+	case n < 13:
+		err = fmt.Errorf("acknowledged deposit lost")
+	}
+	if err != nil {
+		s.Errorf("workload deposits: check: %v", err)
+	}
+}
+
+// Two bugs reported from one call site are two groups, told apart by
+// their words with the numbers left out, in one process's report and in
+// the merge of its shards alike; and a merge exports the groups.
+func TestFailuresFromOneSiteAreGroupedByTheirWords(t *testing.T) {
+	opts := []simtest.Option{simtest.Seeds(300), simtest.BaseSeed(2), simtest.KeepGoing()}
+	res := simtest.Simulate(oneSiteTwoBugs, opts...)
+	require.False(t, res.OK())
+	groups := regexp.MustCompile(`(?s)failing seeds: \d+ of 300 \([^)]*\), their first failures of 2 kinds in 1 place:
+        (\d+) seeds like seed (\d+): \d*m?s driver: results_external_test.go:\d+: workload deposits: check: balance of account a\d went negative: -\d+
+          simtest.Replay\((\d+)\)
+        (\d+) seeds like seed (\d+): \d*m?s driver: results_external_test.go:\d+: workload deposits: check: acknowledged deposit lost
+          simtest.Replay\((\d+)\)
+      each with its first failure and replay line:
+        seed `)
+	m := groups.FindStringSubmatch(res.Report)
+	require.NotNil(t, m, res.Report)
+	assert.Equal(t, fmt.Sprint(res.Failed), fmt.Sprint(atoi(t, m[1])+atoi(t, m[4])), "every failing seed is in a group")
+	assert.Equal(t, m[2], m[3])
+	assert.Equal(t, m[5], m[6])
+
+	dir := t.TempDir()
+	for i := range 3 {
+		simtest.Simulate(oneSiteTwoBugs, append(opts, simtest.Shard(i, 3), simtest.ResultsFile(dir+"/"))...)
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	mt := merged.Tests[0]
+	assert.Equal(t, groups.FindString(res.Report), groups.FindString(mt.Report), "the merge groups as one process")
+	require.Len(t, mt.Groups, 2)
+	site := regexp.MustCompile(`^results_external_test\.go:\d+$`)
+	for i, want := range []struct{ shape, seeds, first string }{
+		{"workload deposits: check: balance of account a# went negative: -#", m[1], m[2]},
+		{"workload deposits: check: acknowledged deposit lost", m[4], m[5]},
+	} {
+		g := mt.Groups[i]
+		assert.Regexp(t, site, g.Site)
+		assert.Equal(t, want.shape, g.Shape)
+		assert.Equal(t, want.seeds, fmt.Sprint(g.Seeds))
+		assert.Equal(t, want.first, fmt.Sprint(g.First.Seed), "the group's first seed")
+		assert.NotEmpty(t, g.First.Replay)
+	}
+}
+
+// A merge of shards that stopped at their first failing seeds lists
+// those seeds with their replay lines: its report has no failure report
+// of its own, as a Run that stops has, to show them.
+func TestAMergeOfStoppedShardsListsTheirFailingSeeds(t *testing.T) {
+	dir := t.TempDir()
+	var firsts []uint64
+	for i := range 3 {
+		res := simtest.Simulate(twoBugs, simtest.Seeds(300), simtest.BaseSeed(2), simtest.Shard(i, 3), simtest.ResultsFile(dir+"/"))
+		require.False(t, res.OK())
+		firsts = append(firsts, res.PerSeed[len(res.PerSeed)-1].Seed)
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	rep := merged.Tests[0].Report
+	assert.Regexp(t, `\n    failing seeds: 3 of \d+ \([^)]*\)`, rep)
+	for _, seed := range firsts {
+		assert.Contains(t, rep, fmt.Sprintf("\n        seed %d: ", seed))
+		assert.Contains(t, rep, fmt.Sprintf("\n          simtest.Replay(%d)", seed))
+	}
 }
 
 func TestKeepGoingAgreesWithAStoppingRun(t *testing.T) {

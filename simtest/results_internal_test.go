@@ -126,3 +126,21 @@ func TestPercentNeverRoundsACountToNone(t *testing.T) {
 		assert.Equal(t, c.want, percent(c.n, c.all, c.prec), "%d of %d", c.n, c.all)
 	}
 }
+
+// A failure's group is its call site and words, without the simulated
+// time and task that stamp it (whose units differ from seed to seed), and
+// without an assertion's details.
+func TestFailureShape(t *testing.T) {
+	for _, tc := range []struct{ line, site, shape string }{
+		{`1.137s driver: Always "a payment is charged exactly once" failed (wallet_test.go:66): key=c1-p1 charges=2`, "wallet_test.go:66", ""},
+		{"970ms driver: wallet_test.go:68: acknowledged payment c2-p0 is missing", "wallet_test.go:68", "acknowledged payment c#-p# is missing"},
+		{"1m2.5s client-3: ledger/ledger_test.go:110: workload deposits: check: balance 865, acknowledged 912", "ledger/ledger_test.go:110", "workload deposits: check: balance #, acknowledged #"},
+		{"970ms driver: an acknowledged write was lost", "", "an acknowledged write was lost"},
+		{"1h0m0.5s driver: an acknowledged write was lost", "", "an acknowledged write was lost"},
+		{"configuration error: no seeds", "", "configuration error: no seeds"},
+	} {
+		site, shape := failureShape(tc.line)
+		assert.Equal(t, tc.site, site, tc.line)
+		assert.Equal(t, tc.shape, shape, tc.line)
+	}
+}

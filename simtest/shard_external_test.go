@@ -172,7 +172,8 @@ func twoShardsKeeping(t *testing.T, test string, seed uint64) (runs [2][]uint64)
 
 // TestReportsTellTheKeptSeeds: a kept seed runs among the Run's seeds, and
 // the summary, one process's and the merge's, says how many of the seeds
-// were kept ones and which failing seeds were: a failure rate that counts
+// were kept ones and which failing seeds were, leaves them out of the
+// failure rate and marks the group of failures that holds one as known:
 // a known bug's kept seed would otherwise read as the sweep's finding.
 func TestReportsTellTheKeptSeeds(t *testing.T) {
 	t.Chdir(t.TempDir())
@@ -184,20 +185,29 @@ func TestReportsTellTheKeptSeeds(t *testing.T) {
 	for i := range 2 {
 		r := runIn("TestKeptFails", func(r *recorder) {
 			simtest.Run(r, func(s *simtest.S) {
-				if s.Seed() == seed {
+				switch {
+				case s.Seed() == seed:
 					s.Errorf("the known bug")
+				case s.Seed()%2 == 0:
+					s.Errorf("a new bug")
 				}
 			}, simtest.Seeds(6), simtest.BaseSeed(3), simtest.KeepGoing(), simtest.KeepFailures(false), simtest.Shard(i, 2), simtest.ResultsFile("results/"))
 		})
 		outs = append(outs, r.output())
 	}
-	assert.Contains(t, outs[0], "\nsimtest: 4 seeds, of them 1 kept seed from testdata/simtest, 3 passed, 1 failed; ")
+	assert.Contains(t, outs[0], "\nsimtest: 4 seeds, of them 1 kept seed from testdata/simtest, 2 passed, 2 failed; ")
 	assert.Contains(t, outs[0], "\n        seed 12345 (kept in testdata/simtest): ")
 	assert.Contains(t, outs[1], "\nsimtest: 3 seeds, 3 passed, 0 failed; ", "shard 1 runs no kept seed")
 
 	sw, err := simtest.MergeResults("results")
 	require.NoError(t, err)
 	rep := sw.Tests[0].Report
-	assert.Contains(t, rep, "\nsimtest: 7 seeds, of them 1 kept seed from testdata/simtest, 6 passed, 1 failed; ")
+	assert.Contains(t, rep, "\nsimtest: 7 seeds, of them 1 kept seed from testdata/simtest, 5 passed, 2 failed; ")
 	assert.Contains(t, rep, "\n        seed 12345 (kept in testdata/simtest): ")
+	// The rate is the new seeds', and the known bug's group says it is.
+	assert.Contains(t, rep, "\n    failing seeds: 2 of 7, 1 of them kept (16.67% of the other 6), their first failures in 2 places:")
+	assert.Contains(t, rep, "\n        1 seed like seed 12345 (known: kept in testdata/simtest/TestKeptFails/12345): 0s driver: shard_external_test.go:")
+	require.Len(t, sw.Tests[0].Groups, 2)
+	assert.True(t, sw.Tests[0].Groups[0].Known())
+	assert.False(t, sw.Tests[0].Groups[1].Known())
 }
