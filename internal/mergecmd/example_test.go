@@ -36,7 +36,8 @@ func ExampleMain() {
 	// Flags:
 	//   -junit file
 	//     	write the merged result as JUnit XML to this file, for CI's test view: a testcase per test;
-	//     	a failing one's body starting with each failing seed's replay line; not "-", as standard output has the report
+	//     	a failing one's message naming where its seeds failed, its body starting with a replay line for each place
+	//     	and the first 100 failing seeds; not "-", as standard output has the report
 	//   -o file
 	//     	write the report to this file as well as to standard output;
 	//     	"-" is standard output alone (./- names a file called -)

@@ -44,7 +44,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	out := fs.String("o", "", "write the report to this `file` as well as to standard output;\n\"-\" is standard output alone (./- names a file called -)")
-	junitOut := fs.String("junit", "", "write the merged result as JUnit XML to this `file`, for CI's test view: a testcase per test;\na failing one's body starting with each failing seed's replay line; not \"-\", as standard output has the report")
+	junitOut := fs.String("junit", "", "write the merged result as JUnit XML to this `file`, for CI's test view: a testcase per test;\na failing one's message naming where its seeds failed, its body starting with a replay line for each place\nand the first 100 failing seeds; not \"-\", as standard output has the report")
 	// Package flag stops at the first argument that is not a flag; the
 	// command takes its flags after the results too, parsing on past each
 	// path, up to a "--", after which every argument is a path.

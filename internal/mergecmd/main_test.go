@@ -175,7 +175,7 @@ func TestMergeWritesJUnit(t *testing.T) {
 		} `xml:"testsuite"`
 	}
 	require.NoError(t, xml.Unmarshal(b, &doc), "%s", b)
-	assert.Contains(t, string(b), "<![CDATA[seed ", "the body's lines stay readable in the file")
+	assert.Contains(t, string(b), "<![CDATA[failing seeds: ", "the body's lines stay readable in the file")
 	assert.Equal(t, 1, doc.Tests)
 	assert.Equal(t, 1, doc.Failures)
 	require.Len(t, doc.Suites, 1)
@@ -183,8 +183,12 @@ func TestMergeWritesJUnit(t *testing.T) {
 	c := doc.Suites[0].Cases[0]
 	assert.Equal(t, "Simulate", c.Name)
 	require.NotNil(t, c.Failure, "%s", b)
-	assert.Regexp(t, `^[1-9]\d* of 100 seeds failed$`, c.Failure.Message)
-	assert.Regexp(t, `^seed \d+ failed: [^\n]*an acknowledged write was lost\n  replay: simtest.Replay\(\d+\)`, c.Failure.Body, "the replay lines come first")
+	assert.Regexp(t, `^[1-9]\d* of 100 seeds failed in 1 place: "an acknowledged write was lost" \([1-9]\d*\)$`, c.Failure.Message)
+	assert.Regexp(t, `^failing seeds: [1-9]\d* of 100, their first failures in 1 place:
+  [1-9]\d* seeds? like seed (\d+): [^\n]*an acknowledged write was lost
+    replay: simtest.Replay\((\d+)\)
+
+seed \d+ failed: [^\n]*an acknowledged write was lost\n  replay: simtest.Replay\(\d+\)`, c.Failure.Body, "the groups and the replay lines come first")
 	assert.Contains(t, c.Failure.Body, "simtest: 100 seeds, ", "then the whole report")
 
 	// A passing merge's testcase has no failure.

@@ -83,10 +83,11 @@ type junitFailure struct {
 
 // junit is the merged sweep as JUnit XML: a testcase per test, whose
 // time is the shards' wall added up. A test that fails the merge has a
-// failure whose message says why and whose body starts with each failing
-// seed's first failure and replay line, before the whole report, so that
-// a CI view that cuts long text keeps them; a passing one has its report
-// as its output.
+// failure whose message says why, and where its seeds failed, and whose
+// body starts with each place's first seed and replay line, then the
+// first maxJUnitSeeds failing seeds, before the whole report, so that a
+// CI view that cuts long text keeps them; a passing one has its report as
+// its output.
 func junit(sw simtest.Sweep) ([]byte, error) {
 	doc := junitSuites{}
 	var walls []time.Duration // each suite's tests' walls added up
@@ -106,20 +107,19 @@ func junit(sw simtest.Sweep) ([]byte, error) {
 			c.SystemOut = &junitText{xmlChars(t.Report)}
 		} else {
 			var b strings.Builder
-			for _, s := range t.Failing {
-				fmt.Fprintf(&b, "seed %d failed: %s\n  replay: %s\n", s.Seed, s.FirstFailure, s.Replay)
-				if s.ReplayCheck != "" {
-					fmt.Fprintf(&b, "  %s\n", s.ReplayCheck)
-				}
-			}
-			if b.Len() > 0 {
-				b.WriteString("\n")
-			}
+			writeGroups(&b, t)
+			writeSeeds(&b, t)
 			b.WriteString(t.Report)
 			fails := t.Failures()
 			message := "failed: " + strings.Join(fails, ", ")
 			if t.Failed > 0 {
 				message = fmt.Sprintf("%d of %s failed", t.Failed, plural.Count(t.Seeds, "seed"))
+				if kept := keptFailing(t); kept > 0 {
+					message += fmt.Sprintf(", %d of them kept,", kept)
+				}
+				if len(t.Groups) > 0 {
+					message += " " + groupsNamed(t.Groups)
+				}
 				if len(fails) > 1 {
 					message += ", with " + strings.Join(fails[1:], ", ")
 				}
@@ -140,6 +140,116 @@ func junit(sw simtest.Sweep) ([]byte, error) {
 		return nil, err
 	}
 	return append([]byte(xml.Header), append(out, '\n')...), nil
+}
+
+// maxJUnitSeeds bounds the failing seeds a JUnit body lists before the
+// report; the results files list every one.
+const maxJUnitSeeds = 100
+
+// maxNamedGroups bounds the groups of failures a JUnit message names.
+const maxNamedGroups = 5
+
+// keptFailing counts t's failing seeds that were kept under
+// testdata/simtest: known failures.
+func keptFailing(t simtest.SweepTest) int {
+	n := 0
+	for _, g := range t.Groups {
+		n += g.Kept
+	}
+	return n
+}
+
+// groupsNamed names where t's seeds failed, for a failure's message:
+// "in 2 places: wallet_test.go:66 (4001), wallet_test.go:68 (106)". A
+// group is named by its call site, with its words when another group
+// has the same site, or by its words when it has none.
+func groupsNamed(groups []simtest.FailureGroup) string {
+	sites := make(map[string]int)
+	for _, g := range groups {
+		sites[g.Site]++
+	}
+	names := make([]string, 0, min(len(groups), maxNamedGroups))
+	for _, g := range groups[:min(len(groups), maxNamedGroups)] {
+		name := g.Site
+		if name == "" || sites[g.Site] > 1 {
+			name = strings.TrimSpace(g.Site + " " + strconv.Quote(shortened(g.Shape, 60)))
+		}
+		names = append(names, fmt.Sprintf("%s (%d)", name, g.Seeds))
+	}
+	if more := len(groups) - len(names); more > 0 {
+		names = append(names, fmt.Sprintf("and %s", plural.Count(more, "other")))
+	}
+	return fmt.Sprintf("%s: %s", where(groups), strings.Join(names, ", "))
+}
+
+// where counts groups as the report does: "in 2 places", or "of 3 kinds
+// in 2 places" when some share a call site.
+func where(groups []simtest.FailureGroup) string {
+	sites := make(map[string]bool)
+	for _, g := range groups {
+		sites[cmp.Or(g.Site, "\x00"+g.Shape)] = true
+	}
+	if len(sites) < len(groups) {
+		return fmt.Sprintf("of %d kinds in %s", len(groups), plural.Count(len(sites), "place"))
+	}
+	return "in " + plural.Count(len(groups), "place")
+}
+
+// shortened is s cut to at most n runes, with an ellipsis when cut.
+func shortened(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// writeGroups writes, first in a failing test's JUnit body, where its
+// seeds failed, most seeds first, each group with its first seed's
+// failure and replay line: a view that cuts long text keeps them, and a
+// rare bug's replay line is not left to the luck of the seeds listed.
+func writeGroups(b *strings.Builder, t simtest.SweepTest) {
+	if len(t.Groups) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "failing seeds: %d of %d, their first failures %s:\n", t.Failed, t.Seeds, where(t.Groups))
+	for _, g := range t.Groups {
+		known := ""
+		switch {
+		case g.Known():
+			known = " (known: kept in " + g.KeptFile + ")"
+		case g.KeptFile != "":
+			known = " (kept in " + g.KeptFile + ", but failed on another execution than the one kept: maybe another bug)"
+		}
+		fmt.Fprintf(b, "  %s like seed %d%s: %s\n    replay: %s\n", plural.Count(g.Seeds, "seed"), g.First.Seed, known, g.First.FirstFailure, g.First.Replay)
+	}
+	b.WriteString("\n")
+}
+
+// writeSeeds writes the first maxJUnitSeeds of t's failing seeds, in the
+// order of the sequence, each with its first failure and replay line,
+// and a kept seed marked as the report marks it, so that triage tells a
+// known failure from a new one.
+func writeSeeds(b *strings.Builder, t simtest.SweepTest) {
+	for _, s := range t.Failing[:min(len(t.Failing), maxJUnitSeeds)] {
+		mark := ""
+		switch {
+		case s.Kept != "" && s.KeptMoved:
+			mark = " (kept in testdata/simtest, failed on another execution than the one kept)"
+		case s.Kept != "":
+			mark = " (kept in testdata/simtest)"
+		}
+		fmt.Fprintf(b, "seed %d%s failed: %s\n  replay: %s\n", s.Seed, mark, s.FirstFailure, s.Replay)
+		if s.ReplayCheck != "" {
+			fmt.Fprintf(b, "  %s\n", s.ReplayCheck)
+		}
+	}
+	if more := len(t.Failing) - maxJUnitSeeds; more > 0 {
+		fmt.Fprintf(b, "... and %d more failing seeds: the results files list every one\n", more)
+	}
+	if len(t.Failing) > 0 {
+		b.WriteString("\n")
+	}
 }
 
 // xmlChars is s with each rune that XML 1.0 forbids, even in CDATA (a

@@ -2,6 +2,8 @@ package mergecmd
 
 import (
 	"encoding/xml"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -104,4 +106,63 @@ func TestJUnitFailureMessageSaysWhy(t *testing.T) {
 		require.NotNil(t, c.Suites[0].Cases[0].Failure, "%s", b)
 		assert.Equal(t, tc.want, c.Suites[0].Cases[0].Failure.Message)
 	}
+}
+
+// TestJUnitTellsTheBugsApart: a failing test's message names where its
+// seeds failed, most first; its body starts with a group's replay line
+// each, then lists at most maxJUnitSeeds failing seeds, a kept one marked
+// as the report marks it, and says how many more the results files hold.
+func TestJUnitTellsTheBugsApart(t *testing.T) {
+	kept := simtest.SeedResult{Seed: 7, Outcome: simtest.OutcomeFail, FirstFailure: "1s driver: w_test.go:68: payment lost",
+		Replay: "go test -simseed=7", Kept: "testdata/simtest/TestW/7", Place: -1}
+	moved := simtest.SeedResult{Seed: 8, Outcome: simtest.OutcomeFail, FirstFailure: "1s driver: w_test.go:68: payment lost",
+		Replay: "go test -simseed=8", Kept: "testdata/simtest/TestW/8", KeptMoved: true, Place: -1}
+	tc := simtest.SweepTest{Package: "./w", Test: "TestW", Seeds: 1000, Failed: 150, Failing: []simtest.SeedResult{kept, moved}}
+	for i := range 148 {
+		tc.Failing = append(tc.Failing, simtest.SeedResult{Seed: uint64(100 + i), Outcome: simtest.OutcomeFail,
+			FirstFailure: "1s driver: w_test.go:66: charged twice", Replay: fmt.Sprintf("go test -simseed=%d", 100+i), Place: int64(i)})
+	}
+	tc.Groups = []simtest.FailureGroup{
+		{Site: "w_test.go:66", Shape: "charged twice", Seeds: 148, First: tc.Failing[2]},
+		{Site: "w_test.go:68", Shape: "payment lost", Seeds: 2, Kept: 2, First: kept, KeptFile: kept.Kept},
+	}
+	b, err := junit(simtest.Sweep{Tests: []simtest.SweepTest{tc}})
+	require.NoError(t, err)
+	var c struct {
+		Suites []struct {
+			Cases []struct {
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Body    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(b, &c), "%s", b)
+	f := c.Suites[0].Cases[0].Failure
+	require.NotNil(t, f)
+	assert.Equal(t, "150 of 1000 seeds failed, 2 of them kept, in 2 places: w_test.go:66 (148), w_test.go:68 (2)", f.Message)
+	assert.True(t, strings.HasPrefix(f.Body, `failing seeds: 150 of 1000, their first failures in 2 places:
+  148 seeds like seed 100: 1s driver: w_test.go:66: charged twice
+    replay: go test -simseed=100
+  2 seeds like seed 7 (known: kept in testdata/simtest/TestW/7): 1s driver: w_test.go:68: payment lost
+    replay: go test -simseed=7
+
+seed 7 (kept in testdata/simtest) failed: 1s driver: w_test.go:68: payment lost
+  replay: go test -simseed=7
+seed 8 (kept in testdata/simtest, failed on another execution than the one kept) failed: 1s driver: w_test.go:68: payment lost
+  replay: go test -simseed=8
+seed 100 failed: `), f.Body)
+	assert.Equal(t, 100, strings.Count(f.Body, "\n  replay: go test -simseed="), "at most 100 seeds listed")
+	assert.Contains(t, f.Body, "\n... and 50 more failing seeds: the results files list every one\n")
+
+	// Groups at one site are named by their words too.
+	tc.Groups[1].Site, tc.Groups[1].KeptFile, tc.Groups[1].Kept = "w_test.go:66", "", 0
+	tc.Failing[0].Kept, tc.Failing[1].Kept = "", ""
+	b, err = junit(simtest.Sweep{Tests: []simtest.SweepTest{tc}})
+	require.NoError(t, err)
+	c.Suites = nil
+	require.NoError(t, xml.Unmarshal(b, &c), "%s", b)
+	assert.Equal(t, `150 of 1000 seeds failed of 2 kinds in 1 place: w_test.go:66 "charged twice" (148), w_test.go:66 "payment lost" (2)`,
+		c.Suites[0].Cases[0].Failure.Message)
 }
