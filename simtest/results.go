@@ -582,8 +582,9 @@ var (
 	failureSite   = regexp.MustCompile(`[^\s:()"'\x60]+\.go:\d+`)
 	failureNumber = regexp.MustCompile(`\d+`)
 	// failureStamp is a first failure's stamp: its simulated time and
-	// task (stampAt), which differ from seed to seed.
-	failureStamp = regexp.MustCompile(`^(?:\d+(?:\.\d+)?(?:h|m|s|ms|µs|us|ns))+(?: [^:\s]+)?: `)
+	// task (stampAt), whose time differs from seed to seed, in its units
+	// too (970ms, 1.2s); the task's name runs to its colon ("client 2").
+	failureStamp = regexp.MustCompile(`^(?:\d+(?:\.\d+)?(?:h|m|s|ms|µs|us|ns))+(?: [^:]+)?: `)
 )
 
 // failureShape is where a first failure was and its words: the group it

@@ -137,6 +137,8 @@ func TestFailureShape(t *testing.T) {
 		{"1m2.5s client-3: ledger/ledger_test.go:110: workload deposits: check: balance 865, acknowledged 912", "ledger/ledger_test.go:110", "workload deposits: check: balance #, acknowledged #"},
 		{"970ms driver: an acknowledged write was lost", "", "an acknowledged write was lost"},
 		{"1h0m0.5s driver: an acknowledged write was lost", "", "an acknowledged write was lost"},
+		{"56ms client 2: payment c2-p3 timed out after 5 tries", "", "payment c#-p# timed out after # tries"},
+		{"1.5s client 0: payment c0-p4 timed out after 5 tries", "", "payment c#-p# timed out after # tries"},
 		{"configuration error: no seeds", "", "configuration error: no seeds"},
 	} {
 		site, shape := failureShape(tc.line)
