@@ -459,8 +459,10 @@ func readShardFile(path string) (*shardFile, error) {
 		sf.seeds = append(sf.seeds, seedFigures{place: l.Place, seed: l.Seed, trace: trace, sim: time.Duration(l.SimNS),
 			steps: l.Steps, events: l.Events, outcome: l.Outcome, recipe: l.Recipe, conns: hostsFromJSON(l.Conns)})
 		if l.Outcome == OutcomeFail {
+			// The group as this merge makes it, whatever the file says.
+			at, shape := failureShape(l.FirstFailure)
 			sf.failing = append(sf.failing, SeedResult{Seed: l.Seed, Trace: trace, Outcome: l.Outcome, SimTime: time.Duration(l.SimNS),
-				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, Place: l.Place, Replay: l.Replay, ReplayCheck: l.ReplayCheck, Recipe: l.Recipe, Kept: l.Kept, KeptMoved: l.KeptMoved, Alone: l.Alone.fromJSON(), Faults: l.Faults, Conns: hostsFromJSON(l.Conns)})
+				Steps: l.Steps, Events: l.Events, FirstFailure: l.FirstFailure, FailedAt: at, FailureShape: shape, Place: l.Place, Replay: l.Replay, ReplayCheck: l.ReplayCheck, Recipe: l.Recipe, Kept: l.Kept, KeptMoved: l.KeptMoved, Alone: l.Alone.fromJSON(), Faults: l.Faults, Conns: hostsFromJSON(l.Conns)})
 		}
 	}
 	if err := sc.Err(); err != nil {

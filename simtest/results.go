@@ -34,6 +34,14 @@ type SeedResult struct {
 	// its simulated time and task as the report shows it; empty when the
 	// seed passed.
 	FirstFailure string
+	// FailedAt is the call site (file.go:line) that a failed seed's first
+	// failure names, and FailureShape the failure's words with each
+	// number written as #: the [FailureGroup] the summary puts the seed
+	// in, so that a script groups seeds as the report does. Both are
+	// empty for a seed that passed; FailedAt is empty for a failure that
+	// names no site, and FailureShape for an assertion's failure, whose
+	// site names its message.
+	FailedAt, FailureShape string
 	// Place is the seed's place in the Run's sequence of seeds (the i of
 	// [Shard]'s i, i+n...), which orders the seeds of merged shards as one
 	// Run orders them; seeds kept under testdata, run first, have
@@ -147,6 +155,10 @@ type jsonSeed struct {
 	Steps        uint64 `json:"steps"`
 	Events       uint64 `json:"events"`
 	FirstFailure string `json:"first_failure,omitempty"`
+	// FailedAt and FailureShape are a failed seed's group
+	// (SeedResult.FailedAt, SeedResult.FailureShape).
+	FailedAt     string `json:"failed_at,omitempty"`
+	FailureShape string `json:"failure_shape,omitempty"`
 	Place        int64  `json:"place"`
 	Replay       string `json:"replay,omitempty"`
 	ReplayCheck  string `json:"replay_check,omitempty"`
@@ -171,7 +183,7 @@ type jsonSeed struct {
 func (r SeedResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
 		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
-		Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Kept: r.Kept, KeptMoved: r.KeptMoved, Alone: r.Alone.toJSON(0), Faults: r.Faults,
+		FailedAt: r.FailedAt, FailureShape: r.FailureShape, Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Kept: r.Kept, KeptMoved: r.KeptMoved, Alone: r.Alone.toJSON(0), Faults: r.Faults,
 		Conns: hostsToJSON(r.Conns)})
 }
 
@@ -186,6 +198,7 @@ func seedResult(o *seedOutcome) SeedResult {
 	case o.failed():
 		out.Outcome = OutcomeFail
 		out.FirstFailure = asJSON(firstFailure(o))
+		out.FailedAt, out.FailureShape = failureShape(out.FirstFailure)
 	}
 	return out
 }
@@ -319,7 +332,8 @@ func KeepGoing() Option {
 // ResultsFile writes a line of JSON for every seed of the Run to path, as
 // the -simresults flag does: seed, trace (hex), outcome ("pass", "fail",
 // "skip"), sim_ns and sim (the simulated time), steps, events, place (in
-// the sequence of seeds), first_failure and replay for a failed seed,
+// the sequence of seeds), first_failure, failed_at, failure_shape (its
+// group, [SeedResult.FailedAt]) and replay for a failed seed,
 // replay_check for the first failing seed under [VerifyReplay], and
 // recipe for an exploration's branched timeline, kept for a seed kept
 // under testdata/simtest from an earlier failure (its file); the summary's alone is
@@ -605,7 +619,7 @@ func failureShape(firstFailure string) (site, shape string) {
 
 // add counts f, a failing seed; seeds come in the order of the sequence.
 func (g *failureGroups) add(f SeedResult) {
-	site, shape := failureShape(f.FirstFailure)
+	site, shape := f.FailedAt, f.FailureShape
 	key := site + "\x00" + shape
 	if g.by == nil {
 		g.by = make(map[string]*FailureGroup)

@@ -200,6 +200,22 @@ func TestFailuresFromOneSiteAreGroupedByTheirWords(t *testing.T) {
 		assert.Equal(t, want.first, fmt.Sprint(g.First.Seed), "the group's first seed")
 		assert.NotEmpty(t, g.First.Replay)
 	}
+
+	// Each failing seed carries its group, for a script.
+	shapes := map[string]int{}
+	for _, sr := range res.PerSeed {
+		if sr.Outcome == simtest.OutcomeFail {
+			assert.Regexp(t, site, sr.FailedAt)
+			shapes[sr.FailureShape]++
+		}
+	}
+	assert.Equal(t, map[string]int{mt.Groups[0].Shape: mt.Groups[0].Seeds, mt.Groups[1].Shape: mt.Groups[1].Seeds}, shapes)
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	assert.Regexp(t, `"failed_at":"results_external_test\.go:\d+","failure_shape":"workload deposits: check: `, string(data), "and its line in the results file")
 }
 
 // A merge of shards that stopped at their first failing seeds lists
