@@ -528,7 +528,11 @@ func (r *report) failingLine() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n    failing seeds: %d of %d", r.failed, r.seeds)
-	if kept := r.failGroups.kept; kept > 0 && kept <= r.failed && len(r.kept) < r.seeds {
+	if !r.keepGoing {
+		// Shards that stop at their first failing seeds make a rate of
+		// nothing.
+		b.WriteString(", where their shards stopped (no failure rate: -simall runs every seed)")
+	} else if kept := r.failGroups.kept; kept > 0 && kept <= r.failed && len(r.kept) < r.seeds {
 		// A kept seed is a known bug's: the rate is of the others.
 		fmt.Fprintf(&b, ", %d of them kept (%s of the other %d)", kept,
 			percent(r.failed-kept, r.seeds-len(r.kept), 2), r.seeds-len(r.kept))

@@ -232,7 +232,7 @@ func TestAMergeOfStoppedShardsListsTheirFailingSeeds(t *testing.T) {
 	merged, err := simtest.MergeResults(dir)
 	require.NoError(t, err)
 	rep := merged.Tests[0].Report
-	assert.Regexp(t, `\n    failing seeds: 3 of \d+ \([^)]*\)`, rep)
+	assert.Regexp(t, `\n    failing seeds: 3 of \d+, where their shards stopped \(no failure rate: -simall runs every seed\), each with its first failure and replay line:`, rep)
 	for _, seed := range firsts {
 		assert.Contains(t, rep, fmt.Sprintf("\n        seed %d: ", seed))
 		assert.Contains(t, rep, fmt.Sprintf("\n          simtest.Replay(%d)", seed))
