@@ -299,7 +299,7 @@ func (c *checker) checkWalk(f *ast.File, w *mapWalk) {
 	if bf := fileOf(c.pass, w.body.Pos()); bf != nil {
 		f = bf // a callback declared in another file
 	}
-	if why := c.orderLeak(f, w.span, w.body); why != "" {
+	if why := c.orderLeak(f, w.span, w.body, w.key); why != "" {
 		c.reportRange(w.pos, w.end, w.visits+", and "+why+" carries that order out of "+w.where+"; "+w.fix, w.fixes...)
 		return
 	}
@@ -497,8 +497,15 @@ func (c *checker) mapOrdered(x ast.Expr) bool {
 // orderLeak says how the order of the visits of body, in loop (a range
 // loop, or a call whose callback body is), leaves it, or "" if it does
 // not.
-func (c *checker) orderLeak(f *ast.File, loop ast.Node, body *ast.BlockStmt) string {
+func (c *checker) orderLeak(f *ast.File, loop ast.Node, body *ast.BlockStmt, key types.Object) string {
+	return c.leakIn(f, loop, body, key, map[ast.Node]bool{})
+}
+
+// leakIn is orderLeak for body, which is loop's body or, in seen, that of
+// a function it calls, whose appends are its own business.
+func (c *checker) leakIn(f *ast.File, loop ast.Node, body *ast.BlockStmt, key types.Object, seen map[ast.Node]bool) string {
 	info := c.pass.TypesInfo
+	callee := len(seen) > 0
 	why := ""
 	ast.Inspect(body, func(n ast.Node) bool {
 		if why != "" {
@@ -510,50 +517,99 @@ func (c *checker) orderLeak(f *ast.File, loop ast.Node, body *ast.BlockStmt) str
 		case *ast.GoStmt:
 			why = "a go statement"
 		case *ast.AssignStmt:
+			if callee {
+				return true
+			}
 			for i, rhs := range n.Rhs {
 				call, ok := rhs.(*ast.CallExpr)
 				if !ok || len(n.Lhs) != len(n.Rhs) || !isBuiltin(info, call, "append") {
 					continue
 				}
-				if w := c.appendLeak(f, loop, n.Lhs[i]); w != "" {
+				if w := c.appendLeak(f, loop, n.Lhs[i], key); w != "" {
 					why = w
 				}
 			}
 		case *ast.CallExpr:
-			fn := callee(info, n)
-			if fn == nil {
-				return true
+			if why = c.callLeak(n); why != "" {
+				return false
 			}
-			name := fn.Name()
-			if recv := fn.Signature().Recv(); recv != nil {
-				switch {
-				case name == "Go":
-					why = "a task started (" + name + ")"
-				case isNamed(recv.Type(), providersPath, "Chan") && (name == "Send" || name == "TrySend"):
-					why = "a send"
-				case strings.HasPrefix(name, "Write") || name == "Printf" || name == "Println" || name == "Print":
-					why = "a write (" + name + ")"
-				case isNamed(recv.Type(), "log/slog", "Logger"):
-					why = "a log line"
-				case fn.Pkg() != nil && fn.Pkg().Path() == providersPath:
-					// Cancel, Unlock, Close...: each may wake a task, and
-					// the order of the ready set is the seed's to decide.
-					why = "a provider call (" + name + ")"
+			// A function of the package, a literal or a declaration,
+			// carries the order out as its body does.
+			lit, decl := c.funcOf(ast.Unparen(n.Fun))
+			var fbody *ast.BlockStmt
+			var fn ast.Node
+			switch {
+			case lit != nil:
+				fbody, fn = lit.Body, lit
+			case decl != nil && decl.Body != nil:
+				fbody, fn = decl.Body, decl
+			}
+			if fbody != nil && !seen[fn] && len(seen) < 4 {
+				seen[fn] = true
+				if inner := c.leakIn(f, loop, fbody, key, seen); inner != "" {
+					why = "a call of " + c.text(n.Fun) + ", which makes " + inner + ","
 				}
-				return true
-			}
-			if fn.Pkg() == nil {
-				return true
-			}
-			path := fn.Pkg().Path()
-			if (path == "fmt" && (strings.HasPrefix(name, "Print") || strings.HasPrefix(name, "Fprint"))) ||
-				path == "log" || path == "log/slog" && name != "String" && name != "Int" && name != "Any" {
-				why = "a write (" + path + "." + name + ")"
 			}
 		}
 		return true
 	})
 	return why
+}
+
+// callLeak says how call carries a map's order out on its own: a task
+// started, a send, a write, a log line, a provider's call, a call that
+// acts on the seed through simtest's handles; "" for any other.
+func (c *checker) callLeak(call *ast.CallExpr) string {
+	fn := callee(c.pass.TypesInfo, call)
+	if fn == nil {
+		return ""
+	}
+	name := fn.Name()
+	if recv := fn.Signature().Recv(); recv != nil {
+		switch {
+		case name == "Go":
+			return "a task started (" + name + ")"
+		case isNamed(recv.Type(), providersPath, "Chan") && (name == "Send" || name == "TrySend"):
+			return "a send"
+		case strings.HasPrefix(name, "Write") || name == "Printf" || name == "Println" || name == "Print":
+			return "a write (" + name + ")"
+		case isNamed(recv.Type(), "log/slog", "Logger"):
+			return "a log line"
+		case fn.Pkg() != nil && fn.Pkg().Path() == providersPath:
+			// Cancel, Unlock, Close...: each may wake a task, and
+			// the order of the ready set is the seed's to decide.
+			return "a provider call (" + name + ")"
+		case fn.Pkg() != nil && fn.Pkg().Path() == simtestPath && !simtestReads(name):
+			// A slow link, a partition, a reboot: the seed's faults in
+			// the order they were made.
+			return "a call that acts on the seed (" + name + ")"
+		}
+		return ""
+	}
+	if fn.Pkg() == nil {
+		return ""
+	}
+	path := fn.Pkg().Path()
+	if (path == "fmt" && (strings.HasPrefix(name, "Print") || strings.HasPrefix(name, "Fprint"))) ||
+		path == "log" || path == "log/slog" && name != "String" && name != "Int" && name != "Any" {
+		return "a write (" + path + "." + name + ")"
+	}
+	return ""
+}
+
+// simtestReads reports whether name is a method of simtest's handles
+// (S, Cluster, Net, Faults, Disk) that only reads: the others act on the
+// seed, and their order is its history.
+func simtestReads(name string) bool {
+	switch name {
+	case "Addr", "Alive", "ArtifactDir", "Boots", "ChaosConfig", "Cluster", "Config", "Context",
+		"Disk", "Drawing", "Elapsed", "Failed", "Group", "Helper", "HostProviders", "Hosts",
+		"Instance", "Logger", "Name", "Network", "Now", "Output", "Paused", "Peers", "ProcessesIn",
+		"Providers", "Ready", "Release", "Seed", "Skipped", "Stats", "Storage", "TempDir",
+		"Timeline", "Units":
+		return true
+	}
+	return false
 }
 
 func isBuiltin(info *types.Info, call *ast.CallExpr, name string) bool {
@@ -568,13 +624,19 @@ func isBuiltin(info *types.Info, call *ast.CallExpr, name string) bool {
 // appendLeak says how an append to lhs inside loop carries the map's
 // order out: lhs outlives the function (a field, an element, a
 // package-level variable), or it is a local variable used after the loop
-// without being sorted first.
-func (c *checker) appendLeak(f *ast.File, loop ast.Node, lhs ast.Expr) string {
+// without being sorted first. An element of a map at the walk's key
+// (out[k] = append(out[k], v)) is appended to by one visit only.
+func (c *checker) appendLeak(f *ast.File, loop ast.Node, lhs ast.Expr, key types.Object) string {
 	info := c.pass.TypesInfo
 	id, ok := ast.Unparen(lhs).(*ast.Ident)
 	if !ok {
 		if c.fieldOfLocal(lhs, loop) {
 			return "" // a field of a struct each visit makes anew
+		}
+		if ix, ok := ast.Unparen(lhs).(*ast.IndexExpr); ok && key != nil && mentionsOnly(info, ix.Index, key) {
+			if _, ok := info.TypeOf(ix.X).Underlying().(*types.Map); ok {
+				return "" // m[k] of the walk's own key: each visit has its own
+			}
 		}
 		// A field or an element outlives the loop; it is fine if the
 		// function sorts it after the loop.
@@ -736,4 +798,10 @@ func (c *checker) maporderFix(rng *ast.RangeStmt) []analysis.SuggestedFix {
 		edits = append(edits, edit(at, at, text))
 	}
 	return []analysis.SuggestedFix{fix("range over the sorted keys", edits...)}
+}
+
+// mentionsOnly reports whether x is the variable v itself.
+func mentionsOnly(info *types.Info, x ast.Expr, v types.Object) bool {
+	id, ok := ast.Unparen(x).(*ast.Ident)
+	return ok && info.Uses[id] == v
 }

@@ -46,6 +46,7 @@ var (
 const (
 	module        = "github.com/moonpool-go/moonpool"
 	providersPath = module + "/providers"
+	simtestPath   = module + "/simtest"
 	synctestPath  = "testing/synctest"
 )
 

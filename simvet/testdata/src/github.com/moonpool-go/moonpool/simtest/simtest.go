@@ -5,6 +5,7 @@ package simtest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -16,3 +17,11 @@ func (s *S) Providers() providers.Providers { return providers.Providers{} }
 func (s *S) Go(name string, fn func(ctx context.Context) error) {}
 
 func Run(t testing.TB, body func(s *S)) {}
+
+type Net struct{}
+
+func (n *Net) Slow(from, to string, extra time.Duration) {}
+
+type Cluster struct{}
+
+func (c *Cluster) Alive(name string) bool { return true }
