@@ -475,7 +475,11 @@ func (r *runner) tellKept(o *seedOutcome, what, path, arg, shift string, untrace
 	r.t.Helper()
 	switch k := compareKept(path, arg, o); {
 	case o.failed():
-		if k.moved {
+		if k.moved && k.otherFlags {
+			r.t.Logf("simtest: kept %s failed, but not on the execution that was kept (trace %016x; kept %016x): it ran under other flags (%s; this run: %s), "+
+				"the likeliest cause; the failure may be another one than %s records: run its replay line, in %s, for the kept one",
+				what, o.res.Trace, k.kept, orNone(k.then), orNone(k.now), path, path)
+		} else if k.moved {
 			r.t.Logf("simtest: kept %s failed, but not on the execution that was kept (trace %016x; kept %016x): "+
 				"the code along its path changed since, or the flags or the environment variables the test reads (a kept file records the flags, not the environment), or %s%s; the failure may be another one than %s records",
 				what, o.res.Trace, k.kept, notDeterministic, r.besideWords(k.workers, o.workers), path)
@@ -522,12 +526,10 @@ type keptComparison struct {
 func compareKept(path, arg string, o *seedOutcome) keptComparison {
 	kept, traced := keptTrace(path)
 	k := keptComparison{kept: kept, traced: traced, moved: traced && kept != o.res.Trace, workers: keptWorkers(path)}
-	if !o.failed() {
-		then, ok := replayFlags(path, arg)
-		rp := newReplayer()
-		k.then, k.now = then, strings.Join(append(rp.flags, rp.build...), " ")
-		k.otherFlags = ok && then != k.now
-	}
+	then, ok := replayFlags(path, arg)
+	rp := newReplayer()
+	k.then, k.now = then, strings.Join(append(rp.flags, rp.build...), " ")
+	k.otherFlags = ok && then != k.now
 	return k
 }
 

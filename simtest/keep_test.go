@@ -383,6 +383,18 @@ func TestAKeptSeedThatFailsOnAnotherPathSaysSo(t *testing.T) {
 	assert.Regexp(t, `simtest: kept seed 77 failed, but not on the execution that was kept \(trace [0-9a-f]{16}; kept 0000000000000001\): `+
 		`the code along its path changed since, or the flags or the environment variables the test reads \(a kept file records the flags, not the environment\), or the test is not deterministic \(.*\); `+
 		`the failure may be another one than `+regexp.QuoteMeta(path)+` records`, out)
+
+	// Kept under other flags, it names them: the likeliest cause.
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, keepDir)))
+	require.NoError(t, os.Chdir(dir))
+	line := strings.Join(append([]string{"go test -run '^" + name + "$' ./simtest", simseedArg(77), "-planted"}, buildFlags()...), " ")
+	path, _, err = keepSeed(name, 77, 1, 0, "it failed", line)
+	require.NoError(t, os.Chdir(wd))
+	require.NoError(t, err)
+	out, err = childOutput(t, dir, "SIMTEST_KEPT_MOVED_CHILD=1", "-test.run=^"+name+"$", "-test.v")
+	require.Error(t, err, out)
+	assert.Regexp(t, `simtest: kept seed 77 failed, but not on the execution that was kept \(trace [0-9a-f]{16}; kept 0000000000000001\): `+
+		`it ran under other flags \(-planted[^;]*; this run: [^)]*\), the likeliest cause; the failure may be another one than `+regexp.QuoteMeta(path)+` records`, out)
 }
 
 // TestAFailingSeedIsKeptBeforeTheRunEnds runs, in a child process, a Run
