@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/simdisk"
@@ -109,6 +110,50 @@ func (d *Disk) Kill() { d.d.Kill() }
 // Wipe erases the disk: no file or directory is left. Files opened before
 // fail from then on.
 func (d *Disk) Wipe() { d.d.Wipe() }
+
+// Save writes the disk's durable image to w, a tar archive that tar -tvf
+// lists and tar -xf unpacks: a directory entry for each directory and a
+// regular file for each file, in path order, with their permission bits
+// and contents, every entry's time the Unix epoch and its owner 0, so
+// that the same disk saves to the same bytes. The image is what a power
+// loss now would keep if it tore no write: each file's synced bytes up to
+// its synced size. What was written and not synced is left out, whether
+// its file is open or closed, and so is a removed file still held open; a
+// graceful [Disk.Stop] (or the processes' graceful stop) first makes the
+// image everything written, and a [Disk.Crash] first makes it what that
+// crash kept, torn writes and all. With
+// [chaos.Storage.LoseUnsyncedDirectories] on and namespace changes whose
+// directories were not synced, which of them a crash keeps is drawn:
+// Save refuses then. Save draws nothing and records nothing. Files
+// written whole: a sparse file saves every byte of its size.
+//
+// A test that boots a later release on the disks an earlier one wrote
+// keeps the images under testdata; see [Disk.Load].
+func (d *Disk) Save(w io.Writer) error {
+	if err := d.d.Save(w); err != nil {
+		return fmt.Errorf("simtest: Disk.Save: %w", err)
+	}
+	return nil
+}
+
+// Load replaces everything on the disk with the image read from r, a tar
+// archive of regular files and directories such as [Disk.Save] writes or
+// tar -cf makes (uncompressed, its names relative to the root): the files
+// and directories are durable at once, with the archive's permission
+// bits; a directory the archive does not list is made 0755, and an entry
+// "./" sets the root's bits. Call it before the processes that use the
+// disk boot, or once they are down: Load refuses while a file on the disk
+// is open. It refuses too, leaving the disk as it was, an archive it
+// cannot read, a name outside the root or one given twice, and an entry
+// of another kind (a link, a device). Load draws nothing from the seed's
+// stream; the timeline and the trace hear it, as they do a wipe, so a
+// seed that loads the same bytes runs the same trace.
+func (d *Disk) Load(r io.Reader) error {
+	if err := d.d.Load(r); err != nil {
+		return fmt.Errorf("simtest: Disk.Load: %w", err)
+	}
+	return nil
+}
 
 // SetConfig changes the disk's configuration from now on.
 func (d *Disk) SetConfig(cfg chaos.Storage) error { return d.d.SetConfig(cfg) }
