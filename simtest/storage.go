@@ -118,14 +118,18 @@ func (d *Disk) Wipe() { d.d.Wipe() }
 // that the same disk saves to the same bytes. The image is what a power
 // loss now would keep if it tore no write: each file's synced bytes up to
 // its synced size. What was written and not synced is left out, whether
-// its file is open or closed, and so is a removed file still held open; a
-// graceful [Disk.Stop] (or the processes' graceful stop) first makes the
-// image everything written, and a [Disk.Crash] first makes it what that
+// its file is open or closed, and so is a removed file still held open.
+// A graceful [Disk.Stop] first makes the image everything written: a
+// process's graceful stop does it for a disk the process holds alone, and
+// a Topology machine's disk, which its processes share, needs its own
+// Stop once they are down. A [Disk.Crash] first makes the image what that
 // crash kept, torn writes and all. With
 // [chaos.Storage.LoseUnsyncedDirectories] on and namespace changes whose
 // directories were not synced, which of them a crash keeps is drawn:
-// Save refuses then. Save draws nothing and records nothing. Files
-// written whole: a sparse file saves every byte of its size.
+// Save refuses then. A never-written stretch of a file is saved as the
+// bytes a read of it returns, every byte of the file's size: a sparse
+// file of a terabyte makes an image of a terabyte. Save draws nothing and
+// records nothing.
 //
 // A test that boots a later release on the disks an earlier one wrote
 // keeps the images under testdata; see [Disk.Load].
@@ -145,9 +149,11 @@ func (d *Disk) Save(w io.Writer) error {
 // disk boot, or once they are down: Load refuses while a file on the disk
 // is open. It refuses too, leaving the disk as it was, an archive it
 // cannot read, a name outside the root or one given twice, and an entry
-// of another kind (a link, a device). Load draws nothing from the seed's
-// stream; the timeline and the trace hear it, as they do a wipe, so a
-// seed that loads the same bytes runs the same trace.
+// of another kind (a link, a device). The disk keeps its configuration
+// and faults; the loaded files' times are the Load's. Load draws nothing
+// from the seed's stream; the timeline and the trace hear it, as they do
+// a wipe, so a seed that loads the same bytes into the same disks, in
+// the same order, runs the same trace.
 func (d *Disk) Load(r io.Reader) error {
 	if err := d.d.Load(r); err != nil {
 		return fmt.Errorf("simtest: Disk.Load: %w", err)

@@ -62,6 +62,14 @@
 // of the process that opened them ([Process.Exit]), on a disk that other
 // processes of its machine go on using.
 //
+// # Images
+//
+// [Disk.Save] writes the durable image as a tar archive (tarimage.go):
+// what a crash that tore nothing would keep, in path order, with nothing
+// that varies, so the same disk saves to the same bytes. [Disk.Load]
+// replaces the disk's files with an archive's, durable, once no file is
+// open. Neither draws; a load records an event, as a wipe does.
+//
 // # Timing
 //
 // Every operation that reaches the device (reads, writes, syncs, namespace
