@@ -143,17 +143,18 @@ func (d *Disk) Save(w io.Writer) error {
 // Load replaces everything on the disk with the image read from r, a tar
 // archive of regular files and directories such as [Disk.Save] writes or
 // tar -cf makes (uncompressed, its names relative to the root): the files
-// and directories are durable at once, with the archive's permission
-// bits; a directory the archive does not list is made 0755, and an entry
-// "./" sets the root's bits. Call it before the processes that use the
-// disk boot, or once they are down: Load refuses while a file on the disk
-// is open. It refuses too, leaving the disk as it was, an archive it
-// cannot read, a name outside the root or one given twice, and an entry
-// of another kind (a link, a device). The disk keeps its configuration
-// and faults; the loaded files' times are the Load's. Load draws nothing
-// from the seed's stream; the timeline and the trace hear it, as they do
-// a wipe, so a seed that loads the same bytes into the same disks, in
-// the same order, runs the same trace.
+// and directories are durable at once, with the archive's permission bits;
+// a directory the archive does not list is made 0755, and an entry for the
+// root itself ("./") is passed over. Call it before the processes that use
+// the disk boot, or once they are down: Load refuses while a file on the
+// disk is open. It refuses too, leaving the disk as it was, an archive it
+// cannot read, a name outside the root or one given twice, an entry of
+// another kind (a link, a device), and an image larger than the disk's
+// [chaos.Storage.Capacity]. The disk keeps its configuration and faults;
+// the loaded files' times are the Load's. Load draws nothing from the
+// seed's stream; the timeline and the trace hear it, as they do a wipe, so
+// a seed that loads the same bytes into the same disks, in the same order,
+// runs the same trace.
 func (d *Disk) Load(r io.Reader) error {
 	if err := d.d.Load(r); err != nil {
 		return fmt.Errorf("simtest: Disk.Load: %w", err)

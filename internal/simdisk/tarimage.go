@@ -92,12 +92,14 @@ func (d *Disk) Save(w io.Writer) error {
 // archive of regular files and directories such as Save writes: every
 // file and directory is erased, as by a wipe, and the image's are durable
 // on the disk, with their permission bits; directories the archive does
-// not list are made 0755, and an entry named "." sets the root's bits.
+// not list are made 0755, and an entry for the root itself ("./", as
+// tar -C dir -cf makes) is passed over: the root is 0755 on every disk.
 // Load refuses, and leaves the disk as it was, when a file on the disk
 // is open (a process using it boots after the Load, or goes down before
 // it), or when the archive is not one, names a path outside the root or
-// one twice, or holds an entry of another kind: a link, a device. Load
-// draws nothing; it records one event, which the trace hears.
+// one twice, holds an entry of another kind (a link, a device), or takes
+// more than the disk's Capacity. Load draws nothing; it records one
+// event, which the trace hears.
 func (d *Disk) Load(r io.Reader) error {
 	if open := d.openFiles(); open != "" {
 		return fmt.Errorf("disk %s: %s open; load the image before the processes that use the disk boot, or take them down first", d.addr, open)
@@ -105,6 +107,23 @@ func (d *Disk) Load(r io.Reader) error {
 	root, files, dirs, bytes, err := d.readImage(r)
 	if err != nil {
 		return fmt.Errorf("disk %s: %w", d.addr, err)
+	}
+	if c := d.cfg.Capacity; c > 0 {
+		var used int64
+		var sum func(n *node)
+		sum = func(n *node) {
+			for _, k := range n.kids { // a sum: the order does not matter
+				if k.dir {
+					sum(k)
+				} else {
+					used += ceilSectors(k.c.size) * SectorSize
+				}
+			}
+		}
+		sum(root)
+		if used > c {
+			return fmt.Errorf("disk %s: the image's files take %d bytes in whole sectors, more than the disk's capacity of %d; raise chaos.Storage.Capacity for this disk (simtest.DiskStorage)", d.addr, used, c)
+		}
 	}
 	d.gen++
 	d.commitNamespace()
@@ -157,7 +176,6 @@ func (d *Disk) readImage(r io.Reader) (root *node, files, dirs int, bytes int64,
 	}
 	now := d.w.Now()
 	root = newDir(0o755, now)
-	root.mode = fs.ModeDir | 0o755
 	seen := map[string]bool{}
 	tr := tar.NewReader(br)
 	for {
@@ -183,8 +201,7 @@ func (d *Disk) readImage(r io.Reader) (root *node, files, dirs int, bytes int64,
 		switch hdr.Typeflag {
 		case tar.TypeDir:
 			if name == "." {
-				root.mode = fs.ModeDir | perm
-				continue
+				continue // the root, 0755 on every disk
 			}
 			n, made, err := makeDirs(root, name, now)
 			if err != nil {

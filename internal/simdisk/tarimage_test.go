@@ -282,6 +282,18 @@ func TestLoadRefusesBadImages(t *testing.T) {
 	}
 }
 
+// An image larger than the disk is refused.
+func TestLoadRefusesAnImageLargerThanTheDisk(t *testing.T) {
+	image := mkTar(t, tar.Header{Name: "a", Typeflag: tar.TypeReg, Mode: 0o644, Linkname: strings.Repeat("x", 1000)})
+	run(t, 1, chaos.Storage{Capacity: 512}, func(ctx context.Context, d *Disk, st providers.Storage) {
+		err := d.Load(bytes.NewReader(image))
+		require.Error(t, err)
+		assert.Equal(t, "disk n1: the image's files take 1024 bytes in whole sectors, more than the disk's capacity of 512; raise chaos.Storage.Capacity for this disk (simtest.DiskStorage)", err.Error())
+		require.NoError(t, d.SetConfig(chaos.Storage{Capacity: 1024}))
+		require.NoError(t, d.Load(bytes.NewReader(image)))
+	})
+}
+
 // An archive made by tar -C dir -cf: a "./" entry, names under "./",
 // directories it does not list, and a PAX global header all load.
 func TestLoadTakesArchivesOfTar(t *testing.T) {
@@ -295,7 +307,7 @@ func TestLoadTakesArchivesOfTar(t *testing.T) {
 		assert.Equal(t, "deep", string(readFile(t, st, "x/y/z")))
 		fi, err := st.Stat(".")
 		require.NoError(t, err)
-		assert.Equal(t, fs.ModeDir|0o700, fi.Mode())
+		assert.Equal(t, fs.ModeDir|0o755, fi.Mode(), "the root is 0755 on every disk")
 		fi, err = st.Stat("x/y")
 		require.NoError(t, err)
 		assert.Equal(t, fs.ModeDir|0o755, fi.Mode())
