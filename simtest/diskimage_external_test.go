@@ -170,3 +170,33 @@ func TestDiskSaveRefusesUndurableNamespaces(t *testing.T) {
 	}, simtest.Seeds(1), simtest.Storage(cfg))
 	assert.Zero(t, res.Failed)
 }
+
+// A Load draws nothing from the seed's stream: what the seed draws after
+// it is what it draws without it, though the trace hears the load.
+func TestDiskLoadDrawsNothing(t *testing.T) {
+	var image bytes.Buffer
+	res := simtest.Simulate(func(s *simtest.S) {
+		writeAll(s, s.Storage(), "a", "from another binary", true)
+		require.NoError(s, s.Storage().MkdirAll("d/e", 0o755))
+		require.NoError(s, s.Disk(simtest.DriverDisk).Save(&image))
+	}, simtest.Seeds(1))
+	require.Zero(t, res.Failed)
+
+	draws := func(load bool) ([]uint64, uint64) {
+		var got []uint64
+		res := simtest.Simulate(func(s *simtest.S) {
+			if load {
+				require.NoError(s, s.Disk("db").Load(bytes.NewReader(image.Bytes())))
+			}
+			for range 3 {
+				got = append(got, s.Providers().Random.Uint64())
+			}
+		}, simtest.Replay(5))
+		require.Zero(t, res.Failed)
+		return got, res.PerSeed[0].Trace
+	}
+	loaded, loadedTrace := draws(true)
+	plain, plainTrace := draws(false)
+	assert.Equal(t, plain, loaded)
+	assert.NotEqual(t, plainTrace, loadedTrace, "the trace hears the load")
+}
