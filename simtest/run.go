@@ -499,6 +499,11 @@ func (r *runner) run() {
 	// logged after the failure report.
 	var stopped *seedOutcome
 	var kept string
+	// checked: a failing seed's replay line was run in a fresh process
+	// (-simverify), once a Run: its first failing seed's, or, under
+	// KeepGoing, its first that is not kept, as a sweep's kept seeds are
+	// known bugs and its new ones are what the night found.
+	checked := false
 	// commit takes a seed's outcome into the Run, in seed order, and
 	// reports whether the Run stops there.
 	commit := func(o *seedOutcome) bool {
@@ -529,10 +534,16 @@ func (r *runner) run() {
 		}
 		if sr.Outcome == OutcomeFail {
 			sr.Replay = r.replayFor(o)
-			if stopped == nil {
+			if !checked && (!keptSeed || !r.rep.keepGoing) {
 				// Before the results line is written, which records it.
+				checked = true
 				o.replayCheck = r.checkReplay(o)
 				sr.ReplayCheck, _, _ = strings.Cut(o.replayCheck, "\n")
+				if stopped != nil && o.replayCheck != "" {
+					// The report tells the first failing seed's story, a
+					// kept one's: this one's check is told here.
+					t.Logf("simtest: seed %d, the first failing seed not kept in %s: %s", seed, keepDir, o.replayCheck)
+				}
 			}
 			if r.rep.keepGoing && len(r.rep.failingWhy) < maxListedFailing {
 				r.rep.failingWhy = append(r.rep.failingWhy, sr)

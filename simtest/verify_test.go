@@ -529,3 +529,31 @@ func TestReadTestlogEnvListsTheTestsVariables(t *testing.T) {
 	assert.Nil(t, readTestlogEnv(filepath.Join(t.TempDir(), "none")), "unknown when there is no log")
 	assert.Nil(t, readTestlogEnv(""))
 }
+
+// TestVerifyReplayChecksTheFirstSeedNotKept: under KeepGoing (a sweep's
+// -simall), the replay checked is the first failing seed's that is not
+// kept: a kept seed is a known bug, which runs first, and the new
+// failures are what the Run found.
+func TestVerifyReplayChecksTheFirstSeedNotKept(t *testing.T) {
+	dir := t.TempDir()
+	out := verifyChild(t, dir, "fails", "-simkeep=false", "-simall", "-simseeds=30")
+	var failing []string
+	for _, m := range regexp.MustCompile(`seed=(\d+) trace=[0-9a-f]+ FAIL`).FindAllStringSubmatch(out, -1) {
+		failing = append(failing, m[1])
+	}
+	require.GreaterOrEqual(t, len(failing), 2, out)
+	known, err := strconv.ParseUint(failing[1], 10, 64)
+	require.NoError(t, err)
+	wd, _ := os.Getwd()
+	require.NoError(t, os.Chdir(dir))
+	_, _, err = keepSeed("TestReplayCheckChild", known, 0, 0, "it failed", "go test ...")
+	require.NoError(t, os.Chdir(wd))
+	require.NoError(t, err)
+
+	out = verifyChild(t, dir, "fails", "-simverify", "-simkeep=false", "-simall", "-simseeds=30")
+	assert.Contains(t, out, "simtest: kept seed "+failing[1], out)
+	assert.Regexp(t, `simtest: seed `+failing[0]+`, the first failing seed not kept in testdata/simtest: replay checked: a fresh process ran seed `+failing[0]+` in \S+ to the same trace and failure`, out)
+	for _, m := range regexp.MustCompile(`replay checked: a fresh process ran seed (\d+)`).FindAllStringSubmatch(out, -1) {
+		assert.Equal(t, failing[0], m[1], "one seed checked, not the kept one: %s", out)
+	}
+}
