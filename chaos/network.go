@@ -46,6 +46,20 @@ type Network struct {
 	// others. Default 500µs.
 	MaxPairLatency time.Duration
 
+	// ZoneLatency is a fixed one-way delay added to every packet between
+	// two hosts in different zones of a simulation's Topology, and
+	// DataCenterLatency one added on top of it between two hosts in
+	// different data centers: with ZoneLatency 1ms and DataCenterLatency
+	// 30ms, a packet takes 1ms more across zones and 31ms more across
+	// data centers than within a zone. They model where the hosts are, not
+	// a fault: they draw nothing, count as no fault, no heal ends them, and
+	// [Network.NoFaults] and [Network.Draw] keep them. A host no Topology
+	// places (the test driver's, a process placed by none) is in no zone
+	// and gets neither. Per-pair variety is MaxPairLatency's, added to
+	// both. Default 0.
+	ZoneLatency       time.Duration
+	DataCenterLatency time.Duration
+
 	// SendBuffer is how many bytes one direction of a connection holds,
 	// written and not yet read by the peer, or read while the way back
 	// was cut and so not yet acknowledged. A Write blocks while it is
@@ -280,7 +294,8 @@ func NoNetworkFaults() Network { return DefaultNetwork().NoFaults() }
 // slow tail, the per-pair latency, partitions, clogs, random closes,
 // partial reads and writes, bit flips, connect failures, clock skew and
 // drift, delayed sleeps, and the loss, duplication and reordering of
-// datagrams.
+// datagrams. It keeps ZoneLatency and DataCenterLatency, which are no
+// faults.
 func (c Network) NoFaults() Network {
 	return Network{
 		Latency: Latency{
@@ -288,10 +303,12 @@ func (c Network) NoFaults() Network {
 			Fast:  c.Latency.Fast,
 			Mean:  c.Latency.Mean,
 		},
-		SendBuffer:      c.SendBuffer,
-		Backlog:         c.Backlog,
-		MaxDatagramSize: c.MaxDatagramSize,
-		DatagramBuffer:  c.DatagramBuffer,
+		ZoneLatency:       c.ZoneLatency,
+		DataCenterLatency: c.DataCenterLatency,
+		SendBuffer:        c.SendBuffer,
+		Backlog:           c.Backlog,
+		MaxDatagramSize:   c.MaxDatagramSize,
+		DatagramBuffer:    c.DatagramBuffer,
 	}
 }
 
@@ -373,8 +390,8 @@ func RandomNetwork() Network {
 // that only shape a family's faults keep c's values while it is off
 // (CloseCooldown, CloseExplicitProb, ConnectHangProb, MaxSleepDelay,
 // DatagramReorderDelay), and those never drawn keep them always
-// (ClogDuration, SendBuffer, Backlog, the datagram size limits). The
-// result has Randomize cleared.
+// (ClogDuration, SendBuffer, Backlog, the datagram size limits,
+// ZoneLatency and DataCenterLatency). The result has Randomize cleared.
 func (c Network) Draw(src rand.Source) Network {
 	r := drawer{src}
 
@@ -527,6 +544,16 @@ func (c Network) validate(drawn bool) error {
 		bad("Latency.Slow is [0s, 0s] but Latency.SlowProb is %v; give slow packets a positive delay, or set SlowProb to 0 to turn the slow tail off", l.SlowProb)
 	}
 	nonNeg("MaxPairLatency", c.MaxPairLatency)
+	for _, l := range []struct {
+		name, between string
+		d             time.Duration
+	}{{"ZoneLatency", "zones", c.ZoneLatency}, {"DataCenterLatency", "data centers", c.DataCenterLatency}} {
+		if l.d < 0 {
+			bad("%s is %v; it is the delay added between %s and cannot be negative: use a positive duration, or 0 for none", l.name, l.d, l.between)
+		} else {
+			nonNeg(l.name, l.d)
+		}
+	}
 	if c.SendBuffer < 0 {
 		bad("SendBuffer is %d; use a positive size in bytes, or 0 for the default (%d)", c.SendBuffer, DefaultSendBuffer)
 	}

@@ -26,13 +26,16 @@ func TestNetworkPresetsValidate(t *testing.T) {
 func TestNoFaultsKeepsLatencyAndBuffers(t *testing.T) {
 	d := chaos.DefaultNetwork()
 	d.SendBuffer = 1234
+	d.ZoneLatency, d.DataCenterLatency = time.Millisecond, 20*time.Millisecond
 	off := d.NoFaults()
 	assert.Equal(t, chaos.Network{
-		Latency:         chaos.Latency{Fast: chaos.Range{Min: d.Latency.Fast.Min, Max: d.Latency.Fast.Max}},
-		SendBuffer:      1234,
-		Backlog:         d.Backlog,
-		MaxDatagramSize: d.MaxDatagramSize,
-		DatagramBuffer:  d.DatagramBuffer,
+		Latency:           chaos.Latency{Fast: chaos.Range{Min: d.Latency.Fast.Min, Max: d.Latency.Fast.Max}},
+		ZoneLatency:       time.Millisecond, // where the hosts are, no fault
+		DataCenterLatency: 20 * time.Millisecond,
+		SendBuffer:        1234,
+		Backlog:           d.Backlog,
+		MaxDatagramSize:   d.MaxDatagramSize,
+		DatagramBuffer:    d.DatagramBuffer,
 	}, off)
 	assert.Equal(t, chaos.DefaultNetwork().NoFaults(), chaos.NoNetworkFaults())
 }
@@ -87,6 +90,9 @@ func TestNetworkValidateNamesEachBadField(t *testing.T) {
 		{func(c *chaos.Network) { c.Latency.Slow.Min = time.Hour }, "Latency.Slow is [1h0m0s, 50ms]; Min must not be above Max"},
 		{func(c *chaos.Network) { c.Latency.Slow = chaos.Range{} }, "Latency.Slow is [0s, 0s] but Latency.SlowProb is 0.001; give slow packets a positive delay, or set SlowProb to 0 to turn the slow tail off"},
 		{func(c *chaos.Network) { c.MaxPairLatency = -time.Second }, "MaxPairLatency is -1s"},
+		{func(c *chaos.Network) { c.ZoneLatency = -time.Millisecond }, "ZoneLatency is -1ms; it is the delay added between zones and cannot be negative: use a positive duration, or 0 for none"},
+		{func(c *chaos.Network) { c.DataCenterLatency = -time.Millisecond }, "DataCenterLatency is -1ms; it is the delay added between data centers and cannot be negative"},
+		{func(c *chaos.Network) { c.DataCenterLatency = chaos.MaxDuration + 1 }, "DataCenterLatency is 8760h0m0.000000001s; a duration is at most chaos.MaxDuration"},
 		{func(c *chaos.Network) { c.SendBuffer = -5 }, "SendBuffer is -5; use a positive size in bytes, or 0 for the default"},
 		{func(c *chaos.Network) { c.Backlog = -1 }, "Backlog is -1"},
 		{func(c *chaos.Network) { c.PartitionInterval = -1 }, "PartitionInterval is -1ns"},
@@ -137,10 +143,13 @@ func TestNetworkDrawKeepsWhatItDoesNotDraw(t *testing.T) {
 	base := chaos.RandomNetwork()
 	base.SendBuffer, base.Backlog = 1234, 7
 	base.ClogDuration = chaos.Range{Min: time.Second, Max: 2 * time.Second}
+	base.ZoneLatency, base.DataCenterLatency = time.Millisecond, 20*time.Millisecond
 	for seed := range uint64(50) {
 		d := base.Draw(rand.NewPCG(seed, 1))
 		assert.False(t, d.Randomize, "a drawn configuration draws no more")
 		assert.Equal(t, 1234, d.SendBuffer)
+		assert.Equal(t, time.Millisecond, d.ZoneLatency)
+		assert.Equal(t, 20*time.Millisecond, d.DataCenterLatency)
 		assert.Equal(t, 7, d.Backlog)
 		assert.Equal(t, base.ClogDuration, d.ClogDuration)
 		require.NoError(t, d.Validate(), "seed %d", seed)

@@ -23,7 +23,7 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 // machine's first process to come up.
 func (c *Cluster) host(p *proc) *simnet.Host {
 	h := c.s.network().Host(p.peer.Host)
-	h.SetZone(p.peer.Locality.Zone)
+	h.SetLocality(p.peer.Locality.DataCenter, p.peer.Locality.Zone)
 	if m := p.peer.Locality.Machine; m != "" {
 		if first, ok := c.clocks[m]; ok {
 			h.ShareClock(first)

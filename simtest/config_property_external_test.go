@@ -94,6 +94,8 @@ var setters = []setter{
 	durationField("Network.Latency.Slow.Min", 100*time.Millisecond, func(g *generated) *time.Duration { return &g.cfg.Network.Latency.Slow.Min }),
 	durationField("Network.Latency.Slow.Max", 100*time.Millisecond, func(g *generated) *time.Duration { return &g.cfg.Network.Latency.Slow.Max }),
 	durationField("Network.MaxPairLatency", time.Millisecond, func(g *generated) *time.Duration { return &g.cfg.Network.MaxPairLatency }),
+	durationField("Network.ZoneLatency", time.Millisecond, func(g *generated) *time.Duration { return &g.cfg.Network.ZoneLatency }),
+	durationField("Network.DataCenterLatency", 10*time.Millisecond, func(g *generated) *time.Duration { return &g.cfg.Network.DataCenterLatency }),
 	intField("Network.SendBuffer", func(g *generated) *int { return &g.cfg.Network.SendBuffer }),
 	intField("Network.Backlog", func(g *generated) *int { return &g.cfg.Network.Backlog }),
 	durationField("Network.PartitionInterval", 10*time.Second, func(g *generated) *time.Duration { return &g.cfg.Network.PartitionInterval }),

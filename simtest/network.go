@@ -223,7 +223,9 @@ func (n *Net) Clog(from, to string, d time.Duration) {
 // that answers late, where a clog holds packets and then lets them all go.
 // Slow both ways by calling it for each direction. The last extra set for
 // a pair replaces the one before, and 0 ends it; extra is at most
-// [chaos.MaxDuration]. A connection's data still arrives in order.
+// [chaos.MaxDuration]. A connection's data still arrives in order. It is
+// a fault, counted and healed; for the lasting latency between zones or
+// data centers, set [chaos.Network].ZoneLatency and DataCenterLatency.
 func (n *Net) Slow(from, to string, extra time.Duration) {
 	if extra < 0 || extra > chaos.MaxDuration {
 		n.s.Fatalf("simtest: Net.Slow(%q, %q, %v): a slow link adds zero (none) or more, and at most chaos.MaxDuration (%v)", from, to, extra, chaos.MaxDuration)
@@ -234,7 +236,8 @@ func (n *Net) Slow(from, to string, extra time.Duration) {
 // Heal ends every partition, isolation, clog and slow link, manual or
 // random, and the hang of every connect that a connect fault hangs (it
 // goes on at its next retransmission of the SYN). Random partitions go on
-// being drawn; see [Net.Quiesce].
+// being drawn; see [Net.Quiesce]. The latency between zones and data
+// centers ([chaos.Network].ZoneLatency) is no fault and stays.
 func (n *Net) Heal() { n.s.network().Heal() }
 
 // Quiesce heals the network and turns its faults off for the rest of the

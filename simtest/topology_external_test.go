@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -629,4 +630,75 @@ func zoneDialer() simtest.Process {
 		}
 		return nil
 	})
+}
+
+// ZoneLatency and DataCenterLatency add a fixed delay to every packet
+// between hosts in different zones and data centers, and none to a host
+// no Topology places; a heal and a quiesce leave them be, as they are no
+// fault.
+func TestZoneAndDataCenterLatencyDelayEveryPacketBetweenThem(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Network.Latency.Fast = chaos.Range{Min: time.Millisecond, Max: time.Millisecond}
+	cfg.Network.ZoneLatency = 5 * time.Millisecond
+	cfg.Network.DataCenterLatency = 30 * time.Millisecond
+	got := map[string]time.Duration{}
+	simtest.Run(t, func(s *simtest.S) {
+		// p-0 and p-1 in dc0-z0, p-2 in dc0-z1, p-4 in dc1-z0;
+		// client-0 is placed by none.
+		s.Boot(simtest.Processes{Name: "p", Count: 5, Topology: simtest.Topology{DataCenters: 2, Zones: 2, Machines: 2}, New: echoer},
+			simtest.Processes{Name: "client", New: echoer})
+		s.Sleep(time.Second)
+		s.Network().Quiesce() // heals, and turns every fault off
+		for _, pair := range [][2]string{
+			{"p-0", "p-1"}, {"p-0", "p-2"}, {"p-0", "p-4"}, {"p-2", "p-4"},
+			{"p-0", "client-0"}, {simtest.DriverHost, "p-4"},
+		} {
+			got[pair[0]+" -> "+pair[1]] = roundTrip(s, pair[0], pair[1])
+		}
+	}, simtest.Seeds(1), simtest.Chaos(cfg))
+	want := map[string]time.Duration{ // twice the one-way delay
+		"p-0 -> p-1":                   2 * time.Millisecond,           // within a zone
+		"p-0 -> p-2":                   2 * (1 + 5) * time.Millisecond, // across zones
+		"p-0 -> p-4":                   2 * (1 + 5 + 30) * time.Millisecond,
+		"p-2 -> p-4":                   2 * (1 + 5 + 30) * time.Millisecond,
+		"p-0 -> client-0":              2 * time.Millisecond, // no locality, no extra
+		simtest.DriverHost + " -> p-4": 2 * time.Millisecond,
+	}
+	assert.Equal(t, want, got)
+}
+
+// echoer is a process that echoes what each connection on :7 sends.
+func echoer() simtest.Process {
+	return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+		l, err := p.Network.Listen(ctx, ":7")
+		if err != nil {
+			return err
+		}
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return nil
+			}
+			p.Task.Go(ctx, "echo", func(context.Context) error {
+				defer c.Close()
+				_, err := io.Copy(c, c)
+				return err
+			})
+		}
+	})
+}
+
+// roundTrip dials from host from to host to's echo, then measures, on
+// from's clock, how long one byte takes to come back.
+func roundTrip(s *simtest.S, from, to string) time.Duration {
+	p := s.HostProviders(from)
+	c, err := p.Network.Dial(s.Context(), to+":7")
+	require.NoError(s, err)
+	defer c.Close()
+	start := p.Time.Now()
+	_, err = c.Write([]byte{1})
+	require.NoError(s, err)
+	_, err = io.ReadFull(c, make([]byte, 1))
+	require.NoError(s, err)
+	return p.Time.Now().Sub(start)
 }

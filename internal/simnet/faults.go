@@ -12,7 +12,8 @@ import (
 // latency draws the one-way delay of a packet from src to dst: the slow
 // tail's coin (when SlowProb > 0), then the fast or slow delay (when its
 // range is not a single value), then, the first time the pair talks, the
-// pair's stable extra delay, and a slow link's ([Net.Slow]).
+// pair's stable extra delay, the fixed delay between their zones and data
+// centers (which draws nothing), and a slow link's ([Net.Slow]).
 func (n *Net) latency(src, dst *Host) int64 {
 	l := &n.cfg.Latency
 	var d int64
@@ -27,6 +28,12 @@ func (n *Net) latency(src, dst *Host) int64 {
 	}
 	if src != dst && n.cfg.MaxPairLatency > 0 {
 		d += n.pairLatency(src, dst)
+	}
+	if src.zone != dst.zone && src.zone != "" && dst.zone != "" {
+		d = satAdd(d, int64(n.cfg.ZoneLatency))
+		if src.dc != dst.dc {
+			d = satAdd(d, int64(n.cfg.DataCenterLatency))
+		}
 	}
 	if len(n.slows) > 0 {
 		d = satAdd(d, n.slows[pairKey(src, dst)])

@@ -491,7 +491,7 @@ func zonedPartitions(t *testing.T, zoned bool) []string {
 	for i := range 6 {
 		h := w.net.SteadyHost(fmt.Sprintf("10.0.0.%d", i+1))
 		if zoned {
-			h.SetZone(fmt.Sprintf("z%d", i/2))
+			h.SetLocality("", fmt.Sprintf("z%d", i/2))
 		}
 		hosts = append(hosts, h)
 	}

@@ -37,7 +37,8 @@ type Host struct {
 	ip       net.IP // nil when the name is not an IP literal
 	steady   bool
 	isolated bool
-	zone     string // SetZone's; "" for none
+	zone     string // SetLocality's; "" for none
+	dc       string // SetLocality's; "" for none
 
 	// listeners holds, by port, the listeners on it: one on every
 	// address, or one on each address bound there (bind keeps their
@@ -94,10 +95,13 @@ func (h *Host) Host() string { return h.name }
 
 func (h *Host) String() string { return h.name }
 
-// SetZone places h in zone (an availability zone, a rack): where the hosts
-// are in two zones or more, a random partition may cut one zone off from
-// the rest (chaos.Network.PartitionInterval). "" takes h out of any.
-func (h *Host) SetZone(zone string) { h.zone = zone }
+// SetLocality places h in a zone (an availability zone, a rack) of a data
+// center: where the hosts are in two zones or more, a random partition may
+// cut one zone off from the rest (chaos.Network.PartitionInterval), and
+// packets to hosts in other zones and data centers take
+// chaos.Network.ZoneLatency and DataCenterLatency longer. Zone names are
+// unique across data centers. "" takes h out of any.
+func (h *Host) SetLocality(dataCenter, zone string) { h.dc, h.zone = dataCenter, zone }
 
 // Resolves reports whether a dial from h to name, a host without a port,
 // would find its host: a local name, or a host made so far. A program's

@@ -452,7 +452,8 @@ func (n *Net) Heal() {
 }
 
 // Quiesce heals the network and turns every fault off from now on, keeping
-// the latency's fast mode and the buffer sizes ([chaos.Network.NoFaults]);
+// the latency's fast mode, the latency between zones and data centers, and
+// the buffer sizes ([chaos.Network.NoFaults]);
 // host clocks keep the skew and drift they were made with. A workload calls
 // it before checking that the system recovers.
 func (n *Net) Quiesce() {
