@@ -103,7 +103,10 @@ type Attrition struct {
 	// centers) may have a process down at once.
 	MaxDead int
 	// Unit is what one reboot takes down: one process (the zero value),
-	// or every process of one machine, zone or data center at once.
+	// or every process of one machine, zone or data center at once. A
+	// unit that holds a protected process (simtest's Processes.Protected)
+	// is never picked; where every unit holds one, simtest's Cluster.Run
+	// fails as a configuration error.
 	Unit Unit
 	// Graceful, Crash, Wipe, PowerLoss and Kill weigh the kinds of
 	// reboot, and Pause a pause among them. Only their ratios matter:

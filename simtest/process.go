@@ -80,7 +80,8 @@ type Processes struct {
 	SoleCopy bool
 	// Protected keeps attrition off the group's processes: it never picks
 	// one, nor, with chaos.Attrition's Unit larger than a process, a unit
-	// that holds one. It is for processes that stand for the test rather
+	// that holds one (Cluster.Run fails as a configuration error where
+	// every unit holds one). It is for processes that stand for the test rather
 	// than the system: clients run as programs, a load generator. A
 	// reboot or stop by hand (Cluster.Reboot, Stop, an injector) still
 	// takes them down, and the network's and disks' faults still reach

@@ -352,6 +352,39 @@ func (c *Cluster) startUnit(ps []*proc) {
 	}
 }
 
+// refuseBlockedAttrition fails the test when every unit of kind u holds a
+// protected process: attrition by u never picks such a unit, so it would
+// reboot nothing, though the Run's summary says random reboots are on. A
+// process alone, by attrition by process, is left to choose: protecting
+// every one is how a test keeps attrition off its processes.
+func (c *Cluster) refuseBlockedAttrition(u chaos.Unit) {
+	units := c.Units(u)
+	var held []string
+	for _, n := range units {
+		var prot []string
+		for _, p := range c.in(u, n) {
+			if p.spec.Protected {
+				prot = append(prot, p.peer.Name)
+			}
+		}
+		if len(prot) == 0 {
+			return // attrition can pick this one
+		}
+		held = append(held, n+": "+strings.Join(prot, " "))
+	}
+	if len(held) == 0 {
+		return
+	}
+	const most = 6
+	if len(held) > most {
+		held = append(held[:most], fmt.Sprintf("and %d more", len(held)-most))
+	}
+	c.s.configErrorf("simtest: Attrition.Unit is %s but every %v holds a protected process (%s), and attrition never picks a %v that holds one: it could reboot nothing; "+
+		"boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, or set Attrition.Unit to chaos.Process, "+
+		"or reboot %vs from an injector (Cluster.Inject), whose reboots reach protected processes",
+		unitConst(u), u, strings.Join(held, "; "), u, u)
+}
+
 // unitAttrition is attrition by units larger than a process. Its draws,
 // per attempt, are those of process attrition: the wait, then, when fewer
 // than MaxDead units have a process down or not ready, which unit (among

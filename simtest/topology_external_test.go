@@ -3,6 +3,8 @@ package simtest_test
 import (
 	"context"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -282,6 +284,26 @@ func TestTopologyBadInputIsAConfigurationError(t *testing.T) {
 		}(), simtest.BaseSeed(7)},
 			`simtest: configuration error: Attrition.MaxDead is 3 but the cluster has 2 zones ([dc0-z0 dc0-z1]) and Attrition.Unit is chaos.Zone; ` +
 				`lower MaxDead to at most 2, or place the processes in more zones (Processes.Topology)`, 1},
+		{"every zone holds a protected process", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 6, New: writer, Topology: simtest.Topology{Zones: 3, Machines: 2}},
+				simtest.Processes{Name: "client", Count: 3, Protected: true, New: writer, Topology: simtest.Topology{Zones: 3}}).Run(simtest.Phases{})
+		}, []simtest.Option{attrition(chaos.Zone, 1)},
+			`simtest: configuration error: Attrition.Unit is chaos.Zone but every zone holds a protected process (dc0-z0: client-0; dc0-z1: client-1; dc0-z2: client-2), ` +
+				`and attrition never picks a zone that holds one: it could reboot nothing; boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, ` +
+				`or set Attrition.Unit to chaos.Process, or reboot zones from an injector (Cluster.Inject), whose reboots reach protected processes`, 1},
+		{"every machine holds a protected process, in a seed that reboots nothing", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair},
+				simtest.Processes{Name: "client", Protected: true, New: writer, Topology: pair}).Run(simtest.Phases{})
+		}, []simtest.Option{func() simtest.Option {
+			c := chaos.Off()
+			c.Attrition = chaos.DefaultAttrition()
+			c.Attrition.Unit = chaos.Machine
+			c.Swarm = true // attrition is off in some seeds: in the first five of this base
+			return simtest.Chaos(c)
+		}(), simtest.BaseSeed(7)},
+			`simtest: configuration error: Attrition.Unit is chaos.Machine but every machine holds a protected process (dc0-z0-m0: client-0), ` +
+				`and attrition never picks a machine that holds one: it could reboot nothing; boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, ` +
+				`or set Attrition.Unit to chaos.Process, or reboot machines from an injector (Cluster.Inject), whose reboots reach protected processes`, 1},
 		{"MaxDead above the processes", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).Run(simtest.Phases{})
 		}, []simtest.Option{attrition(chaos.Process, 3)},
@@ -701,4 +723,35 @@ func roundTrip(s *simtest.S, from, to string) time.Duration {
 	_, err = io.ReadFull(c, make([]byte, 1))
 	require.NoError(s, err)
 	return p.Time.Now().Sub(start)
+}
+
+// Attrition by zone passes over a zone that holds a protected process and
+// reboots the others; a protected process no Topology placed is a zone of
+// its own and blocks none.
+func TestAttritionByZonePassesOverZonesHoldingAProtectedProcess(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		client simtest.Topology
+		want   []string
+	}{
+		{"in dc0-z0", simtest.Topology{Zones: 1}, []string{"dc0-z1", "dc0-z2"}},
+		{"placed by none", simtest.Topology{}, []string{"dc0-z0", "dc0-z1", "dc0-z2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hit := map[string]bool{}
+			simtest.Run(t, func(s *simtest.S) {
+				tl := s.Timeline()
+				c := s.Boot(simtest.Processes{Name: "a", Count: 6, New: writer, Topology: simtest.Topology{Zones: 3, Machines: 2}},
+					simtest.Processes{Name: "client", Protected: true, New: writer, Topology: tc.client})
+				c.Run(simtest.Phases{Chaos: 2 * time.Minute})
+				for _, e := range tl.Snapshot() {
+					if _, rest, ok := strings.Cut(e.Msg, "reboot: zone "); ok {
+						zone, _, _ := strings.Cut(rest, " ")
+						hit[zone] = true
+					}
+				}
+			}, simtest.Seeds(3), attrition(chaos.Zone, 1))
+			assert.Equal(t, tc.want, slices.Sorted(maps.Keys(hit)))
+		})
+	}
 }

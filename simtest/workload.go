@@ -111,6 +111,9 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	if n := len(c.Units(a.Unit)); (a.Enabled || s.reboots) && a.Unit != chaos.Process && a.MaxDead > n {
 		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d %vs (%v) and Attrition.Unit is %s; lower MaxDead to at most %d, or place the processes in more %vs (Processes.Topology)", a.MaxDead, n, a.Unit, c.Units(a.Unit), unitConst(a.Unit), n, a.Unit)
 	}
+	if (a.Enabled || s.reboots) && a.Unit != chaos.Process {
+		c.refuseBlockedAttrition(a.Unit)
+	}
 	ctx := s.Context()
 	p := s.workloadProviders()
 	run := &chaosRun{}
