@@ -22,10 +22,17 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 // host returns p's host, which reads its machine's clock: that of the
 // machine's first process to come up.
 func (c *Cluster) host(p *proc) *simnet.Host {
-	h := c.s.network().Host(p.peer.Host)
+	m := p.peer.Locality.Machine
+	first, shares := c.clocks[m]
+	var h *simnet.Host
+	if shares && m != "" {
+		h = c.s.network().HostOnClockOf(p.peer.Host, first)
+	} else {
+		h = c.s.network().Host(p.peer.Host)
+	}
 	h.SetLocality(p.peer.Locality.DataCenter, p.peer.Locality.Zone)
-	if m := p.peer.Locality.Machine; m != "" {
-		if first, ok := c.clocks[m]; ok {
+	if m != "" {
+		if shares {
 			h.ShareClock(first)
 		} else {
 			c.clocks[m] = h

@@ -755,3 +755,25 @@ func TestAttritionByZonePassesOverZonesHoldingAProtectedProcess(t *testing.T) {
 		})
 	}
 }
+
+// A machine's second process draws a clock when its host is made, so that
+// the draws after are as they were, and reads the machine's: the
+// timeline's line of its draw says the draw goes unused.
+func TestAMachinesSecondProcessSaysItsDrawnClockGoesUnused(t *testing.T) {
+	var lines []string
+	simtest.Run(t, func(s *simtest.S) {
+		tl := s.Timeline()
+		s.Boot(simtest.Processes{Name: "p", Count: 3, Topology: simtest.Topology{Machines: 2, PerMachine: 2}, New: writer})
+		s.Sleep(time.Second)
+		for _, e := range tl.Snapshot() {
+			if strings.Contains(e.Msg, " clock: ") {
+				lines = append(lines, e.Msg)
+			}
+		}
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Config{Network: chaos.Network{MaxClockSkew: 50 * time.Millisecond}}))
+	require.Len(t, lines, 4, "%q", lines)
+	assert.Regexp(t, `^net: host p-0 clock: skew -?[0-9.]+m?s, drift \+0 ppb$`, lines[0])
+	assert.Regexp(t, `^net: host p-1 clock: skew -?[0-9.]+m?s, drift \+0 ppb, drawn, unused: it reads the clock of p-0, its machine's$`, lines[1])
+	assert.Equal(t, "net: host p-1 clock: the clock of p-0, its machine's", lines[2])
+	assert.Regexp(t, `^net: host p-2 clock: skew -?[0-9.]+m?s, drift \+0 ppb$`, lines[3], "the first of its machine uses its own")
+}

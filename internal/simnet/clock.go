@@ -2,6 +2,7 @@ package simnet
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/bits"
 	"time"
@@ -16,8 +17,11 @@ import (
 const billion = 1_000_000_000
 
 // drawClock draws the host's skew (when MaxClockSkew > 0) and drift (when
-// MaxClockDrift > 0), one value each.
-func (h *Host) drawClock() {
+// MaxClockDrift > 0), one value each. A host that is to read the clock of
+// another (unusedFor, not nil) draws all the same, so that the draws after
+// are as they were, and its line says the draw goes unused; the trace
+// hashes the line without that.
+func (h *Host) drawClock(unusedFor *Host) {
 	n := h.n
 	if m := int64(n.cfg.MaxClockSkew); m > 0 {
 		h.skew = n.uniform(-m, m)
@@ -25,9 +29,15 @@ func (h *Host) drawClock() {
 	if m := int64(math.Round(n.cfg.MaxClockDrift * billion)); m > 0 {
 		h.drift = n.uniform(-m, m)
 	}
-	if h.skew != 0 || h.drift != 0 {
-		n.event("host %s clock: skew %v, drift %+d ppb", h.name, time.Duration(h.skew), h.drift)
+	if h.skew == 0 && h.drift == 0 {
+		return
 	}
+	key := fmt.Sprintf("net: host %s clock: skew %v, drift %+d ppb", h.name, time.Duration(h.skew), h.drift)
+	msg := key
+	if unusedFor != nil && unusedFor != h {
+		msg += ", drawn, unused: it reads the clock of " + unusedFor.name + ", its machine's"
+	}
+	n.w.EventKeyed(n.w.CurrentTask(), key, msg)
 }
 
 // ShareClock makes h read the clock of of, as two processes of one

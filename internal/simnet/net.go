@@ -149,13 +149,19 @@ func orDefault(v, def int) int {
 // literal ("10.0.0.1") or a DNS-like name, not "localhost" or a loopback or
 // wildcard address. A new host's clock gets a skew and a drift drawn from
 // the configuration, and its sleeps may be delayed (see [Host.Time]).
-func (n *Net) Host(name string) *Host { return n.host(name, false) }
+func (n *Net) Host(name string) *Host { return n.host(name, false, nil) }
+
+// HostOnClockOf is [Net.Host] for a host that is to read of's clock
+// ([Host.ShareClock]): if it makes the host, the timeline's line of the
+// clock the host draws says the draw goes unused. It draws as Host does,
+// and the trace hashes the line as Host's, so traces are as they were.
+func (n *Net) HostOnClockOf(name string, of *Host) *Host { return n.host(name, false, of) }
 
 // SteadyHost is [Net.Host] for a host whose clock is the simulation's own:
 // no skew, no drift, no delayed sleeps. The test driver is one, so that the
 // deadlines it computes from simulated time mean what they say. It panics if
 // name is already a host with a drifting clock.
-func (n *Net) SteadyHost(name string) *Host { return n.host(name, true) }
+func (n *Net) SteadyHost(name string) *Host { return n.host(name, true, nil) }
 
 // Hosts returns the names of the hosts made so far, in the order they
 // were made.
@@ -205,7 +211,7 @@ func (n *Net) Conns() []HostConns {
 // Config returns the configuration the network acts on now.
 func (n *Net) Config() chaos.Network { return n.cfg }
 
-func (n *Net) host(name string, steady bool) *Host {
+func (n *Net) host(name string, steady bool, clockOf *Host) *Host {
 	if h, ok := n.byName[name]; ok {
 		if steady && !h.steady {
 			panic(fmt.Sprintf("simnet: SteadyHost(%q): the host already exists with a drifting clock; make it with SteadyHost first", name))
@@ -235,7 +241,7 @@ func (n *Net) host(name string, steady bool) *Host {
 		n.byIP[a.Unmap()] = h
 	}
 	if !steady {
-		h.drawClock()
+		h.drawClock(clockOf)
 	}
 	return h
 }
