@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -542,5 +543,29 @@ func TestRandomPartitionsCutAZoneOff(t *testing.T) {
 	assert.GreaterOrEqual(t, len(plain), 20, "partitions happened")
 	for _, e := range plain {
 		assert.NotContains(t, e, "of zone", "no zones, no zone's partition")
+	}
+}
+
+// A random partition's line names each side's hosts in the order they
+// were made, whatever order the shuffle drew them in, so that a side of
+// many hosts can be scanned.
+func TestRandomPartitionSidesReadInCreationOrder(t *testing.T) {
+	order := map[string]int{}
+	for i := range 6 {
+		order[fmt.Sprintf("10.0.0.%d", i+1)] = i
+	}
+	sideRe := regexp.MustCompile(`\{([^}]*)\}`)
+	lines := zonedPartitions(t, false)
+	require.GreaterOrEqual(t, len(lines), 20, "partitions happened")
+	for _, e := range lines {
+		if strings.HasSuffix(e, "healed") {
+			continue
+		}
+		sides := sideRe.FindAllStringSubmatch(e, -1)
+		require.Len(t, sides, 2, e)
+		for _, side := range sides {
+			hosts := strings.Fields(side[1])
+			assert.True(t, slices.IsSortedFunc(hosts, func(a, b string) int { return order[a] - order[b] }), "in creation order: %s", e)
+		}
 	}
 }

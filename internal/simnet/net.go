@@ -705,7 +705,7 @@ func (n *Net) setIdle() {
 // startPartition draws a random partition of the hosts: its shape, its
 // members (a shuffle of the hosts in creation order, or one of the zones
 // in the order their first hosts were made), whether it is one way, and
-// its length. The fourth shape, a zone alone, is drawn from only where
+// its length. The timeline names each side's hosts in creation order. The fourth shape, a zone alone, is drawn from only where
 // the hosts are in two zones or more, so that a network without zones
 // draws as it always did.
 func (n *Net) startPartition(now int64) {
@@ -765,9 +765,20 @@ func (n *Net) startPartition(now int64) {
 	if oneWay {
 		sep = "->"
 	}
-	n.ownEvent("%s %s %s %s for %v", what, names(a), sep, names(b), time.Duration(d))
+	// The line names each side's hosts in the order they were made, to
+	// be read; the trace hashes it as it was, in the order drawn.
+	var sa, sb []string
+	for _, h := range n.hosts {
+		if p.side[h.id] {
+			sa = append(sa, h.name)
+		} else {
+			sb = append(sb, h.name)
+		}
+	}
+	key := fmt.Sprintf("net: %s %s %s %s for %v", what, names(a), sep, names(b), time.Duration(d))
+	n.w.EventKeyed("", key, fmt.Sprintf("net: %s %s %s %s for %v", what, names(sa), sep, names(sb), time.Duration(d)))
 	if n.w.HearsFaults() {
-		n.w.FaultStrikes(names(a) + " " + sep + " " + names(b))
+		n.w.FaultStrikes(names(sa) + " " + sep + " " + names(sb))
 	}
 }
 
