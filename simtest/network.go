@@ -143,8 +143,61 @@ func (s *S) HostProviders(host string) providers.Providers {
 	}
 	p.Task = g.Task()
 	p.Logger = slog.New(&timelineHandler{w: s.w, host: host})
-	p.Cluster = hostView{s: s, self: providers.Peer{Name: host, Host: host}}
+	p.Cluster = hostView{s: s, self: providers.Peer{Name: host, Host: host, Locality: s.localityOf(host)}}
 	return p
+}
+
+// localityOf is where host is: where S.HostProvidersIn placed it, or the
+// locality of the process whose host it is; zero for a host placed by
+// neither.
+func (s *S) localityOf(host string) providers.Locality {
+	if loc, ok := s.placed[host]; ok {
+		return loc
+	}
+	if c := s.cluster; c != nil {
+		for _, p := range c.procs {
+			if p.peer.Host == host {
+				return p.peer.Locality
+			}
+		}
+	}
+	return providers.Locality{}
+}
+
+// HostProvidersIn is [S.HostProviders] for a host placed in loc's zone
+// and data center, as a process of a [Topology] is placed: a client of a
+// zone beside the servers the Topology put there. A random partition of
+// that zone cuts the host off with them, the network's
+// [chaos.Network.ZoneLatency] and DataCenterLatency delay its packets to
+// other zones as theirs, and its Cluster's Self reports loc, for a client
+// that prefers the replicas of its own zone. Name the zone and data center
+// as the Topology does ("dc0-z1", "dc0"); loc's Machine is no machine of
+// the cluster's (the host shares no disk nor clock), and a reboot of the
+// zone ([Cluster.RebootUnit]) does not reach the host, which is no
+// process. Placing a host twice elsewhere, or a process's host, is a
+// configuration error.
+func (s *S) HostProvidersIn(host string, loc providers.Locality) providers.Providers {
+	switch at, ok := s.placed[host]; {
+	case host == DriverHost:
+		s.configErrorf("simtest: S.HostProvidersIn(%q, ...): the driver's host is placed nowhere; place a host of its own (\"client-0\") and run the client's tasks with its providers", host)
+	case ok && at != loc:
+		s.configErrorf("simtest: S.HostProvidersIn(%q, %+v): the host is placed in %+v already; a host stays where it was first placed", host, loc, at)
+	case loc.Zone == "" && loc.DataCenter == "":
+		s.configErrorf("simtest: S.HostProvidersIn(%q, %+v): the locality names no zone and no data center; name the Topology's (\"dc0-z1\", \"dc0\"), or use S.HostProviders for a host placed nowhere", host, loc)
+	}
+	if c := s.cluster; c != nil {
+		for _, p := range c.procs {
+			if p.peer.Host == host {
+				s.configErrorf("simtest: S.HostProvidersIn(%q, ...): %s is the host of process %s, which its Processes place; give the client a host of its own", host, host, p.peer.Name)
+			}
+		}
+	}
+	if s.placed == nil {
+		s.placed = map[string]providers.Locality{}
+	}
+	s.placed[host] = loc
+	s.network().Host(host).SetLocality(loc.DataCenter, loc.Zone)
+	return s.HostProviders(host)
 }
 
 // hostView is the Cluster of [S.HostProviders]: the cluster's processes,

@@ -143,7 +143,10 @@ type S struct {
 	// hostTasks holds, by host, the group of the tasks started with
 	// [S.HostProviders]' Task, made on first use (network.go).
 	hostTasks map[string]*sim.Group
-	obs       *observer // assertions, invariants, timeline (assert.go)
+	// placed holds, by host, where S.HostProvidersIn placed a host that is
+	// no process's.
+	placed map[string]providers.Locality
+	obs    *observer // assertions, invariants, timeline (assert.go)
 	// timeline is the seed's kept timeline, once S.Timeline is called
 	// (timeline_query.go).
 	timeline *Timeline

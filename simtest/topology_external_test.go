@@ -777,3 +777,110 @@ func TestAMachinesSecondProcessSaysItsDrawnClockGoesUnused(t *testing.T) {
 	assert.Equal(t, "net: host p-1 clock: the clock of p-0, its machine's", lines[2])
 	assert.Regexp(t, `^net: host p-2 clock: skew -?[0-9.]+m?s, drift \+0 ppb$`, lines[3], "the first of its machine uses its own")
 }
+
+// A host HostProvidersIn places in a zone is a client of that zone: the
+// latency between zones reaches it, a random partition of its zone cuts
+// it off with the zone's processes, and its Cluster's Self says where it
+// is.
+func TestAHostPlacedInAZoneIsTheZones(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Network.Latency.Fast = chaos.Range{Min: time.Millisecond, Max: time.Millisecond}
+	cfg.Network.ZoneLatency = 5 * time.Millisecond
+	got := map[string]time.Duration{}
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+		zone := func(name string) string { return c.HostProviders(name).Cluster.Self().Locality.Zone }
+		require.NotEqual(s, zone("p-0"), zone("p-1"))
+		near := providers.Locality{DataCenter: "dc0", Zone: zone("p-1")}
+		client := s.HostProvidersIn("client-1", near)
+		assert.Equal(s, near, client.Cluster.Self().Locality)
+		assert.Equal(s, near, s.HostProviders("client-1").Cluster.Self().Locality, "placed for good")
+		s.Sleep(time.Second)
+		got["near"] = roundTrip(s, "client-1", "p-1")
+		got["far"] = roundTrip(s, "client-1", "p-0")
+	}, simtest.Seeds(1), simtest.Chaos(cfg))
+	assert.Equal(t, map[string]time.Duration{"near": 2 * time.Millisecond, "far": 2 * (1 + 5) * time.Millisecond}, got)
+
+	// Random partitions of a zone take its placed clients with them.
+	net := chaos.NoNetworkFaults()
+	net.PartitionInterval, net.PartitionDuration = time.Second, chaos.Range{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond}
+	var cuts []string
+	simtest.Run(t, func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+		s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc0", Zone: "dc0-z0"})
+		// Random partitions begin as traffic meets them: the client
+		// talks to both zones all along.
+		c.Run(simtest.Phases{Chaos: time.Minute}, pinger{from: "client-0", to: []string{"p-0", "p-1"}, s: s})
+		for _, e := range tl.Snapshot() {
+			if strings.Contains(e.Msg, "random partition of zone dc0-z0:") {
+				cuts = append(cuts, e.Msg)
+			}
+		}
+	}, simtest.Seeds(1), simtest.Network(net))
+	require.NotEmpty(t, cuts)
+	for _, cut := range cuts {
+		side, _, _ := strings.Cut(strings.TrimPrefix(cut, "net: random partition of zone dc0-z0: "), " | ")
+		assert.Contains(t, side, "client-0", "the zone's side holds its client: %s", cut)
+	}
+}
+
+// Placing the driver's host, a process's, or one host in two zones is a
+// configuration error.
+func TestHostProvidersInRefusesWhatItCannotPlace(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body func(s *simtest.S)
+		want string
+	}{
+		{"the driver", func(s *simtest.S) {
+			s.HostProvidersIn(simtest.DriverHost, providers.Locality{Zone: "dc0-z0"})
+		}, "the driver's host is placed nowhere"},
+		{"a process's host", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+			s.HostProvidersIn("p-0", providers.Locality{Zone: "dc0-z1"})
+		}, "p-0 is the host of process p-0"},
+		{"twice", func(s *simtest.S) {
+			s.HostProvidersIn("client-0", providers.Locality{Zone: "dc0-z0"})
+			s.HostProvidersIn("client-0", providers.Locality{Zone: "dc0-z1"})
+		}, "the host is placed in"},
+		{"nowhere", func(s *simtest.S) {
+			s.HostProvidersIn("client-0", providers.Locality{})
+		}, "the locality names no zone and no data center"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := simtest.Simulate(tc.body, simtest.Seeds(1))
+			require.False(t, res.OK())
+			assert.Contains(t, res.Report, "configuration error")
+			assert.Contains(t, res.Report, tc.want)
+		})
+	}
+}
+
+// pinger is a workload that sends a byte from host from to the echo of
+// each host of to, and reads it back, every 100 ms of its chaos phase.
+type pinger struct {
+	from string
+	to   []string
+	s    *simtest.S
+}
+
+func (pinger) Setup(context.Context, providers.Providers) error { return nil }
+func (w pinger) Run(ctx context.Context, _ providers.Providers) error {
+	p := w.s.HostProviders(w.from)
+	phase := simtest.ChaosContext(ctx)
+	for phase.Err() == nil {
+		for _, to := range w.to {
+			dctx, cancel := p.Time.WithTimeout(phase, time.Second)
+			if c, err := p.Network.Dial(dctx, to+":7"); err == nil {
+				_, _ = c.Write([]byte{1})
+				_, _ = c.Read(make([]byte, 1))
+				c.Close()
+			}
+			cancel()
+		}
+		_ = p.Time.Sleep(phase, 100*time.Millisecond)
+	}
+	return nil
+}
+func (pinger) Check(context.Context, providers.Providers) error { return nil }
