@@ -443,6 +443,8 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 			return nil, fmt.Errorf("simtest.Workers is an option of Run; Fuzz runs one input at a time (go test -fuzz runs inputs on its own workers, as many as -parallel says), so remove it from this Fuzz")
 		case own.shards > 0:
 			return nil, fmt.Errorf("simtest.Shard is an option of Run; Fuzz has no use for it (go test -fuzz chooses its inputs, and a sweep shards the seed corpus with -simshard or $%s), so remove it from this Fuzz", shardEnv)
+		case own.verify:
+			return nil, fmt.Errorf("simtest.VerifyReplay is an option of Run; Fuzz has no use for it (a failing input is replayed from its corpus file, by its name, -run 'FuzzName/input', which go test prints; a seed's replay line is what it checks), so remove it from this Fuzz")
 		case own.asserts.allowGaps || len(own.asserts.allowed) > 0:
 			return nil, fmt.Errorf("simtest.AllowGaps is an option of Run; Fuzz checks no coverage gaps (an input is one run, and a Sometimes false in it is no gap), so it has nothing to allow: remove it from this Fuzz")
 		}
@@ -486,6 +488,7 @@ func passedOver(fl flags) string {
 		{[]bool{fl.runFor != "", fl.plateau > 0}, []string{"-simfor", "-simplateau"}, "the seed corpus is a count of seeds, and go test -fuzztime bounds fuzzing"},
 		{[]bool{fl.explore, fl.budget > 0}, []string{"-simexplore", "-simtimelines"}, "go test -fuzz explores by mutating inputs"},
 		{[]bool{fl.asserts.allowGaps}, []string{"-simallowgaps"}, "Fuzz checks no coverage gaps"},
+		{[]bool{fl.verify}, []string{"-simverify"}, "a failing input is replayed from its corpus file, by its name, -run 'FuzzName/input', not by a seed's replay line, which is what -simverify checks"},
 		{[]bool{fl.results != "", fl.asserts.json != "", fl.asserts.cover != "", fl.slowSet},
 			[]string{"-simresults", "-simjson", "-simcover", "-simslow"}, files},
 		{[]bool{fl.asserts.timeline != "" && !fl.selectsSubtests(), fl.asserts.html != "" && !fl.selectsSubtests()}, []string{"-simtimeline", "-simhtml"},

@@ -126,6 +126,7 @@ func TestFuzzRefusesRunOnlyOptions(t *testing.T) {
 		{Shard(1, 4), "simtest.Shard is an option of Run; Fuzz has no use for it (go test -fuzz chooses its inputs, and a sweep shards the seed corpus with -simshard or $MOONPOOL_SHARD), so remove it from this Fuzz"},
 		{Shard(0, 1), "simtest.Shard is an option of Run"},
 		{AllowGaps(), "simtest.AllowGaps is an option of Run; Fuzz checks no coverage gaps (an input is one run, and a Sometimes false in it is no gap), so it has nothing to allow: remove it from this Fuzz"},
+		{VerifyReplay(), "simtest.VerifyReplay is an option of Run; Fuzz has no use for it (a failing input is replayed from its corpus file"},
 	} {
 		_, err := newFuzzTarget("FuzzX", false, flags{}, body, []Option{Seeds(2), tc.opt})
 		assert.ErrorContains(t, err, tc.want)
@@ -170,13 +171,14 @@ func TestFuzzPassesOverRunFlagsAndSaysSo(t *testing.T) {
 	for _, in := range want {
 		assert.Len(t, inputDecisions(in), 2, "each seed's two draws")
 	}
-	got, logs := corpus(flags{workers: "2", all: true, plateau: 3, asserts: assertFlags{json: "r.json", allowGaps: true}})
+	got, logs := corpus(flags{workers: "2", all: true, plateau: 3, verify: true, asserts: assertFlags{json: "r.json", allowGaps: true}})
 	assert.Equal(t, want, got)
 	assert.Equal(t, []string{"simtest: this Fuzz passes over flags that are for Run: " +
 		"-simworkers=2 (go test runs the seed corpus one input at a time, and go test -fuzz runs as many workers as -parallel says); " +
 		"-simall (go test runs every input of the seed corpus whatever fails, and go test -fuzz stops at the first failing input); " +
 		"-simplateau (the seed corpus is a count of seeds, and go test -fuzztime bounds fuzzing); " +
 		"-simallowgaps (Fuzz checks no coverage gaps); " +
+		"-simverify (a failing input is replayed from its corpus file, by its name, -run 'FuzzName/input', not by a seed's replay line, which is what -simverify checks); " +
 		"-simjson (Fuzz makes no Run's report or files)"}, logs)
 }
 
