@@ -381,13 +381,12 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	var inst Process
-	factory, release := "New", p.release
+	release := p.release
 	id := ProcessID{Name: p.peer.Name, Index: p.index, Host: p.peer.Host, Boot: p.boots, Locality: p.peer.Locality, Release: release}
 	switch {
 	case release != "":
 		inst = p.spec.Releases[release](id)
 	case p.spec.NewFor != nil:
-		factory = "NewFor"
 		inst = p.spec.NewFor(id)
 	default:
 		inst = p.spec.New()
@@ -402,10 +401,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.main = g.Go(s.w.Context(), "main", func(ctx context.Context) error {
 		if inst == nil {
 			// Told here, in a task: a restart boots from a timer.
-			if release != "" {
-				factory = fmt.Sprintf("Releases[%q]", release)
-			}
-			s.configErrorf("simtest: Processes %q: %s returned nil for %s; return a Process", p.spec.Name, factory, p.peer.Name)
+			s.configErrorf("simtest: Processes %q: %s returned nil for %s; return a Process", p.spec.Name, p.spec.factoryName(release), p.peer.Name)
 		}
 		err := inst.Run(ctx, prov)
 		c.exited(p, g, inst, err)
@@ -464,6 +460,17 @@ func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Stop", fmt.Sprintf("%q", name), how, opts)
 	c.checkInto(t, c.get(name))
 	c.outlivingCaller("stop "+name, func() { c.stopNow("Stop", name, how, t) })
+}
+
+// factoryName names the factory of ps that makes a process of release.
+func (ps *Processes) factoryName(release string) string {
+	switch {
+	case release != "":
+		return fmt.Sprintf("Releases[%q]", release)
+	case ps.NewFor != nil:
+		return "NewFor"
+	}
+	return "New"
 }
 
 // outlivingCaller runs fn, which takes processes down or brings them

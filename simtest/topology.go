@@ -381,7 +381,8 @@ func (c *Cluster) refuseBlockedAttrition(u chaos.Unit) {
 	}
 	c.s.configErrorf("simtest: Attrition.Unit is %s but every %v holds a protected process (%s), and attrition never picks a %v that holds one: it could reboot nothing; "+
 		"boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, or set Attrition.Unit to chaos.Process, "+
-		"or reboot %vs from an injector (Cluster.Inject), whose reboots reach protected processes",
+		"or reboot %vs from an injector (Cluster.Inject), whose reboots reach protected processes; "+
+		"a client that must be in a zone runs from the test on a host that S.HostProvidersIn places there, which attrition never picks",
 		unitConst(u), u, strings.Join(held, "; "), u, u)
 }
 

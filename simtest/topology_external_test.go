@@ -290,7 +290,8 @@ func TestTopologyBadInputIsAConfigurationError(t *testing.T) {
 		}, []simtest.Option{attrition(chaos.Zone, 1)},
 			`simtest: configuration error: Attrition.Unit is chaos.Zone but every zone holds a protected process (dc0-z0: client-0; dc0-z1: client-1; dc0-z2: client-2), ` +
 				`and attrition never picks a zone that holds one: it could reboot nothing; boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, ` +
-				`or set Attrition.Unit to chaos.Process, or reboot zones from an injector (Cluster.Inject), whose reboots reach protected processes`, 1},
+				`or set Attrition.Unit to chaos.Process, or reboot zones from an injector (Cluster.Inject), whose reboots reach protected processes; ` +
+				`a client that must be in a zone runs from the test on a host that S.HostProvidersIn places there, which attrition never picks`, 1},
 		{"every machine holds a protected process, in a seed that reboots nothing", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair},
 				simtest.Processes{Name: "client", Protected: true, New: writer, Topology: pair}).Run(simtest.Phases{})
@@ -303,7 +304,8 @@ func TestTopologyBadInputIsAConfigurationError(t *testing.T) {
 		}(), simtest.BaseSeed(7)},
 			`simtest: configuration error: Attrition.Unit is chaos.Machine but every machine holds a protected process (dc0-z0-m0: client-0), ` +
 				`and attrition never picks a machine that holds one: it could reboot nothing; boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, ` +
-				`or set Attrition.Unit to chaos.Process, or reboot machines from an injector (Cluster.Inject), whose reboots reach protected processes`, 1},
+				`or set Attrition.Unit to chaos.Process, or reboot machines from an injector (Cluster.Inject), whose reboots reach protected processes; ` +
+				`a client that must be in a zone runs from the test on a host that S.HostProvidersIn places there, which attrition never picks`, 1},
 		{"MaxDead above the processes", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "a", Count: 2, New: writer, Topology: pair}).Run(simtest.Phases{})
 		}, []simtest.Option{attrition(chaos.Process, 3)},

@@ -121,17 +121,17 @@ func (w *window) foldClose(e sim.Entry) bool {
 	if !ok || w.ring == nil || w.next == 0 && !w.full {
 		return false
 	}
-	last := &w.ring[(w.next-1+len(w.ring))%len(w.ring)].e
-	conn, ok := strings.CutPrefix(last.Msg, "net: connected ")
+	last := &w.ring[(w.next-1+len(w.ring))%len(w.ring)]
+	conn, ok := strings.CutPrefix(last.e.Msg, "net: connected ")
 	if !ok {
 		return false
 	}
-	conn, _, _ = strings.Cut(conn, ", closed ")
-	local, remote, ok := strings.Cut(ends, "->")
-	if !ok || conn != ends && conn != remote+"->"+local {
+	a, b, ok := strings.Cut(conn, "->")
+	x, y, ok2 := strings.Cut(ends, "->")
+	if !ok || !ok2 || !(a == x && b == y || a == y && b == x) {
 		return false
 	}
-	last.Msg = "net: connected " + conn + ", closed " + (e.At - last.At).String() + " later"
+	last.folded, last.closed = true, e.At
 	return true
 }
 
@@ -172,6 +172,21 @@ func sleepDelay(e sim.Entry) (time.Duration, bool) {
 type numbered struct {
 	e sim.Entry
 	n int
+	// folded: the entry is a connection's connect, and closed is when
+	// the last of its closes that foldClose folded into it came.
+	folded bool
+	closed time.Duration
+}
+
+// entry is the entry as the window shows it: a connect says when the
+// closes folded into it came.
+func (x numbered) entry() sim.Entry {
+	if !x.folded {
+		return x.e
+	}
+	e := x.e
+	e.Msg += ", closed " + (x.closed - e.At).String() + " later"
+	return e
 }
 
 // A life is a task's start, end or kill: an entry whose message is its
@@ -243,7 +258,7 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	if e.Level < slog.LevelInfo && !e.Event && (w.frozen || !w.marked) {
 		w.quiet++
 		if !w.marked {
-			w.hushed[w.nhushed%len(w.hushed)] = numbered{e, w.total}
+			w.hushed[w.nhushed%len(w.hushed)] = numbered{e: e, n: w.total}
 			w.nhushed++
 		}
 		return
@@ -363,7 +378,7 @@ func (w *window) keep(e sim.Entry, n int) {
 	}
 	w.lives = w.lives[:0]
 	w.gone = w.ring[w.next].n
-	w.ring[w.next] = numbered{e, n}
+	w.ring[w.next] = numbered{e: e, n: n}
 	w.next++
 	if w.next == len(w.ring) {
 		w.next, w.full = 0, true
@@ -520,7 +535,7 @@ func (w *window) freeze() {
 			w.kept = append(w.kept, lives[0].entry())
 			lives = lives[1:]
 		}
-		w.kept = append(w.kept, x.e)
+		w.kept = append(w.kept, x.entry())
 	}
 	w.upTo = len(w.kept)
 	w.ring, w.past, w.pinned = nil, nil, nil
