@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -171,7 +172,8 @@ func (s *S) localityOf(host string) providers.Locality {
 // [chaos.Network.ZoneLatency] and DataCenterLatency delay its packets to
 // other zones as theirs, and its Cluster's Self reports loc, for a client
 // that prefers the replicas of its own zone. Name the zone and data center
-// as the Topology does ("dc0-z1", "dc0"); loc's Machine is no machine of
+// as the Topology does ("dc0-z1", "dc0"): once the cluster is booted, a
+// zone it lacks is a configuration error. loc's Machine is no machine of
 // the cluster's (the host shares no disk nor clock), and a reboot of the
 // zone ([Cluster.RebootUnit]) does not reach the host, which is no
 // process. Placing a host twice elsewhere, or a process's host, is a
@@ -190,6 +192,9 @@ func (s *S) HostProvidersIn(host string, loc providers.Locality) providers.Provi
 			if p.peer.Host == host {
 				s.configErrorf("simtest: S.HostProvidersIn(%q, ...): %s is the host of process %s, which its Processes place; give the client a host of its own", host, host, p.peer.Name)
 			}
+		}
+		if zones := c.Units(chaos.Zone); loc.Zone != "" && len(zones) > 0 && !slices.Contains(zones, loc.Zone) {
+			s.configErrorf("simtest: S.HostProvidersIn(%q, %+v): the cluster has no zone %q; its zones are %v (Cluster.Units(chaos.Zone))", host, loc, loc.Zone, zones)
 		}
 	}
 	if s.placed == nil {

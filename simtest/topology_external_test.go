@@ -827,8 +827,8 @@ func TestAHostPlacedInAZoneIsTheZones(t *testing.T) {
 	}
 }
 
-// Placing the driver's host, a process's, or one host in two zones is a
-// configuration error.
+// Placing the driver's host, a process's, one host in two zones, or one
+// in a zone the cluster lacks is a configuration error.
 func TestHostProvidersInRefusesWhatItCannotPlace(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -849,6 +849,10 @@ func TestHostProvidersInRefusesWhatItCannotPlace(t *testing.T) {
 		{"nowhere", func(s *simtest.S) {
 			s.HostProvidersIn("client-0", providers.Locality{})
 		}, "the locality names no zone and no data center"},
+		{"a zone the cluster lacks", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc0", Zone: "dc0-z7"})
+		}, `the cluster has no zone "dc0-z7"; its zones are [dc0-z0 dc0-z1]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := simtest.Simulate(tc.body, simtest.Seeds(1))
