@@ -301,21 +301,12 @@ func (f *Faults) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...Reboo
 		return
 	}
 	into := ""
-	if t.into != "" && slices.ContainsFunc(c.in(u, name), func(p *proc) bool { return p.release != t.into }) {
+	if slices.ContainsFunc(c.in(u, name), func(p *proc) bool { return p.intoNote(t.into) != "" }) {
 		into = ", into " + t.into
 	}
 	if f.note("reboot %v %s (%v%s)", u, name, how, into) {
 		c.rebootUnit(u, name, how, t, call)
 	}
-}
-
-// intoNote is what an injector's line on a reboot of p into release
-// adds to its kind: ", into v2" when the release changes.
-func (p *proc) intoNote(release string) string {
-	if release == "" || release == p.release {
-		return ""
-	}
-	return ", into " + release
 }
 
 // intoLater sets the release of p, a process down or going down that an

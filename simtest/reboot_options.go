@@ -184,9 +184,18 @@ func (c *Cluster) checkUnitInto(t rebootTimes, ps []*proc) {
 // what the timeline adds to the reboot's kind: ", into v2" when the
 // release changes, "" when it does not.
 func (p *proc) into(release string) string {
+	note := p.intoNote(release)
+	if note != "" {
+		p.release = release
+	}
+	return note
+}
+
+// intoNote is what a line on a reboot of p into release adds to its
+// kind: ", into v2" when its group has the release and p runs another.
+func (p *proc) intoNote(release string) string {
 	if release == "" || release == p.release || p.spec.Releases[release] == nil {
 		return ""
 	}
-	p.release = release
 	return ", into " + release
 }
