@@ -155,14 +155,22 @@ func (s *S) localityOf(host string) providers.Locality {
 	if loc, ok := s.placed[host]; ok {
 		return loc
 	}
+	if p := s.procOnHost(host); p != nil {
+		return p.peer.Locality
+	}
+	return providers.Locality{}
+}
+
+// procOnHost is the process whose host is host, nil for none.
+func (s *S) procOnHost(host string) *proc {
 	if c := s.cluster; c != nil {
 		for _, p := range c.procs {
 			if p.peer.Host == host {
-				return p.peer.Locality
+				return p
 			}
 		}
 	}
-	return providers.Locality{}
+	return nil
 }
 
 // HostProvidersIn is [S.HostProviders] for a host placed in loc's zone
@@ -187,12 +195,10 @@ func (s *S) HostProvidersIn(host string, loc providers.Locality) providers.Provi
 	case loc.Zone == "" && loc.DataCenter == "":
 		s.configErrorf("simtest: S.HostProvidersIn(%q, %+v): the locality names no zone and no data center; name the Topology's (\"dc0-z1\", \"dc0\"), or use S.HostProviders for a host placed nowhere", host, loc)
 	}
+	if p := s.procOnHost(host); p != nil {
+		s.configErrorf("simtest: S.HostProvidersIn(%q, ...): %s is the host of process %s, which its Processes place; give the client a host of its own", host, host, p.peer.Name)
+	}
 	if c := s.cluster; c != nil {
-		for _, p := range c.procs {
-			if p.peer.Host == host {
-				s.configErrorf("simtest: S.HostProvidersIn(%q, ...): %s is the host of process %s, which its Processes place; give the client a host of its own", host, host, p.peer.Name)
-			}
-		}
 		if zones := c.Units(chaos.Zone); loc.Zone != "" && len(zones) > 0 && !slices.Contains(zones, loc.Zone) {
 			s.configErrorf("simtest: S.HostProvidersIn(%q, %+v): the cluster has no zone %q; its zones are %v (Cluster.Units(chaos.Zone))", host, loc, loc.Zone, zones)
 		}
