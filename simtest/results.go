@@ -679,23 +679,30 @@ func (g *failureGroups) write(b *strings.Builder) {
 		fmt.Fprintf(b, ", their first failures in %d places:", len(groups))
 	}
 	for _, fg := range groups[:min(len(groups), maxListedPlaces)] {
-		fmt.Fprintf(b, "\n        %s like seed %d%s: %s\n          %s", plural.Count(fg.Seeds, "seed"), fg.First.Seed, fg.keptNote(), fg.First.FirstFailure, fg.First.Replay)
+		fmt.Fprintf(b, "\n        %s\n          %s", fg, fg.First.Replay)
 	}
 	if more := len(groups) - maxListedPlaces; more > 0 {
 		fmt.Fprintf(b, "\n        ... and %s", plural.Count(more, "other kind"))
 	}
 }
 
+// String is the group's head in a summary: how many seeds, the first,
+// whether a kept seed is among them, and the first's failure ("4001
+// seeds like seed 9 (known: kept in testdata/simtest/TestW/9): ...").
+func (g FailureGroup) String() string {
+	return fmt.Sprintf("%s like seed %d%s: %s", plural.Count(g.Seeds, "seed"), g.First.Seed, g.keptNote(), g.First.FirstFailure)
+}
+
 // keptNote is what a group's head says of the kept seeds among its
 // seeds: "" when it holds none.
 func (g FailureGroup) keptNote() string {
 	switch {
-	case g.KeptFile == "":
-		return ""
-	case g.First.KeptMoved && g.First.Kept == g.KeptFile:
+	case g.Known():
+		return " (known: kept in " + g.KeptFile + ")"
+	case g.KeptFile != "":
 		return " (kept in " + g.KeptFile + ", but failed on another execution than the one kept: maybe another bug)"
 	}
-	return " (known: kept in " + g.KeptFile + ")"
+	return ""
 }
 
 // addKept counts seed, which ran, among the kept seeds.

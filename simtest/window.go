@@ -653,7 +653,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 
 // quietCount tells the records below INFO the window left out.
 func (w *window) quietCount() string {
-	return fmt.Sprintf("%d %s below level INFO", w.quiet, pluralWord(w.quiet, "record", "records"))
+	return plural.Count(w.quiet, "record") + " below level INFO"
 }
 
 // pageHint says where the HTML page that shows every entry is.

@@ -214,14 +214,7 @@ func writeGroups(b *strings.Builder, t simtest.SweepTest) {
 	}
 	fmt.Fprintf(b, "failing seeds: %d of %d, their first failures %s:\n", t.Failed, t.Seeds, where(t.Groups))
 	for _, g := range t.Groups {
-		known := ""
-		switch {
-		case g.Known():
-			known = " (known: kept in " + g.KeptFile + ")"
-		case g.KeptFile != "":
-			known = " (kept in " + g.KeptFile + ", but failed on another execution than the one kept: maybe another bug)"
-		}
-		fmt.Fprintf(b, "  %s like seed %d%s: %s\n    replay: %s\n", plural.Count(g.Seeds, "seed"), g.First.Seed, known, g.First.FirstFailure, g.First.Replay)
+		fmt.Fprintf(b, "  %s\n    replay: %s\n", g, g.First.Replay)
 	}
 	b.WriteString("\n")
 }
