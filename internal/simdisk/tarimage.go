@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -213,7 +214,7 @@ func (d *Disk) readImage(r io.Reader) (root *node, files, dirs int, bytes int64,
 			if name == "." {
 				return nil, 0, 0, 0, fmt.Errorf("the image's entry %q is a file in place of the root; name files by their paths under the root", hdr.Name)
 			}
-			parent, made, err := makeDirs(root, pathDir(name), now)
+			parent, made, err := makeDirs(root, path.Dir(name), now)
 			if err != nil {
 				return nil, 0, 0, 0, fmt.Errorf("the image's entry %q: %w", hdr.Name, err)
 			}
@@ -250,15 +251,6 @@ func imageName(name string) (string, error) {
 		return "", fmt.Errorf("the image's entry %q has a name no disk takes (%w); rename it in the archive", name, err)
 	}
 	return c, nil
-}
-
-// pathDir is the directory of the clean path name, "." at the root.
-func pathDir(name string) string {
-	i := strings.LastIndexByte(name, '/')
-	if i < 0 {
-		return "."
-	}
-	return name[:i]
 }
 
 // makeDirs returns the directory name under root, making it and the
