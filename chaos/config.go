@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"time"
 )
 
@@ -294,18 +293,16 @@ func (c Config) ForSeed(src rand.Source) Config {
 	if c.Swarm {
 		r := rand.New(src)
 		if r.IntN(2) == 0 {
-			off := out.Network.NoFaults()
-			if !reflect.DeepEqual(off, out.Network) {
+			if out.Network.HasFaults() {
 				out.SwarmOff = append(out.SwarmOff, "Network")
 			}
-			out.Network = off
+			out.Network = out.Network.NoFaults()
 		}
 		if r.IntN(2) == 0 {
-			off := out.Storage.NoFaults()
-			if !reflect.DeepEqual(off, out.Storage) {
+			if out.Storage.HasFaults() {
 				out.SwarmOff = append(out.SwarmOff, "Storage")
 			}
-			out.Storage = off
+			out.Storage = out.Storage.NoFaults()
 		}
 		if r.IntN(2) == 0 {
 			if out.Attrition.Enabled {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"time"
 )
 
@@ -288,6 +289,10 @@ func DefaultNetwork() Network {
 // NoNetworkFaults returns [DefaultNetwork] with every fault off: packets
 // still take between 50µs and 400µs, and nothing else goes wrong.
 func NoNetworkFaults() Network { return DefaultNetwork().NoFaults() }
+
+// HasFaults reports whether c injects any of the faults that
+// [Network.NoFaults] drops: whether it is other than c.NoFaults().
+func (c Network) HasFaults() bool { return !reflect.DeepEqual(c, c.NoFaults()) }
 
 // NoFaults returns c with every fault off. It keeps the fast mode of the
 // latency, the buffer sizes and the datagram size limit, and drops the

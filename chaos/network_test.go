@@ -157,3 +157,22 @@ func TestNetworkDrawKeepsWhatItDoesNotDraw(t *testing.T) {
 	assert.Equal(t, chaos.DefaultNetwork().Draw(rand.NewPCG(3, 3)), chaos.RandomNetwork().Draw(rand.NewPCG(3, 3)),
 		"Randomize changes only when the draw happens, not what it gives")
 }
+
+// HasFaults tells a network or a disk that injects something from one
+// NoFaults made: what it keeps (latency between zones, the performance
+// model) is no fault.
+func TestHasFaults(t *testing.T) {
+	assert.True(t, chaos.DefaultNetwork().HasFaults())
+	assert.False(t, chaos.NoNetworkFaults().HasFaults())
+	n := chaos.NoNetworkFaults()
+	n.ZoneLatency = time.Millisecond
+	assert.False(t, n.HasFaults(), "latency between zones is where the hosts are")
+	n.ClogProb = 0.01
+	assert.True(t, n.HasFaults())
+
+	assert.True(t, chaos.DefaultStorage().HasFaults())
+	assert.False(t, chaos.NoStorageFaults().HasFaults())
+	s := chaos.NoStorageFaults()
+	s.Capacity = 1 << 20
+	assert.False(t, s.HasFaults(), "a capacity is a limit")
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -233,6 +234,10 @@ func DefaultStorage() Storage {
 // still loses what was not synced; that is not a fault but the contract
 // of a disk.
 func NoStorageFaults() Storage { return DefaultStorage().NoFaults() }
+
+// HasFaults reports whether s injects any of the faults that
+// [Storage.NoFaults] drops: whether it is other than s.NoFaults().
+func (s Storage) HasFaults() bool { return !reflect.DeepEqual(s, s.NoFaults()) }
 
 // NoFaults returns s with every fault off: it keeps the performance model
 // (IOPS, Bandwidth, the latencies) and Capacity, a limit rather than a

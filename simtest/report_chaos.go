@@ -2,7 +2,6 @@ package simtest
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,7 +123,7 @@ func withUnsyncedDirs(line string, n, seeds int) string {
 // reboots, no network or disk faults, no buggify.
 func injectsNothing(cfg chaos.Config) bool {
 	return !cfg.Attrition.Enabled && !cfg.Buggify.Enabled && !cfg.Randomize && cfg.SpikeProb == 0 &&
-		reflect.DeepEqual(cfg.Network, cfg.Network.NoFaults()) && reflect.DeepEqual(cfg.Storage, cfg.Storage.NoFaults())
+		!cfg.Network.HasFaults() && !cfg.Storage.HasFaults()
 }
 
 // A fault family a Run's chaos can switch off for every seed, as the gap
@@ -158,10 +157,10 @@ func familiesOff(cfg chaos.Config, clustered, disks bool) []string {
 	if clustered && !cfg.Attrition.Enabled {
 		off = append(off, "reboots")
 	}
-	if !cfg.Network.Randomize && reflect.DeepEqual(cfg.Network, cfg.Network.NoFaults()) {
+	if !cfg.Network.Randomize && !cfg.Network.HasFaults() {
 		off = append(off, "network")
 	}
-	if !disks && reflect.DeepEqual(cfg.Storage, cfg.Storage.NoFaults()) {
+	if !disks && !cfg.Storage.HasFaults() {
 		off = append(off, "disks")
 	}
 	if !cfg.Buggify.Enabled {
