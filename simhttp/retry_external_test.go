@@ -430,3 +430,48 @@ func TestDroppedRequestOnKeptConnectionOnLoopback(t *testing.T) {
 		})
 	}
 }
+
+// TestDroppedPostWhoseWriteReturnsLate: a POST on a kept-alive connection
+// that the server reads and then closes without an answer is not sent
+// again, even when the connection's Write returns only after the server
+// has seen the request and closed, so that the reader meets the close
+// before the writer has counted a byte: the request was written, whatever
+// the count said when the read failed.
+func TestDroppedPostWhoseWriteReturnsLate(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	var accepted atomic.Int64
+	go serveThenDrop(l, &accepted, func(f func()) { go f() })
+	p := providers.Real()
+	p.Network = lateWriteNetwork{p.Network}
+	tr := &simhttp.Transport{Providers: p}
+	defer tr.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	post := droppedCases[1]
+	require.Equal(t, http.MethodPost, post.name)
+	body, err := twoRequests(ctx, &http.Client{Transport: tr}, "http://"+l.Addr().String()+"/", retryCase{new: post.new}, false, func() {})
+	checkDropped(t, post.retried, body, err, accepted.Load())
+}
+
+// lateWriteNetwork dials connections whose Write returns a while after it
+// has written: the window in which a peer may read, answer and close
+// before the writer goes on.
+type lateWriteNetwork struct{ providers.Network }
+
+func (n lateWriteNetwork) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	c, err := n.Network.Dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return lateWriteConn{c}, nil
+}
+
+type lateWriteConn struct{ net.Conn }
+
+func (c lateWriteConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	time.Sleep(50 * time.Millisecond)
+	return n, err
+}

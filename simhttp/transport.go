@@ -403,7 +403,7 @@ func (t *Transport) watchIdle(pc *persistConn) {
 }
 
 func (t *Transport) newConn(addr string, c net.Conn) *persistConn {
-	pc := &persistConn{t: t, addr: addr, conn: c}
+	pc := &persistConn{t: t, addr: addr, conn: c, wmu: providers.NewMutex(t.providers().Task)}
 	pc.lr = &limitReader{r: c}
 	pc.br = bufio.NewReaderSize(pc.lr, 4096)
 	pc.bw = bufio.NewWriterSize(countingWriter{pc}, 4096)
@@ -411,13 +411,29 @@ func (t *Transport) newConn(addr string, c net.Conn) *persistConn {
 }
 
 // countingWriter counts the bytes written to a connection, so that a
-// request that failed can tell whether any of it left.
+// request that failed can tell whether any of it left. It holds the
+// connection's wmu while it writes: bytes a Write has handed on may reach
+// the server, and its answer or close reach the reader, before that Write
+// returns to count them.
 type countingWriter struct{ pc *persistConn }
 
 func (w countingWriter) Write(p []byte) (int, error) {
+	w.pc.wmu.Lock(context.Background())
+	defer w.pc.wmu.Unlock()
 	n, err := w.pc.conn.Write(p)
 	w.pc.nwrite.Add(int64(n))
 	return n, err
+}
+
+// written returns how many bytes were written to the connection, once a
+// Write under way has returned: the caller has closed the connection, so
+// that such a Write returns at once, as net/http's mapRoundTripError waits
+// for its write loop. A body still being read for the next Write is not
+// waited for.
+func (pc *persistConn) written() int64 {
+	pc.wmu.Lock(context.Background())
+	defer pc.wmu.Unlock()
+	return pc.nwrite.Load()
 }
 
 // persistConn is one connection to a host, used by one request at a time.
@@ -440,8 +456,9 @@ type persistConn struct {
 	watchFn                                     func(context.Context) error
 	watchName                                   string
 	// nwrite counts the bytes written to conn; the request writer's task
-	// adds to it while the caller reads.
+	// adds to it, under wmu, while the caller reads.
 	nwrite atomic.Int64
+	wmu    *providers.Mutex
 }
 
 // limitReader ends reading with io.EOF after n bytes while n >= 0.
@@ -552,7 +569,7 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 		// As net/http's mapRoundTripError: a connection that failed
 		// before any of the request left it says so, so that RoundTrip
 		// may send the request again whatever its method.
-		if pc.nwrite.Load() == start {
+		if pc.written() == start {
 			err = nothingWrittenError{err}
 		}
 		return nil, err
