@@ -260,6 +260,15 @@ func (f *Faults) Heal() {
 	}
 }
 
+// HealBetween ends the partitions, clogs and slow links between every
+// host of a and every host of b, both ways, as [Net.HealBetween]: the
+// injector's own cut ends while others stay.
+func (f *Faults) HealBetween(a, b []string) {
+	if f.note("heal %s | %s", strings.Join(a, " "), strings.Join(b, " ")) {
+		f.c.s.network().HealBetween(a, b)
+	}
+}
+
 // Reboot reboots one process and returns when it is back, as
 // [Cluster.Reboot]. A reboot under way when the chaos phase ends
 // completes. A process already down or going down (taken by attrition,

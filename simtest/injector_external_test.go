@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -66,6 +67,41 @@ func TestInjectorRunsDuringTheChaosPhase(t *testing.T) {
 			assert.Equal(s, want, c.Boots(p.Name), "the zone's processes rebooted once, the other zone's not: %s", p.Name)
 		}
 	}, simtest.Seeds(4), simtest.Chaos(chaos.Off()))
+}
+
+// An injector lifts its own partition with HealBetween while another
+// test-made cut stays.
+func TestInjectorHealsItsOwnPartition(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 3, New: writer})
+		injected := s.Watch("inject")
+		s.Network().Partition([]string{"p-0"}, []string{"p-2"})
+		p0 := s.HostProviders("p-0")
+		dial := func(ctx context.Context, addr string) error {
+			ctx, cancel := p0.Time.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			_, err := p0.Network.Dial(ctx, addr)
+			return err
+		}
+		var toP1, toP2 error
+		c.Inject(simtest.Injector{Name: "split", Run: func(ctx context.Context, f *simtest.Faults) error {
+			f.Partition([]string{"p-0"}, []string{"p-1"})
+			if err := f.Providers().Time.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+			f.HealBetween([]string{"p-1"}, []string{"p-0"})
+			toP1, toP2 = dial(ctx, "p-1:1"), dial(ctx, "p-2:1")
+			return nil
+		}})
+		c.Run(simtest.Phases{Chaos: time.Minute}, quick{20 * time.Second})
+		var msgs []string
+		for _, e := range injected.Next() {
+			msgs = append(msgs, e.Msg)
+		}
+		assert.Equal(s, []string{"inject: split: partition p-0 | p-1", "inject: split: heal p-1 | p-0"}, msgs)
+		assert.ErrorIs(s, toP1, syscall.ECONNREFUSED, "the injector's cut is healed: p-1 answers, with nothing on the port")
+		assert.ErrorIs(s, toP2, context.DeadlineExceeded, "the test's own cut stays")
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 }
 
 func TestInjectorAfterTheChaosPhaseMakesNoFault(t *testing.T) {

@@ -304,6 +304,12 @@ func (n *Net) Slow(from, to string, extra time.Duration) {
 // centers ([chaos.Network].ZoneLatency) is no fault and stays.
 func (n *Net) Heal() { n.s.network().Heal() }
 
+// HealBetween ends the partitions, clogs and slow links made by hand
+// between every host of a and every host of b, both ways: an injector
+// lifts its own partition while another stays. Isolated hosts, random
+// partitions and faults between other pairs stay, until [Net.Heal].
+func (n *Net) HealBetween(a, b []string) { n.s.network().HealBetween(a, b) }
+
 // Quiesce heals the network and turns its faults off for the rest of the
 // seed; latency stays. A workload calls it before checking that the
 // system recovers.

@@ -56,6 +56,36 @@ func ExampleNet_Partition() {
 	}, simtest.Network(chaos.NoNetworkFaults()))
 }
 
+// Two partitions, one lifted: HealBetween ends the cut between the driver
+// and 10.0.0.1, and the cut from 10.0.0.2 stays until Heal.
+func ExampleNet_HealBetween() {
+	simtest.Simulate(func(s *simtest.S) {
+		p := s.Providers()
+		ping := func(host string) {
+			ctx, cancel := p.Time.WithTimeout(s.Context(), 5*time.Second)
+			defer cancel()
+			c, err := p.Network.Dial(ctx, host+":7")
+			if err != nil {
+				fmt.Println(host, "unreachable:", err)
+				return
+			}
+			defer c.Close()
+			fmt.Fprintln(c, "ping")
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			fmt.Printf("%s answered %q\n", host, line)
+		}
+		echoOn(s, "10.0.0.1")
+		echoOn(s, "10.0.0.2")
+		s.Network().Partition([]string{simtest.DriverHost}, []string{"10.0.0.1", "10.0.0.2"})
+		s.Network().HealBetween([]string{simtest.DriverHost}, []string{"10.0.0.1"})
+		ping("10.0.0.1")
+		ping("10.0.0.2")
+	}, simtest.Seeds(1), simtest.Network(chaos.NoNetworkFaults()))
+	// Output:
+	// 10.0.0.1 answered "ping\n"
+	// 10.0.0.2 unreachable: dial tcp 10.0.0.2:7: i/o timeout
+}
+
 // A downstream that answers late: the server's replies take two seconds
 // more while its link back to the client is slow, and a client whose
 // deadline is one second times out, until the link heals.

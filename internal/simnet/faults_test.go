@@ -212,6 +212,58 @@ func TestManualPartitionHoldsTrafficUntilHeal(t *testing.T) {
 	assert.NotEmpty(t, events(res, "net: heal"))
 }
 
+// HealBetween lifts the cut, clog and slow link of one pair of groups,
+// both ways, and the traffic they held goes on; another pair's cut and an
+// isolated host stay cut until Heal.
+func TestHealBetweenEndsOnePairsFaults(t *testing.T) {
+	w := newWorld(t, 6, chaos.NoNetworkFaults())
+	res := w.run(func(ctx context.Context, p providers.Providers) error {
+		a, b, c := on(p, w.net.SteadyHost("10.0.0.1")), on(p, w.net.SteadyHost("10.0.0.2")), on(p, w.net.SteadyHost("10.0.0.3"))
+		ab, ba := pair(t, ctx, a, b)
+		ac, ca := pair(t, ctx, a, c)
+		w.net.Partition([]string{"10.0.0.1"}, []string{"10.0.0.2", "10.0.0.3"})
+		w.net.Slow("10.0.0.2", "10.0.0.1", time.Hour)
+		w.net.Isolate("10.0.0.4")
+		for _, conn := range []net.Conn{ab, ac} {
+			_, err := conn.Write([]byte("held"))
+			require.NoError(t, err)
+		}
+		require.NoError(t, ba.SetReadDeadline(p.Time.Now().Add(time.Second)))
+		_, err := ba.Read(make([]byte, 4))
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "nothing crosses the partition")
+
+		w.net.HealBetween([]string{"10.0.0.2"}, []string{"10.0.0.1"})
+		require.NoError(t, ba.SetReadDeadline(time.Time{}))
+		buf := make([]byte, 4)
+		_, err = io.ReadFull(ba, buf)
+		require.NoError(t, err)
+		assert.Equal(t, "held", string(buf), "the data the healed cut held arrives")
+		start := p.Time.Now()
+		_, err = ba.Write([]byte("back"))
+		require.NoError(t, err)
+		_, err = io.ReadFull(ab, buf)
+		require.NoError(t, err)
+		assert.Less(t, p.Time.Now().Sub(start), time.Minute, "the slow link of the healed pair ended too")
+
+		require.NoError(t, ca.SetReadDeadline(p.Time.Now().Add(5*time.Second)))
+		_, err = ca.Read(buf)
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "the other pair's cut stays")
+		dctx, cancel := p.Time.WithTimeout(ctx, time.Second)
+		_, err = a.Network.Dial(dctx, "10.0.0.4:1")
+		cancel()
+		assertDialTimedOut(t, err, "an isolated host stays cut off")
+
+		w.net.Heal()
+		require.NoError(t, ca.SetReadDeadline(time.Time{}))
+		_, err = io.ReadFull(ca, buf)
+		require.NoError(t, err)
+		assert.Equal(t, "held", string(buf), "Heal ends the rest")
+		return nil
+	})
+	require.NoError(t, res.Err)
+	assert.NotEmpty(t, events(res, "net: heal {10.0.0.2} | {10.0.0.1}"))
+}
+
 func TestOneWayPartition(t *testing.T) {
 	w := newWorld(t, 7, chaos.NoNetworkFaults())
 	res := w.run(func(ctx context.Context, p providers.Providers) error {

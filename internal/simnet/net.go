@@ -454,7 +454,35 @@ func (n *Net) Heal() {
 	n.event("heal")
 	n.settleAcks()
 	n.settleKeepAlives(n.now())
-	n.retryStalled()
+	n.retryHeld(true)
+}
+
+// HealBetween ends the manual partitions, clogs and slow links between
+// every host of a and every host of b, both ways, and lets the traffic
+// they held go on at once. Faults between other pairs, isolated hosts,
+// random partitions and connects a connect fault hangs stay, until Heal.
+func (n *Net) HealBetween(a, b []string) {
+	for _, x := range a {
+		hx := n.Host(x)
+		for _, y := range b {
+			hy := n.Host(y)
+			if hx == hy {
+				continue
+			}
+			for _, k := range [2]uint64{pairKey(hx, hy), pairKey(hy, hx)} {
+				if n.cuts[k] {
+					delete(n.cuts, k)
+					n.manual--
+				}
+				delete(n.clogs, k)
+				delete(n.slows, k)
+			}
+		}
+	}
+	n.event("heal %s | %s", names(a), names(b))
+	n.settleAcks()
+	n.settleKeepAlives(n.now())
+	n.retryHeld(false)
 }
 
 // Quiesce heals the network and turns every fault off from now on, keeping
@@ -486,11 +514,18 @@ func (n *Net) Pause(paused bool) {
 	}
 }
 
-func (n *Net) retryStalled() {
+// retryHeld retries the traffic held, which holds again what is still
+// blocked; hung, whether the connects a connect fault hangs go on too
+// (Heal) or stay held (HealBetween).
+func (n *Net) retryHeld(hung bool) {
 	held := n.held
 	n.held = nil
 	for _, h := range held {
 		if h.done {
+			continue
+		}
+		if h.hung != nil && !hung {
+			n.held = append(n.held, h)
 			continue
 		}
 		h.done = true
