@@ -102,8 +102,8 @@ func TestTheTimelineTellsHowAProcessWentDown(t *testing.T) {
 				assert.Contains(t, l, tc.says)
 				assert.NotContains(t, l, tc.notSaying)
 			}
-			assert.Contains(t, host[0], "1 connections closed")
-			assert.Contains(t, host[1], "1 datagram sockets closed")
+			assert.Contains(t, host[0], "1 connection closed")
+			assert.Contains(t, host[1], "1 datagram socket closed")
 			require.Len(t, disk, 2, joined)
 			for _, l := range disk {
 				assert.Contains(t, l, tc.disk)

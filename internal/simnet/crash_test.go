@@ -82,7 +82,7 @@ func TestCrashClosesConnectionsAsTCPAndFreesPorts(t *testing.T) {
 		assert.NoError(t, err)
 		return nil
 	})
-	assert.NotEmpty(t, events(res, "host 10.0.0.2 crashed: 3 connections closed, 2 of them reset; 1 listeners closed"))
+	assert.NotEmpty(t, events(res, "host 10.0.0.2 crashed: 3 connections closed, 2 of them reset; 1 listener closed"))
 }
 
 // Exit ends the sockets as Crash does and says how the process ended; the
@@ -108,12 +108,12 @@ func TestExitTellsHowTheProcessEndedAndTracesAsACrash(t *testing.T) {
 	crashed := run(func(h *simnet.Host) { h.Crash() })
 	stopped := run(func(h *simnet.Host) { h.Exit("stopped gracefully") })
 	assert.Equal(t, []string{
-		"host 10.0.0.2 crashed: 1 connections closed, 0 of them reset; 1 listeners closed",
-		"host 10.0.0.2 crashed: 1 datagram sockets closed",
+		"host 10.0.0.2 crashed: 1 connection closed, 0 of them reset; 1 listener closed",
+		"host 10.0.0.2 crashed: 1 datagram socket closed",
 	}, msgs(events(crashed, "host 10.0.0.2 ")))
 	assert.Equal(t, []string{
-		"host 10.0.0.2 stopped gracefully: 1 connections closed, 0 of them reset; 1 listeners closed",
-		"host 10.0.0.2 stopped gracefully: 1 datagram sockets closed",
+		"host 10.0.0.2 stopped gracefully: 1 connection closed, 0 of them reset; 1 listener closed",
+		"host 10.0.0.2 stopped gracefully: 1 datagram socket closed",
 	}, msgs(events(stopped, "host 10.0.0.2 ")))
 	assert.Equal(t, crashed.Trace, stopped.Trace)
 }
@@ -187,7 +187,7 @@ func TestPowerLossIsSilentUntilThePeerSendsToTheRebootedHost(t *testing.T) {
 		assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "got %v", err)
 		return nil
 	})
-	assert.NotEmpty(t, events(res, "host 10.0.0.2 lost power: 3 connections and 1 listeners vanished"))
+	assert.NotEmpty(t, events(res, "host 10.0.0.2 lost power: 3 connections and 1 listener vanished"))
 }
 
 func TestKilledDiallerLeavesNoLiveConnection(t *testing.T) {

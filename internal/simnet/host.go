@@ -8,8 +8,11 @@ import (
 	"os"
 	"slices"
 	"strconv"
+
 	"syscall"
 	"time"
+
+	"github.com/moonpool-go/moonpool/internal/plural"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
@@ -858,9 +861,10 @@ func (h *Host) Exit(how string) {
 		clear(conns)
 		h.conns = conns[:0]
 	}
-	n.hostEvent(h, how, strconv.Itoa(open)+" connections closed, "+strconv.Itoa(resets)+" of them reset; "+strconv.Itoa(lns)+" listeners closed")
+	n.hostEvent(h, how, plural.Count(open, "connection")+" closed, "+strconv.Itoa(resets)+" of them reset; "+plural.Count(lns, "listener")+" closed",
+		strconv.Itoa(open)+" connections closed, "+strconv.Itoa(resets)+" of them reset; "+strconv.Itoa(lns)+" listeners closed")
 	if pcs := h.closePackets(); pcs > 0 {
-		n.hostEvent(h, how, strconv.Itoa(pcs)+" datagram sockets closed")
+		n.hostEvent(h, how, plural.Count(pcs, "datagram socket")+" closed", strconv.Itoa(pcs)+" datagram sockets closed")
 	}
 }
 
@@ -874,7 +878,8 @@ func (h *Host) Exit(how string) {
 func (h *Host) PowerOff() {
 	n := h.n
 	h.off = true
-	n.event("host %s lost power: %d connections and %d listeners vanished", h.name, len(h.conns), len(h.lns))
+	n.eventKeyed("host "+h.name+" lost power: "+strconv.Itoa(len(h.conns))+" connections and "+strconv.Itoa(len(h.lns))+" listeners vanished",
+		"host "+h.name+" lost power: "+plural.Count(len(h.conns), "connection")+" and "+plural.Count(len(h.lns), "listener")+" vanished")
 	for _, l := range slices.Clone(h.lns) {
 		l.close(true)
 	}
@@ -888,7 +893,8 @@ func (h *Host) PowerOff() {
 		n.watchKeepAlive(c.peer, 0)
 	}
 	if pcs := h.closePackets(); pcs > 0 {
-		n.event("host %s lost power: %d datagram sockets closed", h.name, pcs)
+		n.eventKeyed("host "+h.name+" lost power: "+strconv.Itoa(pcs)+" datagram sockets closed",
+			"host "+h.name+" lost power: "+plural.Count(pcs, "datagram socket")+" closed")
 	}
 }
 

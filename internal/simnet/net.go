@@ -303,17 +303,19 @@ func (n *Net) ownEvent(format string, args ...any) {
 	n.w.Event("", "net: "+fmt.Sprintf(format, args...))
 }
 
+// eventKeyed is event for a message the trace hashes as key: what the
+// message said before it was told more precisely, so that the traces
+// stay as they were.
+func (n *Net) eventKeyed(key, msg string) {
+	n.w.EventKeyed(n.w.CurrentTask(), "net: "+key, "net: "+msg)
+}
+
 // hostEvent records that h's process ended as how says, with what became
-// of its sockets. The trace hashes every way of ending as the crash it
-// was once told as: the sockets end alike, and the traces stay as they
-// were.
-func (n *Net) hostEvent(h *Host, how, what string) {
-	key := "net: host " + h.name + " crashed: " + what
-	msg := key
-	if how != "crashed" {
-		msg = "net: host " + h.name + " " + how + ": " + what
-	}
-	n.w.EventKeyed(n.w.CurrentTask(), key, msg)
+// of its sockets; the trace hashes keyWhat in what's place (see
+// eventKeyed). The trace hashes every way of ending as the crash it was
+// once told as: the sockets end alike, and the traces stay as they were.
+func (n *Net) hostEvent(h *Host, how, what, keyWhat string) {
+	n.eventKeyed("host "+h.name+" crashed: "+keyWhat, "host "+h.name+" "+how+": "+what)
 }
 
 // PeerLostPower ends the line of a connection given up on (its data

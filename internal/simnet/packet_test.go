@@ -362,7 +362,7 @@ func TestCrashClosesDatagramSockets(t *testing.T) {
 		require.NoError(t, err, "the port is free after the crash")
 		return nil
 	})
-	assert.Len(t, events(res, "1 datagram sockets closed"), 1)
+	assert.Len(t, events(res, "1 datagram socket closed"), 1)
 }
 
 func TestDatagramsAreDeterministic(t *testing.T) {
