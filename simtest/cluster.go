@@ -195,6 +195,13 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 		}
 	}
 	s.cluster = c
+	// A host placed before the cluster was booted was taken at its
+	// word: the zone it named must be one of the cluster's.
+	for _, host := range slices.Sorted(maps.Keys(s.placed)) {
+		if err := c.checkPlaced(host, s.placed[host]); err != nil {
+			s.configError(err)
+		}
+	}
 	for _, p := range c.procs[first:] {
 		c.start(p, providers.FirstBoot)
 	}

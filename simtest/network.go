@@ -180,8 +180,9 @@ func (s *S) procOnHost(host string) *proc {
 // [chaos.Network.ZoneLatency] and DataCenterLatency delay its packets to
 // other zones as theirs, and its Cluster's Self reports loc, for a client
 // that prefers the replicas of its own zone. Name the zone and data center
-// as the Topology does ("dc0-z1", "dc0"): once the cluster is booted, a
-// zone it lacks is a configuration error. loc's Machine is no machine of
+// as the Topology does ("dc0-z1", "dc0"): a zone or data center the
+// cluster lacks is a configuration error, when the host is placed after
+// Boot or, for one placed before, at Boot. loc's Machine is no machine of
 // the cluster's (the host shares no disk nor clock), and a reboot of the
 // zone ([Cluster.RebootUnit]) does not reach the host, which is no
 // process. Placing a host twice elsewhere, or a process's host, is a
@@ -199,8 +200,8 @@ func (s *S) HostProvidersIn(host string, loc providers.Locality) providers.Provi
 		s.configErrorf("simtest: S.HostProvidersIn(%q, ...): %s is the host of process %s, which its Processes place; give the client a host of its own", host, host, p.peer.Name)
 	}
 	if c := s.cluster; c != nil {
-		if zones := c.Units(chaos.Zone); loc.Zone != "" && len(zones) > 0 && !slices.Contains(zones, loc.Zone) {
-			s.configErrorf("simtest: S.HostProvidersIn(%q, %+v): the cluster has no zone %q; its zones are %v (Cluster.Units(chaos.Zone))", host, loc, loc.Zone, zones)
+		if err := c.checkPlaced(host, loc); err != nil {
+			s.configError(err)
 		}
 	}
 	if s.placed == nil {
@@ -209,6 +210,36 @@ func (s *S) HostProvidersIn(host string, loc providers.Locality) providers.Provi
 	s.placed[host] = loc
 	s.network().Host(host).SetLocality(loc.DataCenter, loc.Zone)
 	return s.HostProviders(host)
+}
+
+// checkPlaced says what is wrong with host's placement in loc for the
+// cluster as booted so far: a zone or data center its processes are not
+// in, or a zone placed in another data center than its own.
+func (c *Cluster) checkPlaced(host string, loc providers.Locality) error {
+	var zones, dcs []string
+	zoneDC := map[string]string{}
+	for _, p := range c.procs {
+		l := p.peer.Locality
+		if l.Zone != "" && !slices.Contains(zones, l.Zone) {
+			zones = append(zones, l.Zone)
+			zoneDC[l.Zone] = l.DataCenter
+		}
+		if l.DataCenter != "" && !slices.Contains(dcs, l.DataCenter) {
+			dcs = append(dcs, l.DataCenter)
+		}
+	}
+	where := fmt.Sprintf("simtest: S.HostProvidersIn(%q, %+v)", host, loc)
+	switch {
+	case len(zones) == 0 && len(dcs) == 0:
+		return fmt.Errorf("%s: the cluster's processes are in no zone nor data center; give their Processes a Topology, or use S.HostProviders for a host placed nowhere", where)
+	case loc.Zone != "" && !slices.Contains(zones, loc.Zone):
+		return fmt.Errorf("%s: the cluster has no zone %q; its zones are %v (Cluster.Units(chaos.Zone))", where, loc.Zone, zones)
+	case loc.DataCenter != "" && !slices.Contains(dcs, loc.DataCenter):
+		return fmt.Errorf("%s: the cluster has no data center %q; its data centers are %v (Cluster.Units(chaos.DataCenter))", where, loc.DataCenter, dcs)
+	case loc.Zone != "" && loc.DataCenter != "" && zoneDC[loc.Zone] != loc.DataCenter:
+		return fmt.Errorf("%s: zone %q is in data center %q; name its own, or leave DataCenter empty", where, loc.Zone, zoneDC[loc.Zone])
+	}
+	return nil
 }
 
 // hostView is the Cluster of [S.HostProviders]: the cluster's processes,

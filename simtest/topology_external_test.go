@@ -828,7 +828,8 @@ func TestAHostPlacedInAZoneIsTheZones(t *testing.T) {
 }
 
 // Placing the driver's host, a process's, one host in two zones, or one
-// in a zone the cluster lacks is a configuration error.
+// in a zone or data center the cluster lacks, before Boot or after, is a
+// configuration error.
 func TestHostProvidersInRefusesWhatItCannotPlace(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -853,6 +854,22 @@ func TestHostProvidersInRefusesWhatItCannotPlace(t *testing.T) {
 			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
 			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc0", Zone: "dc0-z7"})
 		}, `the cluster has no zone "dc0-z7"; its zones are [dc0-z0 dc0-z1]`},
+		{"before Boot, in a zone the cluster lacks", func(s *simtest.S) {
+			s.HostProvidersIn("client-0", providers.Locality{Zone: "dc0-z2"})
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+		}, `S.HostProvidersIn("client-0", {DataCenter: Zone:dc0-z2 Machine:}): the cluster has no zone "dc0-z2"; its zones are [dc0-z0 dc0-z1]`},
+		{"a data center the cluster lacks", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc1"})
+		}, `the cluster has no data center "dc1"; its data centers are [dc0]`},
+		{"a zone of another data center", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{DataCenters: 2, Zones: 1}, New: echoer})
+			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc0", Zone: "dc1-z0"})
+		}, `zone "dc1-z0" is in data center "dc1"; name its own, or leave DataCenter empty`},
+		{"a cluster in no zone", func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "p", Count: 2, New: echoer})
+			s.HostProvidersIn("client-0", providers.Locality{Zone: "dc0-z0"})
+		}, "the cluster's processes are in no zone nor data center; give their Processes a Topology"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := simtest.Simulate(tc.body, simtest.Seeds(1))
