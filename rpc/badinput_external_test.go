@@ -52,8 +52,9 @@ func helloVersion(t require.TestingT, f []byte) uint16 {
 	return binary.LittleEndian.Uint16(p)
 }
 
-// shortHello is a hello of this version with 4 bytes too few: a
-// well-formed frame, of the wrong length for a hello.
+// shortHello is a hello of version 2, which this transport still speaks,
+// with 4 bytes too few: a well-formed frame, of the wrong length for a
+// hello.
 func shortHello() []byte {
 	f := hello(2)
 	f = f[:len(f)-4]
@@ -63,7 +64,7 @@ func shortHello() []byte {
 }
 
 // TestAHelloOfTheWrongLengthIsRefused: a client whose server's hello has
-// this version but the wrong length makes no connection, and a call that
+// a version it speaks but the wrong length makes no connection, and a call that
 // times out says why.
 func TestAHelloOfTheWrongLengthIsRefused(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
@@ -82,8 +83,8 @@ func TestAServerOfAnotherProtocolVersionIsNamed(t *testing.T) {
 		hello []byte
 		want  string
 	}{
-		{"older", hello(1), "rpc: 10.0.0.7:4500 speaks protocol version 1, older than this transport's 2, which speaks no older one: upgrade the package's release at 10.0.0.7:4500"},
-		{"newer and no longer 2", newerHello(4, 3, 2), "rpc: 10.0.0.7:4500 speaks protocol versions 3 to 4, and this transport only 2: upgrade the package's release here, or run a release at 10.0.0.7:4500 that still speaks 2"},
+		{"older", hello(1), "rpc: 10.0.0.7:4500 speaks protocol version 1, older than the oldest this transport speaks, 2: upgrade the package's release at 10.0.0.7:4500"},
+		{"newer and no longer 3", newerHello(5, 4, 2), "rpc: 10.0.0.7:4500 speaks protocol versions 4 to 5, and this transport only 2 to 3: upgrade the package's release here, or run a release at 10.0.0.7:4500 that still speaks 3"},
 		{"newer and too short", hello(3), "the hello from 10.0.0.7:4500, of protocol version 3, is 14 bytes, under the 16 of every version after 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,8 +131,8 @@ func TestAClientOfAnotherProtocolVersionIsLogged(t *testing.T) {
 		hello []byte
 		want  string
 	}{
-		{"older", hello(1), "speaks protocol version 1, older than this transport's 2"},
-		{"newer and no longer 2", newerHello(4, 3, 2), "speaks protocol versions 3 to 4, and this transport only 2"},
+		{"older", hello(1), "speaks protocol version 1, older than the oldest this transport speaks, 2"},
+		{"newer and no longer 3", newerHello(5, 4, 2), "speaks protocol versions 4 to 5, and this transport only 2 to 3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			simtest.Run(t, func(s *simtest.S) {
@@ -151,7 +152,7 @@ func TestAClientOfAnotherProtocolVersionIsLogged(t *testing.T) {
 				require.NoError(s, err)
 				got, err := io.ReadAll(c)
 				require.NoError(s, err, "the server closes the connection")
-				assert.Equal(s, uint16(2), helloVersion(s, got))
+				assert.Equal(s, uint16(3), helloVersion(s, got))
 				warned := rec.at(slog.LevelWarn)
 				require.Len(s, warned, 1, "only the refused hello is logged")
 				assert.Contains(s, warned[0], "rpc: an inbound connection failed its handshake")
@@ -220,26 +221,34 @@ func TestBadFramesEndOnlyTheirConnection(t *testing.T) {
 		require.NoError(s, err)
 		got, err := io.ReadAll(v1)
 		assert.NoError(s, err, "the server closes the connection")
-		assert.Equal(s, uint16(2), helloVersion(s, got))
+		assert.Equal(s, uint16(3), helloVersion(s, got))
 
 		// A newer version that still speaks this one: served in this
-		// one, whatever its hello adds.
-		v3, err := raw.Network.Dial(ctx, server.Addr())
+		// one, whatever its hello adds. The server's hello says the
+		// versions it speaks.
+		v4, err := raw.Network.Dial(ctx, server.Addr())
 		require.NoError(s, err)
-		_, err = v3.Write(newerHello(3, 2, 8))
+		_, err = v4.Write(newerHello(4, 2, 8))
 		require.NoError(s, err)
-		dec := wire.NewDecoder(v3, 0)
+		dec := wire.NewDecoder(v4, 0)
 		_, p, err := dec.Next()
 		require.NoError(s, err, "the server's hello")
-		assert.Equal(s, uint16(2), binary.LittleEndian.Uint16(p))
-		notFound := server.Stats().NotFound
-		_, err = v3.Write(wire.AppendFrame(nil, wire.Token(rpc.WellKnown(98)), []byte{2, '{', '}'}))
+		require.Len(s, p, 16)
+		assert.Equal(s, uint16(3), binary.LittleEndian.Uint16(p), "the newest version it speaks")
+		assert.Equal(s, uint16(2), binary.LittleEndian.Uint16(p[14:]), "the oldest")
+		notFound, orphans := server.Stats().NotFound, server.Stats().Orphans
+		// A cancel (kind 12, version 3) for a request the server does
+		// not know does nothing, and the connection lives on.
+		_, err = v4.Write(wire.AppendFrame(nil, wire.Token(reply), []byte{12}))
+		require.NoError(s, err)
+		_, err = v4.Write(wire.AppendFrame(nil, wire.Token(rpc.WellKnown(98)), []byte{2, '{', '}'}))
 		require.NoError(s, err)
 		s.Sleep(rpc.DefaultServeGrace)
 		assert.Equal(s, notFound+1, server.Stats().NotFound, "the newer peer's message is read as any other")
+		assert.Equal(s, orphans, server.Stats().Orphans, "an unknown cancel is no orphan")
 
-		// This version's hello cut short: refused, before the server
-		// says its own.
+		// A hello of a version the server speaks, cut short: refused,
+		// before the server says its own.
 		v2, err := raw.Network.Dial(ctx, server.Addr())
 		require.NoError(s, err)
 		_, err = v2.Write(shortHello())

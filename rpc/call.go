@@ -35,6 +35,11 @@ type call struct {
 	// before it (zero otherwise): each write of the frame carries the
 	// time left then (rebudget).
 	by time.Time
+	// cancelable: the caller's context can end before its transport's
+	// does, and a request written on a connection that carries cancels
+	// says so (fitKind), so that the caller's giving up reaches the
+	// handler (see Transport.wait).
+	cancelable bool
 	// The boxes of the request and the reply (a *Req and a *Resp),
 	// kept with the call for its next use.
 	reqBox, respBox any
@@ -200,7 +205,7 @@ func (t *Transport) newCallLocked() *call {
 func (t *Transport) putCall(x *call) {
 	t.mu.Lock()
 	x.peer, x.tok, x.target, x.mode, x.written, x.err, x.selfDone = nil, Token{}, Token{}, 0, false, nil, false
-	x.sent, x.lostErr, x.by = false, nil, time.Time{}
+	x.sent, x.lostErr, x.by, x.cancelable = false, nil, time.Time{}, false
 	x.lent, x.readOn, x.view = nil, nil, nil
 	x.frame, x.reply = x.frame[:0], x.reply[:0]
 	if len(t.free) < 64 && cap(x.frame) <= 4<<10 && cap(x.reply) <= 4<<10 {
@@ -279,13 +284,17 @@ func (t *Transport) newCall(method, addr string, target Token, m mode) (*call, e
 func encode[Req any](ctx context.Context, x *call, b *msgBox[Req]) error {
 	t := x.t
 	frame, at := wire.Begin(x.frame[:0], wire.Token(x.target))
+	x.cancelable = t.cancelable(ctx)
+	// The kind is the one for the peer's connection as last met; a
+	// connection of another version has it changed as it is written.
+	proto := uint16(x.peer.proto.Load())
 	if left, by := t.budget(ctx); left > 0 {
-		frame = append(frame, kindRequestBy)
+		frame = append(frame, requestKind(true, x.cancelable, proto))
 		frame = append(frame, x.tok[:]...)
 		frame = binary.LittleEndian.AppendUint64(frame, uint64(left))
 		x.by = by
 	} else {
-		frame = append(frame, kindRequest)
+		frame = append(frame, requestKind(false, x.cancelable, proto))
 		frame = append(frame, x.tok[:]...)
 	}
 	frame, err := b.appendTo(t, frame)
@@ -312,6 +321,30 @@ func (t *Transport) budget(ctx context.Context) (time.Duration, time.Time) {
 		return 0, time.Time{}
 	}
 	return max(d.Sub(t.p.Time.Now()), 1), d
+}
+
+// cancelable reports whether ctx can end before the transport's own
+// context does (the one NewTransport was given): only then can a caller
+// give up on its request sooner than its connection ends, which the
+// server learns of anyway, so only then does the server need to make the
+// request a context of its own. A call under that very context, or one
+// that only adds values to it, is not: its Done channel is the same.
+// (The contexts themselves are not compared: a context type of the
+// caller's may not be comparable.)
+func (t *Transport) cancelable(ctx context.Context) bool {
+	d := ctx.Done()
+	return d != nil && d != t.baseDone
+}
+
+// fitKind has the request frame f, of a call that its caller may cancel,
+// say so on a connection of version proto that carries cancels, and not
+// on one of an older version, whose server would not know the kind.
+func fitKind(f []byte, proto uint16) {
+	k := f[wire.HeaderSize]
+	if want := requestKind(hasBudget(k), true, proto); want != k {
+		f[wire.HeaderSize] = want
+		wire.Reseal(f)
+	}
 }
 
 // budgetAt is where a request frame's budget is: after the header, the
@@ -454,6 +487,7 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		pr := x.peer
 		pr.mu.Lock()
 		lerr, cerr, dialing, redial := x.lostErr, pr.connectErr, pr.dialing, pr.redial
+		cancelOn := pr.cancelOn(x, t.p.Time.Now())
 		// A request not yet written is taken out of the queue, under
 		// the lock that writing it takes: it will never be sent.
 		unsent := pr.withdraw(x)
@@ -465,7 +499,10 @@ func (t *Transport) wait(ctx context.Context, x *call, tok Token, method, addr s
 		if unsent {
 			err = &notSentError{msg: err.Error() + ": the request was not sent", err: err}
 		}
-		x.complete(tok, nil, err)
+		if x.complete(tok, nil, err) && cancelOn != nil {
+			// Its handler may still run: the server ends its context.
+			cancelOn.queueFrame(tok, []byte{kindCancel})
+		}
 		_, _, _ = x.done.Recv(context.WithoutCancel(ctx))
 	}
 	if c := x.lent; c != nil {

@@ -74,22 +74,30 @@ func (r *Request[Req, Resp]) Caller() Caller { return r.p.c.caller }
 // Context returns the context of the request, what a [Handler]'s would
 // be without a deadline: it carries the caller ([CallerOf]), and ends
 // when the connection the request came on closes or fails, its cause
-// (context.Cause) then matching [ErrCallerGone], or when the transport
-// closes. A reader that holds requests to answer later (a long poll, a
-// queue of waiters for a lock) tests it to drop those whose caller is
-// gone, whose answers could reach no one. A Send's request, which no
-// caller waits on, ends only as the transport closes. The caller's
-// deadline is not in it: a stream's requests do not carry one.
+// (context.Cause) then matching [ErrCallerGone], when the caller gives
+// up on the request and says so, its cause matching
+// [ErrCallerCanceled], or when the transport closes. A reader that holds
+// requests to answer later (a long poll, a queue of waiters for a lock)
+// tests it to drop those whose caller is gone or gave up, whose answers
+// nobody reads. The context of a request its caller may cancel is the
+// request's own, and ends too as the request is answered. A Send's
+// request, which no caller waits on, ends only as the transport closes.
+// The caller's deadline is not in it: a stream's requests do not carry
+// one.
 func (r *Request[Req, Resp]) Context() context.Context { return r.p.handlerCtx() }
 
-// handlerCtx is the context the handler of p's request runs in, made
-// once by its connection (knowCaller), which carries its caller: a
+// handlerCtx is the context the handler of p's request runs in, which
+// carries its caller: made once by its connection (knowCaller), a
 // request's ends as its connection does, when no reply could reach the
-// caller any more; a Send's, which no caller waits on, only as the
-// transport closes.
+// caller any more, and a Send's, which no caller waits on, only as the
+// transport closes; a request its caller may cancel has its own
+// (promise.track), under its connection's.
 func (p *promise) handlerCtx() context.Context {
-	if p.tok.IsZero() {
+	switch {
+	case p.tok.IsZero():
 		return p.c.callerCtx
+	case p.ctx != nil:
+		return p.ctx // a request its caller may cancel (track)
 	}
 	return p.c.handlerCtx
 }
@@ -99,7 +107,9 @@ func (p *promise) handlerCtx() context.Context {
 // carries it, and on a connection that carries requests (an accepted
 // one: see Transport.dispatch) a child of it that ends with the
 // connection, with a cause that says so (callerGone). Both are made once
-// per connection, so that a request costs no allocation for them.
+// per connection, so that a request costs no allocation for them; the
+// context of a request its caller may cancel is made under the second
+// (reqParent), for that request alone.
 func (c *conn) knowCaller() {
 	c.caller.RemoteAddr = c.nc.RemoteAddr().String()
 	if tc, ok := c.nc.(*tls.Conn); ok {
@@ -112,7 +122,7 @@ func (c *conn) knowCaller() {
 		return
 	}
 	ctx, end := context.WithCancelCause(c.callerCtx)
-	c.handlerCtx = ctx
+	c.handlerCtx, c.reqParent = ctx, ctx
 	if c.t.sim {
 		// A context of the simulation's own under it, made once: the
 		// deadline a request with one gets is made under it (see
@@ -142,4 +152,29 @@ func (c *conn) callerGone(err error) error {
 		return fmt.Errorf("%w: its connection from %s closed, so no reply can reach it", ErrCallerGone, from)
 	}
 	return fmt.Errorf("%w: its connection from %s ended (%w), so no reply can reach it", ErrCallerGone, from, err)
+}
+
+// cancelRequest ends the context of the request whose reply token is tok,
+// whose caller gave up on it and said so (kindCancel), and drops its
+// answer. A cancel for a request answered already, or for one this end
+// does not know (its handler runs in the connection's context), does
+// nothing.
+func (c *conn) cancelRequest(tok Token) {
+	c.mu.Lock()
+	p := c.running[tok]
+	var cancel context.CancelCauseFunc
+	if p != nil {
+		delete(c.running, tok)
+		// Under c.mu, which release takes before p can be reused for
+		// another request.
+		p.mu.Lock()
+		if !p.done {
+			p.canceled, cancel = true, p.cancel
+		}
+		p.mu.Unlock()
+	}
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel(fmt.Errorf("%w: the caller at %s gave up on it before its reply (its context ended), so no reply is wanted", ErrCallerCanceled, c.nc.RemoteAddr()))
+	}
 }

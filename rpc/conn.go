@@ -19,12 +19,21 @@ import (
 	"github.com/moonpool-go/moonpool/rpc/internal/wire"
 )
 
-// protocolVersion is told in the handshake. A transport speaks its own
-// version and none older; a peer's hello of a newer version carries the
-// oldest it still speaks (helloV3Len), so that the two ends can speak the
-// older of their versions, and a rolling upgrade to a release of the
-// package with a new protocol keeps its old and new processes talking.
-const protocolVersion = 2
+// protocolVersion is told in the handshake: the newest version a
+// transport speaks. It still speaks every version from oldestVersion on,
+// and its hello says so (helloV3Len), so that the two ends speak the
+// newer of the versions both speak, and a rolling upgrade to a release
+// of the package with a new protocol keeps its old and new processes
+// talking. Version 3 adds the caller's cancel (kindCancel) and the
+// requests that it may cancel (kindRequestCancelable and
+// kindRequestByCancelable); a connection of version 2 carries neither.
+const (
+	protocolVersion = 3
+	oldestVersion   = 2
+	// cancelVersion is the first version whose connections carry a
+	// caller's cancels.
+	cancelVersion = 3
+)
 
 // helloLen is the length of a version 2 hello; helloV3Len the least of a
 // newer one, which adds the oldest version its sender speaks.
@@ -43,7 +52,10 @@ type conn struct {
 	// peerMax is the other end's Config.MaxPayload, from its hello: a
 	// frame larger than it would end the connection there, so none is
 	// written. Set before the connection serves.
-	peerMax  int
+	peerMax int
+	// proto is the protocol version the two ends speak, from the
+	// handshake: cancels travel on a connection of cancelVersion or later.
+	proto    uint16
 	fromHost string // the host an accepted connection came from, for heardFrom
 	// sealed is what a TLS connection writes to in a simulation, drained
 	// after each write (see sealBuffer); nil otherwise.
@@ -62,6 +74,12 @@ type conn struct {
 	callerCtx   context.Context
 	handlerCtx  context.Context
 	endHandlers context.CancelCauseFunc
+	// reqParent is what the context of a request its caller may cancel
+	// is made under (promise.track): the context of package context's
+	// that ends with the connection. running holds those requests, by
+	// reply token, until they are answered; guarded by mu.
+	reqParent context.Context
+	running   map[Token]*promise
 
 	// The reading: dec decodes what arrives; rd is the reader whose turn
 	// it is (see reader); readDone gets a value when the reading ends.
@@ -285,15 +303,18 @@ func (c *conn) closeErr() error {
 	return c.err
 }
 
-// checkVersion checks the protocol version of the hello p that addr sent:
-// this transport speaks version protocolVersion and none older. A newer
-// peer is spoken to in this end's version if it still speaks it, as its
-// hello says; it then speaks it too.
-func checkVersion(addr net.Addr, p []byte) error {
-	if err := versionMismatch(addr, p); err != nil {
-		return &versionError{err}
+// checkVersion checks the hello p that addr sent against the versions
+// this end speaks, oldestVersion to newest, and returns the version the
+// two ends speak: the newest that both do. A peer that speaks the
+// protocol, but no version of it in common with this end, is to be told
+// this end's hello (tell), so that its own check says what to upgrade
+// there too.
+func checkVersion(addr net.Addr, p []byte, newest uint16) (speak uint16, tell bool, err error) {
+	speak, tell, err = versionMismatch(addr, p, newest)
+	if err != nil {
+		return 0, tell, &versionError{err}
 	}
-	return nil
+	return speak, false, nil
 }
 
 // A versionError refuses a peer that speaks the protocol, but no version
@@ -304,21 +325,39 @@ type versionError struct{ error }
 func (e *versionError) Unwrap() error { return e.error }
 
 // versionMismatch is checkVersion's error, unmarked.
-func versionMismatch(addr net.Addr, p []byte) error {
+func versionMismatch(addr net.Addr, p []byte, newest uint16) (speak uint16, tell bool, err error) {
 	v := binary.LittleEndian.Uint16(p)
 	switch {
-	case v < protocolVersion:
-		return fmt.Errorf("rpc: %s speaks protocol version %d, older than this transport's %d, which speaks no older one: upgrade the package's release at %s", addr, v, protocolVersion, addr)
-	case v == protocolVersion && len(p) != helloLen:
-		return fmt.Errorf("rpc: the hello from %s is %d bytes, not %d: it does not speak this protocol", addr, len(p), helloLen)
-	case v > protocolVersion && len(p) < helloV3Len:
-		return fmt.Errorf("rpc: the hello from %s, of protocol version %d, is %d bytes, under the %d of every version after %d: it does not speak this protocol", addr, v, len(p), helloV3Len, protocolVersion)
-	case v > protocolVersion:
-		if oldest := binary.LittleEndian.Uint16(p[helloLen:]); oldest > protocolVersion {
-			return fmt.Errorf("rpc: %s speaks protocol versions %d to %d, and this transport only %d: upgrade the package's release here, or run a release at %s that still speaks %d", addr, oldest, v, protocolVersion, addr, protocolVersion)
+	case v < oldestVersion:
+		return 0, true, fmt.Errorf("rpc: %s speaks protocol version %d, older than the oldest this transport speaks, %d: upgrade the package's release at %s", addr, v, oldestVersion, addr)
+	case v <= 2 && len(p) != helloLen:
+		return 0, false, fmt.Errorf("rpc: the hello from %s is %d bytes, not %d: it does not speak this protocol", addr, len(p), helloLen)
+	case v > 2 && len(p) < helloV3Len:
+		return 0, false, fmt.Errorf("rpc: the hello from %s, of protocol version %d, is %d bytes, under the %d of every version after 2: it does not speak this protocol", addr, v, len(p), helloV3Len)
+	case v > 2:
+		if oldest := binary.LittleEndian.Uint16(p[helloLen:]); oldest > newest {
+			return 0, true, fmt.Errorf("rpc: %s speaks protocol versions %d to %d, and this transport only %d to %d: upgrade the package's release here, or run a release at %s that still speaks %d", addr, oldest, v, oldestVersion, newest, addr, newest)
 		}
 	}
-	return nil
+	return min(v, newest), false, nil
+}
+
+// hello is the handshake's frame of a transport whose newest protocol
+// version is newest: a version 2 hello (helloLen bytes) for a transport
+// that speaks no newer one, else one that adds the oldest version it
+// speaks. The incarnation inst and the bound maxPayload follow the
+// version.
+func hello(newest uint16, inst uint64, maxPayload int) []byte {
+	var b [helloV3Len]byte
+	binary.LittleEndian.PutUint16(b[:], newest)
+	binary.LittleEndian.PutUint64(b[2:], inst)
+	binary.LittleEndian.PutUint32(b[10:], uint32(maxPayload))
+	n := helloLen
+	if newest > 2 {
+		binary.LittleEndian.PutUint16(b[helloLen:], oldestVersion)
+		n = helloV3Len
+	}
+	return wire.AppendFrame(nil, wire.Token(tokHello), b[:n])
 }
 
 // handshake exchanges hellos, the dialler first, within the connect
@@ -334,11 +373,7 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 			return nil, 0, err
 		}
 	}
-	var hello [helloLen]byte
-	binary.LittleEndian.PutUint16(hello[:], protocolVersion)
-	binary.LittleEndian.PutUint64(hello[2:], t.instance)
-	binary.LittleEndian.PutUint32(hello[10:], uint32(t.cfg.MaxPayload))
-	frame := wire.AppendFrame(nil, wire.Token(tokHello), hello[:])
+	frame := hello(t.newest, t.instance, t.cfg.MaxPayload)
 	if dialler {
 		if _, err := c.nc.Write(frame); err != nil {
 			return nil, 0, err
@@ -372,14 +407,16 @@ func (c *conn) handshake(ctx context.Context, dialler bool) (*wire.Decoder, uint
 	case Token(tok) != tokHello || len(p) < 2:
 		return nil, 0, fmt.Errorf("rpc: the first frame from %s is not a hello: it does not speak this protocol", c.nc.RemoteAddr())
 	}
-	if err := checkVersion(c.nc.RemoteAddr(), p); err != nil {
-		if !dialler && binary.LittleEndian.Uint16(p) != protocolVersion {
+	speak, tell, err := checkVersion(c.nc.RemoteAddr(), p, t.newest)
+	if err != nil {
+		if !dialler && tell {
 			// A peer of another version is told this end's, so that its
 			// own check says what to upgrade there too.
 			_, _ = c.nc.Write(frame)
 		}
 		return nil, 0, err
 	}
+	c.proto = speak
 	inst := binary.LittleEndian.Uint64(p[2:])
 	c.peerMax = int(binary.LittleEndian.Uint32(p[10:]))
 	if !dialler {

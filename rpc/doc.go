@@ -15,8 +15,12 @@
 // could reach the caller, and the context's cause matches
 // [ErrCallerGone], so that a long handler stops working for nobody; a
 // stream's request has that context too, [Request.Context]. A caller
-// that cancels its own context does not tell the server. Each way of
-// sending says what it guarantees:
+// that gives up before its reply (its context cancelled, as
+// providers.Quorum cancels the calls it no longer waits for) tells the
+// server, which ends that request's context with a cause that matches
+// [ErrCallerCanceled]; a request costs a context of its own only when
+// its caller's context can end before the caller's transport does.
+// Each way of sending says what it guarantees:
 //
 //	tr, err := rpc.NewTransport(ctx, p, rpc.Config{Listen: ":4500"})
 //	put, err := rpc.Serve(tr, rpc.WellKnown(1), srv.put) // rpc.Endpoint[PutReq, PutResp]
@@ -51,8 +55,8 @@
 // Outcomes: [ErrBrokenPromise], [ErrMaybeDelivered] (refined by
 // [ErrNotSent]: never sent, and [ErrReplyLost]: handled, its reply
 // lost), [ErrEndpointNotFound], [ErrClosed], [ErrQueueFull],
-// [ErrTokenInUse], [ErrAnswered], [ErrCallerGone] (a handler's context's
-// cause), [RemoteError] (with
+// [ErrTokenInUse], [ErrAnswered], [ErrCallerGone] and [ErrCallerCanceled]
+// (a handler's context's causes), [RemoteError] (with
 // [RemoteError.HandlerRan]: false for a request that does not decode); a
 // context's end is its own error, wrapped.
 //

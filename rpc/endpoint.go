@@ -46,8 +46,9 @@ func (e Endpoint[Req, Resp]) String() string { return e.Token.String() + "@" + e
 // answer to the request. The end of the caller's deadline, which ctx
 // carries too, is no close: an error it causes is an answer, which
 // nobody may be waiting for. Once the caller is gone (ctx's cause
-// matches [ErrCallerGone]), whatever the handler returns is dropped,
-// quietly: no reply can reach it.
+// matches [ErrCallerGone]) or gave up on the request (ctx's cause
+// matches [ErrCallerCanceled]), whatever the handler returns is
+// dropped, quietly: no reply can reach it, or none is wanted.
 type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
 // Serve serves h at tok on tr and returns the endpoint. Each request runs
@@ -58,12 +59,18 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 // handler's nested calls inherit it. It ends at that deadline, when the
 // transport closes or its context ends (its process stopping), and when
 // the connection the request came on closes or fails, since no reply
-// could reach the caller then (its cause matches [ErrCallerGone]). Only
-// Close gives a cause of its own, matching [ErrClosed], and only to a
-// request's handler; the end of the transport's context gives
-// [context.Canceled]. A Send's handler, which no caller waits on, is not
-// cancelled by its connection's end. A caller that cancels its context
-// before its deadline does not tell the server. The handler's return is
+// could reach the caller then (its cause matches [ErrCallerGone]), and
+// when the caller gives up on the request before its reply (its
+// context cancelled, or ended before its deadline): the caller's
+// transport tells the server, and the cause matches
+// [ErrCallerCanceled]. Close gives a cause of its own, matching
+// [ErrClosed], only to a request's handler; the end of the transport's
+// context gives [context.Canceled]. A request whose caller's context
+// can end before the caller's transport does has a context of its own,
+// which ends too as h returns; any other runs in its connection's, made
+// once, which does not (see docs/rpc.md, "When the caller cancels"). A
+// Send's handler, which no caller waits on, is not cancelled by its
+// connection's end, and has nothing to cancel. The handler's return is
 // the reply; the tasks are reused, up to 16 of them waiting for work per
 // endpoint. (In a simulation h runs in the connection's reader until it
 // first blocks, and the reading then moves to a new task: the same
@@ -245,11 +252,16 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, arrived time.Time) {
 	var tok Token
 	var body []byte
 	var deadline time.Time
+	kind := payload[0]
+	cancelable := kind == kindRequestCancelable || kind == kindRequestByCancelable
+	if cancelable && c.proto < cancelVersion {
+		kind = 0 // a connection of version 2 has no such kind
+	}
 	switch {
-	case payload[0] == kindRequest && len(payload) >= 17:
+	case (kind == kindRequest || kind == kindRequestCancelable) && len(payload) >= 17:
 		tok = Token(payload[1:17])
 		body = payload[17:]
-	case payload[0] == kindRequestBy && len(payload) >= 25:
+	case (kind == kindRequestBy || kind == kindRequestByCancelable) && len(payload) >= 25:
 		tok = Token(payload[1:17])
 		// The time left counts from the arrival, on this server's clock
 		// (the clocks of the two ends need not agree), however long the
@@ -265,7 +277,7 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, arrived time.Time) {
 		}
 		deadline = arrived.Add(left)
 		body = payload[25:]
-	case payload[0] == kindSend:
+	case kind == kindSend:
 		body = payload[1:]
 	default:
 		t.stats.orphans.Add(1)
@@ -273,6 +285,9 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, arrived time.Time) {
 	}
 	if s.stream != nil {
 		pr := &promise{t: t, c: c, tok: tok, from: s.tok, inReader: true, mu: mutex{off: t.sim}}
+		if cancelable {
+			pr.track()
+		}
 		var req Req
 		if err := t.cfg.Codec.Decode(body, &req); err != nil {
 			s.undecodable(pr, err)
@@ -286,6 +301,11 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, arrived time.Time) {
 	w.req.v = zero
 	// The promise's transport, endpoint and mutex stay from the last.
 	w.pr.c, w.pr.tok, w.pr.inReader, w.pr.done = c, tok, false, false
+	w.pr.ctx, w.pr.cancel, w.pr.canceled = nil, nil, false
+	if cancelable {
+		// Before the next frame is read, which may be its cancel.
+		w.pr.track()
+	}
 	w.deadline = deadline
 	if err := w.req.decode(t, body); err != nil {
 		w.req.v = zero
@@ -433,12 +453,25 @@ type promise struct {
 	// an answer then goes through the writer task, which the reader must
 	// never wait for.
 	inReader bool
-	mu       mutex
-	done     bool
+	// ctx is the request's own context, made (track) for a request its
+	// caller may cancel: it ends at the caller's cancel, or as the
+	// request is answered; cancel ends it. Both are nil for a request
+	// whose handler runs in its connection's context.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	mu     mutex
+	done   bool
+	// canceled: the caller gave up on the request, and its answer goes
+	// nowhere, as it would for a caller gone.
+	canceled bool
 }
 
-// queue queues an answer and has it written.
+// queue queues an answer and has it written, unless its caller gave up
+// on it.
 func (p *promise) queue(kind byte, v appender, failure error) error {
+	if p.ctx != nil && p.wasCanceled() {
+		return nil
+	}
 	_, err := p.c.queueMessage(p.tok, kind, v, failure)
 	if err != nil {
 		return err
@@ -456,7 +489,49 @@ func (p *promise) settle() bool {
 	first := !p.done
 	p.done = true
 	p.mu.Unlock()
+	if first && p.ctx != nil {
+		p.release()
+	}
 	return first && !p.tok.IsZero()
+}
+
+// track gives p's request a context of its own, under its connection's,
+// which the caller's cancel ends (conn.cancelRequest) and which ends as
+// the request is answered (release), and has the connection know it by
+// its reply token. A request costs this only when its caller can cancel
+// it sooner than its connection ends (Transport.cancelable).
+func (p *promise) track() {
+	c := p.c
+	if c.reqParent == nil {
+		return
+	}
+	p.ctx, p.cancel = context.WithCancelCause(c.reqParent)
+	c.mu.Lock()
+	if c.running == nil {
+		c.running = make(map[Token]*promise)
+	}
+	c.running[p.tok] = p
+	c.mu.Unlock()
+}
+
+// release forgets p's request, answered: a cancel for it changes nothing
+// now, and its context ends, as a context of package context's must to
+// be let go of.
+func (p *promise) release() {
+	c := p.c
+	c.mu.Lock()
+	if c.running[p.tok] == p {
+		delete(c.running, p.tok)
+	}
+	c.mu.Unlock()
+	p.cancel(nil)
+}
+
+// wasCanceled reports whether the caller gave up on p's request.
+func (p *promise) wasCanceled() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.canceled
 }
 
 func (p *promise) reply(v appender) error {

@@ -67,6 +67,13 @@ var (
 	// request again on its next connection (GetReply), where another
 	// handler runs for it.
 	ErrCallerGone = errors.New("rpc: the caller is gone")
+	// ErrCallerCanceled is, on the server, the cause (context.Cause) of a
+	// handler's context that ended because its caller gave up on the
+	// request before its reply: the caller's context was cancelled, or
+	// ended otherwise, and its transport told the server so. Nobody
+	// waits for the reply, which is dropped; the handler may stop its
+	// work.
+	ErrCallerCanceled = errors.New("rpc: the caller canceled the request")
 )
 
 // RemoteError is what a peer's handler returned instead of a reply: the
@@ -139,7 +146,7 @@ func messageOf(target error) (msg string, ok bool) {
 func aboutTheCall(target error) bool {
 	switch target {
 	case ErrBrokenPromise, ErrMaybeDelivered, ErrNotSent, ErrEndpointNotFound,
-		ErrClosed, ErrQueueFull, ErrTokenInUse, ErrAnswered, ErrReplyLost, ErrCallerGone,
+		ErrClosed, ErrQueueFull, ErrTokenInUse, ErrAnswered, ErrReplyLost, ErrCallerGone, ErrCallerCanceled,
 		context.Canceled, context.DeadlineExceeded, os.ErrDeadlineExceeded:
 		return true
 	}

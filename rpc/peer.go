@@ -36,7 +36,10 @@ type peer struct {
 	instance uint64 // the incarnation at addr last met
 	// max is the Config.MaxPayload of the incarnation at addr last met
 	// (0 before one is): a request larger is not sent.
-	max   atomic.Int64
+	max atomic.Int64
+	// proto is the protocol version of the connection last made (0
+	// before one is): a request is encoded for it (requestKind).
+	proto atomic.Uint32
 	known bool // instance is set
 	// wake ends the backoff's wait, while the peer waits to redial.
 	// long: the wait is longer than MaxBackoffQueued, so something queued
@@ -280,6 +283,7 @@ func (p *peer) established(c *conn, inst uint64) {
 	p.cur = c
 	p.connectErr = nil
 	p.max.Store(int64(c.peerMax))
+	p.proto.Store(uint32(c.proto))
 	limit := c.maxOut()
 	var broken, large []ref
 	for x := p.rel.head; x != nil; {
@@ -379,6 +383,9 @@ func (p *peer) takePending(buf []byte, c *conn) []byte {
 	for x := p.relNext; x != nil; x = x.next {
 		start := len(buf)
 		buf = append(buf, x.frame...)
+		if x.cancelable {
+			fitKind(buf[start:], c.proto)
+		}
 		if !x.by.IsZero() {
 			// In the copy: x.frame may be in an earlier connection's
 			// write still (takeOnly), which has failed.
@@ -395,12 +402,18 @@ func (p *peer) takePending(buf []byte, c *conn) []byte {
 	p.relNext = nil
 	// The tries whose frames are in unrel are the unsent end of tries.
 	for x := p.tries.tail; x != nil && !x.sent; x = x.prev {
-		if !x.by.IsZero() {
-			if now.IsZero() {
-				now = p.t.p.Time.Now()
-			}
+		if x.cancelable || !x.by.IsZero() {
 			if off, n := p.findFrame(x.tok); n > 0 {
-				rebudget(p.unrel[off:off+n], x.by, now)
+				f := p.unrel[off : off+n]
+				if x.cancelable {
+					fitKind(f, c.proto)
+				}
+				if !x.by.IsZero() {
+					if now.IsZero() {
+						now = p.t.p.Time.Now()
+					}
+					rebudget(f, x.by, now)
+				}
 			}
 		}
 		x.sent = true
@@ -468,11 +481,33 @@ func (p *peer) takeOnly(c *conn, x *call) bool {
 	p.mu.Lock()
 	ok := p.cur == c && p.relNext == x && x.next == nil && len(p.unrel) == 0
 	if ok {
+		if x.cancelable {
+			// Only x's caller writes x's frame itself, and the copies
+			// of it are made under mu: it may be changed in place.
+			fitKind(x.frame, c.proto)
+		}
 		x.written, x.sent = true, true
 		p.relNext = nil
 	}
 	p.mu.Unlock()
 	return ok
+}
+
+// cancelOn returns the connection to tell that the caller of x gave up on
+// it at now, or nil: one that carries cancels, on which x's request was
+// written and its handler may run still. A request whose deadline
+// travelled with it and has passed needs none: its handler's context
+// ends at that deadline, on the server's clock. Called under mu.
+func (p *peer) cancelOn(x *call, now time.Time) *conn {
+	c := p.cur
+	if !x.cancelable || c == nil || c.proto < cancelVersion || !x.by.IsZero() && !now.Before(x.by) {
+		return nil
+	}
+	switch {
+	case x.list == &p.rel && x.written, x.list == &p.tries && x.sent:
+		return c
+	}
+	return nil
 }
 
 // hasPending reports whether c has something of the peer's to write.

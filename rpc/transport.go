@@ -209,8 +209,12 @@ type Transport struct {
 	replyBase Token   // reply tokens are replyBase plus a count and a slot (see newCall)
 	replies   uint64
 	calls     []*call // the calls waiting for replies (and free calls), by slot
-	epGen     uint64  // counts the endpoints unregistered, for the connections' caches
-	cfg       Config
+	// baseDone is the Done channel of the context NewTransport was
+	// given, whose end closes the transport: a call whose context ends
+	// only with it cannot be cancelled sooner (see cancelable).
+	baseDone <-chan struct{}
+	epGen    uint64 // counts the endpoints unregistered, for the connections' caches
+	cfg      Config
 
 	p        providers.Providers
 	log      *slog.Logger
@@ -218,10 +222,13 @@ type Transport struct {
 	cancel   context.CancelFunc
 	addr     string
 	instance uint64 // this incarnation, told to peers in the handshake
-	ln       net.Listener
-	tls      *tls.Config // Config.TLS with the Time provider's clock; nil without it
-	monitor  *FailureMonitor
-	tasks    *providers.WaitGroup
+	// newest is the newest protocol version it speaks: protocolVersion,
+	// lower only in the tests of a pair of two releases.
+	newest  uint16
+	ln      net.Listener
+	tls     *tls.Config // Config.TLS with the Time provider's clock; nil without it
+	monitor *FailureMonitor
+	tasks   *providers.WaitGroup
 	// spawn starts the transport's own tasks (peers, connections,
 	// handlers) in the process that made the transport, whichever task
 	// asks: in a simulation Task.Go would put them in the asking task's
@@ -294,11 +301,46 @@ const (
 	// time the caller had left (nanoseconds, uint64 little-endian), then
 	// the request
 	kindRequestBy = 9
+	// Version 3 (cancelVersion) on: kinds 1 and 9 of a request whose
+	// caller may give up on it before its reply, and tells the server
+	// with kindCancel; the server then gives its handler a context of
+	// the request's own, which the cancel ends. A caller that cannot give
+	// up sooner than its transport closes sends 1 or 9, and the handler
+	// runs in the connection's context, which costs nothing per request.
+	kindRequestCancelable   = 10
+	kindRequestByCancelable = 11
+	// the caller of the request whose reply token the frame is for gave
+	// up on it: nothing follows
+	kindCancel = 12
 )
 
 // isRequest reports whether kind is a request's, which a reply token
 // follows.
-func isRequest(kind byte) bool { return kind == kindRequest || kind == kindRequestBy }
+func isRequest(kind byte) bool {
+	switch kind {
+	case kindRequest, kindRequestBy, kindRequestCancelable, kindRequestByCancelable:
+		return true
+	}
+	return false
+}
+
+// hasBudget reports whether kind is a request's that carries its
+// caller's time left.
+func hasBudget(kind byte) bool { return kind == kindRequestBy || kind == kindRequestByCancelable }
+
+// requestKind is the kind of a request frame: with a budget or not (by),
+// and one its caller may cancel, on a connection of version proto.
+func requestKind(by, cancelable bool, proto uint16) byte {
+	switch cancelable = cancelable && proto >= cancelVersion; {
+	case by && cancelable:
+		return kindRequestByCancelable
+	case by:
+		return kindRequestBy
+	case cancelable:
+		return kindRequestCancelable
+	}
+	return kindRequest
+}
 
 // replyTokenAt is where a request frame's reply token is: after the
 // header and the kind.
@@ -343,9 +385,11 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	baseDone := ctx.Done()
 	ctx, cancel := withCancel(ctx, p)
 	t := &Transport{
-		p: p, cfg: cfg, log: log, ctx: ctx, cancel: cancel,
+		p: p, cfg: cfg, log: log, ctx: ctx, cancel: cancel, newest: protocolVersion,
+		baseDone:  baseDone,
 		instance:  p.Random.Uint64(),
 		replyBase: NewToken(p.Random),
 		endpoints: make(map[Token]receiver),
@@ -631,6 +675,10 @@ func (t *Transport) heardFrom(host string) {
 
 // dispatch hands a frame received on c to its receiver.
 func (t *Transport) dispatch(c *conn, tok Token, payload []byte) {
+	if len(payload) == 1 && payload[0] == kindCancel && c.peer == nil && c.proto >= cancelVersion {
+		c.cancelRequest(tok)
+		return
+	}
 	if tok.isSystem() {
 		switch tok {
 		case tokPing:
