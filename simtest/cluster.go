@@ -133,6 +133,9 @@ type proc struct {
 	ready         bool
 	notReadyWhy   string
 	notReadySince time.Duration
+	// calls are the tasks of Cluster.Do running in it, whose contexts a
+	// graceful stop ends.
+	calls []providers.Handle
 }
 
 // A taker is what took a process down, or is taking it down: it tells
@@ -385,6 +388,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 		p.back = nil
 	}
 	p.ready, p.notReadyWhy = true, ""
+	p.calls = nil // an earlier instance's, ended with its group
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	var inst Process
@@ -622,6 +626,9 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration, hand 
 	if how == Graceful {
 		p.stopping = true
 		p.main.Cancel()
+		for _, h := range p.calls {
+			h.Cancel()
+		}
 		gctx, cancel := s.p.Time.WithTimeout(ctx, grace)
 		err := p.main.Join(gctx)
 		cancel()

@@ -1,0 +1,46 @@
+package simtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// ErrDown is the error [Cluster.Do] returns for a process that is down, or
+// going down, when it is called.
+var ErrDown = errors.New("the process is down")
+
+// Do runs fn as a task of the named process, beside the process's own
+// tasks, and returns what fn returns. fn is given the process's running
+// instance: a test drives what the process holds through its Go API (an
+// embedded store, a state machine), where a call from the workload's own
+// task would put fn's disk and network operations on the workload's lane
+// in the timeline and let them run on through the process's crash.
+//
+// fn's task, "NAME/do", is the process's: it pauses with the process and
+// dies with it. A crash, wipe, power loss or kill of the process kills it
+// where it stands, as it kills the process's other tasks (its defers
+// act on nothing), and Do returns an error matching [ErrKilled]. A
+// graceful stop ends fn's context, then kills fn with the process's
+// other tasks if it has not returned once the process's Run has. A
+// process that is down, or going down, runs nothing: Do returns an error
+// matching [ErrDown] at once. fn's context is a child of ctx: when ctx
+// ends, Do returns its error at once and fn's context ends.
+func (c *Cluster) Do(ctx context.Context, name string, fn func(ctx context.Context, inst Process) error) error {
+	p := c.get(name)
+	if p.down || p.leaving {
+		return fmt.Errorf("simtest: Cluster.Do(%q): %w (Cluster.Alive reports it; a Reboot returns once it is back)", name, ErrDown)
+	}
+	inst := p.inst
+	h := p.group.Go(ctx, "do", func(ctx context.Context) error { return fn(ctx, inst) })
+	p.calls = append(p.calls, h)
+	err := h.Join(ctx)
+	p.calls = slices.DeleteFunc(p.calls, func(x providers.Handle) bool { return x == h })
+	if errors.Is(err, providers.ErrKilled) && ctx.Err() == nil {
+		return fmt.Errorf("simtest: Cluster.Do(%q): %w while fn ran", name, ErrKilled)
+	}
+	return err
+}

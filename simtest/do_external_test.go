@@ -1,0 +1,147 @@
+package simtest_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// logStore is a process that holds an append-only file, which the test
+// appends to through its Go API with Cluster.Do.
+type logStore struct {
+	p providers.Providers
+	f providers.File
+}
+
+func (l *logStore) Run(ctx context.Context, p providers.Providers) error {
+	f, err := p.Storage.OpenFile("log", os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	l.p, l.f = p, f
+	err = providers.Wait(ctx, p.Task)
+	// A graceful stop: a moment to close, as a store syncs its last
+	// writes, while the work Do runs sees its context end.
+	_ = p.Time.Sleep(context.WithoutCancel(ctx), 100*time.Millisecond)
+	return err
+}
+
+// Append writes b and syncs it after a millisecond of work.
+func (l *logStore) Append(ctx context.Context, b []byte) error {
+	if err := l.p.Time.Sleep(ctx, time.Millisecond); err != nil {
+		return err
+	}
+	if _, err := l.f.Write(b); err != nil {
+		return err
+	}
+	if err := l.f.Sync(); err != nil {
+		return err
+	}
+	l.p.Logger.Info("appended", "bytes", len(b))
+	return nil
+}
+
+func appendTo(ctx context.Context, c *simtest.Cluster, b string) error {
+	return c.Do(ctx, "log-0", func(ctx context.Context, inst simtest.Process) error {
+		return inst.(*logStore).Append(ctx, []byte(b))
+	})
+}
+
+// Do runs fn in the process: what it does is the process's, on the task
+// "log-0/do", and the data is on the process's disk.
+func TestDoRunsInTheProcess(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
+		appended := s.Watch("appended")
+		s.Sleep(time.Second) // the process opens its file
+		require.NoError(s, appendTo(s.Context(), c, "one\n"))
+		seen := appended.Next()
+		require.Len(s, seen, 1)
+		assert.Equal(s, "log-0/do", seen[0].Task)
+		assert.Equal(s, "log-0", seen[0].Process)
+		f, err := s.Disk("log-0").Storage().Open("log")
+		require.NoError(s, err)
+		data, err := io.ReadAll(f)
+		require.NoError(s, err)
+		require.NoError(s, f.Close())
+		assert.Equal(s, "one\n", string(data))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+// A crash of the process kills fn where it stands: what it would do after
+// is never done, and Do says the process was killed.
+func TestDoDiesWithTheProcess(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
+		s.Sleep(time.Second)
+		after := false
+		s.Go("crash", func(ctx context.Context) error {
+			s.Sleep(time.Second)
+			c.Stop("log-0", simtest.Crash)
+			return nil
+		})
+		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
+			if err := inst.(*logStore).p.Time.Sleep(ctx, time.Hour); err != nil {
+				return err
+			}
+			after = true
+			return nil
+		})
+		require.ErrorIs(s, err, simtest.ErrKilled)
+		assert.Contains(s, err.Error(), `simtest: Cluster.Do("log-0"): the process was killed while fn ran`)
+		assert.False(s, after, "nothing after the crash ran")
+
+		err = appendTo(s.Context(), c, "two\n")
+		require.ErrorIs(s, err, simtest.ErrDown, "a process that is down runs nothing")
+		c.Start("log-0")
+		s.Sleep(time.Second)
+		require.NoError(s, appendTo(s.Context(), c, "three\n"), "the next instance runs it")
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+// A graceful stop ends fn's context, and fn returns its error while the
+// process's Run takes its time to return.
+func TestDoEndsWithAGracefulStop(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
+		s.Sleep(time.Second)
+		s.Go("stop", func(ctx context.Context) error {
+			s.Sleep(time.Second)
+			c.Stop("log-0", simtest.Graceful)
+			return nil
+		})
+		start := s.Elapsed()
+		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
+			return providers.Wait(ctx, inst.(*logStore).p.Task)
+		})
+		require.ErrorIs(s, err, context.Canceled)
+		assert.False(s, errors.Is(err, simtest.ErrKilled), "fn returned: %v", err)
+		assert.Equal(s, start+time.Second, s.Elapsed(), "at the stop's start")
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+// A paused process runs fn once it runs again.
+func TestDoWaitsOutAPause(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
+		s.Sleep(time.Second)
+		s.Go("pause", func(ctx context.Context) error {
+			c.Pause("log-0", 5*time.Second)
+			return nil
+		})
+		s.Sleep(time.Millisecond)
+		start := s.Elapsed()
+		require.NoError(s, appendTo(s.Context(), c, "one\n"))
+		assert.GreaterOrEqual(s, s.Elapsed()-start, 4*time.Second, "it ran after the pause")
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
