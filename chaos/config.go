@@ -133,6 +133,16 @@ type Attrition struct {
 	// SIGSTOP, 200 ms to 5 s in every preset. When Pause is positive, its
 	// Max is too.
 	PauseFor Range
+	// Outages adds to these attempts a second, rarer stream, each of whose
+	// attempts takes down one whole unit of Outages.Unit (a zone, a data
+	// center) with every process in it: the mix of a fleet in which a
+	// process goes down often and a zone now and then. Its zero value adds
+	// none. An outage begins only while every process is up and ready,
+	// and none of attrition's other attempts takes anything down while it
+	// lasts: the cluster loses one zone, or up to MaxDead of Unit, never
+	// both at once. Its kinds of reboot, their weights, Grace and PauseFor
+	// are attrition's.
+	Outages Outages
 	// Swarm draws a regime of reboots for each seed: with probability
 	// 1/4 the seed never reboots; otherwise it reboots only with a random
 	// non-empty subset of the kinds whose weight is positive (every
@@ -141,6 +151,22 @@ type Attrition struct {
 	// behind the gentler kinds. Default false.
 	Swarm bool
 }
+
+// Outages are the occasional outages of a whole unit of failure that
+// [Attrition].Outages adds to attrition's reboots.
+type Outages struct {
+	// Unit is what one outage takes down: Machine, Zone or DataCenter,
+	// a unit larger than Attrition.Unit.
+	Unit Unit
+	// Interval is the range of simulated time between two attempts; zero,
+	// the default, adds no outages. Its Min is at least [MinInterval].
+	Interval Range
+	// DownFor is the range of time the unit stays down.
+	DownFor Range
+}
+
+// On reports whether o adds outages: its Interval is set.
+func (o Outages) On() bool { return o.Interval.Max > 0 }
 
 // Unit is a unit of failure of a cluster's topology: what one reboot of
 // [Attrition] takes down.
@@ -443,6 +469,26 @@ func (a Attrition) validate(on bool) error {
 	}
 	if a.Unit < Process || a.Unit > DataCenter {
 		bad("Unit is %v; use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter", a.Unit)
+	}
+	o := a.Outages
+	for _, r := range []struct {
+		name string
+		r    Range
+	}{{"Interval", o.Interval}, {"DownFor", o.DownFor}} {
+		if err := r.r.check(); err != "" {
+			bad("Outages.%s is [%v, %v]; %s", r.name, r.r.Min, r.r.Max, err)
+		}
+	}
+	if o.On() {
+		switch {
+		case o.Unit < Machine || o.Unit > DataCenter:
+			bad("Outages.Unit is %v; an outage takes down a chaos.Machine, a chaos.Zone or a chaos.DataCenter", o.Unit)
+		case o.Unit <= a.Unit:
+			bad("Outages.Unit is %v but Unit is %v: an outage takes down a unit larger than one reboot does; raise Outages.Unit, or leave Outages zero and set Unit", o.Unit, a.Unit)
+		}
+		if o.Interval.Min >= 0 && o.Interval.Min < MinInterval {
+			bad("Outages.Interval.Min is %v; outage attempts come at least chaos.MinInterval (%v) apart: raise Min to %v or more", o.Interval.Min, MinInterval, MinInterval)
+		}
 	}
 	if !on {
 		return errors.Join(errs...)

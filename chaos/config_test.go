@@ -289,6 +289,32 @@ func TestAttritionUnit(t *testing.T) {
 	assert.Equal(t, "data center", DataCenter.String())
 }
 
+func TestAttritionOutages(t *testing.T) {
+	a := DefaultAttrition()
+	assert.False(t, a.Outages.On(), "no preset has outages")
+	a.Outages = Outages{Unit: Zone, Interval: Range{Min: time.Minute, Max: 5 * time.Minute}, DownFor: Range{Min: 30 * time.Second, Max: time.Minute}}
+	require.True(t, a.Outages.On())
+	assert.NoError(t, a.Validate())
+	for _, tc := range []struct {
+		name string
+		edit func(a *Attrition)
+		want string
+	}{
+		{"a process", func(a *Attrition) { a.Outages.Unit = Process }, "chaos: Attrition.Outages.Unit is process; an outage takes down a chaos.Machine, a chaos.Zone or a chaos.DataCenter"},
+		{"no larger than a reboot's", func(a *Attrition) { a.Unit = Zone }, "chaos: Attrition.Outages.Unit is zone but Unit is zone: an outage takes down a unit larger than one reboot does"},
+		{"too frequent", func(a *Attrition) { a.Outages.Interval.Min = 0 }, "chaos: Attrition.Outages.Interval.Min is 0s; outage attempts come at least chaos.MinInterval"},
+		{"a negative time down", func(a *Attrition) { a.Outages.DownFor.Min = -time.Second }, "chaos: Attrition.Outages.DownFor is [-1s, 1m0s]; durations must not be negative"},
+	} {
+		b := a
+		tc.edit(&b)
+		assert.ErrorContains(t, b.Validate(), tc.want, tc.name)
+	}
+	off := a
+	off.Outages.Interval = Range{}
+	off.Outages.Unit = Process
+	assert.NoError(t, off.Validate(), "no outages: their unit is not looked at")
+}
+
 func TestSwarmKeepsTheDisksPerformanceAndCapacity(t *testing.T) {
 	c := Defaults()
 	c.Swarm = true

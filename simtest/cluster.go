@@ -52,9 +52,13 @@ type Cluster struct {
 	run *chaosRun
 	// redraw, while attrition waits before its next attempt in a run an
 	// exploration branched, ends the wait so that it is drawn again
-	// (attritionWait); hooked is set once the world calls it at branches.
-	redraw func()
+	// (attritionWait): one for attrition's attempts, one for its
+	// outages'. hooked is set once the world calls them at branches.
+	redraw [2]func()
 	hooked bool
+	// outage is set while an outage (chaos.Attrition.Outages) is under
+	// way: attrition takes nothing else down meanwhile.
+	outage bool
 }
 
 // exitedWhen tells when every process of a seed's cluster had exited of

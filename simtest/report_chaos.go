@@ -58,6 +58,9 @@ func rebootLine(cfg chaos.Config) string {
 		kinds = append(kinds, "paused "+rangeText(a.PauseFor))
 	}
 	line := fmt.Sprintf("random reboots weighted %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
+	if o := a.Outages; o.On() {
+		line += fmt.Sprintf(", and an outage of a %v every %s, down %s (Attrition.Outages)", o.Unit, rangeText(o.Interval), rangeText(o.DownFor))
+	}
 	if cfg.Swarm {
 		line += ", swarm"
 	}

@@ -357,7 +357,11 @@ func (c *Cluster) startUnit(ps []*proc) {
 // reboot nothing, though the Run's summary says random reboots are on. A
 // process alone, by attrition by process, is left to choose: protecting
 // every one is how a test keeps attrition off its processes.
-func (c *Cluster) refuseBlockedAttrition(u chaos.Unit) {
+func (c *Cluster) refuseBlockedAttrition(u chaos.Unit) { c.refuseBlockedUnit("Attrition.Unit", u) }
+
+// refuseBlockedUnit is refuseBlockedAttrition for the unit that field
+// names: Attrition.Unit, or Attrition.Outages.Unit.
+func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit) {
 	units := c.Units(u)
 	var held []string
 	for _, n := range units {
@@ -379,7 +383,7 @@ func (c *Cluster) refuseBlockedAttrition(u chaos.Unit) {
 	if len(held) > most {
 		held = append(held[:most], fmt.Sprintf("and %d more", len(held)-most))
 	}
-	c.s.configErrorf("simtest: Attrition.Unit is %s but every %v holds a protected process (%s), and attrition never picks a %v that holds one: it could reboot nothing; "+
+	c.s.configErrorf("simtest: "+field+" is %s but every %v holds a protected process (%s), and attrition never picks a %v that holds one: it could reboot nothing; "+
 		"boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, or set Attrition.Unit to chaos.Process, "+
 		"or reboot %vs from an injector (Cluster.Inject), whose reboots reach protected processes; "+
 		"a client that must be in a zone runs from the test on a host that S.HostProvidersIn places there, which attrition never picks",
@@ -396,8 +400,11 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 	s := c.s
 	r := s.w.Rand()
 	for {
-		if err := c.attritionWait(ctx, a); err != nil {
+		if err := c.attritionWait(ctx, a.Interval, 0); err != nil {
 			return
+		}
+		if c.outage {
+			continue
 		}
 		at := r.Draws() // before the draws of which unit and how
 		var up []string

@@ -114,6 +114,9 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	if (a.Enabled || s.reboots) && a.Unit != chaos.Process {
 		c.refuseBlockedAttrition(a.Unit)
 	}
+	if (a.Enabled || s.reboots) && a.Outages.On() {
+		c.checkOutages(a)
+	}
 	ctx := s.Context()
 	p := s.workloadProviders()
 	run := &chaosRun{}
@@ -141,6 +144,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	chaosAt := s.w.Now()
 	var attrition providers.Handle
 	var reboots []providers.Handle
+	var outages providers.Handle
 	if a.Enabled && len(c.procs) > 0 {
 		attrition = s.Go("attrition", func(ctx context.Context) error {
 			if a.Unit != chaos.Process {
@@ -150,6 +154,12 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 			}
 			return nil
 		})
+		if a.Outages.On() {
+			outages = s.Go("outages", func(ctx context.Context) error {
+				c.outages(ctx, a, &reboots)
+				return nil
+			})
+		}
 	}
 	runs := make([]providers.Handle, len(ws))
 	returned := make([]bool, len(ws))
@@ -194,9 +204,15 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	// reboots, and the network and disks heal before the reboots under
 	// way are waited for, which can take a reboot's whole DownFor.
 	s.w.Event("", "phase: quiesce")
+	if outages != nil {
+		outages.Cancel()
+	}
 	if attrition != nil {
 		attrition.Cancel()
 		_ = attrition.Join(ctx)
+	}
+	if outages != nil {
+		_ = outages.Join(ctx)
 	}
 	s.faultsOff()
 	for _, h := range injectors {
@@ -262,8 +278,11 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 	s := c.s
 	r := s.w.Rand()
 	for {
-		if err := c.attritionWait(ctx, a); err != nil {
+		if err := c.attritionWait(ctx, a.Interval, 0); err != nil {
 			return
+		}
+		if c.outage {
+			continue
 		}
 		at := r.Draws() // before the draws of which process and how
 		alive := slices.DeleteFunc(c.alive(), func(p *proc) bool { return p.spared() || p.paused() })
@@ -318,26 +337,29 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 // ends the wait, and the interval is drawn again from the branch's
 // source, from then: a child branched between two reboots can bring the
 // next one sooner or later, where it kept its root's time.
-func (c *Cluster) attritionWait(ctx context.Context, a chaos.Attrition) error {
+// The wait is drawn from interval; slot is the stream's in c.redraw.
+func (c *Cluster) attritionWait(ctx context.Context, interval chaos.Range, slot int) error {
 	s := c.s
 	r := s.w.Rand()
 	if !s.w.Branched() {
-		return s.p.Time.Sleep(ctx, a.Interval.Draw(r))
+		return s.p.Time.Sleep(ctx, interval.Draw(r))
 	}
 	if !c.hooked {
 		c.hooked = true
 		s.w.OnBranch(func() {
-			if c.redraw != nil {
-				c.redraw()
+			for _, redraw := range c.redraw {
+				if redraw != nil {
+					redraw()
+				}
 			}
 		})
 	}
 	for {
-		d := a.Interval.Draw(r) // a branch at this draw draws it from the branch's source
+		d := interval.Draw(r) // a branch at this draw draws it from the branch's source
 		wait, cancel := s.w.WithCancel(ctx)
-		c.redraw = cancel
+		c.redraw[slot] = cancel
 		err := s.p.Time.Sleep(wait, d)
-		c.redraw = nil
+		c.redraw[slot] = nil
 		cancel()
 		if err == nil || ctx.Err() != nil {
 			return err

@@ -1,0 +1,115 @@
+package simtest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/providers"
+)
+
+// outages is attrition's second stream (chaos.Attrition.Outages): every
+// attempt, after its wait, holds attrition's other attempts, waits for
+// every process to be up and ready (awaitWhole), and takes down one whole
+// unit of Outages.Unit whose processes are none of them protected or
+// done, with the kind of reboot attrition's weights draw; attrition's
+// other attempts take nothing down until the unit is back (c.outage). Its
+// draws per attempt: the wait, then, once the cluster is whole, which
+// unit, which kind, the grace period and the time down, or a pause's
+// length.
+func (c *Cluster) outages(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
+	s := c.s
+	r := s.w.Rand()
+	o := a.Outages
+	for {
+		if err := c.attritionWait(ctx, o.Interval, 1); err != nil {
+			return
+		}
+		if !c.awaitWhole(ctx, o.Interval.Max) {
+			continue
+		}
+		at := r.Draws()
+		var whole []string
+		for _, n := range c.Units(o.Unit) {
+			if !slices.ContainsFunc(c.in(o.Unit, n), (*proc).spared) {
+				whole = append(whole, n)
+			}
+		}
+		if len(whole) == 0 {
+			c.outage = false
+			continue
+		}
+		name := whole[r.IntN(len(whole))]
+		how, pause := pickReboot(a, r.Float64())
+		if pause {
+			s.w.FaultBegins(sim.Fault{Kind: "pause", At: at, On: name})
+			d := a.PauseFor.Draw(r)
+			ps := c.in(o.Unit, name)
+			*reboots = append(*reboots, s.Go(fmt.Sprintf("outage %v %s", o.Unit, name), func(ctx context.Context) error {
+				c.pauseFor(d, false, ps...)
+				c.outage = false
+				return nil
+			}))
+			continue
+		}
+		if how == Wipe && slices.ContainsFunc(c.in(o.Unit, name), func(p *proc) bool { return p.spec.SoleCopy }) {
+			how = Crash
+		}
+		s.w.FaultBegins(sim.Fault{Kind: rebootFaultKind(how), At: at, On: name})
+		grace, recovery := a.Grace.Draw(r), o.DownFor.Draw(r)
+		*reboots = append(*reboots, s.Go(fmt.Sprintf("outage %v %s", o.Unit, name), func(ctx context.Context) error {
+			ps := c.stopUnit(o.Unit, name, how, grace, false, "")
+			_ = s.p.Time.Sleep(s.w.Context(), recovery)
+			c.startUnit(ps)
+			c.outage = false
+			return nil
+		}))
+	}
+}
+
+// awaitWhole holds attrition's other attempts (c.outage) and waits, for
+// at most limit, until every process is up, ready and running: an outage
+// due while processes are down comes once they are back, where waiting
+// for a whole cluster by chance would seldom see one under frequent
+// reboots. It reports whether the cluster is whole; if it is not, it
+// lets attrition go on.
+func (c *Cluster) awaitWhole(ctx context.Context, limit time.Duration) bool {
+	s := c.s
+	c.outage = true
+	end := s.w.Now() + limit
+	for slices.ContainsFunc(c.procs, func(p *proc) bool { return p.down || p.leaving || !p.ready || p.paused() }) {
+		if s.w.Now() >= end || s.p.Time.Sleep(ctx, outagePoll) != nil {
+			c.outage = false
+			return false
+		}
+	}
+	return true
+}
+
+// outagePoll is how often an outage that waits for a whole cluster looks.
+const outagePoll = 100 * time.Millisecond
+
+// checkOutages fails the test when a's outages could take nothing down,
+// or would take down what the test did not mean: the cluster's processes
+// are in no unit of Outages.Unit (no Topology places them), or every
+// such unit holds a protected process.
+func (c *Cluster) checkOutages(a chaos.Attrition) {
+	o := a.Outages
+	placed := slices.ContainsFunc(c.procs, func(p *proc) bool {
+		l := p.peer.Locality
+		switch o.Unit {
+		case chaos.Machine:
+			return l.Machine != ""
+		case chaos.Zone:
+			return l.Zone != ""
+		}
+		return l.DataCenter != ""
+	})
+	if !placed {
+		c.s.configErrorf("simtest: Attrition.Outages.Unit is %s but the cluster's processes are in no %v; place them in %vs (Processes.Topology), or leave Outages zero", unitConst(o.Unit), o.Unit, o.Unit)
+	}
+	c.refuseBlockedUnit("Attrition.Outages.Unit", o.Unit)
+}
