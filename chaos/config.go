@@ -137,7 +137,8 @@ type Attrition struct {
 	// attempts takes down one whole unit of Outages.Unit (a zone, a data
 	// center) with every process in it: the mix of a fleet in which a
 	// process goes down often and a zone now and then. Its zero value adds
-	// none. An outage begins only while every process is up and ready,
+	// none. An outage waits, holding attrition's other attempts, until
+	// every process is up and ready (but for those the test keeps down),
 	// and none of attrition's other attempts takes anything down while it
 	// lasts: the cluster loses one zone, or up to MaxDead of Unit, never
 	// both at once. Its kinds of reboot, their weights, Grace and PauseFor

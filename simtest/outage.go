@@ -71,7 +71,7 @@ func (c *Cluster) outages(ctx context.Context, a chaos.Attrition, reboots *[]pro
 }
 
 // awaitWhole holds attrition's other attempts (c.outage) and waits, for
-// at most limit, until every process is up, ready and running: an outage
+// at most limit, until no process is recovering: an outage
 // due while processes are down comes once they are back, where waiting
 // for a whole cluster by chance would seldom see one under frequent
 // reboots. It reports whether the cluster is whole; if it is not, it
@@ -80,13 +80,23 @@ func (c *Cluster) awaitWhole(ctx context.Context, limit time.Duration) bool {
 	s := c.s
 	c.outage = true
 	end := s.w.Now() + limit
-	for slices.ContainsFunc(c.procs, func(p *proc) bool { return p.down || p.leaving || !p.ready || p.paused() }) {
+	for slices.ContainsFunc(c.procs, (*proc).recovering) {
 		if s.w.Now() >= end || s.p.Time.Sleep(ctx, outagePoll) != nil {
 			c.outage = false
 			return false
 		}
 	}
 	return true
+}
+
+// recovering reports whether p is down, going down, not ready or paused,
+// and will be back by itself: a process a Stop keeps down until a Start
+// is no part of the cluster an outage waits for.
+func (p *proc) recovering() bool {
+	if p.down || p.leaving {
+		return p.taker != byStop && p.taker != byRestartLimit
+	}
+	return !p.ready || p.paused()
 }
 
 // outagePoll is how often an outage that waits for a whole cluster looks.
