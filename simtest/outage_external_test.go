@@ -91,3 +91,21 @@ func TestOutagesConfigurationErrors(t *testing.T) {
 		})
 	}
 }
+
+// A process the test keeps down is no part of the cluster an outage
+// waits for: outages go on.
+func TestOutagesGoOnBesideAStoppedProcess(t *testing.T) {
+	var outages int
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 6, Topology: simtest.Topology{Zones: 3, Machines: 2}, New: writer})
+		c.Stop("p-0", simtest.Crash)
+		story := s.Watch("reboot")
+		c.Run(simtest.Phases{Chaos: 2 * time.Minute}, quick{2 * time.Minute})
+		for _, e := range story.Next() {
+			if strings.HasPrefix(e.Msg, "reboot: zone ") {
+				outages++
+			}
+		}
+	}, simtest.Seeds(3), simtest.Chaos(outageChaos()))
+	assert.Positive(t, outages)
+}
