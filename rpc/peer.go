@@ -49,8 +49,9 @@ type peer struct {
 	long, queuedWoke bool
 	// heard: a connection came from the peer's host, while the peer had
 	// none, since its last dial began (wakeUp): should that dial fail,
-	// or be cut short by it, the next one goes at once.
-	heard bool
+	// or be cut short by it, the next one goes at once. backingOff: the
+	// peer is counted in the transport's (countBackingOffLocked).
+	heard, backingOff bool
 	// connectErr is why the last attempt to connect failed, while no
 	// connection was made since; dialing is when the connect under way
 	// began, and redial when the backoff's wait ends (each zero when
@@ -84,6 +85,13 @@ func (p *peer) run(ctx context.Context) error {
 	var fails int
 	var failErr string
 	var failedAt time.Time
+	defer func() {
+		// Deferred, for a task killed in its wait too: the count must not
+		// keep every later connection looking for peers to wake.
+		p.mu.Lock()
+		p.countBackingOffLocked(false)
+		p.mu.Unlock()
+	}()
 	for {
 		if backoff > 0 && !now && !p.backOff(ctx, backoff) {
 			return nil
@@ -97,6 +105,7 @@ func (p *peer) run(ctx context.Context) error {
 				return nil
 			}
 			p.mu.Lock()
+			p.countBackingOffLocked(true)
 			now = p.heard
 			p.mu.Unlock()
 			if now {
@@ -160,19 +169,23 @@ func (p *peer) backOff(ctx context.Context, backoff time.Duration) bool {
 }
 
 // sleep waits d, or less if wakeUp is called meanwhile or, when long,
-// something is queued. It reports whether something queued ended it.
+// something is queued; not at all if wakeUp was called since the
+// connect failed or the connection ended, before the wait began. It
+// reports whether something queued ended it.
 func (p *peer) sleep(ctx context.Context, d time.Duration, long bool) (queued bool) {
 	t := p.t
 	wctx, cancel := t.p.Time.WithTimeout(ctx, d)
 	redial := t.p.Time.Now().Add(d)
 	p.mu.Lock()
+	if p.heard {
+		p.mu.Unlock()
+		cancel()
+		return false
+	}
 	p.wake, p.long, p.queuedWoke, p.redial = cancel, long, false, redial
 	p.mu.Unlock()
-	t.backingOff.Add(1)
-	// Deferred, for a task killed in its wait too: the count must not
-	// keep every later connection looking for peers to wake.
+	// Deferred, for a task killed in its wait too.
 	defer func() {
-		t.backingOff.Add(-1)
 		p.mu.Lock()
 		p.wake, p.long, p.redial = nil, false, time.Time{}
 		queued = p.queuedWoke
@@ -193,6 +206,24 @@ func (p *peer) enqueued() context.CancelFunc {
 	wake := p.wake
 	p.wake, p.long, p.queuedWoke = nil, false, true
 	return wake
+}
+
+// countBackingOffLocked counts the peer in the transport's backingOff, or
+// stops counting it. It is counted from a failed connect or the end of a
+// connection (as cur becomes nil) until a connection is made, so that a
+// connection from its host (heardFrom) finds it wherever its task is: in
+// the backoff's wait, in the connect, or, on real goroutines, between
+// the two. p.mu is held.
+func (p *peer) countBackingOffLocked(on bool) {
+	if on == p.backingOff {
+		return
+	}
+	p.backingOff = on
+	if on {
+		p.t.backingOff.Add(1)
+	} else {
+		p.t.backingOff.Add(-1)
+	}
 }
 
 // wakeUp has a peer that waits out its backoff, or dials again after a
@@ -221,10 +252,6 @@ func (p *peer) dial(ctx context.Context, again bool) (*conn, uint64, *wire.Decod
 	p.mu.Lock()
 	p.heard, p.dialing = false, now
 	p.mu.Unlock()
-	if again {
-		p.t.backingOff.Add(1)
-		defer p.t.backingOff.Add(-1)
-	}
 	// Deferred: a connect that unwinds (its process killed) is over too,
 	// and a later call's timeout must not say it is under way.
 	defer p.dialDone()
@@ -281,6 +308,10 @@ func (p *peer) established(c *conn, inst uint64) {
 	restarted := p.known && p.instance != inst
 	p.known, p.instance = true, inst
 	p.cur = c
+	p.countBackingOffLocked(false)
+	// Heard during the connect: no matter once connected, and the
+	// backoff after this connection ends must not be skipped for it.
+	p.heard = false
 	p.connectErr = nil
 	p.max.Store(int64(c.peerMax))
 	p.proto.Store(uint32(c.proto))
@@ -335,6 +366,7 @@ func (p *peer) lost(c *conn, err error) {
 		return
 	}
 	p.cur = nil
+	p.countBackingOffLocked(true)
 	if c == nil {
 		p.connectErr = err
 	}
