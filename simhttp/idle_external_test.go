@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,14 +105,80 @@ func TestServerClosesIdleConnectionOnLoopback(t *testing.T) {
 		eachLoopbackClient(t, srv.name, func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener) {
 			var conns atomic.Int64
 			defer srv.start(l, &conns)()
+			closed := clientCloses(t, c)
 			got, err := getThenPost(ctx, c, "http://"+l.Addr().String(), func() {
-				time.Sleep(200 * time.Millisecond) // past the server's IdleTimeout
+				// The client closes the connection once it has seen the
+				// server close it, past the server's IdleTimeout: waiting
+				// for that, not for a time a loaded machine may overrun
+				// (the server's timer, the client's read), keeps the POST
+				// off it.
+				select {
+				case <-closed:
+				case <-ctx.Done():
+				}
 			})
 			require.NoError(t, err)
 			assert.Equal(t, "200 OK stored deposit 5", got)
 			assert.Equal(t, int64(2), conns.Load(), "the POST went out on a new connection")
 		})
 	}
+}
+
+// clientCloses has the Transport of c, not used yet, say on the channel
+// it returns when it closes a connection it dialled. Each closes a kept
+// connection only once it has taken it out of its pool (net/http's marks
+// it broken first), so that no later request is written on it.
+func clientCloses(t *testing.T, c *http.Client) <-chan struct{} {
+	closed := make(chan struct{}, 8)
+	wrap := func(nc net.Conn) net.Conn { return &closeSignalConn{Conn: nc, closed: closed} }
+	switch tr := c.Transport.(type) {
+	case *http.Transport:
+		var d net.Dialer
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			nc, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return wrap(nc), nil
+		}
+	case *simhttp.Transport:
+		tr.Providers.Network = closeSignalNetwork{tr.Providers.Network, wrap}
+	default:
+		t.Fatalf("clientCloses cannot watch the connections of a %T", tr)
+	}
+	return closed
+}
+
+// closeSignalNetwork dials connections that say when they are closed.
+type closeSignalNetwork struct {
+	providers.Network
+	wrap func(net.Conn) net.Conn
+}
+
+func (n closeSignalNetwork) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	c, err := n.Network.Dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return n.wrap(c), nil
+}
+
+// closeSignalConn sends on closed at its first Close.
+type closeSignalConn struct {
+	net.Conn
+	once   sync.Once
+	closed chan<- struct{}
+}
+
+func (c *closeSignalConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		select {
+		case c.closed <- struct{}{}:
+		default: // no one waits for more
+		}
+	})
+	return err
 }
 
 // unsolicited is an answer no request asked for.
