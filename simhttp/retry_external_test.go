@@ -192,19 +192,32 @@ func TestRetryOnResetKeptConnectionOnLoopback(t *testing.T) {
 	for _, tc := range retryCases {
 		eachLoopbackClient(t, tc.name, func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener) {
 			var accepted atomic.Int64
-			reset := make(chan struct{}, 2) // a connection's handler has reset it
-			go serveThenReset(l, &accepted, func(f func()) {
-				go func() {
-					f()
-					reset <- struct{}{}
-				}()
-			}, func() { time.Sleep(20 * time.Millisecond) })
-			body, err := twoRequests(ctx, c, "http://"+l.Addr().String()+"/", tc, false, func() {
-				select { // the reset is sent, however busy the machine
-				case <-reset:
+			// Each connection is reset once the client has read its
+			// answer, which a reset that came first would discard: the
+			// first once the GET's body is read, the next once the test
+			// is done. Waiting for those, and for the client to close the
+			// first, not for times a loaded machine may overrun, keeps
+			// the answers whole and the next request off the connection.
+			read, done := make(chan struct{}), make(chan struct{})
+			defer close(done)
+			var resets atomic.Int64
+			go serveThenReset(l, &accepted, func(f func()) { go f() }, func() {
+				ch := done
+				if resets.Add(1) == 1 {
+					ch = read
+				}
+				select {
+				case <-ch:
 				case <-ctx.Done():
 				}
-				time.Sleep(50 * time.Millisecond) // and arrives
+			})
+			closed := clientCloses(t, c)
+			body, err := twoRequests(ctx, c, "http://"+l.Addr().String()+"/", tc, false, func() {
+				close(read)
+				select {
+				case <-closed:
+				case <-ctx.Done():
+				}
 			})
 			require.NoError(t, err)
 			assert.Equal(t, "ok", body)
