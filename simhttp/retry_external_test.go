@@ -488,3 +488,41 @@ func (c lateWriteConn) Write(p []byte) (int, error) {
 	time.Sleep(50 * time.Millisecond)
 	return n, err
 }
+
+// TestPostBlockedInItsWriteWhenTheServerHangsUp: a POST whose body fills
+// the connection's buffers, to a server that reads none of it and then
+// shuts its side down, fails at once with the read's io.EOF, and is not
+// sent again. The failure waits for the Write under way, to count what
+// it wrote; the close of the connection ends that Write, parked on a full
+// socket, so the wait does not last.
+func TestPostBlockedInItsWriteWhenTheServerHangsUp(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		sp := s.HostProviders("10.0.0.1")
+		l, err := sp.Network.Listen(s.Context(), ":80")
+		require.NoError(s, err)
+		var accepted atomic.Int64
+		sp.Task.Go(s.Context(), "server", func(ctx context.Context) error {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return nil
+				}
+				accepted.Add(1)
+				sp.Task.Go(ctx, "conn", func(context.Context) error {
+					sp.Time.Sleep(ctx, time.Second) // the client's body fills the buffers
+					require.NoError(s, c.(interface{ CloseWrite() error }).CloseWrite())
+					return nil // c stays open, unread
+				})
+			}
+		})
+		p := s.Providers()
+		ctx, cancel := p.Time.WithTimeout(s.Context(), time.Minute)
+		defer cancel()
+		body := bytes.NewReader(make([]byte, 4<<20))
+		_, err = simhttp.NewClient(p).Do(newRequest(ctx, http.MethodPost, "http://10.0.0.1/", body))
+		require.ErrorIs(s, err, io.EOF)
+		require.NoError(s, ctx.Err(), "the request failed before its deadline")
+		assert.Equal(s, int64(1), accepted.Load(), "not sent again")
+		assert.Positive(s, body.Len(), "the body was not all read: the writer was blocked on the full socket")
+	}, quiet(), simtest.Seeds(10), simtest.CheckDeterminism())
+}
