@@ -45,14 +45,18 @@ func (p *timeProvider) Sleep(ctx context.Context, d time.Duration) error {
 	// through cold. The conditions are those under which current and
 	// parkTask would take no other path.
 	// curG is an assembly call, which clobbers every register: it comes
-	// first, while only the arguments are live.
+	// first, while only the arguments are live. The turn is checked
+	// before w.cur is read: a stray goroutine (one that net/http's
+	// TimeoutHandler started) must read nothing the running task writes.
 	g := curG()
-	if t := w.cur; t != nil && w.loadActive() == g && !w.abandoned.Load() &&
-		!t.killed && !t.inOnPark && t.onPark == nil &&
-		t.owned && t.openAt == w.cancels+1 && isOwnCtx(ctx, t) {
-		w.parkSleep(t, d)
-		t.resumed(w, t.yield(struct{}{}))
-		return t.woken(ctx)
+	if w.loadActive() == g {
+		if t := w.cur; t != nil && !w.abandoned.Load() &&
+			!t.killed && !t.inOnPark && t.onPark == nil &&
+			t.owned && t.openAt == w.cancels+1 && isOwnCtx(ctx, t) {
+			w.parkSleep(t, d)
+			t.resumed(w, t.yield(struct{}{}))
+			return t.woken(ctx)
+		}
 	}
 	return w.sleep(ctx, d)
 }
