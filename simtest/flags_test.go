@@ -495,11 +495,20 @@ func TestWatchdogInAChild(t *testing.T) {
 		t.Skip("run by TestADebuggerTurnsTheDefaultWatchdogOff")
 	}
 	var opts []Option
-	if os.Getenv("SIMTEST_TRACED_CHILD") == "option" {
+	mode := os.Getenv("SIMTEST_TRACED_CHILD")
+	if mode == "option" {
 		opts = append(opts, Watchdog(50*time.Millisecond))
 	}
+	// Held at a breakpoint, say. Where a watchdog is set (mode "option",
+	// or "flag" with -simwatchdog), the task is held far longer than
+	// it, so that the watchdog fires however slowly a loaded machine
+	// runs it under strace, and gives the run up.
+	hold := 300 * time.Millisecond
+	if mode != "1" {
+		hold = time.Minute
+	}
 	Run(t, func(s *S) {
-		time.Sleep(300 * time.Millisecond) // held at a breakpoint, say
+		time.Sleep(hold)
 	}, append(opts, Seeds(1))...)
 }
 
@@ -528,7 +537,7 @@ func TestADebuggerTurnsTheDefaultWatchdogOff(t *testing.T) {
 	out = traced("option")
 	assert.NotContains(t, out, "a debugger traces this test")
 	assert.Contains(t, out, "blocked outside the simulation", "the option's watchdog stays")
-	out = traced("1", "-simwatchdog=50ms")
+	out = traced("flag", "-simwatchdog=50ms")
 	assert.Contains(t, out, "blocked outside the simulation", "the flag's watchdog stays")
 }
 
