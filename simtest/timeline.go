@@ -259,7 +259,9 @@ func counted(n int, one, many string) string {
 const diskOpName = "disk-op"
 
 // diskOpEntry is the timeline file's line for a disk operation, at its
-// submission: "disk db: write wal: 195 bytes at 841".
+// submission: "disk db: write wal: 195 bytes at 841", or for a write cut
+// short, "disk db: write wal: 20 of 432 bytes at 3564: no space left on
+// device", with the bytes asked and the error in its attrs.
 func diskOpEntry(seed uint64, recipe string, op sim.Op) jsonEntry {
 	verb := strings.TrimPrefix(op.What, "disk ")
 	disk := op.From
@@ -273,11 +275,19 @@ func diskOpEntry(seed uint64, recipe string, op sim.Op) jsonEntry {
 		msg += fmt.Sprintf(" to %d", op.Off)
 		attrs["size"] = op.Off
 		delete(attrs, "bytes")
+	case op.Asked > op.Bytes && op.Off >= 0:
+		// A write cut short or refused: what was asked, and what was done.
+		msg += fmt.Sprintf(": %d of %d bytes at %d", op.Bytes, op.Asked, op.Off)
+		attrs["off"], attrs["asked"] = op.Off, op.Asked
 	case op.Off >= 0:
 		msg += fmt.Sprintf(": %d bytes at %d", op.Bytes, op.Off)
 		attrs["off"] = op.Off
 	case op.Bytes > 0:
 		msg += fmt.Sprintf(": %d bytes", op.Bytes)
+	}
+	if op.Err != nil {
+		msg += ": " + op.Err.Error()
+		attrs["err"] = op.Err.Error()
 	}
 	return jsonEntry{Seed: seed, Recipe: recipe, AtNS: int64(op.Start), At: op.Start.String(), Task: op.Task,
 		Name: diskOpName, Msg: msg, Level: slog.LevelInfo.String(), Attrs: attrs}

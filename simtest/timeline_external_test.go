@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -183,6 +184,47 @@ func TestTimelineFileAloneListsDiskOperations(t *testing.T) {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `"name":"disk-op","msg":"disk db: write wal: 6 bytes at 0"`)
+}
+
+// A write a full disk cuts short, or refuses whole, shows in the timeline
+// file as what was asked, what was written and why: a team debugging its
+// handling of ENOSPC sees the partial record it left.
+func TestTimelineFileTellsAWriteCutShort(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	r := runIn("TestTimelineFileTellsAWriteCutShort", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			f, err := s.Disk("db").Storage().Create("wal")
+			require.NoError(s, err)
+			n, err := f.Write(make([]byte, 1000))
+			require.ErrorIs(s, err, syscall.ENOSPC)
+			require.Equal(s, 512, n)
+			_, err = f.Write(make([]byte, 10))
+			require.ErrorIs(s, err, syscall.ENOSPC)
+		}, simtest.Seeds(1), simtest.Storage(chaos.Storage{Capacity: 512}), simtest.TimelineFile(path))
+	})
+	require.False(t, r.failed, r.output())
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	type line struct {
+		Name  string         `json:"name"`
+		Msg   string         `json:"msg"`
+		Attrs map[string]any `json:"attrs"`
+	}
+	var writes []line
+	for _, raw := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var l line
+		require.NoError(t, json.Unmarshal([]byte(raw), &l), raw)
+		if l.Name == "disk-op" && l.Attrs["op"] == "write" {
+			delete(l.Attrs, "done_ns")
+			writes = append(writes, l)
+		}
+	}
+	assert.Equal(t, []line{
+		{Name: "disk-op", Msg: "disk db: write wal: 512 of 1000 bytes at 0: no space left on device",
+			Attrs: map[string]any{"disk": "db", "op": "write", "file": "wal", "bytes": 512.0, "asked": 1000.0, "off": 0.0, "err": "no space left on device"}},
+		{Name: "disk-op", Msg: "disk db: write wal: 0 of 10 bytes at 512: no space left on device",
+			Attrs: map[string]any{"disk": "db", "op": "write", "file": "wal", "bytes": 0.0, "asked": 10.0, "off": 512.0, "err": "no space left on device"}},
+	}, writes)
 }
 
 // A long seed's whole timeline runs to millions of entries: the timeline

@@ -155,6 +155,12 @@ type Op struct {
 	// "old -> new".
 	File  string
 	Bytes int64
+	// Asked is how many bytes a disk write was asked to write, when it
+	// wrote fewer (Bytes) or none: a write cut short by a full disk.
+	Asked int64
+	// Err is why a disk operation did less than it was asked, as the
+	// error number it returned (syscall.ENOSPC), or nil.
+	Err error
 	// Off is a disk read's or write's offset, or the size a truncate
 	// sets; -1 for a disk operation with neither.
 	Off int64

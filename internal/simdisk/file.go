@@ -164,10 +164,15 @@ func (f *file) pwrite(op string, p []byte, off int64) (int, error) {
 	}
 	d, c := f.d, f.n.c
 	var full error
+	// What the timeline tells of a write cut short: the bytes asked, and why.
+	var asked int64
+	var cut error
 	if k := fits(d.free(), c.size, off, len(p)); k < len(p) {
 		d.stats.NoSpace++
 		full = pathErr(op, f.name, syscall.ENOSPC)
+		asked, cut = int64(len(p)), syscall.ENOSPC
 		if k == 0 {
+			d.refused(f.name, asked, off, cut)
 			return 0, full
 		}
 		p = p[:k]
@@ -175,7 +180,7 @@ func (f *file) pwrite(op string, p []byte, off int64) (int, error) {
 	if d.w.HashesData() {
 		d.w.Wrote(f, f.where, uint64(off), p)
 	}
-	done := d.schedule(opWrite, int64(len(p)), off, "write", f.name, "")
+	done := d.scheduleCut(opWrite, int64(len(p)), off, "write", f.name, "", asked, cut)
 	f.put(p, off)
 	gen := d.gen
 	d.wait(opWrite, done, nil)

@@ -34,6 +34,14 @@ type device struct {
 // the run (ObserveOps). It draws, in order: whether a stall starts (and how long it
 // lasts), whether a throttle starts (and how long), and the latency.
 func (d *Disk) schedule(kind opKind, n, off int64, verb, file, to string) time.Duration {
+	return d.scheduleCut(kind, n, off, verb, file, to, 0, nil)
+}
+
+// scheduleCut is schedule for an operation that does less than it was
+// asked: a write of n of asked bytes, cut short by err. The observer hears
+// what was asked and why it was cut (sim.Op.Asked, Err); the run draws and
+// hashes what schedule's would.
+func (d *Disk) scheduleCut(kind opKind, n, off int64, verb, file, to string, asked int64, err error) time.Duration {
 	now := d.w.Now()
 	cfg := &d.cfg
 	if now >= d.dev.stallEnd && d.w.Rand().Bool(cfg.Stall.Prob) {
@@ -80,9 +88,20 @@ func (d *Disk) schedule(kind opKind, n, off int64, verb, file, to string) time.D
 			file += " -> " + to
 		}
 		d.w.Op(sim.Op{Kind: sim.OpDisk, Start: now, End: d.dev.busy + latency, From: d.addr, What: opName(verb), File: file, Bytes: n,
-			Off: off, Task: d.w.CurrentTask()})
+			Off: off, Task: d.w.CurrentTask(), Asked: asked, Err: err})
 	}
 	return d.dev.busy + latency
+}
+
+// refused tells the observer of a write refused whole, which takes no
+// time and draws nothing: a write of asked bytes at off into file, of
+// which nothing fits on a full disk.
+func (d *Disk) refused(file string, asked, off int64, err error) {
+	if d.w.ObservingOps() {
+		now := d.w.Now()
+		d.w.Op(sim.Op{Kind: sim.OpDisk, Start: now, End: now, From: d.addr, What: opName("write"), File: file,
+			Off: off, Task: d.w.CurrentTask(), Asked: asked, Err: err})
+	}
 }
 
 // opName is an operation's name in its sim.Op: "disk " and its verb,
