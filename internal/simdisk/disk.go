@@ -191,17 +191,22 @@ func (d *Disk) Crash() {
 		// Counted apart from the sectors lost, which the trace hears: a
 		// reader who sees none lost here and a file unreadable after it
 		// learns where its bytes went.
-		verb := "are"
-		if failed == 1 {
-			verb = "is"
-		}
-		gone := fmt.Sprintf("%s that a failed sync kept from the disk, readable until now, %s gone", plural.Count(failed, "sector"), verb)
-		kept = strings.TrimPrefix(kept+"; "+gone, "; ")
+		kept = strings.TrimPrefix(kept+"; "+failedSyncGone(failed), "; ")
 	}
 	d.eventNaming("crash", &files, kept, func(files string) string {
 		return fmt.Sprintf("unsynced changes in %s: %s lost, %d kept", files, plural.Count(lost, "sector"), torn)
 	})
 	d.handlesEnded()
+}
+
+// failedSyncGone tells the sectors a crash or a stop dropped that failed
+// syncs had kept from the disk, readable until then.
+func failedSyncGone(failed int) string {
+	verb := "are"
+	if failed == 1 {
+		verb = "is"
+	}
+	return fmt.Sprintf("%s that a failed sync kept from the disk, readable until now, %s gone", plural.Count(failed, "sector"), verb)
 }
 
 // maxFilesNamed is how many files a crash or a kill names.
@@ -274,9 +279,17 @@ func (d *Disk) Stop() {
 	d.stats.Stops++
 	d.gen++
 	d.commitNamespace()
-	d.walkFiles(func(_ string, c *content) { c.stop() })
+	failed := 0
+	d.walkFiles(func(_ string, c *content) { failed += c.stop() })
 	d.handlesEnded()
-	d.event("stop", "unsynced data written out")
+	key := d.about("stop") + "unsynced data written out"
+	told := key
+	if failed > 0 {
+		// The trace keeps what the entry said before it told the loss,
+		// as Crash's note is kept from it.
+		told += "; " + failedSyncGone(failed)
+	}
+	d.w.EventKeyed(d.w.CurrentTask(), key, told)
 }
 
 // Kill is the death of the process that used the disk, its machine still

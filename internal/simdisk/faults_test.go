@@ -183,7 +183,20 @@ func TestSyncFailureLosesDataOnce(t *testing.T) {
 			"the size was synced by the retry, the data never: not even a graceful stop writes it")
 	})
 	assert.Equal(t, 1, d.Stats().SyncFailures)
-	assert.Contains(t, timeline(res), "disk n1: sync-failure: f: EIO; 1 unsynced sectors will never reach the disk")
+	tl := timeline(res)
+	assert.Contains(t, tl, "disk n1: sync-failure: f: EIO; 1 unsynced sectors will never reach the disk")
+	assert.Contains(t, tl, "disk n1: stop: unsynced data written out; 1 sector that a failed sync kept from the disk, readable until now, is gone\n",
+		"the stop says what it dropped, as a crash does")
+}
+
+// A stop with nothing a failed sync kept says only what it wrote.
+func TestAStopWithNoFailedSyncSaysItWroteEverything(t *testing.T) {
+	res := run(t, 1, fast, func(ctx context.Context, d *Disk, st providers.Storage) {
+		writeFile(t, st, "f", []byte("kept"), false)
+		d.Stop()
+		assert.Equal(t, "kept", string(readFile(t, st, "f")))
+	})
+	assert.Contains(t, timeline(res), "disk n1: stop: unsynced data written out\n")
 }
 
 // A crash after a failed sync drops what the sync kept from the disk,

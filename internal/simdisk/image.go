@@ -575,7 +575,11 @@ func (c *content) cutDurable(n int64) {
 
 // stop is a graceful shutdown: what was written is synced, what a failed
 // sync lost stays lost.
-func (c *content) stop() {
+func (c *content) stop() (failed int) {
+	for _, sl := range c.over {
+		failed += bits.OnesCount8(sl.present &^ sl.dirty)
+	}
 	c.sync()
 	c.over = image{}
+	return failed
 }
