@@ -38,7 +38,7 @@ type observer struct {
 	win        *window      // the timeline around the first failure (window.go)
 	faults     faultCounts  // the faults the seed saw, by kind
 	// byHand counts, of faults, those the test made: an Injector's, or
-	// a call's of Cluster or Net, which the faults line tells apart from
+	// a call's of Cluster, Net or Disk, which the faults line tells apart from
 	// the chaos configuration's. hand is set while such a fault's entries
 	// are told (S.byHand).
 	byHand faultCounts

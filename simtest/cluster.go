@@ -126,6 +126,9 @@ type proc struct {
 	// diskFailures is the count of operations its disk failed (failedOps)
 	// at its boot.
 	diskFailures int
+	// diskCalls is the count of the test's calls that closed its disk's
+	// files (S.diskCalls) at its boot.
+	diskCalls int
 	// bootAt is the stack of the Boot call that declared it, whose line
 	// its failures name when its Run is none of the test's code (procSite).
 	bootAt []uintptr

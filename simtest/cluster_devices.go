@@ -16,6 +16,7 @@ func (c *Cluster) devicesUp(p *proc, prov *providers.Providers) {
 	d := s.diskSet().Disk(p.diskAddr())
 	p.files = d.Process()
 	p.diskFailures = failedOps(d.Stats())
+	p.diskCalls = s.diskCalls[p.diskAddr()].n
 	prov.Storage = p.files.Storage()
 }
 

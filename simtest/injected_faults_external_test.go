@@ -88,7 +88,7 @@ func TestTheFaultsLineTellsTheInjectedFaultsApart(t *testing.T) {
 	m := regexp.MustCompile(`\((?:[^()]*, )?(\d+) partitions?[,)]`).FindStringSubmatch(line)
 	require.NotNil(t, m, line)
 	require.NotEqual(t, "8", m[1], "harsh chaos partitions too: %s", line)
-	assert.Contains(t, line, "; 32 of them injected by the test (an Injector, or a Cluster or Net call): 8 crashes, 8 pauses, 8 partitions, 8 clogs", line)
+	assert.Contains(t, line, "; 32 of them injected by the test (an Injector, or a Cluster, Net or Disk call): 8 crashes, 8 pauses, 8 partitions, 8 clogs", line)
 
 	// Without an injected fault, the line is as it was.
 	res = simtest.Simulate(oneWaiting, simtest.Seeds(8), simtest.Chaos(harsh()))
@@ -110,7 +110,7 @@ func TestAMergeAddsUpTheInjectedFaults(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, merged.Tests, 1)
 	line := faultsSeenLine(t, one.Report)
-	assert.Contains(t, line, "; 9 of them injected by the test (an Injector, or a Cluster or Net call): 9 partitions")
+	assert.Contains(t, line, "; 9 of them injected by the test (an Injector, or a Cluster, Net or Disk call): 9 partitions")
 	assert.Equal(t, line, faultsSeenLine(t, merged.Tests[0].Report))
 
 	// A shard written before the injected faults were counted leaves

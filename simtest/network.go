@@ -71,7 +71,7 @@ func (s *S) network() *simnet.Net {
 }
 
 // byHand runs fn, which makes a fault of the test's own (an Injector's,
-// or a call of Cluster or Net) and tells it at once: the faults line
+// or a call of Cluster, Net or Disk) and tells it at once: the faults line
 // counts the faults its entries tell apart from the chaos configuration's.
 // fn must not wait, or another task's faults meanwhile would count as the
 // test's.

@@ -142,7 +142,7 @@ type report struct {
 	// before any fault came, whatever the workload did.
 	failedFaultless int
 	// byHand counts, of faults, those the test made (an Injector's, or a
-	// call of Cluster or Net); byHandUnknown is set when a merged results
+	// call of Cluster, Net or Disk); byHandUnknown is set when a merged results
 	// file did not count them (one written before they were), and the
 	// faults line then tells none.
 	byHand        faultCounts
@@ -1274,9 +1274,9 @@ func (r *report) shortIO(b *strings.Builder, sep string) {
 }
 
 // injected writes the faults the test made itself, an Injector's or a
-// call's of Cluster or Net, which the counts before hide among the chaos
+// call's of Cluster, Net or Disk, which the counts before hide among the chaos
 // configuration's: "; 9 of them injected by the test (an Injector, or a
-// Cluster or Net call): 8 crashes, 1 partition", "; all of them injected
+// Cluster, Net or Disk call): 8 crashes, 1 partition", "; all of them injected
 // by the test (...)" when the configuration made none, or nothing for
 // none. It reports whether it wrote anything. The short reads and
 // writes, which the line counts after it, are left out.
@@ -1284,7 +1284,7 @@ func (r *report) injected(b *strings.Builder) (wrote bool) {
 	if r.byHandUnknown || r.kindsUnknown || r.byHand.none() {
 		return false
 	}
-	const by = "injected by the test (an Injector, or a Cluster or Net call)"
+	const by = "injected by the test (an Injector, or a Cluster, Net or Disk call)"
 	inClause := func(f int) bool { k := faultNames[f].kind; return k.counted() && k != shortIOFault }
 	n, all := 0, 0
 	for f := range faultNames {
@@ -1313,6 +1313,8 @@ func (r *report) injected(b *strings.Builder) (wrote bool) {
 			what = pluralWord(k, "graceful reboot", "graceful reboots")
 		case rebootOther, netOther, diskOther:
 			what = info.name + " " + pluralWord(k, "fault", "faults")
+		case diskCrash, diskKill, diskWipe:
+			what = "disk " + what
 		}
 		fmt.Fprintf(b, "%s%d %s", sep, k, what)
 		sep = ", "

@@ -361,7 +361,7 @@ func TestTheFaultsLineTellsTheKindsOfFaults(t *testing.T) {
 	res := simtest.Simulate(manyFaults, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.JSONReport(path))
 	require.True(t, res.OK(), res.Report)
 	assert.Contains(t, res.Report, "\n    faults seen: 8 reboots (2 graceful, 4 crashes, 2 power losses), 6 of the network (4 partitions, 2 clogs), "+
-		"0 of the disks, unsynced writes lost in 6 disk crashes; all of them injected by the test (an Injector, or a Cluster or Net call)\n", "a graceful stop writes the unsynced data out")
+		"0 of the disks, unsynced writes lost in 6 disk crashes; all of them injected by the test (an Injector, or a Cluster, Net or Disk call)\n", "a graceful stop writes the unsynced data out")
 
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -400,7 +400,7 @@ func TestTheFaultsLineCountsGracefulStopsThatRanOutOfGrace(t *testing.T) {
 	res := simtest.Simulate(stops, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.JSONReport(path))
 	require.True(t, res.OK(), res.Report)
 	assert.Contains(t, res.Report, "\n    faults seen: 6 reboots (6 graceful), 4 of them graceful stops killed when their grace ran out "+
-		"(a process's Run returns when its ctx ends: docs/processes.md), 0 of the network, 0 of the disks; all of them injected by the test (an Injector, or a Cluster or Net call)\n")
+		"(a process's Run returns when its ctx ends: docs/processes.md), 0 of the network, 0 of the disks; all of them injected by the test (an Injector, or a Cluster, Net or Disk call)\n")
 
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -438,7 +438,7 @@ func TestTheFaultsLineCountsPausesApartFromReboots(t *testing.T) {
 		c.Reboot("p-0", simtest.Crash)
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(2), simtest.JSONReport(path))
 	require.True(t, res.OK(), res.Report)
-	assert.Contains(t, res.Report, "\n    faults seen: 2 reboots (2 crashes), 6 pauses, 0 of the network, 0 of the disks; all of them injected by the test (an Injector, or a Cluster or Net call)\n")
+	assert.Contains(t, res.Report, "\n    faults seen: 2 reboots (2 crashes), 6 pauses, 0 of the network, 0 of the disks; all of them injected by the test (an Injector, or a Cluster, Net or Disk call)\n")
 
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -469,7 +469,7 @@ func TestMergeOfResultsWithoutFaultKinds(t *testing.T) {
 	whole, err := simtest.MergeResults(dir)
 	require.NoError(t, err)
 	assert.Equal(t, "\n    faults seen: 24 reboots (6 graceful, 12 crashes, 6 power losses), 18 of the network (12 partitions, 6 clogs), "+
-		"0 of the disks, unsynced writes lost in 18 disk crashes; all of them injected by the test (an Injector, or a Cluster or Net call)\n", line.FindString(whole.Tests[0].Report))
+		"0 of the disks, unsynced writes lost in 18 disk crashes; all of them injected by the test (an Injector, or a Cluster, Net or Disk call)\n", line.FindString(whole.Tests[0].Report))
 	assert.Equal(t, line.FindString(one.Report), line.FindString(whole.Tests[0].Report))
 
 	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
@@ -564,7 +564,7 @@ func TestTheChaosLineCountsTheSeedsThatCrashedWithAnUnsyncedRename(t *testing.T)
 	require.True(t, res.OK(), res.Report)
 	assert.Contains(t, res.Report, "; lost directory changes: off, yet 3 of 3 seeds crashed with a create, rename or remove whose directory was not synced, "+
 		"which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them (chaos.Storage.LoseUnsyncedDirectories loses them)\n")
-	assert.Contains(t, res.Report, "\n    faults seen: 3 reboots (3 power losses), 0 of the network, 0 of the disks; all of them injected by the test (an Injector, or a Cluster or Net call)\n", "the file was synced: no unsynced write lost")
+	assert.Contains(t, res.Report, "\n    faults seen: 3 reboots (3 power losses), 0 of the network, 0 of the disks; all of them injected by the test (an Injector, or a Cluster, Net or Disk call)\n", "the file was synced: no unsynced write lost")
 	data, err := os.ReadFile(filepath.Join(dir, "timeline.jsonl"))
 	require.NoError(t, err)
 	assert.Contains(t, string(data), "; 1 create and 1 rename whose directory was not synced (create of state.json.tmp, rename of state.json.tmp -> state.json) "+

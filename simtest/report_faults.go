@@ -89,6 +89,12 @@ const (
 	diskStall
 	diskThrottle
 	diskFull
+	// diskCrash, diskKill and diskWipe are the test's own calls of
+	// Disk.Crash, Kill and Wipe: a disk going down by itself, not a
+	// process's reboot, which tells its disk's crash as its effect.
+	diskCrash
+	diskKill
+	diskWipe
 	diskOther
 
 	// diskLostUnsynced is a disk's crash that lost unsynced sectors: an
@@ -176,6 +182,9 @@ var faultNames = [numFaults]struct {
 	diskStall:             {diskFault, "stall", "stall", "stalls"},
 	diskThrottle:          {diskFault, "throttle", "throttle", "throttles"},
 	diskFull:              {diskFault, "full", "disk-full episode", "disk-full episodes"},
+	diskCrash:             {diskFault, "disk-crash", "crash", "crashes"},
+	diskKill:              {diskFault, "disk-kill", "kill", "kills"},
+	diskWipe:              {diskFault, "disk-wipe", "wipe", "wipes"},
 	diskOther:             {diskFault, "other disk", "other", "other"},
 
 	diskLostUnsynced: {faultEffect, "unsynced writes lost", "disk crash", "disk crashes"},

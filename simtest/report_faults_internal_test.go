@@ -246,11 +246,11 @@ func TestTheInjectedClauseLeavesShortReadsAndWritesOut(t *testing.T) {
 	r.faults[rebootCrash], r.byHand[rebootCrash] = 2, 2
 	r.faults[netPartialRead], r.faults[netPartialWrite] = 20, 14
 	assert.Equal(t, "faults seen: 2 reboots (2 crashes), 0 of the network, 0 of the disks; "+
-		"all of them injected by the test (an Injector, or a Cluster or Net call); "+
+		"all of them injected by the test (an Injector, or a Cluster, Net or Disk call); "+
 		"34 short reads and writes (20 reads, 14 writes)", r.faultsLine())
 
 	r.faults[netPartition], r.byHand[netPartition] = 3, 1
 	assert.Equal(t, "faults seen: 2 reboots (2 crashes), 3 of the network (3 partitions), 0 of the disks; "+
-		"3 of them injected by the test (an Injector, or a Cluster or Net call): 2 crashes, 1 partition; "+
+		"3 of them injected by the test (an Injector, or a Cluster, Net or Disk call): 2 crashes, 1 partition; "+
 		"34 short reads and writes (20 reads, 14 writes)", r.faultsLine())
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/internal/simdisk"
@@ -36,7 +37,11 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 	now := s.w.Now()
 	s.w.Event("", fmt.Sprintf("restart: %s asked to be restarted: %v", name, err))
 	p.restarts = slices.DeleteFunc(p.restarts, func(r restartAsked) bool { return now-r.at >= RestartInterval })
-	p.restarts = append(p.restarts, restartAsked{at: now, afterFailure: failedOps(s.diskSet().Disk(p.diskAddr()).Stats()) > p.diskFailures})
+	asked := restartAsked{at: now, afterFailure: failedOps(s.diskSet().Disk(p.diskAddr()).Stats()) > p.diskFailures}
+	if c := s.diskCalls[p.diskAddr()]; c.n > p.diskCalls {
+		asked.afterTest = c.last
+	}
+	p.restarts = append(p.restarts, asked)
 	loops := len(p.restarts) > RestartBurst
 	if loops {
 		s.failOf(s.procSite(p, inst), restartLimitMessage(name, p.restarts, err), err, false)
@@ -66,26 +71,37 @@ func (c *Cluster) restart(p *proc, inst Process, err error) {
 	p.group.Crash() // the others now; this task last, which ends here
 }
 
-// A restartAsked is a restart a process asked for: when, and whether its
-// disk had failed an operation since it booted.
+// A restartAsked is a restart a process asked for: when, whether its
+// disk had failed an operation since it booted, and the test's call that
+// closed its disk's files since then ("Disk.Crash"), if any.
 type restartAsked struct {
 	at           time.Duration
 	afterFailure bool
+	afterTest    string
 }
 
 // restartLimitMessage says why a process that asked for the restarts
 // within RestartInterval stays down, the last time for err. It fails on
 // every boot, unless each restart came after a fault its disk returned to
-// it as an error: then those faults came faster than a restart apiece can
+// it as an error, or after the test's own call that closed its disk's
+// files (Disk.Crash): then those came faster than a restart apiece can
 // take them. A program (err wraps its exit: programExit) is told in its
 // own terms: it cannot return providers.ErrRestart or retry in a Run.
 func restartLimitMessage(name string, restarts []restartAsked, err error) string {
-	n, after := len(restarts), 0
+	n, after, byTest := len(restarts), 0, 0
+	var calls []string // the test's calls blamed, in the order first met
 	for _, r := range restarts {
-		if r.afterFailure {
+		switch {
+		case r.afterTest != "":
+			byTest++
+			if !slices.Contains(calls, r.afterTest) {
+				calls = append(calls, r.afterTest)
+			}
+		case r.afterFailure:
 			after++
 		}
 	}
+	testCall := "the test's " + strings.Join(calls, " or ") + " of its disk"
 	program := programExit(err)
 	last := fmt.Sprintf("%q", err.Error())
 	if program {
@@ -94,9 +110,21 @@ func restartLimitMessage(name string, restarts []restartAsked, err error) string
 		last = fmt.Sprintf("%q", failureLine(err.Error()))
 	}
 	head := fmt.Sprintf("process %s asked to be restarted %d times within %v, the last time with %s", name, n, RestartInterval, last)
-	if after < n {
-		note := ""
+	if byTest > 0 && after+byTest == n {
+		why := "; each came after " + testCall
 		if after > 0 {
+			why = fmt.Sprintf("; %d of them came after %s, the others after its disk failed an operation", byTest, testCall)
+		}
+		return head + why + ", faster than a restart apiece can take them, so it stays down, as systemd's start limit leaves it. " +
+			fmt.Sprintf("Close its files no more than %d times within %v, ", RestartBurst, RestartInterval) +
+			"or for a power loss of the process with its disk use Cluster.Reboot(name, simtest.PowerLoss), which boots it again with no restart asked for"
+	}
+	if after+byTest < n {
+		note := ""
+		switch {
+		case byTest > 0:
+			note = fmt.Sprintf(" (%d of the %d came after %s, %d after its disk failed an operation, the others after neither)", byTest, n, testCall, after)
+		case after > 0:
 			note = fmt.Sprintf(" (%d of the %d came after its disk failed an operation, the others did not)", after, n)
 		}
 		if program {

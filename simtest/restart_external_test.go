@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"testing"
 	"time"
 
@@ -263,4 +264,47 @@ func TestARestartUnderWayCompletesBeforeTheCheck(t *testing.T) {
 		assert.Equal(s, 2, c.Boots("late-0"))
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
 	assert.Zero(t, res.Failed, res.Report)
+}
+
+// appendsUntilClosed is a process that appends to a file until the file
+// closes under it, as a crash of its disk closes it, and then asks to be
+// restarted.
+func appendsUntilClosed(ctx context.Context, p providers.Providers) error {
+	f, err := p.Storage.OpenFile("log", os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	for {
+		if _, err := f.Write([]byte("record")); errors.Is(err, fs.ErrClosed) {
+			return fmt.Errorf("log: %w: %w", err, providers.ErrRestart)
+		} else if err != nil {
+			return err
+		}
+		if err := p.Time.Sleep(ctx, 10*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// A process whose restarts each followed the test's own Disk.Crash is
+// told so when it meets the restart limit, not that it fails on every
+// boot, and the report counts the crashes among the faults the test
+// injected.
+func TestARestartLimitReachedByTheTestsDiskCrashesSaysSo(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "seg", New: func() simtest.Process { return simtest.ProcessFunc(appendsUntilClosed) }})
+		for range simtest.RestartBurst + 1 {
+			s.Sleep(time.Second)
+			s.Disk("seg-0").Crash()
+		}
+		s.Sleep(time.Second)
+		assert.False(s, c.Alive("seg-0"), "it stays down")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed, res.Report)
+	assert.Contains(t, res.Report, fmt.Sprintf("process seg-0 asked to be restarted %d times within 10s", simtest.RestartBurst+1))
+	assert.Contains(t, res.Report, "; each came after the test's Disk.Crash of its disk, faster than a restart apiece can take them")
+	assert.Contains(t, res.Report, "Cluster.Reboot(name, simtest.PowerLoss)")
+	assert.NotContains(t, res.Report, "it fails on every boot")
+	assert.Contains(t, res.Report, "6 of the disks (6 crashes)")
+	assert.Contains(t, res.Report, "; 6 of them injected by the test (an Injector, or a Cluster, Net or Disk call): 6 disk crashes")
 }

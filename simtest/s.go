@@ -139,7 +139,11 @@ type S struct {
 	again bool
 
 	disks *simdisk.Disks // the seed's disks, made on first use (storage.go)
-	net   *simnet.Net    // the seed's network (network.go)
+	// diskCalls counts, per disk address, the test's calls of Disk.Crash,
+	// Kill, Wipe and Stop, which close a process's files: a restart it
+	// asks for after one is the test's doing (restartLimitMessage).
+	diskCalls map[string]diskCalls
+	net       *simnet.Net // the seed's network (network.go)
 	// hostTasks holds, by host, the group of the tasks started with
 	// [S.HostProviders]' Task, made on first use (network.go).
 	hostTasks map[string]*sim.Group

@@ -59,7 +59,7 @@ func (s *S) Storage() providers.Storage { return s.Disk(DriverDisk).Storage() }
 // Disk returns the simulated disk of addr, made on first use. Each address
 // has its own disk, which lives as long as the seed: a process restarted
 // at the same address finds its disk as the restart left it.
-func (s *S) Disk(addr string) *Disk { return &Disk{d: s.diskSet().Disk(addr)} }
+func (s *S) Disk(addr string) *Disk { return &Disk{d: s.diskSet().Disk(addr), s: s} }
 
 // diskSet returns the seed's disks, made on first use from the seed's
 // chaos configuration. It draws nothing from the seed's stream; a disk
@@ -77,7 +77,10 @@ func (s *S) diskSet() *simdisk.Disks {
 
 // Disk is the simulated disk of one address. Its storage and faults are
 // described on [providers.Storage] and [chaos.Storage].
-type Disk struct{ d *simdisk.Disk }
+type Disk struct {
+	d *simdisk.Disk
+	s *S
+}
 
 // Addr returns the address the disk belongs to.
 func (d *Disk) Addr() string { return d.d.Addr() }
@@ -94,22 +97,60 @@ func (d *Disk) Storage() providers.Storage { return d.d.Storage() }
 // crash fail from then on with an error matching fs.ErrClosed, and
 // operations under way fail when they complete. The tasks that used the
 // disk are not stopped: end them, then start again as a rebooted process
-// would, opening the files anew.
-func (d *Disk) Crash() { d.d.Crash() }
+// would, opening the files anew. For a power loss of a Cluster's process
+// with its disk, which takes the process down and boots it again, use
+// [Cluster.Reboot] with [PowerLoss]. A process that asks to be restarted
+// ([providers.ErrRestart]) each time its files close meets the restart
+// limit ([RestartBurst]) when its disk crashes more often than that.
+// The report counts the call among the faults the test injected.
+func (d *Disk) Crash() { d.byTest(diskCrash, "Disk.Crash", d.d.Crash) }
 
 // Stop shuts the disk down gracefully: everything written is kept, except
 // what failed syncs lost. Files opened before fail from then on.
-func (d *Disk) Stop() { d.d.Stop() }
+func (d *Disk) Stop() { d.byTest(notAFault, "Disk.Stop", d.d.Stop) }
 
 // Kill closes the files of the disk's process as its death by kill -9
 // does, its machine still up: every write stays, and what was not synced
 // stays unsynced, for a later Crash to lose. Files opened before fail
-// from then on.
-func (d *Disk) Kill() { d.d.Kill() }
+// from then on. The report counts the call among the faults the test
+// injected.
+func (d *Disk) Kill() { d.byTest(diskKill, "Disk.Kill", d.d.Kill) }
 
 // Wipe erases the disk: no file or directory is left. Files opened before
-// fail from then on.
-func (d *Disk) Wipe() { d.d.Wipe() }
+// fail from then on. The report counts the call among the faults the test
+// injected.
+func (d *Disk) Wipe() { d.byTest(diskWipe, "Disk.Wipe", d.d.Wipe) }
+
+// byTest runs fn, the test's call named call, which closes the disk's
+// files: the report counts it as fault f the test injected (none for a
+// graceful stop), and a restart its process asks for next is blamed on it.
+// The effects the call has by the chaos configuration (a torn write) are
+// the configuration's, as they are at a Cluster's reboot.
+func (d *Disk) byTest(f fault, call string, fn func()) {
+	fn()
+	s := d.s
+	if s == nil {
+		return
+	}
+	if o := s.obs; o != nil && f != notAFault {
+		o.faults.add(f)
+		o.byHand.add(f)
+	}
+	if s.diskCalls == nil {
+		s.diskCalls = make(map[string]diskCalls)
+	}
+	c := s.diskCalls[d.d.Addr()]
+	c.n++
+	c.last = call
+	s.diskCalls[d.d.Addr()] = c
+}
+
+// diskCalls counts the test's calls that closed a disk's files (Disk.Crash,
+// Kill, Wipe, Stop), and names the last.
+type diskCalls struct {
+	n    int
+	last string
+}
 
 // Save writes the disk's durable image to w, a tar archive that tar -tvf
 // lists and tar -xf unpacks: a directory entry for each directory and a

@@ -315,7 +315,7 @@ func TestTheFaultsBeforeAFailureLeavePartialReadsAndWritesOut(t *testing.T) {
 	}, simtest.Chaos(cfg), simtest.Seeds(1))
 	require.False(t, res.OK())
 	assert.Regexp(t, `\n *faults before the timeline below \(2 earlier not shown\):\n( +[\d.]+m?s  reboot: n-0 \(crash\) \[[^\n]*\]\n){8} *timeline around the first failure`, res.Report)
-	assert.Regexp(t, `faults seen: 10 reboots \(10 crashes\), 0 of the network, 0 of the disks; all of them injected by the test \(an Injector, or a Cluster or Net call\); [1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\)`, res.Report)
+	assert.Regexp(t, `faults seen: 10 reboots \(10 crashes\), 0 of the network, 0 of the disks; all of them injected by the test \(an Injector, or a Cluster, Net or Disk call\); [1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\)`, res.Report)
 	assert.Contains(t, res.Report, "net: partial read of ", "the timeline's lines")
 }
 
