@@ -61,6 +61,9 @@ type Entry struct {
 
 	calls, passes, fails uint64
 	seeds, seedsTrue     int // seeds that reached it, and in which it held
+	// seedsFailed counts the seeds in which an Always failed: it held in
+	// the others it reached (Row.SeedsTrue).
+	seedsFailed          int
 	firstFail, firstPass *Hit
 
 	mark     mark     // numeric forms: the run's watermark
@@ -264,6 +267,7 @@ func (s *Seed) record(e *Entry, ok bool, h Hit, args []any) {
 		switch {
 		case !ok && !e.sFailed:
 			e.sFailed = true
+			e.seedsFailed++
 			h.Details = details(args)
 			s.failed(e, h, args)
 		case ok && e.firstPass == nil:
@@ -456,6 +460,7 @@ func (e *Entry) merge(fe *Entry) (overflow bool) {
 	e.fails += fe.fails
 	e.seeds += fe.seeds
 	e.seedsTrue += fe.seedsTrue
+	e.seedsFailed += fe.seedsFailed
 	if e.firstFail == nil {
 		e.firstFail = fe.firstFail
 	}

@@ -36,7 +36,10 @@ type Row struct {
 	Misused bool
 
 	Calls, Passes, Fails uint64
-	Seeds, SeedsTrue     int // seeds that reached it, and in which it held
+	// Seeds counts the seeds that reached it, and SeedsTrue those in which
+	// it held: a Sometimes's came true at least once, an Always's held
+	// every time it was reached (an Unreachable's, reached, never holds).
+	Seeds, SeedsTrue int
 
 	Watermark  *Watermark // numeric forms
 	Conditions []string   // SometimesAll
@@ -168,6 +171,10 @@ func (e *Entry) row() Row {
 		Calls: e.calls, Passes: e.passes, Fails: e.fails,
 		Seeds: e.seeds, SeedsTrue: e.seedsTrue,
 		FirstFail: e.firstFail, FirstPass: e.firstPass,
+	}
+	if e.kind.IsAlways() {
+		// Held in every seed that reached it but those it failed in.
+		r.SeedsTrue = e.seeds - e.seedsFailed
 	}
 	r.Status = e.status()
 	r.Misused = e.misused

@@ -119,6 +119,7 @@ func TestSignalsAreNewProgressOfTheSeed(t *testing.T) {
 		byMsg[r.Msg] = r
 	}
 	assert.Equal(t, 2, byMsg["s"].SeedsTrue)
+	assert.Equal(t, 0, byMsg["late"].SeedsTrue, "no seed reached it")
 	assert.Equal(t, "best 200 > 100", byMsg["gt"].Progress())
 	assert.Equal(t, "2 of 2 at once", byMsg["all"].Progress())
 	require.Len(t, byMsg["each"].Buckets, 2)
@@ -667,4 +668,23 @@ func TestFirstFailureNamesItsTimeline(t *testing.T) {
 	assert.Equal(t, "first in timeline 42/162:7/402:9", row(Hit{Seed: 42, Recipe: "42/162:7/402:9"}))
 	deep := "42" + strings.Repeat("/1034:8312757572264196209", 5)
 	assert.Equal(t, "first in a timeline branched from seed 42 (its recipe is on the replay line)", row(Hit{Seed: 42, Recipe: deep}))
+}
+
+// An Always's seeds true are those that reached it in which it never
+// failed, as a Sometimes's are those in which it came true: one that held
+// hundreds of times reads as held, not as never true.
+func TestAnAlwaysIsTrueInTheSeedsItHeldIn(t *testing.T) {
+	b := New(nil)
+	var g signals
+	for seed, oks := range [][]bool{{true, true}, {true, false, true}, {true}, nil} {
+		s := b.Begin(uint64(seed+1), &clock{}, g.hooks())
+		for _, ok := range oks {
+			s.Assert(simctx.Assertion{Kind: simctx.Always, Msg: "a", OK: ok})
+		}
+		s.End()
+	}
+	rows := b.Rows()
+	require.Len(t, rows, 1)
+	assert.Equal(t, 3, rows[0].Seeds, "the seeds that reached it")
+	assert.Equal(t, 2, rows[0].SeedsTrue, "those of them it never failed in")
 }
