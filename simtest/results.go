@@ -39,8 +39,9 @@ type SeedResult struct {
 	// number written as #: the [FailureGroup] the summary puts the seed
 	// in, so that a script groups seeds as the report does. Both are
 	// empty for a seed that passed; FailedAt is empty for a failure that
-	// names no site, and FailureShape for an assertion's failure, whose
-	// site names its message.
+	// names no site. An assertion's failure has the words before its site
+	// for its shape (`Always "a payment is charged once" failed`), without
+	// its details.
 	FailedAt, FailureShape string
 	// Place is the seed's place in the Run's sequence of seeds (the i of
 	// [Shard]'s i, i+n...), which orders the seeds of merged shards as one
@@ -567,8 +568,8 @@ type FailureGroup struct {
 	// simulated time and task that stamp them when there is none), with
 	// each number written as #: "acknowledged
 	// payment c#-p# is missing". An assertion's failure ("Always … failed
-	// (file.go:line): details") has none: its site names its one message,
-	// and its details vary.
+	// (file.go:line): details") has the words before its site, `Always
+	// "…" failed`, without its details, which vary.
 	Shape string
 	// Seeds counts the group's seeds; Kept those of them kept under
 	// testdata/simtest ([SeedResult.Kept]), known failures.
@@ -613,8 +614,11 @@ func failureShape(firstFailure string) (site, shape string) {
 		site = rest[loc[0]:loc[1]]
 		after, ok := strings.CutPrefix(rest[loc[1]:], ": ")
 		if !ok {
-			// An assertion's: the site names its message.
-			return site, ""
+			// An assertion's, `Always "msg" failed (file.go:66): details`:
+			// its words are those before the site, its details left out,
+			// as they vary from seed to seed.
+			rest = strings.TrimSuffix(strings.TrimSpace(rest[:loc[0]]), "(")
+			return site, failureNumber.ReplaceAllString(strings.TrimSpace(rest), "#")
 		}
 		rest = after
 	}

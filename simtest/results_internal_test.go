@@ -132,7 +132,8 @@ func TestPercentNeverRoundsACountToNone(t *testing.T) {
 // without an assertion's details.
 func TestFailureShape(t *testing.T) {
 	for _, tc := range []struct{ line, site, shape string }{
-		{`1.137s driver: Always "a payment is charged exactly once" failed (wallet_test.go:66): key=c1-p1 charges=2`, "wallet_test.go:66", ""},
+		{`1.137s driver: Always "a payment is charged exactly once" failed (wallet_test.go:66): key=c1-p1 charges=2`, "wallet_test.go:66", `Always "a payment is charged exactly once" failed`},
+		{`3.4s seg-0/main: Always "at most 1 leader per term" failed (raft_test.go:130): term=3 leaders=2`, "raft_test.go:130", `Always "at most # leader per term" failed`},
 		{"970ms driver: wallet_test.go:68: acknowledged payment c2-p0 is missing", "wallet_test.go:68", "acknowledged payment c#-p# is missing"},
 		{"1m2.5s client-3: ledger/ledger_test.go:110: workload deposits: check: balance 865, acknowledged 912", "ledger/ledger_test.go:110", "workload deposits: check: balance #, acknowledged #"},
 		{"970ms driver: an acknowledged write was lost", "", "an acknowledged write was lost"},
