@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/moonpool-go/moonpool/internal/plural"
-
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -861,10 +859,9 @@ func (h *Host) Exit(how string) {
 		clear(conns)
 		h.conns = conns[:0]
 	}
-	n.hostEvent(h, how, plural.Count(open, "connection")+" closed, "+strconv.Itoa(resets)+" of them reset; "+plural.Count(lns, "listener")+" closed",
-		strconv.Itoa(open)+" connections closed, "+strconv.Itoa(resets)+" of them reset; "+strconv.Itoa(lns)+" listeners closed")
+	n.hostEvent(h, how, "@: # connection* closed, # of them reset; # listener* closed", open, resets, lns)
 	if pcs := h.closePackets(); pcs > 0 {
-		n.hostEvent(h, how, plural.Count(pcs, "datagram socket")+" closed", strconv.Itoa(pcs)+" datagram sockets closed")
+		n.hostEvent(h, how, "@: # datagram socket* closed", pcs)
 	}
 }
 
@@ -878,8 +875,7 @@ func (h *Host) Exit(how string) {
 func (h *Host) PowerOff() {
 	n := h.n
 	h.off = true
-	n.eventKeyed("host "+h.name+" lost power: "+strconv.Itoa(len(h.conns))+" connections and "+strconv.Itoa(len(h.lns))+" listeners vanished",
-		"host "+h.name+" lost power: "+plural.Count(len(h.conns), "connection")+" and "+plural.Count(len(h.lns), "listener")+" vanished")
+	n.hostEvent(h, "", "lost power: # connection* and # listener* vanished", len(h.conns), len(h.lns))
 	for _, l := range slices.Clone(h.lns) {
 		l.close(true)
 	}
@@ -893,8 +889,7 @@ func (h *Host) PowerOff() {
 		n.watchKeepAlive(c.peer, 0)
 	}
 	if pcs := h.closePackets(); pcs > 0 {
-		n.eventKeyed("host "+h.name+" lost power: "+strconv.Itoa(pcs)+" datagram sockets closed",
-			"host "+h.name+" lost power: "+plural.Count(pcs, "datagram socket")+" closed")
+		n.hostEvent(h, "", "lost power: # datagram socket* closed", pcs)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -303,19 +304,47 @@ func (n *Net) ownEvent(format string, args ...any) {
 	n.w.Event("", "net: "+fmt.Sprintf(format, args...))
 }
 
-// eventKeyed is event for a message the trace hashes as key: what the
-// message said before it was told more precisely, so that the traces
-// stay as they were.
-func (n *Net) eventKeyed(key, msg string) {
-	n.w.EventKeyed(n.w.CurrentTask(), "net: "+key, "net: "+msg)
-}
-
-// hostEvent records that h's process ended as how says, with what became
-// of its sockets; the trace hashes keyWhat in what's place (see
-// eventKeyed). The trace hashes every way of ending as the crash it was
-// once told as: the sockets end alike, and the traces stay as they were.
-func (n *Net) hostEvent(h *Host, how, what, keyWhat string) {
-	n.eventKeyed("host "+h.name+" crashed: "+keyWhat, "host "+h.name+" "+how+": "+what)
+// hostEvent records what became of a host's sockets as its process
+// ended, told from pattern: "@" stands for how it ended, "#" for the next
+// of counts, and "*" for the plural's "s" of the thing the last "#"
+// counted ("# listener* closed"). The trace hashes the event as it read
+// before it was told so exactly: every way of ending as the crash it was
+// once told as (the sockets end alike), every count with its "s", so
+// that the traces stay as they were (sim.World.EventKeyed). Both texts
+// are made in one buffer, one string for the two.
+func (n *Net) hostEvent(h *Host, how, pattern string, counts ...int) {
+	var buf [256]byte
+	b := buf[:0]
+	k := 0
+	for _, exact := range [2]bool{false, true} {
+		b = append(b, "net: host "...)
+		b = append(b, h.name...)
+		b = append(b, ' ')
+		i, last := 0, 0
+		for j := 0; j < len(pattern); j++ {
+			switch c := pattern[j]; {
+			case c == '@' && exact:
+				b = append(b, how...)
+			case c == '@':
+				b = append(b, "crashed"...)
+			case c == '#':
+				last = counts[i]
+				b = strconv.AppendInt(b, int64(last), 10)
+				i++
+			case c == '*':
+				if last != 1 || !exact {
+					b = append(b, 's')
+				}
+			default:
+				b = append(b, c)
+			}
+		}
+		if !exact {
+			k = len(b)
+		}
+	}
+	s := string(b)
+	n.w.EventKeyed(n.w.CurrentTask(), s[:k], s[k:])
 }
 
 // PeerLostPower ends the line of a connection given up on (its data
