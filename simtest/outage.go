@@ -2,12 +2,10 @@ package simtest
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
-	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -44,29 +42,7 @@ func (c *Cluster) outages(ctx context.Context, a chaos.Attrition, reboots *[]pro
 		}
 		name := whole[r.IntN(len(whole))]
 		how, pause := pickReboot(a, r.Float64())
-		if pause {
-			s.w.FaultBegins(sim.Fault{Kind: "pause", At: at, On: name})
-			d := a.PauseFor.Draw(r)
-			ps := c.in(o.Unit, name)
-			*reboots = append(*reboots, s.Go(fmt.Sprintf("outage %v %s", o.Unit, name), func(ctx context.Context) error {
-				c.pauseFor(d, false, ps...)
-				c.outage = false
-				return nil
-			}))
-			continue
-		}
-		if how == Wipe && slices.ContainsFunc(c.in(o.Unit, name), func(p *proc) bool { return p.spec.SoleCopy }) {
-			how = Crash
-		}
-		s.w.FaultBegins(sim.Fault{Kind: rebootFaultKind(how), At: at, On: name})
-		grace, recovery := a.Grace.Draw(r), o.DownFor.Draw(r)
-		*reboots = append(*reboots, s.Go(fmt.Sprintf("outage %v %s", o.Unit, name), func(ctx context.Context) error {
-			ps := c.stopUnit(o.Unit, name, how, grace, false, "")
-			_ = s.p.Time.Sleep(s.w.Context(), recovery)
-			c.startUnit(ps)
-			c.outage = false
-			return nil
-		}))
+		*reboots = append(*reboots, c.unitDown(a, o.Unit, name, how, pause, at, o.DownFor, true))
 	}
 }
 

@@ -427,30 +427,52 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		}
 		name := up[r.IntN(len(up))]
 		how, pause := pickReboot(a, r.Float64())
-		if pause {
-			// A unit's pause is its machines', as a hypervisor's: every
-			// process of it stops at once.
-			s.w.FaultBegins(sim.Fault{Kind: "pause", At: at, On: name})
-			d := a.PauseFor.Draw(r)
-			ps := slices.DeleteFunc(slices.Clone(c.in(a.Unit, name)), func(p *proc) bool { return p.down || p.leaving })
-			*reboots = append(*reboots, s.Go(fmt.Sprintf("pause %v %s", a.Unit, name), func(ctx context.Context) error {
-				c.pauseFor(d, false, ps...)
-				return nil
-			}))
-			continue
-		}
-		if how == Wipe && slices.ContainsFunc(c.in(a.Unit, name), func(p *proc) bool { return p.spec.SoleCopy }) {
-			how = Crash
-		}
-		s.w.FaultBegins(sim.Fault{Kind: rebootFaultKind(how), At: at, On: name})
-		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
-		// The task marks the unit's processes as leaving at once, at this
-		// instant, before the next attempt (Interval.Min is positive).
-		*reboots = append(*reboots, s.Go(fmt.Sprintf("reboot %v %s", a.Unit, name), func(ctx context.Context) error {
-			ps := c.stopUnit(a.Unit, name, how, grace, false, "")
-			_ = s.p.Time.Sleep(s.w.Context(), recovery)
-			c.startUnit(ps)
-			return nil
-		}))
+		*reboots = append(*reboots, c.unitDown(a, a.Unit, name, how, pause, at, a.DownFor, false))
 	}
+}
+
+// unitDown takes the unit of kind u called name down as attrition drew
+// it at draw at, how, or for a pause, and returns the task that brings
+// it back: its draws are a pause's length, or the grace period and then
+// the time down, from down. outage: it is an outage (Attrition.Outages),
+// whose end lets attrition go on (c.outage).
+func (c *Cluster) unitDown(a chaos.Attrition, u chaos.Unit, name string, how Reboot, pause bool, at uint64, down chaos.Range, outage bool) providers.Handle {
+	s := c.s
+	r := s.w.Rand()
+	task := func(verb string) string {
+		if outage {
+			verb = "outage"
+		}
+		return fmt.Sprintf("%s %v %s", verb, u, name)
+	}
+	if pause {
+		// A unit's pause is its machines', as a hypervisor's: every
+		// process of it stops at once.
+		s.w.FaultBegins(sim.Fault{Kind: "pause", At: at, On: name})
+		d := a.PauseFor.Draw(r)
+		ps := slices.DeleteFunc(slices.Clone(c.in(u, name)), func(p *proc) bool { return p.down || p.leaving })
+		return s.Go(task("pause"), func(ctx context.Context) error {
+			c.pauseFor(d, false, ps...)
+			if outage {
+				c.outage = false
+			}
+			return nil
+		})
+	}
+	if how == Wipe && slices.ContainsFunc(c.in(u, name), func(p *proc) bool { return p.spec.SoleCopy }) {
+		how = Crash
+	}
+	s.w.FaultBegins(sim.Fault{Kind: rebootFaultKind(how), At: at, On: name})
+	grace, recovery := a.Grace.Draw(r), down.Draw(r)
+	// The task marks the unit's processes as leaving at once, at this
+	// instant, before the next attempt (Interval.Min is positive).
+	return s.Go(task("reboot"), func(ctx context.Context) error {
+		ps := c.stopUnit(u, name, how, grace, false, "")
+		_ = s.p.Time.Sleep(s.w.Context(), recovery)
+		c.startUnit(ps)
+		if outage {
+			c.outage = false
+		}
+		return nil
+	})
 }
