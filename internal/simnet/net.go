@@ -2,6 +2,7 @@ package simnet
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"net/netip"
 	"slices"
@@ -393,16 +394,24 @@ func (n *Net) cut(a, b []string, both bool) {
 	if n.cuts == nil {
 		n.cuts = make(map[uint64]bool)
 	}
-	for _, x := range a {
-		hx := n.Host(x)
-		for _, y := range b {
-			hy := n.Host(y)
-			if hx == hy {
-				continue
-			}
-			n.addCut(pairKey(hx, hy))
-			if both {
-				n.addCut(pairKey(hy, hx))
+	for hx, hy := range n.pairs(a, b) {
+		n.addCut(pairKey(hx, hy))
+		if both {
+			n.addCut(pairKey(hy, hx))
+		}
+	}
+}
+
+// pairs yields each host of a with each host of b, made if need be, but
+// for a host with itself.
+func (n *Net) pairs(a, b []string) iter.Seq2[*Host, *Host] {
+	return func(yield func(*Host, *Host) bool) {
+		for _, x := range a {
+			hx := n.Host(x)
+			for _, y := range b {
+				if hy := n.Host(y); hx != hy && !yield(hx, hy) {
+					return
+				}
 			}
 		}
 	}
@@ -493,21 +502,14 @@ func (n *Net) Heal() {
 // they held go on at once. Faults between other pairs, isolated hosts,
 // random partitions and connects a connect fault hangs stay, until Heal.
 func (n *Net) HealBetween(a, b []string) {
-	for _, x := range a {
-		hx := n.Host(x)
-		for _, y := range b {
-			hy := n.Host(y)
-			if hx == hy {
-				continue
+	for hx, hy := range n.pairs(a, b) {
+		for _, k := range [2]uint64{pairKey(hx, hy), pairKey(hy, hx)} {
+			if n.cuts[k] {
+				delete(n.cuts, k)
+				n.manual--
 			}
-			for _, k := range [2]uint64{pairKey(hx, hy), pairKey(hy, hx)} {
-				if n.cuts[k] {
-					delete(n.cuts, k)
-					n.manual--
-				}
-				delete(n.clogs, k)
-				delete(n.slows, k)
-			}
+			delete(n.clogs, k)
+			delete(n.slows, k)
 		}
 	}
 	n.event("heal %s | %s", names(a), names(b))
