@@ -97,5 +97,5 @@ func (c *Cluster) checkOutages(a chaos.Attrition) {
 	if !placed {
 		c.s.configErrorf("simtest: Attrition.Outages.Unit is %s but the cluster's processes are in no %v; place them in %vs (Processes.Topology), or leave Outages zero", unitConst(o.Unit), o.Unit, o.Unit)
 	}
-	c.refuseBlockedUnit("Attrition.Outages.Unit", o.Unit)
+	c.refuseBlockedUnit("Attrition.Outages.Unit", o.Unit, "leave Attrition.Outages zero")
 }

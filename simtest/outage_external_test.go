@@ -81,7 +81,8 @@ func TestOutagesConfigurationErrors(t *testing.T) {
 			c := s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: writer},
 				simtest.Processes{Name: "client", Count: 2, Topology: simtest.Topology{Zones: 2}, Protected: true, New: writer})
 			c.Run(simtest.Phases{Chaos: time.Second}, quick{time.Second})
-		}, "Attrition.Outages.Unit is chaos.Zone but every zone holds a protected process"},
+		}, "Attrition.Outages.Unit is chaos.Zone but every zone holds a protected process (dc0-z0: client-0; dc0-z1: client-1), and attrition never picks a zone that holds one: it could reboot nothing; " +
+			"boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, or leave Attrition.Outages zero"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := simtest.Simulate(tc.body, simtest.Seeds(1), simtest.Chaos(outageChaos()))

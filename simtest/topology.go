@@ -352,16 +352,14 @@ func (c *Cluster) startUnit(ps []*proc) {
 	}
 }
 
-// refuseBlockedAttrition fails the test when every unit of kind u holds a
+// refuseBlockedUnit fails the test when every unit of kind u holds a
 // protected process: attrition by u never picks such a unit, so it would
-// reboot nothing, though the Run's summary says random reboots are on. A
-// process alone, by attrition by process, is left to choose: protecting
-// every one is how a test keeps attrition off its processes.
-func (c *Cluster) refuseBlockedAttrition(u chaos.Unit) { c.refuseBlockedUnit("Attrition.Unit", u) }
-
-// refuseBlockedUnit is refuseBlockedAttrition for the unit that field
-// names: Attrition.Unit, or Attrition.Outages.Unit.
-func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit) {
+// reboot nothing, though the Run's summary says random reboots are on.
+// field names the setting that asks for u (Attrition.Unit, or
+// Attrition.Outages.Unit) and instead the way to drop it. A process
+// alone, by attrition by process, is left to choose: protecting every one
+// is how a test keeps attrition off its processes.
+func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit, instead string) {
 	units := c.Units(u)
 	var held []string
 	for _, n := range units {
@@ -384,10 +382,10 @@ func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit) {
 		held = append(held[:most], fmt.Sprintf("and %d more", len(held)-most))
 	}
 	c.s.configErrorf("simtest: "+field+" is %s but every %v holds a protected process (%s), and attrition never picks a %v that holds one: it could reboot nothing; "+
-		"boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, or set Attrition.Unit to chaos.Process, "+
+		"boot the protected processes (Processes.Protected) with no Topology, each then a unit of its own, or %s, "+
 		"or reboot %vs from an injector (Cluster.Inject), whose reboots reach protected processes; "+
 		"a client that must be in a zone runs from the test on a host that S.HostProvidersIn places there, which attrition never picks",
-		unitConst(u), u, strings.Join(held, "; "), u, u)
+		unitConst(u), u, strings.Join(held, "; "), u, instead, u)
 }
 
 // unitAttrition is attrition by units larger than a process. Its draws,

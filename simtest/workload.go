@@ -112,7 +112,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d %vs (%v) and Attrition.Unit is %s; lower MaxDead to at most %d, or place the processes in more %vs (Processes.Topology)", a.MaxDead, n, a.Unit, c.Units(a.Unit), unitConst(a.Unit), n, a.Unit)
 	}
 	if (a.Enabled || s.reboots) && a.Unit != chaos.Process {
-		c.refuseBlockedAttrition(a.Unit)
+		c.refuseBlockedUnit("Attrition.Unit", a.Unit, "set Attrition.Unit to chaos.Process")
 	}
 	if (a.Enabled || s.reboots) && a.Outages.On() {
 		c.checkOutages(a)
