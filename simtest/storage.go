@@ -129,9 +129,6 @@ func (d *Disk) Wipe() { d.byTest(diskWipe, "Disk.Wipe", d.d.Wipe) }
 func (d *Disk) byTest(f fault, call string, fn func()) {
 	fn()
 	s := d.s
-	if s == nil {
-		return
-	}
 	if o := s.obs; o != nil && f != notAFault {
 		o.faults.add(f)
 		o.byHand.add(f)
