@@ -40,13 +40,10 @@ func TestThreeProcesses(t *testing.T) {
 	require.NoError(t, err, "go build ./kvnode:\n%s", out)
 
 	const n = 3
-	var addrs, parts []string
-	for i := range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		addrs = append(addrs, l.Addr().String())
-		l.Close()
-		parts = append(parts, fmt.Sprintf("kv-%d=%s", i+1, addrs[i]))
+	addrs := testenv.LoopbackAddrs(t, n)
+	var parts []string
+	for i, addr := range addrs {
+		parts = append(parts, fmt.Sprintf("kv-%d=%s", i+1, addr))
 	}
 	cluster := strings.Join(parts, ",")
 	dirs := make([]string, n)

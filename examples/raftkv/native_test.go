@@ -4,7 +4,6 @@ package raftkv_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/examples/raftkv"
 	"github.com/moonpool-go/moonpool/examples/raftkv/server"
+	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/providers"
 )
 
@@ -28,8 +28,9 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 	defer cancel()
 	var args [][]string
 	var peers []server.Peer
+	free := testenv.LoopbackAddrs(t, 6)
 	for i := range 3 {
-		peers = append(peers, server.Peer{ID: fmt.Sprintf("n%d", i), Raft: freeAddr(t), HTTP: freeAddr(t)})
+		peers = append(peers, server.Peer{ID: fmt.Sprintf("n%d", i), Raft: free[2*i], HTTP: free[2*i+1]})
 	}
 	var addrs []string
 	for i, p := range peers {
@@ -102,15 +103,6 @@ func (n *node) stop() int {
 	n.cancel()
 	<-n.done
 	return n.code
-}
-
-// freeAddr returns a loopback address with a port that was free a moment
-// ago.
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // testWriter sends a node's log to the test's.
