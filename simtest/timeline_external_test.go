@@ -191,6 +191,7 @@ func TestTimelineFileAloneListsDiskOperations(t *testing.T) {
 // handling of ENOSPC sees the partial record it left.
 func TestTimelineFileTellsAWriteCutShort(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "timeline.jsonl")
+	var doc *timelinehtml.Doc
 	r := runIn("TestTimelineFileTellsAWriteCutShort", func(r *recorder) {
 		simtest.Run(r, func(s *simtest.S) {
 			f, err := s.Disk("db").Storage().Create("wal")
@@ -200,7 +201,8 @@ func TestTimelineFileTellsAWriteCutShort(t *testing.T) {
 			require.Equal(s, 512, n)
 			_, err = f.Write(make([]byte, 10))
 			require.ErrorIs(s, err, syscall.ENOSPC)
-		}, simtest.Seeds(1), simtest.Storage(chaos.Storage{Capacity: 512}), simtest.TimelineFile(path))
+		}, simtest.Seeds(1), simtest.Storage(chaos.Storage{Capacity: 512}), simtest.TimelineFile(path),
+			simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
 	})
 	require.False(t, r.failed, r.output())
 	data, err := os.ReadFile(path)
@@ -225,6 +227,20 @@ func TestTimelineFileTellsAWriteCutShort(t *testing.T) {
 		{Name: "disk-op", Msg: "disk db: write wal: 0 of 10 bytes at 512: no space left on device",
 			Attrs: map[string]any{"disk": "db", "op": "write", "file": "wal", "bytes": 0.0, "asked": 10.0, "off": 512.0, "err": "no space left on device"}},
 	}, writes)
+
+	// The page's disk operations say as much.
+	require.NotNil(t, doc)
+	var drawn []timelinehtml.DiskOp
+	for _, d := range doc.Disk {
+		if d.What == "write" {
+			d.StartNS, d.EndNS, d.Off = 0, 0, nil
+			drawn = append(drawn, d)
+		}
+	}
+	assert.Equal(t, []timelinehtml.DiskOp{
+		{Lane: "db", What: "write", File: "wal", Bytes: 512, Task: "driver", Asked: 1000, Err: "no space left on device"},
+		{Lane: "db", What: "write", File: "wal", Bytes: 0, Task: "driver", Asked: 10, Err: "no space left on device"},
+	}, drawn)
 }
 
 // A long seed's whole timeline runs to millions of entries: the timeline

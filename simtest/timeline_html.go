@@ -164,6 +164,12 @@ func (r *runner) timelineDoc(ra *runAsserts, stopped *seedOutcome) *timelinehtml
 				off := op.Off // not &op.Off, which would keep the whole op on the heap
 				dop.Off = &off
 			}
+			if op.Asked > op.Bytes {
+				dop.Asked = op.Asked
+			}
+			if op.Err != nil {
+				dop.Err = op.Err.Error()
+			}
 			d.Disk = append(d.Disk, dop)
 		}
 	}

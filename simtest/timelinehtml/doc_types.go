@@ -94,6 +94,11 @@ type DiskOp struct {
 	// nil for the other operations.
 	Off  *int64 `json:"off,omitempty"`
 	Task string `json:"task,omitempty"` // the task that submitted it
+	// Asked is what a write cut short (a full disk) was asked to write,
+	// beside Bytes, what it wrote; zero for an operation done whole.
+	Asked int64 `json:"asked,omitempty"`
+	// Err is the error the operation returned, if any.
+	Err string `json:"err,omitempty"`
 }
 
 // Span is a stretch of time on a lane, drawn as a band across the lane

@@ -137,12 +137,15 @@ var MoonpoolTimeline = (function () {
 			details.textContent = lines.join("\n");
 		}
 		// diskDetail tells a disk operation's place: a truncate's size, a
-		// read's or write's length and offset, a sync's length.
+		// read's or write's length and offset (of how many it was asked,
+		// when a full disk cut it short), a sync's length; and its error.
 		function diskDetail(o) {
 			if (o.start_ns == null || o.what == null) return "";
-			if (o.what === "truncate" && o.off != null) return " to " + o.off;
-			if (o.off != null) return ", " + o.bytes + " bytes at " + o.off;
-			return o.bytes ? ", " + o.bytes + " bytes" : "";
+			var err = o.err ? ": " + o.err : "";
+			if (o.what === "truncate" && o.off != null) return " to " + o.off + err;
+			var n = o.asked ? o.bytes + " of " + o.asked : o.bytes;
+			if (o.off != null) return ", " + n + " bytes at " + o.off + err;
+			return (o.bytes ? ", " + n + " bytes" : "") + err;
 		}
 		function clickable(e, kind, o) {
 			e.addEventListener("click", function (ev) { ev.stopPropagation(); show(kind, o); });
@@ -185,7 +188,7 @@ var MoonpoolTimeline = (function () {
 			if (!hidden.diskop) disk.forEach(function (d) {
 				if (!visible(d.start_ns, d.end_ns) || laneIx[d.lane] == null) return;
 				var a = x(d.start_ns), b = Math.max(x(d.end_ns), a + 2);
-				var r = svg("rect", { x: a, y: laneY(d.lane) + LANE_H - 9, width: b - a, height: 6, "class": "mpt-diskop mpt-diskop-" + d.what.replace(/\W+/g, "-") }, layer);
+				var r = svg("rect", { x: a, y: laneY(d.lane) + LANE_H - 9, width: b - a, height: 6, "class": "mpt-diskop mpt-diskop-" + d.what.replace(/\W+/g, "-") + (d.err ? " mpt-diskop-failed" : "") }, layer);
 				clickable(r, "disk operation", d);
 			});
 			if (!hidden.message) messages.forEach(function (m) {

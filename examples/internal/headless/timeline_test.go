@@ -94,3 +94,36 @@ func TestTimelinePageDrawsAPauseAsASpan(t *testing.T) {
 	require.True(t, headless.Eval[bool](t, ctx, `(document.querySelector(".mpt-k-reboot input").click(), true)`))
 	assert.Zero(t, headless.Eval[int](t, ctx, `document.querySelectorAll("rect.mpt-span").length`))
 }
+
+// A disk operation's tooltip says where it was, and for a write a full
+// disk cut short, how much of what was asked it wrote and why; a failed
+// operation is drawn apart from the others.
+func TestTimelinePageTellsAWriteCutShort(t *testing.T) {
+	ctx := headless.Start(t)
+	at := func(n int64) *int64 { return &n }
+	doc := &timelinehtml.Doc{Title: "full", Seed: 1, EndNS: 10e9, Lanes: []string{"driver", "db"},
+		Disk: []timelinehtml.DiskOp{
+			{StartNS: 1e9, EndNS: 2e9, Lane: "db", What: "write", File: "wal", Bytes: 432, Off: at(0)},
+			{StartNS: 3e9, EndNS: 4e9, Lane: "db", What: "write", File: "wal", Bytes: 20, Off: at(432), Asked: 432, Err: "no space left on device"},
+			{StartNS: 5e9, EndNS: 6e9, Lane: "db", What: "sync", File: "wal", Err: "input/output error"},
+		},
+	}
+	page := filepath.Join(t.TempDir(), "page.html")
+	f, err := os.Create(page)
+	require.NoError(t, err)
+	require.NoError(t, timelinehtml.Write(f, doc))
+	require.NoError(t, f.Close())
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#moonpool-timeline").dataset.rendered > 0`))
+	require.NoError(t, err, "the page draws its timeline")
+
+	titles := headless.Eval[[]string](t, ctx, `[...document.querySelectorAll("rect.mpt-diskop title")].map(e => e.textContent)`)
+	assert.Equal(t, []string{
+		"disk operation write wal, 432 bytes at 0",
+		"disk operation write wal, 20 of 432 bytes at 432: no space left on device",
+		"disk operation sync wal: input/output error",
+	}, titles)
+	failed := headless.Eval[[]bool](t, ctx, `[...document.querySelectorAll("rect.mpt-diskop")].map(e => e.classList.contains("mpt-diskop-failed"))`)
+	assert.Equal(t, []bool{false, true, true}, failed)
+}
