@@ -3,6 +3,7 @@
 package headless_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -26,15 +27,7 @@ func TestTimelinePageDrawsWhatUsersNameAsText(t *testing.T) {
 	for i, l := range lanes {
 		doc.Events = append(doc.Events, timelinehtml.Event{AtNS: int64(i+1) * 1e8, Lane: l, Task: l, Kind: timelinehtml.KindFailure, Msg: "failed: " + l})
 	}
-	page := filepath.Join(t.TempDir(), "page.html")
-	f, err := os.Create(page)
-	require.NoError(t, err)
-	require.NoError(t, timelinehtml.Write(f, doc))
-	require.NoError(t, f.Close())
-
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page)))
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#moonpool-timeline").dataset.rendered > 0`))
-	require.NoError(t, err, "the page draws its timeline")
+	render(t, ctx, doc)
 	assert.Equal(t, "<i>seed</i>", headless.Eval[string](t, ctx, `document.title`), "the title is text, and no handler ran")
 	assert.Equal(t, lanes, headless.Eval[[]string](t, ctx, `[...document.querySelectorAll(".mpt-lane-label")].map(e => e.textContent)`))
 	assert.Zero(t, headless.Eval[int](t, ctx, `document.querySelectorAll("#moonpool-timeline img, #moonpool-timeline b, #moonpool-timeline i").length`), "no markup made elements")
@@ -65,15 +58,7 @@ func TestTimelinePageDrawsAPauseAsASpan(t *testing.T) {
 		},
 		Spans: []timelinehtml.Span{{StartNS: 2e9, EndNS: 5e9, Lane: "srv-0", Kind: timelinehtml.KindReboot, Msg: "pause: srv-0 paused for 3s"}},
 	}
-	page := filepath.Join(t.TempDir(), "page.html")
-	f, err := os.Create(page)
-	require.NoError(t, err)
-	require.NoError(t, timelinehtml.Write(f, doc))
-	require.NoError(t, f.Close())
-
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page)))
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#moonpool-timeline").dataset.rendered > 0`))
-	require.NoError(t, err, "the page draws its timeline")
+	render(t, ctx, doc)
 	t.Log("screenshot: ", headless.Screenshot(t, ctx, "timeline-pause.png"))
 
 	type box struct{ X, Y, W, H float64 }
@@ -108,15 +93,7 @@ func TestTimelinePageTellsAWriteCutShort(t *testing.T) {
 			{StartNS: 5e9, EndNS: 6e9, Lane: "db", What: "sync", File: "wal", Err: "input/output error"},
 		},
 	}
-	page := filepath.Join(t.TempDir(), "page.html")
-	f, err := os.Create(page)
-	require.NoError(t, err)
-	require.NoError(t, timelinehtml.Write(f, doc))
-	require.NoError(t, f.Close())
-
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page)))
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#moonpool-timeline").dataset.rendered > 0`))
-	require.NoError(t, err, "the page draws its timeline")
+	render(t, ctx, doc)
 
 	titles := headless.Eval[[]string](t, ctx, `[...document.querySelectorAll("rect.mpt-diskop title")].map(e => e.textContent)`)
 	assert.Equal(t, []string{
@@ -126,4 +103,18 @@ func TestTimelinePageTellsAWriteCutShort(t *testing.T) {
 	}, titles)
 	failed := headless.Eval[[]bool](t, ctx, `[...document.querySelectorAll("rect.mpt-diskop")].map(e => e.classList.contains("mpt-diskop-failed"))`)
 	assert.Equal(t, []bool{false, true, true}, failed)
+}
+
+// render writes doc's page and opens it, once it has drawn its timeline.
+func render(t *testing.T, ctx context.Context, doc *timelinehtml.Doc) {
+	t.Helper()
+	page := filepath.Join(t.TempDir(), "page.html")
+	f, err := os.Create(page)
+	require.NoError(t, err)
+	require.NoError(t, timelinehtml.Write(f, doc))
+	require.NoError(t, f.Close())
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#moonpool-timeline").dataset.rendered > 0`))
+	require.NoError(t, err, "the page draws its timeline")
 }
