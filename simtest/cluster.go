@@ -141,8 +141,10 @@ type proc struct {
 	notReadyWhy   string
 	notReadySince time.Duration
 	// calls are the tasks of Cluster.Do running in it, whose contexts a
-	// graceful stop ends.
-	calls []providers.Handle
+	// graceful stop ends and which it waits for within its grace, once
+	// the process's Run has returned (runReturned).
+	calls       []providers.Handle
+	runReturned bool
 }
 
 // A taker is what took a process down, or is taking it down: it tells
@@ -395,7 +397,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 		p.back = nil
 	}
 	p.ready, p.notReadyWhy = true, ""
-	p.calls = nil // an earlier instance's, ended with its group
+	p.calls, p.runReturned = nil, false // an earlier instance's, ended with its group
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	var inst Process
@@ -439,6 +441,14 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	c.unpauseFor(p, Crash)
 	switch {
 	case p.stopping:
+		// The calls into the process (Cluster.Do) have what is left of
+		// the grace to return, as a server's shutdown lets the requests
+		// under way finish before it returns; Do takes its own off the
+		// list as it returns.
+		p.runReturned = true
+		for _, h := range slices.Clone(p.calls) {
+			_ = h.Join(s.w.Context())
+		}
 		// The process exits: its other tasks end with it, before any
 		// takes another step, as a program's threads end when main
 		// returns. Their defers still act, as when the grace runs out.
@@ -640,7 +650,11 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration, hand 
 		err := p.main.Join(gctx)
 		cancel()
 		if _, returned := err.(exit); !returned && err != nil && !errors.Is(err, providers.ErrKilled) {
-			s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", name, grace))
+			what := name + " did not stop"
+			if p.runReturned {
+				what = name + "'s Cluster.Do did not return"
+			}
+			s.w.Event("", fmt.Sprintf("grace over: %s within %v; killed", what, grace))
 		}
 	}
 	if how == Graceful {

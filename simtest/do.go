@@ -24,10 +24,11 @@ var ErrDown = errors.New("the process is down")
 // dies with it. A crash, wipe, power loss or kill of the process kills it
 // where it stands, as it kills the process's other tasks (its defers
 // act on nothing), and Do returns an error matching [ErrKilled]. A
-// graceful stop ends fn's context, then kills fn with the process's
-// other tasks if it has not returned once the process's Run has. A
-// process that is down, or going down, runs nothing: Do returns an error
-// matching [ErrDown] at once. fn's context is a child of ctx: when ctx
+// graceful stop ends fn's context and gives fn what is left of the grace
+// period once the process's Run has returned, as a server's shutdown lets
+// its requests under way finish; fn still running when the grace runs
+// out is killed with the process. A process that is down, or going down,
+// runs nothing: Do returns an error matching [ErrDown] at once. fn's context is a child of ctx: when ctx
 // ends, Do returns its error at once and fn's context ends.
 func (c *Cluster) Do(ctx context.Context, name string, fn func(ctx context.Context, inst Process) error) error {
 	p := c.get(name)

@@ -29,11 +29,7 @@ func (l *logStore) Run(ctx context.Context, p providers.Providers) error {
 		return err
 	}
 	l.p, l.f = p, f
-	err = providers.Wait(ctx, p.Task)
-	// A graceful stop: a moment to close, as a store syncs its last
-	// writes, while the work Do runs sees its context end.
-	_ = p.Time.Sleep(context.WithoutCancel(ctx), 100*time.Millisecond)
-	return err
+	return providers.Wait(ctx, p.Task)
 }
 
 // Append writes b and syncs it after a millisecond of work.
@@ -127,6 +123,63 @@ func TestDoEndsWithAGracefulStop(t *testing.T) {
 		require.ErrorIs(s, err, context.Canceled)
 		assert.False(s, errors.Is(err, simtest.ErrKilled), "fn returned: %v", err)
 		assert.Equal(s, start+time.Second, s.Elapsed(), "at the stop's start")
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+// A graceful stop gives fn what is left of its grace to return, as a
+// server lets a request under way finish: fn's last append, begun as its
+// context ended, is done and on the disk, though the process's Run
+// returned at once.
+func TestDoIsGivenTheGraceToReturn(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
+		s.Sleep(time.Second)
+		s.Go("stop", func(ctx context.Context) error {
+			s.Sleep(time.Second)
+			c.Stop("log-0", simtest.Graceful)
+			return nil
+		})
+		ended := s.Watch("grace over")
+		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
+			l := inst.(*logStore)
+			_ = providers.Wait(ctx, l.p.Task)
+			return l.Append(context.WithoutCancel(ctx), []byte("last\n"))
+		})
+		require.NoError(s, err)
+		s.Sleep(time.Second) // the stop ends
+		assert.Empty(s, ended.Next(), "nothing outlived the grace")
+		assert.False(s, c.Alive("log-0"))
+		f, err := s.Disk("log-0").Storage().Open("log")
+		require.NoError(s, err)
+		data, err := io.ReadAll(f)
+		require.NoError(s, err)
+		require.NoError(s, f.Close())
+		assert.Equal(s, "last\n", string(data))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+// fn that outlives the grace is killed with the process's other tasks,
+// and the timeline says so.
+func TestDoOutlivingTheGraceIsKilled(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
+		s.Sleep(time.Second)
+		s.Go("stop", func(ctx context.Context) error {
+			s.Sleep(time.Second)
+			c.Stop("log-0", simtest.Graceful, simtest.Grace(2*time.Second))
+			return nil
+		})
+		ended := s.Watch("grace over")
+		start := s.Elapsed()
+		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
+			return inst.(*logStore).p.Time.Sleep(context.WithoutCancel(ctx), time.Hour) // deaf to the stop
+		})
+		require.ErrorIs(s, err, simtest.ErrKilled)
+		assert.Equal(s, 3*time.Second, s.Elapsed()-start, "killed as the grace ran out")
+		got := ended.Next()
+		if assert.Len(s, got, 1) {
+			assert.Equal(s, "grace over: log-0's Cluster.Do did not return within 2s; killed", got[0].Msg)
+		}
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }
 
