@@ -75,6 +75,12 @@ func openWAL(st providers.Storage) (*wal, recovered, error) {
 			return nil, recovered{}, fmt.Errorf("wal: read %s: %w", name, err)
 		}
 	}
+	// A copy created here is durable only once its directory is synced:
+	// a crash before then may undo the create, and every record synced
+	// into the file would go with it.
+	if err := syncDir(st, "."); err != nil {
+		return nil, recovered{}, fmt.Errorf("wal: sync the log's directory: %w", err)
+	}
 	var r recovered
 	off := 0
 	for {
@@ -250,4 +256,14 @@ func (w *wal) put(i int) error {
 		}
 	}
 	return fmt.Errorf("wal: sync %s: %w", copies[i], err)
+}
+
+// syncDir makes the entries of the directory name durable.
+func syncDir(st providers.Storage, name string) error {
+	d, err := st.Open(name)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
