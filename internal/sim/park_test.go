@@ -194,3 +194,29 @@ func TestAWaitTokenOfAnEndedTaskWakesNoLaterTask(t *testing.T) {
 	assert.False(t, woken, "the ended task's token woke a later task")
 	assert.ErrorIs(t, secondErr, context.DeadlineExceeded, "the later task waits until its deadline")
 }
+
+// A sleep on a context that has ended returns its error at once, and its
+// end is not left queued: at the instant it was due it would wake the task
+// from whatever it waits on then, a wait that no one ended (a receive
+// whose Park returned nil with nothing sent).
+func TestASleepOnAnEndedContextLeavesNothingQueued(t *testing.T) {
+	res := New(Config{Seed: 1}).Run(func(ctx context.Context, p providers.Providers) error {
+		ended, cancel := context.WithCancel(ctx)
+		cancel()
+		require.ErrorIs(t, p.Time.Sleep(ended, time.Second), context.Canceled)
+		ch := providers.NewChan[int](p.Task, 0)
+		p.Task.Go(ctx, "sender", func(ctx context.Context) error {
+			if err := p.Time.Sleep(ctx, 2*time.Second); err != nil {
+				return err
+			}
+			return ch.Send(ctx, 7)
+		})
+		v, ok, err := ch.Recv(ctx)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		assert.Equal(t, 7, v)
+		assert.Equal(t, 2*time.Second, p.Time.Now().Sub(Epoch), "woken by the send, not at 1s")
+		return nil
+	})
+	require.NoError(t, res.Err)
+}

@@ -102,7 +102,14 @@ func (w *World) sleep(ctx context.Context, d time.Duration) error {
 		panic("sim: sleep with a nil context; pass the task's ctx, or a context made from it")
 	}
 	w.scheduleIn(&t.sleep, d)
-	return w.parkTask(t, ctx, "sleep")
+	err := w.parkTask(t, ctx, "sleep")
+	if err != nil {
+		// ctx had ended before the task parked: no wake took the sleep's
+		// end back, and at its instant it would wake whatever the task
+		// waits on then.
+		unschedule(&t.sleep)
+	}
+	return err
 }
 
 func (p *timeProvider) AfterFunc(d time.Duration, f func()) providers.Timer {
