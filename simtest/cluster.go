@@ -56,9 +56,11 @@ type Cluster struct {
 	// outages'. hooked is set once the world calls them at branches.
 	redraw [2]func()
 	hooked bool
-	// outage is set while an outage (chaos.Attrition.Outages) is under
-	// way: attrition takes nothing else down meanwhile.
-	outage bool
+	// outage holds attrition's other attempts for the outages
+	// (chaos.Attrition.Outages): attrition takes nothing else down while
+	// one waits for a whole cluster, or while one is under way
+	// (outageHolds).
+	outage struct{ waiting, down bool }
 }
 
 // exitedWhen tells when every process of a seed's cluster had exited of

@@ -14,10 +14,10 @@ import (
 // every process to be up and ready (awaitWhole), and takes down one whole
 // unit of Outages.Unit whose processes are none of them protected or
 // done, with the kind of reboot attrition's weights draw; attrition's
-// other attempts take nothing down until the unit is back (c.outage). Its
-// draws per attempt: the wait, then, once the cluster is whole, which
-// unit, which kind, the grace period and the time down, or a pause's
-// length.
+// other attempts take nothing down until the unit is back
+// (c.outage.down). Its draws per attempt: the wait, then, once the
+// cluster is whole, which unit, which kind, the grace period and the
+// time down, or a pause's length.
 func (c *Cluster) outages(ctx context.Context, a chaos.Attrition, reboots *[]providers.Handle) {
 	s := c.s
 	r := s.w.Rand()
@@ -37,28 +37,33 @@ func (c *Cluster) outages(ctx context.Context, a chaos.Attrition, reboots *[]pro
 			}
 		}
 		if len(whole) == 0 {
-			c.outage = false
+			c.outage.waiting = false
 			continue
 		}
 		name := whole[r.IntN(len(whole))]
 		how, pause := pickReboot(a, r.Float64())
+		// Held from now until the unit is back (unitDown's task), even
+		// should the next outage's wait for a whole cluster give up
+		// meanwhile.
+		c.outage.waiting, c.outage.down = false, true
 		*reboots = append(*reboots, c.unitDown(a, o.Unit, name, how, pause, at, o.DownFor, true))
 	}
 }
 
-// awaitWhole holds attrition's other attempts (c.outage) and waits, for
-// at most limit, until no process is recovering: an outage
+// awaitWhole holds attrition's other attempts (c.outage.waiting) and
+// waits, for at most limit, until no process is recovering: an outage
 // due while processes are down comes once they are back, where waiting
 // for a whole cluster by chance would seldom see one under frequent
 // reboots. It reports whether the cluster is whole; if it is not, it
-// lets attrition go on.
+// holds attrition no more (an outage under way still holds it until its
+// unit is back).
 func (c *Cluster) awaitWhole(ctx context.Context, limit time.Duration) bool {
 	s := c.s
-	c.outage = true
+	c.outage.waiting = true
 	end := s.w.Now() + limit
 	for slices.ContainsFunc(c.procs, (*proc).recovering) {
 		if s.w.Now() >= end || s.p.Time.Sleep(ctx, outagePoll) != nil {
-			c.outage = false
+			c.outage.waiting = false
 			return false
 		}
 	}
@@ -74,6 +79,10 @@ func (p *proc) recovering() bool {
 	}
 	return !p.ready || p.paused()
 }
+
+// outageHolds reports whether an outage holds attrition's other
+// attempts: one waits for a whole cluster, or one is under way.
+func (c *Cluster) outageHolds() bool { return c.outage.waiting || c.outage.down }
 
 // outagePoll is how often an outage that waits for a whole cluster looks.
 const outagePoll = 100 * time.Millisecond

@@ -27,7 +27,29 @@ func outageChaos() chaos.Config {
 // reboots of one process: an outage begins only while every process is
 // up, and nothing else goes down while it lasts.
 func TestOutagesTakeAZoneBesideProcessReboots(t *testing.T) {
-	var outages, reboots int
+	outages, reboots := runOutages(t, outageChaos())
+	assert.Positive(t, outages, "zones went out")
+	assert.Greater(t, reboots, outages, "processes rebooted more often")
+}
+
+// An outage that lasts longer than the outages' Interval.Max still holds
+// attrition's other reboots until its zone is back, though the next
+// outage's wait for a whole cluster gives up meanwhile: MaxDead would let
+// attrition reboot a process of another zone.
+func TestALongOutageHoldsAttritionToItsEnd(t *testing.T) {
+	cfg := outageChaos()
+	cfg.Attrition.MaxDead = 3
+	cfg.Attrition.Outages.DownFor = chaos.Range{Min: 30 * time.Second, Max: 40 * time.Second}
+	outages, reboots := runOutages(t, cfg)
+	assert.Positive(t, outages, "zones went out")
+	assert.Positive(t, reboots, "processes rebooted between them")
+}
+
+// runOutages runs six processes in three zones under cfg and checks that
+// each outage begins on a whole cluster and that nothing else goes down
+// while it lasts; it returns the count of outages and of the reboots of
+// one process.
+func runOutages(t *testing.T, cfg chaos.Config) (outages, reboots int) {
 	simtest.Run(t, func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "p", Count: 6, Topology: simtest.Topology{Zones: 3, Machines: 2}, New: writer})
 		story := s.Watch("reboot", "down", "boot")
@@ -52,9 +74,8 @@ func TestOutagesTakeAZoneBesideProcessReboots(t *testing.T) {
 				}
 			}
 		}
-	}, simtest.Seeds(5), simtest.Chaos(outageChaos()), simtest.CheckDeterminism())
-	assert.Positive(t, outages, "zones went out")
-	assert.Greater(t, reboots, outages, "processes rebooted more often")
+	}, simtest.Seeds(5), simtest.Chaos(cfg), simtest.CheckDeterminism())
+	return outages, reboots
 }
 
 func TestOutagesSummaryLine(t *testing.T) {

@@ -401,7 +401,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		if err := c.attritionWait(ctx, a.Interval, 0); err != nil {
 			return
 		}
-		if c.outage {
+		if c.outageHolds() {
 			continue
 		}
 		at := r.Draws() // before the draws of which unit and how
@@ -433,7 +433,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 // it at draw at, how, or for a pause, and returns the task that brings
 // it back: its draws are a pause's length, or the grace period and then
 // the time down, from down. outage: it is an outage (Attrition.Outages),
-// whose end lets attrition go on (c.outage).
+// whose end lets attrition go on (c.outage.down).
 func (c *Cluster) unitDown(a chaos.Attrition, u chaos.Unit, name string, how Reboot, pause bool, at uint64, down chaos.Range, outage bool) providers.Handle {
 	s := c.s
 	r := s.w.Rand()
@@ -452,7 +452,7 @@ func (c *Cluster) unitDown(a chaos.Attrition, u chaos.Unit, name string, how Reb
 		return s.Go(task("pause"), func(ctx context.Context) error {
 			c.pauseFor(d, false, ps...)
 			if outage {
-				c.outage = false
+				c.outage.down = false
 			}
 			return nil
 		})
@@ -469,7 +469,7 @@ func (c *Cluster) unitDown(a chaos.Attrition, u chaos.Unit, name string, how Reb
 		_ = s.p.Time.Sleep(s.w.Context(), recovery)
 		c.startUnit(ps)
 		if outage {
-			c.outage = false
+			c.outage.down = false
 		}
 		return nil
 	})

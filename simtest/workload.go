@@ -281,7 +281,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		if err := c.attritionWait(ctx, a.Interval, 0); err != nil {
 			return
 		}
-		if c.outage {
+		if c.outageHolds() {
 			continue
 		}
 		at := r.Draws() // before the draws of which process and how
