@@ -156,9 +156,10 @@ func (c *conn) callerGone(err error) error {
 
 // cancelRequest ends the context of the request whose reply token is tok,
 // whose caller gave up on it and said so (kindCancel), and drops its
-// answer. A cancel for a request answered already, or for one this end
-// does not know (its handler runs in the connection's context), does
-// nothing.
+// answer; a request held for an endpoint not served yet is dropped
+// (Transport.dropHeld). A cancel for a request answered already, or for
+// one this end does not know (its handler runs in the connection's
+// context), does nothing.
 func (c *conn) cancelRequest(tok Token) {
 	c.mu.Lock()
 	p := c.running[tok]
@@ -176,5 +177,8 @@ func (c *conn) cancelRequest(tok Token) {
 	c.mu.Unlock()
 	if cancel != nil {
 		cancel(fmt.Errorf("%w: the caller at %s gave up on it before its reply (its context ended), so no reply is wanted", ErrCallerCanceled, c.nc.RemoteAddr()))
+	}
+	if p == nil {
+		c.t.dropHeld(c, tok)
 	}
 }

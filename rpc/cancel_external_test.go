@@ -157,6 +157,78 @@ func TestAStreamsRequestContextEndsAtItsCallersCancel(t *testing.T) {
 	}, quiet...)
 }
 
+// TestACancelDropsARequestHeldForItsEndpoint: a request that arrives
+// before its endpoint is served is held (Config.ServeGrace); a cancel of
+// its caller's drops it, and no handler runs for it once the endpoint is
+// served, where it ran with a context that never ended.
+func TestACancelDropsARequestHeldForItsEndpoint(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		ep := rpc.Endpoint[echoReq, echoResp]{Token: rpc.WellKnown(1), Addr: "10.0.0.1:4500"}
+		ctx, cancel := context.WithCancel(s.Context())
+		call := s.Go("call", func(context.Context) error {
+			_, err := ep.GetReply(ctx, client, echoReq{N: 1})
+			return err
+		})
+		s.Sleep(100 * time.Millisecond) // held on the server
+		cancel()
+		require.ErrorIs(s, call.Join(s.Context()), context.Canceled)
+		s.Sleep(100 * time.Millisecond)
+
+		var ran []int
+		_, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, r echoReq) (echoResp, error) {
+			ran = append(ran, r.N)
+			return echoResp{2 * r.N}, nil
+		})
+		require.NoError(s, err)
+		got, err := ep.GetReply(within(s, time.Minute), client, echoReq{N: 2})
+		require.NoError(s, err)
+		assert.Equal(s, 4, got.N)
+		assert.Equal(s, []int{2}, ran, "no handler ran for the call given up")
+		assert.Zero(s, client.Stats().Orphans)
+	}, quiet...)
+}
+
+// TestThousandsOfCancelsHoldNothing: calls cancelled at every point, from
+// before their request is written to after their reply came, leave no
+// request held on the server for a cancel.
+func TestThousandsOfCancelsHoldNothing(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		server, client := newPair(s)
+		p, r := server.Providers(), s.Providers().Random
+		canceled := 0
+		ep, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, q echoReq) (echoResp, error) {
+			if err := p.Time.Sleep(ctx, time.Duration(q.N)*time.Microsecond); err != nil {
+				canceled++
+				return echoResp{}, err
+			}
+			return echoResp{q.N}, nil
+		})
+		require.NoError(s, err)
+		calls := make([]providers.Handle, 1000)
+		for i := range calls {
+			work, patience := r.IntN(2000), time.Duration(r.IntN(3000))*time.Microsecond
+			calls[i] = s.Go("call", func(context.Context) error {
+				ctx, cancel := context.WithCancel(s.Context())
+				defer cancel()
+				s.Go("give up", func(context.Context) error {
+					s.Sleep(patience)
+					cancel()
+					return nil
+				})
+				_, _ = ep.GetReply(ctx, client, echoReq{N: work})
+				return nil
+			})
+		}
+		for _, h := range calls {
+			require.NoError(s, h.Join(s.Context()))
+		}
+		s.Sleep(time.Second)
+		assert.Positive(s, canceled, "handlers saw their callers' cancels")
+		assert.Zero(s, rpc.Running(server), "requests held for a cancel")
+	}, quiet...)
+}
+
 // TestCancelsBetweenTwoReleases: a transport of this release and one of
 // the release before (protocol version 2, which has no cancel) talk, in
 // either role, under contexts that can be cancelled: the calls are

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -51,6 +52,26 @@ func (t *Transport) hold(c *conn, tok Token, payload []byte) (r receiver, held b
 	t.held = append(t.held, heldFrame{c: c, tok: tok, payload: append([]byte(nil), payload...), at: t.p.Time.Now()})
 	t.heldBytes += len(payload)
 	return nil, true
+}
+
+// dropHeld drops the request held for an endpoint not served yet that
+// arrived on c with reply token reply, if one is: its caller gave up on
+// it (conn.cancelRequest), and no handler is to run for nobody once the
+// endpoint is served.
+func (t *Transport) dropHeld(c *conn, reply Token) {
+	if t.holdUntil.IsZero() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, h := range t.held {
+		// A request's payload: its kind, then its reply token.
+		if h.c == c && len(h.payload) > len(reply) && isRequest(h.payload[0]) && Token(h.payload[1:1+len(reply)]) == reply {
+			t.heldBytes -= len(h.payload)
+			t.held = slices.Delete(t.held, i, i+1)
+			return
+		}
+	}
 }
 
 // expireHeld waits for the grace to end, then answers not found what is
