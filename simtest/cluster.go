@@ -645,18 +645,12 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration, hand 
 	if how == Graceful {
 		p.stopping = true
 		p.main.Cancel()
-		for _, h := range p.calls {
-			h.Cancel()
-		}
+		p.endCalls()
 		gctx, cancel := s.p.Time.WithTimeout(ctx, grace)
 		err := p.main.Join(gctx)
 		cancel()
 		if _, returned := err.(exit); !returned && err != nil && !errors.Is(err, providers.ErrKilled) {
-			what := name + " did not stop"
-			if p.runReturned {
-				what = name + "'s Cluster.Do did not return"
-			}
-			s.w.Event("", fmt.Sprintf("grace over: %s within %v; killed", what, grace))
+			s.w.Event("", p.graceOver(grace))
 		}
 	}
 	if how == Graceful {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -24,12 +25,14 @@ var ErrDown = errors.New("the process is down")
 // dies with it. A crash, wipe, power loss or kill of the process kills it
 // where it stands, as it kills the process's other tasks (its defers
 // act on nothing), and Do returns an error matching [ErrKilled]. A
-// graceful stop ends fn's context and gives fn what is left of the grace
+// graceful stop, the process's or its unit's ([Cluster.RebootUnit], an
+// outage), ends fn's context and gives fn what is left of the grace
 // period once the process's Run has returned, as a server's shutdown lets
 // its requests under way finish; fn still running when the grace runs
 // out is killed with the process. A process that is down, or going down,
-// runs nothing: Do returns an error matching [ErrDown] at once. fn's context is a child of ctx: when ctx
-// ends, Do returns its error at once and fn's context ends.
+// runs nothing: Do returns an error matching [ErrDown] at once. fn's
+// context is a child of ctx: when ctx ends, Do returns its error at once
+// and fn's context ends.
 func (c *Cluster) Do(ctx context.Context, name string, fn func(ctx context.Context, inst Process) error) error {
 	p := c.get(name)
 	if p.down || p.leaving {
@@ -44,4 +47,23 @@ func (c *Cluster) Do(ctx context.Context, name string, fn func(ctx context.Conte
 		return fmt.Errorf("simtest: Cluster.Do(%q): %w while fn ran", name, ErrKilled)
 	}
 	return err
+}
+
+// endCalls ends the contexts of the calls of Cluster.Do running in p, as
+// its graceful stop begins, by itself or with its unit's.
+func (p *proc) endCalls() {
+	for _, h := range p.calls {
+		h.Cancel()
+	}
+}
+
+// graceOver is the timeline's line for p, killed as its graceful stop's
+// grace ran out: its Run had not returned, or a call of Cluster.Do had
+// not, once it had.
+func (p *proc) graceOver(grace time.Duration) string {
+	what := p.peer.Name + " did not stop"
+	if p.runReturned {
+		what = p.peer.Name + "'s Cluster.Do did not return"
+	}
+	return fmt.Sprintf("grace over: %s within %v; killed", what, grace)
 }

@@ -183,6 +183,33 @@ func TestDoOutlivingTheGraceIsKilled(t *testing.T) {
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }
 
+// A graceful reboot of the process's machine or zone ends fn's context
+// too, as a graceful stop of the process alone does: fn returns its
+// error, where it ran on until the grace killed it.
+func TestDoEndsWithAUnitsGracefulReboot(t *testing.T) {
+	for _, u := range []chaos.Unit{chaos.Machine, chaos.Zone} {
+		t.Run(u.String(), func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				c := s.Boot(simtest.Processes{Name: "log", Count: 2, Topology: simtest.Topology{Zones: 2}, New: func() simtest.Process { return &logStore{} }})
+				s.Sleep(time.Second)
+				unit := c.Units(u)[0]
+				s.Go("reboot", func(ctx context.Context) error {
+					s.Sleep(time.Second)
+					c.RebootUnit(u, unit, simtest.Graceful, simtest.Grace(time.Minute))
+					return nil
+				})
+				start := s.Elapsed()
+				err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
+					return providers.Wait(ctx, inst.(*logStore).p.Task)
+				})
+				require.ErrorIs(s, err, context.Canceled)
+				assert.False(s, errors.Is(err, simtest.ErrKilled), "fn returned: %v", err)
+				assert.Equal(s, start+time.Second, s.Elapsed(), "at the reboot's start")
+			}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+		})
+	}
+}
+
 // A paused process runs fn once it runs again.
 func TestDoWaitsOutAPause(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {

@@ -293,6 +293,7 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		for _, p := range ps {
 			p.stopping = true
 			p.main.Cancel()
+			p.endCalls()
 		}
 		gctx, cancel := s.p.Time.WithTimeout(s.w.Context(), grace)
 		for _, p := range ps {
@@ -300,7 +301,7 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 				if _, returned := err.(exit); returned || errors.Is(err, providers.ErrKilled) {
 					continue
 				}
-				s.w.Event("", fmt.Sprintf("grace over: %s did not stop within %v; killed", p.peer.Name, grace))
+				s.w.Event("", p.graceOver(grace))
 			}
 		}
 		cancel()
