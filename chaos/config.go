@@ -137,12 +137,12 @@ type Attrition struct {
 	// attempts takes down one whole unit of Outages.Unit (a zone, a data
 	// center) with every process in it: the mix of a fleet in which a
 	// process goes down often and a zone now and then. Its zero value adds
-	// none. An outage waits, holding attrition's other attempts, until
-	// every process is up and ready (but for those the test keeps down),
-	// and none of attrition's other attempts takes anything down while it
-	// lasts: the cluster loses one zone, or up to MaxDead of Unit, never
-	// both at once. Its kinds of reboot, their weights, Grace and PauseFor
-	// are attrition's.
+	// none; set, it needs Enabled, as Validate says. An outage waits,
+	// holding attrition's other attempts, until every process is up and
+	// ready (but for those the test keeps down), and none of attrition's
+	// other attempts takes anything down while it lasts: the cluster loses
+	// one zone, or up to MaxDead of Unit, never both at once. Its kinds of
+	// reboot, their weights, Grace and PauseFor are attrition's.
 	Outages Outages
 	// Swarm draws a regime of reboots for each seed: with probability
 	// 1/4 the seed never reboots; otherwise it reboots only with a random
@@ -489,6 +489,11 @@ func (a Attrition) validate(on bool) error {
 		}
 		if o.Interval.Min >= 0 && o.Interval.Min < MinInterval {
 			bad("Outages.Interval.Min is %v; outage attempts come at least chaos.MinInterval (%v) apart: raise Min to %v or more", o.Interval.Min, MinInterval, MinInterval)
+		}
+		if !on {
+			// Outages are attrition's stream, of its kinds and weights:
+			// with attrition off, none would come, and nothing would say so.
+			bad("Outages is set but Enabled is false, and outages come only while attrition is on (of its kinds of reboot, by its weights); set Enabled (chaos.DefaultAttrition() has it, with its weights), or leave Outages zero")
 		}
 	}
 	if !on {

@@ -304,6 +304,7 @@ func TestAttritionOutages(t *testing.T) {
 		{"no larger than a reboot's", func(a *Attrition) { a.Unit = Zone }, "chaos: Attrition.Outages.Unit is zone but Unit is zone: an outage takes down a unit larger than one reboot does"},
 		{"too frequent", func(a *Attrition) { a.Outages.Interval.Min = 0 }, "chaos: Attrition.Outages.Interval.Min is 0s; outage attempts come at least chaos.MinInterval"},
 		{"a negative time down", func(a *Attrition) { a.Outages.DownFor.Min = -time.Second }, "chaos: Attrition.Outages.DownFor is [-1s, 1m0s]; durations must not be negative"},
+		{"attrition off", func(a *Attrition) { a.Enabled = false }, "chaos: Attrition.Outages is set but Enabled is false, and outages come only while attrition is on"},
 	} {
 		b := a
 		tc.edit(&b)
