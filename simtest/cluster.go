@@ -210,10 +210,12 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	}
 	s.cluster = c
 	// A host placed before the cluster was booted was taken at its
-	// word: the zone it named must be one of the cluster's.
+	// word: the zone it named must be one of the cluster's. A later Boot
+	// could add it, which this one cannot know: the error says where to
+	// place the host instead.
 	for _, host := range slices.Sorted(maps.Keys(s.placed)) {
 		if err := c.checkPlaced(host, s.placed[host]); err != nil {
-			s.configError(err)
+			s.configError(fmt.Errorf("%w; placed before this Boot, it is checked against the processes booted so far: place it after the Boot whose Processes are in its zone", err))
 		}
 	}
 	for _, p := range c.procs[first:] {

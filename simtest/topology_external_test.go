@@ -858,6 +858,11 @@ func TestHostProvidersInRefusesWhatItCannotPlace(t *testing.T) {
 			s.HostProvidersIn("client-0", providers.Locality{Zone: "dc0-z2"})
 			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
 		}, `S.HostProvidersIn("client-0", {DataCenter: Zone:dc0-z2 Machine:}): the cluster has no zone "dc0-z2"; its zones are [dc0-z0 dc0-z1]`},
+		{"before the first of two Boots, in a zone the second adds", func(s *simtest.S) {
+			s.HostProvidersIn("client-0", providers.Locality{Zone: "dc0-z2"})
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+			s.Boot(simtest.Processes{Name: "q", Count: 3, Topology: simtest.Topology{Zones: 3}, New: echoer})
+		}, `the cluster has no zone "dc0-z2"; its zones are [dc0-z0 dc0-z1] (Cluster.Units(chaos.Zone)); placed before this Boot, it is checked against the processes booted so far: place it after the Boot whose Processes are in its zone`},
 		{"a data center the cluster lacks", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
 			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc1"})
