@@ -30,6 +30,9 @@ type Cluster struct {
 	// chaosRan is set when the seed reached Run's run phase, the only
 	// place attrition reboots.
 	chaosRan bool
+	// outlived are the processes' tasks waiting in outlivingCaller for a
+	// stop or reboot they asked for.
+	outlived []providers.Handle
 
 	injectors []Injector
 	// injected is what each injector did in the seed, in the order of
@@ -451,7 +454,11 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		// list as it returns.
 		p.runReturned = true
 		for _, h := range slices.Clone(p.calls) {
-			_ = h.Join(s.w.Context())
+			// A call that waits for this very stop (fn stopped its own
+			// process) would wait for the exit that waits for it.
+			if !slices.Contains(c.outlived, h) {
+				_ = h.Join(s.w.Context())
+			}
 		}
 		// The process exits: its other tasks end with it, before any
 		// takes another step, as a program's threads end when main
@@ -518,11 +525,14 @@ func (c *Cluster) outlivingCaller(name string, fn func()) {
 		fn()
 		return
 	}
+	caller := s.w.CurrentHandle()
+	c.outlived = append(c.outlived, caller)
 	h := s.w.GoUngrouped(s.ctx, name, func(context.Context) error {
 		fn()
 		return nil
 	})
 	_ = h.Join(s.w.Context())
+	c.outlived = slices.DeleteFunc(c.outlived, func(x providers.Handle) bool { return x == caller })
 }
 
 // stopNow takes a process down for op, Stop or Reboot, with the timings

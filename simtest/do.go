@@ -29,7 +29,8 @@ var ErrDown = errors.New("the process is down")
 // outage), ends fn's context and gives fn what is left of the grace
 // period once the process's Run has returned, as a server's shutdown lets
 // its requests under way finish; fn still running when the grace runs
-// out is killed with the process. A process that is down, or going down,
+// out is killed with the process. fn that stops its own process ends
+// with it, as the process exits. A process that is down, or going down,
 // runs nothing: Do returns an error matching [ErrDown] at once. fn's
 // context is a child of ctx: when ctx ends, Do returns its error at once
 // and fn's context ends.

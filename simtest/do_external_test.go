@@ -210,6 +210,26 @@ func TestDoEndsWithAUnitsGracefulReboot(t *testing.T) {
 	}
 }
 
+// fn that stops its own process gracefully does not hold the stop for
+// the grace: the process exits at once, fn with it, as a program that
+// shuts itself down does.
+func TestDoThatStopsItsOwnProcess(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
+		s.Sleep(time.Second)
+		ended := s.Watch("grace over")
+		start := s.Elapsed()
+		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
+			c.Stop("log-0", simtest.Graceful)
+			return nil
+		})
+		require.ErrorIs(s, err, simtest.ErrKilled, "fn ended with its process")
+		assert.Equal(s, start, s.Elapsed(), "no grace waited out")
+		assert.False(s, c.Alive("log-0"))
+		assert.Empty(s, ended.Next())
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
 // A paused process runs fn once it runs again.
 func TestDoWaitsOutAPause(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {

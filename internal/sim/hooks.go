@@ -204,6 +204,15 @@ func (w *World) EventKeyed(task, key, msg string) {
 // ended).
 func (w *World) Running() bool { return w.state == running }
 
+// CurrentHandle returns the running task's handle, or nil outside any
+// task.
+func (w *World) CurrentHandle() providers.Handle {
+	if w.cur == nil {
+		return nil
+	}
+	return w.cur
+}
+
 // CurrentTask names the running task, or "" outside any task.
 func (w *World) CurrentTask() string {
 	if w.cur == nil {
