@@ -31,7 +31,8 @@ var ErrDown = errors.New("the process is down")
 // its requests under way finish; fn still running when the grace runs
 // out is killed with the process. fn that stops its own process ends
 // with it, as the process exits. A process that is down, or going down,
-// runs nothing: Do returns an error matching [ErrDown] at once. fn's
+// runs nothing: Do returns an error matching [ErrDown] at once; one
+// whose Run returned nil, its work done, is up, and runs fn. fn's
 // context is a child of ctx: when ctx ends, Do returns its error at once
 // and fn's context ends.
 func (c *Cluster) Do(ctx context.Context, name string, fn func(ctx context.Context, inst Process) error) error {

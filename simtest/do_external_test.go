@@ -230,6 +230,25 @@ func TestDoThatStopsItsOwnProcess(t *testing.T) {
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }
 
+// A process whose Run returned nil has done its work and is up: fn runs
+// in it.
+func TestDoRunsInAProcessThatIsDone(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		done := func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return nil })
+		}
+		c := s.Boot(simtest.Processes{Name: "job", Count: 1, New: done})
+		s.Sleep(time.Second)
+		require.True(s, c.Alive("job-0"))
+		ran := false
+		require.NoError(s, c.Do(s.Context(), "job-0", func(ctx context.Context, inst simtest.Process) error {
+			ran = true
+			return nil
+		}))
+		assert.True(s, ran)
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
 // A paused process runs fn once it runs again.
 func TestDoWaitsOutAPause(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
