@@ -928,6 +928,7 @@ func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
 		e.At = 0
 		keys[i] = withoutEphemeralPorts(e.String())
 	}
+	entries, keys, again := withoutRefusedAgain(entries, keys)
 	same := func(i, j, n int) bool {
 		for k := range n {
 			if keys[i+k] != keys[j+k] {
@@ -947,8 +948,29 @@ func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
 				period, reps = p, r
 			}
 		}
+		if end, firsts := interleaved(keys, i); end-i > period*reps {
+			// Lines that each repeat, interleaved (several clients
+			// redialling a server that is down): each once, with its
+			// count and its last time.
+			for _, f := range firsts {
+				n, last := 0, entries[f].At
+				for j := f; j < end; j++ {
+					if keys[j] == keys[f] {
+						n, last = n+1, entries[j].At
+					}
+				}
+				fmt.Fprintf(b, "    %s  (x %d, to %v)\n", cols.format(entries[f]), n, last)
+			}
+			fmt.Fprintf(b, "    %*s  (the %d lines above interleaved)\n", cols.at, "...", len(firsts))
+			i = end
+			continue
+		}
 		if period == 0 {
-			fmt.Fprintf(b, "    %s\n", cols.format(entries[i]))
+			line := cols.format(entries[i])
+			if r, ok := again[i]; ok {
+				line += fmt.Sprintf("  (x %d, to %v, the others left out)", r.n, r.last)
+			}
+			fmt.Fprintf(b, "    %s\n", line)
 			i++
 			continue
 		}
@@ -966,4 +988,69 @@ func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
 		}
 		i += period * reps
 	}
+}
+
+// interleaved finds the longest run of lines from i in which every line
+// repeats and at most maxFoldPeriod lines differ, at least two of them. It
+// returns the run's end and the index of each different line's first
+// copy, in order; end is i when there is no such run.
+func interleaved(keys []string, i int) (end int, firsts []int) {
+	count := make(map[string]int)
+	var seen []int
+	singles := 0 // lines seen once so far
+	end = i
+run:
+	for j := i; j < len(keys); j++ {
+		switch count[keys[j]] {
+		case 0:
+			if len(seen) == maxFoldPeriod {
+				break run // one line too many: the run ends here
+			}
+			seen = append(seen, j)
+			singles++
+		case 1:
+			singles--
+		}
+		count[keys[j]]++
+		if singles == 0 && len(seen) >= 2 {
+			end = j + 1
+		}
+	}
+	for _, f := range seen {
+		if f < end {
+			firsts = append(firsts, f)
+		}
+	}
+	return end, firsts
+}
+
+// refusals are the copies of a refused connect that withoutRefusedAgain
+// left out after the first: how many in all, and when the last came.
+type refusals struct {
+	n    int
+	last time.Duration
+}
+
+// withoutRefusedAgain leaves out of entries the network's lines of a
+// connect refused (a client redialling a server that is down) that repeat
+// one before them, wherever they stand: they tell nothing new, and
+// several clients' redials, interleaved with the lines that matter, fill
+// a window. It returns the entries and keys kept, and for each first copy
+// kept, by its index, how many there were and the last one's time.
+func withoutRefusedAgain(entries []sim.Entry, keys []string) ([]sim.Entry, []string, map[int]refusals) {
+	first := make(map[string]int) // by key, the first copy's index in kept
+	again := make(map[int]refusals)
+	keptEntries, keptKeys := entries[:0:0], keys[:0:0]
+	for i, e := range entries {
+		if e.Name == "net" && strings.HasPrefix(e.Msg, "net: connect ") && strings.HasSuffix(e.Msg, " refused") {
+			if f, ok := first[keys[i]]; ok {
+				r := again[f]
+				again[f] = refusals{n: max(r.n, 1) + 1, last: e.At}
+				continue
+			}
+			first[keys[i]] = len(keptEntries)
+		}
+		keptEntries, keptKeys = append(keptEntries, e), append(keptKeys, keys[i])
+	}
+	return keptEntries, keptKeys, again
 }
