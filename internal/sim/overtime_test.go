@@ -287,23 +287,36 @@ func TestMaxWallPerInstantLeavesAClockThatMoves(t *testing.T) {
 // A run out of wall time whose clock moved and which has a time budget is
 // told how long the rest of the budget would take at the rate it ran, so
 // that a long seed is not read as a looping one.
+//
+// StopBy is a wall-clock time: a loaded machine may start the run so late
+// that it is stopped before its first sleep ends, at 0s, with no rate to
+// project from; such a run is told that a seed this long usually loops,
+// and the test runs again with twice the time, until the clock moves.
 func TestARunPastStopByWithABudgetIsToldWhatTheRestWouldTake(t *testing.T) {
 	pool := NewWorkers()
 	defer pool.Close()
-	w := New(Config{Seed: 9, Workers: pool, TimeBudget: 1000 * time.Hour, StopBy: time.Now().Add(50 * time.Millisecond)})
-	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
-		for {
-			if err := p.Time.Sleep(ctx, time.Millisecond); err != nil {
-				return err
+	for wall := 50 * time.Millisecond; ; wall *= 2 {
+		w := New(Config{Seed: 9, Workers: pool, TimeBudget: 1000 * time.Hour, StopBy: time.Now().Add(wall)})
+		res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+			for {
+				if err := p.Time.Sleep(ctx, time.Millisecond); err != nil {
+					return err
+				}
 			}
+		}, 0)
+		var f *Failure
+		require.ErrorAs(t, res.Err, &f)
+		require.Equal(t, Overtime, f.Kind)
+		if res.SimTime == 0 {
+			assert.Contains(t, f.Msg, "A seed that runs this long usually loops: ", "stopped at 0s")
+			require.Less(t, wall, 10*time.Second, "the run never got past its first sleep before StopBy")
+			continue
 		}
-	}, 0)
-	var f *Failure
-	require.ErrorAs(t, res.Err, &f)
-	assert.Equal(t, Overtime, f.Kind)
-	assert.Contains(t, f.Msg, " a wall second, so the rest of its time budget of 1000h0m0s would take about ")
-	assert.Contains(t, f.Msg, "if the workload is that long, the seed is long, not stuck; if not, it loops: code that keeps writing")
-	assert.NotContains(t, f.Msg, "usually loops")
+		assert.Contains(t, f.Msg, " a wall second, so the rest of its time budget of 1000h0m0s would take about ")
+		assert.Contains(t, f.Msg, "if the workload is that long, the seed is long, not stuck; if not, it loops: code that keeps writing")
+		assert.NotContains(t, f.Msg, "usually loops")
+		return
+	}
 }
 
 func TestProjected(t *testing.T) {
