@@ -321,7 +321,9 @@ func TestAWatchdogFailureReplaysWithItsWatchdog(t *testing.T) {
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Equal(t, fmt.Sprintf("simtest.Replay(%d), simtest.Watchdog(20*time.Millisecond)", res.FirstFailing), res.Replay)
 
-	res = simtest.Simulate(func(s *simtest.S) { s.Errorf("an ordinary failure") }, simtest.Seeds(1), simtest.Watchdog(20*time.Millisecond))
+	// A watchdog of its own, but one no step of a loaded machine's reaches:
+	// under 20 ms, a step delayed that long would be the watchdog's failure.
+	res = simtest.Simulate(func(s *simtest.S) { s.Errorf("an ordinary failure") }, simtest.Seeds(1), simtest.Watchdog(time.Hour))
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Equal(t, fmt.Sprintf("simtest.Replay(%d)", res.FirstFailing), res.Replay, "a failure of its own needs no watchdog to replay")
 }
