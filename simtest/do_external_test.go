@@ -53,6 +53,24 @@ func appendTo(ctx context.Context, c *simtest.Cluster, b string) error {
 	})
 }
 
+// bootLog boots one logStore, log-0, and gives it a second to open its
+// file.
+func bootLog(s *simtest.S) *simtest.Cluster {
+	c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
+	s.Sleep(time.Second)
+	return c
+}
+
+// inASecond runs fn in a task of the test's, named name, a second from
+// now.
+func inASecond(s *simtest.S, name string, fn func()) {
+	s.Go(name, func(context.Context) error {
+		s.Sleep(time.Second)
+		fn()
+		return nil
+	})
+}
+
 // Do runs fn in the process: what it does is the process's, on the task
 // "log-0/do", and the data is on the process's disk.
 func TestDoRunsInTheProcess(t *testing.T) {
@@ -78,14 +96,9 @@ func TestDoRunsInTheProcess(t *testing.T) {
 // is never done, and Do says the process was killed.
 func TestDoDiesWithTheProcess(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
-		s.Sleep(time.Second)
+		c := bootLog(s)
 		after := false
-		s.Go("crash", func(ctx context.Context) error {
-			s.Sleep(time.Second)
-			c.Stop("log-0", simtest.Crash)
-			return nil
-		})
+		inASecond(s, "crash", func() { c.Stop("log-0", simtest.Crash) })
 		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
 			if err := inst.(*logStore).p.Time.Sleep(ctx, time.Hour); err != nil {
 				return err
@@ -109,13 +122,8 @@ func TestDoDiesWithTheProcess(t *testing.T) {
 // process's Run takes its time to return.
 func TestDoEndsWithAGracefulStop(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
-		s.Sleep(time.Second)
-		s.Go("stop", func(ctx context.Context) error {
-			s.Sleep(time.Second)
-			c.Stop("log-0", simtest.Graceful)
-			return nil
-		})
+		c := bootLog(s)
+		inASecond(s, "stop", func() { c.Stop("log-0", simtest.Graceful) })
 		start := s.Elapsed()
 		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
 			return providers.Wait(ctx, inst.(*logStore).p.Task)
@@ -132,13 +140,8 @@ func TestDoEndsWithAGracefulStop(t *testing.T) {
 // returned at once.
 func TestDoIsGivenTheGraceToReturn(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
-		s.Sleep(time.Second)
-		s.Go("stop", func(ctx context.Context) error {
-			s.Sleep(time.Second)
-			c.Stop("log-0", simtest.Graceful)
-			return nil
-		})
+		c := bootLog(s)
+		inASecond(s, "stop", func() { c.Stop("log-0", simtest.Graceful) })
 		ended := s.Watch("grace over")
 		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
 			l := inst.(*logStore)
@@ -162,13 +165,8 @@ func TestDoIsGivenTheGraceToReturn(t *testing.T) {
 // and the timeline says so.
 func TestDoOutlivingTheGraceIsKilled(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
-		s.Sleep(time.Second)
-		s.Go("stop", func(ctx context.Context) error {
-			s.Sleep(time.Second)
-			c.Stop("log-0", simtest.Graceful, simtest.Grace(2*time.Second))
-			return nil
-		})
+		c := bootLog(s)
+		inASecond(s, "stop", func() { c.Stop("log-0", simtest.Graceful, simtest.Grace(2*time.Second)) })
 		ended := s.Watch("grace over")
 		start := s.Elapsed()
 		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
@@ -193,11 +191,7 @@ func TestDoEndsWithAUnitsGracefulReboot(t *testing.T) {
 				c := s.Boot(simtest.Processes{Name: "log", Count: 2, Topology: simtest.Topology{Zones: 2}, New: func() simtest.Process { return &logStore{} }})
 				s.Sleep(time.Second)
 				unit := c.Units(u)[0]
-				s.Go("reboot", func(ctx context.Context) error {
-					s.Sleep(time.Second)
-					c.RebootUnit(u, unit, simtest.Graceful, simtest.Grace(time.Minute))
-					return nil
-				})
+				inASecond(s, "reboot", func() { c.RebootUnit(u, unit, simtest.Graceful, simtest.Grace(time.Minute)) })
 				start := s.Elapsed()
 				err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
 					return providers.Wait(ctx, inst.(*logStore).p.Task)
@@ -215,8 +209,7 @@ func TestDoEndsWithAUnitsGracefulReboot(t *testing.T) {
 // shuts itself down does.
 func TestDoThatStopsItsOwnProcess(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
-		s.Sleep(time.Second)
+		c := bootLog(s)
 		ended := s.Watch("grace over")
 		start := s.Elapsed()
 		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
@@ -252,8 +245,7 @@ func TestDoRunsInAProcessThatIsDone(t *testing.T) {
 // A paused process runs fn once it runs again.
 func TestDoWaitsOutAPause(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "log", Count: 1, New: func() simtest.Process { return &logStore{} }})
-		s.Sleep(time.Second)
+		c := bootLog(s)
 		s.Go("pause", func(ctx context.Context) error {
 			c.Pause("log-0", 5*time.Second)
 			return nil

@@ -28,12 +28,6 @@ func TestWindowFoldsInterleavedRepeats(t *testing.T) {
 	}
 	add("driver", "the write that will be lost")
 	refused("client-0")
-	var b strings.Builder
-	writeFolded(&b, entries, columnsOf(entries))
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	for i := range lines {
-		lines[i] = strings.Join(strings.Fields(lines[i]), " ")
-	}
 	assert.Equal(t, []string{
 		"1s client-0/rpc peer lock-0:4500 net: connect client-0:49153 -> lock-0:4500 refused (x 3, to 1.05s)",
 		"1.01s client-1/rpc peer lock-0:4500 net: connect client-1:49153 -> lock-0:4500 refused (x 3, to 1.07s)",
@@ -41,7 +35,7 @@ func TestWindowFoldsInterleavedRepeats(t *testing.T) {
 		"... (the 3 lines above interleaved)",
 		"1.08s driver the write that will be lost",
 		"1.09s client-0/rpc peer lock-0:4500 net: connect client-0:49153 -> lock-0:4500 refused",
-	}, lines)
+	}, foldedLines(entries))
 }
 
 // A line that does not repeat is never folded away, and a strict
@@ -81,17 +75,23 @@ func TestWindowLeavesOutRefusedConnectsAgain(t *testing.T) {
 	refused("client-1")
 	refused("client-0")
 	add(sim.Entry{Task: "lock-1/rpc handler", Msg: "granted client=client-1"})
-	var b strings.Builder
-	writeFolded(&b, entries, columnsOf(entries))
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	for i := range lines {
-		lines[i] = strings.Join(strings.Fields(lines[i]), " ")
-	}
 	assert.Equal(t, []string{
 		"1s client-0/rpc peer lock-0:4500 net: connect client-0 -> lock-0:4500 refused (x 3, to 1.06s, the others left out)",
 		"1.01s client-1/rpc peer lock-0:4500 net: connect client-1 -> lock-0:4500 refused (x 2, to 1.05s, the others left out)",
 		"1.02s lock-1/heartbeat taking over",
 		"1.04s lock-1/rpc handler granted client=client-0",
 		"1.07s lock-1/rpc handler granted client=client-1",
-	}, lines)
+	}, foldedLines(entries))
+}
+
+// foldedLines is what writeFolded writes of entries, a line each, its
+// columns' padding made one space.
+func foldedLines(entries []sim.Entry) []string {
+	var b strings.Builder
+	writeFolded(&b, entries, columnsOf(entries))
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	for i := range lines {
+		lines[i] = strings.Join(strings.Fields(lines[i]), " ")
+	}
+	return lines
 }
