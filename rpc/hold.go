@@ -65,8 +65,7 @@ func (t *Transport) dropHeld(c *conn, reply Token) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i, h := range t.held {
-		// A request's payload: its kind, then its reply token.
-		if h.c == c && len(h.payload) > len(reply) && isRequest(h.payload[0]) && Token(h.payload[1:1+len(reply)]) == reply {
+		if tok, ok := replyToken(h.payload); ok && h.c == c && tok == reply {
 			t.heldBytes -= len(h.payload)
 			t.held = slices.Delete(t.held, i, i+1)
 			return

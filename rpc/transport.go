@@ -324,6 +324,16 @@ func isRequest(kind byte) bool {
 	return false
 }
 
+// replyToken returns the reply token of payload, a request's (its kind,
+// then the token), and false for a message's or one too short to hold
+// it.
+func replyToken(payload []byte) (Token, bool) {
+	if len(payload) < 1+len(Token{}) || !isRequest(payload[0]) {
+		return Token{}, false
+	}
+	return Token(payload[1 : 1+len(Token{})]), true
+}
+
 // hasBudget reports whether kind is a request's that carries its
 // caller's time left.
 func hasBudget(kind byte) bool { return kind == kindRequestBy || kind == kindRequestByCancelable }
@@ -736,8 +746,8 @@ func (t *Transport) answerNotFound(c *conn, tok Token, payload []byte) {
 	t.stats.notFound.Add(1)
 	var nf [33]byte
 	copy(nf[:16], tok[:])
-	if isRequest(payload[0]) && len(payload) >= 17 {
-		copy(nf[16:], payload[1:17])
+	if reply, ok := replyToken(payload); ok {
+		copy(nf[16:], reply[:])
 	}
 	t.mu.Lock()
 	if t.unserved[tok] {
