@@ -959,7 +959,7 @@ func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
 						n, last = n+1, entries[j].At
 					}
 				}
-				fmt.Fprintf(b, "    %s  (x %d, to %v)\n", cols.format(entries[f]), n, last)
+				fmt.Fprintf(b, "    %s  (x %d%s)\n", cols.format(entries[f]), n, toLater(entries[f].At, last))
 			}
 			fmt.Fprintf(b, "    %*s  (the %d lines above interleaved)\n", cols.at, "...", len(firsts))
 			i = end
@@ -968,16 +968,13 @@ func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
 		if period == 0 {
 			line := cols.format(entries[i])
 			if r, ok := again[i]; ok {
-				line += fmt.Sprintf("  (x %d, to %v, the others left out)", r.n, r.last)
+				line += fmt.Sprintf("  (x %d%s, the others left out)", r.n, toLater(entries[i].At, r.last))
 			}
 			fmt.Fprintf(b, "    %s\n", line)
 			i++
 			continue
 		}
-		to := ""
-		if last := entries[i+period*reps-1].At; last != entries[i].At {
-			to = fmt.Sprintf(", to %v", last)
-		}
+		to := toLater(entries[i].At, entries[i+period*reps-1].At)
 		if period == 1 {
 			fmt.Fprintf(b, "    %s  (x %d%s)\n", cols.format(entries[i]), reps, to)
 		} else {
@@ -988,6 +985,15 @@ func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
 		}
 		i += period * reps
 	}
+}
+
+// toLater is a fold's end in its count, ", to 7.75s", when its last copy
+// came later than its first; a fold within one instant gives none.
+func toLater(first, last time.Duration) string {
+	if last == first {
+		return ""
+	}
+	return fmt.Sprintf(", to %v", last)
 }
 
 // interleaved finds the longest run of lines from i in which every line

@@ -95,3 +95,12 @@ func foldedLines(entries []sim.Entry) []string {
 	}
 	return lines
 }
+
+// An interleaved fold within one instant gives no end, as the others do.
+func TestWindowFoldWithinOneInstantGivesNoEnd(t *testing.T) {
+	var entries []sim.Entry
+	for _, msg := range []string{"a", "b", "b", "a"} {
+		entries = append(entries, sim.Entry{At: time.Second, Task: "t", Msg: msg})
+	}
+	assert.Equal(t, []string{"1s t a (x 2)", "1s t b (x 2)", "... (the 2 lines above interleaved)"}, foldedLines(entries))
+}
