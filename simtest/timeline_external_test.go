@@ -128,8 +128,6 @@ func TestTimelineFileListsDiskOperations(t *testing.T) {
 			simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
 	})
 	require.False(t, r.failed, r.output())
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
 	type line struct {
 		AtNS  int64          `json:"at_ns"`
 		Task  string         `json:"task"`
@@ -139,9 +137,7 @@ func TestTimelineFileListsDiskOperations(t *testing.T) {
 	}
 	var msgs []string
 	var write line
-	for _, raw := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var l line
-		require.NoError(t, json.Unmarshal([]byte(raw), &l), raw)
+	for _, l := range jsonLines[line](t, path) {
 		if l.Name == "disk-op" || l.Name == "before" || l.Name == "after" {
 			msgs = append(msgs, l.Msg)
 		}
@@ -205,17 +201,13 @@ func TestTimelineFileTellsAWriteCutShort(t *testing.T) {
 			simtest.TimelineDoc(func(d *timelinehtml.Doc) { doc = d }))
 	})
 	require.False(t, r.failed, r.output())
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
 	type line struct {
 		Name  string         `json:"name"`
 		Msg   string         `json:"msg"`
 		Attrs map[string]any `json:"attrs"`
 	}
 	var writes []line
-	for _, raw := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var l line
-		require.NoError(t, json.Unmarshal([]byte(raw), &l), raw)
+	for _, l := range jsonLines[line](t, path) {
 		if l.Name == "disk-op" && l.Attrs["op"] == "write" {
 			delete(l.Attrs, "done_ns")
 			writes = append(writes, l)
@@ -365,4 +357,19 @@ func TestTimelineMaxRefusesANegativeBound(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) {}, simtest.TimelineMax(-1))
 	assert.False(t, res.OK())
 	assert.Contains(t, res.Report, "simtest.TimelineMax(-1): the number of entries must be at least 0 (0 keeps them all)")
+}
+
+// jsonLines reads the file at path, a JSON value a line (a timeline
+// file), into a T each.
+func jsonLines[T any](t *testing.T, path string) []T {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var out []T
+	for _, raw := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var v T
+		require.NoError(t, json.Unmarshal([]byte(raw), &v), raw)
+		out = append(out, v)
+	}
+	return out
 }
