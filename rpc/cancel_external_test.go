@@ -3,6 +3,7 @@ package rpc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -82,6 +83,75 @@ func TestACallersCancelEndsItsHandler(t *testing.T) {
 				}, quiet...)
 			})
 		}
+	}
+}
+
+// TestACallersCancelReachesTheHandlersOwnContexts: the contexts a handler
+// makes under its own (package context's, the Time provider's deadlines,
+// values) end with it at its caller's cancel, with the same cause, as
+// do those it makes after, and each keeps a deadline.
+func TestACallersCancelReachesTheHandlersOwnContexts(t *testing.T) {
+	for _, withDeadline := range []bool{false, true} {
+		t.Run(fmt.Sprintf("deadline=%v", withDeadline), func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				server, client := newPair(s)
+				type seen struct {
+					name     string
+					err      error
+					cause    error
+					deadline bool
+				}
+				var got []seen
+				look := func(name string, ctx context.Context) {
+					_, ok := ctx.Deadline()
+					got = append(got, seen{name, ctx.Err(), context.Cause(ctx), ok})
+				}
+				ep, err := rpc.Serve(server, rpc.WellKnown(1), func(ctx context.Context, r echoReq) (echoResp, error) {
+					pkg, stop := context.WithCancel(ctx)
+					defer stop()
+					timed, cancel := server.Providers().Time.WithTimeout(ctx, time.Minute)
+					defer cancel()
+					valued := context.WithValue(ctx, valueKey{}, 1)
+					under, stopUnder := context.WithCancel(timed)
+					defer stopUnder()
+					_ = providers.Wait(under, server.Providers().Task)
+					for _, c := range []struct {
+						name string
+						ctx  context.Context
+					}{{"handler's", ctx}, {"context.WithCancel", pkg}, {"Time.WithTimeout", timed}, {"context.WithValue", valued}, {"context.WithCancel under Time.WithTimeout", under}} {
+						look(c.name, c.ctx)
+					}
+					later, stopLater := context.WithCancel(ctx)
+					defer stopLater()
+					look("context.WithCancel after", later)
+					after, cancelAfter := server.Providers().Time.WithTimeout(ctx, time.Minute)
+					defer cancelAfter()
+					look("Time.WithTimeout after", after)
+					return echoResp{r.N}, nil
+				})
+				require.NoError(s, err)
+				ctx := s.Context()
+				if withDeadline {
+					ctx = within(s, time.Hour)
+				}
+				ctx, cancel := context.WithCancel(ctx)
+				call := s.Go("call", func(context.Context) error {
+					_, err := ep.GetReply(ctx, client, echoReq{N: 1})
+					return err
+				})
+				s.Sleep(time.Second)
+				require.Empty(s, got, "the handler waits")
+				cancel()
+				require.ErrorIs(s, call.Join(s.Context()), context.Canceled)
+				s.Sleep(100 * time.Millisecond)
+				require.Len(s, got, 7, "the handler returned")
+				for _, g := range got {
+					assert.ErrorIs(s, g.err, context.Canceled, g.name)
+					assert.ErrorIs(s, g.cause, rpc.ErrCallerCanceled, g.name)
+					assert.True(s, g.deadline, "%s: a deadline (the caller's, Time.WithTimeout's, or the transport's)", g.name)
+				}
+			}, quiet...)
+		})
 	}
 }
 
@@ -435,3 +505,5 @@ func TestACallersCancelEndsItsHandlerOnLoopback(t *testing.T) {
 	require.NoError(t, client.Close())
 	require.NoError(t, server.Close())
 }
+
+type valueKey struct{}

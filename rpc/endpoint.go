@@ -286,7 +286,7 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, arrived time.Time) {
 	if s.stream != nil {
 		pr := &promise{t: t, c: c, tok: tok, from: s.tok, inReader: true, mu: mutex{off: t.sim}}
 		if cancelable {
-			pr.track()
+			pr.track(time.Time{}) // a stream's requests carry no deadline
 		}
 		var req Req
 		if err := t.cfg.Codec.Decode(body, &req); err != nil {
@@ -301,10 +301,10 @@ func (s *server[Req, Resp]) take(c *conn, payload []byte, arrived time.Time) {
 	w.req.v = zero
 	// The promise's transport, endpoint and mutex stay from the last.
 	w.pr.c, w.pr.tok, w.pr.inReader, w.pr.done = c, tok, false, false
-	w.pr.ctx, w.pr.cancel, w.pr.canceled = nil, nil, false
+	w.pr.ctx, w.pr.cancel, w.pr.canceled, w.pr.timed = nil, nil, false, false
 	if cancelable {
 		// Before the next frame is read, which may be its cancel.
-		w.pr.track()
+		w.pr.track(deadline)
 	}
 	w.deadline = deadline
 	if err := w.req.decode(t, body); err != nil {
@@ -413,7 +413,12 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	req := w.req.v
 	var zeroReq Req
 	w.req.v = zeroReq
-	if !w.deadline.IsZero() {
+	switch {
+	case pr.timed:
+		// The request's own context has the deadline (track); ended
+		// here too should the process be killed before an answer.
+		defer pr.cancel(nil)
+	case !w.deadline.IsZero():
 		var cancel context.CancelFunc
 		hctx, cancel = s.t.p.Time.WithDeadline(hctx, w.deadline)
 		defer cancel()
@@ -459,8 +464,11 @@ type promise struct {
 	// whose handler runs in its connection's context.
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	mu     mutex
-	done   bool
+	// timed: ctx has the caller's deadline too, where a simulation's
+	// clock made it one context (track).
+	timed bool
+	mu    mutex
+	done  bool
 	// canceled: the caller gave up on the request, and its answer goes
 	// nowhere, as it would for a caller gone.
 	canceled bool
@@ -499,13 +507,21 @@ func (p *promise) settle() bool {
 // which the caller's cancel ends (conn.cancelRequest) and which ends as
 // the request is answered (release), and has the connection know it by
 // its reply token. A request costs this only when its caller can cancel
-// it sooner than its connection ends (Transport.cancelable).
-func (p *promise) track() {
+// it sooner than its connection ends (Transport.cancelable). In a
+// simulation the context is one of the world's, which has the caller's
+// deadline too (none if zero): one context where package context's
+// cancel context and a deadline under it would be two, and their links.
+func (p *promise) track(deadline time.Time) {
 	c := p.c
 	if c.reqParent == nil {
 		return
 	}
-	p.ctx, p.cancel = context.WithCancelCause(c.reqParent)
+	if cc := p.t.causeClock; cc != nil {
+		p.ctx, p.cancel = cc.WithDeadlineCancelCause(c.handlerCtx, deadline)
+		p.timed = !deadline.IsZero()
+	} else {
+		p.ctx, p.cancel = context.WithCancelCause(c.reqParent)
+	}
 	c.mu.Lock()
 	if c.running == nil {
 		c.running = make(map[Token]*promise)

@@ -213,8 +213,12 @@ type Transport struct {
 	// given, whose end closes the transport: a call whose context ends
 	// only with it cannot be cancelled sooner (see cancelable).
 	baseDone <-chan struct{}
-	epGen    uint64 // counts the endpoints unregistered, for the connections' caches
-	cfg      Config
+	// causeClock is the simulation's clock, which makes a request's
+	// context with a cause and a deadline as one (see promise.track);
+	// nil in production.
+	causeClock causeClock
+	epGen      uint64 // counts the endpoints unregistered, for the connections' caches
+	cfg        Config
 
 	p        providers.Providers
 	log      *slog.Logger
@@ -418,6 +422,7 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 	if h, ok := p.Task.(parker); ok {
 		t.parker, t.sim = h, true
 		t.mu.off = true
+		t.causeClock, _ = p.Time.(causeClock)
 	}
 	if cfg.TLS != nil {
 		if t.tls, err = newTLSConfig(cfg.TLS, p.Time.Now, cfg.Listen != "", t.sim); err != nil {
@@ -792,6 +797,13 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 // context of the simulation's own making (a deadline past any run), so
 // that the tasks waiting on it are woken by the scheduler when it is
 // cancelled instead of being polled whenever no task is ready.
+// causeClock is the simulation's Time provider's WithDeadlineCancelCause:
+// a context that ends at deadline (none if zero), as its parent does, or
+// as its cancel is called, with the cause that cancel is given.
+type causeClock interface {
+	WithDeadlineCancelCause(ctx context.Context, deadline time.Time) (context.Context, context.CancelCauseFunc)
+}
+
 func withCancel(ctx context.Context, p providers.Providers) (context.Context, context.CancelFunc) {
 	if _, sim := p.Task.(interface{ WaitToken() providers.WaitToken }); sim {
 		return p.Time.WithDeadline(ctx, p.Time.Now().Add(100*365*24*time.Hour))

@@ -98,6 +98,11 @@ type ctxExtra struct {
 	shadow context.Context
 	end    func()
 	cancel context.CancelCauseFunc
+	// cause, when c was ended with a cause of its own (cancelWith), is
+	// a done context of package context's that holds it: what the
+	// shadow's parent answers package context's question for its cancel
+	// context with, so that the shadow takes the cause as it ends.
+	cause context.Context
 }
 
 // The states of a simContext.
@@ -213,6 +218,9 @@ func (w *World) initContext(c *simContext, parent context.Context, up *simContex
 	}
 	up.mu.Lock()
 	if s := up.state.Load(); s != ctxOpen {
+		if side := up.extra.Load(); side != nil && side.cause != nil {
+			c.causedBy(side.cause) // as up was
+		}
 		up.mu.Unlock()
 		c.state.Store(s)
 		return
@@ -305,7 +313,12 @@ type shadowParent ctxExtra
 func (p *shadowParent) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (p *shadowParent) Done() <-chan struct{}       { return p.c.w.neverDone() }
 func (p *shadowParent) Err() error                  { return p.c.Err() }
-func (p *shadowParent) Value(any) any               { return nil }
+func (p *shadowParent) Value(key any) any {
+	if key == cancelCtxKey && p.cause != nil {
+		return p.cause // set under the simContext's mu before end is called
+	}
+	return nil
+}
 
 // AfterFunc is called by package context, once, as it makes the shadow,
 // with the function that ends it; the simContext calls it when it ends.
@@ -362,6 +375,14 @@ func (w *World) waitEnded(ctx context.Context, d <-chan struct{}) bool {
 // package context's context does when a parent ends it: its event is
 // part of the trace.
 func (c *simContext) cancel(s uint32, unlink bool) bool {
+	return c.cancelWith(s, unlink, nil)
+}
+
+// cancelWith is cancel with a cause: nil for the error itself, or a done
+// context of package context's whose cause (context.Cause) is the end's.
+// c, and every context it ends under it, answers context.Cause with that
+// cause, as package context's contexts under one ended with a cause do.
+func (c *simContext) cancelWith(s uint32, unlink bool, cause context.Context) bool {
 	c.mu.Lock()
 	if c.state.Load() != ctxOpen || c.ext != nil && c.ext.ctx.Err() != nil {
 		// Done already: by its own end, or by ext's, which package
@@ -377,9 +398,14 @@ func (c *simContext) cancel(s uint32, unlink bool) bool {
 	c.first = nil
 	var end func()
 	var endCause context.CancelCauseFunc
-	if side := c.extra.Load(); side != nil {
+	side := c.extra.Load()
+	switch {
+	case side != nil:
 		end, endCause = side.end, side.cancel
 		side.end, side.cancel = nil, nil
+		side.cause = cause
+	case cause != nil:
+		c.causedBy(cause)
 	}
 	c.mu.Unlock()
 	if unlink {
@@ -392,15 +418,25 @@ func (c *simContext) cancel(s uint32, unlink bool) bool {
 		end()
 	}
 	if endCause != nil {
-		endCause(c.Err())
+		if cause != nil {
+			endCause(context.Cause(cause))
+		} else {
+			endCause(c.Err())
+		}
 	}
 	for k := first; k != nil; {
 		next := k.next
 		k.up, k.prev, k.next = nil, nil, nil
-		k.cancel(s, false)
+		k.cancelWith(s, false, cause)
 		k = next
 	}
 	return true
+}
+
+// causedBy has c, done and never asked for its Done channel, answer
+// Done and Cause from cause, the done context that holds its cause.
+func (c *simContext) causedBy(cause context.Context) {
+	c.extra.Store(&ctxExtra{c: c, done: cause.Done(), shadow: cause, cause: cause})
 }
 
 // unlink takes c out of the children of the context that cancels it.
@@ -476,25 +512,39 @@ func (w *World) guardCancel() (live bool) {
 // stops the deadline's timer too. After the run it may be called from
 // anywhere, as cancelFunc may, and only ends c: the timer may serve the
 // next world of the Run's Workers by then.
-func (c *simContext) cancelDeadline() {
+func (c *simContext) cancelDeadline() { c.cancelDeadlineCause(nil) }
+
+// cancelDeadlineCause is the CancelCauseFunc of the Time provider's
+// WithDeadlineCancelCause: cancelDeadline, with cause as the context's
+// cause (context.Cause) where it is not nil.
+func (c *simContext) cancelDeadlineCause(cause error) {
+	var with context.Context
+	if cause != nil {
+		var end context.CancelCauseFunc
+		with, end = context.WithCancelCause(context.Background())
+		end(cause)
+	}
 	w := c.w
 	if w.loadActive() == runEnded {
-		c.cancel(ctxCanceled, true)
+		c.cancelWith(ctxCanceled, true, with)
 		return
 	}
 	w.enter("a deadline's cancel")
 	c.timer.stop()
-	c.cancelNoted()
+	quiet := c.quiet()
+	if c.cancelWith(ctxCanceled, true, with) && !quiet {
+		w.cancelOwned()
+	}
 }
 
 // withDeadline is the Time provider's WithDeadline for a parent that can
-// have a simContext child (parentOf).
-func (w *World) withDeadline(parent context.Context, up *simContext, ext context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+// have a simContext child (parentOf); a zero deadline adds none.
+func (w *World) withDeadline(parent context.Context, up *simContext, ext context.Context, deadline time.Time) *simContext {
 	c := w.newContext(parent, up, ext)
 	// A deadline at or after the parent's is the parent's: it adds no
 	// timer. The parent's may be on a host's clock, which the world
 	// converts to its own to compare.
-	if !c.hasDeadline || worldDeadline(parent, c.deadline).After(deadline) {
+	if !deadline.IsZero() && (!c.hasDeadline || worldDeadline(parent, c.deadline).After(deadline)) {
 		c.deadline, c.hasDeadline, c.ownDeadline = deadline, true, true
 		// Under a parent that is done, the timer runs all the same, as
 		// the world's timer of package context's deadline did: its event
@@ -506,5 +556,5 @@ func (w *World) withDeadline(parent context.Context, up *simContext, ext context
 			w.schedule(&c.timer.ev, at)
 		}
 	}
-	return c, c.cancelDeadline
+	return c
 }

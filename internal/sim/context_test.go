@@ -28,7 +28,7 @@ type ctxOp struct {
 	d      time.Duration // for deadline: from now; for sleep: how long
 }
 
-var ctxOpKinds = []string{"WithCancel", "WithDeadline", "context.WithCancel", "context.WithValue", "context.WithoutCancel", "cancel", "sleep"}
+var ctxOpKinds = []string{"WithCancel", "WithDeadline", "context.WithCancel", "context.WithValue", "context.WithoutCancel", "cancel", "sleep", "WithDeadlineCancelCause", "WithCancelCause", "cancelCause"}
 
 func (o ctxOp) String() string {
 	return fmt.Sprintf("%s(parent %d, target %d, %v)", ctxOpKinds[o.kind], o.parent, o.target, o.d)
@@ -40,6 +40,20 @@ type ctxSide struct {
 	sleep        func(time.Duration)
 	withCancel   func(context.Context) (context.Context, context.CancelFunc)
 	withDeadline func(context.Context, time.Time) (context.Context, context.CancelFunc)
+	// withCause is WithDeadlineCancelCause: no deadline when zero.
+	withCause func(context.Context, time.Time) (context.Context, context.CancelCauseFunc)
+}
+
+// withDeadlineCancelCause is, in package context's contexts, what the
+// world's WithDeadlineCancelCause makes: a deadline under a cancel
+// context whose cancel takes a cause.
+func withDeadlineCancelCause(parent context.Context, deadline time.Time) (context.Context, context.CancelCauseFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	if deadline.IsZero() {
+		return ctx, cancel
+	}
+	ctx, stop := context.WithDeadline(ctx, deadline)
+	return ctx, func(cause error) { cancel(cause); stop() }
 }
 
 type ctxKey struct{}
@@ -56,7 +70,7 @@ type ctxKey struct{}
 func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 	start := side.now()
 	ctxs := []context.Context{root}
-	cancels := []context.CancelFunc{func() {}}
+	cancels := []context.CancelCauseFunc{func(error) {}}
 	// under: made under a context of package context's; dl: with a
 	// deadline of the world's since the nearest such context.
 	type made struct{ under, dl bool }
@@ -65,18 +79,26 @@ func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 	var seen []string
 	for i, o := range ops {
 		var c context.Context
-		cancel := context.CancelFunc(func() {})
+		cancel := context.CancelCauseFunc(func(error) {})
+		plain := func(ctx context.Context, f context.CancelFunc) (context.Context, context.CancelCauseFunc) {
+			return ctx, func(error) { f() }
+		}
 		p := o.parent % len(ctxs)
 		parent, m := ctxs[p], how[p]
 		switch ctxOpKinds[o.kind] {
 		case "WithCancel":
-			c, cancel = side.withCancel(parent)
+			c, cancel = plain(side.withCancel(parent))
 		case "WithDeadline":
-			c, cancel = side.withDeadline(parent, side.now().Add(o.d))
+			c, cancel = plain(side.withDeadline(parent, side.now().Add(o.d)))
 			m.dl = true
+		case "WithDeadlineCancelCause":
+			c, cancel = side.withCause(parent, side.now().Add(o.d))
+			m.dl = true
+		case "WithCancelCause":
+			c, cancel = side.withCause(parent, time.Time{})
 		case "context.WithCancel":
 			if !m.under || !m.dl {
-				c, cancel = withCancel(parent)
+				c, cancel = plain(withCancel(parent))
 				m = made{under: true}
 			}
 		case "context.WithValue":
@@ -85,7 +107,9 @@ func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 			c = context.WithoutCancel(parent)
 			m = made{}
 		case "cancel":
-			cancels[o.target%len(cancels)]()
+			cancels[o.target%len(cancels)](nil)
+		case "cancelCause":
+			cancels[o.target%len(cancels)](fmt.Errorf("cause %d", i))
 		case "sleep":
 			side.sleep(o.d)
 		}
@@ -109,7 +133,7 @@ func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 		}
 	}
 	for _, cancel := range cancels {
-		cancel()
+		cancel(nil)
 	}
 	return seen
 }
@@ -141,6 +165,7 @@ func TestContextsBehaveAsPackageContexts(t *testing.T) {
 				sleep:        func(d time.Duration) { time.Sleep(d); synctest.Wait() },
 				withCancel:   context.WithCancel,
 				withDeadline: context.WithDeadline,
+				withCause:    withDeadlineCancelCause,
 			}, ops)
 		})
 		var got []string
@@ -151,6 +176,7 @@ func TestContextsBehaveAsPackageContexts(t *testing.T) {
 				sleep:        func(d time.Duration) { _ = p.Time.Sleep(context.Background(), d) },
 				withCancel:   w.WithCancel,
 				withDeadline: p.Time.WithDeadline,
+				withCause:    p.Time.(*timeProvider).WithDeadlineCancelCause,
 			}, ops)
 			return nil
 		})

@@ -160,18 +160,46 @@ func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (co
 	// Under a deadline on the wall clock, a deadline of simulated time
 	// would hide the one production keeps: parentOf refuses it.
 	if up, ext, ok := w.parentOf(ctx, "Time.WithDeadline", ""); ok {
-		return w.withDeadline(ctx, up, ext, deadline)
+		c := w.withDeadline(ctx, up, ext, deadline)
+		return c, c.cancelDeadline
 	}
-	// Under a context whose end package context cannot hand on at once
-	// (see parentOf), the deadline is one of package context's cancel
-	// contexts with a timer of the world's. One allocation holds the
-	// context and what its cancel needs.
+	d := w.deadlineOf(ctx, deadline)
+	return d.ctxOf(), d.cancel
+}
+
+// WithDeadlineCancelCause is WithDeadline whose cancel takes a cause, as
+// context.WithCancelCause's does, and a zero deadline adds none: a
+// context that ends at deadline, when ctx does, or when cancel is
+// called, with its cause then (context.Cause) the one cancel was given.
+// It is the one context an rpc server makes for a request that its
+// caller may cancel, where package context would make two, and on no
+// interface of package providers, as with GoQuiet.
+func (p *timeProvider) WithDeadlineCancelCause(ctx context.Context, deadline time.Time) (context.Context, context.CancelCauseFunc) {
+	w := (*World)(p)
+	w.enter("Time.WithDeadline")
+	if !deadline.IsZero() {
+		w.RefuseWallTime(deadline, "Time.WithDeadline")
+	}
+	if up, ext, ok := w.parentOf(ctx, "Time.WithDeadline", ""); ok {
+		c := w.withDeadline(ctx, up, ext, deadline)
+		return c, c.cancelDeadlineCause
+	}
+	d := w.deadlineOf(ctx, deadline)
+	return d.ctxOf(), d.cancelCause
+}
+
+// deadlineOf makes WithDeadline's context under a context whose end
+// package context cannot hand on at once (see parentOf): one of package
+// context's cancel contexts with a timer of the world's, unless deadline
+// is zero. One allocation holds the context and what its cancel needs.
+func (w *World) deadlineOf(ctx context.Context, deadline time.Time) *deadlineOf {
 	d := &deadlineOf{w: w}
 	d.inner, d.cancelInner = context.WithCancelCause(ctx)
-	var c context.Context = d.inner
+	if deadline.IsZero() {
+		return d
+	}
 	if cur, ok := ctx.Deadline(); !ok || worldDeadline(ctx, cur).After(deadline) { // else the parent's deadline comes first
 		d.ctx = deadlineCtx{Context: d.inner, deadline: deadline}
-		c = &d.ctx
 		if at := SinceEpoch(deadline); at <= w.now {
 			d.cancelInner(context.DeadlineExceeded)
 		} else {
@@ -179,7 +207,16 @@ func (p *timeProvider) WithDeadline(ctx context.Context, deadline time.Time) (co
 			w.schedule(&d.timer.ev, at)
 		}
 	}
-	return c, d.cancel
+	return d
+}
+
+// ctxOf returns d's context: with its own deadline, or the cancel
+// context alone when the deadline is its parent's or none.
+func (d *deadlineOf) ctxOf() context.Context {
+	if d.ctx.Context == nil {
+		return d.inner
+	}
+	return &d.ctx
 }
 
 // deadlineOf is what WithDeadline makes under a context of another
@@ -254,15 +291,21 @@ func (t *deadlineTimer) expire() {
 
 // cancel is the CancelFunc WithDeadline returns; after the run, as
 // simContext's cancelDeadline, it only ends the context.
-func (d *deadlineOf) cancel() {
+func (d *deadlineOf) cancel() { d.cancelCause(nil) }
+
+// cancelCause is the CancelCauseFunc WithDeadlineCancelCause returns.
+func (d *deadlineOf) cancelCause(cause error) {
+	if cause == nil {
+		cause = context.Canceled
+	}
 	w := d.w
 	if w.loadActive() == runEnded {
-		d.cancelInner(context.Canceled)
+		d.cancelInner(cause)
 		return
 	}
 	w.enter("a deadline's cancel")
 	d.timer.stop()
-	d.cancelInner(context.Canceled)
+	d.cancelInner(cause)
 	w.cancelOwned()
 }
 

@@ -219,6 +219,24 @@ func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.C
 	return c.withLocal(ctx, sim.FromEpoch(end), h.simUntil(end))
 }
 
+// WithDeadlineCancelCause is the world's (sim's timeProvider), with
+// deadline on the host's clock: WithDeadline whose cancel takes a cause,
+// a zero deadline adding none.
+func (c *hostClock) WithDeadlineCancelCause(ctx context.Context, deadline time.Time) (context.Context, context.CancelCauseFunc) {
+	base := c.base.(causeClock)
+	if deadline.IsZero() {
+		return base.WithDeadlineCancelCause(ctx, deadline)
+	}
+	c.h.n.w.RefuseWallTime(deadline, "Time.WithDeadline")
+	inner, cancel := base.WithDeadlineCancelCause(ctx, sim.FromEpoch(c.h.simAt(deadline)))
+	return c.local(ctx, inner, deadline), cancel
+}
+
+// causeClock is the world's Time provider's WithDeadlineCancelCause.
+type causeClock interface {
+	WithDeadlineCancelCause(ctx context.Context, deadline time.Time) (context.Context, context.CancelCauseFunc)
+}
+
 // withLocal is a context under ctx that the world ends at simulated time
 // at, and that reports deadline on the host's clock, or ctx's deadline if
 // the world ends ctx first. Which ends first is the world's to say, in its
@@ -226,11 +244,18 @@ func (c *hostClock) WithTimeout(ctx context.Context, d time.Duration) (context.C
 // another.
 func (c *hostClock) withLocal(ctx context.Context, deadline time.Time, at int64) (context.Context, context.CancelFunc) {
 	inner, cancel := c.base.WithDeadline(ctx, sim.FromEpoch(at))
+	return c.local(ctx, inner, deadline), cancel
+}
+
+// local has inner, made under ctx by the world to end at deadline on
+// the host's clock, report that deadline, or ctx's where the world ends
+// ctx first.
+func (c *hostClock) local(ctx, inner context.Context, deadline time.Time) *localDeadline {
 	d := &localDeadline{Context: inner, h: c.h, deadline: deadline}
 	if inner.Value(sim.SimDeadline{}) != any(inner) { // the deadline is ctx's
 		d.takeDeadline(ctx)
 	}
-	return d, cancel
+	return d
 }
 
 var _ sim.LocalDeadline = (*localDeadline)(nil)
