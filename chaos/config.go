@@ -115,7 +115,8 @@ type Attrition struct {
 	// of the process, its machine still up: its unsynced writes stay in
 	// the page cache. A pause stops every task of the process for
 	// PauseFor, and counts against MaxDead while it lasts. Kill and
-	// Pause are 0 in every preset.
+	// Pause are 0 in every preset. A process of a group that simtest's
+	// Processes.PauseOnly marks is paused whatever kind is drawn for it.
 	Graceful, Crash, Wipe, PowerLoss, Kill, Pause float64
 	// Interval is the range of simulated time between two attempts. Its
 	// Min is at least [MinInterval], so that attempts cannot pile up at

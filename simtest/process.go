@@ -87,6 +87,19 @@ type Processes struct {
 	// takes them down, and the network's and disks' faults still reach
 	// them.
 	Protected bool
+	// PauseOnly lets attrition pause the group's processes but never take
+	// them down: a reboot of any kind drawn for one is a pause instead,
+	// for chaos.Attrition's PauseFor, whatever the weights (a Pause weight
+	// of 0 included). It is for clients whose fault is the stall (a
+	// garbage collection, a VM's migration) that leases are about, while
+	// attrition crashes the servers. With chaos.Attrition's Unit larger
+	// than a process, a reboot drawn for a unit that holds one pauses the
+	// whole unit; so does an outage's (Attrition.Outages). It needs
+	// PauseFor's Max positive where attrition can run (Cluster.Run fails
+	// as a configuration error otherwise), and cannot be set with
+	// Protected. An explicit Cluster.Reboot or Stop, or an injector's,
+	// still takes the process down.
+	PauseOnly bool
 }
 
 // ProcessID is the identity of a process, as [Processes.NewFor] and
@@ -198,6 +211,9 @@ func (ps *Processes) validate(taken map[string]bool, declared int) error {
 	}
 	if err := ps.checkBound(declared); err != nil {
 		return err
+	}
+	if ps.PauseOnly && ps.Protected {
+		return fmt.Errorf("simtest: Processes %q is both Protected and PauseOnly; Protected keeps attrition off it, PauseOnly lets attrition pause it: set one of them", ps.Name)
 	}
 	if taken[ps.Name] {
 		return fmt.Errorf("simtest: two groups of processes are named %q; names must be unique", ps.Name)

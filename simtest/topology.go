@@ -438,6 +438,9 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 func (c *Cluster) unitDown(a chaos.Attrition, u chaos.Unit, name string, how Reboot, pause bool, at uint64, down chaos.Range, outage bool) providers.Handle {
 	s := c.s
 	r := s.w.Rand()
+	// A unit's processes share its fate: one that attrition only pauses
+	// makes its unit's reboot a pause of the unit.
+	pause = pause || slices.ContainsFunc(c.in(u, name), func(p *proc) bool { return p.spec.PauseOnly })
 	task := func(verb string) string {
 		if outage {
 			verb = "outage"

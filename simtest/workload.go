@@ -117,6 +117,9 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	if (a.Enabled || s.reboots) && a.Outages.On() {
 		c.checkOutages(a)
 	}
+	if a.Enabled || s.reboots {
+		c.checkPauseOnly(a)
+	}
 	ctx := s.Context()
 	p := s.workloadProviders()
 	run := &chaosRun{}
@@ -297,6 +300,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		}
 		p := alive[r.IntN(len(alive))]
 		how, pause := pickReboot(a, r.Float64())
+		pause = pause || p.spec.PauseOnly // a reboot drawn for it is a pause
 		if pause {
 			s.w.FaultBegins(sim.Fault{Kind: "pause", At: at, On: p.peer.Name})
 			d := a.PauseFor.Draw(r)
@@ -328,6 +332,22 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			c.start(p, p.boot)
 			return nil
 		}))
+	}
+}
+
+// checkPauseOnly fails the test when a group is PauseOnly but a's pauses
+// would last no time: every reboot attrition draws for its processes is
+// a pause of PauseFor.
+func (c *Cluster) checkPauseOnly(a chaos.Attrition) {
+	if a.PauseFor.Max > 0 {
+		return
+	}
+	for _, p := range c.procs {
+		if p.spec.PauseOnly {
+			c.s.configErrorf("simtest: Processes %q is PauseOnly but chaos.Attrition.PauseFor is [0s, 0s], so attrition's pauses of it would last no time; "+
+				"give PauseFor a positive Max (chaos.DefaultAttrition().PauseFor is 200ms to 5s), or drop PauseOnly", p.spec.Name)
+			return
+		}
 	}
 }
 

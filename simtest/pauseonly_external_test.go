@@ -1,0 +1,154 @@
+package simtest_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// crashesOnly is attrition that draws nothing but crashes, every 100-500
+// ms, one process down at a time.
+func crashesOnly() chaos.Config {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.PowerLoss, cfg.Attrition.Pause = 0, 1, 0, 0
+	cfg.Attrition.Interval = chaos.Range{Min: 100 * time.Millisecond, Max: 500 * time.Millisecond}
+	cfg.Attrition.DownFor = chaos.Range{Min: 100 * time.Millisecond, Max: time.Second}
+	return cfg
+}
+
+// pausedAndDown counts, per process, the pauses and the stops of a
+// seed's timeline.
+func pausedAndDown(tl *simtest.Timeline) (paused, down map[string]int) {
+	paused, down = map[string]int{}, map[string]int{}
+	for _, m := range messages(tl, "pause: ", "down: ") {
+		kind, rest, _ := strings.Cut(m, ": ")
+		name, _, _ := strings.Cut(rest, " ")
+		if kind == "pause" {
+			paused[name]++
+		} else {
+			down[name]++
+		}
+	}
+	return paused, down
+}
+
+// A PauseOnly group is only ever paused by attrition, whatever kind it
+// draws, while the other groups are crashed as the weights say.
+func TestAttritionOnlyPausesAPauseOnlyGroup(t *testing.T) {
+	var clientPauses, serverCrashes int
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(
+			simtest.Processes{Name: "srv", Count: 2, New: func() simtest.Process { return &pausable{} }},
+			simtest.Processes{Name: "cli", Count: 2, PauseOnly: true, New: func() simtest.Process { return &pausable{} }},
+		)
+		c.Run(simtest.Phases{Chaos: 20 * time.Second})
+		paused, down := pausedAndDown(tl)
+		for _, name := range c.Group("cli") {
+			assert.Equal(s, 1, c.Boots(name), "%s is never rebooted", name)
+			assert.Zero(s, down[name], "%s never goes down", name)
+			clientPauses += paused[name]
+		}
+		for _, name := range c.Group("srv") {
+			assert.Zero(s, paused[name], "Pause is 0: %s is never paused", name)
+			assert.Equal(s, down[name]+1, c.Boots(name), "each of %s's stops is a reboot", name)
+			serverCrashes += down[name]
+		}
+	}, simtest.Seeds(4), simtest.Chaos(crashesOnly()))
+	require.True(t, res.OK(), res.Report)
+	assert.Greater(t, clientPauses, 4, "the clients' crashes were drawn as pauses")
+	assert.Greater(t, serverCrashes, 4, "the servers were crashed")
+	assert.Regexp(t, `\n    faults seen: [1-9]\d* reboots \([1-9]\d* crashes\), [1-9]\d* pauses,`, res.Report, "the summary counts the clients' pauses apart")
+}
+
+// A PauseOnly process's pauses last chaos.Attrition's PauseFor.
+func TestPauseOnlyPausesForPauseFor(t *testing.T) {
+	cfg := crashesOnly()
+	cfg.Attrition.PauseFor = chaos.Range{Min: 700 * time.Millisecond, Max: 700 * time.Millisecond}
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "cli", Count: 2, PauseOnly: true, New: func() simtest.Process { return &pausable{} }})
+		c.Run(simtest.Phases{Chaos: 10 * time.Second})
+		ps := messages(tl, "pause: ")
+		require.NotEmpty(s, ps)
+		for _, m := range ps {
+			assert.Contains(s, m, "paused for 700ms")
+		}
+	}, simtest.Seeds(2), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+}
+
+// By machine, a reboot drawn for a machine that holds a PauseOnly
+// process pauses the whole machine; a machine without one is crashed.
+func TestPauseOnlyMakesItsMachinesRebootsPauses(t *testing.T) {
+	cfg := crashesOnly()
+	cfg.Attrition.Unit = chaos.Machine
+	var shared, alone int
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(
+			// srv-0 and cli-0 on dc0-z0-m0, srv-1 alone on dc0-z0-m1
+			simtest.Processes{Name: "srv", Count: 2, Topology: simtest.Topology{Machines: 2}, New: func() simtest.Process { return &pausable{} }},
+			simtest.Processes{Name: "cli", Count: 1, PauseOnly: true, Topology: simtest.Topology{Machines: 2}, New: func() simtest.Process { return &pausable{} }},
+		)
+		c.Run(simtest.Phases{Chaos: 20 * time.Second})
+		paused, down := pausedAndDown(tl)
+		assert.Equal(s, 1, c.Boots("srv-0"), "srv-0 shares its machine with a PauseOnly client")
+		assert.Equal(s, 1, c.Boots("cli-0"))
+		assert.Equal(s, paused["cli-0"], paused["srv-0"], "the machine pauses whole")
+		assert.Zero(s, paused["srv-1"])
+		assert.Equal(s, down["srv-1"]+1, c.Boots("srv-1"))
+		shared += paused["srv-0"]
+		alone += down["srv-1"]
+	}, simtest.Seeds(4), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Positive(t, shared)
+	assert.Positive(t, alone)
+}
+
+// A PauseOnly group under attrition whose pauses last no time, or that
+// is Protected too, is a configuration error that names the fix.
+func TestPauseOnlyMisconfigurations(t *testing.T) {
+	noPause := crashesOnly()
+	noPause.Attrition.PauseFor = chaos.Range{}
+	for _, tc := range []struct {
+		name  string
+		cfg   chaos.Config
+		group simtest.Processes
+		want  string
+	}{
+		{"PauseFor zero", noPause, simtest.Processes{Name: "cli", PauseOnly: true},
+			`Processes "cli" is PauseOnly but chaos.Attrition.PauseFor is [0s, 0s], so attrition's pauses of it would last no time; give PauseFor a positive Max`},
+		{"Protected", crashesOnly(), simtest.Processes{Name: "cli", PauseOnly: true, Protected: true},
+			`Processes "cli" is both Protected and PauseOnly; Protected keeps attrition off it, PauseOnly lets attrition pause it: set one of them`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.group.New = func() simtest.Process { return &pausable{} }
+			res := simtest.Simulate(func(s *simtest.S) {
+				c := s.Boot(tc.group)
+				c.Run(simtest.Phases{Chaos: time.Second})
+			}, simtest.Seeds(1), simtest.Chaos(tc.cfg))
+			require.False(t, res.OK())
+			assert.Contains(t, res.Report, "configuration error")
+			assert.Contains(t, res.Report, tc.want)
+		})
+	}
+}
+
+// With attrition off, PauseOnly asks for no PauseFor: nothing pauses.
+func TestPauseOnlyWithoutAttritionNeedsNoPauseFor(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "cli", PauseOnly: true, New: func() simtest.Process { return &pausable{} }})
+		c.Run(simtest.Phases{Chaos: time.Second})
+		c.Reboot("cli-0", simtest.Crash)
+		assert.Equal(s, 2, c.Boots("cli-0"), "a reboot by hand still reboots it")
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.True(t, res.OK(), res.Report)
+}
