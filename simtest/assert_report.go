@@ -51,6 +51,28 @@ func assertionTable(rows []tally.Row, note string, stale []string) string {
 	return b.String()
 }
 
+// invariantNote is the table's note on its failed invariants (those of
+// rows that isInvariant reports), "" where none failed: an invariant is
+// checked after every step and goes on being checked once false, so its
+// FALSE counts the checks that found it false, not separate violations.
+func invariantNote(rows []tally.Row, isInvariant func(tally.Row) bool) string {
+	var failed []string
+	for _, r := range rows {
+		if r.Fails > 0 && isInvariant(r) {
+			failed = append(failed, messageOf(r))
+		}
+	}
+	if len(failed) == 0 {
+		return ""
+	}
+	const most = 3
+	if len(failed) > most {
+		failed = append(failed[:most], fmt.Sprintf("and %d more", len(failed)-most))
+	}
+	return "(an invariant is checked after every step, false or not: its FALSE counts the checks that found it false, not separate violations; a failed seed's report says from when to when it was false: " +
+		strings.Join(failed, ", ") + ")"
+}
+
 // withUnentered is table (assertionTable's) with a line under it for the
 // assertion calls no seed reached in files of the Run's packages that no
 // seed entered (tally.Unentered), the first few of them and a count of the
@@ -272,6 +294,10 @@ type (
 		// OtherModule marks an assertion outside the test's module: its
 		// gaps do not fail the test.
 		OtherModule bool `json:"other_module,omitempty"`
+		// Invariant marks an Always that is an invariant (S.Invariant):
+		// checked after every step, its failures count the checks that
+		// found it false.
+		Invariant bool `json:"invariant,omitempty"`
 	}
 	jsonSite struct {
 		File     string `json:"file"`
@@ -366,6 +392,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 			Calls: row.Calls, Passes: row.Passes, Failures: row.Fails, Seeds: row.Seeds, SeedsTrue: row.SeedsTrue,
 			FirstFail: hit(row.FirstFail), FirstPass: hit(row.FirstPass),
 			Misused: row.Misused, OtherModule: row.Site != nil && !tally.Within(row.Site, mod),
+			Invariant: r.asserts != nil && r.asserts.isInvariant(row),
 		}
 		if s := row.Site; s != nil {
 			a.Site = siteOf(s, names)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/internal/tally"
 	"github.com/moonpool-go/moonpool/simtest/timelinehtml"
 )
@@ -33,6 +34,38 @@ type runAsserts struct {
 	// timelineKept is set once the timeline file's seed is found: under
 	// KeepGoing, the first failing seed, not the last seed run.
 	timelineKept bool
+	// invariants holds the assertions that are invariants (S.Invariant),
+	// by invariantKey, which the table's note reads its FALSE as checks
+	// of. Seeds on several workers register them at once.
+	invariantsMu sync.Mutex
+	invariants   map[string]bool
+}
+
+// noteInvariant records that the Always of message name at site is an
+// invariant.
+func (ra *runAsserts) noteInvariant(name string, site *tally.Site) {
+	ra.invariantsMu.Lock()
+	defer ra.invariantsMu.Unlock()
+	if ra.invariants == nil {
+		ra.invariants = map[string]bool{}
+	}
+	ra.invariants[invariantKey(name, site)] = true
+}
+
+// isInvariant reports whether row is an invariant's.
+func (ra *runAsserts) isInvariant(row tally.Row) bool {
+	ra.invariantsMu.Lock()
+	defer ra.invariantsMu.Unlock()
+	return row.Kind == simctx.Always && ra.invariants[invariantKey(row.Msg, row.Site)]
+}
+
+// invariantKey names an invariant by its message and where it was
+// registered.
+func invariantKey(name string, site *tally.Site) string {
+	if site == nil {
+		return name
+	}
+	return fmt.Sprintf("%s\x00%s:%d", name, site.File, site.Line)
 }
 
 // newRunAsserts starts the accounting of a Run, or of one fuzz input, whose
@@ -87,7 +120,11 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	}
 	rows := ra.book.Rows()
 	r.rows = rows
-	r.rep.assertions = withUnentered(assertionTable(rows, r.exp.tableNote(), stale), ra.book.Unentered(), "the JSON report, -simjson, lists them all")
+	note := r.exp.tableNote()
+	if inv := invariantNote(rows, ra.isInvariant); inv != "" {
+		note = strings.TrimPrefix(note+"\n    "+inv, "\n    ")
+	}
+	r.rep.assertions = withUnentered(assertionTable(rows, note, stale), ra.book.Unentered(), "the JSON report, -simjson, lists them all")
 	if clashes := ra.book.Clashes(); len(clashes) > 0 {
 		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
 	}

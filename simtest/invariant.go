@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/internal/tally"
@@ -14,6 +15,22 @@ type invariant struct {
 	check func() error
 	entry *tally.Entry
 	drew  bool // it drew randomness once; reported, then not again
+	// falses counts the seed's checks that found it false, from first
+	// to last; err is the index in the seed's errors of the failure the
+	// first of them reported, -1 while none did.
+	falses      int
+	first, last time.Duration
+	err         int
+}
+
+// falseSpan says, for the seed's report, how long a failed invariant
+// stayed false: one failure, which the assertion table's FALSE counts
+// once a check. It is "" for one found false once.
+func (inv *invariant) falseSpan() string {
+	if inv.falses < 2 {
+		return ""
+	}
+	return fmt.Sprintf("(false in %d checks from %v to %v: an invariant is checked after every step, and the assertion table's FALSE counts each check)", inv.falses, inv.first, inv.last)
 }
 
 // Invariant registers check as an invariant of the seed: a property of the
@@ -22,7 +39,10 @@ type invariant struct {
 // every step: each time a task parks or ends, and after each event
 // callback. It reports through an Always assertion with name as its
 // message: a non-nil error fails the seed, which goes on to its end, and
-// the assertion table counts every check.
+// the assertion table counts every check. An invariant that stays false
+// is one failure, false at every check until it holds again: the seed's
+// report says how many checks found it false and from when to when, and
+// the table's FALSE for it counts those checks.
 //
 // check runs on the scheduler, outside any task: it may read state and
 // timeline, but must not block, start tasks or draw randomness (that
@@ -68,7 +88,8 @@ func (s *S) Invariant(name string, check func() error) {
 		bad(err.Error())
 		return
 	}
-	o.invariants = append(o.invariants, &invariant{name: name, check: check, entry: e})
+	o.invariants = append(o.invariants, &invariant{name: name, check: check, entry: e, err: -1})
+	o.run.noteInvariant(name, site)
 	o.watchSteps()
 }
 
@@ -99,10 +120,37 @@ func (o *observer) checkOne(inv *invariant) {
 		o.fail(fmt.Sprintf("invariant %q (%v) drew from the run's random stream, which changes the run it checks; an invariant must only look at state", inv.name, inv.entry.Site()))
 	}
 	if err != nil {
+		now := o.w.Now()
+		if inv.falses == 0 {
+			inv.first = now
+		}
+		inv.falses++
+		inv.last = now
+		errs := 0
+		if o.s != nil {
+			errs = len(o.s.errs)
+		}
 		o.book.Check(inv.entry, false, "error", err.Error())
+		if o.s != nil && inv.err < 0 && len(o.s.errs) > errs {
+			inv.err = errs
+		}
 		return
 	}
 	o.book.Check(inv.entry, true)
+}
+
+// invariantSpan is falseSpan of the invariant whose failure is the
+// seed's error i, or "".
+func (o *observer) invariantSpan(i int) string {
+	if o == nil {
+		return ""
+	}
+	for _, inv := range o.invariants {
+		if inv.err == i {
+			return inv.falseSpan()
+		}
+	}
+	return ""
 }
 
 // runCheck calls check and turns a panic into an error.

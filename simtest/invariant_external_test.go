@@ -2,8 +2,11 @@ package simtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -155,4 +159,91 @@ func TestInvariantWatchesTheTimelineIncrementally(t *testing.T) {
 	})
 	assert.True(t, r.failed)
 	assert.Contains(t, r.output(), `error="write 2 was acknowledged after the crash"`)
+}
+
+// An invariant that stays false is one failure, which the seed's report
+// tells with its span and the table's note reads its FALSE as checks of;
+// the JSON report marks it an invariant.
+func TestInvariantThatStaysFalseSaysForHowLong(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	r := runIn("TestInvariantStaysFalse", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			s.Invariant("the clock is outside 3s to 8s", func() error {
+				if at := s.Elapsed(); at > 3*time.Second && at < 8*time.Second {
+					return fmt.Errorf("it is %v", at)
+				}
+				return nil
+			})
+			assertions.Always(s.Context(), true, "an assertion of the body")
+			for range 100 {
+				s.Sleep(100 * time.Millisecond)
+			}
+		}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.JSONReport(path))
+	})
+	require.True(t, r.failed)
+	out := r.output()
+	assert.Regexp(t, `\n    3\.1s: Always "the clock is outside 3s to 8s" failed \(invariant_external_test.go:\d+\): error="it is 3\.1s"\n`+
+		`      \(false in 49 checks from 3\.1s to 7\.9s: an invariant is checked after every step, and the assertion table's FALSE counts each check\)\n`, out)
+	assert.Regexp(t, `^FAILED Always 52 49 1 first in seed`, tableLine(t, out, "the clock is outside 3s to 8s"))
+	assert.Contains(t, out, "\n    (an invariant is checked after every step, false or not: its FALSE counts the checks that found it false, not separate violations; "+
+		`a failed seed's report says from when to when it was false: "the clock is outside 3s to 8s")`+"\n")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep struct {
+		Assertions []struct {
+			Message   string `json:"message"`
+			Failures  uint64 `json:"failures"`
+			Invariant bool   `json:"invariant"`
+		} `json:"assertions"`
+	}
+	require.NoError(t, json.Unmarshal(data, &rep), string(data))
+	got := map[string]bool{}
+	for _, a := range rep.Assertions {
+		got[a.Message] = a.Invariant
+	}
+	assert.Equal(t, map[string]bool{"the clock is outside 3s to 8s": true, "an assertion of the body": false}, got)
+}
+
+// An invariant false at one check only reads as the failure it is, with
+// no span and no note.
+func TestInvariantFalseOnceHasNoSpan(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Invariant("the clock is not at 3s", func() error {
+			if s.Elapsed() == 3*time.Second {
+				return errors.New("it is 3s")
+			}
+			return nil
+		})
+		for range 100 {
+			s.Sleep(100 * time.Millisecond)
+		}
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.False(t, res.OK())
+	assert.Regexp(t, `^FAILED Always \d+ 1 1 `, tableLine(t, res.Report, "the clock is not at 3s"))
+	assert.NotContains(t, res.Report, "false in ")
+	assert.Contains(t, res.Report, "a failed seed's report says from when to when", "the note reads FALSE as checks all the same")
+}
+
+// A merge of results files reads FALSE as an invariant's checks as the
+// Run did.
+func TestMergedInvariantKeepsItsNote(t *testing.T) {
+	dir := t.TempDir()
+	body := func(s *simtest.S) {
+		s.Invariant("the clock is outside 3s to 8s", func() error {
+			if at := s.Elapsed(); at > 3*time.Second && at < 8*time.Second {
+				return fmt.Errorf("it is %v", at)
+			}
+			return nil
+		})
+		s.Sleep(5 * time.Second)
+	}
+	for i := range 2 {
+		res := simtest.Simulate(body, simtest.Seeds(4), simtest.KeepGoing(), simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))
+		require.False(t, res.OK())
+	}
+	merged, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	assert.Contains(t, merged.Tests[0].Report, `its FALSE counts the checks that found it false, not separate violations; a failed seed's report says from when to when it was false: "the clock is outside 3s to 8s")`)
 }

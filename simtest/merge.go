@@ -582,6 +582,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	}
 	seeds := make([]seedFigures, 0, n)
 	var tables [][]tally.Row
+	var invariants runAsserts // only its invariants, for the table's note
 	places := make(map[uint64]int64)
 	own := make(map[string]bool) // the assertions' files in the test's module
 	rep := report{fromFiles: true}
@@ -597,6 +598,11 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 			rep.merged = cmp.Or(rep.merged, f.sum.Reboots)
 		}
 		tables = append(tables, rowsOf(f.sum.Assertions, places, own))
+		for _, a := range f.sum.Assertions {
+			if a.Invariant && a.Site != nil {
+				invariants.noteInvariant(a.Message, &tally.Site{File: a.Site.File, Line: a.Site.Line})
+			}
+		}
 	}
 	slices.SortFunc(seeds, func(a, b seedFigures) int { return cmp.Compare(a.place, b.place) })
 	slices.SortFunc(t.Failing, func(a, b SeedResult) int { return cmp.Compare(a.Place, b.Place) })
@@ -623,7 +629,7 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	mergeChecks(&rep, files)
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
 	rows = dropMisused(rows, files)
-	rep.assertions = withUnentered(assertionTable(rows, "", nil), unenteredOf(rows, files), "the shards' results files list them all, under unentered_assertions")
+	rep.assertions = withUnentered(assertionTable(rows, invariantNote(rows, invariants.isInvariant), nil), unenteredOf(rows, files), "the shards' results files list them all, under unentered_assertions")
 	t.Seeds, t.Passed, t.Failed, t.Skipped = rep.seeds, rep.passed, rep.failed, rep.skipped
 	t.Planned = plannedOf(files, rep.seeds)
 	rep.planned = t.Planned

@@ -569,7 +569,10 @@ func failureReport(o *seedOutcome, what, replay string) string {
 	}
 	if o.s != nil && len(o.s.errs) > 0 {
 		b.WriteString("  errors:\n")
-		for _, e := range o.s.errs {
+		for i, e := range o.s.errs {
+			if span := o.s.obs.invariantSpan(i); span != "" {
+				e += "\n" + span
+			}
 			fmt.Fprintf(&b, "    %s\n", indent(e, "      "))
 		}
 		if (f == nil || f.Kind == sim.Stopped) && o.diverge == "" && !o.viaT {
