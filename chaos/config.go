@@ -158,7 +158,9 @@ type Attrition struct {
 // [Attrition].Outages adds to attrition's reboots.
 type Outages struct {
 	// Unit is what one outage takes down: Machine, Zone or DataCenter,
-	// a unit larger than Attrition.Unit.
+	// a unit larger than Attrition.Unit. Where one such unit holds every
+	// process, each outage would take the whole cluster down, and
+	// simtest's Cluster.Run fails as a configuration error.
 	Unit Unit
 	// Interval is the range of simulated time between two attempts; zero,
 	// the default, adds no outages. Its Min is at least [MinInterval].

@@ -89,8 +89,8 @@ const outagePoll = 100 * time.Millisecond
 
 // checkOutages fails the test when a's outages could take nothing down,
 // or would take down what the test did not mean: the cluster's processes
-// are in no unit of Outages.Unit (no Topology places them), or every
-// such unit holds a protected process.
+// are in no unit of Outages.Unit (no Topology places them), every such
+// unit holds a protected process, or one unit holds them all.
 func (c *Cluster) checkOutages(a chaos.Attrition) {
 	o := a.Outages
 	placed := slices.ContainsFunc(c.procs, func(p *proc) bool {
@@ -107,4 +107,5 @@ func (c *Cluster) checkOutages(a chaos.Attrition) {
 		c.s.configErrorf("simtest: Attrition.Outages.Unit is %s but the cluster's processes are in no %v; place them in %vs (Processes.Topology), or leave Outages zero", unitConst(o.Unit), o.Unit, o.Unit)
 	}
 	c.refuseBlockedUnit("Attrition.Outages.Unit", o.Unit, "leave Attrition.Outages zero")
+	c.refuseWholeClusterOutage(o.Unit)
 }

@@ -389,6 +389,39 @@ func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit, instead string) 
 		unitConst(u), u, strings.Join(held, "; "), u, instead, u)
 }
 
+// refuseWholeClusterOutage fails the test when every process that an
+// outage of unit u may take down is in one unit: each outage would take
+// the whole cluster down at once, where outages are the loss of one
+// zone (or data center) beside the others, and a cluster that the test
+// meant to spread over several has all its processes in one (a
+// Topology's Zones left at one). A whole-cluster outage on purpose is a
+// scripted one, an injector's RebootUnit.
+func (c *Cluster) refuseWholeClusterOutage(u chaos.Unit) {
+	var only string
+	for _, n := range c.Units(u) {
+		ps := c.in(u, n)
+		if slices.ContainsFunc(ps, func(p *proc) bool { return p.spec.Protected }) {
+			continue // never picked
+		}
+		if only != "" {
+			return // two units an outage may pick
+		}
+		only = n
+	}
+	if only == "" || slices.ContainsFunc(c.procs, func(p *proc) bool { return !p.spec.Protected && unitOf(p, u) != only }) {
+		return
+	}
+	but := ""
+	if slices.ContainsFunc(c.procs, func(p *proc) bool { return p.spec.Protected }) {
+		but = " but the protected ones"
+	}
+	field := map[chaos.Unit]string{chaos.Machine: "Machines", chaos.Zone: "Zones", chaos.DataCenter: "DataCenters"}[u]
+	c.s.configErrorf("simtest: Attrition.Outages.Unit is %s but every process%s is in %v %s, so each outage takes the whole cluster down at once; "+
+		"place the processes in two %vs or more (Processes.Topology.%s), or leave Attrition.Outages zero; "+
+		"for a whole-cluster outage on purpose, reboot %s from an injector (Cluster.Inject, Cluster.RebootUnit)",
+		unitConst(u), but, u, only, u, field, only)
+}
+
 // unitAttrition is attrition by units larger than a process. Its draws,
 // per attempt, are those of process attrition: the wait, then, when fewer
 // than MaxDead units have a process down or not ready, which unit (among
