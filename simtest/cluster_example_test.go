@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -110,4 +111,42 @@ func ExampleCluster_Reboot() {
 	// kv-0 boots after a graceful stop
 	// kv-0 boots after a wipe
 	// alive: false
+}
+
+// Attrition that draws only crashes crashes the lock servers and pauses
+// the clients, a group it only pauses (Processes.PauseOnly), as a long
+// garbage collection stalls a lease's holder.
+func ExampleProcesses_pauseOnly() {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.PowerLoss = 0, 1, 0 // crashes only, Pause 0
+	simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		idle := func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				_ = p.Time.Sleep(ctx, time.Hour)
+				return nil
+			})
+		}
+		c := s.Boot(
+			simtest.Processes{Name: "lock", Count: 2, New: idle},
+			simtest.Processes{Name: "client", Count: 2, PauseOnly: true, New: idle},
+		)
+		c.Run(simtest.Phases{Chaos: time.Minute})
+		what := map[string]bool{} // "down: lock-0" and "pause: client-1" from the timeline
+		for _, e := range tl.Snapshot() {
+			if kind, rest, ok := strings.Cut(e.Msg, ": "); ok && (kind == "down" || kind == "pause") {
+				group, _, _ := strings.Cut(rest, "-")
+				what[kind+" "+group] = true
+			}
+		}
+		fmt.Println(what)
+		for _, name := range c.Group("client") {
+			fmt.Println(name, "booted", c.Boots(name), "time")
+		}
+	}, simtest.Seeds(1), simtest.Chaos(cfg))
+	// Output:
+	// map[down lock:true pause client:true]
+	// client-0 booted 1 time
+	// client-1 booted 1 time
 }

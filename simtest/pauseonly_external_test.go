@@ -66,6 +66,7 @@ func TestAttritionOnlyPausesAPauseOnlyGroup(t *testing.T) {
 	assert.Greater(t, clientPauses, 4, "the clients' crashes were drawn as pauses")
 	assert.Greater(t, serverCrashes, 4, "the servers were crashed")
 	assert.Regexp(t, `\n    faults seen: [1-9]\d* reboots \([1-9]\d* crashes\), [1-9]\d* pauses,`, res.Report, "the summary counts the clients' pauses apart")
+	assert.Contains(t, res.Report, "\n    reboots reached 2 of 4 processes a seed (2 of them only paused by attrition), pauses ", "and tells which are only paused")
 }
 
 // A PauseOnly process's pauses last chaos.Attrition's PauseFor.
@@ -151,4 +152,34 @@ func TestPauseOnlyWithoutAttritionNeedsNoPauseFor(t *testing.T) {
 		assert.Equal(s, 2, c.Boots("cli-0"), "a reboot by hand still reboots it")
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 	require.True(t, res.OK(), res.Report)
+}
+
+// An outage of a zone that holds a PauseOnly process pauses the whole
+// zone; one of a zone without one crashes it.
+func TestPauseOnlyMakesItsZonesOutagesPauses(t *testing.T) {
+	cfg := crashesOnly()
+	cfg.Attrition.Interval = chaos.Range{Min: time.Hour, Max: time.Hour} // outages only
+	cfg.Attrition.Outages = chaos.Outages{Unit: chaos.Zone, Interval: chaos.Range{Min: 2 * time.Second, Max: 4 * time.Second},
+		DownFor: chaos.Range{Min: time.Second, Max: 2 * time.Second}}
+	var shared, alone int
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(
+			// srv-0 and cli-0 in dc0-z0, srv-1 alone in dc0-z1
+			simtest.Processes{Name: "srv", Count: 2, Topology: simtest.Topology{Zones: 2}, New: func() simtest.Process { return &pausable{} }},
+			simtest.Processes{Name: "cli", Count: 1, PauseOnly: true, Topology: simtest.Topology{Zones: 2}, New: func() simtest.Process { return &pausable{} }},
+		)
+		c.Run(simtest.Phases{Chaos: 30 * time.Second})
+		paused, down := pausedAndDown(tl)
+		assert.Equal(s, 1, c.Boots("srv-0"))
+		assert.Equal(s, 1, c.Boots("cli-0"))
+		assert.Equal(s, paused["cli-0"], paused["srv-0"], "the zone pauses whole")
+		assert.Zero(s, paused["srv-1"])
+		assert.Equal(s, down["srv-1"]+1, c.Boots("srv-1"))
+		shared += paused["cli-0"]
+		alone += down["srv-1"]
+	}, simtest.Seeds(4), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Positive(t, shared)
+	assert.Positive(t, alone)
 }

@@ -17,6 +17,9 @@ type reach struct {
 	// protected counts those of procs that attrition never reboots
 	// (Processes.Protected); a reboot by hand still reaches them.
 	protected int
+	// pauseOnly counts those of procs that attrition only pauses
+	// (Processes.PauseOnly).
+	pauseOnly int
 }
 
 // add notes the process an entry took down ("down: kv-0 (crash)", a line
@@ -75,7 +78,7 @@ func (s span) String() string {
 
 // reachTally adds up the seeds' reach for the report.
 type reachTally struct {
-	down, paused, procs, protected span
+	down, paused, procs, protected, pauseOnly span
 }
 
 func (t *reachTally) add(r reach) {
@@ -86,6 +89,7 @@ func (t *reachTally) add(r reach) {
 	t.paused.add(len(r.paused))
 	t.procs.add(r.procs)
 	t.protected.add(r.protected)
+	t.pauseOnly.add(r.pauseOnly)
 }
 
 // record is what the results file keeps of t, for a merge; nil when no
@@ -97,6 +101,9 @@ func (t reachTally) record() *jsonReach {
 	j := &jsonReach{Rebooted: t.down, Paused: t.paused, Processes: t.procs}
 	if t.protected.Max > 0 {
 		j.Protected = t.protected
+	}
+	if t.pauseOnly.Max > 0 {
+		j.PauseOnly = t.pauseOnly
 	}
 	return j
 }
@@ -110,6 +117,9 @@ func (t *reachTally) merge(j *jsonReach) {
 		if j.Protected.Max > 0 {
 			t.protected.merge(j.Protected)
 		}
+		if j.PauseOnly.Max > 0 {
+			t.pauseOnly.merge(j.PauseOnly)
+		}
 	}
 }
 
@@ -119,16 +129,18 @@ type jsonReach struct {
 	Rebooted span `json:"rebooted"`
 	Paused   span `json:"paused"`
 	// Processes counts all the cluster's processes; Protected, those of
-	// them that attrition never reboots (Processes.Protected).
+	// them that attrition never reboots (Processes.Protected); PauseOnly,
+	// those it only pauses (Processes.PauseOnly).
 	Processes span `json:"processes"`
 	Protected span `json:"protected,omitzero"`
+	PauseOnly span `json:"pause_only,omitzero"`
 }
 
 // line is the summary's line on how many processes the reboots and
 // pauses reached: "reboots reached 8 of 60 processes", or "... 3 to 9 of
 // 60 processes a seed" over several seeds, with how many of them are
-// protected from attrition when any are (a reboot by hand reaches them
-// too), and the pauses' when there were any; "" when no seed booted a
+// protected from attrition, and how many it only pauses, when any are (a
+// reboot by hand reaches them too), and the pauses' when there were any; "" when no seed booted a
 // cluster, or none was reached.
 func (t reachTally) line(seeds int) string {
 	if !t.procs.set || t.down.Max == 0 && t.paused.Max == 0 {
@@ -139,8 +151,15 @@ func (t reachTally) line(seeds int) string {
 		each = " a seed"
 	}
 	line := fmt.Sprintf("reboots reached %v of %v %s%s", t.down, t.procs, pluralWord(t.procs.Max, "process", "processes"), each)
+	var of []string
 	if t.protected.Max > 0 {
-		line += fmt.Sprintf(" (%v of them protected from attrition)", t.protected)
+		of = append(of, fmt.Sprintf("%v of them protected from attrition", t.protected))
+	}
+	if t.pauseOnly.Max > 0 {
+		of = append(of, fmt.Sprintf("%v of them only paused by attrition", t.pauseOnly))
+	}
+	if of != nil {
+		line += " (" + strings.Join(of, ", ") + ")"
 	}
 	if t.paused.Max > 0 {
 		line += fmt.Sprintf(", pauses %v", t.paused)

@@ -56,6 +56,18 @@ func TestReachTallyOverSeedsAndMerges(t *testing.T) {
 	assert.JSONEq(t, `{"rebooted":{"min":1,"max":1},"paused":{"min":0,"max":0},"processes":{"min":5,"max":5},"protected":{"min":2,"max":2}}`, string(data))
 	assert.Equal(t, "reboots reached 1 of 5 processes (2 of them protected from attrition)", guarded.line(1))
 
+	// So are those attrition only pauses, told beside the protected ones,
+	// and merged as they are.
+	var clients reachTally
+	clients.add(reach{procs: 5, protected: 1, pauseOnly: 2, down: map[string]bool{"s-0": true}, paused: map[string]bool{"c-0": true}})
+	data, err = json.Marshal(clients.record())
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"rebooted":{"min":1,"max":1},"paused":{"min":1,"max":1},"processes":{"min":5,"max":5},"protected":{"min":1,"max":1},"pause_only":{"min":2,"max":2}}`, string(data))
+	var mergedClients reachTally
+	mergedClients.merge(clients.record())
+	mergedClients.merge(guarded.record())
+	assert.Equal(t, "reboots reached 1 of 5 processes a seed (1 to 2 of them protected from attrition, 2 of them only paused by attrition), pauses 0 to 1", mergedClients.line(2))
+
 	var none reachTally
 	none.add(reachOf(5, nil, nil))
 	assert.Empty(t, none.line(1), "nothing reached")

@@ -1080,6 +1080,9 @@ func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, b
 			if p.spec.Protected {
 				o.reach.protected++
 			}
+			if p.spec.PauseOnly {
+				o.reach.pauseOnly++
+			}
 		}
 		for _, seen := range s.cluster.injected {
 			o.injected = append(o.injected, *seen)
