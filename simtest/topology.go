@@ -102,22 +102,27 @@ func (p *proc) diskAddr() string {
 // unitOf names the unit of kind u that p belongs to. A process no topology
 // placed is a machine, zone and data center of its own, named by its host.
 func unitOf(p *proc, u chaos.Unit) string {
-	l := p.peer.Locality
-	var name string
+	return unitAt(p.peer.Locality, p.peer.Host, p.peer.Name, u)
+}
+
+// unitAt names the unit of kind u of the process called name on host at
+// l, as unitOf does.
+func unitAt(l providers.Locality, host, name string, u chaos.Unit) string {
+	var unit string
 	switch u {
 	case chaos.Process:
-		return p.peer.Name
+		return name
 	case chaos.Machine:
-		name = l.Machine
+		unit = l.Machine
 	case chaos.Zone:
-		name = l.Zone
+		unit = l.Zone
 	case chaos.DataCenter:
-		name = l.DataCenter
+		unit = l.DataCenter
 	}
-	if name == "" {
-		return p.peer.Host
+	if unit == "" {
+		return host
 	}
-	return name
+	return unit
 }
 
 // unitConst is how a test names unit u: "chaos.Zone".
@@ -395,24 +400,45 @@ func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit, instead string) 
 // zone (or data center) beside the others, and a cluster that the test
 // meant to spread over several has all its processes in one (a
 // Topology's Zones left at one). A whole-cluster outage on purpose is a
-// scripted one, an injector's RebootUnit.
+// scripted one, an injector's RebootUnit. It places each group at its
+// largest count, as declare does, so that every seed gets the same
+// verdict: a seed whose drawn counts (MaxCount) leave one unit runs its
+// outages of it.
 func (c *Cluster) refuseWholeClusterOutage(u chaos.Unit) {
-	var only string
-	for _, n := range c.Units(u) {
-		ps := c.in(u, n)
-		if slices.ContainsFunc(ps, func(p *proc) bool { return p.spec.Protected }) {
-			continue // never picked
+	type placed struct {
+		unit      string
+		protected bool
+	}
+	var all []placed
+	guarded := map[string]bool{} // units that hold a protected process, never picked
+	for _, ps := range c.groups() {
+		for i := range largestCount(ps.Count, ps.MaxCount) {
+			name, host, loc := ps.placement(i)
+			p := placed{unitAt(loc, host, name, u), ps.Protected}
+			all = append(all, p)
+			if p.protected {
+				guarded[p.unit] = true
+			}
 		}
-		if only != "" {
+	}
+	only, protected := "", false
+	for _, p := range all {
+		switch {
+		case p.protected:
+			protected = true
+		case guarded[p.unit]:
+			return // a process that no outage takes down
+		case only == "":
+			only = p.unit
+		case p.unit != only:
 			return // two units an outage may pick
 		}
-		only = n
 	}
-	if only == "" || slices.ContainsFunc(c.procs, func(p *proc) bool { return !p.spec.Protected && unitOf(p, u) != only }) {
+	if only == "" {
 		return
 	}
 	but := ""
-	if slices.ContainsFunc(c.procs, func(p *proc) bool { return p.spec.Protected }) {
+	if protected {
 		but = " but the protected ones"
 	}
 	field := map[chaos.Unit]string{chaos.Machine: "Machines", chaos.Zone: "Zones", chaos.DataCenter: "DataCenters"}[u]
@@ -420,6 +446,17 @@ func (c *Cluster) refuseWholeClusterOutage(u chaos.Unit) {
 		"place the processes in two %vs or more (Processes.Topology.%s), or leave Attrition.Outages zero; "+
 		"for a whole-cluster outage on purpose, reboot %s from an injector (Cluster.Inject, Cluster.RebootUnit)",
 		unitConst(u), but, u, only, u, field, only)
+}
+
+// groups returns the cluster's groups of processes, in the order booted.
+func (c *Cluster) groups() []*Processes {
+	var gs []*Processes
+	for _, p := range c.procs {
+		if !slices.Contains(gs, p.spec) {
+			gs = append(gs, p.spec)
+		}
+	}
+	return gs
 }
 
 // unitAttrition is attrition by units larger than a process. Its draws,
