@@ -31,8 +31,9 @@ type Cluster struct {
 	// place attrition reboots.
 	chaosRan bool
 	// outlived are the processes' tasks waiting in outlivingCaller for a
-	// stop or reboot they asked for.
-	outlived []providers.Handle
+	// stop or reboot they asked for, each with the processes it takes
+	// down.
+	outlived []outliving
 
 	injectors []Injector
 	// injected is what each injector did in the seed, in the order of
@@ -452,14 +453,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 		// the grace to return, as a server's shutdown lets the requests
 		// under way finish before it returns; Do takes its own off the
 		// list as it returns.
-		p.runReturned = true
-		for _, h := range slices.Clone(p.calls) {
-			// A call that waits for this very stop (fn stopped its own
-			// process) would wait for the exit that waits for it.
-			if !slices.Contains(c.outlived, h) {
-				_ = h.Join(s.w.Context())
-			}
-		}
+		_ = c.awaitCalls(s.w.Context(), p)
 		// The process exits: its other tasks end with it, before any
 		// takes another step, as a program's threads end when main
 		// returns. Their defers still act, as when the grace runs out.
@@ -498,7 +492,7 @@ func (p *proc) spared() bool { return p.spec.Protected || p.done }
 func (c *Cluster) Stop(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Stop", fmt.Sprintf("%q", name), how, opts)
 	c.checkInto(t, c.get(name))
-	c.outlivingCaller("stop "+name, func() { c.stopNow("Stop", name, how, t) })
+	c.outlivingCaller("stop "+name, []*proc{c.get(name)}, func() { c.stopNow("Stop", name, how, t) })
 }
 
 // factoryName names the factory of ps that makes a process of release.
@@ -512,27 +506,58 @@ func (ps *Processes) factoryName(release string) string {
 	return "New"
 }
 
-// outlivingCaller runs fn, which takes processes down or brings them
-// back, to its end whatever becomes of the caller. Called from a
-// process's task it runs in a task of no process, which the caller waits
-// for: the process may stop or crash itself, or be crashed, before fn is
-// done, and would leave a process down, or going down, for good. The
-// driver's tasks run it themselves, as they always have, so that their
-// seeds' traces stay as they were.
-func (c *Cluster) outlivingCaller(name string, fn func()) {
+// outlivingCaller runs fn, which takes the processes of down down or
+// brings them back, to its end whatever becomes of the caller. Called
+// from a process's task it runs in a task of no process, which the
+// caller waits for: the process may stop or crash itself, or be crashed,
+// before fn is done, and would leave a process down, or going down, for
+// good. The driver's tasks run it themselves, as they always have, so
+// that their seeds' traces stay as they were.
+func (c *Cluster) outlivingCaller(name string, down []*proc, fn func()) {
 	s := c.s
 	if s.w.CurrentProcess() == "" {
 		fn()
 		return
 	}
-	caller := s.w.CurrentHandle()
-	c.outlived = append(c.outlived, caller)
+	o := outliving{caller: s.w.CurrentHandle(), down: down}
+	c.outlived = append(c.outlived, o)
+	// A caller killed while it waits (its process crashed) is listed no
+	// longer either: its defers act.
+	defer func() {
+		c.outlived = slices.DeleteFunc(c.outlived, func(x outliving) bool { return x.caller == o.caller })
+	}()
 	h := s.w.GoUngrouped(s.ctx, name, func(context.Context) error {
 		fn()
 		return nil
 	})
 	_ = h.Join(s.w.Context())
-	c.outlived = slices.DeleteFunc(c.outlived, func(x providers.Handle) bool { return x == caller })
+}
+
+// An outliving is a process's task waiting in outlivingCaller for a stop
+// or reboot of the processes down.
+type outliving struct {
+	caller providers.Handle
+	down   []*proc
+}
+
+// awaitCalls waits, until ctx ends, for the calls of Cluster.Do running
+// in p, whose Run has returned in a graceful stop, as a server's shutdown
+// lets the requests under way finish before it returns; Do takes its own
+// off the list as it returns. A call whose fn waits for a stop or reboot
+// of p itself is not waited for: that stop waits for p's exit, which
+// would wait for the call. It returns ctx's error if ctx ended first.
+func (c *Cluster) awaitCalls(ctx context.Context, p *proc) error {
+	p.runReturned = true
+	for _, h := range slices.Clone(p.calls) {
+		if slices.ContainsFunc(c.outlived, func(o outliving) bool { return o.caller == h && slices.Contains(o.down, p) }) {
+			continue
+		}
+		_ = h.Join(ctx)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stopNow takes a process down for op, Stop or Reboot, with the timings
@@ -620,7 +645,7 @@ func (c *Cluster) Start(name string) {
 func (c *Cluster) Reboot(name string, how Reboot, opts ...RebootOption) {
 	t := c.rebootTimesOf("Reboot", fmt.Sprintf("%q", name), how, opts)
 	c.checkInto(t, c.get(name))
-	c.outlivingCaller("reboot "+name, func() { c.reboot(name, how, t) })
+	c.outlivingCaller("reboot "+name, []*proc{c.get(name)}, func() { c.reboot(name, how, t) })
 }
 
 // reboot is Reboot with its timings read.
@@ -660,6 +685,11 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration, hand 
 		p.endCalls()
 		gctx, cancel := s.p.Time.WithTimeout(ctx, grace)
 		err := p.main.Join(gctx)
+		if p.done {
+			// Its Run returned before the stop: its calls under way
+			// have the grace, as they have once a Run returns in it.
+			err = c.awaitCalls(gctx, p)
+		}
 		cancel()
 		if _, returned := err.(exit); !returned && err != nil && !errors.Is(err, providers.ErrKilled) {
 			s.w.Event("", p.graceOver(grace))

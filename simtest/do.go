@@ -27,10 +27,12 @@ var ErrDown = errors.New("the process is down")
 // act on nothing), and Do returns an error matching [ErrKilled]. A
 // graceful stop, the process's or its unit's ([Cluster.RebootUnit], an
 // outage), ends fn's context and gives fn what is left of the grace
-// period once the process's Run has returned, as a server's shutdown lets
-// its requests under way finish; fn still running when the grace runs
-// out is killed with the process. fn that stops its own process ends
-// with it, as the process exits. A process that is down, or going down,
+// period once the process's Run has returned (at once for a Run that had
+// returned nil before), as a server's shutdown lets its requests under
+// way finish; fn still running when the grace runs out is killed with
+// the process. fn that stops or reboots its own process, or a unit that
+// holds it, ends with it, as the process exits; fn that reboots another
+// is waited for as any other. A process that is down, or going down,
 // runs nothing: Do returns an error matching [ErrDown] at once; one
 // whose Run returned nil, its work done, is up, and runs fn. fn's
 // context is a child of ctx: when ctx ends, Do returns its error at once

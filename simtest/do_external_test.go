@@ -256,3 +256,89 @@ func TestDoWaitsOutAPause(t *testing.T) {
 		assert.GreaterOrEqual(s, s.Elapsed()-start, 4*time.Second, "it ran after the pause")
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }
+
+// doneLog is a logStore whose Run returns nil once its file is open: its
+// work is done, and it serves Do calls on.
+type doneLog struct{ logStore }
+
+func (l *doneLog) Run(ctx context.Context, p providers.Providers) error {
+	f, err := p.Storage.OpenFile("log", os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	l.p, l.f = p, f
+	return nil
+}
+
+// A graceful stop of a process whose Run returned nil before it gives fn
+// the grace too, as it does once a Run returns in it, where fn was
+// killed at the stop's start; fn deaf to the stop is killed as the grace
+// runs out, and the timeline names the Do.
+func TestDoInAProcessThatIsDoneIsGivenTheGrace(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "job", Count: 1, New: func() simtest.Process { return &doneLog{} }})
+		s.Sleep(time.Second)
+		ended := s.Watch("grace over")
+		inASecond(s, "reboot", func() { c.Reboot("job-0", simtest.Graceful, simtest.Grace(2*time.Second)) })
+		err := c.Do(s.Context(), "job-0", func(ctx context.Context, inst simtest.Process) error {
+			l := inst.(*doneLog)
+			_ = providers.Wait(ctx, l.p.Task)
+			return l.Append(context.WithoutCancel(ctx), []byte("last\n"))
+		})
+		require.NoError(s, err, "fn finished its append within the grace")
+		s.Sleep(time.Second) // the reboot ends
+		assert.Empty(s, ended.Next(), "nothing outlived the grace")
+
+		inASecond(s, "reboot", func() { c.Reboot("job-0", simtest.Graceful, simtest.Grace(2*time.Second)) })
+		start := s.Elapsed()
+		err = c.Do(s.Context(), "job-0", func(ctx context.Context, inst simtest.Process) error {
+			return inst.(*doneLog).p.Time.Sleep(context.WithoutCancel(ctx), time.Hour) // deaf to the stop
+		})
+		require.ErrorIs(s, err, simtest.ErrKilled)
+		assert.Equal(s, 3*time.Second, s.Elapsed()-start, "killed as the grace ran out")
+		got := ended.Next()
+		if assert.Len(s, got, 1) {
+			assert.Equal(s, "grace over: job-0's Cluster.Do did not return within 2s; killed", got[0].Msg)
+		}
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+// fn that reboots another process is a call under way like any other: a
+// graceful stop of its own process waits for it within the grace, where
+// it was killed at once as if it had stopped its own.
+func TestDoThatRebootsAnotherProcessIsWaitedFor(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", Count: 2, New: func() simtest.Process { return &logStore{} }})
+		s.Sleep(time.Second)
+		inASecond(s, "stop", func() { c.Stop("log-0", simtest.Graceful, simtest.Grace(time.Minute)) })
+		start := s.Elapsed()
+		err := c.Do(s.Context(), "log-0", func(ctx context.Context, inst simtest.Process) error {
+			c.Reboot("log-1", simtest.Graceful, simtest.DownFor(5*time.Second))
+			return nil
+		})
+		require.NoError(s, err)
+		assert.Equal(s, 5*time.Second, s.Elapsed()-start, "fn returned once log-1 was back")
+		assert.True(s, c.Alive("log-1"))
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
+
+// fn that reboots its own process's zone ends with the process, as fn
+// that stops the process alone does: the stop waits for the process's
+// exit, which does not wait for fn.
+func TestDoThatRebootsItsOwnZone(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", Count: 2, Topology: simtest.Topology{Zones: 2}, New: func() simtest.Process { return &logStore{} }})
+		s.Sleep(time.Second)
+		ended := s.Watch("grace over")
+		zone := c.Units(chaos.Zone)[0]
+		in := c.ProcessesIn(chaos.Zone, zone)[0]
+		start := s.Elapsed()
+		err := c.Do(s.Context(), in, func(ctx context.Context, inst simtest.Process) error {
+			c.RebootUnit(chaos.Zone, zone, simtest.Graceful, simtest.Grace(time.Minute))
+			return nil
+		})
+		require.ErrorIs(s, err, simtest.ErrKilled, "fn ended with its process")
+		assert.Equal(s, start, s.Elapsed(), "no grace waited out")
+		assert.Empty(s, ended.Next())
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}

@@ -232,7 +232,7 @@ func (c *Cluster) in(u chaos.Unit, name string) []*proc {
 //	c.RebootUnit(chaos.Zone, "dc0-z1", simtest.Crash, simtest.DownFor(10*time.Second))
 func (c *Cluster) RebootUnit(u chaos.Unit, name string, how Reboot, opts ...RebootOption) {
 	call, t := c.rebootUnitChecked(u, name, how, opts)
-	c.outlivingCaller(fmt.Sprintf("reboot %v %s", u, name), func() { c.rebootUnit(u, name, how, t, call) })
+	c.outlivingCaller(fmt.Sprintf("reboot %v %s", u, name), c.in(u, name), func() { c.rebootUnit(u, name, how, t, call) })
 }
 
 // rebootUnitChecked fails the test for a RebootUnit the cluster cannot
@@ -302,7 +302,13 @@ func (c *Cluster) stopUnit(u chaos.Unit, name string, how Reboot, grace time.Dur
 		}
 		gctx, cancel := s.p.Time.WithTimeout(s.w.Context(), grace)
 		for _, p := range ps {
-			if err := p.main.Join(gctx); err != nil {
+			err := p.main.Join(gctx)
+			if p.done {
+				// Its Run returned before the stop: its calls under way
+				// have the grace, as they have once a Run returns in it.
+				err = c.awaitCalls(gctx, p)
+			}
+			if err != nil {
 				if _, returned := err.(exit); returned || errors.Is(err, providers.ErrKilled) {
 					continue
 				}
