@@ -39,8 +39,13 @@ var ErrDown = errors.New("the process is down")
 // and fn's context ends.
 func (c *Cluster) Do(ctx context.Context, name string, fn func(ctx context.Context, inst Process) error) error {
 	p := c.get(name)
-	if p.down || p.leaving {
+	switch {
+	case p.down:
 		return fmt.Errorf("simtest: Cluster.Do(%q): %w (Cluster.Alive reports it; a Reboot returns once it is back)", name, ErrDown)
+	case p.leaving:
+		// Alive says up until the stop ends: the error must not send the
+		// reader to it.
+		return fmt.Errorf("simtest: Cluster.Do(%q): %w, or going down: a stop of it is under way, and Cluster.Alive reports it up until that stop ends (a Reboot returns once it is back)", name, ErrDown)
 	}
 	inst := p.inst
 	h := p.group.Go(ctx, "do", func(ctx context.Context) error { return fn(ctx, inst) })

@@ -342,3 +342,27 @@ func TestDoThatRebootsItsOwnZone(t *testing.T) {
 		assert.Empty(s, ended.Next())
 	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 }
+
+// A process whose graceful stop is under way runs nothing, and Do says
+// it is going down, not down: Alive reports it up until the stop ends.
+func TestDoDuringAGracefulStop(t *testing.T) {
+	simtest.Run(t, func(s *simtest.S) {
+		slow := func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				_ = providers.Wait(ctx, p.Task)
+				return p.Time.Sleep(context.WithoutCancel(ctx), time.Second) // its shutdown takes a second
+			})
+		}
+		c := s.Boot(simtest.Processes{Name: "srv", Count: 1, New: slow})
+		s.Sleep(time.Second)
+		s.Go("stop", func(context.Context) error {
+			c.Stop("srv-0", simtest.Graceful)
+			return nil
+		})
+		s.Sleep(100 * time.Millisecond)
+		err := c.Do(s.Context(), "srv-0", func(ctx context.Context, inst simtest.Process) error { return nil })
+		require.ErrorIs(s, err, simtest.ErrDown)
+		assert.True(s, c.Alive("srv-0"), "alive until the stop ends")
+		assert.Equal(s, `simtest: Cluster.Do("srv-0"): the process is down, or going down: a stop of it is under way, and Cluster.Alive reports it up until that stop ends (a Reboot returns once it is back)`, err.Error())
+	}, simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+}
