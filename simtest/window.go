@@ -102,6 +102,18 @@ type window struct {
 	// come by the hundred, and would push out of the window the lines
 	// that tell why it failed. The timeline file and page keep them.
 	quiet int
+
+	// refused is, by its line (foldKey), the last refused connect the
+	// window kept before the first failure, with the copies of it that
+	// came since, which it left out (refusedAgain): several clients
+	// redialling a server that is down would otherwise fill the window.
+	// refusedKept is what freeze found of them with their first copy
+	// still kept, for writeFolded's count, and refusedLeft how many
+	// copies that left out.
+	refused     map[string]*refusedRun
+	refusedKept map[string]refusals
+	refusedLeft int
+
 	// hushed are the last records left out before the first failure:
 	// those of its instant join the window as the failure comes, for the
 	// debug line that says why is often logged just before the error.
@@ -307,6 +319,9 @@ func (w *window) add(e sim.Entry, k faultKind) {
 		return
 	}
 	if w.foldClose(e) {
+		return
+	}
+	if k == noFault && !w.marked && w.refusedAgain(e) {
 		return
 	}
 	w.keep(e, w.total)
@@ -539,6 +554,45 @@ func (w *window) freeze() {
 	}
 	w.upTo = len(w.kept)
 	w.ring, w.past, w.pinned = nil, nil, nil
+	for key, r := range w.refused {
+		if r.n > 1 && r.first > w.gone {
+			if w.refusedKept == nil {
+				w.refusedKept = make(map[string]refusals)
+			}
+			w.refusedKept[key] = refusals{n: r.n, last: r.last}
+			w.refusedLeft += r.n - 1
+		}
+	}
+	w.refused = nil
+}
+
+// A refusedRun is a refused connect the window kept, number first in the
+// timeline, and the copies of it that came since: n in all, the last at
+// last.
+type refusedRun struct {
+	first, n int
+	last     time.Duration
+}
+
+// refusedAgain reports whether e is the network's line of a connect
+// refused that repeats one the window still keeps, which it then counts
+// and leaves out, as writeFolded would have, so that it takes none of the
+// window's room. A copy of one the window let go of is kept, and counts
+// the next.
+func (w *window) refusedAgain(e sim.Entry) bool {
+	if !isRefusedConnect(e) {
+		return false
+	}
+	key := foldKey(e)
+	if r := w.refused[key]; r != nil && r.first > w.gone {
+		r.n, r.last = r.n+1, e.At
+		return true
+	}
+	if w.refused == nil {
+		w.refused = make(map[string]*refusedRun)
+	}
+	w.refused[key] = &refusedRun{first: w.total, n: 1, last: e.At}
+	return false
 }
 
 // ringOf is the live part of a ring of lives that n were put in.
@@ -608,7 +662,7 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		}
 		b.WriteString(":\n")
 		tail = withoutTeardown(tail)
-		writeFolded(b, tail, columnsOf(tail))
+		writeFolded(b, tail, columnsOf(tail), w.refusedBefore())
 		return
 	}
 	entries, upTo := w.shown()
@@ -621,7 +675,9 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	}
 	w.writeClocks(b, entries)
 	w.writeFaults(b, entries, upTo, cols)
-	earlier, later := w.seen-upTo, w.total-w.seen-(len(entries)-upTo)
+	// The refused connects left out are counted on their first copies,
+	// which are shown.
+	earlier, later := w.seen-upTo-w.refusedLeft, w.total-w.seen-(len(entries)-upTo)
 	if w.at >= 0 {
 		fmt.Fprintf(b, "  timeline around %v", w.at)
 	} else {
@@ -648,7 +704,15 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		b.WriteString(")")
 	}
 	b.WriteString(":\n")
-	writeFolded(b, entries, cols)
+	writeFolded(b, entries, cols, w.refusedKept)
+}
+
+// refusedBefore is refusedKept, for a window that may be nil.
+func (w *window) refusedBefore() map[string]refusals {
+	if w == nil {
+		return nil
+	}
+	return w.refusedKept
 }
 
 // quietCount tells the records below INFO the window left out.
@@ -919,16 +983,24 @@ func withoutEphemeralPorts(line string) string {
 	return ephemeralPort.ReplaceAllLiteralString(line, ":*")
 }
 
+// foldKey is e as writeFolded compares it: its line but for its time and
+// the ports that dials took.
+func foldKey(e sim.Entry) string {
+	e.At = 0
+	return withoutEphemeralPorts(e.String())
+}
+
 // writeFolded writes entries, one a line, folding a line or a block of up
 // to maxFoldPeriod lines that repeats (the same but for the time and the
-// ports that dials took) into one copy and a count.
-func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns) {
+// ports that dials took) into one copy and a count. before holds, by
+// line, the copies of refused connects that the window left out after
+// the first copy it shows (window.refusedAgain).
+func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns, before map[string]refusals) {
 	keys := make([]string, len(entries))
 	for i, e := range entries {
-		e.At = 0
-		keys[i] = withoutEphemeralPorts(e.String())
+		keys[i] = foldKey(e)
 	}
-	entries, keys, again := withoutRefusedAgain(entries, keys)
+	entries, keys, again := withoutRefusedAgain(entries, keys, before)
 	same := func(i, j, n int) bool {
 		for k := range n {
 			if keys[i+k] != keys[j+k] {
@@ -1042,21 +1114,32 @@ type refusals struct {
 // one before them, wherever they stand: they tell nothing new, and
 // several clients' redials, interleaved with the lines that matter, fill
 // a window. It returns the entries and keys kept, and for each first copy
-// kept, by its index, how many there were and the last one's time.
-func withoutRefusedAgain(entries []sim.Entry, keys []string) ([]sim.Entry, []string, map[int]refusals) {
+// kept, by its index, how many there were and the last one's time; a
+// first copy counts those the window left out after it (before, by key)
+// too.
+func withoutRefusedAgain(entries []sim.Entry, keys []string, before map[string]refusals) ([]sim.Entry, []string, map[int]refusals) {
 	first := make(map[string]int) // by key, the first copy's index in kept
 	again := make(map[int]refusals)
 	keptEntries, keptKeys := entries[:0:0], keys[:0:0]
 	for i, e := range entries {
-		if e.Name == "net" && strings.HasPrefix(e.Msg, "net: connect ") && strings.HasSuffix(e.Msg, " refused") {
+		if isRefusedConnect(e) {
 			if f, ok := first[keys[i]]; ok {
 				r := again[f]
 				again[f] = refusals{n: max(r.n, 1) + 1, last: e.At}
 				continue
 			}
 			first[keys[i]] = len(keptEntries)
+			if r, ok := before[keys[i]]; ok {
+				again[len(keptEntries)] = r
+			}
 		}
 		keptEntries, keptKeys = append(keptEntries, e), append(keptKeys, keys[i])
 	}
 	return keptEntries, keptKeys, again
+}
+
+// isRefusedConnect reports whether e is the network's line of a connect
+// refused.
+func isRefusedConnect(e sim.Entry) bool {
+	return e.Name == "net" && strings.HasPrefix(e.Msg, "net: connect ") && strings.HasSuffix(e.Msg, " refused")
 }

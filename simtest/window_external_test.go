@@ -476,3 +476,40 @@ func TestTheFailureWindowFoldsAShortConnectionIntoOneLine(t *testing.T) {
 	assert.Regexp(t, `net: connected 10\.0\.0\.254:\d+->10\.0\.0\.1:7946, closed 1\.\d+ms later\n`, window)
 	assert.NotContains(t, window, "net: close ", "every close folded into its connect's line")
 }
+
+// Refused connects that repeat one the window keeps take none of its
+// room: three clients redialling a server that is down, 20 times each,
+// leave the lines before them in a window of 16, and their first copies
+// count the rest.
+func TestRefusedConnectsAgainTakeNoRoomInTheWindow(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "server", Count: 1, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
+		}})
+		for i := range 10 {
+			s.Logf("story line %d", i)
+			s.Sleep(time.Millisecond)
+		}
+		for c := range 3 {
+			p := s.HostProviders(fmt.Sprintf("client-%d", c))
+			s.Go(fmt.Sprintf("client-%d", c), func(ctx context.Context) error {
+				for range 20 {
+					if conn, err := p.Network.Dial(ctx, "server-0:4500"); err == nil {
+						_ = conn.Close()
+					}
+					_ = p.Time.Sleep(ctx, 10*time.Millisecond)
+				}
+				return nil
+			})
+		}
+		s.Sleep(time.Second)
+		s.Errorf("the failure")
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.TimelineTail(16))
+	timeline := failureWindow(t, res, "timeline around the first failure")
+	for i := range 10 {
+		assert.Contains(t, timeline, fmt.Sprintf("story line %d", i))
+	}
+	for c := range 3 {
+		assert.Regexp(t, fmt.Sprintf(`client-%d +net: connect client-%d -> server-0:4500 refused  \(x 20, to [\d.]+ms, the others left out\)`, c, c), timeline)
+	}
+}

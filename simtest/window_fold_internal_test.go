@@ -46,7 +46,7 @@ func TestWindowKeepsALineThatDoesNotRepeat(t *testing.T) {
 		entries = append(entries, sim.Entry{At: time.Duration(i) * time.Second, Task: "t", Msg: msg})
 	}
 	var b strings.Builder
-	writeFolded(&b, entries, columnsOf(entries))
+	writeFolded(&b, entries, columnsOf(entries), nil)
 	out := b.String()
 	assert.Contains(t, out, "(the 2 lines above x 3, to 5s)")
 	assert.Contains(t, out, "once")
@@ -88,7 +88,7 @@ func TestWindowLeavesOutRefusedConnectsAgain(t *testing.T) {
 // columns' padding made one space.
 func foldedLines(entries []sim.Entry) []string {
 	var b strings.Builder
-	writeFolded(&b, entries, columnsOf(entries))
+	writeFolded(&b, entries, columnsOf(entries), nil)
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	for i := range lines {
 		lines[i] = strings.Join(strings.Fields(lines[i]), " ")
