@@ -1020,7 +1020,7 @@ func writeFolded(b *strings.Builder, entries []sim.Entry, cols columns, before m
 				period, reps = p, r
 			}
 		}
-		if end, firsts := interleaved(keys, i); end-i > period*reps {
+		if end, firsts := interleaved(entries, keys, i); end-i > period*reps {
 			// Lines that each repeat, interleaved (several clients
 			// redialling a server that is down): each once, with its
 			// count and its last time.
@@ -1069,10 +1069,14 @@ func toLater(first, last time.Duration) string {
 }
 
 // interleaved finds the longest run of lines from i in which every line
-// repeats and at most maxFoldPeriod lines differ, at least two of them. It
-// returns the run's end and the index of each different line's first
-// copy, in order; end is i when there is no such run.
-func interleaved(keys []string, i int) (end int, firsts []int) {
+// repeats and at most maxFoldPeriod lines differ, at least two of them,
+// each of another task: the order of several tasks' lines (clients that
+// retry) is the scheduler's, but one task's lines come in the order its
+// code ran, which a fold would hide (a server's grants c0, c1, c1, c0
+// shown as c0, c1). It returns the run's end and the index of each
+// different line's first copy, in order; end is i when there is no such
+// run.
+func interleaved(entries []sim.Entry, keys []string, i int) (end int, firsts []int) {
 	count := make(map[string]int)
 	var seen []int
 	singles := 0 // lines seen once so far
@@ -1083,6 +1087,11 @@ run:
 		case 0:
 			if len(seen) == maxFoldPeriod {
 				break run // one line too many: the run ends here
+			}
+			for _, f := range seen {
+				if entries[f].Who() == entries[j].Who() {
+					break run // a task's second line: its order stays
+				}
 			}
 			seen = append(seen, j)
 			singles++

@@ -99,8 +99,28 @@ func foldedLines(entries []sim.Entry) []string {
 // An interleaved fold within one instant gives no end, as the others do.
 func TestWindowFoldWithinOneInstantGivesNoEnd(t *testing.T) {
 	var entries []sim.Entry
-	for _, msg := range []string{"a", "b", "b", "a"} {
-		entries = append(entries, sim.Entry{At: time.Second, Task: "t", Msg: msg})
+	for _, task := range []string{"a", "b", "b", "a"} {
+		entries = append(entries, sim.Entry{At: time.Second, Task: task, Msg: "retry"})
 	}
-	assert.Equal(t, []string{"1s t a (x 2)", "1s t b (x 2)", "... (the 2 lines above interleaved)"}, foldedLines(entries))
+	assert.Equal(t, []string{"1s a retry (x 2)", "1s b retry (x 2)", "... (the 2 lines above interleaved)"}, foldedLines(entries))
+}
+
+// One task's lines that each repeat, interleaved, stay as they came: they
+// are in the order its code ran, the story a fold would hide (a server's
+// grants c0, c1, c1, c0 shown as c0 then c1).
+func TestWindowKeepsTheOrderOfOneTasksLines(t *testing.T) {
+	var entries []sim.Entry
+	for i, msg := range []string{"granted c0", "released c0", "granted c1", "released c1", "granted c1", "released c1", "granted c0", "released c0", "error: two holders"} {
+		entries = append(entries, sim.Entry{At: time.Duration(i) * time.Second, Task: "lock-1/rpc handler", Msg: msg})
+	}
+	assert.Equal(t, []string{
+		"0s lock-1/rpc handler granted c0",
+		"1s lock-1/rpc handler released c0",
+		"2s lock-1/rpc handler granted c1",
+		"3s lock-1/rpc handler released c1",
+		"... (the 2 lines above x 2, to 5s)",
+		"6s lock-1/rpc handler granted c0",
+		"7s lock-1/rpc handler released c0",
+		"8s lock-1/rpc handler error: two holders",
+	}, foldedLines(entries))
 }
