@@ -165,3 +165,30 @@ func TestSetTaskNameRenamesTheRunningTask(t *testing.T) {
 	assert.Equal(t, stamp{"proc/reader", "proc"}, got["read"])
 	assert.Equal(t, run(false).Trace, res.Trace, "task names are not hashed")
 }
+
+// A sleep an OnPark function makes is refused before its end is queued:
+// an OnPark function that recovers the refusal leaves nothing to wake
+// its task from the park it runs in, at the instant the sleep would have
+// ended.
+func TestARefusedSleepInOnParkLeavesNothingQueued(t *testing.T) {
+	res := run(1, func(ctx context.Context, p providers.Providers) error {
+		ch := providers.NewChan[int](p.Task, 0)
+		p.Task.Go(ctx, "sender", func(ctx context.Context) error {
+			if err := p.Time.Sleep(ctx, 2*time.Second); err != nil {
+				return err
+			}
+			return ch.Send(ctx, 7)
+		})
+		p.Task.(onParker).OnPark(func() {
+			defer func() { _ = recover() }()
+			_ = p.Time.Sleep(ctx, time.Second)
+		})
+		v, ok, err := ch.Recv(ctx)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		assert.Equal(t, 7, v)
+		assert.Equal(t, 2*time.Second, p.Time.Now().Sub(Epoch), "woken by the send, not at 1s")
+		return nil
+	})
+	require.NoError(t, res.Err)
+}

@@ -98,8 +98,14 @@ func (w *World) yieldSleep(ctx context.Context) error {
 //go:noinline
 func (w *World) sleep(ctx context.Context, d time.Duration) error {
 	t := w.current("Sleep")
-	if ctx == nil { // before the sleep's end is queued, which nothing would take back
+	// The refusals come before the sleep's end is queued, which nothing
+	// would take back: a caller that recovers one (an OnPark function)
+	// would be woken at its instant from whatever it waits on then.
+	if ctx == nil {
 		panic("sim: sleep with a nil context; pass the task's ctx, or a context made from it")
+	}
+	if t.inOnPark {
+		panic(errParkInOnPark)
 	}
 	w.scheduleIn(&t.sleep, d)
 	err := w.parkTask(t, ctx, "sleep")
