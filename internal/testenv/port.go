@@ -16,7 +16,10 @@ import (
 // The ports lie below the system's range of ephemeral ports. A port picked
 // by listening on ":0" comes from that range, and once the listener is
 // closed, any outgoing connection on the machine (another test's dial) may
-// take it as its source port before the process binds it.
+// take it as its source port before the process binds it. Where the range
+// starts at 11000 or lower (some containers give "1024 65535"), nothing
+// lies below it, and the ports are in 10000-32767, within the range: the
+// race is then as rare as the machine's dials make it.
 func LoopbackAddrs(t testing.TB, n int) []string {
 	t.Helper()
 	low := ephemeralLow()
