@@ -218,7 +218,11 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 	// could add it, which this one cannot know: the error says where to
 	// place the host instead.
 	for _, host := range slices.Sorted(maps.Keys(s.placed)) {
-		if err := c.checkPlaced(host, s.placed[host]); err != nil {
+		switch err := c.checkPlaced(host, s.placed[host]); err.(type) {
+		case nil:
+		case noLaterBoot:
+			s.configError(err)
+		default:
 			s.configError(fmt.Errorf("%w; placed before this Boot, it is checked against the processes booted so far: place it after the Boot whose Processes are in its zone", err))
 		}
 	}

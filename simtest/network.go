@@ -237,10 +237,14 @@ func (c *Cluster) checkPlaced(host string, loc providers.Locality) error {
 	case loc.DataCenter != "" && !slices.Contains(dcs, loc.DataCenter):
 		return fmt.Errorf("%s: the cluster has no data center %q; its data centers are %v (Cluster.Units(chaos.DataCenter))", where, loc.DataCenter, dcs)
 	case loc.Zone != "" && loc.DataCenter != "" && zoneDC[loc.Zone] != loc.DataCenter:
-		return fmt.Errorf("%s: zone %q is in data center %q; name its own, or leave DataCenter empty", where, loc.Zone, zoneDC[loc.Zone])
+		return noLaterBoot{fmt.Errorf("%s: zone %q is in data center %q; name its own, or leave DataCenter empty", where, loc.Zone, zoneDC[loc.Zone])}
 	}
 	return nil
 }
+
+// noLaterBoot is a placement error that no later Boot could mend: a
+// zone's data center is the one its name says.
+type noLaterBoot struct{ error }
 
 // hostView is the Cluster of [S.HostProviders]: the cluster's processes,
 // seen from a host of none of them.

@@ -871,6 +871,10 @@ func TestHostProvidersInRefusesWhatItCannotPlace(t *testing.T) {
 			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{DataCenters: 2, Zones: 1}, New: echoer})
 			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc0", Zone: "dc1-z0"})
 		}, `zone "dc1-z0" is in data center "dc1"; name its own, or leave DataCenter empty`},
+		{"before Boot, a zone of another data center", func(s *simtest.S) {
+			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc0", Zone: "dc1-z0"})
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{DataCenters: 2, Zones: 1}, New: echoer})
+		}, `zone "dc1-z0" is in data center "dc1"; name its own, or leave DataCenter empty` + "\n"},
 		{"a cluster in no zone", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "p", Count: 2, New: echoer})
 			s.HostProvidersIn("client-0", providers.Locality{Zone: "dc0-z0"})
