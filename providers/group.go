@@ -24,8 +24,21 @@ type Group struct {
 // share: derived from ctx, it is cancelled when a task of the group first
 // returns an error, or when Wait returns, whichever comes first.
 func NewGroup(ctx context.Context, t Task) (*Group, context.Context) {
-	gctx, cancel := context.WithCancelCause(ctx)
+	gctx, cancel := withCancelCause(ctx, t)
 	return &Group{wg: NewWaitGroup(t), parent: ctx, ctx: gctx, cancel: cancel}, gctx
+}
+
+// withCancelCause is context.WithCancelCause, with a context of the
+// simulation's own under a simulation's Task: the simulation ends the
+// waits of tasks under it at once, where it would look at package
+// context's at every instant of simulated time.
+func withCancelCause(ctx context.Context, t Task) (context.Context, context.CancelCauseFunc) {
+	if c, ok := t.(interface {
+		WithCancelCause(context.Context) (context.Context, context.CancelCauseFunc)
+	}); ok {
+		return c.WithCancelCause(ctx)
+	}
+	return context.WithCancelCause(ctx)
 }
 
 // Go starts fn as a task called name, with the group's context. The first

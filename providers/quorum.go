@@ -27,8 +27,8 @@ func Quorum[T any](ctx context.Context, t Task, k int, calls ...func(ctx context
 	if k < 1 || k > len(calls) {
 		panic(fmt.Sprintf("providers: Quorum of %d among %d calls; ask for between 1 and the number of calls", k, len(calls)))
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := withCancelCause(ctx, t)
+	defer cancel(nil)
 	type answer struct {
 		v   T
 		err error

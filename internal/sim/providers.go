@@ -186,7 +186,24 @@ func (p *timeProvider) WithDeadlineCancelCause(ctx context.Context, deadline tim
 	if !deadline.IsZero() {
 		w.RefuseWallTime(deadline, "Time.WithDeadline")
 	}
-	if up, ext, ok := w.parentOf(ctx, "Time.WithDeadline", ""); ok {
+	return w.withCancelCause(ctx, "Time.WithDeadline", deadline)
+}
+
+// WithCancelCause is context.WithCancelCause with a context of the
+// world's: package providers' Group and Quorum make the context of their
+// tasks with it in a simulation, so that the world ends their waits at
+// once where, under package context's, it would look at each of them at
+// every instant (see parentOf). It is on no interface of package
+// providers, as with GoQuiet.
+func (p *taskProvider) WithCancelCause(ctx context.Context) (context.Context, context.CancelCauseFunc) {
+	w := (*World)(p)
+	w.enter("WithCancelCause")
+	return w.withCancelCause(ctx, "WithCancelCause", time.Time{})
+}
+
+// withCancelCause is WithDeadlineCancelCause for call, entered.
+func (w *World) withCancelCause(ctx context.Context, call string, deadline time.Time) (context.Context, context.CancelCauseFunc) {
+	if up, ext, ok := w.parentOf(ctx, call, ""); ok {
 		c := w.withDeadline(ctx, up, ext, deadline)
 		return c, c.cancelDeadlineCause
 	}
