@@ -13,6 +13,7 @@ mkdir -p "$OUT"
 cd "$(dirname "$0")/.."
 build() { go test -c -o "$OUT/$1.test" "./$2" >/dev/null || { echo "summary.sh: building $2 failed" >&2; exit 1; }; }
 build sim internal/sim; build net internal/simnet; build disk internal/simdisk; build assert assertions
+build prov providers
 build rpc rpc; build wire rpc/internal/wire; build http simhttp; build explore internal/explore
 build wasm internal/wasmhost; build raft examples/raftkv; build kv examples/kv
 stamp() { echo "$1 $(date -u +%H:%M:%S) $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >> "$OUT/passes.txt"; }
@@ -29,6 +30,7 @@ for pass in $(seq 1 "$PASSES"); do
 	bench disk internal/simdisk disk -test.bench 'WriteSync4K|Read4K' -test.count 2 -test.benchmem
 	bench diskmem internal/simdisk disk -test.bench Memory -test.benchmem
 	bench assert assertions assert -test.bench . -test.count 2 -test.benchmem
+	bench prov providers prov -test.bench GroupWaiters -test.benchtime 100000x -test.count 2
 	bench rpc rpc rpc -test.bench 'GetReply|Codec' -test.benchtime 100000x -test.count 2 -test.benchmem
 	bench wire rpc/internal/wire wire -test.bench Decode -test.count 2 -test.benchmem
 	bench http simhttp http -test.bench Requests -test.count 2 -test.benchmem
