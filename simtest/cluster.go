@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"runtime"
 	"slices"
 	"time"
@@ -371,6 +372,24 @@ func (exit) SimulationTold() {}
 // it, with no wrapper around the factory. (A process learns its own name
 // and host from its providers' Cluster.Self.)
 func (c *Cluster) Instance(name string) Process { return c.get(name).inst }
+
+// InstanceOf is [Cluster.Instance] as a T, the type of the instances of
+// the process's group, for an invariant or a check that reads a
+// process's state:
+//
+//	b := simtest.InstanceOf[*Broker](c, "b-0")
+//
+// An instance of another type (a process of another group, or a release
+// of another type) is a configuration error that names both types;
+// where a group's releases differ in type, switch on Instance's instead.
+func InstanceOf[T Process](c *Cluster, name string) T {
+	inst := c.Instance(name)
+	t, ok := inst.(T)
+	if !ok {
+		c.s.configErrorf("simtest: InstanceOf[%v](c, %q): the process's instance is a %T; ask for that type, or switch on Cluster.Instance's type where releases differ", reflect.TypeFor[T](), name, inst)
+	}
+	return t
+}
 
 // Boots reports how many times the named process has booted.
 func (c *Cluster) Boots(name string) int { return c.get(name).boots }

@@ -150,3 +150,38 @@ func ExampleProcesses_pauseOnly() {
 	// client-0 booted 1 time
 	// client-1 booted 1 time
 }
+
+// clock is a process that counts the seconds it has run.
+type clock struct{ seconds int }
+
+func (c *clock) Run(ctx context.Context, p providers.Providers) error {
+	for p.Time.Sleep(ctx, time.Second) == nil {
+		c.seconds++
+	}
+	return nil
+}
+
+// An invariant reads each process's state through its instance, of the
+// type its group's New makes: a crash starts a new one, from zero.
+func ExampleInstanceOf() {
+	simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "n", Count: 2, New: func() simtest.Process { return &clock{} }})
+		s.Invariant("no process counts past the time it ran", func() error {
+			for _, name := range c.Group("n") {
+				if n := simtest.InstanceOf[*clock](c, name).seconds; time.Duration(n)*time.Second > s.Elapsed() {
+					return fmt.Errorf("%s counted %ds at %v", name, n, s.Elapsed())
+				}
+			}
+			return nil
+		})
+		s.Sleep(2500 * time.Millisecond)
+		c.Reboot("n-1", simtest.Crash)
+		s.Sleep(1700 * time.Millisecond)
+		for _, name := range c.Group("n") {
+			fmt.Println(name, simtest.InstanceOf[*clock](c, name).seconds)
+		}
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	// Output:
+	// n-0 4
+	// n-1 1
+}

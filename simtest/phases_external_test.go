@@ -172,7 +172,7 @@ func TestClusterInstanceReachesTheRunningProcess(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "n", Count: 2, New: func() simtest.Process { return &counterProc{} }})
 		s.Invariant("a process never counts past the time it has run", func() error {
-			if n := c.Instance("n-1").(*counterProc).ticks; time.Duration(n)*time.Second > s.Elapsed() {
+			if n := simtest.InstanceOf[*counterProc](c, "n-1").ticks; time.Duration(n)*time.Second > s.Elapsed() {
 				return fmt.Errorf("%d ticks at %v", n, s.Elapsed())
 			}
 			return nil
@@ -182,7 +182,19 @@ func TestClusterInstanceReachesTheRunningProcess(t *testing.T) {
 		first := c.Instance("n-0")
 		c.Reboot("n-0", simtest.Crash, simtest.DownFor(time.Second))
 		assert.NotSame(s, first, c.Instance("n-0"), "a reboot makes a new instance")
+		assert.Same(s, c.Instance("n-0"), simtest.InstanceOf[*counterProc](c, "n-0"))
 	}, simtest.Chaos(chaos.Off()), simtest.Replay(1))
+}
+
+// InstanceOf of a process whose instance is of another type is a
+// configuration error that names both types.
+func TestInstanceOfAnotherTypeIsAConfigurationError(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "n", New: func() simtest.Process { return &counterProc{} }})
+		_ = simtest.InstanceOf[*diary](c, "n-0")
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, `configuration error: InstanceOf[*simtest_test.diary](c, "n-0"): the process's instance is a *simtest_test.counterProc; ask for that type`)
 }
 
 func TestNewForIsToldWhichProcessItMakes(t *testing.T) {

@@ -44,7 +44,7 @@ func TestLease(t *testing.T) {
 		)
 		var order inOrder
 		s.Invariant("the store applies writes in the order of their leases", func() error {
-			return order.check(c.Instance("store-0").(*lease.Store).Applied)
+			return order.check(simtest.InstanceOf[*lease.Store](c, "store-0").Applied)
 		})
 		c.Run(simtest.Phases{Chaos: 30 * time.Second})
 	}, simtest.Chaos(pauses()), simtest.KeepFailures(!*planted))
