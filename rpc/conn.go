@@ -474,7 +474,7 @@ func (c *conn) startReader() {
 	r := &reader{c: c}
 	r.pass = r.passOn
 	c.rd = r
-	c.t.spawn(c.ctx, c.readName, r.run)
+	c.t.spawnQuiet(c.ctx, c.readName, r.run)
 }
 
 // passOn hands the reading to a new reader: the engine calls it when

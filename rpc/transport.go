@@ -239,6 +239,11 @@ type Transport struct {
 	// process, and a peer first called from a process that then crashed
 	// would die with it. It returns nil once that process has been killed.
 	spawn func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
+	// spawnQuiet is spawn for a connection's readers, whose starts and
+	// ends a simulation's timeline does not show: a new one starts
+	// each time a handler run inline parks, and a report's window of an
+	// rpc service was half their lines.
+	spawnQuiet func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
 
 	endpoints map[Token]receiver
 	// unserved holds the well-known tokens Unserve stopped serving, until
@@ -413,10 +418,12 @@ func NewTransport(ctx context.Context, p providers.Providers, cfg Config) (*Tran
 		tasks:     providers.NewWaitGroup(p.Task),
 		spawn:     p.Task.Go,
 	}
+	t.spawnQuiet = t.spawn
 	if h, ok := p.Task.(interface {
 		Spawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
+		QuietSpawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle
 	}); ok {
-		t.spawn = h.Spawner()
+		t.spawn, t.spawnQuiet = h.Spawner(), h.QuietSpawner()
 	}
 	_, t.json = cfg.Codec.(JSONCodec)
 	if h, ok := p.Task.(parker); ok {

@@ -95,13 +95,12 @@ func (p groupTask) GoQuiet(ctx context.Context, name string, fn func(ctx context
 // Spawner is the world's Spawner, in the group rather than in the process
 // of the task that takes it.
 func (p groupTask) Spawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
-	g := p.g
-	return func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
-		if g.dead {
-			return nil
-		}
-		return g.w.spawnIn(g, ctx, name, fn)
-	}
+	return p.g.w.spawnerIn(p.g, false)
+}
+
+// QuietSpawner is the world's QuietSpawner, in the group.
+func (p groupTask) QuietSpawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	return p.g.w.spawnerIn(p.g, true)
 }
 
 // CurrentProcess names the process (the group) of the running task: ""

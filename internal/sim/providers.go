@@ -426,12 +426,25 @@ func (p *taskProvider) OnPark(fn func()) {
 // Task provider by an interface of its own, as with OnPark.
 func (p *taskProvider) Spawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
 	w := (*World)(p)
-	g := w.curGroup()
+	return w.spawnerIn(w.curGroup(), false)
+}
+
+// QuietSpawner is Spawner for quiet tasks, as GoQuiet's: an rpc
+// connection's readers, a new one each time a handler run inline parks,
+// whose starts and ends crowded a failure report's window of an rpc
+// service.
+func (p *taskProvider) QuietSpawner() func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
+	w := (*World)(p)
+	return w.spawnerIn(w.curGroup(), true)
+}
+
+// spawnerIn is a Spawner's function, for tasks of g (none if nil).
+func (w *World) spawnerIn(g *Group, quiet bool) func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
 	return func(ctx context.Context, name string, fn func(ctx context.Context) error) providers.Handle {
 		if g != nil && g.dead {
 			return nil
 		}
-		return w.spawnIn(g, ctx, name, fn)
+		return w.spawnTask(g, ctx, name, fn, quiet)
 	}
 }
 
