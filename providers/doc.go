@@ -30,6 +30,9 @@
 //     The case of a nil Chan is never ready; a Select with no other case
 //     and no Default waits for its context alone, in a simulation too.
 //   - [Mutex] is a sync.Mutex.
+//   - [Cond] is a sync.Cond on a Mutex: Wait under the lock until
+//     Signal or Broadcast says the guarded state changed (a long poll
+//     that waits for an offset to advance).
 //   - [WaitGroup] is a sync.WaitGroup, with a Go method that starts tasks.
 //   - [Group] is golang.org/x/sync/errgroup's Group: the first error
 //     cancels the others and is what Wait returns.
@@ -38,9 +41,10 @@
 //   - [Ticker] is a time.Ticker for a loop: [Ticker.Wait] waits for the
 //     next tick on a [Time], with no goroutine or channel of its own.
 //
-// A Chan, Mutex or WaitGroup is made with a Task, which decides its mode
-// for life: a plain chan T, a channel used as a lock, a counter with a
-// channel to wait on, and reflect.Select for a Select over real Chans, in
+// A Chan, Mutex, Cond or WaitGroup is made with a Task, which decides its
+// mode for life: a plain chan T, a channel used as a lock, a queue of
+// channels that wake-ups close, a counter with a channel to wait on, and
+// reflect.Select for a Select over real Chans, in
 // production; or the simulation's own, blocking through its scheduler, when
 // the Task is a simulation's. Unlike their Go equivalents, the blocking operations
 // take a context.Context and give up with its error when it is done first;
@@ -67,7 +71,8 @@
 //
 // In a simulation, one task runs at a time and the primitives decide
 // nothing by themselves: waiters are served in the order they arrived, an
-// unlocked [Mutex] goes to its longest waiter, and where Go leaves a choice
+// unlocked [Mutex] goes to its longest waiter, [Cond.Signal] wakes the
+// longest waiter and [Cond.Broadcast] all of them in that order, and where Go leaves a choice
 // open (a Select with several ready cases) the choice is drawn from the
 // run's random stream. So a run is a function of its seed. Outside a
 // simulation, the primitives are exactly as deterministic as the Go runtime

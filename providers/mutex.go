@@ -29,7 +29,10 @@ type Mutex struct {
 	// handed is set once a task unlocks m while another holds it: its
 	// holder is then not who will unlock it (owner).
 	handed bool
-	q      waitq[lockSite]
+	// owed counts the Unlocks of tasks killed in a Cond's Wait while
+	// another task held m (retakeUnwinding): each leaves m to its holder.
+	owed int
+	q    waitq[lockSite]
 	// What a deadlock report says of the holder, when p can describe
 	// waits: the task that holds m and where it locked it.
 	d      describer
@@ -200,12 +203,33 @@ func (m *Mutex) Unlock() {
 	if !m.locked {
 		panic(unlockUnlocked)
 	}
+	if m.owed > 0 {
+		m.owed--
+		return
+	}
 	if m.cyc != nil && !m.handed && m.holder.owner != nil {
 		if _, t := m.cyc.LockOwner(); t != m.holder.owner {
 			m.handed = true
 		}
 	}
 	m.handOn()
+}
+
+// retakeUnwinding has the running task, killed in a Cond's Wait and
+// unwinding, hold m again as Wait would have on return, so that an Unlock
+// its defers make finds m locked rather than panicking or taking m from
+// another task. It cannot wait for m: if another task holds it, that
+// Unlock is owed instead, and leaves m to its holder.
+func (m *Mutex) retakeUnwinding() {
+	if m.locked {
+		m.owed++
+		return
+	}
+	m.locked = true
+	m.holder = lockSite{}
+	if m.d != nil {
+		m.holder.task = m.d.TaskName()
+	}
 }
 
 // handOn hands m, locked, to the first waiter, which then holds it without

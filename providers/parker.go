@@ -4,7 +4,7 @@ import "context"
 
 // parker is implemented by a Task provider that runs tasks one at a time
 // under a scheduler: the simulation. The blocking primitives of this package
-// ([Chan], [Mutex], [WaitGroup], [Select]) block through it when the Task
+// ([Chan], [Mutex], [Cond], [WaitGroup], [Select]) block through it when the Task
 // provider they were made with is a parker, and through the Go runtime when
 // it is not. Code under test has no reason to call it.
 //

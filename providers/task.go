@@ -11,8 +11,8 @@ import (
 // in production it is a goroutine.
 //
 // Code under test starts every concurrent activity through Task and blocks
-// only through the providers (Time, [Chan], [Mutex], [WaitGroup], [Select],
-// the network and the disk), never on raw channels, sync primitives or
+// only through the providers (Time, [Chan], [Mutex], [Cond], [WaitGroup],
+// [Select], the network and the disk), never on raw channels, sync primitives or
 // time.Sleep: the simulation cannot see those and reports them as a task
 // blocked outside the simulation.
 type Task interface {
