@@ -92,7 +92,8 @@
 // # sync
 //
 // [Sync]: sync.Mutex, RWMutex, WaitGroup and Cond block outside the
-// simulation. Use providers.NewMutex and providers.NewWaitGroup.
+// simulation. Use providers.NewMutex, providers.NewWaitGroup and
+// providers.NewCond.
 // testing/synctest's Wait and Test need a bubble, which a simulation is
 // not.
 //
@@ -223,6 +224,7 @@ watchdog reports it. Use the providers' primitives, which park the task:
 
 	mu := providers.NewMutex(p.Task)        // mu.Lock(ctx), mu.Unlock()
 	wg := providers.NewWaitGroup(p.Task)    // wg.Add, wg.Done, wg.Wait(ctx)
+	c := providers.NewCond(p.Task, mu)      // c.Wait(ctx), c.Signal(), c.Broadcast()
 
 A Mutex or RWMutex that is never held across a call that parks makes no
 task wait, since one task runs at a time: it may stay, with the reason

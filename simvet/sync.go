@@ -11,9 +11,11 @@ var syncTypes = map[string]string{
 	"Mutex":     "providers.NewMutex(p.Task)" + lockAllow,
 	"RWMutex":   "providers.NewMutex(p.Task) (the providers have no read lock: one Mutex)" + lockAllow,
 	"WaitGroup": "providers.NewWaitGroup(p.Task), or a providers.Group",
-	"Cond":      "a providers.Chan, or providers.Select over several",
-	"NewCond":   "a providers.Chan, or providers.Select over several",
+	"Cond":      condAlt,
+	"NewCond":   condAlt,
 }
+
+const condAlt = "providers.NewCond(p.Task, mu) on the providers.Mutex mu that guards the state: Wait(ctx), Signal and Broadcast, as sync.Cond's"
 
 const lockAllow = ", or, if it is never held across a call that parks, //simvet:allow sync <reason>"
 
