@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
@@ -15,22 +16,40 @@ type invariant struct {
 	check func() error
 	entry *tally.Entry
 	drew  bool // it drew randomness once; reported, then not again
-	// falses counts the seed's checks that found it false, from first
-	// to last; err is the index in the seed's errors of the failure the
-	// first of them reported, -1 while none did.
-	falses      int
-	first, last time.Duration
-	err         int
+	// falses counts the checks of the seed's first span of falses (those
+	// that found it false until one found it true), from first to last;
+	// again counts the checks that found it false after that span, in
+	// spans more spans, the last of them at lastAgain. open is set while
+	// the last check found it false. err is the index in the seed's
+	// errors of the failure the first false check reported, -1 while
+	// none did.
+	falses, again, spans int
+	first, last          time.Duration
+	lastAgain            time.Duration
+	open                 bool
+	err                  int
 }
 
 // falseSpan says, for the seed's report, how long a failed invariant
 // stayed false: one failure, which the assertion table's FALSE counts
 // once a check. It is "" for one found false once.
+// An invariant that held again in between and was then found false once
+// more says so apart, as a span from its first false check to its last
+// would read as false throughout.
 func (inv *invariant) falseSpan() string {
-	if inv.falses < 2 {
+	if inv.falses+inv.again < 2 {
 		return ""
 	}
-	return fmt.Sprintf("(false in %d checks from %v to %v: an invariant is checked after every step, and the assertion table's FALSE counts each check)", inv.falses, inv.first, inv.last)
+	const why = "an invariant is checked after every step, and the assertion table's FALSE counts each check"
+	if inv.spans == 0 {
+		return fmt.Sprintf("(false in %d checks from %v to %v: %s)", inv.falses, inv.first, inv.last, why)
+	}
+	first := fmt.Sprintf("false in %s from %v to %v", plural.Count(inv.falses, "check"), inv.first, inv.last)
+	if inv.falses == 1 {
+		first = fmt.Sprintf("false in 1 check at %v", inv.first)
+	}
+	return fmt.Sprintf("(%s; it held again, and was false in %s, in %s, the last at %v: %s)",
+		first, plural.Count(inv.again, "more check"), plural.Count(inv.spans, "more span"), inv.lastAgain, why)
 }
 
 // Invariant registers check as an invariant of the seed: a property of the
@@ -121,11 +140,20 @@ func (o *observer) checkOne(inv *invariant) {
 	}
 	if err != nil {
 		now := o.w.Now()
-		if inv.falses == 0 {
-			inv.first = now
+		switch {
+		case inv.falses == 0:
+			inv.first, inv.last, inv.falses = now, now, 1
+		case inv.spans == 0 && inv.open:
+			inv.last = now
+			inv.falses++
+		default: // after a check that found it true
+			if !inv.open {
+				inv.spans++
+			}
+			inv.again++
+			inv.lastAgain = now
 		}
-		inv.falses++
-		inv.last = now
+		inv.open = true
 		errs := 0
 		if o.s != nil {
 			errs = len(o.s.errs)
@@ -136,6 +164,7 @@ func (o *observer) checkOne(inv *invariant) {
 		}
 		return
 	}
+	inv.open = false
 	o.book.Check(inv.entry, true)
 }
 

@@ -1,0 +1,44 @@
+package simtest_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// An invariant that holds again between two spans of falses says so,
+// where one span from its first false check to its last would read as
+// false throughout.
+func TestInvariantFalseAgainSaysItHeldBetween(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		balance := 10
+		s.Invariant("the balance is never negative", func() error {
+			if balance < 0 {
+				return fmt.Errorf("the balance is %d", balance)
+			}
+			return nil
+		})
+		s.Go("spender", func(ctx context.Context) error {
+			for _, at := range []time.Duration{time.Second, 10 * time.Second, 20 * time.Second} {
+				s.Sleep(at - s.Elapsed())
+				balance -= 15
+				s.Sleep(time.Second)
+				s.Sleep(time.Second)
+				balance += 15
+			}
+			return nil
+		})
+		s.Sleep(time.Minute)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, "\n      (false in 2 checks from 1s to 2s; it held again, and was false in 4 more checks, in 2 more spans, the last at 21s: "+
+		"an invariant is checked after every step, and the assertion table's FALSE counts each check)\n", res.Report)
+	assert.NotContains(t, res.Report, "from 1s to 21s")
+}
