@@ -804,16 +804,16 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 // context of the simulation's own making (a deadline past any run), so
 // that the tasks waiting on it are woken by the scheduler when it is
 // cancelled instead of being polled whenever no task is ready.
-// causeClock is the simulation's Time provider's WithDeadlineCancelCause:
-// a context that ends at deadline (none if zero), as its parent does, or
-// as its cancel is called, with the cause that cancel is given.
-type causeClock interface {
-	WithDeadlineCancelCause(ctx context.Context, deadline time.Time) (context.Context, context.CancelCauseFunc)
-}
-
 func withCancel(ctx context.Context, p providers.Providers) (context.Context, context.CancelFunc) {
 	if _, sim := p.Task.(interface{ WaitToken() providers.WaitToken }); sim {
 		return p.Time.WithDeadline(ctx, p.Time.Now().Add(100*365*24*time.Hour))
 	}
 	return context.WithCancel(ctx)
+}
+
+// causeClock is the simulation's Time provider's WithDeadlineCancelCause:
+// a context that ends at deadline (none if zero), as its parent does, or
+// as its cancel is called, with the cause that cancel is given.
+type causeClock interface {
+	WithDeadlineCancelCause(ctx context.Context, deadline time.Time) (context.Context, context.CancelCauseFunc)
 }
