@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -340,9 +339,13 @@ type deadlineCtx struct {
 
 func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 
+// Err is DeadlineExceeded when the timer ended the cancel context under
+// it, whose cause is then DeadlineExceeded itself: a cause that only
+// wraps it, given to WithDeadlineCancelCause's cancel, leaves Err
+// Canceled, as package context's.
 func (c *deadlineCtx) Err() error {
 	err := c.Context.Err()
-	if err != nil && errors.Is(context.Cause(c.Context), context.DeadlineExceeded) {
+	if err != nil && context.Cause(c.Context) == context.DeadlineExceeded {
 		return context.DeadlineExceeded
 	}
 	return err
