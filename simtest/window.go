@@ -1073,7 +1073,8 @@ func toLater(first, last time.Duration) string {
 // each of another task: the order of several tasks' lines (clients that
 // retry) is the scheduler's, but one task's lines come in the order its
 // code ran, which a fold would hide (a server's grants c0, c1, c1, c0
-// shown as c0, c1). It returns the run's end and the index of each
+// shown as c0, c1). Lines of no task, which the world's events write
+// (connects timed out), come in the scheduler's order too. It returns the run's end and the index of each
 // different line's first copy, in order; end is i when there is no such
 // run.
 func interleaved(entries []sim.Entry, keys []string, i int) (end int, firsts []int) {
@@ -1088,9 +1089,11 @@ run:
 			if len(seen) == maxFoldPeriod {
 				break run // one line too many: the run ends here
 			}
-			for _, f := range seen {
-				if entries[f].Who() == entries[j].Who() {
-					break run // a task's second line: its order stays
+			if who := entries[j].Who(); who != "" {
+				for _, f := range seen {
+					if entries[f].Who() == who {
+						break run // a task's second line: its order stays
+					}
 				}
 			}
 			seen = append(seen, j)
