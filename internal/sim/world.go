@@ -721,7 +721,12 @@ func (w *World) killAll() {
 
 // finish ends the run once its tasks are gone.
 func (w *World) finish() {
-	w.cfg.Workers.put(w.pool, w.abandoned.Load())
+	// Stopping the idle workers the pool does not keep (a task switch and
+	// a goroutine's exit each, thousands after a run of many tasks) is the
+	// engine's work, not code between steps: the watchdog waits for it,
+	// as for a Slow call, where under the race detector on a loaded
+	// machine it once took ten seconds for a run's code blocked.
+	w.Slow(func() { w.cfg.Workers.put(w.pool, w.abandoned.Load()) })
 	w.pool = nil
 	w.state = finished
 	w.endTurns()
