@@ -712,10 +712,17 @@ func (c *checker) orderedInto(f *ast.File, end token.Pos, lhs ast.Expr, after st
 	if v.Parent() == v.Pkg().Scope() {
 		return "package-level " + id.Name
 	}
-	// Is the variable sorted after the loop before it is used?
+	// Is the variable sorted after the loop before it is used? An append
+	// back to it (v = append(v, x), in another loop over a map or not)
+	// adds to the slice and carries none of its order out: not a use.
 	var sortedAt, usedAt token.Pos
+	appended := map[*ast.Ident]bool{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if dst, src := c.selfAppend(n, v); dst != nil {
+				appended[dst], appended[src] = true, true
+			}
 		case *ast.CallExpr:
 			if n.Pos() < end || (sortedAt.IsValid() && sortedAt < n.Pos()) {
 				return true
@@ -729,7 +736,7 @@ func (c *checker) orderedInto(f *ast.File, end token.Pos, lhs ast.Expr, after st
 				return false
 			}
 		case *ast.Ident:
-			if n.Pos() > end && info.Uses[n] == v && (!usedAt.IsValid() || n.Pos() < usedAt) {
+			if n.Pos() > end && info.Uses[n] == v && !appended[n] && (!usedAt.IsValid() || n.Pos() < usedAt) {
 				usedAt = n.Pos()
 			}
 		}
@@ -739,6 +746,29 @@ func (c *checker) orderedInto(f *ast.File, end token.Pos, lhs ast.Expr, after st
 		return id.Name + ", used" + after + " unsorted,"
 	}
 	return ""
+}
+
+// selfAppend returns the two mentions of v in as, when as appends to v
+// and stores the result back in it (v = append(v, ...)): the assigned
+// variable and append's first argument; nil, nil otherwise.
+func (c *checker) selfAppend(as *ast.AssignStmt, v *types.Var) (dst, src *ast.Ident) {
+	info := c.pass.TypesInfo
+	if as.Tok != token.ASSIGN || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+		return nil, nil
+	}
+	call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+	if !ok || len(call.Args) == 0 || !isBuiltin(info, call, "append") {
+		return nil, nil
+	}
+	dst, ok = ast.Unparen(as.Lhs[0]).(*ast.Ident)
+	if !ok || info.Uses[dst] != v {
+		return nil, nil
+	}
+	src, ok = ast.Unparen(call.Args[0]).(*ast.Ident)
+	if !ok || info.Uses[src] != v {
+		return nil, nil
+	}
+	return dst, src
 }
 
 // mentions reports whether n refers to v.
