@@ -210,14 +210,21 @@ func (d *Disk) crashNamespace() string {
 			k = max(k, i)
 		}
 	}
+	var counts [nsKinds]int
+	var lost []*nsChange
 	for i := range d.pending {
 		c := &d.pending[i]
 		if kept[i] {
 			continue
 		}
 		d.stats.LostDirectoryChanges++
+		counts[c.kind]++
+		lost = append(lost, c)
 		d.event("unsynced-directory", "crash lost the %s (%s)", c.what(), c.why())
 	}
+	// Told before the changes are undone and dropped, which the note
+	// names.
+	note := lostNote(counts, lost)
 	for i := len(d.pending) - 1; i >= 0; i-- {
 		if !kept[i] {
 			d.undo(&d.pending[i])
@@ -229,7 +236,69 @@ func (d *Disk) crashNamespace() string {
 		}
 	}
 	d.dropPending(len(d.pending))
-	return ""
+	return note
+}
+
+// lostNote is what a crash's entry says of the namespace changes it lost,
+// by kind, naming the first two, and of the files and directories that
+// went with the creates and mkdirs: they leave no unsynced changes for
+// the entry's counts, which a reader would take for nothing lost. ""
+// when it lost none. It holds no ": ", which ends the entry's counts.
+func lostNote(counts [nsKinds]int, lost []*nsChange) string {
+	if len(lost) == 0 {
+		return ""
+	}
+	kinds, named := changesTold(counts, lost, len(lost))
+	it, they := "it", "it"
+	if len(lost) > 1 {
+		it = "them"
+	}
+	if counts[nsCreate]+counts[nsMkdir] > 1 {
+		they = "they"
+	}
+	s := fmt.Sprintf("%s %s (%s) lost", kinds, unsyncedWhose, named)
+	var made []string
+	if n := counts[nsCreate]; n > 0 {
+		made = append(made, the(n, "file", "files"))
+	}
+	if n := counts[nsMkdir]; n > 0 {
+		made = append(made, the(n, "directory", "directories"))
+	}
+	if len(made) > 0 {
+		s += fmt.Sprintf(", and with %s %s %s made, synced data and all", it, andList(made), they)
+	}
+	return s
+}
+
+// the names n things: "the file", "the 2 files".
+func the(n int, one, many string) string {
+	if n == 1 {
+		return "the " + one
+	}
+	return fmt.Sprintf("the %d %s", n, many)
+}
+
+// changesTold tells n namespace changes, counted by kind in counts, as a
+// crash's entry does: their kinds ("1 create and 1 rename") and the first
+// two of first by name, with their kinds when they are of several, and
+// how many more there are.
+func changesTold(counts [nsKinds]int, first []*nsChange, n int) (kinds, named string) {
+	var ks []string
+	for _, k := range []nsKind{nsCreate, nsMkdir, nsRename, nsRemove} {
+		if counts[k] > 0 {
+			ks = append(ks, plural.Count(counts[k], kindNames[k]))
+		}
+	}
+	mixed := len(ks) > 1
+	var names []string
+	for _, c := range first[:min(len(first), 2)] {
+		names = append(names, c.short(mixed))
+	}
+	named = strings.Join(names, ", ")
+	if more := n - len(names); more > 0 {
+		named += fmt.Sprintf(" and %d more", more)
+	}
+	return andList(ks), named
 }
 
 // kept is a crash's part in the namespace while the option is off: every
@@ -250,22 +319,12 @@ func (d *Disk) kept() string {
 		return ""
 	}
 	d.stats.KeptDirectoryChanges += n
-	var kinds []string
-	for _, k := range []nsKind{nsCreate, nsMkdir, nsRename, nsRemove} {
-		if counts[k] > 0 {
-			kinds = append(kinds, plural.Count(counts[k], kindNames[k]))
-		}
-	}
 	// The first two, as a crash names files (namedFiles).
-	mixed := len(kinds) > 1
-	var names []string
+	first := make([]*nsChange, 0, 2)
 	for i := range d.pending[:min(len(d.pending), 2)] {
-		names = append(names, d.pending[i].short(mixed))
+		first = append(first, &d.pending[i])
 	}
-	named := strings.Join(names, ", ")
-	if more := n - len(names); more > 0 {
-		named += fmt.Sprintf(" and %d more", more)
-	}
+	kinds, named := changesTold(counts, first, n)
 	it := "it"
 	if n > 1 {
 		it = "them"
@@ -273,7 +332,7 @@ func (d *Disk) kept() string {
 	d.dropPending(len(d.pending))
 	d.untracked = [nsKinds]int{}
 	return fmt.Sprintf("%s %s (%s) %s %s (chaos.Storage.LoseUnsyncedDirectories loses such changes)",
-		andList(kinds), unsyncedWhose, named, keptNote, it)
+		kinds, unsyncedWhose, named, keptNote, it)
 }
 
 // unsyncedWhose and keptNote are how a crash's entry tells of changes it
@@ -286,10 +345,11 @@ const (
 // CrashNote splits the message of a crash's timeline entry into the
 // crash's own and its note on the namespace changes whose directory was
 // not synced, kept because chaos.Storage.LoseUnsyncedDirectories is off;
-// note is empty when the crash kept none.
+// note is empty when the crash kept none. The note on changes the crash
+// lost, with the option on, is cut from crash too, and not returned.
 func CrashNote(msg string) (crash, note string) {
 	j := strings.Index(msg, " "+unsyncedWhose+" (")
-	if j < 0 || !strings.Contains(msg[j:], keptNote) {
+	if j < 0 {
 		return msg, ""
 	}
 	// The note follows the crash's counts after "; "; a file the crash
@@ -297,6 +357,9 @@ func CrashNote(msg string) (crash, note string) {
 	i := strings.LastIndex(msg[:j], "; ")
 	if i < 0 {
 		return msg, ""
+	}
+	if !strings.Contains(msg[j:], keptNote) {
+		return msg[:i], ""
 	}
 	return msg[:i], msg[i+2:]
 }

@@ -141,9 +141,11 @@ func (d *Disk) Storage() providers.Storage { return storage{d: d} }
 // order, a file's truncation first, then sector by sector in order.
 // Directory metadata survives, unless
 // chaos.Storage.LoseUnsyncedDirectories is on: then the namespace changes
-// not made durable by syncing their directories may be undone first.
-// Otherwise the crash's entry tells of those changes, which it keeps and a
-// real disk could lose. Files opened before the crash no longer work, and
+// not made durable by syncing their directories may be undone first, and
+// the crash's entry tells of those it undid, and of the files and
+// directories their creates took along, which leave no unsynced changes
+// to count. Otherwise the crash's entry tells of those changes, which it
+// keeps and a real disk could lose. Files opened before the crash no longer work, and
 // operations under way fail when they complete.
 func (d *Disk) Crash() {
 	d.stats.Crashes++
