@@ -78,7 +78,11 @@ func invariantNote(rows []tally.Row, isInvariant func(tally.Row) bool) string {
 // seed entered (tally.Unentered), the first few of them and a count of the
 // rest: not counted as gaps, since such a file may be another test's
 // code, yet listed, so that the table does not read as every assertion
-// of the code under test. all says where every one of them is listed.
+// of the code under test. A file whose assertions are all given a context
+// without the simulation is not entered either, though its code ran: the
+// calls whose source shows that (context.Background()) have a line of
+// their own, which says so and how to fix it, and the other line names
+// both causes. all says where every one of them is listed.
 func withUnentered(table string, calls []tally.Unentered, all string) string {
 	if len(calls) == 0 {
 		return table
@@ -86,16 +90,40 @@ func withUnentered(table string, calls []tally.Unentered, all string) string {
 	if table == "" {
 		table = "  assertions: 0, 0 failed, 0 gaps"
 	}
-	list := make([]string, 0, maxListedUnentered)
-	for _, c := range calls[:min(len(calls), maxListedUnentered)] {
-		list = append(list, fmt.Sprintf("%v %v %s", c.Site, c.Kind, messageOf(tally.Row{Msg: c.Msg})))
+	var simless, other []tally.Unentered
+	for _, c := range calls {
+		if c.Simless != "" {
+			simless = append(simless, c)
+		} else {
+			other = append(other, c)
+		}
 	}
-	line := "\n    not reached, in code of the same packages that no seed entered (they may belong to other tests; not counted as gaps): " + strings.Join(list, ", ")
-	if more := len(calls) - len(list); more > 0 {
-		line += fmt.Sprintf("; and %d more (%s)", more, all)
+	line := func(head string, calls []tally.Unentered) string {
+		if len(calls) == 0 {
+			return ""
+		}
+		list := make([]string, 0, maxListedUnentered)
+		for _, c := range calls[:min(len(calls), maxListedUnentered)] {
+			s := fmt.Sprintf("%v %v %s", c.Site, c.Kind, messageOf(tally.Row{Msg: c.Msg}))
+			if c.Simless != "" {
+				s += " (" + c.Simless + ")"
+			}
+			list = append(list, s)
+		}
+		s := "\n    " + head + ": " + strings.Join(list, ", ")
+		if more := len(calls) - len(list); more > 0 {
+			s += fmt.Sprintf("; and %d more (%s)", more, all)
+		}
+		return s
 	}
-	return table + line
+	return table +
+		line(unenteredSimless, simless) +
+		line("not reached, in code of the same packages that no seed entered, or that ran only with its assertions given a context without the simulation (they may belong to other tests; not counted as gaps)", other)
 }
+
+// unenteredSimless heads the line of the calls given a context that
+// carries no simulation.
+const unenteredSimless = "never counted, given a context that carries no simulation, whether or not their code ran (pass them the task's ctx, or one made from it; simvet's assertctx finds such calls)"
 
 // maxListedUnentered bounds the unentered calls the report lists.
 const maxListedUnentered = 5
@@ -266,6 +294,9 @@ type (
 		Kind    string    `json:"kind"`
 		Message string    `json:"message"`
 		Site    *jsonSite `json:"site"`
+		// Context is the call's context argument when its source shows
+		// it carries no simulation ("context.Background()").
+		Context string `json:"context,omitempty"`
 	}
 	jsonCall struct {
 		Kind string    `json:"kind"`
@@ -422,7 +453,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 func jsonUnenteredOf(calls []tally.Unentered) []jsonUnentered {
 	var out []jsonUnentered
 	for _, c := range calls {
-		out = append(out, jsonUnentered{Kind: c.Kind.String(), Message: c.Msg, Site: &jsonSite{File: c.Site.File, Line: c.Site.Line}})
+		out = append(out, jsonUnentered{Kind: c.Kind.String(), Message: c.Msg, Site: &jsonSite{File: c.Site.File, Line: c.Site.Line}, Context: c.Simless})
 	}
 	return out
 }

@@ -889,7 +889,7 @@ func unenteredOf(rows []tally.Row, files []*shardFile) []tally.Unentered {
 		var list []tally.Unentered
 		for _, c := range f.sum.Unentered {
 			if c.Site != nil {
-				list = append(list, tally.Unentered{Kind: kindNamed(c.Kind), Msg: c.Message, Site: &tally.Site{File: c.Site.File, Line: c.Site.Line}})
+				list = append(list, tally.Unentered{Kind: kindNamed(c.Kind), Msg: c.Message, Site: &tally.Site{File: c.Site.File, Line: c.Site.Line}, Simless: c.Context})
 			}
 		}
 		lists = append(lists, list)

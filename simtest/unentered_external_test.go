@@ -16,7 +16,7 @@ import (
 
 // unenteredLine is the report's line of the assertions no seed reached in
 // files that no seed entered.
-var unenteredLine = regexp.MustCompile(`not reached, in code of the same packages that no seed entered \(they may belong to other tests; not counted as gaps\): rare\.go:\d+ Reachable "the rare branch was taken"`)
+var unenteredLine = regexp.MustCompile(`not reached, in code of the same packages that no seed entered, or that ran only with its assertions given a context without the simulation \(they may belong to other tests; not counted as gaps\): rare\.go:\d+ Reachable "the rare branch was taken"`)
 
 // An assertion no seed reached, in a file of a package the Run entered
 // through another of its files, is listed under the table, where it does
@@ -32,6 +32,25 @@ func TestUnreachedAssertionsOfFilesNoSeedEnteredAreListed(t *testing.T) {
 	require.False(t, r.failed, "not a gap: %s", out)
 	assert.Regexp(t, unenteredLine, out)
 	assert.Contains(t, out, "assertions: 1, 0 failed, 0 gaps", "the table is the file entered's")
+}
+
+// An assertion given context.Background() in code every seed ran is not
+// said to be in code no seed entered: it has a line of its own, which
+// says why it was never counted and how to fix it.
+func TestAnAssertionGivenNoSimulationIsToldApart(t *testing.T) {
+	r := runIn("TestUnenteredSimless", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			gaplib.Step(s.Context())
+			gaplib.Elect(s.Context())
+		}, simtest.Seeds(3))
+	})
+	out := r.output()
+	require.False(t, r.failed, "not a gap: %s", out)
+	assert.Regexp(t, `\n    never counted, given a context that carries no simulation, whether or not their code ran `+
+		`\(pass them the task's ctx, or one made from it; simvet's assertctx finds such calls\): `+
+		`elect\.go:\d+ Sometimes "a new leader is elected" \(context\.Background\(\)\)\n`, out)
+	assert.Regexp(t, unenteredLine, out, "rare.go's, which no seed entered, as before")
+	assert.NotRegexp(t, `not reached, in code[^\n]*a new leader is elected`, out)
 }
 
 // A merge lists what a shard found in files no seed entered, unless
@@ -94,6 +113,6 @@ func TestAnUnreachedAssertionOfAWorkloadDeclaredApartIsListed(t *testing.T) {
 	out := r.output()
 	require.False(t, r.failed, "not a gap: %s", out)
 	assert.Contains(t, out, "assertions: 1, 0 failed, 0 gaps", out)
-	assert.Regexp(t, `\n    not reached, in code of the same packages that no seed entered \(they may belong to other tests; not counted as gaps\): `+
+	assert.Regexp(t, `\n    not reached, in code of the same packages that no seed entered, or that ran only with its assertions given a context without the simulation \(they may belong to other tests; not counted as gaps\): `+
 		`(.*, )?unentered_workload_external_test\.go:\d+ Sometimes "a check met a thousand"`, out)
 }

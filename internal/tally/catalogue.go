@@ -33,6 +33,10 @@ type call struct {
 	msg  string // "" when the message is not a string literal
 	span span
 	decl string // the enclosing top-level declaration
+	// simless is the call's context when the source shows it carries no
+	// simulation ("context.Background()", "context.TODO()"): the call
+	// checks nothing, reached or not.
+	simless string
 }
 
 // span is the extent of a call expression.
@@ -138,7 +142,7 @@ func (m *sourceMemo) of(path string, text []byte) (*source, bool, error) {
 
 // sourceOf finds the assertion calls of f, parsed in fset.
 func sourceOf(fset *token.FileSet, f *ast.File) *source {
-	local, sim := "", ""
+	local, sim, stdctx := "", "", ""
 	if f.Name.Name == "simtest" {
 		sim = "." // simtest's own tests name S alone
 	}
@@ -148,6 +152,11 @@ func sourceOf(fset *token.FileSet, f *ast.File) *source {
 			continue
 		}
 		switch p {
+		case "context":
+			stdctx = "context"
+			if imp.Name != nil {
+				stdctx = imp.Name.Name
+			}
 		case assertionsPath:
 			local = "assertions"
 			if imp.Name != nil {
@@ -223,11 +232,32 @@ func sourceOf(fset *token.FileSet, f *ast.File) *source {
 					cl.msg, _ = strconv.Unquote(lit.Value)
 				}
 			}
+			if len(c.Args) > 0 {
+				cl.simless = simlessContext(c.Args[0], stdctx)
+			}
 			src.calls = append(src.calls, cl)
 			return true
 		})
 	}
 	return src
+}
+
+// simlessContext returns x, a call's context argument, as the source
+// reads when it is package context's Background() or TODO(), which carry
+// no simulation (pkg is context's name in the file), or "".
+func simlessContext(x ast.Expr, pkg string) string {
+	c, ok := ast.Unparen(x).(*ast.CallExpr)
+	if !ok || len(c.Args) != 0 || pkg == "" || pkg == "_" || pkg == "." {
+		return ""
+	}
+	sel, ok := c.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "Background" && sel.Sel.Name != "TODO" {
+		return ""
+	}
+	if id, ok := sel.X.(*ast.Ident); !ok || id.Name != pkg {
+		return ""
+	}
+	return pkg + "." + sel.Sel.Name + "()"
 }
 
 // takesS reports whether a function's only parameter is a *simtest.S, as
@@ -480,6 +510,10 @@ type Unentered struct {
 	Kind simctx.AssertKind
 	Msg  string // "" when the message is not a string literal
 	Site *Site
+	// Simless is the call's context argument as its source reads, when
+	// that shows it carries no simulation ("context.Background()"): the
+	// call checks nothing, and its code may well have run in every seed.
+	Simless string
 }
 
 // ReadPackage has Catalogue read the package in dir for Unentered, as it
@@ -581,7 +615,7 @@ func (b *Book) unenteredIn(ctx build.Context, file string, keep func(file string
 			continue
 		}
 		setSpan(site, c.span)
-		out = append(out, Unentered{Kind: c.kind, Msg: c.msg, Site: site})
+		out = append(out, Unentered{Kind: c.kind, Msg: c.msg, Site: site, Simless: c.simless})
 	}
 	return out
 }

@@ -217,8 +217,8 @@ func TestMergedTablesFindChangedConditions(t *testing.T) {
 func TestMergeUnentered(t *testing.T) {
 	at := func(line int) *Site { return &Site{File: "/m/p/rare.go", Line: line} }
 	lists := [][]Unentered{
-		{{simctx.Reachable, "rare", at(3)}, {simctx.Always, "kept", at(5)}, {simctx.Sometimes, "read", at(7)}},
-		{{simctx.Always, "kept", at(5)}, {simctx.Sometimes, "misused", at(9)}, {simctx.Reachable, "", at(11)}},
+		{{simctx.Reachable, "rare", at(3), ""}, {simctx.Always, "kept", at(5), ""}, {simctx.Sometimes, "read", at(7), ""}},
+		{{simctx.Always, "kept", at(5), ""}, {simctx.Sometimes, "misused", at(9), ""}, {simctx.Reachable, "", at(11), ""}},
 	}
 	rows := []Row{
 		{Kind: simctx.Reachable, Msg: "rare", Site: &Site{File: "/m/p/other.go", Line: 40}, Status: OK},
@@ -226,6 +226,6 @@ func TestMergeUnentered(t *testing.T) {
 	}
 	misused := map[CallKey]bool{KeyOf(at(9), simctx.Sometimes): true}
 	got := MergeUnentered(lists, rows, misused)
-	want := []Unentered{{simctx.Always, "kept", at(5)}, {simctx.Reachable, "", at(11)}}
+	want := []Unentered{{simctx.Always, "kept", at(5), ""}, {simctx.Reachable, "", at(11), ""}}
 	assert.Empty(t, cmp.Diff(want, got))
 }

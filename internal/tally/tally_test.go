@@ -688,3 +688,40 @@ func TestAnAlwaysIsTrueInTheSeedsItHeldIn(t *testing.T) {
 	assert.Equal(t, 3, rows[0].Seeds, "the seeds that reached it")
 	assert.Equal(t, 2, rows[0].SeedsTrue, "those of them it never failed in")
 }
+
+// An unentered call whose source gives it a context that carries no
+// simulation says so: its code may have run in every seed, and the call
+// checked nothing.
+func TestUnenteredTellsACallGivenNoSimulation(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lib", "ctl.go")
+	require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o777))
+	require.NoError(t, os.WriteFile(file, []byte(`package lib
+
+import (
+	stdctx "context"
+
+	"github.com/moonpool-go/moonpool/assertions"
+)
+
+func Elect(ctx stdctx.Context) {
+	assertions.Sometimes(stdctx.Background(), true, "a new leader is elected")
+	assertions.Reachable((stdctx.TODO()), "todo")
+	assertions.Reachable(ctx, "given the task's")
+	assertions.Reachable(other.Background(), "another package's Background")
+}
+`), 0o666))
+	b := New(nil)
+	b.ReadPackage(filepath.Dir(file))
+	b.Catalogue(dir)
+	got := map[string]string{}
+	for _, u := range b.Unentered() {
+		got[u.Msg] = u.Simless
+	}
+	assert.Empty(t, cmp.Diff(map[string]string{
+		"a new leader is elected":      "stdctx.Background()",
+		"todo":                         "stdctx.TODO()",
+		"given the task's":             "",
+		"another package's Background": "",
+	}, got))
+}
