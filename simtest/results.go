@@ -36,7 +36,7 @@ type SeedResult struct {
 	FirstFailure string
 	// FailedAt is the call site (file.go:line) that a failed seed's first
 	// failure names, and FailureShape the failure's words with each
-	// number written as #: the [FailureGroup] the summary puts the seed
+	// number, decimal or hex, and each list of numbers written as #: the [FailureGroup] the summary puts the seed
 	// in, so that a script groups seeds as the report does. Both are
 	// empty for a seed that passed; FailedAt is empty for a failure that
 	// names no site. An assertion's failure has the words before its site
@@ -566,8 +566,8 @@ type FailureGroup struct {
 	Site string
 	// Shape is the failures' words after the site (all of them but the
 	// simulated time and task that stamp them when there is none), with
-	// each number written as #: "acknowledged
-	// payment c#-p# is missing". An assertion's failure ("Always … failed
+	// each number (decimal or hex) and each list of numbers written as
+	// #: "acknowledged payment c#-p# is missing", "offsets [#]". An assertion's failure ("Always … failed
 	// (file.go:line): details") has the words before its site, `Always
 	// "…" failed`, without its details, which vary.
 	Shape string
@@ -598,8 +598,12 @@ type failureGroups struct {
 const maxListedPlaces = 10
 
 var (
-	failureSite   = regexp.MustCompile(`[^\s:()"'\x60]+\.go:\d+`)
-	failureNumber = regexp.MustCompile(`\d+`)
+	failureSite = regexp.MustCompile(`[^\s:()"'\x60]+\.go:\d+`)
+	// failureNumber is a number in a failure's words, decimal or hex
+	// (a key, an id as 0x1f), and failureNumbers a list of them, of a
+	// length that varies as they do ([48 51], [148 151 152]).
+	failureNumber  = regexp.MustCompile(`0[xX][0-9a-fA-F]+|\d+`)
+	failureNumbers = regexp.MustCompile(`#(?:,? #)+`)
 	// failureStamp is a first failure's stamp: its simulated time and
 	// task (stampAt), whose time differs from seed to seed, in its units
 	// too (970ms, 1.2s); the task's name runs to its colon ("client 2").
@@ -618,11 +622,17 @@ func failureShape(firstFailure string) (site, shape string) {
 			// its words are those before the site, its details left out,
 			// as they vary from seed to seed.
 			rest = strings.TrimSuffix(strings.TrimSpace(rest[:loc[0]]), "(")
-			return site, failureNumber.ReplaceAllString(strings.TrimSpace(rest), "#")
+			return site, numbersOut(strings.TrimSpace(rest))
 		}
 		rest = after
 	}
-	return site, failureNumber.ReplaceAllString(rest, "#")
+	return site, numbersOut(rest)
+}
+
+// numbersOut writes each number of s, and each list of numbers, as #:
+// they vary from seed to seed with one bug, as its words do not.
+func numbersOut(s string) string {
+	return failureNumbers.ReplaceAllString(failureNumber.ReplaceAllString(s, "#"), "#")
 }
 
 // add counts f, a failing seed; seeds come in the order of the sequence.

@@ -141,6 +141,11 @@ func TestFailureShape(t *testing.T) {
 		{"56ms client 2: payment c2-p3 timed out after 5 tries", "", "payment c#-p# timed out after # tries"},
 		{"1.5s client 0: payment c0-p4 timed out after 5 tries", "", "payment c#-p# timed out after # tries"},
 		{"configuration error: no seeds", "", "configuration error: no seeds"},
+		// Hex numbers, and lists of numbers of any length, are numbers:
+		// one bug, one shape.
+		{"33.98s driver: q_test.go:296: workload q: check: message 0x100000018 appears 2 times, at offsets [48 51]", "q_test.go:296", "workload q: check: message # appears # times, at offsets [#]"},
+		{"37.37s driver: q_test.go:296: workload q: check: message 0x10000000c appears 3 times, at offsets [148 151 152]", "q_test.go:296", "workload q: check: message # appears # times, at offsets [#]"},
+		{"1s driver: q_test.go:9: got [1, 2, 3], want [1, 2]", "q_test.go:9", "got [#], want [#]"},
 	} {
 		site, shape := failureShape(tc.line)
 		assert.Equal(t, tc.site, site, tc.line)
