@@ -658,6 +658,21 @@ func TestAnUnreachedSometimesAloneIsAGap(t *testing.T) {
 	assert.Regexp(t, `^never reached Sometimes 0 0 0 "a lone Sometimes no seed reaches"`, tableLine(t, out, "a lone Sometimes no seed reaches"))
 }
 
+// An assertion given context.Background() in code every seed runs is a
+// gap that says why no seed could reach it, and how to fix it.
+func TestAGapGivenNoSimulationSaysSo(t *testing.T) {
+	r := runIn("TestGapSimless", func(r *recorder) {
+		simtest.Run(r, func(s *simtest.S) {
+			assertions.Sometimes(s.Context(), true, "the body ran")
+			assertions.Sometimes(context.Background(), true, "given no simulation") //simvet:allow assertctx the mistake this test makes on purpose
+		}, simtest.Seeds(3))
+	})
+	out := r.output()
+	require.True(t, r.failed, out)
+	assert.Regexp(t, `Sometimes "given no simulation" \(assert_external_test.go:\d+\): no seed could reach it: it is given context.Background\(\), `+
+		`which carries no simulation, so it checks nothing wherever it runs; pass it the task's ctx, or one made from it\n`, out)
+}
+
 // The body's function is read alone: another test's assertions in the
 // same file are not this Run's.
 func TestABodyWithoutAssertionsHasNoGaps(t *testing.T) {

@@ -572,6 +572,8 @@ func gapReport(gaps []tally.Row, ran ranRuns, failing bool) string {
 // gapWhy says how near the runs came to exercising g.
 func gapWhy(g tally.Row, ran ranRuns) string {
 	switch {
+	case g.Static && g.Simless != "":
+		return "no " + ran.unit + " could reach it: it is given " + g.Simless + ", which carries no simulation, so it checks nothing wherever it runs; pass it the task's ctx, or one made from it"
 	case g.Static:
 		return "no " + ran.unit + " reached it"
 	case g.Status == tally.NeverReached:

@@ -58,6 +58,9 @@ type Entry struct {
 	hash uint64 // of msg, for progress signals
 	site *Site
 	more []*Site // other places that call it with the same message, from the source
+	// simless, for one known from the source only, is its context when
+	// the source shows it carries no simulation (call.simless).
+	simless string
 
 	calls, passes, fails uint64
 	seeds, seedsTrue     int // seeds that reached it, and in which it held

@@ -489,7 +489,7 @@ func (b *Book) Catalogue(dir string) int {
 				}
 				continue
 			}
-			e := &Entry{kind: c.kind, msg: c.msg, site: site}
+			e := &Entry{kind: c.kind, msg: c.msg, site: site, simless: c.simless}
 			b.static = append(b.static, e)
 			added++
 		}

@@ -31,6 +31,10 @@ type Row struct {
 	Status Status
 	// Static reports an assertion known from the source only.
 	Static bool
+	// Simless, for a Static one, is its context argument when the source
+	// shows that it carries no simulation ("context.Background()"): no
+	// seed can reach it, wherever its code runs.
+	Simless string
 	// Misused reports a call that misused it (a NaN operand, a bad
 	// identity): the seed failed with the reason.
 	Misused bool
@@ -139,7 +143,7 @@ func (b *Book) Rows() []Row {
 	}
 	for _, e := range b.static {
 		r := e.row()
-		r.Static = true
+		r.Static, r.Simless = true, e.simless
 		rows = append(rows, r)
 	}
 	slices.SortFunc(rows, compareRows)
