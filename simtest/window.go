@@ -103,14 +103,14 @@ type window struct {
 	// that tell why it failed. The timeline file and page keep them.
 	quiet int
 
-	// refused is, by its line (foldKey), the last refused connect the
+	// refused is, by its task and words, the last refused connect the
 	// window kept before the first failure, with the copies of it that
 	// came since, which it left out (refusedAgain): several clients
 	// redialling a server that is down would otherwise fill the window.
 	// refusedKept is what freeze found of them with their first copy
-	// still kept, for writeFolded's count, and refusedLeft how many
-	// copies that left out.
-	refused     map[string]*refusedRun
+	// still kept, by its line (foldKey), for writeFolded's count, and
+	// refusedLeft how many copies that left out.
+	refused     map[refusedKey]*refusedRun
 	refusedKept map[string]refusals
 	refusedLeft int
 
@@ -554,22 +554,30 @@ func (w *window) freeze() {
 	}
 	w.upTo = len(w.kept)
 	w.ring, w.past, w.pinned = nil, nil, nil
-	for key, r := range w.refused {
+	for _, r := range w.refused {
 		if r.n > 1 && r.first > w.gone {
 			if w.refusedKept == nil {
 				w.refusedKept = make(map[string]refusals)
 			}
-			w.refusedKept[key] = refusals{n: r.n, last: r.last}
+			key := foldKey(r.e)
+			k := w.refusedKept[key]
+			w.refusedKept[key] = refusals{n: k.n + r.n, last: max(k.last, r.last)}
 			w.refusedLeft += r.n - 1
 		}
 	}
 	w.refused = nil
 }
 
-// A refusedRun is a refused connect the window kept, number first in the
-// timeline, and the copies of it that came since: n in all, the last at
-// last.
+// A refusedKey is what tells refused connects apart as they come: their
+// task and words, which make their line, read with no formatting (the
+// line is made once, at freeze, for the report's fold).
+type refusedKey struct{ task, process, msg string }
+
+// A refusedRun is a refused connect the window kept, e, number first in
+// the timeline, and the copies of it that came since: n in all, the last
+// at last.
 type refusedRun struct {
+	e        sim.Entry
 	first, n int
 	last     time.Duration
 }
@@ -583,15 +591,20 @@ func (w *window) refusedAgain(e sim.Entry) bool {
 	if !isRefusedConnect(e) {
 		return false
 	}
-	key := foldKey(e)
-	if r := w.refused[key]; r != nil && r.first > w.gone {
+	key := refusedKey{e.Task, e.Process, e.Msg}
+	r := w.refused[key]
+	switch {
+	case r != nil && r.first > w.gone:
 		r.n, r.last = r.n+1, e.At
 		return true
+	case r != nil:
+		*r = refusedRun{e: e, first: w.total, n: 1, last: e.At} // its first copy went
+	default:
+		if w.refused == nil {
+			w.refused = make(map[refusedKey]*refusedRun)
+		}
+		w.refused[key] = &refusedRun{e: e, first: w.total, n: 1, last: e.At}
 	}
-	if w.refused == nil {
-		w.refused = make(map[string]*refusedRun)
-	}
-	w.refused[key] = &refusedRun{first: w.total, n: 1, last: e.At}
 	return false
 }
 
